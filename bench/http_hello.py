@@ -1,0 +1,114 @@
+"""HTTP/1.1 "hello world" over raw sockets: pyuvnet (default) or uvloop.
+
+    http_hello.py [--loop pyuvnet|uvloop] [PATH]
+
+No HTTP library: requests are cut out of the byte stream by ``HelloFramer``
+and each is answered with the same fixed response. Keep-alive is the
+default; pipelined requests in one chunk get their responses in one write,
+in order. bench/servers/node_http_hello.js is the same server on Node's net.
+"""
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / 'servers'))
+from common import parse_args, serve_asyncio, serve_pyuvnet  # noqa: E402
+
+BODY = b'Hello, world!\n'
+RESPONSE = (b'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n'
+            b'Content-Length: %d\r\n\r\n%s' % (len(BODY), BODY))
+BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
+MAX_HEAD = 16 * 1024
+
+
+def header(head, name):
+    """The value of header ``name`` in the lower-cased ``head``, or None."""
+    start = head.find(b'\r\n' + name + b':')
+    if start < 0:
+        return None
+    start += len(name) + 3
+    end = head.find(b'\r\n', start)
+    return head[start:end if end >= 0 else len(head)].strip()
+
+
+class HelloFramer:
+    """Cuts HTTP/1.1 requests out of a byte stream.
+
+    ``feed(data)`` returns ``(reply, close)``: the bytes to write for every
+    request completed so far, and whether the connection should close after
+    them (``Connection: close``, HTTP/1.0 without keep-alive, or a request
+    this server cannot frame: chunked bodies, bad lengths, huge heads).
+    """
+
+    __slots__ = ('pending',)
+
+    def __init__(self):
+        self.pending = b''
+
+    def feed(self, data):
+        buf = self.pending + data if self.pending else data
+        count = pos = 0
+        while (end := buf.find(b'\r\n\r\n', pos)) >= 0:
+            head = buf[pos:end].lower()
+            length = header(head, b'content-length')
+            if header(head, b'transfer-encoding') is not None or \
+                    (length is not None and not length.isdigit()):
+                return RESPONSE * count + BAD_REQUEST, True
+            stop = end + 4 + int(length or 0)
+            if stop > len(buf):
+                break  # the body is still on its way
+            count += 1
+            pos = stop
+            if wants_close(head):
+                return RESPONSE * count, True
+        self.pending = buf[pos:]
+        if len(self.pending) > MAX_HEAD:
+            return RESPONSE * count + BAD_REQUEST, True
+        return RESPONSE * count, False
+
+
+def wants_close(head):
+    connection = header(head, b'connection')
+    if head[:head.find(b'\r\n')].endswith(b'http/1.0'):
+        return connection != b'keep-alive'
+    return connection == b'close'
+
+
+def on_pyuvnet_connection(sock):
+    framer = HelloFramer()
+
+    def on_data(data):
+        reply, close = framer.feed(data)
+        if close:
+            sock.end(reply)
+        elif reply:
+            sock.write(reply)
+
+    sock.on('error', lambda err: None)  # a client's reset must not end the server
+    sock.on('data', on_data)
+
+
+class HelloProtocol(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+        self.framer = HelloFramer()
+
+    def data_received(self, data):
+        reply, close = self.framer.feed(data)
+        if reply:
+            self.transport.write(reply)
+        if close:
+            self.transport.close()
+
+
+def main():
+    args = parse_args(__doc__, (('--loop',), {'choices': ('pyuvnet', 'uvloop'),
+                                              'default': 'pyuvnet'}))
+    if args.loop == 'pyuvnet':
+        serve_pyuvnet(on_pyuvnet_connection, args.path)
+    else:
+        serve_asyncio('uvloop', args.path, protocol=HelloProtocol)
+
+
+if __name__ == '__main__':
+    main()

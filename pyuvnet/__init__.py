@@ -1,0 +1,81 @@
+"""pyuvnet: Node.js's ``net`` module for Python, over libuv.
+
+    import pyuvnet as net
+
+    server = net.createServer(lambda sock: sock.on('data', sock.write))
+    server.listen(8124, '127.0.0.1')
+    net.run()
+
+Every camelCase name also exists in snake_case (``create_server``), made
+from the one table in ``pyuvnet._names``.
+"""
+from . import errors
+from ._uv import (
+    Loop, get_loop, run, stop,
+    setTimeout, setInterval, setImmediate, clearTimeout, clearInterval,
+    clearImmediate, nextTick, queueMicrotask, libuv_version,
+)
+from ._uv import Timeout as _TimeoutBase, Immediate as _ImmediateBase
+from ._names import ALIASES, add_aliases
+from .abort import AbortController, AbortSignal
+from .addresses import isIP, isIPv4, isIPv6
+from .errors import NodeError, NodeSystemError, AggregateError, AbortError
+from .events import EventEmitter as _EventEmitterBase
+from .records import Record
+from .server import Server
+from .socket import Socket, Stream, normalize_connect_args, _CONSTRUCTOR_RULES, _CONNECT_RULES
+
+__version__ = '0.1.0'
+
+
+class EventEmitter(_EventEmitterBase):
+    """Node's EventEmitter (see pyuvnet.events for the contract)."""
+
+
+def createServer(options=None, connectionListener=None, **kwargs):
+    """A new Server; ``connectionListener`` is added to 'connection'."""
+    return Server(options, connectionListener, **kwargs)
+
+
+def createConnection(*args, **kwargs):
+    """A new Socket, connecting: (options[, cb]) | (path[, cb]) |
+    (port[, host][, cb]).  Options of both Socket() and connect()."""
+    options, listener = normalize_connect_args(args, kwargs)
+    sock = Socket({k: v for k, v in options.items() if k in _CONSTRUCTOR_RULES})
+    connect_options = {k: v for k, v in options.items() if k in _CONNECT_RULES}
+    return sock.connect(connect_options, *([listener] if listener else []))
+
+
+connect = createConnection
+
+_auto_select_family = True
+_auto_select_family_attempt_timeout = 250
+
+
+def getDefaultAutoSelectFamily():
+    return _auto_select_family
+
+
+def setDefaultAutoSelectFamily(value):
+    from .validate import validate_boolean
+    global _auto_select_family
+    _auto_select_family = validate_boolean(value, 'value')
+
+
+def getDefaultAutoSelectFamilyAttemptTimeout():
+    return _auto_select_family_attempt_timeout
+
+
+def setDefaultAutoSelectFamilyAttemptTimeout(value):
+    from .validate import validate_integer
+    global _auto_select_family_attempt_timeout
+    value = validate_integer(value, 'value', 1)
+    # Node raises values below 10 ms to 10.
+    _auto_select_family_attempt_timeout = max(value, 10)
+
+
+add_aliases(globals(), ALIASES['module'])
+add_aliases(EventEmitter, ALIASES['EventEmitter'])
+add_aliases(Server, ALIASES['Server'])
+add_aliases(Socket, ALIASES['Socket'])
+add_aliases(AbortSignal, ALIASES.get('AbortSignal', ()))

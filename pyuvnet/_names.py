@@ -1,0 +1,220 @@
+"""Node's camelCase names and their snake_case twins, and the options normaliser.
+
+:data:`ALIASES` is the one table of every camelCase name of the public
+surface; :func:`add_aliases` gives each its snake_case twin (the same
+object), and :func:`normalize_options` accepts option keys in either spelling.
+"""
+import re
+from collections.abc import Mapping
+from types import ModuleType
+
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
+
+__all__ = ['ALIASES', 'snake_name', 'add_aliases', 'OptionSpec', 'normalize_options']
+
+# A word is: an acronym with a version suffix (IPv4), an acronym (IP, not
+# counting the capital that starts the next word), or a capitalised or
+# lower-case word with its digits (Only, ipv6).
+_WORD = re.compile(r'[A-Z]+v\d+|[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+')
+
+
+def snake_name(camel):
+    """The snake_case twin of a camelCase name, acronyms kept whole.
+
+    ``isIPv4`` -> ``is_ipv4``, ``isBlockList`` -> ``is_block_list``,
+    ``hasRef`` -> ``has_ref``. A name without capitals is returned unchanged
+    (it has no twin).
+    """
+    if camel.islower():
+        return camel
+    return '_'.join(word.lower() for word in _WORD.findall(camel))
+
+
+ALIASES = {
+    'module': (
+        'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
+        'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
+        'getDefaultAutoSelectFamilyAttemptTimeout',
+        'setDefaultAutoSelectFamilyAttemptTimeout',
+        'setTimeout', 'setInterval', 'setImmediate',
+        'clearTimeout', 'clearInterval', 'clearImmediate',
+        'nextTick', 'queueMicrotask',
+    ),
+    'EventEmitter': (
+        'addListener', 'removeListener', 'removeAllListeners', 'listenerCount',
+        'rawListeners', 'prependListener', 'prependOnceListener', 'eventNames',
+        'setMaxListeners', 'getMaxListeners',
+    ),
+    'Server': (
+        'getConnections', 'maxConnections',
+    ),
+    'Socket': (
+        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
+        'bytesRead', 'bytesWritten', 'bufferSize',
+        'remoteAddress', 'remotePort', 'remoteFamily',
+        'localAddress', 'localPort', 'localFamily',
+        'readyState', 'destroySoon', 'resetAndDestroy',
+        'autoSelectFamilyAttemptedAddresses',
+        'writableLength', 'writableHighWaterMark', 'readableLength',
+        'writableEnded', 'writableFinished', 'readableEnded',
+    ),
+    'Timeout': ('hasRef',),
+    'Immediate': ('hasRef',),
+    'BlockList': ('addAddress', 'addRange', 'addSubnet', 'isBlockList'),
+    'SocketAddress': (),
+    'AbortController': (),
+}
+"""Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
+
+
+def add_aliases(target, names):
+    """Give each camelCase name in ``names`` its snake_case twin on ``target``.
+
+    ``target`` is a class, a module, or a namespace ``dict`` (``globals()``).
+    The twin is the very same object: for a class, the attribute as stored
+    wherever the MRO defines it (a function, property, or an extension
+    type's method descriptor), so ``getattr(C, snake) is getattr(C, camel)``.
+    Raises ``AttributeError`` for a name the target lacks, and
+    ``ValueError`` for a name with no twin or a twin already defined in the
+    target's own namespace as something else, so the table cannot rot
+    silently.
+    """
+    for camel in names:
+        snake = snake_name(camel)
+        if snake == camel:
+            raise ValueError('%r has no snake_case twin' % camel)
+        if isinstance(target, dict):
+            namespace = target
+            if camel not in namespace:
+                raise AttributeError('namespace has no %r' % camel)
+            value = namespace[camel]
+        else:
+            namespace = vars(target)
+            value = _lookup_static(target, camel)
+        if snake in namespace and namespace[snake] is not value:
+            raise ValueError('%r already defines %r differently' % (target, snake))
+        if isinstance(target, dict):
+            target[snake] = value
+        else:
+            setattr(target, snake, value)
+
+
+def _lookup_static(target, name):
+    # The raw attribute, not what the descriptor protocol makes of it: a
+    # property stays a property and a staticmethod a staticmethod.
+    owners = target.__mro__ if isinstance(target, type) else (target,)
+    for owner in owners:
+        if name in vars(owner):
+            return vars(owner)[name]
+    kind = 'module' if isinstance(target, ModuleType) else 'class'
+    raise AttributeError('%s %s has no %r' % (kind, getattr(target, '__name__', target), name))
+
+
+# ---------------------------------------------------------------------------
+# Options.
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# rule -> (test, Node's type name for the message)
+_RULES = {
+    'boolean': (lambda v: isinstance(v, bool), 'boolean'),
+    'number': (_is_number, 'number'),
+    'integer': (lambda v: _is_number(v) and (isinstance(v, int) or v.is_integer()), 'number'),
+    'string': (lambda v: isinstance(v, str), 'string'),
+    'function': (callable, 'function'),
+    'object': (lambda v: not isinstance(v, (str, bytes, int, float)), 'object'),
+    'any': (lambda v: True, 'any'),
+}
+
+
+class _Check:
+    """One option's type rule, compiled."""
+
+    __slots__ = ('camel', 'tests', 'expected', 'integer')
+
+    def __init__(self, camel, rule):
+        rules = (rule,) if isinstance(rule, str) else tuple(rule)
+        for name in rules:
+            if name not in _RULES:
+                raise ValueError('unknown option rule %r for %r' % (name, camel))
+        self.camel = camel
+        self.tests = tuple(_RULES[name][0] for name in rules)
+        self.expected = list(dict.fromkeys(_RULES[name][1] for name in rules))
+        self.integer = 'integer' in rules
+
+    def __call__(self, value, name):
+        for test in self.tests:
+            if test(value):
+                return
+        if self.integer and _is_number(value):
+            raise ERR_OUT_OF_RANGE(name, 'an integer', value)
+        raise ERR_INVALID_ARG_TYPE(name, self.expected, value)
+
+
+class OptionSpec:
+    """The allowed options of one call, compiled once (build these at import time).
+
+    ``rules`` maps each allowed camelCase key to a type rule: ``'boolean'``,
+    ``'number'`` (``int``/``float``, never ``bool``), ``'integer'``
+    (an integral number), ``'string'``, ``'function'`` (callable),
+    ``'object'`` (anything but ``str``/``bytes``/numbers/``bool``),
+    ``'any'``, or a tuple of those (any one passes).
+    """
+
+    __slots__ = ('rules', '_checks')
+
+    def __init__(self, rules):
+        self.rules = dict(rules)
+        self._checks = {}
+        for camel, rule in self.rules.items():
+            check = _Check(camel, rule)
+            self._checks[camel] = check
+            self._checks[snake_name(camel)] = check
+
+    def __repr__(self):
+        return 'OptionSpec(%r)' % (self.rules,)
+
+
+def normalize_options(options, kwargs, spec, name='options'):
+    """Merge an options dict and keyword arguments into one camelCase dict.
+
+    ``options`` is a mapping or ``None``; ``kwargs`` the call's keyword
+    arguments. Keys may be spelled camelCase or snake_case in either. A
+    value of ``None`` counts as not given and is dropped. ``spec`` is an
+    :class:`OptionSpec` (a plain rules dict works too, compiled on each
+    call). Returns a new dict with camelCase keys, the mapping's keys first.
+
+    Raises ``ERR_INVALID_ARG_TYPE`` when ``options`` is not a mapping or a
+    value has the wrong type (named ``options.<key>``), ``ERR_OUT_OF_RANGE``
+    for a non-integral number where an integer is wanted, and
+    ``ERR_INVALID_ARG_VALUE`` for an unknown key or a key given twice
+    (in both places, or in both spellings).
+    """
+    if not isinstance(spec, OptionSpec):
+        spec = OptionSpec(spec)
+    if options is None:
+        options = {}
+    elif not isinstance(options, Mapping):
+        raise ERR_INVALID_ARG_TYPE(name, 'Object', options)
+    checks = spec._checks
+    result = {}
+    spelled = {}
+    for source in (options, kwargs):
+        for key, value in source.items():
+            check = checks.get(key) if isinstance(key, str) else None
+            if check is None:
+                raise ERR_INVALID_ARG_VALUE('%s.%s' % (name, key), value,
+                                            'is not a known option')
+            if value is None:
+                continue
+            camel = check.camel
+            if camel in result:
+                raise ERR_INVALID_ARG_VALUE(
+                    '%s.%s' % (name, camel), value,
+                    'is given more than once (as %r and %r)' % (spelled[camel], key))
+            check(value, '%s.%s' % (name, camel))
+            result[camel] = value
+            spelled[camel] = key
+    return result

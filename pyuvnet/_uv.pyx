@@ -1,0 +1,38 @@
+# cython: language_level=3, freethreading_compatible=False
+"""pyuvnet._uv: the libuv binding.
+
+This module is one compilation unit made of the files under ``pyuvnet/uv/``
+(one per concept; see docs/DESIGN.md).  They are included, not imported, so
+that cdef classes call each other through C without module boundaries.
+"""
+from libc.stdint cimport uint64_t, int64_t
+from libc.string cimport memcpy, memset
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
+from cpython.ref cimport Py_INCREF, Py_DECREF
+
+from pyuvnet.uv cimport libuv as uv
+from pyuvnet.events cimport EventEmitter
+
+import threading
+from collections import deque
+
+from pyuvnet import errors
+from pyuvnet.encodings import encode
+
+cdef class Stream
+cdef class ImmediateHandle
+
+include "uv/loop.pyx"
+include "uv/handle.pyx"
+include "uv/timers.pyx"
+include "uv/stream.pyx"
+include "uv/tcp.pyx"
+include "uv/pipe.pyx"
+include "uv/listener.pyx"
+include "uv/dns.pyx"
+
+
+def libuv_version():
+    """The version of the libuv pyuvnet was built with, e.g. '1.44.2'."""
+    return uv.uv_version_string().decode()

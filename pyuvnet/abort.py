@@ -1,0 +1,56 @@
+"""AbortController / AbortSignal, as Node's globals, for ``signal`` options."""
+from . import errors
+from .events import EventEmitter
+
+
+class AbortSignal(EventEmitter):
+    """Becomes ``aborted`` once; then emits 'abort' and calls ``onabort``."""
+
+    def __init__(self):
+        self.aborted = False
+        self.reason = None
+        self.onabort = None
+
+    def addEventListener(self, event, listener, options=None):
+        once = isinstance(options, dict) and options.get('once')
+        (self.once if once else self.on)(event, listener)
+
+    def removeEventListener(self, event, listener):
+        self.removeListener(event, listener)
+
+    def throwIfAborted(self):
+        if self.aborted:
+            raise self.reason
+
+    def _abort(self, reason):
+        if self.aborted:
+            return
+        self.aborted = True
+        self.reason = errors.AbortError() if reason is None else reason
+        if self.onabort is not None:
+            self.onabort(self)
+        self.emit('abort', self)
+
+    @classmethod
+    def abort(cls, reason=None):
+        """A signal that is already aborted."""
+        signal = cls()
+        signal._abort(reason)
+        return signal
+
+    @classmethod
+    def timeout(cls, delay):
+        """A signal that aborts after ``delay`` ms (the timer is unref'd)."""
+        from . import _uv
+        signal = cls()
+        _uv.setTimeout(lambda: signal._abort(errors.AbortError('The operation was aborted due to timeout')),
+                       delay).unref()
+        return signal
+
+
+class AbortController:
+    def __init__(self):
+        self.signal = AbortSignal()
+
+    def abort(self, reason=None):
+        self.signal._abort(reason)

@@ -1,0 +1,128 @@
+"""Child processes: CPU pinning, file-descriptor limits, server lifetimes."""
+import os
+import resource
+import select
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+READY_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class CpuPlan:
+    """Which CPU the server and the load generator run on (None: anywhere)."""
+    server: int | None
+    client: int | None
+    note: str
+
+
+def cpu_plan():
+    if not hasattr(os, 'sched_setaffinity'):
+        return CpuPlan(None, None, 'not pinned: os.sched_setaffinity is unavailable here')
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return CpuPlan(None, None, f'not pinned: only CPU {cpus[0]} is available')
+    return CpuPlan(cpus[0], cpus[1],
+                   f'server on CPU {cpus[0]}, load generator on CPU {cpus[1]}')
+
+
+def raise_nofile():
+    """Lift this process's soft RLIMIT_NOFILE to the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 1 << 20)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def child_setup(cpu):
+    """A preexec_fn: pin the child to ``cpu`` and let it open many sockets."""
+    def setup():
+        if cpu is not None:
+            os.sched_setaffinity(0, {cpu})
+        raise_nofile()
+    return setup
+
+
+class ServerFailed(Exception):
+    """A server did not start, or stopped; the message says why."""
+
+
+def tail(text, lines=3):
+    return ' | '.join(line.strip() for line in text.strip().splitlines()[-lines:])
+
+
+class Server:
+    """One running server process, listening and ready for load."""
+
+    def __init__(self, argv, cpu, env=None, ready_timeout=READY_TIMEOUT):
+        self.argv = argv
+        self.stderr = tempfile.TemporaryFile()
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=self.stderr, env=env,
+                                         preexec_fn=child_setup(cpu))
+        except OSError as err:
+            self.stderr.close()
+            raise ServerFailed(f'cannot start {argv[0]}: {err}') from None
+        try:
+            self.ready_line = self._wait_ready(ready_timeout)
+        except ServerFailed:
+            self.stop()
+            raise
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def _wait_ready(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([self.proc.stdout], [], [], 0.05)
+            if readable:
+                line = self.proc.stdout.readline().decode(errors='replace').strip()
+                if line:
+                    return line
+            if self.proc.poll() is not None:
+                raise ServerFailed(self.failure())
+        raise ServerFailed(f'not listening after {timeout:.0f} s')
+
+    def failure(self):
+        """Why the server is not running, with the end of its stderr."""
+        self.stderr.seek(0)
+        err = tail(self.stderr.read().decode(errors='replace'))
+        code = self.proc.poll()
+        status = 'running' if code is None else f'exited with status {code}'
+        return f'{status}: {err}' if err else status
+
+    def check(self):
+        if self.proc.poll() is not None:
+            raise ServerFailed(f'server {self.failure()}')
+
+    def rss_kib(self):
+        with open(f'/proc/{self.pid}/status') as status:
+            for line in status:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1])
+        raise ServerFailed('no VmRSS in /proc status')
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()

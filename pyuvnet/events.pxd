@@ -1,0 +1,29 @@
+# C-level interface of pyuvnet.events.EventEmitter, for Cython subclasses
+# (`from pyuvnet.events cimport EventEmitter`).
+
+cdef class EventEmitter:
+    # event -> one listener (stored bare), or a tuple of two or more. Once
+    # listeners are stored as their wrappers. Tuples are replaced, never
+    # mutated, so an emit iterates a snapshot for free.
+    cdef dict _events
+    # None: follow the module's defaultMaxListeners.
+    cdef object _max_listeners
+    # Events already warned about (MaxListenersExceededWarning); None until then.
+    cdef set _warned
+    cdef object __weakref__
+
+    # emit(event, *args): 1 if a listener was called, 0 if none. With no
+    # 'error' listener, emitting 'error' raises (the exception, or
+    # ERR_UNHANDLED_ERROR).
+    cdef int _emit(self, object event, tuple args) except -1
+    # The listener when exactly one plain (non-once) listener is registered
+    # for event, else None.
+    cdef object _sole_listener(self, object event)
+    # Called after every completed add or remove for event (including
+    # removeAllListeners and a once listener removing itself), before any
+    # 'removeListener' event. Does nothing here; subclasses override it.
+    cdef void _listeners_changed(self, object event)
+    # on/once/prependListener/prependOnceListener without the Python call.
+    cdef int _add(self, object event, object listener, bint prepend, bint once) except -1
+    # removeListener: removes the most recently added match; 1 if one was removed.
+    cdef int _remove(self, object event, object listener) except -1

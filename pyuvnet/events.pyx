@@ -1,0 +1,391 @@
+# cython: language_level=3, auto_pickle=False
+"""Node's EventEmitter (``events`` module), as a Cython extension type.
+
+``EventEmitter`` is subclassed by Python classes (the public Socket, Server,
+EventEmitter) and, through ``events.pxd``, by Cython classes that override
+``_listeners_changed`` and call ``_emit``/``_sole_listener`` directly.
+"""
+cimport cython
+
+import warnings
+from weakref import ref as _weakref
+
+__all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
+           'setMaxListeners']
+
+# Listener limit of emitters that never called setMaxListeners(); 0 means
+# unlimited. Change it with setMaxListeners(n) (or by assigning it here).
+defaultMaxListeners = 10
+
+# "No listener given": on(event) is the decorator form, on(event, None) an error.
+cdef object _MISSING = object()
+
+
+class MaxListenersExceededWarning(RuntimeWarning):
+    """Warned once per event per emitter when the event gets more listeners
+    than the emitter's limit. ``emitter``, ``type`` (the event) and ``count``
+    are kept, as in Node."""
+
+    def __init__(self, emitter, event, count, limit):
+        RuntimeWarning.__init__(
+            self,
+            'Possible EventEmitter memory leak detected. %d %s listeners added to [%s]. '
+            'MaxListeners is %s. Use emitter.setMaxListeners() to increase limit'
+            % (count, event, type(emitter).__name__, limit))
+        self.emitter = emitter
+        self.type = event
+        self.count = count
+
+
+cdef int _check_listener(object listener) except -1:
+    if not callable(listener):
+        from pyuvnet.errors import ERR_INVALID_ARG_TYPE
+        raise ERR_INVALID_ARG_TYPE('listener', 'Function', listener)
+    return 0
+
+
+@cython.final
+cdef class _OnceWrapper:
+    """What once() registers: removes itself, then calls ``listener``, at most once.
+
+    ``listener`` is the wrapped function (Node's ``wrapper.listener``).
+    Calling the wrapper directly (it is what rawListeners() returns) does
+    the same as an emit would.
+    """
+    cdef readonly object listener
+    # A weak reference, so that a pending once listener does not make the
+    # emitter part of a reference cycle.
+    cdef object _target
+    cdef object _event
+    cdef bint _fired
+
+    def __cinit__(self, EventEmitter target, event, listener):
+        self._target = _weakref(target)
+        self._event = event
+        self.listener = listener
+
+    def __call__(self, *args):
+        return self._fire(args)
+
+    def __repr__(self):
+        return '<once wrapper of %r>' % (self.listener,)
+
+    cdef object _fire(self, tuple args):
+        cdef EventEmitter target
+        if self._fired:
+            return None
+        self._fired = True
+        target = self._target()
+        if target is not None:
+            target._remove(self._event, self)
+        return self.listener(*args)
+
+
+cdef inline object _unwrap(object listener):
+    if type(listener) is _OnceWrapper:
+        return (<_OnceWrapper>listener).listener
+    return listener
+
+
+cdef int _matches(object stored, object listener) except -1:
+    """Whether a stored listener (maybe a once wrapper) is ``listener``.
+
+    Equality, not only identity, so that a bound method (a new object on
+    every attribute access) can be removed: ``off('data', self.on_data)``.
+    """
+    if stored is listener:
+        return 1
+    if type(stored) is _OnceWrapper:
+        stored = (<_OnceWrapper>stored).listener
+        if stored is listener:
+            return 1
+    return stored == listener
+
+
+cdef inline int _call(object listener, tuple args) except -1:
+    if type(listener) is _OnceWrapper:
+        (<_OnceWrapper>listener)._fire(args)
+    else:
+        listener(*args)
+    return 0
+
+
+cdef int _raise_unhandled(tuple args) except -1:
+    error = args[0] if args else None
+    if isinstance(error, BaseException):
+        raise error
+    from pyuvnet.errors import ERR_UNHANDLED_ERROR
+    raise ERR_UNHANDLED_ERROR(error)
+
+
+cdef inline bint _is_event(object event, str name):
+    # Event names may be any hashable; only strings can be Node's own events.
+    return isinstance(event, str) and event == name
+
+
+cdef int _check_leak(EventEmitter emitter, object event, Py_ssize_t count) except -1:
+    limit = emitter._max_listeners
+    if limit is None:
+        limit = defaultMaxListeners
+    if limit > 0 and count > limit:
+        if emitter._warned is None:
+            emitter._warned = set()
+        if event not in emitter._warned:
+            emitter._warned.add(event)
+            warnings.warn(MaxListenersExceededWarning(emitter, event, count, limit))
+    return 0
+
+
+@cython.final
+cdef class _Registrar:
+    """The decorator that on(event) and its kin return without a listener:
+    registers the decorated function and returns it unchanged."""
+    cdef EventEmitter _emitter
+    cdef object _event
+    cdef bint _prepend
+    cdef bint _once
+
+    def __call__(self, listener):
+        self._emitter._add(self._event, listener, self._prepend, self._once)
+        return listener
+
+
+cdef object _add_or_decorate(EventEmitter emitter, object event, object listener,
+                             bint prepend, bint once):
+    cdef _Registrar registrar
+    if listener is _MISSING:
+        registrar = _Registrar.__new__(_Registrar)
+        registrar._emitter = emitter
+        registrar._event = event
+        registrar._prepend = prepend
+        registrar._once = once
+        return registrar
+    emitter._add(event, listener, prepend, once)
+    return emitter
+
+
+cdef class EventEmitter:
+    """Node's EventEmitter.
+
+    Contracts (Node's):
+
+    * Listeners run in registration order (``prepend*`` puts one first),
+      synchronously, each with the emitted arguments. Which listeners an
+      emit calls is fixed when it starts: adding or removing listeners
+      during an emit affects later emits only.
+    * ``'newListener'(event, listener)`` is emitted before a listener is
+      added; ``'removeListener'(event, listener)`` after one is removed
+      (both with the unwrapped function for once listeners).
+    * A once listener is removed before it is called.
+    * Emitting ``'error'`` with no ``'error'`` listener raises the emitted
+      exception, or ``ERR_UNHANDLED_ERROR`` when it is not one.
+    * Listeners are matched for removal by identity or equality (so bound
+      methods match); the most recently added match is removed.
+    * More listeners for one event than ``getMaxListeners()`` (default
+      ``defaultMaxListeners``, 10; 0 = unlimited) warns
+      ``MaxListenersExceededWarning`` once per event.
+
+    ``on``, ``addListener``, ``once``, ``prependListener`` and
+    ``prependOnceListener`` given only an event return a decorator.
+    Methods that change listeners return the emitter, for chaining.
+    """
+
+    def __cinit__(self):
+        self._events = {}
+
+    # -- C-level interface (events.pxd) ------------------------------------
+
+    cdef int _emit(self, object event, tuple args) except -1:
+        cdef object handler = self._events.get(event)
+        if handler is None:
+            if _is_event(event, 'error'):
+                _raise_unhandled(args)
+            return 0
+        if type(handler) is tuple:
+            for listener in <tuple>handler:
+                _call(listener, args)
+        else:
+            _call(handler, args)
+        return 1
+
+    cdef object _sole_listener(self, object event):
+        cdef object handler = self._events.get(event)
+        if handler is None or type(handler) is tuple or type(handler) is _OnceWrapper:
+            return None
+        return handler
+
+    cdef void _listeners_changed(self, object event):
+        pass
+
+    cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
+        cdef object existing
+        cdef Py_ssize_t count = 1
+        _check_listener(listener)
+        if 'newListener' in self._events:
+            self._emit('newListener', (event, _unwrap(listener)))
+        if once:
+            listener = _OnceWrapper(self, event, listener)
+        existing = self._events.get(event)
+        if existing is None:
+            self._events[event] = listener
+        else:
+            if type(existing) is not tuple:
+                existing = (existing,)
+            self._events[event] = (listener,) + existing if prepend else existing + (listener,)
+            count = len(<tuple>existing) + 1
+        self._listeners_changed(event)
+        _check_leak(self, event, count)
+        return 0
+
+    cdef int _remove(self, object event, object listener) except -1:
+        cdef object handler = self._events.get(event)
+        cdef object removed
+        cdef tuple rest
+        cdef Py_ssize_t i
+        if handler is None:
+            return 0
+        if type(handler) is tuple:
+            rest = <tuple>handler
+            i = len(rest) - 1
+            while i >= 0 and not _matches(rest[i], listener):
+                i -= 1
+            if i < 0:
+                return 0
+            removed = rest[i]
+            rest = rest[:i] + rest[i + 1:]
+            self._events[event] = rest[0] if len(rest) == 1 else rest
+        elif _matches(handler, listener):
+            removed = handler
+            del self._events[event]
+        else:
+            return 0
+        self._listeners_changed(event)
+        if 'removeListener' in self._events:
+            self._emit('removeListener', (event, _unwrap(removed)))
+        return 1
+
+    # -- Python interface -----------------------------------------------------
+
+    def on(self, event, listener=_MISSING):
+        """Add ``listener`` for ``event`` (last); returns self. ``on(event)``: a decorator."""
+        return _add_or_decorate(self, event, listener, False, False)
+
+    addListener = on
+
+    def once(self, event, listener=_MISSING):
+        """As on(), but the listener is removed before its first call."""
+        return _add_or_decorate(self, event, listener, False, True)
+
+    def prependListener(self, event, listener=_MISSING):
+        """As on(), but the listener goes first."""
+        return _add_or_decorate(self, event, listener, True, False)
+
+    def prependOnceListener(self, event, listener=_MISSING):
+        """As once(), but the listener goes first."""
+        return _add_or_decorate(self, event, listener, True, True)
+
+    def removeListener(self, event, listener):
+        """Remove the most recently added ``listener`` (or once listener of it)
+        for ``event``, if any; returns self."""
+        _check_listener(listener)
+        self._remove(event, listener)
+        return self
+
+    off = removeListener
+
+    def removeAllListeners(self, event=None):
+        """Remove every listener of ``event``, or of every event; returns self.
+
+        With ``'removeListener'`` listeners, listeners are removed one by
+        one, each event's last first, so that each removal is reported;
+        ``'removeListener'``'s own go last.
+        """
+        cdef dict old
+        if 'removeListener' not in self._events:
+            if event is None:
+                old = self._events
+                self._events = {}
+                for name in old:
+                    self._listeners_changed(name)
+            elif self._events.pop(event, None) is not None:
+                self._listeners_changed(event)
+            return self
+        if event is None:
+            for name in list(self._events):
+                if not _is_event(name, 'removeListener'):
+                    self.removeAllListeners(name)
+            self.removeAllListeners('removeListener')
+            return self
+        handler = self._events.get(event)
+        if handler is not None:
+            for listener in reversed(handler) if type(handler) is tuple else (handler,):
+                self._remove(event, listener)
+        return self
+
+    def emit(self, event, *args):
+        """Call each listener of ``event`` with ``args``; True if there was any."""
+        return self._emit(event, args) != 0
+
+    def listeners(self, event):
+        """The listeners of ``event``, once listeners unwrapped, as a new list."""
+        handler = self._events.get(event)
+        if handler is None:
+            return []
+        if type(handler) is tuple:
+            return [_unwrap(listener) for listener in <tuple>handler]
+        return [_unwrap(handler)]
+
+    def rawListeners(self, event):
+        """The listeners of ``event`` as stored (once wrappers included), as a new list."""
+        handler = self._events.get(event)
+        if handler is None:
+            return []
+        if type(handler) is tuple:
+            return list(<tuple>handler)
+        return [handler]
+
+    def listenerCount(self, event, listener=None):
+        """How many listeners ``event`` has (only those matching ``listener`` if given)."""
+        cdef Py_ssize_t count = 0
+        handler = self._events.get(event)
+        if handler is None:
+            return 0
+        if type(handler) is not tuple:
+            handler = (handler,)
+        if listener is None:
+            return len(<tuple>handler)
+        for stored in <tuple>handler:
+            count += _matches(stored, listener)
+        return count
+
+    def eventNames(self):
+        """The events that have listeners, in the order they first got one."""
+        return list(self._events)
+
+    def setMaxListeners(self, n):
+        """Set this emitter's listener limit (a number >= 0; 0 = unlimited); returns self."""
+        from pyuvnet.validate import validate_number
+        self._max_listeners = validate_number(n, 'setMaxListeners', 0)
+        return self
+
+    def getMaxListeners(self):
+        """This emitter's listener limit (``defaultMaxListeners`` unless set)."""
+        if self._max_listeners is None:
+            return defaultMaxListeners
+        return self._max_listeners
+
+
+def setMaxListeners(n, *emitters):
+    """Node's ``events.setMaxListeners``: set each emitter's listener limit,
+    or ``defaultMaxListeners`` when no emitter is given."""
+    global defaultMaxListeners
+    from pyuvnet.validate import validate_number
+    validate_number(n, 'setMaxListeners', 0)
+    for emitter in emitters:
+        if not callable(getattr(emitter, 'setMaxListeners', None)):
+            from pyuvnet.errors import ERR_INVALID_ARG_TYPE
+            raise ERR_INVALID_ARG_TYPE('eventTargets', ['EventEmitter', 'EventTarget'], emitter)
+    if not emitters:
+        defaultMaxListeners = n
+    for emitter in emitters:
+        emitter.setMaxListeners(n)

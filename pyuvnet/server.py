@@ -1,0 +1,278 @@
+"""net.Server: Node's TCP/IPC server.
+
+Events, in Node's order:
+  'listening'            after listen() succeeded (never within the call)
+  'connection'(socket)   per accepted connection
+  'drop'(record)         a connection refused because of maxConnections
+  'error'(err)           listen failed (e.g. EADDRINUSE), on the next tick
+  'close'                after close(), once every connection has closed
+"""
+from . import _uv, errors, validate
+from .addresses import isIP
+from .events import EventEmitter
+from ._names import OptionSpec, normalize_options
+from .records import Record
+from .socket import Socket
+
+SERVER_OPTIONS = OptionSpec({
+    'allowHalfOpen': 'boolean', 'pauseOnConnect': 'boolean',
+    'noDelay': 'boolean', 'keepAlive': 'boolean',
+    'keepAliveInitialDelay': 'number', 'highWaterMark': 'number',
+    'blockList': 'object',
+})
+
+LISTEN_OPTIONS = OptionSpec({
+    'port': ('number', 'string'), 'host': 'string', 'path': 'string',
+    'backlog': 'number', 'exclusive': 'boolean', 'readableAll': 'boolean',
+    'writableAll': 'boolean', 'ipv6Only': 'boolean', 'reusePort': 'boolean',
+    'signal': 'object', 'fd': 'integer', 'handle': 'object',
+})
+
+DEFAULT_BACKLOG = 511
+
+_EAFNOSUPPORT = -97
+_EADDRNOTAVAIL = -99
+
+
+class Server(EventEmitter):
+    """A TCP or IPC server (Node's ``net.Server``)."""
+
+    def __init__(self, options=None, connectionListener=None, **kwargs):
+        if callable(options) and connectionListener is None:
+            options, connectionListener = None, options
+        self._options = normalize_options(options, kwargs, SERVER_OPTIONS)
+        if 'highWaterMark' in self._options:
+            validate.validate_integer(self._options['highWaterMark'], 'options.highWaterMark', 0)
+        self._handle = None
+        self._connections = 0
+        self._refed = True
+        self._pipe_path = None
+        self._max_connections = None
+        if connectionListener is not None:
+            self.on('connection', connectionListener)
+
+    # -- listening ---------------------------------------------------------
+
+    def listen(self, *args, **kwargs):
+        """listen([port[, host[, backlog]]][, cb]) | listen(path[, backlog][, cb])
+        | listen(options[, cb]) | listen(handle[, backlog][, cb]).
+        Returns the server; 'listening' (or 'error') follows."""
+        options, callback = normalize_listen_args(args, kwargs)
+        if self._handle is not None:
+            raise errors.ERR_SERVER_ALREADY_LISTEN()
+        if callback is not None:
+            self.once('listening', callback)
+        signal = options.get('signal')
+        if signal is not None:
+            validate.validate_abort_signal(signal, 'options.signal')
+            if signal.aborted:
+                return self
+            signal.addEventListener('abort', lambda *_: self.close())
+        backlog = options.get('backlog', DEFAULT_BACKLOG)
+        if 'path' in options:
+            return self._listen_pipe(options, backlog)
+        port = validate.validate_port(options.get('port', 0), 'options.port')
+        host = options.get('host')
+        if host is None:
+            self._listen_any(port, backlog, options)
+        elif isIP(host):
+            self._bind_and_listen(host, port, backlog, options)
+        else:
+            _uv.getaddrinfo(host, 0, 0, lambda status, found: self._on_host_resolved(
+                status, found, host, port, backlog, options))
+        return self
+
+    def _on_host_resolved(self, status, found, host, port, backlog, options):
+        if status < 0 or not found:
+            _uv.nextTick(self.emit, 'error',
+                         errors.dns_exception(status if status < 0 else -3008, 'getaddrinfo', host))
+            return
+        self._bind_and_listen(found[0][0], port, backlog, options)
+
+    def _listen_any(self, port, backlog, options):
+        # As Node: all interfaces over IPv6 ('::', which also takes IPv4 on
+        # most systems), or 0.0.0.0 where IPv6 is unavailable.
+        status = self._open_listener('::', port, backlog, options)
+        if status in (_EAFNOSUPPORT, _EADDRNOTAVAIL):
+            status = self._open_listener('0.0.0.0', port, backlog, options)
+        self._after_listen(status, '::', port)
+
+    def _bind_and_listen(self, host, port, backlog, options):
+        status = self._open_listener(host, port, backlog, options)
+        self._after_listen(status, host, port)
+
+    def _open_listener(self, host, port, backlog, options):
+        listener = self._new_listener()
+        status = _uv.tcp_bind(listener, host, port, options.get('ipv6Only', False),
+                              options.get('reusePort', False))
+        if status == 0:
+            status = listener.listen(backlog)
+        if status < 0:
+            listener.close()
+            return status
+        self._handle = listener
+        return 0
+
+    def _new_listener(self):
+        listener = _uv.Listener(self._new_socket, self._on_connection, self._on_accept_error)
+        if not self._refed:
+            listener.unref()
+        return listener
+
+    def _after_listen(self, status, host, port):
+        if status < 0:
+            err = errors.uv_exception_with_host_port(status, 'listen', host, port)
+            _uv.nextTick(self.emit, 'error', err)
+        else:
+            _uv.nextTick(self._emit_listening)
+
+    def _emit_listening(self):
+        if self._handle is not None:
+            self.emit('listening')
+
+    def _listen_pipe(self, options, backlog):
+        raise errors.ERR_INVALID_ARG_VALUE('path', options['path'], 'IPC paths are not supported yet')
+
+    # -- connections -------------------------------------------------------
+
+    def _new_socket(self):
+        return Socket._accepted(self._options)
+
+    def _on_connection(self, sock):
+        if self._max_connections is not None and self._connections >= self._max_connections:
+            self._drop(sock)
+            return
+        sock.server = self
+        self._connections += 1
+        options = self._options
+        if options.get('noDelay'):
+            sock.setNoDelay(True)
+        if options.get('keepAlive'):
+            sock.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
+        if options.get('pauseOnConnect'):
+            sock.pause()
+        sock._read_start()
+        self.emit('connection', sock)
+
+    def _drop(self, sock):
+        local = _uv.tcp_sockname(sock) if _uv.handle_type(sock) == 'tcp' else None
+        peer = _uv.tcp_peername(sock) if _uv.handle_type(sock) == 'tcp' else None
+        sock.destroy()
+        record = Record()
+        if local and peer:
+            record = Record(localAddress=local[0], localPort=local[1], localFamily=local[2],
+                            remoteAddress=peer[0], remotePort=peer[1], remoteFamily=peer[2])
+        self.emit('drop', record)
+
+    def _on_accept_error(self, status):
+        self.emit('error', errors.errno_exception(status, 'accept'))
+
+    def _connection_closed(self, sock):
+        self._connections -= 1
+        self._emit_close_if_drained()
+
+    def _emit_close_if_drained(self):
+        if self._handle is None and self._connections == 0 and self._closing:
+            self._closing = False
+            _uv.nextTick(self.emit, 'close')
+
+    _closing = False
+
+    # -- closing -----------------------------------------------------------
+
+    def close(self, callback=None):
+        """Stop accepting; 'close' follows once every connection closed.
+        ``callback`` runs on 'close' (with ERR_SERVER_NOT_RUNNING when the
+        server was not listening)."""
+        if callback is not None:
+            if self._handle is None:
+                self.once('close', lambda: callback(errors.ERR_SERVER_NOT_RUNNING()))
+            else:
+                self.once('close', callback)
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        self._closing = True
+        self._emit_close_if_drained()
+        return self
+
+    # -- state ---------------------------------------------------------------
+
+    def address(self):
+        """{'port', 'family', 'address'} while listening on TCP, the path
+        for a pipe server, None otherwise."""
+        if self._handle is None:
+            return None
+        if self._pipe_path is not None:
+            return self._pipe_path
+        local = _uv.tcp_sockname(self._handle)
+        if local is None:
+            return None
+        return Record(address=local[0], family=local[2], port=local[1])
+
+    @property
+    def maxConnections(self):
+        """Connections beyond this many are closed at once, with 'drop'."""
+        return self._max_connections
+
+    @maxConnections.setter
+    def maxConnections(self, value):
+        if value is not None:
+            validate.validate_number(value, 'maxConnections', 0)
+        self._max_connections = value
+
+    @property
+    def listening(self):
+        return self._handle is not None
+
+    def getConnections(self, callback):
+        """``callback(None, count)`` on the next tick."""
+        validate.validate_function(callback, 'callback')
+        _uv.nextTick(callback, None, self._connections)
+        return self
+
+    def ref(self):
+        self._refed = True
+        if self._handle is not None:
+            self._handle.ref()
+        return self
+
+    def unref(self):
+        self._refed = False
+        if self._handle is not None:
+            self._handle.unref()
+        return self
+
+    def __repr__(self):
+        return '<pyuvnet.Server %s>' % (self.address() if self.listening else 'not listening')
+
+
+def normalize_listen_args(args, kwargs):
+    """Node's listen() argument forms: (options dict, callback)."""
+    args = list(args)
+    callback = None
+    if args and callable(args[-1]):
+        callback = args.pop()
+    if not args:
+        return normalize_options(None, kwargs, LISTEN_OPTIONS), callback
+    first = args[0]
+    if isinstance(first, dict):
+        return normalize_options(first, kwargs, LISTEN_OPTIONS), callback
+    options = normalize_options(None, kwargs, LISTEN_OPTIONS)
+    if isinstance(first, str) and not first.strip().isdigit():
+        options['path'] = first
+        rest = args[1:2]
+    elif first is None or isinstance(first, (int, float, str)):
+        if first is not None:
+            options['port'] = first
+        if len(args) > 1 and args[1] is not None:
+            if not isinstance(args[1], str):
+                raise errors.ERR_INVALID_ARG_TYPE('host', 'string', args[1])
+            options['host'] = args[1]
+        rest = args[2:3]
+    else:
+        options['handle'] = first
+        rest = args[1:2]
+    if rest and rest[0] is not None:
+        options['backlog'] = validate.validate_int32(rest[0], 'backlog', 0)
+    return options, callback

@@ -1,0 +1,620 @@
+"""net.Socket: Node's TCP/IPC socket, a Duplex stream and EventEmitter.
+
+The byte paths (reading, write gathering, the buffered amounts) live in the
+C base class ``pyuvnet._uv.Stream``; this class is Node's state machine on
+top of it and runs once per connection or per user call.
+
+Events, in Node's order:
+  'lookup'(err, address, family, host)  after a host name was resolved
+  'connectionAttempt'(ip, port, family), 'connectionAttemptFailed'(ip, port,
+  family, error)                        around each address tried
+  'connect', then 'ready'               once connected
+  'data'(chunk)                         bytes, or str after setEncoding()
+  'drain'                               the write buffer emptied after
+                                        write() had returned False
+  'end'                                 the peer ended its side (after the
+                                        last 'data')
+  'finish'                              our end() completed (FIN sent)
+  'timeout'                             idle for the setTimeout() period
+  'error'(err)                          then 'close'(True)
+  'close'(hadError)                     exactly once, last
+"""
+from . import _uv, errors
+from . import encodings
+from ._names import OptionSpec, normalize_options
+from .addresses import isIP
+from .records import Record
+from . import validate
+
+_CONSTRUCTOR_RULES = {
+    'fd': 'integer', 'allowHalfOpen': 'boolean', 'readable': 'boolean',
+    'writable': 'boolean', 'signal': 'object', 'noDelay': 'boolean',
+    'keepAlive': 'boolean', 'keepAliveInitialDelay': 'number',
+    'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
+    'handle': 'object',
+}
+
+_CONNECT_RULES = {
+    'port': ('number', 'string'), 'host': 'string', 'localAddress': 'string',
+    'localPort': 'number', 'family': 'number', 'hints': 'number',
+    'lookup': 'function', 'noDelay': 'boolean', 'keepAlive': 'boolean',
+    'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
+    'autoSelectFamilyAttemptTimeout': 'number', 'timeout': 'number',
+    'path': 'string', 'onread': 'object',
+}
+
+_CONSTRUCTOR_OPTIONS = OptionSpec(_CONSTRUCTOR_RULES)
+# connect() and createConnection() take both sets in one dict.
+CREATE_CONNECTION_OPTIONS = OptionSpec(dict(_CONSTRUCTOR_RULES, **_CONNECT_RULES))
+
+
+class Socket(_uv.Stream):
+    """A TCP or IPC socket (Node's ``net.Socket``)."""
+
+    def __init__(self, options=None, **kwargs):
+        opts = normalize_options(options, kwargs, _CONSTRUCTOR_OPTIONS)
+        self._init_state(opts.get('allowHalfOpen', False))
+        if 'highWaterMark' in opts:
+            self._set_high_water_mark(
+                validate.validate_integer(opts['highWaterMark'], 'options.highWaterMark', 0))
+        self._no_delay = opts.get('noDelay', False)
+        if opts.get('keepAlive'):
+            self._keep_alive = (True, opts.get('keepAliveInitialDelay', 0))
+        if 'blockList' in opts:
+            self._block_list = opts['blockList']
+        if 'onread' in opts:
+            self._set_onread(opts['onread'])
+        if 'fd' in opts:
+            self._open_fd(opts['fd'], opts.get('readable', False), opts.get('writable', False))
+        if 'signal' in opts:
+            self._watch_signal(opts['signal'])
+
+    def _init_state(self, allow_half_open):
+        self.allowHalfOpen = allow_half_open
+        self.server = None
+        self._destroyed = False
+        self._had_error = False
+        self._reset_on_destroy = False
+        self._writable_ended = False
+        self._writable_finished = False
+        self._readable_ended = False
+        self._peer = None
+        self._sock = None
+        self._timeout_ms = None
+        self._timer = None
+        self._timeout_seen_at = None
+        self._no_delay = False
+        self._keep_alive = None
+        self._block_list = None
+        self._connect_plan = None
+        self._attempted = []
+        self._pipes = []
+
+    @classmethod
+    def _accepted(cls, server_options):
+        """A socket for a server to accept into (no option parsing)."""
+        sock = cls.__new__(cls)
+        sock._init_state(server_options.get('allowHalfOpen', False))
+        if 'highWaterMark' in server_options:
+            sock._set_high_water_mark(server_options['highWaterMark'])
+        return sock
+
+    # -- connecting --------------------------------------------------------
+
+    def connect(self, *args, **kwargs):
+        """connect(options[, connectListener]) | connect(path[, listener])
+        | connect(port[, host][, listener]).  Returns the socket; 'connect'
+        follows (never from within this call)."""
+        options, listener = normalize_connect_args(args, kwargs)
+        if self._destroyed:
+            # Node lets a destroyed socket connect again.
+            self._init_state(self.allowHalfOpen)
+        if listener is not None:
+            self.once('connect', listener)
+        if options.get('timeout') is not None:
+            self.setTimeout(options['timeout'])
+        if 'noDelay' in options:
+            self._no_delay = options['noDelay']
+        if options.get('keepAlive'):
+            self._keep_alive = (True, options.get('keepAliveInitialDelay', 0))
+        if 'onread' in options:
+            self._set_onread(options['onread'])
+        self.connecting = True
+        if 'path' in options:
+            self._connect_pipe(options['path'])
+        else:
+            self._connect_tcp(options)
+        return self
+
+    def _connect_tcp(self, options):
+        port = validate.validate_port(options['port'])
+        host = options.get('host') or 'localhost'
+        local_address = options.get('localAddress')
+        if local_address is not None and not _is_ip(local_address):
+            raise errors.ERR_INVALID_IP_ADDRESS(local_address)
+        local_port = options.get('localPort')
+        if local_port is not None:
+            validate.validate_port(local_port, 'options.localPort')
+        family = options.get('family', 0)
+        if family not in (0, 4, 6):
+            raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
+        self._connect_plan = (host, port, local_address, local_port or 0)
+        if _is_ip(host):
+            self._try_addresses([(host, 6 if ':' in host else 4)])
+            return
+        lookup = options.get('lookup')
+        if lookup is not None:
+            lookup(host, {'family': family, 'hints': options.get('hints', 0), 'all': True},
+                   self._on_lookup_result)
+        else:
+            r = _uv.getaddrinfo(host, family, options.get('hints', 0), self._on_getaddrinfo)
+            if r < 0:
+                self._on_getaddrinfo(r, [])
+
+    def _on_getaddrinfo(self, status, found):
+        if status < 0:
+            self._on_lookup_result(errors.dns_exception(status, 'getaddrinfo', self._connect_plan[0]), None)
+        else:
+            self._on_lookup_result(None, [Record(address=a, family=f) for a, f in found])
+
+    def _on_lookup_result(self, err, addresses, family=None):
+        """Node's lookup callback shape: (err, [{address, family}, ...]) or
+        (err, address, family)."""
+        if self._destroyed:
+            return
+        host = self._connect_plan[0]
+        if isinstance(addresses, str):
+            addresses = [{'address': addresses, 'family': family}]
+        if err is None and not addresses:
+            err = errors.dns_exception(-3008, 'getaddrinfo', host)
+        if err is not None:
+            self.emit('lookup', err, None, None, host)
+            self.destroy(err)
+            return
+        first = addresses[0]
+        self.emit('lookup', None, first['address'], first['family'], host)
+        self._try_addresses([(a['address'], a['family']) for a in addresses])
+
+    def _try_addresses(self, addresses):
+        """Connect to each address in turn until one answers (the racing
+        of Happy Eyeballs is not done here)."""
+        self._addresses = list(addresses)
+        self._try_next_address()
+
+    def _try_next_address(self):
+        ip, family = self._addresses.pop(0)
+        _host, port, local_address, local_port = self._connect_plan
+        if self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family):
+            self.destroy(errors.ERR_IP_BLOCKED(ip))
+            return
+        self._attempted.append('%s:%d' % (ip, port))
+        self._current_attempt = (ip, port, family)
+        self.emit('connectionAttempt', ip, port, family)
+        status, syscall = _uv.tcp_connect(self, ip, port, local_address, local_port)
+        if status < 0:
+            self._connect_failed(status, syscall)
+
+    def _on_connect(self, status):
+        if self._destroyed:
+            return
+        if status < 0:
+            self._connect_failed(status, 'connect')
+            return
+        self._peer = None
+        self._sock = None
+        if self._no_delay:
+            _uv.tcp_nodelay(self, True)
+        if self._keep_alive is not None:
+            self.setKeepAlive(*self._keep_alive)
+        self._flush_soon()
+        self._read_start()
+        self.emit('connect')
+        self.emit('ready')
+
+    def _connect_failed(self, status, syscall):
+        ip, port, family = self._current_attempt
+        local = None
+        if self._connect_plan[2] is not None:
+            local = '%s:%d' % (self._connect_plan[2], self._connect_plan[3])
+        err = errors.exception_with_host_port(status, syscall, ip, port, local)
+        self.emit('connectionAttemptFailed', ip, port, family, err)
+        if self._addresses:
+            # This handle failed; the next address gets a fresh one.
+            self._close()
+            self._replace_handle_after_close = True
+            return
+        self.destroy(err)
+
+    def _connect_pipe(self, path):
+        raise errors.ERR_INVALID_ARG_VALUE('path', path, 'IPC paths are not supported yet')
+
+    # -- writing -----------------------------------------------------------
+
+    def end(self, data=None, encoding=None, callback=None):
+        """Send ``data`` if given, then FIN after everything queued.
+        ``callback`` runs on 'finish'.  Returns the socket."""
+        if callable(data):
+            data, callback = None, data
+        elif callable(encoding):
+            encoding, callback = None, encoding
+        if data is not None:
+            self.write(data, encoding)
+        if callback is not None:
+            if self._writable_finished:
+                _uv.nextTick(callback, errors.ERR_STREAM_ALREADY_FINISHED('end'))
+            else:
+                self.once('finish', callback)
+        if not self._writable_ended:
+            self._writable_ended = True
+            if self.connected or self.connecting:
+                self._end_writes()
+            elif not self._destroyed:
+                _uv.nextTick(self.destroy)
+        return self
+
+    def destroySoon(self):
+        """end(), then destroy() once the queue has left."""
+        if not self._writable_ended:
+            self.end()
+        if self._writable_finished:
+            self.destroy()
+        else:
+            self.once('finish', self.destroy)
+
+    def _write_after_end(self, callback):
+        err = errors.ERR_STREAM_WRITE_AFTER_END()
+        if callback is not None:
+            _uv.nextTick(callback, err)
+        _uv.nextTick(self._error_or_destroy, err)
+
+    def _write_after_destroy(self, callback):
+        err = (errors.ERR_STREAM_DESTROYED('write') if self._destroyed
+               else errors.ERR_SOCKET_CLOSED())
+        if callback is not None:
+            _uv.nextTick(callback, err)
+        if not self._destroyed:
+            _uv.nextTick(self._error_or_destroy, err)
+
+    def _error_or_destroy(self, err):
+        if not self._destroyed:
+            self.destroy(err)
+
+    def _on_shutdown(self, status):
+        if self._destroyed:
+            return
+        if status < 0 and status != _ENOTCONN:
+            self.destroy(errors.errno_exception(status, 'shutdown'))
+            return
+        self._writable_finished = True
+        self.emit('finish')
+        if self._readable_ended or not self.readable_side:
+            self.destroy()
+
+    # -- reading -----------------------------------------------------------
+
+    def _on_end(self):
+        self._readable_ended = True
+        self.emit('end')
+        if self._destroyed:
+            return
+        if not self.allowHalfOpen:
+            self.end()
+        if self._writable_finished:
+            self.destroy()
+
+    def _on_stream_error(self, err):
+        self.destroy(err)
+
+    def setEncoding(self, encoding=None):
+        """Deliver 'data' as str, decoded across chunk boundaries."""
+        self._encoding = encodings.normalize(encoding)
+        self._set_decoder(encodings.decoder(encoding))
+        return self
+
+    def _set_onread(self, onread):
+        """Node's static-buffer read mode: each chunk is copied into
+        ``buffer`` (a bytearray, or a function returning one) and
+        ``callback(nread, buffer)`` is called; returning False pauses."""
+        buffer = onread.get('buffer')
+        callback = onread.get('callback')
+        validate.validate_function(callback, 'options.onread.callback')
+
+        def deliver(chunk):
+            target = buffer() if callable(buffer) else buffer
+            view = memoryview(target)
+            start = 0
+            while start < len(chunk):
+                n = min(len(view), len(chunk) - start)
+                view[:n] = chunk[start:start + n]
+                start += n
+                if callback(n, target) is False:
+                    self.pause()
+
+        self.on('data', deliver)
+
+    # -- closing -----------------------------------------------------------
+
+    def destroy(self, error=None):
+        """Close now, dropping what is still queued.  With ``error``:
+        'error'(error) then 'close'(True); else 'close'(False)."""
+        if self._destroyed:
+            return self
+        self._destroyed = True
+        self.connecting = False
+        self._had_error = error is not None
+        self._clear_timer()
+        self._discard_writes()
+        if error is not None:
+            _uv.nextTick(self.emit, 'error', error)
+        if self._reset_on_destroy and _uv.handle_type(self) == 'tcp':
+            _uv.tcp_close_reset(self)
+        elif _uv.handle_type(self) is not None:
+            self._close()
+        else:
+            _uv.nextTick(self._on_close)
+        return self
+
+    def resetAndDestroy(self):
+        """Close with a TCP RST (the peer gets ECONNRESET)."""
+        kind = _uv.handle_type(self)
+        if kind is not None and kind != 'tcp':
+            raise errors.ERR_INVALID_HANDLE_TYPE()
+        self._reset_on_destroy = True
+        if self.connecting:
+            self.once('connect', self.destroy)
+        else:
+            self.destroy()
+        return self
+
+    def _on_close(self):
+        if getattr(self, '_replace_handle_after_close', False):
+            # The failed attempt's handle is gone; try the next address.
+            self._replace_handle_after_close = False
+            self.connected = False
+            self._try_next_address()
+            return
+        if not self._destroyed:
+            # The handle closed under us (never by the user): as destroy().
+            self._destroyed = True
+        server = self.server
+        if server is not None:
+            self.server = None
+            server._connection_closed(self)
+        self.emit('close', self._had_error)
+
+    # -- timeouts ----------------------------------------------------------
+
+    def setTimeout(self, timeout, callback=None):
+        """Emit 'timeout' after ``timeout`` ms without reads or writes
+        (0 disables).  The socket is not closed: that is the listener's
+        call."""
+        validate.validate_number(timeout, 'msecs', 0)
+        if callback is not None:
+            validate.validate_function(callback, 'callback')
+        self._clear_timer()
+        self._timeout_ms = timeout
+        if timeout == 0:
+            if callback is not None:
+                self.removeListener('timeout', callback)
+            return self
+        if callback is not None:
+            self.once('timeout', callback)
+        self.last_activity = _uv.get_loop().now()
+        self._timeout_seen_at = None
+        self._arm_timer(timeout)
+        return self
+
+    @property
+    def timeout(self):
+        return self._timeout_ms
+
+    def _arm_timer(self, delay):
+        self._timer = _uv.setTimeout(self._on_timer, delay)
+        self._timer.unref()
+
+    def _on_timer(self):
+        # Activity only stamps last_activity (in C, per chunk); the timer
+        # checks the stamp when it fires and re-arms for what is left.
+        if self._destroyed or not self._timeout_ms:
+            return
+        idle = _uv.get_loop().now() - self.last_activity
+        if idle >= self._timeout_ms:
+            if self._timeout_seen_at != self.last_activity:
+                self._timeout_seen_at = self.last_activity
+                self._arm_timer(self._timeout_ms)
+                self.emit('timeout')
+                return
+            idle = 0
+        self._arm_timer(self._timeout_ms - idle)
+
+    def _clear_timer(self):
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None
+
+    # -- options -----------------------------------------------------------
+
+    def setNoDelay(self, noDelay=True):
+        """Disable (True) or enable Nagle's algorithm; applied at connect
+        when called before."""
+        self._no_delay = bool(noDelay)
+        if self.connected and _uv.handle_type(self) == 'tcp':
+            _uv.tcp_nodelay(self, self._no_delay)
+        return self
+
+    def setKeepAlive(self, enable=False, initialDelay=0):
+        """TCP keep-alive, first probe after ``initialDelay`` ms."""
+        validate.validate_number(initialDelay, 'initialDelay', 0)
+        self._keep_alive = (bool(enable), initialDelay)
+        if self.connected and _uv.handle_type(self) == 'tcp':
+            # libuv takes whole seconds, and Linux refuses 0 when enabling.
+            _uv.tcp_keepalive(self, bool(enable), max(1, int(initialDelay // 1000)))
+        return self
+
+    # -- addresses and state ----------------------------------------------
+
+    def _peer_tuple(self):
+        if self._peer is None and self.connected:
+            self._peer = _uv.tcp_peername(self) if _uv.handle_type(self) == 'tcp' else None
+        return self._peer
+
+    def _sock_tuple(self):
+        if self._sock is None and self.connected:
+            self._sock = _uv.tcp_sockname(self) if _uv.handle_type(self) == 'tcp' else None
+        return self._sock
+
+    def address(self):
+        """{'address', 'family', 'port'} of the local end ({} for pipes)."""
+        local = self._sock_tuple()
+        if local is None:
+            return Record()
+        return Record(address=local[0], family=local[2], port=local[1])
+
+    remoteAddress = property(lambda self: _field(self._peer_tuple(), 0))
+    remotePort = property(lambda self: _field(self._peer_tuple(), 1))
+    remoteFamily = property(lambda self: _field(self._peer_tuple(), 2))
+    localAddress = property(lambda self: _field(self._sock_tuple(), 0))
+    localPort = property(lambda self: _field(self._sock_tuple(), 1))
+    localFamily = property(lambda self: _field(self._sock_tuple(), 2))
+
+    @property
+    def autoSelectFamilyAttemptedAddresses(self):
+        return list(self._attempted)
+
+    @property
+    def bufferSize(self):
+        return self.writableLength
+
+    @property
+    def destroyed(self):
+        return self._destroyed
+
+    @property
+    def pending(self):
+        return not self.connected or self.connecting
+
+    @property
+    def readable(self):
+        return not self._destroyed and not self._readable_ended and self.readable_side
+
+    @property
+    def writable(self):
+        return not self._destroyed and not self._writable_ended
+
+    @property
+    def readableEnded(self):
+        return self._readable_ended
+
+    @property
+    def writableEnded(self):
+        return self._writable_ended
+
+    @property
+    def writableFinished(self):
+        return self._writable_finished
+
+    @property
+    def readyState(self):
+        if self.connecting:
+            return 'opening'
+        if self.readable and self.writable and self.connected:
+            return 'open'
+        if self.readable and not self.writable and self.connected:
+            return 'readOnly'
+        if not self.readable and self.writable and self.connected:
+            return 'writeOnly'
+        return 'closed'
+
+    # -- Duplex: pipe ------------------------------------------------------
+
+    def pipe(self, destination, options=None):
+        """Write every chunk to ``destination`` with backpressure: pause
+        while its write() returns False, resume on its 'drain'.  With
+        ``{'end': True}`` (default) ``destination.end()`` follows 'end'."""
+        end = True if options is None else options.get('end', True)
+
+        def ondata(chunk):
+            if destination.write(chunk) is False:
+                self.pause()
+
+        def ondrain():
+            if self.isPaused() and any(p[0] is destination for p in self._pipes):
+                self.resume()
+
+        def onend():
+            destination.end()
+
+        destination.on('drain', ondrain)
+        if end:
+            self.once('end', onend)
+        self._pipes.append((destination, ondata, ondrain, onend if end else None))
+        self.on('data', ondata)
+        if hasattr(destination, 'emit'):
+            destination.emit('pipe', self)
+        if self.isPaused():
+            self.resume()
+        return destination
+
+    def unpipe(self, destination=None):
+        """Stop piping to ``destination`` (or to every destination)."""
+        for entry in list(self._pipes):
+            dest, ondata, ondrain, onend = entry
+            if destination is not None and dest is not destination:
+                continue
+            self._pipes.remove(entry)
+            self.removeListener('data', ondata)
+            dest.removeListener('drain', ondrain)
+            if onend is not None:
+                self.removeListener('end', onend)
+            if hasattr(dest, 'emit'):
+                dest.emit('unpipe', self)
+        if not self._pipes and self.listenerCount('data') == 0:
+            self.pause()
+        return self
+
+    def __repr__(self):
+        state = self.readyState
+        peer = self._peer_tuple() if self.connected else None
+        where = ' %s:%s' % (peer[0], peer[1]) if peer else ''
+        return '<pyuvnet.Socket %s%s>' % (state, where)
+
+
+Stream = Socket
+
+_ENOTCONN = -107
+
+
+def _field(record, index):
+    return None if record is None else record[index]
+
+
+def _is_ip(host):
+    return isIP(host) != 0
+
+
+def normalize_connect_args(args, kwargs):
+    """Node's normalizeArgs for connect(): (options dict, listener)."""
+    args = list(args)
+    listener = None
+    if args and callable(args[-1]):
+        listener = args.pop()
+    if kwargs.get('connectListener') is not None or kwargs.get('connect_listener') is not None:
+        listener = kwargs.pop('connectListener', None) or kwargs.pop('connect_listener')
+    if not args:
+        options = normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS)
+    elif isinstance(args[0], dict):
+        options = normalize_options(args[0], kwargs, CREATE_CONNECTION_OPTIONS)
+    elif isinstance(args[0], str) and not _is_port_like(args[0]):
+        options = {'path': args[0]}
+    else:
+        options = {'port': args[0]}
+        if len(args) > 1 and args[1] is not None:
+            options['host'] = args[1]
+        options.update(normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS))
+    if 'path' not in options and options.get('port') is None:
+        raise errors.ERR_MISSING_ARGS('options', 'port', 'path')
+    return options, listener
+
+
+def _is_port_like(value):
+    return value.strip().isdigit()

@@ -1,0 +1,219 @@
+# Every libuv declaration pyuvnet uses, in one place (libuv >= 1.44).
+from libc.stdint cimport uint64_t, int64_t
+
+
+
+
+cdef extern from "uv.h" nogil:
+    ctypedef long ssize_t
+    const char* uv_version_string()
+    unsigned int UV_VERSION_HEX
+
+    int UV_EOF, UV_ECANCELED, UV_EAGAIN, UV_EBADF, UV_EINVAL, UV_ENOTCONN
+    int UV_ECONNRESET, UV_EPIPE, UV_ENOBUFS, UV_ETIMEDOUT, UV_ENOTSUP
+    int UV_EADDRINUSE, UV_ENOSYS
+
+    const char* uv_err_name(int err)
+    const char* uv_strerror(int err)
+
+    ctypedef enum uv_run_mode:
+        UV_RUN_DEFAULT, UV_RUN_ONCE, UV_RUN_NOWAIT
+
+    ctypedef enum uv_handle_type:
+        UV_UNKNOWN_HANDLE, UV_TCP, UV_NAMED_PIPE, UV_TTY, UV_UDP, UV_FILE
+
+    ctypedef struct uv_loop_t:
+        void* data
+
+    ctypedef struct uv_handle_t:
+        void* data
+        uv_loop_t* loop
+        uv_handle_type type
+
+    ctypedef struct uv_stream_t:
+        void* data
+        uv_loop_t* loop
+        size_t write_queue_size
+
+    ctypedef struct uv_tcp_t:
+        void* data
+
+    ctypedef struct uv_pipe_t:
+        void* data
+
+    ctypedef struct uv_timer_t:
+        void* data
+
+    ctypedef struct uv_prepare_t:
+        void* data
+
+    ctypedef struct uv_check_t:
+        void* data
+
+    ctypedef struct uv_idle_t:
+        void* data
+
+    ctypedef struct uv_req_t:
+        void* data
+
+    ctypedef struct uv_write_t:
+        void* data
+
+    ctypedef struct uv_connect_t:
+        void* data
+
+    ctypedef struct uv_shutdown_t:
+        void* data
+
+    ctypedef struct uv_getaddrinfo_t:
+        void* data
+
+    ctypedef struct uv_buf_t:
+        char* base
+        size_t len
+
+    ctypedef int uv_os_fd_t
+    ctypedef int uv_os_sock_t
+    ctypedef int uv_file
+
+    # sockaddr family (from the system headers libuv includes)
+    ctypedef unsigned short sa_family_t
+    struct sockaddr:
+        sa_family_t sa_family
+    struct sockaddr_storage:
+        sa_family_t ss_family
+    struct in_addr:
+        pass
+    struct in6_addr:
+        pass
+    struct sockaddr_in:
+        sa_family_t sin_family
+        unsigned short sin_port
+    struct sockaddr_in6:
+        sa_family_t sin6_family
+        unsigned short sin6_port
+        unsigned int sin6_scope_id
+    struct addrinfo:
+        int ai_flags
+        int ai_family
+        int ai_socktype
+        int ai_protocol
+        size_t ai_addrlen
+        sockaddr* ai_addr
+        char* ai_canonname
+        addrinfo* ai_next
+    int AF_INET, AF_INET6, AF_UNSPEC, SOCK_STREAM, IPPROTO_TCP
+    int AI_ADDRCONFIG, AI_V4MAPPED, AI_ALL
+    int INET6_ADDRSTRLEN
+
+    ctypedef void (*uv_close_cb)(uv_handle_t* handle) with gil
+    ctypedef void (*uv_alloc_cb)(uv_handle_t* handle, size_t suggested_size, uv_buf_t* buf) with gil
+    ctypedef void (*uv_read_cb)(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) with gil
+    ctypedef void (*uv_write_cb)(uv_write_t* req, int status) with gil
+    ctypedef void (*uv_connect_cb)(uv_connect_t* req, int status) with gil
+    ctypedef void (*uv_shutdown_cb)(uv_shutdown_t* req, int status) with gil
+    ctypedef void (*uv_connection_cb)(uv_stream_t* server, int status) with gil
+    ctypedef void (*uv_timer_cb)(uv_timer_t* handle) with gil
+    ctypedef void (*uv_prepare_cb)(uv_prepare_t* handle) with gil
+    ctypedef void (*uv_check_cb)(uv_check_t* handle) with gil
+    ctypedef void (*uv_idle_cb)(uv_idle_t* handle) with gil
+    ctypedef void (*uv_getaddrinfo_cb)(uv_getaddrinfo_t* req, int status, addrinfo* res) with gil
+
+    # loop
+    int uv_loop_init(uv_loop_t* loop)
+    int uv_loop_close(uv_loop_t* loop)
+    int uv_run(uv_loop_t*, uv_run_mode mode)
+    void uv_stop(uv_loop_t*)
+    int uv_loop_alive(const uv_loop_t* loop)
+    uint64_t uv_now(const uv_loop_t*)
+    void uv_update_time(uv_loop_t*)
+    int uv_backend_fd(const uv_loop_t*)
+    int uv_backend_timeout(const uv_loop_t*)
+    void uv_walk(uv_loop_t* loop, void (*walk_cb)(uv_handle_t*, void*), void* arg)
+
+    # handles
+    size_t uv_handle_size(uv_handle_type type)
+    void uv_close(uv_handle_t* handle, uv_close_cb close_cb)
+    int uv_is_closing(const uv_handle_t* handle)
+    int uv_is_active(const uv_handle_t* handle)
+    void uv_ref(uv_handle_t*)
+    void uv_unref(uv_handle_t*)
+    int uv_has_ref(const uv_handle_t*)
+    int uv_fileno(const uv_handle_t* handle, uv_os_fd_t* fd)
+    uv_buf_t uv_buf_init(char* base, unsigned int len)
+
+    # timers, prepare/check/idle
+    int uv_timer_init(uv_loop_t*, uv_timer_t* handle)
+    int uv_timer_start(uv_timer_t* handle, uv_timer_cb cb, uint64_t timeout, uint64_t repeat)
+    int uv_timer_stop(uv_timer_t* handle)
+    int uv_prepare_init(uv_loop_t*, uv_prepare_t* prepare)
+    int uv_prepare_start(uv_prepare_t* prepare, uv_prepare_cb cb)
+    int uv_prepare_stop(uv_prepare_t* prepare)
+    int uv_check_init(uv_loop_t*, uv_check_t* check)
+    int uv_check_start(uv_check_t* check, uv_check_cb cb)
+    int uv_check_stop(uv_check_t* check)
+    int uv_idle_init(uv_loop_t*, uv_idle_t* idle)
+    int uv_idle_start(uv_idle_t* idle, uv_idle_cb cb)
+    int uv_idle_stop(uv_idle_t* idle)
+
+    # streams
+    int uv_listen(uv_stream_t* stream, int backlog, uv_connection_cb cb)
+    int uv_accept(uv_stream_t* server, uv_stream_t* client)
+    int uv_read_start(uv_stream_t*, uv_alloc_cb alloc_cb, uv_read_cb read_cb)
+    int uv_read_stop(uv_stream_t*)
+    int uv_write(uv_write_t* req, uv_stream_t* handle, const uv_buf_t bufs[],
+                 unsigned int nbufs, uv_write_cb cb)
+    int uv_try_write(uv_stream_t* handle, const uv_buf_t bufs[], unsigned int nbufs)
+    int uv_shutdown(uv_shutdown_t* req, uv_stream_t* handle, uv_shutdown_cb cb)
+    int uv_is_readable(const uv_stream_t* handle)
+    int uv_is_writable(const uv_stream_t* handle)
+    size_t uv_stream_get_write_queue_size(const uv_stream_t* stream)
+
+    # tcp
+    int UV_TCP_IPV6ONLY
+    int uv_tcp_init(uv_loop_t*, uv_tcp_t* handle)
+    int uv_tcp_init_ex(uv_loop_t*, uv_tcp_t* handle, unsigned int flags)
+    int uv_tcp_open(uv_tcp_t* handle, uv_os_sock_t sock)
+    int uv_tcp_nodelay(uv_tcp_t* handle, int enable)
+    int uv_tcp_keepalive(uv_tcp_t* handle, int enable, unsigned int delay)
+    int uv_tcp_bind(uv_tcp_t* handle, const sockaddr* addr, unsigned int flags)
+    int uv_tcp_getsockname(const uv_tcp_t* handle, sockaddr* name, int* namelen)
+    int uv_tcp_getpeername(const uv_tcp_t* handle, sockaddr* name, int* namelen)
+    int uv_tcp_connect(uv_connect_t* req, uv_tcp_t* handle, const sockaddr* addr, uv_connect_cb cb)
+    int uv_tcp_close_reset(uv_tcp_t* handle, uv_close_cb close_cb)
+
+    # pipes
+    int uv_pipe_init(uv_loop_t*, uv_pipe_t* handle, int ipc)
+    int uv_pipe_open(uv_pipe_t* handle, uv_file file)
+    int uv_pipe_bind(uv_pipe_t* handle, const char* name)
+    void uv_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name, uv_connect_cb cb)
+    int uv_pipe_getsockname(const uv_pipe_t* handle, char* buffer, size_t* size)
+    int uv_pipe_getpeername(const uv_pipe_t* handle, char* buffer, size_t* size)
+    int uv_pipe_chmod(uv_pipe_t* handle, int flags)
+    int UV_READABLE, UV_WRITABLE
+    uv_handle_type uv_guess_handle(uv_file file)
+
+    # dns
+    int uv_getaddrinfo(uv_loop_t* loop, uv_getaddrinfo_t* req, uv_getaddrinfo_cb cb,
+                       const char* node, const char* service, const addrinfo* hints)
+    void uv_freeaddrinfo(addrinfo* ai)
+
+    # addresses
+    int uv_ip4_addr(const char* ip, int port, sockaddr_in* addr)
+    int uv_ip6_addr(const char* ip, int port, sockaddr_in6* addr)
+    int uv_ip4_name(const sockaddr_in* src, char* dst, size_t size)
+    int uv_ip6_name(const sockaddr_in6* src, char* dst, size_t size)
+    int uv_inet_pton(int af, const char* src, void* dst)
+    unsigned short ntohs(unsigned short)
+
+
+cdef extern from "pyuvnet_compat.h" nogil:
+    # Features newer than libuv 1.44 are chosen at compile time from
+    # UV_VERSION_HEX; this header gives each one a working fallback.
+    int PYUVNET_HAVE_TCP_REUSEPORT
+    int UV_TCP_REUSEPORT
+    int pyuvnet_set_reuseport(uv_tcp_t* handle)
+    int PYUVNET_READ_BUF_SIZE
+    ctypedef struct pyuvnet_loop_t:
+        uv_loop_t uv
+        char* read_buf

@@ -1,0 +1,278 @@
+# The per-thread libuv loop and Node's deferred-work queues.
+#
+# Phases of one turn, as libuv runs them, and what pyuvnet does in each:
+#   timers   -> Timeout callbacks
+#   prepare  -> flush_prepare: every stream's writes of the last turn leave
+#               as one vectored write, right before the loop may block
+#   poll     -> I/O callbacks (reads, accepts, connects, write completions)
+#   check    -> setImmediate callbacks
+#   close    -> close callbacks
+# After every callback into Python the nextTick queue drains, then the
+# microtask queue, as in Node.
+
+cdef class Loop:
+    """One libuv loop; ``get_loop()`` gives the current thread's."""
+
+    cdef uv.pyuvnet_loop_t* loop_ptr
+    cdef uv.uv_loop_t* uvloop
+    cdef uv.uv_prepare_t* flush_prepare
+    cdef uv.uv_check_t* immediate_check
+    cdef uv.uv_idle_t* immediate_idle
+    cdef object ticks
+    cdef object microtasks
+    cdef list immediates
+    cdef int immediates_refed
+    cdef list dirty_streams
+    cdef list uncaught
+    cdef bint running
+
+    def __cinit__(self):
+        cdef int err
+        self.uvloop = NULL
+        self.ticks = deque()
+        self.microtasks = deque()
+        self.immediates = []
+        self.immediates_refed = 0
+        self.dirty_streams = []
+        self.uncaught = []
+        self.running = False
+        self.loop_ptr = <uv.pyuvnet_loop_t*>PyMem_RawMalloc(sizeof(uv.pyuvnet_loop_t))
+        if self.loop_ptr == NULL:
+            raise MemoryError()
+        self.uvloop = &self.loop_ptr.uv
+        err = uv.uv_loop_init(self.uvloop)
+        if err < 0:
+            PyMem_RawFree(self.loop_ptr)
+            self.uvloop = NULL
+            raise errors.uv_exception(err, 'uv_loop_init')
+        self.uvloop.data = <void*>self
+        self.flush_prepare = <uv.uv_prepare_t*>PyMem_RawMalloc(sizeof(uv.uv_prepare_t))
+        self.immediate_check = <uv.uv_check_t*>PyMem_RawMalloc(sizeof(uv.uv_check_t))
+        self.immediate_idle = <uv.uv_idle_t*>PyMem_RawMalloc(sizeof(uv.uv_idle_t))
+        uv.uv_prepare_init(self.uvloop, self.flush_prepare)
+        uv.uv_check_init(self.uvloop, self.immediate_check)
+        uv.uv_idle_init(self.uvloop, self.immediate_idle)
+        self.flush_prepare.data = <void*>self
+        self.immediate_check.data = <void*>self
+        self.immediate_idle.data = <void*>self
+        # The check handle only runs immediates; it never keeps the loop
+        # alive by itself (the idle handle does that for ref'd immediates).
+        uv.uv_unref(<uv.uv_handle_t*>self.immediate_check)
+
+    def __dealloc__(self):
+        # A loop is only collected once no handle refers to it (every
+        # pyuvnet handle holds its Loop), so closing here is safe.
+        if self.uvloop == NULL:
+            return
+        uv.uv_close(<uv.uv_handle_t*>self.flush_prepare, free_closed_handle)
+        uv.uv_close(<uv.uv_handle_t*>self.immediate_check, free_closed_handle)
+        uv.uv_close(<uv.uv_handle_t*>self.immediate_idle, free_closed_handle)
+        uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
+        if uv.uv_loop_close(self.uvloop) == 0:
+            PyMem_RawFree(self.loop_ptr)
+        self.uvloop = NULL
+
+    # -- running ----------------------------------------------------------
+
+    def run(self):
+        """Run until nothing ref'd is left, ``stop()`` is called, or a
+        callback raises; in the last case the exception is re-raised here
+        and a later ``run()`` continues with what is left."""
+        cdef int ran
+        if self.running:
+            raise RuntimeError('the pyuvnet loop of this thread is already running')
+        self.raise_uncaught()
+        self.running = True
+        try:
+            self.drain_ticks()
+            if not self.uncaught:
+                with nogil:
+                    uv.uv_run(self.uvloop, uv.UV_RUN_DEFAULT)
+        finally:
+            self.running = False
+        self.raise_uncaught()
+
+    def run_once(self, bint block=False):
+        """One turn of the loop (``UV_RUN_ONCE`` or ``UV_RUN_NOWAIT``);
+        returns whether anything ref'd is still alive."""
+        cdef int alive
+        cdef uv.uv_run_mode mode = uv.UV_RUN_ONCE if block else uv.UV_RUN_NOWAIT
+        if self.running:
+            raise RuntimeError('the pyuvnet loop of this thread is already running')
+        self.raise_uncaught()
+        self.running = True
+        try:
+            self.drain_ticks()
+            with nogil:
+                alive = uv.uv_run(self.uvloop, mode)
+        finally:
+            self.running = False
+        self.raise_uncaught()
+        return bool(alive) or bool(self.ticks) or bool(self.microtasks)
+
+    def stop(self):
+        """Make ``run()`` return after the current turn."""
+        uv.uv_stop(self.uvloop)
+
+    def alive(self):
+        return bool(uv.uv_loop_alive(self.uvloop))
+
+    def now(self):
+        """The loop's cached time in milliseconds."""
+        return uv.uv_now(self.uvloop)
+
+    def backend_fd(self):
+        return uv.uv_backend_fd(self.uvloop)
+
+    def backend_timeout(self):
+        return uv.uv_backend_timeout(self.uvloop)
+
+    cdef raise_uncaught(self):
+        if self.uncaught:
+            raise self.uncaught.pop(0)
+
+    cdef void report(self, BaseException exc):
+        """An exception escaped a callback: keep it for ``run()`` and stop."""
+        self.uncaught.append(exc)
+        uv.uv_stop(self.uvloop)
+
+    # -- nextTick and microtasks -----------------------------------------
+
+    cdef inline void after_callback(self):
+        if self.ticks or self.microtasks:
+            self.drain_ticks()
+
+    cdef void drain_ticks(self):
+        """Run nextTick callbacks, then microtasks, until both are empty.
+        Stops early (leaving the rest queued) when one raises."""
+        cdef tuple item
+        while self.ticks or self.microtasks:
+            while self.ticks:
+                item = <tuple>self.ticks.popleft()
+                try:
+                    item[0](*item[1])
+                except BaseException as exc:
+                    self.report(exc)
+                    return
+            if self.microtasks:
+                item = <tuple>self.microtasks.popleft()
+                try:
+                    item[0](*item[1])
+                except BaseException as exc:
+                    self.report(exc)
+                    return
+
+    cdef void call_soon(self, object fn, tuple args):
+        """Queue ``fn(*args)`` on the nextTick queue (internal use: the
+        deferred emits Node makes with process.nextTick)."""
+        self.ticks.append((fn, args))
+
+    def next_tick(self, callback, *args):
+        validate_callback(callback)
+        self.ticks.append((callback, args))
+
+    def queue_microtask(self, callback):
+        validate_callback(callback)
+        self.microtasks.append((callback, ()))
+
+    # -- immediates -------------------------------------------------------
+
+    cdef void add_immediate(self, ImmediateHandle imm):
+        if not self.immediates:
+            uv.uv_check_start(self.immediate_check, run_immediates)
+        self.immediates.append(imm)
+        if imm.refed:
+            self.ref_immediate(1)
+
+    cdef void ref_immediate(self, int delta):
+        self.immediates_refed += delta
+        if self.immediates_refed > 0:
+            # A started idle handle makes the poll phase not block, so the
+            # check phase comes round at once.
+            uv.uv_idle_start(self.immediate_idle, idle_noop)
+        else:
+            uv.uv_idle_stop(self.immediate_idle)
+
+    cdef void run_immediate_batch(self):
+        # Immediates queued while this batch runs wait for the next turn,
+        # as Node's do.
+        cdef list batch = self.immediates
+        cdef ImmediateHandle imm
+        self.immediates = []
+        for imm in batch:
+            if imm.cleared:
+                continue
+            imm.cleared = True
+            if imm.refed:
+                self.ref_immediate(-1)
+            try:
+                imm.callback(*imm.args)
+            except BaseException as exc:
+                self.report(exc)
+            self.after_callback()
+        if not self.immediates:
+            uv.uv_check_stop(self.immediate_check)
+
+    # -- write flushing ---------------------------------------------------
+
+    cdef void mark_dirty(self, Stream stream):
+        if not self.dirty_streams:
+            uv.uv_prepare_start(self.flush_prepare, flush_dirty_streams)
+        self.dirty_streams.append(stream)
+
+    cdef void flush_all(self):
+        cdef list batch
+        cdef Stream stream
+        # A write callback may write again; those writes join the next
+        # round of this same flush, so nothing waits behind a poll.
+        while self.dirty_streams:
+            batch = self.dirty_streams
+            self.dirty_streams = []
+            for stream in batch:
+                stream.flush_queued = False
+                try:
+                    stream.flush()
+                except BaseException as exc:
+                    self.report(exc)
+                self.after_callback()
+        uv.uv_prepare_stop(self.flush_prepare)
+
+
+cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept with gil:
+    (<Loop>handle.data).flush_all()
+
+
+cdef void run_immediates(uv.uv_check_t* handle) noexcept with gil:
+    (<Loop>handle.data).run_immediate_batch()
+
+
+cdef void idle_noop(uv.uv_idle_t* handle) noexcept nogil:
+    pass
+
+
+cdef void free_closed_handle(uv.uv_handle_t* handle) noexcept with gil:
+    PyMem_RawFree(handle)
+
+
+cdef object validate_callback(object callback):
+    if not callable(callback):
+        raise errors.ERR_INVALID_ARG_TYPE('callback', 'function', callback)
+
+
+_thread_state = threading.local()
+
+
+def get_loop():
+    """The current thread's loop, created on first use."""
+    try:
+        return _thread_state.loop
+    except AttributeError:
+        loop = _thread_state.loop = Loop()
+        return loop
+
+
+cdef Loop current_loop():
+    try:
+        return <Loop>_thread_state.loop
+    except AttributeError:
+        return <Loop>get_loop()

@@ -1,0 +1,527 @@
+# Stream: the C half of a Socket over a uv_stream_t (TCP or pipe).
+#
+# Read path: libuv reads into the loop's buffer (no GIL needed); each chunk
+# becomes one ``bytes`` handed to ``consumer`` with one Python call.
+# ``consumer`` is the sole 'data' listener itself when there is exactly one
+# and no decoding, else the emitter.  While the stream is not flowing,
+# chunks wait in ``read_queue`` (reading stops once it holds a high-water
+# mark's worth).
+#
+# Write path: ``write()`` appends to ``write_queue``; the loop's prepare
+# handle calls ``flush()`` once per turn, which sends the whole queue as one
+# vectored ``uv_try_write`` and hands what the kernel did not take to
+# ``uv_write``.  ``bytes`` are referenced, never copied; other buffers are
+# copied at ``write()`` so the caller may reuse them.
+#
+# Callbacks into the Python facade (Socket), each entered once per event:
+#   _on_end()                  the peer ended its side (EOF), queue drained
+#   _on_stream_error(exc)      a read or write failed
+#   _on_shutdown(status)       our FIN left (end() completed)
+#   _on_connect(status)        uv_*_connect finished
+
+cdef enum:
+    STACK_BUFS = 16                # vectored writes up to this many need no malloc
+    HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
+
+
+cdef class Stream(Handle):
+    """A libuv stream handle with Node's Duplex buffering."""
+
+    # read side
+    cdef object consumer
+    cdef object decoder
+    cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
+    cdef list read_queue
+    cdef Py_ssize_t read_queued
+    cdef bint reading
+    cdef public bint read_eof       # the peer's FIN arrived
+    cdef bint end_delivered         # _on_end has been called
+    cdef public bint readable_side  # reads are wanted at all
+    cdef uint64_t bytes_read
+    cdef Py_ssize_t read_hwm
+    # write side
+    cdef list write_queue
+    cdef list write_callbacks
+    cdef Py_ssize_t queued_bytes
+    cdef Py_ssize_t inflight_bytes
+    cdef Py_ssize_t write_hwm
+    cdef bint need_drain
+    cdef int corked
+    cdef bint flush_queued
+    cdef public bint connected
+    cdef public bint connecting     # a connect is under way (writes wait)
+    cdef public uint64_t last_activity   # loop time of the last read/write
+    cdef public bint ending
+    cdef bint shutdown_sent
+    cdef int write_reqs
+    cdef uint64_t bytes_written
+
+    def __cinit__(self, *args, **kwargs):
+        self.flowing = -1
+        self.read_queue = []
+        self.readable_side = True
+        self.read_hwm = HIGH_WATER_MARK
+        self.write_queue = []
+        self.write_callbacks = []
+        self.write_hwm = HIGH_WATER_MARK
+
+    # -- properties the facade exposes ------------------------------------
+
+    @property
+    def bytesRead(self):
+        return self.bytes_read
+
+    @property
+    def bytesWritten(self):
+        return self.bytes_written
+
+    @property
+    def writableLength(self):
+        return self.queued_bytes + self.inflight_bytes
+
+    @property
+    def writableHighWaterMark(self):
+        return self.write_hwm
+
+    @property
+    def readableLength(self):
+        return self.read_queued
+
+    @property
+    def readableHighWaterMark(self):
+        return self.read_hwm
+
+    @property
+    def readableFlowing(self):
+        return None if self.flowing < 0 else bool(self.flowing)
+
+    @property
+    def writableCorked(self):
+        return self.corked
+
+    @property
+    def writableNeedDrain(self):
+        return self.need_drain
+
+    cdef void adopt(self, uv.uv_handle_t* handle):
+        # An open stream may be called back at any time (reads, the peer
+        # closing): it stays alive until its close callback.
+        Handle.adopt(self, handle)
+        self.hold()
+
+    cdef void on_handle_closed(self) except *:
+        self.connected = False
+        self.reading = False
+        self._on_close()
+
+    def _set_high_water_mark(self, Py_ssize_t hwm):
+        self.read_hwm = hwm
+        self.write_hwm = hwm
+
+    # -- write path --------------------------------------------------------
+
+    def write(self, data, encoding=None, callback=None):
+        """Queue ``data`` (bytes-like, or str in ``encoding``); returns
+        False once the buffered amount reaches writableHighWaterMark, and
+        'drain' follows when the buffer empties.  ``callback(err)`` runs
+        after the data left (``err`` is None) or failed."""
+        cdef Py_ssize_t n
+        if type(data) is not bytes or encoding is not None or callback is not None:
+            if callback is None and callable(encoding):
+                callback, encoding = encoding, None
+            if callback is not None and not callable(callback):
+                raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
+            data = to_bytes(data, encoding)
+        if not self.writable_now(callback):
+            return False
+        n = PyBytes_GET_SIZE(data)
+        self.write_queue.append(data)
+        self.write_callbacks.append(callback)
+        self.queued_bytes += n
+        self.bytes_written += n
+        self.last_activity = uv.uv_now(self.loop.uvloop)
+        if not self.flush_queued and self.corked == 0:
+            self.flush_queued = True
+            self.loop.mark_dirty(self)
+        if self.queued_bytes + self.inflight_bytes < self.write_hwm:
+            return True
+        self.need_drain = True
+        return False
+
+    cdef bint writable_now(self, object callback) except -1:
+        """Whether a write may be queued; otherwise reports the reason as
+        Node does (the facade decides: error event or callback)."""
+        if self.ending:
+            self._write_after_end(callback)
+            return False
+        if not self.is_writable_state():
+            self._write_after_destroy(callback)
+            return False
+        return True
+
+    cdef bint is_writable_state(self):
+        # While connecting there may be no handle yet: writes wait in the queue.
+        if self.handle == NULL:
+            return self.connecting
+        return not uv.uv_is_closing(self.handle)
+
+    def cork(self):
+        """Hold writes until ``uncork()``; they then leave as one write."""
+        self.corked += 1
+
+    def uncork(self):
+        if self.corked > 0:
+            self.corked -= 1
+            if self.corked == 0 and (self.write_queue or self.ending):
+                self.schedule_flush()
+
+    cdef void schedule_flush(self):
+        if not self.flush_queued:
+            self.flush_queued = True
+            self.loop.mark_dirty(self)
+
+    cdef int flush(self) except -1:
+        """Send the queue: one vectored try_write, the rest through uv_write.
+        Called by the loop before it polls."""
+        cdef list buffers, callbacks
+        cdef Py_ssize_t nbytes, r
+        if self.corked or not self.connected or not self.is_open():
+            return 0
+        if self.write_queue:
+            buffers = self.write_queue
+            callbacks = self.write_callbacks
+            nbytes = self.queued_bytes
+            self.write_queue = []
+            self.write_callbacks = []
+            self.queued_bytes = 0
+            self.inflight_bytes += nbytes
+            r = send_buffers(self, buffers, callbacks, nbytes)
+            if r < 0:
+                self.inflight_bytes -= nbytes
+                self.write_done(callbacks, <int>r)
+                return 0
+            if r == nbytes:
+                self.inflight_bytes -= nbytes
+                self.write_done(callbacks, 0)
+        if self.ending and not self.shutdown_sent and not self.write_queue:
+            self.send_shutdown()
+        return 0
+
+    cdef void write_done(self, list callbacks, int status):
+        """Data of ``callbacks``' writes left (status 0) or failed: as Node,
+        'drain' first, then the callbacks in order."""
+        cdef object err = None
+        if status < 0:
+            err = errors.errno_exception(status, 'write')
+        elif (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
+                and not self.ending):
+            self.need_drain = False
+            self._emit('drain', ())
+        for cb in callbacks:
+            if cb is not None:
+                try:
+                    cb(err)
+                except BaseException as exc:
+                    self.loop.report(exc)
+        if err is not None and status != uv.UV_ECANCELED:
+            self._on_stream_error(err)
+
+    cdef void send_shutdown(self):
+        cdef uv.uv_shutdown_t* req = <uv.uv_shutdown_t*>PyMem_RawMalloc(sizeof(uv.uv_shutdown_t))
+        cdef int r
+        self.shutdown_sent = True
+        if req == NULL:
+            self._on_shutdown(uv.UV_ENOBUFS)
+            return
+        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, stream_shutdown_done)
+        if r < 0:
+            PyMem_RawFree(req)
+            self._on_shutdown(r)
+            return
+        req.data = <void*>self
+        Py_INCREF(self)
+
+    def _end_writes(self):
+        """No more writes; FIN follows the queue (the facade's end())."""
+        if not self.ending:
+            self.ending = True
+            self.schedule_flush()
+
+    def _discard_writes(self):
+        """Drop queued (not yet sent) writes as destroy() does; their
+        callbacks get ERR_STREAM_DESTROYED on the next tick."""
+        cdef list callbacks = self.write_callbacks
+        self.write_queue = []
+        self.write_callbacks = []
+        self.queued_bytes = 0
+        err = errors.ERR_STREAM_DESTROYED('write')
+        for cb in callbacks:
+            if cb is not None:
+                self.loop.call_soon(cb, (err,))
+
+    # -- read path ---------------------------------------------------------
+
+    cdef void update_consumer(self):
+        listeners = self._events.get('data') if self._events else None
+        if listeners is None:
+            self.consumer = None
+            return
+        sole = self._sole_listener('data')
+        if sole is not None and self.decoder is None:
+            self.consumer = sole
+        else:
+            self.consumer = self._emit_data
+
+    def _emit_data(self, chunk):
+        if self.decoder is not None:
+            chunk = self.decoder(chunk)
+            if not chunk:
+                return
+        self._emit('data', (chunk,))
+
+    cdef void _listeners_changed(self, object event):
+        if event == 'data':
+            self.update_consumer()
+            if self.consumer is not None and self.flowing == -1:
+                # Node: adding a 'data' listener switches to flowing mode.
+                self.resume()
+
+    def _set_decoder(self, decoder):
+        self.decoder = decoder
+        self.update_consumer()
+
+    cdef inline int deliver(self, bytes chunk) except -1:
+        if self.flowing == 1 and not self.read_queue:
+            if self.consumer is not None:
+                self.consumer(chunk)
+            return 0
+        self.read_queue.append(chunk)
+        self.read_queued += PyBytes_GET_SIZE(chunk)
+        if self.read_queued >= self.read_hwm:
+            self.stop_reading()
+        return 0
+
+    cdef void start_reading(self):
+        cdef int r
+        if (self.reading or not self.connected or self.read_eof
+                or not self.readable_side or self.flowing == 0
+                or self.read_queued >= self.read_hwm or not self.is_open()):
+            return
+        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, stream_alloc, stream_read)
+        if r == 0:
+            self.reading = True
+        else:
+            self._on_stream_error(errors.errno_exception(r, 'read'))
+
+    cdef void stop_reading(self):
+        if self.reading:
+            self.reading = False
+            if self.handle != NULL:
+                uv.uv_read_stop(<uv.uv_stream_t*>self.handle)
+
+    def _close(self):
+        """Close the handle; ``_on_close()`` follows from libuv."""
+        self.stop_reading()
+        self.close_handle()
+
+    cdef void on_read_end(self, ssize_t nread):
+        self.stop_reading()
+        if nread == uv.UV_EOF:
+            self.read_eof = True
+            self.maybe_deliver_end()
+        else:
+            self._on_stream_error(errors.errno_exception(<int>nread, 'read'))
+
+    cdef void maybe_deliver_end(self):
+        if self.read_eof and not self.read_queue and not self.end_delivered:
+            self.end_delivered = True
+            # Node emits 'end' on the next tick after the last 'data'.
+            self.loop.call_soon(self._on_end, ())
+
+    def pause(self):
+        """Stop 'data' events (and reading) until ``resume()``."""
+        if self.flowing != 0:
+            self.flowing = 0
+            self.stop_reading()
+        return self
+
+    def resume(self):
+        """Start or restart 'data' events; what arrived meanwhile comes
+        first, on the next tick."""
+        if self.flowing != 1:
+            self.flowing = 1
+            if self.read_queue or self.read_eof:
+                self.loop.call_soon(self._drain_read_queue, ())
+            else:
+                self.start_reading()
+        return self
+
+    def isPaused(self):
+        return self.flowing == 0
+
+    def _drain_read_queue(self):
+        cdef bytes chunk
+        while self.read_queue and self.flowing == 1:
+            chunk = self.read_queue.pop(0)
+            self.read_queued -= PyBytes_GET_SIZE(chunk)
+            if self.consumer is not None:
+                self.consumer(chunk)
+        if self.flowing == 1:
+            self.maybe_deliver_end()
+            self.start_reading()
+
+    def _flush_soon(self):
+        """Send what waited for the connection, on this loop turn."""
+        if self.write_queue or self.ending:
+            self.schedule_flush()
+
+    def _read_start(self):
+        self.start_reading()
+
+    def _read_stop(self):
+        self.stop_reading()
+
+    # -- hooks the facade overrides ---------------------------------------
+
+    def _on_end(self):
+        pass
+
+    def _on_close(self):
+        pass
+
+    def _on_connect(self, status):
+        pass
+
+    def _on_stream_error(self, err):
+        raise err
+
+    def _on_shutdown(self, status):
+        pass
+
+    def _write_after_end(self, callback):
+        raise errors.ERR_STREAM_WRITE_AFTER_END()
+
+    def _write_after_destroy(self, callback):
+        raise errors.ERR_STREAM_DESTROYED('write')
+
+
+cdef class WriteRequest:
+    """One uv_write: keeps its buffers and callbacks alive until libuv is
+    done with them; its callback runs exactly once (UV_ECANCELED on close)."""
+
+    cdef uv.uv_write_t req
+    cdef Stream stream
+    cdef list buffers
+    cdef list callbacks
+    cdef Py_ssize_t nbytes
+
+
+cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
+                             Py_ssize_t nbytes) except? -1:
+    """try_write all of ``buffers``; queue the rest with uv_write.  Returns
+    the bytes written at once, or a negative libuv error."""
+    cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
+    cdef uv.uv_buf_t* bufs = stack_bufs
+    cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
+    cdef uv.uv_stream_t* handle = <uv.uv_stream_t*>stream.handle
+    cdef bytes data
+    cdef WriteRequest wr
+    if n > STACK_BUFS:
+        bufs = <uv.uv_buf_t*>PyMem_RawMalloc(n * sizeof(uv.uv_buf_t))
+        if bufs == NULL:
+            raise MemoryError()
+    try:
+        for i in range(n):
+            data = <bytes>buffers[i]
+            bufs[i].base = PyBytes_AS_STRING(data)
+            bufs[i].len = PyBytes_GET_SIZE(data)
+        if stream.write_reqs == 0:
+            r = uv.uv_try_write(handle, bufs, <unsigned int>n)
+            if r >= 0:
+                written = r
+            elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
+                return r
+        if written == nbytes:
+            return written
+        # Skip what the kernel took; the rest goes to libuv's queue.
+        r = written
+        while first < n and <Py_ssize_t>bufs[first].len <= r:
+            r -= bufs[first].len
+            first += 1
+        bufs[first].base += r
+        bufs[first].len -= r
+        wr = WriteRequest.__new__(WriteRequest)
+        wr.stream = stream
+        wr.buffers = buffers
+        wr.callbacks = callbacks
+        wr.nbytes = nbytes - written
+        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), stream_write_done)
+        if r < 0:
+            return r
+        wr.req.data = <void*>wr
+        Py_INCREF(wr)
+        stream.inflight_bytes -= written
+        stream.write_reqs += 1
+        return written
+    finally:
+        if bufs != stack_bufs:
+            PyMem_RawFree(bufs)
+
+
+cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept with gil:
+    cdef WriteRequest wr = <WriteRequest>req.data
+    cdef Stream stream = wr.stream
+    Py_DECREF(wr)
+    stream.write_reqs -= 1
+    stream.inflight_bytes -= wr.nbytes
+    stream.write_done(wr.callbacks, status)
+    stream.loop.after_callback()
+
+
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept with gil:
+    cdef Stream stream = <Stream>req.data
+    PyMem_RawFree(req)
+    Py_DECREF(stream)
+    try:
+        stream._on_shutdown(status)
+    except BaseException as exc:
+        stream.loop.report(exc)
+    stream.loop.after_callback()
+
+
+cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
+                       uv.uv_buf_t* buf) noexcept nogil:
+    # Every read of a loop lands in the loop's one buffer: read callbacks
+    # copy it into bytes before libuv reads again.
+    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+    buf.len = uv.PYUVNET_READ_BUF_SIZE
+
+
+cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
+                      const uv.uv_buf_t* buf) noexcept with gil:
+    cdef Stream stream = <Stream>handle.data
+    if nread > 0:
+        stream.bytes_read += nread
+        stream.last_activity = uv.uv_now(handle.loop)
+        try:
+            stream.deliver(PyBytes_FromStringAndSize(buf.base, nread))
+        except BaseException as exc:
+            stream.loop.report(exc)
+    elif nread < 0:
+        try:
+            stream.on_read_end(nread)
+        except BaseException as exc:
+            stream.loop.report(exc)
+    stream.loop.after_callback()
+
+
+cdef object to_bytes(object data, object encoding):
+    """Node's accepted chunk types, as bytes that no caller can change."""
+    if type(data) is bytes:
+        return data
+    if isinstance(data, str):
+        return encode(data, encoding)
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise errors.ERR_INVALID_ARG_TYPE(
+        'chunk', 'str, bytes, bytearray or memoryview', data)

@@ -1,0 +1,169 @@
+# TCP specifics over uv_tcp_t, as functions on a Handle (a Stream or a
+# Listener): init, bind, connect, nodelay, keepalive, names, reset.
+
+
+cdef int tcp_init(Handle owner, int family=0) except -1:
+    """Give ``owner`` a fresh uv_tcp_t (its socket created at once when
+    ``family`` is AF_INET/AF_INET6, so options can be set before bind)."""
+    cdef uv.uv_tcp_t* tcp = <uv.uv_tcp_t*>PyMem_RawMalloc(uv.uv_handle_size(uv.UV_TCP))
+    cdef int r
+    if tcp == NULL:
+        raise MemoryError()
+    if family:
+        r = uv.uv_tcp_init_ex(owner.loop.uvloop, tcp, family)
+    else:
+        r = uv.uv_tcp_init(owner.loop.uvloop, tcp)
+    if r < 0:
+        PyMem_RawFree(tcp)
+        raise errors.uv_exception(r, 'uv_tcp_init')
+    owner.adopt(<uv.uv_handle_t*>tcp)
+    return 0
+
+
+cdef int parse_ip(str ip, int port, uv.sockaddr_storage* addr) except -1:
+    """Fill ``addr`` from an IP literal; returns its family."""
+    cdef bytes raw = ip.encode('ascii', 'replace')
+    if uv.uv_ip4_addr(raw, port, <uv.sockaddr_in*>addr) == 0:
+        return uv.AF_INET
+    if uv.uv_ip6_addr(raw, port, <uv.sockaddr_in6*>addr) == 0:
+        return uv.AF_INET6
+    raise errors.ERR_INVALID_IP_ADDRESS(ip)
+
+
+cdef object sockaddr_to_tuple(uv.sockaddr* addr):
+    """(address, port, 'IPv4'|'IPv6') of an inet sockaddr, else None."""
+    cdef char name[64]
+    if addr.sa_family == uv.AF_INET:
+        uv.uv_ip4_name(<uv.sockaddr_in*>addr, name, sizeof(name))
+        return (name.decode(), uv.ntohs((<uv.sockaddr_in*>addr).sin_port), 'IPv4')
+    if addr.sa_family == uv.AF_INET6:
+        uv.uv_ip6_name(<uv.sockaddr_in6*>addr, name, sizeof(name))
+        return (name.decode(), uv.ntohs((<uv.sockaddr_in6*>addr).sin6_port), 'IPv6')
+    return None
+
+
+def tcp_bind(Handle owner, str ip, int port, bint ipv6_only=False, bint reuse_port=False):
+    """Create ``owner``'s TCP handle and bind it; 0 or a libuv error code."""
+    cdef uv.sockaddr_storage addr
+    cdef int family = parse_ip(ip, port, &addr)
+    cdef unsigned int flags = 0
+    cdef int r
+    tcp_init(owner, family)
+    if ipv6_only and family == uv.AF_INET6:
+        flags |= uv.UV_TCP_IPV6ONLY
+    if reuse_port:
+        if uv.PYUVNET_HAVE_TCP_REUSEPORT:
+            flags |= uv.UV_TCP_REUSEPORT
+        else:
+            r = uv.pyuvnet_set_reuseport(<uv.uv_tcp_t*>owner.handle)
+            if r < 0:
+                return r
+    return uv.uv_tcp_bind(<uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, flags)
+
+
+def tcp_open(Handle owner, int fd):
+    """Wrap an existing socket fd; 0 or a libuv error code."""
+    tcp_init(owner)
+    return uv.uv_tcp_open(<uv.uv_tcp_t*>owner.handle, fd)
+
+
+cdef class ConnectRequest:
+    """One uv_connect_t; holds its Stream until the callback."""
+    cdef uv.uv_connect_t req
+    cdef Stream stream
+
+
+def tcp_connect(Stream stream, str ip, int port, str local_ip=None, int local_port=0):
+    """Start connecting (creating the handle if needed, binding it first
+    when a local address is given); ``stream._on_connect(status)`` follows.
+    Returns 0 or a libuv error code (with the syscall that failed)."""
+    cdef uv.sockaddr_storage addr, local
+    cdef int family = parse_ip(ip, port, &addr)
+    cdef ConnectRequest cr
+    cdef int r
+    if stream.handle == NULL:
+        tcp_init(stream, family)
+    if local_ip is not None:
+        parse_ip(local_ip, local_port, &local)
+        r = uv.uv_tcp_bind(<uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&local, 0)
+        if r < 0:
+            return r, 'bind'
+    cr = ConnectRequest.__new__(ConnectRequest)
+    cr.stream = stream
+    r = uv.uv_tcp_connect(&cr.req, <uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&addr, connect_done)
+    if r < 0:
+        return r, 'connect'
+    cr.req.data = <void*>cr
+    Py_INCREF(cr)
+    return 0, None
+
+
+cdef void connect_done(uv.uv_connect_t* req, int status) noexcept with gil:
+    cdef ConnectRequest cr = <ConnectRequest>req.data
+    cdef Stream stream = cr.stream
+    Py_DECREF(cr)
+    try:
+        if status == 0:
+            stream.connected = True
+            stream.connecting = False
+        stream._on_connect(status)
+    except BaseException as exc:
+        stream.loop.report(exc)
+    stream.loop.after_callback()
+
+
+def tcp_nodelay(Handle owner, bint enable):
+    return uv.uv_tcp_nodelay(<uv.uv_tcp_t*>owner.handle, enable)
+
+
+def tcp_keepalive(Handle owner, bint enable, unsigned int delay_seconds):
+    return uv.uv_tcp_keepalive(<uv.uv_tcp_t*>owner.handle, enable, delay_seconds)
+
+
+def tcp_sockname(Handle owner):
+    """(address, port, family) this handle is bound to, or None."""
+    cdef uv.sockaddr_storage addr
+    cdef int size = sizeof(addr)
+    if not owner.is_open() or uv.uv_tcp_getsockname(
+            <uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, &size) < 0:
+        return None
+    return sockaddr_to_tuple(<uv.sockaddr*>&addr)
+
+
+def tcp_peername(Handle owner):
+    """(address, port, family) of the peer, or None."""
+    cdef uv.sockaddr_storage addr
+    cdef int size = sizeof(addr)
+    if not owner.is_open() or uv.uv_tcp_getpeername(
+            <uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, &size) < 0:
+        return None
+    return sockaddr_to_tuple(<uv.sockaddr*>&addr)
+
+
+def tcp_close_reset(Stream stream):
+    """Close with RST instead of FIN (the peer sees ECONNRESET)."""
+    cdef int r
+    if stream.is_open():
+        stream.hold()
+        r = uv.uv_tcp_close_reset(<uv.uv_tcp_t*>stream.handle, owner_handle_closed)
+        if r < 0:
+            stream.let_go()
+            stream.close_handle()
+
+
+def handle_fileno(Handle owner):
+    cdef uv.uv_os_fd_t fd
+    if owner.is_open() and uv.uv_fileno(owner.handle, &fd) == 0:
+        return fd
+    return -1
+
+
+def handle_type(Handle owner):
+    """'tcp', 'pipe' or None."""
+    if owner.handle == NULL:
+        return None
+    if owner.handle.type == uv.UV_TCP:
+        return 'tcp'
+    if owner.handle.type == uv.UV_NAMED_PIPE:
+        return 'pipe'
+    return None

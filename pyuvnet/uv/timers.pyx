@@ -1,0 +1,183 @@
+# Node's timers over uv_timer_t: setTimeout / setInterval / setImmediate.
+
+cdef double TIMEOUT_MAX = 2147483647.0
+
+
+cdef class TimerHandle(Handle):
+    """The C half of Timeout (what ``setTimeout``/``setInterval`` return).
+
+    The callback runs once (or every ``delay`` ms for an interval) unless
+    ``close()``/``clearTimeout`` comes first.  A started timer holds itself
+    alive; a finished or cleared one may be collected.
+    """
+
+    cdef readonly object callback
+    cdef readonly tuple args
+    cdef uint64_t delay
+    cdef readonly bint repeat
+    cdef bint destroyed
+
+    def __init__(self, callback, delay, args, repeat):
+        validate_callback(callback)
+        self.callback = callback
+        self.args = args
+        self.delay = timer_delay(delay)
+        self.repeat = repeat
+        self.destroyed = False
+        cdef uv.uv_timer_t* timer = <uv.uv_timer_t*>PyMem_RawMalloc(sizeof(uv.uv_timer_t))
+        if timer == NULL:
+            raise MemoryError()
+        uv.uv_timer_init(self.loop.uvloop, timer)
+        self.adopt(<uv.uv_handle_t*>timer)
+        self.start()
+
+    cdef void start(self):
+        uv.uv_timer_start(<uv.uv_timer_t*>self.handle, timer_fired, self.delay,
+                          self.delay if self.repeat else 0)
+        self.hold()
+
+    def refresh(self):
+        """Restart the countdown from now, with the same delay and callback;
+        also re-arms a timer that has already fired."""
+        if not self.destroyed and self.handle != NULL:
+            self.start()
+        return self
+
+    def close(self):
+        """Cancel the timer (``clearTimeout``)."""
+        if not self.destroyed:
+            self.destroyed = True
+            if self.handle != NULL:
+                uv.uv_timer_stop(<uv.uv_timer_t*>self.handle)
+            self.close_handle()
+        return self
+
+    cdef void fire(self):
+        if not self.repeat:
+            uv.uv_timer_stop(<uv.uv_timer_t*>self.handle)
+        try:
+            self.callback(*self.args)
+        except BaseException as exc:
+            self.loop.report(exc)
+        if not self.repeat and self.handle != NULL and not uv.uv_is_active(self.handle):
+            # Fired and not refreshed: libuv no longer calls back.
+            self.let_go()
+        self.loop.after_callback()
+
+    def __repr__(self):
+        return '<Timeout delay=%d repeat=%s%s>' % (
+            self.delay, self.repeat, ' cleared' if self.destroyed else '')
+
+
+cdef void timer_fired(uv.uv_timer_t* handle) noexcept with gil:
+    cdef TimerHandle timer = <TimerHandle>handle.data
+    timer.fire()
+
+
+cdef uint64_t timer_delay(object delay) except? 0:
+    # Node: a delay that is missing, below 1 or above TIMEOUT_MAX becomes 1 ms.
+    cdef double ms
+    if delay is None:
+        return 1
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)):
+        raise errors.ERR_INVALID_ARG_TYPE('delay', 'number', delay)
+    ms = delay
+    if not (ms >= 1 and ms <= TIMEOUT_MAX):
+        return 1
+    return <uint64_t>ms
+
+
+cdef class ImmediateHandle:
+    """The C half of Immediate (what ``setImmediate`` returns); runs in the
+    loop's check phase."""
+
+    cdef Loop loop
+    cdef readonly object callback
+    cdef readonly tuple args
+    cdef bint cleared
+    cdef bint refed
+
+    def __init__(self, callback, args):
+        validate_callback(callback)
+        self.loop = current_loop()
+        self.callback = callback
+        self.args = args
+        self.cleared = False
+        self.refed = True
+        self.loop.add_immediate(self)
+
+    def ref(self):
+        if not self.refed and not self.cleared:
+            self.loop.ref_immediate(1)
+        self.refed = True
+        return self
+
+    def unref(self):
+        if self.refed and not self.cleared:
+            self.loop.ref_immediate(-1)
+        self.refed = False
+        return self
+
+    def hasRef(self):
+        return self.refed
+
+    def close(self):
+        """Cancel (``clearImmediate``)."""
+        if not self.cleared:
+            self.cleared = True
+            if self.refed:
+                self.loop.ref_immediate(-1)
+        return self
+
+
+class Timeout(TimerHandle):
+    """A pending setTimeout/setInterval (a Python class, so that it can
+    take its snake_case aliases)."""
+
+
+class Immediate(ImmediateHandle):
+    """A pending setImmediate."""
+
+
+def setTimeout(callback, delay=None, *args):
+    """Call ``callback(*args)`` once after ``delay`` ms (Node: 1 ms minimum)."""
+    return Timeout(callback, delay, args, False)
+
+
+def setInterval(callback, delay=None, *args):
+    """Call ``callback(*args)`` every ``delay`` ms until cleared."""
+    return Timeout(callback, delay, args, True)
+
+
+def setImmediate(callback, *args):
+    """Call ``callback(*args)`` in the check phase of this loop turn."""
+    return Immediate(callback, args)
+
+
+def clearTimeout(timer):
+    if timer is not None:
+        if not isinstance(timer, (TimerHandle, ImmediateHandle)):
+            raise errors.ERR_INVALID_ARG_TYPE('timeout', 'Timeout', timer)
+        timer.close()
+
+
+clearInterval = clearTimeout
+clearImmediate = clearTimeout
+
+
+def nextTick(callback, *args):
+    """Queue ``callback(*args)`` to run before the loop moves on."""
+    current_loop().next_tick(callback, *args)
+
+
+def queueMicrotask(callback):
+    current_loop().queue_microtask(callback)
+
+
+def run():
+    """Run this thread's loop until nothing ref'd is left (see Loop.run)."""
+    current_loop().run()
+
+
+def stop():
+    current_loop().stop()

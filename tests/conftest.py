@@ -1,0 +1,47 @@
+"""Shared fixtures: a fresh loop per test and a runner that fails, never
+hangs, when the loop does not finish."""
+import pytest
+
+import pyuvnet as net
+from pyuvnet import _uv
+
+
+class LoopDidNotFinish(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def fresh_loop():
+    """Each test gets its own libuv loop, so one test's leftovers (an open
+    server after a failure) cannot keep another's run() going."""
+    _uv._thread_state.loop = net.Loop()
+    yield _uv._thread_state.loop
+    del _uv._thread_state.loop
+
+
+@pytest.fixture
+def run_loop():
+    """``run_loop(timeout=5)``: net.run() that raises LoopDidNotFinish if
+    anything ref'd is still alive after ``timeout`` seconds."""
+    def run(timeout=5.0):
+        def expired():
+            raise LoopDidNotFinish('the loop did not finish within %.1f s' % timeout)
+        watchdog = net.setTimeout(expired, timeout * 1000)
+        watchdog.unref()
+        try:
+            net.run()
+        finally:
+            watchdog.close()
+    return run
+
+
+@pytest.fixture
+def listening_server(run_loop):
+    """``listening_server(on_connection, **options)`` -> (server, port):
+    a TCP server on 127.0.0.1, port from the OS, already listening."""
+    def make(on_connection=None, host='127.0.0.1', **options):
+        server = net.createServer(options or None, on_connection)
+        server.listen(0, host)
+        # listen() binds synchronously; only 'listening' is deferred.
+        return server, server.address().port
+    return make
