@@ -1,14 +1,14 @@
-"""Build pyuvnet's two Cython extensions and choose the libuv that pyuvnet._uv uses.
+"""Build pyuvnet's two Cython extensions and choose the libuv pyuvnet._uv uses.
 
 docs/BUILDING.md describes the choice; in short:
 
 1. PYUVNET_LIBUV=bundled|system forces one;
 2. otherwise libuv's source (PYUVNET_LIBUV_SOURCE, else the vendor/libuv
-   submodule when it is populated) is compiled into pyuvnet._uv;
+   submodule when it is checked out) is compiled into pyuvnet._uv;
 3. otherwise the system's libuv is linked, found with pkg-config.
 
 The choice is made when the extensions are built, not when this file is
-imported, so making an sdist needs no libuv at all.
+imported, so that an sdist or the metadata need no libuv at all.
 """
 import glob
 import os
@@ -20,21 +20,24 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext as _build_ext
+from setuptools.modified import newer_group
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENDOR_LIBUV = os.path.join(HERE, "vendor", "libuv")
 MIN_LIBUV = "1.44"
+UV_EXT = "pyuvnet._uv"
 
 # libuv's source files, as libuv's own CMakeLists.txt lists them. Files were
 # renamed across releases (1.45 merged linux-core.c, linux-inotify.c,
-# linux-syscalls.c and epoll.c into linux.c; later releases added
-# thread-common.c), so every name any supported release uses is listed and
-# only those present in the source folder are compiled.
+# linux-syscalls.c and epoll.c into linux.c and added thread-common.c), so
+# every name a supported release uses is listed, and only those present in
+# the source folder are compiled.
 LIBUV_COMMON = [
-    "src/fs-poll.c", "src/idna.c", "src/inet.c", "src/random.c",
-    "src/strscpy.c", "src/strtok.c", "src/thread-common.c",
-    "src/threadpool.c", "src/timer.c", "src/uv-common.c",
-    "src/uv-data-getter-setters.c", "src/version.c",
+    "src/" + name for name in (
+        "fs-poll.c", "idna.c", "inet.c", "random.c", "strscpy.c", "strtok.c",
+        "thread-common.c", "threadpool.c", "timer.c", "uv-common.c",
+        "uv-data-getter-setters.c", "version.c",
+    )
 ]
 LIBUV_UNIX = [
     "src/unix/" + name for name in (
@@ -98,42 +101,30 @@ LIBUV_PLATFORMS = {
             "process-stdio.c", "signal.c", "snprintf.c", "stream.c", "tcp.c",
             "tty.c", "udp.c", "util.c", "winapi.c", "winsock.c",
         )],
-        [("WIN32_LEAN_AND_MEAN", None), ("_WIN32_WINNT", "0x0602"),
-         ("_CRT_DECLARE_NONSTDC_NAMES", "0")],
+        # _WIN32_WINNT is added from the source's CMakeLists.txt: 1.44 wants
+        # Windows 8 (0x0602), 1.52 Windows 10 (0x0A00).
+        [("WIN32_LEAN_AND_MEAN", None), ("_CRT_DECLARE_NONSTDC_NAMES", "0")],
         ["psapi", "user32", "advapi32", "iphlpapi", "userenv", "ws2_32",
          "dbghelp", "ole32", "shell32"],
     ),
 }
 
+# The licences that cover libuv's compiled code (LICENSE-docs covers its docs).
+LIBUV_LICENSES = ["LICENSE", "LICENSE-extra"]
+
 HOW_TO_GET_LIBUV = """\
-Either install libuv's development files (libuv >= {min}) with pkg-config:
+Either install libuv's development files (libuv >= {min}) and pkg-config:
     apt-get install libuv1-dev pkg-config     (Debian, Ubuntu)
     dnf install libuv-devel pkgconf           (Fedora)
     brew install libuv pkg-config             (macOS)
 or compile libuv into pyuvnet from its source:
     git submodule update --init vendor/libuv
-    (or PYUVNET_LIBUV_SOURCE=/path/to/libuv-source, e.g. `apt-get source libuv1`)
+    or PYUVNET_LIBUV_SOURCE=/path/to/libuv-source (e.g. from `apt-get source libuv1`)
 """.format(min=MIN_LIBUV)
 
 
-class LibuvNotFound(SystemExit):
-    """Stops the build with a message naming the ways to provide libuv."""
-
-    def __init__(self, problem):
-        super().__init__("pyuvnet: error: {}\n{}".format(problem, HOW_TO_GET_LIBUV))
-
-
-def is_libuv_source(path):
-    return (os.path.isfile(os.path.join(path, "include", "uv.h"))
-            and os.path.isdir(os.path.join(path, "src")))
-
-
-def source_version(path):
-    with open(os.path.join(path, "include", "uv", "version.h")) as f:
-        text = f.read()
-    parts = [re.search(r"#define UV_VERSION_%s\s+(\d+)" % part, text).group(1)
-             for part in ("MAJOR", "MINOR", "PATCH")]
-    return ".".join(parts)
+def fail(problem, hint=HOW_TO_GET_LIBUV):
+    raise SystemExit("pyuvnet: error: {}\n{}".format(problem, hint))
 
 
 def platform_key():
@@ -142,36 +133,79 @@ def platform_key():
     return re.sub(r"\d+$", "", sys.platform)
 
 
+def is_libuv_source(path):
+    return (os.path.isfile(os.path.join(path, "include", "uv.h"))
+            and os.path.isdir(os.path.join(path, "src")))
+
+
 class BundledLibuv:
     """libuv compiled from a source folder and linked statically into _uv."""
 
     def __init__(self, root):
         key = platform_key()
         if key not in LIBUV_PLATFORMS:
-            raise LibuvNotFound(
-                "compiling libuv in is not set up for {}; use the system's "
-                "libuv (PYUVNET_LIBUV=system)".format(sys.platform))
-        candidates, self.defines, self.libraries = LIBUV_PLATFORMS[key]
+            fail("compiling libuv in is not set up for {}".format(sys.platform),
+                 "Use the system's libuv instead: PYUVNET_LIBUV=system\n")
+        candidates, defines, self.libraries = LIBUV_PLATFORMS[key]
         self.root = root
-        self.version = source_version(root)
+        self.defines = defines + self.windows_target(key)
         self.sources = [os.path.join(root, name)
                         for name in LIBUV_COMMON + candidates
                         if os.path.isfile(os.path.join(root, name))]
+        with open(os.path.join(root, "include", "uv", "version.h")) as f:
+            version_h = f.read()
+        self.version = ".".join(
+            re.search(r"#define UV_VERSION_%s\s+(\d+)" % part, version_h).group(1)
+            for part in ("MAJOR", "MINOR", "PATCH"))
+
+    def windows_target(self, key):
+        if key != "win":
+            return []
+        with open(os.path.join(self.root, "CMakeLists.txt")) as f:
+            found = re.search(r"_WIN32_WINNT=(0x[0-9A-Fa-f]+)", f.read())
+        return [("_WIN32_WINNT", found.group(1) if found else "0x0602")]
 
     def describe(self):
-        return "libuv {} compiled into pyuvnet._uv from {}".format(self.version, self.root)
+        return "libuv {} compiled into {} from {}".format(self.version, UV_EXT, self.root)
 
     def configure(self, ext, build):
-        objects = build.compiler.compile(
+        ext.include_dirs.append(os.path.join(self.root, "include"))
+        ext.libraries.extend(self.libraries)
+        ext.depends.extend(self.sources)
+        if build.compiler.compiler_type == "unix" and platform_key() != "darwin":
+            # uv.h gives libuv's API default visibility. Export only the
+            # module's init function, so that no other libuv in the process
+            # (uvloop's, or one loaded with RTLD_GLOBAL) binds to these
+            # functions or they to it. (macOS's two-level namespace already
+            # keeps them apart.)
+            script = os.path.join(build.build_temp, "_uv.map")
+            build.mkpath(build.build_temp)
+            with open(script, "w") as f:
+                f.write("{ global: PyInit_%s; local: *; };\n" % ext.name.rpartition(".")[2])
+            ext.extra_link_args.append("-Wl,--version-script=" + script)
+        # libuv's MIT licence travels with every copy of its code: into the
+        # wheel, beside the module.
+        target = os.path.dirname(build.get_ext_fullpath(ext.name))
+        build.mkpath(target)
+        for name in LIBUV_LICENSES:
+            if os.path.isfile(os.path.join(self.root, name)):
+                shutil.copyfile(os.path.join(self.root, name),
+                                os.path.join(target, "libuv-" + name))
+
+    def compile(self, build):
+        """libuv's object files, compiled with libuv's own defines and flags."""
+        if build.compiler.compiler_type == "msvc":
+            flags = []
+        else:
+            # -fvisibility=hidden as libuv's own build: its internals stay private.
+            flags = ["-O2", "-fvisibility=hidden", "-fno-strict-aliasing"]
+        return build.compiler.compile(
             self.sources,
             output_dir=build.build_temp,
             macros=self.defines,
             include_dirs=[os.path.join(self.root, "include"), os.path.join(self.root, "src")],
-            extra_postargs=build.libuv_cflags(),
+            extra_postargs=flags,
         )
-        ext.include_dirs.append(os.path.join(self.root, "include"))
-        ext.extra_objects.extend(objects)
-        ext.libraries.extend(self.libraries)
 
 
 class SystemLibuv:
@@ -179,12 +213,12 @@ class SystemLibuv:
 
     def __init__(self):
         if shutil.which("pkg-config") is None:
-            raise LibuvNotFound("pkg-config is not installed, so the system's libuv cannot be found")
+            fail("pkg-config is not installed, so the system's libuv cannot be found")
         if subprocess.call(["pkg-config", "--exists", "libuv"]) != 0:
-            raise LibuvNotFound("pkg-config does not know libuv (its development package is not installed)")
+            fail("pkg-config does not know libuv (its development files are not installed)")
         self.version = self.pkg_config("--modversion")[0]
         if subprocess.call(["pkg-config", "--atleast-version=" + MIN_LIBUV, "libuv"]) != 0:
-            raise LibuvNotFound("the system's libuv is {}; pyuvnet needs {} or newer".format(
+            fail("the system's libuv is {}; pyuvnet needs {} or newer".format(
                 self.version, MIN_LIBUV))
         self.cflags = self.pkg_config("--cflags")
         self.libs = self.pkg_config("--libs")
@@ -194,7 +228,7 @@ class SystemLibuv:
         return shlex.split(subprocess.check_output(["pkg-config", option, "libuv"], text=True))
 
     def describe(self):
-        return "system libuv {} via pkg-config ({})".format(
+        return "system libuv {} (pkg-config: {})".format(
             self.version, " ".join(self.cflags + self.libs))
 
     def configure(self, ext, build):
@@ -222,14 +256,13 @@ class SystemLibuv:
 def choose_libuv():
     forced = os.environ.get("PYUVNET_LIBUV", "").strip().lower()
     if forced not in ("", "bundled", "system"):
-        raise SystemExit("pyuvnet: error: PYUVNET_LIBUV must be 'bundled' or 'system', not {!r}"
-                         .format(forced))
+        fail("PYUVNET_LIBUV is {!r}; it can be 'bundled' or 'system'".format(forced), "")
     source = os.environ.get("PYUVNET_LIBUV_SOURCE", "").strip()
     if source:
         source = os.path.abspath(source)
         if not is_libuv_source(source):
-            raise LibuvNotFound("PYUVNET_LIBUV_SOURCE={} holds no libuv source "
-                                "(include/uv.h and src/)".format(source))
+            fail("PYUVNET_LIBUV_SOURCE={} holds no libuv source "
+                 "(include/uv.h and src/)".format(source))
     elif is_libuv_source(VENDOR_LIBUV):
         source = VENDOR_LIBUV
 
@@ -238,16 +271,16 @@ def choose_libuv():
     if source:
         return BundledLibuv(source)
     if forced == "bundled":
-        raise LibuvNotFound("PYUVNET_LIBUV=bundled, but vendor/libuv is empty "
-                            "and PYUVNET_LIBUV_SOURCE is not set")
+        fail("PYUVNET_LIBUV=bundled, but vendor/libuv is empty (an uninitialised "
+             "submodule) and PYUVNET_LIBUV_SOURCE is not set")
     return SystemLibuv()
 
 
 class build_ext(_build_ext):
     def finalize_options(self):
-        # Cythonize here rather than at import so that sdists and metadata
-        # need no compiling. The C goes to build/cython, not beside the .pyx.
-        # A command can be finalized more than once; cythonize only the .pyx.
+        # Cythonize here, not at import, so that sdists and metadata compile
+        # nothing. A command may be finalized more than once: only .pyx
+        # sources are cythonized. The C goes to build/cython, not the tree.
         from Cython.Build import cythonize
 
         extensions = self.distribution.ext_modules
@@ -260,34 +293,50 @@ class build_ext(_build_ext):
             )
         super().finalize_options()
 
-    def libuv_cflags(self):
-        if self.compiler.compiler_type == "msvc":
-            return []
-        # As libuv's own build: its symbols stay private to pyuvnet._uv, so
-        # another libuv in the process (uvloop's) cannot collide with it.
-        return ["-O2", "-fvisibility=hidden", "-fno-strict-aliasing"]
-
     def build_extensions(self):
-        libuv = choose_libuv()
-        print("pyuvnet: using " + libuv.describe(), file=sys.stderr, flush=True)
+        self.libuv = choose_libuv()
+        print("pyuvnet: using " + self.libuv.describe(), file=sys.stderr, flush=True)
         for ext in self.extensions:
             if self.compiler.compiler_type != "msvc":
                 ext.extra_compile_args.append("-O2")
-            if ext.name == "pyuvnet._uv":
+            if ext.name == UV_EXT:
                 if platform_key() == "win":
-                    # uv.h pulls in winsock2.h, which must not meet the full windows.h.
+                    # uv.h brings winsock2.h, which must not meet all of windows.h.
                     ext.define_macros.append(("WIN32_LEAN_AND_MEAN", None))
-                libuv.configure(ext, self)
+                ext.depends.append(self.record_choice())
+                self.libuv.configure(ext, self)
         super().build_extensions()
+
+    def record_choice(self):
+        """A file that changes when the libuv choice does, so that _uv,
+        otherwise up to date, is rebuilt against the newly chosen libuv."""
+        path = os.path.join(self.build_temp, "libuv-choice.txt")
+        choice = self.libuv.describe() + "\n"
+        if os.path.isfile(path):
+            with open(path) as f:
+                if f.read() == choice:
+                    return path
+        self.mkpath(self.build_temp)
+        with open(path, "w") as f:
+            f.write(choice)
+        return path
+
+    def build_extension(self, ext):
+        # libuv is compiled only when _uv is about to be linked again.
+        if (ext.name == UV_EXT and isinstance(self.libuv, BundledLibuv)
+                and (self.force or newer_group(ext.sources + ext.depends,
+                                               self.get_ext_fullpath(ext.name), "newer"))):
+            ext.extra_objects.extend(self.libuv.compile(self))
+        super().build_extension(ext)
 
 
 setup(
     ext_modules=[
         Extension("pyuvnet.events", ["pyuvnet/events.pyx"]),
         Extension(
-            "pyuvnet._uv",
+            UV_EXT,
             ["pyuvnet/_uv.pyx"],
-            # The binding's own C helpers live beside its .pyx files.
+            # The binding's C helpers (pyuvnet_compat.h) sit beside its .pyx files.
             include_dirs=["pyuvnet/uv"],
             depends=glob.glob("pyuvnet/uv/*.h"),
         ),

@@ -15,7 +15,7 @@ from ._uv import (
     setTimeout, setInterval, setImmediate, clearTimeout, clearInterval,
     clearImmediate, nextTick, queueMicrotask, libuv_version,
 )
-from ._uv import Timeout as _TimeoutBase, Immediate as _ImmediateBase
+from ._uv import Timeout, Immediate
 from ._names import ALIASES, add_aliases
 from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
@@ -78,4 +78,6 @@ add_aliases(globals(), ALIASES['module'])
 add_aliases(EventEmitter, ALIASES['EventEmitter'])
 add_aliases(Server, ALIASES['Server'])
 add_aliases(Socket, ALIASES['Socket'])
-add_aliases(AbortSignal, ALIASES.get('AbortSignal', ()))
+add_aliases(AbortSignal, ALIASES['AbortSignal'])
+add_aliases(Timeout, ALIASES['Timeout'])
+add_aliases(Immediate, ALIASES['Immediate'])

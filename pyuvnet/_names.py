@@ -62,6 +62,7 @@ ALIASES = {
     'Immediate': ('hasRef',),
     'BlockList': ('addAddress', 'addRange', 'addSubnet', 'isBlockList'),
     'SocketAddress': (),
+    'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
@@ -144,10 +145,11 @@ class _Check:
         self.expected = list(dict.fromkeys(_RULES[name][1] for name in rules))
         self.integer = 'integer' in rules
 
-    def __call__(self, value, name):
+    def __call__(self, value, options_name):
         for test in self.tests:
             if test(value):
                 return
+        name = '%s.%s' % (options_name, self.camel)
         if self.integer and _is_number(value):
             raise ERR_OUT_OF_RANGE(name, 'an integer', value)
         raise ERR_INVALID_ARG_TYPE(name, self.expected, value)
@@ -214,7 +216,7 @@ def normalize_options(options, kwargs, spec, name='options'):
                 raise ERR_INVALID_ARG_VALUE(
                     '%s.%s' % (name, camel), value,
                     'is given more than once (as %r and %r)' % (spelled[camel], key))
-            check(value, '%s.%s' % (name, camel))
+            check(value, name)
             result[camel] = value
             spelled[camel] = key
     return result

@@ -14,6 +14,7 @@ from cpython.ref cimport Py_INCREF, Py_DECREF
 from pyuvnet.uv cimport libuv as uv
 from pyuvnet.events cimport EventEmitter
 
+import os
 import threading
 from collections import deque
 

@@ -484,7 +484,11 @@ class NodeSystemError(NodeError):
     hostname = None
 
     def __str__(self):
-        return self.args[0]
+        # Built here with Node's message as the only argument; anything else
+        # (an instance made by hand) reads as OSError would.
+        if len(self.args) == 1:
+            return str(self.args[0])
+        return super().__str__()
 
 
 def _system_error_bases():

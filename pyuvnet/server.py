@@ -7,6 +7,8 @@ Events, in Node's order:
   'error'(err)           listen failed (e.g. EADDRINUSE), on the next tick
   'close'                after close(), once every connection has closed
 """
+import os
+
 from . import _uv, errors, validate
 from .addresses import isIP
 from .events import EventEmitter
@@ -70,7 +72,11 @@ class Server(EventEmitter):
             signal.addEventListener('abort', lambda *_: self.close())
         backlog = options.get('backlog', DEFAULT_BACKLOG)
         if 'path' in options:
-            return self._listen_pipe(options, backlog)
+            self._listen_pipe(options, backlog)
+            return self
+        if 'fd' in options or 'handle' in options:
+            self._listen_handle(options, backlog)
+            return self
         port = validate.validate_port(options.get('port', 0), 'options.port')
         host = options.get('host')
         if host is None:
@@ -131,7 +137,43 @@ class Server(EventEmitter):
             self.emit('listening')
 
     def _listen_pipe(self, options, backlog):
-        raise errors.ERR_INVALID_ARG_VALUE('path', options['path'], 'IPC paths are not supported yet')
+        path = validate.validate_string(options['path'], 'options.path')
+        listener = self._new_listener()
+        status = _uv.pipe_bind(listener, path)
+        if status == 0 and (options.get('readableAll') or options.get('writableAll')):
+            status = _uv.pipe_chmod(listener, options.get('readableAll', False),
+                                    options.get('writableAll', False))
+        if status == 0:
+            status = listener.listen(backlog)
+        if status < 0:
+            listener.close()
+        else:
+            self._handle = listener
+            self._pipe_path = path
+        self._after_listen(status, path, -1)
+
+    def _listen_handle(self, options, backlog):
+        """listen({'fd': n}) or listen(handle): a bound TCP socket or pipe
+        that someone else opened (a parent process, a pyuvnet Server or
+        Socket, any object with ``fd`` or ``fileno()``)."""
+        fd = _handle_fd(options['fd'] if 'fd' in options else options['handle'])
+        kind = _uv.guess_handle(fd)
+        listener = self._new_listener()
+        if kind == 'tcp':
+            status = _uv.tcp_open(listener, fd)
+        elif kind == 'pipe':
+            status = _uv.pipe_open(listener, fd)
+        else:
+            raise errors.ERR_INVALID_FD_TYPE(kind.upper())
+        if status == 0:
+            status = listener.listen(backlog)
+        if status < 0:
+            listener.close()
+        else:
+            self._handle = listener
+            if kind == 'pipe':
+                self._pipe_path = _uv.pipe_sockname(listener)
+        self._after_listen(status, None, -1)
 
     # -- connections -------------------------------------------------------
 
@@ -192,6 +234,7 @@ class Server(EventEmitter):
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+            self._pipe_path = None
         self._closing = True
         self._emit_close_if_drained()
         return self
@@ -203,7 +246,7 @@ class Server(EventEmitter):
         for a pipe server, None otherwise."""
         if self._handle is None:
             return None
-        if self._pipe_path is not None:
+        if _uv.handle_type(self._handle) == 'pipe':
             return self._pipe_path
         local = _uv.tcp_sockname(self._handle)
         if local is None:
@@ -245,6 +288,27 @@ class Server(EventEmitter):
 
     def __repr__(self):
         return '<pyuvnet.Server %s>' % (self.address() if self.listening else 'not listening')
+
+
+def _handle_fd(handle):
+    """The fd to listen on for each of Node's handle forms.  pyuvnet
+    objects and Python sockets keep their own fd, so the server gets a
+    duplicate; a bare ``fd`` is taken over as Node does."""
+    if isinstance(handle, int) and not isinstance(handle, bool):
+        return validate.validate_int32(handle, 'fd', 0)
+    if isinstance(handle, Server):
+        handle = handle._handle
+    if isinstance(handle, (_uv.Listener, _uv.Stream)):
+        fd = _uv.handle_fileno(handle)
+        if fd < 0:
+            raise errors.ERR_INVALID_HANDLE_TYPE()
+        return os.dup(fd)
+    fd = getattr(handle, 'fd', None)
+    if isinstance(fd, int) and not isinstance(fd, bool):
+        return validate.validate_int32(fd, 'handle.fd', 0)
+    if callable(getattr(handle, 'fileno', None)):
+        return os.dup(handle.fileno())
+    raise errors.ERR_INVALID_ARG_VALUE('handle', handle, 'must have an fd')
 
 
 def normalize_listen_args(args, kwargs):

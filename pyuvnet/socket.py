@@ -65,7 +65,7 @@ class Socket(_uv.Stream):
         if 'onread' in opts:
             self._set_onread(opts['onread'])
         if 'fd' in opts:
-            self._open_fd(opts['fd'], opts.get('readable', False), opts.get('writable', False))
+            self._open_fd(opts['fd'], opts.get('readable', True), opts.get('writable', True))
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
@@ -87,6 +87,7 @@ class Socket(_uv.Stream):
         self._keep_alive = None
         self._block_list = None
         self._connect_plan = None
+        self._pipe_path = None
         self._attempted = []
         self._pipes = []
 
@@ -202,16 +203,20 @@ class Socket(_uv.Stream):
             return
         self._peer = None
         self._sock = None
-        if self._no_delay:
-            _uv.tcp_nodelay(self, True)
-        if self._keep_alive is not None:
-            self.setKeepAlive(*self._keep_alive)
+        if _uv.handle_type(self) == 'tcp':
+            if self._no_delay:
+                _uv.tcp_nodelay(self, True)
+            if self._keep_alive is not None:
+                self.setKeepAlive(*self._keep_alive)
         self._flush_soon()
         self._read_start()
         self.emit('connect')
         self.emit('ready')
 
     def _connect_failed(self, status, syscall):
+        if self._connect_plan is None:
+            self.destroy(errors.exception_with_host_port(status, syscall, self._pipe_path))
+            return
         ip, port, family = self._current_attempt
         local = None
         if self._connect_plan[2] is not None:
@@ -226,7 +231,33 @@ class Socket(_uv.Stream):
         self.destroy(err)
 
     def _connect_pipe(self, path):
-        raise errors.ERR_INVALID_ARG_VALUE('path', path, 'IPC paths are not supported yet')
+        validate.validate_string(path, 'options.path')
+        self._pipe_path = path
+        self._connect_plan = None
+        status = _uv.pipe_connect(self, path)
+        if status == 1:
+            _uv.nextTick(self._on_connect, 0)
+        elif status < 0:
+            self._connect_failed(status, 'connect')
+
+    def _open_fd(self, fd, readable, writable):
+        """Wrap an open TCP socket or pipe fd (Node's ``Socket({fd})``)."""
+        validate.validate_int32(fd, 'fd', 0)
+        kind = _uv.guess_handle(fd)
+        if kind == 'tcp':
+            status = _uv.tcp_open(self, fd)
+        elif kind == 'pipe':
+            status = _uv.pipe_open(self, fd)
+        else:
+            raise errors.ERR_INVALID_FD_TYPE(kind.upper())
+        if status < 0:
+            raise errors.errno_exception(status, 'open')
+        self.connected = True
+        self.readable_side = readable
+        if not writable:
+            self._writable_ended = True
+            self.ending = True
+        self._read_start()
 
     # -- writing -----------------------------------------------------------
 
@@ -612,7 +643,7 @@ def normalize_connect_args(args, kwargs):
             options['host'] = args[1]
         options.update(normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS))
     if 'path' not in options and options.get('port') is None:
-        raise errors.ERR_MISSING_ARGS('options', 'port', 'path')
+        raise errors.ERR_MISSING_ARGS(['options', 'port', 'path'])
     return options, listener
 
 

@@ -56,8 +56,8 @@ LIBUV_TABLE = [
 
 def builtin_base(err):
     """The builtin OSError subclass a pyuvnet system error derives from."""
-    return next(c for c in type(err).__mro__ if c.__module__ == 'builtins'
-                and issubclass(c, OSError))
+    return next(c for c in type(err).__mro__
+                if issubclass(c, OSError) and c.__module__ != 'pyuvnet.errors')
 
 
 @posix_only

@@ -1,4 +1,6 @@
 """Child processes: CPU pinning, file-descriptor limits, server lifetimes."""
+from __future__ import annotations
+
 import os
 import resource
 import select

@@ -11,7 +11,7 @@ cdef extern from "uv.h" nogil:
 
     int UV_EOF, UV_ECANCELED, UV_EAGAIN, UV_EBADF, UV_EINVAL, UV_ENOTCONN
     int UV_ECONNRESET, UV_EPIPE, UV_ENOBUFS, UV_ETIMEDOUT, UV_ENOTSUP
-    int UV_EADDRINUSE, UV_ENOSYS
+    int UV_EADDRINUSE, UV_ENOSYS, UV_ENAMETOOLONG
 
     const char* uv_err_name(int err)
     const char* uv_strerror(int err)
@@ -213,6 +213,9 @@ cdef extern from "pyuvnet_compat.h" nogil:
     int PYUVNET_HAVE_TCP_REUSEPORT
     int UV_TCP_REUSEPORT
     int pyuvnet_set_reuseport(uv_tcp_t* handle)
+    int pyuvnet_pipe_bind(uv_pipe_t* handle, const char* name, size_t len)
+    int pyuvnet_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name,
+                             size_t len, uv_connect_cb cb)
     int PYUVNET_READ_BUF_SIZE
     ctypedef struct pyuvnet_loop_t:
         uv_loop_t uv

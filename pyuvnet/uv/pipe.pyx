@@ -1,4 +1,5 @@
-# Pipe specifics over uv_pipe_t (unix domain sockets, Windows named pipes).
+# Pipe specifics over uv_pipe_t (unix domain sockets, Windows named pipes),
+# as functions on a Handle: init, bind, connect, open, chmod, names.
 
 
 cdef int pipe_init(Handle owner) except -1:
@@ -13,3 +14,84 @@ cdef int pipe_init(Handle owner) except -1:
         raise errors.uv_exception(r, 'uv_pipe_init')
     owner.adopt(<uv.uv_handle_t*>pipe)
     return 0
+
+
+def pipe_bind(Handle owner, str path):
+    """Create ``owner``'s pipe handle bound to ``path`` (a leading NUL
+    makes a Linux abstract name); 0 or a libuv error code."""
+    cdef bytes name = os.fsencode(path)
+    pipe_init(owner)
+    return uv.pyuvnet_pipe_bind(<uv.uv_pipe_t*>owner.handle, name, len(name))
+
+
+def pipe_chmod(Handle owner, bint readable, bint writable):
+    """Make the bound socket file readable and/or writable by everyone."""
+    cdef int flags = (uv.UV_READABLE if readable else 0) | (uv.UV_WRITABLE if writable else 0)
+    return uv.uv_pipe_chmod(<uv.uv_pipe_t*>owner.handle, flags)
+
+
+def pipe_open(Handle owner, int fd):
+    """Wrap an existing pipe or unix-socket fd; 0 or a libuv error code."""
+    pipe_init(owner)
+    return uv.uv_pipe_open(<uv.uv_pipe_t*>owner.handle, fd)
+
+
+def pipe_connect(Stream stream, str path):
+    """Start connecting to ``path``: 0 (``stream._on_connect(status)``
+    follows), 1 (connected already: the caller reports it), or a libuv
+    error code."""
+    cdef bytes name = os.fsencode(path)
+    cdef ConnectRequest cr = ConnectRequest.__new__(ConnectRequest)
+    cdef int r
+    if stream.handle == NULL:
+        pipe_init(stream)
+    cr.stream = stream
+    r = uv.pyuvnet_pipe_connect(&cr.req, <uv.uv_pipe_t*>stream.handle, name, len(name), connect_done)
+    if r == 0:
+        cr.req.data = <void*>cr
+        Py_INCREF(cr)
+    elif r == 1:
+        stream.connected = True
+        stream.connecting = False
+    return r
+
+
+cdef object pipe_name(Handle owner, bint peer):
+    cdef char buf[1024]
+    cdef size_t size = sizeof(buf)
+    cdef int r
+    if not owner.is_open():
+        return None
+    if peer:
+        r = uv.uv_pipe_getpeername(<uv.uv_pipe_t*>owner.handle, buf, &size)
+    else:
+        r = uv.uv_pipe_getsockname(<uv.uv_pipe_t*>owner.handle, buf, &size)
+    if r < 0:
+        return None
+    return os.fsdecode(buf[:size])
+
+
+def pipe_sockname(Handle owner):
+    """The path this pipe is bound to ('' for an unnamed end), or None."""
+    return pipe_name(owner, False)
+
+
+def pipe_peername(Handle owner):
+    return pipe_name(owner, True)
+
+
+def guess_handle(int fd):
+    """What kind of handle ``fd`` is: 'tcp', 'pipe', 'tty', 'udp', 'file'
+    or 'unknown' (libuv's uv_guess_handle)."""
+    cdef uv.uv_handle_type kind = uv.uv_guess_handle(fd)
+    if kind == uv.UV_TCP:
+        return 'tcp'
+    if kind == uv.UV_NAMED_PIPE:
+        return 'pipe'
+    if kind == uv.UV_TTY:
+        return 'tty'
+    if kind == uv.UV_UDP:
+        return 'udp'
+    if kind == uv.UV_FILE:
+        return 'file'
+    return 'unknown'

@@ -34,6 +34,99 @@ static int pyuvnet_set_reuseport(uv_tcp_t* handle) {
 #endif
 }
 
+/* Binding and connecting pipes by name, with the name's length: Linux
+ * abstract names start with NUL, and a name too long for sun_path must be
+ * refused rather than truncated.  libuv >= 1.46 has uv_pipe_bind2 and
+ * uv_pipe_connect2 for both; before that, plain names go through
+ * uv_pipe_bind/uv_pipe_connect and abstract names through a socket made
+ * here and handed to uv_pipe_open. */
+#ifndef _WIN32
+#include <stddef.h>
+#include <string.h>
+#include <sys/un.h>
+#include <unistd.h>
+#define PYUVNET_PIPE_NAME_MAX (sizeof(((struct sockaddr_un*)0)->sun_path))
+#endif
+#define PYUVNET_HAVE_PIPE_BIND2 (UV_VERSION_HEX >= ((1 << 16) | (46 << 8)))
+
+static int pyuvnet_pipe_name_ok(const char* name, size_t len) {
+#ifndef _WIN32
+    /* A path needs room for its NUL; an abstract name does not. */
+    size_t limit = (len > 0 && name[0] == '\0') ? PYUVNET_PIPE_NAME_MAX : PYUVNET_PIPE_NAME_MAX - 1;
+    if (len > limit)
+        return UV_ENAMETOOLONG;
+    if (len > 0 && name[0] != '\0' && memchr(name, '\0', len) != NULL)
+        return UV_EINVAL;
+#else
+    (void)name; (void)len;
+#endif
+    return 0;
+}
+
+#if !PYUVNET_HAVE_PIPE_BIND2 && !defined(_WIN32)
+/* A unix socket bound (bind_it) or connected to an abstract name; the fd
+ * or a libuv error code. */
+static int pyuvnet_abstract_socket(const char* name, size_t len, int bind_it) {
+    struct sockaddr_un sa;
+    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int r;
+    if (fd < 0)
+        return -errno;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    memcpy(sa.sun_path, name, len);
+    r = bind_it ? bind(fd, (struct sockaddr*)&sa, salen) : connect(fd, (struct sockaddr*)&sa, salen);
+    if (r != 0) {
+        r = -errno;
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+#endif
+
+static int pyuvnet_pipe_bind(uv_pipe_t* handle, const char* name, size_t len) {
+    int r = pyuvnet_pipe_name_ok(name, len);
+    if (r < 0)
+        return r;
+#if PYUVNET_HAVE_PIPE_BIND2
+    return uv_pipe_bind2(handle, name, len, UV_PIPE_NO_TRUNCATE);
+#else
+#ifndef _WIN32
+    if (len > 0 && name[0] == '\0') {
+        int fd = pyuvnet_abstract_socket(name, len, 1);
+        return fd < 0 ? fd : uv_pipe_open(handle, fd);
+    }
+#endif
+    return uv_pipe_bind(handle, name);
+#endif
+}
+
+/* 0 when the connect is under way (cb follows), 1 when it completed here
+ * (the caller reports success itself; cb never runs), or an error code. */
+static int pyuvnet_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name,
+                                size_t len, uv_connect_cb cb) {
+    int r = pyuvnet_pipe_name_ok(name, len);
+    if (r < 0)
+        return r;
+#if PYUVNET_HAVE_PIPE_BIND2
+    return uv_pipe_connect2(req, handle, name, len, UV_PIPE_NO_TRUNCATE, cb);
+#else
+#ifndef _WIN32
+    if (len > 0 && name[0] == '\0') {
+        int fd = pyuvnet_abstract_socket(name, len, 0);
+        if (fd < 0)
+            return fd;
+        r = uv_pipe_open(handle, fd);
+        return r < 0 ? r : 1;
+    }
+#endif
+    uv_pipe_connect(req, handle, name, cb);
+    return 0;
+#endif
+}
+
 #define PYUVNET_READ_BUF_SIZE (64 * 1024)
 
 typedef struct {

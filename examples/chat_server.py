@@ -1,0 +1,56 @@
+"""The classic Node chat server: each line a client sends goes to every
+other client, prefixed with the sender's name.
+
+    python examples/chat_server.py [PORT]
+    (then connect with `nc 127.0.0.1 PORT` from several terminals)
+"""
+import sys
+
+import pyuvnet as net
+
+
+class ChatRoom:
+    def __init__(self):
+        self.clients = []
+
+    def broadcast(self, text, sender=None):
+        for client in self.clients:
+            if client is not sender:
+                client.write(text)
+
+    def join(self, sock):
+        """The connection listener: name the client, relay its lines."""
+        sock.name = '%s:%s' % (sock.remoteAddress, sock.remotePort)
+        sock.setEncoding('utf8')
+        self.clients.append(sock)
+        sock.write('Welcome %s\n' % sock.name)
+        self.broadcast('%s joined the chat\n' % sock.name, sock)
+        pending = ['']
+
+        def on_data(text):
+            # Relay whole lines only; a line may arrive in several chunks.
+            lines = (pending[0] + text).split('\n')
+            pending[0] = lines.pop()
+            for line in lines:
+                self.broadcast('%s> %s\n' % (sock.name, line), sock)
+
+        def on_close(had_error):
+            self.clients.remove(sock)
+            self.broadcast('%s left the chat\n' % sock.name)
+
+        sock.on('data', on_data)
+        sock.on('error', lambda err: None)   # 'close' follows and says goodbye
+        sock.on('close', on_close)
+
+
+def serve(port=5000, host='127.0.0.1', on_listening=None):
+    room = ChatRoom()
+    server = net.createServer(room.join)
+    server.listen(port, host, on_listening or (
+        lambda: print('chat server on %s:%d' % (host, server.address().port), flush=True)))
+    return server
+
+
+if __name__ == '__main__':
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    net.run()

@@ -1,0 +1,46 @@
+"""Echo server: every byte a client sends comes back.
+
+    python examples/echo_server.py [PORT]          # serve (Ctrl-C to stop)
+    python examples/echo_server.py --self-test     # serve one client, check, exit
+"""
+import sys
+
+import pyuvnet as net
+
+
+def serve(port=8124, host='127.0.0.1', on_listening=None):
+    def on_connection(sock):
+        sock.on('data', sock.write)        # echo, as Node's sock.pipe(sock)
+        sock.on('error', lambda err: None)  # a client's reset is not ours to crash on
+
+    server = net.createServer(on_connection)
+    server.listen(port, host, on_listening or (
+        lambda: print('echo server on %s:%d' % (host, server.address().port), flush=True)))
+    return server
+
+
+def self_test():
+    """Serve on a free port, send a message through a client, check it."""
+    message = 'héllo, pyuvnet\n' * 1000
+    received = []
+
+    def client():
+        sock = net.connect(server.address().port, '127.0.0.1')
+        sock.setEncoding('utf8')
+        sock.on('data', received.append)
+        sock.on('data', lambda _: sock.end() if len(''.join(received)) >= len(message) else None)
+        sock.on('close', lambda had_error: server.close())
+        sock.write(message)
+
+    server = serve(0, on_listening=client)
+    net.run()
+    ok = ''.join(received) == message
+    print('self-test', 'passed' if ok else 'FAILED', '(%d characters echoed)' % len(''.join(received)))
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    if sys.argv[1:] == ['--self-test']:
+        sys.exit(self_test())
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8124)
+    net.run()

@@ -1,0 +1,65 @@
+"""python -m pyuvnet.bench: pyuvnet against Node, uvloop, asyncio and bare
+libuv, on the same echo (and HTTP hello) servers under the same C load
+generator. See docs/BENCHMARKS.md."""
+import argparse
+import sys
+
+from . import build, report, runner
+from .systems import ECHO, HTTP
+
+
+def positive(kind):
+    def parse(text):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f'must be positive, not {text}')
+        return value
+    return parse
+
+
+def parse_args(argv):
+    names = ', '.join(s.name for s in (*ECHO, *HTTP))
+    parser = argparse.ArgumentParser(prog='python -m pyuvnet.bench', description=__doc__)
+    parser.add_argument('--only', default='', metavar='A,B',
+                        help=f'run only these systems (a prefix before "-" selects a group): '
+                             f'{names}')
+    parser.add_argument('--seconds', type=positive(float), default=0.4,
+                        help='measured seconds per run (default 0.4; warm-up is a quarter of '
+                             'it, 0.1 to 1 s)')
+    parser.add_argument('--repeats', type=positive(int), default=3,
+                        help='runs per cell; the table shows their median (default 3)')
+    parser.add_argument('--full', action='store_true',
+                        help='add pingpong 16 KiB, 1 and 1,000 connections, and memory per '
+                             'idle connection')
+    parser.add_argument('--http', action='store_true', help='add HTTP hello servers under wrk')
+    parser.add_argument('--instructions', action='store_true',
+                        help='add instructions per message (perf, else callgrind: slow)')
+    args = parser.parse_args(argv)
+    only = tuple(filter(None, (name.strip() for name in args.only.split(','))))
+    known = [s.name for s in (*ECHO, *HTTP)]
+    unknown = [o for o in only if not any(k == o or k.startswith(o + '-') for k in known)]
+    if unknown:
+        parser.error(f"unknown system {', '.join(unknown)}; systems are: {names}")
+    return runner.Settings(seconds=args.seconds, warmup=min(1.0, max(0.1, args.seconds / 4)),
+                           repeats=args.repeats, full=args.full, http=args.http,
+                           instructions=args.instructions, only=only)
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv=None):
+    settings = parse_args(argv)
+    try:
+        results, meta = runner.run(settings, log)
+    except build.BuildError as err:
+        sys.exit(f'pyuvnet.bench: cannot build the load generator: {err}')
+    print(report.render(results, meta))
+    json_path, png_path = report.save(results, meta, build.bench_dir() / 'results')
+    saved = [report.path_text(p) for p in (json_path, png_path) if p]
+    print(f"\nsaved {' and '.join(saved)}" + ('' if png_path else ' (no matplotlib: no chart)'))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,140 @@
+"""The noise-proof figure: the server's user-space CPU instructions per
+echoed message, counted by ``perf stat`` when the kernel exposes the
+instructions counter, else by valgrind's callgrind (which counts the same
+user-space instructions, in a simulated CPU, about 50 times slower).
+
+Runs are repeated on one server until the count settles, because JIT
+runtimes (Node) and caches keep warming up for a while; the figure is the
+median of the last few rounds.
+"""
+from __future__ import annotations
+
+import functools
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import load
+from .procs import Server, child_setup, tail
+from .scenarios import INSTRUCTIONS
+
+SETTLED_ROUNDS = 3     # this many rounds in a row ...
+SETTLED_SPREAD = 0.05  # ... within 5% of each other
+MAX_ROUNDS = 15
+REQUESTS = {'perf': 20000, 'callgrind': 2000}
+ROUND_LIMIT = 120.0    # seconds one round may take, even under valgrind
+VALGRIND_READY = 180.0
+
+
+class Unavailable(Exception):
+    """Neither counter works here; the message says why."""
+
+
+def perf_works():
+    """Whether ``perf stat`` reads the instructions counter (VMs often lack it)."""
+    if not shutil.which('perf'):
+        return False
+    proc = subprocess.run(['perf', 'stat', '-x,', '-e', 'instructions:u', 'true'],
+                          capture_output=True, text=True)
+    return parse_perf(proc.stderr) is not None
+
+
+def parse_perf(text):
+    """The instructions count in ``perf stat -x,`` output, or None."""
+    for line in text.splitlines():
+        fields = line.split(',')
+        if len(fields) > 2 and fields[2].startswith('instructions'):
+            return int(fields[0]) if fields[0].isdigit() else None
+    return None
+
+
+def choose_method():
+    """'perf' or 'callgrind', or Unavailable."""
+    if perf_works():
+        return 'perf'
+    if shutil.which('valgrind') and shutil.which('callgrind_control'):
+        return 'callgrind'
+    raise Unavailable('perf cannot count instructions here and valgrind is not installed '
+                      '(apt-get install valgrind)')
+
+
+def callgrind_total(dump):
+    """The instructions in a callgrind dump file."""
+    for line in dump.read_text().splitlines():
+        if line.startswith(('totals:', 'summary:')):
+            return int(line.split()[1])
+    raise load.RunError(f'no totals in {dump}')
+
+
+def callgrind_control(option, pid):
+    proc = subprocess.run(['callgrind_control', option, str(pid)], capture_output=True,
+                          text=True, timeout=60)
+    if proc.returncode != 0:
+        raise load.RunError(f'callgrind_control {option} failed: {tail(proc.stdout + proc.stderr)}')
+
+
+class Counter:
+    """Counts a running server's instructions over one load run."""
+
+    def __init__(self, method, workdir):
+        self.method = method
+        self.out = Path(workdir) / 'callgrind.out'
+        self.dumps = 0
+
+    def server_argv(self, argv):
+        if self.method == 'perf':
+            return argv
+        return ['valgrind', '--tool=callgrind', f'--callgrind-out-file={self.out}', *argv]
+
+    def count(self, server, run_load, cpu):
+        """``(instructions the server ran during run_load(), its result)``."""
+        if self.method == 'callgrind':
+            callgrind_control('-z', server.pid)
+            result = run_load()
+            callgrind_control('-d', server.pid)
+            self.dumps += 1
+            return callgrind_total(Path(f'{self.out}.{self.dumps}')), result
+        perf = subprocess.Popen(['perf', 'stat', '-x,', '-e', 'instructions:u', '-p',
+                                 str(server.pid)], stderr=subprocess.PIPE, text=True,
+                                preexec_fn=child_setup(cpu))
+        time.sleep(0.2)  # let perf attach before the load starts
+        try:
+            result = run_load()
+        finally:
+            perf.send_signal(signal.SIGINT)
+            _, err = perf.communicate(timeout=30)
+        total = parse_perf(err)
+        if total is None:
+            raise load.RunError(f'perf stat gave no count: {tail(err)}')
+        return total, result
+
+
+def settled(values):
+    last = values[-SETTLED_ROUNDS:]
+    return len(last) == SETTLED_ROUNDS and max(last) <= min(last) * (1 + SETTLED_SPREAD)
+
+
+def per_message(method, argv, env, loadgen, plan):
+    """Instructions per echoed message of the server started by ``argv``,
+    on the pingpong 1 KiB x 10 load: a dict with the figure and its rounds."""
+    scenario = INSTRUCTIONS
+    requests = REQUESTS[method]
+    with tempfile.TemporaryDirectory(prefix='pyuvnet-instr-') as workdir:
+        counter = Counter(method, workdir)
+        ready = VALGRIND_READY if method == 'callgrind' else 15.0
+        with Server(counter.server_argv(argv), plan.server, env, ready) as server:
+            run_load = functools.partial(load.run, loadgen, f'127.0.0.1:{server.ready_line}',
+                                         scenario, ROUND_LIMIT, 0.0, plan.client,
+                                         requests=requests)
+            rounds = []
+            while len(rounds) < MAX_ROUNDS and not settled(rounds):
+                total, result = counter.count(server, run_load, plan.client)
+                # Every echoed byte, including requests still in flight when
+                # the count was reached, was the server's work.
+                rounds.append(total / (result['total_bytes'] / scenario.size))
+    return {'method': method, 'instr_per_msg': statistics.median(rounds[-SETTLED_ROUNDS:]),
+            'settled': settled(rounds), 'rounds': rounds, 'requests_per_round': requests}

@@ -1,0 +1,79 @@
+"""Driving the C load generator."""
+from __future__ import annotations
+
+import json
+import select
+import subprocess
+import time
+
+from .procs import child_setup, tail
+from .scenarios import Scenario
+
+SLACK = 30.0          # beyond warm-up + duration: connection setup and drain
+IDLE_SETUP = 60.0     # time allowed to open the idle connections
+IDLE_SETTLE = 0.3     # then let the server finish its bookkeeping before RSS
+
+
+class RunError(Exception):
+    """A load run failed (mismatch, refused, closed...); the message says how."""
+
+
+def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None):
+    argv = [str(loadgen), '--mode', scenario.mode, '--conns', str(scenario.conns),
+            '--size', str(scenario.size), '--warmup', f'{warmup:g}', '--duration', f'{seconds:g}']
+    if requests:
+        argv += ['--requests', str(requests)]
+    return argv + [target]
+
+
+def parse(stdout, returncode, stderr):
+    """The load generator's JSON line; RunError unless it reports success."""
+    lines = stdout.strip().splitlines()
+    try:
+        result = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise RunError(f'load generator exited with status {returncode} and no result: '
+                       f'{tail(stderr)}') from None
+    if returncode != 0 or not result.get('ok'):
+        raise RunError(result.get('error') or f'load generator exited with status {returncode}')
+    return result
+
+
+def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None):
+    """One load run; its JSON result."""
+    timeout = warmup + seconds + SLACK
+    try:
+        proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests),
+                              capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=child_setup(cpu))
+    except subprocess.TimeoutExpired:
+        raise RunError(f'load generator still running after {timeout:.0f} s') from None
+    return parse(proc.stdout, proc.returncode, proc.stderr)
+
+
+def idle_memory(loadgen, server, target, conns, cpu):
+    """Server RSS growth while ``conns`` idle connections are held open."""
+    # Warm up first, so allocations made once (the first connection, code
+    # paths run the first time) are not charged to the idle connections.
+    run(loadgen, target, Scenario('pingpong', size=64, conns=10), 0.2, 0.0, cpu)
+    before = server.rss_kib()
+    argv = argv_for(loadgen, target, Scenario('idle', conns=conns), IDLE_SETUP)
+    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True,
+                          preexec_fn=child_setup(cpu)) as proc:
+        try:
+            ready, _, _ = select.select([proc.stdout], [], [], IDLE_SETUP)
+            line = proc.stdout.readline() if ready else ''
+            if line:
+                time.sleep(IDLE_SETTLE)
+                server.check()
+                after = server.rss_kib()
+        finally:
+            proc.stdin.close()  # ends the hold
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        result = parse(line, proc.returncode, proc.stderr.read())
+    return {**result, 'rss_before_kib': before, 'rss_after_kib': after,
+            'kib_per_conn': (after - before) / conns}

@@ -1,0 +1,57 @@
+"""What the results were measured on: machine, versions, settings."""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+
+from . import build
+
+
+def command_output(argv):
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo') as info:
+            for line in info:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def package_version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def describe(plan, settings):
+    repo = build.bench_dir().parent
+    return {
+        'date': time.strftime('%Y-%m-%d %H:%M:%S %z'),
+        'host': socket.gethostname().split('.')[0],
+        'cpu': cpu_model(),
+        'cpus': os.cpu_count(),
+        'kernel': platform.release(),
+        'python': sys.version.split()[0],
+        'node': command_output(['node', '--version']),
+        'uvloop': package_version('uvloop'),
+        'libuv': command_output(['pkg-config', '--modversion', 'libuv']),
+        'pyuvnet_commit': command_output(['git', '-C', str(repo), 'describe', '--always',
+                                          '--dirty']),
+        'pinning': plan.note,
+        'settings': settings,
+    }

@@ -1,0 +1,159 @@
+"""The table on stdout, the JSON record and the PNG chart."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from .results import DETAILS
+from .scenarios import INSTRUCTIONS
+from .systems import REFERENCES
+
+
+def figure(value, unit):
+    if value is None:
+        return '-'
+    if unit == 'KiB/conn':
+        return f'{value:.2f}'
+    return f'{value:,.0f}' if value >= 100 else f'{value:.1f}'
+
+
+def ratio(value):
+    return '-' if value is None else f'{value:.2f}x'
+
+
+class Footnotes:
+    """Numbers each distinct reason a cell shows no figure."""
+
+    def __init__(self):
+        self.reasons = {}
+
+    def mark(self, system, reason):
+        key = f'{system}: {reason}'
+        return f'[{self.reasons.setdefault(key, len(self.reasons) + 1)}]'
+
+    def lines(self):
+        return [f'  [{n}] {reason}' for reason, n in self.reasons.items()]
+
+
+def scenario_rows(results, scenario, notes):
+    """Header and rows of one scenario's block."""
+    refs = REFERENCES[scenario.family]
+    runs = [run for (s, _), cell in results.cells.items() if s == scenario for run in cell.runs]
+    details = [d for d in DETAILS if any(run.get(d) is not None for run in runs)]
+    instr = scenario == INSTRUCTIONS and results.instructions
+    header = ['system', scenario.unit, *(d.replace('_us', ' us') for d in details),
+              *(f'vs {ref}' for ref in refs), *(['instr/msg'] if instr else [])]
+    rows = []
+    for system in results.systems(scenario):
+        cell = results.cells[(scenario, system)]
+        if cell.status != 'ok':
+            rows.append([system, f'{cell.status} {notes.mark(system, cell.reason)}'])
+            continue
+        row = [system, figure(cell.median(scenario.metric), scenario.unit),
+               *(figure(cell.median(d), 'us') for d in details),
+               *(ratio(r) for r in results.ratios(scenario, system).values())]
+        if instr:
+            row.append(instructions_text(results.instructions.get(system), system, notes))
+        rows.append(row)
+    return header, rows
+
+
+def instructions_text(entry, system, notes):
+    if entry is None:
+        return '-'
+    if isinstance(entry, str):
+        return f'error {notes.mark(system, entry)}'
+    text = f"{entry['instr_per_msg']:,.0f}"
+    return text if entry['settled'] else text + '~'
+
+
+def layout(header, rows):
+    widths = [max(len(r[i]) for r in [header, *rows] if i < len(r)) for i in range(len(header))]
+    def line(row):
+        cells = [row[0].ljust(widths[0])]
+        if len(row) == 2 and len(header) > 2:  # a status spans the figures
+            return '  ' + cells[0] + '  ' + row[1]
+        cells += [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
+        return '  ' + '  '.join(cells)
+    return [line(header), *(line(r) for r in rows)]
+
+
+def render(results, meta):
+    notes = Footnotes()
+    out = [f"pyuvnet benchmark, {meta['date']} on {meta['host']} "
+           f"({meta['cpu']}, {meta['cpus']} CPUs, Linux {meta['kernel']})",
+           f"{meta['pinning']}; median of {meta['settings']['repeats']} runs of "
+           f"{meta['settings']['seconds']:g} s after {meta['settings']['warmup']:g} s warm-up",
+           "ratios are this system's figure over the reference's (for KiB/conn, lower is better)"]
+    for scenario in results.scenarios():
+        header, rows = scenario_rows(results, scenario, notes)
+        out += ['', scenario.title, *layout(header, rows)]
+    if results.instructions:
+        out += ['', f"instr/msg: user-space instructions the server ran per echoed 1 KiB "
+                    f"message, counted with {meta['instructions_method']}"
+                    " (~: had not settled within 5%)"]
+    if notes.reasons:
+        out += ['', 'no figure:', *notes.lines()]
+    out += ['', f"took {meta['elapsed_s']:.0f} s"]
+    return '\n'.join(out)
+
+
+def output_stem(results_dir, host):
+    """bench/results/<date>-<host>, with -2, -3... rather than overwrite."""
+    stem = f"{time.strftime('%Y-%m-%d')}-{host}"
+    path, n = results_dir / stem, 1
+    while path.with_suffix('.json').exists():
+        n += 1
+        path = results_dir / f'{stem}-{n}'
+    return path
+
+
+def save(results, meta, results_dir):
+    """Writes the JSON record and, with matplotlib, the chart; their paths."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stem = output_stem(results_dir, meta['host'])
+    json_path = stem.with_suffix('.json')
+    json_path.write_text(json.dumps({**meta, **results.to_json()}, indent=1) + '\n')
+    png_path = stem.with_suffix('.png')
+    return json_path, (png_path if chart(results, meta, png_path) else None)
+
+
+def chart(results, meta, path):
+    """One bar panel per scenario; False when matplotlib is not installed."""
+    try:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    scenarios = results.scenarios()
+    cols = 2
+    rows = (len(scenarios) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.6 * rows), squeeze=False)
+    for ax, scenario in zip(axes.flat, scenarios):
+        systems = results.systems(scenario)
+        values = [results.value(scenario, s) for s in systems]
+        ax.barh(systems, [v or 0 for v in values], color='tab:blue')
+        for y, value in enumerate(values):
+            label = figure(value, scenario.unit) if value is not None else \
+                results.cells[(scenario, systems[y])].status
+            ax.text(value or 0, y, ' ' + label, va='center', fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f'{scenario.title} ({scenario.unit})', fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.margins(x=0.25)
+    for ax in list(axes.flat)[len(scenarios):]:
+        ax.axis('off')
+    fig.suptitle(f"pyuvnet benchmark, {meta['date']}, {meta['host']}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def path_text(path):
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,78 @@
+"""Results: each (scenario, system) cell's runs, medians and ratios."""
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field
+
+from .systems import REFERENCES
+
+DETAILS = ('p50_us', 'p99_us')  # reported next to the figure when present
+
+
+@dataclass
+class Cell:
+    runs: list = field(default_factory=list)
+    error: str | None = None    # a failed run: the cell shows no figure
+    missing: str | None = None  # the system could not run at all
+
+    @property
+    def status(self):
+        return 'missing' if self.missing else 'error' if self.error else 'ok'
+
+    @property
+    def reason(self):
+        return self.missing or self.error
+
+    def median(self, key):
+        values = [run[key] for run in self.runs if run.get(key) is not None]
+        return statistics.median(values) if values and self.status == 'ok' else None
+
+
+class Results:
+    def __init__(self):
+        self.cells = {}         # (Scenario, system name) -> Cell, in run order
+        self.instructions = {}  # system name -> dict, or an error message
+
+    def cell(self, scenario, system):
+        return self.cells.setdefault((scenario, system), Cell())
+
+    def add(self, scenario, system, run):
+        self.cell(scenario, system).runs.append(run)
+
+    def fail(self, scenario, system, message):
+        cell = self.cell(scenario, system)
+        cell.error = cell.error or message  # the first failure says most
+
+    def missing(self, scenario, system, reason):
+        self.cell(scenario, system).missing = reason
+
+    def scenarios(self):
+        return list(dict.fromkeys(scenario for scenario, _ in self.cells))
+
+    def systems(self, scenario):
+        return [system for s, system in self.cells if s == scenario]
+
+    def value(self, scenario, system):
+        cell = self.cells.get((scenario, system))
+        return cell.median(scenario.metric) if cell else None
+
+    def ratios(self, scenario, system):
+        """{reference: this system's figure / the reference's}, None where unknown."""
+        mine = self.value(scenario, system)
+        out = {}
+        for ref in REFERENCES[scenario.family]:
+            theirs = self.value(scenario, ref)
+            out[ref] = mine / theirs if mine is not None and theirs else None
+        return out
+
+    def to_json(self):
+        rows = []
+        for (scenario, system), cell in self.cells.items():
+            rows.append({
+                'scenario': asdict(scenario), 'title': scenario.title, 'system': system,
+                'metric': scenario.metric, 'unit': scenario.unit,
+                'status': cell.status, 'reason': cell.reason,
+                'median': {key: cell.median(key) for key in (scenario.metric, *DETAILS)},
+                'vs': self.ratios(scenario, system), 'runs': cell.runs,
+            })
+        return {'results': rows, 'instructions': self.instructions}

@@ -1,0 +1,192 @@
+"""Running the matrix: servers up, runs interleaved across systems, servers down.
+
+Each transport's servers all start together (pinned to the server CPU,
+idle while another is measured) and every repeat visits every system in
+turn, so a slow spell of a noisy machine hits all of them alike rather
+than one system's whole sample.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+
+from . import build, http, instructions, load
+from .machine import describe
+from .procs import Server, ServerFailed, cpu_plan
+from .report import figure
+from .results import Results
+from .scenarios import HTTP, IDLE, echo_matrix
+from .systems import ECHO, HTTP as HTTP_SYSTEMS, Missing, select, server_env
+
+
+@dataclass(frozen=True)
+class Settings:
+    seconds: float
+    warmup: float
+    repeats: int
+    full: bool
+    http: bool
+    instructions: bool
+    only: tuple
+
+
+class Bench:
+    def __init__(self, settings, log):
+        self.settings = settings
+        self.log = log
+        self.plan = cpu_plan()
+        self.loadgen = build.loadgen()
+        self.env = server_env()
+        self.results = Results()
+        self.tmp = Path(tempfile.mkdtemp(prefix='pyuvnet-bench-'))
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # -- servers -------------------------------------------------------
+
+    def start(self, system, transport):
+        """(server, load generator target) of a freshly started server."""
+        argv = system.command()
+        if transport == 'unix':
+            if not system.unix:
+                raise Missing('has no unix socket server')
+            path = self.tmp / f'{system.name}.sock'
+            path.unlink(missing_ok=True)
+            return Server([*argv, str(path)], self.plan.server, self.env), str(path)
+        server = Server(argv, self.plan.server, self.env)
+        if not server.ready_line.isdigit():
+            server.stop()
+            raise ServerFailed(f'printed {server.ready_line!r} instead of its port')
+        return server, f'127.0.0.1:{server.ready_line}'
+
+    @contextmanager
+    def servers(self, systems, transport, scenarios):
+        """{name: (server, target)} for the systems that start; the others
+        are recorded as missing from ``scenarios``, with the reason."""
+        running = {}
+        try:
+            for system in systems:
+                try:
+                    running[system.name] = self.start(system, transport)
+                except (Missing, ServerFailed) as err:
+                    reason = str(err) if isinstance(err, Missing) else f'failed to start: {err}'
+                    self.log(f'{system.name} ({transport}) missing: {reason}')
+                    for scenario in scenarios:
+                        self.results.missing(scenario, system.name, reason)
+            yield running
+        finally:
+            for server, _ in running.values():
+                server.stop()
+
+    # -- runs ----------------------------------------------------------
+
+    def attempt(self, scenario, name, server, measure):
+        """Run ``measure()`` and record it; a short text for the progress log."""
+        try:
+            server.check()
+            run = measure()
+        except (load.RunError, ServerFailed) as err:
+            self.results.fail(scenario, name, str(err))
+            return 'error'
+        self.results.add(scenario, name, run)
+        return figure(run[scenario.metric], scenario.unit)
+
+    def interleave(self, scenario, running, measure):
+        """Every repeat of ``scenario`` on each running server in turn;
+        ``measure(server, target)`` does one run."""
+        repeats = self.settings.repeats
+        for rep in range(repeats):
+            done = [f'{name} {self.attempt(scenario, name, server, partial(measure, server, target))}'
+                    for name, (server, target) in running.items()]
+            self.log(f'{scenario.title} [{rep + 1}/{repeats}] {scenario.unit}: ' + ', '.join(done))
+
+    def echo(self):
+        s = self.settings
+        systems = select(ECHO, s.only)
+        for transport in ('tcp', 'unix'):
+            scenarios = [sc for sc in echo_matrix(s.full) if sc.transport == transport]
+            with self.servers(systems, transport, scenarios) as running:
+                for scenario in scenarios:
+                    def measure(server, target, scenario=scenario):
+                        return load.run(self.loadgen, target, scenario, s.seconds, s.warmup,
+                                        self.plan.client)
+                    self.interleave(scenario, running, measure)
+
+    def idle(self):
+        """Memory per idle connection: a fresh server for every repeat."""
+        for system in select(ECHO, self.settings.only):
+            for _ in range(self.settings.repeats):
+                with self.servers([system], 'tcp', [IDLE]) as running:
+                    for name, (server, target) in running.items():
+                        text = self.attempt(IDLE, name, server, partial(
+                            load.idle_memory, self.loadgen, server, target, IDLE.conns,
+                            self.plan.client))
+                        self.log(f'{IDLE.title}: {name} {text} KiB/conn')
+                if not running:
+                    break
+
+    def http(self):
+        systems = select(HTTP_SYSTEMS, self.settings.only)
+        reason = http.wrk_missing()
+        if reason:
+            self.log(f'HTTP rows missing: {reason}')
+            for system in systems:
+                self.results.missing(HTTP, system.name, reason)
+            return
+        def measure(server, _target, seconds=self.settings.seconds):
+            return http.run(server.ready_line, HTTP.conns, seconds, self.plan.client)
+
+        with self.servers(systems, 'tcp', [HTTP]) as running:
+            for name, (server, target) in running.items():  # let JITs and caches settle
+                try:
+                    measure(server, target, http.WARMUP_SECONDS)
+                except load.RunError as err:
+                    self.results.fail(HTTP, name, f'warm-up: {err}')
+            self.interleave(HTTP, running, measure)
+
+    def instructions(self):
+        """Fills the instr/msg column; returns the counting method used."""
+        systems = select(ECHO, self.settings.only)
+        try:
+            method = instructions.choose_method()
+        except instructions.Unavailable as err:
+            self.results.instructions = {system.name: str(err) for system in systems}
+            return None
+        for system in systems:
+            try:
+                entry = instructions.per_message(method, system.command(), self.env,
+                                                 self.loadgen, self.plan)
+                text = f"{entry['instr_per_msg']:,.0f}"
+            except (Missing, ServerFailed, load.RunError) as err:
+                entry = text = f'{"missing" if isinstance(err, Missing) else "error"}: {err}'
+            self.results.instructions[system.name] = entry
+            self.log(f'instructions per message ({method}): {system.name} {text}')
+        return method
+
+
+def run(settings, log):
+    """The whole benchmark; (results, metadata)."""
+    started = time.monotonic()
+    bench = Bench(settings, log)
+    log(f'pinning: {bench.plan.note}')
+    method = None
+    try:
+        bench.echo()
+        if settings.full:
+            bench.idle()
+        if settings.http:
+            bench.http()
+        if settings.instructions:
+            method = bench.instructions()
+    finally:
+        bench.close()
+    meta = describe(bench.plan, asdict(settings))
+    meta['instructions_method'] = method
+    meta['elapsed_s'] = time.monotonic() - started
+    return bench.results, meta

@@ -1,0 +1,105 @@
+"""The compared systems: how to start each one's server, or why it cannot."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from . import build
+
+NODE = '/usr/bin/node'
+
+
+class Missing(Exception):
+    """A system cannot run here; the message says why."""
+
+
+@dataclass(frozen=True)
+class System:
+    name: str
+    description: str
+    command: Callable[[], list]  # the server's argv; raises Missing
+    unix: bool = True            # can also listen on a unix socket
+
+
+def python(script, *args):
+    return [sys.executable, str(build.bench_dir() / script), *args]
+
+
+def node(script):
+    def command():
+        exe = shutil.which('node') or (NODE if os.access(NODE, os.X_OK) else None)
+        if not exe:
+            raise Missing('node not found (install Node.js)')
+        return [exe, str(build.bench_dir() / script)]
+    return command
+
+
+def needs_uvloop(command):
+    def checked():
+        if importlib.util.find_spec('uvloop') is None:
+            raise Missing('uvloop is not installed (pip install uvloop)')
+        return command()
+    return checked
+
+
+def uv_echo():
+    try:
+        return [str(build.uv_echo())]
+    except build.BuildError as err:
+        raise Missing(str(err)) from None
+
+
+def asyncio_echo(loop, api):
+    command = lambda: python('servers/asyncio_echo.py', '--loop', loop, '--api', api)  # noqa: E731
+    return needs_uvloop(command) if loop == 'uvloop' else command
+
+
+ECHO = (
+    System('pyuvnet', "pyuvnet, sock.on('data', sock.write)",
+           lambda: python('servers/pyuvnet_echo.py')),
+    System('pyuvnet-pipe', 'pyuvnet, sock.pipe(sock)',
+           lambda: python('servers/pyuvnet_echo.py', '--pipe')),
+    System('node', "Node's net, sock.on('data', chunk => sock.write(chunk))",
+           node('servers/node_echo.js')),
+    System('uvloop-protocol', 'uvloop, asyncio.Protocol', asyncio_echo('uvloop', 'protocol')),
+    System('uvloop-streams', 'uvloop, asyncio streams', asyncio_echo('uvloop', 'streams')),
+    System('asyncio-protocol', 'asyncio default loop, asyncio.Protocol',
+           asyncio_echo('asyncio', 'protocol')),
+    System('asyncio-streams', 'asyncio default loop, asyncio streams',
+           asyncio_echo('asyncio', 'streams')),
+    System('libuv', 'C on libuv: uv_try_write, then uv_write for the rest', uv_echo),
+)
+
+HTTP = (
+    System('pyuvnet-http', 'bench/http_hello.py on pyuvnet', lambda: python('http_hello.py')),
+    System('node-http', "bench/servers/node_http_hello.js on Node's net",
+           node('servers/node_http_hello.js')),
+    System('uvloop-http', 'bench/http_hello.py on uvloop, asyncio.Protocol',
+           needs_uvloop(lambda: python('http_hello.py', '--loop', 'uvloop'))),
+)
+
+# Ratios are given against these, when they ran.
+REFERENCES = {'echo': ('node', 'libuv'), 'http': ('node-http',)}
+
+
+def select(systems, only):
+    """The systems named in ``only`` (a name, or a prefix before '-':
+    'uvloop' is both uvloop servers), all of them when ``only`` is empty."""
+    if not only:
+        return list(systems)
+    return [s for s in systems
+            if any(s.name == want or s.name.startswith(want + '-') for want in only)]
+
+
+def server_env():
+    """Environment for the servers: the pyuvnet this runner belongs to comes
+    first on the path, and Python's hashing is fixed for repeatable counts."""
+    env = dict(os.environ)
+    root = str(build.bench_dir().parent)
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, (root, env.get('PYTHONPATH'))))
+    env['PYTHONHASHSEED'] = '0'
+    return env

@@ -1,0 +1,48 @@
+"""The examples run as documented."""
+import os
+import subprocess
+import sys
+
+import pyuvnet as net
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, 'examples')
+sys.path.insert(0, EXAMPLES)
+
+import chat_server  # noqa: E402
+
+
+def test_echo_server_self_test_passes():
+    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, 'echo_server.py'), '--self-test'],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed' in result.stdout
+
+
+def test_chat_server_relays_lines_to_every_other_client(run_loop):
+    received = {'alice': [], 'bob': [], 'carol': []}
+    clients = {}
+
+    def start_clients():
+        port = server.address().port
+        for name in received:
+            sock = net.connect(port, '127.0.0.1')
+            sock.setEncoding('utf8')
+            sock.on('data', received[name].append)
+            clients[name] = sock
+        # Once all three are in, alice speaks, split across two writes.
+        net.setTimeout(lambda: (clients['alice'].write('hello ev'), clients['alice'].write('eryone\n')), 100)
+        net.setTimeout(finish, 400)
+
+    def finish():
+        for sock in clients.values():
+            sock.end()
+        server.close()
+
+    server = chat_server.serve(0, on_listening=start_clients)
+    run_loop()
+    text = {name: ''.join(chunks) for name, chunks in received.items()}
+    alice_name = text['alice'].split('\n')[0][len('Welcome '):]
+    for name in ('bob', 'carol'):
+        assert '%s> hello everyone\n' % alice_name in text[name]
+    assert 'hello everyone' not in text['alice']
+    assert text['alice'].startswith('Welcome 127.0.0.1:')
