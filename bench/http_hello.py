@@ -69,7 +69,7 @@ class HelloFramer:
 
 def wants_close(head):
     connection = header(head, b'connection')
-    if head[:head.find(b'\r\n')].endswith(b'http/1.0'):
+    if head.partition(b'\r\n')[0].endswith(b'http/1.0'):
         return connection != b'keep-alive'
     return connection == b'close'
 

@@ -23,7 +23,11 @@ from .errors import NodeError, NodeSystemError, AggregateError, AbortError
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record
 from .server import Server
-from .socket import Socket, Stream, normalize_connect_args, _CONSTRUCTOR_RULES, _CONNECT_RULES
+from .socket import (
+    Socket, Stream, normalize_connect_args, _CONSTRUCTOR_RULES, _CONNECT_RULES,
+    getDefaultAutoSelectFamily, setDefaultAutoSelectFamily,
+    getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout,
+)
 
 __version__ = '0.1.0'
 
@@ -47,32 +51,6 @@ def createConnection(*args, **kwargs):
 
 
 connect = createConnection
-
-_auto_select_family = True
-_auto_select_family_attempt_timeout = 250
-
-
-def getDefaultAutoSelectFamily():
-    return _auto_select_family
-
-
-def setDefaultAutoSelectFamily(value):
-    from .validate import validate_boolean
-    global _auto_select_family
-    _auto_select_family = validate_boolean(value, 'value')
-
-
-def getDefaultAutoSelectFamilyAttemptTimeout():
-    return _auto_select_family_attempt_timeout
-
-
-def setDefaultAutoSelectFamilyAttemptTimeout(value):
-    from .validate import validate_integer
-    global _auto_select_family_attempt_timeout
-    value = validate_integer(value, 'value', 1)
-    # Node raises values below 10 ms to 10.
-    _auto_select_family_attempt_timeout = max(value, 10)
-
 
 add_aliases(globals(), ALIASES['module'])
 add_aliases(EventEmitter, ALIASES['EventEmitter'])

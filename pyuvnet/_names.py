@@ -57,6 +57,8 @@ ALIASES = {
         'autoSelectFamilyAttemptedAddresses',
         'writableLength', 'writableHighWaterMark', 'readableLength',
         'writableEnded', 'writableFinished', 'readableEnded',
+        'readableFlowing', 'readableHighWaterMark', 'writableCorked',
+        'writableNeedDrain', 'isPaused',
     ),
     'Timeout': ('hasRef',),
     'Immediate': ('hasRef',),

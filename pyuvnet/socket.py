@@ -128,7 +128,7 @@ class Socket(_uv.Stream):
         return self
 
     def _connect_tcp(self, options):
-        port = validate.validate_port(options['port'])
+        port = validate.validate_port(options['port'], 'options.port')
         host = options.get('host') or 'localhost'
         local_address = options.get('localAddress')
         if local_address is not None and not _is_ip(local_address):
@@ -139,68 +139,151 @@ class Socket(_uv.Stream):
         family = options.get('family', 0)
         if family not in (0, 4, 6):
             raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
-        self._connect_plan = (host, port, local_address, local_port or 0)
-        if _is_ip(host):
-            self._try_addresses([(host, 6 if ':' in host else 4)])
-            return
-        lookup = options.get('lookup')
-        if lookup is not None:
-            lookup(host, {'family': family, 'hints': options.get('hints', 0), 'all': True},
-                   self._on_lookup_result)
+        hints = options.get('hints', 0)
+        validate.validate_int32(hints, 'options.hints')
+        auto = options.get('autoSelectFamily')
+        if auto is None:
+            auto = defaults.auto_select_family
+        attempt_timeout = options.get('autoSelectFamilyAttemptTimeout')
+        if attempt_timeout is None:
+            attempt_timeout = defaults.auto_select_family_attempt_timeout
         else:
-            r = _uv.getaddrinfo(host, family, options.get('hints', 0), self._on_getaddrinfo)
-            if r < 0:
-                self._on_getaddrinfo(r, [])
+            # Node raises values below 10 ms to 10.
+            attempt_timeout = max(10, validate.validate_integer(
+                attempt_timeout, 'options.autoSelectFamilyAttemptTimeout', 1))
+        self._connect_plan = ConnectPlan(host, port, local_address, local_port or 0,
+                                         auto and family == 0, attempt_timeout)
+        # Arguments were checked above; the rest, even the first event,
+        # comes after connect() has returned.
+        _uv.nextTick(self._resolve_and_connect, options.get('lookup'),
+                     {'family': family, 'hints': hints})
+
+    def _resolve_and_connect(self, lookup, dns_options):
+        if not self.connecting:
+            return
+        host = self._connect_plan.host
+        if _is_ip(host):
+            self._connect_single(host, isIP(host))
+            return
+        if self._connect_plan.race:
+            dns_options['all'] = True
+        if lookup is not None:
+            lookup(host, dns_options, self._on_lookup_result)
+        else:
+            status = _uv.getaddrinfo(host, dns_options['family'], dns_options['hints'],
+                                     self._on_getaddrinfo)
+            if status < 0:
+                self._on_getaddrinfo(status, [])
 
     def _on_getaddrinfo(self, status, found):
         if status < 0:
-            self._on_lookup_result(errors.dns_exception(status, 'getaddrinfo', self._connect_plan[0]), None)
+            self._on_lookup_result(
+                errors.dns_exception(status, 'getaddrinfo', self._connect_plan.host), None)
         else:
             self._on_lookup_result(None, [Record(address=a, family=f) for a, f in found])
 
-    def _on_lookup_result(self, err, addresses, family=None):
-        """Node's lookup callback shape: (err, [{address, family}, ...]) or
-        (err, address, family)."""
-        if self._destroyed:
+    def _on_lookup_result(self, err, address, family=None):
+        """The lookup callback, in both of Node's shapes: (err, [{address,
+        family}, ...]) with ``all``, or (err, address, family)."""
+        if self._destroyed or not self.connecting:
             return
-        host = self._connect_plan[0]
-        if isinstance(addresses, str):
-            addresses = [{'address': addresses, 'family': family}]
-        if err is None and not addresses:
-            err = errors.dns_exception(-3008, 'getaddrinfo', host)
+        host = self._connect_plan.host
+        if err is None and not address:
+            err = errors.dns_exception(_EAI_NONAME, 'getaddrinfo', host)
         if err is not None:
             self.emit('lookup', err, None, None, host)
             self.destroy(err)
             return
-        first = addresses[0]
-        self.emit('lookup', None, first['address'], first['family'], host)
-        self._try_addresses([(a['address'], a['family']) for a in addresses])
+        if isinstance(address, str):
+            candidates = [(address, family)]
+        else:
+            candidates = [(entry['address'], entry['family']) for entry in address]
+        for ip, ip_family in candidates:
+            if not isIP(ip):
+                raise errors.ERR_INVALID_IP_ADDRESS(ip)
+            if ip_family not in (4, 6):
+                raise errors.ERR_INVALID_ADDRESS_FAMILY(ip_family, host, self._connect_plan.port)
+        if not self._connect_plan.race:
+            ip, ip_family = candidates[0]
+            self.emit('lookup', None, ip, ip_family, host)
+            self._connect_single(ip, ip_family)
+            return
+        for ip, ip_family in candidates:
+            self.emit('lookup', None, ip, ip_family, host)
+        attempts = interleave_families(candidates)
+        if len(attempts) == 1:
+            self._connect_single(*attempts[0])
+        else:
+            self._connect_plan.attempts = attempts
+            self._next_attempt()
 
-    def _try_addresses(self, addresses):
-        """Connect to each address in turn until one answers (the racing
-        of Happy Eyeballs is not done here)."""
-        self._addresses = list(addresses)
-        self._try_next_address()
+    def _connect_single(self, ip, family):
+        """One address: its failure is the socket's error."""
+        self._connect_plan.attempts = [(ip, family)]
+        self._connect_plan.single = True
+        self._next_attempt()
 
-    def _try_next_address(self):
-        ip, family = self._addresses.pop(0)
-        _host, port, local_address, local_port = self._connect_plan
+    def _next_attempt(self):
+        """Node's Happy Eyeballs: try each address in turn; an attempt still
+        pending after ``autoSelectFamilyAttemptTimeout`` is given up
+        ('connectionAttemptTimeout') for the next; all failing destroys the
+        socket with an AggregateError of every attempt's error."""
+        plan = self._connect_plan
+        if plan.current == len(plan.attempts):
+            if not plan.errors:
+                self.destroy(errors.ERR_SOCKET_CONNECTION_TIMEOUT())
+            else:
+                self.destroy(errors.AggregateError(plan.errors))
+            return
+        ip, family = plan.attempts[plan.current]
+        plan.current += 1
+        self._abandon_handle()
         if self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family):
             self.destroy(errors.ERR_IP_BLOCKED(ip))
             return
-        self._attempted.append('%s:%d' % (ip, port))
-        self._current_attempt = (ip, port, family)
-        self.emit('connectionAttempt', ip, port, family)
-        status, syscall = _uv.tcp_connect(self, ip, port, local_address, local_port)
+        self._attempted.append('%s:%d' % (ip, plan.port))
+        self.emit('connectionAttempt', ip, plan.port, family)
+        status, syscall = _uv.tcp_connect(self, ip, plan.port, plan.local_address, plan.local_port)
         if status < 0:
-            self._connect_failed(status, syscall)
+            self._attempt_failed(status, syscall, ip, family)
+        elif plan.current < len(plan.attempts):
+            plan.timer = _uv.setTimeout(self._attempt_timed_out, plan.timeout, ip, family)
+
+    def _attempt_timed_out(self, ip, family):
+        plan = self._connect_plan
+        plan.timer = None
+        self.emit('connectionAttemptTimeout', ip, plan.port, family)
+        plan.errors.append(errors.exception_with_host_port(_ETIMEDOUT, 'connect', ip, plan.port))
+        if self.connecting:
+            self._next_attempt()
+
+    def _attempt_failed(self, status, syscall, ip, family):
+        plan = self._connect_plan
+        plan.cancel_timer()
+        local = None
+        if plan.local_address is not None:
+            local = '%s:%d' % (plan.local_address, plan.local_port)
+        err = errors.exception_with_host_port(status, syscall, ip, plan.port, local)
+        self.emit('connectionAttemptFailed', ip, plan.port, family, err)
+        if plan.single:
+            self.destroy(err)
+            return
+        plan.errors.append(err)
+        if self.connecting:
+            self._next_attempt()
 
     def _on_connect(self, status):
         if self._destroyed:
             return
         if status < 0:
-            self._connect_failed(status, 'connect')
+            if self._connect_plan is None:
+                self.destroy(errors.exception_with_host_port(status, 'connect', self._pipe_path))
+            else:
+                ip, family = self._connect_plan.attempts[self._connect_plan.current - 1]
+                self._attempt_failed(status, 'connect', ip, family)
             return
+        if self._connect_plan is not None:
+            self._connect_plan.cancel_timer()
         self._peer = None
         self._sock = None
         if _uv.handle_type(self) == 'tcp':
@@ -213,23 +296,6 @@ class Socket(_uv.Stream):
         self.emit('connect')
         self.emit('ready')
 
-    def _connect_failed(self, status, syscall):
-        if self._connect_plan is None:
-            self.destroy(errors.exception_with_host_port(status, syscall, self._pipe_path))
-            return
-        ip, port, family = self._current_attempt
-        local = None
-        if self._connect_plan[2] is not None:
-            local = '%s:%d' % (self._connect_plan[2], self._connect_plan[3])
-        err = errors.exception_with_host_port(status, syscall, ip, port, local)
-        self.emit('connectionAttemptFailed', ip, port, family, err)
-        if self._addresses:
-            # This handle failed; the next address gets a fresh one.
-            self._close()
-            self._replace_handle_after_close = True
-            return
-        self.destroy(err)
-
     def _connect_pipe(self, path):
         validate.validate_string(path, 'options.path')
         self._pipe_path = path
@@ -238,7 +304,7 @@ class Socket(_uv.Stream):
         if status == 1:
             _uv.nextTick(self._on_connect, 0)
         elif status < 0:
-            self._connect_failed(status, 'connect')
+            self.destroy(errors.exception_with_host_port(status, 'connect', path))
 
     def _open_fd(self, fd, readable, writable):
         """Wrap an open TCP socket or pipe fd (Node's ``Socket({fd})``)."""
@@ -374,6 +440,8 @@ class Socket(_uv.Stream):
         self.connecting = False
         self._had_error = error is not None
         self._clear_timer()
+        if self._connect_plan is not None:
+            self._connect_plan.cancel_timer()
         self._discard_writes()
         if error is not None:
             _uv.nextTick(self.emit, 'error', error)
@@ -398,12 +466,6 @@ class Socket(_uv.Stream):
         return self
 
     def _on_close(self):
-        if getattr(self, '_replace_handle_after_close', False):
-            # The failed attempt's handle is gone; try the next address.
-            self._replace_handle_after_close = False
-            self.connected = False
-            self._try_next_address()
-            return
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
@@ -613,6 +675,72 @@ class Socket(_uv.Stream):
 Stream = Socket
 
 _ENOTCONN = -107
+_ETIMEDOUT = -110
+_EAI_NONAME = -3008
+
+
+class ConnectPlan:
+    """Where a TCP connect() is going and how far it got."""
+
+    def __init__(self, host, port, local_address, local_port, race, timeout):
+        self.host = host
+        self.port = port
+        self.local_address = local_address
+        self.local_port = local_port
+        self.race = race            # autoSelectFamily applies
+        self.timeout = timeout      # ms per attempt before the next starts
+        self.single = False         # one address: its error is the error
+        self.attempts = []          # [(ip, family)], in order
+        self.current = 0            # attempts started so far
+        self.errors = []
+        self.timer = None
+
+    def cancel_timer(self):
+        if self.timer is not None:
+            self.timer.close()
+            self.timer = None
+
+
+def interleave_families(candidates):
+    """Node's order for Happy Eyeballs: each address once, the first
+    address's family first, then alternating families."""
+    first_family = candidates[0][1]
+    same, other = [], []
+    for entry in candidates:
+        bucket = same if entry[1] == first_family else other
+        if entry not in bucket:
+            bucket.append(entry)
+    ordered = []
+    for i in range(max(len(same), len(other))):
+        ordered.extend(bucket[i] for bucket in (same, other) if i < len(bucket))
+    return ordered
+
+
+class _Defaults:
+    """net.getDefaultAutoSelectFamily() and friends."""
+    auto_select_family = True
+    auto_select_family_attempt_timeout = 250
+
+
+defaults = _Defaults()
+
+
+def getDefaultAutoSelectFamily():
+    return defaults.auto_select_family
+
+
+def setDefaultAutoSelectFamily(value):
+    defaults.auto_select_family = validate.validate_boolean(value, 'value')
+
+
+def getDefaultAutoSelectFamilyAttemptTimeout():
+    return defaults.auto_select_family_attempt_timeout
+
+
+def setDefaultAutoSelectFamilyAttemptTimeout(value):
+    value = validate.validate_integer(value, 'value', 1)
+    # Node raises values below 10 ms to 10.
+    defaults.auto_select_family_attempt_timeout = max(value, 10)
 
 
 def _field(record, index):

@@ -319,6 +319,17 @@ cdef class Stream(Handle):
             if self.handle != NULL:
                 uv.uv_read_stop(<uv.uv_stream_t*>self.handle)
 
+    def _abandon_handle(self):
+        """Close the handle in the background and forget it, so that a new
+        one can be made at once (a connection attempt given up on).  Its
+        pending connect request then reports to nobody."""
+        if self.is_open():
+            self.stop_reading()
+            self.handle.data = NULL
+            uv.uv_close(self.handle, free_closed_handle)
+            self.handle = NULL
+            self.connected = False
+
     def _close(self):
         """Close the handle; ``_on_close()`` follows from libuv."""
         self.stop_reading()

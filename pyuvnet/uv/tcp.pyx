@@ -102,6 +102,9 @@ cdef void connect_done(uv.uv_connect_t* req, int status) noexcept with gil:
     cdef ConnectRequest cr = <ConnectRequest>req.data
     cdef Stream stream = cr.stream
     Py_DECREF(cr)
+    if <void*>stream.handle != <void*>req.handle:
+        # An abandoned attempt (Happy Eyeballs moved on): not this socket's.
+        return
     try:
         if status == 0:
             stream.connected = True

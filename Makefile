@@ -1,0 +1,87 @@
+# `make test` and `make bench` set up what they need on a Debian or Ubuntu
+# machine (libuv's development files, a C compiler, Python's headers, pyuvnet
+# built in place with `pip install -e`) and then run. See docs/BUILDING.md.
+#
+#   make test   [PYTHON=python3] [PYTEST_ARGS=...]
+#   make bench  [PYTHON=python3] [BENCH_ARGS=...]
+#   make bundled-test      the CI check of the build with libuv compiled in
+#   make develop           only the setup: pyuvnet built in place, test extras
+#   make clean
+
+PYTHON ?= python3
+PYTEST_ARGS ?=
+BENCH_ARGS ?=
+
+# A distribution's own Python (PEP 668: Debian 12, Ubuntu 24.04) refuses
+# `pip install`; pyuvnet then goes into a virtualenv, .venv.
+MANAGED := $(shell $(PYTHON) -c 'import os, sys, sysconfig; sys.exit(sys.prefix != sys.base_prefix or not os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))' 2>/dev/null && echo yes)
+ifeq ($(MANAGED),yes)
+PY := .venv/bin/python
+VENV := .venv/bin/python
+else
+PY := $(PYTHON)
+VENV :=
+endif
+
+# pip rebuilds the extensions on every editable install, so the install is
+# redone only when a source or the libuv choice changes: one stamp per
+# interpreter, libuv choice and extras.
+SOURCES := setup.py pyproject.toml $(shell find pyuvnet -name '*.pyx' -o -name '*.pxd' -o -name '*.h')
+KEY := $(shell printf '%s\n' '$(PY)' '$(PYUVNET_LIBUV)' '$(PYUVNET_LIBUV_SOURCE)' '$(wildcard vendor/libuv/include/uv.h)' | cksum | cut -d' ' -f1)
+STAMP = build/.installed-$(1)-$(KEY)
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_ROOT_USER_ACTION := ignore
+
+.PHONY: test bench bundled-test develop deps clean
+
+test: $(call STAMP,test)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: $(call STAMP,bench)
+	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
+	$(PY) -m pyuvnet.bench $(BENCH_ARGS)
+
+bundled-test:
+	bash .ci/run bundled
+
+develop: $(call STAMP,test)
+
+# Quiet, but for the line saying which libuv was chosen; the whole log on failure.
+build/.installed-%-$(KEY): $(SOURCES) | deps $(VENV)
+	@mkdir -p build
+	@echo "make: pip install -e '.[$*]' (log: build/pip-install.log)"
+	@$(PY) -m pip install -v -e '.[$*]' >build/pip-install.log 2>&1 \
+		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
+	@grep -h '^ *pyuvnet: ' build/pip-install.log | sed 's/^ *//'
+	@touch $@
+
+$(VENV):
+	$(PYTHON) -m venv .venv
+
+# What the build needs from the system, installed with apt-get when root.
+# libuv's development files are needed unless libuv's source is at hand
+# (vendor/libuv or PYUVNET_LIBUV_SOURCE), as setup.py chooses.
+deps:
+	@missing=""; \
+	if [ "$$PYUVNET_LIBUV" = system ] || { [ "$$PYUVNET_LIBUV" != bundled ] && [ -z "$$PYUVNET_LIBUV_SOURCE" ] && [ ! -f vendor/libuv/include/uv.h ]; }; then \
+		pkg-config --exists libuv 2>/dev/null || missing="$$missing libuv1-dev pkg-config"; \
+	fi; \
+	command -v cc >/dev/null 2>&1 || missing="$$missing gcc libc6-dev"; \
+	pyver=$$($(PYTHON) -c 'import sys; print("python%d.%d" % sys.version_info[:2])'); \
+	$(PYTHON) -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+		|| missing="$$missing $$pyver-dev"; \
+	if [ -n "$(VENV)" ] && [ ! -x "$(VENV)" ]; then \
+		$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing $$pyver-venv"; \
+	fi; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: apt-get install$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "make: missing$$missing: install them (sudo apt-get install$$missing; on macOS: brew install libuv pkg-config)"; \
+		echo "make: or, instead of libuv's package, compile libuv in: git submodule update --init vendor/libuv"; \
+	fi
+
+clean:
+	rm -rf build pyuvnet/*.so pyuvnet/*.pyd *.egg-info

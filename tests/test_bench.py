@@ -1,0 +1,196 @@
+"""The benchmark's load generator checks every echoed byte.
+
+It is run against small thread-per-connection echo servers: a faithful one
+(the load generator must succeed and report sane figures) and ones that
+corrupt the stream (it must fail, and say so).
+"""
+import importlib.util
+import json
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_by_path(name, path):
+    """Import a file as a module without importing its package: these tests
+    need neither the pyuvnet extension nor pyuvnet's own servers."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = load_by_path('bench_build', ROOT / 'pyuvnet' / 'bench' / 'build.py')
+
+
+@pytest.fixture(scope='module')
+def loadgen():
+    try:
+        build.compiler()
+    except build.BuildError:
+        pytest.skip('no C compiler')
+    return build.loadgen()
+
+
+class EchoServer:
+    """Echoes on a thread per connection; ``corrupt`` rewrites each chunk.
+
+    ``corrupt(chunk, offset)`` gets the chunk and its offset in the
+    connection's stream and returns what to send back instead.
+    """
+
+    def __init__(self, family=socket.AF_INET, path=None, corrupt=None):
+        self.corrupt = corrupt
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.bind(path or ('127.0.0.1', 0))
+        self.listener.listen(128)
+        self.target = path or '127.0.0.1:%d' % self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            threading.Thread(target=self.echo, args=(conn,), daemon=True).start()
+
+    def echo(self, conn):
+        offset = 0
+        with conn:
+            try:
+                while chunk := conn.recv(65536):
+                    reply = self.corrupt(chunk, offset) if self.corrupt else chunk
+                    offset += len(chunk)
+                    conn.sendall(reply)
+                conn.shutdown(socket.SHUT_WR)
+            except OSError:  # the load generator gave up on a bad stream
+                pass
+
+    def close(self):
+        self.listener.close()
+
+
+def every(n, change):
+    """A corruption applying ``change(chunk, i)`` at stream offsets k*n - 1."""
+    def corrupt(chunk, offset):
+        i = n - 1 - offset % n
+        while i < len(chunk):
+            chunk = change(chunk, i)
+            i += n
+        return chunk
+    return corrupt
+
+
+def flip(chunk, i):
+    return chunk[:i] + bytes([chunk[i] ^ 0x20]) + chunk[i + 1:]
+
+
+def drop(chunk, i):
+    return chunk[:i] + chunk[i + 1:]
+
+
+def swallow_after(n):
+    """A corruption that echoes a connection's first n bytes only."""
+    return lambda chunk, offset: chunk[:max(0, n - offset)]
+
+
+def run(loadgen, target, *args, duration=0.5):
+    proc = subprocess.run([str(loadgen), *args, '--warmup', '0.1', '--duration', str(duration),
+                           target], capture_output=True, text=True, timeout=30)
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1, proc.stdout  # exactly one JSON line, success or not
+    return proc.returncode, json.loads(lines[0]), proc.stderr
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(**kwargs):
+        servers.append(EchoServer(**kwargs))
+        return servers[-1].target
+    yield start
+    for server in servers:
+        server.close()
+
+
+@pytest.mark.parametrize('mode, figure', [
+    (('--mode', 'pingpong', '--size', '1024', '--conns', '4'), 'rps'),
+    (('--mode', 'stream', '--size', '65536', '--conns', '2'), 'mib_s'),
+    (('--mode', 'connrate', '--conns', '4'), 'conn_s'),
+])
+def test_faithful_echo_passes(loadgen, serve, mode, figure):
+    code, result, stderr = run(loadgen, serve(), *mode)
+    assert code == 0, stderr
+    assert result['ok'] is True
+    assert result[figure] > 0
+    assert result['total_bytes'] > 0
+    if 'p50_us' in result:
+        assert 0 < result['p50_us'] <= result['p99_us']
+
+
+def test_unix_socket_target(loadgen, serve, tmp_path):
+    path = str(tmp_path / 'echo.sock')
+    code, result, stderr = run(loadgen, serve(family=socket.AF_UNIX, path=path),
+                               '--mode', 'pingpong', '--size', '64', '--conns', '3')
+    assert code == 0, stderr
+    assert result['transport'] == 'unix' and result['requests'] > 0
+
+
+@pytest.mark.parametrize('mode, corrupt, message', [
+    (('--mode', 'pingpong', '--size', '1024'), every(100_003, flip), 'mismatch'),
+    (('--mode', 'pingpong', '--size', '1024'), every(100_003, drop), 'mismatch'),
+    (('--mode', 'stream', '--size', '65536'), every(100_003, flip), 'mismatch'),
+    (('--mode', 'stream', '--size', '65536'), every(100_003, drop), 'mismatch'),
+    # Lost tail: a request waits for bytes that never come; found at the drain.
+    (('--mode', 'pingpong', '--size', '1000'), swallow_after(50_500), 'bytes echoed'),
+])
+def test_corrupted_echo_fails(loadgen, serve, mode, corrupt, message):
+    target = serve(corrupt=corrupt)
+    code, result, stderr = run(loadgen, target, *mode, '--conns', '2', duration=1.0)
+    assert code != 0
+    assert result['ok'] is False
+    assert message in result['error']
+    assert message in stderr
+
+
+def test_bad_target_is_an_error(loadgen):
+    code, result, _ = run(loadgen, '127.0.0.1:1', '--mode', 'pingpong')
+    assert code != 0 and 'connect' in result['error']
+
+
+def test_http_hello_framing_is_pipelining_safe():
+    sys.path.insert(0, str(ROOT / 'bench' / 'servers'))
+    try:
+        hello = load_by_path('http_hello', ROOT / 'bench' / 'http_hello.py')
+    finally:
+        sys.path.remove(str(ROOT / 'bench' / 'servers'))
+    framer = hello.HelloFramer()
+    get = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+    post = b'POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello'
+    stream = get * 2 + post + get
+    replies = b''
+    for i in range(0, len(stream), 7):  # arbitrary chunk boundaries
+        reply, close = framer.feed(stream[i:i + 7])
+        assert not close
+        replies += reply
+    assert replies == hello.RESPONSE * 4
+    assert framer.feed(b'GET / HTTP/1.1\r\nConnection: close\r\n\r\n' + get) == \
+        (hello.RESPONSE, True)
+    assert hello.HelloFramer().feed(b'GET / HTTP/1.0\r\n\r\n') == (hello.RESPONSE, True)
+    bad = hello.HelloFramer().feed(b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n')
+    assert bad == (hello.BAD_REQUEST, True)
+
+
+def test_compiles_without_warnings(loadgen, tmp_path):
+    proc = subprocess.run([*build.compiler(), *build.CFLAGS, '-Werror',
+                           str(ROOT / 'bench' / 'loadgen.c'), '-o', str(tmp_path / 'loadgen')],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
