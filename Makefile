@@ -24,34 +24,40 @@ VENV :=
 endif
 
 # pip rebuilds the extensions on every editable install, so the install is
-# redone only when a source or the libuv choice changes: one stamp per
-# interpreter, libuv choice and extras.
+# redone only when a source or the libuv choice changes. The choice (the
+# interpreter, the PYUVNET_LIBUV variables, a checked-out vendor/libuv) is
+# kept in build/install-key, rewritten only when it differs.
 SOURCES := setup.py pyproject.toml $(shell find pyuvnet -name '*.pyx' -o -name '*.pxd' -o -name '*.h')
-KEY := $(shell printf '%s\n' '$(PY)' '$(PYUVNET_LIBUV)' '$(PYUVNET_LIBUV_SOURCE)' '$(wildcard vendor/libuv/include/uv.h)' | cksum | cut -d' ' -f1)
-STAMP = build/.installed-$(1)-$(KEY)
+KEY := $(PY) $(PYUVNET_LIBUV) $(PYUVNET_LIBUV_SOURCE) $(wildcard vendor/libuv/include/uv.h)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: test bench bundled-test develop deps clean
+.PHONY: test bench bundled-test develop deps clean FORCE
 
-test: $(call STAMP,test)
+test: build/.installed-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: $(call STAMP,bench)
+bench: build/.installed-bench
 	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
 	$(PY) -m pyuvnet.bench $(BENCH_ARGS)
 
 bundled-test:
 	bash .ci/run bundled
 
-develop: $(call STAMP,test)
+develop: build/.installed-test
 
-# Quiet, but for the line saying which libuv was chosen; the whole log on failure.
-build/.installed-%-$(KEY): $(SOURCES) | deps $(VENV)
+build/install-key: FORCE
 	@mkdir -p build
-	@echo "make: pip install -e '.[$*]' (log: build/pip-install.log)"
-	@$(PY) -m pip install -v -e '.[$*]' >build/pip-install.log 2>&1 \
+	@echo '$(KEY)' | cmp -s - $@ || echo '$(KEY)' >$@
+
+# `make bench` installs the test extras too, so either stamp serves `make test`.
+build/.installed-test: EXTRAS = test
+build/.installed-bench: EXTRAS = test,bench
+# Quiet, but for the line saying which libuv was chosen; the whole log on failure.
+build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | deps $(VENV)
+	@echo "make: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
+	@$(PY) -m pip install -v -e '.[$(EXTRAS)]' >build/pip-install.log 2>&1 \
 		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
 	@grep -h '^ *pyuvnet: ' build/pip-install.log | sed 's/^ *//'
 	@touch $@

@@ -101,9 +101,9 @@ LIBUV_PLATFORMS = {
             "process-stdio.c", "signal.c", "snprintf.c", "stream.c", "tcp.c",
             "tty.c", "udp.c", "util.c", "winapi.c", "winsock.c",
         )],
-        # _WIN32_WINNT is added from the source's CMakeLists.txt: 1.44 wants
-        # Windows 8 (0x0602), 1.52 Windows 10 (0x0A00).
-        [("WIN32_LEAN_AND_MEAN", None), ("_CRT_DECLARE_NONSTDC_NAMES", "0")],
+        # libuv 1.52's; BundledLibuv takes those the source's CMakeLists.txt names.
+        [("WIN32_LEAN_AND_MEAN", None), ("_WIN32_WINNT", "0x0A00"),
+         ("_CRT_DECLARE_NONSTDC_NAMES", "0")],
         ["psapi", "user32", "advapi32", "iphlpapi", "userenv", "ws2_32",
          "dbghelp", "ole32", "shell32"],
     ),
@@ -146,9 +146,10 @@ class BundledLibuv:
         if key not in LIBUV_PLATFORMS:
             fail("compiling libuv in is not set up for {}".format(sys.platform),
                  "Use the system's libuv instead: PYUVNET_LIBUV=system\n")
-        candidates, defines, self.libraries = LIBUV_PLATFORMS[key]
+        candidates, self.defines, self.libraries = LIBUV_PLATFORMS[key]
         self.root = root
-        self.defines = defines + self.windows_target(key)
+        if key == "win":
+            self.defines = self.windows_defines() or self.defines
         self.sources = [os.path.join(root, name)
                         for name in LIBUV_COMMON + candidates
                         if os.path.isfile(os.path.join(root, name))]
@@ -158,12 +159,19 @@ class BundledLibuv:
             re.search(r"#define UV_VERSION_%s\s+(\d+)" % part, version_h).group(1)
             for part in ("MAJOR", "MINOR", "PATCH"))
 
-    def windows_target(self, key):
-        if key != "win":
+    def windows_defines(self):
+        """The Windows defines of the source's CMakeLists.txt, which change
+        between releases (1.44 targets Windows 8, 1.52 Windows 10 and adds
+        _CRT_DECLARE_NONSTDC_NAMES=0); [] without that file."""
+        cmake = os.path.join(self.root, "CMakeLists.txt")
+        if not os.path.isfile(cmake):
             return []
-        with open(os.path.join(self.root, "CMakeLists.txt")) as f:
-            found = re.search(r"_WIN32_WINNT=(0x[0-9A-Fa-f]+)", f.read())
-        return [("_WIN32_WINNT", found.group(1) if found else "0x0602")]
+        with open(cmake) as f:
+            found = re.search(r"if\(WIN32\)\s*list\(APPEND uv_defines ([^)]*)\)", f.read())
+        if not found:
+            return []
+        return [(name, value or None)
+                for name, _, value in (word.partition("=") for word in found.group(1).split())]
 
     def describe(self):
         return "libuv {} compiled into {} from {}".format(self.version, UV_EXT, self.root)
@@ -191,6 +199,15 @@ class BundledLibuv:
             if os.path.isfile(os.path.join(self.root, name)):
                 shutil.copyfile(os.path.join(self.root, name),
                                 os.path.join(target, "libuv-" + name))
+
+    @staticmethod
+    def remove_licenses(ext, build):
+        """Drops the licences an earlier bundled build left beside the module."""
+        target = os.path.dirname(build.get_ext_fullpath(ext.name))
+        for name in LIBUV_LICENSES:
+            path = os.path.join(target, "libuv-" + name)
+            if os.path.isfile(path):
+                os.remove(path)
 
     def compile(self, build):
         """libuv's object files, compiled with libuv's own defines and flags."""
@@ -304,6 +321,7 @@ class build_ext(_build_ext):
                     # uv.h brings winsock2.h, which must not meet all of windows.h.
                     ext.define_macros.append(("WIN32_LEAN_AND_MEAN", None))
                 ext.depends.append(self.record_choice())
+                BundledLibuv.remove_licenses(ext, self)
                 self.libuv.configure(ext, self)
         super().build_extensions()
 

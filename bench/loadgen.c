@@ -737,12 +737,12 @@ static void parse_args(int argc, char **argv)
         case 'd': opt.duration = parse_number("duration", optarg, 0.001, 3600); break;
         case 'r': opt.requests = (uint64_t)parse_number("requests", optarg, 1, 1e12); break;
         case 'h': usage(stdout); exit(0);
-        default: usage(stderr); exit(2);
+        default: usage(stderr); fail("bad arguments");
         }
     }
     if (optind != argc - 1) {
         usage(stderr);
-        exit(2);
+        fail("one target expected");
     }
     opt.target = argv[optind];
     if (opt.requests && opt.mode != M_PINGPONG)

@@ -19,6 +19,8 @@ from ._uv import Timeout, Immediate
 from ._names import ALIASES, add_aliases
 from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
+from .blocklist import BlockList
+from .socketaddress import SocketAddress
 from .errors import NodeError, NodeSystemError, AggregateError, AbortError
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record
@@ -57,5 +59,7 @@ add_aliases(EventEmitter, ALIASES['EventEmitter'])
 add_aliases(Server, ALIASES['Server'])
 add_aliases(Socket, ALIASES['Socket'])
 add_aliases(AbortSignal, ALIASES['AbortSignal'])
+add_aliases(BlockList, ALIASES['BlockList'])
+add_aliases(SocketAddress, ALIASES['SocketAddress'])
 add_aliases(Timeout, ALIASES['Timeout'])
 add_aliases(Immediate, ALIASES['Immediate'])

@@ -63,7 +63,7 @@ ALIASES = {
     'Timeout': ('hasRef',),
     'Immediate': ('hasRef',),
     'BlockList': ('addAddress', 'addRange', 'addSubnet', 'isBlockList'),
-    'SocketAddress': (),
+    'SocketAddress': ('isSocketAddress', 'toJSON'),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
 }

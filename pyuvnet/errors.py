@@ -26,12 +26,12 @@ __all__ = [
     'NodeError', 'NodeSystemError', 'AbortError', 'AggregateError',
     'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_MISSING_ARGS',
     'ERR_OUT_OF_RANGE', 'ERR_SOCKET_BAD_PORT', 'ERR_INVALID_IP_ADDRESS',
-    'ERR_INVALID_ADDRESS_FAMILY', 'ERR_UNKNOWN_ENCODING',
+    'ERR_INVALID_ADDRESS', 'ERR_INVALID_ADDRESS_FAMILY', 'ERR_UNKNOWN_ENCODING',
     'ERR_INVALID_FD_TYPE', 'ERR_INVALID_HANDLE_TYPE',
     'ERR_SERVER_ALREADY_LISTEN', 'ERR_SERVER_NOT_RUNNING',
     'ERR_SOCKET_CLOSED', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
     'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_STREAM_DESTROYED',
-    'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
+    'ERR_STREAM_NULL_VALUES', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
     'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR', 'ERR_IP_BLOCKED',
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
@@ -267,6 +267,11 @@ class ERR_STREAM_DESTROYED(NodeError, RuntimeError):
     _template = 'Cannot call %s after a stream was destroyed'
 
 
+class ERR_STREAM_NULL_VALUES(NodeError, TypeError):
+    """``ERR_STREAM_NULL_VALUES()``: ``write(None)``."""
+    _template = 'May not write null values to stream'
+
+
 class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError):
     _template = 'write after end'
 
@@ -278,6 +283,11 @@ class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError):
 
 class ERR_MULTIPLE_CALLBACK(NodeError, RuntimeError):
     _template = 'Callback called multiple times'
+
+
+class ERR_INVALID_ADDRESS(NodeError, ValueError):
+    """An address text that is not an IP address of the requested family."""
+    _template = 'Invalid socket address'
 
 
 class ERR_IP_BLOCKED(NodeError, RuntimeError):

@@ -11,10 +11,11 @@ import os
 
 from . import _uv, errors, validate
 from .addresses import isIP
+from .blocklist import BlockList
 from .events import EventEmitter
 from ._names import OptionSpec, normalize_options
 from .records import Record
-from .socket import Socket
+from .socket import Socket, is_pipe_name
 
 SERVER_OPTIONS = OptionSpec({
     'allowHalfOpen': 'boolean', 'pauseOnConnect': 'boolean',
@@ -24,7 +25,8 @@ SERVER_OPTIONS = OptionSpec({
 })
 
 LISTEN_OPTIONS = OptionSpec({
-    'port': ('number', 'string'), 'host': 'string', 'path': 'string',
+    # port and path are checked by listen() itself, as Node does.
+    'port': 'any', 'host': 'string', 'path': 'any',
     'backlog': 'number', 'exclusive': 'boolean', 'readableAll': 'boolean',
     'writableAll': 'boolean', 'ipv6Only': 'boolean', 'reusePort': 'boolean',
     'signal': 'object', 'fd': 'integer', 'handle': 'object',
@@ -32,6 +34,7 @@ LISTEN_OPTIONS = OptionSpec({
 
 DEFAULT_BACKLOG = 511
 
+_EINVAL = -22
 _EAFNOSUPPORT = -97
 _EADDRNOTAVAIL = -99
 
@@ -45,6 +48,8 @@ class Server(EventEmitter):
         self._options = normalize_options(options, kwargs, SERVER_OPTIONS)
         if 'highWaterMark' in self._options:
             validate.validate_integer(self._options['highWaterMark'], 'options.highWaterMark', 0)
+        if 'blockList' in self._options and not BlockList.isBlockList(self._options['blockList']):
+            raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', self._options['blockList'])
         self._handle = None
         self._connections = 0
         self._refed = True
@@ -71,11 +76,12 @@ class Server(EventEmitter):
                 return self
             signal.addEventListener('abort', lambda *_: self.close())
         backlog = options.get('backlog', DEFAULT_BACKLOG)
-        if 'path' in options:
-            self._listen_pipe(options, backlog)
-            return self
+        # Node's precedence: a handle or fd, then a port, then a path.
         if 'fd' in options or 'handle' in options:
             self._listen_handle(options, backlog)
+            return self
+        if 'port' not in options and 'path' in options:
+            self._listen_pipe(options, backlog)
             return self
         port = validate.validate_port(options.get('port', 0), 'options.port')
         host = options.get('host')
@@ -138,6 +144,10 @@ class Server(EventEmitter):
 
     def _listen_pipe(self, options, backlog):
         path = validate.validate_string(options['path'], 'options.path')
+        if path.startswith('\0') and (options.get('readableAll') or options.get('writableAll')):
+            raise errors.ERR_INVALID_ARG_VALUE(
+                'options', options,
+                'can not set readableAll or writableAll to true when path is abstract unix socket')
         listener = self._new_listener()
         status = _uv.pipe_bind(listener, path)
         if status == 0 and (options.get('readableAll') or options.get('writableAll')):
@@ -156,7 +166,7 @@ class Server(EventEmitter):
         """listen({'fd': n}) or listen(handle): a bound TCP socket or pipe
         that someone else opened (a parent process, a pyuvnet Server or
         Socket, any object with ``fd`` or ``fileno()``)."""
-        fd = _handle_fd(options['fd'] if 'fd' in options else options['handle'])
+        fd, owned = _handle_fd(options['fd'] if 'fd' in options else options['handle'])
         kind = _uv.guess_handle(fd)
         listener = self._new_listener()
         if kind == 'tcp':
@@ -164,7 +174,10 @@ class Server(EventEmitter):
         elif kind == 'pipe':
             status = _uv.pipe_open(listener, fd)
         else:
-            raise errors.ERR_INVALID_FD_TYPE(kind.upper())
+            # As Node: an fd of the wrong kind is a listen EINVAL event.
+            if owned:
+                os.close(fd)
+            status = _EINVAL
         if status == 0:
             status = listener.listen(backlog)
         if status < 0:
@@ -181,6 +194,13 @@ class Server(EventEmitter):
         return Socket._accepted(self._options)
 
     def _on_connection(self, sock):
+        block_list = self._options.get('blockList')
+        if block_list is not None and _uv.handle_type(sock) == 'tcp':
+            peer = _uv.tcp_peername(sock)
+            if peer is not None and block_list.check(peer[0], peer[2]):
+                # Node closes a blocked peer silently: no 'connection', no 'drop'.
+                sock.destroy()
+                return
         if self._max_connections is not None and self._connections >= self._max_connections:
             self._drop(sock)
             return
@@ -200,11 +220,12 @@ class Server(EventEmitter):
         local = _uv.tcp_sockname(sock) if _uv.handle_type(sock) == 'tcp' else None
         peer = _uv.tcp_peername(sock) if _uv.handle_type(sock) == 'tcp' else None
         sock.destroy()
-        record = Record()
         if local and peer:
-            record = Record(localAddress=local[0], localPort=local[1], localFamily=local[2],
-                            remoteAddress=peer[0], remotePort=peer[1], remoteFamily=peer[2])
-        self.emit('drop', record)
+            self.emit('drop', Record(localAddress=local[0], localPort=local[1], localFamily=local[2],
+                                     remoteAddress=peer[0], remotePort=peer[1], remoteFamily=peer[2]))
+        else:
+            # Node has no addresses to give for a pipe.
+            self.emit('drop')
 
     def _on_accept_error(self, status):
         self.emit('error', errors.errno_exception(status, 'accept'))
@@ -291,24 +312,27 @@ class Server(EventEmitter):
 
 
 def _handle_fd(handle):
-    """The fd to listen on for each of Node's handle forms.  pyuvnet
+    """(fd, owned) to listen on for each of Node's handle forms.  pyuvnet
     objects and Python sockets keep their own fd, so the server gets a
-    duplicate; a bare ``fd`` is taken over as Node does."""
-    if isinstance(handle, int) and not isinstance(handle, bool):
-        return validate.validate_int32(handle, 'fd', 0)
+    duplicate it owns; a bare ``fd`` is taken over as Node does."""
+    if _is_fd(handle):
+        return handle, False
     if isinstance(handle, Server):
         handle = handle._handle
     if isinstance(handle, (_uv.Listener, _uv.Stream)):
         fd = _uv.handle_fileno(handle)
-        if fd < 0:
-            raise errors.ERR_INVALID_HANDLE_TYPE()
-        return os.dup(fd)
+        if fd >= 0:
+            return os.dup(fd), True
     fd = getattr(handle, 'fd', None)
-    if isinstance(fd, int) and not isinstance(fd, bool):
-        return validate.validate_int32(fd, 'handle.fd', 0)
+    if _is_fd(fd):
+        return fd, False
     if callable(getattr(handle, 'fileno', None)):
-        return os.dup(handle.fileno())
-    raise errors.ERR_INVALID_ARG_VALUE('handle', handle, 'must have an fd')
+        return os.dup(handle.fileno()), True
+    raise errors.ERR_INVALID_ARG_VALUE('options', handle, 'must have the property "port" or "path"')
+
+
+def _is_fd(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def normalize_listen_args(args, kwargs):
@@ -321,9 +345,24 @@ def normalize_listen_args(args, kwargs):
         return normalize_options(None, kwargs, LISTEN_OPTIONS), callback
     first = args[0]
     if isinstance(first, dict):
-        return normalize_options(first, kwargs, LISTEN_OPTIONS), callback
+        options = normalize_options(first, kwargs, LISTEN_OPTIONS)
+        if 'fd' in options and not _is_fd(options['fd']):
+            del options['fd']
+        if 'port' in first and first['port'] is None:
+            # Node: an explicit undefined port means "any port".
+            options['port'] = 0
+        if not options.get('path'):
+            options.pop('path', None)
+        port = options.get('port')
+        if port is not None and not (isinstance(port, str) or validate.is_number(port)):
+            del options['port']
+        if not any(key in options for key in ('port', 'path', 'fd', 'handle')):
+            raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
+        return options, callback
     options = normalize_options(None, kwargs, LISTEN_OPTIONS)
-    if isinstance(first, str) and not first.strip().isdigit():
+    if isinstance(first, bool):
+        raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
+    if isinstance(first, str) and is_pipe_name(first):
         options['path'] = first
         rest = args[1:2]
     elif first is None or isinstance(first, (int, float, str)):

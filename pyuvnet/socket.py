@@ -23,6 +23,7 @@ from . import _uv, errors
 from . import encodings
 from ._names import OptionSpec, normalize_options
 from .addresses import isIP
+from .blocklist import BlockList
 from .records import Record
 from . import validate
 
@@ -61,6 +62,8 @@ class Socket(_uv.Stream):
         if opts.get('keepAlive'):
             self._keep_alive = (True, opts.get('keepAliveInitialDelay', 0))
         if 'blockList' in opts:
+            if not BlockList.isBlockList(opts['blockList']):
+                raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', opts['blockList'])
             self._block_list = opts['blockList']
         if 'onread' in opts:
             self._set_onread(opts['onread'])
@@ -106,6 +109,11 @@ class Socket(_uv.Stream):
         """connect(options[, connectListener]) | connect(path[, listener])
         | connect(port[, host][, listener]).  Returns the socket; 'connect'
         follows (never from within this call)."""
+        if self._destroyed and self._handle_closing():
+            # Reconnecting from 'error' (say): once the old handle's close
+            # has run ('close' emitted), start over.
+            self._reconnect = (args, kwargs)
+            return self
         options, listener = normalize_connect_args(args, kwargs)
         if self._destroyed:
             # Node lets a destroyed socket connect again.
@@ -237,7 +245,10 @@ class Socket(_uv.Stream):
             return
         ip, family = plan.attempts[plan.current]
         plan.current += 1
-        self._abandon_handle()
+        if plan.current > 1:
+            # The first attempt keeps the handle the socket has (an fd it
+            # wraps, bound where its owner wanted); later ones start afresh.
+            self._abandon_handle()
         if self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family):
             self.destroy(errors.ERR_IP_BLOCKED(ip))
             return
@@ -321,7 +332,9 @@ class Socket(_uv.Stream):
         self.connected = True
         self.readable_side = readable
         if not writable:
+            # A Duplex made unwritable starts out finished.
             self._writable_ended = True
+            self._writable_finished = True
             self.ending = True
         self._read_start()
 
@@ -377,10 +390,9 @@ class Socket(_uv.Stream):
             self.destroy(err)
 
     def _on_shutdown(self, status):
+        # As Node, the shutdown's own status is not an error of the socket
+        # (a FIFO answers ENOTSOCK; a peer that is gone, ENOTCONN).
         if self._destroyed:
-            return
-        if status < 0 and status != _ENOTCONN:
-            self.destroy(errors.errno_exception(status, 'shutdown'))
             return
         self._writable_finished = True
         self.emit('finish')
@@ -474,6 +486,9 @@ class Socket(_uv.Stream):
             self.server = None
             server._connection_closed(self)
         self.emit('close', self._had_error)
+        reconnect = self.__dict__.pop('_reconnect', None)
+        if reconnect is not None:
+            self.connect(*reconnect[0], **reconnect[1])
 
     # -- timeouts ----------------------------------------------------------
 
@@ -482,6 +497,8 @@ class Socket(_uv.Stream):
         (0 disables).  The socket is not closed: that is the listener's
         call."""
         validate.validate_number(timeout, 'msecs', 0)
+        if timeout == float('inf'):
+            raise errors.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout)
         if callback is not None:
             validate.validate_function(callback, 'callback')
         self._clear_timer()
@@ -674,7 +691,6 @@ class Socket(_uv.Stream):
 
 Stream = Socket
 
-_ENOTCONN = -107
 _ETIMEDOUT = -110
 _EAI_NONAME = -3008
 
@@ -763,7 +779,7 @@ def normalize_connect_args(args, kwargs):
         options = normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS)
     elif isinstance(args[0], dict):
         options = normalize_options(args[0], kwargs, CREATE_CONNECTION_OPTIONS)
-    elif isinstance(args[0], str) and not _is_port_like(args[0]):
+    elif isinstance(args[0], str) and is_pipe_name(args[0]):
         options = {'path': args[0]}
     else:
         options = {'port': args[0]}
@@ -775,5 +791,6 @@ def normalize_connect_args(args, kwargs):
     return options, listener
 
 
-def _is_port_like(value):
-    return value.strip().isdigit()
+def is_pipe_name(text):
+    """Node's isPipeName: a string that is not a non-negative number."""
+    return not validate.js_number(text) >= 0

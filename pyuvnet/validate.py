@@ -5,6 +5,7 @@ Each validator raises Node's error with Node's message, or returns the value
 Python's ``bool`` is an ``int``, but never passes where Node wants a number.
 A "number" is an ``int`` or ``float`` (subclasses included), never a ``bool``.
 """
+import re
 from collections.abc import Mapping
 
 from pyuvnet.errors import (
@@ -31,26 +32,49 @@ def _is_integral(value):
     return isinstance(value, int) or value.is_integer()
 
 
+_JS_DECIMAL = re.compile(r'[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z')
+_JS_RADIX = {'0x': 16, '0o': 8, '0b': 2}
+# JavaScript's white space, as String.prototype.trim() strips it.
+_JS_SPACE = ' \t\n\v\f\r\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006' \
+            '\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'
+
+
+def js_number(text):
+    """JavaScript's ``Number(text)`` for a string: a float, NaN when the
+    text is no number ('' and blanks are 0, as in JavaScript)."""
+    text = text.strip(_JS_SPACE)
+    if len(text) > 400:
+        return float('nan')
+    if not text:
+        return 0.0
+    radix = _JS_RADIX.get(text[:2].lower())
+    if radix is not None:
+        try:
+            return float(int(text[2:], radix)) if text[2:].isascii() and text[2:].isalnum() else float('nan')
+        except ValueError:
+            return float('nan')
+    if text.lstrip('+-') == 'Infinity' and len(text) - len(text.lstrip('+-')) <= 1:
+        return float('-inf') if text[0] == '-' else float('inf')
+    return float(text) if _JS_DECIMAL.match(text) else float('nan')
+
+
 def validate_port(port, name='Port', allow_zero=True):
     """Validate a port as Node's validatePort and return it as an ``int``.
 
-    Accepted: an integral number, or a string of ASCII digits only (``'80'``;
-    not ``' 80'``, ``''``, ``'-1'`` or ``'8e1'``), whose value is 0..65535
-    (1..65535 without ``allow_zero``). Anything else, ``bool`` included,
-    raises ``ERR_SOCKET_BAD_PORT``.
+    Accepted: an integral number, or a non-blank string whose JavaScript
+    ``Number()`` value is integral (``'80'``, ``' 80 '``, ``'0x50'``,
+    ``'8e1'``), in 0..65535 (1..65535 without ``allow_zero``).  Anything
+    else, ``bool`` included, raises ``ERR_SOCKET_BAD_PORT``.
     """
     if isinstance(port, str):
-        # Any digit string longer than 5 significant digits is too big; not
-        # parsing it keeps int() off arbitrarily long input.
-        digits = port.isascii() and port.isdigit() and len(port.lstrip('0')) <= 5
-        value = int(port) if digits else -1
-    elif is_number(port) and _is_integral(port):
-        value = int(port)
+        value = js_number(port) if port.strip(_JS_SPACE) else -1.0
+    elif is_number(port):
+        value = float(port)
     else:
-        value = -1
-    if not 0 <= value <= 0xFFFF or (value == 0 and not allow_zero):
+        value = -1.0
+    if not (0 <= value <= 0xFFFF and value.is_integer()) or (value == 0 and not allow_zero):
         raise ERR_SOCKET_BAD_PORT(name, port, allow_zero)
-    return value
+    return int(value)
 
 
 def _range_text(min, max):

@@ -18,6 +18,8 @@ from pyuvnet.validate import (
 
 @pytest.mark.parametrize('port, expected', [
     (0, 0), (80, 80), (65535, 65535), ('80', 80), ('0', 0), ('08080', 8080), (443.0, 443),
+    # Node reads strings with JavaScript's Number() (checked against node v20).
+    (' 80', 80), ('80 ', 80), ('8e1', 80), ('0x50', 80), ('80.0', 80), ('0b1010000', 80),
 ])
 def test_validate_port_accepts_integral_numbers_and_digit_strings(port, expected):
     result = validate_port(port)
@@ -25,8 +27,8 @@ def test_validate_port_accepts_integral_numbers_and_digit_strings(port, expected
 
 
 @pytest.mark.parametrize('port', [
-    -1, 65536, 1.5, math.nan, math.inf, True, False, None, '', ' ', ' 80', '80 ', '-1',
-    '65536', '8e1', '0x50', '80.0', '١٢', '9' * 5000, [80], b'80',
+    -1, 65536, 1.5, math.nan, math.inf, True, False, None, '', ' ', '-1', '8.5', '0x', '1e',
+    '65536', 'Infinity', '+0x50', '١٢', '9' * 5000, [80], b'80',
 ])
 def test_validate_port_rejects_everything_else_with_err_socket_bad_port(port):
     with pytest.raises(ERR_SOCKET_BAD_PORT):

@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from . import build, report, runner
-from .systems import ECHO, HTTP
+from .systems import ECHO, HTTP, matches
 
 
 def positive(kind):
@@ -18,7 +18,8 @@ def positive(kind):
 
 
 def parse_args(argv):
-    names = ', '.join(s.name for s in (*ECHO, *HTTP))
+    known = [s.name for s in (*ECHO, *HTTP)]
+    names = ', '.join(known)
     parser = argparse.ArgumentParser(prog='python -m pyuvnet.bench', description=__doc__)
     parser.add_argument('--only', default='', metavar='A,B',
                         help=f'run only these systems (a prefix before "-" selects a group): '
@@ -36,8 +37,7 @@ def parse_args(argv):
                         help='add instructions per message (perf, else callgrind: slow)')
     args = parser.parse_args(argv)
     only = tuple(filter(None, (name.strip() for name in args.only.split(','))))
-    known = [s.name for s in (*ECHO, *HTTP)]
-    unknown = [o for o in only if not any(k == o or k.startswith(o + '-') for k in known)]
+    unknown = [want for want in only if not any(matches(name, want) for name in known)]
     if unknown:
         parser.error(f"unknown system {', '.join(unknown)}; systems are: {names}")
     return runner.Settings(seconds=args.seconds, warmup=min(1.0, max(0.1, args.seconds / 4)),

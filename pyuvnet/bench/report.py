@@ -60,22 +60,26 @@ def scenario_rows(results, scenario, notes):
 
 
 def instructions_text(entry, system, notes):
+    """The instr/msg cell: a count, or 'missing'/'error' and a footnote."""
     if entry is None:
         return '-'
-    if isinstance(entry, str):
-        return f'error {notes.mark(system, entry)}'
+    if isinstance(entry, str):  # 'missing: why' or 'error: why'
+        status, reason = entry.split(': ', 1)
+        return f'{status} {notes.mark(system, reason)}'
     text = f"{entry['instr_per_msg']:,.0f}"
     return text if entry['settled'] else text + '~'
 
 
 def layout(header, rows):
-    widths = [max(len(r[i]) for r in [header, *rows] if i < len(r)) for i in range(len(header))]
+    """Aligned lines; a row of two cells is a status spanning the figures."""
+    full = [header, *(r for r in rows if len(r) == len(header))]
+    widths = [max(len(r[i]) for r in full) for i in range(len(header))]
+
     def line(row):
-        cells = [row[0].ljust(widths[0])]
-        if len(row) == 2 and len(header) > 2:  # a status spans the figures
-            return '  ' + cells[0] + '  ' + row[1]
-        cells += [c.rjust(w) for c, w in zip(row[1:], widths[1:])]
-        return '  ' + '  '.join(cells)
+        if len(row) < len(header):
+            return '  ' + row[0].ljust(widths[0]) + '  ' + '  '.join(row[1:])
+        return '  ' + '  '.join([row[0].ljust(widths[0]),
+                                 *(c.rjust(w) for c, w in zip(row[1:], widths[1:]))])
     return [line(header), *(line(r) for r in rows)]
 
 
@@ -119,6 +123,12 @@ def save(results, meta, results_dir):
     return json_path, (png_path if chart(results, meta, png_path) else None)
 
 
+def bar_colour(system):
+    if system.startswith('pyuvnet'):
+        return 'tab:orange'
+    return 'tab:grey' if system.split('-')[0] in ('node', 'libuv') else 'tab:blue'
+
+
 def chart(results, meta, path):
     """One bar panel per scenario; False when matplotlib is not installed."""
     try:
@@ -134,7 +144,7 @@ def chart(results, meta, path):
     for ax, scenario in zip(axes.flat, scenarios):
         systems = results.systems(scenario)
         values = [results.value(scenario, s) for s in systems]
-        ax.barh(systems, [v or 0 for v in values], color='tab:blue')
+        ax.barh(systems, [v or 0 for v in values], color=[bar_colour(s) for s in systems])
         for y, value in enumerate(values):
             label = figure(value, scenario.unit) if value is not None else \
                 results.cells[(scenario, systems[y])].status

@@ -22,7 +22,6 @@ class System:
     name: str
     description: str
     command: Callable[[], list]  # the server's argv; raises Missing
-    unix: bool = True            # can also listen on a unix socket
 
 
 def python(script, *args):
@@ -86,13 +85,15 @@ HTTP = (
 REFERENCES = {'echo': ('node', 'libuv'), 'http': ('node-http',)}
 
 
+def matches(name, want):
+    """Whether ``want`` names this system: its name, or a prefix before
+    '-' ('uvloop' is both uvloop servers)."""
+    return name == want or name.startswith(want + '-')
+
+
 def select(systems, only):
-    """The systems named in ``only`` (a name, or a prefix before '-':
-    'uvloop' is both uvloop servers), all of them when ``only`` is empty."""
-    if not only:
-        return list(systems)
-    return [s for s in systems
-            if any(s.name == want or s.name.startswith(want + '-') for want in only)]
+    """The systems named in ``only``; all of them when it is empty."""
+    return [s for s in systems if not only or any(matches(s.name, want) for want in only)]
 
 
 def server_env():

@@ -43,6 +43,8 @@ def pipe_connect(Stream stream, str path):
     cdef bytes name = os.fsencode(path)
     cdef ConnectRequest cr = ConnectRequest.__new__(ConnectRequest)
     cdef int r
+    if stream.handle != NULL and uv.uv_is_closing(stream.handle):
+        raise errors.ERR_SOCKET_CLOSED()
     if stream.handle == NULL:
         pipe_init(stream)
     cr.stream = stream

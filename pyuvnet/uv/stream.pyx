@@ -242,22 +242,34 @@ cdef class Stream(Handle):
         Py_INCREF(self)
 
     def _end_writes(self):
-        """No more writes; FIN follows the queue (the facade's end())."""
+        """No more writes; FIN follows the queue (the facade's end()).
+        Ending uncorks, as Node's end() does."""
         if not self.ending:
             self.ending = True
+            self.corked = 0
             self.schedule_flush()
 
     def _discard_writes(self):
-        """Drop queued (not yet sent) writes as destroy() does; their
-        callbacks get ERR_STREAM_DESTROYED on the next tick."""
+        """What destroy() does to the writes gathered this turn.  Node hands
+        each write to libuv at once, so data written before destroy() still
+        leaves if the kernel takes it without waiting; the same is done here
+        with one non-blocking write, and the rest is dropped.  Callbacks get
+        None (sent) or ERR_STREAM_DESTROYED, on the next tick."""
+        cdef list buffers = self.write_queue
         cdef list callbacks = self.write_callbacks
+        cdef Py_ssize_t sent = 0, size
         self.write_queue = []
         self.write_callbacks = []
+        if (buffers and self.connected and self.is_open() and self.write_reqs == 0
+                and not self.corked):
+            sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
         err = errors.ERR_STREAM_DESTROYED('write')
-        for cb in callbacks:
+        for data, cb in zip(buffers, callbacks):
+            size = PyBytes_GET_SIZE(data)
             if cb is not None:
-                self.loop.call_soon(cb, (err,))
+                self.loop.call_soon(cb, (None if sent >= size else err,))
+            sent -= size
 
     # -- read path ---------------------------------------------------------
 
@@ -381,6 +393,10 @@ cdef class Stream(Handle):
             self.maybe_deliver_end()
             self.start_reading()
 
+    def _handle_closing(self):
+        """Whether the handle is closed but its close callback is to come."""
+        return self.handle != NULL and uv.uv_is_closing(self.handle)
+
     def _flush_soon(self):
         """Send what waited for the connection, on this loop turn."""
         if self.write_queue or self.ending:
@@ -428,9 +444,10 @@ cdef class WriteRequest:
 
 
 cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
-                             Py_ssize_t nbytes) except? -1:
-    """try_write all of ``buffers``; queue the rest with uv_write.  Returns
-    the bytes written at once, or a negative libuv error."""
+                             Py_ssize_t nbytes, bint queue_rest=True) except? -1:
+    """try_write all of ``buffers``; queue the rest with uv_write (unless
+    ``queue_rest`` is false).  Returns the bytes written at once, or a
+    negative libuv error."""
     cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
     cdef uv.uv_buf_t* bufs = stack_bufs
     cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
@@ -452,7 +469,7 @@ cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
                 written = r
             elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
                 return r
-        if written == nbytes:
+        if written == nbytes or not queue_rest:
             return written
         # Skip what the kernel took; the rest goes to libuv's queue.
         r = written
@@ -528,6 +545,8 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
 
 cdef object to_bytes(object data, object encoding):
     """Node's accepted chunk types, as bytes that no caller can change."""
+    if data is None:
+        raise errors.ERR_STREAM_NULL_VALUES()
     if type(data) is bytes:
         return data
     if isinstance(data, str):

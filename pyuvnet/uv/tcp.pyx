@@ -81,6 +81,8 @@ def tcp_connect(Stream stream, str ip, int port, str local_ip=None, int local_po
     cdef int family = parse_ip(ip, port, &addr)
     cdef ConnectRequest cr
     cdef int r
+    if stream.handle != NULL and uv.uv_is_closing(stream.handle):
+        raise errors.ERR_SOCKET_CLOSED()
     if stream.handle == NULL:
         tcp_init(stream, family)
     if local_ip is not None:
