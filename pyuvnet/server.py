@@ -212,8 +212,10 @@ class Server(EventEmitter):
         if options.get('keepAlive'):
             sock.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
         if options.get('pauseOnConnect'):
+            # Node: nothing is read until the user resumes.
             sock.pause()
-        sock._read_start()
+        else:
+            sock._read_start()
         self.emit('connection', sock)
 
     def _drop(self, sock):

@@ -116,8 +116,11 @@ class Socket(_uv.Stream):
             return self
         options, listener = normalize_connect_args(args, kwargs)
         if self._destroyed:
-            # Node lets a destroyed socket connect again.
+            # Node lets a destroyed socket connect again, as a new one.
+            self._reset_stream()
             self._init_state(self.allowHalfOpen)
+            if self.listenerCount('data'):
+                self.resume()
         if listener is not None:
             self.once('connect', listener)
         if options.get('timeout') is not None:

@@ -6,6 +6,7 @@ corrupt the stream (it must fail, and say so).
 """
 import importlib.util
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -14,19 +15,22 @@ from pathlib import Path
 
 import pytest
 
+from pyuvnet.bench import build
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_by_path(name, path):
-    """Import a file as a module without importing its package: these tests
-    need neither the pyuvnet extension nor pyuvnet's own servers."""
+    """Import a script (not part of a package) as a module."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-build = load_by_path('bench_build', ROOT / 'pyuvnet' / 'bench' / 'build.py')
+# The benchmark's C sources are in the checkout (or beside an installed
+# wheel's copied test sources); name them for pyuvnet.bench.
+os.environ.setdefault('PYUVNET_BENCH_DIR', str(ROOT / 'bench'))
 
 
 @pytest.fixture(scope='module')

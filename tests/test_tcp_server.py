@@ -562,6 +562,13 @@ def test_create_server_rejects_unknown_option():
     assert info.value.code == 'ERR_INVALID_ARG_VALUE'
 
 
+@pytest.mark.parametrize('bad', ['foo', 42])
+def test_create_server_rejects_options_that_are_neither_dict_nor_function(bad):
+    with pytest.raises(net.NodeError) as info:
+        net.createServer(bad)
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+
+
 def test_create_server_rejects_wrong_option_type():
     with pytest.raises(net.NodeError) as info:
         net.createServer({'allowHalfOpen': 'yes'})

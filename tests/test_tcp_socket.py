@@ -697,3 +697,76 @@ def test_repr_does_not_fail(listening_server, run_loop):
     repr(server)
     run_loop()
     repr(client)
+
+
+# -- half-open on the client side ------------------------------------------------
+
+def test_client_allow_half_open_keeps_writing_after_server_fin(listening_server, run_loop):
+    received = []
+
+    def on_connection(sock):
+        sock.on('data', received.append)
+        sock.end(b'server is done talking')
+        sock.on('close', lambda _: server.close())
+    server, port = listening_server(on_connection, allowHalfOpen=True)
+    log = []
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'allowHalfOpen': True})
+    client.on('data', lambda d: log.append(d))
+
+    def on_end():
+        log.append(('end', client.writable, client.readyState))
+        net.setTimeout(lambda: client.end(b'client still talking'), 30)
+    client.on('end', on_end)
+    client.on('close', lambda had_error: log.append(('close', had_error)))
+    run_loop()
+    assert log[0] == b'server is done talking'
+    assert log[1] == ('end', True, 'writeOnly')
+    assert log[-1] == ('close', False)
+    assert b''.join(received) == b'client still talking'
+
+
+def test_client_without_allow_half_open_ends_when_the_server_does(listening_server, run_loop):
+    server_log = []
+
+    def on_connection(sock):
+        sock.resume()
+        sock.on('end', lambda: server_log.append('end'))
+        sock.on('close', lambda _: (server_log.append('close'), server.close()))
+        sock.end(b'bye')
+    server, port = listening_server(on_connection, allowHalfOpen=True)
+    client = net.connect(port, '127.0.0.1')
+    client.resume()
+    log = []
+    client.on('end', lambda: log.append('end'))
+    client.on('finish', lambda: log.append('finish'))
+    client.on('close', lambda had_error: log.append(('close', had_error)))
+    run_loop()
+    assert log == ['end', 'finish', ('close', False)]
+    assert server_log == ['end', 'close']
+
+
+def test_ping_pong_on_one_connection(listening_server, run_loop):
+    rounds = 500
+
+    def on_connection(sock):
+        sock.setEncoding('ascii')
+        sock.on('data', lambda d: sock.write('PONG' * d.count('PING')))
+        sock.on('end', lambda: (sock.end(), server.close()))
+    server, port = listening_server(on_connection)
+    state = {'pongs': 0, 'buf': ''}
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'noDelay': True})
+    client.setEncoding('ascii')
+    client.on('connect', lambda: client.write('PING'))
+
+    def on_data(d):
+        state['buf'] += d
+        while state['buf'].startswith('PONG'):
+            state['buf'] = state['buf'][4:]
+            state['pongs'] += 1
+            if state['pongs'] < rounds:
+                client.write('PING')
+            else:
+                client.end()
+    client.on('data', on_data)
+    run_loop(timeout=30)
+    assert state['pongs'] == rounds

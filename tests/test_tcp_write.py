@@ -460,15 +460,57 @@ def test_write_on_a_never_connected_socket_is_err_socket_closed(run_loop):
 
 def test_pending_write_callbacks_get_an_error_when_destroyed_before_connect(listening_server,
                                                                            run_loop):
+    # Node (test-net-write-cb-on-destroy-before-connect): the callback gets
+    # ERR_SOCKET_CLOSED_BEFORE_CONNECTION; there is no 'error' event.
     server, port = listening_server()
     log = []
     client = connect(port)
     client.write(b'queued', lambda *a: log.append(a))
+    client.on('error', lambda err: log.append(('error', err)))
+    client.on('connect', lambda: log.append('connect'))
     client.destroy()
-    client.on('close', lambda _: server.close())
+    client.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
     run_loop()
-    assert len(log) == 1
-    assert log[0][0] is not None and log[0][0].code == 'ERR_STREAM_DESTROYED'
+    assert len(log) == 2
+    assert log[0][0] is not None and log[0][0].code == 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION'
+    assert log[1] == ('close', False)
+
+
+def test_writing_again_on_each_drain_moves_a_lot_of_data(listening_server, run_loop):
+    # The classic backpressure loop: write until write() returns False,
+    # continue on 'drain'.
+    received = [0]
+    digest_in = []
+
+    def on_connection(sock):
+        sock.on('data', lambda d: (received.__setitem__(0, received[0] + len(d)),
+                                   digest_in.append(d)))
+    server, port = listening_server(on_connection)
+    chunk = os.urandom(16384)
+    rounds = {'falses': 0, 'drains': 0, 'sent': 0}
+    goal = 24 << 20
+    client = connect(port)
+
+    def pump():
+        while rounds['sent'] < goal:
+            rounds['sent'] += len(chunk)
+            if not client.write(chunk):
+                rounds['falses'] += 1
+                return
+        client.end()
+
+    def on_drain():
+        rounds['drains'] += 1
+        pump()
+    client.on('connect', pump)
+    client.on('drain', on_drain)
+    client.on('close', lambda _: server.close())
+    run_loop(timeout=30)
+    assert received[0] == goal
+    assert rounds['falses'] >= 1
+    # Each False is followed by exactly one 'drain' (unless end() came first).
+    assert rounds['drains'] in (rounds['falses'], rounds['falses'] - 1)
+    assert hashlib.sha1(b''.join(digest_in)).digest() == hashlib.sha1(chunk * (goal // len(chunk))).digest()
 
 
 # -- data types and encodings ------------------------------------------------------

@@ -13,13 +13,15 @@ class BuildError(Exception):
 
 
 def bench_dir():
-    """The repository's bench/ folder, found next to this package."""
-    path = Path(__file__).resolve().parents[2] / 'bench'
+    """The repository's bench/ folder: $PYUVNET_BENCH_DIR, else the one
+    next to this package (a checkout)."""
+    path = Path(os.environ.get('PYUVNET_BENCH_DIR') or Path(__file__).resolve().parents[2] / 'bench')
     if not (path / 'loadgen.c').is_file():
         raise SystemExit(
             f'pyuvnet.bench: no benchmark sources at {path}.\n'
             'This looks like an installed copy of pyuvnet. Run the benchmark from '
-            'a checkout of the repository: cd pyuvnet && python -m pyuvnet.bench')
+            'a checkout of the repository (cd pyuvnet && python -m pyuvnet.bench), '
+            'or name its bench/ folder in PYUVNET_BENCH_DIR.')
     return path
 
 

@@ -55,6 +55,7 @@ cdef class Handle(EventEmitter):
         if self.is_open():
             self.hold()
             uv.uv_close(self.handle, owner_handle_closed)
+            self.loop.wake()
 
     cdef void on_handle_closed(self) except *:
         pass

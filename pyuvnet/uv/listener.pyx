@@ -25,6 +25,7 @@ cdef class Listener(Handle):
         cdef int r = uv.uv_listen(<uv.uv_stream_t*>self.handle, backlog, listener_connection)
         if r == 0:
             self.hold()
+            self.loop.io_changed()
         return r
 
     def close(self):

@@ -24,7 +24,10 @@ cdef class Loop:
     cdef int immediates_refed
     cdef list dirty_streams
     cdef list uncaught
-    cdef bint running
+    cdef readonly bint running
+    cdef object wakeup
+    cdef bint wakeup_sent
+    cdef bint rerun
 
     def __cinit__(self):
         cdef int err
@@ -36,6 +39,9 @@ cdef class Loop:
         self.dirty_streams = []
         self.uncaught = []
         self.running = False
+        self.wakeup = None
+        self.wakeup_sent = False
+        self.rerun = False
         self.loop_ptr = <uv.pyuvnet_loop_t*>PyMem_RawMalloc(sizeof(uv.pyuvnet_loop_t))
         if self.loop_ptr == NULL:
             raise MemoryError()
@@ -83,6 +89,8 @@ cdef class Loop:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         self.raise_uncaught()
         self.running = True
+        self.wakeup_sent = False
+        self.rerun = False
         try:
             self.drain_ticks()
             if not self.uncaught:
@@ -101,10 +109,16 @@ cdef class Loop:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         self.raise_uncaught()
         self.running = True
+        self.wakeup_sent = False
+        self.rerun = False
         try:
             self.drain_ticks()
             with nogil:
                 alive = uv.uv_run(self.uvloop, mode)
+            # Writes made after this turn's prepare phase (by I/O, check or
+            # close callbacks) leave now rather than a turn later.
+            if self.dirty_streams and not self.uncaught:
+                self.flush_all()
         finally:
             self.running = False
         self.raise_uncaught()
@@ -125,7 +139,41 @@ cdef class Loop:
         return uv.uv_backend_fd(self.uvloop)
 
     def backend_timeout(self):
+        """Milliseconds until the loop must run again: 0 when it has work
+        now (queued writes, nextTicks, microtasks, immediates, an error to
+        re-raise, or libuv's pending/idle/closing work), else libuv's next
+        timer (-1: none).  libuv's own value is also 0 when nothing ref'd
+        is active."""
+        if (self.rerun or self.dirty_streams or self.ticks or self.microtasks
+                or self.immediates or self.uncaught):
+            return 0
         return uv.uv_backend_timeout(self.uvloop)
+
+    def set_wakeup(self, callback):
+        """``callback()`` (None removes it) is called when work is queued
+        while the loop is not running (a write, a nextTick, a timer, a
+        handle started or closed from outside ``run()``), at most once until
+        the loop next runs: an outer event loop (``pyuvnet.aio``) uses it to
+        schedule a ``run_once()``.  It must not raise."""
+        if callback is not None:
+            validate_callback(callback)
+        self.wakeup = callback
+        self.wakeup_sent = False
+
+    cdef inline void io_changed(self):
+        # A watcher was started: libuv registers it with the kernel only in
+        # its next poll, so that turn is due now whatever libuv says.
+        self.rerun = True
+        self.wake()
+
+    cdef inline void wake(self):
+        # Work was queued: tell an outer loop, if it is idle.
+        if self.wakeup is not None and not self.running and not self.wakeup_sent:
+            self.wakeup_sent = True
+            try:
+                self.wakeup()
+            except BaseException:
+                pass
 
     cdef raise_uncaught(self):
         if self.uncaught:
@@ -154,7 +202,9 @@ cdef class Loop:
                 except BaseException as exc:
                     self.report(exc)
                     return
-            if self.microtasks:
+            # As Node: every microtask (those queued meanwhile too) before
+            # the next round of ticks.
+            while self.microtasks:
                 item = <tuple>self.microtasks.popleft()
                 try:
                     item[0](*item[1])
@@ -166,14 +216,17 @@ cdef class Loop:
         """Queue ``fn(*args)`` on the nextTick queue (internal use: the
         deferred emits Node makes with process.nextTick)."""
         self.ticks.append((fn, args))
+        self.wake()
 
     def next_tick(self, callback, *args):
         validate_callback(callback)
         self.ticks.append((callback, args))
+        self.wake()
 
     def queue_microtask(self, callback):
         validate_callback(callback)
         self.microtasks.append((callback, ()))
+        self.wake()
 
     # -- immediates -------------------------------------------------------
 
@@ -183,6 +236,7 @@ cdef class Loop:
         self.immediates.append(imm)
         if imm.refed:
             self.ref_immediate(1)
+        self.wake()
 
     cdef void ref_immediate(self, int delta):
         self.immediates_refed += delta
@@ -219,6 +273,7 @@ cdef class Loop:
         if not self.dirty_streams:
             uv.uv_prepare_start(self.flush_prepare, flush_dirty_streams)
         self.dirty_streams.append(stream)
+        self.wake()
 
     cdef void flush_all(self):
         cdef list batch

@@ -52,6 +52,7 @@ def pipe_connect(Stream stream, str path):
     if r == 0:
         cr.req.data = <void*>cr
         Py_INCREF(cr)
+        stream.loop.io_changed()
     elif r == 1:
         stream.connected = True
         stream.connecting = False

@@ -240,6 +240,7 @@ cdef class Stream(Handle):
             return
         req.data = <void*>self
         Py_INCREF(self)
+        self.loop.io_changed()
 
     def _end_writes(self):
         """No more writes; FIN follows the queue (the facade's end()).
@@ -314,14 +315,17 @@ cdef class Stream(Handle):
         return 0
 
     cdef void start_reading(self):
+        # Reading goes on while paused, until a high-water mark's worth
+        # waits in read_queue (Node's readable buffer).
         cdef int r
         if (self.reading or not self.connected or self.read_eof
-                or not self.readable_side or self.flowing == 0
+                or not self.readable_side
                 or self.read_queued >= self.read_hwm or not self.is_open()):
             return
         r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, stream_alloc, stream_read)
         if r == 0:
             self.reading = True
+            self.loop.io_changed()
         else:
             self._on_stream_error(errors.errno_exception(r, 'read'))
 
@@ -356,16 +360,18 @@ cdef class Stream(Handle):
             self._on_stream_error(errors.errno_exception(<int>nread, 'read'))
 
     cdef void maybe_deliver_end(self):
-        if self.read_eof and not self.read_queue and not self.end_delivered:
+        # Paused, 'end' waits for resume(), as the data before it does.
+        if (self.read_eof and not self.read_queue and not self.end_delivered
+                and self.flowing != 0):
             self.end_delivered = True
             # Node emits 'end' on the next tick after the last 'data'.
             self.loop.call_soon(self._on_end, ())
 
     def pause(self):
-        """Stop 'data' events (and reading) until ``resume()``."""
-        if self.flowing != 0:
-            self.flowing = 0
-            self.stop_reading()
+        """Stop 'data' events until ``resume()``; what arrives meanwhile
+        waits in the readable buffer (readableLength), up to
+        readableHighWaterMark, then reading stops."""
+        self.flowing = 0
         return self
 
     def resume(self):
@@ -401,6 +407,27 @@ cdef class Stream(Handle):
         """Send what waited for the connection, on this loop turn."""
         if self.write_queue or self.ending:
             self.schedule_flush()
+
+    def _reset_stream(self):
+        """Forget a finished connection's state, for connect() again."""
+        self.flowing = -1
+        self.read_queue = []
+        self.read_queued = 0
+        self.read_eof = False
+        self.end_delivered = False
+        self.readable_side = True
+        self.write_queue = []
+        self.write_callbacks = []
+        self.queued_bytes = 0
+        self.inflight_bytes = 0
+        self.need_drain = False
+        self.corked = 0
+        self.ending = False
+        self.shutdown_sent = False
+        self.connected = False
+        self.bytes_read = 0
+        self.bytes_written = 0
+        self.update_consumer()
 
     def _read_start(self):
         self.start_reading()
@@ -486,6 +513,7 @@ cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
         r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), stream_write_done)
         if r < 0:
             return r
+        stream.loop.io_changed()
         wr.req.data = <void*>wr
         Py_INCREF(wr)
         stream.inflight_bytes -= written

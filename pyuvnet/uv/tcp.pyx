@@ -97,6 +97,7 @@ def tcp_connect(Stream stream, str ip, int port, str local_ip=None, int local_po
         return r, 'connect'
     cr.req.data = <void*>cr
     Py_INCREF(cr)
+    stream.loop.io_changed()
     return 0, None
 
 
@@ -154,6 +155,8 @@ def tcp_close_reset(Stream stream):
         if r < 0:
             stream.let_go()
             stream.close_handle()
+        else:
+            stream.loop.wake()
 
 
 def handle_fileno(Handle owner):

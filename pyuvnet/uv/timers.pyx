@@ -35,6 +35,7 @@ cdef class TimerHandle(Handle):
         uv.uv_timer_start(<uv.uv_timer_t*>self.handle, timer_fired, self.delay,
                           self.delay if self.repeat else 0)
         self.hold()
+        self.loop.wake()
 
     def refresh(self):
         """Restart the countdown from now, with the same delay and callback;
@@ -155,9 +156,9 @@ def setImmediate(callback, *args):
 
 
 def clearTimeout(timer):
-    if timer is not None:
-        if not isinstance(timer, (TimerHandle, ImmediateHandle)):
-            raise errors.ERR_INVALID_ARG_TYPE('timeout', 'Timeout', timer)
+    """Cancel a Timeout or Immediate; anything else is ignored, as Node
+    ignores values that name no timer."""
+    if isinstance(timer, (TimerHandle, ImmediateHandle)):
         timer.close()
 
 

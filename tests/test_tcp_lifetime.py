@@ -1,0 +1,439 @@
+"""Lifetime and memory safety: destroy() from inside every kind of
+callback, destroy during a large pending write, sockets and servers the
+program dropped every reference to (with gc.collect() in between), many
+connections in a row, exceptions out of listeners, reconnecting."""
+import gc
+import os
+import sys
+import weakref
+
+import pytest
+
+import pyuvnet as net
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
+
+
+def echo_server(listening_server, **options):
+    return listening_server(lambda sock: sock.on('data', sock.write), **options)
+
+
+# -- destroy() from inside callbacks ------------------------------------------
+
+def test_destroy_inside_data_listener_stops_further_data(listening_server, run_loop):
+    events = []
+
+    def on_connection(sock):
+        def on_data(chunk):
+            events.append('data')
+            sock.destroy()
+        sock.on('data', on_data)
+        sock.on('close', lambda had_error: (events.append(('close', had_error)), server.close()))
+
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1')
+    client.on('connect', lambda: [client.write(os.urandom(65536)) for _ in range(64)])
+    client.on('error', lambda e: None)
+    client.resume()
+    run_loop()
+    assert events == ['data', ('close', False)]
+
+
+def test_destroy_inside_connect_listener(listening_server, run_loop):
+    server_events = []
+
+    def on_connection(sock):
+        sock.resume()
+        sock.on('end', lambda: server_events.append('end'))
+        sock.on('error', lambda e: server_events.append(('error', e.code)))
+        sock.on('close', lambda _: (server_events.append('close'), server.close()))
+
+    server, port = listening_server(on_connection)
+    log = []
+    client = net.connect(port, '127.0.0.1', lambda: client.destroy())
+    client.on('ready', lambda: log.append('ready'))
+    client.on('close', lambda had_error: log.append(('close', had_error)))
+    run_loop()
+    assert log[-1] == ('close', False)
+    assert log.count(('close', False)) == 1
+    assert server_events[-1] == 'close'
+
+
+def test_destroy_inside_a_write_callback(listening_server, run_loop):
+    server, port = listening_server(lambda sock: sock.resume())
+    log = []
+    client = net.connect(port, '127.0.0.1')
+
+    def on_connect():
+        client.write(b'first', lambda *a: (log.append('cb1'), client.destroy()))
+        client.write(b'second', lambda *a: log.append(('cb2', a)))
+        client.write(b'third' * 100000, lambda *a: log.append(('cb3', a)))
+    client.on('connect', on_connect)
+    client.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
+    run_loop()
+    assert log[0] == 'cb1'
+    assert log.count(('close', False)) == 1
+    # Every write callback runs exactly once, whatever happened to its data.
+    assert sum(1 for e in log if isinstance(e, tuple) and e[0] == 'cb2') == 1
+    assert sum(1 for e in log if isinstance(e, tuple) and e[0] == 'cb3') == 1
+
+
+def test_destroy_inside_end_listener(listening_server, run_loop):
+    log = []
+
+    def on_connection(sock):
+        sock.resume()
+        sock.on('end', lambda: (log.append('end'), sock.destroy()))
+        sock.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
+
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end(b'bye'))
+    client.resume()
+    run_loop()
+    assert log == ['end', ('close', False)]
+
+
+def test_destroy_inside_the_connection_listener(listening_server, run_loop):
+    log = []
+    server, port = listening_server(lambda sock: sock.destroy())
+    client = net.connect(port, '127.0.0.1')
+    client.on('error', lambda e: log.append(('error', e.code)))
+    client.resume()
+    client.on('close', lambda had_error: (log.append('close'), server.close()))
+    run_loop()
+    assert log[-1] == 'close'
+
+
+def test_destroy_inside_close_listener_of_the_peer(listening_server, run_loop):
+    accepted = []
+    server, port = listening_server(lambda sock: (accepted.append(sock), sock.resume()))
+    client = net.connect(port, '127.0.0.1', lambda: client.end())
+    client.resume()
+
+    def on_close(_):
+        client.destroy()              # already closed: nothing happens
+        accepted[0].destroy()
+        server.close()
+    client.on('close', on_close)
+    run_loop()
+
+
+def test_destroy_during_a_large_pending_write(listening_server, run_loop):
+    server_log = []
+
+    def on_connection(sock):
+        # Not reading: the client's write cannot complete.
+        sock.on('error', lambda e: server_log.append(('error', e.code)))
+        sock.on('close', lambda _: (server_log.append('close'), server.close()))
+        net.setTimeout(sock.resume, 100)
+
+    server, port = listening_server(on_connection, pauseOnConnect=True)
+    log = []
+    client = net.connect(port, '127.0.0.1')
+
+    def on_connect():
+        client.write(b'\xab' * (32 << 20), lambda *a: log.append(('cb', a)))
+        net.setTimeout(lambda: (log.append('destroying'), client.destroy()), 50)
+    client.on('connect', on_connect)
+    client.on('error', lambda e: log.append(('error', e)))
+    client.on('close', lambda had_error: log.append(('close', had_error)))
+    run_loop(timeout=20)
+    assert log.count(('close', False)) == 1
+    assert [e for e in log if isinstance(e, tuple) and e[0] == 'error'] == []
+    assert sum(1 for e in log if isinstance(e, tuple) and e[0] == 'cb') == 1
+    assert log.index('destroying') < log.index(('close', False))
+    assert server_log[-1] == 'close'
+
+
+def test_destroy_while_connecting(listening_server, run_loop):
+    server, port = listening_server()
+    log = []
+    client = net.connect(port, '127.0.0.1')
+    client.on('connect', lambda: log.append('connect'))
+    client.destroy()
+    assert client.connecting is False
+    client.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
+    run_loop()
+    assert log == [('close', False)]
+
+
+# -- no references, garbage collection ----------------------------------------------
+
+def test_connected_socket_without_references_survives_gc(listening_server, run_loop):
+    got = []
+    closed = []
+    refs = []
+
+    def on_connection(sock):
+        sock.on('data', lambda d: sock.end(d.upper()))
+
+    server, port = listening_server(on_connection)
+
+    def start():
+        c = net.connect(port, '127.0.0.1')
+        c.write(b'ping')
+        # Listeners that do not refer to the socket: nothing of ours does.
+        c.on('data', got.append)
+        c.on('close', closed.append)
+        refs.append(weakref.ref(c))
+    start()
+    gc.collect()
+    collector = net.setInterval(gc.collect, 2)
+
+    def done(*_):
+        net.clearInterval(collector)
+        server.close()
+    server.on('connection', lambda sock: sock.on('close', done))
+    run_loop()
+    assert b''.join(got) == b'PING'
+    assert closed == [False]
+    gc.collect()
+    assert refs[0]() is None, 'a closed socket must not be kept alive'
+
+
+def test_streaming_to_an_unreferenced_socket_with_gc_in_between(listening_server, run_loop):
+    data = os.urandom(2 << 20)
+    got = []
+    closed = []
+
+    def on_connection(sock):
+        # Send in 64 KiB pieces from a timer, collecting garbage each time.
+        pos = [0]
+
+        def step():
+            gc.collect()
+            if pos[0] >= len(data):
+                net.clearInterval(ticker)
+                sock.end()
+                return
+            sock.write(data[pos[0]:pos[0] + 65536])
+            pos[0] += 65536
+        ticker = net.setInterval(step, 1)
+        sock.on('close', lambda _: server.close())
+
+    server, port = listening_server(on_connection)
+
+    def start():
+        c = net.connect(port, '127.0.0.1')
+        c.on('data', got.append)
+        c.on('close', closed.append)
+    start()
+    gc.collect()
+    run_loop(timeout=20)
+    assert b''.join(got) == data
+    assert closed == [False]
+
+
+def test_unreferenced_socket_with_a_pending_write_delivers_it(listening_server, run_loop):
+    size = 8 << 20
+    received = [0]
+    callbacks = []
+
+    def on_connection(sock):
+        sock.on('data', lambda d: received.__setitem__(0, received[0] + len(d)))
+        net.setTimeout(lambda: (gc.collect(), sock.resume()), 100)
+        sock.on('close', lambda _: server.close())
+
+    server, port = listening_server(on_connection, pauseOnConnect=True)
+
+    def start():
+        c = net.connect(port, '127.0.0.1')
+        c.on('connect', lambda: None)
+        c.end(b'\x01' * size, lambda *a: callbacks.append(a))
+        c.resume()
+    start()
+    gc.collect()
+    run_loop(timeout=20)
+    assert received[0] == size
+    assert len(callbacks) == 1
+
+
+def test_unreferenced_listening_server_keeps_accepting(run_loop):
+    got = []
+
+    def start():
+        server = net.createServer(lambda sock: (sock.end(b'alive'), sock.server.close()))
+        server.listen(0, '127.0.0.1')
+        return server.address().port
+    port = start()
+    gc.collect()
+    client = net.connect(port, '127.0.0.1')
+    client.on('data', got.append)
+    run_loop()
+    assert b''.join(got) == b'alive'
+
+
+def test_closed_server_is_collectable(run_loop):
+    server = net.createServer()
+    server.listen(0, '127.0.0.1')
+    ref = weakref.ref(server)
+    server.close()
+    del server
+    run_loop()
+    gc.collect()
+    assert ref() is None
+
+
+def test_socket_dropped_before_it_ever_connected_is_collectable(run_loop):
+    sock = net.Socket()
+    ref = weakref.ref(sock)
+    del sock
+    gc.collect()
+    assert ref() is None
+    run_loop()
+
+
+# -- volume of connections --------------------------------------------------------
+
+def test_many_sequential_connections(listening_server, run_loop):
+    server, port = echo_server(listening_server)
+    done = []
+    total = 200
+
+    def one(i):
+        c = net.connect(port, '127.0.0.1')
+        msg = b'conn %d' % i
+        chunks = []
+        c.on('connect', lambda: c.write(msg))
+        c.on('data', lambda d: (chunks.append(d), b''.join(chunks) == msg and c.end()))
+
+        def on_close(had_error):
+            done.append((b''.join(chunks) == msg, had_error))
+            if i + 1 < total:
+                one(i + 1)
+            else:
+                server.close()
+        c.on('close', on_close)
+    one(0)
+    run_loop(timeout=30)
+    assert len(done) == total
+    assert all(ok and not had_error for ok, had_error in done)
+
+
+def test_many_concurrent_connections(listening_server, run_loop):
+    server, port = echo_server(listening_server)
+    total = 100
+    results = []
+    counts = []
+
+    def one(i):
+        c = net.connect(port, '127.0.0.1')
+        msg = os.urandom(1024)
+        chunks = []
+        c.on('connect', lambda: c.write(msg))
+
+        def on_data(d):
+            chunks.append(d)
+            if len(b''.join(chunks)) == len(msg):
+                c.end()
+        c.on('data', on_data)
+
+        def on_close(had_error):
+            results.append(b''.join(chunks) == msg and not had_error)
+            if len(results) == total:
+                server.getConnections(lambda err, n: counts.append(n))
+                server.close()
+        c.on('close', on_close)
+    for i in range(total):
+        one(i)
+    run_loop(timeout=30)
+    assert results == [True] * total
+
+
+@linux_only
+def test_no_file_descriptor_is_leaked_by_many_connections(listening_server, run_loop):
+    server, port = echo_server(listening_server)
+    # Counted with the server listening (libuv keeps a reserve fd per loop
+    # from the first listen on).
+    before = len(os.listdir('/proc/self/fd'))
+    left = [50]
+    after = []
+
+    def one():
+        c = net.connect(port, '127.0.0.1', lambda: c.end(b'x'))
+        c.resume()
+
+        def on_close(_):
+            left[0] -= 1
+            if left[0]:
+                one()
+            else:
+                # Let the server side of the last connection close too.
+                net.setTimeout(finish, 20)
+        c.on('close', on_close)
+
+    def finish():
+        gc.collect()
+        after.append(len(os.listdir('/proc/self/fd')))
+        server.close()
+    one()
+    run_loop(timeout=30)
+    assert after == [before]
+
+
+# -- exceptions out of listeners -----------------------------------------------------
+
+def test_exception_in_a_data_listener_is_raised_from_run_and_run_continues(listening_server,
+                                                                           run_loop):
+    state = {'raised': False}
+    got = []
+
+    def on_connection(sock):
+        def on_data(chunk):
+            if not state['raised']:
+                state['raised'] = True
+                raise ValueError('listener failed')
+            sock.end(chunk)
+        sock.on('data', on_data)
+        sock.on('close', lambda _: server.close())
+
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.write(b'first'))
+    client.on('data', got.append)
+    with pytest.raises(ValueError, match='listener failed'):
+        run_loop()
+    # Nothing was torn down: the same connection carries on.
+    client.write(b'second')
+    run_loop()
+    assert b''.join(got) == b'second'
+
+
+def test_error_event_without_listener_is_raised_from_run(run_loop):
+    server = net.createServer()
+    server.listen(0, '127.0.0.1')
+    port = server.address().port
+    server.close()
+    run_loop()
+    client = net.connect(port, '127.0.0.1')
+    with pytest.raises(ConnectionRefusedError) as info:
+        run_loop()
+    assert info.value.code == 'ECONNREFUSED'
+    run_loop()
+    assert client.destroyed is True
+
+
+# -- reconnecting -------------------------------------------------------------------
+
+def test_socket_can_connect_again_after_close(listening_server, run_loop):
+    count = [0]
+
+    def on_connection(sock):
+        count[0] += 1
+        sock.end(b'hello %d' % count[0])
+    server, port = listening_server(on_connection)
+    got = []
+    client = net.Socket()
+    client.on('data', got.append)
+    closes = []
+
+    def on_close(had_error):
+        closes.append(had_error)
+        if len(closes) == 1:
+            client.connect(port, '127.0.0.1')
+        else:
+            server.close()
+    client.on('close', on_close)
+    client.connect(port, '127.0.0.1')
+    run_loop()
+    assert closes == [False, False]
+    assert b''.join(got) == b'hello 1hello 2'

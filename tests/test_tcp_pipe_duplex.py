@@ -1,0 +1,211 @@
+"""Socket as Node's Duplex: pipe() with backpressure, {'end': False},
+unpipe(), the 'pipe'/'unpipe'/'finish' events and the ended/finished
+flags."""
+import hashlib
+import os
+
+import pyuvnet as net
+
+
+def collecting_server(listening_server, into, **options):
+    """A server gathering what it reads into ``into``; closes itself after
+    its first connection ends."""
+    def on_connection(sock):
+        sock.on('data', into.append)
+        sock.on('close', lambda _: server.close())
+    server, port = listening_server(on_connection, **options)
+    return server, port
+
+
+def test_pipe_to_itself_echoes_everything(listening_server, run_loop):
+    data = os.urandom(4 << 20)
+    server, port = listening_server(lambda sock: sock.pipe(sock))
+    got = []
+    client = net.connect(port, '127.0.0.1', lambda: client.end(data))
+    client.on('data', got.append)
+    client.on('close', lambda _: server.close())
+    run_loop(timeout=20)
+    assert b''.join(got) == data
+
+
+def test_pipe_returns_destination_and_emits_pipe_on_it(listening_server, run_loop):
+    sink = []
+    sink_server, sink_port = collecting_server(listening_server, sink)
+    seen = {}
+
+    def on_connection(src):
+        dest = net.connect(sink_port, '127.0.0.1')
+        dest.on('pipe', lambda source: seen.update(pipe_source_is_src=source is src))
+        seen['returned_dest'] = src.pipe(dest) is dest
+        src.on('close', lambda _: proxy.close())
+
+    proxy, proxy_port = listening_server(on_connection)
+    client = net.connect(proxy_port, '127.0.0.1', lambda: client.end(b'through the pipe'))
+    client.resume()
+    run_loop()
+    assert seen == {'returned_dest': True, 'pipe_source_is_src': True}
+    assert b''.join(sink) == b'through the pipe'
+
+
+def test_pipe_applies_backpressure_while_the_destination_cannot_write(listening_server, run_loop):
+    total = 16 << 20
+    data = os.urandom(1 << 20) * 16
+    digest = hashlib.sha1(data).hexdigest()
+    sink = {'n': 0, 'h': hashlib.sha1()}
+
+    def on_sink_connection(sock):
+        def on_data(chunk):
+            sink['n'] += len(chunk)
+            sink['h'].update(chunk)
+        sock.on('data', on_data)          # paused by pauseOnConnect
+        net.setTimeout(sock.resume, 300)
+        sock.on('close', lambda _: sink_server.close())
+
+    sink_server, sink_port = listening_server(on_sink_connection, pauseOnConnect=True)
+    samples = []
+
+    def on_proxy_connection(src):
+        dest = net.connect(sink_port, '127.0.0.1')
+        src.pipe(dest)
+        sampler = net.setInterval(lambda: samples.append((dest.writableLength, src.isPaused())), 5)
+        src.on('end', lambda: net.clearInterval(sampler))
+        src.on('close', lambda _: proxy.close())
+
+    proxy, proxy_port = listening_server(on_proxy_connection)
+    client = net.connect(proxy_port, '127.0.0.1', lambda: client.end(data))
+    client.resume()
+    run_loop(timeout=30)
+    assert sink['n'] == total
+    assert sink['h'].hexdigest() == digest
+    # While the sink did not read, the proxy stopped reading from the
+    # client instead of queueing the 16 MiB on the destination.
+    assert any(paused for _, paused in samples)
+    assert max(length for length, _ in samples) <= 512 * 1024
+
+
+def test_pipe_with_end_false_leaves_the_destination_open(listening_server, run_loop):
+    sink = []
+    sink_server, sink_port = collecting_server(listening_server, sink)
+    seen = {}
+
+    def on_connection(src):
+        dest = net.connect(sink_port, '127.0.0.1')
+        src.pipe(dest, {'end': False})
+
+        def on_end():
+            net.setTimeout(lambda: (seen.update(dest_ended=dest.writableEnded),
+                                    dest.end(b' + trailer')), 30)
+        src.on('end', on_end)
+        src.on('close', lambda _: proxy.close())
+
+    proxy, proxy_port = listening_server(on_connection)
+    client = net.connect(proxy_port, '127.0.0.1', lambda: client.end(b'body'))
+    client.resume()
+    run_loop()
+    assert seen == {'dest_ended': False}
+    assert b''.join(sink) == b'body + trailer'
+
+
+def test_pipe_ends_the_destination_by_default_and_it_finishes(listening_server, run_loop):
+    sink = []
+    sink_server, sink_port = collecting_server(listening_server, sink)
+    seen = {}
+
+    def on_connection(src):
+        dest = net.connect(sink_port, '127.0.0.1')
+        src.pipe(dest)
+        dest.on('finish', lambda: seen.update(finish=(dest.writableEnded, dest.writableFinished,
+                                                       src.readableEnded)))
+        dest.resume()
+        src.on('close', lambda _: proxy.close())
+
+    proxy, proxy_port = listening_server(on_connection)
+    client = net.connect(proxy_port, '127.0.0.1', lambda: client.end(b'all of it'))
+    client.resume()
+    run_loop()
+    assert seen == {'finish': (True, True, True)}
+    assert b''.join(sink) == b'all of it'
+
+
+def test_unpipe_stops_the_flow_and_pauses_the_source(listening_server, run_loop):
+    sink = []
+    seen = {}
+
+    def on_sink_connection(sock):
+        def on_data(chunk):
+            sink.append(chunk)
+            if b''.join(sink) == b'first':
+                seen['first arrived'] = True
+                state['unpipe']()
+        sock.on('data', on_data)
+        sock.on('close', lambda _: sink_server.close())
+
+    sink_server, sink_port = listening_server(on_sink_connection)
+    state = {}
+
+    def on_connection(src):
+        dest = net.connect(sink_port, '127.0.0.1')
+        dest.on('unpipe', lambda source: seen.update(unpipe_source_is_src=source is src))
+        src.pipe(dest)
+
+        def unpipe():
+            assert src.unpipe(dest) is src
+            seen['paused after unpipe'] = src.isPaused()
+            state['client'].write(b'second')
+
+            def check():
+                seen['sink after unpipe'] = b''.join(sink)
+                seen['source buffered'] = src.readableLength
+                dest.end()
+                src.destroy()
+                proxy.close()
+            net.setTimeout(check, 80)
+        state['unpipe'] = unpipe
+
+    proxy, proxy_port = listening_server(on_connection)
+    client = net.connect(proxy_port, '127.0.0.1', lambda: client.write(b'first'))
+    state['client'] = client
+    client.on('error', lambda e: None)
+    client.resume()
+    run_loop()
+    assert seen['first arrived'] is True
+    assert seen['unpipe_source_is_src'] is True
+    assert seen['paused after unpipe'] is True
+    assert seen['sink after unpipe'] == b'first'
+    assert seen['source buffered'] == len(b'second')
+
+
+def test_unpipe_without_argument_removes_every_destination(listening_server, run_loop):
+    sink_a, sink_b = [], []
+    server_a, port_a = collecting_server(listening_server, sink_a)
+    server_b, port_b = collecting_server(listening_server, sink_b)
+    seen = {}
+
+    def on_connection(src):
+        a = net.connect(port_a, '127.0.0.1')
+        b = net.connect(port_b, '127.0.0.1')
+        src.pipe(a)
+        src.pipe(b)
+
+        def on_first(chunk):
+            src.unpipe()
+            seen['paused'] = src.isPaused()
+
+            def finish():
+                a.end()
+                b.end()
+                src.destroy()
+                proxy.close()
+            net.setTimeout(finish, 60)
+        src.once('data', on_first)
+
+    proxy, proxy_port = listening_server(on_connection)
+    client = net.connect(proxy_port, '127.0.0.1')
+    client.on('connect', lambda: (client.write(b'x'),
+                                  net.setTimeout(lambda: client.write(b'y'), 30)))
+    client.on('error', lambda e: None)
+    client.resume()
+    run_loop()
+    assert seen['paused'] is True
+    assert b''.join(sink_a) == b'x'
+    assert b''.join(sink_b) == b'x'
