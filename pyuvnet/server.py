@@ -72,9 +72,12 @@ class Server(EventEmitter):
         signal = options.get('signal')
         if signal is not None:
             validate.validate_abort_signal(signal, 'options.signal')
+            # As Node: an aborted signal closes the server, on the next tick
+            # when it is aborted already.
             if signal.aborted:
-                return self
-            signal.addEventListener('abort', lambda *_: self.close())
+                _uv.nextTick(self.close)
+            else:
+                signal.addEventListener('abort', lambda *_: self.close(), {'once': True})
         backlog = options.get('backlog', DEFAULT_BACKLOG)
         # Node's precedence: a handle or fd, then a port, then a path.
         if 'fd' in options or 'handle' in options:

@@ -37,7 +37,7 @@ _CONSTRUCTOR_RULES = {
 
 _CONNECT_RULES = {
     'port': ('number', 'string'), 'host': 'string', 'localAddress': 'string',
-    'localPort': 'number', 'family': 'number', 'hints': 'number',
+    'localPort': 'number', 'family': ('number', 'string'), 'hints': 'number',
     'lookup': 'function', 'noDelay': 'boolean', 'keepAlive': 'boolean',
     'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
     'autoSelectFamilyAttemptTimeout': 'number', 'timeout': 'number',
@@ -147,8 +147,8 @@ class Socket(_uv.Stream):
         local_port = options.get('localPort')
         if local_port is not None:
             validate.validate_port(local_port, 'options.localPort')
-        family = options.get('family', 0)
-        if family not in (0, 4, 6):
+        family = _FAMILY_NAMES.get(options.get('family'), options.get('family', 0))
+        if family not in (0, 4, 6) or isinstance(family, bool):
             raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
         hints = options.get('hints', 0)
         validate.validate_int32(hints, 'options.hints')
@@ -341,6 +341,18 @@ class Socket(_uv.Stream):
             self.ending = True
         self._read_start()
 
+    def _watch_signal(self, signal):
+        """Node's signal option: aborting destroys the socket with an
+        AbortError (on the next tick when the signal is aborted already)."""
+        validate.validate_abort_signal(signal, 'options.signal')
+
+        def abort(*_):
+            self.destroy(errors.AbortError(cause=signal.reason))
+        if signal.aborted:
+            _uv.nextTick(abort)
+        else:
+            signal.addEventListener('abort', abort, {'once': True})
+
     # -- writing -----------------------------------------------------------
 
     def end(self, data=None, encoding=None, callback=None):
@@ -398,21 +410,25 @@ class Socket(_uv.Stream):
         if self._destroyed:
             return
         self._writable_finished = True
-        self.emit('finish')
-        if self._readable_ended or not self.readable_side:
-            self.destroy()
+        try:
+            self.emit('finish')
+        finally:
+            if not self._destroyed and (self._readable_ended or not self.readable_side):
+                self.destroy()
 
     # -- reading -----------------------------------------------------------
 
     def _on_end(self):
         self._readable_ended = True
-        self.emit('end')
-        if self._destroyed:
-            return
-        if not self.allowHalfOpen:
-            self.end()
-        if self._writable_finished:
-            self.destroy()
+        try:
+            self.emit('end')
+        finally:
+            # A listener that raised must not leave the socket half-done.
+            if not self._destroyed:
+                if not self.allowHalfOpen:
+                    self.end()
+                if self._writable_finished:
+                    self.destroy()
 
     def _on_stream_error(self, err):
         self.destroy(err)
@@ -452,12 +468,12 @@ class Socket(_uv.Stream):
         if self._destroyed:
             return self
         self._destroyed = True
+        self._discard_writes()
         self.connecting = False
         self._had_error = error is not None
         self._clear_timer()
         if self._connect_plan is not None:
             self._connect_plan.cancel_timer()
-        self._discard_writes()
         if error is not None:
             _uv.nextTick(self.emit, 'error', error)
         if self._reset_on_destroy and _uv.handle_type(self) == 'tcp':
@@ -488,10 +504,12 @@ class Socket(_uv.Stream):
         if server is not None:
             self.server = None
             server._connection_closed(self)
-        self.emit('close', self._had_error)
-        reconnect = self.__dict__.pop('_reconnect', None)
-        if reconnect is not None:
-            self.connect(*reconnect[0], **reconnect[1])
+        try:
+            self.emit('close', self._had_error)
+        finally:
+            reconnect = self.__dict__.pop('_reconnect', None)
+            if reconnect is not None:
+                self.connect(*reconnect[0], **reconnect[1])
 
     # -- timeouts ----------------------------------------------------------
 
@@ -695,6 +713,8 @@ class Socket(_uv.Stream):
 Stream = Socket
 
 _ETIMEDOUT = -110
+# connect()'s family may also be named, as in Node.
+_FAMILY_NAMES = {'IPv4': 4, 'IPv6': 6}
 _EAI_NONAME = -3008
 
 

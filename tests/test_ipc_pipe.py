@@ -30,18 +30,6 @@ def sockdir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-def closer(*things):
-    """A callback that closes servers/ends sockets."""
-    def close(*_):
-        for thing in things:
-            if isinstance(thing, net.Server):
-                if thing.listening:
-                    thing.close()
-            else:
-                thing.destroy()
-    return close
-
-
 # -- listening on a path ----------------------------------------------------
 
 @pytest.mark.parametrize('form', ['path', 'path-cb', 'options', 'options-cb',
@@ -215,6 +203,29 @@ def test_relative_and_non_ascii_paths(sockdir, run_loop):
     finally:
         os.chdir(cwd)
     assert seen == {'address': name, 'file': True, 'reply': 'ok', 'file after close': False}
+
+
+def test_a_numeric_file_name_needs_a_directory_part(sockdir, run_loop):
+    # '123' would be a port (Node's isPipeName); './123' is a path.
+    seen = {}
+
+    def on_listening():
+        seen['address'] = server.address()
+        seen['file'] = os.path.exists(os.path.join(sockdir, '123'))
+        client = net.connect('./123')
+        client.setEncoding('utf8')
+        client.on('data', lambda d: seen.setdefault('reply', d))
+        client.on('close', lambda had_error: server.close())
+
+    cwd = os.getcwd()
+    os.chdir(sockdir)
+    try:
+        server = net.createServer(lambda sock: sock.end('numeric'))
+        server.listen('./123', on_listening)
+        run_loop()
+    finally:
+        os.chdir(cwd)
+    assert seen == {'address': './123', 'file': True, 'reply': 'numeric'}
 
 
 def test_writes_before_the_pipe_connects_are_sent(sockdir, run_loop):

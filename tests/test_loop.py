@@ -190,6 +190,21 @@ def test_exception_from_next_tick_keeps_the_rest_of_the_queue(run_loop):
     assert log == [1, 3]
 
 
+def test_exception_from_a_tick_before_the_loop_started_then_run_resumes_timers(run_loop):
+    # The tick raises while run() drains the queue before entering libuv;
+    # the next run() must still run the loop to completion.
+    log = []
+
+    def boom():
+        raise ValueError('early')
+    net.nextTick(boom)
+    net.setTimeout(lambda: log.append('timer'), 20)
+    with pytest.raises(ValueError):
+        run_loop()
+    run_loop()
+    assert log == ['timer']
+
+
 def test_exceptions_from_two_callbacks_are_raised_one_run_at_a_time(run_loop):
     def boom(n):
         raise RuntimeError(n)

@@ -255,3 +255,169 @@ def test_bytes_read_counts_bytes_after_set_encoding(listening_server, run_loop):
     client.resume()
     run_loop()
     assert seen == {'chars': 100, 'bytes': 200}
+
+
+# -- data listeners come and go ---------------------------------------------------
+
+def _send_in_steps(client, pieces, gap=15):
+    """Write each piece in its own loop turn, then end."""
+    step = [0]
+
+    def send():
+        client.write(pieces[step[0]])
+        step[0] += 1
+        if step[0] == len(pieces):
+            client.end()
+        else:
+            net.setTimeout(send, gap)
+    send()
+
+
+def test_once_data_listener_is_called_once(listening_server, run_loop):
+    once_calls = []
+    all_chunks = []
+
+    def on_connection(sock):
+        sock.once('data', once_calls.append)
+        sock.on('end', lambda: server.close())
+
+        def add_collector():
+            sock.on('data', all_chunks.append)
+        net.setTimeout(add_collector, 1)
+
+    server, port = listening_server(on_connection, noDelay=True)
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'noDelay': True})
+    client.on('connect', lambda: _send_in_steps(client, [b'one', b'two', b'three']))
+    client.resume()
+    run_loop()
+    assert once_calls == [b'one']
+    assert b''.join(all_chunks).endswith(b'three')
+
+
+def test_sole_once_data_listener_does_not_see_the_next_chunk(listening_server, run_loop):
+    once_calls = []
+
+    def on_connection(sock):
+        sock.once('data', once_calls.append)
+        sock.on('end', lambda: server.close())
+
+    server, port = listening_server(on_connection, noDelay=True)
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'noDelay': True})
+    client.on('connect', lambda: _send_in_steps(client, [b'first', b'second', b'third'], gap=30))
+    client.resume()
+    run_loop()
+    assert once_calls == [b'first']
+
+
+def test_two_data_listeners_both_get_every_chunk(listening_server, run_loop):
+    a, b = [], []
+
+    def on_connection(sock):
+        sock.on('data', a.append)
+        sock.on('data', b.append)
+        sock.on('end', lambda: server.close())
+    server, port = listening_server(on_connection)
+    payload = bytes(range(256)) * 2048
+    client = net.connect(port, '127.0.0.1', lambda: client.end(payload))
+    client.resume()
+    run_loop()
+    assert b''.join(a) == payload
+    assert b''.join(b) == payload
+
+
+def test_second_listener_added_while_flowing_gets_later_chunks(listening_server, run_loop):
+    first, second = [], []
+
+    def on_connection(sock):
+        def on_data(chunk):
+            first.append(chunk)
+            if len(first) == 1:
+                sock.on('data', second.append)
+        sock.on('data', on_data)
+        sock.on('end', lambda: server.close())
+
+    server, port = listening_server(on_connection, noDelay=True)
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'noDelay': True})
+    client.on('connect', lambda: _send_in_steps(client, [b'a', b'b', b'c']))
+    client.resume()
+    run_loop()
+    assert b''.join(first) == b'abc'
+    assert b''.join(second) == b'bc'
+
+
+def test_listener_removed_during_emit_still_gets_that_chunk_but_not_later_ones(listening_server,
+                                                                               run_loop):
+    log = []
+
+    def on_connection(sock):
+        def a(chunk):
+            log.append(('a', chunk))
+            sock.removeListener('data', b)
+
+        def b(chunk):
+            log.append(('b', chunk))
+        sock.on('data', a)
+        sock.on('data', b)
+        sock.on('end', lambda: server.close())
+
+    server, port = listening_server(on_connection, noDelay=True)
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'noDelay': True})
+    client.on('connect', lambda: _send_in_steps(client, [b'1', b'2']))
+    client.resume()
+    run_loop()
+    assert log == [('a', b'1'), ('b', b'1'), ('a', b'2')]
+
+
+def test_prepend_listener_for_data_runs_first(listening_server, run_loop):
+    log = []
+
+    def on_connection(sock):
+        sock.on('data', lambda d: log.append('on'))
+        sock.prependListener('data', lambda d: log.append('prepended'))
+        sock.on('end', lambda: server.close())
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end(b'x'))
+    client.resume()
+    run_loop()
+    assert log == ['prepended', 'on']
+
+
+def test_set_encoding_after_the_first_chunk_decodes_the_rest(listening_server, run_loop):
+    chunks = []
+
+    def on_connection(sock):
+        def on_data(chunk):
+            chunks.append(chunk)
+            if len(chunks) == 1:
+                sock.setEncoding('utf8')
+        sock.on('data', on_data)
+        sock.on('end', lambda: server.close())
+
+    server, port = listening_server(on_connection, noDelay=True)
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'noDelay': True})
+    client.on('connect', lambda: _send_in_steps(client, [b'raw', 'ünï'.encode()]))
+    client.resume()
+    run_loop()
+    assert chunks[0] == b'raw'
+    assert ''.join(chunks[1:]) == 'ünï'
+    assert all(type(c) is str for c in chunks[1:])
+
+
+def test_remove_all_listeners_then_add_one(listening_server, run_loop):
+    got = []
+
+    def on_connection(sock):
+        sock.on('data', lambda d: None)
+        sock.removeAllListeners('data')
+        sock.pause()
+
+        def later():
+            sock.on('data', got.append)
+            sock.resume()
+        net.setTimeout(later, 40)
+        sock.on('end', lambda: server.close())
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end(b'kept'))
+    client.resume()
+    run_loop()
+    assert b''.join(got) == b'kept'

@@ -53,29 +53,21 @@ def os_socket(local_port, remote_port):
     raise AssertionError('no socket %d -> %d in this process' % (local_port, remote_port))
 
 
-def close_all(*closables):
-    for c in closables:
-        c.close() if isinstance(c, net.Server) else c.destroy()
-
-
 # -- listen() forms ------------------------------------------------------------
 
 def test_listen_port_host_callback_returns_server_and_calls_back_later(run_loop):
     server = net.createServer()
     seen = []
-    ret = server.listen(0, '127.0.0.1', lambda *a: seen.append(a))
+    ret = server.listen(0, '127.0.0.1', lambda *a: seen.append(('cb', a, server.address())))
     assert ret is server
     assert seen == []          # 'listening' is never emitted from listen()
     assert server.listening is True
-    run_loop_until = []
-
-    def on_listening():
-        run_loop_until.append(server.address())
-        server.close()
-    server.on('listening', on_listening)
+    server.on('listening', server.close)
     run_loop()
-    assert seen == [()]
-    assert run_loop_until[0]['address'] == '127.0.0.1'
+    assert len(seen) == 1
+    name, args, addr = seen[0]
+    assert args == ()
+    assert addr['address'] == '127.0.0.1'
 
 
 def test_listen_options_dict_form(run_loop):
@@ -144,13 +136,15 @@ def test_listen_on_all_interfaces_accepts_ipv4_loopback_clients(run_loop):
     assert b''.join(got) == b'hi'
 
 
-@pytest.mark.parametrize('port_arg', [None, {'port': None}, {'port': 0}])
-def test_listen_port_none_means_random_port(run_loop, port_arg):
-    server = net.createServer()
-    server.listen(port_arg, '127.0.0.1') if not isinstance(port_arg, dict) else \
-        server.listen(dict(port_arg, host='127.0.0.1'))
-    assert server.address().port > 0
-    server.close()
+def test_listen_port_none_means_random_port(run_loop):
+    # Node: listen(null), listen({port: null}) and listen({port: undefined})
+    # all bind a random port.
+    servers = [net.createServer().listen(None, '127.0.0.1'),
+               net.createServer().listen({'port': None, 'host': '127.0.0.1'}),
+               net.createServer().listen({'port': 0, 'host': '127.0.0.1'})]
+    for server in servers:
+        assert server.address().port > 0
+        server.close()
     run_loop()
 
 
@@ -783,3 +777,103 @@ def test_server_error_without_listener_is_raised_from_run(listening_server, run_
     assert info.value.code == 'EADDRINUSE'
     first.close()
     run_loop()
+
+
+# -- more listen options ------------------------------------------------------------
+
+def test_closing_a_connection_makes_room_under_max_connections(listening_server, run_loop):
+    connections = []
+    drops = []
+
+    def on_connection(sock):
+        connections.append(sock)
+        sock.resume()
+        if len(connections) == 1:
+            sock.end()                 # frees the only slot
+        else:
+            sock.end()
+            server.close()
+    server, port = listening_server(on_connection)
+    server.maxConnections = 1
+    server.on('drop', drops.append)
+    first = net.connect(port, '127.0.0.1')
+    first.resume()
+
+    def second(_):
+        # The server side of the first connection closed too by now?  Give
+        # it a moment, then a new connection must be accepted.
+        net.setTimeout(lambda: net.connect(port, '127.0.0.1').resume(), 30)
+    first.on('close', second)
+    run_loop()
+    assert len(connections) == 2
+    assert drops == []
+
+
+def test_get_connections_returns_the_server(listening_server, run_loop):
+    server, port = listening_server()
+    assert server.getConnections(lambda err, n: None) is server
+    server.close()
+    run_loop()
+
+
+def test_backlog_in_listen_options(run_loop):
+    server = net.createServer()
+    got = []
+    server.listen({'port': 0, 'host': '127.0.0.1', 'backlog': 5}, lambda: got.append(True))
+    server.on('listening', server.close)
+    run_loop()
+    assert got == [True]
+
+
+@needs_ipv6
+def test_ipv6_only_refuses_ipv4_clients(run_loop):
+    server = net.createServer(lambda sock: sock.end())
+    server.listen({'port': 0, 'host': '::', 'ipv6Only': True})
+    port = server.address().port
+    log = []
+    v4 = net.connect(port, '127.0.0.1')
+    v4.on('error', lambda err: log.append(('v4', err.code)))
+
+    def try_v6(_):
+        v6 = net.connect(port, '::1')
+        v6.on('connect', lambda: log.append(('v6', 'connect')))
+        v6.resume()
+        v6.on('close', lambda _: server.close())
+    v4.on('close', try_v6)
+    run_loop()
+    assert log == [('v4', 'ECONNREFUSED'), ('v6', 'connect')]
+
+
+def test_abort_signal_closes_a_listening_server(run_loop):
+    ac = net.AbortController()
+    server = net.createServer()
+    log = []
+    server.on('close', lambda: log.append(('close', server.listening)))
+
+    def on_listening():
+        ac.abort()
+        log.append(('after abort', server.listening))
+    server.listen({'port': 0, 'host': '127.0.0.1', 'signal': ac.signal}, on_listening)
+    run_loop()
+    assert log == [('after abort', False), ('close', False)]
+
+
+def test_already_aborted_signal_leaves_the_server_closed(run_loop):
+    server = net.createServer()
+    closes = []
+    server.on('close', lambda: closes.append(True))
+    server.listen({'port': 0, 'host': '127.0.0.1', 'signal': net.AbortSignal.abort()})
+    run_loop()
+    assert server.listening is False
+    assert closes == [True]
+
+
+def test_abort_signal_destroys_a_socket_with_abort_error(listening_server, run_loop):
+    server, port = listening_server(lambda sock: sock.resume())
+    ac = net.AbortController()
+    log = []
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'signal': ac.signal}, ac.abort)
+    client.on('error', lambda err: log.append(('error', type(err).__name__, err.code)))
+    client.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
+    run_loop()
+    assert log == [('error', 'AbortError', 'ABORT_ERR'), ('close', True)]

@@ -770,3 +770,72 @@ def test_ping_pong_on_one_connection(listening_server, run_loop):
     client.on('data', on_data)
     run_loop(timeout=30)
     assert state['pongs'] == rounds
+
+
+# -- resolution options ---------------------------------------------------------
+
+@pytest.mark.parametrize('family', [4, 'IPv4'])
+def test_family_option_restricts_the_lookup(listening_server, run_loop, family):
+    # Node accepts 4/6 and also the names 'IPv4'/'IPv6' here.
+    server, port = listening_server(lambda sock: sock.end())
+    lookups = []
+    client = net.connect({'port': port, 'host': 'localhost', 'family': family})
+    client.on('lookup', lambda *a: lookups.append(a))
+    client.resume()
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert lookups == [(None, '127.0.0.1', 4, 'localhost')]
+
+
+def test_family_option_must_be_0_4_or_6():
+    with pytest.raises(net.NodeError) as info:
+        net.connect({'port': 80, 'host': 'localhost', 'family': 5})
+    assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+
+
+def test_custom_lookup_function_returning_a_list(listening_server, run_loop):
+    server, port = listening_server(lambda sock: sock.end(b'via custom lookup'))
+    calls = []
+
+    def lookup(host, options, callback):
+        calls.append(host)
+        net.setImmediate(callback, None, [{'address': '127.0.0.1', 'family': 4}])
+    got = []
+    client = net.connect({'port': port, 'host': 'service.example', 'lookup': lookup})
+    lookups = []
+    client.on('lookup', lambda *a: lookups.append(a))
+    client.on('data', got.append)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert calls == ['service.example']
+    assert lookups == [(None, '127.0.0.1', 4, 'service.example')]
+    assert b''.join(got) == b'via custom lookup'
+
+
+def test_custom_lookup_function_single_address_form(listening_server, run_loop):
+    server, port = listening_server(lambda sock: sock.end(b'single'))
+
+    def lookup(host, options, callback):
+        net.setImmediate(callback, None, '127.0.0.1', 4)
+    got = []
+    client = net.connect({'port': port, 'host': 'service.example', 'lookup': lookup,
+                          'autoSelectFamily': False})
+    client.on('data', got.append)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert b''.join(got) == b'single'
+
+
+def test_custom_lookup_error_is_emitted_with_lookup_then_error(run_loop):
+    failure = OSError('no such host')
+    failure.code = 'ENOTFOUND'
+
+    def lookup(host, options, callback):
+        net.setImmediate(callback, failure, None)
+    log = []
+    client = net.connect({'port': 80, 'host': 'nowhere.example', 'lookup': lookup})
+    client.on('lookup', lambda err, *rest: log.append(('lookup', err)))
+    client.on('error', lambda err: log.append(('error', err)))
+    client.on('close', lambda had_error: log.append(('close', had_error)))
+    run_loop()
+    assert log == [('lookup', failure), ('error', failure), ('close', True)]

@@ -25,6 +25,7 @@ cdef class Loop:
     cdef list dirty_streams
     cdef list uncaught
     cdef readonly bint running
+    cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
     cdef object wakeup
     cdef bint wakeup_sent
     cdef bint rerun
@@ -94,8 +95,10 @@ cdef class Loop:
         try:
             self.drain_ticks()
             if not self.uncaught:
+                self.in_uv_run = True
                 with nogil:
                     uv.uv_run(self.uvloop, uv.UV_RUN_DEFAULT)
+                self.in_uv_run = False
         finally:
             self.running = False
         self.raise_uncaught()
@@ -113,8 +116,10 @@ cdef class Loop:
         self.rerun = False
         try:
             self.drain_ticks()
+            self.in_uv_run = True
             with nogil:
                 alive = uv.uv_run(self.uvloop, mode)
+            self.in_uv_run = False
             # Writes made after this turn's prepare phase (by I/O, check or
             # close callbacks) leave now rather than a turn later.
             if self.dirty_streams and not self.uncaught:
@@ -182,7 +187,9 @@ cdef class Loop:
     cdef void report(self, BaseException exc):
         """An exception escaped a callback: keep it for ``run()`` and stop."""
         self.uncaught.append(exc)
-        uv.uv_stop(self.uvloop)
+        if self.in_uv_run:
+            # Outside uv_run the flag would cut the next run() short.
+            uv.uv_stop(self.uvloop)
 
     # -- nextTick and microtasks -----------------------------------------
 

@@ -216,7 +216,11 @@ cdef class Stream(Handle):
         elif (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
                 and not self.ending):
             self.need_drain = False
-            self._emit('drain', ())
+            try:
+                self._emit('drain', ())
+            except BaseException as exc:
+                # The write callbacks below still run.
+                self.loop.report(exc)
         for cb in callbacks:
             if cb is not None:
                 try:
@@ -255,7 +259,8 @@ cdef class Stream(Handle):
         each write to libuv at once, so data written before destroy() still
         leaves if the kernel takes it without waiting; the same is done here
         with one non-blocking write, and the rest is dropped.  Callbacks get
-        None (sent) or ERR_STREAM_DESTROYED, on the next tick."""
+        None (sent) or ERR_STREAM_DESTROYED (ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+        while connecting), on the next tick."""
         cdef list buffers = self.write_queue
         cdef list callbacks = self.write_callbacks
         cdef Py_ssize_t sent = 0, size
@@ -265,7 +270,10 @@ cdef class Stream(Handle):
                 and not self.corked):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
-        err = errors.ERR_STREAM_DESTROYED('write')
+        if self.connecting and not self.connected:
+            err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
+        else:
+            err = errors.ERR_STREAM_DESTROYED('write')
         for data, cb in zip(buffers, callbacks):
             size = PyBytes_GET_SIZE(data)
             if cb is not None:
