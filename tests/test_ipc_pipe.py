@@ -991,23 +991,55 @@ def test_connect_to_a_regular_file_is_refused(sockdir, run_loop):
     assert err.address == path
 
 
-@pytest.mark.skipif(hasattr(os, 'geteuid') and os.geteuid() == 0,
-                    reason='root ignores file permissions on socket files')
+NOBODY = 65534
+
+
+def _connect_error_code_as_nobody(path):
+    """Connect to ``path`` with pyuvnet from a forked child that, when run
+    as root, first drops to the ``nobody`` user (root ignores file
+    permissions); returns the 'error' event's code, or 'connected'."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        outcome = 'child failed'
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            from pyuvnet import _uv
+            _uv._thread_state.loop = net.Loop()   # never the parent's loop
+            seen = []
+            client = net.connect(path, lambda: seen.append('connected'))
+            client.on('error', lambda err: seen.append(err.code))
+            net.run()
+            outcome = seen[0] if seen else 'nothing'
+        finally:
+            os.write(write_end, outcome.encode())
+            os._exit(0)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, 'rb') as pipe:
+            return pipe.read().decode()
+    finally:
+        os.waitpid(pid, 0)
+
+
 def test_connect_to_a_socket_without_permission_is_eacces(sockdir, run_loop):
     path = os.path.join(sockdir, 'locked.sock')
-    seen = {}
+    os.chmod(sockdir, 0o755)        # the unprivileged child must reach the file
+    outcome = {}
 
     def on_listening():
         os.chmod(path, 0)
-        client = net.connect(path, lambda: seen.setdefault('connected', True))
-        client.on('error', lambda err: seen.setdefault('err', err))
-        client.on('close', lambda had_error: server.close())
+        outcome['code'] = _connect_error_code_as_nobody(path)
+        server.close()
 
     server = net.createServer()
     server.listen(path, on_listening)
     run_loop()
-    assert 'connected' not in seen
-    assert seen['err'].code == 'EACCES'
+    assert outcome['code'] == 'EACCES'
 
 
 def test_connect_with_a_path_that_is_not_a_string_throws():
