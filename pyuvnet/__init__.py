@@ -9,6 +9,8 @@
 Every camelCase name also exists in snake_case (``create_server``), made
 from the one table in ``pyuvnet._names``.
 """
+import importlib
+
 from . import errors
 from ._uv import (
     Loop, get_loop, run, stop,
@@ -53,6 +55,13 @@ def createConnection(*args, **kwargs):
 
 
 connect = createConnection
+
+def __getattr__(name):
+    # net.aio without importing asyncio for everyone.
+    if name == 'aio':
+        return importlib.import_module('.aio', __name__)
+    raise AttributeError("module 'pyuvnet' has no attribute %r" % (name,))
+
 
 add_aliases(globals(), ALIASES['module'])
 add_aliases(EventEmitter, ALIASES['EventEmitter'])

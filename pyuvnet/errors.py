@@ -31,7 +31,7 @@ __all__ = [
     'ERR_SERVER_ALREADY_LISTEN', 'ERR_SERVER_NOT_RUNNING',
     'ERR_SOCKET_CLOSED', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
     'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_STREAM_DESTROYED',
-    'ERR_STREAM_NULL_VALUES', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
+    'ERR_STREAM_NULL_VALUES', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
     'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR', 'ERR_IP_BLOCKED',
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
@@ -270,6 +270,11 @@ class ERR_STREAM_DESTROYED(NodeError, RuntimeError):
 class ERR_STREAM_NULL_VALUES(NodeError, TypeError):
     """``ERR_STREAM_NULL_VALUES()``: ``write(None)``."""
     _template = 'May not write null values to stream'
+
+
+class ERR_STREAM_PREMATURE_CLOSE(NodeError, RuntimeError):
+    """``ERR_STREAM_PREMATURE_CLOSE()``: a stream closed before it ended."""
+    _template = 'Premature close'
 
 
 class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError):

@@ -53,7 +53,6 @@ class Server(EventEmitter):
         self._handle = None
         self._connections = 0
         self._refed = True
-        self._pipe_path = None
         self._max_connections = None
         if connectionListener is not None:
             self.on('connection', connectionListener)
@@ -120,13 +119,18 @@ class Server(EventEmitter):
         listener = self._new_listener()
         status = _uv.tcp_bind(listener, host, port, options.get('ipv6Only', False),
                               options.get('reusePort', False))
+        return self._listen_on(listener, status, backlog)
+
+    def _listen_on(self, listener, status, backlog):
+        """Listen on a bound or opened listener (``status`` says how that
+        went); keep it, or close it on failure.  Returns the status."""
         if status == 0:
             status = listener.listen(backlog)
         if status < 0:
             listener.close()
-            return status
-        self._handle = listener
-        return 0
+        else:
+            self._handle = listener
+        return status
 
     def _new_listener(self):
         listener = _uv.Listener(self._new_socket, self._on_connection, self._on_accept_error)
@@ -156,14 +160,7 @@ class Server(EventEmitter):
         if status == 0 and (options.get('readableAll') or options.get('writableAll')):
             status = _uv.pipe_chmod(listener, options.get('readableAll', False),
                                     options.get('writableAll', False))
-        if status == 0:
-            status = listener.listen(backlog)
-        if status < 0:
-            listener.close()
-        else:
-            self._handle = listener
-            self._pipe_path = path
-        self._after_listen(status, path, -1)
+        self._after_listen(self._listen_on(listener, status, backlog), path, -1)
 
     def _listen_handle(self, options, backlog):
         """listen({'fd': n}) or listen(handle): a bound TCP socket or pipe
@@ -181,15 +178,7 @@ class Server(EventEmitter):
             if owned:
                 os.close(fd)
             status = _EINVAL
-        if status == 0:
-            status = listener.listen(backlog)
-        if status < 0:
-            listener.close()
-        else:
-            self._handle = listener
-            if kind == 'pipe':
-                self._pipe_path = _uv.pipe_sockname(listener)
-        self._after_listen(status, None, -1)
+        self._after_listen(self._listen_on(listener, status, backlog), None, -1)
 
     # -- connections -------------------------------------------------------
 
@@ -260,7 +249,6 @@ class Server(EventEmitter):
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-            self._pipe_path = None
         self._closing = True
         self._emit_close_if_drained()
         return self
@@ -273,7 +261,7 @@ class Server(EventEmitter):
         if self._handle is None:
             return None
         if _uv.handle_type(self._handle) == 'pipe':
-            return self._pipe_path
+            return _uv.pipe_sockname(self._handle)
         local = _uv.tcp_sockname(self._handle)
         if local is None:
             return None
@@ -311,6 +299,20 @@ class Server(EventEmitter):
         if self._handle is not None:
             self._handle.unref()
         return self
+
+    # -- asyncio (see pyuvnet.aio; needs its bridge installed) -------------
+
+    def aclose(self):
+        """Awaitable: close() and wait for 'close' (Node's
+        ``server[Symbol.asyncDispose]()``)."""
+        from . import aio
+        return aio.aclose(self)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info):
+        await self.aclose()
 
     def __repr__(self):
         return '<pyuvnet.Server %s>' % (self.address() if self.listening else 'not listening')

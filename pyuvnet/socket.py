@@ -332,7 +332,7 @@ class Socket(_uv.Stream):
             raise errors.ERR_INVALID_FD_TYPE(kind.upper())
         if status < 0:
             raise errors.errno_exception(status, 'open')
-        self.connected = True
+        self._connected = True
         self.readable_side = readable
         if not writable:
             # A Duplex made unwritable starts out finished.
@@ -371,7 +371,7 @@ class Socket(_uv.Stream):
                 self.once('finish', callback)
         if not self._writable_ended:
             self._writable_ended = True
-            if self.connected or self.connecting:
+            if self._connected or self.connecting:
                 self._end_writes()
             elif not self._destroyed:
                 _uv.nextTick(self.destroy)
@@ -569,7 +569,7 @@ class Socket(_uv.Stream):
         """Disable (True) or enable Nagle's algorithm; applied at connect
         when called before."""
         self._no_delay = bool(noDelay)
-        if self.connected and _uv.handle_type(self) == 'tcp':
+        if self._connected and _uv.handle_type(self) == 'tcp':
             _uv.tcp_nodelay(self, self._no_delay)
         return self
 
@@ -577,7 +577,7 @@ class Socket(_uv.Stream):
         """TCP keep-alive, first probe after ``initialDelay`` ms."""
         validate.validate_number(initialDelay, 'initialDelay', 0)
         self._keep_alive = (bool(enable), initialDelay)
-        if self.connected and _uv.handle_type(self) == 'tcp':
+        if self._connected and _uv.handle_type(self) == 'tcp':
             # libuv takes whole seconds, and Linux refuses 0 when enabling.
             _uv.tcp_keepalive(self, bool(enable), max(1, int(initialDelay // 1000)))
         return self
@@ -585,12 +585,12 @@ class Socket(_uv.Stream):
     # -- addresses and state ----------------------------------------------
 
     def _peer_tuple(self):
-        if self._peer is None and self.connected:
+        if self._peer is None and self._connected:
             self._peer = _uv.tcp_peername(self) if _uv.handle_type(self) == 'tcp' else None
         return self._peer
 
     def _sock_tuple(self):
-        if self._sock is None and self.connected:
+        if self._sock is None and self._connected:
             self._sock = _uv.tcp_sockname(self) if _uv.handle_type(self) == 'tcp' else None
         return self._sock
 
@@ -622,7 +622,7 @@ class Socket(_uv.Stream):
 
     @property
     def pending(self):
-        return not self.connected or self.connecting
+        return not self._connected or self.connecting
 
     @property
     def readable(self):
@@ -648,11 +648,11 @@ class Socket(_uv.Stream):
     def readyState(self):
         if self.connecting:
             return 'opening'
-        if self.readable and self.writable and self.connected:
+        if self.readable and self.writable and self._connected:
             return 'open'
-        if self.readable and not self.writable and self.connected:
+        if self.readable and not self.writable and self._connected:
             return 'readOnly'
-        if not self.readable and self.writable and self.connected:
+        if not self.readable and self.writable and self._connected:
             return 'writeOnly'
         return 'closed'
 
@@ -703,9 +703,28 @@ class Socket(_uv.Stream):
             self.pause()
         return self
 
+    # -- asyncio (see pyuvnet.aio; needs its bridge installed) -------------
+
+    def connected(self):
+        """Awaitable: resolves with the socket on 'connect', raises its
+        'error'."""
+        from . import aio
+        return aio.connected(self)
+
+    def drained(self):
+        """Awaitable: returns once the write buffer is empty ('drain')."""
+        from . import aio
+        return aio.drained(self)
+
+    def __aiter__(self):
+        """``async for chunk in sock``: 'data' until 'end', with
+        backpressure."""
+        from . import aio
+        return aio.iterate(self)
+
     def __repr__(self):
         state = self.readyState
-        peer = self._peer_tuple() if self.connected else None
+        peer = self._peer_tuple() if self._connected else None
         where = ' %s:%s' % (peer[0], peer[1]) if peer else ''
         return '<pyuvnet.Socket %s%s>' % (state, where)
 

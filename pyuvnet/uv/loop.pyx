@@ -85,7 +85,18 @@ cdef class Loop:
         """Run until nothing ref'd is left, ``stop()`` is called, or a
         callback raises; in the last case the exception is re-raised here
         and a later ``run()`` continues with what is left."""
-        cdef int ran
+        self.run_mode(uv.UV_RUN_DEFAULT)
+
+    def run_once(self, bint block=False):
+        """One turn of the loop (``UV_RUN_ONCE`` or ``UV_RUN_NOWAIT``);
+        returns whether anything ref'd is still alive."""
+        alive = self.run_mode(uv.UV_RUN_ONCE if block else uv.UV_RUN_NOWAIT)
+        return bool(alive) or bool(self.ticks) or bool(self.microtasks)
+
+    cdef int run_mode(self, uv.uv_run_mode mode) except -1:
+        """Drain the nextTick queue, then ``uv_run`` in ``mode``; returns
+        uv_run's answer.  An exception that escaped a callback is raised."""
+        cdef int alive = 0
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         self.raise_uncaught()
@@ -97,37 +108,16 @@ cdef class Loop:
             if not self.uncaught:
                 self.in_uv_run = True
                 with nogil:
-                    uv.uv_run(self.uvloop, uv.UV_RUN_DEFAULT)
+                    alive = uv.uv_run(self.uvloop, mode)
                 self.in_uv_run = False
+                # Writes made after this turn's prepare phase (by I/O, check
+                # or close callbacks) leave now rather than a turn later.
+                if self.dirty_streams and not self.uncaught:
+                    self.flush_all()
         finally:
             self.running = False
         self.raise_uncaught()
-
-    def run_once(self, bint block=False):
-        """One turn of the loop (``UV_RUN_ONCE`` or ``UV_RUN_NOWAIT``);
-        returns whether anything ref'd is still alive."""
-        cdef int alive
-        cdef uv.uv_run_mode mode = uv.UV_RUN_ONCE if block else uv.UV_RUN_NOWAIT
-        if self.running:
-            raise RuntimeError('the pyuvnet loop of this thread is already running')
-        self.raise_uncaught()
-        self.running = True
-        self.wakeup_sent = False
-        self.rerun = False
-        try:
-            self.drain_ticks()
-            self.in_uv_run = True
-            with nogil:
-                alive = uv.uv_run(self.uvloop, mode)
-            self.in_uv_run = False
-            # Writes made after this turn's prepare phase (by I/O, check or
-            # close callbacks) leave now rather than a turn later.
-            if self.dirty_streams and not self.uncaught:
-                self.flush_all()
-        finally:
-            self.running = False
-        self.raise_uncaught()
-        return bool(alive) or bool(self.ticks) or bool(self.microtasks)
+        return alive
 
     def stop(self):
         """Make ``run()`` return after the current turn."""
@@ -137,7 +127,9 @@ cdef class Loop:
         return bool(uv.uv_loop_alive(self.uvloop))
 
     def now(self):
-        """The loop's cached time in milliseconds."""
+        """The loop's cached time in milliseconds (brought up to date
+        first when the loop is not running)."""
+        self.refresh_time()
         return uv.uv_now(self.uvloop)
 
     def backend_fd(self):
@@ -164,6 +156,13 @@ cdef class Loop:
             validate_callback(callback)
         self.wakeup = callback
         self.wakeup_sent = False
+
+    cdef inline void refresh_time(self):
+        # Between turns (an outer loop runs coroutines meanwhile) libuv's
+        # cached time goes stale: timers and activity stamps made then
+        # would count from the past.
+        if not self.running:
+            uv.uv_update_time(self.uvloop)
 
     cdef inline void io_changed(self):
         # A watcher was started: libuv registers it with the kernel only in

@@ -48,7 +48,7 @@ cdef class Stream(Handle):
     cdef bint need_drain
     cdef int corked
     cdef bint flush_queued
-    cdef public bint connected
+    cdef bint connected
     cdef public bint connecting     # a connect is under way (writes wait)
     cdef public uint64_t last_activity   # loop time of the last read/write
     cdef public bint ending
@@ -96,6 +96,15 @@ cdef class Stream(Handle):
         return None if self.flowing < 0 else bool(self.flowing)
 
     @property
+    def _connected(self):
+        """The handle is connected (Python's view of the C flag)."""
+        return self.connected
+
+    @_connected.setter
+    def _connected(self, bint value):
+        self.connected = value
+
+    @property
     def writableCorked(self):
         return self.corked
 
@@ -139,6 +148,7 @@ cdef class Stream(Handle):
         self.write_callbacks.append(callback)
         self.queued_bytes += n
         self.bytes_written += n
+        self.loop.refresh_time()
         self.last_activity = uv.uv_now(self.loop.uvloop)
         if not self.flush_queued and self.corked == 0:
             self.flush_queued = True

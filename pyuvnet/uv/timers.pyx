@@ -32,6 +32,7 @@ cdef class TimerHandle(Handle):
         self.start()
 
     cdef void start(self):
+        self.loop.refresh_time()
         uv.uv_timer_start(<uv.uv_timer_t*>self.handle, timer_fired, self.delay,
                           self.delay if self.repeat else 0)
         self.hold()
