@@ -18,7 +18,7 @@ from ._uv import (
     clearImmediate, nextTick, queueMicrotask, libuv_version,
 )
 from ._uv import Timeout, Immediate
-from ._names import ALIASES, add_aliases
+from ._names import ALIASES as _ALIASES, add_aliases as _add_aliases
 from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
 from .blocklist import BlockList
@@ -63,12 +63,16 @@ def __getattr__(name):
     raise AttributeError("module 'pyuvnet' has no attribute %r" % (name,))
 
 
-add_aliases(globals(), ALIASES['module'])
-add_aliases(EventEmitter, ALIASES['EventEmitter'])
-add_aliases(Server, ALIASES['Server'])
-add_aliases(Socket, ALIASES['Socket'])
-add_aliases(AbortSignal, ALIASES['AbortSignal'])
-add_aliases(BlockList, ALIASES['BlockList'])
-add_aliases(SocketAddress, ALIASES['SocketAddress'])
-add_aliases(Timeout, ALIASES['Timeout'])
-add_aliases(Immediate, ALIASES['Immediate'])
+_add_aliases(globals(), _ALIASES['module'])
+# Emitters get EventEmitter's twins too: they inherit its methods from the
+# Cython base, which cannot take attributes.
+for _emitter in (EventEmitter, Server, Socket, AbortSignal, Timeout):
+    _add_aliases(_emitter, _ALIASES['EventEmitter'])
+del _emitter
+_add_aliases(Server, _ALIASES['Server'])
+_add_aliases(Socket, _ALIASES['Socket'])
+_add_aliases(AbortSignal, _ALIASES['AbortSignal'])
+_add_aliases(BlockList, _ALIASES['BlockList'])
+_add_aliases(SocketAddress, _ALIASES['SocketAddress'])
+_add_aliases(Timeout, _ALIASES['Timeout'])
+_add_aliases(Immediate, _ALIASES['Immediate'])

@@ -58,7 +58,7 @@ ALIASES = {
         'writableLength', 'writableHighWaterMark', 'readableLength',
         'writableEnded', 'writableFinished', 'readableEnded',
         'readableFlowing', 'readableHighWaterMark', 'writableCorked',
-        'writableNeedDrain', 'isPaused',
+        'writableNeedDrain', 'isPaused', 'hasRef', 'allowHalfOpen',
     ),
     'Timeout': ('hasRef',),
     'Immediate': ('hasRef',),

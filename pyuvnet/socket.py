@@ -72,27 +72,50 @@ class Socket(_uv.Stream):
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
+    # Per-connection state.  The defaults live on the class, so that an
+    # instance's dict holds only what differs: accepting a connection sets
+    # almost nothing, and an idle connection costs little memory.
+    _allow_half_open = False
+    server = None
+    _destroyed = False
+    _had_error = False
+    _reset_on_destroy = False
+    _writable_ended = False
+    _writable_finished = False
+    _readable_ended = False
+    _peer = None
+    _sock = None
+    _timeout_ms = None
+    _timer = None
+    _timeout_seen_at = None
+    _no_delay = False
+    _keep_alive = None
+    _block_list = None
+    _connect_plan = None
+    _pipe_path = None
+    _attempted = ()
+    _pipes = ()
+    _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
+              '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
+              '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
+              '_block_list', '_connect_plan', '_pipe_path', '_attempted', '_pipes')
+
     def _init_state(self, allow_half_open):
-        self.allowHalfOpen = allow_half_open
-        self.server = None
-        self._destroyed = False
-        self._had_error = False
-        self._reset_on_destroy = False
-        self._writable_ended = False
-        self._writable_finished = False
-        self._readable_ended = False
-        self._peer = None
-        self._sock = None
-        self._timeout_ms = None
-        self._timer = None
-        self._timeout_seen_at = None
-        self._no_delay = False
-        self._keep_alive = None
-        self._block_list = None
-        self._connect_plan = None
-        self._pipe_path = None
-        self._attempted = []
-        self._pipes = []
+        """Back to a new socket's state (the defaults above)."""
+        instance = self.__dict__
+        for name in self._STATE:
+            instance.pop(name, None)
+        if allow_half_open:
+            self._allow_half_open = True
+
+    @property
+    def allowHalfOpen(self):
+        """Whether the socket stays writable after the peer's FIN."""
+        return self._allow_half_open
+
+    @allowHalfOpen.setter
+    def allowHalfOpen(self, value):
+        self._allow_half_open = bool(value)
 
     @classmethod
     def _accepted(cls, server_options):
@@ -255,7 +278,7 @@ class Socket(_uv.Stream):
         if self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family):
             self.destroy(errors.ERR_IP_BLOCKED(ip))
             return
-        self._attempted.append('%s:%d' % (ip, plan.port))
+        self._attempted += ('%s:%d' % (ip, plan.port),)
         self.emit('connectionAttempt', ip, plan.port, family)
         status, syscall = _uv.tcp_connect(self, ip, plan.port, plan.local_address, plan.local_port)
         if status < 0:
@@ -435,7 +458,6 @@ class Socket(_uv.Stream):
 
     def setEncoding(self, encoding=None):
         """Deliver 'data' as str, decoded across chunk boundaries."""
-        self._encoding = encodings.normalize(encoding)
         self._set_decoder(encodings.decoder(encoding))
         return self
 
@@ -678,7 +700,7 @@ class Socket(_uv.Stream):
         destination.on('drain', ondrain)
         if end:
             self.once('end', onend)
-        self._pipes.append((destination, ondata, ondrain, onend if end else None))
+        self._pipes += ((destination, ondata, ondrain, onend if end else None),)
         self.on('data', ondata)
         if hasattr(destination, 'emit'):
             destination.emit('pipe', self)
@@ -688,11 +710,11 @@ class Socket(_uv.Stream):
 
     def unpipe(self, destination=None):
         """Stop piping to ``destination`` (or to every destination)."""
-        for entry in list(self._pipes):
+        for entry in self._pipes:
             dest, ondata, ondrain, onend = entry
             if destination is not None and dest is not destination:
                 continue
-            self._pipes.remove(entry)
+            self._pipes = tuple(kept for kept in self._pipes if kept is not entry)
             self.removeListener('data', ondata)
             dest.removeListener('drain', ondrain)
             if onend is not None:

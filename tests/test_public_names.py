@@ -1,0 +1,63 @@
+"""The snake_case twins exist on the real public objects, from the one
+table, and the table misses no camelCase name those objects have."""
+import pytest
+
+import pyuvnet as net
+from pyuvnet._names import ALIASES, snake_name
+
+TARGETS = {
+    'module': net,
+    'EventEmitter': net.EventEmitter,
+    'Server': net.Server,
+    'Socket': net.Socket,
+    'Timeout': net.Timeout,
+    'Immediate': net.Immediate,
+    'BlockList': net.BlockList,
+    'SocketAddress': net.SocketAddress,
+    'AbortSignal': net.AbortSignal,
+    'AbortController': net.AbortController,
+}
+
+
+def names_of(target):
+    """The table's rows for a target: its own, plus EventEmitter's for
+    every class that is an emitter."""
+    names = set(ALIASES[target])
+    obj = TARGETS[target]
+    if isinstance(obj, type) and issubclass(obj, net.EventEmitter.__mro__[1]):
+        names |= set(ALIASES['EventEmitter'])
+    return names
+
+
+@pytest.mark.parametrize('target', sorted(ALIASES))
+def test_every_camel_case_name_has_the_same_object_as_snake_twin(target):
+    obj = TARGETS[target]
+    for camel in names_of(target):
+        assert getattr(obj, snake_name(camel)) is getattr(obj, camel), (target, camel)
+
+
+@pytest.mark.parametrize('target', sorted(TARGETS))
+def test_the_table_lists_every_public_camel_case_name(target):
+    obj = TARGETS[target]
+    public = {name for name in dir(obj)
+              if not name.startswith('_') and snake_name(name) != name
+              and not (isinstance(getattr(obj, name, None), type) and target == 'module')}
+    assert public - names_of(target) == set(), target
+
+
+def test_socket_properties_read_the_same_through_both_spellings(listening_server, run_loop):
+    server, port = listening_server(lambda sock: sock.end(b'abc'))
+    seen = {}
+    client = net.create_connection(port, '127.0.0.1')
+
+    def on_end():
+        for camel in ('bytesRead', 'bytesWritten', 'remotePort', 'localPort', 'readyState',
+                      'writableLength', 'readableEnded'):
+            seen[camel] = (getattr(client, camel), getattr(client, snake_name(camel)))
+    client.on('end', on_end)
+    client.resume()
+    client.on('close', lambda _: server.close())
+    run_loop()
+    for camel, (a, b) in seen.items():
+        assert a == b, camel
+    assert seen['bytesRead'][0] == 3
