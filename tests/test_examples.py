@@ -12,8 +12,11 @@ import chat_server  # noqa: E402
 
 
 def test_echo_server_self_test_passes():
+    # The child imports the pyuvnet under test, whatever else is installed.
+    root = os.path.dirname(os.path.dirname(net.__file__))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get('PYTHONPATH')])))
     result = subprocess.run([sys.executable, os.path.join(EXAMPLES, 'echo_server.py'), '--self-test'],
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed' in result.stdout
 
