@@ -19,6 +19,9 @@ Events, in Node's order:
   'error'(err)                          then 'close'(True)
   'close'(hadError)                     exactly once, last
 """
+import os
+import socket as _socket
+
 from . import _uv, errors
 from . import encodings
 from ._names import OptionSpec, normalize_options
@@ -93,7 +96,7 @@ class Socket(_uv.Stream):
     _block_list = None
     _connect_plan = None
     _pipe_path = None
-    _attempted = ()
+    _attempted = None           # addresses raced (Node: only for a race)
     _pipes = ()
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
@@ -169,12 +172,17 @@ class Socket(_uv.Stream):
             raise errors.ERR_INVALID_IP_ADDRESS(local_address)
         local_port = options.get('localPort')
         if local_port is not None:
-            validate.validate_port(local_port, 'options.localPort')
+            local_port = validate.validate_port(local_port, 'options.localPort')
         family = _FAMILY_NAMES.get(options.get('family'), options.get('family', 0))
         if family not in (0, 4, 6) or isinstance(family, bool):
             raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
-        hints = options.get('hints', 0)
-        validate.validate_int32(hints, 'options.hints')
+        hints = validate.validate_int32(options.get('hints', 0), 'options.hints')
+        lookup = options.get('lookup')
+        if lookup is None and not _is_ip(host) and hints & ~_LOOKUP_HINTS:
+            # What dns.lookup checks (a custom lookup checks for itself).
+            raise errors.ERR_INVALID_ARG_VALUE('hints', hints)
+        if family not in (4, 6) and hints == 0 and os.name != 'nt':
+            hints = _socket.AI_ADDRCONFIG
         auto = options.get('autoSelectFamily')
         if auto is None:
             auto = defaults.auto_select_family
@@ -183,14 +191,14 @@ class Socket(_uv.Stream):
             attempt_timeout = defaults.auto_select_family_attempt_timeout
         else:
             # Node raises values below 10 ms to 10.
-            attempt_timeout = max(10, validate.validate_integer(
+            attempt_timeout = max(10, validate.validate_int32(
                 attempt_timeout, 'options.autoSelectFamilyAttemptTimeout', 1))
-        self._connect_plan = ConnectPlan(host, port, local_address, local_port or 0,
-                                         auto and family == 0, attempt_timeout)
+        race = auto and family == 0 and local_address is None
+        self._connect_plan = ConnectPlan(host, port, local_address, local_port, race,
+                                         attempt_timeout)
         # Arguments were checked above; the rest, even the first event,
         # comes after connect() has returned.
-        _uv.nextTick(self._resolve_and_connect, options.get('lookup'),
-                     {'family': family, 'hints': hints})
+        _uv.nextTick(self._resolve_and_connect, lookup, {'family': family, 'hints': hints})
 
     def _resolve_and_connect(self, lookup, dns_options):
         if not self.connecting:
@@ -210,46 +218,55 @@ class Socket(_uv.Stream):
                 self._on_getaddrinfo(status, [])
 
     def _on_getaddrinfo(self, status, found):
-        if status < 0:
-            self._on_lookup_result(
-                errors.dns_exception(status, 'getaddrinfo', self._connect_plan.host), None)
+        if status < 0 or not found:
+            self._on_lookup_result(errors.dns_exception(
+                status if status < 0 else _EAI_NONAME, 'getaddrinfo', self._connect_plan.host))
         else:
             self._on_lookup_result(None, [Record(address=a, family=f) for a, f in found])
 
-    def _on_lookup_result(self, err, address, family=None):
-        """The lookup callback, in both of Node's shapes: (err, [{address,
-        family}, ...]) with ``all``, or (err, address, family)."""
+    def _on_lookup_result(self, err, address=None, family=None):
+        """The lookup callback, in Node's shapes: (err), (err, [{address,
+        family}, ...]) with ``all``, or (err, address, family).  As Node:
+        'lookup' for each address; a racing connect skips entries that are
+        no IP address of family 4 or 6, and fails only when none is."""
         if self._destroyed or not self.connecting:
             return
-        host = self._connect_plan.host
-        if err is None and not address:
-            err = errors.dns_exception(_EAI_NONAME, 'getaddrinfo', host)
+        plan = self._connect_plan
         if err is not None:
-            self.emit('lookup', err, None, None, host)
+            self.emit('lookup', err, None, None, plan.host)
             self.destroy(err)
             return
-        if isinstance(address, str):
-            candidates = [(address, family)]
+        if isinstance(address, (list, tuple)):
+            entries = [(entry['address'], entry['family']) for entry in address]
         else:
-            candidates = [(entry['address'], entry['family']) for entry in address]
-        for ip, ip_family in candidates:
-            if not isIP(ip):
-                raise errors.ERR_INVALID_IP_ADDRESS(ip)
-            if ip_family not in (4, 6):
-                raise errors.ERR_INVALID_ADDRESS_FAMILY(ip_family, host, self._connect_plan.port)
-        if not self._connect_plan.race:
-            ip, ip_family = candidates[0]
-            self.emit('lookup', None, ip, ip_family, host)
-            self._connect_single(ip, ip_family)
+            entries = [(address, family)]
+        if not plan.race:
+            entries = entries[:1]
+        for ip, ip_family in entries:
+            self.emit('lookup', None, ip, ip_family, plan.host)
+            if self._destroyed or not self.connecting:
+                return      # a 'lookup' listener destroyed the socket
+        valid = [entry for entry in entries if self._address_error(*entry) is None]
+        if not valid:
+            self.destroy(self._address_error(*entries[0]) if entries else
+                         errors.dns_exception(_EAI_NONAME, 'getaddrinfo', plan.host))
             return
-        for ip, ip_family in candidates:
-            self.emit('lookup', None, ip, ip_family, host)
-        attempts = interleave_families(candidates)
+        attempts = interleave_families(valid)
         if len(attempts) == 1:
             self._connect_single(*attempts[0])
         else:
-            self._connect_plan.attempts = attempts
+            plan.attempts = attempts
+            self._attempted = ()
             self._next_attempt()
+
+    def _address_error(self, ip, family):
+        """Why a looked-up address cannot be connected to, or None."""
+        if not isinstance(ip, str) or not isIP(ip):
+            return errors.ERR_INVALID_IP_ADDRESS(ip)
+        if family not in (4, 6) or isinstance(family, bool):
+            return errors.ERR_INVALID_ADDRESS_FAMILY(family, self._connect_plan.host,
+                                                     self._connect_plan.port)
+        return None
 
     def _connect_single(self, ip, family):
         """One address: its failure is the socket's error."""
@@ -261,7 +278,8 @@ class Socket(_uv.Stream):
         """Node's Happy Eyeballs: try each address in turn; an attempt still
         pending after ``autoSelectFamilyAttemptTimeout`` is given up
         ('connectionAttemptTimeout') for the next; all failing destroys the
-        socket with an AggregateError of every attempt's error."""
+        socket with an AggregateError of every attempt's error.  A single
+        address is Node's plain connect: its error is the socket's."""
         plan = self._connect_plan
         if plan.current == len(plan.attempts):
             if not plan.errors:
@@ -275,16 +293,41 @@ class Socket(_uv.Stream):
             # The first attempt keeps the handle the socket has (an fd it
             # wraps, bound where its owner wanted); later ones start afresh.
             self._abandon_handle()
-        if self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family):
+        if plan.local_address is not None or plan.local_port is not None:
+            local_ip = plan.local_address or ('::' if family == 6 else '0.0.0.0')
+            status = _uv.tcp_bind(self, local_ip, plan.local_port or 0)
+            if status < 0:
+                # Node: a bind error, with no attempt events.
+                self._give_up_attempt(
+                    errors.exception_with_host_port(status, 'bind', local_ip, plan.local_port))
+                return
+        blocked = self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family)
+        if not plan.single:
+            if blocked:
+                err = errors.ERR_IP_BLOCKED(ip)
+                self.emit('connectionAttemptFailed', ip, plan.port, family, err)
+                self._give_up_attempt(err)
+                return
+            self._attempted += ('%s:%d' % (ip, plan.port),)
+        self.emit('connectionAttempt', ip, plan.port, family)
+        if blocked:
             self.destroy(errors.ERR_IP_BLOCKED(ip))
             return
-        self._attempted += ('%s:%d' % (ip, plan.port),)
-        self.emit('connectionAttempt', ip, plan.port, family)
-        status, syscall = _uv.tcp_connect(self, ip, plan.port, plan.local_address, plan.local_port)
+        status = _uv.tcp_connect(self, ip, plan.port)
         if status < 0:
-            self._attempt_failed(status, syscall, ip, family)
+            self._attempt_failed(status, ip, family)
         elif plan.current < len(plan.attempts):
             plan.timer = _uv.setTimeout(self._attempt_timed_out, plan.timeout, ip, family)
+
+    def _give_up_attempt(self, err):
+        """An attempt failed with ``err``: the socket's error when it was the
+        only address, else one of the race's errors."""
+        if self._connect_plan.single:
+            self.destroy(err)
+            return
+        self._connect_plan.errors.append(err)
+        if self.connecting:
+            self._next_attempt()
 
     def _attempt_timed_out(self, ip, family):
         plan = self._connect_plan
@@ -294,20 +337,19 @@ class Socket(_uv.Stream):
         if self.connecting:
             self._next_attempt()
 
-    def _attempt_failed(self, status, syscall, ip, family):
+    def _attempt_failed(self, status, ip, family):
         plan = self._connect_plan
         plan.cancel_timer()
-        local = None
-        if plan.local_address is not None:
-            local = '%s:%d' % (plan.local_address, plan.local_port)
-        err = errors.exception_with_host_port(status, syscall, ip, plan.port, local)
+        if plan.local_address is not None and plan.local_port is not None:
+            # Node names the local end only when both halves were given.
+            err = errors.exception_with_host_port(
+                status, 'connect', ip, plan.port, '%s:%d' % (plan.local_address, plan.local_port))
+            err.localAddress = plan.local_address
+            err.localPort = plan.local_port
+        else:
+            err = errors.exception_with_host_port(status, 'connect', ip, plan.port)
         self.emit('connectionAttemptFailed', ip, plan.port, family, err)
-        if plan.single:
-            self.destroy(err)
-            return
-        plan.errors.append(err)
-        if self.connecting:
-            self._next_attempt()
+        self._give_up_attempt(err)
 
     def _on_connect(self, status):
         if self._destroyed:
@@ -317,7 +359,7 @@ class Socket(_uv.Stream):
                 self.destroy(errors.exception_with_host_port(status, 'connect', self._pipe_path))
             else:
                 ip, family = self._connect_plan.attempts[self._connect_plan.current - 1]
-                self._attempt_failed(status, 'connect', ip, family)
+                self._attempt_failed(status, ip, family)
             return
         if self._connect_plan is not None:
             self._connect_plan.cancel_timer()
@@ -632,7 +674,9 @@ class Socket(_uv.Stream):
 
     @property
     def autoSelectFamilyAttemptedAddresses(self):
-        return list(self._attempted)
+        """'ip:port' of each address a Happy Eyeballs race tried; None when
+        the connect was no race."""
+        return None if self._attempted is None else list(self._attempted)
 
     @property
     def bufferSize(self):
@@ -756,6 +800,8 @@ Stream = Socket
 _ETIMEDOUT = -110
 # connect()'s family may also be named, as in Node.
 _FAMILY_NAMES = {'IPv4': 4, 'IPv6': 6}
+# The getaddrinfo hints dns.lookup accepts: ADDRCONFIG, V4MAPPED, ALL.
+_LOOKUP_HINTS = _socket.AI_ADDRCONFIG | _socket.AI_V4MAPPED | _socket.AI_ALL
 _EAI_NONAME = -3008
 
 
@@ -818,7 +864,7 @@ def getDefaultAutoSelectFamilyAttemptTimeout():
 
 
 def setDefaultAutoSelectFamilyAttemptTimeout(value):
-    value = validate.validate_integer(value, 'value', 1)
+    value = validate.validate_int32(value, 'value', 1)
     # Node raises values below 10 ms to 10.
     defaults.auto_select_family_attempt_timeout = max(value, 10)
 

@@ -127,6 +127,19 @@ static int pyuvnet_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char
 #endif
 }
 
+/* uv_tcp_bind, with EADDRINUSE reported now: libuv keeps that error for
+ * the next listen or connect, where Node reports it from bind. */
+static int pyuvnet_tcp_bind(uv_tcp_t* handle, const struct sockaddr* addr, unsigned int flags) {
+    int r = uv_tcp_bind(handle, addr, flags);
+#ifndef _WIN32
+    if (r == 0 && handle->delayed_error != 0) {
+        r = handle->delayed_error;
+        handle->delayed_error = 0;
+    }
+#endif
+    return r;
+}
+
 #define PYUVNET_READ_BUF_SIZE (64 * 1024)
 
 typedef struct {

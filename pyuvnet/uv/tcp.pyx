@@ -43,12 +43,14 @@ cdef object sockaddr_to_tuple(uv.sockaddr* addr):
 
 
 def tcp_bind(Handle owner, str ip, int port, bint ipv6_only=False, bint reuse_port=False):
-    """Create ``owner``'s TCP handle and bind it; 0 or a libuv error code."""
+    """Bind ``owner``'s TCP handle (made now if it has none) to ``ip``:``port``;
+    0 or a libuv error code."""
     cdef uv.sockaddr_storage addr
     cdef int family = parse_ip(ip, port, &addr)
     cdef unsigned int flags = 0
     cdef int r
-    tcp_init(owner, family)
+    if owner.handle == NULL:
+        tcp_init(owner, family)
     if ipv6_only and family == uv.AF_INET6:
         flags |= uv.UV_TCP_IPV6ONLY
     if reuse_port:
@@ -58,7 +60,7 @@ def tcp_bind(Handle owner, str ip, int port, bint ipv6_only=False, bint reuse_po
             r = uv.pyuvnet_set_reuseport(<uv.uv_tcp_t*>owner.handle)
             if r < 0:
                 return r
-    return uv.uv_tcp_bind(<uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, flags)
+    return uv.pyuvnet_tcp_bind(<uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, flags)
 
 
 def tcp_open(Handle owner, int fd):
@@ -73,11 +75,10 @@ cdef class ConnectRequest:
     cdef Stream stream
 
 
-def tcp_connect(Stream stream, str ip, int port, str local_ip=None, int local_port=0):
-    """Start connecting (creating the handle if needed, binding it first
-    when a local address is given); ``stream._on_connect(status)`` follows.
-    Returns 0 or a libuv error code (with the syscall that failed)."""
-    cdef uv.sockaddr_storage addr, local
+def tcp_connect(Stream stream, str ip, int port):
+    """Start connecting (creating the handle if needed);
+    ``stream._on_connect(status)`` follows.  Returns 0 or a libuv error."""
+    cdef uv.sockaddr_storage addr
     cdef int family = parse_ip(ip, port, &addr)
     cdef ConnectRequest cr
     cdef int r
@@ -85,20 +86,15 @@ def tcp_connect(Stream stream, str ip, int port, str local_ip=None, int local_po
         raise errors.ERR_SOCKET_CLOSED()
     if stream.handle == NULL:
         tcp_init(stream, family)
-    if local_ip is not None:
-        parse_ip(local_ip, local_port, &local)
-        r = uv.uv_tcp_bind(<uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&local, 0)
-        if r < 0:
-            return r, 'bind'
     cr = ConnectRequest.__new__(ConnectRequest)
     cr.stream = stream
     r = uv.uv_tcp_connect(&cr.req, <uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&addr, connect_done)
     if r < 0:
-        return r, 'connect'
+        return r
     cr.req.data = <void*>cr
     Py_INCREF(cr)
     stream.loop.io_changed()
-    return 0, None
+    return 0
 
 
 cdef void connect_done(uv.uv_connect_t* req, int status) noexcept with gil:
