@@ -18,7 +18,7 @@ from ._uv import (
     clearImmediate, nextTick, queueMicrotask, libuv_version,
 )
 from ._uv import Timeout, Immediate
-from ._names import ALIASES as _ALIASES, add_aliases as _add_aliases
+from ._names import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
 from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
 from .blocklist import BlockList
@@ -34,6 +34,21 @@ from .socket import (
 )
 
 __version__ = '0.1.0'
+
+__all__ = [
+    # net
+    'Server', 'Socket', 'Stream', 'createServer', 'createConnection', 'connect',
+    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress',
+    'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
+    'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
+    # the loop and Node's globals
+    'Loop', 'get_loop', 'run', 'stop', 'setTimeout', 'setInterval', 'setImmediate',
+    'clearTimeout', 'clearInterval', 'clearImmediate', 'nextTick', 'queueMicrotask',
+    'Timeout', 'Immediate', 'EventEmitter', 'AbortController', 'AbortSignal',
+    # errors and records
+    'errors', 'NodeError', 'NodeSystemError', 'AggregateError', 'AbortError', 'Record',
+    'libuv_version',
+]
 
 
 class EventEmitter(_EventEmitterBase):
@@ -64,6 +79,7 @@ def __getattr__(name):
 
 
 _add_aliases(globals(), _ALIASES['module'])
+__all__ += [_snake_name(name) for name in _ALIASES['module']]
 # Emitters get EventEmitter's twins too: they inherit its methods from the
 # Cython base, which cannot take attributes.
 for _emitter in (EventEmitter, Server, Socket, AbortSignal, Timeout):

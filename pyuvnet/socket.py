@@ -35,7 +35,6 @@ _CONSTRUCTOR_RULES = {
     'writable': 'boolean', 'signal': 'object', 'noDelay': 'boolean',
     'keepAlive': 'boolean', 'keepAliveInitialDelay': 'number',
     'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
-    'handle': 'object',
 }
 
 _CONNECT_RULES = {
