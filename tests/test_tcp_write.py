@@ -53,8 +53,11 @@ def test_write_returns_false_at_high_water_mark_then_drain(listening_server, run
     client.on('drain', on_drain)
     client.on('close', lambda _: server.close())
     run_loop()
-    assert seen == {'below': True, 'need_drain_before': False, 'at': False, 'over': False,
-                    'need_drain': True, 'length': 65537}
+    # 'b' makes 64 KiB buffered: False (SPEC §5), and 'drain' is owed.  That
+    # much data leaves inside write() (Node sends every write at once), so
+    # 'c' finds the buffer empty again.
+    assert seen == {'below': True, 'need_drain_before': False, 'at': False, 'over': True,
+                    'need_drain': True, 'length': 1}
     assert drains == [(0, False)]
     assert b''.join(received) == b'a' * 65535 + b'bc'
 
@@ -706,3 +709,29 @@ def test_data_written_just_before_destroy_on_a_connected_socket_is_sent(listenin
     client.on('close', lambda _: server.close())
     run_loop()
     assert b''.join(received) == b'final words'
+
+
+def test_a_large_write_that_leaves_at_once_still_emits_nothing_inside_write(
+        listening_server, run_loop):
+    # 64 KiB or more leaves inside write(); its 'drain' still comes later.
+    received = []
+    server, port = sink_server(listening_server, received)
+    client = connect(port)
+    events = []
+    inside_write = [False]
+
+    def on_connect():
+        inside_write[0] = True
+        ok = client.write(b'x' * 200000)
+        inside_write[0] = False
+        events.append(('returned', ok))
+
+    def on_drain():
+        events.append(('drain', inside_write[0]))
+        client.end()
+    client.on('connect', on_connect)
+    client.on('drain', on_drain)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert events == [('returned', False), ('drain', False)]
+    assert b''.join(received) == b'x' * 200000

@@ -46,6 +46,7 @@ cdef class Stream(Handle):
     cdef list write_queue
     cdef list write_callbacks
     cdef int queued_callbacks       # non-None entries of write_callbacks
+    cdef bint writing_now           # flush() runs inside write()
     cdef Py_ssize_t queued_bytes
     cdef Py_ssize_t inflight_bytes
     cdef Py_ssize_t write_hwm
@@ -156,19 +157,24 @@ cdef class Stream(Handle):
         self.bytes_written += n
         self.loop.refresh_time()
         self.last_activity = uv.uv_now(self.loop.uvloop)
+        # As Node: the answer counts this chunk, whenever it leaves.
+        ok = self.queued_bytes + self.inflight_bytes < self.write_hwm
+        if not ok:
+            self.need_drain = True
         if self.corked == 0:
             if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
-                    and not self.need_drain and self.write_reqs == 0):
-                # Nothing this flush completes can call back or emit, so it
-                # may run inside write().
-                self.flush()
+                    and self.write_reqs == 0):
+                # No write callback waits on this data, and 'drain' is put
+                # off to the next tick: nothing is emitted inside write().
+                self.writing_now = True
+                try:
+                    self.flush()
+                finally:
+                    self.writing_now = False
             elif not self.flush_queued:
                 self.flush_queued = True
                 self.loop.mark_dirty(self)
-        if self.queued_bytes + self.inflight_bytes < self.write_hwm:
-            return True
-        self.need_drain = True
-        return False
+        return ok
 
     cdef bint writable_now(self, object callback) except -1:
         """Whether a write may be queued; otherwise reports the reason as
@@ -236,14 +242,11 @@ cdef class Stream(Handle):
         cdef object err = None
         if status < 0:
             err = errors.errno_exception(status, 'write')
-        elif (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
-                and not self.ending):
-            self.need_drain = False
-            try:
-                self._emit('drain', ())
-            except BaseException as exc:
-                # The write callbacks below still run.
-                self.loop.report(exc)
+        elif self.writing_now:
+            if self.need_drain:
+                self.loop.call_soon(self._drain_if_empty, ())
+        else:
+            self._drain_if_empty()
         for cb in callbacks:
             if cb is not None:
                 try:
@@ -252,6 +255,17 @@ cdef class Stream(Handle):
                     self.loop.report(exc)
         if err is not None and status != uv.UV_ECANCELED:
             self._on_stream_error(err)
+
+    def _drain_if_empty(self):
+        """'drain', when a write() returned False and the buffer is empty."""
+        if (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
+                and not self.ending):
+            self.need_drain = False
+            try:
+                self._emit('drain', ())
+            except BaseException as exc:
+                # The write callbacks after it still run.
+                self.loop.report(exc)
 
     cdef void send_shutdown(self):
         cdef uv.uv_shutdown_t* req = <uv.uv_shutdown_t*>PyMem_RawMalloc(sizeof(uv.uv_shutdown_t))
