@@ -246,7 +246,7 @@ cdef class Stream(Handle):
             if self.need_drain:
                 self.loop.call_soon(self._drain_if_empty, ())
         else:
-            self._drain_if_empty()
+            self.drain_if_empty()
         for cb in callbacks:
             if cb is not None:
                 try:
@@ -257,6 +257,9 @@ cdef class Stream(Handle):
             self._on_stream_error(err)
 
     def _drain_if_empty(self):
+        self.drain_if_empty()
+
+    cdef void drain_if_empty(self):
         """'drain', when a write() returned False and the buffer is empty."""
         if (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
                 and not self.ending):
