@@ -1,5 +1,8 @@
 """Shared fixtures: a fresh loop per test and a runner that fails, never
 hangs, when the loop does not finish."""
+import shutil
+import tempfile
+
 import pytest
 
 import pyuvnet as net
@@ -45,3 +48,12 @@ def listening_server(run_loop):
         # listen() binds synchronously; only 'listening' is deferred.
         return server, server.address().port
     return make
+
+
+@pytest.fixture
+def sockdir():
+    """A short private directory for socket files (sun_path is 108 bytes;
+    pytest's tmp_path can be longer than that)."""
+    path = tempfile.mkdtemp(prefix='pyuv', dir='/tmp')
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

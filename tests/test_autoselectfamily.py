@@ -23,6 +23,7 @@ import struct
 import pytest
 
 import pyuvnet as net
+from support import ipv6_loopback_available, needs_ipv6
 
 ANSWERING, REFUSING, NEVER = 'answering', 'refusing', 'never'
 HOST = 'multi.example'
@@ -31,19 +32,6 @@ EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed',
           'connectionAttemptTimeout', 'connect', 'error', 'close')
 
 
-def _ipv6_loopback_available():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s.bind(('::1', 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback_available(), reason='no IPv6 loopback')
 
 
 def family_of(ip):
@@ -767,7 +755,7 @@ def test_autoselectfamily_option_must_be_a_boolean(value):
 
 
 def test_attempted_addresses_are_ip_colon_port_with_bare_ipv6(places, run_loop):
-    ips = ['::1', '127.0.0.1'] if _ipv6_loopback_available() else ['127.0.0.2', '127.0.0.1']
+    ips = ['::1', '127.0.0.1'] if ipv6_loopback_available() else ['127.0.0.2', '127.0.0.1']
     p = places({ips[0]: REFUSING, ips[1]: ANSWERING})
     client = net.connect({'port': p.port, 'host': HOST, 'lookup': lookup_giving(p.lookup_result())})
     client.resume()

@@ -3,30 +3,17 @@
 with ERR_IP_BLOCKED, as Node's lib/net.js does (onconnection,
 internalConnect, internalConnectMultiple).  Loopback only: 127.0.0.1,
 127.0.0.2 and ::1 are all local addresses on Linux."""
-import socket
 
 import pytest
 
 import pyuvnet as net
+from support import needs_ipv6
 
 EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed', 'connect',
           'end', 'error', 'close')
 HOST = 'blocked.example'
 
 
-def _ipv6_loopback_available():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s.bind(('::1', 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback_available(), reason='no IPv6 loopback')
 
 
 def record(sock, log):

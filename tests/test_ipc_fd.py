@@ -5,31 +5,15 @@ The behaviours are those of Node's test-net-socket-fd*, test-net-connect-
 options-fd and test-net-socket-constructor tests, written afresh.
 """
 import os
-import shutil
 import socket
 import sys
-import tempfile
 
 import pytest
 
 import pyuvnet as net
+from support import fd_is_open
 
 pytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='wrapping fds is POSIX-only')
-
-
-@pytest.fixture
-def sockdir():
-    path = tempfile.mkdtemp(prefix='pyuv', dir='/tmp')
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def fd_is_open(fd):
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 def socketpair():

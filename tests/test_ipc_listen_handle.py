@@ -8,31 +8,15 @@ pyuvnet Server or Socket (its fd is duplicated), an object with an int
 (duplicated), and ``{'fd': n}`` / ``{'handle': h}`` in the options.
 """
 import os
-import shutil
 import socket
 import sys
-import tempfile
 
 import pytest
 
 import pyuvnet as net
+from support import fd_is_open
 
 pytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='listening on fds is POSIX-only')
-
-
-@pytest.fixture
-def sockdir():
-    path = tempfile.mkdtemp(prefix='pyuv', dir='/tmp')
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def fd_is_open(fd):
-    try:
-        os.fstat(fd)
-    except OSError:
-        return False
-    return True
 
 
 def bound_tcp():

@@ -6,11 +6,9 @@ test-net-server-listen-path tests, written afresh for pyuvnet.
 """
 import hashlib
 import os
-import shutil
 import socket
 import stat
 import sys
-import tempfile
 
 import pytest
 
@@ -19,15 +17,6 @@ import pyuvnet as net
 pytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='unix domain sockets')
 
 SUN_PATH_MAX = 108  # bytes in sockaddr_un.sun_path on Linux
-
-
-@pytest.fixture
-def sockdir():
-    """A short private directory for socket files (sun_path is 108 bytes,
-    pytest's tmp_path can be longer than that)."""
-    path = tempfile.mkdtemp(prefix='pyuv', dir='/tmp')
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 # -- listening on a path ----------------------------------------------------

@@ -9,25 +9,13 @@ import socket
 import pytest
 
 import pyuvnet as net
+from support import ipv6_loopback_available, needs_ipv6
 
 HOST = 'service.example'
 EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed',
           'connectionAttemptTimeout', 'connect', 'timeout', 'error', 'close')
 
 
-def _ipv6_loopback_available():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s.bind(('::1', 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback_available(), reason='no IPv6 loopback')
 
 
 def resolve_localhost(family=socket.AF_UNSPEC, flags=0):
@@ -121,7 +109,7 @@ def test_localhost_is_looked_up_and_connected_to_its_first_address(run_loop):
     first.listen(0, '127.0.0.1')
     port = first.address().port
     servers.append(first)
-    if _ipv6_loopback_available():
+    if ipv6_loopback_available():
         second = net.createServer(lambda sock: (seen.append(sock.localAddress), sock.end()))
         second.listen(port, '::1')
         servers.append(second)
@@ -165,7 +153,7 @@ def test_family_4_resolves_localhost_to_127_0_0_1(listening_server, run_loop, fa
 @pytest.mark.parametrize('family', [6, 'IPv6'])
 def test_family_6_resolves_localhost_to_ipv6_or_fails_as_getaddrinfo(listening_server, run_loop, family):
     found = resolve_localhost(socket.AF_INET6)
-    host = '::1' if _ipv6_loopback_available() else '127.0.0.1'
+    host = '::1' if ipv6_loopback_available() else '127.0.0.1'
     server, port, peers = greeting_server(listening_server, host=host)
     log = []
     client = net.connect({'port': port, 'host': 'localhost', 'family': family})

@@ -7,22 +7,10 @@ import socket
 import pytest
 
 import pyuvnet as net
+from support import needs_ipv6
 from pyuvnet import errors
 
 
-def _ipv6_loopback_available():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s.bind(('::1', 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback_available(), reason='no IPv6 loopback')
 
 
 def closed_port(host='127.0.0.1'):

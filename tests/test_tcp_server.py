@@ -3,54 +3,15 @@ getConnections(), maxConnections/'drop', server options, ref/unref and
 listen errors -- as Node's net documentation and its test-net-server-*
 tests describe them."""
 import errno
-import os
 import socket
-import sys
 
 import pytest
 
 import pyuvnet as net
+from support import ipv6_loopback_available, needs_ipv6, linux_only, os_socket
 from pyuvnet import errors
 
 
-def _ipv6_loopback_available():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s.bind(('::1', 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback_available(), reason='no IPv6 loopback')
-linux_only = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
-
-
-def os_socket(local_port, remote_port):
-    """A duplicate (Python socket) of this process's TCP socket bound to
-    ``local_port`` and connected to ``remote_port``: lets a test read the
-    socket options libuv set."""
-    for name in os.listdir('/proc/self/fd'):
-        try:
-            fd = os.dup(int(name))
-        except OSError:
-            continue
-        try:
-            s = socket.socket(fileno=fd)
-        except OSError:
-            os.close(fd)
-            continue
-        try:
-            if (s.type == socket.SOCK_STREAM and s.family in (socket.AF_INET, socket.AF_INET6)
-                    and s.getsockname()[1] == local_port and s.getpeername()[1] == remote_port):
-                return s
-        except OSError:
-            pass
-        s.close()
-    raise AssertionError('no socket %d -> %d in this process' % (local_port, remote_port))
 
 
 # -- listen() forms ------------------------------------------------------------
@@ -107,7 +68,7 @@ def test_listen_with_only_callback_binds_random_port_on_all_interfaces(run_loop)
     run_loop()
     addr = got[0]
     # Node binds '::' when IPv6 is available, else 0.0.0.0.
-    if _ipv6_loopback_available():
+    if ipv6_loopback_available():
         assert addr == {'address': '::', 'family': 'IPv6', 'port': addr.port}
     else:
         assert addr == {'address': '0.0.0.0', 'family': 'IPv4', 'port': addr.port}

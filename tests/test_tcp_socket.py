@@ -1,53 +1,15 @@
 """net.Socket over TCP: connect() forms and validation, name resolution,
 local binding, addresses, state properties, timeouts, options, byte
 counters and ref/unref."""
-import os
 import socket
-import sys
 
 import pytest
 
 import pyuvnet as net
+from support import needs_ipv6, linux_only, os_socket
 from pyuvnet import errors
 
 
-def _ipv6_loopback_available():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-        try:
-            s.bind(('::1', 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback_available(), reason='no IPv6 loopback')
-linux_only = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
-
-
-def os_socket(local_port, remote_port):
-    """A duplicate (Python socket) of this process's TCP socket with these
-    ports, to read the options libuv set on it."""
-    for name in os.listdir('/proc/self/fd'):
-        try:
-            fd = os.dup(int(name))
-        except OSError:
-            continue
-        try:
-            s = socket.socket(fileno=fd)
-        except OSError:
-            os.close(fd)
-            continue
-        try:
-            if (s.type == socket.SOCK_STREAM and s.family in (socket.AF_INET, socket.AF_INET6)
-                    and s.getsockname()[1] == local_port and s.getpeername()[1] == remote_port):
-                return s
-        except OSError:
-            pass
-        s.close()
-    raise AssertionError('no socket %d -> %d in this process' % (local_port, remote_port))
 
 
 def free_port():

@@ -122,24 +122,27 @@ def tcp_keepalive(Handle owner, bint enable, unsigned int delay_seconds):
     return uv.uv_tcp_keepalive(<uv.uv_tcp_t*>owner.handle, enable, delay_seconds)
 
 
-def tcp_sockname(Handle owner):
-    """(address, port, family) this handle is bound to, or None."""
+cdef object tcp_name(Handle owner, bint peer):
     cdef uv.sockaddr_storage addr
     cdef int size = sizeof(addr)
-    if not owner.is_open() or uv.uv_tcp_getsockname(
-            <uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, &size) < 0:
+    cdef int r
+    if not owner.is_open():
         return None
-    return sockaddr_to_tuple(<uv.sockaddr*>&addr)
+    if peer:
+        r = uv.uv_tcp_getpeername(<uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, &size)
+    else:
+        r = uv.uv_tcp_getsockname(<uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, &size)
+    return None if r < 0 else sockaddr_to_tuple(<uv.sockaddr*>&addr)
+
+
+def tcp_sockname(Handle owner):
+    """(address, port, family) this handle is bound to, or None."""
+    return tcp_name(owner, False)
 
 
 def tcp_peername(Handle owner):
     """(address, port, family) of the peer, or None."""
-    cdef uv.sockaddr_storage addr
-    cdef int size = sizeof(addr)
-    if not owner.is_open() or uv.uv_tcp_getpeername(
-            <uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, &size) < 0:
-        return None
-    return sockaddr_to_tuple(<uv.sockaddr*>&addr)
+    return tcp_name(owner, True)
 
 
 def tcp_close_reset(Stream stream):

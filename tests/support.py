@@ -1,0 +1,54 @@
+"""Helpers the test modules share."""
+import os
+import socket
+import sys
+
+import pytest
+
+
+def ipv6_loopback_available():
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        try:
+            s.bind(('::1', 0))
+        finally:
+            s.close()
+        return True
+    except OSError:
+        return False
+
+
+needs_ipv6 = pytest.mark.skipif(not ipv6_loopback_available(), reason='no IPv6 loopback')
+linux_only = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
+
+
+def os_socket(local_port, remote_port):
+    """A duplicate (Python socket) of this process's TCP socket bound to
+    ``local_port`` and connected to ``remote_port``: lets a test read the
+    socket options libuv set."""
+    for name in os.listdir('/proc/self/fd'):
+        try:
+            fd = os.dup(int(name))
+        except OSError:
+            continue
+        try:
+            s = socket.socket(fileno=fd)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            if (s.type == socket.SOCK_STREAM and s.family in (socket.AF_INET, socket.AF_INET6)
+                    and s.getsockname()[1] == local_port and s.getpeername()[1] == remote_port):
+                return s
+        except OSError:
+            pass
+        s.close()
+    raise AssertionError('no socket %d -> %d in this process' % (local_port, remote_port))
+
+
+def fd_is_open(fd):
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
