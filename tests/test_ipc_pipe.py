@@ -146,12 +146,7 @@ def test_listen_with_a_path_on_a_regular_file_leaves_the_file_alone(sockdir, run
     path = os.path.join(sockdir, 'precious.txt')
     with open(path, 'w') as f:
         f.write('keep me')
-    errors = []
-    server = net.createServer()
-    server.on('error', errors.append)
-    server.on('listening', server.close)
-    server.listen(path)
-    run_loop()
+    errors = _listen_errors(run_loop, path)
     assert [e.code for e in errors] == ['EADDRINUSE']
     with open(path) as f:
         assert f.read() == 'keep me'
@@ -443,16 +438,23 @@ def _stale_socket_file(path):
     assert stat.S_ISSOCK(os.stat(path).st_mode)
 
 
-def test_listening_on_a_stale_socket_file_is_eaddrinuse(sockdir, run_loop):
-    # As Node: the leftover file is not removed for you.
-    path = os.path.join(sockdir, 'stale.sock')
-    _stale_socket_file(path)
+def _listen_errors(run_loop, *listen_args):
+    """Listen with these arguments and run: the 'error' events emitted (a
+    server that does start listening is closed again)."""
     errors = []
     server = net.createServer()
     server.on('error', errors.append)
     server.on('listening', server.close)
-    server.listen(path)
+    server.listen(*listen_args)
     run_loop()
+    return errors
+
+
+def test_listening_on_a_stale_socket_file_is_eaddrinuse(sockdir, run_loop):
+    # As Node: the leftover file is not removed for you.
+    path = os.path.join(sockdir, 'stale.sock')
+    _stale_socket_file(path)
+    errors = _listen_errors(run_loop, path)
     assert [e.code for e in errors] == ['EADDRINUSE']
     assert errors[0].syscall == 'listen'
     assert errors[0].address == path
@@ -571,12 +573,7 @@ def _path_of_length(sockdir, length):
 
 def test_path_too_long_is_enametoolong_not_a_truncation(sockdir, run_loop):
     path = _path_of_length(sockdir, SUN_PATH_MAX + 20)
-    errors = []
-    server = net.createServer()
-    server.on('error', errors.append)
-    server.on('listening', server.close)
-    server.listen(path)
-    run_loop()
+    errors = _listen_errors(run_loop, path)
     assert [e.code for e in errors] == ['ENAMETOOLONG']
     assert errors[0].syscall == 'listen'
     assert errors[0].address == path
@@ -1162,12 +1159,7 @@ def test_abstract_name_with_readable_all_throws(run_loop):
 @linux_only
 def test_abstract_name_too_long_is_enametoolong(run_loop):
     name = '\0' + 'a' * SUN_PATH_MAX   # one byte more than sun_path holds
-    errors = []
-    server = net.createServer()
-    server.on('error', errors.append)
-    server.on('listening', server.close)
-    server.listen(name)
-    run_loop()
+    errors = _listen_errors(run_loop, name)
     assert [e.code for e in errors] == ['ENAMETOOLONG']
 
 

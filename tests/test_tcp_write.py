@@ -547,48 +547,24 @@ def test_write_accepts_node_chunk_types_and_encodings(listening_server, run_loop
     assert b''.join(received) == expected
 
 
-@pytest.mark.parametrize('bad', [123, 1.5, {'a': 1}, ['x'], object()])
-def test_write_of_a_wrong_type_raises_err_invalid_arg_type(listening_server, run_loop, bad):
+@pytest.mark.parametrize('args, code, builtin', [
+    ((123,), 'ERR_INVALID_ARG_TYPE', TypeError),
+    ((1.5,), 'ERR_INVALID_ARG_TYPE', TypeError),
+    (({'a': 1},), 'ERR_INVALID_ARG_TYPE', TypeError),
+    ((['x'],), 'ERR_INVALID_ARG_TYPE', TypeError),
+    ((object(),), 'ERR_INVALID_ARG_TYPE', TypeError),
+    ((None,), 'ERR_STREAM_NULL_VALUES', TypeError),
+    (('x', 'no-such-encoding'), 'ERR_UNKNOWN_ENCODING', LookupError),
+    ((b'x', None, 'not callable'), 'ERR_INVALID_ARG_TYPE', TypeError),
+], ids=['int', 'float', 'dict', 'list', 'object', 'None', 'unknown-encoding', 'bad-callback'])
+def test_bad_write_arguments_raise_at_once_with_nodes_code(listening_server, run_loop,
+                                                           args, code, builtin):
     server, port = listening_server()
     client = connect(port)
     with pytest.raises(net.NodeError) as info:
-        client.write(bad)
-    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
-    assert isinstance(info.value, TypeError)
-    client.destroy()
-    server.close()
-    run_loop()
-
-
-def test_write_none_raises_err_stream_null_values(listening_server, run_loop):
-    server, port = listening_server()
-    client = connect(port)
-    with pytest.raises(net.NodeError) as info:
-        client.write(None)
-    assert info.value.code == 'ERR_STREAM_NULL_VALUES'
-    assert isinstance(info.value, TypeError)
-    client.destroy()
-    server.close()
-    run_loop()
-
-
-def test_write_with_unknown_encoding_raises(listening_server, run_loop):
-    server, port = listening_server()
-    client = connect(port)
-    with pytest.raises(net.NodeError) as info:
-        client.write('x', 'no-such-encoding')
-    assert info.value.code == 'ERR_UNKNOWN_ENCODING'
-    client.destroy()
-    server.close()
-    run_loop()
-
-
-def test_write_with_non_callable_callback_raises(listening_server, run_loop):
-    server, port = listening_server()
-    client = connect(port)
-    with pytest.raises(net.NodeError) as info:
-        client.write(b'x', None, 'not callable')
-    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+        client.write(*args)
+    assert info.value.code == code
+    assert isinstance(info.value, builtin)
     client.destroy()
     server.close()
     run_loop()
