@@ -42,6 +42,9 @@ _EADDRNOTAVAIL = -99
 class Server(EventEmitter):
     """A TCP or IPC server (Node's ``net.Server``)."""
 
+    # close() was called and 'close' is still to come (read by pyuvnet.aio).
+    _closing = False
+
     def __init__(self, options=None, connectionListener=None, **kwargs):
         if callable(options) and connectionListener is None:
             options, connectionListener = None, options
@@ -232,8 +235,6 @@ class Server(EventEmitter):
         if self._handle is None and self._connections == 0 and self._closing:
             self._closing = False
             _uv.nextTick(self.emit, 'close')
-
-    _closing = False
 
     # -- closing -----------------------------------------------------------
 

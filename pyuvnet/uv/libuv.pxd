@@ -189,7 +189,6 @@ cdef extern from "uv.h" nogil:
     int uv_pipe_bind(uv_pipe_t* handle, const char* name)
     void uv_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name, uv_connect_cb cb)
     int uv_pipe_getsockname(const uv_pipe_t* handle, char* buffer, size_t* size)
-    int uv_pipe_getpeername(const uv_pipe_t* handle, char* buffer, size_t* size)
     int uv_pipe_chmod(uv_pipe_t* handle, int flags)
     int UV_READABLE, UV_WRITABLE
     uv_handle_type uv_guess_handle(uv_file file)

@@ -59,28 +59,13 @@ def pipe_connect(Stream stream, str path):
     return r
 
 
-cdef object pipe_name(Handle owner, bint peer):
-    cdef char buf[1024]
-    cdef size_t size = sizeof(buf)
-    cdef int r
-    if not owner.is_open():
-        return None
-    if peer:
-        r = uv.uv_pipe_getpeername(<uv.uv_pipe_t*>owner.handle, buf, &size)
-    else:
-        r = uv.uv_pipe_getsockname(<uv.uv_pipe_t*>owner.handle, buf, &size)
-    if r < 0:
-        return None
-    return os.fsdecode(buf[:size])
-
-
 def pipe_sockname(Handle owner):
     """The path this pipe is bound to ('' for an unnamed end), or None."""
-    return pipe_name(owner, False)
-
-
-def pipe_peername(Handle owner):
-    return pipe_name(owner, True)
+    cdef char buf[1024]
+    cdef size_t size = sizeof(buf)
+    if not owner.is_open() or uv.uv_pipe_getsockname(<uv.uv_pipe_t*>owner.handle, buf, &size) < 0:
+        return None
+    return os.fsdecode(buf[:size])
 
 
 def guess_handle(int fd):

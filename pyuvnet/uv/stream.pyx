@@ -482,9 +482,6 @@ cdef class Stream(Handle):
     def _read_start(self):
         self.start_reading()
 
-    def _read_stop(self):
-        self.stop_reading()
-
     # -- hooks the facade overrides ---------------------------------------
 
     def _on_end(self):
