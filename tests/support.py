@@ -52,3 +52,17 @@ def fd_is_open(fd):
     except OSError:
         return False
     return True
+
+
+def record_events(sock, log, events):
+    """Append ``(event, *args)`` to ``log`` for each of ``events`` that
+    ``sock`` emits; returns ``log``."""
+    def listener(name):
+        return lambda *args: log.append((name,) + args)
+    for name in events:
+        sock.on(name, listener(name))
+    return log
+
+
+def event_names(log):
+    return [entry[0] for entry in log]

@@ -7,7 +7,7 @@ internalConnect, internalConnectMultiple).  Loopback only: 127.0.0.1,
 import pytest
 
 import pyuvnet as net
-from support import needs_ipv6
+from support import needs_ipv6, event_names as names, record_events
 
 EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed', 'connect',
           'end', 'error', 'close')
@@ -17,15 +17,7 @@ HOST = 'blocked.example'
 
 
 def record(sock, log):
-    def listener(name):
-        return lambda *args: log.append((name,) + args)
-    for name in EVENTS:
-        sock.on(name, listener(name))
-    return log
-
-
-def names(log):
-    return [entry[0] for entry in log]
+    return record_events(sock, log, EVENTS)
 
 
 def turned_away(log):

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 import pyuvnet as net
-from support import ipv6_loopback_available, needs_ipv6
+from support import ipv6_loopback_available, needs_ipv6, event_names as names, record_events
 
 HOST = 'service.example'
 EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed',
@@ -43,15 +43,7 @@ def free_port(host='127.0.0.1'):
 
 
 def record(sock, log):
-    def listener(name):
-        return lambda *args: log.append((name,) + args)
-    for name in EVENTS:
-        sock.on(name, listener(name))
-    return log
-
-
-def names(log):
-    return [entry[0] for entry in log]
+    return record_events(sock, log, EVENTS)
 
 
 def lookup_giving(*answer, calls=None, all_answer=None):
