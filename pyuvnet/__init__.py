@@ -27,8 +27,9 @@ from .errors import NodeError, NodeSystemError, AggregateError, AbortError
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record
 from .server import Server
-from .socket import (
-    Socket, Stream, normalize_connect_args, _CONSTRUCTOR_RULES, _CONNECT_RULES,
+from .socket import Socket, Stream
+from .connecting import (
+    normalize_connect_args, SOCKET_RULES as _SOCKET_RULES, CONNECT_RULES as _CONNECT_RULES,
     getDefaultAutoSelectFamily, setDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout,
 )
@@ -64,7 +65,7 @@ def createConnection(*args, **kwargs):
     """A new Socket, connecting: (options[, cb]) | (path[, cb]) |
     (port[, host][, cb]).  Options of both Socket() and connect()."""
     options, listener = normalize_connect_args(args, kwargs)
-    sock = Socket({k: v for k, v in options.items() if k in _CONSTRUCTOR_RULES})
+    sock = Socket({k: v for k, v in options.items() if k in _SOCKET_RULES})
     connect_options = {k: v for k, v in options.items() if k in _CONNECT_RULES}
     return sock.connect(connect_options, *([listener] if listener else []))
 

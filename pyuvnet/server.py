@@ -15,7 +15,8 @@ from .blocklist import BlockList
 from .events import EventEmitter
 from ._names import OptionSpec, normalize_options
 from .records import Record
-from .socket import Socket, is_pipe_name
+from .connecting import is_pipe_name
+from .socket import Socket
 
 SERVER_OPTIONS = OptionSpec({
     'allowHalfOpen': 'boolean', 'pauseOnConnect': 'boolean',

@@ -19,36 +19,14 @@ Events, in Node's order:
   'error'(err)                          then 'close'(True)
   'close'(hadError)                     exactly once, last
 """
-import os
-import socket as _socket
-
 from . import _uv, errors
-from . import encodings
+from . import connecting, encodings
 from ._names import OptionSpec, normalize_options
-from .addresses import isIP
 from .blocklist import BlockList
 from .records import Record
 from . import validate
 
-_CONSTRUCTOR_RULES = {
-    'fd': 'integer', 'allowHalfOpen': 'boolean', 'readable': 'boolean',
-    'writable': 'boolean', 'signal': 'object', 'noDelay': 'boolean',
-    'keepAlive': 'boolean', 'keepAliveInitialDelay': 'number',
-    'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
-}
-
-_CONNECT_RULES = {
-    'port': ('number', 'string'), 'host': 'string', 'localAddress': 'string',
-    'localPort': 'number', 'family': ('number', 'string'), 'hints': 'number',
-    'lookup': 'function', 'noDelay': 'boolean', 'keepAlive': 'boolean',
-    'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
-    'autoSelectFamilyAttemptTimeout': 'number', 'timeout': 'number',
-    'path': 'string', 'onread': 'object',
-}
-
-_CONSTRUCTOR_OPTIONS = OptionSpec(_CONSTRUCTOR_RULES)
-# connect() and createConnection() take both sets in one dict.
-CREATE_CONNECTION_OPTIONS = OptionSpec(dict(_CONSTRUCTOR_RULES, **_CONNECT_RULES))
+_CONSTRUCTOR_OPTIONS = OptionSpec(connecting.SOCKET_RULES)
 
 
 class Socket(_uv.Stream):
@@ -95,12 +73,11 @@ class Socket(_uv.Stream):
     _block_list = None
     _connect_plan = None
     _pipe_path = None
-    _attempted = None           # addresses raced (Node: only for a race)
     _pipes = ()
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
               '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
-              '_block_list', '_connect_plan', '_pipe_path', '_attempted', '_pipes')
+              '_block_list', '_connect_plan', '_pipe_path', '_pipes')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
@@ -139,7 +116,7 @@ class Socket(_uv.Stream):
             # has run ('close' emitted), start over.
             self._reconnect = (args, kwargs)
             return self
-        options, listener = normalize_connect_args(args, kwargs)
+        options, listener = connecting.normalize_connect_args(args, kwargs)
         if self._destroyed:
             # Node lets a destroyed socket connect again, as a new one.
             self._reset_stream()
@@ -164,191 +141,10 @@ class Socket(_uv.Stream):
         return self
 
     def _connect_tcp(self, options):
-        port = validate.validate_port(options['port'], 'options.port')
-        host = options.get('host') or 'localhost'
-        local_address = options.get('localAddress')
-        if local_address is not None and not _is_ip(local_address):
-            raise errors.ERR_INVALID_IP_ADDRESS(local_address)
-        local_port = options.get('localPort')
-        if local_port is not None:
-            local_port = validate.validate_port(local_port, 'options.localPort')
-        family = _FAMILY_NAMES.get(options.get('family'), options.get('family', 0))
-        if family not in (0, 4, 6) or isinstance(family, bool):
-            raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
-        hints = validate.validate_int32(options.get('hints', 0), 'options.hints')
-        lookup = options.get('lookup')
-        if lookup is None and not _is_ip(host) and hints & ~_LOOKUP_HINTS:
-            # What dns.lookup checks (a custom lookup checks for itself).
-            raise errors.ERR_INVALID_ARG_VALUE('hints', hints)
-        if family not in (4, 6) and hints == 0 and os.name != 'nt':
-            hints = _socket.AI_ADDRCONFIG
-        auto = options.get('autoSelectFamily')
-        if auto is None:
-            auto = defaults.auto_select_family
-        attempt_timeout = options.get('autoSelectFamilyAttemptTimeout')
-        if attempt_timeout is None:
-            attempt_timeout = defaults.auto_select_family_attempt_timeout
-        else:
-            # Node raises values below 10 ms to 10.
-            attempt_timeout = max(10, validate.validate_int32(
-                attempt_timeout, 'options.autoSelectFamilyAttemptTimeout', 1))
-        race = auto and family == 0 and local_address is None
-        self._connect_plan = ConnectPlan(host, port, local_address, local_port, race,
-                                         attempt_timeout)
+        self._connect_plan = connecting.plan_tcp_connect(self, options)
         # Arguments were checked above; the rest, even the first event,
         # comes after connect() has returned.
-        _uv.nextTick(self._resolve_and_connect, lookup, {'family': family, 'hints': hints})
-
-    def _resolve_and_connect(self, lookup, dns_options):
-        if not self.connecting:
-            return
-        host = self._connect_plan.host
-        if _is_ip(host):
-            self._connect_single(host, isIP(host))
-            return
-        if self._connect_plan.race:
-            dns_options['all'] = True
-        if lookup is not None:
-            lookup(host, dns_options, self._on_lookup_result)
-        else:
-            status = _uv.getaddrinfo(host, dns_options['family'], dns_options['hints'],
-                                     self._on_getaddrinfo)
-            if status < 0:
-                self._on_getaddrinfo(status, [])
-
-    def _on_getaddrinfo(self, status, found):
-        if status < 0 or not found:
-            self._on_lookup_result(errors.dns_exception(
-                status if status < 0 else _EAI_NONAME, 'getaddrinfo', self._connect_plan.host))
-        else:
-            self._on_lookup_result(None, [Record(address=a, family=f) for a, f in found])
-
-    def _on_lookup_result(self, err, address=None, family=None):
-        """The lookup callback, in Node's shapes: (err), (err, [{address,
-        family}, ...]) with ``all``, or (err, address, family).  As Node:
-        'lookup' for each address; a racing connect skips entries that are
-        no IP address of family 4 or 6, and fails only when none is."""
-        if self._destroyed or not self.connecting:
-            return
-        plan = self._connect_plan
-        if err is not None:
-            self.emit('lookup', err, None, None, plan.host)
-            self.destroy(err)
-            return
-        if isinstance(address, (list, tuple)):
-            entries = [(entry['address'], entry['family']) for entry in address]
-        else:
-            entries = [(address, family)]
-        if not plan.race:
-            entries = entries[:1]
-        for ip, ip_family in entries:
-            self.emit('lookup', None, ip, ip_family, plan.host)
-            if self._destroyed or not self.connecting:
-                return      # a 'lookup' listener destroyed the socket
-        valid = [entry for entry in entries if self._address_error(*entry) is None]
-        if not valid:
-            self.destroy(self._address_error(*entries[0]) if entries else
-                         errors.dns_exception(_EAI_NONAME, 'getaddrinfo', plan.host))
-            return
-        attempts = interleave_families(valid)
-        if len(attempts) == 1:
-            self._connect_single(*attempts[0])
-        else:
-            plan.attempts = attempts
-            self._attempted = ()
-            self._next_attempt()
-
-    def _address_error(self, ip, family):
-        """Why a looked-up address cannot be connected to, or None."""
-        if not isinstance(ip, str) or not isIP(ip):
-            return errors.ERR_INVALID_IP_ADDRESS(ip)
-        if family not in (4, 6) or isinstance(family, bool):
-            return errors.ERR_INVALID_ADDRESS_FAMILY(family, self._connect_plan.host,
-                                                     self._connect_plan.port)
-        return None
-
-    def _connect_single(self, ip, family):
-        """One address: its failure is the socket's error."""
-        self._connect_plan.attempts = [(ip, family)]
-        self._connect_plan.single = True
-        self._next_attempt()
-
-    def _next_attempt(self):
-        """Node's Happy Eyeballs: try each address in turn; an attempt still
-        pending after ``autoSelectFamilyAttemptTimeout`` is given up
-        ('connectionAttemptTimeout') for the next; all failing destroys the
-        socket with an AggregateError of every attempt's error.  A single
-        address is Node's plain connect: its error is the socket's."""
-        plan = self._connect_plan
-        if plan.current == len(plan.attempts):
-            if not plan.errors:
-                self.destroy(errors.ERR_SOCKET_CONNECTION_TIMEOUT())
-            else:
-                self.destroy(errors.AggregateError(plan.errors))
-            return
-        ip, family = plan.attempts[plan.current]
-        plan.current += 1
-        if plan.current > 1:
-            # The first attempt keeps the handle the socket has (an fd it
-            # wraps, bound where its owner wanted); later ones start afresh.
-            self._abandon_handle()
-        if plan.local_address is not None or plan.local_port is not None:
-            local_ip = plan.local_address or ('::' if family == 6 else '0.0.0.0')
-            status = _uv.tcp_bind(self, local_ip, plan.local_port or 0)
-            if status < 0:
-                # Node: a bind error, with no attempt events.
-                self._give_up_attempt(
-                    errors.exception_with_host_port(status, 'bind', local_ip, plan.local_port))
-                return
-        blocked = self._block_list is not None and self._block_list.check(ip, 'ipv%d' % family)
-        if not plan.single:
-            if blocked:
-                err = errors.ERR_IP_BLOCKED(ip)
-                self.emit('connectionAttemptFailed', ip, plan.port, family, err)
-                self._give_up_attempt(err)
-                return
-            self._attempted += ('%s:%d' % (ip, plan.port),)
-        self.emit('connectionAttempt', ip, plan.port, family)
-        if blocked:
-            self.destroy(errors.ERR_IP_BLOCKED(ip))
-            return
-        status = _uv.tcp_connect(self, ip, plan.port)
-        if status < 0:
-            self._attempt_failed(status, ip, family)
-        elif plan.current < len(plan.attempts):
-            plan.timer = _uv.setTimeout(self._attempt_timed_out, plan.timeout, ip, family)
-
-    def _give_up_attempt(self, err):
-        """An attempt failed with ``err``: the socket's error when it was the
-        only address, else one of the race's errors."""
-        if self._connect_plan.single:
-            self.destroy(err)
-            return
-        self._connect_plan.errors.append(err)
-        if self.connecting:
-            self._next_attempt()
-
-    def _attempt_timed_out(self, ip, family):
-        plan = self._connect_plan
-        plan.timer = None
-        self.emit('connectionAttemptTimeout', ip, plan.port, family)
-        plan.errors.append(errors.exception_with_host_port(_ETIMEDOUT, 'connect', ip, plan.port))
-        if self.connecting:
-            self._next_attempt()
-
-    def _attempt_failed(self, status, ip, family):
-        plan = self._connect_plan
-        plan.cancel_timer()
-        if plan.local_address is not None and plan.local_port is not None:
-            # Node names the local end only when both halves were given.
-            err = errors.exception_with_host_port(
-                status, 'connect', ip, plan.port, '%s:%d' % (plan.local_address, plan.local_port))
-            err.localAddress = plan.local_address
-            err.localPort = plan.local_port
-        else:
-            err = errors.exception_with_host_port(status, 'connect', ip, plan.port)
-        self.emit('connectionAttemptFailed', ip, plan.port, family, err)
-        self._give_up_attempt(err)
+        _uv.nextTick(self._connect_plan.start)
 
     def _on_connect(self, status):
         if self._destroyed:
@@ -357,11 +153,10 @@ class Socket(_uv.Stream):
             if self._connect_plan is None:
                 self.destroy(errors.exception_with_host_port(status, 'connect', self._pipe_path))
             else:
-                ip, family = self._connect_plan.attempts[self._connect_plan.current - 1]
-                self._attempt_failed(status, ip, family)
+                self._connect_plan.attempt_failed(status)
             return
         if self._connect_plan is not None:
-            self._connect_plan.cancel_timer()
+            self._connect_plan.connected()
         self._peer = None
         self._sock = None
         if _uv.handle_type(self) == 'tcp':
@@ -675,7 +470,8 @@ class Socket(_uv.Stream):
     def autoSelectFamilyAttemptedAddresses(self):
         """'ip:port' of each address a Happy Eyeballs race tried; None when
         the connect was no race."""
-        return None if self._attempted is None else list(self._attempted)
+        plan = self._connect_plan
+        return None if plan is None or plan.attempted is None else list(plan.attempted)
 
     @property
     def bufferSize(self):
@@ -796,110 +592,5 @@ class Socket(_uv.Stream):
 
 Stream = Socket
 
-_ETIMEDOUT = -110
-# connect()'s family may also be named, as in Node.
-_FAMILY_NAMES = {'IPv4': 4, 'IPv6': 6}
-# The getaddrinfo hints dns.lookup accepts: ADDRCONFIG, V4MAPPED, ALL.
-_LOOKUP_HINTS = _socket.AI_ADDRCONFIG | _socket.AI_V4MAPPED | _socket.AI_ALL
-_EAI_NONAME = -3008
-
-
-class ConnectPlan:
-    """Where a TCP connect() is going and how far it got."""
-
-    def __init__(self, host, port, local_address, local_port, race, timeout):
-        self.host = host
-        self.port = port
-        self.local_address = local_address
-        self.local_port = local_port
-        self.race = race            # autoSelectFamily applies
-        self.timeout = timeout      # ms per attempt before the next starts
-        self.single = False         # one address: its error is the error
-        self.attempts = []          # [(ip, family)], in order
-        self.current = 0            # attempts started so far
-        self.errors = []
-        self.timer = None
-
-    def cancel_timer(self):
-        if self.timer is not None:
-            self.timer.close()
-            self.timer = None
-
-
-def interleave_families(candidates):
-    """Node's order for Happy Eyeballs: each address once, the first
-    address's family first, then alternating families."""
-    first_family = candidates[0][1]
-    same, other = [], []
-    for entry in candidates:
-        bucket = same if entry[1] == first_family else other
-        if entry not in bucket:
-            bucket.append(entry)
-    ordered = []
-    for i in range(max(len(same), len(other))):
-        ordered.extend(bucket[i] for bucket in (same, other) if i < len(bucket))
-    return ordered
-
-
-class _Defaults:
-    """net.getDefaultAutoSelectFamily() and friends."""
-    auto_select_family = True
-    auto_select_family_attempt_timeout = 250
-
-
-defaults = _Defaults()
-
-
-def getDefaultAutoSelectFamily():
-    return defaults.auto_select_family
-
-
-def setDefaultAutoSelectFamily(value):
-    defaults.auto_select_family = validate.validate_boolean(value, 'value')
-
-
-def getDefaultAutoSelectFamilyAttemptTimeout():
-    return defaults.auto_select_family_attempt_timeout
-
-
-def setDefaultAutoSelectFamilyAttemptTimeout(value):
-    value = validate.validate_int32(value, 'value', 1)
-    # Node raises values below 10 ms to 10.
-    defaults.auto_select_family_attempt_timeout = max(value, 10)
-
-
 def _field(record, index):
     return None if record is None else record[index]
-
-
-def _is_ip(host):
-    return isIP(host) != 0
-
-
-def normalize_connect_args(args, kwargs):
-    """Node's normalizeArgs for connect(): (options dict, listener)."""
-    args = list(args)
-    listener = None
-    if args and callable(args[-1]):
-        listener = args.pop()
-    if kwargs.get('connectListener') is not None or kwargs.get('connect_listener') is not None:
-        listener = kwargs.pop('connectListener', None) or kwargs.pop('connect_listener')
-    if not args:
-        options = normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS)
-    elif isinstance(args[0], dict):
-        options = normalize_options(args[0], kwargs, CREATE_CONNECTION_OPTIONS)
-    elif isinstance(args[0], str) and is_pipe_name(args[0]):
-        options = {'path': args[0]}
-    else:
-        options = {'port': args[0]}
-        if len(args) > 1 and args[1] is not None:
-            options['host'] = args[1]
-        options.update(normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS))
-    if 'path' not in options and options.get('port') is None:
-        raise errors.ERR_MISSING_ARGS(['options', 'port', 'path'])
-    return options, listener
-
-
-def is_pipe_name(text):
-    """Node's isPipeName: a string that is not a non-negative number."""
-    return not validate.js_number(text) >= 0
