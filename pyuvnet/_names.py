@@ -47,7 +47,7 @@ ALIASES = {
         'setMaxListeners', 'getMaxListeners',
     ),
     'Server': (
-        'getConnections', 'maxConnections',
+        'getConnections', 'maxConnections', 'dropMaxConnection',
     ),
     'Socket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',

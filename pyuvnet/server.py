@@ -44,6 +44,7 @@ class Server(EventEmitter):
 
     # close() was called and 'close' is still to come (read by pyuvnet.aio).
     _closing = False
+    _drop_max_connection = False
 
     def __init__(self, options=None, connectionListener=None, **kwargs):
         if callable(options) and connectionListener is None:
@@ -278,6 +279,22 @@ class Server(EventEmitter):
         if value is not None:
             validate.validate_number(value, 'maxConnections', 0)
         self._max_connections = value
+
+    @property
+    def dropMaxConnection(self):
+        """Node's cluster-mode switch (Node 22.12): ``True`` closes connections
+        over :attr:`maxConnections` instead of routing them to another worker.
+
+        pyuvnet has no cluster mode, so, as in a Node process outside a
+        cluster, a connection over the limit is always closed with 'drop',
+        whatever this says. Any value is kept as given (Node does not check
+        it); the default is False.
+        """
+        return self._drop_max_connection
+
+    @dropMaxConnection.setter
+    def dropMaxConnection(self, value):
+        self._drop_max_connection = value
 
     @property
     def listening(self):
