@@ -72,9 +72,9 @@ def createConnection(*args, **kwargs):
 connect = createConnection
 
 def __getattr__(name):
-    # net.aio without importing asyncio for everyone.
-    if name == 'aio':
-        return importlib.import_module('.aio', __name__)
+    # net.aio and net.promises without importing asyncio for everyone.
+    if name in ('aio', 'promises'):
+        return importlib.import_module('.' + name, __name__)
     raise AttributeError("module 'pyuvnet' has no attribute %r" % (name,))
 
 

@@ -317,14 +317,17 @@ class ERR_UNHANDLED_ERROR(NodeError, RuntimeError):
 class AbortError(NodeError, RuntimeError):
     """Node's ``AbortError``: an operation stopped by an ``AbortSignal``.
 
-    ``cause`` (the signal's reason) is kept as ``.cause`` and ``__cause__``.
+    ``cause`` (the signal's reason, any value as in Node) is kept as
+    ``.cause``, and as ``__cause__`` when it is an exception.
     """
 
     code = 'ABORT_ERR'
 
     def __init__(self, message='The operation was aborted', cause=None):
         super().__init__(message)
-        self.cause = self.__cause__ = cause
+        self.cause = cause
+        if isinstance(cause, BaseException):
+            self.__cause__ = cause
 
 
 class AggregateError(NodeError, RuntimeError):

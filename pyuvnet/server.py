@@ -326,6 +326,12 @@ class Server(EventEmitter):
         from . import aio
         return aio.aclose(self)
 
+    def __aiter__(self):
+        """``async for sock in server``: Node's ``server[Symbol.asyncIterator]()``
+        (Node 26.8), under the asyncio bridge; see pyuvnet.promises.ServerIterator."""
+        from .promises import ServerIterator
+        return ServerIterator(self)
+
     async def __aenter__(self):
         return self
 
