@@ -22,6 +22,7 @@ from ._names import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name
 from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
 from .blocklist import BlockList
+from .boundsocket import BoundSocket
 from .socketaddress import SocketAddress
 from .errors import NodeError, NodeSystemError, AggregateError, AbortError
 from .events import EventEmitter as _EventEmitterBase
@@ -38,7 +39,7 @@ __version__ = '0.1.0'
 __all__ = [
     # net
     'Server', 'Socket', 'Stream', 'createServer', 'createConnection', 'connect',
-    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress',
+    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress', 'BoundSocket',
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
     'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
     # the loop and Node's globals
@@ -90,5 +91,6 @@ _add_aliases(Socket, _ALIASES['Socket'])
 _add_aliases(AbortSignal, _ALIASES['AbortSignal'])
 _add_aliases(BlockList, _ALIASES['BlockList'])
 _add_aliases(SocketAddress, _ALIASES['SocketAddress'])
+_add_aliases(BoundSocket, _ALIASES['BoundSocket'])
 _add_aliases(Timeout, _ALIASES['Timeout'])
 _add_aliases(Immediate, _ALIASES['Immediate'])

@@ -69,6 +69,7 @@ ALIASES = {
         'isBlockList', 'toJSON', 'fromJSON',
     ),
     'SocketAddress': ('isSocketAddress', 'toJSON'),
+    'BoundSocket': ('isPipe',),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
 }

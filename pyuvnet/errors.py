@@ -254,6 +254,10 @@ class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
     _template = 'Socket is closed'
 
 
+class ERR_SOCKET_HANDLE_ADOPTED(NodeError, RuntimeError):
+    _template = 'The bound socket has been adopted by a server or socket'
+
+
 class ERR_SOCKET_CLOSED_BEFORE_CONNECTION(NodeError, RuntimeError):
     _template = 'Socket closed before the connection was established'
 

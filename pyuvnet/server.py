@@ -12,6 +12,7 @@ import os
 from . import _uv, errors, validate
 from .addresses import isIP
 from .blocklist import BlockList
+from .boundsocket import BoundSocket
 from .events import EventEmitter
 from ._names import OptionSpec, normalize_options
 from .records import Record
@@ -169,7 +170,8 @@ class Server(EventEmitter):
     def _listen_handle(self, options, backlog):
         """listen({'fd': n}) or listen(handle): a bound TCP socket or pipe
         that someone else opened (a parent process, a pyuvnet Server or
-        Socket, any object with ``fd`` or ``fileno()``)."""
+        Socket, a BoundSocket, which this adopts, any object with ``fd`` or
+        ``fileno()``)."""
         fd, owned = _handle_fd(options['fd'] if 'fd' in options else options['handle'])
         kind = _uv.guess_handle(fd)
         listener = self._new_listener()
@@ -348,6 +350,8 @@ def _handle_fd(handle):
     duplicate it owns; a bare ``fd`` is taken over as Node does."""
     if _is_fd(handle):
         return handle, False
+    if isinstance(handle, BoundSocket):
+        return handle._adopt(), True       # adoption: the server owns the socket now
     if isinstance(handle, Server):
         handle = handle._handle
     if isinstance(handle, (_uv.Listener, _uv.Stream)):

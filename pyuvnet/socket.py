@@ -27,6 +27,7 @@ from . import encodings
 from ._names import OptionSpec, normalize_options
 from .addresses import isIP
 from .blocklist import BlockList
+from .boundsocket import BoundSocket
 from .records import Record
 from . import validate
 
@@ -35,6 +36,7 @@ _CONSTRUCTOR_RULES = {
     'writable': 'boolean', 'signal': 'object', 'noDelay': 'boolean',
     'keepAlive': 'boolean', 'keepAliveInitialDelay': 'number',
     'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
+    'handle': 'object',
 }
 
 _CONNECT_RULES = {
@@ -71,6 +73,9 @@ class Socket(_uv.Stream):
             self._set_onread(opts['onread'])
         if 'fd' in opts:
             self._open_fd(opts['fd'], opts.get('readable', True), opts.get('writable', True))
+        if 'handle' in opts:
+            # A BoundSocket: connect() goes out from where it is bound.
+            self._bound_handle = BoundSocket._adopt_into(opts['handle'], self)
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
@@ -97,10 +102,12 @@ class Socket(_uv.Stream):
     _pipe_path = None
     _attempted = None           # addresses raced (Node: only for a race)
     _pipes = ()
+    _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
               '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
-              '_block_list', '_connect_plan', '_pipe_path', '_attempted', '_pipes')
+              '_block_list', '_connect_plan', '_pipe_path', '_attempted', '_pipes',
+              '_bound_handle')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
@@ -146,6 +153,11 @@ class Socket(_uv.Stream):
             self._init_state(self.allowHalfOpen)
             if self.listenerCount('data'):
                 self.resume()
+        if self._bound_handle and self._bound_handle != ('pipe' if 'path' in options else 'tcp'):
+            # The adopted handle can connect only where its kind goes.
+            raise errors.ERR_INVALID_ARG_VALUE(
+                'options', options, 'must connect as the adopted BoundSocket (%s) was bound'
+                % self._bound_handle)
         if listener is not None:
             self.once('connect', listener)
         if options.get('timeout') is not None:
@@ -172,6 +184,10 @@ class Socket(_uv.Stream):
         local_port = options.get('localPort')
         if local_port is not None:
             local_port = validate.validate_port(local_port, 'options.localPort')
+        if self._bound_handle and (local_address is not None or local_port is not None):
+            raise errors.ERR_INVALID_ARG_VALUE(
+                'options', {'localAddress': local_address, 'localPort': local_port},
+                'cannot set localAddress or localPort: the adopted BoundSocket is bound already')
         family = _FAMILY_NAMES.get(options.get('family'), options.get('family', 0))
         if family not in (0, 4, 6) or isinstance(family, bool):
             raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
@@ -192,7 +208,7 @@ class Socket(_uv.Stream):
             # Node raises values below 10 ms to 10.
             attempt_timeout = max(10, validate.validate_int32(
                 attempt_timeout, 'options.autoSelectFamilyAttemptTimeout', 1))
-        race = auto and family == 0 and local_address is None
+        race = auto and family == 0 and local_address is None and not self._bound_handle
         self._connect_plan = ConnectPlan(host, port, local_address, local_port, race,
                                          attempt_timeout)
         # Arguments were checked above; the rest, even the first event,
@@ -655,6 +671,8 @@ class Socket(_uv.Stream):
     def _sock_tuple(self):
         if self._sock is None and self._connected:
             self._sock = _uv.tcp_sockname(self) if _uv.handle_type(self) == 'tcp' else None
+        elif self._sock is None and self._bound_handle == 'tcp':
+            return _uv.tcp_sockname(self)     # bound, not connected yet: not kept
         return self._sock
 
     def address(self):
