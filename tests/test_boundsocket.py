@@ -99,6 +99,35 @@ def test_an_address_no_interface_has_is_eaddrnotavail():
     assert (info.value.code, info.value.syscall) == ('EADDRNOTAVAIL', 'bind')
 
 
+def test_a_privileged_port_without_privilege_is_eacces():
+    """test-net-boundsocket.js: as a non-root user, port 1 ->
+    {code: 'EACCES', syscall: 'bind'}. Run in a forked child that drops to
+    ``nobody`` when the tests run as root."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        outcome = 'bound'
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            net.BoundSocket(host='127.0.0.1', port=1).close()
+        except OSError as err:
+            outcome = '%s %s' % (err.code, err.syscall)
+        except BaseException as err:        # noqa: BLE001 - reported to the parent
+            outcome = repr(err)
+        finally:
+            os.write(write_end, outcome.encode())
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, 'rb') as pipe:
+        outcome = pipe.read().decode()
+    os.waitpid(pid, 0)
+    assert outcome == 'EACCES bind'
+
+
 def test_close_releases_the_port_at_once():
     """test-net-boundsocket.js: after close() the same port binds again."""
     bound = bound_tcp()
