@@ -22,6 +22,7 @@ from ._names import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name
 from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
 from .blocklist import BlockList
+from .boundsocket import BoundSocket
 from .socketaddress import SocketAddress
 from .errors import NodeError, NodeSystemError, AggregateError, AbortError
 from .events import EventEmitter as _EventEmitterBase
@@ -39,7 +40,7 @@ __version__ = '0.1.0'
 __all__ = [
     # net
     'Server', 'Socket', 'Stream', 'createServer', 'createConnection', 'connect',
-    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress',
+    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress', 'BoundSocket',
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
     'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
     # the loop and Node's globals
@@ -73,9 +74,9 @@ def createConnection(*args, **kwargs):
 connect = createConnection
 
 def __getattr__(name):
-    # net.aio without importing asyncio for everyone.
-    if name == 'aio':
-        return importlib.import_module('.aio', __name__)
+    # net.aio and net.promises without importing asyncio for everyone.
+    if name in ('aio', 'promises'):
+        return importlib.import_module('.' + name, __name__)
     raise AttributeError("module 'pyuvnet' has no attribute %r" % (name,))
 
 
@@ -91,5 +92,6 @@ _add_aliases(Socket, _ALIASES['Socket'])
 _add_aliases(AbortSignal, _ALIASES['AbortSignal'])
 _add_aliases(BlockList, _ALIASES['BlockList'])
 _add_aliases(SocketAddress, _ALIASES['SocketAddress'])
+_add_aliases(BoundSocket, _ALIASES['BoundSocket'])
 _add_aliases(Timeout, _ALIASES['Timeout'])
 _add_aliases(Immediate, _ALIASES['Immediate'])

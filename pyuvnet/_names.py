@@ -12,20 +12,21 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_
 
 __all__ = ['ALIASES', 'snake_name', 'add_aliases', 'OptionSpec', 'normalize_options']
 
-# A word is: an acronym with a version suffix (IPv4), an acronym (IP, not
-# counting the capital that starts the next word), or a capitalised or
-# lower-case word with its digits (Only, ipv6).
-_WORD = re.compile(r'[A-Z]+v\d+|[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+')
+# A word is: an acronym with a version suffix (IPv4), an acronym in the
+# plural (CIDRs), an acronym (IP, not counting the capital that starts the
+# next word), or a capitalised or lower-case word with its digits (Only, ipv6).
+_WORD = re.compile(r'[A-Z]+v\d+|[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+')
 
 
 def snake_name(camel):
     """The snake_case twin of a camelCase name, acronyms kept whole.
 
     ``isIPv4`` -> ``is_ipv4``, ``isBlockList`` -> ``is_block_list``,
-    ``hasRef`` -> ``has_ref``. A name without capitals is returned unchanged
-    (it has no twin).
+    ``hasRef`` -> ``has_ref``, ``addCIDRs`` -> ``add_cidrs``. A name
+    without capitals, or without lower-case letters (a constant such as
+    ``PRIVATE_RANGES``), is returned unchanged (it has no twin).
     """
-    if camel.islower():
+    if camel.islower() or camel.isupper():
         return camel
     return '_'.join(word.lower() for word in _WORD.findall(camel))
 
@@ -46,7 +47,7 @@ ALIASES = {
         'setMaxListeners', 'getMaxListeners',
     ),
     'Server': (
-        'getConnections', 'maxConnections',
+        'getConnections', 'maxConnections', 'dropMaxConnection',
     ),
     'Socket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
@@ -62,8 +63,13 @@ ALIASES = {
     ),
     'Timeout': ('hasRef',),
     'Immediate': ('hasRef',),
-    'BlockList': ('addAddress', 'addRange', 'addSubnet', 'isBlockList'),
+    'BlockList': (
+        'addAddress', 'addAddresses', 'addRange', 'addSubnet', 'addCIDR', 'addCIDRs',
+        'removeAddress', 'removeRange', 'removeSubnet', 'removeCIDR',
+        'isBlockList', 'toJSON', 'fromJSON',
+    ),
     'SocketAddress': ('isSocketAddress', 'toJSON'),
+    'BoundSocket': ('isPipe',),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
 }

@@ -39,6 +39,7 @@ SOCKET_RULES = {
     'writable': 'boolean', 'signal': 'object', 'noDelay': 'boolean',
     'keepAlive': 'boolean', 'keepAliveInitialDelay': 'number',
     'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
+    'handle': 'object',
 }
 
 # ... and of connect(); connect() and createConnection() take both sets in
@@ -107,6 +108,10 @@ def plan_tcp_connect(sock, options):
     local_port = options.get('localPort')
     if local_port is not None:
         local_port = validate.validate_port(local_port, 'options.localPort')
+    if sock._bound_handle and (local_address is not None or local_port is not None):
+        raise errors.ERR_INVALID_ARG_VALUE(
+            'options', {'localAddress': local_address, 'localPort': local_port},
+            'cannot set localAddress or localPort: the adopted BoundSocket is bound already')
     family = _FAMILY_NAMES.get(options.get('family'), options.get('family', 0))
     if family not in (0, 4, 6) or isinstance(family, bool):
         raise errors.ERR_INVALID_ARG_VALUE('options.family', family, 'must be one of: 0, 4, 6')
@@ -127,7 +132,7 @@ def plan_tcp_connect(sock, options):
         # Node raises values below 10 ms to 10.
         attempt_timeout = max(10, validate.validate_int32(
             attempt_timeout, 'options.autoSelectFamilyAttemptTimeout', 1))
-    race = auto and family == 0 and local_address is None
+    race = auto and family == 0 and local_address is None and not sock._bound_handle
     return ConnectPlan(sock, host, port, local_address, local_port, race, attempt_timeout,
                        lookup, {'family': family, 'hints': hints})
 

@@ -254,6 +254,10 @@ class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
     _template = 'Socket is closed'
 
 
+class ERR_SOCKET_HANDLE_ADOPTED(NodeError, RuntimeError):
+    _template = 'The bound socket has been adopted by a server or socket'
+
+
 class ERR_SOCKET_CLOSED_BEFORE_CONNECTION(NodeError, RuntimeError):
     _template = 'Socket closed before the connection was established'
 
@@ -317,14 +321,17 @@ class ERR_UNHANDLED_ERROR(NodeError, RuntimeError):
 class AbortError(NodeError, RuntimeError):
     """Node's ``AbortError``: an operation stopped by an ``AbortSignal``.
 
-    ``cause`` (the signal's reason) is kept as ``.cause`` and ``__cause__``.
+    ``cause`` (the signal's reason, any value as in Node) is kept as
+    ``.cause``, and as ``__cause__`` when it is an exception.
     """
 
     code = 'ABORT_ERR'
 
     def __init__(self, message='The operation was aborted', cause=None):
         super().__init__(message)
-        self.cause = self.__cause__ = cause
+        self.cause = cause
+        if isinstance(cause, BaseException):
+            self.__cause__ = cause
 
 
 class AggregateError(NodeError, RuntimeError):

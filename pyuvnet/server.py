@@ -12,6 +12,7 @@ import os
 from . import _uv, errors, validate
 from .addresses import isIP
 from .blocklist import BlockList
+from .boundsocket import BoundSocket
 from .events import EventEmitter
 from ._names import OptionSpec, normalize_options
 from .records import Record
@@ -45,6 +46,7 @@ class Server(EventEmitter):
 
     # close() was called and 'close' is still to come (read by pyuvnet.aio).
     _closing = False
+    _drop_max_connection = False
 
     def __init__(self, options=None, connectionListener=None, **kwargs):
         if callable(options) and connectionListener is None:
@@ -169,7 +171,8 @@ class Server(EventEmitter):
     def _listen_handle(self, options, backlog):
         """listen({'fd': n}) or listen(handle): a bound TCP socket or pipe
         that someone else opened (a parent process, a pyuvnet Server or
-        Socket, any object with ``fd`` or ``fileno()``)."""
+        Socket, a BoundSocket, which this adopts, any object with ``fd`` or
+        ``fileno()``)."""
         fd, owned = _handle_fd(options['fd'] if 'fd' in options else options['handle'])
         kind = _uv.guess_handle(fd)
         listener = self._new_listener()
@@ -281,6 +284,22 @@ class Server(EventEmitter):
         self._max_connections = value
 
     @property
+    def dropMaxConnection(self):
+        """Node's cluster-mode switch (Node 22.12): ``True`` closes connections
+        over :attr:`maxConnections` instead of routing them to another worker.
+
+        pyuvnet has no cluster mode, so, as in a Node process outside a
+        cluster, a connection over the limit is always closed with 'drop',
+        whatever this says. Any value is kept as given (Node does not check
+        it); the default is False.
+        """
+        return self._drop_max_connection
+
+    @dropMaxConnection.setter
+    def dropMaxConnection(self, value):
+        self._drop_max_connection = value
+
+    @property
     def listening(self):
         return self._handle is not None
 
@@ -310,6 +329,12 @@ class Server(EventEmitter):
         from . import aio
         return aio.aclose(self)
 
+    def __aiter__(self):
+        """``async for sock in server``: Node's ``server[Symbol.asyncIterator]()``
+        (Node 26.8), under the asyncio bridge; see pyuvnet.promises.ServerIterator."""
+        from .promises import ServerIterator
+        return ServerIterator(self)
+
     async def __aenter__(self):
         return self
 
@@ -326,6 +351,8 @@ def _handle_fd(handle):
     duplicate it owns; a bare ``fd`` is taken over as Node does."""
     if _is_fd(handle):
         return handle, False
+    if isinstance(handle, BoundSocket):
+        return handle._adopt(), True       # adoption: the server owns the socket now
     if isinstance(handle, Server):
         handle = handle._handle
     if isinstance(handle, (_uv.Listener, _uv.Stream)):

@@ -23,6 +23,7 @@ from . import _uv, errors
 from . import connecting, encodings
 from ._names import OptionSpec, normalize_options
 from .blocklist import BlockList
+from .boundsocket import BoundSocket
 from .records import Record
 from . import validate
 
@@ -49,6 +50,9 @@ class Socket(_uv.Stream):
             self._set_onread(opts['onread'])
         if 'fd' in opts:
             self._open_fd(opts['fd'], opts.get('readable', True), opts.get('writable', True))
+        if 'handle' in opts:
+            # A BoundSocket: connect() goes out from where it is bound.
+            self._bound_handle = BoundSocket._adopt_into(opts['handle'], self)
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
@@ -74,10 +78,11 @@ class Socket(_uv.Stream):
     _connect_plan = None
     _pipe_path = None
     _pipes = ()
+    _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
               '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
-              '_block_list', '_connect_plan', '_pipe_path', '_pipes')
+              '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
@@ -123,6 +128,11 @@ class Socket(_uv.Stream):
             self._init_state(self.allowHalfOpen)
             if self.listenerCount('data'):
                 self.resume()
+        if self._bound_handle and self._bound_handle != ('pipe' if 'path' in options else 'tcp'):
+            # The adopted handle can connect only where its kind goes.
+            raise errors.ERR_INVALID_ARG_VALUE(
+                'options', options, 'must connect as the adopted BoundSocket (%s) was bound'
+                % self._bound_handle)
         if listener is not None:
             self.once('connect', listener)
         if options.get('timeout') is not None:
@@ -450,6 +460,8 @@ class Socket(_uv.Stream):
     def _sock_tuple(self):
         if self._sock is None and self._connected:
             self._sock = _uv.tcp_sockname(self) if _uv.handle_type(self) == 'tcp' else None
+        elif self._sock is None and self._bound_handle == 'tcp':
+            return _uv.tcp_sockname(self)     # bound, not connected yet: not kept
         return self._sock
 
     def address(self):

@@ -15,7 +15,7 @@ from pyuvnet.errors import (
 __all__ = [
     'is_number', 'validate_port', 'validate_number', 'validate_integer',
     'validate_int32', 'validate_uint32', 'validate_string', 'validate_function',
-    'validate_boolean', 'validate_object', 'validate_one_of',
+    'validate_boolean', 'validate_object', 'validate_array', 'validate_one_of',
     'validate_abort_signal', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER',
 ]
 
@@ -149,6 +149,13 @@ def validate_object(value, name):
     """Validate a Node "object": a mapping (``dict`` or any ``Mapping``); return it."""
     if not isinstance(value, Mapping):
         raise ERR_INVALID_ARG_TYPE(name, 'Object', value)
+    return value
+
+
+def validate_array(value, name):
+    """Validate a Node array: a ``list`` or ``tuple``; return it."""
+    if not isinstance(value, (list, tuple)):
+        raise ERR_INVALID_ARG_TYPE(name, 'Array', value)
     return value
 
 

@@ -66,3 +66,15 @@ def record_events(sock, log, events):
 
 def event_names(log):
     return [entry[0] for entry in log]
+
+
+def assert_code(code, call, *bases):
+    """Call ``call()``; it must raise a NodeError with ``code`` (and each class
+    of ``bases``). Returns the error."""
+    from pyuvnet.errors import NodeError
+    with pytest.raises(NodeError) as info:
+        call()
+    assert info.value.code == code
+    for base in bases:
+        assert isinstance(info.value, base)
+    return info.value

@@ -5,15 +5,8 @@ import random
 import pytest
 
 from pyuvnet.blocklist import BlockList
-from pyuvnet.errors import NodeError
 from pyuvnet.socketaddress import SocketAddress
-
-
-def assert_code(code, call):
-    with pytest.raises(NodeError) as info:
-        call()
-    assert info.value.code == code
-    return info.value
+from support import assert_code
 
 
 def ipv6(address):
@@ -431,7 +424,7 @@ def _reference_check(rules, address):
     return False
 
 
-def test_check_agrees_with_nodes_rule_by_rule_evaluation():
+def test_check_agrees_with_nodes_rule_by_rule_evaluation_as_rules_come_and_go():
     rng = random.Random(20240601)
 
     def random_address():
@@ -459,32 +452,42 @@ def test_check_agrees_with_nodes_rule_by_rule_evaluation():
         return (4 if address.family == 'ipv4' else 6), address._value
 
     for _ in range(60):
-        blocklist, rules = BlockList(), []
+        blocklist, rules, removers = BlockList(), [], {}
         for _ in range(rng.randrange(1, 8)):
             kind = rng.randrange(3)
             first = as_socket_address(random_address())
             if kind == 0:
                 blocklist.addAddress(first)
+                rule = ('address', key(first))
+                remover = (blocklist.removeAddress, first)
             elif kind == 1:
                 second = as_socket_address(random_address())
                 if _reference_compare(key(first), key(second)) == 1:
                     assert_code('ERR_INVALID_ARG_VALUE', lambda: blocklist.addRange(first, second))
                     continue
                 blocklist.addRange(first, second)
+                rule = ('range', key(first), key(second))
+                remover = (blocklist.removeRange, first, second)
             else:
                 prefix = rng.randrange(33 if first.family == 'ipv4' else 129)
                 blocklist.addSubnet(first, prefix)
-            if kind == 0:
-                rules.append(('address', key(first)))
-            elif kind == 1:
-                rules.append(('range', key(first), key(second)))
-            else:
-                rules.append(('subnet', key(first), prefix))
-        for _ in range(150):
-            address = as_socket_address(random_address())
-            expected = _reference_check(rules, key(address))
-            assert blocklist.check(address) is expected, (blocklist.rules, address)
-            assert blocklist.check(address.address, address.family) is expected
+                rule = ('subnet', key(first), prefix)
+                remover = (blocklist.removeSubnet, first, prefix)
+            rules.append(rule)
+            removers[rule] = remover
+        # Then remove some rules (and check again): the merged intervals
+        # must be rebuilt from the rules left.
+        for phase in range(2):
+            for _ in range(150):
+                address = as_socket_address(random_address())
+                expected = _reference_check(rules, key(address))
+                assert blocklist.check(address) is expected, (blocklist.rules, address)
+                assert blocklist.check(address.address, address.family) is expected
+            for rule in rng.sample(sorted(removers), rng.randrange(len(removers) + 1)):
+                removers[rule][0](*removers[rule][1:])
+                rules = [kept for kept in rules if kept != rule]
+                del removers[rule]
+            assert blocklist.size == len(removers)
 
 
 def test_check_stays_right_with_thousands_of_rules():

@@ -328,6 +328,12 @@ def test_abort_error_has_node_code_and_keeps_its_cause():
     assert isinstance(err, NodeError) and isinstance(err, RuntimeError)
 
 
+def test_abort_error_keeps_a_cause_that_is_no_exception():
+    """A signal's reason is any value in Node (AbortSignal.abort('why'))."""
+    err = AbortError(cause='why')
+    assert err.cause == 'why' and err.__cause__ is None
+
+
 @posix_only
 def test_aggregate_error_lists_the_errors_and_takes_the_first_code():
     first = exception_with_host_port(uv('ECONNREFUSED'), 'connect', '::1', 9)

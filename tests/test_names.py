@@ -28,13 +28,16 @@ from pyuvnet.events import EventEmitter
     ('remoteAddress', 'remote_address'),
     ('writableHighWaterMark', 'writable_high_water_mark'),
     ('parseHTTPHeader', 'parse_http_header'),
+    ('addCIDR', 'add_cidr'),
+    ('addCIDRs', 'add_cidrs'),
+    ('fromJSON', 'from_json'),
 ])
 def test_snake_name_splits_at_capitals_keeping_acronyms_whole(camel, snake):
     assert snake_name(camel) == snake
 
 
-@pytest.mark.parametrize('name', ['listen', 'ref', 'get_loop', 'ipv6'])
-def test_snake_name_leaves_names_without_capitals_alone(name):
+@pytest.mark.parametrize('name', ['listen', 'ref', 'get_loop', 'ipv6', 'PRIVATE_RANGES'])
+def test_snake_name_leaves_names_without_capitals_or_lower_case_alone(name):
     assert snake_name(name) == name
 
 

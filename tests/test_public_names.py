@@ -14,6 +14,7 @@ TARGETS = {
     'Immediate': net.Immediate,
     'BlockList': net.BlockList,
     'SocketAddress': net.SocketAddress,
+    'BoundSocket': net.BoundSocket,
     'AbortSignal': net.AbortSignal,
     'AbortController': net.AbortController,
 }

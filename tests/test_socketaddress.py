@@ -2,9 +2,9 @@
 addresses, value semantics, and SocketAddress.parse()."""
 import pytest
 
-from pyuvnet.errors import NodeError
 from pyuvnet.records import Record
 from pyuvnet.socketaddress import ERR_INVALID_ADDRESS, SocketAddress
+from support import assert_code
 
 
 def fields(address):
@@ -60,15 +60,6 @@ def test_port_as_digit_string_or_integral_float_becomes_int():
 
 
 # -- validation -------------------------------------------------------------
-
-def assert_code(code, call, *bases):
-    with pytest.raises(NodeError) as info:
-        call()
-    assert info.value.code == code
-    for base in bases:
-        assert isinstance(info.value, base)
-    return info.value
-
 
 @pytest.mark.parametrize('options', [1, False, 'hello', [], 1.5])
 def test_options_that_are_not_a_mapping_are_a_type_error(options):
