@@ -23,7 +23,9 @@ from .abort import AbortController, AbortSignal
 from .addresses import isIP, isIPv4, isIPv6
 from .blocklist import BlockList
 from .socketaddress import SocketAddress
-from .errors import NodeError, NodeSystemError, AggregateError, AbortError
+from .errors import (
+    NodeError, NodeSystemError, AggregateError, AbortError, TimeoutOverflowWarning, KeepAliveWarning,
+)
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record
 from .server import Server
@@ -48,6 +50,7 @@ __all__ = [
     'Timeout', 'Immediate', 'EventEmitter', 'AbortController', 'AbortSignal',
     # errors and records
     'errors', 'NodeError', 'NodeSystemError', 'AggregateError', 'AbortError', 'Record',
+    'TimeoutOverflowWarning', 'KeepAliveWarning',
     'libuv_version',
 ]
 

@@ -19,6 +19,10 @@ Events, in Node's order:
   'error'(err)                          then 'close'(True)
   'close'(hadError)                     exactly once, last
 """
+import errno as _errno
+import warnings
+from collections.abc import Mapping
+
 from . import _uv, errors
 from . import connecting, encodings
 from ._names import OptionSpec, normalize_options
@@ -38,9 +42,7 @@ class Socket(_uv.Stream):
         if 'highWaterMark' in opts:
             self._set_high_water_mark(
                 validate.validate_integer(opts['highWaterMark'], 'options.highWaterMark', 0))
-        self._no_delay = opts.get('noDelay', False)
-        if opts.get('keepAlive'):
-            self._keep_alive = (True, opts.get('keepAliveInitialDelay', 0))
+        self._apply_socket_options(opts)
         if 'blockList' in opts:
             if not BlockList.isBlockList(opts['blockList']):
                 raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', opts['blockList'])
@@ -69,7 +71,8 @@ class Socket(_uv.Stream):
     _timer = None
     _timeout_seen_at = None
     _no_delay = False
-    _keep_alive = None
+    _keep_alive = None          # (enable, idle s, interval s, count) for tcp_keepalive
+    _type_of_service = None
     _block_list = None
     _connect_plan = None
     _pipe_path = None
@@ -77,6 +80,7 @@ class Socket(_uv.Stream):
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
               '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
+              '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes')
 
     def _init_state(self, allow_half_open):
@@ -86,6 +90,16 @@ class Socket(_uv.Stream):
             instance.pop(name, None)
         if allow_half_open:
             self._allow_half_open = True
+
+    def _apply_socket_options(self, options):
+        """noDelay, keepAlive (taken for their truth, as Node's Boolean()),
+        keepAliveInitialDelay and typeOfService, kept for connect."""
+        if 'noDelay' in options:
+            self._no_delay = bool(options['noDelay'])
+        if options.get('keepAlive'):
+            self.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
+        if 'typeOfService' in options:
+            self.setTypeOfService(options['typeOfService'])
 
     @property
     def allowHalfOpen(self):
@@ -127,10 +141,7 @@ class Socket(_uv.Stream):
             self.once('connect', listener)
         if options.get('timeout') is not None:
             self.setTimeout(options['timeout'])
-        if 'noDelay' in options:
-            self._no_delay = options['noDelay']
-        if options.get('keepAlive'):
-            self._keep_alive = (True, options.get('keepAliveInitialDelay', 0))
+        self._apply_socket_options(options)
         if 'onread' in options:
             self._set_onread(options['onread'])
         self.connecting = True
@@ -163,9 +174,14 @@ class Socket(_uv.Stream):
             if self._no_delay:
                 _uv.tcp_nodelay(self, True)
             if self._keep_alive is not None:
-                self.setKeepAlive(*self._keep_alive)
+                _uv.tcp_keepalive(self, *self._keep_alive)
+            if self._type_of_service is not None:
+                _uv.tcp_set_tos(self, self._type_of_service)
         self._flush_soon()
-        self._read_start()
+        if not self.isPaused():
+            # As Node: a socket paused before it connected does not read,
+            # so with nothing to write it keeps no loop alive.
+            self._read_start()
         self.emit('connect')
         self.emit('ready')
 
@@ -246,6 +262,14 @@ class Socket(_uv.Stream):
             self.once('finish', self.destroy)
 
     def _write_after_end(self, callback):
+        if self._readable_ended and not self._allow_half_open:
+            # Node's writeAfterFIN: we ended because the peer did.  As
+            # Node, even after 'close' (then destroy() does nothing).
+            err = _ended_by_peer()
+            if callback is not None:
+                _uv.nextTick(callback, err)
+            self.destroy(err)
+            return
         err = errors.ERR_STREAM_WRITE_AFTER_END()
         if callback is not None:
             _uv.nextTick(callback, err)
@@ -278,6 +302,8 @@ class Socket(_uv.Stream):
     # -- reading -----------------------------------------------------------
 
     def _on_end(self):
+        if self._destroyed:
+            return      # nothing after destroy(), 'end' included
         self._readable_ended = True
         try:
             self.emit('end')
@@ -298,25 +324,32 @@ class Socket(_uv.Stream):
         return self
 
     def _set_onread(self, onread):
-        """Node's static-buffer read mode: each chunk is copied into
-        ``buffer`` (a bytearray, or a function returning one) and
-        ``callback(nread, buffer)`` is called; returning False pauses."""
+        """Node's static-buffer read mode.  Each chunk is copied into
+        ``buffer`` (a bytearray, or a function returning one for each
+        read), in pieces of at most its size, and ``callback(nread,
+        buffer)`` is called for each piece; 'data' is never emitted.  The
+        callback returning False, or calling pause(), pauses the socket:
+        no further callback until resume()."""
+        validate.validate_object(onread, 'options.onread')
         buffer = onread.get('buffer')
         callback = onread.get('callback')
         validate.validate_function(callback, 'options.onread.callback')
 
         def deliver(chunk):
-            target = buffer() if callable(buffer) else buffer
-            view = memoryview(target)
             start = 0
             while start < len(chunk):
+                if self.isPaused():
+                    self._unshift(chunk[start:])
+                    return
+                target = buffer() if callable(buffer) else buffer
+                view = memoryview(target).cast('B')
                 n = min(len(view), len(chunk) - start)
                 view[:n] = chunk[start:start + n]
                 start += n
                 if callback(n, target) is False:
                     self.pause()
 
-        self.on('data', deliver)
+        self._set_read_consumer(deliver)
 
     # -- closing -----------------------------------------------------------
 
@@ -327,6 +360,7 @@ class Socket(_uv.Stream):
             return self
         self._destroyed = True
         self._discard_writes()
+        self._discard_reads()
         self.connecting = False
         self._had_error = error is not None
         self._clear_timer()
@@ -343,10 +377,15 @@ class Socket(_uv.Stream):
         return self
 
     def resetAndDestroy(self):
-        """Close with a TCP RST (the peer gets ECONNRESET)."""
+        """Close with a TCP RST (the peer gets ECONNRESET); while connecting,
+        once connected.  A socket with no connection (never connected, or
+        destroyed) is destroyed with ERR_SOCKET_CLOSED: 'error', then
+        'close'.  A pipe raises ERR_INVALID_HANDLE_TYPE."""
         kind = _uv.handle_type(self)
         if kind is not None and kind != 'tcp':
             raise errors.ERR_INVALID_HANDLE_TYPE()
+        if kind is None and not self.connecting:
+            return self.destroy(errors.ERR_SOCKET_CLOSED())
         self._reset_on_destroy = True
         if self.connecting:
             self.once('connect', self.destroy)
@@ -358,9 +397,10 @@ class Socket(_uv.Stream):
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
-        server = self.server
+        # As Node: the server counts the connection gone before 'close',
+        # and socket.server stays set for the 'close' listeners.
+        server = self.__dict__.pop('_counted_by', None)
         if server is not None:
-            self.server = None
             server._connection_closed(self)
         try:
             self.emit('close', self._had_error)
@@ -373,13 +413,20 @@ class Socket(_uv.Stream):
 
     def setTimeout(self, timeout, callback=None):
         """Emit 'timeout' after ``timeout`` ms without reads or writes
-        (0 disables).  The socket is not closed: that is the listener's
-        call."""
+        (0 disables); ``callback`` is added as a 'timeout' listener.  The
+        socket is not closed: that is the listener's call.  On a destroyed
+        socket nothing happens (as Node).  A timeout above 2**31-1 ms runs
+        as 2**31-1 ms, with a TimeoutOverflowWarning (as Node)."""
+        if self._destroyed:
+            return self
         validate.validate_number(timeout, 'msecs', 0)
         if timeout == float('inf'):
             raise errors.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout)
         if callback is not None:
             validate.validate_function(callback, 'callback')
+        if timeout > TIMEOUT_MAX:
+            errors.warn_timeout_overflow(
+                timeout, 'Timer duration was truncated to %d.' % TIMEOUT_MAX, stacklevel=2)
         self._clear_timer()
         self._timeout_ms = timeout
         if timeout == 0:
@@ -390,8 +437,11 @@ class Socket(_uv.Stream):
             self.once('timeout', callback)
         self.last_activity = _uv.get_loop().now()
         self._timeout_seen_at = None
-        self._arm_timer(timeout)
+        self._arm_timer(self._idle_limit())
         return self
+
+    def _idle_limit(self):
+        return min(self._timeout_ms, TIMEOUT_MAX)
 
     @property
     def timeout(self):
@@ -406,15 +456,16 @@ class Socket(_uv.Stream):
         # checks the stamp when it fires and re-arms for what is left.
         if self._destroyed or not self._timeout_ms:
             return
+        limit = self._idle_limit()
         idle = _uv.get_loop().now() - self.last_activity
-        if idle >= self._timeout_ms:
+        if idle >= limit:
             if self._timeout_seen_at != self.last_activity:
                 self._timeout_seen_at = self.last_activity
-                self._arm_timer(self._timeout_ms)
+                self._arm_timer(limit)
                 self.emit('timeout')
                 return
             idle = 0
-        self._arm_timer(self._timeout_ms - idle)
+        self._arm_timer(limit - idle)
 
     def _clear_timer(self):
         if self._timer is not None:
@@ -431,14 +482,53 @@ class Socket(_uv.Stream):
             _uv.tcp_nodelay(self, self._no_delay)
         return self
 
-    def setKeepAlive(self, enable=False, initialDelay=0):
-        """TCP keep-alive, first probe after ``initialDelay`` ms."""
-        validate.validate_number(initialDelay, 'initialDelay', 0)
-        self._keep_alive = (bool(enable), initialDelay)
+    def setKeepAlive(self, enable=False, initialDelay=0, interval=1000, count=10):
+        """setKeepAlive([enable][, initialDelay][, interval][, count]) or
+        setKeepAlive({'enable', 'initialDelay', 'interval', 'count'}), as
+        newest Node.  Turns TCP keep-alive on or off (``enable`` is taken
+        for its truth, as Node's Boolean()); when on, the first probe goes
+        after ``initialDelay`` ms idle, the next every ``interval`` ms, and
+        the connection drops after ``count`` unanswered probes.  The delays
+        count in whole seconds: a value under 1000 ms (negative ones
+        included) leaves the system's setting alone, with a
+        KeepAliveWarning when it was positive.  Applied at connect when
+        called before; returns the socket."""
+        if isinstance(enable, Mapping):
+            options = normalize_options(enable, {}, _KEEP_ALIVE_OPTIONS)
+            enable = options.get('enable', False)
+            initialDelay = options.get('initialDelay', 0)
+            interval = options.get('interval', 1000)
+            count = options.get('count', 10)
+        idle = _keep_alive_seconds(initialDelay, 'initialDelay')
+        every = _keep_alive_seconds(interval, 'interval')
+        probes = int(min(max(validate.validate_number(count, 'count'), 0), _UINT_MAX))
+        self._keep_alive = (bool(enable), idle, every, probes)
         if self._connected and _uv.handle_type(self) == 'tcp':
-            # libuv takes whole seconds, and Linux refuses 0 when enabling.
-            _uv.tcp_keepalive(self, bool(enable), max(1, int(initialDelay // 1000)))
+            # As Node, what the system refuses (say a delay above its
+            # limit) is no error of the socket.
+            _uv.tcp_keepalive(self, *self._keep_alive)
         return self
+
+    def setTypeOfService(self, tos):
+        """Set the TOS byte of IPv4 packets (the Traffic Class of IPv6
+        ones), 0-255; kept and applied at connect when called before.
+        Returns the socket."""
+        tos = validate.validate_int32(tos, 'tos', 0, 255)
+        self._type_of_service = tos
+        if self._connected and _uv.handle_type(self) == 'tcp':
+            status = _uv.tcp_set_tos(self, tos)
+            if status < 0:
+                raise errors.errno_exception(status, 'setTypeOfService')
+        return self
+
+    def getTypeOfService(self):
+        """The TOS byte (or Traffic Class): what the connected socket has,
+        else the value setTypeOfService() kept (0 when none)."""
+        if self._connected and _uv.handle_type(self) == 'tcp':
+            tos = _uv.tcp_get_tos(self)
+            if tos >= 0:
+                return tos
+        return self._type_of_service or 0
 
     # -- addresses and state ----------------------------------------------
 
@@ -591,6 +681,34 @@ class Socket(_uv.Stream):
 
 
 Stream = Socket
+
+# The longest timer libuv is given, as Node's TIMEOUT_MAX (2**31-1 ms).
+TIMEOUT_MAX = 2 ** 31 - 1
+_UINT_MAX = 2 ** 32 - 1
+_KEEP_ALIVE_OPTIONS = OptionSpec({'enable': 'any', 'initialDelay': 'number',
+                                  'interval': 'number', 'count': 'number'})
+
+
+def _keep_alive_seconds(ms, name):
+    """A keep-alive delay in whole seconds, as Node rounds it: down, with
+    negatives as 0 and huge values clamped (never an OverflowError)."""
+    validate.validate_number(ms, name)
+    if not ms >= 1000:
+        if ms > 0:
+            warnings.warn(errors.KeepAliveWarning(
+                '%s of %s ms is below 1000 ms and leaves the system default unchanged; '
+                'keep-alive timings are whole seconds' % (name, ms)), stacklevel=3)
+        return 0
+    return int(min(ms // 1000, _UINT_MAX))
+
+def _ended_by_peer():
+    """Node's writeAfterFIN error: a plain error with code EPIPE."""
+    err = errors.SYSTEM_ERROR_CLASSES[BrokenPipeError](
+        'This socket has been ended by the other party')
+    err.code = 'EPIPE'
+    err.errno = _errno.EPIPE
+    return err
+
 
 def _field(record, index):
     return None if record is None else record[index]
