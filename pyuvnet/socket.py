@@ -20,11 +20,10 @@ Events, in Node's order:
   'close'(hadError)                     exactly once, last
 """
 import errno as _errno
-import warnings
-from collections.abc import Mapping
 
 from . import _uv, errors
-from . import connecting, encodings
+from . import connecting, duplex, encodings, tcp_options
+from .idle_timeout import IdleTimeout, check_timeout
 from ._names import OptionSpec, normalize_options
 from .blocklist import BlockList
 from .records import Record
@@ -67,19 +66,17 @@ class Socket(_uv.Stream):
     _readable_ended = False
     _peer = None
     _sock = None
-    _timeout_ms = None
-    _timer = None
-    _timeout_seen_at = None
+    _idle = None                # IdleTimeout, once setTimeout() was called
     _no_delay = False
     _keep_alive = None          # (enable, idle s, interval s, count) for tcp_keepalive
     _type_of_service = None
     _block_list = None
     _connect_plan = None
     _pipe_path = None
-    _pipes = ()
+    _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
-              '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
+              '_idle', '_no_delay', '_keep_alive',
               '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes')
 
@@ -324,32 +321,9 @@ class Socket(_uv.Stream):
         return self
 
     def _set_onread(self, onread):
-        """Node's static-buffer read mode.  Each chunk is copied into
-        ``buffer`` (a bytearray, or a function returning one for each
-        read), in pieces of at most its size, and ``callback(nread,
-        buffer)`` is called for each piece; 'data' is never emitted.  The
-        callback returning False, or calling pause(), pauses the socket:
-        no further callback until resume()."""
-        validate.validate_object(onread, 'options.onread')
-        buffer = onread.get('buffer')
-        callback = onread.get('callback')
-        validate.validate_function(callback, 'options.onread.callback')
-
-        def deliver(chunk):
-            start = 0
-            while start < len(chunk):
-                if self.isPaused():
-                    self._unshift(chunk[start:])
-                    return
-                target = buffer() if callable(buffer) else buffer
-                view = memoryview(target).cast('B')
-                n = min(len(view), len(chunk) - start)
-                view[:n] = chunk[start:start + n]
-                start += n
-                if callback(n, target) is False:
-                    self.pause()
-
-        self._set_read_consumer(deliver)
+        """Node's static-buffer read mode (see duplex.onread_reader): every
+        chunk goes to ``onread['callback']``, never to 'data'."""
+        self._set_read_consumer(duplex.onread_reader(self, onread))
 
     # -- closing -----------------------------------------------------------
 
@@ -363,7 +337,8 @@ class Socket(_uv.Stream):
         self._discard_reads()
         self.connecting = False
         self._had_error = error is not None
-        self._clear_timer()
+        if self._idle is not None:
+            self._idle.clear()
         if self._connect_plan is not None:
             self._connect_plan.cancel_timer()
         if error is not None:
@@ -413,64 +388,30 @@ class Socket(_uv.Stream):
 
     def setTimeout(self, timeout, callback=None):
         """Emit 'timeout' after ``timeout`` ms without reads or writes
-        (0 disables); ``callback`` is added as a 'timeout' listener.  The
-        socket is not closed: that is the listener's call.  On a destroyed
-        socket nothing happens (as Node).  A timeout above 2**31-1 ms runs
-        as 2**31-1 ms, with a TimeoutOverflowWarning (as Node)."""
+        (0 disables); ``callback`` is added as a 'timeout' listener (0
+        removes it).  The socket is not closed: that is the listener's
+        call.  On a destroyed socket nothing happens (as Node).  A timeout
+        above 2**31-1 ms runs as 2**31-1 ms, with a TimeoutOverflowWarning
+        (as Node).  Returns the socket."""
         if self._destroyed:
             return self
-        validate.validate_number(timeout, 'msecs', 0)
-        if timeout == float('inf'):
-            raise errors.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout)
+        check_timeout(timeout)
         if callback is not None:
             validate.validate_function(callback, 'callback')
-        if timeout > TIMEOUT_MAX:
-            errors.warn_timeout_overflow(
-                timeout, 'Timer duration was truncated to %d.' % TIMEOUT_MAX, stacklevel=2)
-        self._clear_timer()
-        self._timeout_ms = timeout
-        if timeout == 0:
-            if callback is not None:
-                self.removeListener('timeout', callback)
-            return self
+        if self._idle is None:
+            self._idle = IdleTimeout(self)
+        self._idle.set(timeout)
         if callback is not None:
-            self.once('timeout', callback)
-        self.last_activity = _uv.get_loop().now()
-        self._timeout_seen_at = None
-        self._arm_timer(self._idle_limit())
+            if timeout:
+                self.once('timeout', callback)
+            else:
+                self.removeListener('timeout', callback)
         return self
-
-    def _idle_limit(self):
-        return min(self._timeout_ms, TIMEOUT_MAX)
 
     @property
     def timeout(self):
-        return self._timeout_ms
-
-    def _arm_timer(self, delay):
-        self._timer = _uv.setTimeout(self._on_timer, delay)
-        self._timer.unref()
-
-    def _on_timer(self):
-        # Activity only stamps last_activity (in C, per chunk); the timer
-        # checks the stamp when it fires and re-arms for what is left.
-        if self._destroyed or not self._timeout_ms:
-            return
-        limit = self._idle_limit()
-        idle = _uv.get_loop().now() - self.last_activity
-        if idle >= limit:
-            if self._timeout_seen_at != self.last_activity:
-                self._timeout_seen_at = self.last_activity
-                self._arm_timer(limit)
-                self.emit('timeout')
-                return
-            idle = 0
-        self._arm_timer(limit - idle)
-
-    def _clear_timer(self):
-        if self._timer is not None:
-            self._timer.close()
-            self._timer = None
+        """The idle timeout in ms as setTimeout() was given it, or None."""
+        return None if self._idle is None else self._idle.ms
 
     # -- options -----------------------------------------------------------
 
@@ -493,16 +434,7 @@ class Socket(_uv.Stream):
         included) leaves the system's setting alone, with a
         KeepAliveWarning when it was positive.  Applied at connect when
         called before; returns the socket."""
-        if isinstance(enable, Mapping):
-            options = normalize_options(enable, {}, _KEEP_ALIVE_OPTIONS)
-            enable = options.get('enable', False)
-            initialDelay = options.get('initialDelay', 0)
-            interval = options.get('interval', 1000)
-            count = options.get('count', 10)
-        idle = _keep_alive_seconds(initialDelay, 'initialDelay')
-        every = _keep_alive_seconds(interval, 'interval')
-        probes = int(min(max(validate.validate_number(count, 'count'), 0), _UINT_MAX))
-        self._keep_alive = (bool(enable), idle, every, probes)
+        self._keep_alive = tcp_options.keep_alive_settings(enable, initialDelay, interval, count)
         if self._connected and _uv.handle_type(self) == 'tcp':
             # As Node, what the system refuses (say a delay above its
             # limit) is no error of the socket.
@@ -513,7 +445,7 @@ class Socket(_uv.Stream):
         """Set the TOS byte of IPv4 packets (the Traffic Class of IPv6
         ones), 0-255; kept and applied at connect when called before.
         Returns the socket."""
-        tos = validate.validate_int32(tos, 'tos', 0, 255)
+        tos = tcp_options.type_of_service(tos)
         self._type_of_service = tos
         if self._connected and _uv.handle_type(self) == 'tcp':
             status = _uv.tcp_set_tos(self, tos)
@@ -612,46 +544,15 @@ class Socket(_uv.Stream):
     def pipe(self, destination, options=None):
         """Write every chunk to ``destination`` with backpressure: pause
         while its write() returns False, resume on its 'drain'.  With
-        ``{'end': True}`` (default) ``destination.end()`` follows 'end'."""
-        end = True if options is None else options.get('end', True)
-
-        def ondata(chunk):
-            if destination.write(chunk) is False:
-                self.pause()
-
-        def ondrain():
-            if self.isPaused() and any(p[0] is destination for p in self._pipes):
-                self.resume()
-
-        def onend():
-            destination.end()
-
-        destination.on('drain', ondrain)
-        if end:
-            self.once('end', onend)
-        self._pipes += ((destination, ondata, ondrain, onend if end else None),)
-        self.on('data', ondata)
-        if hasattr(destination, 'emit'):
-            destination.emit('pipe', self)
-        if self.isPaused():
-            self.resume()
-        return destination
+        ``{'end': True}`` (default) ``destination.end()`` follows 'end'.
+        ``destination`` gets 'pipe'(self).  Returns ``destination``."""
+        return duplex.pipe(self, destination, options)
 
     def unpipe(self, destination=None):
-        """Stop piping to ``destination`` (or to every destination)."""
-        for entry in self._pipes:
-            dest, ondata, ondrain, onend = entry
-            if destination is not None and dest is not destination:
-                continue
-            self._pipes = tuple(kept for kept in self._pipes if kept is not entry)
-            self.removeListener('data', ondata)
-            dest.removeListener('drain', ondrain)
-            if onend is not None:
-                self.removeListener('end', onend)
-            if hasattr(dest, 'emit'):
-                dest.emit('unpipe', self)
-        if not self._pipes and self.listenerCount('data') == 0:
-            self.pause()
+        """Stop piping to ``destination`` (or to every destination), which
+        gets 'unpipe'(self); with no pipe and no 'data' listener left, the
+        socket pauses.  Returns the socket."""
+        duplex.unpipe(self, destination)
         return self
 
     # -- asyncio (see pyuvnet.aio; needs its bridge installed) -------------
@@ -681,25 +582,6 @@ class Socket(_uv.Stream):
 
 
 Stream = Socket
-
-# The longest timer libuv is given, as Node's TIMEOUT_MAX (2**31-1 ms).
-TIMEOUT_MAX = 2 ** 31 - 1
-_UINT_MAX = 2 ** 32 - 1
-_KEEP_ALIVE_OPTIONS = OptionSpec({'enable': 'any', 'initialDelay': 'number',
-                                  'interval': 'number', 'count': 'number'})
-
-
-def _keep_alive_seconds(ms, name):
-    """A keep-alive delay in whole seconds, as Node rounds it: down, with
-    negatives as 0 and huge values clamped (never an OverflowError)."""
-    validate.validate_number(ms, name)
-    if not ms >= 1000:
-        if ms > 0:
-            warnings.warn(errors.KeepAliveWarning(
-                '%s of %s ms is below 1000 ms and leaves the system default unchanged; '
-                'keep-alive timings are whole seconds' % (name, ms)), stacklevel=3)
-        return 0
-    return int(min(ms // 1000, _UINT_MAX))
 
 def _ended_by_peer():
     """Node's writeAfterFIN error: a plain error with code EPIPE."""

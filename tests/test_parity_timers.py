@@ -92,7 +92,7 @@ def test_socket_timeout_above_int32_is_truncated_with_a_warning():
                                       'Timer duration was truncated to 2147483647.')
     assert caught[0].filename == __file__
     assert sock.timeout == 30 * 24 * 3600 * 1000
-    assert repr(sock._timer) == '<Timeout delay=2147483647 repeat=False>'
+    assert repr(sock._idle.timer) == '<Timeout delay=2147483647 repeat=False>'
     with pytest.warns(net.TimeoutOverflowWarning):
         sock.setTimeout(10 ** 400)
     sock.destroy()
