@@ -98,7 +98,8 @@ def isIPv6(value=None):
 
 
 def isIP(value=None):
-    """4 for an IPv4 text, 6 for an IPv6 text, 0 for anything else.
+    """4 for an IPv4 text, 6 for an IPv6 text, 0 for anything else (no
+    argument included, as Node's isIP(undefined)).
 
     As :func:`isIPv4` and :func:`isIPv6`; never raises.
     """

@@ -1,6 +1,6 @@
 """The Duplex parts of a Socket that are not its connection state: pipe()
 and unpipe() with backpressure, and Node's onread static-buffer reader."""
-from . import validate
+from . import errors, validate
 
 __all__ = ['pipe', 'unpipe', 'onread_reader']
 
@@ -60,6 +60,10 @@ def onread_reader(sock, onread):
     validate.validate_object(onread, 'options.onread')
     buffer = onread.get('buffer')
     callback = validate.validate_function(onread.get('callback'), 'options.onread.callback')
+    if not callable(buffer) and not _is_writable_buffer(buffer):
+        # Node 20 finds out at the first read, by crashing; here at once.
+        raise errors.ERR_INVALID_ARG_TYPE(
+            'options.onread.buffer', ['bytearray', 'memoryview', 'Function'], buffer)
 
     def deliver(chunk):
         start = 0
@@ -75,3 +79,11 @@ def onread_reader(sock, onread):
             if callback(n, target) is False:
                 sock.pause()
     return deliver
+
+
+def _is_writable_buffer(value):
+    try:
+        view = memoryview(value)
+    except TypeError:
+        return False
+    return not view.readonly and len(view) > 0

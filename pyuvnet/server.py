@@ -69,7 +69,11 @@ class Server(EventEmitter):
     def listen(self, *args, **kwargs):
         """listen([port[, host[, backlog]]][, cb]) | listen(path[, backlog][, cb])
         | listen(options[, cb]) | listen(handle[, backlog][, cb]).
-        Returns the server; 'listening' (or 'error') follows."""
+        Returns the server; 'listening' (or 'error') follows, never from
+        within this call; ``cb`` is added as a 'listening' listener.  As
+        Node: only a string is a host (a number there is the backlog), a
+        backlog that is no number >= 0 is the default 511, and options
+        without a usable port or path raise ERR_INVALID_ARG_VALUE."""
         options, callback = normalize_listen_args(args, kwargs)
         if self._handle is not None:
             raise errors.ERR_SERVER_ALREADY_LISTEN()

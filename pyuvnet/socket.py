@@ -120,8 +120,14 @@ class Socket(_uv.Stream):
 
     def connect(self, *args, **kwargs):
         """connect(options[, connectListener]) | connect(path[, listener])
-        | connect(port[, host][, listener]).  Returns the socket; 'connect'
-        follows (never from within this call)."""
+        | connect(port[, host][, listener]); returns the socket.  A bad
+        argument raises Node's error here; everything else comes after
+        this call returned, in Node's order: for a host name 'lookup' (per
+        address), then per address tried 'connectionAttempt' and, when it
+        fails or times out, 'connectionAttemptFailed' /
+        'connectionAttemptTimeout'; then 'connect' and 'ready', or 'error'
+        and 'close'(True).  A non-string host is ignored, as Node does.
+        The lookup and the attempts are pyuvnet.connecting's."""
         if self._destroyed and self._handle_closing():
             # Reconnecting from 'error' (say): once the old handle's close
             # has run ('close' emitted), start over.
@@ -328,8 +334,9 @@ class Socket(_uv.Stream):
     # -- closing -----------------------------------------------------------
 
     def destroy(self, error=None):
-        """Close now, dropping what is still queued.  With ``error``:
-        'error'(error) then 'close'(True); else 'close'(False)."""
+        """Close now, dropping what is still queued to write and what was
+        read but not yet delivered.  With ``error``: 'error'(error) then
+        'close'(True); else 'close'(False); nothing after 'close'."""
         if self._destroyed:
             return self
         self._destroyed = True

@@ -88,6 +88,15 @@ def test_onread_pauses_until_resume(listening_server, run_loop, how):
     assert b''.join(calls) == b'a' * 10 + b'b' * 10
 
 
+@pytest.mark.parametrize('buffer', [5, 'abc', b'abc', bytearray(), {}])
+def test_onread_buffer_must_be_a_writable_buffer_or_a_function(buffer):
+    """Node 20 takes any onread.buffer at construction and fails at the
+    first read; pyuvnet refuses it at once (ERR_INVALID_ARG_TYPE)."""
+    with pytest.raises(net.NodeError) as info:
+        net.Socket({'onread': {'buffer': buffer, 'callback': lambda n, b: None}})
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+
+
 # -- 3. a paused socket and the loop ------------------------------------------------
 
 def test_a_paused_connected_socket_does_not_keep_run_alive(run_loop):
