@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 import pyuvnet as net
-from support import linux_only, os_socket
+from support import linux_only, needs_ipv6, os_socket
 
 SYSTEM_IDLE = 7200      # Linux's default TCP_KEEPIDLE (net.ipv4.tcp_keepalive_time)
 
@@ -179,6 +179,32 @@ def test_type_of_service_option_and_setter_reach_the_os_socket(listening_server,
     assert opts[5] == 0x08
     opts = options_after(listening_server, run_loop, lambda c: c.set_type_of_service(0x10))
     assert opts[5] == 0x10
+
+
+@linux_only
+@needs_ipv6
+def test_type_of_service_of_an_ipv6_socket_is_its_traffic_class(run_loop):
+    """Newest doc/api/net.md: "the Traffic Class for IPv6 packets"
+    (IPV6_TCLASS)."""
+    server = net.createServer(lambda sock: sock.resume())
+    server.listen(0, '::1')
+    port = server.address().port
+    seen = {}
+    client = net.connect({'port': port, 'host': '::1', 'typeOfService': 0x20})
+
+    def on_connect():
+        s = os_socket(client.localPort, port)
+        try:
+            seen['tclass'] = s.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS)
+        finally:
+            s.close()
+        seen['get'] = client.getTypeOfService()
+        client.end()
+    client.on('connect', on_connect)
+    client.resume()
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == {'tclass': 0x20, 'get': 0x20}
 
 
 @pytest.mark.parametrize('bad, code', [(256, 'ERR_OUT_OF_RANGE'), (-1, 'ERR_OUT_OF_RANGE'),

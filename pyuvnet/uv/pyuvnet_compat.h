@@ -191,6 +191,7 @@ static int pyuvnet_tcp_keepalive(uv_tcp_t* handle, int on, unsigned int idle,
 
 /* The Type of Service byte (IP_TOS), or an IPv6 socket's Traffic Class
  * (IPV6_TCLASS): no libuv release has an API for it.  0 or -errno. */
+#ifndef _WIN32
 static int pyuvnet_tcp_is_ipv6(uv_os_fd_t fd) {
     struct sockaddr_storage addr;
     socklen_t len = sizeof addr;
@@ -198,6 +199,7 @@ static int pyuvnet_tcp_is_ipv6(uv_os_fd_t fd) {
         return 0;
     return addr.ss_family == AF_INET6;
 }
+#endif
 
 static int pyuvnet_tcp_set_tos(uv_tcp_t* handle, int tos) {
 #if defined(_WIN32) || !defined(IP_TOS)
