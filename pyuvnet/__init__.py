@@ -24,7 +24,9 @@ from .addresses import isIP, isIPv4, isIPv6
 from .blocklist import BlockList
 from .boundsocket import BoundSocket
 from .socketaddress import SocketAddress
-from .errors import NodeError, NodeSystemError, AggregateError, AbortError
+from .errors import (
+    NodeError, NodeSystemError, AggregateError, AbortError, TimeoutOverflowWarning, KeepAliveWarning,
+)
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record
 from .server import Server
@@ -49,6 +51,7 @@ __all__ = [
     'Timeout', 'Immediate', 'EventEmitter', 'AbortController', 'AbortSignal',
     # errors and records
     'errors', 'NodeError', 'NodeSystemError', 'AggregateError', 'AbortError', 'Record',
+    'TimeoutOverflowWarning', 'KeepAliveWarning',
     'libuv_version',
 ]
 

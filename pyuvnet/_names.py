@@ -60,6 +60,7 @@ ALIASES = {
         'writableEnded', 'writableFinished', 'readableEnded',
         'readableFlowing', 'readableHighWaterMark', 'writableCorked',
         'writableNeedDrain', 'isPaused', 'hasRef', 'allowHalfOpen',
+        'setTypeOfService', 'getTypeOfService',
     ),
     'Timeout': ('hasRef',),
     'Immediate': ('hasRef',),

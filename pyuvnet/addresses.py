@@ -74,7 +74,7 @@ def _as_text(value):
     return text if isinstance(text, str) else None
 
 
-def isIPv4(value):
+def isIPv4(value=None):
     """True if ``str(value)`` is an IPv4 dotted quad (``'127.0.0.1'``).
 
     Each part is a decimal number 0-255 written without leading zeros
@@ -85,7 +85,7 @@ def isIPv4(value):
     return text is not None and _IPV4_RE.fullmatch(text) is not None
 
 
-def isIPv6(value):
+def isIPv6(value=None):
     """True if ``str(value)`` is an IPv6 address text, zone id allowed.
 
     ``'::'``, ``'::1'``, ``'2001:db8::8:800:200c:417a'``, ``'::ffff:1.2.3.4'``
@@ -97,8 +97,9 @@ def isIPv6(value):
     return text is not None and _IPV6_ZONED_RE.fullmatch(text) is not None
 
 
-def isIP(value):
-    """4 for an IPv4 text, 6 for an IPv6 text, 0 for anything else.
+def isIP(value=None):
+    """4 for an IPv4 text, 6 for an IPv6 text, 0 for anything else (no
+    argument included, as Node's isIP(undefined)).
 
     As :func:`isIPv4` and :func:`isIPv6`; never raises.
     """

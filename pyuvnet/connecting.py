@@ -18,6 +18,7 @@ Events a plan emits on its socket, in Node's order:
 """
 import os
 import socket as _socket
+from collections.abc import Mapping
 
 from . import _uv, errors
 from ._names import OptionSpec, normalize_options
@@ -36,8 +37,10 @@ __all__ = [
 # The options of Socket() ...
 SOCKET_RULES = {
     'fd': 'integer', 'allowHalfOpen': 'boolean', 'readable': 'boolean',
-    'writable': 'boolean', 'signal': 'object', 'noDelay': 'boolean',
-    'keepAlive': 'boolean', 'keepAliveInitialDelay': 'number',
+    'writable': 'boolean', 'signal': 'object',
+    # Node takes these two for their truth (Boolean()): 1 and 'true' are on.
+    'noDelay': 'any', 'keepAlive': 'any',
+    'keepAliveInitialDelay': 'number', 'typeOfService': 'number',
     'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
     'handle': 'object',
 }
@@ -47,7 +50,7 @@ SOCKET_RULES = {
 CONNECT_RULES = {
     'port': ('number', 'string'), 'host': 'string', 'localAddress': 'string',
     'localPort': 'number', 'family': ('number', 'string'), 'hints': 'number',
-    'lookup': 'function', 'noDelay': 'boolean', 'keepAlive': 'boolean',
+    'lookup': 'function', 'noDelay': 'any', 'keepAlive': 'any',
     'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
     'autoSelectFamilyAttemptTimeout': 'number', 'timeout': 'number',
     'path': 'string', 'onread': 'object',
@@ -78,10 +81,11 @@ def normalize_connect_args(args, kwargs):
     elif isinstance(args[0], str) and is_pipe_name(args[0]):
         options = {'path': args[0]}
     else:
-        options = {'port': args[0]}
-        if len(args) > 1 and args[1] is not None:
+        # The port is checked as options.port is (a bool is a type error).
+        options = normalize_options({'port': args[0]}, kwargs, CREATE_CONNECTION_OPTIONS)
+        # As Node: only a string is a host; anything else is ignored.
+        if len(args) > 1 and isinstance(args[1], str):
             options['host'] = args[1]
-        options.update(normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS))
     if 'path' not in options and options.get('port') is None:
         raise errors.ERR_MISSING_ARGS(['options', 'port', 'path'])
     return options, listener
@@ -182,7 +186,11 @@ class ConnectPlan:
         if self.race:
             dns_options['all'] = True
         if self.lookup is not None:
-            self.lookup(self.host, dns_options, self.on_lookup_result)
+            try:
+                self.lookup(self.host, dns_options, self.on_lookup_result)
+            except Exception as exc:
+                # Node would throw from connect(), which here has returned.
+                self.sock.destroy(exc)
         else:
             status = _uv.getaddrinfo(self.host, dns_options['family'], dns_options['hints'],
                                      self._on_getaddrinfo)
@@ -193,8 +201,11 @@ class ConnectPlan:
         if status < 0 or not found:
             self.on_lookup_result(errors.dns_exception(
                 status if status < 0 else _EAI_NONAME, 'getaddrinfo', self.host))
-        else:
+        elif self.race:
             self.on_lookup_result(None, [Record(address=a, family=f) for a, f in found])
+        else:
+            # dns.lookup without ``all``: the first address.
+            self.on_lookup_result(None, *found[0])
 
     def on_lookup_result(self, err, address=None, family=None):
         """The lookup callback, in Node's shapes: (err), (err, [{address,
@@ -209,11 +220,15 @@ class ConnectPlan:
             sock.destroy(err)
             return
         if isinstance(address, (list, tuple)):
-            entries = [(entry['address'], entry['family']) for entry in address]
+            if not self.race:
+                # Node: a list answers only a lookup that asked for all.
+                sock.emit('lookup', None, address, family, self.host)
+                if self._active():
+                    sock.destroy(errors.ERR_INVALID_IP_ADDRESS(address))
+                return
+            entries = [_address_and_family(entry) for entry in address]
         else:
             entries = [(address, family)]
-        if not self.race:
-            entries = entries[:1]
         for ip, ip_family in entries:
             sock.emit('lookup', None, ip, ip_family, self.host)
             if not self._active():
@@ -268,7 +283,13 @@ class ConnectPlan:
             sock._abandon_handle()
         if self.local_address is not None or self.local_port is not None:
             local_ip = self.local_address or ('::' if family == 6 else '0.0.0.0')
-            status = _uv.tcp_bind(sock, local_ip, self.local_port or 0)
+            try:
+                status = _uv.tcp_bind(sock, local_ip, self.local_port or 0)
+            except errors.NodeError as err:
+                # An address isIP() takes and libuv does not: an 'error'
+                # event, never an exception out of run().
+                self._give_up_attempt(err)
+                return
             if status < 0:
                 # Node: a bind error, with no attempt events.
                 self._give_up_attempt(
@@ -287,7 +308,11 @@ class ConnectPlan:
         if blocked:
             sock.destroy(errors.ERR_IP_BLOCKED(ip))
             return
-        status = _uv.tcp_connect(sock, ip, self.port)
+        try:
+            status = _uv.tcp_connect(sock, ip, self.port)
+        except errors.NodeError as err:
+            self._give_up_attempt(err)
+            return
         if status < 0:
             self.attempt_failed(status)
         elif self.current < len(self.attempts):
@@ -329,6 +354,15 @@ class ConnectPlan:
     def connected(self):
         """The current attempt succeeded: no further attempt starts."""
         self.cancel_timer()
+
+
+def _address_and_family(entry):
+    """(address, family) of one entry of a lookup's list: a dict or an
+    object with those attributes; what has neither is (None, None), an
+    invalid address (Node reads ``entry.address`` as undefined)."""
+    if isinstance(entry, Mapping):
+        return entry.get('address'), entry.get('family')
+    return getattr(entry, 'address', None), getattr(entry, 'family', None)
 
 
 def interleave_families(candidates):

@@ -7,6 +7,7 @@ decoding a stream.
 import base64
 import binascii
 import codecs
+import re
 
 from . import errors
 
@@ -36,18 +37,18 @@ def encode(text, encoding=None):
     """``text`` as the bytes Node would write for it in ``encoding``."""
     name = normalize(encoding)
     if name == 'hex':
-        # Node stops at the first character that is not a hex pair.
-        digits = []
-        for i in range(0, len(text) - 1, 2):
-            pair = text[i:i + 2]
-            if not all(c in '0123456789abcdefABCDEF' for c in pair):
-                break
-            digits.append(pair)
-        return bytes.fromhex(''.join(digits))
+        return _hex_bytes(text)
     if name in ('base64', 'base64url'):
-        cleaned = ''.join(text.split()).rstrip('=').translate(_URLSAFE_TO_STD)
+        # Both alphabets at once, as Node; white space dropped, padding
+        # optional.  Every step is a C loop over the whole text.
+        raw = text.encode('ascii', 'ignore').translate(_URLSAFE_TO_STD)
         try:
-            return base64.b64decode(cleaned + '=' * (-len(cleaned) % 4))
+            return binascii.a2b_base64(raw)      # padded text: one pass
+        except binascii.Error:
+            pass
+        raw = raw.translate(None, _WHITESPACE).rstrip(b'=')
+        try:
+            return binascii.a2b_base64(raw + b'=' * (-len(raw) % 4))
         except binascii.Error:
             return b''
     if name == 'ascii':
@@ -55,7 +56,24 @@ def encode(text, encoding=None):
     return text.encode(_CODECS[name], 'surrogatepass' if name != 'utf8' else 'replace')
 
 
-_URLSAFE_TO_STD = str.maketrans('-_', '+/')
+_URLSAFE_TO_STD = bytes.maketrans(b'-_', b'+/')
+_WHITESPACE = b' \t\n\r\v\f'
+# Node's hex decoding stops at the first character that is not a hex pair.
+_HEX_PAIRS = re.compile(r'(?:[0-9a-fA-F]{2})*')
+
+
+def _hex_bytes(text):
+    """Node's 'hex' write: the bytes of the leading hex pairs (an odd last
+    digit is dropped).  bytes.fromhex() does the work; it also skips white
+    space, so its result counts only when it used every character."""
+    even = text[:len(text) - len(text) % 2]
+    try:
+        data = bytes.fromhex(even)
+    except ValueError:
+        data = None
+    if data is not None and 2 * len(data) == len(even):
+        return data
+    return bytes.fromhex(even[:_HEX_PAIRS.match(even).end()])
 
 
 class _Base64Decoder:
@@ -79,9 +97,13 @@ class _HexDecoder:
         return data.hex()
 
 
+# Node's 'ascii' decoding keeps the low 7 bits of each byte.
+_LOW_SEVEN_BITS = bytes(b & 0x7F for b in range(256))
+
+
 class _AsciiDecoder:
     def decode(self, data, final=False):
-        return bytes(b & 0x7F for b in data).decode('ascii')
+        return data.translate(_LOW_SEVEN_BITS).decode('ascii')
 
 
 def decoder(encoding):

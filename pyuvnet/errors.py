@@ -19,6 +19,7 @@ libuv's own fixed numbers elsewhere, and both are known from the table below.
 """
 import errno as _errno
 import os
+import warnings
 import socket
 import sys
 
@@ -36,6 +37,7 @@ __all__ = [
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
+    'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
 
 
@@ -621,3 +623,26 @@ def dns_exception(code, syscall, hostname=None):
     err = _system_error(code, message, syscall, hostname=hostname)
     err.code = name
     return err
+
+
+class TimeoutOverflowWarning(RuntimeWarning):
+    """Node's TimeoutOverflowWarning: a timer delay above 2**31-1 ms."""
+
+
+class KeepAliveWarning(RuntimeWarning):
+    """Newest Node's KeepAliveWarning: a keep-alive delay between 0 and
+    1000 ms, which whole seconds cannot express."""
+
+
+def warn_timeout_overflow(delay, outcome, stacklevel=2):
+    """Warn as Node does: '<delay> does not fit into a 32-bit signed
+    integer.' and, on the next line, what was done instead."""
+    if isinstance(delay, float) and delay == float('inf'):
+        text = 'Infinity'
+    elif isinstance(delay, float) and delay.is_integer() and delay < 1e21:
+        text = '%d' % delay
+    else:
+        text = repr(delay) if isinstance(delay, float) else str(delay)  # 1e+300, as JS
+    warnings.warn(TimeoutOverflowWarning(
+        '%s does not fit into a 32-bit signed integer.\n%s' % (text, outcome)),
+        stacklevel=stacklevel + 1)

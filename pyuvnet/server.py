@@ -21,14 +21,15 @@ from .socket import Socket
 
 SERVER_OPTIONS = OptionSpec({
     'allowHalfOpen': 'boolean', 'pauseOnConnect': 'boolean',
-    'noDelay': 'boolean', 'keepAlive': 'boolean',
+    # Node takes these two for their truth (Boolean()): 1 and 'true' are on.
+    'noDelay': 'any', 'keepAlive': 'any',
     'keepAliveInitialDelay': 'number', 'highWaterMark': 'number',
     'blockList': 'object',
 })
 
 LISTEN_OPTIONS = OptionSpec({
-    # port and path are checked by listen() itself, as Node does.
-    'port': 'any', 'host': 'string', 'path': 'any',
+    # port, host and path are checked by listen() itself, as Node does.
+    'port': 'any', 'host': 'any', 'path': 'any',
     'backlog': 'number', 'exclusive': 'boolean', 'readableAll': 'boolean',
     'writableAll': 'boolean', 'ipv6Only': 'boolean', 'reusePort': 'boolean',
     'signal': 'object', 'fd': 'integer', 'handle': 'object',
@@ -47,6 +48,8 @@ class Server(EventEmitter):
     # close() was called and 'close' is still to come (read by pyuvnet.aio).
     _closing = False
     _drop_max_connection = False
+    # Bumped by close(): a host lookup of an earlier listen() is stale.
+    _listen_generation = 0
 
     def __init__(self, options=None, connectionListener=None, **kwargs):
         if callable(options) and connectionListener is None:
@@ -68,7 +71,11 @@ class Server(EventEmitter):
     def listen(self, *args, **kwargs):
         """listen([port[, host[, backlog]]][, cb]) | listen(path[, backlog][, cb])
         | listen(options[, cb]) | listen(handle[, backlog][, cb]).
-        Returns the server; 'listening' (or 'error') follows."""
+        Returns the server; 'listening' (or 'error') follows, never from
+        within this call; ``cb`` is added as a 'listening' listener.  As
+        Node: only a string is a host (a number there is the backlog), a
+        backlog that is no number >= 0 is the default 511, and options
+        without a usable port or path raise ERR_INVALID_ARG_VALUE."""
         options, callback = normalize_listen_args(args, kwargs)
         if self._handle is not None:
             raise errors.ERR_SERVER_ALREADY_LISTEN()
@@ -83,7 +90,8 @@ class Server(EventEmitter):
                 _uv.nextTick(self.close)
             else:
                 signal.addEventListener('abort', lambda *_: self.close(), {'once': True})
-        backlog = options.get('backlog', DEFAULT_BACKLOG)
+        # As Node's `backlog || 511`, as an int libuv takes.
+        backlog = _backlog_arg(options.get('backlog')) or DEFAULT_BACKLOG
         # Node's precedence: a handle or fd, then a port, then a path.
         if 'fd' in options or 'handle' in options:
             self._listen_handle(options, backlog)
@@ -98,11 +106,14 @@ class Server(EventEmitter):
         elif isIP(host):
             self._bind_and_listen(host, port, backlog, options)
         else:
+            generation = self._listen_generation
             _uv.getaddrinfo(host, 0, 0, lambda status, found: self._on_host_resolved(
-                status, found, host, port, backlog, options))
+                status, found, host, port, backlog, options, generation))
         return self
 
-    def _on_host_resolved(self, status, found, host, port, backlog, options):
+    def _on_host_resolved(self, status, found, host, port, backlog, options, generation):
+        if generation != self._listen_generation:
+            return      # close() came first (Node's _listeningId)
         if status < 0 or not found:
             _uv.nextTick(self.emit, 'error',
                          errors.dns_exception(status if status < 0 else -3008, 'getaddrinfo', host))
@@ -204,6 +215,7 @@ class Server(EventEmitter):
             self._drop(sock)
             return
         sock.server = self
+        sock._counted_by = self
         self._connections += 1
         options = self._options
         if options.get('noDelay'):
@@ -243,9 +255,14 @@ class Server(EventEmitter):
     # -- closing -----------------------------------------------------------
 
     def close(self, callback=None):
-        """Stop accepting; 'close' follows once every connection closed.
-        ``callback`` runs on 'close' (with ERR_SERVER_NOT_RUNNING when the
-        server was not listening)."""
+        """Stop accepting; 'close' follows (on a later tick) once every
+        connection has closed.  ``callback`` runs on 'close' (with
+        ERR_SERVER_NOT_RUNNING when the server was not listening); a
+        ``callback`` that is no function is ignored, as Node does.  A
+        listen() still looking up its host is cancelled: no 'listening'."""
+        self._listen_generation += 1
+        if not callable(callback):
+            callback = None
         if callback is not None:
             if self._handle is None:
                 self.once('close', lambda: callback(errors.ERR_SERVER_NOT_RUNNING()))
@@ -381,37 +398,67 @@ def normalize_listen_args(args, kwargs):
         return normalize_options(None, kwargs, LISTEN_OPTIONS), callback
     first = args[0]
     if isinstance(first, dict):
-        options = normalize_options(first, kwargs, LISTEN_OPTIONS)
-        if 'fd' in options and not _is_fd(options['fd']):
-            del options['fd']
-        if 'port' in first and first['port'] is None:
-            # Node: an explicit undefined port means "any port".
-            options['port'] = 0
-        if not options.get('path'):
-            options.pop('path', None)
-        port = options.get('port')
-        if port is not None and not (isinstance(port, str) or validate.is_number(port)):
-            del options['port']
-        if not any(key in options for key in ('port', 'path', 'fd', 'handle')):
-            raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
-        return options, callback
+        return _normalize_listen_options(first, kwargs), callback
     options = normalize_options(None, kwargs, LISTEN_OPTIONS)
     if isinstance(first, bool):
         raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
     if isinstance(first, str) and is_pipe_name(first):
         options['path'] = first
-        rest = args[1:2]
     elif first is None or isinstance(first, (int, float, str)):
         if first is not None:
             options['port'] = first
-        if len(args) > 1 and args[1] is not None:
-            if not isinstance(args[1], str):
-                raise errors.ERR_INVALID_ARG_TYPE('host', 'string', args[1])
+        # As Node: only a string is a host; anything else there may be
+        # the backlog (listen(port, 127) listens on every address).
+        if len(args) > 1 and isinstance(args[1], str):
             options['host'] = args[1]
-        rest = args[2:3]
     else:
         options['handle'] = first
-        rest = args[1:2]
-    if rest and rest[0] is not None:
-        options['backlog'] = validate.validate_int32(rest[0], 'backlog', 0)
+    # Node's backlogFromArgs: the first of the 2nd and 3rd arguments that
+    # is a positive number; anything else leaves the default.
+    backlog = _backlog_arg(args[1] if len(args) > 1 else None) or \
+        _backlog_arg(args[2] if len(args) > 2 else None)
+    if backlog:
+        options['backlog'] = backlog
     return options, callback
+
+
+def _normalize_listen_options(first, kwargs):
+    """listen(options): Node's checks, in Node's order."""
+    options = normalize_options(first, kwargs, LISTEN_OPTIONS)
+    if 'fd' in options and not _is_fd(options['fd']):
+        del options['fd']
+    if 'port' in first and first['port'] is None:
+        # Node: an explicit undefined port means "any port".
+        options['port'] = 0
+    if 'fd' in options or 'handle' in options:
+        return options
+    port = options.get('port')
+    if port is not None and (isinstance(port, str) or validate.is_number(port)):
+        host = options.get('host')
+        if host is not None and not isinstance(host, str):
+            raise errors.ERR_INVALID_ARG_TYPE('hostname', 'string', host)
+        if not host:
+            options.pop('host', None)
+        options.pop('path', None)
+        return options
+    options.pop('port', None)
+    path = options.get('path')
+    if isinstance(path, str) and path and is_pipe_name(path):
+        return options
+    if 'port' in first or 'path' in first:
+        raise errors.ERR_INVALID_ARG_VALUE('options', first)
+    raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
+
+
+def _backlog_arg(value):
+    """Node's toNumber(): Number(value) when it is >= 0, else None (an
+    int for libuv, at most the largest int32)."""
+    if isinstance(value, str):
+        number = validate.js_number(value)
+    elif isinstance(value, (int, float)):
+        number = value
+    else:
+        return None
+    if not number >= 0:
+        return None
+    return int(min(number, 2 ** 31 - 1))

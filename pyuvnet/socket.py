@@ -19,8 +19,11 @@ Events, in Node's order:
   'error'(err)                          then 'close'(True)
   'close'(hadError)                     exactly once, last
 """
+import errno as _errno
+
 from . import _uv, errors
-from . import connecting, encodings
+from . import connecting, duplex, encodings, tcp_options
+from .idle_timeout import IdleTimeout, check_timeout
 from ._names import OptionSpec, normalize_options
 from .blocklist import BlockList
 from .boundsocket import BoundSocket
@@ -39,9 +42,7 @@ class Socket(_uv.Stream):
         if 'highWaterMark' in opts:
             self._set_high_water_mark(
                 validate.validate_integer(opts['highWaterMark'], 'options.highWaterMark', 0))
-        self._no_delay = opts.get('noDelay', False)
-        if opts.get('keepAlive'):
-            self._keep_alive = (True, opts.get('keepAliveInitialDelay', 0))
+        self._apply_socket_options(opts)
         if 'blockList' in opts:
             if not BlockList.isBlockList(opts['blockList']):
                 raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', opts['blockList'])
@@ -69,19 +70,19 @@ class Socket(_uv.Stream):
     _readable_ended = False
     _peer = None
     _sock = None
-    _timeout_ms = None
-    _timer = None
-    _timeout_seen_at = None
+    _idle = None                # IdleTimeout, once setTimeout() was called
     _no_delay = False
-    _keep_alive = None
+    _keep_alive = None          # (enable, idle s, interval s, count) for tcp_keepalive
+    _type_of_service = None
     _block_list = None
     _connect_plan = None
     _pipe_path = None
-    _pipes = ()
+    _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
-              '_timeout_ms', '_timer', '_timeout_seen_at', '_no_delay', '_keep_alive',
+              '_idle', '_no_delay', '_keep_alive',
+              '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle')
 
     def _init_state(self, allow_half_open):
@@ -91,6 +92,16 @@ class Socket(_uv.Stream):
             instance.pop(name, None)
         if allow_half_open:
             self._allow_half_open = True
+
+    def _apply_socket_options(self, options):
+        """noDelay, keepAlive (taken for their truth, as Node's Boolean()),
+        keepAliveInitialDelay and typeOfService, kept for connect."""
+        if 'noDelay' in options:
+            self._no_delay = bool(options['noDelay'])
+        if options.get('keepAlive'):
+            self.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
+        if 'typeOfService' in options:
+            self.setTypeOfService(options['typeOfService'])
 
     @property
     def allowHalfOpen(self):
@@ -114,8 +125,14 @@ class Socket(_uv.Stream):
 
     def connect(self, *args, **kwargs):
         """connect(options[, connectListener]) | connect(path[, listener])
-        | connect(port[, host][, listener]).  Returns the socket; 'connect'
-        follows (never from within this call)."""
+        | connect(port[, host][, listener]); returns the socket.  A bad
+        argument raises Node's error here; everything else comes after
+        this call returned, in Node's order: for a host name 'lookup' (per
+        address), then per address tried 'connectionAttempt' and, when it
+        fails or times out, 'connectionAttemptFailed' /
+        'connectionAttemptTimeout'; then 'connect' and 'ready', or 'error'
+        and 'close'(True).  A non-string host is ignored, as Node does.
+        The lookup and the attempts are pyuvnet.connecting's."""
         if self._destroyed and self._handle_closing():
             # Reconnecting from 'error' (say): once the old handle's close
             # has run ('close' emitted), start over.
@@ -137,10 +154,7 @@ class Socket(_uv.Stream):
             self.once('connect', listener)
         if options.get('timeout') is not None:
             self.setTimeout(options['timeout'])
-        if 'noDelay' in options:
-            self._no_delay = options['noDelay']
-        if options.get('keepAlive'):
-            self._keep_alive = (True, options.get('keepAliveInitialDelay', 0))
+        self._apply_socket_options(options)
         if 'onread' in options:
             self._set_onread(options['onread'])
         self.connecting = True
@@ -173,9 +187,14 @@ class Socket(_uv.Stream):
             if self._no_delay:
                 _uv.tcp_nodelay(self, True)
             if self._keep_alive is not None:
-                self.setKeepAlive(*self._keep_alive)
+                _uv.tcp_keepalive(self, *self._keep_alive)
+            if self._type_of_service is not None:
+                _uv.tcp_set_tos(self, self._type_of_service)
         self._flush_soon()
-        self._read_start()
+        if not self.isPaused():
+            # As Node: a socket paused before it connected does not read,
+            # so with nothing to write it keeps no loop alive.
+            self._read_start()
         self.emit('connect')
         self.emit('ready')
 
@@ -256,6 +275,14 @@ class Socket(_uv.Stream):
             self.once('finish', self.destroy)
 
     def _write_after_end(self, callback):
+        if self._readable_ended and not self._allow_half_open:
+            # Node's writeAfterFIN: we ended because the peer did.  As
+            # Node, even after 'close' (then destroy() does nothing).
+            err = _ended_by_peer()
+            if callback is not None:
+                _uv.nextTick(callback, err)
+            self.destroy(err)
+            return
         err = errors.ERR_STREAM_WRITE_AFTER_END()
         if callback is not None:
             _uv.nextTick(callback, err)
@@ -288,6 +315,8 @@ class Socket(_uv.Stream):
     # -- reading -----------------------------------------------------------
 
     def _on_end(self):
+        if self._destroyed:
+            return      # nothing after destroy(), 'end' included
         self._readable_ended = True
         try:
             self.emit('end')
@@ -308,38 +337,25 @@ class Socket(_uv.Stream):
         return self
 
     def _set_onread(self, onread):
-        """Node's static-buffer read mode: each chunk is copied into
-        ``buffer`` (a bytearray, or a function returning one) and
-        ``callback(nread, buffer)`` is called; returning False pauses."""
-        buffer = onread.get('buffer')
-        callback = onread.get('callback')
-        validate.validate_function(callback, 'options.onread.callback')
-
-        def deliver(chunk):
-            target = buffer() if callable(buffer) else buffer
-            view = memoryview(target)
-            start = 0
-            while start < len(chunk):
-                n = min(len(view), len(chunk) - start)
-                view[:n] = chunk[start:start + n]
-                start += n
-                if callback(n, target) is False:
-                    self.pause()
-
-        self.on('data', deliver)
+        """Node's static-buffer read mode (see duplex.onread_reader): every
+        chunk goes to ``onread['callback']``, never to 'data'."""
+        self._set_read_consumer(duplex.onread_reader(self, onread))
 
     # -- closing -----------------------------------------------------------
 
     def destroy(self, error=None):
-        """Close now, dropping what is still queued.  With ``error``:
-        'error'(error) then 'close'(True); else 'close'(False)."""
+        """Close now, dropping what is still queued to write and what was
+        read but not yet delivered.  With ``error``: 'error'(error) then
+        'close'(True); else 'close'(False); nothing after 'close'."""
         if self._destroyed:
             return self
         self._destroyed = True
         self._discard_writes()
+        self._discard_reads()
         self.connecting = False
         self._had_error = error is not None
-        self._clear_timer()
+        if self._idle is not None:
+            self._idle.clear()
         if self._connect_plan is not None:
             self._connect_plan.cancel_timer()
         if error is not None:
@@ -353,10 +369,15 @@ class Socket(_uv.Stream):
         return self
 
     def resetAndDestroy(self):
-        """Close with a TCP RST (the peer gets ECONNRESET)."""
+        """Close with a TCP RST (the peer gets ECONNRESET); while connecting,
+        once connected.  A socket with no connection (never connected, or
+        destroyed) is destroyed with ERR_SOCKET_CLOSED: 'error', then
+        'close'.  A pipe raises ERR_INVALID_HANDLE_TYPE."""
         kind = _uv.handle_type(self)
         if kind is not None and kind != 'tcp':
             raise errors.ERR_INVALID_HANDLE_TYPE()
+        if kind is None and not self.connecting:
+            return self.destroy(errors.ERR_SOCKET_CLOSED())
         self._reset_on_destroy = True
         if self.connecting:
             self.once('connect', self.destroy)
@@ -368,9 +389,10 @@ class Socket(_uv.Stream):
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
-        server = self.server
+        # As Node: the server counts the connection gone before 'close',
+        # and socket.server stays set for the 'close' listeners.
+        server = self.__dict__.pop('_counted_by', None)
         if server is not None:
-            self.server = None
             server._connection_closed(self)
         try:
             self.emit('close', self._had_error)
@@ -383,53 +405,30 @@ class Socket(_uv.Stream):
 
     def setTimeout(self, timeout, callback=None):
         """Emit 'timeout' after ``timeout`` ms without reads or writes
-        (0 disables).  The socket is not closed: that is the listener's
-        call."""
-        validate.validate_number(timeout, 'msecs', 0)
-        if timeout == float('inf'):
-            raise errors.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout)
+        (0 disables); ``callback`` is added as a 'timeout' listener (0
+        removes it).  The socket is not closed: that is the listener's
+        call.  On a destroyed socket nothing happens (as Node).  A timeout
+        above 2**31-1 ms runs as 2**31-1 ms, with a TimeoutOverflowWarning
+        (as Node).  Returns the socket."""
+        if self._destroyed:
+            return self
+        check_timeout(timeout)
         if callback is not None:
             validate.validate_function(callback, 'callback')
-        self._clear_timer()
-        self._timeout_ms = timeout
-        if timeout == 0:
-            if callback is not None:
-                self.removeListener('timeout', callback)
-            return self
+        if self._idle is None:
+            self._idle = IdleTimeout(self)
+        self._idle.set(timeout)
         if callback is not None:
-            self.once('timeout', callback)
-        self.last_activity = _uv.get_loop().now()
-        self._timeout_seen_at = None
-        self._arm_timer(timeout)
+            if timeout:
+                self.once('timeout', callback)
+            else:
+                self.removeListener('timeout', callback)
         return self
 
     @property
     def timeout(self):
-        return self._timeout_ms
-
-    def _arm_timer(self, delay):
-        self._timer = _uv.setTimeout(self._on_timer, delay)
-        self._timer.unref()
-
-    def _on_timer(self):
-        # Activity only stamps last_activity (in C, per chunk); the timer
-        # checks the stamp when it fires and re-arms for what is left.
-        if self._destroyed or not self._timeout_ms:
-            return
-        idle = _uv.get_loop().now() - self.last_activity
-        if idle >= self._timeout_ms:
-            if self._timeout_seen_at != self.last_activity:
-                self._timeout_seen_at = self.last_activity
-                self._arm_timer(self._timeout_ms)
-                self.emit('timeout')
-                return
-            idle = 0
-        self._arm_timer(self._timeout_ms - idle)
-
-    def _clear_timer(self):
-        if self._timer is not None:
-            self._timer.close()
-            self._timer = None
+        """The idle timeout in ms as setTimeout() was given it, or None."""
+        return None if self._idle is None else self._idle.ms
 
     # -- options -----------------------------------------------------------
 
@@ -441,14 +440,44 @@ class Socket(_uv.Stream):
             _uv.tcp_nodelay(self, self._no_delay)
         return self
 
-    def setKeepAlive(self, enable=False, initialDelay=0):
-        """TCP keep-alive, first probe after ``initialDelay`` ms."""
-        validate.validate_number(initialDelay, 'initialDelay', 0)
-        self._keep_alive = (bool(enable), initialDelay)
+    def setKeepAlive(self, enable=False, initialDelay=0, interval=1000, count=10):
+        """setKeepAlive([enable][, initialDelay][, interval][, count]) or
+        setKeepAlive({'enable', 'initialDelay', 'interval', 'count'}), as
+        newest Node.  Turns TCP keep-alive on or off (``enable`` is taken
+        for its truth, as Node's Boolean()); when on, the first probe goes
+        after ``initialDelay`` ms idle, the next every ``interval`` ms, and
+        the connection drops after ``count`` unanswered probes.  The delays
+        count in whole seconds: a value under 1000 ms (negative ones
+        included) leaves the system's setting alone, with a
+        KeepAliveWarning when it was positive.  Applied at connect when
+        called before; returns the socket."""
+        self._keep_alive = tcp_options.keep_alive_settings(enable, initialDelay, interval, count)
         if self._connected and _uv.handle_type(self) == 'tcp':
-            # libuv takes whole seconds, and Linux refuses 0 when enabling.
-            _uv.tcp_keepalive(self, bool(enable), max(1, int(initialDelay // 1000)))
+            # As Node, what the system refuses (say a delay above its
+            # limit) is no error of the socket.
+            _uv.tcp_keepalive(self, *self._keep_alive)
         return self
+
+    def setTypeOfService(self, tos):
+        """Set the TOS byte of IPv4 packets (the Traffic Class of IPv6
+        ones), 0-255; kept and applied at connect when called before.
+        Returns the socket."""
+        tos = tcp_options.type_of_service(tos)
+        self._type_of_service = tos
+        if self._connected and _uv.handle_type(self) == 'tcp':
+            status = _uv.tcp_set_tos(self, tos)
+            if status < 0:
+                raise errors.errno_exception(status, 'setTypeOfService')
+        return self
+
+    def getTypeOfService(self):
+        """The TOS byte (or Traffic Class): what the connected socket has,
+        else the value setTypeOfService() kept (0 when none)."""
+        if self._connected and _uv.handle_type(self) == 'tcp':
+            tos = _uv.tcp_get_tos(self)
+            if tos >= 0:
+                return tos
+        return self._type_of_service or 0
 
     # -- addresses and state ----------------------------------------------
 
@@ -534,46 +563,15 @@ class Socket(_uv.Stream):
     def pipe(self, destination, options=None):
         """Write every chunk to ``destination`` with backpressure: pause
         while its write() returns False, resume on its 'drain'.  With
-        ``{'end': True}`` (default) ``destination.end()`` follows 'end'."""
-        end = True if options is None else options.get('end', True)
-
-        def ondata(chunk):
-            if destination.write(chunk) is False:
-                self.pause()
-
-        def ondrain():
-            if self.isPaused() and any(p[0] is destination for p in self._pipes):
-                self.resume()
-
-        def onend():
-            destination.end()
-
-        destination.on('drain', ondrain)
-        if end:
-            self.once('end', onend)
-        self._pipes += ((destination, ondata, ondrain, onend if end else None),)
-        self.on('data', ondata)
-        if hasattr(destination, 'emit'):
-            destination.emit('pipe', self)
-        if self.isPaused():
-            self.resume()
-        return destination
+        ``{'end': True}`` (default) ``destination.end()`` follows 'end'.
+        ``destination`` gets 'pipe'(self).  Returns ``destination``."""
+        return duplex.pipe(self, destination, options)
 
     def unpipe(self, destination=None):
-        """Stop piping to ``destination`` (or to every destination)."""
-        for entry in self._pipes:
-            dest, ondata, ondrain, onend = entry
-            if destination is not None and dest is not destination:
-                continue
-            self._pipes = tuple(kept for kept in self._pipes if kept is not entry)
-            self.removeListener('data', ondata)
-            dest.removeListener('drain', ondrain)
-            if onend is not None:
-                self.removeListener('end', onend)
-            if hasattr(dest, 'emit'):
-                dest.emit('unpipe', self)
-        if not self._pipes and self.listenerCount('data') == 0:
-            self.pause()
+        """Stop piping to ``destination`` (or to every destination), which
+        gets 'unpipe'(self); with no pipe and no 'data' listener left, the
+        socket pauses.  Returns the socket."""
+        duplex.unpipe(self, destination)
         return self
 
     # -- asyncio (see pyuvnet.aio; needs its bridge installed) -------------
@@ -603,6 +601,15 @@ class Socket(_uv.Stream):
 
 
 Stream = Socket
+
+def _ended_by_peer():
+    """Node's writeAfterFIN error: a plain error with code EPIPE."""
+    err = errors.SYSTEM_ERROR_CLASSES[BrokenPipeError](
+        'This socket has been ended by the other party')
+    err.code = 'EPIPE'
+    err.errno = _errno.EPIPE
+    return err
+
 
 def _field(record, index):
     return None if record is None else record[index]

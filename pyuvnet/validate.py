@@ -69,7 +69,8 @@ def validate_port(port, name='Port', allow_zero=True):
     if isinstance(port, str):
         value = js_number(port) if port.strip(_JS_SPACE) else -1.0
     elif is_number(port):
-        value = float(port)
+        # An int too big for a float is out of range all the same.
+        value = float(port) if abs(port) < 2 ** 53 else -1.0
     else:
         value = -1.0
     if not (0 <= value <= 0xFFFF and value.is_integer()) or (value == 0 and not allow_zero):

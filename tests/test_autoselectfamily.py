@@ -19,6 +19,7 @@ import errno
 import itertools
 import socket
 import struct
+import time
 
 import pytest
 
@@ -472,6 +473,27 @@ def test_the_next_attempt_starts_after_the_attempt_timeout(places, run_loop):
     assert 150 <= waited < 1000
     assert [entry[0] for entry in log if entry[0] != 'lookup'] == [
         'connectionAttempt', 'connectionAttemptTimeout', 'connectionAttempt', 'connect', 'close']
+
+
+def test_the_attempt_timeout_counts_from_the_attempt_after_a_busy_listener(places, run_loop):
+    """Node 20 arms each attempt's timer with libuv's clock refreshed
+    (getLibuvNow), so a 'connectionAttempt' listener that keeps the loop
+    busy for 300 ms does not eat the next attempt's 150 ms."""
+    p = places({'127.0.0.1': NEVER, '127.0.0.2': ANSWERING})
+    client = net.connect({'port': p.port, 'host': HOST, 'autoSelectFamilyAttemptTimeout': 150,
+                          'lookup': lookup_giving(p.lookup_result())})
+    stamps = {}
+
+    def on_attempt(ip, port, family):
+        if ip == '127.0.0.1':
+            time.sleep(0.3)
+            stamps['armed'] = time.monotonic()
+    client.on('connectionAttempt', on_attempt)
+    client.on('connectionAttemptTimeout', lambda *args: stamps.setdefault('timeout', time.monotonic()))
+    client.resume()
+    client.on('close', lambda _: p.close_servers())
+    run_loop(timeout=10)
+    assert (stamps['timeout'] - stamps['armed']) * 1000 >= 148
 
 
 @pytest.mark.parametrize('attempt_ms', [1, 5, 9])

@@ -571,10 +571,13 @@ def _path_of_length(sockdir, length):
     return os.path.join(sockdir, 'p' * name_len)
 
 
-def test_path_too_long_is_enametoolong_not_a_truncation(sockdir, run_loop):
+def test_path_too_long_is_einval_not_a_truncation(sockdir, run_loop):
+    """As newest Node (libuv's uv_pipe_bind2 with UV_PIPE_NO_TRUNCATE).
+    Node 20 (libuv 1.46, uv_pipe_bind) still truncates: listening on
+    '/tmp/' + 'q' * 120 creates a file of the first 107 bytes."""
     path = _path_of_length(sockdir, SUN_PATH_MAX + 20)
     errors = _listen_errors(run_loop, path)
-    assert [e.code for e in errors] == ['ENAMETOOLONG']
+    assert [e.code for e in errors] == ['EINVAL']
     assert errors[0].syscall == 'listen'
     assert errors[0].address == path
     # Nothing was created under a shortened name.
@@ -619,7 +622,7 @@ def test_connect_to_a_too_long_path_does_not_reach_its_truncation(sockdir, run_l
     run_loop()
     assert 'connected' not in seen
     assert seen['connections'] == 0
-    assert [e.code for e in seen['errors']] == ['ENAMETOOLONG']
+    assert [e.code for e in seen['errors']] == ['EINVAL']
     assert seen['errors'][0].syscall == 'connect'
     assert seen['errors'][0].address == path + 'xyz'
 
@@ -1036,11 +1039,15 @@ def test_connect_with_a_path_that_is_not_a_string_throws():
 
 
 def test_listen_with_a_path_that_is_not_a_string_throws():
+    """Node 20: for (const path of [Buffer.from('x'), ['x'], 5, -1, ''])
+    net.createServer().listen({path}) throws ERR_INVALID_ARG_VALUE
+    "The argument 'options' is invalid. Received { path: ... }"."""
     server = net.createServer()
-    for bad in (b'/tmp/x.sock', ['x']):
+    for bad in (b'/tmp/x.sock', ['x'], 5, -1, ''):
         with pytest.raises(TypeError) as info:
             server.listen({'path': bad})
-        assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+        assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+        assert "The argument 'options' is invalid." in str(info.value)
     assert not server.listening
 
 
@@ -1157,10 +1164,10 @@ def test_abstract_name_with_readable_all_throws(run_loop):
 
 
 @linux_only
-def test_abstract_name_too_long_is_enametoolong(run_loop):
+def test_abstract_name_too_long_is_einval(run_loop):
     name = '\0' + 'a' * SUN_PATH_MAX   # one byte more than sun_path holds
     errors = _listen_errors(run_loop, name)
-    assert [e.code for e in errors] == ['ENAMETOOLONG']
+    assert [e.code for e in errors] == ['EINVAL']
 
 
 @linux_only

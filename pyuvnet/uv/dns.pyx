@@ -8,13 +8,13 @@ cdef class AddrInfoRequest:
     cdef object callback
 
 
-def getaddrinfo(str host, int family, int flags, callback):
+def getaddrinfo(object host, int family, int flags, callback):
     """Resolve ``host`` for TCP; ``callback(status, [(address, 4|6), ...])``
     follows from the loop (status 0 or a libuv error code).  ``family``
     is 0, 4 or 6; ``flags`` are getaddrinfo hints (AI_ADDRCONFIG, ...)."""
     cdef uv.addrinfo hints
     cdef AddrInfoRequest ar = AddrInfoRequest.__new__(AddrInfoRequest)
-    cdef bytes node = host.encode('idna') if host else b''
+    cdef bytes node = exact_str(host, 'hostname').encode('idna') if host else b''
     cdef int r
     memset(&hints, 0, sizeof(hints))
     hints.ai_family = (uv.AF_INET if family == 4 else

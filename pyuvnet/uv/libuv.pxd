@@ -214,6 +214,10 @@ cdef extern from "pyuvnet_compat.h" nogil:
     int UV_TCP_REUSEPORT
     int pyuvnet_set_reuseport(uv_tcp_t* handle)
     int pyuvnet_tcp_bind(uv_tcp_t* handle, const sockaddr* addr, unsigned int flags)
+    int pyuvnet_tcp_keepalive(uv_tcp_t* handle, int on, unsigned int idle,
+                              unsigned int intvl, unsigned int cnt)
+    int pyuvnet_tcp_set_tos(uv_tcp_t* handle, int tos)
+    int pyuvnet_tcp_get_tos(uv_tcp_t* handle)
     int pyuvnet_pipe_bind(uv_pipe_t* handle, const char* name, size_t len)
     int pyuvnet_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name,
                              size_t len, uv_connect_cb cb)

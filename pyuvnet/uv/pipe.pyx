@@ -16,10 +16,10 @@ cdef int pipe_init(Handle owner) except -1:
     return 0
 
 
-def pipe_bind(Handle owner, str path):
+def pipe_bind(Handle owner, object path):
     """Create ``owner``'s pipe handle bound to ``path`` (a leading NUL
     makes a Linux abstract name); 0 or a libuv error code."""
-    cdef bytes name = os.fsencode(path)
+    cdef bytes name = os.fsencode(exact_str(path, 'path'))
     pipe_init(owner)
     return uv.pyuvnet_pipe_bind(<uv.uv_pipe_t*>owner.handle, name, len(name))
 
@@ -36,11 +36,11 @@ def pipe_open(Handle owner, int fd):
     return uv.uv_pipe_open(<uv.uv_pipe_t*>owner.handle, fd)
 
 
-def pipe_connect(Stream stream, str path):
+def pipe_connect(Stream stream, object path):
     """Start connecting to ``path``: 0 (``stream._on_connect(status)``
     follows), 1 (connected already: the caller reports it), or a libuv
     error code."""
-    cdef bytes name = os.fsencode(path)
+    cdef bytes name = os.fsencode(exact_str(path, 'path'))
     cdef ConnectRequest cr = ConnectRequest.__new__(ConnectRequest)
     cdef int r
     if stream.handle != NULL and uv.uv_is_closing(stream.handle):

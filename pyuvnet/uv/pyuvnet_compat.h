@@ -53,8 +53,9 @@ static int pyuvnet_pipe_name_ok(const char* name, size_t len) {
 #ifndef _WIN32
     /* A path needs room for its NUL; an abstract name does not. */
     size_t limit = (len > 0 && name[0] == '\0') ? PYUVNET_PIPE_NAME_MAX : PYUVNET_PIPE_NAME_MAX - 1;
+    /* EINVAL, as uv_pipe_bind2 with UV_PIPE_NO_TRUNCATE answers. */
     if (len > limit)
-        return UV_ENAMETOOLONG;
+        return UV_EINVAL;
     if (len > 0 && name[0] != '\0' && memchr(name, '\0', len) != NULL)
         return UV_EINVAL;
 #else
@@ -138,6 +139,103 @@ static int pyuvnet_tcp_bind(uv_tcp_t* handle, const struct sockaddr* addr, unsig
     }
 #endif
     return r;
+}
+
+/* Keep-alive with its probe timing, as newest Node's setKeepAlive(enable,
+ * initialDelay, interval, count): SO_KEEPALIVE, then TCP_KEEPIDLE,
+ * TCP_KEEPINTVL and TCP_KEEPCNT for each value above 0 (0 leaves the
+ * system's setting alone).  libuv's uv_tcp_keepalive sets only the idle
+ * time, and refuses 0; uv_tcp_keepalive_ex refuses 0 too.  So the options
+ * are set here on the fd, where the platform has them.  0 or -errno. */
+#ifndef _WIN32
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#endif
+static int pyuvnet_tcp_keepalive(uv_tcp_t* handle, int on, unsigned int idle,
+                                 unsigned int intvl, unsigned int cnt) {
+#ifdef _WIN32
+    (void)intvl; (void)cnt;
+    return uv_tcp_keepalive(handle, on, idle > 0 ? idle : 7200);
+#else
+    uv_os_fd_t fd;
+    int value;
+    int r = uv_fileno((uv_handle_t*)handle, &fd);
+    if (r < 0)
+        return r;
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) != 0)
+        return -errno;
+    if (!on)
+        return 0;
+#if defined(TCP_KEEPIDLE)
+    value = (int)idle;
+    if (idle > 0 && setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &value, sizeof value) != 0)
+        return -errno;
+#elif defined(TCP_KEEPALIVE)
+    value = (int)idle;
+    if (idle > 0 && setsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, &value, sizeof value) != 0)
+        return -errno;
+#endif
+#ifdef TCP_KEEPINTVL
+    value = (int)intvl;
+    if (intvl > 0 && setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &value, sizeof value) != 0)
+        return -errno;
+#endif
+#ifdef TCP_KEEPCNT
+    value = (int)cnt;
+    if (cnt > 0 && setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &value, sizeof value) != 0)
+        return -errno;
+#endif
+    return 0;
+#endif
+}
+
+/* The Type of Service byte (IP_TOS), or an IPv6 socket's Traffic Class
+ * (IPV6_TCLASS): no libuv release has an API for it.  0 or -errno. */
+#ifndef _WIN32
+static int pyuvnet_tcp_is_ipv6(uv_os_fd_t fd) {
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr*)&addr, &len) != 0)
+        return 0;
+    return addr.ss_family == AF_INET6;
+}
+#endif
+
+static int pyuvnet_tcp_set_tos(uv_tcp_t* handle, int tos) {
+#if defined(_WIN32) || !defined(IP_TOS)
+    (void)handle; (void)tos;
+    return UV_ENOTSUP;
+#else
+    uv_os_fd_t fd;
+    int r = uv_fileno((uv_handle_t*)handle, &fd);
+    if (r < 0)
+        return r;
+#ifdef IPV6_TCLASS
+    if (pyuvnet_tcp_is_ipv6(fd))
+        return setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos) != 0 ? -errno : 0;
+#endif
+    return setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos) != 0 ? -errno : 0;
+#endif
+}
+
+/* The TOS byte (or Traffic Class) now set on the socket, or -errno. */
+static int pyuvnet_tcp_get_tos(uv_tcp_t* handle) {
+#if defined(_WIN32) || !defined(IP_TOS)
+    (void)handle;
+    return UV_ENOTSUP;
+#else
+    uv_os_fd_t fd;
+    int tos = 0;
+    socklen_t len = sizeof tos;
+    int r = uv_fileno((uv_handle_t*)handle, &fd);
+    if (r < 0)
+        return r;
+#ifdef IPV6_TCLASS
+    if (pyuvnet_tcp_is_ipv6(fd))
+        return getsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, &len) != 0 ? -errno : tos;
+#endif
+    return getsockopt(fd, IPPROTO_IP, IP_TOS, &tos, &len) != 0 ? -errno : tos;
+#endif
 }
 
 #define PYUVNET_READ_BUF_SIZE (64 * 1024)

@@ -32,6 +32,7 @@ cdef class Stream(Handle):
 
     # read side
     cdef object consumer
+    cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
     cdef list read_queue
@@ -324,6 +325,9 @@ cdef class Stream(Handle):
     # -- read path ---------------------------------------------------------
 
     cdef void update_consumer(self):
+        if self.onread is not None:
+            self.consumer = self.onread
+            return
         listeners = self._events.get('data') if self._events else None
         if listeners is None:
             self.consumer = None
@@ -347,6 +351,27 @@ cdef class Stream(Handle):
             if self.consumer is not None and self.flowing == -1:
                 # Node: adding a 'data' listener switches to flowing mode.
                 self.resume()
+
+    def _set_read_consumer(self, consumer):
+        """Node's onread mode: every chunk goes to ``consumer`` (never to
+        'data'), flowing from the start."""
+        self.onread = consumer
+        self.update_consumer()
+        self.resume()
+
+    def _unshift(self, bytes chunk):
+        """Put ``chunk`` back in front of the readable buffer (a consumer
+        paused before taking all of it)."""
+        self.read_queue.insert(0, chunk)
+        self.read_queued += PyBytes_GET_SIZE(chunk)
+
+    def _discard_reads(self):
+        """What destroy() does to buffered input: drop it, and 'end' with
+        it, so that nothing is delivered after 'close'."""
+        self.stop_reading()
+        self.read_queue = []
+        self.read_queued = 0
+        self.end_delivered = True
 
     def _set_decoder(self, decoder):
         self.decoder = decoder
@@ -477,6 +502,7 @@ cdef class Stream(Handle):
         self.connected = False
         self.bytes_read = 0
         self.bytes_written = 0
+        self.onread = None
         self.update_consumer()
 
     def _read_start(self):

@@ -20,9 +20,19 @@ cdef int tcp_init(Handle owner, int family=0) except -1:
     return 0
 
 
-cdef int parse_ip(str ip, int port, uv.sockaddr_storage* addr) except -1:
+cdef str exact_str(object value, str name):
+    """``value`` as an exact ``str``: a ``str`` subclass is accepted
+    wherever ``str`` is (Cython's ``str`` arguments would refuse it)."""
+    if type(value) is str:
+        return <str>value
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise errors.ERR_INVALID_ARG_TYPE(name, 'string', value)
+
+
+cdef int parse_ip(object ip, int port, uv.sockaddr_storage* addr) except -1:
     """Fill ``addr`` from an IP literal; returns its family."""
-    cdef bytes raw = ip.encode('ascii', 'replace')
+    cdef bytes raw = exact_str(ip, 'ip').encode('ascii', 'replace')
     if uv.uv_ip4_addr(raw, port, <uv.sockaddr_in*>addr) == 0:
         return uv.AF_INET
     if uv.uv_ip6_addr(raw, port, <uv.sockaddr_in6*>addr) == 0:
@@ -42,7 +52,7 @@ cdef object sockaddr_to_tuple(uv.sockaddr* addr):
     return None
 
 
-def tcp_bind(Handle owner, str ip, int port, bint ipv6_only=False, bint reuse_port=False):
+def tcp_bind(Handle owner, object ip, int port, bint ipv6_only=False, bint reuse_port=False):
     """Bind ``owner``'s TCP handle (made now if it has none) to ``ip``:``port``;
     0 or a libuv error code."""
     cdef uv.sockaddr_storage addr
@@ -75,7 +85,7 @@ cdef class ConnectRequest:
     cdef Stream stream
 
 
-def tcp_connect(Stream stream, str ip, int port):
+def tcp_connect(Stream stream, object ip, int port):
     """Start connecting (creating the handle if needed);
     ``stream._on_connect(status)`` follows.  Returns 0 or a libuv error."""
     cdef uv.sockaddr_storage addr
@@ -118,8 +128,22 @@ def tcp_nodelay(Handle owner, bint enable):
     return uv.uv_tcp_nodelay(<uv.uv_tcp_t*>owner.handle, enable)
 
 
-def tcp_keepalive(Handle owner, bint enable, unsigned int delay_seconds):
-    return uv.uv_tcp_keepalive(<uv.uv_tcp_t*>owner.handle, enable, delay_seconds)
+def tcp_keepalive(Handle owner, bint enable, unsigned int idle=0, unsigned int interval=0,
+                  unsigned int count=0):
+    """SO_KEEPALIVE, and (when enabling) each probe timing above 0: idle
+    and interval in whole seconds, count in probes; 0 leaves the system's
+    value.  0 or a libuv error code."""
+    return uv.pyuvnet_tcp_keepalive(<uv.uv_tcp_t*>owner.handle, enable, idle, interval, count)
+
+
+def tcp_set_tos(Handle owner, int tos):
+    """Set the TOS byte (IPv4) or Traffic Class (IPv6); 0 or an error code."""
+    return uv.pyuvnet_tcp_set_tos(<uv.uv_tcp_t*>owner.handle, tos)
+
+
+def tcp_get_tos(Handle owner):
+    """The TOS byte or Traffic Class now set, or a negative error code."""
+    return uv.pyuvnet_tcp_get_tos(<uv.uv_tcp_t*>owner.handle)
 
 
 cdef object tcp_name(Handle owner, bint peer):

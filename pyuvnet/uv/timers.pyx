@@ -32,7 +32,9 @@ cdef class TimerHandle(Handle):
         self.start()
 
     cdef void start(self):
-        self.loop.refresh_time()
+        # As Node: a timer counts from when it is set, even when a callback
+        # has kept the loop busy since libuv last read the clock.
+        uv.uv_update_time(self.loop.uvloop)
         uv.uv_timer_start(<uv.uv_timer_t*>self.handle, timer_fired, self.delay,
                           self.delay if self.repeat else 0)
         self.hold()
@@ -77,12 +79,17 @@ cdef void timer_fired(uv.uv_timer_t* handle) noexcept with gil:
 
 
 cdef uint64_t timer_delay(object delay) except? 0:
-    # Node: a delay that is missing, below 1 or above TIMEOUT_MAX becomes 1 ms.
+    # Node: a delay that is missing, below 1 or NaN becomes 1 ms; one above
+    # TIMEOUT_MAX too, with a TimeoutOverflowWarning.
     cdef double ms
     if delay is None:
         return 1
     if isinstance(delay, bool) or not isinstance(delay, (int, float)):
         raise errors.ERR_INVALID_ARG_TYPE('delay', 'number', delay)
+    if delay > TIMEOUT_MAX:
+        # Compared as Python numbers: an int too big for a double is fine.
+        errors.warn_timeout_overflow(delay, 'Timeout duration was set to 1.', stacklevel=1)
+        return 1
     ms = delay
     if not (ms >= 1 and ms <= TIMEOUT_MAX):
         return 1
