@@ -29,6 +29,12 @@ cdef class Loop:
     cdef object wakeup
     cdef bint wakeup_sent
     cdef bint rerun
+    # signals (uv/signals.pyx): the main thread's watcher of the wakeup fd,
+    # handlers deferred out of pyuvnet's code, and whether the loop is at
+    # the point where they run
+    cdef uv.uv_poll_t* signal_poll
+    cdef list deferred_signals
+    cdef bint at_signal_point
 
     def __cinit__(self):
         cdef int err
@@ -43,6 +49,8 @@ cdef class Loop:
         self.wakeup = None
         self.wakeup_sent = False
         self.rerun = False
+        self.signal_poll = NULL
+        self.deferred_signals = []
         self.loop_ptr = <uv.pyuvnet_loop_t*>PyMem_RawMalloc(sizeof(uv.pyuvnet_loop_t))
         if self.loop_ptr == NULL:
             raise MemoryError()
@@ -74,6 +82,8 @@ cdef class Loop:
         uv.uv_close(<uv.uv_handle_t*>self.flush_prepare, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_check, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_idle, free_closed_handle)
+        if self.signal_poll != NULL:
+            uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
         uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
@@ -97,9 +107,12 @@ cdef class Loop:
         """Drain the nextTick queue, then ``uv_run`` in ``mode``; returns
         uv_run's answer.  An exception that escaped a callback is raised."""
         cdef int alive = 0
+        cdef bint watch = watches_signals(mode)
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         self.raise_uncaught()
+        if watch:
+            watch_signals(self)
         self.running = True
         self.wakeup_sent = False
         self.rerun = False
@@ -115,6 +128,8 @@ cdef class Loop:
                 if self.dirty_streams and not self.uncaught:
                     self.flush_all()
         finally:
+            if watch:
+                unwatch_signals(self)
             self.running = False
         self.raise_uncaught()
         return alive
@@ -189,6 +204,54 @@ cdef class Loop:
         if self.in_uv_run:
             # Outside uv_run the flag would cut the next run() short.
             uv.uv_stop(self.uvloop)
+
+    # -- signals (see uv/signals.pyx) -------------------------------------
+
+    cdef int start_signal_poll(self, int fd) except -1:
+        cdef int r
+        if self.signal_poll == NULL:
+            self.signal_poll = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
+            if self.signal_poll == NULL:
+                raise MemoryError()
+            r = uv.uv_poll_init(self.uvloop, self.signal_poll, fd)
+            if r < 0:
+                PyMem_RawFree(self.signal_poll)
+                self.signal_poll = NULL
+                raise errors.uv_exception(r, 'uv_poll_init')
+            self.signal_poll.data = <void*>self
+            uv.uv_unref(<uv.uv_handle_t*>self.signal_poll)
+        uv.uv_poll_start(self.signal_poll, uv.UV_READABLE, signal_wakeup_ready)
+        return 0
+
+    cdef void stop_signal_poll(self):
+        if self.signal_poll != NULL:
+            uv.uv_poll_stop(self.signal_poll)
+
+    cdef void defer_signal(self, object handler, object signum, object frame):
+        """A handler would have interrupted pyuvnet's code: run it at the
+        next signal point, which a wakeup byte brings round soon."""
+        self.deferred_signals.append((handler, signum, frame))
+        send_wakeup_byte()
+
+    cdef void signal_point(self):
+        """Run the deferred handlers and the pending ones, at a point
+        where no callback is half done; what they raise stops the loop and
+        comes out of run()."""
+        cdef tuple item
+        read_wakeup_bytes()
+        while self.deferred_signals:
+            item = <tuple>self.deferred_signals.pop(0)
+            try:
+                item[0](item[1], item[2])
+            except BaseException as exc:
+                self.report(exc)
+        self.at_signal_point = True
+        try:
+            PyErr_CheckSignals()
+        except BaseException as exc:
+            self.report(exc)
+        finally:
+            self.at_signal_point = False
 
     # -- nextTick and microtasks -----------------------------------------
 
