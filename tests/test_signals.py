@@ -23,7 +23,7 @@ import pytest
 
 import pyuvnet as net
 
-from support import linux_only
+from support import event_names, linux_only, record_events
 
 CHILD = os.path.join(os.path.dirname(__file__), 'signal_child.py')
 EXIT_WITHIN = 1.0
@@ -243,6 +243,37 @@ def test_a_handler_interrupting_pyuvnet_code_runs_after_the_callback(run_loop):
     echo_through(first, b'one', second)
     run_loop()
     assert echoed == [b'one', b'two']
+
+
+def test_an_accept_that_raised_leaves_the_server_accepting(run_loop):
+    """The issue's symptom: a KeyboardInterrupt inside accept handling left
+    the listening socket unwatched for good.  Now the connection it was
+    making is closed, and the next run() accepts again."""
+    server = net.createServer(lambda sock: (sock.on('data', sock.write),
+                                            sock.on('end', server.close)))
+    make_socket = server._new_socket
+    calls = []
+
+    def failing_once():
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return make_socket()
+
+    server._new_socket = failing_once
+    server.listen(0, '127.0.0.1')
+    port = server.address().port
+    refused = net.connect(port, '127.0.0.1')
+    refused_events = record_events(refused, [], ['end', 'close'])
+    with pytest.raises(KeyboardInterrupt):
+        run_loop()
+    echoed = []
+    client = net.connect(port, '127.0.0.1')
+    client.on('data', lambda data: (echoed.append(data), client.end()))
+    client.write(b'accepted')
+    run_loop()
+    assert echoed == [b'accepted']
+    assert event_names(refused_events) == ['end', 'close']
 
 
 def test_a_handler_interrupting_user_code_runs_at_once(run_loop):
