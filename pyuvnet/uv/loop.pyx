@@ -89,6 +89,47 @@ cdef class Loop:
             PyMem_RawFree(self.loop_ptr)
         self.uvloop = NULL
 
+    cdef void close_at_thread_end(self):
+        """This loop's thread has ended: close every handle (see
+        ``close_at_thread_end`` the walk callback), let libuv finish the
+        closes and cancelled requests, and free the loop.  A loop libuv
+        still needs (a request running in its threadpool) is left alone,
+        as is a loop some caller is inside of."""
+        cdef int turns = 0
+        if self.uvloop == NULL or self.running:
+            return
+        uv.uv_walk(self.uvloop, close_at_thread_end, <void*>self)
+        self.running = True
+        try:
+            while uv.uv_loop_alive(self.uvloop) and turns < 100:
+                with nogil:
+                    uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
+                turns += 1
+        finally:
+            self.running = False
+        # Nobody is left to raise these to: show them, as Python does for
+        # an exception ending a thread.
+        for exc in self.uncaught:
+            try:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+            except BaseException:
+                pass
+        self.uncaught = []
+        self.ticks.clear()
+        self.microtasks.clear()
+        self.immediates = []
+        self.dirty_streams = []
+        if uv.uv_loop_close(self.uvloop) == 0:
+            PyMem_RawFree(self.loop_ptr)
+        # else libuv still has work in its threadpool for this loop: its
+        # memory stays allocated for good, and is never touched again.
+        self.loop_ptr = NULL
+        self.uvloop = NULL
+        self.flush_prepare = NULL
+        self.immediate_check = NULL
+        self.immediate_idle = NULL
+        self.signal_poll = NULL
+
     # -- running ----------------------------------------------------------
 
     def run(self):
@@ -110,6 +151,8 @@ cdef class Loop:
         cdef bint watch = watches_signals(mode)
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
+        if self.uvloop == NULL:
+            raise RuntimeError('this pyuvnet loop was closed when its thread ended')
         self.raise_uncaught()
         if watch:
             watch_signals(self)
@@ -136,19 +179,22 @@ cdef class Loop:
 
     def stop(self):
         """Make ``run()`` return after the current turn."""
-        uv.uv_stop(self.uvloop)
+        if self.uvloop != NULL:
+            uv.uv_stop(self.uvloop)
 
     def alive(self):
-        return bool(uv.uv_loop_alive(self.uvloop))
+        return self.uvloop != NULL and bool(uv.uv_loop_alive(self.uvloop))
 
     def now(self):
         """The loop's cached time in milliseconds (brought up to date
         first when the loop is not running)."""
+        if self.uvloop == NULL:
+            return 0
         self.refresh_time()
         return uv.uv_now(self.uvloop)
 
     def backend_fd(self):
-        return uv.uv_backend_fd(self.uvloop)
+        return -1 if self.uvloop == NULL else uv.uv_backend_fd(self.uvloop)
 
     def backend_timeout(self):
         """Milliseconds until the loop must run again: 0 when it has work
@@ -156,6 +202,8 @@ cdef class Loop:
         re-raise, or libuv's pending/idle/closing work), else libuv's next
         timer (-1: none).  libuv's own value is also 0 when nothing ref'd
         is active."""
+        if self.uvloop == NULL:
+            return -1
         if (self.rerun or self.dirty_streams or self.ticks or self.microtasks
                 or self.immediates or self.uncaught):
             return 0
@@ -176,7 +224,7 @@ cdef class Loop:
         # Between turns (an outer loop runs coroutines meanwhile) libuv's
         # cached time goes stale: timers and activity stamps made then
         # would count from the past.
-        if not self.running:
+        if not self.running and self.uvloop != NULL:
             uv.uv_update_time(self.uvloop)
 
     cdef inline void io_changed(self):
@@ -300,6 +348,8 @@ cdef class Loop:
     # -- immediates -------------------------------------------------------
 
     cdef void add_immediate(self, ImmediateHandle imm):
+        if self.uvloop == NULL:
+            return      # closed with its thread: nothing runs any more
         if not self.immediates:
             uv.uv_check_start(self.immediate_check, run_immediates)
         self.immediates.append(imm)
@@ -309,6 +359,8 @@ cdef class Loop:
 
     cdef void ref_immediate(self, int delta):
         self.immediates_refed += delta
+        if self.uvloop == NULL:
+            return
         if self.immediates_refed > 0:
             # A started idle handle makes the poll phase not block, so the
             # check phase comes round at once.
@@ -339,6 +391,8 @@ cdef class Loop:
     # -- write flushing ---------------------------------------------------
 
     cdef void mark_dirty(self, Stream stream):
+        if self.uvloop == NULL:
+            return
         if not self.dirty_streams:
             uv.uv_prepare_start(self.flush_prepare, flush_dirty_streams)
         self.dirty_streams.append(stream)
@@ -383,15 +437,62 @@ cdef object validate_callback(object callback):
         raise errors.ERR_INVALID_ARG_TYPE('callback', 'function', callback)
 
 
+cdef void close_at_thread_end(uv.uv_handle_t* handle, void* arg) noexcept with gil:
+    # uv_walk callback: our own handles are closed; a user's is taken from
+    # its owner (which then sees it closed, as after _abandon_handle) and
+    # closed; closing ones finish through their own callbacks.
+    cdef Handle owner
+    if uv.uv_is_closing(handle):
+        return
+    if handle.data == arg or handle.data == NULL:
+        uv.uv_close(handle, free_closed_handle)
+        return
+    owner = <Handle>handle.data
+    owner.handle = NULL
+    handle.data = NULL
+    uv.uv_close(handle, free_closed_handle)
+    if isinstance(owner, Stream):
+        (<Stream>owner).connecting = False
+    owner.let_go()
+
+
+cdef class LoopReaper:
+    """Kept in a thread's ``threading.local`` next to its loop and nowhere
+    else, so it dies when the thread ends (CPython clears a thread's locals
+    in that thread, as it exits): the loop is then closed and freed, with
+    the fds libuv holds for it (epoll, eventfd, signal pipe, the EMFILE
+    reserve).  The loop object itself can outlive the reaper (every handle
+    holds it); the main thread has none, its loop lives until the process
+    ends, and nothing is done during interpreter shutdown."""
+
+    cdef Loop loop
+    cdef object thread_ident
+
+    def __cinit__(self, Loop loop):
+        self.loop = loop
+        self.thread_ident = threading.get_ident()
+
+    def __dealloc__(self):
+        try:
+            if threading.get_ident() == self.thread_ident and not sys.is_finalizing():
+                self.loop.close_at_thread_end()
+        except BaseException:
+            pass
+
+
 _thread_state = threading.local()
+cdef object main_thread_ident = threading.main_thread().ident
 
 
 def get_loop():
-    """The current thread's loop, created on first use."""
+    """The current thread's loop, created on first use; a thread's loop is
+    closed when the thread ends (LoopReaper)."""
     try:
         return _thread_state.loop
     except AttributeError:
         loop = _thread_state.loop = Loop()
+        if threading.get_ident() != main_thread_ident:
+            _thread_state.reaper = LoopReaper(loop)
         return loop
 
 

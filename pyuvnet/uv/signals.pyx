@@ -62,7 +62,6 @@ cdef Loop signal_loop = None           # the main thread's loop inside run()
 cdef dict wrapped_handlers = {}        # signum -> DeferringHandler installed
 cdef tuple all_signals = tuple(sorted(signal.valid_signals()))
 cdef frozenset stdlib_modules = frozenset(getattr(sys, 'stdlib_module_names', ()))
-cdef object main_thread_ident = threading.main_thread().ident
 
 
 cdef class DeferringHandler:
