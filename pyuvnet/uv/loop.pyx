@@ -170,6 +170,10 @@ cdef class Loop:
                 # or close callbacks) leave now rather than a turn later.
                 if self.dirty_streams and not self.uncaught:
                     self.flush_all()
+            if self.deferred_signals and not watch:
+                # A turn for an outer loop (guard_signals): handlers held
+                # back from pyuvnet's code run now that the turn is whole.
+                self.signal_point()
         finally:
             if watch:
                 unwatch_signals(self)
@@ -208,6 +212,21 @@ cdef class Loop:
                 or self.immediates or self.uncaught):
             return 0
         return uv.uv_backend_timeout(self.uvloop)
+
+    def guard_signals(self, bint enabled):
+        """For an outer loop that drives this one with ``run_once()``
+        (pyuvnet.aio): while enabled, a Python signal handler that would
+        interrupt pyuvnet's own code during a turn runs at the end of that
+        turn instead (see uv/signals.pyx).  Only in the main thread, where
+        Python runs handlers; returns whether the guard was set, and each
+        True must be undone by one ``guard_signals(False)``."""
+        if threading.get_ident() != main_thread_ident:
+            return False
+        if enabled:
+            guard_handlers(self)
+        else:
+            unguard_handlers(self)
+        return True
 
     def set_wakeup(self, callback):
         """``callback()`` (None removes it) is called when work is queued

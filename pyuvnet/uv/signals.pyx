@@ -108,7 +108,7 @@ cdef bint watches_signals(uv.uv_run_mode mode):
 cdef int watch_signals(Loop loop) except -1:
     """run() starts blocking in the main thread: wake for signals, defer
     handlers that would interrupt pyuvnet's code."""
-    global wakeup_reader, wakeup_writer, chained_fd, signal_loop
+    global wakeup_reader, wakeup_writer, chained_fd
     if wakeup_reader is None:
         reader, writer = socket.socketpair()
         reader.setblocking(False)
@@ -117,29 +117,19 @@ cdef int watch_signals(Loop loop) except -1:
     chained_fd = signal.set_wakeup_fd(wakeup_writer.fileno(), warn_on_full_buffer=False)
     if chained_fd == wakeup_writer.fileno():
         chained_fd = -1
-    for signum in all_signals:
-        handler = signal.getsignal(signum)
-        if callable(handler) and not isinstance(handler, DeferringHandler):
-            wrapper = DeferringHandler(handler)
-            signal.signal(signum, wrapper)
-            wrapped_handlers[signum] = wrapper
+    guard_handlers(loop)
     loop.start_signal_poll(wakeup_reader.fileno())
-    signal_loop = loop
     return 0
 
 
 cdef void unwatch_signals(Loop loop):
     """run() returns: run what was deferred, then put everything back as it
-    was (a handler or wakeup fd the user set meanwhile stays theirs)."""
-    global chained_fd, signal_loop
+    was (a wakeup fd the user set meanwhile stays theirs)."""
+    global chained_fd
     loop.signal_point()
-    signal_loop = None
     loop.stop_signal_poll()
+    unguard_handlers(loop)
     try:
-        for signum, wrapper in wrapped_handlers.items():
-            if signal.getsignal(signum) is wrapper:
-                signal.signal(signum, (<DeferringHandler>wrapper).handler)
-        wrapped_handlers.clear()
         current = signal.set_wakeup_fd(chained_fd)
         if current != wakeup_writer.fileno():
             signal.set_wakeup_fd(current)
@@ -148,10 +138,50 @@ cdef void unwatch_signals(Loop loop):
     chained_fd = -1
 
 
+cdef int guard_depth = 0               # guard_handlers() calls not undone yet
+cdef list outer_signal_loops = []      # signal_loop of each enclosing guard
+
+
+cdef int guard_handlers(Loop loop) except -1:
+    """Wrap every Python signal handler in a DeferringHandler (the first
+    guard does it), with ``loop`` as the one whose code is protected."""
+    global guard_depth, signal_loop
+    if guard_depth == 0:
+        for signum in all_signals:
+            handler = signal.getsignal(signum)
+            if callable(handler) and not isinstance(handler, DeferringHandler):
+                wrapper = DeferringHandler(handler)
+                signal.signal(signum, wrapper)
+                wrapped_handlers[signum] = wrapper
+    guard_depth += 1
+    outer_signal_loops.append(signal_loop)
+    signal_loop = loop
+    return 0
+
+
+cdef void unguard_handlers(Loop loop):
+    """Undo guard_handlers(); the last one puts the handlers back (a
+    handler the user set meanwhile stays theirs)."""
+    global guard_depth, signal_loop
+    if guard_depth == 0:
+        return
+    guard_depth -= 1
+    signal_loop = outer_signal_loops.pop()
+    if guard_depth:
+        return
+    try:
+        for signum, wrapper in wrapped_handlers.items():
+            if signal.getsignal(signum) is wrapper:
+                signal.signal(signum, (<DeferringHandler>wrapper).handler)
+    except BaseException as exc:
+        loop.report(exc)
+    wrapped_handlers.clear()
+
+
 cdef void read_wakeup_bytes():
     """Empty the wakeup socket, forwarding signal numbers to the chained
     wakeup fd (our own 0 bytes, made by defer_signal, are not signals)."""
-    while True:
+    while wakeup_reader is not None:
         try:
             data = wakeup_reader.recv(4096)
         except (BlockingIOError, InterruptedError):
@@ -169,6 +199,8 @@ cdef void read_wakeup_bytes():
 
 
 cdef void send_wakeup_byte():
+    if wakeup_writer is None:
+        return      # guarded for an outer loop (no poll): the turn's end runs it
     try:
         wakeup_writer.send(b'\0')
     except OSError:
