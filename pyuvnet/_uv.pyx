@@ -25,6 +25,7 @@ cdef class Stream
 cdef class ImmediateHandle
 
 include "uv/loop.pyx"
+include "uv/signals.pyx"
 include "uv/handle.pyx"
 include "uv/timers.pyx"
 include "uv/stream.pyx"

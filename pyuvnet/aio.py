@@ -96,6 +96,9 @@ class Bridge:
         except BaseException:
             self._keepalive.close()
             raise
+        # Ctrl-C (or any signal handler) landing in pyuvnet's code during a
+        # turn is held back to the end of the turn (docs/SHUTDOWN.md).
+        self._signals_guarded = uv_loop.guard_signals(True)
         # pyuvnet's loop calls kick() when a coroutine (anything outside a
         # turn) queues work: a write, a nextTick, a timer, a listen...
         uv_loop.set_wakeup(self.kick)
@@ -234,6 +237,9 @@ class Bridge:
                 fut.cancel()
         self._idle_waiters = []
         self._keepalive.close()
+        if self._signals_guarded:
+            self._signals_guarded = False
+            self.uv_loop.guard_signals(False)
         if final_turn and not self.uv_loop.running:
             self.uv_loop.run_once()
 

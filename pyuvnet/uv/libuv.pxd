@@ -53,6 +53,9 @@ cdef extern from "uv.h" nogil:
     ctypedef struct uv_idle_t:
         void* data
 
+    ctypedef struct uv_poll_t:
+        void* data
+
     ctypedef struct uv_req_t:
         void* data
 
@@ -118,6 +121,7 @@ cdef extern from "uv.h" nogil:
     ctypedef void (*uv_prepare_cb)(uv_prepare_t* handle) with gil
     ctypedef void (*uv_check_cb)(uv_check_t* handle) with gil
     ctypedef void (*uv_idle_cb)(uv_idle_t* handle) with gil
+    ctypedef void (*uv_poll_cb)(uv_poll_t* handle, int status, int events) with gil
     ctypedef void (*uv_getaddrinfo_cb)(uv_getaddrinfo_t* req, int status, addrinfo* res) with gil
 
     # loop
@@ -156,6 +160,9 @@ cdef extern from "uv.h" nogil:
     int uv_idle_init(uv_loop_t*, uv_idle_t* idle)
     int uv_idle_start(uv_idle_t* idle, uv_idle_cb cb)
     int uv_idle_stop(uv_idle_t* idle)
+    int uv_poll_init(uv_loop_t* loop, uv_poll_t* handle, int fd)
+    int uv_poll_start(uv_poll_t* handle, int events, uv_poll_cb cb)
+    int uv_poll_stop(uv_poll_t* handle)
 
     # streams
     int uv_listen(uv_stream_t* stream, int backlog, uv_connection_cb cb)

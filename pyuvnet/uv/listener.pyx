@@ -32,12 +32,17 @@ cdef class Listener(Handle):
         self.close_handle()
 
     cdef int accept(self) except -1:
-        cdef Stream sock = <Stream?>self.new_socket()
+        cdef Stream sock
         cdef int r
-        if self.handle.type == uv.UV_TCP:
-            tcp_init(sock)
-        else:
-            pipe_init(sock)
+        try:
+            sock = <Stream?>self.new_socket()
+            if self.handle.type == uv.UV_TCP:
+                tcp_init(sock)
+            else:
+                pipe_init(sock)
+        except BaseException:
+            self.refuse_pending()
+            raise
         r = uv.uv_accept(<uv.uv_stream_t*>self.handle, <uv.uv_stream_t*>sock.handle)
         if r < 0:
             sock.close_handle()
@@ -46,6 +51,24 @@ cdef class Listener(Handle):
         sock.connected = True
         self.on_connection(sock)
         return 0
+
+
+    cdef void refuse_pending(self):
+        """Accept the pending connection into a handle of our own and close
+        it.  libuv stops watching a listener whose connection callback left
+        its connection unaccepted, so without this one failed accept (an
+        exception making the socket) would end all later ones."""
+        cdef uv.uv_handle_type kind = self.handle.type
+        cdef uv.uv_handle_t* peer = <uv.uv_handle_t*>PyMem_RawMalloc(uv.uv_handle_size(kind))
+        if peer == NULL:
+            return
+        if kind == uv.UV_TCP:
+            uv.uv_tcp_init(self.loop.uvloop, <uv.uv_tcp_t*>peer)
+        else:
+            uv.uv_pipe_init(self.loop.uvloop, <uv.uv_pipe_t*>peer, 0)
+        peer.data = NULL
+        uv.uv_accept(<uv.uv_stream_t*>self.handle, <uv.uv_stream_t*>peer)
+        uv.uv_close(peer, free_closed_handle)
 
 
 cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept with gil:

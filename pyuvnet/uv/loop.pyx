@@ -29,6 +29,12 @@ cdef class Loop:
     cdef object wakeup
     cdef bint wakeup_sent
     cdef bint rerun
+    # signals (uv/signals.pyx): the main thread's watcher of the wakeup fd,
+    # handlers deferred out of pyuvnet's code, and whether the loop is at
+    # the point where they run
+    cdef uv.uv_poll_t* signal_poll
+    cdef list deferred_signals
+    cdef bint at_signal_point
 
     def __cinit__(self):
         cdef int err
@@ -43,6 +49,8 @@ cdef class Loop:
         self.wakeup = None
         self.wakeup_sent = False
         self.rerun = False
+        self.signal_poll = NULL
+        self.deferred_signals = []
         self.loop_ptr = <uv.pyuvnet_loop_t*>PyMem_RawMalloc(sizeof(uv.pyuvnet_loop_t))
         if self.loop_ptr == NULL:
             raise MemoryError()
@@ -74,10 +82,53 @@ cdef class Loop:
         uv.uv_close(<uv.uv_handle_t*>self.flush_prepare, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_check, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_idle, free_closed_handle)
+        if self.signal_poll != NULL:
+            uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
         uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
         self.uvloop = NULL
+
+    cdef void close_at_thread_end(self):
+        """This loop's thread has ended: close every handle (see
+        ``close_at_thread_end`` the walk callback), let libuv finish the
+        closes and cancelled requests, and free the loop.  A loop libuv
+        still needs (a request running in its threadpool) is left alone,
+        as is a loop some caller is inside of."""
+        cdef int turns = 0
+        if self.uvloop == NULL or self.running:
+            return
+        uv.uv_walk(self.uvloop, close_at_thread_end, <void*>self)
+        self.running = True
+        try:
+            while uv.uv_loop_alive(self.uvloop) and turns < 100:
+                with nogil:
+                    uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
+                turns += 1
+        finally:
+            self.running = False
+        # Nobody is left to raise these to: show them, as Python does for
+        # an exception ending a thread.
+        for exc in self.uncaught:
+            try:
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+            except BaseException:
+                pass
+        self.uncaught = []
+        self.ticks.clear()
+        self.microtasks.clear()
+        self.immediates = []
+        self.dirty_streams = []
+        if uv.uv_loop_close(self.uvloop) == 0:
+            PyMem_RawFree(self.loop_ptr)
+        # else libuv still has work in its threadpool for this loop: its
+        # memory stays allocated for good, and is never touched again.
+        self.loop_ptr = NULL
+        self.uvloop = NULL
+        self.flush_prepare = NULL
+        self.immediate_check = NULL
+        self.immediate_idle = NULL
+        self.signal_poll = NULL
 
     # -- running ----------------------------------------------------------
 
@@ -97,9 +148,14 @@ cdef class Loop:
         """Drain the nextTick queue, then ``uv_run`` in ``mode``; returns
         uv_run's answer.  An exception that escaped a callback is raised."""
         cdef int alive = 0
+        cdef bint watch = watches_signals(mode)
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
+        if self.uvloop == NULL:
+            raise RuntimeError('this pyuvnet loop was closed when its thread ended')
         self.raise_uncaught()
+        if watch:
+            watch_signals(self)
         self.running = True
         self.wakeup_sent = False
         self.rerun = False
@@ -114,26 +170,35 @@ cdef class Loop:
                 # or close callbacks) leave now rather than a turn later.
                 if self.dirty_streams and not self.uncaught:
                     self.flush_all()
+            if self.deferred_signals and not watch:
+                # A turn for an outer loop (guard_signals): handlers held
+                # back from pyuvnet's code run now that the turn is whole.
+                self.signal_point()
         finally:
+            if watch:
+                unwatch_signals(self)
             self.running = False
         self.raise_uncaught()
         return alive
 
     def stop(self):
         """Make ``run()`` return after the current turn."""
-        uv.uv_stop(self.uvloop)
+        if self.uvloop != NULL:
+            uv.uv_stop(self.uvloop)
 
     def alive(self):
-        return bool(uv.uv_loop_alive(self.uvloop))
+        return self.uvloop != NULL and bool(uv.uv_loop_alive(self.uvloop))
 
     def now(self):
         """The loop's cached time in milliseconds (brought up to date
         first when the loop is not running)."""
+        if self.uvloop == NULL:
+            return 0
         self.refresh_time()
         return uv.uv_now(self.uvloop)
 
     def backend_fd(self):
-        return uv.uv_backend_fd(self.uvloop)
+        return -1 if self.uvloop == NULL else uv.uv_backend_fd(self.uvloop)
 
     def backend_timeout(self):
         """Milliseconds until the loop must run again: 0 when it has work
@@ -141,10 +206,27 @@ cdef class Loop:
         re-raise, or libuv's pending/idle/closing work), else libuv's next
         timer (-1: none).  libuv's own value is also 0 when nothing ref'd
         is active."""
+        if self.uvloop == NULL:
+            return -1
         if (self.rerun or self.dirty_streams or self.ticks or self.microtasks
                 or self.immediates or self.uncaught):
             return 0
         return uv.uv_backend_timeout(self.uvloop)
+
+    def guard_signals(self, bint enabled):
+        """For an outer loop that drives this one with ``run_once()``
+        (pyuvnet.aio): while enabled, a Python signal handler that would
+        interrupt pyuvnet's own code during a turn runs at the end of that
+        turn instead (see uv/signals.pyx).  Only in the main thread, where
+        Python runs handlers; returns whether the guard was set, and each
+        True must be undone by one ``guard_signals(False)``."""
+        if threading.get_ident() != main_thread_ident:
+            return False
+        if enabled:
+            guard_handlers(self)
+        else:
+            unguard_handlers(self)
+        return True
 
     def set_wakeup(self, callback):
         """``callback()`` (None removes it) is called when work is queued
@@ -161,7 +243,7 @@ cdef class Loop:
         # Between turns (an outer loop runs coroutines meanwhile) libuv's
         # cached time goes stale: timers and activity stamps made then
         # would count from the past.
-        if not self.running:
+        if not self.running and self.uvloop != NULL:
             uv.uv_update_time(self.uvloop)
 
     cdef inline void io_changed(self):
@@ -189,6 +271,54 @@ cdef class Loop:
         if self.in_uv_run:
             # Outside uv_run the flag would cut the next run() short.
             uv.uv_stop(self.uvloop)
+
+    # -- signals (see uv/signals.pyx) -------------------------------------
+
+    cdef int start_signal_poll(self, int fd) except -1:
+        cdef int r
+        if self.signal_poll == NULL:
+            self.signal_poll = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
+            if self.signal_poll == NULL:
+                raise MemoryError()
+            r = uv.uv_poll_init(self.uvloop, self.signal_poll, fd)
+            if r < 0:
+                PyMem_RawFree(self.signal_poll)
+                self.signal_poll = NULL
+                raise errors.uv_exception(r, 'uv_poll_init')
+            self.signal_poll.data = <void*>self
+            uv.uv_unref(<uv.uv_handle_t*>self.signal_poll)
+        uv.uv_poll_start(self.signal_poll, uv.UV_READABLE, signal_wakeup_ready)
+        return 0
+
+    cdef void stop_signal_poll(self):
+        if self.signal_poll != NULL:
+            uv.uv_poll_stop(self.signal_poll)
+
+    cdef void defer_signal(self, object handler, object signum, object frame):
+        """A handler would have interrupted pyuvnet's code: run it at the
+        next signal point, which a wakeup byte brings round soon."""
+        self.deferred_signals.append((handler, signum, frame))
+        send_wakeup_byte()
+
+    cdef void signal_point(self):
+        """Run the deferred handlers and the pending ones, at a point
+        where no callback is half done; what they raise stops the loop and
+        comes out of run()."""
+        cdef tuple item
+        read_wakeup_bytes()
+        while self.deferred_signals:
+            item = <tuple>self.deferred_signals.pop(0)
+            try:
+                item[0](item[1], item[2])
+            except BaseException as exc:
+                self.report(exc)
+        self.at_signal_point = True
+        try:
+            PyErr_CheckSignals()
+        except BaseException as exc:
+            self.report(exc)
+        finally:
+            self.at_signal_point = False
 
     # -- nextTick and microtasks -----------------------------------------
 
@@ -237,6 +367,8 @@ cdef class Loop:
     # -- immediates -------------------------------------------------------
 
     cdef void add_immediate(self, ImmediateHandle imm):
+        if self.uvloop == NULL:
+            return      # closed with its thread: nothing runs any more
         if not self.immediates:
             uv.uv_check_start(self.immediate_check, run_immediates)
         self.immediates.append(imm)
@@ -246,6 +378,8 @@ cdef class Loop:
 
     cdef void ref_immediate(self, int delta):
         self.immediates_refed += delta
+        if self.uvloop == NULL:
+            return
         if self.immediates_refed > 0:
             # A started idle handle makes the poll phase not block, so the
             # check phase comes round at once.
@@ -276,6 +410,8 @@ cdef class Loop:
     # -- write flushing ---------------------------------------------------
 
     cdef void mark_dirty(self, Stream stream):
+        if self.uvloop == NULL:
+            return
         if not self.dirty_streams:
             uv.uv_prepare_start(self.flush_prepare, flush_dirty_streams)
         self.dirty_streams.append(stream)
@@ -320,15 +456,62 @@ cdef object validate_callback(object callback):
         raise errors.ERR_INVALID_ARG_TYPE('callback', 'function', callback)
 
 
+cdef void close_at_thread_end(uv.uv_handle_t* handle, void* arg) noexcept with gil:
+    # uv_walk callback: our own handles are closed; a user's is taken from
+    # its owner (which then sees it closed, as after _abandon_handle) and
+    # closed; closing ones finish through their own callbacks.
+    cdef Handle owner
+    if uv.uv_is_closing(handle):
+        return
+    if handle.data == arg or handle.data == NULL:
+        uv.uv_close(handle, free_closed_handle)
+        return
+    owner = <Handle>handle.data
+    owner.handle = NULL
+    handle.data = NULL
+    uv.uv_close(handle, free_closed_handle)
+    if isinstance(owner, Stream):
+        (<Stream>owner).connecting = False
+    owner.let_go()
+
+
+cdef class LoopReaper:
+    """Kept in a thread's ``threading.local`` next to its loop and nowhere
+    else, so it dies when the thread ends (CPython clears a thread's locals
+    in that thread, as it exits): the loop is then closed and freed, with
+    the fds libuv holds for it (epoll, eventfd, signal pipe, the EMFILE
+    reserve).  The loop object itself can outlive the reaper (every handle
+    holds it); the main thread has none, its loop lives until the process
+    ends, and nothing is done during interpreter shutdown."""
+
+    cdef Loop loop
+    cdef object thread_ident
+
+    def __cinit__(self, Loop loop):
+        self.loop = loop
+        self.thread_ident = threading.get_ident()
+
+    def __dealloc__(self):
+        try:
+            if threading.get_ident() == self.thread_ident and not sys.is_finalizing():
+                self.loop.close_at_thread_end()
+        except BaseException:
+            pass
+
+
 _thread_state = threading.local()
+cdef object main_thread_ident = threading.main_thread().ident
 
 
 def get_loop():
-    """The current thread's loop, created on first use."""
+    """The current thread's loop, created on first use; a thread's loop is
+    closed when the thread ends (LoopReaper)."""
     try:
         return _thread_state.loop
     except AttributeError:
         loop = _thread_state.loop = Loop()
+        if threading.get_ident() != main_thread_ident:
+            _thread_state.reaper = LoopReaper(loop)
         return loop
 
 

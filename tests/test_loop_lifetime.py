@@ -1,0 +1,177 @@
+"""A thread's loop is closed and its fds released when the thread ends
+(issue 10, part 5), whatever the thread left behind: handles closed after
+its last run(), handles still open, a loop that never ran.
+
+Node has one loop per process, released at exit; these are the same rules
+for pyuvnet's loop per thread."""
+import gc
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+
+import pyuvnet as net
+
+from support import linux_only
+
+THREADS = 50
+
+
+def fd_count():
+    return len(os.listdir('/proc/self/fd'))
+
+
+def run_threads(body, count=THREADS):
+    errors = []
+
+    def guarded():
+        try:
+            body()
+        except BaseException as exc:       # reported in the main thread
+            errors.append(exc)
+
+    for _ in range(count):
+        t = threading.Thread(target=guarded)
+        t.start()
+        t.join(10)
+        assert not t.is_alive()
+    assert not errors, errors
+    gc.collect()
+
+
+def timer_closed_after_run():
+    t = net.setTimeout(net.stop, 10000)
+    net.setTimeout(net.stop, 1)
+    net.run()
+    t.close()
+
+
+def server_closed_after_run():
+    server = net.createServer()
+    server.listen(0, '127.0.0.1')
+    net.setTimeout(net.stop, 1)
+    net.run()
+    server.close()
+
+
+def server_left_listening():
+    server = net.createServer()
+    server.listen(0, '127.0.0.1')
+    net.setTimeout(net.stop, 1)
+    net.run()
+
+
+def echo_then_left_open():
+    """A connected pair left open, with a write still queued."""
+    server = net.createServer(lambda sock: sock.on('data', sock.write))
+    server.listen(0, '127.0.0.1')
+    client = net.connect(server.address().port, '127.0.0.1')
+    client.on('data', lambda data: net.stop())
+    client.write(b'x')
+    net.run()
+    client.write(b'queued, never sent')
+
+
+def loop_made_never_run():
+    net.get_loop()
+
+
+def full_run_then_nothing():
+    net.setTimeout(lambda: None, 1)
+    net.run()
+
+
+@linux_only
+@pytest.mark.parametrize('body', [
+    timer_closed_after_run, server_closed_after_run, server_left_listening,
+    echo_then_left_open, loop_made_never_run, full_run_then_nothing,
+])
+def test_fifty_threads_each_with_a_loop_leave_no_fd_behind(body):
+    run_threads(body, 2)          # whatever is made once per process
+    before = fd_count()
+    run_threads(body)
+    assert fd_count() == before
+
+
+def test_a_server_left_listening_by_a_finished_thread_refuses_connections():
+    ports = []
+
+    def body():
+        server = net.createServer()
+        server.listen(0, '127.0.0.1')
+        ports.append(server.address().port)
+
+    run_threads(body, 1)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(('127.0.0.1', ports[0]), timeout=2).close()
+
+
+def test_objects_of_a_finished_thread_stay_safe_to_use():
+    """Handles a finished thread made, used afterwards from another thread:
+    no crash, they act closed."""
+    kept = []
+
+    def body():
+        kept.append(net.setTimeout(lambda: None, 10000))
+        server = net.createServer()
+        server.listen(0, '127.0.0.1')
+        kept.append(server)
+        net.setTimeout(net.stop, 1)
+        net.run()
+
+    run_threads(body, 1)
+    timer, server = kept
+    timer.refresh()
+    timer.close()
+    assert server.listening
+    server.close()
+    net.run()
+
+
+def test_the_main_threads_loop_is_not_closed_by_a_thread_ending():
+    loop = net.get_loop()
+    run_threads(full_run_then_nothing, 3)
+    assert net.get_loop() is loop
+    net.setTimeout(lambda: None, 1)
+    net.run()
+
+
+def test_interpreter_exit_with_threads_loops_in_every_state():
+    """A daemon thread still inside run(), a finished thread that left a
+    closing handle, a lookup in libuv's threadpool: the process exits
+    normally (the daemon's loop is never touched from another thread)."""
+    script = textwrap.dedent('''
+        import threading, time
+        import pyuvnet as net
+
+        def daemon():
+            net.createServer().listen(0, '127.0.0.1')
+            started.set()
+            net.run()
+
+        def finished():
+            t = net.setTimeout(net.stop, 10000)
+            net.setTimeout(net.stop, 1)
+            net.run()
+            t.close()
+
+        def looking_up():
+            net.connect(80, 'localhost').on('error', lambda err: None)
+
+        started = threading.Event()
+        threading.Thread(target=daemon, daemon=True).start()
+        started.wait(5)
+        for body in (finished, looking_up):
+            t = threading.Thread(target=body)
+            t.start()
+            t.join()
+        print('exiting', flush=True)
+    ''')
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == 'exiting\n'
+    assert done.stderr == ''
