@@ -8,7 +8,9 @@ docs/BUILDING.md describes the choice; in short:
 3. otherwise the system's libuv is linked, found with pkg-config.
 
 The choice is made when the extensions are built, not when this file is
-imported, so that an sdist or the metadata need no libuv at all.
+imported, so that the metadata need no libuv at all. An sdist, though,
+always carries libuv's pinned source (vendor/libuv): the sdist command
+refuses to run without it.
 """
 import glob
 import os
