@@ -1,26 +1,30 @@
 # `make test` and `make bench` set up what they need on a Debian or Ubuntu
-# machine (libuv's development files, a C compiler, Python's headers, pyuvnet
-# built in place with `pip install -e`) and then run. See docs/BUILDING.md.
+# machine (libuv's development files, a C compiler, Python's headers, a
+# virtualenv with pyuvnet built in place by `pip install -e`) and then run.
+# See docs/BUILDING.md.
 #
 #   make test   [PYTHON=python3] [PYTEST_ARGS=...]
 #   make bench  [PYTHON=python3] [BENCH_ARGS=...]
-#   make bundled-test      the CI check of the build with libuv compiled in
 #   make develop           only the setup: pyuvnet built in place, test extras
+#   make libuv             libuv's pinned source into vendor/libuv (when the submodule is empty)
+#   make sdist             the sdist, in dist/ (with libuv's source, fetched if needed)
+#   make bundled-test      the CI check of the sdist and its wheels (libuv compiled in)
 #   make clean
 
 PYTHON ?= python3
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-# A distribution's own Python (PEP 668: Debian 12, Ubuntu 24.04) refuses
-# `pip install`; pyuvnet then goes into a virtualenv, .venv.
-MANAGED := $(shell $(PYTHON) -c 'import os, sys, sysconfig; sys.exit(sys.prefix != sys.base_prefix or not os.path.isfile(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))' 2>/dev/null && echo yes)
-ifeq ($(MANAGED),yes)
-PY := .venv/bin/python
-VENV := .venv/bin/python
-else
+# Never a global interpreter: pyuvnet goes into the project's virtualenv,
+# .venv (made with $(PYTHON)), unless $(PYTHON) already runs inside a
+# virtualenv, which is then used as it is.
+IN_VENV := $(shell $(PYTHON) -c 'import sys; sys.exit(sys.prefix == sys.base_prefix)' 2>/dev/null && echo yes)
+ifeq ($(IN_VENV),yes)
 PY := $(PYTHON)
 VENV :=
+else
+PY := .venv/bin/python
+VENV := .venv/bin/python
 endif
 
 # pip rebuilds the extensions on every editable install, so the install is
@@ -33,19 +37,26 @@ KEY := $(PY) $(PYUVNET_LIBUV) $(PYUVNET_LIBUV_SOURCE) $(wildcard vendor/libuv/in
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
 
-.PHONY: test bench bundled-test develop deps clean FORCE
+.PHONY: test bench bundled-test develop deps libuv sdist clean FORCE
 
 test: build/.installed-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build/.installed-bench
 	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
-	$(PY) -m pyuvnet.bench $(BENCH_ARGS)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 bundled-test:
-	bash .ci/run bundled
+	bash .ci/run wheels
 
 develop: build/.installed-test
+
+libuv: | $(VENV)
+	$(PY) tools/fetch_libuv.py
+
+sdist: libuv
+	$(PY) -m pip install -q build
+	$(PY) -m build --sdist
 
 build/install-key: FORCE
 	@mkdir -p build
@@ -86,8 +97,8 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
 		echo "make: missing$$missing: install them (sudo apt-get install$$missing; on macOS: brew install libuv pkg-config)"; \
-		echo "make: or, instead of libuv's package, compile libuv in: git submodule update --init vendor/libuv"; \
+		echo "make: or, instead of libuv's package, compile libuv in: make libuv"; \
 	fi
 
 clean:
-	rm -rf build pyuvnet/*.so pyuvnet/*.pyd *.egg-info
+	rm -rf build dist pyuvnet/*.so pyuvnet/*.pyd *.egg-info

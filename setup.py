@@ -8,7 +8,9 @@ docs/BUILDING.md describes the choice; in short:
 3. otherwise the system's libuv is linked, found with pkg-config.
 
 The choice is made when the extensions are built, not when this file is
-imported, so that an sdist or the metadata need no libuv at all.
+imported, so that the metadata need no libuv at all. An sdist, though,
+always carries libuv's pinned source (vendor/libuv): the sdist command
+refuses to run without it.
 """
 import glob
 import os
@@ -20,6 +22,7 @@ import sys
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext as _build_ext
+from setuptools.command.sdist import sdist as _sdist
 from setuptools.modified import newer_group
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -112,15 +115,21 @@ LIBUV_PLATFORMS = {
 # The licences that cover libuv's compiled code (LICENSE-docs covers its docs).
 LIBUV_LICENSES = ["LICENSE", "LICENSE-extra"]
 
+# The libuv release vendor/libuv is pinned to (.gitmodules names its
+# commit); every sdist carries exactly this source.
+LIBUV_RELEASE = "1.52.1"
+IN_CHECKOUT = os.path.exists(os.path.join(HERE, ".git"))
+
 HOW_TO_GET_LIBUV = """\
 Either install libuv's development files (libuv >= {min}) and pkg-config:
     apt-get install libuv1-dev pkg-config     (Debian, Ubuntu)
     dnf install libuv-devel pkgconf           (Fedora)
     brew install libuv pkg-config             (macOS)
 or compile libuv into pyuvnet from its source:
-    git submodule update --init vendor/libuv
-    or PYUVNET_LIBUV_SOURCE=/path/to/libuv-source (e.g. from `apt-get source libuv1`)
-""".format(min=MIN_LIBUV)
+{fetch}    or PYUVNET_LIBUV_SOURCE=/path/to/libuv-source (e.g. from `apt-get source libuv1`)
+""".format(min=MIN_LIBUV, fetch=(
+    # Only a checkout has a submodule to fetch; an sdist carries the source.
+    "    git submodule update --init vendor/libuv   (or: make libuv)\n" if IN_CHECKOUT else ""))
 
 
 def fail(problem, hint=HOW_TO_GET_LIBUV):
@@ -138,6 +147,15 @@ def is_libuv_source(path):
             and os.path.isdir(os.path.join(path, "src")))
 
 
+def libuv_source_version(path):
+    """"MAJOR.MINOR.PATCH" from a libuv source's include/uv/version.h."""
+    with open(os.path.join(path, "include", "uv", "version.h")) as f:
+        version_h = f.read()
+    return ".".join(
+        re.search(r"#define UV_VERSION_%s\s+(\d+)" % part, version_h).group(1)
+        for part in ("MAJOR", "MINOR", "PATCH"))
+
+
 class BundledLibuv:
     """libuv compiled from a source folder and linked statically into _uv."""
 
@@ -153,11 +171,7 @@ class BundledLibuv:
         self.sources = [os.path.join(root, name)
                         for name in LIBUV_COMMON + candidates
                         if os.path.isfile(os.path.join(root, name))]
-        with open(os.path.join(root, "include", "uv", "version.h")) as f:
-            version_h = f.read()
-        self.version = ".".join(
-            re.search(r"#define UV_VERSION_%s\s+(\d+)" % part, version_h).group(1)
-            for part in ("MAJOR", "MINOR", "PATCH"))
+        self.version = libuv_source_version(root)
 
     def windows_defines(self):
         """The Windows defines of the source's CMakeLists.txt, which change
@@ -245,8 +259,9 @@ class SystemLibuv:
         return shlex.split(subprocess.check_output(["pkg-config", option, "libuv"], text=True))
 
     def describe(self):
-        return "system libuv {} (pkg-config: {})".format(
-            self.version, " ".join(self.cflags + self.libs))
+        return ("system libuv {} (pkg-config: {}); the result needs that libuv at run "
+                "time: a build for a distribution's own package, not a wheel to publish".format(
+                    self.version, " ".join(self.cflags + self.libs)))
 
     def configure(self, ext, build):
         for flag in self.cflags:
@@ -348,6 +363,27 @@ class build_ext(_build_ext):
         super().build_extension(ext)
 
 
+class sdist(_sdist):
+    """An sdist always carries libuv's pinned source, so that it installs
+    with only a C compiler and Python's headers."""
+
+    def run(self):
+        if not is_libuv_source(VENDOR_LIBUV):
+            raise SystemExit(
+                "pyuvnet: error: an sdist must carry libuv's source and vendor/libuv holds "
+                "none (the submodule is not checked out).\nFetch libuv {} first: "
+                "git submodule update --init vendor/libuv, or make libuv (which takes the "
+                "same release from uvloop's sdist on PyPI).".format(LIBUV_RELEASE))
+        found = libuv_source_version(VENDOR_LIBUV)
+        if found != LIBUV_RELEASE:
+            raise SystemExit(
+                "pyuvnet: error: vendor/libuv holds libuv {}, but pyuvnet pins {}; an sdist "
+                "carries only the pinned release.".format(found, LIBUV_RELEASE))
+        print("pyuvnet: the sdist carries libuv {} from vendor/libuv".format(found),
+              file=sys.stderr, flush=True)
+        super().run()
+
+
 setup(
     ext_modules=[
         Extension("pyuvnet.events", ["pyuvnet/events.pyx"]),
@@ -359,5 +395,5 @@ setup(
             depends=glob.glob("pyuvnet/uv/*.h"),
         ),
     ],
-    cmdclass={"build_ext": build_ext},
+    cmdclass={"build_ext": build_ext, "sdist": sdist},
 )

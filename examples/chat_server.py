@@ -4,7 +4,7 @@ other client, prefixed with the sender's name.
     python examples/chat_server.py [PORT]
     (then connect with `nc 127.0.0.1 PORT` from several terminals)
 """
-import sys
+import argparse
 
 import pyuvnet as net
 
@@ -52,5 +52,7 @@ def serve(port=5000, host='127.0.0.1', on_listening=None):
 
 
 if __name__ == '__main__':
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    parser = argparse.ArgumentParser(description='The classic Node chat server on 127.0.0.1.')
+    parser.add_argument('port', nargs='?', type=int, default=5000, help='default 5000')
+    serve(parser.parse_args().port)
     net.run()

@@ -3,6 +3,7 @@
     python examples/echo_server.py [PORT]          # serve (Ctrl-C to stop)
     python examples/echo_server.py --self-test     # serve one client, check, exit
 """
+import argparse
 import sys
 
 import pyuvnet as net
@@ -40,7 +41,12 @@ def self_test():
 
 
 if __name__ == '__main__':
-    if sys.argv[1:] == ['--self-test']:
+    parser = argparse.ArgumentParser(description='Echo server on 127.0.0.1: every byte comes back.')
+    parser.add_argument('port', nargs='?', type=int, default=8124, help='default 8124')
+    parser.add_argument('--self-test', action='store_true',
+                        help='serve one client on a free port, check its echo, exit')
+    args = parser.parse_args()
+    if args.self_test:
         sys.exit(self_test())
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 8124)
+    serve(args.port)
     net.run()

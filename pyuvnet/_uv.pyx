@@ -5,7 +5,7 @@ This module is one compilation unit made of the files under ``pyuvnet/uv/``
 (one per concept; see docs/DESIGN.md).  They are included, not imported, so
 that cdef classes call each other through C without module boundaries.
 """
-from libc.stdint cimport uint64_t, int64_t
+from libc.stdint cimport uint64_t, int64_t, intptr_t
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree

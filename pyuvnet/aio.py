@@ -75,9 +75,11 @@ class Bridge:
         self.closed = False
         self._fd = uv_loop.backend_fd()
         if self._fd < 0:
+            # Windows: libuv's IOCP loop has no fd asyncio could watch.
             raise NotImplementedError(
-                "pyuvnet.aio needs libuv's backend fd (epoll/kqueue); "
-                'this platform has none')
+                "pyuvnet.aio needs libuv's backend fd (epoll/kqueue) and libuv "
+                'has none on this platform (Windows); run pyuvnet with net.run() '
+                'instead, in a thread of its own if asyncio needs this one')
         self._soon = None           # asyncio Handle of a scheduled turn
         self._timer = None          # asyncio TimerHandle for libuv's next timer
         self._scopes = []           # active attach() blocks, outermost first

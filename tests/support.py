@@ -20,6 +20,9 @@ def ipv6_loopback_available():
 
 needs_ipv6 = pytest.mark.skipif(not ipv6_loopback_available(), reason='no IPv6 loopback')
 linux_only = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
+# Only Linux answers on all of 127/8 out of the box (macOS has 127.0.0.1 alone).
+whole_loopback_net = pytest.mark.skipif(not sys.platform.startswith('linux'),
+                                        reason='uses 127.0.0.2 and up, loopback on Linux only')
 
 
 def os_socket(local_port, remote_port):

@@ -19,6 +19,12 @@ try:
 except ImportError:             # pragma: no cover - uvloop is optional
     uvloop = None
 
+# libuv's Windows loop (IOCP) has no backend fd for asyncio to watch, so
+# the bridge refuses to start there (NotImplementedError from install() and
+# attach()); nothing of it can run.
+pytestmark = pytest.mark.skipif(sys.platform == 'win32',
+                                reason='pyuvnet.aio needs a backend fd; libuv has none on Windows')
+
 TIMEOUT = 5.0
 
 def select_loop():

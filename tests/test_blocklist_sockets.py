@@ -7,7 +7,7 @@ internalConnect, internalConnectMultiple).  Loopback only: 127.0.0.1,
 import pytest
 
 import pyuvnet as net
-from support import needs_ipv6, event_names as names, record_events
+from support import needs_ipv6, event_names as names, record_events, whole_loopback_net
 
 EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed', 'connect',
           'end', 'error', 'close')
@@ -77,6 +77,7 @@ def test_a_blocked_peer_is_closed_without_connection_or_drop(listening_server, r
     assert counts == [(None, 0)]
 
 
+@whole_loopback_net
 def test_an_unblocked_local_address_is_served(listening_server, run_loop):
     server, port, server_log = watched_server(listening_server, blockList=blocking('127.0.0.1'))
     client, log, got = visit(port, localAddress='127.0.0.2')
@@ -87,6 +88,7 @@ def test_an_unblocked_local_address_is_served(listening_server, run_loop):
     assert log[-1] == ('close', False)
 
 
+@whole_loopback_net
 def test_only_the_blocked_address_is_turned_away(listening_server, run_loop):
     server, port, server_log = watched_server(listening_server, blockList=blocking('127.0.0.2'))
     results = {}
@@ -171,6 +173,7 @@ def test_rules_added_after_listen_apply_to_later_peers(listening_server, run_loo
     assert turned_away(results['after'])
 
 
+@whole_loopback_net
 def test_blocked_peers_do_not_count_against_max_connections(listening_server, run_loop):
     server, port, server_log = watched_server(listening_server, blockList=blocking('127.0.0.1'))
     server.maxConnections = 1

@@ -3,6 +3,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import pyuvnet as net
 
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, 'examples')
@@ -11,14 +13,25 @@ sys.path.insert(0, EXAMPLES)
 import chat_server  # noqa: E402
 
 
-def test_echo_server_self_test_passes():
-    # The child imports the pyuvnet under test, whatever else is installed.
+def run_example(name, *args):
+    """The example run as a script, importing the pyuvnet under test."""
     root = os.path.dirname(os.path.dirname(net.__file__))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get('PYTHONPATH')])))
-    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, 'echo_server.py'), '--self-test'],
-                            capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run([sys.executable, os.path.join(EXAMPLES, name), *args],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_echo_server_self_test_passes():
+    result = run_example('echo_server.py', '--self-test')
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed' in result.stdout
+
+
+@pytest.mark.parametrize('name', sorted(n for n in os.listdir(EXAMPLES) if n.endswith('.py')))
+def test_every_example_explains_itself_with_help(name):
+    result = run_example(name, '--help')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith('usage: ')
 
 
 def test_chat_server_relays_lines_to_every_other_client(run_loop):

@@ -1,5 +1,5 @@
 # Every libuv declaration pyuvnet uses, in one place (libuv >= 1.44).
-from libc.stdint cimport uint64_t, int64_t
+from libc.stdint cimport uint64_t, int64_t, intptr_t
 
 
 
@@ -76,8 +76,13 @@ cdef extern from "uv.h" nogil:
         char* base
         size_t len
 
-    ctypedef int uv_os_fd_t
-    ctypedef int uv_os_sock_t
+    # int on Unix; on Windows uv_os_sock_t is a SOCKET (an unsigned
+    # pointer-sized integer) and uv_os_fd_t a HANDLE (a pointer). The C
+    # Cython emits names the header's own types; declared pointer-sized
+    # here so that no value is narrowed on its way to or from Python
+    # (a uv_os_fd_t is cast to intptr_t explicitly, as a HANDLE must be).
+    ctypedef intptr_t uv_os_fd_t
+    ctypedef intptr_t uv_os_sock_t
     ctypedef int uv_file
 
     # sockaddr family (from the system headers libuv includes)

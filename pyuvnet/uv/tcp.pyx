@@ -73,7 +73,7 @@ def tcp_bind(Handle owner, object ip, int port, bint ipv6_only=False, bint reuse
     return uv.pyuvnet_tcp_bind(<uv.uv_tcp_t*>owner.handle, <uv.sockaddr*>&addr, flags)
 
 
-def tcp_open(Handle owner, int fd):
+def tcp_open(Handle owner, uv.uv_os_sock_t fd):
     """Wrap an existing socket fd; 0 or a libuv error code."""
     tcp_init(owner)
     return uv.uv_tcp_open(<uv.uv_tcp_t*>owner.handle, fd)
@@ -185,7 +185,7 @@ def tcp_close_reset(Stream stream):
 def handle_fileno(Handle owner):
     cdef uv.uv_os_fd_t fd
     if owner.is_open() and uv.uv_fileno(owner.handle, &fd) == 0:
-        return fd
+        return <intptr_t>fd
     return -1
 
 

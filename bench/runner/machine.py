@@ -38,6 +38,19 @@ def package_version(name):
         return None
 
 
+def pyuvnet_libuv(repo):
+    """The libuv the benchmarked pyuvnet has (compiled in or linked), as
+    its servers import it: the checkout's first."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, (str(repo),
+                                                                   os.environ.get('PYTHONPATH')))))
+    try:
+        proc = subprocess.run([sys.executable, '-c', 'import pyuvnet; print(pyuvnet.libuv_version())'],
+                              capture_output=True, text=True, timeout=30, env=env)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
 def describe(plan, settings):
     repo = build.bench_dir().parent
     return {
@@ -50,6 +63,7 @@ def describe(plan, settings):
         'node': command_output(['node', '--version']),
         'uvloop': package_version('uvloop'),
         'libuv': command_output(['pkg-config', '--modversion', 'libuv']),
+        'pyuvnet_libuv': pyuvnet_libuv(repo),
         'pyuvnet_commit': command_output(['git', '-C', str(repo), 'describe', '--always',
                                           '--dirty']),
         'pinning': plan.note,

@@ -123,40 +123,67 @@ def save(results, meta, results_dir):
     return json_path, (png_path if chart(results, meta, png_path) else None)
 
 
+# Bar colours: pyuvnet, the references its ratios are taken against, the rest.
+GROUPS = (('pyuvnet', 'tab:orange'), ('reference (Node, bare libuv)', 'tab:grey'),
+          ('other Python servers', 'tab:blue'))
+
+
 def bar_colour(system):
     if system.startswith('pyuvnet'):
-        return 'tab:orange'
-    return 'tab:grey' if system.split('-')[0] in ('node', 'libuv') else 'tab:blue'
+        return GROUPS[0][1]
+    return GROUPS[1][1] if system.split('-')[0] in ('node', 'libuv') else GROUPS[2][1]
+
+
+def chart_caption(meta):
+    """Two lines: what ran it (versions), and how (settings)."""
+    s = meta['settings']
+    versions = ', '.join(f'{name} {meta[key]}' for name, key in (
+        ('Python', 'python'), ('Node', 'node'), ('uvloop', 'uvloop'),
+        ('system libuv', 'libuv'), ("pyuvnet's libuv", 'pyuvnet_libuv'),
+        ('pyuvnet', 'pyuvnet_commit')) if meta.get(key))
+    return (f"pyuvnet benchmark, {meta['date']}, {meta['host']} ({meta['cpu']}, "
+            f"{meta['cpus']} CPUs, Linux {meta['kernel']}); {versions}\n"
+            f"bars: median of {s['repeats']} runs of {s['seconds']:g} s after "
+            f"{s['warmup']:g} s warm-up; whiskers: min to max of the runs; {meta['pinning']}")
 
 
 def chart(results, meta, path):
-    """One bar panel per scenario; False when matplotlib is not installed."""
+    """One bar panel per scenario, with the repeats' spread; False when
+    matplotlib is not installed."""
     try:
         import matplotlib
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
     except ImportError:
         return False
     scenarios = results.scenarios()
     cols = 2
     rows = (len(scenarios) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.6 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.7 * rows + 1.2), squeeze=False,
+                             layout='constrained')
     for ax, scenario in zip(axes.flat, scenarios):
         systems = results.systems(scenario)
         values = [results.value(scenario, s) for s in systems]
-        ax.barh(systems, [v or 0 for v in values], color=[bar_colour(s) for s in systems])
-        for y, value in enumerate(values):
+        runs = [results.cells[(scenario, s)].values(scenario.metric) for s in systems]
+        spread = [[v - min(r) if r else 0 for v, r in zip(values, runs)],
+                  [max(r) - v if r else 0 for v, r in zip(values, runs)]]
+        ax.barh(systems, [v or 0 for v in values], color=[bar_colour(s) for s in systems],
+                xerr=spread, error_kw={'elinewidth': 1, 'capsize': 3, 'ecolor': 'black'})
+        for y, (value, r) in enumerate(zip(values, runs)):
             label = figure(value, scenario.unit) if value is not None else \
                 results.cells[(scenario, systems[y])].status
-            ax.text(value or 0, y, ' ' + label, va='center', fontsize=8)
+            ax.text(max(r) if r else 0, y, '  ' + label, va='center', fontsize=8)
         ax.invert_yaxis()
-        ax.set_title(f'{scenario.title} ({scenario.unit})', fontsize=9)
+        better = 'lower' if scenario.lower_is_better else 'higher'
+        ax.set_title(f'{scenario.title}: {scenario.unit}, {better} is better', fontsize=9)
         ax.tick_params(labelsize=8)
-        ax.margins(x=0.25)
+        ax.margins(x=0.3)
     for ax in list(axes.flat)[len(scenarios):]:
         ax.axis('off')
-    fig.suptitle(f"pyuvnet benchmark, {meta['date']}, {meta['host']}", fontsize=10)
-    fig.tight_layout()
+    fig.legend(handles=[Patch(color=colour, label=label) for label, colour in GROUPS],
+               loc='outside lower center', ncol=len(GROUPS), fontsize=9, frameon=False)
+    fig.suptitle(chart_caption(meta), fontsize=9)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return True

@@ -1,10 +1,13 @@
-"""python -m pyuvnet.bench: pyuvnet against Node, uvloop, asyncio and bare
+"""python bench/run.py: pyuvnet against Node, uvloop, asyncio and bare
 libuv, on the same echo (and HTTP hello) servers under the same C load
 generator. See docs/BENCHMARKS.md."""
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from . import build, report, runner
+from .results import Results
 from .systems import ECHO, HTTP, matches
 
 
@@ -20,7 +23,7 @@ def positive(kind):
 def parse_args(argv):
     known = [s.name for s in (*ECHO, *HTTP)]
     names = ', '.join(known)
-    parser = argparse.ArgumentParser(prog='python -m pyuvnet.bench', description=__doc__)
+    parser = argparse.ArgumentParser(prog='python bench/run.py', description=__doc__)
     parser.add_argument('--only', default='', metavar='A,B',
                         help=f'run only these systems (a prefix before "-" selects a group): '
                              f'{names}')
@@ -35,7 +38,12 @@ def parse_args(argv):
     parser.add_argument('--http', action='store_true', help='add HTTP hello servers under wrk')
     parser.add_argument('--instructions', action='store_true',
                         help='add instructions per message (perf, else callgrind: slow)')
+    parser.add_argument('--chart', metavar='JSON', type=Path,
+                        help='run nothing: draw the chart (and print the table) of a saved '
+                             'results file again, as JSON with .png')
     args = parser.parse_args(argv)
+    if args.chart:
+        return args.chart
     only = tuple(filter(None, (name.strip() for name in args.only.split(','))))
     unknown = [want for want in only if not any(matches(name, want) for name in known)]
     if unknown:
@@ -49,12 +57,25 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
+def redraw(json_path):
+    """The table and chart of a saved run, from its JSON record."""
+    record = json.loads(json_path.read_text())
+    results = Results.from_json(record)
+    print(report.render(results, record))
+    png_path = json_path.with_suffix('.png')
+    if not report.chart(results, record, png_path):
+        sys.exit('bench: no matplotlib: no chart')
+    print(f'\nsaved {report.path_text(png_path)}')
+
+
 def main(argv=None):
     settings = parse_args(argv)
+    if isinstance(settings, Path):
+        return redraw(settings)
     try:
         results, meta = runner.run(settings, log)
     except build.BuildError as err:
-        sys.exit(f'pyuvnet.bench: cannot build the load generator: {err}')
+        sys.exit(f'bench: cannot build the load generator: {err}')
     print(report.render(results, meta))
     json_path, png_path = report.save(results, meta, build.bench_dir() / 'results')
     saved = [report.path_text(p) for p in (json_path, png_path) if p]

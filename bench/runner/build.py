@@ -1,4 +1,4 @@
-"""Finding the repository's bench/ folder and compiling its C programs."""
+"""Finding the bench/ folder and compiling its C programs."""
 import os
 import shlex
 import shutil
@@ -13,15 +13,12 @@ class BuildError(Exception):
 
 
 def bench_dir():
-    """The repository's bench/ folder: $PYUVNET_BENCH_DIR, else the one
-    next to this package (a checkout)."""
-    path = Path(os.environ.get('PYUVNET_BENCH_DIR') or Path(__file__).resolve().parents[2] / 'bench')
+    """The repository's bench/ folder (this package's parent), or
+    $PYUVNET_BENCH_DIR: the tests name a copy of it when they run outside
+    the checkout."""
+    path = Path(os.environ.get('PYUVNET_BENCH_DIR') or Path(__file__).resolve().parents[1])
     if not (path / 'loadgen.c').is_file():
-        raise SystemExit(
-            f'pyuvnet.bench: no benchmark sources at {path}.\n'
-            'This looks like an installed copy of pyuvnet. Run the benchmark from '
-            'a checkout of the repository (cd pyuvnet && python -m pyuvnet.bench), '
-            'or name its bench/ folder in PYUVNET_BENCH_DIR.')
+        raise SystemExit(f'bench: no benchmark sources (loadgen.c) at {path}')
     return path
 
 

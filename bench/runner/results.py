@@ -4,6 +4,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass, field
 
+from .scenarios import Scenario
 from .systems import REFERENCES
 
 DETAILS = ('p50_us', 'p99_us')  # reported next to the figure when present
@@ -23,9 +24,14 @@ class Cell:
     def reason(self):
         return self.missing or self.error
 
+    def values(self, key):
+        """The runs' figures for key; none unless every run went well."""
+        return [run[key] for run in self.runs if run.get(key) is not None] \
+            if self.status == 'ok' else []
+
     def median(self, key):
-        values = [run[key] for run in self.runs if run.get(key) is not None]
-        return statistics.median(values) if values and self.status == 'ok' else None
+        values = self.values(key)
+        return statistics.median(values) if values else None
 
 
 class Results:
@@ -64,6 +70,20 @@ class Results:
             theirs = self.value(scenario, ref)
             out[ref] = mine / theirs if mine is not None and theirs else None
         return out
+
+    @classmethod
+    def from_json(cls, record):
+        """The Results a saved record (see to_json) was made from."""
+        results = cls()
+        for row in record['results']:
+            cell = results.cell(Scenario(**row['scenario']), row['system'])
+            cell.runs = row['runs']
+            if row['status'] == 'missing':
+                cell.missing = row['reason']
+            elif row['status'] == 'error':
+                cell.error = row['reason']
+        results.instructions = record.get('instructions') or {}
+        return results
 
     def to_json(self):
         rows = []
