@@ -8,7 +8,9 @@ from ._names import OptionSpec, normalize_options
 
 __all__ = ['keep_alive_settings', 'type_of_service']
 
-_UINT_MAX = 2 ** 32 - 1
+# setsockopt takes an int: huge values are clamped to the largest (which
+# the system then refuses, leaving its own value, as Node 20 ends up).
+_INT_MAX = 2 ** 31 - 1
 _KEEP_ALIVE_OPTIONS = OptionSpec({'enable': 'any', 'initialDelay': 'number',
                                   'interval': 'number', 'count': 'number'})
 
@@ -26,7 +28,7 @@ def keep_alive_settings(enable=False, initialDelay=0, interval=1000, count=10):
         interval = options.get('interval', 1000)
         count = options.get('count', 10)
     validate.validate_number(count, 'count')
-    probes = int(min(count, _UINT_MAX)) if count >= 1 else 0      # NaN: 0
+    probes = int(min(count, _INT_MAX)) if count >= 1 else 0      # NaN: 0
     return (bool(enable), _whole_seconds(initialDelay, 'initialDelay'),
             _whole_seconds(interval, 'interval'), probes)
 
@@ -41,7 +43,7 @@ def _whole_seconds(ms, name):
                 'keep-alive timings are whole seconds' % (name, ms)), stacklevel=4)
         return 0
     # min() first: infinity // 1000 would be NaN.
-    return int(min(ms, _UINT_MAX * 1000) // 1000)
+    return int(min(ms, _INT_MAX * 1000) // 1000)
 
 
 def type_of_service(tos):
