@@ -637,7 +637,7 @@ class KeepAliveWarning(RuntimeWarning):
 def warn_timeout_overflow(delay, outcome, stacklevel=2):
     """Warn as Node does: '<delay> does not fit into a 32-bit signed
     integer.' and, on the next line, what was done instead."""
-    if isinstance(delay, float) and delay == float('inf'):
+    if delay == float('inf') or delay > sys.float_info.max:
         text = 'Infinity'
     elif isinstance(delay, float) and delay.is_integer() and delay < 1e21:
         text = '%d' % delay

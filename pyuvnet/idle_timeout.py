@@ -5,10 +5,13 @@ Activity only stamps ``sock.last_activity`` (in C, per chunk); the timer
 checks the stamp when it fires and re-arms itself for what is left, so the
 per-chunk path never touches a timer.
 """
+import sys
+
 from . import _uv, errors, validate
 
 __all__ = ['IdleTimeout', 'check_timeout', 'TIMEOUT_MAX']
 
+_FLOAT_MAX = sys.float_info.max
 # The longest timer libuv is given, as Node's TIMEOUT_MAX (2**31-1 ms).
 TIMEOUT_MAX = 2 ** 31 - 1
 
@@ -18,7 +21,8 @@ def check_timeout(timeout):
     >= 0.  Above TIMEOUT_MAX it will run as TIMEOUT_MAX: Node's
     TimeoutOverflowWarning says so."""
     validate.validate_number(timeout, 'msecs', 0)
-    if timeout == float('inf'):
+    if timeout == float('inf') or timeout > _FLOAT_MAX:
+        # An int beyond any float is JavaScript's Infinity too.
         raise errors.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout)
     if timeout > TIMEOUT_MAX:
         errors.warn_timeout_overflow(

@@ -81,8 +81,7 @@ class Socket(_uv.Stream):
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
-              '_idle', '_no_delay', '_keep_alive',
-              '_type_of_service',
+              '_idle', '_no_delay', '_keep_alive', '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle')
 
     def _init_state(self, allow_half_open):
@@ -601,6 +600,7 @@ class Socket(_uv.Stream):
 
 
 Stream = Socket
+
 
 def _ended_by_peer():
     """Node's writeAfterFIN error: a plain error with code EPIPE."""

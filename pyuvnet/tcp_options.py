@@ -8,7 +8,9 @@ from ._names import OptionSpec, normalize_options
 
 __all__ = ['keep_alive_settings', 'type_of_service']
 
-_UINT_MAX = 2 ** 32 - 1
+# setsockopt takes an int: huge values are clamped to the largest (which
+# the system then refuses, leaving its own value, as Node 20 ends up).
+_INT_MAX = 2 ** 31 - 1
 _KEEP_ALIVE_OPTIONS = OptionSpec({'enable': 'any', 'initialDelay': 'number',
                                   'interval': 'number', 'count': 'number'})
 
@@ -25,7 +27,8 @@ def keep_alive_settings(enable=False, initialDelay=0, interval=1000, count=10):
         initialDelay = options.get('initialDelay', 0)
         interval = options.get('interval', 1000)
         count = options.get('count', 10)
-    probes = int(min(max(validate.validate_number(count, 'count'), 0), _UINT_MAX))
+    validate.validate_number(count, 'count')
+    probes = int(min(count, _INT_MAX)) if count >= 1 else 0      # NaN: 0
     return (bool(enable), _whole_seconds(initialDelay, 'initialDelay'),
             _whole_seconds(interval, 'interval'), probes)
 
@@ -39,7 +42,8 @@ def _whole_seconds(ms, name):
                 '%s of %s ms is below 1000 ms and leaves the system default unchanged; '
                 'keep-alive timings are whole seconds' % (name, ms)), stacklevel=4)
         return 0
-    return int(min(ms // 1000, _UINT_MAX))
+    # min() first: infinity // 1000 would be NaN.
+    return int(min(ms, _INT_MAX * 1000) // 1000)
 
 
 def type_of_service(tos):

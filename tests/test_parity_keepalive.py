@@ -55,13 +55,15 @@ def options_after(listening_server, run_loop, act, client_options=None):
 
 @linux_only
 @pytest.mark.parametrize('args', [(True,), (True, 0), (True, 500), (True, -5), (True, 1e300),
-                                  (True, 10 ** 400)])
+                                  (True, 10 ** 400), (True, float('inf')),
+                                  (True, float('nan'))])
 def test_keep_alive_without_a_whole_second_delay_leaves_the_idle_time(
         listening_server, run_loop, args):
     """Node 20, strace -f -e trace=setsockopt, for s.setKeepAlive(...args):
     (true), (true, 500), (true, -5), (true, 1e300) each set SO_KEEPALIVE=1
     and try TCP_KEEPIDLE=0, which Linux refuses (EINVAL): the system's idle
-    time stays.  A huge delay never raises (Node computes ~~(ms / 1000))."""
+    time stays.  A huge, infinite or NaN delay never raises (Node computes
+    ~~(ms / 1000))."""
     idle, _, _ = _system_keepalive()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', net.KeepAliveWarning)
@@ -103,6 +105,13 @@ def test_keep_alive_non_positive_interval_or_count_leaves_the_system_value(
     _, interval, count = _system_keepalive()
     opts = options_after(listening_server, run_loop, lambda c: c.setKeepAlive(True, 3000, 0, -1))
     assert opts[:4] == (True, 3, interval, count)
+
+
+@pytest.mark.parametrize('count', [float('nan'), float('inf'), -1, 10 ** 400])
+def test_odd_keep_alive_counts_never_raise(count):
+    sock = net.Socket()
+    assert sock.setKeepAlive(True, 2000, 1000, count) is sock
+    sock.destroy()
 
 
 def test_a_positive_delay_below_a_second_warns():

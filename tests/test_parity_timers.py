@@ -75,6 +75,7 @@ def test_set_timeout_above_int32_warns_and_runs_in_1_ms(run_loop):
     assert messages[0] == ('2147483648 does not fit into a 32-bit signed integer.\n'
                            'Timeout duration was set to 1.')
     assert messages[1].startswith('1e+300 does not fit')
+    assert messages[2].startswith('Infinity does not fit')
     assert all(w.filename == __file__ for w in caught)
     run_loop(timeout=2)
     assert sorted(fired) == ['huge', 'interval', 'timeout']
@@ -93,8 +94,17 @@ def test_socket_timeout_above_int32_is_truncated_with_a_warning():
     assert caught[0].filename == __file__
     assert sock.timeout == 30 * 24 * 3600 * 1000
     assert repr(sock._idle.timer) == '<Timeout delay=2147483647 repeat=False>'
-    with pytest.warns(net.TimeoutOverflowWarning):
-        sock.setTimeout(10 ** 400)
+    sock.destroy()
+
+
+@pytest.mark.parametrize('timeout', [float('inf'), 10 ** 400])
+def test_socket_timeout_of_infinity_is_out_of_range(timeout):
+    """Node 20: socket.setTimeout(Infinity) (and 1e400, which is Infinity)
+    throws ERR_OUT_OF_RANGE; a Python int beyond any float is the same."""
+    sock = net.Socket()
+    with pytest.raises(net.NodeError) as info:
+        sock.setTimeout(timeout)
+    assert info.value.code == 'ERR_OUT_OF_RANGE'
     sock.destroy()
 
 
