@@ -237,7 +237,7 @@ class ChildProcess(EventEmitter):
         self.emit('exit', self.exitCode, self.signalCode)
         self._maybe_close()
 
-    def _maybe_close(self):
+    def _maybe_close(self, *_):
         self._closes_got += 1
         if self._closes_got == self._closes_needed:
             self.emit('close', self.exitCode, self.signalCode)
