@@ -1,0 +1,114 @@
+"""Handle passing between pyuvnet processes: a listening Server and an
+accepted Socket sent with ``child.send(message, handle)``.
+
+Node (v20) pinned with a raw peer reading the channel:
+
+    child.send('server', server)
+    // the child reads {"cmd":"NODE_HANDLE","type":"net.Server","msg":"server"}\\n
+    // with one fd (SCM_RIGHTS) and answers {"cmd":"NODE_HANDLE_ACK"}\\n;
+    // a message sent after the handle (child.send(42)) reaches the child
+    // only after that ACK.  The child's 'message' gets (msg, net.Server)
+    // once the server listens; a Socket arrives as net.Socket and the
+    // sender's socket is closed once the ACK came (unless keepOpen).
+"""
+import pyuvnet as net
+from pyuvnet import child_process
+from child_scripts import script
+
+
+def fork_worker(tmp_path):
+    child = child_process.fork(script(tmp_path, 'worker.py'))
+    return child
+
+
+def test_server_handed_to_child_serves_connections(tmp_path, run_loop):
+    child = fork_worker(tmp_path)
+    server = net.createServer()
+    replies = []
+
+    def on_message(message):
+        replies.append(message)
+        # Only the child accepts now.
+        server.close()
+        client = net.connect(port[0], '127.0.0.1')
+        client.on('data', replies.append)
+        client.on('close', lambda *_: child.send({'cmd': 'disconnect'}))
+    port = []
+
+    def listening():
+        port.append(server.address().port)
+        assert child.send('server', server) is True
+    child.on('message', on_message)
+    server.listen(0, '127.0.0.1', listening)
+    run_loop(15)
+    assert replies == [{'listening': True}, b'served by %d\n' % child.pid]
+    assert child.exitCode == 0
+
+
+def test_socket_handed_to_child_and_closed_here_after_the_ack(tmp_path, run_loop):
+    child = fork_worker(tmp_path)
+    log = []
+
+    def on_connection(sock):
+        sock.on('close', lambda *_: log.append('parent socket closed'))
+        child.send('socket', sock)
+        # Queued behind the handle until the child acknowledged it.
+        child.send('after the socket')
+        server.close()
+
+    def on_message(message):
+        log.append(message)
+        if message == 'socket taken':
+            client.write(b'hello')
+        elif isinstance(message, dict):
+            child.send({'cmd': 'disconnect'})
+    server = net.createServer(on_connection)
+    child.on('message', on_message)
+    client = None
+
+    def listening():
+        nonlocal client
+        client = net.connect(server.address().port, '127.0.0.1')
+        client.on('data', log.append)
+    server.listen(0, '127.0.0.1', listening)
+    run_loop(15)
+    assert 'parent socket closed' in log
+    got = [entry for entry in log if entry != 'parent socket closed']
+    assert got == ['socket taken', {'echo': 'after the socket'}, b'child read hello']
+
+
+def test_keep_open_leaves_the_socket_usable_here(tmp_path, run_loop):
+    child = fork_worker(tmp_path)
+    log = []
+    kept = []
+
+    def on_connection(sock):
+        kept.append(sock)
+        child.send('socket', sock, {'keepOpen': True})
+        server.close()
+
+    def on_message(message):
+        log.append(message)
+        sock = kept[0]
+        assert not sock.destroyed
+        sock.end(b'parent still here\n')
+        child.send({'cmd': 'disconnect'})
+    server = net.createServer(on_connection)
+    child.on('message', on_message)
+
+    def listening():
+        client = net.connect(server.address().port, '127.0.0.1')
+        client.on('data', log.append)
+    server.listen(0, '127.0.0.1', listening)
+    run_loop(15)
+    assert log == ['socket taken', b'parent still here\n']
+
+
+def test_server_not_listening_is_sent_without_a_handle(tmp_path, run_loop):
+    """Node: a handle that has no native handle goes as the bare message."""
+    child = fork_worker(tmp_path)
+    got = []
+    child.on('message', lambda message: (got.append(message), child.send({'cmd': 'disconnect'})))
+    child.send('idle server', net.createServer())
+    run_loop(15)
+    assert got == [{'echo': 'idle server'}]
