@@ -27,7 +27,7 @@ import socket as socket_module
 import sys
 
 from . import _uv, errors, validate
-from ._names import OptionSpec, normalize_options
+from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .events import EventEmitter
 from .ipc_channel import Channel, SERIALIZATIONS
 
@@ -289,6 +289,10 @@ class ChildProcess(EventEmitter):
 
     def __repr__(self):
         return '<pyuvnet.ChildProcess pid=%s>' % (self.pid,)
+
+
+add_aliases(ChildProcess, ALIASES['EventEmitter'])
+add_aliases(ChildProcess, ALIASES['ChildProcess'])
 
 
 def _normalize_stdio(stdio):

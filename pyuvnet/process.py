@@ -27,6 +27,7 @@ Every other attribute of the module is the process emitter's (``on``,
 """
 import os
 
+from ._names import ALIASES, add_aliases
 from .events import EventEmitter
 from .ipc_channel import Channel
 
@@ -59,6 +60,8 @@ class Process(EventEmitter):
         self._ipc.disconnect()
 
 
+add_aliases(Process, ALIASES['EventEmitter'])
+add_aliases(Process, ALIASES['Process'])
 _process = Process()
 
 
