@@ -41,6 +41,9 @@ _ACK = {'cmd': 'NODE_HANDLE_ACK'}
 _NACK = {'cmd': 'NODE_HANDLE_NACK'}
 
 
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'), allow_nan=False).encode
+
+
 class JsonCodec:
     """Newline-delimited JSON, as Node's default serialization."""
 
@@ -50,8 +53,7 @@ class JsonCodec:
     @staticmethod
     def encode(message):
         try:
-            text = json.dumps(message, ensure_ascii=False, separators=(',', ':'),
-                              allow_nan=False)
+            text = _json_text(message)
         except (TypeError, ValueError, RecursionError) as exc:
             raise errors.ERR_INVALID_ARG_TYPE(
                 'message', 'str, dict, list, int, float, bool', message) from exc
@@ -73,9 +75,11 @@ class JsonCodec:
         rest = lines.pop()
         if rest:
             self._parts.append(rest)
-        messages = [json.loads(first)]
-        messages.extend(json.loads(line) for line in lines)
-        return messages
+        if not lines:
+            return [json.loads(first)]
+        # One parse for the whole chunk: a JSON array of its lines.
+        lines.insert(0, first)
+        return json.loads(b'[' + b','.join(lines) + b']')
 
     @property
     def buffering(self):
@@ -145,6 +149,10 @@ class Channel:
         self.open = True
         self._close_when_written = False
         self._received = deque()         # (kind, fd) taken from the pipe
+        self._backlog = []               # messages gathered behind a write under way
+        self._backlog_callbacks = []
+        self._backlog_bytes = 0
+        self._flush_scheduled = False
         self._handle_queue = None        # a list while a handle awaits its ACK
         self._pending = None             # the handle message awaiting the ACK
         self._refs = 0
@@ -232,28 +240,64 @@ class Channel:
 
     def _write(self, data, native, callback, conversion=None, handle=None, options=None,
                message=None):
-        before = self._pipe.pending_writes
-        status = self._pipe.write(data, native, self._write_done if callback is None
-                                  else lambda status: self._write_done(status, callback))
-        if status < 0:
-            if conversion is not None and native is not None:
-                conversion.sent(handle, options, acked=True)
-            self._report(errors.ERR_IPC_CHANNEL_CLOSED(), callback)
-        else:
-            if self._pipe.pending_writes > before:
-                self._ref_counted()
-            else:
-                self._refs += 1             # balanced by _write_done
-            if native is not None:
-                self._handle_queue = []
-                self._pending = (message['msg'], handle, options, callback, conversion, 0)
-        return self._pipe.write_queue_size < QUEUE_LIMIT
+        if native is None:
+            # Messages gather until the end of this tick (or, while a write
+            # is under way, until it completes) and leave as one write:
+            # one syscall for many messages; libuv keeps the order.
+            self._backlog.append(data)
+            self._backlog_bytes += len(data)
+            if callback is not None:
+                self._backlog_callbacks.append(callback)
+            if not self._flush_scheduled:
+                self._flush_scheduled = True
+                _uv.nextTick(self._flush_at_tick_end)
+            return self._backlog_bytes + self._pipe.write_queue_size < QUEUE_LIMIT
+        if self._backlog:
+            self._flush_backlog()
+        status = self._submit(data, native, [callback] if callback is not None else None)
+        if status < 0 and conversion is not None and native is not None:
+            conversion.sent(handle, options, acked=True)
+        elif status >= 0 and native is not None:
+            self._handle_queue = []
+            self._pending = (message['msg'], handle, options, callback, conversion, 0)
+        return self._backlog_bytes + self._pipe.write_queue_size < QUEUE_LIMIT
 
-    def _write_done(self, status, callback=None):
+    def _submit(self, data, native, callbacks):
+        """One pipe write; ``callbacks`` (or None) hear how it went."""
+        status = self._pipe.write(data, native, self._write_done if callbacks is None
+                                  else lambda status: self._write_done(status, callbacks))
+        if status < 0:
+            for callback in callbacks or [None]:
+                self._report(errors.ERR_IPC_CHANNEL_CLOSED(), callback)
+        elif status == 1:
+            # Written at once: callbacks come on the next tick.
+            for callback in callbacks or ():
+                _uv.nextTick(callback, None)
+        else:
+            # A write request keeps the loop alive until it completes.
+            self._ref_counted()
+        return status
+
+    def _flush_at_tick_end(self):
+        self._flush_scheduled = False
+        if self._backlog and not self._pipe.pending_writes:
+            self._flush_backlog()
+
+    def _flush_backlog(self):
+        data = b''.join(self._backlog)
+        callbacks = self._backlog_callbacks or None
+        self._backlog, self._backlog_callbacks, self._backlog_bytes = [], [], 0
+        self._submit(data, None, callbacks)
+
+    def _write_done(self, status, callbacks=None):
         self._unref_counted()
-        if callback is not None:
-            callback(None if status == 0 else errors.errno_exception(status, 'write'))
-        if self._close_when_written and self._pipe.pending_writes == 0:
+        if callbacks is not None:
+            err = None if status == 0 else errors.errno_exception(status, 'write')
+            for callback in callbacks:
+                callback(err)
+        if self._backlog:
+            self._flush_backlog()
+        elif self._close_when_written and self._pipe.pending_writes == 0:
             self._close()
 
     def _report(self, err, callback):
@@ -318,9 +362,9 @@ class Channel:
         native = conversion.export(handle, options)
         data = self._codec.encode({'cmd': 'NODE_HANDLE', 'type': conversion.type, 'msg': message})
         self._handle_queue = self._handle_queue or []
-        status = self._pipe.write(data, native, self._write_done)
-        if status == 0:
-            self._refs += 1
+        if self._backlog:
+            self._flush_backlog()
+        if self._submit(data, native, None) >= 0:
             self._pending = (message, handle, options, callback, conversion, tries + 1)
 
     def _on_end(self, status):
@@ -352,6 +396,8 @@ class Channel:
             conversion.sent(handle, options, acked=False)
         while self._received:
             _close_fd(self._received.popleft()[1])
+        if self._backlog:
+            self._flush_backlog()
         if self._pipe.pending_writes:
             self._close_when_written = True
         else:

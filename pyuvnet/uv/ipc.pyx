@@ -19,7 +19,7 @@
 # Callbacks into the Python owner (pyuvnet.ipc_channel.Channel):
 #   on_read(chunk, handles)   bytes read, with [(kind, fd), ...] received
 #   on_end(status)            EOF or a read error; reading has stopped
-#   a write's callback(status), always from a later callback, never inside write()
+#   a queued write's callback(status), from libuv's write callback
 
 
 cdef class IpcPipe(Handle):
@@ -73,9 +73,10 @@ cdef class IpcPipe(Handle):
         return uv.uv_stream_get_write_queue_size(<uv.uv_stream_t*>self.handle)
 
     def write(self, bytes data, Handle send_handle=None, callback=None):
-        """Send ``data`` (with ``send_handle``'s socket when given);
-        ``callback(status)`` follows on a later callback.  Returns 0 or a
-        libuv error (then no callback comes)."""
+        """Send ``data`` (with ``send_handle``'s socket when given).
+        Returns 1 when it left at once (no callback comes), 0 when a write
+        request was queued (``callback(status)`` follows from libuv), or a
+        libuv error (no callback comes)."""
         cdef uv.uv_buf_t buf
         cdef IpcWrite wr
         cdef Py_ssize_t written = 0
@@ -92,9 +93,7 @@ cdef class IpcPipe(Handle):
             elif r != uv.UV_EAGAIN:
                 return r
             if written == buf.len:
-                if callback is not None:
-                    self.loop.call_soon(callback, (0,))
-                return 0
+                return 1
             buf.base += written
             buf.len -= written
         if send_handle is not None and not send_handle.is_open():
