@@ -235,7 +235,16 @@ class ChildProcess(EventEmitter):
         if self.stdin is not None:
             self.stdin.destroy()
         self.emit('exit', self.exitCode, self.signalCode)
+        _uv.nextTick(self._flush_stdio)
         self._maybe_close()
+
+    def _flush_stdio(self):
+        # As Node: output nobody read is pulled through after 'exit' (one
+        # last chance to read it is over), so that the pipes end and
+        # 'close' can come.
+        for stream in self.stdio[1:]:
+            if stream is not None and stream.readableFlowing is None:
+                stream.resume()
 
     def _maybe_close(self, *_):
         self._closes_got += 1

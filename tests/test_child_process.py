@@ -82,6 +82,15 @@ def test_silent_child_output_comes_through_stdout(tmp_path, run_loop):
     assert closed == [(0, None, b'child disconnect\nchild done\n')]
 
 
+def test_unread_output_does_not_hold_back_close(tmp_path, run_loop):
+    """Node reads output nobody listened to after 'exit', so 'close' comes."""
+    child = child_process.spawn(sys.executable, ['-c', 'print("x" * 200000)'])
+    closed = []
+    child.on('close', lambda code, sig: closed.append((code, sig)))
+    run_loop(10)
+    assert closed == [(0, None)]
+
+
 def test_fork_requires_ipc_in_stdio(tmp_path):
     with pytest.raises(errors.ERR_CHILD_PROCESS_IPC_REQUIRED) as info:
         child_process.fork(script(tmp_path, 'worker.py'), stdio=['pipe', 'pipe', 'pipe'])
