@@ -67,6 +67,7 @@ PROGRAMS = {
         print('child done', flush=True)
     ''',
     'echo.js': '''
+        const net = require('net');
         let server = null;
         process.on('message', (message, handle) => {
           if (message === 'server') {
@@ -76,6 +77,9 @@ PROGRAMS = {
           } else if (message === 'socket') {
             handle.on('data', (data) => handle.end('node read ' + data));
             process.send('socket taken');
+          } else if (message === 'hand me a connection') {
+            const own = net.createServer((sock) => { process.send('yours', sock); own.close(); });
+            own.listen(0, '127.0.0.1', () => process.send({ port: own.address().port }));
           } else if (message && message.cmd === 'disconnect') {
             if (server) server.close();
             process.disconnect();

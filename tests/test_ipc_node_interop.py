@@ -105,6 +105,26 @@ def test_pyuvnet_parent_forks_a_node_child(tmp_path, run_loop):
     assert (child.exitCode, child.signalCode) == (0, None)
 
 
+def test_node_child_hands_a_connection_to_the_pyuvnet_parent(tmp_path, run_loop):
+    """Node sends {"cmd":"NODE_HANDLE","type":"net.Socket","msg":"yours",
+    "key":"4:127.0.0.1:0"} with the fd; pyuvnet acknowledges and serves it."""
+    child = child_process.fork(script(tmp_path, 'echo.js'), execPath=NODE)
+    seen = []
+
+    def on_message(message, handle=None):
+        if isinstance(message, dict) and 'port' in message:
+            client = net.connect(message['port'], '127.0.0.1')
+            client.on('data', lambda data: (seen.append(data), child.send({'cmd': 'disconnect'})))
+        elif message == 'yours':
+            seen.append(type(handle).__name__)
+            handle.end(b'served by the pyuvnet parent')
+    child.on('message', on_message)
+    child.send('hand me a connection')
+    run_loop(20)
+    assert seen == ['Socket', b'served by the pyuvnet parent']
+    assert child.exitCode == 0
+
+
 def read_lines_until(proc, expected, timeout=20):
     """Lines of ``proc``'s stdout until ``expected`` lines came (bounded)."""
     lines, buffer = [], b''
