@@ -22,6 +22,7 @@ with it, so that one-argument listeners serve plain messages),
 ``'disconnect'`` and ``'error'`` events.
 """
 import json
+import os
 import pickle
 import struct
 import warnings
@@ -149,7 +150,7 @@ class Channel:
         self.open = True
         self._close_when_written = False
         self._received = deque()         # (kind, fd) taken from the pipe
-        self._backlog = []               # messages gathered behind a write under way
+        self._backlog = []               # encoded messages waiting to leave as one write
         self._backlog_callbacks = []
         self._backlog_bytes = 0
         self._flush_scheduled = False
@@ -332,7 +333,7 @@ class Channel:
             self._send(_ACK, None, {}, None, internal=True)
             conversion = CONVERSIONS.get(message.get('type'))
             if conversion is None:
-                _close_fd(fd)
+                os.close(fd)
                 return
             conversion.receive(fd, lambda handle: self._target.emit(
                 'message', message.get('msg'), handle))
@@ -344,9 +345,9 @@ class Channel:
             _, handle, options, _, conversion, _ = self._pending
             self._pending = None
             conversion.sent(handle, options, acked=True)
+        # Sent even after disconnect(): it waited for this queue to empty.
         for message, handle, options, callback in queue:
-            if self.connected or handle is None:
-                self._send(message, handle, options, callback)
+            self._send(message, handle, options, callback)
         if not self.connected and self.open and self._handle_queue is None:
             self._disconnect()
 
@@ -371,7 +372,10 @@ class Channel:
         # EOF (the peer closed or exited) or a read error: as Node, this end
         # disconnects at once, without waiting for the handle queue.
         self.connected = False
-        self._handle_queue = None
+        queue, self._handle_queue = self._handle_queue or [], None
+        for _, _, _, callback in queue:
+            if callback is not None:
+                _uv.nextTick(callback, errors.ERR_IPC_CHANNEL_CLOSED())
         self._disconnect()
 
     # -- disconnecting -------------------------------------------------------
@@ -395,7 +399,7 @@ class Channel:
             self._pending = None
             conversion.sent(handle, options, acked=False)
         while self._received:
-            _close_fd(self._received.popleft()[1])
+            os.close(self._received.popleft()[1])
         if self._backlog:
             self._flush_backlog()
         if self._pipe.pending_writes:
@@ -412,11 +416,6 @@ class Channel:
         self._target.emit('disconnect')
         if self._on_closed is not None:
             self._on_closed()
-
-
-def _close_fd(fd):
-    import os
-    os.close(fd)
 
 
 class ServerConversion:

@@ -112,3 +112,30 @@ def test_server_not_listening_is_sent_without_a_handle(tmp_path, run_loop):
     child.send('idle server', net.createServer())
     run_loop(15)
     assert got == [{'echo': 'idle server'}]
+
+
+def test_disconnect_waits_for_messages_queued_behind_a_handle(tmp_path, run_loop):
+    """Node: disconnect() while a handle awaits its ACK closes the channel
+    only once the queued messages have been sent."""
+    child = fork_worker(tmp_path)
+    log = []
+
+    def on_connection(sock):
+        child.send('socket', sock)
+        # (The child does not answer it: its channel is closing.)
+        child.send({'cmd': 'quiet'}, lambda err: log.append(('sent', err)))
+        child.disconnect()
+        server.close()
+    server = net.createServer(on_connection)
+
+    def listening():
+        client = net.connect(server.address().port, '127.0.0.1')
+        client.write(b'x')
+        client.on('data', log.append)
+    server.listen(0, '127.0.0.1', listening)
+    child.on('disconnect', lambda: log.append('disconnect'))
+    run_loop(15)
+    assert ('sent', None) in log and 'disconnect' in log
+    assert log.index(('sent', None)) < log.index('disconnect')
+    assert b'child read x' in log
+    assert child.exitCode == 0
