@@ -202,6 +202,47 @@ def test_child_without_listeners_is_not_kept_alive(tmp_path):
     assert out.stdout == 'connected True channel True\nchild done\nexit 0 None\n', out.stderr
 
 
+CHILD_SIDE = textwrap.dedent('''
+    import os, sys, pyuvnet
+    from pyuvnet import process
+    listener = lambda message: None
+    process.on('message', listener)
+    if sys.argv[1] == 'unref':
+        process.channel.unref()
+    elif sys.argv[1] == 'off':
+        process.off('message', listener)
+    elif sys.argv[1] == 'sid':
+        process.send(os.getsid(0) == os.getpid())
+    pyuvnet.run()
+    print('child done', flush=True)
+''')
+
+
+@pytest.mark.parametrize('how', ['unref', 'off'])
+def test_child_channel_unref_or_no_listener_lets_the_child_end(tmp_path, run_loop, how):
+    """Node: process.channel.unref(), or removing the last 'message'
+    listener, lets a child end although its channel is open."""
+    path = tmp_path / 'child.py'
+    path.write_text(CHILD_SIDE)
+    child = child_process.fork(str(path), [how], silent=True)
+    out = []
+    child.stdout.on('data', out.append)
+    closed = []
+    child.on('close', lambda code, sig: closed.append((code, b''.join(out))))
+    run_loop(10)
+    assert closed == [(0, b'child done\n')]
+
+
+def test_detached_child_leads_its_own_session(tmp_path, run_loop):
+    path = tmp_path / 'child.py'
+    path.write_text(CHILD_SIDE)
+    got = []
+    child = child_process.fork(str(path), ['sid'], detached=True)
+    child.on('message', lambda message: (got.append(message), child.disconnect()))
+    run_loop(10)
+    assert got == [True]
+
+
 def test_parent_death_disconnects_the_child(tmp_path):
     """The parent is SIGKILLed; its child (kept alive by its 'message'
     listener) gets 'disconnect' and ends."""
