@@ -26,19 +26,18 @@ import pytest
 import pyuvnet as net
 from pyuvnet import child_process, errors
 from child_scripts import script
+from support import event_names, record_events
 
 FORK_CYCLES = int(os.environ.get('PYUVNET_FORK_CYCLES', '100'))
 
 
-def record(child, log):
-    for event in ('spawn', 'message', 'disconnect', 'exit', 'close', 'error'):
-        child.on(event, lambda *args, event=event: log.append((event,) + args))
+CHILD_EVENTS = ('spawn', 'message', 'disconnect', 'exit', 'close', 'error')
 
 
 def test_fork_events_in_node_order(tmp_path, run_loop):
     child = child_process.fork(script(tmp_path, 'worker.py'))
     log = []
-    record(child, log)
+    record_events(child, log, CHILD_EVENTS)
     assert isinstance(child.pid, int) and child.pid > 0
     assert child.connected
     assert child.send({'hello': 'world', 'n': [1, 2.5, None, True]}) is True
@@ -113,9 +112,9 @@ def test_spawn_with_ipc_entry_and_ignored_stdio(tmp_path, run_loop):
 def test_spawn_missing_file_errors_then_closes(run_loop):
     child = child_process.spawn('/nonexistent/program', ['x'])
     log = []
-    record(child, log)
+    record_events(child, log, CHILD_EVENTS)
     run_loop()
-    assert [entry[0] for entry in log] == ['error', 'close']
+    assert event_names(log) == ['error', 'close']
     err = log[0][1]
     assert (err.code, err.syscall, err.path, err.spawnargs) == (
         'ENOENT', 'spawn /nonexistent/program', '/nonexistent/program', ['x'])
@@ -126,7 +125,7 @@ def test_spawn_missing_file_errors_then_closes(run_loop):
 def test_kill_gives_exit_with_signal(tmp_path, run_loop):
     child = child_process.fork(script(tmp_path, 'idle.py'))
     log = []
-    record(child, log)
+    record_events(child, log, CHILD_EVENTS)
     child.on('spawn', lambda: log.append(('kill', child.kill())))
     run_loop(10)
     assert ('kill', True) in log
@@ -140,7 +139,7 @@ def test_kill_gives_exit_with_signal(tmp_path, run_loop):
 def test_crashing_child_exits_with_its_signal(tmp_path, run_loop):
     child = child_process.fork(script(tmp_path, 'worker.py'))
     log = []
-    record(child, log)
+    record_events(child, log, CHILD_EVENTS)
     child.send({'cmd': 'crash'})
     run_loop(10)
     assert log[-2:] == [('exit', None, 'SIGSEGV'), ('close', None, 'SIGSEGV')]
@@ -150,7 +149,7 @@ def test_crashing_child_exits_with_its_signal(tmp_path, run_loop):
 def test_exit_code(tmp_path, run_loop):
     child = child_process.fork(script(tmp_path, 'worker.py'))
     log = []
-    record(child, log)
+    record_events(child, log, CHILD_EVENTS)
     child.send({'cmd': 'exit', 'code': 3})
     run_loop(10)
     assert log[-2:] == [('exit', 3, None), ('close', 3, None)]
