@@ -216,7 +216,8 @@ class Channel:
             return False
         return self._send(message, handle, options, callback)
 
-    def _send(self, message, handle, options, callback, internal=False):
+    def _send(self, message, handle, options, callback, internal=False, data=None):
+        """``data``: ``message`` encoded already (it waited in the queue)."""
         if message is None:
             raise errors.ERR_MISSING_ARGS('message')
         if isinstance(self._codec, JsonCodec) and not isinstance(
@@ -228,15 +229,19 @@ class Channel:
         if handle is not None:
             conversion = handle_conversion(handle)
             if self._handle_queue is not None:
-                self._handle_queue.append((message, handle, options, callback))
+                # Encoded now only to raise a bad message at once.
+                self._codec.encode(message)
+                self._handle_queue.append((message, handle, options, callback, None))
                 return len(self._handle_queue) == 1
             native = conversion.export(handle, options)
             if native is not None:
                 message = {'cmd': 'NODE_HANDLE', 'type': conversion.type, 'msg': message}
+                data = None
         elif self._handle_queue is not None and not internal:
-            self._handle_queue.append((message, None, options, callback))
+            data = data or self._codec.encode(message)
+            self._handle_queue.append((message, None, options, callback, data))
             return len(self._handle_queue) == 1
-        data = self._codec.encode(message)
+        data = data or self._codec.encode(message)
         return self._write(data, native, callback, conversion, handle, options, message)
 
     def _write(self, data, native, callback, conversion=None, handle=None, options=None,
@@ -346,8 +351,8 @@ class Channel:
             self._pending = None
             conversion.sent(handle, options, acked=True)
         # Sent even after disconnect(): it waited for this queue to empty.
-        for message, handle, options, callback in queue:
-            self._send(message, handle, options, callback)
+        for message, handle, options, callback, data in queue:
+            self._send(message, handle, options, callback, data=data)
         if not self.connected and self.open and self._handle_queue is None:
             self._disconnect()
 
@@ -373,7 +378,7 @@ class Channel:
         # disconnects at once, without waiting for the handle queue.
         self.connected = False
         queue, self._handle_queue = self._handle_queue or [], None
-        for _, _, _, callback in queue:
+        for _, _, _, callback, _ in queue:
             if callback is not None:
                 _uv.nextTick(callback, errors.ERR_IPC_CHANNEL_CLOSED())
         self._disconnect()

@@ -11,8 +11,10 @@ Node (v20) pinned with a raw peer reading the channel:
     // once the server listens; a Socket arrives as net.Socket and the
     // sender's socket is closed once the ACK came (unless keepOpen).
 """
+import pytest
+
 import pyuvnet as net
-from pyuvnet import child_process
+from pyuvnet import child_process, errors
 from child_scripts import script
 
 
@@ -52,8 +54,11 @@ def test_socket_handed_to_child_and_closed_here_after_the_ack(tmp_path, run_loop
     def on_connection(sock):
         sock.on('close', lambda *_: log.append('parent socket closed'))
         child.send('socket', sock)
-        # Queued behind the handle until the child acknowledged it.
+        # Queued behind the handle until the child acknowledged it; a bad
+        # message still raises at once.
         child.send('after the socket')
+        with pytest.raises(errors.ERR_INVALID_ARG_TYPE):
+            child.send({'not json': object()})
         server.close()
 
     def on_message(message):
