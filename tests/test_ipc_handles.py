@@ -144,3 +144,24 @@ def test_disconnect_waits_for_messages_queued_behind_a_handle(tmp_path, run_loop
     assert log.index(('sent', None)) < log.index('disconnect')
     assert b'child read x' in log
     assert child.exitCode == 0
+
+
+def test_unix_socket_connection_handed_to_child(tmp_path, run_loop):
+    child = fork_worker(tmp_path)
+    path = str(tmp_path / 'app.sock')
+    got = []
+
+    def on_connection(sock):
+        child.send('socket', sock)
+        server.close()
+    server = net.createServer({'pauseOnConnect': True}, on_connection)
+
+    def on_message(message):
+        got.append(message)
+        client.write(b'over a pipe')
+    child.on('message', on_message)
+    server.listen(path)
+    client = net.connect(path)
+    client.on('data', lambda data: (got.append(data), child.send({'cmd': 'disconnect'})))
+    run_loop(15)
+    assert got == ['socket taken', b'child read over a pipe']
