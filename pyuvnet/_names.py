@@ -73,6 +73,9 @@ ALIASES = {
     'BoundSocket': ('isPipe',),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
+    # pyuvnet.child_process and pyuvnet.process (emitters: EventEmitter's rows too)
+    'ChildProcess': ('exitCode', 'signalCode'),
+    'Process': (),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -33,6 +33,8 @@ include "uv/tcp.pyx"
 include "uv/pipe.pyx"
 include "uv/listener.pyx"
 include "uv/dns.pyx"
+include "uv/process.pyx"
+include "uv/ipc.pyx"
 
 
 def libuv_version():

@@ -244,6 +244,27 @@ class ERR_INVALID_HANDLE_TYPE(NodeError, TypeError):
     _template = 'This handle type cannot be sent'
 
 
+# child_process and its IPC channel
+class ERR_IPC_CHANNEL_CLOSED(NodeError, RuntimeError):
+    _template = 'Channel closed'
+
+
+class ERR_IPC_DISCONNECTED(NodeError, RuntimeError):
+    _template = 'IPC channel is already disconnected'
+
+
+class ERR_IPC_ONE_PIPE(NodeError, ValueError):
+    _template = 'Child process can have only one IPC pipe'
+
+
+class ERR_CHILD_PROCESS_IPC_REQUIRED(NodeError, ValueError):
+    _template = "Forked processes must have an IPC channel, missing value 'ipc' in %s"
+
+
+class ERR_UNKNOWN_SIGNAL(NodeError, TypeError):
+    _template = 'Unknown signal: %s'
+
+
 class ERR_SERVER_ALREADY_LISTEN(NodeError, RuntimeError):
     _template = 'Listen method has been called more than once without closing.'
 

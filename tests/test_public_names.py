@@ -3,6 +3,7 @@ table, and the table misses no camelCase name those objects have."""
 import pytest
 
 import pyuvnet as net
+from pyuvnet import child_process, process
 from pyuvnet._names import ALIASES, snake_name
 
 TARGETS = {
@@ -17,6 +18,8 @@ TARGETS = {
     'BoundSocket': net.BoundSocket,
     'AbortSignal': net.AbortSignal,
     'AbortController': net.AbortController,
+    'ChildProcess': child_process.ChildProcess,
+    'Process': process.Process,
 }
 
 

@@ -219,6 +219,49 @@ cdef extern from "uv.h" nogil:
     unsigned short ntohs(unsigned short)
 
 
+# -- processes and IPC pipes (pyuvnet.child_process; uv/process.pyx, uv/ipc.pyx)
+cdef extern from "uv.h" nogil:
+    ctypedef struct uv_process_t:
+        void* data
+        int pid
+
+    ctypedef void (*uv_exit_cb)(uv_process_t* process, int64_t exit_status, int term_signal) with gil
+
+    ctypedef enum uv_stdio_flags:
+        UV_IGNORE, UV_CREATE_PIPE, UV_INHERIT_FD, UV_INHERIT_STREAM,
+        UV_READABLE_PIPE, UV_WRITABLE_PIPE
+
+    # The anonymous union of uv_stdio_container_t; only its members are named.
+    ctypedef union uv_stdio_container_data:
+        uv_stream_t* stream
+        int fd
+
+    ctypedef struct uv_stdio_container_t:
+        uv_stdio_flags flags
+        uv_stdio_container_data data
+
+    ctypedef struct uv_process_options_t:
+        uv_exit_cb exit_cb
+        const char* file
+        char** args
+        char** env
+        const char* cwd
+        unsigned int flags
+        int stdio_count
+        uv_stdio_container_t* stdio
+
+    int UV_PROCESS_DETACHED, UV_PROCESS_WINDOWS_HIDE
+    int UV_ESRCH
+    int uv_spawn(uv_loop_t* loop, uv_process_t* handle, const uv_process_options_t* options)
+    int uv_process_kill(uv_process_t* handle, int signum)
+
+    # IPC pipes: handles travel with a write; received ones wait as pending.
+    int uv_write2(uv_write_t* req, uv_stream_t* handle, const uv_buf_t bufs[],
+                  unsigned int nbufs, uv_stream_t* send_handle, uv_write_cb cb)
+    int uv_pipe_pending_count(uv_pipe_t* handle)
+    uv_handle_type uv_pipe_pending_type(uv_pipe_t* handle)
+
+
 cdef extern from "pyuvnet_compat.h" nogil:
     # Features newer than libuv 1.44 are chosen at compile time from
     # UV_VERSION_HEX; this header gives each one a working fallback.
