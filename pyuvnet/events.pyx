@@ -17,8 +17,10 @@ __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
 # unlimited. Change it with setMaxListeners(n) (or by assigning it here).
 defaultMaxListeners = 10
 
-# "No listener given": on(event) is the decorator form, on(event, None) an error.
-cdef object _MISSING = object()
+# "No listener given": on(event) is the decorator form, on(event, None) an
+# error. Ellipsis, so that signatures and help() read ``listener=...``, the
+# usual spelling of "optional, no default value".
+cdef object _MISSING = Ellipsis
 
 
 class MaxListenersExceededWarning(RuntimeWarning):
