@@ -93,3 +93,19 @@ def test_every_page_has_its_snippets_found():
     """The extraction sees the blocks (a changed fence would silence the test)."""
     found = [param.id.split(':')[0] for param in snippets()]
     assert found.count('README.md') >= 2
+
+
+def test_snippets_pass_mypy_strict(tmp_path):
+    """What the docs show type-checks as a user's code would, under --strict."""
+    mypy_api = pytest.importorskip('mypy.api', reason='mypy is in the test extra')
+    paths = []
+    for number, param in enumerate(snippets()):
+        code, mark, prelude = param.values
+        if not mark.startswith('skip'):
+            path = tmp_path / ('snippet_%d.py' % number)
+            path.write_text(prelude + '\n' + code)
+            paths.append(str(path))
+    out, err, status = mypy_api.run([
+        '--config-file', os.path.join(ROOT, 'tools', 'mypy.ini'), '--strict',
+        '--cache-dir', str(tmp_path / 'cache'), '--no-error-summary'] + paths)
+    assert status == 0, out + err
