@@ -94,10 +94,11 @@ clean:
 
 # `make typecheck`: the stubs against the built extension (stubtest), the
 # stubs' generated sections current (tools/gen_stubs.py), mypy --strict on
-# the stubs. docs/typing.md says how to keep the stubs in step.
+# the stubs and examples/ (the docs' snippets: tests/test_snippets.py).
+# docs/typing.md says how to keep the stubs in step.
 .PHONY: typecheck
 typecheck: build/.installed-test
 	@$(PY) -c 'import mypy' 2>/dev/null || $(PY) -m pip install -q 'mypy>=1.18'
 	$(PY) tools/gen_stubs.py --check
 	$(PY) -m mypy.stubtest --mypy-config-file tools/mypy.ini --allowlist tools/stubtest-allowlist.txt pyuvnet
-	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi
+	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi examples

@@ -8,11 +8,11 @@ from .records import Record
 __all__ = ['SocketAddress']
 
 class SocketAddressOptions(TypedDict, total=False):
-    """The options of SocketAddress(); keys in either spelling."""
-    address: str
-    family: Literal['ipv4', 'ipv6', 'IPv4', 'IPv6']
-    port: int
-    flowlabel: int
+    """The options of SocketAddress(); keys in either spelling, None = not given."""
+    address: str | None
+    family: Literal['ipv4', 'ipv6', 'IPv4', 'IPv6'] | None
+    port: int | None
+    flowlabel: int | None
 
 class SocketAddress:
     def __init__(self, options: SocketAddressOptions | None = None,
