@@ -97,7 +97,9 @@ def test_every_page_has_its_snippets_found():
 
 def test_snippets_pass_mypy_strict(tmp_path):
     """What the docs show type-checks as a user's code would, under --strict."""
-    mypy_api = pytest.importorskip('mypy.api', reason='mypy is in the test extra')
+    from test_typing import needs_mypy, run_mypy
+    if needs_mypy.args[0]:
+        pytest.skip(needs_mypy.kwargs['reason'])
     paths = []
     for number, param in enumerate(snippets()):
         code, mark, prelude = param.values
@@ -105,7 +107,5 @@ def test_snippets_pass_mypy_strict(tmp_path):
             path = tmp_path / ('snippet_%d.py' % number)
             path.write_text(prelude + '\n' + code)
             paths.append(str(path))
-    out, err, status = mypy_api.run([
-        '--config-file', os.path.join(ROOT, 'tools', 'mypy.ini'), '--strict',
-        '--cache-dir', str(tmp_path / 'cache'), '--no-error-summary'] + paths)
-    assert status == 0, out + err
+    status, _, output = run_mypy(['--cache-dir', str(tmp_path / 'cache')] + paths)
+    assert status == 0, output
