@@ -102,3 +102,11 @@ typecheck: build/.installed-test
 	$(PY) tools/gen_stubs.py --check
 	$(PY) -m mypy.stubtest --mypy-config-file tools/mypy.ini --allowlist tools/stubtest-allowlist.txt pyuvnet
 	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi examples
+
+# `make docs`: the documentation site, Sphinx with warnings as errors, in
+# build/docs/html (docs/index.md says why Sphinx).
+.PHONY: docs
+docs: build/.installed-test
+	@$(PY) -c 'import sphinx, furo, myst_parser' 2>/dev/null || $(PY) -m pip install -q 'sphinx>=7' furo myst-parser
+	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs/html
+	$(PY) tools/check_docs.py build/docs/html

@@ -1,4 +1,5 @@
-"""Every ```python block of README.md and docs/*.md runs.
+"""Every ```python block of README.md and docs/ (the guides and the API
+reference's pages) runs.
 
 Each block runs alone, in a fresh interpreter, in a temporary folder. An
 HTML comment on the line before a block changes how it runs:
@@ -23,7 +24,8 @@ import textwrap
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PAGES = [os.path.join(ROOT, 'README.md')] + sorted(glob.glob(os.path.join(ROOT, 'docs', '*.md')))
+PAGES = [os.path.join(ROOT, 'README.md')] + sorted(
+    glob.glob(os.path.join(ROOT, 'docs', '**', '*.md'), recursive=True))
 
 _BLOCK = re.compile(r'(?:^<!-- snippet: (?P<mark>[^\n]*?) -->\n)?^```python\n(?P<code>.*?)^```', re.S | re.M)
 _PRELUDE = re.compile(r'^<!-- snippets: prelude: (?P<code>.*?) -->$', re.M)
