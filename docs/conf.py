@@ -17,6 +17,8 @@ myst_heading_anchors = 3
 
 html_theme = 'furo'
 html_title = 'pyuvnet'
+html_static_path = ['_static']
+html_css_files = ['pyuvnet.css']
 
 autodoc_member_order = 'bysource'
 autodoc_default_options = {'members': True, 'undoc-members': True}

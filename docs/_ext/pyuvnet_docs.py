@@ -15,11 +15,11 @@ camelCase member's entry names it.
 """
 import ast
 import os
+import re
 import sys
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
-from docutils.statemachine import StringList
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
@@ -132,20 +132,44 @@ def _literal(text):
     return '``%s``' % text if text else ''
 
 
-class _TableDirective(Directive):
-    """Builds a list-table from rows of RST text."""
+_INLINE = re.compile(r'``(.+?)``|\*\*(.+?)\*\*')
 
-    def table(self, header, rows, widths=None):
-        lines = ['.. list-table::', '   :header-rows: 1']
-        if widths:
-            lines.append('   :widths: ' + ' '.join(map(str, widths)))
-        lines.append('')
-        for row in [header] + rows:
-            for i, cell in enumerate(row):
-                lines.append(('   * - ' if i == 0 else '     - ') + (cell or ' '))
-        container = nodes.container()
-        self.state.nested_parse(StringList(lines, source='pyuvnet_docs'), self.content_offset, container)
-        return container.children
+
+def _cell_nodes(text):
+    """A cell's text with ``literal`` and **strong** spans as docutils nodes
+    (built directly: the pages are MyST, where nested RST is not parsed)."""
+    paragraph = nodes.paragraph()
+    position = 0
+    for match in _INLINE.finditer(text):
+        paragraph += nodes.Text(text[position:match.start()])
+        if match.group(1) is not None:
+            paragraph += nodes.literal(match.group(1), match.group(1))
+        else:
+            paragraph += nodes.strong(match.group(2), match.group(2))
+        position = match.end()
+    paragraph += nodes.Text(text[position:])
+    return paragraph
+
+
+class _TableDirective(Directive):
+    """Builds a table from rows of text cells."""
+
+    def table(self, header, rows, widths):
+        table = nodes.table()
+        group = nodes.tgroup(cols=len(header))
+        table += group
+        for width in widths:
+            group += nodes.colspec(colwidth=width)
+        for section, section_rows in ((nodes.thead(), [header]), (nodes.tbody(), rows)):
+            for cells in section_rows:
+                row = nodes.row()
+                for cell in cells:
+                    entry = nodes.entry()
+                    entry += _cell_nodes(cell)
+                    row += entry
+                section += row
+            group += section
+        return [table]
 
 
 class OptionsDirective(_TableDirective):
@@ -202,15 +226,22 @@ class NodeTableDirective(_TableDirective):
                 py_name = _PY_NAMES.get((target, name), name)
                 present = hasattr(obj, py_name)
                 spellings = [_literal(py_name)] if present else []
-                twin = snake_name(py_name)
-                if present and twin != py_name and hasattr(obj, twin):
-                    spellings.append(_literal(twin))
+                if present and py_name in _table_names(target):
+                    spellings.append(_literal(snake_name(py_name)))
                 where = 'net' if target == 'module' else target
                 note = DIFFERENCES.get((target, name), '')
                 if not present:
                     note = '**missing** ' + note
                 rows.append([_literal('%s.%s' % (where, name)), ', '.join(spellings) or '—', note])
         return self.table(['Node', 'pyuvnet', 'difference'], rows, [34, 30, 36])
+
+
+def _table_names(target):
+    """The camelCase names the alias table gives a twin on ``target``."""
+    names = set(ALIASES[target])
+    if target in ('Server', 'Socket'):
+        names |= set(ALIASES['EventEmitter'])
+    return names
 
 
 def skip_twins(app, what, name, obj, skip, options):
