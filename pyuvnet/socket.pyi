@@ -9,6 +9,7 @@ from . import _uv
 from .abort import AbortSignal
 from .blocklist import BlockList
 from .records import Record
+from .server import Server
 
 _Buffer = bytearray | memoryview
 _Data = bytes | bytearray | memoryview | str
@@ -63,7 +64,8 @@ class ConnectOptions(SocketOptions, total=False):
     # END snake_case twins
 
 class Socket(_uv.Stream):
-    server: object | None
+    # The server that accepted this connection; None for a client.
+    server: Server | None
     def __init__(self, options: SocketOptions | None = None, **kwargs: Unpack[SocketOptions]) -> None: ...
     @overload
     def connect(self, options: ConnectOptions, connectListener: _Done | None = None, /,
