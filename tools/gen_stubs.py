@@ -7,16 +7,17 @@ Two kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
 line inside a class body (or at module level), are generated:
 
 * ``snake_case twins``: for every camelCase name of the class's ALIASES
-  entries (pyuvnet._names, the one table) that the class body itself
-  defines, its snake_case twin: ``snake = camel`` for a method, a renamed
-  copy for a property or an attribute. In a TypedDict of options, every
-  camelCase key gets its snake_case key. Names a class inherits get their
-  twins in the base's stub.
+  entries (pyuvnet._names, the one table; STUB_TARGETS says which entries
+  a class has), its snake_case twin: ``snake = camel`` for a method the
+  class body defines, a renamed copy of the definition for a property, an
+  attribute, or a name inherited from a base whose stub gives no twin (the
+  runtime puts such twins on the subclass). In a TypedDict of options,
+  every camelCase key gets its snake_case key.
 * ``events``: the overloads of on/addListener/once/prependListener/
   prependOnceListener/off/removeListener/emit for each event of EVENTS
   (below), so that a listener's arity and argument types are checked.
 
-EVENTS is also what the API reference lists (docs/conf.py reads it).
+EVENTS is also what the API reference lists (docs/_ext/pyuvnet_docs.py).
 """
 import ast
 import os
@@ -101,6 +102,9 @@ _SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|eve
                       r'(?P=indent)# END (?P=kind)\n', re.M)
 
 
+_IGNORE = '  # type: ignore[%s]'
+
+
 def listener_type(args):
     return 'Callable[[%s], object]' % ', '.join(kind for _, kind in args)
 
@@ -134,9 +138,6 @@ def event_overloads(cls, indent):
                   'def emit(self, event: Literal[%r]%s) -> bool: ...' % (event, params)]
         first = False
     return ''.join(indent + line + '\n' for line in lines)
-
-
-_IGNORE = '  # type: ignore[%s]'
 
 
 def _class_node(trees, name):
@@ -309,10 +310,9 @@ def main(argv):
         with open(path) as f:
             old = f.read()
         # This stub's classes first; the package's namespace, which only
-        # re-exports, last.
-        trees = [stripped[path]] + sorted(
-            (tree for other, tree in stripped.items() if other != path),
-            key=lambda tree: tree is stripped[paths[0]] and paths[0].endswith('__init__.pyi'))
+        # re-exports (its EventEmitter is not the base), last.
+        trees = [stripped[path]] + [stripped[other] for other in sorted(
+            paths, key=lambda p: p.endswith('__init__.pyi')) if other != path]
         new = generate(path, trees)
         if new != old:
             stale.append(os.path.relpath(path, ROOT))
