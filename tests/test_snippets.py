@@ -6,7 +6,9 @@ HTML comment on the line before a block changes how it runs:
 
 * ``<!-- snippet: serves -->``: it serves until stopped. The harness lets
   ``net.run()`` go on for a moment after the block started it, then closes
-  every server the block listened with and lets the loop finish.
+  every server the block listened with and lets the loop finish. Its
+  servers listen on a free port (a fixed TCP port in the block becomes 0),
+  so that the suite never depends on one being free.
 * ``<!-- snippet: skip: REASON -->``: not run; the reason is required (say,
   a fragment that continues a block above, or a program for a supervisor).
 
@@ -46,6 +48,12 @@ HARNESS = textwrap.dedent('''\
         listen = net.Server.listen
         def recording_listen(self, *args, **kwargs):
             servers.append(self)
+            if args and isinstance(args[0], int):
+                args = (0,) + args[1:]
+            elif args and isinstance(args[0], dict) and 'port' in args[0]:
+                args = (dict(args[0], port=0),) + args[1:]
+            if 'port' in kwargs:
+                kwargs['port'] = 0
             return listen(self, *args, **kwargs)
         net.Server.listen = recording_listen
         run = net.run
