@@ -72,8 +72,7 @@ def createConnection(*args, **kwargs):
 connect = createConnection
 
 def __getattr__(name):
-    """``net.aio``, imported on first use (so that importing pyuvnet does
-    not import asyncio); AttributeError for any other missing name."""
+    # net.aio without importing asyncio for everyone.
     if name == 'aio':
         return importlib.import_module('.aio', __name__)
     raise AttributeError("module 'pyuvnet' has no attribute %r" % (name,))
