@@ -102,3 +102,22 @@ deps:
 
 clean:
 	rm -rf build dist pyuvnet/*.so pyuvnet/*.pyd *.egg-info
+
+# `make typecheck`: the stubs against the built extension (stubtest), the
+# stubs' generated sections current (tools/gen_stubs.py), mypy --strict on
+# the stubs and examples/ (the docs' snippets: tests/test_snippets.py).
+# docs/typing.md says how to keep the stubs in step.
+.PHONY: typecheck
+typecheck: build/.installed-test
+	@$(PY) -c 'import mypy' 2>/dev/null || $(PY) -m pip install -q 'mypy>=1.18'
+	$(PY) tools/gen_stubs.py --check
+	$(PY) -m mypy.stubtest --mypy-config-file tools/mypy.ini --allowlist tools/stubtest-allowlist.txt pyuvnet
+	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi examples
+
+# `make docs`: the documentation site, Sphinx with warnings as errors, in
+# build/docs/html (docs/index.md says why Sphinx).
+.PHONY: docs
+docs: build/.installed-test
+	@$(PY) -c 'import sphinx, furo, myst_parser' 2>/dev/null || $(PY) -m pip install -q 'sphinx>=7' furo myst-parser
+	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs/html
+	$(PY) tools/check_docs.py build/docs/html

@@ -5,45 +5,48 @@ other client, prefixed with the sender's name.
     (then connect with `nc 127.0.0.1 PORT` from several terminals)
 """
 import argparse
+from typing import Callable, Optional, Union
 
 import pyuvnet as net
 
 
 class ChatRoom:
-    def __init__(self):
-        self.clients = []
+    def __init__(self) -> None:
+        self.clients: list[net.Socket] = []
 
-    def broadcast(self, text, sender=None):
+    def broadcast(self, text: str, sender: Optional[net.Socket] = None) -> None:
         for client in self.clients:
             if client is not sender:
                 client.write(text)
 
-    def join(self, sock):
+    def join(self, sock: net.Socket) -> None:
         """The connection listener: name the client, relay its lines."""
-        sock.name = '%s:%s' % (sock.remoteAddress, sock.remotePort)
+        name = '%s:%s' % (sock.remoteAddress, sock.remotePort)
         sock.setEncoding('utf8')
         self.clients.append(sock)
-        sock.write('Welcome %s\n' % sock.name)
-        self.broadcast('%s joined the chat\n' % sock.name, sock)
+        sock.write('Welcome %s\n' % name)
+        self.broadcast('%s joined the chat\n' % name, sock)
         pending = ['']
 
-        def on_data(text):
+        def on_data(text: Union[bytes, str]) -> None:
+            assert isinstance(text, str)  # setEncoding() above
             # Relay whole lines only; a line may arrive in several chunks.
             lines = (pending[0] + text).split('\n')
             pending[0] = lines.pop()
             for line in lines:
-                self.broadcast('%s> %s\n' % (sock.name, line), sock)
+                self.broadcast('%s> %s\n' % (name, line), sock)
 
-        def on_close(had_error):
+        def on_close(had_error: bool) -> None:
             self.clients.remove(sock)
-            self.broadcast('%s left the chat\n' % sock.name)
+            self.broadcast('%s left the chat\n' % name)
 
         sock.on('data', on_data)
         sock.on('error', lambda err: None)   # 'close' follows and says goodbye
         sock.on('close', on_close)
 
 
-def serve(port=5000, host='127.0.0.1', on_listening=None):
+def serve(port: int = 5000, host: str = '127.0.0.1',
+          on_listening: Optional[Callable[[], object]] = None) -> net.Server:
     room = ChatRoom()
     server = net.createServer(room.join)
     server.listen(port, host, on_listening or (

@@ -5,12 +5,14 @@
 """
 import argparse
 import sys
+from typing import Callable, Optional, Union
 
 import pyuvnet as net
 
 
-def serve(port=8124, host='127.0.0.1', on_listening=None):
-    def on_connection(sock):
+def serve(port: int = 8124, host: str = '127.0.0.1',
+          on_listening: Optional[Callable[[], object]] = None) -> net.Server:
+    def on_connection(sock: net.Socket) -> None:
         sock.on('data', sock.write)        # echo, as Node's sock.pipe(sock)
         sock.on('error', lambda err: None)  # a client's reset is not ours to crash on
 
@@ -20,15 +22,19 @@ def serve(port=8124, host='127.0.0.1', on_listening=None):
     return server
 
 
-def self_test():
+def self_test() -> int:
     """Serve on a free port, send a message through a client, check it."""
     message = 'héllo, pyuvnet\n' * 1000
-    received = []
+    received: list[str] = []
 
-    def client():
+    def on_text(text: Union[bytes, str]) -> None:
+        assert isinstance(text, str)  # setEncoding() below
+        received.append(text)
+
+    def client() -> None:
         sock = net.connect(server.address().port, '127.0.0.1')
         sock.setEncoding('utf8')
-        sock.on('data', received.append)
+        sock.on('data', on_text)
         sock.on('data', lambda _: sock.end() if len(''.join(received)) >= len(message) else None)
         sock.on('close', lambda had_error: server.close())
         sock.write(message)

@@ -64,13 +64,15 @@ import socket
 import subprocess
 import sys
 import time
+from typing import List, Optional, Tuple
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 # -- worker ----------------------------------------------------------------------
 
-def run_worker(mode, host, port, fd, ready_fd, grace):
+def run_worker(mode: str, host: str, port: int, fd: Optional[int], ready_fd: int,
+               grace: float) -> int:
     """Serve until SIGTERM/SIGINT; return the exit status."""
     if mode == 'inherit':
         # One accept per wakeup, so the other workers get their turn.
@@ -79,10 +81,10 @@ def run_worker(mode, host, port, fd, ready_fd, grace):
 
     pid = os.getpid()
     answer = ('%d\n' % pid).encode()
-    connections = set()
+    connections: set[net.Socket] = set()
     status = {'code': 0}
 
-    def on_connection(sock):
+    def on_connection(sock: net.Socket) -> None:
         connections.add(sock)
         sock.on('error', lambda err: None)        # a client's reset is not ours to report
         sock.on('close', lambda had_error: connections.discard(sock))
@@ -91,17 +93,10 @@ def run_worker(mode, host, port, fd, ready_fd, grace):
 
     server = net.createServer(on_connection)
 
-    def on_listening():
+    def on_listening() -> None:
         # Tell the parent we are ready (pid and port), then close the pipe.
         os.write(ready_fd, b'%d %d\n' % (pid, server.address().port))
         os.close(ready_fd)
-
-    def on_error(err):
-        sys.stderr.write('worker %d: %s\n' % (pid, err))
-        status['code'] = 1
-        wake.destroy()
-
-    server.on('error', on_error)
 
     # Signals -> bytes on a socketpair -> 'data' on the loop.
     wake_read, wake_write = socket.socketpair()
@@ -112,7 +107,14 @@ def run_worker(mode, host, port, fd, ready_fd, grace):
     wake = net.Socket({'fd': wake_read.detach(), 'readable': True, 'writable': False})
     wake.unref()                                  # the server, not this, keeps us alive
 
-    def shut_down(_data=None):
+    def on_error(err: Exception) -> None:
+        sys.stderr.write('worker %d: %s\n' % (pid, err))
+        status['code'] = 1
+        wake.destroy()
+
+    server.on('error', on_error)
+
+    def shut_down(_data: object = None) -> None:
         if server.listening:
             server.close()
         wake.destroy()
@@ -134,7 +136,7 @@ def run_worker(mode, host, port, fd, ready_fd, grace):
 
 # -- parent ----------------------------------------------------------------------
 
-def reserve_port(host, port):
+def reserve_port(host: str, port: int) -> socket.socket:
     """A bound (not listening) SO_REUSEPORT socket holding ``port`` (0: a
     free one) until the workers listen on it too."""
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
@@ -145,7 +147,7 @@ def reserve_port(host, port):
     return sock
 
 
-def open_listener(host, port, backlog):
+def open_listener(host: str, port: int, backlog: int) -> socket.socket:
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -154,7 +156,8 @@ def open_listener(host, port, backlog):
     return sock
 
 
-def start_worker(args, port, listen_fd):
+def start_worker(args: argparse.Namespace, port: int,
+                 listen_fd: Optional[int]) -> Tuple[subprocess.Popen[bytes], int]:
     """Start one worker; returns (Popen, read end of its ready pipe)."""
     ready_read, ready_write = os.pipe()
     command = [sys.executable, os.path.abspath(__file__), '--worker',
@@ -169,7 +172,8 @@ def start_worker(args, port, listen_fd):
     return proc, ready_read
 
 
-def read_ready_line(ready_fd, proc, deadline, stopping):
+def read_ready_line(ready_fd: int, proc: subprocess.Popen[bytes], deadline: float,
+                    stopping: List[int]) -> Optional[Tuple[int, int]]:
     """The worker's 'pid port' line, or None if it exited, timed out or we
     were told to stop meanwhile."""
     data = b''
@@ -190,7 +194,7 @@ def read_ready_line(ready_fd, proc, deadline, stopping):
     return int(pid), int(port)
 
 
-def stop_workers(workers, grace):
+def stop_workers(workers: List[subprocess.Popen[bytes]], grace: float) -> List[int]:
     """SIGTERM every worker, SIGKILL those still there after the grace
     period; the exit statuses (negative: killed by that signal)."""
     for proc in workers:
@@ -206,18 +210,19 @@ def stop_workers(workers, grace):
     return [proc.returncode for proc in workers]
 
 
-def run_parent(args):
-    workers = []
-    stopping = []
+def run_parent(args: argparse.Namespace) -> int:
+    workers: List[subprocess.Popen[bytes]] = []
+    stopping: List[int] = []
 
-    def on_signal(signum, _frame):
+    def on_signal(signum: int, _frame: object) -> None:
         if not stopping:
             stopping.append(signum)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, on_signal)
 
-    reservation = listener = None
+    reservation: Optional[socket.socket] = None
+    listener: Optional[socket.socket] = None
     try:
         try:
             if args.mode == 'reuseport':
@@ -232,13 +237,13 @@ def run_parent(args):
             sys.stderr.write('prefork: cannot use %s:%d: %s\n' % (args.host, args.port, err))
             return 1
 
-        pipes = []
+        pipes: List[int] = []
         for _ in range(args.workers):
             proc, ready = start_worker(args, port, listen_fd)
             workers.append(proc)
             pipes.append(ready)
         deadline = time.monotonic() + args.startup_timeout
-        pids = []
+        pids: List[int] = []
         for proc, ready in zip(workers, pipes):
             line = read_ready_line(ready, proc, deadline, stopping)
             os.close(ready)
@@ -270,7 +275,7 @@ def run_parent(args):
                 sock.close()
 
 
-def parse_args(argv):
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='One port served by N pyuvnet worker processes.')
     parser.add_argument('--mode', choices=('reuseport', 'inherit'), default='reuseport',
                         help='reuseport: each worker binds with SO_REUSEPORT; '
@@ -293,7 +298,7 @@ def parse_args(argv):
     return args
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return run_worker(args.mode, args.host, args.port, args.fd, args.ready_fd, args.grace)

@@ -84,13 +84,16 @@ def add_aliases(target, names):
     """Give each camelCase name in ``names`` its snake_case twin on ``target``.
 
     ``target`` is a class, a module, or a namespace ``dict`` (``globals()``).
-    The twin is the very same object: for a class, the attribute as stored
-    wherever the MRO defines it (a function, property, or an extension
-    type's method descriptor), so ``getattr(C, snake) is getattr(C, camel)``.
+    The twin of a function, method or static method is the very same object,
+    as stored wherever the MRO defines it, so ``getattr(C, snake) is
+    getattr(C, camel)`` (``help()`` then lists it as ``snake = camel(...)``).
+    The twin of a data descriptor (a property, or an extension type's
+    attribute) is a property reading and writing through it, documented
+    ``Alias of camel.``, so that ``help()`` gives the contract once.
     Raises ``AttributeError`` for a name the target lacks, and
     ``ValueError`` for a name with no twin or a twin already defined in the
     target's own namespace as something else, so the table cannot rot
-    silently.
+    silently. Giving the same twins again changes nothing.
     """
     for camel in names:
         snake = snake_name(camel)
@@ -104,12 +107,39 @@ def add_aliases(target, names):
         else:
             namespace = vars(target)
             value = _lookup_static(target, camel)
+            if isinstance(target, type) and _is_data_descriptor(value):
+                existing = namespace.get(snake)
+                if getattr(existing, '_alias_of', None) is value:
+                    continue
+                value = _alias_property(camel, value)
         if snake in namespace and namespace[snake] is not value:
             raise ValueError('%r already defines %r differently' % (target, snake))
         if isinstance(target, dict):
             target[snake] = value
         else:
             setattr(target, snake, value)
+
+
+def _is_data_descriptor(value):
+    return hasattr(type(value), '__get__') and hasattr(type(value), '__set__')
+
+
+# The snake_case twin of a data descriptor; ``_alias_of`` is the original.
+# No class docstring and no __slots__: the twin's own docstring is set on
+# the instance (property(doc=...) is not seen through a subclass on 3.11).
+class _AliasProperty(property):
+    pass
+
+
+def _alias_property(camel, descriptor):
+    if isinstance(descriptor, property):
+        twin = _AliasProperty(descriptor.fget, descriptor.fset, descriptor.fdel)
+    else:
+        # An extension type's attribute (a getset descriptor): through it.
+        twin = _AliasProperty(descriptor.__get__, descriptor.__set__)
+    twin.__doc__ = 'Alias of %s.' % camel
+    twin._alias_of = descriptor
+    return twin
 
 
 def _lookup_static(target, name):

@@ -24,6 +24,15 @@ from pyuvnet.encodings import encode
 cdef class Stream
 cdef class ImmediateHandle
 
+# The public names (those typed in _uv.pyi); the binding's helpers
+# (tcp_bind, pipe_connect, ...) are pyuvnet's own.
+__all__ = [
+    'Loop', 'get_loop', 'run', 'stop', 'setTimeout', 'setInterval', 'setImmediate',
+    'clearTimeout', 'clearInterval', 'clearImmediate', 'nextTick', 'queueMicrotask',
+    'Timeout', 'Immediate', 'libuv_version', 'Handle', 'Stream', 'TimerHandle',
+    'ImmediateHandle',
+]
+
 include "uv/loop.pyx"
 include "uv/signals.pyx"
 include "uv/handle.pyx"

@@ -12,13 +12,17 @@ class AbortSignal(EventEmitter):
         self.onabort = None
 
     def addEventListener(self, event, listener, options=None):
+        """EventTarget's spelling of on(): ``listener`` for ``event``
+        ('abort'); with ``{'once': True}``, removed after its first call."""
         once = isinstance(options, dict) and options.get('once')
         (self.once if once else self.on)(event, listener)
 
     def removeEventListener(self, event, listener):
+        """EventTarget's spelling of removeListener()."""
         self.removeListener(event, listener)
 
     def throwIfAborted(self):
+        """Raise ``reason`` if the signal was aborted; else do nothing."""
         if self.aborted:
             raise self.reason
 
@@ -49,8 +53,14 @@ class AbortSignal(EventEmitter):
 
 
 class AbortController:
+    """Node's AbortController: ``signal`` is an AbortSignal that ``abort()``
+    aborts."""
+
     def __init__(self):
         self.signal = AbortSignal()
 
     def abort(self, reason=None):
+        """Abort ``signal`` with ``reason`` (default: an AbortError): its
+        ``onabort`` then its 'abort' listeners run, at once and only the
+        first time."""
         self.signal._abort(reason)

@@ -17,8 +17,16 @@ __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
 # unlimited. Change it with setMaxListeners(n) (or by assigning it here).
 defaultMaxListeners = 10
 
-# "No listener given": on(event) is the decorator form, on(event, None) an error.
-cdef object _MISSING = object()
+class _NoListener:
+    """The default of on()'s ``listener``: none given, so on(event) is the
+    decorator form (on(event, None) is an error, as in Node). Its repr is
+    ``...``, so that signatures and help() read ``listener=...``."""
+
+    def __repr__(self):
+        return '...'
+
+
+cdef object _MISSING = _NoListener()
 
 
 class MaxListenersExceededWarning(RuntimeWarning):

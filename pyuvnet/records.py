@@ -17,6 +17,7 @@ class Record(dict):
             raise AttributeError(name) from None
 
     def _read_only(self, *args, **kwargs):
+        """Raises TypeError: a Record is read-only."""
         raise TypeError('%s is read-only' % type(self).__name__)
 
     __setitem__ = __delitem__ = __setattr__ = __delattr__ = _read_only

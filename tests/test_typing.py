@@ -1,0 +1,154 @@
+"""pyuvnet's stubs: generated from the one alias table, and they catch mistakes.
+
+The mypy tests run where mypy is installed (the test extra has it; the
+wheels' tests do not); `make typecheck` runs stubtest and mypy --strict.
+"""
+import ast
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pyuvnet._names import ALIASES, snake_name
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TOOLS = os.path.join(ROOT, 'tools')
+if not os.path.isfile(os.path.join(ROOT, 'pyuvnet', '__init__.pyi')):
+    # The wheels' tests run from a copy of tests/ without the source tree.
+    pytest.skip('needs the source tree (tools/, the stubs)', allow_module_level=True)
+sys.path.insert(0, TOOLS)
+import gen_stubs  # noqa: E402  (tools/ is not a package)
+
+
+def test_generated_stub_sections_are_current():
+    done = subprocess.run([sys.executable, os.path.join(TOOLS, 'gen_stubs.py'), '--check'],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _trees():
+    """Every stub's tree, the package namespace's (which only re-exports) last."""
+    trees = []
+    for path in sorted(gen_stubs.stub_paths(), key=lambda p: p.endswith('__init__.pyi')):
+        with open(path) as f:
+            trees.append(ast.parse(f.read()))
+    return trees
+
+
+def test_every_camel_name_of_the_table_has_its_twin_in_the_stubs():
+    trees = _trees()
+    init = trees[-1]
+    missing = []
+    for (_, cls), entries in gen_stubs.STUB_TARGETS.items():
+        for camel in (c for entry in entries for c in ALIASES[entry]):
+            if cls == 'module':
+                found = any(gen_stubs._defines(node, snake_name(camel)) for node in init.body)
+            else:
+                found = bool(gen_stubs._definitions(trees, cls, snake_name(camel))[0])
+            if not found:
+                missing.append('%s.%s' % (cls, snake_name(camel)))
+    assert missing == []
+
+
+def test_every_aliases_entry_is_typed_somewhere():
+    """A new ALIASES entry needs its place in gen_stubs.STUB_TARGETS."""
+    typed = {entry for entries in gen_stubs.STUB_TARGETS.values() for entry in entries}
+    assert set(ALIASES) - typed <= {'AbortController'}  # it has no camelCase names
+
+
+def test_option_typed_dicts_have_both_spellings():
+    trees = _trees()
+    for name in ('SocketOptions', 'ConnectOptions', 'ServerOptions', 'ListenOptions'):
+        keys = {item.target.id for item in gen_stubs._class_node(trees, name).body
+                if isinstance(item, ast.AnnAssign)}
+        assert {snake_name(key) for key in keys} <= keys, name
+
+
+def run_mypy(args):
+    """mypy --strict with pyuvnet's settings, in a child process (mypy
+    changes the garbage collector's thresholds of the process it runs in):
+    (exit status, [each error's text])."""
+    done = subprocess.run([sys.executable, '-m', 'mypy', '--config-file', os.path.join(TOOLS, 'mypy.ini'),
+                           '--strict', '--no-error-summary', '--hide-error-context'] + args,
+                          capture_output=True, text=True, timeout=300)
+    errors = [line.split(': error: ', 1)[1] for line in done.stdout.splitlines() if ': error: ' in line]
+    return done.returncode, errors, done.stdout + done.stderr
+
+
+needs_mypy = pytest.mark.skipif(
+    subprocess.run([sys.executable, '-c', 'import mypy'], capture_output=True).returncode != 0,
+    reason='mypy is in the test extra')
+
+
+@pytest.fixture(scope='module')
+def mypy_cache(tmp_path_factory):
+    # One cache: only the first run reads the standard library's stubs.
+    return str(tmp_path_factory.mktemp('mypy-cache'))
+
+
+def _mypy(tmp_path, cache, source):
+    path = tmp_path / 'user_code.py'
+    path.write_text(textwrap.dedent(source))
+    status, errors, _ = run_mypy(['--cache-dir', cache, str(path)])
+    return status, errors
+
+
+@needs_mypy
+def test_correct_code_passes_strict(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+
+        def on_connection(sock: net.Socket) -> None:
+            sock.set_no_delay(True).on('data', sock.write)
+            sock.on('close', lambda had_error: print('closed', had_error))
+            sock.once('end', lambda: None)
+
+        server = net.create_server(on_connection)
+        server.listen(0, '127.0.0.1', lambda: print(server.address().port))
+        server.on('connection', lambda sock: sock.end(b'bye'))
+        client = net.connect({'port': 1, 'host': '127.0.0.1'}, lambda: None)
+        client.on('error', lambda err: print(err))
+        client.write('hello', 'utf8', lambda err: None)
+        net.setTimeout(lambda n: print(n + 1), 10, 41).unref()
+        net.run()
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_misspelt_method_wrong_argument_type_wrong_listener_arity(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+
+        sock = net.connect(8124, '127.0.0.1')
+        sock.wirte(b'hello')
+        sock.setNoDelay('yes')
+        sock.on('close', lambda: print('closed'))
+        net.run(42)
+    """)
+    assert status == 1
+    assert errors == [
+        '"Socket" has no attribute "wirte"; maybe "write"?  [attr-defined]',
+        'Argument 1 to "setNoDelay" of "Socket" has incompatible type "str"; expected "bool"  [arg-type]',
+        'No overload variant of "on" of "Socket" matches argument types "str", "Callable[[], None]"  [call-overload]',
+        'Too many arguments for "run"  [call-arg]',
+    ]
+
+
+@needs_mypy
+def test_types_bite_on_snake_twins_and_options(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+
+        net.create_server(allow_half_open='no')
+        net.create_server().listen({'port': 0, 'backlogg': 5})
+        net.connect(8124).set_keep_alive(True, 'soon')
+    """)
+    assert status == 1
+    assert errors == [
+        'No overload variant matches argument type "str"  [call-overload]',
+        'No overload variant of "listen" of "Server" matches argument type "dict[str, int]"  [call-overload]',
+        'Argument 2 has incompatible type "str"; expected "float"  [arg-type]',
+    ]

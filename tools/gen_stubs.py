@@ -1,0 +1,331 @@
+"""Fill the generated sections of pyuvnet's stubs (pyuvnet/*.pyi).
+
+    python tools/gen_stubs.py          rewrite the sections
+    python tools/gen_stubs.py --check  exit 1 (naming the files) if any is stale
+
+Two kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
+line inside a class body (or at module level), are generated:
+
+* ``snake_case twins``: for every camelCase name of the class's ALIASES
+  entries (pyuvnet._names, the one table; STUB_TARGETS says which entries
+  a class has), its snake_case twin: ``snake = camel`` for a method the
+  class body defines, a renamed copy of the definition for a property, an
+  attribute, or a name inherited from a base whose stub gives no twin (the
+  runtime puts such twins on the subclass). In a TypedDict of options,
+  every camelCase key gets its snake_case key.
+* ``events``: the overloads of on/addListener/once/prependListener/
+  prependOnceListener/off/removeListener/emit for each event of EVENTS
+  (below), so that a listener's arity and argument types are checked.
+
+EVENTS is also what the API reference lists (docs/_ext/pyuvnet_docs.py).
+"""
+import ast
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from pyuvnet._names import ALIASES, snake_name  # noqa: E402  (path set above)
+
+# (stub file, class) -> the ALIASES entries whose names the class has.
+# 'module' is the stub's module level. Mirrors pyuvnet/__init__.py.
+STUB_TARGETS = {
+    ('events.pyi', 'EventEmitter'): ('EventEmitter',),
+    ('_uv.pyi', 'Timeout'): ('EventEmitter', 'Timeout'),
+    ('_uv.pyi', 'Immediate'): ('Immediate',),
+    ('socket.pyi', 'Socket'): ('EventEmitter', 'Socket'),
+    ('server.pyi', 'Server'): ('EventEmitter', 'Server'),
+    ('abort.pyi', 'AbortSignal'): ('EventEmitter', 'AbortSignal'),
+    ('blocklist.pyi', 'BlockList'): ('BlockList',),
+    ('socketaddress.pyi', 'SocketAddress'): ('SocketAddress',),
+    ('__init__.pyi', 'module'): ('module',),
+}
+
+# Class -> (event, ((argument, type), ...), when it is emitted). The order is
+# Node's order of emission, as the API reference prints it.
+EVENTS = {
+    'Socket': (
+        ('lookup', (('err', 'Exception | None'), ('address', 'str | None'),
+                    ('family', 'int | None'), ('host', 'str')),
+         'after a host name was resolved (once per address with autoSelectFamily), '
+         'before connecting; err is set when the lookup failed'),
+        ('connectionAttempt', (('ip', 'str'), ('port', 'int'), ('family', 'int')),
+         'a connection to one address is being tried'),
+        ('connectionAttemptFailed', (('ip', 'str'), ('port', 'int'), ('family', 'int'),
+                                     ('error', 'Exception')),
+         'the attempt on that address failed'),
+        ('connectionAttemptTimeout', (('ip', 'str'), ('port', 'int'), ('family', 'int')),
+         'the attempt took longer than autoSelectFamilyAttemptTimeout; the next address is tried'),
+        ('connect', (), 'the connection is established (never within connect())'),
+        ('ready', (), 'right after connect'),
+        ('data', (('chunk', 'bytes | str'),),
+         'a chunk arrived: bytes, or str after setEncoding()'),
+        ('drain', (), 'the write buffer emptied after write() returned False'),
+        ('end', (), "the peer ended its side (after the last 'data')"),
+        ('finish', (), 'our end() completed: everything queued was sent, then FIN'),
+        ('timeout', (), 'idle for the setTimeout() period (the socket stays open)'),
+        ('pipe', (('source', 'Socket'),), 'a source socket started piping into this one'),
+        ('unpipe', (('source', 'Socket'),), 'that source stopped piping into this one'),
+        ('error', (('err', 'Exception'),), "a failure; 'close'(True) follows"),
+        ('close', (('hadError', 'bool'),), 'the socket is fully closed: exactly once, last'),
+    ),
+    'Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a connection was accepted'),
+        ('drop', (('data', 'Record'),),
+         'a connection was closed at once because maxConnections was reached; '
+         'its local and remote addresses (a pipe server passes no argument)'),
+        ('error', (('err', 'Exception'),), 'listen failed (EADDRINUSE, ...), on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'AbortSignal': (
+        ('abort', (('signal', 'AbortSignal'),), 'the signal was aborted (once)'),
+    ),
+}
+
+# Every emitter also emits these two (Node's EventEmitter).
+COMMON_EVENTS = (
+    ('newListener', (('event', 'str'), ('listener', 'Callable[..., object]')),
+     'before a listener is added'),
+    ('removeListener', (('event', 'str'), ('listener', 'Callable[..., object]')),
+     'after a listener was removed'),
+)
+
+ADDING = ('on', 'addListener', 'once', 'prependListener', 'prependOnceListener')
+REMOVING = ('off', 'removeListener')
+
+_SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|events)\b.*\n'
+                      r'(?P<body>(?:.*\n)*?)'
+                      r'(?P=indent)# END (?P=kind)\n', re.M)
+
+
+_IGNORE = '  # type: ignore[%s]'
+
+
+def listener_type(args):
+    return 'Callable[[%s], object]' % ', '.join(kind for _, kind in args)
+
+
+def event_overloads(cls, indent):
+    """The overloads of one emitter class's listener methods and emit().
+
+    They narrow EventEmitter's looser methods on purpose, hence the
+    ``type: ignore[override]`` where each method's overloads start.
+    """
+    events = EVENTS[cls] + COMMON_EVENTS
+    lines = []
+    for method in ADDING + REMOVING:
+        first = True
+        for event, args, _ in events:
+            lines += ['@overload' + (_IGNORE % 'override' if first else ''),
+                      'def %s(self, event: Literal[%r], listener: %s) -> Self: ...'
+                      % (method, event, listener_type(args))]
+            first = False
+        if method in ADDING:
+            # The decorator form: on('data') applied to a listener.
+            for event, args, _ in events:
+                kind = listener_type(args)
+                lines += ['@overload', 'def %s(self, event: Literal[%r]) -> Callable[[%s], %s]: ...'
+                          % (method, event, kind, kind)]
+    first = True
+    for event, args, _ in events:
+        # emit(event, *args): the arguments as a tuple type.
+        params = ', *args: Unpack[tuple[%s]]' % ', '.join(kind for _, kind in args) if args else ''
+        lines += ['@overload' + (_IGNORE % 'override' if first else ''),
+                  'def emit(self, event: Literal[%r]%s) -> bool: ...' % (event, params)]
+        first = False
+    return ''.join(indent + line + '\n' for line in lines)
+
+
+def _class_node(trees, name):
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                return node
+    return None
+
+
+def _definitions(trees, cls, camel):
+    """(the nodes defining ``camel``, the class they are in): ``cls`` or its
+    nearest base in the stubs."""
+    node = _class_node(trees, cls)
+    if node is None:
+        return [], None
+    found = [item for item in node.body if _defines(item, camel)]
+    if found:
+        return found, cls
+    for base in node.bases:
+        found, owner = _definitions(trees, ast.unparse(base).rpartition('.')[2], camel)
+        if found:
+            return found, owner
+    return [], None
+
+
+def _has_twins(cls, camel):
+    """Whether ``cls``'s stub gets the twin of ``camel`` generated."""
+    return any(klass == cls and any(camel in ALIASES[entry] for entry in entries)
+               for (_, klass), entries in STUB_TARGETS.items())
+
+
+def twins(trees, cls, entries, has_events, indent):
+    """The twins of every name of ``entries`` that ``cls`` defines or inherits
+    from a base whose stub does not already give the twin."""
+    camels = dict.fromkeys(camel for entry in entries for camel in ALIASES[entry])
+    if cls == 'module':
+        body = trees[0].body
+        names = [camel for camel in camels if any(_defines(item, camel) for item in body)]
+        return ''.join(['%s = %s\n' % (snake_name(camel), camel) for camel in names]
+                       + ['__all__ += [%s]\n' % ', '.join(repr(snake_name(c)) for c in names)])
+    lines = []
+    for camel in camels:
+        snake = snake_name(camel)
+        if has_events and camel in ADDING + REMOVING:
+            # EventEmitter's twin, narrowed as the method is.
+            lines.append('%s = %s%s' % (snake, camel, _IGNORE % 'assignment'))
+            continue
+        defs, owner = _definitions(trees, cls, camel)
+        if not defs:
+            raise SystemExit('gen_stubs: %s has no %s in its stubs' % (cls, camel))
+        own = owner == cls
+        if not own and _has_twins(owner, camel):
+            continue  # the base's stub gives the twin
+        if own and not _is_property(defs[0]):
+            lines.append('%s = %s' % (snake, camel))
+            continue
+        for node in defs:
+            copy = ast.parse(ast.unparse(node)).body[0]
+            if isinstance(copy, ast.AnnAssign):
+                copy.target.id = snake
+            else:
+                copy.name = snake
+                for d in copy.decorator_list:
+                    if isinstance(d, ast.Attribute) and isinstance(d.value, ast.Name) and d.value.id == camel:
+                        d.value.id = snake
+            lines += _one_line_bodies(ast.unparse(copy).splitlines())
+    return ''.join(indent + line + '\n' for line in lines)
+
+
+def _one_line_bodies(lines):
+    """``def f(...) -> T:`` and ``...`` on the next line made one line."""
+    out = []
+    for line in lines:
+        if line.strip() == '...' and out and out[-1].endswith(':'):
+            out[-1] += ' ...'
+        else:
+            out.append(line)
+    return out
+
+
+def _is_property(node):
+    return isinstance(node, ast.FunctionDef) and any(
+        isinstance(d, ast.Name) and d.id == 'property' for d in node.decorator_list)
+
+
+def typed_dict_twins(tree, indent):
+    """Every TypedDict in the stub gets the snake_case spelling of each key."""
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef) and any(
+                ast.unparse(base) in ('TypedDict',) + tuple(out) for base in node.bases):
+            lines = []
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    camel = item.target.id
+                    if snake_name(camel) != camel:
+                        lines.append('%s: %s' % (snake_name(camel), ast.unparse(item.annotation)))
+            out[node.name] = ''.join(indent + line + '\n' for line in lines)
+    return out
+
+
+def _defines(node, name):
+    if isinstance(node, ast.FunctionDef):
+        return node.name == name
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+    if isinstance(node, ast.ImportFrom):
+        return any((alias.asname or alias.name) == name for alias in node.names)
+    return False
+
+
+def _enclosing_class(text, match):
+    """The class whose body holds the section ('module' at top level)."""
+    if not match['indent']:
+        return 'module'
+    return re.findall(r'^class (\w+)', text[:match.start()], re.M)[-1]
+
+
+def _strip(text):
+    """The stub's text with its generated sections emptied (a ``...`` each,
+    so that a class body stays a body): what the twins are made from, so
+    that they never feed on themselves."""
+    return _SECTION.sub(lambda m: '{0}# BEGIN {1}\n{0}...\n{0}# END {1}\n'.format(
+        m['indent'], m['kind']), text)
+
+
+def generate(path, trees):
+    """The stub's text with every section filled in; ``trees`` are every
+    stub's stripped tree, this one's first."""
+    with open(path) as f:
+        text = f.read()
+    name = os.path.basename(path)
+    typed_dicts = typed_dict_twins(trees[0], '    ')
+    events_in = {_enclosing_class(text, m) for m in _SECTION.finditer(text) if m['kind'] == 'events'}
+
+    def fill(match):
+        indent, kind = match['indent'], match['kind']
+        cls = _enclosing_class(text, match)
+        head = match.group(0).splitlines(True)[0]
+        if kind == 'events':
+            body = event_overloads(cls, indent)
+        elif cls in typed_dicts:
+            body = typed_dicts[cls]
+        elif (name, cls) in STUB_TARGETS:
+            body = twins(trees, cls, STUB_TARGETS[(name, cls)], cls in events_in, indent)
+        else:
+            raise SystemExit('gen_stubs: %s: no ALIASES entry for %s' % (name, cls))
+        return head + (body or indent + '...\n') + '%s# END %s\n' % (indent, kind)
+
+    return _SECTION.sub(fill, text)
+
+
+def stub_paths():
+    folder = os.path.join(ROOT, 'pyuvnet')
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith('.pyi'))
+
+
+def main(argv):
+    check = '--check' in argv
+    stale = []
+    paths = stub_paths()
+    stripped = {}
+    for path in paths:
+        with open(path) as f:
+            stripped[path] = ast.parse(_strip(f.read()))
+    for path in paths:
+        with open(path) as f:
+            old = f.read()
+        # This stub's classes first; the package's namespace, which only
+        # re-exports (its EventEmitter is not the base), last.
+        trees = [stripped[path]] + [stripped[other] for other in sorted(
+            paths, key=lambda p: p.endswith('__init__.pyi')) if other != path]
+        new = generate(path, trees)
+        if new != old:
+            stale.append(os.path.relpath(path, ROOT))
+            if not check:
+                with open(path, 'w') as f:
+                    f.write(new)
+    if check and stale:
+        print('stale generated stub sections (run python tools/gen_stubs.py): ' + ', '.join(stale))
+        return 1
+    for path in stale if not check else ():
+        print('rewrote ' + path)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
