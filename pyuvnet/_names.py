@@ -66,6 +66,19 @@ ALIASES = {
     'SocketAddress': ('isSocketAddress', 'toJSON'),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
+    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity'),
+    # tls.Server is a net.Server: its rows, and its own.
+    'tls.Server': ('getConnections', 'maxConnections', 'setSecureContext'),
+    'TLSSocket': (
+        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
+        'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
+        'localAddress', 'localPort', 'localFamily', 'readyState',
+        'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
+        'writableFinished', 'writableEnded', 'readableEnded', 'isPaused', 'allowHalfOpen',
+        'alpnProtocol', 'authorizationError', 'getPeerCertificate', 'getProtocol',
+        'getCipher', 'getSession', 'isSessionReused', 'exportKeyingMaterial',
+        'setMaxSendFragment',
+    ),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 
