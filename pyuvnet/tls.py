@@ -44,7 +44,7 @@ from .tls_context import (
     CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
     ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
     certificate_record, checkServerIdentity, createSecureContext, tls_error,
-    verify_error_code, verify_result,
+    verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
 )
 
 __all__ = [
@@ -67,6 +67,7 @@ CONNECT_OPTIONS = OptionSpec(dict(CREATE_CONNECTION_OPTIONS.rules, socket='objec
                                   **CONTEXT_RULES, **_CONNECTION_RULES))
 
 _READ_SIZE = 256 * 1024
+_READ_HWM = 64 * 1024      # Node's readableHighWaterMark for sockets
 _DEFAULT_HANDSHAKE_TIMEOUT = 120000
 # Node's messages for a peer that leaves before the handshake finished.
 _CLIENT_HANG_UP = 'Client network socket disconnected before secure TLS connection was established'
@@ -127,6 +128,9 @@ class TLSSocket(EventEmitter):
         self._ended = False         # our end() was called
         self._end_emitted = False
         self._raw_ended = False
+        self._peer_closed = False   # close_notify received
+        self._read_queue = []       # plaintext waiting for a consumer
+        self._read_queued = 0
         self._destroyed = False
         self._pending_writes = []   # (bytes, callback) written before 'secure'
         self._pending_end = None
@@ -159,11 +163,16 @@ class TLSSocket(EventEmitter):
             ctx = context.context(True, verify, alpn, _ServerName(opts.get('SNICallback')))
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
         else:
-            verify = ssl.CERT_REQUIRED if self._reject_unauthorized else ssl.CERT_NONE
+            # Node's way when the result can be read: verify after the
+            # handshake (tls_context explains why); else in it.
+            verify = (ssl.CERT_REQUIRED if self._reject_unauthorized and not verify_result_readable()
+                      else ssl.CERT_NONE)
             ctx = context.context(False, verify, alpn)
             name = self._servername
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
                                   server_hostname=name or None, session=opts.get('session'))
+            if verify == ssl.CERT_NONE:
+                verify_without_enforcing(sslobj)
         sslobj.pyuvnet_owner = self
         return sslobj
 
@@ -199,35 +208,64 @@ class TLSSocket(EventEmitter):
                 self._flush_out()       # the alert tells the peer why
                 self._fail_handshake(tls_error(exc))
                 return
-            self._flush_out()
-            self._on_handshake_done()
+            # As Node, a client that rejects the server leaves before its
+            # Finished is sent: the server sees a hang-up, not an alert.
+            if not self._on_handshake_done():
+                return
         self._read_plaintext()
 
     def _read_plaintext(self):
+        """Plaintext out of OpenSSL: to 'data' while flowing, else into the
+        readable queue (Node's readable buffer) up to the high-water mark,
+        then the raw socket is paused.  'end' follows the last byte."""
         sslobj = self._ssl
-        while sslobj is not None and self._flowing:
+        while sslobj is not None and not self._peer_closed:
+            if not self._flowing and self._read_queued >= _READ_HWM:
+                self._raw.pause()
+                break
             try:
                 data = sslobj.read(_READ_SIZE)
             except ssl.SSLWantReadError:
                 break
-            except ssl.SSLZeroReturnError:       # the peer's close_notify
-                self._flush_out()
-                self._emit_end()
-                return
+            except ssl.SSLZeroReturnError:
+                self._peer_closed = True        # close_notify
+                break
             except ssl.SSLError as exc:
                 self._flush_out()
                 self.destroy(tls_error(exc))
                 return
             if not data:
                 break
-            self.emit('data', self._decoder(data) if self._decoder else data)
+            if self._flowing and not self._read_queue:
+                self._deliver(data)
+            else:
+                self._read_queue.append(data)
+                self._read_queued += len(data)
             sslobj = self._ssl
+        if self._ssl is None:
+            return
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self._flush_out()
-        if self._raw_ended and self._flowing and self._ssl is not None:
+        self._maybe_emit_end()
+
+    def _deliver(self, data):
+        self.emit('data', self._decoder(data) if self._decoder else data)
+
+    def _drain_read_queue(self):
+        while self._read_queue and self._flowing and not self._destroyed:
+            data = self._read_queue.pop(0)
+            self._read_queued -= len(data)
+            self._deliver(data)
+        if self._flowing and not self._destroyed:
+            if self._raw.isPaused():
+                self._raw.resume()
+            self._read_plaintext()
+
+    def _maybe_emit_end(self):
+        # As net.Socket: paused, 'end' waits for resume() like the data.
+        if ((self._peer_closed or self._raw_ended) and not self._read_queue
+                and self._flowing is not False and self._secure):
             self._emit_end()
-        elif not self._flowing and self._secure and not self._raw.isPaused():
-            self._raw.pause()   # backpressure: plaintext waits in OpenSSL
 
     def _flush_out(self, callback=None):
         """Write what the outgoing BIO holds to the raw socket; returns the
@@ -238,14 +276,17 @@ class TLSSocket(EventEmitter):
         return self._raw.writableLength < self._raw.writableHighWaterMark
 
     def _on_handshake_done(self):
+        """Judge the peer, send what waited, emit 'secure'/'secureConnect'
+        (and 'secureConnection' on the server).  Returns False when the
+        peer was refused (the socket is destroyed)."""
         sslobj = self._ssl
         self._secure = True
         self._peer_cert = None
         error = self._verify_peer(sslobj)
-        if error is not None and (self._reject_unauthorized and
-                                  (not self._is_server or sslobj.context.verify_mode != ssl.CERT_NONE)):
+        if error is not None and self._reject_unauthorized:
             self._fail_handshake(error)
-            return
+            return False
+        self._flush_out()
         for data, callback in self._pending_writes:
             sslobj.write(data)
             self._flush_out(callback)
@@ -258,6 +299,7 @@ class TLSSocket(EventEmitter):
             self.emit('secureConnect')
         if self._pending_end is not None:
             self.end(*self._pending_end)
+        return self._ssl is not None
 
     def _verify_peer(self, sslobj):
         """Set authorized/authorizationError; returns the error that makes
@@ -269,15 +311,11 @@ class TLSSocket(EventEmitter):
             self._authorization_error = 'UNABLE_TO_GET_ISSUER_CERT'
             return TLSError(self._authorization_error, 'peer did not send a certificate')
         error = None
-        if sslobj.context.verify_mode == ssl.CERT_REQUIRED:
-            pass    # the handshake itself verified the chain
-        else:
-            result = verify_result(sslobj)
-            if result is None:
-                error = TLSError('ERR_TLS_VERIFY_RESULT_UNAVAILABLE',
-                                 'this Python does not expose the verification result')
-            elif result != 0:
-                error = TLSError(verify_error_code(result), 'certificate verify failed')
+        if sslobj.context.verify_mode == ssl.CERT_NONE:
+            code, message = verify_result(sslobj)
+            if code != 0:
+                error = TLSError(verify_error_code(code), message)
+        # else the handshake itself verified the chain
         if error is None and not self._is_server:
             host = self._servername or self._raw_host()
             if host:
@@ -285,7 +323,7 @@ class TLSSocket(EventEmitter):
         if error is None:
             self._authorized = True
             return None
-        self._authorization_error = error.code
+        self._authorization_error = getattr(error, 'code', None) or str(error)
         return error
 
     def _raw_host(self):
@@ -305,8 +343,7 @@ class TLSSocket(EventEmitter):
         if not self._secure:
             self._fail_handshake(_hang_up(self._is_server))
             return
-        if self._flowing:
-            self._read_plaintext()
+        self._read_plaintext()
 
     def _emit_end(self):
         if self._end_emitted:
@@ -319,9 +356,15 @@ class TLSSocket(EventEmitter):
             self.destroy()
 
     def _on_raw_error(self, err):
-        if not self._secure and self._is_server and self.server is not None:
-            self.server.emit('tlsClientError', err, self)
-            return
+        if self._is_server and self.server is not None:
+            # As Node's tls.Server: before 'secure' an error is the server's
+            # 'tlsClientError'; after it, the socket's 'error' when someone
+            # listens; a server never dies of one client's reset.
+            if not self._secure:
+                self.server.emit('tlsClientError', err, self)
+                return
+            if not self.listenerCount('error'):
+                return
         self.emit('error', err)
 
     def _on_raw_close(self, had_error):
@@ -386,16 +429,21 @@ class TLSSocket(EventEmitter):
         return self
 
     def pause(self):
+        """Stop 'data' until resume(); plaintext waits (readableLength) up
+        to the high-water mark, then the raw socket stops reading."""
         self._flowing = False
-        self._raw.pause()
         return self
 
     def resume(self):
+        """(Re)start 'data'; what waited comes first, on the next tick."""
         if not self._flowing:
             self._flowing = True
-            self._raw.resume()
-            _uv.nextTick(self._read_plaintext)
+            _uv.nextTick(self._drain_read_queue)
         return self
+
+    @property
+    def readableLength(self):
+        return self._read_queued
 
     def isPaused(self):
         return self._flowing is False

@@ -27,8 +27,9 @@ _VERSIONS = {
 }
 
 CONTEXT_RULES = {
-    'key': ('string', 'object'), 'cert': ('string', 'object'), 'ca': ('string', 'object'),
-    'passphrase': 'string', 'pfx': ('string', 'object'),
+    # PEM as str, bytes or a list of them (checked by _pem_text).
+    'key': 'any', 'cert': 'any', 'ca': 'any',
+    'passphrase': 'string', 'pfx': 'any',
     'minVersion': 'string', 'maxVersion': 'string', 'ciphers': 'string',
     'ecdhCurve': 'string', 'honorCipherOrder': 'boolean', 'sessionTimeout': 'number',
 }
@@ -110,48 +111,76 @@ def tls_error(exc):
 
 
 # ---------------------------------------------------------------------------
-# The verification result when the handshake did not enforce it.
+# The verification result, read as Node reads it.
 #
-# Node always completes the handshake and then judges the peer by
-# SSL_get_verify_result: rejectUnauthorized decides whether a bad result is
-# fatal; otherwise it only shows in authorized/authorizationError.  Python's
-# ssl fails the handshake instead (CERT_REQUIRED) or hides the result
-# (CERT_NONE).  For rejectUnauthorized=False we run with CERT_NONE (OpenSSL
-# still verifies the chain and keeps the result) and read the result through
-# the SSL* of CPython's _ssl object, whose layout (PyObject_HEAD, then the
-# socket weakref, then SSL*) has been stable since 3.7.  Elsewhere the
-# result is unknown and documented as such.
+# Node completes the client handshake without enforcing verification, then
+# judges the server by SSL_get_verify_result: rejectUnauthorized decides
+# whether a bad result is fatal (the socket is destroyed, so Node's server
+# sees ECONNRESET, not an alert), and authorized/authorizationError report
+# it.  OpenSSL's result also differs by mode (a lone leaf of an unknown CA
+# is UNABLE_TO_VERIFY_LEAF_SIGNATURE when verification runs to the end,
+# UNABLE_TO_GET_ISSUER_CERT_LOCALLY when it stops at the first error), so
+# matching Node's codes needs Node's way.  Python's ssl does not expose the
+# result; we read it through the SSL* of CPython's _ssl object, whose
+# layout (PyObject_HEAD, the socket weakref, then SSL*) is the same from
+# 3.7 to 3.14.  Where that is not possible, verification is enforced by
+# the handshake (CERT_REQUIRED) instead: see verify_result_readable().
 
-_verify_result_fn = None
 _LAYOUT_KNOWN = sys.implementation.name == 'cpython' and (3, 7) <= sys.version_info < (3, 15)
 
 
-def _load_verify_result():
-    import _ssl
-    lib = ctypes.CDLL(_ssl.__file__)
-    fn = lib.SSL_get_verify_result
-    fn.restype = ctypes.c_long
-    fn.argtypes = [ctypes.c_void_p]
-    return fn
+def _load_openssl():
+    if not _LAYOUT_KNOWN:
+        return None
+    try:
+        import _ssl
+        lib = ctypes.CDLL(_ssl.__file__)
+        get_result = lib.SSL_get_verify_result
+        describe = lib.X509_verify_cert_error_string
+        set_verify = lib.SSL_set_verify
+    except (OSError, AttributeError, ImportError):
+        return None
+    get_result.restype = ctypes.c_long
+    get_result.argtypes = [ctypes.c_void_p]
+    describe.restype = ctypes.c_char_p
+    describe.argtypes = [ctypes.c_long]
+    set_verify.restype = None
+    set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, _VERIFY_CALLBACK]
+    return get_result, describe, set_verify
+
+
+# Node's verify callback: accept every certificate so that OpenSSL verifies
+# the whole chain and keeps the last error (the code Node reports), and
+# judge the result after the handshake.  One object for the process: OpenSSL
+# keeps its address.
+_VERIFY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+_ACCEPT_ALL = _VERIFY_CALLBACK(lambda ok, store: 1)
+_SSL_VERIFY_NONE = 0
+_OPENSSL = _load_openssl()
+
+
+def _ssl_pointer(sslobj):
+    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)
+    return ctypes.c_void_p.from_address(id(sslobj._sslobj) + offset).value
+
+
+def verify_without_enforcing(sslobj):
+    """Make a client ``ssl.SSLObject`` verify the server as Node does:
+    completely, without failing the handshake (before the handshake)."""
+    _OPENSSL[2](_ssl_pointer(sslobj), _SSL_VERIFY_NONE, _ACCEPT_ALL)
+
+
+def verify_result_readable():
+    """Whether verify_result() works on this Python."""
+    return _OPENSSL is not None
 
 
 def verify_result(sslobj):
-    """OpenSSL's verification result for the peer of an ``ssl.SSLObject``
-    (0 when it verified), or None when this Python does not let us read it."""
-    global _verify_result_fn
-    if not _LAYOUT_KNOWN:
-        return None
-    if _verify_result_fn is None:
-        try:
-            _verify_result_fn = _load_verify_result()
-        except (OSError, AttributeError):
-            return None
-    inner = sslobj._sslobj
-    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)
-    ssl_ptr = ctypes.c_void_p.from_address(id(inner) + offset).value
-    if not ssl_ptr:
-        return None
-    return _verify_result_fn(ssl_ptr)
+    """(code, message) of OpenSSL's verification of the peer of an
+    ``ssl.SSLObject``: code 0 when it verified."""
+    get_result, describe, _ = _OPENSSL
+    code = get_result(_ssl_pointer(sslobj))
+    return code, describe(code).decode('ascii', 'replace')
 
 
 # ---------------------------------------------------------------------------

@@ -57,3 +57,12 @@ def sockdir():
     path = tempfile.mkdtemp(prefix='pyuv', dir='/tmp')
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def tls_certs(tmp_path_factory):
+    """Certificates for the TLS tests (tests/tls_certs.py), made once per run."""
+    from tls_certs import OPENSSL, Certs
+    if OPENSSL is None:
+        pytest.skip('the openssl CLI is not installed')
+    return Certs(tmp_path_factory.mktemp('tls'))

@@ -1,0 +1,420 @@
+"""pyuvnet.tls with pyuvnet on both ends: the handshake, the verification
+outcomes and their Node codes, the Duplex semantics through TLS, and a
+peer that misbehaves.  Node's behaviour is pinned in each docstring (run
+with /usr/bin/node v20); tests/test_tls_interop_node.py runs Node itself."""
+import gc
+import hashlib
+import os
+import ssl
+import weakref
+
+import pytest
+
+import pyuvnet as net
+import pyuvnet.tls as tls
+from support import event_names, record_events
+
+
+@pytest.fixture
+def tls_server(run_loop, tls_certs):
+    """``tls_server(on_secure, **options)`` -> (server, port), listening on
+    127.0.0.1 with the CA-signed ECDSA certificate unless told otherwise."""
+    def make(on_secure=None, **options):
+        options.setdefault('key', tls_certs.key)
+        options.setdefault('cert', tls_certs.cert)
+        server = tls.createServer(options, on_secure)
+        server.listen(0, '127.0.0.1')
+        return server, server.address().port
+    return make
+
+
+def test_echo_round_trip_reports_protocol_cipher_and_authorization(tls_server, tls_certs, run_loop):
+    """Node: the client is authorized by its ca, the cipher's version is the
+    protocol's.
+        tls.connect({port, host: 'localhost', ca}, () => {
+          c.authorized === true; c.authorizationError === null;
+          c.getProtocol() === 'TLSv1.3';
+          c.getCipher() -> {name: 'TLS_AES_256_GCM_SHA384', standardName: ..., version: 'TLSv1.3'}
+        })
+    """
+    server, port = tls_server(lambda s: s.on('data', lambda d: s.write(d.upper())))
+    seen = {}
+    client = tls.connect(port, 'localhost', {'ca': tls_certs.ca})
+
+    def on_secure():
+        seen.update(authorized=client.authorized, error=client.authorizationError,
+                    protocol=client.getProtocol(), cipher=client.getCipher(),
+                    servername=client.servername, encrypted=client.encrypted)
+        client.write('hello')
+    client.on('secureConnect', on_secure)
+    client.on('data', lambda d: (seen.setdefault('data', d), client.end()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen['authorized'] is True and seen['error'] is None
+    assert seen['protocol'] == 'TLSv1.3'
+    assert seen['cipher'].version == 'TLSv1.3' and seen['cipher'].name.startswith('TLS_')
+    assert seen['servername'] == 'localhost' and seen['encrypted'] is True
+    assert seen['data'] == b'HELLO'
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_max_version_limits_the_negotiated_protocol(tls_server, tls_certs, run_loop, version):
+    """Node: tls.connect({..., maxVersion: 'TLSv1.2'}) -> getProtocol() 'TLSv1.2'."""
+    server, port = tls_server()
+    seen = []
+    client = tls.connect({'port': port, 'host': '127.0.0.1', 'ca': tls_certs.ca,
+                          'maxVersion': version},
+                         lambda: (seen.append((client.getProtocol(), client.getCipher().version)),
+                                  client.end()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [(version, version)]
+
+
+def test_self_signed_certificate_fails_with_depth_zero_code(tls_server, tls_certs, run_loop):
+    """Node:
+        tls.connect({port, host: '127.0.0.1'}).on('error', e => e.code)
+          -> 'DEPTH_ZERO_SELF_SIGNED_CERT', message 'self-signed certificate'
+    then 'close'(true); the client leaves before its Finished, so the
+    server's 'tlsClientError' is ECONNRESET 'socket hang up'."""
+    server, port = tls_server(key=tls_certs.self_key, cert=tls_certs.self_cert)
+    server_errors = []
+    server.on('tlsClientError', lambda err, s: server_errors.append((err.code, str(err))))
+    log = []
+    client = tls.connect(port, '127.0.0.1')
+    record_events(client, log, ['secureConnect', 'error', 'close'])
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert event_names(log) == ['error', 'close']
+    assert log[0][1].code == 'DEPTH_ZERO_SELF_SIGNED_CERT'
+    assert str(log[0][1]) == 'self-signed certificate'
+    assert log[1][1] is True
+    assert server_errors == [('ECONNRESET', 'socket hang up')]
+
+
+def test_leaf_of_an_unknown_ca_fails_with_unable_to_verify_leaf_signature(tls_server, run_loop):
+    """Node: a CA-signed leaf sent alone, CA not trusted ->
+    e.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'."""
+    server, port = tls_server()
+    codes = []
+    client = tls.connect(port, '127.0.0.1')
+    client.on('error', lambda err: codes.append(err.code))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert codes == ['UNABLE_TO_VERIFY_LEAF_SIGNATURE']
+
+
+def test_host_name_mismatch_is_err_tls_cert_altname_invalid(tls_server, tls_certs, run_loop):
+    """Node:
+        tls.connect({port, host: '127.0.0.1', ca, servername: 'example.com'})
+          .on('error', e => [e.code, e.reason, e.host])
+    -> ['ERR_TLS_CERT_ALTNAME_INVALID', "Host: example.com. is not in the
+    cert's altnames: DNS:localhost, IP Address:127.0.0.1", 'example.com']."""
+    server, port = tls_server()
+    seen = []
+    client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca, 'servername': 'example.com'})
+    client.on('error', seen.append)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    err, = seen
+    assert err.code == 'ERR_TLS_CERT_ALTNAME_INVALID'
+    assert err.reason == ("Host: example.com. is not in the cert's altnames: "
+                          "DNS:localhost, IP Address:127.0.0.1")
+    assert err.host == 'example.com' and err.cert.subject.CN == 'localhost'
+
+
+def test_reject_unauthorized_false_connects_and_reports_why(tls_server, tls_certs, run_loop):
+    """Node:
+        tls.connect({port, host: '127.0.0.1', rejectUnauthorized: false}, () =>
+          [c.authorized, c.authorizationError])
+    -> [false, 'DEPTH_ZERO_SELF_SIGNED_CERT']."""
+    server, port = tls_server(key=tls_certs.self_key, cert=tls_certs.self_cert)
+    seen = []
+    client = tls.connect(port, '127.0.0.1', reject_unauthorized=False)
+    client.on('secureConnect', lambda: (seen.append((client.authorized, client.authorization_error)),
+                                        client.end()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [(False, 'DEPTH_ZERO_SELF_SIGNED_CERT')]
+
+
+def test_custom_check_server_identity_decides(tls_server, tls_certs, run_loop):
+    """Node: options.checkServerIdentity(host, cert) returning an Error
+    makes the connection fail with it; returning undefined accepts."""
+    server, port = tls_server()
+    calls = []
+    refused = RuntimeError('not this one')
+    client = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, servername='localhost',
+                         check_server_identity=lambda host, cert: calls.append(
+                             (host, cert.subject.CN)) or refused)
+    client.on('error', calls.append)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert calls == [('localhost', 'localhost'), refused]
+
+
+def test_peer_certificate_has_nodes_fields(tls_server, tls_certs, run_loop):
+    """Node's getPeerCertificate(): subject {CN}, issuer, subjectaltname
+    'DNS:localhost, IP Address:127.0.0.1', valid_from/valid_to
+    'Nov 22 15:49:15 2026 GMT', serialNumber in upper-case hex,
+    fingerprint256 colon-separated upper-case SHA-256 of the DER, raw."""
+    server, port = tls_server()
+    seen = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (seen.append(client.getPeerCertificate()), client.end()))
+    client.on('close', lambda _: (seen.append(client.getPeerCertificate()), server.close()))
+    run_loop()
+    cert, after_close = seen
+    der = ssl.PEM_cert_to_DER_cert(tls_certs.cert)
+    assert cert.subject == {'CN': 'localhost'} and cert.issuer == {'CN': 'pyuvnet test CA'}
+    assert cert.subjectaltname == 'DNS:localhost, IP Address:127.0.0.1'
+    assert cert.raw == der
+    assert cert.fingerprint256 == ':'.join('%02X' % b for b in hashlib.sha256(der).digest())
+    assert cert.valid_to.endswith(' GMT') and cert.serialNumber.isalnum()
+    assert after_close is None
+
+
+def test_alpn_picks_the_servers_preference(tls_server, tls_certs, run_loop):
+    """Node: server ALPNProtocols ['h2', 'http/1.1'], client ['http/1.1', 'h2']
+    -> both alpnProtocol === 'h2'; without ALPN, alpnProtocol === false."""
+    picked = []
+    server, port = tls_server(lambda s: picked.append(s.alpnProtocol),
+                              ALPNProtocols=['h2', 'http/1.1'])
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca, ALPNProtocols=['http/1.1', 'h2'])
+    client.on('secureConnect', lambda: (picked.append(client.alpnProtocol), client.end()))
+    plain = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    plain.on('secureConnect', lambda: (picked.append(plain.alpnProtocol), plain.end()))
+    closed = []
+    for sock in (client, plain):
+        sock.on('close', lambda _: closed.append(1) if len(closed) < 1 else server.close())
+    run_loop()
+    assert sorted(map(str, picked)) == sorted(['h2', 'h2', 'False', 'False'])
+
+
+def test_sni_callback_serves_the_second_certificate(tls_server, tls_certs, run_loop):
+    """Node: SNICallback(servername, cb) answering cb(null, context) makes the
+    server present that context's certificate; s.servername is the name."""
+    other = tls.createSecureContext(key=tls_certs.other_key, cert=tls_certs.other_cert)
+    names = []
+    server, port = tls_server(lambda s: names.append(s.servername),
+                              SNICallback=lambda name, cb: cb(None, other if name == 'other.test'
+                                                              else None))
+    seen = []
+    for host in ('other.test', 'localhost'):
+        sock = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, servername=host)
+        sock.on('secureConnect', lambda sock=sock: (seen.append(
+            (sock.servername, sock.getPeerCertificate().subject.CN)), sock.end()))
+        sock.on('close', lambda _: len(seen) == 2 and server.close())
+    run_loop()
+    assert sorted(seen) == [('localhost', 'localhost'), ('other.test', 'other.test')]
+    assert sorted(names) == ['localhost', 'other.test']
+
+
+def test_writes_before_the_handshake_are_sent_after_it(tls_server, tls_certs, run_loop):
+    """Node: c = tls.connect(...); c.write('early'); c.end('!') -> the
+    server reads 'early!' then 'end'."""
+    got = []
+
+    def on_secure(s):
+        s.on('data', got.append)
+        s.on('end', lambda: got.append('end'))
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.write('early')
+    client.end('!')
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert b''.join(g for g in got if g != 'end') == b'early!' and got[-1] == 'end'
+
+
+def test_large_transfer_with_backpressure_and_drain(tls_server, tls_certs, run_loop):
+    """Node: write() returns false once writableLength reaches the
+    highWaterMark, 'drain' follows; every byte arrives (SHA-256 checked)."""
+    payload = os.urandom(4 << 20)
+    received = []
+
+    def on_secure(s):
+        s.on('data', received.append)
+        s.on('end', s.end)
+    server, port = tls_server(on_secure)
+    answers = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+
+    def send():
+        answers.append(client.write(payload))
+        client.once('drain', lambda: (answers.append('drain'), client.end()))
+    client.on('secureConnect', send)
+    client.on('close', lambda _: server.close())
+    run_loop(timeout=20)
+    assert answers == [False, 'drain']
+    assert hashlib.sha256(b''.join(received)).digest() == hashlib.sha256(payload).digest()
+
+
+def test_paused_socket_delivers_nothing_until_resumed(tls_server, tls_certs, run_loop):
+    """Node: s.pause() on 'secure'; data written by the peer arrives only
+    after s.resume(), in order, followed by 'end'."""
+    log = []
+
+    def on_secure(s):
+        s.pause()
+        s.on('data', lambda d: log.append(d))
+        s.on('end', lambda: log.append('end'))
+        net.setTimeout(lambda: (log.append('resume'), s.resume()), 100)
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.end(b'abc'))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert log[0] == 'resume' and b''.join(log[1:-1]) == b'abc' and log[-1] == 'end'
+
+
+def test_end_sends_close_notify_before_fin(run_loop, tls_certs):
+    """Node: end() on a TLSSocket sends close_notify (an alert record,
+    content type 21 under TLS 1.2) and then FIN; the peer's TLSSocket
+    emits 'end'."""
+    records = []
+    log = []
+    context = tls.createSecureContext(key=tls_certs.key, cert=tls_certs.cert)
+
+    def on_connection(raw):
+        raw.on('data', records.append)      # the ciphertext, as it arrives
+        s = tls.TLSSocket(raw, isServer=True, secureContext=context)
+        s.on('data', lambda d: None)
+        s.on('end', lambda: log.append('tls end'))
+        raw.on('end', lambda: log.append('raw end'))
+    server = net.createServer(on_connection)
+    server.listen(0, '127.0.0.1')
+    client = tls.connect(server.address().port, 'localhost', ca=tls_certs.ca,
+                         maxVersion='TLSv1.2')
+    client.on('secureConnect', lambda: client.end())
+    client.on('close', lambda _: server.close())
+    run_loop()
+    last = records[-1]
+    assert last[0] == 21            # an alert record: close_notify
+    assert log == ['tls end', 'raw end']
+
+
+def test_garbage_from_a_client_is_tls_client_error_wrong_version(tls_server, run_loop):
+    """Node: net.connect(port).write(Buffer.alloc(100, 7)) to a tls server
+    -> 'tlsClientError' ERR_SSL_WRONG_VERSION_NUMBER; 'GET / HTTP/1.1' ->
+    ERR_SSL_HTTP_REQUEST; the raw peer is closed."""
+    server, port = tls_server()
+    codes = []
+    server.on('tlsClientError', lambda err, s: codes.append(err.code))
+    closed = []
+    for data in (bytes([7]) * 100, b'GET / HTTP/1.1\r\n\r\n'):
+        raw = net.connect(port, '127.0.0.1')
+        raw.write(data)
+        raw.resume()
+        raw.on('error', lambda err: None)
+        raw.on('close', lambda _: (closed.append(1), len(closed) == 2 and server.close()))
+    run_loop()
+    assert sorted(codes) == ['ERR_SSL_HTTP_REQUEST', 'ERR_SSL_WRONG_VERSION_NUMBER']
+
+
+def test_truncated_handshake_is_econnreset_socket_hang_up(tls_server, run_loop):
+    """Node: half a ClientHello then FIN -> 'tlsClientError' ECONNRESET
+    'socket hang up', the socket destroyed."""
+    server, port = tls_server()
+    seen = []
+    server.on('tlsClientError', lambda err, s: seen.append((err.code, str(err))))
+    raw = net.connect(port, '127.0.0.1')
+    raw.end(bytes([0x16, 3, 1, 0, 200, 1, 0, 0, 196, 3, 3]))
+    raw.resume()
+    raw.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [('ECONNRESET', 'socket hang up')]
+
+
+def test_handshake_timeout_bounds_a_silent_peer(tls_server, run_loop):
+    """Node: handshakeTimeout: 300 and a peer that sends nothing ->
+    'tlsClientError' ERR_TLS_HANDSHAKE_TIMEOUT 'TLS handshake timeout'.
+    (Node 20 then leaves the socket open; pyuvnet closes it, so a silent
+    peer cannot hold a connection: docs/TLS.md.)"""
+    server, port = tls_server(handshakeTimeout=200)
+    seen = []
+    server.on('tlsClientError', lambda err, s: seen.append((err.code, str(err))))
+    raw = net.connect(port, '127.0.0.1')
+    raw.resume()
+    raw.on('close', lambda _: (seen.append('peer closed'), server.close()))
+    run_loop()
+    assert seen == [('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout'), 'peer closed']
+
+
+def test_tls_client_against_a_plain_server_gets_wrong_version_number(run_loop):
+    """Node: tls.connect to a server that answers 'HTTP/1.1 400 ...' ->
+    'error' ERR_SSL_WRONG_VERSION_NUMBER, then 'close'(true); to one that
+    only sends FIN -> ECONNRESET 'Client network socket disconnected before
+    secure TLS connection was established'."""
+    seen = []
+    for reply in (b'HTTP/1.1 400 Bad\r\n\r\n', None):
+        server = net.createServer(lambda s, reply=reply: s.end(reply) if reply else s.end())
+        server.listen(0, '127.0.0.1')
+        client = tls.connect(server.address().port, '127.0.0.1')
+        client.on('error', lambda err: seen.append((err.code, str(err))))
+        client.on('close', lambda had_error, server=server: (seen.append(had_error), server.close()))
+    run_loop()
+    assert ('ERR_SSL_WRONG_VERSION_NUMBER' in [s[0] for s in seen if isinstance(s, tuple)])
+    assert ('ECONNRESET', 'Client network socket disconnected before secure TLS '
+                          'connection was established') in seen
+    assert seen.count(True) == 2
+
+
+def test_destroyed_tls_socket_drops_its_ssl_object(tls_server, tls_certs, run_loop):
+    """Node frees the SSL state when the socket is destroyed; here the
+    ssl.SSLObject is released once 'close' was emitted."""
+    server, port = tls_server()
+    refs = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (refs.append(weakref.ref(client._ssl)), client.destroy()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    gc.collect()
+    assert refs and refs[0]() is None and client.destroyed
+
+
+def test_write_after_end_is_an_error(tls_server, tls_certs, run_loop):
+    """Node: c.end(); c.write('x') -> 'error' ERR_STREAM_WRITE_AFTER_END."""
+    server, port = tls_server()
+    codes = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (client.end(), client.write('x')))
+    client.on('error', lambda err: codes.append(err.code))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert codes == ['ERR_STREAM_WRITE_AFTER_END']
+
+
+def test_check_server_identity_rules():
+    """Node: tls.checkServerIdentity('a.example.com', {subjectaltname:
+    'DNS:*.example.com'}) === undefined; 'example.com' against it -> Error
+    ERR_TLS_CERT_ALTNAME_INVALID; '*' never matches a two-label pattern;
+    an IP host is checked against IP Address entries."""
+    wild = {'subjectaltname': 'DNS:*.example.com', 'subject': {}}
+    assert tls.checkServerIdentity('a.example.com', wild) is None
+    assert tls.checkServerIdentity('example.com', wild).code == 'ERR_TLS_CERT_ALTNAME_INVALID'
+    assert tls.checkServerIdentity('b.a.example.com', wild) is not None
+    assert tls.check_server_identity('x.com', {'subjectaltname': 'DNS:*.com'}) is not None
+    ip = {'subjectaltname': 'DNS:localhost, IP Address:127.0.0.1'}
+    assert tls.checkServerIdentity('127.0.0.1', ip) is None
+    assert tls.checkServerIdentity('127.0.0.2', ip).reason == \
+        "IP: 127.0.0.2 is not in the cert's list: 127.0.0.1"
+    assert tls.checkServerIdentity('localhost', {'subject': {'CN': 'localhost'}}) is None
+
+
+def test_secure_context_option_errors(tls_certs):
+    """Node: createSecureContext({minVersion: 'TLSv9'}) throws
+    ERR_TLS_INVALID_PROTOCOL_VERSION; an unknown option is an error here
+    (pyuvnet's rule); pfx cannot be loaded by Python's ssl."""
+    with pytest.raises(net.NodeError) as info:
+        tls.createSecureContext(minVersion='TLSv9')
+    assert info.value.code == 'ERR_TLS_INVALID_PROTOCOL_VERSION'
+    with pytest.raises(net.NodeError) as info:
+        tls.create_secure_context({'colour': 'blue'})
+    assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+    with pytest.raises(net.NodeError) as info:
+        tls.createSecureContext(pfx=b'\x30\x82')
+    assert info.value.code == 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM'
+    with pytest.raises(net.NodeError) as info:
+        tls.createSecureContext(key=tls_certs.key, cert=tls_certs.other_cert)
+    assert info.value.code.startswith('ERR_SSL_')
