@@ -1,7 +1,10 @@
 """The examples run as documented."""
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 import pyuvnet as net
 
@@ -11,14 +14,27 @@ sys.path.insert(0, EXAMPLES)
 import chat_server  # noqa: E402
 
 
-def test_echo_server_self_test_passes():
-    # The child imports the pyuvnet under test, whatever else is installed.
+def run_example(name, *args):
+    """Run examples/<name> with ``args`` in a child that imports the pyuvnet
+    under test, whatever else is installed."""
     root = os.path.dirname(os.path.dirname(net.__file__))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get('PYTHONPATH')])))
-    result = subprocess.run([sys.executable, os.path.join(EXAMPLES, 'echo_server.py'), '--self-test'],
-                            capture_output=True, text=True, timeout=60, env=env)
+    return subprocess.run([sys.executable, os.path.join(EXAMPLES, name)] + list(args),
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_echo_server_self_test_passes():
+    result = run_example('echo_server.py', '--self-test')
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed' in result.stdout
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None, reason='the openssl CLI is not installed')
+def test_tls_echo_self_test_passes_and_help_describes_it():
+    result = run_example('tls_echo.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed' in result.stdout and 'ALPN echo/1' in result.stdout
+    assert '--self-test' in run_example('tls_echo.py', '--help').stdout
 
 
 def test_chat_server_relays_lines_to_every_other_client(run_loop):
