@@ -118,6 +118,7 @@ class TLSSocket(EventEmitter):
         elif not isinstance(context, SecureContext):
             raise errors.ERR_INVALID_ARG_TYPE('options.secureContext', 'SecureContext', context)
         self._reject_unauthorized = opts.get('rejectUnauthorized', True)
+        self._request_cert = opts.get('requestCert', False)
         self._check_identity = opts.get('checkServerIdentity', checkServerIdentity)
         self._servername = opts.get('servername')
         self._authorized = False
@@ -156,22 +157,28 @@ class TLSSocket(EventEmitter):
 
     def _wrap(self, context, opts):
         alpn = _alpn_list(opts.get('ALPNProtocols'))
+        # Node's way when the result can be read: verify the peer fully,
+        # judge it after the handshake (tls_context explains why); else let
+        # the handshake enforce it (Python's CERT_REQUIRED).
+        node_way = verify_result_readable()
         if self._is_server:
             verify = ssl.CERT_NONE
-            if opts.get('requestCert'):
+            if self._request_cert and not node_way:
                 verify = ssl.CERT_REQUIRED if self._reject_unauthorized else ssl.CERT_OPTIONAL
             ctx = context.context(True, verify, alpn, _ServerName(opts.get('SNICallback')))
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
+            if self._request_cert and node_way:
+                # As Node: a client that sends no certificate fails the
+                # handshake only when it would be rejected anyway.
+                verify_without_enforcing(sslobj, request=True,
+                                         require=self._reject_unauthorized)
         else:
-            # Node's way when the result can be read: verify after the
-            # handshake (tls_context explains why); else in it.
-            verify = (ssl.CERT_REQUIRED if self._reject_unauthorized and not verify_result_readable()
-                      else ssl.CERT_NONE)
+            verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
             ctx = context.context(False, verify, alpn)
             name = self._servername
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
                                   server_hostname=name or None, session=opts.get('session'))
-            if verify == ssl.CERT_NONE:
+            if node_way:
                 verify_without_enforcing(sslobj)
         sslobj.pyuvnet_owner = self
         return sslobj
@@ -284,7 +291,9 @@ class TLSSocket(EventEmitter):
         self._peer_cert = None
         error = self._verify_peer(sslobj)
         if error is not None and self._reject_unauthorized:
-            self._fail_handshake(error)
+            # Node's server drops a refused client without telling it why:
+            # its 'tlsClientError' is the hang-up.
+            self._fail_handshake(_hang_up(True) if self._is_server else error)
             return False
         self._flush_out()
         for data, callback in self._pending_writes:
@@ -304,7 +313,7 @@ class TLSSocket(EventEmitter):
     def _verify_peer(self, sslobj):
         """Set authorized/authorizationError; returns the error that makes
         the peer unauthorized, or None."""
-        if self._is_server and sslobj.context.verify_mode == ssl.CERT_NONE:
+        if self._is_server and not self._request_cert:
             return None
         der = sslobj.getpeercert(True)
         if self._is_server and not der:

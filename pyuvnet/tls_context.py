@@ -156,6 +156,8 @@ def _load_openssl():
 _VERIFY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
 _ACCEPT_ALL = _VERIFY_CALLBACK(lambda ok, store: 1)
 _SSL_VERIFY_NONE = 0
+_SSL_VERIFY_PEER = 1
+_SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2
 _OPENSSL = _load_openssl()
 
 
@@ -164,10 +166,15 @@ def _ssl_pointer(sslobj):
     return ctypes.c_void_p.from_address(id(sslobj._sslobj) + offset).value
 
 
-def verify_without_enforcing(sslobj):
-    """Make a client ``ssl.SSLObject`` verify the server as Node does:
-    completely, without failing the handshake (before the handshake)."""
-    _OPENSSL[2](_ssl_pointer(sslobj), _SSL_VERIFY_NONE, _ACCEPT_ALL)
+def verify_without_enforcing(sslobj, request=False, require=False):
+    """Make an ``ssl.SSLObject`` verify its peer as Node does: completely,
+    without failing the handshake on a bad certificate (call it before the
+    handshake).  A server ``request``s the client's certificate, and with
+    ``require`` fails the handshake when none comes."""
+    mode = _SSL_VERIFY_NONE
+    if request:
+        mode = _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
+    _OPENSSL[2](_ssl_pointer(sslobj), mode, _ACCEPT_ALL)
 
 
 def verify_result_readable():

@@ -418,3 +418,54 @@ def test_secure_context_option_errors(tls_certs):
     with pytest.raises(net.NodeError) as info:
         tls.createSecureContext(key=tls_certs.key, cert=tls_certs.other_cert)
     assert info.value.code.startswith('ERR_SSL_')
+
+
+def test_request_cert_mutual_tls_as_node(tls_server, tls_certs, run_loop):
+    """Node, server {requestCert: true, rejectUnauthorized: true, ca}:
+      - a client without a certificate: 'tlsClientError'
+        ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE;
+      - a client certificate signed by ca: 'secureConnection' with
+        authorized === true, getPeerCertificate().subject.CN its name;
+      - a self-signed client certificate: the server drops it after the
+        handshake, 'tlsClientError' ECONNRESET 'socket hang up'; the
+        client saw 'secureConnect' then 'end'."""
+    accepted = []
+    server, port = tls_server(lambda s: (accepted.append(
+        (s.authorized, s.getPeerCertificate().subject.CN)), s.end('hi')),
+        ca=tls_certs.ca, requestCert=True, rejectUnauthorized=True)
+    refused = []
+    server.on('tlsClientError', lambda err, s: refused.append(err.code))
+    clients = {}
+    for label, options in (('none', {}),
+                           ('signed', {'key': tls_certs.other_key, 'cert': tls_certs.other_cert}),
+                           ('self', {'key': tls_certs.self_key, 'cert': tls_certs.self_cert})):
+        log = clients[label] = []
+        sock = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, servername='localhost', **options)
+        record_events(sock, log, ['secureConnect', 'data', 'end', 'error'])
+        sock.on('close', lambda _, log=log: (log.append(('close',)), len(
+            [l for l in clients.values() if ('close',) in l]) == 3 and server.close()))
+    run_loop()
+    assert accepted == [(True, 'other.test')]
+    assert sorted(refused) == ['ECONNRESET', 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE']
+    assert ('data', b'hi') in clients['signed']
+    assert event_names(clients['self'])[:1] == ['secureConnect'] and 'error' not in \
+        event_names(clients['self'])
+
+
+def test_request_cert_without_reject_reports_the_clients_failure(tls_server, tls_certs, run_loop):
+    """Node, server {requestCert: true, rejectUnauthorized: false}: a
+    self-signed client certificate is accepted with authorized === false,
+    authorizationError 'DEPTH_ZERO_SELF_SIGNED_CERT'; no certificate at all:
+    'UNABLE_TO_GET_ISSUER_CERT'."""
+    seen = []
+    server, port = tls_server(lambda s: (seen.append((s.authorized, s.authorizationError)),
+                                         s.end()),
+                              ca=tls_certs.ca, requestCert=True, rejectUnauthorized=False)
+    closed = []
+    for options in ({'key': tls_certs.self_key, 'cert': tls_certs.self_cert}, {}):
+        sock = tls.connect(port, 'localhost', ca=tls_certs.ca, **options)
+        sock.resume()
+        sock.on('close', lambda _: (closed.append(1), len(closed) == 2 and server.close()))
+    run_loop()
+    assert sorted(seen) == [(False, 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+                            (False, 'UNABLE_TO_GET_ISSUER_CERT')]
