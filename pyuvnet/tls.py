@@ -48,7 +48,7 @@ from .tls_context import (
 )
 
 __all__ = [
-    'TLSSocket', 'Server', 'SecureContext', 'createServer', 'connect', 'createSecureContext',
+    'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
@@ -175,9 +175,15 @@ class TLSSocket(EventEmitter):
         else:
             verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
             ctx = context.context(False, verify, alpn)
-            name = self._servername
+            session = opts.get('session')
+            if session is not None:
+                if not isinstance(session, Session):
+                    raise errors.ERR_INVALID_ARG_TYPE('options.session', 'tls Session', session)
+                # Python's ssl resumes a session only on the SSLContext that
+                # made it: the connection takes that one's settings.
+                ctx, session = session.ssl_context, session.ssl_session
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
-                                  server_hostname=name or None, session=opts.get('session'))
+                                  server_hostname=self._servername or None, session=session)
             if node_way:
                 verify_without_enforcing(sslobj)
         sslobj.pyuvnet_owner = self
@@ -397,9 +403,9 @@ class TLSSocket(EventEmitter):
             validate.validate_function(callback, 'cb')
         data = _plaintext(data, encoding)
         if self._ended or self._destroyed or self._ssl is None:
-            # The raw socket reports it as Node does (error event or callback).
-            return self._raw.write(b'', callback) if not self._destroyed else \
-                self._raw.write(data, callback)
+            # Ended or destroyed underneath too: the raw socket reports it
+            # as Node does (ERR_STREAM_WRITE_AFTER_END / ERR_STREAM_DESTROYED).
+            return self._raw.write(b'', callback)
         if not self._secure:
             self._pending_writes.append((bytes(data), callback))
             return sum(len(d) for d, _ in self._pending_writes) < self._raw.writableHighWaterMark
@@ -585,8 +591,11 @@ class TLSSocket(EventEmitter):
         return Record(name=name, standardName=name, version=version)
 
     def getSession(self):
-        """The session (an ``ssl.SSLSession``, for ``connect(session=)``)."""
-        return self._ssl.session if self._ssl is not None else None
+        """The session to resume with ``connect(session=)``, or None (under
+        TLS 1.3 it exists once the server's ticket arrived, after the
+        handshake)."""
+        session = self._ssl.session if self._ssl is not None else None
+        return None if session is None else Session(session, self._ssl.context)
 
     def isSessionReused(self):
         return bool(self._ssl is not None and self._ssl.session_reused)
@@ -613,6 +622,20 @@ def _hang_up(is_server):
     """Node's ECONNRESET for a peer that left during the handshake."""
     return errors._system_error(_ECONNRESET, _SERVER_HANG_UP if is_server else _CLIENT_HANG_UP,
                                 None)
+
+
+class Session:
+    """A TLS session to resume (Node's getSession() value; here an object,
+    not bytes: Python's ssl cannot serialise one)."""
+
+    __slots__ = ('ssl_session', 'ssl_context')
+
+    def __init__(self, ssl_session, ssl_context):
+        self.ssl_session = ssl_session
+        self.ssl_context = ssl_context
+
+    def __repr__(self):
+        return '<pyuvnet.tls.Session %s>' % self.ssl_session.id.hex()[:16]
 
 
 class _ServerName:

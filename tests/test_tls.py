@@ -469,3 +469,69 @@ def test_request_cert_without_reject_reports_the_clients_failure(tls_server, tls
     run_loop()
     assert sorted(seen) == [(False, 'DEPTH_ZERO_SELF_SIGNED_CERT'),
                             (False, 'UNABLE_TO_GET_ISSUER_CERT')]
+
+
+def test_oversized_client_hello_is_a_clean_error(tls_server, run_loop):
+    """Node: 1 MiB starting with a handshake record header of length 0xffff
+    -> 'tlsClientError' ERR_SSL_PACKET_LENGTH_TOO_LONG, the peer closed."""
+    server, port = tls_server()
+    seen = []
+    server.on('tlsClientError', lambda err, s: seen.append(err.code))
+    hello = bytearray(b'A' * (1 << 20))
+    hello[:9] = bytes([0x16, 3, 1, 0xff, 0xff, 1, 0xff, 0xff, 0xff])
+    raw = net.connect(port, '127.0.0.1')
+    raw.write(hello)
+    raw.resume()
+    raw.on('error', lambda err: None)
+    raw.on('close', lambda _: (seen.append('peer closed'), server.close()))
+    run_loop()
+    assert seen == ['ERR_SSL_PACKET_LENGTH_TOO_LONG', 'peer closed']
+
+
+def test_set_timeout_fires_through_tls(tls_server, tls_certs, run_loop):
+    """Node: c.setTimeout(100) on an idle TLSSocket -> 'timeout' (the
+    socket stays open; the listener ends it)."""
+    server, port = tls_server(lambda s: s.resume())
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.setTimeout(100, lambda: (log.append('timeout'),
+                                                                       client.end())))
+    client.on('close', lambda _: (log.append('close'), server.close()))
+    run_loop()
+    assert log == ['timeout', 'close']
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_session_resumption(tls_server, tls_certs, run_loop, version):
+    """Node: a second connect({session: first.getSession()}) resumes:
+    isSessionReused() === true (first: false).  (The TLS 1.3 ticket comes
+    after the handshake: the session is taken once data has arrived.)"""
+    server, port = tls_server(lambda s: s.end(b'x'))
+    reused = []
+
+    def connect(session=None):
+        sock = tls.connect(port, 'localhost', ca=tls_certs.ca, maxVersion=version,
+                           session=session)
+        sock.on('data', lambda _: None)
+        sock.on('end', lambda: reused.append(sock.isSessionReused()))
+        if session is None:
+            sock.on('end', lambda: connect(sock.getSession()))
+        else:
+            sock.on('close', lambda _: server.close())
+    connect()
+    run_loop()
+    assert reused == [False, True]
+
+
+def test_nothing_is_emitted_after_close(tls_server, tls_certs, run_loop):
+    """Node: 'close' is the last event of a TLSSocket, also when it is
+    destroyed while data and the peer's close_notify are on their way."""
+    server, port = tls_server(lambda s: (s.write(b'a' * 100000), s.end()))
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    record_events(client, log, ['secureConnect', 'data', 'end', 'close', 'error'])
+    client.once('data', lambda _: client.destroy())
+    client.on('close', lambda _: server.close())
+    run_loop()
+    names = event_names(log)
+    assert names[-1] == 'close' and names.count('close') == 1 and 'error' not in names
