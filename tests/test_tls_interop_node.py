@@ -9,7 +9,7 @@ import os
 import pytest
 
 import pyuvnet.tls as tls
-from test_tcp_interop_node import NODE, node, sha  # noqa: F401  (node is a fixture)
+from test_tcp_interop_node import NODE, node, sha  # noqa: F401,F811 (node: a fixture)
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
 
