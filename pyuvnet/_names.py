@@ -76,7 +76,7 @@ ALIASES = {
         'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
         'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
         'allowHalfOpen',
-        'alpnProtocol', 'authorizationError', 'getPeerCertificate', 'getProtocol',
+        'alpnProtocol', 'authorizationError', 'getPeerCertificate', 'getCertificate', 'getProtocol',
         'getCipher', 'getSession', 'isSessionReused', 'exportKeyingMaterial',
         'setMaxSendFragment',
     ),

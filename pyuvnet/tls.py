@@ -17,9 +17,10 @@ from .socket import Socket, CREATE_CONNECTION_OPTIONS, _CONSTRUCTOR_RULES, norma
 from .tls_context import (
     CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
     ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    checkServerIdentity, createSecureContext,
+    checkServerIdentity, createSecureContext, load_root_certificates,
 )
-from .tls_socket import CONNECTION_RULES, Session, TLSSocket
+from .tls_context import Session
+from .tls_socket import CONNECTION_RULES, TLSSocket
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
@@ -114,6 +115,20 @@ def connect(*args, **kwargs):
     if listener is not None:
         tls_socket.once('secureConnect', listener)
     return tls_socket
+
+
+_root_certificates = None
+
+
+def __getattr__(name):
+    # tls.rootCertificates (and its twin), read from the system's store on
+    # first use; a module attribute made lazily cannot go through the table.
+    global _root_certificates
+    if name in ('rootCertificates', 'root_certificates'):
+        if _root_certificates is None:
+            _root_certificates = load_root_certificates()
+        return _root_certificates
+    raise AttributeError("module 'pyuvnet.tls' has no attribute %r" % (name,))
 
 
 add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['tls.Server'])

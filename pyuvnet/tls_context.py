@@ -324,6 +324,23 @@ def _name_record(rdns):
     return Record(fields)
 
 
+def load_root_certificates():
+    """The PEM texts of the roots a client trusts by default: the system's
+    store as OpenSSL finds it (Node has Mozilla's list compiled in)."""
+    paths = ssl.get_default_verify_paths()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if paths.cafile:
+        ctx.load_verify_locations(cafile=paths.cafile)
+    elif paths.capath:
+        # A hashed directory is loaded lazily by OpenSSL: read each file.
+        for name in sorted(os.listdir(paths.capath)):
+            try:
+                ctx.load_verify_locations(cafile=os.path.join(paths.capath, name))
+            except (ssl.SSLError, OSError):
+                pass
+    return tuple(ssl.DER_cert_to_PEM_cert(der) for der in ctx.get_ca_certs(binary_form=True))
+
+
 def _colon_hex(digest):
     return ':'.join('%02X' % b for b in digest)
 
@@ -415,3 +432,53 @@ def _same_ip(ip, text):
         return ipaddress.ip_address(text.strip()) == ip
     except ValueError:
         return False
+
+
+# ---------------------------------------------------------------------------
+# Per-connection helpers of TLSSocket.
+
+class Session:
+    """A TLS session to resume (Node's getSession() value; here an object,
+    not bytes: Python's ssl cannot serialise one)."""
+
+    __slots__ = ('ssl_session', 'ssl_context')
+
+    def __init__(self, ssl_session, ssl_context):
+        self.ssl_session = ssl_session
+        self.ssl_context = ssl_context
+
+    def __repr__(self):
+        return '<pyuvnet.tls.Session %s>' % self.ssl_session.id.hex()[:16]
+
+
+class ServerNameHook:
+    """The server's SNI hook: records the name the client asked for and,
+    with an SNICallback, switches to the context it answers (the callback
+    must answer synchronously: Python's ssl asks during the handshake)."""
+
+    def __init__(self, sni_callback):
+        self.sni_callback = sni_callback
+
+    def __eq__(self, other):
+        return isinstance(other, ServerNameHook) and other.sni_callback == self.sni_callback
+
+    def __hash__(self):
+        return hash(self.sni_callback)
+
+    def __call__(self, sslobj, server_name, ssl_context):
+        owner = getattr(sslobj, 'pyuvnet_owner', None)
+        if owner is None or server_name is None:
+            return None
+        owner._servername = server_name
+        if self.sni_callback is None:
+            return None
+        answer = []
+        self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+        if not answer:
+            return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+        err, ctx = answer[0]
+        if err is not None:
+            return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+        if ctx is not None:
+            sslobj.context = ctx.context(True, ssl_context.verify_mode)
+        return None

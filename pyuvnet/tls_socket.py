@@ -39,7 +39,8 @@ from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
 from .socket import Socket
 from .tls_context import (
-    CONTEXT_RULES, SecureContext, TLSError, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
+    CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
     certificate_record, checkServerIdentity, tls_error,
     verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
 )
@@ -123,6 +124,7 @@ class TLSSocket(EventEmitter):
         self._peer_cert = None
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
+        self._context = context
         self._ssl = self._wrap(context, opts)
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
@@ -150,7 +152,7 @@ class TLSSocket(EventEmitter):
             verify = ssl.CERT_NONE
             if self._request_cert and not node_way:
                 verify = ssl.CERT_REQUIRED if self._reject_unauthorized else ssl.CERT_OPTIONAL
-            ctx = context.context(True, verify, alpn, _ServerName(opts.get('SNICallback')))
+            ctx = context.context(True, verify, alpn, ServerNameHook(opts.get('SNICallback')))
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
             if self._request_cert and node_way:
                 # As Node: a client that sends no certificate fails the
@@ -563,6 +565,14 @@ class TLSSocket(EventEmitter):
             self._peer_cert = certificate_record(der, decoded)
         return self._peer_cert
 
+    def getCertificate(self):
+        """This end's certificate as Node's object; {} when it has none,
+        None once destroyed."""
+        if self._ssl is None:
+            return None
+        pem = self._context.cert_pem
+        return certificate_record(ssl.PEM_cert_to_DER_cert(pem) if pem else b'')
+
     def getProtocol(self):
         """'TLSv1.3', 'TLSv1.2', ...; None before the handshake or after close."""
         return self._ssl.version() if self._ssl is not None and self._secure else None
@@ -607,53 +617,6 @@ def _hang_up(is_server):
     """Node's ECONNRESET for a peer that left during the handshake."""
     return errors._system_error(_ECONNRESET, _SERVER_HANG_UP if is_server else _CLIENT_HANG_UP,
                                 None)
-
-
-class Session:
-    """A TLS session to resume (Node's getSession() value; here an object,
-    not bytes: Python's ssl cannot serialise one)."""
-
-    __slots__ = ('ssl_session', 'ssl_context')
-
-    def __init__(self, ssl_session, ssl_context):
-        self.ssl_session = ssl_session
-        self.ssl_context = ssl_context
-
-    def __repr__(self):
-        return '<pyuvnet.tls.Session %s>' % self.ssl_session.id.hex()[:16]
-
-
-class _ServerName:
-    """The server's SNI hook: records the name the client asked for and,
-    with an SNICallback, switches to the context it answers (the callback
-    must answer synchronously: Python's ssl asks during the handshake)."""
-
-    def __init__(self, sni_callback):
-        self.sni_callback = sni_callback
-
-    def __eq__(self, other):
-        return isinstance(other, _ServerName) and other.sni_callback == self.sni_callback
-
-    def __hash__(self):
-        return hash(self.sni_callback)
-
-    def __call__(self, sslobj, server_name, ssl_context):
-        owner = getattr(sslobj, 'pyuvnet_owner', None)
-        if owner is None or server_name is None:
-            return None
-        owner._servername = server_name
-        if self.sni_callback is None:
-            return None
-        answer = []
-        self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
-        if not answer:
-            return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
-        err, ctx = answer[0]
-        if err is not None:
-            return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
-        if ctx is not None:
-            sslobj.context = ctx.context(True, ssl_context.verify_mode)
-        return None
 
 
 add_aliases(TLSSocket, ALIASES['EventEmitter'] + ALIASES['TLSSocket'])

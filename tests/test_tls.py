@@ -535,3 +535,39 @@ def test_nothing_is_emitted_after_close(tls_server, tls_certs, run_loop):
     run_loop()
     names = event_names(log)
     assert names[-1] == 'close' and names.count('close') == 1 and 'error' not in names
+
+
+def test_get_certificate_is_this_ends_certificate(tls_server, tls_certs, run_loop):
+    """Node: on the server, s.getCertificate().subject.CN is its own
+    certificate's; a client without a certificate gets {}."""
+    seen = []
+    server, port = tls_server(lambda s: (seen.append(s.getCertificate().subject.CN), s.end()))
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: seen.append(client.getCertificate()))
+    client.resume()
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert sorted(seen, key=str) == [{}, 'localhost']
+
+
+def test_connection_refused_is_the_tls_sockets_error(run_loop):
+    """Node: tls.connect to a closed port -> 'error' ECONNREFUSED, then
+    'close'(true), no 'secureConnect'."""
+    probe = net.createServer()
+    probe.listen(0, '127.0.0.1')
+    port = probe.address().port
+    probe.close()
+    log = []
+    client = tls.connect(port, '127.0.0.1')
+    record_events(client, log, ['secureConnect', 'error', 'close'])
+    run_loop()
+    assert event_names(log) == ['error', 'close']
+    assert log[0][1].code == 'ECONNREFUSED' and log[1][1] is True
+
+
+def test_root_certificates_are_pem_texts():
+    """Node: tls.rootCertificates is an array of PEM strings (here the
+    system's trusted roots, as OpenSSL finds them)."""
+    roots = tls.rootCertificates
+    assert isinstance(roots, tuple) and roots is tls.root_certificates
+    assert all(r.startswith('-----BEGIN CERTIFICATE-----') for r in roots)
