@@ -571,3 +571,23 @@ def test_root_certificates_are_pem_texts():
     roots = tls.rootCertificates
     assert isinstance(roots, tuple) and roots is tls.root_certificates
     assert all(r.startswith('-----BEGIN CERTIFICATE-----') for r in roots)
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_half_close_server_answers_after_the_clients_end(tls_server, tls_certs, run_loop, version):
+    """Node: server {allowHalfOpen: true}; the client's end('question')
+    sends close_notify and FIN; the server gets 'end', then still writes
+    its answer and ends; the client reads it, then 'end'."""
+    def on_secure(s):
+        got = []
+        s.on('data', got.append)
+        s.on('end', lambda: s.end(b'answer to ' + b''.join(got)))
+    server, port = tls_server(on_secure, allowHalfOpen=True)
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca, maxVersion=version)
+    client.on('secureConnect', lambda: client.end(b'question'))
+    client.on('data', log.append)
+    client.on('end', lambda: log.append('end'))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert log == [b'answer to question', 'end']
