@@ -12,7 +12,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from support import event_names, record_events
+from support import event_names, linux_only, record_events
 
 
 @pytest.fixture
@@ -591,3 +591,52 @@ def test_half_close_server_answers_after_the_clients_end(tls_server, tls_certs, 
     client.on('close', lambda _: server.close())
     run_loop()
     assert log == [b'answer to question', 'end']
+
+
+@linux_only
+def test_many_failed_and_good_handshakes_leave_no_descriptor_behind(tls_server, tls_certs, run_loop):
+    """Safety: 60 connections, a third sending garbage, a third leaving
+    mid-handshake, a third completing: every one ends in 'close', the
+    server stays up, and the process holds no more descriptors than before."""
+    server, port = tls_server(lambda s: s.end(b'ok'))
+    # Counted once listening: libuv's loop then holds its spare /dev/null fd.
+    before = len(os.listdir('/proc/self/fd'))
+    server.on('tlsClientError', lambda err, s: None)
+    closed = []
+
+    def done(_=None):
+        closed.append(1)
+        if len(closed) == 60:
+            server.close()
+    for i in range(60):
+        if i % 3 == 2:
+            # An IP address: no lookup, whose thread pool would add its own fd.
+            sock = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, servername='localhost')
+            sock.resume()
+        else:
+            sock = net.connect(port, '127.0.0.1')
+            sock.resume()
+            sock.on('error', lambda err: None)
+            sock.end(bytes([9]) * 64 if i % 3 == 0 else bytes([0x16, 3, 1, 0, 200, 1]))
+        sock.on('close', done)
+    run_loop(timeout=20)
+    gc.collect()
+    assert len(closed) == 60
+    assert len(os.listdir('/proc/self/fd')) <= before
+
+
+def test_pipe_from_tls_into_a_plain_socket_keeps_every_byte(tls_server, tls_certs, run_loop):
+    """Node: tlsSocket.pipe(netSocket) forwards the plaintext with
+    backpressure and ends the destination after 'end'."""
+    payload = os.urandom(2 << 20)
+    server, port = tls_server(lambda s: s.end(payload))
+    received = []
+    sink = net.createServer(lambda s: (s.on('data', received.append),
+                                       s.on('end', lambda: (s.end(), sink.close()))))
+    sink.listen(0, '127.0.0.1')
+    plain = net.connect(sink.address().port, '127.0.0.1')
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.pipe(plain)
+    client.on('close', lambda _: server.close())
+    run_loop(timeout=20)
+    assert hashlib.sha256(b''.join(received)).digest() == hashlib.sha256(payload).digest()
