@@ -640,3 +640,16 @@ def test_pipe_from_tls_into_a_plain_socket_keeps_every_byte(tls_server, tls_cert
     client.on('close', lambda _: server.close())
     run_loop(timeout=20)
     assert hashlib.sha256(b''.join(received)).digest() == hashlib.sha256(payload).digest()
+
+
+def test_the_guides_first_snippet_runs_as_documented(tls_certs, tmp_path, monkeypatch, capsys):
+    """docs/TLS.md's server-and-client snippet, with a self-signed pair as
+    key.pem/cert.pem, prints what the guide says."""
+    with open(os.path.join(os.path.dirname(__file__), os.pardir, 'docs', 'TLS.md')) as f:
+        guide = f.read()
+    snippet = guide.split('```python\n', 1)[1].split('```', 1)[0]
+    (tmp_path / 'key.pem').write_text(tls_certs.self_key)
+    (tmp_path / 'cert.pem').write_text(tls_certs.self_cert)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(snippet, 'docs/TLS.md', 'exec'), {})
+    assert capsys.readouterr().out.splitlines() == ['TLSv1.3 h2 localhost', "b'hello'"]
