@@ -454,16 +454,22 @@ class Session:
 class ServerNameHook:
     """The server's SNI hook: records the name the client asked for and,
     with an SNICallback, switches to the context it answers (the callback
-    must answer synchronously: Python's ssl asks during the handshake)."""
+    must answer synchronously: Python's ssl asks during the handshake).
+    The answered context keeps the connection's ALPN protocols: OpenSSL
+    takes ALPN from whichever context is current."""
 
-    def __init__(self, sni_callback):
+    def __init__(self, sni_callback, alpn=()):
         self.sni_callback = sni_callback
+        self.alpn = tuple(alpn)
+
+    def _key(self):
+        return (self.sni_callback, self.alpn)
 
     def __eq__(self, other):
-        return isinstance(other, ServerNameHook) and other.sni_callback == self.sni_callback
+        return isinstance(other, ServerNameHook) and other._key() == self._key()
 
     def __hash__(self):
-        return hash(self.sni_callback)
+        return hash(self._key())
 
     def __call__(self, sslobj, server_name, ssl_context):
         owner = getattr(sslobj, 'pyuvnet_owner', None)
@@ -480,5 +486,5 @@ class ServerNameHook:
         if err is not None:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if ctx is not None:
-            sslobj.context = ctx.context(True, ssl_context.verify_mode)
+            sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)
         return None

@@ -152,7 +152,7 @@ class TLSSocket(EventEmitter):
             verify = ssl.CERT_NONE
             if self._request_cert and not node_way:
                 verify = ssl.CERT_REQUIRED if self._reject_unauthorized else ssl.CERT_OPTIONAL
-            ctx = context.context(True, verify, alpn, ServerNameHook(opts.get('SNICallback')))
+            ctx = context.context(True, verify, alpn, ServerNameHook(opts.get('SNICallback'), alpn))
             sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
             if self._request_cert and node_way:
                 # As Node: a client that sends no certificate fails the

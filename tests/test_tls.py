@@ -193,21 +193,23 @@ def test_alpn_picks_the_servers_preference(tls_server, tls_certs, run_loop):
 
 def test_sni_callback_serves_the_second_certificate(tls_server, tls_certs, run_loop):
     """Node: SNICallback(servername, cb) answering cb(null, context) makes the
-    server present that context's certificate; s.servername is the name."""
+    server present that context's certificate; s.servername is the name;
+    the server's ALPNProtocols still apply."""
     other = tls.createSecureContext(key=tls_certs.other_key, cert=tls_certs.other_cert)
     names = []
-    server, port = tls_server(lambda s: names.append(s.servername),
-                              SNICallback=lambda name, cb: cb(None, other if name == 'other.test'
+    server, port = tls_server(lambda s: names.append((s.servername, s.alpnProtocol)),
+                              ALPNProtocols=['h2'], SNICallback=lambda name, cb: cb(None, other if name == 'other.test'
                                                               else None))
     seen = []
     for host in ('other.test', 'localhost'):
-        sock = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, servername=host)
+        sock = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, servername=host,
+                           ALPNProtocols=['h2'])
         sock.on('secureConnect', lambda sock=sock: (seen.append(
             (sock.servername, sock.getPeerCertificate().subject.CN)), sock.end()))
         sock.on('close', lambda _: len(seen) == 2 and server.close())
     run_loop()
     assert sorted(seen) == [('localhost', 'localhost'), ('other.test', 'other.test')]
-    assert sorted(names) == ['localhost', 'other.test']
+    assert sorted(names) == [('localhost', 'h2'), ('other.test', 'h2')]
 
 
 def test_writes_before_the_handshake_are_sent_after_it(tls_server, tls_certs, run_loop):
