@@ -187,8 +187,8 @@ class TLSSocket(EventEmitter):
             self._pump()        # the ClientHello
 
     def _on_raw_data(self, chunk):
-        if self._ssl is None:
-            return
+        if self._destroyed:
+            return          # nothing is emitted after destroy()
         self._incoming.write(chunk)
         self._pump()
 
@@ -219,7 +219,9 @@ class TLSSocket(EventEmitter):
         readable queue (Node's readable buffer) up to the high-water mark,
         then the raw socket is paused.  'end' follows the last byte."""
         sslobj = self._ssl
-        while sslobj is not None and not self._peer_closed:
+        if sslobj is None or not self._secure:
+            return      # before 'secure' only the handshake may read
+        while not self._destroyed and not self._peer_closed:
             if not self._flowing and self._read_queued >= _READ_HWM:
                 self._raw.pause()
                 break
@@ -241,8 +243,7 @@ class TLSSocket(EventEmitter):
             else:
                 self._read_queue.append(data)
                 self._read_queued += len(data)
-            sslobj = self._ssl
-        if self._ssl is None:
+        if self._destroyed:
             return
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self._flush_out()

@@ -655,3 +655,26 @@ def test_the_guides_first_snippet_runs_as_documented(tls_certs, tmp_path, monkey
     monkeypatch.chdir(tmp_path)
     exec(compile(snippet, 'docs/TLS.md', 'exec'), {})
     assert capsys.readouterr().out.splitlines() == ['TLSv1.3 h2 localhost', "b'hello'"]
+
+
+def test_data_listener_added_before_the_handshake_waits_for_it(run_loop, tls_certs):
+    """Node: a 'data' listener on a server-side TLSSocket made in
+    'connection' (before the handshake) gets the plaintext after 'secure';
+    nothing is delivered after destroy()."""
+    context = tls.createSecureContext(key=tls_certs.key, cert=tls_certs.cert)
+    log = []
+
+    def on_connection(raw):
+        s = tls.TLSSocket(raw, isServer=True, secureContext=context)
+        s.on('secure', lambda: log.append('secure'))
+        s.on('data', lambda d: (log.append(d), s.destroy()))
+        s.on('close', lambda _: (log.append('close'), server.close()))
+    server = net.createServer(on_connection)
+    server.listen(0, '127.0.0.1')
+    client = tls.connect(server.address().port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (client.write(b'first'), client.write(b'x' * 100000)))
+    client.on('error', lambda err: None)
+    client.resume()
+    run_loop()
+    # SSL_read returns one record at a time: 'first' is a record of its own.
+    assert log == ['secure', b'first', 'close']
