@@ -390,6 +390,13 @@ class TLSSocket(EventEmitter):
         if callback is not None:
             validate.validate_function(callback, 'cb')
         data = _plaintext(data, encoding)
+        if self._pending_end is not None and not self._destroyed:
+            # end() was called before the handshake finished.
+            err = errors.ERR_STREAM_WRITE_AFTER_END()
+            if callback is not None:
+                _uv.nextTick(callback, err)
+            _uv.nextTick(self.destroy, err)
+            return False
         if self._ended or self._destroyed or self._ssl is None:
             # Ended or destroyed underneath too: the raw socket reports it
             # as Node does (ERR_STREAM_WRITE_AFTER_END / ERR_STREAM_DESTROYED).

@@ -375,16 +375,25 @@ def test_destroyed_tls_socket_drops_its_ssl_object(tls_server, tls_certs, run_lo
     assert refs and refs[0]() is None and client.destroyed
 
 
-def test_write_after_end_is_an_error(tls_server, tls_certs, run_loop):
-    """Node: c.end(); c.write('x') -> 'error' ERR_STREAM_WRITE_AFTER_END."""
+@pytest.mark.parametrize('when', ['after the handshake', 'before the handshake'])
+def test_write_after_end_is_an_error(tls_server, tls_certs, run_loop, when):
+    """Node: c.end(); c.write('x', cb) -> cb(err) and 'error'
+    ERR_STREAM_WRITE_AFTER_END, whether or not the handshake is done."""
     server, port = tls_server()
     codes = []
     client = tls.connect(port, 'localhost', ca=tls_certs.ca)
-    client.on('secureConnect', lambda: (client.end(), client.write('x')))
+
+    def end_then_write():
+        client.end()
+        client.write('x', lambda err: codes.append(('cb', err.code)))
+    if when == 'after the handshake':
+        client.on('secureConnect', end_then_write)
+    else:
+        end_then_write()
     client.on('error', lambda err: codes.append(err.code))
     client.on('close', lambda _: server.close())
     run_loop()
-    assert codes == ['ERR_STREAM_WRITE_AFTER_END']
+    assert codes == [('cb', 'ERR_STREAM_WRITE_AFTER_END'), 'ERR_STREAM_WRITE_AFTER_END']
 
 
 def test_check_server_identity_rules():
