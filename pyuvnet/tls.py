@@ -10,10 +10,9 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import _uv, addresses, validate
-from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from . import _uv, addresses, createConnection as _create_connection, validate
+from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
-from .socket import Socket, CREATE_CONNECTION_OPTIONS, _CONSTRUCTOR_RULES, normalize_connect_args
 from .tls_context import (
     CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
     ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
@@ -31,8 +30,10 @@ __all__ = [
 
 SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, handshakeTimeout='number',
                                  **CONTEXT_RULES, **CONNECTION_RULES))
-CONNECT_OPTIONS = OptionSpec(dict(CREATE_CONNECTION_OPTIONS.rules, socket='object',
-                                  **CONTEXT_RULES, **CONNECTION_RULES))
+# connect()'s own options; the rest are net.createConnection()'s, checked there.
+_TLS_CONNECT_RULES = dict(CONTEXT_RULES, socket='object', **CONNECTION_RULES)
+_TLS_CONNECT_KEYS = frozenset(_TLS_CONNECT_RULES) | frozenset(map(snake_name, _TLS_CONNECT_RULES))
+TLS_CONNECT_OPTIONS = OptionSpec(_TLS_CONNECT_RULES)
 _DEFAULT_HANDSHAKE_TIMEOUT = 120000
 
 
@@ -95,21 +96,21 @@ def connect(*args, **kwargs):
         options = args.pop()
     if args and isinstance(args[0], dict):
         options = args.pop(0)
-    opts = normalize_options(options, kwargs, CONNECT_OPTIONS)
+    merged = dict(options, **kwargs)
+    tls_opts = normalize_options({k: v for k, v in merged.items() if k in _TLS_CONNECT_KEYS},
+                                 {}, TLS_CONNECT_OPTIONS)
+    net_opts = {k: v for k, v in merged.items() if k not in _TLS_CONNECT_KEYS}
     if args:
-        opts.setdefault('port', args[0])
+        net_opts.setdefault('port', args[0])
         if len(args) > 1 and args[1] is not None:
-            opts.setdefault('host', args[1])
-    raw = opts.pop('socket', None)
-    tls_opts = {k: opts.pop(k) for k in list(opts) if k in CONTEXT_RULES or k in CONNECTION_RULES}
-    host = opts.get('host', 'localhost')
+            net_opts.setdefault('host', args[1])
+    raw = tls_opts.pop('socket', None)
+    host = net_opts.get('host') or 'localhost'
     if 'servername' not in tls_opts and not addresses.isIP(host):
         tls_opts['servername'] = host       # SNI, and the name checked
     if raw is None:
-        raw_options, _ = normalize_connect_args((opts,), {})
-        raw = Socket({k: v for k, v in raw_options.items() if k in _CONSTRUCTOR_RULES})
-        raw.connect({k: v for k, v in raw_options.items() if k not in _CONSTRUCTOR_RULES or
-                     k in ('noDelay', 'keepAlive', 'keepAliveInitialDelay', 'onread')})
+        # net.createConnection checks its own options (Node's errors).
+        raw = _create_connection(net_opts)
     tls_socket = TLSSocket(raw, tls_opts)
     tls_socket._connect_host = host
     if listener is not None:

@@ -687,3 +687,14 @@ def test_data_listener_added_before_the_handshake_waits_for_it(run_loop, tls_cer
     run_loop()
     # SSL_read returns one record at a time: 'first' is a record of its own.
     assert log == ['secure', b'first', 'close']
+
+
+def test_connect_options_in_either_spelling_and_unknown_ones_refused(tls_certs):
+    """pyuvnet's rule (SPEC 2): connect() takes Node's keys or snake_case
+    keywords; an unknown key is ERR_INVALID_ARG_VALUE at once."""
+    with pytest.raises(net.NodeError) as info:
+        tls.connect(1, '127.0.0.1', colour='blue')
+    assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+    with pytest.raises(net.NodeError) as info:
+        tls.connect({'port': 1, 'rejectUnauthorized': 'no'})
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
