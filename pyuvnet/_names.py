@@ -31,6 +31,19 @@ def snake_name(camel):
 
 
 ALIASES = {
+    # pyuvnet.tls (docs/TLS.md); tls.Server is a net.Server: its rows, and its own.
+    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity'),
+    'tls.Server': ('getConnections', 'maxConnections', 'setSecureContext'),
+    'TLSSocket': (
+        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
+        'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
+        'localAddress', 'localPort', 'localFamily', 'readyState',
+        'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
+        'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
+        'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
+        'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
+        'exportKeyingMaterial', 'setMaxSendFragment',
+    ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
         'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
@@ -66,20 +79,6 @@ ALIASES = {
     'SocketAddress': ('isSocketAddress', 'toJSON'),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
-    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity'),
-    # tls.Server is a net.Server: its rows, and its own.
-    'tls.Server': ('getConnections', 'maxConnections', 'setSecureContext'),
-    'TLSSocket': (
-        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
-        'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
-        'localAddress', 'localPort', 'localFamily', 'readyState',
-        'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
-        'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
-        'allowHalfOpen',
-        'alpnProtocol', 'authorizationError', 'getPeerCertificate', 'getCertificate', 'getProtocol',
-        'getCipher', 'getSession', 'isSessionReused', 'exportKeyingMaterial',
-        'setMaxSendFragment',
-    ),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -15,11 +15,10 @@ import chat_server  # noqa: E402
 
 
 def run_example(name, *args):
-    """Run examples/<name> with ``args`` in a child that imports the pyuvnet
-    under test, whatever else is installed."""
+    """The example run as a script, importing the pyuvnet under test."""
     root = os.path.dirname(os.path.dirname(net.__file__))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get('PYTHONPATH')])))
-    return subprocess.run([sys.executable, os.path.join(EXAMPLES, name)] + list(args),
+    return subprocess.run([sys.executable, os.path.join(EXAMPLES, name), *args],
                           capture_output=True, text=True, timeout=60, env=env)
 
 
@@ -27,14 +26,6 @@ def test_echo_server_self_test_passes():
     result = run_example('echo_server.py', '--self-test')
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed' in result.stdout
-
-
-@pytest.mark.skipif(shutil.which('openssl') is None, reason='the openssl CLI is not installed')
-def test_tls_echo_self_test_passes_and_help_describes_it():
-    result = run_example('tls_echo.py', '--self-test')
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert 'self-test passed' in result.stdout and 'ALPN echo/1' in result.stdout
-    assert '--self-test' in run_example('tls_echo.py', '--help').stdout
 
 
 def test_chat_server_relays_lines_to_every_other_client(run_loop):
@@ -65,3 +56,11 @@ def test_chat_server_relays_lines_to_every_other_client(run_loop):
         assert '%s> hello everyone\n' % alice_name in text[name]
     assert 'hello everyone' not in text['alice']
     assert text['alice'].startswith('Welcome 127.0.0.1:')
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None, reason='the openssl CLI is not installed')
+def test_tls_echo_self_test_passes_and_help_describes_it():
+    result = run_example('tls_echo.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed' in result.stdout and 'ALPN echo/1' in result.stdout
+    assert '--self-test' in run_example('tls_echo.py', '--help').stdout

@@ -3,10 +3,13 @@ table, and the table misses no camelCase name those objects have."""
 import pytest
 
 import pyuvnet as net
-import pyuvnet.tls as tls
 from pyuvnet._names import ALIASES, snake_name
+import pyuvnet.tls as tls
 
 TARGETS = {
+    'tls': tls,
+    'tls.Server': tls.Server,
+    'TLSSocket': tls.TLSSocket,
     'module': net,
     'EventEmitter': net.EventEmitter,
     'Server': net.Server,
@@ -17,9 +20,6 @@ TARGETS = {
     'SocketAddress': net.SocketAddress,
     'AbortSignal': net.AbortSignal,
     'AbortController': net.AbortController,
-    'tls': tls,
-    'tls.Server': tls.Server,
-    'TLSSocket': tls.TLSSocket,
 }
 
 
