@@ -31,9 +31,9 @@ def snake_name(camel):
 
 
 ALIASES = {
-    # pyuvnet.tls (docs/TLS.md); tls.Server is a net.Server: its rows, and its own.
+    # pyuvnet.tls (docs/TLS.md); tls.Server also has net.Server's row.
     'tls': ('createServer', 'createSecureContext', 'checkServerIdentity'),
-    'tls.Server': ('getConnections', 'maxConnections', 'setSecureContext'),
+    'tls.Server': ('setSecureContext',),
     'TLSSocket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
         'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',

@@ -132,5 +132,5 @@ def __getattr__(name):
     raise AttributeError("module 'pyuvnet.tls' has no attribute %r" % (name,))
 
 
-add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['tls.Server'])
+add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['tls.Server'])
 add_aliases(globals(), ALIASES['tls'])

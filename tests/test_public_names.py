@@ -30,6 +30,8 @@ def names_of(target):
     obj = TARGETS[target]
     if isinstance(obj, type) and issubclass(obj, net.EventEmitter.__mro__[1]):
         names |= set(ALIASES['EventEmitter'])
+    if isinstance(obj, type) and issubclass(obj, net.Server) and obj is not net.Server:
+        names |= set(ALIASES['Server'])     # tls.Server is a net.Server
     return names
 
 
