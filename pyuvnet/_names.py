@@ -32,6 +32,19 @@ def snake_name(camel):
 
 
 ALIASES = {
+    # pyuvnet.tls (docs/TLS.md); tls.Server also has net.Server's row.
+    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity'),
+    'tls.Server': ('setSecureContext',),
+    'TLSSocket': (
+        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
+        'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
+        'localAddress', 'localPort', 'localFamily', 'readyState',
+        'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
+        'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
+        'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
+        'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
+        'exportKeyingMaterial', 'setMaxSendFragment',
+    ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
         'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',

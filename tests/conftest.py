@@ -6,6 +6,7 @@ import tempfile
 import pytest
 
 import pyuvnet as net
+import pyuvnet.tls as tls
 from pyuvnet import _uv
 
 
@@ -57,3 +58,25 @@ def sockdir():
     path = tempfile.mkdtemp(prefix='pyuv', dir='/tmp')
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope='session')
+def tls_certs(tmp_path_factory):
+    """Certificates for the TLS tests (tests/tls_certs.py), made once per run."""
+    from tls_certs import OPENSSL, Certs
+    if OPENSSL is None:
+        pytest.skip('the openssl CLI is not installed')
+    return Certs(tmp_path_factory.mktemp('tls'))
+
+
+@pytest.fixture
+def tls_server(tls_certs):
+    """``tls_server(on_secure, **options)`` -> (server, port), listening on
+    127.0.0.1 with the CA-signed ECDSA certificate unless told otherwise."""
+    def make(on_secure=None, **options):
+        options.setdefault('key', tls_certs.key)
+        options.setdefault('cert', tls_certs.cert)
+        server = tls.createServer(options, on_secure)
+        server.listen(0, '127.0.0.1')
+        return server, server.address().port
+    return make

@@ -1,5 +1,6 @@
 """The examples run as documented."""
 import os
+import shutil
 import subprocess
 import sys
 
@@ -62,3 +63,11 @@ def test_chat_server_relays_lines_to_every_other_client(run_loop):
         assert '%s> hello everyone\n' % alice_name in text[name]
     assert 'hello everyone' not in text['alice']
     assert text['alice'].startswith('Welcome 127.0.0.1:')
+
+
+@pytest.mark.skipif(shutil.which('openssl') is None, reason='the openssl CLI is not installed')
+def test_tls_echo_self_test_passes_and_help_describes_it():
+    result = run_example('tls_echo.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed' in result.stdout and 'ALPN echo/1' in result.stdout
+    assert '--self-test' in run_example('tls_echo.py', '--help').stdout

@@ -1,0 +1,136 @@
+"""pyuvnet.tls: Node's ``tls`` module over pyuvnet sockets (docs/TLS.md).
+
+TLS runs on Python's ``ssl`` (an ``SSLObject`` over ``MemoryBIO``s), so
+pyuvnet ships no OpenSSL.  ``TLSSocket`` (pyuvnet/tls_socket.py, where the
+design is explained) wraps a ``net.Socket``; this module has Node's
+module-level API: ``createServer`` and ``tls.Server``, ``connect``,
+``createSecureContext``, ``checkServerIdentity`` and the version defaults.
+
+tls.Server emits 'connection'(raw socket), then 'secureConnection'
+(tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
+failed, and net.Server's events.
+"""
+from . import _uv, addresses, createConnection as _create_connection, validate
+from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
+from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .tls_context import (
+    CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
+    ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
+    checkServerIdentity, createSecureContext, load_root_certificates,
+)
+from .tls_context import Session
+from .tls_socket import CONNECTION_RULES, TLSSocket
+
+__all__ = [
+    'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
+    'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
+    'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+]
+
+SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, handshakeTimeout='number',
+                                 **CONTEXT_RULES, **CONNECTION_RULES))
+# connect()'s own options; the rest are net.createConnection()'s, checked there.
+_TLS_CONNECT_RULES = dict(CONTEXT_RULES, socket='object', **CONNECTION_RULES)
+_TLS_CONNECT_KEYS = frozenset(_TLS_CONNECT_RULES) | frozenset(map(snake_name, _TLS_CONNECT_RULES))
+TLS_CONNECT_OPTIONS = OptionSpec(_TLS_CONNECT_RULES)
+_DEFAULT_HANDSHAKE_TIMEOUT = 120000
+
+
+class Server(_NetServer):
+    """Node's ``tls.Server``: a ``net.Server`` whose connections are
+    wrapped in TLSSockets.  Events: 'connection'(raw socket),
+    'secureConnection'(tlsSocket), 'tlsClientError'(err, tlsSocket), and
+    net.Server's."""
+
+    def __init__(self, options=None, secureConnectionListener=None, **kwargs):
+        if callable(options) and secureConnectionListener is None:
+            options, secureConnectionListener = None, options
+        opts = normalize_options(options, kwargs, SERVER_OPTIONS)
+        net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
+        super().__init__(net_options)
+        self._handshake_timeout = validate.validate_number(
+            opts.get('handshakeTimeout', _DEFAULT_HANDSHAKE_TIMEOUT), 'options.handshakeTimeout', 0) \
+            if 'handshakeTimeout' in opts else _DEFAULT_HANDSHAKE_TIMEOUT
+        self._tls_options = {k: v for k, v in opts.items()
+                             if k in CONNECTION_RULES or k in ('allowHalfOpen',)}
+        self._tls_options.setdefault('rejectUnauthorized', False if not opts.get('requestCert')
+                                     else True)
+        self._context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
+        self._tls_options['secureContext'] = self._context
+        self.on('connection', self._wrap_connection)
+        if secureConnectionListener is not None:
+            self.on('secureConnection', secureConnectionListener)
+
+    def _wrap_connection(self, raw):
+        tls_socket = TLSSocket(raw, self._tls_options, isServer=True, server=self)
+        if self._handshake_timeout > 0:
+            timer = _uv.setTimeout(self._handshake_timed_out, self._handshake_timeout, tls_socket)
+            timer.unref()
+            tls_socket.once('secure', timer.close)
+            tls_socket.once('close', lambda *_: timer.close())
+
+    def _handshake_timed_out(self, tls_socket):
+        if not tls_socket._secure and not tls_socket._destroyed:
+            tls_socket._fail_handshake(ERR_TLS_HANDSHAKE_TIMEOUT())
+
+    def setSecureContext(self, options=None, **kwargs):
+        """Use new certificates for connections accepted from now on."""
+        self._context = SecureContext(options, **kwargs)
+        self._tls_options['secureContext'] = self._context
+
+
+def createServer(options=None, secureConnectionListener=None, **kwargs):
+    """A new tls.Server; ``secureConnectionListener`` is added to
+    'secureConnection'."""
+    return Server(options, secureConnectionListener, **kwargs)
+
+
+def connect(*args, **kwargs):
+    """tls.connect(options[, cb]) | (port[, host][, options][, cb]):
+    a TLSSocket, connecting; ``cb`` runs on 'secureConnect'."""
+    args = list(args)
+    listener = args.pop() if args and callable(args[-1]) else None
+    options = {}
+    if args and isinstance(args[-1], dict) and len(args) > 1:
+        options = args.pop()
+    if args and isinstance(args[0], dict):
+        options = args.pop(0)
+    merged = dict(options, **kwargs)
+    tls_opts = normalize_options({k: v for k, v in merged.items() if k in _TLS_CONNECT_KEYS},
+                                 {}, TLS_CONNECT_OPTIONS)
+    net_opts = {k: v for k, v in merged.items() if k not in _TLS_CONNECT_KEYS}
+    if args:
+        net_opts.setdefault('port', args[0])
+        if len(args) > 1 and args[1] is not None:
+            net_opts.setdefault('host', args[1])
+    raw = tls_opts.pop('socket', None)
+    host = net_opts.get('host') or 'localhost'
+    if 'servername' not in tls_opts and not addresses.isIP(host):
+        tls_opts['servername'] = host       # SNI, and the name checked
+    if raw is None:
+        # net.createConnection checks its own options (Node's errors).
+        raw = _create_connection(net_opts)
+    tls_socket = TLSSocket(raw, tls_opts)
+    tls_socket._connect_host = host
+    if listener is not None:
+        tls_socket.once('secureConnect', listener)
+    return tls_socket
+
+
+_root_certificates = None
+
+
+def __getattr__(name):
+    # tls.rootCertificates (and its twin), read from the system's store on
+    # first use; a module attribute made lazily cannot go through the table.
+    global _root_certificates
+    if name in ('rootCertificates', 'root_certificates'):
+        if _root_certificates is None:
+            _root_certificates = load_root_certificates()
+        return _root_certificates
+    raise AttributeError("module 'pyuvnet.tls' has no attribute %r" % (name,))
+
+
+add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['tls.Server'])
+add_aliases(globals(), ALIASES['tls'])

@@ -1,0 +1,490 @@
+"""Secure contexts, certificates and TLS errors for ``pyuvnet.tls``.
+
+Everything here runs once per context or once per connection, never per
+chunk: building Python ``ssl.SSLContext`` objects from Node's options,
+turning OpenSSL's failures into errors with Node's codes, Node's
+``checkServerIdentity``, and the peer certificate as Node's object.
+"""
+import ctypes
+import hashlib
+import ipaddress
+import os
+import shutil
+import ssl
+import sys
+import tempfile
+
+from . import errors
+from ._names import OptionSpec, normalize_options
+from .records import Record
+
+DEFAULT_MIN_VERSION = 'TLSv1.2'
+DEFAULT_MAX_VERSION = 'TLSv1.3'
+
+_VERSIONS = {
+    'TLSv1': ssl.TLSVersion.TLSv1, 'TLSv1.1': ssl.TLSVersion.TLSv1_1,
+    'TLSv1.2': ssl.TLSVersion.TLSv1_2, 'TLSv1.3': ssl.TLSVersion.TLSv1_3,
+}
+
+CONTEXT_RULES = {
+    # PEM as str, bytes or a list of them (checked by _pem_text).
+    'key': 'any', 'cert': 'any', 'ca': 'any',
+    'passphrase': 'string', 'pfx': 'any',
+    'minVersion': 'string', 'maxVersion': 'string', 'ciphers': 'string',
+    'ecdhCurve': 'string', 'honorCipherOrder': 'boolean', 'sessionTimeout': 'number',
+}
+CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
+
+
+# ---------------------------------------------------------------------------
+# Errors.
+
+class TLSError(errors.NodeError, ConnectionError):
+    """A TLS failure with Node's code: ``ERR_SSL_<REASON>`` for OpenSSL's
+    errors (``ERR_SSL_WRONG_VERSION_NUMBER``), the X.509 name for a
+    certificate that did not verify (``DEPTH_ZERO_SELF_SIGNED_CERT``), or
+    ``ECONNRESET`` for a peer that left during the handshake."""
+
+    def __init__(self, code, message, reason=None):
+        super().__init__(message)
+        self.code = code
+        if reason is not None:
+            self.reason = reason
+
+
+class ERR_TLS_CERT_ALTNAME_INVALID(errors.NodeError, ConnectionError):
+    """The certificate does not name the host; ``reason``, ``host`` and
+    ``cert`` as Node's."""
+
+    def __init__(self, reason, host, cert):
+        super().__init__("Hostname/IP does not match certificate's altnames: " + reason)
+        self.reason = reason
+        self.host = host
+        self.cert = cert
+
+
+class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
+    _template = 'TLS handshake timeout'
+
+
+class ERR_TLS_INVALID_PROTOCOL_VERSION(errors.NodeError, TypeError):
+    """``(version, 'minimum' | 'maximum')``."""
+    _template = '%r is not a valid %s TLS protocol version'
+
+
+class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(errors.NodeError, TypeError):
+    """What Python's ``ssl`` cannot do (docs/TLS.md lists each)."""
+    _template = 'The feature %s is unavailable on the current platform, which is being used to run Python'
+
+
+# X509_V_ERR_* numbers -> the code Node gives a certificate that failed.
+_VERIFY_CODES = {
+    2: 'UNABLE_TO_GET_ISSUER_CERT', 3: 'UNABLE_TO_GET_CRL',
+    4: 'UNABLE_TO_DECRYPT_CERT_SIGNATURE', 5: 'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+    6: 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', 7: 'CERT_SIGNATURE_FAILURE',
+    8: 'CRL_SIGNATURE_FAILURE', 9: 'CERT_NOT_YET_VALID', 10: 'CERT_HAS_EXPIRED',
+    11: 'CRL_NOT_YET_VALID', 12: 'CRL_HAS_EXPIRED', 13: 'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+    14: 'ERROR_IN_CERT_NOT_AFTER_FIELD', 15: 'ERROR_IN_CRL_LAST_UPDATE_FIELD',
+    16: 'ERROR_IN_CRL_NEXT_UPDATE_FIELD', 17: 'OUT_OF_MEM',
+    18: 'DEPTH_ZERO_SELF_SIGNED_CERT', 19: 'SELF_SIGNED_CERT_IN_CHAIN',
+    20: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 21: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    22: 'CERT_CHAIN_TOO_LONG', 23: 'CERT_REVOKED', 24: 'INVALID_CA',
+    25: 'PATH_LENGTH_EXCEEDED', 26: 'INVALID_PURPOSE', 27: 'CERT_UNTRUSTED',
+    28: 'CERT_REJECTED', 62: 'HOSTNAME_MISMATCH',
+}
+
+
+def verify_error_code(number):
+    """Node's name for an X509_V_ERR number (the number itself as text when
+    Node has no name for it)."""
+    return _VERIFY_CODES.get(number, 'X509_V_ERR_%d' % number)
+
+
+def tls_error(exc):
+    """The Node error for an ``ssl.SSLError`` raised by the handshake or a read."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return TLSError(verify_error_code(exc.verify_code), exc.verify_message)
+    reason = getattr(exc, 'reason', None)
+    if reason:
+        return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '))
+    return TLSError('ERR_SSL_UNKNOWN', str(exc))
+
+
+# ---------------------------------------------------------------------------
+# The verification result, read as Node reads it.
+#
+# Node completes the client handshake without enforcing verification, then
+# judges the server by SSL_get_verify_result: rejectUnauthorized decides
+# whether a bad result is fatal (the socket is destroyed, so Node's server
+# sees ECONNRESET, not an alert), and authorized/authorizationError report
+# it.  OpenSSL's result also differs by mode (a lone leaf of an unknown CA
+# is UNABLE_TO_VERIFY_LEAF_SIGNATURE when verification runs to the end,
+# UNABLE_TO_GET_ISSUER_CERT_LOCALLY when it stops at the first error), so
+# matching Node's codes needs Node's way.  Python's ssl does not expose the
+# result; we read it through the SSL* of CPython's _ssl object, whose
+# layout (PyObject_HEAD, the socket weakref, then SSL*) is the same from
+# 3.7 to 3.14.  Where that is not possible, verification is enforced by
+# the handshake (CERT_REQUIRED) instead: see verify_result_readable().
+
+_LAYOUT_KNOWN = sys.implementation.name == 'cpython' and (3, 7) <= sys.version_info < (3, 15)
+
+
+def _load_openssl():
+    if not _LAYOUT_KNOWN:
+        return None
+    try:
+        import _ssl
+        lib = ctypes.CDLL(_ssl.__file__)
+        get_result = lib.SSL_get_verify_result
+        describe = lib.X509_verify_cert_error_string
+        set_verify = lib.SSL_set_verify
+    except (OSError, AttributeError, ImportError):
+        return None
+    get_result.restype = ctypes.c_long
+    get_result.argtypes = [ctypes.c_void_p]
+    describe.restype = ctypes.c_char_p
+    describe.argtypes = [ctypes.c_long]
+    set_verify.restype = None
+    set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, _VERIFY_CALLBACK]
+    return get_result, describe, set_verify
+
+
+# Node's verify callback: accept every certificate so that OpenSSL verifies
+# the whole chain and keeps the last error (the code Node reports), and
+# judge the result after the handshake.  One object for the process: OpenSSL
+# keeps its address.
+_VERIFY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
+_ACCEPT_ALL = _VERIFY_CALLBACK(lambda ok, store: 1)
+_SSL_VERIFY_NONE = 0
+_SSL_VERIFY_PEER = 1
+_SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2
+_OPENSSL = _load_openssl()
+
+
+def _ssl_pointer(sslobj):
+    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)
+    return ctypes.c_void_p.from_address(id(sslobj._sslobj) + offset).value
+
+
+def verify_without_enforcing(sslobj, request=False, require=False):
+    """Make an ``ssl.SSLObject`` verify its peer as Node does: completely,
+    without failing the handshake on a bad certificate (call it before the
+    handshake).  A server ``request``s the client's certificate, and with
+    ``require`` fails the handshake when none comes."""
+    mode = _SSL_VERIFY_NONE
+    if request:
+        mode = _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
+    _OPENSSL[2](_ssl_pointer(sslobj), mode, _ACCEPT_ALL)
+
+
+def verify_result_readable():
+    """Whether verify_result() works on this Python."""
+    return _OPENSSL is not None
+
+
+def verify_result(sslobj):
+    """(code, message) of OpenSSL's verification of the peer of an
+    ``ssl.SSLObject``: code 0 when it verified."""
+    get_result, describe, _ = _OPENSSL
+    code = get_result(_ssl_pointer(sslobj))
+    return code, describe(code).decode('ascii', 'replace')
+
+
+# ---------------------------------------------------------------------------
+# Secure contexts.
+
+def _pem_text(value, name):
+    """PEM data given as str, bytes, or a list of them, as one str."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode('ascii')
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):
+        return '\n'.join(_pem_text(item, name) for item in value)
+    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer'], value)
+
+
+def _version(name, which):
+    if name not in _VERSIONS:
+        raise ERR_TLS_INVALID_PROTOCOL_VERSION(name, which)
+    return _VERSIONS[name]
+
+
+class SecureContext:
+    """Node's SecureContext: the certificates, keys and protocol limits one
+    or many connections share.  ``context`` is the ``ssl.SSLContext`` for
+    a role, built on first use and reused, as connections are many."""
+
+    def __init__(self, options=None, **kwargs):
+        opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
+        if 'pfx' in opts:
+            raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (PKCS#12: Python ssl loads PEM only)')
+        self.cert_pem = _pem_text(opts['cert'], 'options.cert') if 'cert' in opts else None
+        self.key_pem = _pem_text(opts['key'], 'options.key') if 'key' in opts else None
+        self.ca_pem = _pem_text(opts['ca'], 'options.ca') if 'ca' in opts else None
+        self.passphrase = opts.get('passphrase')
+        self.min_version = _version(opts.get('minVersion', DEFAULT_MIN_VERSION), 'minimum')
+        self.max_version = _version(opts.get('maxVersion', DEFAULT_MAX_VERSION), 'maximum')
+        self.ciphers = opts.get('ciphers')
+        self.ecdh_curve = opts.get('ecdhCurve')
+        self.session_timeout = opts.get('sessionTimeout')
+        self._contexts = {}
+        # Fail now, as Node does, on a key or certificate that does not load.
+        if self.cert_pem is not None or self.key_pem is not None:
+            self._new(True, ssl.CERT_NONE, (), None)
+
+    def context(self, server_side, verify_mode, alpn=(), sni_callback=None):
+        """The ``ssl.SSLContext`` for one role and verification mode
+        (cached: connections with the same settings share it)."""
+        key = (server_side, verify_mode, tuple(alpn), sni_callback)
+        ctx = self._contexts.get(key)
+        if ctx is None:
+            ctx = self._contexts[key] = self._new(server_side, verify_mode, alpn, sni_callback)
+        return ctx
+
+    def _new(self, server_side, verify_mode, alpn, sni_callback):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
+        # Node checks the host name itself (checkServerIdentity) after the
+        # handshake, so the user's own check can replace it.
+        ctx.check_hostname = False
+        ctx.verify_mode = verify_mode
+        ctx.minimum_version = self.min_version
+        ctx.maximum_version = self.max_version
+        if self.ciphers:
+            # TLS 1.3 suites are not configurable through Python's ssl.
+            legacy = ':'.join(c for c in self.ciphers.split(':') if not c.startswith('TLS_'))
+            if legacy:
+                ctx.set_ciphers(legacy)
+        if self.ecdh_curve and self.ecdh_curve != 'auto':
+            ctx.set_ecdh_curve(self.ecdh_curve)
+        if self.ca_pem is not None:
+            ctx.load_verify_locations(cadata=self.ca_pem)
+        elif verify_mode != ssl.CERT_NONE or not server_side:
+            ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
+                                   else ssl.Purpose.CLIENT_AUTH)
+        if self.cert_pem is not None:
+            _load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
+        if alpn:
+            ctx.set_alpn_protocols(list(alpn))
+        if sni_callback is not None:
+            ctx.sni_callback = sni_callback
+        return ctx
+
+
+def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
+    """Python's ssl loads certificates and keys only from files: write them
+    to a private directory, load, and remove it at once."""
+    folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
+    try:
+        cert_path = os.path.join(folder, 'cert.pem')
+        with open(os.open(cert_path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+            f.write(cert_pem)
+        key_path = None
+        if key_pem is not None:
+            key_path = os.path.join(folder, 'key.pem')
+            with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
+                f.write(key_pem)
+        try:
+            ctx.load_cert_chain(cert_path, key_path, passphrase)
+        except ssl.SSLError as exc:
+            raise tls_error(exc) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def createSecureContext(options=None, **kwargs):
+    """A SecureContext from Node's context options (key, cert, ca,
+    passphrase, minVersion, maxVersion, ciphers, ecdhCurve, ...)."""
+    return SecureContext(options, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# Certificates as Node shows them.
+
+_SHORT_NAMES = {
+    'commonName': 'CN', 'countryName': 'C', 'stateOrProvinceName': 'ST',
+    'localityName': 'L', 'organizationName': 'O', 'organizationalUnitName': 'OU',
+    'emailAddress': 'emailAddress', 'serialNumber': 'serialNumber',
+    'domainComponent': 'DC', 'streetAddress': 'street', 'givenName': 'GN',
+    'surname': 'SN', 'title': 'title',
+}
+
+
+def _name_record(rdns):
+    fields = {}
+    for rdn in rdns:
+        for key, value in rdn:
+            key = _SHORT_NAMES.get(key, key)
+            if key in fields:
+                # Node lists a repeated attribute as an array.
+                previous = fields[key]
+                fields[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+            else:
+                fields[key] = value
+    return Record(fields)
+
+
+def load_root_certificates():
+    """The PEM texts of the roots a client trusts by default: the system's
+    store as OpenSSL finds it (Node has Mozilla's list compiled in)."""
+    paths = ssl.get_default_verify_paths()
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if paths.cafile:
+        ctx.load_verify_locations(cafile=paths.cafile)
+    elif paths.capath:
+        # A hashed directory is loaded lazily by OpenSSL: read each file.
+        for name in sorted(os.listdir(paths.capath)):
+            try:
+                ctx.load_verify_locations(cafile=os.path.join(paths.capath, name))
+            except (ssl.SSLError, OSError):
+                pass
+    return tuple(ssl.DER_cert_to_PEM_cert(der) for der in ctx.get_ca_certs(binary_form=True))
+
+
+def _colon_hex(digest):
+    return ':'.join('%02X' % b for b in digest)
+
+
+def decode_der(der):
+    """Python's certificate dict for DER bytes (what getpeercert() gives a
+    verified peer)."""
+    folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
+    try:
+        path = os.path.join(folder, 'peer.pem')
+        with open(path, 'w') as f:
+            f.write(ssl.DER_cert_to_PEM_cert(der))
+        return ssl._ssl._test_decode_cert(path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def certificate_record(der, decoded=None):
+    """Node's certificate object (subject, issuer, subjectaltname,
+    valid_from, valid_to, serialNumber, fingerprint, fingerprint256,
+    fingerprint512, raw) as a Record."""
+    if not der:
+        return Record()
+    decoded = decoded or decode_der(der)
+    fields = {
+        'subject': _name_record(decoded.get('subject', ())),
+        'issuer': _name_record(decoded.get('issuer', ())),
+    }
+    alt = decoded.get('subjectAltName')
+    if alt:
+        fields['subjectaltname'] = ', '.join('%s:%s' % (kind, value) for kind, value in alt)
+    fields['valid_from'] = decoded.get('notBefore')
+    fields['valid_to'] = decoded.get('notAfter')
+    fields['serialNumber'] = decoded.get('serialNumber')
+    fields['fingerprint'] = _colon_hex(hashlib.sha1(der).digest())
+    fields['fingerprint256'] = _colon_hex(hashlib.sha256(der).digest())
+    fields['fingerprint512'] = _colon_hex(hashlib.sha512(der).digest())
+    fields['raw'] = bytes(der)
+    return Record(fields)
+
+
+# ---------------------------------------------------------------------------
+# Node's checkServerIdentity.
+
+def _host_matches(host, pattern):
+    """Node's wildcard rule: '*' only as the whole left-most label, never
+    for a name with fewer than three labels."""
+    host_labels = host.lower().rstrip('.').split('.')
+    pattern_labels = pattern.lower().rstrip('.').split('.')
+    if len(host_labels) != len(pattern_labels):
+        return False
+    if pattern_labels[0] == '*' and len(pattern_labels) >= 3:
+        return host_labels[1:] == pattern_labels[1:] and host_labels[0] != ''
+    return host_labels == pattern_labels
+
+
+def checkServerIdentity(hostname, cert):
+    """Node's ``tls.checkServerIdentity(hostname, cert)``: None when the
+    certificate names ``hostname``, else an ERR_TLS_CERT_ALTNAME_INVALID
+    (returned, not raised)."""
+    alt = cert.get('subjectaltname') or ''
+    entries = [entry.split(':', 1) for entry in alt.split(', ') if ':' in entry]
+    dns_names = [value for kind, value in entries if kind == 'DNS']
+    ips = [value for kind, value in entries if kind == 'IP Address']
+    try:
+        ip = ipaddress.ip_address(hostname)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if any(_same_ip(ip, value) for value in ips):
+            return None
+        reason = 'IP: %s is not in the cert\'s list: %s' % (hostname, ', '.join(ips))
+    elif dns_names:
+        if any(_host_matches(hostname, name) for name in dns_names):
+            return None
+        reason = "Host: %s. is not in the cert's altnames: %s" % (hostname, alt)
+    else:
+        common = (cert.get('subject') or {}).get('CN')
+        names = common if isinstance(common, list) else [common] if common else []
+        if any(_host_matches(hostname, name) for name in names):
+            return None
+        reason = ("Host: %s. is not cert's CN: %s" % (hostname, common) if names
+                  else 'Cert does not contain a DNS name')
+    return ERR_TLS_CERT_ALTNAME_INVALID(reason, hostname, cert)
+
+
+def _same_ip(ip, text):
+    try:
+        return ipaddress.ip_address(text.strip()) == ip
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Per-connection helpers of TLSSocket.
+
+class Session:
+    """A TLS session to resume (Node's getSession() value; here an object,
+    not bytes: Python's ssl cannot serialise one)."""
+
+    __slots__ = ('ssl_session', 'ssl_context')
+
+    def __init__(self, ssl_session, ssl_context):
+        self.ssl_session = ssl_session
+        self.ssl_context = ssl_context
+
+    def __repr__(self):
+        return '<pyuvnet.tls.Session %s>' % self.ssl_session.id.hex()[:16]
+
+
+class ServerNameHook:
+    """The server's SNI hook: records the name the client asked for and,
+    with an SNICallback, switches to the context it answers (the callback
+    must answer synchronously: Python's ssl asks during the handshake).
+    The answered context keeps the connection's ALPN protocols: OpenSSL
+    takes ALPN from whichever context is current."""
+
+    def __init__(self, sni_callback, alpn=()):
+        self.sni_callback = sni_callback
+        self.alpn = tuple(alpn)
+
+    def _key(self):
+        return (self.sni_callback, self.alpn)
+
+    def __eq__(self, other):
+        return isinstance(other, ServerNameHook) and other._key() == self._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __call__(self, sslobj, server_name, ssl_context):
+        owner = getattr(sslobj, 'pyuvnet_owner', None)
+        if owner is None or server_name is None:
+            return None
+        owner._servername = server_name
+        if self.sni_callback is None:
+            return None
+        answer = []
+        self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+        if not answer:
+            return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+        err, ctx = answer[0]
+        if err is not None:
+            return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+        if ctx is not None:
+            sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)
+        return None

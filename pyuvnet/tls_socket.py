@@ -1,0 +1,630 @@
+"""TLSSocket: Node's ``tls.TLSSocket`` over a pyuvnet ``net.Socket``.
+
+Why it is built this way (docs/TLS.md has the long form):
+
+* TLS runs on Python's own ``ssl`` module, an ``ssl.SSLObject`` over two
+  ``ssl.MemoryBIO``s, so pyuvnet ships no OpenSSL: ciphertext chunks from
+  the raw ``net.Socket`` are written into the incoming BIO, plaintext read
+  out of the SSLObject is this socket's 'data'; a write goes through
+  ``SSLObject.write`` and whatever the outgoing BIO then holds is written
+  to the raw socket, whose C write path gathers it per loop turn.
+* A ``TLSSocket`` wraps a connected (or connecting) ``net.Socket`` and is
+  the only consumer of its 'data': it owns it.  It is composed, not a
+  subclass of ``net.Socket``, because the C ``Stream`` base writes straight
+  to its libuv handle; the Duplex surface (write/end/pause/pipe/timeouts,
+  addresses) is forwarded to the raw socket.
+* This first stage pumps the BIOs in Python, once per raw chunk.  The next
+  stage moves the pump into ``pyuvnet/uv`` so that a chunk goes from libuv
+  to the SSLObject and its plaintext to the 'data' consumer without
+  entering Python bytecode (the per-chunk rule of SPEC section 7).
+* Certificates are verified as Node does: the handshake fails on a bad
+  certificate only with rejectUnauthorized (Python's CERT_REQUIRED);
+  otherwise the result shows in ``authorized``/``authorizationError``.
+  The host name is checked after the handshake by ``checkServerIdentity``
+  (Node's, or the user's).
+
+TLSSocket events, in order: 'secureConnect' (client) or 'secure' (server)
+once the handshake and the checks passed, 'data', 'end' (the peer's
+close_notify or FIN, after the last 'data'), 'finish', 'timeout',
+'error'(err) then 'close'(hadError), exactly once, last.  tls.Server
+emits 'connection'(raw socket), then 'secureConnection'(tlsSocket), or
+'tlsClientError'(err, tlsSocket) when the handshake failed.
+"""
+import errno as _errno
+import ssl
+
+from . import _uv, encodings, errors, validate
+from .events import EventEmitter
+from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from .records import Record
+from .socket import Socket
+from .tls_context import (
+    CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
+    certificate_record, checkServerIdentity, tls_error,
+    verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
+)
+
+CONNECTION_RULES = {
+    'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
+    'ALPNProtocols': 'object', 'SNICallback': 'function', 'servername': 'string',
+    'checkServerIdentity': 'function', 'session': 'object', 'allowHalfOpen': 'boolean',
+}
+TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
+                                     **CONNECTION_RULES))
+
+_READ_SIZE = 256 * 1024
+_READ_HWM = 64 * 1024      # Node's readableHighWaterMark for sockets
+# Node's messages for a peer that leaves before the handshake finished.
+_CLIENT_HANG_UP = 'Client network socket disconnected before secure TLS connection was established'
+_SERVER_HANG_UP = 'socket hang up'
+
+
+def _alpn_list(protocols):
+    """ALPNProtocols as names: a list of str/bytes, or Node's wire format
+    (length-prefixed names in one buffer)."""
+    if protocols is None:
+        return ()
+    if isinstance(protocols, (bytes, bytearray, memoryview)):
+        wire, names, i = bytes(protocols), [], 0
+        while i < len(wire):
+            names.append(wire[i + 1:i + 1 + wire[i]].decode('ascii'))
+            i += 1 + wire[i]
+        return tuple(names)
+    if not isinstance(protocols, (list, tuple)):
+        raise errors.ERR_INVALID_ARG_TYPE('options.ALPNProtocols', ['Array', 'Buffer'], protocols)
+    return tuple(p.decode('ascii') if isinstance(p, (bytes, bytearray)) else p for p in protocols)
+
+
+def _plaintext(data, encoding):
+    if data is None:
+        raise errors.ERR_STREAM_NULL_VALUES()
+    if isinstance(data, str):
+        return encodings.encode(data, encoding)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return data
+    raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
+
+
+class TLSSocket(EventEmitter):
+    """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
+    with ``isServer=True``).  See the module docstring for the events."""
+
+    def __init__(self, socket, options=None, **kwargs):
+        opts = normalize_options(options, kwargs, TLS_SOCKET_OPTIONS)
+        if not isinstance(socket, Socket):
+            raise errors.ERR_INVALID_ARG_TYPE('socket', 'net.Socket', socket)
+        self._raw = socket
+        self._is_server = opts.get('isServer', False)
+        self.server = opts.get('server')
+        self._allow_half_open = opts.get('allowHalfOpen', False)
+        context = opts.get('secureContext')
+        if context is None:
+            context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
+        elif not isinstance(context, SecureContext):
+            raise errors.ERR_INVALID_ARG_TYPE('options.secureContext', 'SecureContext', context)
+        self._reject_unauthorized = opts.get('rejectUnauthorized', True)
+        self._request_cert = opts.get('requestCert', False)
+        self._check_identity = opts.get('checkServerIdentity', checkServerIdentity)
+        self._servername = opts.get('servername')
+        self._authorized = False
+        self._authorization_error = None
+        self._secure = False
+        self._flowing = None        # None: no 'data' consumer yet; as a Readable
+        self._decoder = None
+        self._ended = False         # our end() was called
+        self._end_emitted = False
+        self._raw_ended = False
+        self._peer_closed = False   # close_notify received
+        self._read_queue = []       # plaintext waiting for a consumer
+        self._read_queued = 0
+        self._destroyed = False
+        self._pending_writes = []   # (bytes, callback) written before 'secure'
+        self._pending_end = None
+        self._peer_cert = None
+        self._incoming = ssl.MemoryBIO()
+        self._outgoing = ssl.MemoryBIO()
+        self._context = context
+        self._ssl = self._wrap(context, opts)
+        # The raw socket must not answer the peer's FIN by itself: close_notify
+        # goes first, and only this socket knows when.
+        socket.allowHalfOpen = True
+        socket.on('data', self._on_raw_data)
+        socket.on('end', self._on_raw_end)
+        socket.on('error', self._on_raw_error)
+        socket.on('close', self._on_raw_close)
+        socket.on('drain', lambda: self.emit('drain'))
+        socket.on('finish', lambda: self.emit('finish'))
+        socket.on('timeout', lambda: self.emit('timeout'))
+        self.on('newListener', self._on_new_listener)
+        if socket.pending:
+            socket.once('connect', self._on_raw_connect)
+        else:
+            _uv.nextTick(self._start)
+
+    def _wrap(self, context, opts):
+        alpn = _alpn_list(opts.get('ALPNProtocols'))
+        # Node's way when the result can be read: verify the peer fully,
+        # judge it after the handshake (tls_context explains why); else let
+        # the handshake enforce it (Python's CERT_REQUIRED).
+        node_way = verify_result_readable()
+        if self._is_server:
+            verify = ssl.CERT_NONE
+            if self._request_cert and not node_way:
+                verify = ssl.CERT_REQUIRED if self._reject_unauthorized else ssl.CERT_OPTIONAL
+            ctx = context.context(True, verify, alpn, ServerNameHook(opts.get('SNICallback'), alpn))
+            sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
+            if self._request_cert and node_way:
+                # As Node: a client that sends no certificate fails the
+                # handshake only when it would be rejected anyway.
+                verify_without_enforcing(sslobj, request=True,
+                                         require=self._reject_unauthorized)
+        else:
+            verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
+            ctx = context.context(False, verify, alpn)
+            session = opts.get('session')
+            if session is not None:
+                if not isinstance(session, Session):
+                    raise errors.ERR_INVALID_ARG_TYPE('options.session', 'tls Session', session)
+                # Python's ssl resumes a session only on the SSLContext that
+                # made it: the connection takes that one's settings.
+                ctx, session = session.ssl_context, session.ssl_session
+            sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
+                                  server_hostname=self._servername or None, session=session)
+            if node_way:
+                verify_without_enforcing(sslobj)
+        sslobj.pyuvnet_owner = self
+        return sslobj
+
+    # -- the BIO pump ------------------------------------------------------
+
+    def _on_raw_connect(self):
+        self.emit('connect')
+        self._start()
+
+    def _start(self):
+        if not self._is_server and not self._destroyed:
+            self._pump()        # the ClientHello
+
+    def _on_raw_data(self, chunk):
+        if self._destroyed:
+            return          # nothing is emitted after destroy()
+        self._incoming.write(chunk)
+        self._pump()
+
+    def _pump(self):
+        """Drive the handshake, then move plaintext to 'data' while flowing;
+        whatever OpenSSL wants to send goes to the raw socket."""
+        sslobj = self._ssl
+        if sslobj is None:
+            return
+        if not self._secure:
+            try:
+                sslobj.do_handshake()
+            except ssl.SSLWantReadError:
+                self._flush_out()
+                return
+            except ssl.SSLError as exc:
+                self._flush_out()       # the alert tells the peer why
+                self._fail_handshake(tls_error(exc))
+                return
+            # As Node, a client that rejects the server leaves before its
+            # Finished is sent: the server sees a hang-up, not an alert.
+            if not self._on_handshake_done():
+                return
+        self._read_plaintext()
+
+    def _read_plaintext(self):
+        """Plaintext out of OpenSSL: to 'data' while flowing, else into the
+        readable queue (Node's readable buffer) up to the high-water mark,
+        then the raw socket is paused.  'end' follows the last byte."""
+        sslobj = self._ssl
+        if sslobj is None or not self._secure:
+            return      # before 'secure' only the handshake may read
+        while not self._destroyed and not self._peer_closed:
+            if not self._flowing and self._read_queued >= _READ_HWM:
+                self._raw.pause()
+                break
+            try:
+                data = sslobj.read(_READ_SIZE)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                self._peer_closed = True        # close_notify
+                break
+            except ssl.SSLError as exc:
+                self._flush_out()
+                self.destroy(tls_error(exc))
+                return
+            if not data:
+                break
+            if self._flowing and not self._read_queue:
+                self._deliver(data)
+            else:
+                self._read_queue.append(data)
+                self._read_queued += len(data)
+        if self._destroyed:
+            return
+        # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
+        self._flush_out()
+        self._maybe_emit_end()
+
+    def _deliver(self, data):
+        self.emit('data', self._decoder(data) if self._decoder else data)
+
+    def _drain_read_queue(self):
+        while self._read_queue and self._flowing and not self._destroyed:
+            data = self._read_queue.pop(0)
+            self._read_queued -= len(data)
+            self._deliver(data)
+        if self._flowing and not self._destroyed:
+            if self._raw.isPaused():
+                self._raw.resume()
+            self._read_plaintext()
+
+    def _maybe_emit_end(self):
+        # As net.Socket: paused, 'end' waits for resume() like the data.
+        if ((self._peer_closed or self._raw_ended) and not self._read_queue
+                and self._flowing is not False and self._secure):
+            self._emit_end()
+
+    def _flush_out(self, callback=None):
+        """Write what the outgoing BIO holds to the raw socket; returns the
+        raw write()'s answer."""
+        data = self._outgoing.read()
+        if data or callback is not None:
+            return self._raw.write(data, callback)
+        return self._raw.writableLength < self._raw.writableHighWaterMark
+
+    def _on_handshake_done(self):
+        """Judge the peer, send what waited, emit 'secure'/'secureConnect'
+        (and 'secureConnection' on the server).  Returns False when the
+        peer was refused (the socket is destroyed)."""
+        sslobj = self._ssl
+        self._secure = True
+        self._peer_cert = None
+        error = self._verify_peer(sslobj)
+        if error is not None and self._reject_unauthorized:
+            # Node's server drops a refused client without telling it why:
+            # its 'tlsClientError' is the hang-up.
+            self._fail_handshake(_hang_up(True) if self._is_server else error)
+            return False
+        self._flush_out()
+        for data, callback in self._pending_writes:
+            sslobj.write(data)
+            self._flush_out(callback)
+        self._pending_writes = []
+        if self._is_server:
+            self.emit('secure')
+            if self.server is not None:
+                self.server.emit('secureConnection', self)
+        else:
+            self.emit('secureConnect')
+        if self._pending_end is not None:
+            self.end(*self._pending_end)
+        return self._ssl is not None
+
+    def _verify_peer(self, sslobj):
+        """Set authorized/authorizationError; returns the error that makes
+        the peer unauthorized, or None."""
+        if self._is_server and not self._request_cert:
+            return None
+        der = sslobj.getpeercert(True)
+        if self._is_server and not der:
+            self._authorization_error = 'UNABLE_TO_GET_ISSUER_CERT'
+            return TLSError(self._authorization_error, 'peer did not send a certificate')
+        error = None
+        if sslobj.context.verify_mode == ssl.CERT_NONE:
+            code, message = verify_result(sslobj)
+            if code != 0:
+                error = TLSError(verify_error_code(code), message)
+        # else the handshake itself verified the chain
+        if error is None and not self._is_server:
+            host = self._servername or self._raw_host()
+            if host:
+                error = self._check_identity(host, self.getPeerCertificate())
+        if error is None:
+            self._authorized = True
+            return None
+        self._authorization_error = getattr(error, 'code', None) or str(error)
+        return error
+
+    def _raw_host(self):
+        return getattr(self, '_connect_host', None) or self._raw.remoteAddress
+
+    def _fail_handshake(self, error):
+        if self._is_server and self.server is not None:
+            self.server.emit('tlsClientError', error, self)
+            self.destroy()
+        else:
+            self.destroy(error)
+
+    # -- raw socket events -------------------------------------------------
+
+    def _on_raw_end(self):
+        self._raw_ended = True
+        if not self._secure:
+            self._fail_handshake(_hang_up(self._is_server))
+            return
+        self._read_plaintext()
+
+    def _emit_end(self):
+        if self._end_emitted:
+            return
+        self._end_emitted = True
+        self.emit('end')
+        if not self._allow_half_open and not self._destroyed:
+            self.end()
+        elif self._raw_ended and self._raw.writableFinished and not self._destroyed:
+            self.destroy()
+
+    def _on_raw_error(self, err):
+        if self._is_server and self.server is not None:
+            # As Node's tls.Server: before 'secure' an error is the server's
+            # 'tlsClientError'; after it, the socket's 'error' when someone
+            # listens; a server never dies of one client's reset.
+            if not self._secure:
+                self.server.emit('tlsClientError', err, self)
+                return
+            if not self.listenerCount('error'):
+                return
+        self.emit('error', err)
+
+    def _on_raw_close(self, had_error):
+        self._destroyed = True
+        self._ssl = None        # frees the SSLObject and its OpenSSL state
+        self.emit('close', had_error)
+
+    def _on_new_listener(self, event, listener):
+        if event == 'data' and self._flowing is None:
+            _uv.nextTick(self.resume)
+
+    # -- the Duplex surface ------------------------------------------------
+
+    def write(self, data, encoding=None, callback=None):
+        """Encrypt and send ``data``; returns False once the raw socket's
+        buffer reaches its highWaterMark ('drain' follows).  Writes before
+        the handshake finished wait for it."""
+        if callback is None and callable(encoding):
+            callback, encoding = encoding, None
+        if callback is not None:
+            validate.validate_function(callback, 'cb')
+        data = _plaintext(data, encoding)
+        if self._pending_end is not None and not self._destroyed:
+            # end() was called before the handshake finished.
+            err = errors.ERR_STREAM_WRITE_AFTER_END()
+            if callback is not None:
+                _uv.nextTick(callback, err)
+            _uv.nextTick(self.destroy, err)
+            return False
+        if self._ended or self._destroyed or self._ssl is None:
+            # Ended or destroyed underneath too: the raw socket reports it
+            # as Node does (ERR_STREAM_WRITE_AFTER_END / ERR_STREAM_DESTROYED).
+            return self._raw.write(b'', callback)
+        if not self._secure:
+            self._pending_writes.append((bytes(data), callback))
+            return sum(len(d) for d, _ in self._pending_writes) < self._raw.writableHighWaterMark
+        self._ssl.write(data)
+        return self._flush_out(callback)
+
+    def end(self, data=None, encoding=None, callback=None):
+        """Send ``data`` if given, then close_notify, then FIN; ``callback``
+        runs on 'finish'."""
+        if callable(data):
+            data, callback = None, data
+        elif callable(encoding):
+            encoding, callback = None, encoding
+        if data is not None:
+            self.write(data, encoding)
+        if not self._secure and not self._destroyed:
+            self._pending_end = (None, None, callback)
+            return self
+        self._pending_end = None
+        if not self._ended and self._ssl is not None:
+            self._ended = True
+            try:
+                self._ssl.unwrap()
+            except ssl.SSLError:
+                pass    # close_notify is queued; the peer's answer is not awaited
+            self._flush_out()
+        self._raw.end(callback)
+        return self
+
+    def destroy(self, error=None):
+        """Close now; with ``error``: 'error'(error) then 'close'(True)."""
+        if not self._destroyed:
+            self._destroyed = True
+            self._pending_writes = []
+            self._raw.destroy(error)
+        return self
+
+    def pause(self):
+        """Stop 'data' until resume(); plaintext waits (readableLength) up
+        to the high-water mark, then the raw socket stops reading."""
+        self._flowing = False
+        return self
+
+    def resume(self):
+        """(Re)start 'data'; what waited comes first, on the next tick."""
+        if not self._flowing:
+            self._flowing = True
+            _uv.nextTick(self._drain_read_queue)
+        return self
+
+    @property
+    def readableLength(self):
+        return self._read_queued
+
+    def isPaused(self):
+        return self._flowing is False
+
+    def setEncoding(self, encoding=None):
+        self._decoder = encodings.decoder(encoding)
+        return self
+
+    def setTimeout(self, timeout, callback=None):
+        self._raw.setTimeout(timeout)
+        if callback is not None:
+            self.once('timeout', callback)
+        return self
+
+    def setNoDelay(self, noDelay=True):
+        self._raw.setNoDelay(noDelay)
+        return self
+
+    def setKeepAlive(self, enable=False, initialDelay=0):
+        self._raw.setKeepAlive(enable, initialDelay)
+        return self
+
+    def cork(self):
+        self._raw.cork()
+
+    def uncork(self):
+        self._raw.uncork()
+
+    def ref(self):
+        self._raw.ref()
+        return self
+
+    def unref(self):
+        self._raw.unref()
+        return self
+
+    def address(self):
+        return self._raw.address()
+
+    # Node's Readable.pipe over this socket's own events, as net.Socket's.
+    _pipes = ()
+    pipe = Socket.pipe
+    unpipe = Socket.unpipe
+
+    def _forward(name):
+        return property(lambda self: getattr(self._raw, name),
+                        doc='The raw socket\'s %s.' % name)
+
+    remoteAddress = _forward('remoteAddress')
+    remotePort = _forward('remotePort')
+    remoteFamily = _forward('remoteFamily')
+    localAddress = _forward('localAddress')
+    localPort = _forward('localPort')
+    localFamily = _forward('localFamily')
+    bytesRead = _forward('bytesRead')
+    bytesWritten = _forward('bytesWritten')
+    writableLength = _forward('writableLength')
+    writableHighWaterMark = _forward('writableHighWaterMark')
+    writableNeedDrain = _forward('writableNeedDrain')
+    writableFinished = _forward('writableFinished')
+    connecting = _forward('connecting')
+    pending = _forward('pending')
+    readyState = _forward('readyState')
+    timeout = _forward('timeout')
+    del _forward
+
+    @property
+    def destroyed(self):
+        return self._destroyed
+
+    @property
+    def writableEnded(self):
+        return self._ended or self._pending_end is not None
+
+    @property
+    def readableEnded(self):
+        return self._end_emitted
+
+    @property
+    def allowHalfOpen(self):
+        return self._allow_half_open
+
+    # -- TLS properties ----------------------------------------------------
+
+    encrypted = True
+
+    @property
+    def authorized(self):
+        """Whether the peer's certificate verified (and named the host)."""
+        return self._authorized
+
+    @property
+    def authorizationError(self):
+        """Why it did not (Node's code string), else None."""
+        return self._authorization_error
+
+    @property
+    def alpnProtocol(self):
+        """The negotiated ALPN protocol, or False (Node's value for none)."""
+        chosen = self._ssl.selected_alpn_protocol() if self._ssl is not None else None
+        return chosen or False
+
+    @property
+    def servername(self):
+        """Client: the SNI name sent; server: the one received; else False."""
+        return self._servername or False
+
+    def getPeerCertificate(self, detailed=False):
+        """The peer's certificate as Node's object (a Record); {} when the
+        peer sent none, None once destroyed.  ``detailed`` (the issuer
+        chain) is not available from Python's ssl: the leaf only."""
+        if self._ssl is None:
+            return None
+        if self._peer_cert is None:
+            der = self._ssl.getpeercert(True)
+            decoded = self._ssl.getpeercert() or None
+            self._peer_cert = certificate_record(der, decoded)
+        return self._peer_cert
+
+    def getCertificate(self):
+        """This end's certificate as Node's object; {} when it has none,
+        None once destroyed."""
+        if self._ssl is None:
+            return None
+        pem = self._context.cert_pem
+        return certificate_record(ssl.PEM_cert_to_DER_cert(pem) if pem else b'')
+
+    def getProtocol(self):
+        """'TLSv1.3', 'TLSv1.2', ...; None before the handshake or after close."""
+        return self._ssl.version() if self._ssl is not None and self._secure else None
+
+    def getCipher(self):
+        """Record(name, standardName, version) of the negotiated cipher."""
+        if self._ssl is None or not self._secure:
+            return None
+        name, version, _bits = self._ssl.cipher()
+        # OpenSSL's name; for TLS 1.3 suites it is also the IANA name.
+        return Record(name=name, standardName=name, version=version)
+
+    def getSession(self):
+        """The session to resume with ``connect(session=)``, or None (under
+        TLS 1.3 it exists once the server's ticket arrived, after the
+        handshake)."""
+        session = self._ssl.session if self._ssl is not None else None
+        return None if session is None else Session(session, self._ssl.context)
+
+    def isSessionReused(self):
+        return bool(self._ssl is not None and self._ssl.session_reused)
+
+    def exportKeyingMaterial(self, length, label, context=None):
+        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('exportKeyingMaterial')
+
+    def renegotiate(self, options=None, callback=None):
+        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('renegotiate')
+
+    def setMaxSendFragment(self, size):
+        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('setMaxSendFragment')
+
+    def __repr__(self):
+        return '<pyuvnet.tls.TLSSocket %s %s>' % (
+            'server' if self._is_server else 'client', self.getProtocol() or 'handshaking')
+
+
+# libuv's code is -errno on unix.
+_ECONNRESET = -_errno.ECONNRESET
+
+
+def _hang_up(is_server):
+    """Node's ECONNRESET for a peer that left during the handshake."""
+    return errors._system_error(_ECONNRESET, _SERVER_HANG_UP if is_server else _CLIENT_HANG_UP,
+                                None)
+
+
+add_aliases(TLSSocket, ALIASES['EventEmitter'] + ALIASES['TLSSocket'])

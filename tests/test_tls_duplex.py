@@ -1,0 +1,219 @@
+"""pyuvnet.tls as a Duplex, pyuvnet on both ends: writes around the
+handshake, backpressure, pause/resume, end() and half-close, timeouts,
+pipe, and what happens on destroy().  Node's behaviour is pinned in each
+docstring (run with /usr/bin/node v20)."""
+import gc
+import hashlib
+import os
+import weakref
+
+import pytest
+
+import pyuvnet as net
+import pyuvnet.tls as tls
+from support import event_names, record_events
+
+
+def test_writes_before_the_handshake_are_sent_after_it(tls_server, tls_certs, run_loop):
+    """Node: c = tls.connect(...); c.write('early'); c.end('!') -> the
+    server reads 'early!' then 'end'."""
+    got = []
+
+    def on_secure(s):
+        s.on('data', got.append)
+        s.on('end', lambda: got.append('end'))
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.write('early')
+    client.end('!')
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert b''.join(g for g in got if g != 'end') == b'early!' and got[-1] == 'end'
+
+
+def test_large_transfer_with_backpressure_and_drain(tls_server, tls_certs, run_loop):
+    """Node: write() returns false once writableLength reaches the
+    highWaterMark, 'drain' follows; every byte arrives (SHA-256 checked)."""
+    payload = os.urandom(4 << 20)
+    received = []
+
+    def on_secure(s):
+        s.on('data', received.append)
+        s.on('end', s.end)
+    server, port = tls_server(on_secure)
+    answers = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+
+    def send():
+        answers.append(client.write(payload))
+        client.once('drain', lambda: (answers.append('drain'), client.end()))
+    client.on('secureConnect', send)
+    client.on('close', lambda _: server.close())
+    run_loop(timeout=20)
+    assert answers == [False, 'drain']
+    assert hashlib.sha256(b''.join(received)).digest() == hashlib.sha256(payload).digest()
+
+
+def test_paused_socket_delivers_nothing_until_resumed(tls_server, tls_certs, run_loop):
+    """Node: s.pause() on 'secure'; data written by the peer arrives only
+    after s.resume(), in order, followed by 'end'."""
+    log = []
+
+    def on_secure(s):
+        s.pause()
+        s.on('data', lambda d: log.append(d))
+        s.on('end', lambda: log.append('end'))
+        net.setTimeout(lambda: (log.append('resume'), s.resume()), 100)
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.end(b'abc'))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert log[0] == 'resume' and b''.join(log[1:-1]) == b'abc' and log[-1] == 'end'
+
+
+def test_end_sends_close_notify_before_fin(run_loop, tls_certs):
+    """Node: end() on a TLSSocket sends close_notify (an alert record,
+    content type 21 under TLS 1.2) and then FIN; the peer's TLSSocket
+    emits 'end'."""
+    records = []
+    log = []
+    context = tls.createSecureContext(key=tls_certs.key, cert=tls_certs.cert)
+
+    def on_connection(raw):
+        raw.on('data', records.append)      # the ciphertext, as it arrives
+        s = tls.TLSSocket(raw, isServer=True, secureContext=context)
+        s.on('data', lambda d: None)
+        s.on('end', lambda: log.append('tls end'))
+        raw.on('end', lambda: log.append('raw end'))
+    server = net.createServer(on_connection)
+    server.listen(0, '127.0.0.1')
+    client = tls.connect(server.address().port, 'localhost', ca=tls_certs.ca,
+                         maxVersion='TLSv1.2')
+    client.on('secureConnect', lambda: client.end())
+    client.on('close', lambda _: server.close())
+    run_loop()
+    last = records[-1]
+    assert last[0] == 21            # an alert record: close_notify
+    assert log == ['tls end', 'raw end']
+
+
+def test_destroyed_tls_socket_drops_its_ssl_object(tls_server, tls_certs, run_loop):
+    """Node frees the SSL state when the socket is destroyed; here the
+    ssl.SSLObject is released once 'close' was emitted."""
+    server, port = tls_server()
+    refs = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (refs.append(weakref.ref(client._ssl)), client.destroy()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    gc.collect()
+    assert refs and refs[0]() is None and client.destroyed
+
+
+@pytest.mark.parametrize('when', ['after the handshake', 'before the handshake'])
+def test_write_after_end_is_an_error(tls_server, tls_certs, run_loop, when):
+    """Node: c.end(); c.write('x', cb) -> cb(err) and 'error'
+    ERR_STREAM_WRITE_AFTER_END, whether or not the handshake is done."""
+    server, port = tls_server()
+    codes = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+
+    def end_then_write():
+        client.end()
+        client.write('x', lambda err: codes.append(('cb', err.code)))
+    if when == 'after the handshake':
+        client.on('secureConnect', end_then_write)
+    else:
+        end_then_write()
+    client.on('error', lambda err: codes.append(err.code))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert codes == [('cb', 'ERR_STREAM_WRITE_AFTER_END'), 'ERR_STREAM_WRITE_AFTER_END']
+
+
+def test_set_timeout_fires_through_tls(tls_server, tls_certs, run_loop):
+    """Node: c.setTimeout(100) on an idle TLSSocket -> 'timeout' (the
+    socket stays open; the listener ends it)."""
+    server, port = tls_server(lambda s: s.resume())
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.setTimeout(100, lambda: (log.append('timeout'),
+                                                                       client.end())))
+    client.on('close', lambda _: (log.append('close'), server.close()))
+    run_loop()
+    assert log == ['timeout', 'close']
+
+
+def test_nothing_is_emitted_after_close(tls_server, tls_certs, run_loop):
+    """Node: 'close' is the last event of a TLSSocket, also when it is
+    destroyed while data and the peer's close_notify are on their way."""
+    server, port = tls_server(lambda s: (s.write(b'a' * 100000), s.end()))
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    record_events(client, log, ['secureConnect', 'data', 'end', 'close', 'error'])
+    client.once('data', lambda _: client.destroy())
+    client.on('close', lambda _: server.close())
+    run_loop()
+    names = event_names(log)
+    assert names[-1] == 'close' and names.count('close') == 1 and 'error' not in names
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_half_close_server_answers_after_the_clients_end(tls_server, tls_certs, run_loop, version):
+    """Node: server {allowHalfOpen: true}; the client's end('question')
+    sends close_notify and FIN; the server gets 'end', then still writes
+    its answer and ends; the client reads it, then 'end'."""
+    def on_secure(s):
+        got = []
+        s.on('data', got.append)
+        s.on('end', lambda: s.end(b'answer to ' + b''.join(got)))
+    server, port = tls_server(on_secure, allowHalfOpen=True)
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca, maxVersion=version)
+    client.on('secureConnect', lambda: client.end(b'question'))
+    client.on('data', log.append)
+    client.on('end', lambda: log.append('end'))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert log == [b'answer to question', 'end']
+
+
+def test_pipe_from_tls_into_a_plain_socket_keeps_every_byte(tls_server, tls_certs, run_loop):
+    """Node: tlsSocket.pipe(netSocket) forwards the plaintext with
+    backpressure and ends the destination after 'end'."""
+    payload = os.urandom(2 << 20)
+    server, port = tls_server(lambda s: s.end(payload))
+    received = []
+    sink = net.createServer(lambda s: (s.on('data', received.append),
+                                       s.on('end', lambda: (s.end(), sink.close()))))
+    sink.listen(0, '127.0.0.1')
+    plain = net.connect(sink.address().port, '127.0.0.1')
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.pipe(plain)
+    client.on('close', lambda _: server.close())
+    run_loop(timeout=20)
+    assert hashlib.sha256(b''.join(received)).digest() == hashlib.sha256(payload).digest()
+
+
+def test_data_listener_added_before_the_handshake_waits_for_it(run_loop, tls_certs):
+    """Node: a 'data' listener on a server-side TLSSocket made in
+    'connection' (before the handshake) gets the plaintext after 'secure';
+    nothing is delivered after destroy()."""
+    context = tls.createSecureContext(key=tls_certs.key, cert=tls_certs.cert)
+    log = []
+
+    def on_connection(raw):
+        s = tls.TLSSocket(raw, isServer=True, secureContext=context)
+        s.on('secure', lambda: log.append('secure'))
+        s.on('data', lambda d: (log.append(d), s.destroy()))
+        s.on('close', lambda _: (log.append('close'), server.close()))
+    server = net.createServer(on_connection)
+    server.listen(0, '127.0.0.1')
+    client = tls.connect(server.address().port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (client.write(b'first'), client.write(b'x' * 100000)))
+    client.on('error', lambda err: None)
+    client.resume()
+    run_loop()
+    # SSL_read returns one record at a time: 'first' is a record of its own.
+    assert log == ['secure', b'first', 'close']

@@ -1,0 +1,65 @@
+"""Certificates for the TLS tests, made with the openssl CLI in a
+temporary folder (never checked in): a CA, leaves it signed (ECDSA P-256
+and RSA), and a self-signed leaf."""
+import os
+import shutil
+import subprocess
+
+OPENSSL = shutil.which('openssl')
+
+
+def _run(*args, cwd):
+    subprocess.run([OPENSSL] + list(args), cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _key(name, kind, cwd):
+    if kind == 'rsa':
+        _run('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048',
+             '-out', name + '.key', cwd=cwd)
+    else:
+        _run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256',
+             '-out', name + '.key', cwd=cwd)
+
+
+def _leaf(name, cn, sans, cwd, kind='ec', ca='ca'):
+    _key(name, kind, cwd)
+    with open(os.path.join(cwd, name + '.ext'), 'w') as f:
+        f.write('subjectAltName=%s\n' % sans)
+    _run('req', '-new', '-key', name + '.key', '-subj', '/CN=%s' % cn, '-out', name + '.csr',
+         cwd=cwd)
+    _run('x509', '-req', '-in', name + '.csr', '-CA', ca + '.pem', '-CAkey', ca + '.key',
+         '-CAcreateserial', '-days', '2', '-extfile', name + '.ext', '-out', name + '.pem',
+         cwd=cwd)
+
+
+class Certs:
+    """PEM texts: ``ca``; ``key``/``cert`` (ECDSA, localhost + 127.0.0.1,
+    signed by ca); ``rsa_key``/``rsa_cert`` (the same names, RSA);
+    ``other_key``/``other_cert`` (other.test); ``self_key``/``self_cert``
+    (self-signed, localhost).  ``path(name)`` is a PEM file's path."""
+
+    def __init__(self, folder):
+        self.folder = str(folder)
+        _key('ca', 'ec', self.folder)
+        _run('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=pyuvnet test CA',
+             '-days', '2', '-out', 'ca.pem', cwd=self.folder)
+        _leaf('leaf', 'localhost', 'DNS:localhost,IP:127.0.0.1', self.folder)
+        _leaf('rsa', 'localhost', 'DNS:localhost,IP:127.0.0.1', self.folder, kind='rsa')
+        _leaf('other', 'other.test', 'DNS:other.test,DNS:*.other.test', self.folder)
+        _key('self', 'ec', self.folder)
+        _run('req', '-x509', '-new', '-key', 'self.key', '-subj', '/CN=localhost',
+             '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2',
+             '-out', 'self.pem', cwd=self.folder)
+        self.ca = self.read('ca.pem')
+        self.key, self.cert = self.read('leaf.key'), self.read('leaf.pem')
+        self.rsa_key, self.rsa_cert = self.read('rsa.key'), self.read('rsa.pem')
+        self.other_key, self.other_cert = self.read('other.key'), self.read('other.pem')
+        self.self_key, self.self_cert = self.read('self.key'), self.read('self.pem')
+
+    def path(self, name):
+        return os.path.join(self.folder, name)
+
+    def read(self, name):
+        with open(self.path(name)) as f:
+            return f.read()
