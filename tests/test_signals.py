@@ -350,3 +350,45 @@ def test_a_signal_handler_runs_while_run_waits_idle():
         watchdog.cancel()
         killer.cancel()
         signal.signal(signal.SIGUSR1, previous)
+
+
+@linux_only
+def test_a_forked_child_wakes_for_its_own_signals(run_loop):
+    """After fork() the child's run() watches a socketpair of its own: the
+    parent's, inherited, is read by the parent."""
+    net.setTimeout(lambda: None, 1)
+    run_loop()                            # the parent made its socketpair
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            net.get_loop()                # the parent's loop is not usable here
+            from pyuvnet import _uv
+            _uv._thread_state.loop = net.Loop()
+            server = net.createServer()
+            server.listen(0, '127.0.0.1')
+            signal.signal(signal.SIGUSR1, lambda *_: server.close())
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+            started = time.monotonic()
+            net.run()
+            status = 0 if time.monotonic() - started < 2 else 2
+        finally:
+            os._exit(status)
+    # The parent waits inside run() meanwhile: sharing the socketpair, it
+    # would take the child's wakeup byte.
+    result = {}
+
+    def check_child():
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            result['status'] = status
+            checker.close()
+
+    checker = net.setInterval(check_child, 20)
+    try:
+        run_loop(10)
+    finally:
+        if 'status' not in result:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(result['status']) == 0

@@ -33,6 +33,7 @@ cdef class Loop:
     # handlers deferred out of pyuvnet's code, and whether the loop is at
     # the point where they run
     cdef uv.uv_poll_t* signal_poll
+    cdef int signal_poll_fd
     cdef list deferred_signals
     cdef bint at_signal_point
 
@@ -149,6 +150,7 @@ cdef class Loop:
         uv_run's answer.  An exception that escaped a callback is raised."""
         cdef int alive = 0
         cdef bint watch = watches_signals(mode)
+        cdef bint handlers_ran_last = False
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         if self.uvloop == NULL:
@@ -176,9 +178,14 @@ cdef class Loop:
                 self.signal_point()
         finally:
             if watch:
-                unwatch_signals(self)
+                handlers_ran_last = unwatch_signals(self)
             self.running = False
         self.raise_uncaught()
+        if (handlers_ran_last and mode == uv.UV_RUN_DEFAULT
+                and (self.ticks or self.microtasks or uv.uv_loop_alive(self.uvloop))):
+            # Handlers held back until uv_run had returned queued work (a
+            # SIGTERM handler closing a server): run() is not done yet.
+            return self.run_mode(mode)
         return alive
 
     def stop(self):
@@ -276,6 +283,10 @@ cdef class Loop:
 
     cdef int start_signal_poll(self, int fd) except -1:
         cdef int r
+        if self.signal_poll != NULL and self.signal_poll_fd != fd:
+            # A new socketpair (this process is a fork's child).
+            uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
+            self.signal_poll = NULL
         if self.signal_poll == NULL:
             self.signal_poll = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
             if self.signal_poll == NULL:
@@ -286,6 +297,7 @@ cdef class Loop:
                 self.signal_poll = NULL
                 raise errors.uv_exception(r, 'uv_poll_init')
             self.signal_poll.data = <void*>self
+            self.signal_poll_fd = fd
             uv.uv_unref(<uv.uv_handle_t*>self.signal_poll)
         uv.uv_poll_start(self.signal_poll, uv.UV_READABLE, signal_wakeup_ready)
         return 0
@@ -300,11 +312,12 @@ cdef class Loop:
         self.deferred_signals.append((handler, signum, frame))
         send_wakeup_byte()
 
-    cdef void signal_point(self):
+    cdef bint signal_point(self):
         """Run the deferred handlers and the pending ones, at a point
         where no callback is half done; what they raise stops the loop and
-        comes out of run()."""
+        comes out of run().  Returns whether deferred handlers ran."""
         cdef tuple item
+        cdef bint ran = bool(self.deferred_signals)
         read_wakeup_bytes()
         while self.deferred_signals:
             item = <tuple>self.deferred_signals.pop(0)
@@ -319,6 +332,7 @@ cdef class Loop:
             self.report(exc)
         finally:
             self.at_signal_point = False
+        return ran
 
     # -- nextTick and microtasks -----------------------------------------
 

@@ -57,6 +57,7 @@ cdef extern from "Python.h":
 
 cdef object wakeup_reader = None       # socketpair: read end (watched)
 cdef object wakeup_writer = None       # write end: the wakeup fd during run()
+cdef object wakeup_pid = None          # the process that made them
 cdef int chained_fd = -1               # the wakeup fd set before run()
 cdef Loop signal_loop = None           # the main thread's loop inside run()
 cdef dict wrapped_handlers = {}        # signum -> DeferringHandler installed
@@ -108,8 +109,13 @@ cdef bint watches_signals(uv.uv_run_mode mode):
 cdef int watch_signals(Loop loop) except -1:
     """run() starts blocking in the main thread: wake for signals, defer
     handlers that would interrupt pyuvnet's code."""
-    global wakeup_reader, wakeup_writer, chained_fd
-    if wakeup_reader is None:
+    global wakeup_reader, wakeup_writer, wakeup_pid, chained_fd
+    if wakeup_reader is None or wakeup_pid != os.getpid():
+        if wakeup_reader is not None:
+            # Inherited through fork(): the parent's, which it still reads.
+            wakeup_reader.close()
+            wakeup_writer.close()
+        wakeup_pid = os.getpid()
         reader, writer = socket.socketpair()
         reader.setblocking(False)
         writer.setblocking(False)
@@ -122,11 +128,12 @@ cdef int watch_signals(Loop loop) except -1:
     return 0
 
 
-cdef void unwatch_signals(Loop loop):
+cdef bint unwatch_signals(Loop loop):
     """run() returns: run what was deferred, then put everything back as it
-    was (a wakeup fd the user set meanwhile stays theirs)."""
+    was (a wakeup fd the user set meanwhile stays theirs).  Returns whether
+    deferred handlers ran."""
     global chained_fd
-    loop.signal_point()
+    cdef bint ran = loop.signal_point()
     loop.stop_signal_poll()
     unguard_handlers(loop)
     try:
@@ -136,6 +143,7 @@ cdef void unwatch_signals(Loop loop):
     except BaseException as exc:
         loop.report(exc)
     chained_fd = -1
+    return ran
 
 
 cdef int guard_depth = 0               # guard_handlers() calls not undone yet
