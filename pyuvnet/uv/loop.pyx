@@ -150,7 +150,6 @@ cdef class Loop:
         uv_run's answer.  An exception that escaped a callback is raised."""
         cdef int alive = 0
         cdef bint watch = watches_signals(mode)
-        cdef bint handlers_ran_last = False
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         if self.uvloop == NULL:
@@ -178,14 +177,11 @@ cdef class Loop:
                 self.signal_point()
         finally:
             if watch:
-                handlers_ran_last = unwatch_signals(self)
+                # Handlers held back after uv_run returned run here; work
+                # they queue waits for the next run().
+                unwatch_signals(self)
             self.running = False
         self.raise_uncaught()
-        if (handlers_ran_last and mode == uv.UV_RUN_DEFAULT
-                and (self.ticks or self.microtasks or uv.uv_loop_alive(self.uvloop))):
-            # Handlers held back until uv_run had returned queued work (a
-            # SIGTERM handler closing a server): run() is not done yet.
-            return self.run_mode(mode)
         return alive
 
     def stop(self):
@@ -312,12 +308,11 @@ cdef class Loop:
         self.deferred_signals.append((handler, signum, frame))
         send_wakeup_byte()
 
-    cdef bint signal_point(self):
+    cdef void signal_point(self):
         """Run the deferred handlers and the pending ones, at a point
         where no callback is half done; what they raise stops the loop and
-        comes out of run().  Returns whether deferred handlers ran."""
+        comes out of run()."""
         cdef tuple item
-        cdef bint ran = bool(self.deferred_signals)
         read_wakeup_bytes()
         while self.deferred_signals:
             item = <tuple>self.deferred_signals.pop(0)
@@ -332,7 +327,6 @@ cdef class Loop:
             self.report(exc)
         finally:
             self.at_signal_point = False
-        return ran
 
     # -- nextTick and microtasks -----------------------------------------
 

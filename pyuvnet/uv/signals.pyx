@@ -128,12 +128,11 @@ cdef int watch_signals(Loop loop) except -1:
     return 0
 
 
-cdef bint unwatch_signals(Loop loop):
+cdef void unwatch_signals(Loop loop):
     """run() returns: run what was deferred, then put everything back as it
-    was (a wakeup fd the user set meanwhile stays theirs).  Returns whether
-    deferred handlers ran."""
+    was (a wakeup fd the user set meanwhile stays theirs)."""
     global chained_fd
-    cdef bint ran = loop.signal_point()
+    loop.signal_point()
     loop.stop_signal_poll()
     unguard_handlers(loop)
     try:
@@ -143,7 +142,6 @@ cdef bint unwatch_signals(Loop loop):
     except BaseException as exc:
         loop.report(exc)
     chained_fd = -1
-    return ran
 
 
 cdef int guard_depth = 0               # guard_handlers() calls not undone yet
