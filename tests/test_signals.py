@@ -11,6 +11,7 @@ server.close())`` the process stays up until the connections end:
 
 pyuvnet's equivalent of dying is KeyboardInterrupt coming out of run().
 """
+import functools
 import os
 import signal
 import socket
@@ -350,3 +351,83 @@ def test_a_signal_handler_runs_while_run_waits_idle():
         watchdog.cancel()
         killer.cancel()
         signal.signal(signal.SIGUSR1, previous)
+
+
+@linux_only
+def test_a_forked_child_wakes_for_its_own_signals(run_loop):
+    """After fork() the child's run() watches a socketpair of its own: the
+    parent's, inherited, is read by the parent."""
+    net.setTimeout(lambda: None, 1)
+    run_loop()                            # the parent made its socketpair
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            net.get_loop()                # the parent's loop is not usable here
+            from pyuvnet import _uv
+            _uv._thread_state.loop = net.Loop()
+            server = net.createServer()
+            server.listen(0, '127.0.0.1')
+            signal.signal(signal.SIGUSR1, lambda *_: server.close())
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR1)).start()
+            started = time.monotonic()
+            net.run()
+            status = 0 if time.monotonic() - started < 2 else 2
+        finally:
+            os._exit(status)
+    # The parent waits inside run() meanwhile: sharing the socketpair, it
+    # would take the child's wakeup byte.
+    result = {}
+
+    def check_child():
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            result['status'] = status
+            checker.close()
+
+    checker = net.setInterval(check_child, 20)
+    try:
+        run_loop(10)
+    finally:
+        if 'status' not in result:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(result['status']) == 0
+
+
+def frame_in(module_names):
+    """A frame whose module is module_names[-1], called from frames of the
+    modules before it (the way a signal handler would see the stack)."""
+    source = 'import sys\ndef here(inner):\n    return inner() if inner else sys._getframe()\n'
+    inner = None
+    for name in reversed(module_names):
+        scope = {'__name__': name}
+        exec(source, scope)
+        inner = functools.partial(scope['here'], inner)     # adds no frame
+    return inner()
+
+
+@pytest.mark.parametrize('stack, deferred', [
+    (['pyuvnet.socket'], True),
+    (['pyuvnet.server', 'json.decoder'], True),     # the stdlib, called by pyuvnet
+    (['__main__'], False),
+    (['pyuvnet.socket', 'myapp'], False),           # a listener, called by pyuvnet
+    (['pyuvnet.bench.runner'], False),              # a user of pyuvnet
+], ids=['pyuvnet', 'stdlib-under-pyuvnet', 'user', 'listener', 'bench'])
+def test_which_interrupted_frames_hold_a_handler_back(run_loop, stack, deferred):
+    calls = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: calls.append('handler'))
+
+    def tick():
+        signal.getsignal(signal.SIGUSR1)(signal.SIGUSR1, frame_in(stack))
+        calls.append('callback goes on')
+
+    try:
+        net.setTimeout(tick, 1)
+        run_loop()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    if deferred:
+        assert calls == ['callback goes on', 'handler']
+    else:
+        assert calls == ['handler', 'callback goes on']

@@ -33,6 +33,7 @@ cdef class Loop:
     # handlers deferred out of pyuvnet's code, and whether the loop is at
     # the point where they run
     cdef uv.uv_poll_t* signal_poll
+    cdef int signal_poll_fd
     cdef list deferred_signals
     cdef bint at_signal_point
 
@@ -176,6 +177,8 @@ cdef class Loop:
                 self.signal_point()
         finally:
             if watch:
+                # Handlers held back after uv_run returned run here; work
+                # they queue waits for the next run().
                 unwatch_signals(self)
             self.running = False
         self.raise_uncaught()
@@ -276,6 +279,10 @@ cdef class Loop:
 
     cdef int start_signal_poll(self, int fd) except -1:
         cdef int r
+        if self.signal_poll != NULL and self.signal_poll_fd != fd:
+            # A new socketpair (this process is a fork's child).
+            uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
+            self.signal_poll = NULL
         if self.signal_poll == NULL:
             self.signal_poll = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
             if self.signal_poll == NULL:
@@ -286,6 +293,7 @@ cdef class Loop:
                 self.signal_poll = NULL
                 raise errors.uv_exception(r, 'uv_poll_init')
             self.signal_poll.data = <void*>self
+            self.signal_poll_fd = fd
             uv.uv_unref(<uv.uv_handle_t*>self.signal_poll)
         uv.uv_poll_start(self.signal_poll, uv.UV_READABLE, signal_wakeup_ready)
         return 0

@@ -57,6 +57,7 @@ cdef extern from "Python.h":
 
 cdef object wakeup_reader = None       # socketpair: read end (watched)
 cdef object wakeup_writer = None       # write end: the wakeup fd during run()
+cdef object wakeup_pid = None          # the process that made them
 cdef int chained_fd = -1               # the wakeup fd set before run()
 cdef Loop signal_loop = None           # the main thread's loop inside run()
 cdef dict wrapped_handlers = {}        # signum -> DeferringHandler installed
@@ -108,17 +109,28 @@ cdef bint watches_signals(uv.uv_run_mode mode):
 cdef int watch_signals(Loop loop) except -1:
     """run() starts blocking in the main thread: wake for signals, defer
     handlers that would interrupt pyuvnet's code."""
-    global wakeup_reader, wakeup_writer, chained_fd
-    if wakeup_reader is None:
+    global wakeup_reader, wakeup_writer, wakeup_pid, chained_fd
+    cdef int inherited_fd = -1
+    if wakeup_reader is None or wakeup_pid != os.getpid():
+        if wakeup_reader is not None:
+            # Inherited through fork(): the parent's, which it still reads.
+            inherited_fd = wakeup_writer.fileno()
+            wakeup_reader.close()
+            wakeup_writer.close()
+        wakeup_pid = os.getpid()
         reader, writer = socket.socketpair()
         reader.setblocking(False)
         writer.setblocking(False)
         wakeup_reader, wakeup_writer = reader, writer
     chained_fd = signal.set_wakeup_fd(wakeup_writer.fileno(), warn_on_full_buffer=False)
-    if chained_fd == wakeup_writer.fileno():
+    if chained_fd == wakeup_writer.fileno() or chained_fd == inherited_fd:
         chained_fd = -1
     guard_handlers(loop)
-    loop.start_signal_poll(wakeup_reader.fileno())
+    try:
+        loop.start_signal_poll(wakeup_reader.fileno())
+    except BaseException:
+        unwatch_signals(loop)
+        raise
     return 0
 
 
