@@ -24,6 +24,7 @@ cdef class Loop:
     cdef int immediates_refed
     cdef list dirty_streams
     cdef list uncaught
+    cdef list held_readers          # streams hold_reading() stopped
     cdef readonly bint running
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
     cdef object wakeup
@@ -46,6 +47,7 @@ cdef class Loop:
         self.immediates_refed = 0
         self.dirty_streams = []
         self.uncaught = []
+        self.held_readers = []
         self.running = False
         self.wakeup = None
         self.wakeup_sent = False
@@ -120,6 +122,7 @@ cdef class Loop:
         self.microtasks.clear()
         self.immediates = []
         self.dirty_streams = []
+        self.held_readers = []
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
         # else libuv still has work in its threadpool for this loop: its
@@ -161,6 +164,8 @@ cdef class Loop:
         self.wakeup_sent = False
         self.rerun = False
         try:
+            if self.held_readers:
+                self.resume_held_readers()
             self.drain_ticks()
             if not self.uncaught:
                 self.in_uv_run = True
@@ -268,6 +273,23 @@ cdef class Loop:
         if self.uncaught:
             raise self.uncaught.pop(0)
 
+    cdef void hold_reading(self, Stream stream):
+        """run() is stopping for an exception: ``stream`` reads no more
+        this turn (libuv would call back up to 32 times per stream and
+        event, all of it Python work before run() can raise, which is what
+        keeps Ctrl-C waiting under load); it reads again when the loop next
+        runs."""
+        if stream.reading:
+            stream.stop_reading()
+            self.held_readers.append(stream)
+
+    cdef void resume_held_readers(self):
+        cdef list held = self.held_readers
+        cdef Stream stream
+        self.held_readers = []
+        for stream in held:
+            stream.start_reading()
+
     cdef void report(self, BaseException exc):
         """An exception escaped a callback: keep it for ``run()`` and stop."""
         self.uncaught.append(exc)
@@ -312,14 +334,8 @@ cdef class Loop:
         """Run the deferred handlers and the pending ones, at a point
         where no callback is half done; what they raise stops the loop and
         comes out of run()."""
-        cdef tuple item
         read_wakeup_bytes()
-        while self.deferred_signals:
-            item = <tuple>self.deferred_signals.pop(0)
-            try:
-                item[0](item[1], item[2])
-            except BaseException as exc:
-                self.report(exc)
+        self.run_deferred_signals()
         self.at_signal_point = True
         try:
             PyErr_CheckSignals()
@@ -328,11 +344,25 @@ cdef class Loop:
         finally:
             self.at_signal_point = False
 
+    cdef void run_deferred_signals(self):
+        cdef tuple item
+        while self.deferred_signals:
+            item = <tuple>self.deferred_signals.pop(0)
+            try:
+                item[0](item[1], item[2])
+            except BaseException as exc:
+                self.report(exc)
+
     # -- nextTick and microtasks -----------------------------------------
 
     cdef inline void after_callback(self):
         if self.ticks or self.microtasks:
             self.drain_ticks()
+        if self.deferred_signals:
+            # The end of the callback a handler was held back from: the
+            # soonest consistent point (a busy turn can take a while to
+            # reach the wakeup fd's poll callback).
+            self.run_deferred_signals()
 
     cdef void drain_ticks(self):
         """Run nextTick callbacks, then microtasks, until both are empty.

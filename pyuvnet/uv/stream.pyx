@@ -642,6 +642,8 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
         except BaseException as exc:
             stream.loop.report(exc)
     stream.loop.after_callback()
+    if stream.loop.uncaught:
+        stream.loop.hold_reading(stream)
 
 
 cdef object to_bytes(object data, object encoding):
