@@ -16,6 +16,9 @@ cdef class EventEmitter:
     # 'error' listener, emitting 'error' raises (the exception, or
     # ERR_UNHANDLED_ERROR).
     cdef int _emit(self, object event, tuple args) except -1
+    # What _events holds for event (None, one listener, or a tuple);
+    # ERR_INVALID_ARG_TYPE for an event name that cannot be a dict key.
+    cdef object _handler(self, object event)
     # The listener when exactly one plain (non-once) listener is registered
     # for event, else None.
     cdef object _sole_listener(self, object event)

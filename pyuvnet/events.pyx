@@ -45,6 +45,19 @@ class MaxListenersExceededWarning(RuntimeWarning):
         self.count = count
 
 
+cdef int _check_event(object event) except -1:
+    # Listeners are kept in a dict, so an event name must be hashable.  Node
+    # takes any value by turning it into a property key (``[]`` becomes
+    # ``''``); doing that here would make ``on([1])`` and ``on('1')`` one
+    # event, which no Python user expects, so an unhashable name is refused.
+    try:
+        hash(event)
+    except TypeError:
+        from pyuvnet.errors import ERR_INVALID_ARG_TYPE
+        raise ERR_INVALID_ARG_TYPE('eventName', ['string', 'a hashable value'], event) from None
+    return 0
+
+
 cdef int _check_listener(object listener) except -1:
     if not callable(listener):
         from pyuvnet.errors import ERR_INVALID_ARG_TYPE
@@ -204,7 +217,7 @@ cdef class EventEmitter:
     # -- C-level interface (events.pxd) ------------------------------------
 
     cdef int _emit(self, object event, tuple args) except -1:
-        cdef object handler = self._events.get(event)
+        cdef object handler = self._handler(event)
         if handler is None:
             if _is_event(event, 'error'):
                 _raise_unhandled(args)
@@ -217,7 +230,7 @@ cdef class EventEmitter:
         return 1
 
     cdef object _sole_listener(self, object event):
-        cdef object handler = self._events.get(event)
+        cdef object handler = self._handler(event)
         if handler is None or type(handler) is tuple or type(handler) is _OnceWrapper:
             return None
         return handler
@@ -225,15 +238,24 @@ cdef class EventEmitter:
     cdef void _listeners_changed(self, object event):
         pass
 
+    cdef object _handler(self, object event):
+        """The stored listener(s) of ``event``: None, one, or a tuple."""
+        try:
+            return self._events.get(event)
+        except TypeError:
+            _check_event(event)
+            raise
+
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
         cdef object existing
         cdef Py_ssize_t count = 1
+        _check_event(event)
         _check_listener(listener)
         if 'newListener' in self._events:
             self._emit('newListener', (event, _unwrap(listener)))
         if once:
             listener = _OnceWrapper(self, event, listener)
-        existing = self._events.get(event)
+        existing = self._handler(event)
         if existing is None:
             self._events[event] = listener
         else:
@@ -246,7 +268,7 @@ cdef class EventEmitter:
         return 0
 
     cdef int _remove(self, object event, object listener) except -1:
-        cdef object handler = self._events.get(event)
+        cdef object handler = self._handler(event)
         cdef object removed
         cdef tuple rest
         cdef Py_ssize_t i
@@ -315,7 +337,8 @@ cdef class EventEmitter:
                 self._events = {}
                 for name in old:
                     self._listeners_changed(name)
-            elif self._events.pop(event, None) is not None:
+            elif self._handler(event) is not None:
+                del self._events[event]
                 self._listeners_changed(event)
             return self
         if event is None:
@@ -324,7 +347,7 @@ cdef class EventEmitter:
                     self.removeAllListeners(name)
             self.removeAllListeners('removeListener')
             return self
-        handler = self._events.get(event)
+        handler = self._handler(event)
         if handler is not None:
             for listener in reversed(handler) if type(handler) is tuple else (handler,):
                 self._remove(event, listener)
@@ -336,7 +359,7 @@ cdef class EventEmitter:
 
     def listeners(self, event):
         """The listeners of ``event``, once listeners unwrapped, as a new list."""
-        handler = self._events.get(event)
+        handler = self._handler(event)
         if handler is None:
             return []
         if type(handler) is tuple:
@@ -345,7 +368,7 @@ cdef class EventEmitter:
 
     def rawListeners(self, event):
         """The listeners of ``event`` as stored (once wrappers included), as a new list."""
-        handler = self._events.get(event)
+        handler = self._handler(event)
         if handler is None:
             return []
         if type(handler) is tuple:
@@ -355,7 +378,7 @@ cdef class EventEmitter:
     def listenerCount(self, event, listener=None):
         """How many listeners ``event`` has (only those matching ``listener`` if given)."""
         cdef Py_ssize_t count = 0
-        handler = self._events.get(event)
+        handler = self._handler(event)
         if handler is None:
             return 0
         if type(handler) is not tuple:

@@ -8,6 +8,7 @@ import pytest
 from pyuvnet import events
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, ERR_UNHANDLED_ERROR, NodeError
 from pyuvnet.events import EventEmitter, MaxListenersExceededWarning
+from support import assert_code
 
 
 class Recorder:
@@ -569,3 +570,25 @@ def test_python_subclass_with_its_own_init_arguments_works(rec):
 def test_emitters_support_weak_references():
     e = EventEmitter()
     assert weakref.ref(e)() is e
+
+
+@pytest.mark.parametrize('call', [
+    lambda e: e.on([], print),
+    lambda e: e.once({}, print),
+    lambda e: e.prependListener(bytearray(b'x'), print),
+    lambda e: e.emit([]),
+    lambda e: e.off([], print),
+    lambda e: e.listeners({}),
+    lambda e: e.listenerCount([]),
+    lambda e: e.removeAllListeners([]),
+], ids=['on', 'once', 'prependListener', 'emit', 'off', 'listeners', 'listenerCount',
+        'removeAllListeners'])
+def test_an_unhashable_event_name_is_err_invalid_arg_type(call):
+    """Node turns any event name into a property key (``on([], f)`` listens
+    to ``''``); pyuvnet keeps listeners in a dict, so a name that cannot be
+    a key is refused at once with Node's type error, never an uncoded
+    TypeError, and the emitter is unchanged."""
+    emitter = EventEmitter()
+    emitter.on('data', print)
+    assert_code('ERR_INVALID_ARG_TYPE', lambda: call(emitter), TypeError)
+    assert emitter.eventNames() == ['data']
