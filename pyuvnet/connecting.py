@@ -305,6 +305,8 @@ class ConnectPlan:
                 return
             self.attempted += ('%s:%d' % (ip, self.port),)
         sock.emit('connectionAttempt', ip, self.port, family)
+        if not self._active():
+            return      # a 'connectionAttempt' listener destroyed the socket
         if blocked:
             sock.destroy(errors.ERR_IP_BLOCKED(ip))
             return
