@@ -33,7 +33,7 @@ emits 'connection'(raw socket), then 'secureConnection'(tlsSocket), or
 import errno as _errno
 import ssl
 
-from . import _uv, encodings, errors, validate
+from . import _uv, encodings, errors, system_errors, validate
 from .events import EventEmitter
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
@@ -623,7 +623,7 @@ _ECONNRESET = -_errno.ECONNRESET
 
 def _hang_up(is_server):
     """Node's ECONNRESET for a peer that left during the handshake."""
-    return errors._system_error(_ECONNRESET, _SERVER_HANG_UP if is_server else _CLIENT_HANG_UP,
+    return system_errors._system_error(_ECONNRESET, _SERVER_HANG_UP if is_server else _CLIENT_HANG_UP,
                                 None)
 
 
