@@ -312,6 +312,8 @@ cdef class Stream(Handle):
                 and not self.corked):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
+        if not buffers:
+            return      # the common case: nothing was waiting, no error to build
         if self.connecting and not self.connected:
             err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
         else:
