@@ -7,6 +7,7 @@ Events, in Node's order:
   'error'(err)           listen failed (e.g. EADDRINUSE), on the next tick
   'close'                after close(), once every connection has closed
 """
+import functools
 import os
 
 from . import _uv, errors, validate
@@ -63,6 +64,8 @@ class Server(EventEmitter):
         self._connections = 0
         self._refed = True
         self._max_connections = None
+        # What the listener calls per connection: no Python frame of ours.
+        self._new_socket = functools.partial(Socket._accepted, self._options)
         if connectionListener is not None:
             self.on('connection', connectionListener)
 
@@ -199,9 +202,6 @@ class Server(EventEmitter):
         self._after_listen(self._listen_on(listener, status, backlog), None, -1)
 
     # -- connections -------------------------------------------------------
-
-    def _new_socket(self):
-        return Socket._accepted(self._options)
 
     def _on_connection(self, sock):
         block_list = self._options.get('blockList')

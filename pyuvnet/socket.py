@@ -115,7 +115,9 @@ class Socket(_uv.Stream):
     def _accepted(cls, server_options):
         """A socket for a server to accept into (no option parsing)."""
         sock = cls.__new__(cls)
-        sock._init_state(server_options.get('allowHalfOpen', False))
+        # A new socket has the class defaults already: no _init_state().
+        if server_options.get('allowHalfOpen'):
+            sock._allow_half_open = True
         if 'highWaterMark' in server_options:
             sock._set_high_water_mark(server_options['highWaterMark'])
         return sock
@@ -322,7 +324,7 @@ class Socket(_uv.Stream):
         finally:
             # A listener that raised must not leave the socket half-done.
             if not self._destroyed:
-                if not self.allowHalfOpen:
+                if not self._allow_half_open:
                     self.end()
                 if self._writable_finished:
                     self.destroy()
