@@ -204,8 +204,9 @@ class Server(EventEmitter):
     # -- connections -------------------------------------------------------
 
     def _on_connection(self, sock):
+        kind = _uv.handle_type(sock)
         block_list = self._options.get('blockList')
-        if block_list is not None and _uv.handle_type(sock) == 'tcp':
+        if block_list is not None and kind == 'tcp':
             peer = _uv.tcp_peername(sock)
             if peer is not None and block_list.check(peer[0], peer[2]):
                 # Node closes a blocked peer silently: no 'connection', no 'drop'.
@@ -218,8 +219,10 @@ class Server(EventEmitter):
         sock._counted_by = self
         self._connections += 1
         options = self._options
-        if options.get('noDelay'):
-            sock.setNoDelay(True)
+        if options.get('noDelay') and kind == 'tcp':
+            # What setNoDelay(True) does to a connected socket, without a
+            # call per connection; _no_delay matters only to connect().
+            _uv.tcp_nodelay(sock, True)
         if options.get('keepAlive'):
             sock.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
         if options.get('pauseOnConnect'):
@@ -245,7 +248,8 @@ class Server(EventEmitter):
 
     def _connection_closed(self, sock):
         self._connections -= 1
-        self._emit_close_if_drained()
+        if self._closing:
+            self._emit_close_if_drained()
 
     def _emit_close_if_drained(self):
         if self._handle is None and self._connections == 0 and self._closing:
