@@ -64,8 +64,10 @@ class Server(EventEmitter):
         self._connections = 0
         self._refed = True
         self._max_connections = None
-        # What the listener calls per connection: no Python frame of ours.
-        self._new_socket = functools.partial(Socket._accepted, self._options)
+        # What the listener calls per connection: Socket's C constructor, no
+        # Python frame and no option parsing; _on_connection applies the
+        # server's socket options.
+        self._new_socket = functools.partial(Socket.__new__, Socket)
         if connectionListener is not None:
             self.on('connection', connectionListener)
 
@@ -219,6 +221,10 @@ class Server(EventEmitter):
         sock._counted_by = self
         self._connections += 1
         options = self._options
+        if options.get('allowHalfOpen'):
+            sock._allow_half_open = True
+        if 'highWaterMark' in options:
+            sock._set_high_water_mark(options['highWaterMark'])
         if options.get('noDelay') and kind == 'tcp':
             # What setNoDelay(True) does to a connected socket, without a
             # call per connection; _no_delay matters only to connect().
