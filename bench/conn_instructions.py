@@ -15,6 +15,11 @@ finds), so rounds agree within a percent or two; the spread is printed.
     python bench/conn_instructions.py                     # tcp and unix, 3 rounds of 2,000
     python bench/conn_instructions.py --transport unix --rounds 1 --keep /tmp/prof
     callgrind_annotate --inclusive=yes /tmp/prof/unix.out.2   # the profile of round 1
+    python bench/conn_instructions.py --messages              # also the runner's instr/msg
+
+``--messages`` adds the benchmark's instructions per echoed 1 KiB message
+(tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
+server, so both figures come from one command.
 
 Needs valgrind and a C compiler (the load generator is built on first use).
 Takes about a minute per transport on a 2-CPU machine.
@@ -30,7 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from runner import build, load, systems  # noqa: E402
-from runner.instructions import VALGRIND_READY, callgrind_control, callgrind_total  # noqa: E402
+from runner.instructions import (VALGRIND_READY, callgrind_control, callgrind_total,  # noqa: E402
+                                 per_message)
 from runner.procs import Server, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
 
@@ -77,6 +83,8 @@ def main():
     parser.add_argument('--warmup', type=int, default=500, help='uncounted connections first')
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
+    parser.add_argument('--messages', action='store_true',
+                        help='also count instructions per echoed 1 KiB message')
     args = parser.parse_args()
     if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
         sys.exit('valgrind is needed (apt-get install valgrind)')
@@ -91,6 +99,13 @@ def main():
             print(f'{transport}: {statistics.median(rounds):,.0f} instructions per connection '
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%)', flush=True)
+        if args.messages:
+            script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+            figure = per_message('callgrind', [sys.executable, str(script)],
+                                 systems.server_env(), loadgen, plan)
+            rounds = ', '.join(f'{r:,.0f}' for r in figure['rounds'])
+            print(f'tcp pingpong 1 KiB x 10: {figure["instr_per_msg"]:,.0f} instructions per '
+                  f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
