@@ -17,6 +17,15 @@ finds), so rounds agree within a percent or two; the spread is printed.
     callgrind_annotate --inclusive=yes /tmp/prof/unix.out.2   # the profile of round 1
     python bench/conn_instructions.py --messages              # also the runner's instr/msg
 
+``--cpu`` adds the server's CPU time per connection without valgrind
+(``/proc/PID/stat`` user and system ticks over ``--cpu-connections``,
+default 20,000, after a warm-up): coarse (10 ms ticks) and as noisy as
+the machine, but in the unit the issue's targets use.
+
+``--checkout DIR`` measures the pyuvnet built in DIR instead (an export of
+another commit, ``python setup.py build_ext --inplace`` there), with this
+checkout's servers and load generator, for before/after figures.
+
 ``--messages`` adds the benchmark's instructions per echoed 1 KiB message
 (tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
 server, so both figures come from one command.
@@ -25,6 +34,7 @@ Needs valgrind and a C compiler (the load generator is built on first use).
 Takes about a minute per transport on a 2-CPU machine.
 """
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -53,7 +63,7 @@ def measure(transport, args, loadgen, plan, workdir):
     argv = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}',
             sys.executable, str(script), *([path] if path else [])]
     scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
-    with Server(argv, plan.server, systems.server_env(), VALGRIND_READY) as server:
+    with Server(argv, plan.server, server_env(args), VALGRIND_READY) as server:
         target = path or f'127.0.0.1:{server.ready_line}'
 
         def run(connections):
@@ -76,13 +86,54 @@ def measure(transport, args, loadgen, plan, workdir):
     return rounds
 
 
+def server_env(args):
+    """The benchmark's server environment; with --checkout, that
+    checkout's pyuvnet is imported instead of this one's."""
+    env = systems.server_env()
+    if args.checkout:
+        env['PYTHONPATH'] = os.pathsep.join((args.checkout, env['PYTHONPATH']))
+    return env
+
+
+def cpu_ticks(pid):
+    """(user, system) CPU seconds a process has used so far."""
+    with open(f'/proc/{pid}/stat') as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()
+    tick = os.sysconf('SC_CLK_TCK')
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_per_connection(transport, args, loadgen, plan, workdir):
+    """The server's (user, system) CPU microseconds per connection."""
+    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+    path = str(Path(workdir) / 'cpu.sock') if transport == 'unix' else None
+    argv = [sys.executable, str(script), *([path] if path else [])]
+    scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
+    with Server(argv, plan.server, server_env(args)) as server:
+        target = path or f'127.0.0.1:{server.ready_line}'
+        load.run(loadgen, target, scenario, ROUND_LIMIT, 0.0, plan.client, requests=2000)
+        time.sleep(0.2)
+        user0, sys0 = cpu_ticks(server.pid)
+        result = load.run(loadgen, target, scenario, ROUND_LIMIT, 0.0, plan.client,
+                          requests=args.cpu_connections)
+        time.sleep(0.2)
+        user1, sys1 = cpu_ticks(server.pid)
+    n = result['total_bytes']
+    return (user1 - user0) / n * 1e6, (sys1 - sys0) / n * 1e6
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--transport', default='tcp,unix', help='tcp, unix or both (tcp,unix)')
     parser.add_argument('--connections', type=int, default=2000, help='per round (default 2000)')
     parser.add_argument('--warmup', type=int, default=500, help='uncounted connections first')
-    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--rounds', type=int, default=3, help='callgrind rounds (0: none)')
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
+    parser.add_argument('--checkout', help='measure the (built) pyuvnet of this source tree, '
+                        'say an export of an older commit, for a before/after')
+    parser.add_argument('--cpu', action='store_true',
+                        help='also the CPU time per connection, without valgrind')
+    parser.add_argument('--cpu-connections', type=int, default=20000)
     parser.add_argument('--messages', action='store_true',
                         help='also count instructions per echoed 1 KiB message')
     args = parser.parse_args()
@@ -93,16 +144,21 @@ def main():
     workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-conn-')
     Path(workdir).mkdir(parents=True, exist_ok=True)
     try:
-        for transport in args.transport.split(','):
+        for transport in args.transport.split(',') if args.rounds else ():
             rounds = measure(transport, args, loadgen, plan, workdir)
             low, high = min(rounds), max(rounds)
             print(f'{transport}: {statistics.median(rounds):,.0f} instructions per connection '
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%)', flush=True)
+        if args.cpu:
+            for transport in args.transport.split(','):
+                user, system = cpu_per_connection(transport, args, loadgen, plan, workdir)
+                print(f'{transport}: {user:.1f} us user + {system:.1f} us system CPU per '
+                      f'connection (over {args.cpu_connections:,})', flush=True)
         if args.messages:
             script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
             figure = per_message('callgrind', [sys.executable, str(script)],
-                                 systems.server_env(), loadgen, plan)
+                                 server_env(args), loadgen, plan)
             rounds = ', '.join(f'{r:,.0f}' for r in figure['rounds'])
             print(f'tcp pingpong 1 KiB x 10: {figure["instr_per_msg"]:,.0f} instructions per '
                   f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
