@@ -17,7 +17,10 @@
  *             measures the server's memory meanwhile
  *
  * Runs have a warm-up (--warmup seconds, not counted), a measured window
- * (--duration seconds, or until --requests pingpong requests completed),
+ * (--duration seconds, or until --requests pingpong requests or connrate
+ * connections completed; connrate then opens no new connection, so the
+ * server sees exactly --requests plus the slots still in flight, which
+ * total_bytes counts: one echoed byte per connection),
  * then a drain: every connection half-closes and reads the rest of its echo
  * until the server closes, so each run ends with every byte accounted for
  * and without resets that would trouble the next run.
@@ -453,11 +456,14 @@ static void on_request_done(struct conn *c, uint64_t now)
     }
     if (opt.mode == M_CONNRATE) {
         close_conn(c);
+        if (opt.requests && phase == P_RUN && measured == opt.requests)
+            begin_drain(now);
         if (phase == P_RUN)
             open_conn(c, now);
-    } else if (phase == P_RUN) {
-        begin_request(c, opt.size, now);
+        return;
     }
+    if (phase == P_RUN)
+        begin_request(c, opt.size, now);
     if (opt.requests && phase == P_RUN && measured == opt.requests)
         begin_drain(now);
 }
@@ -745,8 +751,8 @@ static void parse_args(int argc, char **argv)
         fail("one target expected");
     }
     opt.target = argv[optind];
-    if (opt.requests && opt.mode != M_PINGPONG)
-        fail("--requests applies to pingpong only");
+    if (opt.requests && opt.mode != M_PINGPONG && opt.mode != M_CONNRATE)
+        fail("--requests applies to pingpong and connrate only");
     if (opt.mode == M_CONNRATE || opt.mode == M_IDLE)
         opt.size = 1; /* one byte each way per connection */
 }

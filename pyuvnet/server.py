@@ -7,6 +7,7 @@ Events, in Node's order:
   'error'(err)           listen failed (e.g. EADDRINUSE), on the next tick
   'close'                after close(), once every connection has closed
 """
+import functools
 import os
 
 from . import _uv, errors, validate
@@ -63,6 +64,10 @@ class Server(EventEmitter):
         self._connections = 0
         self._refed = True
         self._max_connections = None
+        # What the listener calls per connection: Socket's C constructor, no
+        # Python frame and no option parsing; _on_connection applies the
+        # server's socket options.
+        self._new_socket = functools.partial(Socket.__new__, Socket)
         if connectionListener is not None:
             self.on('connection', connectionListener)
 
@@ -200,12 +205,10 @@ class Server(EventEmitter):
 
     # -- connections -------------------------------------------------------
 
-    def _new_socket(self):
-        return Socket._accepted(self._options)
-
     def _on_connection(self, sock):
+        kind = _uv.handle_type(sock)
         block_list = self._options.get('blockList')
-        if block_list is not None and _uv.handle_type(sock) == 'tcp':
+        if block_list is not None and kind == 'tcp':
             peer = _uv.tcp_peername(sock)
             if peer is not None and block_list.check(peer[0], peer[2]):
                 # Node closes a blocked peer silently: no 'connection', no 'drop'.
@@ -218,8 +221,14 @@ class Server(EventEmitter):
         sock._counted_by = self
         self._connections += 1
         options = self._options
-        if options.get('noDelay'):
-            sock.setNoDelay(True)
+        if options.get('allowHalfOpen'):
+            sock._allow_half_open = True
+        if 'highWaterMark' in options:
+            sock._set_high_water_mark(options['highWaterMark'])
+        if options.get('noDelay') and kind == 'tcp':
+            # What setNoDelay(True) does to a connected socket, without a
+            # call per connection; _no_delay matters only to connect().
+            _uv.tcp_nodelay(sock, True)
         if options.get('keepAlive'):
             sock.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
         if options.get('pauseOnConnect'):
@@ -245,7 +254,8 @@ class Server(EventEmitter):
 
     def _connection_closed(self, sock):
         self._connections -= 1
-        self._emit_close_if_drained()
+        if self._closing:
+            self._emit_close_if_drained()
 
     def _emit_close_if_drained(self):
         if self._handle is None and self._connections == 0 and self._closing:

@@ -111,15 +111,6 @@ class Socket(_uv.Stream):
     def allowHalfOpen(self, value):
         self._allow_half_open = bool(value)
 
-    @classmethod
-    def _accepted(cls, server_options):
-        """A socket for a server to accept into (no option parsing)."""
-        sock = cls.__new__(cls)
-        sock._init_state(server_options.get('allowHalfOpen', False))
-        if 'highWaterMark' in server_options:
-            sock._set_high_water_mark(server_options['highWaterMark'])
-        return sock
-
     # -- connecting --------------------------------------------------------
 
     def connect(self, *args, **kwargs):
@@ -322,7 +313,7 @@ class Socket(_uv.Stream):
         finally:
             # A listener that raised must not leave the socket half-done.
             if not self._destroyed:
-                if not self.allowHalfOpen:
+                if not self._allow_half_open:
                     self.end()
                 if self._writable_finished:
                     self.destroy()
@@ -352,12 +343,13 @@ class Socket(_uv.Stream):
         self._discard_writes()
         self._discard_reads()
         self.connecting = False
-        self._had_error = error is not None
         if self._idle is not None:
             self._idle.clear()
         if self._connect_plan is not None:
             self._connect_plan.cancel_timer()
         if error is not None:
+            # _had_error is False until then (its class default).
+            self._had_error = True
             _uv.nextTick(self.emit, 'error', error)
         if self._reset_on_destroy and _uv.handle_type(self) == 'tcp':
             _uv.tcp_close_reset(self)

@@ -139,6 +139,19 @@ def test_faithful_echo_passes(loadgen, serve, mode, figure):
         assert 0 < result['p50_us'] <= result['p99_us']
 
 
+def test_connrate_stops_opening_connections_at_requests(loadgen, serve):
+    """bench/conn_instructions.py divides by the connections echoed: with
+    --requests, connrate measures that many and then only finishes the
+    slots in flight (one byte each in total_bytes)."""
+    proc = subprocess.run([str(loadgen), '--mode', 'connrate', '--conns', '4', '--warmup', '0',
+                           '--duration', '20', '--requests', '200', serve()],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result['connections'] == 200
+    assert 200 <= result['total_bytes'] <= 203
+
+
 def test_unix_socket_target(loadgen, serve, tmp_path):
     path = str(tmp_path / 'echo.sock')
     code, result, stderr = run(loadgen, serve(family=socket.AF_UNIX, path=path),

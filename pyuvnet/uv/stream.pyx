@@ -35,7 +35,7 @@ cdef class Stream(Handle):
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
-    cdef list read_queue
+    cdef list read_queue            # None until a chunk has to wait (most sockets never)
     cdef Py_ssize_t read_queued
     cdef bint reading
     cdef public bint read_eof       # the peer's FIN arrived
@@ -64,7 +64,6 @@ cdef class Stream(Handle):
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
-        self.read_queue = []
         self.readable_side = True
         self.read_hwm = HIGH_WATER_MARK
         self.write_queue = []
@@ -312,6 +311,8 @@ cdef class Stream(Handle):
                 and not self.corked):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
+        if not buffers:
+            return      # the common case: nothing was waiting, no error to build
         if self.connecting and not self.connected:
             err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
         else:
@@ -362,6 +363,8 @@ cdef class Stream(Handle):
     def _unshift(self, bytes chunk):
         """Put ``chunk`` back in front of the readable buffer (a consumer
         paused before taking all of it)."""
+        if self.read_queue is None:
+            self.read_queue = []
         self.read_queue.insert(0, chunk)
         self.read_queued += PyBytes_GET_SIZE(chunk)
 
@@ -369,7 +372,7 @@ cdef class Stream(Handle):
         """What destroy() does to buffered input: drop it, and 'end' with
         it, so that nothing is delivered after 'close'."""
         self.stop_reading()
-        self.read_queue = []
+        self.read_queue = None
         self.read_queued = 0
         self.end_delivered = True
 
@@ -382,6 +385,8 @@ cdef class Stream(Handle):
             if self.consumer is not None:
                 self.consumer(chunk)
             return 0
+        if self.read_queue is None:
+            self.read_queue = []
         self.read_queue.append(chunk)
         self.read_queued += PyBytes_GET_SIZE(chunk)
         if self.read_queued >= self.read_hwm:
@@ -485,7 +490,7 @@ cdef class Stream(Handle):
     def _reset_stream(self):
         """Forget a finished connection's state, for connect() again."""
         self.flowing = -1
-        self.read_queue = []
+        self.read_queue = None
         self.read_queued = 0
         self.read_eof = False
         self.end_delivered = False

@@ -1,0 +1,171 @@
+"""``python bench/conn_instructions.py``: the server's user-space instructions
+per connection (accept, 1-byte echo, close), counted with callgrind.
+
+The pyuvnet echo server (bench/servers/pyuvnet_echo.py, as the benchmark
+runs it) starts under ``valgrind --tool=callgrind``. A warm-up of
+connections runs uncounted; then each round zeroes the counters, runs the
+load generator's connrate mode for a fixed number of connections (10 slots:
+connect, send one byte, read it back, close), waits for the server to finish
+closing the last of them, and dumps the counters. The figure is the round's
+instructions divided by the connections the server echoed (the load
+generator's ``total_bytes``: one byte per connection). Callgrind counts are
+deterministic up to the kernel's timing (how many connections one loop turn
+finds), so rounds agree within a percent or two; the spread is printed.
+
+    python bench/conn_instructions.py                     # tcp and unix, 3 rounds of 2,000
+    python bench/conn_instructions.py --transport unix --rounds 1 --keep /tmp/prof
+    callgrind_annotate --inclusive=yes /tmp/prof/unix.out.2   # the profile of round 1
+    python bench/conn_instructions.py --messages              # also the runner's instr/msg
+
+``--cpu`` adds the server's CPU time per connection without valgrind
+(``/proc/PID/stat`` user and system ticks over ``--cpu-connections``,
+default 20,000, after a warm-up): coarse (10 ms ticks) and as noisy as
+the machine, but in the unit the issue's targets use.
+
+``--checkout DIR`` measures the pyuvnet built in DIR instead (an export of
+another commit, ``python setup.py build_ext --inplace`` there), with this
+checkout's servers and load generator, for before/after figures.
+
+``--messages`` adds the benchmark's instructions per echoed 1 KiB message
+(tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
+server, so both figures come from one command.
+
+Needs valgrind and a C compiler (the load generator is built on first use).
+Takes about a minute per transport on a 2-CPU machine.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from runner import build, load, systems  # noqa: E402
+from runner.instructions import (VALGRIND_READY, callgrind_control, callgrind_total,  # noqa: E402
+                                 per_message)
+from runner.procs import Server, cpu_plan  # noqa: E402
+from runner.scenarios import Scenario  # noqa: E402
+
+SLOTS = 10
+SETTLE = 2.0        # seconds for the server (under valgrind) to close the last connections
+ROUND_LIMIT = 300.0  # seconds one round may take under valgrind
+
+
+def measure(transport, args, loadgen, plan, workdir):
+    """Instructions per connection of each round, for one transport."""
+    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+    out = Path(workdir) / f'{transport}.out'
+    path = str(Path(workdir) / 'echo.sock') if transport == 'unix' else None
+    argv = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}',
+            sys.executable, str(script), *([path] if path else [])]
+    scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
+    with Server(argv, plan.server, server_env(args), VALGRIND_READY) as server:
+        target = path or f'127.0.0.1:{server.ready_line}'
+
+        def run(connections):
+            return load.run(loadgen, target, scenario, ROUND_LIMIT, 0.0, plan.client,
+                            requests=connections)
+
+        run(args.warmup)
+        time.sleep(SETTLE)
+        rounds = []
+        for dump in range(1, args.rounds + 1):
+            callgrind_control('-z', server.pid)
+            result = run(args.connections)
+            time.sleep(SETTLE)
+            callgrind_control('-d', server.pid)
+            server.check()
+            total = callgrind_total(Path(f'{out}.{dump}'))
+            rounds.append(total / result['total_bytes'])
+            print(f'  {transport} round {dump}: {total:,} instructions / '
+                  f'{result["total_bytes"]:,} connections = {rounds[-1]:,.0f}', flush=True)
+    return rounds
+
+
+def server_env(args):
+    """The benchmark's server environment; with --checkout, that
+    checkout's pyuvnet is imported instead of this one's."""
+    env = systems.server_env()
+    if args.checkout:
+        env['PYTHONPATH'] = os.pathsep.join((args.checkout, env['PYTHONPATH']))
+    return env
+
+
+def cpu_ticks(pid):
+    """(user, system) CPU seconds a process has used so far."""
+    with open(f'/proc/{pid}/stat') as stat:
+        fields = stat.read().rsplit(')', 1)[1].split()
+    tick = os.sysconf('SC_CLK_TCK')
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_per_connection(transport, args, loadgen, plan, workdir):
+    """The server's (user, system) CPU microseconds per connection."""
+    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+    path = str(Path(workdir) / 'cpu.sock') if transport == 'unix' else None
+    argv = [sys.executable, str(script), *([path] if path else [])]
+    scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
+    with Server(argv, plan.server, server_env(args)) as server:
+        target = path or f'127.0.0.1:{server.ready_line}'
+        load.run(loadgen, target, scenario, ROUND_LIMIT, 0.0, plan.client, requests=2000)
+        time.sleep(0.2)
+        user0, sys0 = cpu_ticks(server.pid)
+        result = load.run(loadgen, target, scenario, ROUND_LIMIT, 0.0, plan.client,
+                          requests=args.cpu_connections)
+        time.sleep(0.2)
+        user1, sys1 = cpu_ticks(server.pid)
+    n = result['total_bytes']
+    return (user1 - user0) / n * 1e6, (sys1 - sys0) / n * 1e6
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--transport', default='tcp,unix', help='tcp, unix or both (tcp,unix)')
+    parser.add_argument('--connections', type=int, default=2000, help='per round (default 2000)')
+    parser.add_argument('--warmup', type=int, default=500, help='uncounted connections first')
+    parser.add_argument('--rounds', type=int, default=3, help='callgrind rounds (0: none)')
+    parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
+    parser.add_argument('--checkout', help='measure the (built) pyuvnet of this source tree, '
+                        'say an export of an older commit, for a before/after')
+    parser.add_argument('--cpu', action='store_true',
+                        help='also the CPU time per connection, without valgrind')
+    parser.add_argument('--cpu-connections', type=int, default=20000)
+    parser.add_argument('--messages', action='store_true',
+                        help='also count instructions per echoed 1 KiB message')
+    args = parser.parse_args()
+    if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
+        sys.exit('valgrind is needed (apt-get install valgrind)')
+    loadgen = build.loadgen()
+    plan = cpu_plan()
+    workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-conn-')
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    try:
+        for transport in args.transport.split(',') if args.rounds else ():
+            rounds = measure(transport, args, loadgen, plan, workdir)
+            low, high = min(rounds), max(rounds)
+            print(f'{transport}: {statistics.median(rounds):,.0f} instructions per connection '
+                  f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
+                  f'spread {(high / low - 1) * 100:.1f}%)', flush=True)
+        if args.cpu:
+            for transport in args.transport.split(','):
+                user, system = cpu_per_connection(transport, args, loadgen, plan, workdir)
+                print(f'{transport}: {user:.1f} us user + {system:.1f} us system CPU per '
+                      f'connection (over {args.cpu_connections:,})', flush=True)
+        if args.messages:
+            script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+            figure = per_message('callgrind', [sys.executable, str(script)],
+                                 server_env(args), loadgen, plan)
+            rounds = ', '.join(f'{r:,.0f}' for r in figure['rounds'])
+            print(f'tcp pingpong 1 KiB x 10: {figure["instr_per_msg"]:,.0f} instructions per '
+                  f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
