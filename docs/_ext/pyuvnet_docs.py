@@ -194,7 +194,8 @@ class EventsDirective(_TableDirective):
     def run(self):
         rows = []
         for event, args, when in gen_stubs.EVENTS[self.arguments[0]] + gen_stubs.COMMON_EVENTS:
-            signature = ', '.join('%s: %s' % arg for arg in args)
+            signature = ', '.join('%s: %s%s' % (arg[0], arg[1], ' (optional)' if arg[2:] else '')
+                                  for arg in args)
             rows.append([_literal(event), _literal('(%s)' % signature), when])
         return self.table(['event', 'listener arguments', 'when (in the order emitted)'], rows,
                           [18, 34, 48])
