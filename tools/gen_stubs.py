@@ -45,7 +45,14 @@ STUB_TARGETS = {
     ('child_process.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
     ('process.pyi', 'Process'): ('EventEmitter', 'Process'),
     ('__init__.pyi', 'module'): ('module',),
+    ('tls.pyi', 'module'): ('tls',),
+    # tls.Server's net.Server and EventEmitter twins are net.Server's (inherited).
+    ('tls.pyi', 'Server'): ('tls.Server',),
+    ('tls_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
 }
+
+# (stub file, class) -> its EVENTS key, where that is not the class's name.
+EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server'}
 
 # Class -> (event, ((argument, type[, 'optional']), ...), when it is emitted).
 # The order is Node's order of emission, as the API reference prints it. A
@@ -101,6 +108,27 @@ EVENTS = {
          'closed channel had no callback'),
         ('close', (('code', 'int | None'), ('signal', 'str | None')),
          "after 'exit', once its stdio pipes and the channel have closed too"),
+    ),
+    'TLSSocket': (
+        ('connect', (), 'client: the TCP connection is established (the handshake starts)'),
+        ('secureConnect', (), 'client: the handshake and the certificate checks passed'),
+        ('secure', (), 'server: the handshake passed'),
+        ('data', (('chunk', 'bytes | str'),), 'decrypted data: bytes, or str after setEncoding()'),
+        ('drain', (), 'the write buffer emptied after write() returned False'),
+        ('end', (), "the peer's close_notify or FIN, after the last 'data'"),
+        ('finish', (), 'our end() completed'),
+        ('timeout', (), 'idle for the setTimeout() period'),
+        ('error', (('err', 'Exception'),), "a failure (a TLSError for the handshake); 'close'(True) follows"),
+        ('close', (('hadError', 'bool'),), 'fully closed: exactly once, last'),
+    ),
+    'tls.Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a TCP connection was accepted (before its handshake)'),
+        ('secureConnection', (('tlsSocket', 'TLSSocket'),), 'its handshake passed'),
+        ('tlsClientError', (('err', 'Exception'), ('tlsSocket', 'TLSSocket')), 'its handshake failed'),
+        ('drop', (('data', 'Record'),), 'a connection over maxConnections was closed at once'),
+        ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
     ),
     'Process': (
         ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),
@@ -203,15 +231,17 @@ def _has_twins(cls, camel):
                for (_, klass), entries in STUB_TARGETS.items())
 
 
-def twins(trees, cls, entries, has_events, indent):
+def twins(trees, cls, entries, has_events, indent, exported=False):
     """The twins of every name of ``entries`` that ``cls`` defines or inherits
-    from a base whose stub does not already give the twin."""
+    from a base whose stub does not already give the twin; at module level,
+    ``exported`` adds them to ``__all__`` (the package's namespace does)."""
     camels = dict.fromkeys(camel for entry in entries for camel in ALIASES[entry])
     if cls == 'module':
         body = trees[0].body
         names = [camel for camel in camels if any(_defines(item, camel) for item in body)]
         return ''.join(['%s = %s\n' % (snake_name(camel), camel) for camel in names]
-                       + ['__all__ += [%s]\n' % ', '.join(repr(snake_name(c)) for c in names)])
+                       + ['__all__ += [%s]\n' % ', '.join(repr(snake_name(c)) for c in names)
+                          for _ in range(exported)])
     lines = []
     for camel in camels:
         snake = snake_name(camel)
@@ -327,11 +357,12 @@ def generate(path, trees):
         cls = _enclosing_class(text, match)
         head = match.group(0).splitlines(True)[0]
         if kind == 'events':
-            body = event_overloads(cls, indent)
+            body = event_overloads(EVENT_KEYS.get((name, cls), cls), indent)
         elif cls in typed_dicts:
             body = typed_dicts[cls]
         elif (name, cls) in STUB_TARGETS:
-            body = twins(trees, cls, STUB_TARGETS[(name, cls)], cls in events_in, indent)
+            body = twins(trees, cls, STUB_TARGETS[(name, cls)], cls in events_in, indent,
+                         exported=name == '__init__.pyi')
         else:
             raise SystemExit('gen_stubs: %s: no ALIASES entry for %s' % (name, cls))
         return head + (body or indent + '...\n') + '%s# END %s\n' % (indent, kind)
