@@ -22,29 +22,35 @@ import argparse
 import os
 import signal
 import sys
+from collections.abc import Callable
+from types import FrameType
+from typing import Union
 
 import pyuvnet as net
+
+_Log = Callable[[str], object]
 
 
 class LineServer:
     """The server and its connections' request bookkeeping."""
 
-    def __init__(self, grace, log=print):
+    def __init__(self, grace: float, log: _Log = print) -> None:
         self.grace = grace
         self.log = log
-        self.pending = {}             # socket -> requests not answered yet
-        self.work = {}                # socket -> timers of its slow requests
+        self.pending: dict[net.Socket, int] = {}             # socket -> requests not answered yet
+        self.work: dict[net.Socket, set[net.Timeout]] = {}   # socket -> timers of its slow requests
         self.draining = False
         self.server = net.createServer(self.on_connection)
         self.server.on('close', lambda: self.log('closed: every connection has ended'))
 
-    def on_connection(self, sock):
+    def on_connection(self, sock: net.Socket) -> None:
         self.pending[sock] = 0
         self.work[sock] = set()
         buffered = ['']
         sock.setEncoding('utf8')
 
-        def on_data(text):
+        def on_data(text: Union[bytes, str]) -> None:
+            assert isinstance(text, str)  # setEncoding() above
             if sock.writableEnded:
                 return               # draining: no new work on this connection
             lines = (buffered[0] + text).split('\n')
@@ -56,33 +62,36 @@ class LineServer:
         sock.on('error', lambda err: None)       # 'close' follows
         sock.on('close', lambda had_error: self.forget(sock))
 
-    def forget(self, sock):
+    def forget(self, sock: net.Socket) -> None:
         # A closed connection's slow work is abandoned, so its timers must
         # not keep run() going.
         self.pending.pop(sock, None)
         for timer in self.work.pop(sock, ()):
             timer.close()
 
-    def request(self, sock, line):
+    def request(self, sock: net.Socket, line: str) -> None:
         if sock.writableEnded:
             return                   # ended by an earlier line of this chunk
         self.pending[sock] += 1
         command, _, argument = line.partition(' ')
         if command == 'sleep' and argument.isdigit():
             timers = self.work[sock]
-            timer = net.setTimeout(lambda: (timers.discard(timer), self.answer(sock, 'slept ' + argument)),
-                                   int(argument))
+
+            def slept() -> None:
+                timers.discard(timer)
+                self.answer(sock, 'slept ' + argument)
+            timer = net.setTimeout(slept, int(argument))
             timers.add(timer)
         else:
             self.answer(sock, line)
 
-    def answer(self, sock, text):
+    def answer(self, sock: net.Socket, text: str) -> None:
         sock.write(text + '\n')
         self.pending[sock] -= 1
         if self.draining and self.pending[sock] == 0:
             sock.end()
 
-    def shut_down(self, signum=None, frame=None):
+    def shut_down(self, signum: int | None = None, frame: FrameType | None = None) -> None:
         """The signal handler (SIGTERM, SIGINT): drain, then exit."""
         name = signal.Signals(signum).name if signum else 'shutdown'
         if self.draining:
@@ -100,12 +109,12 @@ class LineServer:
         deadline = net.setTimeout(self.destroy_all, self.grace * 1000)
         deadline.unref()             # it must not keep run() going by itself
 
-    def destroy_all(self):
+    def destroy_all(self) -> None:
         for sock in list(self.pending):
             sock.destroy()
 
 
-def serve(port, host, grace, log=print):
+def serve(port: int, host: str, grace: float, log: _Log = print) -> LineServer:
     lines = LineServer(grace, log)
     signal.signal(signal.SIGTERM, lines.shut_down)
     signal.signal(signal.SIGINT, lines.shut_down)
@@ -115,24 +124,28 @@ def serve(port, host, grace, log=print):
     return lines
 
 
-def self_test():
+def self_test() -> int:
     """Serve on a free port; an idle client, a client waiting for a slow
     answer and one waiting for an answer slower than the grace period;
     then SIGTERM to ourselves.  Checks what each client saw."""
-    seen = {'idle': [], 'active': [], 'stuck': []}
-    closed = []
+    seen: dict[str, list[str]] = {'idle': [], 'active': [], 'stuck': []}
+    closed: list[str] = []
     lines = serve(0, '127.0.0.1', grace=0.5, log=lambda text: None)
 
-    def client(name, request):
+    def client(name: str, request: str) -> None:
         sock = net.connect(lines.server.address().port, '127.0.0.1')
         sock.setEncoding('utf8')
-        sock.on('data', seen[name].append)
+
+        def on_text(text: Union[bytes, str]) -> None:
+            assert isinstance(text, str)  # setEncoding() above
+            seen[name].append(text)
+        sock.on('data', on_text)
         sock.on('end', lambda: seen[name].append('<end>'))
         sock.on('close', lambda had_error: closed.append(name))
         sock.on('error', lambda err: None)
         sock.write(request)
 
-    def start():
+    def start() -> None:
         client('idle', 'hello\n')
         client('active', 'sleep 200\n')
         client('stuck', 'sleep 60000\n')
@@ -148,7 +161,7 @@ def self_test():
     return 0 if ok else 1
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description='A line server that drains its connections on SIGTERM or Ctrl-C.')
     parser.add_argument('--port', type=int, default=8124, help='0 picks a free port (default: 8124)')

@@ -9,29 +9,30 @@ the second example's: it obeys ``{'cmd': 'sayHello'}`` and answers
 ``{'cmd': 'received'}``.  It ends when the parent disconnects or exits.
 """
 import argparse
+from typing import Any
 
 import pyuvnet
 from pyuvnet import process
 
 
-def first_example():
-    def on_message(message):
+def first_example() -> None:
+    def on_message(message: Any) -> None:
         print('收到来自父进程的消息:', message, flush=True)
         # Answer the parent.
         process.send({'received': True})
     process.on('message', on_message)
 
 
-def control_example():
-    def on_message(message):
+def control_example() -> None:
+    def on_message(message: Any) -> None:
         if isinstance(message, dict) and message.get('cmd') == 'sayHello':
             print('你好，来自父进程的消息!', flush=True)
             process.send({'cmd': 'received'})
     process.on('message', on_message)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or '').split('\n\n')[0])
     parser.add_argument('example', nargs='?', choices=['control'],
                         help="'control' for the second example's child")
     args = parser.parse_args(argv)

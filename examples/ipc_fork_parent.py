@@ -18,21 +18,25 @@ stop with Ctrl-C, or pass ``--once`` to disconnect after the first answer
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import pyuvnet
 from pyuvnet import child_process
 
+if TYPE_CHECKING:
+    from pyuvnet.child_process import ChildProcess, ForkOptions
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def first_example(child_path, options, once):
+def first_example(child_path: str, options: 'ForkOptions', once: bool) -> 'ChildProcess':
     child = child_process.fork(child_path, [], options)
 
     # Send a message to the child.
     child.send({'hello': 'world'})
 
     # Listen for messages from the child.
-    def on_message(message):
+    def on_message(message: Any) -> None:
         print('收到来自子进程的消息:', message, flush=True)
         if once:
             child.disconnect()
@@ -40,13 +44,13 @@ def first_example(child_path, options, once):
     return child
 
 
-def control_example(child_path, options, once):
-    child = child_process.fork(child_path, ['control'], dict(
-        options, stdio=['inherit', 'inherit', 'inherit', 'ipc']))  # open the IPC channel
+def control_example(child_path: str, options: 'ForkOptions', once: bool) -> 'ChildProcess':
+    child = child_process.fork(child_path, ['control'], {
+        **options, 'stdio': ['inherit', 'inherit', 'inherit', 'ipc']})  # open the IPC channel
 
     child.send({'cmd': 'sayHello'})
 
-    def on_message(message):
+    def on_message(message: Any) -> None:
         print('来自子进程的消息:', message, flush=True)
         if once:
             child.disconnect()
@@ -54,8 +58,8 @@ def control_example(child_path, options, once):
     return child
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or '').split('\n\n')[0])
     parser.add_argument('--control', action='store_true',
                         help='run the second example (commands, inherited stdio)')
     parser.add_argument('--child', default=os.path.join(HERE, 'ipc_fork_child.py'),
@@ -64,7 +68,7 @@ def main(argv=None):
     parser.add_argument('--once', action='store_true',
                         help='disconnect after the first answer, so both processes end')
     args = parser.parse_args(argv)
-    options = {'execPath': args.exec_path} if args.exec_path else {}
+    options: ForkOptions = {'execPath': args.exec_path} if args.exec_path else {}
     example = control_example if args.control else first_example
     example(args.child, options, args.once)
     try:

@@ -18,18 +18,23 @@ This file is both programs: the workers are forked as
 """
 import argparse
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pyuvnet
 from pyuvnet import child_process
 
+if TYPE_CHECKING:
+    from pyuvnet.child_process import ChildProcess
 
-def serve_as_worker():
+
+def serve_as_worker() -> None:
     from pyuvnet import process
 
-    def on_message(message, sock=None):
+    def on_message(message: Any, sock: pyuvnet.Socket | None = None) -> None:
         if message == 'connection' and sock is not None:
             sock.setEncoding('utf8')
-            sock.on('data', lambda text: sock.write('worker %d: %s' % (os.getpid(), text)))
+            sock.on('data', lambda text: sock.write('worker %d: %s' % (os.getpid(), str(text))))
             sock.on('end', sock.end)
     process.on('message', on_message)
     pyuvnet.run()
@@ -38,24 +43,24 @@ def serve_as_worker():
 class Pool:
     """``size`` workers and a server dealing them connections."""
 
-    def __init__(self, size, on_listening=None):
+    def __init__(self, size: int, on_listening: 'Callable[[Pool], object] | None' = None) -> None:
         self.workers = [self.fork_worker() for _ in range(size)]
         self.turn = 0
         self.server = pyuvnet.createServer({'pauseOnConnect': True}, self.hand_over)
         self.on_listening = on_listening
 
-    def fork_worker(self):
+    def fork_worker(self) -> 'ChildProcess':
         worker = child_process.fork(os.path.abspath(__file__), ['--worker'])
         worker.on('exit', lambda code, signal: self.forget(worker))
         return worker
 
-    def forget(self, worker):
+    def forget(self, worker: 'ChildProcess') -> None:
         if worker in self.workers:
             self.workers.remove(worker)
         if not self.workers:
             self.server.close()
 
-    def hand_over(self, sock):
+    def hand_over(self, sock: pyuvnet.Socket) -> None:
         if not self.workers:
             sock.destroy()
             return
@@ -63,11 +68,11 @@ class Pool:
         self.turn += 1
         worker.send('connection', sock)
 
-    def listen(self, port, host):
+    def listen(self, port: int, host: str) -> 'Pool':
         self.server.listen(port, host, lambda: self.on_listening and self.on_listening(self))
         return self
 
-    def stop(self):
+    def stop(self) -> None:
         """Close the server; workers end once their channel closes."""
         self.server.close()
         for worker in list(self.workers):
@@ -75,18 +80,18 @@ class Pool:
                 worker.disconnect()
 
 
-def self_test(workers=2, connections=6):
+def self_test(workers: int = 2, connections: int = 6) -> bool:
     """Serve ``connections`` clients through ``workers`` workers; every
     worker must have served some."""
-    answers = []
-    closed = []
+    answers: list[bytes | str] = []
+    closed: list[int] = []
 
-    def client_closed(pool):
+    def client_closed(pool: Pool) -> None:
         closed.append(1)
         if len(closed) == connections:
             pool.stop()
 
-    def start(pool):
+    def start(pool: Pool) -> None:
         port = pool.server.address().port
         for i in range(connections):
             client = pyuvnet.connect(port, '127.0.0.1')
@@ -96,14 +101,14 @@ def self_test(workers=2, connections=6):
             client.on('close', lambda *_: client_closed(pool))
     Pool(workers, start).listen(0, '127.0.0.1')
     pyuvnet.run()
-    pids = {answer.split(':')[0] for answer in answers}
+    pids = {str(answer).split(':')[0] for answer in answers}
     ok = len(answers) == connections and len(pids) == workers
     print('self-test %s: %d answers from %d workers' % ('passed' if ok else 'FAILED', len(answers), len(pids)))
     return ok
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or '').split('\n\n')[0])
     parser.add_argument('--workers', type=int, default=os.cpu_count() or 2)
     parser.add_argument('--port', type=int, default=8124)
     parser.add_argument('--host', default='127.0.0.1')

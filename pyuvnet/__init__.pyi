@@ -5,7 +5,7 @@ from typing import overload
 
 from typing_extensions import Unpack
 
-from . import aio as aio, errors as errors
+from . import aio as aio, errors as errors, promises as promises
 from ._uv import (
     Immediate as Immediate, Loop as Loop, Timeout as Timeout, clearImmediate as clearImmediate,
     clearInterval as clearInterval, clearTimeout as clearTimeout, get_loop as get_loop,
@@ -16,32 +16,38 @@ from ._uv import (
 from .abort import AbortController as AbortController, AbortSignal as AbortSignal
 from .addresses import isIP as isIP, isIPv4 as isIPv4, isIPv6 as isIPv6
 from .blocklist import BlockList as BlockList
+from .boundsocket import BoundSocket as BoundSocket, BoundSocketOptions as BoundSocketOptions
 from .errors import (
-    AbortError as AbortError, AggregateError as AggregateError, NodeError as NodeError,
-    NodeSystemError as NodeSystemError,
+    AbortError as AbortError, AggregateError as AggregateError, KeepAliveWarning as KeepAliveWarning,
+    NodeError as NodeError, NodeSystemError as NodeSystemError,
+    TimeoutOverflowWarning as TimeoutOverflowWarning,
 )
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record as Record
 from .server import ListenOptions as ListenOptions, Server as Server, ServerOptions as ServerOptions
-from .socket import (
-    ConnectOptions as ConnectOptions, Socket as Socket, SocketOptions as SocketOptions,
-    Stream as Stream, getDefaultAutoSelectFamily as getDefaultAutoSelectFamily,
+from .connecting import (
+    getDefaultAutoSelectFamily as getDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout as getDefaultAutoSelectFamilyAttemptTimeout,
     setDefaultAutoSelectFamily as setDefaultAutoSelectFamily,
     setDefaultAutoSelectFamilyAttemptTimeout as setDefaultAutoSelectFamilyAttemptTimeout,
+)
+from .socket import (
+    ConnectOptions as ConnectOptions, KeepAliveOptions as KeepAliveOptions, Socket as Socket,
+    SocketOptions as SocketOptions, Stream as Stream,
 )
 from .socketaddress import SocketAddress as SocketAddress
 
 __version__: str
 __all__ = [
     'Server', 'Socket', 'Stream', 'createServer', 'createConnection', 'connect',
-    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress',
+    'isIP', 'isIPv4', 'isIPv6', 'BlockList', 'SocketAddress', 'BoundSocket',
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
     'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
     'Loop', 'get_loop', 'run', 'stop', 'setTimeout', 'setInterval', 'setImmediate',
     'clearTimeout', 'clearInterval', 'clearImmediate', 'nextTick', 'queueMicrotask',
     'Timeout', 'Immediate', 'EventEmitter', 'AbortController', 'AbortSignal',
     'errors', 'NodeError', 'NodeSystemError', 'AggregateError', 'AbortError', 'Record',
+    'TimeoutOverflowWarning', 'KeepAliveWarning',
     'libuv_version',
 ]
 

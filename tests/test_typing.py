@@ -39,14 +39,15 @@ def _trees():
 
 def test_every_camel_name_of_the_table_has_its_twin_in_the_stubs():
     trees = _trees()
-    init = trees[-1]
     missing = []
-    for (_, cls), entries in gen_stubs.STUB_TARGETS.items():
+    for (stub, cls), entries in gen_stubs.STUB_TARGETS.items():
+        with open(os.path.join(ROOT, 'pyuvnet', stub)) as f:
+            own = ast.parse(f.read())     # first: class names repeat (tls.Server)
         for camel in (c for entry in entries for c in ALIASES[entry]):
             if cls == 'module':
-                found = any(gen_stubs._defines(node, snake_name(camel)) for node in init.body)
+                found = any(gen_stubs._defines(node, snake_name(camel)) for node in own.body)
             else:
-                found = bool(gen_stubs._definitions(trees, cls, snake_name(camel))[0])
+                found = bool(gen_stubs._definitions([own] + trees, cls, snake_name(camel))[0])
             if not found:
                 missing.append('%s.%s' % (cls, snake_name(camel)))
     assert missing == []
@@ -60,7 +61,9 @@ def test_every_aliases_entry_is_typed_somewhere():
 
 def test_option_typed_dicts_have_both_spellings():
     trees = _trees()
-    for name in ('SocketOptions', 'ConnectOptions', 'ServerOptions', 'ListenOptions'):
+    for name in ('SocketOptions', 'ConnectOptions', 'ServerOptions', 'ListenOptions',
+                 'KeepAliveOptions', 'BoundSocketOptions', 'ListenPromiseOptions',
+                 'SpawnOptions', 'ForkOptions'):
         keys = {item.target.id for item in gen_stubs._class_node(trees, name).body
                 if isinstance(item, ast.AnnAssign)}
         assert {snake_name(key) for key in keys} <= keys, name
@@ -151,4 +154,62 @@ def test_types_bite_on_snake_twins_and_options(tmp_path, mypy_cache):
         'No overload variant matches argument type "str"  [call-overload]',
         'No overload variant of "listen" of "Server" matches argument type "dict[str, int]"  [call-overload]',
         'Argument 2 has incompatible type "str"; expected "float"  [arg-type]',
+    ]
+
+
+@needs_mypy
+def test_newer_surface_passes_strict(tmp_path, mypy_cache):
+    """BoundSocket, BlockList's batch and CIDR methods, setKeepAlive's
+    options form, typeOfService, promises and async for, child_process and
+    process, as a user writes them."""
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+        from pyuvnet import child_process, process, promises
+
+        child = child_process.fork('worker.py', ['--fast'], exec_argv=['-u'], silent=True)
+        child.on('exit', lambda code, signal: print(code, signal))
+        child.on('message', lambda message: print(message))
+        child.on('message', lambda message, handle: print(message, handle))
+        child.send({'a': 1}, lambda err: None)
+        assert child.exit_code is None and child.kill('SIGTERM') in (True, False)
+        child_process.spawn('ls', {'stdio': 'ignore'})
+        process.on('disconnect', lambda: None)
+        blocked = net.BlockList()
+        blocked.add_cidrs(list(net.BlockList.PRIVATE_RANGES))
+        print(blocked.size, blocked.to_json())
+        sock = net.Socket({'typeOfService': 0x10})
+        sock.set_keep_alive({'enable': True, 'initial_delay': 1000, 'count': 3})
+        with net.BoundSocket(port=0, host='127.0.0.1') as bound:
+            print(bound.address().port, bound.fd())
+        net.createServer().listen(net.BoundSocket(port=0))
+
+        async def main() -> None:
+            server = await promises.listen(port=0, connection_listener=lambda s: None)
+            async for peer in server:
+                peer.end()
+            sock: net.Socket = await promises.connect(80, 'localhost')
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_on_child_processes_and_the_newer_surface(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+        from pyuvnet import child_process, process
+
+        child = child_process.fork('worker.py')
+        child_process.fork('worker.py', silent='yes')
+        child.on('exit', lambda code: None)
+        process.on('message', lambda message, handle, extra: None)
+        net.BlockList().addCIDRs('10.0.0.0/8')
+        net.connect(80).setTypeOfService('high')
+    """)
+    assert status == 1
+    assert errors == [
+        'No overload variant of "fork" matches argument types "str", "str"  [call-overload]',
+        'No overload variant of "on" of "ChildProcess" matches argument types "str", "Callable[[Any], None]"  [call-overload]',
+        'No overload variant matches argument types "str", "Callable[[Any, Any, Any], None]"  [call-overload]',
+        'Argument 1 to "addCIDRs" of "BlockList" has incompatible type "str"; expected "list[str] | tuple[str, ...]"  [arg-type]',
+        'Argument 1 to "setTypeOfService" of "Socket" has incompatible type "str"; expected "int"  [arg-type]',
     ]

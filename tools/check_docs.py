@@ -3,7 +3,8 @@
     python tools/check_docs.py build/docs/html
 
 Every name of ``pyuvnet.__all__`` (camelCase; the twins are named in their
-camelCase entries), and every public method and property of the public
+camelCase entries), of the public submodules' ``__all__`` (promises,
+child_process), and every public method and property of the public
 classes, must have an entry in the site's index (genindex.html).
 """
 import os
@@ -14,10 +15,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
+from pyuvnet import child_process, process, promises  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
-           net.Timeout, net.Immediate, net.Loop, net.AbortController, net.AbortSignal)
+           net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
+           net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process)
+MODULES = (promises, child_process)
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {
     camel for names in ALIASES.values() for camel in names}
 # Attributes of the C half of Socket that are pyuvnet's own plumbing.
@@ -28,6 +32,9 @@ def public_names():
     for name in net.__all__:
         if name not in TWINS and name != 'errors':
             yield name
+    for module in MODULES:
+        for name in module.__all__:
+            yield '%s.%s' % (module.__name__.rpartition('.')[2], name)
     emitter = net.EventEmitter.__mro__[1]   # the Cython base
     for cls in CLASSES:
         for name in dir(cls):

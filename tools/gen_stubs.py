@@ -41,11 +41,23 @@ STUB_TARGETS = {
     ('abort.pyi', 'AbortSignal'): ('EventEmitter', 'AbortSignal'),
     ('blocklist.pyi', 'BlockList'): ('BlockList',),
     ('socketaddress.pyi', 'SocketAddress'): ('SocketAddress',),
+    ('boundsocket.pyi', 'BoundSocket'): ('BoundSocket',),
+    ('child_process.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
+    ('process.pyi', 'Process'): ('EventEmitter', 'Process'),
     ('__init__.pyi', 'module'): ('module',),
+    ('tls.pyi', 'module'): ('tls',),
+    # tls.Server's net.Server and EventEmitter twins are net.Server's (inherited).
+    ('tls.pyi', 'Server'): ('tls.Server',),
+    ('tls_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
 }
 
-# Class -> (event, ((argument, type), ...), when it is emitted). The order is
-# Node's order of emission, as the API reference prints it.
+# (stub file, class) -> its EVENTS key, where that is not the class's name.
+EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server'}
+
+# Class -> (event, ((argument, type[, 'optional']), ...), when it is emitted).
+# The order is Node's order of emission, as the API reference prints it. A
+# trailing argument marked 'optional' is passed only sometimes: a listener
+# may take it or not.
 EVENTS = {
     'Socket': (
         ('lookup', (('err', 'Exception | None'), ('address', 'str | None'),
@@ -84,6 +96,46 @@ EVENTS = {
     'AbortSignal': (
         ('abort', (('signal', 'AbortSignal'),), 'the signal was aborted (once)'),
     ),
+    'ChildProcess': (
+        ('spawn', (), 'the process started (on the next tick after spawn())'),
+        ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),
+         'a message from the child; sendHandle is passed when a Server or Socket came with it'),
+        ('disconnect', (), 'the IPC channel closed (either side)'),
+        ('exit', (('code', 'int | None'), ('signal', 'str | None')),
+         'the process ended: code, or the signal that ended it (the other is None)'),
+        ('error', (('err', 'Exception'),),
+         'the process could not start (then close), a kill failed, or a send to a '
+         'closed channel had no callback'),
+        ('close', (('code', 'int | None'), ('signal', 'str | None')),
+         "after 'exit', once its stdio pipes and the channel have closed too"),
+    ),
+    'TLSSocket': (
+        ('connect', (), 'client: the TCP connection is established (the handshake starts)'),
+        ('secureConnect', (), 'client: the handshake and the certificate checks passed'),
+        ('secure', (), 'server: the handshake passed'),
+        ('data', (('chunk', 'bytes | str'),), 'decrypted data: bytes, or str after setEncoding()'),
+        ('drain', (), 'the write buffer emptied after write() returned False'),
+        ('end', (), "the peer's close_notify or FIN, after the last 'data'"),
+        ('finish', (), 'our end() completed'),
+        ('timeout', (), 'idle for the setTimeout() period'),
+        ('error', (('err', 'Exception'),), "a failure (a TLSError for the handshake); 'close'(True) follows"),
+        ('close', (('hadError', 'bool'),), 'fully closed: exactly once, last'),
+    ),
+    'tls.Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a TCP connection was accepted (before its handshake)'),
+        ('secureConnection', (('tlsSocket', 'TLSSocket'),), 'its handshake passed'),
+        ('tlsClientError', (('err', 'Exception'), ('tlsSocket', 'TLSSocket')), 'its handshake failed'),
+        ('drop', (('data', 'Record'),), 'a connection over maxConnections was closed at once'),
+        ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'Process': (
+        ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),
+         'a message from the parent; sendHandle is passed when a Server or Socket came with it'),
+        ('disconnect', (), 'the channel closed (the parent disconnected or went away)'),
+        ('error', (('err', 'Exception'),), 'a send to a closed channel had no callback'),
+    ),
 }
 
 # Every emitter also emits these two (Node's EventEmitter).
@@ -105,8 +157,16 @@ _SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|eve
 _IGNORE = '  # type: ignore[%s]'
 
 
+def arities(args):
+    """The argument lists an event's listener may be called with: all of
+    them, and without each trailing argument marked 'optional'."""
+    required = len([arg for arg in args if arg[2:] != ('optional',)])
+    return [args[:count] for count in range(required, len(args) + 1)]
+
+
 def listener_type(args):
-    return 'Callable[[%s], object]' % ', '.join(kind for _, kind in args)
+    return ' | '.join('Callable[[%s], object]' % ', '.join(arg[1] for arg in some)
+                      for some in arities(args))
 
 
 def event_overloads(cls, indent):
@@ -132,11 +192,12 @@ def event_overloads(cls, indent):
                           % (method, event, kind, kind)]
     first = True
     for event, args, _ in events:
-        # emit(event, *args): the arguments as a tuple type.
-        params = ', *args: Unpack[tuple[%s]]' % ', '.join(kind for _, kind in args) if args else ''
-        lines += ['@overload' + (_IGNORE % 'override' if first else ''),
-                  'def emit(self, event: Literal[%r]%s) -> bool: ...' % (event, params)]
-        first = False
+        for some in arities(args):
+            # emit(event, *args): the arguments as a tuple type.
+            params = ', *args: Unpack[tuple[%s]]' % ', '.join(arg[1] for arg in some) if some else ''
+            lines += ['@overload' + (_IGNORE % 'override' if first else ''),
+                      'def emit(self, event: Literal[%r]%s) -> bool: ...' % (event, params)]
+            first = False
     return ''.join(indent + line + '\n' for line in lines)
 
 
@@ -170,15 +231,17 @@ def _has_twins(cls, camel):
                for (_, klass), entries in STUB_TARGETS.items())
 
 
-def twins(trees, cls, entries, has_events, indent):
+def twins(trees, cls, entries, has_events, indent, exported=False):
     """The twins of every name of ``entries`` that ``cls`` defines or inherits
-    from a base whose stub does not already give the twin."""
+    from a base whose stub does not already give the twin; at module level,
+    ``exported`` adds them to ``__all__`` (the package's namespace does)."""
     camels = dict.fromkeys(camel for entry in entries for camel in ALIASES[entry])
     if cls == 'module':
         body = trees[0].body
         names = [camel for camel in camels if any(_defines(item, camel) for item in body)]
         return ''.join(['%s = %s\n' % (snake_name(camel), camel) for camel in names]
-                       + ['__all__ += [%s]\n' % ', '.join(repr(snake_name(c)) for c in names)])
+                       + ['__all__ += [%s]\n' % ', '.join(repr(snake_name(c)) for c in names)
+                          for _ in range(exported)])
     lines = []
     for camel in camels:
         snake = snake_name(camel)
@@ -224,12 +287,25 @@ def _is_property(node):
         isinstance(d, ast.Name) and d.id == 'property' for d in node.decorator_list)
 
 
-def typed_dict_twins(tree, indent):
-    """Every TypedDict in the stub gets the snake_case spelling of each key."""
+def typed_dict_names(trees):
+    """The names of every TypedDict of the stubs, those deriving from one in
+    another stub included."""
+    classes = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    names = {'TypedDict'}
+    while True:
+        more = {node.name for node in classes
+                if any(ast.unparse(base).rpartition('.')[2] in names for base in node.bases)}
+        if more <= names:
+            return names - {'TypedDict'}
+        names |= more
+
+
+def typed_dict_twins(tree, typed_dicts, indent):
+    """Every TypedDict in the stub gets the snake_case spelling of each key
+    it declares (its bases give theirs)."""
     out = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and any(
-                ast.unparse(base) in ('TypedDict',) + tuple(out) for base in node.bases):
+        if isinstance(node, ast.ClassDef) and node.name in typed_dicts:
             lines = []
             for item in node.body:
                 if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
@@ -273,7 +349,7 @@ def generate(path, trees):
     with open(path) as f:
         text = f.read()
     name = os.path.basename(path)
-    typed_dicts = typed_dict_twins(trees[0], '    ')
+    typed_dicts = typed_dict_twins(trees[0], typed_dict_names(trees), '    ')
     events_in = {_enclosing_class(text, m) for m in _SECTION.finditer(text) if m['kind'] == 'events'}
 
     def fill(match):
@@ -281,11 +357,12 @@ def generate(path, trees):
         cls = _enclosing_class(text, match)
         head = match.group(0).splitlines(True)[0]
         if kind == 'events':
-            body = event_overloads(cls, indent)
+            body = event_overloads(EVENT_KEYS.get((name, cls), cls), indent)
         elif cls in typed_dicts:
             body = typed_dicts[cls]
         elif (name, cls) in STUB_TARGETS:
-            body = twins(trees, cls, STUB_TARGETS[(name, cls)], cls in events_in, indent)
+            body = twins(trees, cls, STUB_TARGETS[(name, cls)], cls in events_in, indent,
+                         exported=name == '__init__.pyi')
         else:
             raise SystemExit('gen_stubs: %s: no ALIASES entry for %s' % (name, cls))
         return head + (body or indent + '...\n') + '%s# END %s\n' % (indent, kind)

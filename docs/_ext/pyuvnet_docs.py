@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import gen_stubs  # noqa: E402  (tools/ is not a package)
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import errors, server as server_module  # noqa: E402
+from pyuvnet import child_process, connecting, errors, server as server_module  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 # Option -> (default, what it does). Node's meaning; pyuvnet's default.
@@ -40,6 +40,7 @@ OPTION_DOCS = {
     'noDelay': ('False', "disable Nagle's algorithm once connected"),
     'keepAlive': ('False', 'enable TCP keep-alive once connected'),
     'keepAliveInitialDelay': ('0', 'ms of idleness before the first keep-alive probe'),
+    'typeOfService': ('None (the system\'s)', 'the TOS byte (IPv6: Traffic Class), 0-255, set at connect'),
     'blockList': ('None', 'a BlockList: blocked addresses are refused (socket) or closed silently (server)'),
     'onread': ('None', "{'buffer', 'callback'}: read into a caller's buffer instead of 'data' events"),
     'highWaterMark': ('65536', 'bytes buffered before write() returns False / reading pauses'),
@@ -62,7 +63,18 @@ OPTION_DOCS = {
     'writableAll': ('False', 'unix socket file writable by all users'),
     'ipv6Only': ('False', 'on an IPv6 address, do not also accept IPv4'),
     'reusePort': ('False', 'SO_REUSEPORT: several sockets may listen on the port'),
-    'handle': ('None', 'listen on this server, socket, socket.socket, or object with fd'),
+    'cwd': ('None (ours)', "the child's working directory"),
+    'env': ('os.environ', "the child's environment (a mapping of str to str)"),
+    'stdio': ("fork: 'inherit' x3 + 'ipc'; spawn: 'pipe' x3",
+              "each fd's fate: 'pipe', 'inherit', 'ignore', an fd, or 'ipc' (one at most)"),
+    'detached': ('False', 'the child leads a session of its own (setsid)'),
+    'serialization': ("'json'", "the channel's format: 'json' (Node's), or 'advanced' (pickle)"),
+    'argv0': ('command', "the child's argv[0]"),
+    'silent': ('False', "fork: pipe the child's stdio to child.stdout/stderr instead of inheriting it"),
+    'execPath': ('sys.executable', 'fork: the interpreter that runs modulePath (node for a Node child)'),
+    'execArgv': ('[]', 'fork: arguments before modulePath'),
+    'handle': ('None', 'listen: on this server, socket, BoundSocket, socket.socket, or object with fd; '
+                       'Socket(): a BoundSocket to adopt (bound, not connected)'),
 }
 
 # Node's net module as documented (doc/api/net.md, Node 20 LTS, with the
@@ -70,18 +82,21 @@ OPTION_DOCS = {
 # documentation; `node -e "Object.keys(require('net'))"` lists the module's.
 NODE_NET = {
     'module': ('BlockList', 'SocketAddress', 'Server', 'Socket', 'Stream', 'connect',
-               'createConnection', 'createServer', 'getDefaultAutoSelectFamily',
+               'createConnection', 'createServer', 'BoundSocket', 'getDefaultAutoSelectFamily',
                'setDefaultAutoSelectFamily', 'getDefaultAutoSelectFamilyAttemptTimeout',
                'setDefaultAutoSelectFamilyAttemptTimeout', 'isIP', 'isIPv4', 'isIPv6'),
-    'Server': ('address', 'close', '[Symbol.asyncDispose]', 'getConnections', 'listen',
-               'listening', 'maxConnections', 'ref', 'unref'),
+    'Server': ('address', 'close', '[Symbol.asyncDispose]', '[Symbol.asyncIterator]',
+               'dropMaxConnection', 'getConnections', 'listen', 'listening', 'maxConnections',
+               'ref', 'unref'),
     'Socket': ('address', 'autoSelectFamilyAttemptedAddresses', 'bufferSize', 'bytesRead',
                'bytesWritten', 'connect', 'connecting', 'destroy', 'destroyed', 'destroySoon',
                'end', 'localAddress', 'localPort', 'localFamily', 'pause', 'pending', 'ref',
                'remoteAddress', 'remoteFamily', 'remotePort', 'resetAndDestroy', 'resume',
-               'setEncoding', 'setKeepAlive', 'setNoDelay', 'setTimeout', 'timeout', 'unref',
-               'write', 'readyState'),
-    'BlockList': ('addAddress', 'addRange', 'addSubnet', 'check', 'rules', 'isBlockList'),
+               'setEncoding', 'setKeepAlive', 'setNoDelay', 'setTimeout', 'setTypeOfService',
+               'getTypeOfService', 'timeout', 'unref', 'write', 'readyState'),
+    'BlockList': ('addAddress', 'addAddresses', 'addRange', 'addSubnet', 'addCIDR', 'addCIDRs',
+                  'removeAddress', 'removeRange', 'removeSubnet', 'removeCIDR', 'clear', 'check',
+                  'rules', 'size', 'toJSON', 'fromJSON', 'isBlockList', 'PRIVATE_RANGES'),
     'SocketAddress': ('address', 'family', 'flowlabel', 'port', 'parse'),
 }
 
@@ -89,6 +104,8 @@ NODE_NET = {
 DIFFERENCES = {
     ('module', 'Stream'): 'the same class as Socket',
     ('Server', '[Symbol.asyncDispose]'): 'aclose() (awaitable), and async with server:',
+    ('Server', '[Symbol.asyncIterator]'): 'async for sock in server: (under the asyncio bridge)',
+    ('Server', 'dropMaxConnection'): 'kept as given; no cluster mode, so over maxConnections is always dropped',
     ('Server', 'address'): "a read-only Record (attribute access: .port) equal to Node's object; "
                            'the path str for a pipe server; None when not listening',
     ('Socket', 'address'): "a read-only Record; {} (empty) for a pipe",
@@ -100,7 +117,8 @@ DIFFERENCES = {
 
 _PYUVNET = {'module': net, 'Server': net.Server, 'Socket': net.Socket,
             'BlockList': net.BlockList, 'SocketAddress': net.SocketAddress}
-_PY_NAMES = {('Server', '[Symbol.asyncDispose]'): 'aclose'}
+_PY_NAMES = {('Server', '[Symbol.asyncDispose]'): 'aclose',
+             ('Server', '[Symbol.asyncIterator]'): '__aiter__'}
 
 
 def _stub_types():
@@ -121,10 +139,12 @@ def _stub_types():
 
 def _option_specs():
     return {
-        'socket': (net._CONSTRUCTOR_RULES, 'SocketOptions'),
-        'connect': (net._CONNECT_RULES, 'ConnectOptions'),
+        'socket': (connecting.SOCKET_RULES, 'SocketOptions'),
+        'connect': (connecting.CONNECT_RULES, 'ConnectOptions'),
         'server': (server_module.SERVER_OPTIONS.rules, 'ServerOptions'),
         'listen': (server_module.LISTEN_OPTIONS.rules, 'ListenOptions'),
+        'spawn': (child_process.SPAWN_OPTIONS.rules, 'SpawnOptions'),
+        'fork': (child_process.FORK_OPTIONS.rules, 'ForkOptions'),
     }
 
 
@@ -194,7 +214,8 @@ class EventsDirective(_TableDirective):
     def run(self):
         rows = []
         for event, args, when in gen_stubs.EVENTS[self.arguments[0]] + gen_stubs.COMMON_EVENTS:
-            signature = ', '.join('%s: %s' % arg for arg in args)
+            signature = ', '.join('%s: %s%s' % (arg[0], arg[1], ' (optional)' if arg[2:] else '')
+                                  for arg in args)
             rows.append([_literal(event), _literal('(%s)' % signature), when])
         return self.table(['event', 'listener arguments', 'when (in the order emitted)'], rows,
                           [18, 34, 48])
@@ -203,13 +224,19 @@ class EventsDirective(_TableDirective):
 class ErrorsDirective(_TableDirective):
     def run(self):
         rows = []
-        for name in errors.__all__:
+        # The module's __all__, then the error classes it leaves out (those
+        # of child_process and BoundSocket), so that every class is listed.
+        names = list(errors.__all__) + [
+            name for name, value in vars(errors).items()
+            if name not in errors.__all__ and not name.startswith('_')
+            and isinstance(value, type) and issubclass(value, errors.NodeError)]
+        for name in names:
             value = getattr(errors, name)
             if isinstance(value, type) and issubclass(value, BaseException):
                 bases = ', '.join(base.__name__ for base in value.__bases__)
                 doc = (value.__doc__ or '').strip().split('\n\n')[0].replace('\n', ' ')
-                rows.append([_literal(name), _literal(value.code or '') if value.code else '',
-                             _literal(bases), doc])
+                code = getattr(value, 'code', None)   # warnings have none
+                rows.append([_literal(name), _literal(code) if code else '', _literal(bases), doc])
         for base, cls in sorted(errors.SYSTEM_ERROR_CLASSES.items(), key=lambda i: i[0].__name__):
             rows.append([_literal('errors.SYSTEM_ERROR_CLASSES[%s]' % base.__name__),
                          'errno name', _literal('NodeSystemError, %s' % base.__name__),
