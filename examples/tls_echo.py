@@ -15,29 +15,33 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from typing import Union
 
 import pyuvnet as net
 import pyuvnet.tls as tls
 
 
-def serve(key, cert, port=8443, host='127.0.0.1', on_listening=None):
+def serve(key: str, cert: str, port: int = 8443, host: str = '127.0.0.1',
+          on_listening: Callable[[], object] | None = None) -> tls.Server:
     """A tls.Server echoing each client's bytes back; it offers the ALPN
     protocol 'echo/1' to show the option."""
-    def on_secure(sock):
+    def on_secure(sock: tls.TLSSocket) -> None:
         sock.pipe(sock)                        # echo, with backpressure
         sock.on('error', lambda err: None)     # a client's reset is not ours to crash on
 
     server = tls.createServer({'key': key, 'cert': cert, 'ALPNProtocols': ['echo/1']}, on_secure)
     # Handshake failures (a plain-text client, a bad certificate) are
     # reported here, per client; the server goes on.
-    server.on('tlsClientError', lambda err, sock: print('TLS client error:', err.code,
-                                                       file=sys.stderr))
+    def on_client_error(err: Exception, sock: tls.TLSSocket) -> None:
+        print('TLS client error:', getattr(err, 'code', None), file=sys.stderr)
+    server.on('tlsClientError', on_client_error)
     server.listen(port, host, on_listening or (
         lambda: print('TLS echo server on %s:%d' % (host, server.address().port), flush=True)))
     return server
 
 
-def self_signed_certificate(folder):
+def self_signed_certificate(folder: str) -> tuple[str, str]:
     """(key PEM, cert PEM) for localhost, made by the openssl CLI."""
     key_path, cert_path = os.path.join(folder, 'key.pem'), os.path.join(folder, 'cert.pem')
     subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
@@ -49,7 +53,7 @@ def self_signed_certificate(folder):
         return k.read(), c.read()
 
 
-def self_test():
+def self_test() -> int:
     """Serve on a free port, send 1 MiB through a client that trusts the
     throwaway certificate, check what came back."""
     if shutil.which('openssl') is None:
@@ -61,18 +65,22 @@ def self_test():
     finally:
         shutil.rmtree(folder)
     message = os.urandom(1 << 20)
-    received = []
-    report = {}
+    received: list[bytes] = []
+    report: dict[str, object] = {}
 
-    def client():
+    def client() -> None:
         sock = tls.connect(server.address().port, 'localhost', ca=cert, ALPNProtocols=['echo/1'])
 
-        def on_secure():
+        def on_secure() -> None:
             report.update(protocol=sock.getProtocol(), alpn=sock.alpnProtocol,
                           authorized=sock.authorized)
             sock.write(message)
         sock.on('secureConnect', on_secure)
-        sock.on('data', received.append)
+
+        def on_data(chunk: Union[bytes, str]) -> None:
+            assert isinstance(chunk, bytes)  # no setEncoding()
+            received.append(chunk)
+        sock.on('data', on_data)
         sock.on('data', lambda _: sock.end() if sum(map(len, received)) >= len(message) else None)
         sock.on('error', lambda err: report.setdefault('error', err))
         sock.on('close', lambda had_error: server.close())
@@ -88,7 +96,7 @@ def self_test():
     return 0 if ok else 1
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description='TLS echo server on pyuvnet.tls')
     parser.add_argument('--key', help='private key (PEM file)')
     parser.add_argument('--cert', help='certificate chain (PEM file)')

@@ -30,6 +30,7 @@ __all__ = [
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
+    'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
 

@@ -1,6 +1,15 @@
 # Types of pyuvnet.errors: Node's error codes as exception classes.
 from typing import Any
 
+from .system_errors import (
+    NodeSystemError as NodeSystemError, SYSTEM_ERROR_CLASSES as SYSTEM_ERROR_CLASSES,
+    uv_err_name as uv_err_name, uv_strerror as uv_strerror,
+    exception_with_host_port as exception_with_host_port,
+    uv_exception_with_host_port as uv_exception_with_host_port,
+    errno_exception as errno_exception, uv_exception as uv_exception,
+    dns_exception as dns_exception,
+)
+
 __all__ = [
     'NodeError', 'NodeSystemError', 'AbortError', 'AggregateError',
     'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_MISSING_ARGS',
@@ -15,6 +24,8 @@ __all__ = [
     'ERR_IP_BLOCKED', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
+    'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE',
+    'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
 
@@ -22,19 +33,6 @@ class NodeError(Exception):
     code: str | None
     def __init__(self, *args: object) -> None: ...
 
-class NodeSystemError(NodeError):
-    # Always also an OSError subclass (ConnectionRefusedError, ...).
-    errno: int
-    strerror: str
-    uv_code: int | None
-    syscall: str | None
-    address: str | None
-    port: int | None
-    path: str | None
-    dest: str | None
-    hostname: str | None
-
-SYSTEM_ERROR_CLASSES: dict[type[OSError], type[NodeSystemError]]
 
 class AbortError(NodeError, RuntimeError):
     cause: BaseException | None
@@ -78,22 +76,12 @@ class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError): ...
 class ERR_MULTIPLE_CALLBACK(NodeError, RuntimeError): ...
 class ERR_IP_BLOCKED(NodeError, RuntimeError): ...
 class ERR_SOCKET_HANDLE_ADOPTED(NodeError, RuntimeError): ...
-# child_process and its IPC channel (raised there; not in the module's __all__).
+# child_process and its IPC channel.
 class ERR_IPC_CHANNEL_CLOSED(NodeError, RuntimeError): ...
 class ERR_IPC_DISCONNECTED(NodeError, RuntimeError): ...
 class ERR_IPC_ONE_PIPE(NodeError, ValueError): ...
 class ERR_CHILD_PROCESS_IPC_REQUIRED(NodeError, ValueError): ...
 class ERR_UNKNOWN_SIGNAL(NodeError, TypeError): ...
-
-def uv_err_name(code: int) -> str: ...
-def uv_strerror(code: int) -> str: ...
-def exception_with_host_port(code: int, syscall: str, address: str | None = None,
-                             port: int | None = None, additional: str | None = None) -> OSError: ...
-def uv_exception_with_host_port(code: int, syscall: str, address: str | None = None,
-                                port: int | None = None) -> OSError: ...
-def errno_exception(code: int, syscall: str, original: str | None = None) -> OSError: ...
-def uv_exception(code: int, syscall: str, path: str | None = None, dest: str | None = None) -> OSError: ...
-def dns_exception(code: int | str, syscall: str, hostname: str | None = None) -> OSError: ...
 
 class TimeoutOverflowWarning(RuntimeWarning): ...
 class KeepAliveWarning(RuntimeWarning): ...
