@@ -37,6 +37,11 @@ LISTEN_OPTIONS = OptionSpec({
 
 DEFAULT_BACKLOG = 511
 
+# Set by pyuvnet.cluster in a cluster worker: a TCP listen() that is not
+# exclusive asks the primary (Node's listenInCluster); called as
+# cluster_listen(server, address, port, backlog, options).
+cluster_listen = None
+
 _EINVAL = -22
 _EAFNOSUPPORT = -97
 _EADDRNOTAVAIL = -99
@@ -121,6 +126,9 @@ class Server(EventEmitter):
         self._bind_and_listen(found[0][0], port, backlog, options)
 
     def _listen_any(self, port, backlog, options):
+        if cluster_listen is not None and not options.get('exclusive'):
+            cluster_listen(self, None, port, backlog, options)
+            return
         # As Node: all interfaces over IPv6 ('::', which also takes IPv4 on
         # most systems), or 0.0.0.0 where IPv6 is unavailable.
         status = self._open_listener('::', port, backlog, options)
@@ -129,6 +137,9 @@ class Server(EventEmitter):
         self._after_listen(status, '::', port)
 
     def _bind_and_listen(self, host, port, backlog, options):
+        if cluster_listen is not None and not options.get('exclusive'):
+            cluster_listen(self, host, port, backlog, options)
+            return
         status = self._open_listener(host, port, backlog, options)
         self._after_listen(status, host, port)
 
@@ -282,6 +293,8 @@ class Server(EventEmitter):
         for a pipe server, None otherwise."""
         if self._handle is None:
             return None
+        if not isinstance(self._handle, _uv.Listener):
+            return self._handle.address()      # a cluster worker's round-robin stand-in
         if _uv.handle_type(self._handle) == 'pipe':
             return _uv.pipe_sockname(self._handle)
         local = _uv.tcp_sockname(self._handle)

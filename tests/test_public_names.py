@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 import pyuvnet as net
-from pyuvnet import child_process, process
+from pyuvnet import child_process, cluster, process
 from pyuvnet._names import ALIASES, snake_name
 
 TARGETS = {
@@ -22,6 +22,8 @@ TARGETS = {
     'AbortController': net.AbortController,
     'ChildProcess': child_process.ChildProcess,
     'Process': process.Process,
+    'cluster': cluster,
+    'Worker': cluster.Worker,
 }
 
 
@@ -55,7 +57,7 @@ def test_the_table_lists_every_public_camel_case_name(target):
     obj = TARGETS[target]
     public = {name for name in dir(obj)
               if not name.startswith('_') and snake_name(name) != name
-              and not (isinstance(getattr(obj, name, None), type) and target == 'module')}
+              and not (isinstance(getattr(obj, name, None), type) and inspect.ismodule(obj))}
     assert public - names_of(target) == set(), target
 
 
