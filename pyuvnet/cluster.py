@@ -344,6 +344,7 @@ class _RoundRobinHandle:
         self.all = {}
         self.free = {}          # insertion order is the round-robin order
         self.pending = []
+        self.in_flight = {}     # worker id -> the connection it has not answered for
         self.errno = None
         self.server = Server({'pauseOnConnect': True}, self._distribute)
         self.server.once('error', self._on_error)
@@ -374,7 +375,14 @@ class _RoundRobinHandle:
         if self.all.pop(w.id, None) is None:
             return False
         self.free.pop(w.id, None)
+        sock = self.in_flight.pop(w.id, None)
+        if sock is not None:
+            # The worker went before answering: the connection is not lost,
+            # the next worker gets it (Node leaves it open, unanswered).
+            self.pending.insert(0, sock)
         if self.all:
+            if sock is not None and self.free:
+                self._handoff(self.free.pop(next(iter(self.free))))
             return False
         for sock in self.pending:
             sock.destroy()
@@ -397,6 +405,8 @@ class _RoundRobinHandle:
         sock = self.pending.pop(0)
 
         def answered(reply, fd):
+            if self.in_flight.pop(w.id, None) is not sock:
+                return      # the worker was removed; the connection went elsewhere
             if reply.get('accepted'):
                 sock.destroy()      # the worker has its own copy
             else:
@@ -405,6 +415,7 @@ class _RoundRobinHandle:
         if not w.isConnected():
             self._distribute(sock)      # its 'disconnect' is on its way
             return
+        self.in_flight[w.id] = sock
         _send(w.process, {'act': 'newconn', 'key': self.key}, sock, answered)
 
 
@@ -460,16 +471,12 @@ class _RoundRobinStandIn:
     """A SCHED_RR worker Server's listener: connections come from the
     primary; closing tells the primary to stop sending them."""
 
-    def __init__(self, key, sockname):
-        self.key = key
+    def __init__(self, sockname, forget):
         self.sockname = sockname
+        self.close = forget
 
     def address(self):
         return Record(self.sockname) if self.sockname else None
-
-    def close(self):
-        _owners.pop(self.key, None)
-        _send(worker.process, {'act': 'close', 'key': self.key})
 
     def ref(self):
         pass
@@ -499,10 +506,18 @@ def _worker_listen(server, address, port, backlog, options):
             return
         key = reply['key']
         _owners[key] = server
+
+        def forget():
+            # Node's handle.close() in a worker: the primary stops counting it.
+            if _owners.get(key) is server:
+                del _owners[key]
+                _indexes.pop(indexes_key, None)
+                _send(worker.process, {'act': 'close', 'key': key})
         if fd is not None:
             server._listen_handle({'fd': fd}, backlog)
+            server.once('close', forget)
         else:
-            server._handle = _RoundRobinStandIn(key, reply.get('sockname'))
+            server._handle = _RoundRobinStandIn(reply.get('sockname'), forget)
             _uv.nextTick(server._emit_listening)
 
     def listening():

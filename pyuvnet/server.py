@@ -318,9 +318,9 @@ class Server(EventEmitter):
         """Node's cluster-mode switch (Node 22.12): ``True`` closes connections
         over :attr:`maxConnections` instead of routing them to another worker.
 
-        pyuvnet has no cluster mode, so, as in a Node process outside a
-        cluster, a connection over the limit is always closed with 'drop',
-        whatever this says. Any value is kept as given (Node does not check
+        In a pyuvnet.cluster worker under SCHED_RR, a connection over the
+        limit goes back to the primary for another worker unless this is
+        true; elsewhere it is always closed with 'drop', as in Node. Any value is kept as given (Node does not check
         it); the default is False.
         """
         return self._drop_max_connection

@@ -65,10 +65,9 @@ def make_connections(port, count, parallel, done):
         sock = net.connect(port, '127.0.0.1')
         chunks = []
         sock.on('data', chunks.append)
-        sock.on('error', lambda err: replies.append('error ' + err.code))
+        sock.on('error', lambda err: chunks.append(('error ' + err.code).encode()))
         def closed(*_):
-            if chunks:
-                replies.append(b''.join(chunks).decode())
+            replies.append(b''.join(chunks).decode() or 'closed without a reply')
             if len(replies) == count:
                 done(replies)
             else:
@@ -324,3 +323,68 @@ def test_fork_20_times_in_sequence_leaks_no_fds_in_the_primary(tmp_path):
     # The first fork may open what stays open (the loop's signal pipe for
     # child exits); after it, nothing accumulates.
     assert counts[1:] == [counts[1]] * 20, counts
+
+
+@pytest.mark.parametrize('policy', ['SCHED_RR', 'SCHED_NONE'])
+def test_worker_disconnect_stops_accepting_and_exits_once_its_connection_ends(tmp_path, policy):
+    """Node: worker.disconnect() closes the worker's servers; its open
+    connections carry on; the worker exits (code 0) once they end."""
+    primary = '''
+        cluster.schedulingPolicy = getattr(cluster, POLICY)
+        log = []
+        worker = cluster.fork()
+        def on_listening(address):
+            client = net.connect(address.port, '127.0.0.1')
+            client.setEncoding('utf8')
+            client.once('data', lambda data: first_reply(data, client, address.port))
+            client.write('a')
+        def first_reply(data, client, port):
+            log.append(data)
+            worker.disconnect()
+            net.setTimeout(lambda: still_open(client, port), 500)
+        def still_open(client, port):
+            log.append('dead' if worker.isDead() else 'alive')
+            late = net.connect(port, '127.0.0.1')
+            late.on('error', lambda err: log.append(err.code))
+            late.on('close', lambda *_: client.write('b'))
+            late.resume()
+            client.once('data', lambda data: (log.append(data), client.end()))
+        worker.once('listening', on_listening)
+        worker.on('exit', lambda code, signal: report(
+            event='exit', code=code, after_disconnect=worker.exitedAfterDisconnect, log=log))
+    '''.replace('POLICY', repr(policy))
+    worker = '''
+        net.createServer(lambda sock: sock.on('data', sock.write)).listen(0, '127.0.0.1')
+    '''
+    lines = run_primary(tmp_path, primary, worker)
+    assert lines[0] == {'event': 'exit', 'code': 0, 'after_disconnect': True,
+                        'log': ['a', 'alive', 'ECONNREFUSED', 'b']}
+
+
+def test_a_worker_killed_under_load_gives_exit_and_loses_no_connection_silently(tmp_path):
+    """Every connection of a steady client ends (served, or reset by the
+    dying worker): none is left hanging in the primary."""
+    primary = '''
+        listening = []
+        def on_listening(worker, address):
+            listening.append(worker)
+            if len(listening) == 2:
+                make_connections(address.port, 200, 8, finished)
+                net.setTimeout(lambda: listening[0].kill('SIGKILL'), 100)
+        def finished(replies):
+            report(event='served', replies=replies)
+            for w in list(cluster.workers.values()):
+                w.disconnect()
+        cluster.on('listening', on_listening)
+        cluster.on('exit', lambda w, code, signal: report(event='exit', id=w.id, signal=signal))
+        cluster.fork()
+        cluster.fork()
+    '''
+    lines = run_primary(tmp_path, primary, SERVE_WORKER_ID)
+    exits = sorted((line['id'], line['signal']) for line in lines if line['event'] == 'exit')
+    assert exits == [(1, 'SIGKILL'), (2, None)]
+    replies = [line for line in lines if line['event'] == 'served'][0]['replies']
+    assert len(replies) == 200
+    assert replies.count('2') > 0
+    unserved = [reply for reply in replies if reply not in ('1', '2')]
+    assert set(unserved) <= {'closed without a reply', 'error ECONNRESET'}
