@@ -388,3 +388,18 @@ def test_a_worker_killed_under_load_gives_exit_and_loses_no_connection_silently(
     assert replies.count('2') > 0
     unserved = [reply for reply in replies if reply not in ('1', '2')]
     assert set(unserved) <= {'closed without a reply', 'error ECONNRESET'}
+
+
+@pytest.mark.parametrize('drop, expected', [(False, {'2'}), (True, {'2', 'closed without a reply'})])
+def test_max_connections_full_worker_passes_on_the_connection_unless_drop(tmp_path, drop, expected):
+    """Node's cluster (SCHED_RR): a worker at maxConnections answers
+    accepted=false and the primary hands the connection to another worker;
+    with dropMaxConnection it accepts and closes it ('drop')."""
+    worker = SERVE_WORKER_ID.replace(
+        "net.createServer(serve)", "server = net.createServer(serve)\nserver").replace(
+        "\nserver.listen", "\nif cluster.worker.id == 1:\n    server.maxConnections = 0\n"
+        "    server.dropMaxConnection = DROP\nserver.listen").replace('DROP', repr(drop))
+    primary = TWO_WORKERS_SERVE.replace('COUNT', '20').replace('PARALLEL', '1')
+    lines = run_primary(tmp_path, primary, worker)
+    replies = [line for line in lines if line['event'] == 'served'][0]['replies']
+    assert len(replies) == 20 and set(replies) == expected
