@@ -372,23 +372,25 @@ class _RoundRobinHandle:
             self.server.once('listening', done)
 
     def remove(self, w):
-        if self.all.pop(w.id, None) is None:
-            return False
+        """Forget ``w``; True once no worker is left (the server closed)."""
+        member = self.all.pop(w.id, None) is not None
         self.free.pop(w.id, None)
-        sock = self.in_flight.pop(w.id, None)
-        if sock is not None:
-            # The worker went before answering: the connection is not lost,
-            # the next worker gets it (Node leaves it open, unanswered).
-            self.pending.insert(0, sock)
+        # A worker still connected (disconnect()) answers for the connection
+        # it holds as usual; one whose channel is gone never will, and the
+        # next worker gets it (Node leaves it open, unanswered).
+        lost = None if w.isConnected() else self.in_flight.pop(w.id, None)
+        if lost is not None:
+            self.pending.insert(0, lost)
         if self.all:
-            if sock is not None and self.free:
+            if lost is not None and self.free:
                 self._handoff(self.free.pop(next(iter(self.free))))
             return False
         for sock in self.pending:
             sock.destroy()
         self.pending = []
-        self.server.close()
-        return True
+        if member:
+            self.server.close()
+        return member
 
     def _distribute(self, sock):
         self.pending.append(sock)
@@ -406,11 +408,13 @@ class _RoundRobinHandle:
 
         def answered(reply, fd):
             if self.in_flight.pop(w.id, None) is not sock:
-                return      # the worker was removed; the connection went elsewhere
+                return      # the connection went to another worker already
             if reply.get('accepted'):
                 sock.destroy()      # the worker has its own copy
-            else:
+            elif self.all:
                 self._distribute(sock)
+            else:
+                sock.destroy()      # every worker has left this server
             self._handoff(w)
         if not w.isConnected():
             self._distribute(sock)      # its 'disconnect' is on its way
