@@ -403,3 +403,16 @@ def test_max_connections_full_worker_passes_on_the_connection_unless_drop(tmp_pa
     lines = run_primary(tmp_path, primary, worker)
     replies = [line for line in lines if line['event'] == 'served'][0]['replies']
     assert len(replies) == 20 and set(replies) == expected
+
+
+def test_reuse_port_listens_alongside_through_the_primary(tmp_path):
+    """listen({'reusePort': True}) in two workers: one shared port, served."""
+    worker = SERVE_WORKER_ID.replace(
+        ".listen(0, '127.0.0.1')", ".listen({'port': 0, 'host': '127.0.0.1', 'reusePort': True})")
+    assert worker != SERVE_WORKER_ID
+    lines = run_primary(tmp_path, TWO_WORKERS_SERVE.replace('COUNT', '10').replace('PARALLEL', '1'),
+                        worker)
+    listening = [line for line in lines if line['event'] == 'listening'][0]['addresses']
+    assert listening['1'] == listening['2']
+    replies = [line for line in lines if line['event'] == 'served'][0]['replies']
+    assert sorted(replies) == ['1'] * 5 + ['2'] * 5
