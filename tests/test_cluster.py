@@ -416,3 +416,23 @@ def test_reuse_port_listens_alongside_through_the_primary(tmp_path):
     assert listening['1'] == listening['2']
     replies = [line for line in lines if line['event'] == 'served'][0]['replies']
     assert sorted(replies) == ['1'] * 5 + ['2'] * 5
+
+
+@pytest.mark.parametrize('how', ['disconnect()', "kill('SIGTERM')"])
+def test_a_worker_ending_itself_exits_0_after_disconnect(tmp_path, how):
+    """Node, in a worker: cluster.worker.disconnect() closes its servers and
+    the channel; worker.kill() disconnects and exits; both are
+    exitedAfterDisconnect in the primary, code 0."""
+    primary = '''
+        worker = cluster.fork()
+        worker.on('disconnect', lambda: report(event='disconnect'))
+        worker.on('exit', lambda code, signal: report(
+            event='exit', code=code, signal=signal, after_disconnect=worker.exitedAfterDisconnect))
+    '''
+    worker = '''
+        server = net.createServer(lambda sock: sock.end())
+        server.listen(0, '127.0.0.1', lambda: cluster.worker.HOW)
+    '''.replace('HOW', how)
+    lines = run_primary(tmp_path, primary, worker)
+    assert {'event': 'disconnect'} in lines
+    assert {'event': 'exit', 'code': 0, 'signal': None, 'after_disconnect': True} in lines
