@@ -370,7 +370,8 @@ def test_a_worker_killed_under_load_gives_exit_and_loses_no_connection_silently(
             listening.append(worker)
             if len(listening) == 2:
                 make_connections(address.port, 200, 8, finished)
-                net.setTimeout(lambda: listening[0].kill('SIGKILL'), 100)
+        # Worker 1 says when it has served 20: killed mid-load.
+        cluster.on('message', lambda worker, message, handle=None: worker.kill('SIGKILL'))
         def finished(replies):
             report(event='served', replies=replies)
             for w in list(cluster.workers.values()):
@@ -380,7 +381,13 @@ def test_a_worker_killed_under_load_gives_exit_and_loses_no_connection_silently(
         cluster.fork()
         cluster.fork()
     '''
-    lines = run_primary(tmp_path, primary, SERVE_WORKER_ID)
+    worker = SERVE_WORKER_ID.replace("    sock.end(str(cluster.worker.id))", '''\
+    sock.end(str(cluster.worker.id))
+    served.append(sock)
+    if cluster.worker.id == 1 and len(served) == 20:
+        cluster.worker.send('served 20')''').replace('def serve', 'served = []\ndef serve')
+    assert 'served 20' in worker
+    lines = run_primary(tmp_path, primary, worker)
     exits = sorted((line['id'], line['signal']) for line in lines if line['event'] == 'exit')
     assert exits == [(1, 'SIGKILL'), (2, None)]
     replies = [line for line in lines if line['event'] == 'served'][0]['replies']
