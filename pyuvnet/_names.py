@@ -89,6 +89,10 @@ ALIASES = {
     # pyuvnet.child_process and pyuvnet.process (emitters: EventEmitter's rows too)
     'ChildProcess': ('exitCode', 'signalCode'),
     'Process': (),
+    # pyuvnet.cluster (the module; its emitter has EventEmitter's rows)
+    'cluster': ('isPrimary', 'isMaster', 'isWorker', 'setupPrimary', 'setupMaster',
+                'schedulingPolicy'),
+    'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -19,7 +19,9 @@ it (pinned with /usr/bin/node; see docs/PROCESSES.md):
 The target (a ChildProcess, or the child's process object) receives
 ``'message'(message)`` (``'message'(message, handle)`` when a handle came
 with it, so that one-argument listeners serve plain messages),
-``'disconnect'`` and ``'error'`` events.
+``'disconnect'`` and ``'error'`` events; the protocol messages of a layer
+above (``{"cmd":"NODE_CLUSTER",...}``) come as ``'internalMessage'(message,
+fd)``, with the received file descriptor (which the listener owns) or None.
 """
 import json
 import os
@@ -336,13 +338,21 @@ class Channel:
                 return
             kind, fd = self._received.popleft()
             self._send(_ACK, None, {}, None, internal=True)
+            if is_internal(message.get('msg')):
+                # A protocol message of a layer above (cluster's): the fd,
+                # which the listener now owns, comes with it as it is.
+                self._target.emit('internalMessage', message['msg'], fd)
+                return
             conversion = CONVERSIONS.get(message.get('type'))
             if conversion is None:
                 os.close(fd)
                 return
             conversion.receive(fd, lambda handle: self._target.emit(
                 'message', message.get('msg'), handle))
-        # Any other NODE_ command (cluster's, Node's socket lists) is not ours.
+        else:
+            # Any other NODE_ command is a layer above's (cluster's), as
+            # Node's 'internalMessage'(message, handle).
+            self._target.emit('internalMessage', message, None)
 
     def _handle_acked(self):
         queue, self._handle_queue = self._handle_queue or [], None

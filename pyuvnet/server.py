@@ -38,6 +38,11 @@ LISTEN_OPTIONS = OptionSpec({
 
 DEFAULT_BACKLOG = 511
 
+# Set by pyuvnet.cluster in a cluster worker: a TCP listen() that is not
+# exclusive asks the primary (Node's listenInCluster); called as
+# cluster_listen(server, address, port, backlog, options).
+cluster_listen = None
+
 _EINVAL = -22
 _EAFNOSUPPORT = -97
 _EADDRNOTAVAIL = -99
@@ -126,6 +131,9 @@ class Server(EventEmitter):
         self._bind_and_listen(found[0][0], port, backlog, options)
 
     def _listen_any(self, port, backlog, options):
+        if cluster_listen is not None and not options.get('exclusive'):
+            cluster_listen(self, None, port, backlog, options)
+            return
         # As Node: all interfaces over IPv6 ('::', which also takes IPv4 on
         # most systems), or 0.0.0.0 where IPv6 is unavailable.
         status = self._open_listener('::', port, backlog, options)
@@ -134,6 +142,9 @@ class Server(EventEmitter):
         self._after_listen(status, '::', port)
 
     def _bind_and_listen(self, host, port, backlog, options):
+        if cluster_listen is not None and not options.get('exclusive'):
+            cluster_listen(self, host, port, backlog, options)
+            return
         status = self._open_listener(host, port, backlog, options)
         self._after_listen(status, host, port)
 
@@ -292,6 +303,8 @@ class Server(EventEmitter):
         for a pipe server, None otherwise."""
         if self._handle is None:
             return None
+        if not isinstance(self._handle, _uv.Listener):
+            return self._handle.address()      # a cluster worker's round-robin stand-in
         if _uv.handle_type(self._handle) == 'pipe':
             return _uv.pipe_sockname(self._handle)
         local = _uv.tcp_sockname(self._handle)
@@ -315,9 +328,9 @@ class Server(EventEmitter):
         """Node's cluster-mode switch (Node 22.12): ``True`` closes connections
         over :attr:`maxConnections` instead of routing them to another worker.
 
-        pyuvnet has no cluster mode, so, as in a Node process outside a
-        cluster, a connection over the limit is always closed with 'drop',
-        whatever this says. Any value is kept as given (Node does not check
+        In a pyuvnet.cluster worker under SCHED_RR, a connection over the
+        limit goes back to the primary for another worker unless this is
+        true; elsewhere it is always closed with 'drop', as in Node. Any value is kept as given (Node does not check
         it); the default is False.
         """
         return self._drop_max_connection

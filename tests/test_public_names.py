@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 import pyuvnet as net
-from pyuvnet import child_process, process
+from pyuvnet import child_process, cluster, process
 from pyuvnet._names import ALIASES, snake_name
 import pyuvnet.tls as tls
 
@@ -26,6 +26,8 @@ TARGETS = {
     'AbortController': net.AbortController,
     'ChildProcess': child_process.ChildProcess,
     'Process': process.Process,
+    'cluster': cluster,
+    'Worker': cluster.Worker,
 }
 
 
@@ -61,7 +63,7 @@ def test_the_table_lists_every_public_camel_case_name(target):
     obj = TARGETS[target]
     public = {name for name in dir(obj)
               if not name.startswith('_') and snake_name(name) != name
-              and not (isinstance(getattr(obj, name, None), type) and target in ('module', 'tls'))
+              and not (isinstance(getattr(obj, name, None), type) and inspect.ismodule(obj))
               and not name.isupper()}    # constants: DEFAULT_MIN_VERSION
     assert public - names_of(target) == set(), target
 

@@ -1,0 +1,136 @@
+"""Cluster server: one port served by N worker processes, with Node's
+cluster (pyuvnet.cluster), restarted without downtime.
+
+    python examples/cluster_server.py --workers 4 --port 8124 [--policy rr|none]
+    for i in 1 2 3 4 5 6; do nc 127.0.0.1 8124; done
+    kill -HUP <primary pid>     # rolling restart
+    kill -TERM <primary pid>    # graceful drain, then exit 0
+
+Every worker answers each connection with its pid (``b'<pid>\\n'``) and
+ends it.  The primary prints one line per event, the first one being::
+
+    cluster: serving 127.0.0.1:8124 with 4 workers (rr), primary pid 4242
+
+- A worker that dies (crash, kill -9) is forked again at once.
+- SIGHUP: a rolling restart.  For each worker of the moment, in turn, a
+  new one is forked; once it listens, the old one is disconnected (it
+  stops taking connections and exits when its connections end).  The
+  primary's listening socket stays open throughout (it is shared by every
+  worker on that port), so no connection is refused.
+- SIGTERM or SIGINT: every worker is disconnected and drains; the primary
+  exits 0 once they have all exited.
+
+The same file is the worker program: ``cluster.isPrimary`` tells them
+apart.  docs/CLUSTER.md compares this with examples/prefork_server.py.
+"""
+import argparse
+import os
+import signal
+
+import pyuvnet as net
+from pyuvnet import cluster
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='A pyuvnet cluster with rolling restarts.')
+    parser.add_argument('--port', type=int, default=8124, help='0 picks a free port')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1)
+    parser.add_argument('--policy', choices=('rr', 'none'), default='rr',
+                        help="rr: the primary hands out connections; none: the kernel does")
+    return parser.parse_args()
+
+
+class Primary:
+    """Keeps ``count`` workers alive, restarts them in turn on SIGHUP, drains
+    them on SIGTERM/SIGINT."""
+
+    def __init__(self, options):
+        self.options = options
+        self.stopping = False
+        self.draining = []
+        self.restart_queue = []
+        self.announced = False
+        cluster.on('listening', self.on_listening)
+        cluster.on('exit', self.on_exit)
+
+    def start(self):
+        for _ in range(self.options.workers):
+            cluster.fork()
+        signal.signal(signal.SIGHUP, lambda *_: self.rolling_restart())
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.drain())
+
+    def on_listening(self, worker, address):
+        if not self.announced:
+            self.announced = True
+            print('cluster: serving %s:%d with %d workers (%s), primary pid %d' % (
+                self.options.host, address.port, self.options.workers, self.options.policy,
+                os.getpid()), flush=True)
+
+    def on_exit(self, worker, code, signal_name):
+        if self.stopping:
+            if all(draining.isDead() for draining in self.draining):
+                print('cluster: every worker has exited', flush=True)
+            return
+        if not worker.exitedAfterDisconnect:
+            print('cluster: worker %d died (%s), forking another' % (
+                worker.id, signal_name or code), flush=True)
+            cluster.fork()
+
+    def rolling_restart(self):
+        if self.stopping or self.restart_queue:
+            return
+        self.restart_queue = list(cluster.workers.values())
+        print('cluster: rolling restart of %d workers' % len(self.restart_queue), flush=True)
+        self.replace_next()
+
+    def replace_next(self):
+        if self.stopping:
+            return
+        if not self.restart_queue:
+            print('cluster: rolling restart done', flush=True)
+            return
+        old = self.restart_queue.pop(0)
+        if old.isDead():
+            self.replace_next()
+            return
+        new = cluster.fork()
+
+        def new_listens(address):
+            old.once('exit', lambda code, signal_name: self.replace_next())
+            old.disconnect()
+        new.once('listening', new_listens)
+
+    def drain(self):
+        if self.stopping:
+            return
+        self.stopping = True
+        self.draining = list(cluster.workers.values())
+        print('cluster: draining %d workers' % len(self.draining), flush=True)
+        for worker in self.draining:
+            worker.disconnect()
+
+
+def serve(options):
+    def answer(sock):
+        sock.on('error', lambda err: None)     # a client that went away first
+        sock.end(b'%d\n' % os.getpid())
+    # Signals are the primary's business: a worker drains when the primary
+    # disconnects it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    net.createServer(answer).listen(options.port, options.host)
+
+
+def main():
+    options = parse_args()
+    if cluster.isPrimary:
+        cluster.schedulingPolicy = cluster.SCHED_RR if options.policy == 'rr' else cluster.SCHED_NONE
+        Primary(options).start()
+    else:
+        serve(options)
+    net.run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,613 @@
+"""Node's ``cluster``: one primary process forks workers that share servers.
+
+    import pyuvnet as net
+    from pyuvnet import cluster
+
+    if cluster.isPrimary:
+        for _ in range(2):
+            cluster.fork()
+        cluster.on('exit', lambda worker, code, signal: cluster.fork())
+    else:
+        net.createServer(handler).listen(8000)
+        net.run()
+
+A worker is this program forked again with ``NODE_UNIQUE_ID`` in its
+environment (``isWorker``).  Its TCP ``listen()`` (not ``exclusive``) asks
+the primary over the IPC channel, with Node's own internal messages
+(``{"cmd":"NODE_CLUSTER","act":"queryServer",...,"seq":n}``, answered by
+``{"cmd":"NODE_CLUSTER","ack":n,...}``):
+
+- ``SCHED_RR`` (the default): the primary listens and accepts; each
+  connection goes to the next free worker listening on that address
+  (``{"act":"newconn","key":...}`` with the socket), which answers
+  ``{"accepted": bool}``; a refused connection goes to another worker.
+- ``SCHED_NONE``: the primary binds once per address and hands the bound
+  socket to each worker, which listens on it; the kernel spreads the
+  connections.
+
+Workers listening on the same address, port 0 included, share one socket
+(one port); ``exclusive: True`` makes a worker listen on its own.
+
+Cluster events (primary): 'setup'(settings), 'fork'(worker),
+'online'(worker), 'listening'(worker, address), 'message'(worker, message,
+handle), 'disconnect'(worker), 'exit'(worker, code, signal).  A Worker
+emits 'online', 'listening'(address), 'message'(message, handle),
+'disconnect', 'exit'(code, signal) and 'error'.
+"""
+import os
+import sys
+
+from . import _uv, child_process, errors, server as server_module
+from ._names import ALIASES, add_aliases
+from .boundsocket import BoundSocket
+from .events import EventEmitter
+from .records import Record
+from .server import Server
+
+SCHED_NONE = 1
+SCHED_RR = 2
+
+_policy_from_env = {'rr': SCHED_RR, 'none': SCHED_NONE}.get(
+    os.environ.get('NODE_CLUSTER_SCHED_POLICY'), SCHED_RR)
+
+isWorker = 'NODE_UNIQUE_ID' in os.environ
+isPrimary = isMaster = not isWorker
+schedulingPolicy = _policy_from_env
+settings = {}
+workers = {}
+worker = None
+
+
+class _Cluster(EventEmitter):
+    """The module's emitter (Node's ``cluster`` is an EventEmitter)."""
+
+
+_cluster = _Cluster()
+add_aliases(_Cluster, ALIASES['EventEmitter'])
+
+
+def __getattr__(name):
+    # on/once/emit/... and their twins are the module emitter's.
+    return getattr(_cluster, name)
+
+
+# -- internal messages (Node's cluster/utils.js) -----------------------------
+
+_seq = 0
+_callbacks = {}
+
+
+def _send(proc, message, handle=None, callback=None):
+    """Send an internal message; ``callback(reply, fd)`` gets the answer."""
+    global _seq
+    if not proc.connected:
+        return False
+    message = dict(message, cmd='NODE_CLUSTER', seq=_seq)
+    if callback is not None:
+        _callbacks[_seq] = callback
+    _seq += 1
+    options = {'keepOpen': True} if handle is not None else None
+    return proc.send(message, handle, options)
+
+
+def _on_internal(handler, worker):
+    def on_message(message, fd=None):
+        if message.get('cmd') != 'NODE_CLUSTER':
+            return
+        callback = _callbacks.pop(message['ack'], None) if 'ack' in message else None
+        if callback is not None:
+            callback(message, fd)
+        else:
+            handler(worker, message, fd)
+    return on_message
+
+
+# -- Worker ------------------------------------------------------------------
+
+class Worker(EventEmitter):
+    """A worker, as the primary sees it (``cluster.workers[id]``) or as it
+    sees itself (``cluster.worker``).  ``state`` goes 'none', 'online',
+    'listening', 'disconnected', 'dead'."""
+
+    def __init__(self, id, process, state='none'):
+        self.id = id
+        self.process = process
+        self.state = state
+        self._exited_after_disconnect = None
+        process.on('message', self._forward_message)
+        process.on('error', lambda err: self.emit('error', err))
+
+    def _forward_message(self, message, handle=None):
+        self.emit('message', message, handle)
+        if isPrimary:
+            _cluster.emit('message', self, message, handle)
+
+    @property
+    def exitedAfterDisconnect(self):
+        """True once disconnect() (or kill() in the worker) ended it on
+        purpose, False when it died or disconnected otherwise, None before."""
+        return self._exited_after_disconnect
+
+    @exitedAfterDisconnect.setter
+    def exitedAfterDisconnect(self, value):
+        self._exited_after_disconnect = value
+
+    def send(self, message, sendHandle=None, options=None, callback=None):
+        """Send ``message`` to the worker (to the primary, in a worker)."""
+        return self.process.send(message, sendHandle, options, callback)
+
+    def isConnected(self):
+        return self.process.connected
+
+    def isDead(self):
+        return (getattr(self.process, 'exitCode', None) is not None
+                or getattr(self.process, 'signalCode', None) is not None)
+
+    def disconnect(self):
+        """Primary: ask the worker to close its servers and its channel;
+        it exits once its connections end.  Worker: the same, from inside."""
+        if isPrimary:
+            self.exitedAfterDisconnect = True
+            _send(self.process, {'act': 'disconnect'})
+            _remove_handles_for(self)
+            _remove_worker(self)
+        else:
+            _worker_disconnect(primary_initiated=False)
+        return self
+
+    def kill(self, signal='SIGTERM'):
+        """Primary: send ``signal`` to the worker process at once.  Worker:
+        disconnect, then exit with code 0."""
+        if isPrimary:
+            self.process.kill(signal)
+        elif not self.isConnected():
+            _exit(0)
+        else:
+            self.exitedAfterDisconnect = True
+            self.process.once('disconnect', lambda: _exit(0))
+            _send(self.process, {'act': 'exitedAfterDisconnect'},
+                  callback=lambda reply, fd: self.process.disconnect())
+
+    destroy = kill
+
+    def __repr__(self):
+        return '<pyuvnet.cluster.Worker id=%s state=%s>' % (self.id, self.state)
+
+
+add_aliases(Worker, ALIASES['EventEmitter'])
+add_aliases(Worker, ALIASES['Worker'])
+
+
+def _exit(code):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+# -- primary -----------------------------------------------------------------
+
+_initialized = False
+_frozen_policy = None
+_next_id = 0
+_handles = {}           # key -> _RoundRobinHandle | _SharedHandle
+
+
+def setupPrimary(settings_=None, **kwargs):
+    """Set what fork() runs: ``exec`` (default: this script), ``args``,
+    ``execArgv``, ``silent``, ``cwd``, ``serialization``, ``stdio``.  The
+    scheduling policy is frozen at the first call (or fork()); 'setup'
+    follows on the next tick, as in Node."""
+    global settings, _initialized, _frozen_policy
+    merged = {'args': sys.argv[1:], 'exec': os.path.abspath(sys.argv[0]) if sys.argv[0] else '',
+              'execArgv': [], 'silent': False}
+    merged.update(settings)
+    merged.update(settings_ or {})
+    merged.update(kwargs)
+    settings = merged
+    if not _initialized:
+        _initialized = True
+        policy = globals()['schedulingPolicy']
+        if policy == _policy_from_env:
+            policy = globals().get('scheduling_policy', policy)
+        if policy not in (SCHED_NONE, SCHED_RR):
+            raise errors.ERR_INVALID_ARG_VALUE('cluster.schedulingPolicy', policy)
+        _frozen_policy = policy
+    _uv.nextTick(_cluster.emit, 'setup', settings)
+
+
+setupMaster = setupPrimary
+
+
+def fork(env=None):
+    """Start a worker (``env`` adds to this process's environment); returns
+    its Worker, in ``workers`` until it has both exited and disconnected.
+    'fork' follows on the next tick, 'online' once it runs."""
+    global _next_id
+    setupPrimary()
+    _next_id += 1
+    worker_env = dict(os.environ)
+    worker_env.update(env or {})
+    worker_env['NODE_UNIQUE_ID'] = str(_next_id)
+    options = {key: settings[key] for key in ('cwd', 'serialization', 'stdio', 'silent')
+               if key in settings}
+    options.update(env=worker_env, execArgv=list(settings['execArgv']))
+    proc = child_process.fork(settings['exec'], list(settings['args']), options)
+    new_worker = Worker(_next_id, proc)
+    workers[new_worker.id] = new_worker
+    proc.on('internalMessage', _on_internal(_on_primary_message, new_worker))
+    proc.once('exit', lambda code, signal: _on_worker_exit(new_worker, code, signal))
+    proc.once('disconnect', lambda: _on_worker_disconnect(new_worker))
+    _uv.nextTick(_cluster.emit, 'fork', new_worker)
+    return new_worker
+
+
+def _on_worker_exit(w, code, signal):
+    if not w.isConnected():
+        _remove_handles_for(w)
+        _remove_worker(w)
+    w.exitedAfterDisconnect = bool(w.exitedAfterDisconnect)
+    w.state = 'dead'
+    w.emit('exit', code, signal)
+    _cluster.emit('exit', w, code, signal)
+
+
+def _on_worker_disconnect(w):
+    _remove_handles_for(w)
+    if w.isDead():
+        _remove_worker(w)
+    w.exitedAfterDisconnect = bool(w.exitedAfterDisconnect)
+    w.state = 'disconnected'
+    w.emit('disconnect')
+    _cluster.emit('disconnect', w)
+
+
+def _remove_worker(w):
+    if workers.get(w.id) is w:
+        del workers[w.id]
+
+
+def _remove_handles_for(w):
+    for key, handle in list(_handles.items()):
+        if handle.remove(w):
+            del _handles[key]
+
+
+def _on_primary_message(w, message, fd):
+    if fd is not None:
+        os.close(fd)        # no worker sends handles to the primary
+    act = message.get('act')
+    if act == 'online':
+        w.state = 'online'
+        w.emit('online')
+        _cluster.emit('online', w)
+    elif act == 'queryServer':
+        _query_server(w, message)
+    elif act == 'listening':
+        info = Record(addressType=message.get('addressType'), address=message.get('address'),
+                      port=message.get('port'))
+        w.state = 'listening'
+        w.emit('listening', info)
+        _cluster.emit('listening', w, info)
+    elif act == 'exitedAfterDisconnect':
+        w.exitedAfterDisconnect = True
+        _send(w.process, {'ack': message['seq']})
+    elif act == 'close':
+        handle = _handles.get(message.get('key'))
+        if handle is not None and handle.remove(w):
+            del _handles[message['key']]
+
+
+def _query_server(w, message):
+    if w.exitedAfterDisconnect:
+        return
+    key = '%s:%s:%s:%s:%s' % (_js(message.get('address')), message.get('port'),
+                              message.get('addressType'), 'undefined', message.get('index'))
+    handle = _handles.get(key)
+    if handle is None:
+        kind = _RoundRobinHandle if _frozen_policy == SCHED_RR else _SharedHandle
+        handle = _handles[key] = kind(key, message)
+
+    def reply(errno, extra=None, server=None):
+        if errno and _handles.get(key) is handle:
+            del _handles[key]
+        answer = {'ack': message['seq'], 'errno': errno, 'key': key, 'data': None}
+        answer.update(extra or {})
+        _send(w.process, answer, server)
+    handle.add(w, reply)
+
+
+def _wire_errno(err):
+    # Node's messages carry libuv's (negative) error numbers.
+    return -abs(getattr(err, 'errno', None) or 22)
+
+
+def _js(value):
+    return 'null' if value is None else value
+
+
+def _listen_options(message):
+    options = {'port': message.get('port', 0), 'backlog': message.get('backlog') or 511}
+    if message.get('address') is not None:
+        options['host'] = message['address']
+    for name in ('ipv6Only', 'reusePort'):
+        if message.get(name):
+            options[name] = True
+    return options
+
+
+class _RoundRobinHandle:
+    """SCHED_RR in the primary: one listening Server; each connection goes
+    to the first free worker (one in hand at a time, Node's handoff)."""
+
+    def __init__(self, key, message):
+        self.key = key
+        self.all = {}
+        self.free = {}          # insertion order is the round-robin order
+        self.pending = []
+        self.in_flight = {}     # worker id -> the connection it has not answered for
+        self.errno = None
+        self.server = Server({'pauseOnConnect': True}, self._distribute)
+        self.server.once('error', self._on_error)
+        self.server.listen(_listen_options(message))
+
+    def _on_error(self, err):
+        self.errno = _wire_errno(err)
+        for w, reply in list(self.all.values()):
+            reply(self.errno)
+        self.all.clear()
+
+    def add(self, w, reply):
+        if self.errno is not None:
+            reply(self.errno)
+            return
+        self.all[w.id] = (w, reply)
+
+        def done():
+            address = self.server.address()
+            reply(0, {'sockname': dict(address) if address else None})
+            self._handoff(w)
+        if self.server.listening:
+            done()
+        else:
+            self.server.once('listening', done)
+
+    def remove(self, w):
+        """Forget ``w``; True once no worker is left (the server closed)."""
+        member = self.all.pop(w.id, None) is not None
+        self.free.pop(w.id, None)
+        # A worker still connected (disconnect()) answers for the connection
+        # it holds as usual; one whose channel is gone never will, and the
+        # next worker gets it (Node leaves it open, unanswered).
+        lost = None if w.isConnected() else self.in_flight.pop(w.id, None)
+        if lost is not None:
+            self.pending.insert(0, lost)
+        if self.all:
+            if lost is not None and self.free:
+                self._handoff(self.free.pop(next(iter(self.free))))
+            return False
+        for sock in self.pending:
+            sock.destroy()
+        self.pending = []
+        if member:
+            self.server.close()
+        return member
+
+    def _distribute(self, sock):
+        self.pending.append(sock)
+        if self.free:
+            worker_id = next(iter(self.free))
+            self._handoff(self.free.pop(worker_id))
+
+    def _handoff(self, w):
+        if w.id not in self.all:
+            return          # the worker closed this server
+        if not self.pending:
+            self.free[w.id] = w
+            return
+        sock = self.pending.pop(0)
+
+        def answered(reply, fd):
+            if self.in_flight.pop(w.id, None) is not sock:
+                return      # the connection went to another worker already
+            if reply.get('accepted'):
+                sock.destroy()      # the worker has its own copy
+            elif self.all:
+                self._distribute(sock)
+            else:
+                sock.destroy()      # every worker has left this server
+            self._handoff(w)
+        if not w.isConnected():
+            self._distribute(sock)      # its 'disconnect' is on its way
+            return
+        self.in_flight[w.id] = sock
+        _send(w.process, {'act': 'newconn', 'key': self.key}, sock, answered)
+
+
+class _SharedHandle:
+    """SCHED_NONE in the primary: a socket bound once, handed to each worker,
+    which listens on it itself."""
+
+    def __init__(self, key, message):
+        self.key = key
+        self.workers = set()
+        self.errno = 0
+        self.server = None
+        options = _listen_options(message)
+        bind = {name: options[name] for name in ('port', 'ipv6Only', 'reusePort') if name in options}
+        hosts = [options['host']] if 'host' in options else ['::', '0.0.0.0']
+        for host in hosts:
+            try:
+                bound = BoundSocket(dict(bind, host=host))
+            except errors.NodeError as err:
+                self.errno = _wire_errno(err)
+                continue
+            self.errno = 0
+            # A Server that holds the bound socket without listening: what
+            # the channel sends as a net.Server.
+            self.server = Server()
+            listener = self.server._new_listener()
+            _uv.tcp_open(listener, bound._adopt())
+            self.server._handle = listener
+            break
+
+    def add(self, w, reply):
+        self.workers.add(w.id)
+        reply(self.errno, None, self.server)
+
+    def remove(self, w):
+        if w.id not in self.workers:
+            return False
+        self.workers.discard(w.id)
+        if self.workers:
+            return False
+        if self.server is not None:
+            self.server.close()
+        return True
+
+
+# -- worker ------------------------------------------------------------------
+
+_indexes = {}
+_owners = {}            # key -> the worker's Server listening through it
+
+
+class _RoundRobinStandIn:
+    """A SCHED_RR worker Server's listener: connections come from the
+    primary; closing tells the primary to stop sending them."""
+
+    def __init__(self, sockname, forget):
+        self.sockname = sockname
+        self.close = forget
+
+    def address(self):
+        return Record(self.sockname) if self.sockname else None
+
+    def ref(self):
+        pass
+
+    def unref(self):
+        pass
+
+
+def _worker_listen(server, address, port, backlog, options):
+    """server.py's hook: Node's cluster._getServer for a TCP listen()."""
+    from .addresses import isIP
+    address_type = isIP(address) if address else 4
+    indexes_key = '%s:%s:%s:%s' % (_js(address), port, address_type, 'undefined')
+    index = _indexes[indexes_key] = _indexes.get(indexes_key, -1) + 1
+    message = {'act': 'queryServer', 'index': index, 'data': None, 'address': address,
+               'port': port, 'addressType': address_type, 'flags': 0, 'backlog': backlog}
+    for name in ('ipv6Only', 'reusePort'):
+        if options.get(name):
+            message[name] = True
+
+    def answered(reply, fd):
+        if reply.get('errno'):
+            if fd is not None:
+                os.close(fd)
+            _uv.nextTick(server.emit, 'error', errors.uv_exception_with_host_port(
+                reply['errno'], 'bind', address, port))
+            return
+        key = reply['key']
+        _owners[key] = server
+
+        def forget():
+            # Node's handle.close() in a worker: the primary stops counting it.
+            if _owners.get(key) is server:
+                del _owners[key]
+                _indexes.pop(indexes_key, None)
+                _send(worker.process, {'act': 'close', 'key': key})
+        if fd is not None:
+            server._listen_handle({'fd': fd}, backlog)
+            server.once('close', forget)
+        else:
+            server._handle = _RoundRobinStandIn(reply.get('sockname'), forget)
+            _uv.nextTick(server._emit_listening)
+
+    def listening():
+        if worker is None or not worker.isConnected():
+            return
+        worker.state = 'listening'
+        address_now = server.address()
+        _send(worker.process, dict(message, act='listening',
+                                   port=(address_now or {}).get('port', port)))
+    server.once('listening', listening)
+    _send(worker.process, message, callback=answered)
+
+
+def _on_worker_message(w, message, fd):
+    act = message.get('act')
+    if act == 'newconn':
+        _accept_from_primary(message, fd)
+    elif act == 'disconnect':
+        _worker_disconnect(primary_initiated=True)
+    elif fd is not None:
+        os.close(fd)
+
+
+def _accept_from_primary(message, fd):
+    from .socket import Socket
+    server = _owners.get(message.get('key'))
+    accepted = server is not None and fd is not None
+    if accepted and server.maxConnections is not None and \
+            server._connections >= server.maxConnections and not server.dropMaxConnection:
+        accepted = False
+    _send(worker.process, {'ack': message['seq'], 'accepted': accepted})
+    if not accepted:
+        if fd is not None:
+            os.close(fd)
+        return
+    sock = Socket._accepted(server._options)
+    if _uv.tcp_open(sock, fd) < 0:
+        os.close(fd)
+        return
+    sock._connected = True
+    server._on_connection(sock)
+
+
+def _worker_disconnect(primary_initiated):
+    """Close every server listening through the primary; once they have
+    closed (their connections ended), close the channel."""
+    worker.exitedAfterDisconnect = True
+    servers = list(_owners.values())
+    _owners.clear()
+    waiting = [len(servers) + 1]
+
+    def one_closed(*_):
+        waiting[0] -= 1
+        if waiting[0]:
+            return
+        if primary_initiated:
+            worker.process.disconnect()
+        else:
+            _send(worker.process, {'act': 'exitedAfterDisconnect'},
+                  callback=lambda reply, fd: worker.process.disconnect())
+    for server in servers:
+        server.close(one_closed)
+    one_closed()
+
+
+def _on_worker_channel_closed():
+    worker.emit('disconnect')
+    if not worker.exitedAfterDisconnect:
+        # The primary went away: a worker does not outlive it (Node).
+        _exit(0)
+
+
+def _setup_worker():
+    global worker
+    from . import process as process_module
+    proc = process_module._process
+    worker = Worker(int(os.environ.pop('NODE_UNIQUE_ID')), proc, 'online')
+    proc.on('internalMessage', _on_internal(_on_worker_message, worker))
+    # A 'disconnect' listener keeps the channel (and the worker) alive while
+    # the primary is there, as in Node.
+    proc.once('disconnect', _on_worker_channel_closed)
+    server_module.cluster_listen = _worker_listen
+    _send(proc, {'act': 'online'})
+
+
+if isWorker:
+    _setup_worker()
+
+add_aliases(globals(), ALIASES['cluster'])
