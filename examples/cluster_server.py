@@ -26,12 +26,13 @@ apart.  docs/CLUSTER.md compares this with examples/prefork_server.py.
 import argparse
 import os
 import signal
+from typing import Any, List
 
 import pyuvnet as net
 from pyuvnet import cluster
 
 
-def parse_args():
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='A pyuvnet cluster with rolling restarts.')
     parser.add_argument('--port', type=int, default=8124, help='0 picks a free port')
     parser.add_argument('--host', default='127.0.0.1')
@@ -45,30 +46,30 @@ class Primary:
     """Keeps ``count`` workers alive, restarts them in turn on SIGHUP, drains
     them on SIGTERM/SIGINT."""
 
-    def __init__(self, options):
+    def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
         self.stopping = False
-        self.draining = []
-        self.restart_queue = []
+        self.draining: List[cluster.Worker] = []
+        self.restart_queue: List[cluster.Worker] = []
         self.announced = False
         cluster.on('listening', self.on_listening)
         cluster.on('exit', self.on_exit)
 
-    def start(self):
+    def start(self) -> None:
         for _ in range(self.options.workers):
             cluster.fork()
         signal.signal(signal.SIGHUP, lambda *_: self.rolling_restart())
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: self.drain())
 
-    def on_listening(self, worker, address):
+    def on_listening(self, worker: cluster.Worker, address: Any) -> None:
         if not self.announced:
             self.announced = True
             print('cluster: serving %s:%d with %d workers (%s), primary pid %d' % (
                 self.options.host, address.port, self.options.workers, self.options.policy,
                 os.getpid()), flush=True)
 
-    def on_exit(self, worker, code, signal_name):
+    def on_exit(self, worker: cluster.Worker, code: 'int | None', signal_name: 'str | None') -> None:
         if self.stopping:
             if all(draining.isDead() for draining in self.draining):
                 print('cluster: every worker has exited', flush=True)
@@ -78,14 +79,14 @@ class Primary:
                 worker.id, signal_name or code), flush=True)
             cluster.fork()
 
-    def rolling_restart(self):
+    def rolling_restart(self) -> None:
         if self.stopping or self.restart_queue:
             return
         self.restart_queue = list(cluster.workers.values())
         print('cluster: rolling restart of %d workers' % len(self.restart_queue), flush=True)
         self.replace_next()
 
-    def replace_next(self):
+    def replace_next(self) -> None:
         if self.stopping:
             return
         if not self.restart_queue:
@@ -97,12 +98,12 @@ class Primary:
             return
         new = cluster.fork()
 
-        def new_listens(address):
+        def new_listens(address: Any) -> None:
             old.once('exit', lambda code, signal_name: self.replace_next())
             old.disconnect()
         new.once('listening', new_listens)
 
-    def drain(self):
+    def drain(self) -> None:
         if self.stopping:
             return
         self.stopping = True
@@ -112,8 +113,8 @@ class Primary:
             worker.disconnect()
 
 
-def serve(options):
-    def answer(sock):
+def serve(options: argparse.Namespace) -> None:
+    def answer(sock: net.Socket) -> None:
         sock.on('error', lambda err: None)     # a client that went away first
         sock.end(b'%d\n' % os.getpid())
     # Signals are the primary's business: a worker drains when the primary
@@ -122,7 +123,7 @@ def serve(options):
     net.createServer(answer).listen(options.port, options.host)
 
 
-def main():
+def main() -> None:
     options = parse_args()
     if cluster.isPrimary:
         cluster.schedulingPolicy = cluster.SCHED_RR if options.policy == 'rr' else cluster.SCHED_NONE

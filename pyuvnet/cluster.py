@@ -603,7 +603,7 @@ def _setup_worker():
     # A 'disconnect' listener keeps the channel (and the worker) alive while
     # the primary is there, as in Node.
     proc.once('disconnect', _on_worker_channel_closed)
-    server_module.cluster_listen = _worker_listen
+    server_module._cluster_listen = _worker_listen
     _send(proc, {'act': 'online'})
 
 

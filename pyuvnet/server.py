@@ -40,8 +40,8 @@ DEFAULT_BACKLOG = 511
 
 # Set by pyuvnet.cluster in a cluster worker: a TCP listen() that is not
 # exclusive asks the primary (Node's listenInCluster); called as
-# cluster_listen(server, address, port, backlog, options).
-cluster_listen = None
+# _cluster_listen(server, address, port, backlog, options).
+_cluster_listen = None
 
 _EINVAL = -22
 _EAFNOSUPPORT = -97
@@ -131,8 +131,8 @@ class Server(EventEmitter):
         self._bind_and_listen(found[0][0], port, backlog, options)
 
     def _listen_any(self, port, backlog, options):
-        if cluster_listen is not None and not options.get('exclusive'):
-            cluster_listen(self, None, port, backlog, options)
+        if _cluster_listen is not None and not options.get('exclusive'):
+            _cluster_listen(self, None, port, backlog, options)
             return
         # As Node: all interfaces over IPv6 ('::', which also takes IPv4 on
         # most systems), or 0.0.0.0 where IPv6 is unavailable.
@@ -142,8 +142,8 @@ class Server(EventEmitter):
         self._after_listen(status, '::', port)
 
     def _bind_and_listen(self, host, port, backlog, options):
-        if cluster_listen is not None and not options.get('exclusive'):
-            cluster_listen(self, host, port, backlog, options)
+        if _cluster_listen is not None and not options.get('exclusive'):
+            _cluster_listen(self, host, port, backlog, options)
             return
         status = self._open_listener(host, port, backlog, options)
         self._after_listen(status, host, port)

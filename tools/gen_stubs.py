@@ -49,10 +49,13 @@ STUB_TARGETS = {
     # tls.Server's net.Server and EventEmitter twins are net.Server's (inherited).
     ('tls.pyi', 'Server'): ('tls.Server',),
     ('tls_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
+    ('cluster.pyi', 'module'): ('cluster',),
+    ('cluster.pyi', 'Worker'): ('EventEmitter', 'Worker'),
+    ('cluster.pyi', '_Cluster'): ('EventEmitter',),
 }
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
-EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server'}
+EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster'}
 
 # Class -> (event, ((argument, type[, 'optional']), ...), when it is emitted).
 # The order is Node's order of emission, as the API reference prints it. A
@@ -129,6 +132,27 @@ EVENTS = {
         ('drop', (('data', 'Record'),), 'a connection over maxConnections was closed at once'),
         ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
         ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'Worker': (
+        ('online', (), 'the worker runs and has answered the primary'),
+        ('listening', (('address', 'Record'),), "a listen() of the worker succeeded: {addressType, address, port}"),
+        ('message', (('message', 'Any'), ('handle', 'Server | Socket | None')),
+         'a message from the other side (the worker, or the primary inside a worker)'),
+        ('disconnect', (), 'the IPC channel to the worker closed'),
+        ('exit', (('code', 'int | None'), ('signal', 'str | None')),
+         'the worker process ended: code, or the signal that ended it'),
+        ('error', (('err', 'Exception'),), "its process's 'error'"),
+    ),
+    'cluster': (
+        ('setup', (('settings', 'dict[str, Any]'),), 'setupPrimary() (or the first fork()) ran, on the next tick'),
+        ('fork', (('worker', 'Worker'),), 'fork() started a worker, on the next tick'),
+        ('online', (('worker', 'Worker'),), "the worker runs ('online' of the worker)"),
+        ('listening', (('worker', 'Worker'), ('address', 'Record')), "a worker's listen() succeeded"),
+        ('message', (('worker', 'Worker'), ('message', 'Any'), ('handle', 'Server | Socket | None')),
+         'a message from a worker'),
+        ('disconnect', (('worker', 'Worker'),), "a worker's IPC channel closed"),
+        ('exit', (('worker', 'Worker'), ('code', 'int | None'), ('signal', 'str | None')),
+         'a worker process ended'),
     ),
     'Process': (
         ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),
