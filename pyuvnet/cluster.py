@@ -546,7 +546,6 @@ def _on_worker_message(w, message, fd):
 
 
 def _accept_from_primary(message, fd):
-    from .socket import Socket
     server = _owners.get(message.get('key'))
     accepted = server is not None and fd is not None
     if accepted and server.maxConnections is not None and \
@@ -557,7 +556,9 @@ def _accept_from_primary(message, fd):
         if fd is not None:
             os.close(fd)
         return
-    sock = Socket._accepted(server._options)
+    # As the server's listener makes an accepted socket; _on_connection
+    # applies the server's socket options.
+    sock = server._new_socket()
     if _uv.tcp_open(sock, fd) < 0:
         os.close(fd)
         return

@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh loop per test and a runner that fails, never
 hangs, when the loop does not finish."""
 import shutil
+import signal
 import tempfile
 
 import pytest
@@ -80,3 +81,12 @@ def tls_server(tls_certs):
         server.listen(0, '127.0.0.1')
         return server, server.address().port
     return make
+
+
+@pytest.fixture
+def python_sigint_handler():
+    """SIGINT has Python's own handler (KeyboardInterrupt) for the test, as
+    in a program started in the foreground; restored afterwards."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

@@ -1,5 +1,6 @@
 """Helpers the test modules share."""
 import os
+import signal
 import socket
 import sys
 
@@ -81,3 +82,12 @@ def assert_code(code, call, *bases):
     for base in bases:
         assert isinstance(info.value, base)
     return info.value
+
+
+def default_sigint():
+    """``preexec_fn`` for a child that a test sends Ctrl-C (SIGINT): the
+    child starts with SIGINT's default action.  A test run started as a
+    shell's background job ignores SIGINT, children inherit that, and a
+    Python started with SIGINT ignored installs no KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+

@@ -24,7 +24,7 @@ import pytest
 
 import pyuvnet as net
 
-from support import event_names, linux_only, record_events
+from support import default_sigint, event_names, linux_only, record_events
 
 CHILD = os.path.join(os.path.dirname(__file__), 'signal_child.py')
 EXIT_WITHIN = 1.0
@@ -35,7 +35,8 @@ class Child:
 
     def __init__(self, mode):
         self.proc = subprocess.Popen([sys.executable, CHILD, mode], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=default_sigint)
         self.port = int(self.readline())
 
     def readline(self):
@@ -208,7 +209,7 @@ def test_run_again_after_each_interrupt_keeps_serving_and_releases_every_fd(chil
 
 # -- in-process: where the handler runs --------------------------------------
 
-def test_a_handler_interrupting_pyuvnet_code_runs_after_the_callback(run_loop):
+def test_a_handler_interrupting_pyuvnet_code_runs_after_the_callback(run_loop, python_sigint_handler):
     """A signal landing in pyuvnet's own code (here: the handler called with
     Server._on_connection's frame, as the interpreter would) is deferred:
     the accept completes, then KeyboardInterrupt comes out of run(), and
@@ -276,7 +277,7 @@ def test_an_accept_that_raised_leaves_the_server_accepting(run_loop):
     assert event_names(refused_events) == ['end', 'close']
 
 
-def test_a_handler_interrupting_user_code_runs_at_once(run_loop):
+def test_a_handler_interrupting_user_code_runs_at_once(run_loop, python_sigint_handler):
     raised = []
 
     def tick():

@@ -14,6 +14,7 @@ import pytest
 
 import pyuvnet as net
 
+from support import default_sigint
 from test_signals import Traffic
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(net.__file__)))
@@ -48,7 +49,8 @@ CHILD = textwrap.dedent('''
 def test_ctrl_c_cancels_the_main_task_then_asyncio_run_raises(loaded):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
     proc = subprocess.Popen([sys.executable, '-c', CHILD], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=default_sigint)
     traffic = None
     try:
         port = int(proc.stdout.readline())
@@ -70,7 +72,7 @@ def test_ctrl_c_cancels_the_main_task_then_asyncio_run_raises(loaded):
     assert err.rstrip().endswith('KeyboardInterrupt')
 
 
-def test_a_handler_landing_in_pyuvnet_code_during_a_turn_waits_for_its_end():
+def test_a_handler_landing_in_pyuvnet_code_during_a_turn_waits_for_its_end(python_sigint_handler):
     """As the blocking run() does: the accept completes, KeyboardInterrupt
     comes out of the asyncio loop after the turn, and the server and the
     accepted socket both keep working in the next asyncio run."""
