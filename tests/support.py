@@ -66,3 +66,14 @@ def record_events(sock, log, events):
 
 def event_names(log):
     return [entry[0] for entry in log]
+
+
+def open_fd_count():
+    """How many file descriptors this process has open (Linux)."""
+    return len(os.listdir('/proc/self/fd'))
+
+
+def rss_bytes():
+    """This process's resident set size now (Linux)."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
