@@ -91,3 +91,22 @@ deps:
 
 clean:
 	rm -rf build pyuvnet/*.so pyuvnet/*.pyd *.egg-info
+
+# -- reliability (issue 13; docs/RELIABILITY.md) ---------------------------
+#   make stress     tests/stress, short mode (PYUVNET_STRESS=long for releases)
+#   make asan       pyuvnet and libuv under ASan+UBSan (build/asan), the suite and short stress
+#   make memcheck   valgrind on the lifetime tests (tests/sanitizers/valgrind-python.supp)
+PYUVNET_STRESS ?= short
+.PHONY: stress asan memcheck
+
+stress: build/.installed-test
+	PYUVNET_STRESS=$(PYUVNET_STRESS) $(PY) -m pytest -q -p no:cacheprovider tests/stress $(PYTEST_ARGS)
+
+asan: | deps
+	PYTHON=$(PYTHON) bash tests/sanitizers/asan.sh $(PYTEST_ARGS)
+
+memcheck: build/.installed-test
+	@command -v valgrind >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --suppressions=tests/sanitizers/valgrind-python.supp \
+		--suppressions=/usr/lib/valgrind/python3.supp \
+		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/test_tcp_lifetime.py $(PYTEST_ARGS)

@@ -20,17 +20,26 @@ ISSUE_9_18 = 'issue 9 item 18: setTimeout() on a destroyed socket arms a timer'
 ISSUE_9_14 = 'issue 9 item 14: a huge keep-alive delay (1e300) raises OverflowError'
 ISSUE_9_6 = 'issue 9 item 6: a bool port is ERR_SOCKET_BAD_PORT, not ERR_INVALID_ARG_TYPE'
 ISSUE_9_20 = 'issue 9 item 20: huge integers (10**400) escape as uncoded OverflowError'
-# Found by tests/test_api_fuzz.py, in no issue yet (reported with issue 13):
+# Found by the tests of issue 13, in no issue yet (reported with issue 13):
 FOUND_UNHASHABLE_EVENT = ('found by the fuzz tests: EventEmitter.on([], f) raises an uncoded '
                           "TypeError (unhashable type: 'list'); Node takes any event name")
+FOUND_RACE_FD_LEAK = ("found by the stress tests: destroy() inside 'connectionAttempt' of a "
+                      'Happy Eyeballs race leaves that attempt\'s socket open (one fd per race)')
 
 OPEN = () if os.environ.get('PYUVNET_KNOWN_BUGS') == 'expose' else (
-    ISSUE_9_17, ISSUE_9_18, ISSUE_9_14, ISSUE_9_6, ISSUE_9_20, FOUND_UNHASHABLE_EVENT)
+    ISSUE_9_17, ISSUE_9_18, ISSUE_9_14, ISSUE_9_6, ISSUE_9_20, FOUND_UNHASHABLE_EVENT,
+    FOUND_RACE_FD_LEAK)
 
 
 def xfail(bug):
     """The strict xfail mark of a case that shows ``bug`` while it is open."""
     return pytest.mark.xfail(bug in OPEN, strict=True, reason=bug)
+
+
+def xfail_when_seen(bug):
+    """For a stress case that shows ``bug`` only under some timings: not
+    strict (its strict replay is in tests/test_known_bugs.py)."""
+    return pytest.mark.xfail(bug in OPEN, strict=False, reason=bug + ' (timing-dependent here)')
 
 
 def fuzz_allows(value):

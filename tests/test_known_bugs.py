@@ -8,7 +8,7 @@ import pyuvnet as net
 
 import known_bugs
 from sequences import ConnectedPair, warm_up_loop
-from support import linux_only
+from support import linux_only, open_fd_count
 from test_api_fuzz import StrSubclass, coded_or_arity
 
 
@@ -34,7 +34,7 @@ def test_no_end_after_close_when_resumed_after_destroy_with_input_buffered():
 
 
 @known_bugs.xfail(known_bugs.ISSUE_9_20)
-@pytest.mark.parametrize('port', [10**400, -10**400])
+@pytest.mark.parametrize('port', [10**400, -10**400], ids=['10**400', '-10**400'])
 def test_a_huge_integer_port_is_a_coded_error(port):
     """Found by tests/test_api_fuzz.py: connect(10**400) raised OverflowError."""
     made = []
@@ -70,3 +70,25 @@ def test_any_event_name_is_taken():
     as an event name (emitter.on([], f) works there)."""
     emitter = net.EventEmitter()
     emitter.on([], lambda: None)
+
+
+@linux_only
+@known_bugs.xfail(known_bugs.FOUND_RACE_FD_LEAK)
+def test_a_race_abandoned_in_connection_attempt_leaves_no_fd(listening_server, run_loop):
+    """Found by tests/stress/test_faults.py (in no issue): destroy() inside
+    'connectionAttempt' of a race over 127.0.0.2 (refused), ::1, 127.0.0.1."""
+    warm_up_loop()
+    before = open_fd_count()
+    server, port = listening_server(lambda sock: sock.destroy())
+
+    def lookup(host, options, callback):
+        net.setImmediate(callback, None, [{'address': '127.0.0.2', 'family': 4},
+                                          {'address': '::1', 'family': 6},
+                                          {'address': '127.0.0.1', 'family': 4}])
+    client = net.connect({'port': port, 'host': 'race.test', 'lookup': lookup,
+                          'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 10})
+    client.on('error', lambda err: None)
+    client.once('connectionAttempt', lambda *args: client.destroy())
+    client.on('close', lambda had_error: net.setTimeout(server.close, 50))
+    run_loop()
+    assert open_fd_count() == before
