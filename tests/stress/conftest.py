@@ -19,7 +19,7 @@ FIGURES = {}
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker('timeout') is None:
-            item.add_marker(pytest.mark.timeout(scaled(300, 3600)))
+            item.add_marker(pytest.mark.timeout(scaled(900, 7200)))
 
 
 @pytest.fixture
