@@ -123,11 +123,15 @@ class ConnectedPair(RuleBasedStateMachine):
         client = net.Socket({'allowHalfOpen': half_open})
         self.ends.append(End(client, 0))
         client.connect(*target)
-        for _ in range(200):
-            if accepted and client.readyState == 'open':
-                break
+        # Bounded: a timer wakes the poll, the deadline ends the wait.
+        waker = net.setInterval(lambda: None, 50)
+        waker.unref()
+        deadline = self.loop.now() + 5000
+        while not (accepted and client.readyState == 'open') and self.loop.now() < deadline:
             self.loop.run_once(True)
-        assert accepted and client.readyState == 'open', 'the pair did not connect'
+        waker.close()
+        assert accepted and client.readyState == 'open', (
+            'the pair did not connect in 5 s: %r' % (self.ends[0].events,))
         server.close()
         self.ends.append(End(accepted[0], 1))
 
