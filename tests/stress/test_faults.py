@@ -1,9 +1,9 @@
 """Faults (issue 13): the peer resetting with a large write queue pending,
 destroy() inside the events of a client socket, server.close() with many
-live connections, a maxConnections storm, refused connects, Happy Eyeballs
+live connections, maxConnections and BlockList storms, refused connects, Happy Eyeballs
 races abandoned midway. Counts exact, fds back to baseline.
-Not yet here (see docs/RELIABILITY.md): destroy() inside 'finish', the
-Server's events and a BlockList storm."""
+Not yet here (see docs/RELIABILITY.md): destroy() inside 'finish' and
+inside the Server's events."""
 import pytest
 
 import pyuvnet as net
@@ -197,3 +197,37 @@ def test_happy_eyeballs_races_abandoned_midway_leave_nothing(abandon_on, listeni
     close_all(connections, server, run_loop)
     figures(races=rounds)
     assert len(closes) == rounds and all(events == ['close'] for events in closes)
+
+
+def test_block_list_storm_refuses_exactly_the_blocked_peers(run_loop, figures, fd_baseline):
+    """Half the clients come from blocked addresses (127.0.0.2-101): the
+    server never emits 'connection' for them and closes them; the others
+    are accepted. Counts exact."""
+    storm = scaled(500, 2_000)
+    block_list = net.BlockList()
+    block_list.addRange('127.0.0.2', '127.0.0.101')
+    accepted, peers, closed = [], [], []
+    server = net.createServer({'blockList': block_list},
+                              lambda sock: (accepted.append(sock), peers.append(sock.remoteAddress)))
+    server.listen({'port': 0, 'host': '127.0.0.1', 'backlog': 4096})
+    port = server.address().port
+    clients = []
+    for index in range(storm):
+        blocked = index % 2 == 0
+        local = '127.0.0.%d' % ((2 if blocked else 102) + index % 100)
+        client = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': local})
+        client.on('error', lambda err: None)
+        client.on('close', lambda had_error, blocked=blocked: closed.append(blocked))
+        clients.append(client)
+
+    def settled():
+        if len(accepted) == storm // 2 and closed.count(True) == storm - storm // 2:
+            checker.close()
+            for sock in clients + accepted:
+                sock.destroy()
+            server.close()
+    checker = net.setInterval(settled, 5)
+    run_loop(timeout=scaled(60, 600))
+    figures(connects=storm, accepted=len(accepted), blocked=closed.count(True))
+    assert all(peer.startswith('127.0.0.') and int(peer.rsplit('.', 1)[1]) >= 102 for peer in peers)
+    assert (len(accepted), closed.count(True)) == (storm // 2, storm - storm // 2)
