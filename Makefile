@@ -121,3 +121,31 @@ docs: build/.installed-test
 	@$(PY) -c 'import sphinx, furo, myst_parser' 2>/dev/null || $(PY) -m pip install -q 'sphinx>=7' furo myst-parser
 	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs/html
 	$(PY) tools/check_docs.py build/docs/html
+
+
+# -- reliability (issue 13; docs/RELIABILITY.md) ---------------------------
+#   make stress     tests/stress, short mode (PYUVNET_STRESS=long for releases)
+#   make asan       pyuvnet and libuv under ASan+UBSan (build/asan), the suite and short stress
+#   make memcheck   valgrind on the lifetime tests (tests/sanitizers/valgrind-python.supp);
+#                   less the one that streams for 20 s of wall clock, which valgrind's
+#                   slowdown cannot meet
+PYUVNET_STRESS ?= short
+.PHONY: stress asan memcheck
+
+# The stress run also fuzzes the API longer: 100 draws per case (short), 2,000 (long).
+FUZZ_EXAMPLES = $(if $(filter long,$(PYUVNET_STRESS)),2000,100)
+
+stress: build/.installed-test
+	PYUVNET_STRESS=$(PYUVNET_STRESS) PYUVNET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(PY) -m pytest -q -p no:cacheprovider tests/stress tests/test_api_fuzz.py $(PYTEST_ARGS)
+
+asan: | deps
+	PYTHON=$(PYTHON) bash tests/sanitizers/asan.sh $(PYTEST_ARGS)
+
+memcheck: build/.installed-test
+	@command -v valgrind >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --suppressions=tests/sanitizers/valgrind-python.supp \
+		--suppressions=/usr/lib/valgrind/python3.supp \
+		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/test_tcp_lifetime.py \
+		--deselect tests/test_tcp_lifetime.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
+		$(PYTEST_ARGS)

@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh loop per test and a runner that fails, never
 hangs, when the loop does not finish."""
+import os
 import shutil
 import signal
 import tempfile
@@ -9,6 +10,10 @@ import pytest
 import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import _uv
+
+# tests/stress runs only under `make stress` (PYUVNET_STRESS=short or long):
+# its tests take minutes, not the suite's seconds.
+collect_ignore = [] if os.environ.get('PYUVNET_STRESS') else ['stress']
 
 
 class LoopDidNotFinish(AssertionError):

@@ -91,3 +91,13 @@ def default_sigint():
     Python started with SIGINT ignored installs no KeyboardInterrupt."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
+
+def open_fd_count():
+    """How many file descriptors this process has open (Linux)."""
+    return len(os.listdir('/proc/self/fd'))
+
+
+def rss_bytes():
+    """This process's resident set size now (Linux)."""
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')

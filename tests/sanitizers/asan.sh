@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make asan`: pyuvnet and libuv compiled with -fsanitize=address,undefined,
+# in a copy of the tree with its own virtualenv (build/asan/), so the normal
+# in-place build is left alone; then the test suite and the short stress
+# mode run under the sanitizers. Any report fails the run.
+#
+# libuv's source: PYUVNET_LIBUV_SOURCE, else vendor/libuv when checked out,
+# else the copy that uvloop's sdist carries (fetched once with pip).
+#
+# Usage: tests/sanitizers/asan.sh [pytest arguments for the suite run]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PYTHON=${PYTHON:-python3}
+OUT=$ROOT/build/asan
+UVLOOP_SDIST=uvloop==0.23.0
+mkdir -p "$OUT"
+
+if [ -n "${PYUVNET_LIBUV_SOURCE:-}" ]; then
+    src=$PYUVNET_LIBUV_SOURCE
+elif [ -f "$ROOT/vendor/libuv/include/uv.h" ]; then
+    src=$ROOT/vendor/libuv
+else
+    src=$(ls -d "$OUT"/uvloop-*/vendor/libuv 2>/dev/null | head -n1 || true)
+    if [ -z "$src" ]; then
+        # --no-binary for uvloop only: its build requirements stay wheels.
+        "$PYTHON" -m pip download -q --no-deps --no-binary uvloop "$UVLOOP_SDIST" -d "$OUT"
+        tar -C "$OUT" -xzf "$OUT"/uvloop-*.tar.gz
+        src=$(ls -d "$OUT"/uvloop-*/vendor/libuv | head -n1)
+    fi
+fi
+echo "asan: libuv source $src"
+
+# The tree as it is, less build products and the in-place modules.
+tree=$OUT/tree
+rm -rf "$tree"
+mkdir -p "$tree"
+tar -C "$ROOT" -cf - --exclude=./.git --exclude=./build --exclude=./.venv \
+    --exclude='*.so' --exclude='*.egg-info' --exclude=__pycache__ --exclude=.pytest_cache . |
+    tar -C "$tree" -xf -
+
+[ -x "$OUT/venv/bin/python" ] || "$PYTHON" -m venv "$OUT/venv"
+py=$OUT/venv/bin/python
+flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g"
+echo "asan: building with $flags (log: build/asan/pip-install.log)"
+(cd "$tree" && CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
+    PYUVNET_LIBUV=bundled PYUVNET_LIBUV_SOURCE=$src \
+    "$py" -m pip install -v -e '.[test]' >"$OUT/pip-install.log" 2>&1) \
+    || { tail -n 50 "$OUT/pip-install.log"; echo "asan: build failed"; exit 1; }
+so=$(ls "$tree"/pyuvnet/_uv.*.so)
+grep -q __asan_report < <(nm -D "$so") || { echo "asan: $so is not instrumented"; exit 1; }
+
+# libasan must come first in the process; CPython itself is not built with
+# it, so its own allocations at exit are not leaks of ours (detect_leaks=0).
+# PYTHONMALLOC=malloc puts Python objects on ASan's heap too, so a freed
+# object that libuv still points at is caught.
+export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_init_order=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export PYTHONMALLOC=malloc
+cd "$tree"
+echo "asan: the test suite"
+# Three tests bound by wall-clock order (a timer's start; two writes
+# arriving as two reads; an attempt timing out before the next wins) that
+# the sanitizers' slowdown upsets on a loaded machine.
+status=0
+"$py" -m pytest -q -p no:cacheprovider \
+    --deselect 'tests/test_aio.py::test_timers_count_from_when_they_are_set' \
+    --deselect tests/test_tcp_read.py::test_once_data_listener_is_called_once \
+    --deselect tests/test_autoselectfamily.py::test_a_timed_out_attempt_is_closed_when_the_next_one_wins \
+    "$@" || status=$?
+echo "asan: the stress tests, short mode"
+PYUVNET_STRESS=short "$py" -m pytest -q -p no:cacheprovider tests/stress || status=$?
+exit $status
