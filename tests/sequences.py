@@ -15,8 +15,7 @@ call. It holds, after every step and at the end:
   had before the pair.
 
 tests/test_random_sequences.py runs it in the suite's budget; tests/stress
-runs it longer.  tests/known_bugs.py lists what it is kept away from while
-a known bug is open.
+runs it longer.  tests/test_found_by_random_tests.py replays what it found.
 """
 import gc
 import os
@@ -30,7 +29,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import pyuvnet as net
 from pyuvnet import _uv
 
-import known_bugs
 from support import open_fd_count
 
 EVENTS = ('connect', 'ready', 'data', 'end', 'finish', 'drain', 'timeout', 'error', 'close')
@@ -192,8 +190,6 @@ class ConnectedPair(RuleBasedStateMachine):
 
     @rule(side=SIDES)
     def resume(self, side):
-        if known_bugs.resume_avoided(self.ends[side].sock):
-            return
         self.ends[side].paused = False
         self.call(self.ends[side], 'resume')
 
@@ -209,8 +205,6 @@ class ConnectedPair(RuleBasedStateMachine):
 
     @rule(side=SIDES, ms=st.sampled_from((0, 1, 5, 30)))
     def setTimeout(self, side, ms):
-        if known_bugs.set_timeout_avoided(self.ends[side].sock):
-            return
         self.call(self.ends[side], 'setTimeout', ms)
 
     @rule(side=SIDES)
@@ -270,8 +264,7 @@ class ConnectedPair(RuleBasedStateMachine):
         for end in self.ends:
             for _ in range(end.corks):
                 end.sock.uncork()
-            if not known_bugs.resume_avoided(end.sock):
-                end.sock.resume()
+            end.sock.resume()
             end.sock.ref()
             end.freeze_writes()
             end.sock.end()

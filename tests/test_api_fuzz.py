@@ -11,8 +11,8 @@ with an 'error' listener on every socket made, and must raise nothing.
 
 Host names resolve through a stand-in for getaddrinfo that knows only
 'localhost' (nothing leaves the machine); paths are relative to a private
-directory. tests/known_bugs.py keeps the draws away from open bugs;
-tests/test_known_bugs.py replays what these tests found.
+directory. tests/test_found_by_random_tests.py replays what these tests
+found.
 """
 import os
 
@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 import pyuvnet as net
 from pyuvnet import _uv
 
-import known_bugs
 
 FUZZ_SETTINGS = settings(
     max_examples=int(os.environ.get('PYUVNET_FUZZ_EXAMPLES', 20)), deadline=None,
@@ -79,7 +78,7 @@ GARBAGE = st.recursive(
     SCALARS,
     lambda inner: st.one_of(st.lists(inner, max_size=3),
                             st.dictionaries(OPTION_KEYS, inner, max_size=4)),
-    max_leaves=8).filter(lambda value: known_bugs.fuzz_allows(materialize(value)))
+    max_leaves=8)
 
 
 def fake_getaddrinfo(host, family, flags, callback):
@@ -246,9 +245,7 @@ def test_connect_forms_take_garbage_with_coded_errors(sandbox, form, port, extra
 BOOL_PORT_FORMS = sorted(k for k in CONNECT_FORMS if 'port' in k and 'options)' not in k or k == 'connect(options)')
 
 
-@pytest.mark.parametrize('form', [
-    pytest.param(form, marks=known_bugs.xfail(known_bugs.ISSUE_9_6)) if form.startswith('Socket()') else form
-    for form in BOOL_PORT_FORMS])
+@pytest.mark.parametrize('form', BOOL_PORT_FORMS)
 @pytest.mark.parametrize('port', [True, False])
 def test_a_bool_port_is_an_invalid_arg_type_in_every_connect_form(sandbox, form, port):
     """net.connect(true) -> TypeError [ERR_INVALID_ARG_TYPE] (Node 20), as
@@ -276,7 +273,7 @@ SOCKET_METHODS = {
     'setEncoding': lambda s, a, b: s.setEncoding(a),
     'destroy': lambda s, a, b: s.destroy(*([a] if isinstance(a, BaseException) else [])),
     'unpipe': lambda s, a, b: s.unpipe(a),
-    'on': lambda s, a, b: s.on(a if known_bugs.event_name_allowed(a) else 'x', lambda *x: None),
+    'on': lambda s, a, b: s.on(a, lambda *x: None),
     'emit': lambda s, a, b: s.emit(StrSubclass('x'), a),
     'setMaxListeners': lambda s, a, b: s.setMaxListeners(a),
 }

@@ -8,7 +8,6 @@ import pytest
 
 import pyuvnet as net
 
-import known_bugs
 
 from sequences import warm_up_loop
 from stress_support import scaled
@@ -169,8 +168,7 @@ def test_refused_connects_each_give_error_then_close(run_loop, figures, fd_basel
 
 
 @pytest.mark.parametrize('abandon_on', [
-    'lookup', pytest.param('connectionAttempt', marks=known_bugs.xfail_when_seen(known_bugs.FOUND_RACE_FD_LEAK)),
-    'connectionAttemptFailed', 'tick'])
+    'lookup', 'connectionAttempt', 'connectionAttemptFailed', 'tick'])
 def test_happy_eyeballs_races_abandoned_midway_leave_nothing(abandon_on, listening_server, run_loop,
                                                             figures, fd_baseline):
     rounds = scaled(200, 2_000)

@@ -1,19 +1,17 @@
-"""What the random tests found on main, replayed as strict xfails while the
-bug is open (tests/known_bugs.py). When a fix merges, its replay passes and
-strict turns it red: delete the bug's line in known_bugs.py and the mark
-here (the replay stays, as a regression test)."""
+"""What the random-sequence, fuzz and stress tests found (issue 13), each
+replayed as a regression test of its fix (issue 9's items, and two bugs
+in no issue: an unhashable event name, and an fd leaked by a race
+abandoned in 'connectionAttempt')."""
 import pytest
 
 import pyuvnet as net
 
-import known_bugs
 from sequences import ConnectedPair, warm_up_loop
 from support import linux_only, open_fd_count
 from test_api_fuzz import StrSubclass, coded_or_arity
 
 
 @linux_only
-@known_bugs.xfail(known_bugs.ISSUE_9_17)
 def test_no_end_after_close_when_resumed_after_destroy_with_input_buffered():
     """Found by tests/sequences.py: pause, the peer's FIN buffered, destroy,
     resume -> 'end' emitted after 'close'."""
@@ -33,7 +31,6 @@ def test_no_end_after_close_when_resumed_after_destroy_with_input_buffered():
         machine.turns()
 
 
-@known_bugs.xfail(known_bugs.ISSUE_9_20)
 @pytest.mark.parametrize('port', [10**400, -10**400], ids=['10**400', '-10**400'])
 def test_a_huge_integer_port_is_a_coded_error(port):
     """Found by tests/test_api_fuzz.py: connect(10**400) raised OverflowError."""
@@ -43,7 +40,6 @@ def test_a_huge_integer_port_is_a_coded_error(port):
         sock.destroy()
 
 
-@known_bugs.xfail(known_bugs.ISSUE_9_20)
 def test_a_str_subclass_path_listens(sockdir):
     """Found by tests/test_api_fuzz.py: listen(StrSubclass(path)) raised
     "Argument 'path' has incorrect type" from the Cython layer."""
@@ -53,7 +49,6 @@ def test_a_str_subclass_path_listens(sockdir):
     net.run()
 
 
-@known_bugs.xfail(known_bugs.ISSUE_9_14)
 def test_a_huge_keepalive_delay_set_before_connect_fails_nothing_in_run(listening_server):
     """Found by tests/test_api_fuzz.py: setKeepAlive(True, 1e300), then
     connect: OverflowError out of run() at connect time."""
@@ -64,16 +59,17 @@ def test_a_huge_keepalive_delay_set_before_connect_fails_nothing_in_run(listenin
     net.run()
 
 
-@known_bugs.xfail(known_bugs.FOUND_UNHASHABLE_EVENT)
-def test_any_event_name_is_taken():
-    """Found by tests/test_api_fuzz.py (in no issue): Node takes any value
-    as an event name (emitter.on([], f) works there)."""
+def test_an_unhashable_event_name_is_a_coded_error():
+    """Found by tests/test_api_fuzz.py (in no issue): emitter.on([], f) raised
+    an uncoded TypeError (unhashable type).  Node takes any value as an
+    event name by turning it into a property key; pyuvnet's listeners are
+    kept in a dict, so it refuses the name with Node's type error."""
     emitter = net.EventEmitter()
-    emitter.on([], lambda: None)
+    with pytest.raises(net.errors.ERR_INVALID_ARG_TYPE):
+        emitter.on([], lambda: None)
 
 
 @linux_only
-@known_bugs.xfail(known_bugs.FOUND_RACE_FD_LEAK)
 def test_a_race_abandoned_in_connection_attempt_leaves_no_fd(listening_server, run_loop):
     """Found by tests/stress/test_faults.py (in no issue): destroy() inside
     'connectionAttempt' of a race over 127.0.0.2 (refused), ::1, 127.0.0.1."""
