@@ -134,16 +134,18 @@ class BoundSocket:
     def _adopt_into(handle, stream):
         """Node's ``Socket({'handle': bound})``: ``stream`` (a Socket) takes
         over the BoundSocket ``handle``'s socket, bound, not connected;
-        returns 'tcp' or 'pipe'. Not a BoundSocket: ``ERR_INVALID_ARG_TYPE``."""
+        returns ('tcp', None) or ('pipe', the bound path). Not a
+        BoundSocket: ``ERR_INVALID_ARG_TYPE``."""
         if not isinstance(handle, BoundSocket):
             raise errors.ERR_INVALID_ARG_TYPE('options.handle', 'net.BoundSocket', handle)
         kind = 'pipe' if handle.isPipe else 'tcp'
+        path = handle.address() if handle.isPipe else None
         fd = handle._adopt()
         status = (_uv.pipe_open if kind == 'pipe' else _uv.tcp_open)(stream, fd)
         if status < 0:
             os.close(fd)
             raise errors.errno_exception(status, 'open')
-        return kind
+        return kind, path
 
 def _bind_tcp(options):
     ipv6_only = options.get('ipv6Only', False)

@@ -53,7 +53,7 @@ class Socket(_uv.Stream):
             self._open_fd(opts['fd'], opts.get('readable', True), opts.get('writable', True))
         if 'handle' in opts:
             # A BoundSocket: connect() goes out from where it is bound.
-            self._bound_handle = BoundSocket._adopt_into(opts['handle'], self)
+            self._bound_handle, self._bound_path = BoundSocket._adopt_into(opts['handle'], self)
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
@@ -79,10 +79,12 @@ class Socket(_uv.Stream):
     _pipe_path = None
     _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
+    _bound_path = None          # an adopted pipe BoundSocket's path: the local address
     _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
               '_idle', '_no_delay', '_keep_alive', '_type_of_service',
-              '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle')
+              '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle',
+              '_bound_path')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
@@ -494,7 +496,9 @@ class Socket(_uv.Stream):
     remoteAddress = property(lambda self: _field(self._peer_tuple(), 0))
     remotePort = property(lambda self: _field(self._peer_tuple(), 1))
     remoteFamily = property(lambda self: _field(self._peer_tuple(), 2))
-    localAddress = property(lambda self: _field(self._sock_tuple(), 0))
+    # A pipe has no local address, but one bound to a source path (an
+    # adopted BoundSocket) has that path, as in Node.
+    localAddress = property(lambda self: self._bound_path or _field(self._sock_tuple(), 0))
     localPort = property(lambda self: _field(self._sock_tuple(), 1))
     localFamily = property(lambda self: _field(self._sock_tuple(), 2))
 

@@ -387,6 +387,39 @@ def test_client_connects_from_a_bound_source_path_and_reconnects(sockdir, run_lo
     assert peers[0] == source and peers[1] != source
 
 
+def test_a_client_from_a_bound_source_path_has_it_as_local_address(sockdir, run_loop):
+    """test-net-boundsocket.js: Socket({handle: src}).connect({path: dst});
+    client.localAddress === srcPath right after connect() and at 'connect'
+    (a pipe client with no bound source has none: Node 20's undefined)."""
+    path = os.path.join(sockdir, 'dst.sock')
+    source = os.path.join(sockdir, 'src.sock')
+    server = net.createServer(lambda sock: sock.end())
+    client = net.Socket({'handle': net.BoundSocket(path=source)})
+    plain = net.Socket()
+    seen = []
+
+    def connect_both():
+        client.connect({'path': path})
+        plain.connect({'path': path})
+        seen.append(client.localAddress)
+        client.once('connect', lambda: seen.append(client.localAddress))
+        plain.once('connect', lambda: seen.append(plain.localAddress))
+    server.listen(path, connect_both)
+    closed = []
+
+    def one_closed(had_error):
+        closed.append(had_error)
+        if len(closed) == 2:
+            server.close()
+    client.on('close', one_closed)
+    plain.on('close', one_closed)
+    client.resume()
+    plain.resume()
+    run_loop()
+    assert sorted(seen, key=str) == sorted([source, source, None], key=str)
+    assert client.address() == {}
+
+
 @pytest.mark.skipif(not os.uname().sysname == 'Linux', reason='abstract names are Linux only')
 def test_abstract_name_binds_without_a_file(run_loop):
     """test-net-boundsocket.js: a leading '\\0' binds in the abstract
