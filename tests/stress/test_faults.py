@@ -182,8 +182,13 @@ def test_happy_eyeballs_races_abandoned_midway_leave_nothing(abandon_on, listeni
                                           {'address': '127.0.0.1', 'family': 4}])
     for _ in range(rounds):
         events = []
+        # Attempts time out after 250 ms (Node's default), well after a
+        # loopback refusal: with a shorter one, a turn spent starting every
+        # client lets the first attempts time out before their refusals are
+        # read, and a client then connects with no 'connectionAttemptFailed'
+        # to abandon it on.
         client = net.connect({'port': port, 'host': 'race.test', 'lookup': lookup,
-                              'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 10})
+                              'autoSelectFamily': True, 'autoSelectFamilyAttemptTimeout': 250})
         client.on('error', lambda err: None)
         if abandon_on == 'tick':
             net.nextTick(client.destroy)
