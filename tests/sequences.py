@@ -227,7 +227,11 @@ class ConnectedPair(RuleBasedStateMachine):
     def let_time_pass(self, ms):
         """Timers (socket timeouts) get their chance."""
         fired = []
-        timer = net.setTimeout(fired.append, ms, True)
+        # An interval, not a timeout: a timer that is already due when a
+        # turn starts fires first thing, and a one-shot one then leaves
+        # that turn's poll nothing to wake it (libuv's UV_RUN_ONCE blocks
+        # while the sockets are idle).
+        timer = net.setInterval(fired.append, ms, True)
         while not fired:
             self.loop.run_once(True)
         timer.close()
