@@ -130,8 +130,11 @@ def read_lines_until(proc, expected, timeout=20):
     lines, buffer = [], b''
     deadline = time.monotonic() + timeout
     fd = proc.stdout.fileno()
+    # poll, not select: the suite's process may hold fds above FD_SETSIZE.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     while len(lines) < expected and time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        ready = poller.poll(max(0.0, deadline - time.monotonic()) * 1000)
         if not ready:
             break
         data = os.read(fd, 65536)
