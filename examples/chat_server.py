@@ -4,6 +4,8 @@ other client, prefixed with the sender's name.
     python examples/chat_server.py [PORT]
     (then connect with `nc 127.0.0.1 PORT` from several terminals)
 """
+from __future__ import annotations
+
 import argparse
 from typing import Callable, Optional, Union
 

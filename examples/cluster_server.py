@@ -23,6 +23,8 @@ ends it.  The primary prints one line per event, the first one being::
 The same file is the worker program: ``cluster.isPrimary`` tells them
 apart.  docs/CLUSTER.md compares this with examples/prefork_server.py.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import signal

@@ -3,6 +3,8 @@
     python examples/echo_server.py [PORT]          # serve (Ctrl-C to stop)
     python examples/echo_server.py --self-test     # serve one client, check, exit
 """
+from __future__ import annotations
+
 import argparse
 import sys
 from typing import Callable, Optional, Union

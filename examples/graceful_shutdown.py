@@ -18,6 +18,8 @@ request ``sleep MS`` is answered with ``slept MS`` after MS milliseconds
 
 A second Ctrl-C (or SIGTERM) during the drain skips the grace period.
 """
+from __future__ import annotations
+
 import argparse
 import os
 import signal

@@ -8,6 +8,8 @@ and answers ``{'received': True}``.  With the argument ``control`` it is
 the second example's: it obeys ``{'cmd': 'sayHello'}`` and answers
 ``{'cmd': 'received'}``.  It ends when the parent disconnects or exits.
 """
+from __future__ import annotations
+
 import argparse
 from typing import Any
 

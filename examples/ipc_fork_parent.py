@@ -15,6 +15,8 @@ As in Node, both processes keep running while they listen for messages;
 stop with Ctrl-C, or pass ``--once`` to disconnect after the first answer
 (then both end by themselves).
 """
+from __future__ import annotations
+
 import argparse
 import os
 import sys

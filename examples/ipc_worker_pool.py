@@ -16,6 +16,8 @@ forgotten; when none is left the parent stops.
 This file is both programs: the workers are forked as
 ``ipc_worker_pool.py --worker``.
 """
+from __future__ import annotations
+
 import argparse
 import os
 from collections.abc import Callable

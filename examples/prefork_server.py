@@ -56,6 +56,8 @@ wrapped with ``net.Socket({'fd': ...})`` so the byte arrives as a
 ``'data'`` event on the loop (a Python signal handler alone would not run
 while libuv waits in epoll).
 """
+from __future__ import annotations
+
 import argparse
 import os
 import select

@@ -8,6 +8,8 @@ Try it with Node or OpenSSL as the client:
 
     openssl s_client -connect 127.0.0.1:8443 -servername localhost
 """
+from __future__ import annotations
+
 import argparse
 import hashlib
 import os
