@@ -461,7 +461,10 @@ def test_many_failed_and_good_handshakes_leave_no_descriptor_behind(tls_server, 
 def test_the_guides_first_snippet_runs_as_documented(tls_certs, tmp_path, monkeypatch, capsys):
     """docs/TLS.md's server-and-client snippet, with a self-signed pair as
     key.pem/cert.pem, prints what the guide says."""
-    with open(os.path.join(os.path.dirname(__file__), os.pardir, 'docs', 'TLS.md')) as f:
+    guide_path = os.path.join(os.path.dirname(__file__), os.pardir, 'docs', 'TLS.md')
+    if not os.path.isfile(guide_path):
+        pytest.skip("needs the source tree's docs/ (the wheels' tests run from a copy of tests/)")
+    with open(guide_path) as f:
         guide = f.read()
     snippet = guide.split('```python\n', 1)[1].split('```', 1)[0]
     (tmp_path / 'key.pem').write_text(tls_certs.self_key)

@@ -62,7 +62,24 @@ cdef int chained_fd = -1               # the wakeup fd set before run()
 cdef Loop signal_loop = None           # the main thread's loop inside run()
 cdef dict wrapped_handlers = {}        # signum -> DeferringHandler installed
 cdef tuple all_signals = tuple(sorted(signal.valid_signals()))
-cdef frozenset stdlib_modules = frozenset(getattr(sys, 'stdlib_module_names', ()))
+
+
+cdef frozenset standard_library_names():
+    """The top-level names of the standard library's modules:
+    ``sys.stdlib_module_names`` (3.10+), or on 3.9 what the standard
+    library's own directories and the interpreter hold."""
+    names = getattr(sys, 'stdlib_module_names', None)
+    if names is None:
+        import pkgutil
+        import sysconfig
+        paths = sysconfig.get_paths()
+        folders = [paths['stdlib'], os.path.join(paths['platstdlib'], 'lib-dynload')]
+        names = set(sys.builtin_module_names)
+        names.update(module.name for module in pkgutil.iter_modules(folders))
+    return frozenset(names)
+
+
+cdef frozenset stdlib_modules = standard_library_names()
 
 
 cdef class DeferringHandler:
