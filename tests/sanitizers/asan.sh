@@ -9,6 +9,8 @@
 #
 # Usage: tests/sanitizers/asan.sh [pytest arguments for the suite run]
 # PYUVNET_ASAN_STRESS=no leaves the stress run out (CI's time budget).
+# PYUVNET_ASAN_STAGE=build only builds; =test only tests the last build
+# (CI builds while other work runs, and tests later).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,39 +19,45 @@ OUT=$ROOT/build/asan
 UVLOOP_SDIST=uvloop==0.23.0
 mkdir -p "$OUT"
 
-if [ -n "${PYUVNET_LIBUV_SOURCE:-}" ]; then
-    src=$PYUVNET_LIBUV_SOURCE
-elif [ -f "$ROOT/vendor/libuv/include/uv.h" ]; then
-    src=$ROOT/vendor/libuv
-else
-    src=$(ls -d "$OUT"/uvloop-*/vendor/libuv 2>/dev/null | head -n1 || true)
-    if [ -z "$src" ]; then
-        # --no-binary for uvloop only: its build requirements stay wheels.
-        "$PYTHON" -m pip download -q --no-deps --no-binary uvloop "$UVLOOP_SDIST" -d "$OUT"
-        tar -C "$OUT" -xzf "$OUT"/uvloop-*.tar.gz
-        src=$(ls -d "$OUT"/uvloop-*/vendor/libuv | head -n1)
-    fi
-fi
-echo "asan: libuv source $src"
-
-# The tree as it is, less build products and the in-place modules.
+stage=${PYUVNET_ASAN_STAGE:-all}
+case $stage in all|build|test) ;; *) echo "asan: PYUVNET_ASAN_STAGE is build, test or all, not $stage"; exit 2 ;; esac
 tree=$OUT/tree
-rm -rf "$tree"
-mkdir -p "$tree"
-tar -C "$ROOT" -cf - --exclude=./.git --exclude=./build --exclude=./.venv \
-    --exclude='*.so' --exclude='*.egg-info' --exclude=__pycache__ --exclude=.pytest_cache . |
-    tar -C "$tree" -xf -
-
-[ -x "$OUT/venv/bin/python" ] || "$PYTHON" -m venv "$OUT/venv"
 py=$OUT/venv/bin/python
-flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g"
-echo "asan: building with $flags (log: build/asan/pip-install.log)"
-(cd "$tree" && CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
-    PYUVNET_LIBUV=bundled PYUVNET_LIBUV_SOURCE=$src \
-    "$py" -m pip install -v -e '.[test]' >"$OUT/pip-install.log" 2>&1) \
-    || { tail -n 50 "$OUT/pip-install.log"; echo "asan: build failed"; exit 1; }
+
+if [ "$stage" != test ]; then
+    if [ -n "${PYUVNET_LIBUV_SOURCE:-}" ]; then
+        src=$PYUVNET_LIBUV_SOURCE
+    elif [ -f "$ROOT/vendor/libuv/include/uv.h" ]; then
+        src=$ROOT/vendor/libuv
+    else
+        src=$(ls -d "$OUT"/uvloop-*/vendor/libuv 2>/dev/null | head -n1 || true)
+        if [ -z "$src" ]; then
+            # --no-binary for uvloop only: its build requirements stay wheels.
+            "$PYTHON" -m pip download -q --no-deps --no-binary uvloop "$UVLOOP_SDIST" -d "$OUT"
+            tar -C "$OUT" -xzf "$OUT"/uvloop-*.tar.gz
+            src=$(ls -d "$OUT"/uvloop-*/vendor/libuv | head -n1)
+        fi
+    fi
+    echo "asan: libuv source $src"
+
+    # The tree as it is, less build products and the in-place modules.
+    rm -rf "$tree"
+    mkdir -p "$tree"
+    tar -C "$ROOT" -cf - --exclude=./.git --exclude=./build --exclude=./.venv \
+        --exclude='*.so' --exclude='*.egg-info' --exclude=__pycache__ --exclude=.pytest_cache . |
+        tar -C "$tree" -xf -
+
+    [ -x "$py" ] || "$PYTHON" -m venv "$OUT/venv"
+    flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g"
+    echo "asan: building with $flags (log: build/asan/pip-install.log)"
+    (cd "$tree" && CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
+        PYUVNET_LIBUV=bundled PYUVNET_LIBUV_SOURCE=$src \
+        "$py" -m pip install -v -e '.[test]' >"$OUT/pip-install.log" 2>&1) \
+        || { tail -n 50 "$OUT/pip-install.log"; echo "asan: build failed"; exit 1; }
+fi
 so=$(ls "$tree"/pyuvnet/_uv.*.so)
 grep -q __asan_report < <(nm -D "$so") || { echo "asan: $so is not instrumented"; exit 1; }
+[ "$stage" != build ] || exit 0
 
 # libasan must come first in the process; CPython itself is not built with
 # it, so its own allocations at exit are not leaks of ours (detect_leaks=0).
