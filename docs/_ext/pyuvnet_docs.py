@@ -178,7 +178,7 @@ NODE_CLUSTER = {
                'process', 'send', 'destroy'),
 }
 
-_NOT_BOUND = "not provided: Python's ssl has no API for it"
+_NOT_BOUND = "not provided: Python's ssl has no public API for it"
 TLS_DIFFERENCES = {
     ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
     ('module', 'getCiphers'): 'not provided yet',
@@ -186,8 +186,8 @@ TLS_DIFFERENCES = {
     ('module', 'DEFAULT_ECDH_CURVE'): "not provided yet ('auto' applies)",
     ('module', 'CLIENT_RENEG_LIMIT'): 'no renegotiation (see TLSSocket.renegotiate)',
     ('module', 'CLIENT_RENEG_WINDOW'): 'no renegotiation (see TLSSocket.renegotiate)',
-    ('module', 'rootCertificates'): "the system's trusted roots as OpenSSL finds them (read on first "
-                                    "use), not Mozilla's list compiled into Node",
+    ('module', 'rootCertificates'): "twin root_certificates; the system's trusted roots as OpenSSL "
+                                    "finds them (read on first use), not Mozilla's list compiled into Node",
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
                              "addresses, timeouts and byte counts are the raw socket's",
     ('module', 'SecureContext'): 'holds the PEM data and limits; builds one ssl.SSLContext per role',
@@ -197,7 +197,7 @@ TLS_DIFFERENCES = {
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",
-    ('TLSSocket', 'disableRenegotiation'): 'not provided (renegotiation is never started)',
+    ('TLSSocket', 'disableRenegotiation'): 'not provided yet (ssl.OP_NO_RENEGOTIATION could do it)',
     ('TLSSocket', 'enableTrace'): _NOT_BOUND,
     ('TLSSocket', 'exportKeyingMaterial'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM '
                                            '(SSL_export_keying_material is not bound by ssl)',
@@ -244,6 +244,7 @@ def _node_modules():
     }
 
 
+_ALIASED = {camel for names in ALIASES.values() for camel in names}
 _PY_NAMES = {('Server', '[Symbol.asyncDispose]'): 'aclose',
              ('Server', '[Symbol.asyncIterator]'): '__aiter__'}
 
@@ -255,10 +256,19 @@ def _stub_types():
     for path in gen_stubs.stub_paths():
         with open(path) as f:
             tree = ast.parse(f.read())
+        # The stub's private aliases (_Pem = str | bytes | ...), written out:
+        # the reader cannot look them up.
+        aliases = {node.targets[0].id: ast.unparse(node.value) for node in tree.body
+                   if isinstance(node, ast.Assign) and len(node.targets) == 1
+                   and isinstance(node.targets[0], ast.Name) and node.targets[0].id.startswith('_')}
+
+        def spelled_out(annotation):
+            expanded = re.sub(r'\b_\w+\b', lambda m: aliases.get(m.group(0), m.group(0)), annotation)
+            return expanded if expanded == annotation else spelled_out(expanded)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and node.name.endswith('Options'):
-                own[node.name] = {item.target.id: ast.unparse(item.annotation) for item in node.body
-                                  if isinstance(item, ast.AnnAssign)}
+                own[node.name] = {item.target.id: spelled_out(ast.unparse(item.annotation))
+                                  for item in node.body if isinstance(item, ast.AnnAssign)}
                 bases[node.name] = [ast.unparse(base) for base in node.bases]
 
     def fields(name):
@@ -420,10 +430,12 @@ class NodeTableDirective(_TableDirective):
             obj = objects[target]
             for name in names:
                 py_name = _PY_NAMES.get((target, name), name) if module == 'net' else name
-                present = hasattr(obj, py_name)
+                present = hasattr(obj, py_name) or _set_by_constructor(obj, py_name)
                 spellings = [_literal(py_name)] if present else []
+                # A twin is a name of the alias table that the object has
+                # in snake_case (so not pyuvnet.server, the module).
                 twin = snake_name(py_name)
-                if present and twin != py_name and hasattr(obj, twin):
+                if present and py_name in _ALIASED and twin != py_name and hasattr(obj, twin):
                     spellings.append(_literal(twin))
                 where = module if target == 'module' else (
                     target if module == 'net' else '%s.%s' % (module, target))
@@ -432,6 +444,13 @@ class NodeTableDirective(_TableDirective):
                     note = '**missing** ' + note
                 rows.append([_literal('%s.%s' % (where, name)), ', '.join(spellings) or '—', note])
         return self.table(['Node', 'pyuvnet', 'difference'], rows, [34, 30, 36])
+
+
+def _set_by_constructor(cls, name):
+    """Whether ``cls.__init__`` sets the attribute ``name`` on each instance
+    (Worker.id: not on the class)."""
+    code = getattr(getattr(cls, '__init__', None), '__code__', None)
+    return isinstance(cls, type) and code is not None and name in code.co_names
 
 
 def skip_twins(app, what, name, obj, skip, options):
