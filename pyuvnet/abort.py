@@ -7,6 +7,8 @@ class AbortSignal(EventEmitter):
     """Becomes ``aborted`` once; then emits 'abort' and calls ``onabort``."""
 
     def __init__(self):
+        """Not aborted; AbortController() and the static constructors make
+        the signals one uses."""
         self.aborted = False
         self.reason = None
         self.onabort = None
@@ -57,6 +59,7 @@ class AbortController:
     aborts."""
 
     def __init__(self):
+        """A controller with a fresh, not aborted ``signal``."""
         self.signal = AbortSignal()
 
     def abort(self, reason=None):

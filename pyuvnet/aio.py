@@ -70,6 +70,9 @@ class Bridge:
     """
 
     def __init__(self, loop, uv_loop):
+        """Drive ``uv_loop`` from asyncio's ``loop`` (install() makes the
+        one bridge of a thread); NotImplementedError where libuv's loop has
+        no backend fd (Windows)."""
         self.loop = loop
         self.uv_loop = uv_loop
         self.closed = False
@@ -312,6 +315,7 @@ class attach:
     asyncio loop's exception handler."""
 
     def __init__(self):
+        """Nothing happens until ``async with`` enters the block."""
         self.bridge = None
         self.error = None
         self._task = None
@@ -523,6 +527,8 @@ class SocketIterator:
     full."""
 
     def __init__(self, sock, high_water_mark=None):
+        """Iterate ``sock``'s chunks, pausing it while ``high_water_mark``
+        bytes (default: its readableHighWaterMark) wait unread."""
         if high_water_mark is None:
             high_water_mark = getattr(sock, 'readableHighWaterMark', 65536)
         self._sock = sock

@@ -123,6 +123,7 @@ class BlockList:
     loopback and link-local ranges as CIDR texts, for :meth:`addCIDRs`."""
 
     def __init__(self):
+        """An empty list: check() is False for every address."""
         self._rules = {}          # rule text -> (span, ipv4 span), oldest first
         self._ipv4 = ([], [])     # (starts, ends) over 32-bit IPv4 values
         self._ipv6 = ([], [])     # (starts, ends) over 128-bit values

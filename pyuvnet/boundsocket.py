@@ -56,6 +56,7 @@ class BoundSocket:
     """
 
     def __init__(self, options=None, **kwargs):
+        """Bind now, as the class says; raises the bind's system error."""
         options = normalize_options(options, kwargs, _OPTIONS)
         self._adopted = False
         self._path = options.get('path')

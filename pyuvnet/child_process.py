@@ -128,6 +128,7 @@ class ChildProcess(EventEmitter):
     _ipc = None
 
     def __init__(self):
+        """Not started: spawn() and fork() make and start ChildProcesses."""
         self._process = None
         self.stdio = []
         self.spawnfile = None
@@ -137,6 +138,8 @@ class ChildProcess(EventEmitter):
 
     @property
     def connected(self):
+        """True while the IPC channel is open (False without one, and once
+        'disconnect' was emitted)."""
         return self._ipc is not None and self._ipc.connected
 
     @property

@@ -38,11 +38,17 @@ import os
 import sys
 
 from . import _uv, child_process, errors, server as server_module
-from ._names import ALIASES, add_aliases
+from ._names import ALIASES, add_aliases, snake_name
 from .boundsocket import BoundSocket
 from .events import EventEmitter
 from .records import Record
 from .server import Server
+
+# The emitter methods (on, once, ...) are the module emitter's, through __getattr__.
+__all__ = [
+    'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
+    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'Worker',
+]
 
 SCHED_NONE = 1
 SCHED_RR = 2
@@ -67,7 +73,8 @@ add_aliases(_Cluster, ALIASES['EventEmitter'])
 
 
 def __getattr__(name):
-    # on/once/emit/... and their twins are the module emitter's.
+    """The module's emitter methods (on, once, emit, ... and their twins):
+    ``cluster.on('exit', listener)`` as in Node."""
     return getattr(_cluster, name)
 
 
@@ -110,6 +117,10 @@ class Worker(EventEmitter):
     'listening', 'disconnected', 'dead'."""
 
     def __init__(self, id, process, state='none'):
+        """Made by fork() (and, in a worker, for ``cluster.worker``): the
+        worker numbered ``id`` over ``process`` (its ChildProcess, or the
+        worker's own process emitter), whose messages and errors it
+        re-emits."""
         self.id = id
         self.process = process
         self.state = state
@@ -137,9 +148,12 @@ class Worker(EventEmitter):
         return self.process.send(message, sendHandle, options, callback)
 
     def isConnected(self):
+        """Whether the IPC channel to the worker (to the primary, in a
+        worker) is open."""
         return self.process.connected
 
     def isDead(self):
+        """Whether the worker process has exited or was killed by a signal."""
         return (getattr(self.process, 'exitCode', None) is not None
                 or getattr(self.process, 'signalCode', None) is not None)
 
@@ -612,3 +626,4 @@ if isWorker:
     _setup_worker()
 
 add_aliases(globals(), ALIASES['cluster'])
+__all__ += [snake_name(name) for name in ALIASES['cluster']]

@@ -11,6 +11,11 @@ from .records import Record
 from .server import Server
 from .socket import Socket
 
+__all__ = [
+    'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
+    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'Worker',
+]
+
 SCHED_NONE: int
 SCHED_RR: int
 isWorker: bool
@@ -542,4 +547,5 @@ is_worker = isWorker
 setup_primary = setupPrimary
 setup_master = setupMaster
 scheduling_policy = schedulingPolicy
+__all__ += ['is_primary', 'is_master', 'is_worker', 'setup_primary', 'setup_master', 'scheduling_policy']
 # END snake_case twins

@@ -392,18 +392,24 @@ defaults = _Defaults()
 
 
 def getDefaultAutoSelectFamily():
+    """The autoSelectFamily connect() uses when not given (True, as Node 20)."""
     return defaults.auto_select_family
 
 
 def setDefaultAutoSelectFamily(value):
+    """Set that default for later connects (a bool, else ERR_INVALID_ARG_TYPE)."""
     defaults.auto_select_family = validate.validate_boolean(value, 'value')
 
 
 def getDefaultAutoSelectFamilyAttemptTimeout():
+    """The ms each address of a Happy Eyeballs race gets when the option is
+    not given (250)."""
     return defaults.auto_select_family_attempt_timeout
 
 
 def setDefaultAutoSelectFamilyAttemptTimeout(value):
+    """Set that default: an integer >= 1 (ERR_INVALID_ARG_TYPE /
+    ERR_OUT_OF_RANGE otherwise); below 10 counts as 10, as in Node."""
     value = validate.validate_int32(value, 'value', 1)
     # Node raises values below 10 ms to 10.
     defaults.auto_select_family_attempt_timeout = max(value, 10)

@@ -235,51 +235,64 @@ class ERR_INVALID_FD_TYPE(NodeError, TypeError):
 
 
 class ERR_INVALID_HANDLE_TYPE(NodeError, TypeError):
+    """A handle that cannot be sent over IPC, or resetAndDestroy() on a pipe."""
     _template = 'This handle type cannot be sent'
 
 
 # child_process and its IPC channel
 class ERR_IPC_CHANNEL_CLOSED(NodeError, RuntimeError):
+    """send() on a closed IPC channel."""
     _template = 'Channel closed'
 
 
 class ERR_IPC_DISCONNECTED(NodeError, RuntimeError):
+    """disconnect() of an IPC channel already disconnected."""
     _template = 'IPC channel is already disconnected'
 
 
 class ERR_IPC_ONE_PIPE(NodeError, ValueError):
+    """A stdio option with more than one 'ipc' entry."""
     _template = 'Child process can have only one IPC pipe'
 
 
 class ERR_CHILD_PROCESS_IPC_REQUIRED(NodeError, ValueError):
+    """fork() with a stdio option that lacks 'ipc'."""
     _template = "Forked processes must have an IPC channel, missing value 'ipc' in %s"
 
 
 class ERR_UNKNOWN_SIGNAL(NodeError, TypeError):
+    """kill() with a signal name or number that does not exist."""
     _template = 'Unknown signal: %s'
 
 
 class ERR_SERVER_ALREADY_LISTEN(NodeError, RuntimeError):
+    """listen() on a server that is already listening."""
     _template = 'Listen method has been called more than once without closing.'
 
 
 class ERR_SERVER_NOT_RUNNING(NodeError, RuntimeError):
+    """close() on a server that was not listening (to close()'s callback)."""
     _template = 'Server is not running.'
 
 
 class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
+    """A closed BoundSocket used, a write on a socket whose connection is gone, or
+    resetAndDestroy() on a socket with no connection."""
     _template = 'Socket is closed'
 
 
 class ERR_SOCKET_HANDLE_ADOPTED(NodeError, RuntimeError):
+    """A BoundSocket used after a server or socket adopted it."""
     _template = 'The bound socket has been adopted by a server or socket'
 
 
 class ERR_SOCKET_CLOSED_BEFORE_CONNECTION(NodeError, RuntimeError):
+    """An awaited connect: the socket closed before 'connect'."""
     _template = 'Socket closed before the connection was established'
 
 
 class ERR_SOCKET_CONNECTION_TIMEOUT(NodeError, RuntimeError):
+    """Every address of an autoSelectFamily connect timed out."""
     _template = 'Socket connection timeout'
 
 
@@ -299,6 +312,7 @@ class ERR_STREAM_PREMATURE_CLOSE(NodeError, RuntimeError):
 
 
 class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError):
+    """write() after end()."""
     _template = 'write after end'
 
 
@@ -308,6 +322,7 @@ class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError):
 
 
 class ERR_MULTIPLE_CALLBACK(NodeError, RuntimeError):
+    """A callback called more than once."""
     _template = 'Callback called multiple times'
 
 

@@ -36,6 +36,8 @@ class Process(EventEmitter):
     """The child's end of the channel; the module forwards to one of these."""
 
     def __init__(self, environ=os.environ):
+        """Open the channel named by ``NODE_CHANNEL_FD`` in ``environ`` (and
+        remove the channel's variables from it), if there is one."""
         self._ipc = None
         fd = environ.pop('NODE_CHANNEL_FD', None)
         serialization = environ.pop('NODE_CHANNEL_SERIALIZATION_MODE', None) or 'json'
@@ -49,6 +51,8 @@ class Process(EventEmitter):
 
     @property
     def connected(self):
+        """True while the channel is open (False once 'disconnect' was
+        emitted, or without a channel)."""
         return self._ipc is not None and self._ipc.connected
 
     def send(self, message, sendHandle=None, options=None, callback=None):

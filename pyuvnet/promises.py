@@ -143,6 +143,8 @@ class ServerIterator:
     """
 
     def __init__(self, server):
+        """Collect ``server``'s connections from now on (``async for sock
+        in server`` makes one)."""
         self._server = server
         self._sockets = collections.deque()
         self._error = None

@@ -58,6 +58,10 @@ class Server(EventEmitter):
     _listen_generation = 0
 
     def __init__(self, options=None, connectionListener=None, **kwargs):
+        """A server, not listening yet: ``options`` as a dict or keywords, in
+        either spelling (docs/api/server.md); ``connectionListener`` (which
+        may come first, alone) is added to 'connection'.  Bad options raise
+        ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE at once."""
         if callable(options) and connectionListener is None:
             options, connectionListener = None, options
         self._options = normalize_options(options, kwargs, SERVER_OPTIONS)
@@ -341,6 +345,7 @@ class Server(EventEmitter):
 
     @property
     def listening(self):
+        """True from listen()'s success ('listening') until close()."""
         return self._handle is not None
 
     def getConnections(self, callback):
@@ -350,12 +355,14 @@ class Server(EventEmitter):
         return self
 
     def ref(self):
+        """Let the server keep run() going while it listens (the default)."""
         self._refed = True
         if self._handle is not None:
             self._handle.ref()
         return self
 
     def unref(self):
+        """Let run() return while this server is all that is left."""
         self._refed = False
         if self._handle is not None:
             self._handle.unref()

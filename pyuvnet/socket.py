@@ -37,6 +37,9 @@ class Socket(_uv.Stream):
     """A TCP or IPC socket (Node's ``net.Socket``)."""
 
     def __init__(self, options=None, **kwargs):
+        """A socket, not connected yet (or wrapping ``fd``): ``options`` as a
+        dict or keywords, in either spelling (docs/api/socket.md).  Bad
+        options raise ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE at once."""
         opts = normalize_options(options, kwargs, _CONSTRUCTOR_OPTIONS)
         self._init_state(opts.get('allowHalfOpen', False))
         if 'highWaterMark' in opts:
@@ -493,14 +496,21 @@ class Socket(_uv.Stream):
             return Record()
         return Record(address=local[0], family=local[2], port=local[1])
 
-    remoteAddress = property(lambda self: _field(self._peer_tuple(), 0))
-    remotePort = property(lambda self: _field(self._peer_tuple(), 1))
-    remoteFamily = property(lambda self: _field(self._peer_tuple(), 2))
+    remoteAddress = property(lambda self: _field(self._peer_tuple(), 0),
+                             doc="The peer's IP address once connected; None before, and for a pipe.")
+    remotePort = property(lambda self: _field(self._peer_tuple(), 1),
+                          doc="The peer's port once connected; None before, and for a pipe.")
+    remoteFamily = property(lambda self: _field(self._peer_tuple(), 2),
+                            doc="'IPv4' or 'IPv6' once connected; None before, and for a pipe.")
     # A pipe has no local address, but one bound to a source path (an
     # adopted BoundSocket) has that path, as in Node.
-    localAddress = property(lambda self: self._bound_path or _field(self._sock_tuple(), 0))
-    localPort = property(lambda self: _field(self._sock_tuple(), 1))
-    localFamily = property(lambda self: _field(self._sock_tuple(), 2))
+    localAddress = property(lambda self: self._bound_path or _field(self._sock_tuple(), 0),
+                            doc='The local IP address once connected (or bound); None before, '
+                                'and for a pipe unless bound to a path.')
+    localPort = property(lambda self: _field(self._sock_tuple(), 1),
+                         doc='The local port once connected (or bound); None before, and for a pipe.')
+    localFamily = property(lambda self: _field(self._sock_tuple(), 2),
+                           doc="'IPv4' or 'IPv6' of the local end; None before, and for a pipe.")
 
     @property
     def autoSelectFamilyAttemptedAddresses(self):
@@ -511,38 +521,50 @@ class Socket(_uv.Stream):
 
     @property
     def bufferSize(self):
+        """Node's deprecated name of writableLength."""
         return self.writableLength
 
     @property
     def destroyed(self):
+        """True once destroy() was called or the socket closed by itself."""
         return self._destroyed
 
     @property
     def pending(self):
+        """True until the socket is connected (and while connecting):
+        Node's ``socket.pending``."""
         return not self._connected or self.connecting
 
     @property
     def readable(self):
+        """Whether 'data' may still come: not destroyed, 'end' not emitted."""
         return not self._destroyed and not self._readable_ended and self.readable_side
 
     @property
     def writable(self):
+        """Whether write() is still accepted: not destroyed, end() not called."""
         return not self._destroyed and not self._writable_ended
 
     @property
     def readableEnded(self):
+        """True once 'end' was emitted."""
         return self._readable_ended
 
     @property
     def writableEnded(self):
+        """True once end() was called (the data may not have left yet)."""
         return self._writable_ended
 
     @property
     def writableFinished(self):
+        """True once 'finish' was emitted: everything written has left and
+        the FIN was sent."""
         return self._writable_finished
 
     @property
     def readyState(self):
+        """'opening' while connecting, 'open', 'readOnly' (our end() sent),
+        'writeOnly' (the peer ended, allowHalfOpen), else 'closed'."""
         if self.connecting:
             return 'opening'
         if self.readable and self.writable and self._connected:

@@ -50,6 +50,9 @@ class SocketAddress:
     __slots__ = ('_address', '_family', '_port', '_flowlabel', '_value')
 
     def __init__(self, options=None, **kwargs):
+        """From ``address``, ``family`` ('ipv4' default, or 'ipv6'), ``port``
+        and ``flowlabel`` (a dict or keywords); ERR_INVALID_ARG_VALUE /
+        ERR_INVALID_ARG_TYPE / ERR_SOCKET_BAD_PORT for bad ones."""
         options = normalize_options(options, kwargs, _OPTIONS)
         family = options.get('family', 'ipv4')
         number = _FAMILIES.get(family.lower()) if isinstance(family, str) else None

@@ -44,6 +44,11 @@ class Server(_NetServer):
     net.Server's."""
 
     def __init__(self, options=None, secureConnectionListener=None, **kwargs):
+        """``options``: net.Server's, the context's and the connections'
+        keys and ``handshakeTimeout`` (a dict or keywords, either spelling);
+        ``secureConnectionListener`` is added to 'secureConnection' (it may
+        come first, alone).  Raises for bad options at once, as
+        createSecureContext() does; the server does not listen yet."""
         if callable(options) and secureConnectionListener is None:
             options, secureConnectionListener = None, options
         opts = normalize_options(options, kwargs, SERVER_OPTIONS)
@@ -134,3 +139,4 @@ def __getattr__(name):
 
 add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['tls.Server'])
 add_aliases(globals(), ALIASES['tls'])
+__all__ += [snake_name(name) for name in ALIASES['tls']]

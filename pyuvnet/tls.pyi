@@ -324,4 +324,5 @@ def connect(**kwargs: Unpack[TLSConnectOptions]) -> TLSSocket: ...
 create_server = createServer
 create_secure_context = createSecureContext
 check_server_identity = checkServerIdentity
+__all__ += ['create_server', 'create_secure_context', 'check_server_identity']
 # END snake_case twins

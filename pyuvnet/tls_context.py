@@ -46,6 +46,8 @@ class TLSError(errors.NodeError, ConnectionError):
     ``ECONNRESET`` for a peer that left during the handshake."""
 
     def __init__(self, code, message, reason=None):
+        """``code`` as above, ``message`` OpenSSL's text, ``reason`` (when
+        known) OpenSSL's reason in lower case words, as Node's ``reason``."""
         super().__init__(message)
         self.code = code
         if reason is not None:
@@ -57,6 +59,8 @@ class ERR_TLS_CERT_ALTNAME_INVALID(errors.NodeError, ConnectionError):
     ``cert`` as Node's."""
 
     def __init__(self, reason, host, cert):
+        """Made by checkServerIdentity(): why, for which host, and the
+        certificate (Node's object)."""
         super().__init__("Hostname/IP does not match certificate's altnames: " + reason)
         self.reason = reason
         self.host = host
@@ -64,6 +68,7 @@ class ERR_TLS_CERT_ALTNAME_INVALID(errors.NodeError, ConnectionError):
 
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
+    """A handshake took longer than the server's ``handshakeTimeout``."""
     _template = 'TLS handshake timeout'
 
 
@@ -216,6 +221,11 @@ class SecureContext:
     a role, built on first use and reused, as connections are many."""
 
     def __init__(self, options=None, **kwargs):
+        """Check and keep the context options (a dict or keywords, either
+        spelling).  Raises at once, as Node: ERR_INVALID_ARG_TYPE /
+        ERR_INVALID_ARG_VALUE, ERR_TLS_INVALID_PROTOCOL_VERSION,
+        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, and a TLSError
+        for a key or certificate that does not load."""
         opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
         if 'pfx' in opts:
             raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (PKCS#12: Python ssl loads PEM only)')
@@ -441,9 +451,13 @@ class Session:
     """A TLS session to resume (Node's getSession() value; here an object,
     not bytes: Python's ssl cannot serialise one)."""
 
-    __slots__ = ('ssl_session', 'ssl_context')
+    __slots__ = {
+        'ssl_session': "the ssl.SSLSession",
+        'ssl_context': 'the ssl.SSLContext it was made on (the only one that can resume it)',
+    }
 
     def __init__(self, ssl_session, ssl_context):
+        """Made by TLSSocket.getSession(), not by users."""
         self.ssl_session = ssl_session
         self.ssl_context = ssl_context
 

@@ -91,6 +91,11 @@ class TLSSocket(EventEmitter):
     with ``isServer=True``).  See the module docstring for the events."""
 
     def __init__(self, socket, options=None, **kwargs):
+        """Wrap ``socket`` (a connected or connecting ``net.Socket``, which
+        this socket then owns); ``options`` as a dict or keywords, in either
+        spelling.  A client starts its handshake once connected, a server
+        (``isServer=True``) waits for the ClientHello.  Raises
+        ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad options."""
         opts = normalize_options(options, kwargs, TLS_SOCKET_OPTIONS)
         if not isinstance(socket, Socket):
             raise errors.ERR_INVALID_ARG_TYPE('socket', 'net.Socket', socket)
@@ -453,44 +458,60 @@ class TLSSocket(EventEmitter):
 
     @property
     def readableLength(self):
+        """Bytes of plaintext decrypted and waiting for a consumer (while
+        paused, or before the first 'data' listener)."""
         return self._read_queued
 
     def isPaused(self):
+        """True after pause() until resume() (False before either)."""
         return self._flowing is False
 
     def setEncoding(self, encoding=None):
+        """Deliver 'data' as str decoded with ``encoding`` (Node's names;
+        None: 'utf8'), characters split across chunks kept whole."""
         self._decoder = encodings.decoder(encoding)
         return self
 
     def setTimeout(self, timeout, callback=None):
+        """'timeout' after ``timeout`` ms without activity on the raw
+        socket (0 disables it); ``callback`` is a once 'timeout' listener.
+        The socket stays open."""
         self._raw.setTimeout(timeout)
         if callback is not None:
             self.once('timeout', callback)
         return self
 
     def setNoDelay(self, noDelay=True):
+        """TCP_NODELAY on the raw socket (Nagle's algorithm off when True)."""
         self._raw.setNoDelay(noDelay)
         return self
 
     def setKeepAlive(self, enable=False, initialDelay=0):
+        """TCP keep-alive on the raw socket, the first probe after
+        ``initialDelay`` ms of idleness."""
         self._raw.setKeepAlive(enable, initialDelay)
         return self
 
     def cork(self):
+        """Buffer the raw socket's writes until uncork()."""
         self._raw.cork()
 
     def uncork(self):
+        """Send what cork() held, as one write where possible."""
         self._raw.uncork()
 
     def ref(self):
+        """Let the raw socket keep run() going (the default)."""
         self._raw.ref()
         return self
 
     def unref(self):
+        """Let run() return while this socket is the only thing left."""
         self._raw.unref()
         return self
 
     def address(self):
+        """The raw socket's local address: Record(port, family, address)."""
         return self._raw.address()
 
     # Node's Readable.pipe over this socket's own events, as net.Socket's.
@@ -522,18 +543,23 @@ class TLSSocket(EventEmitter):
 
     @property
     def destroyed(self):
+        """True once destroy() was called or the raw socket closed."""
         return self._destroyed
 
     @property
     def writableEnded(self):
+        """True once end() was called (close_notify may still be on its way)."""
         return self._ended or self._pending_end is not None
 
     @property
     def readableEnded(self):
+        """True once 'end' was emitted."""
         return self._end_emitted
 
     @property
     def allowHalfOpen(self):
+        """Whether this socket stays writable after the peer's 'end' (the
+        option; False: end() follows 'end')."""
         return self._allow_half_open
 
     # -- TLS properties ----------------------------------------------------
@@ -601,15 +627,22 @@ class TLSSocket(EventEmitter):
         return None if session is None else Session(session, self._ssl.context)
 
     def isSessionReused(self):
+        """True when the handshake resumed the ``session`` given to connect()."""
         return bool(self._ssl is not None and self._ssl.session_reused)
 
     def exportKeyingMaterial(self, length, label, context=None):
+        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl does not
+        bind SSL_export_keying_material."""
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('exportKeyingMaterial')
 
     def renegotiate(self, options=None, callback=None):
+        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl cannot
+        renegotiate."""
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('renegotiate')
 
     def setMaxSendFragment(self, size):
+        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl does not
+        bind SSL_set_max_send_fragment."""
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('setMaxSendFragment')
 
     def __repr__(self):

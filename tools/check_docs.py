@@ -3,10 +3,12 @@
     python tools/check_docs.py build/docs/html
 
 Every name of ``pyuvnet.__all__`` (camelCase; the twins are named in their
-camelCase entries), of the public submodules' ``__all__`` (promises,
-child_process), and every public method and property of the public
-classes, must have an entry in the site's index (genindex.html).
+camelCase entries), of the public submodules (promises, child_process,
+tls, cluster: their ``__all__``), and every public method
+and property of the public classes, must have an entry in the site's index
+(genindex.html). A member a class inherits unchanged is its base's entry.
 """
+import inspect
 import os
 import re
 import sys
@@ -15,17 +17,35 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, process, promises  # noqa: E402
+from pyuvnet import child_process, cluster, process, promises, tls  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
            net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
-           net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process)
-MODULES = (promises, child_process)
+           net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
+           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker)
+MODULES = (promises, child_process, tls, cluster)
+# Module attributes made on first use (not in the module's namespace).
+LAZY = {tls: ('rootCertificates',)}
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {
     camel for names in ALIASES.values() for camel in names}
 # Attributes of the C half of Socket that are pyuvnet's own plumbing.
 INTERNAL = {'read_eof', 'readable_side', 'ending', 'last_activity', 'server'}
+
+
+def module_names(module):
+    """A submodule's public names (its ``__all__``); the twins are named in
+    their camelCase entries."""
+    return [name for name in list(module.__all__) + list(LAZY.get(module, ())) if name not in TWINS]
+
+
+def qualified(cls):
+    """How the index names a class: ``Server``, or ``tls.Server`` for a
+    class of a submodule whose name is also a class of pyuvnet."""
+    module = cls.__module__.rpartition('.')[2]
+    if cls is not getattr(net, cls.__name__, None) and hasattr(net, cls.__name__):
+        return '%s.%s' % ('tls' if module.startswith('tls') else module, cls.__name__)
+    return cls.__name__
 
 
 def public_names():
@@ -33,7 +53,7 @@ def public_names():
         if name not in TWINS and name != 'errors':
             yield name
     for module in MODULES:
-        for name in module.__all__:
+        for name in module_names(module):
             yield '%s.%s' % (module.__name__.rpartition('.')[2], name)
     emitter = net.EventEmitter.__mro__[1]   # the Cython base
     for cls in CLASSES:
@@ -43,7 +63,11 @@ def public_names():
             if cls is not net.EventEmitter and hasattr(emitter, name) and \
                     getattr(cls, name) is getattr(emitter, name):
                 continue  # EventEmitter's entry documents it for every emitter
-            yield '%s.%s' % (cls.__name__, name)
+            base = next((base for base in cls.__mro__[1:] if base in CLASSES), None)
+            if base is not None and hasattr(base, name) and \
+                    inspect.getattr_static(cls, name) is inspect.getattr_static(base, name):
+                continue  # inherited unchanged: the base's entry (tls.Server's listen)
+            yield '%s.%s' % (qualified(cls), name)
 
 
 def main(site):
@@ -53,6 +77,7 @@ def main(site):
         anchors = set(re.findall(r'href="[^"]*#(pyuvnet[\w.]*)"', f.read()))
     documented = {anchor.rpartition('.')[2] for anchor in anchors}
     documented |= {'.'.join(anchor.split('.')[-2:]) for anchor in anchors}
+    documented |= {'.'.join(anchor.split('.')[-3:]) for anchor in anchors}
     missing = [name for name in public_names() if name not in documented]
     if missing:
         print('check_docs: not in the site index: ' + ', '.join(missing))

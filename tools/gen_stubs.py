@@ -54,6 +54,9 @@ STUB_TARGETS = {
     ('cluster.pyi', '_Cluster'): ('EventEmitter',),
 }
 
+# Modules whose ``__all__`` names their twins too (help() lists only __all__).
+EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi')
+
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
 EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster'}
 
@@ -386,7 +389,7 @@ def generate(path, trees):
             body = typed_dicts[cls]
         elif (name, cls) in STUB_TARGETS:
             body = twins(trees, cls, STUB_TARGETS[(name, cls)], cls in events_in, indent,
-                         exported=name == '__init__.pyi')
+                         exported=name in EXPORTED_TWINS)
         else:
             raise SystemExit('gen_stubs: %s: no ALIASES entry for %s' % (name, cls))
         return head + (body or indent + '...\n') + '%s# END %s\n' % (indent, kind)

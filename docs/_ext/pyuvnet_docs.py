@@ -1,14 +1,18 @@
 """Sphinx directives that build the API reference's tables from the code.
 
-* ``pyuvnet-options SPEC``: the options one call accepts (SPEC: socket,
-  connect, server, listen). Keys come from the runtime's option specs, types
-  from the stubs' TypedDicts, defaults and meaning from OPTION_DOCS below.
-* ``pyuvnet-events CLASS``: the events of Socket, Server or AbortSignal, in
-  the order they are emitted, from tools/gen_stubs.py's EVENTS (the table
-  the stubs' listener types are generated from).
-* ``pyuvnet-errors``: every error class of pyuvnet.errors, its code and bases.
-* ``pyuvnet-node-table``: every name of Node's ``net`` module (NODE_NET), its
-  pyuvnet spellings as found on the objects, and the differences.
+* ``pyuvnet-options SPEC``: the options one call accepts (SPEC: a key of
+  _option_specs(), e.g. socket, connect, server, listen, secure-context).
+  Keys come from the runtime's option specs, types from the stubs'
+  TypedDicts, defaults and meaning from OPTION_DOCS below.
+* ``pyuvnet-events CLASS``: the events of an emitter (Socket, Server,
+  TLSSocket, tls.Server, Worker, cluster, ...), in the order they are
+  emitted, from tools/gen_stubs.py's EVENTS (the table the stubs' listener
+  types are generated from).
+* ``pyuvnet-errors [tls]``: every error class of pyuvnet.errors (or of
+  pyuvnet.tls), its code and bases.
+* ``pyuvnet-node-table MODULE``: every name of Node's ``net``, ``tls`` or
+  ``cluster`` module and classes (NODE), its pyuvnet spellings as found on
+  the objects, and the differences.
 
 Autodoc hooks: a snake_case twin is not documented on its own; the
 camelCase member's entry names it.
@@ -27,7 +31,9 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import gen_stubs  # noqa: E402  (tools/ is not a package)
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, connecting, errors, server as server_module  # noqa: E402
+from pyuvnet import (  # noqa: E402
+    child_process, cluster, connecting, errors, server as server_module, tls, tls_context, tls_socket,
+)
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 # Option -> (default, what it does). Node's meaning; pyuvnet's default.
@@ -58,7 +64,7 @@ OPTION_DOCS = {
     'path': ('required (or port)', 'unix socket path, Linux abstract name or Windows pipe'),
     'pauseOnConnect': ('False', "accepted sockets start paused (no 'data' until resume())"),
     'backlog': ('511', 'length of the queue of pending connections'),
-    'exclusive': ('False', 'Node: do not share the handle with cluster workers (no effect: no cluster)'),
+    'exclusive': ('False', 'in a cluster worker: listen on its own, not through the primary'),
     'readableAll': ('False', 'unix socket file readable by all users'),
     'writableAll': ('False', 'unix socket file writable by all users'),
     'ipv6Only': ('False', 'on an IPv6 address, do not also accept IPv4'),
@@ -75,6 +81,36 @@ OPTION_DOCS = {
     'execArgv': ('[]', 'fork: arguments before modulePath'),
     'handle': ('None', 'listen: on this server, socket, BoundSocket, socket.socket, or object with fd; '
                        'Socket(): a BoundSocket to adopt (bound, not connected)'),
+    # pyuvnet.tls
+    'key': ('None', 'the private key, PEM (str, bytes or a list of them)'),
+    'cert': ('None', 'the certificate chain, PEM (leaf first)'),
+    'ca': ("the system's trusted roots", 'the CAs to trust instead, PEM'),
+    'passphrase': ('None', 'decrypts an encrypted key'),
+    'pfx': ('None', '**ERR_FEATURE_UNAVAILABLE_ON_PLATFORM**: PKCS#12 is not loadable by Python\'s ssl'),
+    'minVersion': ("DEFAULT_MIN_VERSION ('TLSv1.2')",
+                   "lowest protocol: 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3' "
+                   '(else ERR_TLS_INVALID_PROTOCOL_VERSION)'),
+    'maxVersion': ("DEFAULT_MAX_VERSION ('TLSv1.3')", 'highest protocol, the same names'),
+    'ciphers': ("OpenSSL's", 'the TLS 1.2 cipher list (TLS 1.3 suite names are ignored)'),
+    'ecdhCurve': ("'auto' (OpenSSL's)", 'the curve for ECDH key exchange'),
+    'honorCipherOrder': ('False', 'accepted; not applied (the client\'s order decides)'),
+    'sessionTimeout': ('None', 'accepted; not applied (OpenSSL\'s lifetime)'),
+    'secureContext': ('None (one made from the options)', 'a SecureContext from createSecureContext()'),
+    'requestCert': ('False', "server: ask for the client's certificate"),
+    'rejectUnauthorized': ('True (server: matters with requestCert)',
+                           "drop a peer whose certificate did not verify (else see 'authorized')"),
+    'ALPNProtocols': ('None', "protocols offered or accepted, in preference order (the server's wins)"),
+    'SNICallback': ('None', 'server: SNICallback(servername, cb); cb(None, secureContext) '
+                            'before returning switches certificates'),
+    'servername': ('the host, when not an IP address', 'client: the SNI name sent and the name checked'),
+    'checkServerIdentity': ('tls.checkServerIdentity', "client: (host, cert) -> an error to refuse, "
+                                                       'None to accept'),
+    'session': ('None', 'client: a Session from getSession(), to resume'),
+    'handshakeTimeout': ('120000', "ms a handshake may take: 'tlsClientError' "
+                                   'ERR_TLS_HANDSHAKE_TIMEOUT, and the socket is destroyed'),
+    'socket': ('None (a new connection)', 'a connected or connecting net.Socket to run TLS over'),
+    'isServer': ('False', 'this end is the server'),
+    'server': ('None', "the tls.Server told of 'secureConnection' and 'tlsClientError'"),
 }
 
 # Node's net module as documented (doc/api/net.md, Node 20 LTS, with the
@@ -105,7 +141,8 @@ DIFFERENCES = {
     ('module', 'Stream'): 'the same class as Socket',
     ('Server', '[Symbol.asyncDispose]'): 'aclose() (awaitable), and async with server:',
     ('Server', '[Symbol.asyncIterator]'): 'async for sock in server: (under the asyncio bridge)',
-    ('Server', 'dropMaxConnection'): 'kept as given; no cluster mode, so over maxConnections is always dropped',
+    ('Server', 'dropMaxConnection'): 'as Node in a cluster worker; elsewhere a connection over '
+                                     'maxConnections is always dropped',
     ('Server', 'address'): "a read-only Record (attribute access: .port) equal to Node's object; "
                            'the path str for a pipe server; None when not listening',
     ('Socket', 'address'): "a read-only Record; {} (empty) for a pipe",
@@ -115,29 +152,141 @@ DIFFERENCES = {
     ('BlockList', 'isBlockList'): 'a staticmethod',
 }
 
-_PYUVNET = {'module': net, 'Server': net.Server, 'Socket': net.Socket,
-            'BlockList': net.BlockList, 'SocketAddress': net.SocketAddress}
+# Node's tls module (doc/api/tls.md, Node 20), the documented names.
+NODE_TLS = {
+    'module': ('checkServerIdentity', 'connect', 'createSecureContext', 'createServer',
+               'createSecurePair', 'getCiphers', 'rootCertificates', 'DEFAULT_ECDH_CURVE',
+               'DEFAULT_MAX_VERSION', 'DEFAULT_MIN_VERSION', 'DEFAULT_CIPHERS',
+               'CLIENT_RENEG_LIMIT', 'CLIENT_RENEG_WINDOW', 'SecureContext', 'Server', 'TLSSocket'),
+    'Server': ('addContext', 'address', 'close', 'getTicketKeys', 'listen', 'setSecureContext',
+               'setTicketKeys'),
+    'TLSSocket': ('address', 'alpnProtocol', 'authorizationError', 'authorized',
+                  'disableRenegotiation', 'enableTrace', 'encrypted', 'exportKeyingMaterial',
+                  'getCertificate', 'getCipher', 'getEphemeralKeyInfo', 'getFinished',
+                  'getPeerCertificate', 'getPeerFinished', 'getPeerX509Certificate', 'getProtocol',
+                  'getSession', 'getSharedSigalgs', 'getTLSTicket', 'getX509Certificate',
+                  'isSessionReused', 'localAddress', 'localPort', 'remoteAddress', 'remoteFamily',
+                  'remotePort', 'renegotiate', 'servername', 'setMaxSendFragment'),
+}
+
+# Node's cluster module (doc/api/cluster.md, Node 20), the documented names.
+NODE_CLUSTER = {
+    'module': ('disconnect', 'fork', 'isMaster', 'isPrimary', 'isWorker', 'schedulingPolicy',
+               'settings', 'setupMaster', 'setupPrimary', 'worker', 'workers', 'SCHED_NONE',
+               'SCHED_RR', 'Worker'),
+    'Worker': ('disconnect', 'exitedAfterDisconnect', 'id', 'isConnected', 'isDead', 'kill',
+               'process', 'send', 'destroy'),
+}
+
+_NOT_BOUND = "not provided: Python's ssl has no public API for it"
+TLS_DIFFERENCES = {
+    ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
+    ('module', 'getCiphers'): 'not provided yet',
+    ('module', 'DEFAULT_CIPHERS'): "not provided yet (OpenSSL's default list applies)",
+    ('module', 'DEFAULT_ECDH_CURVE'): "not provided yet ('auto' applies)",
+    ('module', 'CLIENT_RENEG_LIMIT'): 'no renegotiation (see TLSSocket.renegotiate)',
+    ('module', 'CLIENT_RENEG_WINDOW'): 'no renegotiation (see TLSSocket.renegotiate)',
+    ('module', 'rootCertificates'): "twin root_certificates; the system's trusted roots as OpenSSL "
+                                    "finds them (read on first use), not Mozilla's list compiled into Node",
+    ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
+                             "addresses, timeouts and byte counts are the raw socket's",
+    ('module', 'SecureContext'): 'holds the PEM data and limits; builds one ssl.SSLContext per role',
+    ('Server', 'addContext'): 'not provided yet (SNICallback does the same)',
+    ('Server', 'getTicketKeys'): _NOT_BOUND,
+    ('Server', 'setTicketKeys'): _NOT_BOUND,
+    ('Server', 'address'): "net.Server's",
+    ('Server', 'close'): "net.Server's",
+    ('Server', 'listen'): "net.Server's",
+    ('TLSSocket', 'disableRenegotiation'): 'not provided yet (ssl.OP_NO_RENEGOTIATION could do it)',
+    ('TLSSocket', 'enableTrace'): _NOT_BOUND,
+    ('TLSSocket', 'exportKeyingMaterial'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM '
+                                           '(SSL_export_keying_material is not bound by ssl)',
+    ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    ('TLSSocket', 'setMaxSendFragment'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    ('TLSSocket', 'getEphemeralKeyInfo'): _NOT_BOUND,
+    ('TLSSocket', 'getFinished'): _NOT_BOUND,
+    ('TLSSocket', 'getPeerFinished'): _NOT_BOUND,
+    ('TLSSocket', 'getSharedSigalgs'): _NOT_BOUND,
+    ('TLSSocket', 'getTLSTicket'): _NOT_BOUND,
+    ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
+                                             'getPeerCertificate() has the fields',
+    ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "
+                                         'getCertificate() has the fields',
+    ('TLSSocket', 'getPeerCertificate'): 'detailed=True gives the leaf only (no issuer chain), '
+                                         'without pubkey, bits, modulus, asn1Curve, infoAccess',
+    ('TLSSocket', 'getSession'): 'a tls.Session object (not bytes), for connect(session=) in this '
+                                 'process; the resumed connection keeps the first one\'s settings',
+    ('TLSSocket', 'getCipher'): "standardName is OpenSSL's name (the IANA one for TLS 1.3 suites)",
+}
+
+CLUSTER_DIFFERENCES = {
+    ('module', 'disconnect'): 'not provided yet: call disconnect() on each of workers.values()',
+    ('module', 'settings'): 'a dict',
+    ('module', 'setupPrimary'): 'settings exec, args, execArgv, silent, cwd, serialization, stdio '
+                                '(no uid, gid, inspectPort, windowsHide)',
+    ('module', 'schedulingPolicy'): 'frozen at the first fork() or setupPrimary()',
+    ('Worker', 'process'): "the worker's ChildProcess; in a worker, pyuvnet.process's emitter",
+    ('Worker', 'send'): 'handles travel as net.Server/net.Socket, not as Node\'s net.Native',
+    ('Worker', 'destroy'): 'the same method as kill, as in Node',
+}
+
+
+def _node_modules():
+    """Node module -> (its names per class, pyuvnet's objects, differences)."""
+    return {
+        'net': (NODE_NET, {'module': net, 'Server': net.Server, 'Socket': net.Socket,
+                           'BlockList': net.BlockList, 'SocketAddress': net.SocketAddress},
+                DIFFERENCES),
+        'tls': (NODE_TLS, {'module': tls, 'Server': tls.Server, 'TLSSocket': tls.TLSSocket},
+                TLS_DIFFERENCES),
+        'cluster': (NODE_CLUSTER, {'module': cluster, 'Worker': cluster.Worker},
+                    CLUSTER_DIFFERENCES),
+    }
+
+
+_ALIASED = {camel for names in ALIASES.values() for camel in names}
 _PY_NAMES = {('Server', '[Symbol.asyncDispose]'): 'aclose',
              ('Server', '[Symbol.asyncIterator]'): '__aiter__'}
 
 
 def _stub_types():
-    """TypedDict name -> {key: annotation text}, from the stubs."""
-    types = {}
+    """TypedDict name -> {key: annotation text}, from the stubs (a base
+    may be in another stub file, read later)."""
+    own, bases = {}, {}
     for path in gen_stubs.stub_paths():
         with open(path) as f:
             tree = ast.parse(f.read())
+        # The stub's private aliases (_Pem = str | bytes | ...), written out:
+        # the reader cannot look them up.
+        aliases = {node.targets[0].id: ast.unparse(node.value) for node in tree.body
+                   if isinstance(node, ast.Assign) and len(node.targets) == 1
+                   and isinstance(node.targets[0], ast.Name) and node.targets[0].id.startswith('_')}
+
+        def spelled_out(annotation):
+            expanded = re.sub(r'\b_\w+\b', lambda m: aliases.get(m.group(0), m.group(0)), annotation)
+            return expanded if expanded == annotation else spelled_out(expanded)
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and node.name.endswith('Options'):
-                fields = {item.target.id: ast.unparse(item.annotation) for item in node.body
-                          if isinstance(item, ast.AnnAssign)}
-                for base in node.bases:
-                    fields = dict(types.get(ast.unparse(base), {}), **fields)
-                types[node.name] = fields
-    return types
+                own[node.name] = {item.target.id: spelled_out(ast.unparse(item.annotation))
+                                  for item in node.body if isinstance(item, ast.AnnAssign)}
+                bases[node.name] = [ast.unparse(base) for base in node.bases]
+
+    def fields(name):
+        merged = {}
+        for base in bases.get(name, ()):
+            merged.update(fields(base))
+        merged.update(own.get(name, {}))
+        return merged
+    return {name: fields(name) for name in own}
+
+
+def _without(rules, *others):
+    """The keys of ``rules`` that none of ``others`` has (a call's own keys)."""
+    return {key: rule for key, rule in rules.items() if not any(key in other for other in others)}
 
 
 def _option_specs():
+    context, connection = tls_context.CONTEXT_RULES, tls_socket.CONNECTION_RULES
     return {
         'socket': (connecting.SOCKET_RULES, 'SocketOptions'),
         'connect': (connecting.CONNECT_RULES, 'ConnectOptions'),
@@ -145,6 +294,14 @@ def _option_specs():
         'listen': (server_module.LISTEN_OPTIONS.rules, 'ListenOptions'),
         'spawn': (child_process.SPAWN_OPTIONS.rules, 'SpawnOptions'),
         'fork': (child_process.FORK_OPTIONS.rules, 'ForkOptions'),
+        'secure-context': (context, 'SecureContextOptions'),
+        'tls-connection': (_without(connection, context), 'TLSConnectionOptions'),
+        'tls-server': (_without(tls.SERVER_OPTIONS.rules, server_module.SERVER_OPTIONS.rules,
+                                context, connection), 'TLSServerOptions'),
+        'tls-connect': (_without(tls.TLS_CONNECT_OPTIONS.rules, context, connection),
+                        'TLSConnectOptions'),
+        'tls-socket': (_without(tls_socket.TLS_SOCKET_OPTIONS.rules, context, connection),
+                       'TLSSocketOptions'),
     }
 
 
@@ -222,7 +379,17 @@ class EventsDirective(_TableDirective):
 
 
 class ErrorsDirective(_TableDirective):
+    optional_arguments = 1
+
     def run(self):
+        if self.arguments == ['tls']:
+            # The error classes pyuvnet.tls defines (in tls_context).
+            names = [name for name, value in vars(tls_context).items()
+                     if isinstance(value, type) and issubclass(value, errors.NodeError)
+                     and value.__module__ == tls_context.__name__]
+            return self.table(['class', 'code', 'bases', 'meaning'],
+                              [self.row(name, getattr(tls_context, name)) for name in names],
+                              [30, 20, 25, 25])
         rows = []
         # The module's __all__, then the error classes it leaves out (those
         # of child_process and BoundSocket), so that every class is listed.
@@ -233,42 +400,57 @@ class ErrorsDirective(_TableDirective):
         for name in names:
             value = getattr(errors, name)
             if isinstance(value, type) and issubclass(value, BaseException):
-                bases = ', '.join(base.__name__ for base in value.__bases__)
-                doc = (value.__doc__ or '').strip().split('\n\n')[0].replace('\n', ' ')
-                code = getattr(value, 'code', None)   # warnings have none
-                rows.append([_literal(name), _literal(code) if code else '', _literal(bases), doc])
+                rows.append(self.row(name, value))
         for base, cls in sorted(errors.SYSTEM_ERROR_CLASSES.items(), key=lambda i: i[0].__name__):
             rows.append([_literal('errors.SYSTEM_ERROR_CLASSES[%s]' % base.__name__),
                          'errno name', _literal('NodeSystemError, %s' % base.__name__),
                          "system errors of that kind (code 'ECONNREFUSED', ...)"])
         return self.table(['class', 'code', 'bases', 'meaning'], rows, [30, 20, 25, 25])
 
+    @staticmethod
+    def row(name, value):
+        bases = ', '.join(base.__name__ for base in value.__bases__)
+        doc = (value.__doc__ or '').strip().split('\n\n')[0].replace('\n', ' ')
+        code = getattr(value, 'code', None)   # warnings have none; TLSError's is per error
+        if code:
+            code = _literal(code)
+        elif issubclass(value, errors.NodeError):
+            code = 'per error'
+        return [_literal(name), code or '', _literal(bases), doc]
+
 
 class NodeTableDirective(_TableDirective):
+    required_arguments = 1
+
     def run(self):
+        module = self.arguments[0]
+        node_names, objects, differences = _node_modules()[module]
         rows = []
-        for target, names in NODE_NET.items():
-            obj = _PYUVNET[target]
+        for target, names in node_names.items():
+            obj = objects[target]
             for name in names:
-                py_name = _PY_NAMES.get((target, name), name)
-                present = hasattr(obj, py_name)
+                py_name = _PY_NAMES.get((target, name), name) if module == 'net' else name
+                present = hasattr(obj, py_name) or _set_by_constructor(obj, py_name)
                 spellings = [_literal(py_name)] if present else []
-                if present and py_name in _table_names(target):
-                    spellings.append(_literal(snake_name(py_name)))
-                where = 'net' if target == 'module' else target
-                note = DIFFERENCES.get((target, name), '')
+                # A twin is a name of the alias table that the object has
+                # in snake_case (so not pyuvnet.server, the module).
+                twin = snake_name(py_name)
+                if present and py_name in _ALIASED and twin != py_name and hasattr(obj, twin):
+                    spellings.append(_literal(twin))
+                where = module if target == 'module' else (
+                    target if module == 'net' else '%s.%s' % (module, target))
+                note = differences.get((target, name), '')
                 if not present:
                     note = '**missing** ' + note
                 rows.append([_literal('%s.%s' % (where, name)), ', '.join(spellings) or '—', note])
         return self.table(['Node', 'pyuvnet', 'difference'], rows, [34, 30, 36])
 
 
-def _table_names(target):
-    """The camelCase names the alias table gives a twin on ``target``."""
-    names = set(ALIASES[target])
-    if target in ('Server', 'Socket'):
-        names |= set(ALIASES['EventEmitter'])
-    return names
+def _set_by_constructor(cls, name):
+    """Whether ``cls.__init__`` sets the attribute ``name`` on each instance
+    (Worker.id: not on the class)."""
+    code = getattr(getattr(cls, '__init__', None), '__code__', None)
+    return isinstance(cls, type) and code is not None and name in code.co_names
 
 
 def skip_twins(app, what, name, obj, skip, options):

@@ -75,6 +75,7 @@ cdef class Handle(EventEmitter):
         return self
 
     def hasRef(self):
+        """Whether this handle keeps ``run()`` going (ref() / unref())."""
         return self.refed
 
 

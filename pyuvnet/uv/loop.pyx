@@ -26,6 +26,7 @@ cdef class Loop:
     cdef list uncaught
     cdef list held_readers          # streams hold_reading() stopped
     cdef readonly bint running
+    """True while ``run()`` is running this loop."""
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
     cdef object wakeup
     cdef bint wakeup_sent
@@ -195,6 +196,8 @@ cdef class Loop:
             uv.uv_stop(self.uvloop)
 
     def alive(self):
+        """Whether libuv has ref'd, active handles or requests left (what
+        keeps ``run()`` going, nextTicks and microtasks aside)."""
         return self.uvloop != NULL and bool(uv.uv_loop_alive(self.uvloop))
 
     def now(self):
@@ -206,6 +209,9 @@ cdef class Loop:
         return uv.uv_now(self.uvloop)
 
     def backend_fd(self):
+        """libuv's polling descriptor (epoll, kqueue), which becomes
+        readable when the loop has work: what the asyncio bridge watches.
+        -1 once the loop is closed."""
         return -1 if self.uvloop == NULL else uv.uv_backend_fd(self.uvloop)
 
     def backend_timeout(self):

@@ -39,8 +39,10 @@ cdef class Stream(Handle):
     cdef Py_ssize_t read_queued
     cdef bint reading
     cdef public bint read_eof       # the peer's FIN arrived
+    """Internal: the peer's FIN has arrived."""
     cdef bint end_delivered         # _on_end has been called
     cdef public bint readable_side  # reads are wanted at all
+    """Internal: reads are wanted at all (False for a write-only fd)."""
     cdef uint64_t bytes_read
     cdef Py_ssize_t read_hwm
     # write side
@@ -56,8 +58,12 @@ cdef class Stream(Handle):
     cdef bint flush_queued
     cdef bint connected
     cdef public bint connecting     # a connect is under way (writes wait)
+    """True from connect() until 'connect' (or the failure); writes made
+    meanwhile wait for the connection."""
     cdef public uint64_t last_activity   # loop time of the last read/write
+    """Internal: the loop time (ms) of the last read or write."""
     cdef public bint ending
+    """Internal: end() was called; FIN leaves once the queue is empty."""
     cdef bint shutdown_sent
     cdef int write_reqs
     cdef uint64_t bytes_written
@@ -74,30 +80,40 @@ cdef class Stream(Handle):
 
     @property
     def bytesRead(self):
+        """Bytes received so far."""
         return self.bytes_read
 
     @property
     def bytesWritten(self):
+        """Bytes written so far, counted when write() takes them (as Node,
+        before they have left)."""
         return self.bytes_written
 
     @property
     def writableLength(self):
+        """Bytes written and not yet taken by the kernel (queued or in a
+        pending write request)."""
         return self.queued_bytes + self.inflight_bytes
 
     @property
     def writableHighWaterMark(self):
+        """write() returns False once writableLength reaches this (65536)."""
         return self.write_hwm
 
     @property
     def readableLength(self):
+        """Bytes received and waiting for a consumer (while paused)."""
         return self.read_queued
 
     @property
     def readableHighWaterMark(self):
+        """Reading stops while this many bytes wait unread (65536)."""
         return self.read_hwm
 
     @property
     def readableFlowing(self):
+        """None before anything consumed the data, True while 'data' flows,
+        False after pause() (Node's readable.readableFlowing)."""
         return None if self.flowing < 0 else bool(self.flowing)
 
     @property
@@ -111,10 +127,12 @@ cdef class Stream(Handle):
 
     @property
     def writableCorked(self):
+        """How many cork() calls wait for their uncork()."""
         return self.corked
 
     @property
     def writableNeedDrain(self):
+        """True after write() returned False, until 'drain'."""
         return self.need_drain
 
     cdef void adopt(self, uv.uv_handle_t* handle):
@@ -198,6 +216,7 @@ cdef class Stream(Handle):
         self.corked += 1
 
     def uncork(self):
+        """Undo one cork(); after the last, what was held leaves."""
         if self.corked > 0:
             self.corked -= 1
             if self.corked == 0 and (self.write_queue or self.ending):
@@ -465,6 +484,7 @@ cdef class Stream(Handle):
         return self
 
     def isPaused(self):
+        """True after pause() until resume()."""
         return self.flowing == 0
 
     def _drain_read_queue(self):

@@ -12,9 +12,12 @@ cdef class TimerHandle(Handle):
     """
 
     cdef readonly object callback
+    """The function the timer calls."""
     cdef readonly tuple args
+    """The arguments it is called with."""
     cdef uint64_t delay
     cdef readonly bint repeat
+    """True for an interval (setInterval), False for a one-shot timer."""
     cdef bint destroyed
 
     def __init__(self, callback, delay, args, repeat):
@@ -102,7 +105,9 @@ cdef class ImmediateHandle:
 
     cdef Loop loop
     cdef readonly object callback
+    """The function the immediate calls."""
     cdef readonly tuple args
+    """The arguments it is called with."""
     cdef bint cleared
     cdef bint refed
 
@@ -116,18 +121,22 @@ cdef class ImmediateHandle:
         self.loop.add_immediate(self)
 
     def ref(self):
+        """Let this immediate keep ``run()`` going (the default)."""
         if not self.refed and not self.cleared:
             self.loop.ref_immediate(1)
         self.refed = True
         return self
 
     def unref(self):
+        """Let ``run()`` return while this immediate is all that is left
+        (it still runs if the loop turns)."""
         if self.refed and not self.cleared:
             self.loop.ref_immediate(-1)
         self.refed = False
         return self
 
     def hasRef(self):
+        """Whether this immediate keeps ``run()`` going."""
         return self.refed
 
     def close(self):
@@ -180,6 +189,8 @@ def nextTick(callback, *args):
 
 
 def queueMicrotask(callback):
+    """Queue ``callback()`` to run once the nextTick queue is empty, before
+    the loop moves on (Node's order: nextTicks, then microtasks)."""
     current_loop().queue_microtask(callback)
 
 
@@ -189,4 +200,6 @@ def run():
 
 
 def stop():
+    """Make this thread's ``run()`` return after the current turn (what is
+    still ref'd stays; a later ``run()`` goes on with it)."""
     current_loop().stop()
