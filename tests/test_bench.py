@@ -6,6 +6,7 @@ corrupt the stream (it must fail, and say so).
 """
 import importlib.util
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -210,3 +211,111 @@ def test_compiles_without_warnings(loadgen, tmp_path):
                            str(ROOT / 'bench' / 'loadgen.c'), '-o', str(tmp_path / 'loadgen')],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_loadgen_reports_the_servers_cpu_in_the_window(loadgen, serve):
+    """--server-pid: the load generator reads the server's CPU time as its
+    window opens and closes; the runner turns it into CPU per operation.
+    The echo server here is this very process (it runs on threads)."""
+    from runner import load
+    from runner.scenarios import Scenario
+    result = load.run(loadgen, serve(), Scenario('pingpong', size=1024, conns=4), 0.5, 0.1,
+                      None, server_pid=os.getpid())
+    assert result['server_user_s'] >= 0 and result['server_sys_s'] >= 0
+    cpu = result['server_user_s'] + result['server_sys_s']
+    assert cpu > 0  # half a second of threads echoing cannot take no tick at all
+    assert result['cpu_us'] == pytest.approx(cpu * 1e6 / result['requests'])
+
+
+def test_loadgen_fails_on_a_server_pid_that_is_gone(loadgen, serve):
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    code, result, _ = run(loadgen, serve(), '--mode', 'pingpong', '--server-pid', str(dead.pid))
+    assert code != 0 and f'/proc/{dead.pid}/stat' in result['error']
+
+
+# The realistic HTTP servers (bench/servers/httptools_hello.py on pyuvnet and
+# uvloop, bench/servers/node_http.js): Node's http module is the oracle.
+# Over one connection, `printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' ... |`
+# against node_http.js answers, in order: 200 "Hello, world!\n" for "/",
+# 404 "Not found\n" for another path, 200 with no body for HEAD, then for a
+# "Connection: close" request 200 with "Connection: close" and the end of
+# the connection; a request pipelined after that one gets no answer.
+REALISTIC_HTTP = ('pyuvnet-httptools', 'uvloop-httptools', 'node-http-module')
+
+
+def http_system(name):
+    from runner import systems
+    system = next(s for s in systems.HTTP if s.name == name)
+    try:
+        return system.command(), systems.server_env()
+    except systems.Missing as err:
+        pytest.skip(str(err))
+
+
+def exchange(port, data):
+    """Everything the server sends back for ``data`` until it closes."""
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b''
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def responses(data, heads_only=()):
+    """[(status, {header: value}, body)] cut out of a response stream;
+    the responses numbered in ``heads_only`` (to HEAD) have no body."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b'\r\n\r\n')
+        status_line, *lines = head.decode('latin-1').split('\r\n')
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(':') for line in lines)}
+        length = 0 if len(out) in heads_only else int(headers['content-length'])
+        out.append((int(status_line.split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return out
+
+
+@pytest.mark.parametrize('name', REALISTIC_HTTP)
+def test_realistic_http_server_answers_pipelined_requests_in_order(name):
+    from runner.procs import Server
+    argv, env = http_system(name)
+    get = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+    requests = (get + b'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n' +
+                b'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' +
+                b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+                b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' + get)
+    with Server(argv, None, env) as server:
+        got = responses(exchange(int(server.ready_line), requests), heads_only=(2,))
+    assert [(status, body) for status, _, body in got] == [
+        (200, b'Hello, world!\n'), (404, b'Not found\n'), (200, b''), (404, b'Not found\n'),
+        (200, b'Hello, world!\n')]
+    assert [headers.get('connection') == 'close' for _, headers, _ in got] == \
+        [False] * 4 + [True]
+    assert all('date' in headers for _, headers, _ in got)
+
+
+@pytest.mark.parametrize('name', REALISTIC_HTTP)
+def test_realistic_http_server_closes_after_an_http10_request(name):
+    from runner.procs import Server
+    argv, env = http_system(name)
+    with Server(argv, None, env) as server:
+        got = responses(exchange(int(server.ready_line), b'GET / HTTP/1.0\r\n\r\n'))
+    assert [(status, body) for status, _, body in got] == [(200, b'Hello, world!\n')]
+
+
+@pytest.mark.parametrize('variant', ['pipeline', 'close'])
+def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
+    """The pipelining script and the Connection: close variant give wrk
+    runs without socket errors, and the server's CPU per request."""
+    from runner import http
+    from runner.procs import Server
+    if http.wrk_missing():
+        pytest.skip(http.wrk_missing())
+    argv, env = http_system('pyuvnet-httptools')
+    with Server(argv, None, env) as server:
+        result = http.run(server.ready_line, 8, 1, None, variant, server.pid)
+    assert result['requests'] > 0 and result['rps'] > 0
+    assert 0 < result['p50_us'] <= result['p99_us']
+    assert result['cpu_us'] > 0

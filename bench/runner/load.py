@@ -18,12 +18,33 @@ class RunError(Exception):
     """A load run failed (mismatch, refused, closed...); the message says how."""
 
 
-def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None):
+def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, server_pid=None):
     argv = [str(loadgen), '--mode', scenario.mode, '--conns', str(scenario.conns),
             '--size', str(scenario.size), '--warmup', f'{warmup:g}', '--duration', f'{seconds:g}']
     if requests:
         argv += ['--requests', str(requests)]
+    if server_pid:
+        argv += ['--server-pid', str(server_pid)]
     return argv + [target]
+
+
+def operations(result):
+    """What the load generator measured in its window: round trips,
+    connections, or (stream) writes of its size."""
+    if 'requests' in result:
+        return result['requests']
+    if 'connections' in result:
+        return result['connections']
+    return result['bytes'] / result['size']
+
+
+def with_cpu_per_op(result, operations):
+    """``result`` with cpu_us: the server's user+system CPU microseconds per
+    operation, when its CPU time was measured."""
+    if 'server_user_s' not in result or not operations:
+        return result
+    cpu = result['server_user_s'] + result['server_sys_s']
+    return {**result, 'cpu_us': cpu * 1e6 / operations}
 
 
 def parse(stdout, returncode, stderr):
@@ -39,16 +60,18 @@ def parse(stdout, returncode, stderr):
     return result
 
 
-def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None):
-    """One load run; its JSON result."""
+def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None):
+    """One load run; its JSON result (with cpu_us given ``server_pid``)."""
     timeout = warmup + seconds + SLACK
     try:
-        proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests),
+        proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests,
+                                       server_pid),
                               capture_output=True, text=True, timeout=timeout,
                               preexec_fn=child_setup(cpu))
     except subprocess.TimeoutExpired:
         raise RunError(f'load generator still running after {timeout:.0f} s') from None
-    return parse(proc.stdout, proc.returncode, proc.stderr)
+    result = parse(proc.stdout, proc.returncode, proc.stderr)
+    return with_cpu_per_op(result, operations(result))
 
 
 def idle_memory(loadgen, server, target, conns, cpu):
