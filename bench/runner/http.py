@@ -17,7 +17,7 @@ from .load import RunError, with_cpu_per_op
 from .procs import child_setup, cpu_seconds, tail
 from .scenarios import PIPELINE_DEPTH
 
-WARMUP_SECONDS = 1
+WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
 UNITS = {'us': 1.0, 'ms': 1e3, 's': 1e6, 'm': 60e6}
 
 

@@ -38,12 +38,19 @@ def operations(result):
     return result['bytes'] / result['size']
 
 
+# /proc/PID/stat counts CPU time in clock ticks (10 ms): below this much, a
+# run's CPU time is too coarse to divide (a tick more or less is >10%).
+MIN_CPU_SECONDS = 0.1
+
+
 def with_cpu_per_op(result, operations):
     """``result`` with cpu_us: the server's user+system CPU microseconds per
-    operation, when its CPU time was measured."""
+    operation, when its CPU time was measured and is not too coarse."""
     if 'server_user_s' not in result or not operations:
         return result
     cpu = result['server_user_s'] + result['server_sys_s']
+    if cpu < MIN_CPU_SECONDS:
+        return result
     return {**result, 'cpu_us': cpu * 1e6 / operations}
 
 

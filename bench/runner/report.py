@@ -163,7 +163,7 @@ def chart_caption(meta, marks='bars'):
     """Two lines: what ran it (versions), and how (settings)."""
     s = meta['settings']
     return (f"pyuvnet benchmark, {meta['date']}, {meta['host']} ({meta['cpu']}, "
-            f"{meta['cpus']} CPUs, Linux {meta['kernel']}); {versions(meta)}\n"
+            f"{meta['cpus']} CPUs, Linux {meta['kernel']})\n{versions(meta)}\n"
             f"{marks}: median of {s['repeats']} runs of {s['seconds']:g} s after "
             f"{s['warmup']:g} s warm-up; whiskers: min to max of the runs; {meta['pinning']}")
 
@@ -181,7 +181,7 @@ def chart(results, meta, path):
     scenarios = results.scenarios()
     cols = 2
     rows = (len(scenarios) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.7 * rows + 1.2), squeeze=False,
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.7 * rows + 1.4), squeeze=False,
                              layout='constrained')
     for ax, scenario in zip(axes.flat, scenarios):
         systems = results.systems(scenario)

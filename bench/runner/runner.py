@@ -122,8 +122,11 @@ class Bench:
             plan = self.echo_scenarios(transport)
             with self.servers(systems, transport, [sc for sc, _ in plan]) as running:
                 for scenario, only in plan:
-                    def measure(server, target, scenario=scenario):
-                        return load.run(self.loadgen, target, scenario, s.seconds, s.warmup,
+                    warmup, seconds = scenario.least_times
+
+                    def measure(server, target, scenario=scenario,
+                                warmup=max(warmup, s.warmup), seconds=max(seconds, s.seconds)):
+                        return load.run(self.loadgen, target, scenario, seconds, warmup,
                                         self.plan.client, server_pid=server.pid)
                     subset = {name: entry for name, entry in running.items()
                               if only is None or name in only}
