@@ -70,8 +70,11 @@
  * awaiting their first echo) during setup, so a burst of connects does not
  * overflow the server's accept backlog and stall in SYN retransmits. */
 #define SETUP_PARALLEL 64
-#define SETUP_TIMEOUT_NS (15 * NS_PER_S)
-#define DRAIN_TIMEOUT_NS (3 * NS_PER_S)
+/* Setting up and draining take longer the more connections there are: a
+ * loaded server may need a few seconds to close 10,000 of them. */
+#define SETUP_TIMEOUT_NS (15 * NS_PER_S + (uint64_t)opt.conns * PER_CONN_NS)
+#define DRAIN_TIMEOUT_NS (3 * NS_PER_S + (uint64_t)opt.conns * PER_CONN_NS)
+#define PER_CONN_NS 1000000ull /* 1 ms */
 #define RETRY_WAIT_MS 1
 #define NS_PER_S 1000000000ull
 #define SOURCE_ADDRS 4096
@@ -620,8 +623,8 @@ static bool advance(uint64_t now)
             else
                 begin_run(now);
         } else if (now >= t_deadline) {
-            fail("only %d of %d connections were set up in %llu s", n_ready, opt.conns,
-                 SETUP_TIMEOUT_NS / NS_PER_S);
+            fail("only %d of %d connections were set up in %.1f s", n_ready, opt.conns,
+                 (double)SETUP_TIMEOUT_NS / NS_PER_S);
         }
         return true;
     case P_RUN:
@@ -636,8 +639,8 @@ static bool advance(uint64_t now)
         if (n_live == 0)
             return false;
         if (now >= t_deadline)
-            fail("%d connections did not finish their echo within %llu s after the run", n_live,
-                 DRAIN_TIMEOUT_NS / NS_PER_S);
+            fail("%d connections did not finish their echo within %.1f s after the run", n_live,
+                 (double)DRAIN_TIMEOUT_NS / NS_PER_S);
         return true;
     case P_HOLD:
         return stdin_open && now < t_deadline;

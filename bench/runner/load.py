@@ -9,7 +9,8 @@ import time
 from .procs import child_setup, tail
 from .scenarios import Scenario
 
-SLACK = 30.0          # beyond warm-up + duration: connection setup and drain
+SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
+SLACK_PER_CONN = 0.002  # and more with many connections (loadgen.c's timeouts)
 IDLE_SETUP = 60.0     # time allowed to open the idle connections
 IDLE_SETTLE = 0.3     # then let the server finish its bookkeeping before RSS
 
@@ -69,7 +70,7 @@ def parse(stdout, returncode, stderr):
 
 def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None):
     """One load run; its JSON result (with cpu_us given ``server_pid``)."""
-    timeout = warmup + seconds + SLACK
+    timeout = warmup + seconds + SLACK + SLACK_PER_CONN * scenario.conns
     try:
         proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests,
                                        server_pid),
@@ -78,7 +79,11 @@ def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_p
     except subprocess.TimeoutExpired:
         raise RunError(f'load generator still running after {timeout:.0f} s') from None
     result = parse(proc.stdout, proc.returncode, proc.stderr)
-    return with_cpu_per_op(result, operations(result))
+    done = operations(result)
+    if not done:
+        raise RunError(f'nothing completed in the {seconds:g} s window (too short for '
+                       f'{scenario.conns:,} connections?)')
+    return with_cpu_per_op(result, done)
 
 
 def idle_memory(loadgen, server, target, conns, cpu):

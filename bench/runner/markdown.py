@@ -22,14 +22,18 @@ BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by
 END = '<!-- bench-tables:end -->'
 
 
+def number(value, unit):
+    return '–' if value is None else figure(value, unit)
+
+
 def spread(values, unit):
     """'median (min–max)' of the runs, or '–'."""
     if not values:
         return '–'
-    mid = figure(statistics.median(values), unit)
+    mid = number(statistics.median(values), unit)
     if len(values) == 1:
         return mid
-    return f'{mid} ({figure(min(values), unit)}–{figure(max(values), unit)})'
+    return f'{mid} ({number(min(values), unit)}–{number(max(values), unit)})'
 
 
 def change(now, then):
@@ -62,13 +66,13 @@ def scenario_table(results, scenario, before):
     for system in results.systems(scenario):
         cell = results.cells[(scenario, system)]
         row = [system, cell_text(cell, scenario.metric, unit),
-               figure(cell.median('p99_us'), 'us'), cell_text(cell, 'cpu_us', 'us')]
+               number(cell.median('p99_us'), 'us'), cell_text(cell, 'cpu_us', 'us')]
         if cell.status != 'ok':
             row[2:] = ['', '']
         if before:
             then_cpu = median_of(before, scenario, system, 'cpu_us')
-            row += [figure(median_of(before, scenario, system, scenario.metric), unit),
-                    figure(then_cpu, 'us'), change(cell.median('cpu_us'), then_cpu)]
+            row += [number(median_of(before, scenario, system, scenario.metric), unit),
+                    number(then_cpu, 'us'), change(cell.median('cpu_us'), then_cpu)]
         lines.append('| ' + ' | '.join(row) + ' |')
     return lines + ['']
 

@@ -42,6 +42,7 @@ def chart(results, caption, path):
         import matplotlib
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import FormatStrFormatter
     except ImportError:
         return False
     fig, axes = plt.subplots(1, len(PANELS), figsize=(13, 5.5), layout='constrained')
@@ -56,7 +57,11 @@ def chart(results, caption, path):
                         marker='o', capsize=3, label=system, color=COLOURS[system])
         ax.set_xscale('log')
         ax.set_yscale('log')
-        ax.set_xticks(MATRIX_CONNS[mode], [f'{n:,}' for n in MATRIX_CONNS[mode]])
+        conns = MATRIX_CONNS[mode]
+        ax.set_xticks(conns, [f'{n:,}' for n in conns])
+        ax.set_xlim(conns[0] / 1.5, conns[-1] * 1.5)
+        for axis in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
+            axis(FormatStrFormatter('%g'))
         ax.set_xlabel(xlabel)
         ax.set_ylabel('server user+system CPU, µs per operation')
         ax.set_title(f'{title}: lower is better', fontsize=9)
