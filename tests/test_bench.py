@@ -2,7 +2,9 @@
 
 It is run against small thread-per-connection echo servers: a faithful one
 (the load generator must succeed and report sane figures) and ones that
-corrupt the stream (it must fail, and say so).
+corrupt the stream (it must fail, and say so). The HTTP servers the runner
+loads with wrk must answer as Node's http module does, and the reporting
+must give every figure with its spread.
 """
 import importlib.util
 import json
@@ -328,3 +330,33 @@ def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
     assert result['requests'] > 0 and result['rps'] > 0
     assert 0 < result['p50_us'] <= result['p99_us']
     assert result['cpu_us'] > 0
+
+
+def saved_run(date, pyuvnet_runs, instr):
+    """A run's record as bench/runner/report.save writes it, with one cell."""
+    from runner.results import Results
+    from runner.scenarios import Scenario
+    results = Results()
+    for rps, cpu in pyuvnet_runs:
+        results.add(Scenario('pingpong', size=1024, conns=10), 'pyuvnet',
+                    {'rps': rps, 'p99_us': 90.0, 'cpu_us': cpu})
+    results.instructions = {'pyuvnet': {'instr_per_msg': instr, 'settled': True}}
+    return {'date': date, 'host': 'h', 'cpu': 'c', 'cpus': 2, 'kernel': 'k',
+            'python': '3.11', 'pinning': 'pinned', 'elapsed_s': 1.0,
+            'settings': {'repeats': len(pyuvnet_runs), 'seconds': 0.4, 'warmup': 0.1},
+            **results.to_json()}
+
+
+def test_markdown_tables_give_median_spread_and_change_between_the_markers(tmp_path):
+    from runner import markdown
+    after = saved_run('after', [(300.0, 2.0), (100.0, 3.0), (200.0, 2.5)], 2_400)
+    before = saved_run('before', [(150.0, 5.0)], 3_600)
+    text = markdown.render(after, before)
+    assert '| pyuvnet | 200 (100–300) | 90.0 | 2.5 (2.0–3.0) | 150 | 5.0 | -50% |' in text
+    assert '| pyuvnet | 2,400 | 3,600 | -33% |' in text
+    page = tmp_path / 'RESULTS.md'
+    page.write_text(f'prose before\n{markdown.BEGIN}\nold tables\n{markdown.END}\nprose after\n')
+    markdown.write_into(page, text)
+    written = page.read_text()
+    assert written.startswith('prose before\n') and written.endswith('\nprose after\n')
+    assert 'old tables' not in written and '2.5 (2.0–3.0)' in written
