@@ -67,13 +67,15 @@ class Scenario:
     @property
     def least_times(self):
         """(warm-up, measured) seconds this shape needs at the least,
-        whatever --seconds says. At 1,000 connections and more the first
-        round of requests alone takes a good part of a second, and 1,000
-        connecting slots overflow the 511-connection accept backlog, so
-        refused SYNs come back after the kernel's 1 s retransmit timeout."""
-        if self.conns < 1000:
-            return 0.0, 0.0
-        return (1.0, 2.0) if self.mode == 'connrate' else (1.0, 1.0)
+        whatever --seconds says: 1 s each per 10,000 connections, as the
+        first round of 10,000 requests alone takes a good part of a second;
+        and for 1,000 connecting slots 1 s and 2 s, as they overflow the
+        511-connection accept backlog and refused SYNs come back only after
+        the kernel's 1 s retransmit timeout."""
+        if self.mode == 'connrate' and self.conns >= 1000:
+            return 1.0, 2.0
+        share = self.conns / 10_000
+        return share, share
 
     @property
     def operation(self):
