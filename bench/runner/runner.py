@@ -148,6 +148,8 @@ class Bench:
 
     def http(self):
         systems = select(HTTP_SYSTEMS, self.settings.only)
+        if not systems:
+            return
         scenarios = http_matrix(self.settings.full)
         reason = http.wrk_missing()
         if reason:

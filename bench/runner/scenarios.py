@@ -18,7 +18,7 @@ PIPELINE_DEPTH = 16
 HTTP_VARIANTS = {
     '': 'keep-alive',
     'pipeline': f'keep-alive, pipelined x{PIPELINE_DEPTH}',
-    'close': 'Connection: close on every request',
+    'close': 'Connection: close',
 }
 # The concurrency matrix (--full): each point's server CPU per operation.
 MATRIX_CONNS = {'pingpong': (1, 10, 100, 1_000, 10_000), 'connrate': (10, 100, 1_000)}
