@@ -199,18 +199,28 @@ def run(settings, log):
     started = time.monotonic()
     bench = Bench(settings, log)
     log(f'pinning: {bench.plan.note}')
+    section_s = {}  # where the time went, to keep --full within its budget
+
+    def timed(name, section):
+        begun = time.monotonic()
+        outcome = section()
+        section_s[name] = time.monotonic() - begun
+        log(f'{name} rows took {section_s[name]:.0f} s')
+        return outcome
+
     method = None
     try:
-        bench.echo()
+        timed('echo', bench.echo)
         if settings.full:
-            bench.idle()
+            timed('idle', bench.idle)
         if settings.http:
-            bench.http()
+            timed('http', bench.http)
         if settings.instructions:
-            method = bench.instructions()
+            method = timed('instructions', bench.instructions)
     finally:
         bench.close()
     meta = describe(bench.plan, asdict(settings), settings.pyuvnet_tree)
     meta['instructions_method'] = method
     meta['elapsed_s'] = time.monotonic() - started
+    meta['section_s'] = section_s
     return bench.results, meta
