@@ -17,6 +17,9 @@ from common import parse_args, serve_asyncio, serve_pyuvnet  # noqa: E402
 BODY = b'Hello, world!\n'
 RESPONSE = (b'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n'
             b'Content-Length: %d\r\n\r\n%s' % (len(BODY), BODY))
+# The last response on a connection says so: a client that expects keep-alive
+# (wrk) would count the end of the connection as a read error otherwise.
+CLOSING_RESPONSE = RESPONSE.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n', 1)
 BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
 MAX_HEAD = 16 * 1024
 
@@ -37,7 +40,8 @@ class HelloFramer:
     ``feed(data)`` returns ``(reply, close)``: the bytes to write for every
     request completed so far, and whether the connection should close after
     them (``Connection: close``, HTTP/1.0 without keep-alive, or a request
-    this server cannot frame: chunked bodies, bad lengths, huge heads).
+    this server cannot frame: chunked bodies, bad lengths, huge heads). The
+    response that ends the connection carries ``Connection: close``.
     """
 
     __slots__ = ('pending',)
@@ -60,7 +64,7 @@ class HelloFramer:
             count += 1
             pos = stop
             if wants_close(head):
-                return RESPONSE * count, True
+                return RESPONSE * (count - 1) + CLOSING_RESPONSE, True
         self.pending = buf[pos:]
         if len(self.pending) > MAX_HEAD:
             return RESPONSE * count + BAD_REQUEST, True

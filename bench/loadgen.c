@@ -25,6 +25,11 @@
  * until the server closes, so each run ends with every byte accounted for
  * and without resets that would trouble the next run.
  *
+ * With --server-pid PID, the server's CPU time (user and system, from
+ * /proc/PID/stat, all its threads, in clock ticks) is read when the
+ * measured window opens and when it closes, and reported as server_user_s
+ * and server_sys_s: the runner divides them by the operations measured.
+ *
  * Every echoed byte is checked. A connection's bytes are read from a fixed
  * pseudo-random table starting at an offset derived from the connection's
  * id, so a flipped, dropped, duplicated or reordered byte, or a byte from
@@ -65,8 +70,11 @@
  * awaiting their first echo) during setup, so a burst of connects does not
  * overflow the server's accept backlog and stall in SYN retransmits. */
 #define SETUP_PARALLEL 64
-#define SETUP_TIMEOUT_NS (15 * NS_PER_S)
-#define DRAIN_TIMEOUT_NS (3 * NS_PER_S)
+/* Setting up and draining take longer the more connections there are: a
+ * loaded server may need a few seconds to close 10,000 of them. */
+#define SETUP_TIMEOUT_NS (15 * NS_PER_S + (uint64_t)opt.conns * PER_CONN_NS)
+#define DRAIN_TIMEOUT_NS (3 * NS_PER_S + (uint64_t)opt.conns * PER_CONN_NS)
+#define PER_CONN_NS 1000000ull /* 1 ms */
 #define RETRY_WAIT_MS 1
 #define NS_PER_S 1000000000ull
 #define SOURCE_ADDRS 4096
@@ -109,7 +117,8 @@ static struct {
     double warmup;
     double duration;
     uint64_t requests; /* 0: the measured window is --duration */
-} opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0};
+    int server_pid;    /* 0: no server CPU figures */
+} opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0, 0};
 
 static struct sockaddr_storage peer;
 static socklen_t peer_len;
@@ -133,6 +142,10 @@ static bool stdin_open = true;
 
 static uint64_t measured;    /* requests, bytes or connections in the window */
 static uint64_t total_bytes; /* every byte echoed and verified */
+static struct {
+    bool started, ended;
+    double user, sys; /* seconds: at the window's start, then the difference */
+} server_cpu;
 static uint64_t hist[HIST_BUCKETS];
 static uint64_t hist_count;
 
@@ -383,6 +396,49 @@ static void shut(struct conn *c)
     c->state = S_SHUT;
 }
 
+/* ---- the server's CPU time ------------------------------------------ */
+
+/* utime and stime of --server-pid, in seconds. */
+static void read_server_cpu(double *user, double *sys)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", opt.server_pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        fail("cannot read %s: %s", path, strerror(errno));
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Fields 14 and 15; the command (field 2) may hold spaces and ')'. */
+    const char *p = strrchr(buf, ')');
+    unsigned long long utime, stime;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                     &stime) != 2)
+        fail("cannot parse %s", path);
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    *user = (double)utime / tick;
+    *sys = (double)stime / tick;
+}
+
+static void sample_window_start(uint64_t now)
+{
+    if (opt.server_pid && !server_cpu.started && now >= t_measure) {
+        read_server_cpu(&server_cpu.user, &server_cpu.sys);
+        server_cpu.started = true;
+    }
+}
+
+static void sample_window_end(void)
+{
+    if (!server_cpu.started || server_cpu.ended)
+        return;
+    double user, sys;
+    read_server_cpu(&user, &sys);
+    server_cpu.user = user - server_cpu.user;
+    server_cpu.sys = sys - server_cpu.sys;
+    server_cpu.ended = true;
+}
+
 /* ---- phases ---------------------------------------------------------- */
 
 static bool in_window(uint64_t now)
@@ -395,6 +451,7 @@ static void begin_drain(uint64_t now)
     phase = P_DRAIN;
     if (now < t_end)
         t_end = now; /* --requests reached: the window closes here */
+    sample_window_end();
     t_deadline = now + DRAIN_TIMEOUT_NS;
     for (int i = 0; i < opt.conns; i++) {
         struct conn *c = &conns[i];
@@ -566,11 +623,12 @@ static bool advance(uint64_t now)
             else
                 begin_run(now);
         } else if (now >= t_deadline) {
-            fail("only %d of %d connections were set up in %llu s", n_ready, opt.conns,
-                 SETUP_TIMEOUT_NS / NS_PER_S);
+            fail("only %d of %d connections were set up in %.1f s", n_ready, opt.conns,
+                 (double)SETUP_TIMEOUT_NS / NS_PER_S);
         }
         return true;
     case P_RUN:
+        sample_window_start(now);
         if (now >= t_deadline && opt.requests)
             fail("only %llu of %llu requests completed in %.1f s", (unsigned long long)measured,
                  (unsigned long long)opt.requests, opt.duration);
@@ -581,8 +639,8 @@ static bool advance(uint64_t now)
         if (n_live == 0)
             return false;
         if (now >= t_deadline)
-            fail("%d connections did not finish their echo within %llu s after the run", n_live,
-                 DRAIN_TIMEOUT_NS / NS_PER_S);
+            fail("%d connections did not finish their echo within %.1f s after the run", n_live,
+                 (double)DRAIN_TIMEOUT_NS / NS_PER_S);
         return true;
     case P_HOLD:
         return stdin_open && now < t_deadline;
@@ -593,6 +651,8 @@ static bool advance(uint64_t now)
 static int wait_ms(uint64_t now)
 {
     uint64_t next = phase == P_RUN && !opt.requests ? t_end : t_deadline;
+    if (phase == P_RUN && opt.server_pid && !server_cpu.started && t_measure < next)
+        next = t_measure; /* wake to read the server's CPU as the window opens */
     if (n_retry > 0)
         return RETRY_WAIT_MS;
     if (next <= now)
@@ -615,6 +675,8 @@ static void run(void)
             fail("epoll_wait: %s", strerror(errno));
         }
         now = now_ns();
+        if (phase == P_RUN)
+            sample_window_start(now); /* before any of these counts in the window */
         for (int i = 0; i < n; i++)
             dispatch(&events[i], now);
     }
@@ -642,6 +704,8 @@ static void report(void)
     case M_IDLE:
         break;
     }
+    if (server_cpu.ended)
+        printf(",\"server_user_s\":%.3f,\"server_sys_s\":%.3f", server_cpu.user, server_cpu.sys);
     printf(",\"total_bytes\":%llu}\n", (unsigned long long)total_bytes);
 }
 
@@ -703,7 +767,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: loadgen [--mode pingpong|stream|connrate|idle] [--conns N] [--size BYTES]\n"
-            "               [--warmup S] [--duration S] [--requests N] HOST:PORT|UNIX_PATH\n"
+            "               [--warmup S] [--duration S] [--requests N] [--server-pid PID]\n"
+            "               HOST:PORT|UNIX_PATH\n"
             "Prints one JSON line; exits 1 on any error or echo mismatch.\n");
 }
 
@@ -723,10 +788,11 @@ static void parse_args(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},     {"conns", required_argument, NULL, 'c'},
         {"size", required_argument, NULL, 's'},     {"warmup", required_argument, NULL, 'w'},
         {"duration", required_argument, NULL, 'd'}, {"requests", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"server-pid", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'm': {
             size_t i = 0;
@@ -742,6 +808,7 @@ static void parse_args(int argc, char **argv)
         case 'w': opt.warmup = parse_number("warmup", optarg, 0, 3600); break;
         case 'd': opt.duration = parse_number("duration", optarg, 0.001, 3600); break;
         case 'r': opt.requests = (uint64_t)parse_number("requests", optarg, 1, 1e12); break;
+        case 'p': opt.server_pid = (int)parse_number("server-pid", optarg, 1, 4194304); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); fail("bad arguments");
         }

@@ -2,10 +2,13 @@
 
 It is run against small thread-per-connection echo servers: a faithful one
 (the load generator must succeed and report sane figures) and ones that
-corrupt the stream (it must fail, and say so).
+corrupt the stream (it must fail, and say so). The HTTP servers the runner
+loads with wrk must answer as Node's http module does, and the reporting
+must give every figure with its spread.
 """
 import importlib.util
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -199,8 +202,10 @@ def test_http_hello_framing_is_pipelining_safe():
         replies += reply
     assert replies == hello.RESPONSE * 4
     assert framer.feed(b'GET / HTTP/1.1\r\nConnection: close\r\n\r\n' + get) == \
-        (hello.RESPONSE, True)
-    assert hello.HelloFramer().feed(b'GET / HTTP/1.0\r\n\r\n') == (hello.RESPONSE, True)
+        (hello.CLOSING_RESPONSE, True)
+    assert hello.HelloFramer().feed(get + b'GET / HTTP/1.0\r\n\r\n') == \
+        (hello.RESPONSE + hello.CLOSING_RESPONSE, True)
+    assert b'\r\nConnection: close\r\n' in hello.CLOSING_RESPONSE
     bad = hello.HelloFramer().feed(b'POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n')
     assert bad == (hello.BAD_REQUEST, True)
 
@@ -210,3 +215,154 @@ def test_compiles_without_warnings(loadgen, tmp_path):
                            str(ROOT / 'bench' / 'loadgen.c'), '-o', str(tmp_path / 'loadgen')],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_loadgen_reports_the_servers_cpu_in_the_window(loadgen, serve):
+    """--server-pid: the load generator reads the server's CPU time as its
+    window opens and closes; the runner turns it into CPU per operation.
+    The echo server here is this very process (it runs on threads)."""
+    from runner import load
+    from runner.scenarios import Scenario
+    result = load.run(loadgen, serve(), Scenario('pingpong', size=1024, conns=4), 0.5, 0.1,
+                      None, server_pid=os.getpid())
+    assert result['server_user_s'] >= 0 and result['server_sys_s'] >= 0
+    cpu = result['server_user_s'] + result['server_sys_s']
+    assert cpu > 0  # half a second of threads echoing cannot take no tick at all
+    if cpu >= load.MIN_CPU_SECONDS:
+        assert result['cpu_us'] == pytest.approx(cpu * 1e6 / result['requests'])
+    else:  # too few 10 ms ticks to divide
+        assert 'cpu_us' not in result
+
+
+def test_loadgen_fails_on_a_server_pid_that_is_gone(loadgen, serve):
+    dead = subprocess.Popen([sys.executable, '-c', 'pass'])
+    dead.wait()
+    code, result, _ = run(loadgen, serve(), '--mode', 'pingpong', '--server-pid', str(dead.pid))
+    assert code != 0 and f'/proc/{dead.pid}/stat' in result['error']
+
+
+# The realistic HTTP servers (bench/servers/httptools_hello.py on pyuvnet and
+# uvloop, bench/servers/node_http.js): Node's http module is the oracle.
+# Over one connection, `printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' ... |`
+# against node_http.js answers, in order: 200 "Hello, world!\n" for "/",
+# 404 "Not found\n" for another path, 200 with no body for HEAD, then for a
+# "Connection: close" request 200 with "Connection: close" and the end of
+# the connection; a request pipelined after that one gets no answer.
+REALISTIC_HTTP = ('pyuvnet-httptools', 'uvloop-httptools', 'node-http-module')
+
+
+def http_system(name):
+    from runner import systems
+    system = next(s for s in systems.HTTP if s.name == name)
+    try:
+        return system.command(), systems.server_env()
+    except systems.Missing as err:
+        pytest.skip(str(err))
+
+
+def exchange(port, data):
+    """Everything the server sends back for ``data`` until it closes."""
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b''
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def responses(data, heads_only=()):
+    """[(status, {header: value}, body)] cut out of a response stream;
+    the responses numbered in ``heads_only`` (to HEAD) have no body."""
+    out = []
+    while data:
+        head, _, rest = data.partition(b'\r\n\r\n')
+        status_line, *lines = head.decode('latin-1').split('\r\n')
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(':') for line in lines)}
+        length = 0 if len(out) in heads_only else int(headers['content-length'])
+        out.append((int(status_line.split()[1]), headers, rest[:length]))
+        data = rest[length:]
+    return out
+
+
+@pytest.mark.parametrize('name', REALISTIC_HTTP)
+def test_realistic_http_server_answers_pipelined_requests_in_order(name):
+    from runner.procs import Server
+    argv, env = http_system(name)
+    get = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+    requests = (get + b'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n' +
+                b'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' +
+                b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+                b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' + get)
+    with Server(argv, None, env) as server:
+        got = responses(exchange(int(server.ready_line), requests), heads_only=(2,))
+    assert [(status, body) for status, _, body in got] == [
+        (200, b'Hello, world!\n'), (404, b'Not found\n'), (200, b''), (404, b'Not found\n'),
+        (200, b'Hello, world!\n')]
+    assert [headers.get('connection') == 'close' for _, headers, _ in got] == \
+        [False] * 4 + [True]
+    assert all('date' in headers for _, headers, _ in got)
+
+
+@pytest.mark.parametrize('name', ('pyuvnet-http', 'node-http', 'uvloop-http') + REALISTIC_HTTP)
+def test_http_server_says_connection_close_and_closes_after_an_http10_request(name):
+    """As Node's http: the response to an HTTP/1.0 request without
+    keep-alive says "Connection: close", then the connection ends (wrk
+    counts an unannounced end as a read error)."""
+    from runner.procs import Server
+    argv, env = http_system(name)
+    with Server(argv, None, env) as server:
+        got = responses(exchange(int(server.ready_line), b'GET / HTTP/1.0\r\n\r\n'))
+    assert [(status, headers.get('connection'), body) for status, headers, body in got] == \
+        [(200, 'close', b'Hello, world!\n')]
+
+
+@pytest.mark.parametrize('variant', ['pipeline', 'close'])
+def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
+    """The pipelining script and the Connection: close variant give wrk
+    runs without socket errors, and the server's CPU per request."""
+    from runner import http, load
+    from runner.procs import Server
+    if http.wrk_missing():
+        pytest.skip(http.wrk_missing())
+    argv, env = http_system('pyuvnet-httptools')
+    with Server(argv, None, env) as server:
+        result = http.run(server.ready_line, 8, 1, None, variant, server.pid)
+    assert result['requests'] > 0 and result['rps'] > 0
+    # wrk may lose a percentile with pipelining (see runner/http.py): None
+    latencies = [result[key] for key in ('p50_us', 'p99_us') if result[key] is not None]
+    assert latencies == sorted(latencies) and all(value > 0 for value in latencies)
+    cpu = result['server_user_s'] + result['server_sys_s']
+    if cpu >= load.MIN_CPU_SECONDS:
+        assert result['cpu_us'] == pytest.approx(cpu * 1e6 / result['requests'])
+    else:  # too few 10 ms ticks to divide
+        assert 'cpu_us' not in result
+
+
+def saved_run(date, pyuvnet_runs, instr):
+    """A run's record as bench/runner/report.save writes it, with one cell."""
+    from runner.results import Results
+    from runner.scenarios import Scenario
+    results = Results()
+    for rps, cpu in pyuvnet_runs:
+        results.add(Scenario('pingpong', size=1024, conns=10), 'pyuvnet',
+                    {'rps': rps, 'p99_us': 90.0, 'cpu_us': cpu})
+    results.instructions = {'pyuvnet': {'instr_per_msg': instr, 'settled': True}}
+    return {'date': date, 'host': 'h', 'cpu': 'c', 'cpus': 2, 'kernel': 'k',
+            'python': '3.11', 'pinning': 'pinned', 'elapsed_s': 1.0,
+            'settings': {'repeats': len(pyuvnet_runs), 'seconds': 0.4, 'warmup': 0.1},
+            **results.to_json()}
+
+
+def test_markdown_tables_give_median_spread_and_change_between_the_markers(tmp_path):
+    from runner import markdown
+    after = saved_run('after', [(300.0, 2.0), (100.0, 3.0), (200.0, 2.5)], 2_400)
+    before = saved_run('before', [(150.0, 5.0)], 3_600)
+    text = markdown.render(after, before)
+    assert '| pyuvnet | 200 (100–300) | 90.0 | 2.5 (2.0–3.0) | 150 | 5.0 | -50% |' in text
+    assert '| pyuvnet | 2,400 | 3,600 | -33% |' in text
+    page = tmp_path / 'RESULTS.md'
+    page.write_text(f'prose before\n{markdown.BEGIN}\nold tables\n{markdown.END}\nprose after\n')
+    markdown.write_into(page, text)
+    written = page.read_text()
+    assert written.startswith('prose before\n') and written.endswith('\nprose after\n')
+    assert 'old tables' not in written and '2.5 (2.0–3.0)' in written

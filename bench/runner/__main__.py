@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import build, report, runner
+from . import build, markdown, report, runner
 from .results import Results
 from .systems import ECHO, HTTP, matches
 
@@ -33,15 +33,33 @@ def parse_args(argv):
     parser.add_argument('--repeats', type=positive(int), default=3,
                         help='runs per cell; the table shows their median (default 3)')
     parser.add_argument('--full', action='store_true',
-                        help='add pingpong 16 KiB, 1 and 1,000 connections, and memory per '
-                             'idle connection')
-    parser.add_argument('--http', action='store_true', help='add HTTP hello servers under wrk')
+                        help='add pingpong 16 KiB, 1 and 1,000 connections, memory per idle '
+                             'connection, the concurrency matrix (pingpong at 1 to 10,000 '
+                             'connections, connect rate at 10 to 1,000 slots) and every HTTP '
+                             'variant (50 and 500 connections, pipelined, Connection: close)')
+    parser.add_argument('--http', action='store_true',
+                        help='add the HTTP hello servers under wrk, 50 connections '
+                             '(--full adds the other variants)')
     parser.add_argument('--instructions', action='store_true',
                         help='add instructions per message (perf, else callgrind: slow)')
+    parser.add_argument('--pyuvnet-tree', metavar='DIR', type=Path,
+                        help='benchmark the pyuvnet built in place in this checkout (e.g. an '
+                             'older commit, for a "before" run) instead of this one')
     parser.add_argument('--chart', metavar='JSON', type=Path,
-                        help='run nothing: draw the chart (and print the table) of a saved '
+                        help='run nothing: draw the charts (and print the table) of a saved '
                              'results file again, as JSON with .png')
+    parser.add_argument('--markdown', metavar='JSON', type=Path,
+                        help="run nothing: print a saved run's tables for bench/RESULTS.md")
+    parser.add_argument('--before', metavar='JSON', type=Path,
+                        help='with --markdown: compare with this earlier run')
+    parser.add_argument('--into', metavar='FILE', type=Path,
+                        help='with --markdown: write the tables between the markers in FILE '
+                             '(bench/RESULTS.md) instead of printing them')
     args = parser.parse_args(argv)
+    if (args.before or args.into) and not args.markdown:
+        parser.error('--before and --into go with --markdown')
+    if args.markdown:
+        return args
     if args.chart:
         return args.chart
     only = tuple(filter(None, (name.strip() for name in args.only.split(','))))
@@ -49,8 +67,9 @@ def parse_args(argv):
     if unknown:
         parser.error(f"unknown system {', '.join(unknown)}; systems are: {names}")
     return runner.Settings(seconds=args.seconds, warmup=min(1.0, max(0.1, args.seconds / 4)),
-                           repeats=args.repeats, full=args.full, http=args.http,
-                           instructions=args.instructions, only=only)
+                           repeats=args.repeats, full=args.full, http=args.http or args.full,
+                           instructions=args.instructions, only=only,
+                           pyuvnet_tree=str(args.pyuvnet_tree.resolve()) if args.pyuvnet_tree else None)
 
 
 def log(message):
@@ -62,14 +81,28 @@ def redraw(json_path):
     record = json.loads(json_path.read_text())
     results = Results.from_json(record)
     print(report.render(results, record))
-    png_path = json_path.with_suffix('.png')
-    if not report.chart(results, record, png_path):
+    drawn = report.draw(results, record, json_path)
+    if not drawn:
         sys.exit('bench: no matplotlib: no chart')
-    print(f'\nsaved {report.path_text(png_path)}')
+    print(f"\nsaved {' and '.join(report.path_text(p) for p in drawn)}")
+
+
+def tables(args):
+    """--markdown: the RESULTS.md tables of a saved run."""
+    record = json.loads(args.markdown.read_text())
+    before = json.loads(args.before.read_text()) if args.before else None
+    text = markdown.render(record, before)
+    if args.into:
+        markdown.write_into(args.into, text)
+        print(f'bench: wrote the tables into {args.into}')
+    else:
+        print(text, end='')
 
 
 def main(argv=None):
     settings = parse_args(argv)
+    if isinstance(settings, argparse.Namespace):
+        return tables(settings)
     if isinstance(settings, Path):
         return redraw(settings)
     try:
@@ -77,9 +110,9 @@ def main(argv=None):
     except build.BuildError as err:
         sys.exit(f'bench: cannot build the load generator: {err}')
     print(report.render(results, meta))
-    json_path, png_path = report.save(results, meta, build.bench_dir() / 'results')
-    saved = [report.path_text(p) for p in (json_path, png_path) if p]
-    print(f"\nsaved {' and '.join(saved)}" + ('' if png_path else ' (no matplotlib: no chart)'))
+    saved = report.save(results, meta, build.bench_dir() / 'results')
+    print(f"\nsaved {' and '.join(report.path_text(p) for p in saved)}"
+          + ('' if len(saved) > 1 else ' (no matplotlib: no chart)'))
 
 
 if __name__ == '__main__':

@@ -1,14 +1,24 @@
-"""HTTP hello: the servers loaded with wrk (TCP only: wrk has no unix sockets)."""
+"""HTTP hello: the servers loaded with wrk (TCP only: wrk has no unix sockets).
+
+Variants (Scenario.variant): keep-alive, pipelined (bench/wrk_pipeline.lua
+puts PIPELINE_DEPTH requests in each write) and Connection: close (a new
+connection per request). With pipelining wrk records one latency per
+batch, from its write to its last response. The server's CPU per request is its user+system
+time over the whole wrk run (from /proc/PID/stat) divided by every request
+wrk completed in it.
+"""
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
 
-from .load import RunError
-from .procs import child_setup, tail
+from . import build
+from .load import RunError, with_cpu_per_op
+from .procs import child_setup, cpu_seconds, tail
+from .scenarios import PIPELINE_DEPTH
 
-WARMUP_SECONDS = 1
+WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
 UNITS = {'us': 1.0, 'ms': 1e3, 's': 1e6, 'm': 60e6}
 
 
@@ -29,19 +39,41 @@ def parse_wrk(out):
             line = next(line for line in out.splitlines() if problem in line)
             raise RunError(f'wrk: {line.strip()}')
     rps = re.search(r'^Requests/sec:\s+([\d.]+)', out, re.M)
+    total = re.search(r'^\s+(\d+) requests in ', out, re.M)
     p50 = re.search(r'^\s+50%\s+(\S+)', out, re.M)
     p99 = re.search(r'^\s+99%\s+(\S+)', out, re.M)
-    if not (rps and p50 and p99):
+    if not (rps and p50 and p99 and total):
         raise RunError(f'unexpected wrk output: {tail(out)}')
-    return {'ok': True, 'rps': float(rps.group(1)), 'p50_us': micros(p50.group(1)),
-            'p99_us': micros(p99.group(1))}
+    return {'ok': True, 'rps': float(rps.group(1)), 'requests': int(total.group(1)),
+            'p50_us': percentile(p50.group(1)), 'p99_us': percentile(p99.group(1))}
 
 
-def run(port, conns, seconds, cpu):
-    """One wrk run of whole seconds (wrk's resolution) on one thread."""
+def percentile(text):
+    """A latency percentile in µs; None for wrk's 0, which it prints when
+    its coordinated-omission correction moved samples below the lowest one
+    recorded (it happens with pipelining: one latency per batch, but the
+    expected interval computed from every response)."""
+    value = micros(text)
+    return value or None
+
+
+def wrk_argv(port, conns, seconds, variant=''):
+    url = f'http://127.0.0.1:{port}/'
+    argv = ['wrk', '-t1', f'-c{conns}', f'-d{seconds}s', '--latency']
+    if variant == 'pipeline':
+        script = build.bench_dir() / 'wrk_pipeline.lua'
+        return [*argv, '-s', str(script), url, '--', str(PIPELINE_DEPTH)]
+    if variant == 'close':
+        return [*argv, '-H', 'Connection: close', url]
+    return [*argv, url]
+
+
+def run(port, conns, seconds, cpu, variant='', server_pid=None):
+    """One wrk run of whole seconds (wrk's resolution) on one thread; with
+    ``server_pid``, the server's CPU per request too."""
     seconds = max(1, round(seconds))
-    argv = ['wrk', '-t1', f'-c{conns}', f'-d{seconds}s', '--latency',
-            f'http://127.0.0.1:{port}/']
+    argv = wrk_argv(port, conns, seconds, variant)
+    before = cpu_seconds(server_pid) if server_pid else None
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30,
                               preexec_fn=child_setup(cpu))
@@ -49,4 +81,8 @@ def run(port, conns, seconds, cpu):
         raise RunError('wrk did not finish') from None
     if proc.returncode != 0:
         raise RunError(f'wrk exited with status {proc.returncode}: {tail(proc.stderr)}')
-    return {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds}
+    result = {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds}
+    if before is not None:
+        user, sys_ = cpu_seconds(server_pid)
+        result.update(server_user_s=user - before[0], server_sys_s=sys_ - before[1])
+    return with_cpu_per_op(result, result['requests'])

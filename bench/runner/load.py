@@ -9,7 +9,8 @@ import time
 from .procs import child_setup, tail
 from .scenarios import Scenario
 
-SLACK = 30.0          # beyond warm-up + duration: connection setup and drain
+SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
+SLACK_PER_CONN = 0.002  # and more with many connections (loadgen.c's timeouts)
 IDLE_SETUP = 60.0     # time allowed to open the idle connections
 IDLE_SETTLE = 0.3     # then let the server finish its bookkeeping before RSS
 
@@ -18,12 +19,40 @@ class RunError(Exception):
     """A load run failed (mismatch, refused, closed...); the message says how."""
 
 
-def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None):
+def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, server_pid=None):
     argv = [str(loadgen), '--mode', scenario.mode, '--conns', str(scenario.conns),
             '--size', str(scenario.size), '--warmup', f'{warmup:g}', '--duration', f'{seconds:g}']
     if requests:
         argv += ['--requests', str(requests)]
+    if server_pid:
+        argv += ['--server-pid', str(server_pid)]
     return argv + [target]
+
+
+def operations(result):
+    """What the load generator measured in its window: round trips,
+    connections, or (stream) writes of its size."""
+    if 'requests' in result:
+        return result['requests']
+    if 'connections' in result:
+        return result['connections']
+    return result['bytes'] / result['size']
+
+
+# /proc/PID/stat counts CPU time in clock ticks (10 ms): below this much, a
+# run's CPU time is too coarse to divide (a tick more or less is >10%).
+MIN_CPU_SECONDS = 0.1
+
+
+def with_cpu_per_op(result, operations):
+    """``result`` with cpu_us: the server's user+system CPU microseconds per
+    operation, when its CPU time was measured and is not too coarse."""
+    if 'server_user_s' not in result or not operations:
+        return result
+    cpu = result['server_user_s'] + result['server_sys_s']
+    if cpu < MIN_CPU_SECONDS:
+        return result
+    return {**result, 'cpu_us': cpu * 1e6 / operations}
 
 
 def parse(stdout, returncode, stderr):
@@ -39,16 +68,21 @@ def parse(stdout, returncode, stderr):
     return result
 
 
-def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None):
-    """One load run; its JSON result."""
-    timeout = warmup + seconds + SLACK
+def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None):
+    """One load run; its JSON result (with cpu_us given ``server_pid``)."""
+    timeout = warmup + seconds + SLACK + SLACK_PER_CONN * scenario.conns
     try:
-        proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests),
+        proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests,
+                                       server_pid),
                               capture_output=True, text=True, timeout=timeout,
                               preexec_fn=child_setup(cpu))
     except subprocess.TimeoutExpired:
         raise RunError(f'load generator still running after {timeout:.0f} s') from None
-    return parse(proc.stdout, proc.returncode, proc.stderr)
+    result = parse(proc.stdout, proc.returncode, proc.stderr)
+    done = operations(result)
+    if not done:
+        raise RunError(f'nothing completed in the {seconds:g} s measured window')
+    return with_cpu_per_op(result, done)
 
 
 def idle_memory(loadgen, server, target, conns, cpu):

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from . import build
+from .systems import pyuvnet_tree
 
 
 def command_output(argv):
@@ -51,8 +51,9 @@ def pyuvnet_libuv(repo):
     return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
-def describe(plan, settings):
-    repo = build.bench_dir().parent
+def describe(plan, settings, tree=None):
+    """The run's record header; ``tree``: the checkout whose pyuvnet ran."""
+    repo = pyuvnet_tree(tree)
     return {
         'date': time.strftime('%Y-%m-%d %H:%M:%S %z'),
         'host': socket.gethostname().split('.')[0],
@@ -62,10 +63,10 @@ def describe(plan, settings):
         'python': sys.version.split()[0],
         'node': command_output(['node', '--version']),
         'uvloop': package_version('uvloop'),
+        'httptools': package_version('httptools'),
         'libuv': command_output(['pkg-config', '--modversion', 'libuv']),
         'pyuvnet_libuv': pyuvnet_libuv(repo),
-        'pyuvnet_commit': command_output(['git', '-C', str(repo), 'describe', '--always',
-                                          '--dirty']),
+        'pyuvnet_commit': command_output(['git', '-C', repo, 'describe', '--always', '--dirty']),
         'pinning': plan.note,
         'settings': settings,
     }

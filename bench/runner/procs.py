@@ -50,6 +50,19 @@ def child_setup(cpu):
     return setup
 
 
+def cpu_seconds(pid):
+    """(user, system) CPU seconds of process ``pid`` and all its threads so
+    far, from /proc/PID/stat (clock-tick resolution)."""
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            text = stat.read()
+    except OSError as err:
+        raise ServerFailed(f'cannot read its CPU time: {err}') from None
+    fields = text.rpartition(')')[2].split()  # the command, field 2, may hold spaces
+    tick = os.sysconf('SC_CLK_TCK')
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 class ServerFailed(Exception):
     """A server did not start, or stopped; the message says why."""
 

@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+from . import matrix_chart
 from .results import DETAILS
 from .scenarios import INSTRUCTIONS
 from .systems import REFERENCES
@@ -42,7 +43,7 @@ def scenario_rows(results, scenario, notes):
     runs = [run for (s, _), cell in results.cells.items() if s == scenario for run in cell.runs]
     details = [d for d in DETAILS if any(run.get(d) is not None for run in runs)]
     instr = scenario == INSTRUCTIONS and results.instructions
-    header = ['system', scenario.unit, *(d.replace('_us', ' us') for d in details),
+    header = ['system', scenario.unit, *(DETAILS[d] for d in details),
               *(f'vs {ref}' for ref in refs), *(['instr/msg'] if instr else [])]
     rows = []
     for system in results.systems(scenario):
@@ -89,7 +90,9 @@ def render(results, meta):
            f"({meta['cpu']}, {meta['cpus']} CPUs, Linux {meta['kernel']})",
            f"{meta['pinning']}; median of {meta['settings']['repeats']} runs of "
            f"{meta['settings']['seconds']:g} s after {meta['settings']['warmup']:g} s warm-up",
-           "ratios are this system's figure over the reference's (for KiB/conn, lower is better)"]
+           "ratios are this system's figure over the reference's (for KiB/conn, lower is better)",
+           "CPU us/op: the server's user+system CPU time per operation (round trip, connection, "
+           "write echoed or HTTP request) over the measured window (HTTP: the whole wrk run)"]
     for scenario in results.scenarios():
         header, rows = scenario_rows(results, scenario, notes)
         out += ['', scenario.title, *layout(header, rows)]
@@ -114,13 +117,27 @@ def output_stem(results_dir, host):
 
 
 def save(results, meta, results_dir):
-    """Writes the JSON record and, with matplotlib, the chart; their paths."""
+    """Writes the JSON record and, with matplotlib, the charts; the paths
+    written."""
     results_dir.mkdir(parents=True, exist_ok=True)
     stem = output_stem(results_dir, meta['host'])
     json_path = stem.with_suffix('.json')
     json_path.write_text(json.dumps({**meta, **results.to_json()}, indent=1) + '\n')
-    png_path = stem.with_suffix('.png')
-    return json_path, (png_path if chart(results, meta, png_path) else None)
+    return [json_path, *draw(results, meta, json_path)]
+
+
+def draw(results, meta, json_path):
+    """The charts of a run saved as ``json_path``, beside it: the bars
+    (.png) and, when the concurrency matrix ran, its lines (-matrix.png).
+    The paths drawn; none without matplotlib."""
+    drawn = []
+    png_path = json_path.with_suffix('.png')
+    if chart(results, meta, png_path):
+        drawn.append(png_path)
+    matrix_path = json_path.with_name(json_path.stem + '-matrix.png')
+    if matrix_chart.chart(results, chart_caption(meta, 'points'), matrix_path):
+        drawn.append(matrix_path)
+    return drawn
 
 
 # Bar colours: pyuvnet, the references its ratios are taken against, the rest.
@@ -134,16 +151,20 @@ def bar_colour(system):
     return GROUPS[1][1] if system.split('-')[0] in ('node', 'libuv') else GROUPS[2][1]
 
 
-def chart_caption(meta):
-    """Two lines: what ran it (versions), and how (settings)."""
-    s = meta['settings']
-    versions = ', '.join(f'{name} {meta[key]}' for name, key in (
-        ('Python', 'python'), ('Node', 'node'), ('uvloop', 'uvloop'),
+def versions(meta):
+    """'Python 3.11.7, Node v20..., ...': what a run's record says ran."""
+    return ', '.join(f'{name} {meta[key]}' for name, key in (
+        ('Python', 'python'), ('Node', 'node'), ('uvloop', 'uvloop'), ('httptools', 'httptools'),
         ('system libuv', 'libuv'), ("pyuvnet's libuv", 'pyuvnet_libuv'),
         ('pyuvnet', 'pyuvnet_commit')) if meta.get(key))
+
+
+def chart_caption(meta, marks='bars'):
+    """Two lines: what ran it (versions), and how (settings)."""
+    s = meta['settings']
     return (f"pyuvnet benchmark, {meta['date']}, {meta['host']} ({meta['cpu']}, "
-            f"{meta['cpus']} CPUs, Linux {meta['kernel']}); {versions}\n"
-            f"bars: median of {s['repeats']} runs of {s['seconds']:g} s after "
+            f"{meta['cpus']} CPUs, Linux {meta['kernel']})\n{versions(meta)}\n"
+            f"{marks}: median of {s['repeats']} runs of {s['seconds']:g} s after "
             f"{s['warmup']:g} s warm-up; whiskers: min to max of the runs; {meta['pinning']}")
 
 
@@ -160,7 +181,7 @@ def chart(results, meta, path):
     scenarios = results.scenarios()
     cols = 2
     rows = (len(scenarios) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.7 * rows + 1.2), squeeze=False,
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 2.7 * rows + 1.4), squeeze=False,
                              layout='constrained')
     for ax, scenario in zip(axes.flat, scenarios):
         systems = results.systems(scenario)

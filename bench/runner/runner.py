@@ -20,8 +20,9 @@ from .machine import describe
 from .procs import Server, ServerFailed, cpu_plan
 from .report import figure
 from .results import Results
-from .scenarios import HTTP, IDLE, echo_matrix
-from .systems import ECHO, HTTP as HTTP_SYSTEMS, Missing, select, server_env
+from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix
+from .systems import (ECHO, HTTP as HTTP_SYSTEMS, MATRIX_SYSTEMS, Missing, select,
+                      server_env)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Settings:
     http: bool
     instructions: bool
     only: tuple
+    pyuvnet_tree: str | None = None  # another checkout's pyuvnet (a "before" run)
 
 
 class Bench:
@@ -41,7 +43,7 @@ class Bench:
         self.log = log
         self.plan = cpu_plan()
         self.loadgen = build.loadgen()
-        self.env = server_env()
+        self.env = server_env(settings.pyuvnet_tree)
         self.results = Results()
         self.tmp = Path(tempfile.mkdtemp(prefix='pyuvnet-bench-'))
 
@@ -106,17 +108,30 @@ class Bench:
                     for name, (server, target) in running.items()]
             self.log(f'{scenario.title} [{rep + 1}/{repeats}] {scenario.unit}: ' + ', '.join(done))
 
+    def echo_scenarios(self, transport):
+        """(scenario, only these systems or None for all) to run on ``transport``."""
+        rows = [sc for sc in echo_matrix(self.settings.full) if sc.transport == transport]
+        extra = [sc for sc in concurrency_matrix() if sc.transport == transport and sc not in rows] \
+            if self.settings.full else []
+        return [(sc, None) for sc in rows] + [(sc, MATRIX_SYSTEMS) for sc in extra]
+
     def echo(self):
         s = self.settings
         systems = select(ECHO, s.only)
         for transport in ('tcp', 'unix') if systems else ():
-            scenarios = [sc for sc in echo_matrix(s.full) if sc.transport == transport]
-            with self.servers(systems, transport, scenarios) as running:
-                for scenario in scenarios:
-                    def measure(server, target, scenario=scenario):
-                        return load.run(self.loadgen, target, scenario, s.seconds, s.warmup,
-                                        self.plan.client)
-                    self.interleave(scenario, running, measure)
+            plan = self.echo_scenarios(transport)
+            with self.servers(systems, transport, [sc for sc, _ in plan]) as running:
+                for scenario, only in plan:
+                    warmup, seconds = scenario.least_times
+
+                    def measure(server, target, scenario=scenario,
+                                warmup=max(warmup, s.warmup), seconds=max(seconds, s.seconds)):
+                        return load.run(self.loadgen, target, scenario, seconds, warmup,
+                                        self.plan.client, server_pid=server.pid)
+                    subset = {name: entry for name, entry in running.items()
+                              if only is None or name in only}
+                    if subset:
+                        self.interleave(scenario, subset, measure)
 
     def idle(self):
         """Memory per idle connection: a fresh server for every repeat."""
@@ -133,23 +148,30 @@ class Bench:
 
     def http(self):
         systems = select(HTTP_SYSTEMS, self.settings.only)
+        if not systems:
+            return
+        scenarios = http_matrix(self.settings.full)
         reason = http.wrk_missing()
         if reason:
             self.log(f'HTTP rows missing: {reason}')
             for system in systems:
-                self.results.missing(HTTP, system.name, reason)
+                for scenario in scenarios:
+                    self.results.missing(scenario, system.name, reason)
             return
 
-        def measure(server, _target, seconds=self.settings.seconds):
-            return http.run(server.ready_line, HTTP.conns, seconds, self.plan.client)
-
-        with self.servers(systems, 'tcp', [HTTP]) as running:
-            for name, (server, target) in running.items():  # let JITs and caches settle
+        with self.servers(systems, 'tcp', scenarios) as running:
+            for name, (server, _) in running.items():  # let JITs and caches settle
                 try:
-                    measure(server, target, http.WARMUP_SECONDS)
+                    http.run(server.ready_line, scenarios[0].conns, http.WARMUP_SECONDS,
+                             self.plan.client)
                 except load.RunError as err:
-                    self.results.fail(HTTP, name, f'warm-up: {err}')
-            self.interleave(HTTP, running, measure)
+                    for scenario in scenarios:
+                        self.results.fail(scenario, name, f'warm-up: {err}')
+            for scenario in scenarios:
+                def measure(server, _target, scenario=scenario):
+                    return http.run(server.ready_line, scenario.conns, self.settings.seconds,
+                                    self.plan.client, scenario.variant, server.pid)
+                self.interleave(scenario, running, measure)
 
     def instructions(self):
         """Fills the instr/msg column; returns the counting method used."""
@@ -177,18 +199,28 @@ def run(settings, log):
     started = time.monotonic()
     bench = Bench(settings, log)
     log(f'pinning: {bench.plan.note}')
+    section_s = {}  # where the time went, to keep --full within its budget
+
+    def timed(name, section):
+        begun = time.monotonic()
+        outcome = section()
+        section_s[name] = time.monotonic() - begun
+        log(f'{name} rows took {section_s[name]:.0f} s')
+        return outcome
+
     method = None
     try:
-        bench.echo()
+        timed('echo', bench.echo)
         if settings.full:
-            bench.idle()
+            timed('idle', bench.idle)
         if settings.http:
-            bench.http()
+            timed('http', bench.http)
         if settings.instructions:
-            method = bench.instructions()
+            method = timed('instructions', bench.instructions)
     finally:
         bench.close()
-    meta = describe(bench.plan, asdict(settings))
+    meta = describe(bench.plan, asdict(settings), settings.pyuvnet_tree)
     meta['instructions_method'] = method
     meta['elapsed_s'] = time.monotonic() - started
+    meta['section_s'] = section_s
     return bench.results, meta

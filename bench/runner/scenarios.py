@@ -13,6 +13,17 @@ METRICS = {
 }
 
 
+# wrk's pipelined variant: requests per write (bench/wrk_pipeline.lua).
+PIPELINE_DEPTH = 16
+HTTP_VARIANTS = {
+    '': 'keep-alive',
+    'pipeline': f'keep-alive, pipelined x{PIPELINE_DEPTH}',
+    'close': 'Connection: close',
+}
+# The concurrency matrix (--full): each point's server CPU per operation.
+MATRIX_CONNS = {'pingpong': (1, 10, 100, 1_000, 10_000), 'connrate': (10, 100, 1_000)}
+
+
 def size_text(size):
     return f'{size // 1024} KiB' if size >= 1024 and size % 1024 == 0 else f'{size} B'
 
@@ -23,6 +34,7 @@ class Scenario:
     transport: str = 'tcp'
     size: int = 1
     conns: int = 10
+    variant: str = ''  # HTTP only: a key of HTTP_VARIANTS
 
     @property
     def metric(self):
@@ -48,8 +60,28 @@ class Scenario:
             'stream': f'{self.transport} stream {size_text(self.size)} writes x {conns} conns',
             'connrate': f'{self.transport} connect+echo+close x {conns} slots',
             'idle': f'{self.transport} memory per idle connection, {conns} conns',
-            'http': f'{self.transport} HTTP hello (wrk) x {conns} conns',
+            'http': f'{self.transport} HTTP hello (wrk) x {conns} conns, '
+                    f'{HTTP_VARIANTS[self.variant]}',
         }[self.mode]
+
+    @property
+    def least_times(self):
+        """(warm-up, measured) seconds this shape needs at the least,
+        whatever --seconds says: 1 s each per 10,000 connections, as the
+        first round of 10,000 requests alone takes a good part of a second;
+        and for 1,000 connecting slots 1 s and 2 s, as they overflow the
+        511-connection accept backlog and refused SYNs come back only after
+        the kernel's 1 s retransmit timeout."""
+        if self.mode == 'connrate' and self.conns >= 1000:
+            return 1.0, 2.0
+        share = self.conns / 10_000
+        return share, share
+
+    @property
+    def operation(self):
+        """What the server's CPU time is divided by, for the CPU column."""
+        return {'pingpong': 'round trip', 'stream': f'{size_text(self.size)} echoed',
+                'connrate': 'connection', 'http': 'request'}.get(self.mode)
 
 
 def echo_matrix(full, transports=('tcp', 'unix')):
@@ -63,6 +95,21 @@ def echo_matrix(full, transports=('tcp', 'unix')):
                    Scenario('pingpong', size=1024, conns=1),
                    Scenario('pingpong', size=1024, conns=1000)]
     return [Scenario(s.mode, t, s.size, s.conns) for t in transports for s in shapes]
+
+
+def concurrency_matrix():
+    """The --full matrix's points, TCP: ping-pong 1 KiB and connect rate at
+    growing concurrency (some are rows of echo_matrix too)."""
+    return [Scenario('pingpong', size=1024, conns=n) for n in MATRIX_CONNS['pingpong']] + \
+        [Scenario('connrate', conns=n) for n in MATRIX_CONNS['connrate']]
+
+
+def http_matrix(full):
+    """The wrk runs: 50 connections keep-alive; with --full also 500, and
+    each pipelined and with Connection: close."""
+    if not full:
+        return [HTTP]
+    return [Scenario('http', conns=n, variant=v) for n in (50, 500) for v in HTTP_VARIANTS]
 
 
 IDLE = Scenario('idle', 'tcp', conns=5000)

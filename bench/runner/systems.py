@@ -37,10 +37,11 @@ def node(script):
     return command
 
 
-def needs_uvloop(command):
+def needs(module, command):
+    """``command``, once the Python package ``module`` is known to be installed."""
     def checked():
-        if importlib.util.find_spec('uvloop') is None:
-            raise Missing('uvloop is not installed (pip install uvloop)')
+        if importlib.util.find_spec(module) is None:
+            raise Missing(f'{module} is not installed (pip install {module})')
         return command()
     return checked
 
@@ -54,7 +55,7 @@ def uv_echo():
 
 def asyncio_echo(loop, api):
     command = lambda: python('servers/asyncio_echo.py', '--loop', loop, '--api', api)  # noqa: E731
-    return needs_uvloop(command) if loop == 'uvloop' else command
+    return needs('uvloop', command) if loop == 'uvloop' else command
 
 
 ECHO = (
@@ -78,11 +79,22 @@ HTTP = (
     System('node-http', "bench/servers/node_http_hello.js on Node's net",
            node('servers/node_http_hello.js')),
     System('uvloop-http', 'bench/http_hello.py on uvloop, asyncio.Protocol',
-           needs_uvloop(lambda: python('http_hello.py', '--loop', 'uvloop'))),
+           needs('uvloop', lambda: python('http_hello.py', '--loop', 'uvloop'))),
+    System('pyuvnet-httptools', 'bench/servers/httptools_hello.py on pyuvnet',
+           needs('httptools', lambda: python('servers/httptools_hello.py'))),
+    System('uvloop-httptools', 'bench/servers/httptools_hello.py on uvloop, asyncio.Protocol',
+           needs('httptools', needs('uvloop',
+               lambda: python('servers/httptools_hello.py', '--loop', 'uvloop')))),
+    System('node-http-module', "bench/servers/node_http.js on Node's http module",
+           node('servers/node_http.js')),
 )
 
 # Ratios are given against these, when they ran.
-REFERENCES = {'echo': ('node', 'libuv'), 'http': ('node-http',)}
+REFERENCES = {'echo': ('node', 'libuv'),
+              'http': ('node-http', 'node-http-module', 'uvloop-httptools')}
+# The systems of the concurrency matrix (the rows it shares with the echo
+# matrix run on every echo system).
+MATRIX_SYSTEMS = ('pyuvnet', 'uvloop-protocol', 'node', 'libuv', 'asyncio-protocol')
 
 
 def matches(name, want):
@@ -96,11 +108,18 @@ def select(systems, only):
     return [s for s in systems if not only or any(matches(s.name, want) for want in only)]
 
 
-def server_env():
-    """Environment for the servers: the pyuvnet this runner belongs to comes
-    first on the path, and Python's hashing is fixed for repeatable counts."""
+def pyuvnet_tree(tree=None):
+    """The checkout whose pyuvnet the servers import: ``tree``, or the one
+    this runner belongs to."""
+    return str(tree or build.bench_dir().parent)
+
+
+def server_env(tree=None):
+    """Environment for the servers: the pyuvnet of ``tree`` (default: the
+    checkout this runner belongs to) comes first on the path, and Python's
+    hashing is fixed for repeatable counts."""
     env = dict(os.environ)
-    root = str(build.bench_dir().parent)
+    root = pyuvnet_tree(tree)
     env['PYTHONPATH'] = os.pathsep.join(filter(None, (root, env.get('PYTHONPATH'))))
     env['PYTHONHASHSEED'] = '0'
     return env

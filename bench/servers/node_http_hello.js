@@ -7,6 +7,9 @@ const net = require('net');
 const BODY = 'Hello, world!\n';
 const RESPONSE = Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n' +
   `Content-Length: ${BODY.length}\r\n\r\n${BODY}`, 'latin1');
+// The last response on a connection says so (see CLOSING_RESPONSE there).
+const CLOSING_RESPONSE = Buffer.from(RESPONSE.toString('latin1')
+  .replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'), 'latin1');
 const BAD_REQUEST = Buffer.from(
   'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 'latin1');
 const MAX_HEAD = 16 * 1024;
@@ -31,6 +34,7 @@ function wantsClose(head) {
 }
 
 function replies(count) {
+  if (count === 0) return EMPTY;
   return count === 1 ? RESPONSE : Buffer.concat(Array(count).fill(RESPONSE));
 }
 
@@ -54,13 +58,15 @@ class HelloFramer {
       if (stop > buf.length) break; // the body is still on its way
       count += 1;
       pos = stop;
-      if (wantsClose(head)) return [replies(count), true];
+      if (wantsClose(head)) {
+        return [Buffer.concat([replies(count - 1), CLOSING_RESPONSE]), true];
+      }
     }
     this.pending = buf.subarray(pos);
     if (this.pending.length > MAX_HEAD) {
       return [Buffer.concat([replies(count), BAD_REQUEST]), true];
     }
-    return [count ? replies(count) : EMPTY, false];
+    return [replies(count), false];
   }
 }
 
