@@ -17,6 +17,7 @@ import tempfile
 from . import errors
 from ._names import OptionSpec, normalize_options
 from .records import Record
+from .tls_session import KEYLOG
 
 DEFAULT_MIN_VERSION = 'TLSv1.2'
 DEFAULT_MAX_VERSION = 'TLSv1.3'
@@ -487,4 +488,7 @@ class ServerNameHook:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if ctx is not None:
             sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)
+            if owner._keylog:
+                # The keys are made after this hook, on the new context.
+                KEYLOG.enable(sslobj.context)
         return None

@@ -44,6 +44,7 @@ from .tls_context import (
     certificate_record, checkServerIdentity, tls_error,
     verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
 )
+from .tls_session import KEYLOG, SessionWatch
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
@@ -122,6 +123,8 @@ class TLSSocket(EventEmitter):
         self._pending_writes = []   # (bytes, callback) written before 'secure'
         self._pending_end = None
         self._peer_cert = None
+        self._session_watch = None  # a SessionWatch once 'session' has a listener
+        self._keylog = False        # whether 'keylog' is emitted
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._context = context
@@ -137,6 +140,9 @@ class TLSSocket(EventEmitter):
         socket.on('finish', lambda: self.emit('finish'))
         socket.on('timeout', lambda: self.emit('timeout'))
         self.on('newListener', self._on_new_listener)
+        if self.server is not None and self.server.listenerCount('keylog'):
+            # As Node: a server's sockets log keys when the server listens.
+            self.on('keylog', lambda line: self.server.emit('keylog', line, self))
         if socket.pending:
             socket.once('connect', self._on_raw_connect)
         else:
@@ -202,12 +208,15 @@ class TLSSocket(EventEmitter):
             try:
                 sslobj.do_handshake()
             except ssl.SSLWantReadError:
+                self._take_keylog()
                 self._flush_out()
                 return
             except ssl.SSLError as exc:
+                self._take_keylog()
                 self._flush_out()       # the alert tells the peer why
                 self._fail_handshake(tls_error(exc))
                 return
+            self._take_keylog()
             # As Node, a client that rejects the server leaves before its
             # Finished is sent: the server sees a hang-up, not an alert.
             if not self._on_handshake_done():
@@ -245,6 +254,8 @@ class TLSSocket(EventEmitter):
                 self._read_queued += len(data)
         if self._destroyed:
             return
+        if self._session_watch is not None:
+            self._emit_new_session()    # TLS 1.3 tickets come with the data
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self._flush_out()
         self._maybe_emit_end()
@@ -300,6 +311,8 @@ class TLSSocket(EventEmitter):
                 self.server.emit('secureConnection', self)
         else:
             self.emit('secureConnect')
+            if self._session_watch is not None:
+                self._emit_new_session()
         if self._pending_end is not None:
             self.end(*self._pending_end)
         return self._ssl is not None
@@ -378,6 +391,25 @@ class TLSSocket(EventEmitter):
     def _on_new_listener(self, event, listener):
         if event == 'data' and self._flowing is None:
             _uv.nextTick(self.resume)
+        elif event == 'session' and not self._is_server and self._session_watch is None:
+            self._session_watch = SessionWatch()
+        elif event == 'keylog' and not self._keylog and self._ssl is not None:
+            self._keylog = True
+            KEYLOG.enable(self._ssl.context)
+
+    def _emit_new_session(self):
+        session = self._session_watch.new_session(self._ssl)
+        if session is not None:
+            self.emit('session', Session(session, self._ssl.context))
+
+    def _take_keylog(self):
+        # Every socket takes the lines its OpenSSL call wrote (tls_session
+        # explains why they are its own); only those that log emit them.
+        if KEYLOG.active:
+            lines = KEYLOG.take_lines()
+            if self._keylog:
+                for line in lines:
+                    self.emit('keylog', line)
 
     # -- the Duplex surface ------------------------------------------------
 
