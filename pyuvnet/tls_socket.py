@@ -41,7 +41,8 @@ from .socket import Socket
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    certificate_record, checkServerIdentity, tls_error,
+    certificate_record, checkServerIdentity, detailed_certificate_record, own_certificate,
+    peer_chain, tls_error,
     verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
 )
 from .tls_session import KEYLOG, SessionWatch
@@ -595,10 +596,14 @@ class TLSSocket(EventEmitter):
 
     def getPeerCertificate(self, detailed=False):
         """The peer's certificate as Node's object (a Record); {} when the
-        peer sent none, None once destroyed.  ``detailed`` (the issuer
-        chain) is not available from Python's ssl: the leaf only."""
+        peer sent none, None once destroyed.  ``detailed``: each record's
+        ``issuerCertificate`` is its issuer's, up to the root, which names
+        itself; the chain is OpenSSL's (read through ctypes before Python
+        3.13; where it cannot be read, the leaf alone)."""
         if self._ssl is None:
             return None
+        if detailed:
+            return detailed_certificate_record(self._ssl.getpeercert(True), peer_chain(self._ssl))
         if self._peer_cert is None:
             der = self._ssl.getpeercert(True)
             decoded = self._ssl.getpeercert() or None
@@ -610,8 +615,11 @@ class TLSSocket(EventEmitter):
         None once destroyed."""
         if self._ssl is None:
             return None
-        pem = self._context.cert_pem
-        return certificate_record(ssl.PEM_cert_to_DER_cert(pem) if pem else b'')
+        der = own_certificate(self._ssl)
+        if der is None:
+            pem = self._context.cert_pem
+            der = ssl.PEM_cert_to_DER_cert(pem) if pem else b''
+        return certificate_record(der)
 
     def getProtocol(self):
         """'TLSv1.3', 'TLSv1.2', ...; None before the handshake or after close."""

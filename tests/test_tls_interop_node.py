@@ -77,11 +77,17 @@ function one(i) {
   const c = tls.connect({port: cfg.port, host: '127.0.0.1', servername: cfg.servername,
       ca: read(cfg.ca), key: read(cfg.key), cert: read(cfg.cert),
       maxVersion: cfg.maxVersion, ALPNProtocols: cfg.ALPNProtocols,
+      rejectUnauthorized: cfg.rejectUnauthorized !== false,
       session: cfg.resume ? session : undefined}, () => {
     const peer = c.getPeerCertificate();
     Object.assign(info, {authorized: c.authorized, authorizationError: c.authorizationError || null,
       protocol: c.getProtocol(), alpn: c.alpnProtocol, cn: peer.subject ? peer.subject.CN : null,
-      reused: c.isSessionReused()});
+      reused: c.isSessionReused(), chain: []});
+    // getPeerCertificate(true): the issuerCertificate links, root -> itself.
+    for (let d = c.getPeerCertificate(true); d && d.subject; d = d.issuerCertificate) {
+      info.chain.push(d.subject.CN);
+      if (d.issuerCertificate === d) { info.chain.push('(self)'); break; }
+    }
   });
   c.on('session', (s) => { info.sessions++; session = s; });
   if (cfg.keylog) c.on('keylog', (line) => (info.keylog = info.keylog || []).push(line.toString()));
@@ -173,7 +179,8 @@ def pyuvnet_clients(port, count, resume=False, **options):
             peer = client.getPeerCertificate()
             info.update(authorized=client.authorized, authorizationError=client.authorizationError,
                         protocol=client.getProtocol(), alpn=client.alpnProtocol,
-                        cn=peer.subject.CN, reused=client.isSessionReused())
+                        cn=peer.subject.CN, reused=client.isSessionReused(),
+                        chain=certificate_chain(client.getPeerCertificate(True)))
 
         def on_session(session):
             info['sessions'] += 1
@@ -190,6 +197,19 @@ def pyuvnet_clients(port, count, resume=False, **options):
         client.on('close', on_close)
     one(None)
     return seen
+
+
+def certificate_chain(detailed):
+    """The CNs along getPeerCertificate(True)'s issuerCertificate links,
+    '(self)' where the root names itself (as NODE_CLIENT_CASES lists them)."""
+    chain = []
+    while detailed and 'subject' in detailed:
+        chain.append(detailed.subject.CN)
+        if detailed.get('issuerCertificate') is detailed:
+            chain.append('(self)')
+            break
+        detailed = detailed.get('issuerCertificate')
+    return chain
 
 
 def pyuvnet_server(tls_certs, connections=1, **options):
@@ -478,3 +498,40 @@ def test_keylog_lines_are_the_peers_lines_both_ways(node, tls_certs, run_loop, v
     assert len(client_lines) == expected
     if version == 'TLSv1.2':
         assert client_lines[0].startswith(b'CLIENT_RANDOM ')
+
+
+# -- getPeerCertificate(true) -------------------------------------------------
+
+CHAINS = [
+    # (server's key, its certificate files, the client trusts the CA) -> chain seen
+    (('leaf.key', ['leaf.pem']), True, ['localhost', 'pyuvnet test CA', '(self)']),
+    (('leaf.key', ['leaf.pem', 'ca.pem']), True, ['localhost', 'pyuvnet test CA', '(self)']),
+    (('self.key', ['self.pem']), False, ['localhost', '(self)']),
+    (('leaf.key', ['leaf.pem']), False, ['localhost']),
+    (('leaf.key', ['leaf.pem', 'ca.pem']), False, ['localhost', 'pyuvnet test CA', '(self)']),
+]
+
+
+@pytest.mark.parametrize('served,trusted,chain', CHAINS)
+def test_detailed_peer_certificate_chain_matches_node_both_ways(node, tls_certs, run_loop,
+                                                                served, trusted, chain):
+    """getPeerCertificate(true) links each certificate to its issuer's up to
+    the root, which is its own issuerCertificate; with neither the CA sent
+    nor trusted the leaf has no issuerCertificate.  Node's client sees this
+    chain from pyuvnet's server, pyuvnet's client the same from Node's."""
+    key, certs = served
+    bundle = 'served-%s.pem' % '-'.join(name[:-4] for name in certs)
+    with open(tls_certs.path(bundle), 'w') as f:
+        f.write(''.join(tls_certs.read(name) for name in certs))
+    ca = 'ca.pem' if trusted else None
+    server, port, _ = pyuvnet_server(tls_certs, key=tls_certs.read(key), cert=tls_certs.read(bundle))
+    peer = node_client(node, port, tls_certs, ca=ca, rejectUnauthorized=False, servername='localhost')
+    run_loop(timeout=20)
+    assert node_lines(peer)[0]['chain'] == chain
+
+    peer, port = node_server(node, tls_certs, key=key, cert=bundle)
+    options = {'ca': tls_certs.ca} if trusted else {}
+    seen = pyuvnet_clients(port, 1, rejectUnauthorized=False, servername='localhost', **options)
+    run_loop(timeout=20)
+    node_lines(peer)
+    assert seen[0]['chain'] == chain
