@@ -455,10 +455,15 @@ class TLSSocket(EventEmitter):
         self._pending_end = None
         if not self._ended and self._ssl is not None:
             self._ended = True
+            # unwrap() tries a second SSL_shutdown, which reads on: records
+            # still unread (data sent with the peer's Finished) would fail
+            # it with APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
+            unread = self._incoming.read()
             try:
                 self._ssl.unwrap()
             except ssl.SSLError:
                 pass    # close_notify is queued; the peer's answer is not awaited
+            self._incoming.write(unread)
             self._flush_out()
         self._raw.end(callback)
         return self
