@@ -30,16 +30,23 @@ import weakref
 class SessionWatch:
     """Reports each new resumable session of one client connection once."""
 
-    __slots__ = ('_last_id',)
+    __slots__ = ('_last_id', '_started')
 
     def __init__(self):
         self._last_id = None
+        self._started = False
 
     def new_session(self, sslobj):
         """The ``ssl.SSLSession`` ``sslobj`` holds when not reported yet, else None."""
         session = sslobj.session
         if session is None:
             return None
+        if not self._started:
+            self._started = True
+            if sslobj.session_reused:
+                # As Node: the session resumed is not news; tickets after it are.
+                self._last_id = session.id
+                return None
         # Under TLS 1.3 the handshake's own session cannot be resumed: only
         # a ticket makes one.  Under 1.2 the handshake's session can be.
         if not session.has_ticket and (sslobj.version() == 'TLSv1.3' or not session.id):

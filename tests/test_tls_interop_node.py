@@ -114,6 +114,15 @@ if (cfg.sni) {
     contexts[name] = tls.createSecureContext({key: read(key), cert: read(cert)});
   options.SNICallback = (name, cb) => cb(null, contexts[name] || null);
 }
+// getPeerCertificate(true): the issuerCertificate links, root -> itself.
+function chain(d) {
+  const names = [];
+  for (; d && d.subject; d = d.issuerCertificate) {
+    names.push(d.subject.CN);
+    if (d.issuerCertificate === d) { names.push('(self)'); break; }
+  }
+  return names;
+}
 let left = cfg.connections;
 const done = () => { if (--left === 0) srv.close(); };
 const srv = tls.createServer(options, (s) => {
@@ -121,7 +130,8 @@ const srv = tls.createServer(options, (s) => {
   console.log(JSON.stringify({servername: s.servername, protocol: s.getProtocol(),
     alpn: s.alpnProtocol, authorized: s.authorized,
     authorizationError: s.authorizationError || null,
-    peerCN: peer && peer.subject ? peer.subject.CN : null, reused: s.isSessionReused()}));
+    peerCN: peer && peer.subject ? peer.subject.CN : null, reused: s.isSessionReused(),
+    chain: chain(s.getPeerCertificate(true))}));
   s.on('error', () => {});
   s.on('close', done);
   s.end('hello from node');
@@ -229,7 +239,8 @@ def pyuvnet_server(tls_certs, connections=1, **options):
         peer = s.getPeerCertificate()
         record({'servername': s.servername, 'protocol': s.getProtocol(), 'alpn': s.alpnProtocol,
                      'authorized': s.authorized, 'authorizationError': s.authorizationError,
-                     'peerCN': peer.get('subject', {}).get('CN'), 'reused': s.isSessionReused()})
+                     'peerCN': peer.get('subject', {}).get('CN'), 'reused': s.isSessionReused(),
+                'chain': certificate_chain(s.getPeerCertificate(True))})
         s.on('error', lambda err: None)
         s.end(b'hello from pyuvnet')
     server = tls.createServer(options, on_secure)
@@ -407,6 +418,10 @@ def test_client_certificate_judged_by_a_lenient_server_both_ways(node, tls_certs
     [node_seen] = node_lines(peer)
     assert (node_seen['authorized'], node_seen['authorizationError'], node_seen['peerCN']) == verdict
     assert seen[0]['data'] == b'hello from node'
+    # The server's getPeerCertificate(true): the client's chain as Node builds it.
+    assert got['chain'] == node_seen['chain']
+    assert got['chain'] == {True: ['localhost', 'pyuvnet test CA', '(self)'],
+                            False: ['localhost', '(self)'] if key else []}[verdict[0]]
 
 
 @pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])

@@ -33,7 +33,8 @@ def client_events(port, tls_certs, version, **listeners):
 @pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
 def test_session_event_after_secure_connect_resumes(tls_server, tls_certs, run_loop, version):
     """'session' comes after 'secureConnect' and before 'end', and the last
-    one resumes a second connection.  Under TLS 1.2 once, as Node; under
+    one resumes a second connection, which reports no 'session' for the
+    session it resumed.  Under TLS 1.2 once, as Node; under
     1.3 once per read that brought tickets: Python's server sends two, as
     Node's, and when both arrive in one read only the second is visible
     (Python's ssl has no per-ticket callback), so one event where Node
@@ -43,8 +44,10 @@ def test_session_event_after_secure_connect_resumes(tls_server, tls_certs, run_l
     reused = []
 
     def resume(_):
-        again = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, session=sessions[-1])
+        offered = sessions[-1]
+        again = tls.connect(port, '127.0.0.1', ca=tls_certs.ca, session=offered)
         again.on('secureConnect', lambda: reused.append(again.isSessionReused()))
+        again.on('session', lambda s: reused.append(s.ssl_session.id == offered.ssl_session.id))
         again.on('data', lambda chunk: None)
         again.on('close', lambda _: server.close())
     client.on('close', resume)
@@ -55,7 +58,10 @@ def test_session_event_after_secure_connect_resumes(tls_server, tls_certs, run_l
     assert set(between) == {'session'}
     assert len(between) in ((1,) if version == 'TLSv1.2' else (1, 2))
     assert all(isinstance(s, tls.Session) for s in sessions)
-    assert reused == [True]
+    # No 'session' for the session resumed (Node emits none under 1.2 and
+    # 1.3); under 1.3 a new ticket may follow, a new session.
+    assert reused in ([True], [True, False])
+    assert reused == [True] or version == 'TLSv1.3'
 
 
 def test_server_socket_never_emits_session(tls_server, tls_certs, run_loop):
