@@ -23,8 +23,10 @@ Why it is built this way (docs/TLS.md has the long form):
   The host name is checked after the handshake by ``checkServerIdentity``
   (Node's, or the user's).
 
-TLSSocket events, in order: 'secureConnect' (client) or 'secure' (server)
-once the handshake and the checks passed, 'data', 'end' (the peer's
+TLSSocket events, in order: 'keylog'(line) during the handshake while
+listened to, 'secureConnect' (client) or 'secure' (server) once the
+handshake and the checks passed, 'session'(session) on a client when a
+resumable session arrives (tls_session.py), 'data', 'end' (the peer's
 close_notify or FIN, after the last 'data'), 'finish', 'timeout',
 'error'(err) then 'close'(hadError), exactly once, last.  tls.Server
 emits 'connection'(raw socket), then 'secureConnection'(tlsSocket), or
