@@ -224,6 +224,10 @@ def peer_chain(sslobj):
     """The DER certificates of the peer's chain, leaf first: as OpenSSL
     verified it (up to the trusted root, or as far as it got), else as the
     peer sent it; [] when that cannot be read (the leaf only is known)."""
+    if not sslobj.getpeercert(True):
+        # No certificate, no chain (and 3.13.0's get_unverified_chain()
+        # fails on a server whose client sent none).
+        return []
     if hasattr(sslobj, 'get_verified_chain'):       # Python 3.13
         chain = sslobj.get_verified_chain() or sslobj.get_unverified_chain() or []
         return [bytes(der) for der in chain]
