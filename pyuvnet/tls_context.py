@@ -13,10 +13,12 @@ import shutil
 import ssl
 import sys
 import tempfile
+import types
 
 from . import errors
 from ._names import OptionSpec, normalize_options
 from .records import Record
+from .tls_session import KEYLOG
 
 DEFAULT_MIN_VERSION = 'TLSv1.2'
 DEFAULT_MAX_VERSION = 'TLSv1.3'
@@ -134,24 +136,35 @@ def tls_error(exc):
 _LAYOUT_KNOWN = sys.implementation.name == 'cpython' and (3, 7) <= sys.version_info < (3, 15)
 
 
+# name: (restype, argtypes) of the OpenSSL functions used, all found
+# through CPython's _ssl module (which links them).
+_SIGNATURES = {
+    'SSL_get_verify_result': (ctypes.c_long, [ctypes.c_void_p]),
+    'X509_verify_cert_error_string': (ctypes.c_char_p, [ctypes.c_long]),
+    'SSL_set_verify': (None, [ctypes.c_void_p, ctypes.c_int, 'callback']),
+    'SSL_get0_verified_chain': (ctypes.c_void_p, [ctypes.c_void_p]),
+    'SSL_get_peer_cert_chain': (ctypes.c_void_p, [ctypes.c_void_p]),
+    'SSL_get_certificate': (ctypes.c_void_p, [ctypes.c_void_p]),
+    'OPENSSL_sk_num': (ctypes.c_int, [ctypes.c_void_p]),
+    'OPENSSL_sk_value': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int]),
+    'i2d_X509': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
+}
+
+
 def _load_openssl():
+    """The OpenSSL functions of _SIGNATURES as attributes, or None."""
     if not _LAYOUT_KNOWN:
         return None
     try:
         import _ssl
         lib = ctypes.CDLL(_ssl.__file__)
-        get_result = lib.SSL_get_verify_result
-        describe = lib.X509_verify_cert_error_string
-        set_verify = lib.SSL_set_verify
+        functions = {name: getattr(lib, name) for name in _SIGNATURES}
     except (OSError, AttributeError, ImportError):
         return None
-    get_result.restype = ctypes.c_long
-    get_result.argtypes = [ctypes.c_void_p]
-    describe.restype = ctypes.c_char_p
-    describe.argtypes = [ctypes.c_long]
-    set_verify.restype = None
-    set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, _VERIFY_CALLBACK]
-    return get_result, describe, set_verify
+    for name, (restype, argtypes) in _SIGNATURES.items():
+        functions[name].restype = restype
+        functions[name].argtypes = [_VERIFY_CALLBACK if a == 'callback' else a for a in argtypes]
+    return types.SimpleNamespace(**functions)
 
 
 # Node's verify callback: accept every certificate so that OpenSSL verifies
@@ -179,7 +192,7 @@ def verify_without_enforcing(sslobj, request=False, require=False):
     mode = _SSL_VERIFY_NONE
     if request:
         mode = _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
-    _OPENSSL[2](_ssl_pointer(sslobj), mode, _ACCEPT_ALL)
+    _OPENSSL.SSL_set_verify(_ssl_pointer(sslobj), mode, _ACCEPT_ALL)
 
 
 def verify_result_readable():
@@ -190,9 +203,54 @@ def verify_result_readable():
 def verify_result(sslobj):
     """(code, message) of OpenSSL's verification of the peer of an
     ``ssl.SSLObject``: code 0 when it verified."""
-    get_result, describe, _ = _OPENSSL
-    code = get_result(_ssl_pointer(sslobj))
-    return code, describe(code).decode('ascii', 'replace')
+    code = _OPENSSL.SSL_get_verify_result(_ssl_pointer(sslobj))
+    return code, _OPENSSL.X509_verify_cert_error_string(code).decode('ascii', 'replace')
+
+
+def _x509_der(x509):
+    i2d = _OPENSSL.i2d_X509
+    size = i2d(x509, None)
+    if size <= 0:
+        return b''
+    buffer = ctypes.create_string_buffer(size)
+    cursor = ctypes.c_void_p(ctypes.addressof(buffer))   # i2d advances it
+    i2d(x509, ctypes.byref(cursor))
+    return buffer.raw
+
+
+def _stack_der(stack):
+    if not stack:
+        return []
+    return [_x509_der(_OPENSSL.OPENSSL_sk_value(stack, i))
+            for i in range(_OPENSSL.OPENSSL_sk_num(stack))]
+
+
+def peer_chain(sslobj):
+    """The DER certificates of the peer's chain, leaf first: as OpenSSL
+    verified it (up to the trusted root, or as far as it got), else as the
+    peer sent it; [] when that cannot be read (the leaf only is known)."""
+    if not sslobj.getpeercert(True):
+        # No certificate, no chain (and 3.13.0's get_unverified_chain()
+        # fails on a server whose client sent none).
+        return []
+    if hasattr(sslobj, 'get_verified_chain'):       # Python 3.13
+        chain = sslobj.get_verified_chain() or sslobj.get_unverified_chain() or []
+        return [bytes(der) for der in chain]
+    if _OPENSSL is None:
+        return []
+    pointer = _ssl_pointer(sslobj)
+    # A resumed session has no verified chain, only the one it was sent.
+    return (_stack_der(_OPENSSL.SSL_get0_verified_chain(pointer))
+            or _stack_der(_OPENSSL.SSL_get_peer_cert_chain(pointer)))
+
+
+def own_certificate(sslobj):
+    """The DER certificate this end presents (the SNI-chosen one on a
+    server), or None when OpenSSL cannot be asked."""
+    if _OPENSSL is None:
+        return None
+    x509 = _OPENSSL.SSL_get_certificate(_ssl_pointer(sslobj))
+    return _x509_der(x509) if x509 else b''
 
 
 # ---------------------------------------------------------------------------
@@ -351,6 +409,25 @@ def load_root_certificates():
     return tuple(ssl.DER_cert_to_PEM_cert(der) for der in ctx.get_ca_certs(binary_form=True))
 
 
+def detailed_certificate_record(leaf_der, chain_der):
+    """Node's getPeerCertificate(true): the leaf's record whose
+    issuerCertificate is the next certificate's record, up to the root,
+    whose issuerCertificate is itself (Node's self-reference); a chain that
+    stops before a self-issued certificate ends without the key."""
+    if not leaf_der:
+        return Record()
+    if not chain_der or chain_der[0] != leaf_der:
+        # A server's list of what the client sent lacks the leaf.
+        chain_der = [leaf_der] + [der for der in chain_der if der != leaf_der]
+    records = [certificate_record(der) for der in chain_der]
+    for record, issuer in zip(records, records[1:]):
+        dict.__setitem__(record, 'issuerCertificate', issuer)
+    last = records[-1]
+    if last['subject'] == last['issuer']:
+        dict.__setitem__(last, 'issuerCertificate', last)
+    return records[0]
+
+
 def _colon_hex(digest):
     return ':'.join('%02X' % b for b in digest)
 
@@ -501,4 +578,7 @@ class ServerNameHook:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if ctx is not None:
             sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)
+            if owner._keylog:
+                # The keys are made after this hook, on the new context.
+                KEYLOG.enable(sslobj.context)
         return None

@@ -23,8 +23,10 @@ Why it is built this way (docs/TLS.md has the long form):
   The host name is checked after the handshake by ``checkServerIdentity``
   (Node's, or the user's).
 
-TLSSocket events, in order: 'secureConnect' (client) or 'secure' (server)
-once the handshake and the checks passed, 'data', 'end' (the peer's
+TLSSocket events, in order: 'keylog'(line) during the handshake while
+listened to, 'secureConnect' (client) or 'secure' (server) once the
+handshake and the checks passed, 'session'(session) on a client when a
+resumable session arrives (tls_session.py), 'data', 'end' (the peer's
 close_notify or FIN, after the last 'data'), 'finish', 'timeout',
 'error'(err) then 'close'(hadError), exactly once, last.  tls.Server
 emits 'connection'(raw socket), then 'secureConnection'(tlsSocket), or
@@ -41,9 +43,11 @@ from .socket import Socket
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    certificate_record, checkServerIdentity, tls_error,
+    certificate_record, checkServerIdentity, detailed_certificate_record, own_certificate,
+    peer_chain, tls_error,
     verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
 )
+from .tls_session import KEYLOG, SessionWatch
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
@@ -127,6 +131,8 @@ class TLSSocket(EventEmitter):
         self._pending_writes = []   # (bytes, callback) written before 'secure'
         self._pending_end = None
         self._peer_cert = None
+        self._session_watch = None  # a SessionWatch once 'session' has a listener
+        self._keylog = False        # whether 'keylog' is emitted
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._context = context
@@ -142,6 +148,9 @@ class TLSSocket(EventEmitter):
         socket.on('finish', lambda: self.emit('finish'))
         socket.on('timeout', lambda: self.emit('timeout'))
         self.on('newListener', self._on_new_listener)
+        if self.server is not None and self.server.listenerCount('keylog'):
+            # As Node: a server's sockets log keys when the server listens.
+            self.on('keylog', lambda line: self.server.emit('keylog', line, self))
         if socket.pending:
             socket.once('connect', self._on_raw_connect)
         else:
@@ -207,12 +216,15 @@ class TLSSocket(EventEmitter):
             try:
                 sslobj.do_handshake()
             except ssl.SSLWantReadError:
+                self._take_keylog()
                 self._flush_out()
                 return
             except ssl.SSLError as exc:
+                self._take_keylog()
                 self._flush_out()       # the alert tells the peer why
                 self._fail_handshake(tls_error(exc))
                 return
+            self._take_keylog()
             # As Node, a client that rejects the server leaves before its
             # Finished is sent: the server sees a hang-up, not an alert.
             if not self._on_handshake_done():
@@ -250,6 +262,8 @@ class TLSSocket(EventEmitter):
                 self._read_queued += len(data)
         if self._destroyed:
             return
+        if self._session_watch is not None:
+            self._emit_new_session()    # TLS 1.3 tickets come with the data
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self._flush_out()
         self._maybe_emit_end()
@@ -305,6 +319,8 @@ class TLSSocket(EventEmitter):
                 self.server.emit('secureConnection', self)
         else:
             self.emit('secureConnect')
+            if self._session_watch is not None:
+                self._emit_new_session()
         if self._pending_end is not None:
             self.end(*self._pending_end)
         return self._ssl is not None
@@ -383,6 +399,25 @@ class TLSSocket(EventEmitter):
     def _on_new_listener(self, event, listener):
         if event == 'data' and self._flowing is None:
             _uv.nextTick(self.resume)
+        elif event == 'session' and not self._is_server and self._session_watch is None:
+            self._session_watch = SessionWatch()
+        elif event == 'keylog' and not self._keylog and self._ssl is not None:
+            self._keylog = True
+            KEYLOG.enable(self._ssl.context)
+
+    def _emit_new_session(self):
+        session = self._session_watch.new_session(self._ssl)
+        if session is not None:
+            self.emit('session', Session(session, self._ssl.context))
+
+    def _take_keylog(self):
+        # Every socket takes the lines its OpenSSL call wrote (tls_session
+        # explains why they are its own); only those that log emit them.
+        if KEYLOG.active:
+            lines = KEYLOG.take_lines()
+            if self._keylog:
+                for line in lines:
+                    self.emit('keylog', line)
 
     # -- the Duplex surface ------------------------------------------------
 
@@ -427,10 +462,15 @@ class TLSSocket(EventEmitter):
         self._pending_end = None
         if not self._ended and self._ssl is not None:
             self._ended = True
+            # unwrap() tries a second SSL_shutdown, which reads on: records
+            # still unread (data sent with the peer's Finished) would fail
+            # it with APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
+            unread = self._incoming.read()
             try:
                 self._ssl.unwrap()
             except ssl.SSLError:
                 pass    # close_notify is queued; the peer's answer is not awaited
+            self._incoming.write(unread)
             self._flush_out()
         self._raw.end(callback)
         return self
@@ -589,10 +629,14 @@ class TLSSocket(EventEmitter):
 
     def getPeerCertificate(self, detailed=False):
         """The peer's certificate as Node's object (a Record); {} when the
-        peer sent none, None once destroyed.  ``detailed`` (the issuer
-        chain) is not available from Python's ssl: the leaf only."""
+        peer sent none, None once destroyed.  ``detailed``: each record's
+        ``issuerCertificate`` is its issuer's, up to the root, which names
+        itself; the chain is OpenSSL's (read through ctypes before Python
+        3.13; where it cannot be read, the leaf alone)."""
         if self._ssl is None:
             return None
+        if detailed:
+            return detailed_certificate_record(self._ssl.getpeercert(True), peer_chain(self._ssl))
         if self._peer_cert is None:
             der = self._ssl.getpeercert(True)
             decoded = self._ssl.getpeercert() or None
@@ -604,8 +648,11 @@ class TLSSocket(EventEmitter):
         None once destroyed."""
         if self._ssl is None:
             return None
-        pem = self._context.cert_pem
-        return certificate_record(ssl.PEM_cert_to_DER_cert(pem) if pem else b'')
+        der = own_certificate(self._ssl)
+        if der is None:
+            pem = self._context.cert_pem
+            der = ssl.PEM_cert_to_DER_cert(pem) if pem else b''
+        return certificate_record(der)
 
     def getProtocol(self):
         """'TLSv1.3', 'TLSv1.2', ...; None before the handshake or after close."""

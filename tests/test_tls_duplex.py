@@ -179,6 +179,34 @@ def test_half_close_server_answers_after_the_clients_end(tls_server, tls_certs, 
     assert log == [b'answer to question', 'end']
 
 
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_end_at_once_after_the_handshake_still_reads_what_came_with_it(tls_server, tls_certs,
+                                                                       run_loop, version):
+    """Node: the server's 'secureConnection' handler calls s.end('bye') at
+    once; the client wrote 'early' before the handshake (it travels with
+    the client's Finished) and end('late') on 'secureConnect'.
+        server got ["early","late","END"], client got ["bye","END"]
+    (records still unread when end() ran must survive its close_notify)."""
+    got = []
+
+    def on_secure(s):
+        s.on('data', got.append)
+        s.on('end', lambda: got.append('end'))
+        s.on('error', lambda err: got.append(err))
+        s.end(b'bye')
+    server, port = tls_server(on_secure)
+    log = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca, maxVersion=version)
+    client.write(b'early')
+    client.on('secureConnect', lambda: client.end(b'late'))
+    client.on('data', log.append)
+    client.on('end', lambda: log.append('end'))
+    client.on('error', log.append)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert (got, log) == ([b'early', b'late', 'end'], [b'bye', 'end'])
+
+
 def test_pipe_from_tls_into_a_plain_socket_keeps_every_byte(tls_server, tls_certs, run_loop):
     """Node: tlsSocket.pipe(netSocket) forwards the plaintext with
     backpressure and ends the destination after 'end'."""
