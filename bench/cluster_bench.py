@@ -195,7 +195,7 @@ def main():
         raise SystemExit('cluster_bench: ' + missing)
     loadgen = build.loadgen()
     runs = {label(cell): [] for cell in cells()}
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()
     for repeat in range(options.repeats):
         if repeat and time.monotonic() - started > options.budget:
             print('budget used: %d repeats' % repeat, file=sys.stderr)
@@ -211,7 +211,8 @@ def main():
     print_projection(table)
     if options.json:
         with open(options.json, 'w') as f:
-            json.dump({'date': time.strftime('%Y-%m-%d'), 'loadavg': os.getloadavg(),
+            json.dump({'date': time.strftime('%Y-%m-%d'), 'loadavg_start': load_at_start,
+                       'loadavg_end': os.getloadavg(),
                        'cpus': os.cpu_count(), 'repeats': repeats,
                        'seconds': options.seconds, 'cells': table}, f, indent=1)
 
