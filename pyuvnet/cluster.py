@@ -208,7 +208,9 @@ _handles = {}           # key -> _RoundRobinHandle | _SharedHandle
 
 def setupPrimary(settings_=None, **kwargs):
     """Set what fork() runs: ``exec`` (default: this script), ``args``,
-    ``execArgv``, ``silent``, ``cwd``, ``serialization``, ``stdio``.  The
+    ``execArgv``, ``silent``, ``cwd``, ``serialization``, ``stdio``, and
+    ``execPath`` (default: this Python; ``'node'`` forks Node workers, as
+    setting ``process.execPath`` does in a Node primary).  The
     scheduling policy is frozen at the first call (or fork()); 'setup'
     follows on the next tick, as in Node."""
     global settings, _initialized, _frozen_policy
@@ -242,7 +244,7 @@ def fork(env=None):
     worker_env = dict(os.environ)
     worker_env.update(env or {})
     worker_env['NODE_UNIQUE_ID'] = str(_next_id)
-    options = {key: settings[key] for key in ('cwd', 'serialization', 'stdio', 'silent')
+    options = {key: settings[key] for key in ('cwd', 'serialization', 'stdio', 'silent', 'execPath')
                if key in settings}
     options.update(env=worker_env, execArgv=list(settings['execArgv']))
     proc = child_process.fork(settings['exec'], list(settings['args']), options)

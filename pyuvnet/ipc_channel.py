@@ -12,7 +12,8 @@ it (pinned with /usr/bin/node; see docs/PROCESSES.md):
   protocol's own and never surface as ``'message'``.
 - A handle travels with the write of
   ``{"cmd":"NODE_HANDLE","type":"net.Server"|"net.Socket","msg":<message>}``
-  (SCM_RIGHTS).  The receiver answers ``{"cmd":"NODE_HANDLE_ACK"}`` (or
+  (SCM_RIGHTS; ``"net.Native"`` when the message is the protocol's own,
+  e.g. cluster's).  The receiver answers ``{"cmd":"NODE_HANDLE_ACK"}`` (or
   ``NODE_HANDLE_NACK`` when the fd did not come); until the ACK, the
   sender queues every later message, so order is kept.
 
@@ -128,6 +129,16 @@ def is_internal(message):
     return isinstance(cmd, str) and cmd.startswith('NODE_')
 
 
+def handle_message(conversion, message):
+    """The NODE_HANDLE envelope of ``message``.  A protocol message's handle
+    (cluster's ``newconn``, the reply to ``queryServer``) is typed
+    ``net.Native``, as Node sends it: a Node receiver hands such a handle to
+    its cluster code as the bare TCP handle, which a ``net.Socket`` or
+    ``net.Server`` in its place would break."""
+    kind = 'net.Native' if is_internal(message) else conversion.type
+    return {'cmd': 'NODE_HANDLE', 'type': kind, 'msg': message}
+
+
 class Channel:
     """One end of an IPC channel over ``fd`` (taken over), speaking to
     ``target``.
@@ -237,7 +248,7 @@ class Channel:
                 return len(self._handle_queue) == 1
             native = conversion.export(handle, options)
             if native is not None:
-                message = {'cmd': 'NODE_HANDLE', 'type': conversion.type, 'msg': message}
+                message = handle_message(conversion, message)
                 data = None
         elif self._handle_queue is not None and not internal:
             data = data or self._codec.encode(message)
@@ -376,7 +387,7 @@ class Channel:
             warnings.warn('Handle did not reach the receiving process correctly')
             return
         native = conversion.export(handle, options)
-        data = self._codec.encode({'cmd': 'NODE_HANDLE', 'type': conversion.type, 'msg': message})
+        data = self._codec.encode(handle_message(conversion, message))
         self._handle_queue = self._handle_queue or []
         if self._backlog:
             self._flush_backlog()

@@ -1,0 +1,143 @@
+"""What the cluster tests share (tests/test_cluster.py, and
+tests/stress/test_cluster_scale.py for the 100 forks): a primary program written to tmp_path and run as a process of
+its own, printing JSON lines; its workers are the same program."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PRELUDE = '''
+import json, os, sys
+import pyuvnet as net
+from pyuvnet import cluster
+
+def report(**fields):
+    print(json.dumps(fields), flush=True)
+
+forked = []
+cluster.on('fork', forked.append)
+
+def give_up():
+    report(event='timeout')
+    for w in forked:
+        if not w.isDead():
+            w.kill('SIGKILL')
+'''
+
+# A client making `count` connections to `port`, `parallel` at a time;
+# `done(replies)` gets every reply (the serving worker's id) in order of arrival.
+CLIENT = '''
+def make_connections(port, count, parallel, done):
+    replies, started = [], [0]
+    def start_one():
+        if started[0] == count:
+            return
+        started[0] += 1
+        sock = net.connect(port, '127.0.0.1')
+        chunks = []
+        sock.on('data', chunks.append)
+        sock.on('error', lambda err: chunks.append(('error ' + err.code).encode()))
+        def closed(*_):
+            replies.append(b''.join(chunks).decode() or 'closed without a reply')
+            if len(replies) == count:
+                done(replies)
+            else:
+                start_one()
+        sock.on('close', closed)
+    for _ in range(parallel):
+        start_one()
+'''
+
+
+def run_primary(tmp_path, primary, worker, env=None, timeout=60, guard_seconds=30):
+    """Run the program; returns the JSON lines it printed (and asserts it
+    ended by itself with code 0).  After `guard_seconds` the primary reports
+    a timeout and SIGKILLs its workers; after `timeout` it is killed."""
+    guard = '\nguard = net.setTimeout(give_up, %d)\nguard.unref()\n' % (guard_seconds * 1000)
+    program = PRELUDE + CLIENT + 'if cluster.isPrimary:\n%s\nelse:\n%s\n' % (
+        textwrap.indent(textwrap.dedent(primary) + guard
+                        + 'net.run()\nreport(event="primary done")\n', '    '),
+        textwrap.indent(textwrap.dedent(worker) + '\nnet.run()\n', '    '))
+    path = tmp_path / 'app.py'
+    path.write_text(program)
+    full_env = dict(os.environ)
+    full_env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, full_env.get('PYTHONPATH')) if p)
+    full_env.pop('NODE_CLUSTER_SCHED_POLICY', None)
+    full_env.update(env or {})
+    done = subprocess.run([sys.executable, str(path)], cwd=str(tmp_path), env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{')]
+    assert {'event': 'timeout'} not in lines, done.stderr
+    assert lines[-1] == {'event': 'primary done'}, (lines, done.stderr)
+    return lines
+
+
+SERVE_WORKER_ID = '''
+def serve(sock):
+    sock.end(str(cluster.worker.id))
+net.createServer(serve).listen(0, '127.0.0.1')
+'''
+
+# Forks 2 workers; once both listen, `count` connections, then each worker
+# is disconnected.
+TWO_WORKERS_SERVE = '''
+policy = sys.argv[1] if len(sys.argv) > 1 else None
+if policy:
+    cluster.schedulingPolicy = getattr(cluster, policy)
+listening = {}
+def on_listening(worker, address):
+    listening[worker.id] = dict(address)
+    if len(listening) == 2:
+        report(event='listening', addresses=listening, policy=cluster.schedulingPolicy)
+        make_connections(address['port'], COUNT, PARALLEL, finished)
+def finished(replies):
+    report(event='served', replies=replies)
+    for worker in list(cluster.workers.values()):
+        worker.disconnect()
+cluster.on('listening', on_listening)
+cluster.on('exit', lambda w, code, signal: report(event='exit', id=w.id, code=code, signal=signal))
+for _ in range(2):
+    cluster.fork()
+'''
+
+
+def serve_with_two_workers(tmp_path, count, policy=None, env=None, parallel=8, guard_seconds=30):
+    """Two workers serving their id, `count` connections `parallel` at a
+    time; returns the 'listening' record and the replies in order."""
+    primary = TWO_WORKERS_SERVE.replace('COUNT', str(count)).replace('PARALLEL', str(parallel))
+    if policy:
+        primary = primary.replace('sys.argv[1] if len(sys.argv) > 1 else None', repr(policy))
+    lines = run_primary(tmp_path, primary, SERVE_WORKER_ID, env,
+                        timeout=guard_seconds + 30, guard_seconds=guard_seconds)
+    events = {line['event']: line for line in lines if line['event'] != 'exit'}
+    exits = sorted((line['id'], line['code'], line['signal']) for line in lines
+                   if line['event'] == 'exit')
+    assert exits == [(1, 0, None), (2, 0, None)]
+    return events['listening'], events['served']['replies']
+
+
+FORK_IN_SEQUENCE = '''
+counts = []
+def fork_next(*_):
+    counts.append(len(os.listdir('/proc/self/fd')))
+    if len(counts) == FORKS + 1:
+        report(event='fds', counts=counts)
+        return
+    worker = cluster.fork()
+    worker.on('online', worker.disconnect)
+    worker.on('exit', lambda code, signal: net.setImmediate(fork_next))
+fork_next()
+'''
+
+
+def fds_after_each_fork(tmp_path, forks, timeout):
+    """Fork `forks` workers one after the other (each disconnected once
+    online; the next forked once it has exited); returns the primary's open
+    fd count before the first fork and after each exit."""
+    lines = run_primary(tmp_path, FORK_IN_SEQUENCE.replace('FORKS', str(forks)), 'pass\n',
+                        timeout=timeout, guard_seconds=timeout - 10)
+    return lines[0]['counts']
