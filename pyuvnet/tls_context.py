@@ -5,7 +5,6 @@ chunk: building Python ``ssl.SSLContext`` objects from Node's options,
 turning OpenSSL's failures into errors with Node's codes, Node's
 ``checkServerIdentity``, and the peer certificate as Node's object.
 """
-import ctypes
 import hashlib
 import ipaddress
 import os
@@ -13,8 +12,9 @@ import shutil
 import ssl
 import sys
 import tempfile
+import warnings
 
-from . import errors
+from . import _uv, errors
 from ._names import OptionSpec, normalize_options
 from .records import Record
 
@@ -121,49 +121,18 @@ def tls_error(exc):
 # is UNABLE_TO_VERIFY_LEAF_SIGNATURE when verification runs to the end,
 # UNABLE_TO_GET_ISSUER_CERT_LOCALLY when it stops at the first error), so
 # matching Node's codes needs Node's way.  Python's ssl does not expose the
-# result; we read it through the SSL* of CPython's _ssl object, whose
-# layout (PyObject_HEAD, the socket weakref, then SSL*) is the same from
-# 3.7 to 3.14.  Where that is not possible, verification is enforced by
-# the handshake (CERT_REQUIRED) instead: see verify_result_readable().
+# result; the C layer (pyuvnet/uv/tls_pump.pyx) reads it through the SSL*
+# of CPython's _ssl object, with the OpenSSL that _ssl loaded, once it has
+# proven that pointer (OpenSSL must name _ssl's own object as the SSL's app
+# data, and the context's SSL_CTX as its context).  Where that proof fails
+# or OpenSSL cannot be reached (Windows, other interpreters), verification
+# is enforced by the handshake (CERT_REQUIRED) instead, with a
+# RuntimeWarning: see verify_result_readable().
 
-_LAYOUT_KNOWN = sys.implementation.name == 'cpython' and (3, 7) <= sys.version_info < (3, 15)
-
-
-def _load_openssl():
-    if not _LAYOUT_KNOWN:
-        return None
-    try:
-        import _ssl
-        lib = ctypes.CDLL(_ssl.__file__)
-        get_result = lib.SSL_get_verify_result
-        describe = lib.X509_verify_cert_error_string
-        set_verify = lib.SSL_set_verify
-    except (OSError, AttributeError, ImportError):
-        return None
-    get_result.restype = ctypes.c_long
-    get_result.argtypes = [ctypes.c_void_p]
-    describe.restype = ctypes.c_char_p
-    describe.argtypes = [ctypes.c_long]
-    set_verify.restype = None
-    set_verify.argtypes = [ctypes.c_void_p, ctypes.c_int, _VERIFY_CALLBACK]
-    return get_result, describe, set_verify
-
-
-# Node's verify callback: accept every certificate so that OpenSSL verifies
-# the whole chain and keeps the last error (the code Node reports), and
-# judge the result after the handshake.  One object for the process: OpenSSL
-# keeps its address.
-_VERIFY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
-_ACCEPT_ALL = _VERIFY_CALLBACK(lambda ok, store: 1)
 _SSL_VERIFY_NONE = 0
 _SSL_VERIFY_PEER = 1
 _SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2
-_OPENSSL = _load_openssl()
-
-
-def _ssl_pointer(sslobj):
-    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)
-    return ctypes.c_void_p.from_address(id(sslobj._sslobj) + offset).value
+_readable = None
 
 
 def verify_without_enforcing(sslobj, request=False, require=False):
@@ -174,20 +143,29 @@ def verify_without_enforcing(sslobj, request=False, require=False):
     mode = _SSL_VERIFY_NONE
     if request:
         mode = _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
-    _OPENSSL[2](_ssl_pointer(sslobj), mode, _ACCEPT_ALL)
+    _uv.tls_verify_without_enforcing(sslobj, mode)
 
 
 def verify_result_readable():
-    """Whether verify_result() works on this Python."""
-    return _OPENSSL is not None
+    """Whether verify_result() works on this Python: probed once on a
+    throwaway SSLObject; False (with a RuntimeWarning, once) means
+    Python's CERT_REQUIRED semantics instead of Node's codes."""
+    global _readable
+    if _readable is None:
+        probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+        _readable = sys.implementation.name == 'cpython' and _uv.tls_ssl_pointer_proven(probe)
+        if not _readable:
+            warnings.warn('pyuvnet.tls: OpenSSL\'s verification result cannot be read on this '
+                          'Python; certificates are enforced by the handshake (CERT_REQUIRED), '
+                          'so authorizationError codes may differ from Node\'s',
+                          RuntimeWarning, stacklevel=2)
+    return _readable
 
 
 def verify_result(sslobj):
     """(code, message) of OpenSSL's verification of the peer of an
     ``ssl.SSLObject``: code 0 when it verified."""
-    get_result, describe, _ = _OPENSSL
-    code = get_result(_ssl_pointer(sslobj))
-    return code, describe(code).decode('ascii', 'replace')
+    return _uv.tls_verify_result(sslobj)
 
 
 # ---------------------------------------------------------------------------

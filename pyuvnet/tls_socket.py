@@ -13,10 +13,11 @@ Why it is built this way (docs/TLS.md has the long form):
   subclass of ``net.Socket``, because the C ``Stream`` base writes straight
   to its libuv handle; the Duplex surface (write/end/pause/pipe/timeouts,
   addresses) is forwarded to the raw socket.
-* This first stage pumps the BIOs in Python, once per raw chunk.  The next
-  stage moves the pump into ``pyuvnet/uv`` so that a chunk goes from libuv
-  to the SSLObject and its plaintext to the 'data' consumer without
-  entering Python bytecode (the per-chunk rule of SPEC section 7).
+* The per-chunk pump is the C base class ``_uv.TLSPump``
+  (pyuvnet/uv/tls_pump.pyx): a chunk goes from libuv to the SSLObject and
+  its plaintext to the 'data' consumer without Python bytecode, and a
+  ``write(bytes)`` goes to the raw socket the same way.  This half runs on
+  events: the handshake, the checks, errors, end and close.
 * Certificates are verified as Node does: the handshake fails on a bad
   certificate only with rejectUnauthorized (Python's CERT_REQUIRED);
   otherwise the result shows in ``authorized``/``authorizationError``.
@@ -34,7 +35,6 @@ import errno as _errno
 import ssl
 
 from . import _uv, encodings, errors, system_errors, validate
-from .events import EventEmitter
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
 from .socket import Socket
@@ -53,8 +53,6 @@ CONNECTION_RULES = {
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
                                      **CONNECTION_RULES))
 
-_READ_SIZE = 256 * 1024
-_READ_HWM = 64 * 1024      # Node's readableHighWaterMark for sockets
 # Node's messages for a peer that leaves before the handshake finished.
 _CLIENT_HANG_UP = 'Client network socket disconnected before secure TLS connection was established'
 _SERVER_HANG_UP = 'socket hang up'
@@ -86,7 +84,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(EventEmitter):
+class TLSSocket(_uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -109,18 +107,7 @@ class TLSSocket(EventEmitter):
         self._servername = opts.get('servername')
         self._authorized = False
         self._authorization_error = None
-        self._secure = False
-        self._flowing = None        # None: no 'data' consumer yet; as a Readable
-        self._decoder = None
-        self._ended = False         # our end() was called
-        self._end_emitted = False
-        self._raw_ended = False
-        self._peer_closed = False   # close_notify received
-        self._read_queue = []       # plaintext waiting for a consumer
-        self._read_queued = 0
-        self._destroyed = False
         self._pending_writes = []   # (bytes, callback) written before 'secure'
-        self._pending_end = None
         self._peer_cert = None
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
@@ -129,13 +116,14 @@ class TLSSocket(EventEmitter):
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
         socket.allowHalfOpen = True
+        # A C method, the sole listener: Stream.deliver calls it from C.
         socket.on('data', self._on_raw_data)
         socket.on('end', self._on_raw_end)
         socket.on('error', self._on_raw_error)
         socket.on('close', self._on_raw_close)
-        socket.on('drain', lambda: self.emit('drain'))
-        socket.on('finish', lambda: self.emit('finish'))
-        socket.on('timeout', lambda: self.emit('timeout'))
+        socket.on('drain', self._on_raw_drain)
+        socket.on('finish', self._on_raw_finish)
+        socket.on('timeout', self._on_raw_timeout)
         self.on('newListener', self._on_new_listener)
         if socket.pending:
             socket.once('connect', self._on_raw_connect)
@@ -186,12 +174,6 @@ class TLSSocket(EventEmitter):
         if not self._is_server and not self._destroyed:
             self._pump()        # the ClientHello
 
-    def _on_raw_data(self, chunk):
-        if self._destroyed:
-            return          # nothing is emitted after destroy()
-        self._incoming.write(chunk)
-        self._pump()
-
     def _pump(self):
         """Drive the handshake, then move plaintext to 'data' while flowing;
         whatever OpenSSL wants to send goes to the raw socket."""
@@ -214,43 +196,8 @@ class TLSSocket(EventEmitter):
                 return
         self._read_plaintext()
 
-    def _read_plaintext(self):
-        """Plaintext out of OpenSSL: to 'data' while flowing, else into the
-        readable queue (Node's readable buffer) up to the high-water mark,
-        then the raw socket is paused.  'end' follows the last byte."""
-        sslobj = self._ssl
-        if sslobj is None or not self._secure:
-            return      # before 'secure' only the handshake may read
-        while not self._destroyed and not self._peer_closed:
-            if not self._flowing and self._read_queued >= _READ_HWM:
-                self._raw.pause()
-                break
-            try:
-                data = sslobj.read(_READ_SIZE)
-            except ssl.SSLWantReadError:
-                break
-            except ssl.SSLZeroReturnError:
-                self._peer_closed = True        # close_notify
-                break
-            except ssl.SSLError as exc:
-                self._flush_out()
-                self.destroy(tls_error(exc))
-                return
-            if not data:
-                break
-            if self._flowing and not self._read_queue:
-                self._deliver(data)
-            else:
-                self._read_queue.append(data)
-                self._read_queued += len(data)
-        if self._destroyed:
-            return
-        # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
-        self._flush_out()
-        self._maybe_emit_end()
-
-    def _deliver(self, data):
-        self.emit('data', self._decoder(data) if self._decoder else data)
+    def _tls_failure(self, exc):
+        self.destroy(tls_error(exc))
 
     def _drain_read_queue(self):
         while self._read_queue and self._flowing and not self._destroyed:
@@ -261,20 +208,6 @@ class TLSSocket(EventEmitter):
             if self._raw.isPaused():
                 self._raw.resume()
             self._read_plaintext()
-
-    def _maybe_emit_end(self):
-        # As net.Socket: paused, 'end' waits for resume() like the data.
-        if ((self._peer_closed or self._raw_ended) and not self._read_queue
-                and self._flowing is not False and self._secure):
-            self._emit_end()
-
-    def _flush_out(self, callback=None):
-        """Write what the outgoing BIO holds to the raw socket; returns the
-        raw write()'s answer."""
-        data = self._outgoing.read()
-        if data or callback is not None:
-            return self._raw.write(data, callback)
-        return self._raw.writableLength < self._raw.writableHighWaterMark
 
     def _on_handshake_done(self):
         """Judge the peer, send what waited, emit 'secure'/'secureConnect'
@@ -381,10 +314,8 @@ class TLSSocket(EventEmitter):
 
     # -- the Duplex surface ------------------------------------------------
 
-    def write(self, data, encoding=None, callback=None):
-        """Encrypt and send ``data``; returns False once the raw socket's
-        buffer reaches its highWaterMark ('drain' follows).  Writes before
-        the handshake finished wait for it."""
+    def _write(self, data, encoding, callback):
+        # write() (in TLSPump) takes bytes on a secure socket itself.
         if callback is None and callable(encoding):
             callback, encoding = encoding, None
         if callback is not None:
