@@ -108,6 +108,8 @@ class TLSSocket(_uv.TLSPump):
         self._authorized = False
         self._authorization_error = None
         self._pending_writes = []   # (bytes, callback) written before 'secure'
+        self._corked_writes = []    # (bytes, callback) written while corked
+        self._corked_bytes = 0
         self._peer_cert = None
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
@@ -335,8 +337,22 @@ class TLSSocket(_uv.TLSPump):
         if not self._secure:
             self._pending_writes.append((bytes(data), callback))
             return sum(len(d) for d, _ in self._pending_writes) < self._raw.writableHighWaterMark
+        if self._corked:
+            self._corked_writes.append((bytes(data), callback))
+            self._corked_bytes += len(data)
+            return self.writableLength < self._raw.writableHighWaterMark
         self._ssl.write(data)
         return self._flush_out(callback)
+
+    def _write_corked(self):
+        # As Node's writev to its TLS layer: the corked writes become one
+        # SSL write (one record up to 16 KiB), their callbacks run in order.
+        writes, self._corked_writes, self._corked_bytes = self._corked_writes, [], 0
+        if not writes or self._ssl is None:
+            return
+        self._ssl.write(b''.join(data for data, _ in writes))
+        callbacks = [callback for _, callback in writes if callback is not None]
+        self._flush_out(_all_of(callbacks) if callbacks else None)
 
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then close_notify, then FIN; ``callback``
@@ -353,6 +369,8 @@ class TLSSocket(_uv.TLSPump):
         self._pending_end = None
         if not self._ended and self._ssl is not None:
             self._ended = True
+            self._corked = 0        # Node's end() uncorks
+            self._write_corked()
             try:
                 self._ssl.unwrap()
             except ssl.SSLError:
@@ -366,6 +384,7 @@ class TLSSocket(_uv.TLSPump):
         if not self._destroyed:
             self._destroyed = True
             self._pending_writes = []
+            self._corked_writes, self._corked_bytes = [], 0
             self._raw.destroy(error)
         return self
 
@@ -408,10 +427,15 @@ class TLSSocket(_uv.TLSPump):
         return self
 
     def cork(self):
-        self._raw.cork()
+        """Hold writes until as many ``uncork()`` calls (or ``end()``);
+        they then leave as one TLS write, as Node's writev makes them."""
+        self._corked += 1
 
     def uncork(self):
-        self._raw.uncork()
+        if self._corked:
+            self._corked -= 1
+            if not self._corked and self._secure:
+                self._write_corked()
 
     def ref(self):
         self._raw.ref()
@@ -441,7 +465,6 @@ class TLSSocket(_uv.TLSPump):
     localFamily = _forward('localFamily')
     bytesRead = _forward('bytesRead')
     bytesWritten = _forward('bytesWritten')
-    writableLength = _forward('writableLength')
     writableHighWaterMark = _forward('writableHighWaterMark')
     writableNeedDrain = _forward('writableNeedDrain')
     writableFinished = _forward('writableFinished')
@@ -450,6 +473,11 @@ class TLSSocket(_uv.TLSPump):
     readyState = _forward('readyState')
     timeout = _forward('timeout')
     del _forward
+
+    @property
+    def writableLength(self):
+        """Plaintext held by cork() plus the raw socket's buffered bytes."""
+        return self._raw.writableLength + self._corked_bytes
 
     @property
     def destroyed(self):
@@ -550,6 +578,14 @@ class TLSSocket(_uv.TLSPump):
 
 # libuv's code is -errno on unix.
 _ECONNRESET = -_errno.ECONNRESET
+
+
+def _all_of(callbacks):
+    """One write callback that runs ``callbacks`` in order."""
+    def run(err=None):
+        for callback in callbacks:
+            callback(err)
+    return run
 
 
 def _hang_up(is_server):

@@ -12,7 +12,8 @@
 #
 # Write path: ``write(bytes)`` once secure: SSLSocket.write -> outgoing.read
 # -> the raw Stream's write (C), which gathers per loop turn.  Everything
-# else (str, callbacks, before 'secure', after end) is the facade's _write.
+# else (str, callbacks, before 'secure', corked, after end) is the facade's
+# _write.
 #
 # Callbacks into the Python facade (TLSSocket), each on an event, never per
 # chunk of an established connection:
@@ -137,6 +138,7 @@ cdef class TLSPump(EventEmitter):
     cdef public bint _raw_ended     # the raw socket's 'end' (FIN)
     cdef public bint _end_emitted
     cdef public bint _ended         # our end() was called
+    cdef public int _corked         # cork() depth: writes wait in the facade
     cdef public object _pending_end  # end()'s arguments while handshaking
 
     def __cinit__(self, *args, **kwargs):
@@ -248,7 +250,7 @@ cdef class TLSPump(EventEmitter):
         the handshake finished wait for it."""
         if (type(data) is bytes and encoding is None and callback is None and self._secure
                 and not self._ended and not self._destroyed and self._pending_end is None
-                and self.c_ssl is not None):
+                and self._corked == 0 and self.c_ssl is not None):
             self.c_ssl.write(data)
             return self.flush_out(None)
         return self._write(data, encoding, callback)
