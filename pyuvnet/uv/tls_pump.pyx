@@ -47,7 +47,9 @@ cdef extern from "pyuvnet_openssl.h":
     int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
 
 cdef enum:
-    TLS_READ_SIZE = 262144      # at most this much plaintext per SSL read
+    # One TLS record carries at most 16 KiB of plaintext, and an SSL read
+    # returns one record's: a larger buffer only costs malloc an mmap.
+    TLS_READ_SIZE = 16384
     TLS_READ_HWM = 65536        # Node's readableHighWaterMark for sockets
 
 # ssl's exception classes, bound when the first pump is made (importing ssl
