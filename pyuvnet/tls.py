@@ -69,6 +69,12 @@ class Server(_NetServer):
 
     def _wrap_connection(self, raw):
         tls_socket = TLSSocket(raw, self._tls_options, isServer=True, server=self)
+        if raw.isPaused():
+            # pauseOnConnect, as Node: the handshake runs all the same (the
+            # raw socket is read once 'connection' was emitted), and the
+            # TLSSocket starts paused: its plaintext waits for resume().
+            tls_socket.pause()
+            _uv.nextTick(raw.resume)
         if self._handshake_timeout > 0:
             timer = _uv.setTimeout(self._handshake_timed_out, self._handshake_timeout, tls_socket)
             timer.unref()

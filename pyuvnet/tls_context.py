@@ -5,7 +5,6 @@ chunk: building Python ``ssl.SSLContext`` objects from Node's options,
 turning OpenSSL's failures into errors with Node's codes, Node's
 ``checkServerIdentity``, and the peer certificate as Node's object.
 """
-import ctypes
 import hashlib
 import ipaddress
 import os
@@ -13,9 +12,9 @@ import shutil
 import ssl
 import sys
 import tempfile
-import types
+import warnings
 
-from . import errors
+from . import _uv, errors
 from ._names import OptionSpec, normalize_options
 from .records import Record
 from .tls_session import KEYLOG
@@ -128,60 +127,18 @@ def tls_error(exc):
 # is UNABLE_TO_VERIFY_LEAF_SIGNATURE when verification runs to the end,
 # UNABLE_TO_GET_ISSUER_CERT_LOCALLY when it stops at the first error), so
 # matching Node's codes needs Node's way.  Python's ssl does not expose the
-# result; we read it through the SSL* of CPython's _ssl object, whose
-# layout (PyObject_HEAD, the socket weakref, then SSL*) is the same from
-# 3.7 to 3.14.  Where that is not possible, verification is enforced by
-# the handshake (CERT_REQUIRED) instead: see verify_result_readable().
+# result; the C layer (pyuvnet/uv/tls_pump.pyx) reads it through the SSL*
+# of CPython's _ssl object, with the OpenSSL that _ssl loaded, once it has
+# proven that pointer (OpenSSL must name _ssl's own object as the SSL's app
+# data, and the context's SSL_CTX as its context).  Where that proof fails
+# or OpenSSL cannot be reached (Windows, other interpreters), verification
+# is enforced by the handshake (CERT_REQUIRED) instead, with a
+# RuntimeWarning: see verify_result_readable().
 
-_LAYOUT_KNOWN = sys.implementation.name == 'cpython' and (3, 7) <= sys.version_info < (3, 15)
-
-
-# name: (restype, argtypes) of the OpenSSL functions used, all found
-# through CPython's _ssl module (which links them).
-_SIGNATURES = {
-    'SSL_get_verify_result': (ctypes.c_long, [ctypes.c_void_p]),
-    'X509_verify_cert_error_string': (ctypes.c_char_p, [ctypes.c_long]),
-    'SSL_set_verify': (None, [ctypes.c_void_p, ctypes.c_int, 'callback']),
-    'SSL_get0_verified_chain': (ctypes.c_void_p, [ctypes.c_void_p]),
-    'SSL_get_peer_cert_chain': (ctypes.c_void_p, [ctypes.c_void_p]),
-    'SSL_get_certificate': (ctypes.c_void_p, [ctypes.c_void_p]),
-    'OPENSSL_sk_num': (ctypes.c_int, [ctypes.c_void_p]),
-    'OPENSSL_sk_value': (ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int]),
-    'i2d_X509': (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
-}
-
-
-def _load_openssl():
-    """The OpenSSL functions of _SIGNATURES as attributes, or None."""
-    if not _LAYOUT_KNOWN:
-        return None
-    try:
-        import _ssl
-        lib = ctypes.CDLL(_ssl.__file__)
-        functions = {name: getattr(lib, name) for name in _SIGNATURES}
-    except (OSError, AttributeError, ImportError):
-        return None
-    for name, (restype, argtypes) in _SIGNATURES.items():
-        functions[name].restype = restype
-        functions[name].argtypes = [_VERIFY_CALLBACK if a == 'callback' else a for a in argtypes]
-    return types.SimpleNamespace(**functions)
-
-
-# Node's verify callback: accept every certificate so that OpenSSL verifies
-# the whole chain and keeps the last error (the code Node reports), and
-# judge the result after the handshake.  One object for the process: OpenSSL
-# keeps its address.
-_VERIFY_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p)
-_ACCEPT_ALL = _VERIFY_CALLBACK(lambda ok, store: 1)
 _SSL_VERIFY_NONE = 0
 _SSL_VERIFY_PEER = 1
 _SSL_VERIFY_FAIL_IF_NO_PEER_CERT = 2
-_OPENSSL = _load_openssl()
-
-
-def _ssl_pointer(sslobj):
-    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_void_p)
-    return ctypes.c_void_p.from_address(id(sslobj._sslobj) + offset).value
+_readable = None
 
 
 def verify_without_enforcing(sslobj, request=False, require=False):
@@ -192,37 +149,29 @@ def verify_without_enforcing(sslobj, request=False, require=False):
     mode = _SSL_VERIFY_NONE
     if request:
         mode = _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
-    _OPENSSL.SSL_set_verify(_ssl_pointer(sslobj), mode, _ACCEPT_ALL)
+    _uv.tls_verify_without_enforcing(sslobj, mode)
 
 
 def verify_result_readable():
-    """Whether verify_result() works on this Python."""
-    return _OPENSSL is not None
+    """Whether verify_result() works on this Python: probed once on a
+    throwaway SSLObject; False (with a RuntimeWarning, once) means
+    Python's CERT_REQUIRED semantics instead of Node's codes."""
+    global _readable
+    if _readable is None:
+        probe = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+        _readable = sys.implementation.name == 'cpython' and _uv.tls_ssl_pointer_proven(probe)
+        if not _readable:
+            warnings.warn('pyuvnet.tls: OpenSSL\'s verification result cannot be read on this '
+                          'Python; certificates are enforced by the handshake (CERT_REQUIRED), '
+                          'so authorizationError codes may differ from Node\'s',
+                          RuntimeWarning, stacklevel=2)
+    return _readable
 
 
 def verify_result(sslobj):
     """(code, message) of OpenSSL's verification of the peer of an
     ``ssl.SSLObject``: code 0 when it verified."""
-    code = _OPENSSL.SSL_get_verify_result(_ssl_pointer(sslobj))
-    return code, _OPENSSL.X509_verify_cert_error_string(code).decode('ascii', 'replace')
-
-
-def _x509_der(x509):
-    i2d = _OPENSSL.i2d_X509
-    size = i2d(x509, None)
-    if size <= 0:
-        return b''
-    buffer = ctypes.create_string_buffer(size)
-    cursor = ctypes.c_void_p(ctypes.addressof(buffer))   # i2d advances it
-    i2d(x509, ctypes.byref(cursor))
-    return buffer.raw
-
-
-def _stack_der(stack):
-    if not stack:
-        return []
-    return [_x509_der(_OPENSSL.OPENSSL_sk_value(stack, i))
-            for i in range(_OPENSSL.OPENSSL_sk_num(stack))]
+    return _uv.tls_verify_result(sslobj)
 
 
 def peer_chain(sslobj):
@@ -236,21 +185,17 @@ def peer_chain(sslobj):
     if hasattr(sslobj, 'get_verified_chain'):       # Python 3.13
         chain = sslobj.get_verified_chain() or sslobj.get_unverified_chain() or []
         return [bytes(der) for der in chain]
-    if _OPENSSL is None:
+    if not verify_result_readable():
         return []
-    pointer = _ssl_pointer(sslobj)
-    # A resumed session has no verified chain, only the one it was sent.
-    return (_stack_der(_OPENSSL.SSL_get0_verified_chain(pointer))
-            or _stack_der(_OPENSSL.SSL_get_peer_cert_chain(pointer)))
+    return _uv.tls_peer_chain(sslobj)
 
 
 def own_certificate(sslobj):
     """The DER certificate this end presents (the SNI-chosen one on a
     server), or None when OpenSSL cannot be asked."""
-    if _OPENSSL is None:
+    if not verify_result_readable():
         return None
-    x509 = _OPENSSL.SSL_get_certificate(_ssl_pointer(sslobj))
-    return _x509_der(x509) if x509 else b''
+    return _uv.tls_own_certificate(sslobj)
 
 
 # ---------------------------------------------------------------------------

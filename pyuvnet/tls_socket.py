@@ -13,10 +13,11 @@ Why it is built this way (docs/TLS.md has the long form):
   subclass of ``net.Socket``, because the C ``Stream`` base writes straight
   to its libuv handle; the Duplex surface (write/end/pause/pipe/timeouts,
   addresses) is forwarded to the raw socket.
-* This first stage pumps the BIOs in Python, once per raw chunk.  The next
-  stage moves the pump into ``pyuvnet/uv`` so that a chunk goes from libuv
-  to the SSLObject and its plaintext to the 'data' consumer without
-  entering Python bytecode (the per-chunk rule of SPEC section 7).
+* The per-chunk pump is the C base class ``_uv.TLSPump``
+  (pyuvnet/uv/tls_pump.pyx): a chunk goes from libuv to the SSLObject and
+  its plaintext to the 'data' consumer without Python bytecode, and a
+  ``write(bytes)`` goes to the raw socket the same way.  This half runs on
+  events: the handshake, the checks, errors, end and close.
 * Certificates are verified as Node does: the handshake fails on a bad
   certificate only with rejectUnauthorized (Python's CERT_REQUIRED);
   otherwise the result shows in ``authorized``/``authorizationError``.
@@ -36,7 +37,6 @@ import errno as _errno
 import ssl
 
 from . import _uv, encodings, errors, system_errors, validate
-from .events import EventEmitter
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
 from .socket import Socket
@@ -57,8 +57,6 @@ CONNECTION_RULES = {
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
                                      **CONNECTION_RULES))
 
-_READ_SIZE = 256 * 1024
-_READ_HWM = 64 * 1024      # Node's readableHighWaterMark for sockets
 # Node's messages for a peer that leaves before the handshake finished.
 _CLIENT_HANG_UP = 'Client network socket disconnected before secure TLS connection was established'
 _SERVER_HANG_UP = 'socket hang up'
@@ -90,7 +88,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(EventEmitter):
+class TLSSocket(_uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -118,18 +116,9 @@ class TLSSocket(EventEmitter):
         self._servername = opts.get('servername')
         self._authorized = False
         self._authorization_error = None
-        self._secure = False
-        self._flowing = None        # None: no 'data' consumer yet; as a Readable
-        self._decoder = None
-        self._ended = False         # our end() was called
-        self._end_emitted = False
-        self._raw_ended = False
-        self._peer_closed = False   # close_notify received
-        self._read_queue = []       # plaintext waiting for a consumer
-        self._read_queued = 0
-        self._destroyed = False
         self._pending_writes = []   # (bytes, callback) written before 'secure'
-        self._pending_end = None
+        self._corked_writes = []    # (bytes, callback) written while corked
+        self._corked_bytes = 0
         self._peer_cert = None
         self._session_watch = None  # a SessionWatch once 'session' has a listener
         self._keylog = False        # whether 'keylog' is emitted
@@ -140,13 +129,14 @@ class TLSSocket(EventEmitter):
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
         socket.allowHalfOpen = True
+        # A C method, the sole listener: Stream.deliver calls it from C.
         socket.on('data', self._on_raw_data)
         socket.on('end', self._on_raw_end)
         socket.on('error', self._on_raw_error)
         socket.on('close', self._on_raw_close)
-        socket.on('drain', lambda: self.emit('drain'))
-        socket.on('finish', lambda: self.emit('finish'))
-        socket.on('timeout', lambda: self.emit('timeout'))
+        socket.on('drain', self._on_raw_drain)
+        socket.on('finish', self._on_raw_finish)
+        socket.on('timeout', self._on_raw_timeout)
         self.on('newListener', self._on_new_listener)
         if self.server is not None and self.server.listenerCount('keylog'):
             # As Node: a server's sockets log keys when the server listens.
@@ -200,12 +190,6 @@ class TLSSocket(EventEmitter):
         if not self._is_server and not self._destroyed:
             self._pump()        # the ClientHello
 
-    def _on_raw_data(self, chunk):
-        if self._destroyed:
-            return          # nothing is emitted after destroy()
-        self._incoming.write(chunk)
-        self._pump()
-
     def _pump(self):
         """Drive the handshake, then move plaintext to 'data' while flowing;
         whatever OpenSSL wants to send goes to the raw socket."""
@@ -231,45 +215,8 @@ class TLSSocket(EventEmitter):
                 return
         self._read_plaintext()
 
-    def _read_plaintext(self):
-        """Plaintext out of OpenSSL: to 'data' while flowing, else into the
-        readable queue (Node's readable buffer) up to the high-water mark,
-        then the raw socket is paused.  'end' follows the last byte."""
-        sslobj = self._ssl
-        if sslobj is None or not self._secure:
-            return      # before 'secure' only the handshake may read
-        while not self._destroyed and not self._peer_closed:
-            if not self._flowing and self._read_queued >= _READ_HWM:
-                self._raw.pause()
-                break
-            try:
-                data = sslobj.read(_READ_SIZE)
-            except ssl.SSLWantReadError:
-                break
-            except ssl.SSLZeroReturnError:
-                self._peer_closed = True        # close_notify
-                break
-            except ssl.SSLError as exc:
-                self._flush_out()
-                self.destroy(tls_error(exc))
-                return
-            if not data:
-                break
-            if self._flowing and not self._read_queue:
-                self._deliver(data)
-            else:
-                self._read_queue.append(data)
-                self._read_queued += len(data)
-        if self._destroyed:
-            return
-        if self._session_watch is not None:
-            self._emit_new_session()    # TLS 1.3 tickets come with the data
-        # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
-        self._flush_out()
-        self._maybe_emit_end()
-
-    def _deliver(self, data):
-        self.emit('data', self._decoder(data) if self._decoder else data)
+    def _tls_failure(self, exc):
+        self.destroy(tls_error(exc))
 
     def _drain_read_queue(self):
         while self._read_queue and self._flowing and not self._destroyed:
@@ -280,20 +227,6 @@ class TLSSocket(EventEmitter):
             if self._raw.isPaused():
                 self._raw.resume()
             self._read_plaintext()
-
-    def _maybe_emit_end(self):
-        # As net.Socket: paused, 'end' waits for resume() like the data.
-        if ((self._peer_closed or self._raw_ended) and not self._read_queue
-                and self._flowing is not False and self._secure):
-            self._emit_end()
-
-    def _flush_out(self, callback=None):
-        """Write what the outgoing BIO holds to the raw socket; returns the
-        raw write()'s answer."""
-        data = self._outgoing.read()
-        if data or callback is not None:
-            return self._raw.write(data, callback)
-        return self._raw.writableLength < self._raw.writableHighWaterMark
 
     def _on_handshake_done(self):
         """Judge the peer, send what waited, emit 'secure'/'secureConnect'
@@ -421,10 +354,8 @@ class TLSSocket(EventEmitter):
 
     # -- the Duplex surface ------------------------------------------------
 
-    def write(self, data, encoding=None, callback=None):
-        """Encrypt and send ``data``; returns False once the raw socket's
-        buffer reaches its highWaterMark ('drain' follows).  Writes before
-        the handshake finished wait for it."""
+    def _write(self, data, encoding, callback):
+        # write() (in TLSPump) takes bytes on a secure socket itself.
         if callback is None and callable(encoding):
             callback, encoding = encoding, None
         if callback is not None:
@@ -444,8 +375,22 @@ class TLSSocket(EventEmitter):
         if not self._secure:
             self._pending_writes.append((bytes(data), callback))
             return sum(len(d) for d, _ in self._pending_writes) < self._raw.writableHighWaterMark
+        if self._corked:
+            self._corked_writes.append((bytes(data), callback))
+            self._corked_bytes += len(data)
+            return self.writableLength < self._raw.writableHighWaterMark
         self._ssl.write(data)
         return self._flush_out(callback)
+
+    def _write_corked(self):
+        # As Node's writev to its TLS layer: the corked writes become one
+        # SSL write (one record up to 16 KiB), their callbacks run in order.
+        writes, self._corked_writes, self._corked_bytes = self._corked_writes, [], 0
+        if not writes or self._ssl is None:
+            return
+        self._ssl.write(b''.join(data for data, _ in writes))
+        callbacks = [callback for _, callback in writes if callback is not None]
+        self._flush_out(_all_of(callbacks) if callbacks else None)
 
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then close_notify, then FIN; ``callback``
@@ -462,6 +407,8 @@ class TLSSocket(EventEmitter):
         self._pending_end = None
         if not self._ended and self._ssl is not None:
             self._ended = True
+            self._corked = 0        # Node's end() uncorks
+            self._write_corked()
             # unwrap() tries a second SSL_shutdown, which reads on: records
             # still unread (data sent with the peer's Finished) would fail
             # it with APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
@@ -480,6 +427,7 @@ class TLSSocket(EventEmitter):
         if not self._destroyed:
             self._destroyed = True
             self._pending_writes = []
+            self._corked_writes, self._corked_bytes = [], 0
             self._raw.destroy(error)
         return self
 
@@ -533,12 +481,17 @@ class TLSSocket(EventEmitter):
         return self
 
     def cork(self):
-        """Buffer the raw socket's writes until uncork()."""
-        self._raw.cork()
+        """Hold writes until as many ``uncork()`` calls (or ``end()``);
+        they then leave as one TLS write, as Node's writev makes them."""
+        self._corked += 1
 
     def uncork(self):
-        """Send what cork() held, as one write where possible."""
-        self._raw.uncork()
+        """Undo one cork(); after the last, the held writes leave as one
+        TLS write (once the handshake is done)."""
+        if self._corked:
+            self._corked -= 1
+            if not self._corked and self._secure:
+                self._write_corked()
 
     def ref(self):
         """Let the raw socket keep run() going (the default)."""
@@ -571,7 +524,6 @@ class TLSSocket(EventEmitter):
     localFamily = _forward('localFamily')
     bytesRead = _forward('bytesRead')
     bytesWritten = _forward('bytesWritten')
-    writableLength = _forward('writableLength')
     writableHighWaterMark = _forward('writableHighWaterMark')
     writableNeedDrain = _forward('writableNeedDrain')
     writableFinished = _forward('writableFinished')
@@ -580,6 +532,11 @@ class TLSSocket(EventEmitter):
     readyState = _forward('readyState')
     timeout = _forward('timeout')
     del _forward
+
+    @property
+    def writableLength(self):
+        """Plaintext held by cork() plus the raw socket's buffered bytes."""
+        return self._raw.writableLength + self._corked_bytes
 
     @property
     def destroyed(self):
@@ -699,6 +656,14 @@ class TLSSocket(EventEmitter):
 
 # libuv's code is -errno on unix.
 _ECONNRESET = -_errno.ECONNRESET
+
+
+def _all_of(callbacks):
+    """One write callback that runs ``callbacks`` in order."""
+    def run(err=None):
+        for callback in callbacks:
+            callback(err)
+    return run
 
 
 def _hang_up(is_server):

@@ -245,3 +245,70 @@ def test_data_listener_added_before_the_handshake_waits_for_it(run_loop, tls_cer
     run_loop()
     # SSL_read returns one record at a time: 'first' is a record of its own.
     assert log == ['secure', b'first', 'close']
+
+
+def test_corked_writes_leave_as_one_record_at_uncork(tls_server, tls_certs, run_loop):
+    """Node 20 (the client corks three writes):
+        c.cork(); c.write('a') -> true, c.writableLength 1, c.writableCorked 1;
+        c.write('b', cb); c.write('c'); c.writableLength -> 3;
+        nextTick: c.uncork(); later c.end()
+    -> cb runs after uncork; the server's 'data' chunks: ['abc'] (one record)."""
+    chunks = []
+    server, port = tls_server(lambda s: (s.on('data', chunks.append),
+                                         s.on('end', lambda: (s.end(), server.close()))))
+    seen = []
+    client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca})
+
+    def on_secure():
+        # The raw socket may still hold the Finished this turn: counted in
+        # writableLength here, not in Node's JS buffer; compare the growth.
+        base = client.writableLength
+        client.cork()
+        seen.append(('write a', client.write(b'a'), client.writableLength - base))
+        client.write('b', lambda err: seen.append(('cb b', err)))
+        client.write(b'c')
+        seen.append(('corked length', client.writableLength - base))
+        net.nextTick(lambda: (client.uncork(), seen.append('uncorked'),
+                              net.setTimeout(client.end, 50)))
+    client.on('secureConnect', on_secure)
+    run_loop()
+    assert seen == [('write a', True, 1), ('corked length', 3), 'uncorked', ('cb b', None)]
+    assert chunks == [b'abc']
+
+
+def test_end_uncorks_what_cork_held(tls_server, tls_certs, run_loop):
+    """Node: c.cork(); c.write('x'); c.end() -> the server gets 'x' then 'end'
+    (end() uncorks)."""
+    got = []
+    server, port = tls_server(lambda s: (s.on('data', got.append),
+                                         s.on('end', lambda: (got.append('end'), s.end(),
+                                                              server.close()))))
+    client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca},
+                         lambda: (client.cork(), client.write(b'x'), client.end()))
+    run_loop()
+    assert got == [b'x', 'end']
+
+
+def test_pause_on_connect_handshakes_and_holds_plaintext_until_resume(tls_certs, run_loop):
+    """Node 20: tls.createServer({key, cert, pauseOnConnect: true}, s => ...):
+        'connection' -> raw.isPaused() true; the handshake runs all the same:
+        client 'secureConnect', server 'secureConnection' with s.isPaused()
+        true and s.readableFlowing false, still false after s.on('data');
+        the client's 'hi' arrives as 'data' only after s.resume()."""
+    log = []
+
+    def on_secure(s):
+        log.append(('secureConnection', s.isPaused()))
+        s.on('data', lambda d: (log.append(('data', d)), s.end(), server.close()))
+        net.setTimeout(lambda: (log.append('resume'), s.resume()), 100)
+    server = tls.createServer({'key': tls_certs.key, 'cert': tls_certs.cert,
+                              'pauseOnConnect': True}, on_secure)
+    server.on('connection', lambda raw: log.append(('connection', raw.isPaused())))
+    server.listen(0, '127.0.0.1')
+    client = tls.connect(server.address().port, '127.0.0.1', {'ca': tls_certs.ca},
+                         lambda: (log.append('secureConnect'), client.write(b'hi')))
+    client.on('end', client.end)
+    run_loop()
+    assert log.index(('connection', True)) == 0
+    assert ('secureConnection', True) in log and 'secureConnect' in log
+    assert log[-2:] == ['resume', ('data', b'hi')]

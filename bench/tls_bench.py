@@ -1,0 +1,233 @@
+"""TLS rows of bench/RESULTS.md: echo throughput (a 64 KiB-block stream)
+and handshakes per second (TLS 1.3, ECDSA P-256), pyuvnet.tls against
+Node 20's tls and asyncio+uvloop's SSL, on one certificate made at run
+time with openssl.
+
+Each server is an echo server in its own process, started once; one
+Python client (blocking ssl sockets, the same for all three) drives it.
+Runs are interleaved (every repeat visits every server) and each row
+gives the median with min-max.  Server CPU comes from /proc/<pid>/stat
+(user + system ticks) around each run.
+
+    python bench/tls_bench.py [--repeats 5] [--mib 64] [--seconds 3] [--threads 4]
+    python bench/tls_bench.py --profile     # perf: where the pyuvnet server's time goes
+
+--profile records the pyuvnet server with ``perf record`` during one echo
+run and one handshake run, each on its own, and prints the share of its
+samples per library: libcrypto/libssl are OpenSSL itself; _uv, libpython
+and libc are the glue (pyuvnet's C, the interpreter, allocation).
+"""
+import argparse
+import os
+import socket
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BLOCK = 64 * 1024
+TICKS = os.sysconf('SC_CLK_TCK')
+
+PYUVNET_SERVER = """
+import sys
+import pyuvnet as net, pyuvnet.tls as tls
+def on_secure(s):
+    s.on('error', lambda err: None)
+    s.on('data', s.write)      # a C method: the C-only path of SPEC section 10
+server = tls.createServer({'key': open(sys.argv[1]).read(), 'cert': open(sys.argv[2]).read(),
+                           'minVersion': 'TLSv1.3'}, on_secure)
+server.on('tlsClientError', lambda err, s: None)
+server.listen(0, '127.0.0.1', lambda: print(server.address().port, flush=True))
+net.run()
+"""
+
+NODE_SERVER = """
+const tls = require('tls'), fs = require('fs');
+const server = tls.createServer({key: fs.readFileSync(process.argv[1]),
+                                 cert: fs.readFileSync(process.argv[2]), minVersion: 'TLSv1.3'},
+  s => { s.on('error', () => {}); s.on('data', d => s.write(d)); });
+server.on('tlsClientError', () => {});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+"""
+
+UVLOOP_SERVER = """
+import asyncio, ssl, sys, uvloop
+class Echo(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport = transport
+    def data_received(self, data):
+        self.transport.write(data)
+async def main():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[2], sys.argv[1])
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    server = await asyncio.get_running_loop().create_server(Echo, '127.0.0.1', 0, ssl=ctx)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+uvloop.run(main())
+"""
+
+
+def make_certificate(folder):
+    key, cert = os.path.join(folder, 'key.pem'), os.path.join(folder, 'cert.pem')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+                    'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert,
+                    '-subj', '/CN=localhost', '-days', '1'],
+                   check=True, capture_output=True)
+    return key, cert
+
+
+def start_servers(key, cert):
+    commands = {
+        'pyuvnet': [sys.executable, '-c', PYUVNET_SERVER, key, cert],
+        'Node tls': ['node', '-e', NODE_SERVER, key, cert],
+        'uvloop SSL': [sys.executable, '-c', UVLOOP_SERVER, key, cert],
+    }
+    servers = {}
+    for name, command in commands.items():
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        port = int(proc.stdout.readline())
+        servers[name] = (proc, port)
+    return servers
+
+
+def cpu_seconds(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS   # utime + stime
+
+
+def client_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    return ctx
+
+
+def echo_throughput(port, mib):
+    """Seconds to send ``mib`` MiB in 64 KiB blocks and read them back."""
+    total = mib * 1024 * 1024
+    conn = client_context().wrap_socket(socket.create_connection(('127.0.0.1', port)))
+    block = os.urandom(BLOCK)
+
+    def send():
+        for _ in range(total // BLOCK):
+            conn.sendall(block)
+    start = time.perf_counter()
+    sender = threading.Thread(target=send)
+    sender.start()
+    received = 0
+    while received < total:
+        data = conn.recv(1 << 20)
+        if not data:
+            raise RuntimeError('the server closed after %d bytes' % received)
+        received += len(data)
+    elapsed = time.perf_counter() - start
+    sender.join()
+    conn.close()
+    return elapsed
+
+
+def handshakes(port, seconds, threads):
+    """Full TLS 1.3 handshakes (no resumption), each proven by one echoed
+    byte, from ``threads`` client threads for ``seconds``; the count."""
+    ctx = client_context()
+    deadline = time.perf_counter() + seconds
+    counts = [0] * threads
+
+    def run(i):
+        while time.perf_counter() < deadline:
+            with ctx.wrap_socket(socket.create_connection(('127.0.0.1', port))) as conn:
+                conn.sendall(b'x')
+                if conn.recv(1) != b'x':
+                    raise RuntimeError('no echo')
+            counts[i] += 1
+    workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return sum(counts)
+
+
+def profile(port, pid, what, run):
+    data = tempfile.mktemp(suffix='.perf')
+    recorder = subprocess.Popen(['perf', 'record', '-q', '-F', '999', '-p', str(pid), '-o', data],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)                 # perf attaches
+    run()
+    recorder.send_signal(2)         # SIGINT: perf writes its file and exits
+    recorder.wait()
+    report = subprocess.run(['perf', 'report', '-i', data, '--sort', 'dso', '--stdio', '-q'],
+                            capture_output=True, text=True).stdout
+    os.unlink(data)
+    print('%s: share of the pyuvnet server\'s samples per library' % what)
+    for line in report.splitlines()[:10]:
+        if line.strip():
+            print('   ', line.strip())
+
+
+def spread(values, fmt):
+    return '%s (%s–%s)' % (fmt % statistics.median(values), fmt % min(values), fmt % max(values))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--mib', type=int, default=64)
+    parser.add_argument('--seconds', type=float, default=3.0)
+    parser.add_argument('--threads', type=int, default=4)
+    parser.add_argument('--profile', action='store_true')
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        key, cert = make_certificate(folder)
+        servers = start_servers(key, cert)
+        if args.profile:
+            proc, port = servers['pyuvnet']
+            try:
+                profile(port, proc.pid, 'echo, %d MiB' % args.mib,
+                        lambda: echo_throughput(port, args.mib))
+                profile(port, proc.pid, 'handshakes, %g s' % args.seconds,
+                        lambda: handshakes(port, args.seconds, args.threads))
+            finally:
+                for proc, _ in servers.values():
+                    proc.terminate()
+                    proc.wait()
+            return
+        results = {name: {'mbps': [], 'cpu_mib': [], 'hs': [], 'cpu_hs': []} for name in servers}
+        try:
+            names = list(servers)
+            for repeat in range(args.repeats):
+                # Rotate the order so no server always runs first.
+                for name in names[repeat % 3:] + names[:repeat % 3]:
+                    proc, port = servers[name]
+                    cpu = cpu_seconds(proc.pid)
+                    elapsed = echo_throughput(port, args.mib)
+                    used = cpu_seconds(proc.pid) - cpu
+                    results[name]['mbps'].append(args.mib * 1.048576 / elapsed)
+                    results[name]['cpu_mib'].append(used * 1000 / args.mib)
+                    cpu = cpu_seconds(proc.pid)
+                    count = handshakes(port, args.seconds, args.threads)
+                    used = cpu_seconds(proc.pid) - cpu
+                    results[name]['hs'].append(count / args.seconds)
+                    results[name]['cpu_hs'].append(used * 1e6 / count)
+                print('repeat %d done' % (repeat + 1), file=sys.stderr, flush=True)
+        finally:
+            for proc, _ in servers.values():
+                proc.terminate()
+                proc.wait()
+    print('| server | echo MB/s (64 KiB blocks) | server CPU ms/MiB | handshakes/s '
+          '(%d client threads) | server CPU µs/handshake |' % args.threads)
+    print('| --- | --- | --- | --- | --- |')
+    for name, r in results.items():
+        print('| %s | %s | %s | %s | %s |' % (
+            name, spread(r['mbps'], '%.0f'), spread(r['cpu_mib'], '%.2f'),
+            spread(r['hs'], '%.0f'), spread(r['cpu_hs'], '%.0f')))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,85 @@
+/* The few OpenSSL functions pyuvnet calls, taken at run time from the
+ * libssl that CPython's _ssl module already loaded: pyuvnet neither links
+ * nor ships OpenSSL, and uses the very library (and version) whose SSL*
+ * it is handed.  Where the platform cannot resolve them (Windows, an _ssl
+ * linked statically without exported symbols), loading fails and the
+ * caller falls back. */
+#ifndef PYUVNET_OPENSSL_H
+#define PYUVNET_OPENSSL_H
+#include <Python.h>
+#ifndef _WIN32
+#include <dlfcn.h>
+#endif
+
+typedef int (*pyuvnet_verify_cb)(int preverify_ok, void* x509_store_ctx);
+
+typedef struct {
+    long (*get_verify_result)(const void* ssl);
+    const char* (*verify_error_string)(long code);
+    void (*set_verify)(void* ssl, int mode, pyuvnet_verify_cb callback);
+    void* (*get_ssl_ctx)(const void* ssl);
+    void* (*get_ex_data)(const void* ssl, int index);
+    /* The certificates (X509*, STACK_OF(X509)*), for getPeerCertificate(true)
+     * and getCertificate() before Python 3.13 gave the chains. */
+    void* (*get0_verified_chain)(const void* ssl);
+    void* (*get_peer_cert_chain)(const void* ssl);
+    void* (*get_certificate)(const void* ssl);
+    int (*stack_count)(const void* stack);
+    void* (*stack_item)(const void* stack, int index);
+    int (*x509_to_der)(const void* x509, unsigned char** out);
+} pyuvnet_openssl_t;
+
+/* 0 when every function was found in the already loaded module at
+ * ssl_module_path (and the libraries it depends on); -1 otherwise.
+ * RTLD_NOLOAD: never loads a second copy of anything. */
+static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f) {
+#ifdef _WIN32
+    (void)ssl_module_path;
+    (void)f;
+    return -1;
+#else
+    void* module = dlopen(ssl_module_path, RTLD_NOW | RTLD_NOLOAD);
+    if (module == NULL)
+        return -1;
+    *(void**)&f->get_verify_result = dlsym(module, "SSL_get_verify_result");
+    *(void**)&f->verify_error_string = dlsym(module, "X509_verify_cert_error_string");
+    *(void**)&f->set_verify = dlsym(module, "SSL_set_verify");
+    *(void**)&f->get_ssl_ctx = dlsym(module, "SSL_get_SSL_CTX");
+    *(void**)&f->get_ex_data = dlsym(module, "SSL_get_ex_data");
+    *(void**)&f->get0_verified_chain = dlsym(module, "SSL_get0_verified_chain");
+    *(void**)&f->get_peer_cert_chain = dlsym(module, "SSL_get_peer_cert_chain");
+    *(void**)&f->get_certificate = dlsym(module, "SSL_get_certificate");
+    *(void**)&f->stack_count = dlsym(module, "OPENSSL_sk_num");
+    *(void**)&f->stack_item = dlsym(module, "OPENSSL_sk_value");
+    *(void**)&f->x509_to_der = dlsym(module, "i2d_X509");
+    /* _ssl stays loaded for the life of the process: the addresses stay valid. */
+    dlclose(module);
+    if (!f->get_verify_result || !f->verify_error_string || !f->set_verify
+            || !f->get_ssl_ctx || !f->get_ex_data || !f->get0_verified_chain
+            || !f->get_peer_cert_chain || !f->get_certificate || !f->stack_count
+            || !f->stack_item || !f->x509_to_der)
+        return -1;
+    return 0;
+#endif
+}
+
+/* The pointer-sized field number `index` after the object header of obj,
+ * or NULL when the object is too small to have one (a layout that cannot
+ * be CPython's). */
+static void* pyuvnet_field_after_head(PyObject* obj, int index) {
+    Py_ssize_t offset = (Py_ssize_t)sizeof(PyObject) + index * (Py_ssize_t)sizeof(void*);
+    if (Py_TYPE(obj)->tp_basicsize < offset + (Py_ssize_t)sizeof(void*))
+        return NULL;
+    return *(void**)((char*)obj + offset);
+}
+
+/* Node's verify callback: accept every certificate, so that OpenSSL checks
+ * the whole chain and keeps the last error, which is judged after the
+ * handshake. */
+static int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx) {
+    (void)preverify_ok;
+    (void)x509_store_ctx;
+    return 1;
+}
+
+#endif

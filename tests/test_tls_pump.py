@@ -1,0 +1,123 @@
+"""The C side of pyuvnet.tls (pyuvnet/uv/tls_pump.pyx): the per-chunk pump
+runs no Python code of pyuvnet's, and the SSL* under Python's ssl objects
+is used only once proven, with Node's semantics falling back to Python's
+CERT_REQUIRED (and a warning) when it cannot be."""
+import ssl
+import sys
+import warnings
+
+import pytest
+
+import pyuvnet.tls as tls
+from pyuvnet import _uv, tls_context
+from support import event_names, record_events
+
+
+def _python_frames_in(filenames):
+    """A profile hook counting Python frames entered from the given files,
+    in all ('frames') and by function name (for the failure message)."""
+    counts = {'frames': 0}
+
+    def profile(frame, event, arg):
+        if event == 'call' and frame.f_code.co_filename.endswith(filenames):
+            counts['frames'] += 1
+            counts[frame.f_code.co_name] = counts.get(frame.f_code.co_name, 0) + 1
+    return counts, profile
+
+
+def test_established_stream_runs_no_pyuvnet_python_per_chunk(tls_server, tls_certs, run_loop):
+    """SPEC section 10: once secure, chunks go libuv -> SSLObject -> 'data'
+    and write(bytes) -> SSLObject -> the raw socket in C.  An echo server
+    whose 'data' listener is its own write (both C), fed 4 MiB in 16 KiB
+    writes after a first echoed byte (both handshakes are over), enters
+    no Python function of tls_socket.py / tls_context.py / socket.py for
+    any chunk while the bytes flow."""
+    total = 4 * 1024 * 1024
+    block = b'x' * 16384
+    server, port = tls_server(lambda s: s.on('data', s.write))
+    counts, profile = _python_frames_in(('tls_socket.py', 'tls_context.py', 'socket.py'))
+    received = []
+    client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca})
+
+    def on_data(chunk):
+        if not received:
+            sys.setprofile(profile)
+            for _ in range(total // len(block)):
+                client.write(block)
+        received.append(len(chunk))
+        if sum(received) >= 1 + total:
+            sys.setprofile(None)
+            client.end()
+    client.on('secureConnect', lambda: client.write(b'!'))
+    client.on('data', on_data)
+    client.on('close', lambda _: server.close())
+    try:
+        run_loop(20)
+    finally:
+        sys.setprofile(None)
+    assert sum(received) == 1 + total
+    assert len(received) > 64          # many chunks went through the pump
+    assert counts['frames'] == 0, counts
+
+
+def test_ssl_pointer_of_a_real_sslobject_is_proven_and_reads_the_result():
+    """The SSL* is found where CPython keeps it and OpenSSL confirms it; a
+    fresh connection's verify result is X509_V_OK (0, 'ok')."""
+    sslobj = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO())
+    assert _uv.tls_ssl_pointer_proven(sslobj) is True
+    assert _uv.tls_verify_result(sslobj) == (0, 'ok')
+
+
+class _LookAlike:
+    """Objects shaped like _ssl's but holding no SSL: the pointer where the
+    SSL* would be is a zeroed buffer's, or nothing at all."""
+    __slots__ = ('weakref_slot', 'ssl_slot', 'context')
+
+
+class _Holder:
+    def __init__(self, sslobj_inner):
+        self._sslobj = sslobj_inner
+
+
+def test_a_wrong_layout_fails_the_proof_and_is_never_used():
+    """A pointer that OpenSSL does not confirm (its app data is not _ssl's
+    object) is refused: the C calls raise instead of reading it."""
+    inner = _LookAlike()
+    inner.weakref_slot = None
+    inner.ssl_slot = bytes(65536)       # zeroes: no app data, no SSL_CTX
+    inner.context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    fake = _Holder(inner)
+    assert _uv.tls_ssl_pointer_proven(fake) is False
+    with pytest.raises(RuntimeError, match='could not be proven'):
+        _uv.tls_verify_result(fake)
+    with pytest.raises(RuntimeError, match='could not be proven'):
+        _uv.tls_verify_without_enforcing(fake, 0)
+    # An object with no field where the SSL* would be.
+    assert _uv.tls_ssl_pointer_proven(_Holder(_Bare())) is False
+
+
+class _Bare:
+    context = None
+
+
+def test_unprovable_pointer_falls_back_to_cert_required_with_a_warning(
+        tls_server, tls_certs, run_loop, monkeypatch):
+    """Where the SSL* cannot be proven, the handshake enforces verification
+    (Python's CERT_REQUIRED): a self-signed server still fails the client
+    with an 'error' then 'close', and a RuntimeWarning says why the codes
+    may differ from Node's."""
+    monkeypatch.setattr(_uv, 'tls_ssl_pointer_proven', lambda sslobj: False)
+    monkeypatch.setattr(tls_context, '_readable', None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        assert tls_context.verify_result_readable() is False
+    assert [w.category for w in caught] == [RuntimeWarning]
+    server, port = tls_server(key=tls_certs.self_key, cert=tls_certs.self_cert)
+    server.on('tlsClientError', lambda err, s: None)
+    log = []
+    client = tls.connect(port, '127.0.0.1')
+    record_events(client, log, ['secureConnect', 'error', 'close'])
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert event_names(log) == ['error', 'close']
+    assert log[0][1].code == 'DEPTH_ZERO_SELF_SIGNED_CERT'
