@@ -26,9 +26,14 @@ EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, 'examples')
 EXIT_WITHIN = 1.0
 
 
+README = os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')
+
+
 def readme_first_example():
     """The README's first Python block, on a free port."""
-    with open(os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')) as f:
+    if not os.path.isfile(README):
+        pytest.skip("needs the source tree's README.md (the wheels' tests run from a copy of tests/)")
+    with open(README) as f:
         code = re.search(r'```python\n(.*?)```', f.read(), re.S).group(1)
     assert 'net.run()' in code and '8124' in code
     return code.replace('8124', '0')
