@@ -7,12 +7,11 @@ and each is answered with the same fixed response. Keep-alive is the
 default; pipelined requests in one chunk get their responses in one write,
 in order. bench/servers/node_http_hello.js is the same server on Node's net.
 """
-import asyncio
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / 'servers'))
-from common import parse_args, serve_asyncio, serve_pyuvnet  # noqa: E402
+from common import serve_request_replies  # noqa: E402
 
 BODY = b'Hello, world!\n'
 RESPONSE = (b'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n'
@@ -78,40 +77,8 @@ def wants_close(head):
     return connection == b'close'
 
 
-def on_pyuvnet_connection(sock):
-    framer = HelloFramer()
-
-    def on_data(data):
-        reply, close = framer.feed(data)
-        if close:
-            sock.end(reply)
-        elif reply:
-            sock.write(reply)
-
-    sock.on('error', lambda err: None)  # a client's reset must not end the server
-    sock.on('data', on_data)
-
-
-class HelloProtocol(asyncio.Protocol):
-    def connection_made(self, transport):
-        self.transport = transport
-        self.framer = HelloFramer()
-
-    def data_received(self, data):
-        reply, close = self.framer.feed(data)
-        if reply:
-            self.transport.write(reply)
-        if close:
-            self.transport.close()
-
-
 def main():
-    args = parse_args(__doc__, (('--loop',), {'choices': ('pyuvnet', 'uvloop'),
-                                              'default': 'pyuvnet'}))
-    if args.loop == 'pyuvnet':
-        serve_pyuvnet(on_pyuvnet_connection, args.path)
-    else:
-        serve_asyncio('uvloop', args.path, protocol=HelloProtocol)
+    serve_request_replies(HelloFramer, __doc__)
 
 
 if __name__ == '__main__':

@@ -67,3 +67,39 @@ def serve_asyncio(loop_name, path=None, protocol=None, handler=None):
     finally:
         loop.close()
 
+
+def serve_request_replies(new_framer, description):
+    """Serve a request/reply protocol, the same code on pyuvnet or on
+    uvloop as an asyncio Protocol (``--loop``): each connection gets its
+    own ``new_framer()``, whose ``feed(data)`` returns (the replies now
+    complete, whether to close after them)."""
+    args = parse_args(description, (('--loop',), {'choices': ('pyuvnet', 'uvloop'),
+                                                  'default': 'pyuvnet'}))
+    if args.loop == 'pyuvnet':
+        def on_connection(sock):
+            framer = new_framer()
+
+            def on_data(data):
+                reply, close = framer.feed(data)
+                if close:
+                    sock.end(reply)
+                elif reply:
+                    sock.write(reply)
+
+            sock.on('error', lambda err: None)  # a client's reset must not end the server
+            sock.on('data', on_data)
+        serve_pyuvnet(on_connection, args.path)
+        return
+
+    class FramedProtocol(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+            self.framer = new_framer()
+
+        def data_received(self, data):
+            reply, close = self.framer.feed(data)
+            if reply:
+                self.transport.write(reply)
+            if close:
+                self.transport.close()
+    serve_asyncio('uvloop', args.path, protocol=FramedProtocol)

@@ -14,13 +14,12 @@ then the connection is ended. Pipelined requests that arrive in one chunk
 get their responses in one write, in order. bench/servers/node_http.js is
 the same server on Node's ``http`` module.
 """
-import asyncio
 import time
 from email.utils import formatdate
 
 import httptools
 
-from common import parse_args, serve_asyncio, serve_pyuvnet
+from common import serve_request_replies
 
 HELLO = b'Hello, world!\n'
 NOT_FOUND = b'Not found\n'
@@ -117,42 +116,8 @@ class HelloConnection:
         return reply, self.closing
 
 
-def on_pyuvnet_connection(sock):
-    conn = HelloConnection()
-
-    def on_data(data):
-        reply, close = conn.feed(data)
-        if close:
-            sock.end(reply)
-        elif reply:
-            sock.write(reply)
-
-    sock.on('error', lambda err: None)  # a client's reset must not end the server
-    sock.on('data', on_data)
-
-
-class HelloProtocol(asyncio.Protocol):
-    """The same connection as an asyncio Protocol."""
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self.conn = HelloConnection()
-
-    def data_received(self, data):
-        reply, close = self.conn.feed(data)
-        if reply:
-            self.transport.write(reply)
-        if close:
-            self.transport.close()
-
-
 def main():
-    args = parse_args(__doc__, (('--loop',), {'choices': ('pyuvnet', 'uvloop'),
-                                              'default': 'pyuvnet'}))
-    if args.loop == 'pyuvnet':
-        serve_pyuvnet(on_pyuvnet_connection, args.path)
-    else:
-        serve_asyncio('uvloop', args.path, protocol=HelloProtocol)
+    serve_request_replies(HelloConnection, __doc__)
 
 
 if __name__ == '__main__':
