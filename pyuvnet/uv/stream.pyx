@@ -602,7 +602,12 @@ cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
             PyMem_RawFree(bufs)
 
 
-cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept with gil:
+cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(req.handle.loop)
+    write_done_with_gil(req, status)
+
+
+cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept with gil:
     cdef WriteRequest wr = <WriteRequest>req.data
     cdef Stream stream = wr.stream
     Py_DECREF(wr)
@@ -612,7 +617,12 @@ cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept with gil:
     stream.loop.after_callback()
 
 
-cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept with gil:
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(req.handle.loop)
+    shutdown_done_with_gil(req, status)
+
+
+cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept with gil:
     cdef Stream stream = <Stream>req.data
     PyMem_RawFree(req)
     Py_DECREF(stream)
@@ -632,7 +642,13 @@ cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
-                      const uv.uv_buf_t* buf) noexcept with gil:
+                      const uv.uv_buf_t* buf) noexcept nogil:
+    uv.pyuvnet_take_gil(handle.loop)
+    read_with_gil(handle, nread, buf)
+
+
+cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
+                        const uv.uv_buf_t* buf) noexcept with gil:
     cdef Stream stream = <Stream>handle.data
     if nread > 0:
         stream.bytes_read += nread
