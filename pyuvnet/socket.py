@@ -61,7 +61,6 @@ class Socket(_uv.Stream):
     # instance's dict holds only what differs: accepting a connection sets
     # almost nothing, and an idle connection costs little memory.
     _allow_half_open = False
-    server = None
     _destroyed = False
     _had_error = False
     _reset_on_destroy = False
@@ -80,7 +79,8 @@ class Socket(_uv.Stream):
     _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
-    _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
+    _reconnect = None           # (args, kwargs) of a connect() waiting for 'close'
+    _STATE = ('_allow_half_open', '_destroyed', '_had_error', '_reset_on_destroy',
               '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
               '_idle', '_no_delay', '_keep_alive', '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle',
@@ -91,6 +91,7 @@ class Socket(_uv.Stream):
         instance = self.__dict__
         for name in self._STATE:
             instance.pop(name, None)
+        self._server = None
         if allow_half_open:
             self._allow_half_open = True
 
@@ -103,6 +104,15 @@ class Socket(_uv.Stream):
             self.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
         if 'typeOfService' in options:
             self.setTypeOfService(options['typeOfService'])
+
+    @property
+    def server(self):
+        """The Server that accepted this connection; None for a client."""
+        return self._server
+
+    @server.setter
+    def server(self, value):
+        self._server = value
 
     @property
     def allowHalfOpen(self):
@@ -384,14 +394,16 @@ class Socket(_uv.Stream):
             self._destroyed = True
         # As Node: the server counts the connection gone before 'close',
         # and socket.server stays set for the 'close' listeners.
-        server = self.__dict__.pop('_counted_by', None)
+        server = self._counted_by
         if server is not None:
+            self._counted_by = None
             server._connection_closed(self)
         try:
             self.emit('close', self._had_error)
         finally:
-            reconnect = self.__dict__.pop('_reconnect', None)
+            reconnect = self._reconnect
             if reconnect is not None:
+                del self._reconnect
                 self.connect(*reconnect[0], **reconnect[1])
 
     # -- timeouts ----------------------------------------------------------

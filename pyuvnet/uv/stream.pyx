@@ -61,6 +61,10 @@ cdef class Stream(Handle):
     cdef bint shutdown_sent
     cdef int write_reqs
     cdef uint64_t bytes_written
+    # The facade's per-connection references, kept here rather than in an
+    # instance dict, which an accepted socket then never needs.
+    cdef public object _server          # Socket.server
+    cdef public object _counted_by      # the Server counting this connection
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
