@@ -44,8 +44,10 @@ cdef class Stream(Handle):
     cdef uint64_t bytes_read
     cdef Py_ssize_t read_hwm
     # write side
-    cdef list write_queue
-    cdef list write_callbacks
+    cdef list write_queue           # None until the first write(); flush() keeps
+                                    # it for the next turn once all of it left
+    cdef list write_callbacks       # None until a write() gives a callback; then
+                                    # one entry (maybe None) per write_queue entry
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
     cdef Py_ssize_t queued_bytes
@@ -70,8 +72,6 @@ cdef class Stream(Handle):
         self.flowing = -1
         self.readable_side = True
         self.read_hwm = HIGH_WATER_MARK
-        self.write_queue = []
-        self.write_callbacks = []
         self.write_hwm = HIGH_WATER_MARK
 
     # -- properties the facade exposes ------------------------------------
@@ -153,10 +153,17 @@ cdef class Stream(Handle):
         if not self.writable_now(callback):
             return False
         n = PyBytes_GET_SIZE(data)
-        self.write_queue.append(data)
-        self.write_callbacks.append(callback)
+        if self.write_queue is None:
+            self.write_queue = [data]
+        else:
+            self.write_queue.append(data)
         if callback is not None:
+            if self.write_callbacks is None:
+                self.write_callbacks = [None] * (len(self.write_queue) - 1)
+            self.write_callbacks.append(callback)
             self.queued_callbacks += 1
+        elif self.write_callbacks is not None:
+            self.write_callbacks.append(None)
         self.queued_bytes += n
         self.bytes_written += n
         self.loop.refresh_time()
@@ -223,8 +230,8 @@ cdef class Stream(Handle):
             buffers = self.write_queue
             callbacks = self.write_callbacks
             nbytes = self.queued_bytes
-            self.write_queue = []
-            self.write_callbacks = []
+            self.write_queue = None
+            self.write_callbacks = None
             self.queued_callbacks = 0
             self.queued_bytes = 0
             self.inflight_bytes += nbytes
@@ -236,13 +243,19 @@ cdef class Stream(Handle):
             if r == nbytes:
                 self.inflight_bytes -= nbytes
                 self.write_done(callbacks, 0)
+                if self.write_queue is None:
+                    # All of it left and nothing was written meanwhile: no
+                    # WriteRequest holds the list, so the next turn reuses it.
+                    del buffers[:]
+                    self.write_queue = buffers
         if self.ending and not self.shutdown_sent and not self.write_queue:
             self.send_shutdown()
         return 0
 
     cdef void write_done(self, list callbacks, int status):
         """Data of ``callbacks``' writes left (status 0) or failed: as Node,
-        'drain' first, then the callbacks in order."""
+        'drain' first, then the callbacks in order (``callbacks`` is None
+        when no write had one)."""
         cdef object err = None
         if status < 0:
             err = errors.errno_exception(status, 'write')
@@ -251,12 +264,13 @@ cdef class Stream(Handle):
                 self.loop.call_soon(self._drain_if_empty, ())
         else:
             self.drain_if_empty()
-        for cb in callbacks:
-            if cb is not None:
-                try:
-                    cb(err)
-                except BaseException as exc:
-                    self.loop.report(exc)
+        if callbacks is not None:
+            for cb in callbacks:
+                if cb is not None:
+                    try:
+                        cb(err)
+                    except BaseException as exc:
+                        self.loop.report(exc)
         if err is not None and status != uv.UV_ECANCELED:
             self._on_stream_error(err)
 
@@ -308,15 +322,15 @@ cdef class Stream(Handle):
         cdef list buffers = self.write_queue
         cdef list callbacks = self.write_callbacks
         cdef Py_ssize_t sent = 0, size
-        self.write_queue = []
-        self.write_callbacks = []
+        self.write_queue = None
+        self.write_callbacks = None
         self.queued_callbacks = 0
         if (buffers and self.connected and self.is_open() and self.write_reqs == 0
                 and not self.corked):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
-        if not buffers:
-            return      # the common case: nothing was waiting, no error to build
+        if not buffers or callbacks is None:
+            return      # the common case: no callback waits, no error to build
         if self.connecting and not self.connected:
             err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
         else:
@@ -499,8 +513,8 @@ cdef class Stream(Handle):
         self.read_eof = False
         self.end_delivered = False
         self.readable_side = True
-        self.write_queue = []
-        self.write_callbacks = []
+        self.write_queue = None
+        self.write_callbacks = None
         self.queued_callbacks = 0
         self.queued_bytes = 0
         self.inflight_bytes = 0
