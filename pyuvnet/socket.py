@@ -57,16 +57,12 @@ class Socket(_uv.Stream):
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
-    # Per-connection state.  The defaults live on the class, so that an
-    # instance's dict holds only what differs: accepting a connection sets
-    # almost nothing, and an idle connection costs little memory.
-    _allow_half_open = False
-    _destroyed = False
-    _had_error = False
+    # Per-connection state.  The flags every connection goes through
+    # (_destroyed, _had_error, _allow_half_open, _readable_ended,
+    # _writable_ended, _writable_finished) are C fields of Stream; the rest
+    # default on the class, so that an instance's dict holds only what
+    # differs: a connection that is accepted, echoed and closed needs none.
     _reset_on_destroy = False
-    _writable_ended = False
-    _writable_finished = False
-    _readable_ended = False
     _peer = None
     _sock = None
     _idle = None                # IdleTimeout, once setTimeout() was called
@@ -80,9 +76,7 @@ class Socket(_uv.Stream):
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
     _reconnect = None           # (args, kwargs) of a connect() waiting for 'close'
-    _STATE = ('_allow_half_open', '_destroyed', '_had_error', '_reset_on_destroy',
-              '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
-              '_idle', '_no_delay', '_keep_alive', '_type_of_service',
+    _STATE = ('_reset_on_destroy', '_peer', '_sock', '_idle', '_no_delay', '_keep_alive', '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle',
               '_bound_path')
 
@@ -92,8 +86,9 @@ class Socket(_uv.Stream):
         for name in self._STATE:
             instance.pop(name, None)
         self._server = None
-        if allow_half_open:
-            self._allow_half_open = True
+        self._destroyed = self._had_error = False
+        self._readable_ended = self._writable_ended = self._writable_finished = False
+        self._allow_half_open = bool(allow_half_open)
 
     def _apply_socket_options(self, options):
         """noDelay, keepAlive (taken for their truth, as Node's Boolean()),

@@ -67,6 +67,14 @@ cdef class Stream(Handle):
     # instance dict, which an accepted socket then never needs.
     cdef public object _server          # Socket.server
     cdef public object _counted_by      # the Server counting this connection
+    # Node's stream state, as the facade's Socket keeps it (C fields, so
+    # that C can test them and no instance dict is made for them).
+    cdef public bint _destroyed
+    cdef public bint _had_error
+    cdef public bint _allow_half_open   # stay writable after the peer's FIN
+    cdef public bint _readable_ended    # 'end' emitted
+    cdef public bint _writable_ended    # end() called
+    cdef public bint _writable_finished # 'finish' emitted
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
