@@ -1,8 +1,10 @@
 """net.Socket: Node's TCP/IPC socket, a Duplex stream and EventEmitter.
 
-The byte paths (reading, write gathering, the buffered amounts) live in the
-C base class ``pyuvnet._uv.Stream``; this class is Node's state machine on
-top of it and runs once per connection or per user call.
+The byte paths (reading, write gathering, the buffered amounts) and the
+sequence every connection goes through ('end', 'finish', 'close', with the
+state flags they set) live in the C base class ``pyuvnet._uv.Stream``; this
+class is the rest of Node's state machine on top of it (connecting, end(),
+destroy(), options, addresses), which Stream calls where Node does.
 
 Events, in Node's order:
   'lookup'(err, address, family, host)  after a host name was resolved
@@ -75,7 +77,6 @@ class Socket(_uv.Stream):
     _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
-    _reconnect = None           # (args, kwargs) of a connect() waiting for 'close'
     _STATE = ('_reset_on_destroy', '_peer', '_sock', '_idle', '_no_delay', '_keep_alive', '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle',
               '_bound_path')
@@ -297,33 +298,7 @@ class Socket(_uv.Stream):
         if not self._destroyed:
             self.destroy(err)
 
-    def _on_shutdown(self, status):
-        # As Node, the shutdown's own status is not an error of the socket
-        # (a FIFO answers ENOTSOCK; a peer that is gone, ENOTCONN).
-        if self._destroyed:
-            return
-        self._writable_finished = True
-        try:
-            self.emit('finish')
-        finally:
-            if not self._destroyed and (self._readable_ended or not self.readable_side):
-                self.destroy()
-
     # -- reading -----------------------------------------------------------
-
-    def _on_end(self):
-        if self._destroyed:
-            return      # nothing after destroy(), 'end' included
-        self._readable_ended = True
-        try:
-            self.emit('end')
-        finally:
-            # A listener that raised must not leave the socket half-done.
-            if not self._destroyed:
-                if not self._allow_half_open:
-                    self.end()
-                if self._writable_finished:
-                    self.destroy()
 
     def _on_stream_error(self, err):
         self.destroy(err)
@@ -382,24 +357,6 @@ class Socket(_uv.Stream):
         else:
             self.destroy()
         return self
-
-    def _on_close(self):
-        if not self._destroyed:
-            # The handle closed under us (never by the user): as destroy().
-            self._destroyed = True
-        # As Node: the server counts the connection gone before 'close',
-        # and socket.server stays set for the 'close' listeners.
-        server = self._counted_by
-        if server is not None:
-            self._counted_by = None
-            server._connection_closed(self)
-        try:
-            self.emit('close', self._had_error)
-        finally:
-            reconnect = self._reconnect
-            if reconnect is not None:
-                del self._reconnect
-                self.connect(*reconnect[0], **reconnect[1])
 
     # -- timeouts ----------------------------------------------------------
 

@@ -13,10 +13,12 @@
 # ``uv_write``.  ``bytes`` are referenced, never copied; other buffers are
 # copied at ``write()`` so the caller may reuse them.
 #
+# Node's end/finish/close sequence runs here too (it runs for every
+# connection): 'end' with end() after it, 'finish', 'close', each calling the
+# facade's end()/destroy() where Node does.
+#
 # Callbacks into the Python facade (Socket), each entered once per event:
-#   _on_end()                  the peer ended its side (EOF), queue drained
 #   _on_stream_error(exc)      a read or write failed
-#   _on_shutdown(status)       our FIN left (end() completed)
 #   _on_connect(status)        uv_*_connect finished
 
 cdef enum:
@@ -75,6 +77,7 @@ cdef class Stream(Handle):
     cdef public bint _readable_ended    # 'end' emitted
     cdef public bint _writable_ended    # end() called
     cdef public bint _writable_finished # 'finish' emitted
+    cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
@@ -138,7 +141,7 @@ cdef class Stream(Handle):
     cdef void on_handle_closed(self) except *:
         self.connected = False
         self.reading = False
-        self._on_close()
+        self.emit_close()
 
     def _set_high_water_mark(self, Py_ssize_t hwm):
         self.read_hwm = hwm
@@ -301,12 +304,12 @@ cdef class Stream(Handle):
         cdef int r
         self.shutdown_sent = True
         if req == NULL:
-            self._on_shutdown(uv.UV_ENOBUFS)
+            self.emit_finish()
             return
         r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, stream_shutdown_done)
         if r < 0:
             PyMem_RawFree(req)
-            self._on_shutdown(r)
+            self.emit_finish()
             return
         req.data = <void*>self
         Py_INCREF(self)
@@ -539,22 +542,71 @@ cdef class Stream(Handle):
     def _read_start(self):
         self.start_reading()
 
-    # -- hooks the facade overrides ---------------------------------------
+    # -- Node's end / finish / close sequence ------------------------------
 
     def _on_end(self):
-        pass
+        """The peer's FIN, a tick after the last 'data': 'end'; then,
+        unless allowHalfOpen, end() our side; destroy() once our side
+        finished too.  Nothing after destroy(), 'end' included."""
+        if self._destroyed:
+            return
+        self._readable_ended = True
+        try:
+            self._emit('end', ())
+        finally:
+            # A listener that raised must not leave the socket half-done.
+            if not self._destroyed:
+                if not self._allow_half_open:
+                    self.end()
+                if self._writable_finished:
+                    self.destroy()
+
+    cdef int emit_finish(self) except -1:
+        """Our FIN left (or failed to: as Node, the shutdown's own status
+        is no error of the socket: a FIFO answers ENOTSOCK, a peer that is
+        gone ENOTCONN): 'finish', then destroy() when the reading side is
+        done as well."""
+        if self._destroyed:
+            return 0
+        self._writable_finished = True
+        try:
+            self._emit('finish', ())
+        finally:
+            if not self._destroyed and (self._readable_ended or not self.readable_side):
+                self.destroy()
+        return 0
 
     def _on_close(self):
-        pass
+        """The handle closed (or there was none): 'close'(hadError), once."""
+        self.emit_close()
+
+    cdef int emit_close(self) except -1:
+        cdef object server = self._counted_by
+        cdef object reconnect
+        if not self._destroyed:
+            # The handle closed under us (never by the user): as destroy().
+            self._destroyed = True
+        # As Node: the server counts the connection gone before 'close',
+        # and socket.server stays set for the 'close' listeners.
+        if server is not None:
+            self._counted_by = None
+            server._connection_closed(self)
+        try:
+            self._emit('close', (self._had_error,))
+        finally:
+            reconnect = self._reconnect
+            if reconnect is not None:
+                self._reconnect = None
+                self.connect(*reconnect[0], **reconnect[1])
+        return 0
+
+    # -- hooks the facade overrides ---------------------------------------
 
     def _on_connect(self, status):
         pass
 
     def _on_stream_error(self, err):
         raise err
-
-    def _on_shutdown(self, status):
-        pass
 
     def _write_after_end(self, callback):
         raise errors.ERR_STREAM_WRITE_AFTER_END()
@@ -653,7 +705,7 @@ cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept wit
     PyMem_RawFree(req)
     Py_DECREF(stream)
     try:
-        stream._on_shutdown(status)
+        stream.emit_finish()
     except BaseException as exc:
         stream.loop.report(exc)
     stream.loop.after_callback()
