@@ -315,32 +315,6 @@ class Socket(_uv.Stream):
 
     # -- closing -----------------------------------------------------------
 
-    def destroy(self, error=None):
-        """Close now, dropping what is still queued to write and what was
-        read but not yet delivered.  With ``error``: 'error'(error) then
-        'close'(True); else 'close'(False); nothing after 'close'."""
-        if self._destroyed:
-            return self
-        self._destroyed = True
-        self._discard_writes()
-        self._discard_reads()
-        self.connecting = False
-        if self._idle is not None:
-            self._idle.clear()
-        if self._connect_plan is not None:
-            self._connect_plan.cancel_timer()
-        if error is not None:
-            # _had_error is False until then (its class default).
-            self._had_error = True
-            _uv.nextTick(self.emit, 'error', error)
-        if self._reset_on_destroy and _uv.handle_type(self) == 'tcp':
-            _uv.tcp_close_reset(self)
-        elif _uv.handle_type(self) is not None:
-            self._close()
-        else:
-            _uv.nextTick(self._on_close)
-        return self
-
     def resetAndDestroy(self):
         """Close with a TCP RST (the peer gets ECONNRESET); while connecting,
         once connected.  A socket with no connection (never connected, or

@@ -323,7 +323,7 @@ cdef class Stream(Handle):
             self.corked = 0
             self.schedule_flush()
 
-    def _discard_writes(self):
+    cdef int discard_writes(self) except -1:
         """What destroy() does to the writes gathered this turn.  Node hands
         each write to libuv at once, so data written before destroy() still
         leaves if the kernel takes it without waiting; the same is done here
@@ -341,7 +341,7 @@ cdef class Stream(Handle):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
         if not buffers or callbacks is None:
-            return      # the common case: no callback waits, no error to build
+            return 0    # the common case: no callback waits, no error to build
         if self.connecting and not self.connected:
             err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
         else:
@@ -351,6 +351,7 @@ cdef class Stream(Handle):
             if cb is not None:
                 self.loop.call_soon(cb, (None if sent >= size else err,))
             sent -= size
+        return 0
 
     # -- read path ---------------------------------------------------------
 
@@ -397,7 +398,7 @@ cdef class Stream(Handle):
         self.read_queue.insert(0, chunk)
         self.read_queued += PyBytes_GET_SIZE(chunk)
 
-    def _discard_reads(self):
+    cdef void discard_reads(self):
         """What destroy() does to buffered input: drop it, and 'end' with
         it, so that nothing is delivered after 'close'."""
         self.stop_reading()
@@ -543,6 +544,37 @@ cdef class Stream(Handle):
         self.start_reading()
 
     # -- Node's end / finish / close sequence ------------------------------
+
+    def destroy(self, error=None):
+        """Close now, dropping what is still queued to write and what was
+        read but not yet delivered.  With ``error``: 'error'(error) then
+        'close'(True); else 'close'(False); nothing after 'close'."""
+        if self._destroyed:
+            return self
+        self._destroyed = True
+        self.discard_writes()
+        self.discard_reads()
+        self.connecting = False
+        # The facade's timers: an idle timeout, a connect attempt's.
+        idle = self._idle
+        if idle is not None:
+            idle.clear()
+        plan = self._connect_plan
+        if plan is not None:
+            plan.cancel_timer()
+        if error is not None:
+            self._had_error = True
+            self.loop.call_soon(self.emit, ('error', error))
+        if self.handle == NULL or (self.handle.type != uv.UV_TCP
+                                   and self.handle.type != uv.UV_NAMED_PIPE):
+            # No connection was ever made: 'close' on the next tick.
+            self.loop.call_soon(self._on_close, ())
+        elif self._reset_on_destroy and self.handle.type == uv.UV_TCP:
+            tcp_close_reset(self)
+        else:
+            self.stop_reading()
+            self.close_handle()
+        return self
 
     def _on_end(self):
         """The peer's FIN, a tick after the last 'data': 'end'; then,
