@@ -10,8 +10,8 @@
 # Write path: ``write()`` appends to ``write_queue``; the loop's prepare
 # handle calls ``flush()`` once per turn, which sends the whole queue as one
 # vectored ``uv_try_write`` and hands what the kernel did not take to
-# ``uv_write``.  ``bytes`` are referenced, never copied; other buffers are
-# copied at ``write()`` so the caller may reuse them.
+# ``uv_write`` (uv/write_requests.pyx).  ``bytes`` are referenced, never
+# copied; other buffers are copied at ``write()`` so the caller may reuse them.
 #
 # Node's end/finish/close sequence runs here too (it runs for every
 # connection): 'end' with end() after it, 'finish', 'close', each calling the
@@ -22,7 +22,6 @@
 #   _on_connect(status)        uv_*_connect finished
 
 cdef enum:
-    STACK_BUFS = 16                # vectored writes up to this many need no malloc
     HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
     # Gathering saves syscalls for small writes only: once this much waits,
     # it leaves at once, while the bytes are still in the CPU's cache.
@@ -645,86 +644,6 @@ cdef class Stream(Handle):
 
     def _write_after_destroy(self, callback):
         raise errors.ERR_STREAM_DESTROYED('write')
-
-
-cdef class WriteRequest:
-    """One uv_write: keeps its buffers and callbacks alive until libuv is
-    done with them; its callback runs exactly once (UV_ECANCELED on close)."""
-
-    cdef uv.uv_write_t req
-    cdef Stream stream
-    cdef list buffers
-    cdef list callbacks
-    cdef Py_ssize_t nbytes
-
-
-cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
-                             Py_ssize_t nbytes, bint queue_rest=True) except? -1:
-    """try_write all of ``buffers``; queue the rest with uv_write (unless
-    ``queue_rest`` is false).  Returns the bytes written at once, or a
-    negative libuv error."""
-    cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
-    cdef uv.uv_buf_t* bufs = stack_bufs
-    cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
-    cdef uv.uv_stream_t* handle = <uv.uv_stream_t*>stream.handle
-    cdef bytes data
-    cdef WriteRequest wr
-    if n > STACK_BUFS:
-        bufs = <uv.uv_buf_t*>PyMem_RawMalloc(n * sizeof(uv.uv_buf_t))
-        if bufs == NULL:
-            raise MemoryError()
-    try:
-        for i in range(n):
-            data = <bytes>buffers[i]
-            bufs[i].base = PyBytes_AS_STRING(data)
-            bufs[i].len = PyBytes_GET_SIZE(data)
-        if stream.write_reqs == 0:
-            r = uv.uv_try_write(handle, bufs, <unsigned int>n)
-            if r >= 0:
-                written = r
-            elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
-                return r
-        if written == nbytes or not queue_rest:
-            return written
-        # Skip what the kernel took; the rest goes to libuv's queue.
-        r = written
-        while first < n and <Py_ssize_t>bufs[first].len <= r:
-            r -= bufs[first].len
-            first += 1
-        bufs[first].base += r
-        bufs[first].len -= r
-        wr = WriteRequest.__new__(WriteRequest)
-        wr.stream = stream
-        wr.buffers = buffers
-        wr.callbacks = callbacks
-        wr.nbytes = nbytes - written
-        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), stream_write_done)
-        if r < 0:
-            return r
-        stream.loop.io_changed()
-        wr.req.data = <void*>wr
-        Py_INCREF(wr)
-        stream.inflight_bytes -= written
-        stream.write_reqs += 1
-        return written
-    finally:
-        if bufs != stack_bufs:
-            PyMem_RawFree(bufs)
-
-
-cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept nogil:
-    uv.pyuvnet_take_gil(req.handle.loop)
-    write_done_with_gil(req, status)
-
-
-cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept with gil:
-    cdef WriteRequest wr = <WriteRequest>req.data
-    cdef Stream stream = wr.stream
-    Py_DECREF(wr)
-    stream.write_reqs -= 1
-    stream.inflight_bytes -= wr.nbytes
-    stream.write_done(wr.callbacks, status)
-    stream.loop.after_callback()
 
 
 cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept nogil:
