@@ -30,6 +30,10 @@ checkout's servers and load generator, for before/after figures.
 (tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
 server, so both figures come from one command.
 
+``--idle N`` adds the server's RSS growth per idle TCP connection with N
+held (bench/runner/load.py's idle mode: each connection echoes one byte,
+then waits), a fresh server per repeat (``--idle-repeats``, default 3).
+
 Needs valgrind and a C compiler (the load generator is built on first use).
 Takes about a minute per transport on a 2-CPU machine.
 """
@@ -122,6 +126,18 @@ def cpu_per_connection(transport, args, loadgen, plan, workdir):
     return (user1 - user0) / n * 1e6, (sys1 - sys0) / n * 1e6
 
 
+def idle_kib_per_connection(args, loadgen, plan):
+    """KiB of server RSS per idle connection, one fresh server per repeat."""
+    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+    figures = []
+    for _ in range(args.idle_repeats):
+        with Server([sys.executable, str(script)], plan.server, server_env(args)) as server:
+            result = load.idle_memory(loadgen, server, f'127.0.0.1:{server.ready_line}',
+                                      args.idle, plan.client)
+        figures.append(result['kib_per_conn'])
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--transport', default='tcp,unix', help='tcp, unix or both (tcp,unix)')
@@ -136,6 +152,9 @@ def main():
     parser.add_argument('--cpu-connections', type=int, default=20000)
     parser.add_argument('--messages', action='store_true',
                         help='also count instructions per echoed 1 KiB message')
+    parser.add_argument('--idle', type=int, default=0, metavar='N',
+                        help='also the RSS per idle connection, N connections held')
+    parser.add_argument('--idle-repeats', type=int, default=3)
     args = parser.parse_args()
     if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
         sys.exit('valgrind is needed (apt-get install valgrind)')
@@ -155,6 +174,11 @@ def main():
                 user, system = cpu_per_connection(transport, args, loadgen, plan, workdir)
                 print(f'{transport}: {user:.1f} us user + {system:.1f} us system CPU per '
                       f'connection (over {args.cpu_connections:,})', flush=True)
+        if args.idle:
+            figures = idle_kib_per_connection(args, loadgen, plan)
+            print(f'tcp idle: {statistics.median(figures):.3f} KiB of RSS per connection with '
+                  f'{args.idle:,} held (median of {len(figures)}; '
+                  f'{", ".join(f"{f:.3f}" for f in figures)})', flush=True)
         if args.messages:
             script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
             figure = per_message('callgrind', [sys.executable, str(script)],

@@ -232,7 +232,7 @@ class Server(EventEmitter):
         if self._max_connections is not None and self._connections >= self._max_connections:
             self._drop(sock)
             return
-        sock.server = self
+        sock._server = self
         sock._counted_by = self
         self._connections += 1
         options = self._options

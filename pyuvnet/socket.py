@@ -1,8 +1,10 @@
 """net.Socket: Node's TCP/IPC socket, a Duplex stream and EventEmitter.
 
-The byte paths (reading, write gathering, the buffered amounts) live in the
-C base class ``pyuvnet._uv.Stream``; this class is Node's state machine on
-top of it and runs once per connection or per user call.
+The byte paths (reading, write gathering, the buffered amounts) and the
+sequence every connection goes through ('end', 'finish', 'close', with the
+state flags they set) live in the C base class ``pyuvnet._uv.Stream``; this
+class is the rest of Node's state machine on top of it (connecting, end(),
+destroy(), options, addresses), which Stream calls where Node does.
 
 Events, in Node's order:
   'lookup'(err, address, family, host)  after a host name was resolved
@@ -60,17 +62,12 @@ class Socket(_uv.Stream):
         if 'signal' in opts:
             self._watch_signal(opts['signal'])
 
-    # Per-connection state.  The defaults live on the class, so that an
-    # instance's dict holds only what differs: accepting a connection sets
-    # almost nothing, and an idle connection costs little memory.
-    _allow_half_open = False
-    server = None
-    _destroyed = False
-    _had_error = False
+    # Per-connection state.  The flags every connection goes through
+    # (_destroyed, _had_error, _allow_half_open, _readable_ended,
+    # _writable_ended, _writable_finished) are C fields of Stream; the rest
+    # default on the class, so that an instance's dict holds only what
+    # differs: a connection that is accepted, echoed and closed needs none.
     _reset_on_destroy = False
-    _writable_ended = False
-    _writable_finished = False
-    _readable_ended = False
     _peer = None
     _sock = None
     _idle = None                # IdleTimeout, once setTimeout() was called
@@ -83,9 +80,7 @@ class Socket(_uv.Stream):
     _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
-    _STATE = ('_allow_half_open', 'server', '_destroyed', '_had_error', '_reset_on_destroy',
-              '_writable_ended', '_writable_finished', '_readable_ended', '_peer', '_sock',
-              '_idle', '_no_delay', '_keep_alive', '_type_of_service',
+    _STATE = ('_reset_on_destroy', '_peer', '_sock', '_idle', '_no_delay', '_keep_alive', '_type_of_service',
               '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle',
               '_bound_path')
 
@@ -94,8 +89,10 @@ class Socket(_uv.Stream):
         instance = self.__dict__
         for name in self._STATE:
             instance.pop(name, None)
-        if allow_half_open:
-            self._allow_half_open = True
+        self._server = None
+        self._destroyed = self._had_error = False
+        self._readable_ended = self._writable_ended = self._writable_finished = False
+        self._allow_half_open = bool(allow_half_open)
 
     def _apply_socket_options(self, options):
         """noDelay, keepAlive (taken for their truth, as Node's Boolean()),
@@ -106,6 +103,15 @@ class Socket(_uv.Stream):
             self.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
         if 'typeOfService' in options:
             self.setTypeOfService(options['typeOfService'])
+
+    @property
+    def server(self):
+        """The Server that accepted this connection; None for a client."""
+        return self._server
+
+    @server.setter
+    def server(self, value):
+        self._server = value
 
     @property
     def allowHalfOpen(self):
@@ -295,33 +301,7 @@ class Socket(_uv.Stream):
         if not self._destroyed:
             self.destroy(err)
 
-    def _on_shutdown(self, status):
-        # As Node, the shutdown's own status is not an error of the socket
-        # (a FIFO answers ENOTSOCK; a peer that is gone, ENOTCONN).
-        if self._destroyed:
-            return
-        self._writable_finished = True
-        try:
-            self.emit('finish')
-        finally:
-            if not self._destroyed and (self._readable_ended or not self.readable_side):
-                self.destroy()
-
     # -- reading -----------------------------------------------------------
-
-    def _on_end(self):
-        if self._destroyed:
-            return      # nothing after destroy(), 'end' included
-        self._readable_ended = True
-        try:
-            self.emit('end')
-        finally:
-            # A listener that raised must not leave the socket half-done.
-            if not self._destroyed:
-                if not self._allow_half_open:
-                    self.end()
-                if self._writable_finished:
-                    self.destroy()
 
     def _on_stream_error(self, err):
         self.destroy(err)
@@ -337,32 +317,6 @@ class Socket(_uv.Stream):
         self._set_read_consumer(duplex.onread_reader(self, onread))
 
     # -- closing -----------------------------------------------------------
-
-    def destroy(self, error=None):
-        """Close now, dropping what is still queued to write and what was
-        read but not yet delivered.  With ``error``: 'error'(error) then
-        'close'(True); else 'close'(False); nothing after 'close'."""
-        if self._destroyed:
-            return self
-        self._destroyed = True
-        self._discard_writes()
-        self._discard_reads()
-        self.connecting = False
-        if self._idle is not None:
-            self._idle.clear()
-        if self._connect_plan is not None:
-            self._connect_plan.cancel_timer()
-        if error is not None:
-            # _had_error is False until then (its class default).
-            self._had_error = True
-            _uv.nextTick(self.emit, 'error', error)
-        if self._reset_on_destroy and _uv.handle_type(self) == 'tcp':
-            _uv.tcp_close_reset(self)
-        elif _uv.handle_type(self) is not None:
-            self._close()
-        else:
-            _uv.nextTick(self._on_close)
-        return self
 
     def resetAndDestroy(self):
         """Close with a TCP RST (the peer gets ECONNRESET); while connecting,
@@ -380,22 +334,6 @@ class Socket(_uv.Stream):
         else:
             self.destroy()
         return self
-
-    def _on_close(self):
-        if not self._destroyed:
-            # The handle closed under us (never by the user): as destroy().
-            self._destroyed = True
-        # As Node: the server counts the connection gone before 'close',
-        # and socket.server stays set for the 'close' listeners.
-        server = self.__dict__.pop('_counted_by', None)
-        if server is not None:
-            server._connection_closed(self)
-        try:
-            self.emit('close', self._had_error)
-        finally:
-            reconnect = self.__dict__.pop('_reconnect', None)
-            if reconnect is not None:
-                self.connect(*reconnect[0], **reconnect[1])
 
     # -- timeouts ----------------------------------------------------------
 

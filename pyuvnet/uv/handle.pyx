@@ -79,7 +79,12 @@ cdef class Handle(EventEmitter):
         return self.refed
 
 
-cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept with gil:
+cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept nogil:
+    uv.pyuvnet_take_gil(handle.loop)
+    handle_closed_with_gil(handle)
+
+
+cdef void handle_closed_with_gil(uv.uv_handle_t* handle) noexcept with gil:
     cdef Handle owner = <Handle>handle.data
     PyMem_RawFree(handle)
     owner.handle = NULL

@@ -43,12 +43,15 @@ cdef extern from "uv.h" nogil:
 
     ctypedef struct uv_timer_t:
         void* data
+        uv_loop_t* loop
 
     ctypedef struct uv_prepare_t:
         void* data
+        uv_loop_t* loop
 
     ctypedef struct uv_check_t:
         void* data
+        uv_loop_t* loop
 
     ctypedef struct uv_idle_t:
         void* data
@@ -61,6 +64,7 @@ cdef extern from "uv.h" nogil:
 
     ctypedef struct uv_write_t:
         void* data
+        uv_stream_t* handle
 
     ctypedef struct uv_connect_t:
         void* data
@@ -68,6 +72,7 @@ cdef extern from "uv.h" nogil:
 
     ctypedef struct uv_shutdown_t:
         void* data
+        uv_stream_t* handle
 
     ctypedef struct uv_getaddrinfo_t:
         void* data
@@ -279,4 +284,8 @@ cdef extern from "pyuvnet_compat.h" nogil:
     int PYUVNET_READ_BUF_SIZE
     ctypedef struct pyuvnet_loop_t:
         uv_loop_t uv
+        void* gil_released
+        int gil_kept
         char* read_buf
+    void pyuvnet_release_gil(uv_loop_t* loop)
+    void pyuvnet_take_gil(uv_loop_t* loop)

@@ -71,7 +71,12 @@ cdef class Listener(Handle):
         uv.uv_close(peer, free_closed_handle)
 
 
-cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept with gil:
+cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(server.loop)
+    connection_with_gil(server, status)
+
+
+cdef void connection_with_gil(uv.uv_stream_t* server, int status) noexcept with gil:
     cdef Listener listener = <Listener>server.data
     try:
         if status < 0:

@@ -9,6 +9,16 @@
 #   close    -> close callbacks
 # After every callback into Python the nextTick queue drains, then the
 # microtask queue, as in Node.
+#
+# The GIL: run() enters uv_run holding it and lets it go only where the
+# loop may block, from the last prepare callback (release_gil_for_poll,
+# started first and never stopped, so libuv runs it after every other
+# prepare) until the first callback after the poll takes it back
+# (pyuvnet_take_gil, the first line of every callback that runs Python).
+# One turn's callbacks then share one GIL hand-over instead of taking it
+# per callback.  Other threads still get the GIL while this one polls, and
+# whenever Python code runs long enough for the interpreter to switch.
+# Loops run without run() (a thread's loop closing) keep the old way.
 
 cdef class Loop:
     """One libuv loop; ``get_loop()`` gives the current thread's."""
@@ -16,6 +26,7 @@ cdef class Loop:
     cdef uv.pyuvnet_loop_t* loop_ptr
     cdef uv.uv_loop_t* uvloop
     cdef uv.uv_prepare_t* flush_prepare
+    cdef uv.uv_prepare_t* gil_prepare     # lets the GIL go for the poll
     cdef uv.uv_check_t* immediate_check
     cdef uv.uv_idle_t* immediate_idle
     cdef object ticks
@@ -59,18 +70,27 @@ cdef class Loop:
         if self.loop_ptr == NULL:
             raise MemoryError()
         self.uvloop = &self.loop_ptr.uv
+        self.loop_ptr.gil_released = NULL
+        self.loop_ptr.gil_kept = 0
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
             PyMem_RawFree(self.loop_ptr)
             self.uvloop = NULL
             raise errors.uv_exception(err, 'uv_loop_init')
         self.uvloop.data = <void*>self
+        self.gil_prepare = <uv.uv_prepare_t*>PyMem_RawMalloc(sizeof(uv.uv_prepare_t))
         self.flush_prepare = <uv.uv_prepare_t*>PyMem_RawMalloc(sizeof(uv.uv_prepare_t))
         self.immediate_check = <uv.uv_check_t*>PyMem_RawMalloc(sizeof(uv.uv_check_t))
         self.immediate_idle = <uv.uv_idle_t*>PyMem_RawMalloc(sizeof(uv.uv_idle_t))
+        uv.uv_prepare_init(self.uvloop, self.gil_prepare)
+        # Started before any other prepare handle: libuv runs the most
+        # recently started first, so this one always comes last.
+        uv.uv_prepare_start(self.gil_prepare, release_gil_for_poll)
+        uv.uv_unref(<uv.uv_handle_t*>self.gil_prepare)
         uv.uv_prepare_init(self.uvloop, self.flush_prepare)
         uv.uv_check_init(self.uvloop, self.immediate_check)
         uv.uv_idle_init(self.uvloop, self.immediate_idle)
+        self.gil_prepare.data = <void*>self
         self.flush_prepare.data = <void*>self
         self.immediate_check.data = <void*>self
         self.immediate_idle.data = <void*>self
@@ -83,6 +103,7 @@ cdef class Loop:
         # pyuvnet handle holds its Loop), so closing here is safe.
         if self.uvloop == NULL:
             return
+        uv.uv_close(<uv.uv_handle_t*>self.gil_prepare, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.flush_prepare, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_check, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_idle, free_closed_handle)
@@ -130,6 +151,7 @@ cdef class Loop:
         # memory stays allocated for good, and is never touched again.
         self.loop_ptr = NULL
         self.uvloop = NULL
+        self.gil_prepare = NULL
         self.flush_prepare = NULL
         self.immediate_check = NULL
         self.immediate_idle = NULL
@@ -170,8 +192,11 @@ cdef class Loop:
             self.drain_ticks()
             if not self.uncaught:
                 self.in_uv_run = True
-                with nogil:
-                    alive = uv.uv_run(self.uvloop, mode)
+                self.loop_ptr.gil_kept = 1
+                alive = uv.uv_run(self.uvloop, mode)
+                # The last turn may have polled with no callback after it.
+                uv.pyuvnet_take_gil(self.uvloop)
+                self.loop_ptr.gil_kept = 0
                 self.in_uv_run = False
                 # Writes made after this turn's prepare phase (by I/O, check
                 # or close callbacks) leave now rather than a turn later.
@@ -479,11 +504,25 @@ cdef class Loop:
         uv.uv_prepare_stop(self.flush_prepare)
 
 
-cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept with gil:
+cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept nogil:
+    uv.pyuvnet_take_gil(handle.loop)
+    flush_with_gil(handle)
+
+
+cdef void flush_with_gil(uv.uv_prepare_t* handle) noexcept with gil:
     (<Loop>handle.data).flush_all()
 
 
-cdef void run_immediates(uv.uv_check_t* handle) noexcept with gil:
+cdef void release_gil_for_poll(uv.uv_prepare_t* handle) noexcept nogil:
+    uv.pyuvnet_release_gil(handle.loop)
+
+
+cdef void run_immediates(uv.uv_check_t* handle) noexcept nogil:
+    uv.pyuvnet_take_gil(handle.loop)
+    immediates_with_gil(handle)
+
+
+cdef void immediates_with_gil(uv.uv_check_t* handle) noexcept with gil:
     (<Loop>handle.data).run_immediate_batch()
 
 
@@ -491,7 +530,8 @@ cdef void idle_noop(uv.uv_idle_t* handle) noexcept nogil:
     pass
 
 
-cdef void free_closed_handle(uv.uv_handle_t* handle) noexcept with gil:
+cdef void free_closed_handle(uv.uv_handle_t* handle) noexcept nogil:
+    # The raw allocator needs no GIL.
     PyMem_RawFree(handle)
 
 

@@ -3,6 +3,7 @@
  * every stream of that loop reads into, so alloc callbacks need no GIL). */
 #ifndef PYUVNET_COMPAT_H
 #define PYUVNET_COMPAT_H
+#include <Python.h>
 #include <uv.h>
 
 #if UV_VERSION_HEX >= ((1 << 16) | (49 << 8))
@@ -242,7 +243,33 @@ static int pyuvnet_tcp_get_tos(uv_tcp_t* handle) {
 
 typedef struct {
     uv_loop_t uv;
+    /* While run() is inside uv_run the loop's thread keeps the GIL, except
+     * from the prepare phase to the first callback after the poll: this is
+     * the thread state saved meanwhile, NULL whenever the thread holds the
+     * GIL (see "The GIL" in uv/loop.pyx). */
+    PyThreadState* gil_released;
+    /* Whether uv_run was entered with the GIL held (run()), so that the
+     * prepare phase may let it go. */
+    int gil_kept;
     char read_buf[PYUVNET_READ_BUF_SIZE];
 } pyuvnet_loop_t;
+
+/* The prepare phase: let the GIL go for the poll (when run() kept it). */
+static inline void pyuvnet_release_gil(uv_loop_t* uvloop) {
+    pyuvnet_loop_t* loop = (pyuvnet_loop_t*)uvloop;
+    if (loop->gil_kept && loop->gil_released == NULL)
+        loop->gil_released = PyEval_SaveThread();
+}
+
+/* The first callback after the poll takes the GIL back; the others of
+ * the same turn find it held and pay nothing. */
+static inline void pyuvnet_take_gil(uv_loop_t* uvloop) {
+    pyuvnet_loop_t* loop = (pyuvnet_loop_t*)uvloop;
+    PyThreadState* tstate = loop->gil_released;
+    if (tstate != NULL) {
+        loop->gil_released = NULL;
+        PyEval_RestoreThread(tstate);
+    }
+}
 
 #endif

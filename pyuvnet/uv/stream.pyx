@@ -10,17 +10,18 @@
 # Write path: ``write()`` appends to ``write_queue``; the loop's prepare
 # handle calls ``flush()`` once per turn, which sends the whole queue as one
 # vectored ``uv_try_write`` and hands what the kernel did not take to
-# ``uv_write``.  ``bytes`` are referenced, never copied; other buffers are
-# copied at ``write()`` so the caller may reuse them.
+# ``uv_write`` (uv/write_requests.pyx).  ``bytes`` are referenced, never
+# copied; other buffers are copied at ``write()`` so the caller may reuse them.
+#
+# Node's end/finish/close sequence runs here too (it runs for every
+# connection): 'end' with end() after it, 'finish', 'close', each calling the
+# facade's end()/destroy() where Node does.
 #
 # Callbacks into the Python facade (Socket), each entered once per event:
-#   _on_end()                  the peer ended its side (EOF), queue drained
 #   _on_stream_error(exc)      a read or write failed
-#   _on_shutdown(status)       our FIN left (end() completed)
 #   _on_connect(status)        uv_*_connect finished
 
 cdef enum:
-    STACK_BUFS = 16                # vectored writes up to this many need no malloc
     HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
     # Gathering saves syscalls for small writes only: once this much waits,
     # it leaves at once, while the bytes are still in the CPU's cache.
@@ -46,8 +47,10 @@ cdef class Stream(Handle):
     cdef uint64_t bytes_read
     cdef Py_ssize_t read_hwm
     # write side
-    cdef list write_queue
-    cdef list write_callbacks
+    cdef list write_queue           # None until the first write(); flush() keeps
+                                    # it for the next turn once all of it left
+    cdef list write_callbacks       # None until a write() gives a callback; then
+                                    # one entry (maybe None) per write_queue entry
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
     cdef Py_ssize_t queued_bytes
@@ -67,13 +70,24 @@ cdef class Stream(Handle):
     cdef bint shutdown_sent
     cdef int write_reqs
     cdef uint64_t bytes_written
+    # The facade's per-connection references, kept here rather than in an
+    # instance dict, which an accepted socket then never needs.
+    cdef public object _server          # Socket.server
+    cdef public object _counted_by      # the Server counting this connection
+    # Node's stream state, as the facade's Socket keeps it (C fields, so
+    # that C can test them and no instance dict is made for them).
+    cdef public bint _destroyed
+    cdef public bint _had_error
+    cdef public bint _allow_half_open   # stay writable after the peer's FIN
+    cdef public bint _readable_ended    # 'end' emitted
+    cdef public bint _writable_ended    # end() called
+    cdef public bint _writable_finished # 'finish' emitted
+    cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
         self.readable_side = True
         self.read_hwm = HIGH_WATER_MARK
-        self.write_queue = []
-        self.write_callbacks = []
         self.write_hwm = HIGH_WATER_MARK
 
     # -- properties the facade exposes ------------------------------------
@@ -144,7 +158,7 @@ cdef class Stream(Handle):
     cdef void on_handle_closed(self) except *:
         self.connected = False
         self.reading = False
-        self._on_close()
+        self.emit_close()
 
     def _set_high_water_mark(self, Py_ssize_t hwm):
         self.read_hwm = hwm
@@ -167,10 +181,17 @@ cdef class Stream(Handle):
         if not self.writable_now(callback):
             return False
         n = PyBytes_GET_SIZE(data)
-        self.write_queue.append(data)
-        self.write_callbacks.append(callback)
+        if self.write_queue is None:
+            self.write_queue = [data]
+        else:
+            self.write_queue.append(data)
         if callback is not None:
+            if self.write_callbacks is None:
+                self.write_callbacks = [None] * (len(self.write_queue) - 1)
+            self.write_callbacks.append(callback)
             self.queued_callbacks += 1
+        elif self.write_callbacks is not None:
+            self.write_callbacks.append(None)
         self.queued_bytes += n
         self.bytes_written += n
         self.loop.refresh_time()
@@ -238,8 +259,8 @@ cdef class Stream(Handle):
             buffers = self.write_queue
             callbacks = self.write_callbacks
             nbytes = self.queued_bytes
-            self.write_queue = []
-            self.write_callbacks = []
+            self.write_queue = None
+            self.write_callbacks = None
             self.queued_callbacks = 0
             self.queued_bytes = 0
             self.inflight_bytes += nbytes
@@ -251,13 +272,19 @@ cdef class Stream(Handle):
             if r == nbytes:
                 self.inflight_bytes -= nbytes
                 self.write_done(callbacks, 0)
+                if self.write_queue is None:
+                    # All of it left and nothing was written meanwhile: no
+                    # WriteRequest holds the list, so the next turn reuses it.
+                    del buffers[:]
+                    self.write_queue = buffers
         if self.ending and not self.shutdown_sent and not self.write_queue:
             self.send_shutdown()
         return 0
 
     cdef void write_done(self, list callbacks, int status):
         """Data of ``callbacks``' writes left (status 0) or failed: as Node,
-        'drain' first, then the callbacks in order."""
+        'drain' first, then the callbacks in order (``callbacks`` is None
+        when no write had one)."""
         cdef object err = None
         if status < 0:
             err = errors.errno_exception(status, 'write')
@@ -266,12 +293,13 @@ cdef class Stream(Handle):
                 self.loop.call_soon(self._drain_if_empty, ())
         else:
             self.drain_if_empty()
-        for cb in callbacks:
-            if cb is not None:
-                try:
-                    cb(err)
-                except BaseException as exc:
-                    self.loop.report(exc)
+        if callbacks is not None:
+            for cb in callbacks:
+                if cb is not None:
+                    try:
+                        cb(err)
+                    except BaseException as exc:
+                        self.loop.report(exc)
         if err is not None and status != uv.UV_ECANCELED:
             self._on_stream_error(err)
 
@@ -294,12 +322,12 @@ cdef class Stream(Handle):
         cdef int r
         self.shutdown_sent = True
         if req == NULL:
-            self._on_shutdown(uv.UV_ENOBUFS)
+            self.emit_finish()
             return
         r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, stream_shutdown_done)
         if r < 0:
             PyMem_RawFree(req)
-            self._on_shutdown(r)
+            self.emit_finish()
             return
         req.data = <void*>self
         Py_INCREF(self)
@@ -313,7 +341,7 @@ cdef class Stream(Handle):
             self.corked = 0
             self.schedule_flush()
 
-    def _discard_writes(self):
+    cdef int discard_writes(self) except -1:
         """What destroy() does to the writes gathered this turn.  Node hands
         each write to libuv at once, so data written before destroy() still
         leaves if the kernel takes it without waiting; the same is done here
@@ -323,15 +351,15 @@ cdef class Stream(Handle):
         cdef list buffers = self.write_queue
         cdef list callbacks = self.write_callbacks
         cdef Py_ssize_t sent = 0, size
-        self.write_queue = []
-        self.write_callbacks = []
+        self.write_queue = None
+        self.write_callbacks = None
         self.queued_callbacks = 0
         if (buffers and self.connected and self.is_open() and self.write_reqs == 0
                 and not self.corked):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
-        if not buffers:
-            return      # the common case: nothing was waiting, no error to build
+        if not buffers or callbacks is None:
+            return 0    # the common case: no callback waits, no error to build
         if self.connecting and not self.connected:
             err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
         else:
@@ -341,6 +369,7 @@ cdef class Stream(Handle):
             if cb is not None:
                 self.loop.call_soon(cb, (None if sent >= size else err,))
             sent -= size
+        return 0
 
     # -- read path ---------------------------------------------------------
 
@@ -387,7 +416,7 @@ cdef class Stream(Handle):
         self.read_queue.insert(0, chunk)
         self.read_queued += PyBytes_GET_SIZE(chunk)
 
-    def _discard_reads(self):
+    cdef void discard_reads(self):
         """What destroy() does to buffered input: drop it, and 'end' with
         it, so that nothing is delivered after 'close'."""
         self.stop_reading()
@@ -515,8 +544,8 @@ cdef class Stream(Handle):
         self.read_eof = False
         self.end_delivered = False
         self.readable_side = True
-        self.write_queue = []
-        self.write_callbacks = []
+        self.write_queue = None
+        self.write_callbacks = None
         self.queued_callbacks = 0
         self.queued_bytes = 0
         self.inflight_bytes = 0
@@ -533,22 +562,102 @@ cdef class Stream(Handle):
     def _read_start(self):
         self.start_reading()
 
-    # -- hooks the facade overrides ---------------------------------------
+    # -- Node's end / finish / close sequence ------------------------------
+
+    def destroy(self, error=None):
+        """Close now, dropping what is still queued to write and what was
+        read but not yet delivered.  With ``error``: 'error'(error) then
+        'close'(True); else 'close'(False); nothing after 'close'."""
+        if self._destroyed:
+            return self
+        self._destroyed = True
+        self.discard_writes()
+        self.discard_reads()
+        self.connecting = False
+        # The facade's timers: an idle timeout, a connect attempt's.
+        idle = self._idle
+        if idle is not None:
+            idle.clear()
+        plan = self._connect_plan
+        if plan is not None:
+            plan.cancel_timer()
+        if error is not None:
+            self._had_error = True
+            self.loop.call_soon(self.emit, ('error', error))
+        if self.handle == NULL or (self.handle.type != uv.UV_TCP
+                                   and self.handle.type != uv.UV_NAMED_PIPE):
+            # No connection was ever made: 'close' on the next tick.
+            self.loop.call_soon(self._on_close, ())
+        elif self._reset_on_destroy and self.handle.type == uv.UV_TCP:
+            tcp_close_reset(self)
+        else:
+            self.stop_reading()
+            self.close_handle()
+        return self
 
     def _on_end(self):
-        pass
+        """The peer's FIN, a tick after the last 'data': 'end'; then,
+        unless allowHalfOpen, end() our side; destroy() once our side
+        finished too.  Nothing after destroy(), 'end' included."""
+        if self._destroyed:
+            return
+        self._readable_ended = True
+        try:
+            self._emit('end', ())
+        finally:
+            # A listener that raised must not leave the socket half-done.
+            if not self._destroyed:
+                if not self._allow_half_open:
+                    self.end()
+                if self._writable_finished:
+                    self.destroy()
+
+    cdef int emit_finish(self) except -1:
+        """Our FIN left (or failed to: as Node, the shutdown's own status
+        is no error of the socket: a FIFO answers ENOTSOCK, a peer that is
+        gone ENOTCONN): 'finish', then destroy() when the reading side is
+        done as well."""
+        if self._destroyed:
+            return 0
+        self._writable_finished = True
+        try:
+            self._emit('finish', ())
+        finally:
+            if not self._destroyed and (self._readable_ended or not self.readable_side):
+                self.destroy()
+        return 0
 
     def _on_close(self):
-        pass
+        """The handle closed (or there was none): 'close'(hadError), once."""
+        self.emit_close()
+
+    cdef int emit_close(self) except -1:
+        cdef object server = self._counted_by
+        cdef object reconnect
+        if not self._destroyed:
+            # The handle closed under us (never by the user): as destroy().
+            self._destroyed = True
+        # As Node: the server counts the connection gone before 'close',
+        # and socket.server stays set for the 'close' listeners.
+        if server is not None:
+            self._counted_by = None
+            server._connection_closed(self)
+        try:
+            self._emit('close', (self._had_error,))
+        finally:
+            reconnect = self._reconnect
+            if reconnect is not None:
+                self._reconnect = None
+                self.connect(*reconnect[0], **reconnect[1])
+        return 0
+
+    # -- hooks the facade overrides ---------------------------------------
 
     def _on_connect(self, status):
         pass
 
     def _on_stream_error(self, err):
         raise err
-
-    def _on_shutdown(self, status):
-        pass
 
     def _write_after_end(self, callback):
         raise errors.ERR_STREAM_WRITE_AFTER_END()
@@ -557,87 +666,17 @@ cdef class Stream(Handle):
         raise errors.ERR_STREAM_DESTROYED('write')
 
 
-cdef class WriteRequest:
-    """One uv_write: keeps its buffers and callbacks alive until libuv is
-    done with them; its callback runs exactly once (UV_ECANCELED on close)."""
-
-    cdef uv.uv_write_t req
-    cdef Stream stream
-    cdef list buffers
-    cdef list callbacks
-    cdef Py_ssize_t nbytes
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(req.handle.loop)
+    shutdown_done_with_gil(req, status)
 
 
-cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
-                             Py_ssize_t nbytes, bint queue_rest=True) except? -1:
-    """try_write all of ``buffers``; queue the rest with uv_write (unless
-    ``queue_rest`` is false).  Returns the bytes written at once, or a
-    negative libuv error."""
-    cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
-    cdef uv.uv_buf_t* bufs = stack_bufs
-    cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
-    cdef uv.uv_stream_t* handle = <uv.uv_stream_t*>stream.handle
-    cdef bytes data
-    cdef WriteRequest wr
-    if n > STACK_BUFS:
-        bufs = <uv.uv_buf_t*>PyMem_RawMalloc(n * sizeof(uv.uv_buf_t))
-        if bufs == NULL:
-            raise MemoryError()
-    try:
-        for i in range(n):
-            data = <bytes>buffers[i]
-            bufs[i].base = PyBytes_AS_STRING(data)
-            bufs[i].len = PyBytes_GET_SIZE(data)
-        if stream.write_reqs == 0:
-            r = uv.uv_try_write(handle, bufs, <unsigned int>n)
-            if r >= 0:
-                written = r
-            elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
-                return r
-        if written == nbytes or not queue_rest:
-            return written
-        # Skip what the kernel took; the rest goes to libuv's queue.
-        r = written
-        while first < n and <Py_ssize_t>bufs[first].len <= r:
-            r -= bufs[first].len
-            first += 1
-        bufs[first].base += r
-        bufs[first].len -= r
-        wr = WriteRequest.__new__(WriteRequest)
-        wr.stream = stream
-        wr.buffers = buffers
-        wr.callbacks = callbacks
-        wr.nbytes = nbytes - written
-        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), stream_write_done)
-        if r < 0:
-            return r
-        stream.loop.io_changed()
-        wr.req.data = <void*>wr
-        Py_INCREF(wr)
-        stream.inflight_bytes -= written
-        stream.write_reqs += 1
-        return written
-    finally:
-        if bufs != stack_bufs:
-            PyMem_RawFree(bufs)
-
-
-cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept with gil:
-    cdef WriteRequest wr = <WriteRequest>req.data
-    cdef Stream stream = wr.stream
-    Py_DECREF(wr)
-    stream.write_reqs -= 1
-    stream.inflight_bytes -= wr.nbytes
-    stream.write_done(wr.callbacks, status)
-    stream.loop.after_callback()
-
-
-cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept with gil:
+cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept with gil:
     cdef Stream stream = <Stream>req.data
     PyMem_RawFree(req)
     Py_DECREF(stream)
     try:
-        stream._on_shutdown(status)
+        stream.emit_finish()
     except BaseException as exc:
         stream.loop.report(exc)
     stream.loop.after_callback()
@@ -652,7 +691,13 @@ cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
-                      const uv.uv_buf_t* buf) noexcept with gil:
+                      const uv.uv_buf_t* buf) noexcept nogil:
+    uv.pyuvnet_take_gil(handle.loop)
+    read_with_gil(handle, nread, buf)
+
+
+cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
+                        const uv.uv_buf_t* buf) noexcept with gil:
     cdef Stream stream = <Stream>handle.data
     if nread > 0:
         stream.bytes_read += nread

@@ -107,7 +107,12 @@ def tcp_connect(Stream stream, object ip, int port):
     return 0
 
 
-cdef void connect_done(uv.uv_connect_t* req, int status) noexcept with gil:
+cdef void connect_done(uv.uv_connect_t* req, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(req.handle.loop)
+    connect_done_with_gil(req, status)
+
+
+cdef void connect_done_with_gil(uv.uv_connect_t* req, int status) noexcept with gil:
     cdef ConnectRequest cr = <ConnectRequest>req.data
     cdef Stream stream = cr.stream
     Py_DECREF(cr)

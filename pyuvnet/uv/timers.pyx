@@ -76,7 +76,12 @@ cdef class TimerHandle(Handle):
             self.delay, self.repeat, ' cleared' if self.destroyed else '')
 
 
-cdef void timer_fired(uv.uv_timer_t* handle) noexcept with gil:
+cdef void timer_fired(uv.uv_timer_t* handle) noexcept nogil:
+    uv.pyuvnet_take_gil(handle.loop)
+    fire_with_gil(handle)
+
+
+cdef void fire_with_gil(uv.uv_timer_t* handle) noexcept with gil:
     cdef TimerHandle timer = <TimerHandle>handle.data
     timer.fire()
 

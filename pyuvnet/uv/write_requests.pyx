@@ -1,0 +1,93 @@
+# Sending a Stream's gathered writes: one vectored uv_try_write, and a
+# WriteRequest (one uv_write) for what the kernel did not take at once.
+#
+# Ownership: send_buffers() gives the WriteRequest a reference to itself
+# (Py_INCREF) only once uv_write accepted it; libuv then owns it until
+# stream_write_done, which drops that reference after taking what it needs,
+# exactly once per request (UV_ECANCELED when the handle closes first).
+# The request holds the Stream and the written ``bytes`` (the buffers libuv
+# points into) and the write callbacks, so all stay alive until then.  A
+# queue list handed to a WriteRequest is never reused by the Stream.
+
+cdef enum:
+    STACK_BUFS = 16                # vectored writes up to this many need no malloc
+
+
+cdef class WriteRequest:
+    """One uv_write: keeps its buffers and callbacks alive until libuv is
+    done with them; its callback runs exactly once (UV_ECANCELED on close)."""
+
+    cdef uv.uv_write_t req
+    cdef Stream stream
+    cdef list buffers
+    cdef list callbacks
+    cdef Py_ssize_t nbytes
+
+
+cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
+                             Py_ssize_t nbytes, bint queue_rest=True) except? -1:
+    """try_write all of ``buffers``; queue the rest with uv_write (unless
+    ``queue_rest`` is false).  Returns the bytes written at once, or a
+    negative libuv error."""
+    cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
+    cdef uv.uv_buf_t* bufs = stack_bufs
+    cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
+    cdef uv.uv_stream_t* handle = <uv.uv_stream_t*>stream.handle
+    cdef bytes data
+    cdef WriteRequest wr
+    if n > STACK_BUFS:
+        bufs = <uv.uv_buf_t*>PyMem_RawMalloc(n * sizeof(uv.uv_buf_t))
+        if bufs == NULL:
+            raise MemoryError()
+    try:
+        for i in range(n):
+            data = <bytes>buffers[i]
+            bufs[i].base = PyBytes_AS_STRING(data)
+            bufs[i].len = PyBytes_GET_SIZE(data)
+        if stream.write_reqs == 0:
+            r = uv.uv_try_write(handle, bufs, <unsigned int>n)
+            if r >= 0:
+                written = r
+            elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
+                return r
+        if written == nbytes or not queue_rest:
+            return written
+        # Skip what the kernel took; the rest goes to libuv's queue.
+        r = written
+        while first < n and <Py_ssize_t>bufs[first].len <= r:
+            r -= bufs[first].len
+            first += 1
+        bufs[first].base += r
+        bufs[first].len -= r
+        wr = WriteRequest.__new__(WriteRequest)
+        wr.stream = stream
+        wr.buffers = buffers
+        wr.callbacks = callbacks
+        wr.nbytes = nbytes - written
+        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), stream_write_done)
+        if r < 0:
+            return r
+        stream.loop.io_changed()
+        wr.req.data = <void*>wr
+        Py_INCREF(wr)
+        stream.inflight_bytes -= written
+        stream.write_reqs += 1
+        return written
+    finally:
+        if bufs != stack_bufs:
+            PyMem_RawFree(bufs)
+
+
+cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(req.handle.loop)
+    write_done_with_gil(req, status)
+
+
+cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept with gil:
+    cdef WriteRequest wr = <WriteRequest>req.data
+    cdef Stream stream = wr.stream
+    Py_DECREF(wr)
+    stream.write_reqs -= 1
+    stream.inflight_bytes -= wr.nbytes
+    stream.write_done(wr.callbacks, status)
+    stream.loop.after_callback()
