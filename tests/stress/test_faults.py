@@ -1,9 +1,8 @@
 """Faults (issue 13): the peer resetting with a large write queue pending,
-destroy() inside the events of a client socket, server.close() with many
-live connections, maxConnections and BlockList storms, refused connects, Happy Eyeballs
-races abandoned midway. Counts exact, fds back to baseline.
-Not yet here (see docs/RELIABILITY.md): destroy() inside the Server's
-events."""
+destroy() inside the events of a client socket and of a socket a server
+accepted, server.close() inside every event of the Server and with many
+live connections, maxConnections and BlockList storms, refused connects,
+Happy Eyeballs races abandoned midway. Counts exact, fds back to baseline."""
 import pytest
 
 import pyuvnet as net
@@ -94,6 +93,160 @@ def test_destroy_inside_every_event_closes_once_and_emits_nothing_after(event, l
     assert all(event in log for log in logs), 'the event did not come in every round'
     for log in logs:
         assert log.count('close') == 1 and log[-1] == 'close', log
+
+
+EVENTS_OF_AN_ACCEPTED_SOCKET = ('data', 'end', 'finish', 'drain', 'timeout', 'error', 'close')
+
+
+@pytest.mark.parametrize('event', EVENTS_OF_AN_ACCEPTED_SOCKET)
+def test_destroy_inside_every_event_of_an_accepted_socket_closes_once_and_emits_nothing_after(
+        event, run_loop, figures, fd_baseline):
+    """The server's own end of a connection, destroyed from inside each of
+    its events. Node 20 (one round; the same in pyuvnet):
+
+        const s = net.createServer(sock => {
+          const log = [];
+          ['data', 'end', 'finish', 'drain', 'timeout', 'error', 'close'].forEach(
+            e => sock.on(e, (...a) => log.push(e === 'error' ? a[0].code : e)));
+          sock.on(EVENT, () => sock.destroy());
+          sock.setTimeout(20);
+          sock.write(Buffer.alloc(8 << 20));
+          if (EVENT === 'finish') sock.end();
+          sock.on('close', () => console.log(log));
+        });
+        // the client writes 1000 bytes; it ends for 'end', resets for 'error'
+        // data:    ['data', 'close']
+        // end:     ['data', 'end', 'close']
+        // finish:  ['data', 'finish', 'close']
+        // drain:   ['data', 'drain', 'close']
+        // timeout: ['data', 'timeout', 'close']
+        // error:   ['data', 'ECONNRESET', 'close']
+
+    destroy() inside 'close' is a no-op there; the connection closes by the
+    client's end()."""
+    rounds = scaled(20, 200)
+    logs, clients = [], []
+
+    def on_connection(sock):
+        log = []
+        logs.append(log)
+        for name in EVENTS_OF_AN_ACCEPTED_SOCKET:
+            sock.on(name, lambda *args, name=name: log.append(name))
+        sock.on(event, lambda *args: sock.destroy())
+        sock.on('close', lambda had_error: (len(logs) < rounds and one_round(),
+                                            len(logs) == rounds and all('close' in l for l in logs) and server.close()))
+        if event == 'timeout':
+            sock.setTimeout(1)
+        # Over the high-water mark, so that write() returns false and 'drain' follows.
+        sock.write(b'y' * 2**20)
+        if event == 'finish':
+            sock.end()
+    server = net.createServer(on_connection)
+    server.listen(0, '127.0.0.1')
+    port = server.address().port
+
+    def one_round():
+        client = net.connect(port, '127.0.0.1')
+        clients.append(client)
+        client.on('error', lambda err: None)
+        client.on('data', lambda data: None)
+        client.write(b'x' * 1000)
+        if event == 'error':
+            client.once('data', lambda data: client.resetAndDestroy())
+        elif event in ('end', 'close'):
+            client.end()
+    one_round()
+    run_loop(timeout=scaled(60, 600))
+    close_all(clients, server, run_loop)
+    figures(rounds=rounds, rounds_reaching_the_event=sum(event in log for log in logs))
+    assert len(logs) == rounds
+    assert all(event in log for log in logs), 'the event did not come in every round'
+    for log in logs:
+        assert log.count('close') == 1 and log[-1] == 'close', log
+
+
+EVENTS_OF_A_SERVER = ('listening', 'connection', 'close', 'error', 'drop')
+# One connection to close the server in, two for a 'drop' under maxConnections 1.
+CLIENTS_OF_A_ROUND = {'connection': 1, 'drop': 2}
+
+
+def connect_quietly(port):
+    client = net.connect(port, '127.0.0.1')
+    client.on('error', lambda err: None)
+    return client
+
+
+@pytest.mark.parametrize('event', EVENTS_OF_A_SERVER)
+def test_server_close_inside_every_server_event_closes_and_emits_nothing_after(
+        event, run_loop, figures, fd_baseline):
+    """A Server has no destroy(): close() is what ends it, called here from
+    inside each of its events, round after round. The accepted sockets end
+    themselves. Node 20, one round of each (pyuvnet gives the same logs):
+
+        const s = net.createServer(sock => sock.end());
+        ['listening', 'connection', 'close', 'error', 'drop'].forEach(
+          e => s.on(e, (...a) => log.push(e)));
+        s.on(EVENT, () => s.close(err => log.push('callback ' + (err && err.code))));
+        // listening:  listening, close, callback undefined
+        // connection: listening, connection, close, callback undefined
+        //             ('close' once the accepted socket has closed)
+        // error (listen on a port in use): error EADDRINUSE, close,
+        //             callback ERR_SERVER_NOT_RUNNING
+        // drop (maxConnections 1, two clients): listening, connection, drop,
+        //             close, callback undefined
+        // close (closed in 'listening', then once more inside 'close'):
+        //             listening, close, close, callback ERR_SERVER_NOT_RUNNING
+
+    As the last line shows, Node emits 'close' again for every close() of a
+    server that is no longer running (a listener that always calls close()
+    in 'close' never stops), so that case expects exactly two."""
+    rounds = scaled(100, 2_000)
+    expected = {
+        'listening': ['listening', 'close', 'callback None'],
+        'connection': ['listening', 'connection', 'close', 'callback None'],
+        'error': ['error EADDRINUSE', 'close', 'callback ERR_SERVER_NOT_RUNNING'],
+        'drop': ['listening', 'connection', 'drop', 'close', 'callback None'],
+        'close': ['listening', 'close', 'close', 'callback ERR_SERVER_NOT_RUNNING'],
+    }[event]
+    port_in_use = net.createServer()
+    port_in_use.listen(0, '127.0.0.1')
+    logs, clients = [], []
+
+    def one_round():
+        log = []
+        logs.append(log)
+        server = net.createServer(lambda sock: (sock.on('error', lambda err: None), sock.end()))
+        for name in EVENTS_OF_A_SERVER:
+            server.on(name, lambda *args, name=name: log.append(
+                name if name != 'error' else 'error ' + args[0].code))
+
+        def on_closed(err=None):
+            log.append('callback %s' % getattr(err, 'code', None))
+            if len(logs) == rounds:
+                port_in_use.close()
+        server.once(event, lambda *args: server.close(on_closed))
+        # A round is over with its last 'close': the next one starts then.
+        server.on('close', lambda: log.count('close') == expected.count('close') and len(logs) < rounds
+                  and one_round())
+        if event == 'error':
+            server.listen(port_in_use.address().port, '127.0.0.1')
+            return
+        if event == 'drop':
+            server.maxConnections = 1
+
+        def on_listening():
+            if event == 'close':
+                server.close()
+            clients.extend(connect_quietly(server.address().port)
+                           for _ in range(CLIENTS_OF_A_ROUND.get(event, 0)))
+        server.listen(0, '127.0.0.1', on_listening)
+    one_round()
+    run_loop(timeout=scaled(60, 600))
+    close_all(clients, port_in_use, run_loop)
+    figures(rounds=rounds)
+    assert len(logs) == rounds
+    for log in logs:
+        assert log == expected, log
 
 
 def test_server_close_with_many_live_connections_waits_for_them(listening_server, run_loop,
