@@ -19,6 +19,7 @@ and libc are the glue (pyuvnet's C, the interpreter, allocation).
 """
 import argparse
 import os
+import select
 import socket
 import ssl
 import statistics
@@ -109,25 +110,38 @@ def client_context():
 
 
 def echo_throughput(port, mib):
-    """Seconds to send ``mib`` MiB in 64 KiB blocks and read them back."""
+    """Seconds to send ``mib`` MiB in 64 KiB blocks and read them back.
+
+    One thread with a non-blocking socket, writing while it reads: an
+    OpenSSL connection must not be used by two threads at once (a reader
+    and a writer thread on one ssl socket fail with "internal error")."""
     total = mib * 1024 * 1024
     conn = client_context().wrap_socket(socket.create_connection(('127.0.0.1', port)))
-    block = os.urandom(BLOCK)
-
-    def send():
-        for _ in range(total // BLOCK):
-            conn.sendall(block)
+    conn.setblocking(False)
+    block = memoryview(os.urandom(BLOCK))
+    unsent, blocks_left, received = block[:0], total // BLOCK, 0
     start = time.perf_counter()
-    sender = threading.Thread(target=send)
-    sender.start()
-    received = 0
     while received < total:
-        data = conn.recv(1 << 20)
-        if not data:
-            raise RuntimeError('the server closed after %d bytes' % received)
-        received += len(data)
+        writing = bool(unsent) or blocks_left > 0
+        readable, writable, _ = select.select([conn], [conn] if writing else [], [], 10)
+        if not readable and not writable:
+            raise RuntimeError('no progress for 10 s after %d bytes' % received)
+        if writable:
+            if not unsent:
+                unsent, blocks_left = block, blocks_left - 1
+            try:
+                unsent = unsent[conn.send(unsent):]
+            except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                pass
+        try:
+            while True:     # everything OpenSSL holds, not only what select saw
+                data = conn.recv(1 << 20)
+                if not data:
+                    raise RuntimeError('the server closed after %d bytes' % received)
+                received += len(data)
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
     elapsed = time.perf_counter() - start
-    sender.join()
     conn.close()
     return elapsed
 
