@@ -11,6 +11,15 @@ import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import _uv
 
+# A test run started as a shell's background job (CI) ignores SIGINT, and
+# children would inherit that: the tests that send Ctrl-C to a child need it
+# at its default action.  A handler here becomes the default action in every
+# child at exec, with no preexec_fn: a preexec_fn runs Python in the forked
+# child, which deadlocks when another thread held a lock at fork time (seen
+# under ASan, whose allocator lock a libuv worker thread may hold).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
 # tests/stress runs only under `make stress` (PYUVNET_STRESS=short or long):
 # its tests take minutes, not the suite's seconds.
 collect_ignore = [] if os.environ.get('PYUVNET_STRESS') else ['stress']

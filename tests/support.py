@@ -84,14 +84,6 @@ def assert_code(code, call, *bases):
     return info.value
 
 
-def default_sigint():
-    """``preexec_fn`` for a child that a test sends Ctrl-C (SIGINT): the
-    child starts with SIGINT's default action.  A test run started as a
-    shell's background job ignores SIGINT, children inherit that, and a
-    Python started with SIGINT ignored installs no KeyboardInterrupt."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def open_fd_count():
     """How many file descriptors this process has open (Linux)."""
     return len(os.listdir('/proc/self/fd'))

@@ -19,7 +19,6 @@ import pytest
 
 import pyuvnet as net
 
-from support import default_sigint
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(net.__file__)))
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, 'examples')
@@ -61,7 +60,7 @@ class Example:
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
         self.proc = subprocess.Popen(command(name), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env, preexec_fn=default_sigint)
+                                     text=True, env=env)
         line = self.proc.stdout.readline()
         assert line, self.proc.stderr.read()
         self.port = port_of(line)
@@ -197,7 +196,7 @@ def test_graceful_shutdown_self_test_and_help():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
     script = os.path.join(EXAMPLES, 'graceful_shutdown.py')
     done = subprocess.run([sys.executable, script, '--self-test'], capture_output=True, text=True,
-                          timeout=60, env=env, preexec_fn=default_sigint)
+                          timeout=60, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert 'self-test passed' in done.stdout
     helped = subprocess.run([sys.executable, script, '--help'], capture_output=True, text=True,

@@ -24,7 +24,7 @@ import pytest
 
 import pyuvnet as net
 
-from support import default_sigint, event_names, linux_only, record_events
+from support import event_names, linux_only, record_events
 
 CHILD = os.path.join(os.path.dirname(__file__), 'signal_child.py')
 EXIT_WITHIN = 1.0
@@ -35,8 +35,7 @@ class Child:
 
     def __init__(self, mode):
         self.proc = subprocess.Popen([sys.executable, CHILD, mode], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True,
-                                     preexec_fn=default_sigint)
+                                     stderr=subprocess.PIPE, text=True)
         self.port = int(self.readline())
 
     def readline(self):

@@ -14,7 +14,6 @@ import pytest
 
 import pyuvnet as net
 
-from support import default_sigint
 from test_signals import Traffic
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(net.__file__)))
@@ -49,8 +48,7 @@ CHILD = textwrap.dedent('''
 def test_ctrl_c_cancels_the_main_task_then_asyncio_run_raises(loaded):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [ROOT, os.environ.get('PYTHONPATH')])))
     proc = subprocess.Popen([sys.executable, '-c', CHILD], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=default_sigint)
+                            stderr=subprocess.PIPE, text=True, env=env)
     traffic = None
     try:
         port = int(proc.stdout.readline())
