@@ -11,14 +11,25 @@ gives the median with min-max.  Server CPU comes from /proc/<pid>/stat
 
     python bench/tls_bench.py [--repeats 5] [--mib 64] [--seconds 3] [--threads 4]
     python bench/tls_bench.py --profile     # perf: where the pyuvnet server's time goes
+    python bench/tls_bench.py --instructions [--handshakes 300 --rounds 3]
 
 --profile records the pyuvnet server with ``perf record`` during one echo
 run and one handshake run, each on its own, and prints the share of its
 samples per library: libcrypto/libssl are OpenSSL itself; _uv, libpython
 and libc are the glue (pyuvnet's C, the interpreter, allocation).
+
+--instructions counts the user-space instructions per full handshake of
+the pyuvnet and uvloop servers with valgrind's callgrind (Node's JIT is
+not comparable under valgrind): a warm-up, then each round zeroes the
+counters, runs ``--handshakes`` sequential handshakes (one echoed byte
+each, then the client's FIN), dumps and divides.  Deterministic up to a
+fraction of a percent, so it tells a change of a few thousand instructions
+from noise where CPU time (10 ms ticks) cannot.  ``--keep DIR`` keeps the
+dumps for ``callgrind_annotate``.
 """
 import argparse
 import os
+import pathlib
 import select
 import socket
 import ssl
@@ -81,15 +92,16 @@ def make_certificate(folder):
     return key, cert
 
 
-def start_servers(key, cert):
+def start_servers(key, cert, names=('pyuvnet', 'Node tls', 'uvloop SSL'), wrapper=lambda name: []):
+    """{name: (process, port)}; ``wrapper(name)`` is an argv prefix."""
     commands = {
         'pyuvnet': [sys.executable, '-c', PYUVNET_SERVER, key, cert],
         'Node tls': ['node', '-e', NODE_SERVER, key, cert],
         'uvloop SSL': [sys.executable, '-c', UVLOOP_SERVER, key, cert],
     }
     servers = {}
-    for name, command in commands.items():
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    for name in names:
+        proc = subprocess.Popen(wrapper(name) + commands[name], stdout=subprocess.PIPE, text=True)
         port = int(proc.stdout.readline())
         servers[name] = (proc, port)
     return servers
@@ -146,6 +158,43 @@ def echo_throughput(port, mib):
     return elapsed
 
 
+def sequential_handshakes(port, count):
+    """``count`` full handshakes one after the other, each proven by one
+    echoed byte, then closed by the client (FIN)."""
+    ctx = client_context()
+    for _ in range(count):
+        with ctx.wrap_socket(socket.create_connection(('127.0.0.1', port))) as conn:
+            conn.sendall(b'x')
+            if conn.recv(1) != b'x':
+                raise RuntimeError('no echo')
+
+
+def instructions(key, cert, count, rounds, keep):
+    """{server: [instructions per handshake, one per round]} under callgrind."""
+    from runner.instructions import callgrind_control, callgrind_total
+    folder = pathlib.Path(keep or tempfile.mkdtemp())
+    folder.mkdir(parents=True, exist_ok=True)
+    names = ('pyuvnet', 'uvloop SSL')
+    out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
+    servers = start_servers(key, cert, names, lambda name: [
+        'valgrind', '--tool=callgrind', '--callgrind-out-file=%s' % out[name]])
+    results = {name: [] for name in names}
+    try:
+        for name, (proc, port) in servers.items():
+            sequential_handshakes(port, 50)     # warm-up: imports, caches, the first GC passes
+            for round_ in range(1, rounds + 1):
+                callgrind_control('-z', proc.pid)
+                sequential_handshakes(port, count)
+                time.sleep(1)                   # the last close runs on the server
+                callgrind_control('-d', proc.pid)
+                results[name].append(callgrind_total(pathlib.Path('%s.%d' % (out[name], round_))) / count)
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+    return results
+
+
 def handshakes(port, seconds, threads):
     """Full TLS 1.3 handshakes (no resumption), each proven by one echoed
     byte, from ``threads`` client threads for ``seconds``; the count."""
@@ -196,9 +245,21 @@ def main():
     parser.add_argument('--seconds', type=float, default=3.0)
     parser.add_argument('--threads', type=int, default=4)
     parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--instructions', action='store_true')
+    parser.add_argument('--handshakes', type=int, default=300)
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--keep', help='--instructions: keep the callgrind dumps here')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         key, cert = make_certificate(folder)
+        if args.instructions:
+            counts = instructions(key, cert, args.handshakes, args.rounds, args.keep)
+            print('| server | instructions per handshake (callgrind, %d rounds of %d) |'
+                  % (args.rounds, args.handshakes))
+            print('| --- | --- |')
+            for name, values in counts.items():
+                print('| %s | %s |' % (name, spread(values, '%.0f')))
+            return
         servers = start_servers(key, cert)
         if args.profile:
             proc, port = servers['pyuvnet']

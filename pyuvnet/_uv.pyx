@@ -45,6 +45,7 @@ include "uv/listener.pyx"
 include "uv/dns.pyx"
 include "uv/process.pyx"
 include "uv/ipc.pyx"
+include "uv/tls_openssl.pyx"
 include "uv/tls_pump.pyx"
 
 

@@ -10,7 +10,7 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import _uv, addresses, createConnection as _create_connection, validate
+from . import addresses, createConnection as _create_connection, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from .tls_context import (
@@ -19,7 +19,7 @@ from .tls_context import (
     checkServerIdentity, createSecureContext, load_root_certificates,
 )
 from .tls_context import Session
-from .tls_socket import CONNECTION_RULES, TLSSocket
+from .tls_socket import CONNECTION_RULES, TLSSocket, server_acceptor
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
@@ -54,41 +54,26 @@ class Server(_NetServer):
         opts = normalize_options(options, kwargs, SERVER_OPTIONS)
         net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
         super().__init__(net_options)
-        self._handshake_timeout = validate.validate_number(
-            opts.get('handshakeTimeout', _DEFAULT_HANDSHAKE_TIMEOUT), 'options.handshakeTimeout', 0) \
+        handshake_timeout = validate.validate_number(
+            opts['handshakeTimeout'], 'options.handshakeTimeout', 0) \
             if 'handshakeTimeout' in opts else _DEFAULT_HANDSHAKE_TIMEOUT
         self._tls_options = {k: v for k, v in opts.items()
                              if k in CONNECTION_RULES or k in ('allowHalfOpen',)}
         self._tls_options.setdefault('rejectUnauthorized', False if not opts.get('requestCert')
                                      else True)
+        self._handshake_timeout = handshake_timeout
         self._context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
-        self._tls_options['secureContext'] = self._context
-        self.on('connection', self._wrap_connection)
+        # Wraps each connection in a TLSSocket, without a Python frame.
+        self._acceptor = server_acceptor(self, self._context, self._tls_options, handshake_timeout)
+        self.on('connection', self._acceptor)
         if secureConnectionListener is not None:
             self.on('secureConnection', secureConnectionListener)
-
-    def _wrap_connection(self, raw):
-        tls_socket = TLSSocket(raw, self._tls_options, isServer=True, server=self)
-        if raw.isPaused():
-            # pauseOnConnect, as Node: the handshake runs all the same (the
-            # raw socket is read once 'connection' was emitted), and the
-            # TLSSocket starts paused: its plaintext waits for resume().
-            tls_socket.pause()
-            _uv.nextTick(raw.resume)
-        if self._handshake_timeout > 0:
-            timer = _uv.setTimeout(self._handshake_timed_out, self._handshake_timeout, tls_socket)
-            timer.unref()
-            tls_socket.once('secure', timer.close)
-            tls_socket.once('close', lambda *_: timer.close())
-
-    def _handshake_timed_out(self, tls_socket):
-        if not tls_socket._secure and not tls_socket._destroyed:
-            tls_socket._fail_handshake(ERR_TLS_HANDSHAKE_TIMEOUT())
 
     def setSecureContext(self, options=None, **kwargs):
         """Use new certificates for connections accepted from now on."""
         self._context = SecureContext(options, **kwargs)
-        self._tls_options['secureContext'] = self._context
+        self._acceptor.update(server_acceptor(self, self._context, self._tls_options,
+                                              self._handshake_timeout))
 
 
 def createServer(options=None, secureConnectionListener=None, **kwargs):

@@ -146,10 +146,14 @@ def verify_without_enforcing(sslobj, request=False, require=False):
     without failing the handshake on a bad certificate (call it before the
     handshake).  A server ``request``s the client's certificate, and with
     ``require`` fails the handshake when none comes."""
-    mode = _SSL_VERIFY_NONE
-    if request:
-        mode = _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
-    _uv.tls_verify_without_enforcing(sslobj, mode)
+    _uv.tls_verify_without_enforcing(sslobj, verify_mode_without_enforcing(request, require))
+
+
+def verify_mode_without_enforcing(request=False, require=False):
+    """SSL_set_verify's mode for verify_without_enforcing()."""
+    if not request:
+        return _SSL_VERIFY_NONE
+    return _SSL_VERIFY_PEER | (_SSL_VERIFY_FAIL_IF_NO_PEER_CERT if require else 0)
 
 
 def verify_result_readable():

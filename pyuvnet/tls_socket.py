@@ -13,11 +13,13 @@ Why it is built this way (docs/TLS.md has the long form):
   subclass of ``net.Socket``, because the C ``Stream`` base writes straight
   to its libuv handle; the Duplex surface (write/end/pause/pipe/timeouts,
   addresses) is forwarded to the raw socket.
-* The per-chunk pump is the C base class ``_uv.TLSPump``
-  (pyuvnet/uv/tls_pump.pyx): a chunk goes from libuv to the SSLObject and
-  its plaintext to the 'data' consumer without Python bytecode, and a
-  ``write(bytes)`` goes to the raw socket the same way.  This half runs on
-  events: the handshake, the checks, errors, end and close.
+* The C base class ``_uv.TLSPump`` (pyuvnet/uv/tls_pump.pyx) runs a
+  connection's expected life: the handshake, 'secure', the per-chunk pump
+  (ciphertext from libuv through the SSLObject to 'data', and
+  ``write(bytes)`` back, without Python bytecode), end and close; a
+  tls.Server's connections are made by its C ``_uv.TLSAcceptor``.  This
+  half holds the options, the peer's verification, failures, and the rest
+  of the surface.
 * Certificates are verified as Node does: the handshake fails on a bad
   certificate only with rejectUnauthorized (Python's CERT_REQUIRED);
   otherwise the result shows in ``authorized``/``authorizationError``.
@@ -42,12 +44,12 @@ from .records import Record
 from .socket import Socket
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
-    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT,
     certificate_record, checkServerIdentity, detailed_certificate_record, own_certificate,
-    peer_chain, tls_error,
-    verify_error_code, verify_result, verify_result_readable, verify_without_enforcing,
+    peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
+    verify_result_readable, verify_without_enforcing,
 )
-from .tls_session import KEYLOG, SessionWatch
+from .tls_session import SessionWatch
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
@@ -78,6 +80,35 @@ def _alpn_list(protocols):
     return tuple(p.decode('ascii') if isinstance(p, (bytes, bytearray)) else p for p in protocols)
 
 
+def server_acceptor(server, context, opts, handshake_timeout=0):
+    """The ``_uv.TLSAcceptor`` that makes server-side TLSSockets with these
+    connection options for ``server`` (a tls.Server, or None); a tls.Server
+    makes one and listens to 'connection' with it.  Raises for bad
+    ALPNProtocols."""
+    alpn = _alpn_list(opts.get('ALPNProtocols'))
+    request_cert = opts.get('requestCert', False)
+    reject = opts.get('rejectUnauthorized', True)
+    # Node's way when the result can be read: verify the client fully,
+    # judge it after the handshake (tls_context explains why); else let
+    # the handshake enforce it (Python's CERT_REQUIRED).
+    node_way = verify_result_readable()
+    verify = ssl.CERT_NONE
+    if request_cert and not node_way:
+        verify = ssl.CERT_REQUIRED if reject else ssl.CERT_OPTIONAL
+    # Without an SNICallback the name the client asked for is read from
+    # OpenSSL after the handshake; the Python hook OpenSSL would call during
+    # every handshake is needed only where OpenSSL cannot be reached.
+    sni_callback = opts.get('SNICallback')
+    hooked = sni_callback is not None or not _uv.tls_servername_readable()
+    ctx = context.context(True, verify, alpn, ServerNameHook(sni_callback, alpn) if hooked else None)
+    # As Node: a client that sends no certificate fails the handshake only
+    # when it would be rejected anyway.
+    verify_mode = (verify_mode_without_enforcing(request=True, require=reject)
+                   if request_cert and node_way else -1)
+    return _uv.TLSAcceptor(TLSSocket, server, context, ctx, verify_mode, hooked, request_cert,
+                           reject, opts.get('allowHalfOpen', False), handshake_timeout)
+
+
 def _plaintext(data, encoding):
     if data is None:
         raise errors.ERR_STREAM_NULL_VALUES()
@@ -101,162 +132,66 @@ class TLSSocket(_uv.TLSPump):
         opts = normalize_options(options, kwargs, TLS_SOCKET_OPTIONS)
         if not isinstance(socket, Socket):
             raise errors.ERR_INVALID_ARG_TYPE('socket', 'net.Socket', socket)
-        self._raw = socket
-        self._is_server = opts.get('isServer', False)
-        self.server = opts.get('server')
-        self._allow_half_open = opts.get('allowHalfOpen', False)
         context = opts.get('secureContext')
         if context is None:
             context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
         elif not isinstance(context, SecureContext):
             raise errors.ERR_INVALID_ARG_TYPE('options.secureContext', 'SecureContext', context)
+        if opts.get('isServer', False):
+            # The way a tls.Server's connections are made, with no timeout.
+            self._accept(socket, server_acceptor(opts.get('server'), context, opts))
+            return
+        self.server = opts.get('server')
+        self._allow_half_open = opts.get('allowHalfOpen', False)
         self._reject_unauthorized = opts.get('rejectUnauthorized', True)
-        self._request_cert = opts.get('requestCert', False)
         self._check_identity = opts.get('checkServerIdentity', checkServerIdentity)
         self._servername = opts.get('servername')
-        self._authorized = False
-        self._authorization_error = None
-        self._pending_writes = []   # (bytes, callback) written before 'secure'
-        self._corked_writes = []    # (bytes, callback) written while corked
-        self._corked_bytes = 0
-        self._peer_cert = None
-        self._session_watch = None  # a SessionWatch once 'session' has a listener
-        self._keylog = False        # whether 'keylog' is emitted
+        self._context = context
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
-        self._context = context
-        self._ssl = self._wrap(context, opts)
-        # The raw socket must not answer the peer's FIN by itself: close_notify
-        # goes first, and only this socket knows when.
-        socket.allowHalfOpen = True
-        # A C method, the sole listener: Stream.deliver calls it from C.
-        socket.on('data', self._on_raw_data)
-        socket.on('end', self._on_raw_end)
-        socket.on('error', self._on_raw_error)
-        socket.on('close', self._on_raw_close)
-        socket.on('drain', self._on_raw_drain)
-        socket.on('finish', self._on_raw_finish)
-        socket.on('timeout', self._on_raw_timeout)
-        self.on('newListener', self._on_new_listener)
-        if self.server is not None and self.server.listenerCount('keylog'):
-            # As Node: a server's sockets log keys when the server listens.
-            self.on('keylog', lambda line: self.server.emit('keylog', line, self))
-        if socket.pending:
-            socket.once('connect', self._on_raw_connect)
-        else:
-            _uv.nextTick(self._start)
+        self._ssl = self._wrap_client(context, opts)
+        self._attach(socket)
 
-    def _wrap(self, context, opts):
+    def _wrap_client(self, context, opts):
         alpn = _alpn_list(opts.get('ALPNProtocols'))
         # Node's way when the result can be read: verify the peer fully,
         # judge it after the handshake (tls_context explains why); else let
         # the handshake enforce it (Python's CERT_REQUIRED).
         node_way = verify_result_readable()
-        if self._is_server:
-            verify = ssl.CERT_NONE
-            if self._request_cert and not node_way:
-                verify = ssl.CERT_REQUIRED if self._reject_unauthorized else ssl.CERT_OPTIONAL
-            ctx = context.context(True, verify, alpn, ServerNameHook(opts.get('SNICallback'), alpn))
-            sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=True)
-            if self._request_cert and node_way:
-                # As Node: a client that sends no certificate fails the
-                # handshake only when it would be rejected anyway.
-                verify_without_enforcing(sslobj, request=True,
-                                         require=self._reject_unauthorized)
-        else:
-            verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
-            ctx = context.context(False, verify, alpn)
-            session = opts.get('session')
-            if session is not None:
-                if not isinstance(session, Session):
-                    raise errors.ERR_INVALID_ARG_TYPE('options.session', 'tls Session', session)
-                # Python's ssl resumes a session only on the SSLContext that
-                # made it: the connection takes that one's settings.
-                ctx, session = session.ssl_context, session.ssl_session
-            sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
-                                  server_hostname=self._servername or None, session=session)
-            if node_way:
-                verify_without_enforcing(sslobj)
-        sslobj.pyuvnet_owner = self
+        verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
+        ctx = context.context(False, verify, alpn)
+        session = opts.get('session')
+        if session is not None:
+            if not isinstance(session, Session):
+                raise errors.ERR_INVALID_ARG_TYPE('options.session', 'tls Session', session)
+            # Python's ssl resumes a session only on the SSLContext that
+            # made it: the connection takes that one's settings.
+            ctx, session = session.ssl_context, session.ssl_session
+        sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
+                              server_hostname=self._servername or None, session=session)
+        if node_way:
+            verify_without_enforcing(sslobj)
         return sslobj
 
-    # -- the BIO pump ------------------------------------------------------
+    # -- the rare events (the expected ones run in TLSPump) ----------------
 
-    def _on_raw_connect(self):
-        self.emit('connect')
-        self._start()
-
-    def _start(self):
-        if not self._is_server and not self._destroyed:
-            self._pump()        # the ClientHello
-
-    def _pump(self):
-        """Drive the handshake, then move plaintext to 'data' while flowing;
-        whatever OpenSSL wants to send goes to the raw socket."""
-        sslobj = self._ssl
-        if sslobj is None:
-            return
-        if not self._secure:
-            try:
-                sslobj.do_handshake()
-            except ssl.SSLWantReadError:
-                self._take_keylog()
-                self._flush_out()
-                return
-            except ssl.SSLError as exc:
-                self._take_keylog()
-                self._flush_out()       # the alert tells the peer why
-                self._fail_handshake(tls_error(exc))
-                return
-            self._take_keylog()
-            # As Node, a client that rejects the server leaves before its
-            # Finished is sent: the server sees a hang-up, not an alert.
-            if not self._on_handshake_done():
-                return
-        self._read_plaintext()
+    def _handshake_failed(self, exc):
+        self._fail_handshake(tls_error(exc))
 
     def _tls_failure(self, exc):
         self.destroy(tls_error(exc))
 
-    def _drain_read_queue(self):
-        while self._read_queue and self._flowing and not self._destroyed:
-            data = self._read_queue.pop(0)
-            self._read_queued -= len(data)
-            self._deliver(data)
-        if self._flowing and not self._destroyed:
-            if self._raw.isPaused():
-                self._raw.resume()
-            self._read_plaintext()
+    def _hung_up(self):
+        self._fail_handshake(_hang_up(self._is_server))
 
-    def _on_handshake_done(self):
-        """Judge the peer, send what waited, emit 'secure'/'secureConnect'
-        (and 'secureConnection' on the server).  Returns False when the
-        peer was refused (the socket is destroyed)."""
-        sslobj = self._ssl
-        self._secure = True
-        self._peer_cert = None
-        error = self._verify_peer(sslobj)
-        if error is not None and self._reject_unauthorized:
-            # Node's server drops a refused client without telling it why:
-            # its 'tlsClientError' is the hang-up.
-            self._fail_handshake(_hang_up(True) if self._is_server else error)
-            return False
-        self._flush_out()
-        for data, callback in self._pending_writes:
-            sslobj.write(data)
-            self._flush_out(callback)
-        self._pending_writes = []
-        if self._is_server:
-            self.emit('secure')
-            if self.server is not None:
-                self.server.emit('secureConnection', self)
-        else:
-            self.emit('secureConnect')
-            if self._session_watch is not None:
-                self._emit_new_session()
-        if self._pending_end is not None:
-            self.end(*self._pending_end)
-        return self._ssl is not None
+    def _on_handshake_timeout(self):
+        if not self._secure and not self._destroyed:
+            self._fail_handshake(ERR_TLS_HANDSHAKE_TIMEOUT())
+
+    def _refuse_peer(self, error):
+        # Node's server drops a refused client without telling it why:
+        # its 'tlsClientError' is the hang-up.
+        self._fail_handshake(_hang_up(True) if self._is_server else error)
 
     def _verify_peer(self, sslobj):
         """Set authorized/authorizationError; returns the error that makes
@@ -293,25 +228,6 @@ class TLSSocket(_uv.TLSPump):
         else:
             self.destroy(error)
 
-    # -- raw socket events -------------------------------------------------
-
-    def _on_raw_end(self):
-        self._raw_ended = True
-        if not self._secure:
-            self._fail_handshake(_hang_up(self._is_server))
-            return
-        self._read_plaintext()
-
-    def _emit_end(self):
-        if self._end_emitted:
-            return
-        self._end_emitted = True
-        self.emit('end')
-        if not self._allow_half_open and not self._destroyed:
-            self.end()
-        elif self._raw_ended and self._raw.writableFinished and not self._destroyed:
-            self.destroy()
-
     def _on_raw_error(self, err):
         if self._is_server and self.server is not None:
             # As Node's tls.Server: before 'secure' an error is the server's
@@ -324,33 +240,17 @@ class TLSSocket(_uv.TLSPump):
                 return
         self.emit('error', err)
 
-    def _on_raw_close(self, had_error):
-        self._destroyed = True
-        self._ssl = None        # frees the SSLObject and its OpenSSL state
-        self.emit('close', had_error)
-
-    def _on_new_listener(self, event, listener):
-        if event == 'data' and self._flowing is None:
-            _uv.nextTick(self.resume)
-        elif event == 'session' and not self._is_server and self._session_watch is None:
-            self._session_watch = SessionWatch()
-        elif event == 'keylog' and not self._keylog and self._ssl is not None:
-            self._keylog = True
-            KEYLOG.enable(self._ssl.context)
-
     def _emit_new_session(self):
         session = self._session_watch.new_session(self._ssl)
         if session is not None:
             self.emit('session', Session(session, self._ssl.context))
 
-    def _take_keylog(self):
-        # Every socket takes the lines its OpenSSL call wrote (tls_session
-        # explains why they are its own); only those that log emit them.
-        if KEYLOG.active:
-            lines = KEYLOG.take_lines()
-            if self._keylog:
-                for line in lines:
-                    self.emit('keylog', line)
+    def _start_session_watch(self):
+        self._session_watch = SessionWatch()
+
+    def _log_keys_to_server(self):
+        # As Node: a server's sockets log keys when the server listens.
+        self.on('keylog', lambda line: self.server.emit('keylog', line, self))
 
     # -- the Duplex surface ------------------------------------------------
 
@@ -391,58 +291,6 @@ class TLSSocket(_uv.TLSPump):
         self._ssl.write(b''.join(data for data, _ in writes))
         callbacks = [callback for _, callback in writes if callback is not None]
         self._flush_out(_all_of(callbacks) if callbacks else None)
-
-    def end(self, data=None, encoding=None, callback=None):
-        """Send ``data`` if given, then close_notify, then FIN; ``callback``
-        runs on 'finish'."""
-        if callable(data):
-            data, callback = None, data
-        elif callable(encoding):
-            encoding, callback = None, encoding
-        if data is not None:
-            self.write(data, encoding)
-        if not self._secure and not self._destroyed:
-            self._pending_end = (None, None, callback)
-            return self
-        self._pending_end = None
-        if not self._ended and self._ssl is not None:
-            self._ended = True
-            self._corked = 0        # Node's end() uncorks
-            self._write_corked()
-            # unwrap() tries a second SSL_shutdown, which reads on: records
-            # still unread (data sent with the peer's Finished) would fail
-            # it with APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
-            unread = self._incoming.read()
-            try:
-                self._ssl.unwrap()
-            except ssl.SSLError:
-                pass    # close_notify is queued; the peer's answer is not awaited
-            self._incoming.write(unread)
-            self._flush_out()
-        self._raw.end(callback)
-        return self
-
-    def destroy(self, error=None):
-        """Close now; with ``error``: 'error'(error) then 'close'(True)."""
-        if not self._destroyed:
-            self._destroyed = True
-            self._pending_writes = []
-            self._corked_writes, self._corked_bytes = [], 0
-            self._raw.destroy(error)
-        return self
-
-    def pause(self):
-        """Stop 'data' until resume(); plaintext waits (readableLength) up
-        to the high-water mark, then the raw socket stops reading."""
-        self._flowing = False
-        return self
-
-    def resume(self):
-        """(Re)start 'data'; what waited comes first, on the next tick."""
-        if not self._flowing:
-            self._flowing = True
-            _uv.nextTick(self._drain_read_queue)
-        return self
 
     @property
     def readableLength(self):

@@ -21,6 +21,10 @@ _SNICallback = Callable[[str, Callable[[Exception | None, SecureContext | None],
 CONNECTION_RULES: dict[str, str | tuple[str, ...]]
 TLS_SOCKET_OPTIONS: object
 
+# A _uv.TLSAcceptor: the 'connection' listener making server-side TLSSockets.
+def server_acceptor(server: object, context: SecureContext, opts: dict[str, Any],
+                    handshake_timeout: float = 0) -> Callable[[Socket], None]: ...
+
 class TLSConnectionOptions(SecureContextOptions, total=False):
     """What a TLS connection takes besides its context's options; keys in either spelling."""
     secureContext: SecureContext | None

@@ -2,14 +2,16 @@
 runs no Python code of pyuvnet's, and the SSL* under Python's ssl objects
 is used only once proven, with Node's semantics falling back to Python's
 CERT_REQUIRED (and a warning) when it cannot be."""
+import socket
 import ssl
 import sys
+import threading
 import warnings
 
 import pytest
 
 import pyuvnet.tls as tls
-from pyuvnet import _uv, tls_context
+from pyuvnet import _uv, tls_context, tls_session
 from support import event_names, record_events
 
 
@@ -58,6 +60,91 @@ def test_established_stream_runs_no_pyuvnet_python_per_chunk(tls_server, tls_cer
     assert sum(received) == 1 + total
     assert len(received) > 64          # many chunks went through the pump
     assert counts['frames'] == 0, counts
+
+
+def _blocking_clients(port, ca, count, servernames=(None,)):
+    """A thread making ``count`` TLS connections with Python's blocking ssl
+    (not profiled: sys.setprofile is per thread), each sending one byte,
+    reading its echo and closing (a FIN, no close_notify)."""
+    context = ssl.create_default_context(cadata=ca)
+    context.check_hostname = False
+    failures = []
+
+    def run():
+        try:
+            for i in range(count):
+                name = servernames[i % len(servernames)]
+                with context.wrap_socket(socket.create_connection(('127.0.0.1', port), timeout=10),
+                                         server_hostname=name) as conn:
+                    conn.sendall(b'x')
+                    assert conn.recv(1) == b'x'
+        except Exception as exc:    # reported by the test, not lost in the thread
+            failures.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, failures
+
+
+def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
+        tls_server, tls_certs, run_loop, monkeypatch):
+    """A tls.Server's connection runs its expected life in C: TLSAcceptor
+    makes the TLSSocket, TLSPump drives the handshake, emits 'secure' and
+    'secureConnection', echoes, answers the peer's FIN with close_notify
+    and FIN, and emits 'close'.  20 connections enter no Python function of
+    tls.py / tls_socket.py / tls_context.py / tls_session.py."""
+    # Once a socket of this process logged keys (an earlier test's), every
+    # handshake reads the shared key log file (tls_session.py): the cost
+    # of logging, not of the path measured here.
+    monkeypatch.setattr(tls_session.KEYLOG, 'active', False)
+    count = 20
+    closed = []
+
+    def on_secure(s):
+        s.on('data', s.write)
+        s.on('close', lambda had_error: closed.append(had_error))
+        if len(closed) + 1 == count:
+            s.on('close', lambda _: server.close())
+    server, port = tls_server(on_secure)
+    counts, profile = _python_frames_in(('tls.py', 'tls_socket.py', 'tls_context.py',
+                                         'tls_session.py'))
+    thread, failures = _blocking_clients(port, tls_certs.ca, count)
+    sys.setprofile(profile)
+    try:
+        run_loop(20)
+    finally:
+        sys.setprofile(None)
+        thread.join(10)
+    assert failures == []
+    assert closed == [False] * count
+    assert counts['frames'] == 0, counts
+
+
+@pytest.mark.parametrize('readable', [True, False], ids=['read-from-openssl', 'python-sni-hook'])
+def test_server_side_servername_is_the_sni_name_or_false(
+        tls_server, tls_certs, run_loop, monkeypatch, readable):
+    """Node: a server's tlsSocket.servername is the SNI name the client sent,
+    false when it sent none:
+        tls.connect({port, servername: 'example.com', ...})  -> 'example.com'
+        tls.connect({port, host: '127.0.0.1', ...})          -> false
+    Read from OpenSSL after the handshake, or recorded by the SNI hook where
+    OpenSSL cannot be reached (the same answers)."""
+    if not readable:
+        monkeypatch.setattr(_uv, 'tls_servername_readable', lambda: False)
+    names = []
+
+    def on_secure(s):
+        names.append(s.servername)
+        s.on('data', s.write)
+        if len(names) == 2:
+            server.close()
+    server, port = tls_server(on_secure)
+    thread, failures = _blocking_clients(port, tls_certs.ca, 2, ('example.com', None))
+    try:
+        run_loop(10)
+    finally:
+        thread.join(10)
+    assert failures == []
+    assert names == ['example.com', False]
 
 
 def test_ssl_pointer_of_a_real_sslobject_is_proven_and_reads_the_result():

@@ -27,6 +27,9 @@ typedef struct {
     int (*stack_count)(const void* stack);
     void* (*stack_item)(const void* stack, int index);
     int (*x509_to_der)(const void* x509, unsigned char** out);
+    /* The SNI name a server received: read once the handshake is done, so
+     * that a server without an SNICallback needs no Python SNI hook. */
+    const char* (*get_servername)(const void* ssl, int type);
 } pyuvnet_openssl_t;
 
 /* 0 when every function was found in the already loaded module at
@@ -52,12 +55,13 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
     *(void**)&f->stack_count = dlsym(module, "OPENSSL_sk_num");
     *(void**)&f->stack_item = dlsym(module, "OPENSSL_sk_value");
     *(void**)&f->x509_to_der = dlsym(module, "i2d_X509");
+    *(void**)&f->get_servername = dlsym(module, "SSL_get_servername");
     /* _ssl stays loaded for the life of the process: the addresses stay valid. */
     dlclose(module);
     if (!f->get_verify_result || !f->verify_error_string || !f->set_verify
             || !f->get_ssl_ctx || !f->get_ex_data || !f->get0_verified_chain
             || !f->get_peer_cert_chain || !f->get_certificate || !f->stack_count
-            || !f->stack_item || !f->x509_to_der)
+            || !f->stack_item || !f->x509_to_der || !f->get_servername)
         return -1;
     return 0;
 #endif

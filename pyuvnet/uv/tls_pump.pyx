@@ -1,14 +1,26 @@
-# TLSPump: the C half of a TLSSocket (pyuvnet/tls_socket.py), the BIO pump
-# on the per-chunk path, and the SSL* under Python's ssl objects.
+# TLSPump: the C half of a TLSSocket (pyuvnet/tls_socket.py): the BIO pump
+# on the per-chunk path, the handshake and the close sequence; and
+# TLSAcceptor, which makes a tls.Server's TLSSockets.  The OpenSSL calls
+# it makes on the SSL* under Python's ssl objects are in tls_openssl.pyx.
+#
+# Why so much of a TLSSocket is here: a server's handshake is cheap for
+# OpenSSL (~2.4M instructions with ECDSA P-256) and the glue around it was
+# not: every Python frame per connection costs hundreds of instructions,
+# and a socket made, driven through its handshake, ended and closed by
+# Python methods ran ~120k instructions more than uvloop's sslproto.  So a
+# connection's whole life on the expected path (accept, handshake, 'secure',
+# data, end, close) runs here, and the Python facade is called only for
+# what is rare: a peer to verify (requestCert, or a client checking the
+# server), a failure, 'session' and 'keylog' listeners, writes the fast
+# path does not take.  bench/tls_bench.py --instructions counts it.
 #
 # Read path: the TLSSocket's bound ``_on_raw_data`` is the raw Socket's sole
-# 'data' listener, so Stream.deliver calls it from C.  Once the handshake
-# is done, a chunk goes incoming.write -> SSLSocket.read loop -> 'data' (or
-# the readable queue while paused) without Python bytecode: the calls are
-# to the C methods of CPython's _ssl objects (``SSLObject._sslobj``, the
-# MemoryBIOs), never to ssl.py's wrappers.  The read loop stops when the
-# BIO and OpenSSL hold nothing more, so a chunk of whole records raises no
-# SSLWantReadError.
+# 'data' listener, so Stream.deliver calls it from C.  Before 'secure' the
+# chunk drives the handshake (``do_handshake`` of CPython's _ssl object,
+# never ssl.py's wrapper); once secure, a chunk goes incoming.write ->
+# SSLSocket.read loop -> 'data' (or the readable queue while paused) without
+# Python bytecode.  The read loop stops when the BIO and OpenSSL hold
+# nothing more, so a chunk of whole records raises no SSLWantReadError.
 #
 # Write path: ``write(bytes)`` once secure: SSLSocket.write -> outgoing.read
 # -> the raw Stream's write (C), which gathers per loop turn.  Everything
@@ -16,41 +28,20 @@
 # _write.
 #
 # Callbacks into the Python facade (TLSSocket), each on an event, never per
-# chunk of an established connection:
-#   _pump()             a chunk arrived before the handshake finished
-#   _tls_failure(exc)   OpenSSL failed on a read (the socket is destroyed)
-#   _emit_end()         the peer's close_notify or FIN, after the last 'data'
-#   _write(...)         a write the fast path does not take
-# The pump holds the SSLObject, its _ssl object and the BIOs; setting
-# ``_ssl = None`` (on 'close') drops them, which frees OpenSSL's state.
-# The raw Socket holds the pump through its 'data' listener and the pump
-# holds the raw Socket: the cycle ends when the Socket's handle closes
-# (Stream releases itself) and the GC collects the pair.
-#
-# The SSL*: CPython's _ssl does not expose it, so it is read at its place
-# in _ssl's object (after the header and the socket weakref, 3.7-3.14) and
-# used only once proven: OpenSSL must say that this SSL's app data (which
-# _ssl sets to its own object) is that very object, and that its SSL_CTX is
-# the one read from the context object.  A wrong layout fails the proof;
-# callers then fall back (tls_context.verify_result_readable()).
-
-cdef extern from "pyuvnet_openssl.h":
-    ctypedef int (*pyuvnet_verify_cb)(int, void*)
-    ctypedef struct pyuvnet_openssl_t:
-        long (*get_verify_result)(const void* ssl)
-        const char* (*verify_error_string)(long code)
-        void (*set_verify)(void* ssl, int mode, pyuvnet_verify_cb callback)
-        void* (*get_ssl_ctx)(const void* ssl)
-        void* (*get_ex_data)(const void* ssl, int index)
-        void* (*get0_verified_chain)(const void* ssl)
-        void* (*get_peer_cert_chain)(const void* ssl)
-        void* (*get_certificate)(const void* ssl)
-        int (*stack_count)(const void* stack)
-        void* (*stack_item)(const void* stack, int index)
-        int (*x509_to_der)(const void* x509, unsigned char** out)
-    int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
-    void* pyuvnet_field_after_head(object obj, int index)
-    int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
+# chunk and never on a server connection's expected path:
+#   _verify_peer(sslobj)      the handshake finished and a peer is judged
+#   _fail_handshake(err)      the handshake failed, or the peer was refused
+#   _handshake_failed(exc)    OpenSSL failed during the handshake
+#   _hung_up()                the raw socket ended before 'secure'
+#   _tls_failure(exc)         OpenSSL failed on a read (the socket is destroyed)
+#   _emit_new_session()       a 'session' listener and maybe a new ticket
+#   _on_handshake_timeout()   tls.Server's handshakeTimeout passed
+#   _write(...), _write_corked()   writes the fast path does not take
+# The pump holds the SSLObject, its _ssl object and the BIOs; the raw
+# Socket's 'close' drops them, which frees OpenSSL's state.  The raw Socket
+# holds the pump through its listeners and the pump holds the raw Socket:
+# the cycle ends when the Socket's handle closes (Stream releases itself)
+# and the GC collects the pair.
 
 cdef enum:
     # One TLS record carries at most 16 KiB of plaintext, and an SSL read
@@ -58,120 +49,45 @@ cdef enum:
     TLS_READ_SIZE = 16384
     TLS_READ_HWM = 65536        # Node's readableHighWaterMark for sockets
 
-# ssl's exception classes, bound when the first pump is made (importing ssl
-# costs milliseconds that programs without TLS should not pay).
+
+# ssl's classes and the key log, bound when the first pump is made (importing
+# ssl costs milliseconds that programs without TLS should not pay).
 cdef object SSLWantReadError = None
 cdef object SSLZeroReturnError = None
 cdef object SSLError = None
-
-cdef pyuvnet_openssl_t openssl
-cdef int openssl_state = 0      # 0: not tried, 1: loaded, -1: unavailable
-
-
-cdef bint load_openssl():
-    global openssl_state
-    if openssl_state == 0:
-        openssl_state = -1
-        try:
-            import _ssl
-            path = os.fsencode(_ssl.__file__)
-        except (ImportError, AttributeError):
-            return False        # no _ssl, or one built into the interpreter
-        if pyuvnet_openssl_load(path, &openssl) == 0:
-            openssl_state = 1
-    return openssl_state == 1
-
-
-cdef void* proven_ssl_pointer(object sslobj) except? NULL:
-    """The SSL* under an ``ssl.SSLObject``, or NULL when OpenSSL cannot be
-    reached or the pointer fails its proof (see the header)."""
-    cdef void* ssl
-    cdef void* ctx
-    if not load_openssl():
-        return NULL
-    sslsock = sslobj._sslobj
-    context = sslsock.context
-    ssl = pyuvnet_field_after_head(sslsock, 1)
-    ctx = pyuvnet_field_after_head(context, 0)
-    if (ssl == NULL or ctx == NULL or ssl == <void*>sslsock or ssl == <void*>context
-            or ssl == <void*>sslobj):
-        return NULL     # no pointer, or one of the Python objects around it
-    if openssl.get_ex_data(ssl, 0) != <void*>sslsock or openssl.get_ssl_ctx(ssl) != ctx:
-        return NULL
-    return ssl
-
-
-cdef void* required_ssl_pointer(object sslobj) except NULL:
-    cdef void* ssl = proven_ssl_pointer(sslobj)
-    if ssl == NULL:
-        raise RuntimeError('pyuvnet: the SSL* under this SSLObject could not be proven; '
-                           'check tls_ssl_pointer_proven() first')
-    return ssl
-
-
-def tls_ssl_pointer_proven(sslobj):
-    """Whether the OpenSSL calls below work on this ``ssl.SSLObject`` (its
-    SSL* was found and proven, see the header)."""
-    return proven_ssl_pointer(sslobj) != NULL
-
-
-def tls_verify_without_enforcing(sslobj, int mode):
-    """SSL_set_verify(mode) with a callback that accepts every certificate:
-    the chain is verified to the end and the result kept, never enforced."""
-    openssl.set_verify(required_ssl_pointer(sslobj), mode, pyuvnet_accept_all)
-
-
-def tls_verify_result(sslobj):
-    """(code, message) of SSL_get_verify_result: 0 when the peer verified."""
-    cdef long code = openssl.get_verify_result(required_ssl_pointer(sslobj))
-    return code, (<bytes>openssl.verify_error_string(code)).decode('ascii', 'replace')
-
-
-cdef bytes x509_der(const void* x509):
-    """A certificate's DER encoding (i2d_X509 writes it and moves the cursor)."""
-    cdef int size = openssl.x509_to_der(x509, NULL)
-    cdef unsigned char* cursor
-    if size <= 0:
-        return b''
-    der = PyBytes_FromStringAndSize(NULL, size)
-    cursor = <unsigned char*>PyBytes_AS_STRING(der)
-    openssl.x509_to_der(x509, &cursor)
-    return der
-
-
-cdef list stack_der(const void* stack):
-    if stack == NULL:
-        return []
-    return [x509_der(openssl.stack_item(stack, index)) for index in range(openssl.stack_count(stack))]
-
-
-def tls_peer_chain(sslobj):
-    """The DER certificates of the peer's chain, leaf first: as OpenSSL
-    verified it, else (a resumed session has no verified chain) as the peer
-    sent it."""
-    cdef void* ssl = required_ssl_pointer(sslobj)
-    return stack_der(openssl.get0_verified_chain(ssl)) or stack_der(openssl.get_peer_cert_chain(ssl))
-
-
-def tls_own_certificate(sslobj):
-    """The DER certificate this end presents, b'' when it has none."""
-    cdef void* x509 = openssl.get_certificate(required_ssl_pointer(sslobj))
-    return x509_der(x509) if x509 != NULL else b''
+cdef object MemoryBIO = None
+cdef object KEYLOG = None       # tls_session.KEYLOG: OpenSSL's key lines, while someone logs
 
 
 cdef class TLSPump(EventEmitter):
-    """The BIO pump of a TLSSocket (its base class); the attributes are the
+    """The C half of a TLSSocket (its base class); the attributes are the
     facade's state, shared with its Python half."""
 
     cdef object sslobj              # ssl.SSLObject (its Python API: handshake, certs)
     cdef object c_ssl               # sslobj._sslobj: the C methods the pump calls
+    cdef object handshake_timer     # tls.Server's handshakeTimeout, until 'secure' or 'close'
+    cdef bint servername_hooked     # a Python SNI hook records the name (else read at 'secure')
     cdef public object _raw         # the net.Socket carrying the ciphertext
     cdef public object _incoming    # MemoryBIO: ciphertext in
     cdef public object _outgoing    # MemoryBIO: ciphertext out
+    cdef public object _context     # the SecureContext
+    cdef public object server
+    """The tls.Server that accepted this connection; None for a client."""
+    cdef public bint _is_server
+    cdef public bint _allow_half_open
+    cdef public bint _request_cert
+    cdef public bint _reject_unauthorized
+    cdef public object _servername  # client: the SNI name sent; server: the one received
+    cdef public bint _authorized
+    cdef public object _authorization_error
+    cdef public object _peer_cert   # getPeerCertificate()'s record, made once
     cdef public object _flowing     # None (no consumer yet), False, True: as a Readable
     cdef public object _decoder
     cdef public list _read_queue    # plaintext waiting for a consumer
     cdef public Py_ssize_t _read_queued
+    cdef public list _pending_writes    # (bytes, callback) written before 'secure'
+    cdef public list _corked_writes     # (bytes, callback) written while corked
+    cdef public Py_ssize_t _corked_bytes
     cdef public bint _secure        # handshake done and the peer accepted
     cdef public bint _destroyed
     cdef public bint _peer_closed   # close_notify received
@@ -181,15 +97,22 @@ cdef class TLSPump(EventEmitter):
     cdef public int _corked         # cork() depth: writes wait in the facade
     cdef public object _pending_end  # end()'s arguments while handshaking
     cdef public object _session_watch   # a tls_session.SessionWatch while 'session' has a listener
+    cdef public bint _keylog        # whether 'keylog' is emitted
 
     def __cinit__(self, *args, **kwargs):
-        global SSLWantReadError, SSLZeroReturnError, SSLError
+        global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO, KEYLOG
         if SSLError is None:
             import ssl
+            from pyuvnet.tls_session import KEYLOG as keylog
+            MemoryBIO = ssl.MemoryBIO
             SSLWantReadError = ssl.SSLWantReadError
             SSLZeroReturnError = ssl.SSLZeroReturnError
             SSLError = ssl.SSLError
+            KEYLOG = keylog
         self._read_queue = []
+        self._pending_writes = []
+        self._corked_writes = []
+        self._reject_unauthorized = True
 
     @property
     def _ssl(self):
@@ -201,6 +124,162 @@ cdef class TLSPump(EventEmitter):
         self.sslobj = sslobj
         self.c_ssl = None if sslobj is None else sslobj._sslobj
 
+    # -- becoming a connection ---------------------------------------------
+
+    def _accept(self, raw, TLSAcceptor acceptor):
+        """Become the server side of ``raw`` with the acceptor's settings;
+        the handshake starts with the ClientHello."""
+        self.accept(raw, acceptor)
+
+    cdef int accept(self, object raw, TLSAcceptor acceptor) except -1:
+        self._is_server = True
+        self.server = acceptor.server
+        self._context = acceptor.secure_context
+        self._allow_half_open = acceptor.allow_half_open
+        self._request_cert = acceptor.request_cert
+        self._reject_unauthorized = acceptor.reject_unauthorized
+        self._incoming = MemoryBIO()
+        self._outgoing = MemoryBIO()
+        self._ssl = acceptor.ssl_context.wrap_bio(self._incoming, self._outgoing, server_side=True)
+        self.servername_hooked = acceptor.servername_hooked
+        if self.servername_hooked:
+            self.sslobj.pyuvnet_owner = self
+        if acceptor.verify_mode >= 0:
+            openssl.set_verify(required_ssl_pointer(self.sslobj), acceptor.verify_mode,
+                               pyuvnet_accept_all)
+        self.attach(raw, True)
+        if acceptor.handshake_timeout > 0:
+            self.handshake_timer = TimerHandle(self._on_handshake_timeout,
+                                               acceptor.handshake_timeout, (), False)
+            self.handshake_timer.unref()
+        return 0
+
+    def _attach(self, raw):
+        """Own ``raw``, a net.Socket: its events become this socket's (the
+        SSLObject and BIOs are set).  A client's handshake starts once it
+        is connected."""
+        self.attach(raw, False)
+
+    cdef int attach(self, object raw, bint accepted) except -1:
+        cdef Stream stream = <Stream?>raw
+        self._raw = raw
+        # The raw socket must not answer the peer's FIN by itself: close_notify
+        # goes first, and only this socket knows when.
+        stream._allow_half_open = True
+        # C methods; the 'data' one is the sole listener: Stream.deliver calls it from C.
+        stream._add('data', self._on_raw_data, False, False)
+        stream._add('end', self._on_raw_end, False, False)
+        stream._add('error', self._on_raw_error, False, False)
+        stream._add('close', self._on_raw_close, False, False)
+        stream._add('drain', self._on_raw_drain, False, False)
+        stream._add('finish', self._on_raw_finish, False, False)
+        stream._add('timeout', self._on_raw_timeout, False, False)
+        if self.server is not None and self.server.listenerCount('keylog'):
+            self._log_keys_to_server()
+        if not accepted and raw.pending:
+            stream._add('connect', self._on_raw_connect, False, True)
+        elif not self._is_server:
+            current_loop().next_tick(self._start)
+        return 0
+
+    cdef void _listeners_changed(self, object event):
+        # Node's Readable starts flowing on the first 'data' listener (next
+        # tick); 'session' and 'keylog' cost only while listened to.
+        if event == 'data':
+            if self._flowing is None and self._handler('data') is not None:
+                current_loop().next_tick(self.resume)
+        elif event == 'session':
+            if not self._is_server and self._session_watch is None and self._handler('session') is not None:
+                self._start_session_watch()
+        elif event == 'keylog':
+            if not self._keylog and self.sslobj is not None and self._handler('keylog') is not None:
+                self._keylog = True
+                KEYLOG.enable(self.sslobj.context)
+
+    def _on_raw_connect(self):
+        self._emit('connect', ())
+        self._start()
+
+    def _start(self):
+        if not self._is_server and not self._destroyed:
+            self.pump()         # the ClientHello
+
+    # -- the handshake -----------------------------------------------------
+
+    cdef int pump(self) except -1:
+        """Drive the handshake, then move plaintext to 'data' while flowing;
+        whatever OpenSSL wants to send goes to the raw socket."""
+        if self.c_ssl is None:
+            return 0
+        if not self._secure:
+            try:
+                self.c_ssl.do_handshake()
+            except SSLWantReadError:
+                self.take_keylog()
+                self.flush_out(None)
+                return 0
+            except SSLError as exc:
+                self.take_keylog()
+                self.flush_out(None)        # the alert tells the peer why
+                self._handshake_failed(exc)
+                return 0
+            self.take_keylog()
+            # As Node, a client that rejects the server leaves before its
+            # Finished is sent: the server sees a hang-up, not an alert.
+            if not self.handshake_done():
+                return 0
+        self.read_plaintext()
+        return 0
+
+    cdef bint handshake_done(self) except -1:
+        """Judge the peer, send what waited, emit 'secure'/'secureConnect'
+        (and 'secureConnection' on the server).  False when the peer was
+        refused (the socket is destroyed)."""
+        self._secure = True
+        self._peer_cert = None
+        self.stop_handshake_timer()
+        if not self._is_server or self._request_cert:
+            error = self._verify_peer(self.sslobj)
+            if error is not None and self._reject_unauthorized:
+                self._refuse_peer(error)
+                return False
+        if self._is_server and not self.servername_hooked:
+            self._servername = tls_servername(self.sslobj)
+        self.flush_out(None)
+        if self._pending_writes:
+            writes, self._pending_writes = self._pending_writes, []
+            for data, callback in writes:
+                self.c_ssl.write(data)
+                self.flush_out(callback)
+        if self._is_server:
+            self._emit('secure', ())
+            if self.server is not None:
+                self.server.emit('secureConnection', self)
+        else:
+            self._emit('secureConnect', ())
+            if self._session_watch is not None:
+                self._emit_new_session()
+        if self._pending_end is not None:
+            self.end(*self._pending_end)
+        return self.c_ssl is not None
+
+    cdef void stop_handshake_timer(self):
+        if self.handshake_timer is not None:
+            self.handshake_timer.close()
+            self.handshake_timer = None
+
+    cdef int take_keylog(self) except -1:
+        # Every socket takes the lines its OpenSSL call wrote (tls_session
+        # explains why they are its own); only those that log emit them.
+        if KEYLOG.active:
+            lines = KEYLOG.take_lines()
+            if self._keylog:
+                for line in lines:
+                    self._emit('keylog', (line,))
+        return 0
+
+    # -- the raw socket's events -------------------------------------------
+
     def _on_raw_data(self, chunk):
         """The raw socket's 'data' listener: ciphertext in, plaintext out."""
         if self._destroyed:
@@ -209,7 +288,20 @@ cdef class TLSPump(EventEmitter):
         if self._secure:
             self.read_plaintext()
         else:
-            self._pump()
+            self.pump()
+
+    def _on_raw_end(self):
+        self._raw_ended = True
+        if not self._secure:
+            self._hung_up()
+            return
+        self.read_plaintext()
+
+    def _on_raw_close(self, had_error):
+        self._destroyed = True
+        self.stop_handshake_timer()
+        self._ssl = None        # frees the SSLObject and its OpenSSL state
+        self._emit('close', (had_error,))
 
     # The raw socket's events this socket repeats, without Python frames
     # ('drain' comes once per burst of writes under backpressure).
@@ -222,17 +314,21 @@ cdef class TLSPump(EventEmitter):
     def _on_raw_timeout(self):
         self._emit('timeout', ())
 
-    def _read_plaintext(self):
+    # -- reading -----------------------------------------------------------
+
+    cdef int read_plaintext(self) except -1:
         """Plaintext out of OpenSSL: to 'data' while flowing, else into the
         readable queue (Node's readable buffer) up to the high-water mark,
         then the raw socket is paused.  'end' follows the last byte."""
-        self.read_plaintext()
-
-    cdef int read_plaintext(self) except -1:
         cdef object data
         if self.c_ssl is None or not self._secure:
             return 0        # before 'secure' only the handshake may read
         while not self._destroyed and not self._peer_closed:
+            if not self._incoming.pending and not self.c_ssl.pending():
+                # Nothing new for OpenSSL (without read-ahead it takes from
+                # the BIO only what the record in hand needs): a read would
+                # only raise SSLWantReadError, which costs more than asking.
+                break
             if self._flowing is not True and self._read_queued >= TLS_READ_HWM:
                 self._raw.pause()
                 break
@@ -254,8 +350,8 @@ cdef class TLSPump(EventEmitter):
             else:
                 self._read_queue.append(data)
                 self._read_queued += len(data)
-            if self.c_ssl is None or (not self._incoming.pending and not self.c_ssl.pending()):
-                break       # all consumed: no SSLWantReadError to raise and catch
+            if self.c_ssl is None:
+                break       # a 'data' listener destroyed the socket
         if self._destroyed:
             return 0
         if self._session_watch is not None:
@@ -265,17 +361,54 @@ cdef class TLSPump(EventEmitter):
         # As net.Socket: paused, 'end' waits for resume() like the data.
         if ((self._peer_closed or self._raw_ended) and not self._read_queue
                 and self._flowing is not False and not self._end_emitted):
-            self._emit_end()
+            self.emit_end()
         return 0
 
-    def _deliver(self, data):
-        self.deliver(data)
+    cdef int emit_end(self) except -1:
+        if self._end_emitted:
+            return 0
+        self._end_emitted = True
+        self._emit('end', ())
+        if not self._allow_half_open and not self._destroyed:
+            self.end()
+        elif self._raw_ended and self._raw.writableFinished and not self._destroyed:
+            self.destroy()
+        return 0
 
     cdef int deliver(self, object data) except -1:
         if self._decoder is not None:
             data = self._decoder(data)
         self._emit('data', (data,))
         return 0
+
+    def _drain_read_queue(self):
+        while self._read_queue and self._flowing is True and not self._destroyed:
+            data = self._read_queue.pop(0)
+            self._read_queued -= len(data)
+            self.deliver(data)
+        if self._flowing is True and not self._destroyed:
+            if self._raw.isPaused():
+                self._raw.resume()
+            self.read_plaintext()
+
+    def pause(self):
+        """Stop 'data' until resume(); plaintext waits (readableLength) up
+        to the high-water mark, then the raw socket stops reading."""
+        self._flowing = False
+        return self
+
+    def resume(self):
+        """(Re)start 'data'; what waited comes first, on the next tick."""
+        if self._flowing is not True:
+            self._flowing = True
+            current_loop().next_tick(self._drain_read_queue)
+        return self
+
+    def isPaused(self):
+        """True after pause() until resume() (False before either)."""
+        return self._flowing is False
+
+    # -- writing and ending ------------------------------------------------
 
     def _flush_out(self, callback=None):
         """Write what the outgoing BIO holds to the raw socket; returns the
@@ -297,3 +430,101 @@ cdef class TLSPump(EventEmitter):
             self.c_ssl.write(data)
             return self.flush_out(None)
         return self._write(data, encoding, callback)
+
+    def end(self, data=None, encoding=None, callback=None):
+        """Send ``data`` if given, then close_notify, then FIN; ``callback``
+        runs on 'finish'.  Before 'secure' it waits for the handshake."""
+        if callable(data):
+            data, callback = None, data
+        elif callable(encoding):
+            encoding, callback = None, encoding
+        if data is not None:
+            self.write(data, encoding)
+        if not self._secure and not self._destroyed:
+            self._pending_end = (None, None, callback)
+            return self
+        self._pending_end = None
+        if not self._ended and self.c_ssl is not None:
+            self._ended = True
+            self._corked = 0        # Node's end() uncorks
+            if self._corked_writes:
+                self._write_corked()
+            # A second SSL_shutdown would read on: records still unread
+            # (data sent with the peer's Finished) would fail it with
+            # APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
+            unread = self._incoming.read()
+            try:
+                self.c_ssl.shutdown()
+            except SSLError:
+                pass    # close_notify is queued; the peer's answer is not awaited
+            if unread:
+                self._incoming.write(unread)
+            self.flush_out(None)
+        self._raw.end(callback)
+        return self
+
+    def destroy(self, error=None):
+        """Close now; with ``error``: 'error'(error) then 'close'(True)."""
+        if not self._destroyed:
+            self._destroyed = True
+            self._pending_writes = []
+            self._corked_writes = []
+            self._corked_bytes = 0
+            self._raw.destroy(error)
+        return self
+
+
+cdef class TLSAcceptor:
+    """A tls.Server's 'connection' listener: wraps each raw connection in a
+    server-side TLSSocket (``socket_class``) without a Python frame.  What
+    the server's connections share is worked out once per server (and per
+    setSecureContext), not per connection: the ssl.SSLContext for its
+    options, SSL_set_verify's mode (-1: Python's own), whether the context's
+    SNI hook needs the socket, and the handshake timeout (ms; 0: none)."""
+
+    cdef readonly object socket_class
+    cdef readonly object server
+    cdef readonly object secure_context
+    cdef readonly object ssl_context
+    cdef readonly int verify_mode
+    cdef readonly bint servername_hooked
+    cdef readonly bint request_cert
+    cdef readonly bint reject_unauthorized
+    cdef readonly bint allow_half_open
+    cdef readonly double handshake_timeout
+
+    def __init__(self, socket_class, server, secure_context, ssl_context, int verify_mode,
+                 bint servername_hooked, bint request_cert, bint reject_unauthorized,
+                 bint allow_half_open, double handshake_timeout):
+        self.socket_class = socket_class
+        self.server = server
+        self.secure_context = secure_context
+        self.ssl_context = ssl_context
+        self.verify_mode = verify_mode
+        self.servername_hooked = servername_hooked
+        self.request_cert = request_cert
+        self.reject_unauthorized = reject_unauthorized
+        self.allow_half_open = allow_half_open
+        self.handshake_timeout = handshake_timeout
+
+    def update(self, TLSAcceptor other):
+        """Take ``other``'s settings (setSecureContext): connections accepted
+        from now on use them; this stays the server's listener."""
+        self.secure_context = other.secure_context
+        self.ssl_context = other.ssl_context
+        self.verify_mode = other.verify_mode
+        self.servername_hooked = other.servername_hooked
+        self.request_cert = other.request_cert
+        self.reject_unauthorized = other.reject_unauthorized
+        self.allow_half_open = other.allow_half_open
+        self.handshake_timeout = other.handshake_timeout
+
+    def __call__(self, raw):
+        cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
+        tls_socket.accept(raw, self)
+        if raw.isPaused():
+            # pauseOnConnect, as Node: the handshake runs all the same (the
+            # raw socket is read once 'connection' was emitted), and the
+            # TLSSocket starts paused: its plaintext waits for resume().
+            tls_socket._flowing = False
+            current_loop().next_tick(raw.resume)

@@ -1,0 +1,145 @@
+# The SSL* under Python's ssl objects, and the few OpenSSL calls pyuvnet
+# makes on it (pyuvnet_openssl.h takes them from the libssl CPython's _ssl
+# already loaded): the verification result and mode, the certificate
+# chains, the SNI name.  TLSPump (tls_pump.pyx) and tls_context.py use them.
+#
+# The SSL*: CPython's _ssl does not expose it, so it is read at its place
+# in _ssl's object (after the header and the socket weakref, 3.7-3.14) and
+# used only once proven: OpenSSL must say that this SSL's app data (which
+# _ssl sets to its own object) is that very object, and that its SSL_CTX is
+# the one read from the context object.  A wrong layout fails the proof;
+# callers then fall back (tls_context.verify_result_readable()).
+
+cdef extern from "pyuvnet_openssl.h":
+    ctypedef int (*pyuvnet_verify_cb)(int, void*)
+    ctypedef struct pyuvnet_openssl_t:
+        long (*get_verify_result)(const void* ssl)
+        const char* (*verify_error_string)(long code)
+        void (*set_verify)(void* ssl, int mode, pyuvnet_verify_cb callback)
+        void* (*get_ssl_ctx)(const void* ssl)
+        void* (*get_ex_data)(const void* ssl, int index)
+        void* (*get0_verified_chain)(const void* ssl)
+        void* (*get_peer_cert_chain)(const void* ssl)
+        void* (*get_certificate)(const void* ssl)
+        int (*stack_count)(const void* stack)
+        void* (*stack_item)(const void* stack, int index)
+        int (*x509_to_der)(const void* x509, unsigned char** out)
+        const char* (*get_servername)(const void* ssl, int type)
+    int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
+    void* pyuvnet_field_after_head(object obj, int index)
+    int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
+
+
+# OpenSSL's TLSEXT_NAMETYPE_host_name: the one kind of SNI name there is.
+cdef enum:
+    TLSEXT_NAMETYPE_HOST_NAME = 0
+
+cdef pyuvnet_openssl_t openssl
+cdef int openssl_state = 0      # 0: not tried, 1: loaded, -1: unavailable
+
+
+cdef bint load_openssl():
+    global openssl_state
+    if openssl_state == 0:
+        openssl_state = -1
+        try:
+            import _ssl
+            path = os.fsencode(_ssl.__file__)
+        except (ImportError, AttributeError):
+            return False        # no _ssl, or one built into the interpreter
+        if pyuvnet_openssl_load(path, &openssl) == 0:
+            openssl_state = 1
+    return openssl_state == 1
+
+
+cdef void* proven_ssl_pointer(object sslobj) except? NULL:
+    """The SSL* under an ``ssl.SSLObject``, or NULL when OpenSSL cannot be
+    reached or the pointer fails its proof (see the header)."""
+    cdef void* ssl
+    cdef void* ctx
+    if not load_openssl():
+        return NULL
+    sslsock = sslobj._sslobj
+    context = sslsock.context
+    ssl = pyuvnet_field_after_head(sslsock, 1)
+    ctx = pyuvnet_field_after_head(context, 0)
+    if (ssl == NULL or ctx == NULL or ssl == <void*>sslsock or ssl == <void*>context
+            or ssl == <void*>sslobj):
+        return NULL     # no pointer, or one of the Python objects around it
+    if openssl.get_ex_data(ssl, 0) != <void*>sslsock or openssl.get_ssl_ctx(ssl) != ctx:
+        return NULL
+    return ssl
+
+
+cdef void* required_ssl_pointer(object sslobj) except NULL:
+    cdef void* ssl = proven_ssl_pointer(sslobj)
+    if ssl == NULL:
+        raise RuntimeError('pyuvnet: the SSL* under this SSLObject could not be proven; '
+                           'check tls_ssl_pointer_proven() first')
+    return ssl
+
+
+def tls_ssl_pointer_proven(sslobj):
+    """Whether the OpenSSL calls below work on this ``ssl.SSLObject`` (its
+    SSL* was found and proven, see the header)."""
+    return proven_ssl_pointer(sslobj) != NULL
+
+
+def tls_verify_without_enforcing(sslobj, int mode):
+    """SSL_set_verify(mode) with a callback that accepts every certificate:
+    the chain is verified to the end and the result kept, never enforced."""
+    openssl.set_verify(required_ssl_pointer(sslobj), mode, pyuvnet_accept_all)
+
+
+def tls_verify_result(sslobj):
+    """(code, message) of SSL_get_verify_result: 0 when the peer verified."""
+    cdef long code = openssl.get_verify_result(required_ssl_pointer(sslobj))
+    return code, (<bytes>openssl.verify_error_string(code)).decode('ascii', 'replace')
+
+
+cdef bytes x509_der(const void* x509):
+    """A certificate's DER encoding (i2d_X509 writes it and moves the cursor)."""
+    cdef int size = openssl.x509_to_der(x509, NULL)
+    cdef unsigned char* cursor
+    if size <= 0:
+        return b''
+    der = PyBytes_FromStringAndSize(NULL, size)
+    cursor = <unsigned char*>PyBytes_AS_STRING(der)
+    openssl.x509_to_der(x509, &cursor)
+    return der
+
+
+cdef list stack_der(const void* stack):
+    if stack == NULL:
+        return []
+    return [x509_der(openssl.stack_item(stack, index)) for index in range(openssl.stack_count(stack))]
+
+
+def tls_peer_chain(sslobj):
+    """The DER certificates of the peer's chain, leaf first: as OpenSSL
+    verified it, else (a resumed session has no verified chain) as the peer
+    sent it."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    return stack_der(openssl.get0_verified_chain(ssl)) or stack_der(openssl.get_peer_cert_chain(ssl))
+
+
+def tls_servername_readable():
+    """Whether a server can read the SNI name after its handshake
+    (tls_servername), so that it needs no Python SNI hook to learn it."""
+    return load_openssl()
+
+
+cdef object tls_servername(object sslobj):
+    """The SNI name the client sent, or None."""
+    cdef void* ssl = proven_ssl_pointer(sslobj)
+    cdef const char* name
+    if ssl == NULL:
+        return None
+    name = openssl.get_servername(ssl, TLSEXT_NAMETYPE_HOST_NAME)
+    return None if name == NULL else (<bytes>name).decode('ascii', 'replace')
+
+
+def tls_own_certificate(sslobj):
+    """The DER certificate this end presents, b'' when it has none."""
+    cdef void* x509 = openssl.get_certificate(required_ssl_pointer(sslobj))
+    return x509_der(x509) if x509 != NULL else b''
