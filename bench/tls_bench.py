@@ -177,7 +177,7 @@ def instructions(key, cert, count, rounds, keep):
     names = ('pyuvnet', 'uvloop SSL')
     out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
     servers = start_servers(key, cert, names, lambda name: [
-        'valgrind', '--tool=callgrind', '--callgrind-out-file=%s' % out[name]])
+        'valgrind', '-q', '--tool=callgrind', '--callgrind-out-file=%s' % out[name]])
     results = {name: [] for name in names}
     try:
         for name, (proc, port) in servers.items():
