@@ -204,3 +204,25 @@ def test_get_connections_right_after_destroy_counts_the_connection_gone(run_loop
     connect_one_client(server, 0, lambda client: None)
     run_loop()
     assert log == ['count 0', 'sock close']
+
+
+def test_a_closing_tls_server_emits_close_before_its_last_connections_close(
+        tls_server, tls_certs, run_loop):
+    """Node 20: tls.createServer({key, cert}, (s) => { s.on('close', ...);
+    server.close(cb); server.on('close', ...); setTimeout(() => s.destroy(),
+    10); }) with a client connected: ["close cb","server close","sock close"]."""
+    from pyuvnet import tls
+    log = []
+
+    def on_secure(sock):
+        sock.on('close', lambda had_error: log.append('sock close'))
+        server.close(lambda *args: log.append('close cb'))
+        server.on('close', lambda: log.append('server close'))
+        net.setTimeout(sock.destroy, 10)
+
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', {'ca': tls_certs.ca})
+    client.on('error', lambda err: None)
+    client.resume()
+    run_loop()
+    assert log == ['close cb', 'server close', 'sock close']
