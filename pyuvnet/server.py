@@ -281,7 +281,8 @@ class Server(EventEmitter):
 
     def close(self, callback=None):
         """Stop accepting; 'close' follows (on a later tick) once every
-        connection has closed.  ``callback`` runs on 'close' (with
+        connection is destroyed, before the last one's own 'close' (Node's
+        order).  ``callback`` runs on 'close' (with
         ERR_SERVER_NOT_RUNNING when the server was not listening); a
         ``callback`` that is no function is ignored, as Node does.  A
         listen() still looking up its host is cancelled: no 'listening'."""

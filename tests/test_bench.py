@@ -241,6 +241,19 @@ def test_loadgen_fails_on_a_server_pid_that_is_gone(loadgen, serve):
     assert code != 0 and f'/proc/{dead.pid}/stat' in result['error']
 
 
+def test_a_pinned_server_runs_on_its_cpu_alone_under_its_own_pid():
+    """The runner pins a child at exec (taskset), with no preexec_fn: the
+    program, under the pid the runner watches, may run on that CPU alone."""
+    from runner.procs import Server, cpu_plan
+    plan = cpu_plan()
+    if plan.server is None:
+        pytest.skip(plan.note)
+    report = ('import os, sys; print(os.getpid(), *sorted(os.sched_getaffinity(0)), '
+              'flush=True)')
+    with Server([sys.executable, '-c', report], plan.server) as server:
+        assert server.ready_line.split() == [str(server.pid), str(plan.server)]
+
+
 # The realistic HTTP servers (bench/servers/httptools_hello.py on pyuvnet and
 # uvloop, bench/servers/node_http.js): Node's http module is the oracle.
 # Over one connection, `printf 'GET / HTTP/1.1\r\nHost: x\r\n\r\n' ... |`

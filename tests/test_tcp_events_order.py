@@ -206,7 +206,11 @@ def test_write_callbacks_in_order_before_finish(listening_server, run_loop):
     assert set(log[5:]) == {'finish', 'end cb'}
 
 
-def test_server_close_event_after_its_last_connection_closes(listening_server, run_loop):
+def test_server_close_event_after_its_last_connection_ends_before_its_close(
+        listening_server, run_loop):
+    """Node 20: server.close() in the connection listener, sock.end()
+    after 20 ms: the server's 'close' comes after the connection ended and
+    before the connection's 'close' (more cases in test_server_close_order.py)."""
     log = []
 
     def on_connection(sock):
@@ -218,7 +222,7 @@ def test_server_close_event_after_its_last_connection_closes(listening_server, r
     client = net.connect(port, '127.0.0.1')
     client.resume()
     run_loop()
-    assert log == ['connection close', 'server close']
+    assert log == ['server close', 'connection close']
 
 
 def test_listening_connection_and_client_connect_all_happen(listening_server, run_loop):

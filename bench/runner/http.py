@@ -15,7 +15,7 @@ import subprocess
 
 from . import build
 from .load import RunError, with_cpu_per_op
-from .procs import child_setup, cpu_seconds, tail
+from .procs import cpu_seconds, pinned, tail
 from .scenarios import PIPELINE_DEPTH
 
 WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
@@ -75,8 +75,8 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
     argv = wrk_argv(port, conns, seconds, variant)
     before = cpu_seconds(server_pid) if server_pid else None
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30,
-                              preexec_fn=child_setup(cpu))
+        proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
+                              timeout=seconds + 30)
     except subprocess.TimeoutExpired:
         raise RunError('wrk did not finish') from None
     if proc.returncode != 0:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from . import load
-from .procs import Server, child_setup, tail
+from .procs import Server, pinned, tail
 from .scenarios import INSTRUCTIONS
 
 SETTLED_ROUNDS = 3     # this many rounds in a row ...
@@ -98,9 +98,9 @@ class Counter:
             callgrind_control('-d', server.pid)
             self.dumps += 1
             return callgrind_total(Path(f'{self.out}.{self.dumps}')), result
-        perf = subprocess.Popen(['perf', 'stat', '-x,', '-e', 'instructions:u', '-p',
-                                 str(server.pid)], stderr=subprocess.PIPE, text=True,
-                                preexec_fn=child_setup(cpu))
+        perf = subprocess.Popen(pinned(['perf', 'stat', '-x,', '-e', 'instructions:u', '-p',
+                                        str(server.pid)], cpu),
+                                stderr=subprocess.PIPE, text=True)
         time.sleep(0.2)  # let perf attach before the load starts
         try:
             result = run_load()

@@ -6,7 +6,7 @@ import select
 import subprocess
 import time
 
-from .procs import child_setup, tail
+from .procs import pinned, tail
 from .scenarios import Scenario
 
 SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
@@ -71,11 +71,10 @@ def parse(stdout, returncode, stderr):
 def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None):
     """One load run; its JSON result (with cpu_us given ``server_pid``)."""
     timeout = warmup + seconds + SLACK + SLACK_PER_CONN * scenario.conns
+    argv = argv_for(loadgen, target, scenario, seconds, warmup, requests, server_pid)
     try:
-        proc = subprocess.run(argv_for(loadgen, target, scenario, seconds, warmup, requests,
-                                       server_pid),
-                              capture_output=True, text=True, timeout=timeout,
-                              preexec_fn=child_setup(cpu))
+        proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RunError(f'load generator still running after {timeout:.0f} s') from None
     result = parse(proc.stdout, proc.returncode, proc.stderr)
@@ -92,9 +91,8 @@ def idle_memory(loadgen, server, target, conns, cpu):
     run(loadgen, target, Scenario('pingpong', size=64, conns=10), 0.2, 0.0, cpu)
     before = server.rss_kib()
     argv = argv_for(loadgen, target, Scenario('idle', conns=conns), IDLE_SETUP)
-    with subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True,
-                          preexec_fn=child_setup(cpu)) as proc:
+    with subprocess.Popen(pinned(argv, cpu), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:
         try:
             ready, _, _ = select.select([proc.stdout], [], [], IDLE_SETUP)
             line = proc.stdout.readline() if ready else ''

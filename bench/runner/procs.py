@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -23,8 +24,10 @@ class CpuPlan:
 
 
 def cpu_plan():
-    if not hasattr(os, 'sched_setaffinity'):
-        return CpuPlan(None, None, 'not pinned: os.sched_setaffinity is unavailable here')
+    if not hasattr(os, 'sched_getaffinity'):
+        return CpuPlan(None, None, 'not pinned: os.sched_getaffinity is unavailable here')
+    if shutil.which('taskset') is None:
+        return CpuPlan(None, None, 'not pinned: taskset (util-linux) is not installed')
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         return CpuPlan(None, None, f'not pinned: only CPU {cpus[0]} is available')
@@ -33,7 +36,8 @@ def cpu_plan():
 
 
 def raise_nofile():
-    """Lift this process's soft RLIMIT_NOFILE to the hard limit."""
+    """Lift this process's soft RLIMIT_NOFILE to the hard limit; the
+    children started afterwards inherit it."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard == resource.RLIM_INFINITY:
         hard = max(soft, 1 << 20)
@@ -41,13 +45,15 @@ def raise_nofile():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def child_setup(cpu):
-    """A preexec_fn: pin the child to ``cpu`` and let it open many sockets."""
-    def setup():
-        if cpu is not None:
-            os.sched_setaffinity(0, {cpu})
-        raise_nofile()
-    return setup
+def pinned(argv, cpu):
+    """``argv`` made to run on CPU ``cpu`` alone, through taskset (which
+    execs the program: its pid is the child's); ``argv`` itself when
+    ``cpu`` is None (cpu_plan() gives None where taskset is missing).
+    Pinned at exec, not by a preexec_fn: that runs Python in the forked
+    child, which deadlocks if another thread held an allocator lock."""
+    if cpu is None:
+        return list(argv)
+    return ['taskset', '-c', str(cpu), *argv]
 
 
 def cpu_seconds(pid):
@@ -78,9 +84,8 @@ class Server:
         self.argv = argv
         self.stderr = tempfile.TemporaryFile()
         try:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                         stderr=self.stderr, env=env,
-                                         preexec_fn=child_setup(cpu))
+            self.proc = subprocess.Popen(pinned(argv, cpu), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=self.stderr, env=env)
         except OSError as err:
             self.stderr.close()
             raise ServerFailed(f'cannot start {argv[0]}: {err}') from None

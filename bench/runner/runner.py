@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import build, http, instructions, load
 from .machine import describe
-from .procs import Server, ServerFailed, cpu_plan
+from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
 from .results import Results
 from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix
@@ -42,6 +42,8 @@ class Bench:
         self.settings = settings
         self.log = log
         self.plan = cpu_plan()
+        # Once, here: every server and load generator inherits it.
+        raise_nofile()
         self.loadgen = build.loadgen()
         self.env = server_env(settings.pyuvnet_tree)
         self.results = Results()

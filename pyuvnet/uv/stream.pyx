@@ -567,7 +567,12 @@ cdef class Stream(Handle):
     def destroy(self, error=None):
         """Close now, dropping what is still queued to write and what was
         read but not yet delivered.  With ``error``: 'error'(error) then
-        'close'(True); else 'close'(False); nothing after 'close'."""
+        'close'(True); else 'close'(False); nothing after 'close'.  An
+        accepted connection leaves its server's count here, as in Node's
+        _destroy: a closing server's 'close' (a tick later) comes before
+        this socket's 'close' (from libuv's close callback), and
+        socket.server stays set for the 'close' listeners."""
+        cdef object server
         if self._destroyed:
             return self
         self._destroyed = True
@@ -593,6 +598,10 @@ cdef class Stream(Handle):
         else:
             self.stop_reading()
             self.close_handle()
+        server = self._counted_by
+        if server is not None:
+            self._counted_by = None
+            server._connection_closed(self)
         return self
 
     def _on_end(self):
@@ -632,16 +641,10 @@ cdef class Stream(Handle):
         self.emit_close()
 
     cdef int emit_close(self) except -1:
-        cdef object server = self._counted_by
         cdef object reconnect
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
-        # As Node: the server counts the connection gone before 'close',
-        # and socket.server stays set for the 'close' listeners.
-        if server is not None:
-            self._counted_by = None
-            server._connection_closed(self)
         try:
             self._emit('close', (self._had_error,))
         finally:
