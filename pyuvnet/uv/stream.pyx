@@ -473,11 +473,6 @@ cdef class Stream(Handle):
             self.handle = NULL
             self.connected = False
 
-    def _close(self):
-        """Close the handle; ``_on_close()`` follows from libuv."""
-        self.stop_reading()
-        self.close_handle()
-
     cdef void on_read_end(self, ssize_t nread):
         self.stop_reading()
         if nread == uv.UV_EOF:
