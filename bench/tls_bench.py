@@ -18,11 +18,12 @@ run and one handshake run, each on its own, and prints the share of its
 samples per library: libcrypto/libssl are OpenSSL itself; _uv, libpython
 and libc are the glue (pyuvnet's C, the interpreter, allocation).
 
---instructions counts the user-space instructions per full handshake of
-the pyuvnet and uvloop servers with valgrind's callgrind (Node's JIT is
-not comparable under valgrind): a warm-up, then each round zeroes the
-counters, runs ``--handshakes`` sequential handshakes (one echoed byte
-each, then the client's FIN), dumps and divides.  Deterministic up to a
+--instructions counts the user-space instructions per full handshake and
+per MiB echoed of the pyuvnet and uvloop servers with valgrind's callgrind
+(Node's JIT is not comparable under valgrind): a warm-up, then each round
+zeroes the counters, runs ``--handshakes`` sequential handshakes (one
+echoed byte each, then the client's FIN), dumps and divides; then the same
+with a 16 MiB echo.  Deterministic up to a
 fraction of a percent, so it tells a change of a few thousand instructions
 from noise where CPU time (10 ms ticks) cannot.  ``--keep DIR`` keeps the
 dumps for ``callgrind_annotate``.
@@ -169,8 +170,12 @@ def sequential_handshakes(port, count):
                 raise RuntimeError('no echo')
 
 
+ECHO_MIB = 16
+
+
 def instructions(key, cert, count, rounds, keep):
-    """{server: [instructions per handshake, one per round]} under callgrind."""
+    """{server: {'handshake': [...], 'MiB': [...]}}: instructions per
+    handshake and per MiB echoed, one figure per round, under callgrind."""
     from runner.instructions import callgrind_control, callgrind_total
     folder = pathlib.Path(keep or tempfile.mkdtemp())
     folder.mkdir(parents=True, exist_ok=True)
@@ -178,16 +183,22 @@ def instructions(key, cert, count, rounds, keep):
     out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
     servers = start_servers(key, cert, names, lambda name: [
         'valgrind', '-q', '--tool=callgrind', '--callgrind-out-file=%s' % out[name]])
-    results = {name: [] for name in names}
+    results = {name: {'handshake': [], 'MiB': []} for name in names}
     try:
         for name, (proc, port) in servers.items():
             sequential_handshakes(port, 50)     # warm-up: imports, caches, the first GC passes
-            for round_ in range(1, rounds + 1):
-                callgrind_control('-z', proc.pid)
-                sequential_handshakes(port, count)
-                time.sleep(1)                   # the last close runs on the server
-                callgrind_control('-d', proc.pid)
-                results[name].append(callgrind_total(pathlib.Path('%s.%d' % (out[name], round_))) / count)
+            echo_throughput(port, 2)
+            dumps = 0
+            for what, run, per in (('handshake', lambda: sequential_handshakes(port, count), count),
+                                   ('MiB', lambda: echo_throughput(port, ECHO_MIB), ECHO_MIB)):
+                for _ in range(rounds):
+                    callgrind_control('-z', proc.pid)
+                    run()
+                    time.sleep(1)               # the last close runs on the server
+                    callgrind_control('-d', proc.pid)
+                    dumps += 1
+                    results[name][what].append(
+                        callgrind_total(pathlib.Path('%s.%d' % (out[name], dumps))) / per)
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -254,11 +265,13 @@ def main():
         key, cert = make_certificate(folder)
         if args.instructions:
             counts = instructions(key, cert, args.handshakes, args.rounds, args.keep)
-            print('| server | instructions per handshake (callgrind, %d rounds of %d) |'
-                  % (args.rounds, args.handshakes))
-            print('| --- | --- |')
+            print('| server | instructions per handshake (%d rounds of %d) '
+                  '| instructions per MiB echoed (%d rounds of %d MiB) |'
+                  % (args.rounds, args.handshakes, args.rounds, ECHO_MIB))
+            print('| --- | --- | --- |')
             for name, values in counts.items():
-                print('| %s | %s |' % (name, spread(values, '%.0f')))
+                print('| %s | %s | %s |' % (name, spread(values['handshake'], '%.0f'),
+                                            spread(values['MiB'], '%.0f')))
             return
         servers = start_servers(key, cert)
         if args.profile:

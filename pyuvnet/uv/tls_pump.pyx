@@ -65,6 +65,13 @@ cdef class TLSPump(EventEmitter):
 
     cdef object sslobj              # ssl.SSLObject (its Python API: handshake, certs)
     cdef object c_ssl               # sslobj._sslobj: the C methods the pump calls
+    # The per-chunk calls, bound once: a call by name looks the method up
+    # on the type each time, which on a 16 KiB record costs as much as the
+    # rest of the glue.
+    cdef object ssl_read, ssl_write, ssl_pending     # c_ssl's; None once closed
+    cdef object bio_in_write, bio_out_read          # the BIOs'
+    cdef object raw_write                           # the raw Stream's write
+    cdef Stream raw_stream          # _raw, for its write buffer's counts
     cdef object handshake_timer     # tls.Server's handshakeTimeout, until 'secure' or 'close'
     cdef bint servername_hooked     # a Python SNI hook records the name (else read at 'secure')
     cdef public object _raw         # the net.Socket carrying the ciphertext
@@ -121,8 +128,17 @@ cdef class TLSPump(EventEmitter):
 
     @_ssl.setter
     def _ssl(self, sslobj):
+        # Set once the BIOs are (the SSLObject is made over them).
         self.sslobj = sslobj
-        self.c_ssl = None if sslobj is None else sslobj._sslobj
+        if sslobj is None:
+            self.c_ssl = self.ssl_read = self.ssl_write = self.ssl_pending = None
+            return
+        self.c_ssl = sslobj._sslobj
+        self.ssl_read = self.c_ssl.read
+        self.ssl_write = self.c_ssl.write
+        self.ssl_pending = self.c_ssl.pending
+        self.bio_in_write = self._incoming.write
+        self.bio_out_read = self._outgoing.read
 
     # -- becoming a connection ---------------------------------------------
 
@@ -163,6 +179,8 @@ cdef class TLSPump(EventEmitter):
     cdef int attach(self, object raw, bint accepted) except -1:
         cdef Stream stream = <Stream?>raw
         self._raw = raw
+        self.raw_stream = stream
+        self.raw_write = raw.write
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
         stream._allow_half_open = True
@@ -284,7 +302,7 @@ cdef class TLSPump(EventEmitter):
         """The raw socket's 'data' listener: ciphertext in, plaintext out."""
         if self._destroyed:
             return          # nothing is emitted after destroy()
-        self._incoming.write(chunk)
+        self.bio_in_write(chunk)
         if self._secure:
             self.read_plaintext()
         else:
@@ -324,7 +342,7 @@ cdef class TLSPump(EventEmitter):
         if self.c_ssl is None or not self._secure:
             return 0        # before 'secure' only the handshake may read
         while not self._destroyed and not self._peer_closed:
-            if not self._incoming.pending and not self.c_ssl.pending():
+            if not self._incoming.pending and not self.ssl_pending():
                 # Nothing new for OpenSSL (without read-ahead it takes from
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
@@ -333,7 +351,7 @@ cdef class TLSPump(EventEmitter):
                 self._raw.pause()
                 break
             try:
-                data = self.c_ssl.read(TLS_READ_SIZE)
+                data = self.ssl_read(TLS_READ_SIZE)
             except SSLWantReadError:
                 break
             except SSLZeroReturnError:
@@ -417,8 +435,9 @@ cdef class TLSPump(EventEmitter):
 
     cdef object flush_out(self, object callback):
         if self._outgoing.pending or callback is not None:
-            return self._raw.write(self._outgoing.read(), callback)
-        return self._raw.writableLength < self._raw.writableHighWaterMark
+            return self.raw_write(self.bio_out_read(), callback)
+        return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
+                < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
 
     def write(self, data, encoding=None, callback=None):
         """Encrypt and send ``data``; returns False once the raw socket's
@@ -427,7 +446,7 @@ cdef class TLSPump(EventEmitter):
         if (type(data) is bytes and encoding is None and callback is None and self._secure
                 and not self._ended and not self._destroyed and self._pending_end is None
                 and self._corked == 0 and self.c_ssl is not None):
-            self.c_ssl.write(data)
+            self.ssl_write(data)
             return self.flush_out(None)
         return self._write(data, encoding, callback)
 
