@@ -54,6 +54,7 @@ cdef class Stream(StreamWrites):
         self.flowing = -1
         self.readable_side = True
         self.read_hwm = HIGH_WATER_MARK
+        self.write_hwm = HIGH_WATER_MARK
 
     # -- properties the facade exposes ------------------------------------
 

@@ -49,9 +49,8 @@ cdef class StreamWrites(Handle):
     cdef bint shutdown_sent
     cdef int write_reqs
     cdef uint64_t bytes_written
-
-    def __cinit__(self, *args, **kwargs):
-        self.write_hwm = HIGH_WATER_MARK
+    # No __cinit__ here: Stream's sets write_hwm, as every level's __cinit__
+    # is one more call (its arguments repacked) per connection made.
 
     # -- properties the facade exposes ------------------------------------
 
