@@ -21,6 +21,7 @@ from collections import deque
 from pyuvnet import errors
 from pyuvnet.encodings import encode
 
+cdef class StreamWrites
 cdef class Stream
 cdef class ImmediateHandle
 
