@@ -21,6 +21,7 @@ from collections import deque
 from pyuvnet import errors
 from pyuvnet.encodings import encode
 
+cdef class StreamWrites
 cdef class Stream
 cdef class ImmediateHandle
 
@@ -37,6 +38,7 @@ include "uv/loop.pyx"
 include "uv/signals.pyx"
 include "uv/handle.pyx"
 include "uv/timers.pyx"
+include "uv/stream_writes.pyx"
 include "uv/stream.pyx"
 include "uv/write_requests.pyx"
 include "uv/tcp.pyx"

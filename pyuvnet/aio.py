@@ -39,6 +39,7 @@ import collections
 import threading
 
 from . import _uv, errors
+from ._event_wait import EventWait, the_error
 
 __all__ = [
     'Bridge', 'install', 'uninstall', 'installed', 'attach', 'run',
@@ -398,51 +399,6 @@ def _bridge():
 # ---------------------------------------------------------------------------
 # Awaitables
 
-class _EventWait:
-    """Settle ``future`` on the first of some events of ``emitter``; every
-    listener is removed at that moment (so a later 'error' is not swallowed)
-    or when the wait is abandoned."""
-
-    def __init__(self, emitter, future):
-        self.emitter = emitter
-        self.future = future
-        self.listeners = []
-
-    def resolve_on(self, event, value):
-        self._listen(event, lambda *args: self._settle(value, None))
-
-    def reject_on(self, event, make_error):
-        self._listen(event, lambda *args: self._settle(None, make_error(*args)))
-
-    def _listen(self, event, listener):
-        self.emitter.on(event, listener)
-        self.listeners.append((event, listener))
-
-    def _settle(self, value, error):
-        self.remove()
-        if self.future.done():
-            return
-        if error is not None:
-            self.future.set_exception(error)
-        else:
-            self.future.set_result(value)
-
-    def remove(self):
-        listeners, self.listeners = self.listeners, []
-        for event, listener in listeners:
-            self.emitter.removeListener(event, listener)
-
-    async def wait(self):
-        try:
-            return await self.future
-        finally:
-            self.remove()
-
-
-def _the_error(err=None, *rest):
-    return err
-
-
 async def listening(server):
     """Wait until ``server`` listens; returns the server.  Raises the
     'error' it emits instead (EADDRINUSE, ...).  Node's ``server.listening``
@@ -450,9 +406,9 @@ async def listening(server):
     bridge = _bridge()
     if server.listening:
         return server
-    waiting = _EventWait(server, bridge.loop.create_future())
+    waiting = EventWait(server, bridge.loop.create_future())
     waiting.resolve_on('listening', server)
-    waiting.reject_on('error', _the_error)
+    waiting.reject_on('error', the_error)
     waiting.reject_on('close', lambda *args: errors.ERR_SERVER_NOT_RUNNING())
     return await waiting.wait()
 
@@ -467,9 +423,9 @@ async def connected(sock):
         raise errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
     if not sock.pending:
         return sock
-    waiting = _EventWait(sock, bridge.loop.create_future())
+    waiting = EventWait(sock, bridge.loop.create_future())
     waiting.resolve_on('connect', sock)
-    waiting.reject_on('error', _the_error)
+    waiting.reject_on('error', the_error)
     waiting.reject_on('close', lambda *args: errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
     return await waiting.wait()
 
@@ -485,10 +441,10 @@ async def drained(sock):
         return None
     if sock.destroyed:
         raise ERR_STREAM_PREMATURE_CLOSE()
-    waiting = _EventWait(sock, bridge.loop.create_future())
+    waiting = EventWait(sock, bridge.loop.create_future())
     waiting.resolve_on('drain', None)
     waiting.resolve_on('finish', None)
-    waiting.reject_on('error', _the_error)
+    waiting.reject_on('error', the_error)
     waiting.reject_on('close', lambda *args: ERR_STREAM_PREMATURE_CLOSE())
     return await waiting.wait()
 
@@ -501,7 +457,7 @@ async def aclose(server):
     # ``_closing``: close() was called and 'close' has not been emitted yet.
     if not server.listening and not getattr(server, '_closing', False):
         return None
-    waiting = _EventWait(server, bridge.loop.create_future())
+    waiting = EventWait(server, bridge.loop.create_future())
     waiting.resolve_on('close', None)
     if server.listening:
         server.close()

@@ -24,6 +24,7 @@ server closed. See docs/ASYNCIO.md.
 import collections
 
 from . import aio, errors
+from ._event_wait import EventWait, the_error
 from ._names import OptionSpec, normalize_options
 from .server import LISTEN_OPTIONS, SERVER_OPTIONS, Server
 from .connecting import normalize_connect_args
@@ -52,9 +53,9 @@ def connect(*args, **kwargs):
     options, _listener = normalize_connect_args(args, kwargs)
     from . import createConnection
     sock = createConnection(options)
-    waiting = aio._EventWait(sock, bridge.loop.create_future())
+    waiting = EventWait(sock, bridge.loop.create_future())
     waiting.resolve_on('connect', sock)
-    waiting.reject_on('error', aio._the_error)
+    waiting.reject_on('error', the_error)
     waiting.reject_on('close', lambda *args: errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
 
     def settled(future):
@@ -94,9 +95,9 @@ def listen(options=None, **kwargs):
     if not any(key in options for key in ('port', 'path', 'fd', 'handle')):
         options['port'] = 0
     closed = []
-    waiting = aio._EventWait(server, future)
+    waiting = EventWait(server, future)
     waiting.resolve_on('listening', server)
-    waiting.reject_on('error', aio._the_error)
+    waiting.reject_on('error', the_error)
     waiting.reject_on('close', lambda *args: closed.append(True) or errors.ERR_SERVER_NOT_RUNNING())
 
     def settled(future):

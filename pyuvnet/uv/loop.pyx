@@ -478,7 +478,7 @@ cdef class Loop:
 
     # -- write flushing ---------------------------------------------------
 
-    cdef void mark_dirty(self, Stream stream):
+    cdef void mark_dirty(self, StreamWrites stream):
         if self.uvloop == NULL:
             return
         if not self.dirty_streams:
@@ -488,13 +488,16 @@ cdef class Loop:
 
     cdef void flush_all(self):
         cdef list batch
-        cdef Stream stream
+        cdef object item
+        cdef StreamWrites stream
         # A write callback may write again; those writes join the next
         # round of this same flush, so nothing waits behind a poll.
         while self.dirty_streams:
             batch = self.dirty_streams
             self.dirty_streams = []
-            for stream in batch:
+            for item in batch:
+                # Only mark_dirty() fills the list: no type test per stream.
+                stream = <StreamWrites>item
                 stream.flush_queued = False
                 try:
                     stream.flush()

@@ -18,13 +18,13 @@ cdef class WriteRequest:
     done with them; its callback runs exactly once (UV_ECANCELED on close)."""
 
     cdef uv.uv_write_t req
-    cdef Stream stream
+    cdef StreamWrites stream
     cdef list buffers
     cdef list callbacks
     cdef Py_ssize_t nbytes
 
 
-cdef Py_ssize_t send_buffers(Stream stream, list buffers, list callbacks,
+cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
                              Py_ssize_t nbytes, bint queue_rest=True) except? -1:
     """try_write all of ``buffers``; queue the rest with uv_write (unless
     ``queue_rest`` is false).  Returns the bytes written at once, or a
@@ -85,7 +85,7 @@ cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept nogil:
 
 cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept with gil:
     cdef WriteRequest wr = <WriteRequest>req.data
-    cdef Stream stream = wr.stream
+    cdef StreamWrites stream = wr.stream
     Py_DECREF(wr)
     stream.write_reqs -= 1
     stream.inflight_bytes -= wr.nbytes

@@ -1,0 +1,48 @@
+"""A future settled by an emitter's events: the waits of pyuvnet.aio's
+awaitables and of pyuvnet.promises (listening, connected, drained, ...)."""
+
+
+class EventWait:
+    """Settle ``future`` on the first of some events of ``emitter``; every
+    listener is removed at that moment (so a later 'error' is not swallowed)
+    or when the wait is abandoned."""
+
+    def __init__(self, emitter, future):
+        self.emitter = emitter
+        self.future = future
+        self.listeners = []
+
+    def resolve_on(self, event, value):
+        self._listen(event, lambda *args: self._settle(value, None))
+
+    def reject_on(self, event, make_error):
+        self._listen(event, lambda *args: self._settle(None, make_error(*args)))
+
+    def _listen(self, event, listener):
+        self.emitter.on(event, listener)
+        self.listeners.append((event, listener))
+
+    def _settle(self, value, error):
+        self.remove()
+        if self.future.done():
+            return
+        if error is not None:
+            self.future.set_exception(error)
+        else:
+            self.future.set_result(value)
+
+    def remove(self):
+        listeners, self.listeners = self.listeners, []
+        for event, listener in listeners:
+            self.emitter.removeListener(event, listener)
+
+    async def wait(self):
+        try:
+            return await self.future
+        finally:
+            self.remove()
+
+
+def the_error(err=None, *rest):
+    """What reject_on('error', ...) rejects with: the emitted error."""
+    return err

@@ -1,0 +1,366 @@
+# StreamWrites: the write half of a Stream (uv/stream.pyx), as its C base.
+#
+# Write path: ``write()`` appends to ``write_queue``; the loop's prepare
+# handle calls ``flush()`` once per turn, which sends the whole queue as one
+# vectored ``uv_try_write`` and hands what the kernel did not take to
+# ``uv_write`` (uv/write_requests.pyx).  ``bytes`` are referenced, never
+# copied; other buffers are copied at ``write()`` so the caller may reuse them.
+# After end(), the queue is followed by our FIN (``uv_shutdown``).
+#
+# A base class rather than a file of helpers, because a cdef class cannot be
+# split across files: every field and method stays a C access, and the
+# methods the subclass implements (``emit_finish``) are virtual cdef methods.
+#
+# Callbacks into the Python facade (Socket), each entered once per event:
+#   _on_stream_error(exc)      a read or write failed
+#   _write_after_end(cb)       write() after end()
+#   _write_after_destroy(cb)   write() after destroy() or the handle closed
+
+cdef enum:
+    HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
+    # Gathering saves syscalls for small writes only: once this much waits,
+    # it leaves at once, while the bytes are still in the CPU's cache.
+    FLUSH_NOW_BYTES = 65536
+
+
+cdef class StreamWrites(Handle):
+    """The write path of a Stream: gathering, flushing, 'drain', our FIN."""
+
+    cdef list write_queue           # None until the first write(); flush() keeps
+                                    # it for the next turn once all of it left
+    cdef list write_callbacks       # None until a write() gives a callback; then
+                                    # one entry (maybe None) per write_queue entry
+    cdef int queued_callbacks       # non-None entries of write_callbacks
+    cdef bint writing_now           # flush() runs inside write()
+    cdef Py_ssize_t queued_bytes
+    cdef Py_ssize_t inflight_bytes
+    cdef Py_ssize_t write_hwm
+    cdef bint need_drain
+    cdef int corked
+    cdef bint flush_queued
+    cdef bint connected
+    cdef public bint connecting     # a connect is under way (writes wait)
+    """True from connect() until 'connect' (or the failure); writes made
+    meanwhile wait for the connection."""
+    cdef public uint64_t last_activity   # loop time of the last read/write
+    """Internal: the loop time (ms) of the last read or write."""
+    cdef public bint ending
+    """Internal: end() was called; FIN leaves once the queue is empty."""
+    cdef bint shutdown_sent
+    cdef int write_reqs
+    cdef uint64_t bytes_written
+    # No __cinit__ here: Stream's sets write_hwm, as every level's __cinit__
+    # is one more call (its arguments repacked) per connection made.
+
+    # -- properties the facade exposes ------------------------------------
+
+    @property
+    def bytesWritten(self):
+        """Bytes written so far, counted when write() takes them (as Node,
+        before they have left)."""
+        return self.bytes_written
+
+    @property
+    def writableLength(self):
+        """Bytes written and not yet taken by the kernel (queued or in a
+        pending write request)."""
+        return self.queued_bytes + self.inflight_bytes
+
+    @property
+    def writableHighWaterMark(self):
+        """write() returns False once writableLength reaches this (65536)."""
+        return self.write_hwm
+
+    @property
+    def _connected(self):
+        """The handle is connected (Python's view of the C flag)."""
+        return self.connected
+
+    @_connected.setter
+    def _connected(self, bint value):
+        self.connected = value
+
+    @property
+    def writableCorked(self):
+        """How many cork() calls wait for their uncork()."""
+        return self.corked
+
+    @property
+    def writableNeedDrain(self):
+        """True after write() returned False, until 'drain'."""
+        return self.need_drain
+
+    # -- write path --------------------------------------------------------
+
+    def write(self, data, encoding=None, callback=None):
+        """Queue ``data`` (bytes-like, or str in ``encoding``); returns
+        False once the buffered amount reaches writableHighWaterMark, and
+        'drain' follows when the buffer empties.  ``callback(err)`` runs
+        after the data left (``err`` is None) or failed."""
+        cdef Py_ssize_t n
+        if type(data) is not bytes or encoding is not None or callback is not None:
+            if callback is None and callable(encoding):
+                callback, encoding = encoding, None
+            if callback is not None and not callable(callback):
+                raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
+            data = to_bytes(data, encoding)
+        if not self.writable_now(callback):
+            return False
+        n = PyBytes_GET_SIZE(data)
+        if self.write_queue is None:
+            self.write_queue = [data]
+        else:
+            self.write_queue.append(data)
+        if callback is not None:
+            if self.write_callbacks is None:
+                self.write_callbacks = [None] * (len(self.write_queue) - 1)
+            self.write_callbacks.append(callback)
+            self.queued_callbacks += 1
+        elif self.write_callbacks is not None:
+            self.write_callbacks.append(None)
+        self.queued_bytes += n
+        self.bytes_written += n
+        self.loop.refresh_time()
+        self.last_activity = uv.uv_now(self.loop.uvloop)
+        # As Node: the answer counts this chunk, whenever it leaves.
+        ok = self.queued_bytes + self.inflight_bytes < self.write_hwm
+        if not ok:
+            self.need_drain = True
+        if self.corked == 0:
+            if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
+                    and self.write_reqs == 0):
+                # No write callback waits on this data, and 'drain' is put
+                # off to the next tick: nothing is emitted inside write().
+                self.writing_now = True
+                try:
+                    self.flush()
+                finally:
+                    self.writing_now = False
+            elif not self.flush_queued:
+                self.flush_queued = True
+                self.loop.mark_dirty(self)
+        return ok
+
+    cdef bint writable_now(self, object callback) except -1:
+        """Whether a write may be queued; otherwise reports the reason as
+        Node does (the facade decides: error event or callback)."""
+        if self.ending:
+            self._write_after_end(callback)
+            return False
+        if not self.is_writable_state():
+            self._write_after_destroy(callback)
+            return False
+        return True
+
+    cdef bint is_writable_state(self):
+        # While connecting there may be no handle yet: writes wait in the queue.
+        if self.handle == NULL:
+            return self.connecting
+        return not uv.uv_is_closing(self.handle)
+
+    def cork(self):
+        """Hold writes until ``uncork()``; they then leave as one write."""
+        self.corked += 1
+
+    def uncork(self):
+        """Undo one cork(); after the last, what was held leaves."""
+        if self.corked > 0:
+            self.corked -= 1
+            if self.corked == 0 and (self.write_queue or self.ending):
+                self.schedule_flush()
+
+    cdef void schedule_flush(self):
+        if not self.flush_queued:
+            self.flush_queued = True
+            self.loop.mark_dirty(self)
+
+    cdef int flush(self) except -1:
+        """Send the queue: one vectored try_write, the rest through uv_write.
+        Called by the loop before it polls."""
+        cdef list buffers, callbacks
+        cdef Py_ssize_t nbytes, r
+        if self.corked or not self.connected or not self.is_open():
+            return 0
+        if self.write_queue:
+            buffers = self.write_queue
+            callbacks = self.write_callbacks
+            nbytes = self.queued_bytes
+            self.write_queue = None
+            self.write_callbacks = None
+            self.queued_callbacks = 0
+            self.queued_bytes = 0
+            self.inflight_bytes += nbytes
+            r = send_buffers(self, buffers, callbacks, nbytes)
+            if r < 0:
+                self.inflight_bytes -= nbytes
+                self.write_done(callbacks, <int>r)
+                return 0
+            if r == nbytes:
+                self.inflight_bytes -= nbytes
+                self.write_done(callbacks, 0)
+                if self.write_queue is None:
+                    # All of it left and nothing was written meanwhile: no
+                    # WriteRequest holds the list, so the next turn reuses it.
+                    del buffers[:]
+                    self.write_queue = buffers
+        if self.ending and not self.shutdown_sent and not self.write_queue:
+            self.send_shutdown()
+        return 0
+
+    cdef void write_done(self, list callbacks, int status):
+        """Data of ``callbacks``' writes left (status 0) or failed: as Node,
+        'drain' first, then the callbacks in order (``callbacks`` is None
+        when no write had one)."""
+        cdef object err = None
+        if status < 0:
+            err = errors.errno_exception(status, 'write')
+        elif self.writing_now:
+            if self.need_drain:
+                self.loop.call_soon(self._drain_if_empty, ())
+        else:
+            self.drain_if_empty()
+        if callbacks is not None:
+            for cb in callbacks:
+                if cb is not None:
+                    try:
+                        cb(err)
+                    except BaseException as exc:
+                        self.loop.report(exc)
+        if err is not None and status != uv.UV_ECANCELED:
+            self._on_stream_error(err)
+
+    def _drain_if_empty(self):
+        self.drain_if_empty()
+
+    cdef void drain_if_empty(self):
+        """'drain', when a write() returned False and the buffer is empty."""
+        if (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
+                and not self.ending):
+            self.need_drain = False
+            try:
+                self._emit('drain', ())
+            except BaseException as exc:
+                # The write callbacks after it still run.
+                self.loop.report(exc)
+
+    cdef void send_shutdown(self):
+        cdef uv.uv_shutdown_t* req = <uv.uv_shutdown_t*>PyMem_RawMalloc(sizeof(uv.uv_shutdown_t))
+        cdef int r
+        self.shutdown_sent = True
+        if req == NULL:
+            self.emit_finish()
+            return
+        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, stream_shutdown_done)
+        if r < 0:
+            PyMem_RawFree(req)
+            self.emit_finish()
+            return
+        req.data = <void*>self
+        Py_INCREF(self)
+        self.loop.io_changed()
+
+    def _end_writes(self):
+        """No more writes; FIN follows the queue (the facade's end()).
+        Ending uncorks, as Node's end() does."""
+        if not self.ending:
+            self.ending = True
+            self.corked = 0
+            self.schedule_flush()
+
+    cdef int discard_writes(self) except -1:
+        """What destroy() does to the writes gathered this turn.  Node hands
+        each write to libuv at once, so data written before destroy() still
+        leaves if the kernel takes it without waiting; the same is done here
+        with one non-blocking write, and the rest is dropped.  Callbacks get
+        None (sent) or ERR_STREAM_DESTROYED (ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+        while connecting), on the next tick."""
+        cdef list buffers = self.write_queue
+        cdef list callbacks = self.write_callbacks
+        cdef Py_ssize_t sent = 0, size
+        self.write_queue = None
+        self.write_callbacks = None
+        self.queued_callbacks = 0
+        if (buffers and self.connected and self.is_open() and self.write_reqs == 0
+                and not self.corked):
+            sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
+        self.queued_bytes = 0
+        if not buffers or callbacks is None:
+            return 0    # the common case: no callback waits, no error to build
+        if self.connecting and not self.connected:
+            err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
+        else:
+            err = errors.ERR_STREAM_DESTROYED('write')
+        for data, cb in zip(buffers, callbacks):
+            size = PyBytes_GET_SIZE(data)
+            if cb is not None:
+                self.loop.call_soon(cb, (None if sent >= size else err,))
+            sent -= size
+        return 0
+
+    def _flush_soon(self):
+        """Send what waited for the connection, on this loop turn."""
+        if self.write_queue or self.ending:
+            self.schedule_flush()
+
+    cdef void reset_writes(self):
+        """Forget a finished connection's write state, for connect() again."""
+        self.write_queue = None
+        self.write_callbacks = None
+        self.queued_callbacks = 0
+        self.queued_bytes = 0
+        self.inflight_bytes = 0
+        self.need_drain = False
+        self.corked = 0
+        self.ending = False
+        self.shutdown_sent = False
+        self.connected = False
+        self.bytes_written = 0
+
+    cdef int emit_finish(self) except -1:
+        """Our FIN left or failed: Stream runs Node's 'finish' here."""
+        return 0
+
+    # -- hooks the facade overrides ---------------------------------------
+
+    def _on_stream_error(self, err):
+        raise err
+
+    def _write_after_end(self, callback):
+        raise errors.ERR_STREAM_WRITE_AFTER_END()
+
+    def _write_after_destroy(self, callback):
+        raise errors.ERR_STREAM_DESTROYED('write')
+
+
+# Ownership: send_shutdown() gives the malloc'ed uv_shutdown_t a reference to
+# the stream (Py_INCREF) once uv_shutdown accepted it; the callback, which
+# libuv runs exactly once (UV_ECANCELED when the handle closes first), frees
+# the request and drops that reference.
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept nogil:
+    uv.pyuvnet_take_gil(req.handle.loop)
+    shutdown_done_with_gil(req, status)
+
+
+cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept with gil:
+    cdef StreamWrites stream = <StreamWrites>req.data
+    PyMem_RawFree(req)
+    Py_DECREF(stream)
+    try:
+        stream.emit_finish()
+    except BaseException as exc:
+        stream.loop.report(exc)
+    stream.loop.after_callback()
+
+
+cdef object to_bytes(object data, object encoding):
+    """Node's accepted chunk types, as bytes that no caller can change."""
+    if data is None:
+        raise errors.ERR_STREAM_NULL_VALUES()
+    if type(data) is bytes:
+        return data
+    if isinstance(data, str):
+        return encode(data, encoding)
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise errors.ERR_INVALID_ARG_TYPE(
+        'chunk', 'str, bytes, bytearray or memoryview', data)
