@@ -10,7 +10,7 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import addresses, createConnection as _create_connection, validate
+from . import _uv, addresses, createConnection as _create_connection, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from .tls_context import (
@@ -19,7 +19,7 @@ from .tls_context import (
     checkServerIdentity, createSecureContext, load_root_certificates,
 )
 from .tls_context import Session
-from .tls_socket import CONNECTION_RULES, TLSSocket, server_acceptor
+from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
@@ -64,7 +64,8 @@ class Server(_NetServer):
         self._handshake_timeout = handshake_timeout
         self._context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
         # Wraps each connection in a TLSSocket, without a Python frame.
-        self._acceptor = server_acceptor(self, self._context, self._tls_options, handshake_timeout)
+        self._acceptor = _uv.TLSAcceptor(TLSSocket, self, server_settings(
+            self._context, self._tls_options, handshake_timeout))
         self.on('connection', self._acceptor)
         if secureConnectionListener is not None:
             self.on('secureConnection', secureConnectionListener)
@@ -72,8 +73,8 @@ class Server(_NetServer):
     def setSecureContext(self, options=None, **kwargs):
         """Use new certificates for connections accepted from now on."""
         self._context = SecureContext(options, **kwargs)
-        self._acceptor.update(server_acceptor(self, self._context, self._tls_options,
-                                              self._handshake_timeout))
+        self._acceptor.settings = server_settings(self._context, self._tls_options,
+                                                  self._handshake_timeout)
 
 
 def createServer(options=None, secureConnectionListener=None, **kwargs):

@@ -80,10 +80,10 @@ def _alpn_list(protocols):
     return tuple(p.decode('ascii') if isinstance(p, (bytes, bytearray)) else p for p in protocols)
 
 
-def server_acceptor(server, context, opts, handshake_timeout=0):
-    """The ``_uv.TLSAcceptor`` that makes server-side TLSSockets with these
-    connection options for ``server`` (a tls.Server, or None); a tls.Server
-    makes one and listens to 'connection' with it.  Raises for bad
+def server_settings(context, opts, handshake_timeout=0):
+    """The ``_uv.TLSServerSettings`` of server-side TLSSockets with these
+    connection options: a tls.Server works them out once and its
+    ``_uv.TLSAcceptor`` makes each connection with them.  Raises for bad
     ALPNProtocols."""
     alpn = _alpn_list(opts.get('ALPNProtocols'))
     request_cert = opts.get('requestCert', False)
@@ -105,8 +105,8 @@ def server_acceptor(server, context, opts, handshake_timeout=0):
     # when it would be rejected anyway.
     verify_mode = (verify_mode_without_enforcing(request=True, require=reject)
                    if request_cert and node_way else -1)
-    return _uv.TLSAcceptor(TLSSocket, server, context, ctx, verify_mode, hooked, request_cert,
-                           reject, opts.get('allowHalfOpen', False), handshake_timeout)
+    return _uv.TLSServerSettings(context, ctx, verify_mode, hooked, request_cert, reject,
+                                 opts.get('allowHalfOpen', False), handshake_timeout)
 
 
 def _plaintext(data, encoding):
@@ -139,7 +139,8 @@ class TLSSocket(_uv.TLSPump):
             raise errors.ERR_INVALID_ARG_TYPE('options.secureContext', 'SecureContext', context)
         if opts.get('isServer', False):
             # The way a tls.Server's connections are made, with no timeout.
-            self._accept(socket, server_acceptor(opts.get('server'), context, opts))
+            server = opts.get('server')
+            self._accept(socket, _uv.TLSAcceptor(TLSSocket, server, server_settings(context, opts)))
             return
         self.server = opts.get('server')
         self._allow_half_open = opts.get('allowHalfOpen', False)

@@ -21,9 +21,9 @@ _SNICallback = Callable[[str, Callable[[Exception | None, SecureContext | None],
 CONNECTION_RULES: dict[str, str | tuple[str, ...]]
 TLS_SOCKET_OPTIONS: object
 
-# A _uv.TLSAcceptor: the 'connection' listener making server-side TLSSockets.
-def server_acceptor(server: object, context: SecureContext, opts: dict[str, Any],
-                    handshake_timeout: float = 0) -> Callable[[Socket], None]: ...
+# A _uv.TLSServerSettings: what a tls.Server's connections share.
+def server_settings(context: SecureContext, opts: dict[str, Any],
+                    handshake_timeout: float = 0) -> object: ...
 
 class TLSConnectionOptions(SecureContextOptions, total=False):
     """What a TLS connection takes besides its context's options; keys in either spelling."""

@@ -148,25 +148,26 @@ cdef class TLSPump(EventEmitter):
         self.accept(raw, acceptor)
 
     cdef int accept(self, object raw, TLSAcceptor acceptor) except -1:
+        cdef TLSServerSettings settings = acceptor.settings
         self._is_server = True
         self.server = acceptor.server
-        self._context = acceptor.secure_context
-        self._allow_half_open = acceptor.allow_half_open
-        self._request_cert = acceptor.request_cert
-        self._reject_unauthorized = acceptor.reject_unauthorized
+        self._context = settings.secure_context
+        self._allow_half_open = settings.allow_half_open
+        self._request_cert = settings.request_cert
+        self._reject_unauthorized = settings.reject_unauthorized
         self._incoming = MemoryBIO()
         self._outgoing = MemoryBIO()
-        self._ssl = acceptor.ssl_context.wrap_bio(self._incoming, self._outgoing, server_side=True)
-        self.servername_hooked = acceptor.servername_hooked
+        self._ssl = settings.ssl_context.wrap_bio(self._incoming, self._outgoing, server_side=True)
+        self.servername_hooked = settings.servername_hooked
         if self.servername_hooked:
             self.sslobj.pyuvnet_owner = self
-        if acceptor.verify_mode >= 0:
-            openssl.set_verify(required_ssl_pointer(self.sslobj), acceptor.verify_mode,
+        if settings.verify_mode >= 0:
+            openssl.set_verify(required_ssl_pointer(self.sslobj), settings.verify_mode,
                                pyuvnet_accept_all)
         self.attach(raw, True)
-        if acceptor.handshake_timeout > 0:
+        if settings.handshake_timeout > 0:
             self.handshake_timer = TimerHandle(self._on_handshake_timeout,
-                                               acceptor.handshake_timeout, (), False)
+                                               settings.handshake_timeout, (), False)
             self.handshake_timer.unref()
         return 0
 
@@ -493,16 +494,13 @@ cdef class TLSPump(EventEmitter):
         return self
 
 
-cdef class TLSAcceptor:
-    """A tls.Server's 'connection' listener: wraps each raw connection in a
-    server-side TLSSocket (``socket_class``) without a Python frame.  What
-    the server's connections share is worked out once per server (and per
-    setSecureContext), not per connection: the ssl.SSLContext for its
-    options, SSL_set_verify's mode (-1: Python's own), whether the context's
-    SNI hook needs the socket, and the handshake timeout (ms; 0: none)."""
+cdef class TLSServerSettings:
+    """What a tls.Server's connections share, worked out once per server
+    (and per setSecureContext), not per connection: the ssl.SSLContext for
+    their options, SSL_set_verify's mode (-1: Python's own), whether the
+    context's SNI hook needs the socket, and the handshake timeout (ms; 0:
+    none)."""
 
-    cdef readonly object socket_class
-    cdef readonly object server
     cdef readonly object secure_context
     cdef readonly object ssl_context
     cdef readonly int verify_mode
@@ -512,11 +510,9 @@ cdef class TLSAcceptor:
     cdef readonly bint allow_half_open
     cdef readonly double handshake_timeout
 
-    def __init__(self, socket_class, server, secure_context, ssl_context, int verify_mode,
-                 bint servername_hooked, bint request_cert, bint reject_unauthorized,
-                 bint allow_half_open, double handshake_timeout):
-        self.socket_class = socket_class
-        self.server = server
+    def __init__(self, secure_context, ssl_context, int verify_mode, bint servername_hooked,
+                 bint request_cert, bint reject_unauthorized, bint allow_half_open,
+                 double handshake_timeout):
         self.secure_context = secure_context
         self.ssl_context = ssl_context
         self.verify_mode = verify_mode
@@ -526,17 +522,21 @@ cdef class TLSAcceptor:
         self.allow_half_open = allow_half_open
         self.handshake_timeout = handshake_timeout
 
-    def update(self, TLSAcceptor other):
-        """Take ``other``'s settings (setSecureContext): connections accepted
-        from now on use them; this stays the server's listener."""
-        self.secure_context = other.secure_context
-        self.ssl_context = other.ssl_context
-        self.verify_mode = other.verify_mode
-        self.servername_hooked = other.servername_hooked
-        self.request_cert = other.request_cert
-        self.reject_unauthorized = other.reject_unauthorized
-        self.allow_half_open = other.allow_half_open
-        self.handshake_timeout = other.handshake_timeout
+
+cdef class TLSAcceptor:
+    """A tls.Server's 'connection' listener: wraps each raw connection in a
+    server-side TLSSocket (``socket_class``) with ``settings``, without a
+    Python frame.  setSecureContext replaces the settings; the acceptor
+    stays the server's listener."""
+
+    cdef readonly object socket_class
+    cdef readonly object server
+    cdef public TLSServerSettings settings
+
+    def __init__(self, socket_class, server, TLSServerSettings settings):
+        self.socket_class = socket_class
+        self.server = server
+        self.settings = settings
 
     def __call__(self, raw):
         cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
