@@ -64,6 +64,13 @@ def connect_one_client(server, address, on_client):
         server.listen(address, listening)
 
 
+def close_logging(server, log):
+    """server.close(cb), and a 'close' listener: 'close cb' and 'server
+    close' go to ``log`` in the order they come."""
+    server.close(lambda *args: log.append('close cb'))
+    server.on('close', lambda: log.append('server close'))
+
+
 # The peer's FIN leaves a half-open connection open: no 'close' to order.
 CASES = [(how, allow_half_open) for how in sorted(HOW_THE_LAST_CONNECTION_ENDS)
          for allow_half_open in (False, True)
@@ -81,8 +88,7 @@ def test_a_closing_server_emits_close_before_its_last_connections_close(
         sock.on('end', lambda: log.append('sock end'))
         sock.on('error', lambda err: log.append('sock error ' + err.code))
         sock.on('close', lambda had_error: log.append('sock close'))
-        server.close(lambda *args: log.append('close cb'))
-        server.on('close', lambda: log.append('server close'))
+        close_logging(server, log)
         side, action = how.split('-')
         target = sock if side == 'server' else clients[0]
         net.setTimeout(getattr(target, action), 20)
@@ -109,8 +115,7 @@ def test_a_closing_server_emits_close_between_its_connections_close_events(run_l
         number = len(accepted)
         sock.on('close', lambda had_error: log.append('sock%d close' % number))
         if number == 2:
-            server.close(lambda *args: log.append('close cb'))
-            server.on('close', lambda: log.append('server close'))
+            close_logging(server, log)
             net.setTimeout(accepted[0].destroy, 10)
             net.setTimeout(accepted[1].destroy, 30)
 
@@ -134,8 +139,7 @@ def test_a_closing_pipe_server_emits_close_before_its_last_connections_close(soc
 
     def on_connection(sock):
         sock.on('close', lambda had_error: log.append('sock close'))
-        server.close(lambda *args: log.append('close cb'))
-        server.on('close', lambda: log.append('server close'))
+        close_logging(server, log)
         net.setTimeout(sock.destroy, 10)
 
     server = net.createServer(on_connection)
@@ -153,8 +157,7 @@ def test_a_closing_server_emits_close_between_its_last_connections_error_and_clo
     def on_connection(sock):
         sock.on('error', lambda err: log.append('sock error %s' % err))
         sock.on('close', lambda had_error: log.append('sock close %s' % had_error))
-        server.close(lambda *args: log.append('close cb'))
-        server.on('close', lambda: log.append('server close'))
+        close_logging(server, log)
         net.setTimeout(lambda: sock.destroy(Exception('boom')), 10)
 
     server = net.createServer(on_connection)
@@ -216,8 +219,7 @@ def test_a_closing_tls_server_emits_close_before_its_last_connections_close(
 
     def on_secure(sock):
         sock.on('close', lambda had_error: log.append('sock close'))
-        server.close(lambda *args: log.append('close cb'))
-        server.on('close', lambda: log.append('server close'))
+        close_logging(server, log)
         net.setTimeout(sock.destroy, 10)
 
     server, port = tls_server(on_secure)
