@@ -11,6 +11,7 @@ the second example's: it obeys ``{'cmd': 'sayHello'}`` and answers
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 import pyuvnet
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         control_example()
     else:
         first_example()
+    # Ctrl-C (a terminal sends it to the parent and to this child): end
+    # quietly with status 0; the parent sees the channel close.
+    signal.signal(signal.SIGINT, lambda *_: pyuvnet.stop())
     pyuvnet.run()
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -72,11 +73,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     options: ForkOptions = {'execPath': args.exec_path} if args.exec_path else {}
     example = control_example if args.control else first_example
-    example(args.child, options, args.once)
-    try:
-        pyuvnet.run()
-    except KeyboardInterrupt:
-        pass
+    child = example(args.child, options, args.once)
+    # Ctrl-C: disconnect, so that the child ends; run() returns once it has
+    # exited and the program ends with status 0 (in a terminal the child
+    # gets the Ctrl-C too and ends at once).
+    signal.signal(signal.SIGINT, lambda *_: child.disconnect() if child.connected else None)
+    pyuvnet.run()
 
 
 if __name__ == '__main__':
