@@ -1,5 +1,7 @@
 """Parent and child talking over fork()'s IPC channel: the two fork
 examples of Node's IPC guide, spelled in Python (with ipc_fork_child.py).
+The messages printed are the guide's own, in Chinese, as its example has
+them; each has its English in a comment beside it.
 
     python examples/ipc_fork_parent.py              # the first example
     python examples/ipc_fork_parent.py --control    # the second: commands, stdio inherited
@@ -40,6 +42,7 @@ def first_example(child_path: str, options: 'ForkOptions', once: bool) -> 'Child
 
     # Listen for messages from the child.
     def on_message(message: Any) -> None:
+        # English: "Message received from the child:"
         print('收到来自子进程的消息:', message, flush=True)
         if once:
             child.disconnect()
@@ -54,6 +57,7 @@ def control_example(child_path: str, options: 'ForkOptions', once: bool) -> 'Chi
     child.send({'cmd': 'sayHello'})
 
     def on_message(message: Any) -> None:
+        # English: "Message from the child:"
         print('来自子进程的消息:', message, flush=True)
         if once:
             child.disconnect()
