@@ -1,8 +1,11 @@
 """Helpers the test modules share."""
 import os
+import re
+import select
 import signal
 import socket
 import sys
+import time
 
 import pytest
 
@@ -93,3 +96,29 @@ def rss_bytes():
     """This process's resident set size now (Linux)."""
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+def recv_all(sock):
+    """Everything a blocking socket receives until the peer's FIN."""
+    data = b''
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def read_line_until(proc, pattern, timeout=20):
+    """A child's stdout lines (text mode) up to the first that matches
+    ``pattern``; AssertionError when it ends or ``timeout`` passes first."""
+    lines = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
+        if ready:
+            line = proc.stdout.readline()
+            assert line, 'the program ended: %r' % lines
+            lines.append(line)
+            if re.search(pattern, line):
+                return lines
+    raise AssertionError('no %r within %s s: %r' % (pattern, timeout, lines))

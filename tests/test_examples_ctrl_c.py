@@ -10,7 +10,6 @@ waits for the children too. Node, for comparison, dies on Ctrl-C (status
 """
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -20,26 +19,12 @@ import time
 import pytest
 
 import pyuvnet as net
+from support import read_line_until, recv_all
 
 pytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='POSIX signals and sessions')
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(net.__file__)))
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, 'examples')
-
-
-def read_until(proc, pattern, timeout=20):
-    """The example's stdout lines up to the first matching ``pattern``."""
-    lines = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
-            line = proc.stdout.readline()
-            assert line, 'the example ended: %r %r' % (lines, proc.stderr.read())
-            lines.append(line)
-            if re.search(pattern, line):
-                return line
-    raise AssertionError('no %r within %s s: %r' % (pattern, timeout, lines))
 
 
 def port_in(line):
@@ -53,12 +38,7 @@ def ask(port, line=b'hi\n'):
     with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
         sock.sendall(line)
         sock.shutdown(socket.SHUT_WR)
-        answer = b''
-        while True:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return answer
-            answer += chunk
+        return recv_all(sock)
 
 
 def every_worker_answers(port, workers, within=15):
@@ -111,7 +91,7 @@ def start_example(request):
         proc = subprocess.Popen([sys.executable, script] + args, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
         started.append(proc)
-        line = read_until(proc, serving)
+        line = read_line_until(proc, serving)[-1]
         kept = all_up(port_in(line)) if all_up is not None else None
         return proc, kept
     yield start
