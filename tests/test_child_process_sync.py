@@ -176,11 +176,101 @@ def test_sync_calls_keep_no_fd_and_no_thread():
     import threading
     child_process.spawnSync('true')
     gc.collect()
-    before = open_fd_count()
+    before, threads = open_fd_count(), threading.active_count()
     for _ in range(10):
         child_process.spawnSync('/bin/echo', ['x'], input='y')
         child_process.spawnSync('nonexistent-xyz')
         child_process.spawnSync('sleep', ['1'], timeout=1)
     gc.collect()
     assert open_fd_count() == before
-    assert threading.active_count() == 1
+    assert threading.active_count() == threads
+
+
+def _spawn_sync_error_code(option, value):
+    """What spawnSync('not_a_real_command', {option: value}) gives: the
+    code it raises, or its result's error code (ENOENT when the options
+    were good)."""
+    try:
+        return child_process.spawnSync('not_a_real_command', {option: value}).error.code
+    except Exception as err:
+        return err.code
+
+
+@pytest.mark.parametrize('option, values, code', [
+    ('cwd', [0, 1, True, False, [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+    ('detached', [0, 1, '/tmp', [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+    ('shell', [0, 1, [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+    ('argv0', [0, 1, True, False, [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+    ('windowsHide', [0, 1, '/tmp', [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+    ('windowsVerbatimArguments', [0, 1, '/tmp', [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+    ('timeout', [-1, True, False, '/tmp', [], {}, print, float('nan'), float('inf'), 3.1, -3.1],
+     'ERR_OUT_OF_RANGE'),
+    ('maxBuffer', [-1, float('nan'), float('-inf'), True, False, '/tmp', [], {}, print],
+     'ERR_OUT_OF_RANGE'),
+    ('killSignal', ['SIGNOTAVALIDSIGNALNAME', 500, 0, -200, 3.14, 'constructor', 'toString'],
+     'ERR_UNKNOWN_SIGNAL'),
+    ('killSignal', [True, False, [], {}, print], 'ERR_INVALID_ARG_TYPE'),
+])
+def test_spawn_sync_validation_errors(option, values, code):
+    """Node's test-child-process-spawnsync-validation-errors.js: each bad
+    value raises its code; each good one runs (and finds no such command).
+    uid and gid are not among pyuvnet's options."""
+    assert [_spawn_sync_error_code(option, value) for value in values] == [code] * len(values)
+
+
+@pytest.mark.parametrize('option, values', [
+    ('cwd', [None, '/tmp']),
+    ('detached', [None, True, False]),
+    ('shell', [None, False]),
+    ('argv0', [None, 'myArgv0']),
+    ('windowsHide', [None, True, False]),
+    ('windowsVerbatimArguments', [None, True, False]),
+    ('timeout', [None, 1, 0]),
+    ('maxBuffer', [None, 1, 0, float('inf'), 3.14]),
+    ('killSignal', [None, 'SIGKILL', 'sigkill', 'sigterm', 9, 15]),
+])
+def test_spawn_sync_validation_passes(option, values):
+    """The values Node's test-child-process-spawnsync-validation-errors.js passes."""
+    assert [_spawn_sync_error_code(option, value) for value in values] == ['ENOENT'] * len(values)
+
+
+
+def test_exec_sync_max_buffer_keeps_what_was_read():
+    """Node's test-child-process-execsync-maxbuf.js: past maxBuffer, ENOBUFS
+    with the stdout read so far (a whole read, so more than the limit);
+    maxBuffer=inf has no limit; the default limit is 1 MiB, exclusive."""
+    command = '%s -c "print(%r)"' % (sys.executable, 'this is stdout')
+    with pytest.raises(OSError) as info:
+        child_process.execSync(command, maxBuffer=1)
+    assert info.value.code == 'ENOBUFS'
+    # What the first read (or reads) brought, past the limit of one byte.
+    assert b'this is stdout\n'.startswith(info.value.stdout) and len(info.value.stdout) > 1
+    assert child_process.execSync(command, maxBuffer=float('inf')) == b'this is stdout\n'
+    with pytest.raises(OSError) as info:
+        child_process.execFileSync(sys.executable, ['-c', "print('a' * 1024 * 1024)"])
+    assert info.value.code == 'ENOBUFS'
+    out = child_process.execFileSync(sys.executable, ['-c', "print('a' * (1024 * 1024 - 1))"])
+    assert out == b'a' * (1024 * 1024 - 1) + b'\n'
+
+
+def test_spawn_sync_input_and_inherited_stdio():
+    """Node's test-child-process-spawnsync-input.js: input as str, bytes or
+    a bytes-like view; stdio 'inherit' in a grandchild gives its output to
+    the child's own pipes; encoding decodes both."""
+    child = textwrap.dedent('''
+        import sys
+        from pyuvnet import child_process
+        stdio = 'inherit' if sys.argv[1] == '1' else ['inherit'] * 3
+        r = child_process.spawnSync(sys.executable, ['-c', 'import sys; print("out"); print("err", file=sys.stderr)'],
+                                    stdio=stdio)
+        assert r.status == 0 and 'error' not in r and r.output == [None, None, None]
+    ''')
+    for variant in ('1', '2'):
+        result = child_process.spawnSync(sys.executable, ['-c', child, variant])
+        assert (result.status, result.stdout, result.stderr) == (0, b'out\n', b'err\n')
+    for given in ('hello world', b'hello world', memoryview(b'hello world'), bytearray(b'hello world')):
+        result = child_process.spawnSync('cat', [], {'input': given})
+        assert (result.status, result.stdout, result.stderr) == (0, b'hello world', b'')
+    result = child_process.spawnSync(
+        sys.executable, ['-c', 'import sys; print("o"); print("e", file=sys.stderr)'], encoding='utf8')
+    assert (result.stdout, result.stderr) == ('o\n', 'e\n')

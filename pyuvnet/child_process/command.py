@@ -70,15 +70,14 @@ class RunOptions:
 
     def __init__(self, opts, sync):
         timeout = opts.pop('timeout', 0)
-        integral = isinstance(timeout, int) or (isinstance(timeout, float) and timeout.is_integer())
-        if not (validate.is_number(timeout) and integral and timeout >= 0):
+        if not (validate.is_number(timeout) and _is_integral(timeout) and timeout >= 0):
             raise errors.ERR_OUT_OF_RANGE('timeout', 'an unsigned integer', timeout)
         self.timeout = int(timeout)
         max_buffer = opts.pop('maxBuffer', DEFAULT_MAX_BUFFER)
         if not validate.is_number(max_buffer) or max_buffer != max_buffer or max_buffer < 0:
             raise errors.ERR_OUT_OF_RANGE('options.maxBuffer', 'a positive number', max_buffer)
         self.max_buffer = max_buffer
-        self.kill_signal = signal_number(opts.pop('killSignal', 'SIGTERM'))
+        self.kill_signal = validate_kill_signal(opts.pop('killSignal', 'SIGTERM'))
         encoding = opts.pop('encoding', 'buffer' if sync else 'utf8')
         self.encoding = None
         if isinstance(encoding, str) and encoding != 'buffer':
@@ -97,6 +96,25 @@ class RunOptions:
         if self.encoding is None:
             return data
         return encodings.decoder(self.encoding)(data, True)
+
+
+def validate_kill_signal(value):
+    """Node's validation of ``killSignal``: a signal name (any case) or a
+    number other than 0, as a number."""
+    if isinstance(value, str):
+        try:
+            return signal_number(value.upper())
+        except errors.ERR_UNKNOWN_SIGNAL:
+            raise errors.ERR_UNKNOWN_SIGNAL(value) from None
+    if validate.is_number(value):
+        if _is_integral(value) and value != 0:
+            return signal_number(int(value))
+        raise errors.ERR_UNKNOWN_SIGNAL(value)
+    raise errors.ERR_INVALID_ARG_TYPE('options.killSignal', ['string', 'number'], value)
+
+
+def _is_integral(number):
+    return isinstance(number, int) or number.is_integer()      # NaN and infinities are not
 
 
 def validate_command_text(value, name):
