@@ -21,9 +21,11 @@ maxBuffer, encoding, cwd, env, stdout-stderr-data-string).
 import asyncio
 import gc
 import os
+import sys
 
 import pytest
 
+import pyuvnet as net
 from pyuvnet import aio, child_process, errors
 from pyuvnet.child_process import promises as cp_promises
 from support import assert_code, open_fd_count
@@ -159,7 +161,7 @@ def test_exec_keeps_no_fd(run_loop):
     run_loop(10)
     gc.collect()
     before = open_fd_count()
-    for _ in range(10):
+    for _ in range(5):
         child_process.exec('echo hi', lambda *a: None)
         child_process.exec('sleep 5', {'timeout': 1}, lambda *a: None)
         child_process.execFile('nonexistent-xyz', lambda *a: None)
@@ -194,3 +196,44 @@ def test_promises_cancelling_kills_the_child(arun, tmp_path):  # noqa: F811
     arun(main)
     # The shell was killed before it could run touch.
     assert not marker.exists()
+
+
+def test_exec_file_signal_option():
+    """Node's test-child-process-execfile.js: arguments in the message and
+    the exit code; shell: True; an AbortSignal aborted while the child runs,
+    or before the call, fails it with AbortError (no 'signal' field) and
+    kills the child; a signal that is no AbortSignal is
+    ERR_INVALID_ARG_TYPE; completion removes the abort listener; execFile's
+    stdout equals execFileSync's, with and without a shell."""
+    script = 'import sys; sys.exit(int(sys.argv[1]))'
+    calls = []
+    child_process.execFile(sys.executable, ['-c', script, '42'], lambda *r: calls.append(('exit', r)))
+    child_process.execFile(sys.executable, ['-c', '"%s"' % script, '0'], {'encoding': 'utf8', 'shell': True},
+                           lambda *r: calls.append(('shell', r)))
+    controller = net.AbortController()
+    child = child_process.execFile('sleep', ['5'], {'signal': controller.signal},
+                                   lambda *r: calls.append(('abort', r)))
+    controller.abort()
+    child_process.execFile('sleep', ['5'], {'signal': net.AbortSignal.abort()},
+                           lambda *r: calls.append(('aborted', r)))
+    done = net.AbortController()
+    child_process.execFile('true', {'signal': done.signal}, lambda *r: calls.append(('done', r)))
+    net.run()
+    results = dict(calls)
+    err = results['exit'][0]
+    assert (str(err).strip(), err.code) == ('Command failed: %s -c %s 42' % (sys.executable, script), 42)
+    assert results['shell'][0] is None and results['done'][0] is None
+    for key in ('abort', 'aborted'):
+        err = results[key][0]
+        assert isinstance(err, errors.AbortError) and err.code == 'ABORT_ERR'
+        assert not hasattr(err, 'signal')
+    assert child.killed and child.signalCode == 'SIGTERM'
+    assert done.signal.listenerCount('abort') == 0
+    assert_code('ERR_INVALID_ARG_TYPE', lambda: child_process.execFile('true', {'signal': 'hello'}))
+    for options in (None, {'shell': True}):
+        expected = child_process.execFileSync('echo', ['foo', 'bar'], options)
+        assert expected == b'foo bar\n'
+        got = []
+        child_process.execFile('echo', ['foo', 'bar'], options, lambda _, out, __: got.append(out))
+        net.run()
+        assert got == ['foo bar\n']

@@ -6,7 +6,8 @@ or at once on the child's 'error' (it could not start, or a kill failed).
 ``error`` is None when the command exited with status 0; otherwise a
 :class:`~pyuvnet.child_process.CommandFailedError` (exit status, signal,
 timeout), ``ERR_CHILD_PROCESS_STDIO_MAXBUFFER`` (an output over
-``maxBuffer``: the child is killed, the output kept up to the limit), or
+``maxBuffer``: the child is killed, the output kept up to the limit), an
+``AbortError`` (``options.signal`` aborted: the child is killed), or
 the spawn error (``ENOENT``...). Every error carries ``cmd``, ``stdout``
 and ``stderr``.
 """
@@ -29,7 +30,9 @@ def exec(command, options=None, callback=None, **kwargs):
 
     Options: ``cwd``, ``env``, ``encoding`` ('utf8'; 'buffer' for bytes),
     ``shell``, ``timeout`` (ms; 0 = none), ``maxBuffer`` (1 MiB),
-    ``killSignal`` ('SIGTERM'), ``windowsHide`` (no effect here).
+    ``killSignal`` ('SIGTERM'), ``signal`` (an AbortSignal: aborting it kills
+    the child and fails the call with an AbortError), ``windowsHide`` (no
+    effect here).
     Returns the ChildProcess (its ``stdin`` is a pipe)."""
     return start_exec(command, options, callback, kwargs).child
 
@@ -85,6 +88,14 @@ class Gathering:
         self.killed = False
         self.done = False
         self.timer = _uv.setTimeout(self.kill, run.timeout) if run.timeout > 0 else None
+        if run.signal is not None:
+            # As Node's spawn(): an abort kills the child with killSignal and
+            # fails the call with an AbortError (a signal aborted already:
+            # on the next tick).
+            if run.signal.aborted:
+                _uv.nextTick(self._abort)
+            else:
+                run.signal.addEventListener('abort', self._abort)
         for index, stream in ((1, child.stdout), (2, child.stderr)):
             if stream is not None:
                 stream.on('data', partial(self._on_data, index))
@@ -111,6 +122,13 @@ class Gathering:
             self.error = err
             self._finish()
 
+    def _abort(self, *_):
+        if self.done:
+            return
+        self.error = errors.AbortError(cause=self.run.signal.reason)
+        self.kill()
+        self._finish()
+
     def _on_error(self, err):
         self.error = err
         self._close_output()
@@ -127,6 +145,8 @@ class Gathering:
         self.done = True
         if self.timer is not None:
             self.timer.close()
+        if self.run.signal is not None:
+            self.run.signal.removeEventListener('abort', self._abort)
         if self.callback is None:
             return
         stdout = self.run.decode(bytes(self.output[1]))

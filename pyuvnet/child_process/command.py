@@ -21,7 +21,7 @@ DEFAULT_MAX_BUFFER = 1024 * 1024
 DEFAULT_SHELL = '/bin/sh'
 
 _RUN_OPTIONS = {
-    'timeout': 'any', 'maxBuffer': 'any', 'killSignal': 'any',
+    'timeout': 'any', 'maxBuffer': 'any', 'killSignal': 'any', 'signal': 'any',
     'encoding': ('string', 'object'), 'shell': ('string', 'boolean'),
     'windowsHide': 'boolean', 'windowsVerbatimArguments': 'boolean',
 }
@@ -63,10 +63,10 @@ class CommandFailedError(Exception):
 
 
 class RunOptions:
-    """One call's validated ``timeout``, ``maxBuffer``, ``killSignal`` and
-    output ``encoding`` (None for bytes)."""
+    """One call's validated ``timeout``, ``maxBuffer``, ``killSignal``,
+    output ``encoding`` (None for bytes) and AbortSignal ``signal``."""
 
-    __slots__ = ('timeout', 'max_buffer', 'kill_signal', 'encoding')
+    __slots__ = ('timeout', 'max_buffer', 'kill_signal', 'encoding', 'signal')
 
     def __init__(self, opts, sync):
         timeout = opts.pop('timeout', 0)
@@ -78,6 +78,7 @@ class RunOptions:
             raise errors.ERR_OUT_OF_RANGE('options.maxBuffer', 'a positive number', max_buffer)
         self.max_buffer = max_buffer
         self.kill_signal = validate_kill_signal(opts.pop('killSignal', 'SIGTERM'))
+        self.signal = validate.validate_abort_signal(opts.pop('signal', None), 'options.signal')
         encoding = opts.pop('encoding', 'buffer' if sync else 'utf8')
         self.encoding = None
         if isinstance(encoding, str) and encoding != 'buffer':

@@ -87,6 +87,8 @@ def _checked(file, args, opts, cmd):
 
 
 def _spawn_sync(file, args, opts):
+    # An AbortSignal is accepted and has no effect, as in Node: nothing on
+    # this thread can abort while the call waits.
     run = RunOptions(opts, sync=True)
     stdin = _input_bytes(opts.pop('input', None), run.encoding)
     stdio = _normalize_stdio(opts.get('stdio'))
