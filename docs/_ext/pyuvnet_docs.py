@@ -127,6 +127,8 @@ _RUN_OPTION_DOCS = {
     'windowsHide': ('False', 'accepted; no console windows to hide here'),
     'windowsVerbatimArguments': ('False', 'accepted; Windows only'),
     'input': ('None', "written to the child's stdin, which becomes a pipe (str: in encoding)"),
+    'signal': ('None', 'an AbortSignal: aborting it kills the child and fails exec() with '
+                       'AbortError; no effect on the synchronous forms, as in Node'),
 }
 CALL_OPTION_DOCS = {'exec': _RUN_OPTION_DOCS, 'sync': _RUN_OPTION_DOCS}
 
