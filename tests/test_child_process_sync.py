@@ -173,17 +173,19 @@ def test_sync_bad_arguments_raise_at_once_and_keep_no_fd(call, code):
 
 
 def test_sync_calls_keep_no_fd_and_no_thread():
+    """Each call's thread and loop are gone when it returns. (Threads and
+    fds of earlier tests may still be closing meanwhile: fewer is fine.)"""
     import threading
     child_process.spawnSync('true')
     gc.collect()
-    before, threads = open_fd_count(), threading.active_count()
+    before = open_fd_count()
     for _ in range(10):
         child_process.spawnSync('/bin/echo', ['x'], input='y')
         child_process.spawnSync('nonexistent-xyz')
         child_process.spawnSync('sleep', ['1'], timeout=1)
     gc.collect()
-    assert open_fd_count() == before
-    assert threading.active_count() == threads
+    assert open_fd_count() <= before
+    assert not [thread for thread in threading.enumerate() if thread.name == 'pyuvnet spawnSync']
 
 
 def _spawn_sync_error_code(option, value):
