@@ -237,3 +237,78 @@ def test_exec_file_signal_option():
         child_process.execFile('echo', ['foo', 'bar'], options, lambda _, out, __: got.append(out))
         net.run()
         assert got == ['foo bar\n']
+
+
+def test_exec_max_buffer_counts_bytes_and_keeps_characters(run_loop):
+    """Node's test-child-process-exec-maxbuf.js: past maxBuffer (bytes), the
+    chunk's head is kept: bytes without an encoding, characters of the
+    text with one ('中文测试' is 4 characters, 12 bytes)."""
+    unicode = '中文测试'
+    out = 'import sys; sys.stdout.write(%r); sys.stdout.flush()' % (unicode + '\n')
+    err = 'import sys; sys.stderr.write(%r); sys.stderr.flush()' % (unicode + '\n')
+    cases = [
+        ('echo hello world', {'maxBuffer': 5}, 'stdout', 'hello'),
+        ([sys.executable, '-c', out], {'maxBuffer': 10}, 'stdout', unicode + '\n'),
+        ([sys.executable, '-c', err], {'maxBuffer': 3}, 'stderr', '中文测'),
+        ([sys.executable, '-c', err], {'maxBuffer': 5, 'encoding': 'buffer'}, 'stderr',
+         (unicode + '\n').encode()[:5]),
+    ]
+    for command, options, stream, expected in cases:
+        if isinstance(command, list):
+            err_, stdout, stderr = run_exec(run_loop, child_process.execFile, command[0], command[1:], options)
+        else:
+            err_, stdout, stderr = run_exec(run_loop, child_process.exec, command, options)
+        assert isinstance(err_, errors.ERR_CHILD_PROCESS_STDIO_MAXBUFFER) and isinstance(err_, ValueError)
+        assert str(err_) == '%s maxBuffer length exceeded' % stream
+        assert {'stdout': stdout, 'stderr': stderr}[stream] == expected
+    # The default limit, 1 MiB, is exclusive; inf has none.
+    big = "print('a' * %s)"
+    err_, stdout, _ = run_exec(run_loop, child_process.execFile, sys.executable, ['-c', big % (1024 * 1024)])
+    assert str(err_) == 'stdout maxBuffer length exceeded' and stdout == 'a' * (1024 * 1024)
+    err_, stdout, _ = run_exec(run_loop, child_process.execFile, sys.executable, ['-c', big % (1024 * 1024 - 1)])
+    assert err_ is None and stdout == 'a' * (1024 * 1024 - 1) + '\n'
+    assert run_exec(run_loop, child_process.exec, 'echo hello world', maxBuffer=float('inf')) == (
+        None, 'hello world\n', '')
+
+
+def test_exec_kill_that_raises_is_the_error(run_loop, monkeypatch):
+    """Node's test-child-process-exec-kill-throws.js: when kill() raises
+    (after killing), that error is the callback's."""
+    real_kill = child_process.ChildProcess.kill
+
+    def kill_then_raise(self, signal=None):
+        real_kill(self, signal)
+        raise RuntimeError('mock error')
+    monkeypatch.setattr(child_process.ChildProcess, 'kill', kill_then_raise)
+    calls = []
+    child = child_process.exec('echo foo', {'maxBuffer': 0, 'killSignal': 'SIGKILL'},
+                               lambda *result: calls.append(result))
+    run_loop(10)
+    (err, stdout, stderr), = calls
+    assert (str(err), stdout, stderr, child.killed) == ('mock error', '', '', True)
+
+
+def test_promises_node_promisified_forms(arun):  # noqa: F811
+    """Node's test-child-process-promisified.js: the future's child is the
+    ChildProcess; {stdout, stderr}; a missing command rejects naming it; a
+    failure carries code, stdout and stderr."""
+    failing = 'import sys; print(42); print(43, file=sys.stderr); sys.exit(1)'
+
+    async def main():
+        async with aio.attach():
+            future = cp_promises.exec('%s -c "print(42)"' % sys.executable)
+            assert isinstance(future.child, child_process.ChildProcess)
+            assert await future == {'stdout': '42\n', 'stderr': ''}
+            future = cp_promises.execFile(sys.executable, ['-c', 'print(42)'])
+            assert isinstance(future.child, child_process.ChildProcess)
+            assert await future == {'stdout': '42\n', 'stderr': ''}
+            for future in (cp_promises.exec('doesntexist'), cp_promises.execFile('doesntexist', ['-p'])):
+                with pytest.raises(Exception) as info:
+                    await future
+                assert 'doesntexist' in str(info.value)
+            for future in (cp_promises.exec('%s -c "%s"' % (sys.executable, failing)),
+                           cp_promises.execFile(sys.executable, ['-c', failing])):
+                with pytest.raises(child_process.CommandFailedError) as info:
+                    await future
+                assert (info.value.code, info.value.stdout, info.value.stderr) == (1, '42\n', '43\n')
+    arun(main)

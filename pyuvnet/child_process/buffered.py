@@ -13,7 +13,7 @@ and ``stderr``.
 """
 from functools import partial
 
-from .. import _uv, errors
+from .. import _uv, encodings, errors
 from .._names import normalize_options
 from .child import _validate_args, spawn
 from .command import (
@@ -83,7 +83,7 @@ class Gathering:
         self.run = run
         self.cmd = cmd
         self.callback = callback
-        self.output = {1: bytearray(), 2: bytearray()}
+        self.output = {1: _Output(run.encoding), 2: _Output(run.encoding)}
         self.error = None
         self.killed = False
         self.done = False
@@ -103,12 +103,16 @@ class Gathering:
         child.on('error', self._on_error)
 
     def _on_data(self, index, chunk):
-        kept = self.output[index]
-        room = self.run.max_buffer - len(kept)
-        if len(chunk) <= room:
-            kept += chunk
+        # Node counts bytes and, past the limit, keeps the chunk's head:
+        # bytes without an encoding, characters of the decoded text with one.
+        gathered = self.output[index]
+        gathered.length += len(chunk)
+        piece = chunk if gathered.decode is None else gathered.decode(chunk)
+        if gathered.length <= self.run.max_buffer:
+            gathered.pieces.append(piece)
             return
-        kept += chunk[:max(int(room), 0)]
+        room = self.run.max_buffer - (gathered.length - len(chunk))
+        gathered.pieces.append(piece[:max(int(room), 0)])
         if self.error is None:
             self.error = errors.ERR_CHILD_PROCESS_STDIO_MAXBUFFER('stdout' if index == 1 else 'stderr')
         self.kill()
@@ -149,8 +153,8 @@ class Gathering:
             self.run.signal.removeEventListener('abort', self._abort)
         if self.callback is None:
             return
-        stdout = self.run.decode(bytes(self.output[1]))
-        stderr = self.run.decode(bytes(self.output[2]))
+        stdout = self.output[1].joined()
+        stderr = self.output[2].joined()
         err = self.error
         if err is None and (code != 0 or signal is not None):
             err = CommandFailedError(self.cmd, stderr, code=code, signal=signal,
@@ -160,3 +164,21 @@ class Gathering:
             err.stdout = stdout
             err.stderr = stderr
         self.callback(err, stdout, stderr)
+
+
+class _Output:
+    """One stream's output: its pieces (bytes, or text decoded chunk by
+    chunk so that a character split across reads stays whole) and the
+    bytes counted against maxBuffer."""
+
+    __slots__ = ('pieces', 'length', 'decode')
+
+    def __init__(self, encoding):
+        self.pieces = []
+        self.length = 0
+        self.decode = None if encoding is None else encodings.decoder(encoding)
+
+    def joined(self):
+        if self.decode is None:
+            return b''.join(self.pieces)
+        return ''.join(self.pieces) + self.decode(b'', True)

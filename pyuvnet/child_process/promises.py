@@ -11,28 +11,38 @@
 
 Both need the asyncio bridge (``aio.attach()`` or ``aio.install()``) on the
 running loop, as ``pyuvnet.promises`` does. The child starts at the call
-(bad arguments raise there); the future resolves with a read-only record
+(bad arguments raise there); the future (its ``child`` is the
+ChildProcess, as Node's ``promise.child``) resolves with a read-only record
 ``{'stdout': ..., 'stderr': ...}``, or is rejected with the error the
 callback form would give (it carries ``stdout`` and ``stderr``).
 Cancelling the future kills the child (``killSignal``).
 """
+import asyncio
+
 from .. import aio
 from ..records import Record
 from . import buffered
 
-__all__ = ['exec', 'execFile']
+__all__ = ['exec', 'execFile', 'ChildProcessFuture']
+
+
+class ChildProcessFuture(asyncio.Future):
+    """The future exec() and execFile() return; ``child`` is the
+    ChildProcess it waits for (Node's ``promise.child``)."""
+
+    child = None
 
 
 def exec(command, options=None, **kwargs):
     """``await exec(command[, options])``: see ``child_process.exec()``."""
-    future = aio._bridge().loop.create_future()
+    future = ChildProcessFuture(loop=aio._bridge().loop)
     _settle_by_callback(future, buffered.start_exec(command, options, _settler(future), kwargs))
     return future
 
 
 def execFile(file, args=None, options=None, **kwargs):
     """``await execFile(file[, args][, options])``: see ``child_process.execFile()``."""
-    future = aio._bridge().loop.create_future()
+    future = ChildProcessFuture(loop=aio._bridge().loop)
     _settle_by_callback(future, buffered.start_exec_file(file, args, options, _settler(future), kwargs))
     return future
 
@@ -49,6 +59,8 @@ def _settler(future):
 
 
 def _settle_by_callback(future, gathering):
+    future.child = gathering.child
+
     def settled(future):
         if future.cancelled() and not gathering.done:
             gathering.kill()
