@@ -312,3 +312,13 @@ def test_promises_node_promisified_forms(arun):  # noqa: F811
                     await future
                 assert (info.value.code, info.value.stdout, info.value.stderr) == (1, '42\n', '43\n')
     arun(main)
+
+
+def test_exec_error_codes_of_a_missing_command(run_loop):
+    """Node's test-child-process-exec-error.js: exec() gets the shell's 127,
+    execFile() the spawn's ENOENT; both errors' cmd names the command."""
+    calls = []
+    child_process.exec('does-not-exist', lambda err, *_: calls.append(('exec', err.code, err.cmd)))
+    child_process.execFile('does-not-exist', lambda err, *_: calls.append(('execFile', err.code, err.cmd)))
+    run_loop(10)
+    assert sorted(calls) == [('exec', 127, 'does-not-exist'), ('execFile', 'ENOENT', 'does-not-exist')]

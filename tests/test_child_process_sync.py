@@ -276,3 +276,18 @@ def test_spawn_sync_input_and_inherited_stdio():
     result = child_process.spawnSync(
         sys.executable, ['-c', 'import sys; print("o"); print("e", file=sys.stderr)'], encoding='utf8')
     assert (result.stdout, result.stderr) == ('o\n', 'e\n')
+
+
+def test_spawn_sync_basics_from_nodes_test():
+    """Node's test-child-process-spawnsync.js: status 0; a missing command's
+    error fields (errno positive here, as every pyuvnet system error); cwd;
+    'buffer' is the default encoding and 'utf8' decodes every output."""
+    assert child_process.spawnSync('sleep', ['0']).status == 0
+    err = child_process.spawnSync('command_does_not_exist', ['bar']).error
+    assert (err.code, err.errno, err.syscall, err.path, err.spawnargs) == (
+        'ENOENT', 2, 'spawnSync command_does_not_exist', 'command_does_not_exist', ['bar'])
+    assert child_process.spawnSync('pwd', [], {'cwd': '/'}).stdout == b'/\n'
+    plain = child_process.spawnSync('pwd', cwd='/')
+    assert plain.output == child_process.spawnSync('pwd', cwd='/', encoding='buffer').output
+    assert child_process.spawnSync('pwd', cwd='/', encoding='utf8').output == [
+        None, plain.stdout.decode(), plain.stderr.decode()]
