@@ -13,39 +13,57 @@ import pyuvnet as net
 from pyuvnet import tls
 
 PACKAGE = os.path.dirname(net.__file__)
-ASYNCIO_LAYER = {'aio', 'promises', 'async_methods'}
+ASYNCIO_LAYER = {'aio', 'promises', 'async_methods', 'child_process.promises'}
+
+
+def module_name(path):
+    """pyuvnet/child_process/child.py -> 'child_process.child'; a package's
+    __init__ is the package ('' for pyuvnet itself)."""
+    parts = os.path.relpath(os.path.splitext(path)[0], PACKAGE).split(os.sep)
+    return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
 
 
 def imported_modules(path):
-    """The pyuvnet modules a source or stub file imports, at its top or
-    inside a function, the package itself (``from . import _uv``) left out."""
+    """What a source or stub file imports, at its top or inside a function,
+    as dotted names under pyuvnet: each module named, and each name taken
+    from a package (which may be a module of it)."""
+    name = module_name(path)
+    package = name if path.endswith(('__init__.py', '__init__.pyi')) else name.rpartition('.')[0]
     with open(path) as f:
         tree = ast.parse(f.read())
-    names = set()
+    found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 and node.module:
-                names.add(node.module.split('.')[0])
-            elif node.level == 1:
-                names.update(alias.name for alias in node.names)
-            elif (node.module or '').startswith('pyuvnet.'):
-                names.add(node.module.split('.')[1])
-            elif node.module == 'pyuvnet':
-                names.update(alias.name for alias in node.names)
+            if node.level:
+                base = package.split('.') if package else []
+                base = base[:len(base) - (node.level - 1)]
+            elif (node.module or '').split('.')[0] == 'pyuvnet':
+                base = []
+                node = ast.ImportFrom(module=node.module.partition('.')[2] or None,
+                                      names=node.names, level=0)
+            else:
+                continue
+            target = '.'.join(base + ([node.module] if node.module else []))
+            found.add(target)
+            found.update('.'.join(filter(None, [target, alias.name])) for alias in node.names)
         elif isinstance(node, ast.Import):
-            names.update(alias.name.split('.')[1] for alias in node.names
+            found.update(alias.name.partition('.')[2] for alias in node.names
                          if alias.name.startswith('pyuvnet.'))
-    return names
+    return found
 
 
 def import_graph():
-    """Module -> the modules it imports, a module's .py and .pyi together."""
+    """Module -> the modules it imports, a module's .py and .pyi together;
+    pyuvnet's own __init__ left out (``from . import _uv`` imports the
+    package only to reach the extension module)."""
     modules = {}
-    for name in os.listdir(PACKAGE):
-        stem, ext = os.path.splitext(name)
-        if ext in ('.py', '.pyi') and stem != '__init__':
-            modules.setdefault(stem, set()).update(imported_modules(os.path.join(PACKAGE, name)))
-    return {module: uses & set(modules) for module, uses in modules.items()}
+    for folder, _dirs, files in os.walk(PACKAGE):
+        for file in files:
+            if file.endswith(('.py', '.pyi')):
+                path = os.path.join(folder, file)
+                modules.setdefault(module_name(path), set()).update(imported_modules(path))
+    modules.pop('', None)
+    return {module: uses & set(modules) - {module} for module, uses in modules.items()}
 
 
 def find_circle(graph):
