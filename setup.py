@@ -383,6 +383,25 @@ class sdist(_sdist):
               file=sys.stderr, flush=True)
         super().run()
 
+    def make_release_tree(self, base_dir, files):
+        # libuv's source travels in every sdist (run() checked it is there),
+        # and only what the build reads (CMakeLists.txt names the Windows
+        # version) with its licences. Not in MANIFEST.in: every build from a
+        # checkout without vendor/libuv (pip install -e) reads that file and
+        # would warn about each line.
+        super().make_release_tree(base_dir, files + libuv_sdist_files())
+
+
+def libuv_sdist_files():
+    """vendor/libuv's files an sdist carries, relative to the checkout."""
+    files = []
+    for folder in ("include", "src"):
+        for root, _dirs, names in os.walk(os.path.join(VENDOR_LIBUV, folder)):
+            files += [os.path.relpath(os.path.join(root, name), HERE) for name in names]
+    for pattern in ("CMakeLists.txt", "LICENSE*"):
+        files += [os.path.relpath(path, HERE) for path in glob.glob(os.path.join(VENDOR_LIBUV, pattern))]
+    return sorted(files)
+
 
 setup(
     ext_modules=[

@@ -3,7 +3,7 @@
     python tools/gen_stubs.py          rewrite the sections
     python tools/gen_stubs.py --check  exit 1 (naming the files) if any is stale
 
-Two kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
+Three kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
 line inside a class body (or at module level), are generated:
 
 * ``snake_case twins``: for every camelCase name of the class's ALIASES
@@ -16,6 +16,9 @@ line inside a class body (or at module level), are generated:
 * ``events``: the overloads of on/addListener/once/prependListener/
   prependOnceListener/off/removeListener/emit for each event of EVENTS
   (below), so that a listener's arity and argument types are checked.
+
+* ``connect forms``: the overloads of a function taking net.connect()'s
+  argument forms (CONNECT_FORMS, below).
 
 EVENTS is also what the API reference lists (docs/_ext/pyuvnet_docs.py).
 """
@@ -182,7 +185,7 @@ COMMON_EVENTS = (
 ADDING = ('on', 'addListener', 'once', 'prependListener', 'prependOnceListener')
 REMOVING = ('off', 'removeListener')
 
-_SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|events)\b.*\n'
+_SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|events|connect forms)\b.*\n'
                       r'(?P<body>(?:.*\n)*?)'
                       r'(?P=indent)# END (?P=kind)\n', re.M)
 
@@ -197,40 +200,83 @@ def arities(args):
     return [args[:count] for count in range(required, len(args) + 1)]
 
 
+def _grouped(pairs):
+    """[(key, [name, ...]), ...] from (key, name) pairs: one entry per key,
+    in the order keys first come, its names in their order."""
+    groups = {}
+    for key, name in pairs:
+        groups.setdefault(key, []).append(name)
+    return list(groups.items())
+
+
+def _literal(names):
+    return 'Literal[%s]' % ', '.join(repr(name) for name in names)
+
+
 def listener_type(args):
     return ' | '.join('Callable[[%s], object]' % ', '.join(arg[1] for arg in some)
                       for some in arities(args))
 
 
+# net.connect()'s argument forms (Node's normalizeArgs), written once for
+# every function that takes them: Socket.connect, createConnection (and
+# connect), promises.connect. A section's first line names the function
+# and its return type: ``# BEGIN connect forms of NAME -> TYPE (...)``.
+CONNECT_FORMS = (
+    'options: ConnectOptions, connectListener: _Done | None = None, /, **kwargs: Unpack[ConnectOptions]',
+    '*, connectListener: _Done | None = None, **kwargs: Unpack[ConnectOptions]',
+    'path: str, connectListener: _Done | None = None, /',
+    'port: int | str, host: str | None = None, connectListener: _Done | None = None, /, '
+    '**kwargs: Unpack[ConnectOptions]',
+    'port: int | str, connectListener: _Done, /, **kwargs: Unpack[ConnectOptions]',
+)
+_CONNECT_HEAD = re.compile(r'# BEGIN connect forms of (?P<name>\w+) -> (?P<returns>.+?) \(')
+
+
+def connect_overloads(head, indent):
+    """One overload per form of CONNECT_FORMS, for the function the
+    section's first line names (a method when the section is in a class)."""
+    match = _CONNECT_HEAD.search(head)
+    if match is None:
+        raise SystemExit('gen_stubs: a connect forms section needs "of NAME -> TYPE (": ' + head)
+    this = 'self, ' if indent else ''
+    lines = []
+    for form in CONNECT_FORMS:
+        lines += ['@overload', 'def %s(%s%s) -> %s: ...' % (match['name'], this, form, match['returns'])]
+    return ''.join(indent + line + '\n' for line in lines)
+
+
 def event_overloads(cls, indent):
     """The overloads of one emitter class's listener methods and emit().
 
+    Events whose listeners take the same arguments share one overload
+    (``Literal['end', 'finish']``), in the order of their first event.
     They narrow EventEmitter's looser methods on purpose, hence the
     ``type: ignore[override]`` where each method's overloads start.
     """
     events = EVENTS[cls] + COMMON_EVENTS
+    listeners = _grouped((listener_type(args), event) for event, args, _ in events)
+    emitted = _grouped((', *args: Unpack[tuple[%s]]' % ', '.join(arg[1] for arg in some) if some else '',
+                        event) for event, args, _ in events for some in arities(args))
     lines = []
     for method in ADDING + REMOVING:
         first = True
-        for event, args, _ in events:
+        for kind, names in listeners:
             lines += ['@overload' + (_IGNORE % 'override' if first else ''),
-                      'def %s(self, event: Literal[%r], listener: %s) -> Self: ...'
-                      % (method, event, listener_type(args))]
+                      'def %s(self, event: %s, listener: %s) -> Self: ...'
+                      % (method, _literal(names), kind)]
             first = False
         if method in ADDING:
             # The decorator form: on('data') applied to a listener.
-            for event, args, _ in events:
-                kind = listener_type(args)
-                lines += ['@overload', 'def %s(self, event: Literal[%r]) -> Callable[[%s], %s]: ...'
-                          % (method, event, kind, kind)]
+            for kind, names in listeners:
+                lines += ['@overload', 'def %s(self, event: %s) -> Callable[[%s], %s]: ...'
+                          % (method, _literal(names), kind, kind)]
     first = True
-    for event, args, _ in events:
-        for some in arities(args):
-            # emit(event, *args): the arguments as a tuple type.
-            params = ', *args: Unpack[tuple[%s]]' % ', '.join(arg[1] for arg in some) if some else ''
-            lines += ['@overload' + (_IGNORE % 'override' if first else ''),
-                      'def emit(self, event: Literal[%r]%s) -> bool: ...' % (event, params)]
-            first = False
+    for params, names in emitted:
+        # emit(event, *args): the arguments as a tuple type.
+        lines += ['@overload' + (_IGNORE % 'override' if first else ''),
+                  'def emit(self, event: %s%s) -> bool: ...' % (_literal(names), params)]
+        first = False
     return ''.join(indent + line + '\n' for line in lines)
 
 
@@ -391,6 +437,8 @@ def generate(path, trees):
         head = match.group(0).splitlines(True)[0]
         if kind == 'events':
             body = event_overloads(EVENT_KEYS.get((name, cls), cls), indent)
+        elif kind == 'connect forms':
+            body = connect_overloads(head, indent)
         elif cls in typed_dicts:
             body = typed_dicts[cls]
         elif (name, cls) in STUB_TARGETS:

@@ -392,21 +392,34 @@ class _TableDirective(Directive):
         return [table]
 
 
-class OptionsDirective(_TableDirective):
+class OptionsDirective(Directive):
+    """A definition list, one entry per option: its names, type and default
+    on the term's line, its meaning as the definition, over the page's
+    whole width (a five-column table left the meaning a narrow column)."""
     required_arguments = 1
 
     def run(self):
         rules, typed_dict = _option_specs()[self.arguments[0]]
         types = _stub_types()[typed_dict]
-        rows = []
+        options = nodes.definition_list(classes=['pyuvnet-options'])
         own_docs = CALL_OPTION_DOCS.get(self.arguments[0], {})
         for camel in rules:
             default, meaning = own_docs.get(camel) or OPTION_DOCS.get(camel, ('', ''))
             snake = snake_name(camel)
-            rows.append([_literal(camel), _literal(snake) if snake != camel else 'same',
-                         _literal(types.get(camel, 'untyped')), default, meaning])
-        return self.table(['Node key', 'snake_case key', 'type', 'default', 'meaning'], rows,
-                          [14, 16, 18, 16, 36])
+            term = nodes.term()
+            term += nodes.literal(camel, camel, classes=['pyuvnet-option-name'])
+            if snake != camel:
+                term += nodes.Text(' / ')
+                term += nodes.literal(snake, snake, classes=['pyuvnet-option-name'])
+            term += nodes.Text(' \u2014 ')
+            term += nodes.literal('', types.get(camel, 'untyped'))
+            if default:
+                term += nodes.Text(', default ')
+                term += _cell_nodes(default).children
+            definition = nodes.definition()
+            definition += _cell_nodes(meaning)
+            options += nodes.definition_list_item('', term, definition)
+        return [options]
 
 
 class EventsDirective(_TableDirective):
