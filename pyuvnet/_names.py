@@ -93,6 +93,25 @@ ALIASES = {
     'cluster': ('isPrimary', 'isMaster', 'isWorker', 'setupPrimary', 'setupMaster',
                 'schedulingPolicy'),
     'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
+    # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
+    'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize'),
+    'http.Server': (
+        'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
+        'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
+    ),
+    'IncomingMessage': (
+        'addListener', 'setTimeout', 'setEncoding', 'isPaused', 'readableFlowing',
+        'readableEnded', 'readableLength', 'rawHeaders', 'rawTrailers', 'headersDistinct',
+        'trailersDistinct', 'statusCode', 'statusMessage', 'httpVersion',
+        'httpVersionMajor', 'httpVersionMinor',
+    ),
+    'OutgoingMessage': (
+        'setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader',
+        'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
+        'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
+    ),
+    'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
+                       'writeEarlyHints', 'writeProcessing'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -83,6 +83,7 @@ cdef class HTTPParser:
     cdef object error           # an exception a callback into the owner raised
     cdef readonly bint stopped
     """True once stop() was called or a parse error was reported."""
+    cdef uint64_t started           # uv_hrtime() at the message's start, 0 between messages
     cdef public bint skip_body
     """A response to HEAD (or a 1xx/204/304 the client knows) has no body."""
 
@@ -95,6 +96,9 @@ cdef class HTTPParser:
         self.response = response
         self.max_header_size = max_header_size
         self.max_headers_count = max_headers_count
+        # As Node: a new connection counts as a message begun (a client
+        # that sends nothing is cut by headersTimeout too).
+        self.started = uv.uv_hrtime()
 
     def __dealloc__(self):
         free(self.buf)
@@ -246,6 +250,13 @@ cdef class HTTPParser:
             raise exc
         return 0
 
+    def message_age(self):
+        """Milliseconds since the current message began (or, before the
+        first, since the parser was made); -1 between messages."""
+        if self.started == 0:
+            return -1
+        return (uv.uv_hrtime() - self.started) / 1e6
+
     def stop(self):
         """No more callbacks: the rest of the current read and every later
         feed() are ignored (the connection is going away or was taken over
@@ -267,6 +278,7 @@ cdef int on_message_begin(ll.llhttp_t* p) noexcept:
     self.chunk_ext_nread = 0
     self.in_message = True
     self.head_done = False
+    self.started = uv.uv_hrtime()
     return 0
 
 
@@ -328,6 +340,7 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     trailers = self.raw_list(1) if self.n_ends > 1 else None
     self.in_message = False
     self.head_done = False
+    self.started = 0
     if self.head is not None:
         head, self.head = self.head, None
         return self.call_owner('_on_message', (head, self.take_body(), trailers))

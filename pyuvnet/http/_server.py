@@ -1,0 +1,385 @@
+"""http.Server: Node's HTTP/1.1 server over a net.Server.
+
+Each connection gets a ``ServerConnection``, the owner of its llhttp parser
+(pyuvnet/uv/http_parser.pyx): the parser's ``feed`` is the socket's sole
+'data' listener, so a read reaches Python only when a message head or body
+is complete.  Per request: an IncomingMessage and a ServerResponse, then
+'request'(req, res) (or 'checkContinue', 'checkExpectation', 'upgrade',
+'connect').  Pipelined requests are answered in order: a response written
+before its turn waits in memory until the one before it has ended.
+
+Server events, in Node's order: 'connection'(socket), 'request'(req, res),
+'checkContinue'(req, res), 'checkExpectation'(req, res),
+'upgrade'(req, socket, head), 'connect'(req, socket, head),
+'clientError'(err, socket) (without a listener: Node's 400, 408, 413 or 431
+answer, then the socket is destroyed), 'timeout'(socket), 'dropRequest'
+(req, socket), 'close', and net.Server's.
+
+Timeouts as Node's: a connection whose head is not in after
+``headersTimeout`` ms, or whose request is not in after ``requestTimeout``
+ms, gets '408 Request Timeout' (checked every ``connectionsCheckingInterval``
+ms); an idle keep-alive connection is closed after ``keepAliveTimeout`` ms.
+"""
+from pyuvnet import _uv, validate
+from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet.errors import ERR_INVALID_ARG_VALUE
+from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
+
+from ._common import ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, field
+from ._incoming import IncomingMessage
+from ._outgoing import ServerResponse
+
+__all__ = ['Server', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE']
+
+DEFAULT_MAX_HEADER_SIZE = 16384
+_HTTP_SERVER_RULES = {
+    'IncomingMessage': 'function', 'ServerResponse': 'function',
+    'requestTimeout': 'number', 'headersTimeout': 'number', 'keepAliveTimeout': 'number',
+    'connectionsCheckingInterval': 'number', 'maxHeaderSize': 'number',
+    'insecureHTTPParser': 'boolean', 'requireHostHeader': 'boolean',
+    'joinDuplicateHeaders': 'boolean', 'rejectNonStandardBodyWrites': 'boolean',
+    'uniqueHeaders': 'object',
+}
+SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **_HTTP_SERVER_RULES))
+
+# Node's canned answers to a client error (_http_server.js).
+_ANSWERS = {
+    'HPE_HEADER_OVERFLOW': b'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+    'HPE_CHUNK_EXTENSIONS_OVERFLOW': b'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+    'ERR_HTTP_REQUEST_TIMEOUT': b'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+}
+_BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
+
+
+class Server(_NetServer):
+    """Node's ``http.Server``: a net.Server whose connections speak HTTP/1.1."""
+
+    def __init__(self, options=None, requestListener=None, **kwargs):
+        """``options``: net.Server's and http's (``requestTimeout`` 300000,
+        ``headersTimeout`` 60000, ``keepAliveTimeout`` 5000,
+        ``connectionsCheckingInterval`` 30000, ``maxHeaderSize`` 16384,
+        ``requireHostHeader`` True, ``noDelay`` True, ...), a dict or
+        keywords in either spelling; ``requestListener`` (which may come
+        first, alone) is added to 'request'."""
+        if callable(options) and requestListener is None:
+            options, requestListener = None, options
+        opts = normalize_options(options, kwargs, SERVER_OPTIONS)
+        net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
+        net_options.setdefault('noDelay', True)
+        super().__init__(net_options)
+        if opts.get('insecureHTTPParser'):
+            raise ERR_INVALID_ARG_VALUE('options.insecureHTTPParser', True,
+                                        'is not supported: llhttp runs with no lenient flag')
+        self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
+        headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000
+        self._headers_timeout = self._timeout_option(opts, 'headersTimeout', headers_default)
+        if self._request_timeout and self._headers_timeout > self._request_timeout:
+            raise ERR_INVALID_ARG_VALUE('options.headersTimeout', self._headers_timeout,
+                                        'must be less than or equal to "requestTimeout"')
+        self._keep_alive_timeout = self._timeout_option(opts, 'keepAliveTimeout', 5000)
+        self._checking_interval = self._timeout_option(opts, 'connectionsCheckingInterval', 30000)
+        self._max_header_size = int(self._timeout_option(opts, 'maxHeaderSize',
+                                                         DEFAULT_MAX_HEADER_SIZE))
+        self._require_host = opts.get('requireHostHeader', True)
+        self._incoming_class = opts.get('IncomingMessage', IncomingMessage)
+        self._response_class = opts.get('ServerResponse', ServerResponse)
+        self._max_headers_count = None
+        self._max_requests = 0
+        self._timeout = 0
+        self._http_connections = set()
+        self._check_timer = None
+        self.on('connection', self._http_connection)
+        self.on('listening', self._start_checking)
+        if requestListener is not None:
+            self.on('request', requestListener)
+
+    @staticmethod
+    def _timeout_option(opts, name, default):
+        if name not in opts:
+            return default
+        return validate.validate_integer(opts[name], 'options.' + name, 0)
+
+    headersTimeout = field('_headers_timeout', 'Milliseconds a request head may take (60000).')
+    requestTimeout = field('_request_timeout', 'Milliseconds a whole request may take (300000).')
+    keepAliveTimeout = field('_keep_alive_timeout',
+                             'Milliseconds an idle keep-alive connection stays open (5000).')
+    maxHeadersCount = field('_max_headers_count', 'Headers kept per request (None: 2000).')
+    maxRequestsPerSocket = field('_max_requests', 'Requests per connection (0: no limit).')
+    timeout = field('_timeout', "A connection's idle timeout in ms (0: none).")
+
+    def setTimeout(self, msecs=0, callback=None):
+        """Idle timeout of every new connection; ``callback`` on 'timeout'."""
+        self._timeout = msecs
+        if callback is not None:
+            self.on('timeout', callback)
+        return self
+
+    def _http_connection(self, socket):
+        ServerConnection(self, socket)
+
+    # -- the timeouts' check ------------------------------------------------
+
+    def _start_checking(self):
+        if self._check_timer is None and (self._headers_timeout or self._request_timeout):
+            self._check_timer = _uv.setInterval(self._check_connections, self._checking_interval)
+            self._check_timer.unref()
+
+    def _check_connections(self):
+        for conn in list(self._http_connections):
+            age = conn.parser.message_age()
+            if age < 0:
+                continue
+            if ((self._headers_timeout and not conn.parser.head_done
+                 and age > self._headers_timeout)
+                    or (self._request_timeout and age > self._request_timeout)):
+                conn.client_error(ERR_HTTP_REQUEST_TIMEOUT())
+
+    def close(self, callback=None):
+        """Stop accepting and close the idle connections (Node 19+);
+        'close' once every connection has closed."""
+        if self._check_timer is not None:
+            self._check_timer.close()
+            self._check_timer = None
+        super().close(callback)
+        self.closeIdleConnections()
+        return self
+
+    def closeAllConnections(self):
+        """Destroy every HTTP connection now."""
+        for conn in list(self._http_connections):
+            conn.socket.destroy()
+
+    def closeIdleConnections(self):
+        """Destroy the connections with no request under way."""
+        for conn in list(self._http_connections):
+            if conn.current is None and not conn.parser.in_message:
+                conn.socket.destroy()
+
+
+class ServerConnection:
+    """One connection's HTTP state: its parser (of which it is the owner),
+    the request being read and the responses waiting their turn."""
+
+    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'keep_alive',
+                 'requests', 'keep_alive_armed', 'upgrading', '__weakref__')
+
+    def __init__(self, server, socket):
+        self.server = server
+        self.socket = socket
+        self.parser = _uv.HTTPParser(self, False, server._max_header_size,
+                                     server._max_headers_count or 2000)
+        self.incoming = None        # the request whose body is being read
+        self.current = None         # the response whose turn it is
+        self.queue = []             # responses waiting for their turn
+        self.keep_alive = True
+        self.requests = 0
+        self.keep_alive_armed = False
+        self.upgrading = None
+        server._http_connections.add(self)
+        socket.on('data', self.parser.feed)
+        socket.on('end', self._on_end)
+        socket.on('close', self._on_close)
+        socket.on('error', self._on_socket_error)
+        socket.on('timeout', self._on_timeout)
+        if server._timeout:
+            socket.setTimeout(server._timeout)
+
+    # -- the parser's callbacks ------------------------------------------------
+
+    def _on_message(self, head, body, trailers):
+        req = self._request(head)
+        if body is not None:
+            req._push(body)
+        req._push_end(trailers)
+        self._dispatch(req, head[6])
+
+    def _on_head(self, head):
+        req = self._request(head)
+        self.incoming = req
+        self._dispatch(req, head[6])
+
+    def _on_body(self, chunk):
+        if self.incoming is not None:
+            self.incoming._push(chunk)
+
+    def _on_message_end(self, body, trailers):
+        req, self.incoming = self.incoming, None
+        if req is not None:
+            if body is not None:
+                req._push(body)
+            req._push_end(trailers)
+
+    def _on_upgrade(self, rest):
+        req, self.upgrading = self.upgrading, None
+        if req is None:
+            # Nobody takes the connection over: the rest is HTTP.
+            if rest:
+                self.parser.feed(rest)
+            return
+        self._detach()
+        event = 'connect' if req.method == 'CONNECT' else 'upgrade'
+        self.server.emit(event, req, self.socket, rest)
+
+    def _on_parse_error(self, code, reason, nparsed):
+        self.client_error(HTTPParseError(code, reason, nparsed))
+
+    # -- requests and responses ------------------------------------------------
+
+    def _request(self, head):
+        if self.keep_alive_armed:
+            self.keep_alive_armed = False
+            self.socket.setTimeout(self.server._timeout)
+        req = self.server._incoming_class(self.socket)
+        req._set_head(head)
+        self.requests += 1
+        if not head[5]:
+            self.keep_alive = False
+        return req
+
+    def max_requests_note(self):
+        """What the response's Keep-Alive head says of maxRequestsPerSocket:
+        None (no limit), 'close' (this was the last request), or the limit."""
+        limit = self.server._max_requests
+        if not limit:
+            return None
+        return 'close' if self.requests >= limit else limit
+
+    def _dispatch(self, req, upgrade):
+        server = self.server
+        if upgrade and self._upgrade_wanted(req):
+            return
+        res = server._response_class(req, self)
+        if self.current is None:
+            self.current = res
+            res.socket = self.socket
+        else:
+            self.queue.append(res)
+        limit = server._max_requests
+        if limit and self.requests > limit:
+            # Node: past maxRequestsPerSocket, 503 and the connection closes.
+            server.emit('dropRequest', req, self.socket)
+            res.writeHead(503)
+            res.end()
+            return
+        if self._require_host_missing(req):
+            res.writeHead(400, ['Connection', 'close'])
+            res.end()
+            return
+        expect = req.headers.get('expect') if 'expect' in req.headers else None
+        if expect is None:
+            server.emit('request', req, res)
+        elif expect.lower() == '100-continue' and req.httpVersionMinor == 1:
+            if server.listenerCount('checkContinue'):
+                server.emit('checkContinue', req, res)
+            else:
+                res.writeContinue()
+                server.emit('request', req, res)
+        elif server.listenerCount('checkExpectation'):
+            server.emit('checkExpectation', req, res)
+        else:
+            res.writeHead(417)
+            res.end()
+
+    def _upgrade_wanted(self, req):
+        """An upgrade (or CONNECT) request someone listens for: the parser's
+        _on_upgrade follows with the bytes after its head."""
+        event = 'connect' if req.method == 'CONNECT' else 'upgrade'
+        if not self.server.listenerCount(event):
+            return False
+        req.upgrade = True
+        self.upgrading = req
+        return True
+
+    def _require_host_missing(self, req):
+        return (self.server._require_host and req.httpVersionMinor == 1
+                and 'host' not in req.headers)
+
+    def response_ended(self, res):
+        """``res`` called end(): its bytes are queued on the socket, so the
+        next response may write after them at once."""
+        if res._last:
+            self.queue.clear()
+            self.current = None
+            self.socket.end()
+            return
+        if self.queue:
+            res = self.queue.pop(0)
+            self.current = res
+            res.assignSocket(self.socket)
+        else:
+            self.current = None
+            if self.server._keep_alive_timeout and not self.parser.in_message:
+                self.keep_alive_armed = True
+                self.socket.setTimeout(self.server._keep_alive_timeout)
+
+    def response_finished(self, res):
+        """'finish' of ``res``: its request's unread body is dropped, and
+        its 'close' follows on the next tick (Node's resOnFinish)."""
+        req = res.req
+        if not req._consumed:
+            req._dump()
+        _uv.nextTick(res._emit_close)
+
+    # -- the socket's events ---------------------------------------------------
+
+    def _on_end(self):
+        try:
+            self.parser.finish()
+        finally:
+            self.incoming = None
+
+    def _on_close(self, had_error=False):
+        self.server._http_connections.discard(self)
+        self.parser.stop()
+        req, self.incoming = self.incoming, None
+        if req is not None:
+            req._abort()
+        for res in ([self.current] if self.current is not None else []) + self.queue:
+            res._emit_close()
+            res.req._abort()
+        self.current = None
+        self.queue = []
+
+    def _on_socket_error(self, error):
+        self.client_error(error)
+
+    def _on_timeout(self):
+        emitted = False
+        if self.incoming is not None:
+            emitted = self.incoming.emit('timeout', self.socket) or emitted
+        if self.current is not None:
+            emitted = self.current.emit('timeout', self.socket) or emitted
+        emitted = self.server.emit('timeout', self.socket) or emitted
+        if not emitted or self.keep_alive_armed:
+            self.socket.destroy()
+
+    def client_error(self, error):
+        """Node's socketOnError: 'clientError'(err, socket), or without a
+        listener Node's answer (when no response has started) and destroy."""
+        self.parser.stop()
+        socket = self.socket
+        if self.server.emit('clientError', error, socket):
+            return
+        res = self.current
+        if not socket._destroyed and not socket.writableEnded and (
+                res is None or not res._header_sent):
+            socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
+            socket.destroySoon()
+        else:
+            socket.destroy()
+
+    def _detach(self):
+        """The connection is someone else's now (an upgrade): no parser,
+        none of our listeners."""
+        self.parser.stop()
+        self.server._http_connections.discard(self)
+        socket = self.socket
+        socket.removeListener('data', self.parser.feed)
+        socket.removeListener('end', self._on_end)
+        socket.removeListener('close', self._on_close)
+        socket.removeListener('error', self._on_socket_error)
+        socket.removeListener('timeout', self._on_timeout)
+        socket.pause()
+
+
+add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['http.Server'])

@@ -1,0 +1,102 @@
+"""pyuvnet.http's server answers raw requests with the bytes Node 20's
+http server answers (only the Date header's value differs): one Node
+process runs tests/http_routes.py's app, pyuvnet.http runs its twin, and
+each case's bytes go to both.  The cases pin Node's response heads (header
+order, Date, Connection, Keep-Alive, Content-Length or chunked), HTTP/1.0,
+HEAD/204/304, pipelining, 100-continue, the missing Host 400 and the
+answers to refused requests (smuggling, bad bytes, 431)."""
+import re
+import socket
+import subprocess
+
+import pytest
+
+import pyuvnet as net
+import pyuvnet.http as http
+from http_routes import NODE_APP, pyuvnet_app
+from test_tcp_interop_node import NODE
+
+pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
+
+H = 'Host: a\r\n'
+CLOSE = 'GET /close HTTP/1.1\r\n' + H + '\r\n'
+ROUTES = ['/', '/chunk', '/sethdr', '/cl', '/te', '/204', '/304', '/empty', '/msg',
+          '/cont', '/hints', '/nodate', '/missing']
+
+CASES = {
+    'one request, Connection: close': 'GET / HTTP/1.1\r\n' + H + 'Connection: close\r\n\r\n',
+    'every route pipelined': ''.join('GET %s HTTP/1.1\r\n%s\r\n' % (r, H) for r in ROUTES)
+    + 'HEAD / HTTP/1.1\r\n' + H + '\r\n' + CLOSE,
+    'HTTP/1.0 closes': 'GET / HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 chunked body ends at close': 'GET /chunk HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 keep-alive asked': 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
+    'HTTP/1.0 with TE: chunked': 'GET /chunk HTTP/1.0\r\nTE: chunked\r\n\r\n',
+    'HTTP/1.1 without Host': 'GET / HTTP/1.1\r\n\r\n',
+    'a body with Content-Length': 'POST /echo HTTP/1.1\r\n' + H + 'Content-Length: 5\r\n'
+    'Connection: close\r\n\r\nhello',
+    'a chunked body with trailers': 'POST /echo?x=1 HTTP/1.1\r\n' + H + 'Transfer-Encoding: chunked\r\n'
+    'Connection: close\r\n\r\n3\r\nabc\r\n2;e=1\r\nde\r\n0\r\nX-T: 1\r\n\r\n',
+    'duplicate headers merged': 'POST /echo HTTP/1.1\r\nHost: a\r\nHost: b\r\nX-M: 1\r\nx-m: 2\r\n'
+    'Cookie: a=1\r\ncookie: b=2\r\nSet-Cookie: s=1\r\nset-cookie: t=2\r\nContent-Length: 0\r\n'
+    'Connection: close\r\n\r\n',
+    'Expect: 100-continue': 'POST /echo HTTP/1.1\r\n' + H + 'Expect: 100-continue\r\n'
+    'Content-Length: 2\r\nConnection: close\r\n\r\nok',
+    'an unknown expectation is 417': 'GET / HTTP/1.1\r\n' + H + 'Expect: teapot\r\n\r\n' + CLOSE,
+    'Transfer-Encoding with Content-Length': 'POST /echo HTTP/1.1\r\n' + H
+    + 'Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n',
+    'a bad chunk size': 'POST /echo HTTP/1.1\r\n' + H + 'Transfer-Encoding: chunked\r\n\r\nzz\r\n',
+    'obs-fold': 'GET / HTTP/1.1\r\n' + H + 'X: a\r\n b\r\n\r\n',
+    'a control byte in a value': 'GET / HTTP/1.1\r\n' + H + 'X: a\x01b\r\n\r\n',
+    'a space in a name': 'GET / HTTP/1.1\r\n' + H + 'X Y: a\r\n\r\n',
+    'not HTTP': 'HELLO\r\n\r\n',
+    'headers over 16 KiB': 'GET / HTTP/1.1\r\n' + H + 'X: ' + 'a' * 17000 + '\r\n\r\n',
+    'a request after Connection: close': 'GET / HTTP/1.1\r\n' + H + 'Connection: close\r\n\r\n'
+    'GET / HTTP/1.1\r\n' + H + '\r\n',
+}
+
+
+@pytest.fixture(scope='module')
+def node_port():
+    proc = subprocess.Popen([NODE, '-e', NODE_APP], stdout=subprocess.PIPE, text=True)
+    try:
+        yield int(proc.stdout.readline())
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def node_answer(port, data):
+    with socket.create_connection(('127.0.0.1', port), timeout=5) as sock:
+        sock.sendall(data)
+        out = []
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return b''.join(out)
+            out.append(chunk)
+
+
+def pyuvnet_answer(data, run_loop):
+    server = http.createServer(pyuvnet_app)
+    out = []
+
+    def connect():
+        sock = net.connect(server.address().port, '127.0.0.1')
+        sock.on('data', out.append)
+        sock.on('close', lambda had_error: server.close())
+        sock.write(data)
+    server.listen(0, '127.0.0.1', connect)
+    run_loop(5)
+    return b''.join(out)
+
+
+def normal(answer):
+    return re.sub(rb'Date: [^\r]*GMT', b'Date: D', answer)
+
+
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_the_answer_is_nodes(case, node_port, run_loop):
+    data = CASES[case].encode('latin-1')
+    expected = normal(node_answer(node_port, data))
+    assert expected, 'Node answered nothing'
+    assert normal(pyuvnet_answer(data, run_loop)) == expected
