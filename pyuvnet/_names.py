@@ -109,9 +109,10 @@ ALIASES = {
         'setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader',
         'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
         'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
+        'getRawHeaderNames',
     ),
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
-                       'writeEarlyHints', 'writeProcessing'),
+                       'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -1,5 +1,6 @@
 """What pyuvnet.http's server and client share: Node's tables (STATUS_CODES,
 METHODS), header validation, the HTTP errors and the cached Date value."""
+import errno
 import re
 import time
 
@@ -150,6 +151,14 @@ class HTTPParseError(NodeError, ValueError):
         self.reason = reason
         self.bytesParsed = self.bytes_parsed = bytes_parsed
         self.rawPacket = self.raw_packet = raw_packet
+
+
+def connection_reset(message):
+    """Node's connResetException: an ECONNRESET error with ``message``."""
+    error = ConnectionResetError(message)
+    error.errno = errno.ECONNRESET
+    error.code = 'ECONNRESET'
+    return error
 
 
 def _quote(name):

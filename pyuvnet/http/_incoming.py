@@ -6,7 +6,8 @@ It is Node's Readable of the message's body:
                   True from then on
   'aborted'       the connection closed before the message was complete
   'error'(err)    (the client's response only) the connection failed
-  'close'         last, once: after 'end', or when the connection closed
+  'close'         last, once: after 'end' (a request: after its response's
+                  'close'), or when the connection closed
 
 Nothing flows until a 'data' listener, ``resume()`` or ``pipe()`` asks
 for it (Node's readable flowing mode); what arrives meanwhile waits in the
@@ -80,6 +81,10 @@ class IncomingMessage(EventEmitter):
     httpVersionMinor = field('_minor', 'The minor HTTP version, 1 or 0.')
     rawHeaders = field('_raw', 'The headers as received: [name, value, ...].')
     rawTrailers = field('_raw_trailers', 'The trailers as received: [name, value, ...].')
+
+    # A response (client side) closes after its 'end'; a request closes
+    # after its response's 'close' (the server clears this, Node's order).
+    _close_after_end = True
 
     def __init__(self, socket=None):
         self.socket = socket
@@ -190,7 +195,8 @@ class IncomingMessage(EventEmitter):
         self._end_emitted = True
         self.complete = True
         self.emit('end')
-        self._emit_close()
+        if self._close_after_end:
+            self._emit_close()
 
     def _emit_close(self):
         if not self._closed:
@@ -300,6 +306,8 @@ class IncomingMessage(EventEmitter):
         self.on('data', on_data)
         if end:
             self.once('end', destination.end)
+        if not self._flowing:
+            self.resume()
         return destination
 
     def _dump(self):

@@ -25,7 +25,7 @@ from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 
-from ._common import ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, field
+from ._common import ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, field
 from ._incoming import IncomingMessage
 from ._outgoing import ServerResponse
 
@@ -230,6 +230,7 @@ class ServerConnection:
             self.keep_alive_armed = False
             self.socket.setTimeout(self.server._timeout)
         req = self.server._incoming_class(self.socket)
+        req._close_after_end = False
         req._set_head(head)
         self.requests += 1
         if not head[5]:
@@ -295,22 +296,29 @@ class ServerConnection:
                 and 'host' not in req.headers)
 
     def response_ended(self, res):
-        """``res`` called end(): its bytes are queued on the socket, so the
-        next response may write after them at once."""
-        if res._last:
-            self.queue.clear()
-            self.current = None
-            self.socket.end()
-            return
-        if self.queue:
+        """``res`` called end(): when it is the current response, its bytes
+        are queued on the socket, so the next one may write after them at
+        once (and, if it already ended too, the one after it)."""
+        if res is not self.current:
+            return          # its turn comes when the ones before it end
+        socket = self.socket
+        while True:
+            if res._last:
+                self.queue.clear()
+                self.current = None
+                socket.end()
+                return
+            if not self.queue:
+                self.current = None
+                if self.server._keep_alive_timeout and not self.parser.in_message:
+                    self.keep_alive_armed = True
+                    socket.setTimeout(self.server._keep_alive_timeout)
+                return
             res = self.queue.pop(0)
             self.current = res
-            res.assignSocket(self.socket)
-        else:
-            self.current = None
-            if self.server._keep_alive_timeout and not self.parser.in_message:
-                self.keep_alive_armed = True
-                self.socket.setTimeout(self.server._keep_alive_timeout)
+            res.assignSocket(socket)
+            if not res._finished:
+                return
 
     def response_finished(self, res):
         """'finish' of ``res``: its request's unread body is dropped, and
@@ -318,7 +326,18 @@ class ServerConnection:
         req = res.req
         if not req._consumed:
             req._dump()
-        _uv.nextTick(res._emit_close)
+        _uv.nextTick(self._close_exchange, res)
+
+    @staticmethod
+    def _close_exchange(res):
+        """'close' of the response, then of its request (Node's order; a
+        request whose 'end' is still to come closes after it)."""
+        res._emit_close()
+        req = res.req
+        if req._end_emitted:
+            req._emit_close()
+        else:
+            req._close_after_end = True
 
     # -- the socket's events ---------------------------------------------------
 
@@ -329,16 +348,28 @@ class ServerConnection:
             self.incoming = None
 
     def _on_close(self, had_error=False):
+        """Node's abortIncoming: each unfinished request's 'aborted', the
+        responses' 'close', then each request's 'error' (ECONNRESET, when
+        it has a listener) and 'close'."""
         self.server._http_connections.discard(self)
         self.parser.stop()
-        req, self.incoming = self.incoming, None
-        if req is not None:
-            req._abort()
-        for res in ([self.current] if self.current is not None else []) + self.queue:
-            res._emit_close()
-            res.req._abort()
+        responses = ([self.current] if self.current is not None else []) + self.queue
+        requests = [res.req for res in responses]
+        if self.incoming is not None and self.incoming not in requests:
+            requests.append(self.incoming)
+        self.incoming = None
         self.current = None
         self.queue = []
+        unfinished = [req for req in requests if not req._ended]
+        for req in unfinished:
+            req.aborted = True
+            req.emit('aborted')
+        for res in responses:
+            res._emit_close()
+        for req in requests:
+            if req in unfinished and req.listenerCount('error'):
+                req.emit('error', connection_reset('aborted'))
+            req._emit_close()
 
     def _on_socket_error(self, error):
         self.client_error(error)
