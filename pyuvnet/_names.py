@@ -94,7 +94,8 @@ ALIASES = {
                 'schedulingPolicy'),
     'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
     # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
-    'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize'),
+    'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
+             'globalAgent'),
     'http.Server': (
         'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
         'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
@@ -113,6 +114,10 @@ ALIASES = {
     ),
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
                        'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
+    'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
+    'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
+              'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
+              'keepSocketAlive', 'defaultPort'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -34,9 +34,11 @@ TARGETS = {
     'IncomingMessage': http.IncomingMessage,
     'OutgoingMessage': http.OutgoingMessage,
     'ServerResponse': http.ServerResponse,
+    'ClientRequest': http.ClientRequest,
+    'Agent': http.Agent,
 }
 # Rows a subclass inherits from its base's row.
-INHERITED = {'ServerResponse': 'OutgoingMessage'}
+INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}
 
 
 def names_of(target):

@@ -3,7 +3,8 @@
 The parser is llhttp, Node's own, compiled into pyuvnet._uv
 (pyuvnet/uv/http_parser.pyx).  The rooms: ``_server`` (http.Server and a
 connection's HTTP state), ``_incoming`` (IncomingMessage), ``_outgoing``
-(OutgoingMessage, ServerResponse), ``_common`` (tables, validation, errors).
+(OutgoingMessage, ServerResponse), ``_client`` (ClientRequest, request(),
+get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).
 """
 from pyuvnet._names import ALIASES, add_aliases, snake_name
 
@@ -13,12 +14,15 @@ from ._common import (
     ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, ERR_INVALID_HTTP_TOKEN, HTTPParseError, METHODS,
     STATUS_CODES, validateHeaderName, validateHeaderValue,
 )
+from ._agent import Agent, globalAgent
+from ._client import ClientRequest, get, request
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage, ServerResponse
 from ._server import DEFAULT_MAX_HEADER_SIZE, Server
 
 __all__ = [
-    'createServer', 'Server', 'IncomingMessage', 'OutgoingMessage', 'ServerResponse',
+    'createServer', 'Server', 'request', 'get', 'ClientRequest', 'Agent', 'globalAgent',
+    'IncomingMessage', 'OutgoingMessage', 'ServerResponse',
     'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
     'HTTPParseError', 'ERR_HTTP_HEADERS_SENT', 'ERR_INVALID_HTTP_TOKEN',
     'ERR_HTTP_INVALID_STATUS_CODE', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_CHAR',
