@@ -96,6 +96,7 @@ ALIASES = {
     # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
     'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
              'globalAgent'),
+    'https': ('createServer', 'globalAgent'),
     'http.Server': (
         'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
         'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',

@@ -9,6 +9,7 @@ from pyuvnet import child_process, cluster, process
 from pyuvnet._names import ALIASES, snake_name
 import pyuvnet.tls as tls
 import pyuvnet.http as http
+import pyuvnet.https as https
 
 TARGETS = {
     'tls': tls,
@@ -36,6 +37,7 @@ TARGETS = {
     'ServerResponse': http.ServerResponse,
     'ClientRequest': http.ClientRequest,
     'Agent': http.Agent,
+    'https': https,
 }
 # Rows a subclass inherits from its base's row.
 INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}

@@ -28,7 +28,7 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from ._agent import Agent
 from . import _agent
 from ._common import (
-    ERR_INVALID_HTTP_TOKEN, HTTPParseError, connection_reset, field, is_token,
+    ERR_INVALID_HTTP_TOKEN, HTTPParseError, connection_reset, destroy_soon, field, is_token,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
@@ -296,7 +296,7 @@ class ClientRequest(OutgoingMessage):
         if self._keep_socket and self._finished:
             socket.emit('free')
         else:
-            socket.destroySoon()
+            destroy_soon(socket)
         _uv.nextTick(self._emit_close)
 
     # -- the socket's events ----------------------------------------------------

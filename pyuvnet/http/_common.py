@@ -219,3 +219,13 @@ def field(attr, doc):
     the camelCase name and its snake_case twin stay one value)."""
     return property(lambda self: getattr(self, attr),
                     lambda self, value: setattr(self, attr, value), doc=doc)
+
+
+def destroy_soon(socket):
+    """Node's socket.destroySoon(): end, and destroy once our side has
+    finished (a TLSSocket has no destroySoon of its own)."""
+    if hasattr(socket, 'destroySoon'):
+        socket.destroySoon()
+    else:
+        socket.once('finish', socket.destroy)
+        socket.end()

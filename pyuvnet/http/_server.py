@@ -25,14 +25,15 @@ from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 
-from ._common import ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, field
+from ._common import ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, destroy_soon, field
 from ._incoming import IncomingMessage
 from ._outgoing import ServerResponse
 
-__all__ = ['Server', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE']
+__all__ = ['Server', 'HTTPServerMixin', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE',
+           'HTTP_SERVER_RULES']
 
 DEFAULT_MAX_HEADER_SIZE = 16384
-_HTTP_SERVER_RULES = {
+HTTP_SERVER_RULES = {
     'IncomingMessage': 'function', 'ServerResponse': 'function',
     'requestTimeout': 'number', 'headersTimeout': 'number', 'keepAliveTimeout': 'number',
     'connectionsCheckingInterval': 'number', 'maxHeaderSize': 'number',
@@ -40,7 +41,7 @@ _HTTP_SERVER_RULES = {
     'joinDuplicateHeaders': 'boolean', 'rejectNonStandardBodyWrites': 'boolean',
     'uniqueHeaders': 'object',
 }
-SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **_HTTP_SERVER_RULES))
+SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **HTTP_SERVER_RULES))
 
 # Node's canned answers to a client error (_http_server.js).
 _ANSWERS = {
@@ -51,22 +52,12 @@ _ANSWERS = {
 _BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
 
 
-class Server(_NetServer):
-    """Node's ``http.Server``: a net.Server whose connections speak HTTP/1.1."""
+class HTTPServerMixin:
+    """What http.Server and https.Server share: the HTTP options, the
+    timeouts' check and the connections' HTTP state.  ``_setup_http`` is
+    called by the subclass's constructor after its base's."""
 
-    def __init__(self, options=None, requestListener=None, **kwargs):
-        """``options``: net.Server's and http's (``requestTimeout`` 300000,
-        ``headersTimeout`` 60000, ``keepAliveTimeout`` 5000,
-        ``connectionsCheckingInterval`` 30000, ``maxHeaderSize`` 16384,
-        ``requireHostHeader`` True, ``noDelay`` True, ...), a dict or
-        keywords in either spelling; ``requestListener`` (which may come
-        first, alone) is added to 'request'."""
-        if callable(options) and requestListener is None:
-            options, requestListener = None, options
-        opts = normalize_options(options, kwargs, SERVER_OPTIONS)
-        net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
-        net_options.setdefault('noDelay', True)
-        super().__init__(net_options)
+    def _setup_http(self, opts, requestListener, connection_event):
         if opts.get('insecureHTTPParser'):
             raise ERR_INVALID_ARG_VALUE('options.insecureHTTPParser', True,
                                         'is not supported: llhttp runs with no lenient flag')
@@ -88,7 +79,7 @@ class Server(_NetServer):
         self._timeout = 0
         self._http_connections = set()
         self._check_timer = None
-        self.on('connection', self._http_connection)
+        self.on(connection_event, self._http_connection)
         self.on('listening', self._start_checking)
         if requestListener is not None:
             self.on('request', requestListener)
@@ -117,6 +108,11 @@ class Server(_NetServer):
     def _http_connection(self, socket):
         ServerConnection(self, socket)
 
+    def _close_http(self):
+        if self._check_timer is not None:
+            self._check_timer.close()
+            self._check_timer = None
+
     # -- the timeouts' check ------------------------------------------------
 
     def _start_checking(self):
@@ -137,9 +133,7 @@ class Server(_NetServer):
     def close(self, callback=None):
         """Stop accepting and close the idle connections (Node 19+);
         'close' once every connection has closed."""
-        if self._check_timer is not None:
-            self._check_timer.close()
-            self._check_timer = None
+        self._close_http()
         super().close(callback)
         self.closeIdleConnections()
         return self
@@ -154,6 +148,25 @@ class Server(_NetServer):
         for conn in list(self._http_connections):
             if conn.current is None and not conn.parser.in_message:
                 conn.socket.destroy()
+
+
+class Server(HTTPServerMixin, _NetServer):
+    """Node's ``http.Server``: a net.Server whose connections speak HTTP/1.1."""
+
+    def __init__(self, options=None, requestListener=None, **kwargs):
+        """``options``: net.Server's and http's (``requestTimeout`` 300000,
+        ``headersTimeout`` 60000, ``keepAliveTimeout`` 5000,
+        ``connectionsCheckingInterval`` 30000, ``maxHeaderSize`` 16384,
+        ``requireHostHeader`` True, ``noDelay`` True, ...), a dict or
+        keywords in either spelling; ``requestListener`` (which may come
+        first, alone) is added to 'request'."""
+        if callable(options) and requestListener is None:
+            options, requestListener = None, options
+        opts = normalize_options(options, kwargs, SERVER_OPTIONS)
+        net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
+        net_options.setdefault('noDelay', True)
+        _NetServer.__init__(self, net_options)
+        self._setup_http(opts, requestListener, 'connection')
 
 
 class ServerConnection:
@@ -392,10 +405,10 @@ class ServerConnection:
         if self.server.emit('clientError', error, socket):
             return
         res = self.current
-        if not socket._destroyed and not socket.writableEnded and (
+        if not socket.destroyed and not socket.writableEnded and (
                 res is None or not res._header_sent):
             socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
-            socket.destroySoon()
+            destroy_soon(socket)
         else:
             socket.destroy()
 
