@@ -39,5 +39,14 @@ def createServer(options=None, requestListener=None, **kwargs):
     return Server(options, requestListener, **kwargs)
 
 
+# The classes are pyuvnet.http's, whichever room defines them (help(), reprs, stubs).
+for _class in (Server, IncomingMessage, OutgoingMessage, ServerResponse, ClientRequest, Agent,
+               HTTPParseError, ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH,
+               ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_HEADER_VALUE, ERR_HTTP_INVALID_STATUS_CODE,
+               ERR_HTTP_REQUEST_TIMEOUT, ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR,
+               ERR_INVALID_HTTP_TOKEN):
+    _class.__module__ = __name__
+del _class
+
 add_aliases(globals(), ALIASES['http'])
 __all__ += [snake_name(name) for name in ALIASES['http']]

@@ -4,7 +4,7 @@ import errno
 import re
 import time
 
-from pyuvnet.errors import NodeError, _describe_type
+from pyuvnet.errors import NodeError
 
 __all__ = [
     'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue',
@@ -162,7 +162,8 @@ def connection_reset(message):
 
 
 def _quote(name):
-    return '"%s"' % name if isinstance(name, str) else _describe_type(name)
+    # Node's message puts the name in quotes whatever it is (["5"]).
+    return '"%s"' % (name,)
 
 
 # RFC 9110's token and field-value characters, as Node's checkIsHttpToken
