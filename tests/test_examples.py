@@ -71,3 +71,12 @@ def test_tls_echo_self_test_passes_and_help_describes_it():
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed' in result.stdout and 'ALPN echo/1' in result.stdout
     assert '--self-test' in run_example('tls_echo.py', '--help').stdout
+
+
+def test_http_json_api_self_test_passes():
+    """Seven requests over one keep-alive connection, then SIGTERM: the
+    server closes gracefully and the script exits 0."""
+    result = run_example('http_json_api.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed: 7 requests over one keep-alive connection' in result.stdout
+    assert 'shutting down' in result.stderr
