@@ -356,3 +356,23 @@ def test_bad_server_options_are_refused_at_once():
     default = http.Server()
     assert (default.headersTimeout, default.requestTimeout, default.keepAliveTimeout,
             default.timeout, default.maxRequestsPerSocket) == (60000, 300000, 5000, 0, 0)
+
+
+def test_keep_alive_timeout_spares_a_request_slower_than_it(run_loop):
+    """The keep-alive timeout stays armed across requests (it measures
+    idleness): a second request whose answer takes longer than it is still
+    answered, as in Node (where the timeout is off during a request)."""
+    def app(req, res):
+        if req.url == '/slow':
+            net.setTimeout(lambda: res.end('slow'), 200)
+        else:
+            res.end('fast')
+    server = http.createServer({'keepAliveTimeout': 60}, app)
+    got = []
+
+    def start():
+        out, closed, sock = raw_client(server, [GET, b'GET /slow HTTP/1.1\r\nHost: a\r\n\r\n'], 20)
+        sock.on('close', lambda _: (got.append(b''.join(out)), server.close()))
+    listen(server, start)
+    run_loop()
+    assert got[0].endswith(b'slow')

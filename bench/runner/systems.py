@@ -87,6 +87,8 @@ HTTP = (
                lambda: python('servers/httptools_hello.py', '--loop', 'uvloop')))),
     System('node-http-module', "bench/servers/node_http.js on Node's http module",
            node('servers/node_http.js')),
+    System('pyuvnet-http-module', 'bench/servers/pyuvnet_http_module.py on pyuvnet.http (llhttp)',
+           lambda: python('servers/pyuvnet_http_module.py')),
 )
 
 # Ratios are given against these, when they ran.

@@ -86,22 +86,24 @@ class IncomingMessage(EventEmitter):
     # after its response's 'close' (the server clears this, Node's order).
     _close_after_end = True
 
+    # The per-message state starts as these class defaults (one message
+    # per request: the constructor sets only what cannot be shared).
+    complete = False
+    aborted = False
+    upgrade = False
+    _headers = None
+    _trailers = None
+    _flowing = None               # None: not decided; False: paused
+    _ended = False                # the body's end arrived
+    _end_emitted = False
+    _closed = False
+    _decoder = None
+    _consumed = False             # someone read (or dumped) the body
+
     def __init__(self, socket=None):
         self.socket = socket
         self._raw = []
-        self.complete = False
-        self.aborted = False
-        self.upgrade = False
-        self._headers = None
-        self._trailers = None
-        self._flowing = None          # None: not decided; False: paused
         self._buffer = []
-        self._ended = False           # the body's end arrived
-        self._end_emitted = False
-        self._closed = False
-        self._decoder = None
-        self._consumed = False        # someone read (or dumped) the body
-        self._on_drained = None       # the connection's resume, while paused on it
 
     def _set_head(self, head):
         first, second, major, minor, raw = head[0], head[1], head[2], head[3], head[4]
@@ -313,6 +315,12 @@ class IncomingMessage(EventEmitter):
     def _dump(self):
         """Read and drop the body nobody read, so that the connection can
         go on to its next message (Node's _dump)."""
+        if not self._consumed and self._ended and not self._buffer and \
+                not self.listenerCount('end'):
+            # A whole message nobody listens to: done, without the ticks.
+            self._consumed = self._end_emitted = self.complete = True
+            self._flowing = True
+            return
         if not self._consumed:
             self._consumed = True
             self._buffer = []

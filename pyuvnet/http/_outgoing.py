@@ -34,6 +34,53 @@ def _body_bytes(chunk, encoding):
     raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
 
 
+# (name, value) pairs -> what header_block() made of them.  Responses
+# mostly repeat the same headers: made and validated once, while hashable.
+_BLOCKS = {}
+_BLOCKS_MAX = 512
+
+
+def header_block(pairs):
+    """The header lines of ``pairs`` and what _store_header needs to know
+    of them: (text, Connection's value lower-cased or None, whether
+    Content-Length is set, Transfer-Encoding's value lower-cased or None,
+    whether Date is set, whether Expect is set).  Raises for a bad name or
+    value, as setHeader() would."""
+    try:
+        key = tuple(pairs)
+        cached = _BLOCKS.get(key)
+    except TypeError:       # a list value: not cached
+        key = cached = None
+    if cached is not None:
+        return cached
+    lines = []
+    connection = te = None
+    seen_length = seen_date = seen_expect = False
+    for name, value in pairs:
+        validateHeaderName(name)
+        validateHeaderValue(name, value)
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        for item in values:
+            lines.append('%s: %s\r\n' % (name, header_text(item)))
+        lower = name.lower()
+        if lower == 'connection':
+            connection = header_text(values[-1]).lower()
+        elif lower == 'content-length':
+            seen_length = True
+        elif lower == 'transfer-encoding':
+            te = header_text(values[-1]).lower()
+        elif lower == 'date':
+            seen_date = True
+        elif lower == 'expect':
+            seen_expect = True
+    result = (''.join(lines), connection, seen_length, te, seen_date, seen_expect)
+    if key is not None:
+        if len(_BLOCKS) >= _BLOCKS_MAX:
+            _BLOCKS.clear()
+        _BLOCKS[key] = result
+    return result
+
+
 class OutgoingMessage(EventEmitter):
     """What ServerResponse and ClientRequest share: the headers, the head,
     the body's framing (Content-Length or chunked) and end()."""
@@ -44,22 +91,24 @@ class OutgoingMessage(EventEmitter):
     _chunked_by_default = True
     _keep_alive_timeout = 0
     _max_requests_note = None
+    # The per-message state starts as these class defaults (one response
+    # per request: its constructor sets only what cannot be shared).
+    _header = None                # the head made, as bytes
+    _header_sent = False
+    _chunked = False
+    _content_length = None
+    _trailer = ''
+    _last = False                 # the connection closes after this message
+    _finished = False             # end() was called
+    _finish_emitted = False
+    _closed = False
+    _should_keep_alive = True
+    _removed = frozenset()        # headers Node would add, removed by the user (a set once one is)
+    socket = None
+    _pending = ()                 # (bytes, callback) written before the connection was assigned
 
     def __init__(self):
         self._headers = {}            # lower-case name -> [name, value]
-        self._header = None           # the head made, as bytes
-        self._header_sent = False
-        self._chunked = False
-        self._content_length = None
-        self._trailer = ''
-        self._last = False            # the connection closes after this message
-        self._finished = False        # end() was called
-        self._finish_emitted = False
-        self._closed = False
-        self._should_keep_alive = True
-        self._removed = set()         # headers Node would have added, removed by the user
-        self.socket = None
-        self._pending = []            # bytes written before a connection was assigned
 
     # -- headers ------------------------------------------------------------
 
@@ -125,7 +174,7 @@ class OutgoingMessage(EventEmitter):
         key = name.lower()
         self._headers.pop(key, None)
         if key in ('date', 'content-length', 'transfer-encoding'):
-            self._removed.add(key)
+            self._removed = self._removed | {key}
 
     @property
     def headersSent(self):
@@ -146,30 +195,17 @@ class OutgoingMessage(EventEmitter):
     def _store_header(self, first_line, headers):
         """Make the head as Node's _storeHeader: ``headers`` is a list of
         (name, value) in the order set."""
-        parts = [first_line]
-        seen_connection = seen_length = seen_te = seen_date = seen_expect = False
-        for name, value in headers:
-            values = value if isinstance(value, (list, tuple)) else (value,)
-            key = name.lower()
-            for item in values:
-                text = header_text(item)
-                parts.append('%s: %s\r\n' % (name, text))
-            if key == 'connection':
-                seen_connection = True
-                if 'close' in header_text(values[-1]).lower():
-                    self._last = True
-                else:
-                    self._should_keep_alive = True
-            elif key == 'content-length':
-                seen_length = True
-            elif key == 'transfer-encoding':
-                seen_te = True
-                if 'chunked' in header_text(values[-1]).lower():
-                    self._chunked = True
-            elif key == 'date':
-                seen_date = True
-            elif key == 'expect':
-                seen_expect = True
+        block, connection, seen_length, te, seen_date, seen_expect = header_block(headers)
+        parts = [first_line, block]
+        seen_connection = connection is not None
+        if seen_connection:
+            if 'close' in connection:
+                self._last = True
+            else:
+                self._should_keep_alive = True
+        seen_te = te is not None
+        if seen_te and 'chunked' in te:
+            self._chunked = True
         if not seen_date and self._send_date and 'date' not in self._removed:
             parts.append('Date: %s\r\n' % utc_date())
         if not seen_connection:
@@ -275,7 +311,7 @@ class OutgoingMessage(EventEmitter):
             data = self._header + data
         socket = self.socket
         if socket is None or not self._is_current():
-            self._pending.append((data, callback))
+            self._pending = self._pending + ((data, callback),)
             return False
         return socket.write(data, callback)
 
@@ -284,7 +320,7 @@ class OutgoingMessage(EventEmitter):
 
     def _flush_pending(self):
         """Writes what was written before the connection was assigned."""
-        pending, self._pending = self._pending, []
+        pending, self._pending = self._pending, ()
         for data, callback in pending:
             self.socket.write(data, callback)
 
@@ -359,14 +395,15 @@ class ServerResponse(OutgoingMessage):
         self._conn = connection
         if req.method == 'HEAD':
             self._has_body = False
-        if req.httpVersionMinor == 0 or req.httpVersionMajor < 1:
+        if req._minor == 0 or req._major < 1:
             te = req.headers.get('te', '')
             self._chunked_by_default = 'chunked' in te.lower()
             self._should_keep_alive = False
         if connection is not None:
             self._should_keep_alive = self._should_keep_alive and connection.keep_alive
             self._keep_alive_timeout = connection.server.keepAliveTimeout
-            self._max_requests_note = connection.max_requests_note()
+            if connection.server._max_requests:
+                self._max_requests_note = connection.max_requests_note()
 
     def writeHead(self, statusCode, statusMessage=None, headers=None):
         """Make the head: ``statusCode`` (100-999), an optional reason
@@ -376,7 +413,7 @@ class ServerResponse(OutgoingMessage):
             raise ERR_HTTP_HEADERS_SENT('write')
         if not isinstance(statusMessage, str) and statusMessage is not None:
             statusMessage, headers = None, statusMessage
-        if isinstance(statusCode, bool) or not isinstance(statusCode, int):
+        if type(statusCode) is not int:
             if isinstance(statusCode, float) and statusCode.is_integer():
                 statusCode = int(statusCode)
             else:
@@ -395,9 +432,6 @@ class ServerResponse(OutgoingMessage):
                 extra = list(headers.items())
             else:
                 extra = list(zip(headers[0::2], headers[1::2]))
-            for name, value in extra:
-                validateHeaderName(name)
-                validateHeaderValue(name, value)
             if self._headers:
                 known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
                 for name, value in extra:
@@ -444,7 +478,7 @@ class ServerResponse(OutgoingMessage):
         if self.socket is not None and self._is_current():
             self.socket.write(data, callback)
         else:
-            self._pending.append((data, callback))
+            self._pending = self._pending + ((data, callback),)
 
     def _ended(self):
         if self._conn is not None:

@@ -239,7 +239,10 @@ class ServerConnection:
     # -- requests and responses ------------------------------------------------
 
     def _request(self, head):
-        if self.keep_alive_armed:
+        # With no server timeout (the default), the keep-alive timeout stays
+        # armed while requests come: it measures idleness, and _on_timeout
+        # spares a busy connection.  Otherwise Node's switch, per request.
+        if self.keep_alive_armed and self.server._timeout:
             self.keep_alive_armed = False
             self.socket.setTimeout(self.server._timeout)
         req = self.server._incoming_class(self.socket)
@@ -275,14 +278,15 @@ class ServerConnection:
             res.writeHead(503)
             res.end()
             return
-        if self._require_host_missing(req):
+        headers = req.headers
+        if server._require_host and req._minor == 1 and 'host' not in headers:
             res.writeHead(400, ['Connection', 'close'])
             res.end()
             return
-        expect = req.headers.get('expect') if 'expect' in req.headers else None
+        expect = headers.get('expect')
         if expect is None:
             server.emit('request', req, res)
-        elif expect.lower() == '100-continue' and req.httpVersionMinor == 1:
+        elif expect.lower() == '100-continue' and req._minor == 1:
             if server.listenerCount('checkContinue'):
                 server.emit('checkContinue', req, res)
             else:
@@ -304,10 +308,6 @@ class ServerConnection:
         self.upgrading = req
         return True
 
-    def _require_host_missing(self, req):
-        return (self.server._require_host and req.httpVersionMinor == 1
-                and 'host' not in req.headers)
-
     def response_ended(self, res):
         """``res`` called end(): when it is the current response, its bytes
         are queued on the socket, so the next one may write after them at
@@ -323,7 +323,8 @@ class ServerConnection:
                 return
             if not self.queue:
                 self.current = None
-                if self.server._keep_alive_timeout and not self.parser.in_message:
+                if (self.server._keep_alive_timeout and not self.keep_alive_armed
+                        and not self.parser.in_message):
                     self.keep_alive_armed = True
                     socket.setTimeout(self.server._keep_alive_timeout)
                 return
@@ -388,6 +389,10 @@ class ServerConnection:
         self.client_error(error)
 
     def _on_timeout(self):
+        if self.keep_alive_armed and not self.server._timeout:
+            if self.current is None and self.incoming is None and not self.parser.in_message:
+                self.socket.destroy()       # idle for keepAliveTimeout
+            return                          # busy: the keep-alive timeout does not apply
         emitted = False
         if self.incoming is not None:
             emitted = self.incoming.emit('timeout', self.socket) or emitted
