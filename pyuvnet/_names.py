@@ -103,7 +103,7 @@ ALIASES = {
     ),
     'IncomingMessage': (
         'addListener', 'setTimeout', 'setEncoding', 'isPaused', 'readableFlowing',
-        'readableEnded', 'readableLength', 'rawHeaders', 'rawTrailers', 'headersDistinct',
+        'readableEnded', 'readableLength', 'readableHighWaterMark', 'rawHeaders', 'rawTrailers', 'headersDistinct',
         'trailersDistinct', 'statusCode', 'statusMessage', 'httpVersion',
         'httpVersionMajor', 'httpVersionMinor',
     ),

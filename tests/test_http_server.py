@@ -376,3 +376,26 @@ def test_keep_alive_timeout_spares_a_request_slower_than_it(run_loop):
     listen(server, start)
     run_loop()
     assert got[0].endswith(b'slow')
+
+
+def test_async_for_reads_a_request_body_through_the_asyncio_bridge():
+    import asyncio
+
+    from pyuvnet import aio
+
+    async def main():
+        async with aio.attach():
+            async def handle(req, res):
+                chunks = [chunk async for chunk in req]
+                res.end(b'got ' + b''.join(chunks))
+            server = http.createServer(lambda req, res: asyncio.ensure_future(handle(req, res)))
+            server.listen(0, '127.0.0.1')
+            await aio.listening(server)
+            sock = await aio.connected(net.connect(server.address().port, '127.0.0.1'))
+            sock.write(b'POST / HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 6\r\n\r\nabc')
+            net.setTimeout(sock.write, 20, b'def')
+            answer = b''.join([chunk async for chunk in aio.iterate(sock)])
+            await aio.aclose(server)
+            return answer
+
+    assert asyncio.run(asyncio.wait_for(main(), 5)).endswith(b'\r\n\r\ngot abcdef')

@@ -248,7 +248,10 @@ class IncomingMessage(EventEmitter):
         return self
 
     def isPaused(self):
+        """True after pause() until resume()."""
         return self._flowing is False
+
+    readableHighWaterMark = 65536
 
     @property
     def readableFlowing(self):
@@ -326,6 +329,13 @@ class IncomingMessage(EventEmitter):
             self._buffer = []
             self.removeAllListeners('data')
             self.resume()
+
+    def __aiter__(self):
+        """``async for chunk in req`` (through pyuvnet.aio's bridge): the
+        body's chunks until 'end', pausing the connection while 64 KiB wait
+        unread; a connection closed first raises ERR_STREAM_PREMATURE_CLOSE."""
+        from pyuvnet import aio
+        return aio.iterate(self)
 
     def destroy(self, error=None):
         """Close the message and its connection."""

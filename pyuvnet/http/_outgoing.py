@@ -36,7 +36,7 @@ def _body_bytes(chunk, encoding):
 
 # (name, value) pairs -> what header_block() made of them.  Responses
 # mostly repeat the same headers: made and validated once, while hashable.
-_BLOCKS = {}
+_BLOCKS: dict = {}
 _BLOCKS_MAX = 512
 
 
@@ -103,7 +103,7 @@ class OutgoingMessage(EventEmitter):
     _finish_emitted = False
     _closed = False
     _should_keep_alive = True
-    _removed = frozenset()        # headers Node would add, removed by the user (a set once one is)
+    _removed: frozenset = frozenset()   # headers Node would add, removed by the user (a set once one is)
     socket = None
     _pending = ()                 # (bytes, callback) written before the connection was assigned
 
