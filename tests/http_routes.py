@@ -19,6 +19,9 @@ const app = (req, res) => {
   else if (u === '/msg') { res.writeHead(201, 'Yay', ['X-Z', '1', 'X-Z', '2']); res.end(); }
   else if (u === '/cont') { res.writeContinue(); res.end('c'); }
   else if (u === '/hints') { res.writeEarlyHints({link: '</a.css>; rel=preload'}); res.end('h'); }
+  else if (u === '/ka') { res.writeHead(200, {'Connection': 'keep-alive'}); res.end('OK'); }
+  else if (u === '/ka-cl') { res.writeHead(200, {'Connection': 'keep-alive', 'Content-Length': '2'}); res.end('OK'); }
+  else if (u === '/ka-te') { res.writeHead(200, {'Connection': 'keep-alive', 'Transfer-Encoding': 'chunked'}); res.end('OK'); }
   else if (u === '/nodate') { res.sendDate = false; res.removeHeader('Content-Length'); res.end('nd'); }
   else if (u === '/echo') {
     const body = [];
@@ -74,6 +77,15 @@ def pyuvnet_app(req, res):
     elif u == '/hints':
         res.writeEarlyHints({'link': '</a.css>; rel=preload'})
         res.end('h')
+    elif u == '/ka':
+        res.writeHead(200, {'Connection': 'keep-alive'})
+        res.end('OK')
+    elif u == '/ka-cl':
+        res.writeHead(200, {'Connection': 'keep-alive', 'Content-Length': '2'})
+        res.end('OK')
+    elif u == '/ka-te':
+        res.writeHead(200, {'Connection': 'keep-alive', 'Transfer-Encoding': 'chunked'})
+        res.end('OK')
     elif u == '/nodate':
         res.sendDate = False
         res.removeHeader('Content-Length')

@@ -50,6 +50,23 @@ CASES = {
     'a space in a name': 'GET / HTTP/1.1\r\n' + H + 'X Y: a\r\n\r\n',
     'not HTTP': 'HELLO\r\n\r\n',
     'headers over 16 KiB': 'GET / HTTP/1.1\r\n' + H + 'X: ' + 'a' * 17000 + '\r\n\r\n',
+    # Node's test-http-1.0-keep-alive.js: an HTTP/1.0 keep-alive request
+    # stays open only when the answer's length is known.
+    'HTTP/1.0 keep-alive, answer of unknown length': 'POST /ka HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'
+    'POST /ka HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 keep-alive with TE: chunked': 'POST /ka HTTP/1.0\r\nConnection: keep-alive\r\nTE: chunked\r\n'
+    '\r\nPOST /ka HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 keep-alive, Transfer-Encoding set': 'POST /ka-te HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'
+    'POST / HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 keep-alive, Content-Length set': 'POST /ka-cl HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'
+    'POST / HTTP/1.0\r\n\r\n',
+    'HTTP/1.0 keep-alive, Content-Length set, no Connection header': 'GET /cl HTTP/1.0\r\n'
+    'Connection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n',
+    # Node's test-http-server-multiheaders.js: which duplicates join, which keep the first.
+    'duplicates of the joined and the single fields': 'POST /echo HTTP/1.1\r\naccept: abc\r\naccept: def\r\n'
+    'Accept: ghi\r\nhost: foo\r\nHost: bar\r\nwww-authenticate: foo\r\nWWW-Authenticate: bar\r\n'
+    'x-bar: banjo\r\nx-bar: bango\r\nsec-websocket-protocol: chat\r\nsec-websocket-protocol: share\r\n'
+    'Content-Length: 0\r\nConnection: close\r\n\r\n',
     'a request after Connection: close': 'GET / HTTP/1.1\r\n' + H + 'Connection: close\r\n\r\n'
     'GET / HTTP/1.1\r\n' + H + '\r\n',
 }

@@ -99,6 +99,7 @@ class IncomingMessage(EventEmitter):
     _closed = False
     _decoder = None
     _consumed = False             # someone read (or dumped) the body
+    _keep_alive = False           # llhttp's should_keep_alive for this message
 
     def __init__(self, socket=None):
         self.socket = socket
@@ -117,6 +118,7 @@ class IncomingMessage(EventEmitter):
             self._major = major
             self._minor = minor
         self._raw = raw
+        self._keep_alive = head[5]
 
     @property
     def httpVersion(self):

@@ -398,9 +398,11 @@ class ServerResponse(OutgoingMessage):
         if req._minor == 0 or req._major < 1:
             te = req.headers.get('te', '')
             self._chunked_by_default = 'chunked' in te.lower()
-            self._should_keep_alive = False
         if connection is not None:
-            self._should_keep_alive = self._should_keep_alive and connection.keep_alive
+            # Node's parserOnIncoming: res.shouldKeepAlive = the request's
+            # (an HTTP/1.0 keep-alive request stays open when the answer's
+            # length is known: Content-Length set, or TE: chunked asked).
+            self._should_keep_alive = req._keep_alive
             self._keep_alive_timeout = connection.server.keepAliveTimeout
             if connection.server._max_requests:
                 self._max_requests_note = connection.max_requests_note()

@@ -173,8 +173,7 @@ class ServerConnection:
     """One connection's HTTP state: its parser (of which it is the owner),
     the request being read and the responses waiting their turn."""
 
-    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'keep_alive',
-                 'requests', 'keep_alive_armed', 'upgrading', '__weakref__')
+    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'requests', 'keep_alive_armed', 'upgrading', '__weakref__')
 
     def __init__(self, server, socket):
         self.server = server
@@ -184,7 +183,6 @@ class ServerConnection:
         self.incoming = None        # the request whose body is being read
         self.current = None         # the response whose turn it is
         self.queue = []             # responses waiting for their turn
-        self.keep_alive = True
         self.requests = 0
         self.keep_alive_armed = False
         self.upgrading = None
@@ -249,8 +247,6 @@ class ServerConnection:
         req._close_after_end = False
         req._set_head(head)
         self.requests += 1
-        if not head[5]:
-            self.keep_alive = False
         return req
 
     def max_requests_note(self):
