@@ -4,7 +4,8 @@ process runs tests/http_routes.py's app, pyuvnet.http runs its twin, and
 each case's bytes go to both.  The cases pin Node's response heads (header
 order, Date, Connection, Keep-Alive, Content-Length or chunked), HTTP/1.0,
 HEAD/204/304, pipelining, 100-continue, the missing Host 400 and the
-answers to refused requests (smuggling, bad bytes, 431)."""
+answers to refused requests (smuggling, bad bytes, 431).  Cases ported
+from Node's own tests name them."""
 import re
 import socket
 import subprocess
@@ -67,6 +68,16 @@ CASES = {
     'Accept: ghi\r\nhost: foo\r\nHost: bar\r\nwww-authenticate: foo\r\nWWW-Authenticate: bar\r\n'
     'x-bar: banjo\r\nx-bar: bango\r\nsec-websocket-protocol: chat\r\nsec-websocket-protocol: share\r\n'
     'Content-Length: 0\r\nConnection: close\r\n\r\n',
+    # Node's test-http-server-reject-cr-no-lf.js, test-http-missing-header-separator-cr.js
+    'a CR without LF': 'GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n',
+    'lines ended by LF alone': 'GET / HTTP/1.1\nHost: a\n\n',
+    # Node's test-http-request-smuggling-content-length.js
+    'two different Content-Lengths': 'POST /echo HTTP/1.1\r\n' + H + 'Content-Length: 1\r\n'
+    'Content-Length: 2\r\n\r\nab',
+    # Node's test-http-transfer-encoding-smuggling.js
+    'chunked not last in Transfer-Encoding': 'POST /echo HTTP/1.1\r\n' + H
+    + 'Transfer-Encoding: chunked, identity\r\n\r\n1\r\na\r\n0\r\n\r\n',
+    'a space before the colon': 'GET / HTTP/1.1\r\n' + H + 'Transfer-Encoding : chunked\r\n\r\n',
     'a request after Connection: close': 'GET / HTTP/1.1\r\n' + H + 'Connection: close\r\n\r\n'
     'GET / HTTP/1.1\r\n' + H + '\r\n',
 }
