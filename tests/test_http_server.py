@@ -399,3 +399,26 @@ def test_async_for_reads_a_request_body_through_the_asyncio_bridge():
             return answer
 
     assert asyncio.run(asyncio.wait_for(main(), 5)).endswith(b'\r\n\r\ngot abcdef')
+
+
+def test_max_requests_per_socket_says_close_after_the_last_and_drops_the_rest(run_loop):
+    """Node 20 (pinned): the answers say 'Keep-Alive: timeout=5, max=2',
+    the second 'Connection: close' (yet the connection stays open), a
+    third request gets 503 and 'dropRequest'."""
+    server = http.createServer(lambda req, res: res.end('x'))
+    server.maxRequestsPerSocket = 2
+    dropped, got = [], []
+    server.on('dropRequest', lambda req, sock: dropped.append(req.url))
+
+    def start():
+        out, closed, sock = raw_client(server, [b''.join(
+            b'GET /%d HTTP/1.1\r\nHost: a\r\n\r\n' % n for n in (1, 2, 3))])
+        sock.on('data', lambda chunk: b'503' in b''.join(out) and sock.end())
+        sock.on('close', lambda _: (got.append(b''.join(out)), server.close()))
+    listen(server, start)
+    run_loop()
+    answers = got[0].split(b'HTTP/1.1 ')[1:]
+    assert b'Connection: keep-alive\r\nKeep-Alive: timeout=5, max=2\r\n' in answers[0]
+    assert b'Connection: close\r\n' in answers[1]
+    assert answers[2].startswith(b'503 Service Unavailable\r\n')
+    assert dropped == ['/3']

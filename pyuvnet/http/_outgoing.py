@@ -212,8 +212,9 @@ class OutgoingMessage(EventEmitter):
             keep_alive = self._should_keep_alive and (
                 seen_length or self._chunked_by_default or self._agent_keep_alive())
             if keep_alive and self._max_requests_note == 'close':
+                # Node 20 says close here but does not close (no _last):
+                # the requests after it get 503s on the same connection.
                 parts.append('Connection: close\r\n')
-                self._last = True
             elif keep_alive:
                 parts.append('Connection: keep-alive\r\n')
                 if self._keep_alive_timeout:

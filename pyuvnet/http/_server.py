@@ -173,7 +173,8 @@ class ServerConnection:
     """One connection's HTTP state: its parser (of which it is the owner),
     the request being read and the responses waiting their turn."""
 
-    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'requests', 'keep_alive_armed', 'upgrading', '__weakref__')
+    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'requests',
+                 'keep_alive_armed', 'upgrading', 'closing', '__weakref__')
 
     def __init__(self, server, socket):
         self.server = server
@@ -185,6 +186,7 @@ class ServerConnection:
         self.queue = []             # responses waiting for their turn
         self.requests = 0
         self.keep_alive_armed = False
+        self.closing = False        # a response said Connection: close
         self.upgrading = None
         server._http_connections.add(self)
         socket.on('data', self.parser.feed)
@@ -313,6 +315,9 @@ class ServerConnection:
         socket = self.socket
         while True:
             if res._last:
+                # Node: the connection ends after this answer; the requests
+                # read after it get none.
+                self.closing = True
                 self.queue.clear()
                 self.current = None
                 socket.end()
@@ -406,12 +411,13 @@ class ServerConnection:
         if self.server.emit('clientError', error, socket):
             return
         res = self.current
-        if not socket.destroyed and not socket.writableEnded and (
+        if socket.destroyed:
+            return
+        if not self.closing and not socket.writableEnded and (
                 res is None or not res._header_sent):
             socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
-            destroy_soon(socket)
-        else:
-            socket.destroy()
+        # What is queued still leaves (Node's writes have left by then).
+        destroy_soon(socket)
 
     def _detach(self):
         """The connection is someone else's now (an upgrade): no parser,
