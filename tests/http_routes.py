@@ -1,7 +1,9 @@
 """The same small HTTP application twice, for Node 20 (JavaScript, run by
 /usr/bin/node) and for pyuvnet.http, so that tests can send both the same
 bytes and compare the answers byte for byte (tests/test_http_wire.py)."""
+import contextlib
 import json
+import subprocess
 
 NODE_APP = r"""
 const http = require('http');
@@ -101,3 +103,14 @@ def pyuvnet_app(req, res):
     else:
         res.statusCode = 404
         res.end('no')
+
+
+@contextlib.contextmanager
+def node_server(node, script):
+    """Runs ``script`` (which prints its port first) with Node; yields the port."""
+    proc = subprocess.Popen([node, '-e', script], stdout=subprocess.PIPE, text=True)
+    try:
+        yield int(proc.stdout.readline())
+    finally:
+        proc.kill()
+        proc.wait()

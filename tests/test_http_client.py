@@ -5,13 +5,11 @@ agent, an agent's maxSockets queue, chunked uploads, HEAD, 100-continue,
 ECONNREFUSED, a timeout).  Idle kept sockets are unref'd: run() returns."""
 import json
 import socket as pysocket
-import subprocess
-import threading
 
 import pytest
 
-import pyuvnet as net
 import pyuvnet.http as http
+from http_routes import node_server
 from test_tcp_interop_node import NODE
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
@@ -42,12 +40,8 @@ server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 
 @pytest.fixture(scope='module')
 def port():
-    proc = subprocess.Popen([NODE, '-e', NODE_SERVER], stdout=subprocess.PIPE, text=True)
-    try:
-        yield int(proc.stdout.readline())
-    finally:
-        proc.kill()
-        proc.wait()
+    with node_server(NODE, NODE_SERVER) as node_port:
+        yield node_port
 
 
 @pytest.fixture(autouse=True)

@@ -148,16 +148,17 @@ def test_close_idle_connections_spares_a_request_under_way(run_loop):
             req.resume()
     server = http.createServer(app)
 
+    busy = {}
+
     def close_idle():
         server.closeIdleConnections()
-        busy_sock.write(b'cd')
+        busy['sock'].write(b'cd')
 
     def start():
-        global busy_sock
         _, idle_closed, _ = raw_client(server, [b'GET /idle HTTP/1.1\r\nHost: a\r\n\r\n'])
         out, busy_closed, sock = raw_client(server, [
             b'POST /busy HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 4\r\n\r\nab'])
-        globals()['busy_sock'] = sock
+        busy['sock'] = sock
         sock.on('close', lambda _: (log.append((bool(idle_closed), b''.join(out))), server.close()))
     listen(server, start)
     run_loop()

@@ -8,13 +8,12 @@ answers to refused requests (smuggling, bad bytes, 431).  Cases ported
 from Node's own tests name them."""
 import re
 import socket
-import subprocess
 
 import pytest
 
 import pyuvnet as net
 import pyuvnet.http as http
-from http_routes import NODE_APP, pyuvnet_app
+from http_routes import NODE_APP, node_server, pyuvnet_app
 from test_tcp_interop_node import NODE
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
@@ -85,12 +84,8 @@ CASES = {
 
 @pytest.fixture(scope='module')
 def node_port():
-    proc = subprocess.Popen([NODE, '-e', NODE_APP], stdout=subprocess.PIPE, text=True)
-    try:
-        yield int(proc.stdout.readline())
-    finally:
-        proc.kill()
-        proc.wait()
+    with node_server(NODE, NODE_APP) as port:
+        yield port
 
 
 def node_answer(port, data):

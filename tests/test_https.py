@@ -3,7 +3,6 @@ answering pyuvnet's https client and Node 20's, with the CA checked
 (``ca``, ``servername``, ``rejectUnauthorized``) and https.Agent keeping
 the TLS connection alive between requests."""
 import json
-import subprocess
 
 import pytest
 

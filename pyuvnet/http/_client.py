@@ -28,7 +28,8 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from ._agent import Agent
 from . import _agent
 from ._common import (
-    ERR_INVALID_HTTP_TOKEN, HTTPParseError, connection_reset, destroy_soon, field, is_token,
+    ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    is_token,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
@@ -160,11 +161,9 @@ class ClientRequest(OutgoingMessage):
                                       self._max_headers_count or 2000)
         if self.method == 'HEAD':
             self._parser.skip_body = True
-        socket.on('data', self._parser.feed)
-        socket.on('end', self._on_socket_end)
-        socket.on('close', self._on_socket_close)
-        socket.on('error', self._on_socket_error)
-        socket.on('timeout', self._on_socket_timeout)
+        self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
+                                          self._on_socket_close, self._on_socket_error,
+                                          self._on_socket_timeout)
         if self._timeout:
             socket.setTimeout(self._timeout)
         socket.resume()
@@ -177,14 +176,9 @@ class ClientRequest(OutgoingMessage):
 
     def _release(self):
         """The exchange is over: the socket is not this request's anymore."""
-        socket = self.socket
-        socket.removeListener('data', self._parser.feed)
-        socket.removeListener('end', self._on_socket_end)
-        socket.removeListener('close', self._on_socket_close)
-        socket.removeListener('error', self._on_socket_error)
-        socket.removeListener('timeout', self._on_socket_timeout)
+        self._listeners.remove()
         self._parser.stop()
-        return socket
+        return self.socket
 
     def setTimeout(self, msecs, callback=None):
         """'timeout' after ``msecs`` idle ms on the socket (the request is

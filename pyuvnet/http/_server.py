@@ -25,7 +25,9 @@ from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 
-from ._common import ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, destroy_soon, field
+from ._common import (
+    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+)
 from ._incoming import IncomingMessage
 from ._outgoing import ServerResponse
 
@@ -174,7 +176,7 @@ class ServerConnection:
     the request being read and the responses waiting their turn."""
 
     __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'requests',
-                 'keep_alive_armed', 'upgrading', 'closing', '__weakref__')
+                 'keep_alive_armed', 'upgrading', 'closing', 'listeners', '__weakref__')
 
     def __init__(self, server, socket):
         self.server = server
@@ -189,11 +191,8 @@ class ServerConnection:
         self.closing = False        # a response said Connection: close
         self.upgrading = None
         server._http_connections.add(self)
-        socket.on('data', self.parser.feed)
-        socket.on('end', self._on_end)
-        socket.on('close', self._on_close)
-        socket.on('error', self._on_socket_error)
-        socket.on('timeout', self._on_timeout)
+        self.listeners = SocketListeners(socket, self.parser, self._on_end, self._on_close,
+                                         self._on_socket_error, self._on_timeout)
         if server._timeout:
             socket.setTimeout(server._timeout)
 
@@ -424,13 +423,8 @@ class ServerConnection:
         none of our listeners."""
         self.parser.stop()
         self.server._http_connections.discard(self)
-        socket = self.socket
-        socket.removeListener('data', self.parser.feed)
-        socket.removeListener('end', self._on_end)
-        socket.removeListener('close', self._on_close)
-        socket.removeListener('error', self._on_socket_error)
-        socket.removeListener('timeout', self._on_timeout)
-        socket.pause()
+        self.listeners.remove()
+        self.socket.pause()
 
 
 add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['http.Server'])
