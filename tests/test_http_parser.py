@@ -4,7 +4,7 @@ server reports on 'clientError' for the same bytes (pinned with
 /usr/bin/node: err.code and err.reason)."""
 import pytest
 
-from pyuvnet._uv import HTTPParser
+from pyuvnet._uv import HTTP_NAME_EXPECT, HTTP_NAME_HOST as HOST, HTTPParser
 
 
 class Recorder:
@@ -28,21 +28,21 @@ def parse(*chunks, response=False, **kwargs):
 def test_a_request_in_one_read_is_one_call_with_its_raw_headers():
     calls = parse(b"GET /a?b HTTP/1.1\r\nHost: x \r\nX-Empty:\r\nA:\t1\t\r\n\r\n")
     assert calls == [('message', ('GET', '/a?b', 1, 1, ['Host', 'x', 'X-Empty', '', 'A', '1'],
-                                  True, False), None, None)]
+                                  True, False, HOST), None, None)]
 
 
 def test_a_body_in_the_same_read_comes_with_its_head():
     calls = parse(b"POST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
-    assert calls == [('message', ('POST', '/p', 1, 1, ['Content-Length', '3'], True, False),
+    assert calls == [('message', ('POST', '/p', 1, 1, ['Content-Length', '3'], True, False, 0),
                       b'abc', None)]
 
 
 def test_a_message_split_over_reads_is_head_body_and_end():
     calls = parse(b"POST / HTTP/1.1\r\nContent-Le", b"ngth: 5\r\n\r\nab", b"c", b"deGET / HTTP/1.0\r\n\r\n")
     assert calls == [
-        ('head', ('POST', '/', 1, 1, ['Content-Length', '5'], True, False)),
+        ('head', ('POST', '/', 1, 1, ['Content-Length', '5'], True, False, 0)),
         ('body', b'ab'), ('body', b'c'), ('message_end', b'de', None),
-        ('message', ('GET', '/', 1, 0, [], False, False), None, None)]
+        ('message', ('GET', '/', 1, 0, [], False, False, 0), None, None)]
 
 
 def test_pipelined_requests_are_one_call_each_in_order():
@@ -53,14 +53,14 @@ def test_pipelined_requests_are_one_call_each_in_order():
 def test_chunked_body_and_trailers():
     calls = parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
                   b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-T: 1 \r\n\r\n")
-    assert calls == [('message', ('POST', '/', 1, 1, ['Transfer-Encoding', 'chunked'], True, False),
+    assert calls == [('message', ('POST', '/', 1, 1, ['Transfer-Encoding', 'chunked'], True, False, 0),
                       b'abcde', ['X-T', '1'])]
 
 
 def test_an_upgrade_hands_over_the_bytes_after_the_head():
     calls = parse(b"GET / HTTP/1.1\r\nUpgrade: ws\r\nConnection: Upgrade\r\n\r\nraw")
     assert calls == [('message', ('GET', '/', 1, 1, ['Upgrade', 'ws', 'Connection', 'Upgrade'],
-                                  True, True), None, None), ('upgrade', b'raw')]
+                                  True, True, 0), None, None), ('upgrade', b'raw')]
 
 
 def test_responses_with_a_status_and_a_body_until_eof():
@@ -69,7 +69,7 @@ def test_responses_with_a_status_and_a_body_until_eof():
     parser.feed(b"HTTP/1.1 404 Not Found\r\nX: y\r\n\r\nbo")
     parser.feed(b"dy")
     parser.finish()
-    assert owner.calls == [('head', (404, 'Not Found', 1, 1, ['X', 'y'], False, False)),
+    assert owner.calls == [('head', (404, 'Not Found', 1, 1, ['X', 'y'], False, False, 0)),
                            ('body', b'bo'), ('body', b'dy'), ('message_end', None, None)]
 
 
@@ -78,7 +78,7 @@ def test_a_response_to_head_has_no_body_when_the_client_says_so():
     parser = HTTPParser(owner, True)
     parser.skip_body = True
     parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
-    assert owner.calls == [('message', (200, 'OK', 1, 1, ['Content-Length', '10'], True, False),
+    assert owner.calls == [('message', (200, 'OK', 1, 1, ['Content-Length', '10'], True, False, 0),
                             None, None)]
 
 
@@ -139,3 +139,9 @@ def test_an_exception_in_the_owner_is_raised_from_feed_and_stops_the_parser():
     with pytest.raises(ZeroDivisionError):
         parser.feed(b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
     assert parser.stopped
+
+
+def test_the_head_says_whether_host_and_expect_came_in_any_case():
+    calls = parse(b"GET / HTTP/1.1\r\nhOsT: a\r\nEXPECT: 100-continue\r\nHostx: 1\r\nHos: 2\r\n\r\n")
+    assert calls[0][1][7] == HOST | HTTP_NAME_EXPECT
+    assert parse(b"GET / HTTP/1.1\r\nHostx: 1\r\nExpected: 2\r\n\r\n")[0][1][7] == 0

@@ -37,7 +37,8 @@ class Checker:
         self.calls = []
 
     def check_head(self, head):
-        what, first, major, minor, raw, keep_alive, upgrade = head
+        what, first, major, minor, raw, keep_alive, upgrade, flags = head
+        assert flags in (0, 1, 2, 3)
         assert isinstance(what, int) if self.response else isinstance(what, str)
         assert isinstance(first, str) and isinstance(raw, list) and len(raw) % 2 == 0
         assert all(isinstance(item, str) for item in raw)

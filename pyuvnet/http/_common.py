@@ -206,12 +206,12 @@ def header_text(value):
 _date = [0, '']
 
 
-def utc_date():
-    """The Date header's value, made once per second (as Node's utcDate())."""
+def date_line():
+    """The Date header's line, made once per second (as Node's utcDate())."""
     now = int(time.time())
     if _date[0] != now:
         _date[0] = now
-        _date[1] = time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime(now))
+        _date[1] = time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(now))
     return _date[1]
 
 

@@ -18,7 +18,7 @@ from pyuvnet.events import EventEmitter
 
 from ._common import (
     ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR, STATUS_CODES,
-    field, header_text, utc_date, validateHeaderName, validateHeaderValue,
+    date_line, field, header_text, validateHeaderName, validateHeaderValue,
 )
 
 __all__ = ['OutgoingMessage', 'ServerResponse']
@@ -34,6 +34,8 @@ def _body_bytes(chunk, encoding):
     raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
 
 
+# (status, reason or None) -> the status line.
+_STATUS_LINES: dict = {}
 # (name, value) pairs -> what header_block() made of them.  Responses
 # mostly repeat the same headers: made and validated once, while hashable.
 _BLOCKS: dict = {}
@@ -81,6 +83,30 @@ def header_block(pairs):
     return result
 
 
+_KEEP_ALIVE_LINES: dict = {}
+
+
+def keep_alive_lines(timeout, max_requests):
+    """Connection (and Keep-Alive) lines of a kept-alive connection, as
+    Node's: ``max_requests`` 'close' says close (Node 20 says so on the
+    last request maxRequestsPerSocket allows, yet does not close)."""
+    key = (timeout, max_requests)
+    lines = _KEEP_ALIVE_LINES.get(key)
+    if lines is None:
+        if max_requests == 'close':
+            lines = 'Connection: close\r\n'
+        else:
+            lines = 'Connection: keep-alive\r\n'
+            if timeout:
+                lines += 'Keep-Alive: timeout=%d' % (timeout // 1000)
+                if max_requests:
+                    lines += ', max=%d' % max_requests
+                lines += '\r\n'
+        if len(_KEEP_ALIVE_LINES) < 64:
+            _KEEP_ALIVE_LINES[key] = lines
+    return lines
+
+
 class OutgoingMessage(EventEmitter):
     """What ServerResponse and ClientRequest share: the headers, the head,
     the body's framing (Content-Length or chunked) and end()."""
@@ -105,6 +131,7 @@ class OutgoingMessage(EventEmitter):
     _should_keep_alive = True
     _removed: frozenset = frozenset()   # headers Node would add, removed by the user (a set once one is)
     socket = None
+    _conn = None                  # a ServerResponse's connection (its turn: conn.current)
     _pending = ()                 # (bytes, callback) written before the connection was assigned
 
     def __init__(self):
@@ -207,21 +234,11 @@ class OutgoingMessage(EventEmitter):
         if seen_te and 'chunked' in te:
             self._chunked = True
         if not seen_date and self._send_date and 'date' not in self._removed:
-            parts.append('Date: %s\r\n' % utc_date())
+            parts.append(date_line())
         if not seen_connection:
-            keep_alive = self._should_keep_alive and (
-                seen_length or self._chunked_by_default or self._agent_keep_alive())
-            if keep_alive and self._max_requests_note == 'close':
-                # Node 20 says close here but does not close (no _last):
-                # the requests after it get 503s on the same connection.
-                parts.append('Connection: close\r\n')
-            elif keep_alive:
-                parts.append('Connection: keep-alive\r\n')
-                if self._keep_alive_timeout:
-                    note = 'Keep-Alive: timeout=%d' % (self._keep_alive_timeout // 1000)
-                    if self._max_requests_note:
-                        note += ', max=%d' % self._max_requests_note
-                    parts.append(note + '\r\n')
+            if self._should_keep_alive and (
+                    seen_length or self._chunked_by_default or self._agent_keep_alive()):
+                parts.append(keep_alive_lines(self._keep_alive_timeout, self._max_requests_note))
             else:
                 self._last = True
                 parts.append('Connection: close\r\n')
@@ -287,7 +304,8 @@ class OutgoingMessage(EventEmitter):
             if callback is not None:
                 self.once('finish', callback)
             return self
-        data = b'' if chunk is None else _body_bytes(chunk, encoding)
+        data = b'' if chunk is None else chunk if type(chunk) is bytes else \
+            _body_bytes(chunk, encoding)
         if self._header is None:
             self._content_length = len(data) if self._has_body else None
             self._implicit_header()
@@ -311,13 +329,11 @@ class OutgoingMessage(EventEmitter):
             self._header_sent = True
             data = self._header + data
         socket = self.socket
-        if socket is None or not self._is_current():
+        conn = self._conn
+        if socket is None or (conn is not None and conn.current is not self):
             self._pending = self._pending + ((data, callback),)
             return False
         return socket.write(data, callback)
-
-    def _is_current(self):
-        return True
 
     def _flush_pending(self):
         """Writes what was written before the connection was assigned."""
@@ -391,7 +407,7 @@ class ServerResponse(OutgoingMessage):
     statusMessage = field('_reason', "The reason phrase; None: Node's for the status.")
 
     def __init__(self, req, connection=None):
-        super().__init__()
+        self._headers = {}            # (OutgoingMessage's only per-message state)
         self.req = req
         self._conn = connection
         if req.method == 'HEAD':
@@ -414,7 +430,7 @@ class ServerResponse(OutgoingMessage):
         added to those set.  ERR_HTTP_HEADERS_SENT when made already."""
         if self._header is not None:
             raise ERR_HTTP_HEADERS_SENT('write')
-        if not isinstance(statusMessage, str) and statusMessage is not None:
+        if statusMessage is not None and type(statusMessage) is not str:
             statusMessage, headers = None, statusMessage
         if type(statusCode) is not int:
             if isinstance(statusCode, float) and statusCode.is_integer():
@@ -425,17 +441,31 @@ class ServerResponse(OutgoingMessage):
             raise ERR_HTTP_INVALID_STATUS_CODE(statusCode)
         self._status = statusCode
         if statusMessage is None:
-            statusMessage = self._reason or STATUS_CODES.get(statusCode, 'unknown')
+            statusMessage = self._reason
         elif '\r' in statusMessage or '\n' in statusMessage:
             raise ERR_INVALID_CHAR('statusMessage', statusMessage)
+        line = _STATUS_LINES.get((statusCode, statusMessage))
+        if line is None:
+            line = 'HTTP/1.1 %d %s\r\n' % (
+                statusCode, STATUS_CODES.get(statusCode, 'unknown') if statusMessage is None
+                else statusMessage)
+            if len(_STATUS_LINES) < 1024:
+                _STATUS_LINES[(statusCode, statusMessage)] = line
+        if statusMessage is None:
+            statusMessage = STATUS_CODES.get(statusCode, 'unknown')
         self._reason = statusMessage
-        pairs = [tuple(entry) for entry in self._headers.values()]
-        if headers:
-            if isinstance(headers, dict):
-                extra = list(headers.items())
+        if not self._headers:
+            if not headers:
+                pairs = ()
+            elif type(headers) is dict:
+                pairs = tuple(headers.items())
             else:
-                extra = list(zip(headers[0::2], headers[1::2]))
-            if self._headers:
+                pairs = tuple(zip(headers[0::2], headers[1::2]))
+        else:
+            pairs = [tuple(entry) for entry in self._headers.values()]
+            if headers:
+                extra = (headers.items() if isinstance(headers, dict)
+                         else zip(headers[0::2], headers[1::2]))
                 known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
                 for name, value in extra:
                     if name.lower() in known:
@@ -443,18 +473,13 @@ class ServerResponse(OutgoingMessage):
                     else:
                         known[name.lower()] = len(pairs)
                         pairs.append((name, value))
-            else:
-                pairs = extra
         if statusCode in (204, 304) or 100 <= statusCode <= 199:
             self._has_body = False
-        self._store_header('HTTP/1.1 %d %s\r\n' % (statusCode, statusMessage), pairs)
+        self._store_header(line, pairs)
         return self
 
     def _implicit_header(self):
         self.writeHead(self._status)
-
-    def _is_current(self):
-        return self._conn is None or self._conn.current is self
 
     def writeContinue(self, callback=None):
         """Send '100 Continue' (an answer to Expect: 100-continue)."""
@@ -478,7 +503,7 @@ class ServerResponse(OutgoingMessage):
         self._write_informational(''.join(lines).encode('latin-1'), callback)
 
     def _write_informational(self, data, callback):
-        if self.socket is not None and self._is_current():
+        if self.socket is not None and (self._conn is None or self._conn.current is self):
             self.socket.write(data, callback)
         else:
             self._pending = self._pending + ((data, callback),)

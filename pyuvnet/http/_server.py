@@ -203,12 +203,12 @@ class ServerConnection:
         if body is not None:
             req._push(body)
         req._push_end(trailers)
-        self._dispatch(req, head[6])
+        self._dispatch(req, head)
 
     def _on_head(self, head):
         req = self._request(head)
         self.incoming = req
-        self._dispatch(req, head[6])
+        self._dispatch(req, head)
 
     def _on_body(self, chunk):
         if self.incoming is not None:
@@ -258,9 +258,9 @@ class ServerConnection:
             return None
         return 'close' if self.requests >= limit else limit
 
-    def _dispatch(self, req, upgrade):
+    def _dispatch(self, req, head):
         server = self.server
-        if upgrade and self._upgrade_wanted(req):
+        if head[6] and self._upgrade_wanted(req):
             return
         res = server._response_class(req, self)
         if self.current is None:
@@ -275,12 +275,12 @@ class ServerConnection:
             res.writeHead(503)
             res.end()
             return
-        headers = req.headers
-        if server._require_host and req._minor == 1 and 'host' not in headers:
+        flags = head[7]
+        if server._require_host and req._minor == 1 and not flags & _uv.HTTP_NAME_HOST:
             res.writeHead(400, ['Connection', 'close'])
             res.end()
             return
-        expect = headers.get('expect')
+        expect = req.headers.get('expect') if flags & _uv.HTTP_NAME_EXPECT else None
         if expect is None:
             server.emit('request', req, res)
         elif expect.lower() == '100-continue' and req._minor == 1:

@@ -18,7 +18,8 @@
 #   _on_parse_error(code, reason, nparsed)   Node's HPE_* code; the parser
 #                                      is done after it
 # ``head`` is (method or status code, url or status message, major, minor,
-# raw headers [name, value, ...], should_keep_alive, upgrade); ``body`` is
+# raw headers [name, value, ...], should_keep_alive, upgrade, name flags:
+# HTTP_NAME_HOST | HTTP_NAME_EXPECT when a Host or Expect header is there); ``body`` is
 # bytes or None; ``trailers`` a raw list or None.
 #
 # Limits as Node's binding (src/node_http_parser.cc): the bytes of the
@@ -32,6 +33,13 @@ from cpython.unicode cimport PyUnicode_DecodeLatin1
 from libc.stdlib cimport realloc, free
 
 DEF MAX_CHUNK_EXTENSIONS = 16384
+# The head's last item: which headers the server must look at (so that it
+# need not make the headers dict of every request to find out).
+cdef enum:
+    NAME_HOST = 1
+    NAME_EXPECT = 2
+HTTP_NAME_HOST = NAME_HOST
+HTTP_NAME_EXPECT = NAME_EXPECT
 
 cdef ll.llhttp_settings_t http_settings
 ll.llhttp_settings_init(&http_settings)
@@ -72,6 +80,7 @@ cdef class HTTPParser:
     cdef Py_ssize_t n_ends, ends_cap
     cdef size_t header_nread
     cdef size_t chunk_ext_nread
+    cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_list() saw
     cdef public size_t max_header_size
     cdef public Py_ssize_t max_headers_count   # pairs kept; 0: all
     cdef readonly bint in_message
@@ -138,6 +147,14 @@ cdef class HTTPParser:
             return ll.HPE_USER
         return 0
 
+    cdef inline bint name_is(self, Py_ssize_t start, Py_ssize_t end, const char* lower) noexcept:
+        """Whether buf[start:end] is ``lower`` (a lower-case name), in any case."""
+        cdef Py_ssize_t i
+        for i in range(end - start):
+            if lower[i] == 0 or (self.buf[start + i] | 0x20) != lower[i]:
+                return False
+        return lower[end - start] == 0
+
     cdef list raw_list(self, Py_ssize_t first):
         """[name, value, ...] from ends[first:], values without trailing
         spaces or tabs (llhttp drops the leading ones), as latin-1 str."""
@@ -147,11 +164,16 @@ cdef class HTTPParser:
             pairs = self.max_headers_count
         cdef list raw = PyList_New(pairs * 2)
         start = self.ends[first - 1]
+        self.name_flags = 0
         for i in range(pairs * 2):
             end = self.ends[first + i]
             if i & 1:
                 while end > start and (self.buf[end - 1] == b' ' or self.buf[end - 1] == b'\t'):
                     end -= 1
+            elif end - start == 4 and self.name_is(start, end, b'host'):
+                self.name_flags |= NAME_HOST
+            elif end - start == 6 and self.name_is(start, end, b'expect'):
+                self.name_flags |= NAME_EXPECT
             s = PyUnicode_DecodeLatin1(self.buf + start, end - start, NULL)
             Py_INCREF(s)
             PyList_SET_ITEM(raw, i, s)
@@ -165,8 +187,9 @@ cdef class HTTPParser:
             what = p.status_code
         else:
             what = HTTP_METHOD_NAMES[p.method]
-        self.head = (what, first, p.http_major, p.http_minor, self.raw_list(1),
-                     bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade))
+        raw = self.raw_list(1)
+        self.head = (what, first, p.http_major, p.http_minor, raw,
+                     bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
         return 0
 
     cdef object take_body(self):
