@@ -423,3 +423,62 @@ def test_max_requests_per_socket_says_close_after_the_last_and_drops_the_rest(ru
     assert b'Connection: close\r\n' in answers[1]
     assert answers[2].startswith(b'503 Service Unavailable\r\n')
     assert dropped == ['/3']
+
+
+def test_connect_hands_over_the_socket_and_the_bytes_after_the_head(run_loop):
+    seen = []
+
+    def on_connect(req, socket, head):
+        seen.append((req.method, req.url, head))
+        socket.write(b'HTTP/1.1 200 Connection Established\r\n\r\n')
+        socket.on('data', lambda chunk: (seen.append(chunk), socket.end(b'bye')))
+        socket.resume()
+    server = http.createServer(lambda req, res: seen.append('request'))
+    server.on('connect', on_connect)
+    got = []
+
+    def start():
+        out, closed, sock = raw_client(server, [
+            b'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nfirst', b'second'], 30)
+        sock.on('close', lambda _: (got.append(b''.join(out)), server.close()))
+    listen(server, start)
+    run_loop()
+    assert seen == [('CONNECT', 'example.com:443', b'first'), b'second']
+    assert got == [b'HTTP/1.1 200 Connection Established\r\n\r\nbye']
+
+
+def test_check_expectation_and_check_continue_replace_the_default_answers(run_loop):
+    log = []
+
+    def on_check_continue(req, res):
+        log.append(('checkContinue', req.headers['expect']))
+        res.writeHead(417)
+        res.end()
+
+    def on_check_expectation(req, res):
+        log.append(('checkExpectation', req.headers['expect']))
+        res.end('fine')
+    server = http.createServer(lambda req, res: log.append('request'))
+    server.on('checkContinue', on_check_continue)
+    server.on('checkExpectation', on_check_expectation)
+    got = []
+
+    def start():
+        out, closed, sock = raw_client(server, [
+            b'POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n'
+            b'GET / HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\nConnection: close\r\n\r\n'])
+        sock.on('close', lambda _: (got.append(b''.join(out)), server.close()))
+    listen(server, start)
+    run_loop()
+    assert log == [('checkContinue', '100-continue'), ('checkExpectation', 'teapot')]
+    assert got[0].startswith(b'HTTP/1.1 417 Expectation Failed\r\n') and got[0].endswith(b'fine')
+
+
+def test_server_set_timeout_emits_timeout_with_the_socket(run_loop):
+    seen = []
+    server = http.createServer(lambda req, res: None)
+    server.setTimeout(50, lambda socket: (seen.append(type(socket).__name__), socket.destroy(),
+                                          server.close()))
+    listen(server, lambda: raw_client(server))
+    run_loop()
+    assert seen == ['Socket']
