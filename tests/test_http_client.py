@@ -8,6 +8,7 @@ import socket as pysocket
 
 import pytest
 
+import pyuvnet as net
 import pyuvnet.http as http
 from http_routes import node_server
 from test_tcp_interop_node import NODE
@@ -201,3 +202,14 @@ def test_bad_request_arguments_are_refused_at_once():
         http.request('ftp://example.invalid/')
     with pytest.raises(TypeError):
         http.request({'nope': 1})
+
+
+def test_a_kept_socket_idle_for_the_agents_timeout_is_destroyed(port, run_loop):
+    agent = http.Agent(keepAlive=True, timeout=50)
+    kept = []
+    res, body, req, _ = fetch(run_loop, {'port': port, 'host': '127.0.0.1', 'agent': agent})
+    kept.extend(s for sockets in agent.freeSockets.values() for s in sockets)
+    net.setTimeout(lambda: None, 300)       # the kept socket is unref'd: hold the loop
+    run_loop()
+    assert len(kept) == 1 and kept[0].destroyed
+    assert agent.freeSockets == {}

@@ -112,6 +112,7 @@ class Agent(EventEmitter):
         self.sockets.setdefault(name, []).append(socket)
         socket.on('close', lambda had_error: self._socket_closed(socket, name))
         socket.on('free', lambda: self._socket_free(socket, name, options))
+        socket.on('timeout', lambda: self._socket_timeout(socket, name))
         if self._keep_alive:
             socket.setKeepAlive(True, self._keep_alive_msecs)
         req._on_socket(socket, reused=False)
@@ -149,6 +150,11 @@ class Agent(EventEmitter):
                 and not socket.destroyed and self.keepSocketAlive(socket)):
             self._free.setdefault(name, []).append(socket)
         else:
+            socket.destroy()
+
+    def _socket_timeout(self, socket, name):
+        """A kept socket idle for the agent's timeout is destroyed (Node)."""
+        if socket in self._free.get(name, ()):
             socket.destroy()
 
     def _socket_closed(self, socket, name):
