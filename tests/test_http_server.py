@@ -482,3 +482,20 @@ def test_server_set_timeout_emits_timeout_with_the_socket(run_loop):
     listen(server, lambda: raw_client(server))
     run_loop()
     assert seen == ['Socket']
+
+
+def test_equal_header_values_of_other_types_are_sent_as_each_is(run_loop):
+    """1 == True, yet Node sends 'X: 1' and 'X: true' (String(value)): the
+    cache of made header blocks must not mix them up."""
+    answers = iter([{'X': 1}, {'X': True}, {'X': 1.0}])
+    server = http.createServer(lambda req, res: (res.writeHead(200, next(answers)), res.end()))
+    got = []
+
+    def start():
+        out, closed, sock = raw_client(server, [GET * 2 + b'GET / HTTP/1.1\r\nHost: a\r\n'
+                                                b'Connection: close\r\n\r\n'])
+        sock.on('close', lambda _: (got.append(b''.join(out)), server.close()))
+    listen(server, start)
+    run_loop()
+    assert [line for line in got[0].split(b'\r\n') if line.startswith(b'X: ')] == \
+        [b'X: 1', b'X: true', b'X: 1']

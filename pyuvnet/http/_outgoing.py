@@ -54,7 +54,12 @@ def header_block(pairs):
     except TypeError:       # a list value: not cached
         key = cached = None
     if cached is not None:
-        return cached
+        # Equal keys may differ in their values' types (1 == True == 1.0,
+        # sent as '1', 'true', '1'): entries with other values than str
+        # keep those types, and must match them.
+        types = cached[1]
+        if types is None or types == tuple(type(value) for _, value in pairs):
+            return cached[0]
     lines = []
     connection = te = None
     seen_length = seen_date = seen_expect = False
@@ -79,7 +84,8 @@ def header_block(pairs):
     if key is not None:
         if len(_BLOCKS) >= _BLOCKS_MAX:
             _BLOCKS.clear()
-        _BLOCKS[key] = result
+        types = tuple(type(value) for _, value in pairs)
+        _BLOCKS[key] = (result, None if all(t is str for t in types) else types)
     return result
 
 
