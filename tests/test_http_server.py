@@ -499,3 +499,36 @@ def test_equal_header_values_of_other_types_are_sent_as_each_is(run_loop):
     run_loop()
     assert [line for line in got[0].split(b'\r\n') if line.startswith(b'X: ')] == \
         [b'X: 1', b'X: true', b'X: 1']
+
+
+def parser_count():
+    return sum(1 for obj in __import__('gc').get_objects() if type(obj).__name__ == 'HTTPParser')
+
+
+def test_closed_connections_leave_nothing_alive(run_loop):
+    """After the connections closed, no connection state, request,
+    response or parser is left (they form cycles with their socket's
+    listeners: the collector must be able to free them)."""
+    import gc
+    import weakref
+    alive = []
+
+    def app(req, res):
+        alive.extend(weakref.ref(obj) for obj in (req, res, res._conn))
+        res.end('x')
+    server = http.createServer(app)
+    pending = [10]
+    gc.collect()
+    parsers_before = parser_count()
+
+    def start():
+        for _ in range(10):
+            out, closed, sock = raw_client(server, [b'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'])
+            sock.on('close', lambda _: pending.__setitem__(0, pending[0] - 1) or (
+                pending[0] == 0 and server.close()))
+    listen(server, start)
+    run_loop()
+    gc.collect()
+    assert len(alive) == 30
+    assert [ref for ref in alive if ref() is not None] == []
+    assert parser_count() == parsers_before
