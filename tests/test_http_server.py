@@ -3,7 +3,9 @@ the timeouts (a slowloris client cut by headersTimeout, idle keep-alive
 connections by keepAliveTimeout), closing connections, 'clientError',
 pipelined answers kept in order, and the errors of bad calls (Node's
 codes).  The answers' bytes are compared with Node's in test_http_wire.py."""
+import gc
 import time
+import weakref
 
 import pytest
 
@@ -502,15 +504,13 @@ def test_equal_header_values_of_other_types_are_sent_as_each_is(run_loop):
 
 
 def parser_count():
-    return sum(1 for obj in __import__('gc').get_objects() if type(obj).__name__ == 'HTTPParser')
+    return sum(1 for obj in gc.get_objects() if type(obj).__name__ == 'HTTPParser')
 
 
 def test_closed_connections_leave_nothing_alive(run_loop):
     """After the connections closed, no connection state, request,
     response or parser is left (they form cycles with their socket's
     listeners: the collector must be able to free them)."""
-    import gc
-    import weakref
     alive = []
 
     def app(req, res):
