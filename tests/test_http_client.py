@@ -213,3 +213,48 @@ def test_a_kept_socket_idle_for_the_agents_timeout_is_destroyed(port, run_loop):
     run_loop()
     assert len(kept) == 1 and kept[0].destroyed
     assert agent.freeSockets == {}
+
+
+# What Node 20's client sends for the same requests (pinned with
+# /usr/bin/node against a raw server; PORT stands for the server's port).
+NODE_REQUEST_BYTES = [
+    ({'path': '/a?b'}, None,
+     'GET /a?b HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: keep-alive\r\n\r\n'),
+    ({'path': '/p', 'method': 'POST'}, 'xy',
+     'POST /p HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: keep-alive\r\n'
+     'Transfer-Encoding: chunked\r\n\r\n2\r\nxy\r\n0\r\n\r\n'),
+    ({'path': '/p', 'method': 'POST', 'agent': False, 'headers': {'Content-Length': 2}}, 'xy',
+     'POST /p HTTP/1.1\r\nContent-Length: 2\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\nxy'),
+    ({'path': '/k', 'agent': 'no keep-alive'}, None,
+     'GET /k HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n'),
+    ({'path': '/h', 'method': 'HEAD', 'auth': 'u:p', 'headers': {'X-A': '1'}}, None,
+     'HEAD /h HTTP/1.1\r\nX-A: 1\r\nHost: 127.0.0.1:PORT\r\nAuthorization: Basic dTpw\r\n'
+     'Connection: keep-alive\r\n\r\n'),
+]
+
+
+@pytest.mark.parametrize('options, body, expected', NODE_REQUEST_BYTES)
+def test_the_request_bytes_are_nodes(options, body, expected, run_loop):
+    received = []
+
+    def on_connection(sock):
+        def on_data(chunk):
+            received.append(chunk)
+            if b''.join(received).endswith((b'\r\n\r\n', b'xy')):
+                sock.end(b'HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+        sock.on('data', on_data)
+    server = net.createServer(on_connection)
+    ports = []
+
+    def start():
+        ports.append(server.address().port)
+        opts = dict(options, host='127.0.0.1', port=ports[0])
+        if opts.get('agent') == 'no keep-alive':
+            opts['agent'] = http.Agent(keepAlive=False)
+        req = http.request(opts, lambda res: (res.resume(), res.on('end', server.close)))
+        if body:            # as Node's script did: write(), then end()
+            req.write(body)
+        req.end()
+    server.listen(0, '127.0.0.1', start)
+    run_loop()
+    assert b''.join(received).decode('latin-1') == expected.replace('PORT', str(ports[0]))
