@@ -299,6 +299,9 @@ def test_the_response_header_methods_and_their_errors(run_loop):
         assert_code('ERR_INVALID_CHAR', lambda: res.setHeader('x', 'a\r\nb'), TypeError)
         assert_code('ERR_HTTP_INVALID_STATUS_CODE', lambda: res.writeHead(99), ValueError)
         assert_code('ERR_HTTP_INVALID_STATUS_CODE', lambda: res.writeHead(1000), ValueError)
+        # Node's test-http-status-reason-invalid-chars.js
+        with pytest.raises(http.ERR_INVALID_CHAR, match=r'^Invalid character in statusMessage$'):
+            res.writeHead(200, 'OK\r\nX: injected')
         res.writeHead(202)
         errors.append(res.headersSent)
         assert_code('ERR_HTTP_HEADERS_SENT', lambda: res.setHeader('x', 'y'), RuntimeError)

@@ -110,8 +110,9 @@ class ERR_HTTP_INVALID_HEADER_VALUE(NodeError, TypeError, ValueError):
 
 
 class ERR_INVALID_CHAR(NodeError, TypeError, ValueError):
-    def __init__(self, what, name):
-        super().__init__('Invalid character in %s [%s]' % (what, _quote(name)))
+    def __init__(self, what, name=None):
+        super().__init__('Invalid character in %s' % what
+                         + ('' if name is None else ' [%s]' % _quote(name)))
 
 
 class ERR_HTTP_REQUEST_TIMEOUT(NodeError, RuntimeError):

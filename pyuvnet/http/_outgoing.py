@@ -449,7 +449,7 @@ class ServerResponse(OutgoingMessage):
         if statusMessage is None:
             statusMessage = self._reason
         elif '\r' in statusMessage or '\n' in statusMessage:
-            raise ERR_INVALID_CHAR('statusMessage', statusMessage)
+            raise ERR_INVALID_CHAR('statusMessage')
         line = _STATUS_LINES.get((statusCode, statusMessage))
         if line is None:
             line = 'HTTP/1.1 %d %s\r\n' % (
