@@ -34,7 +34,7 @@ const app = (req, res) => {
       body: Buffer.concat(body).toString('latin1')})));
   } else { res.statusCode = 404; res.end('no'); }
 };
-const server = http.createServer(app);
+const server = http.createServer({insecureHTTPParser: process.argv[1] === 'insecure'}, app);
 server.listen(0, '127.0.0.1', () => console.log(server.address().port));
 """
 
@@ -106,9 +106,9 @@ def pyuvnet_app(req, res):
 
 
 @contextlib.contextmanager
-def node_server(node, script):
+def node_server(node, script, *args):
     """Runs ``script`` (which prints its port first) with Node; yields the port."""
-    proc = subprocess.Popen([node, '-e', script], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([node, '-e', script, *args], stdout=subprocess.PIPE, text=True)
     try:
         yield int(proc.stdout.readline())
     finally:

@@ -1,5 +1,5 @@
 """A parser fuzz: random bytes and mutated valid requests and responses,
-fed to the llhttp binding in random pieces (run under ASan by `make asan`,
+fed to the llhttp binding in random pieces, strict and lenient (run under ASan by `make asan`,
 longer with PYUVNET_FUZZ_EXAMPLES, as tests/test_api_fuzz.py).  Whatever
 comes, the binding calls its owner with well-formed arguments, a parse
 error carries one of llhttp's HPE_* codes, and nothing crashes; a valid
@@ -105,16 +105,17 @@ def collapsed(calls):
 
 
 @FUZZ_SETTINGS
-@given(st.binary(max_size=400), st.lists(st.integers(0, 400), max_size=6), st.booleans())
-def test_random_bytes_never_crash_the_parser(data, cuts, response):
-    feed(data, cuts, response, max_header_size=256)
+@given(st.binary(max_size=400), st.lists(st.integers(0, 400), max_size=6), st.booleans(),
+       st.booleans())
+def test_random_bytes_never_crash_the_parser(data, cuts, response, insecure):
+    feed(data, cuts, response, max_header_size=256, insecure=insecure)
 
 
 @FUZZ_SETTINGS
 @given(st.sampled_from(REQUESTS + RESPONSES), st.lists(st.tuples(
     st.integers(0, 200), st.sampled_from(['flip', 'insert', 'delete', 'dup'])), max_size=4),
-    st.binary(min_size=1, max_size=4), st.lists(st.integers(0, 200), max_size=5))
-def test_mutated_messages_never_crash_the_parser(message, mutations, noise, cuts):
+    st.binary(min_size=1, max_size=4), st.lists(st.integers(0, 200), max_size=5), st.booleans())
+def test_mutated_messages_never_crash_the_parser(message, mutations, noise, cuts, insecure):
     data = bytearray(message)
     for where, how in mutations:
         at = where % (len(data) + 1)
@@ -126,7 +127,7 @@ def test_mutated_messages_never_crash_the_parser(message, mutations, noise, cuts
             del data[at:at + len(noise)]
         elif how == 'dup':
             data[at:at] = data[:at][-len(noise):]
-    feed(bytes(data), cuts, message in RESPONSES)
+    feed(bytes(data), cuts, message in RESPONSES, insecure=insecure)
 
 
 @FUZZ_SETTINGS

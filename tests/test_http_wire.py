@@ -99,8 +99,14 @@ def node_answer(port, data):
             out.append(chunk)
 
 
-def pyuvnet_answer(data, run_loop):
-    server = http.createServer(pyuvnet_app)
+@pytest.fixture(scope='module')
+def node_insecure_port():
+    with node_server(NODE, NODE_APP, 'insecure') as port:
+        yield port
+
+
+def pyuvnet_answer(data, run_loop, **options):
+    server = http.createServer(options, pyuvnet_app)
     out = []
 
     def connect():
@@ -123,3 +129,23 @@ def test_the_answer_is_nodes(case, node_port, run_loop):
     expected = normal(node_answer(node_port, data))
     assert expected, 'Node answered nothing'
     assert normal(pyuvnet_answer(data, run_loop)) == expected
+
+
+# With insecureHTTPParser, Node (and pyuvnet) sets llhttp's lenient flags:
+# what the default refuses is then read as Node reads it.
+INSECURE_CASES = {
+    'obs-fold joined': 'POST /echo HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\nContent-Length: 0\r\n'
+    'Connection: close\r\n\r\n',
+    'lines ended by LF alone': 'POST /echo HTTP/1.1\nHost: a\nContent-Length: 0\nConnection: close\n\n',
+    'Transfer-Encoding with Content-Length': 'POST /echo HTTP/1.1\r\n' + H
+    + 'Transfer-Encoding: chunked\r\nContent-Length: 3\r\nConnection: close\r\n\r\n'
+    '1\r\na\r\n0\r\n\r\n',
+}
+
+
+@pytest.mark.parametrize('case', sorted(INSECURE_CASES))
+def test_the_insecure_parsers_answer_is_nodes(case, node_insecure_port, run_loop):
+    data = INSECURE_CASES[case].encode('latin-1')
+    expected = normal(node_answer(node_insecure_port, data))
+    assert expected.startswith(b'HTTP/1.1 200 OK')
+    assert normal(pyuvnet_answer(data, run_loop, insecureHTTPParser=True)) == expected

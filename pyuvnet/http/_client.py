@@ -110,6 +110,7 @@ class ClientRequest(OutgoingMessage):
         self._chunked_by_default = self.method not in _NO_BODY_METHODS
         self._should_keep_alive = agent.keepAlive and not self._own_agent
         self._max_header_size = int(merged.get('maxHeaderSize', 16384))
+        self._insecure = merged.get('insecureHTTPParser', False)
         self._timeout = merged.get('timeout')
         self._response = None
         self._parser = None
@@ -158,7 +159,7 @@ class ClientRequest(OutgoingMessage):
         self.socket = socket
         self._reused = reused
         self._parser = _uv.HTTPParser(self, True, self._max_header_size,
-                                      self._max_headers_count or 2000)
+                                      self._max_headers_count or 2000, self._insecure)
         if self.method == 'HEAD':
             self._parser.skip_body = True
         self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,

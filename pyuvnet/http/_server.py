@@ -60,9 +60,7 @@ class HTTPServerMixin:
     called by the subclass's constructor after its base's."""
 
     def _setup_http(self, opts, requestListener, connection_event):
-        if opts.get('insecureHTTPParser'):
-            raise ERR_INVALID_ARG_VALUE('options.insecureHTTPParser', True,
-                                        'is not supported: llhttp runs with no lenient flag')
+        self._insecure = opts.get('insecureHTTPParser', False)
         self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
         headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000
         self._headers_timeout = self._timeout_option(opts, 'headersTimeout', headers_default)
@@ -159,7 +157,8 @@ class Server(HTTPServerMixin, _NetServer):
         """``options``: net.Server's and http's (``requestTimeout`` 300000,
         ``headersTimeout`` 60000, ``keepAliveTimeout`` 5000,
         ``connectionsCheckingInterval`` 30000, ``maxHeaderSize`` 16384,
-        ``requireHostHeader`` True, ``noDelay`` True, ...), a dict or
+        ``requireHostHeader`` True, ``noDelay`` True, ``insecureHTTPParser``
+        False: llhttp's lenient flags, all of them, as Node's), a dict or
         keywords in either spelling; ``requestListener`` (which may come
         first, alone) is added to 'request'."""
         if callable(options) and requestListener is None:
@@ -182,7 +181,7 @@ class ServerConnection:
         self.server = server
         self.socket = socket
         self.parser = _uv.HTTPParser(self, False, server._max_header_size,
-                                     server._max_headers_count or 2000)
+                                     server._max_headers_count or 2000, server._insecure)
         self.incoming = None        # the request whose body is being read
         self.current = None         # the response whose turn it is
         self.queue = []             # responses waiting for their turn

@@ -25,7 +25,8 @@
 # Limits as Node's binding (src/node_http_parser.cc): the bytes of the
 # request or status line and the headers (and of the trailers) reaching
 # max_header_size is HPE_HEADER_OVERFLOW; a chunk's extensions over 16 KiB
-# HPE_CHUNK_EXTENSIONS_OVERFLOW.  No lenient flag is ever set.
+# HPE_CHUNK_EXTENSIONS_OVERFLOW.  No lenient flag is set unless the owner
+# asks for Node's insecureHTTPParser (``insecure``), which sets them all.
 
 from pyuvnet.uv cimport llhttp as ll
 from cpython.list cimport PyList_New, PyList_SET_ITEM
@@ -97,9 +98,11 @@ cdef class HTTPParser:
     """A response to HEAD (or a 1xx/204/304 the client knows) has no body."""
 
     def __cinit__(self, owner, bint response=False, size_t max_header_size=16384,
-                  Py_ssize_t max_headers_count=0):
+                  Py_ssize_t max_headers_count=0, bint insecure=False):
         ll.llhttp_init(&self.parser, ll.HTTP_RESPONSE if response else ll.HTTP_REQUEST,
                        &http_settings)
+        if insecure:
+            set_lenient(&self.parser)
         self.parser.data = <void*>self
         self.owner = owner
         self.response = response
@@ -287,6 +290,20 @@ cdef class HTTPParser:
         self.stopped = True
         self.head = None
         self.body = None
+
+
+cdef void set_lenient(ll.llhttp_t* p) noexcept:
+    """Node's kLenientAll, what insecureHTTPParser turns on."""
+    ll.llhttp_set_lenient_headers(p, 1)
+    ll.llhttp_set_lenient_chunked_length(p, 1)
+    ll.llhttp_set_lenient_keep_alive(p, 1)
+    ll.llhttp_set_lenient_transfer_encoding(p, 1)
+    ll.llhttp_set_lenient_version(p, 1)
+    ll.llhttp_set_lenient_data_after_close(p, 1)
+    ll.llhttp_set_lenient_optional_lf_after_cr(p, 1)
+    ll.llhttp_set_lenient_optional_cr_before_lf(p, 1)
+    ll.llhttp_set_lenient_optional_crlf_after_chunk(p, 1)
+    ll.llhttp_set_lenient_spaces_after_chunk_size(p, 1)
 
 
 cdef inline HTTPParser parser_of(ll.llhttp_t* p) noexcept:
