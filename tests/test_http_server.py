@@ -535,3 +535,19 @@ def test_closed_connections_leave_nothing_alive(run_loop):
     assert len(alive) == 30
     assert [ref for ref in alive if ref() is not None] == []
     assert parser_count() == parsers_before
+
+
+
+def test_join_duplicate_headers_joins_the_single_valued_ones_too(run_loop):
+    """Node 20 with joinDuplicateHeaders (pinned): host 'a, b', user-agent
+    'u1, u2', cookie still '; ', set-cookie still a list."""
+    seen = []
+    server = http.createServer({'joinDuplicateHeaders': True},
+                               lambda req, res: (seen.append(req.headers), res.end()))
+    listen(server, lambda: raw_client(server, [
+        b'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\nCookie: x=1\r\nCookie: y=2\r\nSet-Cookie: a\r\n'
+        b'Set-Cookie: b\r\nUser-Agent: u1\r\nUser-Agent: u2\r\nX: 1\r\nX: 2\r\nConnection: close\r\n\r\n']))
+    server.on('request', lambda req, res: server.close())
+    run_loop()
+    assert seen == [{'host': 'a, b', 'cookie': 'x=1; y=2', 'set-cookie': ['a', 'b'],
+                     'user-agent': 'u1, u2', 'x': '1, 2', 'connection': 'close'}]

@@ -111,6 +111,7 @@ class ClientRequest(OutgoingMessage):
         self._should_keep_alive = agent.keepAlive and not self._own_agent
         self._max_header_size = int(merged.get('maxHeaderSize', 16384))
         self._insecure = merged.get('insecureHTTPParser', False)
+        self._join_duplicates = merged.get('joinDuplicateHeaders', False)
         self._timeout = merged.get('timeout')
         self._response = None
         self._parser = None
@@ -246,6 +247,7 @@ class ClientRequest(OutgoingMessage):
                     'headers': info.headers, 'rawHeaders': head[4]})
             return None
         res = IncomingMessage(self.socket)
+        res._join_duplicates = self._join_duplicates
         res._set_head(head)
         res.req = self
         self.res = self._response = res

@@ -33,9 +33,10 @@ _FIRST_WINS = frozenset((
 ))
 
 
-def headers_dict(raw):
+def headers_dict(raw, join_duplicates=False):
     """Node's message.headers from rawHeaders: lower-cased names, duplicates
-    merged as Node's _addHeaderLine does."""
+    merged as Node's _addHeaderLine does (with ``join_duplicates``, Node's
+    joinDuplicateHeaders, the single-valued ones are joined too)."""
     headers = {}
     for i in range(0, len(raw), 2):
         name = raw[i].lower()
@@ -44,7 +45,7 @@ def headers_dict(raw):
             headers[name] = [value] if name == 'set-cookie' else value
         elif name == 'set-cookie':
             headers[name].append(value)
-        elif name in _FIRST_WINS:
+        elif name in _FIRST_WINS and not join_duplicates:
             continue
         elif name == 'cookie':
             headers[name] += '; ' + value
@@ -100,6 +101,7 @@ class IncomingMessage(EventEmitter):
     _decoder = None
     _consumed = False             # someone read (or dumped) the body
     _keep_alive = False           # llhttp's should_keep_alive for this message
+    _join_duplicates = False      # the server's or request's joinDuplicateHeaders
 
     def __init__(self, socket=None):
         self.socket = socket
@@ -133,7 +135,7 @@ class IncomingMessage(EventEmitter):
         (set-cookie a list, cookie joined by '; ', the single-valued ones
         keeping their first value, the rest joined by ', ')."""
         if self._headers is None:
-            self._headers = headers_dict(self._raw)
+            self._headers = headers_dict(self._raw, self._join_duplicates)
         return self._headers
 
     @headers.setter
@@ -149,7 +151,7 @@ class IncomingMessage(EventEmitter):
     def trailers(self):
         """The trailers (a chunked body's), as ``headers``; {} until 'end'."""
         if self._trailers is None:
-            self._trailers = headers_dict(self._raw_trailers)
+            self._trailers = headers_dict(self._raw_trailers, self._join_duplicates)
         return self._trailers
 
     @property

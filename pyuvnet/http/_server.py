@@ -61,6 +61,7 @@ class HTTPServerMixin:
 
     def _setup_http(self, opts, requestListener, connection_event):
         self._insecure = opts.get('insecureHTTPParser', False)
+        self._join_duplicates = opts.get('joinDuplicateHeaders', False)
         self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
         headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000
         self._headers_timeout = self._timeout_option(opts, 'headersTimeout', headers_default)
@@ -245,6 +246,8 @@ class ServerConnection:
             self.socket.setTimeout(self.server._timeout)
         req = self.server._incoming_class(self.socket)
         req._close_after_end = False
+        if self.server._join_duplicates:
+            req._join_duplicates = True
         req._set_head(head)
         self.requests += 1
         return req
