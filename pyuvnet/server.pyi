@@ -73,7 +73,7 @@ class ListenOptions(TypedDict, total=False):
     reuse_port: bool | None
     # END snake_case twins
 
-SERVER_OPTIONS: object
+SERVER_OPTIONS: Any   # an OptionSpec (pyuvnet._names), whose .rules http and tls extend
 LISTEN_OPTIONS: object
 DEFAULT_BACKLOG: int
 

@@ -92,3 +92,12 @@ def test_every_chinese_string_of_the_ipc_examples_has_its_english_beside_it(name
     assert chinese
     for i in chinese:
         assert '# English: ' in lines[i] or lines[i - 1].lstrip().startswith('# English: '), lines[i]
+
+
+def test_http_json_api_self_test_passes():
+    """Seven requests over one keep-alive connection, then SIGTERM: the
+    server closes gracefully and the script exits 0."""
+    result = run_example('http_json_api.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed: 7 requests over one keep-alive connection' in result.stdout
+    assert 'shutting down' in result.stderr

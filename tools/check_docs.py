@@ -23,14 +23,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, process, promises, tls  # noqa: E402
+from pyuvnet import child_process, cluster, http, https, process, promises, tls  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
            net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
            net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
-           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker)
-MODULES = (promises, child_process, tls, cluster)
+           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker,
+           http.Server, http.IncomingMessage, http.OutgoingMessage, http.ServerResponse,
+           http.ClientRequest, http.Agent)
+MODULES = (promises, child_process, tls, cluster, http, https)
 # Module attributes made on first use (not in the module's namespace).
 LAZY = {tls: ('rootCertificates',)}
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {

@@ -56,13 +56,24 @@ STUB_TARGETS = {
     ('cluster.pyi', 'module'): ('cluster',),
     ('cluster.pyi', 'Worker'): ('EventEmitter', 'Worker'),
     ('cluster.pyi', '_Cluster'): ('EventEmitter',),
+    ('http/__init__.pyi', 'module'): ('http',),
+    ('http/__init__.pyi', 'Server'): ('http.Server',),
+    ('http/__init__.pyi', 'IncomingMessage'): ('EventEmitter', 'IncomingMessage'),
+    ('http/__init__.pyi', 'OutgoingMessage'): ('EventEmitter', 'OutgoingMessage'),
+    ('http/__init__.pyi', 'ServerResponse'): ('ServerResponse',),
+    ('http/__init__.pyi', 'ClientRequest'): ('ClientRequest',),
+    ('http/__init__.pyi', 'Agent'): ('EventEmitter', 'Agent'),
+    ('https.pyi', 'module'): ('https',),
+    ('https.pyi', 'Server'): ('http.Server',),
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
-EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi')
+EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi',
+                  'http/__init__.pyi', 'https.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
-EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster'}
+EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster',
+              ('http/__init__.pyi', 'Server'): 'http.Server', ('https.pyi', 'Server'): 'https.Server'}
 
 # Class -> (event, ((argument, type[, 'optional']), ...), when it is emitted).
 # The order is Node's order of emission, as the API reference prints it. A
@@ -165,6 +176,81 @@ EVENTS = {
         ('disconnect', (('worker', 'Worker'),), "a worker's IPC channel closed"),
         ('exit', (('worker', 'Worker'), ('code', 'int | None'), ('signal', 'str | None')),
          'a worker process ended'),
+    ),
+    'http.Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a connection was accepted (before any request)'),
+        ('request', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         "a request's head arrived (its body follows on req)"),
+        ('checkContinue', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         "a request with Expect: 100-continue (without a listener: 100 Continue, then 'request')"),
+        ('checkExpectation', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         'a request with another Expect (without a listener: 417)'),
+        ('upgrade', (('req', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'an upgrade request; the socket is the listener\'s, head the bytes after the request'),
+        ('connect', (('req', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'a CONNECT request; as upgrade'),
+        ('clientError', (('err', 'Exception'), ('socket', 'Socket')),
+         "a request could not be read (HPE_* codes, ERR_HTTP_REQUEST_TIMEOUT); without a "
+         "listener Node's 400/408/413/431 answer and destroy"),
+        ('dropRequest', (('req', 'IncomingMessage'), ('socket', 'Socket')),
+         'a request over maxRequestsPerSocket (answered 503)'),
+        ('timeout', (('socket', 'Socket'),), "a connection idle for the server's timeout"),
+        ('drop', (('data', 'Record'),), 'a connection over maxConnections was closed at once'),
+        ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'https.Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a TCP connection was accepted (before its handshake)'),
+        ('secureConnection', (('tlsSocket', 'TLSSocket'),), 'its handshake passed'),
+        ('tlsClientError', (('err', 'Exception'), ('tlsSocket', 'TLSSocket')), 'its handshake failed'),
+        ('request', (('req', 'IncomingMessage'), ('res', 'ServerResponse')), "a request's head arrived"),
+        ('checkContinue', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         'a request with Expect: 100-continue'),
+        ('checkExpectation', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         'a request with another Expect'),
+        ('upgrade', (('req', 'IncomingMessage'), ('socket', 'TLSSocket'), ('head', 'bytes')),
+         'an upgrade request'),
+        ('connect', (('req', 'IncomingMessage'), ('socket', 'TLSSocket'), ('head', 'bytes')),
+         'a CONNECT request'),
+        ('clientError', (('err', 'Exception'), ('socket', 'TLSSocket')), 'a request could not be read'),
+        ('timeout', (('socket', 'TLSSocket'),), "a connection idle for the server's timeout"),
+        ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'IncomingMessage': (
+        ('data', (('chunk', 'bytes | str'),), 'body bytes (str after setEncoding()), once flowing'),
+        ('end', (), "after the last 'data'; complete is True"),
+        ('aborted', (), 'the connection closed before the message was complete'),
+        ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('error', (('err', 'Exception'),), "the connection was reset under it ('aborted', ECONNRESET)"),
+        ('close', (), "last, once (a request: after its response's 'close')"),
+    ),
+    'ServerResponse': (
+        ('finish', (), 'end() was called and the last bytes were handed to the connection'),
+        ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('error', (('err', 'Exception'),), 'a write after end() (ERR_STREAM_WRITE_AFTER_END)'),
+        ('close', (), "last, once: after 'finish', or when the connection closed first"),
+    ),
+    'ClientRequest': (
+        ('socket', (('socket', 'Socket'),), 'the connection the request goes over, on the next tick'),
+        ('continue', (), "the server's 100 Continue"),
+        ('information', (('info', 'dict[str, Any]'),), 'another 1xx answer (102, 103)'),
+        ('response', (('res', 'IncomingMessage'),), "the answer's head; its body follows on res"),
+        ('upgrade', (('res', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'a 101 answer: the socket is the listener\'s'),
+        ('connect', (('res', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'a 2xx answer to CONNECT'),
+        ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('finish', (), 'the request was sent'),
+        ('error', (('err', 'Exception'),), "the connection failed or closed before the answer "
+                                            "('socket hang up', ECONNRESET)"),
+        ('close', (), 'last, once'),
+    ),
+    'Agent': (
+        ('free', (('socket', 'Socket'), ('options', 'dict[str, Any]')),
+         'a socket was handed back after a keep-alive exchange'),
     ),
     'Process': (
         ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),
