@@ -10,6 +10,15 @@ from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, Py_SIZE
+
+cdef extern from "Python.h":
+    # The type's method cache lookup (no descriptor called): a borrowed
+    # reference or NULL.
+    PyObject* _PyType_Lookup(PyTypeObject* type, PyObject* name)
+    const Py_ssize_t PY_SSIZE_T_MAX
+    # With NULL: delete the slice (the C of ``del list[low:high]``).
+    int PyList_SetSlice(object list, Py_ssize_t low, Py_ssize_t high, PyObject* items) except -1
 
 from pyuvnet.uv cimport libuv as uv
 from pyuvnet.events cimport EventEmitter
@@ -23,6 +32,7 @@ from pyuvnet.encodings import encode
 
 cdef class StreamWrites
 cdef class Stream
+cdef class ServerCore
 cdef class ImmediateHandle
 
 # The public names (those typed in _uv.pyi); the binding's helpers

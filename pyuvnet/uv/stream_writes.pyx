@@ -201,7 +201,7 @@ cdef class StreamWrites(Handle):
                 if self.write_queue is None:
                     # All of it left and nothing was written meanwhile: no
                     # WriteRequest holds the list, so the next turn reuses it.
-                    del buffers[:]
+                    PyList_SetSlice(buffers, 0, PY_SSIZE_T_MAX, NULL)
                     self.write_queue = buffers
         if self.ending and not self.shutdown_sent and not self.write_queue:
             self.send_shutdown()
@@ -250,7 +250,7 @@ cdef class StreamWrites(Handle):
         if req == NULL:
             self.emit_finish()
             return
-        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, stream_shutdown_done)
+        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb>stream_shutdown_done)
         if r < 0:
             PyMem_RawFree(req)
             self.emit_finish()
@@ -259,9 +259,9 @@ cdef class StreamWrites(Handle):
         Py_INCREF(self)
         self.loop.io_changed()
 
-    def _end_writes(self):
-        """No more writes; FIN follows the queue (the facade's end()).
-        Ending uncorks, as Node's end() does."""
+    cdef void end_writes(self):
+        """No more writes; FIN follows the queue (end()).  Ending uncorks,
+        as Node's end() does."""
         if not self.ending:
             self.ending = True
             self.corked = 0
@@ -336,12 +336,13 @@ cdef class StreamWrites(Handle):
 # the stream (Py_INCREF) once uv_shutdown accepted it; the callback, which
 # libuv runs exactly once (UV_ECANCELED when the handle closes first), frees
 # the request and drops that reference.
-cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept nogil:
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(req.handle.loop)
     shutdown_done_with_gil(req, status)
 
 
-cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept with gil:
+cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
     cdef StreamWrites stream = <StreamWrites>req.data
     PyMem_RawFree(req)
     Py_DECREF(stream)
