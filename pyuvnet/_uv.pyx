@@ -11,14 +11,12 @@ from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from cpython.ref cimport Py_INCREF, Py_DECREF
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, Py_SIZE
+from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 
 cdef extern from "Python.h":
     # The type's method cache lookup (no descriptor called): a borrowed
     # reference or NULL.
     PyObject* _PyType_Lookup(PyTypeObject* type, PyObject* name)
-    const Py_ssize_t PY_SSIZE_T_MAX
-    # With NULL: delete the slice (the C of ``del list[low:high]``).
-    int PyList_SetSlice(object list, Py_ssize_t low, Py_ssize_t high, PyObject* items) except -1
 
 from pyuvnet.uv cimport libuv as uv
 from pyuvnet.events cimport EventEmitter

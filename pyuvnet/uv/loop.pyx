@@ -77,6 +77,7 @@ cdef class Loop:
         self.uvloop = &self.loop_ptr.uv
         self.loop_ptr.gil_released = NULL
         self.loop_ptr.gil_kept = 0
+        memset(self.loop_ptr.chunk_pool, 0, sizeof(self.loop_ptr.chunk_pool))
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
             PyMem_RawFree(self.loop_ptr)
@@ -115,6 +116,7 @@ cdef class Loop:
         if self.signal_poll != NULL:
             uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
         uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
+        uv.pyuvnet_chunk_pool_clear(self.loop_ptr)
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
         self.uvloop = NULL
@@ -152,6 +154,7 @@ cdef class Loop:
         self.immediates = []
         self.dirty_streams = []
         self.held_readers = []
+        uv.pyuvnet_chunk_pool_clear(self.loop_ptr)
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
         # else libuv still has work in its threadpool for this loop: its

@@ -3,9 +3,18 @@
 # Read path: libuv reads into the loop's buffer (no GIL needed); each chunk
 # becomes one ``bytes`` handed to ``consumer`` with one Python call.
 # ``consumer`` is the sole 'data' listener itself when there is exactly one
-# and no decoding, else the emitter.  While the stream is not flowing,
-# chunks wait in ``read_queue`` (reading stops once it holds a high-water
-# mark's worth).
+# and no decoding, else the emitter; when that listener is a stream's own
+# write() (``sock.on('data', sock.write)``, Node's echo), the chunk is
+# queued there in C (``write_target``), without the call.  While the stream
+# is not flowing, chunks wait in ``read_queue`` (reading stops once it
+# holds a high-water mark's worth).
+#
+# Chunk reuse: a chunk's bytes object comes from the loop's small pool
+# (pyuvnet_chunk in pyuvnet_compat.h), which refills one of the same size
+# that only the pool still references: an echoed chunk, once written, is
+# the next read's, and the allocator is not called per message.  A chunk a
+# listener keeps (or views, or hashed into a dict) has a second reference
+# and is never refilled.
 #
 # Write path: the base class StreamWrites (uv/stream_writes.pyx).
 #
@@ -23,6 +32,7 @@ cdef class Stream(StreamWrites):
 
     # read side
     cdef object consumer
+    cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
@@ -40,7 +50,6 @@ cdef class Stream(StreamWrites):
     # instance dict, which an accepted socket then never needs.
     cdef public object _server          # Socket.server
     cdef ServerCore counted_by          # the Server counting this connection
-    cdef public object _idle            # the facade's IdleTimeout, once setTimeout() was called
     cdef public object _connect_plan    # the facade's ConnectPlan while it connects
     # Node's stream state, as the facade's Socket keeps it (C fields, so
     # that C can test them and no instance dict is made for them).
@@ -100,6 +109,7 @@ cdef class Stream(StreamWrites):
     # -- read path ---------------------------------------------------------
 
     cdef void update_consumer(self):
+        self.write_target = None
         if self.onread is not None:
             self.consumer = self.onread
             return
@@ -110,8 +120,10 @@ cdef class Stream(StreamWrites):
         sole = self._sole_listener('data')
         if sole is not None and self.decoder is None:
             self.consumer = sole
+            self.write_target = own_write_of(sole)
         else:
             self.consumer = self._emit_data
+            self.write_target = None
 
     def _emit_data(self, chunk):
         if self.decoder is not None:
@@ -156,7 +168,9 @@ cdef class Stream(StreamWrites):
 
     cdef inline int deliver(self, bytes chunk) except -1:
         if self.flowing == 1 and not self.read_queue:
-            if self.consumer is not None:
+            if self.write_target is not None:
+                self.write_target.write_bytes(chunk, None)
+            elif self.consumer is not None:
                 self.consumer(chunk)
             return 0
         if self.read_queue is None:
@@ -417,6 +431,20 @@ cdef class Stream(StreamWrites):
         pass
 
 
+cdef object STREAM_WRITE = StreamWrites.__dict__['write']
+
+
+cdef StreamWrites own_write_of(object listener):
+    """The stream whose own write() ``listener`` is (``sock.write``, bound),
+    else None: the read path then queues each chunk in C."""
+    cdef object target
+    if PyMethod_Check(listener) and <object>PyMethod_GET_FUNCTION(listener) is STREAM_WRITE:
+        target = <object>PyMethod_GET_SELF(listener)
+        if isinstance(target, StreamWrites):
+            return <StreamWrites>target
+    return None
+
+
 # Stream's own end() and destroy(), to tell a subclass's override from them.
 cdef object STREAM_END = Stream.__dict__['end']
 cdef object STREAM_DESTROY = Stream.__dict__['destroy']
@@ -451,9 +479,10 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
     cdef Stream stream = <Stream>handle.data
     if nread > 0:
         stream.bytes_read += nread
-        stream.last_activity = uv.uv_now(handle.loop)
+        if stream._idle is not None:
+            stream.last_activity = uv.uv_now(handle.loop)
         try:
-            stream.deliver(PyBytes_FromStringAndSize(buf.base, nread))
+            stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base, nread))
         except BaseException as exc:
             stream.loop.report(exc)
     elif nread < 0:

@@ -43,7 +43,9 @@ cdef class StreamWrites(Handle):
     """True from connect() until 'connect' (or the failure); writes made
     meanwhile wait for the connection."""
     cdef public uint64_t last_activity   # loop time of the last read/write
-    """Internal: the loop time (ms) of the last read or write."""
+    """Internal: the loop time (ms) of the last read or write, stamped
+    while ``_idle`` is set."""
+    cdef public object _idle        # the facade's IdleTimeout, once setTimeout() was called
     cdef public bint ending
     """Internal: end() was called; FIN leaves once the queue is empty."""
     cdef bint shutdown_sent
@@ -97,15 +99,22 @@ cdef class StreamWrites(Handle):
         False once the buffered amount reaches writableHighWaterMark, and
         'drain' follows when the buffer empties.  ``callback(err)`` runs
         after the data left (``err`` is None) or failed."""
-        cdef Py_ssize_t n
         if type(data) is not bytes or encoding is not None or callback is not None:
             if callback is None and callable(encoding):
                 callback, encoding = encoding, None
             if callback is not None and not callable(callback):
                 raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
             data = to_bytes(data, encoding)
+        return self.write_bytes(<bytes>data, callback) == 1
+
+    cdef int write_bytes(self, bytes data, object callback) except -1:
+        """write() of bytes: 1 while under the high-water mark, else 0.
+        What a Stream's read path calls when this stream's own write is
+        the sole 'data' listener (Stream.write_target), with no call."""
+        cdef Py_ssize_t n
+        cdef bint ok
         if not self.writable_now(callback):
-            return False
+            return 0
         n = PyBytes_GET_SIZE(data)
         if self.write_queue is None:
             self.write_queue = [data]
@@ -120,8 +129,10 @@ cdef class StreamWrites(Handle):
             self.write_callbacks.append(None)
         self.queued_bytes += n
         self.bytes_written += n
-        self.loop.refresh_time()
-        self.last_activity = uv.uv_now(self.loop.uvloop)
+        if self._idle is not None:
+            # Only a socket with an idle timeout needs its activity time.
+            self.loop.refresh_time()
+            self.last_activity = uv.uv_now(self.loop.uvloop)
         # As Node: the answer counts this chunk, whenever it leaves.
         ok = self.queued_bytes + self.inflight_bytes < self.write_hwm
         if not ok:
@@ -201,7 +212,7 @@ cdef class StreamWrites(Handle):
                 if self.write_queue is None:
                     # All of it left and nothing was written meanwhile: no
                     # WriteRequest holds the list, so the next turn reuses it.
-                    PyList_SetSlice(buffers, 0, PY_SSIZE_T_MAX, NULL)
+                    uv.pyuvnet_list_empty(buffers)
                     self.write_queue = buffers
         if self.ending and not self.shutdown_sent and not self.write_queue:
             self.send_shutdown()
