@@ -288,6 +288,7 @@ cdef extern from "pyuvnet_compat.h" nogil:
     int pyuvnet_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name,
                              size_t len, uv_connect_cb cb)
     int PYUVNET_READ_BUF_SIZE
+    int PYUVNET_CHUNK_SIZE
     ctypedef struct pyuvnet_loop_t:
         uv_loop_t uv
         void* gil_released

@@ -41,6 +41,8 @@ cdef class Loop:
     cdef list dirty_streams
     cdef list uncaught
     cdef list held_readers          # streams hold_reading() stopped
+    cdef bint cutting               # a read's chunks are being delivered
+    cdef StreamWrites held_flush    # the stream whose flush waits for the last of them
     cdef readonly bint running
     """True while ``run()`` is running this loop."""
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
@@ -323,6 +325,25 @@ cdef class Loop:
         if stream.reading:
             stream.stop_reading()
             self.held_readers.append(stream)
+
+    cdef int hold_flush(self, StreamWrites stream) except -1:
+        """While one read's chunks are delivered (``cutting``), ``stream``'s
+        flush waits for the last of them; a second stream over its
+        threshold meanwhile sends the first one's at once."""
+        cdef StreamWrites held = self.held_flush
+        if held is not stream:
+            self.held_flush = stream
+            if held is not None:
+                held.flush_held()
+        return 0
+
+    cdef int end_cut(self) except -1:
+        cdef StreamWrites held = self.held_flush
+        self.cutting = False
+        if held is not None:
+            self.held_flush = None
+            held.flush_held()
+        return 0
 
     cdef void resume_held_readers(self):
         cdef list held = self.held_readers

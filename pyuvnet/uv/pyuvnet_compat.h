@@ -239,7 +239,13 @@ static int pyuvnet_tcp_get_tos(uv_tcp_t* handle) {
 #endif
 }
 
-#define PYUVNET_READ_BUF_SIZE (64 * 1024)
+/* A flowing socket reads up to this much per system call (as uvloop) and
+ * delivers it as chunks of at most PYUVNET_CHUNK_SIZE (Node's 'data'
+ * chunks, libuv's suggested 64 KiB): a stream of 64 KiB writes then costs
+ * about one read and one write system call per 256 KiB instead of one
+ * each per 64 KiB (bench/RESULTS.md, "Streaming"). */
+#define PYUVNET_READ_BUF_SIZE (256 * 1024)
+#define PYUVNET_CHUNK_SIZE (64 * 1024)
 /* Up to this many chunks of one loop turn's reads can be reused at once
  * (pyuvnet_chunk). */
 #define PYUVNET_CHUNK_POOL 16

@@ -189,7 +189,8 @@ cdef class Stream(StreamWrites):
                 or not self.readable_side
                 or self.read_queued >= self.read_hwm or not self.is_open()):
             return
-        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, stream_alloc, <uv.uv_read_cb>stream_read)
+        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, <uv.uv_alloc_cb>socket_alloc,
+                             <uv.uv_read_cb>stream_read)
         if r == 0:
             self.reading = True
             self.loop.io_changed()
@@ -462,9 +463,24 @@ cdef inline bint overridden(object obj, str name, object own):
 cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept nogil:
     # Every read of a loop lands in the loop's one buffer: read callbacks
-    # copy it into bytes before libuv reads again.
+    # copy it into bytes before libuv reads again.  (IpcPipe's reads.)
     buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
-    buf.len = uv.PYUVNET_READ_BUF_SIZE
+    buf.len = uv.PYUVNET_CHUNK_SIZE
+
+
+cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
+                       uv.uv_buf_t* buf) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
+    # read the Stream's state.  A flowing stream reads the whole buffer at
+    # once (read_with_gil cuts it into chunks); a paused one a chunk's
+    # worth, so that what waits unread passes readableHighWaterMark by
+    # less than a chunk, as in Node.
+    uv.pyuvnet_take_gil(handle.loop)
+    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+    if (<Stream>handle.data).flowing == 1:
+        buf.len = uv.PYUVNET_READ_BUF_SIZE
+    else:
+        buf.len = uv.PYUVNET_CHUNK_SIZE
 
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
@@ -477,14 +493,32 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                         const uv.uv_buf_t* buf) noexcept:
     cdef Stream stream = <Stream>handle.data
+    cdef Py_ssize_t start = 0, size
     if nread > 0:
         stream.bytes_read += nread
         if stream._idle is not None:
             stream.last_activity = uv.uv_now(handle.loop)
-        try:
-            stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base, nread))
-        except BaseException as exc:
-            stream.loop.report(exc)
+        if nread <= uv.PYUVNET_CHUNK_SIZE:
+            try:
+                stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base, nread))
+            except BaseException as exc:
+                stream.loop.report(exc)
+        else:
+            # Node's chunks: at most 64 KiB each, whatever the read brought;
+            # what they make the listeners write leaves after the last.
+            stream.loop.cutting = True
+            while start < nread and not stream._destroyed:
+                size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
+                try:
+                    stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop,
+                                                    buf.base + start, size))
+                except BaseException as exc:
+                    stream.loop.report(exc)
+                start += size
+            try:
+                stream.loop.end_cut()
+            except BaseException as exc:
+                stream.loop.report(exc)
     elif nread < 0:
         try:
             stream.on_read_end(nread)

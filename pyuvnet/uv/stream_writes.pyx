@@ -19,7 +19,8 @@
 cdef enum:
     HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
     # Gathering saves syscalls for small writes only: once this much waits,
-    # it leaves at once, while the bytes are still in the CPU's cache.
+    # it leaves at once, while the bytes are still in the CPU's cache
+    # (after the last chunk, when one read brought several: Loop.hold_flush).
     FLUSH_NOW_BYTES = 65536
 
 
@@ -140,17 +141,35 @@ cdef class StreamWrites(Handle):
         if self.corked == 0:
             if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
                     and self.write_reqs == 0):
-                # No write callback waits on this data, and 'drain' is put
-                # off to the next tick: nothing is emitted inside write().
-                self.writing_now = True
-                try:
-                    self.flush()
-                finally:
-                    self.writing_now = False
+                if self.loop.cutting:
+                    # One read's chunks are being delivered: their writes
+                    # leave as one writev after the last (read_with_gil).
+                    self.loop.hold_flush(self)
+                else:
+                    self.flush_now()
             elif not self.flush_queued:
                 self.flush_queued = True
                 self.loop.mark_dirty(self)
         return ok
+
+    cdef int flush_held(self) except -1:
+        """The read whose chunks held this stream's flush is delivered."""
+        if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
+                and self.write_reqs == 0 and self.corked == 0):
+            self.flush_now()
+        elif self.write_queue or self.ending:
+            self.schedule_flush()
+        return 0
+
+    cdef int flush_now(self) except -1:
+        # No write callback waits on this data, and 'drain' is put off to
+        # the next tick: nothing is emitted inside write().
+        self.writing_now = True
+        try:
+            self.flush()
+        finally:
+            self.writing_now = False
+        return 0
 
     cdef bint writable_now(self, object callback) except -1:
         """Whether a write may be queued; otherwise reports the reason as
