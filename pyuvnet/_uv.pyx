@@ -31,6 +31,7 @@ from pyuvnet.encodings import encode
 cdef class StreamWrites
 cdef class Stream
 cdef class ServerCore
+cdef class PipeLink
 cdef class ImmediateHandle
 
 # The public names (those typed in _uv.pyi); the binding's helpers
@@ -48,6 +49,7 @@ include "uv/handle.pyx"
 include "uv/timers.pyx"
 include "uv/stream_writes.pyx"
 include "uv/stream.pyx"
+include "uv/piping.pyx"
 include "uv/write_requests.pyx"
 include "uv/tcp.pyx"
 include "uv/pipe.pyx"

@@ -75,7 +75,7 @@ class Socket(_uv.Stream):
     _type_of_service = None
     _block_list = None
     _pipe_path = None
-    _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
+    _pipes = ()                 # a _uv.PipeLink per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
     _STATE = ('_peer', '_sock', '_no_delay', '_keep_alive', '_type_of_service',

@@ -33,6 +33,7 @@ cdef class Stream(StreamWrites):
     # read side
     cdef object consumer
     cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
+    cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
@@ -110,6 +111,7 @@ cdef class Stream(StreamWrites):
 
     cdef void update_consumer(self):
         self.write_target = None
+        self.pipe_link = None
         if self.onread is not None:
             self.consumer = self.onread
             return
@@ -120,7 +122,10 @@ cdef class Stream(StreamWrites):
         sole = self._sole_listener('data')
         if sole is not None and self.decoder is None:
             self.consumer = sole
-            self.write_target = own_write_of(sole)
+            if type(sole) is PipeLink:
+                self.pipe_link = <PipeLink>sole
+            else:
+                self.write_target = own_write_of(sole)
         else:
             self.consumer = self._emit_data
             self.write_target = None
@@ -170,6 +175,8 @@ cdef class Stream(StreamWrites):
         if self.flowing == 1 and not self.read_queue:
             if self.write_target is not None:
                 self.write_target.write_bytes(chunk, None)
+            elif self.pipe_link is not None:
+                self.pipe_link.forward(chunk)
             elif self.consumer is not None:
                 self.consumer(chunk)
             return 0
