@@ -322,7 +322,8 @@ cdef class Loop:
         event, all of it Python work before run() can raise, which is what
         keeps Ctrl-C waiting under load); it reads again when the loop next
         runs."""
-        if stream.reading:
+        if (stream.reading or stream.read_queue) and stream not in self.held_readers:
+            # (A read cut into chunks may have left some unread.)
             stream.stop_reading()
             self.held_readers.append(stream)
 
@@ -350,7 +351,7 @@ cdef class Loop:
         cdef Stream stream
         self.held_readers = []
         for stream in held:
-            stream.start_reading()
+            stream.read_again()
 
     cdef void report(self, BaseException exc):
         """An exception escaped a callback: keep it for ``run()`` and stop."""

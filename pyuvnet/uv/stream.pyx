@@ -180,6 +180,10 @@ cdef class Stream(StreamWrites):
             elif self.consumer is not None:
                 self.consumer(chunk)
             return 0
+        return self.keep_unread(chunk)
+
+    cdef int keep_unread(self, bytes chunk) except -1:
+        """Into the readable buffer, for resume() (or the next run())."""
         if self.read_queue is None:
             self.read_queue = []
         self.read_queue.append(chunk)
@@ -261,6 +265,14 @@ cdef class Stream(StreamWrites):
     def isPaused(self):
         """True after pause() until resume()."""
         return self.flowing == 0
+
+    cdef void read_again(self):
+        """The next run() after an exception stopped this stream's reading
+        (Loop.hold_reading): what waits first, then reads."""
+        if self.read_queue and self.flowing == 1:
+            self.loop.call_soon(self._drain_read_queue, ())
+        else:
+            self.start_reading()
 
     def _drain_read_queue(self):
         cdef bytes chunk
@@ -517,8 +529,13 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
             while start < nread and not stream._destroyed:
                 size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
                 try:
-                    stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop,
-                                                    buf.base + start, size))
+                    chunk = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start, size)
+                    if stream.loop.uncaught:
+                        # run() is to raise: the rest waits for the next
+                        # run(), as the reads after it do (hold_reading).
+                        stream.keep_unread(chunk)
+                    else:
+                        stream.deliver(chunk)
                 except BaseException as exc:
                     stream.loop.report(exc)
                 start += size
