@@ -13,21 +13,31 @@ from pyuvnet.ipc_channel import Channel
 
 class RawPeer:
     """``peer.send(data, fds=())`` writes to the channel; ``peer.seen``
-    lists ('message', message, handle) and ('internalMessage', message,
-    fd) as the channel's target received them; ``peer.replies()`` the
-    lines the channel wrote back (its ACKs and NACKs)."""
+    lists ('message', message, handle type name) and ('internalMessage',
+    message, fd) as the channel's target received them; ``peer.replies()``
+    the lines the channel wrote back (its ACKs and NACKs).  A socket
+    handed over is ended at once with its message's text (50 characters
+    of it, and unref'd),
+    so that the test reads on the far end which connection it was."""
 
     def __init__(self):
         ours, theirs = socket.socketpair()
         self.sock = theirs
         self.target = EventEmitter()
         self.seen = []
-        self.target.on('message', lambda message, handle=None: self.seen.append(
-            ('message', message, handle)))
+        self._replies = b''
+        self.target.on('message', self._on_message)
         self.target.on('internalMessage', lambda message, fd: self.seen.append(
             ('internalMessage', message, fd)))
         self.target.on('error', lambda err: self.seen.append(('error', err)))
         self.channel = Channel(self.target, ours.detach())
+
+    def _on_message(self, message, handle=None):
+        self.seen.append(('message', message, type(handle).__name__ if handle else None))
+        if handle is not None:
+            # The far end stays open: let the loop end once this is written.
+            handle.end(str(message)[:50].encode())
+            handle.unref()
 
     def send(self, data, fds=()):
         if fds:
@@ -36,23 +46,26 @@ class RawPeer:
             self.sock.sendall(data)
 
     def replies(self):
+        """The lines the channel wrote back, up to close()."""
+        return [json.loads(line) for line in self._replies.split(b'\n') if line]
+
+    def _read_replies(self):
         self.sock.setblocking(False)
-        data = b''
         try:
             while True:
                 chunk = self.sock.recv(65536)
                 if not chunk:
                     break
-                data += chunk
+                self._replies += chunk
         except BlockingIOError:
             pass
         self.sock.setblocking(True)
-        return [json.loads(line) for line in data.split(b'\n') if line]
 
     def messages(self):
         return [entry[1] for entry in self.seen if entry[0] == 'message']
 
     def close(self):
+        self._read_replies()
         self.sock.close()
 
 
@@ -95,3 +108,83 @@ def handle_line(message, kind='net.Socket'):
 
 def open_fds():
     return set(os.listdir('/proc/self/fd'))
+
+
+# A Node 20 sender that floods its IPC peer (a pyuvnet parent or child) with
+# stray fds: each round writes a plain message with a connection's fd
+# attached through the channel's own pipe (node --expose-internals; Node's
+# send() never does this), then sends another connection properly with
+# send(). The pyuvnet side answers each connection it is handed with
+# 'got <n>'. A decoy connection must close without data (its fd closed at
+# once), every real one must read its own number. argv: 'parent' count
+# python script | 'child' count. Prints (parent) or sends (child)
+# {"results": {"real": n, "decoyClosed": n, "wrong": n}}.
+NODE_STRAY_SENDER = r'''
+const net = require('net');
+const { internalBinding } = require('internal/test/binding');
+const { WriteWrap } = internalBinding('stream_wrap');
+const mode = process.argv[2];
+const count = Number(process.argv[3]);
+const peer = mode === 'parent'
+  ? require('child_process').fork(process.argv[5], [], { execPath: process.argv[4], execArgv: [] })
+  : process;
+const channelSymbol = Object.getOwnPropertySymbols(peer)
+  .find((s) => String(s) === 'Symbol(kChannelHandle)');
+function strayWrite(text, handle) {
+  const req = new WriteWrap();
+  req.oncomplete = () => {};
+  req.async = false;
+  const err = peer[channelSymbol].writeUtf8String(req, text, handle);
+  if (err) throw new Error('raw write failed: ' + err);
+}
+const results = { real: 0, decoyClosed: 0, wrong: 0 };
+let finished = 0;
+function settled() {
+  if (++finished < 2 * count) return;
+  server.close();
+  if (mode === 'parent') {
+    peer.send('done');
+    peer.on('exit', (code) => console.log(JSON.stringify({ results, code })));
+  } else {
+    peer.send({ results }, () => peer.disconnect());
+  }
+}
+const server = net.createServer({ pauseOnConnect: true });
+function connection(cb) {
+  server.once('connection', cb);
+  return net.connect(server.address().port, '127.0.0.1');
+}
+function round(i) {
+  if (i === count) return;
+  const decoy = connection((side) => {
+    strayWrite(JSON.stringify({ plain: i }) + '\n', side._handle);
+    side.destroy();
+    const real = connection((side) => {
+      peer.send({ real: i }, side);
+      round(i + 1);
+    });
+    let got = '';
+    real.on('data', (d) => { got += d; });
+    real.on('close', () => { if (got === 'got ' + i) results.real++; else results.wrong++; settled(); });
+  });
+  let data = false;
+  decoy.on('data', () => { data = true; });
+  decoy.on('close', () => { if (data) results.wrong++; else results.decoyClosed++; settled(); });
+}
+server.listen(0, '127.0.0.1', () => round(0));
+'''
+
+# The pyuvnet side of NODE_STRAY_SENDER when it is the child.
+PYUVNET_RECEIVER_CHILD = '''
+import pyuvnet
+from pyuvnet import process
+
+def on_message(message, handle=None):
+    if handle is not None:
+        handle.end(('got %s' % message['real']).encode())
+    elif message == 'done':
+        process.disconnect()
+
+process.on('message', on_message)
+pyuvnet.run()
+'''
