@@ -86,7 +86,8 @@ ALIASES = {
     'BoundSocket': ('isPipe',),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
-    # pyuvnet.child_process and pyuvnet.process (emitters: EventEmitter's rows too)
+    # pyuvnet.child_process (the module) and pyuvnet.process (emitters: EventEmitter's rows too)
+    'child_process': ('execFile', 'spawnSync', 'execSync', 'execFileSync'),
     'ChildProcess': ('exitCode', 'signalCode'),
     'Process': (),
     # pyuvnet.cluster (the module; its emitter has EventEmitter's rows)

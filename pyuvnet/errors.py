@@ -30,7 +30,7 @@ __all__ = [
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
-    'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
+    'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
 
@@ -258,6 +258,16 @@ class ERR_IPC_ONE_PIPE(NodeError, ValueError):
 class ERR_CHILD_PROCESS_IPC_REQUIRED(NodeError, ValueError):
     """fork() with a stdio option that lacks 'ipc'."""
     _template = "Forked processes must have an IPC channel, missing value 'ipc' in %s"
+
+
+class ERR_CHILD_PROCESS_STDIO_MAXBUFFER(NodeError, ValueError):
+    """``ERR_CHILD_PROCESS_STDIO_MAXBUFFER(stream)``: exec()'s output over maxBuffer."""
+    _template = '%s maxBuffer length exceeded'
+
+
+class ERR_IPC_SYNC_FORK(NodeError, ValueError):
+    """An 'ipc' entry in the stdio of a synchronous child."""
+    _template = 'IPC cannot be used with synchronous forks'
 
 
 class ERR_UNKNOWN_SIGNAL(NodeError, TypeError):

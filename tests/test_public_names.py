@@ -24,6 +24,7 @@ TARGETS = {
     'BoundSocket': net.BoundSocket,
     'AbortSignal': net.AbortSignal,
     'AbortController': net.AbortController,
+    'child_process': child_process,
     'ChildProcess': child_process.ChildProcess,
     'Process': process.Process,
     'cluster': cluster,

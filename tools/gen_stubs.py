@@ -42,7 +42,8 @@ STUB_TARGETS = {
     ('blocklist.pyi', 'BlockList'): ('BlockList',),
     ('socketaddress.pyi', 'SocketAddress'): ('SocketAddress',),
     ('boundsocket.pyi', 'BoundSocket'): ('BoundSocket',),
-    ('child_process.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
+    ('child_process/__init__.pyi', 'module'): ('child_process',),
+    ('child_process/__init__.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
     ('process.pyi', 'Process'): ('EventEmitter', 'Process'),
     ('__init__.pyi', 'module'): ('module',),
     ('tls.pyi', 'module'): ('tls',),
@@ -55,7 +56,7 @@ STUB_TARGETS = {
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
-EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi')
+EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
 EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster'}
@@ -380,7 +381,7 @@ def generate(path, trees):
     stub's stripped tree, this one's first."""
     with open(path) as f:
         text = f.read()
-    name = os.path.basename(path)
+    name = os.path.relpath(path, PACKAGE)
     typed_dicts = typed_dict_twins(trees[0], typed_dict_names(trees), '    ')
     events_in = {_enclosing_class(text, m) for m in _SECTION.finditer(text) if m['kind'] == 'events'}
 
@@ -402,9 +403,14 @@ def generate(path, trees):
     return _SECTION.sub(fill, text)
 
 
+PACKAGE = os.path.join(ROOT, 'pyuvnet')
+
+
 def stub_paths():
-    folder = os.path.join(ROOT, 'pyuvnet')
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith('.pyi'))
+    """Every stub of the package and its subpackages (keyed in STUB_TARGETS
+    by the path under pyuvnet/)."""
+    return sorted(os.path.join(folder, n) for folder, _, names in os.walk(PACKAGE)
+                  for n in names if n.endswith('.pyi'))
 
 
 def main(argv):
@@ -421,7 +427,7 @@ def main(argv):
         # This stub's classes first; the package's namespace, which only
         # re-exports (its EventEmitter is not the base), last.
         trees = [stripped[path]] + [stripped[other] for other in sorted(
-            paths, key=lambda p: p.endswith('__init__.pyi')) if other != path]
+            paths, key=lambda p: p == os.path.join(PACKAGE, '__init__.pyi')) if other != path]
         new = generate(path, trees)
         if new != old:
             stale.append(os.path.relpath(path, ROOT))

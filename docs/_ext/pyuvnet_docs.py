@@ -34,6 +34,7 @@ import pyuvnet as net  # noqa: E402
 from pyuvnet import (  # noqa: E402
     child_process, cluster, connecting, errors, server as server_module, tls, tls_context, tls_socket,
 )
+from pyuvnet.child_process import command as child_process_command  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 # Option -> (default, what it does). Node's meaning; pyuvnet's default.
@@ -113,6 +114,24 @@ OPTION_DOCS = {
     'server': ('None', "the tls.Server told of 'secureConnection' and 'tlsClientError'"),
 }
 
+# What an option means in the calls where it means something else than in
+# OPTION_DOCS: call (an {pyuvnet-options} argument) -> option -> (default, meaning).
+_RUN_OPTION_DOCS = {
+    'encoding': ("exec: 'utf8'; the synchronous forms: 'buffer'",
+                 "'buffer' for bytes, or one of Node's encodings for str"),
+    'shell': ('exec: /bin/sh; execFile, spawnSync: False',
+              "run 'file args...' under this shell (True: /bin/sh)"),
+    'timeout': ('0 (none)', 'ms the child may run before it is killed with killSignal'),
+    'maxBuffer': ('1048576', 'bytes a stream may give before the child is killed'),
+    'killSignal': ("'SIGTERM'", 'the signal for the timeout, maxBuffer and cancelling'),
+    'windowsHide': ('False', 'accepted; no console windows to hide here'),
+    'windowsVerbatimArguments': ('False', 'accepted; Windows only'),
+    'input': ('None', "written to the child's stdin, which becomes a pipe (str: in encoding)"),
+    'signal': ('None', 'an AbortSignal: aborting it kills the child and fails exec() with '
+                       'AbortError; no effect on the synchronous forms, as in Node'),
+}
+CALL_OPTION_DOCS = {'exec': _RUN_OPTION_DOCS, 'sync': _RUN_OPTION_DOCS}
+
 # Node's net module as documented (doc/api/net.md, Node 20 LTS, with the
 # names later releases added that pyuvnet follows). Captured by hand from the
 # documentation; `node -e "Object.keys(require('net'))"` lists the module's.
@@ -178,6 +197,25 @@ NODE_CLUSTER = {
                'process', 'send', 'destroy'),
 }
 
+# Node's child_process module (doc/api/child_process.md, Node 20), the documented names.
+NODE_CHILD_PROCESS = {
+    'module': ('ChildProcess', 'exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn',
+               'spawnSync'),
+    'ChildProcess': ('channel', 'connected', 'disconnect', 'exitCode', 'kill', 'killed', 'pid',
+                     'ref', 'send', 'signalCode', 'spawnargs', 'spawnfile', 'stderr', 'stdin',
+                     'stdio', 'stdout', 'unref'),
+}
+
+CHILD_PROCESS_DIFFERENCES = {
+    ('module', 'exec'): "the error is a CommandFailedError (code, killed, signal, cmd) and "
+                       'carries stdout and stderr, as the promisified form in Node does',
+    ('module', 'execSync'): 'runs on a loop of its own in a thread made for the call',
+    ('module', 'spawnSync'): 'a read-only Record; an unknown encoding raises before the child '
+                             'runs (Node: after)',
+    ('module', 'fork'): 'runs a Python script (execPath: this interpreter) or, with '
+                        "execPath='node', a Node one",
+}
+
 _NOT_BOUND = "not provided: Python's ssl has no public API for it"
 TLS_DIFFERENCES = {
     ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
@@ -241,6 +279,9 @@ def _node_modules():
                 TLS_DIFFERENCES),
         'cluster': (NODE_CLUSTER, {'module': cluster, 'Worker': cluster.Worker},
                     CLUSTER_DIFFERENCES),
+        'child_process': (NODE_CHILD_PROCESS, {'module': child_process,
+                                               'ChildProcess': child_process.ChildProcess},
+                          CHILD_PROCESS_DIFFERENCES),
     }
 
 
@@ -294,6 +335,8 @@ def _option_specs():
         'listen': (server_module.LISTEN_OPTIONS.rules, 'ListenOptions'),
         'spawn': (child_process.SPAWN_OPTIONS.rules, 'SpawnOptions'),
         'fork': (child_process.FORK_OPTIONS.rules, 'ForkOptions'),
+        'exec': (child_process_command.EXEC_FILE_OPTIONS.rules, 'ExecOptions'),
+        'sync': (child_process_command.SYNC_OPTIONS.rules, 'SyncOptions'),
         'secure-context': (context, 'SecureContextOptions'),
         'tls-connection': (_without(connection, context), 'TLSConnectionOptions'),
         'tls-server': (_without(tls.SERVER_OPTIONS.rules, server_module.SERVER_OPTIONS.rules,
@@ -356,8 +399,9 @@ class OptionsDirective(_TableDirective):
         rules, typed_dict = _option_specs()[self.arguments[0]]
         types = _stub_types()[typed_dict]
         rows = []
+        own_docs = CALL_OPTION_DOCS.get(self.arguments[0], {})
         for camel in rules:
-            default, meaning = OPTION_DOCS.get(camel, ('', ''))
+            default, meaning = own_docs.get(camel) or OPTION_DOCS.get(camel, ('', ''))
             snake = snake_name(camel)
             rows.append([_literal(camel), _literal(snake) if snake != camel else 'same',
                          _literal(types.get(camel, 'untyped')), default, meaning])
