@@ -39,8 +39,10 @@ import sys
 
 from . import _uv, child_process, errors, server as server_module
 # Private here: cluster's public names are its __all__ and the emitter's.
-from ._cluster_handles import RoundRobinHandle as _RoundRobinHandle, SharedHandle as _SharedHandle
-from ._cluster_messages import on_internal as _on_internal, send as _send
+from ._cluster_handles import (
+    RoundRobinHandle as _RoundRobinHandle, SharedHandle as _SharedHandle, wire_errno as _wire_errno,
+)
+from ._cluster_messages import is_seq as _is_seq, on_internal as _on_internal, send as _send
 from ._names import ALIASES, add_aliases, snake_name
 from .events import EventEmitter
 from .records import Record
@@ -220,7 +222,7 @@ def fork(env=None):
     proc = child_process.fork(settings['exec'], list(settings['args']), options)
     new_worker = Worker(_next_id, proc)
     workers[new_worker.id] = new_worker
-    proc.on('internalMessage', _on_internal(_on_primary_message, new_worker))
+    proc.on('internalMessage', _on_internal(_on_primary_message, new_worker, takes_fds=False))
     proc.once('exit', lambda code, signal: _on_worker_exit(new_worker, code, signal))
     proc.once('disconnect', lambda: _on_worker_disconnect(new_worker))
     _uv.nextTick(_cluster.emit, 'fork', new_worker)
@@ -259,15 +261,17 @@ def _remove_handles_for(w):
 
 
 def _on_primary_message(w, message, fd):
-    if fd is not None:
-        os.close(fd)        # no worker sends handles to the primary
+    """A worker's message.  A malformed one (a field of the wrong type or
+    missing) is dropped, as Node's primary drops what it cannot use: the
+    primary serves on whatever a worker sends."""
     act = message.get('act')
     if act == 'online':
         w.state = 'online'
         w.emit('online')
         _cluster.emit('online', w)
     elif act == 'queryServer':
-        _query_server(w, message)
+        if _is_query(message):
+            _query_server(w, message)
     elif act == 'listening':
         info = Record(addressType=message.get('addressType'), address=message.get('address'),
                       port=message.get('port'))
@@ -276,11 +280,26 @@ def _on_primary_message(w, message, fd):
         _cluster.emit('listening', w, info)
     elif act == 'exitedAfterDisconnect':
         w.exitedAfterDisconnect = True
-        _send(w.process, {'ack': message['seq']})
+        if _is_seq(message.get('seq')):
+            _send(w.process, {'ack': message['seq']})
     elif act == 'close':
-        handle = _handles.get(message.get('key'))
+        key = message.get('key')
+        handle = _handles.get(key) if isinstance(key, str) else None
         if handle is not None and handle.remove(w):
-            del _handles[message['key']]
+            del _handles[key]
+
+
+def _is_query(message):
+    """Whether a queryServer carries what a worker's listen() puts in it."""
+    def is_int(name, low, high):
+        value = message.get(name)
+        return _is_seq(value) and low <= value <= high
+    address = message.get('address')
+    backlog = message.get('backlog')
+    return (_is_seq(message.get('seq')) and is_int('port', 0, 0xFFFF)
+            and message.get('addressType') in (4, 6) and is_int('index', 0, 2 ** 31 - 1)
+            and (address is None or (isinstance(address, str) and '\0' not in address))
+            and (backlog is None or is_int('backlog', -2 ** 31, 2 ** 31 - 1)))
 
 
 def _query_server(w, message):
@@ -291,7 +310,13 @@ def _query_server(w, message):
     handle = _handles.get(key)
     if handle is None:
         kind = _RoundRobinHandle if _frozen_policy == SCHED_RR else _SharedHandle
-        handle = _handles[key] = kind(key, message)
+        try:
+            handle = kind(key, message)
+        except errors.NodeError as err:
+            _send(w.process, {'ack': message['seq'], 'errno': _wire_errno(err), 'key': key,
+                              'data': None})
+            return
+        _handles[key] = handle
 
     def reply(errno, extra=None, server=None):
         if errno and _handles.get(key) is handle:

@@ -352,8 +352,12 @@ class Channel:
         inner = message.get('msg')
         if is_internal(inner):
             # A protocol message of a layer above (cluster's): the fd,
-            # which the listener now owns, comes with it as it is.
-            self._target.emit('internalMessage', inner, fd)
+            # which the listener now owns, comes with it as it is (and is
+            # closed when nobody listens).
+            if self._target.listenerCount('internalMessage'):
+                self._target.emit('internalMessage', inner, fd)
+            else:
+                os.close(fd)
             return
         kind_named = message.get('type')
         conversion = CONVERSIONS.get(kind_named) if isinstance(kind_named, str) else None
