@@ -36,8 +36,11 @@ emits 'online', 'listening'(address), 'message'(message, handle),
 """
 import os
 import sys
+from collections.abc import Mapping
 
-from . import _uv, child_process, errors, server as server_module
+from . import _uv, child_process, errors, server as server_module, validate
+from .child_process.child import _validate_args
+from .ipc_channel import SERIALIZATIONS
 # Private here: cluster's public names are its __all__ and the emitter's.
 from ._cluster_handles import (
     RoundRobinHandle as _RoundRobinHandle, SharedHandle as _SharedHandle, wire_errno as _wire_errno,
@@ -184,13 +187,15 @@ def setupPrimary(settings_=None, **kwargs):
     ``execPath`` (default: this Python; ``'node'`` forks Node workers, as
     setting ``process.execPath`` does in a Node primary).  The
     scheduling policy is frozen at the first call (or fork()); 'setup'
-    follows on the next tick, as in Node."""
+    follows on the next tick, as in Node.  A setting of the wrong type
+    raises Node's error at once (ERR_INVALID_ARG_TYPE for ``args='abc'``,
+    which Node refuses at fork()), and leaves the settings as they were."""
     global settings, _initialized, _frozen_policy
+    given = _validated_settings(settings_, kwargs)
     merged = {'args': sys.argv[1:], 'exec': os.path.abspath(sys.argv[0]) if sys.argv[0] else '',
               'execArgv': [], 'silent': False}
     merged.update(settings)
-    merged.update(settings_ or {})
-    merged.update(kwargs)
+    merged.update(given)
     settings = merged
     if not _initialized:
         _initialized = True
@@ -203,6 +208,37 @@ def setupPrimary(settings_=None, **kwargs):
     _uv.nextTick(_cluster.emit, 'setup', settings)
 
 
+_SETTING_NAMES = ('exec', 'args', 'execArgv', 'silent', 'cwd', 'serialization', 'stdio',
+                  'execPath', 'uid', 'gid', 'inspectPort', 'windowsHide')
+_CAMEL_SETTINGS = {snake_name(name): name for name in _SETTING_NAMES}
+
+
+def _validated_settings(settings_, kwargs):
+    """The settings given (a mapping and keywords, snake_case keys as their
+    camelCase twins, None as not given), each of Node's type."""
+    if settings_ is None:
+        settings_ = {}
+    elif not isinstance(settings_, Mapping):
+        raise errors.ERR_INVALID_ARG_TYPE('settings', 'Object', settings_)
+    given = {}
+    for source in (settings_, kwargs):
+        for key, value in source.items():
+            key = _CAMEL_SETTINGS.get(key, key)
+            if value is None:
+                continue
+            name = 'settings.%s' % (key,)
+            if key in ('exec', 'cwd', 'execPath'):
+                validate.validate_string(value, name)
+            elif key in ('args', 'execArgv'):
+                value = _validate_args(value, name)
+            elif key == 'silent':
+                validate.validate_boolean(value, name)
+            elif key == 'serialization':
+                validate.validate_one_of(value, name, SERIALIZATIONS)
+            given[key] = value
+    return given
+
+
 setupMaster = setupPrimary
 
 
@@ -211,6 +247,8 @@ def fork(env=None):
     its Worker, in ``workers`` until it has both exited and disconnected.
     'fork' follows on the next tick, 'online' once it runs."""
     global _next_id
+    if env is not None and not isinstance(env, Mapping):
+        raise errors.ERR_INVALID_ARG_TYPE('env', 'Object', env)
     setupPrimary()
     _next_id += 1
     worker_env = dict(os.environ)
