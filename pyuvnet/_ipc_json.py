@@ -163,13 +163,6 @@ def _finite(value):
     return value
 
 
-def _describe(message):
-    # An int too long for repr() cannot be shown; its size can.
-    if isinstance(message, int) and message.bit_length() > 14000:
-        return 'an integer of %d bits' % message.bit_length()
-    return message
-
-
 class JsonCodec:
     """Newline-delimited JSON, as Node's default serialization."""
 
@@ -191,7 +184,7 @@ class JsonCodec:
                 text = _encode(_finite(message))
         except (TypeError, ValueError, RecursionError) as exc:
             raise errors.ERR_INVALID_ARG_TYPE(
-                'message', 'str, dict, list, int, float, bool', _describe(message)) from exc
+                'message', 'str, dict, list, int, float, bool', message) from exc
         try:
             return text.encode('utf-8') + b'\n'
         except UnicodeEncodeError:

@@ -127,7 +127,13 @@ def _env_pairs(env):
     for key, value in env.items():
         if value is None:
             continue
-        key, value = str(key), str(value)
+        try:
+            key, value = str(key), str(value)
+        except ValueError as exc:
+            # An int too long for str() (a user's own __str__ raising
+            # anything else propagates, as Node's template string does).
+            raise errors.ERR_INVALID_ARG_VALUE('options.env', env, 'has a key or value '
+                                               'that cannot be a string') from exc
         name = "options.env['%s']" % key
         _refuse_nul(key, name)
         _refuse_nul(value, name)
@@ -146,6 +152,8 @@ def signal_number(sig):
     elif isinstance(sig, int) and not isinstance(sig, bool):
         if sig == 0 or sig in signal_module.valid_signals():
             return sig
+    if isinstance(sig, int) and sig.bit_length() > 64:
+        sig = 'an int of %d bits' % sig.bit_length()     # str() may not print it
     raise errors.ERR_UNKNOWN_SIGNAL(sig)
 
 
@@ -364,7 +372,7 @@ def _normalize_stdio(stdio):
     for entry in stdio:
         if entry is None:
             continue
-        if isinstance(entry, int) and not isinstance(entry, bool) and entry >= 0:
+        if isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < 2 ** 31:
             continue
         if entry not in ('pipe', 'inherit', 'ignore', 'ipc'):
             raise errors.ERR_INVALID_ARG_VALUE('stdio', entry)
