@@ -188,3 +188,39 @@ def on_message(message, handle=None):
 process.on('message', on_message)
 pyuvnet.run()
 '''
+
+
+def node_parent_flood(node, tmp_path, count, timeout):
+    """A Node parent running NODE_STRAY_SENDER over a pyuvnet child; what
+    it printed ({"results": ..., "code": ...})."""
+    import subprocess
+    import sys
+    child = tmp_path / 'receiver.py'
+    child.write_text(PYUVNET_RECEIVER_CHILD)
+    sender = tmp_path / 'sender.js'
+    sender.write_text(NODE_STRAY_SENDER)
+    out = subprocess.run([node, '--expose-internals', '--no-warnings', str(sender), 'parent',
+                          str(count), sys.executable, str(child)],
+                         capture_output=True, text=True, timeout=timeout)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def node_child_flood(node, tmp_path, count, run_loop, timeout):
+    """A pyuvnet parent answering a Node child that runs
+    NODE_STRAY_SENDER; the results the child sent, and its exit code."""
+    from pyuvnet import child_process
+    sender = tmp_path / 'sender.js'
+    sender.write_text(NODE_STRAY_SENDER)
+    child = child_process.fork(str(sender), ['child', str(count)], execPath=node,
+                               execArgv=['--expose-internals', '--no-warnings'])
+    seen = []
+
+    def on_message(message, handle=None):
+        if handle is not None:
+            handle.end(('got %s' % message['real']).encode())
+        elif 'results' in message:
+            seen.append(message['results'])
+    child.on('message', on_message)
+    run_loop(timeout)
+    return seen, child.exitCode

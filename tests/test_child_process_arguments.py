@@ -21,12 +21,10 @@ Pinned with /usr/bin/node (v20.20):
     kill(1.5), kill('TERM'), kill({})   // ERR_UNKNOWN_SIGNAL
 """
 import os
-import subprocess
 import sys
 
 import pytest
 
-import pyuvnet as net
 from pyuvnet import child_process, errors
 from child_scripts import script
 

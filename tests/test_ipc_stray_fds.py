@@ -10,19 +10,13 @@ NODE_HANDLE_NACK.  The Node senders here write fds with plain messages
 through the channel's own pipe (node --expose-internals), which Node's
 send() never does, as a broken or hostile peer would.
 """
-import json
-import os
-import socket
-import subprocess
-import sys
 import warnings
 
 import pytest
 
-from pyuvnet import child_process
 from ipc_peer import (
-    NODE_STRAY_SENDER, PYUVNET_RECEIVER_CHILD, RawPeer, handle_line, open_fds, run_until_quiet,
-    tcp_pair, udp_socket,
+    RawPeer, handle_line, node_child_flood, node_parent_flood, open_fds, run_until_quiet, tcp_pair,
+    udp_socket,
 )
 from test_ipc_node_interop import NODE
 
@@ -114,31 +108,11 @@ node_only = pytest.mark.skipif(NODE is None, reason='node is not installed')
 
 @node_only
 def test_a_node_parent_flooding_stray_fds_pairs_every_handle(tmp_path):
-    child = tmp_path / 'receiver.py'
-    child.write_text(PYUVNET_RECEIVER_CHILD)
-    sender = tmp_path / 'sender.js'
-    sender.write_text(NODE_STRAY_SENDER)
-    out = subprocess.run([NODE, '--expose-internals', '--no-warnings', str(sender), 'parent', '20',
-                          sys.executable, str(child)], capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout.splitlines()[-1]) == {
+    assert node_parent_flood(NODE, tmp_path, 20, timeout=60) == {
         'results': {'real': 20, 'decoyClosed': 20, 'wrong': 0}, 'code': 0}
 
 
 @node_only
 def test_a_node_child_flooding_stray_fds_pairs_every_handle(tmp_path, run_loop):
-    sender = tmp_path / 'sender.js'
-    sender.write_text(NODE_STRAY_SENDER)
-    child = child_process.fork(str(sender), ['child', '20'], execPath=NODE,
-                               execArgv=['--expose-internals', '--no-warnings'])
-    seen = []
-
-    def on_message(message, handle=None):
-        if handle is not None:
-            handle.end(('got %s' % message['real']).encode())
-        elif 'results' in message:
-            seen.append(message['results'])
-    child.on('message', on_message)
-    run_loop(60)
-    assert seen == [{'real': 20, 'decoyClosed': 20, 'wrong': 0}]
-    assert child.exitCode == 0
+    assert node_child_flood(NODE, tmp_path, 20, run_loop, timeout=60) == (
+        [{'real': 20, 'decoyClosed': 20, 'wrong': 0}], 0)

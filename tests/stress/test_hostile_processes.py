@@ -8,9 +8,7 @@ What must hold: every handle reaches the message it was sent with, every
 stray fd closes, the primary keeps serving, every call ends with Node's
 code or success, no call that raised keeps an fd, nothing escapes a later
 run(), and the fds are back to where they were."""
-import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -22,7 +20,7 @@ from pyuvnet import child_process, cluster, errors
 from child_scripts import script
 from cluster_support import serve_after_hostile_worker
 from ipc_peer import (
-    NODE_STRAY_SENDER, PYUVNET_RECEIVER_CHILD, RawPeer, handle_line, open_fds, tcp_pair, udp_socket,
+    RawPeer, handle_line, node_child_flood, node_parent_flood, open_fds, tcp_pair, udp_socket,
 )
 from sequences import warm_up_loop
 from stress_support import scaled
@@ -101,15 +99,7 @@ def test_a_raw_peer_flooding_stray_fds_and_malformed_lines_keeps_handles_paired(
 @node_only
 def test_a_node_parent_flooding_stray_fds_pairs_every_handle(tmp_path, figures):
     count = scaled(200, 2000)
-    child = tmp_path / 'receiver.py'
-    child.write_text(PYUVNET_RECEIVER_CHILD)
-    sender = tmp_path / 'sender.js'
-    sender.write_text(NODE_STRAY_SENDER)
-    out = subprocess.run([NODE, '--expose-internals', '--no-warnings', str(sender), 'parent',
-                          str(count), sys.executable, str(child)],
-                         capture_output=True, text=True, timeout=scaled(300, 3000))
-    assert out.returncode == 0, out.stderr
-    result = json.loads(out.stdout.splitlines()[-1])
+    result = node_parent_flood(NODE, tmp_path, count, timeout=scaled(300, 3000))
     assert result == {'results': {'real': count, 'decoyClosed': count, 'wrong': 0}, 'code': 0}
     figures(handles=count, stray_fds=count, wrong=0)
 
@@ -119,21 +109,8 @@ def test_a_node_child_flooding_stray_fds_pairs_every_handle(tmp_path, run_loop, 
     count = scaled(200, 2000)
     warm_up_loop()
     before = open_fds()
-    sender = tmp_path / 'sender.js'
-    sender.write_text(NODE_STRAY_SENDER)
-    child = child_process.fork(str(sender), ['child', str(count)], execPath=NODE,
-                               execArgv=['--expose-internals', '--no-warnings'])
-    seen = []
-
-    def on_message(message, handle=None):
-        if handle is not None:
-            handle.end(('got %s' % message['real']).encode())
-        elif 'results' in message:
-            seen.append(message['results'])
-    child.on('message', on_message)
-    run_loop(scaled(300, 3000))
-    assert seen == [{'real': count, 'decoyClosed': count, 'wrong': 0}]
-    assert child.exitCode == 0
+    assert node_child_flood(NODE, tmp_path, count, run_loop, timeout=scaled(300, 3000)) == (
+        [{'real': count, 'decoyClosed': count, 'wrong': 0}], 0)
     assert open_fds() - before == set()
     figures(handles=count, stray_fds=count, wrong=0, fds_before=len(before), fds_after=len(open_fds()))
 
