@@ -8,8 +8,8 @@ it (pinned with /usr/bin/node; see docs/PROCESSES.md):
   JSON text in UTF-8 followed by ``'\\n'``.  ``'advanced'``: each message
   is a 4-byte big-endian length and a pickle (pyuvnet to pyuvnet only; the
   peer is trusted).
-- Messages that are objects whose ``cmd`` starts with ``'NODE_'`` are the
-  protocol's own and never surface as ``'message'``.
+- Messages that are objects whose ``cmd`` starts with ``'NODE_'`` (and is
+  longer) are the protocol's own and never surface as ``'message'``.
 - A handle travels with the write of
   ``{"cmd":"NODE_HANDLE","type":"net.Server"|"net.Socket","msg":<message>}``
   (SCM_RIGHTS; ``"net.Native"`` when the message is the protocol's own,
@@ -80,8 +80,10 @@ class PickleCodec:
 
 
 def is_internal(message):
+    """Node's isInternal: a ``cmd`` longer than 'NODE_' that starts with it
+    (``{"cmd": "NODE_"}`` itself is an ordinary message)."""
     cmd = message.get('cmd') if isinstance(message, dict) else None
-    return isinstance(cmd, str) and cmd.startswith('NODE_')
+    return isinstance(cmd, str) and len(cmd) > 5 and cmd.startswith('NODE_')
 
 
 def handle_message(conversion, message):

@@ -161,3 +161,11 @@ def test_a_lone_surrogate_round_trips_through_a_node_child(tmp_path, run_loop):
     child.send(['\ud800', 'a\udc00b', float('nan')])
     run_loop(20)
     assert seen == [{'echo': ['\ud800', 'a\udc00b', None]}]
+
+
+def test_a_cmd_of_exactly_node_underscore_is_an_ordinary_message(run_loop):
+    """Node's isInternal wants a cmd longer than 'NODE_' (issue 23, item
+    8); pinned: a Node child gets {cmd: 'NODE_'} as 'message'.  Before: it
+    was taken for the protocol's own and never surfaced."""
+    messages, raised = read(run_loop, b'{"cmd":"NODE_"}\n{"cmd":"NODE_X"}\n{"cmd":"node_x"}\n')
+    assert raised == [] and messages == [{'cmd': 'NODE_'}, {'cmd': 'node_x'}]
