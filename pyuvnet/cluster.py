@@ -53,7 +53,7 @@ from .records import Record
 # The emitter methods (on, once, ...) are the module emitter's, through __getattr__.
 __all__ = [
     'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
-    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'Worker',
+    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'disconnect', 'Worker',
 ]
 
 SCHED_NONE = 1
@@ -66,7 +66,8 @@ isWorker = 'NODE_UNIQUE_ID' in os.environ
 isPrimary = isMaster = not isWorker
 schedulingPolicy = _policy_from_env
 settings = {}
-workers = {}
+# In a worker, None (Node: undefined): a worker sees only itself (``worker``).
+workers = {} if isPrimary else None
 worker = None
 
 
@@ -176,6 +177,7 @@ def _exit(code):
 # -- primary -----------------------------------------------------------------
 
 _initialized = False
+_intercom = EventEmitter()      # 'disconnect' once no worker is left (Node's intercom)
 _frozen_policy = None
 _next_id = 0
 _handles = {}           # key -> _RoundRobinHandle | _SharedHandle
@@ -288,8 +290,25 @@ def _on_worker_disconnect(w):
 
 
 def _remove_worker(w):
-    if workers.get(w.id) is w:
-        del workers[w.id]
+    workers.pop(w.id, None)
+    if not workers:
+        _intercom.emit('disconnect')
+
+
+def disconnect(callback=None):
+    """Primary: disconnect every connected worker (each closes its servers,
+    then its channel, and exits once its connections end).  ``callback``
+    (anything else is ignored, as in Node) runs once no worker is left:
+    as in Node, at the first worker exit after the call (on the next tick
+    when there is none)."""
+    if workers:
+        for w in list(workers.values()):
+            if w.isConnected():
+                w.disconnect()
+    else:
+        _uv.nextTick(_intercom.emit, 'disconnect')
+    if callable(callback):
+        _intercom.once('disconnect', callback)
 
 
 def _remove_handles_for(w):

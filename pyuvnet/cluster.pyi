@@ -13,7 +13,7 @@ from .socket import Socket
 
 __all__ = [
     'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
-    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'Worker',
+    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'disconnect', 'Worker',
 ]
 
 SCHED_NONE: int
@@ -512,6 +512,7 @@ class Worker(EventEmitter):
 def setupPrimary(settings_: dict[str, Any] | None = None, **kwargs: Any) -> None: ...
 def setupMaster(settings_: dict[str, Any] | None = None, **kwargs: Any) -> None: ...
 def fork(env: dict[str, str] | None = None) -> Worker: ...
+def disconnect(callback: Callable[[], object] | None = None) -> None: ...
 
 # The module is an EventEmitter: on/once/emit/... are _cluster's.
 _cluster: _Cluster

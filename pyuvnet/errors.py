@@ -67,11 +67,14 @@ _SCALARS = (str, bytes, bytearray, bool, int, float, complex)
 
 def _repr(value):
     """repr(), also for an int too long for Python to print (over 4,300
-    digits: repr raises ValueError), shown by its size."""
+    digits: repr raises ValueError), shown by its size, and for what
+    holds one."""
     try:
         return repr(value)
     except ValueError:
-        return '<int of %d bits>' % value.bit_length()
+        if isinstance(value, int):
+            return '<int of %d bits>' % value.bit_length()
+        return '<%s holding an int too long to print>' % type(value).__name__
 
 
 def _shorten(text, limit=28, keep=25):

@@ -64,3 +64,11 @@ def test_cluster_fork_with_a_nul_in_env_is_err_invalid_arg_value():
         cluster.fork({'A': 'x\0y'})
     assert str(info.value) == (
         "The property 'options.env['A']' must be a string without null bytes. Received 'x\\x00y'")
+
+
+def test_a_setting_holding_an_int_too_long_to_print_is_still_nodes_code():
+    """Found by the stress fuzz: the error's own message raised ValueError."""
+    with pytest.raises(errors.ERR_INVALID_ARG_VALUE):
+        cluster.setupPrimary({'serialization': [10 ** 5000]})
+    with pytest.raises(errors.ERR_INVALID_ARG_TYPE):
+        cluster.setupPrimary({'args': 10 ** 5000})
