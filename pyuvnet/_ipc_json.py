@@ -44,7 +44,9 @@ def _not_json(name):
     raise ValueError(name)
 
 
-_scan_once = json.scanner.make_scanner(json.JSONDecoder(parse_constant=_not_json))
+# (typeshed types make_scanner's argument as the scanner class; a decoder is its context.)
+_scan_once = json.scanner.make_scanner(
+    json.JSONDecoder(parse_constant=_not_json))  # type: ignore[arg-type]
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'), allow_nan=False).encode
 
 
