@@ -31,17 +31,19 @@ node_only = pytest.mark.skipif(NODE is None, reason='node is not installed')
 
 
 def run_briefly(milliseconds=20):
-    """Turns of the loop for a while; returns what escaped run()."""
+    """Turns of the loop for a while; returns what escaped run().  Each
+    run() has its own timer: the one that raised may have used up its
+    timer's stop()."""
     raised = []
-    timer = net.setTimeout(net.stop, milliseconds)
     while True:
+        timer = net.setTimeout(net.stop, milliseconds)
         try:
             net.run()
-            break
+            return raised
         except ValueError as exc:       # a malformed line's JSONDecodeError
             raised.append(exc)
-    timer.close()
-    return raised
+        finally:
+            timer.close()
 
 
 # -- a raw peer flooding the channel -----------------------------------------
