@@ -102,7 +102,8 @@ def test_400_failed_fork_and_spawn_calls_keep_no_fd():
     'ipc', an env value whose str() raised kept the pairs made, and a
     failed spawn kept its pipes: 400 calls took a process from 14 to 714
     fds."""
-    _fail(FAILING_CALLS[0])         # what opens once (the loop's fds) is open
+    for call in FAILING_CALLS:
+        _fail(call)                 # what opens once (the loop's signal pipe) is open
     before = open_fds()
     for index in range(400):
         _fail(FAILING_CALLS[index % len(FAILING_CALLS)])
