@@ -107,7 +107,11 @@ def handle_line(message, kind='net.Socket'):
 
 
 def open_fds():
-    return set(os.listdir('/proc/self/fd'))
+    """The fds open now, as a set of their numbers (a test looks for new
+    ones: earlier tests' fds may close meanwhile), less the fd that listed
+    them."""
+    listed = os.listdir('/proc/self/fd')
+    return {fd for fd in listed if os.path.exists('/proc/self/fd/' + fd)}
 
 
 # A Node 20 sender that floods its IPC peer (a pyuvnet parent or child) with

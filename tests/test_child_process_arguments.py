@@ -27,12 +27,7 @@ import pytest
 
 from pyuvnet import child_process, errors
 from child_scripts import script
-
-
-def open_fds():
-    """The fds open now, as a set (earlier tests' fds may close meanwhile,
-    so the test looks for new ones rather than comparing counts)."""
-    return set(os.listdir('/proc/self/fd'))
+from ipc_peer import open_fds
 
 
 class StrRaises:
@@ -107,7 +102,8 @@ def test_400_failed_fork_and_spawn_calls_keep_no_fd():
     before = open_fds()
     for index in range(400):
         _fail(FAILING_CALLS[index % len(FAILING_CALLS)])
-    assert open_fds() - before == set()
+    new = open_fds() - before
+    assert new == set(), [os.readlink('/proc/self/fd/' + fd) for fd in new]
 
 
 def _fail(call):
