@@ -94,6 +94,32 @@ ALIASES = {
     'cluster': ('isPrimary', 'isMaster', 'isWorker', 'setupPrimary', 'setupMaster',
                 'schedulingPolicy'),
     'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
+    # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
+    'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
+             'globalAgent'),
+    'https': ('createServer', 'globalAgent'),
+    'http.Server': (
+        'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
+        'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
+    ),
+    'IncomingMessage': (
+        'addListener', 'setTimeout', 'setEncoding', 'isPaused', 'readableFlowing',
+        'readableEnded', 'readableLength', 'readableHighWaterMark', 'rawHeaders', 'rawTrailers', 'headersDistinct',
+        'trailersDistinct', 'statusCode', 'statusMessage', 'httpVersion',
+        'httpVersionMajor', 'httpVersionMinor',
+    ),
+    'OutgoingMessage': (
+        'setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader',
+        'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
+        'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
+        'getRawHeaderNames',
+    ),
+    'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
+                       'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
+    'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
+    'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
+              'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
+              'keepSocketAlive', 'defaultPort'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

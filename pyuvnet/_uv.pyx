@@ -49,6 +49,7 @@ include "uv/process.pyx"
 include "uv/ipc.pyx"
 include "uv/tls_openssl.pyx"
 include "uv/tls_pump.pyx"
+include "uv/http_parser.pyx"
 
 
 def libuv_version():

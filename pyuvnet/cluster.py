@@ -183,11 +183,18 @@ _next_id = 0
 _handles = {}           # key -> _RoundRobinHandle | _SharedHandle
 
 
+# setupPrimary()'s settings by Node's names; each is taken in snake_case too
+# (cluster.pyi's ClusterSettings types both spellings).
+_SETTING_NAMES = ('exec', 'args', 'execArgv', 'silent', 'cwd', 'serialization', 'stdio', 'execPath')
+_CAMEL_SETTINGS = {snake_name(name): name for name in _SETTING_NAMES}
+
+
 def setupPrimary(settings_=None, **kwargs):
     """Set what fork() runs: ``exec`` (default: this script), ``args``,
     ``execArgv``, ``silent``, ``cwd``, ``serialization``, ``stdio``, and
     ``execPath`` (default: this Python; ``'node'`` forks Node workers, as
-    setting ``process.execPath`` does in a Node primary).  The
+    setting ``process.execPath`` does in a Node primary); a dict or
+    keyword arguments, in either spelling (``exec_argv``).  The
     scheduling policy is frozen at the first call (or fork()); 'setup'
     follows on the next tick, as in Node.  A setting of the wrong type
     raises Node's error at once (ERR_INVALID_ARG_TYPE for ``args='abc'``,
@@ -208,11 +215,6 @@ def setupPrimary(settings_=None, **kwargs):
             raise errors.ERR_INVALID_ARG_VALUE('cluster.schedulingPolicy', policy)
         _frozen_policy = policy
     _uv.nextTick(_cluster.emit, 'setup', settings)
-
-
-_SETTING_NAMES = ('exec', 'args', 'execArgv', 'silent', 'cwd', 'serialization', 'stdio',
-                  'execPath', 'uid', 'gid', 'inspectPort', 'windowsHide')
-_CAMEL_SETTINGS = {snake_name(name): name for name in _SETTING_NAMES}
 
 
 def _validated_settings(settings_, kwargs):

@@ -1,6 +1,7 @@
 # Types of pyuvnet.errors: Node's error codes as exception classes.
 from typing import Any
 
+from .node_error import NodeError as NodeError
 from .system_errors import (
     NodeSystemError as NodeSystemError, SYSTEM_ERROR_CLASSES as SYSTEM_ERROR_CLASSES,
     uv_err_name as uv_err_name, uv_strerror as uv_strerror,
@@ -29,10 +30,6 @@ __all__ = [
     'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
-
-class NodeError(Exception):
-    code: str | None
-    def __init__(self, *args: object) -> None: ...
 
 
 class AbortError(NodeError, RuntimeError):

@@ -7,7 +7,8 @@ per-chunk path never touches a timer.
 """
 import sys
 
-from . import _uv, errors, validate
+from . import errors, validate
+from ._uv import get_loop, setTimeout
 
 __all__ = ['IdleTimeout', 'check_timeout', 'TIMEOUT_MAX']
 
@@ -46,7 +47,7 @@ class IdleTimeout:
         self.clear()
         self.ms = timeout
         if timeout:
-            self.sock.last_activity = _uv.get_loop().now()
+            self.sock.last_activity = get_loop().now()
             self.seen_at = None
             self._arm(self._limit())
 
@@ -60,7 +61,7 @@ class IdleTimeout:
 
     def _arm(self, delay):
         # Unref'd, as Node's: an idle timeout keeps no loop alive.
-        self.timer = _uv.setTimeout(self._fired, delay)
+        self.timer = setTimeout(self._fired, delay)
         self.timer.unref()
 
     def _fired(self):
@@ -68,7 +69,7 @@ class IdleTimeout:
         if sock._destroyed or not self.ms:
             return
         limit = self._limit()
-        idle = _uv.get_loop().now() - sock.last_activity
+        idle = get_loop().now() - sock.last_activity
         if idle >= limit:
             if self.seen_at != sock.last_activity:
                 self.seen_at = sock.last_activity

@@ -369,26 +369,6 @@ class Server(EventEmitter):
             self._handle.unref()
         return self
 
-    # -- asyncio (see pyuvnet.aio; needs its bridge installed) -------------
-
-    def aclose(self):
-        """Awaitable: close() and wait for 'close' (Node's
-        ``server[Symbol.asyncDispose]()``)."""
-        from . import aio
-        return aio.aclose(self)
-
-    def __aiter__(self):
-        """``async for sock in server``: Node's ``server[Symbol.asyncIterator]()``
-        (Node 26.8), under the asyncio bridge; see pyuvnet.promises.ServerIterator."""
-        from .promises import ServerIterator
-        return ServerIterator(self)
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc_info):
-        await self.aclose()
-
     def __repr__(self):
         return '<pyuvnet.Server %s>' % (self.address() if self.listening else 'not listening')
 

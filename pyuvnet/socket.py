@@ -529,25 +529,6 @@ class Socket(_uv.Stream):
         duplex.unpipe(self, destination)
         return self
 
-    # -- asyncio (see pyuvnet.aio; needs its bridge installed) -------------
-
-    def connected(self):
-        """Awaitable: resolves with the socket on 'connect', raises its
-        'error'."""
-        from . import aio
-        return aio.connected(self)
-
-    def drained(self):
-        """Awaitable: returns once the write buffer is empty ('drain')."""
-        from . import aio
-        return aio.drained(self)
-
-    def __aiter__(self):
-        """``async for chunk in sock``: 'data' until 'end', with
-        backpressure."""
-        from . import aio
-        return aio.iterate(self)
-
     def __repr__(self):
         state = self.readyState
         peer = self._peer_tuple() if self._connected else None
@@ -556,6 +537,16 @@ class Socket(_uv.Stream):
 
 
 Stream = Socket
+
+
+def createConnection(*args, **kwargs):
+    """A new Socket, connecting: (options[, cb]) | (path[, cb]) |
+    (port[, host][, cb]).  Options of both Socket() and connect().
+    Public as ``pyuvnet.createConnection`` (and ``connect``)."""
+    options, listener = connecting.normalize_connect_args(args, kwargs)
+    sock = Socket({k: v for k, v in options.items() if k in connecting.SOCKET_RULES})
+    connect_options = {k: v for k, v in options.items() if k in connecting.CONNECT_RULES}
+    return sock.connect(connect_options, *([listener] if listener else []))
 
 
 def _ended_by_peer():

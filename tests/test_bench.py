@@ -261,7 +261,8 @@ def test_a_pinned_server_runs_on_its_cpu_alone_under_its_own_pid():
 # 404 "Not found\n" for another path, 200 with no body for HEAD, then for a
 # "Connection: close" request 200 with "Connection: close" and the end of
 # the connection; a request pipelined after that one gets no answer.
-REALISTIC_HTTP = ('pyuvnet-httptools', 'uvloop-httptools', 'node-http-module')
+REALISTIC_HTTP = ('pyuvnet-httptools', 'uvloop-httptools', 'node-http-module',
+                  'pyuvnet-http-module', 'uvicorn-asgi')
 
 
 def http_system(name):

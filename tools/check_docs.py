@@ -7,7 +7,13 @@ camelCase entries), of the public submodules (promises, child_process,
 tls, cluster: their ``__all__``), and every public method
 and property of the public classes, must have an entry in the site's index
 (genindex.html). A member a class inherits unchanged is its base's entry.
+
+And the pages read well in a browser (what a look at them found): no
+markup left raw (a MyST role inside reStructuredText), no value documented
+with its builtin type's docstring, no code line wider than the page.
 """
+import glob
+import html
 import inspect
 import os
 import re
@@ -17,14 +23,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, process, promises, tls  # noqa: E402
+from pyuvnet import child_process, cluster, http, https, process, promises, tls  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
            net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
            net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
-           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker)
-MODULES = (promises, child_process, tls, cluster)
+           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker,
+           http.Server, http.IncomingMessage, http.OutgoingMessage, http.ServerResponse,
+           http.ClientRequest, http.Agent)
+MODULES = (promises, child_process, tls, cluster, http, https)
 # Module attributes made on first use (not in the module's namespace).
 LAZY = {tls: ('rootCertificates',)}
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {
@@ -70,6 +78,43 @@ def public_names():
             yield '%s.%s' % (qualified(cls), name)
 
 
+# The longest code line that fits the page's column (furo, a 1280 px wide
+# window) without a scroll bar.
+CODE_COLUMNS = 91
+_RAW_ROLE = re.compile(r'\{(?:doc|ref|py:\w+)\}`')
+
+
+def _builtin_docstrings():
+    """A telling line of each builtin type's docstring: what autodoc shows
+    for a module constant that has no documentation of its own."""
+    for kind in (str, int, float, bytes, bool, tuple, list):
+        # The first line of prose (not a signature, nothing smartquotes change).
+        yield next(line.strip() for line in kind.__doc__.splitlines()
+                   if len(line.strip()) > 25 and not re.search('->|[\'"]', line))
+
+
+def page_defects(site):
+    """What reads badly in the built pages, one line each."""
+    found = []
+    builtin_lines = list(_builtin_docstrings())
+    for path in sorted(glob.glob(os.path.join(site, '**', '*.html'), recursive=True)):
+        with open(path) as f:
+            page = f.read()
+        name = os.path.relpath(path, site)
+        code = re.findall(r'<div class="highlight"><pre>(.*?)</pre>', page, re.S)
+        prose = re.sub(r'<div class="highlight"><pre>.*?</pre>', '', page, flags=re.S)
+        if _RAW_ROLE.search(prose):
+            found.append('%s: raw markup %r' % (name, _RAW_ROLE.search(prose).group(0)))
+        found += ['%s: a builtin type\'s docstring: %r' % (name, line)
+                  for line in builtin_lines if line in prose]
+        for block in code:
+            for line in html.unescape(re.sub(r'<[^>]+>', '', block)).splitlines():
+                if len(line) > CODE_COLUMNS:
+                    found.append('%s: a code line of %d characters (%d fit): %s'
+                                 % (name, len(line), CODE_COLUMNS, line.strip()[:50]))
+    return found
+
+
 def main(site):
     """Every public name has an index entry: an object anchor (#pyuvnet...)
     ending in ``name`` or ``Class.member``."""
@@ -81,6 +126,10 @@ def main(site):
     missing = [name for name in public_names() if name not in documented]
     if missing:
         print('check_docs: not in the site index: ' + ', '.join(missing))
+        return 1
+    defects = page_defects(site)
+    if defects:
+        print('check_docs: ' + '\ncheck_docs: '.join(defects))
         return 1
     print('check_docs: every public name (%d) is in the site index' % len(list(public_names())))
     return 0

@@ -87,6 +87,12 @@ HTTP = (
                lambda: python('servers/httptools_hello.py', '--loop', 'uvloop')))),
     System('node-http-module', "bench/servers/node_http.js on Node's http module",
            node('servers/node_http.js')),
+    System('pyuvnet-http-module', 'bench/servers/pyuvnet_http_module.py on pyuvnet.http (llhttp)',
+           lambda: python('servers/pyuvnet_http_module.py')),
+    System('uvicorn-asgi', 'bench/servers/uvicorn_hello.py: an ASGI app under uvicorn '
+           '(uvloop, httptools)',
+           needs('uvicorn', needs('uvloop', needs('httptools',
+               lambda: python('servers/uvicorn_hello.py'))))),
 )
 
 # Ratios are given against these, when they ran.

@@ -141,6 +141,7 @@ cdef extern from "uv.h" nogil:
     void uv_stop(uv_loop_t*)
     int uv_loop_alive(const uv_loop_t* loop)
     uint64_t uv_now(const uv_loop_t*)
+    uint64_t uv_hrtime()
     void uv_update_time(uv_loop_t*)
     int uv_backend_fd(const uv_loop_t*)
     int uv_backend_timeout(const uv_loop_t*)
