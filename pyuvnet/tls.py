@@ -105,10 +105,17 @@ def connect(*args, **kwargs):
     host = net_opts.get('host') or 'localhost'
     if 'servername' not in tls_opts and not addresses.isIP(host):
         tls_opts['servername'] = host       # SNI, and the name checked
-    if raw is None:
+    if raw is not None:
+        tls_socket = TLSSocket(raw, tls_opts)
+    else:
         # net.createConnection checks its own options (Node's errors).
         raw = _create_connection(net_opts)
-    tls_socket = TLSSocket(raw, tls_opts)
+        try:
+            tls_socket = TLSSocket(raw, tls_opts)
+        except BaseException:
+            # A bad TLS option: the connection it would have used goes too.
+            raw.destroy()
+            raise
     tls_socket._connect_host = host
     if listener is not None:
         tls_socket.once('secureConnect', listener)

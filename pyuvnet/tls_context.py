@@ -14,7 +14,7 @@ import sys
 import tempfile
 import warnings
 
-from . import _uv, errors
+from . import _uv, errors, validate
 from ._names import OptionSpec, normalize_options
 from .records import Record
 from .tls_session import KEYLOG
@@ -31,7 +31,9 @@ CONTEXT_RULES = {
     # PEM as str, bytes or a list of them (checked by _pem_text).
     'key': 'any', 'cert': 'any', 'ca': 'any',
     'passphrase': 'string', 'pfx': 'any',
-    'minVersion': 'string', 'maxVersion': 'string', 'ciphers': 'string',
+    # Any value: Node's error for a version that is not a name is
+    # ERR_TLS_INVALID_PROTOCOL_VERSION, whatever its type (_version).
+    'minVersion': 'any', 'maxVersion': 'any', 'ciphers': 'string',
     'ecdhCurve': 'string', 'honorCipherOrder': 'boolean', 'sessionTimeout': 'number',
 }
 CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
@@ -206,9 +208,10 @@ def own_certificate(sslobj):
 # Secure contexts.
 
 def _pem_text(value, name):
-    """PEM data given as str, bytes, or a list of them, as one str."""
+    """PEM data given as str, bytes, or a list of them, as one str (bytes
+    as Latin-1: what is not ASCII cannot be PEM, and OpenSSL says so)."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode('ascii')
+        return bytes(value).decode('latin-1')
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
@@ -216,10 +219,151 @@ def _pem_text(value, name):
     raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer'], value)
 
 
+def _pem_option(opts, key):
+    """An option's PEM text, None when absent or empty (Node's ``if (key)``)."""
+    value = opts.get(key)
+    if isinstance(value, (str, bytes, bytearray, memoryview)) and not len(value):
+        return None
+    return None if value is None else _pem_text(value, 'options.' + key)
+
+
 def _version(name, which):
-    if name not in _VERSIONS:
+    # Node checks the name against its table whatever its type: 1 is
+    # ERR_TLS_INVALID_PROTOCOL_VERSION too.
+    if not isinstance(name, str) or name not in _VERSIONS:
         raise ERR_TLS_INVALID_PROTOCOL_VERSION(name, which)
     return _VERSIONS[name]
+
+
+# OpenSSL's errors as Node names them: ERR_SSL_<REASON> for libssl's,
+# ERR_OSSL_<LIB>_<REASON> for the libraries Node knows by name, and
+# ERR_OSSL_<REASON> for the others (the providers, the decoders).
+_NODE_LIBRARIES = frozenset(
+    'SYS BN RSA DH EVP BUF OBJ PEM DSA X509 ASN1 CONF CRYPTO EC BIO PKCS7 X509V3 PKCS12 '
+    'RAND DSO ENGINE OCSP UI COMP ECDSA ECDH OSSL_STORE FIPS CMS TS HMAC CT ASYNC KDF SM2 '
+    'USER'.split())
+
+
+def openssl_error(library, reason, message):
+    """A TLSError with Node's code for OpenSSL's (library, REASON)."""
+    if library == 'SSL':
+        code = 'ERR_SSL_' + reason
+    elif library in _NODE_LIBRARIES:
+        code = 'ERR_OSSL_%s_%s' % (library, reason)
+    else:
+        code = 'ERR_OSSL_' + reason
+    return TLSError(code, message, reason.lower().replace('_', ' '))
+
+
+# Node's errors for keys and certificates that do not load (what Node 20's
+# OpenSSL 3 reports; Python's ssl only says "PEM lib").
+def _bad_decrypt():
+    return openssl_error('PROV', 'BAD_DECRYPT', 'error:1C800064:Provider routines::bad decrypt')
+
+
+def _passphrase_too_long():
+    return openssl_error('CRYPTO', 'INTERRUPTED_OR_CANCELLED',
+                         'error:07880109:common libcrypto routines::interrupted or cancelled')
+
+
+def _key_unsupported():
+    return openssl_error('DECODER', 'UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported')
+
+
+def _no_start_line():
+    return openssl_error('PEM', 'NO_START_LINE', 'error:0480006C:PEM routines::no start line')
+
+
+def _bad_base64():
+    return openssl_error('PEM', 'BAD_BASE64_DECODE', 'error:04800064:PEM routines::bad base64 decode')
+
+
+def _no_cipher_match():
+    return openssl_error('SSL', 'NO_CIPHER_MATCH', 'error:0A0000B9:SSL routines::no cipher match')
+
+
+class ERR_CRYPTO_OPERATION_FAILED(errors.NodeError, RuntimeError):
+    """An OpenSSL setting that did not take (``'Failed to set ECDH curve'``)."""
+
+
+# The TLS 1.3 suites OpenSSL 3 knows (SSL_CTX_set_ciphersuites accepts a
+# list when one of its names is known).
+_TLS13_SUITES = frozenset(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384',
+                           'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256',
+                           'TLS_AES_128_CCM_8_SHA256'])
+# Node's ecdhCurve takes OpenSSL's group names, NIST's among them; Python's
+# set_ecdh_curve takes the short names of the same curves.
+_NIST_CURVES = {'P-192': 'prime192v1', 'P-224': 'secp224r1', 'P-256': 'prime256v1',
+                'P-384': 'secp384r1', 'P-521': 'secp521r1'}
+
+
+def _check_ciphers(ciphers):
+    """Node's processCiphers and OpenSSL's answer: the TLS 1.2 list to give
+    Python's set_ciphers (TLS 1.3 suites cannot be set through it), or
+    None for OpenSSL's default.  Raises ERR_INVALID_ARG_VALUE for a list of
+    nothing, ERR_SSL_NO_CIPHER_MATCH when a part names no cipher."""
+    if not ciphers:
+        return None
+    names = ciphers.split(':')
+    # The C string OpenSSL reads ends at a NUL.
+    legacy = ':'.join(n for n in names if n and not n.startswith('TLS_')).split('\0', 1)[0]
+    suites = [n for n in names if n.startswith('TLS_')]
+    if not legacy and not suites:
+        raise errors.ERR_INVALID_ARG_VALUE('options.ciphers', names)
+    if suites and not _TLS13_SUITES.intersection(suites):
+        raise _no_cipher_match()
+    if not legacy:
+        return None
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(legacy)
+    except ssl.SSLError:
+        if not suites:
+            # As Node: an empty TLS 1.2 list is fine beside TLS 1.3 suites.
+            raise _no_cipher_match() from None
+        return None
+    return legacy
+
+
+def _check_ecdh_curve(curve):
+    """The one curve to give Python's set_ecdh_curve, or None for OpenSSL's
+    default groups ('auto', or a list: Python sets one curve only, and one
+    of a list would refuse peers the list lets in).  Raises Node's
+    ERR_CRYPTO_OPERATION_FAILED for a name OpenSSL does not know."""
+    if curve is None or curve == 'auto':
+        return None
+    names = [_NIST_CURVES.get(name, name) for name in curve.split('\0', 1)[0].split(':')]
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    for name in names:
+        try:
+            probe.set_ecdh_curve(name)
+        except (ValueError, UnicodeError):
+            raise ERR_CRYPTO_OPERATION_FAILED('Failed to set ECDH curve') from None
+    return names[0] if len(names) == 1 else None
+
+
+def _check_certificate(cert_pem):
+    """Raise Node's error for a certificate option that holds no certificate."""
+    if not cert_pem.isascii():
+        raise _no_start_line()
+    try:
+        # (cadata as str is PEM; as bytes it would be DER.)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cert_pem)
+    except ssl.SSLError:
+        raise (_bad_base64() if '-----BEGIN CERTIFICATE-----' in cert_pem
+               else _no_start_line()) from None
+
+
+def _load_trusted(ctx, ca_pem):
+    """Trust the certificates of ``ca``.  As Node, what is not a certificate
+    is skipped, never an error: such a ca trusts nothing."""
+    for block in ca_pem.split('-----END CERTIFICATE-----'):
+        start = block.find('-----BEGIN CERTIFICATE-----')
+        if start < 0:
+            continue
+        try:
+            ctx.load_verify_locations(cadata=block[start:] + '-----END CERTIFICATE-----\n')
+        except (ssl.SSLError, ValueError, TypeError):
+            pass
 
 
 class SecureContext:
@@ -230,24 +374,31 @@ class SecureContext:
     def __init__(self, options=None, **kwargs):
         """Check and keep the context options (a dict or keywords, either
         spelling).  Raises at once, as Node: ERR_INVALID_ARG_TYPE /
-        ERR_INVALID_ARG_VALUE, ERR_TLS_INVALID_PROTOCOL_VERSION,
-        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, and a TLSError
-        for a key or certificate that does not load."""
+        ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ERR_TLS_INVALID_PROTOCOL_VERSION,
+        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, ERR_SSL_NO_CIPHER_MATCH,
+        ERR_CRYPTO_OPERATION_FAILED for an unknown ``ecdhCurve``, and a
+        TLSError with OpenSSL's code as Node names it for a key or
+        certificate that does not load (ERR_OSSL_BAD_DECRYPT for an
+        encrypted key without its ``passphrase``: nothing ever prompts)."""
         opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
         if 'pfx' in opts:
             raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (PKCS#12: Python ssl loads PEM only)')
-        self.cert_pem = _pem_text(opts['cert'], 'options.cert') if 'cert' in opts else None
-        self.key_pem = _pem_text(opts['key'], 'options.key') if 'key' in opts else None
-        self.ca_pem = _pem_text(opts['ca'], 'options.ca') if 'ca' in opts else None
+        self.cert_pem = _pem_option(opts, 'cert')
+        self.key_pem = _pem_option(opts, 'key')
+        self.ca_pem = _pem_option(opts, 'ca')
         self.passphrase = opts.get('passphrase')
         self.min_version = _version(opts.get('minVersion', DEFAULT_MIN_VERSION), 'minimum')
         self.max_version = _version(opts.get('maxVersion', DEFAULT_MAX_VERSION), 'maximum')
-        self.ciphers = opts.get('ciphers')
-        self.ecdh_curve = opts.get('ecdhCurve')
+        self.ciphers = _check_ciphers(opts.get('ciphers'))
+        self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve'))
         self.session_timeout = opts.get('sessionTimeout')
+        if self.session_timeout is not None:
+            validate.validate_int32(self.session_timeout, 'options.sessionTimeout', 0)
         self._contexts = {}
         # Fail now, as Node does, on a key or certificate that does not load.
-        if self.cert_pem is not None or self.key_pem is not None:
+        if self.cert_pem is not None:
+            _check_certificate(self.cert_pem)
+        if self.cert_pem is not None and self.key_pem is not None:
             self._new(True, ssl.CERT_NONE, (), None)
 
     def context(self, server_side, verify_mode, alpn=(), sni_callback=None):
@@ -268,21 +419,20 @@ class SecureContext:
         ctx.minimum_version = self.min_version
         ctx.maximum_version = self.max_version
         if self.ciphers:
-            # TLS 1.3 suites are not configurable through Python's ssl.
-            legacy = ':'.join(c for c in self.ciphers.split(':') if not c.startswith('TLS_'))
-            if legacy:
-                ctx.set_ciphers(legacy)
-        if self.ecdh_curve and self.ecdh_curve != 'auto':
+            ctx.set_ciphers(self.ciphers)
+        if self.ecdh_curve:
             ctx.set_ecdh_curve(self.ecdh_curve)
         if self.ca_pem is not None:
-            ctx.load_verify_locations(cadata=self.ca_pem)
+            _load_trusted(ctx, self.ca_pem)
         elif verify_mode != ssl.CERT_NONE or not server_side:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
-        if self.cert_pem is not None:
+        if self.cert_pem is not None and self.key_pem is not None:
             _load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
         if alpn:
-            ctx.set_alpn_protocols(list(alpn))
+            # The wire format itself: set_alpn_protocols() takes ASCII str
+            # only, where Node sends any bytes (UTF-8 for a str).
+            ctx._set_alpn_protocols(b''.join(bytes([len(name)]) + name for name in alpn))
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
         return ctx
@@ -290,21 +440,37 @@ class SecureContext:
 
 def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
     """Python's ssl loads certificates and keys only from files: write them
-    to a private directory, load, and remove it at once."""
+    to a private directory, load, and remove it at once.  The passphrase
+    goes through a callback, never None: without one OpenSSL would prompt
+    on the terminal.  Without a passphrase the callback answers '', as
+    Node's does, so an encrypted key fails to decrypt (a key encrypted with
+    the empty passphrase loads, as in Node)."""
+    asked = []
+
+    def password():
+        asked.append(True)
+        return passphrase or ''
+
     folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
     try:
         cert_path = os.path.join(folder, 'cert.pem')
-        with open(os.open(cert_path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
-            f.write(cert_pem)
-        key_path = None
-        if key_pem is not None:
-            key_path = os.path.join(folder, 'key.pem')
-            with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
-                f.write(key_pem)
+        key_path = os.path.join(folder, 'key.pem')
+        for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'wb') as f:
+                f.write(text.encode('utf-8', 'replace'))
         try:
-            ctx.load_cert_chain(cert_path, key_path, passphrase)
+            ctx.load_cert_chain(cert_path, key_path, password)
+        except ValueError:
+            # Python refuses a passphrase longer than OpenSSL's buffer;
+            # Node's callback does too (OpenSSL: interrupted or cancelled).
+            raise _passphrase_too_long() from None
         except ssl.SSLError as exc:
-            raise tls_error(exc) from None
+            if asked:
+                raise _bad_decrypt() from None
+            if exc.library and exc.reason:
+                # The key does not match the certificate, say.
+                raise openssl_error(exc.library, exc.reason, str(exc)) from None
+            raise _key_unsupported() from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
