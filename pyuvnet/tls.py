@@ -113,13 +113,20 @@ def connect(*args, **kwargs):
         try:
             tls_socket = TLSSocket(raw, tls_opts)
         except BaseException:
-            # A bad TLS option: the connection it would have used goes too.
+            # A bad TLS option: the connection it would have used goes too,
+            # and its own failure (already on its way) with it: the caller
+            # has this call's error.
+            raw.on('error', _ignore)
             raw.destroy()
             raise
     tls_socket._connect_host = host
     if listener is not None:
         tls_socket.once('secureConnect', listener)
     return tls_socket
+
+
+def _ignore(err):
+    pass
 
 
 _root_certificates = None

@@ -41,6 +41,7 @@ import ssl
 from . import _uv, encodings, errors, system_errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
+from .events import EventEmitter
 from .socket import Socket
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
@@ -173,12 +174,16 @@ class TLSSocket(_uv.TLSPump):
             context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
         elif not isinstance(context, SecureContext):
             raise errors.ERR_INVALID_ARG_TYPE('options.secureContext', 'SecureContext', context)
+        server = opts.get('server')
+        if server is not None and not isinstance(server, EventEmitter):
+            # The server's events are emitted for this socket (Node 20
+            # fails later, with an uncoded TypeError, on what is not one).
+            raise errors.ERR_INVALID_ARG_TYPE('options.server', 'net.Server', server)
         if opts.get('isServer', False):
             # The way a tls.Server's connections are made, with no timeout.
-            server = opts.get('server')
             self._accept(socket, _uv.TLSAcceptor(TLSSocket, server, server_settings(context, opts)))
             return
-        self.server = opts.get('server')
+        self.server = server
         self._allow_half_open = opts.get('allowHalfOpen', False)
         self._reject_unauthorized = opts.get('rejectUnauthorized', True)
         self._check_identity = opts.get('checkServerIdentity', checkServerIdentity)

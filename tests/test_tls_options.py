@@ -268,3 +268,47 @@ def test_net_connect_with_a_listener_that_is_not_a_function(run_loop):
     sock.on('error', lambda err: codes.append(err.code))
     run_loop()
     assert codes == ['ECONNREFUSED']
+
+
+@pytest.mark.parametrize('server', [5, 'x', object()])
+def test_a_tls_socket_server_option_that_is_no_server_is_err_invalid_arg_type(server):
+    """Node 20: new tls.TLSSocket(socket, {isServer: true, server: 5})
+    throws a TypeError without a code (this.server.listenerCount is not a
+    function); here the option is checked first: ERR_INVALID_ARG_TYPE.
+    (Found by tests/stress/test_bad_arguments_tls_net.py.)"""
+    import pyuvnet as net
+    with pytest.raises(TypeError) as info:
+        tls.TLSSocket(net.Socket(), server=server)
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+
+
+@pytest.mark.parametrize('path', ['\0', '0\0'])
+def test_a_bad_tls_option_after_a_failing_path_leaves_nothing_for_run(path, run_loop):
+    """tls.connect({path, key: False}) raises ERR_INVALID_ARG_TYPE; the
+    connection it had started, whose own failure was already on its way,
+    goes with it: run() raises nothing later.  (Found by
+    tests/stress/test_bad_arguments_tls_net.py.)"""
+    with pytest.raises(TypeError) as info:
+        tls.connect({'path': path, 'key': False})
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+    run_loop()
+
+
+def test_a_pipe_path_with_a_lone_surrogate_is_written_as_nodes_utf8(tmp_path, run_loop,
+                                                                    monkeypatch):
+    """Node 20: server.listen('/tmp/\\ud800x') listens on the path with
+    U+FFFD in place of the lone surrogate, and net.connect({path:
+    '\\ud800'}) emits ENOENT; neither raises (here a UnicodeEncodeError
+    did).  (Found by tests/stress/test_bad_arguments_tls_net.py.)"""
+    import pyuvnet as net
+    monkeypatch.chdir(tmp_path)
+    seen = []
+    server = net.createServer(lambda sock: (seen.append('connection'), sock.end()))
+    server.listen('\ud800x', lambda: seen.append(os.listdir('.')))
+    client = net.connect({'path': '\ud800x'})
+    client.on('close', lambda _: server.close())
+    client.on('data', lambda data: None)
+    missing = net.connect({'path': '\ud800'})
+    missing.on('error', lambda err: seen.append(err.code))
+    run_loop()
+    assert sorted(map(str, seen)) == sorted(map(str, [['\ufffdx'], 'connection', 'ENOENT']))
