@@ -10,7 +10,7 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import _uv, addresses, createConnection as _create_connection, validate
+from . import _uv, createConnection as _create_connection, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from .tls_context import (
@@ -102,9 +102,9 @@ def connect(*args, **kwargs):
         if len(args) > 1 and args[1] is not None:
             net_opts.setdefault('host', args[1])
     raw = tls_opts.pop('socket', None)
+    # As Node 20: SNI goes out only for an explicit servername; the host is
+    # the name the server's certificate is checked against.
     host = net_opts.get('host') or 'localhost'
-    if 'servername' not in tls_opts and not addresses.isIP(host):
-        tls_opts['servername'] = host       # SNI, and the name checked
     if raw is not None:
         tls_socket = TLSSocket(raw, tls_opts)
     else:

@@ -22,6 +22,7 @@ def test_echo_round_trip_reports_protocol_cipher_and_authorization(tls_server, t
           c.authorized === true; c.authorizationError === null;
           c.getProtocol() === 'TLSv1.3';
           c.getCipher() -> {name: 'TLS_AES_256_GCM_SHA384', standardName: ..., version: 'TLSv1.3'}
+          c.servername === false    // no SNI without the servername option
         })
     """
     server, port = tls_server(lambda s: s.on('data', lambda d: s.write(d.upper())))
@@ -40,7 +41,7 @@ def test_echo_round_trip_reports_protocol_cipher_and_authorization(tls_server, t
     assert seen['authorized'] is True and seen['error'] is None
     assert seen['protocol'] == 'TLSv1.3'
     assert seen['cipher'].version == 'TLSv1.3' and seen['cipher'].name.startswith('TLS_')
-    assert seen['servername'] == 'localhost' and seen['encrypted'] is True
+    assert seen['servername'] is False and seen['encrypted'] is True
     assert seen['data'] == b'HELLO'
 
 
