@@ -275,7 +275,8 @@ def _no_start_line():
 
 
 def _bad_base64():
-    return openssl_error('PEM', 'BAD_BASE64_DECODE', 'error:04800064:PEM routines::bad base64 decode')
+    return openssl_error('PEM', 'BAD_BASE64_DECODE',
+                         'error:04800064:PEM routines::bad base64 decode')
 
 
 def _no_cipher_match():
@@ -587,16 +588,36 @@ def certificate_record(der, decoded=None):
 # ---------------------------------------------------------------------------
 # Node's checkServerIdentity.
 
+def _split_host(name):
+    """Node's splitHost: lower case, one trailing dot dropped, the labels."""
+    name = name.lower()
+    return (name[:-1] if name.endswith('.') else name).split('.')
+
+
 def _host_matches(host, pattern):
-    """Node's wildcard rule: '*' only as the whole left-most label, never
-    for a name with fewer than three labels."""
-    host_labels = host.lower().rstrip('.').split('.')
-    pattern_labels = pattern.lower().rstrip('.').split('.')
-    if len(host_labels) != len(pattern_labels):
+    """Node's check(): the labels right of the first match exactly; the
+    first may hold one '*' (not in an IDNA 'xn--' label, not in a pattern
+    of two labels or fewer) standing for any characters of the host's
+    first label ('*b.a.com' matches 'b.a.com' and 'a-cb.a.com').  Patterns
+    with empty labels or characters outside '!'..DEL never match."""
+    if not pattern:
         return False
-    if pattern_labels[0] == '*' and len(pattern_labels) >= 3:
-        return host_labels[1:] == pattern_labels[1:] and host_labels[0] != ''
-    return host_labels == pattern_labels
+    host_labels, pattern_labels = _split_host(host), _split_host(pattern)
+    if len(host_labels) != len(pattern_labels) or '' in pattern_labels:
+        return False
+    if any(not ('\x21' <= char <= '\x7f') for label in pattern_labels for char in label):
+        return False
+    if host_labels[1:] != pattern_labels[1:]:
+        return False
+    first, wildcard = host_labels[0], pattern_labels[0]
+    pieces = wildcard.split('*')
+    if len(pieces) == 1 or 'xn--' in wildcard:
+        return first == wildcard
+    if len(pieces) > 2 or len(pattern_labels) <= 2:
+        return False
+    prefix, suffix = pieces
+    return (len(prefix) + len(suffix) <= len(first) and first.startswith(prefix)
+            and first.endswith(suffix))
 
 
 def checkServerIdentity(hostname, cert):

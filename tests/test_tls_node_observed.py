@@ -27,3 +27,106 @@ def test_sni_goes_out_only_for_an_explicit_servername(tls_server, tls_certs, run
     run_loop()
     name = 'localhost' if how == 'servername' else False
     assert seen == {'client': name, 'server': name, 'authorized': True}
+
+
+# (host, cert, Node 20's reason or None): tls.checkServerIdentity(host, cert)
+# run under /usr/bin/node v20 for each row; the rows of Node's
+# test/parallel/test-tls-check-server-identity.js, and more.
+CHECK_SERVER_IDENTITY_TABLE = [
+    ('a.com', {'subject': {'CN': 'a.com'}},
+     None),
+    ('a.com', {'subject': {'CN': 'A.COM'}},
+     None),
+    ('a.com', {'subject': {'CN': 'b.com'}},
+     "Host: a.com. is not cert's CN: b.com"),
+    ('a.com', {'subject': {'CN': 'a.com.'}},
+     None),
+    ('b.a.com', {'subject': {'CN': '*.a.com'}},
+     None),
+    ('b.a.com', {'subjectaltname': 'DNS:omg.com', 'subject': {'CN': '*.a.com'}},
+     "Host: b.a.com. is not in the cert's altnames: DNS:omg.com"),
+    ('foo.com', {'subject': {'CN': ['foo.com', 'bar.com']}},
+     None),
+    ('a.com', {'subjectaltname': 'DNS:*', 'subject': {'CN': 'b.com'}},
+     "Host: a.com. is not in the cert's altnames: DNS:*"),
+    ('a.com', {'subjectaltname': 'DNS:*.com', 'subject': {'CN': 'b.com'}},
+     "Host: a.com. is not in the cert's altnames: DNS:*.com"),
+    ('a.co.uk', {'subjectaltname': 'DNS:*.co.uk', 'subject': {'CN': 'b.com'}},
+     None),
+    ('a.com', {'subjectaltname': 'DNS:*.a.com', 'subject': {'CN': 'a.com'}},
+     "Host: a.com. is not in the cert's altnames: DNS:*.a.com"),
+    ('a.com', {'subjectaltname': 'DNS:a.com', 'subject': {'CN': 'b.com'}},
+     None),
+    ('a.com', {'subjectaltname': 'DNS:A.COM', 'subject': {'CN': 'b.com'}},
+     None),
+    ('b.a.com', {'subjectaltname': 'DNS:*.a.com', 'subject': {}},
+     None),
+    ('c.b.a.com', {'subjectaltname': 'DNS:*.a.com', 'subject': {}},
+     "Host: c.b.a.com. is not in the cert's altnames: DNS:*.a.com"),
+    ('b.a.com', {'subjectaltname': 'DNS:*b.a.com', 'subject': {}},
+     None),
+    ('a-cb.a.com', {'subjectaltname': 'DNS:*b.a.com', 'subject': {}},
+     None),
+    ('a.b.a.com', {'subjectaltname': 'DNS:*b.a.com', 'subject': {}},
+     "Host: a.b.a.com. is not in the cert's altnames: DNS:*b.a.com"),
+    ('ab.a.com', {'subjectaltname': 'DNS:a*.a.com', 'subject': {}},
+     None),
+    ('a.a.com', {'subjectaltname': 'DNS:a*.a.com', 'subject': {}},
+     None),
+    ('axb.a.com', {'subjectaltname': 'DNS:a*b.a.com', 'subject': {}},
+     None),
+    ('ab.a.com', {'subjectaltname': 'DNS:a*b.a.com', 'subject': {}},
+     None),
+    ('a.a.com', {'subjectaltname': 'DNS:a*a*.a.com', 'subject': {}},
+     "Host: a.a.com. is not in the cert's altnames: DNS:a*a*.a.com"),
+    ('xn--x.a.com', {'subjectaltname': 'DNS:xn--*.a.com', 'subject': {}},
+     "Host: xn--x.a.com. is not in the cert's altnames: DNS:xn--*.a.com"),
+    ('b.a.com', {'subjectaltname': 'DNS:b.*.com', 'subject': {}},
+     "Host: b.a.com. is not in the cert's altnames: DNS:b.*.com"),
+    ('a.b.a.com', {'subjectaltname': 'DNS:*b.a.com, DNS:a.b.a.com', 'subject': {}},
+     None),
+    ('a.b.a.com', {'subjectaltname': 'URI:http://a.b.a.com/', 'subject': {}},
+     'Cert does not contain a DNS name'),
+    ('a.b.a.com', {'subjectaltname': 'URI:http://*.b.a.com/', 'subject': {}},
+     'Cert does not contain a DNS name'),
+    ('a.b.a.com', {'subjectaltname': 'IP Address:127.0.0.1', 'subject': {}},
+     'Cert does not contain a DNS name'),
+    ('127.0.0.1', {'subjectaltname': 'IP Address:127.0.0.1', 'subject': {}},
+     None),
+    ('127.0.0.2', {'subjectaltname': 'IP Address:127.0.0.1', 'subject': {}},
+     "IP: 127.0.0.2 is not in the cert's list: 127.0.0.1"),
+    ('127.0.0.1', {'subjectaltname': 'DNS:a.com', 'subject': {}},
+     "IP: 127.0.0.1 is not in the cert's list: "),
+    ('localhost', {'subjectaltname': 'DNS:a.com', 'subject': {'CN': 'localhost'}},
+     "Host: localhost. is not in the cert's altnames: DNS:a.com"),
+    ('b.a.com', {'subjectaltname': 'DNS:bad..a.com', 'subject': {}},
+     "Host: b.a.com. is not in the cert's altnames: DNS:bad..a.com"),
+    ('b.a.com.', {'subjectaltname': 'DNS:*.a.com', 'subject': {}},
+     None),
+    ('B.A.COM', {'subjectaltname': 'DNS:*.a.com', 'subject': {}},
+     None),
+    ('b.a.com', {'subjectaltname': 'DNS:*.a.com.', 'subject': {}},
+     None),
+    ('é.a.com', {'subjectaltname': 'DNS:*.a.com', 'subject': {}},
+     None),
+    ('b.a.com', {'subjectaltname': 'DNS:é.a.com', 'subject': {}},
+     "Host: b.a.com. is not in the cert's altnames: DNS:é.a.com"),
+    ('b.a.com', {'subject': {}},
+     'Cert does not contain a DNS name'),
+    ('b.a.com', {},
+     'Cert does not contain a DNS name'),
+    ('.a.com', {'subjectaltname': 'DNS:*.a.com', 'subject': {}},
+     None),
+]
+
+
+@pytest.mark.parametrize('host, cert, reason', CHECK_SERVER_IDENTITY_TABLE)
+def test_check_server_identity_answers_as_node(host, cert, reason):
+    """Node 20's tls.checkServerIdentity(host, cert): undefined, or an error
+    whose reason is the table's; among them the partial-label wildcard of
+    test-tls-check-server-identity.js: DNS:*b.a.com matches b.a.com and
+    a-cb.a.com, not a.b.a.com."""
+    error = tls.checkServerIdentity(host, cert)
+    assert (error.reason if error is not None else None) == reason
+    if error is not None:
+        assert error.code == 'ERR_TLS_CERT_ALTNAME_INVALID' and error.host == host

@@ -175,7 +175,8 @@ def test_context_options_node_accepts_are_accepted(tls_certs, options):
 
 
 @pytest.mark.parametrize('protocols, code', [
-    ([''], 'ERR_OUT_OF_RANGE'), (['x' * 256], 'ERR_OUT_OF_RANGE'), (['\u00e9' * 128], 'ERR_OUT_OF_RANGE'),
+    ([''], 'ERR_OUT_OF_RANGE'), (['x' * 256], 'ERR_OUT_OF_RANGE'),
+    (['\u00e9' * 128], 'ERR_OUT_OF_RANGE'),
     ([5], 'ERR_INVALID_ARG_TYPE'), (5, 'ERR_INVALID_ARG_TYPE'), ('h2', 'ERR_INVALID_ARG_TYPE'),
     (b'\x05h2', 'ERR_INVALID_ARG_VALUE'),
 ])
