@@ -8,6 +8,7 @@ turning OpenSSL's failures into errors with Node's codes, Node's
 import hashlib
 import ipaddress
 import os
+import re
 import shutil
 import ssl
 import sys
@@ -220,11 +221,22 @@ def _pem_text(value, name):
 
 
 def _pem_option(opts, key):
-    """An option's PEM text, None when absent or empty (Node's ``if (key)``)."""
+    """An option's PEM text, None when absent or empty (Node's ``if (key)``;
+    an empty list sets nothing either)."""
     value = opts.get(key)
-    if isinstance(value, (str, bytes, bytearray, memoryview)) and not len(value):
+    if value is None or (isinstance(value, (str, bytes, bytearray, memoryview, list, tuple))
+                         and not len(value)):
         return None
-    return None if value is None else _pem_text(value, 'options.' + key)
+    return _pem_text(value, 'options.' + key)
+
+
+def node_utf8(text):
+    """``text`` as the UTF-8 Node makes of a JavaScript string: a lone
+    surrogate becomes U+FFFD (Python's codec would refuse it)."""
+    try:
+        return text.encode('utf-8')
+    except UnicodeEncodeError:
+        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
 
 
 def _version(name, which):
@@ -315,14 +327,25 @@ def _check_ciphers(ciphers):
         raise _no_cipher_match()
     if not legacy:
         return None
+    # (No cipher's name is outside ASCII: what is cannot match.)
+    legacy = node_utf8(legacy).decode('utf-8')
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(legacy)
     except ssl.SSLError:
+        if _CIPHER_WORD.fullmatch(legacy) is None:
+            # OpenSSL's parser stops at what cannot be a cipher rule.
+            raise openssl_error('SSL', 'INVALID_COMMAND',
+                                'error:0A000118:SSL routines::invalid command') from None
         if not suites:
             # As Node: an empty TLS 1.2 list is fine beside TLS 1.3 suites.
             raise _no_cipher_match() from None
         return None
     return legacy
+
+
+# OpenSSL's cipher rules: names (with '+' joining them), each after at most
+# one of '!', '-', '+', separated by ':', ' ', ',' or ';'.
+_CIPHER_WORD = re.compile(r'(?:[!+-]?[A-Za-z0-9_.=@-]+(?:\+[A-Za-z0-9_.=@-]+)*[:,; ]*)*')
 
 
 def _check_ecdh_curve(curve):
@@ -349,7 +372,7 @@ def _check_certificate(cert_pem):
     try:
         # (cadata as str is PEM; as bytes it would be DER.)
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cert_pem)
-    except ssl.SSLError:
+    except (ssl.SSLError, ValueError):
         raise (_bad_base64() if '-----BEGIN CERTIFICATE-----' in cert_pem
                else _no_start_line()) from None
 
@@ -450,7 +473,7 @@ def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
 
     def password():
         asked.append(True)
-        return passphrase or ''
+        return node_utf8(passphrase or '')
 
     folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
     try:
@@ -458,7 +481,7 @@ def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
         key_path = os.path.join(folder, 'key.pem')
         for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
             with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'wb') as f:
-                f.write(text.encode('utf-8', 'replace'))
+                f.write(node_utf8(text))
         try:
             ctx.load_cert_chain(cert_path, key_path, password)
         except ValueError:

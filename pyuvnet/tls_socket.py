@@ -46,7 +46,8 @@ from .socket import Socket
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT,
-    certificate_record, checkServerIdentity, detailed_certificate_record, own_certificate,
+    certificate_record, checkServerIdentity, detailed_certificate_record, node_utf8,
+    own_certificate,
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
@@ -86,7 +87,7 @@ def _alpn_list(protocols):
     names = []
     for index, protocol in enumerate(protocols):
         if isinstance(protocol, str):
-            name = protocol.encode('utf-8', 'surrogatepass')
+            name = node_utf8(protocol)
         elif isinstance(protocol, (bytes, bytearray, memoryview)):
             name = bytes(protocol)
         else:

@@ -34,7 +34,7 @@ def test_an_encrypted_key_loads_with_its_passphrase(tls_certs, form, tls_server,
 
 
 @pytest.mark.parametrize('form', ['key_pkcs8_encrypted', 'key_pem_encrypted'])
-@pytest.mark.parametrize('passphrase', [None, 'wrong', ''])
+@pytest.mark.parametrize('passphrase', [None, 'wrong', '', '\ud800'])
 def test_an_encrypted_key_without_its_passphrase_is_err_ossl_bad_decrypt(tls_certs, form,
                                                                         passphrase):
     """Node: tls.createSecureContext({key: encrypted, cert}) with no
@@ -115,6 +115,10 @@ _BAD_BASE64_CERT = '-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----
     ({'ciphers': 'TLS_garbage'}, 'ERR_SSL_NO_CIPHER_MATCH'),
     ({'ciphers': 'AES128-SHA:TLS_garbage'}, 'ERR_SSL_NO_CIPHER_MATCH'),
     ({'ciphers': ':'}, 'ERR_INVALID_ARG_VALUE'),
+    ({'ciphers': '\u00e9'}, 'ERR_SSL_INVALID_COMMAND'),
+    ({'ciphers': '\ud800'}, 'ERR_SSL_INVALID_COMMAND'),
+    ({'ciphers': '!!!'}, 'ERR_SSL_INVALID_COMMAND'),
+    ({'cert': ['']}, 'ERR_OSSL_PEM_NO_START_LINE'),
     ({'ecdhCurve': 'garbage'}, 'ERR_CRYPTO_OPERATION_FAILED'),
     ({'ecdhCurve': ''}, 'ERR_CRYPTO_OPERATION_FAILED'),
     ({'ecdhCurve': 'P-256:bad'}, 'ERR_CRYPTO_OPERATION_FAILED'),
@@ -140,6 +144,7 @@ _BAD_BASE64_CERT = '-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----
 def test_a_bad_context_option_raises_nodes_code_at_once(tls_certs, options, code):
     """Node 20 (tls.createSecureContext(options), each throws at once):
     ciphers 'garbage' -> ERR_SSL_NO_CIPHER_MATCH; ':' -> ERR_INVALID_ARG_VALUE;
+    '\u00e9' or '!!!' -> ERR_SSL_INVALID_COMMAND (OpenSSL's parser);
     ecdhCurve 'garbage' -> ERR_CRYPTO_OPERATION_FAILED 'Failed to set ECDH
     curve'; a key that is no key (non-ASCII included) ->
     ERR_OSSL_UNSUPPORTED; a cert with no PEM block -> ERR_OSSL_PEM_NO_START_LINE,
@@ -162,6 +167,8 @@ def test_a_bad_context_option_raises_nodes_code_at_once(tls_certs, options, code
     {'ecdhCurve': 'P-256'}, {'ecdhCurve': 'P-256:P-384'}, {'ecdhCurve': 'X25519'},
     {'ecdhCurve': 'auto'}, {'ca': 'garbage'}, {'ca': '\u00e9'}, {'ca': ''}, {'ca': []},
     {'key': '', 'cert': ''}, {'cert': 'CERT'}, {'key': 'KEY'}, {'passphrase': '\0'},
+    {'cert': []}, {'key': [], 'cert': []}, {'ciphers': 'ECDHE+AESGCM:!aNULL'},
+    {'ciphers': 'HIGH:!MD5:@STRENGTH'},
 ])
 def test_context_options_node_accepts_are_accepted(tls_certs, options):
     """Node 20 accepts these in tls.createSecureContext(): an empty ciphers
@@ -189,6 +196,7 @@ def test_a_bad_alpn_name_raises_nodes_code_and_keeps_no_fd(tls_certs, protocols,
     [5] is ERR_INVALID_ARG_TYPE.  An empty name makes Node 20 abort
     (an assertion in SetALPNProtocols): here it is ERR_OUT_OF_RANGE too.
     The connection tls.connect() would have used is closed at once."""
+    run_loop()      # the loop's own fds (epoll, its wakeup) exist before the count
     before = len(os.listdir('/proc/self/fd'))
     with pytest.raises(Exception) as info:
         if where == 'createServer':
