@@ -29,6 +29,29 @@ def test_sni_goes_out_only_for_an_explicit_servername(tls_server, tls_certs, run
     assert seen == {'client': name, 'server': name, 'authorized': True}
 
 
+
+@pytest.mark.parametrize('side', ['client', 'server'])
+def test_end_callback_runs_before_finish_listeners(tls_server, tls_certs, run_loop, side):
+    """Node 20, on a TLSSocket as on a net.Socket (Writable's end(cb)):
+        s.on('finish', () => log('finish')); s.end('data', () => log('end cb'))
+    logs 'end cb' then 'finish'."""
+    order = []
+
+    def finish(sock):
+        sock.on('finish', lambda: order.append('finish'))
+        sock.end(b'data', lambda *err: order.append('end cb'))
+    server, port = tls_server((lambda s: (s.resume(), finish(s))) if side == 'server'
+                              else (lambda s: s.resume()))
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    if side == 'client':
+        client.on('secureConnect', lambda: finish(client))
+    client.resume()
+    client.on('end', client.end)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert order == ['end cb', 'finish']
+
+
 # (host, cert, Node 20's reason or None): tls.checkServerIdentity(host, cert)
 # run under /usr/bin/node v20 for each row; the rows of Node's
 # test/parallel/test-tls-check-server-identity.js, and more.
