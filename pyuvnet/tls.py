@@ -120,6 +120,9 @@ def connect(*args, **kwargs):
             raw.destroy()
             raise
     tls_socket._connect_host = host
+    tls_socket._connect_target = {'host': host, 'port': net_opts.get('port'),
+                                  'path': net_opts.get('path'),
+                                  'localAddress': net_opts.get('localAddress')}
     if listener is not None:
         tls_socket.once('secureConnect', listener)
     return tls_socket

@@ -229,7 +229,14 @@ class TLSSocket(_uv.TLSPump):
         self.destroy(tls_error(exc))
 
     def _hung_up(self):
-        self._fail_handshake(_hang_up(self._is_server))
+        error = _hang_up(self._is_server)
+        if not self._is_server:
+            # Node's client error names where it was going (the options'
+            # host and port; path and localAddress when given).
+            for name, value in getattr(self, '_connect_target', {}).items():
+                if value is not None:
+                    setattr(error, name, value)
+        self._fail_handshake(error)
 
     def _on_handshake_timeout(self):
         if not self._secure and not self._destroyed:

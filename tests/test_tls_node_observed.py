@@ -153,3 +153,22 @@ def test_check_server_identity_answers_as_node(host, cert, reason):
     assert (error.reason if error is not None else None) == reason
     if error is not None:
         assert error.code == 'ERR_TLS_CERT_ALTNAME_INVALID' and error.host == host
+
+
+@pytest.mark.parametrize('host', ['127.0.0.1', 'localhost'])
+def test_a_client_reset_during_the_handshake_names_host_and_port(host, run_loop):
+    """Node 20: a server that drops the connection at once;
+    tls.connect({port, host}).on('error', e) -> e.code 'ECONNRESET',
+    e.message 'Client network socket disconnected before secure TLS
+    connection was established', e.host the host given, e.port the port."""
+    import pyuvnet as net
+    server = net.createServer(lambda sock: sock.destroy())
+    server.listen(0, '127.0.0.1')
+    port = server.address().port
+    seen = []
+    client = tls.connect({'port': port, 'host': host})
+    client.on('error', lambda err: seen.append((err.code, str(err), err.host, err.port)))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [('ECONNRESET', 'Client network socket disconnected before secure TLS '
+                     'connection was established', host, port)]
