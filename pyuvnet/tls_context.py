@@ -733,7 +733,11 @@ class ServerNameHook:
         if not answer:
             return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
         err, ctx = answer[0]
-        if err is not None:
+        if err:
+            # As Node: the server's 'tlsClientError' is this very error, and
+            # the connection is dropped without an alert (the pump sends
+            # none when it sees the refusal).
+            owner._sni_refusal = err
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if ctx is not None:
             sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)

@@ -223,7 +223,8 @@ class TLSSocket(_uv.TLSPump):
     # -- the rare events (the expected ones run in TLSPump) ----------------
 
     def _handshake_failed(self, exc):
-        self._fail_handshake(tls_error(exc))
+        # An SNICallback's cb(err) fails the handshake with err itself.
+        self._fail_handshake(getattr(self, '_sni_refusal', None) or tls_error(exc))
 
     def _tls_failure(self, exc):
         self.destroy(tls_error(exc))

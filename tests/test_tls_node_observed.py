@@ -172,3 +172,25 @@ def test_a_client_reset_during_the_handshake_names_host_and_port(host, run_loop)
     run_loop()
     assert seen == [('ECONNRESET', 'Client network socket disconnected before secure TLS '
                      'connection was established', host, port)]
+
+
+def test_an_sni_callback_refusal_is_the_servers_tls_client_error(tls_server, tls_certs,
+                                                                 run_loop):
+    """Node 20: SNICallback: (name, cb) => cb(myErr) makes the server emit
+    'tlsClientError' with myErr itself (same object, its code and message),
+    no 'secureConnection'; the client's 'error' is ECONNRESET 'Client
+    network socket disconnected before secure TLS connection was
+    established' (the server drops the connection, no alert)."""
+    refusal = RuntimeError('no such name')
+    refusal.code = 'MY_CODE'
+    seen = []
+    server, port = tls_server(lambda s: seen.append('secureConnection'),
+                              SNICallback=lambda name, cb: cb(refusal))
+    server.on('tlsClientError', lambda err, sock: seen.append(('server', err)))
+    client = tls.connect(port, '127.0.0.1', servername='x.test', ca=tls_certs.ca)
+    client.on('error', lambda err: seen.append(('client', err.code, str(err))))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen[0] == ('server', refusal)
+    assert seen[1:] == [('client', 'ECONNRESET', 'Client network socket disconnected before '
+                         'secure TLS connection was established')]

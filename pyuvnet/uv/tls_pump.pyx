@@ -241,7 +241,10 @@ cdef class TLSPump(EventEmitter):
                 return 0
             except SSLError as exc:
                 self.take_keylog()
-                self.flush_out(None)        # the alert tells the peer why
+                # The alert tells the peer why; but an SNICallback's refusal
+                # is Node's destroy(err): the peer sees the connection go.
+                if getattr(self, '_sni_refusal', None) is None:
+                    self.flush_out(None)
                 self._handshake_failed(exc)
                 return 0
             self.take_keylog()
