@@ -321,3 +321,26 @@ def test_a_pipe_path_with_a_lone_surrogate_is_written_as_nodes_utf8(tmp_path, ru
     missing.on('error', lambda err: seen.append(err.code))
     run_loop()
     assert sorted(map(str, seen)) == sorted(map(str, [['\ufffdx'], 'connection', 'ENOENT']))
+
+
+@pytest.mark.parametrize('make', ['net', 'tls'])
+def test_a_float_high_water_mark_serves_connections(make, tls_certs, run_loop):
+    """Node 20: net.createServer({highWaterMark: 16384.0}) serves (a
+    JavaScript number); here a float that is an integer was kept as a
+    float and the accepted socket raised TypeError out of run().
+    (Found by tests/stress/test_bad_arguments_tls_net.py.)"""
+    import pyuvnet as net
+    seen = []
+    if make == 'net':
+        server = net.createServer({'highWaterMark': 0.0}, lambda s: (seen.append('in'), s.end()))
+        server.listen(0, '127.0.0.1')
+        client = net.connect(server.address().port, '127.0.0.1')
+    else:
+        server = tls.createServer({'highWaterMark': 16384.0, 'key': tls_certs.key,
+                                   'cert': tls_certs.cert}, lambda s: (seen.append('in'), s.end()))
+        server.listen(0, '127.0.0.1')
+        client = tls.connect(server.address().port, 'localhost', ca=tls_certs.ca)
+    client.resume()
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == ['in']
