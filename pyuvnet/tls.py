@@ -18,15 +18,32 @@ from .tls_context import (
     ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
     checkServerIdentity, createSecureContext, load_root_certificates,
 )
-from .tls_context import Session
+from .tls_context import Session, supported_ciphers
+from . import tls_context as _tls_context
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
-    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
+
+#: The ciphers of a context made without ``ciphers``: Node 20's list, in
+#: OpenSSL's syntax.  Settable, as in Node: createSecureContext() reads it
+#: at each call (TLS 1.3 names in it are checked and otherwise not applied:
+#: docs/TLS.md says why).
+DEFAULT_CIPHERS = _tls_context.DEFAULT_CIPHERS
+#: The ``ecdhCurve`` of a context made without one: ``'auto'`` (OpenSSL's
+#: choice).  Settable, as in Node.
+DEFAULT_ECDH_CURVE = _tls_context.DEFAULT_ECDH_CURVE
+
+
+def getCiphers():
+    """The names of the TLS ciphers supported, as Node's: OpenSSL's
+    default list and the five TLS 1.3 suites, lower case, sorted
+    (``['aes128-gcm-sha256', ...]``)."""
+    return supported_ciphers()
 
 SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, handshakeTimeout='number',
                                  **CONTEXT_RULES, **CONNECTION_RULES))

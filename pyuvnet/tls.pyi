@@ -22,8 +22,13 @@ __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
-    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
+
+DEFAULT_CIPHERS: str
+DEFAULT_ECDH_CURVE: str
+
+def getCiphers() -> list[str]: ...
 
 _SecureListener = Callable[[TLSSocket], object]
 _Done = Callable[[], object]
@@ -350,5 +355,6 @@ def connect(**kwargs: Unpack[TLSConnectOptions]) -> TLSSocket: ...
 create_server = createServer
 create_secure_context = createSecureContext
 check_server_identity = checkServerIdentity
-__all__ += ['create_server', 'create_secure_context', 'check_server_identity']
+get_ciphers = getCiphers
+__all__ += ['create_server', 'create_secure_context', 'check_server_identity', 'get_ciphers']
 # END snake_case twins

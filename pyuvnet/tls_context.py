@@ -23,6 +23,40 @@ from .tls_session import KEYLOG
 DEFAULT_MIN_VERSION = 'TLSv1.2'
 DEFAULT_MAX_VERSION = 'TLSv1.3'
 
+# Node 20's default cipher list (tls.DEFAULT_CIPHERS) and ECDH curve.
+DEFAULT_CIPHERS = (
+    'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:'
+    'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+    'ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:'
+    'DHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384:DHE-RSA-AES256-SHA384:'
+    'ECDHE-RSA-AES256-SHA256:DHE-RSA-AES256-SHA256:HIGH:!aNULL:!eNULL:!EXPORT:!DES:!RC4:'
+    '!MD5:!PSK:!SRP:!CAMELLIA')
+DEFAULT_ECDH_CURVE = 'auto'
+
+
+def _default(name):
+    """A context default as it is now: Node's tls.DEFAULT_* are settable,
+    on the tls module, and read by each createSecureContext() call."""
+    module = sys.modules.get('pyuvnet.tls')
+    return getattr(module, name) if module is not None else globals()[name]
+
+
+# Node's tls.getCiphers() adds the TLS 1.3 suites to OpenSSL's list
+# (OpenSSL's TLS_method lists them apart).
+_TLS13_CIPHER_NAMES = ('tls_aes_256_gcm_sha384', 'tls_chacha20_poly1305_sha256',
+                       'tls_aes_128_gcm_sha256', 'tls_aes_128_ccm_8_sha256',
+                       'tls_aes_128_ccm_sha256')
+
+
+def supported_ciphers():
+    """Node's tls.getCiphers(): the names of the ciphers of OpenSSL's
+    default list and the TLS 1.3 suites, lower case, sorted, once each."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_ciphers('DEFAULT')
+    return sorted({cipher['name'].lower() for cipher in ctx.get_ciphers()}
+                  | set(_TLS13_CIPHER_NAMES))
+
+
 _VERSIONS = {
     'TLSv1': ssl.TLSVersion.TLSv1, 'TLSv1.1': ssl.TLSVersion.TLSv1_1,
     'TLSv1.2': ssl.TLSVersion.TLSv1_2, 'TLSv1.3': ssl.TLSVersion.TLSv1_3,
@@ -411,10 +445,12 @@ class SecureContext:
         self.key_pem = _pem_option(opts, 'key')
         self.ca_pem = _pem_option(opts, 'ca')
         self.passphrase = opts.get('passphrase')
-        self.min_version = _version(opts.get('minVersion', DEFAULT_MIN_VERSION), 'minimum')
-        self.max_version = _version(opts.get('maxVersion', DEFAULT_MAX_VERSION), 'maximum')
-        self.ciphers = _check_ciphers(opts.get('ciphers'))
-        self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve'))
+        self.min_version = _version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')),
+                                    'minimum')
+        self.max_version = _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')),
+                                    'maximum')
+        self.ciphers = _check_ciphers(opts.get('ciphers', _default('DEFAULT_CIPHERS')))
+        self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve', _default('DEFAULT_ECDH_CURVE')))
         self.session_timeout = opts.get('sessionTimeout')
         if self.session_timeout is not None:
             validate.validate_int32(self.session_timeout, 'options.sessionTimeout', 0)

@@ -13,6 +13,10 @@ _Pem = str | bytes | list[str | bytes]
 
 DEFAULT_MIN_VERSION: str
 DEFAULT_MAX_VERSION: str
+DEFAULT_CIPHERS: str
+DEFAULT_ECDH_CURVE: str
+
+def supported_ciphers() -> list[str]: ...
 CONTEXT_RULES: dict[str, str | tuple[str, ...]]
 CONTEXT_OPTIONS: object
 

@@ -194,3 +194,47 @@ def test_an_sni_callback_refusal_is_the_servers_tls_client_error(tls_server, tls
     assert seen[0] == ('server', refusal)
     assert seen[1:] == [('client', 'ECONNRESET', 'Client network socket disconnected before '
                          'secure TLS connection was established')]
+
+
+def test_the_tls_module_defaults_and_cipher_list_are_nodes():
+    """Node 20: tls.getCiphers() is 62 lower-case names, sorted, with the
+    five TLS 1.3 suites ('tls_aes_128_ccm_8_sha256', ...); tls.DEFAULT_ECDH_CURVE
+    'auto'; tls.DEFAULT_CIPHERS starts 'TLS_AES_256_GCM_SHA384:'; the
+    version defaults 'TLSv1.2' and 'TLSv1.3'."""
+    names = tls.getCiphers()
+    assert names == sorted(set(names)) and all(name == name.lower() for name in names)
+    assert {'tls_aes_128_ccm_8_sha256', 'tls_aes_256_gcm_sha384', 'aes128-gcm-sha256',
+            'ecdhe-ecdsa-aes128-gcm-sha256'} <= set(names)
+    assert tls.get_ciphers() == names
+    assert tls.DEFAULT_ECDH_CURVE == 'auto'
+    assert tls.DEFAULT_CIPHERS.startswith('TLS_AES_256_GCM_SHA384:') and \
+        tls.DEFAULT_CIPHERS.endswith(':!CAMELLIA')
+    assert (tls.DEFAULT_MIN_VERSION, tls.DEFAULT_MAX_VERSION) == ('TLSv1.2', 'TLSv1.3')
+
+
+@pytest.mark.parametrize('name, value, code', [
+    ('DEFAULT_MIN_VERSION', 'TLSv1.3', None), ('DEFAULT_MIN_VERSION', 'TLSv9',
+                                               'ERR_TLS_INVALID_PROTOCOL_VERSION'),
+    ('DEFAULT_MAX_VERSION', 'TLSv1.2', None), ('DEFAULT_CIPHERS', 'garbage',
+                                               'ERR_SSL_NO_CIPHER_MATCH'),
+    ('DEFAULT_ECDH_CURVE', 'garbage', 'ERR_CRYPTO_OPERATION_FAILED'),
+])
+def test_the_tls_module_defaults_are_settable(monkeypatch, tls_server, tls_certs, run_loop,
+                                              name, value, code):
+    """Node 20: tls.DEFAULT_MIN_VERSION = 'TLSv1.3' (and the others) is read
+    by every later createSecureContext(): a client then negotiates within
+    it; a value that is no version/cipher/curve makes the next context
+    throw Node's code."""
+    monkeypatch.setattr(tls, name, value)
+    if code is not None:
+        with pytest.raises(Exception) as info:
+            tls.createSecureContext()
+        assert getattr(info.value, 'code', None) == code
+        return
+    server, port = tls_server(lambda s: s.end(), minVersion='TLSv1.2', maxVersion='TLSv1.3')
+    seen = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: seen.append(client.getProtocol()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [value]
