@@ -148,9 +148,17 @@ def tls_error(exc):
     if isinstance(exc, ssl.SSLCertVerificationError):
         return TLSError(verify_error_code(exc.verify_code), exc.verify_message)
     reason = getattr(exc, 'reason', None)
+    if not reason:
+        # A reason newer than Python's table (the no_application_protocol
+        # alert) is only in the text: '[SSL] tlsv1 alert ... (_ssl.c:1006)'.
+        match = _UNNAMED_REASON.match(str(exc))
+        reason = match.group(1).upper().replace(' ', '_') if match else None
     if reason:
         return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '))
     return TLSError('ERR_SSL_UNKNOWN', str(exc))
+
+
+_UNNAMED_REASON = re.compile(r'\[SSL\] ([a-z0-9 ]+?)(?: \(_ssl\.c:\d+\))?$')
 
 
 # ---------------------------------------------------------------------------
@@ -492,7 +500,13 @@ class SecureContext:
         if alpn:
             # The wire format itself: set_alpn_protocols() takes ASCII str
             # only, where Node sends any bytes (UTF-8 for a str).
-            ctx._set_alpn_protocols(b''.join(bytes([len(name)]) + name for name in alpn))
+            wire = b''.join(bytes([len(name)]) + name for name in alpn)
+            ctx._set_alpn_protocols(wire)
+            if server_side:
+                # Node's selection, which refuses a client with no protocol
+                # in common (where OpenSSL cannot be reached, Python's,
+                # which lets it in without one: docs/TLS.md).
+                _uv.tls_set_alpn_select(ctx, wire)
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
         return ctx

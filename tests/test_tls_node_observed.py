@@ -238,3 +238,30 @@ def test_the_tls_module_defaults_are_settable(monkeypatch, tls_server, tls_certs
     client.on('close', lambda _: server.close())
     run_loop()
     assert seen == [value]
+
+
+@pytest.mark.parametrize('offered, outcome', [
+    (['http/1.1'], ('error', 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL',
+                    'ERR_SSL_NO_APPLICATION_PROTOCOL')),
+    (None, ('secure', False)), (['http/1.1', 'h2'], ('secure', 'h2')),
+])
+def test_alpn_with_no_protocol_in_common_fails_the_handshake(tls_server, tls_certs, run_loop,
+                                                             offered, outcome):
+    """Node 20, server ALPNProtocols ['h2']: a client offering ['http/1.1']
+    fails with ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL and the server's
+    'tlsClientError' is ERR_SSL_NO_APPLICATION_PROTOCOL (OpenSSL's
+    no_application_protocol alert, from Node's ALPN select callback); a
+    client offering none connects with alpnProtocol false; one offering
+    ['http/1.1', 'h2'] gets 'h2'."""
+    seen = []
+    server, port = tls_server(lambda s: s.end(), ALPNProtocols=['h2'])
+    server.on('tlsClientError', lambda err, sock: seen.append(err.code))
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca, ALPNProtocols=offered)
+    client.on('secureConnect', lambda: seen.append(('secure', client.alpnProtocol)))
+    client.on('error', lambda err: seen.insert(0, ('error', err.code)))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    if outcome[0] == 'error':
+        assert sorted(seen, key=str) == sorted([outcome[:2], outcome[2]], key=str)
+    else:
+        assert seen == [outcome]

@@ -12,6 +12,8 @@
 
 cdef extern from "pyuvnet_openssl.h":
     ctypedef int (*pyuvnet_verify_cb)(int, void*)
+    ctypedef int (*pyuvnet_alpn_select_cb)(void*, const unsigned char**, unsigned char*,
+                                           const unsigned char*, unsigned int, void*)
     ctypedef struct pyuvnet_openssl_t:
         long (*get_verify_result)(const void* ssl)
         const char* (*verify_error_string)(long code)
@@ -25,9 +27,12 @@ cdef extern from "pyuvnet_openssl.h":
         void* (*stack_item)(const void* stack, int index)
         int (*x509_to_der)(const void* x509, unsigned char** out)
         const char* (*get_servername)(const void* ssl, int type)
+        void (*set_alpn_select_cb)(void* ctx, pyuvnet_alpn_select_cb callback, void* arg)
     int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
     void* pyuvnet_field_after_head(object obj, int index)
     int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
+    int pyuvnet_alpn_select(void* ssl, const unsigned char** out, unsigned char* outlen,
+                            const unsigned char* inp, unsigned int inlen, void* arg)
 
 
 # OpenSSL's TLSEXT_NAMETYPE_host_name: the one kind of SNI name there is.
@@ -143,3 +148,23 @@ def tls_own_certificate(sslobj):
     """The DER certificate this end presents, b'' when it has none."""
     cdef void* x509 = openssl.get_certificate(required_ssl_pointer(sslobj))
     return x509_der(x509) if x509 != NULL else b''
+
+
+def tls_set_alpn_select(context, bytes protocols):
+    """Make a server ``ssl.SSLContext`` choose ALPN as Node does: the first
+    of ``protocols`` (wire format) the client offers, and a fatal
+    no_application_protocol alert when there is none in common (Python's
+    own callback cannot refuse).  The context keeps ``protocols``.  False
+    (nothing done) where OpenSSL cannot be reached or the context's
+    SSL_CTX* is not proven by a throwaway SSLObject of it."""
+    cdef void* ctx
+    if not load_openssl():
+        return False
+    import ssl
+    probe = context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_side=True)
+    ctx = pyuvnet_field_after_head(context, 0)
+    if ctx == NULL or proven_ssl_pointer(probe) == NULL:
+        return False
+    context._pyuvnet_alpn_protocols = protocols     # alive as long as the SSL_CTX
+    openssl.set_alpn_select_cb(ctx, pyuvnet_alpn_select, <void*>protocols)
+    return True
