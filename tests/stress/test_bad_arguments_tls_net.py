@@ -215,6 +215,9 @@ def test_tls_create_server_takes_hostile_options(tls_certs, fuzz_env):
             if server is not None:
                 made.watch(server, 'error')
                 server.on('tlsClientError', made._check)
+                # Its connections too: close() leaves them open, and one
+                # paused by pauseOnConnect never reads the client's FIN.
+                server.on('connection', made.closables.append)
                 coded(lambda: server.listen(0, '127.0.0.1'))
                 if server.listening:
                     # One plain TLS client, so that the options meet a handshake.
@@ -277,6 +280,7 @@ def test_net_server_and_connect_take_hostile_options(tls_certs, fuzz_env):
             server = coded(lambda: net.createServer(server_opts))
             if server is not None:
                 made.watch(server, 'error')
+                server.on('connection', made.closables.append)
                 coded(lambda: server.listen(dict({'port': 0, 'host': '127.0.0.1'},
                                                  **listen_opts)))
             given_opts = dict({'port': port, 'host': '127.0.0.1'}, **connect_opts)
