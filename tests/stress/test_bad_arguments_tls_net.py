@@ -109,11 +109,19 @@ def options(certs, keys):
 
 class Made:
     """What successful calls made: watched (every error must be coded),
-    then closed."""
+    then closed (``with Made() as made:`` closes all and checks)."""
 
     def __init__(self):
         self.closables = []
         self.uncoded = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, traceback):
+        self.close_all()
+        if kind is None:
+            assert not self.uncoded, self.uncoded
 
     def watch(self, emitter, *events):
         for event in events:
@@ -202,15 +210,13 @@ def test_create_secure_context_takes_hostile_options(tls_certs):
     run()
 
 
-def test_tls_create_server_takes_hostile_options(tls_certs, fuzz_env):
-    port = fuzz_env
-
+@pytest.mark.usefixtures('fuzz_env')
+def test_tls_create_server_takes_hostile_options(tls_certs):
     @FUZZ
     @given(opts=options(tls_certs, CONTEXT_KEYS + CONNECTION_KEYS + NET_SERVER_KEYS
                         + ['handshakeTimeout']))
     def run(opts):
-        made = Made()
-        try:
+        with Made() as made:
             server = coded(lambda: tls.createServer(opts))
             if server is not None:
                 made.watch(server, 'error')
@@ -224,9 +230,6 @@ def test_tls_create_server_takes_hostile_options(tls_certs, fuzz_env):
                     client = made.watch(tls.connect(server.address().port, '127.0.0.1',
                                                     rejectUnauthorized=False), 'error')
                     drive(client, 1.0)
-            assert not made.uncoded, made.uncoded
-        finally:
-            made.close_all()
     run()
 
 
@@ -237,16 +240,12 @@ def test_tls_connect_takes_hostile_options(tls_certs, fuzz_env):
     @given(opts=options(tls_certs, CONTEXT_KEYS + CONNECTION_KEYS + NET_CONNECT_KEYS
                         + ['socket']))
     def run(opts):
-        made = Made()
-        try:
+        with Made() as made:
             given_opts = dict({'port': port, 'host': '127.0.0.1'}, **opts)
             sock = coded(lambda: tls.connect(given_opts))
             if sock is not None:
                 made.watch(sock, 'error')
                 drive(sock)
-            assert not made.uncoded, made.uncoded
-        finally:
-            made.close_all()
     run()
 
 
@@ -254,15 +253,11 @@ def test_tls_socket_takes_hostile_options(tls_certs, fuzz_env):
     @FUZZ
     @given(opts=options(tls_certs, CONTEXT_KEYS + CONNECTION_KEYS + ['isServer', 'server']))
     def run(opts):
-        made = Made()
-        try:
+        with Made() as made:
             raw = made.watch(net.Socket(), 'error')
             sock = coded(lambda: tls.TLSSocket(raw, opts))
             if sock is not None:
                 made.watch(sock, 'error')
-            assert not made.uncoded, made.uncoded
-        finally:
-            made.close_all()
     run()
 
 
@@ -275,8 +270,7 @@ def test_net_server_and_connect_take_hostile_options(tls_certs, fuzz_env):
            connect_opts=options(tls_certs, NET_CONNECT_KEYS),
            listener=hostile_values(tls_certs))
     def run(server_opts, listen_opts, connect_opts, listener):
-        made = Made()
-        try:
+        with Made() as made:
             server = coded(lambda: net.createServer(server_opts))
             if server is not None:
                 made.watch(server, 'error')
@@ -291,7 +285,4 @@ def test_net_server_and_connect_take_hostile_options(tls_certs, fuzz_env):
                 if sock is not None:
                     made.watch(sock, 'error')
             settle(8)
-            assert not made.uncoded, made.uncoded
-        finally:
-            made.close_all()
     run()
