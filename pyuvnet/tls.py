@@ -13,10 +13,12 @@ failed, and net.Server's events.
 from . import _uv, createConnection as _create_connection, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .tls_certificates import (
+    ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,
+)
 from .tls_context import (
     CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
-    ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    checkServerIdentity, createSecureContext, load_root_certificates,
+    ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, createSecureContext,
 )
 from .tls_context import Session, supported_ciphers
 from . import tls_context as _tls_context

@@ -8,13 +8,16 @@ from typing_extensions import Self, Unpack
 from .records import Record
 from .server import Server as _NetServer, ServerOptions
 from .socket import ConnectOptions, Socket
+from .tls_certificates import (
+    ERR_TLS_CERT_ALTNAME_INVALID as ERR_TLS_CERT_ALTNAME_INVALID,
+    checkServerIdentity as checkServerIdentity,
+)
 from .tls_context import (
     DEFAULT_MAX_VERSION as DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION as DEFAULT_MIN_VERSION,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM as ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    ERR_TLS_CERT_ALTNAME_INVALID as ERR_TLS_CERT_ALTNAME_INVALID,
     ERR_TLS_HANDSHAKE_TIMEOUT as ERR_TLS_HANDSHAKE_TIMEOUT, SecureContext as SecureContext,
     SecureContextOptions, Session as Session, TLSError as TLSError,
-    checkServerIdentity as checkServerIdentity, createSecureContext as createSecureContext,
+    createSecureContext as createSecureContext,
 )
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
 

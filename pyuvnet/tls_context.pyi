@@ -2,12 +2,11 @@
 # TLS errors (pyuvnet.tls re-exports the public ones).
 import ssl
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from typing_extensions import Unpack
 
 from .errors import NodeError
-from .records import Record
 
 _Pem = str | bytes | list[str | bytes]
 
@@ -45,12 +44,6 @@ class TLSError(NodeError, ConnectionError):
     reason: str | None
     def __init__(self, code: str, message: str, reason: str | None = None) -> None: ...
 
-class ERR_TLS_CERT_ALTNAME_INVALID(NodeError, ConnectionError):
-    reason: str
-    host: str
-    cert: Record
-    def __init__(self, reason: str, host: str, cert: Record) -> None: ...
-
 class ERR_TLS_HANDSHAKE_TIMEOUT(NodeError, TimeoutError): ...
 class ERR_TLS_INVALID_PROTOCOL_VERSION(NodeError, TypeError): ...
 class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(NodeError, TypeError): ...
@@ -85,11 +78,6 @@ class SecureContext:
 
 def createSecureContext(options: SecureContextOptions | None = None,
                         **kwargs: Unpack[SecureContextOptions]) -> SecureContext: ...
-def load_root_certificates() -> tuple[str, ...]: ...
-def decode_der(der: bytes) -> dict[str, Any]: ...
-def certificate_record(der: bytes, decoded: dict[str, Any] | None = None) -> Record: ...
-def detailed_certificate_record(leaf_der: bytes, chain_der: list[bytes]) -> Record: ...
-def checkServerIdentity(hostname: str, cert: Record) -> Exception | None: ...
 
 class Session:
     ssl_session: ssl.SSLSession

@@ -43,11 +43,10 @@ from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
 from .events import EventEmitter
 from .socket import Socket
+from .tls_certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
-    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT,
-    certificate_record, checkServerIdentity, detailed_certificate_record, node_utf8,
-    own_certificate,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
