@@ -12,6 +12,7 @@ import tempfile
 
 from . import errors
 from .records import Record
+from .tls_der import certificate_details
 
 
 class ERR_TLS_CERT_ALTNAME_INVALID(errors.NodeError, ConnectionError):
@@ -107,12 +108,16 @@ def decode_der(der):
 
 
 def certificate_record(der, decoded=None):
-    """Node's certificate object (subject, issuer, subjectaltname,
-    valid_from, valid_to, serialNumber, fingerprint, fingerprint256,
-    fingerprint512, raw) as a Record."""
+    """Node's certificate object as a Record, its fields in Node's order:
+    subject, issuer, subjectaltname, infoAccess, ca, the key's (modulus,
+    bits, exponent, pubkey for RSA; bits, pubkey, asn1Curve, nistCurve for
+    EC), valid_from, valid_to, fingerprint, fingerprint256, fingerprint512,
+    ext_key_usage, serialNumber, raw (each optional one when the
+    certificate has it)."""
     if not der:
         return Record()
     decoded = decoded or decode_der(der)
+    before, after = certificate_details(der)
     fields = {
         'subject': _name_record(decoded.get('subject', ())),
         'issuer': _name_record(decoded.get('issuer', ())),
@@ -120,12 +125,14 @@ def certificate_record(der, decoded=None):
     alt = decoded.get('subjectAltName')
     if alt:
         fields['subjectaltname'] = ', '.join('%s:%s' % (kind, value) for kind, value in alt)
+    fields.update(before)
     fields['valid_from'] = decoded.get('notBefore')
     fields['valid_to'] = decoded.get('notAfter')
-    fields['serialNumber'] = decoded.get('serialNumber')
     fields['fingerprint'] = _colon_hex(hashlib.sha1(der).digest())
     fields['fingerprint256'] = _colon_hex(hashlib.sha256(der).digest())
     fields['fingerprint512'] = _colon_hex(hashlib.sha512(der).digest())
+    fields.update(after)
+    fields['serialNumber'] = decoded.get('serialNumber')
     fields['raw'] = bytes(der)
     return Record(fields)
 

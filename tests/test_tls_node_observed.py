@@ -265,3 +265,65 @@ def test_alpn_with_no_protocol_in_common_fails_the_handshake(tls_server, tls_cer
         assert sorted(seen, key=str) == sorted([outcome[:2], outcome[2]], key=str)
     else:
         assert seen == [outcome]
+
+
+_NODE_RSA_ORDER = ['subject', 'issuer', 'subjectaltname', 'infoAccess', 'ca', 'modulus', 'bits',
+                   'exponent', 'pubkey', 'valid_from', 'valid_to', 'fingerprint',
+                   'fingerprint256', 'fingerprint512', 'ext_key_usage', 'serialNumber', 'raw']
+
+
+def _openssl(*args, cwd):
+    import subprocess
+    from tls_certs import OPENSSL
+    return subprocess.run([OPENSSL] + list(args), cwd=cwd, check=True, capture_output=True).stdout
+
+
+def test_certificate_key_and_extension_fields_are_nodes(tls_certs, tmp_path):
+    """Node 20's getPeerCertificate() of an RSA certificate with
+    extendedKeyUsage serverAuth,clientAuth, authorityInfoAccess OCSP and
+    caIssuers URIs and basicConstraints CA:FALSE: the fields in the order
+    of _NODE_RSA_ORDER; modulus in upper-case hex, exponent '0x10001',
+    bits 2048, pubkey the SubjectPublicKeyInfo DER; ext_key_usage
+    ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']; infoAccess {'OCSP - URI':
+    [...], 'CA Issuers - URI': [...]}; ca false.  (Compared with Node's
+    own output for the same certificate.)"""
+    import base64
+    import ssl
+    from pyuvnet.tls_certificates import certificate_record
+    _openssl('req', '-x509', '-new', '-key', tls_certs.path('rsa.key'), '-subj', '/CN=ext.test',
+             '-days', '2', '-out', 'ext.pem', '-addext', 'extendedKeyUsage=serverAuth,clientAuth',
+             '-addext', 'authorityInfoAccess=OCSP;URI:http://ocsp.example/,'
+             'caIssuers;URI:http://ca.example/ca.crt',
+             '-addext', 'basicConstraints=critical,CA:FALSE',
+             '-addext', 'subjectAltName=DNS:ext.test', cwd=tmp_path)
+    der = ssl.PEM_cert_to_DER_cert((tmp_path / 'ext.pem').read_text())
+    record = certificate_record(der)
+    assert list(record) == _NODE_RSA_ORDER
+    modulus = _openssl('x509', '-in', 'ext.pem', '-noout', '-modulus', cwd=tmp_path)
+    assert record['modulus'] == modulus.decode().strip().split('=', 1)[1]
+    assert (record['bits'], record['exponent'], record['ca']) == (2048, '0x10001', False)
+    spki = _openssl('x509', '-in', 'ext.pem', '-noout', '-pubkey', cwd=tmp_path).decode()
+    assert record['pubkey'] == base64.b64decode(''.join(spki.strip().splitlines()[1:-1]))
+    assert record['ext_key_usage'] == ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']
+    assert record['infoAccess'] == {'OCSP - URI': ['http://ocsp.example/'],
+                                    'CA Issuers - URI': ['http://ca.example/ca.crt']}
+
+
+def test_peer_certificate_of_an_ec_chain_has_nodes_key_fields(tls_server, tls_certs, run_loop):
+    """Node 20's getPeerCertificate(true) for the CA-signed ECDSA P-256
+    leaf: bits 256, pubkey the 65-byte uncompressed point (0x04...),
+    asn1Curve 'prime256v1', nistCurve 'P-256', ca false (no
+    basicConstraints), no modulus; its issuer, the CA, has ca true."""
+    seen = []
+    server, port = tls_server(lambda s: s.end())
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: seen.append(client.getPeerCertificate(True)))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    leaf = seen[0]
+    assert (leaf['bits'], leaf['asn1Curve'], leaf['nistCurve'], leaf['ca']) == \
+        (256, 'prime256v1', 'P-256', False)
+    assert len(leaf['pubkey']) == 65 and leaf['pubkey'][0] == 4 and 'modulus' not in leaf
+    assert list(leaf)[:7] == ['subject', 'issuer', 'subjectaltname', 'ca', 'bits', 'pubkey',
+                              'asn1Curve']
+    assert leaf['issuerCertificate']['ca'] is True
