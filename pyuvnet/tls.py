@@ -32,9 +32,8 @@ __all__ = [
 ]
 
 #: The ciphers of a context made without ``ciphers``: Node 20's list, in
-#: OpenSSL's syntax.  Settable, as in Node: createSecureContext() reads it
-#: at each call (TLS 1.3 names in it are checked and otherwise not applied:
-#: docs/TLS.md says why).
+#: OpenSSL's syntax (its TLS 1.3 suites first).  Settable, as in Node:
+#: createSecureContext() reads it at each call.
 DEFAULT_CIPHERS = _tls_context.DEFAULT_CIPHERS
 #: The ``ecdhCurve`` of a context made without one: ``'auto'`` (OpenSSL's
 #: choice).  Settable, as in Node.

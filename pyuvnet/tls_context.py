@@ -339,12 +339,14 @@ _NIST_CURVES = {'P-192': 'prime192v1', 'P-224': 'secp224r1', 'P-256': 'prime256v
 
 
 def _check_ciphers(ciphers):
-    """Node's processCiphers and OpenSSL's answer: the TLS 1.2 list to give
-    Python's set_ciphers (TLS 1.3 suites cannot be set through it), or
-    None for OpenSSL's default.  Raises ERR_INVALID_ARG_VALUE for a list of
-    nothing, ERR_SSL_NO_CIPHER_MATCH when a part names no cipher."""
+    """Node's processCiphers and OpenSSL's answer: (the TLS 1.2 list for
+    Python's set_ciphers, the TLS 1.3 suites for OpenSSL's
+    SSL_CTX_set_ciphersuites), each None for OpenSSL's default.  Raises
+    ERR_INVALID_ARG_VALUE for a list of nothing, ERR_SSL_NO_CIPHER_MATCH
+    when a part names no cipher, ERR_SSL_INVALID_COMMAND for what is no
+    cipher rule."""
     if not ciphers:
-        return None
+        return None, None
     names = ciphers.split(':')
     # The C string OpenSSL reads ends at a NUL.
     legacy = ':'.join(n for n in names if n and not n.startswith('TLS_')).split('\0', 1)[0]
@@ -353,8 +355,9 @@ def _check_ciphers(ciphers):
         raise errors.ERR_INVALID_ARG_VALUE('options.ciphers', names)
     if suites and not _TLS13_SUITES.intersection(suites):
         raise _no_cipher_match()
+    suites = node_utf8(':'.join(suites)).decode('utf-8').split('\0', 1)[0] or None
     if not legacy:
-        return None
+        return None, suites
     # (No cipher's name is outside ASCII: what is cannot match.)
     legacy = node_utf8(legacy).decode('utf-8')
     try:
@@ -367,8 +370,8 @@ def _check_ciphers(ciphers):
         if not suites:
             # As Node: an empty TLS 1.2 list is fine beside TLS 1.3 suites.
             raise _no_cipher_match() from None
-        return None
-    return legacy
+        return None, suites
+    return legacy, suites
 
 
 # OpenSSL's cipher rules: names (with '+' joining them), each after at most
@@ -377,20 +380,34 @@ _CIPHER_WORD = re.compile(r'(?:[!+-]?[A-Za-z0-9_.=@-]+(?:\+[A-Za-z0-9_.=@-]+)*[:
 
 
 def _check_ecdh_curve(curve):
-    """The one curve to give Python's set_ecdh_curve, or None for OpenSSL's
-    default groups ('auto', or a list: Python sets one curve only, and one
-    of a list would refuse peers the list lets in).  Raises Node's
-    ERR_CRYPTO_OPERATION_FAILED for a name OpenSSL does not know."""
+    """The groups for ``ecdhCurve`` (one name or a list, OpenSSL's or
+    NIST's names), None for 'auto' (OpenSSL's default).  Raises Node's
+    ERR_CRYPTO_OPERATION_FAILED when OpenSSL refuses them (Node's
+    SSL_CTX_set1_curves_list; where OpenSSL cannot be reached, Python
+    checks each name)."""
     if curve is None or curve == 'auto':
         return None
-    names = [_NIST_CURVES.get(name, name) for name in curve.split('\0', 1)[0].split(':')]
+    curve = curve.split('\0', 1)[0]        # the C string OpenSSL reads
     probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    for name in names:
+    taken = _uv.tls_set_groups(probe, node_utf8(curve))
+    if taken < 0:
         try:
-            probe.set_ecdh_curve(name)
+            for name in curve.split(':'):
+                probe.set_ecdh_curve(_NIST_CURVES.get(name, name))
+            taken = 1
         except (ValueError, UnicodeError):
-            raise ERR_CRYPTO_OPERATION_FAILED('Failed to set ECDH curve') from None
-    return names[0] if len(names) == 1 else None
+            taken = 0
+    if not taken:
+        raise ERR_CRYPTO_OPERATION_FAILED('Failed to set ECDH curve')
+    return curve
+
+
+def _set_groups(ctx, curve):
+    """Set ``ecdhCurve`` on a new SSLContext: through OpenSSL (any list);
+    where it cannot be reached, a single curve through Python's ssl, a
+    list not at all (OpenSSL's default groups: Python sets one curve only)."""
+    if _uv.tls_set_groups(ctx, node_utf8(curve)) < 0 and ':' not in curve:
+        ctx.set_ecdh_curve(_NIST_CURVES.get(curve, curve))
 
 
 def _check_certificate(cert_pem):
@@ -443,7 +460,8 @@ class SecureContext:
                                     'minimum')
         self.max_version = _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')),
                                     'maximum')
-        self.ciphers = _check_ciphers(opts.get('ciphers', _default('DEFAULT_CIPHERS')))
+        self.ciphers, self.cipher_suites = _check_ciphers(
+            opts.get('ciphers', _default('DEFAULT_CIPHERS')))
         self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve', _default('DEFAULT_ECDH_CURVE')))
         self.session_timeout = opts.get('sessionTimeout')
         if self.session_timeout is not None:
@@ -474,8 +492,12 @@ class SecureContext:
         ctx.maximum_version = self.max_version
         if self.ciphers:
             ctx.set_ciphers(self.ciphers)
+        if self.cipher_suites:
+            # Python's ssl cannot set TLS 1.3 suites: OpenSSL's own call
+            # (where OpenSSL cannot be reached, its default suites).
+            _uv.tls_set_ciphersuites(ctx, self.cipher_suites.encode('utf-8'))
         if self.ecdh_curve:
-            ctx.set_ecdh_curve(self.ecdh_curve)
+            _set_groups(ctx, self.ecdh_curve)
         if self.ca_pem is not None:
             _load_trusted(ctx, self.ca_pem)
         elif verify_mode != ssl.CERT_NONE or not server_side:

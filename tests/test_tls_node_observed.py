@@ -327,3 +327,32 @@ def test_peer_certificate_of_an_ec_chain_has_nodes_key_fields(tls_server, tls_ce
     assert list(leaf)[:7] == ['subject', 'issuer', 'subjectaltname', 'ca', 'bits', 'pubkey',
                               'asn1Curve']
     assert leaf['issuerCertificate']['ca'] is True
+
+
+@pytest.mark.parametrize('server_options, client_options, outcome', [
+    ({'ciphers': 'TLS_CHACHA20_POLY1305_SHA256'}, {}, 'TLS_CHACHA20_POLY1305_SHA256'),
+    ({}, {'ciphers': 'TLS_AES_128_GCM_SHA256'}, 'TLS_AES_128_GCM_SHA256'),
+    ({'ciphers': 'TLS_AES_128_GCM_SHA256'}, {'ciphers': 'TLS_CHACHA20_POLY1305_SHA256'},
+     'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'),
+    ({'ecdhCurve': 'P-256'}, {'ecdhCurve': 'P-384'}, 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE'),
+    ({'ecdhCurve': 'P-256:P-384'}, {'ecdhCurve': 'P-384'}, 'TLS_AES_256_GCM_SHA384'),
+    ({'ecdhCurve': 'X25519'}, {'ecdhCurve': 'P-256:X25519'}, 'TLS_AES_256_GCM_SHA384'),
+])
+def test_tls13_suites_and_curve_lists_restrict_the_handshake(tls_server, run_loop,
+                                                             server_options, client_options,
+                                                             outcome):
+    """Node 20 (a server and a client with these options, TLS 1.3):
+    ciphers 'TLS_CHACHA20_POLY1305_SHA256' on the server -> that suite;
+    'TLS_AES_128_GCM_SHA256' on the client -> that one; no suite in common
+    -> the client's ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE; ecdhCurve
+    'P-256' against 'P-384' fails the same way, a list with one group in
+    common connects."""
+    seen = []
+    server, port = tls_server(lambda s: s.end(), **server_options)
+    server.on('tlsClientError', lambda err, sock: None)
+    client = tls.connect(port, '127.0.0.1', rejectUnauthorized=False, **client_options)
+    client.on('secureConnect', lambda: seen.append(client.getCipher().name))
+    client.on('error', lambda err: seen.append(err.code))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [outcome]

@@ -40,6 +40,10 @@ typedef struct {
     const char* (*get_servername)(const void* ssl, int type);
     /* A server's ALPN selection that can refuse (Python's cannot). */
     void (*set_alpn_select_cb)(void* ctx, pyuvnet_alpn_select_cb callback, void* arg);
+    /* What Python's SSLContext cannot set: the TLS 1.3 suites, and a list
+     * of groups (SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl). */
+    int (*set_ciphersuites)(void* ctx, const char* suites);
+    long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg);
 } pyuvnet_openssl_t;
 
 /* 0 when every function was found in the already loaded module at
@@ -67,6 +71,8 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
     *(void**)&f->x509_to_der = dlsym(module, "i2d_X509");
     *(void**)&f->get_servername = dlsym(module, "SSL_get_servername");
     *(void**)&f->set_alpn_select_cb = dlsym(module, "SSL_CTX_set_alpn_select_cb");
+    *(void**)&f->set_ciphersuites = dlsym(module, "SSL_CTX_set_ciphersuites");
+    *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
     *(void**)&pyuvnet_select_next_proto = dlsym(module, "SSL_select_next_proto");
     /* _ssl stays loaded for the life of the process: the addresses stay valid. */
     dlclose(module);
@@ -74,7 +80,8 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
             || !f->get_ssl_ctx || !f->get_ex_data || !f->get0_verified_chain
             || !f->get_peer_cert_chain || !f->get_certificate || !f->stack_count
             || !f->stack_item || !f->x509_to_der || !f->get_servername
-            || !f->set_alpn_select_cb || !pyuvnet_select_next_proto)
+            || !f->set_alpn_select_cb || !pyuvnet_select_next_proto
+            || !f->set_ciphersuites || !f->ctx_ctrl)
         return -1;
     return 0;
 #endif
