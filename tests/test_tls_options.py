@@ -14,7 +14,6 @@ import pytest
 
 import pyuvnet.tls as tls
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 # ---------------------------------------------------------------------------
@@ -53,25 +52,24 @@ import os, sys
 # A session leader that opens a terminal without O_NOCTTY makes it its
 # controlling terminal: /dev/tty, where OpenSSL would prompt, is the pty.
 os.close(os.open(sys.argv[1], os.O_RDWR))
-sys.path.insert(0, sys.argv[2])
 import pyuvnet.tls as tls
-from tls_certs import Certs
-certs = Certs(sys.argv[3])
+key, cert = (open(path).read() for path in sys.argv[2:4])
 try:
-    tls.createSecureContext(key=certs.key_pkcs8_encrypted, cert=certs.cert)
+    tls.createSecureContext(key=key, cert=cert)
     print('loaded', flush=True)
 except Exception as exc:
     print(getattr(exc, 'code', type(exc).__name__), flush=True)
 '''
 
 
-def test_an_encrypted_key_never_prompts_on_the_terminal(tls_certs, tmp_path):
+def test_an_encrypted_key_never_prompts_on_the_terminal(tls_certs):
     """Node: with a terminal attached, createSecureContext({key: encrypted,
     cert}) asks nothing and throws ERR_OSSL_BAD_DECRYPT at once (OpenSSL's
     default would print 'Enter PEM pass phrase:' on /dev/tty and wait)."""
     master, slave = os.openpty()
     child = subprocess.Popen(
-        [sys.executable, '-c', _PROMPT_CHILD, os.ttyname(slave), _HERE, str(tmp_path)],
+        [sys.executable, '-c', _PROMPT_CHILD, os.ttyname(slave),
+         tls_certs.path('leaf.p8.key'), tls_certs.path('leaf.pem')],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True)
     os.close(slave)
