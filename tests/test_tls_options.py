@@ -1,7 +1,7 @@
 """Hostile and unusual options of createSecureContext, tls.createServer,
 tls.connect and TLSSocket end as Node 20 ends them: a Node code at once,
 or Node's behaviour (issue 22 items 6 and 7).  The JavaScript run under
-/usr/bin/node v20 is in each docstring; tests/stress/test_bad_arguments.py
+/usr/bin/node v20 is in each docstring; tests/stress/test_bad_arguments_tls_net.py
 fuzzes the same calls."""
 import gc
 import os
@@ -13,7 +13,6 @@ import time
 import pytest
 
 import pyuvnet.tls as tls
-
 
 
 # ---------------------------------------------------------------------------
