@@ -363,7 +363,8 @@ def _check_ciphers(ciphers):
     try:
         ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(legacy)
     except ssl.SSLError:
-        if _CIPHER_WORD.fullmatch(legacy) is None:
+        if not all(_cipher_rule_parses(rule) for rule in _CIPHER_SEPARATORS.split(legacy)
+                   if rule):
             # OpenSSL's parser stops at what cannot be a cipher rule.
             raise openssl_error('SSL', 'INVALID_COMMAND',
                                 'error:0A000118:SSL routines::invalid command') from None
@@ -374,9 +375,27 @@ def _check_ciphers(ciphers):
     return legacy, suites
 
 
-# OpenSSL's cipher rules: names (with '+' joining them), each after at most
-# one of '!', '-', '+', separated by ':', ' ', ',' or ';'.
-_CIPHER_WORD = re.compile(r'(?:[!+-]?[A-Za-z0-9_.=@-]+(?:\+[A-Za-z0-9_.=@-]+)*[:,; ]*)*')
+# OpenSSL's cipher rules, separated by ':', ' ', ',' or ';': names (with
+# '+' joining them) after at most one of '!', '-', '+'.  One rule at a time:
+# a pattern for the whole list would backtrack exponentially on a long one.
+_CIPHER_SEPARATORS = re.compile(r'[:,; ]+')
+_CIPHER_RULE = re.compile(r'[!+-]?([A-Za-z0-9_.=@-]+)(?:\+[A-Za-z0-9_.=@-]+)*')
+
+
+def _cipher_rule_parses(rule):
+    """Whether OpenSSL's parser takes a rule: one that does not start with
+    a name is an invalid command; after a name it does not know, OpenSSL
+    skips the rest of the rule, after one it knows the rest must parse."""
+    match = _CIPHER_RULE.match(rule)
+    if match is None:
+        return False
+    if match.end() == len(rule):
+        return True
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(match.group(1))
+    except ssl.SSLError:
+        return True
+    return False
 
 
 def _check_ecdh_curve(curve):
