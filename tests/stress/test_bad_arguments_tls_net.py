@@ -10,7 +10,7 @@ what a successful call made is driven for a while (a tls.connect to a real
 server handshakes) and every error it emits must carry a code too; then it
 is closed, and at the end the process holds the fds it held before; no
 call hangs (each bounded in turns and time), and nothing escapes a later
-run().  Host names resolve through test_api_fuzz's stand-in (nothing
+run(), and no call takes HANG_SECONDS.  Host names resolve through test_api_fuzz's stand-in (nothing
 leaves the machine).  Short mode: 150 option dicts per call; long: 3,000.
 """
 import gc
@@ -30,7 +30,7 @@ from test_api_fuzz import SPECIAL_NUMBERS, fake_getaddrinfo, settle
 EXAMPLES = scaled(150, 3000)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
-TALLY = {'calls': 0, 'coded': 0, 'succeeded': 0, 'events': 0}
+TALLY = {'calls': 0, 'coded': 0, 'succeeded': 0, 'events': 0, 'slowest_call_seconds': 0}
 
 
 def fd_count():
@@ -143,16 +143,27 @@ class Made:
         settle(8)
 
 
+# A call this slow is a hang in the making (the exponential backtracking
+# the long mode found took minutes per call): not a speed requirement.
+HANG_SECONDS = 30
+
+
 def coded(call):
-    """Run ``call``: success, or an exception with Node's code."""
+    """Run ``call``: success, or an exception with Node's code, within
+    HANG_SECONDS."""
     TALLY['calls'] += 1
+    started = time.monotonic()
     try:
         result = call()
     except (net.NodeError, OSError) as err:
         assert getattr(err, 'code', None), 'an error without a code: %r' % (err,)
         TALLY['coded'] += 1
-        return None
-    TALLY['succeeded'] += 1
+        result = None
+    else:
+        TALLY['succeeded'] += 1
+    took = time.monotonic() - started
+    TALLY['slowest_call_seconds'] = max(TALLY['slowest_call_seconds'], round(took, 3))
+    assert took < HANG_SECONDS, 'a call took %.1f s' % took
     return result
 
 
@@ -188,7 +199,8 @@ def fuzz_env(monkeypatch, tls_certs, figures, tmp_path):
     gc.collect()
     after = fd_count()
     figures(calls=TALLY['calls'], coded=TALLY['coded'], succeeded=TALLY['succeeded'],
-            error_events=TALLY['events'], fds_before=before, fds_after=after,
+            error_events=TALLY['events'], slowest_call_seconds=TALLY['slowest_call_seconds'],
+            fds_before=before, fds_after=after,
             call_seconds=round(time.monotonic() - started, 2))
     server.close()
     settle(8)
