@@ -9,9 +9,10 @@ Every call ends with success or an exception that carries Node's code;
 what a successful call made is driven for a while (a tls.connect to a real
 server handshakes) and every error it emits must carry a code too; then it
 is closed, and at the end the process holds the fds it held before; no
-call hangs (each bounded in turns and time), and nothing escapes a later
-run(), and no call takes HANG_SECONDS.  Host names resolve through test_api_fuzz's stand-in (nothing
-leaves the machine).  Short mode: 150 option dicts per call; long: 3,000.
+call hangs (the handshakes driven are bounded in turns and time, and a
+call that takes HANG_SECONDS fails), and nothing escapes a later run().
+Host names resolve through test_api_fuzz's stand-in (nothing leaves the
+machine).  Short mode: 150 option dicts per call; long: 3,000.
 """
 import gc
 import os
