@@ -27,12 +27,31 @@ PY := .venv/bin/python
 VENV := .venv/bin/python
 endif
 
+# Which interpreter a python is: its version and its base installation (a
+# virtualenv's is the interpreter it was made with).
+PY_ID = -c 'import sys; print(sys.version.split()[0], sys.base_prefix)'
+# PYTHON= given (on the command line or in the environment) while .venv was
+# made with another interpreter: .venv is made again with the one asked
+# for, and pyuvnet rebuilt for it. Without PYTHON=, .venv stays as it is.
+ifneq ($(origin PYTHON),file)
+ifneq ($(VENV),)
+ASKED_ID := $(shell $(PYTHON) $(PY_ID) 2>/dev/null)
+ifeq ($(ASKED_ID),)
+$(error PYTHON=$(PYTHON) does not run here: give the path of an interpreter (PYTHON=/usr/bin/python3.12), or leave PYTHON= out to keep .venv as it is)
+endif
+VENV_STALE := $(shell [ -x .venv/bin/python ] && \
+	[ "$$(.venv/bin/python $(PY_ID) 2>/dev/null)" != "$(ASKED_ID)" ] && echo yes)
+endif
+endif
+# The interpreter pyuvnet is built for, part of the install key below.
+BUILT_FOR := $(if $(VENV_STALE),$(ASKED_ID),$(shell $(PY) $(PY_ID) 2>/dev/null))
+
 # pip rebuilds the extensions on every editable install, so the install is
 # redone only when a source or the libuv choice changes. The choice (the
 # interpreter, the PYUVNET_LIBUV variables, a checked-out vendor/libuv) is
 # kept in build/install-key, rewritten only when it differs.
 SOURCES := setup.py pyproject.toml $(shell find pyuvnet -name '*.pyx' -o -name '*.pxd' -o -name '*.h')
-KEY := $(PY) $(PYUVNET_LIBUV) $(PYUVNET_LIBUV_SOURCE) $(wildcard vendor/libuv/include/uv.h)
+KEY := $(PY) $(BUILT_FOR) $(PYUVNET_LIBUV) $(PYUVNET_LIBUV_SOURCE) $(wildcard vendor/libuv/include/uv.h)
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
@@ -73,7 +92,11 @@ build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | dep
 	@grep -h '^ *pyuvnet: ' build/pip-install.log | sed 's/^ *//'
 	@touch $@
 
-$(VENV):
+$(VENV): $(if $(VENV_STALE),FORCE)
+ifneq ($(VENV_STALE),)
+	@echo "make: .venv was made with another Python; making it again with $(PYTHON) ($(ASKED_ID))"
+	rm -rf .venv
+endif
 	$(PYTHON) -m venv .venv
 
 # What the build needs from the system, installed with apt-get when root.
@@ -112,7 +135,7 @@ typecheck: build/.installed-test
 	@$(PY) -c 'import mypy' 2>/dev/null || $(PY) -m pip install -q 'mypy>=1.18'
 	$(PY) tools/gen_stubs.py --check
 	$(PY) -m mypy.stubtest --mypy-config-file tools/mypy.ini --allowlist tools/stubtest-allowlist.txt pyuvnet
-	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi examples
+	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi pyuvnet/*/*.pyi examples
 
 # `make docs`: the documentation site, Sphinx with warnings as errors, in
 # build/docs/html (docs/index.md says why Sphinx).

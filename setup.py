@@ -11,8 +11,13 @@ The choice is made when the extensions are built, not when this file is
 imported, so that the metadata need no libuv at all. An sdist, though,
 always carries libuv's pinned source (vendor/libuv): the sdist command
 refuses to run without it.
+
+llhttp, Node's HTTP parser, is always compiled into pyuvnet._uv from
+vendor/llhttp, whose files every build and sdist checks against the
+SHA-256 digests pinned below (LLHTTP_SHA256).
 """
 import glob
+import hashlib
 import os
 import re
 import shlex
@@ -119,6 +124,21 @@ LIBUV_LICENSES = ["LICENSE", "LICENSE-extra"]
 # commit); every sdist carries exactly this source.
 LIBUV_RELEASE = "1.52.1"
 IN_CHECKOUT = os.path.exists(os.path.join(HERE, ".git"))
+
+# llhttp, Node's HTTP parser, is always compiled into pyuvnet._uv from the
+# plain files under vendor/llhttp (taken from httptools 0.9.0's sdist on
+# PyPI, which vendors this release). Every build and every sdist checks
+# them against these digests, so that the parser that ships is the pinned one.
+VENDOR_LLHTTP = os.path.join(HERE, "vendor", "llhttp")
+LLHTTP_RELEASE = "9.4.3"
+LLHTTP_SHA256 = {
+    "include/llhttp.h": "5bc82fa51b19aa8bee7d921038393fbfc74e8cc9bae0844c2d82c102fb8cfd68",
+    "src/api.c": "0f8590206fe2f264db2825401b5fb856b979ee1363dc88b06f36dc9577afb941",
+    "src/http.c": "a1f2b23168f8e9b5bfa464c89027d3ca259fc649ae3d7e72bfff997d1aeb5d72",
+    "src/llhttp.c": "391e7c99912abf3b1c9dd8a9c85fdeaac2663e9fa55b6f3871154d16fef8b892",
+    "LICENSE": "628168d68bb5a8a17e0bbefb3bd74e326e1edc20583d76f52f457c82c921867d",
+    "LICENSE-MIT": "ebca854e0134cd256d673627c20499f42577eb74bacf08b9f25b626a73c91277",
+}
 
 HOW_TO_GET_LIBUV = """\
 Either install libuv's development files (libuv >= {min}) and pkg-config:
@@ -308,6 +328,40 @@ def choose_libuv():
     return SystemLibuv()
 
 
+def check_llhttp():
+    """Stops the build unless vendor/llhttp holds exactly the pinned files."""
+    for name, digest in sorted(LLHTTP_SHA256.items()):
+        path = os.path.join(VENDOR_LLHTTP, name)
+        try:
+            with open(path, "rb") as f:
+                found = hashlib.sha256(f.read()).hexdigest()
+        except FileNotFoundError:
+            fail("vendor/llhttp/{} is missing (llhttp {} is part of pyuvnet's "
+                 "source)".format(name, LLHTTP_RELEASE), "")
+        if found != digest:
+            fail("vendor/llhttp/{} has SHA-256 {}, not the pinned llhttp {}'s {}".format(
+                name, found, LLHTTP_RELEASE, digest), "")
+    return [os.path.join(VENDOR_LLHTTP, name) for name in sorted(LLHTTP_SHA256)
+            if name.endswith(".c")]
+
+
+def copy_llhttp_license(ext, build):
+    """llhttp's MIT licence travels with its code: beside the module."""
+    target = os.path.dirname(build.get_ext_fullpath(ext.name))
+    build.mkpath(target)
+    shutil.copyfile(os.path.join(VENDOR_LLHTTP, "LICENSE"),
+                    os.path.join(target, "llhttp-LICENSE"))
+
+
+def compile_llhttp(build):
+    """llhttp's object files; -fvisibility=hidden keeps its functions private
+    to the module (httptools, say, may load another llhttp)."""
+    flags = [] if build.compiler.compiler_type == "msvc" else ["-O2", "-fvisibility=hidden"]
+    return build.compiler.compile(
+        check_llhttp(), output_dir=build.build_temp,
+        include_dirs=[os.path.join(VENDOR_LLHTTP, "include")], extra_postargs=flags)
+
+
 class build_ext(_build_ext):
     def finalize_options(self):
         # Cythonize here, not at import, so that sdists and metadata compile
@@ -326,6 +380,7 @@ class build_ext(_build_ext):
         super().finalize_options()
 
     def build_extensions(self):
+        check_llhttp()
         self.libuv = choose_libuv()
         print("pyuvnet: using " + self.libuv.describe(), file=sys.stderr, flush=True)
         for ext in self.extensions:
@@ -337,6 +392,7 @@ class build_ext(_build_ext):
                     ext.define_macros.append(("WIN32_LEAN_AND_MEAN", None))
                 ext.depends.append(self.record_choice())
                 BundledLibuv.remove_licenses(ext, self)
+                copy_llhttp_license(ext, self)
                 self.libuv.configure(ext, self)
         super().build_extensions()
 
@@ -355,11 +411,12 @@ class build_ext(_build_ext):
         return path
 
     def build_extension(self, ext):
-        # libuv is compiled only when _uv is about to be linked again.
-        if (ext.name == UV_EXT and isinstance(self.libuv, BundledLibuv)
-                and (self.force or newer_group(ext.sources + ext.depends,
-                                               self.get_ext_fullpath(ext.name), "newer"))):
-            ext.extra_objects.extend(self.libuv.compile(self))
+        # libuv and llhttp are compiled only when _uv is about to be linked again.
+        if ext.name == UV_EXT and (self.force or newer_group(
+                ext.sources + ext.depends, self.get_ext_fullpath(ext.name), "newer")):
+            if isinstance(self.libuv, BundledLibuv):
+                ext.extra_objects.extend(self.libuv.compile(self))
+            ext.extra_objects.extend(compile_llhttp(self))
         super().build_extension(ext)
 
 
@@ -368,6 +425,7 @@ class sdist(_sdist):
     with only a C compiler and Python's headers."""
 
     def run(self):
+        check_llhttp()
         if not is_libuv_source(VENDOR_LIBUV):
             raise SystemExit(
                 "pyuvnet: error: an sdist must carry libuv's source and vendor/libuv holds "
@@ -383,6 +441,25 @@ class sdist(_sdist):
               file=sys.stderr, flush=True)
         super().run()
 
+    def make_release_tree(self, base_dir, files):
+        # libuv's source travels in every sdist (run() checked it is there),
+        # and only what the build reads (CMakeLists.txt names the Windows
+        # version) with its licences. Not in MANIFEST.in: every build from a
+        # checkout without vendor/libuv (pip install -e) reads that file and
+        # would warn about each line.
+        super().make_release_tree(base_dir, files + libuv_sdist_files())
+
+
+def libuv_sdist_files():
+    """vendor/libuv's files an sdist carries, relative to the checkout."""
+    files = []
+    for folder in ("include", "src"):
+        for root, _dirs, names in os.walk(os.path.join(VENDOR_LIBUV, folder)):
+            files += [os.path.relpath(os.path.join(root, name), HERE) for name in names]
+    for pattern in ("CMakeLists.txt", "LICENSE*"):
+        files += [os.path.relpath(path, HERE) for path in glob.glob(os.path.join(VENDOR_LIBUV, pattern))]
+    return sorted(files)
+
 
 setup(
     ext_modules=[
@@ -391,8 +468,10 @@ setup(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],
             # The binding's C helpers (pyuvnet_compat.h) sit beside its .pyx files.
-            include_dirs=["pyuvnet/uv"],
-            depends=glob.glob("pyuvnet/uv/*.h"),
+            # llhttp's header: the HTTP parser binding (uv/http_parser.pyx).
+            include_dirs=["pyuvnet/uv", "vendor/llhttp/include"],
+            depends=glob.glob("pyuvnet/uv/*.h") + [
+                os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256],
         ),
     ],
     cmdclass={"build_ext": build_ext, "sdist": sdist},

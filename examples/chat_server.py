@@ -7,6 +7,7 @@ other client, prefixed with the sender's name.
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Callable, Optional, Union
 
 import pyuvnet as net
@@ -60,4 +61,7 @@ if __name__ == '__main__':
     parser = argparse.ArgumentParser(description='The classic Node chat server on 127.0.0.1.')
     parser.add_argument('port', nargs='?', type=int, default=5000, help='default 5000')
     serve(parser.parse_args().port)
+    # Ctrl-C ends the program quietly with status 0: run() returns after
+    # the current turn and the system closes what is left (docs/SHUTDOWN.md).
+    signal.signal(signal.SIGINT, lambda *_: net.stop())
     net.run()

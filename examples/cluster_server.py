@@ -118,6 +118,9 @@ class Primary:
 def serve(options: argparse.Namespace) -> None:
     def answer(sock: net.Socket) -> None:
         sock.on('error', lambda err: None)     # a client that went away first
+        # Discard what the client sends: unread input would hold back its
+        # 'end', and so the socket's close and a drain (as in Node).
+        sock.resume()
         sock.end(b'%d\n' % os.getpid())
     # Signals are the primary's business: a worker drains when the primary
     # disconnects it.

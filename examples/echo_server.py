@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Callable, Optional, Union
 
@@ -57,4 +58,7 @@ if __name__ == '__main__':
     if args.self_test:
         sys.exit(self_test())
     serve(args.port)
+    # Ctrl-C ends the program quietly with status 0: run() returns after
+    # the current turn and the system closes what is left (docs/SHUTDOWN.md).
+    signal.signal(signal.SIGINT, lambda *_: net.stop())
     net.run()

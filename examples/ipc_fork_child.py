@@ -1,5 +1,7 @@
 """The child of ipc_fork_parent.py (or of Node's ``fork()``): it answers
-its parent over the IPC channel with ``pyuvnet.process``.
+its parent over the IPC channel with ``pyuvnet.process``. Its messages
+are those of the example in Node's IPC guide (in Chinese, as the guide
+has them), each with its English in a comment beside it.
 
     python examples/ipc_fork_parent.py      # forks this file
 
@@ -11,6 +13,7 @@ the second example's: it obeys ``{'cmd': 'sayHello'}`` and answers
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 import pyuvnet
@@ -19,6 +22,7 @@ from pyuvnet import process
 
 def first_example() -> None:
     def on_message(message: Any) -> None:
+        # English: "Message received from the parent:"
         print('收到来自父进程的消息:', message, flush=True)
         # Answer the parent.
         process.send({'received': True})
@@ -28,6 +32,7 @@ def first_example() -> None:
 def control_example() -> None:
     def on_message(message: Any) -> None:
         if isinstance(message, dict) and message.get('cmd') == 'sayHello':
+            # English: "Hello, a message from the parent!"
             print('你好，来自父进程的消息!', flush=True)
             process.send({'cmd': 'received'})
     process.on('message', on_message)
@@ -44,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
         control_example()
     else:
         first_example()
+    # Ctrl-C (a terminal sends it to the parent and to this child): end
+    # quietly with status 0; the parent sees the channel close.
+    signal.signal(signal.SIGINT, lambda *_: pyuvnet.stop())
     pyuvnet.run()
 
 

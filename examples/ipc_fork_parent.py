@@ -1,5 +1,7 @@
 """Parent and child talking over fork()'s IPC channel: the two fork
 examples of Node's IPC guide, spelled in Python (with ipc_fork_child.py).
+The messages printed are the guide's own, in Chinese, as its example has
+them; each has its English in a comment beside it.
 
     python examples/ipc_fork_parent.py              # the first example
     python examples/ipc_fork_parent.py --control    # the second: commands, stdio inherited
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +42,7 @@ def first_example(child_path: str, options: 'ForkOptions', once: bool) -> 'Child
 
     # Listen for messages from the child.
     def on_message(message: Any) -> None:
+        # English: "Message received from the child:"
         print('收到来自子进程的消息:', message, flush=True)
         if once:
             child.disconnect()
@@ -53,6 +57,7 @@ def control_example(child_path: str, options: 'ForkOptions', once: bool) -> 'Chi
     child.send({'cmd': 'sayHello'})
 
     def on_message(message: Any) -> None:
+        # English: "Message from the child:"
         print('来自子进程的消息:', message, flush=True)
         if once:
             child.disconnect()
@@ -72,11 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     options: ForkOptions = {'execPath': args.exec_path} if args.exec_path else {}
     example = control_example if args.control else first_example
-    example(args.child, options, args.once)
-    try:
-        pyuvnet.run()
-    except KeyboardInterrupt:
-        pass
+    child = example(args.child, options, args.once)
+    # Ctrl-C: disconnect, so that the child ends; run() returns once it has
+    # exited and the program ends with status 0 (in a terminal the child
+    # gets the Ctrl-C too and ends at once).
+    signal.signal(signal.SIGINT, lambda *_: child.disconnect() if child.connected else None)
+    pyuvnet.run()
 
 
 if __name__ == '__main__':

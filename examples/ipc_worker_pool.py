@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ def serve_as_worker() -> None:
             sock.on('data', lambda text: sock.write('worker %d: %s' % (os.getpid(), str(text))))
             sock.on('end', sock.end)
     process.on('message', on_message)
+    # Ctrl-C in a terminal reaches the workers too: each ends quietly
+    # (status 0) and the parent, which stops serving, sees it exit.
+    signal.signal(signal.SIGINT, lambda *_: pyuvnet.stop())
     pyuvnet.run()
 
 
@@ -122,8 +126,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.self_test:
         raise SystemExit(0 if self_test() else 1)
     else:
-        Pool(args.workers, lambda pool: print('listening on', pool.server.address(), flush=True)).listen(
-            args.port, args.host)
+        pool = Pool(args.workers, lambda pool: print('listening on', pool.server.address(), flush=True))
+        pool.listen(args.port, args.host)
+        # Ctrl-C: stop serving and disconnect the workers; run() returns
+        # once every worker has ended, and the program exits with status 0.
+        signal.signal(signal.SIGINT, lambda *_: pool.stop())
         pyuvnet.run()
 
 

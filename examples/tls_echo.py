@@ -14,6 +14,7 @@ import argparse
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -113,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error('--key and --cert are required (or --self-test)')
     with open(args.key) as k, open(args.cert) as c:
         serve(k.read(), c.read(), args.port, args.host)
+    # Ctrl-C ends the program quietly with status 0: run() returns after
+    # the current turn and the system closes what is left (docs/SHUTDOWN.md).
+    signal.signal(signal.SIGINT, lambda *_: net.stop())
     net.run()
     return 0
 

@@ -30,9 +30,9 @@ from .errors import (
 from .events import EventEmitter as _EventEmitterBase
 from .records import Record
 from .server import Server
-from .socket import Socket, Stream
+from .socket import Socket, Stream, createConnection
+from .async_methods import install as _install_async_methods
 from .connecting import (
-    normalize_connect_args, SOCKET_RULES as _SOCKET_RULES, CONNECT_RULES as _CONNECT_RULES,
     getDefaultAutoSelectFamily, setDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout,
 )
@@ -65,15 +65,6 @@ def createServer(options=None, connectionListener=None, **kwargs):
     return Server(options, connectionListener, **kwargs)
 
 
-def createConnection(*args, **kwargs):
-    """A new Socket, connecting: (options[, cb]) | (path[, cb]) |
-    (port[, host][, cb]).  Options of both Socket() and connect()."""
-    options, listener = normalize_connect_args(args, kwargs)
-    sock = Socket({k: v for k, v in options.items() if k in _SOCKET_RULES})
-    connect_options = {k: v for k, v in options.items() if k in _CONNECT_RULES}
-    return sock.connect(connect_options, *([listener] if listener else []))
-
-
 connect = createConnection
 
 def __getattr__(name):
@@ -83,6 +74,9 @@ def __getattr__(name):
     raise AttributeError("module 'pyuvnet' has no attribute %r" % (name,))
 
 
+# sock.connected(), async for, async with server...: the asyncio layer's
+# methods, which import asyncio only when called (docs/DESIGN.md).
+_install_async_methods()
 _add_aliases(globals(), _ALIASES['module'])
 __all__ += [_snake_name(name) for name in _ALIASES['module']]
 # Emitters get EventEmitter's twins too: they inherit its methods from the

@@ -33,7 +33,7 @@ from .connecting import (
 )
 from .socket import (
     ConnectOptions as ConnectOptions, KeepAliveOptions as KeepAliveOptions, Socket as Socket,
-    SocketOptions as SocketOptions, Stream as Stream,
+    SocketOptions as SocketOptions, Stream as Stream, createConnection as createConnection,
 )
 from .socketaddress import SocketAddress as SocketAddress
 
@@ -62,21 +62,6 @@ def createServer(options: ServerOptions | None = None,
 @overload
 def createServer(connectionListener: Callable[[Socket], object], /,
                  **kwargs: Unpack[ServerOptions]) -> Server: ...
-
-@overload
-def createConnection(options: ConnectOptions, connectListener: _Done | None = None, /,
-                     **kwargs: Unpack[ConnectOptions]) -> Socket: ...
-@overload
-def createConnection(*, connectListener: _Done | None = None,
-                     **kwargs: Unpack[ConnectOptions]) -> Socket: ...
-@overload
-def createConnection(path: str, connectListener: _Done | None = None, /) -> Socket: ...
-@overload
-def createConnection(port: int | str, host: str | None = None, connectListener: _Done | None = None,
-                     /, **kwargs: Unpack[ConnectOptions]) -> Socket: ...
-@overload
-def createConnection(port: int | str, connectListener: _Done, /,
-                     **kwargs: Unpack[ConnectOptions]) -> Socket: ...
 
 connect = createConnection
 

@@ -86,13 +86,40 @@ ALIASES = {
     'BoundSocket': ('isPipe',),
     'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
     'AbortController': (),
-    # pyuvnet.child_process and pyuvnet.process (emitters: EventEmitter's rows too)
+    # pyuvnet.child_process (the module) and pyuvnet.process (emitters: EventEmitter's rows too)
+    'child_process': ('execFile', 'spawnSync', 'execSync', 'execFileSync'),
     'ChildProcess': ('exitCode', 'signalCode'),
     'Process': (),
     # pyuvnet.cluster (the module; its emitter has EventEmitter's rows)
     'cluster': ('isPrimary', 'isMaster', 'isWorker', 'setupPrimary', 'setupMaster',
                 'schedulingPolicy'),
     'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
+    # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
+    'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
+             'globalAgent'),
+    'https': ('createServer', 'globalAgent'),
+    'http.Server': (
+        'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
+        'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
+    ),
+    'IncomingMessage': (
+        'addListener', 'setTimeout', 'setEncoding', 'isPaused', 'readableFlowing',
+        'readableEnded', 'readableLength', 'readableHighWaterMark', 'rawHeaders', 'rawTrailers', 'headersDistinct',
+        'trailersDistinct', 'statusCode', 'statusMessage', 'httpVersion',
+        'httpVersionMajor', 'httpVersionMinor',
+    ),
+    'OutgoingMessage': (
+        'setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader',
+        'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
+        'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
+        'getRawHeaderNames',
+    ),
+    'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
+                       'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
+    'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
+    'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
+              'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
+              'keepSocketAlive', 'defaultPort'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -47,9 +47,9 @@ class AbortSignal(EventEmitter):
     @classmethod
     def timeout(cls, delay):
         """A signal that aborts after ``delay`` ms (the timer is unref'd)."""
-        from . import _uv
+        from ._uv import setTimeout
         signal = cls()
-        _uv.setTimeout(lambda: signal._abort(errors.AbortError('The operation was aborted due to timeout')),
+        setTimeout(lambda: signal._abort(errors.AbortError('The operation was aborted due to timeout')),
                        delay).unref()
         return signal
 

@@ -38,7 +38,8 @@ import asyncio
 import collections
 import threading
 
-from . import _uv, errors
+from . import errors
+from ._uv import get_loop, setInterval
 from ._event_wait import EventWait, the_error
 
 __all__ = [
@@ -95,7 +96,7 @@ class Bridge:
         # which keeps the process alive for them.  A ref'd timer during
         # each turn (unref'd between turns, so alive() and net.run() see
         # the loop as it is) makes every turn a real one.
-        self._keepalive = _uv.setInterval(_noop, _TIMEOUT_MAX)
+        self._keepalive = setInterval(_noop, _TIMEOUT_MAX)
         self._keepalive.unref()
         try:
             loop.add_reader(self._fd, self._on_readable)
@@ -263,7 +264,7 @@ def install(loop=None):
     (pyuvnet's loop is running: nothing could drive it)."""
     if loop is None:
         loop = asyncio.get_running_loop()
-    uv_loop = _uv.get_loop()
+    uv_loop = get_loop()
     bridge = getattr(_local, 'bridge', None)
     if bridge is not None:
         if bridge.uv_loop is uv_loop and bridge.loop is loop and not loop.is_closed():
@@ -298,7 +299,7 @@ def installed():
     """The :class:`Bridge` driving this thread's pyuvnet loop, or None."""
     bridge = getattr(_local, 'bridge', None)
     if (bridge is None or bridge.closed or bridge.loop.is_closed()
-            or bridge.uv_loop is not _uv.get_loop()):
+            or bridge.uv_loop is not get_loop()):
         return None
     return bridge
 

@@ -13,7 +13,8 @@ import os
 import socket as _socket
 import sys
 
-from . import _uv, errors
+from . import errors
+from ._uv import pipe_open, tcp_open
 from ._names import OptionSpec, normalize_options
 from .addresses import isIP
 from .records import Record
@@ -142,7 +143,7 @@ class BoundSocket:
         kind = 'pipe' if handle.isPipe else 'tcp'
         path = handle.address() if handle.isPipe else None
         fd = handle._adopt()
-        status = (_uv.pipe_open if kind == 'pipe' else _uv.tcp_open)(stream, fd)
+        status = (pipe_open if kind == 'pipe' else tcp_open)(stream, fd)
         if status < 0:
             os.close(fd)
             raise errors.errno_exception(status, 'open')

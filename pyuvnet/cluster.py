@@ -176,19 +176,26 @@ _next_id = 0
 _handles = {}           # key -> _RoundRobinHandle | _SharedHandle
 
 
+# setupPrimary()'s settings by Node's names; each is taken in snake_case too
+# (cluster.pyi's ClusterSettings types both spellings).
+_SETTING_NAMES = ('exec', 'args', 'execArgv', 'silent', 'cwd', 'serialization', 'stdio', 'execPath')
+_CAMEL_SETTINGS = {snake_name(name): name for name in _SETTING_NAMES}
+
+
 def setupPrimary(settings_=None, **kwargs):
     """Set what fork() runs: ``exec`` (default: this script), ``args``,
     ``execArgv``, ``silent``, ``cwd``, ``serialization``, ``stdio``, and
     ``execPath`` (default: this Python; ``'node'`` forks Node workers, as
-    setting ``process.execPath`` does in a Node primary).  The
+    setting ``process.execPath`` does in a Node primary); a dict or
+    keyword arguments, in either spelling (``exec_argv``).  The
     scheduling policy is frozen at the first call (or fork()); 'setup'
     follows on the next tick, as in Node."""
     global settings, _initialized, _frozen_policy
     merged = {'args': sys.argv[1:], 'exec': os.path.abspath(sys.argv[0]) if sys.argv[0] else '',
               'execArgv': [], 'silent': False}
     merged.update(settings)
-    merged.update(settings_ or {})
-    merged.update(kwargs)
+    for given in (settings_ or {}, kwargs):
+        merged.update((_CAMEL_SETTINGS.get(key, key), value) for key, value in given.items())
     settings = merged
     if not _initialized:
         _initialized = True

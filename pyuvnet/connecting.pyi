@@ -2,10 +2,10 @@
 # connection plan (lookup, Happy Eyeballs attempts), the autoSelectFamily
 # defaults. Package-internal but for the four default functions, which
 # pyuvnet re-exports.
+# The socket is typed by its C base: socket.pyi imports this stub.
 from collections.abc import Callable
 
 from . import _uv
-from .socket import Socket
 
 __all__ = [
     'SOCKET_RULES', 'CONNECT_RULES', 'CREATE_CONNECTION_OPTIONS',
@@ -25,10 +25,10 @@ CREATE_CONNECTION_OPTIONS: object
 def normalize_connect_args(args: tuple[object, ...] | list[object],
                            kwargs: dict[str, object]) -> tuple[dict[str, object], _Done | None]: ...
 def is_pipe_name(text: object) -> bool: ...
-def plan_tcp_connect(sock: Socket, options: dict[str, object]) -> ConnectPlan: ...
+def plan_tcp_connect(sock: _uv.Stream, options: dict[str, object]) -> ConnectPlan: ...
 
 class ConnectPlan:
-    sock: Socket
+    sock: _uv.Stream
     host: str
     port: int
     local_address: str | None
@@ -43,7 +43,7 @@ class ConnectPlan:
     errors: list[Exception]
     attempted: list[str] | tuple[()] | None
     timer: _uv.Timeout | None
-    def __init__(self, sock: Socket, host: str, port: int, local_address: str | None,
+    def __init__(self, sock: _uv.Stream, host: str, port: int, local_address: str | None,
                  local_port: int | None, race: bool, timeout: int,
                  lookup: Callable[..., object] | None, dns_options: dict[str, int]) -> None: ...
     def cancel_timer(self) -> None: ...

@@ -12,9 +12,20 @@ Two families live here:
   :class:`NodeSystemError`. They are made in ``pyuvnet/system_errors.py``
   and re-exported here, so ``errors.dns_exception`` and the rest keep one
   name for every error.
+
+Both families derive from :class:`NodeError`, which lives below them in
+``pyuvnet/node_error.py`` (re-exported here), so that this module imports
+``system_errors`` and never the other way round.
 """
 import warnings
 import sys
+
+from .node_error import NodeError
+from .system_errors import (
+    NodeSystemError, SYSTEM_ERROR_CLASSES, uv_err_name, uv_strerror,
+    exception_with_host_port, uv_exception_with_host_port, errno_exception,
+    uv_exception, dns_exception,
+)
 
 __all__ = [
     'NodeError', 'NodeSystemError', 'AbortError', 'AggregateError',
@@ -30,33 +41,9 @@ __all__ = [
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
-    'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
+    'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
-
-
-class NodeError(Exception):
-    """Base of every error pyuvnet raises with a Node error code.
-
-    ``code`` is Node's code string. A subclass named ``ERR_*`` gets its
-    class name as ``code``. A subclass may set ``_template``, a ``%``-format
-    string taking exactly the constructor's positional arguments (as Node's
-    ``'Cannot call %s after a stream was destroyed'``); without one, the
-    arguments are passed to ``Exception`` unchanged.
-    """
-
-    code = None
-    _template = None
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        if cls.__name__.startswith('ERR_'):
-            cls.code = cls.__name__
-
-    def __init__(self, *args):
-        if self._template is not None:
-            args = (self._template % args,)
-        super().__init__(*args)
 
 
 # ---------------------------------------------------------------------------
@@ -260,6 +247,16 @@ class ERR_CHILD_PROCESS_IPC_REQUIRED(NodeError, ValueError):
     _template = "Forked processes must have an IPC channel, missing value 'ipc' in %s"
 
 
+class ERR_CHILD_PROCESS_STDIO_MAXBUFFER(NodeError, ValueError):
+    """``ERR_CHILD_PROCESS_STDIO_MAXBUFFER(stream)``: exec()'s output over maxBuffer."""
+    _template = '%s maxBuffer length exceeded'
+
+
+class ERR_IPC_SYNC_FORK(NodeError, ValueError):
+    """An 'ipc' entry in the stdio of a synchronous child."""
+    _template = 'IPC cannot be used with synchronous forks'
+
+
 class ERR_UNKNOWN_SIGNAL(NodeError, TypeError):
     """kill() with a signal name or number that does not exist."""
     _template = 'Unknown signal: %s'
@@ -404,11 +401,3 @@ def warn_timeout_overflow(delay, outcome, stacklevel=2):
         '%s does not fit into a 32-bit signed integer.\n%s' % (text, outcome)),
         stacklevel=stacklevel + 1)
 
-
-# The system errors (pyuvnet/system_errors.py), under this module's name too.
-# Imported last: that module subclasses NodeError, defined above.
-from .system_errors import (  # noqa: E402
-    NodeSystemError, SYSTEM_ERROR_CLASSES, uv_err_name, uv_strerror,
-    exception_with_host_port, uv_exception_with_host_port, errno_exception,
-    uv_exception, dns_exception,
-)

@@ -1,6 +1,7 @@
 # Types of pyuvnet.errors: Node's error codes as exception classes.
 from typing import Any
 
+from .node_error import NodeError as NodeError
 from .system_errors import (
     NodeSystemError as NodeSystemError, SYSTEM_ERROR_CLASSES as SYSTEM_ERROR_CLASSES,
     uv_err_name as uv_err_name, uv_strerror as uv_strerror,
@@ -25,13 +26,10 @@ __all__ = [
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
     'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE',
-    'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
+    'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK',
+    'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
 ]
-
-class NodeError(Exception):
-    code: str | None
-    def __init__(self, *args: object) -> None: ...
 
 
 class AbortError(NodeError, RuntimeError):
@@ -81,6 +79,8 @@ class ERR_IPC_CHANNEL_CLOSED(NodeError, RuntimeError): ...
 class ERR_IPC_DISCONNECTED(NodeError, RuntimeError): ...
 class ERR_IPC_ONE_PIPE(NodeError, ValueError): ...
 class ERR_CHILD_PROCESS_IPC_REQUIRED(NodeError, ValueError): ...
+class ERR_CHILD_PROCESS_STDIO_MAXBUFFER(NodeError, ValueError): ...
+class ERR_IPC_SYNC_FORK(NodeError, ValueError): ...
 class ERR_UNKNOWN_SIGNAL(NodeError, TypeError): ...
 
 class TimeoutOverflowWarning(RuntimeWarning): ...

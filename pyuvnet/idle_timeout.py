@@ -1,13 +1,15 @@
 """A socket's idle timeout (Node's socket.setTimeout): 'timeout' after a
 number of milliseconds without reads or writes.
 
-Activity only stamps ``sock.last_activity`` (in C, per chunk); the timer
-checks the stamp when it fires and re-arms itself for what is left, so the
-per-chunk path never touches a timer.
+Activity only stamps ``sock.last_activity`` (in C, per chunk, and only
+while ``sock._idle`` is set: a socket without a timeout reads no clock);
+the timer checks the stamp when it fires and re-arms itself for what is
+left, so the per-chunk path never touches a timer.
 """
 import sys
 
-from . import _uv, errors, validate
+from . import errors, validate
+from ._uv import get_loop, setTimeout
 
 __all__ = ['IdleTimeout', 'check_timeout', 'TIMEOUT_MAX']
 
@@ -46,7 +48,7 @@ class IdleTimeout:
         self.clear()
         self.ms = timeout
         if timeout:
-            self.sock.last_activity = _uv.get_loop().now()
+            self.sock.last_activity = get_loop().now()
             self.seen_at = None
             self._arm(self._limit())
 
@@ -60,7 +62,7 @@ class IdleTimeout:
 
     def _arm(self, delay):
         # Unref'd, as Node's: an idle timeout keeps no loop alive.
-        self.timer = _uv.setTimeout(self._fired, delay)
+        self.timer = setTimeout(self._fired, delay)
         self.timer.unref()
 
     def _fired(self):
@@ -68,7 +70,7 @@ class IdleTimeout:
         if sock._destroyed or not self.ms:
             return
         limit = self._limit()
-        idle = _uv.get_loop().now() - sock.last_activity
+        idle = get_loop().now() - sock.last_activity
         if idle >= limit:
             if self.seen_at != sock.last_activity:
                 self.seen_at = sock.last_activity

@@ -27,6 +27,7 @@ from . import aio, errors
 from ._event_wait import EventWait, the_error
 from ._names import OptionSpec, normalize_options
 from .server import LISTEN_OPTIONS, SERVER_OPTIONS, Server
+from .socket import createConnection
 from .connecting import normalize_connect_args
 from .validate import validate_abort_signal
 
@@ -51,7 +52,6 @@ def connect(*args, **kwargs):
     """
     bridge = aio._bridge()
     options, _listener = normalize_connect_args(args, kwargs)
-    from . import createConnection
     sock = createConnection(options)
     waiting = EventWait(sock, bridge.loop.create_future())
     waiting.resolve_on('connect', sock)

@@ -16,7 +16,7 @@ import os
 import socket
 import sys
 
-from .errors import NodeError
+from .node_error import NodeError
 
 __all__ = [
     'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',

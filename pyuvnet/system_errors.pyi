@@ -1,6 +1,6 @@
 # Types of pyuvnet.system_errors: libuv error codes as Node's system errors
 # (also reachable as pyuvnet.errors.<name>).
-from .errors import NodeError
+from .node_error import NodeError
 
 __all__ = [
     'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',

@@ -1,8 +1,12 @@
 """Helpers the test modules share."""
 import os
+import queue
+import re
 import signal
 import socket
 import sys
+import threading
+import time
 
 import pytest
 
@@ -93,3 +97,44 @@ def rss_bytes():
     """This process's resident set size now (Linux)."""
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+def recv_all(sock):
+    """Everything a blocking socket receives until the peer's FIN."""
+    data = b''
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
+def read_line_until(proc, pattern, timeout=20):
+    """A child's stdout lines (text mode) up to the first that matches
+    ``pattern``; AssertionError when it ends or ``timeout`` passes first.
+
+    A thread reads the lines (once per child): select() on the pipe would
+    miss a second line that readline() already took into its buffer."""
+    lines_read = getattr(proc, 'pyuvnet_stdout_lines', None)
+    if lines_read is None:
+        lines_read = proc.pyuvnet_stdout_lines = queue.Queue()
+
+        def read_lines():
+            try:
+                for line in iter(proc.stdout.readline, ''):
+                    lines_read.put(line)
+            except (ValueError, OSError):
+                pass        # communicate() closed the pipe meanwhile
+            lines_read.put('')
+        threading.Thread(target=read_lines, daemon=True).start()
+    lines = []
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            line = lines_read.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise AssertionError('no %r within %s s: %r' % (pattern, timeout, lines)) from None
+        assert line, 'the program ended: %r' % lines
+        lines.append(line)
+        if re.search(pattern, line):
+            return lines

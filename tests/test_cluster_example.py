@@ -3,7 +3,6 @@ through a rolling restart (SIGHUP), a killed worker is forked again, and
 SIGTERM drains every worker and exits 0 (issue 15, part 3)."""
 import os
 import re
-import select
 import signal
 import socket
 import subprocess
@@ -12,6 +11,8 @@ import threading
 import time
 
 import pytest
+
+from support import read_line_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLE = os.path.join(ROOT, 'examples', 'cluster_server.py')
@@ -49,21 +50,6 @@ class SteadyClient(threading.Thread):
     def stop(self):
         self.stopping.set()
         self.join(10)
-
-
-def read_line_until(proc, pattern, timeout=20):
-    """The primary's output lines up to the first matching ``pattern``."""
-    lines = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.2)
-        if ready:
-            line = proc.stdout.readline()
-            assert line, 'the primary ended: %r' % lines
-            lines.append(line)
-            if re.search(pattern, line):
-                return lines
-    raise AssertionError('no %r within %s s: %r' % (pattern, timeout, lines))
 
 
 @pytest.mark.parametrize('policy', ['rr', 'none'])

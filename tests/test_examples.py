@@ -71,3 +71,33 @@ def test_tls_echo_self_test_passes_and_help_describes_it():
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed' in result.stdout and 'ALPN echo/1' in result.stdout
     assert '--self-test' in run_example('tls_echo.py', '--help').stdout
+
+
+def test_the_readme_lists_every_example():
+    readme = os.path.join(EXAMPLES, os.pardir, 'README.md')
+    if not os.path.isfile(readme):
+        pytest.skip("needs the source tree's README.md")
+    with open(readme) as f:
+        row = next(line for line in f if line.startswith('| `examples/` |'))
+    assert [n for n in sorted(os.listdir(EXAMPLES)) if n.endswith('.py') and n not in row] == []
+
+
+# The Chinese strings of the IPC examples are the seed guide's own example
+# (Node's IPC guide, in Chinese); each has its English beside it.
+@pytest.mark.parametrize('name', ['ipc_fork_parent.py', 'ipc_fork_child.py'])
+def test_every_chinese_string_of_the_ipc_examples_has_its_english_beside_it(name):
+    with open(os.path.join(EXAMPLES, name), encoding='utf-8') as f:
+        lines = f.read().splitlines()
+    chinese = [i for i, line in enumerate(lines) if any('\u4e00' <= ch <= '\u9fff' for ch in line)]
+    assert chinese
+    for i in chinese:
+        assert '# English: ' in lines[i] or lines[i - 1].lstrip().startswith('# English: '), lines[i]
+
+
+def test_http_json_api_self_test_passes():
+    """Seven requests over one keep-alive connection, then SIGTERM: the
+    server closes gracefully and the script exits 0."""
+    result = run_example('http_json_api.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed: 7 requests over one keep-alive connection' in result.stdout
+    assert 'shutting down' in result.stderr

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 import pyuvnet as net
-from support import fd_is_open
+from support import fd_is_open, recv_all
 
 pytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='wrapping fds is POSIX-only')
 
@@ -22,15 +22,6 @@ def socketpair():
     mine, peer = socket.socketpair()
     peer.settimeout(5)
     return mine.detach(), peer
-
-
-def recv_all(sock):
-    data = b''
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return data
-        data += chunk
 
 
 # -- socketpair ---------------------------------------------------------------

@@ -8,6 +8,8 @@ import pyuvnet as net
 from pyuvnet import child_process, cluster, process
 from pyuvnet._names import ALIASES, snake_name
 import pyuvnet.tls as tls
+import pyuvnet.http as http
+import pyuvnet.https as https
 
 TARGETS = {
     'tls': tls,
@@ -24,11 +26,22 @@ TARGETS = {
     'BoundSocket': net.BoundSocket,
     'AbortSignal': net.AbortSignal,
     'AbortController': net.AbortController,
+    'child_process': child_process,
     'ChildProcess': child_process.ChildProcess,
     'Process': process.Process,
     'cluster': cluster,
     'Worker': cluster.Worker,
+    'http': http,
+    'http.Server': http.Server,
+    'IncomingMessage': http.IncomingMessage,
+    'OutgoingMessage': http.OutgoingMessage,
+    'ServerResponse': http.ServerResponse,
+    'ClientRequest': http.ClientRequest,
+    'Agent': http.Agent,
+    'https': https,
 }
+# Rows a subclass inherits from its base's row.
+INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}
 
 
 def names_of(target):
@@ -40,6 +53,8 @@ def names_of(target):
         names |= set(ALIASES['EventEmitter'])
     if isinstance(obj, type) and issubclass(obj, net.Server) and obj is not net.Server:
         names |= set(ALIASES['Server'])     # tls.Server is a net.Server
+    if target in INHERITED:
+        names |= names_of(INHERITED[target])
     return names
 
 

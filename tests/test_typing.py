@@ -63,7 +63,7 @@ def test_option_typed_dicts_have_both_spellings():
     trees = _trees()
     for name in ('SocketOptions', 'ConnectOptions', 'ServerOptions', 'ListenOptions',
                  'KeepAliveOptions', 'BoundSocketOptions', 'ListenPromiseOptions',
-                 'SpawnOptions', 'ForkOptions'):
+                 'SpawnOptions', 'ForkOptions', 'ClusterSettings'):
         keys = {item.target.id for item in gen_stubs._class_node(trees, name).body
                 if isinstance(item, ast.AnnAssign)}
         assert {snake_name(key) for key in keys} <= keys, name
@@ -217,4 +217,42 @@ def test_types_bite_on_child_processes_and_the_newer_surface(tmp_path, mypy_cach
         'No overload variant matches argument types "str", "Callable[[Any, Any, Any], None]"  [call-overload]',
         'Argument 1 to "addCIDRs" of "BlockList" has incompatible type "str"; expected "list[str] | tuple[str, ...]"  [arg-type]',
         'Argument 1 to "setTypeOfService" of "Socket" has incompatible type "str"; expected "int"  [arg-type]',
+    ]
+
+
+@needs_mypy
+def test_cluster_settings_pass_strict_in_both_spellings(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from pyuvnet import cluster
+
+        cluster.setupPrimary({'exec': 'worker.py', 'execArgv': ['-u'], 'args': ('--fast',)})
+        cluster.setup_primary(exec='worker.py', exec_argv=['-u'], silent=True, cwd='/tmp')
+        cluster.setupPrimary(serialization='advanced', stdio=['ignore', 'pipe', 'pipe', 'ipc'])
+        script: str = cluster.settings['exec']
+        worker = cluster.fork({'PORT': '8000'})
+        worker.on('online', lambda: None)
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_on_misspelt_cluster_settings_and_a_str_for_a_list(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from pyuvnet import cluster
+
+        cluster.setupPrimary(exce='w.py')
+        cluster.setupPrimary({'exce': 'w.py'})
+        cluster.setup_primary(args='--fast')
+        cluster.setupPrimary({'execArgv': '-u'})
+        cluster.fork({'PORT': 8000})
+    """)
+    assert status == 1
+    assert errors == [
+        'Unexpected keyword argument "exce" for "setupPrimary"  [call-arg]',
+        # A dict literal that is no ClusterSettings (a misspelt key, a str
+        # for a list) is inferred as a plain dict, which the union refuses.
+        'Argument 1 to "setupPrimary" has incompatible type "dict[str, str]"; expected "ClusterSettings | None"  [arg-type]',
+        'Argument "args" has incompatible type "str"; expected "list[str] | tuple[str, ...]"  [arg-type]',
+        'Argument 1 to "setupPrimary" has incompatible type "dict[str, str]"; expected "ClusterSettings | None"  [arg-type]',
+        'Dict entry 0 has incompatible type "str": "int"; expected "str": "str"  [dict-item]',
     ]

@@ -1,4 +1,4 @@
-"""Check the built site (run by `make docs`).
+"""Check that the built site names every public name (run by `make docs`).
 
     python tools/check_docs.py build/docs/html
 
@@ -8,7 +8,11 @@
    and property of the public classes, must have an entry in the site's
    index (genindex.html). A member a class inherits unchanged is its
    base's entry.
-2. The site publishes nothing of the machine that built it: no file of it
+2. The pages read well in a browser (what a look at them found): no
+   markup left raw (a MyST role inside reStructuredText), no value
+   documented with its builtin type's docstring, no code line wider than
+   the page.
+3. The site publishes nothing of the machine that built it: no file of it
    holds the value of an environment variable of 8 characters or more (as
    written, or HTML-escaped). There are no exemptions: a value that could
    appear for a good reason (a path such as ``/usr/local/bin``, a locale)
@@ -16,12 +20,13 @@
    a path of the builder's; shorter values (``1``, ``C``, ``/root``) are too
    common as words to say anything. Only the variables' names are printed,
    never their values.
-3. No public signature has a default that is a runtime value (the site
+4. No public signature has a default that is a runtime value (the site
    prints defaults with repr(): ``environ=os.environ`` printed the whole
    environment). A default is a literal (None, a bool, a number, a string,
    bytes, a tuple of them) or one of pyuvnet's sentinels (a class of
    pyuvnet with its own fixed repr).
 """
+import glob
 import html
 import inspect
 import os
@@ -32,14 +37,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, process, promises, tls  # noqa: E402
+from pyuvnet import child_process, cluster, http, https, process, promises, tls  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
            net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
            net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
-           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker)
-MODULES = (promises, child_process, tls, cluster)
+           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker,
+           http.Server, http.IncomingMessage, http.OutgoingMessage, http.ServerResponse,
+           http.ClientRequest, http.Agent)
+MODULES = (promises, child_process, tls, cluster, http, https)
 # Module attributes made on first use (not in the module's namespace).
 LAZY = {tls: ('rootCertificates',)}
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {
@@ -83,6 +90,43 @@ def public_names():
                     inspect.getattr_static(cls, name) is inspect.getattr_static(base, name):
                 continue  # inherited unchanged: the base's entry (tls.Server's listen)
             yield '%s.%s' % (qualified(cls), name)
+
+
+# The longest code line that fits the page's column (furo, a 1280 px wide
+# window) without a scroll bar.
+CODE_COLUMNS = 91
+_RAW_ROLE = re.compile(r'\{(?:doc|ref|py:\w+)\}`')
+
+
+def _builtin_docstrings():
+    """A telling line of each builtin type's docstring: what autodoc shows
+    for a module constant that has no documentation of its own."""
+    for kind in (str, int, float, bytes, bool, tuple, list):
+        # The first line of prose (not a signature, nothing smartquotes change).
+        yield next(line.strip() for line in kind.__doc__.splitlines()
+                   if len(line.strip()) > 25 and not re.search('->|[\'"]', line))
+
+
+def page_defects(site):
+    """What reads badly in the built pages, one line each."""
+    found = []
+    builtin_lines = list(_builtin_docstrings())
+    for path in sorted(glob.glob(os.path.join(site, '**', '*.html'), recursive=True)):
+        with open(path) as f:
+            page = f.read()
+        name = os.path.relpath(path, site)
+        code = re.findall(r'<div class="highlight"><pre>(.*?)</pre>', page, re.S)
+        prose = re.sub(r'<div class="highlight"><pre>.*?</pre>', '', page, flags=re.S)
+        if _RAW_ROLE.search(prose):
+            found.append('%s: raw markup %r' % (name, _RAW_ROLE.search(prose).group(0)))
+        found += ['%s: a builtin type\'s docstring: %r' % (name, line)
+                  for line in builtin_lines if line in prose]
+        for block in code:
+            for line in html.unescape(re.sub(r'<[^>]+>', '', block)).splitlines():
+                if len(line) > CODE_COLUMNS:
+                    found.append('%s: a code line of %d characters (%d fit): %s'
+                                 % (name, len(line), CODE_COLUMNS, line.strip()[:50]))
+    return found
 
 
 MIN_VALUE_LENGTH = 8
@@ -151,8 +195,9 @@ def runtime_defaults():
 
 def main(site, environ=None):
     """Every public name has an index entry (an object anchor #pyuvnet...
-    ending in ``name`` or ``Class.member``), no file holds an environment
-    value, and no signature a runtime default; 1 when one of them fails."""
+    ending in ``name`` or ``Class.member``), the pages have no defect, no
+    file holds an environment value and no signature a runtime default;
+    1 when one of them fails."""
     with open(os.path.join(site, 'genindex.html')) as f:
         anchors = set(re.findall(r'href="[^"]*#(pyuvnet[\w.]*)"', f.read()))
     documented = {anchor.rpartition('.')[2] for anchor in anchors}
@@ -163,8 +208,10 @@ def main(site, environ=None):
     if missing:
         print('check_docs: not in the site index: ' + ', '.join(missing))
         status = 1
-    else:
-        print('check_docs: every public name (%d) is in the site index' % len(list(public_names())))
+    defects = page_defects(site)
+    if defects:
+        print('check_docs: ' + '\ncheck_docs: '.join(defects))
+        status = 1
     leaks = environment_leaks(site, environ)
     if leaks:
         print('check_docs: the site holds the value of environment variables: '
@@ -175,6 +222,9 @@ def main(site, environ=None):
         print('check_docs: signatures with a runtime default (use None or a sentinel): '
               + ', '.join(defaults))
         status = 1
+    if not status:
+        print('check_docs: every public name (%d) is in the site index'
+              % len(list(public_names())))
     return status
 
 

@@ -3,7 +3,7 @@
     python tools/gen_stubs.py          rewrite the sections
     python tools/gen_stubs.py --check  exit 1 (naming the files) if any is stale
 
-Two kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
+Three kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
 line inside a class body (or at module level), are generated:
 
 * ``snake_case twins``: for every camelCase name of the class's ALIASES
@@ -16,6 +16,9 @@ line inside a class body (or at module level), are generated:
 * ``events``: the overloads of on/addListener/once/prependListener/
   prependOnceListener/off/removeListener/emit for each event of EVENTS
   (below), so that a listener's arity and argument types are checked.
+
+* ``connect forms``: the overloads of a function taking net.connect()'s
+  argument forms (CONNECT_FORMS, below).
 
 EVENTS is also what the API reference lists (docs/_ext/pyuvnet_docs.py).
 """
@@ -42,7 +45,8 @@ STUB_TARGETS = {
     ('blocklist.pyi', 'BlockList'): ('BlockList',),
     ('socketaddress.pyi', 'SocketAddress'): ('SocketAddress',),
     ('boundsocket.pyi', 'BoundSocket'): ('BoundSocket',),
-    ('child_process.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
+    ('child_process/__init__.pyi', 'module'): ('child_process',),
+    ('child_process/__init__.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
     ('process.pyi', 'Process'): ('EventEmitter', 'Process'),
     ('__init__.pyi', 'module'): ('module',),
     ('tls.pyi', 'module'): ('tls',),
@@ -52,13 +56,24 @@ STUB_TARGETS = {
     ('cluster.pyi', 'module'): ('cluster',),
     ('cluster.pyi', 'Worker'): ('EventEmitter', 'Worker'),
     ('cluster.pyi', '_Cluster'): ('EventEmitter',),
+    ('http/__init__.pyi', 'module'): ('http',),
+    ('http/__init__.pyi', 'Server'): ('http.Server',),
+    ('http/__init__.pyi', 'IncomingMessage'): ('EventEmitter', 'IncomingMessage'),
+    ('http/__init__.pyi', 'OutgoingMessage'): ('EventEmitter', 'OutgoingMessage'),
+    ('http/__init__.pyi', 'ServerResponse'): ('ServerResponse',),
+    ('http/__init__.pyi', 'ClientRequest'): ('ClientRequest',),
+    ('http/__init__.pyi', 'Agent'): ('EventEmitter', 'Agent'),
+    ('https.pyi', 'module'): ('https',),
+    ('https.pyi', 'Server'): ('http.Server',),
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
-EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi')
+EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi',
+                  'http/__init__.pyi', 'https.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
-EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster'}
+EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster',
+              ('http/__init__.pyi', 'Server'): 'http.Server', ('https.pyi', 'Server'): 'https.Server'}
 
 # Class -> (event, ((argument, type[, 'optional']), ...), when it is emitted).
 # The order is Node's order of emission, as the API reference prints it. A
@@ -162,6 +177,81 @@ EVENTS = {
         ('exit', (('worker', 'Worker'), ('code', 'int | None'), ('signal', 'str | None')),
          'a worker process ended'),
     ),
+    'http.Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a connection was accepted (before any request)'),
+        ('request', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         "a request's head arrived (its body follows on req)"),
+        ('checkContinue', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         "a request with Expect: 100-continue (without a listener: 100 Continue, then 'request')"),
+        ('checkExpectation', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         'a request with another Expect (without a listener: 417)'),
+        ('upgrade', (('req', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'an upgrade request; the socket is the listener\'s, head the bytes after the request'),
+        ('connect', (('req', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'a CONNECT request; as upgrade'),
+        ('clientError', (('err', 'Exception'), ('socket', 'Socket')),
+         "a request could not be read (HPE_* codes, ERR_HTTP_REQUEST_TIMEOUT); without a "
+         "listener Node's 400/408/413/431 answer and destroy"),
+        ('dropRequest', (('req', 'IncomingMessage'), ('socket', 'Socket')),
+         'a request over maxRequestsPerSocket (answered 503)'),
+        ('timeout', (('socket', 'Socket'),), "a connection idle for the server's timeout"),
+        ('drop', (('data', 'Record'),), 'a connection over maxConnections was closed at once'),
+        ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'https.Server': (
+        ('listening', (), 'listen() succeeded (never within the call)'),
+        ('connection', (('socket', 'Socket'),), 'a TCP connection was accepted (before its handshake)'),
+        ('secureConnection', (('tlsSocket', 'TLSSocket'),), 'its handshake passed'),
+        ('tlsClientError', (('err', 'Exception'), ('tlsSocket', 'TLSSocket')), 'its handshake failed'),
+        ('request', (('req', 'IncomingMessage'), ('res', 'ServerResponse')), "a request's head arrived"),
+        ('checkContinue', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         'a request with Expect: 100-continue'),
+        ('checkExpectation', (('req', 'IncomingMessage'), ('res', 'ServerResponse')),
+         'a request with another Expect'),
+        ('upgrade', (('req', 'IncomingMessage'), ('socket', 'TLSSocket'), ('head', 'bytes')),
+         'an upgrade request'),
+        ('connect', (('req', 'IncomingMessage'), ('socket', 'TLSSocket'), ('head', 'bytes')),
+         'a CONNECT request'),
+        ('clientError', (('err', 'Exception'), ('socket', 'TLSSocket')), 'a request could not be read'),
+        ('timeout', (('socket', 'TLSSocket'),), "a connection idle for the server's timeout"),
+        ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
+        ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'IncomingMessage': (
+        ('data', (('chunk', 'bytes | str'),), 'body bytes (str after setEncoding()), once flowing'),
+        ('end', (), "after the last 'data'; complete is True"),
+        ('aborted', (), 'the connection closed before the message was complete'),
+        ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('error', (('err', 'Exception'),), "the connection was reset under it ('aborted', ECONNRESET)"),
+        ('close', (), "last, once (a request: after its response's 'close')"),
+    ),
+    'ServerResponse': (
+        ('finish', (), 'end() was called and the last bytes were handed to the connection'),
+        ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('error', (('err', 'Exception'),), 'a write after end() (ERR_STREAM_WRITE_AFTER_END)'),
+        ('close', (), "last, once: after 'finish', or when the connection closed first"),
+    ),
+    'ClientRequest': (
+        ('socket', (('socket', 'Socket'),), 'the connection the request goes over, on the next tick'),
+        ('continue', (), "the server's 100 Continue"),
+        ('information', (('info', 'dict[str, Any]'),), 'another 1xx answer (102, 103)'),
+        ('response', (('res', 'IncomingMessage'),), "the answer's head; its body follows on res"),
+        ('upgrade', (('res', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'a 101 answer: the socket is the listener\'s'),
+        ('connect', (('res', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
+         'a 2xx answer to CONNECT'),
+        ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('finish', (), 'the request was sent'),
+        ('error', (('err', 'Exception'),), "the connection failed or closed before the answer "
+                                            "('socket hang up', ECONNRESET)"),
+        ('close', (), 'last, once'),
+    ),
+    'Agent': (
+        ('free', (('socket', 'Socket'), ('options', 'dict[str, Any]')),
+         'a socket was handed back after a keep-alive exchange'),
+    ),
     'Process': (
         ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),
          'a message from the parent; sendHandle is passed when a Server or Socket came with it'),
@@ -181,7 +271,7 @@ COMMON_EVENTS = (
 ADDING = ('on', 'addListener', 'once', 'prependListener', 'prependOnceListener')
 REMOVING = ('off', 'removeListener')
 
-_SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|events)\b.*\n'
+_SECTION = re.compile(r'^(?P<indent>[ \t]*)# BEGIN (?P<kind>snake_case twins|events|connect forms)\b.*\n'
                       r'(?P<body>(?:.*\n)*?)'
                       r'(?P=indent)# END (?P=kind)\n', re.M)
 
@@ -196,40 +286,83 @@ def arities(args):
     return [args[:count] for count in range(required, len(args) + 1)]
 
 
+def _grouped(pairs):
+    """[(key, [name, ...]), ...] from (key, name) pairs: one entry per key,
+    in the order keys first come, its names in their order."""
+    groups = {}
+    for key, name in pairs:
+        groups.setdefault(key, []).append(name)
+    return list(groups.items())
+
+
+def _literal(names):
+    return 'Literal[%s]' % ', '.join(repr(name) for name in names)
+
+
 def listener_type(args):
     return ' | '.join('Callable[[%s], object]' % ', '.join(arg[1] for arg in some)
                       for some in arities(args))
 
 
+# net.connect()'s argument forms (Node's normalizeArgs), written once for
+# every function that takes them: Socket.connect, createConnection (and
+# connect), promises.connect. A section's first line names the function
+# and its return type: ``# BEGIN connect forms of NAME -> TYPE (...)``.
+CONNECT_FORMS = (
+    'options: ConnectOptions, connectListener: _Done | None = None, /, **kwargs: Unpack[ConnectOptions]',
+    '*, connectListener: _Done | None = None, **kwargs: Unpack[ConnectOptions]',
+    'path: str, connectListener: _Done | None = None, /',
+    'port: int | str, host: str | None = None, connectListener: _Done | None = None, /, '
+    '**kwargs: Unpack[ConnectOptions]',
+    'port: int | str, connectListener: _Done, /, **kwargs: Unpack[ConnectOptions]',
+)
+_CONNECT_HEAD = re.compile(r'# BEGIN connect forms of (?P<name>\w+) -> (?P<returns>.+?) \(')
+
+
+def connect_overloads(head, indent):
+    """One overload per form of CONNECT_FORMS, for the function the
+    section's first line names (a method when the section is in a class)."""
+    match = _CONNECT_HEAD.search(head)
+    if match is None:
+        raise SystemExit('gen_stubs: a connect forms section needs "of NAME -> TYPE (": ' + head)
+    this = 'self, ' if indent else ''
+    lines = []
+    for form in CONNECT_FORMS:
+        lines += ['@overload', 'def %s(%s%s) -> %s: ...' % (match['name'], this, form, match['returns'])]
+    return ''.join(indent + line + '\n' for line in lines)
+
+
 def event_overloads(cls, indent):
     """The overloads of one emitter class's listener methods and emit().
 
+    Events whose listeners take the same arguments share one overload
+    (``Literal['end', 'finish']``), in the order of their first event.
     They narrow EventEmitter's looser methods on purpose, hence the
     ``type: ignore[override]`` where each method's overloads start.
     """
     events = EVENTS[cls] + COMMON_EVENTS
+    listeners = _grouped((listener_type(args), event) for event, args, _ in events)
+    emitted = _grouped((', *args: Unpack[tuple[%s]]' % ', '.join(arg[1] for arg in some) if some else '',
+                        event) for event, args, _ in events for some in arities(args))
     lines = []
     for method in ADDING + REMOVING:
         first = True
-        for event, args, _ in events:
+        for kind, names in listeners:
             lines += ['@overload' + (_IGNORE % 'override' if first else ''),
-                      'def %s(self, event: Literal[%r], listener: %s) -> Self: ...'
-                      % (method, event, listener_type(args))]
+                      'def %s(self, event: %s, listener: %s) -> Self: ...'
+                      % (method, _literal(names), kind)]
             first = False
         if method in ADDING:
             # The decorator form: on('data') applied to a listener.
-            for event, args, _ in events:
-                kind = listener_type(args)
-                lines += ['@overload', 'def %s(self, event: Literal[%r]) -> Callable[[%s], %s]: ...'
-                          % (method, event, kind, kind)]
+            for kind, names in listeners:
+                lines += ['@overload', 'def %s(self, event: %s) -> Callable[[%s], %s]: ...'
+                          % (method, _literal(names), kind, kind)]
     first = True
-    for event, args, _ in events:
-        for some in arities(args):
-            # emit(event, *args): the arguments as a tuple type.
-            params = ', *args: Unpack[tuple[%s]]' % ', '.join(arg[1] for arg in some) if some else ''
-            lines += ['@overload' + (_IGNORE % 'override' if first else ''),
-                      'def emit(self, event: Literal[%r]%s) -> bool: ...' % (event, params)]
-            first = False
+    for params, names in emitted:
+        # emit(event, *args): the arguments as a tuple type.
+        lines += ['@overload' + (_IGNORE % 'override' if first else ''),
+                  'def emit(self, event: %s%s) -> bool: ...' % (_literal(names), params)]
+        first = False
     return ''.join(indent + line + '\n' for line in lines)
 
 
@@ -380,7 +513,7 @@ def generate(path, trees):
     stub's stripped tree, this one's first."""
     with open(path) as f:
         text = f.read()
-    name = os.path.basename(path)
+    name = os.path.relpath(path, PACKAGE)
     typed_dicts = typed_dict_twins(trees[0], typed_dict_names(trees), '    ')
     events_in = {_enclosing_class(text, m) for m in _SECTION.finditer(text) if m['kind'] == 'events'}
 
@@ -390,6 +523,8 @@ def generate(path, trees):
         head = match.group(0).splitlines(True)[0]
         if kind == 'events':
             body = event_overloads(EVENT_KEYS.get((name, cls), cls), indent)
+        elif kind == 'connect forms':
+            body = connect_overloads(head, indent)
         elif cls in typed_dicts:
             body = typed_dicts[cls]
         elif (name, cls) in STUB_TARGETS:
@@ -402,9 +537,14 @@ def generate(path, trees):
     return _SECTION.sub(fill, text)
 
 
+PACKAGE = os.path.join(ROOT, 'pyuvnet')
+
+
 def stub_paths():
-    folder = os.path.join(ROOT, 'pyuvnet')
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith('.pyi'))
+    """Every stub of the package and its subpackages (keyed in STUB_TARGETS
+    by the path under pyuvnet/)."""
+    return sorted(os.path.join(folder, n) for folder, _, names in os.walk(PACKAGE)
+                  for n in names if n.endswith('.pyi'))
 
 
 def main(argv):
@@ -421,7 +561,7 @@ def main(argv):
         # This stub's classes first; the package's namespace, which only
         # re-exports (its EventEmitter is not the base), last.
         trees = [stripped[path]] + [stripped[other] for other in sorted(
-            paths, key=lambda p: p.endswith('__init__.pyi')) if other != path]
+            paths, key=lambda p: p == os.path.join(PACKAGE, '__init__.pyi')) if other != path]
         new = generate(path, trees)
         if new != old:
             stale.append(os.path.relpath(path, ROOT))

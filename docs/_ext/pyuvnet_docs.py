@@ -32,8 +32,10 @@ import gen_stubs  # noqa: E402  (tools/ is not a package)
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import (  # noqa: E402
-    child_process, cluster, connecting, errors, server as server_module, tls, tls_context, tls_socket,
+    child_process, cluster, connecting, errors, http, https, server as server_module, tls, tls_context,
+    tls_socket,
 )
+from pyuvnet.child_process import command as child_process_command  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
 # Option -> (default, what it does). Node's meaning; pyuvnet's default.
@@ -113,6 +115,24 @@ OPTION_DOCS = {
     'server': ('None', "the tls.Server told of 'secureConnection' and 'tlsClientError'"),
 }
 
+# What an option means in the calls where it means something else than in
+# OPTION_DOCS: call (an {pyuvnet-options} argument) -> option -> (default, meaning).
+_RUN_OPTION_DOCS = {
+    'encoding': ("exec: 'utf8'; the synchronous forms: 'buffer'",
+                 "'buffer' for bytes, or one of Node's encodings for str"),
+    'shell': ('exec: /bin/sh; execFile, spawnSync: False',
+              "run 'file args...' under this shell (True: /bin/sh)"),
+    'timeout': ('0 (none)', 'ms the child may run before it is killed with killSignal'),
+    'maxBuffer': ('1048576', 'bytes a stream may give before the child is killed'),
+    'killSignal': ("'SIGTERM'", 'the signal for the timeout, maxBuffer and cancelling'),
+    'windowsHide': ('False', 'accepted; no console windows to hide here'),
+    'windowsVerbatimArguments': ('False', 'accepted; Windows only'),
+    'input': ('None', "written to the child's stdin, which becomes a pipe (str: in encoding)"),
+    'signal': ('None', 'an AbortSignal: aborting it kills the child and fails exec() with '
+                       'AbortError; no effect on the synchronous forms, as in Node'),
+}
+CALL_OPTION_DOCS = {'exec': _RUN_OPTION_DOCS, 'sync': _RUN_OPTION_DOCS}
+
 # Node's net module as documented (doc/api/net.md, Node 20 LTS, with the
 # names later releases added that pyuvnet follows). Captured by hand from the
 # documentation; `node -e "Object.keys(require('net'))"` lists the module's.
@@ -178,6 +198,25 @@ NODE_CLUSTER = {
                'process', 'send', 'destroy'),
 }
 
+# Node's child_process module (doc/api/child_process.md, Node 20), the documented names.
+NODE_CHILD_PROCESS = {
+    'module': ('ChildProcess', 'exec', 'execFile', 'execFileSync', 'execSync', 'fork', 'spawn',
+               'spawnSync'),
+    'ChildProcess': ('channel', 'connected', 'disconnect', 'exitCode', 'kill', 'killed', 'pid',
+                     'ref', 'send', 'signalCode', 'spawnargs', 'spawnfile', 'stderr', 'stdin',
+                     'stdio', 'stdout', 'unref'),
+}
+
+CHILD_PROCESS_DIFFERENCES = {
+    ('module', 'exec'): "the error is a CommandFailedError (code, killed, signal, cmd) and "
+                       'carries stdout and stderr, as the promisified form in Node does',
+    ('module', 'execSync'): 'runs on a loop of its own in a thread made for the call',
+    ('module', 'spawnSync'): 'a read-only Record; an unknown encoding raises before the child '
+                             'runs (Node: after)',
+    ('module', 'fork'): 'runs a Python script (execPath: this interpreter) or, with '
+                        "execPath='node', a Node one",
+}
+
 _NOT_BOUND = "not provided: Python's ssl has no public API for it"
 TLS_DIFFERENCES = {
     ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
@@ -219,6 +258,56 @@ TLS_DIFFERENCES = {
     ('TLSSocket', 'getCipher'): "standardName is OpenSSL's name (the IANA one for TLS 1.3 suites)",
 }
 
+# Node's http and https modules (doc/api/http.md, https.md, Node 20), the documented names.
+NODE_HTTP = {
+    'module': ('METHODS', 'STATUS_CODES', 'createServer', 'get', 'globalAgent', 'maxHeaderSize',
+               'request', 'validateHeaderName', 'validateHeaderValue', 'setMaxIdleHTTPParsers',
+               'Agent', 'ClientRequest', 'Server', 'ServerResponse', 'IncomingMessage',
+               'OutgoingMessage'),
+    'Server': ('close', 'closeAllConnections', 'closeIdleConnections', 'headersTimeout', 'listen',
+               'listening', 'maxHeadersCount', 'requestTimeout', 'setTimeout',
+               'maxRequestsPerSocket', 'timeout', 'keepAliveTimeout'),
+    'ServerResponse': ('addTrailers', 'connection', 'cork', 'end', 'finished', 'flushHeaders',
+                       'getHeader', 'getHeaderNames', 'getHeaders', 'hasHeader', 'headersSent',
+                       'removeHeader', 'req', 'sendDate', 'setHeader', 'setTimeout', 'socket',
+                       'statusCode', 'statusMessage', 'strictContentLength', 'uncork',
+                       'writableEnded', 'writableFinished', 'write', 'writeContinue',
+                       'writeEarlyHints', 'writeHead', 'writeProcessing'),
+    'IncomingMessage': ('aborted', 'complete', 'connection', 'destroy', 'headers',
+                        'headersDistinct', 'httpVersion', 'method', 'rawHeaders', 'rawTrailers',
+                        'setTimeout', 'socket', 'statusCode', 'statusMessage', 'trailers',
+                        'trailersDistinct', 'url'),
+    'ClientRequest': ('abort', 'aborted', 'cork', 'end', 'destroy', 'destroyed', 'finished',
+                      'flushHeaders', 'getHeader', 'getHeaderNames', 'getHeaders',
+                      'getRawHeaderNames', 'hasHeader', 'maxHeadersCount', 'path', 'method',
+                      'host', 'protocol', 'removeHeader', 'reusedSocket', 'setHeader',
+                      'setNoDelay', 'setSocketKeepAlive', 'setTimeout', 'socket', 'uncork',
+                      'writableEnded', 'writableFinished', 'write'),
+    'Agent': ('createConnection', 'keepSocketAlive', 'reuseSocket', 'destroy', 'freeSockets',
+              'getName', 'maxFreeSockets', 'maxSockets', 'maxTotalSockets', 'requests', 'sockets'),
+}
+NODE_HTTPS = {
+    'module': ('Agent', 'Server', 'createServer', 'get', 'globalAgent', 'request'),
+    'Server': ('close', 'closeAllConnections', 'closeIdleConnections', 'headersTimeout', 'listen',
+               'maxHeadersCount', 'requestTimeout', 'setTimeout', 'timeout', 'keepAliveTimeout'),
+}
+HTTP_DIFFERENCES = {
+    ('module', 'setMaxIdleHTTPParsers'): 'not provided: each connection owns its parser (no pool)',
+    ('module', 'maxHeaderSize'): "16384; per server or request: the maxHeaderSize option (no "
+                                 "--max-http-header-size flag)",
+    ('Server', 'listen'): "net.Server's",
+    ('Server', 'listening'): "net.Server's",
+    ('Server', 'close'): 'closes the idle connections too (Node 19+)',
+    ('ServerResponse', 'cork'): 'not provided yet: res.end(body) is already one write',
+    ('ServerResponse', 'uncork'): 'not provided yet',
+    ('ServerResponse', 'strictContentLength'): 'not provided yet (a body longer than '
+                                               'Content-Length is not refused)',
+    ('ServerResponse', 'connection'): 'not provided (deprecated in Node): socket',
+    ('ClientRequest', 'cork'): 'not provided yet',
+    ('ClientRequest', 'uncork'): 'not provided yet',
+    ('IncomingMessage', 'headers'): 'made from rawHeaders on first use, with Node\'s duplicate rules',
+}
+
 CLUSTER_DIFFERENCES = {
     ('module', 'disconnect'): 'not provided yet: call disconnect() on each of workers.values()',
     ('module', 'settings'): 'a dict',
@@ -241,6 +330,15 @@ def _node_modules():
                 TLS_DIFFERENCES),
         'cluster': (NODE_CLUSTER, {'module': cluster, 'Worker': cluster.Worker},
                     CLUSTER_DIFFERENCES),
+        'http': (NODE_HTTP, {'module': http, 'Server': http.Server,
+                             'ServerResponse': http.ServerResponse,
+                             'IncomingMessage': http.IncomingMessage,
+                             'ClientRequest': http.ClientRequest, 'Agent': http.Agent},
+                 HTTP_DIFFERENCES),
+        'https': (NODE_HTTPS, {'module': https, 'Server': https.Server}, HTTP_DIFFERENCES),
+        'child_process': (NODE_CHILD_PROCESS, {'module': child_process,
+                                               'ChildProcess': child_process.ChildProcess},
+                          CHILD_PROCESS_DIFFERENCES),
     }
 
 
@@ -294,6 +392,8 @@ def _option_specs():
         'listen': (server_module.LISTEN_OPTIONS.rules, 'ListenOptions'),
         'spawn': (child_process.SPAWN_OPTIONS.rules, 'SpawnOptions'),
         'fork': (child_process.FORK_OPTIONS.rules, 'ForkOptions'),
+        'exec': (child_process_command.EXEC_FILE_OPTIONS.rules, 'ExecOptions'),
+        'sync': (child_process_command.SYNC_OPTIONS.rules, 'SyncOptions'),
         'secure-context': (context, 'SecureContextOptions'),
         'tls-connection': (_without(connection, context), 'TLSConnectionOptions'),
         'tls-server': (_without(tls.SERVER_OPTIONS.rules, server_module.SERVER_OPTIONS.rules,
@@ -349,20 +449,34 @@ class _TableDirective(Directive):
         return [table]
 
 
-class OptionsDirective(_TableDirective):
+class OptionsDirective(Directive):
+    """A definition list, one entry per option: its names, type and default
+    on the term's line, its meaning as the definition, over the page's
+    whole width (a five-column table left the meaning a narrow column)."""
     required_arguments = 1
 
     def run(self):
         rules, typed_dict = _option_specs()[self.arguments[0]]
         types = _stub_types()[typed_dict]
-        rows = []
+        options = nodes.definition_list(classes=['pyuvnet-options'])
+        own_docs = CALL_OPTION_DOCS.get(self.arguments[0], {})
         for camel in rules:
-            default, meaning = OPTION_DOCS.get(camel, ('', ''))
+            default, meaning = own_docs.get(camel) or OPTION_DOCS.get(camel, ('', ''))
             snake = snake_name(camel)
-            rows.append([_literal(camel), _literal(snake) if snake != camel else 'same',
-                         _literal(types.get(camel, 'untyped')), default, meaning])
-        return self.table(['Node key', 'snake_case key', 'type', 'default', 'meaning'], rows,
-                          [14, 16, 18, 16, 36])
+            term = nodes.term()
+            term += nodes.literal(camel, camel, classes=['pyuvnet-option-name'])
+            if snake != camel:
+                term += nodes.Text(' / ')
+                term += nodes.literal(snake, snake, classes=['pyuvnet-option-name'])
+            term += nodes.Text(' \u2014 ')
+            term += nodes.literal('', types.get(camel, 'untyped'))
+            if default:
+                term += nodes.Text(', default ')
+                term += _cell_nodes(default).children
+            definition = nodes.definition()
+            definition += _cell_nodes(meaning)
+            options += nodes.definition_list_item('', term, definition)
+        return [options]
 
 
 class EventsDirective(_TableDirective):

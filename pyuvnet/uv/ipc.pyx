@@ -79,7 +79,7 @@ cdef class IpcPipe(Handle):
         libuv error (no callback comes)."""
         cdef uv.uv_buf_t buf
         cdef IpcWrite wr
-        cdef Py_ssize_t written = 0
+        cdef size_t written = 0      # compared with buf.len, a size_t
         cdef int r
         if not self.is_open():
             return uv.UV_EBADF
@@ -89,7 +89,7 @@ cdef class IpcPipe(Handle):
             # The common case leaves at once, with no request at all.
             r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
             if r >= 0:
-                written = r
+                written = <size_t>r
             elif r != uv.UV_EAGAIN:
                 return r
             if written == buf.len:

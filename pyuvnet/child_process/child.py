@@ -1,35 +1,16 @@
-"""Node's ``child_process``: ``fork()``, ``spawn()`` and ``ChildProcess``.
-
-    from pyuvnet import child_process
-
-    child = child_process.fork('worker.py')
-    child.on('message', lambda message, handle: print('child says', message))
-    child.send({'hello': 'world'})
-
-``fork()`` runs a script under this Python (or ``execPath``, e.g. node)
-with an IPC channel speaking Node's protocol (pyuvnet.ipc_channel); the
-child uses ``pyuvnet.process``.  docs/PROCESSES.md is the guide.
-
-ChildProcess events, in Node's order:
-  'spawn'                       the process started (next tick after spawn())
-  'error'(err)                  it could not start, a kill failed, or a send
-                                to a closed channel had no callback
-  'message'(message, handle)    a message from the child (handle: Server,
-                                Socket or None)
-  'disconnect'                  the channel closed (either side)
-  'exit'(code, signal)          the process ended; one of them is None
-  'close'(code, signal)         after 'exit', once its stdio pipes and the
-                                channel have closed too
-"""
+"""``ChildProcess``, ``spawn()`` and ``fork()``: a child on this thread's
+loop, over ``uv_spawn``, with its stdio pipes and IPC channel.  The rest of
+Node's ``child_process`` (``exec``, the synchronous forms) is built on
+these; ``pyuvnet.child_process`` is the public module."""
 import os
 import signal as signal_module
 import socket as socket_module
 import sys
 
-from . import _uv, errors, validate
-from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
-from .events import EventEmitter
-from .ipc_channel import Channel, SERIALIZATIONS
+from .. import _uv, errors, validate
+from .._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from ..events import EventEmitter
+from ..ipc_channel import Channel, SERIALIZATIONS
 
 __all__ = ['fork', 'spawn', 'ChildProcess']
 

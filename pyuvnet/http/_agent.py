@@ -1,0 +1,186 @@
+"""http.Agent: the connections a client's requests go over, kept alive and
+reused per host (Node's _http_agent.js).
+
+A request asks its agent for a socket (``addRequest``): a free one for the
+same name (host:port:localAddress:family) is reused, else a new connection
+is made while the name has fewer than ``maxSockets`` (and the agent fewer
+than ``maxTotalSockets``), else the request waits in ``requests``.  When a
+response has ended on a keep-alive connection, the socket goes to the next
+waiting request, or (``keepAlive``) into ``freeSockets``, unref'd, with
+the agent's ``timeout`` as its idle timeout; otherwise it is destroyed.
+
+Events: 'free'(socket, options) when a socket is handed back.
+"""
+import math
+
+from pyuvnet import createConnection as _create_connection
+from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet.errors import ERR_INVALID_ARG_VALUE
+from pyuvnet.events import EventEmitter
+
+from ._common import field
+
+__all__ = ['Agent', 'globalAgent', 'AGENT_OPTIONS']
+
+AGENT_OPTIONS = OptionSpec({
+    'keepAlive': 'boolean', 'keepAliveMsecs': 'number', 'maxSockets': 'number',
+    'maxFreeSockets': 'number', 'maxTotalSockets': 'number', 'scheduling': 'string',
+    'timeout': 'number', 'noDelay': 'boolean', 'path': 'any', 'defaultPort': 'number',
+    'protocol': 'string',
+})
+
+
+class Agent(EventEmitter):
+    """Node's ``http.Agent``."""
+
+    _default_port = 80
+    protocol = 'http:'
+
+    def __init__(self, options=None, **kwargs):
+        """``options``: keepAlive (False), keepAliveMsecs (1000), maxSockets,
+        maxTotalSockets (unlimited), maxFreeSockets (256), scheduling
+        ('lifo' or 'fifo'), timeout (ms, for the sockets), as a dict or
+        keywords in either spelling; the rest go to createConnection."""
+        opts = normalize_options(options, kwargs, AGENT_OPTIONS)
+        self.options = dict(opts, path=None)
+        self._keep_alive = opts.get('keepAlive', False)
+        self._keep_alive_msecs = opts.get('keepAliveMsecs', 1000)
+        self._max_sockets = opts.get('maxSockets', math.inf)
+        self._max_free_sockets = opts.get('maxFreeSockets', 256)
+        self._max_total_sockets = opts.get('maxTotalSockets', math.inf)
+        self._scheduling = opts.get('scheduling', 'lifo')
+        if self._scheduling not in ('fifo', 'lifo'):
+            raise ERR_INVALID_ARG_VALUE('scheduling', self._scheduling, "must be 'fifo' or 'lifo'")
+        if 'defaultPort' in opts:
+            self._default_port = opts['defaultPort']
+        self._total = 0
+        self.sockets = {}         # name -> [socket in use]
+        self._free = {}           # name -> [idle socket]
+        self.requests = {}        # name -> [request waiting for a socket]
+
+    defaultPort = field('_default_port', 'The port of requests that name none (80).')
+    freeSockets = field('_free', 'name -> the idle sockets kept for it.')
+    keepAlive = field('_keep_alive', 'Whether idle sockets are kept for later requests.')
+    keepAliveMsecs = field('_keep_alive_msecs', 'TCP keep-alive initial delay of kept sockets.')
+    maxSockets = field('_max_sockets', 'Sockets per name (unlimited: math.inf).')
+    maxFreeSockets = field('_max_free_sockets', 'Idle sockets kept per name (256).')
+    maxTotalSockets = field('_max_total_sockets', 'Sockets of the whole agent (math.inf).')
+    scheduling = field('_scheduling', "Which free socket is reused: 'lifo' or 'fifo'.")
+
+    def getName(self, options=None):
+        """'host:port:localAddress[:family]', the key sockets are pooled by."""
+        options = options or {}
+        name = '%s:%s:%s' % (options.get('host') or 'localhost', options.get('port') or '',
+                             options.get('localAddress') or '')
+        if options.get('family') in (4, 6):
+            name += ':%d' % options['family']
+        if options.get('socketPath'):
+            name = options['socketPath']
+        return name
+
+    def createConnection(self, options, callback=None):
+        """A new connection for a request (net.createConnection)."""
+        net_options = {key: options[key] for key in (
+            'host', 'port', 'localAddress', 'localPort', 'family', 'lookup',
+            'timeout', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'autoSelectFamily',
+        ) if options.get(key) is not None}
+        if options.get('socketPath'):
+            net_options = {'path': options['socketPath']}
+        return _create_connection(net_options, callback) if callback else \
+            _create_connection(net_options)
+
+    def addRequest(self, req, options):
+        """Give ``req`` a socket now, or when one comes free."""
+        name = self.getName(options)
+        free = self._free.get(name)
+        if free:
+            socket = free.pop() if self._scheduling == 'lifo' else free.pop(0)
+            if not free:
+                del self._free[name]
+            self.sockets.setdefault(name, []).append(socket)
+            self.reuseSocket(socket, req)
+            req._on_socket(socket, reused=True)
+        elif (len(self.sockets.get(name, ())) < self._max_sockets
+              and self._total < self._max_total_sockets):
+            self._new_socket(req, options, name)
+        else:
+            self.requests.setdefault(name, []).append((req, options))
+
+    def _new_socket(self, req, options, name):
+        socket = self.createConnection(options)
+        self._total += 1
+        self.sockets.setdefault(name, []).append(socket)
+        socket.on('close', lambda had_error: self._socket_closed(socket, name))
+        socket.on('free', lambda: self._socket_free(socket, name, options))
+        socket.on('timeout', lambda: self._socket_timeout(socket, name))
+        if self._keep_alive:
+            socket.setKeepAlive(True, self._keep_alive_msecs)
+        req._on_socket(socket, reused=False)
+
+    def reuseSocket(self, socket, req):
+        """A kept socket goes back to work: ref'd, no idle timeout."""
+        socket.ref()
+        socket.setTimeout(0)
+
+    def keepSocketAlive(self, socket):
+        """A socket put aside: unref'd (it does not keep the loop running),
+        with the agent's timeout.  Returns True to keep it."""
+        socket.unref()
+        timeout = self.options.get('timeout')
+        if timeout:
+            socket.setTimeout(timeout)
+        return True
+
+    def _socket_free(self, socket, name, options):
+        self.emit('free', socket, options)
+        in_use = self.sockets.get(name, [])
+        waiting = self.requests.get(name)
+        if waiting:
+            req, _ = waiting.pop(0)
+            if not waiting:
+                del self.requests[name]
+            req._on_socket(socket, reused=True)
+            return
+        if socket in in_use:
+            in_use.remove(socket)
+            if not in_use:
+                del self.sockets[name]
+        free = self._free.get(name, [])
+        if (self._keep_alive and len(free) < self._max_free_sockets
+                and not socket.destroyed and self.keepSocketAlive(socket)):
+            self._free.setdefault(name, []).append(socket)
+        else:
+            socket.destroy()
+
+    def _socket_timeout(self, socket, name):
+        """A kept socket idle for the agent's timeout is destroyed (Node)."""
+        if socket in self._free.get(name, ()):
+            socket.destroy()
+
+    def _socket_closed(self, socket, name):
+        self._total -= 1
+        for pool in (self.sockets, self._free):
+            sockets = pool.get(name)
+            if sockets and socket in sockets:
+                sockets.remove(socket)
+                if not sockets:
+                    del pool[name]
+        waiting = self.requests.get(name)
+        if waiting and len(self.sockets.get(name, ())) < self._max_sockets:
+            req, options = waiting.pop(0)
+            if not waiting:
+                del self.requests[name]
+            self._new_socket(req, options, name)
+
+    def destroy(self):
+        """Destroy every socket, in use or free."""
+        for pool in (self.sockets, self._free):
+            for sockets in list(pool.values()):
+                for socket in list(sockets):
+                    socket.destroy()
+
+
+add_aliases(Agent, ALIASES['EventEmitter'] + ALIASES['Agent'])
+
+globalAgent = Agent(keepAlive=True, timeout=5000, scheduling='lifo')
+"""The agent of requests given none: keepAlive on, 5 s idle timeout (Node 20's)."""

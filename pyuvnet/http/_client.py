@@ -1,0 +1,339 @@
+"""ClientRequest, http.request() and http.get(): Node's HTTP client.
+
+A ClientRequest is an OutgoingMessage: its head (the request line, the
+headers set, Host, Authorization, then Connection and the body's framing)
+is made by the first write() or end() and sent with the first body bytes.
+It gets its connection from its Agent (or makes one with ``agent=False``),
+which parses the answer with llhttp (pyuvnet/uv/http_parser.pyx).
+
+Events, in Node's order:
+  'socket'(socket)              the connection, on the next tick
+  'continue'                    the server's 100 Continue
+  'information'(info)           another 1xx answer (102, 103)
+  'response'(res)               the answer's head (an IncomingMessage);
+                                without a listener its body is dropped
+  'upgrade'(res, socket, head)  a 101 answer to an upgrade request
+  'timeout'                     the socket was idle for setTimeout()'s ms
+  'error'(err)                  the connection failed, or closed before
+                                the answer ('socket hang up', ECONNRESET)
+  'finish', 'close'             the request was sent; then, last, closed
+"""
+import base64
+from urllib.parse import urlsplit
+
+from pyuvnet import _uv
+from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
+
+from ._agent import Agent
+import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced
+from ._common import (
+    ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    is_token,
+)
+from ._incoming import IncomingMessage
+from ._outgoing import OutgoingMessage
+
+__all__ = ['ClientRequest', 'request', 'get', 'REQUEST_OPTIONS']
+
+REQUEST_OPTIONS = OptionSpec({
+    'protocol': 'string', 'host': 'string', 'hostname': 'string', 'port': ('number', 'string'),
+    'path': 'string', 'method': 'string', 'headers': 'object', 'agent': 'any', 'auth': 'string',
+    'timeout': 'number', 'setHost': 'boolean', 'createConnection': 'function',
+    'localAddress': 'string', 'localPort': 'number', 'family': 'number', 'socketPath': 'string',
+    'signal': 'object', 'defaultPort': 'number', 'lookup': 'function',
+    'insecureHTTPParser': 'boolean', 'maxHeaderSize': 'number', 'joinDuplicateHeaders': 'boolean',
+    'uniqueHeaders': 'object', 'setDefaultHeaders': 'boolean', 'servername': 'string',
+    # https's, checked by pyuvnet.tls when the connection is made
+    'ca': 'any', 'cert': 'any', 'key': 'any', 'rejectUnauthorized': 'boolean', 'ciphers': 'string',
+    'minVersion': 'string', 'maxVersion': 'string', 'ALPNProtocols': 'any',
+    'checkServerIdentity': 'function', 'session': 'any', 'secureContext': 'any',
+})
+# Node: these methods send no body by default, so no chunked framing.
+_NO_BODY_METHODS = frozenset(('GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'))
+
+
+def _url_options(url):
+    parts = urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ERR_INVALID_ARG_VALUE('url', url, 'is not a valid URL')
+    options = {'protocol': parts.scheme + ':', 'hostname': parts.hostname,
+               'path': (parts.path or '/') + ('?' + parts.query if parts.query else '')}
+    if parts.port is not None:
+        options['port'] = parts.port
+    if parts.username is not None:
+        options['auth'] = '%s:%s' % (parts.username, parts.password or '')
+    return options
+
+
+class ClientRequest(OutgoingMessage):
+    """Node's ``http.ClientRequest``: made by http.request()."""
+
+    _default_agent = None       # https sets its own
+    _default_protocol = 'http:'
+
+    def __init__(self, url=None, options=None, callback=None, **kwargs):
+        if callable(options) and callback is None:
+            options, callback = None, options
+        if callable(url) and callback is None:
+            url, callback = None, url
+        if isinstance(url, dict):
+            url, options = None, dict(url, **(options or {}))
+        merged = _url_options(url) if isinstance(url, str) else {}
+        merged.update(normalize_options(options, kwargs, REQUEST_OPTIONS))
+        super().__init__()
+        agent = merged.get('agent', self._default_agent or _agent.globalAgent)
+        if agent is False:
+            agent = type(self._default_agent or _agent.globalAgent)()
+            self._own_agent = True
+        elif not isinstance(agent, Agent):
+            raise ERR_INVALID_ARG_TYPE('options.agent', ['Agent-like Object', 'undefined', 'false'],
+                                       agent)
+        self.agent = agent
+        protocol = merged.get('protocol', self._default_protocol)
+        if protocol != getattr(agent, 'protocol', protocol):
+            raise ERR_INVALID_ARG_VALUE('options.protocol', protocol,
+                                        'is not supported. Expected "%s"' % agent.protocol)
+        self.protocol = protocol
+        default_port = merged.get('defaultPort') or agent.defaultPort
+        port = int(merged.get('port') or default_port)
+        host = merged.get('hostname') or merged.get('host') or 'localhost'
+        self.host = host
+        method = merged.get('method', 'GET')
+        if not is_token(method):
+            raise ERR_INVALID_HTTP_TOKEN('Method', method)
+        self.method = method.upper()
+        path = merged.get('path', '/')
+        if any(c in path for c in ' \r\n\t'):
+            raise ERR_INVALID_ARG_VALUE('options.path', path, 'contains unescaped characters')
+        self.path = path
+        self._chunked_by_default = self.method not in _NO_BODY_METHODS
+        self._should_keep_alive = agent.keepAlive and not self._own_agent
+        self._max_header_size = int(merged.get('maxHeaderSize', 16384))
+        self._insecure = merged.get('insecureHTTPParser', False)
+        self._join_duplicates = merged.get('joinDuplicateHeaders', False)
+        self._timeout = merged.get('timeout')
+        self._response = None
+        self._parser = None
+        self._got_error = False
+        self._reused = False
+        self.aborted = False
+        self.res = None
+        headers = merged.get('headers')
+        if headers:
+            pairs = headers.items() if isinstance(headers, dict) else zip(headers[0::2], headers[1::2])
+            for name, value in pairs:
+                self.setHeader(name, value)
+        if merged.get('setHost', True) and not self.hasHeader('host') and not merged.get('socketPath'):
+            label = '[%s]' % host if ':' in host else host
+            self.setHeader('Host', label if port == default_port else '%s:%d' % (label, port))
+        if merged.get('auth') and not self.hasHeader('authorization'):
+            self.setHeader('Authorization', 'Basic ' + base64.b64encode(
+                merged['auth'].encode('latin-1')).decode('ascii'))
+        if callback is not None:
+            self.once('response', callback)
+        connect_options = dict(merged, host=host, port=port)
+        if merged.get('createConnection'):
+            self._on_socket(merged['createConnection'](connect_options), reused=False)
+        else:
+            agent.addRequest(self, connect_options)
+
+    _keep_socket = False
+    _own_agent = False
+    reusedSocket = field('_reused', 'Whether the socket was kept from an earlier request.')
+    maxHeadersCount = field('_max_headers_count', 'Headers kept in the answer (None: 2000).')
+    _max_headers_count = None
+
+    def _agent_keep_alive(self):
+        return True
+
+    def _implicit_header(self):
+        self._store_header('%s %s HTTP/1.1\r\n' % (self.method, self.path),
+                           [tuple(entry) for entry in self._headers.values()])
+        if self.method == 'HEAD' and self._parser is not None:
+            self._parser.skip_body = True
+
+    # -- the connection ---------------------------------------------------
+
+    def _on_socket(self, socket, reused):
+        """The agent's (or createConnection's) socket for this request."""
+        self.socket = socket
+        self._reused = reused
+        self._parser = _uv.HTTPParser(self, True, self._max_header_size,
+                                      self._max_headers_count or 2000, self._insecure)
+        if self.method == 'HEAD':
+            self._parser.skip_body = True
+        self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
+                                          self._on_socket_close, self._on_socket_error,
+                                          self._on_socket_timeout)
+        if self._timeout:
+            socket.setTimeout(self._timeout)
+        socket.resume()
+        _uv.nextTick(self._emit_socket, socket)
+        self._flush_pending()
+
+    def _emit_socket(self, socket):
+        if not self._closed:
+            self.emit('socket', socket)
+
+    def _release(self):
+        """The exchange is over: the socket is not this request's anymore."""
+        self._listeners.remove()
+        self._parser.stop()
+        return self.socket
+
+    def setTimeout(self, msecs, callback=None):
+        """'timeout' after ``msecs`` idle ms on the socket (the request is
+        not destroyed: that is the listener's call)."""
+        if callback is not None:
+            self.once('timeout', callback)
+        self._timeout = msecs
+        if self.socket is not None:
+            self.socket.setTimeout(msecs)
+        return self
+
+    def setNoDelay(self, noDelay=True):
+        if self.socket is not None:
+            self.socket.setNoDelay(noDelay)
+
+    def setSocketKeepAlive(self, enable=False, initialDelay=0):
+        if self.socket is not None:
+            self.socket.setKeepAlive(enable, initialDelay)
+
+    def destroy(self, error=None):
+        """Abort: the socket is destroyed; then 'error' (``error``, or
+        before any answer Node's 'socket hang up') and 'close'."""
+        if self._closed or self.aborted:
+            return self
+        self.aborted = True
+        if error is not None:
+            self._fail(error)
+        if self._response is not None and not self._response._ended:
+            self._response._abort()
+        if self.socket is not None and not self.socket.destroyed:
+            self.socket.destroy()       # its 'close' finishes the request
+        else:
+            self._fail(error)
+        return self
+
+    def abort(self):
+        """Node's deprecated destroy() without an error."""
+        self.destroy()
+
+    def _fail(self, error):
+        if error is not None and not self._got_error:
+            self._got_error = True
+            _uv.nextTick(self.emit, 'error', error)
+        _uv.nextTick(self._emit_close)
+
+    # -- the parser's callbacks ------------------------------------------------
+
+    def _on_message(self, head, body, trailers):
+        res = self._on_head(head)
+        if res is not None:
+            self._on_message_end(body, trailers)
+
+    def _on_head(self, head):
+        status = head[0]
+        if 100 <= status < 200 and status != 101:
+            if status == 100:
+                self.emit('continue')
+            else:
+                info = IncomingMessage(self.socket)
+                info._set_head(head)
+                self.emit('information', {
+                    'statusCode': status, 'statusMessage': head[1], 'httpVersion': info.httpVersion,
+                    'httpVersionMajor': head[2], 'httpVersionMinor': head[3],
+                    'headers': info.headers, 'rawHeaders': head[4]})
+            return None
+        res = IncomingMessage(self.socket)
+        res._join_duplicates = self._join_duplicates
+        res._set_head(head)
+        res.req = self
+        self.res = self._response = res
+        self._keep_socket = head[5] and self._should_keep_alive
+        if status == 101 or (self.method == 'CONNECT' and 200 <= status < 300):
+            res.upgrade = True
+            return res          # _on_upgrade follows
+        # Before the user's: the socket is free when their 'end' runs (Node).
+        res.once('end', self._on_response_end)
+        if not self.emit('response', res):
+            res._dump()
+        return res
+
+    def _on_body(self, chunk):
+        if self._response is not None:
+            self._response._push(chunk)
+
+    def _on_message_end(self, body, trailers):
+        res = self._response
+        if res is None or res.upgrade:
+            return
+        if body is not None:
+            res._push(body)
+        res._push_end(trailers)
+
+    def _on_upgrade(self, rest):
+        res = self._response
+        event = 'connect' if self.method == 'CONNECT' else 'upgrade'
+        socket = self._release()
+        if self.listenerCount(event):
+            self.emit(event, res, socket, rest)
+        else:
+            socket.destroy()
+        self._emit_close()
+
+    def _on_parse_error(self, code, reason, nparsed):
+        self.socket.destroy()
+        self._fail(HTTPParseError(code, reason, nparsed))
+
+    def _on_response_end(self):
+        """Node's responseOnEnd: a keep-alive socket goes back to the agent."""
+        socket = self._release()
+        if self._keep_socket and self._finished:
+            socket.emit('free')
+        else:
+            destroy_soon(socket)
+        _uv.nextTick(self._emit_close)
+
+    # -- the socket's events ----------------------------------------------------
+
+    def _on_socket_end(self):
+        self._parser.finish()
+        if self._response is None and not self._got_error:
+            self._fail(connection_reset('socket hang up'))
+
+    def _on_socket_close(self, had_error):
+        res = self._response
+        if res is None:
+            if not self._got_error:
+                self._fail(connection_reset('socket hang up'))
+            else:
+                self._fail(None)
+            return
+        if not res._ended:
+            res._abort()
+        self._fail(None)
+
+    def _on_socket_error(self, error):
+        if self._response is None or not self._response._ended:
+            self._fail(error)
+
+    def _on_socket_timeout(self):
+        self.emit('timeout')
+
+
+def request(url=None, options=None, callback=None, **kwargs):
+    """http.request(url[, options][, callback]) | (options[, callback]): a
+    ClientRequest; ``callback`` on 'response'.  end() sends it."""
+    return ClientRequest(url, options, callback, **kwargs)
+
+
+def get(url=None, options=None, callback=None, **kwargs):
+    """As request(), with the request ended at once (a GET with no body)."""
+    req = ClientRequest(url, options, callback, **kwargs)
+    req.end()
+    return req
+
+
+add_aliases(ClientRequest, ALIASES['ClientRequest'])

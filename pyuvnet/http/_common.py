@@ -1,0 +1,252 @@
+"""What pyuvnet.http's server and client share: Node's tables (STATUS_CODES,
+METHODS), header validation, the HTTP errors and the cached Date value."""
+import errno
+import re
+import time
+
+from pyuvnet.errors import NodeError
+
+__all__ = [
+    'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue',
+    'ERR_HTTP_HEADERS_SENT', 'ERR_INVALID_HTTP_TOKEN', 'ERR_HTTP_INVALID_STATUS_CODE',
+    'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_CHAR', 'ERR_HTTP_REQUEST_TIMEOUT',
+    'ERR_HTTP_TRAILER_INVALID', 'ERR_HTTP_BODY_NOT_ALLOWED', 'ERR_HTTP_CONTENT_LENGTH_MISMATCH',
+    'HTTPParseError',
+]
+
+# Node 20's http.STATUS_CODES and http.METHODS, as /usr/bin/node prints them.
+STATUS_CODES = {
+    100: "Continue",
+    101: "Switching Protocols",
+    102: "Processing",
+    103: "Early Hints",
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    207: "Multi-Status",
+    208: "Already Reported",
+    226: "IM Used",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    305: "Use Proxy",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
+    400: "Bad Request",
+    401: "Unauthorized",
+    402: "Payment Required",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    407: "Proxy Authentication Required",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    411: "Length Required",
+    412: "Precondition Failed",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
+    417: "Expectation Failed",
+    418: "I'm a Teapot",
+    421: "Misdirected Request",
+    422: "Unprocessable Entity",
+    423: "Locked",
+    424: "Failed Dependency",
+    425: "Too Early",
+    426: "Upgrade Required",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    431: "Request Header Fields Too Large",
+    451: "Unavailable For Legal Reasons",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    505: "HTTP Version Not Supported",
+    506: "Variant Also Negotiates",
+    507: "Insufficient Storage",
+    508: "Loop Detected",
+    509: "Bandwidth Limit Exceeded",
+    510: "Not Extended",
+    511: "Network Authentication Required",
+}
+
+METHODS = [
+    'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK',
+    'M-SEARCH', 'MERGE', 'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS',
+    'PATCH', 'POST', 'PROPFIND', 'PROPPATCH', 'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT',
+    'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK', 'UNLOCK', 'UNSUBSCRIBE',
+]
+
+
+class ERR_HTTP_HEADERS_SENT(NodeError, RuntimeError):
+    _template = 'Cannot %s headers after they are sent to the client'
+
+
+class ERR_INVALID_HTTP_TOKEN(NodeError, TypeError, ValueError):
+    def __init__(self, label, name):
+        super().__init__('%s must be a valid HTTP token [%s]' % (label, _quote(name)))
+
+
+class ERR_HTTP_INVALID_STATUS_CODE(NodeError, ValueError):
+    def __init__(self, code):
+        super().__init__('Invalid status code: %s' % (code,))
+
+
+class ERR_HTTP_INVALID_HEADER_VALUE(NodeError, TypeError, ValueError):
+    def __init__(self, value, name):
+        super().__init__('Invalid value "%s" for header "%s"' % (
+            'undefined' if value is None else value, name))
+
+
+class ERR_INVALID_CHAR(NodeError, TypeError, ValueError):
+    def __init__(self, what, name=None):
+        super().__init__('Invalid character in %s' % what
+                         + ('' if name is None else ' [%s]' % _quote(name)))
+
+
+class ERR_HTTP_REQUEST_TIMEOUT(NodeError, RuntimeError):
+    _template = 'Request timeout'
+
+    def __init__(self):
+        super().__init__()
+
+
+class ERR_HTTP_TRAILER_INVALID(NodeError, RuntimeError):
+    _template = 'Trailers are invalid with this transfer encoding'
+
+    def __init__(self):
+        super().__init__()
+
+
+class ERR_HTTP_BODY_NOT_ALLOWED(NodeError, RuntimeError):
+    _template = 'Adding content for this request method or response status is not allowed.'
+
+    def __init__(self):
+        super().__init__()
+
+
+class ERR_HTTP_CONTENT_LENGTH_MISMATCH(NodeError, RuntimeError):
+    def __init__(self, actual, expected):
+        super().__init__('Response body\'s content-length of %d byte(s) does not match the '
+                         'content-length of %d byte(s) set in header' % (actual, expected))
+
+
+class HTTPParseError(NodeError, ValueError):
+    """A request or response llhttp refused: Node's 'Parse Error: <reason>',
+    with ``code`` (``'HPE_*'``), ``reason``, ``bytesParsed`` and ``rawPacket``."""
+
+    def __init__(self, code, reason, bytes_parsed, raw_packet=None):
+        super().__init__('Parse Error: ' + reason)
+        self.code = code
+        self.reason = reason
+        self.bytesParsed = self.bytes_parsed = bytes_parsed
+        self.rawPacket = self.raw_packet = raw_packet
+
+
+def connection_reset(message):
+    """Node's connResetException: an ECONNRESET error with ``message``."""
+    error = ConnectionResetError(message)
+    error.errno = errno.ECONNRESET
+    error.code = 'ECONNRESET'
+    return error
+
+
+def _quote(name):
+    # Node's message puts the name in quotes whatever it is (["5"]).
+    return '"%s"' % (name,)
+
+
+# RFC 9110's token and field-value characters, as Node's checkIsHttpToken
+# and checkInvalidHeaderChar.
+_TOKEN = re.compile(r"[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+\Z")
+_INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
+
+
+def is_token(name):
+    return isinstance(name, str) and _TOKEN.match(name) is not None
+
+
+def validateHeaderName(name, label='Header name'):
+    """Raises ERR_INVALID_HTTP_TOKEN unless ``name`` is an HTTP token."""
+    if not is_token(name):
+        raise ERR_INVALID_HTTP_TOKEN(label, name)
+
+
+def validateHeaderValue(name, value):
+    """Raises ERR_HTTP_INVALID_HEADER_VALUE for None, ERR_INVALID_CHAR for a
+    value holding a character a header may not (CR, LF, NUL, ...)."""
+    if value is None:
+        raise ERR_HTTP_INVALID_HEADER_VALUE(value, name)
+    for item in (value if isinstance(value, (list, tuple)) else (value,)):
+        if _INVALID_VALUE_CHAR.search(header_text(item)):
+            raise ERR_INVALID_CHAR('header content', name)
+
+
+def header_text(value):
+    """A header value as it is sent: Node's String(value)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_date = [0, '']
+
+
+def date_line():
+    """The Date header's line, made once per second (as Node's utcDate())."""
+    now = int(time.time())
+    if _date[0] != now:
+        _date[0] = now
+        _date[1] = time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(now))
+    return _date[1]
+
+
+def field(attr, doc):
+    """A read-write property over the instance attribute ``attr`` (so that
+    the camelCase name and its snake_case twin stay one value)."""
+    return property(lambda self: getattr(self, attr),
+                    lambda self, value: setattr(self, attr, value), doc=doc)
+
+
+def destroy_soon(socket):
+    """Node's socket.destroySoon(): end, and destroy once our side has
+    finished (a TLSSocket has no destroySoon of its own)."""
+    if hasattr(socket, 'destroySoon'):
+        socket.destroySoon()
+    else:
+        socket.once('finish', socket.destroy)
+        socket.end()
+
+
+class SocketListeners:
+    """The listeners an HTTP exchange puts on its socket: the parser's feed
+    on 'data', and its 'end', 'close', 'error' and 'timeout' handlers;
+    ``remove()`` takes them all off again (an upgrade, a request done)."""
+
+    __slots__ = ('socket', 'pairs')
+
+    def __init__(self, socket, parser, on_end, on_close, on_error, on_timeout):
+        self.socket = socket
+        self.pairs = (('data', parser.feed), ('end', on_end), ('close', on_close),
+                      ('error', on_error), ('timeout', on_timeout))
+        for event, listener in self.pairs:
+            socket.on(event, listener)
+
+    def remove(self):
+        for event, listener in self.pairs:
+            self.socket.removeListener(event, listener)

@@ -1,0 +1,353 @@
+"""IncomingMessage: a request the server read, or a response the client read.
+
+It is Node's Readable of the message's body:
+  'data'(chunk)   body bytes (str after setEncoding()), in order
+  'end'           after the last 'data', on a later tick; ``complete`` is
+                  True from then on
+  'aborted'       the connection closed before the message was complete
+  'error'(err)    (the client's response only) the connection failed
+  'close'         last, once: after 'end' (a request: after its response's
+                  'close'), or when the connection closed
+
+Nothing flows until a 'data' listener, ``resume()`` or ``pipe()`` asks
+for it (Node's readable flowing mode); what arrives meanwhile waits in the
+message.  The head is kept as llhttp gave it (``rawHeaders``); ``headers``,
+``headersDistinct`` and ``trailers`` are made from it on first use, with
+Node's rules for duplicates.
+"""
+from pyuvnet import _uv, encodings
+from pyuvnet._names import ALIASES, add_aliases
+from pyuvnet.events import EventEmitter
+
+from ._common import field
+
+__all__ = ['IncomingMessage']
+
+# Node's matchKnownFields: these keep the first value and drop the others;
+# set-cookie is always a list; cookie joins with '; '; the rest with ', '.
+_FIRST_WINS = frozenset((
+    'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from',
+    'host', 'if-modified-since', 'if-unmodified-since', 'last-modified', 'location',
+    'max-forwards', 'proxy-authorization', 'referer', 'retry-after', 'server',
+    'user-agent',
+))
+
+
+def headers_dict(raw, join_duplicates=False):
+    """Node's message.headers from rawHeaders: lower-cased names, duplicates
+    merged as Node's _addHeaderLine does (with ``join_duplicates``, Node's
+    joinDuplicateHeaders, the single-valued ones are joined too)."""
+    headers = {}
+    for i in range(0, len(raw), 2):
+        name = raw[i].lower()
+        value = raw[i + 1]
+        if name not in headers:
+            headers[name] = [value] if name == 'set-cookie' else value
+        elif name == 'set-cookie':
+            headers[name].append(value)
+        elif name in _FIRST_WINS and not join_duplicates:
+            continue
+        elif name == 'cookie':
+            headers[name] += '; ' + value
+        else:
+            headers[name] += ', ' + value
+    return headers
+
+
+def headers_distinct(raw):
+    """Node's message.headersDistinct: every name's values, as lists."""
+    distinct = {}
+    for i in range(0, len(raw), 2):
+        distinct.setdefault(raw[i].lower(), []).append(raw[i + 1])
+    return distinct
+
+
+class IncomingMessage(EventEmitter):
+    """Node's ``http.IncomingMessage``: a request (server side, with
+    ``method`` and ``url``) or a response (client side, with ``statusCode``
+    and ``statusMessage``)."""
+
+    _status = None
+    _reason = None
+    method = None
+    """The request's method (server side), e.g. 'GET'; None in a response."""
+    url = ''
+    """The request target as sent (server side), e.g. '/a?b=1'."""
+    _major = 1
+    _minor = 1
+    _raw_trailers = ()
+    statusCode = field('_status', "The response's status (client side); None in a request.")
+    statusMessage = field('_reason', "The response's reason phrase (client side).")
+    httpVersionMajor = field('_major', 'The major HTTP version, 1.')
+    httpVersionMinor = field('_minor', 'The minor HTTP version, 1 or 0.')
+    rawHeaders = field('_raw', 'The headers as received: [name, value, ...].')
+    rawTrailers = field('_raw_trailers', 'The trailers as received: [name, value, ...].')
+
+    # A response (client side) closes after its 'end'; a request closes
+    # after its response's 'close' (the server clears this, Node's order).
+    _close_after_end = True
+
+    # The per-message state starts as these class defaults (one message
+    # per request: the constructor sets only what cannot be shared).
+    complete = False
+    aborted = False
+    upgrade = False
+    _headers = None
+    _trailers = None
+    _flowing = None               # None: not decided; False: paused
+    _ended = False                # the body's end arrived
+    _end_emitted = False
+    _closed = False
+    _decoder = None
+    _consumed = False             # someone read (or dumped) the body
+    _keep_alive = False           # llhttp's should_keep_alive for this message
+    _join_duplicates = False      # the server's or request's joinDuplicateHeaders
+
+    def __init__(self, socket=None):
+        self.socket = socket
+        self._raw = []
+        self._buffer = []
+
+    def _set_head(self, head):
+        first, second, major, minor, raw = head[0], head[1], head[2], head[3], head[4]
+        if isinstance(first, int):
+            self._status = first
+            self._reason = second
+        else:
+            self.method = first
+            self.url = second
+        if major != 1 or minor != 1:
+            self._major = major
+            self._minor = minor
+        self._raw = raw
+        self._keep_alive = head[5]
+
+    @property
+    def httpVersion(self):
+        """'1.1' or '1.0'."""
+        return '%d.%d' % (self._major, self._minor)
+
+    # -- the head --------------------------------------------------------
+
+    @property
+    def headers(self):
+        """The headers, names lower-cased, duplicates merged as Node does
+        (set-cookie a list, cookie joined by '; ', the single-valued ones
+        keeping their first value, the rest joined by ', ')."""
+        if self._headers is None:
+            self._headers = headers_dict(self._raw, self._join_duplicates)
+        return self._headers
+
+    @headers.setter
+    def headers(self, value):
+        self._headers = value
+
+    @property
+    def headersDistinct(self):
+        """Every header's values as a list, names lower-cased."""
+        return headers_distinct(self._raw)
+
+    @property
+    def trailers(self):
+        """The trailers (a chunked body's), as ``headers``; {} until 'end'."""
+        if self._trailers is None:
+            self._trailers = headers_dict(self._raw_trailers, self._join_duplicates)
+        return self._trailers
+
+    @property
+    def trailersDistinct(self):
+        """Every trailer's values as a list."""
+        return headers_distinct(self._raw_trailers)
+
+    @property
+    def connection(self):
+        """Alias of ``socket`` (Node's deprecated name)."""
+        return self.socket
+
+    def setTimeout(self, msecs, callback=None):
+        """The socket's setTimeout(); ``callback`` is added to this
+        message's 'timeout'."""
+        if callback is not None:
+            self.on('timeout', callback)
+        if self.socket is not None:
+            self.socket.setTimeout(msecs)
+        return self
+
+    # -- the body, as a Readable ---------------------------------------------
+
+    def _push(self, chunk):
+        """Body bytes from the parser (one call per read)."""
+        if self._flowing and not self._buffer:
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    return
+            self.emit('data', chunk)
+        else:
+            self._buffer.append(chunk)
+
+    def _push_end(self, raw_trailers=None):
+        """The message is complete."""
+        if raw_trailers:
+            self._raw_trailers = raw_trailers
+            self._trailers = None
+        self._ended = True
+        if self._flowing and not self._buffer:
+            _uv.nextTick(self._emit_end)
+
+    def _emit_end(self):
+        if self._end_emitted or self._closed:
+            return
+        self._end_emitted = True
+        self.complete = True
+        self.emit('end')
+        if self._close_after_end:
+            self._emit_close()
+
+    def _emit_close(self):
+        if not self._closed:
+            self._closed = True
+            self.emit('close')
+
+    def _abort(self):
+        """The connection closed under an unfinished message."""
+        if self._closed:
+            return
+        if not self._ended:
+            self.aborted = True
+            self.emit('aborted')
+        self._emit_close()
+
+    def on(self, event, listener=None):
+        """EventEmitter.on; a 'data' listener starts the flow (Node)."""
+        result = super().on(event, listener) if listener is not None else super().on(event)
+        if event == 'data' and self._flowing is None and listener is not None:
+            self.resume()
+        return result
+
+    addListener = on
+
+    def once(self, event, listener=None):
+        """EventEmitter.once; a 'data' listener starts the flow (Node)."""
+        result = super().once(event, listener) if listener is not None else super().once(event)
+        if event == 'data' and self._flowing is None and listener is not None:
+            self.resume()
+        return result
+
+    def pause(self):
+        """Stop 'data' until resume(); the connection stops reading too."""
+        self._flowing = False
+        if self.socket is not None and not self._ended:
+            self.socket.pause()
+        return self
+
+    def resume(self):
+        """Start or restart 'data': what waited comes first, on a later tick."""
+        self._consumed = True
+        if not self._flowing:
+            self._flowing = True
+            _uv.nextTick(self._drain)
+            if self.socket is not None and not self._ended and not self._closed:
+                self.socket.resume()
+        return self
+
+    def isPaused(self):
+        """True after pause() until resume()."""
+        return self._flowing is False
+
+    readableHighWaterMark = 65536
+
+    @property
+    def readableFlowing(self):
+        return self._flowing
+
+    @property
+    def readableEnded(self):
+        return self._end_emitted
+
+    @property
+    def readableLength(self):
+        return sum(len(chunk) for chunk in self._buffer)
+
+    @property
+    def destroyed(self):
+        return self._closed
+
+    def _drain(self):
+        while self._buffer and self._flowing and not self._closed:
+            chunk = self._buffer.pop(0)
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    continue
+            self.emit('data', chunk)
+        if self._ended and not self._buffer and self._flowing:
+            self._emit_end()
+
+    def setEncoding(self, encoding):
+        """'data' gives str decoded with ``encoding`` (Node's names)."""
+        self._decoder = encodings.decoder(encoding)
+        return self
+
+    def read(self, size=None):
+        """What waits in the buffer (all of it, or ``size`` bytes), or None."""
+        if not self._buffer:
+            return None
+        data = b''.join(self._buffer)
+        if size is None or size >= len(data):
+            self._buffer = []
+            if self._ended:
+                _uv.nextTick(self._emit_end)
+            return data
+        self._buffer = [data[size:]]
+        return data[:size]
+
+    def pipe(self, destination, options=None):
+        """Write every chunk into ``destination`` (end() it at 'end' unless
+        ``{'end': False}``); pauses while ``destination.write`` returns False
+        until its 'drain'."""
+        end = True if not options else options.get('end', True)
+
+        def on_data(chunk):
+            if destination.write(chunk) is False:
+                self.pause()
+                destination.once('drain', self.resume)
+        self.on('data', on_data)
+        if end:
+            self.once('end', destination.end)
+        if not self._flowing:
+            self.resume()
+        return destination
+
+    def _dump(self):
+        """Read and drop the body nobody read, so that the connection can
+        go on to its next message (Node's _dump)."""
+        if not self._consumed and self._ended and not self._buffer and \
+                not self.listenerCount('end'):
+            # A whole message nobody listens to: done, without the ticks.
+            self._consumed = self._end_emitted = self.complete = True
+            self._flowing = True
+            return
+        if not self._consumed:
+            self._consumed = True
+            self._buffer = []
+            self.removeAllListeners('data')
+            self.resume()
+
+    def __aiter__(self):
+        """``async for chunk in req`` (through pyuvnet.aio's bridge): the
+        body's chunks until 'end', pausing the connection while 64 KiB wait
+        unread; a connection closed first raises ERR_STREAM_PREMATURE_CLOSE."""
+        from pyuvnet import aio
+        return aio.iterate(self)
+
+    def destroy(self, error=None):
+        """Close the message and its connection."""
+        if self.socket is not None:
+            self.socket.destroy(error)
+        self._abort()
+        return self
+
+
+
+add_aliases(IncomingMessage, ALIASES['EventEmitter'] + ALIASES['IncomingMessage'])

@@ -1,0 +1,538 @@
+"""OutgoingMessage and ServerResponse: a message pyuvnet.http writes.
+
+The head is made once, by writeHead() (or implicitly by the first write()
+or end()), in Node's order: the status line, the headers set, then Date,
+Connection and Keep-Alive, then Content-Length or Transfer-Encoding
+(_http_outgoing.js's _storeHeader, pinned with Node 20).  It is sent with
+the first body bytes: ``res.end(body)`` is one write of head and body.
+
+Events:
+  'finish'   the last bytes were handed to the connection (after end())
+  'close'    last, once: after 'finish', or when the connection closed first
+  'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END)
+"""
+from pyuvnet import _uv, encodings
+from pyuvnet._names import ALIASES, add_aliases
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
+from pyuvnet.events import EventEmitter
+
+from ._common import (
+    ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR, STATUS_CODES,
+    date_line, field, header_text, validateHeaderName, validateHeaderValue,
+)
+
+__all__ = ['OutgoingMessage', 'ServerResponse']
+
+_CRLF = '\r\n'
+
+
+def _body_bytes(chunk, encoding):
+    if isinstance(chunk, str):
+        return encodings.encode(chunk, encoding)
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return bytes(chunk)
+    raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
+
+
+# (status, reason or None) -> the status line.
+_STATUS_LINES: dict = {}
+# (name, value) pairs -> what header_block() made of them.  Responses
+# mostly repeat the same headers: made and validated once, while hashable.
+_BLOCKS: dict = {}
+_BLOCKS_MAX = 512
+
+
+def header_block(pairs):
+    """The header lines of ``pairs`` and what _store_header needs to know
+    of them: (text, Connection's value lower-cased or None, whether
+    Content-Length is set, Transfer-Encoding's value lower-cased or None,
+    whether Date is set, whether Expect is set).  Raises for a bad name or
+    value, as setHeader() would."""
+    try:
+        key = tuple(pairs)
+        cached = _BLOCKS.get(key)
+    except TypeError:       # a list value: not cached
+        key = cached = None
+    if cached is not None:
+        # Equal keys may differ in their values' types (1 == True == 1.0,
+        # sent as '1', 'true', '1'): entries with other values than str
+        # keep those types, and must match them.
+        types = cached[1]
+        if types is None or types == tuple(type(value) for _, value in pairs):
+            return cached[0]
+    lines = []
+    connection = te = None
+    seen_length = seen_date = seen_expect = False
+    for name, value in pairs:
+        validateHeaderName(name)
+        validateHeaderValue(name, value)
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        for item in values:
+            lines.append('%s: %s\r\n' % (name, header_text(item)))
+        lower = name.lower()
+        if lower == 'connection':
+            connection = header_text(values[-1]).lower()
+        elif lower == 'content-length':
+            seen_length = True
+        elif lower == 'transfer-encoding':
+            te = header_text(values[-1]).lower()
+        elif lower == 'date':
+            seen_date = True
+        elif lower == 'expect':
+            seen_expect = True
+    result = (''.join(lines), connection, seen_length, te, seen_date, seen_expect)
+    if key is not None:
+        if len(_BLOCKS) >= _BLOCKS_MAX:
+            _BLOCKS.clear()
+        types = tuple(type(value) for _, value in pairs)
+        _BLOCKS[key] = (result, None if all(t is str for t in types) else types)
+    return result
+
+
+_KEEP_ALIVE_LINES: dict = {}
+
+
+def keep_alive_lines(timeout, max_requests):
+    """Connection (and Keep-Alive) lines of a kept-alive connection, as
+    Node's: ``max_requests`` 'close' says close (Node 20 says so on the
+    last request maxRequestsPerSocket allows, yet does not close)."""
+    key = (timeout, max_requests)
+    lines = _KEEP_ALIVE_LINES.get(key)
+    if lines is None:
+        if max_requests == 'close':
+            lines = 'Connection: close\r\n'
+        else:
+            lines = 'Connection: keep-alive\r\n'
+            if timeout:
+                lines += 'Keep-Alive: timeout=%d' % (timeout // 1000)
+                if max_requests:
+                    lines += ', max=%d' % max_requests
+                lines += '\r\n'
+        if len(_KEEP_ALIVE_LINES) < 64:
+            _KEEP_ALIVE_LINES[key] = lines
+    return lines
+
+
+class OutgoingMessage(EventEmitter):
+    """What ServerResponse and ClientRequest share: the headers, the head,
+    the body's framing (Content-Length or chunked) and end()."""
+
+    _send_date = False
+    sendDate = field('_send_date', 'Whether a Date header is added (True in a ServerResponse).')
+    _has_body = True
+    _chunked_by_default = True
+    _keep_alive_timeout = 0
+    _max_requests_note = None
+    # The per-message state starts as these class defaults (one response
+    # per request: its constructor sets only what cannot be shared).
+    _header = None                # the head made, as bytes
+    _header_sent = False
+    _chunked = False
+    _content_length = None
+    _trailer = ''
+    _last = False                 # the connection closes after this message
+    _finished = False             # end() was called
+    _finish_emitted = False
+    _closed = False
+    _should_keep_alive = True
+    _removed: frozenset = frozenset()   # headers Node would add, removed by the user (a set once one is)
+    socket = None
+    _conn = None                  # a ServerResponse's connection (its turn: conn.current)
+    _pending = ()                 # (bytes, callback) written before the connection was assigned
+
+    def __init__(self):
+        self._headers = {}            # lower-case name -> [name, value]
+
+    # -- headers ------------------------------------------------------------
+
+    def setHeader(self, name, value):
+        """Set one header (a list value repeats it); ERR_HTTP_HEADERS_SENT
+        once the head is made, ERR_INVALID_HTTP_TOKEN / ERR_INVALID_CHAR /
+        ERR_HTTP_INVALID_HEADER_VALUE for a bad name or value."""
+        if self._header is not None:
+            raise ERR_HTTP_HEADERS_SENT('set')
+        validateHeaderName(name)
+        validateHeaderValue(name, value)
+        self._headers[name.lower()] = [name, value]
+        return self
+
+    def appendHeader(self, name, value):
+        """Add a value to a header (it becomes a list)."""
+        if self._header is not None:
+            raise ERR_HTTP_HEADERS_SENT('append')
+        validateHeaderName(name)
+        validateHeaderValue(name, value)
+        key = name.lower()
+        if key in self._headers:
+            old = self._headers[key][1]
+            old = list(old) if isinstance(old, (list, tuple)) else [old]
+            self._headers[key][1] = old + (list(value) if isinstance(value, (list, tuple))
+                                           else [value])
+        else:
+            self._headers[key] = [name, value]
+        return self
+
+    def getHeader(self, name):
+        """A header's value as set, or None."""
+        if not isinstance(name, str):
+            raise ERR_INVALID_ARG_TYPE('name', 'string', name)
+        entry = self._headers.get(name.lower())
+        return None if entry is None else entry[1]
+
+    def getHeaders(self):
+        """{lower-case name: value} of the headers set."""
+        return {key: entry[1] for key, entry in self._headers.items()}
+
+    def getHeaderNames(self):
+        """The lower-case names of the headers set, in order."""
+        return list(self._headers)
+
+    def getRawHeaderNames(self):
+        """The names of the headers set, as spelled."""
+        return [entry[0] for entry in self._headers.values()]
+
+    def hasHeader(self, name):
+        """Whether the header is set (any case)."""
+        if not isinstance(name, str):
+            raise ERR_INVALID_ARG_TYPE('name', 'string', name)
+        return name.lower() in self._headers
+
+    def removeHeader(self, name):
+        """Remove a header; the ones Node adds (Date, Content-Length,
+        Transfer-Encoding) are then not added either."""
+        if not isinstance(name, str):
+            raise ERR_INVALID_ARG_TYPE('name', 'string', name)
+        if self._header is not None:
+            raise ERR_HTTP_HEADERS_SENT('remove')
+        key = name.lower()
+        self._headers.pop(key, None)
+        if key in ('date', 'content-length', 'transfer-encoding'):
+            self._removed = self._removed | {key}
+
+    @property
+    def headersSent(self):
+        """True once the head is made (writeHead(), write(), end())."""
+        return self._header is not None
+
+    def addTrailers(self, headers):
+        """Trailers for a chunked body, sent by end()."""
+        pairs = headers.items() if isinstance(headers, dict) else headers
+        for name, value in pairs:
+            validateHeaderName(name, 'Trailer name')
+            text = header_text(value)
+            validateHeaderValue(name, text)
+            self._trailer += '%s: %s\r\n' % (name, text)
+
+    # -- the head -------------------------------------------------------------
+
+    def _store_header(self, first_line, headers):
+        """Make the head as Node's _storeHeader: ``headers`` is a list of
+        (name, value) in the order set."""
+        block, connection, seen_length, te, seen_date, seen_expect = header_block(headers)
+        parts = [first_line, block]
+        seen_connection = connection is not None
+        if seen_connection:
+            if 'close' in connection:
+                self._last = True
+            else:
+                self._should_keep_alive = True
+        seen_te = te is not None
+        if seen_te and 'chunked' in te:
+            self._chunked = True
+        if not seen_date and self._send_date and 'date' not in self._removed:
+            parts.append(date_line())
+        if not seen_connection:
+            if self._should_keep_alive and (
+                    seen_length or self._chunked_by_default or self._agent_keep_alive()):
+                parts.append(keep_alive_lines(self._keep_alive_timeout, self._max_requests_note))
+            else:
+                self._last = True
+                parts.append('Connection: close\r\n')
+        if not seen_length and not seen_te:
+            if not self._has_body:
+                pass
+            elif not self._chunked_by_default:
+                self._last = True
+            elif (not self._trailer and 'content-length' not in self._removed
+                  and self._content_length is not None):
+                parts.append('Content-Length: %d\r\n' % self._content_length)
+            elif 'transfer-encoding' not in self._removed:
+                parts.append('Transfer-Encoding: chunked\r\n')
+                self._chunked = True
+            else:
+                self._last = True
+        parts.append('\r\n')
+        try:
+            self._header = ''.join(parts).encode('latin-1')
+        except UnicodeEncodeError:
+            raise ERR_INVALID_CHAR('header content', first_line.strip()) from None
+        return seen_expect
+
+    def _agent_keep_alive(self):
+        return False
+
+    # -- the body -------------------------------------------------------------
+
+    def write(self, chunk, encoding=None, callback=None):
+        """Send body bytes (the head first, made now if it is not yet):
+        chunked when no Content-Length was known.  Returns False when the
+        connection's buffer is full ('drain' follows on the socket)."""
+        if callable(encoding):
+            encoding, callback = None, encoding
+        if self._finished:
+            error = ERR_STREAM_WRITE_AFTER_END()
+            _uv.nextTick(self.emit, 'error', error)
+            if callback is not None:
+                _uv.nextTick(callback, error)
+            return False
+        if chunk is None:
+            raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
+        if self._header is None:
+            self._implicit_header()
+        data = _body_bytes(chunk, encoding)
+        if not self._has_body:
+            if callback is not None:
+                _uv.nextTick(callback)
+            return True
+        if self._chunked and data:
+            data = b'%x\r\n%s\r\n' % (len(data), data)
+        return self._send(data, callback)
+
+    def end(self, chunk=None, encoding=None, callback=None):
+        """The last body bytes (optional), then the end of the message:
+        with no head made yet, the body's length becomes Content-Length and
+        head and body go out as one write.  'finish' follows once sent."""
+        if callable(chunk):
+            chunk, callback = None, chunk
+        elif callable(encoding):
+            encoding, callback = None, encoding
+        if self._finished:
+            if callback is not None:
+                self.once('finish', callback)
+            return self
+        data = b'' if chunk is None else chunk if type(chunk) is bytes else \
+            _body_bytes(chunk, encoding)
+        if self._header is None:
+            self._content_length = len(data) if self._has_body else None
+            self._implicit_header()
+        if not self._has_body:
+            data = b''
+        elif self._chunked:
+            data = (b'%x\r\n%s\r\n' % (len(data), data) if data else b'') + \
+                b'0\r\n' + self._trailer.encode('latin-1') + b'\r\n'
+        self._finished = True
+        if callback is not None:
+            self.once('finish', callback)
+        self._send(data, self._on_sent)
+        self._ended()
+        return self
+
+    def _ended(self):
+        pass
+
+    def _send(self, data, callback=None):
+        if not self._header_sent:
+            self._header_sent = True
+            data = self._header + data
+        socket = self.socket
+        conn = self._conn
+        if socket is None or (conn is not None and conn.current is not self):
+            self._pending = self._pending + ((data, callback),)
+            return False
+        return socket.write(data, callback)
+
+    def _flush_pending(self):
+        """Writes what was written before the connection was assigned."""
+        pending, self._pending = self._pending, ()
+        for data, callback in pending:
+            self.socket.write(data, callback)
+
+    def flushHeaders(self):
+        """Send the head now, without body bytes."""
+        if self._header is None:
+            self._implicit_header()
+        if not self._header_sent:
+            self._send(b'')
+
+    def _on_sent(self, error=None):
+        if not self._finish_emitted and not self._closed:
+            self._finish_emitted = True
+            self.emit('finish')
+
+    @property
+    def writableEnded(self):
+        """True once end() was called."""
+        return self._finished
+
+    @property
+    def writableFinished(self):
+        """True once 'finish' was emitted."""
+        return self._finish_emitted
+
+    @property
+    def writableLength(self):
+        return 0 if self.socket is None else self.socket.writableLength
+
+    @property
+    def finished(self):
+        """Node's deprecated alias of writableEnded."""
+        return self._finished
+
+    @property
+    def destroyed(self):
+        return self._closed
+
+    def setTimeout(self, msecs, callback=None):
+        """The connection's setTimeout(); ``callback`` on this message's 'timeout'."""
+        if callback is not None:
+            self.on('timeout', callback)
+        if self.socket is not None:
+            self.socket.setTimeout(msecs)
+        return self
+
+    def destroy(self, error=None):
+        """Close the connection under this message."""
+        if self.socket is not None:
+            self.socket.destroy(error)
+        return self
+
+    def _emit_close(self):
+        if not self._closed:
+            self._closed = True
+            self.emit('close')
+
+
+class ServerResponse(OutgoingMessage):
+    """Node's ``http.ServerResponse``: the answer to one request, made by
+    the server and handed to 'request' with it."""
+
+    _send_date = True
+    _status = 200
+    _reason = None
+    statusCode = field('_status', 'The status writeHead() uses when called implicitly (200).')
+    statusMessage = field('_reason', "The reason phrase; None: Node's for the status.")
+
+    def __init__(self, req, connection=None):
+        self._headers = {}            # (OutgoingMessage's only per-message state)
+        self.req = req
+        self._conn = connection
+        if req.method == 'HEAD':
+            self._has_body = False
+        if req._minor == 0 or req._major < 1:
+            te = req.headers.get('te', '')
+            self._chunked_by_default = 'chunked' in te.lower()
+        if connection is not None:
+            # Node's parserOnIncoming: res.shouldKeepAlive = the request's
+            # (an HTTP/1.0 keep-alive request stays open when the answer's
+            # length is known: Content-Length set, or TE: chunked asked).
+            self._should_keep_alive = req._keep_alive
+            self._keep_alive_timeout = connection.server.keepAliveTimeout
+            if connection.server._max_requests:
+                self._max_requests_note = connection.max_requests_note()
+
+    def writeHead(self, statusCode, statusMessage=None, headers=None):
+        """Make the head: ``statusCode`` (100-999), an optional reason
+        phrase, and headers (a dict, or a flat list [name, value, ...])
+        added to those set.  ERR_HTTP_HEADERS_SENT when made already."""
+        if self._header is not None:
+            raise ERR_HTTP_HEADERS_SENT('write')
+        if statusMessage is not None and type(statusMessage) is not str:
+            statusMessage, headers = None, statusMessage
+        if type(statusCode) is not int:
+            if isinstance(statusCode, float) and statusCode.is_integer():
+                statusCode = int(statusCode)
+            else:
+                raise ERR_HTTP_INVALID_STATUS_CODE(statusCode)
+        if statusCode < 100 or statusCode > 999:
+            raise ERR_HTTP_INVALID_STATUS_CODE(statusCode)
+        self._status = statusCode
+        if statusMessage is None:
+            statusMessage = self._reason
+        elif '\r' in statusMessage or '\n' in statusMessage:
+            raise ERR_INVALID_CHAR('statusMessage')
+        line = _STATUS_LINES.get((statusCode, statusMessage))
+        if line is None:
+            line = 'HTTP/1.1 %d %s\r\n' % (
+                statusCode, STATUS_CODES.get(statusCode, 'unknown') if statusMessage is None
+                else statusMessage)
+            if len(_STATUS_LINES) < 1024:
+                _STATUS_LINES[(statusCode, statusMessage)] = line
+        if statusMessage is None:
+            statusMessage = STATUS_CODES.get(statusCode, 'unknown')
+        self._reason = statusMessage
+        if not self._headers:
+            if not headers:
+                pairs = ()
+            elif type(headers) is dict:
+                pairs = tuple(headers.items())
+            else:
+                pairs = tuple(zip(headers[0::2], headers[1::2]))
+        else:
+            pairs = [tuple(entry) for entry in self._headers.values()]
+            if headers:
+                extra = (headers.items() if isinstance(headers, dict)
+                         else zip(headers[0::2], headers[1::2]))
+                known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
+                for name, value in extra:
+                    if name.lower() in known:
+                        pairs[known[name.lower()]] = (name, value)
+                    else:
+                        known[name.lower()] = len(pairs)
+                        pairs.append((name, value))
+        if statusCode in (204, 304) or 100 <= statusCode <= 199:
+            self._has_body = False
+        self._store_header(line, pairs)
+        return self
+
+    def _implicit_header(self):
+        self.writeHead(self._status)
+
+    def writeContinue(self, callback=None):
+        """Send '100 Continue' (an answer to Expect: 100-continue)."""
+        self._write_informational(b'HTTP/1.1 100 Continue\r\n\r\n', callback)
+
+    def writeProcessing(self, callback=None):
+        """Send '102 Processing'."""
+        self._write_informational(b'HTTP/1.1 102 Processing\r\n\r\n', callback)
+
+    def writeEarlyHints(self, hints, callback=None):
+        """Send '103 Early Hints' with ``hints`` (``link`` is required; a
+        list repeats it)."""
+        lines = ['HTTP/1.1 103 Early Hints\r\n']
+        for name, value in hints.items():
+            validateHeaderName(name)
+            validateHeaderValue(name, value)
+            label = 'Link' if name.lower() == 'link' else name
+            for item in (value if isinstance(value, (list, tuple)) else (value,)):
+                lines.append('%s: %s\r\n' % (label, header_text(item)))
+        lines.append('\r\n')
+        self._write_informational(''.join(lines).encode('latin-1'), callback)
+
+    def _write_informational(self, data, callback):
+        if self.socket is not None and (self._conn is None or self._conn.current is self):
+            self.socket.write(data, callback)
+        else:
+            self._pending = self._pending + ((data, callback),)
+
+    def _ended(self):
+        if self._conn is not None:
+            self._conn.response_ended(self)
+
+    def _on_sent(self, error=None):
+        if not self._finish_emitted and not self._closed:
+            self._finish_emitted = True
+            self.emit('finish')
+            if self._conn is not None:
+                self._conn.response_finished(self)
+
+    def assignSocket(self, socket):
+        """Node's internal: this response's turn on ``socket``."""
+        self.socket = socket
+        self._flush_pending()
+
+    def detachSocket(self, socket):
+        self.socket = None
+
+
+add_aliases(OutgoingMessage, ALIASES['EventEmitter'] + ALIASES['OutgoingMessage'])
+add_aliases(ServerResponse, ALIASES['ServerResponse'])

@@ -1,0 +1,432 @@
+"""http.Server: Node's HTTP/1.1 server over a net.Server.
+
+Each connection gets a ``ServerConnection``, the owner of its llhttp parser
+(pyuvnet/uv/http_parser.pyx): the parser's ``feed`` is the socket's sole
+'data' listener, so a read reaches Python only when a message head or body
+is complete.  Per request: an IncomingMessage and a ServerResponse, then
+'request'(req, res) (or 'checkContinue', 'checkExpectation', 'upgrade',
+'connect').  Pipelined requests are answered in order: a response written
+before its turn waits in memory until the one before it has ended.
+
+Server events, in Node's order: 'connection'(socket), 'request'(req, res),
+'checkContinue'(req, res), 'checkExpectation'(req, res),
+'upgrade'(req, socket, head), 'connect'(req, socket, head),
+'clientError'(err, socket) (without a listener: Node's 400, 408, 413 or 431
+answer, then the socket is destroyed), 'timeout'(socket), 'dropRequest'
+(req, socket), 'close', and net.Server's.
+
+Timeouts as Node's: a connection whose head is not in after
+``headersTimeout`` ms, or whose request is not in after ``requestTimeout``
+ms, gets '408 Request Timeout' (checked every ``connectionsCheckingInterval``
+ms); an idle keep-alive connection is closed after ``keepAliveTimeout`` ms.
+"""
+from pyuvnet import _uv, validate
+from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet.errors import ERR_INVALID_ARG_VALUE
+from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
+
+from ._common import (
+    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+)
+from ._incoming import IncomingMessage
+from ._outgoing import ServerResponse
+
+__all__ = ['Server', 'HTTPServerMixin', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE',
+           'HTTP_SERVER_RULES']
+
+DEFAULT_MAX_HEADER_SIZE = 16384
+HTTP_SERVER_RULES = {
+    'IncomingMessage': 'function', 'ServerResponse': 'function',
+    'requestTimeout': 'number', 'headersTimeout': 'number', 'keepAliveTimeout': 'number',
+    'connectionsCheckingInterval': 'number', 'maxHeaderSize': 'number',
+    'insecureHTTPParser': 'boolean', 'requireHostHeader': 'boolean',
+    'joinDuplicateHeaders': 'boolean', 'rejectNonStandardBodyWrites': 'boolean',
+    'uniqueHeaders': 'object',
+}
+SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **HTTP_SERVER_RULES))
+
+# Node's canned answers to a client error (_http_server.js).
+_ANSWERS = {
+    'HPE_HEADER_OVERFLOW': b'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+    'HPE_CHUNK_EXTENSIONS_OVERFLOW': b'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+    'ERR_HTTP_REQUEST_TIMEOUT': b'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+}
+_BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
+
+
+class HTTPServerMixin:
+    """What http.Server and https.Server share: the HTTP options, the
+    timeouts' check and the connections' HTTP state.  ``_setup_http`` is
+    called by the subclass's constructor after its base's."""
+
+    def _setup_http(self, opts, requestListener, connection_event):
+        self._insecure = opts.get('insecureHTTPParser', False)
+        self._join_duplicates = opts.get('joinDuplicateHeaders', False)
+        self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
+        headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000
+        self._headers_timeout = self._timeout_option(opts, 'headersTimeout', headers_default)
+        if self._request_timeout and self._headers_timeout > self._request_timeout:
+            raise ERR_INVALID_ARG_VALUE('options.headersTimeout', self._headers_timeout,
+                                        'must be less than or equal to "requestTimeout"')
+        self._keep_alive_timeout = self._timeout_option(opts, 'keepAliveTimeout', 5000)
+        self._checking_interval = self._timeout_option(opts, 'connectionsCheckingInterval', 30000)
+        self._max_header_size = int(self._timeout_option(opts, 'maxHeaderSize',
+                                                         DEFAULT_MAX_HEADER_SIZE))
+        self._require_host = opts.get('requireHostHeader', True)
+        self._incoming_class = opts.get('IncomingMessage', IncomingMessage)
+        self._response_class = opts.get('ServerResponse', ServerResponse)
+        self._max_headers_count = None
+        self._max_requests = 0
+        self._timeout = 0
+        self._http_connections = set()
+        self._check_timer = None
+        self.on(connection_event, self._http_connection)
+        self.on('listening', self._start_checking)
+        if requestListener is not None:
+            self.on('request', requestListener)
+
+    @staticmethod
+    def _timeout_option(opts, name, default):
+        if name not in opts:
+            return default
+        return validate.validate_integer(opts[name], 'options.' + name, 0)
+
+    headersTimeout = field('_headers_timeout', 'Milliseconds a request head may take (60000).')
+    requestTimeout = field('_request_timeout', 'Milliseconds a whole request may take (300000).')
+    keepAliveTimeout = field('_keep_alive_timeout',
+                             'Milliseconds an idle keep-alive connection stays open (5000).')
+    maxHeadersCount = field('_max_headers_count', 'Headers kept per request (None: 2000).')
+    maxRequestsPerSocket = field('_max_requests', 'Requests per connection (0: no limit).')
+    timeout = field('_timeout', "A connection's idle timeout in ms (0: none).")
+
+    def setTimeout(self, msecs=0, callback=None):
+        """Idle timeout of every new connection; ``callback`` on 'timeout'."""
+        self._timeout = msecs
+        if callback is not None:
+            self.on('timeout', callback)
+        return self
+
+    def _http_connection(self, socket):
+        ServerConnection(self, socket)
+
+    def _close_http(self):
+        if self._check_timer is not None:
+            self._check_timer.close()
+            self._check_timer = None
+
+    # -- the timeouts' check ------------------------------------------------
+
+    def _start_checking(self):
+        if self._check_timer is None and (self._headers_timeout or self._request_timeout):
+            self._check_timer = _uv.setInterval(self._check_connections, self._checking_interval)
+            self._check_timer.unref()
+
+    def _check_connections(self):
+        for conn in list(self._http_connections):
+            age = conn.parser.message_age()
+            if age < 0:
+                continue
+            if ((self._headers_timeout and not conn.parser.head_done
+                 and age > self._headers_timeout)
+                    or (self._request_timeout and age > self._request_timeout)):
+                conn.client_error(ERR_HTTP_REQUEST_TIMEOUT())
+
+    def close(self, callback=None):
+        """Stop accepting and close the idle connections (Node 19+);
+        'close' once every connection has closed."""
+        self._close_http()
+        super().close(callback)
+        self.closeIdleConnections()
+        return self
+
+    def closeAllConnections(self):
+        """Destroy every HTTP connection now."""
+        for conn in list(self._http_connections):
+            conn.socket.destroy()
+
+    def closeIdleConnections(self):
+        """Destroy the connections with no request under way."""
+        for conn in list(self._http_connections):
+            if conn.current is None and not conn.parser.in_message:
+                conn.socket.destroy()
+
+
+class Server(HTTPServerMixin, _NetServer):
+    """Node's ``http.Server``: a net.Server whose connections speak HTTP/1.1."""
+
+    def __init__(self, options=None, requestListener=None, **kwargs):
+        """``options``: net.Server's and http's (``requestTimeout`` 300000,
+        ``headersTimeout`` 60000, ``keepAliveTimeout`` 5000,
+        ``connectionsCheckingInterval`` 30000, ``maxHeaderSize`` 16384,
+        ``requireHostHeader`` True, ``noDelay`` True, ``insecureHTTPParser``
+        False: llhttp's lenient flags, all of them, as Node's), a dict or
+        keywords in either spelling; ``requestListener`` (which may come
+        first, alone) is added to 'request'."""
+        if callable(options) and requestListener is None:
+            options, requestListener = None, options
+        opts = normalize_options(options, kwargs, SERVER_OPTIONS)
+        net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
+        net_options.setdefault('noDelay', True)
+        _NetServer.__init__(self, net_options)
+        self._setup_http(opts, requestListener, 'connection')
+
+
+class ServerConnection:
+    """One connection's HTTP state: its parser (of which it is the owner),
+    the request being read and the responses waiting their turn."""
+
+    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'requests',
+                 'keep_alive_armed', 'upgrading', 'closing', 'listeners', '__weakref__')
+
+    def __init__(self, server, socket):
+        self.server = server
+        self.socket = socket
+        self.parser = _uv.HTTPParser(self, False, server._max_header_size,
+                                     server._max_headers_count or 2000, server._insecure)
+        self.incoming = None        # the request whose body is being read
+        self.current = None         # the response whose turn it is
+        self.queue = []             # responses waiting for their turn
+        self.requests = 0
+        self.keep_alive_armed = False
+        self.closing = False        # a response said Connection: close
+        self.upgrading = None
+        server._http_connections.add(self)
+        self.listeners = SocketListeners(socket, self.parser, self._on_end, self._on_close,
+                                         self._on_socket_error, self._on_timeout)
+        if server._timeout:
+            socket.setTimeout(server._timeout)
+
+    # -- the parser's callbacks ------------------------------------------------
+
+    def _on_message(self, head, body, trailers):
+        req = self._request(head)
+        if body is not None:
+            req._push(body)
+        req._push_end(trailers)
+        self._dispatch(req, head)
+
+    def _on_head(self, head):
+        req = self._request(head)
+        self.incoming = req
+        self._dispatch(req, head)
+
+    def _on_body(self, chunk):
+        if self.incoming is not None:
+            self.incoming._push(chunk)
+
+    def _on_message_end(self, body, trailers):
+        req, self.incoming = self.incoming, None
+        if req is not None:
+            if body is not None:
+                req._push(body)
+            req._push_end(trailers)
+
+    def _on_upgrade(self, rest):
+        req, self.upgrading = self.upgrading, None
+        if req is None:
+            # Nobody takes the connection over: the rest is HTTP.
+            if rest:
+                self.parser.feed(rest)
+            return
+        self._detach()
+        event = 'connect' if req.method == 'CONNECT' else 'upgrade'
+        self.server.emit(event, req, self.socket, rest)
+
+    def _on_parse_error(self, code, reason, nparsed):
+        self.client_error(HTTPParseError(code, reason, nparsed))
+
+    # -- requests and responses ------------------------------------------------
+
+    def _request(self, head):
+        # With no server timeout (the default), the keep-alive timeout stays
+        # armed while requests come: it measures idleness, and _on_timeout
+        # spares a busy connection.  Otherwise Node's switch, per request.
+        if self.keep_alive_armed and self.server._timeout:
+            self.keep_alive_armed = False
+            self.socket.setTimeout(self.server._timeout)
+        req = self.server._incoming_class(self.socket)
+        req._close_after_end = False
+        if self.server._join_duplicates:
+            req._join_duplicates = True
+        req._set_head(head)
+        self.requests += 1
+        return req
+
+    def max_requests_note(self):
+        """What the response's Keep-Alive head says of maxRequestsPerSocket:
+        None (no limit), 'close' (this was the last request), or the limit."""
+        limit = self.server._max_requests
+        if not limit:
+            return None
+        return 'close' if self.requests >= limit else limit
+
+    def _dispatch(self, req, head):
+        server = self.server
+        if head[6] and self._upgrade_wanted(req):
+            return
+        res = server._response_class(req, self)
+        if self.current is None:
+            self.current = res
+            res.socket = self.socket
+        else:
+            self.queue.append(res)
+        limit = server._max_requests
+        if limit and self.requests > limit:
+            # Node: past maxRequestsPerSocket, 503 and the connection closes.
+            server.emit('dropRequest', req, self.socket)
+            res.writeHead(503)
+            res.end()
+            return
+        flags = head[7]
+        if server._require_host and req._minor == 1 and not flags & _uv.HTTP_NAME_HOST:
+            res.writeHead(400, ['Connection', 'close'])
+            res.end()
+            return
+        expect = req.headers.get('expect') if flags & _uv.HTTP_NAME_EXPECT else None
+        if expect is None:
+            server.emit('request', req, res)
+        elif expect.lower() == '100-continue' and req._minor == 1:
+            if server.listenerCount('checkContinue'):
+                server.emit('checkContinue', req, res)
+            else:
+                res.writeContinue()
+                server.emit('request', req, res)
+        elif server.listenerCount('checkExpectation'):
+            server.emit('checkExpectation', req, res)
+        else:
+            res.writeHead(417)
+            res.end()
+
+    def _upgrade_wanted(self, req):
+        """An upgrade (or CONNECT) request someone listens for: the parser's
+        _on_upgrade follows with the bytes after its head."""
+        event = 'connect' if req.method == 'CONNECT' else 'upgrade'
+        if not self.server.listenerCount(event):
+            return False
+        req.upgrade = True
+        self.upgrading = req
+        return True
+
+    def response_ended(self, res):
+        """``res`` called end(): when it is the current response, its bytes
+        are queued on the socket, so the next one may write after them at
+        once (and, if it already ended too, the one after it)."""
+        if res is not self.current:
+            return          # its turn comes when the ones before it end
+        socket = self.socket
+        while True:
+            if res._last:
+                # Node: the connection ends after this answer; the requests
+                # read after it get none.
+                self.closing = True
+                self.queue.clear()
+                self.current = None
+                socket.end()
+                return
+            if not self.queue:
+                self.current = None
+                if (self.server._keep_alive_timeout and not self.keep_alive_armed
+                        and not self.parser.in_message):
+                    self.keep_alive_armed = True
+                    socket.setTimeout(self.server._keep_alive_timeout)
+                return
+            res = self.queue.pop(0)
+            self.current = res
+            res.assignSocket(socket)
+            if not res._finished:
+                return
+
+    def response_finished(self, res):
+        """'finish' of ``res``: its request's unread body is dropped, and
+        its 'close' follows on the next tick (Node's resOnFinish)."""
+        req = res.req
+        if not req._consumed:
+            req._dump()
+        _uv.nextTick(self._close_exchange, res)
+
+    @staticmethod
+    def _close_exchange(res):
+        """'close' of the response, then of its request (Node's order; a
+        request whose 'end' is still to come closes after it)."""
+        res._emit_close()
+        req = res.req
+        if req._end_emitted:
+            req._emit_close()
+        else:
+            req._close_after_end = True
+
+    # -- the socket's events ---------------------------------------------------
+
+    def _on_end(self):
+        try:
+            self.parser.finish()
+        finally:
+            self.incoming = None
+
+    def _on_close(self, had_error=False):
+        """Node's abortIncoming: each unfinished request's 'aborted', the
+        responses' 'close', then each request's 'error' (ECONNRESET, when
+        it has a listener) and 'close'."""
+        self.server._http_connections.discard(self)
+        self.parser.stop()
+        responses = ([self.current] if self.current is not None else []) + self.queue
+        requests = [res.req for res in responses]
+        if self.incoming is not None and self.incoming not in requests:
+            requests.append(self.incoming)
+        self.incoming = None
+        self.current = None
+        self.queue = []
+        unfinished = [req for req in requests if not req._ended]
+        for req in unfinished:
+            req.aborted = True
+            req.emit('aborted')
+        for res in responses:
+            res._emit_close()
+        for req in requests:
+            if req in unfinished and req.listenerCount('error'):
+                req.emit('error', connection_reset('aborted'))
+            req._emit_close()
+
+    def _on_socket_error(self, error):
+        self.client_error(error)
+
+    def _on_timeout(self):
+        if self.keep_alive_armed and not self.server._timeout:
+            if self.current is None and self.incoming is None and not self.parser.in_message:
+                self.socket.destroy()       # idle for keepAliveTimeout
+            return                          # busy: the keep-alive timeout does not apply
+        emitted = False
+        if self.incoming is not None:
+            emitted = self.incoming.emit('timeout', self.socket) or emitted
+        if self.current is not None:
+            emitted = self.current.emit('timeout', self.socket) or emitted
+        emitted = self.server.emit('timeout', self.socket) or emitted
+        if not emitted or self.keep_alive_armed:
+            self.socket.destroy()
+
+    def client_error(self, error):
+        """Node's socketOnError: 'clientError'(err, socket), or without a
+        listener Node's answer (when no response has started) and destroy."""
+        self.parser.stop()
+        socket = self.socket
+        if self.server.emit('clientError', error, socket):
+            return
+        res = self.current
+        if socket.destroyed:
+            return
+        if not self.closing and not socket.writableEnded and (
+                res is None or not res._header_sent):
+            socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
+        # What is queued still leaves (Node's writes have left by then).
+        destroy_soon(socket)
+
+    def _detach(self):
+        """The connection is someone else's now (an upgrade): no parser,
+        none of our listeners."""
+        self.parser.stop()
+        self.server._http_connections.discard(self)
+        self.listeners.remove()
+        self.socket.pause()
+
+
+add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['http.Server'])

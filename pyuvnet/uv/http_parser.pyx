@@ -1,0 +1,420 @@
+# HTTPParser: llhttp (Node's parser, vendor/llhttp) bound for pyuvnet.http.
+#
+# The parser is fed each chunk a connection reads (``feed`` is the socket's
+# sole 'data' listener, so the read callback calls it with no Python
+# bytecode in between).  Everything llhttp reports per byte range (the URL,
+# each header name and value) is copied into one C buffer, with no Python
+# call; Python is entered once per message head, once per read that carried
+# body bytes, and once when the message ends.  A whole message in one read
+# (a GET, or a POST whose body came with it) is one call: ``_on_message``.
+#
+# The owner (the server's or the client's per-connection object) gets:
+#   _on_message(head, body, trailers)  a whole message within one feed()
+#   _on_head(head)                     a head whose message goes on
+#   _on_body(chunk)                    the body bytes of one feed()
+#   _on_message_end(body, trailers)    the rest of the body, and the end
+#   _on_upgrade(rest)                  an upgrade (or CONNECT) request or 101
+#                                      answer ended; rest: the bytes after it
+#   _on_parse_error(code, reason, nparsed)   Node's HPE_* code; the parser
+#                                      is done after it
+# ``head`` is (method or status code, url or status message, major, minor,
+# raw headers [name, value, ...], should_keep_alive, upgrade, name flags:
+# HTTP_NAME_HOST | HTTP_NAME_EXPECT when a Host or Expect header is there); ``body`` is
+# bytes or None; ``trailers`` a raw list or None.
+#
+# Limits as Node's binding (src/node_http_parser.cc): the bytes of the
+# request or status line and the headers (and of the trailers) reaching
+# max_header_size is HPE_HEADER_OVERFLOW; a chunk's extensions over 16 KiB
+# HPE_CHUNK_EXTENSIONS_OVERFLOW.  No lenient flag is set unless the owner
+# asks for Node's insecureHTTPParser (``insecure``), which sets them all.
+
+from pyuvnet.uv cimport llhttp as ll
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.unicode cimport PyUnicode_DecodeLatin1
+from libc.stdlib cimport realloc, free
+
+DEF MAX_CHUNK_EXTENSIONS = 16384
+# The head's last item: which headers the server must look at (so that it
+# need not make the headers dict of every request to find out).
+cdef enum:
+    NAME_HOST = 1
+    NAME_EXPECT = 2
+HTTP_NAME_HOST = NAME_HOST
+HTTP_NAME_EXPECT = NAME_EXPECT
+
+cdef ll.llhttp_settings_t http_settings
+ll.llhttp_settings_init(&http_settings)
+
+cdef extern from *:
+    """
+    /* llhttp's method names by number (llhttp_method_name() aborts on a
+       number it does not know, so the table is made from its own map). */
+    static const char* pyuvnet_http_method_names[256];
+    static void pyuvnet_http_fill_method_names(void) {
+    #define PYUVNET_METHOD(NUM, NAME, STRING) pyuvnet_http_method_names[NUM] = #STRING;
+        HTTP_ALL_METHOD_MAP(PYUVNET_METHOD)
+    #undef PYUVNET_METHOD
+    }
+    """
+    const char* pyuvnet_http_method_names[256]
+    void pyuvnet_http_fill_method_names()
+
+# The method names llhttp knows, by its method number, as str.
+pyuvnet_http_fill_method_names()
+cdef list HTTP_METHOD_NAMES = [
+    None if pyuvnet_http_method_names[_code] == NULL
+    else pyuvnet_http_method_names[_code].decode('ascii') for _code in range(256)]
+
+
+cdef class HTTPParser:
+    """One connection's llhttp parser, requests (``response=False``) or
+    responses (``response=True``)."""
+
+    cdef ll.llhttp_t parser
+    cdef object owner
+    cdef readonly bint response
+    # The head (or trailers) being read: bytes in buf, and per field and
+    # value its end offset in ends (ends[0]: the url's or reason's end).
+    cdef char* buf
+    cdef Py_ssize_t buf_len, buf_cap
+    cdef Py_ssize_t* ends
+    cdef Py_ssize_t n_ends, ends_cap
+    cdef size_t header_nread
+    cdef size_t chunk_ext_nread
+    cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_list() saw
+    cdef public size_t max_header_size
+    cdef public Py_ssize_t max_headers_count   # pairs kept; 0: all
+    cdef readonly bint in_message
+    """True from a message's first byte until its end."""
+    cdef readonly bint head_done
+    """True from the end of a message's head until the message's end."""
+    cdef object head            # built at headers complete, not yet handed over
+    cdef list body              # body pieces of this feed()
+    cdef object error           # an exception a callback into the owner raised
+    cdef readonly bint stopped
+    """True once stop() was called or a parse error was reported."""
+    cdef uint64_t started           # uv_hrtime() at the message's start, 0 between messages
+    cdef public bint skip_body
+    """A response to HEAD (or a 1xx/204/304 the client knows) has no body."""
+
+    def __cinit__(self, owner, bint response=False, size_t max_header_size=16384,
+                  Py_ssize_t max_headers_count=0, bint insecure=False):
+        ll.llhttp_init(&self.parser, ll.HTTP_RESPONSE if response else ll.HTTP_REQUEST,
+                       &http_settings)
+        if insecure:
+            set_lenient(&self.parser)
+        self.parser.data = <void*>self
+        self.owner = owner
+        self.response = response
+        self.max_header_size = max_header_size
+        self.max_headers_count = max_headers_count
+        # As Node: a new connection counts as a message begun (a client
+        # that sends nothing is cut by headersTimeout too).
+        self.started = uv.uv_hrtime()
+
+    def __dealloc__(self):
+        free(self.buf)
+        free(self.ends)
+
+    # -- collecting the head in C ------------------------------------------
+
+    cdef int append(self, const char* at, size_t length) noexcept:
+        cdef Py_ssize_t need = self.buf_len + <Py_ssize_t>length
+        cdef char* grown
+        if need > self.buf_cap:
+            grown = <char*>realloc(self.buf, need * 2 + 256)
+            if grown == NULL:
+                return -1
+            self.buf = grown
+            self.buf_cap = need * 2 + 256
+        memcpy(self.buf + self.buf_len, at, length)
+        self.buf_len = need
+        return 0
+
+    cdef int mark(self) noexcept:
+        cdef Py_ssize_t* grown
+        if self.n_ends == self.ends_cap:
+            grown = <Py_ssize_t*>realloc(self.ends, (self.ends_cap * 2 + 16) * sizeof(Py_ssize_t))
+            if grown == NULL:
+                return -1
+            self.ends = grown
+            self.ends_cap = self.ends_cap * 2 + 16
+        self.ends[self.n_ends] = self.buf_len
+        self.n_ends += 1
+        return 0
+
+    cdef int track(self, size_t length) noexcept:
+        self.header_nread += length
+        if self.header_nread >= self.max_header_size:
+            ll.llhttp_set_error_reason(&self.parser, "HPE_HEADER_OVERFLOW:Header overflow")
+            return ll.HPE_USER
+        return 0
+
+    cdef inline bint name_is(self, Py_ssize_t start, Py_ssize_t end, const char* lower) noexcept:
+        """Whether buf[start:end] is ``lower`` (a lower-case name), in any case."""
+        cdef Py_ssize_t i
+        for i in range(end - start):
+            if lower[i] == 0 or (self.buf[start + i] | 0x20) != lower[i]:
+                return False
+        return lower[end - start] == 0
+
+    cdef list raw_list(self, Py_ssize_t first):
+        """[name, value, ...] from ends[first:], values without trailing
+        spaces or tabs (llhttp drops the leading ones), as latin-1 str."""
+        cdef Py_ssize_t pairs = (self.n_ends - first) // 2
+        cdef Py_ssize_t i, start, end
+        if self.max_headers_count > 0 and pairs > self.max_headers_count:
+            pairs = self.max_headers_count
+        cdef list raw = PyList_New(pairs * 2)
+        start = self.ends[first - 1]
+        self.name_flags = 0
+        for i in range(pairs * 2):
+            end = self.ends[first + i]
+            if i & 1:
+                while end > start and (self.buf[end - 1] == b' ' or self.buf[end - 1] == b'\t'):
+                    end -= 1
+            elif end - start == 4 and self.name_is(start, end, b'host'):
+                self.name_flags |= NAME_HOST
+            elif end - start == 6 and self.name_is(start, end, b'expect'):
+                self.name_flags |= NAME_EXPECT
+            s = PyUnicode_DecodeLatin1(self.buf + start, end - start, NULL)
+            Py_INCREF(s)
+            PyList_SET_ITEM(raw, i, s)
+            start = self.ends[first + i]
+        return raw
+
+    cdef int build_head(self) except -1:
+        cdef ll.llhttp_t* p = &self.parser
+        first = PyUnicode_DecodeLatin1(self.buf, self.ends[0], NULL)
+        if self.response:
+            what = p.status_code
+        else:
+            what = HTTP_METHOD_NAMES[p.method]
+        raw = self.raw_list(1)
+        self.head = (what, first, p.http_major, p.http_minor, raw,
+                     bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
+        return 0
+
+    cdef object take_body(self):
+        cdef list pieces = self.body
+        if not pieces:
+            return None
+        self.body = None
+        if len(pieces) == 1:
+            return pieces[0]
+        return b''.join(pieces)
+
+    # -- llhttp's callbacks --------------------------------------------------
+
+    cdef int call_owner(self, str name, tuple args) noexcept:
+        """Calls the owner; an exception is kept for feed() to raise, and
+        stops the parse as stop() does."""
+        try:
+            getattr(self.owner, name)(*args)
+        except BaseException as exc:
+            if self.error is None:
+                self.error = exc
+            self.stopped = True
+        return ll.HPE_PAUSED if self.stopped else 0
+
+    # -- feeding -------------------------------------------------------------
+
+    def feed(self, bytes data not None):
+        """Parses one chunk the connection read; the owner is called as the
+        module comment says.  Raises what a callback into the owner raised."""
+        cdef ll.llhttp_errno_t err
+        cdef const char* start = PyBytes_AS_STRING(data)
+        cdef const char* pos
+        cdef Py_ssize_t nparsed
+        if self.stopped:
+            return
+        err = ll.llhttp_execute(&self.parser, start, PyBytes_GET_SIZE(data))
+        self.finish_feed(err, data, start)
+
+    def finish(self):
+        """The connection's end of input: completes a message that ends at
+        EOF (a response with neither Content-Length nor chunking); a message
+        cut short is a parse error."""
+        if self.stopped:
+            return
+        self.finish_feed(ll.llhttp_finish(&self.parser), None, NULL)
+
+    cdef int finish_feed(self, ll.llhttp_errno_t err, bytes data, const char* start) except -1:
+        cdef const char* pos
+        cdef Py_ssize_t nparsed = 0
+        if self.error is None and not self.stopped:
+            # What this read brought of a message that goes on.
+            if self.head is not None:
+                head, self.head = self.head, None
+                self.call_owner('_on_head', (head,))
+            if self.body and not self.stopped:
+                self.call_owner('_on_body', (self.take_body(),))
+        if self.error is not None:
+            exc, self.error = self.error, None
+            raise exc
+        if err == ll.HPE_OK or self.stopped:
+            return 0
+        if data is not None:
+            pos = ll.llhttp_get_error_pos(&self.parser)
+            nparsed = pos - start if pos != NULL else 0
+        if err == ll.HPE_PAUSED_UPGRADE:
+            # The owner either takes the connection over (stop()) or, with
+            # no one to take it, feeds the rest back: it is HTTP again.
+            ll.llhttp_resume_after_upgrade(&self.parser)
+            rest = data[nparsed:] if data is not None else b''
+            self.call_owner('_on_upgrade', (rest,))
+        else:
+            self.stopped = True
+            reason = (ll.llhttp_get_error_reason(&self.parser) or b'').decode('latin-1')
+            if err == ll.HPE_USER:
+                code, _, reason = reason.partition(':')
+            else:
+                code = ll.llhttp_errno_name(err).decode('ascii')
+            self.call_owner('_on_parse_error', (code, reason, nparsed))
+        if self.error is not None:
+            exc, self.error = self.error, None
+            raise exc
+        return 0
+
+    def message_age(self):
+        """Milliseconds since the current message began (or, before the
+        first, since the parser was made); -1 between messages."""
+        if self.started == 0:
+            return -1
+        return (uv.uv_hrtime() - self.started) / 1e6
+
+    def stop(self):
+        """No more callbacks: the rest of the current read and every later
+        feed() are ignored (the connection is going away or was taken over
+        by an upgrade)."""
+        self.stopped = True
+        self.head = None
+        self.body = None
+
+
+cdef void set_lenient(ll.llhttp_t* p) noexcept:
+    """Node's kLenientAll, what insecureHTTPParser turns on."""
+    ll.llhttp_set_lenient_headers(p, 1)
+    ll.llhttp_set_lenient_chunked_length(p, 1)
+    ll.llhttp_set_lenient_keep_alive(p, 1)
+    ll.llhttp_set_lenient_transfer_encoding(p, 1)
+    ll.llhttp_set_lenient_version(p, 1)
+    ll.llhttp_set_lenient_data_after_close(p, 1)
+    ll.llhttp_set_lenient_optional_lf_after_cr(p, 1)
+    ll.llhttp_set_lenient_optional_cr_before_lf(p, 1)
+    ll.llhttp_set_lenient_optional_crlf_after_chunk(p, 1)
+    ll.llhttp_set_lenient_spaces_after_chunk_size(p, 1)
+
+
+cdef inline HTTPParser parser_of(ll.llhttp_t* p) noexcept:
+    return <HTTPParser>p.data
+
+
+cdef int on_message_begin(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.buf_len = 0
+    self.n_ends = 0
+    self.header_nread = 0
+    self.chunk_ext_nread = 0
+    self.in_message = True
+    self.head_done = False
+    self.started = uv.uv_hrtime()
+    return 0
+
+
+cdef int on_first_line(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    cdef int r = self.track(length)
+    if r != 0:
+        return r
+    return self.append(at, length)
+
+
+cdef int on_header_data(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    cdef int r = self.track(length)
+    if r != 0:
+        return r
+    if self.n_ends == 0 and self.mark() != 0:    # the url's or reason's end
+        return -1
+    return self.append(at, length)
+
+
+cdef int on_mark(ll.llhttp_t* p) noexcept:
+    return parser_of(p).mark()
+
+
+cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    if self.n_ends == 0 and self.mark() != 0:    # a head without headers
+        return -1
+    try:
+        self.build_head()
+    except BaseException as exc:
+        self.error = exc
+        return -1
+    # Trailers, if any, are collected afresh after ends[0] (an empty url).
+    self.header_nread = 0
+    self.buf_len = 0
+    self.n_ends = 0
+    self.mark()
+    self.head_done = True
+    if self.response and (self.skip_body or p.status_code == 204 or p.status_code == 304
+                          or (100 <= p.status_code < 200 and p.status_code != 101)):
+        return 1
+    return 0
+
+
+cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    if length == 0:
+        return 0
+    if self.body is None:
+        self.body = []
+    self.body.append(PyBytes_FromStringAndSize(at, length))
+    return 0
+
+
+cdef int on_message_complete(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    trailers = self.raw_list(1) if self.n_ends > 1 else None
+    self.in_message = False
+    self.head_done = False
+    self.started = 0
+    if self.head is not None:
+        head, self.head = self.head, None
+        return self.call_owner('_on_message', (head, self.take_body(), trailers))
+    return self.call_owner('_on_message_end', (self.take_body(), trailers))
+
+
+cdef int on_chunk_extension(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.chunk_ext_nread += length
+    if self.chunk_ext_nread > MAX_CHUNK_EXTENSIONS:
+        ll.llhttp_set_error_reason(
+            p, "HPE_CHUNK_EXTENSIONS_OVERFLOW:Chunk extensions overflow")
+        return ll.HPE_USER
+    return 0
+
+
+cdef int on_chunk_header(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.header_nread = 0
+    self.chunk_ext_nread = 0
+    return 0
+
+
+http_settings.on_message_begin = on_message_begin
+http_settings.on_url = on_first_line
+http_settings.on_status = on_first_line
+http_settings.on_header_field = on_header_data
+http_settings.on_header_value = on_header_data
+http_settings.on_header_field_complete = on_mark
+http_settings.on_header_value_complete = on_mark
+http_settings.on_headers_complete = on_headers_complete
+http_settings.on_body = on_body
+http_settings.on_message_complete = on_message_complete
+http_settings.on_chunk_extension_name = on_chunk_extension
+http_settings.on_chunk_extension_value = on_chunk_extension
+http_settings.on_chunk_header = on_chunk_header
+http_settings.on_chunk_complete = on_chunk_header

@@ -1,0 +1,147 @@
+"""The llhttp binding (pyuvnet/uv/http_parser.pyx): what the owner is
+called with, per message and per read, and the HPE_* codes Node 20's
+server reports on 'clientError' for the same bytes (pinned with
+/usr/bin/node: err.code and err.reason)."""
+import pytest
+
+from pyuvnet._uv import HTTP_NAME_EXPECT, HTTP_NAME_HOST as HOST, HTTPParser
+
+
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def __getattr__(self, name):
+        if not name.startswith('_on_'):
+            raise AttributeError(name)
+        return lambda *args: self.calls.append((name[4:],) + args)
+
+
+def parse(*chunks, response=False, **kwargs):
+    owner = Recorder()
+    parser = HTTPParser(owner, response, **kwargs)
+    for chunk in chunks:
+        parser.feed(chunk)
+    return owner.calls
+
+
+def test_a_request_in_one_read_is_one_call_with_its_raw_headers():
+    calls = parse(b"GET /a?b HTTP/1.1\r\nHost: x \r\nX-Empty:\r\nA:\t1\t\r\n\r\n")
+    assert calls == [('message', ('GET', '/a?b', 1, 1, ['Host', 'x', 'X-Empty', '', 'A', '1'],
+                                  True, False, HOST), None, None)]
+
+
+def test_a_body_in_the_same_read_comes_with_its_head():
+    calls = parse(b"POST /p HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc")
+    assert calls == [('message', ('POST', '/p', 1, 1, ['Content-Length', '3'], True, False, 0),
+                      b'abc', None)]
+
+
+def test_a_message_split_over_reads_is_head_body_and_end():
+    calls = parse(b"POST / HTTP/1.1\r\nContent-Le", b"ngth: 5\r\n\r\nab", b"c", b"deGET / HTTP/1.0\r\n\r\n")
+    assert calls == [
+        ('head', ('POST', '/', 1, 1, ['Content-Length', '5'], True, False, 0)),
+        ('body', b'ab'), ('body', b'c'), ('message_end', b'de', None),
+        ('message', ('GET', '/', 1, 0, [], False, False, 0), None, None)]
+
+
+def test_pipelined_requests_are_one_call_each_in_order():
+    calls = parse(b"".join(b"GET /%d HTTP/1.1\r\nHost: a\r\n\r\n" % n for n in (1, 2, 3)))
+    assert [call[1][1] for call in calls] == ['/1', '/2', '/3']
+
+
+def test_chunked_body_and_trailers():
+    calls = parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\nX-T: 1 \r\n\r\n")
+    assert calls == [('message', ('POST', '/', 1, 1, ['Transfer-Encoding', 'chunked'], True, False, 0),
+                      b'abcde', ['X-T', '1'])]
+
+
+def test_an_upgrade_hands_over_the_bytes_after_the_head():
+    calls = parse(b"GET / HTTP/1.1\r\nUpgrade: ws\r\nConnection: Upgrade\r\n\r\nraw")
+    assert calls == [('message', ('GET', '/', 1, 1, ['Upgrade', 'ws', 'Connection', 'Upgrade'],
+                                  True, True, 0), None, None), ('upgrade', b'raw')]
+
+
+def test_responses_with_a_status_and_a_body_until_eof():
+    owner = Recorder()
+    parser = HTTPParser(owner, True)
+    parser.feed(b"HTTP/1.1 404 Not Found\r\nX: y\r\n\r\nbo")
+    parser.feed(b"dy")
+    parser.finish()
+    assert owner.calls == [('head', (404, 'Not Found', 1, 1, ['X', 'y'], False, False, 0)),
+                           ('body', b'bo'), ('body', b'dy'), ('message_end', None, None)]
+
+
+def test_a_response_to_head_has_no_body_when_the_client_says_so():
+    owner = Recorder()
+    parser = HTTPParser(owner, True)
+    parser.skip_body = True
+    parser.feed(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n")
+    assert owner.calls == [('message', (200, 'OK', 1, 1, ['Content-Length', '10'], True, False, 0),
+                            None, None)]
+
+
+@pytest.mark.parametrize('data, code, reason', [
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+     'HPE_INVALID_CONTENT_LENGTH', "Content-Length can't be present with Transfer-Encoding"),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+     'HPE_INVALID_CHUNK_SIZE', 'Invalid character in chunk size'),
+    (b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+     'HPE_INVALID_HEADER_TOKEN', 'Unexpected whitespace after header value'),
+    (b"GET / HTTP/1.1\r\nX: a\x01b\r\n\r\n", 'HPE_INVALID_HEADER_TOKEN', 'Invalid header value char'),
+    (b"GET / HTTP/1.1\r\nX Y: a\r\n\r\n", 'HPE_INVALID_HEADER_TOKEN', 'Invalid header token'),
+    (b"HELLO\r\n\r\n", 'HPE_INVALID_METHOD', 'Invalid method encountered'),
+    (b"GET / HTTP/1.1\r\nX: " + b"a" * 17000 + b"\r\n\r\n", 'HPE_HEADER_OVERFLOW', 'Header overflow'),
+])
+def test_smuggling_and_bad_bytes_are_nodes_parse_errors(data, code, reason):
+    # (A bad chunk comes after the head, which Node's server has already
+    # emitted as a 'request' by then.)
+    calls = parse(data)
+    assert calls[-1][:3] == ('parse_error', code, reason)
+    assert all(call[0] == 'head' for call in calls[:-1])
+
+
+def test_the_header_limit_counts_the_request_line_and_headers_as_node():
+    # Node's TrackHeader: url + names + values reaching maxHeaderSize.
+    head = b"GET /" + b"u" * 10 + b" HTTP/1.1\r\nAb: " + b"v" * 10 + b"\r\n\r\n"
+    assert parse(head, max_header_size=24)[0][0] == 'message'
+    assert parse(head, max_header_size=23)[0][1] == 'HPE_HEADER_OVERFLOW'
+
+
+def test_chunk_extensions_over_16_kib_are_refused():
+    calls = parse(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a=" + b"x" * 17000 + b"\r\n")
+    assert calls[-1][:2] == ('parse_error', 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
+
+
+def test_max_headers_count_keeps_the_first_pairs():
+    calls = parse(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", max_headers_count=2)
+    assert calls[0][1][4] == ['A', '1', 'B', '2']
+
+
+def test_stop_ends_the_callbacks_within_a_read():
+    class Stopper(Recorder):
+        def _on_message(self, *args):
+            self.calls.append(args[0][1])
+            parser.stop()
+    owner = Stopper()
+    parser = HTTPParser(owner)
+    parser.feed(b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+    parser.feed(b"GET /3 HTTP/1.1\r\n\r\n")
+    assert owner.calls == ['/1']
+
+
+def test_an_exception_in_the_owner_is_raised_from_feed_and_stops_the_parser():
+    class Failing(Recorder):
+        def _on_message(self, *args):
+            raise ZeroDivisionError
+    parser = HTTPParser(Failing())
+    with pytest.raises(ZeroDivisionError):
+        parser.feed(b"GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.1\r\n\r\n")
+    assert parser.stopped
+
+
+def test_the_head_says_whether_host_and_expect_came_in_any_case():
+    calls = parse(b"GET / HTTP/1.1\r\nhOsT: a\r\nEXPECT: 100-continue\r\nHostx: 1\r\nHos: 2\r\n\r\n")
+    assert calls[0][1][7] == HOST | HTTP_NAME_EXPECT
+    assert parse(b"GET / HTTP/1.1\r\nHostx: 1\r\nExpected: 2\r\n\r\n")[0][1][7] == 0

@@ -1,0 +1,35 @@
+"""llhttp's pinned source (vendor/llhttp): setup.py checks every file's
+SHA-256 before building or packing an sdist, and MANIFEST.in carries it."""
+import hashlib
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def pins():
+    with open(os.path.join(ROOT, 'setup.py')) as f:
+        text = f.read()
+    release = re.search(r'^LLHTTP_RELEASE = "([\d.]+)"', text, re.M).group(1)
+    digests = dict(re.findall(r'^\s+"([\w./-]+)": "([0-9a-f]{64})",', text, re.M))
+    return release, digests
+
+
+def test_the_vendored_files_have_the_pinned_digests_and_version():
+    if not os.path.isdir(os.path.join(ROOT, 'vendor', 'llhttp')):
+        return  # a wheel's test copy: the source is not there (nor needed)
+    release, digests = pins()
+    assert set(digests) >= {'include/llhttp.h', 'src/llhttp.c', 'src/api.c', 'src/http.c', 'LICENSE'}
+    for name, digest in digests.items():
+        with open(os.path.join(ROOT, 'vendor', 'llhttp', name), 'rb') as f:
+            assert hashlib.sha256(f.read()).hexdigest() == digest, name
+    with open(os.path.join(ROOT, 'vendor', 'llhttp', 'include', 'llhttp.h')) as f:
+        header = f.read()
+    found = '.'.join(re.search(r'#define LLHTTP_VERSION_%s (\d+)' % part, header).group(1)
+                     for part in ('MAJOR', 'MINOR', 'PATCH'))
+    assert found == release
+
+
+def test_the_sdist_manifest_carries_llhttp():
+    with open(os.path.join(ROOT, 'MANIFEST.in')) as f:
+        assert re.search(r'^graft vendor/llhttp$', f.read(), re.M)

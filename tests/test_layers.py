@@ -1,0 +1,131 @@
+"""The package's layers (docs/DESIGN.md, "Layers"): pyuvnet's modules
+import each other without circles, the core (Socket, Server, connecting)
+never imports the asyncio layer, and that layer's methods still reach every
+Socket and Server."""
+import ast
+import os
+import subprocess
+import sys
+
+import pytest
+
+import pyuvnet as net
+from pyuvnet import tls
+
+PACKAGE = os.path.dirname(net.__file__)
+ASYNCIO_LAYER = {'aio', 'promises', 'async_methods', 'child_process.promises'}
+
+
+def module_name(path):
+    """pyuvnet/child_process/child.py -> 'child_process.child'; a package's
+    __init__ is the package ('' for pyuvnet itself)."""
+    parts = os.path.relpath(os.path.splitext(path)[0], PACKAGE).split(os.sep)
+    return '.'.join(parts[:-1] if parts[-1] == '__init__' else parts)
+
+
+def imported_modules(path):
+    """What a source or stub file imports, at its top or inside a function,
+    as dotted names under pyuvnet: each module named, and each name taken
+    from a package (which may be a module of it)."""
+    name = module_name(path)
+    package = name if path.endswith(('__init__.py', '__init__.pyi')) else name.rpartition('.')[0]
+    with open(path) as f:
+        tree = ast.parse(f.read())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split('.') if package else []
+                base = base[:len(base) - (node.level - 1)]
+            elif (node.module or '').split('.')[0] == 'pyuvnet':
+                base = []
+                node = ast.ImportFrom(module=node.module.partition('.')[2] or None,
+                                      names=node.names, level=0)
+            else:
+                continue
+            target = '.'.join(base + ([node.module] if node.module else []))
+            found.add(target)
+            found.update('.'.join(filter(None, [target, alias.name])) for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.partition('.')[2] for alias in node.names
+                         if alias.name.startswith('pyuvnet.'))
+    return found
+
+
+def import_graph():
+    """Module -> the modules it imports, a module's .py and .pyi together;
+    pyuvnet's own __init__ left out (``from . import _uv`` imports the
+    package only to reach the extension module)."""
+    modules = {}
+    for folder, _dirs, files in os.walk(PACKAGE):
+        for file in files:
+            if file.endswith(('.py', '.pyi')):
+                path = os.path.join(folder, file)
+                modules.setdefault(module_name(path), set()).update(imported_modules(path))
+    modules.pop('', None)
+    return {module: uses & set(modules) - {module} for module, uses in modules.items()}
+
+
+def find_circle(graph):
+    """One circle of imports as a list of modules, or None."""
+    state = {}
+
+    def visit(module, path):
+        state[module] = 'open'
+        for used in sorted(graph[module]):
+            if state.get(used) == 'open':
+                return path[path.index(used):] + [used]
+            if used not in state:
+                found = visit(used, path + [used])
+                if found:
+                    return found
+        state[module] = 'done'
+        return None
+
+    for module in sorted(graph):
+        if module not in state:
+            found = visit(module, [module])
+            if found:
+                return found
+    return None
+
+
+def test_the_modules_import_each_other_without_a_circle():
+    assert find_circle(import_graph()) is None
+
+
+def test_the_circle_finder_sees_a_circle():
+    assert find_circle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}) == ['a', 'b', 'c', 'a']
+
+
+@pytest.mark.parametrize('module', ['socket', 'server', 'connecting', 'tls_socket', 'errors'])
+def test_the_core_does_not_import_the_asyncio_layer(module):
+    graph = import_graph()
+    reached, todo = set(), [module]
+    while todo:
+        for used in graph[todo.pop()] - reached:
+            reached.add(used)
+            todo.append(used)
+    assert not reached & ASYNCIO_LAYER
+
+
+def test_importing_pyuvnet_does_not_import_asyncio():
+    code = 'import sys, pyuvnet; print("asyncio" in sys.modules)'
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == ['False'], out.stderr
+
+
+@pytest.mark.parametrize('cls, names', [
+    (net.Socket, ('connected', 'drained', '__aiter__')),
+    (net.Server, ('aclose', '__aiter__', '__aenter__', '__aexit__')),
+])
+def test_the_awaitable_methods_are_the_classes_own(cls, names):
+    for name in names:
+        method = cls.__dict__[name]
+        assert method.__qualname__ == '%s.%s' % (cls.__name__, name)
+        assert method.__doc__ or name.startswith('__a')
+
+
+def test_a_subclass_inherits_the_awaitable_methods():
+    assert tls.Server.aclose is net.Server.aclose
+    assert tls.Server.__aiter__ is net.Server.__aiter__
