@@ -65,7 +65,9 @@ class Server(_uv.ServerCore):
             options, connectionListener = None, options
         self._options = normalize_options(options, kwargs, SERVER_OPTIONS)
         if 'highWaterMark' in self._options:
-            validate.validate_integer(self._options['highWaterMark'], 'options.highWaterMark', 0)
+            # Kept as the int it checked as (0.0 is 0: the C side takes ints).
+            self._options['highWaterMark'] = validate.validate_integer(
+                self._options['highWaterMark'], 'options.highWaterMark', 0)
         if 'blockList' in self._options and not BlockList.isBlockList(self._options['blockList']):
             raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', self._options['blockList'])
         self._refed = True
