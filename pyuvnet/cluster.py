@@ -39,7 +39,7 @@ import sys
 from collections.abc import Mapping
 
 from . import _uv, child_process, errors, server as server_module, validate
-from .child_process.child import _validate_args
+from .child_process.arguments import validate_args
 from .ipc_channel import SERIALIZATIONS
 # Private here: cluster's public names are its __all__ and the emitter's.
 from ._cluster_handles import (
@@ -234,7 +234,7 @@ def _validated_settings(settings_, kwargs):
             if key in ('exec', 'cwd', 'execPath'):
                 validate.validate_string(value, name)
             elif key in ('args', 'execArgv'):
-                value = _validate_args(value, name)
+                value = validate_args(value, name)
             elif key == 'silent':
                 validate.validate_boolean(value, name)
             elif key == 'serialization':

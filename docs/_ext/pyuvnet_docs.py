@@ -120,7 +120,7 @@ OPTION_DOCS = {
 _RUN_OPTION_DOCS = {
     'encoding': ("exec: 'utf8'; the synchronous forms: 'buffer'",
                  "'buffer' for bytes, or one of Node's encodings for str"),
-    'shell': ('exec: /bin/sh; execFile, spawnSync: False',
+    'shell': ('exec: /bin/sh; spawn, execFile, spawnSync: False',
               "run 'file args...' under this shell (True: /bin/sh)"),
     'timeout': ('0 (none)', 'ms the child may run before it is killed with killSignal'),
     'maxBuffer': ('1048576', 'bytes a stream may give before the child is killed'),
@@ -128,10 +128,11 @@ _RUN_OPTION_DOCS = {
     'windowsHide': ('False', 'accepted; no console windows to hide here'),
     'windowsVerbatimArguments': ('False', 'accepted; Windows only'),
     'input': ('None', "written to the child's stdin, which becomes a pipe (str: in encoding)"),
-    'signal': ('None', 'an AbortSignal: aborting it kills the child and fails exec() with '
-                       'AbortError; no effect on the synchronous forms, as in Node'),
+    'signal': ('None', "an AbortSignal: aborting it kills the child with killSignal and emits "
+                       "'error' AbortError (exec(): the call fails with it); no effect on the "
+                       'synchronous forms, as in Node'),
 }
-CALL_OPTION_DOCS = {'exec': _RUN_OPTION_DOCS, 'sync': _RUN_OPTION_DOCS}
+CALL_OPTION_DOCS = {call: _RUN_OPTION_DOCS for call in ('spawn', 'fork', 'exec', 'sync')}
 
 # Node's net module as documented (doc/api/net.md, Node 20 LTS, with the
 # names later releases added that pyuvnet follows). Captured by hand from the

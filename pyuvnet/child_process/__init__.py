@@ -8,7 +8,8 @@
     child.on('message', lambda message, handle: print('child says', message))
     child.send({'hello': 'world'})
 
-Where each lives: ``child`` (ChildProcess, spawn, fork), ``buffered``
+Where each lives: ``arguments`` (Node's checks of every argument), ``child``
+(ChildProcess, spawn, fork), ``buffered``
 (exec, execFile), ``sync`` (the synchronous forms), ``command`` (what those
 two share); ``pyuvnet.child_process.promises`` has the awaitable forms.
 
@@ -29,7 +30,8 @@ ChildProcess events, in Node's order:
 """
 from .._names import ALIASES, add_aliases, snake_name
 from .buffered import exec, execFile
-from .child import FORK_OPTIONS, SPAWN_OPTIONS, ChildProcess, fork, signal_name, signal_number, spawn
+from .arguments import signal_name, signal_number
+from .child import FORK_OPTIONS, SPAWN_OPTIONS, ChildProcess, fork, spawn
 from .command import CommandFailedError
 from .sync import execFileSync, execSync, spawnSync
 

@@ -15,10 +15,10 @@ from functools import partial
 
 from .. import _uv, encodings, errors
 from .._names import normalize_options
-from .child import _validate_args, spawn
+from .arguments import validate_args
+from .child import spawn
 from .command import (
-    EXEC_FILE_OPTIONS, CommandFailedError, RunOptions, shell_command, split_file_args,
-    validate_command_text,
+    EXEC_FILE_OPTIONS, CommandFailedError, RunOptions, split_file_args, validate_command_text,
 )
 
 __all__ = ['exec', 'execFile']
@@ -61,7 +61,7 @@ def start_exec_file(file, args, options, callback, kwargs):
     """execFile()'s work: the started child's Gathering."""
     validate_command_text(file, 'file')
     args, options, callback = split_file_args(args, options, callback)
-    args = _validate_args(args)
+    args = validate_args(args)
     opts = normalize_options(options, kwargs, EXEC_FILE_OPTIONS)
     return _start(file, args, opts, callback, ' '.join([file] + args))
 
@@ -70,8 +70,9 @@ def _start(file, args, opts, callback, cmd):
     if callback is not None and not callable(callback):
         raise errors.ERR_INVALID_ARG_TYPE('callback', 'Function', callback)
     run = RunOptions(opts, sync=False)
-    spawn_file, spawn_args = shell_command(file, args, opts.pop('shell', False))
-    return Gathering(spawn(spawn_file, spawn_args, opts), run, cmd, callback)
+    # shell, killSignal and signal are spawn()'s: an abort kills the child
+    # and its 'error' (an AbortError) fails the call, as in Node.
+    return Gathering(spawn(file, args, opts), run, cmd, callback)
 
 
 class Gathering:
@@ -88,14 +89,6 @@ class Gathering:
         self.killed = False
         self.done = False
         self.timer = _uv.setTimeout(self.kill, run.timeout) if run.timeout > 0 else None
-        if run.signal is not None:
-            # As Node's spawn(): an abort kills the child with killSignal and
-            # fails the call with an AbortError (a signal aborted already:
-            # on the next tick).
-            if run.signal.aborted:
-                _uv.nextTick(self._abort)
-            else:
-                run.signal.addEventListener('abort', self._abort)
         for index, stream in ((1, child.stdout), (2, child.stderr)):
             if stream is not None:
                 stream.on('data', partial(self._on_data, index))
@@ -126,13 +119,6 @@ class Gathering:
             self.error = err
             self._finish()
 
-    def _abort(self, *_):
-        if self.done:
-            return
-        self.error = errors.AbortError(cause=self.run.signal.reason)
-        self.kill()
-        self._finish()
-
     def _on_error(self, err):
         self.error = err
         self._close_output()
@@ -149,8 +135,6 @@ class Gathering:
         self.done = True
         if self.timer is not None:
             self.timer.close()
-        if self.run.signal is not None:
-            self.run.signal.removeEventListener('abort', self._abort)
         if self.callback is None:
             return
         stdout = self.output[1].joined()

@@ -2,9 +2,7 @@
 loop, over ``uv_spawn``, with its stdio pipes and IPC channel.  The rest of
 Node's ``child_process`` (``exec``, the synchronous forms) is built on
 these; ``pyuvnet.child_process`` is the public module."""
-import codecs
 import os
-import signal as signal_module
 import socket as socket_module
 import sys
 from collections.abc import Mapping
@@ -13,18 +11,25 @@ from .. import _uv, errors, validate
 from .._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from ..events import EventEmitter
 from ..ipc_channel import Channel, SERIALIZATIONS
+from .arguments import (
+    env_pairs, normalize_stdio, os_bytes, refuse_nul, shell_command, signal_name, signal_number,
+    validate_args, validate_kill_signal, validate_timeout,
+)
 
 __all__ = ['fork', 'spawn', 'ChildProcess']
 
-SPAWN_OPTIONS = OptionSpec({
+# What bounds a child's run: its killSignal on a timeout or an abort.
+RUN_LIMIT_OPTIONS = {'timeout': 'any', 'killSignal': 'any', 'signal': 'any'}
+SPAWN_OPTIONS = OptionSpec(dict({
     'cwd': 'string', 'env': 'object', 'stdio': 'any', 'detached': 'boolean',
-    'serialization': 'string', 'argv0': 'string',
-})
-FORK_OPTIONS = OptionSpec({
+    'serialization': 'string', 'argv0': 'string', 'shell': ('string', 'boolean'),
+    'windowsHide': 'boolean', 'windowsVerbatimArguments': 'boolean',
+}, **RUN_LIMIT_OPTIONS))
+FORK_OPTIONS = OptionSpec(dict({
     'cwd': 'string', 'env': 'object', 'stdio': 'any', 'detached': 'boolean',
     'serialization': 'string', 'silent': 'boolean', 'execPath': 'string',
     'execArgv': 'object',
-})
+}, **RUN_LIMIT_OPTIONS))
 
 _UV_ESRCH = -3
 _CHANNEL_VARIABLES = (b'NODE_CHANNEL_FD=', b'NODE_CHANNEL_SERIALIZATION_MODE=')
@@ -39,10 +44,10 @@ def fork(modulePath, args=None, options=None, **kwargs):
     'ipc' (a ``stdio`` that is neither a string nor a list is ignored, as
     in Node).  A NUL byte in any string raises ERR_INVALID_ARG_VALUE."""
     validate.validate_string(modulePath, 'modulePath')
-    _refuse_nul(modulePath, 'modulePath', 'a string, Uint8Array, or URL')
+    refuse_nul(modulePath, 'modulePath', 'a string, Uint8Array, or URL')
     if isinstance(args, Mapping) and options is None:
         args, options = None, args
-    args = _validate_args(args)
+    args = validate_args(args)
     opts = normalize_options(options, kwargs, FORK_OPTIONS)
     stdio = opts.pop('stdio', None)
     silent = opts.pop('silent', False)
@@ -53,8 +58,8 @@ def fork(modulePath, args=None, options=None, **kwargs):
     elif 'ipc' not in stdio:
         raise errors.ERR_CHILD_PROCESS_IPC_REQUIRED('options.stdio')
     exec_path = opts.pop('execPath', None) or sys.executable
-    _refuse_nul(exec_path, 'options.execPath')
-    exec_argv = _validate_args(opts.pop('execArgv', None), 'options.execArgv')
+    refuse_nul(exec_path, 'options.execPath')
+    exec_argv = validate_args(opts.pop('execArgv', None), 'options.execArgv')
     opts['stdio'] = stdio
     return spawn(exec_path, exec_argv + [modulePath] + args, opts)
 
@@ -68,100 +73,17 @@ def spawn(command, args=None, options=None, **kwargs):
     env key or value, cwd or argv0: ERR_INVALID_ARG_VALUE) before any fd
     is opened; a call that raises keeps no fd."""
     validate.validate_string(command, 'file')
-    _refuse_nul(command, 'file')
+    refuse_nul(command, 'file')
     if isinstance(args, Mapping) and options is None:
         args, options = None, args
-    args = _validate_args(args)
+    args = validate_args(args)
     opts = normalize_options(options, kwargs, SPAWN_OPTIONS)
+    opts.pop('windowsHide', None)                # no console windows here
+    opts.pop('windowsVerbatimArguments', None)
+    command, args = shell_command(command, args, opts.pop('shell', False))
     child = ChildProcess()
     child._spawn(command, args, opts)
     return child
-
-
-def _validate_args(args, name='args'):
-    """A list of strings (each without NUL), as a new list."""
-    if args is None:
-        return []
-    if not isinstance(args, (list, tuple)):
-        raise errors.ERR_INVALID_ARG_TYPE(name, 'Array', args)
-    for index, arg in enumerate(args):
-        validate.validate_string(arg, '%s[%d]' % (name, index))
-        _refuse_nul(arg, '%s[%d]' % (name, index))
-    return list(args)
-
-
-def _refuse_nul(text, name, kind='a string'):
-    # Node's validateArgumentNullCheck: a NUL would cut the string short
-    # at the OS.
-    if '\0' in text:
-        raise errors.ERR_INVALID_ARG_VALUE(name, text, 'must be %s without null bytes' % kind)
-
-
-def _os_bytes(text):
-    """``text`` as the OS gets it: UTF-8, where a surrogate escaping an
-    undecodable byte (Python's os.fsencode convention) is that byte again
-    and any other lone surrogate is U+FFFD, as Node's string conversion
-    makes it."""
-    return text.encode('utf-8', 'pyuvnet.os_bytes')
-
-
-def _os_bytes_errors(exc):
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    out = bytearray()
-    for char in exc.object[exc.start:exc.end]:
-        code = ord(char)
-        out += bytes((code - 0xDC00,)) if 0xDC80 <= code <= 0xDCFF else b'\xef\xbf\xbd'
-    return bytes(out), exc.end
-
-
-codecs.register_error('pyuvnet.os_bytes', _os_bytes_errors)
-
-
-def _env_pairs(env):
-    """``env`` (a mapping) as Node's envPairs, b'KEY=value' each, checked
-    for NUL bytes; None values are left out (Node's undefined)."""
-    if not isinstance(env, Mapping):
-        raise errors.ERR_INVALID_ARG_TYPE('options.env', 'Object', env)
-    pairs = []
-    for key, value in env.items():
-        if value is None:
-            continue
-        try:
-            key, value = str(key), str(value)
-        except ValueError as exc:
-            # An int too long for str() (a user's own __str__ raising
-            # anything else propagates, as Node's template string does).
-            raise errors.ERR_INVALID_ARG_VALUE('options.env', env, 'has a key or value '
-                                               'that cannot be a string') from exc
-        name = "options.env['%s']" % key
-        _refuse_nul(key, name)
-        _refuse_nul(value, name)
-        pairs.append(_os_bytes('%s=%s' % (key, value)))
-    return pairs
-
-
-def signal_number(sig):
-    """Node's convertToValidSignal: a signal name or number, as a number."""
-    if isinstance(sig, str):
-        # Node upper-cases the name ('sigterm' is SIGTERM).
-        name = sig.upper()
-        number = getattr(signal_module, name, None) if name.startswith('SIG') else None
-        if isinstance(number, signal_module.Signals):
-            return int(number)
-    elif isinstance(sig, int) and not isinstance(sig, bool):
-        if sig == 0 or sig in signal_module.valid_signals():
-            return sig
-    if isinstance(sig, int) and sig.bit_length() > 64:
-        sig = 'an int of %d bits' % sig.bit_length()     # str() may not print it
-    raise errors.ERR_UNKNOWN_SIGNAL(sig)
-
-
-def signal_name(number):
-    try:
-        return signal_module.Signals(number).name
-    except ValueError:
-        return None
 
 
 class ChildProcess(EventEmitter):
@@ -197,26 +119,29 @@ class ChildProcess(EventEmitter):
     # -- starting ------------------------------------------------------------
 
     def _spawn(self, command, args, opts):
+        timeout = validate_timeout(opts.get('timeout'))
+        kill_signal = validate_kill_signal(opts.get('killSignal'))
+        abort_signal = validate.validate_abort_signal(opts.get('signal'), 'options.signal')
         serialization = opts.get('serialization', 'json')
         validate.validate_one_of(serialization, 'options.serialization', SERIALIZATIONS)
         argv0 = opts.get('argv0', command)
-        _refuse_nul(argv0, 'options.argv0')
+        refuse_nul(argv0, 'options.argv0')
         cwd = opts.get('cwd')
         if cwd is not None:
-            _refuse_nul(cwd, 'options.cwd', 'a string, Uint8Array, or URL')
-            cwd = _os_bytes(cwd)
+            refuse_nul(cwd, 'options.cwd', 'a string, Uint8Array, or URL')
+            cwd = os_bytes(cwd)
         env = opts.get('env')
-        env_pairs = _env_pairs(os.environ if env is None else env)
-        stdio = _normalize_stdio(opts.get('stdio', 'pipe'))
+        environment = env_pairs(os.environ if env is None else env)
+        stdio = normalize_stdio(opts.get('stdio', 'pipe'))
         if stdio.count('ipc') > 1:
             raise errors.ERR_IPC_ONE_PIPE()
         if 'ipc' in stdio:
-            env_pairs = [pair for pair in env_pairs if not pair.startswith(_CHANNEL_VARIABLES)]
-            env_pairs += [b'NODE_CHANNEL_FD=%d' % stdio.index('ipc'),
-                          b'NODE_CHANNEL_SERIALIZATION_MODE=' + serialization.encode()]
+            environment = [pair for pair in environment if not pair.startswith(_CHANNEL_VARIABLES)]
+            environment += [b'NODE_CHANNEL_FD=%d' % stdio.index('ipc'),
+                            b'NODE_CHANNEL_SERIALIZATION_MODE=' + serialization.encode()]
         self.spawnfile = command
         self.spawnargs = [argv0] + args
-        argv = [_os_bytes(arg) for arg in self.spawnargs]
+        argv = [os_bytes(arg) for arg in self.spawnargs]
         # From here on fds are open: whatever happens, the child's ends
         # close after the spawn, and the parent's ends too when it failed.
         child_fds, parent_ends = [], {}
@@ -224,7 +149,7 @@ class ChildProcess(EventEmitter):
         try:
             self._make_stdio(stdio, child_fds, parent_ends)
             self._process = _uv.Process(self._on_exit)
-            status = self._process.spawn(_os_bytes(command), argv, env_pairs, cwd, child_fds,
+            status = self._process.spawn(os_bytes(command), argv, environment, cwd, child_fds,
                                          opts.get('detached', False))
         finally:
             for index in parent_ends:
@@ -238,6 +163,31 @@ class ChildProcess(EventEmitter):
         self.pid = self._process.pid
         self._open_stdio(stdio, parent_ends, serialization)
         _uv.nextTick(self.emit, 'spawn')
+        if timeout:
+            self._limit_run(kill_signal, timeout=timeout)
+        if abort_signal is not None:
+            self._limit_run(kill_signal, abort_signal=abort_signal)
+
+    def _limit_run(self, kill_signal, timeout=None, abort_signal=None):
+        """Node's timeout and signal options: kill the child with
+        ``kill_signal`` once ``timeout`` ms passed, or when ``abort_signal``
+        aborts (then 'error' is an AbortError); either stops at 'exit'."""
+        def stop(*_):
+            try:
+                delivered = self.kill(kill_signal)
+            except Exception as err:            # as Node: a failed kill is 'error'
+                self.emit('error', err)
+                return
+            if delivered and abort_signal is not None:
+                self.emit('error', errors.AbortError(cause=abort_signal.reason))
+        if timeout is not None:
+            timer = _uv.setTimeout(stop, timeout)
+            self.once('exit', lambda *_: timer.close())
+        elif abort_signal.aborted:
+            _uv.nextTick(stop)
+        else:
+            abort_signal.addEventListener('abort', stop)
+            self.once('exit', lambda *_: abort_signal.removeEventListener('abort', stop))
 
     @staticmethod
     def _make_stdio(stdio, child_fds, parent_ends):
@@ -274,7 +224,9 @@ class ChildProcess(EventEmitter):
         self.stdin, self.stdout, self.stderr = (self.stdio + [None] * 3)[:3]
 
     def _spawn_failed(self, status, command):
-        err = errors.uv_exception(status, 'spawn ' + command, command)
+        # Node's message: 'spawn nonexistent ENOENT', with path and spawnargs.
+        err = errors.errno_exception(status, 'spawn ' + command)
+        err.path = command
         err.spawnargs = self.spawnargs[1:]
         if err.code not in _UV_ENOENT_LIKE:
             raise err
@@ -361,19 +313,3 @@ class ChildProcess(EventEmitter):
 
 add_aliases(ChildProcess, ALIASES['EventEmitter'])
 add_aliases(ChildProcess, ALIASES['ChildProcess'])
-
-
-def _normalize_stdio(stdio):
-    if stdio is None or isinstance(stdio, str):
-        stdio = [stdio or 'pipe'] * 3
-    if not isinstance(stdio, (list, tuple)):
-        raise errors.ERR_INVALID_ARG_VALUE('stdio', stdio)
-    stdio = [('pipe' if entry is None and index < 3 else entry) for index, entry in enumerate(stdio)]
-    for entry in stdio:
-        if entry is None:
-            continue
-        if isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < 2 ** 31:
-            continue
-        if entry not in ('pipe', 'inherit', 'ignore', 'ipc'):
-            raise errors.ERR_INVALID_ARG_VALUE('stdio', entry)
-    return ['ignore' if entry is None else entry for entry in stdio]

@@ -15,21 +15,17 @@ import sys
 
 from .. import encodings, errors, validate
 from .._names import OptionSpec
-from .child import SPAWN_OPTIONS, signal_number
+from .arguments import refuse_nul, validate_kill_signal, validate_timeout
+from .child import SPAWN_OPTIONS
 
 DEFAULT_MAX_BUFFER = 1024 * 1024
-DEFAULT_SHELL = '/bin/sh'
 
-_RUN_OPTIONS = {
-    'timeout': 'any', 'maxBuffer': 'any', 'killSignal': 'any', 'signal': 'any',
-    'encoding': ('string', 'object'), 'shell': ('string', 'boolean'),
-    'windowsHide': 'boolean', 'windowsVerbatimArguments': 'boolean',
-}
+_OUTPUT_OPTIONS = {'maxBuffer': 'any', 'encoding': ('string', 'object')}
 EXEC_FILE_OPTIONS = OptionSpec(dict(
-    {key: SPAWN_OPTIONS.rules[key] for key in ('cwd', 'env', 'argv0')}, **_RUN_OPTIONS))
+    {key: rule for key, rule in SPAWN_OPTIONS.rules.items()
+     if key not in ('stdio', 'detached', 'serialization')}, **_OUTPUT_OPTIONS))
 """The options of exec() and execFile()."""
-SYNC_OPTIONS = OptionSpec(dict(
-    SPAWN_OPTIONS.rules, input='any', **_RUN_OPTIONS))
+SYNC_OPTIONS = OptionSpec(dict(SPAWN_OPTIONS.rules, input='any', **_OUTPUT_OPTIONS))
 """The options of spawnSync(), execSync() and execFileSync()."""
 
 
@@ -63,22 +59,19 @@ class CommandFailedError(Exception):
 
 
 class RunOptions:
-    """One call's validated ``timeout``, ``maxBuffer``, ``killSignal``,
-    output ``encoding`` (None for bytes) and AbortSignal ``signal``."""
+    """One call's validated ``timeout`` (taken out of the options: the call
+    keeps its own time), ``maxBuffer``, ``killSignal`` (left in them, for
+    spawn()'s abort) and output ``encoding`` (None for bytes)."""
 
-    __slots__ = ('timeout', 'max_buffer', 'kill_signal', 'encoding', 'signal')
+    __slots__ = ('timeout', 'max_buffer', 'kill_signal', 'encoding')
 
     def __init__(self, opts, sync):
-        timeout = opts.pop('timeout', 0)
-        if not (validate.is_number(timeout) and _is_integral(timeout) and timeout >= 0):
-            raise errors.ERR_OUT_OF_RANGE('timeout', 'an unsigned integer', timeout)
-        self.timeout = int(timeout)
+        self.timeout = validate_timeout(opts.pop('timeout', None))
         max_buffer = opts.pop('maxBuffer', DEFAULT_MAX_BUFFER)
         if not validate.is_number(max_buffer) or max_buffer != max_buffer or max_buffer < 0:
             raise errors.ERR_OUT_OF_RANGE('options.maxBuffer', 'a positive number', max_buffer)
         self.max_buffer = max_buffer
-        self.kill_signal = validate_kill_signal(opts.pop('killSignal', 'SIGTERM'))
-        self.signal = validate.validate_abort_signal(opts.pop('signal', None), 'options.signal')
+        self.kill_signal = validate_kill_signal(opts.get('killSignal'))
         encoding = opts.pop('encoding', 'buffer' if sync else 'utf8')
         self.encoding = None
         if isinstance(encoding, str) and encoding != 'buffer':
@@ -89,8 +82,6 @@ class RunOptions:
                 # synchronous forms fail (Node: after the run, here before).
                 if sync:
                     raise
-        opts.pop('windowsHide', None)       # no console windows to hide here
-        opts.pop('windowsVerbatimArguments', None)
 
     def decode(self, data):
         """The bytes a stream gave, as this call returns them."""
@@ -99,40 +90,11 @@ class RunOptions:
         return encodings.decoder(self.encoding)(data, True)
 
 
-def validate_kill_signal(value):
-    """Node's validation of ``killSignal``: a signal name (any case) or a
-    number other than 0, as a number."""
-    if isinstance(value, str):
-        try:
-            return signal_number(value.upper())
-        except errors.ERR_UNKNOWN_SIGNAL:
-            raise errors.ERR_UNKNOWN_SIGNAL(value) from None
-    if validate.is_number(value):
-        if _is_integral(value) and value != 0:
-            return signal_number(int(value))
-        raise errors.ERR_UNKNOWN_SIGNAL(value)
-    raise errors.ERR_INVALID_ARG_TYPE('options.killSignal', ['string', 'number'], value)
-
-
-def _is_integral(number):
-    return isinstance(number, int) or number.is_integer()      # NaN and infinities are not
-
-
 def validate_command_text(value, name):
     """A str without NUL bytes (Node's validateString and its NUL check)."""
     validate.validate_string(value, name)
-    if '\0' in value:
-        raise errors.ERR_INVALID_ARG_VALUE(name, value, 'must be a string without null bytes')
+    refuse_nul(value, name)
     return value
-
-
-def shell_command(file, args, shell):
-    """``(file, args)`` to spawn: under ``shell`` (True for /bin/sh, a path,
-    or False for none), ``file args...`` joined becomes ``sh -c`` text."""
-    if not shell:
-        return file, list(args)
-    command = ' '.join([file] + list(args))
-    return (DEFAULT_SHELL if shell is True else shell), ['-c', command]
 
 
 def split_file_args(args, options, callback=None):

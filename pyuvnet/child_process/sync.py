@@ -24,10 +24,11 @@ import threading
 from .. import _uv, encodings, errors
 from .._names import normalize_options
 from ..records import Record
-from .child import _normalize_stdio, _validate_args, spawn
+from .arguments import normalize_stdio, shell_command, validate_args
+from .child import spawn
 from .command import (
-    SYNC_OPTIONS, CommandFailedError, RunOptions, shell_command, split_file_args,
-    validate_command_text, write_to_stderr,
+    SYNC_OPTIONS, CommandFailedError, RunOptions, split_file_args, validate_command_text,
+    write_to_stderr,
 )
 
 __all__ = ['spawnSync', 'execSync', 'execFileSync']
@@ -43,7 +44,7 @@ def spawnSync(file, args=None, options=None, **kwargs):
     ('SIGTERM'), ``encoding`` ('buffer': bytes), ``windowsHide``."""
     validate_command_text(file, 'file')
     args, options, _ = split_file_args(args, options)
-    args = _validate_args(args)
+    args = validate_args(args)
     return _spawn_sync(file, args, normalize_options(options, kwargs, SYNC_OPTIONS))
 
 
@@ -64,7 +65,7 @@ def execFileSync(file, args=None, options=None, **kwargs):
     for it; returns its stdout. Raises as execSync() does."""
     validate_command_text(file, 'file')
     args, options, _ = split_file_args(args, options)
-    args = _validate_args(args)
+    args = validate_args(args)
     opts = normalize_options(options, kwargs, SYNC_OPTIONS)
     return _checked(file, args, opts, ' '.join([file] + args))
 
@@ -89,9 +90,10 @@ def _checked(file, args, opts, cmd):
 def _spawn_sync(file, args, opts):
     # An AbortSignal is accepted and has no effect, as in Node: nothing on
     # this thread can abort while the call waits.
+    opts.pop('signal', None)
     run = RunOptions(opts, sync=True)
     stdin = _input_bytes(opts.pop('input', None), run.encoding)
-    stdio = _normalize_stdio(opts.get('stdio'))
+    stdio = normalize_stdio(opts.get('stdio'))
     if 'ipc' in stdio:
         raise errors.ERR_IPC_SYNC_FORK()
     if stdin is not None:
