@@ -29,7 +29,7 @@ from ._agent import Agent
 from . import _agent
 from ._common import (
     ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
-    is_token,
+    is_token, unique_names,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
@@ -112,6 +112,7 @@ class ClientRequest(OutgoingMessage):
         self._max_header_size = int(merged.get('maxHeaderSize', 16384))
         self._insecure = merged.get('insecureHTTPParser', False)
         self._join_duplicates = merged.get('joinDuplicateHeaders', False)
+        self._unique = unique_names(merged.get('uniqueHeaders'))
         self._timeout = merged.get('timeout')
         self._response = None
         self._parser = None
