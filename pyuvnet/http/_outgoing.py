@@ -20,7 +20,8 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
 from pyuvnet.events import EventEmitter
 
 from ._common import (
-    ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR, STATUS_CODES,
+    ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
+    ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, STATUS_CODES,
     date_line, field, header_text, validateHeaderName, validateHeaderValue,
 )
 
@@ -49,7 +50,7 @@ def header_block(pairs, unique=None):
     """The header lines of ``pairs`` and what _store_header needs to know
     of them: (text, Connection's value lower-cased or None, Content-Length's
     value or None, Transfer-Encoding's value lower-cased or None,
-    whether Date is set, whether Expect is set).  Raises for a bad name or
+    whether Date is set, whether Expect is set, whether Trailer is set).  Raises for a bad name or
     value, as setHeader() would.  A list value repeats the header, except
     for Cookie (two values or more) and the lower-case names in ``unique``
     (the uniqueHeaders option): those are joined with '; ', as Node's."""
@@ -67,7 +68,7 @@ def header_block(pairs, unique=None):
             return cached[0]
     lines = []
     connection = te = length = None
-    seen_date = seen_expect = False
+    seen_date = seen_expect = seen_trailer = False
     for name, value in pairs:
         validateHeaderName(name)
         validateHeaderValue(name, value)
@@ -88,7 +89,9 @@ def header_block(pairs, unique=None):
             seen_date = True
         elif lower == 'expect':
             seen_expect = True
-    result = (''.join(lines), connection, length, te, seen_date, seen_expect)
+        elif lower == 'trailer':
+            seen_trailer = True
+    result = (''.join(lines), connection, length, te, seen_date, seen_expect, seen_trailer)
     if key is not None:
         if len(_BLOCKS) >= _BLOCKS_MAX:
             _BLOCKS.clear()
@@ -275,7 +278,8 @@ class OutgoingMessage(EventEmitter):
     def _store_header(self, first_line, headers):
         """Make the head as Node's _storeHeader: ``headers`` is a list of
         (name, value) in the order set."""
-        block, connection, length, te, seen_date, seen_expect = header_block(headers, self._unique)
+        block, connection, length, te, seen_date, seen_expect, seen_trailer = header_block(
+            headers, self._unique)
         seen_length = length is not None
         if seen_length and self._strict:
             try:
@@ -306,7 +310,7 @@ class OutgoingMessage(EventEmitter):
                 pass
             elif not self._chunked_by_default:
                 self._last = True
-            elif (not self._trailer and 'content-length' not in self._removed
+            elif (not seen_trailer and 'content-length' not in self._removed
                   and self._content_length is not None):
                 parts.append('Content-Length: %d\r\n' % self._content_length)
             elif 'transfer-encoding' not in self._removed:
@@ -314,6 +318,9 @@ class OutgoingMessage(EventEmitter):
                 self._chunked = True
             else:
                 self._last = True
+        if seen_trailer and not self._chunked:
+            # Node: only a chunked body can end with the trailers announced.
+            raise ERR_HTTP_TRAILER_INVALID()
         parts.append('\r\n')
         try:
             self._header = ''.join(parts).encode('latin-1')
@@ -558,6 +565,7 @@ class ServerResponse(OutgoingMessage):
         if statusMessage is None:
             statusMessage = self._reason
         elif '\r' in statusMessage or '\n' in statusMessage:
+            self._reason = statusMessage        # kept, as Node keeps it
             raise ERR_INVALID_CHAR('statusMessage')
         line = _STATUS_LINES.get((statusCode, statusMessage))
         if line is None:
