@@ -131,6 +131,10 @@ class ClientRequest(OutgoingMessage):
         if merged.get('auth') and not self.hasHeader('authorization'):
             self.setHeader('Authorization', 'Basic ' + base64.b64encode(
                 merged['auth'].encode('latin-1')).decode('ascii'))
+        if self.hasHeader('expect'):
+            # As Node: the head goes at once (the body waits for 'continue').
+            self._implicit_header()
+            self._send(b'')
         if callback is not None:
             self.once('response', callback)
         connect_options = dict(merged, host=host, port=port)

@@ -617,14 +617,18 @@ class ServerResponse(OutgoingMessage):
 
     def writeEarlyHints(self, hints, callback=None):
         """Send '103 Early Hints' with ``hints`` (``link`` is required; a
-        list repeats it)."""
+        list is one Link line, joined with ', ', as Node's)."""
         lines = ['HTTP/1.1 103 Early Hints\r\n']
         for name, value in hints.items():
             validateHeaderName(name)
             validateHeaderValue(name, value)
-            label = 'Link' if name.lower() == 'link' else name
+            if name.lower() == 'link':
+                # One Link line, a list joined with ', ' (Node's validateLinkHeaderValue).
+                name = 'Link'
+                if isinstance(value, (list, tuple)):
+                    value = ', '.join(header_text(item) for item in value)
             for item in (value if isinstance(value, (list, tuple)) else (value,)):
-                lines.append('%s: %s\r\n' % (label, header_text(item)))
+                lines.append('%s: %s\r\n' % (name, header_text(item)))
         lines.append('\r\n')
         self._write_informational(''.join(lines).encode('latin-1'), callback)
 
