@@ -142,7 +142,10 @@ typecheck: build/.installed-test
 .PHONY: docs
 docs: build/.installed-test
 	@$(PY) -c 'import sphinx, furo, myst_parser' 2>/dev/null || $(PY) -m pip install -q 'sphinx>=7' furo myst-parser
-	$(PY) -m sphinx -W --keep-going -q -b html docs build/docs/html
+	@# The doctrees (Sphinx's cache, which records the build's paths) stay
+	@# out of the site: check_docs.py fails a site that holds them.
+	rm -rf build/docs/html/.doctrees
+	$(PY) -m sphinx -W --keep-going -q -b html -d build/docs/doctrees docs build/docs/html
 	$(PY) tools/check_docs.py build/docs/html
 
 

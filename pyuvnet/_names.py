@@ -33,7 +33,7 @@ def snake_name(camel):
 
 ALIASES = {
     # pyuvnet.tls (docs/TLS.md); tls.Server also has net.Server's row.
-    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity'),
+    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity', 'getCiphers'),
     'tls.Server': ('setSecureContext',),
     'TLSSocket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',

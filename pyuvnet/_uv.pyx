@@ -10,6 +10,13 @@ from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
 from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, Py_SIZE
+from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
+
+cdef extern from "Python.h":
+    # The type's method cache lookup (no descriptor called): a borrowed
+    # reference or NULL.
+    PyObject* _PyType_Lookup(PyTypeObject* type, PyObject* name)
 
 from pyuvnet.uv cimport libuv as uv
 from pyuvnet.events cimport EventEmitter
@@ -23,6 +30,8 @@ from pyuvnet.encodings import encode
 
 cdef class StreamWrites
 cdef class Stream
+cdef class ServerCore
+cdef class PipeLink
 cdef class ImmediateHandle
 
 # The public names (those typed in _uv.pyi); the binding's helpers
@@ -40,6 +49,7 @@ include "uv/handle.pyx"
 include "uv/timers.pyx"
 include "uv/stream_writes.pyx"
 include "uv/stream.pyx"
+include "uv/piping.pyx"
 include "uv/write_requests.pyx"
 include "uv/tcp.pyx"
 include "uv/pipe.pyx"

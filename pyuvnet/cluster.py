@@ -36,11 +36,16 @@ emits 'online', 'listening'(address), 'message'(message, handle),
 """
 import os
 import sys
+from collections.abc import Mapping
 
-from . import _uv, child_process, errors, server as server_module
+from . import _uv, child_process, errors, server as server_module, validate
+from .child_process.child import _validate_args
+from .ipc_channel import SERIALIZATIONS
 # Private here: cluster's public names are its __all__ and the emitter's.
-from ._cluster_handles import RoundRobinHandle as _RoundRobinHandle, SharedHandle as _SharedHandle
-from ._cluster_messages import on_internal as _on_internal, send as _send
+from ._cluster_handles import (
+    RoundRobinHandle as _RoundRobinHandle, SharedHandle as _SharedHandle, wire_errno as _wire_errno,
+)
+from ._cluster_messages import is_seq as _is_seq, on_internal as _on_internal, send as _send
 from ._names import ALIASES, add_aliases, snake_name
 from .events import EventEmitter
 from .records import Record
@@ -48,7 +53,7 @@ from .records import Record
 # The emitter methods (on, once, ...) are the module emitter's, through __getattr__.
 __all__ = [
     'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
-    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'Worker',
+    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'disconnect', 'Worker',
 ]
 
 SCHED_NONE = 1
@@ -61,7 +66,8 @@ isWorker = 'NODE_UNIQUE_ID' in os.environ
 isPrimary = isMaster = not isWorker
 schedulingPolicy = _policy_from_env
 settings = {}
-workers = {}
+# In a worker, None (Node: undefined): a worker sees only itself (``worker``).
+workers = {} if isPrimary else None
 worker = None
 
 
@@ -171,6 +177,7 @@ def _exit(code):
 # -- primary -----------------------------------------------------------------
 
 _initialized = False
+_intercom = EventEmitter()      # 'disconnect' once no worker is left (Node's intercom)
 _frozen_policy = None
 _next_id = 0
 _handles = {}           # key -> _RoundRobinHandle | _SharedHandle
@@ -189,13 +196,15 @@ def setupPrimary(settings_=None, **kwargs):
     setting ``process.execPath`` does in a Node primary); a dict or
     keyword arguments, in either spelling (``exec_argv``).  The
     scheduling policy is frozen at the first call (or fork()); 'setup'
-    follows on the next tick, as in Node."""
+    follows on the next tick, as in Node.  A setting of the wrong type
+    raises Node's error at once (ERR_INVALID_ARG_TYPE for ``args='abc'``,
+    which Node refuses at fork()), and leaves the settings as they were."""
     global settings, _initialized, _frozen_policy
+    given = _validated_settings(settings_, kwargs)
     merged = {'args': sys.argv[1:], 'exec': os.path.abspath(sys.argv[0]) if sys.argv[0] else '',
               'execArgv': [], 'silent': False}
     merged.update(settings)
-    for given in (settings_ or {}, kwargs):
-        merged.update((_CAMEL_SETTINGS.get(key, key), value) for key, value in given.items())
+    merged.update(given)
     settings = merged
     if not _initialized:
         _initialized = True
@@ -208,6 +217,32 @@ def setupPrimary(settings_=None, **kwargs):
     _uv.nextTick(_cluster.emit, 'setup', settings)
 
 
+def _validated_settings(settings_, kwargs):
+    """The settings given (a mapping and keywords, snake_case keys as their
+    camelCase twins, None as not given), each of Node's type."""
+    if settings_ is None:
+        settings_ = {}
+    elif not isinstance(settings_, Mapping):
+        raise errors.ERR_INVALID_ARG_TYPE('settings', 'Object', settings_)
+    given = {}
+    for source in (settings_, kwargs):
+        for key, value in source.items():
+            key = _CAMEL_SETTINGS.get(key, key)
+            if value is None:
+                continue
+            name = 'settings.%s' % (key,)
+            if key in ('exec', 'cwd', 'execPath'):
+                validate.validate_string(value, name)
+            elif key in ('args', 'execArgv'):
+                value = _validate_args(value, name)
+            elif key == 'silent':
+                validate.validate_boolean(value, name)
+            elif key == 'serialization':
+                validate.validate_one_of(value, name, SERIALIZATIONS)
+            given[key] = value
+    return given
+
+
 setupMaster = setupPrimary
 
 
@@ -216,6 +251,8 @@ def fork(env=None):
     its Worker, in ``workers`` until it has both exited and disconnected.
     'fork' follows on the next tick, 'online' once it runs."""
     global _next_id
+    if env is not None and not isinstance(env, Mapping):
+        raise errors.ERR_INVALID_ARG_TYPE('env', 'Object', env)
     setupPrimary()
     _next_id += 1
     worker_env = dict(os.environ)
@@ -227,7 +264,7 @@ def fork(env=None):
     proc = child_process.fork(settings['exec'], list(settings['args']), options)
     new_worker = Worker(_next_id, proc)
     workers[new_worker.id] = new_worker
-    proc.on('internalMessage', _on_internal(_on_primary_message, new_worker))
+    proc.on('internalMessage', _on_internal(_on_primary_message, new_worker, takes_fds=False))
     proc.once('exit', lambda code, signal: _on_worker_exit(new_worker, code, signal))
     proc.once('disconnect', lambda: _on_worker_disconnect(new_worker))
     _uv.nextTick(_cluster.emit, 'fork', new_worker)
@@ -255,8 +292,25 @@ def _on_worker_disconnect(w):
 
 
 def _remove_worker(w):
-    if workers.get(w.id) is w:
-        del workers[w.id]
+    workers.pop(w.id, None)
+    if not workers:
+        _intercom.emit('disconnect')
+
+
+def disconnect(callback=None):
+    """Primary: disconnect every connected worker (each closes its servers,
+    then its channel, and exits once its connections end).  ``callback``
+    (anything else is ignored, as in Node) runs once no worker is left:
+    as in Node, at the first worker exit after the call (on the next tick
+    when there is none)."""
+    if workers:
+        for w in list(workers.values()):
+            if w.isConnected():
+                w.disconnect()
+    else:
+        _uv.nextTick(_intercom.emit, 'disconnect')
+    if callable(callback):
+        _intercom.once('disconnect', callback)
 
 
 def _remove_handles_for(w):
@@ -266,15 +320,17 @@ def _remove_handles_for(w):
 
 
 def _on_primary_message(w, message, fd):
-    if fd is not None:
-        os.close(fd)        # no worker sends handles to the primary
+    """A worker's message.  A malformed one (a field of the wrong type or
+    missing) is dropped, as Node's primary drops what it cannot use: the
+    primary serves on whatever a worker sends."""
     act = message.get('act')
     if act == 'online':
         w.state = 'online'
         w.emit('online')
         _cluster.emit('online', w)
     elif act == 'queryServer':
-        _query_server(w, message)
+        if _is_query(message):
+            _query_server(w, message)
     elif act == 'listening':
         info = Record(addressType=message.get('addressType'), address=message.get('address'),
                       port=message.get('port'))
@@ -283,11 +339,26 @@ def _on_primary_message(w, message, fd):
         _cluster.emit('listening', w, info)
     elif act == 'exitedAfterDisconnect':
         w.exitedAfterDisconnect = True
-        _send(w.process, {'ack': message['seq']})
+        if _is_seq(message.get('seq')):
+            _send(w.process, {'ack': message['seq']})
     elif act == 'close':
-        handle = _handles.get(message.get('key'))
+        key = message.get('key')
+        handle = _handles.get(key) if isinstance(key, str) else None
         if handle is not None and handle.remove(w):
-            del _handles[message['key']]
+            del _handles[key]
+
+
+def _is_query(message):
+    """Whether a queryServer carries what a worker's listen() puts in it."""
+    def is_int(name, low, high):
+        value = message.get(name)
+        return _is_seq(value) and low <= value <= high
+    address = message.get('address')
+    backlog = message.get('backlog')
+    return (_is_seq(message.get('seq')) and is_int('port', 0, 0xFFFF)
+            and message.get('addressType') in (4, 6) and is_int('index', 0, 2 ** 31 - 1)
+            and (address is None or (isinstance(address, str) and '\0' not in address))
+            and (backlog is None or is_int('backlog', -2 ** 31, 2 ** 31 - 1)))
 
 
 def _query_server(w, message):
@@ -298,7 +369,13 @@ def _query_server(w, message):
     handle = _handles.get(key)
     if handle is None:
         kind = _RoundRobinHandle if _frozen_policy == SCHED_RR else _SharedHandle
-        handle = _handles[key] = kind(key, message)
+        try:
+            handle = kind(key, message)
+        except errors.NodeError as err:
+            _send(w.process, {'ack': message['seq'], 'errno': _wire_errno(err), 'key': key,
+                              'data': None})
+            return
+        _handles[key] = handle
 
     def reply(errno, extra=None, server=None):
         if errno and _handles.get(key) is handle:

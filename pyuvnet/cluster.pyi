@@ -13,7 +13,7 @@ from .socket import Socket
 
 __all__ = [
     'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
-    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'Worker',
+    'SCHED_NONE', 'SCHED_RR', 'setupPrimary', 'setupMaster', 'fork', 'disconnect', 'Worker',
 ]
 
 SCHED_NONE: int
@@ -397,6 +397,7 @@ class Worker(EventEmitter):
 def setupPrimary(settings_: ClusterSettings | None = None, **kwargs: Unpack[ClusterSettings]) -> None: ...
 def setupMaster(settings_: ClusterSettings | None = None, **kwargs: Unpack[ClusterSettings]) -> None: ...
 def fork(env: dict[str, str] | None = None) -> Worker: ...
+def disconnect(callback: Callable[[], object] | None = None) -> None: ...
 
 # The module is an EventEmitter: on/once/emit/... are _cluster's.
 _cluster: _Cluster

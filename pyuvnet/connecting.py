@@ -72,8 +72,13 @@ def normalize_connect_args(args, kwargs):
     listener = None
     if args and callable(args[-1]):
         listener = args.pop()
-    if kwargs.get('connectListener') is not None or kwargs.get('connect_listener') is not None:
-        listener = kwargs.pop('connectListener', None) or kwargs.pop('connect_listener')
+    for spelling in ('connectListener', 'connect_listener'):
+        given = kwargs.pop(spelling, None)
+        if given is not None:
+            # Named as a listener, it must be one: Node's once('connect', 0)
+            # says so (a positional non-function is ignored, as in Node).
+            validate.validate_function(given, 'listener')
+            listener = given
     if not args:
         options = normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS)
     elif isinstance(args[0], dict):

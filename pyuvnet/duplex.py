@@ -1,30 +1,20 @@
 """The Duplex parts of a Socket that are not its connection state: pipe()
 and unpipe() with backpressure, and Node's onread static-buffer reader."""
-from . import errors, validate
+from . import _uv, errors, validate
 
 __all__ = ['pipe', 'unpipe', 'onread_reader']
 
 
 def pipe(source, destination, options=None):
-    """source.pipe(destination[, {'end': bool}]): see Socket.pipe."""
+    """source.pipe(destination[, {'end': bool}]): see Socket.pipe.  The
+    chunks go through a C ``_uv.PipeLink`` (no Python per chunk)."""
     end = True if options is None else options.get('end', True)
-
-    def ondata(chunk):
-        if destination.write(chunk) is False:
-            source.pause()
-
-    def ondrain():
-        if source.isPaused() and any(p[0] is destination for p in source._pipes):
-            source.resume()
-
-    def onend():
-        destination.end()
-
-    destination.on('drain', ondrain)
+    link = _uv.PipeLink(source, destination, bool(end))
+    destination.on('drain', link.on_drain)
     if end:
-        source.once('end', onend)
-    source._pipes += ((destination, ondata, ondrain, onend if end else None),)
-    source.on('data', ondata)
+        source.once('end', link.on_end)
+    source._pipes += (link,)
+    source.on('data', link)
     if hasattr(destination, 'emit'):
         destination.emit('pipe', source)
     if source.isPaused():
@@ -34,17 +24,17 @@ def pipe(source, destination, options=None):
 
 def unpipe(source, destination=None):
     """source.unpipe([destination]): see Socket.unpipe."""
-    for entry in source._pipes:
-        dest, ondata, ondrain, onend = entry
-        if destination is not None and dest is not destination:
+    for link in source._pipes:
+        if destination is not None and link.destination is not destination:
             continue
-        source._pipes = tuple(kept for kept in source._pipes if kept is not entry)
-        source.removeListener('data', ondata)
-        dest.removeListener('drain', ondrain)
-        if onend is not None:
-            source.removeListener('end', onend)
-        if hasattr(dest, 'emit'):
-            dest.emit('unpipe', source)
+        link.attached = False
+        source._pipes = tuple(kept for kept in source._pipes if kept is not link)
+        source.removeListener('data', link)
+        link.destination.removeListener('drain', link.on_drain)
+        if link.end:
+            source.removeListener('end', link.on_end)
+        if hasattr(link.destination, 'emit'):
+            link.destination.emit('unpipe', source)
     if not source._pipes and source.listenerCount('data') == 0:
         source.pause()
 

@@ -52,6 +52,18 @@ __all__ = [
 _SCALARS = (str, bytes, bytearray, bool, int, float, complex)
 
 
+def _repr(value):
+    """repr(), also for an int too long for Python to print (over 4,300
+    digits: repr raises ValueError), shown by its size, and for what
+    holds one."""
+    try:
+        return repr(value)
+    except ValueError:
+        if isinstance(value, int):
+            return '<int of %d bits>' % value.bit_length()
+        return '<%s holding an int too long to print>' % type(value).__name__
+
+
 def _shorten(text, limit=28, keep=25):
     return text if len(text) <= limit else text[:keep] + '...'
 
@@ -70,7 +82,7 @@ def _describe_type(value):
         # Node cuts the text itself, then quotes it.
         return 'type %s (%r)' % (type(value).__name__, _shorten(value))
     if isinstance(value, _SCALARS):
-        return 'type %s (%s)' % (type(value).__name__, _shorten(repr(value)))
+        return 'type %s (%s)' % (type(value).__name__, _shorten(_repr(value)))
     if isinstance(value, type):
         return 'class %s' % value.__qualname__
     if callable(value) and hasattr(value, '__name__'):
@@ -81,7 +93,7 @@ def _describe_type(value):
 def _inspect_number(value):
     """Node's ERR_OUT_OF_RANGE rendering: big integers get ``_`` separators."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2 ** 32:
-        return format(value, '_d')
+        return format(value, '_d') if value.bit_length() < 14000 else _repr(value)
     return repr(value)
 
 
@@ -155,7 +167,7 @@ class ERR_INVALID_ARG_VALUE(NodeError, TypeError, ValueError):
     """``ERR_INVALID_ARG_VALUE(name, value, reason='is invalid')``."""
 
     def __init__(self, name, value, reason='is invalid'):
-        inspected = repr(value)
+        inspected = _repr(value)
         if len(inspected) > 128:
             inspected = inspected[:128] + '...'
         super().__init__("The %s '%s' %s. Received %s"

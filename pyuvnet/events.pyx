@@ -6,6 +6,8 @@ EventEmitter) and, through ``events.pxd``, by Cython classes that override
 ``_listeners_changed`` and call ``_emit``/``_sole_listener`` directly.
 """
 cimport cython
+from cpython.object cimport PyObject
+from cpython.dict cimport PyDict_GetItemWithError
 
 import warnings
 from weakref import ref as _weakref
@@ -141,7 +143,7 @@ cdef int _raise_unhandled(tuple args) except -1:
 
 cdef inline bint _is_event(object event, str name):
     # Event names may be any hashable; only strings can be Node's own events.
-    return isinstance(event, str) and event == name
+    return event is name or (isinstance(event, str) and (<str>event) == name)
 
 
 cdef int _check_leak(EventEmitter emitter, object event, Py_ssize_t count) except -1:
@@ -240,6 +242,11 @@ cdef class EventEmitter:
 
     cdef object _handler(self, object event):
         """The stored listener(s) of ``event``: None, one, or a tuple."""
+        cdef PyObject* found
+        if type(event) is str:
+            # The common case, without a try block: a str key never raises.
+            found = PyDict_GetItemWithError(self._events, event)
+            return None if found == NULL else <object>found
         try:
             return self._events.get(event)
         except TypeError:
@@ -249,7 +256,8 @@ cdef class EventEmitter:
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
         cdef object existing
         cdef Py_ssize_t count = 1
-        _check_event(event)
+        if type(event) is not str:
+            _check_event(event)
         _check_listener(listener)
         if 'newListener' in self._events:
             self._emit('newListener', (event, _unwrap(listener)))
@@ -264,7 +272,9 @@ cdef class EventEmitter:
             self._events[event] = (listener,) + existing if prepend else existing + (listener,)
             count = len(<tuple>existing) + 1
         self._listeners_changed(event)
-        _check_leak(self, event, count)
+        if count > 1:
+            # As Node, a first listener is never warned about (a limit under 1).
+            _check_leak(self, event, count)
         return 0
 
     cdef int _remove(self, object event, object listener) except -1:

@@ -1,9 +1,10 @@
 """A socket's idle timeout (Node's socket.setTimeout): 'timeout' after a
 number of milliseconds without reads or writes.
 
-Activity only stamps ``sock.last_activity`` (in C, per chunk); the timer
-checks the stamp when it fires and re-arms itself for what is left, so the
-per-chunk path never touches a timer.
+Activity only stamps ``sock.last_activity`` (in C, per chunk, and only
+while ``sock._idle`` is set: a socket without a timeout reads no clock);
+the timer checks the stamp when it fires and re-arms itself for what is
+left, so the per-chunk path never touches a timer.
 """
 import sys
 

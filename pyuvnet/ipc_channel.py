@@ -8,8 +8,8 @@ it (pinned with /usr/bin/node; see docs/PROCESSES.md):
   JSON text in UTF-8 followed by ``'\\n'``.  ``'advanced'``: each message
   is a 4-byte big-endian length and a pickle (pyuvnet to pyuvnet only; the
   peer is trusted).
-- Messages that are objects whose ``cmd`` starts with ``'NODE_'`` are the
-  protocol's own and never surface as ``'message'``.
+- Messages that are objects whose ``cmd`` starts with ``'NODE_'`` (and is
+  longer) are the protocol's own and never surface as ``'message'``.
 - A handle travels with the write of
   ``{"cmd":"NODE_HANDLE","type":"net.Server"|"net.Socket","msg":<message>}``
   (SCM_RIGHTS; ``"net.Native"`` when the message is the protocol's own,
@@ -29,9 +29,9 @@ import os
 import pickle
 import struct
 import warnings
-from collections import deque
 
 from . import _uv, errors
+from ._ipc_json import JsonCodec
 
 __all__ = ['Channel', 'SERIALIZATIONS']
 
@@ -43,51 +43,6 @@ MAX_HANDLE_RETRANSMISSIONS = 3
 _LENGTH = struct.Struct('>I')
 _ACK = {'cmd': 'NODE_HANDLE_ACK'}
 _NACK = {'cmd': 'NODE_HANDLE_NACK'}
-
-
-_json_text = json.JSONEncoder(ensure_ascii=False, separators=(',', ':'), allow_nan=False).encode
-
-
-class JsonCodec:
-    """Newline-delimited JSON, as Node's default serialization."""
-
-    def __init__(self):
-        self._parts = []
-
-    @staticmethod
-    def encode(message):
-        try:
-            text = _json_text(message)
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise errors.ERR_INVALID_ARG_TYPE(
-                'message', 'str, dict, list, int, float, bool', message) from exc
-        return text.encode('utf-8') + b'\n'
-
-    def decode(self, chunk):
-        """The messages completed by ``chunk``, in order."""
-        end = chunk.find(b'\n')
-        if end < 0:
-            self._parts.append(chunk)
-            return []
-        if self._parts:
-            self._parts.append(chunk[:end])
-            first = b''.join(self._parts)
-            self._parts = []
-        else:
-            first = chunk[:end]
-        lines = chunk[end + 1:].split(b'\n')
-        rest = lines.pop()
-        if rest:
-            self._parts.append(rest)
-        if not lines:
-            return [json.loads(first)]
-        # One parse for the whole chunk: a JSON array of its lines.
-        lines.insert(0, first)
-        return json.loads(b'[' + b','.join(lines) + b']')
-
-    @property
-    def buffering(self):
-        return bool(self._parts)
 
 
 class PickleCodec:
@@ -125,8 +80,10 @@ class PickleCodec:
 
 
 def is_internal(message):
+    """Node's isInternal: a ``cmd`` longer than 'NODE_' that starts with it
+    (``{"cmd": "NODE_"}`` itself is an ordinary message)."""
     cmd = message.get('cmd') if isinstance(message, dict) else None
-    return isinstance(cmd, str) and cmd.startswith('NODE_')
+    return isinstance(cmd, str) and len(cmd) > 5 and cmd.startswith('NODE_')
 
 
 def handle_message(conversion, message):
@@ -162,7 +119,7 @@ class Channel:
         self.connected = True
         self.open = True
         self._close_when_written = False
-        self._received = deque()         # (kind, fd) taken from the pipe
+        self._held = []                  # (kind, fd) of the line not read in full yet
         self._backlog = []               # encoded messages waiting to leave as one write
         self._backlog_callbacks = []
         self._backlog_bytes = 0
@@ -328,42 +285,92 @@ class Channel:
     # -- receiving -----------------------------------------------------------
 
     def _on_read(self, chunk, handles):
-        if handles:
-            self._received.extend(handles)
-        emit = self._target.emit
-        for message in self._codec.decode(chunk):
-            if is_internal(message):
-                self._on_internal(message)
+        """Messages in order, each with the fds sent with it.  The kernel
+        ends a read with the data that carried fds, and a sender writes a
+        NODE_HANDLE message alone with its fd, so this read's fds belong to
+        the last line it touched: its last message, or the line it leaves
+        incomplete (held until that line is whole).  A NODE_HANDLE message
+        takes its one fd; every other fd (an fd with a plain message, a
+        second fd, the fds of lines dropped after a malformed one) is
+        closed at once."""
+        error = None
+        try:
+            messages = self._codec.decode(chunk)
+        except json.JSONDecodeError as exc:
+            messages, error = exc.messages, exc
+        fds = [[] for _ in messages]
+        stray = []
+        held, self._held = self._held, []
+        if held:
+            if messages:
+                fds[0] += held
+            elif error is not None:
+                stray += held
             else:
-                emit('message', message)
+                self._held = held
+        if handles:
+            if self._codec.buffering:
+                self._held += handles
+            elif messages and error is None:
+                fds[-1] += handles
+            else:
+                stray += handles
+        try:
+            for index, message in enumerate(messages):
+                mine, fds[index] = fds[index], []
+                if is_internal(message):
+                    self._on_internal(message, mine)
+                else:
+                    _close_all(mine)
+                    self._target.emit('message', message)
+        finally:
+            # What a listener's exception (or a malformed line) left undelivered.
+            for mine in fds:
+                _close_all(mine)
+            _close_all(stray)
+        if error is not None:
+            raise error
 
-    def _on_internal(self, message):
+    def _on_internal(self, message, fds):
         cmd = message['cmd']
-        if cmd == 'NODE_HANDLE_ACK':
-            self._handle_acked()
-        elif cmd == 'NODE_HANDLE_NACK':
-            self._handle_nacked()
-        elif cmd == 'NODE_HANDLE':
-            if not self._received:
-                self._send(_NACK, None, {}, None, internal=True)
-                return
-            kind, fd = self._received.popleft()
-            self._send(_ACK, None, {}, None, internal=True)
-            if is_internal(message.get('msg')):
-                # A protocol message of a layer above (cluster's): the fd,
-                # which the listener now owns, comes with it as it is.
-                self._target.emit('internalMessage', message['msg'], fd)
-                return
-            conversion = CONVERSIONS.get(message.get('type'))
-            if conversion is None:
+        if cmd != 'NODE_HANDLE':
+            _close_all(fds)
+            if cmd == 'NODE_HANDLE_ACK':
+                self._handle_acked()
+            elif cmd == 'NODE_HANDLE_NACK':
+                self._handle_nacked()
+            else:
+                # Any other NODE_ command is a layer above's (cluster's), as
+                # Node's 'internalMessage'(message, handle).
+                self._target.emit('internalMessage', message, None)
+            return
+        if not fds:
+            # As Node: the fd did not come (MSG_CTRUNC, say); the sender retries.
+            self._send(_NACK, None, {}, None, internal=True)
+            return
+        (kind, fd), extra = fds[0], fds[1:]
+        _close_all(extra)
+        self._send(_ACK, None, {}, None, internal=True)
+        inner = message.get('msg')
+        if is_internal(inner):
+            # A protocol message of a layer above (cluster's): the fd,
+            # which the listener now owns, comes with it as it is (and is
+            # closed when nobody listens).
+            if self._target.listenerCount('internalMessage'):
+                self._target.emit('internalMessage', inner, fd)
+            else:
                 os.close(fd)
-                return
-            conversion.receive(fd, lambda handle: self._target.emit(
-                'message', message.get('msg'), handle))
-        else:
-            # Any other NODE_ command is a layer above's (cluster's), as
-            # Node's 'internalMessage'(message, handle).
-            self._target.emit('internalMessage', message, None)
+            return
+        kind_named = message.get('type')
+        conversion = CONVERSIONS.get(kind_named) if isinstance(kind_named, str) else None
+        if conversion is None or kind not in ('tcp', 'pipe'):
+            # A handle this side cannot take (a UDP socket's 'dgram'
+            # type, say): refused, for this message alone.
+            os.close(fd)
+            warnings.warn('a handle of type %r (a %s fd) cannot be received here; closed'
+                          % (kind_named, kind))
+            return
+        conversion.receive(fd, lambda handle: self._target.emit('message', inner, handle))
 
     def _handle_acked(self):
         queue, self._handle_queue = self._handle_queue or [], None
@@ -424,8 +431,8 @@ class Channel:
             _, handle, options, _, conversion, _ = self._pending
             self._pending = None
             conversion.sent(handle, options, acked=False)
-        while self._received:
-            os.close(self._received.popleft()[1])
+        held, self._held = self._held, []
+        _close_all(held)
         if self._backlog:
             self._flush_backlog()
         if self._pipe.pending_writes:
@@ -442,6 +449,11 @@ class Channel:
         self._target.emit('disconnect')
         if self._on_closed is not None:
             self._on_closed()
+
+
+def _close_all(received):
+    for _, fd in received:
+        os.close(fd)
 
 
 class ServerConversion:

@@ -35,9 +35,14 @@ from .ipc_channel import Channel
 class Process(EventEmitter):
     """The child's end of the channel; the module forwards to one of these."""
 
-    def __init__(self, environ=os.environ):
-        """Open the channel named by ``NODE_CHANNEL_FD`` in ``environ`` (and
-        remove the channel's variables from it), if there is one."""
+    def __init__(self, environ=None):
+        """Open the channel named by ``NODE_CHANNEL_FD`` in ``environ``
+        (None: ``os.environ``), and remove the channel's variables from it,
+        if there is one."""
+        # None, not os.environ, as the default: a signature's default is
+        # printed by the API reference, and the environment must not be.
+        if environ is None:
+            environ = os.environ
         self._ipc = None
         fd = environ.pop('NODE_CHANNEL_FD', None)
         serialization = environ.pop('NODE_CHANNEL_SERIALIZATION_MODE', None) or 'json'

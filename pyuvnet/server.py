@@ -7,14 +7,12 @@ Events, in Node's order:
   'error'(err)           listen failed (e.g. EADDRINUSE), on the next tick
   'close'                after close(), once every connection has closed
 """
-import functools
 import os
 
 from . import _uv, errors, validate
 from .addresses import isIP
 from .blocklist import BlockList
 from .boundsocket import BoundSocket
-from .events import EventEmitter
 from ._names import OptionSpec, normalize_options
 from .records import Record
 from .connecting import is_pipe_name
@@ -48,11 +46,12 @@ _EAFNOSUPPORT = -97
 _EADDRNOTAVAIL = -99
 
 
-class Server(EventEmitter):
-    """A TCP or IPC server (Node's ``net.Server``)."""
+class Server(_uv.ServerCore):
+    """A TCP or IPC server (Node's ``net.Server``).  What runs per
+    connection (counting it, its socket options, 'connection') is the C
+    base's, ``_uv.ServerCore``; ``_closing`` (read by pyuvnet.aio) is True
+    from close() until 'close'."""
 
-    # close() was called and 'close' is still to come (read by pyuvnet.aio).
-    _closing = False
     _drop_max_connection = False
     # Bumped by close(): a host lookup of an earlier listen() is stale.
     _listen_generation = 0
@@ -66,17 +65,13 @@ class Server(EventEmitter):
             options, connectionListener = None, options
         self._options = normalize_options(options, kwargs, SERVER_OPTIONS)
         if 'highWaterMark' in self._options:
-            validate.validate_integer(self._options['highWaterMark'], 'options.highWaterMark', 0)
+            # Kept as the int it checked as (0.0 is 0: the C side takes ints).
+            self._options['highWaterMark'] = validate.validate_integer(
+                self._options['highWaterMark'], 'options.highWaterMark', 0)
         if 'blockList' in self._options and not BlockList.isBlockList(self._options['blockList']):
             raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', self._options['blockList'])
-        self._handle = None
-        self._connections = 0
         self._refed = True
-        self._max_connections = None
-        # What the listener calls per connection: Socket's C constructor, no
-        # Python frame and no option parsing; _on_connection applies the
-        # server's socket options.
-        self._new_socket = functools.partial(Socket.__new__, Socket)
+        self._set_accept_options(Socket, self._options)
         if connectionListener is not None:
             self.on('connection', connectionListener)
 
@@ -170,7 +165,7 @@ class Server(EventEmitter):
         return status
 
     def _new_listener(self):
-        listener = _uv.Listener(self._new_socket, self._on_connection, self._on_accept_error)
+        listener = _uv.Listener(self)
         if not self._refed:
             listener.unref()
         return listener
@@ -220,38 +215,14 @@ class Server(EventEmitter):
 
     # -- connections -------------------------------------------------------
 
-    def _on_connection(self, sock):
-        kind = _uv.handle_type(sock)
-        block_list = self._options.get('blockList')
-        if block_list is not None and kind == 'tcp':
-            peer = _uv.tcp_peername(sock)
-            if peer is not None and block_list.check(peer[0], peer[2]):
-                # Node closes a blocked peer silently: no 'connection', no 'drop'.
-                sock.destroy()
-                return
-        if self._max_connections is not None and self._connections >= self._max_connections:
-            self._drop(sock)
-            return
-        sock._server = self
-        sock._counted_by = self
-        self._connections += 1
-        options = self._options
-        if options.get('allowHalfOpen'):
-            sock._allow_half_open = True
-        if 'highWaterMark' in options:
-            sock._set_high_water_mark(options['highWaterMark'])
-        if options.get('noDelay') and kind == 'tcp':
-            # What setNoDelay(True) does to a connected socket, without a
-            # call per connection; _no_delay matters only to connect().
-            _uv.tcp_nodelay(sock, True)
-        if options.get('keepAlive'):
-            sock.setKeepAlive(True, options.get('keepAliveInitialDelay', 0))
-        if options.get('pauseOnConnect'):
-            # Node: nothing is read until the user resumes.
-            sock.pause()
-        else:
-            sock._read_start()
-        self.emit('connection', sock)
+    def _blocked(self, sock):
+        """Whether the blockList refuses ``sock``'s peer (a TCP connection);
+        Node closes it silently then: no 'connection', no 'drop'."""
+        peer = _uv.tcp_peername(sock)
+        if peer is not None and self._options['blockList'].check(peer[0], peer[2]):
+            sock.destroy()
+            return True
+        return False
 
     def _drop(self, sock):
         local = _uv.tcp_sockname(sock) if _uv.handle_type(sock) == 'tcp' else None
@@ -266,16 +237,6 @@ class Server(EventEmitter):
 
     def _on_accept_error(self, status):
         self.emit('error', errors.errno_exception(status, 'accept'))
-
-    def _connection_closed(self, sock):
-        self._connections -= 1
-        if self._closing:
-            self._emit_close_if_drained()
-
-    def _emit_close_if_drained(self):
-        if self._handle is None and self._connections == 0 and self._closing:
-            self._closing = False
-            _uv.nextTick(self.emit, 'close')
 
     # -- closing -----------------------------------------------------------
 

@@ -64,33 +64,30 @@ class Socket(_uv.Stream):
 
     # Per-connection state.  The flags every connection goes through
     # (_destroyed, _had_error, _allow_half_open, _readable_ended,
-    # _writable_ended, _writable_finished) are C fields of Stream; the rest
-    # default on the class, so that an instance's dict holds only what
+    # _writable_ended, _writable_finished, _reset_on_destroy) and what
+    # destroy() looks at (_idle, _connect_plan) are C fields of Stream; the
+    # rest default on the class, so that an instance's dict holds only what
     # differs: a connection that is accepted, echoed and closed needs none.
-    _reset_on_destroy = False
     _peer = None
     _sock = None
-    _idle = None                # IdleTimeout, once setTimeout() was called
     _no_delay = False
     _keep_alive = None          # (enable, idle s, interval s, count) for tcp_keepalive
     _type_of_service = None
     _block_list = None
-    _connect_plan = None
     _pipe_path = None
-    _pipes = ()                 # (destination, ondata, ondrain, onend) per pipe()
+    _pipes = ()                 # a _uv.PipeLink per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
-    _STATE = ('_reset_on_destroy', '_peer', '_sock', '_idle', '_no_delay', '_keep_alive', '_type_of_service',
-              '_block_list', '_connect_plan', '_pipe_path', '_pipes', '_bound_handle',
-              '_bound_path')
+    _STATE = ('_peer', '_sock', '_no_delay', '_keep_alive', '_type_of_service',
+              '_block_list', '_pipe_path', '_pipes', '_bound_handle', '_bound_path')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
         instance = self.__dict__
         for name in self._STATE:
             instance.pop(name, None)
-        self._server = None
-        self._destroyed = self._had_error = False
+        self._server = self._idle = self._connect_plan = None
+        self._destroyed = self._had_error = self._reset_on_destroy = False
         self._readable_ended = self._writable_ended = self._writable_finished = False
         self._allow_half_open = bool(allow_half_open)
 
@@ -243,28 +240,6 @@ class Socket(_uv.Stream):
             signal.addEventListener('abort', abort, {'once': True})
 
     # -- writing -----------------------------------------------------------
-
-    def end(self, data=None, encoding=None, callback=None):
-        """Send ``data`` if given, then FIN after everything queued.
-        ``callback`` runs on 'finish'.  Returns the socket."""
-        if callable(data):
-            data, callback = None, data
-        elif callable(encoding):
-            encoding, callback = None, encoding
-        if data is not None:
-            self.write(data, encoding)
-        if callback is not None:
-            if self._writable_finished:
-                _uv.nextTick(callback, errors.ERR_STREAM_ALREADY_FINISHED('end'))
-            else:
-                self.once('finish', callback)
-        if not self._writable_ended:
-            self._writable_ended = True
-            if self._connected or self.connecting:
-                self._end_writes()
-            elif not self._destroyed:
-                _uv.nextTick(self.destroy)
-        return self
 
     def destroySoon(self):
         """end(), then destroy() once the queue has left."""

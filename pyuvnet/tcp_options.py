@@ -47,5 +47,8 @@ def _whole_seconds(ms, name):
 
 
 def type_of_service(tos):
-    """A TOS byte: an integer 0-255, else Node's error."""
+    """A TOS byte: an integer 0-255, else Node's error (NaN is a type
+    error: Node checks it before the range)."""
+    if isinstance(tos, float) and tos != tos:
+        raise errors.ERR_INVALID_ARG_TYPE('tos', 'number', tos)
     return validate.validate_int32(tos, 'tos', 0, 255)

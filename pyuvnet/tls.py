@@ -10,23 +10,41 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import _uv, addresses, createConnection as _create_connection, validate
+from . import _uv, createConnection as _create_connection, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .tls_certificates import (
+    ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,
+)
 from .tls_context import (
     CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
-    ERR_TLS_CERT_ALTNAME_INVALID, ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    checkServerIdentity, createSecureContext, load_root_certificates,
+    ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, createSecureContext,
 )
-from .tls_context import Session
+from .tls_context import Session, supported_ciphers
+from . import tls_context as _tls_context
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
-    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
+
+#: The ciphers of a context made without ``ciphers``: Node 20's list, in
+#: OpenSSL's syntax (its TLS 1.3 suites first).  Settable, as in Node:
+#: createSecureContext() reads it at each call.
+DEFAULT_CIPHERS = _tls_context.DEFAULT_CIPHERS
+#: The ``ecdhCurve`` of a context made without one: ``'auto'`` (OpenSSL's
+#: choice).  Settable, as in Node.
+DEFAULT_ECDH_CURVE = _tls_context.DEFAULT_ECDH_CURVE
+
+
+def getCiphers():
+    """The names of the TLS ciphers supported, as Node's: OpenSSL's
+    default list and the five TLS 1.3 suites, lower case, sorted
+    (``['aes128-gcm-sha256', ...]``)."""
+    return supported_ciphers()
 
 SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, handshakeTimeout='number',
                                  **CONTEXT_RULES, **CONNECTION_RULES))
@@ -102,17 +120,34 @@ def connect(*args, **kwargs):
         if len(args) > 1 and args[1] is not None:
             net_opts.setdefault('host', args[1])
     raw = tls_opts.pop('socket', None)
+    # As Node 20: SNI goes out only for an explicit servername; the host is
+    # the name the server's certificate is checked against.
     host = net_opts.get('host') or 'localhost'
-    if 'servername' not in tls_opts and not addresses.isIP(host):
-        tls_opts['servername'] = host       # SNI, and the name checked
-    if raw is None:
+    if raw is not None:
+        tls_socket = TLSSocket(raw, tls_opts)
+    else:
         # net.createConnection checks its own options (Node's errors).
         raw = _create_connection(net_opts)
-    tls_socket = TLSSocket(raw, tls_opts)
+        try:
+            tls_socket = TLSSocket(raw, tls_opts)
+        except BaseException:
+            # A bad TLS option: the connection it would have used goes too,
+            # and its own failure (already on its way) with it: the caller
+            # has this call's error.
+            raw.on('error', _ignore)
+            raw.destroy()
+            raise
     tls_socket._connect_host = host
+    tls_socket._connect_target = {'host': host, 'port': net_opts.get('port'),
+                                  'path': net_opts.get('path'),
+                                  'localAddress': net_opts.get('localAddress')}
     if listener is not None:
         tls_socket.once('secureConnect', listener)
     return tls_socket
+
+
+def _ignore(err):
+    pass
 
 
 _root_certificates = None

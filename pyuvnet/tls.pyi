@@ -8,13 +8,16 @@ from typing_extensions import Self, Unpack
 from .records import Record
 from .server import Server as _NetServer, ServerOptions
 from .socket import ConnectOptions, Socket
+from .tls_certificates import (
+    ERR_TLS_CERT_ALTNAME_INVALID as ERR_TLS_CERT_ALTNAME_INVALID,
+    checkServerIdentity as checkServerIdentity,
+)
 from .tls_context import (
     DEFAULT_MAX_VERSION as DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION as DEFAULT_MIN_VERSION,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM as ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
-    ERR_TLS_CERT_ALTNAME_INVALID as ERR_TLS_CERT_ALTNAME_INVALID,
     ERR_TLS_HANDSHAKE_TIMEOUT as ERR_TLS_HANDSHAKE_TIMEOUT, SecureContext as SecureContext,
     SecureContextOptions, Session as Session, TLSError as TLSError,
-    checkServerIdentity as checkServerIdentity, createSecureContext as createSecureContext,
+    createSecureContext as createSecureContext,
 )
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
 
@@ -22,8 +25,13 @@ __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
-    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
+
+DEFAULT_CIPHERS: str
+DEFAULT_ECDH_CURVE: str
+
+def getCiphers() -> list[str]: ...
 
 _SecureListener = Callable[[TLSSocket], object]
 _Done = Callable[[], object]
@@ -298,5 +306,6 @@ def connect(**kwargs: Unpack[TLSConnectOptions]) -> TLSSocket: ...
 create_server = createServer
 create_secure_context = createSecureContext
 check_server_identity = checkServerIdentity
-__all__ += ['create_server', 'create_secure_context', 'check_server_identity']
+get_ciphers = getCiphers
+__all__ += ['create_server', 'create_secure_context', 'check_server_identity', 'get_ciphers']
 # END snake_case twins

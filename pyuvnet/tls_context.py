@@ -1,26 +1,60 @@
-"""Secure contexts, certificates and TLS errors for ``pyuvnet.tls``.
+"""Secure contexts and TLS errors for ``pyuvnet.tls``.
 
 Everything here runs once per context or once per connection, never per
-chunk: building Python ``ssl.SSLContext`` objects from Node's options,
-turning OpenSSL's failures into errors with Node's codes, Node's
-``checkServerIdentity``, and the peer certificate as Node's object.
+chunk: building Python ``ssl.SSLContext`` objects from Node's options
+(each bad one refused with Node's code), turning OpenSSL's failures into
+errors with Node's codes, and OpenSSL's verification result.  The
+certificates as Node's objects and ``checkServerIdentity`` are in
+tls_certificates.py.
 """
-import hashlib
-import ipaddress
 import os
+import re
 import shutil
 import ssl
 import sys
 import tempfile
 import warnings
 
-from . import _uv, errors
+from . import _uv, errors, validate
 from ._names import OptionSpec, normalize_options
-from .records import Record
 from .tls_session import KEYLOG
 
 DEFAULT_MIN_VERSION = 'TLSv1.2'
 DEFAULT_MAX_VERSION = 'TLSv1.3'
+
+# Node 20's default cipher list (tls.DEFAULT_CIPHERS) and ECDH curve.
+DEFAULT_CIPHERS = (
+    'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:'
+    'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+    'ECDHE-ECDSA-AES256-GCM-SHA384:DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-SHA256:'
+    'DHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384:DHE-RSA-AES256-SHA384:'
+    'ECDHE-RSA-AES256-SHA256:DHE-RSA-AES256-SHA256:HIGH:!aNULL:!eNULL:!EXPORT:!DES:!RC4:'
+    '!MD5:!PSK:!SRP:!CAMELLIA')
+DEFAULT_ECDH_CURVE = 'auto'
+
+
+def _default(name):
+    """A context default as it is now: Node's tls.DEFAULT_* are settable,
+    on the tls module, and read by each createSecureContext() call."""
+    module = sys.modules.get('pyuvnet.tls')
+    return getattr(module, name) if module is not None else globals()[name]
+
+
+# Node's tls.getCiphers() adds the TLS 1.3 suites to OpenSSL's list
+# (OpenSSL's TLS_method lists them apart).
+_TLS13_CIPHER_NAMES = ('tls_aes_256_gcm_sha384', 'tls_chacha20_poly1305_sha256',
+                       'tls_aes_128_gcm_sha256', 'tls_aes_128_ccm_8_sha256',
+                       'tls_aes_128_ccm_sha256')
+
+
+def supported_ciphers():
+    """Node's tls.getCiphers(): the names of the ciphers of OpenSSL's
+    default list and the TLS 1.3 suites, lower case, sorted, once each."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.set_ciphers('DEFAULT')
+    return sorted({cipher['name'].lower() for cipher in ctx.get_ciphers()}
+                  | set(_TLS13_CIPHER_NAMES))
+
 
 _VERSIONS = {
     'TLSv1': ssl.TLSVersion.TLSv1, 'TLSv1.1': ssl.TLSVersion.TLSv1_1,
@@ -31,7 +65,9 @@ CONTEXT_RULES = {
     # PEM as str, bytes or a list of them (checked by _pem_text).
     'key': 'any', 'cert': 'any', 'ca': 'any',
     'passphrase': 'string', 'pfx': 'any',
-    'minVersion': 'string', 'maxVersion': 'string', 'ciphers': 'string',
+    # Any value: Node's error for a version that is not a name is
+    # ERR_TLS_INVALID_PROTOCOL_VERSION, whatever its type (_version).
+    'minVersion': 'any', 'maxVersion': 'any', 'ciphers': 'string',
     'ecdhCurve': 'string', 'honorCipherOrder': 'boolean', 'sessionTimeout': 'number',
 }
 CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
@@ -53,19 +89,6 @@ class TLSError(errors.NodeError, ConnectionError):
         self.code = code
         if reason is not None:
             self.reason = reason
-
-
-class ERR_TLS_CERT_ALTNAME_INVALID(errors.NodeError, ConnectionError):
-    """The certificate does not name the host; ``reason``, ``host`` and
-    ``cert`` as Node's."""
-
-    def __init__(self, reason, host, cert):
-        """Made by checkServerIdentity(): why, for which host, and the
-        certificate (Node's object)."""
-        super().__init__("Hostname/IP does not match certificate's altnames: " + reason)
-        self.reason = reason
-        self.host = host
-        self.cert = cert
 
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
@@ -111,9 +134,17 @@ def tls_error(exc):
     if isinstance(exc, ssl.SSLCertVerificationError):
         return TLSError(verify_error_code(exc.verify_code), exc.verify_message)
     reason = getattr(exc, 'reason', None)
+    if not reason:
+        # A reason newer than Python's table (the no_application_protocol
+        # alert) is only in the text: '[SSL] tlsv1 alert ... (_ssl.c:1006)'.
+        match = _UNNAMED_REASON.match(str(exc))
+        reason = match.group(1).upper().replace(' ', '_') if match else None
     if reason:
         return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '))
     return TLSError('ERR_SSL_UNKNOWN', str(exc))
+
+
+_UNNAMED_REASON = re.compile(r'\[SSL\] ([a-z0-9 ]+?)(?: \(_ssl\.c:\d+\))?$')
 
 
 # ---------------------------------------------------------------------------
@@ -206,9 +237,10 @@ def own_certificate(sslobj):
 # Secure contexts.
 
 def _pem_text(value, name):
-    """PEM data given as str, bytes, or a list of them, as one str."""
+    """PEM data given as str, bytes, or a list of them, as one str (bytes
+    as Latin-1: what is not ASCII cannot be PEM, and OpenSSL says so)."""
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode('ascii')
+        return bytes(value).decode('latin-1')
     if isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
@@ -216,10 +248,210 @@ def _pem_text(value, name):
     raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer'], value)
 
 
+def _pem_option(opts, key):
+    """An option's PEM text, None when absent or empty (Node's ``if (key)``;
+    an empty list sets nothing either)."""
+    value = opts.get(key)
+    if value is None or (isinstance(value, (str, bytes, bytearray, memoryview, list, tuple))
+                         and not len(value)):
+        return None
+    return _pem_text(value, 'options.' + key)
+
+
+def node_utf8(text):
+    """``text`` as the UTF-8 Node makes of a JavaScript string: a lone
+    surrogate becomes U+FFFD (Python's codec would refuse it)."""
+    try:
+        return text.encode('utf-8')
+    except UnicodeEncodeError:
+        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
+
+
 def _version(name, which):
-    if name not in _VERSIONS:
+    # Node checks the name against its table whatever its type: 1 is
+    # ERR_TLS_INVALID_PROTOCOL_VERSION too.
+    if not isinstance(name, str) or name not in _VERSIONS:
         raise ERR_TLS_INVALID_PROTOCOL_VERSION(name, which)
     return _VERSIONS[name]
+
+
+# OpenSSL's errors as Node names them: ERR_SSL_<REASON> for libssl's,
+# ERR_OSSL_<LIB>_<REASON> for the libraries Node knows by name, and
+# ERR_OSSL_<REASON> for the others (the providers, the decoders).
+_NODE_LIBRARIES = frozenset(
+    'SYS BN RSA DH EVP BUF OBJ PEM DSA X509 ASN1 CONF CRYPTO EC BIO PKCS7 X509V3 PKCS12 '
+    'RAND DSO ENGINE OCSP UI COMP ECDSA ECDH OSSL_STORE FIPS CMS TS HMAC CT ASYNC KDF SM2 '
+    'USER'.split())
+
+
+def openssl_error(library, reason, message):
+    """A TLSError with Node's code for OpenSSL's (library, REASON)."""
+    if library == 'SSL':
+        code = 'ERR_SSL_' + reason
+    elif library in _NODE_LIBRARIES:
+        code = 'ERR_OSSL_%s_%s' % (library, reason)
+    else:
+        code = 'ERR_OSSL_' + reason
+    return TLSError(code, message, reason.lower().replace('_', ' '))
+
+
+# Node's errors for keys and certificates that do not load (what Node 20's
+# OpenSSL 3 reports; Python's ssl only says "PEM lib").
+def _bad_decrypt():
+    return openssl_error('PROV', 'BAD_DECRYPT', 'error:1C800064:Provider routines::bad decrypt')
+
+
+def _passphrase_too_long():
+    return openssl_error('CRYPTO', 'INTERRUPTED_OR_CANCELLED',
+                         'error:07880109:common libcrypto routines::interrupted or cancelled')
+
+
+def _key_unsupported():
+    return openssl_error('DECODER', 'UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported')
+
+
+def _no_start_line():
+    return openssl_error('PEM', 'NO_START_LINE', 'error:0480006C:PEM routines::no start line')
+
+
+def _bad_base64():
+    return openssl_error('PEM', 'BAD_BASE64_DECODE',
+                         'error:04800064:PEM routines::bad base64 decode')
+
+
+def _no_cipher_match():
+    return openssl_error('SSL', 'NO_CIPHER_MATCH', 'error:0A0000B9:SSL routines::no cipher match')
+
+
+class ERR_CRYPTO_OPERATION_FAILED(errors.NodeError, RuntimeError):
+    """An OpenSSL setting that did not take (``'Failed to set ECDH curve'``)."""
+
+
+# The TLS 1.3 suites OpenSSL 3 knows (SSL_CTX_set_ciphersuites accepts a
+# list when one of its names is known).
+_TLS13_SUITES = frozenset(['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384',
+                           'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256',
+                           'TLS_AES_128_CCM_8_SHA256'])
+# Node's ecdhCurve takes OpenSSL's group names, NIST's among them; Python's
+# set_ecdh_curve takes the short names of the same curves.
+_NIST_CURVES = {'P-192': 'prime192v1', 'P-224': 'secp224r1', 'P-256': 'prime256v1',
+                'P-384': 'secp384r1', 'P-521': 'secp521r1'}
+
+
+def _check_ciphers(ciphers):
+    """Node's processCiphers and OpenSSL's answer: (the TLS 1.2 list for
+    Python's set_ciphers, the TLS 1.3 suites for OpenSSL's
+    SSL_CTX_set_ciphersuites), each None for OpenSSL's default.  Raises
+    ERR_INVALID_ARG_VALUE for a list of nothing, ERR_SSL_NO_CIPHER_MATCH
+    when a part names no cipher, ERR_SSL_INVALID_COMMAND for what is no
+    cipher rule."""
+    if not ciphers:
+        return None, None
+    names = ciphers.split(':')
+    # The C string OpenSSL reads ends at a NUL.
+    legacy = ':'.join(n for n in names if n and not n.startswith('TLS_')).split('\0', 1)[0]
+    suites = [n for n in names if n.startswith('TLS_')]
+    if not legacy and not suites:
+        raise errors.ERR_INVALID_ARG_VALUE('options.ciphers', names)
+    if suites and not _TLS13_SUITES.intersection(suites):
+        raise _no_cipher_match()
+    suites = node_utf8(':'.join(suites)).decode('utf-8').split('\0', 1)[0] or None
+    if not legacy:
+        return None, suites
+    # (No cipher's name is outside ASCII: what is cannot match.)
+    legacy = node_utf8(legacy).decode('utf-8')
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(legacy)
+    except ssl.SSLError:
+        if not all(_cipher_rule_parses(rule) for rule in _CIPHER_SEPARATORS.split(legacy)
+                   if rule):
+            # OpenSSL's parser stops at what cannot be a cipher rule.
+            raise openssl_error('SSL', 'INVALID_COMMAND',
+                                'error:0A000118:SSL routines::invalid command') from None
+        if not suites:
+            # As Node: an empty TLS 1.2 list is fine beside TLS 1.3 suites.
+            raise _no_cipher_match() from None
+        return None, suites
+    return legacy, suites
+
+
+# OpenSSL's cipher rules, separated by ':', ' ', ',' or ';': names (with
+# '+' joining them) after at most one of '!', '-', '+'.  One rule at a time:
+# a pattern for the whole list would backtrack exponentially on a long one.
+_CIPHER_SEPARATORS = re.compile(r'[:,; ]+')
+_CIPHER_RULE = re.compile(r'[!+-]?([A-Za-z0-9_.=@-]+)(?:\+[A-Za-z0-9_.=@-]+)*')
+
+
+def _cipher_rule_parses(rule):
+    """Whether OpenSSL's parser takes a rule: one that does not start with
+    a name is an invalid command; after a name it does not know, OpenSSL
+    skips the rest of the rule, after one it knows the rest must parse."""
+    match = _CIPHER_RULE.match(rule)
+    if match is None:
+        return False
+    if match.end() == len(rule):
+        return True
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).set_ciphers(match.group(1))
+    except ssl.SSLError:
+        return True
+    return False
+
+
+def _check_ecdh_curve(curve):
+    """The groups for ``ecdhCurve`` (one name or a list, OpenSSL's or
+    NIST's names), None for 'auto' (OpenSSL's default).  Raises Node's
+    ERR_CRYPTO_OPERATION_FAILED when OpenSSL refuses them (Node's
+    SSL_CTX_set1_curves_list; where OpenSSL cannot be reached, Python
+    checks each name)."""
+    if curve is None or curve == 'auto':
+        return None
+    curve = curve.split('\0', 1)[0]        # the C string OpenSSL reads
+    probe = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    taken = _uv.tls_set_groups(probe, node_utf8(curve))
+    if taken < 0:
+        try:
+            for name in curve.split(':'):
+                probe.set_ecdh_curve(_NIST_CURVES.get(name, name))
+            taken = 1
+        except (ValueError, UnicodeError):
+            taken = 0
+    if not taken:
+        raise ERR_CRYPTO_OPERATION_FAILED('Failed to set ECDH curve')
+    return curve
+
+
+def _set_groups(ctx, curve):
+    """Set ``ecdhCurve`` on a new SSLContext: through OpenSSL (any list);
+    where it cannot be reached, a single curve through Python's ssl, a
+    list not at all (OpenSSL's default groups: Python sets one curve only)."""
+    if _uv.tls_set_groups(ctx, node_utf8(curve)) < 0 and ':' not in curve:
+        ctx.set_ecdh_curve(_NIST_CURVES.get(curve, curve))
+
+
+def _check_certificate(cert_pem):
+    """Raise Node's error for a certificate option that holds no certificate."""
+    if not cert_pem.isascii():
+        raise _no_start_line()
+    try:
+        # (cadata as str is PEM; as bytes it would be DER.)
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cert_pem)
+    except (ssl.SSLError, ValueError):
+        raise (_bad_base64() if '-----BEGIN CERTIFICATE-----' in cert_pem
+               else _no_start_line()) from None
+
+
+def _load_trusted(ctx, ca_pem):
+    """Trust the certificates of ``ca``.  As Node, what is not a certificate
+    is skipped, never an error: such a ca trusts nothing."""
+    for block in ca_pem.split('-----END CERTIFICATE-----'):
+        start = block.find('-----BEGIN CERTIFICATE-----')
+        if start < 0:
+            continue
+        try:
+            ctx.load_verify_locations(cadata=block[start:] + '-----END CERTIFICATE-----\n')
+        except (ssl.SSLError, ValueError, TypeError):
+            pass
 
 
 class SecureContext:
@@ -230,24 +462,34 @@ class SecureContext:
     def __init__(self, options=None, **kwargs):
         """Check and keep the context options (a dict or keywords, either
         spelling).  Raises at once, as Node: ERR_INVALID_ARG_TYPE /
-        ERR_INVALID_ARG_VALUE, ERR_TLS_INVALID_PROTOCOL_VERSION,
-        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, and a TLSError
-        for a key or certificate that does not load."""
+        ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ERR_TLS_INVALID_PROTOCOL_VERSION,
+        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, ERR_SSL_NO_CIPHER_MATCH,
+        ERR_CRYPTO_OPERATION_FAILED for an unknown ``ecdhCurve``, and a
+        TLSError with OpenSSL's code as Node names it for a key or
+        certificate that does not load (ERR_OSSL_BAD_DECRYPT for an
+        encrypted key without its ``passphrase``: nothing ever prompts)."""
         opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
         if 'pfx' in opts:
             raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (PKCS#12: Python ssl loads PEM only)')
-        self.cert_pem = _pem_text(opts['cert'], 'options.cert') if 'cert' in opts else None
-        self.key_pem = _pem_text(opts['key'], 'options.key') if 'key' in opts else None
-        self.ca_pem = _pem_text(opts['ca'], 'options.ca') if 'ca' in opts else None
+        self.cert_pem = _pem_option(opts, 'cert')
+        self.key_pem = _pem_option(opts, 'key')
+        self.ca_pem = _pem_option(opts, 'ca')
         self.passphrase = opts.get('passphrase')
-        self.min_version = _version(opts.get('minVersion', DEFAULT_MIN_VERSION), 'minimum')
-        self.max_version = _version(opts.get('maxVersion', DEFAULT_MAX_VERSION), 'maximum')
-        self.ciphers = opts.get('ciphers')
-        self.ecdh_curve = opts.get('ecdhCurve')
+        self.min_version = _version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')),
+                                    'minimum')
+        self.max_version = _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')),
+                                    'maximum')
+        self.ciphers, self.cipher_suites = _check_ciphers(
+            opts.get('ciphers', _default('DEFAULT_CIPHERS')))
+        self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve', _default('DEFAULT_ECDH_CURVE')))
         self.session_timeout = opts.get('sessionTimeout')
+        if self.session_timeout is not None:
+            validate.validate_int32(self.session_timeout, 'options.sessionTimeout', 0)
         self._contexts = {}
         # Fail now, as Node does, on a key or certificate that does not load.
-        if self.cert_pem is not None or self.key_pem is not None:
+        if self.cert_pem is not None:
+            _check_certificate(self.cert_pem)
+        if self.cert_pem is not None and self.key_pem is not None:
             self._new(True, ssl.CERT_NONE, (), None)
 
     def context(self, server_side, verify_mode, alpn=(), sni_callback=None):
@@ -268,21 +510,30 @@ class SecureContext:
         ctx.minimum_version = self.min_version
         ctx.maximum_version = self.max_version
         if self.ciphers:
-            # TLS 1.3 suites are not configurable through Python's ssl.
-            legacy = ':'.join(c for c in self.ciphers.split(':') if not c.startswith('TLS_'))
-            if legacy:
-                ctx.set_ciphers(legacy)
-        if self.ecdh_curve and self.ecdh_curve != 'auto':
-            ctx.set_ecdh_curve(self.ecdh_curve)
+            ctx.set_ciphers(self.ciphers)
+        if self.cipher_suites:
+            # Python's ssl cannot set TLS 1.3 suites: OpenSSL's own call
+            # (where OpenSSL cannot be reached, its default suites).
+            _uv.tls_set_ciphersuites(ctx, self.cipher_suites.encode('utf-8'))
+        if self.ecdh_curve:
+            _set_groups(ctx, self.ecdh_curve)
         if self.ca_pem is not None:
-            ctx.load_verify_locations(cadata=self.ca_pem)
+            _load_trusted(ctx, self.ca_pem)
         elif verify_mode != ssl.CERT_NONE or not server_side:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
-        if self.cert_pem is not None:
+        if self.cert_pem is not None and self.key_pem is not None:
             _load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
         if alpn:
-            ctx.set_alpn_protocols(list(alpn))
+            # The wire format itself: set_alpn_protocols() takes ASCII str
+            # only, where Node sends any bytes (UTF-8 for a str).
+            wire = b''.join(bytes([len(name)]) + name for name in alpn)
+            ctx._set_alpn_protocols(wire)
+            if server_side:
+                # Node's selection, which refuses a client with no protocol
+                # in common (where OpenSSL cannot be reached, Python's,
+                # which lets it in without one: docs/TLS.md).
+                _uv.tls_set_alpn_select(ctx, wire)
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
         return ctx
@@ -290,21 +541,37 @@ class SecureContext:
 
 def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
     """Python's ssl loads certificates and keys only from files: write them
-    to a private directory, load, and remove it at once."""
+    to a private directory, load, and remove it at once.  The passphrase
+    goes through a callback, never None: without one OpenSSL would prompt
+    on the terminal.  Without a passphrase the callback answers '', as
+    Node's does, so an encrypted key fails to decrypt (a key encrypted with
+    the empty passphrase loads, as in Node)."""
+    asked = []
+
+    def password():
+        asked.append(True)
+        return node_utf8(passphrase or '')
+
     folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
     try:
         cert_path = os.path.join(folder, 'cert.pem')
-        with open(os.open(cert_path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
-            f.write(cert_pem)
-        key_path = None
-        if key_pem is not None:
-            key_path = os.path.join(folder, 'key.pem')
-            with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), 'w') as f:
-                f.write(key_pem)
+        key_path = os.path.join(folder, 'key.pem')
+        for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
+            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'wb') as f:
+                f.write(node_utf8(text))
         try:
-            ctx.load_cert_chain(cert_path, key_path, passphrase)
+            ctx.load_cert_chain(cert_path, key_path, password)
+        except ValueError:
+            # Python refuses a passphrase longer than OpenSSL's buffer;
+            # Node's callback does too (OpenSSL: interrupted or cancelled).
+            raise _passphrase_too_long() from None
         except ssl.SSLError as exc:
-            raise tls_error(exc) from None
+            if asked:
+                raise _bad_decrypt() from None
+            if exc.library and exc.reason:
+                # The key does not match the certificate, say.
+                raise openssl_error(exc.library, exc.reason, str(exc)) from None
+            raise _key_unsupported() from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -313,161 +580,6 @@ def createSecureContext(options=None, **kwargs):
     """A SecureContext from Node's context options (key, cert, ca,
     passphrase, minVersion, maxVersion, ciphers, ecdhCurve, ...)."""
     return SecureContext(options, **kwargs)
-
-
-# ---------------------------------------------------------------------------
-# Certificates as Node shows them.
-
-_SHORT_NAMES = {
-    'commonName': 'CN', 'countryName': 'C', 'stateOrProvinceName': 'ST',
-    'localityName': 'L', 'organizationName': 'O', 'organizationalUnitName': 'OU',
-    'emailAddress': 'emailAddress', 'serialNumber': 'serialNumber',
-    'domainComponent': 'DC', 'streetAddress': 'street', 'givenName': 'GN',
-    'surname': 'SN', 'title': 'title',
-}
-
-
-def _name_record(rdns):
-    fields = {}
-    for rdn in rdns:
-        for key, value in rdn:
-            key = _SHORT_NAMES.get(key, key)
-            if key in fields:
-                # Node lists a repeated attribute as an array.
-                previous = fields[key]
-                fields[key] = (previous if isinstance(previous, list) else [previous]) + [value]
-            else:
-                fields[key] = value
-    return Record(fields)
-
-
-def load_root_certificates():
-    """The PEM texts of the roots a client trusts by default: the system's
-    store as OpenSSL finds it (Node has Mozilla's list compiled in)."""
-    paths = ssl.get_default_verify_paths()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if paths.cafile:
-        ctx.load_verify_locations(cafile=paths.cafile)
-    elif paths.capath:
-        # A hashed directory is loaded lazily by OpenSSL: read each file.
-        for name in sorted(os.listdir(paths.capath)):
-            try:
-                ctx.load_verify_locations(cafile=os.path.join(paths.capath, name))
-            except (ssl.SSLError, OSError):
-                pass
-    return tuple(ssl.DER_cert_to_PEM_cert(der) for der in ctx.get_ca_certs(binary_form=True))
-
-
-def detailed_certificate_record(leaf_der, chain_der):
-    """Node's getPeerCertificate(true): the leaf's record whose
-    issuerCertificate is the next certificate's record, up to the root,
-    whose issuerCertificate is itself (Node's self-reference); a chain that
-    stops before a self-issued certificate ends without the key."""
-    if not leaf_der:
-        return Record()
-    if not chain_der or chain_der[0] != leaf_der:
-        # A server's list of what the client sent lacks the leaf.
-        chain_der = [leaf_der] + [der for der in chain_der if der != leaf_der]
-    records = [certificate_record(der) for der in chain_der]
-    for record, issuer in zip(records, records[1:]):
-        dict.__setitem__(record, 'issuerCertificate', issuer)
-    last = records[-1]
-    if last['subject'] == last['issuer']:
-        dict.__setitem__(last, 'issuerCertificate', last)
-    return records[0]
-
-
-def _colon_hex(digest):
-    return ':'.join('%02X' % b for b in digest)
-
-
-def decode_der(der):
-    """Python's certificate dict for DER bytes (what getpeercert() gives a
-    verified peer)."""
-    folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
-    try:
-        path = os.path.join(folder, 'peer.pem')
-        with open(path, 'w') as f:
-            f.write(ssl.DER_cert_to_PEM_cert(der))
-        return ssl._ssl._test_decode_cert(path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def certificate_record(der, decoded=None):
-    """Node's certificate object (subject, issuer, subjectaltname,
-    valid_from, valid_to, serialNumber, fingerprint, fingerprint256,
-    fingerprint512, raw) as a Record."""
-    if not der:
-        return Record()
-    decoded = decoded or decode_der(der)
-    fields = {
-        'subject': _name_record(decoded.get('subject', ())),
-        'issuer': _name_record(decoded.get('issuer', ())),
-    }
-    alt = decoded.get('subjectAltName')
-    if alt:
-        fields['subjectaltname'] = ', '.join('%s:%s' % (kind, value) for kind, value in alt)
-    fields['valid_from'] = decoded.get('notBefore')
-    fields['valid_to'] = decoded.get('notAfter')
-    fields['serialNumber'] = decoded.get('serialNumber')
-    fields['fingerprint'] = _colon_hex(hashlib.sha1(der).digest())
-    fields['fingerprint256'] = _colon_hex(hashlib.sha256(der).digest())
-    fields['fingerprint512'] = _colon_hex(hashlib.sha512(der).digest())
-    fields['raw'] = bytes(der)
-    return Record(fields)
-
-
-# ---------------------------------------------------------------------------
-# Node's checkServerIdentity.
-
-def _host_matches(host, pattern):
-    """Node's wildcard rule: '*' only as the whole left-most label, never
-    for a name with fewer than three labels."""
-    host_labels = host.lower().rstrip('.').split('.')
-    pattern_labels = pattern.lower().rstrip('.').split('.')
-    if len(host_labels) != len(pattern_labels):
-        return False
-    if pattern_labels[0] == '*' and len(pattern_labels) >= 3:
-        return host_labels[1:] == pattern_labels[1:] and host_labels[0] != ''
-    return host_labels == pattern_labels
-
-
-def checkServerIdentity(hostname, cert):
-    """Node's ``tls.checkServerIdentity(hostname, cert)``: None when the
-    certificate names ``hostname``, else an ERR_TLS_CERT_ALTNAME_INVALID
-    (returned, not raised)."""
-    alt = cert.get('subjectaltname') or ''
-    entries = [entry.split(':', 1) for entry in alt.split(', ') if ':' in entry]
-    dns_names = [value for kind, value in entries if kind == 'DNS']
-    ips = [value for kind, value in entries if kind == 'IP Address']
-    try:
-        ip = ipaddress.ip_address(hostname)
-    except ValueError:
-        ip = None
-    if ip is not None:
-        if any(_same_ip(ip, value) for value in ips):
-            return None
-        reason = 'IP: %s is not in the cert\'s list: %s' % (hostname, ', '.join(ips))
-    elif dns_names:
-        if any(_host_matches(hostname, name) for name in dns_names):
-            return None
-        reason = "Host: %s. is not in the cert's altnames: %s" % (hostname, alt)
-    else:
-        common = (cert.get('subject') or {}).get('CN')
-        names = common if isinstance(common, list) else [common] if common else []
-        if any(_host_matches(hostname, name) for name in names):
-            return None
-        reason = ("Host: %s. is not cert's CN: %s" % (hostname, common) if names
-                  else 'Cert does not contain a DNS name')
-    return ERR_TLS_CERT_ALTNAME_INVALID(reason, hostname, cert)
-
-
-def _same_ip(ip, text):
-    try:
-        return ipaddress.ip_address(text.strip()) == ip
-    except ValueError:
-        return False
 
 
 # ---------------------------------------------------------------------------
@@ -523,7 +635,11 @@ class ServerNameHook:
         if not answer:
             return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
         err, ctx = answer[0]
-        if err is not None:
+        if err:
+            # As Node: the server's 'tlsClientError' is this very error, and
+            # the connection is dropped without an alert (the pump sends
+            # none when it sees the refusal).
+            owner._sni_refusal = err
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if ctx is not None:
             sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)

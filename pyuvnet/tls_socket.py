@@ -41,11 +41,12 @@ import ssl
 from . import _uv, encodings, errors, system_errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from .records import Record
+from .events import EventEmitter
 from .socket import Socket
+from .tls_certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
-    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT,
-    certificate_record, checkServerIdentity, detailed_certificate_record, own_certificate,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
@@ -53,7 +54,7 @@ from .tls_session import SessionWatch
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
-    'ALPNProtocols': 'object', 'SNICallback': 'function', 'servername': 'string',
+    'ALPNProtocols': 'any', 'SNICallback': 'function', 'servername': 'string',
     'checkServerIdentity': 'function', 'session': 'object', 'allowHalfOpen': 'boolean',
 }
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
@@ -65,19 +66,55 @@ _SERVER_HANG_UP = 'socket hang up'
 
 
 def _alpn_list(protocols):
-    """ALPNProtocols as names: a list of str/bytes, or Node's wire format
-    (length-prefixed names in one buffer)."""
+    """ALPNProtocols as a tuple of names (bytes): a list of str (UTF-8, as
+    Node encodes them) or bytes-likes, or Node's wire format (length-prefixed
+    names in one buffer).  Each name is 1 to 255 bytes (ERR_OUT_OF_RANGE)."""
     if protocols is None:
         return ()
     if isinstance(protocols, (bytes, bytearray, memoryview)):
         wire, names, i = bytes(protocols), [], 0
         while i < len(wire):
-            names.append(wire[i + 1:i + 1 + wire[i]].decode('ascii'))
+            if not wire[i] or i + 1 + wire[i] > len(wire):
+                # Node 20 aborts on a malformed list; here it is refused.
+                raise errors.ERR_INVALID_ARG_VALUE('options.ALPNProtocols', wire,
+                                                   'is not a list of length-prefixed names')
+            names.append(wire[i + 1:i + 1 + wire[i]])
             i += 1 + wire[i]
         return tuple(names)
     if not isinstance(protocols, (list, tuple)):
         raise errors.ERR_INVALID_ARG_TYPE('options.ALPNProtocols', ['Array', 'Buffer'], protocols)
-    return tuple(p.decode('ascii') if isinstance(p, (bytes, bytearray)) else p for p in protocols)
+    names = []
+    for index, protocol in enumerate(protocols):
+        if isinstance(protocol, str):
+            name = node_utf8(protocol)
+        elif isinstance(protocol, (bytes, bytearray, memoryview)):
+            name = bytes(protocol)
+        else:
+            raise errors.ERR_INVALID_ARG_TYPE('options.ALPNProtocols[%d]' % index,
+                                              ['string', 'Buffer'], protocol)
+        if not 0 < len(name) <= 255:
+            # Node's message for a long one (Node 20 aborts on an empty one).
+            raise errors.ERR_OUT_OF_RANGE(
+                'The byte length of the protocol at index %d %s.'
+                % (index, 'exceeds the maximum length' if name else 'is zero'),
+                '<= 255' if name else '> 0', len(name), True)
+        names.append(name)
+    return tuple(names)
+
+
+def _sni_name(servername):
+    """The name a client sends as SNI for ``servername``, as Node's call to
+    OpenSSL sends it: up to a NUL (a C string), none when that is empty or
+    longer than 255 bytes.  An ASCII name is sent as given (bytes: Python
+    would IDNA-encode a str, which refuses labels over 63 characters); any
+    other is IDNA-encoded, or not sent when it cannot be."""
+    name = (servername or '').split('\0', 1)[0]
+    if not name.isascii():
+        try:
+            name = name.encode('idna').decode('ascii')
+        except UnicodeError:
+            return None
+    return name if 0 < len(name) <= 255 else None
 
 
 def server_settings(context, opts, handshake_timeout=0):
@@ -137,16 +174,23 @@ class TLSSocket(_uv.TLSPump):
             context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
         elif not isinstance(context, SecureContext):
             raise errors.ERR_INVALID_ARG_TYPE('options.secureContext', 'SecureContext', context)
+        server = opts.get('server')
+        if server is not None and not isinstance(server, EventEmitter):
+            # The server's events are emitted for this socket (Node 20
+            # fails later, with an uncoded TypeError, on what is not one).
+            raise errors.ERR_INVALID_ARG_TYPE('options.server', 'net.Server', server)
         if opts.get('isServer', False):
             # The way a tls.Server's connections are made, with no timeout.
-            server = opts.get('server')
             self._accept(socket, _uv.TLSAcceptor(TLSSocket, server, server_settings(context, opts)))
             return
-        self.server = opts.get('server')
+        self.server = server
         self._allow_half_open = opts.get('allowHalfOpen', False)
         self._reject_unauthorized = opts.get('rejectUnauthorized', True)
         self._check_identity = opts.get('checkServerIdentity', checkServerIdentity)
-        self._servername = opts.get('servername')
+        # Node checks the server's name against the servername given (a
+        # NUL and all); the SNI sent is what OpenSSL can take of it.
+        self._identity_name = opts.get('servername') or None
+        self._servername = _sni_name(self._identity_name)
         self._context = context
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
@@ -169,7 +213,8 @@ class TLSSocket(_uv.TLSPump):
             # made it: the connection takes that one's settings.
             ctx, session = session.ssl_context, session.ssl_session
         sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
-                              server_hostname=self._servername or None, session=session)
+                              server_hostname=None if self._servername is None
+                              else self._servername.encode('ascii'), session=session)
         if node_way:
             verify_without_enforcing(sslobj)
         return sslobj
@@ -177,13 +222,21 @@ class TLSSocket(_uv.TLSPump):
     # -- the rare events (the expected ones run in TLSPump) ----------------
 
     def _handshake_failed(self, exc):
-        self._fail_handshake(tls_error(exc))
+        # An SNICallback's cb(err) fails the handshake with err itself.
+        self._fail_handshake(getattr(self, '_sni_refusal', None) or tls_error(exc))
 
     def _tls_failure(self, exc):
         self.destroy(tls_error(exc))
 
     def _hung_up(self):
-        self._fail_handshake(_hang_up(self._is_server))
+        error = _hang_up(self._is_server)
+        if not self._is_server:
+            # Node's client error names where it was going (the options'
+            # host and port; path and localAddress when given).
+            for name, value in getattr(self, '_connect_target', {}).items():
+                if value is not None:
+                    setattr(error, name, value)
+        self._fail_handshake(error)
 
     def _on_handshake_timeout(self):
         if not self._secure and not self._destroyed:
@@ -210,7 +263,7 @@ class TLSSocket(_uv.TLSPump):
                 error = TLSError(verify_error_code(code), message)
         # else the handshake itself verified the chain
         if error is None and not self._is_server:
-            host = self._servername or self._raw_host()
+            host = self._identity_name or self._raw_host()
             if host:
                 error = self._check_identity(host, self.getPeerCertificate())
         if error is None:

@@ -141,3 +141,77 @@ def fds_after_each_fork(tmp_path, forks, timeout):
     lines = run_primary(tmp_path, FORK_IN_SEQUENCE.replace('FORKS', str(forks)), 'pass\n',
                         timeout=timeout, guard_seconds=timeout - 10)
     return lines[0]['counts']
+
+
+# A worker that sends `MALFORMED` cluster messages its primary cannot use
+# (the issue's two, then random ones from a seeded generator, a few with a
+# server handle attached), then listens and serves its id; once listening it
+# sends the two that would make the primary drop it (exitedAfterDisconnect
+# without seq, close with a list for key).  No message it sends is a
+# well-formed queryServer (no port in the pool is valid).
+HOSTILE_WORKER = '''
+import random
+from pyuvnet import process
+rng = random.Random(SEED)
+JUNK = [None, True, False, -1, 0.5, 2 ** 70, 70000, '', 'x', '\\0', '\\ud800', [], [1], {}, {'a': [None]},
+        'NaN', -2 ** 63, 'undefined:0:4:undefined:0']
+ACTS = ['online', 'queryServer', 'listening', 'close', 'newconn', 'disconnect', 'bogus', 5, None, []]
+FIELDS = ['seq', 'ack', 'key', 'port', 'address', 'addressType', 'index', 'backlog', 'errno',
+          'accepted', 'sockname', 'data', 'flags']
+
+def malformed():
+    message = {'cmd': 'NODE_CLUSTER'}
+    if rng.random() < 0.9:
+        message['act'] = rng.choice(ACTS)
+    for name in rng.sample(FIELDS, rng.randint(0, len(FIELDS))):
+        message[name] = rng.choice(JUNK)
+    return message
+
+# A unix socket server (a TCP one would listen through the primary).
+decoy = net.createServer()
+decoy.listen('decoy.sock')
+process.send({'cmd': 'NODE_CLUSTER', 'act': 'close', 'key': [1]})
+for index in range(MALFORMED):
+    process.send(malformed(), decoy if index % 97 == 0 else None)
+decoy.close()
+
+def serve(sock):
+    sock.end(str(cluster.worker.id))
+
+def listening():
+    process.send({'cmd': 'NODE_CLUSTER', 'act': 'exitedAfterDisconnect'})
+    process.send({'cmd': 'NODE_CLUSTER', 'act': 'close', 'key': [1]})
+net.createServer(serve).listen(0, '127.0.0.1', listening)
+'''
+
+# The primary of HOSTILE_WORKER: once the worker listens (the 'listening'
+# with a real port), `COUNT` connections, then disconnect.
+HOSTILE_PRIMARY = '''
+started = []
+def on_listening(worker, address):
+    port = address['port']
+    if started or type(port) is not int or not 0 < port < 65536 or address['address'] != '127.0.0.1':
+        return
+    started.append(port)
+    make_connections(port, COUNT, 4, finished)
+def finished(replies):
+    report(event='served', replies=replies, workers=len(cluster.workers))
+    for worker in list(cluster.workers.values()):
+        worker.disconnect()
+cluster.on('listening', on_listening)
+cluster.on('exit', lambda w, code, signal: report(event='exit', id=w.id, code=code, signal=signal))
+cluster.fork()
+'''
+
+
+def serve_after_hostile_worker(tmp_path, malformed, connections, seed=1, guard_seconds=60):
+    """Run HOSTILE_PRIMARY over HOSTILE_WORKER; returns the replies the
+    connections got and the worker's exit (id, code, signal)."""
+    primary = HOSTILE_PRIMARY.replace('COUNT', str(connections))
+    worker = HOSTILE_WORKER.replace('SEED', str(seed)).replace('MALFORMED', str(malformed))
+    lines = run_primary(tmp_path, primary, worker, timeout=guard_seconds + 30,
+                        guard_seconds=guard_seconds)
+    served = [line for line in lines if line['event'] == 'served']
+    exits = [(line['id'], line['code'], line['signal']) for line in lines if line['event'] == 'exit']
+    assert len(served) == 1, lines
+    return served[0]['replies'], exits

@@ -221,6 +221,37 @@ def test_compiles_without_warnings(loadgen, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_uv_proxy_compiles_without_warnings(tmp_path):
+    try:
+        flags = build.libuv_flags()
+    except build.BuildError as err:
+        pytest.skip(str(err))
+    proc = subprocess.run([*build.compiler(), *build.CFLAGS, '-Werror',
+                           str(ROOT / 'bench' / 'uv_proxy.c'), *flags,
+                           '-o', str(tmp_path / 'uv_proxy')], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize('name', ['pyuvnet-proxy', 'node-proxy', 'uvloop-proxy', 'libuv-proxy'])
+def test_each_proxy_carries_the_echo_both_ways(loadgen, serve, name):
+    """The proxy rows (--full): each proxy, in front of a faithful echo
+    server, passes ping-pong and a stream (every byte checked by the load
+    generator, and the drain's half-closes passed through both ways)."""
+    from runner import systems
+    from runner.procs import Server
+    system = next(s for s in systems.PROXY if s.name == name)
+    try:
+        argv = system.command()
+    except systems.Missing as err:
+        pytest.skip(str(err))
+    upstream = serve()
+    with Server([*argv, upstream], None, systems.server_env()) as proxy:
+        for mode, size in (('pingpong', '1024'), ('stream', '65536')):
+            code, result, err = run(loadgen, f'127.0.0.1:{proxy.ready_line}', '--mode', mode,
+                                    '--size', size, '--conns', '4')
+            assert code == 0 and result['ok'], (mode, result, err)
+
+
 def test_loadgen_reports_the_servers_cpu_in_the_window(loadgen, serve):
     """--server-pid: the load generator reads the server's CPU time as its
     window opens and closes; the runner turns it into CPU per operation.

@@ -518,6 +518,19 @@ def test_warning_names_the_subclass():
         s.on('data', print).on('data', print)
 
 
+def test_a_first_listener_is_never_over_a_fractional_limit():
+    """Node checks the limit only when an event's listeners become an
+    array (a second listener): with setMaxListeners(0.5) the first 'x'
+    listener passes quietly, the second warns (count 2)."""
+    e = EventEmitter().setMaxListeners(0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        e.on('x', print)
+        assert caught == []
+        e.on('x', print)
+    assert [w.message.count for w in caught] == [2]
+
+
 def test_max_listeners_zero_means_unlimited():
     e = EventEmitter().setMaxListeners(0)
     with warnings.catch_warnings():

@@ -220,9 +220,13 @@ def test_type_of_service_of_an_ipv6_socket_is_its_traffic_class(run_loop):
 @pytest.mark.parametrize('bad, code', [(256, 'ERR_OUT_OF_RANGE'), (-1, 'ERR_OUT_OF_RANGE'),
                                        (1.5, 'ERR_OUT_OF_RANGE'), ('16', 'ERR_INVALID_ARG_TYPE'),
                                        (True, 'ERR_INVALID_ARG_TYPE'),
-                                       (10 ** 400, 'ERR_OUT_OF_RANGE')])
+                                       (10 ** 400, 'ERR_OUT_OF_RANGE'),
+                                       (float('nan'), 'ERR_INVALID_ARG_TYPE')])
 def test_type_of_service_is_an_integer_from_0_to_255(bad, code):
-    """Newest doc/api/net.md: `tos` {integer} The TOS value to set (0-255)."""
+    """Newest doc/api/net.md: `tos` {integer} The TOS value to set (0-255).
+    Node's test/parallel/test-net-socket-tos.js: 'invalid' and NaN are
+    ERR_INVALID_ARG_TYPE (NaN is checked before the range), 256 and -1
+    ERR_OUT_OF_RANGE."""
     with pytest.raises(net.NodeError) as info:
         net.Socket().setTypeOfService(bad)
     assert info.value.code == code

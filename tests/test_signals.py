@@ -210,23 +210,23 @@ def test_run_again_after_each_interrupt_keeps_serving_and_releases_every_fd(chil
 
 def test_a_handler_interrupting_pyuvnet_code_runs_after_the_callback(run_loop, python_sigint_handler):
     """A signal landing in pyuvnet's own code (here: the handler called with
-    Server._on_connection's frame, as the interpreter would) is deferred:
-    the accept completes, then KeyboardInterrupt comes out of run(), and
-    the accepted socket and the server both keep working."""
+    Socket._on_connect's frame, as the interpreter would) is deferred:
+    'connect' completes, then KeyboardInterrupt comes out of run(), and
+    the socket and the server both keep working."""
     seen = []
 
-    def on_connection(sock):
-        sock.on('data', sock.write)
-        if not seen:
-            handler = signal.getsignal(signal.SIGINT)
-            seen.append(handler)
-            handler(signal.SIGINT, sys._getframe(1))   # Server._on_connection
-            seen.append('not raised here')
+    def on_connect():
+        caller = sys._getframe(1)
+        assert caller.f_code.co_name == '_on_connect'      # pyuvnet/socket.py
+        handler = signal.getsignal(signal.SIGINT)
+        seen.append(handler)
+        handler(signal.SIGINT, caller)
+        seen.append('not raised here')
 
-    server = net.createServer(on_connection)
+    server = net.createServer(lambda sock: sock.on('data', sock.write))
     server.listen(0, '127.0.0.1')
     port = server.address().port
-    first = net.connect(port, '127.0.0.1')
+    first = net.connect(port, '127.0.0.1', on_connect)
     with pytest.raises(KeyboardInterrupt):
         run_loop()
     assert seen[1] == 'not raised here'
@@ -251,16 +251,18 @@ def test_an_accept_that_raised_leaves_the_server_accepting(run_loop):
     making is closed, and the next run() accepts again."""
     server = net.createServer(lambda sock: (sock.on('data', sock.write),
                                             sock.on('end', server.close)))
-    make_socket = server._new_socket
     calls = []
 
-    def failing_once():
-        calls.append(1)
-        if len(calls) == 1:
-            raise KeyboardInterrupt
-        return make_socket()
+    class FailingOnce(net.Socket):
+        # What the server's listener makes per connection, through the
+        # class's tp_new: here the first one fails.
+        def __new__(cls, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                raise KeyboardInterrupt
+            return super().__new__(cls, *args, **kwargs)
 
-    server._new_socket = failing_once
+    server._set_accept_options(FailingOnce, server._options)
     server.listen(0, '127.0.0.1')
     port = server.address().port
     refused = net.connect(port, '127.0.0.1')

@@ -94,7 +94,8 @@ def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
     makes the TLSSocket, TLSPump drives the handshake, emits 'secure' and
     'secureConnection', echoes, answers the peer's FIN with close_notify
     and FIN, and emits 'close'.  20 connections enter no Python function of
-    tls.py / tls_socket.py / tls_context.py / tls_session.py."""
+    tls.py / tls_socket.py / tls_context.py / tls_certificates.py /
+    tls_session.py."""
     # Once a socket of this process logged keys (an earlier test's), every
     # handshake reads the shared key log file (tls_session.py): the cost
     # of logging, not of the path measured here.
@@ -109,7 +110,7 @@ def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
             s.on('close', lambda _: server.close())
     server, port = tls_server(on_secure)
     counts, profile = _python_frames_in(('tls.py', 'tls_socket.py', 'tls_context.py',
-                                         'tls_session.py'))
+                                         'tls_certificates.py', 'tls_session.py'))
     thread, failures = _blocking_clients(port, tls_certs.ca, count)
     sys.setprofile(profile)
     try:

@@ -37,7 +37,12 @@ class Certs:
     """PEM texts: ``ca``; ``key``/``cert`` (ECDSA, localhost + 127.0.0.1,
     signed by ca); ``rsa_key``/``rsa_cert`` (the same names, RSA);
     ``other_key``/``other_cert`` (other.test); ``self_key``/``self_cert``
-    (self-signed, localhost).  ``path(name)`` is a PEM file's path."""
+    (self-signed, localhost); ``key_pkcs8_encrypted``/``key_pem_encrypted``
+    (``key`` encrypted with ``PASSPHRASE``, as PKCS#8 and as OpenSSL's
+    traditional PEM with a DEK-Info header).  ``path(name)`` is a PEM
+    file's path."""
+
+    PASSPHRASE = 'correct horse'
 
     def __init__(self, folder):
         self.folder = str(folder)
@@ -51,6 +56,12 @@ class Certs:
         _run('req', '-x509', '-new', '-key', 'self.key', '-subj', '/CN=localhost',
              '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-days', '2',
              '-out', 'self.pem', cwd=self.folder)
+        _run('pkcs8', '-topk8', '-in', 'leaf.key', '-out', 'leaf.p8.key',
+             '-passout', 'pass:' + self.PASSPHRASE, cwd=self.folder)
+        _run('ec', '-in', 'leaf.key', '-aes256', '-out', 'leaf.enc.key',
+             '-passout', 'pass:' + self.PASSPHRASE, cwd=self.folder)
+        self.key_pkcs8_encrypted = self.read('leaf.p8.key')
+        self.key_pem_encrypted = self.read('leaf.enc.key')
         self.ca = self.read('ca.pem')
         self.key, self.cert = self.read('leaf.key'), self.read('leaf.pem')
         self.rsa_key, self.rsa_cert = self.read('rsa.key'), self.read('rsa.pem')

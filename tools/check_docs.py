@@ -2,15 +2,29 @@
 
     python tools/check_docs.py build/docs/html
 
-Every name of ``pyuvnet.__all__`` (camelCase; the twins are named in their
-camelCase entries), of the public submodules (promises, child_process,
-tls, cluster: their ``__all__``), and every public method
-and property of the public classes, must have an entry in the site's index
-(genindex.html). A member a class inherits unchanged is its base's entry.
-
-And the pages read well in a browser (what a look at them found): no
-markup left raw (a MyST role inside reStructuredText), no value documented
-with its builtin type's docstring, no code line wider than the page.
+1. Every name of ``pyuvnet.__all__`` (camelCase; the twins are named in
+   their camelCase entries), of the public submodules (promises,
+   child_process, tls, cluster: their ``__all__``), and every public method
+   and property of the public classes, must have an entry in the site's
+   index (genindex.html). A member a class inherits unchanged is its
+   base's entry.
+2. The pages read well in a browser (what a look at them found): no
+   markup left raw (a MyST role inside reStructuredText), no value
+   documented with its builtin type's docstring, no code line wider than
+   the page.
+3. The site publishes nothing of the machine that built it: no file of it
+   holds the value of an environment variable of 8 characters or more (as
+   written, or HTML-escaped). There are no exemptions: a value that could
+   appear for a good reason (a path such as ``/usr/local/bin``, a locale)
+   is still one this machine chose, and the pages have no reason to name
+   a path of the builder's; shorter values (``1``, ``C``, ``/root``) are too
+   common as words to say anything. Only the variables' names are printed,
+   never their values.
+4. No public signature has a default that is a runtime value (the site
+   prints defaults with repr(): ``environ=os.environ`` printed the whole
+   environment). A default is a literal (None, a bool, a number, a string,
+   bytes, a tuple of them) or one of pyuvnet's sentinels (a class of
+   pyuvnet with its own fixed repr).
 """
 import glob
 import html
@@ -115,24 +129,103 @@ def page_defects(site):
     return found
 
 
-def main(site):
-    """Every public name has an index entry: an object anchor (#pyuvnet...)
-    ending in ``name`` or ``Class.member``."""
+MIN_VALUE_LENGTH = 8
+_LITERALS = (type(None), bool, int, float, complex, str, bytes)
+
+
+def environment_leaks(site, environ=None):
+    """Sorted (variable name, file) pairs: each file of the built site that
+    holds the value of an environment variable of MIN_VALUE_LENGTH
+    characters or more, as written or HTML-escaped."""
+    environ = os.environ if environ is None else environ
+    forms = {name: {value, html.escape(value), html.escape(value, quote=False)}
+             for name, value in environ.items() if len(value) >= MIN_VALUE_LENGTH}
+    leaks = set()
+    for folder, _, files in os.walk(site):
+        for file_name in files:
+            path = os.path.join(folder, file_name)
+            with open(path, 'rb') as f:
+                # Fonts and images hold no text: only what decodes is read.
+                text = f.read().decode('utf-8', 'ignore')
+            for name, values in forms.items():
+                if any(value in text for value in values):
+                    leaks.add((name, os.path.relpath(path, site)))
+    return sorted(leaks)
+
+
+def _fixed(value):
+    if isinstance(value, _LITERALS):
+        return True
+    if isinstance(value, (tuple, frozenset)):
+        return all(_fixed(item) for item in value)
+    kind = type(value)
+    return kind.__module__.startswith('pyuvnet') and kind.__repr__ is not object.__repr__
+
+
+def _signature_targets():
+    """(name, callable) for the public functions and classes (with their
+    public methods) of the modules and CLASSES."""
+    named = [('%s.%s' % (module.__name__, name), getattr(module, name, None))
+             for module in (net,) + MODULES for name in module.__all__]
+    named += [('%s.%s' % (cls.__module__, cls.__name__), cls) for cls in CLASSES]
+    for name, target in named:
+        if callable(target):
+            yield name, target
+        if inspect.isclass(target):
+            for member in dir(target):
+                if not member.startswith('_'):
+                    yield '%s.%s' % (name, member), getattr(target, member, None)
+
+
+def runtime_defaults():
+    """'name(parameter)' for each public signature whose default is not a
+    literal or a pyuvnet sentinel (see the module docstring)."""
+    found = []
+    for name, target in _signature_targets():
+        if not callable(target):
+            continue
+        try:
+            signature = inspect.signature(target)
+        except (TypeError, ValueError):
+            continue
+        found += ['%s(%s)' % (name, parameter.name) for parameter in signature.parameters.values()
+                  if parameter.default is not parameter.empty and not _fixed(parameter.default)]
+    return found
+
+
+def main(site, environ=None):
+    """Every public name has an index entry (an object anchor #pyuvnet...
+    ending in ``name`` or ``Class.member``), the pages have no defect, no
+    file holds an environment value and no signature a runtime default;
+    1 when one of them fails."""
     with open(os.path.join(site, 'genindex.html')) as f:
         anchors = set(re.findall(r'href="[^"]*#(pyuvnet[\w.]*)"', f.read()))
     documented = {anchor.rpartition('.')[2] for anchor in anchors}
     documented |= {'.'.join(anchor.split('.')[-2:]) for anchor in anchors}
     documented |= {'.'.join(anchor.split('.')[-3:]) for anchor in anchors}
     missing = [name for name in public_names() if name not in documented]
+    status = 0
     if missing:
         print('check_docs: not in the site index: ' + ', '.join(missing))
-        return 1
+        status = 1
     defects = page_defects(site)
     if defects:
         print('check_docs: ' + '\ncheck_docs: '.join(defects))
-        return 1
-    print('check_docs: every public name (%d) is in the site index' % len(list(public_names())))
-    return 0
+        status = 1
+    leaks = environment_leaks(site, environ)
+    if leaks:
+        print('check_docs: the site holds the value of environment variables: '
+              + ', '.join('%s in %s' % leak for leak in leaks))
+        status = 1
+    defaults = runtime_defaults()
+    if defaults:
+        print('check_docs: signatures with a runtime default (use None or a sentinel): '
+              + ', '.join(defaults))
+        status = 1
+    if not status:
+        print('check_docs: every public name (%d) is in the site index'
+              % len(list(public_names())))
+    return status
 
 
 if __name__ == '__main__':

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import build, markdown, report, runner
 from .results import Results
-from .systems import ECHO, HTTP, matches
+from .systems import ECHO, HTTP, PROXY, matches
 
 
 def positive(kind):
@@ -21,7 +21,7 @@ def positive(kind):
 
 
 def parse_args(argv):
-    known = [s.name for s in (*ECHO, *HTTP)]
+    known = [s.name for s in (*ECHO, *HTTP, *PROXY)]
     names = ', '.join(known)
     parser = argparse.ArgumentParser(prog='python bench/run.py', description=__doc__)
     parser.add_argument('--only', default='', metavar='A,B',
@@ -35,7 +35,9 @@ def parse_args(argv):
     parser.add_argument('--full', action='store_true',
                         help='add pingpong 16 KiB, 1 and 1,000 connections, memory per idle '
                              'connection, the concurrency matrix (pingpong at 1 to 10,000 '
-                             'connections, connect rate at 10 to 1,000 slots) and every HTTP '
+                             'connections, connect rate at 10 to 1,000 slots), the proxies '
+                             '(pingpong and stream through each proxy to a C echo server) and '
+                             'every HTTP '
                              'variant (50 and 500 connections, pipelined, Connection: close)')
     parser.add_argument('--http', action='store_true',
                         help='add the HTTP hello servers under wrk, 50 connections '

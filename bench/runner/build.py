@@ -70,3 +70,7 @@ def loadgen():
 
 def uv_echo():
     return build('uv_echo', 'uv_echo.c', libuv_flags())
+
+
+def uv_proxy():
+    return build('uv_proxy', 'uv_proxy.c', libuv_flags())

@@ -131,7 +131,8 @@ def render(record, before_record=None):
         out += ['### The concurrency matrix', '']
         for mode, size, title, _ in PANELS:
             out += matrix_table(results, mode, size, title)
-    families = (('echo', 'Echo'), ('http', 'HTTP hello under wrk'))
+    families = (('echo', 'Echo'), ('proxy', 'Proxy: load generator -> proxy -> C echo server'),
+                ('http', 'HTTP hello under wrk'))
     for family, heading in families:
         scenarios = [sc for sc in results.scenarios() if sc.family == family]
         if scenarios:

@@ -20,9 +20,9 @@ from .machine import describe
 from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
 from .results import Results
-from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix
-from .systems import (ECHO, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, Missing,
-                      select, server_env)
+from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix, proxy_matrix
+from .systems import (ECHO, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY, Missing,
+                      System, select, server_env, uv_echo)
 
 
 @dataclass(frozen=True)
@@ -149,6 +149,35 @@ class Bench:
                 if not running:
                     break
 
+    def proxy(self):
+        """The proxies, each in front of one bare C echo server (on the load
+        generator's CPU: the proxy's is the CPU measured)."""
+        systems = select(PROXY, self.settings.only)
+        if not systems:
+            return
+        scenarios = proxy_matrix()
+        try:
+            backend = Server(uv_echo(), self.plan.client, self.env)
+        except (Missing, ServerFailed) as err:
+            for system in systems:
+                for scenario in scenarios:
+                    self.results.missing(scenario, system.name, f'no echo server: {err}')
+            return
+        upstream = f'127.0.0.1:{backend.ready_line}'
+        proxies = [System(s.name, s.description, partial(lambda s: [*s.command(), upstream], s))
+                   for s in systems]
+        try:
+            with self.servers(proxies, 'tcp', scenarios) as running:
+                for scenario in scenarios:
+                    def measure(server, target, scenario=scenario):
+                        backend.check()
+                        return load.run(self.loadgen, target, scenario, self.settings.seconds,
+                                        self.settings.warmup, self.plan.client,
+                                        server_pid=server.pid)
+                    self.interleave(scenario, running, measure)
+        finally:
+            backend.stop()
+
     def http(self):
         systems = select(HTTP_SYSTEMS + (HTTP_CLUSTER if self.settings.full else ()),
                          self.settings.only)
@@ -217,6 +246,7 @@ def run(settings, log):
         timed('echo', bench.echo)
         if settings.full:
             timed('idle', bench.idle)
+            timed('proxy', bench.proxy)
         if settings.http:
             timed('http', bench.http)
         if settings.instructions:

@@ -37,7 +37,7 @@ class Scenario:
     transport: str = 'tcp'
     size: int = 1
     conns: int = 10
-    variant: str = ''  # HTTP only: a key of HTTP_VARIANTS
+    variant: str = ''  # HTTP: a key of HTTP_VARIANTS; 'proxy': through a proxy
 
     @property
     def metric(self):
@@ -53,11 +53,15 @@ class Scenario:
 
     @property
     def family(self):
+        if self.variant == 'proxy':
+            return 'proxy'
         return 'http' if self.mode == 'http' else 'echo'
 
     @property
     def title(self):
         conns = f'{self.conns:,}'
+        if self.variant == 'proxy':
+            return 'proxy: ' + Scenario(self.mode, self.transport, self.size, self.conns).title
         return {
             'pingpong': f'{self.transport} pingpong {size_text(self.size)} x {conns} conns',
             'stream': f'{self.transport} stream {size_text(self.size)} writes x {conns} conns',
@@ -105,6 +109,13 @@ def concurrency_matrix():
     growing concurrency (some are rows of echo_matrix too)."""
     return [Scenario('pingpong', size=1024, conns=n) for n in MATRIX_CONNS['pingpong']] + \
         [Scenario('connrate', conns=n) for n in MATRIX_CONNS['connrate']]
+
+
+def proxy_matrix():
+    """The proxy rows (--full, TCP): load generator -> proxy -> the C echo
+    server, small messages and a stream."""
+    return [Scenario('pingpong', size=1024, conns=10, variant='proxy'),
+            Scenario('stream', size=64 * 1024, conns=10, variant='proxy')]
 
 
 def http_matrix(full):

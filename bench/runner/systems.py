@@ -121,9 +121,30 @@ HTTP_CLUSTER = (
            cluster('pyuvnet', 'servers/pyuvnet_http_module.py'), pinned=False),
 )
 
+
+def uv_proxy():
+    try:
+        return [str(build.uv_proxy())]
+    except build.BuildError as err:
+        raise Missing(str(err)) from None
+
+
+# The proxies (--full): each takes the upstream echo server's HOST:PORT as
+# its last argument (the runner adds it).
+PROXY = (
+    System('pyuvnet-proxy', 'pyuvnet, sock.pipe(upstream) and upstream.pipe(sock)',
+           lambda: python('servers/pyuvnet_proxy.py')),
+    System('node-proxy', "Node's net, a.pipe(b) both ways", node('servers/node_proxy.js')),
+    System('uvloop-proxy', 'uvloop, asyncio.Protocol both ways, pause_reading on pause_writing',
+           needs('uvloop', lambda: python('servers/asyncio_proxy.py', '--loop', 'uvloop'))),
+    System('libuv-proxy', 'C on libuv: uv_try_write, then uv_write, reading stopped over 1 MiB',
+           uv_proxy),
+)
+
 # Ratios are given against these, when they ran.
 REFERENCES = {'echo': ('node', 'libuv'),
-              'http': ('node-http', 'node-http-module', 'uvloop-httptools')}
+              'http': ('node-http', 'node-http-module', 'uvloop-httptools'),
+              'proxy': ('node-proxy', 'libuv-proxy')}
 # The systems of the concurrency matrix (the rows it shares with the echo
 # matrix run on every echo system).
 MATRIX_SYSTEMS = ('pyuvnet', 'uvloop-protocol', 'node', 'libuv', 'asyncio-protocol')

@@ -306,7 +306,7 @@ HTTP_DIFFERENCES = {
 }
 
 CLUSTER_DIFFERENCES = {
-    ('module', 'disconnect'): 'not provided yet: call disconnect() on each of workers.values()',
+    ('module', 'disconnect'): 'also defined in a worker (Node: undefined), where it only calls back',
     ('module', 'settings'): 'a dict',
     ('module', 'setupPrimary'): 'settings exec, args, execArgv, silent, cwd, serialization, stdio '
                                 '(no uid, gid, inspectPort, windowsHide)',

@@ -2,10 +2,12 @@
 loop, over ``uv_spawn``, with its stdio pipes and IPC channel.  The rest of
 Node's ``child_process`` (``exec``, the synchronous forms) is built on
 these; ``pyuvnet.child_process`` is the public module."""
+import codecs
 import os
 import signal as signal_module
 import socket as socket_module
 import sys
+from collections.abc import Mapping
 
 from .. import _uv, errors, validate
 from .._names import ALIASES, OptionSpec, add_aliases, normalize_options
@@ -25,6 +27,7 @@ FORK_OPTIONS = OptionSpec({
 })
 
 _UV_ESRCH = -3
+_CHANNEL_VARIABLES = (b'NODE_CHANNEL_FD=', b'NODE_CHANNEL_SERIALIZATION_MODE=')
 _UV_ENOENT_LIKE = ('EACCES', 'EAGAIN', 'EMFILE', 'ENFILE', 'ENOENT')
 
 
@@ -32,21 +35,25 @@ def fork(modulePath, args=None, options=None, **kwargs):
     """Run ``modulePath`` under ``execPath`` (default: this Python) with
     ``execArgv`` before it and ``args`` after it, with an IPC channel.
     ``silent`` pipes the child's stdio to ``child.stdout``/``stderr``
-    instead of inheriting it; an explicit ``stdio`` must contain 'ipc'."""
+    instead of inheriting it; an explicit ``stdio`` list must contain
+    'ipc' (a ``stdio`` that is neither a string nor a list is ignored, as
+    in Node).  A NUL byte in any string raises ERR_INVALID_ARG_VALUE."""
     validate.validate_string(modulePath, 'modulePath')
-    if isinstance(args, dict) and options is None:
+    _refuse_nul(modulePath, 'modulePath', 'a string, Uint8Array, or URL')
+    if isinstance(args, Mapping) and options is None:
         args, options = None, args
     args = _validate_args(args)
     opts = normalize_options(options, kwargs, FORK_OPTIONS)
     stdio = opts.pop('stdio', None)
     silent = opts.pop('silent', False)
-    if stdio is None:
-        stdio = ['pipe' if silent else 'inherit'] * 3 + ['ipc']
-    elif isinstance(stdio, str):
+    if isinstance(stdio, str):
         stdio = [stdio] * 3 + ['ipc']
+    elif not isinstance(stdio, (list, tuple)):
+        stdio = ['pipe' if silent else 'inherit'] * 3 + ['ipc']
     elif 'ipc' not in stdio:
         raise errors.ERR_CHILD_PROCESS_IPC_REQUIRED('options.stdio')
     exec_path = opts.pop('execPath', None) or sys.executable
+    _refuse_nul(exec_path, 'options.execPath')
     exec_argv = _validate_args(opts.pop('execArgv', None), 'options.execArgv')
     opts['stdio'] = stdio
     return spawn(exec_path, exec_argv + [modulePath] + args, opts)
@@ -56,9 +63,13 @@ def spawn(command, args=None, options=None, **kwargs):
     """Start ``command`` with ``args``; ``stdio`` entries are 'pipe',
     'inherit', 'ignore', an fd, or 'ipc' (at most one) for a channel.
     Returns a ChildProcess; a command that cannot start gives 'error' then
-    'close' (Node's way), never an exception, for a missing file."""
+    'close' (Node's way), never an exception, for a missing file.  Bad
+    arguments raise Node's error (a NUL byte in the file, an argument, an
+    env key or value, cwd or argv0: ERR_INVALID_ARG_VALUE) before any fd
+    is opened; a call that raises keeps no fd."""
     validate.validate_string(command, 'file')
-    if isinstance(args, dict) and options is None:
+    _refuse_nul(command, 'file')
+    if isinstance(args, Mapping) and options is None:
         args, options = None, args
     args = _validate_args(args)
     opts = normalize_options(options, kwargs, SPAWN_OPTIONS)
@@ -68,26 +79,81 @@ def spawn(command, args=None, options=None, **kwargs):
 
 
 def _validate_args(args, name='args'):
+    """A list of strings (each without NUL), as a new list."""
     if args is None:
         return []
     if not isinstance(args, (list, tuple)):
         raise errors.ERR_INVALID_ARG_TYPE(name, 'Array', args)
-    for arg in args:
-        validate.validate_string(arg, name)
-        if '\0' in arg:
-            raise errors.ERR_INVALID_ARG_VALUE(name, arg, 'must be a string without null bytes')
+    for index, arg in enumerate(args):
+        validate.validate_string(arg, '%s[%d]' % (name, index))
+        _refuse_nul(arg, '%s[%d]' % (name, index))
     return list(args)
+
+
+def _refuse_nul(text, name, kind='a string'):
+    # Node's validateArgumentNullCheck: a NUL would cut the string short
+    # at the OS.
+    if '\0' in text:
+        raise errors.ERR_INVALID_ARG_VALUE(name, text, 'must be %s without null bytes' % kind)
+
+
+def _os_bytes(text):
+    """``text`` as the OS gets it: UTF-8, where a surrogate escaping an
+    undecodable byte (Python's os.fsencode convention) is that byte again
+    and any other lone surrogate is U+FFFD, as Node's string conversion
+    makes it."""
+    return text.encode('utf-8', 'pyuvnet.os_bytes')
+
+
+def _os_bytes_errors(exc):
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = bytearray()
+    for char in exc.object[exc.start:exc.end]:
+        code = ord(char)
+        out += bytes((code - 0xDC00,)) if 0xDC80 <= code <= 0xDCFF else b'\xef\xbf\xbd'
+    return bytes(out), exc.end
+
+
+codecs.register_error('pyuvnet.os_bytes', _os_bytes_errors)
+
+
+def _env_pairs(env):
+    """``env`` (a mapping) as Node's envPairs, b'KEY=value' each, checked
+    for NUL bytes; None values are left out (Node's undefined)."""
+    if not isinstance(env, Mapping):
+        raise errors.ERR_INVALID_ARG_TYPE('options.env', 'Object', env)
+    pairs = []
+    for key, value in env.items():
+        if value is None:
+            continue
+        try:
+            key, value = str(key), str(value)
+        except ValueError as exc:
+            # An int too long for str() (a user's own __str__ raising
+            # anything else propagates, as Node's template string does).
+            raise errors.ERR_INVALID_ARG_VALUE('options.env', env, 'has a key or value '
+                                               'that cannot be a string') from exc
+        name = "options.env['%s']" % key
+        _refuse_nul(key, name)
+        _refuse_nul(value, name)
+        pairs.append(_os_bytes('%s=%s' % (key, value)))
+    return pairs
 
 
 def signal_number(sig):
     """Node's convertToValidSignal: a signal name or number, as a number."""
     if isinstance(sig, str):
-        number = getattr(signal_module, sig, None) if sig.startswith('SIG') else None
+        # Node upper-cases the name ('sigterm' is SIGTERM).
+        name = sig.upper()
+        number = getattr(signal_module, name, None) if name.startswith('SIG') else None
         if isinstance(number, signal_module.Signals):
             return int(number)
     elif isinstance(sig, int) and not isinstance(sig, bool):
         if sig == 0 or sig in signal_module.valid_signals():
             return sig
+    if isinstance(sig, int) and sig.bit_length() > 64:
+        sig = 'an int of %d bits' % sig.bit_length()     # str() may not print it
     raise errors.ERR_UNKNOWN_SIGNAL(sig)
 
 
@@ -133,43 +199,53 @@ class ChildProcess(EventEmitter):
     def _spawn(self, command, args, opts):
         serialization = opts.get('serialization', 'json')
         validate.validate_one_of(serialization, 'options.serialization', SERIALIZATIONS)
-        env = opts.get('env')
-        env = dict(os.environ if env is None else env)
-        cwd = opts.get('cwd')
-        stdio = _normalize_stdio(opts.get('stdio', 'pipe'))
         argv0 = opts.get('argv0', command)
+        _refuse_nul(argv0, 'options.argv0')
+        cwd = opts.get('cwd')
+        if cwd is not None:
+            _refuse_nul(cwd, 'options.cwd', 'a string, Uint8Array, or URL')
+            cwd = _os_bytes(cwd)
+        env = opts.get('env')
+        env_pairs = _env_pairs(os.environ if env is None else env)
+        stdio = _normalize_stdio(opts.get('stdio', 'pipe'))
+        if stdio.count('ipc') > 1:
+            raise errors.ERR_IPC_ONE_PIPE()
+        if 'ipc' in stdio:
+            env_pairs = [pair for pair in env_pairs if not pair.startswith(_CHANNEL_VARIABLES)]
+            env_pairs += [b'NODE_CHANNEL_FD=%d' % stdio.index('ipc'),
+                          b'NODE_CHANNEL_SERIALIZATION_MODE=' + serialization.encode()]
         self.spawnfile = command
         self.spawnargs = [argv0] + args
-        child_fds, parent_ends, ipc_index = self._make_stdio(stdio)
-        if ipc_index is not None:
-            env['NODE_CHANNEL_FD'] = str(ipc_index)
-            env['NODE_CHANNEL_SERIALIZATION_MODE'] = serialization
-        self._process = _uv.Process(self._on_exit)
+        argv = [_os_bytes(arg) for arg in self.spawnargs]
+        # From here on fds are open: whatever happens, the child's ends
+        # close after the spawn, and the parent's ends too when it failed.
+        child_fds, parent_ends = [], {}
+        status = None
         try:
-            status = self._process.spawn(
-                command, self.spawnargs, ['%s=%s' % item for item in env.items()],
-                cwd, child_fds, opts.get('detached', False))
+            self._make_stdio(stdio, child_fds, parent_ends)
+            self._process = _uv.Process(self._on_exit)
+            status = self._process.spawn(_os_bytes(command), argv, env_pairs, cwd, child_fds,
+                                         opts.get('detached', False))
         finally:
-            for index, kind in enumerate(stdio):
-                if kind in ('pipe', 'ipc'):
-                    os.close(child_fds[index])
+            for index in parent_ends:
+                os.close(child_fds[index])
+            if status is None or status < 0:
+                for end in parent_ends.values():
+                    os.close(end)
         if status < 0:
-            for end in parent_ends.values():
-                os.close(end)
             self._spawn_failed(status, command)
             return
         self.pid = self._process.pid
         self._open_stdio(stdio, parent_ends, serialization)
         _uv.nextTick(self.emit, 'spawn')
 
-    def _make_stdio(self, stdio):
-        child_fds, parent_ends, ipc_index = [], {}, None
+    @staticmethod
+    def _make_stdio(stdio, child_fds, parent_ends):
+        """Fill ``child_fds`` (the child's fd i) and ``parent_ends`` (index
+        -> this process's end of a 'pipe' or 'ipc' socketpair) as the fds
+        open, so that the caller closes every one if this raises."""
         for index, kind in enumerate(stdio):
             if kind in ('pipe', 'ipc'):
-                if kind == 'ipc':
-                    if ipc_index is not None:
-                        raise errors.ERR_IPC_ONE_PIPE()
-                    ipc_index = index
                 parent, child = socket_module.socketpair()
                 parent_ends[index] = parent.detach()
                 child_fds.append(child.detach())
@@ -179,7 +255,6 @@ class ChildProcess(EventEmitter):
                 child_fds.append(-1)
             else:
                 child_fds.append(kind)
-        return child_fds, parent_ends, ipc_index
 
     def _open_stdio(self, stdio, parent_ends, serialization):
         import pyuvnet
@@ -297,7 +372,7 @@ def _normalize_stdio(stdio):
     for entry in stdio:
         if entry is None:
             continue
-        if isinstance(entry, int) and not isinstance(entry, bool) and entry >= 0:
+        if isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < 2 ** 31:
             continue
         if entry not in ('pipe', 'inherit', 'ignore', 'ipc'):
             raise errors.ERR_INVALID_ARG_VALUE('stdio', entry)

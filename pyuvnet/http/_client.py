@@ -26,7 +26,7 @@ from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 
 from ._agent import Agent
-from . import _agent
+import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced
 from ._common import (
     ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
     is_token, unique_names,

@@ -54,7 +54,7 @@ cdef class Handle(EventEmitter):
         """Close the handle; ``on_handle_closed`` runs from its callback."""
         if self.is_open():
             self.hold()
-            uv.uv_close(self.handle, owner_handle_closed)
+            uv.uv_close(self.handle, <uv.uv_close_cb>owner_handle_closed)
             self.loop.wake()
 
     cdef void on_handle_closed(self) except *:
@@ -79,12 +79,13 @@ cdef class Handle(EventEmitter):
         return self.refed
 
 
-cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept nogil:
+cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     handle_closed_with_gil(handle)
 
 
-cdef void handle_closed_with_gil(uv.uv_handle_t* handle) noexcept with gil:
+cdef void handle_closed_with_gil(uv.uv_handle_t* handle) noexcept:
     cdef Handle owner = <Handle>handle.data
     PyMem_RawFree(handle)
     owner.handle = NULL

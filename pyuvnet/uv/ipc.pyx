@@ -11,13 +11,14 @@
 #   object holds the bytes and the handle being sent, and is kept alive by
 #   one reference from submission to ``ipc_write_done``, which libuv calls
 #   exactly once (UV_ECANCELED when the pipe closes first).
-# - A received handle is accepted into a temporary handle, its fd is
-#   duplicated for the Python side (which wraps it in a Server or Socket),
+# - A received fd is accepted into a temporary handle, duplicated for the
+#   Python side (which wraps it in a Server or Socket, or closes it),
 #   and the temporary handle is closed with ``data = NULL`` so that
 #   free_closed_handle frees it.
 #
 # Callbacks into the Python owner (pyuvnet.ipc_channel.Channel):
 #   on_read(chunk, handles)   bytes read, with [(kind, fd), ...] received
+#                             with them (the fds sent with this read's bytes)
 #   on_end(status)            EOF or a read error; reading has stopped
 #   a queued write's callback(status), from libuv's write callback
 
@@ -121,33 +122,35 @@ cdef class IpcPipe(Handle):
         self.close_handle()
 
     cdef list take_pending(self):
-        """Accept every handle that arrived, as [(kind, fd)] with fds of
-        our own ('tcp' or 'pipe')."""
+        """Accept every fd that arrived with this read, as [(kind, fd)]
+        with fds of our own; kind is 'tcp', 'pipe', 'udp' or 'other'.
+        Every one is taken, whatever its type: one left pending would stay
+        at the head of libuv's queue and every later fd would be read with
+        the wrong message."""
         cdef list received = []
         cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>self.handle
         cdef uv.uv_handle_type kind
-        cdef uv.uv_handle_t* tmp
+        cdef uv.uv_pipe_t* tmp
         cdef uv.uv_os_fd_t fd
         cdef int r
         while uv.uv_pipe_pending_count(pipe) > 0:
             kind = uv.uv_pipe_pending_type(pipe)
-            if kind != uv.UV_TCP and kind != uv.UV_NAMED_PIPE:
-                break               # only sockets travel (no UDP in pyuvnet)
-            tmp = <uv.uv_handle_t*>PyMem_RawMalloc(uv.uv_handle_size(kind))
+            # A pipe handle takes an fd of any type (uv_accept only sets it
+            # as the handle's fd); closing it closes the fd after the dup.
+            tmp = <uv.uv_pipe_t*>PyMem_RawMalloc(uv.uv_handle_size(uv.UV_NAMED_PIPE))
             if tmp == NULL:
                 raise MemoryError()
-            if kind == uv.UV_TCP:
-                uv.uv_tcp_init(self.loop.uvloop, <uv.uv_tcp_t*>tmp)
-            else:
-                uv.uv_pipe_init(self.loop.uvloop, <uv.uv_pipe_t*>tmp, 0)
+            uv.uv_pipe_init(self.loop.uvloop, tmp, 0)
             tmp.data = NULL
             r = uv.uv_accept(<uv.uv_stream_t*>pipe, <uv.uv_stream_t*>tmp)
-            if r == 0 and uv.uv_fileno(tmp, &fd) == 0:
-                received.append(('tcp' if kind == uv.UV_TCP else 'pipe', os.dup(fd)))
-            uv.uv_close(tmp, free_closed_handle)
-            if r < 0:
-                break
+            if r == 0 and uv.uv_fileno(<uv.uv_handle_t*>tmp, &fd) == 0:
+                received.append((PENDING_KINDS.get(kind, 'other'), os.dup(fd)))
+            # (A failed uv_accept has closed the fd and moved to the next.)
+            uv.uv_close(<uv.uv_handle_t*>tmp, free_closed_handle)
         return received
+
+
+PENDING_KINDS = {uv.UV_TCP: 'tcp', uv.UV_NAMED_PIPE: 'pipe', uv.UV_UDP: 'udp'}
 
 
 cdef class IpcWrite:

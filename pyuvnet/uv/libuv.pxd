@@ -268,6 +268,12 @@ cdef extern from "uv.h" nogil:
     uv_handle_type uv_pipe_pending_type(uv_pipe_t* handle)
 
 
+cdef extern from "pyuvnet_compat.h":
+    # Needs the GIL: a chunk's bytes (new reference; NULL with an error set).
+    bytes pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, ssize_t n)
+    void pyuvnet_chunk_pool_clear(pyuvnet_loop_t* loop)
+    void pyuvnet_list_empty(list items)
+
 cdef extern from "pyuvnet_compat.h" nogil:
     # Features newer than libuv 1.44 are chosen at compile time from
     # UV_VERSION_HEX; this header gives each one a working fallback.
@@ -283,10 +289,12 @@ cdef extern from "pyuvnet_compat.h" nogil:
     int pyuvnet_pipe_connect(uv_connect_t* req, uv_pipe_t* handle, const char* name,
                              size_t len, uv_connect_cb cb)
     int PYUVNET_READ_BUF_SIZE
+    int PYUVNET_CHUNK_SIZE
     ctypedef struct pyuvnet_loop_t:
         uv_loop_t uv
         void* gil_released
         int gil_kept
+        void* chunk_pool[16]
         char* read_buf
     void pyuvnet_release_gil(uv_loop_t* loop)
     void pyuvnet_take_gil(uv_loop_t* loop)

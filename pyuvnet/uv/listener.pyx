@@ -1,28 +1,117 @@
-# Listener: a listening stream handle (TCP or pipe); accept and backlog.
+# Listener: a listening handle; accept and backlog.  ServerCore: the C base
+# of net.Server, which counts its connections and sets each one up.
+
+
+cdef tuple NO_ARGS = ()
+
+
+cdef class ServerCore(EventEmitter):
+    """The C half of a Server (pyuvnet/server.py): what runs per accepted
+    connection.  The server's socket options are read once (``_set_accept_
+    options``, from its constructor); each connection is then counted, set
+    up and handed to the 'connection' listeners without a Python frame of
+    pyuvnet's own.  A connection leaves the count in its destroy()
+    (``connection_closed``), as in Node's _destroy."""
+
+    cdef public object _handle          # the Listener (or a cluster worker's stand-in)
+    cdef public Py_ssize_t _connections
+    cdef public bint _closing           # close() was called, 'close' is still to come
+    cdef public object _max_connections
+    cdef object socket_class            # what an accepted connection is made as
+    cdef object block_list
+    cdef Py_ssize_t high_water_mark     # -1: the default
+    cdef bint allow_half_open, no_delay, keep_alive, pause_on_connect
+    cdef object keep_alive_delay
+
+    def _set_accept_options(self, socket_class, options):
+        """Read the server's options (normalised) for its connections: once,
+        not per connection."""
+        self.socket_class = socket_class
+        self.block_list = options.get('blockList')
+        self.high_water_mark = options.get('highWaterMark', -1)
+        self.allow_half_open = bool(options.get('allowHalfOpen'))
+        self.no_delay = bool(options.get('noDelay'))
+        self.keep_alive = bool(options.get('keepAlive'))
+        self.keep_alive_delay = options.get('keepAliveInitialDelay', 0)
+        self.pause_on_connect = bool(options.get('pauseOnConnect'))
+
+    def _new_socket(self):
+        """An unconnected socket of the server's class, made without its
+        constructor (no option parsing): the connection's setup is
+        ``_on_connection``'s."""
+        return self.new_socket()
+
+    cdef Stream new_socket(self):
+        # The class's own tp_new (Stream's, unless it defines __new__),
+        # called as C: no __init__, no argument parsing.
+        return <Stream?>(<PyTypeObject*>self.socket_class).tp_new(
+            self.socket_class, <PyObject*>NO_ARGS, NULL)
+
+    def _on_connection(self, Stream sock):
+        """Take the connected ``sock`` as a new connection (the Listener, or
+        a cluster worker given it by the primary)."""
+        self.accept_connection(sock)
+
+    cdef int accept_connection(self, Stream sock) except -1:
+        cdef bint tcp = sock.handle.type == uv.UV_TCP
+        if self.block_list is not None and tcp and self._blocked(sock):
+            return 0
+        if self._max_connections is not None and self._connections >= self._max_connections:
+            self._drop(sock)
+            return 0
+        sock._server = self
+        sock.counted_by = self
+        self._connections += 1
+        if self.allow_half_open:
+            sock._allow_half_open = True
+        if self.high_water_mark >= 0:
+            sock.read_hwm = sock.write_hwm = self.high_water_mark
+        if self.no_delay and tcp:
+            # What setNoDelay(True) does to a connected socket.
+            uv.uv_tcp_nodelay(<uv.uv_tcp_t*>sock.handle, 1)
+        if self.keep_alive:
+            sock.setKeepAlive(True, self.keep_alive_delay)
+        if self.pause_on_connect:
+            # Node: nothing is read until the user resumes.
+            sock.flowing = 0
+        else:
+            sock.start_reading()
+        self._emit('connection', (sock,))
+        return 0
+
+    cdef void connection_closed(self):
+        self._connections -= 1
+        if self._closing:
+            self.emit_close_if_drained()
+
+    def _emit_close_if_drained(self):
+        self.emit_close_if_drained()
+
+    cdef void emit_close_if_drained(self):
+        if self._handle is None and self._connections == 0 and self._closing:
+            self._closing = False
+            current_loop().call_soon(self.emit, ('close',))
 
 
 cdef class Listener(Handle):
     """The handle a Server listens on.
 
-    For each incoming connection it makes an unconnected socket with
-    ``new_socket()`` (a Stream), accepts into a handle of its own kind and
-    passes the connected socket to ``on_connection(socket)``.  A failed
-    accept or listen status goes to ``on_error(code)``.  While listening
-    the Listener holds itself alive.
+    For each incoming connection it makes an unconnected socket of the
+    server's class, accepts into a handle of its own kind and passes the
+    connected socket to the server (``ServerCore.accept_connection``).  A
+    failed accept or listen status goes to the server's
+    ``_on_accept_error(code)``.  While listening the Listener holds itself
+    alive.
     """
 
-    cdef object new_socket
-    cdef object on_connection
-    cdef object on_error
+    cdef ServerCore server
 
-    def __init__(self, new_socket, on_connection, on_error):
-        self.new_socket = new_socket
-        self.on_connection = on_connection
-        self.on_error = on_error
+    def __init__(self, ServerCore server):
+        self.server = server
 
     def listen(self, int backlog):
         """Start listening; 0 or a libuv error code."""
-        cdef int r = uv.uv_listen(<uv.uv_stream_t*>self.handle, backlog, listener_connection)
+        cdef int r = uv.uv_listen(<uv.uv_stream_t*>self.handle, backlog, <uv.uv_connection_cb>listener_connection)
         if r == 0:
             self.hold()
             self.loop.io_changed()
@@ -35,7 +124,7 @@ cdef class Listener(Handle):
         cdef Stream sock
         cdef int r
         try:
-            sock = <Stream?>self.new_socket()
+            sock = self.server.new_socket()
             if self.handle.type == uv.UV_TCP:
                 tcp_init(sock)
             else:
@@ -46,12 +135,11 @@ cdef class Listener(Handle):
         r = uv.uv_accept(<uv.uv_stream_t*>self.handle, <uv.uv_stream_t*>sock.handle)
         if r < 0:
             sock.close_handle()
-            self.on_error(r)
+            self.server._on_accept_error(r)
             return 0
         sock.connected = True
-        self.on_connection(sock)
+        self.server.accept_connection(sock)
         return 0
-
 
     cdef void refuse_pending(self):
         """Accept the pending connection into a handle of our own and close
@@ -71,16 +159,17 @@ cdef class Listener(Handle):
         uv.uv_close(peer, free_closed_handle)
 
 
-cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept nogil:
+cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(server.loop)
     connection_with_gil(server, status)
 
 
-cdef void connection_with_gil(uv.uv_stream_t* server, int status) noexcept with gil:
+cdef void connection_with_gil(uv.uv_stream_t* server, int status) noexcept:
     cdef Listener listener = <Listener>server.data
     try:
         if status < 0:
-            listener.on_error(status)
+            listener.server._on_accept_error(status)
         else:
             listener.accept()
     except BaseException as exc:

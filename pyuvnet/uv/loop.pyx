@@ -18,7 +18,12 @@
 # One turn's callbacks then share one GIL hand-over instead of taking it
 # per callback.  Other threads still get the GIL while this one polls, and
 # whenever Python code runs long enough for the interpreter to switch.
-# Loops run without run() (a thread's loop closing) keep the old way.
+# Every uv_run holds the GIL outside that poll (run_mode, a thread's loop
+# closing, a loop's dealloc), so the callbacks are plain C functions that
+# call pyuvnet_take_gil and then run Python: no PyGILState_Ensure/Release
+# pair per callback (about 200 instructions each, twice per echoed
+# message).  They are registered with a cast to libuv's callback types,
+# which Cython declares nogil.
 
 cdef class Loop:
     """One libuv loop; ``get_loop()`` gives the current thread's."""
@@ -36,6 +41,8 @@ cdef class Loop:
     cdef list dirty_streams
     cdef list uncaught
     cdef list held_readers          # streams hold_reading() stopped
+    cdef bint cutting               # a read's chunks are being delivered
+    cdef StreamWrites held_flush    # the stream whose flush waits for the last of them
     cdef readonly bint running
     """True while ``run()`` is running this loop."""
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
@@ -72,6 +79,7 @@ cdef class Loop:
         self.uvloop = &self.loop_ptr.uv
         self.loop_ptr.gil_released = NULL
         self.loop_ptr.gil_kept = 0
+        memset(self.loop_ptr.chunk_pool, 0, sizeof(self.loop_ptr.chunk_pool))
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
             PyMem_RawFree(self.loop_ptr)
@@ -110,6 +118,7 @@ cdef class Loop:
         if self.signal_poll != NULL:
             uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
         uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
+        uv.pyuvnet_chunk_pool_clear(self.loop_ptr)
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
         self.uvloop = NULL
@@ -127,8 +136,10 @@ cdef class Loop:
         self.running = True
         try:
             while uv.uv_loop_alive(self.uvloop) and turns < 100:
-                with nogil:
-                    uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
+                # With the GIL held, as every callback needs it (the walk
+                # closed gil_prepare, so nothing lets it go; these turns
+                # never block).
+                uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
                 turns += 1
         finally:
             self.running = False
@@ -145,6 +156,7 @@ cdef class Loop:
         self.immediates = []
         self.dirty_streams = []
         self.held_readers = []
+        uv.pyuvnet_chunk_pool_clear(self.loop_ptr)
         if uv.uv_loop_close(self.uvloop) == 0:
             PyMem_RawFree(self.loop_ptr)
         # else libuv still has work in its threadpool for this loop: its
@@ -310,16 +322,36 @@ cdef class Loop:
         event, all of it Python work before run() can raise, which is what
         keeps Ctrl-C waiting under load); it reads again when the loop next
         runs."""
-        if stream.reading:
+        if (stream.reading or stream.read_queue) and stream not in self.held_readers:
+            # (A read cut into chunks may have left some unread.)
             stream.stop_reading()
             self.held_readers.append(stream)
+
+    cdef int hold_flush(self, StreamWrites stream) except -1:
+        """While one read's chunks are delivered (``cutting``), ``stream``'s
+        flush waits for the last of them; a second stream over its
+        threshold meanwhile sends the first one's at once."""
+        cdef StreamWrites held = self.held_flush
+        if held is not stream:
+            self.held_flush = stream
+            if held is not None:
+                held.flush_held()
+        return 0
+
+    cdef int end_cut(self) except -1:
+        cdef StreamWrites held = self.held_flush
+        self.cutting = False
+        if held is not None:
+            self.held_flush = None
+            held.flush_held()
+        return 0
 
     cdef void resume_held_readers(self):
         cdef list held = self.held_readers
         cdef Stream stream
         self.held_readers = []
         for stream in held:
-            stream.start_reading()
+            stream.read_again()
 
     cdef void report(self, BaseException exc):
         """An exception escaped a callback: keep it for ``run()`` and stop."""
@@ -387,7 +419,7 @@ cdef class Loop:
     # -- nextTick and microtasks -----------------------------------------
 
     cdef inline void after_callback(self):
-        if self.ticks or self.microtasks:
+        if queued(self.ticks) or queued(self.microtasks):
             self.drain_ticks()
         if self.deferred_signals:
             # The end of the callback a handler was held back from: the
@@ -397,19 +429,25 @@ cdef class Loop:
 
     cdef void drain_ticks(self):
         """Run nextTick callbacks, then microtasks, until both are empty.
+        A tick is a (function, args) tuple or a Stream (call_soon_end).
         Stops early (leaving the rest queued) when one raises."""
         cdef tuple item
-        while self.ticks or self.microtasks:
-            while self.ticks:
-                item = <tuple>self.ticks.popleft()
+        cdef object tick
+        while queued(self.ticks) or queued(self.microtasks):
+            while queued(self.ticks):
+                tick = self.ticks.popleft()
                 try:
-                    item[0](*item[1])
+                    if type(tick) is tuple:
+                        item = <tuple>tick
+                        item[0](*item[1])
+                    else:
+                        (<Stream>tick).on_end_tick()
                 except BaseException as exc:
                     self.report(exc)
                     return
             # As Node: every microtask (those queued meanwhile too) before
             # the next round of ticks.
-            while self.microtasks:
+            while queued(self.microtasks):
                 item = <tuple>self.microtasks.popleft()
                 try:
                     item[0](*item[1])
@@ -421,6 +459,13 @@ cdef class Loop:
         """Queue ``fn(*args)`` on the nextTick queue (internal use: the
         deferred emits Node makes with process.nextTick)."""
         self.ticks.append((fn, args))
+        self.wake()
+
+    cdef void call_soon_end(self, Stream stream):
+        """Queue ``stream``'s 'end' sequence (Stream.on_end_tick) on the
+        nextTick queue: one per connection, with no bound method or
+        arguments to make."""
+        self.ticks.append(stream)
         self.wake()
 
     def next_tick(self, callback, *args):
@@ -439,7 +484,7 @@ cdef class Loop:
         if self.uvloop == NULL:
             return      # closed with its thread: nothing runs any more
         if not self.immediates:
-            uv.uv_check_start(self.immediate_check, run_immediates)
+            uv.uv_check_start(self.immediate_check, <uv.uv_check_cb>run_immediates)
         self.immediates.append(imm)
         if imm.refed:
             self.ref_immediate(1)
@@ -482,7 +527,7 @@ cdef class Loop:
         if self.uvloop == NULL:
             return
         if not self.dirty_streams:
-            uv.uv_prepare_start(self.flush_prepare, flush_dirty_streams)
+            uv.uv_prepare_start(self.flush_prepare, <uv.uv_prepare_cb>flush_dirty_streams)
         self.dirty_streams.append(stream)
         self.wake()
 
@@ -507,12 +552,19 @@ cdef class Loop:
         uv.uv_prepare_stop(self.flush_prepare)
 
 
-cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept nogil:
+cdef inline bint queued(object queue):
+    # A deque keeps its length in ob_size (CPython's deque_len returns
+    # Py_SIZE): the test after every callback costs no call.
+    return Py_SIZE(queue) != 0
+
+
+cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     flush_with_gil(handle)
 
 
-cdef void flush_with_gil(uv.uv_prepare_t* handle) noexcept with gil:
+cdef void flush_with_gil(uv.uv_prepare_t* handle) noexcept:
     (<Loop>handle.data).flush_all()
 
 
@@ -520,12 +572,13 @@ cdef void release_gil_for_poll(uv.uv_prepare_t* handle) noexcept nogil:
     uv.pyuvnet_release_gil(handle.loop)
 
 
-cdef void run_immediates(uv.uv_check_t* handle) noexcept nogil:
+cdef void run_immediates(uv.uv_check_t* handle) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     immediates_with_gil(handle)
 
 
-cdef void immediates_with_gil(uv.uv_check_t* handle) noexcept with gil:
+cdef void immediates_with_gil(uv.uv_check_t* handle) noexcept:
     (<Loop>handle.data).run_immediate_batch()
 
 

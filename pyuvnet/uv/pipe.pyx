@@ -16,10 +16,21 @@ cdef int pipe_init(Handle owner) except -1:
     return 0
 
 
+cdef bytes pipe_name(object path):
+    """The bytes of a pipe's path: os.fsencode's (a str decoded from bytes
+    with surrogateescape comes back as those bytes), and where a lone
+    surrogate cannot be encoded, U+FFFD in its place, as Node writes one."""
+    text = exact_str(path, 'path')
+    try:
+        return os.fsencode(text)
+    except UnicodeEncodeError:
+        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
+
+
 def pipe_bind(Handle owner, object path):
     """Create ``owner``'s pipe handle bound to ``path`` (a leading NUL
     makes a Linux abstract name); 0 or a libuv error code."""
-    cdef bytes name = os.fsencode(exact_str(path, 'path'))
+    cdef bytes name = pipe_name(path)
     pipe_init(owner)
     return uv.pyuvnet_pipe_bind(<uv.uv_pipe_t*>owner.handle, name, len(name))
 
@@ -40,7 +51,7 @@ def pipe_connect(Stream stream, object path):
     """Start connecting to ``path``: 0 (``stream._on_connect(status)``
     follows), 1 (connected already: the caller reports it), or a libuv
     error code."""
-    cdef bytes name = os.fsencode(exact_str(path, 'path'))
+    cdef bytes name = pipe_name(path)
     cdef ConnectRequest cr = ConnectRequest.__new__(ConnectRequest)
     cdef int r
     if stream.handle != NULL and uv.uv_is_closing(stream.handle):
@@ -48,7 +59,7 @@ def pipe_connect(Stream stream, object path):
     if stream.handle == NULL:
         pipe_init(stream)
     cr.stream = stream
-    r = uv.pyuvnet_pipe_connect(&cr.req, <uv.uv_pipe_t*>stream.handle, name, len(name), connect_done)
+    r = uv.pyuvnet_pipe_connect(&cr.req, <uv.uv_pipe_t*>stream.handle, name, len(name), <uv.uv_connect_cb>connect_done)
     if r == 0:
         cr.req.data = <void*>cr
         Py_INCREF(cr)

@@ -6,8 +6,8 @@
 # close callback the Process holds a reference to itself, so the exit
 # callback always finds a live object.  The exit callback closes the handle
 # first, then reports ``on_exit(exit_status, term_signal)``, exactly once.
-# The argv/env/cwd strings live in bytes objects referenced for the
-# duration of uv_spawn only: the child is forked and exec'd inside it.
+# The argv/env/cwd strings are bytes objects the caller holds for the
+# duration of uv_spawn: the child is forked and exec'd inside it.
 
 
 cdef class Process(Handle):
@@ -19,15 +19,15 @@ cdef class Process(Handle):
     def __init__(self, on_exit):
         self.on_exit = on_exit
 
-    def spawn(self, str file, list args, list env, str cwd, list stdio_fds,
+    def spawn(self, bytes file, list args, list env, bytes cwd, list stdio_fds,
               bint detached):
         """Start ``file`` with argv ``args`` and ``env`` (a list of
-        'NAME=value', or None to inherit).  ``stdio_fds[i]`` is the fd the
-        child gets as fd i, or -1 for nothing (/dev/null for 0-2).
+        b'NAME=value', or None to inherit), all bytes without NUL (the
+        caller has refused NUL bytes and encoded them).  ``stdio_fds[i]`` is
+        the fd the child gets as fd i, or -1 for nothing (/dev/null for 0-2).
         Returns 0 or a libuv error code."""
         cdef uv.uv_process_options_t options
-        cdef uv.uv_process_t* proc
-        cdef list keep = []
+        cdef uv.uv_process_t* proc = NULL
         cdef char** argv = NULL
         cdef char** envp = NULL
         cdef uv.uv_stdio_container_t* stdio = NULL
@@ -36,12 +36,13 @@ cdef class Process(Handle):
             raise RuntimeError('this Process has spawned already')
         memset(&options, 0, sizeof(options))
         try:
-            proc = <uv.uv_process_t*>PyMem_RawMalloc(sizeof(uv.uv_process_t))
-            argv = c_string_array(args, keep)
+            # Whatever raises here, nothing is left allocated.
+            argv = c_string_array(args)
             if env is not None:
-                envp = c_string_array(env, keep)
+                envp = c_string_array(env)
             stdio = <uv.uv_stdio_container_t*>PyMem_RawMalloc(
                 max(1, len(stdio_fds)) * sizeof(uv.uv_stdio_container_t))
+            proc = <uv.uv_process_t*>PyMem_RawMalloc(sizeof(uv.uv_process_t))
             if proc == NULL or argv == NULL or stdio == NULL or (env is not None and envp == NULL):
                 PyMem_RawFree(proc)
                 raise MemoryError()
@@ -51,13 +52,11 @@ cdef class Process(Handle):
                 else:
                     stdio[i].flags = uv.UV_INHERIT_FD
                     stdio[i].data.fd = fd
-            file_bytes = os.fsencode(file)
-            options.file = file_bytes
+            options.file = file
             options.args = argv
             options.env = envp
             if cwd is not None:
-                cwd_bytes = os.fsencode(cwd)
-                options.cwd = cwd_bytes
+                options.cwd = cwd
             options.flags = uv.UV_PROCESS_DETACHED if detached else 0
             options.stdio_count = len(stdio_fds)
             options.stdio = stdio
@@ -86,18 +85,22 @@ cdef class Process(Handle):
         self.close_handle()
 
 
-cdef char** c_string_array(list items, list keep):
-    """A NULL-terminated char* array over the encoded ``items`` (each kept
-    alive in ``keep``; the caller has refused NUL bytes); the array is
-    PyMem_RawFree'd by the caller."""
+cdef char** c_string_array(list items) except? NULL:
+    """A NULL-terminated char* array over ``items`` (bytes objects, which
+    the caller keeps alive while the array is used); the array is
+    PyMem_RawFree'd by the caller.  NULL when out of memory."""
     cdef char** array = <char**>PyMem_RawMalloc((len(items) + 1) * sizeof(char*))
     cdef Py_ssize_t i
+    cdef bytes data
     if array == NULL:
         return NULL
-    for i, item in enumerate(items):
-        data = os.fsencode(item)
-        keep.append(data)
-        array[i] = <char*>PyBytes_AS_STRING(data)
+    try:
+        for i in range(len(items)):
+            data = items[i]         # TypeError for anything but bytes
+            array[i] = <char*>PyBytes_AS_STRING(data)
+    except BaseException:
+        PyMem_RawFree(array)
+        raise
     array[len(items)] = NULL
     return array
 

@@ -239,7 +239,18 @@ static int pyuvnet_tcp_get_tos(uv_tcp_t* handle) {
 #endif
 }
 
-#define PYUVNET_READ_BUF_SIZE (64 * 1024)
+/* A flowing socket reads up to this much per system call (as uvloop) and
+ * delivers it as chunks of at most PYUVNET_CHUNK_SIZE (Node's 'data'
+ * chunks, libuv's suggested 64 KiB): a stream of 64 KiB writes then costs
+ * about one read and one write system call per 256 KiB instead of one
+ * each per 64 KiB (bench/RESULTS.md, "Streaming"). */
+#define PYUVNET_READ_BUF_SIZE (256 * 1024)
+#define PYUVNET_CHUNK_SIZE (64 * 1024)
+/* Up to this many chunks of one loop turn's reads can be reused at once
+ * (pyuvnet_chunk). */
+#define PYUVNET_CHUNK_POOL 16
+/* Smaller chunks come from pymalloc, which is as cheap as reusing them. */
+#define PYUVNET_CHUNK_POOLED_MIN 513
 
 typedef struct {
     uv_loop_t uv;
@@ -251,6 +262,8 @@ typedef struct {
     /* Whether uv_run was entered with the GIL held (run()), so that the
      * prepare phase may let it go. */
     int gil_kept;
+    /* Chunk bytes objects kept for reuse (pyuvnet_chunk); NULL: free slot. */
+    PyObject* chunk_pool[PYUVNET_CHUNK_POOL];
     char read_buf[PYUVNET_READ_BUF_SIZE];
 } pyuvnet_loop_t;
 
@@ -270,6 +283,71 @@ static inline void pyuvnet_take_gil(uv_loop_t* uvloop) {
         loop->gil_released = NULL;
         PyEval_RestoreThread(tstate);
     }
+}
+
+/* The bytes a read delivers (see "Chunk reuse" in uv/stream.pyx).  A
+ * chunk above pymalloc's sizes costs glibc a malloc and a free outside
+ * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a
+ * quarter of an echoed message's instructions.  So the loop keeps the
+ * chunks it made in a small pool, and a read of the same size refills
+ * one that nothing else references any more: its refcount is 1 (the
+ * pool's), so no Python code can see that it changed (a view or a buffer
+ * export would hold a reference).  Its cached hash is reset.  Returns a
+ * new reference, NULL with an exception set. */
+static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_t n) {
+    PyObject* chunk;
+    int i, slot = -1;
+    if (n >= PYUVNET_CHUNK_POOLED_MIN) {
+        for (i = 0; i < PYUVNET_CHUNK_POOL; i++) {
+            chunk = loop->chunk_pool[i];
+            if (chunk == NULL) {
+                if (slot < 0)
+                    slot = i;
+            } else if (Py_REFCNT(chunk) == 1) {
+                if (Py_SIZE(chunk) == n) {
+                    memcpy(PyBytes_AS_STRING(chunk), data, (size_t)n);
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+                    ((PyBytesObject*)chunk)->ob_shash = -1;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+                    Py_INCREF(chunk);
+                    return chunk;
+                }
+                if (slot < 0)
+                    slot = i;       /* unused, of another size: replaced */
+            }
+        }
+    }
+    chunk = PyBytes_FromStringAndSize(data, n);
+    if (chunk != NULL && slot >= 0) {
+        Py_XDECREF(loop->chunk_pool[slot]);
+        Py_INCREF(chunk);
+        loop->chunk_pool[slot] = chunk;
+    }
+    return chunk;
+}
+
+/* Empty ``list`` keeping its item array for the next appends: a stream's
+ * write queue is filled and emptied once per loop turn, and list_clear
+ * would free the array for the next append to allocate again. */
+static void pyuvnet_list_empty(PyObject* list) {
+    PyListObject* items = (PyListObject*)list;
+    Py_ssize_t i = Py_SIZE(items);
+    /* Emptied first: a dealloc below sees a consistent, empty list. */
+    Py_SET_SIZE(items, 0);
+    while (--i >= 0)
+        Py_CLEAR(items->ob_item[i]);
+}
+
+/* Drop the pool's references (the loop is being freed). */
+static void pyuvnet_chunk_pool_clear(pyuvnet_loop_t* loop) {
+    int i;
+    for (i = 0; i < PYUVNET_CHUNK_POOL; i++)
+        Py_CLEAR(loop->chunk_pool[i]);
 }
 
 #endif

@@ -12,6 +12,14 @@
 #endif
 
 typedef int (*pyuvnet_verify_cb)(int preverify_ok, void* x509_store_ctx);
+typedef int (*pyuvnet_alpn_select_cb)(void* ssl, const unsigned char** out, unsigned char* outlen,
+                                      const unsigned char* in, unsigned int inlen, void* arg);
+
+/* SSL_select_next_proto, for pyuvnet_alpn_select (which has no other way
+ * to reach the loaded functions). */
+static int (*pyuvnet_select_next_proto)(unsigned char** out, unsigned char* outlen,
+                                        const unsigned char* server, unsigned int server_len,
+                                        const unsigned char* client, unsigned int client_len);
 
 typedef struct {
     long (*get_verify_result)(const void* ssl);
@@ -30,6 +38,12 @@ typedef struct {
     /* The SNI name a server received: read once the handshake is done, so
      * that a server without an SNICallback needs no Python SNI hook. */
     const char* (*get_servername)(const void* ssl, int type);
+    /* A server's ALPN selection that can refuse (Python's cannot). */
+    void (*set_alpn_select_cb)(void* ctx, pyuvnet_alpn_select_cb callback, void* arg);
+    /* What Python's SSLContext cannot set: the TLS 1.3 suites, and a list
+     * of groups (SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl). */
+    int (*set_ciphersuites)(void* ctx, const char* suites);
+    long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg);
 } pyuvnet_openssl_t;
 
 /* 0 when every function was found in the already loaded module at
@@ -56,12 +70,18 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
     *(void**)&f->stack_item = dlsym(module, "OPENSSL_sk_value");
     *(void**)&f->x509_to_der = dlsym(module, "i2d_X509");
     *(void**)&f->get_servername = dlsym(module, "SSL_get_servername");
+    *(void**)&f->set_alpn_select_cb = dlsym(module, "SSL_CTX_set_alpn_select_cb");
+    *(void**)&f->set_ciphersuites = dlsym(module, "SSL_CTX_set_ciphersuites");
+    *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
+    *(void**)&pyuvnet_select_next_proto = dlsym(module, "SSL_select_next_proto");
     /* _ssl stays loaded for the life of the process: the addresses stay valid. */
     dlclose(module);
     if (!f->get_verify_result || !f->verify_error_string || !f->set_verify
             || !f->get_ssl_ctx || !f->get_ex_data || !f->get0_verified_chain
             || !f->get_peer_cert_chain || !f->get_certificate || !f->stack_count
-            || !f->stack_item || !f->x509_to_der || !f->get_servername)
+            || !f->stack_item || !f->x509_to_der || !f->get_servername
+            || !f->set_alpn_select_cb || !pyuvnet_select_next_proto
+            || !f->set_ciphersuites || !f->ctx_ctrl)
         return -1;
     return 0;
 #endif
@@ -84,6 +104,23 @@ static int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx) {
     (void)preverify_ok;
     (void)x509_store_ctx;
     return 1;
+}
+
+/* Node's ALPN selection on a server: the first of the server's protocols
+ * (arg: their wire format, a bytes object its SSLContext keeps) that the
+ * client offers; none in common is fatal (OpenSSL then sends the
+ * no_application_protocol alert).  Runs inside the handshake, where _ssl
+ * has released the GIL: it only reads the immutable bytes. */
+static int pyuvnet_alpn_select(void* ssl, const unsigned char** out, unsigned char* outlen,
+                               const unsigned char* in, unsigned int inlen, void* arg) {
+    PyObject* server = (PyObject*)arg;
+    int status;
+    (void)ssl;
+    status = pyuvnet_select_next_proto((unsigned char**)out, outlen,
+                                       (const unsigned char*)PyBytes_AS_STRING(server),
+                                       (unsigned int)PyBytes_GET_SIZE(server), in, inlen);
+    /* OPENSSL_NPN_NEGOTIATED; SSL_TLSEXT_ERR_OK, SSL_TLSEXT_ERR_ALERT_FATAL */
+    return status == 1 ? 0 : 2;
 }
 
 #endif

@@ -11,7 +11,7 @@
 # Python; a busy loop on the C path (``sock.on('data', sock.write)`` runs no
 # bytecode) hardly ever does; and when it finally does, the handler runs at
 # whatever bytecode comes next, often the first line of pyuvnet's own
-# Python code (Socket._on_end, Server._on_connection), which the exception
+# Python code (Socket._on_connect, say), which the exception
 # then leaves half done.
 #
 # So, while ``run()`` blocks in the main thread (NOWAIT turns, as the

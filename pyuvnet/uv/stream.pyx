@@ -3,9 +3,18 @@
 # Read path: libuv reads into the loop's buffer (no GIL needed); each chunk
 # becomes one ``bytes`` handed to ``consumer`` with one Python call.
 # ``consumer`` is the sole 'data' listener itself when there is exactly one
-# and no decoding, else the emitter.  While the stream is not flowing,
-# chunks wait in ``read_queue`` (reading stops once it holds a high-water
-# mark's worth).
+# and no decoding, else the emitter; when that listener is a stream's own
+# write() (``sock.on('data', sock.write)``, Node's echo), the chunk is
+# queued there in C (``write_target``), without the call.  While the stream
+# is not flowing, chunks wait in ``read_queue`` (reading stops once it
+# holds a high-water mark's worth).
+#
+# Chunk reuse: a chunk's bytes object comes from the loop's small pool
+# (pyuvnet_chunk in pyuvnet_compat.h), which refills one of the same size
+# that only the pool still references: an echoed chunk, once written, is
+# the next read's, and the allocator is not called per message.  A chunk a
+# listener keeps (or views, or hashed into a dict) has a second reference
+# and is never refilled.
 #
 # Write path: the base class StreamWrites (uv/stream_writes.pyx).
 #
@@ -23,6 +32,8 @@ cdef class Stream(StreamWrites):
 
     # read side
     cdef object consumer
+    cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
+    cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
@@ -39,7 +50,8 @@ cdef class Stream(StreamWrites):
     # The facade's per-connection references, kept here rather than in an
     # instance dict, which an accepted socket then never needs.
     cdef public object _server          # Socket.server
-    cdef public object _counted_by      # the Server counting this connection
+    cdef ServerCore counted_by          # the Server counting this connection
+    cdef public object _connect_plan    # the facade's ConnectPlan while it connects
     # Node's stream state, as the facade's Socket keeps it (C fields, so
     # that C can test them and no instance dict is made for them).
     cdef public bint _destroyed
@@ -49,6 +61,7 @@ cdef class Stream(StreamWrites):
     cdef public bint _writable_ended    # end() called
     cdef public bint _writable_finished # 'finish' emitted
     cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
+    cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
@@ -97,6 +110,8 @@ cdef class Stream(StreamWrites):
     # -- read path ---------------------------------------------------------
 
     cdef void update_consumer(self):
+        self.write_target = None
+        self.pipe_link = None
         if self.onread is not None:
             self.consumer = self.onread
             return
@@ -107,8 +122,13 @@ cdef class Stream(StreamWrites):
         sole = self._sole_listener('data')
         if sole is not None and self.decoder is None:
             self.consumer = sole
+            if type(sole) is PipeLink:
+                self.pipe_link = <PipeLink>sole
+            else:
+                self.write_target = own_write_of(sole)
         else:
             self.consumer = self._emit_data
+            self.write_target = None
 
     def _emit_data(self, chunk):
         if self.decoder is not None:
@@ -118,11 +138,11 @@ cdef class Stream(StreamWrites):
         self._emit('data', (chunk,))
 
     cdef void _listeners_changed(self, object event):
-        if event == 'data':
+        if event is 'data' or (type(event) is str and (<str>event) == 'data'):
             self.update_consumer()
             if self.consumer is not None and self.flowing == -1:
                 # Node: adding a 'data' listener switches to flowing mode.
-                self.resume()
+                self.start_flowing()
 
     def _set_read_consumer(self, consumer):
         """Node's onread mode: every chunk goes to ``consumer`` (never to
@@ -153,9 +173,17 @@ cdef class Stream(StreamWrites):
 
     cdef inline int deliver(self, bytes chunk) except -1:
         if self.flowing == 1 and not self.read_queue:
-            if self.consumer is not None:
+            if self.write_target is not None:
+                self.write_target.write_bytes(chunk, None)
+            elif self.pipe_link is not None:
+                self.pipe_link.forward(chunk)
+            elif self.consumer is not None:
                 self.consumer(chunk)
             return 0
+        return self.keep_unread(chunk)
+
+    cdef int keep_unread(self, bytes chunk) except -1:
+        """Into the readable buffer, for resume() (or the next run())."""
         if self.read_queue is None:
             self.read_queue = []
         self.read_queue.append(chunk)
@@ -172,7 +200,8 @@ cdef class Stream(StreamWrites):
                 or not self.readable_side
                 or self.read_queued >= self.read_hwm or not self.is_open()):
             return
-        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, stream_alloc, stream_read)
+        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, <uv.uv_alloc_cb>socket_alloc,
+                             <uv.uv_read_cb>stream_read)
         if r == 0:
             self.reading = True
             self.loop.io_changed()
@@ -210,7 +239,7 @@ cdef class Stream(StreamWrites):
                 and self.flowing != 0):
             self.end_delivered = True
             # Node emits 'end' on the next tick after the last 'data'.
-            self.loop.call_soon(self._on_end, ())
+            self.loop.call_soon_end(self)
 
     def pause(self):
         """Stop 'data' events until ``resume()``; what arrives meanwhile
@@ -222,17 +251,28 @@ cdef class Stream(StreamWrites):
     def resume(self):
         """Start or restart 'data' events; what arrived meanwhile comes
         first, on the next tick."""
+        self.start_flowing()
+        return self
+
+    cdef void start_flowing(self):
         if self.flowing != 1:
             self.flowing = 1
             if self.read_queue or self.read_eof:
                 self.loop.call_soon(self._drain_read_queue, ())
             else:
                 self.start_reading()
-        return self
 
     def isPaused(self):
         """True after pause() until resume()."""
         return self.flowing == 0
+
+    cdef void read_again(self):
+        """The next run() after an exception stopped this stream's reading
+        (Loop.hold_reading): what waits first, then reads."""
+        if self.read_queue and self.flowing == 1:
+            self.loop.call_soon(self._drain_read_queue, ())
+        else:
+            self.start_reading()
 
     def _drain_read_queue(self):
         cdef bytes chunk
@@ -266,6 +306,36 @@ cdef class Stream(StreamWrites):
         self.start_reading()
 
     # -- Node's end / finish / close sequence ------------------------------
+    #
+    # Every connection runs it, so it is C from the peer's FIN to 'close';
+    # Python runs only for the listeners, and for end()/destroy() when a
+    # subclass overrides them (Node calls this.end() / this.destroy()).
+
+    def end(self, data=None, encoding=None, callback=None):
+        """Send ``data`` if given, then FIN after everything queued.
+        ``callback`` runs on 'finish'.  Returns the socket."""
+        if callable(data):
+            data, callback = None, data
+        elif callable(encoding):
+            encoding, callback = None, encoding
+        if data is not None:
+            self.write(data, encoding)
+        if callback is not None:
+            if self._writable_finished:
+                self.loop.call_soon(callback, (errors.ERR_STREAM_ALREADY_FINISHED('end'),))
+            else:
+                self._add('finish', callback, False, True)
+        self.end_writable()
+        return self
+
+    cdef int end_writable(self) except -1:
+        if not self._writable_ended:
+            self._writable_ended = True
+            if self.connected or self.connecting:
+                self.end_writes()
+            elif not self._destroyed:
+                self.loop.call_soon(self.destroy, ())
+        return 0
 
     def destroy(self, error=None):
         """Close now, dropping what is still queued to write and what was
@@ -275,20 +345,22 @@ cdef class Stream(StreamWrites):
         _destroy: a closing server's 'close' (a tick later) comes before
         this socket's 'close' (from libuv's close callback), and
         socket.server stays set for the 'close' listeners."""
-        cdef object server
+        self.destroy_now(error)
+        return self
+
+    cdef int destroy_now(self, object error) except -1:
+        cdef ServerCore server
         if self._destroyed:
-            return self
+            return 0
         self._destroyed = True
         self.discard_writes()
         self.discard_reads()
         self.connecting = False
         # The facade's timers: an idle timeout, a connect attempt's.
-        idle = self._idle
-        if idle is not None:
-            idle.clear()
-        plan = self._connect_plan
-        if plan is not None:
-            plan.cancel_timer()
+        if self._idle is not None:
+            self._idle.clear()
+        if self._connect_plan is not None:
+            self._connect_plan.cancel_timer()
         if error is not None:
             self._had_error = True
             self.loop.call_soon(self.emit, ('error', error))
@@ -301,18 +373,33 @@ cdef class Stream(StreamWrites):
         else:
             self.stop_reading()
             self.close_handle()
-        server = self._counted_by
+        server = self.counted_by
         if server is not None:
-            self._counted_by = None
-            server._connection_closed(self)
-        return self
+            self.counted_by = None
+            server.connection_closed()
+        return 0
 
-    def _on_end(self):
-        """The peer's FIN, a tick after the last 'data': 'end'; then,
-        unless allowHalfOpen, end() our side; destroy() once our side
-        finished too.  Nothing after destroy(), 'end' included."""
+    cdef int call_end(self) except -1:
+        if overridden(self, 'end', STREAM_END):
+            self.end()
+        else:
+            self.end_writable()
+        return 0
+
+    cdef int call_destroy(self) except -1:
+        if overridden(self, 'destroy', STREAM_DESTROY):
+            self.destroy()
+        else:
+            self.destroy_now(None)
+        return 0
+
+    cdef int on_end_tick(self) except -1:
+        """The peer's FIN, a tick after the last 'data' (Loop.drain_ticks
+        runs it): 'end'; then, unless allowHalfOpen, end() our side;
+        destroy() once our side finished too.  Nothing after destroy(),
+        'end' included."""
         if self._destroyed:
-            return
+            return 0
         self._readable_ended = True
         try:
             self._emit('end', ())
@@ -320,9 +407,10 @@ cdef class Stream(StreamWrites):
             # A listener that raised must not leave the socket half-done.
             if not self._destroyed:
                 if not self._allow_half_open:
-                    self.end()
+                    self.call_end()
                 if self._writable_finished:
-                    self.destroy()
+                    self.call_destroy()
+        return 0
 
     cdef int emit_finish(self) except -1:
         """Our FIN left (or failed to: as Node, the shutdown's own status
@@ -336,7 +424,7 @@ cdef class Stream(StreamWrites):
             self._emit('finish', ())
         finally:
             if not self._destroyed and (self._readable_ended or not self.readable_side):
-                self.destroy()
+                self.call_destroy()
         return 0
 
     def _on_close(self):
@@ -349,7 +437,7 @@ cdef class Stream(StreamWrites):
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
         try:
-            self._emit('close', (self._had_error,))
+            self._emit('close', (True,) if self._had_error else (False,))
         finally:
             reconnect = self._reconnect
             if reconnect is not None:
@@ -363,33 +451,98 @@ cdef class Stream(StreamWrites):
         pass
 
 
+cdef object STREAM_WRITE = StreamWrites.__dict__['write']
+
+
+cdef StreamWrites own_write_of(object listener):
+    """The stream whose own write() ``listener`` is (``sock.write``, bound),
+    else None: the read path then queues each chunk in C."""
+    cdef object target
+    if PyMethod_Check(listener) and <object>PyMethod_GET_FUNCTION(listener) is STREAM_WRITE:
+        target = <object>PyMethod_GET_SELF(listener)
+        if isinstance(target, StreamWrites):
+            return <StreamWrites>target
+    return None
+
+
+# Stream's own end() and destroy(), to tell a subclass's override from them.
+cdef object STREAM_END = Stream.__dict__['end']
+cdef object STREAM_DESTROY = Stream.__dict__['destroy']
+
+
+cdef inline bint overridden(object obj, str name, object own):
+    """Whether ``obj``'s class replaces the method ``own`` named ``name``
+    (a lookup in the type's method cache, no attribute fetched)."""
+    return _PyType_Lookup(Py_TYPE(obj), <PyObject*>name) != <PyObject*>own
+
+
 # The read callbacks: ``handle.data`` is the Stream, which holds itself
 # (``adopt``) while its handle is open, so it is alive whenever libuv reads;
 # the buffer is part of the loop's struct (pyuvnet_compat.h), as long-lived.
 cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept nogil:
     # Every read of a loop lands in the loop's one buffer: read callbacks
-    # copy it into bytes before libuv reads again.
+    # copy it into bytes before libuv reads again.  (IpcPipe's reads.)
     buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
-    buf.len = uv.PYUVNET_READ_BUF_SIZE
+    buf.len = uv.PYUVNET_CHUNK_SIZE
+
+
+cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
+                       uv.uv_buf_t* buf) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
+    # read the Stream's state.  A flowing stream reads the whole buffer at
+    # once (read_with_gil cuts it into chunks); a paused one a chunk's
+    # worth, so that what waits unread passes readableHighWaterMark by
+    # less than a chunk, as in Node.
+    uv.pyuvnet_take_gil(handle.loop)
+    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+    if (<Stream>handle.data).flowing == 1:
+        buf.len = uv.PYUVNET_READ_BUF_SIZE
+    else:
+        buf.len = uv.PYUVNET_CHUNK_SIZE
 
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
-                      const uv.uv_buf_t* buf) noexcept nogil:
+                      const uv.uv_buf_t* buf) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     read_with_gil(handle, nread, buf)
 
 
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
-                        const uv.uv_buf_t* buf) noexcept with gil:
+                        const uv.uv_buf_t* buf) noexcept:
     cdef Stream stream = <Stream>handle.data
+    cdef Py_ssize_t start = 0, size
     if nread > 0:
         stream.bytes_read += nread
-        stream.last_activity = uv.uv_now(handle.loop)
-        try:
-            stream.deliver(PyBytes_FromStringAndSize(buf.base, nread))
-        except BaseException as exc:
-            stream.loop.report(exc)
+        if stream._idle is not None:
+            stream.last_activity = uv.uv_now(handle.loop)
+        if nread <= uv.PYUVNET_CHUNK_SIZE:
+            try:
+                stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base, nread))
+            except BaseException as exc:
+                stream.loop.report(exc)
+        else:
+            # Node's chunks: at most 64 KiB each, whatever the read brought;
+            # what they make the listeners write leaves after the last.
+            stream.loop.cutting = True
+            while start < nread and not stream._destroyed:
+                size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
+                try:
+                    chunk = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start, size)
+                    if stream.loop.uncaught:
+                        # run() is to raise: the rest waits for the next
+                        # run(), as the reads after it do (hold_reading).
+                        stream.keep_unread(chunk)
+                    else:
+                        stream.deliver(chunk)
+                except BaseException as exc:
+                    stream.loop.report(exc)
+                start += size
+            try:
+                stream.loop.end_cut()
+            except BaseException as exc:
+                stream.loop.report(exc)
     elif nread < 0:
         try:
             stream.on_read_end(nread)

@@ -19,7 +19,8 @@
 cdef enum:
     HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
     # Gathering saves syscalls for small writes only: once this much waits,
-    # it leaves at once, while the bytes are still in the CPU's cache.
+    # it leaves at once, while the bytes are still in the CPU's cache
+    # (after the last chunk, when one read brought several: Loop.hold_flush).
     FLUSH_NOW_BYTES = 65536
 
 
@@ -43,7 +44,9 @@ cdef class StreamWrites(Handle):
     """True from connect() until 'connect' (or the failure); writes made
     meanwhile wait for the connection."""
     cdef public uint64_t last_activity   # loop time of the last read/write
-    """Internal: the loop time (ms) of the last read or write."""
+    """Internal: the loop time (ms) of the last read or write, stamped
+    while ``_idle`` is set."""
+    cdef public object _idle        # the facade's IdleTimeout, once setTimeout() was called
     cdef public bint ending
     """Internal: end() was called; FIN leaves once the queue is empty."""
     cdef bint shutdown_sent
@@ -97,15 +100,22 @@ cdef class StreamWrites(Handle):
         False once the buffered amount reaches writableHighWaterMark, and
         'drain' follows when the buffer empties.  ``callback(err)`` runs
         after the data left (``err`` is None) or failed."""
-        cdef Py_ssize_t n
         if type(data) is not bytes or encoding is not None or callback is not None:
             if callback is None and callable(encoding):
                 callback, encoding = encoding, None
             if callback is not None and not callable(callback):
                 raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
             data = to_bytes(data, encoding)
+        return self.write_bytes(<bytes>data, callback) == 1
+
+    cdef int write_bytes(self, bytes data, object callback) except -1:
+        """write() of bytes: 1 while under the high-water mark, else 0.
+        What a Stream's read path calls when this stream's own write is
+        the sole 'data' listener (Stream.write_target), with no call."""
+        cdef Py_ssize_t n
+        cdef bint ok
         if not self.writable_now(callback):
-            return False
+            return 0
         n = PyBytes_GET_SIZE(data)
         if self.write_queue is None:
             self.write_queue = [data]
@@ -120,8 +130,10 @@ cdef class StreamWrites(Handle):
             self.write_callbacks.append(None)
         self.queued_bytes += n
         self.bytes_written += n
-        self.loop.refresh_time()
-        self.last_activity = uv.uv_now(self.loop.uvloop)
+        if self._idle is not None:
+            # Only a socket with an idle timeout needs its activity time.
+            self.loop.refresh_time()
+            self.last_activity = uv.uv_now(self.loop.uvloop)
         # As Node: the answer counts this chunk, whenever it leaves.
         ok = self.queued_bytes + self.inflight_bytes < self.write_hwm
         if not ok:
@@ -129,17 +141,35 @@ cdef class StreamWrites(Handle):
         if self.corked == 0:
             if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
                     and self.write_reqs == 0):
-                # No write callback waits on this data, and 'drain' is put
-                # off to the next tick: nothing is emitted inside write().
-                self.writing_now = True
-                try:
-                    self.flush()
-                finally:
-                    self.writing_now = False
+                if self.loop.cutting:
+                    # One read's chunks are being delivered: their writes
+                    # leave as one writev after the last (read_with_gil).
+                    self.loop.hold_flush(self)
+                else:
+                    self.flush_now()
             elif not self.flush_queued:
                 self.flush_queued = True
                 self.loop.mark_dirty(self)
         return ok
+
+    cdef int flush_held(self) except -1:
+        """The read whose chunks held this stream's flush is delivered."""
+        if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
+                and self.write_reqs == 0 and self.corked == 0):
+            self.flush_now()
+        elif self.write_queue or self.ending:
+            self.schedule_flush()
+        return 0
+
+    cdef int flush_now(self) except -1:
+        # No write callback waits on this data, and 'drain' is put off to
+        # the next tick: nothing is emitted inside write().
+        self.writing_now = True
+        try:
+            self.flush()
+        finally:
+            self.writing_now = False
+        return 0
 
     cdef bint writable_now(self, object callback) except -1:
         """Whether a write may be queued; otherwise reports the reason as
@@ -201,7 +231,7 @@ cdef class StreamWrites(Handle):
                 if self.write_queue is None:
                     # All of it left and nothing was written meanwhile: no
                     # WriteRequest holds the list, so the next turn reuses it.
-                    del buffers[:]
+                    uv.pyuvnet_list_empty(buffers)
                     self.write_queue = buffers
         if self.ending and not self.shutdown_sent and not self.write_queue:
             self.send_shutdown()
@@ -250,7 +280,7 @@ cdef class StreamWrites(Handle):
         if req == NULL:
             self.emit_finish()
             return
-        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, stream_shutdown_done)
+        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb>stream_shutdown_done)
         if r < 0:
             PyMem_RawFree(req)
             self.emit_finish()
@@ -259,9 +289,9 @@ cdef class StreamWrites(Handle):
         Py_INCREF(self)
         self.loop.io_changed()
 
-    def _end_writes(self):
-        """No more writes; FIN follows the queue (the facade's end()).
-        Ending uncorks, as Node's end() does."""
+    cdef void end_writes(self):
+        """No more writes; FIN follows the queue (end()).  Ending uncorks,
+        as Node's end() does."""
         if not self.ending:
             self.ending = True
             self.corked = 0
@@ -336,12 +366,13 @@ cdef class StreamWrites(Handle):
 # the stream (Py_INCREF) once uv_shutdown accepted it; the callback, which
 # libuv runs exactly once (UV_ECANCELED when the handle closes first), frees
 # the request and drops that reference.
-cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept nogil:
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(req.handle.loop)
     shutdown_done_with_gil(req, status)
 
 
-cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept with gil:
+cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
     cdef StreamWrites stream = <StreamWrites>req.data
     PyMem_RawFree(req)
     Py_DECREF(stream)

@@ -98,7 +98,7 @@ def tcp_connect(Stream stream, object ip, int port):
         tcp_init(stream, family)
     cr = ConnectRequest.__new__(ConnectRequest)
     cr.stream = stream
-    r = uv.uv_tcp_connect(&cr.req, <uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&addr, connect_done)
+    r = uv.uv_tcp_connect(&cr.req, <uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&addr, <uv.uv_connect_cb>connect_done)
     if r < 0:
         return r
     cr.req.data = <void*>cr
@@ -107,12 +107,13 @@ def tcp_connect(Stream stream, object ip, int port):
     return 0
 
 
-cdef void connect_done(uv.uv_connect_t* req, int status) noexcept nogil:
+cdef void connect_done(uv.uv_connect_t* req, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(req.handle.loop)
     connect_done_with_gil(req, status)
 
 
-cdef void connect_done_with_gil(uv.uv_connect_t* req, int status) noexcept with gil:
+cdef void connect_done_with_gil(uv.uv_connect_t* req, int status) noexcept:
     cdef ConnectRequest cr = <ConnectRequest>req.data
     cdef Stream stream = cr.stream
     Py_DECREF(cr)
@@ -179,7 +180,7 @@ def tcp_close_reset(Stream stream):
     cdef int r
     if stream.is_open():
         stream.hold()
-        r = uv.uv_tcp_close_reset(<uv.uv_tcp_t*>stream.handle, owner_handle_closed)
+        r = uv.uv_tcp_close_reset(<uv.uv_tcp_t*>stream.handle, <uv.uv_close_cb>owner_handle_closed)
         if r < 0:
             stream.let_go()
             stream.close_handle()

@@ -38,7 +38,7 @@ cdef class TimerHandle(Handle):
         # As Node: a timer counts from when it is set, even when a callback
         # has kept the loop busy since libuv last read the clock.
         uv.uv_update_time(self.loop.uvloop)
-        uv.uv_timer_start(<uv.uv_timer_t*>self.handle, timer_fired, self.delay,
+        uv.uv_timer_start(<uv.uv_timer_t*>self.handle, <uv.uv_timer_cb>timer_fired, self.delay,
                           self.delay if self.repeat else 0)
         self.hold()
         self.loop.wake()
@@ -76,12 +76,13 @@ cdef class TimerHandle(Handle):
             self.delay, self.repeat, ' cleared' if self.destroyed else '')
 
 
-cdef void timer_fired(uv.uv_timer_t* handle) noexcept nogil:
+cdef void timer_fired(uv.uv_timer_t* handle) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     fire_with_gil(handle)
 
 
-cdef void fire_with_gil(uv.uv_timer_t* handle) noexcept with gil:
+cdef void fire_with_gil(uv.uv_timer_t* handle) noexcept:
     cdef TimerHandle timer = <TimerHandle>handle.data
     timer.fire()
 

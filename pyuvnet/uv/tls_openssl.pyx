@@ -12,6 +12,8 @@
 
 cdef extern from "pyuvnet_openssl.h":
     ctypedef int (*pyuvnet_verify_cb)(int, void*)
+    ctypedef int (*pyuvnet_alpn_select_cb)(void*, const unsigned char**, unsigned char*,
+                                           const unsigned char*, unsigned int, void*)
     ctypedef struct pyuvnet_openssl_t:
         long (*get_verify_result)(const void* ssl)
         const char* (*verify_error_string)(long code)
@@ -25,14 +27,21 @@ cdef extern from "pyuvnet_openssl.h":
         void* (*stack_item)(const void* stack, int index)
         int (*x509_to_der)(const void* x509, unsigned char** out)
         const char* (*get_servername)(const void* ssl, int type)
+        void (*set_alpn_select_cb)(void* ctx, pyuvnet_alpn_select_cb callback, void* arg)
+        int (*set_ciphersuites)(void* ctx, const char* suites)
+        long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg)
     int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
     void* pyuvnet_field_after_head(object obj, int index)
     int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
+    int pyuvnet_alpn_select(void* ssl, const unsigned char** out, unsigned char* outlen,
+                            const unsigned char* inp, unsigned int inlen, void* arg)
 
 
-# OpenSSL's TLSEXT_NAMETYPE_host_name: the one kind of SNI name there is.
+# OpenSSL's TLSEXT_NAMETYPE_host_name: the one kind of SNI name there is;
+# SSL_CTRL_SET_GROUPS_LIST, SSL_CTX_set1_groups_list's command.
 cdef enum:
     TLSEXT_NAMETYPE_HOST_NAME = 0
+    SSL_CTRL_SET_GROUPS_LIST = 92
 
 cdef pyuvnet_openssl_t openssl
 cdef int openssl_state = 0      # 0: not tried, 1: loaded, -1: unavailable
@@ -143,3 +152,52 @@ def tls_own_certificate(sslobj):
     """The DER certificate this end presents, b'' when it has none."""
     cdef void* x509 = openssl.get_certificate(required_ssl_pointer(sslobj))
     return x509_der(x509) if x509 != NULL else b''
+
+
+cdef void* proven_ctx_pointer(object context) except? NULL:
+    """The SSL_CTX* under an ``ssl.SSLContext``, or NULL when OpenSSL cannot
+    be reached or a throwaway SSLObject of the context does not prove it."""
+    cdef void* ctx
+    if not load_openssl():
+        return NULL
+    import ssl
+    probe = context.wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(),
+                             server_side=context.protocol == ssl.PROTOCOL_TLS_SERVER)
+    ctx = pyuvnet_field_after_head(context, 0)
+    if ctx == NULL or proven_ssl_pointer(probe) == NULL:
+        return NULL
+    return ctx
+
+
+def tls_set_ciphersuites(context, bytes suites):
+    """SSL_CTX_set_ciphersuites on an ``ssl.SSLContext``: 1 when set, 0 when
+    OpenSSL knew none of ``suites``, -1 where OpenSSL cannot be reached."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL:
+        return -1
+    return 1 if openssl.set_ciphersuites(ctx, suites) == 1 else 0
+
+
+def tls_set_groups(context, bytes groups):
+    """SSL_CTX_set1_groups_list (``'X25519:P-256'``) on an ``ssl.SSLContext``:
+    1 when set, 0 when OpenSSL refused the list, -1 where OpenSSL cannot
+    be reached."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL:
+        return -1
+    return 1 if openssl.ctx_ctrl(ctx, SSL_CTRL_SET_GROUPS_LIST, 0, <char*>groups) == 1 else 0
+
+
+def tls_set_alpn_select(context, bytes protocols):
+    """Make a server ``ssl.SSLContext`` choose ALPN as Node does: the first
+    of ``protocols`` (wire format) the client offers, and a fatal
+    no_application_protocol alert when there is none in common (Python's
+    own callback cannot refuse).  The context keeps ``protocols``.  False
+    (nothing done) where OpenSSL cannot be reached or the context's
+    SSL_CTX* is not proven by a throwaway SSLObject of it."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL:
+        return False
+    context._pyuvnet_alpn_protocols = protocols     # alive as long as the SSL_CTX
+    openssl.set_alpn_select_cb(ctx, pyuvnet_alpn_select, <void*>protocols)
+    return True

@@ -94,6 +94,7 @@ cdef class TLSPump(EventEmitter):
     cdef public Py_ssize_t _read_queued
     cdef public list _pending_writes    # (bytes, callback) written before 'secure'
     cdef public list _corked_writes     # (bytes, callback) written while corked
+    cdef list end_callbacks     # end()'s callbacks: they run before 'finish' listeners
     cdef public Py_ssize_t _corked_bytes
     cdef public bint _secure        # handshake done and the peer accepted
     cdef public bint _destroyed
@@ -119,6 +120,7 @@ cdef class TLSPump(EventEmitter):
         self._read_queue = []
         self._pending_writes = []
         self._corked_writes = []
+        self.end_callbacks = []
         self._reject_unauthorized = True
 
     @property
@@ -239,7 +241,10 @@ cdef class TLSPump(EventEmitter):
                 return 0
             except SSLError as exc:
                 self.take_keylog()
-                self.flush_out(None)        # the alert tells the peer why
+                # The alert tells the peer why; but an SNICallback's refusal
+                # is Node's destroy(err): the peer sees the connection go.
+                if getattr(self, '_sni_refusal', None) is None:
+                    self.flush_out(None)
                 self._handshake_failed(exc)
                 return 0
             self.take_keylog()
@@ -328,6 +333,10 @@ cdef class TLSPump(EventEmitter):
         self._emit('drain', ())
 
     def _on_raw_finish(self):
+        # As Node's Writable: end()'s callbacks first, then 'finish'.
+        callbacks, self.end_callbacks = self.end_callbacks, []
+        for callback in callbacks:
+            callback()
         self._emit('finish', ())
 
     def _on_raw_timeout(self):
@@ -480,7 +489,10 @@ cdef class TLSPump(EventEmitter):
             if unread:
                 self._incoming.write(unread)
             self.flush_out(None)
-        self._raw.end(callback)
+        if callback is not None and not self._raw.writableFinished:
+            self.end_callbacks.append(callback)
+            callback = None
+        self._raw.end(callback)     # (a callback here: already finished, Node's error)
         return self
 
     def destroy(self, error=None):

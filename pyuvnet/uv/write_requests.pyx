@@ -64,7 +64,7 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
         wr.buffers = buffers
         wr.callbacks = callbacks
         wr.nbytes = nbytes - written
-        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), stream_write_done)
+        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), <uv.uv_write_cb>stream_write_done)
         if r < 0:
             return r
         stream.loop.io_changed()
@@ -78,12 +78,13 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
             PyMem_RawFree(bufs)
 
 
-cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept nogil:
+cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(req.handle.loop)
     write_done_with_gil(req, status)
 
 
-cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept with gil:
+cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
     cdef WriteRequest wr = <WriteRequest>req.data
     cdef StreamWrites stream = wr.stream
     Py_DECREF(wr)
