@@ -138,7 +138,8 @@ class ERR_HTTP_BODY_NOT_ALLOWED(NodeError, RuntimeError):
 
 def unique_names(option):
     """The uniqueHeaders option as a frozenset of lower-case names, or None:
-    as Node's, a value that is not a list is ignored."""
+    as Node's, an object that is not a list is ignored (a string or a
+    number was refused by the options' type check already)."""
     if not isinstance(option, (list, tuple, set, frozenset)):
         return None
     for name in option:
