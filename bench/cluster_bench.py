@@ -33,6 +33,7 @@ import sys
 import time
 
 from runner import build, http, load, procs, systems
+from runner.procs import children
 from runner.scenarios import Scenario
 
 SERVERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'servers')
@@ -57,21 +58,6 @@ def server_argv(runtime, app, workers):
                                                    str(workers), script]
     return [sys.executable, script] if not workers else \
         [sys.executable, os.path.join(SERVERS, 'pyuvnet_cluster.py'), str(workers), script]
-
-
-def children(pid):
-    """The pids whose parent is `pid`."""
-    found = []
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open('/proc/%s/stat' % entry) as f:
-                    fields = f.read().rsplit(')', 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
 
 
 def cpu_seconds(pid):

@@ -3,7 +3,8 @@
     http_hello.py [--loop pyuvnet|uvloop] [PATH]
 
 No HTTP library: requests are cut out of the byte stream by ``HelloFramer``
-and each is answered with the same fixed response. Keep-alive is the
+and each is answered with the same fixed response, but a POST, answered
+with its body's length (the upload case). Keep-alive is the
 default; pipelined requests in one chunk get their responses in one write,
 in order. bench/servers/node_http_hello.js is the same server on Node's net.
 """
@@ -21,6 +22,13 @@ RESPONSE = (b'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n'
 CLOSING_RESPONSE = RESPONSE.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n', 1)
 BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
 MAX_HEAD = 16 * 1024
+
+
+def posted(length, closing=False):
+    """The answer to a POST: its body's length, as text."""
+    body = b'%d\n' % length
+    return b'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n%s' % (
+        len(body), b'Connection: close\r\n' if closing else b'', body)
 
 
 def header(head, name):
@@ -51,23 +59,34 @@ class HelloFramer:
     def feed(self, data):
         buf = self.pending + data if self.pending else data
         count = pos = 0
+        done = b''  # the replies before the last POST's (GETs are only counted)
+        in_body = False  # stopped inside a body: the head limit does not apply
         while (end := buf.find(b'\r\n\r\n', pos)) >= 0:
             head = buf[pos:end].lower()
             length = header(head, b'content-length')
             if header(head, b'transfer-encoding') is not None or \
                     (length is not None and not length.isdigit()):
-                return RESPONSE * count + BAD_REQUEST, True
-            stop = end + 4 + int(length or 0)
+                return done + RESPONSE * count + BAD_REQUEST, True
+            size = int(length or 0)
+            stop = end + 4 + size
             if stop > len(buf):
+                in_body = True
                 break  # the body is still on its way
-            count += 1
             pos = stop
-            if wants_close(head):
-                return RESPONSE * (count - 1) + CLOSING_RESPONSE, True
+            closing = wants_close(head)
+            if head.startswith(b'post '):
+                done += RESPONSE * count + posted(size, closing)
+                count = 0
+                if closing:
+                    return done, True
+                continue
+            count += 1
+            if closing:
+                return done + RESPONSE * (count - 1) + CLOSING_RESPONSE, True
         self.pending = buf[pos:]
-        if len(self.pending) > MAX_HEAD:
-            return RESPONSE * count + BAD_REQUEST, True
-        return RESPONSE * count, False
+        if len(self.pending) > MAX_HEAD and not in_body:
+            return done + RESPONSE * count + BAD_REQUEST, True
+        return done + RESPONSE * count, False
 
 
 def wants_close(head):

@@ -96,7 +96,7 @@ ALIASES = {
     'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
     # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
     'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
-             'globalAgent'),
+             'globalAgent', 'setMaxIdleHTTPParsers'),
     'https': ('createServer', 'globalAgent'),
     'http.Server': (
         'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
@@ -112,7 +112,7 @@ ALIASES = {
         'setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader',
         'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
         'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
-        'getRawHeaderNames',
+        'getRawHeaderNames', 'setHeaders', 'writableCorked', 'strictContentLength',
     ),
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
                        'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),

@@ -200,7 +200,11 @@ def test_http_hello_framing_is_pipelining_safe():
         reply, close = framer.feed(stream[i:i + 7])
         assert not close
         replies += reply
-    assert replies == hello.RESPONSE * 4
+    assert replies == hello.RESPONSE * 2 + hello.posted(5) + hello.RESPONSE
+    assert hello.posted(5) == (b'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n'
+                               b'Content-Length: 2\r\n\r\n5\n')
+    assert hello.HelloFramer().feed(post.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n')
+                                    + get) == (hello.posted(5, closing=True), True)
     assert framer.feed(b'GET / HTTP/1.1\r\nConnection: close\r\n\r\n' + get) == \
         (hello.CLOSING_RESPONSE, True)
     assert hello.HelloFramer().feed(get + b'GET / HTTP/1.0\r\n\r\n') == \
@@ -336,7 +340,7 @@ def test_realistic_http_server_answers_pipelined_requests_in_order(name):
     get = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
     requests = (get + b'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n' +
                 b'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n' +
-                b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+                b'POST /missing HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
                 b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' + get)
     with Server(argv, None, env) as server:
         got = responses(exchange(int(server.ready_line), requests), heads_only=(2,))
@@ -361,7 +365,46 @@ def test_http_server_says_connection_close_and_closes_after_an_http10_request(na
         [(200, 'close', b'Hello, world!\n')]
 
 
-@pytest.mark.parametrize('variant', ['pipeline', 'close'])
+@pytest.mark.parametrize('name', ('pyuvnet-http', 'node-http', 'uvloop-http') + REALISTIC_HTTP)
+def test_every_http_server_answers_a_post_with_its_bodys_length(name):
+    """The upload case's application: a 64 KiB POST, sent in pieces,
+    answered with its length; a GET after it on the same connection still
+    gets the hello."""
+    from runner.procs import Server
+    from runner.scenarios import POST_SIZE
+    argv, env = http_system(name)
+    body = bytes(range(256)) * (POST_SIZE // 256)
+    requests = (b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n' % len(body) + body +
+                b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+    with Server(argv, None, env) as server:
+        got = responses(exchange(int(server.ready_line), requests))
+    assert [(status, body) for status, _, body in got] == [
+        (200, b'65536\n'), (200, b'Hello, world!\n')]
+
+
+@pytest.mark.parametrize('name', ('pyuvnet-http-module-cluster', 'node-http-module-cluster'))
+def test_the_http_clusters_answer_and_leave_no_worker_behind(name):
+    """--full's cluster rows: 2 workers (the primary's children) serve
+    the realistic application; stop() ends every process of the tree."""
+    from runner import systems
+    from runner.procs import Server, alive, process_tree
+    system = next(s for s in systems.HTTP_CLUSTER if s.name == name)
+    try:
+        argv = system.command()
+    except systems.Missing as err:
+        pytest.skip(str(err))
+    assert not system.pinned
+    with Server(argv, None, systems.server_env()) as server:
+        tree = process_tree(server.pid)
+        got = responses(exchange(int(server.ready_line),
+                                 b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc'
+                                 b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'))
+    assert len(tree) == 1 + systems.CLUSTER_WORKERS
+    assert [(status, body) for status, _, body in got] == [(200, b'3\n'), (200, b'Hello, world!\n')]
+    assert not [pid for pid in tree if alive(pid)]
+
+
+@pytest.mark.parametrize('variant', ['pipeline', 'close', 'post'])
 def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
     """The pipelining script and the Connection: close variant give wrk
     runs without socket errors, and the server's CPU per request."""

@@ -1,11 +1,13 @@
 """HTTP hello: the servers loaded with wrk (TCP only: wrk has no unix sockets).
 
 Variants (Scenario.variant): keep-alive, pipelined (bench/wrk_pipeline.lua
-puts PIPELINE_DEPTH requests in each write) and Connection: close (a new
-connection per request). With pipelining wrk records one latency per
-batch, from its write to its last response. The server's CPU per request is its user+system
-time over the whole wrk run (from /proc/PID/stat) divided by every request
-wrk completed in it.
+puts PIPELINE_DEPTH requests in each write), Connection: close (a new
+connection per request) and the upload (bench/wrk_post.lua: every request
+a POST of POST_SIZE bytes, answered with its length). With pipelining wrk
+records one latency per batch, from its write to its last response. The
+server's CPU per request is its user+system time over the whole wrk run
+(from /proc/PID/stat; a cluster's primary and workers summed) divided by
+every request wrk completed in it.
 """
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ import subprocess
 
 from . import build
 from .load import RunError, with_cpu_per_op
-from .procs import cpu_seconds, pinned, tail
-from .scenarios import PIPELINE_DEPTH
+from .procs import pinned, process_tree, tail, tree_cpu_seconds
+from .scenarios import PIPELINE_DEPTH, POST_SIZE
 
 WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
 UNITS = {'us': 1.0, 'ms': 1e3, 's': 1e6, 'm': 60e6}
@@ -65,6 +67,9 @@ def wrk_argv(port, conns, seconds, variant=''):
         return [*argv, '-s', str(script), url, '--', str(PIPELINE_DEPTH)]
     if variant == 'close':
         return [*argv, '-H', 'Connection: close', url]
+    if variant == 'post':
+        script = build.bench_dir() / 'wrk_post.lua'
+        return [*argv, '-s', str(script), url, '--', str(POST_SIZE)]
     return [*argv, url]
 
 
@@ -73,7 +78,8 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
     ``server_pid``, the server's CPU per request too."""
     seconds = max(1, round(seconds))
     argv = wrk_argv(port, conns, seconds, variant)
-    before = cpu_seconds(server_pid) if server_pid else None
+    pids = process_tree(server_pid) if server_pid else None
+    before = tree_cpu_seconds(pids) if pids else None
     try:
         proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
                               timeout=seconds + 30)
@@ -83,6 +89,6 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
         raise RunError(f'wrk exited with status {proc.returncode}: {tail(proc.stderr)}')
     result = {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds}
     if before is not None:
-        user, sys_ = cpu_seconds(server_pid)
+        user, sys_ = tree_cpu_seconds(pids)
         result.update(server_user_s=user - before[0], server_sys_s=sys_ - before[1])
     return with_cpu_per_op(result, result['requests'])

@@ -69,6 +69,44 @@ def cpu_seconds(pid):
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
+def children(pid):
+    """The pids whose parent is ``pid``."""
+    found = []
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/stat') as stat:
+                    fields = stat.read().rpartition(')')[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def alive(pid):
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            return stat.read().rpartition(')')[2].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def process_tree(pid):
+    """``pid`` and its descendants (a cluster's primary and its workers)."""
+    tree = [pid]
+    for parent in tree:
+        tree.extend(children(parent))
+    return tree
+
+
+def tree_cpu_seconds(pids):
+    """(user, system) CPU seconds of the processes ``pids``, summed."""
+    times = [cpu_seconds(pid) for pid in pids]
+    return sum(user for user, _ in times), sum(system for _, system in times)
+
+
 class ServerFailed(Exception):
     """A server did not start, or stopped; the message says why."""
 
@@ -131,13 +169,26 @@ class Server:
         raise ServerFailed('no VmRSS in /proc status')
 
     def stop(self):
+        """SIGTERM, SIGKILL after STOP_TIMEOUT; a cluster's workers left
+        once the primary is gone are waited for, then killed too."""
+        workers = []
         if self.proc.poll() is None:
+            workers = process_tree(self.pid)[1:]
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for pid in workers:
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if alive(pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
         self.proc.stdout.close()
         self.stderr.close()
 

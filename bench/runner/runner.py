@@ -21,8 +21,8 @@ from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
 from .results import Results
 from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix, proxy_matrix
-from .systems import (ECHO, HTTP as HTTP_SYSTEMS, MATRIX_SYSTEMS, PROXY, Missing, System,
-                      select, server_env, uv_echo)
+from .systems import (ECHO, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY, Missing,
+                      System, select, server_env, uv_echo)
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,12 @@ class Bench:
     def start(self, system, transport):
         """(server, load generator target) of a freshly started server."""
         argv = system.command()
+        cpu = self.plan.server if system.pinned else None
         if transport == 'unix':
             path = self.tmp / f'{system.name}.sock'
             path.unlink(missing_ok=True)
-            return Server([*argv, str(path)], self.plan.server, self.env), str(path)
-        server = Server(argv, self.plan.server, self.env)
+            return Server([*argv, str(path)], cpu, self.env), str(path)
+        server = Server(argv, cpu, self.env)
         if not server.ready_line.isdigit():
             server.stop()
             raise ServerFailed(f'printed {server.ready_line!r} instead of its port')
@@ -178,7 +179,8 @@ class Bench:
             backend.stop()
 
     def http(self):
-        systems = select(HTTP_SYSTEMS, self.settings.only)
+        systems = select(HTTP_SYSTEMS + (HTTP_CLUSTER if self.settings.full else ()),
+                         self.settings.only)
         if not systems:
             return
         scenarios = http_matrix(self.settings.full)

@@ -13,19 +13,22 @@ METRICS = {
 }
 
 
+def size_text(size):
+    return f'{size // 1024} KiB' if size >= 1024 and size % 1024 == 0 else f'{size} B'
+
+
 # wrk's pipelined variant: requests per write (bench/wrk_pipeline.lua).
 PIPELINE_DEPTH = 16
+# The upload variant: each request a POST of this many bytes (bench/wrk_post.lua).
+POST_SIZE = 64 * 1024
 HTTP_VARIANTS = {
     '': 'keep-alive',
     'pipeline': f'keep-alive, pipelined x{PIPELINE_DEPTH}',
     'close': 'Connection: close',
+    'post': f'keep-alive, POST {size_text(POST_SIZE)} upload',
 }
 # The concurrency matrix (--full): each point's server CPU per operation.
 MATRIX_CONNS = {'pingpong': (1, 10, 100, 1_000, 10_000), 'connrate': (10, 100, 1_000)}
-
-
-def size_text(size):
-    return f'{size // 1024} KiB' if size >= 1024 and size % 1024 == 0 else f'{size} B'
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def proxy_matrix():
 
 def http_matrix(full):
     """The wrk runs: 50 connections keep-alive; with --full also 500, and
-    each pipelined and with Connection: close."""
+    each pipelined, with Connection: close and as 64 KiB uploads."""
     if not full:
         return [HTTP]
     return [Scenario('http', conns=n, variant=v) for n in (50, 500) for v in HTTP_VARIANTS]

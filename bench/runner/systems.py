@@ -22,6 +22,9 @@ class System:
     name: str
     description: str
     command: Callable[[], list]  # the server's argv; raises Missing
+    # A cluster is not pinned to the server's CPU: its workers are meant to
+    # spread over the cores (and share them with the load generator).
+    pinned: bool = True
 
 
 def python(script, *args):
@@ -94,6 +97,30 @@ HTTP = (
            needs('uvicorn', needs('uvloop', needs('httptools',
                lambda: python('servers/uvicorn_hello.py'))))),
 )
+
+# --full's cluster rows: Node's http module and pyuvnet.http, each the same
+# application as above in a cluster of CLUSTER_WORKERS workers
+# (bench/servers/node_cluster.js, pyuvnet_cluster.py; round-robin, both
+# runtimes' default).
+CLUSTER_WORKERS = 2
+
+
+def cluster(runtime, app):
+    wrapper = {'node': 'servers/node_cluster.js', 'pyuvnet': 'servers/pyuvnet_cluster.py'}[runtime]
+    app_path = str(build.bench_dir() / app)
+    if runtime == 'node':
+        return lambda: [*node(wrapper)(), str(CLUSTER_WORKERS), app_path]
+    return lambda: python(wrapper, str(CLUSTER_WORKERS), app_path)
+
+
+HTTP_CLUSTER = (
+    System('node-http-module-cluster', f"bench/servers/node_http.js, Node's cluster of "
+           f'{CLUSTER_WORKERS} workers', cluster('node', 'servers/node_http.js'), pinned=False),
+    System('pyuvnet-http-module-cluster', f'bench/servers/pyuvnet_http_module.py, '
+           f'pyuvnet.cluster of {CLUSTER_WORKERS} workers',
+           cluster('pyuvnet', 'servers/pyuvnet_http_module.py'), pinned=False),
+)
+
 
 def uv_proxy():
     try:

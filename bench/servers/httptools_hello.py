@@ -7,7 +7,8 @@ through an ``asyncio.Protocol``.
 Unlike bench/http_hello.py (which only cuts requests out of the stream),
 every request is parsed in full: method, URL and the list of headers are
 collected as a framework would, the handler picks the response by path
-(``/`` says hello, anything else is a 404), and each response carries a
+(``/`` says hello, a POST to ``/`` gets its body's length, anything else
+is a 404), and each response carries a
 ``Date`` header. Keep-alive follows the parser (``should_keep_alive``):
 ``Connection: close`` or HTTP/1.0 without keep-alive gets its response and
 then the connection is ended. Pipelined requests that arrive in one chunk
@@ -46,8 +47,11 @@ class DateHeader:
 date_header = DateHeader()
 
 
-def handle(method, url, headers):
-    """The application: (status line, body) for one parsed request."""
+def handle(method, url, headers, length):
+    """The application: (status line, body) for one parsed request whose
+    body was ``length`` bytes."""
+    if method == b'POST' and url == b'/':
+        return b'200 OK', b'%d\n' % length
     if url == b'/' and method in (b'GET', b'HEAD'):
         return b'200 OK', HELLO
     return b'404 Not Found', NOT_FOUND
@@ -72,12 +76,13 @@ class HelloConnection:
     (answered with 400), further bytes are ignored.
     """
 
-    __slots__ = ('parser', 'url', 'headers', 'replies', 'closing')
+    __slots__ = ('parser', 'url', 'headers', 'length', 'replies', 'closing')
 
     def __init__(self):
         self.parser = httptools.HttpRequestParser(self)
         self.url = b''
         self.headers = []
+        self.length = 0
         self.replies = []
         self.closing = False
 
@@ -85,6 +90,7 @@ class HelloConnection:
     def on_message_begin(self):
         self.url = b''
         self.headers = []
+        self.length = 0
 
     def on_url(self, url):
         self.url += url
@@ -92,12 +98,15 @@ class HelloConnection:
     def on_header(self, name, value):
         self.headers.append((name, value))
 
+    def on_body(self, body):
+        self.length += len(body)
+
     def on_message_complete(self):
         if self.closing:
             return
         parser = self.parser
         method = parser.get_method()
-        status, body = handle(method, self.url, self.headers)
+        status, body = handle(method, self.url, self.headers, self.length)
         keep_alive = parser.should_keep_alive()
         self.replies.append(response(status, b'' if method == b'HEAD' else body,
                                      keep_alive, parser.get_http_version()))

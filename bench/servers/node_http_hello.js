@@ -15,6 +15,14 @@ const BAD_REQUEST = Buffer.from(
 const MAX_HEAD = 16 * 1024;
 const EMPTY = Buffer.alloc(0);
 
+// The answer to a POST: its body's length, as text (posted() there).
+function posted(length, closing) {
+  const body = `${length}\n`;
+  return Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n' +
+    `Content-Length: ${body.length}\r\n${closing ? 'Connection: close\r\n' : ''}\r\n${body}`,
+  'latin1');
+}
+
 // The value of header `name` in the lower-cased `head`, or null.
 function header(head, name) {
   let start = head.indexOf(`\r\n${name}:`);
@@ -47,26 +55,41 @@ class HelloFramer {
     let count = 0;
     let pos = 0;
     let end;
+    const done = []; // the replies before the last POST's (GETs are only counted)
+    let inBody = false; // stopped inside a body: the head limit does not apply
+    const reply = (...last) => (done.length ? Buffer.concat([...done, ...last]) :
+      last.length === 1 ? last[0] : Buffer.concat(last));
     while ((end = buf.indexOf('\r\n\r\n', pos)) >= 0) {
       const head = buf.latin1Slice(pos, end).toLowerCase();
       const length = header(head, 'content-length');
       if (header(head, 'transfer-encoding') !== null ||
           (length !== null && !/^[0-9]+$/.test(length))) {
-        return [Buffer.concat([replies(count), BAD_REQUEST]), true];
+        return [reply(replies(count), BAD_REQUEST), true];
       }
-      const stop = end + 4 + Number(length || 0);
-      if (stop > buf.length) break; // the body is still on its way
-      count += 1;
+      const size = Number(length || 0);
+      const stop = end + 4 + size;
+      if (stop > buf.length) { // the body is still on its way
+        inBody = true;
+        break;
+      }
       pos = stop;
-      if (wantsClose(head)) {
-        return [Buffer.concat([replies(count - 1), CLOSING_RESPONSE]), true];
+      const closing = wantsClose(head);
+      if (head.startsWith('post ')) {
+        done.push(replies(count), posted(size, closing));
+        count = 0;
+        if (closing) return [reply(), true];
+        continue;
+      }
+      count += 1;
+      if (closing) {
+        return [reply(replies(count - 1), CLOSING_RESPONSE), true];
       }
     }
     this.pending = buf.subarray(pos);
-    if (this.pending.length > MAX_HEAD) {
-      return [Buffer.concat([replies(count), BAD_REQUEST]), true];
+    if (this.pending.length > MAX_HEAD && !inBody) {
+      return [reply(replies(count), BAD_REQUEST), true];
     }
-    return [replies(count), false];
+    return [reply(replies(count)), false];
   }
 }
 

@@ -1,7 +1,7 @@
 """The realistic HTTP/1.1 "hello" server on pyuvnet.http: the same
 application as bench/servers/node_http.js on Node's http module ("/" says
-hello, anything else is a 404), with llhttp, keep-alive and pipelining as
-pyuvnet.http does them.
+hello, a POST to "/" gets its body's length, anything else is a 404), with
+llhttp, keep-alive and pipelining as pyuvnet.http does them.
 
     pyuvnet_http_module.py [PATH]
 """
@@ -18,8 +18,26 @@ HELLO_HEADERS = {'Content-Type': 'text/plain', 'Content-Length': len(HELLO)}
 NOT_FOUND_HEADERS = {'Content-Type': 'text/plain', 'Content-Length': len(NOT_FOUND)}
 
 
+def count_body(req, res):
+    """A POST's answer: the length of its body."""
+    length = 0
+
+    def on_data(chunk):
+        nonlocal length
+        length += len(chunk)
+
+    def on_end():
+        body = b'%d\n' % length
+        res.writeHead(200, {'Content-Type': 'text/plain', 'Content-Length': len(body)})
+        res.end(body)
+    req.on('data', on_data)
+    req.on('end', on_end)
+
+
 def app(req, res):
-    if req.url == '/' and (req.method == 'GET' or req.method == 'HEAD'):
+    if req.method == 'POST' and req.url == '/':
+        count_body(req, res)
+    elif req.url == '/' and (req.method == 'GET' or req.method == 'HEAD'):
         res.writeHead(200, HELLO_HEADERS)
         res.end(HELLO)
     else:

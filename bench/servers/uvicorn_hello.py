@@ -1,7 +1,8 @@
 """The realistic HTTP/1.1 "hello" server as an ASGI application under
 uvicorn (uvloop and httptools, uvicorn's fast settings): the same
-application as bench/servers/node_http.js ("/" says hello, anything else
-is a 404), with uvicorn's keep-alive and pipelining.
+application as bench/servers/node_http.js ("/" says hello, a POST to "/"
+gets its body's length, anything else is a 404), with uvicorn's keep-alive
+and pipelining.
 
     uvicorn_hello.py [PATH]
 """
@@ -20,8 +21,16 @@ NOT_FOUND = b'Not found\n'
 async def app(scope, receive, send):
     if scope['type'] != 'http':
         return
-    found = scope['path'] == '/' and scope['method'] in ('GET', 'HEAD')
-    body = HELLO if found else NOT_FOUND
+    if scope['method'] == 'POST' and scope['path'] == '/':
+        length, more = 0, True
+        while more:
+            message = await receive()
+            length += len(message.get('body', b''))
+            more = message.get('more_body', False)
+        found, body = True, b'%d\n' % length
+    else:
+        found = scope['path'] == '/' and scope['method'] in ('GET', 'HEAD')
+        body = HELLO if found else NOT_FOUND
     await send({'type': 'http.response.start', 'status': 200 if found else 404,
                 'headers': [(b'content-type', b'text/plain'),
                             (b'content-length', b'%d' % len(body))]})

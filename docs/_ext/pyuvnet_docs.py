@@ -293,19 +293,16 @@ NODE_HTTPS = {
                'maxHeadersCount', 'requestTimeout', 'setTimeout', 'timeout', 'keepAliveTimeout'),
 }
 HTTP_DIFFERENCES = {
-    ('module', 'setMaxIdleHTTPParsers'): 'not provided: each connection owns its parser (no pool)',
+    ('module', 'setMaxIdleHTTPParsers'): 'checks its argument as Node and changes nothing: each '
+                                         'connection owns its parser (no pool)',
     ('module', 'maxHeaderSize'): "16384; per server or request: the maxHeaderSize option (no "
                                  "--max-http-header-size flag)",
     ('Server', 'listen'): "net.Server's",
     ('Server', 'listening'): "net.Server's",
     ('Server', 'close'): 'closes the idle connections too (Node 19+)',
-    ('ServerResponse', 'cork'): 'not provided yet: res.end(body) is already one write',
-    ('ServerResponse', 'uncork'): 'not provided yet',
-    ('ServerResponse', 'strictContentLength'): 'not provided yet (a body longer than '
-                                               'Content-Length is not refused)',
+    ('ServerResponse', 'cork'): "held in the message, not the socket (socket.writableCorked stays 0)",
     ('ServerResponse', 'connection'): 'not provided (deprecated in Node): socket',
-    ('ClientRequest', 'cork'): 'not provided yet',
-    ('ClientRequest', 'uncork'): 'not provided yet',
+    ('ClientRequest', 'cork'): "held in the message, not the socket (socket.writableCorked stays 0)",
     ('IncomingMessage', 'headers'): 'made from rawHeaders on first use, with Node\'s duplicate rules',
 }
 

@@ -6,6 +6,7 @@ connection's HTTP state), ``_incoming`` (IncomingMessage), ``_outgoing``
 (OutgoingMessage, ServerResponse), ``_client`` (ClientRequest, request(),
 get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).
 """
+from pyuvnet import validate
 from pyuvnet._names import ALIASES, add_aliases, snake_name
 
 from ._common import (
@@ -24,6 +25,7 @@ __all__ = [
     'createServer', 'Server', 'request', 'get', 'ClientRequest', 'Agent', 'globalAgent',
     'IncomingMessage', 'OutgoingMessage', 'ServerResponse',
     'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
+    'setMaxIdleHTTPParsers',
     'HTTPParseError', 'ERR_HTTP_HEADERS_SENT', 'ERR_INVALID_HTTP_TOKEN',
     'ERR_HTTP_INVALID_STATUS_CODE', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_CHAR',
     'ERR_HTTP_REQUEST_TIMEOUT', 'ERR_HTTP_TRAILER_INVALID', 'ERR_HTTP_BODY_NOT_ALLOWED',
@@ -39,6 +41,14 @@ def createServer(options=None, requestListener=None, **kwargs):
     return Server(options, requestListener, **kwargs)
 
 
+def setMaxIdleHTTPParsers(max):
+    """Node's limit of the parsers kept for reuse (default 1000).  pyuvnet
+    keeps none (a parser is made per connection), so only the argument is
+    checked as Node checks it: an integer >= 1, else ERR_INVALID_ARG_TYPE /
+    ERR_OUT_OF_RANGE."""
+    validate.validate_integer(max, 'max', 1)
+
+
 # The classes are pyuvnet.http's, whichever room defines them (help(), reprs, stubs).
 for _class in (Server, IncomingMessage, OutgoingMessage, ServerResponse, ClientRequest, Agent,
                HTTPParseError, ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH,
@@ -50,3 +60,4 @@ del _class
 
 add_aliases(globals(), ALIASES['http'])
 __all__ += [snake_name(name) for name in ALIASES['http']]
+

@@ -13,7 +13,7 @@ Events: 'free'(socket, options) when a socket is handed back.
 """
 import math
 
-from pyuvnet import createConnection as _create_connection
+from pyuvnet import createConnection as _create_connection, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.events import EventEmitter
@@ -48,6 +48,8 @@ class Agent(EventEmitter):
         self._max_sockets = opts.get('maxSockets', math.inf)
         self._max_free_sockets = opts.get('maxFreeSockets', 256)
         self._max_total_sockets = opts.get('maxTotalSockets', math.inf)
+        if 'maxTotalSockets' in opts:      # as Node's: a number >= 1
+            validate.validate_number(self._max_total_sockets, 'maxTotalSockets', 1)
         self._scheduling = opts.get('scheduling', 'lifo')
         if self._scheduling not in ('fifo', 'lifo'):
             raise ERR_INVALID_ARG_VALUE('scheduling', self._scheduling, "must be 'fifo' or 'lifo'")

@@ -29,7 +29,7 @@ from ._agent import Agent
 import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced
 from ._common import (
     ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
-    is_token,
+    is_token, unique_names,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
@@ -112,6 +112,7 @@ class ClientRequest(OutgoingMessage):
         self._max_header_size = int(merged.get('maxHeaderSize', 16384))
         self._insecure = merged.get('insecureHTTPParser', False)
         self._join_duplicates = merged.get('joinDuplicateHeaders', False)
+        self._unique = unique_names(merged.get('uniqueHeaders'))
         self._timeout = merged.get('timeout')
         self._response = None
         self._parser = None
@@ -130,6 +131,10 @@ class ClientRequest(OutgoingMessage):
         if merged.get('auth') and not self.hasHeader('authorization'):
             self.setHeader('Authorization', 'Basic ' + base64.b64encode(
                 merged['auth'].encode('latin-1')).decode('ascii'))
+        if self.hasHeader('expect'):
+            # As Node: the head goes at once (the body waits for 'continue').
+            self._implicit_header()
+            self._send(b'')
         if callback is not None:
             self.once('response', callback)
         connect_options = dict(merged, host=host, port=port)

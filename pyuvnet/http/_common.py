@@ -4,7 +4,7 @@ import errno
 import re
 import time
 
-from pyuvnet.errors import NodeError
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
 
 __all__ = [
     'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue',
@@ -134,6 +134,18 @@ class ERR_HTTP_BODY_NOT_ALLOWED(NodeError, RuntimeError):
 
     def __init__(self):
         super().__init__()
+
+
+def unique_names(option):
+    """The uniqueHeaders option as a frozenset of lower-case names, or None:
+    as Node's, an object that is not a list is ignored (a string or a
+    number was refused by the options' type check already)."""
+    if not isinstance(option, (list, tuple, set, frozenset)):
+        return None
+    for name in option:
+        if not isinstance(name, str):
+            raise ERR_INVALID_ARG_TYPE('options.uniqueHeaders', 'Array of strings', option)
+    return frozenset(name.lower() for name in option)
 
 
 class ERR_HTTP_CONTENT_LENGTH_MISMATCH(NodeError, RuntimeError):

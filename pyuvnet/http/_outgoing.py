@@ -11,13 +11,17 @@ Events:
   'close'    last, once: after 'finish', or when the connection closed first
   'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END)
 """
+import math
+from collections.abc import Mapping
+
 from pyuvnet import _uv, encodings
 from pyuvnet._names import ALIASES, add_aliases
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
 from pyuvnet.events import EventEmitter
 
 from ._common import (
-    ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR, STATUS_CODES,
+    ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
+    ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, STATUS_CODES,
     date_line, field, header_text, validateHeaderName, validateHeaderValue,
 )
 
@@ -42,14 +46,16 @@ _BLOCKS: dict = {}
 _BLOCKS_MAX = 512
 
 
-def header_block(pairs):
+def header_block(pairs, unique=None):
     """The header lines of ``pairs`` and what _store_header needs to know
-    of them: (text, Connection's value lower-cased or None, whether
-    Content-Length is set, Transfer-Encoding's value lower-cased or None,
-    whether Date is set, whether Expect is set).  Raises for a bad name or
-    value, as setHeader() would."""
+    of them: (text, Connection's value lower-cased or None, Content-Length's
+    value or None, Transfer-Encoding's value lower-cased or None,
+    whether Date is set, whether Expect is set, whether Trailer is set).  Raises for a bad name or
+    value, as setHeader() would.  A list value repeats the header, except
+    for Cookie (two values or more) and the lower-case names in ``unique``
+    (the uniqueHeaders option): those are joined with '; ', as Node's."""
     try:
-        key = tuple(pairs)
+        key = (tuple(pairs), unique)
         cached = _BLOCKS.get(key)
     except TypeError:       # a list value: not cached
         key = cached = None
@@ -61,26 +67,31 @@ def header_block(pairs):
         if types is None or types == tuple(type(value) for _, value in pairs):
             return cached[0]
     lines = []
-    connection = te = None
-    seen_length = seen_date = seen_expect = False
+    connection = te = length = None
+    seen_date = seen_expect = seen_trailer = False
     for name, value in pairs:
         validateHeaderName(name)
         validateHeaderValue(name, value)
+        lower = name.lower()
         values = value if isinstance(value, (list, tuple)) else (value,)
+        if values is value and ((lower == 'cookie' and len(values) > 1)
+                                or (unique is not None and lower in unique)):
+            values = ('; '.join(header_text(item) for item in values),)
         for item in values:
             lines.append('%s: %s\r\n' % (name, header_text(item)))
-        lower = name.lower()
         if lower == 'connection':
             connection = header_text(values[-1]).lower()
         elif lower == 'content-length':
-            seen_length = True
+            length = header_text(values[-1])
         elif lower == 'transfer-encoding':
             te = header_text(values[-1]).lower()
         elif lower == 'date':
             seen_date = True
         elif lower == 'expect':
             seen_expect = True
-    result = (''.join(lines), connection, seen_length, te, seen_date, seen_expect)
+        elif lower == 'trailer':
+            seen_trailer = True
+    result = (''.join(lines), connection, length, te, seen_date, seen_expect, seen_trailer)
     if key is not None:
         if len(_BLOCKS) >= _BLOCKS_MAX:
             _BLOCKS.clear()
@@ -113,6 +124,24 @@ def keep_alive_lines(timeout, max_requests):
     return lines
 
 
+def _status_number(code):
+    """Node's ``statusCode |= 0``: a number is truncated, a numeric string
+    read (``'200'``); anything else (True, None, '404 x') is refused."""
+    number = None
+    if isinstance(code, float) and math.isfinite(code):
+        number = int(code)
+    elif isinstance(code, str):
+        try:
+            value = float(code.strip() or '0')
+        except ValueError:
+            value = None
+        if value is not None and math.isfinite(value):
+            number = int(value)
+    if number is None or number < 100 or number > 999:
+        raise ERR_HTTP_INVALID_STATUS_CODE(code)
+    return number
+
+
 class OutgoingMessage(EventEmitter):
     """What ServerResponse and ClientRequest share: the headers, the head,
     the body's framing (Content-Length or chunked) and end()."""
@@ -139,6 +168,15 @@ class OutgoingMessage(EventEmitter):
     socket = None
     _conn = None                  # a ServerResponse's connection (its turn: conn.current)
     _pending = ()                 # (bytes, callback) written before the connection was assigned
+    _unique = None                # frozenset of the uniqueHeaders option's lower-case names
+    _corked = 0                   # cork() calls not yet undone by uncork()
+    _corked_writes = ()           # (bytes, callback) written while corked
+    _strict = False
+    _header_length = None         # Content-Length as the head says it (strictContentLength)
+    _bytes_written = 0            # body bytes written (strictContentLength)
+    strictContentLength = field(
+        '_strict', 'When True, end() (and a write() past it) raise ERR_HTTP_CONTENT_LENGTH_MISMATCH '
+        'if the body differs from the Content-Length header (False).')
 
     def __init__(self):
         self._headers = {}            # lower-case name -> [name, value]
@@ -154,6 +192,17 @@ class OutgoingMessage(EventEmitter):
         validateHeaderName(name)
         validateHeaderValue(name, value)
         self._headers[name.lower()] = [name, value]
+        return self
+
+    def setHeaders(self, headers):
+        """Set every header of a mapping (Node's Map or Headers; a plain
+        dict is Python's Map), as setHeader() each one."""
+        if self._header is not None:
+            raise ERR_HTTP_HEADERS_SENT('set')
+        if not isinstance(headers, Mapping):
+            raise ERR_INVALID_ARG_TYPE('headers', ['Headers', 'Map'], headers)
+        for name, value in headers.items():
+            self.setHeader(name, value)
         return self
 
     def appendHeader(self, name, value):
@@ -215,20 +264,28 @@ class OutgoingMessage(EventEmitter):
         return self._header is not None
 
     def addTrailers(self, headers):
-        """Trailers for a chunked body, sent by end()."""
+        """Trailers for a chunked body, sent by end() (a list value repeats
+        the trailer, or is joined with '; ' for a name in uniqueHeaders)."""
         pairs = headers.items() if isinstance(headers, dict) else headers
         for name, value in pairs:
             validateHeaderName(name, 'Trailer name')
-            text = header_text(value)
-            validateHeaderValue(name, text)
-            self._trailer += '%s: %s\r\n' % (name, text)
+            validateHeaderValue(name, value)
+            # A list repeats the trailer, or is joined as header_block joins.
+            self._trailer += header_block(((name, value),), self._unique)[0]
 
     # -- the head -------------------------------------------------------------
 
     def _store_header(self, first_line, headers):
         """Make the head as Node's _storeHeader: ``headers`` is a list of
         (name, value) in the order set."""
-        block, connection, seen_length, te, seen_date, seen_expect = header_block(headers)
+        block, connection, length, te, seen_date, seen_expect, seen_trailer = header_block(
+            headers, self._unique)
+        seen_length = length is not None
+        if seen_length and self._strict:
+            try:
+                self._header_length = int(length)
+            except ValueError:
+                pass
         parts = [first_line, block]
         seen_connection = connection is not None
         if seen_connection:
@@ -253,7 +310,7 @@ class OutgoingMessage(EventEmitter):
                 pass
             elif not self._chunked_by_default:
                 self._last = True
-            elif (not self._trailer and 'content-length' not in self._removed
+            elif (not seen_trailer and 'content-length' not in self._removed
                   and self._content_length is not None):
                 parts.append('Content-Length: %d\r\n' % self._content_length)
             elif 'transfer-encoding' not in self._removed:
@@ -261,6 +318,9 @@ class OutgoingMessage(EventEmitter):
                 self._chunked = True
             else:
                 self._last = True
+        if seen_trailer and not self._chunked:
+            # Node: only a chunked body can end with the trailers announced.
+            raise ERR_HTTP_TRAILER_INVALID()
         parts.append('\r\n')
         try:
             self._header = ''.join(parts).encode('latin-1')
@@ -289,7 +349,12 @@ class OutgoingMessage(EventEmitter):
             raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
         if self._header is None:
             self._implicit_header()
-        data = _body_bytes(chunk, encoding)
+            data = _body_bytes(chunk, encoding)
+        else:
+            data = _body_bytes(chunk, encoding)
+            if self._strict:
+                self._check_length(len(data))
+        self._bytes_written += len(data)
         if not self._has_body:
             if callback is not None:
                 _uv.nextTick(callback)
@@ -315,6 +380,13 @@ class OutgoingMessage(EventEmitter):
         if self._header is None:
             self._content_length = len(data) if self._has_body else None
             self._implicit_header()
+        elif self._strict and data:
+            self._check_length(len(data))
+        if self._strict and self._header_length is not None and self._has_body \
+                and not self._chunked and self._bytes_written + len(data) != self._header_length:
+            raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + len(data),
+                                                   self._header_length)
+        self._bytes_written += len(data)
         if not self._has_body:
             data = b''
         elif self._chunked:
@@ -323,17 +395,63 @@ class OutgoingMessage(EventEmitter):
         self._finished = True
         if callback is not None:
             self.once('finish', callback)
-        self._send(data, self._on_sent)
+        if self._corked:
+            self._corked = 1
+            self._send(data, self._on_sent)
+            self.uncork()
+        else:
+            self._send(data, self._on_sent)
         self._ended()
         return self
 
+    def _check_length(self, size):
+        """strictContentLength: a write past the head's Content-Length raises."""
+        if (self._header_length is not None and self._has_body and not self._chunked
+                and self._bytes_written + size > self._header_length):
+            raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + size, self._header_length)
+
     def _ended(self):
         pass
+
+    # -- cork ---------------------------------------------------------------
+
+    def cork(self):
+        """Hold the writes until as many uncork() calls (or end()): then
+        they go out as one write."""
+        self._corked += 1
+
+    def uncork(self):
+        """Undo one cork(); the last one sends what was held, as one write."""
+        if not self._corked:
+            return
+        self._corked -= 1
+        if self._corked:
+            return
+        held, self._corked_writes = self._corked_writes, ()
+        if not held:
+            return
+        callbacks = [callback for _, callback in held if callback is not None]
+
+        def sent(error=None):
+            for callback in callbacks:
+                callback(error) if error is not None else callback()
+        self._deliver(b''.join(data for data, _ in held), sent if callbacks else None)
+
+    @property
+    def writableCorked(self):
+        """How many cork() calls uncork() has yet to undo."""
+        return self._corked
 
     def _send(self, data, callback=None):
         if not self._header_sent:
             self._header_sent = True
             data = self._header + data
+        if self._corked:
+            self._corked_writes = self._corked_writes + ((data, callback),)
+            return True
+        return self._deliver(data, callback)
+
+    def _deliver(self, data, callback):
         socket = self.socket
         conn = self._conn
         if socket is None or (conn is not None and conn.current is not self):
@@ -427,6 +545,7 @@ class ServerResponse(OutgoingMessage):
             # length is known: Content-Length set, or TE: chunked asked).
             self._should_keep_alive = req._keep_alive
             self._keep_alive_timeout = connection.server.keepAliveTimeout
+            self._unique = connection.server._unique_headers
             if connection.server._max_requests:
                 self._max_requests_note = connection.max_requests_note()
 
@@ -439,16 +558,14 @@ class ServerResponse(OutgoingMessage):
         if statusMessage is not None and type(statusMessage) is not str:
             statusMessage, headers = None, statusMessage
         if type(statusCode) is not int:
-            if isinstance(statusCode, float) and statusCode.is_integer():
-                statusCode = int(statusCode)
-            else:
-                raise ERR_HTTP_INVALID_STATUS_CODE(statusCode)
+            statusCode = _status_number(statusCode)
         if statusCode < 100 or statusCode > 999:
             raise ERR_HTTP_INVALID_STATUS_CODE(statusCode)
         self._status = statusCode
         if statusMessage is None:
             statusMessage = self._reason
         elif '\r' in statusMessage or '\n' in statusMessage:
+            self._reason = statusMessage        # kept, as Node keeps it
             raise ERR_INVALID_CHAR('statusMessage')
         line = _STATUS_LINES.get((statusCode, statusMessage))
         if line is None:
@@ -474,6 +591,9 @@ class ServerResponse(OutgoingMessage):
                          else zip(headers[0::2], headers[1::2]))
                 known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
                 for name, value in extra:
+                    # As Node: with headers set, writeHead's are set too
+                    # (getHeader() sees them afterwards).
+                    self._headers[name.lower()] = [name, value]
                     if name.lower() in known:
                         pairs[known[name.lower()]] = (name, value)
                     else:
@@ -497,14 +617,18 @@ class ServerResponse(OutgoingMessage):
 
     def writeEarlyHints(self, hints, callback=None):
         """Send '103 Early Hints' with ``hints`` (``link`` is required; a
-        list repeats it)."""
+        list is one Link line, joined with ', ', as Node's)."""
         lines = ['HTTP/1.1 103 Early Hints\r\n']
         for name, value in hints.items():
             validateHeaderName(name)
             validateHeaderValue(name, value)
-            label = 'Link' if name.lower() == 'link' else name
+            if name.lower() == 'link':
+                # One Link line, a list joined with ', ' (Node's validateLinkHeaderValue).
+                name = 'Link'
+                if isinstance(value, (list, tuple)):
+                    value = ', '.join(header_text(item) for item in value)
             for item in (value if isinstance(value, (list, tuple)) else (value,)):
-                lines.append('%s: %s\r\n' % (label, header_text(item)))
+                lines.append('%s: %s\r\n' % (name, header_text(item)))
         lines.append('\r\n')
         self._write_informational(''.join(lines).encode('latin-1'), callback)
 

@@ -27,6 +27,7 @@ from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _Net
 
 from ._common import (
     ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    unique_names,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import ServerResponse
@@ -62,6 +63,7 @@ class HTTPServerMixin:
     def _setup_http(self, opts, requestListener, connection_event):
         self._insecure = opts.get('insecureHTTPParser', False)
         self._join_duplicates = opts.get('joinDuplicateHeaders', False)
+        self._unique_headers = unique_names(opts.get('uniqueHeaders'))
         self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
         headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000
         self._headers_timeout = self._timeout_option(opts, 'headersTimeout', headers_default)
