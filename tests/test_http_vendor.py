@@ -4,7 +4,13 @@ import hashlib
 import os
 import re
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if not os.path.isdir(os.path.join(ROOT, 'vendor', 'llhttp')):
+    # The wheels' tests run from a copy of tests/: no source tree beside it.
+    pytest.skip("needs the source tree (vendor/llhttp, setup.py, MANIFEST.in)",
+                allow_module_level=True)
 
 
 def pins():
@@ -16,8 +22,6 @@ def pins():
 
 
 def test_the_vendored_files_have_the_pinned_digests_and_version():
-    if not os.path.isdir(os.path.join(ROOT, 'vendor', 'llhttp')):
-        return  # a wheel's test copy: the source is not there (nor needed)
     release, digests = pins()
     assert set(digests) >= {'include/llhttp.h', 'src/llhttp.c', 'src/api.c', 'src/http.c', 'LICENSE'}
     for name, digest in digests.items():
