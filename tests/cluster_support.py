@@ -15,7 +15,10 @@ import pyuvnet as net
 from pyuvnet import cluster
 
 def report(**fields):
-    print(json.dumps(fields), flush=True)
+    # One write per line: the workers share the primary's stdout, and
+    # print() may write the text and its newline apart.
+    sys.stdout.write(json.dumps(fields) + '\\n')
+    sys.stdout.flush()
 
 forked = []
 cluster.on('fork', forked.append)
