@@ -43,7 +43,8 @@ ALIASES = {
         'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
         'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
-        'exportKeyingMaterial', 'setMaxSendFragment',
+        'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
+        'disableRenegotiation',
     ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',

@@ -51,6 +51,7 @@ from .tls_context import (
     verify_result_readable, verify_without_enforcing,
 )
 from .tls_session import SessionWatch
+from .tls_socket_queries import OpenSSLQueries
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
@@ -156,7 +157,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(_uv.TLSPump):
+class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -536,20 +537,10 @@ class TLSSocket(_uv.TLSPump):
         """True when the handshake resumed the ``session`` given to connect()."""
         return bool(self._ssl is not None and self._ssl.session_reused)
 
-    def exportKeyingMaterial(self, length, label, context=None):
-        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl does not
-        bind SSL_export_keying_material."""
-        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('exportKeyingMaterial')
-
     def renegotiate(self, options=None, callback=None):
         """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl cannot
         renegotiate."""
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('renegotiate')
-
-    def setMaxSendFragment(self, size):
-        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl does not
-        bind SSL_set_max_send_fragment."""
-        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('setMaxSendFragment')
 
     def __repr__(self):
         return '<pyuvnet.tls.TLSSocket %s %s>' % (

@@ -237,15 +237,11 @@ TLS_DIFFERENCES = {
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",
-    ('TLSSocket', 'disableRenegotiation'): 'not provided yet (ssl.OP_NO_RENEGOTIATION could do it)',
     ('TLSSocket', 'enableTrace'): _NOT_BOUND,
-    ('TLSSocket', 'exportKeyingMaterial'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM '
-                                           '(SSL_export_keying_material is not bound by ssl)',
+    ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
+                                           'uncoded TypeError)',
     ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'setMaxSendFragment'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
     ('TLSSocket', 'getEphemeralKeyInfo'): _NOT_BOUND,
-    ('TLSSocket', 'getFinished'): _NOT_BOUND,
-    ('TLSSocket', 'getPeerFinished'): _NOT_BOUND,
     ('TLSSocket', 'getSharedSigalgs'): _NOT_BOUND,
     ('TLSSocket', 'getTLSTicket'): _NOT_BOUND,
     ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "

@@ -44,6 +44,20 @@ typedef struct {
      * of groups (SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl). */
     int (*set_ciphersuites)(void* ctx, const char* suites);
     long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg);
+    /* TLSSocket's one-call queries: the Finished messages, RFC 5705
+     * keying material, SSL_set_max_send_fragment (a macro over SSL_ctrl)
+     * and SSL_OP_NO_RENEGOTIATION (SSL_set_options / SSL_get_options take
+     * a 64-bit mask in OpenSSL 3, an unsigned long, also 64-bit on LP64,
+     * in 1.1). */
+    size_t (*get_finished)(const void* ssl, void* buf, size_t count);
+    size_t (*get_peer_finished)(const void* ssl, void* buf, size_t count);
+    int (*export_keying_material)(void* ssl, unsigned char* out, size_t olen,
+                                  const char* label, size_t llen,
+                                  const unsigned char* context, size_t contextlen,
+                                  int use_context);
+    long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg);
+    unsigned long long (*set_options)(void* ssl, unsigned long long options);
+    unsigned long long (*get_options)(const void* ssl);
 } pyuvnet_openssl_t;
 
 /* 0 when every function was found in the already loaded module at
@@ -73,6 +87,12 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
     *(void**)&f->set_alpn_select_cb = dlsym(module, "SSL_CTX_set_alpn_select_cb");
     *(void**)&f->set_ciphersuites = dlsym(module, "SSL_CTX_set_ciphersuites");
     *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
+    *(void**)&f->get_finished = dlsym(module, "SSL_get_finished");
+    *(void**)&f->get_peer_finished = dlsym(module, "SSL_get_peer_finished");
+    *(void**)&f->export_keying_material = dlsym(module, "SSL_export_keying_material");
+    *(void**)&f->ssl_ctrl = dlsym(module, "SSL_ctrl");
+    *(void**)&f->set_options = dlsym(module, "SSL_set_options");
+    *(void**)&f->get_options = dlsym(module, "SSL_get_options");
     *(void**)&pyuvnet_select_next_proto = dlsym(module, "SSL_select_next_proto");
     /* _ssl stays loaded for the life of the process: the addresses stay valid. */
     dlclose(module);
@@ -81,7 +101,9 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
             || !f->get_peer_cert_chain || !f->get_certificate || !f->stack_count
             || !f->stack_item || !f->x509_to_der || !f->get_servername
             || !f->set_alpn_select_cb || !pyuvnet_select_next_proto
-            || !f->set_ciphersuites || !f->ctx_ctrl)
+            || !f->set_ciphersuites || !f->ctx_ctrl || !f->get_finished
+            || !f->get_peer_finished || !f->export_keying_material || !f->ssl_ctrl
+            || !f->set_options || !f->get_options)
         return -1;
     return 0;
 #endif

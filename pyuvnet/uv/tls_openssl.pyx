@@ -30,6 +30,15 @@ cdef extern from "pyuvnet_openssl.h":
         void (*set_alpn_select_cb)(void* ctx, pyuvnet_alpn_select_cb callback, void* arg)
         int (*set_ciphersuites)(void* ctx, const char* suites)
         long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg)
+        size_t (*get_finished)(const void* ssl, void* buf, size_t count)
+        size_t (*get_peer_finished)(const void* ssl, void* buf, size_t count)
+        int (*export_keying_material)(void* ssl, unsigned char* out, size_t olen,
+                                      const char* label, size_t llen,
+                                      const unsigned char* context, size_t contextlen,
+                                      int use_context)
+        long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg)
+        unsigned long long (*set_options)(void* ssl, unsigned long long options)
+        unsigned long long (*get_options)(const void* ssl)
     int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
     void* pyuvnet_field_after_head(object obj, int index)
     int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
@@ -42,6 +51,8 @@ cdef extern from "pyuvnet_openssl.h":
 cdef enum:
     TLSEXT_NAMETYPE_HOST_NAME = 0
     SSL_CTRL_SET_GROUPS_LIST = 92
+    SSL_CTRL_SET_MAX_SEND_FRAGMENT = 52
+    FINISHED_MAX = 64      # EVP_MAX_MD_SIZE: no Finished message is longer
 
 cdef pyuvnet_openssl_t openssl
 cdef int openssl_state = 0      # 0: not tried, 1: loaded, -1: unavailable
@@ -201,3 +212,44 @@ def tls_set_alpn_select(context, bytes protocols):
     context._pyuvnet_alpn_protocols = protocols     # alive as long as the SSL_CTX
     openssl.set_alpn_select_cb(ctx, pyuvnet_alpn_select, <void*>protocols)
     return True
+
+
+def tls_finished(sslobj, bint peer):
+    """The last Finished message this end sent (``peer``: received), or
+    None before there is one."""
+    cdef unsigned char buf[FINISHED_MAX]
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    cdef size_t size = (openssl.get_peer_finished(ssl, buf, FINISHED_MAX) if peer
+                        else openssl.get_finished(ssl, buf, FINISHED_MAX))
+    if size == 0:
+        return None
+    return PyBytes_FromStringAndSize(<char*>buf, min(size, <size_t>FINISHED_MAX))
+
+
+def tls_export_keying_material(sslobj, size_t length, bytes label, context):
+    """SSL_export_keying_material (RFC 5705): ``length`` bytes, or None
+    when OpenSSL refused.  ``context`` None: no context at all (which
+    differs from an empty one)."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    cdef const unsigned char* context_bytes = NULL
+    cdef size_t context_size = 0
+    if context is not None:
+        context_bytes = <const unsigned char*>PyBytes_AS_STRING(context)
+        context_size = PyBytes_GET_SIZE(context)
+    out = PyBytes_FromStringAndSize(NULL, length)
+    if openssl.export_keying_material(ssl, <unsigned char*>PyBytes_AS_STRING(out), length,
+                                      label, len(label), context_bytes, context_size,
+                                      context is not None) != 1:
+        return None
+    return out
+
+
+def tls_set_max_send_fragment(sslobj, long size):
+    """SSL_set_max_send_fragment: whether OpenSSL took ``size``."""
+    return openssl.ssl_ctrl(required_ssl_pointer(sslobj), SSL_CTRL_SET_MAX_SEND_FRAGMENT,
+                            size, NULL) == 1
+
+
+def tls_add_options(sslobj, unsigned long long options):
+    """SSL_set_options on this one connection; the options now set."""
+    return openssl.set_options(required_ssl_pointer(sslobj), options)
