@@ -10,6 +10,7 @@ from .events import EventEmitter
 from .records import Record
 from .socket import Socket
 from .tls_context import SecureContext, SecureContextOptions, Session
+from .tls_socket_queries import OpenSSLQueries
 
 _Data = bytes | bytearray | memoryview | str
 _Done = Callable[[], object]
@@ -54,7 +55,7 @@ class TLSSocketOptions(TLSConnectionOptions, total=False):
     is_server: bool | None
     # END snake_case twins
 
-class TLSSocket(EventEmitter):
+class TLSSocket(OpenSSLQueries, EventEmitter):
     server: Any
     encrypted: bool
     def __init__(self, socket: Socket, options: TLSSocketOptions | None = None,
@@ -142,13 +143,8 @@ class TLSSocket(EventEmitter):
     def getCipher(self) -> Record | None: ...
     def getSession(self) -> Session | None: ...
     def isSessionReused(self) -> bool: ...
-    # One OpenSSL call each on the connection's SSL* (tls_socket_queries.py).
-    def getFinished(self) -> bytes | None: ...
-    def getPeerFinished(self) -> bytes | None: ...
-    def exportKeyingMaterial(self, length: int, label: str,
-                             context: bytes | bytearray | memoryview | None = None) -> bytes: ...
-    def setMaxSendFragment(self, size: int) -> bool: ...
-    def disableRenegotiation(self) -> None: ...
+    # getFinished, getPeerFinished, exportKeyingMaterial, setMaxSendFragment,
+    # disableRenegotiation: OpenSSLQueries's (tls_socket_queries.pyi).
     # Not available over Python's ssl: raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM.
     def renegotiate(self, options: dict[str, object] | None = None,
                     callback: Callable[[Exception | None], object] | None = None) -> bool: ...
@@ -390,9 +386,9 @@ class TLSSocket(EventEmitter):
     get_cipher = getCipher
     get_session = getSession
     is_session_reused = isSessionReused
-    export_keying_material = exportKeyingMaterial
-    set_max_send_fragment = setMaxSendFragment
-    get_finished = getFinished
-    get_peer_finished = getPeerFinished
-    disable_renegotiation = disableRenegotiation
+    def export_keying_material(self, length: int, label: str, context: bytes | bytearray | memoryview | None=None) -> bytes: ...
+    def set_max_send_fragment(self, size: int) -> bool: ...
+    def get_finished(self) -> bytes | None: ...
+    def get_peer_finished(self) -> bytes | None: ...
+    def disable_renegotiation(self) -> None: ...
     # END snake_case twins
