@@ -44,7 +44,7 @@ ALIASES = {
         'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
         'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
-        'disableRenegotiation',
+        'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
     ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',

@@ -20,12 +20,16 @@ from .tls_context import (
     createSecureContext as createSecureContext,
 )
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
-from .tls_socket_queries import ERR_TLS_INVALID_STATE as ERR_TLS_INVALID_STATE
+from .tls_socket_queries import (
+    ERR_INVALID_STATE as ERR_INVALID_STATE, ERR_TLS_INVALID_STATE as ERR_TLS_INVALID_STATE,
+    ERR_TLS_SNI_FROM_SERVER as ERR_TLS_SNI_FROM_SERVER,
+)
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE',
+    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
 

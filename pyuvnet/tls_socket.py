@@ -51,7 +51,9 @@ from .tls_context import (
     verify_result_readable, verify_without_enforcing,
 )
 from .tls_session import SessionWatch
-from .tls_socket_queries import OpenSSLQueries
+from .tls_socket_queries import (
+    ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl,
+)
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
@@ -536,6 +538,23 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     def isSessionReused(self):
         """True when the handshake resumed the ``session`` given to connect()."""
         return bool(self._ssl is not None and self._ssl.session_reused)
+
+    def setServername(self, name):
+        """Send ``name`` as SNI (a client, before its handshake began; ''
+        sends none); ``servername`` then reports it.  The host name the
+        certificate is checked against stays the one connect() was given,
+        as Node's.  Raises ERR_INVALID_ARG_TYPE for a non-str,
+        ERR_TLS_SNI_FROM_SERVER on a server's socket, as Node 20, and
+        ERR_INVALID_STATE once the handshake began (Node 20 aborts)."""
+        validate.validate_string(name, 'name')
+        if self._is_server:
+            raise ERR_TLS_SNI_FROM_SERVER()
+        require_openssl('setServername')
+        servername = _sni_name(name)
+        if self._ssl is None or not _uv.tls_set_servername(
+                self._ssl, (servername or '').encode('ascii')):
+            raise ERR_INVALID_STATE('setServername() after the handshake began')
+        self._servername = servername
 
     def renegotiate(self, options=None, callback=None):
         """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl cannot

@@ -8,6 +8,7 @@ ERR_FEATURE_UNAVAILABLE_ON_PLATFORM."""
 import ssl
 
 from . import _uv, errors, validate
+from .records import Record
 from .tls_context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, verify_result_readable
 
 
@@ -16,11 +17,24 @@ class ERR_TLS_INVALID_STATE(errors.NodeError, Exception):
     _template = 'TLS socket connection must be securely established'
 
 
+class ERR_TLS_SNI_FROM_SERVER(errors.NodeError, Exception):
+    """setServername() on a server's socket."""
+    _template = 'Cannot issue SNI from a TLS server-side socket'
+
+
+class ERR_INVALID_STATE(errors.NodeError, Exception):
+    """``(what)``: a call that comes too late (Node 20 aborts the process
+    where pyuvnet raises this)."""
+    _template = 'Invalid state: %s'
+
+
 # Node's bounds for setMaxSendFragment (OpenSSL's: 512 to 16384).
 _MIN_FRAGMENT, _MAX_FRAGMENT = 512, 16384
 
 
-def _reachable(method):
+def require_openssl(method):
+    """Raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``method`` where this
+    Python gives no proven SSL*."""
     if not verify_result_readable():
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(method)
 
@@ -41,10 +55,33 @@ class OpenSSLQueries:
         return self._finished('getPeerFinished', True)
 
     def _finished(self, method, peer):
-        _reachable(method)
+        require_openssl(method)
         if self._ssl is None:
             return None
         return _uv.tls_finished(self._ssl, peer)
+
+    def getTLSTicket(self):
+        """The session ticket the server gave this client (bytes), or None
+        (a server's socket, before a ticket came, once destroyed)."""
+        require_openssl('getTLSTicket')
+        if self._ssl is None or self._is_server:
+            return None
+        return _uv.tls_ticket(self._ssl)
+
+    def getEphemeralKeyInfo(self):
+        """Client: the peer's key-exchange key as Node's Record(type, name,
+        size), e.g. Record(type='ECDH', name='X25519', size=253) or
+        Record(type='DH', size=2048); an empty Record before the handshake
+        (or for a key of another kind).  None on a server's socket and once
+        destroyed, as Node 20."""
+        require_openssl('getEphemeralKeyInfo')
+        if self._ssl is None or self._is_server:
+            return None
+        key = _uv.tls_ephemeral_key(self._ssl) if self._secure else None
+        if key is None:
+            return Record()
+        kind, name, size = key
+        return Record(type=kind, size=size) if name is None else Record(type=kind, name=name, size=size)
 
     def exportKeyingMaterial(self, length, label, context=None):
         """``length`` bytes of keying material (RFC 5705, OpenSSL's
@@ -61,7 +98,7 @@ class OpenSSLQueries:
         validate.validate_string(label, 'label')
         if context is not None and not isinstance(context, (bytes, bytearray, memoryview)):
             raise errors.ERR_INVALID_ARG_TYPE('context', ['Buffer', 'TypedArray', 'DataView'], context)
-        _reachable('exportKeyingMaterial')
+        require_openssl('exportKeyingMaterial')
         if self._ssl is None or not self._secure:
             raise ERR_TLS_INVALID_STATE()
         material = _uv.tls_export_keying_material(
@@ -78,7 +115,7 @@ class OpenSSLQueries:
         ERR_OUT_OF_RANGE for a non-integer (NaN too) or one outside
         the 32-bit range, as Node 20."""
         size = validate.validate_int32(size, 'size')
-        _reachable('setMaxSendFragment')
+        require_openssl('setMaxSendFragment')
         if self._ssl is None or not _MIN_FRAGMENT <= size <= _MAX_FRAGMENT:
             return False
         return _uv.tls_set_max_send_fragment(self._ssl, int(size))
@@ -87,6 +124,6 @@ class OpenSSLQueries:
         """Refuse any renegotiation the peer asks for from now on (OpenSSL's
         SSL_OP_NO_RENEGOTIATION on this connection; TLS 1.3 has none).
         Returns None, as Node."""
-        _reachable('disableRenegotiation')
+        require_openssl('disableRenegotiation')
         if self._ssl is not None:
             _uv.tls_add_options(self._ssl, ssl.OP_NO_RENEGOTIATION)

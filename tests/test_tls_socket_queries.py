@@ -14,6 +14,14 @@ test-tls-exportkeyingmaterial.js and test-tls-max-send-fragment.js):
     c.setMaxSendFragment(511/512/16384/16385)           // false true true false
     c.setMaxSendFragment('x')  // ERR_INVALID_ARG_TYPE;  1.5, NaN, 2**40: ERR_OUT_OF_RANGE
     c.disableRenegotiation()                            // undefined
+    c.getEphemeralKeyInfo()    // { type: 'ECDH', name: 'X25519', size: 253 }; ecdhCurve P-256:
+                               // { type: 'ECDH', name: 'prime256v1', size: 256 }; server: null;
+                               // new tls.TLSSocket(): {}; destroyed: null
+    c.getTLSTicket().length    // 192 (TLSv1.2), 240 (1.3); server: undefined
+    t.setServername(1)         // ERR_INVALID_ARG_TYPE 'The "name" argument must be of type string'
+    serverSide.setServername('x')   // ERR_TLS_SNI_FROM_SERVER
+    c = tls.connect({port, ...}); c.setServername('late.example')  // c.servername: 'late.example'
+    // after the handshake began Node 20 aborts (an assertion): pyuvnet raises ERR_INVALID_STATE
 """
 import math
 
@@ -24,7 +32,7 @@ import ssl
 import pyuvnet.tls as tls
 import pyuvnet as net
 from pyuvnet import _uv, errors
-from pyuvnet.tls_socket_queries import ERR_TLS_INVALID_STATE
+from pyuvnet.tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 
 
 def connected_pair(tls_server, tls_certs, run_loop, check, version='TLSv1.3'):
@@ -160,3 +168,88 @@ def test_disable_renegotiation_sets_openssl_no_renegotiation(tls_server, tls_cer
         got['after'] = _uv.tls_add_options(client._ssl, 0) & ssl.OP_NO_RENEGOTIATION
     connected_pair(tls_server, tls_certs, run_loop, check, 'TLSv1.2')
     assert got == {'before': 0, 'returned': None, 'after': ssl.OP_NO_RENEGOTIATION}
+
+
+@pytest.mark.parametrize('curve, expected', [
+    (None, ('ECDH', 'X25519', 253)), ('P-256', ('ECDH', 'prime256v1', 256)),
+])
+def test_ephemeral_key_info_names_the_client_key_exchange(tls_server, tls_certs, run_loop,
+                                                          curve, expected):
+    """The client sees the server's key-exchange key as Node's record; the
+    server's socket answers None; a fresh socket an empty Record."""
+    got = {}
+
+    def on_secure(s):
+        got['server'] = s.getEphemeralKeyInfo()
+        s.end(b'ok')
+    options = {'ecdhCurve': curve} if curve else {}
+    server, port = tls_server(on_secure, **options)
+    client = tls.connect(port, '127.0.0.1', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: got.setdefault('client', client.get_ephemeral_key_info()))
+    client.on('data', lambda chunk: None)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    info = got['client']
+    assert (info.type, info.name, info.size) == expected
+    assert got['server'] is None
+    assert client.getEphemeralKeyInfo() is None       # destroyed
+    fresh = tls.TLSSocket(net.Socket())
+    assert dict(fresh.getEphemeralKeyInfo()) == {}
+    fresh.destroy()
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_tls_ticket_is_the_servers_ticket_on_the_client_only(tls_server, tls_certs, run_loop, version):
+    """The client holds the ticket the server sent (the one its session
+    resumes with); the server's socket has none."""
+    got = {}
+
+    def on_secure(s):
+        got['server'] = s.getTLSTicket()
+        s.end(b'ok')
+    server, port = tls_server(on_secure, maxVersion=version)
+    client = tls.connect(port, '127.0.0.1', ca=tls_certs.ca)
+    client.on('data', lambda chunk: None)
+    client.on('end', lambda: got.setdefault('client', client.getTLSTicket()))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert isinstance(got['client'], bytes) and len(got['client']) > 32
+    assert got['server'] is None
+    assert client.getTLSTicket() is None      # destroyed
+
+
+def test_set_servername_before_the_handshake_sends_that_sni(tls_server, tls_certs, run_loop):
+    """Set right after connect(): the server receives it and both ends
+    report it; the certificate is still checked against the host."""
+    got = {}
+
+    def on_secure(s):
+        got['server'] = s.servername
+        s.end(b'ok')
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.setServername('late.example')
+    client.on('secureConnect', lambda: got.setdefault('client', (client.servername, client.authorized)))
+
+    def too_late(chunk):
+        with pytest.raises(ERR_INVALID_STATE):
+            client.set_servername('again.example')
+        got['late'] = client.servername
+    client.on('data', too_late)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert got == {'server': 'late.example', 'client': ('late.example', True), 'late': 'late.example'}
+
+
+def test_set_servername_errors():
+    client = tls.TLSSocket(net.Socket())
+    with pytest.raises(errors.ERR_INVALID_ARG_TYPE) as caught:
+        client.setServername(1)
+    assert 'The "name" argument must be of type string' in str(caught.value)
+    client.destroy()
+    server_side = tls.TLSSocket(net.Socket(), isServer=True)
+    with pytest.raises(ERR_TLS_SNI_FROM_SERVER) as caught:
+        server_side.setServername('x')
+    assert caught.value.code == 'ERR_TLS_SNI_FROM_SERVER'
+    assert str(caught.value) == 'Cannot issue SNI from a TLS server-side socket'
+    server_side.destroy()

@@ -241,9 +241,7 @@ TLS_DIFFERENCES = {
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
     ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'getEphemeralKeyInfo'): _NOT_BOUND,
     ('TLSSocket', 'getSharedSigalgs'): _NOT_BOUND,
-    ('TLSSocket', 'getTLSTicket'): _NOT_BOUND,
     ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
                                              'getPeerCertificate() has the fields',
     ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "

@@ -39,6 +39,17 @@ cdef extern from "pyuvnet_openssl.h":
         long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg)
         unsigned long long (*set_options)(void* ssl, unsigned long long options)
         unsigned long long (*get_options)(const void* ssl)
+        void* (*get_session)(const void* ssl)
+        void (*session_get0_ticket)(const void* session, const unsigned char** tick, size_t* len)
+        int (*pkey_id)(const void* pkey)
+        int (*pkey_bits)(const void* pkey)
+        void (*pkey_free)(void* pkey)
+        void* (*pkey_get1_ec_key)(void* pkey)
+        const void* (*ec_key_get0_group)(const void* ec_key)
+        int (*ec_group_get_curve_name)(const void* group)
+        void (*ec_key_free)(void* ec_key)
+        const char* (*nid_to_short_name)(int nid)
+        int (*in_before)(const void* ssl)
     int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
     void* pyuvnet_field_after_head(object obj, int index)
     int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
@@ -52,6 +63,12 @@ cdef enum:
     TLSEXT_NAMETYPE_HOST_NAME = 0
     SSL_CTRL_SET_GROUPS_LIST = 92
     SSL_CTRL_SET_MAX_SEND_FRAGMENT = 52
+    SSL_CTRL_SET_TLSEXT_HOSTNAME = 55
+    SSL_CTRL_GET_PEER_TMP_KEY = 109
+    EVP_PKEY_DH = 28
+    EVP_PKEY_EC = 408
+    EVP_PKEY_X25519 = 1034
+    EVP_PKEY_X448 = 1035
     FINISHED_MAX = 64      # EVP_MAX_MD_SIZE: no Finished message is longer
 
 cdef pyuvnet_openssl_t openssl
@@ -253,3 +270,54 @@ def tls_set_max_send_fragment(sslobj, long size):
 def tls_add_options(sslobj, unsigned long long options):
     """SSL_set_options on this one connection; the options now set."""
     return openssl.set_options(required_ssl_pointer(sslobj), options)
+
+
+def tls_ticket(sslobj):
+    """The session ticket of this connection's session, or None."""
+    cdef void* session = openssl.get_session(required_ssl_pointer(sslobj))
+    cdef const unsigned char* ticket = NULL
+    cdef size_t size = 0
+    if session == NULL:
+        return None
+    openssl.session_get0_ticket(session, &ticket, &size)
+    if ticket == NULL or size == 0:
+        return None
+    return PyBytes_FromStringAndSize(<const char*>ticket, size)
+
+
+def tls_ephemeral_key(sslobj):
+    """(type, name, bits) of the key the peer used for the key exchange
+    (SSL_get_peer_tmp_key), as Node names them: ('DH', None, bits),
+    ('ECDH', curve, bits); None when there is none or of another kind."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    cdef void* key = NULL
+    cdef void* ec_key
+    cdef int kind, nid, bits
+    cdef const char* name
+    if openssl.ssl_ctrl(ssl, SSL_CTRL_GET_PEER_TMP_KEY, 0, &key) != 1 or key == NULL:
+        return None
+    kind = openssl.pkey_id(key)
+    bits = openssl.pkey_bits(key)
+    nid = kind
+    if kind == EVP_PKEY_EC:
+        ec_key = openssl.pkey_get1_ec_key(key)
+        nid = openssl.ec_group_get_curve_name(openssl.ec_key_get0_group(ec_key)) if ec_key != NULL else 0
+        openssl.ec_key_free(ec_key)
+    openssl.pkey_free(key)      # SSL_get_peer_tmp_key gave a reference
+    if kind == EVP_PKEY_DH:
+        return 'DH', None, bits
+    if kind not in (EVP_PKEY_EC, EVP_PKEY_X25519, EVP_PKEY_X448):
+        return None
+    name = openssl.nid_to_short_name(nid)
+    return 'ECDH', (<bytes>name).decode('ascii') if name != NULL else None, bits
+
+
+def tls_set_servername(sslobj, bytes name):
+    """SSL_set_tlsext_host_name before the handshake began (False after:
+    the ClientHello is gone); b'' sends none."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    if not openssl.in_before(ssl):
+        return False
+    openssl.ssl_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_HOST_NAME,
+                     <char*>name if name else NULL)
+    return True
