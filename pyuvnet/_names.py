@@ -45,6 +45,7 @@ ALIASES = {
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
         'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
         'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
+        'getSharedSigalgs',
     ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',

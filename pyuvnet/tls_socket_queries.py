@@ -1,5 +1,6 @@
 """TLSSocket's methods that are one OpenSSL call each on the connection's
-SSL* (reached as tls_openssl.pyx explains): the Finished messages, RFC
+SSL* (reached as tls_openssl.pyx explains): the Finished messages, the
+ticket, the key exchange's key, the shared signature algorithms, RFC
 5705 keying material, the send fragment size, refusing renegotiation.
 
 Where OpenSSL cannot be reached from this Python (no proven SSL*, see
@@ -82,6 +83,17 @@ class OpenSSLQueries:
             return Record()
         kind, name, size = key
         return Record(type=kind, size=size) if name is None else Record(type=kind, name=name, size=size)
+
+    def getSharedSigalgs(self):
+        """The signature algorithms both ends support, most preferred
+        first, as Node names them ('ECDSA+SHA256', 'RSA-PSS+SHA256',
+        'Ed25519+UNDEF', ...): a server's socket lists them, a client's
+        only when the server asked for its certificate; [] before the
+        handshake and once destroyed."""
+        require_openssl('getSharedSigalgs')
+        if self._ssl is None:
+            return []
+        return _uv.tls_shared_sigalgs(self._ssl)
 
     def exportKeyingMaterial(self, length, label, context=None):
         """``length`` bytes of keying material (RFC 5705, OpenSSL's

@@ -253,3 +253,27 @@ def test_set_servername_errors():
     assert caught.value.code == 'ERR_TLS_SNI_FROM_SERVER'
     assert str(caught.value) == 'Cannot issue SNI from a TLS server-side socket'
     server_side.destroy()
+
+
+_NODE_SHARED_SIGALGS_13 = [
+    'ECDSA+SHA256', 'ECDSA+SHA384', 'ECDSA+SHA512', 'Ed25519+UNDEF', 'Ed448+UNDEF',
+    'RSA-PSS+SHA256', 'RSA-PSS+SHA384', 'RSA-PSS+SHA512', 'RSA-PSS+SHA256', 'RSA-PSS+SHA384',
+    'RSA-PSS+SHA512', 'RSA+SHA256', 'RSA+SHA384', 'RSA+SHA512', 'ECDSA+SHA224', 'RSA+SHA224',
+]
+
+
+@pytest.mark.parametrize('version, extra', [
+    ('TLSv1.3', []), ('TLSv1.2', ['DSA+SHA224', 'DSA+SHA256', 'DSA+SHA384', 'DSA+SHA512']),
+])
+def test_shared_sigalgs_on_the_server_as_node_lists_them(tls_server, tls_certs, run_loop,
+                                                         version, extra):
+    """Node 20's server lists these for a client on OpenSSL's defaults
+    (DSA only under TLS 1.2); its client lists none (not asked for a
+    certificate)."""
+    got = {}
+
+    def check(client, server):
+        got['server'] = server.getSharedSigalgs()
+        got['client'] = client.get_shared_sigalgs()
+    connected_pair(tls_server, tls_certs, run_loop, check, version)
+    assert got == {'server': _NODE_SHARED_SIGALGS_13 + extra, 'client': []}

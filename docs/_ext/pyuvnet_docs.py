@@ -241,7 +241,6 @@ TLS_DIFFERENCES = {
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
     ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'getSharedSigalgs'): _NOT_BOUND,
     ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
                                              'getPeerCertificate() has the fields',
     ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "

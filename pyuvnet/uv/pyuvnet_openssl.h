@@ -73,6 +73,8 @@ typedef struct {
     void (*ec_key_free)(void* ec_key);
     const char* (*nid_to_short_name)(int nid);
     int (*in_before)(const void* ssl);
+    int (*get_shared_sigalgs)(void* ssl, int index, int* sign_nid, int* hash_nid,
+                              int* sign_hash_nid, unsigned char* rsig, unsigned char* rhash);
 } pyuvnet_openssl_t;
 
 /* 0 when every function was found in the already loaded module at
@@ -123,6 +125,7 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
     *(void**)&f->ec_key_free = dlsym(module, "EC_KEY_free");
     *(void**)&f->nid_to_short_name = dlsym(module, "OBJ_nid2sn");
     *(void**)&f->in_before = dlsym(module, "SSL_in_before");
+    *(void**)&f->get_shared_sigalgs = dlsym(module, "SSL_get_shared_sigalgs");
     *(void**)&pyuvnet_select_next_proto = dlsym(module, "SSL_select_next_proto");
     /* _ssl stays loaded for the life of the process: the addresses stay valid. */
     dlclose(module);
@@ -136,7 +139,8 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
             || !f->set_options || !f->get_options || !f->get_session
             || !f->session_get0_ticket || !f->pkey_id || !f->pkey_bits || !f->pkey_free
             || !f->pkey_get1_ec_key || !f->ec_key_get0_group || !f->ec_group_get_curve_name
-            || !f->ec_key_free || !f->nid_to_short_name || !f->in_before)
+            || !f->ec_key_free || !f->nid_to_short_name || !f->in_before
+            || !f->get_shared_sigalgs)
         return -1;
     return 0;
 #endif

@@ -50,6 +50,8 @@ cdef extern from "pyuvnet_openssl.h":
         void (*ec_key_free)(void* ec_key)
         const char* (*nid_to_short_name)(int nid)
         int (*in_before)(const void* ssl)
+        int (*get_shared_sigalgs)(void* ssl, int index, int* sign_nid, int* hash_nid,
+                                  int* sign_hash_nid, unsigned char* rsig, unsigned char* rhash)
     int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f)
     void* pyuvnet_field_after_head(object obj, int index)
     int pyuvnet_accept_all(int preverify_ok, void* x509_store_ctx)
@@ -69,6 +71,11 @@ cdef enum:
     EVP_PKEY_EC = 408
     EVP_PKEY_X25519 = 1034
     EVP_PKEY_X448 = 1035
+    EVP_PKEY_RSA = 6
+    EVP_PKEY_RSA_PSS = 912
+    EVP_PKEY_DSA = 116
+    EVP_PKEY_ED25519 = 1087
+    EVP_PKEY_ED448 = 1088
     FINISHED_MAX = 64      # EVP_MAX_MD_SIZE: no Finished message is longer
 
 cdef pyuvnet_openssl_t openssl
@@ -321,3 +328,29 @@ def tls_set_servername(sslobj, bytes name):
     openssl.ssl_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_HOST_NAME,
                      <char*>name if name else NULL)
     return True
+
+
+cdef str nid_short_name(int nid):
+    cdef const char* name = openssl.nid_to_short_name(nid)
+    return (<bytes>name).decode('ascii') if name != NULL else 'UNDEF'
+
+
+def tls_shared_sigalgs(sslobj):
+    """The signature algorithms both ends support, as Node names them
+    ('ECDSA+SHA256', 'RSA-PSS+SHA256', 'Ed25519+UNDEF', ...): a server's
+    list; a client has one only once asked for its certificate."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    cdef int sign_nid = 0, hash_nid = 0
+    # Index 0 answers the count (0: none); the out pointers may be NULL.
+    cdef int count = openssl.get_shared_sigalgs(ssl, 0, NULL, NULL, NULL, NULL, NULL)
+    names = []
+    for index in range(count):
+        openssl.get_shared_sigalgs(ssl, index, &sign_nid, &hash_nid, NULL, NULL, NULL)
+        sign = _SIGN_NAMES.get(sign_nid) or nid_short_name(sign_nid)
+        names.append(sign + '+' + nid_short_name(hash_nid))
+    return names
+
+
+# Node's names of the signature kinds (others: OpenSSL's short name).
+_SIGN_NAMES = {EVP_PKEY_RSA: 'RSA', EVP_PKEY_RSA_PSS: 'RSA-PSS', EVP_PKEY_DSA: 'DSA',
+               EVP_PKEY_EC: 'ECDSA', EVP_PKEY_ED25519: 'Ed25519', EVP_PKEY_ED448: 'Ed448'}
