@@ -10,7 +10,9 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import _uv, createConnection as _create_connection, validate
+import re
+
+from . import _uv, createConnection as _create_connection, errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from .tls_certificates import (
@@ -28,7 +30,7 @@ from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TL
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
-    'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE',
+    'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
@@ -57,6 +59,11 @@ TLS_CONNECT_OPTIONS = OptionSpec(_TLS_CONNECT_RULES)
 _DEFAULT_HANDSHAKE_TIMEOUT = 120000
 
 
+class ERR_TLS_REQUIRED_SERVER_NAME(errors.NodeError, Exception):
+    """Server.addContext() without a host name."""
+    _template = '"servername" is required parameter for Server.addContext'
+
+
 class Server(_NetServer):
     """Node's ``tls.Server``: a ``net.Server`` whose connections are
     wrapped in TLSSockets.  Events: 'connection'(raw socket),
@@ -83,9 +90,9 @@ class Server(_NetServer):
                                      else True)
         self._handshake_timeout = handshake_timeout
         self._context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
+        self._named_contexts = []       # addContext's (pattern, SecureContext), oldest first
         # Wraps each connection in a TLSSocket, without a Python frame.
-        self._acceptor = _uv.TLSAcceptor(TLSSocket, self, server_settings(
-            self._context, self._tls_options, handshake_timeout))
+        self._acceptor = _uv.TLSAcceptor(TLSSocket, self, self._settings())
         self.on('connection', self._acceptor)
         if secureConnectionListener is not None:
             self.on('secureConnection', secureConnectionListener)
@@ -93,8 +100,39 @@ class Server(_NetServer):
     def setSecureContext(self, options=None, **kwargs):
         """Use new certificates for connections accepted from now on."""
         self._context = SecureContext(options, **kwargs)
-        self._acceptor.settings = server_settings(self._context, self._tls_options,
-                                                  self._handshake_timeout)
+        self._acceptor.settings = self._settings()
+
+    def addContext(self, hostname, context):
+        """Serve ``context`` (a SecureContext, or createSecureContext()'s
+        options) to clients whose SNI name matches ``hostname``, for
+        connections accepted from now on.  As Node's: ``*`` stands for any
+        run of characters without a dot (``*.test`` matches ``x.test`` and
+        ``.test``, not ``a.b.test``), the match is case-sensitive, and the
+        latest added pattern that matches wins.  Used only when the server
+        has no SNICallback.  Raises ERR_TLS_REQUIRED_SERVER_NAME for an
+        empty or missing ``hostname``."""
+        if not hostname:
+            raise ERR_TLS_REQUIRED_SERVER_NAME()
+        pattern = re.compile('^' + re.sub(r'([.^$+?\-\\\[\]{}])', r'\\\1', hostname)
+                             .replace('*', '[^.]*') + '$')
+        if not isinstance(context, SecureContext):
+            context = createSecureContext(context)
+        self._named_contexts.append((pattern, context))
+        if len(self._named_contexts) == 1:
+            self._acceptor.settings = self._settings()
+
+    def _settings(self):
+        options = self._tls_options
+        if self._named_contexts and options.get('SNICallback') is None:
+            options = dict(options, SNICallback=self._named_context)
+        return server_settings(self._context, options, self._handshake_timeout)
+
+    def _named_context(self, servername, callback):
+        """Node's SNICallback of a server without one: addContext's."""
+        for pattern, context in reversed(self._named_contexts):
+            if pattern.match(servername):
+                return callback(None, context)
+        return callback(None, None)
 
 
 def createServer(options=None, secureConnectionListener=None, **kwargs):

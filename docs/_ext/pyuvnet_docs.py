@@ -231,7 +231,6 @@ TLS_DIFFERENCES = {
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
                              "addresses, timeouts and byte counts are the raw socket's",
     ('module', 'SecureContext'): 'holds the PEM data and limits; builds one ssl.SSLContext per role',
-    ('Server', 'addContext'): 'not provided yet (SNICallback does the same)',
     ('Server', 'getTicketKeys'): _NOT_BOUND,
     ('Server', 'setTicketKeys'): _NOT_BOUND,
     ('Server', 'address'): "net.Server's",
