@@ -77,3 +77,59 @@ def test_add_context_requires_a_hostname(tls_certs, hostname):
         server.addContext(hostname, {})
     assert caught.value.code == 'ERR_TLS_REQUIRED_SERVER_NAME'
     assert str(caught.value) == '"servername" is required parameter for Server.addContext'
+
+
+def resumed_on_second_server(tls_certs, run_loop, first_keys, second_keys, version):
+    """A session from a server with ``first_keys`` offered to one with
+    ``second_keys``: whether it resumed."""
+    servers = []
+    for keys in (first_keys, second_keys):
+        server = tls.createServer({'key': tls_certs.key, 'cert': tls_certs.cert,
+                                   'maxVersion': version}, lambda s: s.end(b'hi'))
+        server.setTicketKeys(keys)
+        server.listen(0, '127.0.0.1')
+        servers.append(server)
+    sessions, reused = [], []
+    first = tls.connect(servers[0].address().port, '127.0.0.1', ca=tls_certs.ca)
+    first.on('session', sessions.append)
+    first.on('data', lambda chunk: None)
+
+    def second(_):
+        servers[0].close()
+        again = tls.connect(servers[1].address().port, '127.0.0.1', ca=tls_certs.ca,
+                            session=sessions[-1])
+        again.on('secureConnect', lambda: reused.append(again.isSessionReused()))
+        again.on('data', lambda chunk: None)
+        again.on('close', lambda _: servers[1].close())
+    first.on('close', second)
+    run_loop()
+    return reused
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_servers_sharing_ticket_keys_resume_each_others_sessions(tls_certs, run_loop, version):
+    """Node's use of setTicketKeys (test-tls-ticket-cluster.js): the same
+    48 bytes on two servers make the second resume the first's ticket;
+    other keys do not."""
+    keys = bytes(range(48))
+    assert resumed_on_second_server(tls_certs, run_loop, keys, bytearray(keys), version) == [True]
+    assert resumed_on_second_server(tls_certs, run_loop, keys, bytes(48), version) == [False]
+
+
+def test_ticket_keys_get_and_set_as_node(tls_certs):
+    """getTicketKeys() is 48 bytes, stable, then what setTicketKeys() gave;
+    Node 20's errors for what is not a buffer."""
+    server = tls.createServer({'key': tls_certs.key, 'cert': tls_certs.cert})
+    keys = server.getTicketKeys()
+    assert isinstance(keys, bytes) and len(keys) == 48 and server.get_ticket_keys() == keys
+    assert server.setTicketKeys(memoryview(bytes(48))) is None
+    assert server.getTicketKeys() == bytes(48)
+    for bad in ('x' * 48, None):
+        with pytest.raises(tls.errors.ERR_INVALID_ARG_TYPE) as caught:
+            server.setTicketKeys(bad)
+        assert 'The "buffer" argument must be an instance of Buffer, TypedArray, or DataView' \
+            in str(caught.value)
+    for size in (47, 49):
+        with pytest.raises(tls.errors.ERR_INVALID_ARG_VALUE):
+            server.set_ticket_keys(bytes(size))
+    assert server.getTicketKeys() == bytes(48)

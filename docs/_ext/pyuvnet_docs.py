@@ -231,8 +231,10 @@ TLS_DIFFERENCES = {
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
                              "addresses, timeouts and byte counts are the raw socket's",
     ('module', 'SecureContext'): 'holds the PEM data and limits; builds one ssl.SSLContext per role',
-    ('Server', 'getTicketKeys'): _NOT_BOUND,
-    ('Server', 'setTicketKeys'): _NOT_BOUND,
+    ('Server', 'getTicketKeys'): "48 bytes stretched into OpenSSL's own ticket keys (SHA-256): "
+                                 "servers of pyuvnet share tickets, not with Node's servers",
+    ('Server', 'setTicketKeys'): 'another length: ERR_INVALID_ARG_VALUE (Node 20: '
+                                 'ERR_INTERNAL_ASSERTION)',
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",

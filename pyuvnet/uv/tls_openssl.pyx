@@ -66,6 +66,8 @@ cdef enum:
     SSL_CTRL_SET_GROUPS_LIST = 92
     SSL_CTRL_SET_MAX_SEND_FRAGMENT = 52
     SSL_CTRL_SET_TLSEXT_HOSTNAME = 55
+    SSL_CTRL_GET_TLSEXT_TICKET_KEYS = 58
+    SSL_CTRL_SET_TLSEXT_TICKET_KEYS = 59
     SSL_CTRL_GET_PEER_TMP_KEY = 109
     EVP_PKEY_DH = 28
     EVP_PKEY_EC = 408
@@ -354,3 +356,23 @@ def tls_shared_sigalgs(sslobj):
 # Node's names of the signature kinds (others: OpenSSL's short name).
 _SIGN_NAMES = {EVP_PKEY_RSA: 'RSA', EVP_PKEY_RSA_PSS: 'RSA-PSS', EVP_PKEY_DSA: 'DSA',
                EVP_PKEY_EC: 'ECDSA', EVP_PKEY_ED25519: 'Ed25519', EVP_PKEY_ED448: 'Ed448'}
+
+
+def tls_set_ticket_keys(context, bytes keys):
+    """Set a server ``ssl.SSLContext``'s session ticket keys: OpenSSL's
+    own layout (name, HMAC secret, AES key; 80 bytes in OpenSSL 1.1.1 and
+    3), whose size ``tls_ticket_keys_size`` tells.  False where OpenSSL
+    cannot be reached, the SSL_CTX* is not proven, or the size is wrong."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL:
+        return False
+    return openssl.ctx_ctrl(ctx, SSL_CTRL_SET_TLSEXT_TICKET_KEYS, len(keys), <char*>keys) == 1
+
+
+def tls_ticket_keys_size(context):
+    """The size of OpenSSL's ticket keys (a NULL buffer asks), -1 where
+    OpenSSL cannot be reached."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL:
+        return -1
+    return openssl.ctx_ctrl(ctx, SSL_CTRL_GET_TLSEXT_TICKET_KEYS, 0, NULL)
