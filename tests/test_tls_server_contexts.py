@@ -1,6 +1,6 @@
 """tls.Server.addContext(): certificates chosen by the client's SNI name.
-Node's behaviour, pinned with /usr/bin/node v20 (as nodejs/node
-test/parallel/test-tls-sni-option.js and test-tls-add-context.js check):
+Node's behaviour, pinned with /usr/bin/node v20 (this JavaScript, not a
+port of Node's own test files):
 
     srv = tls.createServer({key, cert})          // CN localhost
     srv.addContext('*.test', {key: k2, cert: c2}) // CN other
@@ -8,6 +8,11 @@ test/parallel/test-tls-sni-option.js and test-tls-add-context.js check):
         x.test -> other, a.b.test -> localhost, X.TEST -> localhost, .test -> other
     srv.addContext('', {})    // ERR_TLS_REQUIRED_SERVER_NAME
         '"servername" is required parameter for Server.addContext'
+    srv.getTicketKeys()       // a 48-byte Buffer, the same at each call
+    srv.setTicketKeys('x'.repeat(48)), srv.setTicketKeys()
+        // ERR_INVALID_ARG_TYPE 'The "buffer" argument must be an instance of Buffer, ...'
+    srv.setTicketKeys(Buffer.alloc(47))   // ERR_INTERNAL_ASSERTION 'Session ticket keys must be
+                                          // a 48-byte buffer'; pyuvnet: ERR_INVALID_ARG_VALUE
 """
 import pytest
 
@@ -108,9 +113,9 @@ def resumed_on_second_server(tls_certs, run_loop, first_keys, second_keys, versi
 
 @pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
 def test_servers_sharing_ticket_keys_resume_each_others_sessions(tls_certs, run_loop, version):
-    """Node's use of setTicketKeys (test-tls-ticket-cluster.js): the same
-    48 bytes on two servers make the second resume the first's ticket;
-    other keys do not."""
+    """What setTicketKeys is for (Node: servers of a cluster sharing
+    tickets): the same 48 bytes on two servers make the second resume the
+    first's ticket; other keys do not."""
     keys = bytes(range(48))
     assert resumed_on_second_server(tls_certs, run_loop, keys, bytearray(keys), version) == [True]
     assert resumed_on_second_server(tls_certs, run_loop, keys, bytes(48), version) == [False]

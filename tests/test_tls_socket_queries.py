@@ -1,8 +1,7 @@
 """TLSSocket's one-OpenSSL-call methods: getFinished()/getPeerFinished(),
 exportKeyingMaterial(), setMaxSendFragment(), disableRenegotiation().
-Node's behaviour, pinned with /usr/bin/node v20 (ported in part from
-nodejs/node test/parallel/test-tls-finished.js,
-test-tls-exportkeyingmaterial.js and test-tls-max-send-fragment.js):
+Node's behaviour, pinned with /usr/bin/node v20 (this JavaScript, not a
+port of Node's own test files):
 
     c.getFinished().length, c.getPeerFinished().length   // 12 12 (TLSv1.2), 48 48 (1.3, SHA-384 suite)
     new tls.TLSSocket().getFinished()                   // undefined; after destroy: null
