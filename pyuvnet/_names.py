@@ -34,7 +34,7 @@ def snake_name(camel):
 ALIASES = {
     # pyuvnet.tls (docs/TLS.md); tls.Server also has net.Server's row.
     'tls': ('createServer', 'createSecureContext', 'checkServerIdentity', 'getCiphers'),
-    'tls.Server': ('setSecureContext',),
+    'tls.Server': ('setSecureContext', 'addContext', 'getTicketKeys', 'setTicketKeys'),
     'TLSSocket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
         'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
@@ -43,7 +43,9 @@ ALIASES = {
         'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
         'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
-        'exportKeyingMaterial', 'setMaxSendFragment',
+        'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
+        'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
+        'getSharedSigalgs',
     ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',

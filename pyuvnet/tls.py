@@ -10,7 +10,11 @@ tls.Server emits 'connection'(raw socket), then 'secureConnection'
 (tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
 failed, and net.Server's events.
 """
-from . import _uv, createConnection as _create_connection, validate
+import hashlib
+import os
+import re
+
+from . import _uv, createConnection as _create_connection, errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from .tls_certificates import (
@@ -23,11 +27,13 @@ from .tls_context import (
 from .tls_context import Session, supported_ciphers
 from . import tls_context as _tls_context
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
+from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
-    'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT',
+    'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
+    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
 
@@ -53,6 +59,31 @@ _TLS_CONNECT_RULES = dict(CONTEXT_RULES, socket='object', **CONNECTION_RULES)
 _TLS_CONNECT_KEYS = frozenset(_TLS_CONNECT_RULES) | frozenset(map(snake_name, _TLS_CONNECT_RULES))
 TLS_CONNECT_OPTIONS = OptionSpec(_TLS_CONNECT_RULES)
 _DEFAULT_HANDSHAKE_TIMEOUT = 120000
+
+
+# Node's session ticket keys: a 16-byte name, a 16-byte HMAC secret and a
+# 16-byte AES key.
+_TICKET_KEYS_SIZE = 48
+
+
+def _set_ticket_keys(ssl_context, keys):
+    """Give a server's SSL_CTX Node's 48-byte ``keys`` in OpenSSL's
+    layout (the name, then two secrets of OpenSSL's size, 32 bytes each in
+    OpenSSL 1.1.1 and 3, each the SHA-256 of its 16 bytes, cut to size):
+    equal keys give equal secrets, so servers sharing them resume each
+    other's tickets.  False where OpenSSL cannot be reached."""
+    size = _uv.tls_ticket_keys_size(ssl_context)
+    if size < 0:
+        return False
+    half = (size - 16) // 2
+    stretched = keys[:16] + b''.join(hashlib.sha256(keys[at:at + 16]).digest()[:half]
+                                     for at in (16, 32))
+    return _uv.tls_set_ticket_keys(ssl_context, stretched)
+
+
+class ERR_TLS_REQUIRED_SERVER_NAME(errors.NodeError, Exception):
+    """Server.addContext() without a host name."""
+    _template = '"servername" is required parameter for Server.addContext'
 
 
 class Server(_NetServer):
@@ -81,9 +112,10 @@ class Server(_NetServer):
                                      else True)
         self._handshake_timeout = handshake_timeout
         self._context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
+        self._named_contexts = []       # addContext's (pattern, SecureContext), oldest first
+        self._ticket_keys = os.urandom(_TICKET_KEYS_SIZE)
         # Wraps each connection in a TLSSocket, without a Python frame.
-        self._acceptor = _uv.TLSAcceptor(TLSSocket, self, server_settings(
-            self._context, self._tls_options, handshake_timeout))
+        self._acceptor = _uv.TLSAcceptor(TLSSocket, self, self._settings())
         self.on('connection', self._acceptor)
         if secureConnectionListener is not None:
             self.on('secureConnection', secureConnectionListener)
@@ -91,8 +123,64 @@ class Server(_NetServer):
     def setSecureContext(self, options=None, **kwargs):
         """Use new certificates for connections accepted from now on."""
         self._context = SecureContext(options, **kwargs)
-        self._acceptor.settings = server_settings(self._context, self._tls_options,
-                                                  self._handshake_timeout)
+        self._acceptor.settings = self._settings()
+
+    def addContext(self, hostname, context):
+        """Serve ``context`` (a SecureContext, or createSecureContext()'s
+        options) to clients whose SNI name matches ``hostname``, for
+        connections accepted from now on.  As Node's: ``*`` stands for any
+        run of characters without a dot (``*.test`` matches ``x.test`` and
+        ``.test``, not ``a.b.test``), the match is case-sensitive, and the
+        latest added pattern that matches wins.  Used only when the server
+        has no SNICallback.  Raises ERR_TLS_REQUIRED_SERVER_NAME for an
+        empty or missing ``hostname``."""
+        if not hostname:
+            raise ERR_TLS_REQUIRED_SERVER_NAME()
+        pattern = re.compile('^' + re.sub(r'([.^$+?\-\\\[\]{}])', r'\\\1', hostname)
+                             .replace('*', '[^.]*') + '$')
+        if not isinstance(context, SecureContext):
+            context = createSecureContext(context)
+        self._named_contexts.append((pattern, context))
+        if len(self._named_contexts) == 1:
+            self._acceptor.settings = self._settings()
+
+    def _settings(self):
+        options = self._tls_options
+        if self._named_contexts and options.get('SNICallback') is None:
+            options = dict(options, SNICallback=self._named_context)
+        settings = server_settings(self._context, options, self._handshake_timeout)
+        _set_ticket_keys(settings.ssl_context, self._ticket_keys)
+        return settings
+
+    def getTicketKeys(self):
+        """The 48 bytes that encrypt this server's session tickets (random
+        unless set): another server given them resumes this one's
+        sessions."""
+        if _uv.tls_ticket_keys_size(self._acceptor.settings.ssl_context) < 0:
+            raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('getTicketKeys')
+        return self._ticket_keys
+
+    def setTicketKeys(self, keys):
+        """Encrypt session tickets with ``keys`` (48 bytes-like) from now
+        on.  Raises ERR_INVALID_ARG_TYPE for what is not bytes-like, as
+        Node 20, and ERR_INVALID_ARG_VALUE for another length (Node 20:
+        ERR_INTERNAL_ASSERTION, 'Session ticket keys must be a 48-byte
+        buffer')."""
+        if not isinstance(keys, (bytes, bytearray, memoryview)):
+            raise errors.ERR_INVALID_ARG_TYPE('buffer', ['Buffer', 'TypedArray', 'DataView'], keys)
+        keys = bytes(keys)
+        if len(keys) != _TICKET_KEYS_SIZE:
+            raise errors.ERR_INVALID_ARG_VALUE('keys', len(keys), 'must be exactly 48 bytes')
+        if not _set_ticket_keys(self._acceptor.settings.ssl_context, keys):
+            raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('setTicketKeys')
+        self._ticket_keys = keys
+
+    def _named_context(self, servername, callback):
+        """Node's SNICallback of a server without one: addContext's."""
+        for pattern, context in reversed(self._named_contexts):
+            if pattern.match(servername):
+                return callback(None, context)
+        return callback(None, None)
 
 
 def createServer(options=None, secureConnectionListener=None, **kwargs):

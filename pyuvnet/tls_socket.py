@@ -51,6 +51,9 @@ from .tls_context import (
     verify_result_readable, verify_without_enforcing,
 )
 from .tls_session import SessionWatch
+from .tls_socket_queries import (
+    ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl,
+)
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
@@ -156,7 +159,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(_uv.TLSPump):
+class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -536,20 +539,27 @@ class TLSSocket(_uv.TLSPump):
         """True when the handshake resumed the ``session`` given to connect()."""
         return bool(self._ssl is not None and self._ssl.session_reused)
 
-    def exportKeyingMaterial(self, length, label, context=None):
-        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl does not
-        bind SSL_export_keying_material."""
-        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('exportKeyingMaterial')
+    def setServername(self, name):
+        """Send ``name`` as SNI (a client, before its handshake began; ''
+        sends none); ``servername`` then reports it.  The host name the
+        certificate is checked against stays the one connect() was given,
+        as Node's.  Raises ERR_INVALID_ARG_TYPE for a non-str,
+        ERR_TLS_SNI_FROM_SERVER on a server's socket, as Node 20, and
+        ERR_INVALID_STATE once the handshake began (Node 20 aborts)."""
+        validate.validate_string(name, 'name')
+        if self._is_server:
+            raise ERR_TLS_SNI_FROM_SERVER()
+        require_openssl('setServername')
+        servername = _sni_name(name)
+        if self._ssl is None or not _uv.tls_set_servername(
+                self._ssl, (servername or '').encode('ascii')):
+            raise ERR_INVALID_STATE('setServername() after the handshake began')
+        self._servername = servername
 
     def renegotiate(self, options=None, callback=None):
         """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl cannot
         renegotiate."""
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('renegotiate')
-
-    def setMaxSendFragment(self, size):
-        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl does not
-        bind SSL_set_max_send_fragment."""
-        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('setMaxSendFragment')
 
     def __repr__(self):
         return '<pyuvnet.tls.TLSSocket %s %s>' % (

@@ -231,23 +231,17 @@ TLS_DIFFERENCES = {
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
                              "addresses, timeouts and byte counts are the raw socket's",
     ('module', 'SecureContext'): 'holds the PEM data and limits; builds one ssl.SSLContext per role',
-    ('Server', 'addContext'): 'not provided yet (SNICallback does the same)',
-    ('Server', 'getTicketKeys'): _NOT_BOUND,
-    ('Server', 'setTicketKeys'): _NOT_BOUND,
+    ('Server', 'getTicketKeys'): "48 bytes stretched into OpenSSL's own ticket keys (SHA-256): "
+                                 "servers of pyuvnet share tickets, not with Node's servers",
+    ('Server', 'setTicketKeys'): 'another length: ERR_INVALID_ARG_VALUE (Node 20: '
+                                 'ERR_INTERNAL_ASSERTION)',
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",
-    ('TLSSocket', 'disableRenegotiation'): 'not provided yet (ssl.OP_NO_RENEGOTIATION could do it)',
     ('TLSSocket', 'enableTrace'): _NOT_BOUND,
-    ('TLSSocket', 'exportKeyingMaterial'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM '
-                                           '(SSL_export_keying_material is not bound by ssl)',
+    ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
+                                           'uncoded TypeError)',
     ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'setMaxSendFragment'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'getEphemeralKeyInfo'): _NOT_BOUND,
-    ('TLSSocket', 'getFinished'): _NOT_BOUND,
-    ('TLSSocket', 'getPeerFinished'): _NOT_BOUND,
-    ('TLSSocket', 'getSharedSigalgs'): _NOT_BOUND,
-    ('TLSSocket', 'getTLSTicket'): _NOT_BOUND,
     ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
                                              'getPeerCertificate() has the fields',
     ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "

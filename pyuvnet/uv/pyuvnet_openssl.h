@@ -44,6 +44,37 @@ typedef struct {
      * of groups (SSL_CTX_set1_groups_list is a macro over SSL_CTX_ctrl). */
     int (*set_ciphersuites)(void* ctx, const char* suites);
     long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg);
+    /* TLSSocket's one-call queries: the Finished messages, RFC 5705
+     * keying material, SSL_set_max_send_fragment (a macro over SSL_ctrl)
+     * and SSL_OP_NO_RENEGOTIATION (SSL_set_options / SSL_get_options take
+     * a 64-bit mask in OpenSSL 3, an unsigned long, also 64-bit on LP64,
+     * in 1.1). */
+    size_t (*get_finished)(const void* ssl, void* buf, size_t count);
+    size_t (*get_peer_finished)(const void* ssl, void* buf, size_t count);
+    int (*export_keying_material)(void* ssl, unsigned char* out, size_t olen,
+                                  const char* label, size_t llen,
+                                  const unsigned char* context, size_t contextlen,
+                                  int use_context);
+    long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg);
+    unsigned long long (*set_options)(void* ssl, unsigned long long options);
+    unsigned long long (*get_options)(const void* ssl);
+    /* getTLSTicket, getEphemeralKeyInfo, setServername (before the
+     * handshake: SSL_in_before).  EVP_PKEY_id and EVP_PKEY_bits are
+     * EVP_PKEY_get_id/_get_bits in OpenSSL 3 (macros by the old names);
+     * the EC_KEY calls name a NIST curve as in both 1.1 and 3. */
+    void* (*get_session)(const void* ssl);
+    void (*session_get0_ticket)(const void* session, const unsigned char** tick, size_t* len);
+    int (*pkey_id)(const void* pkey);
+    int (*pkey_bits)(const void* pkey);
+    void (*pkey_free)(void* pkey);
+    void* (*pkey_get1_ec_key)(void* pkey);
+    const void* (*ec_key_get0_group)(const void* ec_key);
+    int (*ec_group_get_curve_name)(const void* group);
+    void (*ec_key_free)(void* ec_key);
+    const char* (*nid_to_short_name)(int nid);
+    int (*in_before)(const void* ssl);
+    int (*get_shared_sigalgs)(void* ssl, int index, int* sign_nid, int* hash_nid,
+                              int* sign_hash_nid, unsigned char* rsig, unsigned char* rhash);
 } pyuvnet_openssl_t;
 
 /* 0 when every function was found in the already loaded module at
@@ -73,6 +104,28 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
     *(void**)&f->set_alpn_select_cb = dlsym(module, "SSL_CTX_set_alpn_select_cb");
     *(void**)&f->set_ciphersuites = dlsym(module, "SSL_CTX_set_ciphersuites");
     *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
+    *(void**)&f->get_finished = dlsym(module, "SSL_get_finished");
+    *(void**)&f->get_peer_finished = dlsym(module, "SSL_get_peer_finished");
+    *(void**)&f->export_keying_material = dlsym(module, "SSL_export_keying_material");
+    *(void**)&f->ssl_ctrl = dlsym(module, "SSL_ctrl");
+    *(void**)&f->set_options = dlsym(module, "SSL_set_options");
+    *(void**)&f->get_options = dlsym(module, "SSL_get_options");
+    *(void**)&f->get_session = dlsym(module, "SSL_get_session");
+    *(void**)&f->session_get0_ticket = dlsym(module, "SSL_SESSION_get0_ticket");
+    *(void**)&f->pkey_id = dlsym(module, "EVP_PKEY_get_id");
+    if (!f->pkey_id)
+        *(void**)&f->pkey_id = dlsym(module, "EVP_PKEY_id");
+    *(void**)&f->pkey_bits = dlsym(module, "EVP_PKEY_get_bits");
+    if (!f->pkey_bits)
+        *(void**)&f->pkey_bits = dlsym(module, "EVP_PKEY_bits");
+    *(void**)&f->pkey_free = dlsym(module, "EVP_PKEY_free");
+    *(void**)&f->pkey_get1_ec_key = dlsym(module, "EVP_PKEY_get1_EC_KEY");
+    *(void**)&f->ec_key_get0_group = dlsym(module, "EC_KEY_get0_group");
+    *(void**)&f->ec_group_get_curve_name = dlsym(module, "EC_GROUP_get_curve_name");
+    *(void**)&f->ec_key_free = dlsym(module, "EC_KEY_free");
+    *(void**)&f->nid_to_short_name = dlsym(module, "OBJ_nid2sn");
+    *(void**)&f->in_before = dlsym(module, "SSL_in_before");
+    *(void**)&f->get_shared_sigalgs = dlsym(module, "SSL_get_shared_sigalgs");
     *(void**)&pyuvnet_select_next_proto = dlsym(module, "SSL_select_next_proto");
     /* _ssl stays loaded for the life of the process: the addresses stay valid. */
     dlclose(module);
@@ -81,7 +134,13 @@ static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* 
             || !f->get_peer_cert_chain || !f->get_certificate || !f->stack_count
             || !f->stack_item || !f->x509_to_der || !f->get_servername
             || !f->set_alpn_select_cb || !pyuvnet_select_next_proto
-            || !f->set_ciphersuites || !f->ctx_ctrl)
+            || !f->set_ciphersuites || !f->ctx_ctrl || !f->get_finished
+            || !f->get_peer_finished || !f->export_keying_material || !f->ssl_ctrl
+            || !f->set_options || !f->get_options || !f->get_session
+            || !f->session_get0_ticket || !f->pkey_id || !f->pkey_bits || !f->pkey_free
+            || !f->pkey_get1_ec_key || !f->ec_key_get0_group || !f->ec_group_get_curve_name
+            || !f->ec_key_free || !f->nid_to_short_name || !f->in_before
+            || !f->get_shared_sigalgs)
         return -1;
     return 0;
 #endif
