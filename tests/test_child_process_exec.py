@@ -29,7 +29,12 @@ import pyuvnet as net
 from pyuvnet import aio, child_process, errors
 from pyuvnet.child_process import promises as cp_promises
 from support import assert_code, open_fd_count
-from test_aio import arun  # noqa: F401  (the fixture)
+from test_aio import LOOP_FACTORIES, arun  # noqa: F401  (the fixture)
+
+# The awaitables are the bridge's; one asyncio loop is enough here (test_aio
+# runs the bridge on every kind). A select() loop would also fail once the
+# process holds fds past 1024, which a long suite reaches.
+asyncio_loop_only = pytest.mark.parametrize('arun', LOOP_FACTORIES[:1], indirect=True)
 
 
 def run_exec(run_loop, start, *args, **kwargs):
@@ -170,6 +175,7 @@ def test_exec_keeps_no_fd(run_loop):
     assert open_fd_count() == before
 
 
+@asyncio_loop_only
 def test_promises_exec_resolves_with_stdout_and_stderr(arun):  # noqa: F811
     async def main():
         async with aio.attach():
@@ -184,6 +190,7 @@ def test_promises_exec_resolves_with_stdout_and_stderr(arun):  # noqa: F811
     arun(main)
 
 
+@asyncio_loop_only
 def test_promises_cancelling_kills_the_child(arun, tmp_path):  # noqa: F811
     marker = tmp_path / 'finished'
 
@@ -288,6 +295,7 @@ def test_exec_kill_that_raises_is_the_error(run_loop, monkeypatch):
     assert (str(err), stdout, stderr, child.killed) == ('mock error', '', '', True)
 
 
+@asyncio_loop_only
 def test_promises_node_promisified_forms(arun):  # noqa: F811
     """Node's test-child-process-promisified.js: the future's child is the
     ChildProcess; {stdout, stderr}; a missing command rejects naming it; a
