@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import json
-import select
 import subprocess
 import time
 
-from .procs import pinned, tail
+from .procs import pinned, readable_within, tail
 from .scenarios import Scenario
 
 SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
@@ -94,7 +93,7 @@ def idle_memory(loadgen, server, target, conns, cpu):
     with subprocess.Popen(pinned(argv, cpu), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as proc:
         try:
-            ready, _, _ = select.select([proc.stdout], [], [], IDLE_SETUP)
+            ready = readable_within(proc.stdout, IDLE_SETUP)
             line = proc.stdout.readline() if ready else ''
             if line:
                 time.sleep(IDLE_SETTLE)

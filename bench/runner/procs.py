@@ -140,7 +140,7 @@ class Server:
     def _wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            readable, _, _ = select.select([self.proc.stdout], [], [], 0.05)
+            readable = readable_within(self.proc.stdout, 0.05)
             if readable:
                 line = self.proc.stdout.readline().decode(errors='replace').strip()
                 if line:
@@ -197,3 +197,11 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def readable_within(stream, timeout):
+    """Whether ``stream`` has something to read within ``timeout`` s: poll(),
+    which, unlike select(), takes fds past 1024 (a long test run has them)."""
+    poller = select.poll()
+    poller.register(stream, select.POLLIN)
+    return bool(poller.poll(timeout * 1000))
