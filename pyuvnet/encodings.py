@@ -51,9 +51,31 @@ def encode(text, encoding=None):
             return binascii.a2b_base64(raw + b'=' * (-len(raw) % 4))
         except binascii.Error:
             return b''
-    if name == 'ascii':
-        return text.encode('latin-1', 'replace')
-    return text.encode(_CODECS[name], 'surrogatepass' if name != 'utf8' else 'replace')
+    if name == 'utf8':
+        return node_utf8(text)
+    if _CODECS[name] == 'latin-1':
+        return _low_bytes(text)
+    return text.encode('utf-16-le', 'surrogatepass')
+
+
+def node_utf8(text):
+    """``text`` as the UTF-8 Node makes of a JavaScript string: a surrogate
+    pair is one character, a lone surrogate becomes U+FFFD (Python's codec
+    refuses both)."""
+    try:
+        return text.encode('utf-8')
+    except UnicodeEncodeError:
+        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
+
+
+def _low_bytes(text):
+    """Node's 'latin1' (and 'binary', 'ascii') write: the low byte of each
+    UTF-16 code unit of the JavaScript string, so U+0100 is 0x00 and a
+    character past U+FFFF is the low bytes of its two surrogates."""
+    try:
+        return text.encode('latin-1')
+    except UnicodeEncodeError:
+        return text.encode('utf-16-le', 'surrogatepass')[::2]
 
 
 _URLSAFE_TO_STD = bytes.maketrans(b'-_', b'+/')

@@ -55,6 +55,45 @@ def test_ascii_decoding_keeps_the_low_seven_bits():
     assert encodings.decoder('ascii')(bytes([0xFF, 0x41, 0x80])) == '\x7fA\x00'
 
 
+# Node 20: Buffer.from(t, enc) for each text below, in hex.  A JavaScript
+# string is UTF-16: a surrogate pair is one character in UTF-8, a lone one
+# is U+FFFD, and the one-byte encodings keep each code unit's low byte.
+NODE_WRITES = {
+    'utf8': ['61 ef bf bd 62', 'c4 80 e2 82 ac', 'f0 9f 98 80', 'f0 9f 98 80'],
+    'latin1': ['61 00 62', '00 ac', '3d 00', '3d 00'],
+    'binary': ['61 00 62', '00 ac', '3d 00', '3d 00'],
+    'ascii': ['61 00 62', '00 ac', '3d 00', '3d 00'],
+    'utf16le': ['61 00 00 d8 62 00', '00 01 ac 20', '3d d8 00 de', '3d d8 00 de'],
+}
+TEXTS = ['a\ud800b', '\u0100\u20ac', '\ud83d\ude00', '\U0001F600']
+
+
+@pytest.mark.parametrize('encoding', sorted(NODE_WRITES))
+def test_strings_past_the_encoding_are_written_as_nodes(encoding):
+    """No '?' and no UnicodeEncodeError: lone surrogates, pairs and
+    characters outside latin-1 give Node's bytes."""
+    got = [encodings.encode(text, encoding).hex(' ') for text in TEXTS]
+    assert got == NODE_WRITES[encoding]
+
+
+def test_a_socket_writes_a_lone_surrogate_as_nodes_replacement(listening_server, run_loop):
+    """Node 20: socket.write('a\ud800b') and socket.end('\u0100', 'latin1')
+    send 61 ef bf bd 62 00."""
+    import pyuvnet as net
+    received = []
+
+    def on_connection(conn):
+        conn.on('data', received.append)
+        conn.on('end', server.close)
+
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1')
+    client.write('a\ud800b')
+    client.end('\u0100', 'latin1')
+    run_loop()
+    assert b''.join(received).hex(' ') == '61 ef bf bd 62 00'
+
+
 SAMPLES = {
     'hex': lambda n: 'ab' * n, 'base64': lambda n: 'QUJD' * (n // 2),
     'base64url': lambda n: 'QU-_' * (n // 2), 'utf8': lambda n: 'é' * n,
