@@ -44,6 +44,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def current_workers() -> List[cluster.Worker]:
+    """The primary's live workers (``cluster.workers`` is None in a worker,
+    as Node's is undefined there)."""
+    assert cluster.workers is not None
+    return list(cluster.workers.values())
+
+
 class Primary:
     """Keeps ``count`` workers alive, restarts them in turn on SIGHUP, drains
     them on SIGTERM/SIGINT."""
@@ -84,7 +91,7 @@ class Primary:
     def rolling_restart(self) -> None:
         if self.stopping or self.restart_queue:
             return
-        self.restart_queue = list(cluster.workers.values())
+        self.restart_queue = current_workers()
         print('cluster: rolling restart of %d workers' % len(self.restart_queue), flush=True)
         self.replace_next()
 
@@ -109,7 +116,7 @@ class Primary:
         if self.stopping:
             return
         self.stopping = True
-        self.draining = list(cluster.workers.values())
+        self.draining = current_workers()
         print('cluster: draining %d workers' % len(self.draining), flush=True)
         for worker in self.draining:
             worker.disconnect()

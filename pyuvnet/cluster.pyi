@@ -38,7 +38,8 @@ class ClusterSettings(TypedDict, total=False):
     # END snake_case twins
 
 settings: ClusterSettings
-workers: dict[int, Worker]
+# None in a worker, as Node's is undefined there.
+workers: dict[int, Worker] | None
 worker: Worker | None
 
 class _Cluster(EventEmitter):
