@@ -26,7 +26,7 @@ import threading
 from collections import deque
 
 from pyuvnet import errors
-from pyuvnet.encodings import encode
+from pyuvnet.encodings import encode, node_utf8
 
 cdef class StreamWrites
 cdef class Stream
@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 include "uv/loop.pyx"
+include "uv/loop_threads.pyx"
 include "uv/signals.pyx"
 include "uv/handle.pyx"
 include "uv/timers.pyx"

@@ -24,7 +24,7 @@ cdef bytes pipe_name(object path):
     try:
         return os.fsencode(text)
     except UnicodeEncodeError:
-        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
+        return node_utf8(text)
 
 
 def pipe_bind(Handle owner, object path):

@@ -1,0 +1,69 @@
+# Which loop a thread has, and the closing of that loop when its thread
+# ends: the current loop (get_loop, current_loop), and the walk that closes
+# every handle of a loop nobody can run any more (LoopReaper).
+
+
+cdef void close_at_thread_end(uv.uv_handle_t* handle, void* arg) noexcept with gil:
+    # uv_walk callback: our own handles are closed; a user's is taken from
+    # its owner (which then sees it closed, as after _abandon_handle) and
+    # closed; closing ones finish through their own callbacks.
+    cdef Handle owner
+    if uv.uv_is_closing(handle):
+        return
+    if handle.data == arg or handle.data == NULL:
+        uv.uv_close(handle, free_closed_handle)
+        return
+    owner = <Handle>handle.data
+    owner.handle = NULL
+    handle.data = NULL
+    uv.uv_close(handle, free_closed_handle)
+    if isinstance(owner, Stream):
+        (<Stream>owner).connecting = False
+    owner.let_go()
+
+
+cdef class LoopReaper:
+    """Kept in a thread's ``threading.local`` next to its loop and nowhere
+    else, so it dies when the thread ends (CPython clears a thread's locals
+    in that thread, as it exits): the loop is then closed and freed, with
+    the fds libuv holds for it (epoll, eventfd, signal pipe, the EMFILE
+    reserve).  The loop object itself can outlive the reaper (every handle
+    holds it); the main thread has none, its loop lives until the process
+    ends, and nothing is done during interpreter shutdown."""
+
+    cdef Loop loop
+    cdef object thread_ident
+
+    def __cinit__(self, Loop loop):
+        self.loop = loop
+        self.thread_ident = threading.get_ident()
+
+    def __dealloc__(self):
+        try:
+            if threading.get_ident() == self.thread_ident and not sys.is_finalizing():
+                self.loop.close_at_thread_end()
+        except BaseException:
+            pass
+
+
+_thread_state = threading.local()
+cdef object main_thread_ident = threading.main_thread().ident
+
+
+def get_loop():
+    """The current thread's loop, created on first use; a thread's loop is
+    closed when the thread ends (LoopReaper)."""
+    try:
+        return _thread_state.loop
+    except AttributeError:
+        loop = _thread_state.loop = Loop()
+        if threading.get_ident() != main_thread_ident:
+            _thread_state.reaper = LoopReaper(loop)
+        return loop
+
+
+cdef Loop current_loop():
+    try:
+        return <Loop>_thread_state.loop
+    except AttributeError:
+        return <Loop>get_loop()
