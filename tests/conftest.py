@@ -1,6 +1,5 @@
 """Shared fixtures: a fresh loop per test and a runner that fails, never
 hangs, when the loop does not finish."""
-import gc
 import os
 import shutil
 import signal
@@ -33,17 +32,14 @@ class LoopDidNotFinish(AssertionError):
 @pytest.fixture(autouse=True)
 def fresh_loop():
     """Each test gets its own libuv loop, so one test's leftovers (an open
-    server after a failure) cannot keep another's run() going."""
-    _uv._thread_state.loop = net.Loop()
-    yield _uv._thread_state.loop
+    server after a failure) cannot keep another's run() going.  The loop is
+    closed after the test: a handle the test left open (a server still
+    listening, an unref'd timer) would otherwise keep it, and its epoll,
+    eventfd and /dev/null fds, alive for the rest of the run."""
+    loop = _uv._thread_state.loop = net.Loop()
+    yield loop
     del _uv._thread_state.loop
-    # A test's loop (its epoll fd, its async and signal fds) is freed with
-    # the Loop object, which a reference cycle of the test's objects may
-    # hold until the garbage collector runs: collect before the suite's
-    # fds pile up past select()'s 1024 (asyncio's select loop, the bench
-    # runner), as they did in a whole run under Python 3.9.
-    if len(os.listdir('/proc/self/fd')) > 256:
-        gc.collect()
+    loop.close()
 
 
 @pytest.fixture

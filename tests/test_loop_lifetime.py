@@ -175,3 +175,85 @@ def test_interpreter_exit_with_threads_loops_in_every_state():
     assert done.returncode == 0, done.stderr
     assert done.stdout == 'exiting\n'
     assert done.stderr == ''
+
+
+# -- Loop.close(): the same closing, asked for --------------------------------
+
+def on_own_loop(body):
+    """Runs ``body`` with a fresh loop as the thread's current one, then
+    closes that loop; returns it."""
+    from pyuvnet import _uv
+    previous = _uv._thread_state.loop
+    loop = _uv._thread_state.loop = net.Loop()
+    try:
+        body()
+    finally:
+        _uv._thread_state.loop = previous
+    loop.close()
+    return loop
+
+
+@linux_only
+@pytest.mark.parametrize('body', [
+    timer_closed_after_run, server_closed_after_run, server_left_listening,
+    echo_then_left_open, loop_made_never_run, full_run_then_nothing,
+])
+def test_closing_fifty_loops_leaves_no_fd_behind(body):
+    on_own_loop(body)
+    before = fd_count()
+    for _ in range(THREADS):
+        on_own_loop(body)
+    assert fd_count() == before
+
+
+def test_a_server_on_a_closed_loop_refuses_connections():
+    ports = []
+
+    def body():
+        server = net.createServer()
+        server.listen(0, '127.0.0.1')
+        ports.append(server.address().port)
+
+    on_own_loop(body)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(('127.0.0.1', ports[0]), timeout=2).close()
+
+
+def test_a_closed_loop_refuses_to_run_and_a_second_close_does_nothing():
+    loop = on_own_loop(full_run_then_nothing)
+    with pytest.raises(RuntimeError, match='this pyuvnet loop is closed'):
+        loop.run()
+    loop.close()
+    assert not loop.alive() and loop.backend_fd() == -1
+
+
+def test_objects_made_before_a_close_act_closed_or_say_so(run_loop):
+    """Made on a loop that is then closed, used on the current one: no
+    crash.  The timer acts closed; a socket's connect needs a handle on its
+    own loop, and run() raises RuntimeError naming the closed loop."""
+    made = {}
+
+    def body():
+        made['timer'] = net.setTimeout(lambda: None, 10000)
+        made['socket'] = net.Socket()
+
+    on_own_loop(body)
+    made['timer'].refresh()
+    made['timer'].close()
+    made['socket'].connect(1, '127.0.0.1')
+    with pytest.raises(RuntimeError, match='this pyuvnet loop is closed'):
+        run_loop()
+
+
+def test_a_running_loop_cannot_be_closed(run_loop):
+    errors = []
+
+    def try_close():
+        try:
+            net.get_loop().close()
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    net.setTimeout(try_close, 1)
+    run_loop()
+    assert errors == ['a running pyuvnet loop cannot be closed']

@@ -123,16 +123,29 @@ cdef class Loop:
             PyMem_RawFree(self.loop_ptr)
         self.uvloop = NULL
 
-    cdef void close_at_thread_end(self):
-        """This loop's thread has ended: close every handle (see
-        ``close_at_thread_end`` the walk callback), let libuv finish the
-        closes and cancelled requests, and free the loop.  A loop libuv
-        still needs (a request running in its threadpool) is left alone,
-        as is a loop some caller is inside of."""
+    def close(self):
+        """Close every handle still open on this loop and free the loop and
+        its fds (epoll, eventfd, signal pipe).  Owners see their handle
+        gone, with no event: a server no longer listens, a socket no longer
+        reads or writes, a timer never fires.  Close callbacks that were
+        pending run.  Afterwards ``run()`` raises RuntimeError and new
+        sockets, servers and children cannot be made on this loop; calling
+        ``close()`` again does nothing.  A thread's loop is closed this way
+        when the thread ends.  RuntimeError while the loop runs."""
+        if self.running:
+            raise RuntimeError('a running pyuvnet loop cannot be closed')
+        self.close_all()
+
+    cdef void close_all(self):
+        """``close()``'s work (see ``close_every_handle``, the walk
+        callback): close every handle, let libuv finish the closes and
+        cancelled requests, and free the loop.  A loop libuv still needs (a
+        request running in its threadpool) keeps its memory, as does a loop
+        some caller is inside of."""
         cdef int turns = 0
         if self.uvloop == NULL or self.running:
             return
-        uv.uv_walk(self.uvloop, close_at_thread_end, <void*>self)
+        uv.uv_walk(self.uvloop, close_every_handle, <void*>self)
         self.running = True
         try:
             while uv.uv_loop_alive(self.uvloop) and turns < 100:
@@ -171,6 +184,12 @@ cdef class Loop:
 
     # -- running ----------------------------------------------------------
 
+    cdef uv.uv_loop_t* live(self) except NULL:
+        """The libuv loop, to make a handle on; RuntimeError once closed."""
+        if self.uvloop == NULL:
+            raise RuntimeError('this pyuvnet loop is closed')
+        return self.uvloop
+
     def run(self):
         """Run until nothing ref'd is left, ``stop()`` is called, or a
         callback raises; in the last case the exception is re-raised here
@@ -191,7 +210,7 @@ cdef class Loop:
         if self.running:
             raise RuntimeError('the pyuvnet loop of this thread is already running')
         if self.uvloop == NULL:
-            raise RuntimeError('this pyuvnet loop was closed when its thread ended')
+            raise RuntimeError('this pyuvnet loop is closed')
         self.raise_uncaught()
         if watch:
             watch_signals(self)

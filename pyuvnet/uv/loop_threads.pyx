@@ -3,7 +3,7 @@
 # every handle of a loop nobody can run any more (LoopReaper).
 
 
-cdef void close_at_thread_end(uv.uv_handle_t* handle, void* arg) noexcept with gil:
+cdef void close_every_handle(uv.uv_handle_t* handle, void* arg) noexcept with gil:
     # uv_walk callback: our own handles are closed; a user's is taken from
     # its owner (which then sees it closed, as after _abandon_handle) and
     # closed; closing ones finish through their own callbacks.
@@ -41,7 +41,7 @@ cdef class LoopReaper:
     def __dealloc__(self):
         try:
             if threading.get_ident() == self.thread_ident and not sys.is_finalizing():
-                self.loop.close_at_thread_end()
+                self.loop.close_all()
         except BaseException:
             pass
 

@@ -31,9 +31,11 @@ cdef class Process(Handle):
         cdef char** argv = NULL
         cdef char** envp = NULL
         cdef uv.uv_stdio_container_t* stdio = NULL
+        cdef uv.uv_loop_t* uvloop
         cdef int r, i
         if self.handle != NULL:
             raise RuntimeError('this Process has spawned already')
+        uvloop = self.loop.live()       # before anything is allocated
         memset(&options, 0, sizeof(options))
         try:
             # Whatever raises here, nothing is left allocated.
@@ -61,7 +63,7 @@ cdef class Process(Handle):
             options.stdio_count = len(stdio_fds)
             options.stdio = stdio
             options.exit_cb = process_exited
-            r = uv.uv_spawn(self.loop.uvloop, proc, &options)
+            r = uv.uv_spawn(uvloop, proc, &options)
             self.adopt(<uv.uv_handle_t*>proc)
             if r < 0:
                 self.close_handle()

@@ -5,14 +5,15 @@
 cdef int tcp_init(Handle owner, int family=0) except -1:
     """Give ``owner`` a fresh uv_tcp_t (its socket created at once when
     ``family`` is AF_INET/AF_INET6, so options can be set before bind)."""
+    cdef uv.uv_loop_t* uvloop = owner.loop.live()     # before anything is allocated
     cdef uv.uv_tcp_t* tcp = <uv.uv_tcp_t*>PyMem_RawMalloc(uv.uv_handle_size(uv.UV_TCP))
     cdef int r
     if tcp == NULL:
         raise MemoryError()
     if family:
-        r = uv.uv_tcp_init_ex(owner.loop.uvloop, tcp, family)
+        r = uv.uv_tcp_init_ex(uvloop, tcp, family)
     else:
-        r = uv.uv_tcp_init(owner.loop.uvloop, tcp)
+        r = uv.uv_tcp_init(uvloop, tcp)
     if r < 0:
         PyMem_RawFree(tcp)
         raise errors.uv_exception(r, 'uv_tcp_init')
