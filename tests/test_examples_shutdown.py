@@ -1,5 +1,5 @@
-"""Every example, and the README's first one, stops on Ctrl-C within a
-second, idle or under load (the examples with status 0); examples/graceful_shutdown.py drains and exits
+"""Every example, and the README's first one, stops on Ctrl-C at once
+(well within its grace period), idle or under load (the examples with status 0); examples/graceful_shutdown.py drains and exits
 0 on SIGTERM or Ctrl-C (issue 10, part 4).
 
 Node, for comparison: a plain server dies at once on Ctrl-C (no SIGINT
@@ -22,7 +22,10 @@ import pyuvnet as net
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(net.__file__)))
 EXAMPLES = os.path.join(os.path.dirname(__file__), os.pardir, 'examples')
-EXIT_WITHIN = 1.0
+# The examples stop in milliseconds; the bound is wider so that a loaded
+# 2-core CI machine cannot fail it, and still far below the 10 s grace
+# periods and timeouts that waiting for anything would show.
+EXIT_WITHIN = 3.0
 
 
 README = os.path.join(os.path.dirname(__file__), os.pardir, 'README.md')
@@ -133,7 +136,7 @@ PLAIN = ['README']
 @pytest.mark.parametrize('loaded', [False, True], ids=['idle', 'under-load'])
 @pytest.mark.parametrize('name', PLAIN + ['echo_server', 'chat_server', 'prefork_server',
                                           'graceful_shutdown'])
-def test_ctrl_c_stops_the_example_within_a_second(example, name, loaded):
+def test_ctrl_c_stops_the_example_at_once(example, name, loaded):
     ex = example(name)
     load = Load(ex.port) if loaded else None
     try:
