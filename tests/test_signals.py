@@ -464,3 +464,30 @@ def test_a_stream_reads_no_more_in_the_turn_an_exception_stops(run_loop):
     assert len(chunks) == 1
     run_loop()
     assert b''.join(chunks) == payload
+
+
+def test_a_stream_reads_no_more_in_the_turn_stop_was_called(run_loop):
+    """stop() in a 'data' listener (what a Ctrl-C handler does) ends the
+    turn's reading as an exception does: no more chunks this turn, the
+    next run() reads on, nothing lost.  Before, a loaded chat server took
+    4.5 s of such reads to return from run() after Ctrl-C."""
+    payload = os.urandom(4 * 1024 * 1024)
+    chunks = []
+
+    def on_data(data):
+        chunks.append(data)
+        if len(chunks) == 1:
+            net.stop()
+
+    def on_connection(sock):
+        sock.on('data', on_data)
+        sock.on('end', server.close)
+
+    server = net.createServer(on_connection)
+    server.listen(0, '127.0.0.1')
+    client = net.connect(server.address().port, '127.0.0.1')
+    client.end(payload)
+    run_loop()
+    assert len(chunks) == 1
+    run_loop()
+    assert b''.join(chunks) == payload

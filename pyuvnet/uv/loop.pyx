@@ -46,6 +46,7 @@ cdef class Loop:
     cdef readonly bint running
     """True while ``run()`` is running this loop."""
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
+    cdef bint stopping              # stop() was called in this turn
     cdef object wakeup
     cdef bint wakeup_sent
     cdef bint rerun
@@ -229,6 +230,7 @@ cdef class Loop:
                 uv.pyuvnet_take_gil(self.uvloop)
                 self.loop_ptr.gil_kept = 0
                 self.in_uv_run = False
+                self.stopping = False
                 # Writes made after this turn's prepare phase (by I/O, check
                 # or close callbacks) leave now rather than a turn later.
                 if self.dirty_streams and not self.uncaught:
@@ -247,9 +249,18 @@ cdef class Loop:
         return alive
 
     def stop(self):
-        """Make ``run()`` return after the current turn."""
+        """Make ``run()`` return after the current turn.  Streams that have
+        more to read in this turn leave it for the next run(), as after an
+        exception (``hold_reading``): under load a turn's reads are what
+        would keep a Ctrl-C handler's ``stop()`` waiting."""
         if self.uvloop != NULL:
             uv.uv_stop(self.uvloop)
+            self.stopping = self.in_uv_run
+
+    cdef inline bint cut_turn_short(self):
+        """Whether run() is about to return (an exception to raise, or
+        stop()): reads wait for the next run()."""
+        return self.stopping or bool(self.uncaught)
 
     def alive(self):
         """Whether libuv has ref'd, active handles or requests left (what
@@ -336,7 +347,7 @@ cdef class Loop:
             raise self.uncaught.pop(0)
 
     cdef void hold_reading(self, Stream stream):
-        """run() is stopping for an exception: ``stream`` reads no more
+        """run() is stopping (an exception, or stop()): ``stream`` reads no more
         this turn (libuv would call back up to 32 times per stream and
         event, all of it Python work before run() can raise, which is what
         keeps Ctrl-C waiting under load); it reads again when the loop next

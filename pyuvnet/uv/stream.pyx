@@ -530,8 +530,8 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                 size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
                 try:
                     chunk = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start, size)
-                    if stream.loop.uncaught:
-                        # run() is to raise: the rest waits for the next
+                    if stream.loop.cut_turn_short():
+                        # run() is to return: the rest waits for the next
                         # run(), as the reads after it do (hold_reading).
                         stream.keep_unread(chunk)
                     else:
@@ -549,6 +549,6 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
         except BaseException as exc:
             stream.loop.report(exc)
     stream.loop.after_callback()
-    if stream.loop.uncaught:
+    if stream.loop.cut_turn_short():
         stream.loop.hold_reading(stream)
 
