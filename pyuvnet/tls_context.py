@@ -7,6 +7,7 @@ errors with Node's codes, and OpenSSL's verification result.  The
 certificates as Node's objects and ``checkServerIdentity`` are in
 tls_certificates.py.
 """
+import json
 import os
 import re
 import shutil
@@ -82,13 +83,17 @@ class TLSError(errors.NodeError, ConnectionError):
     certificate that did not verify (``DEPTH_ZERO_SELF_SIGNED_CERT``), or
     ``ECONNRESET`` for a peer that left during the handshake."""
 
-    def __init__(self, code, message, reason=None):
+    def __init__(self, code, message, reason=None, library=None):
         """``code`` as above, ``message`` OpenSSL's text, ``reason`` (when
-        known) OpenSSL's reason in lower case words, as Node's ``reason``."""
+        known) OpenSSL's reason in lower case words, as Node's ``reason``;
+        ``library`` (when known) OpenSSL's name of the library that failed
+        ('SSL routines'), as Node's ``library``."""
         super().__init__(message)
         self.code = code
         if reason is not None:
             self.reason = reason
+        if library is not None:
+            self.library = library
 
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
@@ -97,8 +102,12 @@ class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
 
 
 class ERR_TLS_INVALID_PROTOCOL_VERSION(errors.NodeError, TypeError):
-    """``(version, 'minimum' | 'maximum')``."""
-    _template = '%r is not a valid %s TLS protocol version'
+    """``(version, 'minimum' | 'maximum')``; the version written as Node's
+    ``%j`` writes it (JSON: ``"TLSv9"``, ``1``, ``true``)."""
+    _template = '%s is not a valid %s TLS protocol version'
+
+    def __init__(self, version, which):
+        super().__init__(json.dumps(version, ensure_ascii=False, default=repr), which)
 
 
 class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(errors.NodeError, TypeError):
@@ -140,8 +149,17 @@ def tls_error(exc):
         match = _UNNAMED_REASON.match(str(exc))
         reason = match.group(1).upper().replace(' ', '_') if match else None
     if reason:
-        return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '))
+        return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '),
+                        _LIBRARY_NAMES.get(getattr(exc, 'library', None) or 'SSL'))
     return TLSError('ERR_SSL_UNKNOWN', str(exc))
+
+
+# Python's short library names -> OpenSSL's own (ERR_lib_error_string),
+# which Node puts in an error's ``library``.
+_LIBRARY_NAMES = {'SSL': 'SSL routines', 'PEM': 'PEM routines', 'X509': 'x509 certificate routines',
+                  'EVP': 'digital envelope routines', 'ASN1': 'asn1 encoding routines',
+                  'X509V3': 'X509 V3 routines', 'BIO': 'BIO routines', 'SYS': 'system library',
+                  'DECODER': 'DECODER routines'}
 
 
 _UNNAMED_REASON = re.compile(r'\[SSL\] ([a-z0-9 ]+?)(?: \(_ssl\.c:\d+\))?$')
@@ -245,7 +263,7 @@ def _pem_text(value, name):
         return value
     if isinstance(value, (list, tuple)):
         return '\n'.join(_pem_text(item, name) for item in value)
-    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer'], value)
+    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer', 'TypedArray', 'DataView'], value)
 
 
 def _pem_option(opts, key):
@@ -292,7 +310,7 @@ def openssl_error(library, reason, message):
         code = 'ERR_OSSL_%s_%s' % (library, reason)
     else:
         code = 'ERR_OSSL_' + reason
-    return TLSError(code, message, reason.lower().replace('_', ' '))
+    return TLSError(code, message, reason.lower().replace('_', ' '), _LIBRARY_NAMES.get(library))
 
 
 # Node's errors for keys and certificates that do not load (what Node 20's
