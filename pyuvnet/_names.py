@@ -38,7 +38,7 @@ ALIASES = {
     'TLSSocket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
         'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
-        'localAddress', 'localPort', 'localFamily', 'readyState',
+        'localAddress', 'localPort', 'localFamily', 'readyState', 'destroySoon',
         'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
         'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
         'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
