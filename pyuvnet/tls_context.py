@@ -492,6 +492,7 @@ class SecureContext:
         self.cert_pem = _pem_option(opts, 'cert')
         self.key_pem = _pem_option(opts, 'key')
         self.ca_pem = _pem_option(opts, 'ca')
+        self._key_pairs = _key_pairs(opts, self.cert_pem, self.key_pem)
         self.passphrase = opts.get('passphrase')
         self.min_version = _version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')),
                                     'minimum')
@@ -541,7 +542,8 @@ class SecureContext:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
         if self.cert_pem is not None and self.key_pem is not None:
-            _load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
+            for cert_pem, key_pem in self._key_pairs:
+                _load_cert_chain(ctx, cert_pem, key_pem, self.passphrase)
         if alpn:
             # The wire format itself: set_alpn_protocols() takes ASCII str
             # only, where Node sends any bytes (UTF-8 for a str).
@@ -555,6 +557,19 @@ class SecureContext:
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
         return ctx
+
+
+def _key_pairs(opts, cert_pem, key_pem):
+    """(certificate chain, key) pairs to load: Node's ``key`` and ``cert``
+    arrays of the same length pair up (an ECDSA and an RSA certificate,
+    say: OpenSSL keeps each in the slot of its key type and serves the one
+    the client's cipher needs); otherwise the one joined text of each."""
+    keys, certs = opts.get('key'), opts.get('cert')
+    if (isinstance(keys, (list, tuple)) and isinstance(certs, (list, tuple))
+            and len(keys) == len(certs) > 1):
+        return [(_pem_text(cert, 'options.cert'), _pem_text(key, 'options.key'))
+                for cert, key in zip(certs, keys)]
+    return [(cert_pem, key_pem)]
 
 
 def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
