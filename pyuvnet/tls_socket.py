@@ -40,6 +40,7 @@ import ssl
 
 from . import _uv, encodings, errors, system_errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from .addresses import isIP
 from .records import Record
 from .events import EventEmitter
 from .socket import Socket
@@ -220,6 +221,10 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
                               else self._servername.encode('ascii'), session=session)
         if node_way:
             verify_without_enforcing(sslobj)
+            if self._servername is not None and isIP(self._servername):
+                # Python's ssl sends no SNI for an IP address; Node 20
+                # sends it (after its DEP0123 warning, tls.connect's).
+                _uv.tls_set_servername(sslobj, self._servername.encode('ascii'))
         return sslobj
 
     # -- the rare events (the expected ones run in TLSPump) ----------------
@@ -439,6 +444,7 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     localFamily = _forward('localFamily')
     bytesRead = _forward('bytesRead')
     bytesWritten = _forward('bytesWritten')
+    readableHighWaterMark = _forward('readableHighWaterMark')
     writableHighWaterMark = _forward('writableHighWaterMark')
     writableNeedDrain = _forward('writableNeedDrain')
     writableFinished = _forward('writableFinished')
