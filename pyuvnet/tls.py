@@ -18,7 +18,7 @@ import warnings
 from . import _uv, createConnection as _create_connection, errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
-from .addresses import isIP
+from .addresses import isIP as _is_ip
 from .connecting import is_pipe_name
 from .tls_certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,
@@ -251,7 +251,7 @@ _ip_servername_warned = []
 def _warn_ip_servername(servername):
     """Node's DEP0123, once per process: an IP address as servername (still
     sent, as Node 20 does)."""
-    if isinstance(servername, str) and not _ip_servername_warned and isIP(servername):
+    if isinstance(servername, str) and not _ip_servername_warned and _is_ip(servername):
         _ip_servername_warned.append(True)
         warnings.warn('Setting the TLS ServerName to an IP address is not permitted by RFC 6066. '
                       'This will be ignored in a future version.', DeprecationWarning,

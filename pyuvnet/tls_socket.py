@@ -460,6 +460,12 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         return self._raw.writableLength + self._corked_bytes
 
     @property
+    def bufferSize(self):
+        """writableLength (net.Socket's older name, which Node's TLSSocket
+        inherits)."""
+        return self.writableLength
+
+    @property
     def destroyed(self):
         """True once destroy() was called or the raw socket closed."""
         return self._destroyed

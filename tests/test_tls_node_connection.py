@@ -232,3 +232,103 @@ def test_destroy_while_the_first_write_is_pending_closes_cleanly(run_loop):
     net.setImmediate(secure.destroy)
     run_loop()
     assert event_names(log) == ['close']
+
+
+def test_a_write_then_destroy_at_once_ends_the_client_cleanly(tls_server, run_loop):
+    """test-tls-close-event-after-write.js: the server's s.write('hi') then
+    s.destroy() in 'secureConnection': the client sees 'end', then
+    'close'(false), no error.  (In Node 20 the 'hi' never leaves: its TLS
+    write waits for the next turn, after the destroy; pyuvnet's leaves at
+    once, so the client may read it first.)"""
+    server, port = tls_server(lambda s: (s.write('hi'), s.destroy()))
+    log = []
+    client = tls.connect({'port': port, 'rejectUnauthorized': False})
+    record_events(client, log, ['data', 'end', 'close', 'error'])
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert [entry for entry in log if entry[0] != 'data'] == [('end',), ('close', False)]
+    assert b''.join(entry[1] for entry in log if entry[0] == 'data') in (b'', b'hi')
+
+
+def test_the_raw_connection_going_away_closes_the_servers_tls_socket(tls_server, run_loop):
+    """test-tls-socket-close.js: a proxy between client and tls.Server
+    destroys both its sockets 100 ms after the handshake: the server's
+    TLSSocket emits 'close'(false), the client 'close' too, no errors."""
+    seen = []
+    server, port = tls_server(lambda s: s.on('close', lambda had_error: seen.append(
+        ('server tls close', had_error))))
+
+    def on_proxy(raw):
+        upstream = net.connect(port, '127.0.0.1', lambda: (raw.pipe(upstream),
+                                                           upstream.pipe(raw)))
+        for sock in (raw, upstream):
+            sock.on('error', lambda err: None)
+        net.setTimeout(lambda: (raw.destroy(), upstream.destroy()), 100)
+    proxy = net.createServer(on_proxy)
+    proxy.listen(0, '127.0.0.1')
+    client = tls.connect({'port': proxy.address().port, 'rejectUnauthorized': False},
+                         lambda: seen.append('secure'))
+    client.on('error', lambda err: seen.append(('client error', err.code)))
+    client.on('close', lambda _: (seen.append('client close'), net.setTimeout(
+        lambda: (server.close(), proxy.close()), 50)))
+    run_loop()
+    assert sorted(seen, key=str) == [('server tls close', False), 'client close', 'secure']
+
+
+def test_writes_of_a_paused_socket_all_arrive(tls_server, run_loop):
+    """test-tls-pause.js: the client paused (isPaused() true) writes 4 MiB
+    at once: writableLength is above 0 and bufferSize a number while
+    buffered; after end() the server has every byte."""
+    received = []
+    server, port = tls_server(lambda s: (s.on('data', lambda d: received.append(len(d))),
+                                         s.on('end', server.close)))
+    seen = []
+
+    def on_secure():
+        client.pause()
+        seen.append(client.isPaused())
+        chunk = b'x' * (1024 * 1024)
+        for _ in range(4):
+            client.write(chunk)
+        seen.append((client.writableLength > 0, isinstance(client.bufferSize, int)))
+        client.end()
+    client = tls.connect({'port': port, 'rejectUnauthorized': False}, on_secure)
+    run_loop()
+    assert seen == [True, (True, True)] and sum(received) == 4 * 1024 * 1024
+
+
+@pytest.mark.parametrize('options, outcome', [
+    ({'rejectUnauthorized': False}, ('secure', False, 'DEPTH_ZERO_SELF_SIGNED_CERT')),
+    ({}, ('error', 'DEPTH_ZERO_SELF_SIGNED_CERT')),
+    ({'ca': 'self'}, ('secure', True, None)),
+])
+def test_a_self_signed_server_is_rejected_unless_trusted(tls_server, tls_certs, run_loop,
+                                                         options, outcome):
+    """test-tls-client-reject.js: against a self-signed server,
+    rejectUnauthorized false connects (authorized false,
+    authorizationError 'DEPTH_ZERO_SELF_SIGNED_CERT'); the default fails
+    with that code; its certificate as ca connects authorized."""
+    server, port = tls_server(lambda s: s.end(), key=tls_certs.self_key, cert=tls_certs.self_cert)
+    if options.get('ca') == 'self':
+        options = {'ca': tls_certs.self_cert}
+    seen = []
+    client = tls.connect(dict(options, port=port, host='localhost'),
+                         lambda: seen.append(('secure', client.authorized,
+                                              client.authorizationError)))
+    client.on('error', lambda err: seen.append(('error', err.code)))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [outcome]
+
+
+def test_a_ca_of_several_concatenated_certificates_trusts_each(tls_server, tls_certs, run_loop):
+    """test-tls-ca-concat.js: ca as one buffer holding two PEM certificates
+    (an unrelated one first, then the issuer): authorized true."""
+    server, port = tls_server(lambda s: s.end())
+    seen = []
+    client = tls.connect({'port': port, 'host': 'localhost',
+                          'ca': (tls_certs.self_cert + tls_certs.ca).encode()},
+                         lambda: seen.append(client.authorized))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [True]
