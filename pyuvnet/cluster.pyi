@@ -1,6 +1,6 @@
 # Types of pyuvnet.cluster: Node's cluster module (primary and workers).
 # Generated sections: python tools/gen_stubs.py (see docs/typing.md).
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypedDict, overload
 
 from typing_extensions import Self, Unpack
@@ -211,7 +211,10 @@ class Worker(EventEmitter):
     id: int
     process: ChildProcess
     state: str
+    @overload
     def __init__(self, id: int, process: ChildProcess, state: str = 'none') -> None: ...
+    @overload
+    def __init__(self, options: Mapping[str, Any] | None = None, /) -> None: ...
     @property
     def exitedAfterDisconnect(self) -> bool | None: ...
     @exitedAfterDisconnect.setter
