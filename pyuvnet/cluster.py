@@ -113,8 +113,6 @@ class Worker(EventEmitter):
 
     def _forward_message(self, message, handle=None):
         self.emit('message', message, handle)
-        if isPrimary:
-            _cluster.emit('message', self, message, handle)
 
     @property
     def exitedAfterDisconnect(self):
@@ -270,6 +268,10 @@ def fork(env=None):
     options.update(env=worker_env, execArgv=list(settings['execArgv']))
     proc = child_process.fork(settings['exec'], list(settings['args']), options)
     new_worker = Worker(_next_id, proc)
+    # Node's fork() makes cluster's 'message' a listener of the worker's,
+    # so it runs before the listeners the program adds to the worker.
+    new_worker.on('message', lambda message, handle=None: _cluster.emit(
+        'message', new_worker, message, handle))
     workers[new_worker.id] = new_worker
     proc.on('internalMessage', _on_internal(_on_primary_message, new_worker, takes_fds=False))
     proc.once('exit', lambda code, signal: _on_worker_exit(new_worker, code, signal))

@@ -105,11 +105,13 @@ def test_disconnect_from_the_primary_lets_the_worker_exit_0(tmp_path):
         {'event': 'cluster exit', 'code': 0, 'signal': None}]
 
 
-def test_a_worker_listening_on_a_taken_port_gets_eaddrinuse(tmp_path):
-    """test-cluster-eaddrinuse.js: the primary holds a port; a worker's
-    listen() on it (through the primary) fails with an 'error' EADDRINUSE,
-    syscall 'bind', address '127.0.0.1', its port, message 'bind
-    EADDRINUSE 127.0.0.1:<port>'."""
+@pytest.mark.parametrize('policy', ['rr', 'none'])
+def test_a_worker_listening_on_a_taken_port_gets_eaddrinuse(tmp_path, policy):
+    """test-cluster-eaddrinuse.js, test-cluster-shared-handle-bind-error.js
+    (NODE_CLUSTER_SCHED_POLICY rr and none): the primary holds a port; a
+    worker's listen() on it (through the primary) fails with an 'error'
+    EADDRINUSE, syscall 'bind', address '127.0.0.1', its port, message
+    'bind EADDRINUSE 127.0.0.1:<port>'."""
     primary = '''
         taken = net.createServer()
         taken.listen(0, '127.0.0.1')
@@ -128,7 +130,7 @@ def test_a_worker_listening_on_a_taken_port_gets_eaddrinuse(tmp_path):
             'port': err.port == port, 'message': str(err).replace(str(port), 'PORT')}))
         server.listen(port, '127.0.0.1')
     '''
-    lines = run_primary(tmp_path, primary, worker)
+    lines = run_primary(tmp_path, primary, worker, env={'NODE_CLUSTER_SCHED_POLICY': policy})
     assert lines[0] == {'event': 'error', 'code': 'EADDRINUSE', 'syscall': 'bind',
                         'address': '127.0.0.1', 'port': True,
                         'message': 'bind EADDRINUSE 127.0.0.1:PORT'}
@@ -185,3 +187,73 @@ def test_the_worker_constructor_takes_nodes_options():
     assert got == ['hi']
     worker = cluster.Worker({'id': 3, 'state': 'online'})
     assert (worker.id, worker.state) == (3, 'online')
+
+
+def test_cluster_message_comes_before_the_workers_own_listeners(tmp_path):
+    """test-cluster-message.js / test-cluster-worker-events.js: a worker's
+    process.send({hello: 1}): the primary's cluster 'message'(worker,
+    message, None) runs first (Node's fork() made it a listener of the
+    worker's 'message'), then the worker's 'message'(message, None)."""
+    primary = """
+        log = []
+        worker = cluster.fork()
+        worker.on('message', lambda message, handle=None: log.append(['worker', message, handle]))
+        cluster.on('message', lambda w, message, handle=None: log.append(
+            ['cluster', w is worker, message, handle]))
+        worker.on('exit', lambda code, signal: report(event='log', log=log))
+    """
+    worker = """
+        from pyuvnet import process
+        process.send({'hello': 1})
+        net.setTimeout(cluster.worker.disconnect, 50)
+    """
+    lines = run_primary(tmp_path, primary, worker)
+    assert lines[0] == {'event': 'log', 'log': [['cluster', True, {'hello': 1}, None],
+                                                ['worker', {'hello': 1}, None]]}
+
+
+def test_disconnect_waits_for_the_workers_open_connection(tmp_path):
+    """test-cluster-worker-wait-server-close.js: worker.disconnect() while a
+    client holds a connection to it: 200 ms later the worker is alive and
+    still 'listening'; once the client ends, the worker exits 0."""
+    primary = """
+        worker = cluster.fork()
+        def on_listening(address):
+            def connected():
+                worker.disconnect()
+                def later():
+                    report(event='later', alive=not worker.isDead(), state=worker.state)
+                    client.end()
+                net.setTimeout(later, 200)
+            client = net.connect(address.port, '127.0.0.1', connected)
+            client.resume()
+        worker.on('listening', on_listening)
+        worker.on('exit', lambda code, signal: report(event='exit', code=code))
+    """
+    worker = """
+        net.createServer(lambda s: s.on('end', s.end)).listen(0, '127.0.0.1')
+    """
+    lines = run_primary(tmp_path, primary, worker)
+    assert lines[:2] == [{'event': 'later', 'alive': True, 'state': 'listening'},
+                         {'event': 'exit', 'code': 0}]
+
+
+def test_fork_env_reaches_the_worker_and_node_unique_id_is_clusters(tmp_path):
+    """test-cluster-fork-env.js: cluster.fork({custom: 'x', NODE_UNIQUE_ID:
+    'bogus'}): the worker sees custom 'x', no NODE_UNIQUE_ID (cluster's
+    own, taken at start-up), cluster.worker.id 1, isWorker true, isPrimary
+    and isMaster false."""
+    primary = """
+        worker = cluster.fork({'custom': 'x', 'NODE_UNIQUE_ID': 'bogus'})
+        worker.on('message', lambda message, handle=None: (report(event='env', **message),
+                                                           worker.disconnect()))
+    """
+    worker = """
+        from pyuvnet import process
+        process.send({'custom': os.environ.get('custom'), 'uid': os.environ.get('NODE_UNIQUE_ID'),
+                      'id': cluster.worker.id, 'isWorker': cluster.isWorker,
+                      'isPrimary': cluster.isPrimary, 'isMaster': cluster.isMaster})
+    """
+    lines = run_primary(tmp_path, primary, worker)
+    assert lines[0] == {'event': 'env', 'custom': 'x', 'uid': None, 'id': 1, 'isWorker': True,
+                        'isPrimary': False, 'isMaster': False}
