@@ -360,16 +360,6 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         paused, or before the first 'data' listener)."""
         return self._read_queued
 
-    def destroySoon(self):
-        """end(), then destroy() once 'finish' is emitted (net.Socket's,
-        which Node's TLSSocket inherits)."""
-        if not self.writableEnded:
-            self.end()
-        if self.writableFinished:
-            self.destroy()
-        else:
-            self.once('finish', self.destroy)
-
     def isPaused(self):
         """True after pause() until resume() (False before either)."""
         return self._flowing is False
@@ -431,6 +421,8 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     _pipes = ()
     pipe = Socket.pipe
     unpipe = Socket.unpipe
+    # end(), then destroy() at 'finish': net.Socket's, as Node's TLSSocket inherits it.
+    destroySoon = Socket.destroySoon
 
     def _forward(name):
         return property(lambda self: getattr(self._raw, name),
