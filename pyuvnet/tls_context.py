@@ -156,7 +156,8 @@ def tls_error(exc):
 
 # Python's short library names -> OpenSSL's own (ERR_lib_error_string),
 # which Node puts in an error's ``library``.
-_LIBRARY_NAMES = {'SSL': 'SSL routines', 'PEM': 'PEM routines', 'X509': 'x509 certificate routines',
+_LIBRARY_NAMES = {'SSL': 'SSL routines', 'PEM': 'PEM routines',
+                  'X509': 'x509 certificate routines',
                   'EVP': 'digital envelope routines', 'ASN1': 'asn1 encoding routines',
                   'X509V3': 'X509 V3 routines', 'BIO': 'BIO routines', 'SYS': 'system library',
                   'DECODER': 'DECODER routines'}

@@ -45,8 +45,9 @@ def test_an_unverified_server_is_an_error_then_close_with_had_error(tls_server, 
     client.on('error', lambda err: seen.append((err.code, str(err))))
     client.on('close', lambda had_error: (seen.append(('close', had_error)), server.close()))
     run_loop()
-    assert seen[:2] == [('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'),
-                        ('close', True)]
+    assert seen[:2] == [
+        ('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate'),
+        ('close', True)]
     assert seen[2:] == [('server', 'ECONNRESET')]
 
 
