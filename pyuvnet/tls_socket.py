@@ -285,8 +285,15 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
 
     def _fail_handshake(self, error):
         if self._is_server and self.server is not None:
-            self.server.emit('tlsClientError', error, self)
-            self.destroy()
+            # As Node's: the socket is destroyed when 'tlsClientError' comes,
+            # except after a handshake timeout (Node leaves it open; we
+            # close it just after).
+            if isinstance(error, ERR_TLS_HANDSHAKE_TIMEOUT):
+                self.server.emit('tlsClientError', error, self)
+                self.destroy()
+            else:
+                self.destroy()
+                self.server.emit('tlsClientError', error, self)
         else:
             self.destroy(error)
 
@@ -296,6 +303,7 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
             # 'tlsClientError'; after it, the socket's 'error' when someone
             # listens; a server never dies of one client's reset.
             if not self._secure:
+                self.destroy()      # destroyed at the event, as Node's
                 self.server.emit('tlsClientError', err, self)
                 return
             if not self.listenerCount('error'):

@@ -4,6 +4,8 @@ test-tls-*.js in nodejs/node), ported: each behaviour was first run under
 docstring names the Node file and what Node printed."""
 import pytest
 
+import pyuvnet as net
+
 import pyuvnet.tls as tls
 
 # test-tls-basic-validations.js, and more of its kind: (call, options, code,
@@ -124,7 +126,6 @@ def test_end_with_an_empty_string_before_the_handshake_is_no_error(tls_server, t
 
 
 def net_timer(callback):
-    import pyuvnet as net
     net.setTimeout(callback, 20)
 
 
@@ -164,3 +165,60 @@ def test_an_unknown_issuer_is_nodes_friendly_message(tls_server, run_loop):
     client.on('close', lambda _: server.close())
     run_loop()
     assert seen == [('UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unable to verify the first certificate')]
+
+
+def test_set_timeout_on_a_server_socket_returns_it_and_fires(tls_server, run_loop):
+    """test-tls-request-timeout.js: in 'secureConnection',
+    socket.setTimeout(100) returns the socket, timeout is 100, and
+    'timeout' comes with no argument once the client idles."""
+    seen = []
+
+    def on_secure(sock):
+        seen.append((sock.setTimeout(100) is sock, sock.timeout))
+        sock.on('timeout', lambda *args: (seen.append(('timeout', args)), sock.end(),
+                                          server.close()))
+    server, port = tls_server(on_secure)
+    client = tls.connect({'port': port, 'rejectUnauthorized': False})
+    client.resume()
+    run_loop()
+    assert seen == [(True, 100), ('timeout', ())]
+
+
+def test_set_secure_context_serves_the_new_certificate_to_later_clients(tls_server, tls_certs,
+                                                                        run_loop):
+    """test-tls-set-secure-context.js: a client asking for other.test first
+    meets the localhost certificate (ERR_TLS_CERT_ALTNAME_INVALID); after
+    server.setSecureContext({key, cert} of other.test) the next client is
+    authorized with CN other.test."""
+    seen = []
+    server, port = tls_server(lambda s: s.end())
+
+    def one(done):
+        client = tls.connect({'port': port, 'ca': tls_certs.ca, 'servername': 'other.test'},
+                             lambda: seen.append((client.getPeerCertificate().subject.CN,
+                                                  client.authorized)))
+        client.on('error', lambda err: seen.append(err.code))
+        client.on('close', lambda _: done())
+
+    def second():
+        server.setSecureContext({'key': tls_certs.other_key, 'cert': tls_certs.other_cert})
+        one(server.close)
+    one(second)
+    run_loop()
+    assert seen == ['ERR_TLS_CERT_ALTNAME_INVALID', ('other.test', True)]
+
+
+def test_a_broken_handshake_record_is_the_servers_client_error(tls_server, run_loop):
+    """test-tls-server-failed-handshake-emits-clienterror.js: a raw client
+    sending a handshake record that is no ClientHello: 'tlsClientError'
+    ERR_SSL_UNEXPECTED_MESSAGE with the TLSSocket, already destroyed; the
+    raw client is closed."""
+    seen = []
+    server, port = tls_server(lambda s: seen.append('secureConnection'))
+    server.on('tlsClientError', lambda err, sock: seen.append(
+        (err.code, type(sock).__name__, sock.destroyed)))
+    raw = net.connect(port, '127.0.0.1', lambda: raw.end(b'\x16\x03\x01\x00\x05hello'))
+    raw.resume()
+    raw.on('close', lambda _: (seen.append('raw close'), server.close()))
+    run_loop()
+    assert seen == [('ERR_SSL_UNEXPECTED_MESSAGE', 'TLSSocket', True), 'raw close']
