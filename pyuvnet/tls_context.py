@@ -70,7 +70,16 @@ CONTEXT_RULES = {
     # ERR_TLS_INVALID_PROTOCOL_VERSION, whatever its type (_version).
     'minVersion': 'any', 'maxVersion': 'any', 'ciphers': 'string',
     'ecdhCurve': 'string', 'honorCipherOrder': 'boolean', 'sessionTimeout': 'number',
+    # Checked as Node checks them (_versions, validate_integer).
+    'secureProtocol': 'any', 'secureOptions': 'any',
 }
+
+# Node's secureProtocol methods -> the one version they allow (None: every
+# version OpenSSL supports).
+_METHODS = {prefix + suffix: version
+            for prefix, version in (('SSLv23', None), ('TLS', None), ('TLSv1', 'TLSv1'),
+                                    ('TLSv1_1', 'TLSv1.1'), ('TLSv1_2', 'TLSv1.2'))
+            for suffix in ('_method', '_server_method', '_client_method')}
 CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
 
 
@@ -108,6 +117,21 @@ class ERR_TLS_INVALID_PROTOCOL_VERSION(errors.NodeError, TypeError):
 
     def __init__(self, version, which):
         super().__init__(json.dumps(version, ensure_ascii=False, default=repr), which)
+
+
+class ERR_TLS_INVALID_PROTOCOL_METHOD(errors.NodeError, TypeError):
+    """``(message)``: a secureProtocol that is no method Node knows
+    ('Unknown method: X'), or an SSLv2/SSLv3 one ('SSLv3 methods disabled')."""
+    _template = '%s'
+
+
+class ERR_TLS_PROTOCOL_VERSION_CONFLICT(errors.NodeError, TypeError):
+    """``(version, secureProtocol)``: both a version and a method given."""
+    _template = 'TLS protocol version %s conflicts with secureProtocol %s'
+
+    def __init__(self, version, method):
+        super().__init__(json.dumps(version, ensure_ascii=False, default=repr),
+                         json.dumps(method, ensure_ascii=False, default=repr))
 
 
 class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(errors.NodeError, TypeError):
@@ -284,6 +308,28 @@ def node_utf8(text):
         return text.encode('utf-8')
     except UnicodeEncodeError:
         return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
+
+
+def _versions(opts):
+    """(minimum, maximum) from minVersion/maxVersion and their defaults, or
+    from Node's secureProtocol, which conflicts with either."""
+    method = opts.get('secureProtocol')
+    if method:
+        for key in ('minVersion', 'maxVersion'):
+            if opts.get(key) is not None:
+                raise ERR_TLS_PROTOCOL_VERSION_CONFLICT(opts[key], method)
+    if not isinstance(method, str):
+        # (Node takes a method only as a string: anything else leaves the defaults.)
+        return (_version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')), 'minimum'),
+                _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')), 'maximum'))
+    if method not in _METHODS:
+        if method.split('_')[0] in ('SSLv2', 'SSLv3'):
+            raise ERR_TLS_INVALID_PROTOCOL_METHOD('%s methods disabled' % method[:5])
+        raise ERR_TLS_INVALID_PROTOCOL_METHOD('Unknown method: %s' % method)
+    version = _METHODS[method]
+    if version is None:
+        return ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.MAXIMUM_SUPPORTED
+    return _VERSIONS[version], _VERSIONS[version]
 
 
 def _version(name, which):
@@ -495,10 +541,10 @@ class SecureContext:
         self.ca_pem = _pem_option(opts, 'ca')
         self._key_pairs = _key_pairs(opts, self.cert_pem, self.key_pem)
         self.passphrase = opts.get('passphrase')
-        self.min_version = _version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')),
-                                    'minimum')
-        self.max_version = _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')),
-                                    'maximum')
+        self.min_version, self.max_version = _versions(opts)
+        self.secure_options = opts.get('secureOptions')
+        if self.secure_options is not None:
+            validate.validate_integer(self.secure_options, 'secureOptions')
         self.ciphers, self.cipher_suites = _check_ciphers(
             opts.get('ciphers', _default('DEFAULT_CIPHERS')))
         self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve', _default('DEFAULT_ECDH_CURVE')))
@@ -529,6 +575,10 @@ class SecureContext:
         ctx.verify_mode = verify_mode
         ctx.minimum_version = self.min_version
         ctx.maximum_version = self.max_version
+        if self.secure_options:
+            # Node's SSL_CTX_set_options: these bits are added (a negative
+            # number as its 64-bit two's complement).
+            ctx.options |= self.secure_options & 0xFFFFFFFFFFFFFFFF
         if self.ciphers:
             ctx.set_ciphers(self.ciphers)
         if self.cipher_suites:

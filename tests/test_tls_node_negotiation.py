@@ -136,3 +136,51 @@ def test_a_key_that_is_not_the_certificates_is_key_values_mismatch(tls_certs):
         tls.createServer({'key': tls_certs.other_key, 'cert': tls_certs.cert})
     assert info.value.code == 'ERR_OSSL_X509_KEY_VALUES_MISMATCH'
     assert 'key values mismatch' in str(info.value)
+
+
+@pytest.mark.parametrize('options, outcome', [
+    ({'secureProtocol': 'TLSv1_2_method'}, ('ok', 'TLSv1.2', False)),
+    ({'secureProtocol': 'TLS_client_method'}, ('ok', 'TLSv1.3', False)),
+    ({'secureProtocol': 'TLSv1_1_method'}, ('error', 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION')),
+    ({'secureOptions': 0x20000000}, ('ok', 'TLSv1.2', False)),     # SSL_OP_NO_TLSv1_3
+])
+def test_secure_protocol_and_secure_options_limit_the_client(tls_server, run_loop, options,
+                                                            outcome):
+    """test-tls-getprotocol.js, test-tls-min-max-version.js (their
+    secureProtocol rows): 'TLSv1_2_method' -> TLSv1.2, 'TLS_client_method'
+    -> TLSv1.3, 'TLSv1_1_method' against Node's default server ->
+    ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION; secureOptions
+    SSL_OP_NO_TLSv1_3 (0x20000000) -> TLSv1.2."""
+    outcome_seen, _ = _handshake(tls_server, run_loop, {}, options)
+    assert outcome_seen == outcome
+
+
+@pytest.mark.parametrize('options, code, message', [
+    ({'secureProtocol': 'TLSv1_3_method'}, 'ERR_TLS_INVALID_PROTOCOL_METHOD',
+     'Unknown method: TLSv1_3_method'),
+    ({'secureProtocol': 'SSLv3_method'}, 'ERR_TLS_INVALID_PROTOCOL_METHOD',
+     'SSLv3 methods disabled'),
+    ({'secureProtocol': 'SSLv2_server_method'}, 'ERR_TLS_INVALID_PROTOCOL_METHOD',
+     'SSLv2 methods disabled'),
+    ({'secureProtocol': 'TLSv1_2_method', 'minVersion': 'TLSv1.2'},
+     'ERR_TLS_PROTOCOL_VERSION_CONFLICT',
+     'TLS protocol version "TLSv1.2" conflicts with secureProtocol "TLSv1_2_method"'),
+    ({'secureProtocol': 'TLSv1_2_method', 'maxVersion': 'TLSv1.3'},
+     'ERR_TLS_PROTOCOL_VERSION_CONFLICT',
+     'TLS protocol version "TLSv1.3" conflicts with secureProtocol "TLSv1_2_method"'),
+    ({'secureOptions': 'x'}, 'ERR_INVALID_ARG_TYPE',
+     'The "secureOptions" argument must be of type number. Received type str'),
+    ({'secureOptions': 1.5}, 'ERR_OUT_OF_RANGE',
+     'The value of "secureOptions" is out of range. It must be an integer. Received 1.5'),
+])
+def test_bad_secure_protocol_and_secure_options_raise_nodes_errors(options, code, message):
+    """test-tls-basic-validations.js, test-tls-min-max-version.js: Node
+    20's createSecureContext() throws these TypeErrors/RangeErrors at once;
+    'SSLv23_method', 'TLSv1_method', secureOptions -1 and 2**32 are
+    accepted."""
+    with pytest.raises((TypeError, ValueError)) as info:
+        tls.createSecureContext(options)
+    assert info.value.code == code and str(info.value).startswith(message)
+    for fine in ({'secureProtocol': 'SSLv23_method'}, {'secureProtocol': 'TLSv1_method'},
+                 {'secureOptions': -1}, {'secureOptions': 2 ** 32}, {'secureProtocol': 1}):
+        assert isinstance(tls.createSecureContext(fine), tls.SecureContext)
