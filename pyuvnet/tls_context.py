@@ -543,6 +543,8 @@ class SecureContext:
         self.passphrase = opts.get('passphrase')
         self.min_version, self.max_version = _versions(opts)
         self.secure_options = opts.get('secureOptions')
+        # tls.Server's default is True (Node: the server's order decides).
+        self.honor_cipher_order = opts.get('honorCipherOrder', True)
         if self.secure_options is not None:
             validate.validate_integer(self.secure_options, 'secureOptions')
         self.ciphers, self.cipher_suites = _check_ciphers(
@@ -579,6 +581,9 @@ class SecureContext:
             # Node's SSL_CTX_set_options: these bits are added (a negative
             # number as its 64-bit two's complement).
             ctx.options |= self.secure_options & 0xFFFFFFFFFFFFFFFF
+        if server_side and not self.honor_cipher_order:
+            # (Python's SSLContext sets it by default.)
+            ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
         if self.ciphers:
             ctx.set_ciphers(self.ciphers)
         if self.cipher_suites:

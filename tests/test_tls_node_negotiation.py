@@ -184,3 +184,21 @@ def test_bad_secure_protocol_and_secure_options_raise_nodes_errors(options, code
     for fine in ({'secureProtocol': 'SSLv23_method'}, {'secureProtocol': 'TLSv1_method'},
                  {'secureOptions': -1}, {'secureOptions': 2 ** 32}, {'secureProtocol': 1}):
         assert isinstance(tls.createSecureContext(fine), tls.SecureContext)
+
+
+@pytest.mark.parametrize('honor, name', [(True, 'AES256-SHA256'), (None, 'AES256-SHA256'),
+                                         (False, 'AES128-SHA256')])
+def test_honor_cipher_order_lets_the_servers_order_decide(tls_server, tls_certs, run_loop,
+                                                          honor, name):
+    """test-tls-honorcipherorder.js: a TLS 1.2 server listing
+    'AES256-SHA256:AES128-SHA256', a client 'AES128-SHA256:AES256-SHA256':
+    honorCipherOrder true, or not given (a tls.Server's default) ->
+    AES256-SHA256; false -> the client's AES128-SHA256."""
+    server_options = {'key': tls_certs.rsa_key, 'cert': tls_certs.rsa_cert,
+                      'ciphers': 'AES256-SHA256:AES128-SHA256', 'maxVersion': 'TLSv1.2'}
+    if honor is not None:
+        server_options['honorCipherOrder'] = honor
+    outcome, error = _handshake(tls_server, run_loop, server_options,
+                                {'ciphers': 'AES128-SHA256:AES256-SHA256'},
+                                lambda client: (client.getCipher().name,))
+    assert (outcome, error) == (('ok', 'TLSv1.2', False, name), None)

@@ -93,9 +93,12 @@ OPTION_DOCS = {
                    "lowest protocol: 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3' "
                    '(else ERR_TLS_INVALID_PROTOCOL_VERSION)'),
     'maxVersion': ("DEFAULT_MAX_VERSION ('TLSv1.3')", 'highest protocol, the same names'),
-    'ciphers': ("OpenSSL's", 'the TLS 1.2 cipher list (TLS 1.3 suite names are ignored)'),
+    'ciphers': ('DEFAULT_CIPHERS', 'the cipher list; its TLS 1.3 suite names restrict TLS 1.3'),
     'ecdhCurve': ("'auto' (OpenSSL's)", 'the curve for ECDH key exchange'),
-    'honorCipherOrder': ('False', 'accepted; not applied (the client\'s order decides)'),
+    'honorCipherOrder': ('True', "a server's cipher order decides (False: the client's)"),
+    'secureProtocol': ('None', "an OpenSSL method name ('TLSv1_2_method'): the one version "
+                               'it allows; not with minVersion/maxVersion'),
+    'secureOptions': ('None', "OpenSSL's SSL_OP_* bits, added to the context's"),
     'sessionTimeout': ('None', 'accepted; not applied (OpenSSL\'s lifetime)'),
     'secureContext': ('None (one made from the options)', 'a SecureContext from createSecureContext()'),
     'requestCert': ('False', "server: ask for the client's certificate"),
