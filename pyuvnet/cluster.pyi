@@ -211,10 +211,9 @@ class Worker(EventEmitter):
     id: int
     process: ChildProcess
     state: str
-    @overload
-    def __init__(self, id: int, process: ChildProcess, state: str = 'none') -> None: ...
-    @overload
-    def __init__(self, options: Mapping[str, Any] | None = None, /) -> None: ...
+    # (id, process, state) as fork() makes it, or Node's ({id, state, process}).
+    def __init__(self, id: int | Mapping[str, Any] | None = None, process: Any = None,
+                 state: str = 'none') -> None: ...
     @property
     def exitedAfterDisconnect(self) -> bool | None: ...
     @exitedAfterDisconnect.setter
