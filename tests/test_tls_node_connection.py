@@ -336,3 +336,31 @@ def test_a_ca_of_several_concatenated_certificates_trusts_each(tls_server, tls_c
     client.on('close', lambda _: server.close())
     run_loop()
     assert seen == [True]
+
+
+def test_writes_of_both_ends_interleave_in_order(tls_server, run_loop):
+    """test-tls-interleave.js: the server writes 'a', 'b', then end('c')
+    while the client writes 'x' at secureConnect: the client, in utf8,
+    reads 'abc' then 'end'."""
+    server, port = tls_server(lambda s: (s.write('a'), s.write('b'), s.end('c')))
+    got = []
+    client = tls.connect({'port': port, 'rejectUnauthorized': False}, lambda: client.write('x'))
+    client.setEncoding('utf8')
+    client.on('data', got.append)
+    client.on('end', lambda: (got.append('end'), server.close()))
+    run_loop()
+    assert ''.join(got[:-1]) == 'abc' and got[-1] == 'end'
+
+
+def test_a_large_end_from_the_server_arrives_before_end_and_close(tls_server, run_loop):
+    """test-tls-destroy-stream.js (its server's end of a large buffer):
+    1 MiB then close_notify: the client counts 1048576 bytes at 'end', then
+    'close'(false)."""
+    server, port = tls_server(lambda s: s.end(b'\0' * (1 << 20)))
+    got, seen = [], []
+    client = tls.connect({'port': port, 'rejectUnauthorized': False})
+    client.on('data', lambda d: got.append(len(d)))
+    client.on('end', lambda: seen.append(('end', sum(got))))
+    client.on('close', lambda had_error: (seen.append(('close', had_error)), server.close()))
+    run_loop()
+    assert seen == [('end', 1 << 20), ('close', False)]

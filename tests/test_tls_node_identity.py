@@ -126,3 +126,67 @@ def test_request_cert_without_reject_reports_the_clients_certificate(
     run_loop()
     assert sorted(seen, key=str) == sorted([
         ('client', True), ('server', authorized, error, subject if subject else {})], key=str)
+
+
+@pytest.fixture(scope='module')
+def chain(tls_certs, tmp_path_factory):
+    """A leaf (localhost) signed by an intermediate CA that tls_certs' CA
+    signed: PEM texts of 'key', 'leaf', 'int'."""
+    import shutil
+    import subprocess
+    from tls_certs import OPENSSL
+    folder = tmp_path_factory.mktemp('chain')
+    for name in ('ca.pem', 'ca.key'):
+        shutil.copy(tls_certs.path(name), str(folder / name))
+
+    def run(*args):
+        subprocess.run([OPENSSL] + list(args), cwd=str(folder), check=True,
+                       capture_output=True)
+    (folder / 'int.ext').write_text('basicConstraints=critical,CA:TRUE\n'
+                                    'keyUsage=keyCertSign,cRLSign\n')
+    (folder / 'leaf.ext').write_text('subjectAltName=DNS:localhost\n')
+    for name, cn, issuer in (('int', 'intermediate', 'ca'), ('leaf', 'localhost', 'int')):
+        run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256',
+            '-out', name + '.key')
+        run('req', '-new', '-key', name + '.key', '-subj', '/CN=' + cn, '-out', name + '.csr')
+        run('x509', '-req', '-in', name + '.csr', '-CA', issuer + '.pem', '-CAkey',
+            issuer + '.key', '-CAcreateserial', '-days', '2', '-extfile', name + '.ext',
+            '-out', name + '.pem')
+    return {name: (folder / path).read_text() for name, path in
+            (('key', 'leaf.key'), ('leaf', 'leaf.pem'), ('int', 'int.pem'))}
+
+
+@pytest.mark.parametrize('how', ['concat', 'in-ca', 'leaf only', 'client has int'])
+def test_an_intermediate_sent_or_known_completes_the_chain(tls_server, tls_certs, run_loop,
+                                                           chain, how):
+    """test-tls-cert-chains-concat.js, test-tls-cert-chains-in-ca.js: the
+    server's cert as leaf + intermediate concatenated, or the intermediate
+    in the server's ca, or in the client's ca: authorized, and
+    getPeerCertificate(true) walks localhost -> intermediate -> the root
+    (whose issuerCertificate is itself); the leaf alone, unknown to the
+    client: UNABLE_TO_VERIFY_LEAF_SIGNATURE."""
+    server_options = {'key': chain['key'], 'cert': chain['leaf']}
+    client_ca = tls_certs.ca
+    if how == 'concat':
+        server_options['cert'] = chain['leaf'] + chain['int']
+    elif how == 'in-ca':
+        server_options['ca'] = [chain['int']]
+    elif how == 'client has int':
+        client_ca = [tls_certs.ca, chain['int']]
+    server, port = tls_server(lambda s: s.end(), **server_options)
+    seen = []
+
+    def on_secure():
+        names, cert = [], client.getPeerCertificate(True)
+        while cert and len(names) < 5:
+            names.append(cert.subject.CN)
+            if cert.issuerCertificate is cert:
+                break
+            cert = cert.issuerCertificate
+        seen.append((client.authorized, names))
+    client = tls.connect({'port': port, 'host': 'localhost', 'ca': client_ca}, on_secure)
+    client.on('error', lambda err: seen.append(err.code))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == (['UNABLE_TO_VERIFY_LEAF_SIGNATURE'] if how == 'leaf only' else
+                    [(True, ['localhost', 'intermediate', 'pyuvnet test CA'])])
