@@ -720,7 +720,11 @@ class ServerNameHook:
         if self.sni_callback is None:
             return None
         answer = []
-        self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+        try:
+            self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+        except Exception as exc:
+            # Node: what the callback throws is refused as a cb(err) is.
+            answer[:] = [(exc, None)]
         if not answer:
             return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
         err, ctx = answer[0]

@@ -169,3 +169,73 @@ def test_an_ip_address_as_servername_warns_dep0123_and_is_sent(tls_server, run_l
     assert [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)] == [
         'Setting the TLS ServerName to an IP address is not permitted by RFC 6066. '
         'This will be ignored in a future version.']
+
+
+def test_keylog_gives_the_five_tls13_secrets_on_each_end(tls_server, run_loop):
+    """test-tls-keylog-tlsv13.js: a TLS 1.3 connection: the client's
+    'keylog'(line) and the server's 'keylog'(line, tlsSocket) each give
+    five NSS key-log lines ending with a newline: the client and server
+    handshake and traffic secrets and the exporter secret."""
+    server, port = tls_server(lambda s: s.end())
+    server_lines, client_lines = [], []
+    server.on('keylog', lambda line, sock: server_lines.append(
+        (bytes(line), type(sock).__name__)))
+    client = tls.connect({'port': port, 'rejectUnauthorized': False})
+    client.on('keylog', lambda line: client_lines.append(bytes(line)))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    labels = sorted(['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+                     'EXPORTER_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0'])
+    assert sorted(line.split(b' ')[0].decode() for line in client_lines) == labels
+    assert sorted(line.split(b' ')[0].decode() for line, _ in server_lines) == labels
+    assert all(line.endswith(b'\n') for line in client_lines)
+    assert {kind for _, kind in server_lines} == {'TLSSocket'}
+
+
+def test_an_sni_callback_that_raises_is_the_servers_client_error(tls_server, run_loop):
+    """test-tls-snicallback-error.js: an SNICallback that throws: the
+    server's 'tlsClientError' is that very error, no 'secureConnection';
+    the client's 'error' is ECONNRESET."""
+    boom = RuntimeError('boom')
+
+    def sni(name, cb):
+        raise boom
+    seen = []
+    server, port = tls_server(lambda s: seen.append('secureConnection'), SNICallback=sni)
+    server.on('tlsClientError', lambda err, s: seen.append(('server', err)))
+    client = tls.connect({'port': port, 'rejectUnauthorized': False, 'servername': 'x.test'})
+    client.on('error', lambda err: seen.append(('client', err.code)))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert sorted(seen, key=str) == sorted([('server', boom), ('client', 'ECONNRESET')], key=str)
+
+
+def test_set_timeout_fires_during_a_stalled_handshake(run_loop):
+    """test-tls-wrap-timeout.js: a plain server that never answers; the
+    client's setTimeout(50, cb) runs cb during the handshake (connecting
+    false, encrypted true)."""
+    server = net.createServer(lambda s: s.pause())
+    server.listen(0, '127.0.0.1')
+    seen = []
+    client = tls.connect({'port': server.address().port, 'host': '127.0.0.1',
+                          'rejectUnauthorized': False})
+    client.setTimeout(50, lambda: (seen.append((client.connecting, client.encrypted)),
+                                   client.destroy(), server.close()))
+    run_loop()
+    assert seen == [(False, True)]
+
+
+def test_a_path_wins_over_a_port(tls_certs, sockdir, run_loop):
+    """test-tls-net-connect-prefer-path.js: tls.connect({path, port: 1}):
+    the connection goes over the path."""
+    path = os.path.join(sockdir, 'pp.sock')
+    server = tls.createServer({'key': tls_certs.key, 'cert': tls_certs.cert},
+                              lambda s: s.end('via path'))
+    server.listen(path)
+    seen = []
+    client = tls.connect({'path': path, 'port': 1, 'rejectUnauthorized': False})
+    client.on('data', seen.append)
+    client.on('error', lambda err: seen.append(err.code))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert seen == [b'via path']
