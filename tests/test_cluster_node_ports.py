@@ -257,3 +257,29 @@ def test_fork_env_reaches_the_worker_and_node_unique_id_is_clusters(tmp_path):
     lines = run_primary(tmp_path, primary, worker)
     assert lines[0] == {'event': 'env', 'custom': 'x', 'uid': None, 'id': 1, 'isWorker': True,
                         'isPrimary': False, 'isMaster': False}
+
+
+def test_is_dead_and_is_connected_through_a_workers_life(tmp_path):
+    """test-cluster-worker-isdead.js, test-cluster-worker-isconnected.js:
+    right after fork() and at 'online', isDead() false and isConnected()
+    true; the worker sees the same of itself; at 'exit', isDead() true and
+    isConnected() false."""
+    primary = '''
+        worker = cluster.fork()
+        report(event='after fork', dead=worker.isDead(), connected=worker.isConnected())
+        worker.on('online', lambda: report(event='online', dead=worker.isDead(),
+                                           connected=worker.isConnected()))
+        worker.on('message', lambda message, handle=None: report(event='worker says', **message))
+        worker.on('exit', lambda code, signal: report(event='exit', dead=worker.isDead(),
+                                                      connected=worker.isConnected()))
+    '''
+    worker = '''
+        from pyuvnet import process
+        process.send({'dead': cluster.worker.isDead(), 'connected': cluster.worker.isConnected()})
+        net.setTimeout(lambda: sys.exit(0), 50)
+    '''
+    lines = run_primary(tmp_path, primary, worker)
+    assert lines[:4] == [{'event': 'after fork', 'dead': False, 'connected': True},
+                         {'event': 'online', 'dead': False, 'connected': True},
+                         {'event': 'worker says', 'dead': False, 'connected': True},
+                         {'event': 'exit', 'dead': True, 'connected': False}]
