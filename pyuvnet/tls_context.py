@@ -580,7 +580,10 @@ class SecureContext:
         if self.secure_options:
             # Node's SSL_CTX_set_options: these bits are added (a negative
             # number as its 64-bit two's complement).
-            ctx.options |= self.secure_options & 0xFFFFFFFFFFFFFFFF
+            with warnings.catch_warnings():
+                # Python deprecates its OP_NO_TLS* bits; Node takes them.
+                warnings.simplefilter('ignore', DeprecationWarning)
+                ctx.options |= self.secure_options & 0xFFFFFFFFFFFFFFFF
         if server_side and not self.honor_cipher_order:
             # (Python's SSLContext sets it by default.)
             ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
