@@ -38,8 +38,8 @@ ALIASES = {
     'TLSSocket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
         'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
-        'localAddress', 'localPort', 'localFamily', 'readyState',
-        'writableLength', 'writableHighWaterMark', 'writableNeedDrain',
+        'localAddress', 'localPort', 'localFamily', 'readyState', 'destroySoon', 'bufferSize',
+        'writableLength', 'writableHighWaterMark', 'writableNeedDrain', 'readableHighWaterMark',
         'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
         'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',

@@ -92,22 +92,27 @@ class Worker(EventEmitter):
     sees itself (``cluster.worker``).  ``state`` goes 'none', 'online',
     'listening', 'disconnected', 'dead'."""
 
-    def __init__(self, id, process, state='none'):
+    def __init__(self, id=None, process=None, state='none'):
         """Made by fork() (and, in a worker, for ``cluster.worker``): the
         worker numbered ``id`` over ``process`` (its ChildProcess, or the
         worker's own process emitter), whose messages and errors it
-        re-emits."""
+        re-emits.  Node's ``new cluster.Worker([options])`` works too: a
+        dict of ``id`` (default 0), ``state`` (default 'none') and
+        ``process`` (default None: nothing to re-emit)."""
+        if id is None or isinstance(id, Mapping):
+            options = id or {}
+            id, process = options.get('id') or 0, options.get('process')
+            state = options.get('state') or 'none'
         self.id = id
         self.process = process
         self.state = state
         self._exited_after_disconnect = None
-        process.on('message', self._forward_message)
-        process.on('error', lambda err: self.emit('error', err))
+        if process is not None:
+            process.on('message', self._forward_message)
+            process.on('error', lambda err: self.emit('error', err))
 
     def _forward_message(self, message, handle=None):
         self.emit('message', message, handle)
-        if isPrimary:
-            _cluster.emit('message', self, message, handle)
 
     @property
     def exitedAfterDisconnect(self):
@@ -263,6 +268,10 @@ def fork(env=None):
     options.update(env=worker_env, execArgv=list(settings['execArgv']))
     proc = child_process.fork(settings['exec'], list(settings['args']), options)
     new_worker = Worker(_next_id, proc)
+    # Node's fork() makes cluster's 'message' a listener of the worker's,
+    # so it runs before the listeners the program adds to the worker.
+    new_worker.on('message', lambda message, handle=None: _cluster.emit(
+        'message', new_worker, message, handle))
     workers[new_worker.id] = new_worker
     proc.on('internalMessage', _on_internal(_on_primary_message, new_worker, takes_fds=False))
     proc.once('exit', lambda code, signal: _on_worker_exit(new_worker, code, signal))
@@ -430,7 +439,9 @@ def _worker_listen(server, address, port, backlog, options):
         if reply.get('errno'):
             if fd is not None:
                 os.close(fd)
-            _uv.nextTick(server.emit, 'error', errors.uv_exception_with_host_port(
+            # Node's worker makes it with exceptionWithHostPort: 'bind
+            # EADDRINUSE 127.0.0.1:80', no libuv description.
+            _uv.nextTick(server.emit, 'error', errors.exception_with_host_port(
                 reply['errno'], 'bind', address, port))
             return
         key = reply['key']

@@ -1,6 +1,6 @@
 # Types of pyuvnet.cluster: Node's cluster module (primary and workers).
 # Generated sections: python tools/gen_stubs.py (see docs/typing.md).
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypedDict, overload
 
 from typing_extensions import Self, Unpack
@@ -212,7 +212,9 @@ class Worker(EventEmitter):
     id: int
     process: ChildProcess
     state: str
-    def __init__(self, id: int, process: ChildProcess, state: str = 'none') -> None: ...
+    # (id, process, state) as fork() makes it, or Node's ({id, state, process}).
+    def __init__(self, id: int | Mapping[str, Any] | None = None, process: Any = None,
+                 state: str = 'none') -> None: ...
     @property
     def exitedAfterDisconnect(self) -> bool | None: ...
     @exitedAfterDisconnect.setter

@@ -242,10 +242,12 @@ class Socket(_uv.Stream):
     # -- writing -----------------------------------------------------------
 
     def destroySoon(self):
-        """end(), then destroy() once the queue has left."""
-        if not self._writable_ended:
+        """end(), then destroy() once the queue has left.  (Through the
+        public properties: TLSSocket has this very method, as Node's
+        inherits it.)"""
+        if not self.writableEnded:
             self.end()
-        if self._writable_finished:
+        if self.writableFinished:
             self.destroy()
         else:
             self.once('finish', self.destroy)

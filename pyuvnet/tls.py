@@ -13,10 +13,13 @@ failed, and net.Server's events.
 import hashlib
 import os
 import re
+import warnings
 
 from . import _uv, createConnection as _create_connection, errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
 from .server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .addresses import isIP as _is_ip
+from .connecting import is_pipe_name
 from .tls_certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,
 )
@@ -190,7 +193,8 @@ def createServer(options=None, secureConnectionListener=None, **kwargs):
 
 
 def connect(*args, **kwargs):
-    """tls.connect(options[, cb]) | (port[, host][, options][, cb]):
+    """tls.connect(options[, cb]) | (port[, host][, options][, cb]) |
+    (path[, options][, cb]):
     a TLSSocket, connecting; ``cb`` runs on 'secureConnect'."""
     args = list(args)
     listener = args.pop() if args and callable(args[-1]) else None
@@ -203,10 +207,13 @@ def connect(*args, **kwargs):
     tls_opts = normalize_options({k: v for k, v in merged.items() if k in _TLS_CONNECT_KEYS},
                                  {}, TLS_CONNECT_OPTIONS)
     net_opts = {k: v for k, v in merged.items() if k not in _TLS_CONNECT_KEYS}
-    if args:
+    if args and isinstance(args[0], str) and is_pipe_name(args[0]):
+        net_opts.setdefault('path', args[0])     # tls.connect(path[, options][, cb])
+    elif args:
         net_opts.setdefault('port', args[0])
         if len(args) > 1 and args[1] is not None:
             net_opts.setdefault('host', args[1])
+    _warn_ip_servername(tls_opts.get('servername'))
     raw = tls_opts.pop('socket', None)
     # As Node 20: SNI goes out only for an explicit servername; the host is
     # the name the server's certificate is checked against.
@@ -236,6 +243,19 @@ def connect(*args, **kwargs):
 
 def _ignore(err):
     pass
+
+
+_ip_servername_warned = []
+
+
+def _warn_ip_servername(servername):
+    """Node's DEP0123, once per process: an IP address as servername (still
+    sent, as Node 20 does)."""
+    if isinstance(servername, str) and not _ip_servername_warned and _is_ip(servername):
+        _ip_servername_warned.append(True)
+        warnings.warn('Setting the TLS ServerName to an IP address is not permitted by RFC 6066. '
+                      'This will be ignored in a future version.', DeprecationWarning,
+                      stacklevel=3)
 
 
 _root_certificates = None

@@ -7,6 +7,7 @@ errors with Node's codes, and OpenSSL's verification result.  The
 certificates as Node's objects and ``checkServerIdentity`` are in
 tls_certificates.py.
 """
+import json
 import os
 import re
 import shutil
@@ -69,7 +70,16 @@ CONTEXT_RULES = {
     # ERR_TLS_INVALID_PROTOCOL_VERSION, whatever its type (_version).
     'minVersion': 'any', 'maxVersion': 'any', 'ciphers': 'string',
     'ecdhCurve': 'string', 'honorCipherOrder': 'boolean', 'sessionTimeout': 'number',
+    # Checked as Node checks them (_versions, validate_integer).
+    'secureProtocol': 'any', 'secureOptions': 'any',
 }
+
+# Node's secureProtocol methods -> the one version they allow (None: every
+# version OpenSSL supports).
+_METHODS = {prefix + suffix: version
+            for prefix, version in (('SSLv23', None), ('TLS', None), ('TLSv1', 'TLSv1'),
+                                    ('TLSv1_1', 'TLSv1.1'), ('TLSv1_2', 'TLSv1.2'))
+            for suffix in ('_method', '_server_method', '_client_method')}
 CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
 
 
@@ -82,13 +92,17 @@ class TLSError(errors.NodeError, ConnectionError):
     certificate that did not verify (``DEPTH_ZERO_SELF_SIGNED_CERT``), or
     ``ECONNRESET`` for a peer that left during the handshake."""
 
-    def __init__(self, code, message, reason=None):
+    def __init__(self, code, message, reason=None, library=None):
         """``code`` as above, ``message`` OpenSSL's text, ``reason`` (when
-        known) OpenSSL's reason in lower case words, as Node's ``reason``."""
+        known) OpenSSL's reason in lower case words, as Node's ``reason``;
+        ``library`` (when known) OpenSSL's name of the library that failed
+        ('SSL routines'), as Node's ``library``."""
         super().__init__(message)
         self.code = code
         if reason is not None:
             self.reason = reason
+        if library is not None:
+            self.library = library
 
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
@@ -97,8 +111,27 @@ class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
 
 
 class ERR_TLS_INVALID_PROTOCOL_VERSION(errors.NodeError, TypeError):
-    """``(version, 'minimum' | 'maximum')``."""
-    _template = '%r is not a valid %s TLS protocol version'
+    """``(version, 'minimum' | 'maximum')``; the version written as Node's
+    ``%j`` writes it (JSON: ``"TLSv9"``, ``1``, ``true``)."""
+    _template = '%s is not a valid %s TLS protocol version'
+
+    def __init__(self, version, which):
+        super().__init__(json.dumps(version, ensure_ascii=False, default=repr), which)
+
+
+class ERR_TLS_INVALID_PROTOCOL_METHOD(errors.NodeError, TypeError):
+    """``(message)``: a secureProtocol that is no method Node knows
+    ('Unknown method: X'), or an SSLv2/SSLv3 one ('SSLv3 methods disabled')."""
+    _template = '%s'
+
+
+class ERR_TLS_PROTOCOL_VERSION_CONFLICT(errors.NodeError, TypeError):
+    """``(version, secureProtocol)``: both a version and a method given."""
+    _template = 'TLS protocol version %s conflicts with secureProtocol %s'
+
+    def __init__(self, version, method):
+        super().__init__(json.dumps(version, ensure_ascii=False, default=repr),
+                         json.dumps(method, ensure_ascii=False, default=repr))
 
 
 class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(errors.NodeError, TypeError):
@@ -140,8 +173,18 @@ def tls_error(exc):
         match = _UNNAMED_REASON.match(str(exc))
         reason = match.group(1).upper().replace(' ', '_') if match else None
     if reason:
-        return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '))
+        return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '),
+                        _LIBRARY_NAMES.get(getattr(exc, 'library', None) or 'SSL'))
     return TLSError('ERR_SSL_UNKNOWN', str(exc))
+
+
+# Python's short library names -> OpenSSL's own (ERR_lib_error_string),
+# which Node puts in an error's ``library``.
+_LIBRARY_NAMES = {'SSL': 'SSL routines', 'PEM': 'PEM routines',
+                  'X509': 'x509 certificate routines',
+                  'EVP': 'digital envelope routines', 'ASN1': 'asn1 encoding routines',
+                  'X509V3': 'X509 V3 routines', 'BIO': 'BIO routines', 'SYS': 'system library',
+                  'DECODER': 'DECODER routines'}
 
 
 _UNNAMED_REASON = re.compile(r'\[SSL\] ([a-z0-9 ]+?)(?: \(_ssl\.c:\d+\))?$')
@@ -245,7 +288,7 @@ def _pem_text(value, name):
         return value
     if isinstance(value, (list, tuple)):
         return '\n'.join(_pem_text(item, name) for item in value)
-    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer'], value)
+    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer', 'TypedArray', 'DataView'], value)
 
 
 def _pem_option(opts, key):
@@ -265,6 +308,28 @@ def node_utf8(text):
         return text.encode('utf-8')
     except UnicodeEncodeError:
         return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
+
+
+def _versions(opts):
+    """(minimum, maximum) from minVersion/maxVersion and their defaults, or
+    from Node's secureProtocol, which conflicts with either."""
+    method = opts.get('secureProtocol')
+    if method:
+        for key in ('minVersion', 'maxVersion'):
+            if opts.get(key) is not None:
+                raise ERR_TLS_PROTOCOL_VERSION_CONFLICT(opts[key], method)
+    if not isinstance(method, str):
+        # (Node takes a method only as a string: anything else leaves the defaults.)
+        return (_version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')), 'minimum'),
+                _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')), 'maximum'))
+    if method not in _METHODS:
+        if method.split('_')[0] in ('SSLv2', 'SSLv3'):
+            raise ERR_TLS_INVALID_PROTOCOL_METHOD('%s methods disabled' % method[:5])
+        raise ERR_TLS_INVALID_PROTOCOL_METHOD('Unknown method: %s' % method)
+    version = _METHODS[method]
+    if version is None:
+        return ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.MAXIMUM_SUPPORTED
+    return _VERSIONS[version], _VERSIONS[version]
 
 
 def _version(name, which):
@@ -292,7 +357,7 @@ def openssl_error(library, reason, message):
         code = 'ERR_OSSL_%s_%s' % (library, reason)
     else:
         code = 'ERR_OSSL_' + reason
-    return TLSError(code, message, reason.lower().replace('_', ' '))
+    return TLSError(code, message, reason.lower().replace('_', ' '), _LIBRARY_NAMES.get(library))
 
 
 # Node's errors for keys and certificates that do not load (what Node 20's
@@ -474,11 +539,14 @@ class SecureContext:
         self.cert_pem = _pem_option(opts, 'cert')
         self.key_pem = _pem_option(opts, 'key')
         self.ca_pem = _pem_option(opts, 'ca')
+        self._key_pairs = _key_pairs(opts, self.cert_pem, self.key_pem)
         self.passphrase = opts.get('passphrase')
-        self.min_version = _version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')),
-                                    'minimum')
-        self.max_version = _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')),
-                                    'maximum')
+        self.min_version, self.max_version = _versions(opts)
+        self.secure_options = opts.get('secureOptions')
+        # tls.Server's default is True (Node: the server's order decides).
+        self.honor_cipher_order = opts.get('honorCipherOrder', True)
+        if self.secure_options is not None:
+            validate.validate_integer(self.secure_options, 'secureOptions')
         self.ciphers, self.cipher_suites = _check_ciphers(
             opts.get('ciphers', _default('DEFAULT_CIPHERS')))
         self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve', _default('DEFAULT_ECDH_CURVE')))
@@ -509,6 +577,16 @@ class SecureContext:
         ctx.verify_mode = verify_mode
         ctx.minimum_version = self.min_version
         ctx.maximum_version = self.max_version
+        if self.secure_options:
+            # Node's SSL_CTX_set_options: these bits are added (a negative
+            # number as its 64-bit two's complement).
+            with warnings.catch_warnings():
+                # Python deprecates its OP_NO_TLS* bits; Node takes them.
+                warnings.simplefilter('ignore', DeprecationWarning)
+                ctx.options |= self.secure_options & 0xFFFFFFFFFFFFFFFF
+        if server_side and not self.honor_cipher_order:
+            # (Python's SSLContext sets it by default.)
+            ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
         if self.ciphers:
             ctx.set_ciphers(self.ciphers)
         if self.cipher_suites:
@@ -523,7 +601,8 @@ class SecureContext:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
         if self.cert_pem is not None and self.key_pem is not None:
-            _load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
+            for cert_pem, key_pem in self._key_pairs:
+                _load_cert_chain(ctx, cert_pem, key_pem, self.passphrase)
         if alpn:
             # The wire format itself: set_alpn_protocols() takes ASCII str
             # only, where Node sends any bytes (UTF-8 for a str).
@@ -537,6 +616,19 @@ class SecureContext:
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
         return ctx
+
+
+def _key_pairs(opts, cert_pem, key_pem):
+    """(certificate chain, key) pairs to load: Node's ``key`` and ``cert``
+    arrays of the same length pair up (an ECDSA and an RSA certificate,
+    say: OpenSSL keeps each in the slot of its key type and serves the one
+    the client's cipher needs); otherwise the one joined text of each."""
+    keys, certs = opts.get('key'), opts.get('cert')
+    if (isinstance(keys, (list, tuple)) and isinstance(certs, (list, tuple))
+            and len(keys) == len(certs) > 1):
+        return [(_pem_text(cert, 'options.cert'), _pem_text(key, 'options.key'))
+                for cert, key in zip(certs, keys)]
+    return [(cert_pem, key_pem)]
 
 
 def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
@@ -631,7 +723,11 @@ class ServerNameHook:
         if self.sni_callback is None:
             return None
         answer = []
-        self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+        try:
+            self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+        except Exception as exc:
+            # Node: what the callback throws is refused as a cb(err) is.
+            answer[:] = [(exc, None)]
         if not answer:
             return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
         err, ctx = answer[0]

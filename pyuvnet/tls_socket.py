@@ -40,6 +40,7 @@ import ssl
 
 from . import _uv, encodings, errors, system_errors, validate
 from ._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from .addresses import isIP
 from .records import Record
 from .events import EventEmitter
 from .socket import Socket
@@ -220,6 +221,10 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
                               else self._servername.encode('ascii'), session=session)
         if node_way:
             verify_without_enforcing(sslobj)
+            if self._servername is not None and isIP(self._servername):
+                # Python's ssl sends no SNI for an IP address; Node 20
+                # sends it (after its DEP0123 warning, tls.connect's).
+                _uv.tls_set_servername(sslobj, self._servername.encode('ascii'))
         return sslobj
 
     # -- the rare events (the expected ones run in TLSPump) ----------------
@@ -280,8 +285,15 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
 
     def _fail_handshake(self, error):
         if self._is_server and self.server is not None:
-            self.server.emit('tlsClientError', error, self)
-            self.destroy()
+            # As Node's: the socket is destroyed when 'tlsClientError' comes,
+            # except after a handshake timeout (Node leaves it open; we
+            # close it just after).
+            if isinstance(error, ERR_TLS_HANDSHAKE_TIMEOUT):
+                self.server.emit('tlsClientError', error, self)
+                self.destroy()
+            else:
+                self.destroy()
+                self.server.emit('tlsClientError', error, self)
         else:
             self.destroy(error)
 
@@ -291,6 +303,7 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
             # 'tlsClientError'; after it, the socket's 'error' when someone
             # listens; a server never dies of one client's reset.
             if not self._secure:
+                self.destroy()      # destroyed at the event, as Node's
                 self.server.emit('tlsClientError', err, self)
                 return
             if not self.listenerCount('error'):
@@ -416,6 +429,8 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     _pipes = ()
     pipe = Socket.pipe
     unpipe = Socket.unpipe
+    # end(), then destroy() at 'finish': net.Socket's, as Node's TLSSocket inherits it.
+    destroySoon = Socket.destroySoon
 
     def _forward(name):
         return property(lambda self: getattr(self._raw, name),
@@ -429,6 +444,7 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     localFamily = _forward('localFamily')
     bytesRead = _forward('bytesRead')
     bytesWritten = _forward('bytesWritten')
+    readableHighWaterMark = _forward('readableHighWaterMark')
     writableHighWaterMark = _forward('writableHighWaterMark')
     writableNeedDrain = _forward('writableNeedDrain')
     writableFinished = _forward('writableFinished')
@@ -442,6 +458,12 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
     def writableLength(self):
         """Plaintext held by cork() plus the raw socket's buffered bytes."""
         return self._raw.writableLength + self._corked_bytes
+
+    @property
+    def bufferSize(self):
+        """writableLength (net.Socket's older name, which Node's TLSSocket
+        inherits)."""
+        return self.writableLength
 
     @property
     def destroyed(self):

@@ -93,9 +93,12 @@ OPTION_DOCS = {
                    "lowest protocol: 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3' "
                    '(else ERR_TLS_INVALID_PROTOCOL_VERSION)'),
     'maxVersion': ("DEFAULT_MAX_VERSION ('TLSv1.3')", 'highest protocol, the same names'),
-    'ciphers': ("OpenSSL's", 'the TLS 1.2 cipher list (TLS 1.3 suite names are ignored)'),
+    'ciphers': ('DEFAULT_CIPHERS', 'the cipher list; its TLS 1.3 suite names restrict TLS 1.3'),
     'ecdhCurve': ("'auto' (OpenSSL's)", 'the curve for ECDH key exchange'),
-    'honorCipherOrder': ('False', 'accepted; not applied (the client\'s order decides)'),
+    'honorCipherOrder': ('True', "a server's cipher order decides (False: the client's)"),
+    'secureProtocol': ('None', "an OpenSSL method name ('TLSv1_2_method'): the one version "
+                               'it allows; not with minVersion/maxVersion'),
+    'secureOptions': ('None', "OpenSSL's SSL_OP_* bits, added to the context's"),
     'sessionTimeout': ('None', 'accepted; not applied (OpenSSL\'s lifetime)'),
     'secureContext': ('None (one made from the options)', 'a SecureContext from createSecureContext()'),
     'requestCert': ('False', "server: ask for the client's certificate"),
@@ -218,14 +221,11 @@ CHILD_PROCESS_DIFFERENCES = {
                         "execPath='node', a Node one",
 }
 
-_NOT_BOUND = "not provided: Python's ssl has no public API for it"
+_TLS_MD = 'docs/TLS.md says how'
 TLS_DIFFERENCES = {
     ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
-    ('module', 'getCiphers'): 'not provided yet',
-    ('module', 'DEFAULT_CIPHERS'): "not provided yet (OpenSSL's default list applies)",
-    ('module', 'DEFAULT_ECDH_CURVE'): "not provided yet ('auto' applies)",
-    ('module', 'CLIENT_RENEG_LIMIT'): 'no renegotiation (see TLSSocket.renegotiate)',
-    ('module', 'CLIENT_RENEG_WINDOW'): 'no renegotiation (see TLSSocket.renegotiate)',
+    ('module', 'CLIENT_RENEG_LIMIT'): 'with renegotiation (see TLSSocket.renegotiate)',
+    ('module', 'CLIENT_RENEG_WINDOW'): 'with renegotiation (see TLSSocket.renegotiate)',
     ('module', 'rootCertificates'): "twin root_certificates; the system's trusted roots as OpenSSL "
                                     "finds them (read on first use), not Mozilla's list compiled into Node",
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
@@ -238,18 +238,13 @@ TLS_DIFFERENCES = {
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",
-    ('TLSSocket', 'enableTrace'): _NOT_BOUND,
+    ('TLSSocket', 'enableTrace'): _TLS_MD,
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
-    ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
-                                             'getPeerCertificate() has the fields',
-    ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "
-                                         'getCertificate() has the fields',
-    ('TLSSocket', 'getPeerCertificate'): 'detailed=True gives the leaf only (no issuer chain), '
-                                         'without pubkey, bits, modulus, asn1Curve, infoAccess',
-    ('TLSSocket', 'getSession'): 'a tls.Session object (not bytes), for connect(session=) in this '
-                                 'process; the resumed connection keeps the first one\'s settings',
+    ('TLSSocket', 'renegotiate'): _TLS_MD,
+    ('TLSSocket', 'getPeerX509Certificate'): _TLS_MD,
+    ('TLSSocket', 'getX509Certificate'): _TLS_MD,
+    ('TLSSocket', 'getSession'): _TLS_MD,
     ('TLSSocket', 'getCipher'): "standardName is OpenSSL's name (the IANA one for TLS 1.3 suites)",
 }
 
