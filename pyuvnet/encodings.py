@@ -51,9 +51,10 @@ def encode(text, encoding=None):
             return binascii.a2b_base64(raw + b'=' * (-len(raw) % 4))
         except binascii.Error:
             return b''
-    if name == 'utf8':
+    codec = _CODECS[name]
+    if codec == 'utf-8':
         return node_utf8(text)
-    if _CODECS[name] == 'latin-1':
+    if codec == 'latin-1':
         return _low_bytes(text)
     return text.encode('utf-16-le', 'surrogatepass')
 

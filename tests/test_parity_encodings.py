@@ -60,6 +60,8 @@ def test_ascii_decoding_keeps_the_low_seven_bits():
 # is U+FFFD, and the one-byte encodings keep each code unit's low byte.
 NODE_WRITES = {
     'utf8': ['61 ef bf bd 62', 'c4 80 e2 82 ac', 'f0 9f 98 80', 'f0 9f 98 80'],
+    'utf-8': ['61 ef bf bd 62', 'c4 80 e2 82 ac', 'f0 9f 98 80', 'f0 9f 98 80'],
+    'ucs2': ['61 00 00 d8 62 00', '00 01 ac 20', '3d d8 00 de', '3d d8 00 de'],
     'latin1': ['61 00 62', '00 ac', '3d 00', '3d 00'],
     'binary': ['61 00 62', '00 ac', '3d 00', '3d 00'],
     'ascii': ['61 00 62', '00 ac', '3d 00', '3d 00'],
