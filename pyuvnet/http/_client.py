@@ -125,7 +125,7 @@ class ClientRequest(OutgoingMessage):
             pairs = headers.items() if isinstance(headers, dict) else zip(headers[0::2], headers[1::2])
             for name, value in pairs:
                 self.setHeader(name, value)
-        if merged.get('setHost', True) and not self.hasHeader('host') and not merged.get('socketPath'):
+        if merged.get('setHost', True) and not self.hasHeader('host'):
             label = '[%s]' % host if ':' in host else host
             self.setHeader('Host', label if port == default_port else '%s:%d' % (label, port))
         if merged.get('auth') and not self.hasHeader('authorization'):
@@ -145,9 +145,21 @@ class ClientRequest(OutgoingMessage):
 
     _keep_socket = False
     _own_agent = False
+    _at_eof = False
     reusedSocket = field('_reused', 'Whether the socket was kept from an earlier request.')
-    maxHeadersCount = field('_max_headers_count', 'Headers kept in the answer (None: 2000).')
     _max_headers_count = None
+
+    @property
+    def maxHeadersCount(self):
+        """Headers kept in the answer (None: 2000; 0: all); settable until
+        the answer comes, as Node's."""
+        return self._max_headers_count
+
+    @maxHeadersCount.setter
+    def maxHeadersCount(self, value):
+        self._max_headers_count = value
+        if self._parser is not None:
+            self._parser.max_headers_count = 2000 if value is None else value
 
     def _agent_keep_alive(self):
         return True
@@ -164,8 +176,9 @@ class ClientRequest(OutgoingMessage):
         """The agent's (or createConnection's) socket for this request."""
         self.socket = socket
         self._reused = reused
-        self._parser = _uv.HTTPParser(self, True, self._max_header_size,
-                                      self._max_headers_count or 2000, self._insecure)
+        max_headers = 2000 if self._max_headers_count is None else self._max_headers_count
+        self._parser = _uv.HTTPParser(self, True, self._max_header_size, max_headers,
+                                      self._insecure)
         if self.method == 'HEAD':
             self._parser.skip_body = True
         self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
@@ -289,6 +302,8 @@ class ClientRequest(OutgoingMessage):
         self._emit_close()
 
     def _on_parse_error(self, code, reason, nparsed):
+        if self._at_eof:
+            return
         self.socket.destroy()
         self._fail(HTTPParseError(code, reason, nparsed))
 
@@ -304,9 +319,14 @@ class ClientRequest(OutgoingMessage):
     # -- the socket's events ----------------------------------------------------
 
     def _on_socket_end(self):
-        self._parser.finish()
+        """The server ended the connection: before an answer that is a
+        'socket hang up'; then the parser completes an answer that ends at
+        EOF.  As Node's, an answer cut short is no parse error here: the
+        socket's 'close' aborts it (ECONNRESET on the response)."""
         if self._response is None and not self._got_error:
             self._fail(connection_reset('socket hang up'))
+        self._at_eof = True
+        self._parser.finish()
 
     def _on_socket_close(self, had_error):
         res = self._response
@@ -316,9 +336,24 @@ class ClientRequest(OutgoingMessage):
             else:
                 self._fail(None)
             return
-        if not res._ended:
-            res._abort()
+        if res._ended or res._closed:
+            self._fail(None)
+            return
+        # Node's res.destroy(ECONNRESET 'aborted'): 'aborted' now, the
+        # request's 'close' next, then the response's 'error' (only when
+        # it has a listener, as Node's IncomingMessage) and 'close'.
+        res.aborted = True
+        res.emit('aborted')
         self._fail(None)
+        _uv.nextTick(self._response_closed, res)
+
+    @staticmethod
+    def _response_closed(res):
+        if res._closed:
+            return
+        if res.listenerCount('error'):
+            res.emit('error', connection_reset('aborted'))
+        res._emit_close()
 
     def _on_socket_error(self, error):
         if self._response is None or not self._response._ended:
