@@ -59,6 +59,12 @@ class Server(HTTPServerMixin, tls.Server):
         tls_options.setdefault('ALPNProtocols', ['http/1.1'])
         tls.Server.__init__(self, tls_options)
         self._setup_http(opts, requestListener, 'secureConnection')
+        self.on('tlsClientError', self._tls_client_error)
+
+    def _tls_client_error(self, error, tls_socket):
+        """As Node's https.Server: a failed handshake (a timeout, a bad
+        hello) is also a 'clientError'; the socket is destroyed after."""
+        self.emit('clientError', error, tls_socket)
 
 
 class Agent(_HTTPAgent):
@@ -116,7 +122,9 @@ globalAgent = Agent(keepAlive=True, timeout=5000, scheduling='lifo')
 class ClientRequest(_ClientRequest):
     """An https request: an http.ClientRequest over https.globalAgent."""
 
-    _default_agent = globalAgent
+    @staticmethod
+    def _global_agent():
+        return globalAgent      # looked up at each request: it may be replaced
     _default_protocol = 'https:'
 
 

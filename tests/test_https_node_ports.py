@@ -225,3 +225,94 @@ def test_an_https_request_to_an_http_server_fails_and_is_not_answered(run_loop):
     server.listen(0, '127.0.0.1', start)
     run_loop()
     assert events == [('error', 'ERR_SSL_WRONG_VERSION_NUMBER', True)]
+
+
+def test_a_request_timeout_over_tls_then_destroy_is_a_socket_hang_up(serve):
+    """test-https-timeout.js: a server that never answers; setTimeout(10)
+    gives 'timeout', destroy() in it 'socket hang up'."""
+    events = []
+
+    def exchange(server, port, done):
+        req = https.request({'host': 'localhost', 'port': port, 'rejectUnauthorized': False})
+        req.setTimeout(10)
+        req.end()
+        req.on('timeout', lambda: (events.append('timeout'), req.destroy()))
+        req.on('error', lambda error: events.append((error.code, str(error))))
+        req.on('close', lambda: done())
+    serve(lambda req, res: None, exchange)
+    assert events == ['timeout', ('ECONNRESET', 'socket hang up')]
+
+
+def test_a_silent_client_is_a_client_error_after_the_handshake_timeout(serve):
+    """test-https-timeout-server.js: a TCP client that never says hello:
+    'clientError' with ERR_TLS_HANDSHAKE_TIMEOUT and the TLSSocket, not
+    yet secure; the listener ends it."""
+    got = []
+
+    def exchange(server, port, done):
+        def on_client_error(error, socket):
+            got.append((error.code, str(error), type(socket).__name__, socket.destroyed))
+            socket.destroy()
+        server.on('clientError', on_client_error)
+        client = net.connect(port, '127.0.0.1')
+        client.on('close', lambda had_error: done())
+    serve(lambda req, res: got.append('request'), exchange, handshakeTimeout=50)
+    assert got == [('ERR_TLS_HANDSHAKE_TIMEOUT', 'TLS handshake timeout', 'TLSSocket', False)]
+
+
+def test_the_incoming_message_option_makes_the_requests(serve):
+    """test-https-server-options-incoming-message.js"""
+    class MyIncomingMessage(http.IncomingMessage):
+        def user_agent(self):
+            return self.headers.get('user-agent', 'unknown')
+    got = []
+
+    def exchange(server, port, done):
+        https.get({'host': '127.0.0.1', 'port': port, 'rejectUnauthorized': False,
+                   'headers': {'User-Agent': 'node-test'}},
+                  lambda res: body_of(res, lambda body: (got.append(body), done())))
+    serve(lambda req, res: res.end(req.user_agent()), exchange,
+          IncomingMessage=MyIncomingMessage)
+    assert got == ['node-test']
+
+
+def test_get_with_an_https_url(serve):
+    """test-https-client-get-url.js: the url's host, port, path and query."""
+    got = []
+
+    def exchange(server, port, done):
+        https.get('https://127.0.0.1:%d/foo?bar' % port, {'rejectUnauthorized': False},
+                  lambda res: body_of(res, lambda body: (got.append(body), done())))
+    serve(lambda req, res: res.end('%s %s %s' % (req.method, req.url, req.headers['host'])),
+          exchange)
+    port = got[0].rsplit(':', 1)[1]
+    assert got == ['GET /foo?bar 127.0.0.1:' + port]
+
+
+def test_a_request_from_a_local_address(serve):
+    """test-https-localaddress.js: localAddress 127.0.0.2 (Linux routes
+    all of 127/8 to loopback) is the server's remoteAddress."""
+    got = []
+
+    def exchange(server, port, done):
+        https.get({'host': 'localhost', 'port': port, 'localAddress': '127.0.0.2',
+                   'rejectUnauthorized': False},
+                  lambda res: body_of(res, lambda body: (got.append(body), done())))
+    serve(lambda req, res: res.end(req.socket.remoteAddress), exchange)
+    assert got == ['127.0.0.2']
+
+
+def test_a_replaced_global_agent_is_the_one_used(serve, monkeypatch):
+    """test-https-client-override-global-agent.js: https.globalAgent
+    replaced after import serves requests given no agent."""
+    got = []
+
+    def exchange(server, port, done):
+        agent = https.Agent(rejectUnauthorized=False)
+        monkeypatch.setattr(https, 'globalAgent', agent)
+        req = https.get({'host': '127.0.0.1', 'port': port}, lambda res: res.resume())
+        got.append((req.agent is agent,
+                    list(agent.sockets) == ['127.0.0.1:%d::::::::false:::::::::::::' % port]))
+        req.on('close', lambda: (agent.destroy(), done()))
+    serve(hello, exchange)
+    assert got == [(True, True)]

@@ -69,7 +69,12 @@ def _url_options(url):
 class ClientRequest(OutgoingMessage):
     """Node's ``http.ClientRequest``: made by http.request()."""
 
-    _default_agent = None       # https sets its own
+    @staticmethod
+    def _global_agent():
+        """The agent of requests given none, looked up at each request:
+        ``http.globalAgent`` may be replaced (https has its own)."""
+        return _agent.globalAgent
+
     _default_protocol = 'http:'
 
     def __init__(self, url=None, options=None, callback=None, **kwargs):
@@ -82,9 +87,9 @@ class ClientRequest(OutgoingMessage):
         merged = _url_options(url) if isinstance(url, str) else {}
         merged.update(normalize_options(options, kwargs, REQUEST_OPTIONS))
         super().__init__()
-        agent = merged.get('agent', self._default_agent or _agent.globalAgent)
+        agent = merged.get('agent', self._global_agent())
         if agent is False:
-            agent = type(self._default_agent or _agent.globalAgent)()
+            agent = type(self._global_agent())()
             self._own_agent = True
         elif not isinstance(agent, Agent):
             raise ERR_INVALID_ARG_TYPE('options.agent', ['Agent-like Object', 'undefined', 'false'],
