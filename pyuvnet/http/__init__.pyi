@@ -18,7 +18,8 @@ __all__ = [
     'setMaxIdleHTTPParsers', 'HTTPParseError', 'ERR_HTTP_HEADERS_SENT', 'ERR_INVALID_HTTP_TOKEN',
     'ERR_HTTP_INVALID_STATUS_CODE', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_CHAR',
     'ERR_HTTP_REQUEST_TIMEOUT', 'ERR_HTTP_TRAILER_INVALID', 'ERR_HTTP_BODY_NOT_ALLOWED',
-    'ERR_HTTP_CONTENT_LENGTH_MISMATCH',
+    'ERR_HTTP_CONTENT_LENGTH_MISMATCH', 'ERR_UNESCAPED_CHARACTERS', 'ERR_INVALID_PROTOCOL',
+    'ERR_INVALID_URL',
 ]
 
 _Chunk = bytes | bytearray | memoryview | str
@@ -41,6 +42,13 @@ class ERR_HTTP_INVALID_HEADER_VALUE(NodeError, TypeError, ValueError):
     def __init__(self, value: object, name: str) -> None: ...
 class ERR_INVALID_CHAR(NodeError, TypeError, ValueError):
     def __init__(self, what: str, name: object = None) -> None: ...
+class ERR_UNESCAPED_CHARACTERS(NodeError, TypeError, ValueError):
+    def __init__(self, what: str = 'Request path') -> None: ...
+class ERR_INVALID_PROTOCOL(NodeError, TypeError, ValueError):
+    def __init__(self, protocol: str, expected: str) -> None: ...
+class ERR_INVALID_URL(NodeError, TypeError, ValueError):
+    input: str
+    def __init__(self, url: str) -> None: ...
 class ERR_HTTP_REQUEST_TIMEOUT(NodeError, RuntimeError):
     def __init__(self) -> None: ...
 class ERR_HTTP_TRAILER_INVALID(NodeError, RuntimeError):

@@ -51,12 +51,14 @@ class Agent(EventEmitter):
         keywords in either spelling; the rest go to createConnection."""
         opts = normalize_options(options, kwargs, self._options_spec)
         self.options = dict(opts, path=None)
+        self.options.setdefault('noDelay', True)
         # The connection options given to the agent win over a request's.
-        self._connection_options = {key: value for key, value in opts.items()
-                                    if key not in AGENT_OPTIONS.rules}
+        self._connection_options = {key: value for key, value in self.options.items()
+                                    if key not in AGENT_OPTIONS.rules or key == 'noDelay'}
         self._keep_alive = opts.get('keepAlive', False)
         self._keep_alive_msecs = opts.get('keepAliveMsecs', 1000)
-        self._max_sockets = opts.get('maxSockets', math.inf)
+        # As Node's: 0 (or none) is no limit; noDelay is on unless told.
+        self._max_sockets = opts.get('maxSockets') or math.inf
         self._max_free_sockets = opts.get('maxFreeSockets', 256)
         self._max_total_sockets = opts.get('maxTotalSockets', math.inf)
         if 'maxTotalSockets' in opts:      # as Node's: a number >= 1

@@ -21,14 +21,17 @@ Events, in Node's order:
 import base64
 from urllib.parse import urlsplit
 
-from pyuvnet import _uv
+import re
+
+from pyuvnet import _uv, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 
 from ._agent import Agent
 import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced
 from ._common import (
-    ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    ERR_INVALID_HTTP_TOKEN, ERR_INVALID_PROTOCOL, ERR_INVALID_URL, ERR_UNESCAPED_CHARACTERS,
+    HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
     is_token, unique_names,
 )
 from ._incoming import IncomingMessage
@@ -49,14 +52,22 @@ REQUEST_OPTIONS = OptionSpec({
     'minVersion': 'string', 'maxVersion': 'string', 'ALPNProtocols': 'any',
     'checkServerIdentity': 'function', 'session': 'any', 'secureContext': 'any',
 })
+_SPECIAL_SCHEMES = frozenset(('http', 'https', 'ws', 'wss', 'ftp'))
+# Node's INVALID_PATH_REGEX: a path is sent as latin-1, printable, no space.
+_INVALID_PATH = re.compile('[^\u0021-\u00ff]')
 # Node: these methods send no body by default, so no chunked framing.
 _NO_BODY_METHODS = frozenset(('GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'))
 
 
 def _url_options(url):
-    parts = urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise ERR_INVALID_ARG_VALUE('url', url, 'is not a valid URL')
+    try:
+        parts = urlsplit(url)
+        parts.port      # raises for a port that is not a number
+    except ValueError:
+        raise ERR_INVALID_URL(url) from None
+    # WHATWG URL: no scheme, or a special scheme without a host, is no URL.
+    if not parts.scheme or (parts.scheme in _SPECIAL_SCHEMES and not parts.hostname):
+        raise ERR_INVALID_URL(url)
     options = {'protocol': parts.scheme + ':', 'hostname': parts.hostname,
                'path': (parts.path or '/') + ('?' + parts.query if parts.query else '')}
     if parts.port is not None:
@@ -87,8 +98,10 @@ class ClientRequest(OutgoingMessage):
         merged = _url_options(url) if isinstance(url, str) else {}
         merged.update(normalize_options(options, kwargs, REQUEST_OPTIONS))
         super().__init__()
-        agent = merged.get('agent', self._global_agent())
-        if agent is False:
+        agent = merged.get('agent')
+        if agent is None:       # Node: undefined or null is the global agent
+            agent = self._global_agent()
+        elif agent is False:
             agent = type(self._global_agent())()
             self._own_agent = True
         elif not isinstance(agent, Agent):
@@ -97,11 +110,10 @@ class ClientRequest(OutgoingMessage):
         self.agent = agent
         protocol = merged.get('protocol', self._default_protocol)
         if protocol != getattr(agent, 'protocol', protocol):
-            raise ERR_INVALID_ARG_VALUE('options.protocol', protocol,
-                                        'is not supported. Expected "%s"' % agent.protocol)
+            raise ERR_INVALID_PROTOCOL(protocol, agent.protocol)
         self.protocol = protocol
         default_port = merged.get('defaultPort') or agent.defaultPort
-        port = int(merged.get('port') or default_port)
+        port = validate.validate_port(merged.get('port') or default_port)
         host = merged.get('hostname') or merged.get('host') or 'localhost'
         self.host = host
         method = merged.get('method', 'GET')
@@ -109,12 +121,13 @@ class ClientRequest(OutgoingMessage):
             raise ERR_INVALID_HTTP_TOKEN('Method', method)
         self.method = method.upper()
         path = merged.get('path', '/')
-        if any(c in path for c in ' \r\n\t'):
-            raise ERR_INVALID_ARG_VALUE('options.path', path, 'contains unescaped characters')
+        if _INVALID_PATH.search(path):
+            raise ERR_UNESCAPED_CHARACTERS()
         self.path = path
         self._chunked_by_default = self.method not in _NO_BODY_METHODS
         self._should_keep_alive = agent.keepAlive and not self._own_agent
-        self._max_header_size = int(merged.get('maxHeaderSize', 16384))
+        self._max_header_size = validate.validate_integer(merged.get('maxHeaderSize', 16384),
+                                                          'maxHeaderSize', 0)
         self._insecure = merged.get('insecureHTTPParser', False)
         self._join_duplicates = merged.get('joinDuplicateHeaders', False)
         self._unique = unique_names(merged.get('uniqueHeaders'))
