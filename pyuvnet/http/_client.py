@@ -322,8 +322,12 @@ class ClientRequest(OutgoingMessage):
     def _on_parse_error(self, code, reason, nparsed):
         if self._at_eof:
             return
+        # 'error' now; the socket's 'close' then aborts a response begun
+        # and closes the request, in Node's order.
         self.socket.destroy()
-        self._fail(HTTPParseError(code, reason, nparsed))
+        if not self._got_error:
+            self._got_error = True
+            _uv.nextTick(self.emit, 'error', HTTPParseError(code, reason, nparsed))
 
     def _on_response_end(self):
         """Node's responseOnEnd: a keep-alive socket goes back to the agent."""

@@ -1,0 +1,139 @@
+"""Node 20's test-http-*.js for the client's answers and http.Agent's
+pool, ported (each docstring names the file): answers llhttp refuses
+(their codes, reasons, bytesParsed), trailers, a chunked upload, and
+maxSockets with 'free' and a kept socket that dies.  The expected values
+are what Node 20 gives for the same exchanges."""
+import json
+
+import pyuvnet as net
+import pyuvnet.http as http
+
+from test_http_node_ports_client import body_of, serve  # noqa: F401 (a fixture)
+
+
+def raw_server(answer, then):
+    """A TCP server that answers anything with ``answer`` and ends; then
+    ``then(server, port)`` once it listens."""
+    server = net.createServer(lambda conn: conn.once('data', lambda data: conn.end(answer)))
+    server.listen(0, '127.0.0.1', lambda: then(server, server.address().port))
+    return server
+
+
+def test_an_answer_with_two_content_lengths_is_a_parse_error(run_loop):
+    """test-http-response-multi-content-length.js (two that differ): the
+    request's 'error' is HPE_UNEXPECTED_CONTENT_LENGTH, 'Duplicate
+    Content-Length'; no 'response'."""
+    got = []
+
+    def then(server, port):
+        req = http.get({'port': port, 'host': '127.0.0.1', 'agent': False},
+                       lambda res: got.append('response'))
+        req.on('error', lambda error: (got.append((error.code, str(error))), server.close()))
+    raw_server(b'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', then)
+    run_loop()
+    assert got == [('HPE_UNEXPECTED_CONTENT_LENGTH', 'Parse Error: Duplicate Content-Length')]
+
+
+def test_an_answer_that_is_not_http_is_a_parse_error_then_close(run_loop):
+    """test-http-client-parse-error.js: HPE_INVALID_CONSTANT, 'Expected
+    HTTP/, RTSP/ or ICE/', then 'close'."""
+    events = []
+
+    def then(server, port):
+        req = http.get({'port': port, 'host': '127.0.0.1', 'agent': False})
+        req.on('error', lambda error: events.append((error.code, error.reason)))
+        req.on('close', lambda: (events.append('close'), server.close()))
+    raw_server(b'GARBAGE\r\n\r\n', then)
+    run_loop()
+    assert events == [('HPE_INVALID_CONSTANT', 'Expected HTTP/, RTSP/ or ICE/'), 'close']
+
+
+def test_a_chunked_answer_gives_its_trailers(run_loop):
+    """test-http-set-trailers.js (the client's side): the body, then
+    trailers and rawTrailers at 'end'."""
+    got = []
+
+    def then(server, port):
+        def on_response(res):
+            body_of(res, lambda body: (got.append((body, res.trailers, res.rawTrailers)),
+                                       server.close()))
+        http.get({'port': port, 'host': '127.0.0.1', 'agent': False}, on_response)
+    raw_server(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: x-t\r\n\r\n'
+               b'3\r\nabc\r\n0\r\nx-t: v\r\n\r\n', then)
+    run_loop()
+    assert got == [('abc', {'x-t': 'v'}, ['x-t', 'v'])]
+
+
+def test_a_bad_chunk_size_in_an_answer_errors_the_request_and_aborts_the_response(run_loop):
+    """test-http-chunked-smuggling.js (the client's side): the request's
+    'error' is HPE_INVALID_CHUNK_SIZE; the response is 'aborted', the
+    request closes, then the response's ECONNRESET, as Node orders them."""
+    events = []
+
+    def then(server, port):
+        def on_response(res):
+            res.on('data', lambda data: None)
+            res.on('error', lambda error: events.append(('res error', error.code)))
+            res.on('aborted', lambda: events.append('aborted'))
+        req = http.get({'port': port, 'host': '127.0.0.1', 'agent': False}, on_response)
+        req.on('error', lambda error: events.append((error.code, str(error))))
+        req.on('close', lambda: (events.append('close'), server.close()))
+    raw_server(b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n',
+               then)
+    run_loop()
+    assert events == [('HPE_INVALID_CHUNK_SIZE', 'Parse Error: Invalid character in chunk size'),
+                      'aborted', 'close', ('res error', 'ECONNRESET')]
+
+
+def test_writes_without_a_length_are_a_chunked_upload(serve):
+    """test-http-client-upload.js: write(), write(),
+    end(last): Transfer-Encoding chunked, no Content-Length, every byte."""
+    got = []
+
+    def app(req, res):
+        body_of(req, lambda body: res.end(json.dumps(
+            [req.headers.get('transfer-encoding'), req.headers.get('content-length'), body])))
+
+    def exchange(server, port, done):
+        req = http.request({'port': port, 'host': '127.0.0.1', 'method': 'POST', 'agent': False},
+                           lambda res: body_of(res, lambda body: (got.append(json.loads(body)),
+                                                                   done())))
+        req.write('ab')
+        req.write('cd')
+        req.end('e')
+    serve(app, exchange)
+    assert got == [['chunked', None, 'abcde']]
+
+
+def test_max_sockets_holds_requests_and_frees_sockets_to_the_pool(serve):
+    """test-http-agent-maxsockets.js and test-http-agent-destroyed-socket.js:
+    four requests, maxSockets 2: never more than two sockets, 'free' four
+    times, two kept free at the end; a kept socket destroyed leaves the
+    pool."""
+    got = []
+
+    def exchange(server, port, done):
+        agent = http.Agent(keepAlive=True, maxSockets=2)
+        frees = []
+        agent.on('free', lambda socket, options: frees.append(options['host']))
+        most = [0]
+        ended = [0]
+
+        def finished():
+            pools = (len(agent.sockets), sum(map(len, agent.freeSockets.values())),
+                     len(agent.requests))
+            got.append((most[0], len(frees), pools))
+            free = next(iter(agent.freeSockets.values()))[0]
+            free.on('close', lambda had_error: net.setImmediate(lambda: (
+                got.append(sum(map(len, agent.freeSockets.values()))), agent.destroy(), done())))
+            free.destroy()
+
+        def on_response(res):
+            most[0] = max(most[0], sum(map(len, agent.sockets.values())))
+            res.resume()
+            res.on('end', lambda: (ended.__setitem__(0, ended[0] + 1),
+                                   ended[0] == 4 and net.setImmediate(finished)))
+        for _ in range(4):
+            http.get({'port': port, 'host': '127.0.0.1', 'agent': agent}, on_response)
+    serve(lambda req, res: res.end('x'), exchange)
+    assert got == [(2, 4, (0, 2, 0)), 1]
