@@ -5,6 +5,8 @@ maxSockets with 'free' and a kept socket that dies.  The expected values
 are what Node 20 gives for the same exchanges."""
 import json
 
+import pytest
+
 import pyuvnet as net
 import pyuvnet.http as http
 
@@ -137,3 +139,38 @@ def test_max_sockets_holds_requests_and_frees_sockets_to_the_pool(serve):
             http.get({'port': port, 'host': '127.0.0.1', 'agent': agent}, on_response)
     serve(lambda req, res: res.end('x'), exchange)
     assert got == [(2, 4, (0, 2, 0)), 1]
+
+
+REFUSED_ANSWERS = {
+    'Transfer-Encoding with Content-Length': (
+        b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n',
+        'HPE_INVALID_CONTENT_LENGTH', "Content-Length can't be present with Transfer-Encoding"),
+    'obs-fold': (b'HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n',
+                 'HPE_INVALID_HEADER_TOKEN', 'Unexpected whitespace after header value'),
+    'a control byte in a value': (b'HTTP/1.1 200 OK\r\nX: a\x01b\r\nContent-Length: 0\r\n\r\n',
+                                  'HPE_INVALID_HEADER_TOKEN', 'Invalid header value char'),
+    'headers over 16 KiB': (b'HTTP/1.1 200 OK\r\nX: ' + b'a' * 17000 + b'\r\n\r\n',
+                            'HPE_HEADER_OVERFLOW', 'Header overflow'),
+    'a status of four digits': (b'HTTP/1.1 2000 OK\r\n\r\n', 'HPE_INVALID_STATUS',
+                                'Invalid response status'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(REFUSED_ANSWERS))
+def test_the_client_refuses_smuggled_and_bad_answers_as_node(case, run_loop):
+    """The client's side of test-http-transfer-encoding-smuggling.js,
+    and test-http-max-header-size.js: each
+    answer is one 'error' with Node 20's code and 'Parse Error: <reason>'
+    (what Node 20's client gave for the same bytes), no 'response', then
+    'close'."""
+    answer, code, reason = REFUSED_ANSWERS[case]
+    events = []
+
+    def then(server, port):
+        req = http.get({'port': port, 'host': '127.0.0.1', 'agent': False},
+                       lambda res: events.append('response'))
+        req.on('error', lambda error: events.append((error.code, str(error))))
+        req.on('close', lambda: (events.append('close'), server.close()))
+    raw_server(answer, then)
+    run_loop()
+    assert events == [(code, 'Parse Error: ' + reason), 'close']
