@@ -277,3 +277,65 @@ def test_bursts_of_requests_over_the_global_agent_are_all_answered(serve):
             net.setTimeout(burst, index)
     serve(hello, exchange)
     assert statuses == [200] * 8
+
+
+def test_a_self_signed_certificate_without_key_cert_sign_is_its_own_ca(serve, tls_certs):
+    """test-https-selfsigned-no-keycertsign-no-crash.js: a self-signed
+    leaf whose keyUsage lacks keyCertSign, given as the client's ``ca``:
+    the request is answered, authorized (as Node 20 with OpenSSL 3)."""
+    from tls_certs import _run
+    _run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+         '-keyout', 'nokcs.key', '-out', 'nokcs.pem', '-subj', '/CN=127.0.0.1', '-days', '2',
+         '-addext', 'keyUsage=digitalSignature,keyEncipherment',
+         '-addext', 'subjectAltName=IP:127.0.0.1', '-addext', 'basicConstraints=CA:FALSE',
+         cwd=tls_certs.folder)
+    cert = tls_certs.read('nokcs.pem')
+    got = []
+
+    def exchange(server, port, done):
+        req = https.request({'hostname': '127.0.0.1', 'port': port, 'ca': cert, 'agent': False},
+                            lambda res: body_of(res, lambda body: (
+                                got.append((res.statusCode, body, req.socket.authorized)),
+                                done())))
+        req.on('error', lambda error: (got.append(error), done()))
+        req.end()
+    serve(hello, exchange, key=tls_certs.read('nokcs.key'), cert=cert)
+    assert got == [(200, 'hello world\n', True)]
+
+
+def test_an_echo_under_backpressure_returns_every_byte(serve):
+    """test-https-drain.js: the response paused, the client writes 64 KiB
+    chunks until write() says to wait, then resumes: every byte comes
+    back through req.pipe(res)."""
+    chunk = b'x' * 65536
+    got = []
+
+    def app(req, res):
+        res.writeHead(200)
+        req.pipe(res)
+
+    def exchange(server, port, done):
+        sent = [1]
+        received = [0]
+
+        def on_response(res):
+            res.pause()
+
+            def send():
+                sent[0] += len(chunk)
+                if req.write(chunk) and sent[0] < 64 * len(chunk):
+                    net.setImmediate(send)
+                else:
+                    res.resume()
+
+            def on_data(data):
+                received[0] += len(data)
+                if received[0] == sent[0]:
+                    req.end()
+            res.on('data', on_data)
+            res.on('end', lambda: (got.append((sent[0], received[0])), done()))
+            send()
+        req = https.request(no_check(port, method='POST', agent=False), on_response)
+        req.write(b'a')
+    serve(app, exchange)
+    assert got and got[0][0] == got[0][1] and got[0][0] > 65536
