@@ -10,7 +10,8 @@ import pytest
 import pyuvnet as net
 import pyuvnet.http as http
 import pyuvnet.https as https
-import pyuvnet.tls as tls
+
+from test_http_node_ports_client import body_of, run_server
 
 
 @pytest.fixture
@@ -23,22 +24,8 @@ def serve(run_loop, tls_certs):
     def run(app, exchange, **options):
         options.setdefault('key', tls_certs.key)
         options.setdefault('cert', tls_certs.cert)
-        server = https.createServer(options, app)
-
-        def done():
-            server.closeAllConnections()
-            server.close()
-            https.globalAgent.destroy()
-        server.listen(0, '127.0.0.1', lambda: exchange(server, server.address().port, done))
-        run_loop()
-        return server
+        return run_server(https, app, exchange, run_loop, options)
     return run
-
-
-def body_of(res, then):
-    chunks = []
-    res.on('data', chunks.append)
-    res.on('end', lambda: then(b''.join(chunks).decode()))
 
 
 def hello(req, res):
