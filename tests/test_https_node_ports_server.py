@@ -339,3 +339,69 @@ def test_an_echo_under_backpressure_returns_every_byte(serve):
         req.write(b'a')
     serve(app, exchange)
     assert got and got[0][0] == got[0][1] and got[0][0] > 65536
+
+
+def test_request_and_response_set_timeout_over_tls(serve):
+    """test-https-set-timeout-server.js (serverRequestTimeout,
+    serverResponseTimeout): req.setTimeout() on a body that stalls and
+    res.setTimeout() on an unanswered GET each fire; destroying the socket
+    in them is the client's ECONNRESET."""
+    got = []
+
+    def on_request(req, res):
+        if req.method == 'POST':
+            req.setTimeout(50, lambda *args: (got.append('req timeout'), req.socket.destroy()))
+        else:
+            res.setTimeout(50, lambda *args: (got.append('res timeout'), res.socket.destroy()))
+
+    def exchange(server, port, done):
+        def get():
+            https.get(no_check(port, agent=False)).on('error', lambda error: (
+                got.append(error.code), done()))
+        req = https.request(no_check(port, method='POST', agent=False))
+        req.on('error', lambda error: (got.append(error.code), get()))
+        req.write('Hello')
+    serve(on_request, exchange)
+    assert got == ['req timeout', 'ECONNRESET', 'res timeout', 'ECONNRESET']
+
+
+def test_an_idle_keep_alive_tls_connection_times_out_on_the_server_only(serve):
+    """test-https-set-timeout-server.js (idleTimeout): after its answer,
+    the connection idles: the server's setTimeout callback, not the
+    request's or the response's 'timeout'."""
+    got = []
+
+    def on_request(req, res):
+        req.on('timeout', lambda: got.append('req'))
+        res.on('timeout', lambda: got.append('res'))
+        res.end()
+
+    def exchange(server, port, done):
+        server.setTimeout(50, lambda socket: (got.append('server'), socket.destroy()))
+        client = tls.connect(no_check(port), lambda: client.write(
+            b'GET /1 HTTP/1.1\r\nHost: localhost\r\n\r\n'))
+        client.resume()
+        client.on('close', lambda had_error: done())
+    serve(on_request, exchange)
+    assert got == ['server']
+
+
+def test_a_pipelined_request_left_unanswered_times_out(serve):
+    """test-https-set-timeout-server.js (serverResponseTimeoutWithPipeline):
+    /1 answered, /2 not: /2's res.setTimeout fires, then the server's
+    'timeout'; /3 never starts."""
+    got = []
+
+    def on_request(req, res):
+        res.setTimeout(50, lambda *args: got.append('res timeout ' + req.url))
+        if req.url == '/1':
+            res.end()
+
+    def exchange(server, port, done):
+        server.on('timeout', lambda socket: (got.append('server timeout'), socket.destroy()))
+        client = tls.connect(no_check(port), lambda: client.write(b''.join(
+            b'GET /%d HTTP/1.1\r\nHost: localhost\r\n\r\n' % index for index in (1, 2, 3))))
+        client.resume()
+        client.on('close', lambda had_error: done())
+    serve(on_request, exchange)
+    assert got == ['res timeout /2', 'server timeout']
