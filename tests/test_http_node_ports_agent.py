@@ -174,3 +174,53 @@ def test_the_client_refuses_smuggled_and_bad_answers_as_node(case, run_loop):
     raw_server(answer, then)
     run_loop()
     assert events == [(code, 'Parse Error: ' + reason), 'close']
+
+
+def test_a_queued_request_destroyed_hangs_up_when_its_socket_comes(serve):
+    """test-http-client-abort-keep-alive-queued-tcp-socket.js: maxSockets
+    1; the second request, destroyed while queued, is destroyed at once
+    and gets 'socket hang up' then 'close' when the first is done; its
+    socket goes on to the third."""
+    events = []
+
+    def app(req, res):
+        net.setTimeout(lambda: res.end('ok'), 20)
+
+    def exchange(server, port, done):
+        agent = http.Agent(maxSockets=1)
+        options = {'port': port, 'host': '127.0.0.1', 'agent': agent}
+        http.get(options, lambda res: (res.resume(), res.on('end', lambda: events.append('a end'))))
+        second = http.get(options, lambda res: events.append('b response'))
+        second.on('error', lambda error: events.append(('b error', error.code, str(error))))
+        second.on('close', lambda: events.append('b close'))
+        net.setImmediate(lambda: (second.destroy(), events.append(('destroyed', second.destroyed))))
+        http.get(options, lambda res: (events.append('c response'), res.resume(), res.on(
+            'end', lambda: net.setTimeout(lambda: (agent.destroy(), done()), 10))))
+    serve(app, exchange)
+    assert events == [('destroyed', True), 'a end', ('b error', 'ECONNRESET', 'socket hang up'),
+                      'b close', 'c response']
+
+
+def test_an_abort_signal_destroys_the_request_with_abort_error(serve):
+    """test-http-agent-abort-controller.js (Node's ``signal`` option):
+    aborted later or before, the
+    request's 'error' is AbortError ABORT_ERR, then 'close'."""
+    from pyuvnet.abort import AbortController
+    got = []
+
+    def exchange(server, port, done):
+        def one(controller, then):
+            events = []
+            req = http.get({'port': port, 'host': '127.0.0.1', 'agent': False,
+                            'signal': controller.signal}, lambda res: events.append('response'))
+            req.on('error', lambda error: events.append((type(error).__name__, error.code,
+                                                         str(error))))
+            req.on('close', lambda: (got.append((events, req.destroyed)), then()))
+            return req
+        later = AbortController()
+        one(later, lambda: (before.abort(), one(before, done)))
+        before = AbortController()
+        net.setImmediate(later.abort)
+    serve(lambda req, res: net.setTimeout(lambda: res.end('late'), 200), exchange)
+    error = ('AbortError', 'ABORT_ERR', 'The operation was aborted')
+    assert got == [([error], True), ([error], True)]

@@ -19,11 +19,10 @@ Events, in Node's order:
   'finish', 'close'             the request was sent; then, last, closed
 """
 import base64
+import re
 from urllib.parse import urlsplit
 
-import re
-
-from pyuvnet import _uv, validate
+from pyuvnet import _uv, errors, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 
@@ -155,6 +154,8 @@ class ClientRequest(OutgoingMessage):
             self._send(b'')
         if callback is not None:
             self.once('response', callback)
+        if merged.get('signal') is not None:
+            self._watch_signal(merged['signal'])
         connect_options = dict(merged, host=host, port=port)
         if merged.get('createConnection'):
             self._on_socket(merged['createConnection'](connect_options), reused=False)
@@ -164,6 +165,7 @@ class ClientRequest(OutgoingMessage):
     _keep_socket = False
     _own_agent = False
     _at_eof = False
+    _destroy_error = None
     reusedSocket = field('_reused', 'Whether the socket was kept from an earlier request.')
     _max_headers_count = None
 
@@ -190,8 +192,20 @@ class ClientRequest(OutgoingMessage):
 
     # -- the connection ---------------------------------------------------
 
+    @property
+    def destroyed(self):
+        """True from destroy() (or the end of the exchange) on."""
+        return self._closed or self.aborted
+
     def _on_socket(self, socket, reused):
         """The agent's (or createConnection's) socket for this request."""
+        if self.aborted:
+            if not socket.destroyed and not self._own_agent:
+                socket.emit('free')
+            else:
+                socket.destroy()
+            self._fail(self._destroy_error or connection_reset('socket hang up'))
+            return
         self.socket = socket
         self._reused = reused
         max_headers = 2000 if self._max_headers_count is None else self._max_headers_count
@@ -242,6 +256,11 @@ class ClientRequest(OutgoingMessage):
         if self._closed or self.aborted:
             return self
         self.aborted = True
+        if self.socket is None:
+            # Waiting in the agent's queue: as Node's, the error and 'close'
+            # come when the agent hands it a socket, which goes back.
+            self._destroy_error = error
+            return self
         if error is not None:
             self._fail(error)
         if self._response is not None and not self._response._ended:
@@ -251,6 +270,18 @@ class ClientRequest(OutgoingMessage):
         else:
             self._fail(error)
         return self
+
+    def _watch_signal(self, signal):
+        """Node's ``signal`` option: its abort is destroy(AbortError), on
+        the next tick when it is aborted already."""
+        validate.validate_abort_signal(signal, 'options.signal')
+
+        def abort(*_):
+            self.destroy(errors.AbortError(cause=signal.reason))
+        if signal.aborted:
+            _uv.nextTick(abort)
+        else:
+            signal.addEventListener('abort', abort, {'once': True})
 
     def abort(self):
         """Node's deprecated destroy() without an error."""
