@@ -224,3 +224,36 @@ def test_an_abort_signal_destroys_the_request_with_abort_error(serve):
     serve(lambda req, res: net.setTimeout(lambda: res.end('late'), 200), exchange)
     error = ('AbortError', 'ABORT_ERR', 'The operation was aborted')
     assert got == [([error], True), ([error], True)]
+
+
+def test_a_servers_keep_alive_hint_shortens_the_free_sockets_timeout(serve):
+    """Node 20's Agent.keepSocketAlive (lib/_http_agent.js), no test file
+    of its own: the agent's timeout (5000) is cut to a second less than
+    the answer's 'Keep-Alive: timeout=N'; N = 1 leaves no time, so the
+    socket is not kept.  (Node 20 gave 4000, 2000 and none.)"""
+    kept = []
+
+    def app(req, res):
+        if req.url != '/':
+            res.setHeader('Keep-Alive', req.url[1:])
+        res.end('x')
+
+    def exchange(server, port, done):
+        agent = http.Agent(keepAlive=True, timeout=5000)
+        paths = ['/', '/timeout=3', '/timeout=1']
+
+        def one():
+            if not paths:
+                done()
+                return
+            http.get({'port': port, 'host': '127.0.0.1', 'agent': agent, 'path': paths.pop(0)},
+                     lambda res: (res.resume(), res.on('end', lambda: net.setImmediate(check))))
+
+        def check():
+            kept.append([socket.timeout for sockets in agent.freeSockets.values()
+                         for socket in sockets])
+            agent.destroy()
+            net.setImmediate(one)
+        one()
+    serve(app, exchange)
+    assert kept == [[4000], [2000], []]

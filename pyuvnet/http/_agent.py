@@ -12,6 +12,7 @@ the agent's ``timeout`` as its idle timeout; otherwise it is destroyed.
 Events: 'free'(socket, options) when a socket is handed back.
 """
 import math
+import re
 
 from pyuvnet import createConnection as _create_connection, isIP, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
@@ -28,6 +29,8 @@ AGENT_OPTIONS = OptionSpec({
     'timeout': 'number', 'noDelay': 'boolean', 'path': 'any', 'defaultPort': 'number',
     'protocol': 'string',
 })
+# A server's Keep-Alive header: 'timeout=5[, max=...]'.
+_KEEP_ALIVE_HINT = re.compile(r'timeout=(\d+)')
 # The connection options an agent may also be given (Node merges them into
 # every request's, over the request's own).
 CONNECTION_RULES = {
@@ -146,9 +149,19 @@ class Agent(EventEmitter):
 
     def keepSocketAlive(self, socket):
         """A socket put aside: unref'd (it does not keep the loop running),
-        with the agent's timeout.  Returns True to keep it."""
+        with the agent's timeout, shortened to a second less than the
+        server's ``Keep-Alive: timeout=N`` hint, as Node's.  Returns True
+        to keep it, False when that hint leaves no time (N <= 1)."""
         socket.unref()
-        timeout = self.options.get('timeout')
+        timeout = self.options.get('timeout') or 0
+        req = getattr(socket, '_httpMessage', None)
+        hint = _KEEP_ALIVE_HINT.match(req.res.headers.get('keep-alive') or '') \
+            if req is not None and req.res is not None else None
+        if hint:
+            server_timeout = int(hint.group(1)) * 1000 - 1000
+            if server_timeout <= 0:
+                return False
+            timeout = min(timeout, server_timeout) if timeout else timeout
         if timeout:
             socket.setTimeout(timeout)
         return True
@@ -173,6 +186,7 @@ class Agent(EventEmitter):
             self._free.setdefault(name, []).append(socket)
         else:
             socket.destroy()
+        socket._httpMessage = None
 
     def _socket_timeout(self, socket, name):
         """A kept socket idle for the agent's timeout is destroyed (Node)."""

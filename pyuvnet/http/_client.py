@@ -207,6 +207,7 @@ class ClientRequest(OutgoingMessage):
             self._fail(self._destroy_error or connection_reset('socket hang up'))
             return
         self.socket = socket
+        socket._httpMessage = self      # as Node's: the agent reads its answer's Keep-Alive
         self._reused = reused
         max_headers = 2000 if self._max_headers_count is None else self._max_headers_count
         self._parser = _uv.HTTPParser(self, True, self._max_header_size, max_headers,
