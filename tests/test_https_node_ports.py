@@ -303,3 +303,25 @@ def test_a_replaced_global_agent_is_the_one_used(serve, monkeypatch):
         req.on('close', lambda: (agent.destroy(), done()))
     serve(hello, exchange)
     assert got == [(True, True)]
+
+
+def test_the_agent_pool_is_empty_once_the_request_closes(serve, tls_certs):
+    """test-https-agent-sockets-leak.js: a Host header naming the
+    certificate (so a servername other than the host): one pool entry
+    while the answer comes, none once the request closed."""
+    got = []
+
+    def exchange(server, port, done):
+        agent = https.Agent(keepAlive=False)
+
+        def on_response(res):
+            res.resume()
+            names = list(agent.sockets)
+            got.append(len(names) == 1 and names[0].startswith('127.0.0.1:%d::' % port)
+                       and names[0].endswith(':localhost::::::::::::'))
+            res.req.on('close', lambda: net.setImmediate(lambda: (
+                got.append(dict(agent.sockets)), done())))
+        https.get({'host': '127.0.0.1', 'port': port, 'headers': {'host': 'localhost'},
+                   'ca': tls_certs.ca, 'agent': agent}, on_response)
+    serve(hello, exchange)
+    assert got == [True, {}]

@@ -166,6 +166,7 @@ class ClientRequest(OutgoingMessage):
     _own_agent = False
     _at_eof = False
     _destroy_error = None
+    _socket_closed = False
     reusedSocket = field('_reused', 'Whether the socket was kept from an earlier request.')
     _max_headers_count = None
 
@@ -366,8 +367,12 @@ class ClientRequest(OutgoingMessage):
         socket = self._release()
         if self._keep_socket and self._finished:
             socket.emit('free')
-        else:
+        elif not self._socket_closed:
+            # As Node's: the request closes with its socket, after the
+            # agent has let the socket go (its pool is empty by then).
+            socket.once('close', lambda had_error: self._emit_close())
             destroy_soon(socket)
+            return
         _uv.nextTick(self._emit_close)
 
     # -- the socket's events ----------------------------------------------------
@@ -383,6 +388,7 @@ class ClientRequest(OutgoingMessage):
         self._parser.finish()
 
     def _on_socket_close(self, had_error):
+        self._socket_closed = True
         res = self._response
         if res is None:
             if not self._got_error:
