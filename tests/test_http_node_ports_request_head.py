@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+import pyuvnet as net
 import pyuvnet.http as http
 
 from test_http_node_ports_client import body_of, serve  # noqa: F401 (a fixture)
@@ -103,3 +104,32 @@ def test_the_host_of_an_ipv6_address_is_bracketed(run_loop):
         pytest.skip('no IPv6 loopback')
     run_loop()
     assert got[0][0] == '[::1]:%d' % got[0][1]
+
+
+@pytest.mark.parametrize('keep_alive, order', [
+    (False, ['res end', 'res close', 'req close']),
+    (True, ['res end', 'req close', 'res close']),
+])
+def test_the_close_events_come_in_nodes_order(keep_alive, order, serve):
+    """test-http-client-close-with-default-agent.js and
+    test-http-response-close.js: 'socket', 'finish', 'response', 'data',
+    'end'; then, without keep-alive, the response's 'close' and the
+    request's once the socket closed; with it, the request's first (Node
+    20's order in both)."""
+    events = []
+
+    def exchange(server, port, done):
+        agent = http.Agent(keepAlive=True) if keep_alive else False
+
+        def on_response(res):
+            events.append('response')
+            res.on('data', lambda data: events.append('data'))
+            res.on('end', lambda: events.append('res end'))
+            res.on('close', lambda: events.append('res close'))
+        req = http.get({'port': port, 'host': '127.0.0.1', 'agent': agent}, on_response)
+        req.on('socket', lambda socket: events.append('socket'))
+        req.on('finish', lambda: events.append('finish'))
+        req.on('close', lambda: events.append('req close'))
+        net.setTimeout(lambda: (agent and agent.destroy(), done()), 50)
+    serve(lambda req, res: res.end('ok'), exchange)
+    assert events == ['socket', 'finish', 'response', 'data'] + order

@@ -319,6 +319,7 @@ class ClientRequest(OutgoingMessage):
         res._join_duplicates = self._join_duplicates
         res._set_head(head)
         res.req = self
+        res._close_after_end = False    # its 'close' comes from _on_response_end
         self.res = self._response = res
         self._keep_socket = head[5] and self._should_keep_alive
         if status == 101 or (self.method == 'CONNECT' and 200 <= status < 300):
@@ -365,15 +366,21 @@ class ClientRequest(OutgoingMessage):
     def _on_response_end(self):
         """Node's responseOnEnd: a keep-alive socket goes back to the agent."""
         socket = self._release()
+        res = self._response
         if self._keep_socket and self._finished:
+            # Node's order: the request's 'close', then the response's.
             socket.emit('free')
-        elif not self._socket_closed:
+            _uv.nextTick(self._emit_close)
+            _uv.nextTick(res._emit_close)
+            return
+        _uv.nextTick(res._emit_close)
+        if not self._socket_closed:
             # As Node's: the request closes with its socket, after the
             # agent has let the socket go (its pool is empty by then).
             socket.once('close', lambda had_error: self._emit_close())
             destroy_soon(socket)
-            return
-        _uv.nextTick(self._emit_close)
+        else:
+            _uv.nextTick(self._emit_close)
 
     # -- the socket's events ----------------------------------------------------
 
