@@ -22,7 +22,8 @@ import base64
 import re
 from urllib.parse import urlsplit
 
-from pyuvnet import _uv, errors, validate
+from pyuvnet import _uv, validate
+from pyuvnet.socket import Socket as _Socket
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 
@@ -273,17 +274,9 @@ class ClientRequest(OutgoingMessage):
             self._fail(error)
         return self
 
-    def _watch_signal(self, signal):
-        """Node's ``signal`` option: its abort is destroy(AbortError), on
-        the next tick when it is aborted already."""
-        validate.validate_abort_signal(signal, 'options.signal')
-
-        def abort(*_):
-            self.destroy(errors.AbortError(cause=signal.reason))
-        if signal.aborted:
-            _uv.nextTick(abort)
-        else:
-            signal.addEventListener('abort', abort, {'once': True})
+    # Node's signal option, as a socket's: its abort is destroy(AbortError),
+    # on the next tick when it is aborted already.
+    _watch_signal = _Socket._watch_signal  # type: ignore[attr-defined]  # private, not in the stub
 
     def abort(self):
         """Node's deprecated destroy() without an error."""
