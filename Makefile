@@ -158,14 +158,16 @@ docs: build/.installed-test
 PYUVNET_STRESS ?= short
 .PHONY: stress asan memcheck
 
-# The stress run also fuzzes the API longer: 100 draws per case (short), 2,000 (long);
+# The stress run also fuzzes the API and the HTTP parser (alone and over sockets)
+# longer: 100 draws per case (short), 2,000 (long);
 # a long case takes minutes on a loaded machine, past the suite's 120 s per test.
 FUZZ_EXAMPLES = $(if $(filter long,$(PYUVNET_STRESS)),2000,100)
 STRESS_TIMEOUT = $(if $(filter long,$(PYUVNET_STRESS)),--timeout=3600,)
 
 stress: build/.installed-test
 	PYUVNET_STRESS=$(PYUVNET_STRESS) PYUVNET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		$(PY) -m pytest -q -p no:cacheprovider $(STRESS_TIMEOUT) tests/stress tests/test_api_fuzz.py $(PYTEST_ARGS)
+		$(PY) -m pytest -q -p no:cacheprovider $(STRESS_TIMEOUT) tests/stress tests/test_api_fuzz.py \
+		tests/test_http_parser_fuzz.py tests/test_http_socket_fuzz.py $(PYTEST_ARGS)
 
 asan: | deps
 	PYTHON=$(PYTHON) bash tests/sanitizers/asan.sh $(PYTEST_ARGS)

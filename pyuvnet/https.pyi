@@ -7,12 +7,12 @@ from typing_extensions import Self, Unpack
 
 from . import tls
 from .http import (
-    Agent as _HTTPAgent, ClientRequest as _ClientRequest, HTTPServerOptions, IncomingMessage,
-    RequestOptions, ServerResponse,
+    Agent as _HTTPAgent, AgentOptions, ClientRequest as _ClientRequest, HTTPServerOptions,
+    IncomingMessage, RequestOptions, ServerResponse,
 )
 from .records import Record
 from .socket import Socket
-from .tls_socket import TLSSocket
+from .tls_socket import TLSConnectionOptions, TLSSocket
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 
@@ -262,7 +262,18 @@ class Server(tls.Server):
     max_requests_per_socket = maxRequestsPerSocket
     # END snake_case twins
 
-class Agent(_HTTPAgent): ...
+class HTTPSAgentOptions(AgentOptions, TLSConnectionOptions, total=False):
+    """The options of https.Agent(): http.Agent's and tls.connect()'s."""
+
+class Agent(_HTTPAgent):
+    def __init__(self, options: HTTPSAgentOptions | None = None,
+                 **kwargs: Unpack[HTTPSAgentOptions]) -> None: ...
+    def createConnection(self, port: Mapping[str, Any] | int | None = None,  # type: ignore[override]
+                         host: str | Mapping[str, Any] | Callable[..., object] | None = None,
+                         options: Mapping[str, Any] | Callable[..., object] | None = None,
+                         callback: Callable[..., object] | None = None) -> TLSSocket: ...
+    # Its own twin: http.Agent's has another signature.
+    create_connection = createConnection  # type: ignore[assignment]
 
 class ClientRequest(_ClientRequest): ...
 

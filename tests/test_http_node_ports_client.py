@@ -18,17 +18,21 @@ def serve(run_loop):
     ``exchange(port, done)`` is called once it listens and calls done()
     when finished.  Runs the loop; the server and the global agent's
     kept sockets are closed after."""
-    def run(app, exchange, **options):
-        server = http.createServer(options, app)
+    return lambda app, exchange, **options: run_server(http, app, exchange, run_loop, options)
 
-        def done():
-            server.closeAllConnections()
-            server.close()
-            http.globalAgent.destroy()
-        server.listen(0, '127.0.0.1', lambda: exchange(server, server.address().port, done))
-        run_loop()
-        return server
-    return run
+
+def run_server(module, app, exchange, run_loop, options):
+    """The serve fixtures' body, for http and https: ``module``'s server
+    running ``app`` until ``exchange`` calls done()."""
+    server = module.createServer(options, app)
+
+    def done():
+        server.closeAllConnections()
+        server.close()
+        module.globalAgent.destroy()
+    server.listen(0, '127.0.0.1', lambda: exchange(server, server.address().port, done))
+    run_loop()
+    return server
 
 
 def body_of(res, then):

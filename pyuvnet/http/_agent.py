@@ -12,8 +12,9 @@ the agent's ``timeout`` as its idle timeout; otherwise it is destroyed.
 Events: 'free'(socket, options) when a socket is handed back.
 """
 import math
+import re
 
-from pyuvnet import createConnection as _create_connection, validate
+from pyuvnet import createConnection as _create_connection, isIP, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.events import EventEmitter
@@ -28,6 +29,15 @@ AGENT_OPTIONS = OptionSpec({
     'timeout': 'number', 'noDelay': 'boolean', 'path': 'any', 'defaultPort': 'number',
     'protocol': 'string',
 })
+# A server's Keep-Alive header: 'timeout=5[, max=...]'.
+_KEEP_ALIVE_HINT = re.compile(r'timeout=(\d+)')
+# The connection options an agent may also be given (Node merges them into
+# every request's, over the request's own).
+CONNECTION_RULES = {
+    'host': 'string', 'hostname': 'string', 'port': ('number', 'string'),
+    'localAddress': 'string', 'localPort': 'number', 'family': 'number', 'lookup': 'function',
+    'socketPath': 'string', 'servername': 'string', 'keepAliveInitialDelay': 'number',
+}
 
 
 class Agent(EventEmitter):
@@ -35,17 +45,23 @@ class Agent(EventEmitter):
 
     _default_port = 80
     protocol = 'http:'
+    _options_spec = OptionSpec(dict(AGENT_OPTIONS.rules, **CONNECTION_RULES))
 
     def __init__(self, options=None, **kwargs):
         """``options``: keepAlive (False), keepAliveMsecs (1000), maxSockets,
         maxTotalSockets (unlimited), maxFreeSockets (256), scheduling
         ('lifo' or 'fifo'), timeout (ms, for the sockets), as a dict or
         keywords in either spelling; the rest go to createConnection."""
-        opts = normalize_options(options, kwargs, AGENT_OPTIONS)
+        opts = normalize_options(options, kwargs, self._options_spec)
         self.options = dict(opts, path=None)
+        self.options.setdefault('noDelay', True)
+        # The connection options given to the agent win over a request's.
+        self._connection_options = {key: value for key, value in self.options.items()
+                                    if key not in AGENT_OPTIONS.rules or key == 'noDelay'}
         self._keep_alive = opts.get('keepAlive', False)
         self._keep_alive_msecs = opts.get('keepAliveMsecs', 1000)
-        self._max_sockets = opts.get('maxSockets', math.inf)
+        # As Node's: 0 (or none) is no limit; noDelay is on unless told.
+        self._max_sockets = opts.get('maxSockets') or math.inf
         self._max_free_sockets = opts.get('maxFreeSockets', 256)
         self._max_total_sockets = opts.get('maxTotalSockets', math.inf)
         if 'maxTotalSockets' in opts:      # as Node's: a number >= 1
@@ -70,14 +86,15 @@ class Agent(EventEmitter):
     scheduling = field('_scheduling', "Which free socket is reused: 'lifo' or 'fifo'.")
 
     def getName(self, options=None):
-        """'host:port:localAddress[:family]', the key sockets are pooled by."""
+        """'host:port:localAddress[:family][:socketPath]', the key sockets
+        are pooled by (Node's)."""
         options = options or {}
         name = '%s:%s:%s' % (options.get('host') or 'localhost', options.get('port') or '',
                              options.get('localAddress') or '')
         if options.get('family') in (4, 6):
             name += ':%d' % options['family']
         if options.get('socketPath'):
-            name = options['socketPath']
+            name += ':' + options['socketPath']
         return name
 
     def createConnection(self, options, callback=None):
@@ -92,7 +109,13 @@ class Agent(EventEmitter):
             _create_connection(net_options)
 
     def addRequest(self, req, options):
-        """Give ``req`` a socket now, or when one comes free."""
+        """Give ``req`` a socket now, or when one comes free.  The agent's
+        connection options are merged over ``options``; a ``servername``
+        not given is the Host header's name, or the host's ('' for an IP
+        address), as in Node."""
+        options = dict(options, **self._connection_options)
+        if not options.get('servername') and options.get('servername') != '':
+            options['servername'] = _server_name(options, req)
         name = self.getName(options)
         free = self._free.get(name)
         if free:
@@ -126,9 +149,19 @@ class Agent(EventEmitter):
 
     def keepSocketAlive(self, socket):
         """A socket put aside: unref'd (it does not keep the loop running),
-        with the agent's timeout.  Returns True to keep it."""
+        with the agent's timeout, shortened to a second less than the
+        server's ``Keep-Alive: timeout=N`` hint, as Node's.  Returns True
+        to keep it, False when that hint leaves no time (N <= 1)."""
         socket.unref()
-        timeout = self.options.get('timeout')
+        timeout = self.options.get('timeout') or 0
+        req = getattr(socket, '_httpMessage', None)
+        hint = _KEEP_ALIVE_HINT.match(req.res.headers.get('keep-alive') or '') \
+            if req is not None and req.res is not None else None
+        if hint:
+            server_timeout = int(hint.group(1)) * 1000 - 1000
+            if server_timeout <= 0:
+                return False
+            timeout = min(timeout, server_timeout) if timeout else timeout
         if timeout:
             socket.setTimeout(timeout)
         return True
@@ -153,6 +186,7 @@ class Agent(EventEmitter):
             self._free.setdefault(name, []).append(socket)
         else:
             socket.destroy()
+        socket._httpMessage = None
 
     def _socket_timeout(self, socket, name):
         """A kept socket idle for the agent's timeout is destroyed (Node)."""
@@ -180,6 +214,22 @@ class Agent(EventEmitter):
             for sockets in list(pool.values()):
                 for socket in list(sockets):
                     socket.destroy()
+
+
+def _server_name(options, req):
+    """Node's calculateServerName: the name of the Host header (without
+    its port or brackets), else ``options['host']``; '' for an IP address,
+    which is never sent as SNI."""
+    name = options.get('host') or ''
+    host_header = req.getHeader('host')
+    if host_header:
+        host_header = str(host_header)
+        if host_header.startswith('['):
+            end = host_header.find(']')
+            name = host_header[1:end] if end != -1 else host_header
+        else:
+            name = host_header.split(':', 1)[0]
+    return '' if isIP(name) else name
 
 
 add_aliases(Agent, ALIASES['EventEmitter'] + ALIASES['Agent'])

@@ -19,16 +19,19 @@ Events, in Node's order:
   'finish', 'close'             the request was sent; then, last, closed
 """
 import base64
+import re
 from urllib.parse import urlsplit
 
-from pyuvnet import _uv
+from pyuvnet import _uv, validate
+from pyuvnet.socket import Socket as _Socket
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 
 from ._agent import Agent
 import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced
 from ._common import (
-    ERR_INVALID_HTTP_TOKEN, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    ERR_INVALID_HTTP_TOKEN, ERR_INVALID_PROTOCOL, ERR_INVALID_URL, ERR_UNESCAPED_CHARACTERS,
+    HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
     is_token, unique_names,
 )
 from ._incoming import IncomingMessage
@@ -49,14 +52,22 @@ REQUEST_OPTIONS = OptionSpec({
     'minVersion': 'string', 'maxVersion': 'string', 'ALPNProtocols': 'any',
     'checkServerIdentity': 'function', 'session': 'any', 'secureContext': 'any',
 })
+_SPECIAL_SCHEMES = frozenset(('http', 'https', 'ws', 'wss', 'ftp'))
+# Node's INVALID_PATH_REGEX: a path is sent as latin-1, printable, no space.
+_INVALID_PATH = re.compile('[^\u0021-\u00ff]')
 # Node: these methods send no body by default, so no chunked framing.
 _NO_BODY_METHODS = frozenset(('GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'))
 
 
 def _url_options(url):
-    parts = urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise ERR_INVALID_ARG_VALUE('url', url, 'is not a valid URL')
+    try:
+        parts = urlsplit(url)
+        parts.port      # raises for a port that is not a number
+    except ValueError:
+        raise ERR_INVALID_URL(url) from None
+    # WHATWG URL: no scheme, or a special scheme without a host, is no URL.
+    if not parts.scheme or (parts.scheme in _SPECIAL_SCHEMES and not parts.hostname):
+        raise ERR_INVALID_URL(url)
     options = {'protocol': parts.scheme + ':', 'hostname': parts.hostname,
                'path': (parts.path or '/') + ('?' + parts.query if parts.query else '')}
     if parts.port is not None:
@@ -69,7 +80,12 @@ def _url_options(url):
 class ClientRequest(OutgoingMessage):
     """Node's ``http.ClientRequest``: made by http.request()."""
 
-    _default_agent = None       # https sets its own
+    @staticmethod
+    def _global_agent():
+        """The agent of requests given none, looked up at each request:
+        ``http.globalAgent`` may be replaced (https has its own)."""
+        return _agent.globalAgent
+
     _default_protocol = 'http:'
 
     def __init__(self, url=None, options=None, callback=None, **kwargs):
@@ -82,9 +98,11 @@ class ClientRequest(OutgoingMessage):
         merged = _url_options(url) if isinstance(url, str) else {}
         merged.update(normalize_options(options, kwargs, REQUEST_OPTIONS))
         super().__init__()
-        agent = merged.get('agent', self._default_agent or _agent.globalAgent)
-        if agent is False:
-            agent = type(self._default_agent or _agent.globalAgent)()
+        agent = merged.get('agent')
+        if agent is None:       # Node: undefined or null is the global agent
+            agent = self._global_agent()
+        elif agent is False:
+            agent = type(self._global_agent())()
             self._own_agent = True
         elif not isinstance(agent, Agent):
             raise ERR_INVALID_ARG_TYPE('options.agent', ['Agent-like Object', 'undefined', 'false'],
@@ -92,11 +110,10 @@ class ClientRequest(OutgoingMessage):
         self.agent = agent
         protocol = merged.get('protocol', self._default_protocol)
         if protocol != getattr(agent, 'protocol', protocol):
-            raise ERR_INVALID_ARG_VALUE('options.protocol', protocol,
-                                        'is not supported. Expected "%s"' % agent.protocol)
+            raise ERR_INVALID_PROTOCOL(protocol, agent.protocol)
         self.protocol = protocol
         default_port = merged.get('defaultPort') or agent.defaultPort
-        port = int(merged.get('port') or default_port)
+        port = validate.validate_port(merged.get('port') or default_port)
         host = merged.get('hostname') or merged.get('host') or 'localhost'
         self.host = host
         method = merged.get('method', 'GET')
@@ -104,12 +121,13 @@ class ClientRequest(OutgoingMessage):
             raise ERR_INVALID_HTTP_TOKEN('Method', method)
         self.method = method.upper()
         path = merged.get('path', '/')
-        if any(c in path for c in ' \r\n\t'):
-            raise ERR_INVALID_ARG_VALUE('options.path', path, 'contains unescaped characters')
+        if _INVALID_PATH.search(path):
+            raise ERR_UNESCAPED_CHARACTERS()
         self.path = path
         self._chunked_by_default = self.method not in _NO_BODY_METHODS
         self._should_keep_alive = agent.keepAlive and not self._own_agent
-        self._max_header_size = int(merged.get('maxHeaderSize', 16384))
+        self._max_header_size = validate.validate_integer(merged.get('maxHeaderSize', 16384),
+                                                          'maxHeaderSize', 0)
         self._insecure = merged.get('insecureHTTPParser', False)
         self._join_duplicates = merged.get('joinDuplicateHeaders', False)
         self._unique = unique_names(merged.get('uniqueHeaders'))
@@ -125,7 +143,7 @@ class ClientRequest(OutgoingMessage):
             pairs = headers.items() if isinstance(headers, dict) else zip(headers[0::2], headers[1::2])
             for name, value in pairs:
                 self.setHeader(name, value)
-        if merged.get('setHost', True) and not self.hasHeader('host') and not merged.get('socketPath'):
+        if merged.get('setHost', True) and not self.hasHeader('host'):
             label = '[%s]' % host if ':' in host else host
             self.setHeader('Host', label if port == default_port else '%s:%d' % (label, port))
         if merged.get('auth') and not self.hasHeader('authorization'):
@@ -137,6 +155,8 @@ class ClientRequest(OutgoingMessage):
             self._send(b'')
         if callback is not None:
             self.once('response', callback)
+        if merged.get('signal') is not None:
+            self._watch_signal(merged['signal'])
         connect_options = dict(merged, host=host, port=port)
         if merged.get('createConnection'):
             self._on_socket(merged['createConnection'](connect_options), reused=False)
@@ -145,9 +165,23 @@ class ClientRequest(OutgoingMessage):
 
     _keep_socket = False
     _own_agent = False
+    _at_eof = False
+    _destroy_error = None
+    _socket_closed = False
     reusedSocket = field('_reused', 'Whether the socket was kept from an earlier request.')
-    maxHeadersCount = field('_max_headers_count', 'Headers kept in the answer (None: 2000).')
     _max_headers_count = None
+
+    @property
+    def maxHeadersCount(self):
+        """Headers kept in the answer (None: 2000; 0: all); settable until
+        the answer comes, as Node's."""
+        return self._max_headers_count
+
+    @maxHeadersCount.setter
+    def maxHeadersCount(self, value):
+        self._max_headers_count = value
+        if self._parser is not None:
+            self._parser.max_headers_count = 2000 if value is None else value
 
     def _agent_keep_alive(self):
         return True
@@ -160,12 +194,26 @@ class ClientRequest(OutgoingMessage):
 
     # -- the connection ---------------------------------------------------
 
+    @property
+    def destroyed(self):
+        """True from destroy() (or the end of the exchange) on."""
+        return self._closed or self.aborted
+
     def _on_socket(self, socket, reused):
         """The agent's (or createConnection's) socket for this request."""
+        if self.aborted:
+            if not socket.destroyed and not self._own_agent:
+                socket.emit('free')
+            else:
+                socket.destroy()
+            self._fail(self._destroy_error or connection_reset('socket hang up'))
+            return
         self.socket = socket
+        socket._httpMessage = self      # as Node's: the agent reads its answer's Keep-Alive
         self._reused = reused
-        self._parser = _uv.HTTPParser(self, True, self._max_header_size,
-                                      self._max_headers_count or 2000, self._insecure)
+        max_headers = 2000 if self._max_headers_count is None else self._max_headers_count
+        self._parser = _uv.HTTPParser(self, True, self._max_header_size, max_headers,
+                                      self._insecure)
         if self.method == 'HEAD':
             self._parser.skip_body = True
         self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
@@ -211,6 +259,11 @@ class ClientRequest(OutgoingMessage):
         if self._closed or self.aborted:
             return self
         self.aborted = True
+        if self.socket is None:
+            # Waiting in the agent's queue: as Node's, the error and 'close'
+            # come when the agent hands it a socket, which goes back.
+            self._destroy_error = error
+            return self
         if error is not None:
             self._fail(error)
         if self._response is not None and not self._response._ended:
@@ -220,6 +273,10 @@ class ClientRequest(OutgoingMessage):
         else:
             self._fail(error)
         return self
+
+    # Node's signal option, as a socket's: its abort is destroy(AbortError),
+    # on the next tick when it is aborted already.
+    _watch_signal = _Socket._watch_signal  # type: ignore[attr-defined]  # private, not in the stub
 
     def abort(self):
         """Node's deprecated destroy() without an error."""
@@ -255,6 +312,7 @@ class ClientRequest(OutgoingMessage):
         res._join_duplicates = self._join_duplicates
         res._set_head(head)
         res.req = self
+        res._close_after_end = False    # its 'close' comes from _on_response_end
         self.res = self._response = res
         self._keep_socket = head[5] and self._should_keep_alive
         if status == 101 or (self.method == 'CONNECT' and 200 <= status < 300):
@@ -289,26 +347,48 @@ class ClientRequest(OutgoingMessage):
         self._emit_close()
 
     def _on_parse_error(self, code, reason, nparsed):
+        if self._at_eof:
+            return
+        # 'error' now; the socket's 'close' then aborts a response begun
+        # and closes the request, in Node's order.
         self.socket.destroy()
-        self._fail(HTTPParseError(code, reason, nparsed))
+        if not self._got_error:
+            self._got_error = True
+            _uv.nextTick(self.emit, 'error', HTTPParseError(code, reason, nparsed))
 
     def _on_response_end(self):
         """Node's responseOnEnd: a keep-alive socket goes back to the agent."""
         socket = self._release()
+        res = self._response
         if self._keep_socket and self._finished:
+            # Node's order: the request's 'close', then the response's.
             socket.emit('free')
-        else:
+            _uv.nextTick(self._emit_close)
+            _uv.nextTick(res._emit_close)
+            return
+        _uv.nextTick(res._emit_close)
+        if not self._socket_closed:
+            # As Node's: the request closes with its socket, after the
+            # agent has let the socket go (its pool is empty by then).
+            socket.once('close', lambda had_error: self._emit_close())
             destroy_soon(socket)
-        _uv.nextTick(self._emit_close)
+        else:
+            _uv.nextTick(self._emit_close)
 
     # -- the socket's events ----------------------------------------------------
 
     def _on_socket_end(self):
-        self._parser.finish()
+        """The server ended the connection: before an answer that is a
+        'socket hang up'; then the parser completes an answer that ends at
+        EOF.  As Node's, an answer cut short is no parse error here: the
+        socket's 'close' aborts it (ECONNRESET on the response)."""
         if self._response is None and not self._got_error:
             self._fail(connection_reset('socket hang up'))
+        self._at_eof = True
+        self._parser.finish()
 
     def _on_socket_close(self, had_error):
+        self._socket_closed = True
         res = self._response
         if res is None:
             if not self._got_error:
@@ -316,9 +396,24 @@ class ClientRequest(OutgoingMessage):
             else:
                 self._fail(None)
             return
-        if not res._ended:
-            res._abort()
+        if res._ended or res._closed:
+            self._fail(None)
+            return
+        # Node's res.destroy(ECONNRESET 'aborted'): 'aborted' now, the
+        # request's 'close' next, then the response's 'error' (only when
+        # it has a listener, as Node's IncomingMessage) and 'close'.
+        res.aborted = True
+        res.emit('aborted')
         self._fail(None)
+        _uv.nextTick(self._response_closed, res)
+
+    @staticmethod
+    def _response_closed(res):
+        if res._closed:
+            return
+        if res.listenerCount('error'):
+            res.emit('error', connection_reset('aborted'))
+        res._emit_close()
 
     def _on_socket_error(self, error):
         if self._response is None or not self._response._ended:

@@ -115,6 +115,28 @@ class ERR_INVALID_CHAR(NodeError, TypeError, ValueError):
                          + ('' if name is None else ' [%s]' % _quote(name)))
 
 
+class ERR_UNESCAPED_CHARACTERS(NodeError, TypeError, ValueError):
+    """A request path with a character outside U+0021..U+00FF."""
+
+    def __init__(self, what='Request path'):
+        super().__init__('%s contains unescaped characters' % what)
+
+
+class ERR_INVALID_PROTOCOL(NodeError, TypeError, ValueError):
+    """A request's protocol that is not its agent's."""
+
+    def __init__(self, protocol, expected):
+        super().__init__('Protocol "%s" not supported. Expected "%s"' % (protocol, expected))
+
+
+class ERR_INVALID_URL(NodeError, TypeError, ValueError):
+    """A request url that does not parse; ``input`` is the url."""
+
+    def __init__(self, url):
+        super().__init__('Invalid URL')
+        self.input = url
+
+
 class ERR_HTTP_REQUEST_TIMEOUT(NodeError, RuntimeError):
     _template = 'Request timeout'
 

@@ -394,9 +394,12 @@ class ServerConnection:
 
     def _on_timeout(self):
         if self.keep_alive_armed and not self.server._timeout:
-            if self.current is None and self.incoming is None and not self.parser.in_message:
-                self.socket.destroy()       # idle for keepAliveTimeout
-            return                          # busy: the keep-alive timeout does not apply
+            if self.socket.timeout == self.server._keep_alive_timeout:
+                if self.current is None and self.incoming is None and not self.parser.in_message:
+                    self.socket.destroy()       # idle for keepAliveTimeout
+                return                          # busy: the keep-alive timeout does not apply
+            # A request's or response's setTimeout() replaced it: theirs.
+            self.keep_alive_armed = False
         emitted = False
         if self.incoming is not None:
             emitted = self.incoming.emit('timeout', self.socket) or emitted
