@@ -47,6 +47,13 @@ ALIASES = {
         'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
         'getSharedSigalgs',
     ),
+    # pyuvnet.tls.X509Certificate (Node's crypto.X509Certificate) and its key.
+    'X509Certificate': (
+        'subjectAltName', 'infoAccess', 'validFrom', 'validTo', 'validFromDate', 'validToDate',
+        'serialNumber', 'keyUsage', 'publicKey', 'issuerCertificate', 'toString', 'toJSON',
+        'toLegacyObject', 'checkHost', 'checkIP', 'checkEmail', 'checkIssued', 'checkPrivateKey',
+    ),
+    'PublicKey': ('asymmetricKeyType',),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
         'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',

@@ -21,6 +21,7 @@ from .tls_context import (
     createSecureContext as createSecureContext,
 )
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
+from .x509 import X509Certificate as X509Certificate
 from .tls_socket_queries import (
     ERR_INVALID_STATE as ERR_INVALID_STATE, ERR_TLS_INVALID_STATE as ERR_TLS_INVALID_STATE,
     ERR_TLS_SNI_FROM_SERVER as ERR_TLS_SNI_FROM_SERVER,
@@ -32,6 +33,7 @@ __all__ = [
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
+    'X509Certificate',
 ]
 
 DEFAULT_CIPHERS: str

@@ -53,6 +53,8 @@ STUB_TARGETS = {
     # tls.Server's net.Server and EventEmitter twins are net.Server's (inherited).
     ('tls.pyi', 'Server'): ('tls.Server',),
     ('tls_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
+    ('x509.pyi', 'X509Certificate'): ('X509Certificate',),
+    ('x509.pyi', 'PublicKey'): ('PublicKey',),
     ('cluster.pyi', 'module'): ('cluster',),
     ('cluster.pyi', 'Worker'): ('EventEmitter', 'Worker'),
     ('cluster.pyi', '_Cluster'): ('EventEmitter',),
