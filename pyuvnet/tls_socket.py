@@ -510,11 +510,16 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         None once destroyed."""
         if self._ssl is None:
             return None
+        return certificate_record(self._own_der())
+
+    def _own_der(self):
+        """This end's DER certificate (b'' when it has none): the one
+        OpenSSL presents, else the context's."""
         der = own_certificate(self._ssl)
         if der is None:
             pem = self._context.cert_pem
             der = ssl.PEM_cert_to_DER_cert(pem) if pem else b''
-        return certificate_record(der)
+        return der
 
     def getProtocol(self):
         """'TLSv1.3', 'TLSv1.2', ...; None before the handshake or after close."""

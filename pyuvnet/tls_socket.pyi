@@ -8,6 +8,7 @@ from typing_extensions import Self, Unpack
 from . import _uv
 from .events import EventEmitter
 from .records import Record
+from .x509 import X509Certificate
 from .socket import Socket
 from .tls_context import SecureContext, SecureContextOptions, Session
 from .tls_socket_queries import OpenSSLQueries
@@ -397,4 +398,6 @@ class TLSSocket(OpenSSLQueries, EventEmitter):
     def get_ephemeral_key_info(self) -> Record | None: ...
     set_servername = setServername
     def get_shared_sigalgs(self) -> list[str]: ...
+    def get_x509_certificate(self) -> X509Certificate | None: ...
+    def get_peer_x509_certificate(self) -> X509Certificate | None: ...
     # END snake_case twins

@@ -235,7 +235,7 @@ class X509Certificate:
 
     def checkHost(self, name, options=None):
         """The certificate's name that matches host ``name`` (the SAN
-        entry, '*.example.com'; case as in the certificate), or None.
+        entry, ``'*.example.com'``; case as in the certificate), or None.
         ``options`` as Node: ``subject`` ('default': the CN only without
         DNS names, 'always', 'never'), ``wildcards``, ``partialWildcards``
         (True), ``multiLabelWildcards``, ``singleLabelSubdomains`` (False).

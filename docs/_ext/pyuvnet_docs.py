@@ -242,10 +242,10 @@ TLS_DIFFERENCES = {
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
     ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
-    ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
-                                             'getPeerCertificate() has the fields',
-    ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "
-                                         'getCertificate() has the fields',
+    ('TLSSocket', 'getPeerX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
+                                             'pyuvnet has no crypto module)',
+    ('TLSSocket', 'getX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
+                                         'pyuvnet has no crypto module)',
     ('TLSSocket', 'getPeerCertificate'): 'detailed=True gives the leaf only (no issuer chain), '
                                          'without pubkey, bits, modulus, asn1Curve, infoAccess',
     ('TLSSocket', 'getSession'): 'a tls.Session object (not bytes), for connect(session=) in this '

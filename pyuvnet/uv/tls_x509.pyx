@@ -224,3 +224,13 @@ def x509_parse(bytes data):
     if handle.x509 == NULL:
         return None, error
     return handle, ''
+
+
+def tls_sent_chain(sslobj):
+    """The DER certificates the peer sent (SSL_get_peer_cert_chain: a
+    client's list starts with the server's leaf, a server's lacks the
+    client's), or None where the SSL* is not proven."""
+    cdef void* ssl = proven_ssl_pointer(sslobj)
+    if ssl == NULL:
+        return None
+    return stack_der(openssl.get_peer_cert_chain(ssl))
