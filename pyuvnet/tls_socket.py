@@ -50,6 +50,7 @@ from .tls_context import (
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
+from .tls_ocsp import OCSPStapling
 from .tls_session import SessionWatch
 from .tls_socket_queries import (
     ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl,
@@ -59,6 +60,7 @@ CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
     'ALPNProtocols': 'any', 'SNICallback': 'function', 'servername': 'string',
     'checkServerIdentity': 'function', 'session': 'object', 'allowHalfOpen': 'boolean',
+    'requestOCSP': 'any',
 }
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
                                      **CONNECTION_RULES))
@@ -159,7 +161,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(OpenSSLQueries, _uv.TLSPump):
+class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -198,6 +200,8 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._ssl = self._wrap_client(context, opts)
+        if opts.get('requestOCSP'):      # any truthy value, as Node
+            self._request_ocsp()
         self._attach(socket)
 
     def _wrap_client(self, context, opts):

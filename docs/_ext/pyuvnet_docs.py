@@ -108,6 +108,8 @@ OPTION_DOCS = {
     'checkServerIdentity': ('tls.checkServerIdentity', "client: (host, cert) -> an error to refuse, "
                                                        'None to accept'),
     'session': ('None', 'client: a Session from getSession(), to resume'),
+    'requestOCSP': ('False', "client: ask for the server's stapled certificate status "
+                             "(any true value), emitted as 'OCSPResponse'"),
     'handshakeTimeout': ('120000', "ms a handshake may take: 'tlsClientError' "
                                    'ERR_TLS_HANDSHAKE_TIMEOUT, and the socket is destroyed'),
     'socket': ('None (a new connection)', 'a connected or connecting net.Socket to run TLS over'),
