@@ -278,9 +278,11 @@ class X509Certificate:
         """Whether ``privateKey`` (an unencrypted PEM private key, str or
         bytes: pyuvnet has no KeyObject) is this certificate's key.
         ERR_INVALID_ARG_TYPE for another type, ERR_INVALID_ARG_VALUE for
-        text that holds no such key."""
+        text that holds no such key and for a PublicKey."""
         if isinstance(privateKey, str):
             privateKey = privateKey.encode('utf-8')
+        if isinstance(privateKey, PublicKey):
+            raise errors.ERR_INVALID_ARG_VALUE('pkey', privateKey)     # as Node: a key, of the wrong type
         if not isinstance(privateKey, (bytes, bytearray, memoryview)):
             raise errors.ERR_INVALID_ARG_TYPE('pkey', ['string', 'Buffer'], privateKey)
         matches = self._handle.matches_private_key(bytes(privateKey))

@@ -59,6 +59,9 @@ class X509Files:
              '-CAcreateserial', '-days', '2', '-extfile', 'leaf.ext', '-out', 'leaf.pem', cwd=folder)
         _run('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=cn.test', '-days', '2',
              '-out', 'cnonly.pem', cwd=folder)
+        _run('genpkey', '-algorithm', 'ed25519', '-out', 'ed.key', cwd=folder)
+        _run('req', '-x509', '-new', '-key', 'ed.key', '-subj', '/CN=ed', '-days', '2',
+             '-out', 'ed.pem', cwd=folder)
         _run('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=cn.test', '-days', '2',
              '-addext', 'subjectAltName=DNS:other.test,DNS:*.example.com,DNS:w*.partial.test,'
              'DNS:a.b.deep.test,email:x@y.test', '-out', 'flags.pem', cwd=folder)
@@ -212,6 +215,49 @@ def test_bad_input_raises_nodes_error(files, call, code, message):
     with pytest.raises(errors.NodeError) as info:
         call(files.cert('leaf'))
     assert info.value.code == code and message in str(info.value)
+
+
+@pytest.mark.parametrize('call, code', [
+    (lambda c, ca: X509Certificate({}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: X509Certificate(False), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: X509Certificate(None), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkIP('[::]'), 'ERR_INVALID_ARG_VALUE'),
+    (lambda c, ca: c.checkEmail('not\0hing'), 'ERR_INVALID_ARG_VALUE'),
+    (lambda c, ca: c.checkHost('localhost', 1), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkHost('localhost', False), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkHost('localhost', {'subject': None}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkHost('localhost', {'subject': 1}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkHost('localhost', {'singleLabelSubdomains': ''}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkHost('localhost', {'partialWildcards': None}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkHost('localhost', {'multiLabelWildcards': {}}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkIssued({}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.verify({}), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.verify(''), 'ERR_INVALID_ARG_TYPE'),
+    (lambda c, ca: c.checkPrivateKey(c.publicKey), 'ERR_INVALID_ARG_VALUE'),
+])
+def test_node_crypto_x509_argument_cases(files, call, code):
+    """The argument checks of Node's test/parallel/test-crypto-x509.js."""
+    with pytest.raises(errors.NodeError) as info:
+        call(files.cert('leaf'), files.cert('ca'))
+    assert info.value.code == code
+
+
+def test_failed_checks_leave_openssl_clean_for_ssl(files, tls_certs):
+    """As Node's test-crypto-x509.js (issues 45377, 45485): failed
+    verify/checkPrivateKey/checkIssued calls leave no error behind that
+    Python's ssl would then report as its own."""
+    import ssl
+    c, ed = files.cert('leaf'), files.cert('ed')
+    assert ed.publicKey.asymmetricKeyType == 'ed25519'
+    assert c.verify(ed.publicKey) is False
+    assert c.checkPrivateKey(files.read('ed.key')) is False
+    assert c.checkIssued(c) is False and ed.checkIssued(c) is False
+    with pytest.raises(errors.NodeError):
+        X509Certificate('junk')
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls_certs.path('leaf.pem'), tls_certs.path('leaf.key'))
+    context.load_verify_locations(cadata=tls_certs.ca)
+    assert ed.verify(ed.publicKey) is True
 
 
 def test_exported_from_tls_with_snake_case_twins(files):
