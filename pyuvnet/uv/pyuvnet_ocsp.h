@@ -13,9 +13,7 @@
 #define PYUVNET_OCSP_H
 #include <stdlib.h>
 #include <string.h>
-#ifndef _WIN32
-#include <dlfcn.h>
-#endif
+#include "pyuvnet_x509.h"
 
 typedef int (*pyuvnet_cert_cb)(void* ssl, void* arg);
 typedef void (*pyuvnet_ex_free)(void* parent, void* ptr, void* ex_data, int index, long argl, void* argp);
@@ -99,35 +97,22 @@ static int pyuvnet_ocsp_certificate(void* ssl, void* arg) {
     return -1;
 }
 
+static const char* const pyuvnet_ocsp_names[] = {
+    "SSL_ctrl", "SSL_CTX_callback_ctrl", "SSL_get_SSL_CTX", "SSL_set_cert_cb",
+    "CRYPTO_get_ex_new_index", "SSL_set_ex_data", "SSL_get_ex_data", "CRYPTO_malloc", "CRYPTO_free",
+};
+
 /* 0 when every function was found in the already loaded module at
- * ssl_module_path and the ex_data index was made; -1 otherwise. */
+ * ssl_module_path (pyuvnet_resolve, pyuvnet_x509.h) and the ex_data index
+ * was made; -1 otherwise. */
 static int pyuvnet_ocsp_load(const char* ssl_module_path) {
-#ifdef _WIN32
-    (void)ssl_module_path;
-    return -1;
-#else
-    pyuvnet_ocsp_t* f = &pyuvnet_ocsp;
-    void* module = dlopen(ssl_module_path, RTLD_NOW | RTLD_NOLOAD);
-    if (module == NULL)
-        return -1;
-    *(void**)&f->ssl_ctrl = dlsym(module, "SSL_ctrl");
-    *(void**)&f->ctx_callback_ctrl = dlsym(module, "SSL_CTX_callback_ctrl");
-    *(void**)&f->get_ssl_ctx = dlsym(module, "SSL_get_SSL_CTX");
-    *(void**)&f->set_cert_cb = dlsym(module, "SSL_set_cert_cb");
-    *(void**)&f->get_ex_new_index = dlsym(module, "CRYPTO_get_ex_new_index");
-    *(void**)&f->set_ex_data = dlsym(module, "SSL_set_ex_data");
-    *(void**)&f->get_ex_data = dlsym(module, "SSL_get_ex_data");
-    *(void**)&f->crypto_malloc = dlsym(module, "CRYPTO_malloc");
-    *(void**)&f->crypto_free = dlsym(module, "CRYPTO_free");
-    dlclose(module);    /* _ssl stays loaded: the addresses stay valid */
-    if (!f->ssl_ctrl || !f->ctx_callback_ctrl || !f->get_ssl_ctx || !f->set_cert_cb
-            || !f->get_ex_new_index || !f->set_ex_data || !f->get_ex_data
-            || !f->crypto_malloc || !f->crypto_free)
+    if (sizeof(pyuvnet_ocsp) != sizeof(pyuvnet_ocsp_names)
+            || pyuvnet_resolve(ssl_module_path, pyuvnet_ocsp_names, (void**)&pyuvnet_ocsp,
+                               sizeof(pyuvnet_ocsp_names) / sizeof(pyuvnet_ocsp_names[0])) != 0)
         return -1;
     /* CRYPTO_EX_INDEX_SSL is 0 */
-    pyuvnet_ocsp_index = f->get_ex_new_index(0, 0, NULL, NULL, NULL, pyuvnet_ocsp_free);
+    pyuvnet_ocsp_index = pyuvnet_ocsp.get_ex_new_index(0, 0, NULL, NULL, NULL, pyuvnet_ocsp_free);
     return pyuvnet_ocsp_index < 0 ? -1 : 0;
-#endif
 }
 
 /* Give the server connection ssl its state and certificate callback

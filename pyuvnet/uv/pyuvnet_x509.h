@@ -12,7 +12,6 @@
 
 typedef struct {
     void* (*d2i_x509)(void** out, const unsigned char** in, long length);
-    int (*i2d_x509)(const void* x509, unsigned char** out);
     void (*x509_free)(void* x509);
     void* (*pem_read_x509)(void* bio, void** out, void* password_cb, void* arg);
     void* (*pem_read_private_key)(void* bio, void** out, void* password_cb, void* arg);
@@ -40,54 +39,43 @@ typedef struct {
     void (*crypto_free)(void* pointer, const char* file, int line);
 } pyuvnet_x509_t;
 
-/* 0 when every function was found in the already loaded module at
- * ssl_module_path (and the libraries it depends on); -1 otherwise. */
-static int pyuvnet_x509_load(const char* ssl_module_path, pyuvnet_x509_t* f) {
+/* Fill slots[i] with the function names[i] of the already loaded module
+ * at ssl_module_path (and the libraries it depends on): 0 when every one
+ * was found, -1 otherwise.  RTLD_NOLOAD: never loads a second copy. */
+static int pyuvnet_resolve(const char* ssl_module_path, const char* const* names, void** slots,
+                           size_t count) {
 #ifdef _WIN32
-    (void)ssl_module_path;
-    (void)f;
+    (void)ssl_module_path; (void)names; (void)slots; (void)count;
     return -1;
 #else
+    size_t i;
+    int found = 0;
     void* module = dlopen(ssl_module_path, RTLD_NOW | RTLD_NOLOAD);
     if (module == NULL)
         return -1;
-    *(void**)&f->d2i_x509 = dlsym(module, "d2i_X509");
-    *(void**)&f->i2d_x509 = dlsym(module, "i2d_X509");
-    *(void**)&f->x509_free = dlsym(module, "X509_free");
-    *(void**)&f->pem_read_x509 = dlsym(module, "PEM_read_bio_X509");
-    *(void**)&f->pem_read_private_key = dlsym(module, "PEM_read_bio_PrivateKey");
-    *(void**)&f->d2i_pubkey = dlsym(module, "d2i_PUBKEY");
-    *(void**)&f->i2d_pubkey = dlsym(module, "i2d_PUBKEY");
-    *(void**)&f->get0_pubkey = dlsym(module, "X509_get0_pubkey");
-    *(void**)&f->pkey_free = dlsym(module, "EVP_PKEY_free");
-    *(void**)&f->check_host = dlsym(module, "X509_check_host");
-    *(void**)&f->check_ip_asc = dlsym(module, "X509_check_ip_asc");
-    *(void**)&f->check_email = dlsym(module, "X509_check_email");
-    *(void**)&f->check_issued = dlsym(module, "X509_check_issued");
-    *(void**)&f->check_private_key = dlsym(module, "X509_check_private_key");
-    *(void**)&f->verify = dlsym(module, "X509_verify");
-    *(void**)&f->subject_name = dlsym(module, "X509_get_subject_name");
-    *(void**)&f->issuer_name = dlsym(module, "X509_get_issuer_name");
-    *(void**)&f->name_print_ex = dlsym(module, "X509_NAME_print_ex");
-    *(void**)&f->bio_new_mem_buf = dlsym(module, "BIO_new_mem_buf");
-    *(void**)&f->bio_s_mem = dlsym(module, "BIO_s_mem");
-    *(void**)&f->bio_new = dlsym(module, "BIO_new");
-    *(void**)&f->bio_ctrl = dlsym(module, "BIO_ctrl");
-    *(void**)&f->bio_free = dlsym(module, "BIO_free");
-    *(void**)&f->err_get_error = dlsym(module, "ERR_get_error");
-    *(void**)&f->err_clear_error = dlsym(module, "ERR_clear_error");
-    *(void**)&f->err_error_string_n = dlsym(module, "ERR_error_string_n");
-    *(void**)&f->crypto_free = dlsym(module, "CRYPTO_free");
+    for (i = 0; i < count; i++)
+        found += (slots[i] = dlsym(module, names[i])) != NULL;
     dlclose(module);    /* _ssl stays loaded: the addresses stay valid */
-    {
-        void** fields = (void**)f;
-        size_t i;
-        for (i = 0; i < sizeof(*f) / sizeof(void*); i++)
-            if (fields[i] == NULL)
-                return -1;
-    }
-    return 0;
+    return (size_t)found == count ? 0 : -1;
 #endif
+}
+
+/* OpenSSL's names of pyuvnet_x509_t's fields, in their order. */
+static const char* const pyuvnet_x509_names[] = {
+    "d2i_X509", "X509_free", "PEM_read_bio_X509", "PEM_read_bio_PrivateKey",
+    "d2i_PUBKEY", "i2d_PUBKEY", "X509_get0_pubkey", "EVP_PKEY_free", "X509_check_host",
+    "X509_check_ip_asc", "X509_check_email", "X509_check_issued", "X509_check_private_key",
+    "X509_verify", "X509_get_subject_name", "X509_get_issuer_name", "X509_NAME_print_ex",
+    "BIO_new_mem_buf", "BIO_s_mem", "BIO_new", "BIO_ctrl", "BIO_free", "ERR_get_error",
+    "ERR_clear_error", "ERR_error_string_n", "CRYPTO_free",
+};
+
+static int pyuvnet_x509_load(const char* ssl_module_path, pyuvnet_x509_t* f) {
+    /* The struct is a run of function pointers, one per name. */
+    if (sizeof(*f) != sizeof(pyuvnet_x509_names))
+        return -1;
+    return pyuvnet_resolve(ssl_module_path, pyuvnet_x509_names, (void**)f,
+                           sizeof(pyuvnet_x509_names) / sizeof(pyuvnet_x509_names[0]));
 }
 
 #endif

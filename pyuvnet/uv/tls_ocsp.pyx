@@ -26,11 +26,8 @@ def tls_ocsp_available():
     were found and the SSL* can be proven)."""
     global ocsp_state
     if ocsp_state == 0:
-        ocsp_state = -1
-        if load_openssl():
-            import _ssl
-            if pyuvnet_ocsp_load(os.fsencode(_ssl.__file__)) == 0:
-                ocsp_state = 1
+        path = loaded_ssl_path()
+        ocsp_state = 1 if path is not None and pyuvnet_ocsp_load(path) == 0 else -1
     return ocsp_state == 1
 
 

@@ -7,7 +7,6 @@
 cdef extern from "pyuvnet_x509.h":
     ctypedef struct pyuvnet_x509_t:
         void* (*d2i_x509)(void** out, const unsigned char** inp, long length)
-        int (*i2d_x509)(const void* x509, unsigned char** out)
         void (*x509_free)(void* x509)
         void* (*pem_read_x509)(void* bio, void** out, void* password_cb, void* arg)
         void* (*pem_read_private_key)(void* bio, void** out, void* password_cb, void* arg)
@@ -48,19 +47,22 @@ cdef pyuvnet_x509_t x509_calls
 cdef int x509_state = 0         # 0: not tried, 1: loaded, -1: unavailable
 
 
+cdef bytes loaded_ssl_path():
+    """The file of _ssl, whose libssl and libcrypto the C layer calls,
+    once load_openssl() found its functions there; None otherwise."""
+    if not load_openssl():
+        return None
+    import _ssl
+    return os.fsencode(_ssl.__file__)
+
+
 def x509_available():
     """Whether X509Handle works in this Python (the OpenSSL functions were
     found in the libcrypto _ssl loaded)."""
     global x509_state
     if x509_state == 0:
-        x509_state = -1
-        try:
-            import _ssl
-            path = os.fsencode(_ssl.__file__)
-        except (ImportError, AttributeError):
-            return False
-        if pyuvnet_x509_load(path, &x509_calls) == 0:
-            x509_state = 1
+        path = loaded_ssl_path()
+        x509_state = 1 if path is not None and pyuvnet_x509_load(path, &x509_calls) == 0 else -1
     return x509_state == 1
 
 
@@ -99,16 +101,8 @@ cdef class X509Handle:
             self.x509 = NULL
 
     def der(self):
-        """The certificate's DER encoding."""
-        cdef int size = x509_calls.i2d_x509(self.x509, NULL)
-        cdef unsigned char* cursor
-        if size <= 0:
-            take_openssl_error()
-            return b''
-        der = PyBytes_FromStringAndSize(NULL, size)
-        cursor = <unsigned char*>PyBytes_AS_STRING(der)
-        x509_calls.i2d_x509(self.x509, &cursor)
-        return der
+        """The certificate's DER encoding (tls_openssl.pyx's i2d_X509)."""
+        return x509_der(self.x509)
 
     def name(self, bint issuer):
         """The subject's (``issuer``: the issuer's) distinguished name as
