@@ -159,10 +159,15 @@ def test_an_error_fails_the_handshake(tls_server, tls_certs, run_loop):
 def test_an_unanswered_request_waits_until_the_client_leaves(tls_server, tls_certs, run_loop):
     """The handshake waits for the callback; a client that gives up is the
     server's ECONNRESET 'socket hang up'."""
-    log, _ = ocsp_run(tls_server, tls_certs, run_loop, lambda cb: None, give_up_ms=100)
+    log, got = ocsp_run(tls_server, tls_certs, run_loop, lambda cb: None, give_up_ms=100)
     [(_, error)] = [entry for entry in log if entry[0] == 'S tlsClientError']
     assert error.code == 'ECONNRESET' and str(error) == 'socket hang up'
     assert client_events(log) == ['C close']
+    # An answer after the socket closed does nothing.
+    got['callback'](None, b'too late')
+    got['callback'](RuntimeError('too late'))
+    run_loop()
+    assert len(log) == 3
 
 
 def test_a_response_not_bytes_raises_and_a_later_answer_goes_on(tls_server, tls_certs, run_loop):
