@@ -17,6 +17,8 @@ and the rest pinned with /usr/bin/node v20 (this JavaScript):
     cb(null, 'a string')           // throws ERR_INVALID_ARG_TYPE 'OCSP response must be a buffer'
     tls.connect({requestOCSP: 'yes'})   // not validated: any truthy value asks
 """
+import subprocess
+
 import pytest
 
 import pyuvnet as net
@@ -24,6 +26,7 @@ import pyuvnet.tls as tls
 from pyuvnet import errors
 from pyuvnet.x509 import X509Certificate
 from test_tcp_interop_node import NODE, node  # noqa: F401 (node: a fixture)
+from tls_certs import OPENSSL
 
 
 def ocsp_run(tls_server, tls_certs, run_loop, answer=None, listen=True, request=True,
@@ -95,6 +98,37 @@ def test_node_ocsp_callback_cases(tls_server, tls_certs, run_loop, ocsp, respons
         assert 'S secureConnection' in log
     if ocsp:
         assert isinstance(got['certificate'], bytes) and got['issuer'] is None
+
+
+def real_ocsp_response(tls_certs):
+    """A 'good' OCSP response for the leaf, signed by the CA (openssl ocsp)."""
+    leaf = X509Certificate(tls_certs.cert)
+    expiry = leaf.validToDate.strftime('%y%m%d%H%M%SZ')
+    with open(tls_certs.path('ocsp-index.txt'), 'w') as index:
+        index.write('V\t%s\t\t%s\tunknown\t/CN=localhost\n' % (expiry, leaf.serialNumber))
+    for args in (('-issuer', 'ca.pem', '-cert', 'leaf.pem', '-no_nonce', '-reqout', 'ocsp-req.der'),
+                 ('-index', 'ocsp-index.txt', '-rsigner', 'ca.pem', '-rkey', 'ca.key', '-CA', 'ca.pem',
+                  '-reqin', 'ocsp-req.der', '-respout', 'ocsp-resp.der', '-ndays', '1')):
+        subprocess.run([OPENSSL, 'ocsp'] + list(args), cwd=tls_certs.folder, check=True,
+                       capture_output=True, timeout=30)
+    with open(tls_certs.path('ocsp-resp.der'), 'rb') as f:
+        return f.read()
+
+
+def test_a_real_ocsp_response_arrives_intact_and_verifies(tls_server, tls_certs, run_loop):
+    """A real response (openssl ocsp, 'good' for the leaf, signed by the CA)
+    reaches the client byte for byte, and OpenSSL verifies what came."""
+    response = real_ocsp_response(tls_certs)
+    log, _ = ocsp_run(tls_server, tls_certs, run_loop, lambda cb: cb(None, response))
+    [received] = [entry[1] for entry in log if entry[0] == 'C OCSPResponse']
+    assert received == response
+    with open(tls_certs.path('ocsp-received.der'), 'wb') as f:
+        f.write(received)
+    check = subprocess.run([OPENSSL, 'ocsp', '-respin', 'ocsp-received.der', '-issuer', 'ca.pem',
+                            '-cert', 'leaf.pem', '-CAfile', 'ca.pem'],
+                           cwd=tls_certs.folder, capture_output=True, text=True, timeout=30)
+    assert 'Response verify OK' in check.stderr + check.stdout
+    assert 'leaf.pem: good' in check.stdout
 
 
 def test_without_a_listener_the_client_gets_none(tls_server, tls_certs, run_loop):
