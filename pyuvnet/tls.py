@@ -6,9 +6,11 @@ design is explained) wraps a ``net.Socket``; this module has Node's
 module-level API: ``createServer`` and ``tls.Server``, ``connect``,
 ``createSecureContext``, ``checkServerIdentity`` and the version defaults.
 
-tls.Server emits 'connection'(raw socket), then 'secureConnection'
-(tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
-failed, and net.Server's events.
+tls.Server emits 'connection'(raw socket), 'OCSPRequest'(certificate,
+issuer, callback) when listened to and the client asked for a status
+(tls_ocsp.py), then 'secureConnection'(tlsSocket), or
+'tlsClientError'(err, tlsSocket) when the handshake failed, and
+net.Server's events.
 """
 import hashlib
 import os

@@ -27,13 +27,16 @@ Why it is built this way (docs/TLS.md has the long form):
   (Node's, or the user's).
 
 TLSSocket events, in order: 'keylog'(line) during the handshake while
-listened to, 'secureConnect' (client) or 'secure' (server) once the
+listened to, 'OCSPResponse'(bytes or None) on a client with requestOCSP
+(tls_ocsp.py), 'secureConnect' (client) or 'secure' (server) once the
 handshake and the checks passed, 'session'(session) on a client when a
 resumable session arrives (tls_session.py), 'data', 'end' (the peer's
 close_notify or FIN, after the last 'data'), 'finish', 'timeout',
 'error'(err) then 'close'(hadError), exactly once, last.  tls.Server
-emits 'connection'(raw socket), then 'secureConnection'(tlsSocket), or
-'tlsClientError'(err, tlsSocket) when the handshake failed.
+emits 'connection'(raw socket), 'OCSPRequest'(certificate, issuer,
+callback) when listened to and the client asked, then
+'secureConnection'(tlsSocket), or 'tlsClientError'(err, tlsSocket) when
+the handshake failed.
 """
 import errno as _errno
 import ssl
