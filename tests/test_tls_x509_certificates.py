@@ -1,6 +1,6 @@
 r"""TLSSocket.getX509Certificate() / getPeerX509Certificate().  Node's
-behaviour, pinned with /usr/bin/node v20 (this JavaScript; Node's
-test/parallel/test-tls-peer-certificate.js checks the same getters):
+behaviour, pinned with /usr/bin/node v20 (this JavaScript, not a port
+of a Node test file):
 
     srv = tls.createServer({key, cert: leaf}, (s) => { s.getX509Certificate()     // the leaf
                                                         s.getPeerX509Certificate() // undefined (no client cert)
