@@ -107,6 +107,8 @@ class X509Certificate:
     is neither, ERR_OSSL_ASN1_* for a broken PEM body)."""
 
     def __init__(self, buffer):
+        """Parse ``buffer``: PEM text (str or bytes; its first certificate)
+        or DER bytes."""
         if isinstance(buffer, str):
             data = buffer.encode('utf-8')
         elif isinstance(buffer, (bytes, bytearray, memoryview)):
