@@ -13,9 +13,10 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_
 __all__ = ['ALIASES', 'snake_name', 'add_aliases', 'OptionSpec', 'normalize_options']
 
 # A word is: an acronym with a version suffix (IPv4), an acronym in the
-# plural (CIDRs), an acronym (IP, not counting the capital that starts the
-# next word), or a capitalised or lower-case word with its digits (Only, ipv6).
-_WORD = re.compile(r'[A-Z]+v\d+|[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+')
+# plural (CIDRs), an acronym with its digits (X509), an acronym (IP, not
+# counting the capital that starts the next word), or a capitalised or
+# lower-case word with its digits (Only, ipv6).
+_WORD = re.compile(r'[A-Z]+v\d+|[A-Z]{2,}s(?![a-z])|[A-Z]+\d+(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+')
 
 
 def snake_name(camel):
@@ -45,8 +46,15 @@ ALIASES = {
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
         'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
         'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
-        'getSharedSigalgs',
+        'getSharedSigalgs', 'getX509Certificate', 'getPeerX509Certificate',
     ),
+    # pyuvnet.tls.X509Certificate (Node's crypto.X509Certificate) and its key.
+    'X509Certificate': (
+        'subjectAltName', 'infoAccess', 'validFrom', 'validTo', 'validFromDate', 'validToDate',
+        'serialNumber', 'keyUsage', 'publicKey', 'issuerCertificate', 'toString', 'toJSON',
+        'toLegacyObject', 'checkHost', 'checkIP', 'checkEmail', 'checkIssued', 'checkPrivateKey',
+    ),
+    'PublicKey': ('asymmetricKeyType',),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
         'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',

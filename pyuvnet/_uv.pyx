@@ -59,6 +59,8 @@ include "uv/dns.pyx"
 include "uv/process.pyx"
 include "uv/ipc.pyx"
 include "uv/tls_openssl.pyx"
+include "uv/tls_x509.pyx"
+include "uv/tls_ocsp.pyx"
 include "uv/tls_pump.pyx"
 include "uv/http_parser.pyx"
 

@@ -6,9 +6,11 @@ design is explained) wraps a ``net.Socket``; this module has Node's
 module-level API: ``createServer`` and ``tls.Server``, ``connect``,
 ``createSecureContext``, ``checkServerIdentity`` and the version defaults.
 
-tls.Server emits 'connection'(raw socket), then 'secureConnection'
-(tlsSocket), or 'tlsClientError'(err, tlsSocket) when the handshake
-failed, and net.Server's events.
+tls.Server emits 'connection'(raw socket), 'OCSPRequest'(certificate,
+issuer, callback) when listened to and the client asked for a status
+(tls_ocsp.py), then 'secureConnection'(tlsSocket), or
+'tlsClientError'(err, tlsSocket) when the handshake failed, and
+net.Server's events.
 """
 import hashlib
 import os
@@ -31,6 +33,7 @@ from .tls_context import Session, supported_ciphers
 from . import tls_context as _tls_context
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
+from .x509 import X509Certificate
 
 __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
@@ -38,6 +41,7 @@ __all__ = [
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
+    'X509Certificate',
 ]
 
 #: The ciphers of a context made without ``ciphers``: Node 20's list, in

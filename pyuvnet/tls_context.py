@@ -739,6 +739,7 @@ class ServerNameHook:
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
         if ctx is not None:
             sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)
+            owner._sni_context_chosen(ctx)      # tls_ocsp.py
             if owner._keylog:
                 # The keys are made after this hook, on the new context.
                 KEYLOG.enable(sslobj.context)

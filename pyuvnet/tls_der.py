@@ -132,3 +132,22 @@ def certificate_details(der):
         return before, after
     except (ValueError, IndexError):
         return {}, {}
+
+
+# Node's asymmetricKeyType for a SubjectPublicKeyInfo's algorithm.
+_KEY_TYPES = {
+    _RSA: 'rsa', '1.2.840.113549.1.1.10': 'rsa-pss', _EC: 'ec', '1.2.840.10040.4.1': 'dsa',
+    '1.2.840.113549.1.3.1': 'dh', '1.3.101.110': 'x25519', '1.3.101.111': 'x448',
+    '1.3.101.112': 'ed25519', '1.3.101.113': 'ed448',
+}
+
+
+def public_key_type(spki):
+    """'rsa', 'ec', 'ed25519', ... for DER SubjectPublicKeyInfo ``spki``;
+    None for another kind or what cannot be read."""
+    data = memoryview(bytes(spki))
+    try:
+        algorithm = _Element(data, 0).children(data)[0]
+        return _KEY_TYPES.get(_oid(data, algorithm.children(data)[0]))
+    except (ValueError, IndexError):
+        return None

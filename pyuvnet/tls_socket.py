@@ -27,13 +27,16 @@ Why it is built this way (docs/TLS.md has the long form):
   (Node's, or the user's).
 
 TLSSocket events, in order: 'keylog'(line) during the handshake while
-listened to, 'secureConnect' (client) or 'secure' (server) once the
+listened to, 'OCSPResponse'(bytes or None) on a client with requestOCSP
+(tls_ocsp.py), 'secureConnect' (client) or 'secure' (server) once the
 handshake and the checks passed, 'session'(session) on a client when a
 resumable session arrives (tls_session.py), 'data', 'end' (the peer's
 close_notify or FIN, after the last 'data'), 'finish', 'timeout',
 'error'(err) then 'close'(hadError), exactly once, last.  tls.Server
-emits 'connection'(raw socket), then 'secureConnection'(tlsSocket), or
-'tlsClientError'(err, tlsSocket) when the handshake failed.
+emits 'connection'(raw socket), 'OCSPRequest'(certificate, issuer,
+callback) when listened to and the client asked, then
+'secureConnection'(tlsSocket), or 'tlsClientError'(err, tlsSocket) when
+the handshake failed.
 """
 import errno as _errno
 import ssl
@@ -51,6 +54,7 @@ from .tls_context import (
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
+from .tls_ocsp import OCSPStapling
 from .tls_session import SessionWatch
 from .tls_socket_queries import (
     ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl,
@@ -60,6 +64,7 @@ CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
     'ALPNProtocols': 'any', 'SNICallback': 'function', 'servername': 'string',
     'checkServerIdentity': 'function', 'session': 'object', 'allowHalfOpen': 'boolean',
+    'requestOCSP': 'any',
 }
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
                                      **CONNECTION_RULES))
@@ -160,7 +165,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(OpenSSLQueries, _uv.TLSPump):
+class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -199,6 +204,8 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         self._incoming = ssl.MemoryBIO()
         self._outgoing = ssl.MemoryBIO()
         self._ssl = self._wrap_client(context, opts)
+        if opts.get('requestOCSP'):      # any truthy value, as Node
+            self._request_ocsp()
         self._attach(socket)
 
     def _wrap_client(self, context, opts):
@@ -532,11 +539,16 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         None once destroyed."""
         if self._ssl is None:
             return None
+        return certificate_record(self._own_der())
+
+    def _own_der(self):
+        """This end's DER certificate (b'' when it has none): the one
+        OpenSSL presents, else the context's."""
         der = own_certificate(self._ssl)
         if der is None:
             pem = self._context.cert_pem
             der = ssl.PEM_cert_to_DER_cert(pem) if pem else b''
-        return certificate_record(der)
+        return der
 
     def getProtocol(self):
         """'TLSv1.3', 'TLSv1.2', ...; None before the handshake or after close."""

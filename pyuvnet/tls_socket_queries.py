@@ -1,7 +1,8 @@
 """TLSSocket's methods that are one OpenSSL call each on the connection's
 SSL* (reached as tls_openssl.pyx explains): the Finished messages, the
 ticket, the key exchange's key, the shared signature algorithms, RFC
-5705 keying material, the send fragment size, refusing renegotiation.
+5705 keying material, the send fragment size, refusing renegotiation;
+and the certificates as X509Certificate objects.
 
 Where OpenSSL cannot be reached from this Python (no proven SSL*, see
 tls_context.verify_result_readable), each raises
@@ -11,6 +12,7 @@ import ssl
 from . import _uv, errors, validate
 from .records import Record
 from .tls_context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, verify_result_readable
+from .x509 import X509Certificate, peer_certificates
 
 
 class ERR_TLS_INVALID_STATE(errors.NodeError, Exception):
@@ -139,3 +141,29 @@ class OpenSSLQueries:
         require_openssl('disableRenegotiation')
         if self._ssl is not None:
             _uv.tls_add_options(self._ssl, ssl.OP_NO_RENEGOTIATION)
+
+    def getX509Certificate(self):
+        """This end's certificate as an X509Certificate (no
+        issuerCertificate); None when it presents none and once destroyed."""
+        if self._ssl is None:
+            return None
+        der = self._own_der()
+        return X509Certificate(der) if der else None
+
+    def getPeerX509Certificate(self):
+        """The peer's certificate as an X509Certificate, the same object at
+        each call; its issuerCertificate is the next certificate the peer
+        sent (None when it sent its leaf alone, as Node 20).  None before
+        the handshake, when the peer sent none, and once destroyed."""
+        if self._ssl is None or not self._secure:
+            return None
+        certificate = getattr(self, '_peer_x509', None)
+        if certificate is None:
+            leaf = self._ssl.getpeercert(True)
+            if not leaf:
+                return None
+            sent = _uv.tls_sent_chain(self._ssl) or []
+            if sent[:1] == [leaf]:
+                sent = sent[1:]     # a client's list starts with the leaf
+            certificate = self._peer_x509 = peer_certificates([leaf] + sent)
+        return certificate

@@ -30,6 +30,7 @@ from pyuvnet.events import EventEmitter
     ('parseHTTPHeader', 'parse_http_header'),
     ('addCIDR', 'add_cidr'),
     ('addCIDRs', 'add_cidrs'),
+    ('getPeerX509Certificate', 'get_peer_x509_certificate'),
     ('fromJSON', 'from_json'),
 ])
 def test_snake_name_splits_at_capitals_keeping_acronyms_whole(camel, snake):

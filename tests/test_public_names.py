@@ -8,6 +8,7 @@ import pyuvnet as net
 from pyuvnet import child_process, cluster, process
 from pyuvnet._names import ALIASES, snake_name
 import pyuvnet.tls as tls
+from pyuvnet import x509
 import pyuvnet.http as http
 import pyuvnet.https as https
 
@@ -15,6 +16,8 @@ TARGETS = {
     'tls': tls,
     'tls.Server': tls.Server,
     'TLSSocket': tls.TLSSocket,
+    'X509Certificate': tls.X509Certificate,
+    'PublicKey': x509.PublicKey,
     'module': net,
     'EventEmitter': net.EventEmitter,
     'Server': net.Server,

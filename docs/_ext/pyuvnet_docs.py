@@ -111,6 +111,8 @@ OPTION_DOCS = {
     'checkServerIdentity': ('tls.checkServerIdentity', "client: (host, cert) -> an error to refuse, "
                                                        'None to accept'),
     'session': ('None', 'client: a Session from getSession(), to resume'),
+    'requestOCSP': ('False', "client: ask for the server's stapled certificate status "
+                             "(any true value), emitted as 'OCSPResponse'"),
     'handshakeTimeout': ('120000', "ms a handshake may take: 'tlsClientError' "
                                    'ERR_TLS_HANDSHAKE_TIMEOUT, and the socket is destroyed'),
     'socket': ('None (a new connection)', 'a connected or connecting net.Socket to run TLS over'),
@@ -242,8 +244,10 @@ TLS_DIFFERENCES = {
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
     ('TLSSocket', 'renegotiate'): _TLS_MD,
-    ('TLSSocket', 'getPeerX509Certificate'): _TLS_MD,
-    ('TLSSocket', 'getX509Certificate'): _TLS_MD,
+    ('TLSSocket', 'getPeerX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
+                                             'pyuvnet has no crypto module)',
+    ('TLSSocket', 'getX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
+                                         'pyuvnet has no crypto module)',
     ('TLSSocket', 'getSession'): _TLS_MD,
     ('TLSSocket', 'getCipher'): "standardName is OpenSSL's name (the IANA one for TLS 1.3 suites)",
 }

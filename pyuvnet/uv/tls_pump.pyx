@@ -48,6 +48,7 @@ cdef enum:
     # returns one record's: a larger buffer only costs malloc an mmap.
     TLS_READ_SIZE = 16384
     TLS_READ_HWM = 65536        # Node's readableHighWaterMark for sockets
+    SSL_ERROR_WANT_X509_LOOKUP = 4  # a certificate callback suspended the handshake
 
 
 # ssl's classes and the key log, bound when the first pump is made (importing
@@ -106,6 +107,7 @@ cdef class TLSPump(EventEmitter):
     cdef public object _pending_end  # end()'s arguments while handshaking
     cdef public object _session_watch   # a tls_session.SessionWatch while 'session' has a listener
     cdef public bint _keylog        # whether 'keylog' is emitted
+    cdef public bint _ocsp_requested    # client: requestOCSP (tls_ocsp.py)
 
     def __cinit__(self, *args, **kwargs):
         global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO, KEYLOG
@@ -166,6 +168,8 @@ cdef class TLSPump(EventEmitter):
         if settings.verify_mode >= 0:
             openssl.set_verify(required_ssl_pointer(self.sslobj), settings.verify_mode,
                                pyuvnet_accept_all)
+        if self.server is not None and self.server.listenerCount('OCSPRequest'):
+            self._watch_ocsp_request()      # tls_ocsp.py
         self.attach(raw, True)
         if settings.handshake_timeout > 0:
             self.handshake_timer = TimerHandle(self._on_handshake_timeout,
@@ -240,6 +244,9 @@ cdef class TLSPump(EventEmitter):
                 self.flush_out(None)
                 return 0
             except SSLError as exc:
+                if exc.errno == SSL_ERROR_WANT_X509_LOOKUP:
+                    self._handshake_suspended()     # tls_ocsp.py: until it answers
+                    return 0
                 self.take_keylog()
                 # The alert tells the peer why; but an SNICallback's refusal
                 # is Node's destroy(err): the peer sees the connection go.
@@ -255,6 +262,11 @@ cdef class TLSPump(EventEmitter):
         self.read_plaintext()
         return 0
 
+    def _continue_handshake(self):
+        """Go on with a handshake OpenSSL suspended (see tls_ocsp.py)."""
+        if not self._destroyed:
+            self.pump()
+
     cdef bint handshake_done(self) except -1:
         """Judge the peer, send what waited, emit 'secure'/'secureConnect'
         (and 'secureConnection' on the server).  False when the peer was
@@ -262,6 +274,10 @@ cdef class TLSPump(EventEmitter):
         self._secure = True
         self._peer_cert = None
         self.stop_handshake_timer()
+        if not self._is_server and self._ocsp_requested:
+            self._emit_ocsp_response()      # tls_ocsp.py: before the peer is judged
+            if self._destroyed:
+                return False
         if not self._is_server or self._request_cert:
             error = self._verify_peer(self.sslobj)
             if error is not None and self._reject_unauthorized:
