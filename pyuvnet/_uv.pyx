@@ -33,6 +33,8 @@ cdef class Stream
 cdef class ServerCore
 cdef class PipeLink
 cdef class ImmediateHandle
+cdef class ServerExchange
+cdef class ResponseCore
 
 # The public names (those typed in _uv.pyi); the binding's helpers
 # (tcp_bind, pipe_connect, ...) are pyuvnet's own.
@@ -60,6 +62,7 @@ include "uv/ipc.pyx"
 include "uv/tls_openssl.pyx"
 include "uv/tls_pump.pyx"
 include "uv/http_parser.pyx"
+include "uv/http_exchange.pyx"
 
 
 def libuv_version():
