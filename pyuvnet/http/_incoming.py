@@ -138,22 +138,6 @@ class IncomingMessage(_uv.IncomingCore):
             self.emit('aborted')
         self._emit_close()
 
-    def on(self, event, listener=None):
-        """EventEmitter.on; a 'data' listener starts the flow (Node)."""
-        result = super().on(event, listener) if listener is not None else super().on(event)
-        if event == 'data' and self._flowing is None and listener is not None:
-            self.resume()
-        return result
-
-    addListener = on
-
-    def once(self, event, listener=None):
-        """EventEmitter.once; a 'data' listener starts the flow (Node)."""
-        result = super().once(event, listener) if listener is not None else super().once(event)
-        if event == 'data' and self._flowing is None and listener is not None:
-            self.resume()
-        return result
-
     def pause(self):
         """Stop 'data' until resume(); the connection stops reading too."""
         self._flowing = False

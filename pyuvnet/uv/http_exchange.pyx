@@ -143,6 +143,13 @@ cdef class IncomingCore(EventEmitter):
     def __init__(self, socket=None):
         self.socket = socket
 
+    cdef void _listeners_changed(self, object event):
+        # Node's Readable.on: a 'data' listener starts the flow, unless
+        # pause() was called first.
+        if (self._flowing is None and isinstance(event, str) and event == 'data'
+                and self._handler(event) is not None):
+            self.resume()
+
     def _set_head(self, tuple head):
         """The parser's head: (method or status, url or reason, major,
         minor, raw headers, keep-alive, upgrade, name flags)."""
