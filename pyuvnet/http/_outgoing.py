@@ -22,8 +22,10 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
 from ._common import (
     ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
     ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, STATUS_CODES,
-    date_line, field, header_text, validateHeaderName, validateHeaderValue,
+    field, header_text, validateHeaderName, validateHeaderValue,
 )
+
+from ._incoming import IncomingMessage
 
 __all__ = ['OutgoingMessage', 'ServerResponse']
 
@@ -193,7 +195,7 @@ class OutgoingMessage(_uv.OutgoingCore):
             validateHeaderName(name, 'Trailer name')
             validateHeaderValue(name, value)
             # A list repeats the trailer, or is joined as header_block joins.
-            self._trailer += _uv.header_block(((name, value),), self._unique)[0]
+            self._trailer += make_header_block(((name, value),), self._unique)[0]
 
     # -- the body -------------------------------------------------------------
 
@@ -427,6 +429,7 @@ def _format_date(seconds):
 
 # What the C half calls on its rare paths.
 _uv._set_http_kit(
+    IncomingMessage, ServerResponse,
     make_header_block=make_header_block, status_number=_status_number, STATUS_CODES=STATUS_CODES,
     format_date=_format_date, ERR_HTTP_HEADERS_SENT=ERR_HTTP_HEADERS_SENT,
     ERR_HTTP_INVALID_STATUS_CODE=ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR=ERR_INVALID_CHAR,

@@ -16,20 +16,29 @@
 # Node's errors) is handed over once by ``_set_http_kit``.
 
 cdef dict http_kit = {}
-# header_block's results by (pairs, unique): responses mostly repeat their
-# headers, so they are validated and serialised once.
+# HeaderBlocks by (pairs, unique): responses mostly repeat their headers,
+# so they are validated and serialised once.
 cdef dict header_blocks = {}
 DEF HEADER_BLOCKS_MAX = 512
-cdef dict status_lines = {}         # (status, reason or None) -> its line
-cdef dict keep_alive_heads = {}     # (timeout, max requests note) -> the lines
-cdef object DATE_LINE = ''
+cdef dict status_lines = {}         # (status, reason or None) -> its line, bytes (None: not latin-1)
+cdef dict keep_alive_heads = {}     # (timeout, max requests note) -> the lines, bytes
+cdef object last_keep_alive_timeout = None, last_keep_alive_note = None
+cdef bytes last_keep_alive_lines = None
+cdef bytes DATE_LINE = b''
 cdef long date_second = -1
 cdef tuple EMPTY_TUPLE = ()
+# The classes made per request without a Python call when the server's
+# options did not replace them (set by pyuvnet.http).
+cdef object default_incoming_class = None, default_response_class = None
 
 
-def _set_http_kit(**kit):
-    """pyuvnet.http's helpers the C code calls on its rare paths
-    (header_block, status_number, STATUS_CODES and Node's errors)."""
+def _set_http_kit(incoming_class, response_class, **kit):
+    """pyuvnet.http's classes (IncomingMessage, ServerResponse) and the
+    helpers the C code calls on its rare paths (make_header_block,
+    status_number, format_date, STATUS_CODES and Node's errors)."""
+    global default_incoming_class, default_response_class
+    default_incoming_class = incoming_class
+    default_response_class = response_class
     http_kit.update(kit)
 
 
@@ -37,75 +46,110 @@ cdef object kit(str name):
     return http_kit[name]
 
 
-cdef object date_line():
-    """The Date header's line, made once per second (as Node's utcDate())."""
-    global DATE_LINE, date_second
-    cdef long now = <long>time_now()
-    if now != date_second:
-        date_second = now
-        DATE_LINE = kit('format_date')(now)
-    return DATE_LINE
-
-
 cdef extern from "<time.h>":
     long time(void* t)
 
 
-cdef inline long time_now() noexcept:
-    return time(NULL)
+cdef bytes date_line():
+    """The Date header's line, made once per second (as Node's utcDate())."""
+    global DATE_LINE, date_second
+    cdef long now = time(NULL)
+    if now != date_second:
+        date_second = now
+        DATE_LINE = kit('format_date')(now).encode('latin-1')
+    return DATE_LINE
 
 
-def keep_alive_lines(timeout, max_requests):
+cdef bytes keep_alive_lines(timeout, max_requests):
     """Connection (and Keep-Alive) lines of a kept-alive connection, as
     Node's: ``max_requests`` 'close' says close (Node 20 says so on the
     last request maxRequestsPerSocket allows, yet does not close)."""
+    global last_keep_alive_timeout, last_keep_alive_note, last_keep_alive_lines
+    if (last_keep_alive_lines is not None and timeout is last_keep_alive_timeout
+            and max_requests is last_keep_alive_note):
+        return last_keep_alive_lines
     key = (timeout, max_requests)
     lines = keep_alive_heads.get(key)
     if lines is None:
         if max_requests == 'close':
-            lines = 'Connection: close\r\n'
+            lines = b'Connection: close\r\n'
         else:
-            lines = 'Connection: keep-alive\r\n'
+            lines = b'Connection: keep-alive\r\n'
             if timeout:
-                lines += 'Keep-Alive: timeout=%d' % (timeout // 1000)
+                lines += b'Keep-Alive: timeout=%d' % (timeout // 1000)
                 if max_requests:
-                    lines += ', max=%d' % max_requests
-                lines += '\r\n'
+                    lines += b', max=%d' % max_requests
+                lines += b'\r\n'
         if len(keep_alive_heads) < 64:
             keep_alive_heads[key] = lines
+    last_keep_alive_timeout, last_keep_alive_note, last_keep_alive_lines = (
+        timeout, max_requests, lines)
     return lines
 
 
-def header_block(pairs, unique=None):
-    """The header lines of ``pairs`` and what the head needs to know of
-    them: (text, Connection's value lower-cased or None, Content-Length's
-    value or None, Transfer-Encoding's value lower-cased or None, whether
-    Date, Expect and Trailer are set).  Raises for a bad name or value, as
-    setHeader() would.  Made once per distinct hashable ``pairs`` (the
-    making is pyuvnet.http's ``make_header_block``)."""
+cdef class HeaderBlock:
+    """What make_header_block made of some headers: their lines, and what
+    the head needs to know of them."""
+    cdef bytes data                     # the lines; None when not latin-1
+    cdef object connection              # Connection's value lower-cased, or None
+    cdef object length                  # Content-Length's value, or None
+    cdef object te                      # Transfer-Encoding's value lower-cased, or None
+    cdef bint seen_date, seen_expect, seen_trailer
+    # Equal keys may differ in their values' types (1 == True == 1.0, sent
+    # as '1', 'true', '1'): a block whose values are not all str keeps
+    # their types, and is used only for values of the same types.
+    cdef tuple types
+
+    cdef bint same_types(self, tuple pairs):
+        cdef Py_ssize_t i
+        if self.types is None:
+            return True
+        for i in range(len(pairs)):
+            if type((<tuple>pairs[i])[1]) is not self.types[i]:
+                return False
+        return True
+
+
+cdef HeaderBlock make_block(tuple pairs, unique):
+    text, connection, length, te, seen_date, seen_expect, seen_trailer = \
+        kit('make_header_block')(pairs, unique)
+    cdef HeaderBlock block = HeaderBlock.__new__(HeaderBlock)
     try:
-        key = (tuple(pairs), unique)
+        block.data = text.encode('latin-1')
+    except UnicodeEncodeError:
+        block.data = None
+    block.connection = connection
+    block.length = length
+    block.te = te
+    block.seen_date = seen_date
+    block.seen_expect = seen_expect
+    block.seen_trailer = seen_trailer
+    return block
+
+
+cdef HeaderBlock header_block(pairs, unique):
+    """The HeaderBlock of ``pairs`` ((name, value) pairs): raises for a bad
+    name or value, as setHeader() would.  A list value repeats the header,
+    except for Cookie and the names in ``unique``, which are joined."""
+    cdef tuple key_pairs = pairs if type(pairs) is tuple else tuple(pairs)
+    cdef HeaderBlock block
+    try:
+        key = (key_pairs, unique)
         cached = header_blocks.get(key)
     except TypeError:       # a list value: not cached
-        return kit('make_header_block')(pairs, unique)
-    if cached is not None:
-        # Equal keys may differ in their values' types (1 == True == 1.0,
-        # sent as '1', 'true', '1'): entries with other values than str
-        # keep those types, and must match them.
-        types = cached[1]
-        if types is None or types == tuple([type(value) for _, value in key[0]]):
-            return cached[0]
-    result = kit('make_header_block')(key[0], unique)
+        return make_block(key_pairs, unique)
+    if cached is not None and (<HeaderBlock>cached).same_types(key_pairs):
+        return <HeaderBlock>cached
+    block = make_block(key_pairs, unique)
     if len(header_blocks) >= HEADER_BLOCKS_MAX:
         header_blocks.clear()
-    types = tuple([type(value) for _, value in key[0]])
+    types = tuple([type(value) for _, value in key_pairs])
     for t in types:
         if t is not str:
+            block.types = types
             break
-    else:
-        types = None
-    header_blocks[key] = (result, types)
-    return result
+    header_blocks[key] = block
+    return block
 
 
 cdef class IncomingCore(EventEmitter):
@@ -363,31 +407,37 @@ cdef class OutgoingCore(EventEmitter):
             self._emit('close', EMPTY_TUPLE)
         return 0
 
-    def _store_header(self, first_line, headers):
-        """Make the head as Node's _storeHeader: ``headers`` is a list of
-        (name, value) in the order set; returns whether Expect is set."""
-        return self.store_header(first_line, headers)
+    def _store_header(self, str first_line, headers):
+        """Make the head as Node's _storeHeader: ``first_line`` the request
+        or status line (with its CRLF), ``headers`` a list of (name, value)
+        in the order set; returns whether Expect is set."""
+        try:
+            line = first_line.encode('latin-1')
+        except UnicodeEncodeError:
+            line = None
+        return self.store_header(line, first_line, headers)
 
-    cdef bint store_header(self, str first_line, headers) except -1:
-        block, connection, length, te, seen_date, seen_expect, seen_trailer = header_block(
-            headers, self._unique)
-        cdef bint seen_length = length is not None
+    cdef bint store_header(self, bytes first_line, str line_text, headers) except -1:
+        """_store_header's work; ``first_line`` None when it is not latin-1
+        (``line_text`` is then what the error names)."""
+        cdef HeaderBlock block = header_block(headers, self._unique)
+        cdef bint seen_length = block.length is not None
         if seen_length and self._strict:
             try:
-                self._header_length = int(length)
+                self._header_length = int(block.length)
             except ValueError:
                 pass
-        parts = [first_line, block]
-        cdef bint seen_connection = connection is not None
+        cdef list parts = [first_line, block.data]
+        cdef bint seen_connection = block.connection is not None
         if seen_connection:
-            if 'close' in connection:
+            if 'close' in block.connection:
                 self._last = True
             else:
                 self._should_keep_alive = True
-        cdef bint seen_te = te is not None
-        if seen_te and 'chunked' in te:
+        cdef bint seen_te = block.te is not None
+        if seen_te and 'chunked' in block.te:
             self._chunked = True
-        if not seen_date and self._send_date and 'date' not in self._removed:
+        if not block.seen_date and self._send_date and 'date' not in self._removed:
             parts.append(date_line())
         if not seen_connection:
             if self._should_keep_alive and (
@@ -395,29 +445,28 @@ cdef class OutgoingCore(EventEmitter):
                 parts.append(keep_alive_lines(self._keep_alive_timeout, self._max_requests_note))
             else:
                 self._last = True
-                parts.append('Connection: close\r\n')
+                parts.append(b'Connection: close\r\n')
         if not seen_length and not seen_te:
             if not self._has_body:
                 pass
             elif not self._chunked_by_default:
                 self._last = True
-            elif (not seen_trailer and 'content-length' not in self._removed
+            elif (not block.seen_trailer and 'content-length' not in self._removed
                   and self._content_length is not None):
-                parts.append('Content-Length: %d\r\n' % self._content_length)
+                parts.append(b'Content-Length: %d\r\n' % self._content_length)
             elif 'transfer-encoding' not in self._removed:
-                parts.append('Transfer-Encoding: chunked\r\n')
+                parts.append(b'Transfer-Encoding: chunked\r\n')
                 self._chunked = True
             else:
                 self._last = True
-        if seen_trailer and not self._chunked:
+        if block.seen_trailer and not self._chunked:
             # Node: only a chunked body can end with the trailers announced.
             raise kit('ERR_HTTP_TRAILER_INVALID')()
-        parts.append('\r\n')
-        try:
-            self._header = ''.join(parts).encode('latin-1')
-        except UnicodeEncodeError:
-            raise kit('ERR_INVALID_CHAR')('header content', first_line.strip()) from None
-        return seen_expect
+        if first_line is None or block.data is None:
+            raise kit('ERR_INVALID_CHAR')('header content', line_text.strip())
+        parts.append(b'\r\n')
+        self._header = b''.join(parts)
+        return block.seen_expect
 
     def _agent_keep_alive(self):
         return False
@@ -427,10 +476,12 @@ cdef class ResponseCore(OutgoingCore):
     """ServerResponse's constructor and writeHead() in C."""
 
     def __init__(self, req, connection=None):
-        cdef IncomingCore request = <IncomingCore?>req
+        self.init(<IncomingCore?>req, connection)
+
+    cdef int init(self, IncomingCore request, connection) except -1:
         self.is_response = True
         self._send_date = True
-        self.req = req
+        self.req = request
         self._conn = connection
         if request.method == 'HEAD':
             self._has_body = False
@@ -447,6 +498,7 @@ cdef class ResponseCore(OutgoingCore):
             self._unique = server._unique_headers
             if server._max_requests:
                 self._max_requests_note = connection.max_requests_note()
+        return 0
 
     def writeHead(self, statusCode, statusMessage=None, headers=None):
         """Make the head: ``statusCode`` (100-999), an optional reason
@@ -474,11 +526,15 @@ cdef class ResponseCore(OutgoingCore):
             self._reason = statusMessage        # kept, as Node keeps it
             raise kit('ERR_INVALID_CHAR')('statusMessage')
         key = (statusCode, statusMessage)
-        line = status_lines.get(key)
-        if line is None:
-            line = 'HTTP/1.1 %d %s\r\n' % (
+        line = status_lines.get(key, False)
+        if line is False:
+            line_text = 'HTTP/1.1 %d %s\r\n' % (
                 statusCode, kit('STATUS_CODES').get(statusCode, 'unknown')
                 if statusMessage is None else statusMessage)
+            try:
+                line = line_text.encode('latin-1')
+            except UnicodeEncodeError:
+                line = None
             if len(status_lines) < 1024:
                 status_lines[key] = line
         if statusMessage is None:
@@ -495,7 +551,8 @@ cdef class ResponseCore(OutgoingCore):
             pairs = self._merged_headers(headers)
         if statusCode in (204, 304) or 100 <= statusCode <= 199:
             self._has_body = False
-        self.store_header(line, pairs)
+        self.store_header(line, 'HTTP/1.1 %d %s' % (statusCode, statusMessage)
+                          if line is None else None, pairs)
         return 0
 
 
@@ -553,7 +610,14 @@ cdef class ServerExchange:
         if self.keep_alive_armed and server._timeout:
             self.keep_alive_armed = False
             self.socket.setTimeout(server._timeout)
-        cdef IncomingCore req = <IncomingCore?>server._incoming_class(self.socket)
+        cdef IncomingCore req
+        cls = server._incoming_class
+        if cls is default_incoming_class:
+            # Its own tp_new, called as C: no __init__ to look up and call.
+            req = <IncomingCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
+            req.socket = self.socket
+        else:
+            req = <IncomingCore?>cls(self.socket)
         req._close_after_end = False
         if server._join_duplicates:
             req._join_duplicates = True
@@ -573,7 +637,13 @@ cdef class ServerExchange:
         server = self.server
         if head[6] and self._upgrade_wanted(req):
             return 0
-        res = server._response_class(req, self)
+        cls = server._response_class
+        cdef ResponseCore res
+        if cls is default_response_class:
+            res = <ResponseCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
+            res.init(req, self)
+        else:
+            res = <ResponseCore?>cls(req, self)
         if self.current is None:
             self.current = res
             res.socket = self.socket
@@ -642,7 +712,7 @@ cdef class ServerExchange:
         cdef IncomingCore req = <IncomingCore?>(<OutgoingCore?>res).req
         if not req._consumed:
             req.dump()
-        current_loop().next_tick(close_exchange, res)
+        current_loop().call_soon(close_exchange, (res,))
 
 
 def close_exchange(OutgoingCore res):
