@@ -58,16 +58,22 @@ SERVERS = {
 }
 
 
-def drive(address, conns, requests, pipeline, limit=ROUND_LIMIT):
-    """Make ``requests`` hello requests over ``conns`` keep-alive connections
-    (each waits for its answers before sending more); returns how many."""
-    sel = selectors.DefaultSelector()
+def connect(address, conns):
+    """``conns`` connections to the server, kept for every round."""
     socks = []
     for _ in range(conns):
         sock = socket.create_connection(address)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
         socks.append(sock)
+    return socks
+
+
+def drive(socks, requests, pipeline, limit=ROUND_LIMIT):
+    """Make ``requests`` hello requests over the keep-alive connections
+    ``socks`` (each waits for its answers before sending more); returns
+    how many were answered."""
+    sel = selectors.DefaultSelector()
     sent = done = 0
     waiting = {}
     batch = REQUEST * pipeline
@@ -100,9 +106,6 @@ def drive(address, conns, requests, pipeline, limit=ROUND_LIMIT):
                 if state[0] == 0 and sent < requests:
                     send(sock)
     finally:
-        for sock in socks:
-            sel.unregister(sock) if sock in waiting else None
-            sock.close()
         sel.close()
     return done
 
@@ -126,18 +129,20 @@ def measure(name, args, workdir):
     out = Path(workdir) / f'{name}.out'
     argv = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}', *server_argv(name)]
     with Server(argv, None, server_env(args), VALGRIND_READY) as server:
-        address = ('127.0.0.1', int(server.ready_line))
-        drive(address, args.conns, args.warmup, args.pipeline)
+        socks = connect(('127.0.0.1', int(server.ready_line)), args.conns)
+        drive(socks, args.warmup, args.pipeline)
         rounds = []
         for dump in range(1, args.rounds + 1):
             callgrind_control('-z', server.pid)
-            done = drive(address, args.conns, args.requests, args.pipeline)
+            done = drive(socks, args.requests, args.pipeline)
             callgrind_control('-d', server.pid)
             server.check()
             total = callgrind_total(Path(f'{out}.{dump}'))
             rounds.append(total / done)
             print(f'  {name} round {dump}: {total:,} instructions / {done:,} requests = '
                   f'{rounds[-1]:,.0f}', flush=True)
+        for sock in socks:
+            sock.close()
     return rounds
 
 
@@ -157,10 +162,13 @@ def python_calls(requests, conns):
         warm, go = threading.Event(), threading.Event()
 
         def client():
-            drive(address, conns, 200, 1, 30)      # warm-up, not counted
+            socks = connect(address, conns)
+            drive(socks, 200, 1, 30)        # warm-up, not counted
             warm.set()
             go.wait(10)
-            result['done'] = drive(address, conns, requests, 1, 60)
+            result['done'] = drive(socks, requests, 1, 60)
+            for sock in socks:
+                sock.close()
         thread = threading.Thread(target=client)
         thread.start()
 

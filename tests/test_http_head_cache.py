@@ -106,3 +106,18 @@ def test_a_reason_phrase_outside_latin_1_is_refused(run_loop):
     assert [getattr(e, 'code', None) for e in errors] == ['ERR_INVALID_CHAR']
     assert data.startswith(b'HTTP/1.1 201 Created\r\n')
     assert b'HTTP/1.1 200 Good\r\n' in data
+
+
+def test_status_lines_follow_each_response(run_loop):
+    """200, 404, 200 with statusMessage set, 200, a non-int 200.0: each
+    status line is the response's own (the last line made is reused only
+    for the same status with Node's reason)."""
+    def on_request(i, server, req, res):
+        res.statusCode = [200, 404, 200, 200, 200.0][i]
+        if i == 2:
+            res.statusMessage = 'Yes'
+        res.end()
+    data = _answers(run_loop, on_request, 5)
+    assert re.findall(rb'HTTP/1.1 [^\r]*', data) == [
+        b'HTTP/1.1 200 OK', b'HTTP/1.1 404 Not Found', b'HTTP/1.1 200 Yes', b'HTTP/1.1 200 OK',
+        b'HTTP/1.1 200 OK']

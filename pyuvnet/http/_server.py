@@ -187,6 +187,7 @@ class ServerConnection(_uv.ServerExchange):
         self.socket = socket
         self.parser = _uv.HTTPParser(self, False, server._max_header_size,
                                      server._max_headers_count or 2000, server._insecure)
+        self._read_options()
         server._http_connections.add(self)
         self.listeners = SocketListeners(socket, self.parser, self._on_end, self._on_close,
                                          self._on_socket_error, self._on_timeout)

@@ -24,6 +24,8 @@ cdef dict status_lines = {}         # (status, reason or None) -> its line, byte
 cdef dict keep_alive_heads = {}     # (timeout, max requests note) -> the lines, bytes
 cdef object last_keep_alive_timeout = None, last_keep_alive_note = None
 cdef bytes last_keep_alive_lines = None
+cdef int last_status = 0           # the last status made with Node's reason,
+cdef object last_status_line = None, last_status_reason = None   # and its line and reason
 cdef bytes DATE_LINE = b''
 cdef long date_second = -1
 cdef tuple EMPTY_TUPLE = ()
@@ -492,10 +494,11 @@ cdef class ResponseCore(OutgoingCore):
             # Node's parserOnIncoming: res.shouldKeepAlive = the request's
             # (an HTTP/1.0 keep-alive request stays open when the answer's
             # length is known: Content-Length set, or TE: chunked asked).
-            server = (<ServerExchange?>connection).server
+            exchange = <ServerExchange?>connection
+            server = exchange.server
             self._should_keep_alive = request._keep_alive
             self._keep_alive_timeout = server._keep_alive_timeout
-            self._unique = server._unique_headers
+            self._unique = exchange.unique_headers
             if server._max_requests:
                 self._max_requests_note = connection.max_requests_note()
         return 0
@@ -525,20 +528,28 @@ cdef class ResponseCore(OutgoingCore):
         elif '\r' in statusMessage or '\n' in statusMessage:
             self._reason = statusMessage        # kept, as Node keeps it
             raise kit('ERR_INVALID_CHAR')('statusMessage')
-        key = (statusCode, statusMessage)
-        line = status_lines.get(key, False)
-        if line is False:
-            line_text = 'HTTP/1.1 %d %s\r\n' % (
-                statusCode, kit('STATUS_CODES').get(statusCode, 'unknown')
-                if statusMessage is None else statusMessage)
-            try:
-                line = line_text.encode('latin-1')
-            except UnicodeEncodeError:
-                line = None
-            if len(status_lines) < 1024:
-                status_lines[key] = line
-        if statusMessage is None:
-            statusMessage = kit('STATUS_CODES').get(statusCode, 'unknown')
+        cdef int code = statusCode
+        global last_status, last_status_line, last_status_reason
+        if statusMessage is None and code == last_status:
+            # The last status made, with Node's reason: its line again.
+            line = last_status_line
+            statusMessage = last_status_reason
+        else:
+            key = (statusCode, statusMessage)
+            line = status_lines.get(key, False)
+            if line is False:
+                line_text = 'HTTP/1.1 %d %s\r\n' % (
+                    statusCode, kit('STATUS_CODES').get(statusCode, 'unknown')
+                    if statusMessage is None else statusMessage)
+                try:
+                    line = line_text.encode('latin-1')
+                except UnicodeEncodeError:
+                    line = None
+                if len(status_lines) < 1024:
+                    status_lines[key] = line
+            if statusMessage is None:
+                statusMessage = kit('STATUS_CODES').get(statusCode, 'unknown')
+                last_status, last_status_line, last_status_reason = code, line, statusMessage
         self._reason = statusMessage
         if not self._headers:
             if not headers:
@@ -549,7 +560,7 @@ cdef class ResponseCore(OutgoingCore):
                 pairs = tuple(zip(headers[0::2], headers[1::2]))
         else:
             pairs = self._merged_headers(headers)
-        if statusCode in (204, 304) or 100 <= statusCode <= 199:
+        if code == 204 or code == 304 or 100 <= code <= 199:
             self._has_body = False
         self.store_header(line, 'HTTP/1.1 %d %s' % (statusCode, statusMessage)
                           if line is None else None, pairs)
@@ -571,9 +582,25 @@ cdef class ServerExchange:
     cdef public bint closing            # a response said Connection: close
     cdef public object upgrading
     cdef object __weakref__
+    cdef Loop loop
+    # The server's options that only its constructor sets, read once.
+    cdef object incoming_class, response_class, unique_headers
+    cdef bint require_host, join_duplicates
 
     def __cinit__(self, *args, **kwargs):
         self.queue = []
+        self.loop = current_loop()
+
+    def _read_options(self):
+        """Read the server's constructor-only options (the classes,
+        requireHostHeader, joinDuplicateHeaders, uniqueHeaders): once per
+        connection, not per request."""
+        server = self.server
+        self.incoming_class = server._incoming_class
+        self.response_class = server._response_class
+        self.unique_headers = server._unique_headers
+        self.require_host = server._require_host
+        self.join_duplicates = server._join_duplicates
 
     # -- the parser's callbacks ----------------------------------------------
 
@@ -611,7 +638,7 @@ cdef class ServerExchange:
             self.keep_alive_armed = False
             self.socket.setTimeout(server._timeout)
         cdef IncomingCore req
-        cls = server._incoming_class
+        cls = self.incoming_class
         if cls is default_incoming_class:
             # Its own tp_new, called as C: no __init__ to look up and call.
             req = <IncomingCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
@@ -619,7 +646,7 @@ cdef class ServerExchange:
         else:
             req = <IncomingCore?>cls(self.socket)
         req._close_after_end = False
-        if server._join_duplicates:
+        if self.join_duplicates:
             req._join_duplicates = True
         req.set_head(head)
         self.requests += 1
@@ -637,7 +664,7 @@ cdef class ServerExchange:
         server = self.server
         if head[6] and self._upgrade_wanted(req):
             return 0
-        cls = server._response_class
+        cls = self.response_class
         cdef ResponseCore res
         if cls is default_response_class:
             res = <ResponseCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
@@ -657,7 +684,7 @@ cdef class ServerExchange:
             res.end()
             return 0
         cdef int flags = head[7]
-        if server._require_host and req._minor == 1 and not flags & NAME_HOST:
+        if self.require_host and req._minor == 1 and not flags & NAME_HOST:
             res.writeHead(400, ['Connection', 'close'])
             res.end()
             return 0
@@ -712,7 +739,7 @@ cdef class ServerExchange:
         cdef IncomingCore req = <IncomingCore?>(<OutgoingCore?>res).req
         if not req._consumed:
             req.dump()
-        current_loop().call_soon(close_exchange, (res,))
+        self.loop.call_soon(close_exchange, (res,))
 
 
 def close_exchange(OutgoingCore res):
