@@ -35,6 +35,7 @@ cdef class PipeLink
 cdef class ImmediateHandle
 cdef class ServerExchange
 cdef class ResponseCore
+cdef class IncomingCore
 
 # The public names (those typed in _uv.pyi); the binding's helpers
 # (tcp_bind, pipe_connect, ...) are pyuvnet's own.
@@ -62,6 +63,8 @@ include "uv/ipc.pyx"
 include "uv/tls_openssl.pyx"
 include "uv/tls_pump.pyx"
 include "uv/http_parser.pyx"
+include "uv/http_head.pyx"
+include "uv/http_outgoing.pyx"
 include "uv/http_exchange.pyx"
 
 

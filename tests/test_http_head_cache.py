@@ -121,3 +121,29 @@ def test_status_lines_follow_each_response(run_loop):
     assert re.findall(rb'HTTP/1.1 [^\r]*', data) == [
         b'HTTP/1.1 200 OK', b'HTTP/1.1 404 Not Found', b'HTTP/1.1 200 Yes', b'HTTP/1.1 200 OK',
         b'HTTP/1.1 200 OK']
+
+
+def test_one_headers_dict_changed_between_responses(run_loop):
+    """The same dict given to writeHead() each time, changed in between: a
+    value replaced by an equal one of another type, a key moved to the end
+    (deleted and set again), a key added: each head has the dict's items
+    of the moment, in order."""
+    headers = {'X-A': 1, 'X-B': 'b', 'Content-Length': 0}
+
+    def on_request(i, server, req, res):
+        if i == 1:
+            headers['X-A'] = True
+        elif i == 2:
+            value = headers.pop('X-A')
+            headers['X-A'] = value
+        elif i == 3:
+            headers['X-C'] = 'c'
+        res.writeHead(200, headers)
+        res.end()
+    data = _answers(run_loop, on_request, 4)
+    heads = [re.sub(rb'\r\nDate: D.*', b'', head, flags=re.S)
+             for head in data.split(b'HTTP/1.1 200 OK\r\n')[1:]]
+    assert heads == [b'X-A: 1\r\nX-B: b\r\nContent-Length: 0',
+                     b'X-A: true\r\nX-B: b\r\nContent-Length: 0',
+                     b'X-B: b\r\nContent-Length: 0\r\nX-A: true',
+                     b'X-B: b\r\nContent-Length: 0\r\nX-A: true\r\nX-C: c']
