@@ -176,11 +176,16 @@ cdef class ServerExchange:
     # -- the parser's callbacks ----------------------------------------------
 
     def _on_message(self, tuple head, body, trailers):
+        self.on_message(head, body, trailers)
+
+    cdef int on_message(self, tuple head, body, trailers) except -1:
+        """A whole message in one read (the parser calls this as C)."""
         cdef IncomingCore req = self.request(head)
         if body is not None:
             req.push(body)
         req.push_end(trailers)
         self.dispatch(req, head)
+        return 0
 
     def _on_head(self, tuple head):
         req = self.request(head)
@@ -235,11 +240,12 @@ cdef class ServerExchange:
         server = self.server
         if head[6] and self._upgrade_wanted(req):
             return 0
+        limit = server._max_requests
         cls = self.response_class
         cdef ResponseCore res
         if cls is default_response_class:
             res = <ResponseCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
-            res.init(req, self)
+            res.init(req, self, limit)
         else:
             res = <ResponseCore?>cls(req, self)
         if self.current is None:
@@ -247,7 +253,6 @@ cdef class ServerExchange:
             res.socket = self.socket
         else:
             self.queue.append(res)
-        limit = server._max_requests
         if limit and self.requests > limit:
             # Node: past maxRequestsPerSocket, 503 and the connection closes.
             server.emit('dropRequest', req, self.socket)

@@ -203,9 +203,12 @@ cdef class ResponseCore(OutgoingCore):
     """ServerResponse's constructor and writeHead() in C."""
 
     def __init__(self, req, connection=None):
-        self.init(<IncomingCore?>req, connection)
+        self.init(<IncomingCore?>req, connection,
+                  None if connection is None else connection.server._max_requests)
 
-    cdef int init(self, IncomingCore request, connection) except -1:
+    cdef int init(self, IncomingCore request, connection, max_requests) except -1:
+        """``max_requests``: the server's maxRequestsPerSocket (read once
+        per request by the connection)."""
         self.is_response = True
         self._send_date = True
         self.req = request
@@ -220,11 +223,10 @@ cdef class ResponseCore(OutgoingCore):
             # (an HTTP/1.0 keep-alive request stays open when the answer's
             # length is known: Content-Length set, or TE: chunked asked).
             exchange = <ServerExchange?>connection
-            server = exchange.server
             self._should_keep_alive = request._keep_alive
-            self._keep_alive_timeout = server._keep_alive_timeout
+            self._keep_alive_timeout = exchange.server._keep_alive_timeout
             self._unique = exchange.unique_headers
-            if server._max_requests:
+            if max_requests:
                 self._max_requests_note = connection.max_requests_note()
         return 0
 
