@@ -20,6 +20,12 @@ printed.
     python bench/http_instructions.py --calls                    # + Python calls per request
     python bench/http_instructions.py --checkout /tmp/old        # another (built) pyuvnet
 
+``--wrk N`` adds N short wrk runs per server (``wrk -t1 -c50`` for
+``--wrk-seconds`` after a 1 s warm-up, the servers taken in turn, not
+pinned), each giving requests/s, p50, p99 and the server's user and
+user+system CPU per request from /proc/PID/stat: the unit of the issue's
+targets, as noisy as the machine (its load average is printed).
+
 ``--calls`` serves the same hello app in this process under cProfile (one
 client thread, keep-alive) and prints the Python function calls per request,
 all of them and pyuvnet's own, with the busiest of pyuvnet's.
@@ -42,7 +48,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH / 'servers'))
 
-from runner import systems  # noqa: E402
+from runner import http as wrk, systems  # noqa: E402
 from runner.instructions import VALGRIND_READY, callgrind_control, callgrind_total  # noqa: E402
 from runner.procs import Server  # noqa: E402
 
@@ -146,6 +152,47 @@ def measure(name, args, workdir):
     return rounds
 
 
+def wrk_runs(names, args):
+    """{name: [wrk result, ...]}: ``args.wrk`` runs of each server, in turn."""
+    results = {name: [] for name in names}
+    for _ in range(args.wrk):
+        for name in names:
+            with Server(server_argv(name), None, server_env(args)) as server:
+                port = int(server.ready_line)
+                wrk.run(port, args.conns, 1, None)      # warm-up
+                results[name].append(wrk.run(port, args.conns, args.wrk_seconds, None,
+                                             server_pid=server.pid))
+    return results
+
+
+def print_wrk(results):
+    """Each server's median (and range) per figure, and its user CPU per
+    request as a ratio of each other server's."""
+    def median(runs, key):
+        return statistics.median(run[key] for run in runs)
+
+    def user_us(run):
+        return run['server_user_s'] / run['requests'] * 1e6
+
+    def total_us(run):
+        return (run['server_user_s'] + run['server_sys_s']) / run['requests'] * 1e6
+    users = {}
+    print(f'load average after: {os.getloadavg()[0]:.1f}', flush=True)
+    print('| system | req/s | p50 | p99 | user µs/req | user+sys µs/req |')
+    print('| --- | ---: | ---: | ---: | ---: | ---: |')
+    for name, runs in results.items():
+        user = [user_us(run) for run in runs]
+        total = [total_us(run) for run in runs]
+        users[name] = statistics.median(user)
+        print(f'| {name} | {median(runs, "rps"):,.0f} | {median(runs, "p50_us") / 1000:.2f} ms | '
+              f'{median(runs, "p99_us") / 1000:.2f} ms | {users[name]:.1f} '
+              f'({min(user):.1f}-{max(user):.1f}) | {statistics.median(total):.1f} '
+              f'({min(total):.1f}-{max(total):.1f}) |')
+    first, *others = users
+    for other in others:
+        print(f'{first} / {other}, user CPU per request: {users[first] / users[other]:.2f}x')
+
+
 def python_calls(requests, conns):
     """(all Python calls, pyuvnet's own, the top of pyuvnet's) per request of
     the hello app served in this process under cProfile."""
@@ -208,6 +255,9 @@ def main():
     parser.add_argument('--rounds', type=int, default=3, help='callgrind rounds (0: none)')
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
     parser.add_argument('--checkout', help='measure the (built) pyuvnet of this source tree')
+    parser.add_argument('--wrk', type=int, default=0, metavar='N',
+                        help='also N wrk runs per server (CPU per request, req/s, latency)')
+    parser.add_argument('--wrk-seconds', type=int, default=3)
     parser.add_argument('--calls', action='store_true',
                         help="also pyuvnet.http's Python calls per request (cProfile)")
     args = parser.parse_args()
@@ -223,6 +273,9 @@ def main():
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%; {args.conns} connections, '
                   f'pipeline {args.pipeline})', flush=True)
+        if args.wrk:
+            print(f'load average: {os.getloadavg()[0]:.1f}', flush=True)
+            print_wrk(wrk_runs(args.systems.split(','), args))
         if args.calls:
             if args.checkout:
                 sys.path.insert(0, args.checkout)
