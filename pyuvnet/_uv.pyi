@@ -134,12 +134,16 @@ class Stream(Handle):
 # ServerResponse and server connection (pyuvnet/uv/http_*.pyx): pyuvnet's
 # own, typed where their subclasses are public (pyuvnet/http/__init__.pyi).
 @disjoint_base
-class IncomingCore(EventEmitter):
+class MessageCore(EventEmitter):
+    def __getattr__(self, name: str) -> Any: ...
+
+@disjoint_base
+class IncomingCore(MessageCore):
     def __init__(self, socket: Any = None) -> None: ...
     def __getattr__(self, name: str) -> Any: ...
 
 @disjoint_base
-class OutgoingCore(EventEmitter):
+class OutgoingCore(MessageCore):
     def __getattr__(self, name: str) -> Any: ...
 
 class ResponseCore(OutgoingCore):

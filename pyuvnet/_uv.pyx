@@ -36,6 +36,7 @@ cdef class ImmediateHandle
 cdef class ServerExchange
 cdef class ResponseCore
 cdef class IncomingCore
+cdef class MessageCore
 
 # The public names (those typed in _uv.pyi); the binding's helpers
 # (tcp_bind, pipe_connect, ...) are pyuvnet's own.
@@ -64,7 +65,7 @@ include "uv/tls_openssl.pyx"
 include "uv/tls_pump.pyx"
 include "uv/http_parser.pyx"
 include "uv/http_head.pyx"
-include "uv/http_outgoing.pyx"
+include "uv/http_messages.pyx"
 include "uv/http_exchange.pyx"
 
 

@@ -34,6 +34,24 @@ def _client(port, batches, per_batch, answers, failures):
         failures.append(exc)
 
 
+def serve_client(run_loop, server, client, *args):
+    """Listen, run ``client(port, *args)`` on a thread, run the loop until
+    the server is done (at most 10 s), and join the thread."""
+    threads = []
+
+    def listening():
+        thread = threading.Thread(target=client, args=(server.address().port, *args))
+        thread.start()
+        threads.append(thread)
+    server.listen(0, '127.0.0.1', listening)
+    try:
+        run_loop(10)
+    finally:
+        sys.setprofile(None)
+        for thread in threads:
+            thread.join(10)
+
+
 def _count_frames(run_loop, batches, per_batch):
     """Serve one connection's requests with the profile on from inside the
     third request's listener until inside the third-last's: every exchange
@@ -61,20 +79,8 @@ def _count_frames(run_loop, batches, per_batch):
             server.close()
             server.closeAllConnections()
     server.on('request', on_request)
-    answers, failures, threads = [], [], []
-
-    def listening():
-        thread = threading.Thread(target=_client, args=(
-            server.address().port, batches, per_batch, answers, failures))
-        thread.start()
-        threads.append(thread)
-    server.listen(0, '127.0.0.1', listening)
-    try:
-        run_loop(10)
-    finally:
-        sys.setprofile(None)
-        for thread in threads:
-            thread.join(10)
+    answers, failures = [], []
+    serve_client(run_loop, server, _client, batches, per_batch, answers, failures)
     assert failures == []
     assert b''.join(answers).count(b'HTTP/1.1 200 OK\r\n') == total
     return counts, events

@@ -4,9 +4,10 @@ never give one response another's head.  Expected bytes are Node 20's, for
 the same app (only the Date value differs)."""
 import re
 import socket
-import threading
 
 from pyuvnet import http
+
+from test_http_frames import serve_client
 
 REQUEST = b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
 LAST = b'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
@@ -35,18 +36,7 @@ def _answers(run_loop, on_request, count, dates=None):
                 if not chunk:
                     break
                 received.append(chunk)
-    threads = []
-
-    def listening():
-        thread = threading.Thread(target=client, args=(server.address().port,))
-        thread.start()
-        threads.append(thread)
-    server.listen(0, '127.0.0.1', listening)
-    try:
-        run_loop(10)
-    finally:
-        for thread in threads:
-            thread.join(10)
+    serve_client(run_loop, server, client)
     data = b''.join(received)
     if dates is not None:
         dates.extend(re.findall(rb'\r\nDate: ([^\r]*)\r\n', data))

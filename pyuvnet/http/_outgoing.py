@@ -251,12 +251,7 @@ class OutgoingMessage(_uv.OutgoingCore):
                 and not self._chunked and self._bytes_written + len(data) != self._header_length:
             raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + len(data),
                                                    self._header_length)
-        self._bytes_written += len(data)
-        if not self._has_body:
-            data = b''
-        elif self._chunked:
-            data = self._chunked_end(data)
-        self._finished = True
+        data = self._end_data(data)
         if callback is not None:
             self.once('finish', callback)
         if self._corked:

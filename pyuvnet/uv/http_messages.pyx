@@ -1,11 +1,152 @@
-# OutgoingCore and ResponseCore: the C bases of pyuvnet.http's
-# OutgoingMessage and ServerResponse (pyuvnet/http/_outgoing.py).  The
-# state, the head's making (Node's _storeHeader, from http_head.pyx's
-# cached pieces), end() of a bytes body as one write, 'finish', and
-# ServerResponse's constructor and writeHead(); the Python classes hold
-# the rest of Node's API and the rarer ends (``_end_slow``).
+# The C bases of pyuvnet.http's messages (pyuvnet/http/_incoming.py,
+# _outgoing.py), for the server to make and drive per request without a
+# Python frame of pyuvnet's own:
+#
+#   MessageCore    what both sides share: the socket, 'close' once
+#   IncomingCore   IncomingMessage's state and its body's push/end/close
+#   OutgoingCore   OutgoingMessage's state, the head's making (Node's
+#                  _storeHeader, from http_head.pyx's cached pieces), end()
+#                  of a bytes body as one write, 'finish'
+#   ResponseCore   ServerResponse's constructor and writeHead()
+#
+# The Python classes hold the rest of Node's API and the rarer paths
+# (``_end_slow``).
 
-cdef class OutgoingCore(EventEmitter):
+
+cdef class MessageCore(EventEmitter):
+    """An HTTP message's socket and its 'close', emitted once."""
+
+    cdef public object socket
+    cdef public bint _closed
+
+    def _emit_close(self):
+        self.emit_close()
+
+    cdef int emit_close(self) except -1:
+        if not self._closed:
+            self._closed = True
+            self._emit('close', EMPTY_TUPLE)
+        return 0
+
+
+cdef class IncomingCore(MessageCore):
+    """IncomingMessage's state and the body's arrival (Node's Readable
+    push, end and close), for the parser's owners to call from C."""
+
+    cdef public object method           # a request's method (server side)
+    cdef public object url              # a request's target (server side)
+    cdef public object _status, _reason   # a response's (client side)
+    cdef public int _major, _minor
+    cdef public object _raw, _raw_trailers
+    cdef public list _buffer
+    cdef public object _headers, _trailers
+    cdef public object _flowing         # None: not decided; False: paused
+    cdef public object _decoder
+    cdef public bint complete, aborted, upgrade
+    cdef public bint _ended             # the body's end arrived
+    cdef public bint _end_emitted
+    cdef public bint _consumed          # someone read (or dumped) the body
+    cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
+    cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
+    # A response (client side) closes after its 'end'; a request closes
+    # after its response's 'close' (the server clears this, Node's order).
+    cdef public bint _close_after_end
+
+    def __cinit__(self, *args, **kwargs):
+        self.url = ''
+        self._major = self._minor = 1
+        self._raw = []
+        self._raw_trailers = EMPTY_TUPLE
+        self._buffer = []
+        self._close_after_end = True
+
+    def __init__(self, socket=None):
+        self.socket = socket
+
+    cdef void _listeners_changed(self, object event):
+        # Node's Readable.on: a 'data' listener starts the flow, unless
+        # pause() was called first.
+        if (self._flowing is None and isinstance(event, str) and event == 'data'
+                and self._handler(event) is not None):
+            self.resume()
+
+    def _set_head(self, tuple head):
+        """The parser's head: (method or status, url or reason, major,
+        minor, raw headers, keep-alive, upgrade, name flags)."""
+        self.set_head(head)
+
+    cdef int set_head(self, tuple head) except -1:
+        first = head[0]
+        if type(first) is int:
+            self._status = first
+            self._reason = head[1]
+        else:
+            self.method = first
+            self.url = head[1]
+        self._major = head[2]
+        self._minor = head[3]
+        self._raw = head[4]
+        self._keep_alive = head[5]
+        return 0
+
+    def _push(self, chunk):
+        """Body bytes from the parser (one call per read)."""
+        self.push(chunk)
+
+    cdef int push(self, chunk) except -1:
+        if self._flowing is True and not self._buffer:
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    return 0
+            self._emit('data', (chunk,))
+        else:
+            self._buffer.append(chunk)
+        return 0
+
+    def _push_end(self, raw_trailers=None):
+        """The message is complete."""
+        self.push_end(raw_trailers)
+
+    cdef int push_end(self, raw_trailers) except -1:
+        if raw_trailers:
+            self._raw_trailers = raw_trailers
+            self._trailers = None
+        self._ended = True
+        if self._flowing is True and not self._buffer:
+            current_loop().next_tick(self._emit_end)
+        return 0
+
+    def _emit_end(self):
+        if self._end_emitted or self._closed:
+            return
+        self._end_emitted = True
+        self.complete = True
+        self._emit('end', EMPTY_TUPLE)
+        if self._close_after_end:
+            self.emit_close()
+
+    def _dump(self):
+        """Read and drop the body nobody read, so that the connection can
+        go on to its next message (Node's _dump)."""
+        self.dump()
+
+    cdef int dump(self) except -1:
+        if not self._consumed and self._ended and not self._buffer and \
+                self._handler('end') is None:
+            # A whole message nobody listens to: done, without the ticks.
+            self._consumed = self._end_emitted = self.complete = True
+            self._flowing = True
+            return 0
+        if not self._consumed:
+            self._consumed = True
+            self._buffer = []
+            self.removeAllListeners('data')
+            self.resume()
+        return 0
+
+
+cdef class OutgoingCore(MessageCore):
     """OutgoingMessage's state, its head's making (Node's _storeHeader) and
     end() for a bytes body; what is rarer goes to the Python class's
     ``_end_slow``."""
@@ -21,11 +162,10 @@ cdef class OutgoingCore(EventEmitter):
     cdef public str _trailer
     cdef public bint _last              # the connection closes after this message
     cdef public bint _finished          # end() was called
-    cdef public bint _finish_emitted, _closed
+    cdef public bint _finish_emitted
     cdef public bint _should_keep_alive
     # headers Node would add, removed by the user
     cdef public object _removed
-    cdef public object socket
     cdef public object _conn            # a ServerResponse's connection
     # (bytes, callback) written before the connection was assigned
     cdef public tuple _pending
@@ -62,12 +202,7 @@ cdef class OutgoingCore(EventEmitter):
                 (<ResponseCore>self).write_head(self._status, None, None)
             else:
                 self._implicit_header()
-        self._bytes_written += len(data)
-        if not self._has_body:
-            data = b''
-        elif self._chunked:
-            data = self.chunked_end(data)
-        self._finished = True
+        data = self.end_data(data)
         self.send(data, self._on_sent)
         if self.is_response:
             self.response_ended()
@@ -80,14 +215,21 @@ cdef class OutgoingCore(EventEmitter):
             (<ServerExchange?>self._conn).response_ended(self)
         return 0
 
-    cdef bytes chunked_end(self, bytes data):
-        return ((b'%x\r\n%s\r\n' % (len(data), data) if data else b'') + b'0\r\n'
-                + self._trailer.encode('latin-1') + b'\r\n')
+    def _end_data(self, bytes data):
+        """end()'s last bytes ``data`` counted and framed (for a chunked
+        body: its chunk, the last chunk and the trailers; nothing for a
+        message without a body), and the message marked ended."""
+        return self.end_data(data)
 
-    def _chunked_end(self, bytes data):
-        """The end of a chunked body: ``data``'s chunk, the last chunk and
-        the trailers."""
-        return self.chunked_end(data)
+    cdef bytes end_data(self, bytes data):
+        self._bytes_written += len(data)
+        self._finished = True
+        if not self._has_body:
+            return b''
+        if self._chunked:
+            return ((b'%x\r\n%s\r\n' % (len(data), data) if data else b'') + b'0\r\n'
+                    + self._trailer.encode('latin-1') + b'\r\n')
+        return data
 
     def _ended(self):
         """end() was called (a ServerResponse tells its connection)."""
@@ -123,15 +265,6 @@ cdef class OutgoingCore(EventEmitter):
             self._emit('finish', EMPTY_TUPLE)
             if self._conn is not None:
                 (<ServerExchange?>self._conn).response_finished(self)
-
-    def _emit_close(self):
-        self.emit_close()
-
-    cdef int emit_close(self) except -1:
-        if not self._closed:
-            self._closed = True
-            self._emit('close', EMPTY_TUPLE)
-        return 0
 
     def _store_header(self, str first_line, headers):
         """Make the head as Node's _storeHeader: ``first_line`` the request
