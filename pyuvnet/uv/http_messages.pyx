@@ -63,12 +63,15 @@ cdef class IncomingCore(MessageCore):
     def __init__(self, socket=None):
         self.socket = socket
 
-    cdef void _listeners_changed(self, object event):
-        # Node's Readable.on: a 'data' listener starts the flow, unless
-        # pause() was called first.
-        if (self._flowing is None and isinstance(event, str) and event == 'data'
-                and self._handler(event) is not None):
+    cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
+        EventEmitter._add(self, event, listener, prepend, once)
+        # Node's Readable.on (and once, through it): a 'data' listener
+        # starts the flow, unless pause() came first (prependListener,
+        # EventEmitter's own, does not).
+        if (not prepend and self._flowing is None and isinstance(event, str)
+                and event == 'data'):
             self.resume()
+        return 0
 
     def _set_head(self, tuple head):
         """The parser's head: (method or status, url or reason, major,
