@@ -12,7 +12,6 @@ Events:
   'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END)
 """
 import math
-import time
 from collections.abc import Mapping
 
 from pyuvnet import _uv, encodings
@@ -22,14 +21,11 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
 from ._common import (
     ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
     ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, STATUS_CODES,
-    field, header_text, validateHeaderName, validateHeaderValue,
+    date_line, field, header_text, validateHeaderName, validateHeaderValue,
 )
-
 from ._incoming import IncomingMessage
 
 __all__ = ['OutgoingMessage', 'ServerResponse']
-
-_CRLF = '\r\n'
 
 
 def _body_bytes(chunk, encoding):
@@ -418,14 +414,10 @@ add_aliases(OutgoingMessage, ALIASES['EventEmitter'] + ALIASES['OutgoingMessage'
 add_aliases(ServerResponse, ALIASES['ServerResponse'])
 
 
-def _format_date(seconds):
-    return time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(seconds))
-
-
-# What the C half calls on its rare paths.
+# The classes the C half makes per request, and what it calls on its rare paths.
 _uv._set_http_kit(
     IncomingMessage, ServerResponse,
     make_header_block=make_header_block, status_number=_status_number, STATUS_CODES=STATUS_CODES,
-    format_date=_format_date, ERR_HTTP_HEADERS_SENT=ERR_HTTP_HEADERS_SENT,
+    format_date=date_line, ERR_HTTP_HEADERS_SENT=ERR_HTTP_HEADERS_SENT,
     ERR_HTTP_INVALID_STATUS_CODE=ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR=ERR_INVALID_CHAR,
     ERR_HTTP_TRAILER_INVALID=ERR_HTTP_TRAILER_INVALID)
