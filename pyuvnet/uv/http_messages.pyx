@@ -17,6 +17,7 @@ cdef class MessageCore(EventEmitter):
     """An HTTP message's socket and its 'close', emitted once."""
 
     cdef public object socket
+    """The message's connection (a Socket or TLSSocket), or None."""
     cdef public bint _closed
 
     def _emit_close(self):
@@ -33,8 +34,10 @@ cdef class IncomingCore(MessageCore):
     """IncomingMessage's state and the body's arrival (Node's Readable
     push, end and close), for the parser's owners to call from C."""
 
-    cdef public object method           # a request's method (server side)
-    cdef public object url              # a request's target (server side)
+    cdef public object method
+    """The request's method (server side), e.g. 'GET'; None in a response."""
+    cdef public object url
+    """The request target as sent (server side), e.g. '/a?b=1'."""
     cdef public object _status, _reason   # a response's (client side)
     cdef public int _major, _minor
     cdef public object _raw, _raw_trailers
@@ -42,7 +45,12 @@ cdef class IncomingCore(MessageCore):
     cdef public object _headers, _trailers
     cdef public object _flowing         # None: not decided; False: paused
     cdef public object _decoder
-    cdef public bint complete, aborted, upgrade
+    cdef public bint complete
+    """True once the whole message was received and 'end' emitted."""
+    cdef public bint aborted
+    """True when the connection closed before the message was complete."""
+    cdef public bint upgrade
+    """True for an upgrade (or CONNECT) request someone listens for."""
     cdef public bint _ended             # the body's end arrived
     cdef public bint _end_emitted
     cdef public bint _consumed          # someone read (or dumped) the body
@@ -179,7 +187,9 @@ cdef class OutgoingCore(MessageCore):
     cdef public object _header_length   # Content-Length as the head says it
     cdef public Py_ssize_t _bytes_written
     # ServerResponse's (here so that end() needs no Python call)
-    cdef public object _status, _reason, req
+    cdef public object _status, _reason
+    cdef public object req
+    """A ServerResponse's request (its IncomingMessage)."""
     cdef bint is_response
 
     def __cinit__(self, *args, **kwargs):
