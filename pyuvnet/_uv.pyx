@@ -33,6 +33,10 @@ cdef class Stream
 cdef class ServerCore
 cdef class PipeLink
 cdef class ImmediateHandle
+cdef class ServerExchange
+cdef class ResponseCore
+cdef class IncomingCore
+cdef class MessageCore
 
 # The public names (those typed in _uv.pyi); the binding's helpers
 # (tcp_bind, pipe_connect, ...) are pyuvnet's own.
@@ -63,6 +67,9 @@ include "uv/tls_x509.pyx"
 include "uv/tls_ocsp.pyx"
 include "uv/tls_pump.pyx"
 include "uv/http_parser.pyx"
+include "uv/http_head.pyx"
+include "uv/http_messages.pyx"
+include "uv/http_exchange.pyx"
 
 
 def libuv_version():

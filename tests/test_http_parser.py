@@ -145,3 +145,20 @@ def test_the_head_says_whether_host_and_expect_came_in_any_case():
     calls = parse(b"GET / HTTP/1.1\r\nhOsT: a\r\nEXPECT: 100-continue\r\nHostx: 1\r\nHos: 2\r\n\r\n")
     assert calls[0][1][7] == HOST | HTTP_NAME_EXPECT
     assert parse(b"GET / HTTP/1.1\r\nHostx: 1\r\nExpected: 2\r\n\r\n")[0][1][7] == 0
+
+
+def test_a_repeated_head_reuses_its_strs_and_a_changed_one_does_not():
+    """One connection's heads: an equal url, name or value is the same str
+    as in the head before (not decoded again); any changed byte (case, a
+    latin-1 byte, a shorter or longer text, a header more or fewer) is
+    read as sent."""
+    calls = parse(b"GET /a HTTP/1.1\r\nHost: x\r\nX-A: abc\r\n\r\n",
+                  b"GET /a HTTP/1.1\r\nHost: x\r\nX-A: abc\r\n\r\n",
+                  b"GET /b HTTP/1.1\r\nhost: x\r\nX-A: ab\xe9\r\nX-B: 1\r\n\r\n",
+                  b"GET /bb HTTP/1.1\r\nHost: xy\r\nX-A: ab\r\n\r\n")
+    heads = [call[1] for call in calls]
+    assert [(h[1], h[4]) for h in heads] == [
+        ('/a', ['Host', 'x', 'X-A', 'abc']), ('/a', ['Host', 'x', 'X-A', 'abc']),
+        ('/b', ['host', 'x', 'X-A', 'ab\xe9', 'X-B', '1']), ('/bb', ['Host', 'xy', 'X-A', 'ab'])]
+    assert heads[1][1] is heads[0][1]
+    assert all(a is b for a, b in zip(heads[1][4], heads[0][4]))

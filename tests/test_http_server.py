@@ -551,3 +551,21 @@ def test_join_duplicate_headers_joins_the_single_valued_ones_too(run_loop):
     run_loop()
     assert seen == [{'host': 'a, b', 'cookie': 'x=1; y=2', 'set-cookie': ['a', 'b'],
                      'user-agent': 'u1, u2', 'x': '1, 2', 'connection': 'close'}]
+
+
+def test_a_data_listener_starts_the_flow_but_a_prepended_one_does_not(run_loop):
+    """Node's Readable: on('data') and once('data') set readableFlowing to
+    True; prependListener('data') and prependOnceListener('data')
+    (EventEmitter's own) leave it None (pinned with Node 20)."""
+    flowing = []
+
+    def app(req, res):
+        getattr(req, ['on', 'once', 'prependListener', 'prependOnceListener'][len(flowing)])(
+            'data', lambda chunk: None)
+        flowing.append(req.readableFlowing)
+        res.end()
+        if len(flowing) == 4:
+            server.close()
+    server = listen(http.createServer(app), lambda: raw_client(server, [GET * 4]))
+    run_loop()
+    assert flowing == [True, True, None, None]

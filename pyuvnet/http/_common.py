@@ -1,5 +1,5 @@
 """What pyuvnet.http's server and client share: Node's tables (STATUS_CODES,
-METHODS), header validation, the HTTP errors and the cached Date value."""
+METHODS), header validation, the HTTP errors and the Date line."""
 import errno
 import re
 import time
@@ -238,16 +238,10 @@ def header_text(value):
     return str(value)
 
 
-_date = [0, '']
-
-
-def date_line():
-    """The Date header's line, made once per second (as Node's utcDate())."""
-    now = int(time.time())
-    if _date[0] != now:
-        _date[0] = now
-        _date[1] = time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(now))
-    return _date[1]
+def date_line(seconds):
+    """The Date header's line for ``seconds`` since the epoch (the C head
+    makes it once a second, as Node's utcDate())."""
+    return time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(seconds))
 
 
 def field(attr, doc):

@@ -17,7 +17,6 @@ Node's rules for duplicates.
 """
 from pyuvnet import _uv, encodings
 from pyuvnet._names import ALIASES, add_aliases
-from pyuvnet.events import EventEmitter
 
 from ._common import field
 
@@ -62,65 +61,20 @@ def headers_distinct(raw):
     return distinct
 
 
-class IncomingMessage(EventEmitter):
+class IncomingMessage(_uv.IncomingCore):
     """Node's ``http.IncomingMessage``: a request (server side, with
     ``method`` and ``url``) or a response (client side, with ``statusCode``
-    and ``statusMessage``)."""
+    and ``statusMessage``).  Its state, and the body's push, end and close,
+    are its C base's (pyuvnet/uv/http_exchange.pyx): ``method`` (a request's,
+    e.g. 'GET'; None in a response), ``url`` (the target as sent),
+    ``complete``, ``aborted``, ``upgrade`` and ``socket``."""
 
-    _status = None
-    _reason = None
-    method = None
-    """The request's method (server side), e.g. 'GET'; None in a response."""
-    url = ''
-    """The request target as sent (server side), e.g. '/a?b=1'."""
-    _major = 1
-    _minor = 1
-    _raw_trailers = ()
     statusCode = field('_status', "The response's status (client side); None in a request.")
     statusMessage = field('_reason', "The response's reason phrase (client side).")
     httpVersionMajor = field('_major', 'The major HTTP version, 1.')
     httpVersionMinor = field('_minor', 'The minor HTTP version, 1 or 0.')
     rawHeaders = field('_raw', 'The headers as received: [name, value, ...].')
     rawTrailers = field('_raw_trailers', 'The trailers as received: [name, value, ...].')
-
-    # A response (client side) closes after its 'end'; a request closes
-    # after its response's 'close' (the server clears this, Node's order).
-    _close_after_end = True
-
-    # The per-message state starts as these class defaults (one message
-    # per request: the constructor sets only what cannot be shared).
-    complete = False
-    aborted = False
-    upgrade = False
-    _headers = None
-    _trailers = None
-    _flowing = None               # None: not decided; False: paused
-    _ended = False                # the body's end arrived
-    _end_emitted = False
-    _closed = False
-    _decoder = None
-    _consumed = False             # someone read (or dumped) the body
-    _keep_alive = False           # llhttp's should_keep_alive for this message
-    _join_duplicates = False      # the server's or request's joinDuplicateHeaders
-
-    def __init__(self, socket=None):
-        self.socket = socket
-        self._raw = []
-        self._buffer = []
-
-    def _set_head(self, head):
-        first, second, major, minor, raw = head[0], head[1], head[2], head[3], head[4]
-        if isinstance(first, int):
-            self._status = first
-            self._reason = second
-        else:
-            self.method = first
-            self.url = second
-        if major != 1 or minor != 1:
-            self._major = major
-            self._minor = minor
-        self._raw = raw
-        self._keep_alive = head[5]
 
     @property
     def httpVersion(self):
@@ -175,40 +129,6 @@ class IncomingMessage(EventEmitter):
 
     # -- the body, as a Readable ---------------------------------------------
 
-    def _push(self, chunk):
-        """Body bytes from the parser (one call per read)."""
-        if self._flowing and not self._buffer:
-            if self._decoder is not None:
-                chunk = self._decoder(chunk)
-                if not chunk:
-                    return
-            self.emit('data', chunk)
-        else:
-            self._buffer.append(chunk)
-
-    def _push_end(self, raw_trailers=None):
-        """The message is complete."""
-        if raw_trailers:
-            self._raw_trailers = raw_trailers
-            self._trailers = None
-        self._ended = True
-        if self._flowing and not self._buffer:
-            _uv.nextTick(self._emit_end)
-
-    def _emit_end(self):
-        if self._end_emitted or self._closed:
-            return
-        self._end_emitted = True
-        self.complete = True
-        self.emit('end')
-        if self._close_after_end:
-            self._emit_close()
-
-    def _emit_close(self):
-        if not self._closed:
-            self._closed = True
-            self.emit('close')
-
     def _abort(self):
         """The connection closed under an unfinished message."""
         if self._closed:
@@ -217,22 +137,6 @@ class IncomingMessage(EventEmitter):
             self.aborted = True
             self.emit('aborted')
         self._emit_close()
-
-    def on(self, event, listener=None):
-        """EventEmitter.on; a 'data' listener starts the flow (Node)."""
-        result = super().on(event, listener) if listener is not None else super().on(event)
-        if event == 'data' and self._flowing is None and listener is not None:
-            self.resume()
-        return result
-
-    addListener = on
-
-    def once(self, event, listener=None):
-        """EventEmitter.once; a 'data' listener starts the flow (Node)."""
-        result = super().once(event, listener) if listener is not None else super().once(event)
-        if event == 'data' and self._flowing is None and listener is not None:
-            self.resume()
-        return result
 
     def pause(self):
         """Stop 'data' until resume(); the connection stops reading too."""
@@ -318,21 +222,6 @@ class IncomingMessage(EventEmitter):
         if not self._flowing:
             self.resume()
         return destination
-
-    def _dump(self):
-        """Read and drop the body nobody read, so that the connection can
-        go on to its next message (Node's _dump)."""
-        if not self._consumed and self._ended and not self._buffer and \
-                not self.listenerCount('end'):
-            # A whole message nobody listens to: done, without the ticks.
-            self._consumed = self._end_emitted = self.complete = True
-            self._flowing = True
-            return
-        if not self._consumed:
-            self._consumed = True
-            self._buffer = []
-            self.removeAllListeners('data')
-            self.resume()
 
     def __aiter__(self):
         """``async for chunk in req`` (through pyuvnet.aio's bridge): the

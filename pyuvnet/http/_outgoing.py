@@ -17,17 +17,15 @@ from collections.abc import Mapping
 from pyuvnet import _uv, encodings
 from pyuvnet._names import ALIASES, add_aliases
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
-from pyuvnet.events import EventEmitter
 
 from ._common import (
     ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
     ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, STATUS_CODES,
     date_line, field, header_text, validateHeaderName, validateHeaderValue,
 )
+from ._incoming import IncomingMessage
 
 __all__ = ['OutgoingMessage', 'ServerResponse']
-
-_CRLF = '\r\n'
 
 
 def _body_bytes(chunk, encoding):
@@ -38,15 +36,7 @@ def _body_bytes(chunk, encoding):
     raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
 
 
-# (status, reason or None) -> the status line.
-_STATUS_LINES: dict = {}
-# (name, value) pairs -> what header_block() made of them.  Responses
-# mostly repeat the same headers: made and validated once, while hashable.
-_BLOCKS: dict = {}
-_BLOCKS_MAX = 512
-
-
-def header_block(pairs, unique=None):
+def make_header_block(pairs, unique=None):
     """The header lines of ``pairs`` and what _store_header needs to know
     of them: (text, Connection's value lower-cased or None, Content-Length's
     value or None, Transfer-Encoding's value lower-cased or None,
@@ -54,18 +44,6 @@ def header_block(pairs, unique=None):
     value, as setHeader() would.  A list value repeats the header, except
     for Cookie (two values or more) and the lower-case names in ``unique``
     (the uniqueHeaders option): those are joined with '; ', as Node's."""
-    try:
-        key = (tuple(pairs), unique)
-        cached = _BLOCKS.get(key)
-    except TypeError:       # a list value: not cached
-        key = cached = None
-    if cached is not None:
-        # Equal keys may differ in their values' types (1 == True == 1.0,
-        # sent as '1', 'true', '1'): entries with other values than str
-        # keep those types, and must match them.
-        types = cached[1]
-        if types is None or types == tuple(type(value) for _, value in pairs):
-            return cached[0]
     lines = []
     connection = te = length = None
     seen_date = seen_expect = seen_trailer = False
@@ -91,37 +69,7 @@ def header_block(pairs, unique=None):
             seen_expect = True
         elif lower == 'trailer':
             seen_trailer = True
-    result = (''.join(lines), connection, length, te, seen_date, seen_expect, seen_trailer)
-    if key is not None:
-        if len(_BLOCKS) >= _BLOCKS_MAX:
-            _BLOCKS.clear()
-        types = tuple(type(value) for _, value in pairs)
-        _BLOCKS[key] = (result, None if all(t is str for t in types) else types)
-    return result
-
-
-_KEEP_ALIVE_LINES: dict = {}
-
-
-def keep_alive_lines(timeout, max_requests):
-    """Connection (and Keep-Alive) lines of a kept-alive connection, as
-    Node's: ``max_requests`` 'close' says close (Node 20 says so on the
-    last request maxRequestsPerSocket allows, yet does not close)."""
-    key = (timeout, max_requests)
-    lines = _KEEP_ALIVE_LINES.get(key)
-    if lines is None:
-        if max_requests == 'close':
-            lines = 'Connection: close\r\n'
-        else:
-            lines = 'Connection: keep-alive\r\n'
-            if timeout:
-                lines += 'Keep-Alive: timeout=%d' % (timeout // 1000)
-                if max_requests:
-                    lines += ', max=%d' % max_requests
-                lines += '\r\n'
-        if len(_KEEP_ALIVE_LINES) < 64:
-            _KEEP_ALIVE_LINES[key] = lines
-    return lines
+    return (''.join(lines), connection, length, te, seen_date, seen_expect, seen_trailer)
 
 
 def _status_number(code):
@@ -142,44 +90,16 @@ def _status_number(code):
     return number
 
 
-class OutgoingMessage(EventEmitter):
+class OutgoingMessage(_uv.OutgoingCore):
     """What ServerResponse and ClientRequest share: the headers, the head,
-    the body's framing (Content-Length or chunked) and end()."""
+    the body's framing (Content-Length or chunked) and end().  The state,
+    the head's making and end() for a bytes body are the C base's
+    (pyuvnet/uv/http_exchange.pyx); the rarer ends are ``_end_slow``'s."""
 
-    _send_date = False
     sendDate = field('_send_date', 'Whether a Date header is added (True in a ServerResponse).')
-    _has_body = True
-    _chunked_by_default = True
-    _keep_alive_timeout = 0
-    _max_requests_note = None
-    # The per-message state starts as these class defaults (one response
-    # per request: its constructor sets only what cannot be shared).
-    _header = None                # the head made, as bytes
-    _header_sent = False
-    _chunked = False
-    _content_length = None
-    _trailer = ''
-    _last = False                 # the connection closes after this message
-    _finished = False             # end() was called
-    _finish_emitted = False
-    _closed = False
-    _should_keep_alive = True
-    _removed: frozenset = frozenset()   # headers Node would add, removed by the user (a set once one is)
-    socket = None
-    _conn = None                  # a ServerResponse's connection (its turn: conn.current)
-    _pending = ()                 # (bytes, callback) written before the connection was assigned
-    _unique = None                # frozenset of the uniqueHeaders option's lower-case names
-    _corked = 0                   # cork() calls not yet undone by uncork()
-    _corked_writes = ()           # (bytes, callback) written while corked
-    _strict = False
-    _header_length = None         # Content-Length as the head says it (strictContentLength)
-    _bytes_written = 0            # body bytes written (strictContentLength)
     strictContentLength = field(
         '_strict', 'When True, end() (and a write() past it) raise ERR_HTTP_CONTENT_LENGTH_MISMATCH '
         'if the body differs from the Content-Length header (False).')
-
-    def __init__(self):
-        self._headers = {}            # lower-case name -> [name, value]
 
     # -- headers ------------------------------------------------------------
 
@@ -271,65 +191,7 @@ class OutgoingMessage(EventEmitter):
             validateHeaderName(name, 'Trailer name')
             validateHeaderValue(name, value)
             # A list repeats the trailer, or is joined as header_block joins.
-            self._trailer += header_block(((name, value),), self._unique)[0]
-
-    # -- the head -------------------------------------------------------------
-
-    def _store_header(self, first_line, headers):
-        """Make the head as Node's _storeHeader: ``headers`` is a list of
-        (name, value) in the order set."""
-        block, connection, length, te, seen_date, seen_expect, seen_trailer = header_block(
-            headers, self._unique)
-        seen_length = length is not None
-        if seen_length and self._strict:
-            try:
-                self._header_length = int(length)
-            except ValueError:
-                pass
-        parts = [first_line, block]
-        seen_connection = connection is not None
-        if seen_connection:
-            if 'close' in connection:
-                self._last = True
-            else:
-                self._should_keep_alive = True
-        seen_te = te is not None
-        if seen_te and 'chunked' in te:
-            self._chunked = True
-        if not seen_date and self._send_date and 'date' not in self._removed:
-            parts.append(date_line())
-        if not seen_connection:
-            if self._should_keep_alive and (
-                    seen_length or self._chunked_by_default or self._agent_keep_alive()):
-                parts.append(keep_alive_lines(self._keep_alive_timeout, self._max_requests_note))
-            else:
-                self._last = True
-                parts.append('Connection: close\r\n')
-        if not seen_length and not seen_te:
-            if not self._has_body:
-                pass
-            elif not self._chunked_by_default:
-                self._last = True
-            elif (not seen_trailer and 'content-length' not in self._removed
-                  and self._content_length is not None):
-                parts.append('Content-Length: %d\r\n' % self._content_length)
-            elif 'transfer-encoding' not in self._removed:
-                parts.append('Transfer-Encoding: chunked\r\n')
-                self._chunked = True
-            else:
-                self._last = True
-        if seen_trailer and not self._chunked:
-            # Node: only a chunked body can end with the trailers announced.
-            raise ERR_HTTP_TRAILER_INVALID()
-        parts.append('\r\n')
-        try:
-            self._header = ''.join(parts).encode('latin-1')
-        except UnicodeEncodeError:
-            raise ERR_INVALID_CHAR('header content', first_line.strip()) from None
-        return seen_expect
-
-    def _agent_keep_alive(self):
-        return False
+            self._trailer += make_header_block(((name, value),), self._unique)[0]
 
     # -- the body -------------------------------------------------------------
 
@@ -363,10 +225,9 @@ class OutgoingMessage(EventEmitter):
             data = b'%x\r\n%s\r\n' % (len(data), data)
         return self._send(data, callback)
 
-    def end(self, chunk=None, encoding=None, callback=None):
-        """The last body bytes (optional), then the end of the message:
-        with no head made yet, the body's length becomes Content-Length and
-        head and body go out as one write.  'finish' follows once sent."""
+    def _end_slow(self, chunk, encoding, callback):
+        """end() of what its C fast path leaves: a callback, a str body,
+        an end() again, strictContentLength, a corked message."""
         if callable(chunk):
             chunk, callback = None, chunk
         elif callable(encoding):
@@ -386,13 +247,7 @@ class OutgoingMessage(EventEmitter):
                 and not self._chunked and self._bytes_written + len(data) != self._header_length:
             raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + len(data),
                                                    self._header_length)
-        self._bytes_written += len(data)
-        if not self._has_body:
-            data = b''
-        elif self._chunked:
-            data = (b'%x\r\n%s\r\n' % (len(data), data) if data else b'') + \
-                b'0\r\n' + self._trailer.encode('latin-1') + b'\r\n'
-        self._finished = True
+        data = self._end_data(data)
         if callback is not None:
             self.once('finish', callback)
         if self._corked:
@@ -409,9 +264,6 @@ class OutgoingMessage(EventEmitter):
         if (self._header_length is not None and self._has_body and not self._chunked
                 and self._bytes_written + size > self._header_length):
             raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + size, self._header_length)
-
-    def _ended(self):
-        pass
 
     # -- cork ---------------------------------------------------------------
 
@@ -442,23 +294,6 @@ class OutgoingMessage(EventEmitter):
         """How many cork() calls uncork() has yet to undo."""
         return self._corked
 
-    def _send(self, data, callback=None):
-        if not self._header_sent:
-            self._header_sent = True
-            data = self._header + data
-        if self._corked:
-            self._corked_writes = self._corked_writes + ((data, callback),)
-            return True
-        return self._deliver(data, callback)
-
-    def _deliver(self, data, callback):
-        socket = self.socket
-        conn = self._conn
-        if socket is None or (conn is not None and conn.current is not self):
-            self._pending = self._pending + ((data, callback),)
-            return False
-        return socket.write(data, callback)
-
     def _flush_pending(self):
         """Writes what was written before the connection was assigned."""
         pending, self._pending = self._pending, ()
@@ -471,11 +306,6 @@ class OutgoingMessage(EventEmitter):
             self._implicit_header()
         if not self._header_sent:
             self._send(b'')
-
-    def _on_sent(self, error=None):
-        if not self._finish_emitted and not self._closed:
-            self._finish_emitted = True
-            self.emit('finish')
 
     @property
     def writableEnded(self):
@@ -514,98 +344,31 @@ class OutgoingMessage(EventEmitter):
             self.socket.destroy(error)
         return self
 
-    def _emit_close(self):
-        if not self._closed:
-            self._closed = True
-            self.emit('close')
-
-
-class ServerResponse(OutgoingMessage):
+class ServerResponse(_uv.ResponseCore, OutgoingMessage):
     """Node's ``http.ServerResponse``: the answer to one request, made by
-    the server and handed to 'request' with it."""
+    the server and handed to 'request' with it.  Its constructor
+    ``(req, connection=None)`` and writeHead() are its C base's."""
 
-    _send_date = True
-    _status = 200
-    _reason = None
     statusCode = field('_status', 'The status writeHead() uses when called implicitly (200).')
     statusMessage = field('_reason', "The reason phrase; None: Node's for the status.")
 
-    def __init__(self, req, connection=None):
-        self._headers = {}            # (OutgoingMessage's only per-message state)
-        self.req = req
-        self._conn = connection
-        if req.method == 'HEAD':
-            self._has_body = False
-        if req._minor == 0 or req._major < 1:
-            te = req.headers.get('te', '')
-            self._chunked_by_default = 'chunked' in te.lower()
-        if connection is not None:
-            # Node's parserOnIncoming: res.shouldKeepAlive = the request's
-            # (an HTTP/1.0 keep-alive request stays open when the answer's
-            # length is known: Content-Length set, or TE: chunked asked).
-            self._should_keep_alive = req._keep_alive
-            self._keep_alive_timeout = connection.server.keepAliveTimeout
-            self._unique = connection.server._unique_headers
-            if connection.server._max_requests:
-                self._max_requests_note = connection.max_requests_note()
-
-    def writeHead(self, statusCode, statusMessage=None, headers=None):
-        """Make the head: ``statusCode`` (100-999), an optional reason
-        phrase, and headers (a dict, or a flat list [name, value, ...])
-        added to those set.  ERR_HTTP_HEADERS_SENT when made already."""
-        if self._header is not None:
-            raise ERR_HTTP_HEADERS_SENT('write')
-        if statusMessage is not None and type(statusMessage) is not str:
-            statusMessage, headers = None, statusMessage
-        if type(statusCode) is not int:
-            statusCode = _status_number(statusCode)
-        if statusCode < 100 or statusCode > 999:
-            raise ERR_HTTP_INVALID_STATUS_CODE(statusCode)
-        self._status = statusCode
-        if statusMessage is None:
-            statusMessage = self._reason
-        elif '\r' in statusMessage or '\n' in statusMessage:
-            self._reason = statusMessage        # kept, as Node keeps it
-            raise ERR_INVALID_CHAR('statusMessage')
-        line = _STATUS_LINES.get((statusCode, statusMessage))
-        if line is None:
-            line = 'HTTP/1.1 %d %s\r\n' % (
-                statusCode, STATUS_CODES.get(statusCode, 'unknown') if statusMessage is None
-                else statusMessage)
-            if len(_STATUS_LINES) < 1024:
-                _STATUS_LINES[(statusCode, statusMessage)] = line
-        if statusMessage is None:
-            statusMessage = STATUS_CODES.get(statusCode, 'unknown')
-        self._reason = statusMessage
-        if not self._headers:
-            if not headers:
-                pairs = ()
-            elif type(headers) is dict:
-                pairs = tuple(headers.items())
-            else:
-                pairs = tuple(zip(headers[0::2], headers[1::2]))
-        else:
-            pairs = [tuple(entry) for entry in self._headers.values()]
-            if headers:
-                extra = (headers.items() if isinstance(headers, dict)
-                         else zip(headers[0::2], headers[1::2]))
-                known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
-                for name, value in extra:
-                    # As Node: with headers set, writeHead's are set too
-                    # (getHeader() sees them afterwards).
-                    self._headers[name.lower()] = [name, value]
-                    if name.lower() in known:
-                        pairs[known[name.lower()]] = (name, value)
-                    else:
-                        known[name.lower()] = len(pairs)
-                        pairs.append((name, value))
-        if statusCode in (204, 304) or 100 <= statusCode <= 199:
-            self._has_body = False
-        self._store_header(line, pairs)
-        return self
-
-    def _implicit_header(self):
-        self.writeHead(self._status)
+    def _merged_headers(self, headers):
+        """writeHead()'s headers when some were set with setHeader(): those,
+        with writeHead's ``headers`` set over them (as Node: getHeader()
+        sees them afterwards), as (name, value) pairs in order."""
+        pairs = [tuple(entry) for entry in self._headers.values()]
+        if headers:
+            extra = (headers.items() if isinstance(headers, dict)
+                     else zip(headers[0::2], headers[1::2]))
+            known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
+            for name, value in extra:
+                self._headers[name.lower()] = [name, value]
+                if name.lower() in known:
+                    pairs[known[name.lower()]] = (name, value)
+                else:
+                    known[name.lower()] = len(pairs)
+                    pairs.append((name, value))
+        return pairs
 
     def writeContinue(self, callback=None):
         """Send '100 Continue' (an answer to Expect: 100-continue)."""
@@ -638,17 +401,6 @@ class ServerResponse(OutgoingMessage):
         else:
             self._pending = self._pending + ((data, callback),)
 
-    def _ended(self):
-        if self._conn is not None:
-            self._conn.response_ended(self)
-
-    def _on_sent(self, error=None):
-        if not self._finish_emitted and not self._closed:
-            self._finish_emitted = True
-            self.emit('finish')
-            if self._conn is not None:
-                self._conn.response_finished(self)
-
     def assignSocket(self, socket):
         """Node's internal: this response's turn on ``socket``."""
         self.socket = socket
@@ -660,3 +412,12 @@ class ServerResponse(OutgoingMessage):
 
 add_aliases(OutgoingMessage, ALIASES['EventEmitter'] + ALIASES['OutgoingMessage'])
 add_aliases(ServerResponse, ALIASES['ServerResponse'])
+
+
+# The classes the C half makes per request, and what it calls on its rare paths.
+_uv._set_http_kit(
+    IncomingMessage, ServerResponse,
+    make_header_block=make_header_block, status_number=_status_number, STATUS_CODES=STATUS_CODES,
+    format_date=date_line, ERR_HTTP_HEADERS_SENT=ERR_HTTP_HEADERS_SENT,
+    ERR_HTTP_INVALID_STATUS_CODE=ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR=ERR_INVALID_CHAR,
+    ERR_HTTP_TRAILER_INVALID=ERR_HTTP_TRAILER_INVALID)

@@ -173,55 +173,28 @@ class Server(HTTPServerMixin, _NetServer):
         self._setup_http(opts, requestListener, 'connection')
 
 
-class ServerConnection:
+class ServerConnection(_uv.ServerExchange):
     """One connection's HTTP state: its parser (of which it is the owner),
-    the request being read and the responses waiting their turn."""
+    the request being read and the responses waiting their turn.  What runs
+    per request (the parser's message callbacks, the request's and
+    response's making, the responses' order, 'finish' and 'close') is its
+    C base's, ``_uv.ServerExchange``; the rare events are here."""
 
-    __slots__ = ('server', 'socket', 'parser', 'incoming', 'current', 'queue', 'requests',
-                 'keep_alive_armed', 'upgrading', 'closing', 'listeners', '__weakref__')
+    __slots__ = ()
 
     def __init__(self, server, socket):
         self.server = server
         self.socket = socket
         self.parser = _uv.HTTPParser(self, False, server._max_header_size,
                                      server._max_headers_count or 2000, server._insecure)
-        self.incoming = None        # the request whose body is being read
-        self.current = None         # the response whose turn it is
-        self.queue = []             # responses waiting for their turn
-        self.requests = 0
-        self.keep_alive_armed = False
-        self.closing = False        # a response said Connection: close
-        self.upgrading = None
+        self._read_options()
         server._http_connections.add(self)
         self.listeners = SocketListeners(socket, self.parser, self._on_end, self._on_close,
                                          self._on_socket_error, self._on_timeout)
         if server._timeout:
             socket.setTimeout(server._timeout)
 
-    # -- the parser's callbacks ------------------------------------------------
-
-    def _on_message(self, head, body, trailers):
-        req = self._request(head)
-        if body is not None:
-            req._push(body)
-        req._push_end(trailers)
-        self._dispatch(req, head)
-
-    def _on_head(self, head):
-        req = self._request(head)
-        self.incoming = req
-        self._dispatch(req, head)
-
-    def _on_body(self, chunk):
-        if self.incoming is not None:
-            self.incoming._push(chunk)
-
-    def _on_message_end(self, body, trailers):
-        req, self.incoming = self.incoming, None
-        if req is not None:
-            if body is not None:
-                req._push(body)
-            req._push_end(trailers)
+    # -- the parser's rarer callbacks ------------------------------------------
 
     def _on_upgrade(self, rest):
         req, self.upgrading = self.upgrading, None
@@ -239,66 +212,6 @@ class ServerConnection:
 
     # -- requests and responses ------------------------------------------------
 
-    def _request(self, head):
-        # With no server timeout (the default), the keep-alive timeout stays
-        # armed while requests come: it measures idleness, and _on_timeout
-        # spares a busy connection.  Otherwise Node's switch, per request.
-        if self.keep_alive_armed and self.server._timeout:
-            self.keep_alive_armed = False
-            self.socket.setTimeout(self.server._timeout)
-        req = self.server._incoming_class(self.socket)
-        req._close_after_end = False
-        if self.server._join_duplicates:
-            req._join_duplicates = True
-        req._set_head(head)
-        self.requests += 1
-        return req
-
-    def max_requests_note(self):
-        """What the response's Keep-Alive head says of maxRequestsPerSocket:
-        None (no limit), 'close' (this was the last request), or the limit."""
-        limit = self.server._max_requests
-        if not limit:
-            return None
-        return 'close' if self.requests >= limit else limit
-
-    def _dispatch(self, req, head):
-        server = self.server
-        if head[6] and self._upgrade_wanted(req):
-            return
-        res = server._response_class(req, self)
-        if self.current is None:
-            self.current = res
-            res.socket = self.socket
-        else:
-            self.queue.append(res)
-        limit = server._max_requests
-        if limit and self.requests > limit:
-            # Node: past maxRequestsPerSocket, 503 and the connection closes.
-            server.emit('dropRequest', req, self.socket)
-            res.writeHead(503)
-            res.end()
-            return
-        flags = head[7]
-        if server._require_host and req._minor == 1 and not flags & _uv.HTTP_NAME_HOST:
-            res.writeHead(400, ['Connection', 'close'])
-            res.end()
-            return
-        expect = req.headers.get('expect') if flags & _uv.HTTP_NAME_EXPECT else None
-        if expect is None:
-            server.emit('request', req, res)
-        elif expect.lower() == '100-continue' and req._minor == 1:
-            if server.listenerCount('checkContinue'):
-                server.emit('checkContinue', req, res)
-            else:
-                res.writeContinue()
-                server.emit('request', req, res)
-        elif server.listenerCount('checkExpectation'):
-            server.emit('checkExpectation', req, res)
-        else:
-            res.writeHead(417)
-            res.end()
-
     def _upgrade_wanted(self, req):
         """An upgrade (or CONNECT) request someone listens for: the parser's
         _on_upgrade follows with the bytes after its head."""
@@ -308,54 +221,6 @@ class ServerConnection:
         req.upgrade = True
         self.upgrading = req
         return True
-
-    def response_ended(self, res):
-        """``res`` called end(): when it is the current response, its bytes
-        are queued on the socket, so the next one may write after them at
-        once (and, if it already ended too, the one after it)."""
-        if res is not self.current:
-            return          # its turn comes when the ones before it end
-        socket = self.socket
-        while True:
-            if res._last:
-                # Node: the connection ends after this answer; the requests
-                # read after it get none.
-                self.closing = True
-                self.queue.clear()
-                self.current = None
-                socket.end()
-                return
-            if not self.queue:
-                self.current = None
-                if (self.server._keep_alive_timeout and not self.keep_alive_armed
-                        and not self.parser.in_message):
-                    self.keep_alive_armed = True
-                    socket.setTimeout(self.server._keep_alive_timeout)
-                return
-            res = self.queue.pop(0)
-            self.current = res
-            res.assignSocket(socket)
-            if not res._finished:
-                return
-
-    def response_finished(self, res):
-        """'finish' of ``res``: its request's unread body is dropped, and
-        its 'close' follows on the next tick (Node's resOnFinish)."""
-        req = res.req
-        if not req._consumed:
-            req._dump()
-        _uv.nextTick(self._close_exchange, res)
-
-    @staticmethod
-    def _close_exchange(res):
-        """'close' of the response, then of its request (Node's order; a
-        request whose 'end' is still to come closes after it)."""
-        res._emit_close()
-        req = res.req
-        if req._end_emitted:
-            req._emit_close()
-        else:
-            req._close_after_end = True
 
     # -- the socket's events ---------------------------------------------------
 

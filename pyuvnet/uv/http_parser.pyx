@@ -31,7 +31,14 @@
 from pyuvnet.uv cimport llhttp as ll
 from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeLatin1
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object s)
+    void* PyUnicode_DATA(object s)
+    Py_ssize_t PyUnicode_GET_LENGTH(object s)
+    int PyUnicode_1BYTE_KIND
 from libc.stdlib cimport realloc, free
+from libc.string cimport memcmp
 
 DEF MAX_CHUNK_EXTENSIONS = 16384
 # The head's last item: which headers the server must look at (so that it
@@ -96,6 +103,10 @@ cdef class HTTPParser:
     cdef uint64_t started           # uv_hrtime() at the message's start, 0 between messages
     cdef public bint skip_body
     """A response to HEAD (or a 1xx/204/304 the client knows) has no body."""
+    # The strs the last head was made of, by position (0: the url or
+    # reason): a keep-alive client mostly repeats its header lines, and
+    # an equal str is reused rather than decoded again.
+    cdef list last_strs
 
     def __cinit__(self, owner, bint response=False, size_t max_header_size=16384,
                   Py_ssize_t max_headers_count=0, bint insecure=False):
@@ -108,6 +119,7 @@ cdef class HTTPParser:
         self.response = response
         self.max_header_size = max_header_size
         self.max_headers_count = max_headers_count
+        self.last_strs = []
         # As Node: a new connection counts as a message begun (a client
         # that sends nothing is cut by headersTimeout too).
         self.started = uv.uv_hrtime()
@@ -158,6 +170,24 @@ cdef class HTTPParser:
                 return False
         return lower[end - start] == 0
 
+    cdef object text(self, Py_ssize_t slot, Py_ssize_t start, Py_ssize_t end):
+        """buf[start:end] as a latin-1 str: the one at ``slot`` in the last
+        head when it holds the same bytes, else decoded (and kept there)."""
+        cdef list last = self.last_strs
+        cdef Py_ssize_t n = end - start
+        if slot < len(last):
+            s = last[slot]
+            if (PyUnicode_GET_LENGTH(s) == n and PyUnicode_KIND(s) == PyUnicode_1BYTE_KIND
+                    and memcmp(PyUnicode_DATA(s), self.buf + start, n) == 0):
+                return s
+            s = PyUnicode_DecodeLatin1(self.buf + start, n, NULL)
+            last[slot] = s
+            return s
+        s = PyUnicode_DecodeLatin1(self.buf + start, n, NULL)
+        if slot == len(last) and slot < 64:
+            last.append(s)
+        return s
+
     cdef list raw_list(self, Py_ssize_t first):
         """[name, value, ...] from ends[first:], values without trailing
         spaces or tabs (llhttp drops the leading ones), as latin-1 str."""
@@ -177,7 +207,7 @@ cdef class HTTPParser:
                 self.name_flags |= NAME_HOST
             elif end - start == 6 and self.name_is(start, end, b'expect'):
                 self.name_flags |= NAME_EXPECT
-            s = PyUnicode_DecodeLatin1(self.buf + start, end - start, NULL)
+            s = self.text(i + 1, start, end)
             Py_INCREF(s)
             PyList_SET_ITEM(raw, i, s)
             start = self.ends[first + i]
@@ -185,7 +215,7 @@ cdef class HTTPParser:
 
     cdef int build_head(self) except -1:
         cdef ll.llhttp_t* p = &self.parser
-        first = PyUnicode_DecodeLatin1(self.buf, self.ends[0], NULL)
+        first = self.text(0, 0, self.ends[0])
         if self.response:
             what = p.status_code
         else:
@@ -211,6 +241,19 @@ cdef class HTTPParser:
         stops the parse as stop() does."""
         try:
             getattr(self.owner, name)(*args)
+        except BaseException as exc:
+            if self.error is None:
+                self.error = exc
+            self.stopped = True
+        return ll.HPE_PAUSED if self.stopped else 0
+
+    cdef int call_message(self, tuple head, body, trailers) noexcept:
+        """call_owner('_on_message', ...), called as C for a server's
+        connection (a ServerExchange)."""
+        if not isinstance(self.owner, ServerExchange):
+            return self.call_owner('_on_message', (head, body, trailers))
+        try:
+            (<ServerExchange>self.owner).on_message(head, body, trailers)
         except BaseException as exc:
             if self.error is None:
                 self.error = exc
@@ -383,7 +426,7 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     self.started = 0
     if self.head is not None:
         head, self.head = self.head, None
-        return self.call_owner('_on_message', (head, self.take_body(), trailers))
+        return self.call_message(head, self.take_body(), trailers)
     return self.call_owner('_on_message_end', (self.take_body(), trailers))
 
 

@@ -1,0 +1,120 @@
+"""What pyuvnet.http's server runs per request: a keep-alive or pipelined
+hello exchange (the request's IncomingMessage, 'request', writeHead(),
+end(body), 'finish' and both 'close's) enters no Python function of
+pyuvnet's own, only the user's listeners (pyuvnet/uv/http_exchange.pyx;
+docs/DESIGN.md, "Where Python runs")."""
+import os
+import socket
+import sys
+import threading
+
+from pyuvnet import http
+
+from test_connection_frames import _pyuvnet_frames
+
+REQUEST = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+BODY = b'Hello, world!\n'
+HEADERS = {'Content-Type': 'text/plain', 'Content-Length': len(BODY)}
+
+
+def _client(port, batches, per_batch, answers, failures):
+    """One keep-alive connection: ``batches`` writes of ``per_batch``
+    pipelined requests, each batch's answers read before the next."""
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=10) as conn:
+            for _ in range(batches):
+                conn.sendall(REQUEST * per_batch)
+                data = b''
+                while data.count(BODY) < per_batch:
+                    chunk = conn.recv(65536)
+                    assert chunk, 'the server closed the connection'
+                    data += chunk
+                answers.append(data)
+    except Exception as exc:        # reported by the test, not lost in the thread
+        failures.append(exc)
+
+
+def serve_client(run_loop, server, client, *args):
+    """Listen, run ``client(port, *args)`` on a thread, run the loop until
+    the server is done (at most 10 s), and join the thread."""
+    threads = []
+
+    def listening():
+        thread = threading.Thread(target=client, args=(server.address().port, *args))
+        thread.start()
+        threads.append(thread)
+    server.listen(0, '127.0.0.1', listening)
+    try:
+        run_loop(10)
+    finally:
+        sys.setprofile(None)
+        for thread in threads:
+            thread.join(10)
+
+
+def _count_frames(run_loop, batches, per_batch):
+    """Serve one connection's requests with the profile on from inside the
+    third request's listener until inside the third-last's: every exchange
+    in between, whole, is counted.  Returns the frames and the events each
+    response saw."""
+    total = batches * per_batch
+    counts, profile = _pyuvnet_frames()
+    events = []
+    seen = []
+    server = http.createServer()
+
+    def on_request(req, res):
+        seen.append(req)
+        n = len(seen)
+        if n == 3:
+            sys.setprofile(profile)
+        elif n == total - 2:
+            sys.setprofile(None)
+        res.on('finish', lambda: events.append((n, 'finish')))
+        res.on('close', lambda: events.append((n, 'close')))
+        req.on('close', lambda: events.append((n, 'req close')))
+        res.writeHead(200, HEADERS)
+        res.end(BODY)
+        if n == total:
+            server.close()
+            server.closeAllConnections()
+    server.on('request', on_request)
+    answers, failures = [], []
+    serve_client(run_loop, server, _client, batches, per_batch, answers, failures)
+    assert failures == []
+    assert b''.join(answers).count(b'HTTP/1.1 200 OK\r\n') == total
+    return counts, events
+
+
+def test_a_keep_alive_request_runs_no_pyuvnet_python(run_loop):
+    """20 requests one after the other on one connection: from the third
+    request's listener to the eighteenth's, no Python frame of pyuvnet's,
+    and each response still emits 'finish', then 'close', then its
+    request's 'close' (Node's order)."""
+    counts, events = _count_frames(run_loop, 20, 1)
+    assert counts == {}
+    assert events[:3] == [(1, 'finish'), (1, 'close'), (1, 'req close')]
+    assert [event for n, event in events if n == 10] == ['finish', 'close', 'req close']
+
+
+def test_pipelined_requests_run_no_pyuvnet_python(run_loop):
+    """5 writes of 4 pipelined requests: answered in order, with no Python
+    frame of pyuvnet's between the third request and the eighteenth."""
+    counts, events = _count_frames(run_loop, 5, 4)
+    assert counts == {}
+    finished = [n for n, event in events if event == 'finish']
+    assert finished == sorted(finished) and len(finished) >= 18
+
+
+def test_the_count_sees_pyuvnet_python_when_there_is_some(run_loop, monkeypatch):
+    """The hook is live: a response class with a Python end() shows up."""
+    from pyuvnet.http import _outgoing
+
+    original = _outgoing.ServerResponse.end
+
+    def end(self, *args):
+        return original(self, *args)
+    monkeypatch.setattr(_outgoing.ServerResponse, 'end', end)
+    end.__code__ = end.__code__.replace(co_filename=_outgoing.__file__)
+    counts, _ = _count_frames(run_loop, 20, 1)
+    assert counts == {os.path.basename(_outgoing.__file__) + ':end': 15}
