@@ -58,6 +58,8 @@ include "uv/dns.pyx"
 include "uv/process.pyx"
 include "uv/ipc.pyx"
 include "uv/tls_openssl.pyx"
+include "uv/tls_sessions.pyx"
+include "uv/tls_pkcs12.pyx"
 include "uv/tls_pump.pyx"
 include "uv/http_parser.pyx"
 

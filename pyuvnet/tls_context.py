@@ -17,6 +17,10 @@ import warnings
 
 from . import _uv, errors, validate
 from ._names import OptionSpec, normalize_options
+from .tls_keys import (
+    ERR_CRYPTO_OPERATION_FAILED, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, TLSError, check_certificate,
+    load_cert_chain, load_pfx, load_trusted, node_utf8, openssl_error, pem_option,
+)
 from .tls_session import KEYLOG
 
 DEFAULT_MIN_VERSION = 'TLSv1.2'
@@ -76,21 +80,6 @@ CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
 # ---------------------------------------------------------------------------
 # Errors.
 
-class TLSError(errors.NodeError, ConnectionError):
-    """A TLS failure with Node's code: ``ERR_SSL_<REASON>`` for OpenSSL's
-    errors (``ERR_SSL_WRONG_VERSION_NUMBER``), the X.509 name for a
-    certificate that did not verify (``DEPTH_ZERO_SELF_SIGNED_CERT``), or
-    ``ECONNRESET`` for a peer that left during the handshake."""
-
-    def __init__(self, code, message, reason=None):
-        """``code`` as above, ``message`` OpenSSL's text, ``reason`` (when
-        known) OpenSSL's reason in lower case words, as Node's ``reason``."""
-        super().__init__(message)
-        self.code = code
-        if reason is not None:
-            self.reason = reason
-
-
 class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
     """A handshake took longer than the server's ``handshakeTimeout``."""
     _template = 'TLS handshake timeout'
@@ -99,11 +88,6 @@ class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
 class ERR_TLS_INVALID_PROTOCOL_VERSION(errors.NodeError, TypeError):
     """``(version, 'minimum' | 'maximum')``."""
     _template = '%r is not a valid %s TLS protocol version'
-
-
-class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(errors.NodeError, TypeError):
-    """What Python's ``ssl`` cannot do (docs/TLS.md lists each)."""
-    _template = 'The feature %s is unavailable on the current platform, which is being used to run Python'
 
 
 # X509_V_ERR_* numbers -> the code Node gives a certificate that failed.
@@ -236,37 +220,6 @@ def own_certificate(sslobj):
 # ---------------------------------------------------------------------------
 # Secure contexts.
 
-def _pem_text(value, name):
-    """PEM data given as str, bytes, or a list of them, as one str (bytes
-    as Latin-1: what is not ASCII cannot be PEM, and OpenSSL says so)."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode('latin-1')
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return '\n'.join(_pem_text(item, name) for item in value)
-    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer'], value)
-
-
-def _pem_option(opts, key):
-    """An option's PEM text, None when absent or empty (Node's ``if (key)``;
-    an empty list sets nothing either)."""
-    value = opts.get(key)
-    if value is None or (isinstance(value, (str, bytes, bytearray, memoryview, list, tuple))
-                         and not len(value)):
-        return None
-    return _pem_text(value, 'options.' + key)
-
-
-def node_utf8(text):
-    """``text`` as the UTF-8 Node makes of a JavaScript string: a lone
-    surrogate becomes U+FFFD (Python's codec would refuse it)."""
-    try:
-        return text.encode('utf-8')
-    except UnicodeEncodeError:
-        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
-
-
 def _version(name, which):
     # Node checks the name against its table whatever its type: 1 is
     # ERR_TLS_INVALID_PROTOCOL_VERSION too.
@@ -275,56 +228,8 @@ def _version(name, which):
     return _VERSIONS[name]
 
 
-# OpenSSL's errors as Node names them: ERR_SSL_<REASON> for libssl's,
-# ERR_OSSL_<LIB>_<REASON> for the libraries Node knows by name, and
-# ERR_OSSL_<REASON> for the others (the providers, the decoders).
-_NODE_LIBRARIES = frozenset(
-    'SYS BN RSA DH EVP BUF OBJ PEM DSA X509 ASN1 CONF CRYPTO EC BIO PKCS7 X509V3 PKCS12 '
-    'RAND DSO ENGINE OCSP UI COMP ECDSA ECDH OSSL_STORE FIPS CMS TS HMAC CT ASYNC KDF SM2 '
-    'USER'.split())
-
-
-def openssl_error(library, reason, message):
-    """A TLSError with Node's code for OpenSSL's (library, REASON)."""
-    if library == 'SSL':
-        code = 'ERR_SSL_' + reason
-    elif library in _NODE_LIBRARIES:
-        code = 'ERR_OSSL_%s_%s' % (library, reason)
-    else:
-        code = 'ERR_OSSL_' + reason
-    return TLSError(code, message, reason.lower().replace('_', ' '))
-
-
-# Node's errors for keys and certificates that do not load (what Node 20's
-# OpenSSL 3 reports; Python's ssl only says "PEM lib").
-def _bad_decrypt():
-    return openssl_error('PROV', 'BAD_DECRYPT', 'error:1C800064:Provider routines::bad decrypt')
-
-
-def _passphrase_too_long():
-    return openssl_error('CRYPTO', 'INTERRUPTED_OR_CANCELLED',
-                         'error:07880109:common libcrypto routines::interrupted or cancelled')
-
-
-def _key_unsupported():
-    return openssl_error('DECODER', 'UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported')
-
-
-def _no_start_line():
-    return openssl_error('PEM', 'NO_START_LINE', 'error:0480006C:PEM routines::no start line')
-
-
-def _bad_base64():
-    return openssl_error('PEM', 'BAD_BASE64_DECODE',
-                         'error:04800064:PEM routines::bad base64 decode')
-
-
 def _no_cipher_match():
     return openssl_error('SSL', 'NO_CIPHER_MATCH', 'error:0A0000B9:SSL routines::no cipher match')
-
-
-class ERR_CRYPTO_OPERATION_FAILED(errors.NodeError, RuntimeError):
-    """An OpenSSL setting that did not take (``'Failed to set ECDH curve'``)."""
 
 
 # The TLS 1.3 suites OpenSSL 3 knows (SSL_CTX_set_ciphersuites accepts a
@@ -429,31 +334,6 @@ def _set_groups(ctx, curve):
         ctx.set_ecdh_curve(_NIST_CURVES.get(curve, curve))
 
 
-def _check_certificate(cert_pem):
-    """Raise Node's error for a certificate option that holds no certificate."""
-    if not cert_pem.isascii():
-        raise _no_start_line()
-    try:
-        # (cadata as str is PEM; as bytes it would be DER.)
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cert_pem)
-    except (ssl.SSLError, ValueError):
-        raise (_bad_base64() if '-----BEGIN CERTIFICATE-----' in cert_pem
-               else _no_start_line()) from None
-
-
-def _load_trusted(ctx, ca_pem):
-    """Trust the certificates of ``ca``.  As Node, what is not a certificate
-    is skipped, never an error: such a ca trusts nothing."""
-    for block in ca_pem.split('-----END CERTIFICATE-----'):
-        start = block.find('-----BEGIN CERTIFICATE-----')
-        if start < 0:
-            continue
-        try:
-            ctx.load_verify_locations(cadata=block[start:] + '-----END CERTIFICATE-----\n')
-        except (ssl.SSLError, ValueError, TypeError):
-            pass
-
-
 class SecureContext:
     """Node's SecureContext: the certificates, keys and protocol limits one
     or many connections share.  ``context`` is the ``ssl.SSLContext`` for
@@ -463,18 +343,19 @@ class SecureContext:
         """Check and keep the context options (a dict or keywords, either
         spelling).  Raises at once, as Node: ERR_INVALID_ARG_TYPE /
         ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ERR_TLS_INVALID_PROTOCOL_VERSION,
-        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, ERR_SSL_NO_CIPHER_MATCH,
-        ERR_CRYPTO_OPERATION_FAILED for an unknown ``ecdhCurve``, and a
-        TLSError with OpenSSL's code as Node names it for a key or
+        ERR_SSL_NO_CIPHER_MATCH, ERR_CRYPTO_OPERATION_FAILED for an unknown
+        ``ecdhCurve`` or a ``pfx`` item that is no blob, a PKCS12Error for
+        a ``pfx`` that does not parse or decrypt ('mac verify failure'),
+        and a TLSError with OpenSSL's code as Node names it for a key or
         certificate that does not load (ERR_OSSL_BAD_DECRYPT for an
         encrypted key without its ``passphrase``: nothing ever prompts)."""
         opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
-        if 'pfx' in opts:
-            raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (PKCS#12: Python ssl loads PEM only)')
-        self.cert_pem = _pem_option(opts, 'cert')
-        self.key_pem = _pem_option(opts, 'key')
-        self.ca_pem = _pem_option(opts, 'ca')
+        self.cert_pem = pem_option(opts, 'cert')
+        self.key_pem = pem_option(opts, 'key')
+        self.ca_pem = pem_option(opts, 'ca')
         self.passphrase = opts.get('passphrase')
+        # PKCS#12 blobs, parsed at once (as Node) into what Python loads.
+        self.pfx = load_pfx(opts.get('pfx'), self.passphrase)
         self.min_version = _version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')),
                                     'minimum')
         self.max_version = _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')),
@@ -488,8 +369,8 @@ class SecureContext:
         self._contexts = {}
         # Fail now, as Node does, on a key or certificate that does not load.
         if self.cert_pem is not None:
-            _check_certificate(self.cert_pem)
-        if self.cert_pem is not None and self.key_pem is not None:
+            check_certificate(self.cert_pem)
+        if (self.cert_pem is not None and self.key_pem is not None) or self.pfx:
             self._new(True, ssl.CERT_NONE, (), None)
 
     def context(self, server_side, verify_mode, alpn=(), sni_callback=None):
@@ -518,12 +399,19 @@ class SecureContext:
         if self.ecdh_curve:
             _set_groups(ctx, self.ecdh_curve)
         if self.ca_pem is not None:
-            _load_trusted(ctx, self.ca_pem)
+            load_trusted(ctx, self.ca_pem)
         elif verify_mode != ssl.CERT_NONE or not server_side:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
         if self.cert_pem is not None and self.key_pem is not None:
-            _load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
+            load_cert_chain(ctx, self.cert_pem, self.key_pem, self.passphrase)
+        for chain_pem, key_pem, extras_pem in self.pfx:
+            # As Node's loadPKCS12: after key/cert, its certificate and key
+            # (one per key type: a later one of the same type replaces),
+            # its extra certificates sent as the chain and trusted.
+            load_cert_chain(ctx, chain_pem, key_pem, None)
+            if extras_pem:
+                load_trusted(ctx, extras_pem)
         if alpn:
             # The wire format itself: set_alpn_protocols() takes ASCII str
             # only, where Node sends any bytes (UTF-8 for a str).
@@ -537,43 +425,6 @@ class SecureContext:
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
         return ctx
-
-
-def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
-    """Python's ssl loads certificates and keys only from files: write them
-    to a private directory, load, and remove it at once.  The passphrase
-    goes through a callback, never None: without one OpenSSL would prompt
-    on the terminal.  Without a passphrase the callback answers '', as
-    Node's does, so an encrypted key fails to decrypt (a key encrypted with
-    the empty passphrase loads, as in Node)."""
-    asked = []
-
-    def password():
-        asked.append(True)
-        return node_utf8(passphrase or '')
-
-    folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
-    try:
-        cert_path = os.path.join(folder, 'cert.pem')
-        key_path = os.path.join(folder, 'key.pem')
-        for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
-            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'wb') as f:
-                f.write(node_utf8(text))
-        try:
-            ctx.load_cert_chain(cert_path, key_path, password)
-        except ValueError:
-            # Python refuses a passphrase longer than OpenSSL's buffer;
-            # Node's callback does too (OpenSSL: interrupted or cancelled).
-            raise _passphrase_too_long() from None
-        except ssl.SSLError as exc:
-            if asked:
-                raise _bad_decrypt() from None
-            if exc.library and exc.reason:
-                # The key does not match the certificate, say.
-                raise openssl_error(exc.library, exc.reason, str(exc)) from None
-            raise _key_unsupported() from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def createSecureContext(options=None, **kwargs):

@@ -40,17 +40,14 @@ class SecureContextOptions(TypedDict, total=False):
     session_timeout: float | None
     # END snake_case twins
 
-class TLSError(NodeError, ConnectionError):
-    reason: str | None
-    def __init__(self, code: str, message: str, reason: str | None = None) -> None: ...
+from .tls_keys import (
+    ERR_CRYPTO_OPERATION_FAILED as ERR_CRYPTO_OPERATION_FAILED,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM as ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
+    TLSError as TLSError, node_utf8 as node_utf8, openssl_error as openssl_error,
+)
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(NodeError, TimeoutError): ...
 class ERR_TLS_INVALID_PROTOCOL_VERSION(NodeError, TypeError): ...
-class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(NodeError, TypeError): ...
-class ERR_CRYPTO_OPERATION_FAILED(NodeError, RuntimeError): ...
-
-def openssl_error(library: str, reason: str, message: str) -> TLSError: ...
-def node_utf8(text: str) -> bytes: ...
 
 def verify_error_code(number: int) -> str: ...
 def tls_error(exc: BaseException) -> Exception: ...
@@ -66,6 +63,7 @@ class SecureContext:
     key_pem: str | None
     ca_pem: str | None
     passphrase: str | None
+    pfx: list[tuple[str, str, str]]
     min_version: ssl.TLSVersion
     max_version: ssl.TLSVersion
     ciphers: str | None

@@ -1,0 +1,154 @@
+# TLS sessions as OpenSSL's DER (i2d_SSL_SESSION / d2i_SSL_SESSION), the
+# new-session callback behind a client's 'session' event (one per TLS 1.3
+# ticket), renegotiate() and enableTrace(): calls on the proven SSL*
+# (tls_openssl.pyx) with a second table of OpenSSL functions
+# (pyuvnet_openssl_sessions.h).
+
+cdef extern from "pyuvnet_openssl_sessions.h":
+    ctypedef int (*pyuvnet_new_session_cb)(void* ssl, void* session)
+    ctypedef void* (*pyuvnet_get_session_cb)(void* ssl, const unsigned char* id, int id_len,
+                                             int* copy)
+    ctypedef void (*pyuvnet_msg_cb)(int write_p, int version, int content_type, const void* buf,
+                                    size_t len, void* ssl, void* arg)
+    ctypedef void (*pyuvnet_free_fn)(void* item)
+    ctypedef struct pyuvnet_openssl_sessions_t:
+        void* (*bio_new)(const void* method)
+        const void* (*bio_s_mem)()
+        int (*bio_write)(void* bio, const void* data, int len)
+        int (*bio_free)(void* bio)
+        void* (*d2i_pkcs12_bio)(void* bio, void** out)
+        int (*pkcs12_parse)(void* p12, const char* password, void** pkey, void** cert, void** ca)
+        void (*pkcs12_free)(void* p12)
+        void (*x509_free)(void* x509)
+        void (*stack_pop_free)(void* stack, pyuvnet_free_fn free_fn)
+        int (*stack_count)(const void* stack)
+        void* (*stack_item)(const void* stack, int index)
+        int (*x509_to_der)(const void* x509, unsigned char** out)
+        void* (*pkey_to_pkcs8)(const void* pkey)
+        int (*pkcs8_to_der)(const void* p8, unsigned char** out)
+        void (*pkcs8_free)(void* p8)
+        void (*pkey_free)(void* pkey)
+        unsigned long (*err_get_error)()
+        const char* (*err_reason_string)(unsigned long code)
+        void (*err_clear)()
+        int (*session_to_der)(const void* session, unsigned char** out)
+        void* (*session_from_der)(void** out, const unsigned char** inp, long len)
+        void (*session_free)(void* session)
+        int (*set_session)(void* ssl, void* session)
+        void* (*get_session)(const void* ssl)
+        const unsigned char* (*session_id)(const void* session, unsigned int* len)
+        void (*sess_set_new_cb)(void* ctx, pyuvnet_new_session_cb callback)
+        void (*sess_set_get_cb)(void* ctx, pyuvnet_get_session_cb callback)
+        long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg)
+        void* (*get_ex_data)(const void* ssl, int index)
+        int (*renegotiate)(void* ssl)
+        int (*renegotiate_pending)(const void* ssl)
+        long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg)
+        void (*set_msg_callback)(void* ssl, pyuvnet_msg_cb callback)
+        void* (*new_fd_bio)(int fd, int close_flag)
+        pyuvnet_msg_cb trace
+    int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_openssl_sessions_t* f)
+
+
+cdef enum:
+    SSL_CTRL_SET_SESS_CACHE_MODE = 44
+    SSL_SESS_CACHE_CLIENT = 0x0001
+    SSL_SESS_CACHE_NO_INTERNAL_STORE = 0x0200
+
+
+cdef pyuvnet_openssl_sessions_t sessions_ssl
+cdef int sessions_ssl_state = 0     # 0: not tried, 1: loaded, -1: unavailable
+
+
+cdef bint load_sessions_openssl():
+    global sessions_ssl_state
+    if sessions_ssl_state == 0:
+        sessions_ssl_state = -1
+        try:
+            import _ssl
+            path = os.fsencode(_ssl.__file__)
+        except (ImportError, AttributeError):
+            return False
+        if pyuvnet_openssl_sessions_load(path, &sessions_ssl) == 0:
+            sessions_ssl_state = 1
+    return sessions_ssl_state == 1
+
+
+cdef bytes session_der(const void* session):
+    """i2d_SSL_SESSION: what another process can resume with."""
+    cdef int size = sessions_ssl.session_to_der(session, NULL)
+    cdef unsigned char* cursor
+    if size <= 0:
+        return None
+    der = PyBytes_FromStringAndSize(NULL, size)
+    cursor = <unsigned char*>PyBytes_AS_STRING(der)
+    sessions_ssl.session_to_der(session, &cursor)
+    return der
+
+
+cdef object ssl_owner(void* ssl):
+    """The ssl.SSLObject of an SSL* (_ssl's object is its app data, and
+    names its owner), or None."""
+    cdef void* sslsock = sessions_ssl.get_ex_data(ssl, 0)
+    if sslsock == NULL:
+        return None
+    return getattr(<object>sslsock, 'owner', None)
+
+
+cdef int client_new_session(void* ssl, void* session) noexcept nogil:
+    # OpenSSL calls this inside SSL_do_handshake/SSL_read, where _ssl let
+    # the GIL go.  The session is queued on its SSLObject (when its socket
+    # asked for them) and emitted once that call returned: a listener must
+    # not run inside OpenSSL.  0: OpenSSL keeps no reference for us.
+    with gil:
+        try:
+            queue = getattr(ssl_owner(ssl), '_pyuvnet_new_sessions', None)
+            if queue is not None:
+                der = session_der(session)
+                if der is not None:
+                    queue.append(der)
+        except BaseException:
+            pass
+    return 0
+
+
+def tls_sessions_available():
+    """Whether sessions can be had as DER (and the calls below work)."""
+    return load_sessions_openssl() and load_openssl()
+
+
+def tls_report_client_sessions(context):
+    """Make a client ``ssl.SSLContext`` hand each new session (each TLS 1.3
+    ticket) to the SSLObject that got it, as DER in its
+    ``_pyuvnet_new_sessions`` list when it has one.  False where OpenSSL
+    cannot be reached."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL or not load_sessions_openssl():
+        return False
+    # OpenSSL calls a client's new-session callback only with a client cache.
+    sessions_ssl.ctx_ctrl(ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
+                          SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, NULL)
+    sessions_ssl.sess_set_new_cb(ctx, client_new_session)
+    return True
+
+
+def tls_session_bytes(sslobj):
+    """The connection's current session as DER, or None."""
+    cdef void* session = sessions_ssl.get_session(required_ssl_pointer(sslobj))
+    return None if session == NULL else session_der(session)
+
+
+def tls_set_session_bytes(sslobj, bytes der):
+    """Offer the session ``der`` (DER) to resume, before the handshake:
+    False when OpenSSL cannot read it (nothing is offered then)."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    cdef const unsigned char* cursor = <const unsigned char*>PyBytes_AS_STRING(der)
+    cdef void* session = sessions_ssl.session_from_der(NULL, &cursor, PyBytes_GET_SIZE(der))
+    cdef int done
+    if session == NULL:
+        sessions_ssl.err_clear()
+        return False
+    done = sessions_ssl.set_session(ssl, session)
+    sessions_ssl.session_free(session)     # SSL_set_session took its own reference
+    sessions_ssl.err_clear()
+    return done == 1
