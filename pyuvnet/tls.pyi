@@ -17,7 +17,7 @@ from .tls_context import (
     DEFAULT_MAX_VERSION as DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION as DEFAULT_MIN_VERSION,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM as ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
     ERR_TLS_HANDSHAKE_TIMEOUT as ERR_TLS_HANDSHAKE_TIMEOUT, SecureContext as SecureContext,
-    SecureContextOptions, Session as Session, TLSError as TLSError,
+    SecureContextOptions, TLSError as TLSError,
     createSecureContext as createSecureContext,
 )
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
@@ -27,7 +27,7 @@ from .tls_socket_queries import (
 )
 
 __all__ = [
-    'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
+    'TLSSocket', 'Server', 'SecureContext', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',

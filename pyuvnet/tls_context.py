@@ -424,6 +424,10 @@ class SecureContext:
                 _uv.tls_set_alpn_select(ctx, wire)
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
+        if not server_side:
+            # Each new session (each TLS 1.3 ticket) to the connection that
+            # got it, for 'session' (tls_session.py).
+            _uv.tls_report_client_sessions(ctx)
         return ctx
 
 
@@ -435,24 +439,6 @@ def createSecureContext(options=None, **kwargs):
 
 # ---------------------------------------------------------------------------
 # Per-connection helpers of TLSSocket.
-
-class Session:
-    """A TLS session to resume (Node's getSession() value; here an object,
-    not bytes: Python's ssl cannot serialise one)."""
-
-    __slots__ = {
-        'ssl_session': "the ssl.SSLSession",
-        'ssl_context': 'the ssl.SSLContext it was made on (the only one that can resume it)',
-    }
-
-    def __init__(self, ssl_session, ssl_context):
-        """Made by TLSSocket.getSession(), not by users."""
-        self.ssl_session = ssl_session
-        self.ssl_context = ssl_context
-
-    def __repr__(self):
-        return '<pyuvnet.tls.Session %s>' % self.ssl_session.id.hex()[:16]
-
 
 class ServerNameHook:
     """The server's SNI hook: records the name the client asked for and,

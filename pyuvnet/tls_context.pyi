@@ -77,11 +77,6 @@ class SecureContext:
 def createSecureContext(options: SecureContextOptions | None = None,
                         **kwargs: Unpack[SecureContextOptions]) -> SecureContext: ...
 
-class Session:
-    ssl_session: ssl.SSLSession
-    ssl_context: ssl.SSLContext
-    def __init__(self, ssl_session: ssl.SSLSession, ssl_context: ssl.SSLContext) -> None: ...
-
 class ServerNameHook:
     sni_callback: Callable[..., object] | None
     alpn: tuple[str, ...]

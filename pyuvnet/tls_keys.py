@@ -197,6 +197,14 @@ def _pfx_blob(raw):
     raise ERR_CRYPTO_OPERATION_FAILED('Unable to load PFX certificate')
 
 
+def must_be_a_buffer(what, value):
+    """Node's ERR_INVALID_ARG_TYPE for a value its C++ wants as a buffer
+    ('Session must be a buffer')."""
+    error = errors.ERR_INVALID_ARG_TYPE(what, ['string', 'Buffer'], value)
+    error.args = ('%s must be a buffer' % what,)
+    return error
+
+
 def _pfx_passphrase(passphrase):
     """A passphrase as the C string OpenSSL reads (up to a NUL), None for
     none; Node's ERR_INVALID_ARG_TYPE for what is no string or buffer."""
@@ -207,7 +215,7 @@ def _pfx_passphrase(passphrase):
     elif isinstance(passphrase, (bytes, bytearray, memoryview)):
         passphrase = bytes(passphrase)
     else:
-        raise errors.ERR_INVALID_ARG_TYPE('Pass phrase', ['string', 'Buffer'], passphrase)
+        raise must_be_a_buffer('Pass phrase', passphrase)
     return passphrase.split(b'\0', 1)[0]
 
 

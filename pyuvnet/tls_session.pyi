@@ -1,9 +1,5 @@
 import ssl
 
-class SessionWatch:
-    def __init__(self) -> None: ...
-    def new_session(self, sslobj: ssl.SSLObject) -> ssl.SSLSession | None: ...
-
 class KeyLog:
     active: bool
     def __init__(self) -> None: ...

@@ -45,20 +45,20 @@ from .events import EventEmitter
 from .socket import Socket
 from .tls_certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from .tls_context import (
-    CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
+    CONTEXT_RULES, SecureContext, ServerNameHook, TLSError,
     ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
-from .tls_session import SessionWatch
+from .tls_keys import must_be_a_buffer
 from .tls_socket_queries import (
-    ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl,
+    ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl, require_sessions,
 )
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
     'ALPNProtocols': 'any', 'SNICallback': 'function', 'servername': 'string',
-    'checkServerIdentity': 'function', 'session': 'object', 'allowHalfOpen': 'boolean',
+    'checkServerIdentity': 'function', 'session': 'any', 'allowHalfOpen': 'boolean',
 }
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
                                      **CONNECTION_RULES))
@@ -209,17 +209,18 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
         ctx = context.context(False, verify, alpn)
         session = opts.get('session')
-        if session is not None:
-            if not isinstance(session, Session):
-                raise errors.ERR_INVALID_ARG_TYPE('options.session', 'tls Session', session)
-            # Python's ssl resumes a session only on the SSLContext that
-            # made it: the connection takes that one's settings.
-            ctx, session = session.ssl_context, session.ssl_session
+        if session is not None and not isinstance(session, (bytes, bytearray, memoryview)):
+            raise must_be_a_buffer('Session', session)
         sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
                               server_hostname=None if self._servername is None
-                              else self._servername.encode('ascii'), session=session)
+                              else self._servername.encode('ascii'))
         if node_way:
             verify_without_enforcing(sslobj)
+        if session:
+            # OpenSSL's DER, from this process or another; as Node, what
+            # OpenSSL cannot read is not offered (a full handshake follows).
+            require_sessions('session')
+            _uv.tls_set_session_bytes(sslobj, bytes(session))
         return sslobj
 
     # -- the rare events (the expected ones run in TLSPump) ----------------
@@ -298,12 +299,17 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         self.emit('error', err)
 
     def _emit_new_session(self):
-        session = self._session_watch.new_session(self._ssl)
-        if session is not None:
-            self.emit('session', Session(session, self._ssl.context))
+        # The sessions OpenSSL's new-session callback queued during the
+        # last OpenSSL call (tls_sessions.pyx): one per TLS 1.3 ticket.
+        queue = self._session_watch
+        while queue and not self._destroyed:
+            self.emit('session', queue.pop(0))
 
     def _start_session_watch(self):
-        self._session_watch = SessionWatch()
+        # From the first 'session' listener on, as Node enables its
+        # callback then: sessions before it are not reported.
+        if self._ssl is not None and _uv.tls_sessions_available():
+            self._session_watch = self._ssl._pyuvnet_new_sessions = []
 
     def _log_keys_to_server(self):
         # As Node: a server's sockets log keys when the server listens.
@@ -529,11 +535,15 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         return Record(name=name, standardName=name, version=version)
 
     def getSession(self):
-        """The session to resume with ``connect(session=)``, or None (under
-        TLS 1.3 it exists once the server's ticket arrived, after the
-        handshake)."""
-        session = self._ssl.session if self._ssl is not None else None
-        return None if session is None else Session(session, self._ssl.context)
+        """The connection's session as OpenSSL's DER (bytes), which this or
+        another process resumes with ``connect(session=)``; None before the
+        handshake and once destroyed.  Under TLS 1.3 the handshake's own
+        session cannot be resumed: the server's tickets, after the
+        handshake, make resumable ones ('session').  Raises
+        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM where OpenSSL cannot be
+        reached."""
+        require_sessions('getSession')
+        return _uv.tls_session_bytes(self._ssl) if self._ssl is not None else None
 
     def isSessionReused(self):
         """True when the handshake resumed the ``session`` given to connect()."""

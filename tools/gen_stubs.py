@@ -134,7 +134,7 @@ EVENTS = {
         ('connect', (), 'client: the TCP connection is established (the handshake starts)'),
         ('secureConnect', (), 'client: the handshake and the certificate checks passed'),
         ('secure', (), 'server: the handshake passed'),
-        ('session', (('session', 'Session'),),
+        ('session', (('session', 'bytes'),),
          'client: a new resumable session (TLS 1.2: after secureConnect; 1.3: each ticket)'),
         ('keylog', (('line', 'bytes'),), 'an NSS key log line (ends in a newline) of this connection'),
         ('data', (('chunk', 'bytes | str'),), 'decrypted data: bytes, or str after setEncoding()'),

@@ -87,8 +87,8 @@ OPTION_DOCS = {
     'key': ('None', 'the private key, PEM (str, bytes or a list of them)'),
     'cert': ('None', 'the certificate chain, PEM (leaf first)'),
     'ca': ("the system's trusted roots", 'the CAs to trust instead, PEM'),
-    'passphrase': ('None', 'decrypts an encrypted key'),
-    'pfx': ('None', '**ERR_FEATURE_UNAVAILABLE_ON_PLATFORM**: PKCS#12 is not loadable by Python\'s ssl'),
+    'passphrase': ('None', 'decrypts an encrypted key or pfx'),
+    'pfx': ('None', 'PKCS#12 blob(s), or {buf, passphrase} dicts; parsed by OpenSSL'),
     'minVersion': ("DEFAULT_MIN_VERSION ('TLSv1.2')",
                    "lowest protocol: 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3' "
                    '(else ERR_TLS_INVALID_PROTOCOL_VERSION)'),
@@ -107,7 +107,7 @@ OPTION_DOCS = {
     'servername': ('the host, when not an IP address', 'client: the SNI name sent and the name checked'),
     'checkServerIdentity': ('tls.checkServerIdentity', "client: (host, cert) -> an error to refuse, "
                                                        'None to accept'),
-    'session': ('None', 'client: a Session from getSession(), to resume'),
+    'session': ('None', "client: a session's bytes (OpenSSL's DER), to resume"),
     'handshakeTimeout': ('120000', "ms a handshake may take: 'tlsClientError' "
                                    'ERR_TLS_HANDSHAKE_TIMEOUT, and the socket is destroyed'),
     'socket': ('None (a new connection)', 'a connected or connecting net.Socket to run TLS over'),
@@ -248,8 +248,6 @@ TLS_DIFFERENCES = {
                                          'getCertificate() has the fields',
     ('TLSSocket', 'getPeerCertificate'): 'detailed=True gives the leaf only (no issuer chain), '
                                          'without pubkey, bits, modulus, asn1Curve, infoAccess',
-    ('TLSSocket', 'getSession'): 'a tls.Session object (not bytes), for connect(session=) in this '
-                                 'process; the resumed connection keeps the first one\'s settings',
     ('TLSSocket', 'getCipher'): "standardName is OpenSSL's name (the IANA one for TLS 1.3 suites)",
 }
 

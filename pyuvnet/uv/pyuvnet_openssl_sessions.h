@@ -48,6 +48,7 @@ typedef struct {
     void (*sess_set_new_cb)(void* ctx, pyuvnet_new_session_cb callback);
     void (*sess_set_get_cb)(void* ctx, pyuvnet_get_session_cb callback);
     long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg);
+    int (*set_session_id_context)(void* ctx, const unsigned char* sid_ctx, unsigned int len);
     void* (*get_ex_data)(const void* ssl, int index);
     /* renegotiate() and enableTrace() */
     int (*renegotiate)(void* ssl);
@@ -97,6 +98,7 @@ static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_op
     *(void**)&f->sess_set_new_cb = dlsym(module, "SSL_CTX_sess_set_new_cb");
     *(void**)&f->sess_set_get_cb = dlsym(module, "SSL_CTX_sess_set_get_cb");
     *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
+    *(void**)&f->set_session_id_context = dlsym(module, "SSL_CTX_set_session_id_context");
     *(void**)&f->get_ex_data = dlsym(module, "SSL_get_ex_data");
     *(void**)&f->renegotiate = dlsym(module, "SSL_renegotiate");
     *(void**)&f->renegotiate_pending = dlsym(module, "SSL_renegotiate_pending");
@@ -112,7 +114,7 @@ static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_op
             || !f->err_get_error || !f->err_reason_string || !f->err_clear
             || !f->session_to_der || !f->session_from_der || !f->session_free
             || !f->set_session || !f->get_session || !f->session_id || !f->sess_set_new_cb
-            || !f->sess_set_get_cb || !f->ctx_ctrl || !f->get_ex_data || !f->renegotiate
+            || !f->sess_set_get_cb || !f->ctx_ctrl || !f->set_session_id_context || !f->get_ex_data || !f->renegotiate
             || !f->renegotiate_pending || !f->ssl_ctrl || !f->set_msg_callback
             || !f->new_fd_bio)
         return -1;

@@ -104,7 +104,7 @@ cdef class TLSPump(EventEmitter):
     cdef public bint _ended         # our end() was called
     cdef public int _corked         # cork() depth: writes wait in the facade
     cdef public object _pending_end  # end()'s arguments while handshaking
-    cdef public object _session_watch   # a tls_session.SessionWatch while 'session' has a listener
+    cdef public object _session_watch   # the queue of new sessions while 'session' has a listener
     cdef public bint _keylog        # whether 'keylog' is emitted
 
     def __cinit__(self, *args, **kwargs):

@@ -40,6 +40,7 @@ cdef extern from "pyuvnet_openssl_sessions.h":
         void (*sess_set_new_cb)(void* ctx, pyuvnet_new_session_cb callback)
         void (*sess_set_get_cb)(void* ctx, pyuvnet_get_session_cb callback)
         long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg)
+        int (*set_session_id_context)(void* ctx, const unsigned char* sid_ctx, unsigned int len)
         void* (*get_ex_data)(const void* ssl, int index)
         int (*renegotiate)(void* ssl)
         int (*renegotiate_pending)(const void* ssl)
@@ -120,8 +121,11 @@ def tls_sessions_available():
 def tls_report_client_sessions(context):
     """Make a client ``ssl.SSLContext`` hand each new session (each TLS 1.3
     ticket) to the SSLObject that got it, as DER in its
-    ``_pyuvnet_new_sessions`` list when it has one.  False where OpenSSL
-    cannot be reached."""
+    ``_pyuvnet_new_sessions`` list when it has one, and make its sessions
+    Node's: without Python's session id context ('Python'), which OpenSSL
+    writes into each session and then refuses to resume elsewhere
+    ("attempt to reuse session in different context").  False where
+    OpenSSL cannot be reached."""
     cdef void* ctx = proven_ctx_pointer(context)
     if ctx == NULL or not load_sessions_openssl():
         return False
@@ -129,6 +133,7 @@ def tls_report_client_sessions(context):
     sessions_ssl.ctx_ctrl(ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
                           SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, NULL)
     sessions_ssl.sess_set_new_cb(ctx, client_new_session)
+    sessions_ssl.set_session_id_context(ctx, NULL, 0)
     return True
 
 
