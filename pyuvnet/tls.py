@@ -148,9 +148,21 @@ class Server(_NetServer):
         options = self._tls_options
         if self._named_contexts and options.get('SNICallback') is None:
             options = dict(options, SNICallback=self._named_context)
-        settings = server_settings(self._context, options, self._handshake_timeout)
+        settings = server_settings(self._context, options, self._handshake_timeout,
+                                   self._session_cache_listened())
         _set_ticket_keys(settings.ssl_context, self._ticket_keys)
         return settings
+
+    def _session_cache_listened(self):
+        return bool(self.listenerCount('newSession') or self.listenerCount('resumeSession'))
+
+    def listen(self, *args, **kwargs):
+        """net.Server's listen().  The 'newSession'/'resumeSession'
+        listeners present now make the server's external session cache
+        (the internal one is then off, as Node's): add them before."""
+        if self._session_cache_listened():
+            self._acceptor.settings = self._settings()
+        return super().listen(*args, **kwargs)
 
     def getTicketKeys(self):
         """The 48 bytes that encrypt this server's session tickets (random

@@ -373,13 +373,17 @@ class SecureContext:
         if (self.cert_pem is not None and self.key_pem is not None) or self.pfx:
             self._new(True, ssl.CERT_NONE, (), None)
 
-    def context(self, server_side, verify_mode, alpn=(), sni_callback=None):
+    def context(self, server_side, verify_mode, alpn=(), sni_callback=None, session_cache=False):
         """The ``ssl.SSLContext`` for one role and verification mode
-        (cached: connections with the same settings share it)."""
-        key = (server_side, verify_mode, tuple(alpn), sni_callback)
+        (cached: connections with the same settings share it);
+        ``session_cache``: a server's with an external session cache
+        ('newSession'/'resumeSession' listeners)."""
+        key = (server_side, verify_mode, tuple(alpn), sni_callback, session_cache)
         ctx = self._contexts.get(key)
         if ctx is None:
             ctx = self._contexts[key] = self._new(server_side, verify_mode, alpn, sni_callback)
+            if session_cache:
+                _uv.tls_external_session_cache(ctx)
         return ctx
 
     def _new(self, server_side, verify_mode, alpn, sni_callback):

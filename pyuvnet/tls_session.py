@@ -26,6 +26,36 @@ import tempfile
 import weakref
 
 
+class ServerSessions:
+    """A tls.Server connection's external session cache (Node's
+    'newSession' / 'resumeSession'), filled by OpenSSL's callbacks
+    (uv/tls_sessions.pyx) and emptied by the socket: ``asked`` the
+    session id the ClientHello offered (None before it came), ``waiting``
+    while 'resumeSession' has not answered, ``answer`` its session data,
+    ``new`` the (id, data) of the sessions OpenSSL made."""
+
+    __slots__ = ('server', 'asked', 'waiting', 'answer', 'new')
+
+    def __init__(self, server):
+        self.server = server
+        self.asked = None
+        self.waiting = False
+        self.answer = None
+        self.new = []
+
+    def ask(self, session_id):
+        """Whether the handshake waits for 'resumeSession' to look up
+        ``session_id`` (only when it is one and someone listens)."""
+        self.asked = session_id
+        self.waiting = bool(session_id) and self.server is not None and bool(
+            self.server.listenerCount('resumeSession'))
+        return self.waiting
+
+    def take_answer(self):
+        answer, self.answer = self.answer, None
+        return answer
+
+
 class KeyLog:
     """The process's key log file and the reading end of it."""
 

@@ -1,5 +1,17 @@
 import ssl
 
+from .events import EventEmitter
+
+class ServerSessions:
+    server: EventEmitter | None
+    asked: bytes | None
+    waiting: bool
+    answer: bytes | None
+    new: list[tuple[bytes, bytes]]
+    def __init__(self, server: EventEmitter | None) -> None: ...
+    def ask(self, session_id: bytes) -> bool: ...
+    def take_answer(self) -> bytes | None: ...
+
 class KeyLog:
     active: bool
     def __init__(self) -> None: ...

@@ -120,11 +120,12 @@ def _sni_name(servername):
     return name if 0 < len(name) <= 255 else None
 
 
-def server_settings(context, opts, handshake_timeout=0):
+def server_settings(context, opts, handshake_timeout=0, session_cache=False):
     """The ``_uv.TLSServerSettings`` of server-side TLSSockets with these
     connection options: a tls.Server works them out once and its
-    ``_uv.TLSAcceptor`` makes each connection with them.  Raises for bad
-    ALPNProtocols."""
+    ``_uv.TLSAcceptor`` makes each connection with them.  ``session_cache``:
+    the server's 'newSession'/'resumeSession' make its session cache.
+    Raises for bad ALPNProtocols."""
     alpn = _alpn_list(opts.get('ALPNProtocols'))
     request_cert = opts.get('requestCert', False)
     reject = opts.get('rejectUnauthorized', True)
@@ -139,8 +140,11 @@ def server_settings(context, opts, handshake_timeout=0):
     # OpenSSL after the handshake; the Python hook OpenSSL would call during
     # every handshake is needed only where OpenSSL cannot be reached.
     sni_callback = opts.get('SNICallback')
-    hooked = sni_callback is not None or not _uv.tls_servername_readable()
-    ctx = context.context(True, verify, alpn, ServerNameHook(sni_callback, alpn) if hooked else None)
+    # An external session cache finds each connection through the hook too.
+    session_cache = session_cache and _uv.tls_sessions_available()
+    hooked = sni_callback is not None or not _uv.tls_servername_readable() or session_cache
+    ctx = context.context(True, verify, alpn, ServerNameHook(sni_callback, alpn) if hooked else None,
+                          session_cache)
     # As Node: a client that sends no certificate fails the handshake only
     # when it would be rejected anyway.
     verify_mode = (verify_mode_without_enforcing(request=True, require=reject)
@@ -299,11 +303,79 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         self.emit('error', err)
 
     def _emit_new_session(self):
+        if self._is_server:
+            self._announce_server_sessions(None)
+            return
         # The sessions OpenSSL's new-session callback queued during the
         # last OpenSSL call (tls_sessions.pyx): one per TLS 1.3 ticket.
         queue = self._session_watch
         while queue and not self._destroyed:
             self.emit('session', queue.pop(0))
+
+    # A tls.Server's external session cache (Node's 'newSession' and
+    # 'resumeSession'; tls_session.ServerSessions holds the state).
+
+    def _ask_resume_session(self):
+        # The handshake stopped at the ClientHello's session id: the
+        # server's 'resumeSession'(id, callback(err, data)) answers, now or
+        # later; an error destroys the socket, no data means a full handshake.
+        state = self._session_watch
+        answered = []
+
+        def callback(err=None, session_data=None):
+            if answered or self._destroyed:
+                return
+            answered.append(True)
+            state.waiting = False
+            if err:
+                self.destroy(err)
+                return
+            state.answer = bytes(session_data) if session_data else None
+            self._continue_handshake()
+        self.server.emit('resumeSession', state.asked, callback)
+
+    def _hold_secure(self):
+        """Emit 'newSession'(id, data, callback) for the sessions the
+        handshake made: under TLS 1.2 the server's last flight and 'secure'
+        wait for every callback (True: they wait), as Node's; under 1.3
+        they follow 'secure'."""
+        if not self._session_watch.new:
+            return False
+        if self._ssl.version() == 'TLSv1.3':
+            _uv.nextTick(self._emit_new_session)
+            return False
+        held = []
+
+        def done():
+            if held and all(calls):
+                held.clear()
+                self._secure_now()
+        calls = self._announce_server_sessions(done)
+        if all(calls):
+            return False        # answered at once, or nobody listens
+        held.append(True)
+        return True
+
+    def _announce_server_sessions(self, done):
+        """'newSession' for each session made; one list per listened
+        callback, which gets True when it is called (and ``done`` runs,
+        unless None)."""
+        state = self._session_watch
+        fresh, state.new = state.new, []
+        calls = []
+        for session_id, data in fresh:
+            if self.server is None or self._destroyed:
+                break
+            called = []
+
+            def callback(called=called):
+                if not called:
+                    called.append(True)
+                    if done is not None:
+                        done()
+            if self.server.emit('newSession', session_id, data, callback):
+                calls.append(called)
+        return calls
 
     def _start_session_watch(self):
         # From the first 'session' listener on, as Node enables its

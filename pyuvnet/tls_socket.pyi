@@ -24,7 +24,7 @@ TLS_SOCKET_OPTIONS: object
 
 # A _uv.TLSServerSettings: what a tls.Server's connections share.
 def server_settings(context: SecureContext, opts: dict[str, Any],
-                    handshake_timeout: float = 0) -> object: ...
+                    handshake_timeout: float = 0, session_cache: bool = False) -> object: ...
 
 class TLSConnectionOptions(SecureContextOptions, total=False):
     """What a TLS connection takes besides its context's options; keys in either spelling."""

@@ -15,6 +15,7 @@ typedef void* (*pyuvnet_get_session_cb)(void* ssl, const unsigned char* id, int 
 typedef void (*pyuvnet_msg_cb)(int write_p, int version, int content_type, const void* buf,
                                size_t len, void* ssl, void* arg);
 typedef void (*pyuvnet_free_fn)(void* item);
+typedef int (*pyuvnet_client_hello_cb)(void* ssl, int* alert, void* arg);
 
 typedef struct {
     /* PKCS#12 (Node's loadPKCS12), with the key handed back as PKCS#8 DER. */
@@ -50,6 +51,12 @@ typedef struct {
     long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg);
     int (*set_session_id_context)(void* ctx, const unsigned char* sid_ctx, unsigned int len);
     void* (*get_ex_data)(const void* ssl, int index);
+    /* A server's external cache: the ClientHello looked at first (its
+     * session id, whether it carries a ticket), so that the lookup can
+     * wait for 'resumeSession' (SSL_CLIENT_HELLO_RETRY). */
+    void (*set_client_hello_cb)(void* ctx, pyuvnet_client_hello_cb callback, void* arg);
+    size_t (*client_hello_session_id)(void* ssl, const unsigned char** out);
+    int (*client_hello_ext)(void* ssl, unsigned int type, const unsigned char** out, size_t* outlen);
     /* renegotiate() and enableTrace() */
     int (*renegotiate)(void* ssl);
     int (*renegotiate_pending)(const void* ssl);
@@ -100,6 +107,9 @@ static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_op
     *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
     *(void**)&f->set_session_id_context = dlsym(module, "SSL_CTX_set_session_id_context");
     *(void**)&f->get_ex_data = dlsym(module, "SSL_get_ex_data");
+    *(void**)&f->set_client_hello_cb = dlsym(module, "SSL_CTX_set_client_hello_cb");
+    *(void**)&f->client_hello_session_id = dlsym(module, "SSL_client_hello_get0_session_id");
+    *(void**)&f->client_hello_ext = dlsym(module, "SSL_client_hello_get0_ext");
     *(void**)&f->renegotiate = dlsym(module, "SSL_renegotiate");
     *(void**)&f->renegotiate_pending = dlsym(module, "SSL_renegotiate_pending");
     *(void**)&f->ssl_ctrl = dlsym(module, "SSL_ctrl");
@@ -114,7 +124,8 @@ static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_op
             || !f->err_get_error || !f->err_reason_string || !f->err_clear
             || !f->session_to_der || !f->session_from_der || !f->session_free
             || !f->set_session || !f->get_session || !f->session_id || !f->sess_set_new_cb
-            || !f->sess_set_get_cb || !f->ctx_ctrl || !f->set_session_id_context || !f->get_ex_data || !f->renegotiate
+            || !f->sess_set_get_cb || !f->ctx_ctrl || !f->set_session_id_context || !f->get_ex_data || !f->set_client_hello_cb
+            || !f->client_hello_session_id || !f->client_hello_ext || !f->renegotiate
             || !f->renegotiate_pending || !f->ssl_ctrl || !f->set_msg_callback
             || !f->new_fd_bio)
         return -1;

@@ -11,6 +11,7 @@ cdef extern from "pyuvnet_openssl_sessions.h":
     ctypedef void (*pyuvnet_msg_cb)(int write_p, int version, int content_type, const void* buf,
                                     size_t len, void* ssl, void* arg)
     ctypedef void (*pyuvnet_free_fn)(void* item)
+    ctypedef int (*pyuvnet_client_hello_cb)(void* ssl, int* alert, void* arg)
     ctypedef struct pyuvnet_openssl_sessions_t:
         void* (*bio_new)(const void* method)
         const void* (*bio_s_mem)()
@@ -42,6 +43,10 @@ cdef extern from "pyuvnet_openssl_sessions.h":
         long (*ctx_ctrl)(void* ctx, int command, long larg, void* parg)
         int (*set_session_id_context)(void* ctx, const unsigned char* sid_ctx, unsigned int len)
         void* (*get_ex_data)(const void* ssl, int index)
+        void (*set_client_hello_cb)(void* ctx, pyuvnet_client_hello_cb callback, void* arg)
+        size_t (*client_hello_session_id)(void* ssl, const unsigned char** out)
+        int (*client_hello_ext)(void* ssl, unsigned int type, const unsigned char** out,
+                                size_t* outlen)
         int (*renegotiate)(void* ssl)
         int (*renegotiate_pending)(const void* ssl)
         long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg)
@@ -54,7 +59,12 @@ cdef extern from "pyuvnet_openssl_sessions.h":
 cdef enum:
     SSL_CTRL_SET_SESS_CACHE_MODE = 44
     SSL_SESS_CACHE_CLIENT = 0x0001
+    SSL_SESS_CACHE_SERVER = 0x0002
+    SSL_SESS_CACHE_NO_INTERNAL = 0x0300     # no lookup, no store
     SSL_SESS_CACHE_NO_INTERNAL_STORE = 0x0200
+    SSL_CLIENT_HELLO_SUCCESS = 1
+    SSL_CLIENT_HELLO_RETRY = -1
+    TLSEXT_TYPE_SESSION_TICKET = 35
 
 
 cdef pyuvnet_openssl_sessions_t sessions_ssl
@@ -157,3 +167,105 @@ def tls_set_session_bytes(sslobj, bytes der):
     sessions_ssl.session_free(session)     # SSL_set_session took its own reference
     sessions_ssl.err_clear()
     return done == 1
+
+
+# -- a server's external session cache ('newSession' / 'resumeSession') ------
+#
+# Each callback finds the connection's TLSSocket (the SSLObject's
+# pyuvnet_owner: such servers hook the SNI name, which sets it) and its
+# tls_session.ServerSessions, made on the first callback.  Nothing user
+# code sees runs inside OpenSSL: the callbacks only record, and the
+# socket emits once the OpenSSL call returned.
+
+cdef object ServerSessions = None
+
+
+cdef object server_sessions(void* ssl):
+    """The ServerSessions of the server connection of ``ssl``, or None."""
+    global ServerSessions
+    tls_socket = getattr(ssl_owner(ssl), 'pyuvnet_owner', None)
+    if tls_socket is None:
+        return None
+    state = tls_socket._session_watch
+    if state is None:
+        if ServerSessions is None:
+            from pyuvnet.tls_session import ServerSessions
+        state = tls_socket._session_watch = ServerSessions(tls_socket.server)
+    return state
+
+
+cdef int server_client_hello(void* ssl, int* alert, void* arg) noexcept nogil:
+    # The lookup of a session id waits for 'resumeSession' (Node's
+    # ClientHello parser does the same in front of OpenSSL): the first
+    # call asks (RETRY: the handshake stops there), the call after the
+    # answer lets OpenSSL go on to server_get_session.
+    cdef const unsigned char* sid = NULL
+    cdef const unsigned char* ticket = NULL
+    cdef size_t sid_len, ticket_len = 0
+    with gil:
+        try:
+            state = server_sessions(ssl)
+            if state is None or state.asked is not None:
+                return SSL_CLIENT_HELLO_SUCCESS
+            sid_len = sessions_ssl.client_hello_session_id(ssl, &sid)
+            # As Node: no lookup without an id, nor for a client that
+            # resumes with a ticket.
+            if (sessions_ssl.client_hello_ext(ssl, TLSEXT_TYPE_SESSION_TICKET, &ticket,
+                                              &ticket_len) == 1 and ticket_len > 0):
+                sid_len = 0
+            if not state.ask(PyBytes_FromStringAndSize(<const char*>sid, sid_len)):
+                return SSL_CLIENT_HELLO_SUCCESS
+            return SSL_CLIENT_HELLO_RETRY
+        except BaseException:
+            return SSL_CLIENT_HELLO_SUCCESS
+
+
+cdef void* server_get_session(void* ssl, const unsigned char* sid, int sid_len,
+                              int* copy) noexcept nogil:
+    # The session 'resumeSession' answered, once (NULL: a full handshake).
+    cdef const unsigned char* cursor
+    cdef void* session = NULL
+    with gil:
+        try:
+            state = server_sessions(ssl)
+            der = state.take_answer() if state is not None else None
+            if der:
+                cursor = <const unsigned char*>PyBytes_AS_STRING(der)
+                session = sessions_ssl.session_from_der(NULL, &cursor, PyBytes_GET_SIZE(der))
+                sessions_ssl.err_clear()
+        except BaseException:
+            pass
+    copy[0] = 0         # OpenSSL takes the reference d2i_SSL_SESSION made
+    return session
+
+
+cdef int server_new_session(void* ssl, void* session) noexcept nogil:
+    cdef const unsigned char* sid
+    cdef unsigned int sid_len = 0
+    with gil:
+        try:
+            state = server_sessions(ssl)
+            if state is not None:
+                sid = sessions_ssl.session_id(session, &sid_len)
+                der = session_der(session)
+                if der is not None:
+                    state.new.append((PyBytes_FromStringAndSize(<const char*>sid, sid_len), der))
+        except BaseException:
+            pass
+    return 0
+
+
+def tls_external_session_cache(context):
+    """Make a server ``ssl.SSLContext`` use an external session cache, as
+    Node's server with 'newSession'/'resumeSession' listeners: no internal
+    cache, each new session and each lookup through its connection's
+    ServerSessions.  False where OpenSSL cannot be reached."""
+    cdef void* ctx = proven_ctx_pointer(context)
+    if ctx == NULL or not load_sessions_openssl():
+        return False
+    sessions_ssl.ctx_ctrl(ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
+                          SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL, NULL)
+    sessions_ssl.set_client_hello_cb(ctx, server_client_hello, NULL)
+    sessions_ssl.sess_set_get_cb(ctx, server_get_session)
+    sessions_ssl.sess_set_new_cb(ctx, server_new_session)
+    return True
