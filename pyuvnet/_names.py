@@ -46,6 +46,7 @@ ALIASES = {
         'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
         'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
         'getSharedSigalgs',
+        'enableTrace',
     ),
     'module': (
         'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',

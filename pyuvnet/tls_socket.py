@@ -46,11 +46,12 @@ from .socket import Socket
 from .tls_certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from .tls_context import (
     CONTEXT_RULES, SecureContext, ServerNameHook, TLSError,
-    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
+    ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
 from .tls_keys import must_be_a_buffer
+from .tls_socket_sessions import SessionMethods
 from .tls_socket_queries import (
     ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl, require_sessions,
 )
@@ -163,7 +164,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(OpenSSLQueries, _uv.TLSPump):
+class TLSSocket(OpenSSLQueries, SessionMethods, _uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -301,87 +302,6 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
             if not self.listenerCount('error'):
                 return
         self.emit('error', err)
-
-    def _emit_new_session(self):
-        if self._is_server:
-            self._announce_server_sessions(None)
-            return
-        # The sessions OpenSSL's new-session callback queued during the
-        # last OpenSSL call (tls_sessions.pyx): one per TLS 1.3 ticket.
-        queue = self._session_watch
-        while queue and not self._destroyed:
-            self.emit('session', queue.pop(0))
-
-    # A tls.Server's external session cache (Node's 'newSession' and
-    # 'resumeSession'; tls_session.ServerSessions holds the state).
-
-    def _ask_resume_session(self):
-        # The handshake stopped at the ClientHello's session id: the
-        # server's 'resumeSession'(id, callback(err, data)) answers, now or
-        # later; an error destroys the socket, no data means a full handshake.
-        state = self._session_watch
-        answered = []
-
-        def callback(err=None, session_data=None):
-            if answered or self._destroyed:
-                return
-            answered.append(True)
-            state.waiting = False
-            if err:
-                self.destroy(err)
-                return
-            state.answer = bytes(session_data) if session_data else None
-            self._continue_handshake()
-        self.server.emit('resumeSession', state.asked, callback)
-
-    def _hold_secure(self):
-        """Emit 'newSession'(id, data, callback) for the sessions the
-        handshake made: under TLS 1.2 the server's last flight and 'secure'
-        wait for every callback (True: they wait), as Node's; under 1.3
-        they follow 'secure'."""
-        if not self._session_watch.new:
-            return False
-        if self._ssl.version() == 'TLSv1.3':
-            _uv.nextTick(self._emit_new_session)
-            return False
-        held = []
-
-        def done():
-            if held and all(calls):
-                held.clear()
-                self._secure_now()
-        calls = self._announce_server_sessions(done)
-        if all(calls):
-            return False        # answered at once, or nobody listens
-        held.append(True)
-        return True
-
-    def _announce_server_sessions(self, done):
-        """'newSession' for each session made; one list per listened
-        callback, which gets True when it is called (and ``done`` runs,
-        unless None)."""
-        state = self._session_watch
-        fresh, state.new = state.new, []
-        calls = []
-        for session_id, data in fresh:
-            if self.server is None or self._destroyed:
-                break
-            called = []
-
-            def callback(called=called):
-                if not called:
-                    called.append(True)
-                    if done is not None:
-                        done()
-            if self.server.emit('newSession', session_id, data, callback):
-                calls.append(called)
-        return calls
-
-    def _start_session_watch(self):
-        # From the first 'session' listener on, as Node enables its
-        # callback then: sessions before it are not reported.
-        if self._ssl is not None and _uv.tls_sessions_available():
-            self._session_watch = self._ssl._pyuvnet_new_sessions = []
 
     def _log_keys_to_server(self):
         # As Node: a server's sockets log keys when the server listens.
@@ -606,17 +526,6 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
         # OpenSSL's name; for TLS 1.3 suites it is also the IANA name.
         return Record(name=name, standardName=name, version=version)
 
-    def getSession(self):
-        """The connection's session as OpenSSL's DER (bytes), which this or
-        another process resumes with ``connect(session=)``; None before the
-        handshake and once destroyed.  Under TLS 1.3 the handshake's own
-        session cannot be resumed: the server's tickets, after the
-        handshake, make resumable ones ('session').  Raises
-        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM where OpenSSL cannot be
-        reached."""
-        require_sessions('getSession')
-        return _uv.tls_session_bytes(self._ssl) if self._ssl is not None else None
-
     def isSessionReused(self):
         """True when the handshake resumed the ``session`` given to connect()."""
         return bool(self._ssl is not None and self._ssl.session_reused)
@@ -637,11 +546,6 @@ class TLSSocket(OpenSSLQueries, _uv.TLSPump):
                 self._ssl, (servername or '').encode('ascii')):
             raise ERR_INVALID_STATE('setServername() after the handshake began')
         self._servername = servername
-
-    def renegotiate(self, options=None, callback=None):
-        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl cannot
-        renegotiate."""
-        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('renegotiate')
 
     def __repr__(self):
         return '<pyuvnet.tls.TLSSocket %s %s>' % (

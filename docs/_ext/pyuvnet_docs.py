@@ -218,14 +218,15 @@ CHILD_PROCESS_DIFFERENCES = {
                         "execPath='node', a Node one",
 }
 
-_NOT_BOUND = "not provided: Python's ssl has no public API for it"
 TLS_DIFFERENCES = {
     ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
     ('module', 'getCiphers'): 'not provided yet',
     ('module', 'DEFAULT_CIPHERS'): "not provided yet (OpenSSL's default list applies)",
     ('module', 'DEFAULT_ECDH_CURVE'): "not provided yet ('auto' applies)",
-    ('module', 'CLIENT_RENEG_LIMIT'): 'no renegotiation (see TLSSocket.renegotiate)',
-    ('module', 'CLIENT_RENEG_WINDOW'): 'no renegotiation (see TLSSocket.renegotiate)',
+    ('module', 'CLIENT_RENEG_LIMIT'): "not provided: pyuvnet's server refuses a client's "
+                                      'renegotiation (OpenSSL 3 default)',
+    ('module', 'CLIENT_RENEG_WINDOW'): "not provided: pyuvnet's server refuses a client's "
+                                       'renegotiation (OpenSSL 3 default)',
     ('module', 'rootCertificates'): "twin root_certificates; the system's trusted roots as OpenSSL "
                                     "finds them (read on first use), not Mozilla's list compiled into Node",
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
@@ -238,10 +239,10 @@ TLS_DIFFERENCES = {
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",
-    ('TLSSocket', 'enableTrace'): _NOT_BOUND,
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
-    ('TLSSocket', 'renegotiate'): 'raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM',
+    ('TLSSocket', 'renegotiate'): "a client's, under TLS 1.2; pyuvnet's server refuses it "
+                                  '(ERR_SSL_NO_RENEGOTIATION)',
     ('TLSSocket', 'getPeerX509Certificate'): "no X509Certificate class (Node's crypto); "
                                              'getPeerCertificate() has the fields',
     ('TLSSocket', 'getX509Certificate'): "no X509Certificate class (Node's crypto); "

@@ -38,6 +38,7 @@ typedef struct {
     unsigned long (*err_get_error)(void);
     const char* (*err_reason_string)(unsigned long code);
     void (*err_clear)(void);
+    void (*err_string)(unsigned long code, char* buf, size_t len);
     /* Sessions: DER both ways, set on a connection before its handshake,
      * and the callbacks of a new session / a session looked up. */
     int (*session_to_der)(const void* session, unsigned char** out);
@@ -96,6 +97,7 @@ static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_op
     *(void**)&f->err_get_error = dlsym(module, "ERR_get_error");
     *(void**)&f->err_reason_string = dlsym(module, "ERR_reason_error_string");
     *(void**)&f->err_clear = dlsym(module, "ERR_clear_error");
+    *(void**)&f->err_string = dlsym(module, "ERR_error_string_n");
     *(void**)&f->session_to_der = dlsym(module, "i2d_SSL_SESSION");
     *(void**)&f->session_from_der = dlsym(module, "d2i_SSL_SESSION");
     *(void**)&f->session_free = dlsym(module, "SSL_SESSION_free");
@@ -121,7 +123,7 @@ static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_op
     if (!f->bio_new || !f->bio_s_mem || !f->bio_write || !f->bio_free || !f->d2i_pkcs12_bio || !f->pkcs12_parse || !f->pkcs12_free || !f->x509_free
             || !f->stack_pop_free || !f->stack_count || !f->stack_item || !f->x509_to_der
             || !f->pkey_to_pkcs8 || !f->pkcs8_to_der || !f->pkcs8_free || !f->pkey_free
-            || !f->err_get_error || !f->err_reason_string || !f->err_clear
+            || !f->err_get_error || !f->err_reason_string || !f->err_clear || !f->err_string
             || !f->session_to_der || !f->session_from_der || !f->session_free
             || !f->set_session || !f->get_session || !f->session_id || !f->sess_set_new_cb
             || !f->sess_set_get_cb || !f->ctx_ctrl || !f->set_session_id_context || !f->get_ex_data || !f->set_client_hello_cb

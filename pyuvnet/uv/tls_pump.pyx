@@ -36,6 +36,7 @@
 #   _tls_failure(exc)         OpenSSL failed on a read (the socket is destroyed)
 #   _emit_new_session()       a 'session' listener and maybe a new ticket
 #   _ask_resume_session(), _hold_secure()   a server's external session cache
+#   _renegotiation_progress() a renegotiate() under way, after a read
 #   _on_handshake_timeout()   tls.Server's handshakeTimeout passed
 #   _write(...), _write_corked()   writes the fast path does not take
 # The pump holds the SSLObject, its _ssl object and the BIOs; the raw
@@ -105,6 +106,7 @@ cdef class TLSPump(EventEmitter):
     cdef public bint _ended         # our end() was called
     cdef public int _corked         # cork() depth: writes wait in the facade
     cdef public object _pending_end  # end()'s arguments while handshaking
+    cdef public object _renegotiation   # a client's renegotiate() under way: its callback
     cdef public object _session_watch   # client: the new sessions while 'session' has a listener; server: a tls_session.ServerSessions
     cdef public bint _keylog        # whether 'keylog' is emitted
 
@@ -408,6 +410,8 @@ cdef class TLSPump(EventEmitter):
             return 0
         if self._session_watch is not None:
             self._emit_new_session()    # TLS 1.3 tickets come with the data
+        if self._renegotiation is not None:
+            self._renegotiation_progress()
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self.flush_out(None)
         # As net.Socket: paused, 'end' waits for resume() like the data.

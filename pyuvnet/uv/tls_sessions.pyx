@@ -32,6 +32,7 @@ cdef extern from "pyuvnet_openssl_sessions.h":
         unsigned long (*err_get_error)()
         const char* (*err_reason_string)(unsigned long code)
         void (*err_clear)()
+        void (*err_string)(unsigned long code, char* buf, size_t len)
         int (*session_to_der)(const void* session, unsigned char** out)
         void* (*session_from_der)(void** out, const unsigned char** inp, long len)
         void (*session_free)(void* session)
@@ -269,3 +270,53 @@ def tls_external_session_cache(context):
     sessions_ssl.sess_set_get_cb(ctx, server_get_session)
     sessions_ssl.sess_set_new_cb(ctx, server_new_session)
     return True
+
+
+# -- renegotiate() and enableTrace() ------------------------------------------
+
+cdef enum:
+    SSL_CTRL_SET_MSG_CALLBACK_ARG = 16
+    BIO_NOCLOSE = 0
+
+cdef void* trace_bio = NULL     # fd 2 as a BIO, made once, for the process's life
+
+
+def tls_trace_available():
+    """Whether this OpenSSL has SSL_trace (built with enable-ssl-trace)."""
+    return load_sessions_openssl() and sessions_ssl.trace != NULL
+
+
+def tls_enable_trace(sslobj):
+    """SSL_trace of every TLS message of the connection to stderr (fd 2),
+    as Node's enableTrace()."""
+    global trace_bio
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    if trace_bio == NULL:
+        trace_bio = sessions_ssl.new_fd_bio(2, BIO_NOCLOSE)
+        if trace_bio == NULL:
+            raise MemoryError()
+    sessions_ssl.set_msg_callback(ssl, sessions_ssl.trace)
+    sessions_ssl.ssl_ctrl(ssl, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, trace_bio)
+
+
+def tls_renegotiate(sslobj):
+    """SSL_renegotiate: None when started (the next handshake call sends
+    the hello), else OpenSSL's error as (reason, message): ('wrong ssl
+    version', 'error:0A00010A:SSL routines::wrong ssl version')."""
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    cdef unsigned long code
+    cdef char text[256]
+    sessions_ssl.err_clear()
+    if sessions_ssl.renegotiate(ssl) == 1:
+        return None
+    code = sessions_ssl.err_get_error()
+    sessions_ssl.err_string(code, text, sizeof(text))
+    reason = sessions_ssl.err_reason_string(code)
+    sessions_ssl.err_clear()
+    return ((<bytes>reason).decode('ascii', 'replace') if reason != NULL else 'unknown',
+            (<bytes>text).decode('ascii', 'replace'))
+
+
+def tls_renegotiate_pending(sslobj):
+    """Whether a renegotiation this end asked for is still under way."""
+    return sessions_ssl.renegotiate_pending(required_ssl_pointer(sslobj)) == 1
