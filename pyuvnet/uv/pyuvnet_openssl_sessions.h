@@ -5,10 +5,7 @@
  * be loaded (and fail) on its own. */
 #ifndef PYUVNET_OPENSSL_SESSIONS_H
 #define PYUVNET_OPENSSL_SESSIONS_H
-#include <Python.h>
-#ifndef _WIN32
-#include <dlfcn.h>
-#endif
+#include "pyuvnet_openssl.h"
 
 typedef int (*pyuvnet_new_session_cb)(void* ssl, void* session);
 typedef void* (*pyuvnet_get_session_cb)(void* ssl, const unsigned char* id, int id_len, int* copy);
@@ -67,72 +64,42 @@ typedef struct {
     pyuvnet_msg_cb trace;       /* SSL_trace: absent where OpenSSL was built without it */
 } pyuvnet_openssl_sessions_t;
 
+/* The symbols of the table's fields, in their order; SSL_trace, the one
+ * a build may lack (enable-ssl-trace), last. */
+static const char* const pyuvnet_openssl_sessions_symbols[] = {
+    "BIO_new", "BIO_s_mem", "BIO_write", "BIO_free", "d2i_PKCS12_bio", "PKCS12_parse",
+    "PKCS12_free", "X509_free", "OPENSSL_sk_pop_free", "OPENSSL_sk_num", "OPENSSL_sk_value",
+    "i2d_X509", "EVP_PKEY2PKCS8", "i2d_PKCS8_PRIV_KEY_INFO", "PKCS8_PRIV_KEY_INFO_free",
+    "EVP_PKEY_free", "ERR_get_error", "ERR_reason_error_string", "ERR_clear_error",
+    "ERR_error_string_n", "i2d_SSL_SESSION", "d2i_SSL_SESSION", "SSL_SESSION_free",
+    "SSL_set_session", "SSL_get_session", "SSL_SESSION_get_id", "SSL_CTX_sess_set_new_cb",
+    "SSL_CTX_sess_set_get_cb", "SSL_CTX_ctrl", "SSL_CTX_set_session_id_context",
+    "SSL_get_ex_data", "SSL_CTX_set_client_hello_cb", "SSL_client_hello_get0_session_id",
+    "SSL_client_hello_get0_ext", "SSL_renegotiate", "SSL_renegotiate_pending", "SSL_ctrl",
+    "SSL_set_msg_callback", "BIO_new_fd", "SSL_trace",
+};
+#define PYUVNET_OPENSSL_SESSIONS_COUNT \
+    (sizeof(pyuvnet_openssl_sessions_symbols) / sizeof(pyuvnet_openssl_sessions_symbols[0]))
+/* The table is read as that many pointers: a field added without its
+ * symbol (or the other way round) fails to compile. */
+typedef char pyuvnet_openssl_sessions_table_matches[
+    sizeof(pyuvnet_openssl_sessions_t) == PYUVNET_OPENSSL_SESSIONS_COUNT * sizeof(void*) ? 1 : -1];
+
 /* 0 when every function (SSL_trace aside) was found in the already loaded
  * module at ssl_module_path and the libraries it depends on; -1 otherwise. */
 static int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_openssl_sessions_t* f) {
-#ifdef _WIN32
-    (void)ssl_module_path;
-    (void)f;
-    return -1;
-#else
-    void* module = dlopen(ssl_module_path, RTLD_NOW | RTLD_NOLOAD);
+    void** slots = (void**)f;
+    size_t index;
+    void* module = pyuvnet_ssl_module_open(ssl_module_path);
     if (module == NULL)
         return -1;
-    *(void**)&f->bio_new = dlsym(module, "BIO_new");
-    *(void**)&f->bio_s_mem = dlsym(module, "BIO_s_mem");
-    *(void**)&f->bio_write = dlsym(module, "BIO_write");
-    *(void**)&f->bio_free = dlsym(module, "BIO_free");
-    *(void**)&f->d2i_pkcs12_bio = dlsym(module, "d2i_PKCS12_bio");
-    *(void**)&f->pkcs12_parse = dlsym(module, "PKCS12_parse");
-    *(void**)&f->pkcs12_free = dlsym(module, "PKCS12_free");
-    *(void**)&f->x509_free = dlsym(module, "X509_free");
-    *(void**)&f->stack_pop_free = dlsym(module, "OPENSSL_sk_pop_free");
-    *(void**)&f->stack_count = dlsym(module, "OPENSSL_sk_num");
-    *(void**)&f->stack_item = dlsym(module, "OPENSSL_sk_value");
-    *(void**)&f->x509_to_der = dlsym(module, "i2d_X509");
-    *(void**)&f->pkey_to_pkcs8 = dlsym(module, "EVP_PKEY2PKCS8");
-    *(void**)&f->pkcs8_to_der = dlsym(module, "i2d_PKCS8_PRIV_KEY_INFO");
-    *(void**)&f->pkcs8_free = dlsym(module, "PKCS8_PRIV_KEY_INFO_free");
-    *(void**)&f->pkey_free = dlsym(module, "EVP_PKEY_free");
-    *(void**)&f->err_get_error = dlsym(module, "ERR_get_error");
-    *(void**)&f->err_reason_string = dlsym(module, "ERR_reason_error_string");
-    *(void**)&f->err_clear = dlsym(module, "ERR_clear_error");
-    *(void**)&f->err_string = dlsym(module, "ERR_error_string_n");
-    *(void**)&f->session_to_der = dlsym(module, "i2d_SSL_SESSION");
-    *(void**)&f->session_from_der = dlsym(module, "d2i_SSL_SESSION");
-    *(void**)&f->session_free = dlsym(module, "SSL_SESSION_free");
-    *(void**)&f->set_session = dlsym(module, "SSL_set_session");
-    *(void**)&f->get_session = dlsym(module, "SSL_get_session");
-    *(void**)&f->session_id = dlsym(module, "SSL_SESSION_get_id");
-    *(void**)&f->sess_set_new_cb = dlsym(module, "SSL_CTX_sess_set_new_cb");
-    *(void**)&f->sess_set_get_cb = dlsym(module, "SSL_CTX_sess_set_get_cb");
-    *(void**)&f->ctx_ctrl = dlsym(module, "SSL_CTX_ctrl");
-    *(void**)&f->set_session_id_context = dlsym(module, "SSL_CTX_set_session_id_context");
-    *(void**)&f->get_ex_data = dlsym(module, "SSL_get_ex_data");
-    *(void**)&f->set_client_hello_cb = dlsym(module, "SSL_CTX_set_client_hello_cb");
-    *(void**)&f->client_hello_session_id = dlsym(module, "SSL_client_hello_get0_session_id");
-    *(void**)&f->client_hello_ext = dlsym(module, "SSL_client_hello_get0_ext");
-    *(void**)&f->renegotiate = dlsym(module, "SSL_renegotiate");
-    *(void**)&f->renegotiate_pending = dlsym(module, "SSL_renegotiate_pending");
-    *(void**)&f->ssl_ctrl = dlsym(module, "SSL_ctrl");
-    *(void**)&f->set_msg_callback = dlsym(module, "SSL_set_msg_callback");
-    *(void**)&f->new_fd_bio = dlsym(module, "BIO_new_fd");
-    *(void**)&f->trace = dlsym(module, "SSL_trace");
-    /* _ssl stays loaded for the life of the process: the addresses stay valid. */
-    dlclose(module);
-    if (!f->bio_new || !f->bio_s_mem || !f->bio_write || !f->bio_free || !f->d2i_pkcs12_bio || !f->pkcs12_parse || !f->pkcs12_free || !f->x509_free
-            || !f->stack_pop_free || !f->stack_count || !f->stack_item || !f->x509_to_der
-            || !f->pkey_to_pkcs8 || !f->pkcs8_to_der || !f->pkcs8_free || !f->pkey_free
-            || !f->err_get_error || !f->err_reason_string || !f->err_clear || !f->err_string
-            || !f->session_to_der || !f->session_from_der || !f->session_free
-            || !f->set_session || !f->get_session || !f->session_id || !f->sess_set_new_cb
-            || !f->sess_set_get_cb || !f->ctx_ctrl || !f->set_session_id_context || !f->get_ex_data || !f->set_client_hello_cb
-            || !f->client_hello_session_id || !f->client_hello_ext || !f->renegotiate
-            || !f->renegotiate_pending || !f->ssl_ctrl || !f->set_msg_callback
-            || !f->new_fd_bio)
-        return -1;
-    return 0;
-#endif
+    for (index = 0; index < PYUVNET_OPENSSL_SESSIONS_COUNT; index++) {
+        slots[index] = pyuvnet_ssl_symbol(module, pyuvnet_openssl_sessions_symbols[index]);
+        if (slots[index] == NULL && index + 1 < PYUVNET_OPENSSL_SESSIONS_COUNT)
+            break;
+    }
+    pyuvnet_ssl_module_close(module);
+    return index == PYUVNET_OPENSSL_SESSIONS_COUNT ? 0 : -1;
 }
 
 #endif

@@ -75,14 +75,9 @@ cdef int sessions_ssl_state = 0     # 0: not tried, 1: loaded, -1: unavailable
 cdef bint load_sessions_openssl():
     global sessions_ssl_state
     if sessions_ssl_state == 0:
-        sessions_ssl_state = -1
-        try:
-            import _ssl
-            path = os.fsencode(_ssl.__file__)
-        except (ImportError, AttributeError):
-            return False
-        if pyuvnet_openssl_sessions_load(path, &sessions_ssl) == 0:
-            sessions_ssl_state = 1
+        path = ssl_module_path()
+        sessions_ssl_state = (1 if path is not None
+                              and pyuvnet_openssl_sessions_load(path, &sessions_ssl) == 0 else -1)
     return sessions_ssl_state == 1
 
 
@@ -144,7 +139,7 @@ def tls_report_client_sessions(context):
     sessions_ssl.ctx_ctrl(ctx, SSL_CTRL_SET_SESS_CACHE_MODE,
                           SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE, NULL)
     sessions_ssl.sess_set_new_cb(ctx, client_new_session)
-    sessions_ssl.set_session_id_context(ctx, NULL, 0)
+    sessions_ssl.set_session_id_context(ctx, <const unsigned char*>b"", 0)
     return True
 
 
