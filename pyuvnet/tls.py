@@ -26,6 +26,7 @@ from .tls_context import (
 )
 from .tls_context import supported_ciphers
 from . import tls_context as _tls_context
+from .tls_keys import PKCS12Error
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 
@@ -33,7 +34,7 @@ __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
-    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
+    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
 

@@ -20,6 +20,7 @@ from .tls_context import (
     SecureContextOptions, TLSError as TLSError,
     createSecureContext as createSecureContext,
 )
+from .tls_keys import PKCS12Error as PKCS12Error
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
 from .tls_socket_queries import (
     ERR_INVALID_STATE as ERR_INVALID_STATE, ERR_TLS_INVALID_STATE as ERR_TLS_INVALID_STATE,
@@ -30,7 +31,7 @@ __all__ = [
     'TLSSocket', 'Server', 'SecureContext', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
-    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
+    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
 ]
 

@@ -25,7 +25,6 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from pyuvnet.tls_keys import PKCS12Error
 from tls_certs import OPENSSL
 
 PASSWORD = 'sesame'
@@ -75,7 +74,7 @@ def test_a_pfx_server_serves_its_certificate(tls_certs, pfx, run_loop):
 @pytest.mark.parametrize('passphrase', [None, 'bad', ''])
 def test_a_wrong_or_missing_passphrase_is_mac_verify_failure(pfx, passphrase):
     """Node: an Error whose message is OpenSSL's reason, with no code."""
-    with pytest.raises(PKCS12Error) as info:
+    with pytest.raises(tls.PKCS12Error) as info:
         tls.createSecureContext(pfx=pfx, passphrase=passphrase)
     assert str(info.value) == 'mac verify failure'
     assert info.value.code is None
@@ -86,14 +85,14 @@ def test_a_wrong_or_missing_passphrase_is_mac_verify_failure(pfx, passphrase):
     (b'hello', 'not enough data'), (b'', 'not enough data'), (bytearray(b'\x30\x82'), 'header too long'),
 ])
 def test_what_is_not_pkcs12_fails_with_openssls_reason(blob, reason):
-    with pytest.raises(PKCS12Error, match='^%s$' % reason):
+    with pytest.raises(tls.PKCS12Error, match='^%s$' % reason):
         tls.createSecureContext(pfx=blob)
 
 
 def test_a_pfx_given_as_str_is_read_as_utf8(pfx):
     """Node writes a string pfx as UTF-8: a blob read as Latin-1 text then
     no longer parses ('header too long')."""
-    with pytest.raises(PKCS12Error, match='^header too long$'):
+    with pytest.raises(tls.PKCS12Error, match='^header too long$'):
         tls.createSecureContext(pfx=pfx.decode('latin-1'), passphrase=PASSWORD)
 
 
@@ -105,7 +104,7 @@ def test_the_list_forms_and_their_passphrases(pfx):
                     {'pfx': [{'buf': pfx}], 'passphrase': PASSWORD},
                     {'pfx': [{'buf': pfx, 'passphrase': PASSWORD}], 'passphrase': 'bad'}):
         assert tls.createSecureContext(options).pfx
-    with pytest.raises(PKCS12Error, match='mac verify failure'):
+    with pytest.raises(tls.PKCS12Error, match='mac verify failure'):
         tls.createSecureContext(pfx=[{'buf': pfx, 'passphrase': 'x'}], passphrase=PASSWORD)
 
 
