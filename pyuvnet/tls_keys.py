@@ -74,15 +74,18 @@ _NODE_LIBRARIES = frozenset(
     'USER'.split())
 
 
+def openssl_code(library, reason):
+    """Node's code for OpenSSL's (library, REASON)."""
+    if library == 'SSL':
+        return 'ERR_SSL_' + reason
+    if library in _NODE_LIBRARIES:
+        return 'ERR_OSSL_%s_%s' % (library, reason)
+    return 'ERR_OSSL_' + reason
+
+
 def openssl_error(library, reason, message):
     """A TLSError with Node's code for OpenSSL's (library, REASON)."""
-    if library == 'SSL':
-        code = 'ERR_SSL_' + reason
-    elif library in _NODE_LIBRARIES:
-        code = 'ERR_OSSL_%s_%s' % (library, reason)
-    else:
-        code = 'ERR_OSSL_' + reason
-    return TLSError(code, message, reason.lower().replace('_', ' '))
+    return TLSError(openssl_code(library, reason), message, reason.lower().replace('_', ' '))
 
 
 # Node's errors for keys and certificates that do not load (what Node 20's
@@ -183,8 +186,20 @@ def load_cert_chain(ctx, cert_pem, key_pem, passphrase):
 class PKCS12Error(errors.NodeError, ValueError):
     """A ``pfx`` that OpenSSL could not read or decrypt.  The message is
     OpenSSL's reason, as Node's ('mac verify failure' for a wrong
-    passphrase, 'not enough data' for what is no PKCS#12); ``code`` is
-    None, as Node sets none."""
+    passphrase, 'not enough data' for what is no PKCS#12).  Node's Error
+    has no code; this one has the code OpenSSL's error gets in Node's
+    naming (``ERR_OSSL_PKCS12_MAC_VERIFY_FAILURE``,
+    ``ERR_OSSL_ASN1_NOT_ENOUGH_DATA``), and ``reason``."""
+
+    def __init__(self, library, reason):
+        super().__init__(reason)
+        self.reason = reason
+        self.code = openssl_code(library, reason.upper().replace(' ', '_'))
+
+
+# OpenSSL's ERR_LIB_* numbers of the libraries a PKCS#12 goes through.
+_LIBRARIES = {2: 'SYS', 6: 'EVP', 7: 'BUF', 9: 'PEM', 11: 'X509', 13: 'ASN1', 15: 'CRYPTO',
+              20: 'SSL', 32: 'BIO', 35: 'PKCS12', 57: 'PROV', 60: 'OSSL_DECODER'}
 
 
 def _pfx_blob(raw):
@@ -246,8 +261,9 @@ def load_pfx(pfx, passphrase):
         parsed = _uv.tls_pkcs12_parse(blob, _pfx_passphrase(own or passphrase or None))
         if parsed is None:
             raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (OpenSSL cannot be reached)')
-        if isinstance(parsed, str):
-            raise PKCS12Error(parsed)
+        if len(parsed) == 2:
+            library, reason = parsed
+            raise PKCS12Error(_LIBRARIES.get(library, ''), reason)
         cert, key, extras = parsed
         extras_pem = ''.join(_pem('CERTIFICATE', der) for der in extras)
         loaded.append((_pem('CERTIFICATE', cert) + extras_pem, _pem('PRIVATE KEY', key), extras_pem))

@@ -4,6 +4,7 @@ clients, pinned with /usr/bin/node v20 on blobs made by
 
     tls.createSecureContext({pfx, passphrase: 'sesame'})   // ok
     tls.createSecureContext({pfx, passphrase: 'bad'})      // Error 'mac verify failure', no code
+        // (pyuvnet: PKCS12Error, code ERR_OSSL_PKCS12_MAC_VERIFY_FAILURE)
     tls.createSecureContext({pfx})                          // the same
     tls.createSecureContext({pfx: Buffer.from('hello')})    // Error 'not enough data'
     tls.createSecureContext({pfx: Buffer.alloc(0)})         // Error 'not enough data'
@@ -73,11 +74,13 @@ def test_a_pfx_server_serves_its_certificate(tls_certs, pfx, run_loop):
 
 @pytest.mark.parametrize('passphrase', [None, 'bad', ''])
 def test_a_wrong_or_missing_passphrase_is_mac_verify_failure(pfx, passphrase):
-    """Node: an Error whose message is OpenSSL's reason, with no code."""
+    """Node: an Error whose message is OpenSSL's reason (Node gives it no
+    code; pyuvnet's errors all have one: OpenSSL's error in Node's naming)."""
     with pytest.raises(tls.PKCS12Error) as info:
         tls.createSecureContext(pfx=pfx, passphrase=passphrase)
     assert str(info.value) == 'mac verify failure'
-    assert info.value.code is None
+    assert info.value.code == 'ERR_OSSL_PKCS12_MAC_VERIFY_FAILURE'
+    assert info.value.reason == 'mac verify failure'
     assert isinstance(info.value, net.NodeError)
 
 
@@ -85,8 +88,9 @@ def test_a_wrong_or_missing_passphrase_is_mac_verify_failure(pfx, passphrase):
     (b'hello', 'not enough data'), (b'', 'not enough data'), (bytearray(b'\x30\x82'), 'header too long'),
 ])
 def test_what_is_not_pkcs12_fails_with_openssls_reason(blob, reason):
-    with pytest.raises(tls.PKCS12Error, match='^%s$' % reason):
+    with pytest.raises(tls.PKCS12Error, match='^%s$' % reason) as info:
         tls.createSecureContext(pfx=blob)
+    assert info.value.code == 'ERR_OSSL_ASN1_' + reason.upper().replace(' ', '_')
 
 
 def test_a_pfx_given_as_str_is_read_as_utf8(pfx):

@@ -29,20 +29,24 @@ cdef bytes der_of_x509(const void* x509):
     return der
 
 
-cdef str openssl_reason():
-    """The reason of OpenSSL's first queued error (Node's message for a
-    PKCS#12 that does not load), the queue then emptied."""
+cdef tuple openssl_reason():
+    """(library number, reason) of OpenSSL's first queued error (Node's
+    message for a PKCS#12 that does not load is the reason), the queue
+    then emptied."""
     cdef unsigned long code = sessions_ssl.err_get_error()
     cdef const char* reason = sessions_ssl.err_reason_string(code) if code else NULL
     sessions_ssl.err_clear()
-    return 'Unknown error' if reason == NULL else (<bytes>reason).decode('ascii', 'replace')
+    # ERR_GET_LIB: the library's number sits above the 23 reason bits.
+    return ((code >> 23) & 0xff,
+            'Unknown error' if reason == NULL else (<bytes>reason).decode('ascii', 'replace'))
 
 
 def tls_pkcs12_parse(bytes data, passphrase):
     """(certificate DER, PKCS#8 key DER, [extra certificates' DER]) of a
     PKCS#12 blob; ``passphrase`` bytes (read up to a NUL) or None (OpenSSL
-    then tries none and the empty one).  A str, OpenSSL's reason, when it
-    does not parse or decrypt ('mac verify failure', 'not enough data').
+    then tries none and the empty one).  (OpenSSL's library number, its
+    reason) when it does not parse or decrypt ((35, 'mac verify failure'),
+    (13, 'not enough data')).
     None where OpenSSL cannot be reached."""
     cdef void* bio
     cdef void* p12
@@ -74,7 +78,7 @@ def tls_pkcs12_parse(bytes data, passphrase):
     try:
         if cert == NULL or pkey == NULL:
             # Node's SSL_CTX_use_certificate(NULL) / _use_PrivateKey(NULL).
-            return 'passed a null parameter'
+            return 20, 'passed a null parameter'     # ERR_LIB_SSL's, as Node's
         key = pkcs8_der(pkey)
         if not key:
             return openssl_reason()
