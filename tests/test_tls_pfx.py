@@ -17,8 +17,9 @@ clients, pinned with /usr/bin/node v20 on blobs made by
     tls.createSecureContext({pfx: null}), ({pfx: []})       // ok, nothing loaded
     tls.connect({pfx: <leaf + CA>, rejectUnauthorized: false})  // authorized: the CA is trusted
 
-Node's tests: test/parallel/test-tls-passphrase.js (the passphrase forms)
-and test-tls-pfx-authorizationerror.js (a pfx server's certificate).
+Node's test: test/parallel/test-tls-pfx-authorizationerror.js (pfx on
+both ends, the server asking for the client's certificate; the client's
+getCertificate() asked again and again).
 """
 import subprocess
 
@@ -151,7 +152,11 @@ def test_a_pfx_client_certificate_is_what_the_server_sees(tls_certs, pfx, run_lo
     server.listen(0, '127.0.0.1')
     client = tls.connect(port=server.address().port, host='127.0.0.1', ca=tls_certs.ca,
                          pfx=pfx, passphrase=PASSWORD)
+    own = []
+    client.on('secureConnect', lambda: own.extend(
+        client.getCertificate().serialNumber for _ in range(10)))
     client.on('data', lambda _: None)
     client.on('close', lambda _: server.close())
     run_loop()
     assert seen == {'authorized': True, 'cn': 'localhost'}
+    assert len(set(own)) == 1 and len(own) == 10 and own[0]

@@ -10,9 +10,6 @@ another process resumes with ``connect({'session': ...})``.  Pinned with
     tls.connect({..., session: 'str'})    // throws ERR_INVALID_ARG_TYPE
     tls.connect({..., session: 5})        //   'Session must be a buffer'
     // a Node client given a session a pyuvnet client got: isSessionReused() true
-
-Node's tests: test/parallel/test-tls-client-resume.js (a session
-resumed by a second client), test-tls-session-cache.js.
 """
 import sys
 
