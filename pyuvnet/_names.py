@@ -47,6 +47,7 @@ ALIASES = {
         'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
         'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
         'getSharedSigalgs', 'getX509Certificate', 'getPeerX509Certificate',
+        'enableTrace',
     ),
     # pyuvnet.tls.X509Certificate (Node's crypto.X509Certificate) and its key.
     'X509Certificate': (

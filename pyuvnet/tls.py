@@ -29,17 +29,18 @@ from .tls_context import (
     CONTEXT_RULES, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, SecureContext, TLSError,
     ERR_TLS_HANDSHAKE_TIMEOUT, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, createSecureContext,
 )
-from .tls_context import Session, supported_ciphers
+from .tls_context import supported_ciphers
 from . import tls_context as _tls_context
+from .tls_keys import PKCS12Error
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 from .x509 import X509Certificate
 
 __all__ = [
-    'TLSSocket', 'Server', 'SecureContext', 'Session', 'createServer', 'connect', 'createSecureContext',
+    'TLSSocket', 'Server', 'SecureContext', 'createServer', 'connect', 'createSecureContext',
     'checkServerIdentity', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'TLSError',
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
-    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE',
+    'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
     'X509Certificate',
 ]
@@ -155,9 +156,21 @@ class Server(_NetServer):
         options = self._tls_options
         if self._named_contexts and options.get('SNICallback') is None:
             options = dict(options, SNICallback=self._named_context)
-        settings = server_settings(self._context, options, self._handshake_timeout)
+        settings = server_settings(self._context, options, self._handshake_timeout,
+                                   self._session_cache_listened())
         _set_ticket_keys(settings.ssl_context, self._ticket_keys)
         return settings
+
+    def _session_cache_listened(self):
+        return bool(self.listenerCount('newSession') or self.listenerCount('resumeSession'))
+
+    def listen(self, *args, **kwargs):
+        """net.Server's listen().  The 'newSession'/'resumeSession'
+        listeners present now make the server's external session cache
+        (the internal one is then off, as Node's): add them before."""
+        if self._session_cache_listened():
+            self._acceptor.settings = self._settings()
+        return super().listen(*args, **kwargs)
 
     def getTicketKeys(self):
         """The 48 bytes that encrypt this server's session tickets (random

@@ -8,16 +8,18 @@ certificates as Node's objects and ``checkServerIdentity`` are in
 tls_certificates.py.
 """
 import json
-import os
 import re
-import shutil
 import ssl
 import sys
-import tempfile
 import warnings
 
 from . import _uv, errors, validate
 from ._names import OptionSpec, normalize_options
+from .tls_keys import (
+    ERR_CRYPTO_OPERATION_FAILED, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, LIBRARY_NAMES, TLSError,
+    check_certificate, load_cert_chain, load_pfx, load_trusted, node_utf8, openssl_error,
+    pem_option, pem_text,
+)
 from .tls_session import KEYLOG
 
 DEFAULT_MIN_VERSION = 'TLSv1.2'
@@ -63,7 +65,7 @@ _VERSIONS = {
 }
 
 CONTEXT_RULES = {
-    # PEM as str, bytes or a list of them (checked by _pem_text).
+    # PEM as str, bytes or a list of them (checked by tls_keys.pem_text).
     'key': 'any', 'cert': 'any', 'ca': 'any',
     'passphrase': 'string', 'pfx': 'any',
     # Any value: Node's error for a version that is not a name is
@@ -85,25 +87,6 @@ CONTEXT_OPTIONS = OptionSpec(CONTEXT_RULES)
 
 # ---------------------------------------------------------------------------
 # Errors.
-
-class TLSError(errors.NodeError, ConnectionError):
-    """A TLS failure with Node's code: ``ERR_SSL_<REASON>`` for OpenSSL's
-    errors (``ERR_SSL_WRONG_VERSION_NUMBER``), the X.509 name for a
-    certificate that did not verify (``DEPTH_ZERO_SELF_SIGNED_CERT``), or
-    ``ECONNRESET`` for a peer that left during the handshake."""
-
-    def __init__(self, code, message, reason=None, library=None):
-        """``code`` as above, ``message`` OpenSSL's text, ``reason`` (when
-        known) OpenSSL's reason in lower case words, as Node's ``reason``;
-        ``library`` (when known) OpenSSL's name of the library that failed
-        ('SSL routines'), as Node's ``library``."""
-        super().__init__(message)
-        self.code = code
-        if reason is not None:
-            self.reason = reason
-        if library is not None:
-            self.library = library
-
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(errors.NodeError, TimeoutError):
     """A handshake took longer than the server's ``handshakeTimeout``."""
@@ -132,11 +115,6 @@ class ERR_TLS_PROTOCOL_VERSION_CONFLICT(errors.NodeError, TypeError):
     def __init__(self, version, method):
         super().__init__(json.dumps(version, ensure_ascii=False, default=repr),
                          json.dumps(method, ensure_ascii=False, default=repr))
-
-
-class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(errors.NodeError, TypeError):
-    """What Python's ``ssl`` cannot do (docs/TLS.md lists each)."""
-    _template = 'The feature %s is unavailable on the current platform, which is being used to run Python'
 
 
 # X509_V_ERR_* numbers -> the code Node gives a certificate that failed.
@@ -174,17 +152,8 @@ def tls_error(exc):
         reason = match.group(1).upper().replace(' ', '_') if match else None
     if reason:
         return TLSError('ERR_SSL_' + reason, str(exc), reason.lower().replace('_', ' '),
-                        _LIBRARY_NAMES.get(getattr(exc, 'library', None) or 'SSL'))
+                        LIBRARY_NAMES.get(getattr(exc, 'library', None) or 'SSL'))
     return TLSError('ERR_SSL_UNKNOWN', str(exc))
-
-
-# Python's short library names -> OpenSSL's own (ERR_lib_error_string),
-# which Node puts in an error's ``library``.
-_LIBRARY_NAMES = {'SSL': 'SSL routines', 'PEM': 'PEM routines',
-                  'X509': 'x509 certificate routines',
-                  'EVP': 'digital envelope routines', 'ASN1': 'asn1 encoding routines',
-                  'X509V3': 'X509 V3 routines', 'BIO': 'BIO routines', 'SYS': 'system library',
-                  'DECODER': 'DECODER routines'}
 
 
 _UNNAMED_REASON = re.compile(r'\[SSL\] ([a-z0-9 ]+?)(?: \(_ssl\.c:\d+\))?$')
@@ -279,37 +248,6 @@ def own_certificate(sslobj):
 # ---------------------------------------------------------------------------
 # Secure contexts.
 
-def _pem_text(value, name):
-    """PEM data given as str, bytes, or a list of them, as one str (bytes
-    as Latin-1: what is not ASCII cannot be PEM, and OpenSSL says so)."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode('latin-1')
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (list, tuple)):
-        return '\n'.join(_pem_text(item, name) for item in value)
-    raise errors.ERR_INVALID_ARG_TYPE(name, ['string', 'Buffer', 'TypedArray', 'DataView'], value)
-
-
-def _pem_option(opts, key):
-    """An option's PEM text, None when absent or empty (Node's ``if (key)``;
-    an empty list sets nothing either)."""
-    value = opts.get(key)
-    if value is None or (isinstance(value, (str, bytes, bytearray, memoryview, list, tuple))
-                         and not len(value)):
-        return None
-    return _pem_text(value, 'options.' + key)
-
-
-def node_utf8(text):
-    """``text`` as the UTF-8 Node makes of a JavaScript string: a lone
-    surrogate becomes U+FFFD (Python's codec would refuse it)."""
-    try:
-        return text.encode('utf-8')
-    except UnicodeEncodeError:
-        return text.encode('utf-16', 'surrogatepass').decode('utf-16', 'replace').encode('utf-8')
-
-
 def _versions(opts):
     """(minimum, maximum) from minVersion/maxVersion and their defaults, or
     from Node's secureProtocol, which conflicts with either."""
@@ -340,56 +278,8 @@ def _version(name, which):
     return _VERSIONS[name]
 
 
-# OpenSSL's errors as Node names them: ERR_SSL_<REASON> for libssl's,
-# ERR_OSSL_<LIB>_<REASON> for the libraries Node knows by name, and
-# ERR_OSSL_<REASON> for the others (the providers, the decoders).
-_NODE_LIBRARIES = frozenset(
-    'SYS BN RSA DH EVP BUF OBJ PEM DSA X509 ASN1 CONF CRYPTO EC BIO PKCS7 X509V3 PKCS12 '
-    'RAND DSO ENGINE OCSP UI COMP ECDSA ECDH OSSL_STORE FIPS CMS TS HMAC CT ASYNC KDF SM2 '
-    'USER'.split())
-
-
-def openssl_error(library, reason, message):
-    """A TLSError with Node's code for OpenSSL's (library, REASON)."""
-    if library == 'SSL':
-        code = 'ERR_SSL_' + reason
-    elif library in _NODE_LIBRARIES:
-        code = 'ERR_OSSL_%s_%s' % (library, reason)
-    else:
-        code = 'ERR_OSSL_' + reason
-    return TLSError(code, message, reason.lower().replace('_', ' '), _LIBRARY_NAMES.get(library))
-
-
-# Node's errors for keys and certificates that do not load (what Node 20's
-# OpenSSL 3 reports; Python's ssl only says "PEM lib").
-def _bad_decrypt():
-    return openssl_error('PROV', 'BAD_DECRYPT', 'error:1C800064:Provider routines::bad decrypt')
-
-
-def _passphrase_too_long():
-    return openssl_error('CRYPTO', 'INTERRUPTED_OR_CANCELLED',
-                         'error:07880109:common libcrypto routines::interrupted or cancelled')
-
-
-def _key_unsupported():
-    return openssl_error('DECODER', 'UNSUPPORTED', 'error:1E08010C:DECODER routines::unsupported')
-
-
-def _no_start_line():
-    return openssl_error('PEM', 'NO_START_LINE', 'error:0480006C:PEM routines::no start line')
-
-
-def _bad_base64():
-    return openssl_error('PEM', 'BAD_BASE64_DECODE',
-                         'error:04800064:PEM routines::bad base64 decode')
-
-
 def _no_cipher_match():
     return openssl_error('SSL', 'NO_CIPHER_MATCH', 'error:0A0000B9:SSL routines::no cipher match')
-
-
-class ERR_CRYPTO_OPERATION_FAILED(errors.NodeError, RuntimeError):
-    """An OpenSSL setting that did not take (``'Failed to set ECDH curve'``)."""
 
 
 # The TLS 1.3 suites OpenSSL 3 knows (SSL_CTX_set_ciphersuites accepts a
@@ -494,31 +384,6 @@ def _set_groups(ctx, curve):
         ctx.set_ecdh_curve(_NIST_CURVES.get(curve, curve))
 
 
-def _check_certificate(cert_pem):
-    """Raise Node's error for a certificate option that holds no certificate."""
-    if not cert_pem.isascii():
-        raise _no_start_line()
-    try:
-        # (cadata as str is PEM; as bytes it would be DER.)
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cert_pem)
-    except (ssl.SSLError, ValueError):
-        raise (_bad_base64() if '-----BEGIN CERTIFICATE-----' in cert_pem
-               else _no_start_line()) from None
-
-
-def _load_trusted(ctx, ca_pem):
-    """Trust the certificates of ``ca``.  As Node, what is not a certificate
-    is skipped, never an error: such a ca trusts nothing."""
-    for block in ca_pem.split('-----END CERTIFICATE-----'):
-        start = block.find('-----BEGIN CERTIFICATE-----')
-        if start < 0:
-            continue
-        try:
-            ctx.load_verify_locations(cadata=block[start:] + '-----END CERTIFICATE-----\n')
-        except (ssl.SSLError, ValueError, TypeError):
-            pass
-
-
 class SecureContext:
     """Node's SecureContext: the certificates, keys and protocol limits one
     or many connections share.  ``context`` is the ``ssl.SSLContext`` for
@@ -528,19 +393,20 @@ class SecureContext:
         """Check and keep the context options (a dict or keywords, either
         spelling).  Raises at once, as Node: ERR_INVALID_ARG_TYPE /
         ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE, ERR_TLS_INVALID_PROTOCOL_VERSION,
-        ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``pfx``, ERR_SSL_NO_CIPHER_MATCH,
-        ERR_CRYPTO_OPERATION_FAILED for an unknown ``ecdhCurve``, and a
-        TLSError with OpenSSL's code as Node names it for a key or
+        ERR_SSL_NO_CIPHER_MATCH, ERR_CRYPTO_OPERATION_FAILED for an unknown
+        ``ecdhCurve`` or a ``pfx`` item that is no blob, a PKCS12Error for
+        a ``pfx`` that does not parse or decrypt ('mac verify failure'),
+        and a TLSError with OpenSSL's code as Node names it for a key or
         certificate that does not load (ERR_OSSL_BAD_DECRYPT for an
         encrypted key without its ``passphrase``: nothing ever prompts)."""
         opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
-        if 'pfx' in opts:
-            raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (PKCS#12: Python ssl loads PEM only)')
-        self.cert_pem = _pem_option(opts, 'cert')
-        self.key_pem = _pem_option(opts, 'key')
-        self.ca_pem = _pem_option(opts, 'ca')
+        self.cert_pem = pem_option(opts, 'cert')
+        self.key_pem = pem_option(opts, 'key')
+        self.ca_pem = pem_option(opts, 'ca')
         self._key_pairs = _key_pairs(opts, self.cert_pem, self.key_pem)
         self.passphrase = opts.get('passphrase')
+        # PKCS#12 blobs, parsed at once (as Node) into what Python loads.
+        self.pfx = load_pfx(opts.get('pfx'), self.passphrase)
         self.min_version, self.max_version = _versions(opts)
         self.secure_options = opts.get('secureOptions')
         # tls.Server's default is True (Node: the server's order decides).
@@ -556,17 +422,21 @@ class SecureContext:
         self._contexts = {}
         # Fail now, as Node does, on a key or certificate that does not load.
         if self.cert_pem is not None:
-            _check_certificate(self.cert_pem)
-        if self.cert_pem is not None and self.key_pem is not None:
+            check_certificate(self.cert_pem)
+        if (self.cert_pem is not None and self.key_pem is not None) or self.pfx:
             self._new(True, ssl.CERT_NONE, (), None)
 
-    def context(self, server_side, verify_mode, alpn=(), sni_callback=None):
+    def context(self, server_side, verify_mode, alpn=(), sni_callback=None, session_cache=False):
         """The ``ssl.SSLContext`` for one role and verification mode
-        (cached: connections with the same settings share it)."""
-        key = (server_side, verify_mode, tuple(alpn), sni_callback)
+        (cached: connections with the same settings share it);
+        ``session_cache``: a server's with an external session cache
+        ('newSession'/'resumeSession' listeners)."""
+        key = (server_side, verify_mode, tuple(alpn), sni_callback, session_cache)
         ctx = self._contexts.get(key)
         if ctx is None:
             ctx = self._contexts[key] = self._new(server_side, verify_mode, alpn, sni_callback)
+            if session_cache:
+                _uv.tls_external_session_cache(ctx)
         return ctx
 
     def _new(self, server_side, verify_mode, alpn, sni_callback):
@@ -596,13 +466,20 @@ class SecureContext:
         if self.ecdh_curve:
             _set_groups(ctx, self.ecdh_curve)
         if self.ca_pem is not None:
-            _load_trusted(ctx, self.ca_pem)
+            load_trusted(ctx, self.ca_pem)
         elif verify_mode != ssl.CERT_NONE or not server_side:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
         if self.cert_pem is not None and self.key_pem is not None:
             for cert_pem, key_pem in self._key_pairs:
-                _load_cert_chain(ctx, cert_pem, key_pem, self.passphrase)
+                load_cert_chain(ctx, cert_pem, key_pem, self.passphrase)
+        for chain_pem, key_pem, extras_pem in self.pfx:
+            # As Node's loadPKCS12: after key/cert, its certificate and key
+            # (one per key type: a later one of the same type replaces),
+            # its extra certificates sent as the chain and trusted.
+            load_cert_chain(ctx, chain_pem, key_pem, None)
+            if extras_pem:
+                load_trusted(ctx, extras_pem)
         if alpn:
             # The wire format itself: set_alpn_protocols() takes ASCII str
             # only, where Node sends any bytes (UTF-8 for a str).
@@ -615,6 +492,10 @@ class SecureContext:
                 _uv.tls_set_alpn_select(ctx, wire)
         if sni_callback is not None:
             ctx.sni_callback = sni_callback
+        if not server_side:
+            # Each new session (each TLS 1.3 ticket) to the connection that
+            # got it, for 'session' (tls_session.py).
+            _uv.tls_report_client_sessions(ctx)
         return ctx
 
 
@@ -626,46 +507,9 @@ def _key_pairs(opts, cert_pem, key_pem):
     keys, certs = opts.get('key'), opts.get('cert')
     if (isinstance(keys, (list, tuple)) and isinstance(certs, (list, tuple))
             and len(keys) == len(certs) > 1):
-        return [(_pem_text(cert, 'options.cert'), _pem_text(key, 'options.key'))
+        return [(pem_text(cert, 'options.cert'), pem_text(key, 'options.key'))
                 for cert, key in zip(certs, keys)]
     return [(cert_pem, key_pem)]
-
-
-def _load_cert_chain(ctx, cert_pem, key_pem, passphrase):
-    """Python's ssl loads certificates and keys only from files: write them
-    to a private directory, load, and remove it at once.  The passphrase
-    goes through a callback, never None: without one OpenSSL would prompt
-    on the terminal.  Without a passphrase the callback answers '', as
-    Node's does, so an encrypted key fails to decrypt (a key encrypted with
-    the empty passphrase loads, as in Node)."""
-    asked = []
-
-    def password():
-        asked.append(True)
-        return node_utf8(passphrase or '')
-
-    folder = tempfile.mkdtemp(prefix='pyuvnet-tls-')
-    try:
-        cert_path = os.path.join(folder, 'cert.pem')
-        key_path = os.path.join(folder, 'key.pem')
-        for path, text in ((cert_path, cert_pem), (key_path, key_pem)):
-            with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), 'wb') as f:
-                f.write(node_utf8(text))
-        try:
-            ctx.load_cert_chain(cert_path, key_path, password)
-        except ValueError:
-            # Python refuses a passphrase longer than OpenSSL's buffer;
-            # Node's callback does too (OpenSSL: interrupted or cancelled).
-            raise _passphrase_too_long() from None
-        except ssl.SSLError as exc:
-            if asked:
-                raise _bad_decrypt() from None
-            if exc.library and exc.reason:
-                # The key does not match the certificate, say.
-                raise openssl_error(exc.library, exc.reason, str(exc)) from None
-            raise _key_unsupported() from None
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def createSecureContext(options=None, **kwargs):
@@ -676,24 +520,6 @@ def createSecureContext(options=None, **kwargs):
 
 # ---------------------------------------------------------------------------
 # Per-connection helpers of TLSSocket.
-
-class Session:
-    """A TLS session to resume (Node's getSession() value; here an object,
-    not bytes: Python's ssl cannot serialise one)."""
-
-    __slots__ = {
-        'ssl_session': "the ssl.SSLSession",
-        'ssl_context': 'the ssl.SSLContext it was made on (the only one that can resume it)',
-    }
-
-    def __init__(self, ssl_session, ssl_context):
-        """Made by TLSSocket.getSession(), not by users."""
-        self.ssl_session = ssl_session
-        self.ssl_context = ssl_context
-
-    def __repr__(self):
-        return '<pyuvnet.tls.Session %s>' % self.ssl_session.id.hex()[:16]
-
 
 class ServerNameHook:
     """The server's SNI hook: records the name the client asked for and,

@@ -44,11 +44,11 @@ class SecureContextOptions(TypedDict, total=False):
     secure_options: int | None
     # END snake_case twins
 
-class TLSError(NodeError, ConnectionError):
-    reason: str | None
-    library: str | None
-    def __init__(self, code: str, message: str, reason: str | None = None,
-                 library: str | None = None) -> None: ...
+from .tls_keys import (
+    ERR_CRYPTO_OPERATION_FAILED as ERR_CRYPTO_OPERATION_FAILED,
+    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM as ERR_FEATURE_UNAVAILABLE_ON_PLATFORM,
+    TLSError as TLSError, node_utf8 as node_utf8, openssl_error as openssl_error,
+)
 
 class ERR_TLS_HANDSHAKE_TIMEOUT(NodeError, TimeoutError): ...
 class ERR_TLS_INVALID_PROTOCOL_VERSION(NodeError, TypeError):
@@ -56,11 +56,6 @@ class ERR_TLS_INVALID_PROTOCOL_VERSION(NodeError, TypeError):
 class ERR_TLS_INVALID_PROTOCOL_METHOD(NodeError, TypeError): ...
 class ERR_TLS_PROTOCOL_VERSION_CONFLICT(NodeError, TypeError):
     def __init__(self, version: object, method: object) -> None: ...
-class ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(NodeError, TypeError): ...
-class ERR_CRYPTO_OPERATION_FAILED(NodeError, RuntimeError): ...
-
-def openssl_error(library: str, reason: str, message: str) -> TLSError: ...
-def node_utf8(text: str) -> bytes: ...
 
 def verify_error_code(number: int) -> str: ...
 def tls_error(exc: BaseException) -> Exception: ...
@@ -76,6 +71,7 @@ class SecureContext:
     key_pem: str | None
     ca_pem: str | None
     passphrase: str | None
+    pfx: list[tuple[str, str, str]]
     min_version: ssl.TLSVersion
     max_version: ssl.TLSVersion
     ciphers: str | None
@@ -84,15 +80,11 @@ class SecureContext:
     def __init__(self, options: SecureContextOptions | None = None,
                  **kwargs: Unpack[SecureContextOptions]) -> None: ...
     def context(self, server_side: bool, verify_mode: ssl.VerifyMode, alpn: tuple[str, ...] = (),
-                sni_callback: ServerNameHook | None = None) -> ssl.SSLContext: ...
+                sni_callback: ServerNameHook | None = None,
+                session_cache: bool = False) -> ssl.SSLContext: ...
 
 def createSecureContext(options: SecureContextOptions | None = None,
                         **kwargs: Unpack[SecureContextOptions]) -> SecureContext: ...
-
-class Session:
-    ssl_session: ssl.SSLSession
-    ssl_context: ssl.SSLContext
-    def __init__(self, ssl_session: ssl.SSLSession, ssl_context: ssl.SSLContext) -> None: ...
 
 class ServerNameHook:
     sni_callback: Callable[..., object] | None

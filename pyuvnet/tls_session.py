@@ -1,13 +1,12 @@
-"""TLSSocket's 'session' and 'keylog' events, over what Python's ``ssl``
-exposes (it has no new-session or key-log callback of its own).
+"""TLSSocket's 'session' and 'keylog' events (Python's ``ssl`` has no
+new-session or key-log callback of its own).
 
-'session' (client): Node emits it when OpenSSL hands the client a new
-resumable session: under TLS 1.2 once, after 'secureConnect'; under TLS
-1.3 once per NewSessionTicket, which arrives after the handshake, with the
-first data.  Python's ``SSLObject.session`` is OpenSSL's current session,
-which each ticket replaces (its id is the ticket's digest), so a
-``SessionWatch`` looks at it after the handshake and after each read while
-someone listens, and reports a session it has not reported before.
+'session' (client): Node emits it for each new resumable session OpenSSL
+hands the client: under TLS 1.2 once, after 'secureConnect'; under TLS
+1.3 once per NewSessionTicket, which arrives after the handshake, with
+the first data.  OpenSSL's new-session callback (uv/tls_sessions.pyx)
+queues each as DER on the connection's SSLObject, and the socket emits
+them once the OpenSSL call returned (a listener must not run inside it).
 
 'keylog': Node emits each NSS key log line (``CLIENT_RANDOM ...`` under
 TLS 1.2, the ``*_TRAFFIC_SECRET_*`` lines under 1.3) as bytes ending in a
@@ -27,34 +26,34 @@ import tempfile
 import weakref
 
 
-class SessionWatch:
-    """Reports each new resumable session of one client connection once."""
+class ServerSessions:
+    """A tls.Server connection's external session cache (Node's
+    'newSession' / 'resumeSession'), filled by OpenSSL's callbacks
+    (uv/tls_sessions.pyx) and emptied by the socket: ``asked`` the
+    session id the ClientHello offered (None before it came), ``waiting``
+    while 'resumeSession' has not answered, ``answer`` its session data,
+    ``new`` the (id, data) of the sessions OpenSSL made."""
 
-    __slots__ = ('_last_id', '_started')
+    __slots__ = ('server', 'asked', 'waiting', 'answer', 'new')
 
-    def __init__(self):
-        self._last_id = None
-        self._started = False
+    def __init__(self, server):
+        self.server = server
+        self.asked = None
+        self.waiting = False
+        self.answer = None
+        self.new = []
 
-    def new_session(self, sslobj):
-        """The ``ssl.SSLSession`` ``sslobj`` holds when not reported yet, else None."""
-        session = sslobj.session
-        if session is None:
-            return None
-        if not self._started:
-            self._started = True
-            if sslobj.session_reused:
-                # As Node: the session resumed is not news; tickets after it are.
-                self._last_id = session.id
-                return None
-        # Under TLS 1.3 the handshake's own session cannot be resumed: only
-        # a ticket makes one.  Under 1.2 the handshake's session can be.
-        if not session.has_ticket and (sslobj.version() == 'TLSv1.3' or not session.id):
-            return None
-        if session.id == self._last_id:
-            return None
-        self._last_id = session.id
-        return session
+    def ask(self, session_id):
+        """Whether the handshake waits for 'resumeSession' to look up
+        ``session_id`` (only when it is one and someone listens)."""
+        self.asked = session_id
+        self.waiting = bool(session_id) and self.server is not None and bool(
+            self.server.listenerCount('resumeSession'))
+        return self.waiting
+
+    def take_answer(self):
+        answer, self.answer = self.answer, None
+        return answer
 
 
 class KeyLog:

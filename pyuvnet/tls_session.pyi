@@ -1,8 +1,16 @@
 import ssl
 
-class SessionWatch:
-    def __init__(self) -> None: ...
-    def new_session(self, sslobj: ssl.SSLObject) -> ssl.SSLSession | None: ...
+from .events import EventEmitter
+
+class ServerSessions:
+    server: EventEmitter | None
+    asked: bytes | None
+    waiting: bool
+    answer: bytes | None
+    new: list[tuple[bytes, bytes]]
+    def __init__(self, server: EventEmitter | None) -> None: ...
+    def ask(self, session_id: bytes) -> bool: ...
+    def take_answer(self) -> bytes | None: ...
 
 class KeyLog:
     active: bool

@@ -49,21 +49,22 @@ from .events import EventEmitter
 from .socket import Socket
 from .tls_certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from .tls_context import (
-    CONTEXT_RULES, SecureContext, ServerNameHook, Session, TLSError,
-    ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
+    CONTEXT_RULES, SecureContext, ServerNameHook, TLSError,
+    ERR_TLS_HANDSHAKE_TIMEOUT, node_utf8, own_certificate,
     peer_chain, tls_error, verify_error_code, verify_mode_without_enforcing, verify_result,
     verify_result_readable, verify_without_enforcing,
 )
+from .tls_keys import must_be_a_buffer
 from .tls_ocsp import OCSPStapling
-from .tls_session import SessionWatch
+from .tls_socket_sessions import SessionMethods
 from .tls_socket_queries import (
-    ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl,
+    ERR_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER, OpenSSLQueries, require_openssl, require_sessions,
 )
 
 CONNECTION_RULES = {
     'secureContext': 'object', 'requestCert': 'boolean', 'rejectUnauthorized': 'boolean',
     'ALPNProtocols': 'any', 'SNICallback': 'function', 'servername': 'string',
-    'checkServerIdentity': 'function', 'session': 'object', 'allowHalfOpen': 'boolean',
+    'checkServerIdentity': 'function', 'session': 'any', 'allowHalfOpen': 'boolean',
     'requestOCSP': 'any',
 }
 TLS_SOCKET_OPTIONS = OptionSpec(dict(CONTEXT_RULES, isServer='boolean', server='object',
@@ -126,11 +127,12 @@ def _sni_name(servername):
     return name if 0 < len(name) <= 255 else None
 
 
-def server_settings(context, opts, handshake_timeout=0):
+def server_settings(context, opts, handshake_timeout=0, session_cache=False):
     """The ``_uv.TLSServerSettings`` of server-side TLSSockets with these
     connection options: a tls.Server works them out once and its
-    ``_uv.TLSAcceptor`` makes each connection with them.  Raises for bad
-    ALPNProtocols."""
+    ``_uv.TLSAcceptor`` makes each connection with them.  ``session_cache``:
+    the server's 'newSession'/'resumeSession' make its session cache.
+    Raises for bad ALPNProtocols."""
     alpn = _alpn_list(opts.get('ALPNProtocols'))
     request_cert = opts.get('requestCert', False)
     reject = opts.get('rejectUnauthorized', True)
@@ -145,8 +147,11 @@ def server_settings(context, opts, handshake_timeout=0):
     # OpenSSL after the handshake; the Python hook OpenSSL would call during
     # every handshake is needed only where OpenSSL cannot be reached.
     sni_callback = opts.get('SNICallback')
-    hooked = sni_callback is not None or not _uv.tls_servername_readable()
-    ctx = context.context(True, verify, alpn, ServerNameHook(sni_callback, alpn) if hooked else None)
+    # An external session cache finds each connection through the hook too.
+    session_cache = session_cache and _uv.tls_sessions_available()
+    hooked = sni_callback is not None or not _uv.tls_servername_readable() or session_cache
+    ctx = context.context(True, verify, alpn, ServerNameHook(sni_callback, alpn) if hooked else None,
+                          session_cache)
     # As Node: a client that sends no certificate fails the handshake only
     # when it would be rejected anyway.
     verify_mode = (verify_mode_without_enforcing(request=True, require=reject)
@@ -165,7 +170,7 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
+class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``).  See the module docstring for the events."""
 
@@ -217,21 +222,22 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
         verify = ssl.CERT_NONE if node_way or not self._reject_unauthorized else ssl.CERT_REQUIRED
         ctx = context.context(False, verify, alpn)
         session = opts.get('session')
-        if session is not None:
-            if not isinstance(session, Session):
-                raise errors.ERR_INVALID_ARG_TYPE('options.session', 'tls Session', session)
-            # Python's ssl resumes a session only on the SSLContext that
-            # made it: the connection takes that one's settings.
-            ctx, session = session.ssl_context, session.ssl_session
+        if session is not None and not isinstance(session, (bytes, bytearray, memoryview)):
+            raise must_be_a_buffer('Session', session)
         sslobj = ctx.wrap_bio(self._incoming, self._outgoing, server_side=False,
                               server_hostname=None if self._servername is None
-                              else self._servername.encode('ascii'), session=session)
+                              else self._servername.encode('ascii'))
         if node_way:
             verify_without_enforcing(sslobj)
             if self._servername is not None and isIP(self._servername):
                 # Python's ssl sends no SNI for an IP address; Node 20
                 # sends it (after its DEP0123 warning, tls.connect's).
                 _uv.tls_set_servername(sslobj, self._servername.encode('ascii'))
+        if session:
+            # OpenSSL's DER, from this process or another; as Node, what
+            # OpenSSL cannot read is not offered (a full handshake follows).
+            require_sessions('session')
+            _uv.tls_set_session_bytes(sslobj, bytes(session))
         return sslobj
 
     # -- the rare events (the expected ones run in TLSPump) ----------------
@@ -316,14 +322,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
             if not self.listenerCount('error'):
                 return
         self.emit('error', err)
-
-    def _emit_new_session(self):
-        session = self._session_watch.new_session(self._ssl)
-        if session is not None:
-            self.emit('session', Session(session, self._ssl.context))
-
-    def _start_session_watch(self):
-        self._session_watch = SessionWatch()
 
     def _log_keys_to_server(self):
         # As Node: a server's sockets log keys when the server listens.
@@ -562,13 +560,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
         # OpenSSL's name; for TLS 1.3 suites it is also the IANA name.
         return Record(name=name, standardName=name, version=version)
 
-    def getSession(self):
-        """The session to resume with ``connect(session=)``, or None (under
-        TLS 1.3 it exists once the server's ticket arrived, after the
-        handshake)."""
-        session = self._ssl.session if self._ssl is not None else None
-        return None if session is None else Session(session, self._ssl.context)
-
     def isSessionReused(self):
         """True when the handshake resumed the ``session`` given to connect()."""
         return bool(self._ssl is not None and self._ssl.session_reused)
@@ -589,11 +580,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, _uv.TLSPump):
                 self._ssl, (servername or '').encode('ascii')):
             raise ERR_INVALID_STATE('setServername() after the handshake began')
         self._servername = servername
-
-    def renegotiate(self, options=None, callback=None):
-        """Raises ERR_FEATURE_UNAVAILABLE_ON_PLATFORM: Python's ssl cannot
-        renegotiate."""
-        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('renegotiate')
 
     def __repr__(self):
         return '<pyuvnet.tls.TLSSocket %s %s>' % (

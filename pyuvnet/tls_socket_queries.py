@@ -42,6 +42,14 @@ def require_openssl(method):
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(method)
 
 
+def require_sessions(method):
+    """Raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``method`` where the
+    session functions (uv/tls_sessions.pyx) cannot be reached."""
+    require_openssl(method)
+    if not _uv.tls_sessions_available():
+        raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(method)
+
+
 class OpenSSLQueries:
     """Mixed into TLSSocket, whose ``_ssl`` (the ssl.SSLObject, None once
     destroyed) and ``_secure`` (handshake done) these read."""

@@ -286,7 +286,7 @@ def test_check_server_identity_rules():
 def test_secure_context_option_errors(tls_certs):
     """Node: createSecureContext({minVersion: 'TLSv9'}) throws
     ERR_TLS_INVALID_PROTOCOL_VERSION; an unknown option is an error here
-    (pyuvnet's rule); pfx cannot be loaded by Python's ssl.  A key that is
+    (pyuvnet's rule).  A key that is
     not the certificate's: Node 20 takes the context and fails later;
     Python's load_cert_chain refuses it at once, with OpenSSL's reason in
     Node's naming (docs/TLS.md lists the difference)."""
@@ -296,9 +296,6 @@ def test_secure_context_option_errors(tls_certs):
     with pytest.raises(net.NodeError) as info:
         tls.create_secure_context({'colour': 'blue'})
     assert info.value.code == 'ERR_INVALID_ARG_VALUE'
-    with pytest.raises(net.NodeError) as info:
-        tls.createSecureContext(pfx=b'\x30\x82')
-    assert info.value.code == 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM'
     with pytest.raises(net.NodeError) as info:
         tls.createSecureContext(key=tls_certs.key, cert=tls_certs.other_cert)
     assert info.value.code == 'ERR_OSSL_X509_KEY_VALUES_MISMATCH'

@@ -43,7 +43,7 @@ from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
            net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
            net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
-           tls.TLSSocket, tls.Server, tls.SecureContext, tls.Session, cluster.Worker,
+           tls.TLSSocket, tls.Server, tls.SecureContext, cluster.Worker,
            http.Server, http.IncomingMessage, http.OutgoingMessage, http.ServerResponse,
            http.ClientRequest, http.Agent)
 MODULES = (promises, child_process, tls, cluster, http, https)

@@ -87,8 +87,8 @@ OPTION_DOCS = {
     'key': ('None', 'the private key, PEM (str, bytes or a list of them)'),
     'cert': ('None', 'the certificate chain, PEM (leaf first)'),
     'ca': ("the system's trusted roots", 'the CAs to trust instead, PEM'),
-    'passphrase': ('None', 'decrypts an encrypted key'),
-    'pfx': ('None', '**ERR_FEATURE_UNAVAILABLE_ON_PLATFORM**: PKCS#12 is not loadable by Python\'s ssl'),
+    'passphrase': ('None', 'decrypts an encrypted key or pfx'),
+    'pfx': ('None', 'PKCS#12 blob(s), or {buf, passphrase} dicts; parsed by OpenSSL'),
     'minVersion': ("DEFAULT_MIN_VERSION ('TLSv1.2')",
                    "lowest protocol: 'TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3' "
                    '(else ERR_TLS_INVALID_PROTOCOL_VERSION)'),
@@ -110,7 +110,7 @@ OPTION_DOCS = {
     'servername': ('the host, when not an IP address', 'client: the SNI name sent and the name checked'),
     'checkServerIdentity': ('tls.checkServerIdentity', "client: (host, cert) -> an error to refuse, "
                                                        'None to accept'),
-    'session': ('None', 'client: a Session from getSession(), to resume'),
+    'session': ('None', "client: a session's bytes (OpenSSL's DER), to resume"),
     'requestOCSP': ('False', "client: ask for the server's stapled certificate status "
                              "(any true value), emitted as 'OCSPResponse'"),
     'handshakeTimeout': ('120000', "ms a handshake may take: 'tlsClientError' "
@@ -223,11 +223,12 @@ CHILD_PROCESS_DIFFERENCES = {
                         "execPath='node', a Node one",
 }
 
-_TLS_MD = 'docs/TLS.md says how'
 TLS_DIFFERENCES = {
     ('module', 'createSecurePair'): 'deprecated in Node since 0.11; not provided (TLSSocket does it)',
-    ('module', 'CLIENT_RENEG_LIMIT'): 'with renegotiation (see TLSSocket.renegotiate)',
-    ('module', 'CLIENT_RENEG_WINDOW'): 'with renegotiation (see TLSSocket.renegotiate)',
+    ('module', 'CLIENT_RENEG_LIMIT'): "not provided: pyuvnet's server refuses a client's "
+                                      'renegotiation (OpenSSL 3 default)',
+    ('module', 'CLIENT_RENEG_WINDOW'): "not provided: pyuvnet's server refuses a client's "
+                                       'renegotiation (OpenSSL 3 default)',
     ('module', 'rootCertificates'): "twin root_certificates; the system's trusted roots as OpenSSL "
                                     "finds them (read on first use), not Mozilla's list compiled into Node",
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
@@ -240,15 +241,14 @@ TLS_DIFFERENCES = {
     ('Server', 'address'): "net.Server's",
     ('Server', 'close'): "net.Server's",
     ('Server', 'listen'): "net.Server's",
-    ('TLSSocket', 'enableTrace'): _TLS_MD,
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
-    ('TLSSocket', 'renegotiate'): _TLS_MD,
+    ('TLSSocket', 'renegotiate'): "a client's, under TLS 1.2; pyuvnet's server refuses it "
+                                  '(ERR_SSL_NO_RENEGOTIATION)',
     ('TLSSocket', 'getPeerX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
                                              'pyuvnet has no crypto module)',
     ('TLSSocket', 'getX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
                                          'pyuvnet has no crypto module)',
-    ('TLSSocket', 'getSession'): _TLS_MD,
     ('TLSSocket', 'getCipher'): "standardName is OpenSSL's name (the IANA one for TLS 1.3 suites)",
 }
 

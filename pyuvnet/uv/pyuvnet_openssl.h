@@ -77,16 +77,47 @@ typedef struct {
                               int* sign_hash_nid, unsigned char* rsig, unsigned char* rhash);
 } pyuvnet_openssl_t;
 
+/* The module at ssl_module_path if it is already loaded, else NULL
+ * (RTLD_NOLOAD: never loads a second copy of anything; NULL on Windows);
+ * its symbols, and those of the libraries it depends on. */
+static void* pyuvnet_ssl_module_open(const char* ssl_module_path) {
+#ifdef _WIN32
+    (void)ssl_module_path;
+    return NULL;
+#else
+    return dlopen(ssl_module_path, RTLD_NOW | RTLD_NOLOAD);
+#endif
+}
+
+static void* pyuvnet_ssl_symbol(void* module, const char* name) {
+#ifdef _WIN32
+    (void)module;
+    (void)name;
+    return NULL;
+#else
+    return dlsym(module, name);
+#endif
+}
+
+/* _ssl stays loaded for the life of the process: the addresses found in
+ * it stay valid once the handle is closed. */
+static void pyuvnet_ssl_module_close(void* module) {
+#ifndef _WIN32
+    dlclose(module);
+#else
+    (void)module;
+#endif
+}
+
 /* 0 when every function was found in the already loaded module at
- * ssl_module_path (and the libraries it depends on); -1 otherwise.
- * RTLD_NOLOAD: never loads a second copy of anything. */
+ * ssl_module_path (and the libraries it depends on); -1 otherwise. */
 static int pyuvnet_openssl_load(const char* ssl_module_path, pyuvnet_openssl_t* f) {
 #ifdef _WIN32
     (void)ssl_module_path;
     (void)f;
     return -1;
 #else
-    void* module = dlopen(ssl_module_path, RTLD_NOW | RTLD_NOLOAD);
+    void* module = pyuvnet_ssl_module_open(ssl_module_path);
     if (module == NULL)
         return -1;
     *(void**)&f->get_verify_result = dlsym(module, "SSL_get_verify_result");

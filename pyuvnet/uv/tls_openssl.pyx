@@ -84,16 +84,22 @@ cdef pyuvnet_openssl_t openssl
 cdef int openssl_state = 0      # 0: not tried, 1: loaded, -1: unavailable
 
 
+cdef bytes ssl_module_path():
+    """The file of CPython's _ssl module, whose OpenSSL pyuvnet calls; None
+    without _ssl, or with one built into the interpreter."""
+    try:
+        import _ssl
+        return os.fsencode(_ssl.__file__)
+    except (ImportError, AttributeError):
+        return None
+
+
 cdef bint load_openssl():
     global openssl_state
     if openssl_state == 0:
         openssl_state = -1
-        try:
-            import _ssl
-            path = os.fsencode(_ssl.__file__)
-        except (ImportError, AttributeError):
-            return False        # no _ssl, or one built into the interpreter
-        if pyuvnet_openssl_load(path, &openssl) == 0:
+        path = ssl_module_path()
+        if path is not None and pyuvnet_openssl_load(path, &openssl) == 0:
             openssl_state = 1
     return openssl_state == 1
 

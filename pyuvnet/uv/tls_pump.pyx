@@ -35,6 +35,8 @@
 #   _hung_up()                the raw socket ended before 'secure'
 #   _tls_failure(exc)         OpenSSL failed on a read (the socket is destroyed)
 #   _emit_new_session()       a 'session' listener and maybe a new ticket
+#   _ask_resume_session(), _hold_secure()   a server's external session cache
+#   _renegotiation_progress() a renegotiate() under way, after a read
 #   _on_handshake_timeout()   tls.Server's handshakeTimeout passed
 #   _write(...), _write_corked()   writes the fast path does not take
 # The pump holds the SSLObject, its _ssl object and the BIOs; the raw
@@ -105,7 +107,8 @@ cdef class TLSPump(EventEmitter):
     cdef public bint _ended         # our end() was called
     cdef public int _corked         # cork() depth: writes wait in the facade
     cdef public object _pending_end  # end()'s arguments while handshaking
-    cdef public object _session_watch   # a tls_session.SessionWatch while 'session' has a listener
+    cdef public object _renegotiation   # a client's renegotiate() under way: its callback
+    cdef public object _session_watch   # client: the new sessions while 'session' has a listener; server: a tls_session.ServerSessions
     cdef public bint _keylog        # whether 'keylog' is emitted
     cdef public bint _ocsp_requested    # client: requestOCSP (tls_ocsp.py)
 
@@ -225,6 +228,10 @@ cdef class TLSPump(EventEmitter):
         self._emit('connect', ())
         self._start()
 
+    def _continue_handshake(self):
+        """Drive the handshake on after it waited for 'resumeSession'."""
+        self.pump()
+
     def _start(self):
         if not self._is_server and not self._destroyed:
             self.pump()         # the ClientHello
@@ -248,6 +255,9 @@ cdef class TLSPump(EventEmitter):
                     self._handshake_suspended()     # tls_ocsp.py: until it answers
                     return 0
                 self.take_keylog()
+                if self._is_server and self._session_watch is not None and self._session_watch.waiting:
+                    self._ask_resume_session()      # not a failure: the lookup waits
+                    return 0
                 # The alert tells the peer why; but an SNICallback's refusal
                 # is Node's destroy(err): the peer sees the connection go.
                 if getattr(self, '_sni_refusal', None) is None:
@@ -270,7 +280,8 @@ cdef class TLSPump(EventEmitter):
     cdef bint handshake_done(self) except -1:
         """Judge the peer, send what waited, emit 'secure'/'secureConnect'
         (and 'secureConnection' on the server).  False when the peer was
-        refused (the socket is destroyed)."""
+        refused (the socket is destroyed), or while a server's 'newSession'
+        holds the rest."""
         self._secure = True
         self._peer_cert = None
         self.stop_handshake_timer()
@@ -285,6 +296,21 @@ cdef class TLSPump(EventEmitter):
                 return False
         if self._is_server and not self.servername_hooked:
             self._servername = tls_servername(self.sslobj)
+        if self._is_server and self._session_watch is not None and self._hold_secure():
+            # As Node's: the last flight and 'secure' wait for the server's
+            # 'newSession' callbacks (tls_socket.py calls _secure_now()).
+            return False
+        return self.secure_now()
+
+    def _secure_now(self):
+        """Finish what the handshake's end held (see handshake_done), then
+        read on."""
+        if self.c_ssl is not None and not self._destroyed and self.secure_now():
+            self.read_plaintext()
+
+    cdef bint secure_now(self) except -1:
+        """Send what waited, emit 'secure'/'secureConnect' (and
+        'secureConnection' on the server)."""
         self.flush_out(None)
         if self._pending_writes:
             writes, self._pending_writes = self._pending_writes, []
@@ -400,6 +426,8 @@ cdef class TLSPump(EventEmitter):
             return 0
         if self._session_watch is not None:
             self._emit_new_session()    # TLS 1.3 tickets come with the data
+        if self._renegotiation is not None:
+            self._renegotiation_progress()
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self.flush_out(None)
         # As net.Socket: paused, 'end' waits for resume() like the data.

@@ -1,0 +1,9 @@
+# Types of pyuvnet.tls_socket_sessions: TLSSocket's sessions, renegotiate()
+# and enableTrace(), mixed into TLSSocket.
+from collections.abc import Callable
+
+class SessionMethods:
+    def getSession(self) -> bytes | None: ...
+    def renegotiate(self, options: dict[str, object],
+                    callback: Callable[[Exception | None], object] | None = None) -> bool | None: ...
+    def enableTrace(self) -> None: ...
