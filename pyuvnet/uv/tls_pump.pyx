@@ -14,18 +14,27 @@
 # server), a failure, 'session' and 'keylog' listeners, writes the fast
 # path does not take.  bench/tls_bench.py --instructions counts it.
 #
-# Read path: the TLSSocket's bound ``_on_raw_data`` is the raw Socket's sole
-# 'data' listener, so Stream.deliver calls it from C.  Before 'secure' the
-# chunk drives the handshake (``do_handshake`` of CPython's _ssl object,
-# never ssl.py's wrapper); once secure, a chunk goes incoming.write ->
-# SSLSocket.read loop -> 'data' (or the readable queue while paused) without
-# Python bytecode.  The read loop stops when the BIO and OpenSSL hold
-# nothing more, so a chunk of whole records raises no SSLWantReadError.
+# The ciphertext: the SSL under the SSLObject reads and writes through one
+# BIO of the pump's (pyuvnet_tls_bio.h), not the two ssl.MemoryBIOs it was
+# made with, which cost three passes over every byte each way.  Where that
+# BIO cannot be made (OpenSSL's functions not reachable), the MemoryBIOs
+# stay and ``bio`` is NULL.
 #
-# Write path: ``write(bytes)`` once secure: SSLSocket.write -> outgoing.read
-# -> the raw Stream's write (C), which gathers per loop turn.  Everything
-# else (str, callbacks, before 'secure', corked, after end) is the facade's
-# _write.
+# Read path: the raw Stream hands each read to ``feed`` from C, where libuv
+# left it (Stream's ``sink``); while the raw socket is paused its chunks
+# wait as bytes and come back through ``_on_raw_data``, its sole 'data'
+# listener.  Before 'secure' the ciphertext drives the handshake
+# (``do_handshake`` of CPython's _ssl object, never ssl.py's wrapper); once
+# secure, SSLSocket.read loop -> 'data' (or the readable queue while
+# paused) without Python bytecode.  The read loop stops when the BIO and
+# OpenSSL hold nothing more, so a read of whole records raises no
+# SSLWantReadError.  What OpenSSL has not taken when the read is over is
+# kept by the BIO.
+#
+# Write path: ``write(bytes)`` once secure: SSLSocket.write -> the BIO's
+# buffer -> one bytes -> the raw Stream's write (C), which gathers per loop
+# turn.  Everything else (str, callbacks, before 'secure', corked, after
+# end) is the facade's _write.
 #
 # Callbacks into the Python facade (TLSSocket), each on an event, never per
 # chunk and never on a server connection's expected path:
@@ -42,6 +51,38 @@
 # holds the pump through its listeners and the pump holds the raw Socket:
 # the cycle ends when the Socket's handle closes (Stream releases itself)
 # and the GC collects the pair.
+
+cdef extern from "pyuvnet_tls_bio.h":
+    ctypedef struct pyuvnet_tls_bio_t:
+        const char* fresh
+        size_t fresh_off, fresh_len
+        int held
+        char* out
+        size_t out_len
+    size_t pyuvnet_tls_bio_unread(const pyuvnet_tls_bio_t* s)
+    int pyuvnet_tls_bio_load(const char* ssl_module_path)
+    pyuvnet_tls_bio_t* pyuvnet_tls_bio_attach(void* ssl)
+    int pyuvnet_tls_bio_keep_fresh(pyuvnet_tls_bio_t* s)
+
+
+cdef int tls_bio_state = 0      # 0: not tried, 1: made, -1: unavailable
+
+
+cdef bint tls_bio_ready():
+    global tls_bio_state
+    if tls_bio_state == 0:
+        tls_bio_state = -1
+        if load_openssl():
+            import _ssl
+            if pyuvnet_tls_bio_load(os.fsencode(_ssl.__file__)) == 0:
+                tls_bio_state = 1
+    return tls_bio_state == 1
+
+
+cdef int feed_pump(object pump, const char* data, Py_ssize_t size) except -1:
+    # Stream's sink function (stream.pyx): a raw read, for the pump.
+    return (<TLSPump>pump).feed(data, size)
+
 
 cdef enum:
     # One TLS record carries at most 16 KiB of plaintext, and an SSL read
@@ -69,7 +110,8 @@ cdef class TLSPump(EventEmitter):
     # on the type each time, which on a 16 KiB record costs as much as the
     # rest of the glue.
     cdef object ssl_read, ssl_write, ssl_pending     # c_ssl's; None once closed
-    cdef object bio_in_write, bio_out_read          # the BIOs'
+    cdef object bio_in_write, bio_out_read          # the MemoryBIOs' (when bio is NULL)
+    cdef pyuvnet_tls_bio_t* bio     # the SSL's BIO (owned by the SSL); NULL once closed
     cdef object raw_write                           # the raw Stream's write
     cdef Stream raw_stream          # _raw, for its write buffer's counts
     cdef object handshake_timer     # tls.Server's handshakeTimeout, until 'secure' or 'close'
@@ -131,10 +173,15 @@ cdef class TLSPump(EventEmitter):
     @_ssl.setter
     def _ssl(self, sslobj):
         # Set once the BIOs are (the SSLObject is made over them).
+        cdef void* ssl
         self.sslobj = sslobj
+        self.bio = NULL         # the SSL owns it: gone with the SSLObject
         if sslobj is None:
             self.c_ssl = self.ssl_read = self.ssl_write = self.ssl_pending = None
             return
+        ssl = proven_ssl_pointer(sslobj) if tls_bio_ready() else NULL
+        if ssl != NULL:
+            self.bio = pyuvnet_tls_bio_attach(ssl)
         self.c_ssl = sslobj._sslobj
         self.ssl_read = self.c_ssl.read
         self.ssl_write = self.c_ssl.write
@@ -187,8 +234,14 @@ cdef class TLSPump(EventEmitter):
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
         stream._allow_half_open = True
-        # C methods; the 'data' one is the sole listener: Stream.deliver calls it from C.
-        stream._add('data', self._on_raw_data, False, False)
+        # C methods; the 'data' one is the sole listener: Stream.deliver
+        # calls it from C, and while it is, reads come to feed() unmade.
+        listener = self._on_raw_data
+        if self.bio != NULL:
+            stream.sink = self
+            stream.sink_listener = listener
+            stream.feed_sink = feed_pump
+        stream._add('data', listener, False, False)
         stream._add('end', self._on_raw_end, False, False)
         stream._add('error', self._on_raw_error, False, False)
         stream._add('close', self._on_raw_close, False, False)
@@ -304,15 +357,46 @@ cdef class TLSPump(EventEmitter):
 
     # -- the raw socket's events -------------------------------------------
 
-    def _on_raw_data(self, chunk):
+    def _on_raw_data(self, bytes chunk):
         """The raw socket's 'data' listener: ciphertext in, plaintext out."""
+        if self.bio != NULL:
+            self.feed(PyBytes_AS_STRING(chunk), PyBytes_GET_SIZE(chunk))
+            return
         if self._destroyed:
             return          # nothing is emitted after destroy()
         self.bio_in_write(chunk)
+        self.take_ciphertext()
+
+    cdef int feed(self, const char* data, Py_ssize_t size) except -1:
+        """Ciphertext in (the BIO reads it where it is), plaintext out;
+        what OpenSSL has not taken is copied aside before returning."""
+        cdef pyuvnet_tls_bio_t* bio = self.bio
+        if self._destroyed or bio == NULL:
+            return 0        # nothing is emitted after destroy()
+        bio.fresh = data
+        bio.fresh_off = 0
+        bio.fresh_len = size
+        try:
+            self.take_ciphertext()
+        finally:
+            # A listener may have destroyed the socket, but the SSLObject
+            # (and its BIO) goes only at the raw socket's 'close', later.
+            if self.bio != NULL and pyuvnet_tls_bio_keep_fresh(self.bio) < 0:
+                raise MemoryError()
+        return 0
+
+    cdef int take_ciphertext(self) except -1:
         if self._secure:
             self.read_plaintext()
         else:
             self.pump()
+        return 0
+
+    cdef bint has_unread(self):
+        """Whether ciphertext waits for OpenSSL in the BIO."""
+        if self.bio != NULL:
+            return pyuvnet_tls_bio_unread(self.bio) > 0
+        return self._incoming.pending > 0
 
     def _on_raw_end(self):
         self._raw_ended = True
@@ -352,7 +436,7 @@ cdef class TLSPump(EventEmitter):
         if self.c_ssl is None or not self._secure:
             return 0        # before 'secure' only the handshake may read
         while not self._destroyed and not self._peer_closed:
-            if not self._incoming.pending and not self.ssl_pending():
+            if not self.has_unread() and not self.ssl_pending():
                 # Nothing new for OpenSSL (without read-ahead it takes from
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
@@ -444,7 +528,14 @@ cdef class TLSPump(EventEmitter):
         return self.flush_out(callback)
 
     cdef object flush_out(self, object callback):
-        if self._outgoing.pending or callback is not None:
+        cdef pyuvnet_tls_bio_t* bio = self.bio
+        cdef object data
+        if bio != NULL:
+            if bio.out_len or callback is not None:
+                data = PyBytes_FromStringAndSize(bio.out, bio.out_len)
+                bio.out_len = 0
+                return self.raw_write(data, callback)
+        elif self._outgoing.pending or callback is not None:
             return self.raw_write(self.bio_out_read(), callback)
         return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
                 < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
@@ -481,12 +572,18 @@ cdef class TLSPump(EventEmitter):
             # A second SSL_shutdown would read on: records still unread
             # (data sent with the peer's Finished) would fail it with
             # APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
-            unread = self._incoming.read()
+            unread = None
+            if self.bio != NULL:
+                self.bio.held = 1
+            else:
+                unread = self._incoming.read()
             try:
                 self.c_ssl.shutdown()
             except SSLError:
                 pass    # close_notify is queued; the peer's answer is not awaited
-            if unread:
+            if self.bio != NULL:
+                self.bio.held = 0
+            elif unread:
                 self._incoming.write(unread)
             self.flush_out(None)
         if callback is not None and not self._raw.writableFinished:
