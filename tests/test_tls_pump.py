@@ -127,6 +127,36 @@ def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
     assert counts['frames'] == 0, counts
 
 
+def test_a_server_connection_enters_no_frame_of_python_ssl_module(
+        tls_server, tls_certs, run_loop, monkeypatch):
+    """A tls.Server's connection gets its SSLObject without ssl.py's
+    wrap_bio and SSLObject._create (the same objects, made from C): 20
+    echoed connections enter no Python function of ssl.py, and each
+    socket's SSLObject still answers (its version, after the run)."""
+    monkeypatch.setattr(tls_session.KEYLOG, 'active', False)
+    count = 20
+    sslobjs = []
+
+    def on_secure(s):
+        s.on('data', s.write)
+        sslobjs.append(s._ssl)
+        if len(sslobjs) == count:
+            s.on('close', lambda _: server.close())
+    server, port = tls_server(on_secure)
+    counts, profile = _python_frames_in(('/ssl.py',))
+    thread, failures = _blocking_clients(port, tls_certs.ca, count)
+    sys.setprofile(profile)
+    try:
+        run_loop(20)
+    finally:
+        sys.setprofile(None)
+        thread.join(10)
+        assert failures == []
+    assert [type(sslobj) for sslobj in sslobjs] == [ssl.SSLObject] * count
+    assert [sslobj.version() for sslobj in sslobjs] == ['TLSv1.3'] * count
+    assert counts['frames'] == 0, counts
+
+
 @pytest.mark.parametrize('readable', [True, False], ids=['read-from-openssl', 'python-sni-hook'])
 def test_server_side_servername_is_the_sni_name_or_false(
         tls_server, tls_certs, run_loop, monkeypatch, readable):

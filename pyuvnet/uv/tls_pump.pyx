@@ -97,7 +97,24 @@ cdef object SSLWantReadError = None
 cdef object SSLZeroReturnError = None
 cdef object SSLError = None
 cdef object MemoryBIO = None
+cdef object SSLObject = None        # ssl's, and its SSLContext.wrap_bio
+cdef object SSLCONTEXT_WRAP_BIO = None
 cdef object KEYLOG = None       # tls_session.KEYLOG: OpenSSL's key lines, while someone logs
+
+
+cdef int bind_ssl() except -1:
+    global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO, KEYLOG
+    global SSLObject, SSLCONTEXT_WRAP_BIO
+    import ssl
+    from pyuvnet.tls_session import KEYLOG as keylog
+    MemoryBIO = ssl.MemoryBIO
+    SSLObject = ssl.SSLObject
+    SSLCONTEXT_WRAP_BIO = ssl.SSLContext.wrap_bio
+    SSLWantReadError = ssl.SSLWantReadError
+    SSLZeroReturnError = ssl.SSLZeroReturnError
+    SSLError = ssl.SSLError
+    KEYLOG = keylog
+    return 0
 
 
 cdef class TLSPump(EventEmitter):
@@ -150,15 +167,8 @@ cdef class TLSPump(EventEmitter):
     cdef public bint _keylog        # whether 'keylog' is emitted
 
     def __cinit__(self, *args, **kwargs):
-        global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO, KEYLOG
         if SSLError is None:
-            import ssl
-            from pyuvnet.tls_session import KEYLOG as keylog
-            MemoryBIO = ssl.MemoryBIO
-            SSLWantReadError = ssl.SSLWantReadError
-            SSLZeroReturnError = ssl.SSLZeroReturnError
-            SSLError = ssl.SSLError
-            KEYLOG = keylog
+            bind_ssl()
         self._read_queue = []
         self._pending_writes = []
         self._corked_writes = []
@@ -173,21 +183,31 @@ cdef class TLSPump(EventEmitter):
     @_ssl.setter
     def _ssl(self, sslobj):
         # Set once the BIOs are (the SSLObject is made over them).
+        self.set_ssl(sslobj, False)
+
+    cdef int set_ssl(self, object sslobj, bint placeholders) except -1:
+        """Hold ``sslobj`` and put the pump's BIO under its SSL; with
+        ``placeholders`` (MemoryBIOs shared by a server's connections) the
+        BIO must take their place."""
         cdef void* ssl
         self.sslobj = sslobj
         self.bio = NULL         # the SSL owns it: gone with the SSLObject
         if sslobj is None:
             self.c_ssl = self.ssl_read = self.ssl_write = self.ssl_pending = None
-            return
+            return 0
         ssl = proven_ssl_pointer(sslobj) if tls_bio_ready() else NULL
         if ssl != NULL:
             self.bio = pyuvnet_tls_bio_attach(ssl)
+        if self.bio == NULL:
+            if placeholders:
+                raise MemoryError()     # (the pointer was proven for this server's context)
+            self.bio_in_write = self._incoming.write
+            self.bio_out_read = self._outgoing.read
         self.c_ssl = sslobj._sslobj
         self.ssl_read = self.c_ssl.read
         self.ssl_write = self.c_ssl.write
         self.ssl_pending = self.c_ssl.pending
-        self.bio_in_write = self._incoming.write
-        self.bio_out_read = self._outgoing.read
+        return 0
 
     # -- becoming a connection ---------------------------------------------
 
@@ -198,15 +218,28 @@ cdef class TLSPump(EventEmitter):
 
     cdef int accept(self, object raw, TLSAcceptor acceptor) except -1:
         cdef TLSServerSettings settings = acceptor.settings
+        cdef object sslobj
         self._is_server = True
         self.server = acceptor.server
         self._context = settings.secure_context
         self._allow_half_open = settings.allow_half_open
         self._request_cert = settings.request_cert
         self._reject_unauthorized = settings.reject_unauthorized
-        self._incoming = MemoryBIO()
-        self._outgoing = MemoryBIO()
-        self._ssl = settings.ssl_context.wrap_bio(self._incoming, self._outgoing, server_side=True)
+        if settings.placeholder_bios is not None:
+            # SSLContext.wrap_bio(server_side=True) without its three Python
+            # frames (wrap_bio, SSLObject._create, _encode_hostname): the
+            # same objects, over the placeholders the pump's BIO replaces.
+            self._incoming, self._outgoing = settings.placeholder_bios
+            sslobj = SSLObject.__new__(SSLObject)
+            sslobj._sslobj = settings.ssl_context._wrap_bio(
+                self._incoming, self._outgoing, server_side=True, server_hostname=None,
+                owner=sslobj, session=None)
+            self.set_ssl(sslobj, True)
+        else:
+            self._incoming = MemoryBIO()
+            self._outgoing = MemoryBIO()
+            self.set_ssl(settings.ssl_context.wrap_bio(self._incoming, self._outgoing,
+                                                       server_side=True), False)
         self.servername_hooked = settings.servername_hooked
         if self.servername_hooked:
             self.sslobj.pyuvnet_owner = self
@@ -618,10 +651,21 @@ cdef class TLSServerSettings:
     cdef readonly bint reject_unauthorized
     cdef readonly bint allow_half_open
     cdef readonly double handshake_timeout
+    # Two MemoryBIOs every connection's SSLObject is made over, as _wrap_bio
+    # wants, before its SSL takes the pump's BIO; None where that cannot
+    # be relied on (a subclass's wrap_bio, no reachable OpenSSL).
+    cdef readonly object placeholder_bios
 
     def __init__(self, secure_context, ssl_context, int verify_mode, bint servername_hooked,
                  bint request_cert, bint reject_unauthorized, bint allow_half_open,
                  double handshake_timeout):
+        if SSLError is None:
+            bind_ssl()
+        if (tls_bio_ready() and ssl_context.sslobject_class is SSLObject
+                and type(ssl_context).wrap_bio is SSLCONTEXT_WRAP_BIO
+                and proven_ssl_pointer(ssl_context.wrap_bio(MemoryBIO(), MemoryBIO(),
+                                                            server_side=True)) != NULL):
+            self.placeholder_bios = (MemoryBIO(), MemoryBIO())
         self.secure_context = secure_context
         self.ssl_context = ssl_context
         self.verify_mode = verify_mode
