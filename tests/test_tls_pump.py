@@ -343,3 +343,29 @@ def test_a_paused_socket_keeps_the_ciphertext_its_raw_socket_read(
     assert seen['raw paused'] is True and seen['waiting'] >= 65536
     assert received[-1] == 'end'
     assert hashlib.sha256(b''.join(received[:-1])).digest() == hashlib.sha256(payload).digest()
+
+
+def test_a_write_of_more_records_than_allowed_for_keeps_their_order(
+        tls_server, tls_certs, run_loop):
+    """A write's records go into one bytes sized for 16 KiB records; with
+    setMaxSendFragment(512) a 16 KiB write makes 32 records, whose overhead
+    passes that allowance and goes on in the BIO's buffer, behind the
+    first records: 256 KiB echoed that way arrive whole and in order."""
+    payload = os.urandom(256 * 1024)
+
+    def on_secure(s):
+        assert s.setMaxSendFragment(512) is True
+        s.on('data', s.write)
+    server, port = tls_server(on_secure)
+    received = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.write(payload))
+
+    def on_data(chunk):
+        received.append(chunk)
+        if sum(map(len, received)) >= len(payload):
+            client.end()
+    client.on('data', on_data)
+    client.on('close', lambda _: server.close())
+    run_loop(20)
+    assert b''.join(received) == payload

@@ -16,6 +16,7 @@
  * as in pyuvnet_openssl.h. */
 #ifndef PYUVNET_TLS_BIO_H
 #define PYUVNET_TLS_BIO_H
+#include <Python.h>
 #include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
@@ -33,6 +34,11 @@ typedef struct {
     /* Out: what OpenSSL wrote, not yet given to the raw socket. */
     char* out;
     size_t out_len, out_cap;
+    /* TLSPump.write's bytes object for one write's records (its buffer):
+     * OpenSSL's output goes straight there while it fits and nothing
+     * waits in `out` (which then takes the rest, in order). */
+    char* target;
+    size_t target_len, target_cap;
 } pyuvnet_tls_bio_t;
 
 static struct {
@@ -110,6 +116,11 @@ static int pyuvnet_tls_bio_write(void* bio, const char* data, int size) {
     pyuvnet_tls_bio_fns.clear_flags(bio, PYUVNET_BIO_CLEAR_RETRY);
     if (s == NULL || size < 0)
         return -1;
+    if (s->target != NULL && s->out_len == 0 && (size_t)size <= s->target_cap - s->target_len) {
+        memcpy(s->target + s->target_len, data, (size_t)size);
+        s->target_len += (size_t)size;
+        return size;
+    }
     if (pyuvnet_tls_bio_reserve(&s->out, &s->out_cap, s->out_len + (size_t)size) < 0)
         return -1;      /* out of memory: OpenSSL fails the call */
     memcpy(s->out + s->out_len, data, (size_t)size);
@@ -218,6 +229,25 @@ static pyuvnet_tls_bio_t* pyuvnet_tls_bio_attach(void* ssl) {
         return NULL;
     pyuvnet_tls_bio_fns.ssl_set_bio(ssl, bio, bio);     /* one reference, for both */
     return (pyuvnet_tls_bio_t*)pyuvnet_tls_bio_fns.get_data(bio);
+}
+
+/* Aim OpenSSL's output at `bytes` (made for it, referenced by nobody
+ * else) during one SSL_write. */
+static void pyuvnet_tls_bio_aim(pyuvnet_tls_bio_t* s, PyObject* bytes) {
+    s->target = PyBytes_AS_STRING(bytes);
+    s->target_len = 0;
+    s->target_cap = (size_t)PyBytes_GET_SIZE(bytes);
+}
+
+/* End the aim: `bytes` is cut to what OpenSSL wrote into it (its size set
+ * smaller; the slack, at most the allowance for the records' overhead,
+ * stays allocated until it is freed). */
+static void pyuvnet_tls_bio_unaim(pyuvnet_tls_bio_t* s, PyObject* bytes) {
+    Py_ssize_t used = (Py_ssize_t)s->target_len;
+    s->target = NULL;
+    s->target_len = s->target_cap = 0;
+    Py_SET_SIZE(bytes, used);
+    PyBytes_AS_STRING(bytes)[used] = '\0';
 }
 
 /* The unread ciphertext of the read just delivered goes into `kept`, as
