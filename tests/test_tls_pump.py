@@ -92,29 +92,33 @@ def _blocking_clients(port, ca, count, servernames=(None,)):
     return thread, failures
 
 
-def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
+def test_a_server_connection_lives_and_dies_without_python_tls_frames(
         tls_server, tls_certs, run_loop, monkeypatch):
     """A tls.Server's connection runs its expected life in C: TLSAcceptor
-    makes the TLSSocket, TLSPump drives the handshake, emits 'secure' and
-    'secureConnection', echoes, answers the peer's FIN with close_notify
-    and FIN, and emits 'close'.  20 connections enter no Python function of
-    tls.py / tls_socket.py / tls_context.py / tls_certificates.py /
-    tls_session.py."""
+    makes the TLSSocket and its SSLObject (the object ssl.py's wrap_bio
+    makes, without its frames), TLSPump drives the handshake, emits
+    'secure' and 'secureConnection', echoes, answers the peer's FIN with
+    close_notify and FIN, and emits 'close'.  20 connections enter no
+    Python function of tls.py / tls_socket.py / tls_context.py /
+    tls_certificates.py / tls_session.py / ssl.py, and each SSLObject
+    still answers (its version, after the run)."""
     # Once a socket of this process logged keys (an earlier test's), every
     # handshake reads the shared key log file (tls_session.py): the cost
     # of logging, not of the path measured here.
     monkeypatch.setattr(tls_session.KEYLOG, 'active', False)
     count = 20
     closed = []
+    sslobjs = []
 
     def on_secure(s):
         s.on('data', s.write)
         s.on('close', lambda had_error: closed.append(had_error))
+        sslobjs.append(s._ssl)
         if len(closed) + 1 == count:
             s.on('close', lambda _: server.close())
     server, port = tls_server(on_secure)
-    counts, profile = _python_frames_in(('tls.py', 'tls_socket.py', 'tls_context.py',
-                                         'tls_certificates.py', 'tls_session.py'))
+    counts, profile = _python_frames_in(('/tls.py', 'tls_socket.py', 'tls_context.py',
+                                         'tls_certificates.py', 'tls_session.py', '/ssl.py'))
     thread, failures = _blocking_clients(port, tls_certs.ca, count)
     sys.setprofile(profile)
     try:
@@ -124,34 +128,6 @@ def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
         thread.join(10)
         assert failures == []       # a client's failure first: it leaves the loop waiting
     assert closed == [False] * count
-    assert counts['frames'] == 0, counts
-
-
-def test_a_server_connection_enters_no_frame_of_python_ssl_module(
-        tls_server, tls_certs, run_loop, monkeypatch):
-    """A tls.Server's connection gets its SSLObject without ssl.py's
-    wrap_bio and SSLObject._create (the same objects, made from C): 20
-    echoed connections enter no Python function of ssl.py, and each
-    socket's SSLObject still answers (its version, after the run)."""
-    monkeypatch.setattr(tls_session.KEYLOG, 'active', False)
-    count = 20
-    sslobjs = []
-
-    def on_secure(s):
-        s.on('data', s.write)
-        sslobjs.append(s._ssl)
-        if len(sslobjs) == count:
-            s.on('close', lambda _: server.close())
-    server, port = tls_server(on_secure)
-    counts, profile = _python_frames_in(('/ssl.py',))
-    thread, failures = _blocking_clients(port, tls_certs.ca, count)
-    sys.setprofile(profile)
-    try:
-        run_loop(20)
-    finally:
-        sys.setprofile(None)
-        thread.join(10)
-        assert failures == []
     assert [type(sslobj) for sslobj in sslobjs] == [ssl.SSLObject] * count
     assert [sslobj.version() for sslobj in sslobjs] == ['TLSv1.3'] * count
     assert counts['frames'] == 0, counts
