@@ -31,10 +31,12 @@
 # SSLWantReadError.  What OpenSSL has not taken when the read is over is
 # kept by the BIO.
 #
-# Write path: ``write(bytes)`` once secure: SSLSocket.write -> the BIO's
-# buffer -> one bytes -> the raw Stream's write (C), which gathers per loop
-# turn.  Everything else (str, callbacks, before 'secure', corked, after
-# end) is the facade's _write.
+# Write path: ``write(bytes)`` once secure: SSLSocket.write, its records
+# written by the BIO straight into one bytes (write_records) -> the raw
+# Stream's write (C), which gathers per loop turn.  What OpenSSL writes
+# otherwise (the handshake, alerts, the facade's writes) waits in the BIO's
+# buffer until flush_out.  Everything else (str, callbacks, before
+# 'secure', corked, after end) is the facade's _write.
 #
 # Callbacks into the Python facade (TLSSocket), each on an event, never per
 # chunk and never on a server connection's expected path:
