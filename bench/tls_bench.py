@@ -182,7 +182,9 @@ def instructions(key, cert, count, rounds, keep):
     names = ('pyuvnet', 'uvloop SSL')
     out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
     servers = start_servers(key, cert, names, lambda name: [
-        'valgrind', '-q', '--tool=callgrind', '--callgrind-out-file=%s' % out[name]])
+        # Names in every dump (not only the first), so each one annotates alone.
+        'valgrind', '-q', '--tool=callgrind', '--compress-strings=no',
+        '--callgrind-out-file=%s' % out[name]])
     results = {name: {'handshake': [], 'MiB': []} for name in names}
     try:
         for name, (proc, port) in servers.items():

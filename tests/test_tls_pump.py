@@ -2,14 +2,18 @@
 runs no Python code of pyuvnet's, and the SSL* under Python's ssl objects
 is used only once proven, with Node's semantics falling back to Python's
 CERT_REQUIRED (and a warning) when it cannot be."""
+import hashlib
+import os
 import socket
 import ssl
 import sys
 import threading
+import time
 import warnings
 
 import pytest
 
+import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import _uv, tls_context, tls_session
 from support import event_names, record_events
@@ -88,29 +92,33 @@ def _blocking_clients(port, ca, count, servernames=(None,)):
     return thread, failures
 
 
-def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
+def test_a_server_connection_lives_and_dies_without_python_tls_frames(
         tls_server, tls_certs, run_loop, monkeypatch):
     """A tls.Server's connection runs its expected life in C: TLSAcceptor
-    makes the TLSSocket, TLSPump drives the handshake, emits 'secure' and
-    'secureConnection', echoes, answers the peer's FIN with close_notify
-    and FIN, and emits 'close'.  20 connections enter no Python function of
-    tls.py / tls_socket.py / tls_context.py / tls_certificates.py /
-    tls_session.py."""
+    makes the TLSSocket and its SSLObject (the object ssl.py's wrap_bio
+    makes, without its frames), TLSPump drives the handshake, emits
+    'secure' and 'secureConnection', echoes, answers the peer's FIN with
+    close_notify and FIN, and emits 'close'.  20 connections enter no
+    Python function of tls.py / tls_socket.py / tls_context.py /
+    tls_certificates.py / tls_session.py / ssl.py, and each SSLObject
+    still answers (its version, after the run)."""
     # Once a socket of this process logged keys (an earlier test's), every
     # handshake reads the shared key log file (tls_session.py): the cost
     # of logging, not of the path measured here.
     monkeypatch.setattr(tls_session.KEYLOG, 'active', False)
     count = 20
     closed = []
+    sslobjs = []
 
     def on_secure(s):
         s.on('data', s.write)
         s.on('close', lambda had_error: closed.append(had_error))
+        sslobjs.append(s._ssl)
         if len(closed) + 1 == count:
             s.on('close', lambda _: server.close())
     server, port = tls_server(on_secure)
-    counts, profile = _python_frames_in(('tls.py', 'tls_socket.py', 'tls_context.py',
-                                         'tls_certificates.py', 'tls_session.py'))
+    counts, profile = _python_frames_in(('/tls.py', 'tls_socket.py', 'tls_context.py',
+                                         'tls_certificates.py', 'tls_session.py', '/ssl.py'))
     thread, failures = _blocking_clients(port, tls_certs.ca, count)
     sys.setprofile(profile)
     try:
@@ -120,6 +128,8 @@ def test_a_server_connection_lives_and_dies_without_pyuvnet_tls_python(
         thread.join(10)
         assert failures == []       # a client's failure first: it leaves the loop waiting
     assert closed == [False] * count
+    assert [type(sslobj) for sslobj in sslobjs] == [ssl.SSLObject] * count
+    assert [sslobj.version() for sslobj in sslobjs] == ['TLSv1.3'] * count
     assert counts['frames'] == 0, counts
 
 
@@ -212,3 +222,126 @@ def test_unprovable_pointer_falls_back_to_cert_required_with_a_warning(
     run_loop()
     assert event_names(log) == ['error', 'close']
     assert log[0][1].code == 'DEPTH_ZERO_SELF_SIGNED_CERT'
+
+
+def _cut_ciphertext_client(port, ca, message, sizes, results):
+    """A thread: a TLS client on ssl.SSLObject over a blocking TCP socket
+    with Nagle off, sending the ciphertext of ``message`` cut into pieces
+    of the ``sizes`` in turn, each after a pause (so that each is a read of
+    its own on the server), and reading the echo into ``results``."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.load_verify_locations(cadata=ca)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    sslobj = context.wrap_bio(incoming, outgoing)
+
+    def run():
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=10) as conn:
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                while True:
+                    try:
+                        sslobj.do_handshake()
+                        break
+                    except ssl.SSLWantReadError:
+                        conn.sendall(outgoing.read())
+                        incoming.write(conn.recv(65536))
+                conn.sendall(outgoing.read())       # the client's Finished
+                sslobj.write(message)
+                ciphertext, start, turn = outgoing.read(), 0, 0
+                while start < len(ciphertext):
+                    size = sizes[turn % len(sizes)]
+                    conn.sendall(ciphertext[start:start + size])
+                    start, turn = start + size, turn + 1
+                    time.sleep(0.002)
+                echoed = b''
+                while len(echoed) < len(message):
+                    try:
+                        echoed += sslobj.read(65536)
+                    except ssl.SSLWantReadError:
+                        data = conn.recv(65536)
+                        if not data:
+                            break
+                        incoming.write(data)
+                results.append(echoed)
+        except Exception as exc:    # reported by the test, not lost in the thread
+            results.append(exc)
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def test_records_cut_across_raw_reads_are_read_whole(tls_server, tls_certs, run_loop):
+    """The ciphertext OpenSSL has not taken when a raw read is over (a
+    record's header cut after 1 byte, a record cut in the middle) waits
+    in the pump's BIO for the next read: 40 KiB written in pieces of 1, 3,
+    7, 2000 and 5001 bytes, each a read of its own, are echoed whole."""
+    message = os.urandom(40 * 1024)
+
+    def on_secure(s):
+        s.on('data', s.write)
+        s.on('close', lambda _: server.close())
+    server, port = tls_server(on_secure)
+    results = []
+    thread = _cut_ciphertext_client(port, tls_certs.ca, message, (1, 3, 7, 2000, 5001), results)
+    try:
+        run_loop(20)
+    finally:
+        thread.join(10)
+    assert results == [message]
+
+
+def test_a_paused_socket_keeps_the_ciphertext_its_raw_socket_read(
+        tls_server, tls_certs, run_loop):
+    """Node: a server socket paused on 'secure' while the peer writes 1 MiB
+    and ends; the plaintext waits up to the high-water mark, the raw
+    socket stops reading (its last read partly unread by OpenSSL), and
+    after resume() every byte arrives in order, then 'end'."""
+    payload = os.urandom(1 << 20)
+    received = []
+    seen = {}
+
+    def on_secure(s):
+        s.pause()
+        s.on('data', received.append)
+        s.on('end', lambda: received.append('end'))
+
+        def resume():
+            seen['raw paused'] = s._raw.isPaused()
+            seen['waiting'] = s.readableLength
+            s.resume()
+        net.setTimeout(resume, 200)
+        s.on('close', lambda _: server.close())
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.end(payload))
+    run_loop(20)
+    assert seen['raw paused'] is True and seen['waiting'] >= 65536
+    assert received[-1] == 'end'
+    assert hashlib.sha256(b''.join(received[:-1])).digest() == hashlib.sha256(payload).digest()
+
+
+def test_a_write_of_more_records_than_allowed_for_keeps_their_order(
+        tls_server, tls_certs, run_loop):
+    """A write's records go into one bytes sized for 16 KiB records; with
+    setMaxSendFragment(512) a 16 KiB write makes 32 records, whose overhead
+    passes that allowance and goes on in the BIO's buffer, behind the
+    first records: 256 KiB echoed that way arrive whole and in order."""
+    payload = os.urandom(256 * 1024)
+
+    def on_secure(s):
+        assert s.setMaxSendFragment(512) is True
+        s.on('data', s.write)
+    server, port = tls_server(on_secure)
+    received = []
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: client.write(payload))
+
+    def on_data(chunk):
+        received.append(chunk)
+        if sum(map(len, received)) >= len(payload):
+            client.end()
+    client.on('data', on_data)
+    client.on('close', lambda _: server.close())
+    run_loop(20)
+    assert b''.join(received) == payload

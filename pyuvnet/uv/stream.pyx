@@ -16,6 +16,10 @@
 # listener keeps (or views, or hashed into a dict) has a second reference
 # and is never refilled.
 #
+# A sink (TLSPump's feed, the raw socket of a TLSSocket) takes whole reads
+# where libuv left them, with no chunk made, while its listener is the
+# sole 'data' one and the stream flows with nothing queued.
+#
 # Write path: the base class StreamWrites (uv/stream_writes.pyx).
 #
 # Node's end/finish/close sequence runs here too (it runs for every
@@ -27,6 +31,9 @@
 #   _on_connect(status)        uv_*_connect finished
 
 
+ctypedef int (*stream_sink_fn)(object sink, const char* data, Py_ssize_t size) except -1
+
+
 cdef class Stream(StreamWrites):
     """A libuv stream handle with Node's Duplex buffering."""
 
@@ -34,6 +41,10 @@ cdef class Stream(StreamWrites):
     cdef object consumer
     cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
     cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
+    cdef object sink                # fed whole reads by feed_sink while sink_on
+    cdef object sink_listener       # the sink's 'data' listener
+    cdef stream_sink_fn feed_sink
+    cdef bint sink_on               # sink_listener is the sole consumer
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
@@ -112,6 +123,7 @@ cdef class Stream(StreamWrites):
     cdef void update_consumer(self):
         self.write_target = None
         self.pipe_link = None
+        self.sink_on = False
         if self.onread is not None:
             self.consumer = self.onread
             return
@@ -122,6 +134,7 @@ cdef class Stream(StreamWrites):
         sole = self._sole_listener('data')
         if sole is not None and self.decoder is None:
             self.consumer = sole
+            self.sink_on = sole is self.sink_listener and self.feed_sink != NULL
             if type(sole) is PipeLink:
                 self.pipe_link = <PipeLink>sole
             else:
@@ -517,7 +530,18 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
         stream.bytes_read += nread
         if stream._idle is not None:
             stream.last_activity = uv.uv_now(handle.loop)
-        if nread <= uv.PYUVNET_CHUNK_SIZE:
+        if stream.sink_on and stream.flowing == 1 and not stream.read_queue:
+            # The writes the read causes leave after it, as one (end_cut).
+            stream.loop.cutting = True
+            try:
+                stream.feed_sink(stream.sink, buf.base, nread)
+            except BaseException as exc:
+                stream.loop.report(exc)
+            try:
+                stream.loop.end_cut()
+            except BaseException as exc:
+                stream.loop.report(exc)
+        elif nread <= uv.PYUVNET_CHUNK_SIZE:
             try:
                 stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base, nread))
             except BaseException as exc:

@@ -14,18 +14,29 @@
 # server), a failure, 'session' and 'keylog' listeners, writes the fast
 # path does not take.  bench/tls_bench.py --instructions counts it.
 #
-# Read path: the TLSSocket's bound ``_on_raw_data`` is the raw Socket's sole
-# 'data' listener, so Stream.deliver calls it from C.  Before 'secure' the
-# chunk drives the handshake (``do_handshake`` of CPython's _ssl object,
-# never ssl.py's wrapper); once secure, a chunk goes incoming.write ->
-# SSLSocket.read loop -> 'data' (or the readable queue while paused) without
-# Python bytecode.  The read loop stops when the BIO and OpenSSL hold
-# nothing more, so a chunk of whole records raises no SSLWantReadError.
+# The ciphertext: the SSL under the SSLObject reads and writes through one
+# BIO of the pump's (pyuvnet_tls_bio.h), not the two ssl.MemoryBIOs it was
+# made with, which cost three passes over every byte each way.  Where that
+# BIO cannot be made (OpenSSL's functions not reachable), the MemoryBIOs
+# stay and ``bio`` is NULL.
 #
-# Write path: ``write(bytes)`` once secure: SSLSocket.write -> outgoing.read
-# -> the raw Stream's write (C), which gathers per loop turn.  Everything
-# else (str, callbacks, before 'secure', corked, after end) is the facade's
-# _write.
+# Read path: the raw Stream hands each read to ``feed`` from C, where libuv
+# left it (Stream's ``sink``); while the raw socket is paused its chunks
+# wait as bytes and come back through ``_on_raw_data``, its sole 'data'
+# listener.  Before 'secure' the ciphertext drives the handshake
+# (``do_handshake`` of CPython's _ssl object, never ssl.py's wrapper); once
+# secure, SSLSocket.read loop -> 'data' (or the readable queue while
+# paused) without Python bytecode.  The read loop stops when the BIO and
+# OpenSSL hold nothing more, so a read of whole records raises no
+# SSLWantReadError.  What OpenSSL has not taken when the read is over is
+# kept by the BIO.
+#
+# Write path: ``write(bytes)`` once secure: SSLSocket.write, its records
+# written by the BIO straight into one bytes (write_records) -> the raw
+# Stream's write (C), which gathers per loop turn.  What OpenSSL writes
+# otherwise (the handshake, alerts, the facade's writes) waits in the BIO's
+# buffer until flush_out.  Everything else (str, callbacks, before
+# 'secure', corked, after end) is the facade's _write.
 #
 # Callbacks into the Python facade (TLSSocket), each on an event, never per
 # chunk and never on a server connection's expected path:
@@ -45,12 +56,51 @@
 # the cycle ends when the Socket's handle closes (Stream releases itself)
 # and the GC collects the pair.
 
+cdef extern from "pyuvnet_tls_bio.h":
+    ctypedef struct pyuvnet_tls_bio_t:
+        const char* fresh
+        size_t fresh_off, fresh_len
+        int held
+        char* out
+        size_t out_len
+    size_t pyuvnet_tls_bio_unread(const pyuvnet_tls_bio_t* s)
+    int pyuvnet_tls_bio_load(const char* ssl_module_path)
+    pyuvnet_tls_bio_t* pyuvnet_tls_bio_attach(void* ssl)
+    int pyuvnet_tls_bio_keep_fresh(pyuvnet_tls_bio_t* s)
+    void pyuvnet_tls_bio_aim(pyuvnet_tls_bio_t* s, object records)
+    void pyuvnet_tls_bio_unaim(pyuvnet_tls_bio_t* s, object records)
+
+
+cdef int tls_bio_state = 0      # 0: not tried, 1: made, -1: unavailable
+
+
+cdef bint tls_bio_ready():
+    global tls_bio_state
+    if tls_bio_state == 0:
+        tls_bio_state = -1
+        if load_openssl():
+            import _ssl
+            if pyuvnet_tls_bio_load(os.fsencode(_ssl.__file__)) == 0:
+                tls_bio_state = 1
+    return tls_bio_state == 1
+
+
+cdef int feed_pump(object pump, const char* data, Py_ssize_t size) except -1:
+    # Stream's sink function (stream.pyx): a raw read, for the pump.
+    return (<TLSPump>pump).feed(data, size)
+
+
 cdef enum:
     # One TLS record carries at most 16 KiB of plaintext, and an SSL read
     # returns one record's: a larger buffer only costs malloc an mmap.
     TLS_READ_SIZE = 16384
     TLS_READ_HWM = 65536        # Node's readableHighWaterMark for sockets
     SSL_ERROR_WANT_X509_LOOKUP = 4  # a certificate callback suspended the handshake
+    # What a write's records take beyond its plaintext, allowed per 16 KiB
+    # record (TLS 1.3: 22 bytes; TLS 1.2 CBC with SHA-384: up to 85).  A
+    # write that needs more (smaller records) goes on in the BIO's buffer.
+    TLS_RECORD_PLAINTEXT = 16384
+    TLS_RECORD_OVERHEAD = 128
 
 
 # ssl's classes and the key log, bound when the first pump is made (importing
@@ -59,7 +109,24 @@ cdef object SSLWantReadError = None
 cdef object SSLZeroReturnError = None
 cdef object SSLError = None
 cdef object MemoryBIO = None
+cdef object SSLObject = None        # ssl's, and its SSLContext.wrap_bio
+cdef object SSLCONTEXT_WRAP_BIO = None
 cdef object KEYLOG = None       # tls_session.KEYLOG: OpenSSL's key lines, while someone logs
+
+
+cdef int bind_ssl() except -1:
+    global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO, KEYLOG
+    global SSLObject, SSLCONTEXT_WRAP_BIO
+    import ssl
+    from pyuvnet.tls_session import KEYLOG as keylog
+    MemoryBIO = ssl.MemoryBIO
+    SSLObject = ssl.SSLObject
+    SSLCONTEXT_WRAP_BIO = ssl.SSLContext.wrap_bio
+    SSLWantReadError = ssl.SSLWantReadError
+    SSLZeroReturnError = ssl.SSLZeroReturnError
+    SSLError = ssl.SSLError
+    KEYLOG = keylog
+    return 0
 
 
 cdef class TLSPump(EventEmitter):
@@ -72,7 +139,8 @@ cdef class TLSPump(EventEmitter):
     # on the type each time, which on a 16 KiB record costs as much as the
     # rest of the glue.
     cdef object ssl_read, ssl_write, ssl_pending     # c_ssl's; None once closed
-    cdef object bio_in_write, bio_out_read          # the BIOs'
+    cdef object bio_in_write, bio_out_read          # the MemoryBIOs' (when bio is NULL)
+    cdef pyuvnet_tls_bio_t* bio     # the SSL's BIO (owned by the SSL); NULL once closed
     cdef object raw_write                           # the raw Stream's write
     cdef Stream raw_stream          # _raw, for its write buffer's counts
     cdef object handshake_timer     # tls.Server's handshakeTimeout, until 'secure' or 'close'
@@ -113,15 +181,8 @@ cdef class TLSPump(EventEmitter):
     cdef public bint _ocsp_requested    # client: requestOCSP (tls_ocsp.py)
 
     def __cinit__(self, *args, **kwargs):
-        global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO, KEYLOG
         if SSLError is None:
-            import ssl
-            from pyuvnet.tls_session import KEYLOG as keylog
-            MemoryBIO = ssl.MemoryBIO
-            SSLWantReadError = ssl.SSLWantReadError
-            SSLZeroReturnError = ssl.SSLZeroReturnError
-            SSLError = ssl.SSLError
-            KEYLOG = keylog
+            bind_ssl()
         self._read_queue = []
         self._pending_writes = []
         self._corked_writes = []
@@ -136,16 +197,31 @@ cdef class TLSPump(EventEmitter):
     @_ssl.setter
     def _ssl(self, sslobj):
         # Set once the BIOs are (the SSLObject is made over them).
+        self.set_ssl(sslobj, False)
+
+    cdef int set_ssl(self, object sslobj, bint placeholders) except -1:
+        """Hold ``sslobj`` and put the pump's BIO under its SSL; with
+        ``placeholders`` (MemoryBIOs shared by a server's connections) the
+        BIO must take their place."""
+        cdef void* ssl
         self.sslobj = sslobj
+        self.bio = NULL         # the SSL owns it: gone with the SSLObject
         if sslobj is None:
             self.c_ssl = self.ssl_read = self.ssl_write = self.ssl_pending = None
-            return
+            return 0
+        ssl = proven_ssl_pointer(sslobj) if tls_bio_ready() else NULL
+        if ssl != NULL:
+            self.bio = pyuvnet_tls_bio_attach(ssl)
+        if self.bio == NULL:
+            if placeholders:
+                raise MemoryError()     # (the pointer was proven for this server's context)
+            self.bio_in_write = self._incoming.write
+            self.bio_out_read = self._outgoing.read
         self.c_ssl = sslobj._sslobj
         self.ssl_read = self.c_ssl.read
         self.ssl_write = self.c_ssl.write
         self.ssl_pending = self.c_ssl.pending
-        self.bio_in_write = self._incoming.write
-        self.bio_out_read = self._outgoing.read
+        return 0
 
     # -- becoming a connection ---------------------------------------------
 
@@ -156,15 +232,28 @@ cdef class TLSPump(EventEmitter):
 
     cdef int accept(self, object raw, TLSAcceptor acceptor) except -1:
         cdef TLSServerSettings settings = acceptor.settings
+        cdef object sslobj
         self._is_server = True
         self.server = acceptor.server
         self._context = settings.secure_context
         self._allow_half_open = settings.allow_half_open
         self._request_cert = settings.request_cert
         self._reject_unauthorized = settings.reject_unauthorized
-        self._incoming = MemoryBIO()
-        self._outgoing = MemoryBIO()
-        self._ssl = settings.ssl_context.wrap_bio(self._incoming, self._outgoing, server_side=True)
+        if settings.placeholder_bios is not None:
+            # SSLContext.wrap_bio(server_side=True) without its three Python
+            # frames (wrap_bio, SSLObject._create, _encode_hostname): the
+            # same objects, over the placeholders the pump's BIO replaces.
+            self._incoming, self._outgoing = settings.placeholder_bios
+            sslobj = SSLObject.__new__(SSLObject)
+            sslobj._sslobj = settings.ssl_context._wrap_bio(
+                self._incoming, self._outgoing, server_side=True, server_hostname=None,
+                owner=sslobj, session=None)
+            self.set_ssl(sslobj, True)
+        else:
+            self._incoming = MemoryBIO()
+            self._outgoing = MemoryBIO()
+            self.set_ssl(settings.ssl_context.wrap_bio(self._incoming, self._outgoing,
+                                                       server_side=True), False)
         self.servername_hooked = settings.servername_hooked
         if self.servername_hooked:
             self.sslobj.pyuvnet_owner = self
@@ -194,8 +283,14 @@ cdef class TLSPump(EventEmitter):
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
         stream._allow_half_open = True
-        # C methods; the 'data' one is the sole listener: Stream.deliver calls it from C.
-        stream._add('data', self._on_raw_data, False, False)
+        # C methods; the 'data' one is the sole listener: Stream.deliver
+        # calls it from C, and while it is, reads come to feed() unmade.
+        listener = self._on_raw_data
+        if self.bio != NULL:
+            stream.sink = self
+            stream.sink_listener = listener
+            stream.feed_sink = feed_pump
+        stream._add('data', listener, False, False)
         stream._add('end', self._on_raw_end, False, False)
         stream._add('error', self._on_raw_error, False, False)
         stream._add('close', self._on_raw_close, False, False)
@@ -227,10 +322,6 @@ cdef class TLSPump(EventEmitter):
     def _on_raw_connect(self):
         self._emit('connect', ())
         self._start()
-
-    def _continue_handshake(self):
-        """Drive the handshake on after it waited for 'resumeSession'."""
-        self.pump()
 
     def _start(self):
         if not self._is_server and not self._destroyed:
@@ -273,7 +364,9 @@ cdef class TLSPump(EventEmitter):
         return 0
 
     def _continue_handshake(self):
-        """Go on with a handshake OpenSSL suspended (see tls_ocsp.py)."""
+        """Go on with a handshake that waited: for 'resumeSession''s answer
+        (tls_socket_sessions.py), or suspended by OpenSSL for 'OCSPRequest'
+        (tls_ocsp.py)."""
         if not self._destroyed:
             self.pump()
 
@@ -346,15 +439,46 @@ cdef class TLSPump(EventEmitter):
 
     # -- the raw socket's events -------------------------------------------
 
-    def _on_raw_data(self, chunk):
+    def _on_raw_data(self, bytes chunk):
         """The raw socket's 'data' listener: ciphertext in, plaintext out."""
+        if self.bio != NULL:
+            self.feed(PyBytes_AS_STRING(chunk), PyBytes_GET_SIZE(chunk))
+            return
         if self._destroyed:
             return          # nothing is emitted after destroy()
         self.bio_in_write(chunk)
+        self.take_ciphertext()
+
+    cdef int feed(self, const char* data, Py_ssize_t size) except -1:
+        """Ciphertext in (the BIO reads it where it is), plaintext out;
+        what OpenSSL has not taken is copied aside before returning."""
+        cdef pyuvnet_tls_bio_t* bio = self.bio
+        if self._destroyed or bio == NULL:
+            return 0        # nothing is emitted after destroy()
+        bio.fresh = data
+        bio.fresh_off = 0
+        bio.fresh_len = size
+        try:
+            self.take_ciphertext()
+        finally:
+            # A listener may have destroyed the socket, but the SSLObject
+            # (and its BIO) goes only at the raw socket's 'close', later.
+            if self.bio != NULL and pyuvnet_tls_bio_keep_fresh(self.bio) < 0:
+                raise MemoryError()
+        return 0
+
+    cdef int take_ciphertext(self) except -1:
         if self._secure:
             self.read_plaintext()
         else:
             self.pump()
+        return 0
+
+    cdef bint has_unread(self):
+        """Whether ciphertext waits for OpenSSL in the BIO."""
+        if self.bio != NULL:
+            return pyuvnet_tls_bio_unread(self.bio) > 0
+        return self._incoming.pending > 0
 
     def _on_raw_end(self):
         self._raw_ended = True
@@ -394,7 +518,7 @@ cdef class TLSPump(EventEmitter):
         if self.c_ssl is None or not self._secure:
             return 0        # before 'secure' only the handshake may read
         while not self._destroyed and not self._peer_closed:
-            if not self._incoming.pending and not self.ssl_pending():
+            if not self.has_unread() and not self.ssl_pending():
                 # Nothing new for OpenSSL (without read-ahead it takes from
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
@@ -488,7 +612,14 @@ cdef class TLSPump(EventEmitter):
         return self.flush_out(callback)
 
     cdef object flush_out(self, object callback):
-        if self._outgoing.pending or callback is not None:
+        cdef pyuvnet_tls_bio_t* bio = self.bio
+        cdef object data
+        if bio != NULL:
+            if bio.out_len or callback is not None:
+                data = PyBytes_FromStringAndSize(bio.out, bio.out_len)
+                bio.out_len = 0
+                return self.raw_write(data, callback)
+        elif self._outgoing.pending or callback is not None:
             return self.raw_write(self.bio_out_read(), callback)
         return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
                 < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
@@ -500,9 +631,28 @@ cdef class TLSPump(EventEmitter):
         if (type(data) is bytes and encoding is None and callback is None and self._secure
                 and not self._ended and not self._destroyed and self._pending_end is None
                 and self._corked == 0 and self.c_ssl is not None):
+            if self.bio != NULL and self.bio.out_len == 0 and PyBytes_GET_SIZE(data):
+                return self.write_records(data)
             self.ssl_write(data)
             return self.flush_out(None)
         return self._write(data, encoding, callback)
+
+    cdef object write_records(self, bytes data):
+        """SSL_write with OpenSSL's records written straight into the
+        bytes the raw socket is given: one copy less than through the
+        BIO's buffer."""
+        cdef pyuvnet_tls_bio_t* bio = self.bio     # (the SSL, which owns it, outlives the call)
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+        cdef bytes records = PyBytes_FromStringAndSize(
+            NULL, size + (size // TLS_RECORD_PLAINTEXT + 1) * TLS_RECORD_OVERHEAD)
+        pyuvnet_tls_bio_aim(bio, records)
+        try:
+            self.ssl_write(data)
+        finally:
+            pyuvnet_tls_bio_unaim(bio, records)
+        if PyBytes_GET_SIZE(records):
+            self.raw_write(records, None)
+        return self.flush_out(None)     # the rest, if any; the raw socket's answer
 
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then close_notify, then FIN; ``callback``
@@ -525,12 +675,18 @@ cdef class TLSPump(EventEmitter):
             # A second SSL_shutdown would read on: records still unread
             # (data sent with the peer's Finished) would fail it with
             # APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
-            unread = self._incoming.read()
+            unread = None
+            if self.bio != NULL:
+                self.bio.held = 1
+            else:
+                unread = self._incoming.read()
             try:
                 self.c_ssl.shutdown()
             except SSLError:
                 pass    # close_notify is queued; the peer's answer is not awaited
-            if unread:
+            if self.bio != NULL:
+                self.bio.held = 0
+            elif unread:
                 self._incoming.write(unread)
             self.flush_out(None)
         if callback is not None and not self._raw.writableFinished:
@@ -565,10 +721,21 @@ cdef class TLSServerSettings:
     cdef readonly bint reject_unauthorized
     cdef readonly bint allow_half_open
     cdef readonly double handshake_timeout
+    # Two MemoryBIOs every connection's SSLObject is made over, as _wrap_bio
+    # wants, before its SSL takes the pump's BIO; None where that cannot
+    # be relied on (a subclass's wrap_bio, no reachable OpenSSL).
+    cdef readonly object placeholder_bios
 
     def __init__(self, secure_context, ssl_context, int verify_mode, bint servername_hooked,
                  bint request_cert, bint reject_unauthorized, bint allow_half_open,
                  double handshake_timeout):
+        if SSLError is None:
+            bind_ssl()
+        if (tls_bio_ready() and ssl_context.sslobject_class is SSLObject
+                and type(ssl_context).wrap_bio is SSLCONTEXT_WRAP_BIO
+                and proven_ssl_pointer(ssl_context.wrap_bio(MemoryBIO(), MemoryBIO(),
+                                                            server_side=True)) != NULL):
+            self.placeholder_bios = (MemoryBIO(), MemoryBIO())
         self.secure_context = secure_context
         self.ssl_context = ssl_context
         self.verify_mode = verify_mode
