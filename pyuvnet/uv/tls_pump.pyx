@@ -1,7 +1,8 @@
 # TLSPump: the C half of a TLSSocket (pyuvnet/tls_socket.py): the BIO pump
-# on the per-chunk path, the handshake and the close sequence; and
-# TLSAcceptor, which makes a tls.Server's TLSSockets.  The OpenSSL calls
-# it makes on the SSL* under Python's ssl objects are in tls_openssl.pyx.
+# on the per-chunk path, the handshake and the close sequence.  TLSAcceptor,
+# which makes a tls.Server's TLSSockets, is in tls_acceptor.pyx; the pump's
+# BIO is bound in tls_bio.pyx; the OpenSSL calls it makes on the SSL* under
+# Python's ssl objects are in tls_openssl.pyx.
 #
 # Why so much of a TLSSocket is here: a server's handshake is cheap for
 # OpenSSL (~2.4M instructions with ECDSA P-256) and the glue around it was
@@ -55,35 +56,6 @@
 # holds the pump through its listeners and the pump holds the raw Socket:
 # the cycle ends when the Socket's handle closes (Stream releases itself)
 # and the GC collects the pair.
-
-cdef extern from "pyuvnet_tls_bio.h":
-    ctypedef struct pyuvnet_tls_bio_t:
-        const char* fresh
-        size_t fresh_off, fresh_len
-        int held
-        char* out
-        size_t out_len
-    size_t pyuvnet_tls_bio_unread(const pyuvnet_tls_bio_t* s)
-    int pyuvnet_tls_bio_load(const char* ssl_module_path)
-    pyuvnet_tls_bio_t* pyuvnet_tls_bio_attach(void* ssl)
-    int pyuvnet_tls_bio_keep_fresh(pyuvnet_tls_bio_t* s)
-    void pyuvnet_tls_bio_aim(pyuvnet_tls_bio_t* s, object records)
-    void pyuvnet_tls_bio_unaim(pyuvnet_tls_bio_t* s, object records)
-
-
-cdef int tls_bio_state = 0      # 0: not tried, 1: made, -1: unavailable
-
-
-cdef bint tls_bio_ready():
-    global tls_bio_state
-    if tls_bio_state == 0:
-        tls_bio_state = -1
-        if load_openssl():
-            import _ssl
-            if pyuvnet_tls_bio_load(os.fsencode(_ssl.__file__)) == 0:
-                tls_bio_state = 1
-    return tls_bio_state == 1
-
 
 cdef int feed_pump(object pump, const char* data, Py_ssize_t size) except -1:
     # Stream's sink function (stream.pyx): a raw read, for the pump.
@@ -704,69 +676,3 @@ cdef class TLSPump(EventEmitter):
             self._corked_bytes = 0
             self._raw.destroy(error)
         return self
-
-
-cdef class TLSServerSettings:
-    """What a tls.Server's connections share, worked out once per server
-    (and per setSecureContext), not per connection: the ssl.SSLContext for
-    their options, SSL_set_verify's mode (-1: Python's own), whether the
-    context's SNI hook needs the socket, and the handshake timeout (ms; 0:
-    none)."""
-
-    cdef readonly object secure_context
-    cdef readonly object ssl_context
-    cdef readonly int verify_mode
-    cdef readonly bint servername_hooked
-    cdef readonly bint request_cert
-    cdef readonly bint reject_unauthorized
-    cdef readonly bint allow_half_open
-    cdef readonly double handshake_timeout
-    # Two MemoryBIOs every connection's SSLObject is made over, as _wrap_bio
-    # wants, before its SSL takes the pump's BIO; None where that cannot
-    # be relied on (a subclass's wrap_bio, no reachable OpenSSL).
-    cdef readonly object placeholder_bios
-
-    def __init__(self, secure_context, ssl_context, int verify_mode, bint servername_hooked,
-                 bint request_cert, bint reject_unauthorized, bint allow_half_open,
-                 double handshake_timeout):
-        if SSLError is None:
-            bind_ssl()
-        if (tls_bio_ready() and ssl_context.sslobject_class is SSLObject
-                and type(ssl_context).wrap_bio is SSLCONTEXT_WRAP_BIO
-                and proven_ssl_pointer(ssl_context.wrap_bio(MemoryBIO(), MemoryBIO(),
-                                                            server_side=True)) != NULL):
-            self.placeholder_bios = (MemoryBIO(), MemoryBIO())
-        self.secure_context = secure_context
-        self.ssl_context = ssl_context
-        self.verify_mode = verify_mode
-        self.servername_hooked = servername_hooked
-        self.request_cert = request_cert
-        self.reject_unauthorized = reject_unauthorized
-        self.allow_half_open = allow_half_open
-        self.handshake_timeout = handshake_timeout
-
-
-cdef class TLSAcceptor:
-    """A tls.Server's 'connection' listener: wraps each raw connection in a
-    server-side TLSSocket (``socket_class``) with ``settings``, without a
-    Python frame.  setSecureContext replaces the settings; the acceptor
-    stays the server's listener."""
-
-    cdef readonly object socket_class
-    cdef readonly object server
-    cdef public TLSServerSettings settings
-
-    def __init__(self, socket_class, server, TLSServerSettings settings):
-        self.socket_class = socket_class
-        self.server = server
-        self.settings = settings
-
-    def __call__(self, raw):
-        cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
-        tls_socket.accept(raw, self)
-        if raw.isPaused():
-            # pauseOnConnect, as Node: the handshake runs all the same (the
-            # raw socket is read once 'connection' was emitted), and the
-            # TLSSocket starts paused: its plaintext waits for resume().
-            tls_socket._flowing = False
-            current_loop().next_tick(raw.resume)
