@@ -34,7 +34,8 @@ def snake_name(camel):
 
 ALIASES = {
     # pyuvnet.tls (docs/TLS.md); tls.Server also has net.Server's row.
-    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity', 'getCiphers'),
+    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity', 'getCiphers',
+            'createSecurePair'),
     'tls.Server': ('setSecureContext', 'addContext', 'getTicketKeys', 'setTicketKeys'),
     'TLSSocket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',

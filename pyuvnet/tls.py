@@ -32,6 +32,7 @@ from .tls_context import (
 from .tls_context import supported_ciphers
 from . import tls_context as _tls_context
 from .tls_keys import PKCS12Error
+from .tls_secure_pair import ERR_TLS_INVALID_CONTEXT, SecurePair, createSecurePair
 from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
 from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 from .x509 import X509Certificate
@@ -42,7 +43,7 @@ __all__ = [
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
-    'X509Certificate',
+    'X509Certificate', 'createSecurePair', 'SecurePair', 'ERR_TLS_INVALID_CONTEXT',
 ]
 
 #: The ciphers of a context made without ``ciphers``: Node 20's list, in
