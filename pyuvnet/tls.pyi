@@ -21,6 +21,10 @@ from .tls_context import (
     createSecureContext as createSecureContext,
 )
 from .tls_keys import PKCS12Error as PKCS12Error
+from .tls_secure_pair import (
+    ERR_TLS_INVALID_CONTEXT as ERR_TLS_INVALID_CONTEXT, SecurePair as SecurePair,
+    createSecurePair as createSecurePair,
+)
 from .tls_socket import TLSConnectionOptions, TLSSocket as TLSSocket
 from .x509 import X509Certificate as X509Certificate
 from .tls_socket_queries import (
@@ -34,7 +38,7 @@ __all__ = [
     'ERR_TLS_CERT_ALTNAME_INVALID', 'ERR_TLS_HANDSHAKE_TIMEOUT', 'ERR_TLS_INVALID_STATE', 'ERR_TLS_REQUIRED_SERVER_NAME',
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
-    'X509Certificate',
+    'X509Certificate', 'createSecurePair', 'SecurePair', 'ERR_TLS_INVALID_CONTEXT',
 ]
 
 DEFAULT_CIPHERS: str
@@ -405,5 +409,6 @@ create_server = createServer
 create_secure_context = createSecureContext
 check_server_identity = checkServerIdentity
 get_ciphers = getCiphers
-__all__ += ['create_server', 'create_secure_context', 'check_server_identity', 'get_ciphers']
+create_secure_pair = createSecurePair
+__all__ += ['create_server', 'create_secure_context', 'check_server_identity', 'get_ciphers', 'create_secure_pair']
 # END snake_case twins

@@ -44,6 +44,10 @@ class SecurePair(EventEmitter):
 
     def __init__(self, context=None, isServer=False, requestCert=None, rejectUnauthorized=False,
                  options=None):
+        """Node's ``new SecurePair(...)``: the arguments of
+        :func:`createSecurePair` (``options``: more TLSSocket options), but
+        no warning.  Raises ERR_TLS_INVALID_CONTEXT, or what TLSSocket
+        raises for bad options, with both fds closed."""
         super().__init__()
         self.credentials = context
         # As Node: a context that is falsy in JavaScript (None, False, 0,

@@ -137,3 +137,24 @@ def test_a_context_falsy_in_javascript_makes_a_default_one(context, run_loop):
     assert pair.credentials is context
     pair.destroy()
     run_loop()
+
+
+def test_bad_tlssocket_options_raise_and_give_back_both_fds(run_loop):
+    """Node: createSecurePair(undefined, false, true, false, {session: 5})
+    throws TypeError ERR_INVALID_ARG_TYPE 'Session must be a buffer' from
+    the TLSSocket; here both ends of the socket pair are closed once the
+    loop has run."""
+    def bad_call():
+        return tls.createSecurePair(None, False, True, False, {'session': 5})
+    # The first call and run open the loop's and the process's lazily made
+    # fds (one /dev/null), once; the second is the one counted.
+    with pytest.raises(TypeError):
+        bad_call()
+    run_loop()
+    before = _open_fds()
+    with pytest.raises(TypeError) as info:
+        bad_call()
+    assert info.value.code == 'ERR_INVALID_ARG_TYPE'
+    assert str(info.value) == 'Session must be a buffer'
+    run_loop()
+    assert _open_fds() == before

@@ -53,6 +53,7 @@ STUB_TARGETS = {
     # tls.Server's net.Server and EventEmitter twins are net.Server's (inherited).
     ('tls.pyi', 'Server'): ('tls.Server',),
     ('tls_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
+    ('tls_secure_pair.pyi', 'SecurePair'): ('EventEmitter',),
     ('x509.pyi', 'X509Certificate'): ('X509Certificate',),
     ('x509.pyi', 'PublicKey'): ('PublicKey',),
     ('cluster.pyi', 'module'): ('cluster',),
@@ -168,6 +169,9 @@ EVENTS = {
         ('drop', (('data', 'Record'),), 'a connection over maxConnections was closed at once'),
         ('error', (('err', 'Exception'),), 'listen failed, on the next tick'),
         ('close', (), 'after close(), once every connection has closed'),
+    ),
+    'SecurePair': (
+        ('secure', (), 'the handshake is done (before the cleartext\'s own listeners)'),
     ),
     'Worker': (
         ('online', (), 'the worker runs and has answered the primary'),
