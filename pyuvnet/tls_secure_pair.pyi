@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Any, Literal, overload
 
-from typing_extensions import Self
+from typing_extensions import Self, Unpack
 
 from .errors import NodeError
 from .events import EventEmitter
