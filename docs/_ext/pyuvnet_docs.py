@@ -224,10 +224,10 @@ CHILD_PROCESS_DIFFERENCES = {
 }
 
 TLS_DIFFERENCES = {
-    ('module', 'createSecurePair'): 'twin create_secure_pair; encrypted is a net.Socket over an '
-                                    'AF_UNIX socketpair (Node: an in-memory Duplex); a client pair '
-                                    "starts its handshake at once (Node: at the first cleartext "
-                                    "write) and its cleartext emits 'secureConnect' (Node: 'secure')",
+    ('module', 'createSecurePair'): 'encrypted is a net.Socket over an AF_UNIX socketpair (Node: an '
+                                    'in-memory Duplex); a client pair starts its handshake at once '
+                                    '(Node: at the first cleartext write) and its cleartext emits '
+                                    "'secureConnect' (Node: 'secure')",
     ('module', 'CLIENT_RENEG_LIMIT'): "not provided: pyuvnet's server refuses a client's "
                                       'renegotiation (OpenSSL 3 default)',
     ('module', 'CLIENT_RENEG_WINDOW'): "not provided: pyuvnet's server refuses a client's "
