@@ -354,7 +354,8 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
             self._corked_writes.append((bytes(data), callback))
             self._corked_bytes += len(data)
             return self.writableLength < self._raw.writableHighWaterMark
-        self._ssl.write(data)
+        if data:        # (never an empty write: see TLSPump.write)
+            self._ssl.write(data)
         return self._flush_out(callback)
 
     def _write_corked(self):
@@ -363,7 +364,9 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
         writes, self._corked_writes, self._corked_bytes = self._corked_writes, [], 0
         if not writes or self._ssl is None:
             return
-        self._ssl.write(b''.join(data for data, _ in writes))
+        joined = b''.join(data for data, _ in writes)
+        if joined:      # (never an empty write: see TLSPump.write)
+            self._ssl.write(joined)
         callbacks = [callback for _, callback in writes if callback is not None]
         self._flush_out(_all_of(callbacks) if callbacks else None)
 

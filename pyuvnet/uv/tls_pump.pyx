@@ -380,7 +380,8 @@ cdef class TLSPump(EventEmitter):
         if self._pending_writes:
             writes, self._pending_writes = self._pending_writes, []
             for data, callback in writes:
-                self.c_ssl.write(data)
+                if data:            # (never an empty write: see write())
+                    self.c_ssl.write(data)
                 self.flush_out(callback)
         if self._is_server:
             self._emit('secure', ())
@@ -603,7 +604,12 @@ cdef class TLSPump(EventEmitter):
         if (type(data) is bytes and encoding is None and callback is None and self._secure
                 and not self._ended and not self._destroyed and self._pending_end is None
                 and self._corked == 0 and self.c_ssl is not None):
-            if self.bio != NULL and self.bio.out_len == 0 and PyBytes_GET_SIZE(data):
+            if not PyBytes_GET_SIZE(data):
+                # OpenSSL is never given an empty write: it sends nothing,
+                # and a zero-length SSL_write can fail with SSL_ERROR_SYSCALL
+                # (ssl.SSLEOFError), which Node's empty write never does.
+                return self.flush_out(None)
+            if self.bio != NULL and self.bio.out_len == 0:
                 return self.write_records(data)
             self.ssl_write(data)
             return self.flush_out(None)
