@@ -11,11 +11,13 @@ callback, maxVersion 'TLSv1.2'):
     LIMIT 0: the first renegotiation is the error; LIMIT 1: the second
     WINDOW 0: every renegotiation starts a new window, none is an attack
 
-Node's test: test/parallel/test-tls-client-renegotiation-limit.js.
+Node's test: test/parallel/test-tls-client-renegotiation-limit.js (also run
+here with a Node client against the pyuvnet server).
 """
 import pytest
 
 import pyuvnet.tls as tls
+from test_tcp_interop_node import node  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -98,3 +100,33 @@ def test_the_attack_does_not_destroy_the_server_socket_by_itself(reneg_settings,
     assert seen['callbacks'] == [None] * 4
     assert seen['server'] == ['secure', attack, 'secure', attack, 'secure']
     assert seen['client'] == ['end', ('close', False)]
+
+
+NODE_CLIENT = r'''
+const tls = require('tls');
+const client = tls.connect({port: +process.argv[1], host: '127.0.0.1', rejectUnauthorized: false,
+                            maxVersion: 'TLSv1.2'}, again);
+let ok = 0, calls = 0;
+const errors = [];
+client.on('error', (err) => errors.push(err.code));
+client.on('close', (hadError) => console.log(JSON.stringify({ok, calls, hadError, errors})));
+function again() {
+  client.write('');
+  calls++;
+  client.renegotiate({}, (err) => { if (!err) { ok++; again(); } });
+}
+'''
+
+
+def test_a_node_client_gets_the_limits_renegotiations_then_the_hang_up(
+        node, tls_server, run_loop):
+    errors = []
+
+    def on_connection(conn):
+        conn.on('error', lambda err: (errors.append(err.code), conn.destroy()))
+        conn.on('close', lambda _: server.close())
+    server, port = tls_server(on_connection)
+    peer = node(NODE_CLIENT, port)
+    run_loop(timeout=15)
+    assert errors == ['ERR_TLS_SESSION_ATTACK']
+    assert peer.result(timeout=10) == {'ok': 3, 'calls': 4, 'hadError': False, 'errors': []}
