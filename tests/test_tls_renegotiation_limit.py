@@ -130,3 +130,25 @@ def test_a_node_client_gets_the_limits_renegotiations_then_the_hang_up(
     run_loop(timeout=15)
     assert errors == ['ERR_TLS_SESSION_ATTACK']
     assert peer.result(timeout=10) == {'ok': 3, 'calls': 4, 'hadError': False, 'errors': []}
+
+
+@pytest.mark.parametrize('version', ['TLSv1.2', 'TLSv1.3'])
+def test_without_renegotiation_the_server_emits_no_second_secure(version, tls_server, tls_certs,
+                                                                 run_loop):
+    """TLS 1.3's tickets and data after the handshake are no handshake to
+    count nor a 'secure' (Node: 0 'secure' after 'secureConnection')."""
+    seen = []
+
+    def on_connection(conn):
+        conn.on('secure', lambda: seen.append('secure'))
+        conn.on('data', seen.append)
+        conn.on('end', conn.end)
+    server, port = tls_server(on_connection, maxVersion=version)
+    client = tls.connect(port, '127.0.0.1', ca=tls_certs.ca)
+    client.on('secureConnect', lambda: (client.write(b'a'), client.end(b'b')))
+    client.on('data', lambda _: None)
+    client.on('session', lambda _: None)
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert 'secure' not in seen
+    assert b''.join(seen) == b'ab'
