@@ -44,6 +44,7 @@ __all__ = [
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
     'X509Certificate', 'createSecurePair', 'SecurePair', 'ERR_TLS_INVALID_CONTEXT',
+    'CLIENT_RENEG_LIMIT', 'CLIENT_RENEG_WINDOW',
 ]
 
 #: The ciphers of a context made without ``ciphers``: Node 20's list, in
@@ -53,6 +54,14 @@ DEFAULT_CIPHERS = _tls_context.DEFAULT_CIPHERS
 #: The ``ecdhCurve`` of a context made without one: ``'auto'`` (OpenSSL's
 #: choice).  Settable, as in Node.
 DEFAULT_ECDH_CURVE = _tls_context.DEFAULT_ECDH_CURVE
+#: How many renegotiations a TLS 1.2 server accepts from a client within
+#: CLIENT_RENEG_WINDOW seconds; one more makes the server's TLSSocket emit
+#: 'error' (ERR_TLS_SESSION_ATTACK).  Settable, read at each renegotiation,
+#: not validated (as Node).
+CLIENT_RENEG_LIMIT = 3
+#: The window of CLIENT_RENEG_LIMIT, in seconds from the previous handshake
+#: (Node's 600).  Settable, as CLIENT_RENEG_LIMIT.
+CLIENT_RENEG_WINDOW = 600
 
 
 def getCiphers():

@@ -39,10 +39,13 @@ __all__ = [
     'ERR_TLS_SNI_FROM_SERVER', 'ERR_INVALID_STATE', 'PKCS12Error',
     'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM', 'getCiphers', 'DEFAULT_CIPHERS', 'DEFAULT_ECDH_CURVE',
     'X509Certificate', 'createSecurePair', 'SecurePair', 'ERR_TLS_INVALID_CONTEXT',
+    'CLIENT_RENEG_LIMIT', 'CLIENT_RENEG_WINDOW',
 ]
 
 DEFAULT_CIPHERS: str
 DEFAULT_ECDH_CURVE: str
+CLIENT_RENEG_LIMIT: int
+CLIENT_RENEG_WINDOW: float
 
 def getCiphers() -> list[str]: ...
 

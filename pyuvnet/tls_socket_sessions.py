@@ -4,14 +4,22 @@ external session cache ('newSession', 'resumeSession'), renegotiate()
 and enableTrace().  The OpenSSL calls are in uv/tls_sessions.pyx; the
 pump (uv/tls_pump.pyx) calls the underscored methods."""
 import ssl
+import time
 
 from . import _uv, validate
+from .node_error import NodeError
 from .tls_keys import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error
 from .tls_socket_queries import require_sessions
 
 
 def _ignore(err):
     pass
+
+
+class ERR_TLS_SESSION_ATTACK(NodeError):
+    """A client renegotiated more than tls.CLIENT_RENEG_LIMIT times within
+    tls.CLIENT_RENEG_WINDOW seconds (Node's message)."""
+    _template = 'TLS session renegotiation attack detected'
 
 
 class SessionMethods:
@@ -111,9 +119,9 @@ class SessionMethods:
             self._session_watch = self._ssl._pyuvnet_new_sessions = []
 
     def renegotiate(self, options, callback=None):
-        """Renegotiate the TLS 1.2 session (a client: OpenSSL 3 servers,
-        pyuvnet's among them, refuse a client's renegotiation; Node's
-        allow it).  ``options``: ``rejectUnauthorized`` for the new
+        """Renegotiate the TLS 1.2 session (a client; pyuvnet's and Node's
+        servers allow tls.CLIENT_RENEG_LIMIT of them within
+        tls.CLIENT_RENEG_WINDOW seconds, other OpenSSL 3 servers refuse).  ``options``: ``rejectUnauthorized`` for the new
         handshake.  Returns True once started: 'secure' is emitted when it
         is done, then ``callback(None)``.  Under TLS 1.3 (which has no
         renegotiation) False, and ``callback`` gets OpenSSL's error on the
@@ -151,9 +159,59 @@ class SessionMethods:
         self._flush_out()
         return True
 
+    # A server's handshakes, as Node counts them: the start of the last
+    # one (monotonic seconds), the renegotiations in the current window,
+    # whether the first handshake is done.
+    _last_handshake = None
+    _renegotiations = 0
+    _first_handshake_done = False
+
+    def _handshake_info(self, started):
+        # Called from inside OpenSSL (tls_sessions.pyx) at each handshake's
+        # start and end on a server connection: only records, in the list
+        # the pump hands to _renegotiation_progress after the read.  The
+        # limit and window are read now, as Node reads them.
+        from . import tls
+        if not started:
+            if self._first_handshake_done:
+                self._server_renegotiation().append('secure')
+            self._first_handshake_done = True
+            return
+        now = time.monotonic()
+        last, self._last_handshake = self._last_handshake, now
+        if last is None:
+            return
+        if now - last >= tls.CLIENT_RENEG_WINDOW:
+            self._renegotiations = 1
+        else:
+            self._renegotiations += 1
+        if self._renegotiations > tls.CLIENT_RENEG_LIMIT:
+            self._server_renegotiation().append('attack')
+
+    def _server_renegotiation(self):
+        if self._renegotiation is None:
+            self._renegotiation = []
+        return self._renegotiation
+
+    def _server_renegotiation_progress(self):
+        # As Node: each renegotiation done is a 'secure'; one over the
+        # limit an 'error' (ERR_TLS_SESSION_ATTACK) for the listeners the
+        # socket has, which decide (Node's own listener swallows it).
+        events, self._renegotiation = self._renegotiation, None
+        for event in events:
+            if self._destroyed:
+                return
+            if event == 'secure':
+                self.emit('secure')
+            elif self.listenerCount('error'):
+                self.emit('error', ERR_TLS_SESSION_ATTACK())
+
     def _renegotiation_progress(self):
         # After each read while renegotiating: done once OpenSSL no longer
         # has it pending; the peer is judged again, as after a handshake.
+        if self._renegotiation.__class__ is list:
+            self._server_renegotiation_progress()
+            return
         if self._ssl is None or _uv.tls_renegotiate_pending(self._ssl):
             return
         callback, self._renegotiation = self._renegotiation, None

@@ -2,6 +2,10 @@
 # and enableTrace(), mixed into TLSSocket.
 from collections.abc import Callable
 
+from .errors import NodeError
+
+class ERR_TLS_SESSION_ATTACK(NodeError, Exception): ...
+
 class SessionMethods:
     def getSession(self) -> bytes | None: ...
     def renegotiate(self, options: dict[str, object],

@@ -228,10 +228,6 @@ TLS_DIFFERENCES = {
                                     'in-memory Duplex); a client pair starts its handshake at once '
                                     '(Node: at the first cleartext write) and its cleartext emits '
                                     "'secureConnect' (Node: 'secure')",
-    ('module', 'CLIENT_RENEG_LIMIT'): "not provided: pyuvnet's server refuses a client's "
-                                      'renegotiation (OpenSSL 3 default)',
-    ('module', 'CLIENT_RENEG_WINDOW'): "not provided: pyuvnet's server refuses a client's "
-                                       'renegotiation (OpenSSL 3 default)',
     ('module', 'rootCertificates'): "twin root_certificates; the system's trusted roots as OpenSSL "
                                     "finds them (read on first use), not Mozilla's list compiled into Node",
     ('module', 'TLSSocket'): 'wraps a net.Socket (composition), not a subclass of it; '
@@ -246,8 +242,7 @@ TLS_DIFFERENCES = {
     ('Server', 'listen'): "net.Server's",
     ('TLSSocket', 'exportKeyingMaterial'): 'ERR_TLS_INVALID_STATE once destroyed (Node 20: an '
                                            'uncoded TypeError)',
-    ('TLSSocket', 'renegotiate'): "a client's, under TLS 1.2; pyuvnet's server refuses it "
-                                  '(ERR_SSL_NO_RENEGOTIATION)',
+    ('TLSSocket', 'renegotiate'): "a client's, under TLS 1.2 (TLS 1.3 has none)",
     ('TLSSocket', 'getPeerX509Certificate'): "a tls.X509Certificate (Node's crypto one; "
                                              'pyuvnet has no crypto module)',
     ('TLSSocket', 'getX509Certificate'): "a tls.X509Certificate (Node's crypto one; "

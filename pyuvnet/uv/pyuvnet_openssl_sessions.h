@@ -13,6 +13,7 @@ typedef void (*pyuvnet_msg_cb)(int write_p, int version, int content_type, const
                                size_t len, void* ssl, void* arg);
 typedef void (*pyuvnet_free_fn)(void* item);
 typedef int (*pyuvnet_client_hello_cb)(void* ssl, int* alert, void* arg);
+typedef void (*pyuvnet_info_cb)(const void* ssl, int where, int ret);
 
 typedef struct {
     /* PKCS#12 (Node's loadPKCS12), with the key handed back as PKCS#8 DER. */
@@ -61,6 +62,8 @@ typedef struct {
     long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg);
     void (*set_msg_callback)(void* ssl, pyuvnet_msg_cb callback);
     void* (*new_fd_bio)(int fd, int close_flag);
+    /* A server's count of client renegotiations (tls.CLIENT_RENEG_LIMIT) */
+    void (*set_info_callback)(void* ssl, pyuvnet_info_cb callback);
     pyuvnet_msg_cb trace;       /* SSL_trace: absent where OpenSSL was built without it */
 } pyuvnet_openssl_sessions_t;
 
@@ -76,7 +79,7 @@ static const char* const pyuvnet_openssl_sessions_symbols[] = {
     "SSL_CTX_sess_set_get_cb", "SSL_CTX_ctrl", "SSL_CTX_set_session_id_context",
     "SSL_get_ex_data", "SSL_CTX_set_client_hello_cb", "SSL_client_hello_get0_session_id",
     "SSL_client_hello_get0_ext", "SSL_renegotiate", "SSL_renegotiate_pending", "SSL_ctrl",
-    "SSL_set_msg_callback", "BIO_new_fd", "SSL_trace",
+    "SSL_set_msg_callback", "BIO_new_fd", "SSL_set_info_callback", "SSL_trace",
 };
 #define PYUVNET_OPENSSL_SESSIONS_COUNT \
     (sizeof(pyuvnet_openssl_sessions_symbols) / sizeof(pyuvnet_openssl_sessions_symbols[0]))

@@ -229,6 +229,7 @@ cdef class TLSPump(EventEmitter):
         self.servername_hooked = settings.servername_hooked
         if self.servername_hooked:
             self.sslobj.pyuvnet_owner = self
+        watch_client_renegotiation(self, self.sslobj)
         if settings.verify_mode >= 0:
             openssl.set_verify(required_ssl_pointer(self.sslobj), settings.verify_mode,
                                pyuvnet_accept_all)

@@ -53,6 +53,8 @@ cdef extern from "pyuvnet_openssl_sessions.h":
         long (*ssl_ctrl)(void* ssl, int command, long larg, void* parg)
         void (*set_msg_callback)(void* ssl, pyuvnet_msg_cb callback)
         void* (*new_fd_bio)(int fd, int close_flag)
+        void (*set_info_callback)(void* ssl, void (*callback)(const void* ssl, int where,
+                                                               int ret) noexcept nogil)
         pyuvnet_msg_cb trace
     int pyuvnet_openssl_sessions_load(const char* ssl_module_path, pyuvnet_openssl_sessions_t* f)
 
@@ -315,3 +317,40 @@ def tls_renegotiate(sslobj):
 def tls_renegotiate_pending(sslobj):
     """Whether a renegotiation this end asked for is still under way."""
     return sessions_ssl.renegotiate_pending(required_ssl_pointer(sslobj)) == 1
+
+
+# -- a server's count of client renegotiations -------------------------------
+
+cdef enum:
+    SSL_CB_HANDSHAKE_START = 0x10
+    SSL_CB_HANDSHAKE_DONE = 0x20
+    SSL_OP_ALLOW_CLIENT_RENEGOTIATION = 0x100
+
+
+cdef void server_handshake_info(const void* ssl, int where, int ret) noexcept nogil:
+    # Each handshake's start and end on a server connection: recorded by
+    # its TLSSocket (SessionMethods._handshake_info), which acts once the
+    # OpenSSL call returned.  The other info calls (each state, alerts)
+    # stay in C.
+    if not where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE):
+        return
+    with gil:
+        try:
+            tls_socket = getattr(ssl_owner(<void*>ssl), 'pyuvnet_owner', None)
+            if tls_socket is not None:
+                tls_socket._handshake_info(bool(where & SSL_CB_HANDSHAKE_START))
+        except BaseException:
+            pass
+
+
+cdef int watch_client_renegotiation(object tls_socket, object sslobj) except -1:
+    """Let a server connection's client renegotiate (OpenSSL 3 refuses
+    unless told), each handshake reported to ``tls_socket`` to be counted
+    against tls.CLIENT_RENEG_LIMIT, as Node's server does."""
+    if not load_sessions_openssl() or not load_openssl():
+        return 0
+    cdef void* ssl = required_ssl_pointer(sslobj)
+    openssl.set_options(ssl, SSL_OP_ALLOW_CLIENT_RENEGOTIATION)
+    sessions_ssl.set_info_callback(ssl, server_handshake_info)
+    sslobj.pyuvnet_owner = tls_socket
+    return 0
