@@ -81,6 +81,31 @@ class OCSPStapling:
         if getattr(self, '_ocsp_state', None) == 'watching':
             _uv.tls_ocsp_watch(self._ssl, True)
 
+    def _wait_for_sni(self, sslobj):
+        """The SNICallback did not answer in the hook: suspend the
+        handshake at the certificate step until it does.  False where
+        OpenSSL is out of reach (the handshake fails, as before)."""
+        if not _uv.tls_ocsp_available():
+            return False
+        _uv.tls_sni_wait(sslobj, True)
+        self._sni_state = 'waiting'
+        return True
+
+    def _answer_sni_later(self, err, choose):
+        """The SNICallback's late ``cb(err, ctx)``: fail the handshake with
+        ``err`` as the synchronous refusal does, or ``choose()`` the context
+        and go on (to 'OCSPRequest' when the client asked for a status).
+        Ignored once answered or when the socket is gone."""
+        if self._destroyed or self._ssl is None or getattr(self, '_sni_state', None) != 'waiting':
+            return
+        self._sni_state = 'answered'
+        if err:
+            self._fail_handshake(err)
+            return
+        choose()
+        _uv.tls_sni_wait(self._ssl, False)
+        self._continue_handshake()
+
     def _handshake_suspended(self):
         """OpenSSL suspended the handshake: emit 'OCSPRequest' the first
         time (more ciphertext may come while the listener thinks)."""
