@@ -95,10 +95,17 @@ class OCSPStapling:
         """The SNICallback's late ``cb(err, ctx)``: fail the handshake with
         ``err`` as the synchronous refusal does, or ``choose()`` the context
         and go on (to 'OCSPRequest' when the client asked for a status).
-        Ignored once answered or when the socket is gone."""
+        Ignored once answered, after a resumed handshake that did not wait,
+        or when the socket is gone."""
         if self._destroyed or self._ssl is None or getattr(self, '_sni_state', None) != 'waiting':
             return
         self._sni_state = 'answered'
+        if self._secure:
+            # A resumed session skips OpenSSL's certificate step, so the
+            # handshake did not wait (Node's SNICallback is not even asked
+            # then): the answer comes too late to change anything.
+            _uv.tls_sni_wait(self._ssl, False)
+            return
         if err:
             self._fail_handshake(err)
             return

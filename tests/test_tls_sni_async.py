@@ -122,6 +122,42 @@ def test_late_sni_then_ocsp_staples_for_the_chosen_certificate(tls_server, tls_c
     assert ('C secureConnect', True, 'other.test', False) in log
 
 
+def test_resumed_session_does_not_wait_and_ignores_the_late_answer(tls_server, tls_certs,
+                                                                   run_loop):
+    """A client resuming its TLS 1.3 session: OpenSSL skips the certificate
+    step, so the handshake does not wait for the late SNICallback (Node's,
+    under TLS 1.2, does not call it then); the answer that comes after
+    'secureConnection' switches nothing: the server's socket keeps its own
+    certificate."""
+    other = other_context(tls_certs)
+    log, sessions = [], []
+
+    def sni(name, cb):
+        net.setTimeout(lambda: (cb(None, other), log.append(
+            ('answered', servers[-1].getCertificate().subject.CN if servers else None))), 50)
+    servers = []
+
+    def on_secure(s):
+        servers.append(s)
+        log.append(('S secureConnection', s.isSessionReused()))
+        s.on('data', lambda chunk: None)
+        s.on('error', lambda err: None)
+        net.setTimeout(s.end, 100)
+    server, port = tls_server(on_secure, SNICallback=sni)
+
+    def connect(session=None):
+        client = tls.connect(dict(port=port, host='127.0.0.1', servername='other.test',
+                                  ca=tls_certs.ca, session=session))
+        client.on('session', sessions.append)
+        client.on('data', lambda chunk: None)
+        client.on('close', lambda had_error: connect(sessions[-1]) if session is None
+                  else server.close())
+    connect()
+    run_loop()
+    assert log == [('answered', None), ('S secureConnection', False),
+                   ('S secureConnection', True), ('answered', 'localhost')]
+
+
 NODE_SNI_CLIENT = r"""
 const tls = require('tls'), fs = require('fs');
 const c = tls.connect({port: +process.argv[1], host: '127.0.0.1', servername: 'other.test',
