@@ -15,6 +15,10 @@ now or later, goes on: bytes are stapled, None or b'' staples nothing;
 an error fails the handshake (the server emits 'tlsClientError' with that
 very error, the client sees ECONNRESET).
 
+The same suspended certificate step serves an SNICallback that answers
+later (tls_context.ServerNameHook): the SNI answer comes first, then
+'OCSPRequest' for the chosen context's certificate.
+
 Where OpenSSL cannot be reached from this Python (see
 tls_context.verify_result_readable), ``requestOCSP`` raises
 ERR_FEATURE_UNAVAILABLE_ON_PLATFORM and 'OCSPRequest' is never emitted."""

@@ -7,7 +7,9 @@
  * When the client asked for a status, that callback suspends the
  * handshake (SSL_ERROR_WANT_X509_LOOKUP, which _ssl raises as an
  * SSLError) until Python has the listener's answer; the status callback
- * then staples it.  Both callbacks run inside the handshake without the
+ * then staples it.  The same certificate callback first waits for an
+ * SNICallback that has not answered yet (pyuvnet_sni_wait).  Both
+ * callbacks run inside the handshake without the
  * GIL: they touch only the C state. */
 #ifndef PYUVNET_OCSP_H
 #define PYUVNET_OCSP_H
