@@ -523,10 +523,13 @@ def createSecureContext(options=None, **kwargs):
 
 class ServerNameHook:
     """The server's SNI hook: records the name the client asked for and,
-    with an SNICallback, switches to the context it answers (the callback
-    must answer synchronously: Python's ssl asks during the handshake).
-    The answered context keeps the connection's ALPN protocols: OpenSSL
-    takes ALPN from whichever context is current."""
+    with an SNICallback, switches to the context it answers.  The callback
+    may answer at once or later: when it has not answered by the time it
+    returns, the handshake waits at OpenSSL's certificate step (as for
+    'OCSPRequest', tls_ocsp.py) until ``cb`` is called; the handshake
+    timeout applies meanwhile.  The answered context keeps the
+    connection's ALPN protocols: OpenSSL takes ALPN from whichever context
+    is current."""
 
     def __init__(self, sni_callback, alpn=()):
         self.sni_callback = sni_callback
@@ -548,14 +551,23 @@ class ServerNameHook:
         owner._servername = server_name
         if self.sni_callback is None:
             return None
-        answer = []
+        answer, late = [], []
+
+        def cb(err=None, ctx=None):
+            if late:
+                owner._answer_sni_later(err, lambda: self._choose(sslobj, owner, ctx, late[0]))
+            elif not answer:
+                answer.append((err, ctx))
         try:
-            self.sni_callback(server_name, lambda err, ctx=None: answer.append((err, ctx)))
+            self.sni_callback(server_name, cb)
         except Exception as exc:
             # Node: what the callback throws is refused as a cb(err) is.
             answer[:] = [(exc, None)]
         if not answer:
-            return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+            if not owner._wait_for_sni(sslobj):     # tls_ocsp.py
+                return ssl.ALERT_DESCRIPTION_INTERNAL_ERROR
+            late.append(ssl_context.verify_mode)
+            return None
         err, ctx = answer[0]
         if err:
             # As Node: the server's 'tlsClientError' is this very error, and
@@ -563,10 +575,15 @@ class ServerNameHook:
             # none when it sees the refusal).
             owner._sni_refusal = err
             return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+        self._choose(sslobj, owner, ctx, ssl_context.verify_mode)
+        return None
+
+    def _choose(self, sslobj, owner, ctx, verify_mode):
+        """Switch the connection to the answered SecureContext (None: keep
+        the server's)."""
         if ctx is not None:
-            sslobj.context = ctx.context(True, ssl_context.verify_mode, self.alpn)
+            sslobj.context = ctx.context(True, verify_mode, self.alpn)
             owner._sni_context_chosen(ctx)      # tls_ocsp.py
             if owner._keylog:
                 # The keys are made after this hook, on the new context.
                 KEYLOG.enable(sslobj.context)
-        return None

@@ -15,6 +15,10 @@ now or later, goes on: bytes are stapled, None or b'' staples nothing;
 an error fails the handshake (the server emits 'tlsClientError' with that
 very error, the client sees ECONNRESET).
 
+The same suspended certificate step serves an SNICallback that answers
+later (tls_context.ServerNameHook): the SNI answer comes first, then
+'OCSPRequest' for the chosen context's certificate.
+
 Where OpenSSL cannot be reached from this Python (see
 tls_context.verify_result_readable), ``requestOCSP`` raises
 ERR_FEATURE_UNAVAILABLE_ON_PLATFORM and 'OCSPRequest' is never emitted."""
@@ -80,6 +84,38 @@ class OCSPStapling:
         self._ocsp_context = context
         if getattr(self, '_ocsp_state', None) == 'watching':
             _uv.tls_ocsp_watch(self._ssl, True)
+
+    def _wait_for_sni(self, sslobj):
+        """The SNICallback did not answer in the hook: suspend the
+        handshake at the certificate step until it does.  False where
+        OpenSSL is out of reach (the handshake fails, as before)."""
+        if not _uv.tls_ocsp_available():
+            return False
+        _uv.tls_sni_wait(sslobj, True)
+        self._sni_state = 'waiting'
+        return True
+
+    def _answer_sni_later(self, err, choose):
+        """The SNICallback's late ``cb(err, ctx)``: fail the handshake with
+        ``err`` as the synchronous refusal does, or ``choose()`` the context
+        and go on (to 'OCSPRequest' when the client asked for a status).
+        Ignored once answered, after a resumed handshake that did not wait,
+        or when the socket is gone."""
+        if self._destroyed or self._ssl is None or getattr(self, '_sni_state', None) != 'waiting':
+            return
+        self._sni_state = 'answered'
+        if self._secure:
+            # A resumed session skips OpenSSL's certificate step, so the
+            # handshake did not wait (Node's SNICallback is not even asked
+            # then): the answer comes too late to change anything.
+            _uv.tls_sni_wait(self._ssl, False)
+            return
+        if err:
+            self._fail_handshake(err)
+            return
+        choose()
+        _uv.tls_sni_wait(self._ssl, False)
+        self._continue_handshake()
 
     def _handshake_suspended(self):
         """OpenSSL suspended the handshake: emit 'OCSPRequest' the first

@@ -7,7 +7,9 @@
  * When the client asked for a status, that callback suspends the
  * handshake (SSL_ERROR_WANT_X509_LOOKUP, which _ssl raises as an
  * SSLError) until Python has the listener's answer; the status callback
- * then staples it.  Both callbacks run inside the handshake without the
+ * then staples it.  The same certificate callback first waits for an
+ * SNICallback that has not answered yet (pyuvnet_sni_wait).  Both
+ * callbacks run inside the handshake without the
  * GIL: they touch only the C state. */
 #ifndef PYUVNET_OCSP_H
 #define PYUVNET_OCSP_H
@@ -38,6 +40,8 @@ enum {
 };
 
 typedef struct {
+    int ocsp;                   /* the connection watches for a status request */
+    int sni_waiting;            /* an SNICallback has not answered yet */
     int phase;
     unsigned char* response;    /* OPENSSL_malloc'd until OpenSSL takes it */
     long length;
@@ -74,12 +78,16 @@ static int pyuvnet_ocsp_status(void* ssl, void* arg) {
     return 0;
 }
 
-/* The certificate callback: -1 (suspend) while the client's request waits
- * for the listener's answer; 1 (go on) otherwise. */
+/* The certificate callback: -1 (suspend) while an SNICallback has not
+ * answered, then while the client's status request waits for the
+ * listener's answer; 1 (go on) otherwise.  SNI comes first: the status
+ * is asked for the certificate of the context the SNICallback chose. */
 static int pyuvnet_ocsp_certificate(void* ssl, void* arg) {
     pyuvnet_ocsp_state* state = pyuvnet_ocsp_state_of(ssl);
     (void)arg;
-    if (state == NULL || state->phase == PYUVNET_OCSP_ANSWERED)
+    if (state != NULL && state->sni_waiting)
+        return -1;
+    if (state == NULL || !state->ocsp || state->phase == PYUVNET_OCSP_ANSWERED)
         return 1;
     if (state->phase == PYUVNET_OCSP_NEW) {
         /* SSL_get_tlsext_status_type: TLSEXT_STATUSTYPE_ocsp is 1 */
@@ -115,6 +123,23 @@ static int pyuvnet_ocsp_load(const char* ssl_module_path) {
     return pyuvnet_ocsp_index < 0 ? -1 : 0;
 }
 
+/* The state of ssl, made (with the certificate callback) the first time;
+ * NULL when there is no memory. */
+static pyuvnet_ocsp_state* pyuvnet_ocsp_state_made(void* ssl) {
+    pyuvnet_ocsp_state* state = pyuvnet_ocsp_state_of(ssl);
+    if (state != NULL)
+        return state;
+    state = (pyuvnet_ocsp_state*)calloc(1, sizeof(*state));
+    if (state == NULL)
+        return NULL;
+    if (pyuvnet_ocsp.set_ex_data(ssl, pyuvnet_ocsp_index, state) != 1) {
+        free(state);
+        return NULL;
+    }
+    pyuvnet_ocsp.set_cert_cb(ssl, pyuvnet_ocsp_certificate, NULL);
+    return state;
+}
+
 /* Give the server connection ssl its state and certificate callback
  * (again: the callback only, which SSL_set_SSL_CTX replaced with the new
  * context's): 0, or -1 when there is no memory. */
@@ -125,13 +150,22 @@ static int pyuvnet_ocsp_watch(void* ssl, int again) {
             pyuvnet_ocsp.set_cert_cb(ssl, pyuvnet_ocsp_certificate, NULL);
         return 0;
     }
-    state = (pyuvnet_ocsp_state*)calloc(1, sizeof(*state));
+    state = pyuvnet_ocsp_state_made(ssl);
     if (state == NULL)
         return -1;
-    if (pyuvnet_ocsp.set_ex_data(ssl, pyuvnet_ocsp_index, state) != 1) {
-        free(state);
+    state->ocsp = 1;
+    return 0;
+}
+
+/* An SNICallback did not answer in its hook (waiting 1): the handshake
+ * suspends at the certificate step; it answered (0): it may go on, and
+ * the callback is set again (the answer's SSL_set_SSL_CTX replaced it).
+ * 0, or -1 when there is no memory. */
+static int pyuvnet_sni_wait(void* ssl, int waiting) {
+    pyuvnet_ocsp_state* state = pyuvnet_ocsp_state_made(ssl);
+    if (state == NULL)
         return -1;
-    }
+    state->sni_waiting = waiting;
     pyuvnet_ocsp.set_cert_cb(ssl, pyuvnet_ocsp_certificate, NULL);
     return 0;
 }

@@ -7,6 +7,7 @@ cdef extern from "pyuvnet_ocsp.h":
     int PYUVNET_OCSP_ASKED
     int pyuvnet_ocsp_load(const char* ssl_module_path)
     int pyuvnet_ocsp_watch(void* ssl, int again)
+    int pyuvnet_sni_wait(void* ssl, int waiting)
     int pyuvnet_ocsp_answer(void* ssl, const char* response, long length)
     ctypedef struct pyuvnet_ocsp_state:
         int phase
@@ -53,6 +54,14 @@ def tls_ocsp_watch(sslobj, bint again=False):
     certificate step when the client asks for a status (see the header).
     ``again``: after an SNI switch of context, set the step once more."""
     if pyuvnet_ocsp_watch(required_ssl_pointer(sslobj), again) != 0:
+        raise MemoryError()
+
+
+def tls_sni_wait(sslobj, bint waiting):
+    """Server: suspend the handshake at the certificate step until an
+    SNICallback answers (``waiting``), or let it go on (after the switch
+    of context, which needs the certificate step set again)."""
+    if pyuvnet_sni_wait(required_ssl_pointer(sslobj), waiting) != 0:
         raise MemoryError()
 
 
