@@ -58,10 +58,10 @@ DEFAULT_ECDH_CURVE = _tls_context.DEFAULT_ECDH_CURVE
 #: CLIENT_RENEG_WINDOW seconds; one more makes the server's TLSSocket emit
 #: 'error' (ERR_TLS_SESSION_ATTACK).  Settable, read at each renegotiation,
 #: not validated (as Node).
-CLIENT_RENEG_LIMIT = 3
+CLIENT_RENEG_LIMIT = _tls_context.CLIENT_RENEG_LIMIT
 #: The window of CLIENT_RENEG_LIMIT, in seconds from the previous handshake
 #: (Node's 600).  Settable, as CLIENT_RENEG_LIMIT.
-CLIENT_RENEG_WINDOW = 600
+CLIENT_RENEG_WINDOW = _tls_context.CLIENT_RENEG_WINDOW
 
 
 def getCiphers():

@@ -34,11 +34,16 @@ DEFAULT_CIPHERS = (
     'ECDHE-RSA-AES256-SHA256:DHE-RSA-AES256-SHA256:HIGH:!aNULL:!eNULL:!EXPORT:!DES:!RC4:'
     '!MD5:!PSK:!SRP:!CAMELLIA')
 DEFAULT_ECDH_CURVE = 'auto'
+# Node's renegotiation limit for a TLS 1.2 server: at most this many of a
+# client's renegotiations within this many seconds (tls_socket_sessions.py).
+CLIENT_RENEG_LIMIT = 3
+CLIENT_RENEG_WINDOW = 600
 
 
-def _default(name):
-    """A context default as it is now: Node's tls.DEFAULT_* are settable,
-    on the tls module, and read by each createSecureContext() call."""
+def tls_setting(name):
+    """One of the tls module's settable values as it is now (Node's
+    tls.DEFAULT_* and CLIENT_RENEG_*, read at each use): the tls module's
+    when it is imported, else this module's default."""
     module = sys.modules.get('pyuvnet.tls')
     return getattr(module, name) if module is not None else globals()[name]
 
@@ -258,8 +263,8 @@ def _versions(opts):
                 raise ERR_TLS_PROTOCOL_VERSION_CONFLICT(opts[key], method)
     if not isinstance(method, str):
         # (Node takes a method only as a string: anything else leaves the defaults.)
-        return (_version(opts.get('minVersion', _default('DEFAULT_MIN_VERSION')), 'minimum'),
-                _version(opts.get('maxVersion', _default('DEFAULT_MAX_VERSION')), 'maximum'))
+        return (_version(opts.get('minVersion', tls_setting('DEFAULT_MIN_VERSION')), 'minimum'),
+                _version(opts.get('maxVersion', tls_setting('DEFAULT_MAX_VERSION')), 'maximum'))
     if method not in _METHODS:
         if method.split('_')[0] in ('SSLv2', 'SSLv3'):
             raise ERR_TLS_INVALID_PROTOCOL_METHOD('%s methods disabled' % method[:5])
@@ -414,8 +419,9 @@ class SecureContext:
         if self.secure_options is not None:
             validate.validate_integer(self.secure_options, 'secureOptions')
         self.ciphers, self.cipher_suites = _check_ciphers(
-            opts.get('ciphers', _default('DEFAULT_CIPHERS')))
-        self.ecdh_curve = _check_ecdh_curve(opts.get('ecdhCurve', _default('DEFAULT_ECDH_CURVE')))
+            opts.get('ciphers', tls_setting('DEFAULT_CIPHERS')))
+        self.ecdh_curve = _check_ecdh_curve(
+            opts.get('ecdhCurve', tls_setting('DEFAULT_ECDH_CURVE')))
         self.session_timeout = opts.get('sessionTimeout')
         if self.session_timeout is not None:
             validate.validate_int32(self.session_timeout, 'options.sessionTimeout', 0)

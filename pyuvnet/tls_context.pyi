@@ -2,7 +2,7 @@
 # TLS errors (pyuvnet.tls re-exports the public ones).
 import ssl
 from collections.abc import Callable
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from typing_extensions import Unpack
 
@@ -14,6 +14,10 @@ DEFAULT_MIN_VERSION: str
 DEFAULT_MAX_VERSION: str
 DEFAULT_CIPHERS: str
 DEFAULT_ECDH_CURVE: str
+CLIENT_RENEG_LIMIT: int
+CLIENT_RENEG_WINDOW: int
+
+def tls_setting(name: str) -> Any: ...
 
 def supported_ciphers() -> list[str]: ...
 CONTEXT_RULES: dict[str, str | tuple[str, ...]]

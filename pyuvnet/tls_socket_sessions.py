@@ -8,6 +8,7 @@ import time
 
 from . import _uv, validate
 from .node_error import NodeError
+from .tls_context import tls_setting
 from .tls_keys import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error
 from .tls_socket_queries import require_sessions
 
@@ -171,7 +172,6 @@ class SessionMethods:
         # start and end on a server connection: only records, in the list
         # the pump hands to _renegotiation_progress after the read.  The
         # limit and window are read now, as Node reads them.
-        from . import tls
         if not started:
             if self._first_handshake_done:
                 self._server_renegotiation().append('secure')
@@ -181,11 +181,11 @@ class SessionMethods:
         last, self._last_handshake = self._last_handshake, now
         if last is None:
             return
-        if now - last >= tls.CLIENT_RENEG_WINDOW:
+        if now - last >= tls_setting('CLIENT_RENEG_WINDOW'):
             self._renegotiations = 1
         else:
             self._renegotiations += 1
-        if self._renegotiations > tls.CLIENT_RENEG_LIMIT:
+        if self._renegotiations > tls_setting('CLIENT_RENEG_LIMIT'):
             self._server_renegotiation().append('attack')
 
     def _server_renegotiation(self):
