@@ -57,6 +57,21 @@ def test_request_and_response_events_in_nodes_order(run_loop):
                    'finish', 'res close', 'req close']
 
 
+def test_connection_is_the_sockets_deprecated_alias_on_both_messages(run_loop):
+    """Node 20: res.connection === res.socket === req.socket (and
+    req.connection)."""
+    seen = []
+
+    def app(req, res):
+        seen.append((res.connection is res.socket is req.socket is req.connection,
+                     res.connection is not None))
+        res.end()
+        server.close()
+    server = listen(http.createServer(app), lambda: raw_client(server))
+    run_loop()
+    assert seen == [(True, True)]
+
+
 def test_an_unread_body_is_dumped_and_the_request_closes_after_the_response(run_loop):
     log = []
 

@@ -292,7 +292,7 @@ HTTP_DIFFERENCES = {
     ('Server', 'listening'): "net.Server's",
     ('Server', 'close'): 'closes the idle connections too (Node 19+)',
     ('ServerResponse', 'cork'): "held in the message, not the socket (socket.writableCorked stays 0)",
-    ('ServerResponse', 'connection'): 'not provided (deprecated in Node): socket',
+    ('ServerResponse', 'connection'): "deprecated in Node: socket's alias",
     ('ClientRequest', 'cork'): "held in the message, not the socket (socket.writableCorked stays 0)",
     ('IncomingMessage', 'headers'): 'made from rawHeaders on first use, with Node\'s duplicate rules',
 }

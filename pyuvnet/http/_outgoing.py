@@ -179,6 +179,11 @@ class OutgoingMessage(_uv.OutgoingCore):
             self._removed = self._removed | {key}
 
     @property
+    def connection(self):
+        """Alias of ``socket`` (Node's deprecated name)."""
+        return self.socket
+
+    @property
     def headersSent(self):
         """True once the head is made (writeHead(), write(), end())."""
         return self._header is not None
