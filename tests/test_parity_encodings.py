@@ -79,7 +79,7 @@ def test_strings_past_the_encoding_are_written_as_nodes(encoding):
 
 
 def test_a_socket_writes_a_lone_surrogate_as_nodes_replacement(listening_server, run_loop):
-    """Node 20: socket.write('a\ud800b') and socket.end('\u0100', 'latin1')
+    """Node 20: socket.write('a\\ud800b') and socket.end('\\u0100', 'latin1')
     send 61 ef bf bd 62 00."""
     import pyuvnet as net
     received = []
