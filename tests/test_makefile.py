@@ -52,7 +52,12 @@ def checkout(tmp_path):
 
 
 def make_n(folder, *args):
-    return subprocess.run(['make', '-n', 'develop'] + list(args), cwd=folder,
+    # Run as a user's own make: not as a sub-make of the make that may run
+    # this suite (`make asan PYTHON=python3` passes PYTHON down through
+    # MAKEFLAGS, which would be "a Python asked for").
+    env = {key: value for key, value in os.environ.items()
+           if key not in ('PYTHON', 'MAKEFLAGS', 'MFLAGS', 'MAKELEVEL')}
+    return subprocess.run(['make', '-n', 'develop'] + list(args), cwd=folder, env=env,
                           capture_output=True, text=True, timeout=60)
 
 
