@@ -26,7 +26,7 @@ import json
 
 import pytest
 
-from pyuvnet import _uv, child_process, errors, setTimeout
+from pyuvnet import _uv, child_process, errors, setImmediate, setTimeout
 from pyuvnet._ipc_json import JsonCodec, parse_line
 from child_scripts import script
 from ipc_peer import RawPeer, run_until_quiet
@@ -49,11 +49,17 @@ def read(run_loop, *chunks):
 
 
 def run_loop_briefly(run_loop):
-    timer = setTimeout(_uv.stop, 30)
+    """Runs the loop for about 30 ms after its first turn has polled, so the
+    chunk just sent is this run's read however slow the machine (a stop()
+    before that poll would hold the read for the next run, where it would
+    meet the next chunk: one read, not two)."""
+    timers = []
+    setImmediate(lambda: timers.append(setTimeout(_uv.stop, 30)))
     try:
         run_loop(5)
     finally:
-        timer.close()
+        for timer in timers:
+            timer.close()
 
 
 def test_a_line_of_two_values_is_a_syntax_error_never_two_messages(run_loop):
