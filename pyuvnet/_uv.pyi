@@ -151,6 +151,12 @@ class ResponseCore(OutgoingCore):
     def __init__(self, req: Any, connection: Any = None) -> None: ...
 
 @disjoint_base
+class ServerLimits:
+    timeout: Any
+    keep_alive_timeout: Any
+    max_requests: Any
+
+@disjoint_base
 class ServerExchange:
     def __getattr__(self, name: str) -> Any: ...
     def __setattr__(self, name: str, value: Any) -> None: ...

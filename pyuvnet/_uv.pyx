@@ -17,6 +17,12 @@ cdef extern from "Python.h":
     # The type's method cache lookup (no descriptor called): a borrowed
     # reference or NULL.
     PyObject* _PyType_Lookup(PyTypeObject* type, PyObject* name)
+    # The cyclic GC's bookkeeping of one object (http_exchange.pyx: the
+    # exchange's messages, untracked until their 'close').  Track must not
+    # be given an object already tracked: CPython aborts.
+    int PyObject_GC_IsTracked(object op)
+    void PyObject_GC_Track(object op)
+    void PyObject_GC_UnTrack(object op)
 
 from pyuvnet.uv cimport libuv as uv
 from pyuvnet.events cimport EventEmitter
@@ -33,6 +39,7 @@ cdef class Stream
 cdef class ServerCore
 cdef class PipeLink
 cdef class ImmediateHandle
+cdef class ServerLimits
 cdef class ServerExchange
 cdef class ResponseCore
 cdef class IncomingCore

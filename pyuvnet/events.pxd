@@ -26,6 +26,11 @@ cdef class EventEmitter:
     # removeAllListeners and a once listener removing itself), before any
     # 'removeListener' event. Does nothing here; subclasses override it.
     cdef void _listeners_changed(self, object event)
+    # The work an emitter queued as a C tick on its loop's nextTick queue
+    # (the loop's call_soon_tick, which holds the emitter until then): no
+    # function object or arguments to make per tick.  Nothing here;
+    # subclasses that queue themselves override it.
+    cdef int on_tick(self) except -1
     # on/once/prependListener/prependOnceListener without the Python call.
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1
     # removeListener: removes the most recently added match; 1 if one was removed.

@@ -8,6 +8,7 @@ EventEmitter) and, through ``events.pxd``, by Cython classes that override
 cimport cython
 from cpython.object cimport PyObject
 from cpython.dict cimport PyDict_GetItemWithError
+from cpython.unicode cimport PyUnicode_GET_LENGTH
 
 import warnings
 from weakref import ref as _weakref
@@ -29,6 +30,9 @@ class _NoListener:
 
 
 cdef object _MISSING = _NoListener()
+
+# The listeners of every emitter that has none yet: shared, so always empty.
+cdef dict NO_EVENTS = {}
 
 
 class MaxListenersExceededWarning(RuntimeWarning):
@@ -143,7 +147,11 @@ cdef int _raise_unhandled(tuple args) except -1:
 
 cdef inline bint _is_event(object event, str name):
     # Event names may be any hashable; only strings can be Node's own events.
-    return event is name or (isinstance(event, str) and (<str>event) == name)
+    # Lengths first: Cython's str == str is a PyUnicode_Compare call, and
+    # every emit with no listener asks whether its event is 'error'.
+    return event is name or (isinstance(event, str)
+                             and PyUnicode_GET_LENGTH(event) == PyUnicode_GET_LENGTH(name)
+                             and (<str>event) == name)
 
 
 cdef int _check_leak(EventEmitter emitter, object event, Py_ssize_t count) except -1:
@@ -214,7 +222,10 @@ cdef class EventEmitter:
     """
 
     def __cinit__(self):
-        self._events = {}
+        # Most emitters made per message (an HTTP request and its response)
+        # never get a listener: they share one empty dict, never written
+        # (_add gives an emitter its own first).
+        self._events = NO_EVENTS
 
     # -- C-level interface (events.pxd) ------------------------------------
 
@@ -239,6 +250,9 @@ cdef class EventEmitter:
 
     cdef void _listeners_changed(self, object event):
         pass
+
+    cdef int on_tick(self) except -1:
+        return 0
 
     cdef object _handler(self, object event):
         """The stored listener(s) of ``event``: None, one, or a tuple."""
@@ -265,6 +279,8 @@ cdef class EventEmitter:
             listener = _OnceWrapper(self, event, listener)
         existing = self._handler(event)
         if existing is None:
+            if self._events is NO_EVENTS:
+                self._events = {}
             self._events[event] = listener
         else:
             if type(existing) is not tuple:
@@ -344,7 +360,7 @@ cdef class EventEmitter:
         if 'removeListener' not in self._events:
             if event is None:
                 old = self._events
-                self._events = {}
+                self._events = NO_EVENTS
                 for name in old:
                     self._listeners_changed(name)
             elif self._handler(event) is not None:

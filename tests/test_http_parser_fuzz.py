@@ -40,7 +40,7 @@ class Checker:
         what, first, major, minor, raw, keep_alive, upgrade, flags = head
         assert flags in (0, 1, 2, 3)
         assert isinstance(what, int) if self.response else isinstance(what, str)
-        assert isinstance(first, str) and isinstance(raw, list) and len(raw) % 2 == 0
+        assert isinstance(first, str) and isinstance(raw, tuple) and len(raw) % 2 == 0
         assert all(isinstance(item, str) for item in raw)
         assert 0 <= major <= 9 and 0 <= minor <= 9
         assert isinstance(keep_alive, bool) and isinstance(upgrade, bool)

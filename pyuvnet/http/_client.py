@@ -306,7 +306,7 @@ class ClientRequest(OutgoingMessage):
                 self.emit('information', {
                     'statusCode': status, 'statusMessage': head[1], 'httpVersion': info.httpVersion,
                     'httpVersionMajor': head[2], 'httpVersionMinor': head[3],
-                    'headers': info.headers, 'rawHeaders': head[4]})
+                    'headers': info.headers, 'rawHeaders': list(head[4])})
             return None
         res = IncomingMessage(self.socket)
         res._join_duplicates = self._join_duplicates

@@ -244,11 +244,28 @@ def date_line(seconds):
     return time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(seconds))
 
 
-def field(attr, doc):
+def field(attr, doc, of=None):
     """A read-write property over the instance attribute ``attr`` (so that
-    the camelCase name and its snake_case twin stay one value)."""
-    return property(lambda self: getattr(self, attr),
-                    lambda self, value: setattr(self, attr, value), doc=doc)
+    the camelCase name and its snake_case twin stay one value), or over
+    ``attr`` of the object the instance attribute ``of`` holds."""
+    if of is None:
+        return property(lambda self: getattr(self, attr),
+                        lambda self, value: setattr(self, attr, value), doc=doc)
+    return property(lambda self: getattr(getattr(self, of), attr),
+                    lambda self, value: setattr(getattr(self, of), attr, value), doc=doc)
+
+
+def listed_field(attr, doc):
+    """A read-write property over the instance attribute ``attr``, which
+    the parser fills with a tuple (no GC-tracked list per message): a
+    list from the first read on, as Node's arrays."""
+    def get(self):
+        value = getattr(self, attr)
+        if type(value) is tuple:
+            value = list(value)
+            setattr(self, attr, value)
+        return value
+    return property(get, lambda self, value: setattr(self, attr, value), doc=doc)
 
 
 def destroy_soon(socket):

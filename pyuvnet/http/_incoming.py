@@ -18,7 +18,7 @@ Node's rules for duplicates.
 from pyuvnet import _uv, encodings
 from pyuvnet._names import ALIASES, add_aliases
 
-from ._common import field
+from ._common import field, listed_field
 
 __all__ = ['IncomingMessage']
 
@@ -73,8 +73,8 @@ class IncomingMessage(_uv.IncomingCore):
     statusMessage = field('_reason', "The response's reason phrase (client side).")
     httpVersionMajor = field('_major', 'The major HTTP version, 1.')
     httpVersionMinor = field('_minor', 'The minor HTTP version, 1 or 0.')
-    rawHeaders = field('_raw', 'The headers as received: [name, value, ...].')
-    rawTrailers = field('_raw_trailers', 'The trailers as received: [name, value, ...].')
+    rawHeaders = listed_field('_raw', 'The headers as received: [name, value, ...].')
+    rawTrailers = listed_field('_raw_trailers', 'The trailers as received: [name, value, ...].')
 
     @property
     def httpVersion(self):
@@ -171,7 +171,7 @@ class IncomingMessage(_uv.IncomingCore):
 
     @property
     def readableLength(self):
-        return sum(len(chunk) for chunk in self._buffer)
+        return sum(len(chunk) for chunk in self._buffer or ())
 
     @property
     def destroyed(self):
@@ -199,7 +199,7 @@ class IncomingMessage(_uv.IncomingCore):
             return None
         data = b''.join(self._buffer)
         if size is None or size >= len(data):
-            self._buffer = []
+            self._buffer = None
             if self._ended:
                 _uv.nextTick(self._emit_end)
             return data

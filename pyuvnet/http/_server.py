@@ -70,7 +70,9 @@ class HTTPServerMixin:
         if self._request_timeout and self._headers_timeout > self._request_timeout:
             raise ERR_INVALID_ARG_VALUE('options.headersTimeout', self._headers_timeout,
                                         'must be less than or equal to "requestTimeout"')
-        self._keep_alive_timeout = self._timeout_option(opts, 'keepAliveTimeout', 5000)
+        # What the connections read per request, as C (see ServerLimits).
+        self._limits = _uv.ServerLimits()
+        self._limits.keep_alive_timeout = self._timeout_option(opts, 'keepAliveTimeout', 5000)
         self._checking_interval = self._timeout_option(opts, 'connectionsCheckingInterval', 30000)
         self._max_header_size = int(self._timeout_option(opts, 'maxHeaderSize',
                                                          DEFAULT_MAX_HEADER_SIZE))
@@ -78,8 +80,6 @@ class HTTPServerMixin:
         self._incoming_class = opts.get('IncomingMessage', IncomingMessage)
         self._response_class = opts.get('ServerResponse', ServerResponse)
         self._max_headers_count = None
-        self._max_requests = 0
-        self._timeout = 0
         self._http_connections = set()
         self._check_timer = None
         self.on(connection_event, self._http_connection)
@@ -95,15 +95,17 @@ class HTTPServerMixin:
 
     headersTimeout = field('_headers_timeout', 'Milliseconds a request head may take (60000).')
     requestTimeout = field('_request_timeout', 'Milliseconds a whole request may take (300000).')
-    keepAliveTimeout = field('_keep_alive_timeout',
-                             'Milliseconds an idle keep-alive connection stays open (5000).')
+    keepAliveTimeout = field('keep_alive_timeout',
+                             'Milliseconds an idle keep-alive connection stays open (5000).',
+                             of='_limits')
     maxHeadersCount = field('_max_headers_count', 'Headers kept per request (None: 2000).')
-    maxRequestsPerSocket = field('_max_requests', 'Requests per connection (0: no limit).')
-    timeout = field('_timeout', "A connection's idle timeout in ms (0: none).")
+    maxRequestsPerSocket = field('max_requests', 'Requests per connection (0: no limit).',
+                                 of='_limits')
+    timeout = field('timeout', "A connection's idle timeout in ms (0: none).", of='_limits')
 
     def setTimeout(self, msecs=0, callback=None):
         """Idle timeout of every new connection; ``callback`` on 'timeout'."""
-        self._timeout = msecs
+        self._limits.timeout = msecs
         if callback is not None:
             self.on('timeout', callback)
         return self
@@ -191,8 +193,8 @@ class ServerConnection(_uv.ServerExchange):
         server._http_connections.add(self)
         self.listeners = SocketListeners(socket, self.parser, self._on_end, self._on_close,
                                          self._on_socket_error, self._on_timeout)
-        if server._timeout:
-            socket.setTimeout(server._timeout)
+        if server._limits.timeout:
+            socket.setTimeout(server._limits.timeout)
 
     # -- the parser's rarer callbacks ------------------------------------------
 
@@ -258,8 +260,9 @@ class ServerConnection(_uv.ServerExchange):
         self.client_error(error)
 
     def _on_timeout(self):
-        if self.keep_alive_armed and not self.server._timeout:
-            if self.socket.timeout == self.server._keep_alive_timeout:
+        limits = self.server._limits
+        if self.keep_alive_armed and not limits.timeout:
+            if self.socket.timeout == limits.keep_alive_timeout:
                 if self.current is None and self.incoming is None and not self.parser.in_message:
                     self.socket.destroy()       # idle for keepAliveTimeout
                 return                          # busy: the keep-alive timeout does not apply

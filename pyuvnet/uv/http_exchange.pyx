@@ -5,6 +5,25 @@
 # IncomingMessage and ServerResponse (http_messages.pyx), the responses'
 # order, keep-alive, and each exchange's 'finish' and 'close'.
 
+cdef class ServerLimits:
+    """The http server's settings that its connections read per request
+    (Node reads them off the server each time, so a change applies at
+    once): one object the server and all its exchanges share, read as C.
+    The server's ``timeout``, ``keepAliveTimeout`` and
+    ``maxRequestsPerSocket`` are properties over it."""
+
+    cdef public object timeout
+    """A connection's idle timeout in ms (0: none; server.setTimeout)."""
+    cdef public object keep_alive_timeout
+    """Milliseconds an idle keep-alive connection stays open."""
+    cdef public object max_requests
+    """Requests per connection (0: no limit)."""
+
+    def __cinit__(self):
+        self.timeout = self.max_requests = 0
+        self.keep_alive_timeout = 5000
+
+
 cdef class ServerExchange:
     """The C half of one server connection's HTTP state (pyuvnet/http/
     _server.py's ServerConnection): the parser's owner for whole messages,
@@ -21,6 +40,7 @@ cdef class ServerExchange:
     cdef public object upgrading
     cdef object __weakref__
     cdef Loop loop
+    cdef ServerLimits limits
     # The server's options that only its constructor sets, read once.
     cdef object incoming_class, response_class, unique_headers
     cdef bint require_host, join_duplicates
@@ -34,6 +54,7 @@ cdef class ServerExchange:
         requireHostHeader, joinDuplicateHeaders, uniqueHeaders): once per
         connection, not per request."""
         server = self.server
+        self.limits = server._limits
         self.incoming_class = server._incoming_class
         self.response_class = server._response_class
         self.unique_headers = server._unique_headers
@@ -73,13 +94,12 @@ cdef class ServerExchange:
     # -- requests and responses ----------------------------------------------
 
     cdef IncomingCore request(self, tuple head):
-        server = self.server
         # With no server timeout (the default), the keep-alive timeout stays
         # armed while requests come: it measures idleness, and _on_timeout
         # spares a busy connection.  Otherwise Node's switch, per request.
-        if self.keep_alive_armed and server._timeout:
+        if self.keep_alive_armed and self.limits.timeout:
             self.keep_alive_armed = False
-            self.socket.setTimeout(server._timeout)
+            self.socket.setTimeout(self.limits.timeout)
         cdef IncomingCore req
         cls = self.incoming_class
         if cls is default_incoming_class:
@@ -98,7 +118,7 @@ cdef class ServerExchange:
     def max_requests_note(self):
         """What the response's Keep-Alive head says of maxRequestsPerSocket:
         None (no limit), 'close' (this was the last request), or the limit."""
-        limit = self.server._max_requests
+        limit = self.limits.max_requests
         if not limit:
             return None
         return 'close' if self.requests >= limit else limit
@@ -107,7 +127,7 @@ cdef class ServerExchange:
         server = self.server
         if head[6] and self._upgrade_wanted(req):
             return 0
-        limit = server._max_requests
+        limit = self.limits.max_requests
         cls = self.response_class
         cdef ResponseCore res
         if cls is default_response_class:
@@ -133,6 +153,14 @@ cdef class ServerExchange:
             return 0
         expect = req.headers.get('expect') if flags & NAME_EXPECT else None
         if expect is None:
+            # The exchange holds both until their 'close', so no cycle of
+            # theirs can be garbage before then, and the cyclic GC need not
+            # walk their many fields meanwhile: pipelined requests (all of
+            # a turn's wait for the turn's write) made it walk each exchange
+            # about twice, a sixth of a request's cost.  'close' gives them
+            # back to the GC (MessageCore.emit_close).
+            PyObject_GC_UnTrack(req)
+            PyObject_GC_UnTrack(res)
             (<EventEmitter?>server)._emit('request', (req, res))
         elif expect.lower() == '100-continue' and req._minor == 1:
             if server.listenerCount('checkContinue'):
@@ -147,50 +175,41 @@ cdef class ServerExchange:
             res.end()
         return 0
 
-    def response_ended(self, res):
+    cdef int response_ended(self, OutgoingCore res) except -1:
         """``res`` called end(): when it is the current response, its bytes
         are queued on the socket, so the next one may write after them at
         once (and, if it already ended too, the one after it)."""
         if res is not self.current:
-            return          # its turn comes when the ones before it end
+            return 0        # its turn comes when the ones before it end
         socket = self.socket
         while True:
-            if (<OutgoingCore?>res)._last:
+            if res._last:
                 # Node: the connection ends after this answer; the requests
                 # read after it get none.
                 self.closing = True
                 self.queue.clear()
                 self.current = None
                 socket.end()
-                return
+                return 0
             if not self.queue:
                 self.current = None
-                if (self.server._keep_alive_timeout and not self.keep_alive_armed
+                timeout = self.limits.keep_alive_timeout
+                if (timeout and not self.keep_alive_armed
                         and not (<HTTPParser?>self.parser).in_message):
                     self.keep_alive_armed = True
-                    socket.setTimeout(self.server._keep_alive_timeout)
-                return
-            res = self.queue.pop(0)
+                    socket.setTimeout(timeout)
+                return 0
+            res = <OutgoingCore?>self.queue.pop(0)
             self.current = res
             res.assignSocket(socket)
-            if not (<OutgoingCore?>res)._finished:
-                return
+            if not res._finished:
+                return 0
 
-    def response_finished(self, res):
+    cdef int response_finished(self, OutgoingCore res) except -1:
         """'finish' of ``res``: its request's unread body is dropped, and
-        its 'close' follows on the next tick (Node's resOnFinish)."""
-        cdef IncomingCore req = <IncomingCore?>(<OutgoingCore?>res).req
+        its 'close' follows on the next tick (Node's resOnFinish; the tick
+        is ``res.on_tick``)."""
+        cdef IncomingCore req = <IncomingCore?>res.req
         if not req._consumed:
             req.dump()
-        self.loop.call_soon(close_exchange, (res,))
-
-
-def close_exchange(OutgoingCore res):
-    """'close' of the response, then of its request (Node's order; a
-    request whose 'end' is still to come closes after it)."""
-    res.emit_close()
-    cdef IncomingCore req = <IncomingCore?>res.req
-    if req._end_emitted:
-        req.emit_close()
-    else:
-        req._close_after_end = True
+        self.loop.call_soon_tick(res)

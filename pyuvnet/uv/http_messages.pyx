@@ -24,6 +24,10 @@ cdef class MessageCore(EventEmitter):
         self.emit_close()
 
     cdef int emit_close(self) except -1:
+        if not PyObject_GC_IsTracked(self):
+            # The server untracked it for its exchange (ServerExchange.
+            # dispatch); past 'close' it may be in a cycle of the user's.
+            PyObject_GC_Track(self)
         if not self._closed:
             self._closed = True
             self._emit('close', EMPTY_TUPLE)
@@ -41,7 +45,7 @@ cdef class IncomingCore(MessageCore):
     cdef public object _status, _reason   # a response's (client side)
     cdef public int _major, _minor
     cdef public object _raw, _raw_trailers
-    cdef public list _buffer
+    cdef public list _buffer            # None until a chunk waits unread
     cdef public object _headers, _trailers
     cdef public object _flowing         # None: not decided; False: paused
     cdef public object _decoder
@@ -63,9 +67,9 @@ cdef class IncomingCore(MessageCore):
     def __cinit__(self, *args, **kwargs):
         self.url = ''
         self._major = self._minor = 1
-        self._raw = []
-        self._raw_trailers = EMPTY_TUPLE
-        self._buffer = []
+        # The parser's raw headers are a tuple (rawHeaders makes the list
+        # when read): no GC-tracked list per message.
+        self._raw = self._raw_trailers = EMPTY_TUPLE
         self._close_after_end = True
 
     def __init__(self, socket=None):
@@ -111,6 +115,8 @@ cdef class IncomingCore(MessageCore):
                 if not chunk:
                     return 0
             self._emit('data', (chunk,))
+        elif self._buffer is None:
+            self._buffer = [chunk]
         else:
             self._buffer.append(chunk)
         return 0
@@ -151,7 +157,7 @@ cdef class IncomingCore(MessageCore):
             return 0
         if not self._consumed:
             self._consumed = True
-            self._buffer = []
+            self._buffer = None
             self.removeAllListeners('data')
             self.resume()
         return 0
@@ -279,6 +285,19 @@ cdef class OutgoingCore(MessageCore):
             if self._conn is not None:
                 (<ServerExchange?>self._conn).response_finished(self)
 
+    cdef int on_tick(self) except -1:
+        """A ServerResponse's tick after 'finish' (ServerExchange.
+        response_finished queues it): 'close' of the response, then of its
+        request (Node's order; a request whose 'end' is still to come closes
+        after it)."""
+        self.emit_close()
+        cdef IncomingCore req = <IncomingCore?>self.req
+        if req._end_emitted:
+            req.emit_close()
+        else:
+            req._close_after_end = True
+        return 0
+
     def _store_header(self, str first_line, headers):
         """Make the head as Node's _storeHeader: ``first_line`` the request
         or status line (with its CRLF), ``headers`` a list of (name, value)
@@ -350,7 +369,8 @@ cdef class ResponseCore(OutgoingCore):
 
     def __init__(self, req, connection=None):
         self.init(<IncomingCore?>req, connection,
-                  None if connection is None else connection.server._max_requests)
+                  None if connection is None
+                  else (<ServerExchange?>connection).limits.max_requests)
 
     cdef int init(self, IncomingCore request, connection, max_requests) except -1:
         """``max_requests``: the server's maxRequestsPerSocket (read once
@@ -370,7 +390,7 @@ cdef class ResponseCore(OutgoingCore):
             # length is known: Content-Length set, or TE: chunked asked).
             exchange = <ServerExchange?>connection
             self._should_keep_alive = request._keep_alive
-            self._keep_alive_timeout = exchange.server._keep_alive_timeout
+            self._keep_alive_timeout = exchange.limits.keep_alive_timeout
             self._unique = exchange.unique_headers
             if max_requests:
                 self._max_requests_note = connection.max_requests_note()

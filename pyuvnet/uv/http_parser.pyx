@@ -29,7 +29,7 @@
 # asks for Node's insecureHTTPParser (``insecure``), which sets them all.
 
 from pyuvnet.uv cimport llhttp as ll
-from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
 from cpython.unicode cimport PyUnicode_DecodeLatin1
 
 cdef extern from "Python.h":
@@ -88,7 +88,7 @@ cdef class HTTPParser:
     cdef Py_ssize_t n_ends, ends_cap
     cdef size_t header_nread
     cdef size_t chunk_ext_nread
-    cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_list() saw
+    cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_headers() saw
     cdef public size_t max_header_size
     cdef public Py_ssize_t max_headers_count   # pairs kept; 0: all
     cdef readonly bint in_message
@@ -188,14 +188,16 @@ cdef class HTTPParser:
             last.append(s)
         return s
 
-    cdef list raw_list(self, Py_ssize_t first):
-        """[name, value, ...] from ends[first:], values without trailing
-        spaces or tabs (llhttp drops the leading ones), as latin-1 str."""
+    cdef tuple raw_headers(self, Py_ssize_t first):
+        """(name, value, ...) from ends[first:], values without trailing
+        spaces or tabs (llhttp drops the leading ones), as latin-1 str.  A
+        tuple, which the GC does not count as a list per message: the
+        message's rawHeaders makes the list when read."""
         cdef Py_ssize_t pairs = (self.n_ends - first) // 2
         cdef Py_ssize_t i, start, end
         if self.max_headers_count > 0 and pairs > self.max_headers_count:
             pairs = self.max_headers_count
-        cdef list raw = PyList_New(pairs * 2)
+        cdef tuple raw = PyTuple_New(pairs * 2)
         start = self.ends[first - 1]
         self.name_flags = 0
         for i in range(pairs * 2):
@@ -209,7 +211,7 @@ cdef class HTTPParser:
                 self.name_flags |= NAME_EXPECT
             s = self.text(i + 1, start, end)
             Py_INCREF(s)
-            PyList_SET_ITEM(raw, i, s)
+            PyTuple_SET_ITEM(raw, i, s)
             start = self.ends[first + i]
         return raw
 
@@ -220,7 +222,7 @@ cdef class HTTPParser:
             what = p.status_code
         else:
             what = HTTP_METHOD_NAMES[p.method]
-        raw = self.raw_list(1)
+        raw = self.raw_headers(1)
         self.head = (what, first, p.http_major, p.http_minor, raw,
                      bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
         return 0
@@ -420,7 +422,7 @@ cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
 
 cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     cdef HTTPParser self = parser_of(p)
-    trailers = self.raw_list(1) if self.n_ends > 1 else None
+    trailers = self.raw_headers(1) if self.n_ends > 1 else None
     self.in_message = False
     self.head_done = False
     self.started = 0

@@ -35,6 +35,9 @@ cdef class Loop:
     cdef uv.uv_check_t* immediate_check
     cdef uv.uv_idle_t* immediate_idle
     cdef object ticks
+    # ticks' append and popleft, bound once: a deque has no C API, and a
+    # method looked up per tick costs more than the tick's own work.
+    cdef object tick_append, tick_popleft
     cdef object microtasks
     cdef list immediates
     cdef int immediates_refed
@@ -62,6 +65,8 @@ cdef class Loop:
         cdef int err
         self.uvloop = NULL
         self.ticks = deque()
+        self.tick_append = self.ticks.append
+        self.tick_popleft = self.ticks.popleft
         self.microtasks = deque()
         self.immediates = []
         self.immediates_refed = 0
@@ -459,19 +464,20 @@ cdef class Loop:
 
     cdef void drain_ticks(self):
         """Run nextTick callbacks, then microtasks, until both are empty.
-        A tick is a (function, args) tuple or a Stream (call_soon_end).
+        A tick is a (function, args) tuple or an EventEmitter
+        (call_soon_tick).
         Stops early (leaving the rest queued) when one raises."""
         cdef tuple item
         cdef object tick
         while queued(self.ticks) or queued(self.microtasks):
             while queued(self.ticks):
-                tick = self.ticks.popleft()
+                tick = self.tick_popleft()
                 try:
                     if type(tick) is tuple:
                         item = <tuple>tick
                         item[0](*item[1])
                     else:
-                        (<Stream>tick).on_end_tick()
+                        (<EventEmitter>tick).on_tick()
                 except BaseException as exc:
                     self.report(exc)
                     return
@@ -488,19 +494,19 @@ cdef class Loop:
     cdef void call_soon(self, object fn, tuple args):
         """Queue ``fn(*args)`` on the nextTick queue (internal use: the
         deferred emits Node makes with process.nextTick)."""
-        self.ticks.append((fn, args))
+        self.tick_append((fn, args))
         self.wake()
 
-    cdef void call_soon_end(self, Stream stream):
-        """Queue ``stream``'s 'end' sequence (Stream.on_end_tick) on the
-        nextTick queue: one per connection, with no bound method or
-        arguments to make."""
-        self.ticks.append(stream)
+    cdef void call_soon_tick(self, EventEmitter emitter):
+        """Queue ``emitter.on_tick()`` on the nextTick queue, with no
+        bound method or arguments to make (a Stream's 'end' sequence, a
+        ServerResponse's 'close')."""
+        self.tick_append(emitter)
         self.wake()
 
     def next_tick(self, callback, *args):
         validate_callback(callback)
-        self.ticks.append((callback, args))
+        self.tick_append((callback, args))
         self.wake()
 
     def queue_microtask(self, callback):

@@ -252,7 +252,7 @@ cdef class Stream(StreamWrites):
                 and self.flowing != 0):
             self.end_delivered = True
             # Node emits 'end' on the next tick after the last 'data'.
-            self.loop.call_soon_end(self)
+            self.loop.call_soon_tick(self)
 
     def pause(self):
         """Stop 'data' events until ``resume()``; what arrives meanwhile
@@ -406,9 +406,9 @@ cdef class Stream(StreamWrites):
             self.destroy_now(None)
         return 0
 
-    cdef int on_end_tick(self) except -1:
-        """The peer's FIN, a tick after the last 'data' (Loop.drain_ticks
-        runs it): 'end'; then, unless allowHalfOpen, end() our side;
+    cdef int on_tick(self) except -1:
+        """The peer's FIN, a tick after the last 'data' (the only tick a
+        Stream queues itself as; Loop.drain_ticks runs it): 'end'; then, unless allowHalfOpen, end() our side;
         destroy() once our side finished too.  Nothing after destroy(),
         'end' included."""
         if self._destroyed:
