@@ -17,6 +17,7 @@ from .report import figure, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
 from .systems import MATRIX_SYSTEMS
+from .targets import markdown as targets_table, rows as target_rows
 
 BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by hand) -->'
 END = '<!-- bench-tables:end -->'
@@ -127,6 +128,7 @@ def render(record, before_record=None):
     if before_record:
         out.append(f"- **Before:** {before_record['date']}, {versions(before_record)}.")
     out.append('')
+    out += targets_table(target_rows(record))
     if has_points(results):
         out += ['### The concurrency matrix', '']
         for mode, size, title, _ in PANELS:

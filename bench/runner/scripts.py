@@ -1,0 +1,113 @@
+"""The figures of the stand-alone scripts, as steps of a full run.
+
+``--full`` runs ``bench/tls_bench.py`` (TLS handshakes and echo against
+Node and uvloop); with ``--instructions`` too, the callgrind counts:
+``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
+message), ``bench/http_instructions.py`` (per HTTP request, at pipeline 1
+and 16) and ``tls_bench.py --instructions``. Each script runs as it would
+by hand, in its own session with a time limit, and writes its figures
+with ``--json``; on the limit its whole process group (the script and the
+servers it started) is killed and waited for. What a step gives is stored
+in the run's record under ``scripts``: the script's JSON, or
+``{'failed': why}``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import build
+from .procs import tail
+
+# Systems the HTTP instruction counts compare (http_instructions.py's names).
+HTTP_INSTRUCTION_SYSTEMS = ('pyuvnet-http-module', 'uvloop-httptools', 'node-http-module')
+# Node's JIT settles after about 8,000 requests (docs/BENCHMARKS.md): warm
+# every server up that far before the single counted round.
+HTTP_INSTRUCTION_WARMUP = 8000
+KILL_GRACE = 5.0
+
+
+def steps(full, instructions, repeats):
+    """(record key, script argv after the script, time limit in s) to run."""
+    out = []
+    if full:
+        out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
+    if full and instructions:
+        out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',
+                                          '--messages'], 900))
+        for depth in (1, 16):
+            out.append((f'http_instructions_pipeline{depth}', [
+                'http_instructions.py', '--systems', ','.join(HTTP_INSTRUCTION_SYSTEMS),
+                '--rounds', '1', '--warmup', str(HTTP_INSTRUCTION_WARMUP),
+                '--pipeline', str(depth)], 900))
+        out.append(('tls_instructions', ['tls_bench.py', '--instructions', '--rounds', '1'], 900))
+    return out
+
+
+def run_step(argv, limit, env):
+    """The JSON the script ``argv`` writes, or ``{'failed': why}``."""
+    with tempfile.TemporaryDirectory(prefix='pyuvnet-step-') as folder:
+        out = Path(folder) / 'figures.json'
+        command = [sys.executable, str(build.bench_dir() / argv[0]), *argv[1:],
+                   '--json', str(out)]
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
+            try:
+                proc.wait(limit)
+            except subprocess.TimeoutExpired:
+                stop_group(proc)
+                return {'failed': f'{argv[0]} still running after {limit} s: stopped'}
+            finally:
+                stop_group(proc)  # whatever the script left behind
+            log.seek(0)
+            printed = log.read().decode(errors='replace')
+        if proc.returncode != 0 or not out.exists():
+            return {'failed': f'{argv[0]} exited with status {proc.returncode}: {tail(printed)}'}
+        return json.loads(out.read_text())
+
+
+def stop_group(proc):
+    """SIGTERM to the process group ``proc`` leads (the script and every
+    server it started), SIGKILL to what is left after a grace; ``proc``
+    itself waited for (the others, orphaned, are init's to reap)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(KILL_GRACE)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + KILL_GRACE
+        while group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not group_alive(proc.pid):
+            break
+    proc.wait()
+
+
+def group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def run_all(settings, env, log):
+    """{record key: figures} of every step the settings ask for."""
+    figures = {}
+    for key, argv, limit in steps(settings.full, settings.instructions, settings.repeats):
+        log(f'{key}: {" ".join(argv)} (at most {limit} s)')
+        figures[key] = run_step(argv, limit, env)
+        if 'failed' in figures[key]:
+            log(f'{key}: no figures: {figures[key]["failed"]}')
+    return figures
