@@ -1,6 +1,7 @@
 """The benchmark's targets report (bench/runner/targets.py): ratios per
 repeat pair, "met" / "missed by N%", and a "no figure" row for what did not
 run, from a small synthetic results record (no benchmark runs here)."""
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -151,3 +152,47 @@ def test_markdown_puts_the_targets_table_before_the_other_tables():
     assert '| 1 KiB round trip, 10 conns: server user CPU per round trip, pyuvnet / ' \
            'uvloop-protocol ≤ 0.5× | 0.50× (0.40–0.60); pyuvnet 5.00 µs, uvloop-protocol ' \
            '10.00 µs | 2.50× (2.00–3.00) libuv | met |' in text
+
+
+def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
+    from runner import scripts
+    assert scripts.steps(False, True, 3) == []
+    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls']
+    full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
+    assert list(full) == ['tls', 'conn_instructions', 'http_instructions_pipeline1',
+                          'http_instructions_pipeline16', 'tls_instructions']
+    assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
+    assert full['http_instructions_pipeline16'][-2:] == ['--pipeline', '16']
+
+
+STEP = '''
+import json, os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+open(os.path.join(os.path.dirname(__file__), 'child.pid'), 'w').write(str(child.pid))
+if sys.argv[1] == 'hang':
+    time.sleep(60)
+json.dump({'figure': 1}, open(sys.argv[-1], 'w'))
+'''
+
+
+def pid_alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            return stat.read().rpartition(')')[2].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize('mode', ['hang', 'done'])
+def test_a_script_step_gives_its_json_or_why_and_leaves_no_process(tmp_path, monkeypatch, mode):
+    """A step past its time limit is stopped with every process it started;
+    one that finishes gives the figures it wrote with --json (and the
+    process it left behind is stopped too)."""
+    from runner import scripts
+    (tmp_path / 'step.py').write_text(STEP)
+    monkeypatch.setattr(scripts.build, 'bench_dir', lambda: tmp_path)
+    figures = scripts.run_step(['step.py', mode], 1 if mode == 'hang' else 30, dict(os.environ))
+    expected = {'failed': 'step.py still running after 1 s: stopped'} if mode == 'hang' \
+        else {'figure': 1}
+    assert figures == expected
+    assert not pid_alive(int((tmp_path / 'child.pid').read_text()))

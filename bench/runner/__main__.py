@@ -83,7 +83,7 @@ def redraw(json_path):
     record = json.loads(json_path.read_text())
     results = Results.from_json(record)
     print(report.render(results, record))
-    print('\n' + targets.text(targets.rows(record)))
+    print('\n' + report.targets_text(targets.rows(record)))
     drawn = report.draw(results, record, json_path)
     if not drawn:
         sys.exit('bench: no matplotlib: no chart')
@@ -114,7 +114,7 @@ def main(argv=None):
         sys.exit(f'bench: cannot build the load generator: {err}')
     meta['targets'] = targets.rows({**meta, **results.to_json()})
     print(report.render(results, meta))
-    print('\n' + targets.text(meta['targets']))
+    print('\n' + report.targets_text(meta['targets']))
     saved = report.save(results, meta, build.bench_dir() / 'results')
     print(f"\nsaved {' and '.join(report.path_text(p) for p in saved)}"
           + ('' if len(saved) > 1 else ' (no matplotlib: no chart)'))

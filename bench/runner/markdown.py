@@ -17,7 +17,7 @@ from .report import figure, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
 from .systems import MATRIX_SYSTEMS
-from .targets import markdown as targets_table, rows as target_rows
+from .targets import rows as target_rows
 
 BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by hand) -->'
 END = '<!-- bench-tables:end -->'
@@ -110,6 +110,26 @@ def instructions_table(results, before):
             row += [f'{then:,.0f}' if then is not None else '–', change(now, then)]
         lines.append('| ' + ' | '.join(row) + ' |')
     return lines + ['']
+
+
+def md_cell(value):
+    """A table cell: no '|' (a script's output may hold some), one line."""
+    return value.replace('|', '/').replace('\n', ' ')
+
+
+def targets_table(rows):
+    """The targets report (targets.rows), one table per issue: the first
+    tables of bench/RESULTS.md, its headline."""
+    out = ['### The targets', '']
+    for issue in dict.fromkeys(row['issue'] for row in rows):
+        out += [f'**Issue {issue}**', '',
+                '| target | measured: ratio, median (min–max) | vs the C server | verdict |',
+                '| --- | --- | --- | --- |']
+        out += ['| ' + ' | '.join(md_cell(row[key]) for key in ('target', 'measured', 'versus_c',
+                                                              'verdict')) + ' |'
+                for row in rows if row['issue'] == issue]
+        out.append('')
+    return out
 
 
 def render(record, before_record=None):

@@ -242,6 +242,7 @@ def run(settings, log):
         return outcome
 
     method = None
+    figures = {}  # the stand-alone scripts' (scripts.py)
     try:
         timed('echo', bench.echo)
         if settings.full:
@@ -251,7 +252,8 @@ def run(settings, log):
             timed('http', bench.http)
         if settings.instructions:
             method = timed('instructions', bench.instructions)
-        figures = timed('scripts', lambda: scripts.run_all(settings, bench.env, log))
+        if settings.full:
+            figures = timed('scripts', lambda: scripts.run_all(settings, bench.env, log))
     finally:
         bench.close()
     meta = describe(bench.plan, asdict(settings), settings.pyuvnet_tree)

@@ -62,10 +62,9 @@ def run_step(argv, limit, env):
             try:
                 proc.wait(limit)
             except subprocess.TimeoutExpired:
-                stop_group(proc)
-                return {'failed': f'{argv[0]} still running after {limit} s: stopped'}
+                return {'failed': f'{argv[0]} still running after {limit:g} s: stopped'}
             finally:
-                stop_group(proc)  # whatever the script left behind
+                stop_group(proc)  # and whatever the script left behind
             log.seek(0)
             printed = log.read().decode(errors='replace')
         if proc.returncode != 0 or not out.exists():
@@ -95,11 +94,18 @@ def stop_group(proc):
 
 
 def group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Whether a process of group ``pgid`` still runs (a zombie waiting for
+    init to reap it does not)."""
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            try:
+                with open(f'/proc/{entry}/stat') as stat:
+                    state, _, group = stat.read().rpartition(')')[2].split()[:3]
+            except OSError:
+                continue
+            if int(group) == pgid and state != 'Z':
+                return True
+    return False
 
 
 def run_all(settings, env, log):

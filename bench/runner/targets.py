@@ -26,6 +26,9 @@ from .scenarios import HTTP_VARIANTS, Scenario
 
 WRK_SATURATED = 0.9  # wrk's CPU over its run: its one thread was (nearly) a whole core
 WRK_LEVEL = 0.05     # two servers within 5% of each other's requests/s
+# What a cell lacks when its runs give no figure (compare()'s reason).
+USER_CPU = 'user CPU figure (a run whose server used under 0.1 s of CPU gives none)'
+P99 = "p99 (wrk's pipelined p99 is sometimes lost)"
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def compare(table, scenario, mine, theirs, extract, what):
     if why or why_b:
         return None, why or why_b
     ratio = ratio_of(a, b)
-    return (ratio, None) if ratio else (None, f'no {what} in the runs of {scenario.title}')
+    return (ratio, None) if ratio else (None, f'{scenario.title}: no {what}')
 
 
 def throughput(scenario):
@@ -152,11 +155,11 @@ CALLGRIND = 'callgrind instructions'
 def echo_rows(table):
     out = []
     for scenario, title, bound in ECHO_CPU:
-        c_ratio, why = compare(table, scenario, 'pyuvnet', 'libuv', user_us, 'user CPU')
+        c_ratio, _ = compare(table, scenario, 'pyuvnet', 'libuv', user_us, USER_CPU)
         out.append(pair_row(
             25, f'{title}: server user CPU per {scenario.operation}, pyuvnet / uvloop-protocol '
                 f'≤ {bound:g}×', table, scenario, 'pyuvnet', 'uvloop-protocol', user_us,
-            'user CPU', 'µs', bound, versus_c=f'{ratio_text(c_ratio)} libuv' if c_ratio else '–'))
+            USER_CPU, 'µs', bound, versus_c=f'{ratio_text(c_ratio)} libuv' if c_ratio else '–'))
     stream = ECHO_CPU[-1][0]
     out.append(pair_row(25, '64 KiB streamed, 10 conns: throughput, pyuvnet / libuv ≥ 0.95×',
                         table, stream, 'pyuvnet', 'libuv', throughput(stream), 'MiB/s',
@@ -174,7 +177,7 @@ def proxy_rows(table):
                 pair_row(25, f'{name}: server user CPU per {sc.operation}, pyuvnet-proxy / '
                              "libuv-proxy ≤ 1.11× (\"≥ 0.9× the C proxy's CPU\" read as "
                              'CPU efficiency ≥ 0.9×)', table, sc, 'pyuvnet-proxy',
-                         'libuv-proxy', user_us, 'user CPU', 'µs', 1 / 0.9),
+                         'libuv-proxy', user_us, USER_CPU, 'µs', 1 / 0.9),
                 pair_row(25, f'{name}: throughput, pyuvnet-proxy / node-proxy ≥ 2×', table, sc,
                          'pyuvnet-proxy', 'node-proxy', throughput(sc), sc.unit, sc.unit, 2.0,
                          higher=True)]
@@ -184,10 +187,10 @@ def proxy_rows(table):
 def absolute_row(issue, target, counts, bound, unit, versus_c='–'):
     """A count against a fixed bound (its rounds' median and range)."""
     ratio = ratio_of(counts, [bound] * len(counts))
+    rounds = f"{len(counts)} round{'s' if len(counts) > 1 else ''}"
     measured = ratio and (f'{statistics.median(counts):,.0f} {unit} ({min(counts):,.0f}–'
-                          f'{max(counts):,.0f}, {len(counts)} rounds) = {ratio.median:.2f}× '
-                          f'the target')
-    return row(issue, target, measured, versus_c, ratio, 1.0, why='no rounds')
+                          f'{max(counts):,.0f}, {rounds}) = {ratio.median:.2f}× the target')
+    return row(issue, target, measured, versus_c, ratio, 1.0, why=f'no count {unit}')
 
 
 def script(record, key, flags):
@@ -288,13 +291,13 @@ def http_rows(record, table):
         for ref, bound in HTTP_REFS:
             out.append(pair_row(26, f'HTTP {name}: server user CPU per request, {HTTP_MINE} / '
                                     f'{ref} ≤ {bound:g}×', table, sc, HTTP_MINE, ref, user_us,
-                                'user CPU', 'µs', bound))
+                                USER_CPU, 'µs', bound))
             ratio, _ = compare(table, sc, HTTP_MINE, ref, throughput(sc), 'req/s')
             out.append(pair_row(26, f'HTTP {name}: req/s, {HTTP_MINE} / {ref} ≥ 1×', table, sc,
                                 HTTP_MINE, ref, throughput(sc), 'req/s', 'req/s', 1.0,
                                 higher=True, note=wrk_note(table, sc, ratio, ref)))
             out.append(pair_row(26, f'HTTP {name}: p99, {HTTP_MINE} / {ref} < 1×', table, sc,
-                                HTTP_MINE, ref, p99, 'p99', 'µs', 1.0, strict=True))
+                                HTTP_MINE, ref, p99, P99, 'µs', 1.0, strict=True))
     for depth in (1, 16):
         counts, why = script(record, f'http_instructions_pipeline{depth}',
                              '--full --instructions')
@@ -312,35 +315,3 @@ def rows(record):
     table = cells(record)
     return [*echo_rows(table), *proxy_rows(table), *callgrind_rows(record), *tls_rows(record),
             *http_rows(record, table)]
-
-
-# -- rendering ---------------------------------------------------------------
-
-def text(report_rows):
-    """The report at the end of a run: per row, the target, then the
-    verdict with the figures."""
-    out = ['targets (ratios in this run: median (min–max) over the repeats)']
-    for r in report_rows:
-        figures = '' if r['ratio'] is None else f": {r['measured']}"
-        versus = '' if r['versus_c'] == '–' else f"; vs the C server: {r['versus_c']}"
-        out += [f"  #{r['issue']} {r['target']}", f"      {r['verdict']}{figures}{versus}"]
-    return '\n'.join(out)
-
-
-def md_cell(value):
-    """A markdown table cell: no '|' (a script's output may hold some), one line."""
-    return value.replace('|', '/').replace('\n', ' ')
-
-
-def markdown(report_rows):
-    """The targets table for bench/RESULTS.md's headline, one per issue."""
-    out = ['### The targets', '']
-    for issue in dict.fromkeys(r['issue'] for r in report_rows):
-        out += [f'**Issue {issue}**', '',
-                '| target | measured: ratio, median (min–max) | vs the C server | verdict |',
-                '| --- | --- | --- | --- |']
-        out += ['| ' + ' | '.join(md_cell(r[key]) for key in ('target', 'measured', 'versus_c',
-                                                          'verdict')) + ' |'
-                for r in report_rows if r['issue'] == issue]
-        out.append('')
-    return out
