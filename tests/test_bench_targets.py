@@ -175,24 +175,17 @@ json.dump({'figure': 1}, open(sys.argv[-1], 'w'))
 '''
 
 
-def pid_alive(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as stat:
-            return stat.read().rpartition(')')[2].split()[0] != 'Z'
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize('mode', ['hang', 'done'])
 def test_a_script_step_gives_its_json_or_why_and_leaves_no_process(tmp_path, monkeypatch, mode):
     """A step past its time limit is stopped with every process it started;
     one that finishes gives the figures it wrote with --json (and the
     process it left behind is stopped too)."""
     from runner import scripts
+    from runner.procs import alive
     (tmp_path / 'step.py').write_text(STEP)
     monkeypatch.setattr(scripts.build, 'bench_dir', lambda: tmp_path)
     figures = scripts.run_step(['step.py', mode], 1 if mode == 'hang' else 30, dict(os.environ))
     expected = {'failed': 'step.py still running after 1 s: stopped'} if mode == 'hang' \
         else {'figure': 1}
     assert figures == expected
-    assert not pid_alive(int((tmp_path / 'child.pid').read_text()))
+    assert not alive(int((tmp_path / 'child.pid').read_text()))

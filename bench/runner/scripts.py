@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from . import build
-from .procs import tail
+from .procs import processes, tail
 
 # Systems the HTTP instruction counts compare (http_instructions.py's names).
 HTTP_INSTRUCTION_SYSTEMS = ('pyuvnet-http-module', 'uvloop-httptools', 'node-http-module')
@@ -96,16 +96,7 @@ def stop_group(proc):
 def group_alive(pgid):
     """Whether a process of group ``pgid`` still runs (a zombie waiting for
     init to reap it does not)."""
-    for entry in os.listdir('/proc'):
-        if entry.isdigit():
-            try:
-                with open(f'/proc/{entry}/stat') as stat:
-                    state, _, group = stat.read().rpartition(')')[2].split()[:3]
-            except OSError:
-                continue
-            if int(group) == pgid and state != 'Z':
-                return True
-    return False
+    return any(int(fields[2]) == pgid and fields[0] != 'Z' for _, fields in processes())
 
 
 def run_all(settings, env, log):
