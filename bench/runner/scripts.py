@@ -33,19 +33,23 @@ HTTP_INSTRUCTION_WARMUP = 8000
 KILL_GRACE = 5.0
 
 
-def steps(full, instructions, repeats):
-    """(record key, script argv after the script, time limit in s) to run."""
+def steps(full, instructions, repeats, tree=None):
+    """(record key, script argv after the script, time limit in s) to run;
+    ``tree``: the pyuvnet checkout measured (--pyuvnet-tree), which the
+    callgrind scripts take as ``--checkout`` (tls_bench.py's servers
+    import it from the environment's PYTHONPATH)."""
+    checkout = ['--checkout', tree] if tree else []
     out = []
     if full:
         out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
     if full and instructions:
         out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',
-                                          '--messages'], 900))
+                                          '--messages', *checkout], 900))
         for depth in (1, 16):
             out.append((f'http_instructions_pipeline{depth}', [
                 'http_instructions.py', '--systems', ','.join(HTTP_INSTRUCTION_SYSTEMS),
                 '--rounds', '1', '--warmup', str(HTTP_INSTRUCTION_WARMUP),
-                '--pipeline', str(depth)], 900))
+                '--pipeline', str(depth), *checkout], 900))
         out.append(('tls_instructions', ['tls_bench.py', '--instructions', '--rounds', '1'], 900))
     return out
 
@@ -102,7 +106,8 @@ def group_alive(pgid):
 def run_all(settings, env, log):
     """{record key: figures} of every step the settings ask for."""
     figures = {}
-    for key, argv, limit in steps(settings.full, settings.instructions, settings.repeats):
+    for key, argv, limit in steps(settings.full, settings.instructions, settings.repeats,
+                                  settings.pyuvnet_tree):
         log(f'{key}: {" ".join(argv)} (at most {limit} s)')
         figures[key] = run_step(argv, limit, env)
         if 'failed' in figures[key]:
