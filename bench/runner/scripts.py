@@ -73,7 +73,10 @@ def run_step(argv, limit, env):
             printed = log.read().decode(errors='replace')
         if proc.returncode != 0 or not out.exists():
             return {'failed': f'{argv[0]} exited with status {proc.returncode}: {tail(printed)}'}
-        return json.loads(out.read_text())
+        try:
+            return json.loads(out.read_text())
+        except ValueError as err:
+            return {'failed': f'{argv[0]} wrote no JSON ({err}): {tail(printed)}'}
 
 
 def stop_group(proc):
@@ -109,7 +112,8 @@ def run_all(settings, env, log):
     for key, argv, limit in steps(settings.full, settings.instructions, settings.repeats,
                                   settings.pyuvnet_tree):
         log(f'{key}: {" ".join(argv)} (at most {limit} s)')
+        begun = time.monotonic()
         figures[key] = run_step(argv, limit, env)
-        if 'failed' in figures[key]:
-            log(f'{key}: no figures: {figures[key]["failed"]}')
+        outcome = f'no figures: {figures[key]["failed"]}' if 'failed' in figures[key] else 'done'
+        log(f'{key}: {outcome} ({time.monotonic() - begun:.0f} s)')
     return figures
