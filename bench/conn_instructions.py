@@ -30,6 +30,10 @@ checkout's servers and load generator, for before/after figures.
 (tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
 server, so both figures come from one command.
 
+``--json FILE`` also writes the figures there (each transport's rounds, and
+with ``--messages`` the instr/msg entry): the benchmark's targets report
+(bench/runner/targets.py) reads it.
+
 ``--idle N`` adds the server's RSS growth per idle TCP connection with N
 held (bench/runner/load.py's idle mode: each connection echoes one byte,
 then waits), a fresh server per repeat (``--idle-repeats``, default 3).
@@ -38,6 +42,7 @@ Needs valgrind and a C compiler (the load generator is built on first use).
 Takes about a minute per transport on a 2-CPU machine.
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -155,7 +160,9 @@ def main():
     parser.add_argument('--idle', type=int, default=0, metavar='N',
                         help='also the RSS per idle connection, N connections held')
     parser.add_argument('--idle-repeats', type=int, default=3)
+    parser.add_argument('--json', metavar='FILE', help='also write the figures to FILE')
     args = parser.parse_args()
+    figures = {}  # what --json writes
     if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
         sys.exit('valgrind is needed (apt-get install valgrind)')
     loadgen = build.loadgen()
@@ -165,6 +172,7 @@ def main():
     try:
         for transport in args.transport.split(',') if args.rounds else ():
             rounds = measure(transport, args, loadgen, plan, workdir)
+            figures[transport] = {'rounds': rounds, 'connections': args.connections}
             low, high = min(rounds), max(rounds)
             print(f'{transport}: {statistics.median(rounds):,.0f} instructions per connection '
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
@@ -183,9 +191,12 @@ def main():
             script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
             figure = per_message('callgrind', [sys.executable, str(script)],
                                  server_env(args), loadgen, plan)
+            figures['messages'] = figure
             rounds = ', '.join(f'{r:,.0f}' for r in figure['rounds'])
             print(f'tcp pingpong 1 KiB x 10: {figure["instr_per_msg"]:,.0f} instructions per '
                   f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures) + '\n')
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

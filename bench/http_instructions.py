@@ -26,12 +26,17 @@ pinned), each giving requests/s, p50, p99 and the server's user and
 user+system CPU per request from /proc/PID/stat: the unit of the issue's
 targets, as noisy as the machine (its load average is printed).
 
+``--json FILE`` also writes each server's rounds there (or why it gave
+none: a server that fails is reported and the others still run), for the
+benchmark's targets report (bench/runner/targets.py).
+
 ``--calls`` serves the same hello app in this process under cProfile (one
 client thread, keep-alive) and prints the Python function calls per request,
 all of them and pyuvnet's own, with the busiest of pyuvnet's.
 """
 import argparse
 import cProfile
+import json
 import os
 import pstats
 import selectors
@@ -48,9 +53,9 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH / 'servers'))
 
-from runner import http as wrk, systems  # noqa: E402
+from runner import http as wrk, load, systems  # noqa: E402
 from runner.instructions import VALGRIND_READY, callgrind_control, callgrind_total  # noqa: E402
-from runner.procs import Server  # noqa: E402
+from runner.procs import Server, ServerFailed  # noqa: E402
 
 REQUEST = b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n'
 BODY_END = b'Hello, world!\n'
@@ -260,19 +265,31 @@ def main():
     parser.add_argument('--wrk-seconds', type=int, default=3)
     parser.add_argument('--calls', action='store_true',
                         help="also pyuvnet.http's Python calls per request (cProfile)")
+    parser.add_argument('--json', metavar='FILE', help='also write the counts to FILE')
     args = parser.parse_args()
     if args.rounds and (not shutil.which('valgrind') or not shutil.which('callgrind_control')):
         sys.exit('valgrind is needed (apt-get install valgrind)')
     workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-http-instr-')
     Path(workdir).mkdir(parents=True, exist_ok=True)
     try:
+        counts = {}  # what --json writes: {name: {'rounds': [...]} or {'error': why}}
         for name in args.systems.split(',') if args.rounds else ():
-            rounds = measure(name, args, workdir)
+            try:
+                rounds = measure(name, args, workdir)
+            except (ServerFailed, load.RunError, RuntimeError, OSError) as err:
+                counts[name] = {'error': str(err)}
+                print(f'{name}: no count: {err}', flush=True)
+                continue
+            counts[name] = {'rounds': rounds}
             low, high = min(rounds), max(rounds)
             print(f'{name}: {statistics.median(rounds):,.0f} instructions per request '
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%; {args.conns} connections, '
                   f'pipeline {args.pipeline})', flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps({'pipeline': args.pipeline, 'conns': args.conns,
+                                                   'requests': args.requests,
+                                                   'systems': counts}) + '\n')
         if args.wrk:
             print(f'load average: {os.getloadavg()[0]:.1f}', flush=True)
             print_wrk(wrk_runs(args.systems.split(','), args))

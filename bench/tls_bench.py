@@ -27,11 +27,19 @@ with a 16 MiB echo.  Deterministic up to a
 fraction of a percent, so it tells a change of a few thousand instructions
 from noise where CPU time (10 ms ticks) cannot.  ``--keep DIR`` keeps the
 dumps for ``callgrind_annotate``.
+
+``--json FILE`` also writes every repeat's figures (or every round's
+counts) there, with the reason for each server that could not start (Node
+or uvloop absent): the benchmark's targets report (bench/runner/targets.py)
+reads it.  A server that is missing is left out of the runs, not fatal.
 """
 import argparse
+import importlib.util
+import json
 import os
 import pathlib
 import select
+import shutil
 import socket
 import ssl
 import statistics
@@ -93,19 +101,39 @@ def make_certificate(folder):
     return key, cert
 
 
+def unavailable(name):
+    """Why server ``name`` cannot run here, or None."""
+    if name == 'Node tls' and not shutil.which('node'):
+        return 'node not found (install Node.js)'
+    if name == 'uvloop SSL' and importlib.util.find_spec('uvloop') is None:
+        return 'uvloop is not installed (pip install uvloop)'
+    return None
+
+
 def start_servers(key, cert, names=('pyuvnet', 'Node tls', 'uvloop SSL'), wrapper=lambda name: []):
-    """{name: (process, port)}; ``wrapper(name)`` is an argv prefix."""
+    """({name: (process, port)}, {name: why it is missing}); ``wrapper(name)``
+    is an argv prefix."""
     commands = {
         'pyuvnet': [sys.executable, '-c', PYUVNET_SERVER, key, cert],
         'Node tls': ['node', '-e', NODE_SERVER, key, cert],
         'uvloop SSL': [sys.executable, '-c', UVLOOP_SERVER, key, cert],
     }
-    servers = {}
+    servers, missing = {}, {}
     for name in names:
+        why = unavailable(name)
+        if why:
+            missing[name] = why
+            continue
         proc = subprocess.Popen(wrapper(name) + commands[name], stdout=subprocess.PIPE, text=True)
-        port = int(proc.stdout.readline())
-        servers[name] = (proc, port)
-    return servers
+        line = proc.stdout.readline().strip()
+        if not line.isdigit():
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            missing[name] = f'did not start (exit status {proc.returncode}, printed {line!r})'
+            continue
+        servers[name] = (proc, int(line))
+    return servers, missing
 
 
 def cpu_seconds(pid):
@@ -174,18 +202,19 @@ ECHO_MIB = 16
 
 
 def instructions(key, cert, count, rounds, keep):
-    """{server: {'handshake': [...], 'MiB': [...]}}: instructions per
-    handshake and per MiB echoed, one figure per round, under callgrind."""
+    """({server: {'handshake': [...], 'MiB': [...]}}, {server: why missing}):
+    instructions per handshake and per MiB echoed, one figure per round,
+    under callgrind."""
     from runner.instructions import callgrind_control, callgrind_total
     folder = pathlib.Path(keep or tempfile.mkdtemp())
     folder.mkdir(parents=True, exist_ok=True)
     names = ('pyuvnet', 'uvloop SSL')
     out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
-    servers = start_servers(key, cert, names, lambda name: [
+    servers, missing = start_servers(key, cert, names, lambda name: [
         # Names in every dump (not only the first), so each one annotates alone.
         'valgrind', '-q', '--tool=callgrind', '--compress-strings=no',
         '--callgrind-out-file=%s' % out[name]])
-    results = {name: {'handshake': [], 'MiB': []} for name in names}
+    results = {name: {'handshake': [], 'MiB': []} for name in servers}
     try:
         for name, (proc, port) in servers.items():
             sequential_handshakes(port, 50)     # warm-up: imports, caches, the first GC passes
@@ -205,7 +234,7 @@ def instructions(key, cert, count, rounds, keep):
         for proc, _ in servers.values():
             proc.terminate()
             proc.wait()
-    return results
+    return results, missing
 
 
 def handshakes(port, seconds, threads):
@@ -251,6 +280,11 @@ def spread(values, fmt):
     return '%s (%s–%s)' % (fmt % statistics.median(values), fmt % min(values), fmt % max(values))
 
 
+def save_json(path, figures):
+    if path:
+        pathlib.Path(path).write_text(json.dumps(figures) + '\n')
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--repeats', type=int, default=5)
@@ -262,11 +296,14 @@ def main():
     parser.add_argument('--handshakes', type=int, default=300)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--keep', help='--instructions: keep the callgrind dumps here')
+    parser.add_argument('--json', metavar='FILE', help='also write the figures to FILE')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         key, cert = make_certificate(folder)
         if args.instructions:
-            counts = instructions(key, cert, args.handshakes, args.rounds, args.keep)
+            counts, missing = instructions(key, cert, args.handshakes, args.rounds, args.keep)
+            save_json(args.json, {'instructions': counts, 'missing': missing,
+                                  'handshakes': args.handshakes, 'echo_mib': ECHO_MIB})
             print('| server | instructions per handshake (%d rounds of %d) '
                   '| instructions per MiB echoed (%d rounds of %d MiB) |'
                   % (args.rounds, args.handshakes, args.rounds, ECHO_MIB))
@@ -275,7 +312,7 @@ def main():
                 print('| %s | %s | %s |' % (name, spread(values['handshake'], '%.0f'),
                                             spread(values['MiB'], '%.0f')))
             return
-        servers = start_servers(key, cert)
+        servers, missing = start_servers(key, cert)
         if args.profile:
             proc, port = servers['pyuvnet']
             try:
@@ -293,7 +330,7 @@ def main():
             names = list(servers)
             for repeat in range(args.repeats):
                 # Rotate the order so no server always runs first.
-                for name in names[repeat % 3:] + names[:repeat % 3]:
+                for name in names[repeat % len(names):] + names[:repeat % len(names)]:
                     proc, port = servers[name]
                     cpu = cpu_seconds(proc.pid)
                     elapsed = echo_throughput(port, args.mib)
@@ -310,6 +347,10 @@ def main():
             for proc, _ in servers.values():
                 proc.terminate()
                 proc.wait()
+    save_json(args.json, {'repeats': results, 'missing': missing, 'mib': args.mib,
+                          'seconds': args.seconds, 'threads': args.threads})
+    for name, why in missing.items():
+        print('%s: missing: %s' % (name, why))
     print('| server | echo MB/s (64 KiB blocks) | server CPU ms/MiB | handshakes/s '
           '(%d client threads) | server CPU µs/handshake |' % args.threads)
     print('| --- | --- | --- | --- | --- |')

@@ -407,7 +407,8 @@ def test_the_http_clusters_answer_and_leave_no_worker_behind(name):
 @pytest.mark.parametrize('variant', ['pipeline', 'close', 'post'])
 def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
     """The pipelining script and the Connection: close variant give wrk
-    runs without socket errors, and the server's CPU per request."""
+    runs without socket errors, the server's CPU per request, and wrk's
+    own CPU time (which tells when wrk was the bound)."""
     from runner import http, load
     from runner.procs import Server
     if http.wrk_missing():
@@ -424,6 +425,8 @@ def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
         assert result['cpu_us'] == pytest.approx(cpu * 1e6 / result['requests'])
     else:  # too few 10 ms ticks to divide
         assert 'cpu_us' not in result
+    # one wrk thread over a 1 s run: some CPU, at most a core's worth (with its setup)
+    assert 0 < result['wrk_cpu_s'] < result['duration_s'] + 0.5
 
 
 def saved_run(date, pyuvnet_runs, instr):

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import build, markdown, report, runner
+from . import build, markdown, report, runner, targets
 from .results import Results
 from .systems import ECHO, HTTP, PROXY, matches
 
@@ -83,6 +83,7 @@ def redraw(json_path):
     record = json.loads(json_path.read_text())
     results = Results.from_json(record)
     print(report.render(results, record))
+    print('\n' + report.targets_text(targets.rows(record)))
     drawn = report.draw(results, record, json_path)
     if not drawn:
         sys.exit('bench: no matplotlib: no chart')
@@ -111,7 +112,9 @@ def main(argv=None):
         results, meta = runner.run(settings, log)
     except build.BuildError as err:
         sys.exit(f'bench: cannot build the load generator: {err}')
+    meta['targets'] = targets.rows({**meta, **results.to_json()})
     print(report.render(results, meta))
+    print('\n' + report.targets_text(meta['targets']))
     saved = report.save(results, meta, build.bench_dir() / 'results')
     print(f"\nsaved {' and '.join(report.path_text(p) for p in saved)}"
           + ('' if len(saved) > 1 else ' (no matplotlib: no chart)'))

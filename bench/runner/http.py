@@ -12,6 +12,7 @@ every request wrk completed in it.
 from __future__ import annotations
 
 import re
+import resource
 import shutil
 import subprocess
 
@@ -73,6 +74,12 @@ def wrk_argv(port, conns, seconds, variant=''):
     return [*argv, url]
 
 
+def children_cpu_seconds():
+    """User+system CPU seconds of this process's children waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(port, conns, seconds, cpu, variant='', server_pid=None):
     """One wrk run of whole seconds (wrk's resolution) on one thread; with
     ``server_pid``, the server's CPU per request too."""
@@ -80,6 +87,7 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
     argv = wrk_argv(port, conns, seconds, variant)
     pids = process_tree(server_pid) if server_pid else None
     before = tree_cpu_seconds(pids) if pids else None
+    waited = children_cpu_seconds()
     try:
         proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
                               timeout=seconds + 30)
@@ -87,7 +95,10 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
         raise RunError('wrk did not finish') from None
     if proc.returncode != 0:
         raise RunError(f'wrk exited with status {proc.returncode}: {tail(proc.stderr)}')
-    result = {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds}
+    # wrk's own CPU time (the only child that ended meanwhile): near its
+    # duration, its one thread was saturated and wrk may be the bound.
+    result = {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds,
+              'wrk_cpu_s': children_cpu_seconds() - waited}
     if before is not None:
         user, sys_ = tree_cpu_seconds(pids)
         result.update(server_user_s=user - before[0], server_sys_s=sys_ - before[1])

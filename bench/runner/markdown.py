@@ -17,6 +17,7 @@ from .report import figure, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
 from .systems import MATRIX_SYSTEMS
+from .targets import rows as target_rows
 
 BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by hand) -->'
 END = '<!-- bench-tables:end -->'
@@ -111,6 +112,26 @@ def instructions_table(results, before):
     return lines + ['']
 
 
+def md_cell(value):
+    """A table cell: no '|' (a script's output may hold some), one line."""
+    return value.replace('|', '/').replace('\n', ' ')
+
+
+def targets_table(rows):
+    """The targets report (targets.rows), one table per issue: the first
+    tables of bench/RESULTS.md, its headline."""
+    out = ['### The targets', '']
+    for issue in dict.fromkeys(row['issue'] for row in rows):
+        out += [f'**Issue {issue}**', '',
+                '| target | measured: ratio, median (min–max) | vs the C server | verdict |',
+                '| --- | --- | --- | --- |']
+        out += ['| ' + ' | '.join(md_cell(row[key]) for key in ('target', 'measured', 'versus_c',
+                                                              'verdict')) + ' |'
+                for row in rows if row['issue'] == issue]
+        out.append('')
+    return out
+
+
 def render(record, before_record=None):
     """The tables of a saved run (and its comparison with an earlier one)."""
     results = Results.from_json(record)
@@ -127,6 +148,7 @@ def render(record, before_record=None):
     if before_record:
         out.append(f"- **Before:** {before_record['date']}, {versions(before_record)}.")
     out.append('')
+    out += targets_table(target_rows(record))
     if has_points(results):
         out += ['### The concurrency matrix', '']
         for mode, size, title, _ in PANELS:

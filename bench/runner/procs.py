@@ -69,19 +69,21 @@ def cpu_seconds(pid):
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
-def children(pid):
-    """The pids whose parent is ``pid``."""
-    found = []
+def processes():
+    """(pid, its /proc/PID/stat fields after the command: state, ppid,
+    pgrp...) of every process now."""
     for entry in os.listdir('/proc'):
         if entry.isdigit():
             try:
                 with open(f'/proc/{entry}/stat') as stat:
-                    fields = stat.read().rpartition(')')[2].split()
+                    yield int(entry), stat.read().rpartition(')')[2].split()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
-                found.append(int(entry))
-    return found
+
+
+def children(pid):
+    """The pids whose parent is ``pid``."""
+    return [child for child, fields in processes() if int(fields[1]) == pid]
 
 
 def alive(pid):

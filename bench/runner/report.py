@@ -106,6 +106,17 @@ def render(results, meta):
     return '\n'.join(out)
 
 
+def targets_text(rows):
+    """The targets report (targets.rows) at the end of a run: per row, the
+    target, then the verdict with the figures."""
+    out = ['targets (ratios in this run: median (min–max) over the repeats)']
+    for row in rows:
+        figures = '' if row['ratio'] is None else f": {row['measured']}"
+        versus = '' if row['versus_c'] == '–' else f"; vs the C server: {row['versus_c']}"
+        out += [f"  #{row['issue']} {row['target']}", f"      {row['verdict']}{figures}{versus}"]
+    return '\n'.join(out)
+
+
 def output_stem(results_dir, host):
     """bench/results/<date>-<host>, with -2, -3... rather than overwrite."""
     stem = f"{time.strftime('%Y-%m-%d')}-{host}"

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from . import build, http, instructions, load
+from . import build, http, instructions, load, scripts
 from .machine import describe
 from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
@@ -242,6 +242,7 @@ def run(settings, log):
         return outcome
 
     method = None
+    figures = {}  # the stand-alone scripts' (scripts.py)
     try:
         timed('echo', bench.echo)
         if settings.full:
@@ -251,10 +252,13 @@ def run(settings, log):
             timed('http', bench.http)
         if settings.instructions:
             method = timed('instructions', bench.instructions)
+        if settings.full:
+            figures = timed('scripts', lambda: scripts.run_all(settings, bench.env, log))
     finally:
         bench.close()
     meta = describe(bench.plan, asdict(settings), settings.pyuvnet_tree)
     meta['instructions_method'] = method
+    meta['scripts'] = figures
     meta['elapsed_s'] = time.monotonic() - started
     meta['section_s'] = section_s
     return bench.results, meta

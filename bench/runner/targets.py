@@ -1,0 +1,317 @@
+"""The issues' targets as ratios measured in one run: met, or missed by how much.
+
+Pure functions over a run's record (the dict ``report.save`` writes, with
+the stand-alone scripts' figures under ``scripts``, see scripts.py): the
+report at the end of a run, the one saved in its JSON, and the first table
+of ``--markdown`` all come from ``rows(record)``.
+
+A ratio is pyuvnet's figure over the reference's, taken per repeat pair
+(the runs are interleaved: run i of every system came in the same repeat)
+and given as their median with the lowest and highest; where the two sides
+have different numbers of runs, it is the ratio of the medians, with the
+widest range the runs allow ("unpaired"). CPU is the server's *user* time
+per operation (``server_user_s`` over the operations of the run), from
+runs whose server used at least 0.1 s of CPU (``cpu_us`` present). A
+target is met when the median ratio is within its bound; "missed by N%"
+says how far, relative to the bound. What could not be measured gives a
+row that says "no figure: why", never an error.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from .load import operations
+from .scenarios import HTTP_VARIANTS, Scenario
+
+WRK_SATURATED = 0.9  # wrk's CPU over its run: its one thread was (nearly) a whole core
+WRK_LEVEL = 0.05     # two servers within 5% of each other's requests/s
+# What a cell lacks when its runs give no figure (compare()'s reason).
+USER_CPU = 'user CPU figure (a run whose server used under 0.1 s of CPU gives none)'
+P99 = "p99 (wrk's pipelined p99 is sometimes lost)"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    median: float
+    low: float
+    high: float
+    mine: float    # the medians of each side
+    theirs: float
+    paired: bool
+
+
+def ratio_of(mine, theirs):
+    """The Ratio of two lists of run figures (None: a run without one); None
+    when either side has no figure."""
+    ok_mine = [v for v in mine if v is not None]
+    ok_theirs = [v for v in theirs if v]
+    if not ok_mine or not ok_theirs:
+        return None
+    pairs = [a / b for a, b in zip(mine, theirs) if a is not None and b] \
+        if len(mine) == len(theirs) else []
+    mid_mine, mid_theirs = statistics.median(ok_mine), statistics.median(ok_theirs)
+    if pairs:
+        return Ratio(statistics.median(pairs), min(pairs), max(pairs), mid_mine, mid_theirs, True)
+    return Ratio(mid_mine / mid_theirs, min(ok_mine) / max(ok_theirs),
+                 max(ok_mine) / min(ok_theirs), mid_mine, mid_theirs, False)
+
+
+def ratio_text(r):
+    spread = f'{r.low:.2f}–{r.high:.2f}' + ('' if r.paired else ', unpaired')
+    return f'{r.median:.2f}× ({spread})'
+
+
+def verdict(value, bound, higher=False, strict=False):
+    """'met', or 'missed by N%' relative to the bound."""
+    if higher:
+        met = value > bound if strict else value >= bound
+        short = 1 - value / bound
+    else:
+        met = value < bound if strict else value <= bound
+        short = value / bound - 1
+    if met:
+        return 'met'
+    return f'missed by {short * 100:.0f}%' if short >= 0.005 else 'missed (level)'
+
+
+def row(issue, target, measured=None, versus_c='–', ratio=None, bound=None, higher=False,
+        strict=False, why=None, note=''):
+    """One report row; ``why`` instead of a ratio: it has no figure."""
+    if ratio is None:
+        return {'issue': issue, 'target': target, 'measured': '–', 'versus_c': versus_c,
+                'verdict': f'no figure: {why}', 'ratio': None, 'met': None}
+    text = verdict(ratio.median, bound, higher, strict)
+    return {'issue': issue, 'target': target, 'measured': measured + note, 'versus_c': versus_c,
+            'verdict': text, 'ratio': ratio.median, 'met': text == 'met'}
+
+
+# -- figures of the runs -------------------------------------------------
+
+def cells(record):
+    """{(Scenario, system): saved result row} of a record."""
+    return {(Scenario(**r['scenario']), r['system']): r for r in record.get('results', [])}
+
+
+def user_us(run):
+    """The server's user CPU µs per operation of one run, or None."""
+    if run.get('cpu_us') is None or run.get('server_user_s') is None:
+        return None
+    return run['server_user_s'] * 1e6 / operations(run)
+
+
+def series(table, scenario, system, extract):
+    """(the runs' figures, None) or (None, why the cell has none)."""
+    cell = table.get((scenario, system))
+    if cell is None:
+        return None, f'{system} did not run ({scenario.title})'
+    if cell['status'] != 'ok':
+        return None, f"{system} {cell['status']}: {cell['reason']}"
+    return [extract(run) for run in cell['runs']], None
+
+
+def compare(table, scenario, mine, theirs, extract, what):
+    """(Ratio, None) or (None, why)."""
+    a, why = series(table, scenario, mine, extract)
+    b, why_b = series(table, scenario, theirs, extract)
+    if why or why_b:
+        return None, why or why_b
+    ratio = ratio_of(a, b)
+    return (ratio, None) if ratio else (None, f'{scenario.title}: no {what}')
+
+
+def throughput(scenario):
+    return lambda run: run.get(scenario.metric)
+
+
+def p99(run):
+    return run.get('p99_us')
+
+
+def pair_row(issue, target, table, scenario, mine, theirs, extract, what, unit, bound,
+             higher=False, strict=False, versus_c='–', note=''):
+    ratio, why = compare(table, scenario, mine, theirs, extract, what)
+    measured = ratio and (f'{ratio_text(ratio)}; {mine} {figure(ratio.mine, unit)}, '
+                          f'{theirs} {figure(ratio.theirs, unit)}')
+    return row(issue, target, measured, versus_c, ratio, bound, higher, strict, why, note)
+
+
+def figure(value, unit):
+    digits = ',.0f' if value >= 100 else '.2f'
+    return f'{value:{digits}} {unit}'.rstrip()
+
+
+# -- issue 25: net ---------------------------------------------------------
+
+ECHO_CPU = ((Scenario('pingpong', 'tcp', 1024, 10), '1 KiB round trip, 10 conns', 0.5),
+            (Scenario('connrate', 'tcp', 1, 10), 'TCP connect + 1-byte echo + close', 0.6),
+            (Scenario('connrate', 'unix', 1, 10), 'unix connect + echo + close', 0.6),
+            (Scenario('stream', 'tcp', 65536, 10), '64 KiB streamed, 10 conns', 1.0))
+PROXIES = (Scenario('pingpong', 'tcp', 1024, 10, 'proxy'),
+           Scenario('stream', 'tcp', 65536, 10, 'proxy'))
+CALLGRIND = 'callgrind instructions'
+
+
+def echo_rows(table):
+    out = []
+    for scenario, title, bound in ECHO_CPU:
+        c_ratio, _ = compare(table, scenario, 'pyuvnet', 'libuv', user_us, USER_CPU)
+        out.append(pair_row(
+            25, f'{title}: server user CPU per {scenario.operation}, pyuvnet / uvloop-protocol '
+                f'≤ {bound:g}×', table, scenario, 'pyuvnet', 'uvloop-protocol', user_us,
+            USER_CPU, 'µs', bound, versus_c=f'{ratio_text(c_ratio)} libuv' if c_ratio else '–'))
+    stream = ECHO_CPU[-1][0]
+    out.append(pair_row(25, '64 KiB streamed, 10 conns: throughput, pyuvnet / libuv ≥ 0.95×',
+                        table, stream, 'pyuvnet', 'libuv', throughput(stream), 'MiB/s',
+                        'MiB/s', 0.95, higher=True))
+    return out
+
+
+def proxy_rows(table):
+    out = []
+    for sc in PROXIES:
+        name = sc.title
+        out += [pair_row(25, f'{name}: throughput, pyuvnet-proxy / libuv-proxy ≥ 0.9×', table,
+                         sc, 'pyuvnet-proxy', 'libuv-proxy', throughput(sc), sc.unit, sc.unit,
+                         0.9, higher=True),
+                pair_row(25, f'{name}: server user CPU per {sc.operation}, pyuvnet-proxy / '
+                             "libuv-proxy ≤ 1.11× (\"≥ 0.9× the C proxy's CPU\" read as "
+                             'CPU efficiency ≥ 0.9×)', table, sc, 'pyuvnet-proxy',
+                         'libuv-proxy', user_us, USER_CPU, 'µs', 1 / 0.9),
+                pair_row(25, f'{name}: throughput, pyuvnet-proxy / node-proxy ≥ 2×', table, sc,
+                         'pyuvnet-proxy', 'node-proxy', throughput(sc), sc.unit, sc.unit, 2.0,
+                         higher=True)]
+    return out
+
+
+def absolute_row(issue, target, counts, bound, unit, versus_c='–'):
+    """A count against a fixed bound (its rounds' median and range)."""
+    ratio = ratio_of(counts, [bound] * len(counts))
+    rounds = f"{len(counts)} round{'s' if len(counts) > 1 else ''}"
+    measured = ratio and (f'{statistics.median(counts):,.0f} {unit} ({min(counts):,.0f}–'
+                          f'{max(counts):,.0f}, {rounds}) = {ratio.median:.2f}× the target')
+    return row(issue, target, measured, versus_c, ratio, 1.0, why=f'no count {unit}')
+
+
+def script(record, key, flags):
+    """(a script step's figures, None) or (None, why there are none)."""
+    found = record.get('scripts', {}).get(key)
+    if found is None:
+        return None, f'not run (needs {flags})'
+    return (None, found['failed']) if 'failed' in found else (found, None)
+
+
+def callgrind_rows(record):
+    conn, why = script(record, 'conn_instructions', '--full --instructions')
+    per_conn = f'{CALLGRIND} per TCP connection (conn_instructions.py) ≤ 15,000'
+    per_msg = f'{CALLGRIND} per 1 KiB message (conn_instructions.py --messages) ≤ 2,000'
+    if why:
+        return [row(25, per_conn, why=why), row(25, per_msg, why=why)]
+    runner = record.get('instructions') or {}
+    counts = {name: e['instr_per_msg'] for name, e in runner.items() if isinstance(e, dict)}
+    versus = '; '.join(f'{counts["pyuvnet"] / counts[ref]:.2f}× {ref}'
+                       for ref in ('uvloop-protocol', 'libuv')
+                       if counts.get('pyuvnet') and counts.get(ref))
+    messages = conn.get('messages')
+    return [absolute_row(25, per_conn, conn.get('tcp', {}).get('rounds', []), 15000,
+                         'per connection'),
+            absolute_row(25, per_msg, messages['rounds'][-3:] if messages else [], 2000,
+                         'per message', f"runner's count: {versus}" if versus else '–')]
+
+
+def tls_rows(record):
+    tls, why = script(record, 'tls', '--full')
+    specs = (('cpu_hs', 'uvloop SSL', 'TLS handshake: server CPU (user+system) per handshake, '
+              'pyuvnet / uvloop SSL ≤ 0.9×', 'µs', 0.9, False, False),
+             ('cpu_mib', 'uvloop SSL', 'TLS echo: server CPU (user+system) per MiB echoed, '
+              'pyuvnet / uvloop SSL ≤ 0.9×', 'ms', 0.9, False, False),
+             ('hs', 'uvloop SSL', 'TLS handshakes/s, pyuvnet / uvloop SSL > 1×', '/s', 1.0,
+              True, True),
+             ('hs', 'Node tls', 'TLS handshakes/s, pyuvnet / Node tls > 1×', '/s', 1.0, True, True))
+    out = []
+    for key, ref, target, unit, bound, higher, strict in specs:
+        out.append(side_row(tls, why, lambda d, n, key=key: d.get('repeats', {}).get(n, {})
+                            .get(key), ref, target, unit, bound, higher, strict))
+    counts, why = script(record, 'tls_instructions', '--full --instructions')
+    for key, what in (('handshake', 'per handshake'), ('MiB', 'per MiB echoed')):
+        out.append(side_row(counts, why, lambda d, n, key=key: d.get('instructions', {})
+                            .get(n, {}).get(key), 'uvloop SSL',
+                            f'TLS {CALLGRIND} {what}, pyuvnet / uvloop SSL ≤ 0.9× (the CPU '
+                            'target, on instructions)', '', 0.9, False, False))
+    return out
+
+
+def side_row(figures, why, pick, ref, target, unit, bound, higher, strict, mine='pyuvnet',
+             issue=25):
+    """A row comparing two systems' figures in a script's output."""
+    if why:
+        return row(issue, target, why=why)
+    missing = figures.get('missing', {})
+    for name in (mine, ref):
+        if not pick(figures, name):
+            error = figures.get('systems', {}).get(name, {}).get('error')
+            return row(issue, target, why=f"{name}: {missing.get(name) or error or 'no figures'}")
+    ratio = ratio_of(pick(figures, mine), pick(figures, ref))
+    measured = ratio and (f'{ratio_text(ratio)}; {mine} {figure(ratio.mine, unit)}, '
+                          f'{ref} {figure(ratio.theirs, unit)}')
+    return row(issue, target, measured, ratio=ratio, bound=bound, higher=higher, strict=strict,
+               why='no figures')
+
+
+# -- issue 26: http --------------------------------------------------------
+
+HTTP_MINE = 'pyuvnet-http-module'
+HTTP_REFS = (('node-http-module', 0.33), ('uvloop-httptools', 0.8), ('uvicorn-asgi', 0.5))
+
+
+def wrk_note(table, scenario, ratio, theirs):
+    """Says when wrk, not the servers, was the bound: requests/s level
+    within 5% while wrk's one thread used (nearly) all of its core."""
+    if ratio is None or abs(ratio.median - 1) > WRK_LEVEL:
+        return ''
+    shares = []
+    for name in (HTTP_MINE, theirs):
+        runs = table[(scenario, name)]['runs']
+        loads = [r['wrk_cpu_s'] / r['duration_s'] for r in runs if r.get('wrk_cpu_s') is not None]
+        if not loads:
+            return '; wrk on one core (its CPU not recorded)'
+        shares.append(statistics.median(loads))
+    if min(shares) < WRK_SATURATED:
+        return ''
+    return f"; wrk was the bound (its one thread at {min(shares) * 100:.0f}% CPU)"
+
+
+def http_rows(record, table):
+    scenarios = [sc for sc, _ in table if sc.family == 'http']
+    if not scenarios:
+        return [row(26, 'HTTP cells', why='not run (needs --http, every cell with --full)')]
+    out = []
+    for sc in dict.fromkeys(scenarios):
+        name = f'{sc.conns} conns, {HTTP_VARIANTS[sc.variant]}'
+        for ref, bound in HTTP_REFS:
+            out.append(pair_row(26, f'HTTP {name}: server user CPU per request, {HTTP_MINE} / '
+                                    f'{ref} ≤ {bound:g}×', table, sc, HTTP_MINE, ref, user_us,
+                                USER_CPU, 'µs', bound))
+            ratio, _ = compare(table, sc, HTTP_MINE, ref, throughput(sc), 'req/s')
+            out.append(pair_row(26, f'HTTP {name}: req/s, {HTTP_MINE} / {ref} ≥ 1×', table, sc,
+                                HTTP_MINE, ref, throughput(sc), 'req/s', 'req/s', 1.0,
+                                higher=True, note=wrk_note(table, sc, ratio, ref)))
+            out.append(pair_row(26, f'HTTP {name}: p99, {HTTP_MINE} / {ref} < 1×', table, sc,
+                                HTTP_MINE, ref, p99, P99, 'µs', 1.0, strict=True))
+    for depth in (1, 16):
+        counts, why = script(record, f'http_instructions_pipeline{depth}',
+                             '--full --instructions')
+        for ref, bound in HTTP_REFS[:2]:
+            target = (f'HTTP {CALLGRIND} per request, 50 conns, pipeline {depth}: {HTTP_MINE} / '
+                      f'{ref} ≤ {bound:g}× (the user-CPU target, on instructions)')
+            out.append(side_row(counts, why, lambda d, n: d.get('systems', {}).get(n, {})
+                                .get('rounds'), ref, target, '', bound, False, False,
+                                HTTP_MINE, issue=26))
+    return out
+
+
+def rows(record):
+    """Every target's row, issue 25's then issue 26's."""
+    table = cells(record)
+    return [*echo_rows(table), *proxy_rows(table), *callgrind_rows(record), *tls_rows(record),
+            *http_rows(record, table)]

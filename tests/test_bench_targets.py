@@ -1,0 +1,195 @@
+"""The benchmark's targets report (bench/runner/targets.py): ratios per
+repeat pair, "met" / "missed by N%", and a "no figure" row for what did not
+run, from a small synthetic results record (no benchmark runs here)."""
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'bench'))
+from runner import markdown, targets  # noqa: E402
+from runner.scenarios import Scenario  # noqa: E402
+
+PINGPONG = Scenario('pingpong', 'tcp', 1024, 10)
+STREAM = Scenario('stream', 'tcp', 65536, 10)
+HELLO = Scenario('http', 'tcp', 1, 50)
+
+
+def result(scenario, system, runs, status='ok', reason=None):
+    return {'scenario': asdict(scenario), 'system': system, 'status': status, 'reason': reason,
+            'runs': runs}
+
+
+def pingpong_run(user_s, requests=100_000):
+    """A pingpong run whose server used ``user_s`` of user CPU."""
+    return {'rps': requests / 0.4, 'requests': requests, 'server_user_s': user_s,
+            'server_sys_s': 0.2, 'cpu_us': (user_s + 0.2) * 1e6 / requests}
+
+
+def wrk_run(rps, user_s, p99_us, wrk_cpu_s=None):
+    run = {'rps': rps, 'requests': int(rps), 'p99_us': p99_us, 'server_user_s': user_s,
+           'server_sys_s': 0.1, 'cpu_us': 1.0, 'duration_s': 1}
+    if wrk_cpu_s is not None:
+        run['wrk_cpu_s'] = wrk_cpu_s
+    return run
+
+
+def record():
+    """pyuvnet at 0.4, 0.5 and 0.6 s of user CPU against uvloop's 1.0 s, in
+    three repeats; libuv at 0.2 s; node did not run; an HTTP hello cell."""
+    return {'results': [
+        result(PINGPONG, 'pyuvnet', [pingpong_run(0.4), pingpong_run(0.6), pingpong_run(0.5)]),
+        result(PINGPONG, 'uvloop-protocol', [pingpong_run(1.0)] * 3),
+        result(PINGPONG, 'libuv', [pingpong_run(0.2)] * 3),
+        result(STREAM, 'pyuvnet', [{'mib_s': 900.0, 'bytes': 1 << 30, 'size': 65536}]),
+        result(STREAM, 'libuv', [{'mib_s': 1000.0, 'bytes': 1 << 30, 'size': 65536}]),
+        result(HELLO, 'pyuvnet-http-module', [wrk_run(100_000, 0.3, 900.0, 0.98)]),
+        result(HELLO, 'uvloop-httptools', [wrk_run(98_000, 0.5, 1000.0, 0.97)]),
+        result(HELLO, 'node-http-module', [], 'missing', 'node not found (install Node.js)'),
+    ], 'scripts': {
+        'conn_instructions': {'tcp': {'rounds': [16_400, 16_500, 16_600]},
+                              'messages': {'instr_per_msg': 1900, 'rounds': [2500, 1900, 1890,
+                                                                           1910]}},
+        'tls': {'repeats': {'pyuvnet': {'cpu_hs': [80.0, 90.0], 'hs': [1000.0, 1100.0]},
+                            'uvloop SSL': {'cpu_hs': [100.0, 100.0], 'hs': [900.0, 1000.0]}},
+                'missing': {'Node tls': 'node not found (install Node.js)'}},
+    }}
+
+
+def find(rows, *words):
+    found = [r for r in rows if all(w in r['target'] for w in words)]
+    assert len(found) == 1, [r['target'] for r in found]
+    return found[0]
+
+
+def test_user_cpu_ratio_is_taken_per_repeat_pair_and_met_at_the_median():
+    row = find(targets.rows(record()), '1 KiB round trip', 'uvloop-protocol ≤ 0.5×')
+    assert row['ratio'] == pytest.approx(0.5)
+    assert row['measured'].startswith('0.50× (0.40–0.60)')
+    assert row['verdict'] == 'met' and row['met'] is True
+    # ... and against the C server in the same run: 0.5 s of user CPU / 0.2 s
+    assert row['versus_c'] == '2.50× (2.00–3.00) libuv'
+
+
+def test_a_missed_target_says_by_how_much_relative_to_the_bound():
+    rows = targets.rows(record())
+    stream = find(rows, '64 KiB streamed', 'throughput')
+    assert stream['ratio'] == pytest.approx(0.9)
+    assert stream['verdict'] == 'missed by 5%'          # 0.9 / 0.95 = 0.947
+    per_conn = find(rows, 'per TCP connection')
+    assert per_conn['verdict'] == 'missed by 10%'       # 16,500 / 15,000
+    assert per_conn['measured'].startswith('16,500 per connection (16,400–16,600, 3 rounds)')
+    per_msg = find(rows, 'per 1 KiB message')           # the last three rounds
+    assert per_msg['verdict'] == 'met' and '(1,890–1,910, 3 rounds)' in per_msg['measured']
+
+
+def test_verdict_wording_for_upper_lower_and_strict_bounds():
+    assert targets.verdict(0.6, 0.5) == 'missed by 20%'
+    assert targets.verdict(0.5, 0.5) == 'met'
+    assert targets.verdict(1.8, 2.0, higher=True) == 'missed by 10%'
+    assert targets.verdict(1.0, 1.0, higher=True, strict=True) == 'missed (level)'
+    assert targets.verdict(0.99, 1.0, strict=True) == 'met'
+
+
+def test_unequal_repeat_counts_give_the_ratio_of_medians_with_the_widest_range():
+    ratio = targets.ratio_of([2.0, 4.0, 3.0], [1.0, 2.0])
+    assert not ratio.paired and ratio.median == pytest.approx(2.0)
+    assert (ratio.low, ratio.high) == (pytest.approx(1.0), pytest.approx(4.0))
+
+
+def test_a_system_that_did_not_run_gives_a_no_figure_row_with_the_reason():
+    rows = targets.rows(record())
+    node = find(rows, '50 conns, keep-alive', 'server user CPU', 'node-http-module')
+    assert node['verdict'] == 'no figure: node-http-module missing: node not found ' \
+                              '(install Node.js)'
+    assert node['ratio'] is None and node['met'] is None
+    tls_node = find(rows, 'TLS handshakes/s', 'Node tls')
+    assert tls_node['verdict'] == 'no figure: Node tls: node not found (install Node.js)'
+    proxy = find(rows, 'pingpong', 'pyuvnet-proxy / node-proxy')
+    assert proxy['verdict'].startswith('no figure: pyuvnet-proxy did not run')
+    assert find(rows, 'instructions per MiB echoed')['verdict'] == \
+        'no figure: not run (needs --full --instructions)'
+
+
+def test_tls_rows_compare_per_repeat_and_handshakes_must_be_strictly_ahead():
+    rows = targets.rows(record())
+    cpu = find(rows, 'TLS handshake: server CPU')
+    assert cpu['measured'].startswith('0.85× (0.80–0.90)') and cpu['verdict'] == 'met'
+    rate = find(rows, 'TLS handshakes/s', 'uvloop SSL')
+    assert rate['ratio'] == pytest.approx((1000 / 900 + 1.1) / 2) and rate['verdict'] == 'met'
+
+
+def test_http_rows_give_cpu_rate_and_p99_and_say_when_wrk_was_the_bound():
+    rows = targets.rows(record())
+    cpu = find(rows, '50 conns, keep-alive', 'server user CPU', 'uvloop-httptools')
+    assert cpu['ratio'] == pytest.approx(0.3 / 0.5 * 98_000 / 100_000)
+    assert cpu['verdict'] == 'met'
+    rate = find(rows, '50 conns, keep-alive', 'req/s', 'uvloop-httptools')
+    assert rate['verdict'] == 'met'
+    assert rate['measured'].endswith('; wrk was the bound (its one thread at 97% CPU)')
+    p99 = find(rows, '50 conns, keep-alive', 'p99', 'uvloop-httptools')
+    assert p99['ratio'] == pytest.approx(0.9) and p99['verdict'] == 'met'
+
+
+def test_without_wrk_cpu_a_level_rate_is_marked_as_one_wrk_core():
+    data = record()
+    for row in data['results']:
+        for run in row['runs']:
+            run.pop('wrk_cpu_s', None)
+    rate = find(targets.rows(data), '50 conns, keep-alive', 'req/s', 'uvloop-httptools')
+    assert rate['measured'].endswith('; wrk on one core (its CPU not recorded)')
+
+
+def test_markdown_puts_the_targets_table_before_the_other_tables():
+    data = {**record(), 'date': 'd', 'host': 'h', 'cpu': 'c', 'cpus': 2, 'kernel': 'k',
+            'pinning': 'pinned', 'elapsed_s': 1.0,
+            'settings': {'repeats': 3, 'seconds': 0.4, 'warmup': 0.1}}
+    text = markdown.render(data)
+    assert text.index('### The targets') < text.index('### Echo')
+    assert '| 1 KiB round trip, 10 conns: server user CPU per round trip, pyuvnet / ' \
+           'uvloop-protocol ≤ 0.5× | 0.50× (0.40–0.60); pyuvnet 5.00 µs, uvloop-protocol ' \
+           '10.00 µs | 2.50× (2.00–3.00) libuv | met |' in text
+
+
+def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
+    from runner import scripts
+    assert scripts.steps(False, True, 3) == []
+    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls']
+    full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
+    assert list(full) == ['tls', 'conn_instructions', 'http_instructions_pipeline1',
+                          'http_instructions_pipeline16', 'tls_instructions']
+    assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
+    assert full['http_instructions_pipeline16'][-2:] == ['--pipeline', '16']
+    # a "before" run (--pyuvnet-tree) counts the instructions of that tree's pyuvnet
+    before = {key: argv for key, argv, _ in scripts.steps(True, True, 3, '/tmp/old')}
+    assert before['conn_instructions'][-2:] == before['http_instructions_pipeline1'][-2:] == \
+        ['--checkout', '/tmp/old']
+
+
+STEP = '''
+import json, os, subprocess, sys, time
+child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])
+open(os.path.join(os.path.dirname(__file__), 'child.pid'), 'w').write(str(child.pid))
+if sys.argv[1] == 'hang':
+    time.sleep(60)
+json.dump({'figure': 1}, open(sys.argv[-1], 'w'))
+'''
+
+
+@pytest.mark.parametrize('mode', ['hang', 'done'])
+def test_a_script_step_gives_its_json_or_why_and_leaves_no_process(tmp_path, monkeypatch, mode):
+    """A step past its time limit is stopped with every process it started;
+    one that finishes gives the figures it wrote with --json (and the
+    process it left behind is stopped too)."""
+    from runner import scripts
+    from runner.procs import alive
+    (tmp_path / 'step.py').write_text(STEP)
+    monkeypatch.setattr(scripts.build, 'bench_dir', lambda: tmp_path)
+    figures = scripts.run_step(['step.py', mode], 1 if mode == 'hang' else 30, dict(os.environ))
+    expected = {'failed': 'step.py still running after 1 s: stopped'} if mode == 'hang' \
+        else {'figure': 1}
+    assert figures == expected
+    assert not alive(int((tmp_path / 'child.pid').read_text()))
