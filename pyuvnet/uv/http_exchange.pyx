@@ -168,7 +168,7 @@ cdef class ServerExchange:
                 if (self.server._keep_alive_timeout and not self.keep_alive_armed
                         and not (<HTTPParser?>self.parser).in_message):
                     self.keep_alive_armed = True
-                    socket.setTimeout(self.server._keep_alive_timeout)
+                    socket.setTimeout(self.server._keep_alive_socket_timeout())
                 return
             res = self.queue.pop(0)
             self.current = res
