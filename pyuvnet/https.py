@@ -108,7 +108,8 @@ class Agent(_HTTPAgent):
         tls_options = {key: options[key] for key in _TLS_KEYS if options.get(key) is not None}
         if not tls_options.get('servername'):
             tls_options.pop('servername', None)
-        tls_options.update({key: options[key] for key in ('host', 'port', 'localAddress', 'family')
+        tls_options.update({key: options[key] for key in ('host', 'port', 'localAddress', 'family',
+                                                          'timeout')
                             if options.get(key) is not None})
         if options.get('socketPath'):
             tls_options['path'] = options['socketPath']

@@ -244,7 +244,15 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
 
     def _handshake_failed(self, exc):
         # An SNICallback's cb(err) fails the handshake with err itself.
-        self._fail_handshake(getattr(self, '_sni_refusal', None) or tls_error(exc))
+        error = getattr(self, '_sni_refusal', None) or tls_error(exc)
+        if self._pending_writes and getattr(error, 'code', '').startswith('ERR_SSL_'):
+            # As Node's: writes waiting for the handshake fail with it, as
+            # theirs ('write EPROTO <OpenSSL's text>'); then it is 'error'.
+            error = errors.errno_exception(-_errno.EPROTO, 'write', str(exc))
+            writes, self._pending_writes = self._pending_writes, []
+            for callback in filter(None, (callback for _, callback in writes)):
+                _uv.nextTick(callback, error)
+        self._fail_handshake(error)
 
     def _tls_failure(self, exc):
         self.destroy(tls_error(exc))

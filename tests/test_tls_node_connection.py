@@ -2,6 +2,8 @@
 in nodejs/node), ported: each behaviour was first run under /usr/bin/node
 v20 with certificates made by tests/tls_certs.py, and each docstring names
 the Node file and what Node printed."""
+import errno
+
 import pytest
 
 import pyuvnet as net
@@ -178,6 +180,50 @@ def test_a_plain_server_answering_http_is_wrong_version_number(run_loop):
     run_loop()
     assert seen == [('ERR_SSL_WRONG_VERSION_NUMBER', 'SSL routines', 'wrong version number'),
                     True]
+
+
+def _failed_write_events(client, seen):
+    client.write(b'GET / HTTP/1.1\r\n\r\n', lambda err=None: seen.append(
+        ('write cb', getattr(err, 'code', None))))
+    client.on('error', lambda err: seen.append(
+        (err.code, getattr(err, 'syscall', None), getattr(err, 'errno', None) == errno.EPROTO, str(err).startswith('write EPROTO '),
+         hasattr(err, 'library'), hasattr(err, 'reason'))))
+
+
+def test_a_write_waiting_for_a_handshake_that_fails_is_the_errors_write_eproto(run_loop):
+    """Node 20 (pinned with /usr/bin/node; test-https-connecting-to-http.js
+    meets it through a request): tls.connect to a plain server answering
+    'HTTP/1.1 400', with a write made at once: the write waits for the
+    handshake, whose OpenSSL error (wrong version number) fails it: its
+    callback gets EPROTO, then 'error' is 'write EPROTO <OpenSSL's text>'
+    (errno EPROTO, syscall 'write', no library or reason), then
+    'close'(true).  Without a write the same failure stays
+    ERR_SSL_WRONG_VERSION_NUMBER (the test above)."""
+    server = net.createServer(lambda s: s.end(b'HTTP/1.1 400 Bad Request\r\n\r\n'))
+    server.listen(0, '127.0.0.1')
+    seen = []
+    client = tls.connect(server.address().port, '127.0.0.1')
+    _failed_write_events(client, seen)
+    client.on('close', lambda had_error: (seen.append(had_error), server.close()))
+    run_loop()
+    assert seen == [('write cb', 'EPROTO'), ('EPROTO', 'write', True, True, False, False), True]
+
+
+def test_an_alert_failing_the_handshake_fails_a_waiting_write_as_eproto(tls_server, run_loop):
+    """Node 20: the server's 'protocol version' alert (it wants TLS 1.3,
+    the client offers at most 1.2) with a write waiting: 'write EPROTO'
+    too; the server's 'tlsClientError' keeps its OpenSSL code."""
+    seen = []
+    server, port = tls_server(minVersion='TLSv1.3')
+    server.on('tlsClientError', lambda err, sock: seen.append(('server', err.code)))
+    client = tls.connect({'port': port, 'host': '127.0.0.1', 'rejectUnauthorized': False,
+                          'maxVersion': 'TLSv1.2'})
+    _failed_write_events(client, seen)
+    client.on('close', lambda had_error: (seen.append(had_error), server.close()))
+    run_loop()
+    assert ('server', 'ERR_SSL_UNSUPPORTED_PROTOCOL') in seen
+    assert [entry for entry in seen if not (isinstance(entry, tuple) and entry[0] == 'server')] == [
+        ('write cb', 'EPROTO'), ('EPROTO', 'write', True, True, False, False), True]
 
 
 @pytest.mark.parametrize('how, message', [('end', 'socket hang up'),

@@ -245,6 +245,8 @@ EVENTS = {
         ('close', (), "last, once (a request: after its response's 'close')"),
     ),
     'ServerResponse': (
+        ('socket', (('socket', 'Socket'),),
+         "a pipelined response's turn came (the first has its socket before 'request')"),
         ('finish', (), 'end() was called and the last bytes were handed to the connection'),
         ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
         ('error', (('err', 'Exception'),), 'a write after end() (ERR_STREAM_WRITE_AFTER_END)'),

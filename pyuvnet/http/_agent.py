@@ -8,6 +8,11 @@ than ``maxTotalSockets``), else the request waits in ``requests``.  When a
 response has ended on a keep-alive connection, the socket goes to the next
 waiting request, or (``keepAlive``) into ``freeSockets``, unref'd, with
 the agent's ``timeout`` as its idle timeout; otherwise it is destroyed.
+As Node merges the agent's options into each connection's, ``timeout`` is
+also every socket's idle timeout from its creation (a request's own
+replaces it while the request runs), and ``keepAlive`` connections have
+SO_KEEPALIVE with ``keepAliveMsecs`` from the connect (http; https sockets
+from keepSocketAlive()).
 
 Events: 'free'(socket, options) when a socket is handed back.
 """
@@ -55,9 +60,13 @@ class Agent(EventEmitter):
         opts = normalize_options(options, kwargs, self._options_spec)
         self.options = dict(opts, path=None)
         self.options.setdefault('noDelay', True)
-        # The connection options given to the agent win over a request's.
+        # The connection options given to the agent win over a request's,
+        # and so do those of its own that a connection acts on (Node merges
+        # all of them): noDelay, timeout (each socket's idle timeout from
+        # its creation) and keepAlive (SO_KEEPALIVE from the connect).
         self._connection_options = {key: value for key, value in self.options.items()
-                                    if key not in AGENT_OPTIONS.rules or key == 'noDelay'}
+                                    if key not in AGENT_OPTIONS.rules
+                                    or key in ('noDelay', 'timeout', 'keepAlive')}
         self._keep_alive = opts.get('keepAlive', False)
         self._keep_alive_msecs = opts.get('keepAliveMsecs', 1000)
         # As Node's: 0 (or none) is no limit; noDelay is on unless told.
@@ -132,26 +141,30 @@ class Agent(EventEmitter):
             self.requests.setdefault(name, []).append((req, options))
 
     def _new_socket(self, req, options, name):
+        if self._keep_alive:
+            # As Node's createSocket: keepAliveMsecs is the connection's
+            # keep-alive delay (net.createConnection's; tls.connect takes none).
+            options = dict(options, keepAliveInitialDelay=self._keep_alive_msecs)
         socket = self.createConnection(options)
         self._total += 1
         self.sockets.setdefault(name, []).append(socket)
         socket.on('close', lambda had_error: self._socket_closed(socket, name))
         socket.on('free', lambda: self._socket_free(socket, name, options))
         socket.on('timeout', lambda: self._socket_timeout(socket, name))
-        if self._keep_alive:
-            socket.setKeepAlive(True, self._keep_alive_msecs)
         req._on_socket(socket, reused=False)
 
     def reuseSocket(self, socket, req):
-        """A kept socket goes back to work: ref'd, no idle timeout."""
+        """A kept socket goes back to work: ref'd (its timeout stays the
+        agent's, unless the request has its own)."""
         socket.ref()
-        socket.setTimeout(0)
 
     def keepSocketAlive(self, socket):
-        """A socket put aside: unref'd (it does not keep the loop running),
-        with the agent's timeout, shortened to a second less than the
-        server's ``Keep-Alive: timeout=N`` hint, as Node's.  Returns True
-        to keep it, False when that hint leaves no time (N <= 1)."""
+        """A socket put aside: SO_KEEPALIVE with ``keepAliveMsecs``, unref'd
+        (it does not keep the loop running), with the agent's timeout (0
+        when none), shortened to a second less than the server's
+        ``Keep-Alive: timeout=N`` hint, as Node's.  Returns True to keep
+        it, False when that hint leaves no time (N <= 1)."""
+        socket.setKeepAlive(True, self._keep_alive_msecs)
         socket.unref()
         timeout = self.options.get('timeout') or 0
         req = getattr(socket, '_httpMessage', None)
@@ -162,7 +175,7 @@ class Agent(EventEmitter):
             if server_timeout <= 0:
                 return False
             timeout = min(timeout, server_timeout) if timeout else timeout
-        if timeout:
+        if (socket.timeout or 0) != timeout:
             socket.setTimeout(timeout)
         return True
 

@@ -219,7 +219,9 @@ class ClientRequest(OutgoingMessage):
         self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
                                           self._on_socket_close, self._on_socket_error,
                                           self._on_socket_timeout)
-        if self._timeout:
+        if self._timeout is not None:
+            # Node's setRequestSocket: the request's own timeout (0 too)
+            # over the agent's, while the request runs.
             socket.setTimeout(self._timeout)
         socket.resume()
         _uv.nextTick(self._emit_socket, socket)

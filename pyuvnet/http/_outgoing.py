@@ -336,11 +336,15 @@ class OutgoingMessage(_uv.OutgoingCore):
         return self._closed
 
     def setTimeout(self, msecs, callback=None):
-        """The connection's setTimeout(); ``callback`` on this message's 'timeout'."""
+        """The connection's setTimeout(); ``callback`` on this message's
+        'timeout'.  A message without its socket yet (a pipelined response
+        waiting for its turn) sets it when the socket comes ('socket')."""
         if callback is not None:
             self.on('timeout', callback)
         if self.socket is not None:
             self.socket.setTimeout(msecs)
+        else:
+            self.once('socket', lambda socket: socket.setTimeout(msecs))
         return self
 
     def destroy(self, error=None):
@@ -407,8 +411,10 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
             self._pending = self._pending + ((data, callback),)
 
     def assignSocket(self, socket):
-        """Node's internal: this response's turn on ``socket``."""
+        """Node's internal: this response's turn on ``socket``: 'socket'
+        (socket), then what was written while it waited goes out."""
         self.socket = socket
+        self.emit('socket', socket)
         self._flush_pending()
 
     def detachSocket(self, socket):

@@ -18,7 +18,9 @@ answer, then the socket is destroyed), 'timeout'(socket), 'dropRequest'
 Timeouts as Node's: a connection whose head is not in after
 ``headersTimeout`` ms, or whose request is not in after ``requestTimeout``
 ms, gets '408 Request Timeout' (checked every ``connectionsCheckingInterval``
-ms); an idle keep-alive connection is closed after ``keepAliveTimeout`` ms.
+ms); an idle keep-alive connection times out after ``keepAliveTimeout`` ms
+plus Node 20's 1000 ms buffer (closed, unless the server's 'timeout' has a
+listener).
 """
 from pyuvnet import _uv, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
@@ -53,6 +55,10 @@ _ANSWERS = {
     'ERR_HTTP_REQUEST_TIMEOUT': b'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
 }
 _BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
+# Node 20's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER: an idle socket's timeout
+# is this much longer than the Keep-Alive: timeout=N its client was told,
+# so that a client reusing it at the last moment does not meet a reset.
+KEEP_ALIVE_TIMEOUT_BUFFER = 1000
 
 
 class HTTPServerMixin:
@@ -96,7 +102,8 @@ class HTTPServerMixin:
     headersTimeout = field('_headers_timeout', 'Milliseconds a request head may take (60000).')
     requestTimeout = field('_request_timeout', 'Milliseconds a whole request may take (300000).')
     keepAliveTimeout = field('keep_alive_timeout',
-                             'Milliseconds an idle keep-alive connection stays open (5000).',
+                             'Milliseconds an idle keep-alive connection stays open (5000; '
+                             'its socket times out 1000 ms later, as in Node 20).',
                              of='_limits')
     maxHeadersCount = field('_max_headers_count', 'Headers kept per request (None: 2000).')
     maxRequestsPerSocket = field('max_requests', 'Requests per connection (0: no limit).',
@@ -109,6 +116,10 @@ class HTTPServerMixin:
         if callback is not None:
             self.on('timeout', callback)
         return self
+
+    def _keep_alive_socket_timeout(self):
+        """An idle keep-alive socket's timeout (Node 20's resOnFinish)."""
+        return self._limits.keep_alive_timeout + KEEP_ALIVE_TIMEOUT_BUFFER
 
     def _http_connection(self, socket):
         ServerConnection(self, socket)
@@ -260,21 +271,25 @@ class ServerConnection(_uv.ServerExchange):
         self.client_error(error)
 
     def _on_timeout(self):
-        limits = self.server._limits
-        if self.keep_alive_armed and not limits.timeout:
-            if self.socket.timeout == limits.keep_alive_timeout:
-                if self.current is None and self.incoming is None and not self.parser.in_message:
-                    self.socket.destroy()       # idle for keepAliveTimeout
-                return                          # busy: the keep-alive timeout does not apply
-            # A request's or response's setTimeout() replaced it: theirs.
-            self.keep_alive_armed = False
+        """Node's socketOnTimeout: 'timeout'(socket) on the request being
+        read, the current response and the server; destroyed when none of
+        them listens.  The keep-alive timeout stays armed while requests
+        come (ServerExchange.request): one that fires on a busy connection
+        is not Node's (Node has none during a request) and is ignored."""
+        if self.keep_alive_armed and not self.server._limits.timeout:
+            if self.socket.timeout == self.server._keep_alive_socket_timeout():
+                if self.current is not None or self.incoming is not None or self.parser.in_message:
+                    return
+            else:
+                # A request's or response's setTimeout() replaced it: theirs.
+                self.keep_alive_armed = False
         emitted = False
         if self.incoming is not None:
             emitted = self.incoming.emit('timeout', self.socket) or emitted
         if self.current is not None:
             emitted = self.current.emit('timeout', self.socket) or emitted
         emitted = self.server.emit('timeout', self.socket) or emitted
-        if not emitted or self.keep_alive_armed:
+        if not emitted:
             self.socket.destroy()
 
     def client_error(self, error):

@@ -197,7 +197,7 @@ cdef class ServerExchange:
                 if (timeout and not self.keep_alive_armed
                         and not (<HTTPParser?>self.parser).in_message):
                     self.keep_alive_armed = True
-                    socket.setTimeout(timeout)
+                    socket.setTimeout(self.server._keep_alive_socket_timeout())
                 return 0
             res = <OutgoingCore?>self.queue.pop(0)
             self.current = res
