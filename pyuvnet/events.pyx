@@ -8,7 +8,7 @@ EventEmitter) and, through ``events.pxd``, by Cython classes that override
 cimport cython
 from cpython.object cimport PyObject
 from cpython.dict cimport PyDict_GetItemWithError
-from cpython.unicode cimport PyUnicode_GET_LENGTH
+from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 
 import warnings
 from weakref import ref as _weakref
@@ -147,10 +147,12 @@ cdef int _raise_unhandled(tuple args) except -1:
 
 cdef inline bint _is_event(object event, str name):
     # Event names may be any hashable; only strings can be Node's own events.
-    # Lengths first: Cython's str == str is a PyUnicode_Compare call, and
-    # every emit with no listener asks whether its event is 'error'.
+    # Lengths and first characters first: Cython's str == str is a
+    # PyUnicode_Compare call, and every emit with no listener asks whether
+    # its event is 'error' ('close' is as long).
     return event is name or (isinstance(event, str)
                              and PyUnicode_GET_LENGTH(event) == PyUnicode_GET_LENGTH(name)
+                             and PyUnicode_READ_CHAR(event, 0) == PyUnicode_READ_CHAR(name, 0)
                              and (<str>event) == name)
 
 
@@ -273,7 +275,7 @@ cdef class EventEmitter:
         if type(event) is not str:
             _check_event(event)
         _check_listener(listener)
-        if 'newListener' in self._events:
+        if self._events is not NO_EVENTS and 'newListener' in self._events:
             self._emit('newListener', (event, _unwrap(listener)))
         if once:
             listener = _OnceWrapper(self, event, listener)

@@ -57,6 +57,13 @@ class IdleTimeout:
             self.timer.close()
             self.timer = None
 
+    def close(self):
+        """The socket is destroyed (setTimeout() is a no-op from then on):
+        no timer, and the socket let go.  It holds us, so the pair would
+        otherwise be a cycle only the cyclic GC frees."""
+        self.clear()
+        self.sock = None
+
     def _limit(self):
         return min(self.ms, TIMEOUT_MAX)
 
@@ -67,7 +74,7 @@ class IdleTimeout:
 
     def _fired(self):
         sock = self.sock
-        if sock._destroyed or not self.ms:
+        if sock is None or sock._destroyed or not self.ms:
             return
         limit = self._limit()
         idle = get_loop().now() - sock.last_activity

@@ -449,6 +449,34 @@ def test_set_timeout_validates_callback():
     assert info.value.code == 'ERR_INVALID_ARG_TYPE'
 
 
+def test_a_destroyed_socket_with_a_timeout_is_freed_without_the_cyclic_gc(
+        listening_server, run_loop):
+    """The idle timeout holds its socket, which holds it: destroy() lets
+    go, so the socket is freed by reference counts (a server's keep-alive
+    connections all have one), and setTimeout() on it stays a no-op."""
+    import gc
+    import weakref
+    refs = []
+
+    def on_connection(sock):
+        sock.setTimeout(5000)
+        refs.append(weakref.ref(sock))     # it ends and closes when the client does
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end())
+    client.on('close', lambda _: server.close())
+    gc.collect()
+    gc.disable()
+    try:
+        run_loop()
+        assert len(refs) == 1 and refs[0]() is None
+    finally:
+        gc.enable()
+    destroyed = net.Socket()
+    destroyed.setTimeout(100)
+    destroyed.destroy()
+    assert destroyed.setTimeout(50) is destroyed and destroyed.timeout == 100
+
+
 def test_timeout_event_does_not_close_the_socket(listening_server, run_loop):
     got = []
     events = []

@@ -8,6 +8,77 @@
 # an owner collected with its handle still open (only possible while libuv
 # will not call back) closes it with ``data = NULL`` so the close callback
 # frees the memory alone.
+#
+# A closed owner whose only references come from its own listeners (bound
+# methods of itself) is unreachable; the close callback's last step
+# (``on_released``) lets Stream drop them, so that it is freed then rather
+# than by the cyclic GC.
+
+
+cdef extern from *:
+    """
+    /* References to owner held by its listeners' table (a dict only the
+       owner holds): one per bound method of owner in it (bare, or in a tuple)
+       that nothing else holds, bar the read path's consumer, and one for
+       that consumer when it is a method of owner held by nobody else; -1
+       when such a method, or a tuple holding one, is held elsewhere too. */
+    static Py_ssize_t pyuvnet_method_ref(PyObject *owner, PyObject *listener,
+                                         PyObject *consumer) {
+        if (!PyMethod_Check(listener) || PyMethod_GET_SELF(listener) != owner)
+            return 0;
+        return Py_REFCNT(listener) == 1 + (listener == consumer) ? 1 : -1;
+    }
+    static Py_ssize_t pyuvnet_own_listener_refs(PyObject *owner, PyObject *events,
+                                                PyObject *consumer) {
+        Py_ssize_t pos = 0, count = 0, i, r, in_tuple;
+        PyObject *key, *value;
+        if (Py_REFCNT(events) != 1)
+            return -1;
+        while (PyDict_Next(events, &pos, &key, &value)) {
+            if (!PyTuple_CheckExact(value)) {
+                r = pyuvnet_method_ref(owner, value, consumer);
+                if (r < 0)
+                    return -1;
+                count += r;
+                continue;
+            }
+            in_tuple = 0;
+            for (i = 0; i < PyTuple_GET_SIZE(value); i++) {
+                r = pyuvnet_method_ref(owner, PyTuple_GET_ITEM(value, i), consumer);
+                if (r < 0)
+                    return -1;
+                in_tuple += r;
+            }
+            if (in_tuple && Py_REFCNT(value) != 1)
+                return -1;
+            count += in_tuple;
+        }
+        /* the consumer alone: the emitter's own _emit_data */
+        if (consumer != NULL && PyMethod_Check(consumer)
+                && PyMethod_GET_SELF(consumer) == owner && Py_REFCNT(consumer) == 1)
+            count++;
+        return count;
+    }
+    /* Whether nothing but references can still reach o: no weak reference
+       to it, no finalizer (__del__) to run when it goes. */
+    static int pyuvnet_unobserved(PyObject *o) {
+        PyTypeObject *type = Py_TYPE(o);
+        Py_ssize_t offset = type->tp_weaklistoffset;
+        if (offset > 0 && *(PyObject **)((char *)o + offset) != NULL)
+            return 0;
+        return type->tp_finalize == NULL && type->tp_del == NULL;
+    }
+    """
+    # Stream.on_released's test: references to an emitter from its own listeners.
+    Py_ssize_t pyuvnet_own_listener_refs(PyObject* owner, PyObject* events, PyObject* consumer)
+    bint pyuvnet_unobserved(PyObject* o)
+    Py_ssize_t _Py_REFCNT "Py_REFCNT" (PyObject* o)
+
+
+# The loop of the listener accepting a connection while ServerCore.new_socket
+# makes its socket (no Python code runs meanwhile), else None: the socket is
+# on that loop without asking the thread for its own (a threading.local).
+cdef Loop accepting_loop = None
 
 
 cdef class Handle(EventEmitter):
@@ -20,7 +91,7 @@ cdef class Handle(EventEmitter):
 
     def __cinit__(self, *args, **kwargs):
         self.handle = NULL
-        self.loop = current_loop()
+        self.loop = current_loop() if accepting_loop is None else accepting_loop
         self.held = False
         self.refed = True
 
@@ -47,7 +118,7 @@ cdef class Handle(EventEmitter):
         if not self.refed:
             uv.uv_unref(handle)
 
-    cdef bint is_open(self):
+    cdef bint is_open(self) noexcept:
         return self.handle != NULL and not uv.uv_is_closing(self.handle)
 
     cdef void close_handle(self):
@@ -58,6 +129,12 @@ cdef class Handle(EventEmitter):
             self.loop.wake()
 
     cdef void on_handle_closed(self) except *:
+        pass
+
+    cdef void on_released(self, Py_ssize_t caller_refs):
+        """The close callback's last step, after its hold was let go;
+        ``caller_refs`` references to this owner are the caller's own.
+        Nothing here (Stream frees its own reference cycle)."""
         pass
 
     def ref(self):
@@ -95,3 +172,4 @@ cdef void handle_closed_with_gil(uv.uv_handle_t* handle) noexcept:
         owner.loop.report(exc)
     owner.loop.after_callback()
     owner.let_go()
+    owner.on_released(1)     # 1: ``owner`` here; nothing may use it after this

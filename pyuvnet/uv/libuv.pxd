@@ -11,7 +11,7 @@ cdef extern from "uv.h" nogil:
 
     int UV_EOF, UV_ECANCELED, UV_EAGAIN, UV_EBADF, UV_EINVAL, UV_ENOTCONN
     int UV_ECONNRESET, UV_EPIPE, UV_ENOBUFS, UV_ETIMEDOUT, UV_ENOTSUP
-    int UV_EADDRINUSE, UV_ENOSYS, UV_ENAMETOOLONG
+    int UV_EADDRINUSE, UV_ENOSYS, UV_ENAMETOOLONG, UV_ENOMEM
 
     const char* uv_err_name(int err)
     const char* uv_strerror(int err)

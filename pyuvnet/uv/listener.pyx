@@ -41,11 +41,20 @@ cdef class ServerCore(EventEmitter):
         ``_on_connection``'s."""
         return self.new_socket()
 
-    cdef Stream new_socket(self):
+    cdef Stream new_socket(self, Loop loop=None):
         # The class's own tp_new (Stream's, unless it defines __new__),
-        # called as C: no __init__, no argument parsing.
-        return <Stream?>(<PyTypeObject*>self.socket_class).tp_new(
-            self.socket_class, <PyObject*>NO_ARGS, NULL)
+        # called as C: no __init__, no argument parsing.  Given the loop it
+        # is for, Stream's tp_new takes it (accepting_loop): no Python code
+        # runs there, unlike in a __new__ of the class's own.
+        global accepting_loop
+        cdef PyTypeObject* cls = <PyTypeObject*>self.socket_class
+        if loop is None or cls.tp_new != (<PyTypeObject*>Stream).tp_new:
+            return <Stream?>cls.tp_new(self.socket_class, <PyObject*>NO_ARGS, NULL)
+        accepting_loop = loop
+        try:
+            return <Stream>cls.tp_new(self.socket_class, <PyObject*>NO_ARGS, NULL)
+        finally:
+            accepting_loop = None
 
     def _on_connection(self, Stream sock):
         """Take the connected ``sock`` as a new connection (the Listener, or
@@ -124,7 +133,7 @@ cdef class Listener(Handle):
         cdef Stream sock
         cdef int r
         try:
-            sock = self.server.new_socket()
+            sock = self.server.new_socket(self.loop)
             if self.handle.type == uv.UV_TCP:
                 tcp_init(sock)
             else:

@@ -262,7 +262,7 @@ cdef class Loop:
             uv.uv_stop(self.uvloop)
             self.stopping = self.in_uv_run
 
-    cdef inline bint cut_turn_short(self):
+    cdef inline bint cut_turn_short(self) noexcept:
         """Whether run() is about to return (an exception to raise, or
         stop()): reads wait for the next run()."""
         return self.stopping or bool(self.uncaught)
@@ -566,6 +566,16 @@ cdef class Loop:
             uv.uv_prepare_start(self.flush_prepare, <uv.uv_prepare_cb>flush_dirty_streams)
         self.dirty_streams.append(stream)
         self.wake()
+
+    cdef void unmark_dirty(self, StreamWrites stream):
+        """``stream`` flushes by itself now (StreamWrites.flush_early): off
+        the list when it is the last one marked (it mostly is: it was
+        marked by the write just before), else its turn there finds
+        nothing to send."""
+        cdef list dirty = self.dirty_streams
+        if dirty and dirty[len(dirty) - 1] is stream:
+            dirty.pop()
+            stream.flush_queued = False
 
     cdef void flush_all(self):
         cdef list batch

@@ -16,9 +16,14 @@
 # listener keeps (or views, or hashed into a dict) has a second reference
 # and is never refilled.
 #
-# A sink (TLSPump's feed, the raw socket of a TLSSocket) takes whole reads
-# where libuv left them, with no chunk made, while its listener is the
-# sole 'data' one and the stream flows with nothing queued.
+# A pipe() that is the sole 'data' listener first offers each read to its
+# destination's kernel straight from the buffer (PipeLink.write_through);
+# only what is left becomes chunks.
+#
+# A sink (TLSPump's feed, the raw socket of a TLSSocket; HTTPParser's, a
+# plain HTTP connection) takes whole reads where libuv left them, with no
+# chunk made, while its listener is the sole 'data' one and the stream
+# flows with nothing queued.
 #
 # Write path: the base class StreamWrites (uv/stream_writes.pyx).
 #
@@ -114,6 +119,28 @@ cdef class Stream(StreamWrites):
         self.reading = False
         self.emit_close()
 
+    cdef void on_released(self, Py_ssize_t caller_refs):
+        # Node's echo, ``sock.on('data', sock.write)`` (or any listener that
+        # is a bound method of the socket), leaves a closed socket in a
+        # reference cycle through its own listeners, which only the cyclic
+        # GC would free, at a cost per connection above the rest of its
+        # close.  When those listeners (and the read path's references to
+        # them) are all that still refers to the socket, nothing can reach
+        # it: they are dropped now, which frees it as the GC would have
+        # later.  Not with a weak reference or a __del__ that could still
+        # see the socket.
+        cdef Py_ssize_t own = pyuvnet_own_listener_refs(
+            <PyObject*>self, <PyObject*>self._events, <PyObject*>self.consumer)
+        if own <= 0:
+            return
+        if <PyObject*>self.write_target == <PyObject*>self:
+            own += 1
+        if _Py_REFCNT(<PyObject*>self) != caller_refs + own or not pyuvnet_unobserved(<PyObject*>self):
+            return
+        self.write_target = None
+        self.consumer = None
+        self._events.clear()
+
     def _set_high_water_mark(self, Py_ssize_t hwm):
         self.read_hwm = hwm
         self.write_hwm = hwm
@@ -127,12 +154,10 @@ cdef class Stream(StreamWrites):
         if self.onread is not None:
             self.consumer = self.onread
             return
-        listeners = self._events.get('data') if self._events else None
-        if listeners is None:
-            self.consumer = None
-            return
         sole = self._sole_listener('data')
-        if sole is not None and self.decoder is None:
+        if sole is None and self._handler('data') is None:
+            self.consumer = None
+        elif sole is not None and self.decoder is None:
             self.consumer = sole
             self.sink_on = sole is self.sink_listener and self.feed_sink != NULL
             if type(sole) is PipeLink:
@@ -151,7 +176,8 @@ cdef class Stream(StreamWrites):
         self._emit('data', (chunk,))
 
     cdef void _listeners_changed(self, object event):
-        if event is 'data' or (type(event) is str and (<str>event) == 'data'):
+        if event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
+                               and (<str>event) == 'data'):
             self.update_consumer()
             if self.consumer is not None and self.flowing == -1:
                 # Node: adding a 'data' listener switches to flowing mode.
@@ -183,6 +209,17 @@ cdef class Stream(StreamWrites):
     def _set_decoder(self, decoder):
         self.decoder = decoder
         self.update_consumer()
+
+    cdef int deliver_cut(self, const char* data, Py_ssize_t size) except -1:
+        """One of a read's Node-sized chunks, made from the read buffer:
+        delivered, or, when run() is to return, kept for the next run(), as
+        the reads after it are (hold_reading)."""
+        chunk = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>self.loop.uvloop, data, size)
+        if self.loop.cut_turn_short():
+            self.keep_unread(chunk)
+        else:
+            self.deliver(chunk)
+        return 0
 
     cdef inline int deliver(self, bytes chunk) except -1:
         if self.flowing == 1 and not self.read_queue:
@@ -371,7 +408,7 @@ cdef class Stream(StreamWrites):
         self.connecting = False
         # The facade's timers: an idle timeout, a connect attempt's.
         if self._idle is not None:
-            self._idle.clear()
+            self._idle.close()
         if self._connect_plan is not None:
             self._connect_plan.cancel_timer()
         if error is not None:
@@ -530,7 +567,13 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
         stream.bytes_read += nread
         if stream._idle is not None:
             stream.last_activity = uv.uv_now(handle.loop)
-        if stream.sink_on and stream.flowing == 1 and not stream.read_queue:
+        if stream.pipe_link is not None and stream.flowing == 1 and not stream.read_queue:
+            # A pipe() sends what it can straight from the read buffer
+            # (PipeLink.write_through); the rest goes on as chunks below.
+            start = stream.pipe_link.write_through(buf.base, nread)
+        if start == nread:
+            pass
+        elif stream.sink_on and stream.flowing == 1 and not stream.read_queue:
             # The writes the read causes leave after it, as one (end_cut).
             stream.loop.cutting = True
             try:
@@ -541,9 +584,10 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                 stream.loop.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
-        elif nread <= uv.PYUVNET_CHUNK_SIZE:
+        elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
             try:
-                stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base, nread))
+                stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start,
+                                                nread - start))
             except BaseException as exc:
                 stream.loop.report(exc)
         else:
@@ -553,13 +597,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
             while start < nread and not stream._destroyed:
                 size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
                 try:
-                    chunk = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start, size)
-                    if stream.loop.cut_turn_short():
-                        # run() is to return: the rest waits for the next
-                        # run(), as the reads after it do (hold_reading).
-                        stream.keep_unread(chunk)
-                    else:
-                        stream.deliver(chunk)
+                    stream.deliver_cut(buf.base + start, size)
                 except BaseException as exc:
                     stream.loop.report(exc)
                 start += size

@@ -24,6 +24,35 @@ cdef enum:
     FLUSH_NOW_BYTES = 65536
 
 
+# The empty write queues of destroyed streams (a reference each), for the
+# first write() of later ones: a connection that writes does not make and
+# free its list.  A C array: a list's pop() and append() would resize it.
+cdef enum:
+    SPARE_QUEUES = 64
+cdef PyObject* spare_queues[SPARE_QUEUES]
+cdef int spare_count = 0
+
+
+cdef inline list new_write_queue(bytes data):
+    global spare_count
+    cdef list queue
+    if spare_count == 0:
+        return [data]
+    spare_count -= 1
+    queue = <list>spare_queues[spare_count]
+    Py_DECREF(queue)        # the pool's reference; ``queue`` holds its own
+    queue.append(data)
+    return queue
+
+
+cdef inline void keep_spare_queue(list queue):
+    global spare_count
+    if spare_count < SPARE_QUEUES:
+        Py_INCREF(queue)
+        spare_queues[spare_count] = <PyObject*>queue
+        spare_count += 1
+
+
 cdef class StreamWrites(Handle):
     """The write path of a Stream: gathering, flushing, 'drain', our FIN."""
 
@@ -118,7 +147,7 @@ cdef class StreamWrites(Handle):
             return 0
         n = PyBytes_GET_SIZE(data)
         if self.write_queue is None:
-            self.write_queue = [data]
+            self.write_queue = new_write_queue(data)
         else:
             self.write_queue.append(data)
         if callback is not None:
@@ -169,6 +198,21 @@ cdef class StreamWrites(Handle):
             self.flush()
         finally:
             self.writing_now = False
+        return 0
+
+    cdef int flush_early(self) except -1:
+        """Send what is queued now rather than before the loop polls, when
+        several writes wait for their callbacks: the http server's, once
+        one read's pipelined requests are answered, so that their messages
+        are done and freed before the next connection's read.  A turn's
+        pipelined answers, all alive until the poll, were megabytes at 500
+        connections, and every allocation missed the cache.  (One answer
+        per read waits for the poll, with the turn's others: one writev
+        each either way, and the loop's turn serves more reads.)  Not
+        inside write(): its callbacks run here."""
+        if self.queued_callbacks > 1 and self.flush_queued and not self.writing_now:
+            self.loop.unmark_dirty(self)
+            self.flush()
         return 0
 
     cdef bint writable_now(self, object callback) except -1:
@@ -274,28 +318,39 @@ cdef class StreamWrites(Handle):
                 self.loop.report(exc)
 
     cdef void send_shutdown(self):
+        self.shutdown_sent = True
+        if self.start_shutdown() < 0:
+            self.emit_finish()
+
+    cdef int start_shutdown(self):
+        """uv_shutdown (our FIN after what libuv still has to write); 0,
+        or a libuv error (nothing started then)."""
         cdef uv.uv_shutdown_t* req = <uv.uv_shutdown_t*>PyMem_RawMalloc(sizeof(uv.uv_shutdown_t))
         cdef int r
-        self.shutdown_sent = True
         if req == NULL:
-            self.emit_finish()
-            return
+            return uv.UV_ENOMEM
         r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb>stream_shutdown_done)
         if r < 0:
             PyMem_RawFree(req)
-            self.emit_finish()
-            return
+            return r
+        self.shutdown_sent = True
         req.data = <void*>self
         Py_INCREF(self)
         self.loop.io_changed()
+        return 0
 
     cdef void end_writes(self):
         """No more writes; FIN follows the queue (end()).  Ending uncorks,
-        as Node's end() does."""
+        as Node's end() does.  With nothing gathered to send first, the FIN
+        is handed to libuv at once, as Node's end() does: not a loop turn
+        later from the flush (a turn whose poll would also find the peer's
+        FIN again); a failure is left to that flush, which reports it."""
         if not self.ending:
             self.ending = True
             self.corked = 0
-            self.schedule_flush()
+            if (self.write_queue or not self.connected or not self.is_open()
+                    or self.start_shutdown() < 0):
+                self.schedule_flush()
 
     cdef int discard_writes(self) except -1:
         """What destroy() does to the writes gathered this turn.  Node hands
@@ -314,6 +369,9 @@ cdef class StreamWrites(Handle):
                 and not self.corked):
             sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
         self.queued_bytes = 0
+        if buffers is not None and not buffers:
+            # Sent in full (flush() kept it) and no WriteRequest holds it.
+            keep_spare_queue(buffers)
         if not buffers or callbacks is None:
             return 0    # the common case: no callback waits, no error to build
         if self.connecting and not self.connected:

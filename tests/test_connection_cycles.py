@@ -1,0 +1,130 @@
+"""A closed connection whose only references are its own listeners (Node's
+echo, ``sock.on('data', sock.write)``) is freed at its close, not left to
+the cyclic GC (Stream.on_released); one anything else can still reach
+keeps its listeners after 'close', as in Node 20."""
+import gc
+import socket
+import threading
+import weakref
+
+import pytest
+
+import pyuvnet as net
+
+COUNT = 5
+
+
+def _ignore(_err):
+    pass
+
+
+def _serve(run_loop, on_connection, count=COUNT):
+    """Serve ``count`` one-byte echo connections with ``on_connection``
+    and the cyclic GC off; returns what the clients read back."""
+    echoed = []
+    closed = []
+    server = net.createServer()
+
+    def connection(sock):
+        on_connection(sock)
+        sock.on('close', on_close)
+
+    def on_close(_had_error):
+        closed.append(1)
+        if len(closed) == count:
+            server.close()
+
+    def clients(port):
+        for _ in range(count):
+            with socket.create_connection(('127.0.0.1', port), timeout=10) as conn:
+                conn.sendall(b'x')
+                echoed.append(conn.recv(1))
+                conn.shutdown(socket.SHUT_WR)
+                conn.recv(1)
+
+    def listening():
+        thread = threading.Thread(target=clients, args=(server.address().port,))
+        thread.start()
+        threads.append(thread)
+    threads = []
+    server.on('connection', connection)
+    server.listen(0, '127.0.0.1', listening)
+    gc.collect()
+    gc.disable()
+    try:
+        run_loop(20)
+    finally:
+        gc.enable()
+        for thread in threads:
+            thread.join(10)
+    assert echoed == [b'x'] * count
+    return echoed
+
+
+def _sockets_alive():
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, net.Socket))
+
+
+def _echo_by_own_write(sock):
+    sock.on('error', _ignore)
+    sock.on('data', sock.write)
+
+
+def _echo_among_other_listeners(sock):
+    # Two 'data' listeners: the read path calls the socket's own _emit_data.
+    sock.on('data', sock.write)
+    sock.on('data', _ignore)
+
+
+def _echo_and_end_by_own_methods(sock):
+    sock.on('data', sock.write)
+    sock.on('end', sock.end)
+    sock.on('error', sock.destroy)
+
+
+@pytest.mark.parametrize('on_connection', [_echo_by_own_write, _echo_among_other_listeners,
+                                           _echo_and_end_by_own_methods])
+def test_a_closed_connection_held_only_by_its_own_listeners_is_freed_without_the_gc(
+        run_loop, on_connection):
+    gc.collect()
+    before = _sockets_alive()
+    _serve(run_loop, on_connection)
+    assert _sockets_alive() == before
+
+
+def test_a_closed_socket_still_held_keeps_its_listeners(run_loop):
+    kept = []
+
+    def on_connection(sock):
+        _echo_by_own_write(sock)
+        kept.append(sock)
+    _serve(run_loop, on_connection)
+    for sock in kept:
+        assert sock.destroyed
+        assert sock.listeners('data') == [sock.write]
+        assert sock.listenerCount('error') == 1
+
+
+def test_a_closed_socket_with_a_weak_reference_keeps_its_listeners(run_loop):
+    refs = []
+
+    def on_connection(sock):
+        _echo_by_own_write(sock)
+        refs.append(weakref.ref(sock))
+    _serve(run_loop, on_connection)
+    for ref in refs:
+        sock = ref()
+        assert sock is not None     # the GC is off: only it could free the cycle
+        assert sock.listeners('data') == [sock.write]
+
+
+def test_a_closed_socket_whose_listener_is_held_elsewhere_keeps_it(run_loop):
+    methods = []
+
+    def on_connection(sock):
+        write = sock.write
+        sock.on('data', write)
+        methods.append(write)
+    _serve(run_loop, on_connection)
+    for write in methods:
+        assert write.__self__.listeners('data') == [write]
