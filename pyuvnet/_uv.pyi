@@ -151,10 +151,20 @@ class ResponseCore(OutgoingCore):
     def __init__(self, req: Any, connection: Any = None) -> None: ...
 
 @disjoint_base
-class ServerLimits:
+class ServerSettings:
     timeout: Any
     keep_alive_timeout: Any
     max_requests: Any
+    max_headers_count: Any
+    max_header_size: int
+    insecure: bool
+    require_host: bool
+    join_duplicates: bool
+    incoming_class: Any
+    response_class: Any
+    unique_headers: Any
+    @property
+    def strs(self) -> list[str]: ...
 
 @disjoint_base
 class ServerExchange:

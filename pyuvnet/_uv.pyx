@@ -5,11 +5,12 @@ This module is one compilation unit made of the files under ``pyuvnet/uv/``
 (one per concept; see docs/DESIGN.md).  They are included, not imported, so
 that cdef classes call each other through C without module boundaries.
 """
+cimport cython
 from libc.stdint cimport uint64_t, int64_t, intptr_t
 from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree
-from cpython.ref cimport Py_INCREF, Py_DECREF
+from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, Py_SIZE
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 
@@ -39,7 +40,7 @@ cdef class Stream
 cdef class ServerCore
 cdef class PipeLink
 cdef class ImmediateHandle
-cdef class ServerLimits
+cdef class ServerSettings
 cdef class ServerExchange
 cdef class ResponseCore
 cdef class IncomingCore

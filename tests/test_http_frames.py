@@ -1,7 +1,8 @@
 """What pyuvnet.http's server runs per request: a keep-alive or pipelined
 hello exchange (the request's IncomingMessage, 'request', writeHead(),
 end(body), 'finish' and both 'close's) enters no Python function of
-pyuvnet's own, only the user's listeners (pyuvnet/uv/http_exchange.pyx;
+pyuvnet's own, only the user's listeners; nor does a connection's HTTP
+life around it (its HTTP state made at 'connection', 'end', 'close') (pyuvnet/uv/http_exchange.pyx;
 docs/DESIGN.md, "Where Python runs")."""
 import os
 import socket
@@ -13,6 +14,7 @@ from pyuvnet import http
 from test_connection_frames import _pyuvnet_frames
 
 REQUEST = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+CLOSING_REQUEST = b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 BODY = b'Hello, world!\n'
 HEADERS = {'Content-Type': 'text/plain', 'Content-Length': len(BODY)}
 
@@ -28,6 +30,21 @@ def _client(port, batches, per_batch, answers, failures):
                 while data.count(BODY) < per_batch:
                     chunk = conn.recv(65536)
                     assert chunk, 'the server closed the connection'
+                    data += chunk
+                answers.append(data)
+    except Exception as exc:        # reported by the test, not lost in the thread
+        failures.append(exc)
+
+
+def _closing_clients(port, count, answers, failures):
+    """``count`` connections one after the other, each sending one request
+    that says Connection: close and reading until the server's FIN."""
+    try:
+        for _ in range(count):
+            with socket.create_connection(('127.0.0.1', port), timeout=10) as conn:
+                conn.sendall(CLOSING_REQUEST)
+                data = b''
+                while chunk := conn.recv(65536):
                     data += chunk
                 answers.append(data)
     except Exception as exc:        # reported by the test, not lost in the thread
@@ -104,6 +121,36 @@ def test_pipelined_requests_run_no_pyuvnet_python(run_loop):
     assert counts == {}
     finished = [n for n, event in events if event == 'finish']
     assert finished == sorted(finished) and len(finished) >= 18
+
+
+def test_a_connection_close_request_and_its_connection_run_no_pyuvnet_python(run_loop):
+    """20 connections of one Connection: close request each: from the
+    third's listener to the eighteenth's, every connection's HTTP life in
+    between (its HTTP state, the request, end(), the server's FIN, the
+    client's, 'close') runs no Python frame of pyuvnet's."""
+    counts, profile = _pyuvnet_frames()
+    closed = []
+    server = http.createServer()
+
+    def on_request(req, res):
+        closed.append(0)
+        n = len(closed)
+        if n == 3:
+            sys.setprofile(profile)
+        elif n == 18:
+            sys.setprofile(None)
+        req.socket.on('close', lambda _: closed.__setitem__(n - 1, 1))
+        res.writeHead(200, HEADERS)
+        res.end(BODY)
+        if n == 20:
+            server.close()
+    server.on('request', on_request)
+    answers, failures = [], []
+    serve_client(run_loop, server, _closing_clients, 20, answers, failures)
+    assert failures == []
+    assert [answer.count(b'HTTP/1.1 200 OK\r\n') for answer in answers] == [1] * 20
+    assert closed == [1] * 20
+    assert counts == {}
 
 
 def test_the_count_sees_pyuvnet_python_when_there_is_some(run_loop, monkeypatch):

@@ -137,3 +137,46 @@ def test_one_headers_dict_changed_between_responses(run_loop):
                      b'X-A: true\r\nX-B: b\r\nContent-Length: 0',
                      b'X-B: b\r\nContent-Length: 0\r\nX-A: true',
                      b'X-B: b\r\nContent-Length: 0\r\nX-A: true\r\nX-C: c']
+
+
+def test_a_new_headers_dict_per_response_gets_its_own_items(run_loop):
+    """A dict made per response (as an app answering a body's length
+    does): the same names and values again, another length, the same
+    items in another order, one item fewer; each head has its own."""
+    def on_request(i, server, req, res):
+        length = [6, 6, 300, 6, 6][i]
+        if i == 3:
+            headers = {'Content-Length': length, 'Content-Type': 'text/plain'}
+        elif i == 4:
+            headers = {'Content-Type': 'text/plain'}
+        else:
+            headers = {'Content-Type': 'text/plain', 'Content-Length': length}
+        res.writeHead(200, headers)
+        res.end()
+    data = _answers(run_loop, on_request, 5)
+    heads = [re.sub(rb'\r\nDate: D.*', b'', head, flags=re.S)
+             for head in data.split(b'HTTP/1.1 200 OK\r\n')[1:]]
+    assert heads == [b'Content-Type: text/plain\r\nContent-Length: 6',
+                     b'Content-Type: text/plain\r\nContent-Length: 6',
+                     b'Content-Type: text/plain\r\nContent-Length: 300',
+                     b'Content-Length: 6\r\nContent-Type: text/plain',
+                     b'Content-Type: text/plain']
+
+
+def test_a_list_value_changed_in_place_between_responses(run_loop):
+    """The same dict each time, its Set-Cookie list appended to between two
+    responses: the second head has both cookies (Node 20's bytes), not the
+    first head's block again."""
+    cookies = ['a=1']
+    headers = {'Set-Cookie': cookies, 'Content-Length': 0}
+
+    def on_request(i, server, req, res):
+        if i == 1:
+            cookies.append('b=2')
+        res.writeHead(200, headers)
+        res.end()
+    assert _answers(run_loop, on_request, 2) == (
+        b'HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nContent-Length: 0\r\nDate: D\r\n'
+        b'Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n'
+        b'HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\nDate: D\r\n'
+        b'Connection: close\r\n\r\n')

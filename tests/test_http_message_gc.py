@@ -5,9 +5,14 @@ alive until the turn's write, cost the GC about a sixth of each request);
 from 'close' on they are the GC's again, and a cycle a listener made
 through them is collected.  Also: rawHeaders and rawTrailers, which the
 parser hands over as tuples, read as lists (Node's arrays) that keep
-what a caller changes."""
+what a caller changes.  And a closed connection's own objects (its
+socket, its HTTP state, its parser) are freed by reference counting alone:
+the cycles between them are broken at 'close', so no Connection: close
+request leaves garbage for the GC's passes."""
 import gc
 import weakref
+
+import pytest
 
 import pyuvnet as net
 import pyuvnet.http as http
@@ -98,3 +103,114 @@ def test_raw_headers_and_trailers_read_as_lists_that_keep_changes(run_loop):
     message = http.IncomingMessage(None)
     assert message.rawHeaders == [] and message.rawTrailers == []
     assert type(message.rawHeaders) is list and message.rawHeaders is message.rawHeaders
+
+
+@pytest.fixture
+def gc_off():
+    """The cyclic GC does not run: what is freed is freed by refcounts."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def closed_connections_refs(chunks_per_client, run_loop, app=None):
+    """Serves one raw client per item of ``chunks_per_client``; returns
+    weak references to each server-side socket and its HTTP state (which
+    alone holds its parser), taken
+    at 'connection', once the loop has run out."""
+    refs = []
+    clients = []
+
+    def on_connection(socket):
+        conn, = [c for c in server._http_connections if c.socket is socket]
+        refs.extend((weakref.ref(socket), weakref.ref(conn)))
+
+    def start():
+        for chunks in chunks_per_client:
+            clients.append(raw_client(server, chunks)[2])
+        for sock in clients:
+            sock.on('close', lambda _: all(c.destroyed for c in clients) and server.close())
+    server = http.createServer(app or (lambda req, res: res.end('ok')))
+    server.on('connection', on_connection)
+    listen(server, start)
+    run_loop()
+    del clients[:]
+    return refs
+
+
+CLOSE = GET.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n')
+
+
+def test_a_connection_closed_after_its_answer_is_freed_without_the_gc(run_loop, gc_off):
+    refs = closed_connections_refs([[CLOSE]] * 3, run_loop)
+    assert len(refs) == 6
+    assert [ref() for ref in refs] == [None] * 6
+
+
+def test_a_connection_the_client_cut_mid_request_is_freed_without_the_gc(run_loop, gc_off):
+    """The head is in, the body never comes: Node's abort runs at
+    'close', and the connection's objects still go back at once."""
+    aborted = []
+
+    def app(req, res):
+        url = req.url           # a listener holding req: a cycle of the test's own
+        req.on('aborted', lambda: aborted.append(url))
+        req.socket.destroy()
+    refs = closed_connections_refs(
+        [[b'POST /cut HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nab']], run_loop, app)
+    assert aborted == ['/cut']
+    assert [ref() for ref in refs] == [None] * 2
+
+
+def test_a_closed_connection_keeps_its_listeners_on_the_socket_as_node_does(run_loop):
+    """Node leaves its socketOnClose and the others on a closed socket;
+    pyuvnet's exchange lets go of the socket instead of taking them off."""
+    counts = []
+
+    def app(req, res):
+        socket = req.socket
+        socket.on('close', lambda _: counts.append(
+            [socket.listenerCount(event) for event in ('data', 'end', 'close', 'timeout')]))
+        res.end('ok')
+    closed_connections_refs([[CLOSE]], run_loop, app)
+    assert counts == [[1, 1, 2, 1]]
+
+
+def test_a_requests_head_is_no_object_for_the_gc_to_walk(run_loop):
+    """The parser's head and raw header tuples hold only strs and ints:
+    made untracked, as the GC would make them only after a walk."""
+    seen = []
+
+    def app(req, res):
+        seen.append((gc.is_tracked(req._raw), req.rawHeaders, gc.is_tracked(req.rawHeaders)))
+        res.end('ok')
+    serve(app, [GET.replace(b'\r\n\r\n', b'\r\nX-A: 1\r\nConnection: close\r\n\r\n')], run_loop)
+    assert seen == [(False, ['Host', 'a', 'X-A', '1', 'Connection', 'close'], True)]
+
+
+def test_a_response_whose_write_is_dropped_is_freed_with_its_callback(run_loop, gc_off):
+    """end()'s write callback holds its response outside the GC's view
+    (http_messages.pyx, SentNotice): when the socket is destroyed with the
+    write still queued, the callback goes and the response with it
+    (after 'finish' and 'close', as Node 20 emits them then)."""
+    refs, events = [], []
+
+    def app(req, res):
+        refs.append(weakref.ref(res))
+        res.on('finish', lambda: events.append('finish'))
+        res.on('close', lambda: events.append('close'))
+        res.end(b'x' * (32 << 20))           # far more than the socket buffers take
+        req.socket.destroy()
+        server.close()
+        clients[0].destroy()
+    server = http.createServer(app)
+    clients = []
+
+    def start():
+        clients.append(raw_client(server)[2])
+        clients[0].pause()                   # reads nothing: the write stays queued
+    listen(server, start)
+    run_loop()
+    assert events == ['finish', 'close']
+    assert refs[0]() is None

@@ -162,3 +162,23 @@ def test_a_repeated_head_reuses_its_strs_and_a_changed_one_does_not():
         ('/b', ('host', 'x', 'X-A', 'ab\xe9', 'X-B', '1')), ('/bb', ('Host', 'xy', 'X-A', 'ab'))]
     assert heads[1][1] is heads[0][1]
     assert all(a is b for a, b in zip(heads[1][4], heads[0][4]))
+
+
+def test_parsers_given_one_strs_list_reuse_each_others_strs():
+    """A server's parsers share ServerSettings.strs: a new connection's
+    first head reuses the strs the last one decoded; a parser of its own
+    list (the client's) does not."""
+    from pyuvnet._uv import ServerSettings
+    shared = ServerSettings().strs
+    head = b"GET /a HTTP/1.1\r\nHost: x\r\nX-A: abc\r\n\r\n"
+    first, second, alone = Recorder(), Recorder(), Recorder()
+    HTTPParser(first, False, strs=shared).feed(head)
+    HTTPParser(second, False, strs=shared).feed(head.replace(b'abc', b'abd'))
+    HTTPParser(alone, False).feed(head)
+    heads = [owner.calls[0][1] for owner in (first, second, alone)]
+    assert heads[1][4] == ('Host', 'x', 'X-A', 'abd')
+    assert heads[1][1] is heads[0][1]
+    assert all(a is b for a, b in zip(heads[1][4][:3], heads[0][4][:3]))
+    assert heads[1][4][3] is not heads[0][4][3]
+    assert heads[2][1] is not heads[0][1]
+    assert shared[:5] == ['/a', 'Host', 'x', 'X-A', 'abd']

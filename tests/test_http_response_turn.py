@@ -43,3 +43,30 @@ def test_set_timeout_on_a_queued_response_is_armed_when_its_turn_comes(run_loop)
     assert log == [('request', '/1', True), ('request', '/2', False), ('returns res', True),
                    ('socket', '/2', True), ('client got', b'one'),
                    ('res timeout', True, 50, True), 'server timeout']
+
+
+def test_one_reads_answers_finish_before_the_turns_immediates_as_in_node(run_loop):
+    """Two pipelined requests in one read, each answered at once: both
+    responses' 'finish' come before the immediates their listeners set,
+    as in Node 20 (its write leaves at once).  pyuvnet sends a read's
+    answers when the read's requests are done, not before the next poll,
+    so that their messages are done and freed before the next read."""
+    log = []
+
+    def app(req, res):
+        res.on('finish', lambda: log.append('finish ' + req.url))
+        net.setImmediate(lambda: log.append('immediate ' + req.url))
+        res.end('ok')
+        if req.url == '/2':
+            net.setTimeout(lambda: (server.close(), clients[0].destroy()), 50)
+    server = http.createServer(app)
+    clients = []
+
+    def listening():
+        client = net.connect(server.address().port, '127.0.0.1',
+                             lambda: client.write(TWO_REQUESTS))
+        client.resume()
+        clients.append(client)
+    server.listen(0, '127.0.0.1', listening)
+    run_loop()
+    assert log == ['finish /1', 'finish /2', 'immediate /1', 'immediate /2']

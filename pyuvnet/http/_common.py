@@ -280,18 +280,21 @@ def destroy_soon(socket):
 
 class SocketListeners:
     """The listeners an HTTP exchange puts on its socket: the parser's feed
-    on 'data', and its 'end', 'close', 'error' and 'timeout' handlers;
-    ``remove()`` takes them all off again (an upgrade, a request done)."""
+    on 'data' (which takes a TCP or pipe socket's reads unmade), and its
+    'end', 'close', 'error' and 'timeout' handlers; ``remove()`` takes them
+    all off again (an upgrade, a request done)."""
 
-    __slots__ = ('socket', 'pairs')
+    __slots__ = ('socket', 'parser', 'pairs')
 
     def __init__(self, socket, parser, on_end, on_close, on_error, on_timeout):
         self.socket = socket
-        self.pairs = (('data', parser.feed), ('end', on_end), ('close', on_close),
-                      ('error', on_error), ('timeout', on_timeout))
+        self.parser = parser
+        self.pairs = (('data', parser.data_listener(socket)), ('end', on_end),
+                      ('close', on_close), ('error', on_error), ('timeout', on_timeout))
         for event, listener in self.pairs:
             socket.on(event, listener)
 
     def remove(self):
         for event, listener in self.pairs:
             self.socket.removeListener(event, listener)
+        self.parser.release()

@@ -65,9 +65,10 @@ class IncomingMessage(_uv.IncomingCore):
     """Node's ``http.IncomingMessage``: a request (server side, with
     ``method`` and ``url``) or a response (client side, with ``statusCode``
     and ``statusMessage``).  Its state, and the body's push, end and close,
-    are its C base's (pyuvnet/uv/http_exchange.pyx): ``method`` (a request's,
+    are its C base's (pyuvnet/uv/http_messages.pyx): ``method`` (a request's,
     e.g. 'GET'; None in a response), ``url`` (the target as sent),
-    ``complete``, ``aborted``, ``upgrade`` and ``socket``."""
+    ``complete``, ``aborted``, ``upgrade`` and ``socket``; ``pause()``
+    and ``resume()`` are C too."""
 
     statusCode = field('_status', "The response's status (client side); None in a request.")
     statusMessage = field('_reason', "The response's reason phrase (client side).")
@@ -138,23 +139,6 @@ class IncomingMessage(_uv.IncomingCore):
             self.emit('aborted')
         self._emit_close()
 
-    def pause(self):
-        """Stop 'data' until resume(); the connection stops reading too."""
-        self._flowing = False
-        if self.socket is not None and not self._ended:
-            self.socket.pause()
-        return self
-
-    def resume(self):
-        """Start or restart 'data': what waited comes first, on a later tick."""
-        self._consumed = True
-        if not self._flowing:
-            self._flowing = True
-            _uv.nextTick(self._drain)
-            if self.socket is not None and not self._ended and not self._closed:
-                self.socket.resume()
-        return self
-
     def isPaused(self):
         """True after pause() until resume()."""
         return self._flowing is False
@@ -176,17 +160,6 @@ class IncomingMessage(_uv.IncomingCore):
     @property
     def destroyed(self):
         return self._closed
-
-    def _drain(self):
-        while self._buffer and self._flowing and not self._closed:
-            chunk = self._buffer.pop(0)
-            if self._decoder is not None:
-                chunk = self._decoder(chunk)
-                if not chunk:
-                    continue
-            self.emit('data', chunk)
-        if self._ended and not self._buffer and self._flowing:
-            self._emit_end()
 
     def setEncoding(self, encoding):
         """'data' gives str decoded with ``encoding`` (Node's names)."""

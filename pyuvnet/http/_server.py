@@ -22,13 +22,15 @@ ms); an idle keep-alive connection times out after ``keepAliveTimeout`` ms
 plus Node 20's 1000 ms buffer (closed, unless the server's 'timeout' has a
 listener).
 """
+from functools import partial
+
 from pyuvnet import _uv, validate
 from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 
 from ._common import (
-    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, destroy_soon, field,
     unique_names,
 )
 from ._incoming import IncomingMessage
@@ -67,28 +69,28 @@ class HTTPServerMixin:
     called by the subclass's constructor after its base's."""
 
     def _setup_http(self, opts, requestListener, connection_event):
-        self._insecure = opts.get('insecureHTTPParser', False)
-        self._join_duplicates = opts.get('joinDuplicateHeaders', False)
-        self._unique_headers = unique_names(opts.get('uniqueHeaders'))
+        # What the connections read, as C (see ServerSettings).
+        settings = self._settings = _uv.ServerSettings()
+        settings.insecure = opts.get('insecureHTTPParser', False)
+        settings.join_duplicates = opts.get('joinDuplicateHeaders', False)
+        settings.unique_headers = unique_names(opts.get('uniqueHeaders'))
         self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
         headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000
         self._headers_timeout = self._timeout_option(opts, 'headersTimeout', headers_default)
         if self._request_timeout and self._headers_timeout > self._request_timeout:
             raise ERR_INVALID_ARG_VALUE('options.headersTimeout', self._headers_timeout,
                                         'must be less than or equal to "requestTimeout"')
-        # What the connections read per request, as C (see ServerLimits).
-        self._limits = _uv.ServerLimits()
-        self._limits.keep_alive_timeout = self._timeout_option(opts, 'keepAliveTimeout', 5000)
+        settings.keep_alive_timeout = self._timeout_option(opts, 'keepAliveTimeout', 5000)
         self._checking_interval = self._timeout_option(opts, 'connectionsCheckingInterval', 30000)
-        self._max_header_size = int(self._timeout_option(opts, 'maxHeaderSize',
-                                                         DEFAULT_MAX_HEADER_SIZE))
-        self._require_host = opts.get('requireHostHeader', True)
-        self._incoming_class = opts.get('IncomingMessage', IncomingMessage)
-        self._response_class = opts.get('ServerResponse', ServerResponse)
-        self._max_headers_count = None
+        settings.max_header_size = int(self._timeout_option(opts, 'maxHeaderSize',
+                                                            DEFAULT_MAX_HEADER_SIZE))
+        settings.require_host = opts.get('requireHostHeader', True)
+        settings.incoming_class = opts.get('IncomingMessage', IncomingMessage)
+        settings.response_class = opts.get('ServerResponse', ServerResponse)
         self._http_connections = set()
         self._check_timer = None
-        self.on(connection_event, self._http_connection)
+        # The listener is the class: one call makes a connection's HTTP state.
+        self.on(connection_event, partial(ServerConnection, self))
         self.on('listening', self._start_checking)
         if requestListener is not None:
             self.on('request', requestListener)
@@ -104,25 +106,23 @@ class HTTPServerMixin:
     keepAliveTimeout = field('keep_alive_timeout',
                              'Milliseconds an idle keep-alive connection stays open (5000; '
                              'its socket times out 1000 ms later, as in Node 20).',
-                             of='_limits')
-    maxHeadersCount = field('_max_headers_count', 'Headers kept per request (None: 2000).')
+                             of='_settings')
+    maxHeadersCount = field('max_headers_count', 'Headers kept per request (None: 2000).',
+                            of='_settings')
     maxRequestsPerSocket = field('max_requests', 'Requests per connection (0: no limit).',
-                                 of='_limits')
-    timeout = field('timeout', "A connection's idle timeout in ms (0: none).", of='_limits')
+                                 of='_settings')
+    timeout = field('timeout', "A connection's idle timeout in ms (0: none).", of='_settings')
 
     def setTimeout(self, msecs=0, callback=None):
         """Idle timeout of every new connection; ``callback`` on 'timeout'."""
-        self._limits.timeout = msecs
+        self._settings.timeout = msecs
         if callback is not None:
             self.on('timeout', callback)
         return self
 
     def _keep_alive_socket_timeout(self):
         """An idle keep-alive socket's timeout (Node 20's resOnFinish)."""
-        return self._limits.keep_alive_timeout + KEEP_ALIVE_TIMEOUT_BUFFER
-
-    def _http_connection(self, socket):
-        ServerConnection(self, socket)
+        return self._settings.keep_alive_timeout + KEEP_ALIVE_TIMEOUT_BUFFER
 
     def _close_http(self):
         if self._check_timer is not None:
@@ -195,18 +195,6 @@ class ServerConnection(_uv.ServerExchange):
 
     __slots__ = ()
 
-    def __init__(self, server, socket):
-        self.server = server
-        self.socket = socket
-        self.parser = _uv.HTTPParser(self, False, server._max_header_size,
-                                     server._max_headers_count or 2000, server._insecure)
-        self._read_options()
-        server._http_connections.add(self)
-        self.listeners = SocketListeners(socket, self.parser, self._on_end, self._on_close,
-                                         self._on_socket_error, self._on_timeout)
-        if server._limits.timeout:
-            socket.setTimeout(server._limits.timeout)
-
     # -- the parser's rarer callbacks ------------------------------------------
 
     def _on_upgrade(self, rest):
@@ -237,18 +225,10 @@ class ServerConnection(_uv.ServerExchange):
 
     # -- the socket's events ---------------------------------------------------
 
-    def _on_end(self):
-        try:
-            self.parser.finish()
-        finally:
-            self.incoming = None
-
-    def _on_close(self, had_error=False):
-        """Node's abortIncoming: each unfinished request's 'aborted', the
-        responses' 'close', then each request's 'error' (ECONNRESET, when
-        it has a listener) and 'close'."""
-        self.server._http_connections.discard(self)
-        self.parser.stop()
+    def _abort(self):
+        """Node's abortIncoming, at 'close' with requests under way: each
+        unfinished request's 'aborted', the responses' 'close', then each
+        request's 'error' (ECONNRESET, when it has a listener) and 'close'."""
         responses = ([self.current] if self.current is not None else []) + self.queue
         requests = [res.req for res in responses]
         if self.incoming is not None and self.incoming not in requests:
@@ -276,7 +256,7 @@ class ServerConnection(_uv.ServerExchange):
         them listens.  The keep-alive timeout stays armed while requests
         come (ServerExchange.request): one that fires on a busy connection
         is not Node's (Node has none during a request) and is ignored."""
-        if self.keep_alive_armed and not self.server._limits.timeout:
+        if self.keep_alive_armed and not self.server._settings.timeout:
             if self.socket.timeout == self.server._keep_alive_socket_timeout():
                 if self.current is not None or self.incoming is not None or self.parser.in_message:
                     return
@@ -311,9 +291,8 @@ class ServerConnection(_uv.ServerExchange):
     def _detach(self):
         """The connection is someone else's now (an upgrade): no parser,
         none of our listeners."""
-        self.parser.stop()
         self.server._http_connections.discard(self)
-        self.listeners.remove()
+        self.release()
         self.socket.pause()
 
 

@@ -5,12 +5,13 @@
 # IncomingMessage and ServerResponse (http_messages.pyx), the responses'
 # order, keep-alive, and each exchange's 'finish' and 'close'.
 
-cdef class ServerLimits:
-    """The http server's settings that its connections read per request
-    (Node reads them off the server each time, so a change applies at
-    once): one object the server and all its exchanges share, read as C.
-    The server's ``timeout``, ``keepAliveTimeout`` and
-    ``maxRequestsPerSocket`` are properties over it."""
+cdef class ServerSettings:
+    """An http server's settings that its connections read, as C: one
+    object the server and all its exchanges share.  Those Node reads off
+    the server per request (``timeout``, ``keepAliveTimeout``,
+    ``maxRequestsPerSocket``: the server's properties write through to
+    them, so a change applies at once) or per connection
+    (``maxHeadersCount``), and those only its constructor sets."""
 
     cdef public object timeout
     """A connection's idle timeout in ms (0: none; server.setTimeout)."""
@@ -18,19 +19,48 @@ cdef class ServerLimits:
     """Milliseconds an idle keep-alive connection stays open."""
     cdef public object max_requests
     """Requests per connection (0: no limit)."""
+    cdef public object max_headers_count
+    """Header lines kept per request (None: 2000)."""
+    cdef public size_t max_header_size
+    """maxHeaderSize: the bytes a head may take."""
+    cdef public bint insecure
+    """insecureHTTPParser: llhttp's lenient flags."""
+    cdef public bint require_host
+    """requireHostHeader: an HTTP/1.1 request without Host gets 400."""
+    cdef public bint join_duplicates
+    """joinDuplicateHeaders."""
+    cdef public object incoming_class, response_class
+    """The IncomingMessage and ServerResponse options (the classes made)."""
+    cdef public object unique_headers
+    """uniqueHeaders, lower-cased (or None)."""
+    cdef readonly list strs
+    """The strs the server's parsers decoded last, by position in a head,
+    shared so that a new connection's first head reuses its
+    predecessors' (HTTPParser.last_strs)."""
 
     def __cinit__(self):
         self.timeout = self.max_requests = 0
         self.keep_alive_timeout = 5000
+        self.max_header_size = 16384
+        self.require_host = True
+        self.strs = []
 
 
 cdef class ServerExchange:
     """The C half of one server connection's HTTP state (pyuvnet/http/
-    _server.py's ServerConnection): the parser's owner for whole messages,
-    each request's IncomingMessage and ServerResponse, the responses'
-    order, and the exchange's end ('finish', then 'close' on the next tick)."""
+    _server.py's ServerConnection): its making, the parser's owner for
+    whole messages, each request's IncomingMessage and ServerResponse, the
+    responses' order, the exchange's end ('finish', then 'close' on the
+    next tick), and the connection's 'end' and 'close'.
 
-    cdef public object server, socket, parser, listeners
+    Ownership: the socket holds the exchange through the listeners it puts
+    on it, and the exchange holds the socket and its parser, which holds
+    it back as its owner.  The connection's 'close' (or an upgrade's
+    ``release``) breaks both cycles, so that a closed connection's objects
+    are freed as soon as nothing else holds them, not by the cyclic GC."""
+
+    cdef public object server, socket, parser
+    cdef public tuple listeners         # (event, listener) pairs on the socket
     cdef public object incoming         # the request whose body is being read
     cdef public object current          # the response whose turn it is
     cdef public list queue              # responses waiting for their turn
@@ -40,26 +70,64 @@ cdef class ServerExchange:
     cdef public object upgrading
     cdef object __weakref__
     cdef Loop loop
-    cdef ServerLimits limits
-    # The server's options that only its constructor sets, read once.
-    cdef object incoming_class, response_class, unique_headers
-    cdef bint require_host, join_duplicates
+    cdef readonly ServerSettings settings
+    """The server's (``server._settings``)."""
 
     def __cinit__(self, *args, **kwargs):
         self.queue = []
         self.loop = current_loop()
 
-    def _read_options(self):
-        """Read the server's constructor-only options (the classes,
-        requireHostHeader, joinDuplicateHeaders, uniqueHeaders): once per
-        connection, not per request."""
-        server = self.server
-        self.limits = server._limits
-        self.incoming_class = server._incoming_class
-        self.response_class = server._response_class
-        self.unique_headers = server._unique_headers
-        self.require_host = server._require_host
-        self.join_duplicates = server._join_duplicates
+    def __init__(self, server, socket):
+        """``server``'s HTTP over the new connection ``socket``: a parser
+        is its sole 'data' listener, and the exchange listens for its
+        'end', 'close', 'error' and 'timeout'."""
+        self.server = server
+        self.socket = socket
+        cdef ServerSettings settings = <ServerSettings?>server._settings
+        self.settings = settings
+        self.parser = HTTPParser(self, False, settings.max_header_size,
+                                 settings.max_headers_count or 2000, settings.insecure,
+                                 settings.strs)
+        server._http_connections.add(self)
+        self.listeners = (('data', (<HTTPParser>self.parser).data_listener(socket)),
+                          ('end', self._on_end),
+                          ('close', self._on_close), ('error', self._on_socket_error),
+                          ('timeout', self._on_timeout))
+        cdef EventEmitter emitter = <EventEmitter?>socket
+        for event, listener in self.listeners:
+            emitter._add(event, listener, False, False)
+        if settings.timeout:
+            socket.setTimeout(settings.timeout)
+
+    # -- the socket's events -------------------------------------------------
+
+    def _on_end(self):
+        try:
+            (<HTTPParser>self.parser).finish()
+        finally:
+            self.incoming = None
+
+    def _on_close(self, had_error=False):
+        """The connection closed: no more parsing, the cycles broken (see
+        the class), and what was under way aborted (``_abort``)."""
+        self.server._http_connections.discard(self)
+        (<HTTPParser>self.parser).stop()
+        # Our listeners stay on the closed socket, as Node's do; we let go
+        # of the socket instead.  The requests and responses keep theirs.
+        self.socket = None
+        self.listeners = None
+        if self.current is not None or self.queue or self.incoming is not None:
+            self._abort()
+
+    def release(self):
+        """No more parsing, and none of our listeners on the socket (an
+        upgrade hands the socket over); the cycles are broken as at
+        'close'."""
+        (<HTTPParser>self.parser).stop()
+        if self.listeners is not None:
+            for event, listener in self.listeners:
+                self.socket.removeListener(event, listener)
+            self.listeners = None
 
     # -- the parser's callbacks ----------------------------------------------
 
@@ -76,20 +144,42 @@ cdef class ServerExchange:
         return 0
 
     def _on_head(self, tuple head):
+        self.on_head(head)
+
+    cdef int on_head(self, tuple head) except -1:
+        """A head whose body goes on in later reads (called as C too)."""
         req = self.request(head)
         self.incoming = req
         self.dispatch(req, head)
+        return 0
 
     def _on_body(self, chunk):
+        self.on_body(chunk)
+
+    cdef int on_body(self, chunk) except -1:
+        """One read's body bytes (called as C too)."""
         if self.incoming is not None:
             (<IncomingCore>self.incoming).push(chunk)
+        return 0
 
     def _on_message_end(self, body, trailers):
+        self.on_message_end(body, trailers)
+
+    cdef int on_message_end(self, body, trailers) except -1:
+        """The last of the body, and the end (called as C too)."""
         req, self.incoming = self.incoming, None
         if req is not None:
             if body is not None:
                 (<IncomingCore>req).push(body)
             (<IncomingCore>req).push_end(trailers)
+        return 0
+
+    cdef int read_answered(self) except -1:
+        """One read's requests went to their listeners: what they answered
+        leaves now (StreamWrites.flush_early), and with it their messages."""
+        if isinstance(self.socket, StreamWrites):
+            (<StreamWrites>self.socket).flush_early()
+        return 0
 
     # -- requests and responses ----------------------------------------------
 
@@ -97,11 +187,11 @@ cdef class ServerExchange:
         # With no server timeout (the default), the keep-alive timeout stays
         # armed while requests come: it measures idleness, and _on_timeout
         # spares a busy connection.  Otherwise Node's switch, per request.
-        if self.keep_alive_armed and self.limits.timeout:
+        if self.keep_alive_armed and self.settings.timeout:
             self.keep_alive_armed = False
-            self.socket.setTimeout(self.limits.timeout)
+            self.socket.setTimeout(self.settings.timeout)
         cdef IncomingCore req
-        cls = self.incoming_class
+        cls = self.settings.incoming_class
         if cls is default_incoming_class:
             # Its own tp_new, called as C: no __init__ to look up and call.
             req = <IncomingCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
@@ -109,7 +199,7 @@ cdef class ServerExchange:
         else:
             req = <IncomingCore?>cls(self.socket)
         req._close_after_end = False
-        if self.join_duplicates:
+        if self.settings.join_duplicates:
             req._join_duplicates = True
         req.set_head(head)
         self.requests += 1
@@ -118,7 +208,7 @@ cdef class ServerExchange:
     def max_requests_note(self):
         """What the response's Keep-Alive head says of maxRequestsPerSocket:
         None (no limit), 'close' (this was the last request), or the limit."""
-        limit = self.limits.max_requests
+        limit = self.settings.max_requests
         if not limit:
             return None
         return 'close' if self.requests >= limit else limit
@@ -127,8 +217,8 @@ cdef class ServerExchange:
         server = self.server
         if head[6] and self._upgrade_wanted(req):
             return 0
-        limit = self.limits.max_requests
-        cls = self.response_class
+        limit = self.settings.max_requests
+        cls = self.settings.response_class
         cdef ResponseCore res
         if cls is default_response_class:
             res = <ResponseCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
@@ -147,7 +237,7 @@ cdef class ServerExchange:
             res.end()
             return 0
         cdef int flags = head[7]
-        if self.require_host and req._minor == 1 and not flags & NAME_HOST:
+        if self.settings.require_host and req._minor == 1 and not flags & NAME_HOST:
             res.writeHead(400, ['Connection', 'close'])
             res.end()
             return 0
@@ -193,7 +283,7 @@ cdef class ServerExchange:
                 return 0
             if not self.queue:
                 self.current = None
-                timeout = self.limits.keep_alive_timeout
+                timeout = self.settings.keep_alive_timeout
                 if (timeout and not self.keep_alive_armed
                         and not (<HTTPParser?>self.parser).in_message):
                     self.keep_alive_armed = True

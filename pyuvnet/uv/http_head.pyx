@@ -145,17 +145,20 @@ cdef HeaderBlock header_block(pairs, unique):
     return block
 
 
-# The dict last made into a block by dict_block, its items then and the
-# block: an app mostly passes writeHead() the same dict each time.
-cdef dict memo_headers = None
-cdef tuple memo_pairs = None
+# The items of the dict last made into a block by dict_block, and the
+# block: an app mostly passes writeHead() the same dict each time, or a
+# new one of the same literal names and values (a small int's object is
+# shared too).
+cdef tuple memo_pairs = EMPTY_TUPLE
 cdef object memo_unique = None
 cdef HeaderBlock memo_block = None
 
 
 cdef bint same_items(dict headers, tuple pairs):
     """Whether ``headers`` holds exactly ``pairs``, in order: the same key
-    and value objects (so the same text and the same types)."""
+    and value objects (so the same text and the same types).  Only str and
+    int values count as the same: a list (Set-Cookie's) may have changed
+    in place since."""
     cdef Py_ssize_t pos = 0, i = 0
     cdef PyObject* key
     cdef PyObject* value
@@ -165,19 +168,21 @@ cdef bint same_items(dict headers, tuple pairs):
         pair = <tuple>pairs[i]
         if key != <PyObject*>pair[0] or value != <PyObject*>pair[1]:
             return False
+        if type(<object>value) is not str and type(<object>value) is not int:
+            return False
         i += 1
     return True
 
 
 cdef HeaderBlock dict_block(dict headers, unique):
-    """header_block() of a dict's items; the dict made last is checked
-    item by item (no tuple of its items to make, hash and compare)."""
-    global memo_headers, memo_pairs, memo_unique, memo_block
-    if headers is memo_headers and unique is memo_unique and same_items(headers, memo_pairs):
+    """header_block() of a dict's items; the items made last are checked
+    one by one (no tuple of them to make, hash and compare)."""
+    global memo_pairs, memo_unique, memo_block
+    if memo_block is not None and unique is memo_unique and same_items(headers, memo_pairs):
         return memo_block
     pairs = tuple(headers.items())
     block = header_block(pairs, unique)
-    memo_headers, memo_pairs, memo_unique, memo_block = headers, pairs, unique, block
+    memo_pairs, memo_unique, memo_block = pairs, unique, block
     return block
 
 

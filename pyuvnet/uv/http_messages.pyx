@@ -3,7 +3,8 @@
 # Python frame of pyuvnet's own:
 #
 #   MessageCore    what both sides share: the socket, 'close' once
-#   IncomingCore   IncomingMessage's state and its body's push/end/close
+#   IncomingCore   IncomingMessage's state and its body's push/end/close,
+#                  pause/resume and the drain after resume (a C tick)
 #   OutgoingCore   OutgoingMessage's state, the head's making (Node's
 #                  _storeHeader, from http_head.pyx's cached pieces), end()
 #                  of a bytes body as one write, 'finish'
@@ -11,6 +12,32 @@
 #
 # The Python classes hold the rest of Node's API and the rarer paths
 # (``_end_slow``).
+
+
+@cython.final
+@cython.freelist(64)
+cdef class SentNotice:
+    """end()'s write callback: the message's _on_sent.  Not a bound method,
+    which the cyclic GC tracks: pipelined answers, one callback each held
+    by the socket until the turn's write, made the GC walk and promote
+    them all.  This object is no GC object (it holds the message as a
+    plain counted pointer), so a hidden edge at most delays a cycle's
+    collection; the socket drops it when the write is done or dropped."""
+
+    cdef PyObject* message
+
+    @staticmethod
+    cdef SentNotice of(OutgoingCore message):
+        cdef SentNotice notice = SentNotice.__new__(SentNotice)
+        Py_INCREF(message)
+        notice.message = <PyObject*>message
+        return notice
+
+    def __call__(self, error=None):
+        (<OutgoingCore>self.message).on_sent()
+
+    def __dealloc__(self):
+        Py_XDECREF(self.message)
 
 
 cdef class MessageCore(EventEmitter):
@@ -57,6 +84,7 @@ cdef class IncomingCore(MessageCore):
     """True for an upgrade (or CONNECT) request someone listens for."""
     cdef public bint _ended             # the body's end arrived
     cdef public bint _end_emitted
+    cdef bint end_due                   # push_end queued the tick that emits 'end'
     cdef public bint _consumed          # someone read (or dumped) the body
     cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
     cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
@@ -131,17 +159,63 @@ cdef class IncomingCore(MessageCore):
             self._trailers = None
         self._ended = True
         if self._flowing is True and not self._buffer:
-            current_loop().next_tick(self._emit_end)
+            # 'end' on the next tick, even if paused meanwhile (Node's
+            # endReadable, queued once nothing is buffered).
+            self.end_due = True
+            current_loop().call_soon_tick(self)
+        return 0
+
+    def pause(self):
+        """Stop 'data' until resume(); the connection stops reading too."""
+        self._flowing = False
+        if self.socket is not None and not self._ended:
+            self.socket.pause()
+        return self
+
+    def resume(self):
+        """Start or restart 'data': what waited comes first, on a later tick."""
+        self._consumed = True
+        if self._flowing is not True:
+            self._flowing = True
+            if self._buffer or self._ended:
+                # What waited, then 'end' (with nothing waiting, a push
+                # emits at once and push_end queues the 'end').
+                current_loop().call_soon_tick(self)
+            socket = self.socket
+            if (socket is not None and not self._ended and not self._closed
+                    and not (isinstance(socket, Stream) and (<Stream>socket).flowing == 1)):
+                socket.resume()
+        return self
+
+    cdef int on_tick(self) except -1:
+        """The tick resume() or push_end() queued: the chunks that waited
+        (while still flowing), then 'end' once the body is over."""
+        if self.end_due:
+            self.end_due = False
+            return self.emit_end()
+        while self._buffer and self._flowing is True and not self._closed:
+            chunk = self._buffer.pop(0)
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    continue
+            self._emit('data', (chunk,))
+        if self._ended and not self._buffer and self._flowing is True:
+            self.emit_end()
         return 0
 
     def _emit_end(self):
+        self.emit_end()
+
+    cdef int emit_end(self) except -1:
         if self._end_emitted or self._closed:
-            return
+            return 0
         self._end_emitted = True
         self.complete = True
         self._emit('end', EMPTY_TUPLE)
         if self._close_after_end:
             self.emit_close()
+        return 0
 
     def _dump(self):
         """Read and drop the body nobody read, so that the connection can
@@ -222,7 +296,7 @@ cdef class OutgoingCore(MessageCore):
             else:
                 self._implicit_header()
         data = self.end_data(data)
-        self.send(data, self._on_sent)
+        self.send(data, SentNotice.of(self))
         if self.is_response:
             self.response_ended()
         else:
@@ -279,11 +353,16 @@ cdef class OutgoingCore(MessageCore):
         return socket.write(data, callback)
 
     def _on_sent(self, error=None):
+        self.on_sent()
+
+    cdef int on_sent(self) except -1:
+        """The message's last write left: 'finish' (once, before 'close')."""
         if not self._finish_emitted and not self._closed:
             self._finish_emitted = True
             self._emit('finish', EMPTY_TUPLE)
             if self._conn is not None:
                 (<ServerExchange?>self._conn).response_finished(self)
+        return 0
 
     cdef int on_tick(self) except -1:
         """A ServerResponse's tick after 'finish' (ServerExchange.
@@ -370,7 +449,7 @@ cdef class ResponseCore(OutgoingCore):
     def __init__(self, req, connection=None):
         self.init(<IncomingCore?>req, connection,
                   None if connection is None
-                  else (<ServerExchange?>connection).limits.max_requests)
+                  else (<ServerExchange?>connection).settings.max_requests)
 
     cdef int init(self, IncomingCore request, connection, max_requests) except -1:
         """``max_requests``: the server's maxRequestsPerSocket (read once
@@ -390,8 +469,8 @@ cdef class ResponseCore(OutgoingCore):
             # length is known: Content-Length set, or TE: chunked asked).
             exchange = <ServerExchange?>connection
             self._should_keep_alive = request._keep_alive
-            self._keep_alive_timeout = exchange.limits.keep_alive_timeout
-            self._unique = exchange.unique_headers
+            self._keep_alive_timeout = exchange.settings.keep_alive_timeout
+            self._unique = exchange.settings.unique_headers
             if max_requests:
                 self._max_requests_note = connection.max_requests_note()
         return 0

@@ -2,10 +2,15 @@
 #
 # The parser is fed each chunk a connection reads (``feed`` is the socket's
 # sole 'data' listener, so the read callback calls it with no Python
-# bytecode in between).  Everything llhttp reports per byte range (the URL,
-# each header name and value) is copied into one C buffer, with no Python
-# call; Python is entered once per message head, once per read that carried
-# body bytes, and once when the message ends.  A whole message in one read
+# bytecode in between).  On a TCP or pipe socket it is the stream's sink
+# (``data_listener``): while ``feed`` is the sole listener and the socket
+# flows, llhttp parses the loop's read buffer where libuv left it, in
+# Node's 64 KiB chunks, with no chunk made; a body's bytes are copied once,
+# into the bytes its 'data' gives.  Everything llhttp reports per byte
+# range (the URL, each header name and value) is copied into one C buffer,
+# with no Python call; the owner is called once per message head, once per read that
+# carried body bytes, and once when the message ends (a server's
+# ServerExchange as C, with no Python frame).  A whole message in one read
 # (a GET, or a POST whose body came with it) is one call: ``_on_message``.
 #
 # The owner (the server's or the client's per-connection object) gets:
@@ -48,6 +53,12 @@ cdef enum:
     NAME_EXPECT = 2
 HTTP_NAME_HOST = NAME_HOST
 HTTP_NAME_EXPECT = NAME_EXPECT
+# What the parser calls its owner for (HTTPParser.call_exchange).
+cdef enum:
+    CALL_MESSAGE
+    CALL_HEAD
+    CALL_BODY
+    CALL_END
 
 cdef ll.llhttp_settings_t http_settings
 ll.llhttp_settings_init(&http_settings)
@@ -96,7 +107,8 @@ cdef class HTTPParser:
     cdef readonly bint head_done
     """True from the end of a message's head until the message's end."""
     cdef object head            # built at headers complete, not yet handed over
-    cdef list body              # body pieces of this feed()
+    cdef object body            # this feed()'s body: None, one bytes, or a list of them
+    cdef Stream source          # the stream whose sink this parser is, or None
     cdef object error           # an exception a callback into the owner raised
     cdef readonly bint stopped
     """True once stop() was called or a parse error was reported."""
@@ -105,11 +117,13 @@ cdef class HTTPParser:
     """A response to HEAD (or a 1xx/204/304 the client knows) has no body."""
     # The strs the last head was made of, by position (0: the url or
     # reason): a keep-alive client mostly repeats its header lines, and
-    # an equal str is reused rather than decoded again.
+    # an equal str is reused rather than decoded again.  A server's
+    # parsers share one list (ServerSettings.strs): clients mostly send
+    # the same lines, so a new connection's first head finds them too.
     cdef list last_strs
 
     def __cinit__(self, owner, bint response=False, size_t max_header_size=16384,
-                  Py_ssize_t max_headers_count=0, bint insecure=False):
+                  Py_ssize_t max_headers_count=0, bint insecure=False, list strs=None):
         ll.llhttp_init(&self.parser, ll.HTTP_RESPONSE if response else ll.HTTP_REQUEST,
                        &http_settings)
         if insecure:
@@ -119,7 +133,7 @@ cdef class HTTPParser:
         self.response = response
         self.max_header_size = max_header_size
         self.max_headers_count = max_headers_count
-        self.last_strs = []
+        self.last_strs = [] if strs is None else strs
         # As Node: a new connection counts as a message begun (a client
         # that sends nothing is cut by headersTimeout too).
         self.started = uv.uv_hrtime()
@@ -213,6 +227,9 @@ cdef class HTTPParser:
             Py_INCREF(s)
             PyTuple_SET_ITEM(raw, i, s)
             start = self.ends[first + i]
+        # Only strs: never in a cycle, so the GC need not walk it (it would
+        # find that out itself only after walking it once).
+        PyObject_GC_UnTrack(raw)
         return raw
 
     cdef int build_head(self) except -1:
@@ -223,24 +240,28 @@ cdef class HTTPParser:
         else:
             what = HTTP_METHOD_NAMES[p.method]
         raw = self.raw_headers(1)
-        self.head = (what, first, p.http_major, p.http_minor, raw,
-                     bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
+        head = (what, first, p.http_major, p.http_minor, raw,
+                bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
+        PyObject_GC_UnTrack(head)       # as raw: atoms and an untracked tuple
+        self.head = head
         return 0
 
     cdef object take_body(self):
-        cdef list pieces = self.body
-        if not pieces:
-            return None
+        body = self.body
         self.body = None
-        if len(pieces) == 1:
-            return pieces[0]
-        return b''.join(pieces)
+        if type(body) is list:
+            # Several spans in one read (a chunked body): one 'data' still.
+            return b''.join(body)
+        return body
 
     # -- llhttp's callbacks --------------------------------------------------
 
     cdef int call_owner(self, str name, tuple args) noexcept:
         """Calls the owner; an exception is kept for feed() to raise, and
         stops the parse as stop() does."""
+        if self.owner is None:          # stop()ped: nobody to call
+            self.stopped = True
+            return ll.HPE_PAUSED
         try:
             getattr(self.owner, name)(*args)
         except BaseException as exc:
@@ -249,13 +270,30 @@ cdef class HTTPParser:
             self.stopped = True
         return ll.HPE_PAUSED if self.stopped else 0
 
-    cdef int call_message(self, tuple head, body, trailers) noexcept:
-        """call_owner('_on_message', ...), called as C for a server's
-        connection (a ServerExchange)."""
+    cdef int call_exchange(self, int call, a, b, c) noexcept:
+        """call_owner for what comes per message and per read of body:
+        ``call`` (CALL_MESSAGE: a, b, c = head, body, trailers; CALL_HEAD:
+        a = head; CALL_BODY: a = the chunk; CALL_END: a, b = body,
+        trailers), called as C for a server's connection (a ServerExchange)."""
+        cdef ServerExchange exchange
         if not isinstance(self.owner, ServerExchange):
-            return self.call_owner('_on_message', (head, body, trailers))
+            if call == CALL_MESSAGE:
+                return self.call_owner('_on_message', (a, b, c))
+            if call == CALL_HEAD:
+                return self.call_owner('_on_head', (a,))
+            if call == CALL_BODY:
+                return self.call_owner('_on_body', (a,))
+            return self.call_owner('_on_message_end', (a, b))
+        exchange = <ServerExchange>self.owner
         try:
-            (<ServerExchange>self.owner).on_message(head, body, trailers)
+            if call == CALL_MESSAGE:
+                exchange.on_message(a, b, c)
+            elif call == CALL_HEAD:
+                exchange.on_head(a)
+            elif call == CALL_BODY:
+                exchange.on_body(a)
+            else:
+                exchange.on_message_end(a, b)
         except BaseException as exc:
             if self.error is None:
                 self.error = exc
@@ -267,14 +305,72 @@ cdef class HTTPParser:
     def feed(self, bytes data not None):
         """Parses one chunk the connection read; the owner is called as the
         module comment says.  Raises what a callback into the owner raised."""
-        cdef ll.llhttp_errno_t err
-        cdef const char* start = PyBytes_AS_STRING(data)
-        cdef const char* pos
-        cdef Py_ssize_t nparsed
         if self.stopped:
             return
-        err = ll.llhttp_execute(&self.parser, start, PyBytes_GET_SIZE(data))
-        self.finish_feed(err, data, start)
+        self.parse(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+        self.read_done()
+
+    cdef int parse(self, const char* start, Py_ssize_t size) except -1:
+        """feed()'s work on ``size`` bytes at ``start``, which stay put
+        until it returns."""
+        return self.finish_feed(ll.llhttp_execute(&self.parser, start, size), start, size)
+
+    def data_listener(self, socket):
+        """The 'data' listener to put on ``socket`` (``feed``); a TCP or
+        pipe socket's reads then come to the parser unmade while it is the
+        sole listener (the stream's sink, see the module comment), until
+        ``release()``."""
+        cdef Stream stream
+        listener = self.feed
+        if isinstance(socket, Stream):
+            stream = <Stream>socket
+            stream.sink = self
+            stream.sink_listener = listener
+            stream.feed_sink = feed_parser
+            self.source = stream
+        return listener
+
+    def release(self):
+        """The parser's socket is no longer read for it: it stops being
+        the stream's sink (a socket an agent keeps, or an upgrade's)."""
+        cdef Stream stream = self.source
+        if stream is not None:
+            self.source = None
+            if stream.sink is self:
+                stream.sink = stream.sink_listener = None
+                stream.feed_sink = NULL
+                stream.update_consumer()
+
+    cdef int parse_read(self, const char* data, Py_ssize_t size) except -1:
+        """The stream's sink: a whole read where libuv left it, parsed in
+        Node's chunks of at most 64 KiB as feed() would get them (what a
+        chunk's listeners write leaves after the read, the stream's cut).
+        Once the parser is not the sink that flows (a listener paused the
+        socket, or an upgrade took it), the read's rest goes on as the
+        stream's chunks, where they would have gone."""
+        cdef Stream stream = self.source
+        cdef Py_ssize_t start = 0, n
+        while start < size and not stream._destroyed:
+            n = min(size - start, uv.PYUVNET_CHUNK_SIZE)
+            try:
+                if (stream.sink_on and stream.sink is self and stream.flowing == 1
+                        and not stream.read_queue and not stream.loop.cut_turn_short()):
+                    if not self.stopped:
+                        self.parse(data + start, n)
+                else:
+                    stream.deliver_cut(data + start, n)
+            except BaseException as exc:
+                stream.loop.report(exc)
+            start += n
+        self.read_done()
+        return 0
+
+    cdef int read_done(self) except -1:
+        """A read was parsed: a server connection sends what its requests
+        answered (ServerExchange.read_answered)."""
+        if isinstance(self.owner, ServerExchange):
+            (<ServerExchange>self.owner).read_answered()
+        return 0
 
     def finish(self):
         """The connection's end of input: completes a message that ends at
@@ -282,31 +378,33 @@ cdef class HTTPParser:
         cut short is a parse error."""
         if self.stopped:
             return
-        self.finish_feed(ll.llhttp_finish(&self.parser), None, NULL)
+        self.finish_feed(ll.llhttp_finish(&self.parser), NULL, 0)
 
-    cdef int finish_feed(self, ll.llhttp_errno_t err, bytes data, const char* start) except -1:
+    cdef int finish_feed(self, ll.llhttp_errno_t err, const char* start,
+                         Py_ssize_t size) except -1:
         cdef const char* pos
         cdef Py_ssize_t nparsed = 0
         if self.error is None and not self.stopped:
             # What this read brought of a message that goes on.
             if self.head is not None:
                 head, self.head = self.head, None
-                self.call_owner('_on_head', (head,))
-            if self.body and not self.stopped:
-                self.call_owner('_on_body', (self.take_body(),))
+                self.call_exchange(CALL_HEAD, head, None, None)
+            if self.body is not None and not self.stopped:
+                self.call_exchange(CALL_BODY, self.take_body(), None, None)
         if self.error is not None:
             exc, self.error = self.error, None
             raise exc
         if err == ll.HPE_OK or self.stopped:
             return 0
-        if data is not None:
+        if start != NULL:
             pos = ll.llhttp_get_error_pos(&self.parser)
             nparsed = pos - start if pos != NULL else 0
         if err == ll.HPE_PAUSED_UPGRADE:
             # The owner either takes the connection over (stop()) or, with
             # no one to take it, feeds the rest back: it is HTTP again.
             ll.llhttp_resume_after_upgrade(&self.parser)
-            rest = data[nparsed:] if data is not None else b''
+            rest = PyBytes_FromStringAndSize(start + nparsed, size - nparsed) \
+                if start != NULL else b''
             self.call_owner('_on_upgrade', (rest,))
         else:
             self.stopped = True
@@ -335,6 +433,15 @@ cdef class HTTPParser:
         self.stopped = True
         self.head = None
         self.body = None
+        # Our owner and our stream (we are its sink) hold us: the cycles
+        # are broken here.
+        self.owner = None
+        self.release()
+
+
+cdef int feed_parser(object parser, const char* data, Py_ssize_t size) except -1:
+    # Stream's sink function (stream.pyx): a raw read, for the parser.
+    return (<HTTPParser>parser).parse_read(data, size)
 
 
 cdef void set_lenient(ll.llhttp_t* p) noexcept:
@@ -414,9 +521,13 @@ cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
     cdef HTTPParser self = parser_of(p)
     if length == 0:
         return 0
+    chunk = PyBytes_FromStringAndSize(at, length)
     if self.body is None:
-        self.body = []
-    self.body.append(PyBytes_FromStringAndSize(at, length))
+        self.body = chunk
+    elif type(self.body) is list:
+        self.body.append(chunk)
+    else:
+        self.body = [self.body, chunk]
     return 0
 
 
@@ -428,8 +539,8 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     self.started = 0
     if self.head is not None:
         head, self.head = self.head, None
-        return self.call_message(head, self.take_body(), trailers)
-    return self.call_owner('_on_message_end', (self.take_body(), trailers))
+        return self.call_exchange(CALL_MESSAGE, head, self.take_body(), trailers)
+    return self.call_exchange(CALL_END, self.take_body(), trailers, None)
 
 
 cdef int on_chunk_extension(ll.llhttp_t* p, const char* at, size_t length) noexcept:
