@@ -7,7 +7,9 @@ module with ``--systems node-http-module`` if valgrind copes with it) starts
 under ``valgrind --tool=callgrind``. The client is this process, outside
 valgrind: ``--conns`` keep-alive connections (default 50), each sending
 ``GET /`` and waiting for its whole answer before the next (with
-``--pipeline K``: K requests per write, answered before the next K). A
+``--pipeline K``: K requests per write, answered before the next K; with
+``--post BYTES``: each request a POST of a BYTES-long body with
+Content-Length, as bench/wrk_post.lua sends it, answered with its length). A
 warm-up runs uncounted; then each round zeroes the counters, makes
 ``--requests`` requests, and dumps the counters: the figure is the round's
 instructions over its requests. The server's work per request is the same
@@ -58,7 +60,10 @@ from runner.instructions import VALGRIND_READY, callgrind_control, callgrind_tot
 from runner.procs import Server, ServerFailed  # noqa: E402
 
 REQUEST = b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n'
+CLOSE_REQUEST = REQUEST[:-2] + b'Connection: close\r\n\r\n'
 BODY_END = b'Hello, world!\n'
+POST_HEAD = (b'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n'
+             b'Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n')
 ROUND_LIMIT = 300.0     # seconds one round may take under valgrind
 SERVERS = {
     'pyuvnet-http-module': ['servers/pyuvnet_http_module.py'],
@@ -69,25 +74,35 @@ SERVERS = {
 }
 
 
+def exchange(post):
+    """(a request, the bytes that end its answer): ``GET /``'s hello, or
+    with ``post`` a POST of that many bytes, answered with their count."""
+    if not post:
+        return REQUEST, BODY_END
+    return POST_HEAD % post + b'x' * post, b'\r\n\r\n%d\n' % post
+
+
 def connect(address, conns):
     """``conns`` connections to the server, kept for every round."""
     socks = []
     for _ in range(conns):
         sock = socket.create_connection(address)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setblocking(False)
+        # Non-blocking for the selector; sendall() of a large POST waits.
+        sock.settimeout(ROUND_LIMIT)
         socks.append(sock)
     return socks
 
 
-def drive(socks, requests, pipeline, limit=ROUND_LIMIT):
-    """Make ``requests`` hello requests over the keep-alive connections
-    ``socks`` (each waits for its answers before sending more); returns
-    how many were answered."""
+def drive(socks, requests, pipeline, limit=ROUND_LIMIT, post=0):
+    """Make ``requests`` requests (``exchange(post)``) over the keep-alive
+    connections ``socks`` (each waits for its answers before sending
+    more); returns how many were answered."""
     sel = selectors.DefaultSelector()
     sent = done = 0
     waiting = {}
-    batch = REQUEST * pipeline
+    request, answer_end = exchange(post)
+    batch = request * pipeline
 
     def send(sock):
         nonlocal sent
@@ -110,13 +125,58 @@ def drive(socks, requests, pipeline, limit=ROUND_LIMIT):
                     raise RuntimeError('the server closed a connection')
                 state = waiting[sock]
                 text = state[1] + data
-                answered = text.count(BODY_END)
+                answered = text.count(answer_end)
                 state[0] -= answered
                 done += answered
-                state[1] = text[text.rfind(BODY_END) + len(BODY_END):] if answered else text
+                state[1] = text[text.rfind(answer_end) + len(answer_end):] if answered else text
                 if state[0] == 0 and sent < requests:
                     send(sock)
     finally:
+        sel.close()
+    return done
+
+
+def drive_closing(address, requests, conns, limit=ROUND_LIMIT):
+    """Make ``requests`` hello requests, each on a connection of its own
+    that says ``Connection: close`` (wrk's ``Connection: close`` cell),
+    ``conns`` of them at a time; returns how many were answered (the
+    server closed the connection after a whole answer)."""
+    sel = selectors.DefaultSelector()
+    opened = done = 0
+    answers = {}
+
+    def open_one():
+        nonlocal opened
+        sock = socket.create_connection(address)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(CLOSE_REQUEST)
+        sock.setblocking(False)
+        opened += 1
+        answers[sock] = b''
+        sel.register(sock, selectors.EVENT_READ)
+    try:
+        for _ in range(min(conns, requests)):
+            open_one()
+        deadline = time.monotonic() + limit
+        while answers:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f'{done} of {requests} requests answered in {limit:.0f} s')
+            for key, _ in sel.select(1.0):
+                sock = key.fileobj
+                data = sock.recv(65536)
+                if data:
+                    answers[sock] += data
+                    continue
+                if not answers.pop(sock).endswith(BODY_END):
+                    raise RuntimeError('the server closed a connection before its answer')
+                sel.unregister(sock)
+                sock.close()
+                done += 1
+                if opened < requests:
+                    open_one()
+    finally:
+        for sock in answers:
+            sock.close()
         sel.close()
     return done
 
@@ -140,12 +200,22 @@ def measure(name, args, workdir):
     out = Path(workdir) / f'{name}.out'
     argv = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}', *server_argv(name)]
     with Server(argv, None, server_env(args), VALGRIND_READY) as server:
-        socks = connect(('127.0.0.1', int(server.ready_line)), args.conns)
-        drive(socks, args.warmup, args.pipeline)
+        address = ('127.0.0.1', int(server.ready_line))
+        if args.close:
+            socks = []
+
+            def run(requests):
+                return drive_closing(address, requests, args.conns)
+        else:
+            socks = connect(address, args.conns)
+
+            def run(requests):
+                return drive(socks, requests, args.pipeline, post=args.post)
+        run(args.warmup)
         rounds = []
         for dump in range(1, args.rounds + 1):
             callgrind_control('-z', server.pid)
-            done = drive(socks, args.requests, args.pipeline)
+            done = run(args.requests)
             callgrind_control('-d', server.pid)
             server.check()
             total = callgrind_total(Path(f'{out}.{dump}'))
@@ -160,13 +230,14 @@ def measure(name, args, workdir):
 def wrk_runs(names, args):
     """{name: [wrk result, ...]}: ``args.wrk`` runs of each server, in turn."""
     results = {name: [] for name in names}
+    variant = 'post' if args.post else 'close' if args.close else ''
     for _ in range(args.wrk):
         for name in names:
             with Server(server_argv(name), None, server_env(args)) as server:
                 port = int(server.ready_line)
-                wrk.run(port, args.conns, 1, None)      # warm-up
+                wrk.run(port, args.conns, 1, None, variant)      # warm-up
                 results[name].append(wrk.run(port, args.conns, args.wrk_seconds, None,
-                                             server_pid=server.pid))
+                                             variant, server_pid=server.pid))
     return results
 
 
@@ -198,9 +269,10 @@ def print_wrk(results):
         print(f'{first} / {other}, user CPU per request: {users[first] / users[other]:.2f}x')
 
 
-def python_calls(requests, conns):
+def python_calls(requests, conns, post, close):
     """(all Python calls, pyuvnet's own, the top of pyuvnet's) per request of
-    the hello app served in this process under cProfile."""
+    the hello app served in this process under cProfile (``post``: as
+    ``drive``'s; ``close``: each request on a connection of its own)."""
     import pyuvnet
     from pyuvnet import http
     import pyuvnet_http_module as hello
@@ -214,11 +286,16 @@ def python_calls(requests, conns):
         warm, go = threading.Event(), threading.Event()
 
         def client():
-            socks = connect(address, conns)
-            drive(socks, 200, 1, 30)        # warm-up, not counted
+            socks = [] if close else connect(address, conns)
+
+            def run(count, limit):
+                if close:
+                    return drive_closing(address, count, conns, limit)
+                return drive(socks, count, 1, limit, post)
+            run(200, 30)        # warm-up, not counted
             warm.set()
             go.wait(10)
-            result['done'] = drive(socks, requests, 1, 60)
+            result['done'] = run(requests, 60)
             for sock in socks:
                 sock.close()
         thread = threading.Thread(target=client)
@@ -257,6 +334,11 @@ def main():
     parser.add_argument('--warmup', type=int, default=1000, help='uncounted requests first')
     parser.add_argument('--conns', type=int, default=50, help='keep-alive connections (50)')
     parser.add_argument('--pipeline', type=int, default=1, help='requests per write (1)')
+    parser.add_argument('--post', type=int, default=0, metavar='BYTES',
+                        help='each request a POST of BYTES body bytes (default: GET /)')
+    parser.add_argument('--close', action='store_true',
+                        help='each request a GET on a new connection with Connection: close '
+                             '(--conns of them at a time; not with --pipeline or --post)')
     parser.add_argument('--rounds', type=int, default=3, help='callgrind rounds (0: none)')
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
     parser.add_argument('--checkout', help='measure the (built) pyuvnet of this source tree')
@@ -267,6 +349,10 @@ def main():
                         help="also pyuvnet.http's Python calls per request (cProfile)")
     parser.add_argument('--json', metavar='FILE', help='also write the counts to FILE')
     args = parser.parse_args()
+    if args.close and (args.post or args.pipeline != 1):
+        sys.exit('--close makes GET requests, one per connection: not with --post or --pipeline')
+    if args.wrk and args.post and args.post != wrk.POST_SIZE:
+        sys.exit(f'--wrk with --post: wrk_post.lua sends {wrk.POST_SIZE} bytes, as the benchmark')
     if args.rounds and (not shutil.which('valgrind') or not shutil.which('callgrind_control')):
         sys.exit('valgrind is needed (apt-get install valgrind)')
     workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-http-instr-')
@@ -285,9 +371,12 @@ def main():
             print(f'{name}: {statistics.median(rounds):,.0f} instructions per request '
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%; {args.conns} connections, '
-                  f'pipeline {args.pipeline})', flush=True)
+                  f'{"Connection: close" if args.close else f"pipeline {args.pipeline}"}'
+                  f'{f", POST {args.post} bytes" if args.post else ""})',
+                  flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps({'pipeline': args.pipeline, 'conns': args.conns,
+                                                   'post': args.post, 'close': args.close,
                                                    'requests': args.requests,
                                                    'systems': counts}) + '\n')
         if args.wrk:
@@ -296,7 +385,7 @@ def main():
         if args.calls:
             if args.checkout:
                 sys.path.insert(0, args.checkout)
-            total, own, top = python_calls(2000, 10)
+            total, own, top = python_calls(2000, 10, args.post, args.close)
             print(f'pyuvnet-http-module: {total:.1f} Python calls per request, '
                   f'{own:.1f} of them in pyuvnet', flush=True)
             for name, calls in top:

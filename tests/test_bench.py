@@ -352,6 +352,38 @@ def test_realistic_http_server_answers_pipelined_requests_in_order(name):
     assert all('date' in headers for _, headers, _ in got)
 
 
+@pytest.mark.parametrize('name', ('pyuvnet-http-module', 'uvloop-httptools'))
+def test_http_instructions_close_mode_makes_each_request_on_its_own_connection(name):
+    """http_instructions.py --close: ``requests`` answers, each read to the
+    server's FIN, ``conns`` connections at a time."""
+    sys.path.insert(0, str(ROOT / 'bench' / 'servers'))
+    try:
+        import http_instructions
+    finally:
+        sys.path.remove(str(ROOT / 'bench' / 'servers'))
+    from runner.procs import Server
+    argv, env = http_system(name)
+    with Server(argv, None, env) as server:
+        address = ('127.0.0.1', int(server.ready_line))
+        assert http_instructions.drive_closing(address, 30, 4, 30) == 30
+
+
+def test_http_instructions_close_mode_fails_when_the_connection_stays_open(monkeypatch):
+    """A keep-alive answer (no FIN) is not counted: the round fails at its
+    time limit rather than hanging."""
+    sys.path.insert(0, str(ROOT / 'bench' / 'servers'))
+    try:
+        import http_instructions
+    finally:
+        sys.path.remove(str(ROOT / 'bench' / 'servers'))
+    from runner.procs import Server
+    monkeypatch.setattr(http_instructions, 'CLOSE_REQUEST', http_instructions.REQUEST)
+    argv, env = http_system('pyuvnet-http-module')
+    with Server(argv, None, env) as server:
+        with pytest.raises(RuntimeError, match='0 of 1 requests answered in 2 s'):
+            http_instructions.drive_closing(('127.0.0.1', int(server.ready_line)), 1, 1, 2)
+
+
 @pytest.mark.parametrize('name', ('pyuvnet-http', 'node-http', 'uvloop-http') + REALISTIC_HTTP)
 def test_http_server_says_connection_close_and_closes_after_an_http10_request(name):
     """As Node's http: the response to an HTTP/1.0 request without

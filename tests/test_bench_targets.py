@@ -160,9 +160,11 @@ def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls']
     full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
     assert list(full) == ['tls', 'conn_instructions', 'http_instructions_pipeline1',
-                          'http_instructions_pipeline16', 'tls_instructions']
+                          'http_instructions_pipeline16', 'http_instructions_close',
+                          'tls_instructions']
     assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
     assert full['http_instructions_pipeline16'][-2:] == ['--pipeline', '16']
+    assert '--close' in full['http_instructions_close']
     # a "before" run (--pyuvnet-tree) counts the instructions of that tree's pyuvnet
     before = {key: argv for key, argv, _ in scripts.steps(True, True, 3, '/tmp/old')}
     assert before['conn_instructions'][-2:] == before['http_instructions_pipeline1'][-2:] == \

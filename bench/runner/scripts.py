@@ -31,6 +31,13 @@ HTTP_INSTRUCTION_SYSTEMS = ('pyuvnet-http-module', 'uvloop-httptools', 'node-htt
 # every server up that far before the single counted round.
 HTTP_INSTRUCTION_WARMUP = 8000
 KILL_GRACE = 5.0
+# The request mixes counted: keep-alive one at a time, pipelined ×16, and a
+# connection per request (fewer of them: each is a connection under valgrind).
+HTTP_INSTRUCTION_MODES = {
+    'pipeline1': ['--pipeline', '1'],
+    'pipeline16': ['--pipeline', '16'],
+    'close': ['--close', '--requests', '2000'],
+}
 
 
 def steps(full, instructions, repeats, tree=None):
@@ -45,11 +52,11 @@ def steps(full, instructions, repeats, tree=None):
     if full and instructions:
         out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',
                                           '--messages', *checkout], 900))
-        for depth in (1, 16):
-            out.append((f'http_instructions_pipeline{depth}', [
+        for key, mode in HTTP_INSTRUCTION_MODES.items():
+            out.append((f'http_instructions_{key}', [
                 'http_instructions.py', '--systems', ','.join(HTTP_INSTRUCTION_SYSTEMS),
                 '--rounds', '1', '--warmup', str(HTTP_INSTRUCTION_WARMUP),
-                '--pipeline', str(depth), *checkout], 900))
+                *mode, *checkout], 900))
         out.append(('tls_instructions', ['tls_bench.py', '--instructions', '--rounds', '1'], 900))
     return out
 

@@ -298,11 +298,11 @@ def http_rows(record, table):
                                 higher=True, note=wrk_note(table, sc, ratio, ref)))
             out.append(pair_row(26, f'HTTP {name}: p99, {HTTP_MINE} / {ref} < 1×', table, sc,
                                 HTTP_MINE, ref, p99, P99, 'µs', 1.0, strict=True))
-    for depth in (1, 16):
-        counts, why = script(record, f'http_instructions_pipeline{depth}',
-                             '--full --instructions')
+    for key, mix in (('pipeline1', 'pipeline 1'), ('pipeline16', 'pipeline 16'),
+                     ('close', 'Connection: close')):
+        counts, why = script(record, f'http_instructions_{key}', '--full --instructions')
         for ref, bound in HTTP_REFS[:2]:
-            target = (f'HTTP {CALLGRIND} per request, 50 conns, pipeline {depth}: {HTTP_MINE} / '
+            target = (f'HTTP {CALLGRIND} per request, 50 conns, {mix}: {HTTP_MINE} / '
                       f'{ref} ≤ {bound:g}× (the user-CPU target, on instructions)')
             out.append(side_row(counts, why, lambda d, n: d.get('systems', {}).get(n, {})
                                 .get('rounds'), ref, target, '', bound, False, False,
