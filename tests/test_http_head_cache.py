@@ -43,6 +43,13 @@ def _answers(run_loop, on_request, count, dates=None):
     return re.sub(rb'Date: [^\r]*', b'Date: D', data)
 
 
+def _header_lines(data):
+    """Each '200 OK' response's header lines up to its Date, from what
+    _answers() returned."""
+    return [re.sub(rb'\r\nDate: D.*', b'', head, flags=re.S)
+            for head in data.split(b'HTTP/1.1 200 OK\r\n')[1:]]
+
+
 def test_equal_header_values_of_other_types_are_not_mixed_up(run_loop):
     """{'X-A': 1}, then True, 1.5 and 'x' (equal keys for a dict: 1 == True)
     are sent as '1', 'true', '1.5' and 'x'; a reason phrase and a
@@ -130,13 +137,11 @@ def test_one_headers_dict_changed_between_responses(run_loop):
             headers['X-C'] = 'c'
         res.writeHead(200, headers)
         res.end()
-    data = _answers(run_loop, on_request, 4)
-    heads = [re.sub(rb'\r\nDate: D.*', b'', head, flags=re.S)
-             for head in data.split(b'HTTP/1.1 200 OK\r\n')[1:]]
-    assert heads == [b'X-A: 1\r\nX-B: b\r\nContent-Length: 0',
-                     b'X-A: true\r\nX-B: b\r\nContent-Length: 0',
-                     b'X-B: b\r\nContent-Length: 0\r\nX-A: true',
-                     b'X-B: b\r\nContent-Length: 0\r\nX-A: true\r\nX-C: c']
+    assert _header_lines(_answers(run_loop, on_request, 4)) == [
+        b'X-A: 1\r\nX-B: b\r\nContent-Length: 0',
+        b'X-A: true\r\nX-B: b\r\nContent-Length: 0',
+        b'X-B: b\r\nContent-Length: 0\r\nX-A: true',
+        b'X-B: b\r\nContent-Length: 0\r\nX-A: true\r\nX-C: c']
 
 
 def test_a_new_headers_dict_per_response_gets_its_own_items(run_loop):
@@ -153,14 +158,12 @@ def test_a_new_headers_dict_per_response_gets_its_own_items(run_loop):
             headers = {'Content-Type': 'text/plain', 'Content-Length': length}
         res.writeHead(200, headers)
         res.end()
-    data = _answers(run_loop, on_request, 5)
-    heads = [re.sub(rb'\r\nDate: D.*', b'', head, flags=re.S)
-             for head in data.split(b'HTTP/1.1 200 OK\r\n')[1:]]
-    assert heads == [b'Content-Type: text/plain\r\nContent-Length: 6',
-                     b'Content-Type: text/plain\r\nContent-Length: 6',
-                     b'Content-Type: text/plain\r\nContent-Length: 300',
-                     b'Content-Length: 6\r\nContent-Type: text/plain',
-                     b'Content-Type: text/plain']
+    assert _header_lines(_answers(run_loop, on_request, 5)) == [
+        b'Content-Type: text/plain\r\nContent-Length: 6',
+        b'Content-Type: text/plain\r\nContent-Length: 6',
+        b'Content-Type: text/plain\r\nContent-Length: 300',
+        b'Content-Length: 6\r\nContent-Type: text/plain',
+        b'Content-Type: text/plain']
 
 
 def test_a_list_value_changed_in_place_between_responses(run_loop):

@@ -1,0 +1,98 @@
+# libuv's read callbacks for a Stream (uv/stream.pyx): where a read lands
+# (the loop's buffer), and how it reaches the stream's consumer: written
+# through by a pipe() or an echo, parsed in place by a sink, or cut into
+# Node's chunks.
+#
+# Ownership: ``handle.data`` is the Stream, which holds itself (``adopt``)
+# while its handle is open, so it is alive whenever libuv reads; the buffer
+# is part of the loop's struct (pyuvnet_compat.h), as long-lived.
+
+cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
+                       uv.uv_buf_t* buf) noexcept nogil:
+    # Every read of a loop lands in the loop's one buffer: read callbacks
+    # copy it into bytes before libuv reads again.  (IpcPipe's reads.)
+    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+    buf.len = uv.PYUVNET_CHUNK_SIZE
+
+
+cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
+                       uv.uv_buf_t* buf) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
+    # read the Stream's state.  A flowing stream reads the whole buffer at
+    # once (read_with_gil cuts it into chunks); a paused one a chunk's
+    # worth, so that what waits unread passes readableHighWaterMark by
+    # less than a chunk, as in Node.
+    uv.pyuvnet_take_gil(handle.loop)
+    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+    if (<Stream>handle.data).flowing == 1:
+        buf.len = uv.PYUVNET_READ_BUF_SIZE
+    else:
+        buf.len = uv.PYUVNET_CHUNK_SIZE
+
+
+cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
+                      const uv.uv_buf_t* buf) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    uv.pyuvnet_take_gil(handle.loop)
+    read_with_gil(handle, nread, buf)
+
+
+cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
+                        const uv.uv_buf_t* buf) noexcept:
+    cdef Stream stream = <Stream>handle.data
+    cdef Py_ssize_t start = 0, size
+    if nread > 0:
+        stream.bytes_read += nread
+        if stream._idle is not None:
+            stream.last_activity = uv.uv_now(handle.loop)
+        if stream.flowing == 1 and not stream.read_queue:
+            # A pipe() or an echo (the sole listener a stream's own write)
+            # sends what it can straight from the read buffer
+            # (StreamWrites.write_through); the rest goes on as chunks below.
+            if stream.pipe_link is not None:
+                start = stream.pipe_link.write_through(buf.base, nread)
+            elif stream.write_target is not None:
+                start = stream.write_target.write_through(buf.base, nread)
+        if start == nread:
+            pass
+        elif stream.sink_on and stream.flowing == 1 and not stream.read_queue:
+            # The writes the read causes leave after it, as one (end_cut).
+            stream.loop.cutting = True
+            try:
+                stream.feed_sink(stream.sink, buf.base, nread)
+            except BaseException as exc:
+                stream.loop.report(exc)
+            try:
+                stream.loop.end_cut()
+            except BaseException as exc:
+                stream.loop.report(exc)
+        elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
+            try:
+                stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start,
+                                                nread - start))
+            except BaseException as exc:
+                stream.loop.report(exc)
+        else:
+            # Node's chunks: at most 64 KiB each, whatever the read brought;
+            # what they make the listeners write leaves after the last.
+            stream.loop.cutting = True
+            while start < nread and not stream._destroyed:
+                size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
+                try:
+                    stream.deliver_cut(buf.base + start, size)
+                except BaseException as exc:
+                    stream.loop.report(exc)
+                start += size
+            try:
+                stream.loop.end_cut()
+            except BaseException as exc:
+                stream.loop.report(exc)
+    elif nread < 0:
+        try:
+            stream.on_read_end(nread)
+        except BaseException as exc:
+            stream.loop.report(exc)
+    stream.loop.after_callback()
+    if stream.loop.cut_turn_short():
+        stream.loop.hold_reading(stream)
+
