@@ -47,7 +47,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -55,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from runner import build, load, systems  # noqa: E402
 from runner.instructions import (VALGRIND_READY, callgrind_control, callgrind_total,  # noqa: E402
-                                 per_message)
+                                 dump_folder, per_message, require_callgrind)
 from runner.procs import Server, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
 
@@ -163,12 +162,10 @@ def main():
     parser.add_argument('--json', metavar='FILE', help='also write the figures to FILE')
     args = parser.parse_args()
     figures = {}  # what --json writes
-    if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
-        sys.exit('valgrind is needed (apt-get install valgrind)')
+    require_callgrind()
     loadgen = build.loadgen()
     plan = cpu_plan()
-    workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-conn-')
-    Path(workdir).mkdir(parents=True, exist_ok=True)
+    workdir = dump_folder(args.keep, 'pyuvnet-conn-')
     try:
         for transport in args.transport.split(',') if args.rounds else ():
             rounds = measure(transport, args, loadgen, plan, workdir)

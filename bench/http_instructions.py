@@ -46,7 +46,6 @@ import shutil
 import socket
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -56,7 +55,9 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH / 'servers'))
 
 from runner import http as wrk, load, systems  # noqa: E402
-from runner.instructions import VALGRIND_READY, callgrind_control, callgrind_total  # noqa: E402
+from runner.instructions import (  # noqa: E402
+    VALGRIND_READY, callgrind_control, callgrind_total, dump_folder, require_callgrind,
+)
 from runner.procs import Server, ServerFailed  # noqa: E402
 
 REQUEST = b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n'
@@ -353,10 +354,9 @@ def main():
         sys.exit('--close makes GET requests, one per connection: not with --post or --pipeline')
     if args.wrk and args.post and args.post != wrk.POST_SIZE:
         sys.exit(f'--wrk with --post: wrk_post.lua sends {wrk.POST_SIZE} bytes, as the benchmark')
-    if args.rounds and (not shutil.which('valgrind') or not shutil.which('callgrind_control')):
-        sys.exit('valgrind is needed (apt-get install valgrind)')
-    workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-http-instr-')
-    Path(workdir).mkdir(parents=True, exist_ok=True)
+    if args.rounds:
+        require_callgrind()
+    workdir = dump_folder(args.keep, 'pyuvnet-http-instr-')
     try:
         counts = {}  # what --json writes: {name: {'rounds': [...]} or {'error': why}}
         for name in args.systems.split(',') if args.rounds else ():

@@ -35,14 +35,15 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from runner import build, load, systems  # noqa: E402
-from runner.instructions import VALGRIND_READY, callgrind_control, callgrind_total  # noqa: E402
+from runner.instructions import (  # noqa: E402
+    VALGRIND_READY, callgrind_control, callgrind_total, dump_folder, require_callgrind,
+)
 from runner.procs import Server, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
 
@@ -125,12 +126,10 @@ def main():
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
     parser.add_argument('--checkout', help="import this source tree's (built) pyuvnet")
     args = parser.parse_args()
-    if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
-        sys.exit('valgrind is needed (apt-get install valgrind)')
+    require_callgrind()
     loadgen = build.loadgen()
     plan = cpu_plan()
-    workdir = args.keep or tempfile.mkdtemp(prefix='pyuvnet-proxy-')
-    Path(workdir).mkdir(parents=True, exist_ok=True)
+    workdir = dump_folder(args.keep, 'pyuvnet-proxy-')
     echo = Server([str(build.uv_echo())], plan.client)
     try:
         upstream = f'127.0.0.1:{echo.ready_line}'

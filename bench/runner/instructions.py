@@ -14,6 +14,7 @@ import shutil
 import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -60,6 +61,21 @@ def choose_method():
         return 'callgrind'
     raise Unavailable('perf cannot count instructions here and valgrind is not installed '
                       '(apt-get install valgrind)')
+
+
+def require_callgrind():
+    """Exit with the install hint unless valgrind and callgrind_control run here."""
+    if not shutil.which('valgrind') or not shutil.which('callgrind_control'):
+        sys.exit('valgrind is needed (apt-get install valgrind)')
+
+
+def dump_folder(keep, prefix):
+    """Where the callgrind dumps go: ``keep`` (made when missing; the
+    caller leaves it), else a new temporary folder named ``prefix``...
+    (the caller removes it)."""
+    folder = keep or tempfile.mkdtemp(prefix=prefix)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def callgrind_total(dump):
