@@ -53,8 +53,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from runner import build, load, systems  # noqa: E402
-from runner.instructions import (VALGRIND_READY, callgrind_control, callgrind_total,  # noqa: E402
-                                 dump_folder, per_message, require_callgrind)
+from runner.instructions import (  # noqa: E402
+    VALGRIND_READY, callgrind_argv, callgrind_control, callgrind_total, dump_folder, per_message,
+    require_callgrind,
+)
 from runner.procs import Server, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
 
@@ -68,8 +70,7 @@ def measure(transport, args, loadgen, plan, workdir):
     script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
     out = Path(workdir) / f'{transport}.out'
     path = str(Path(workdir) / 'echo.sock') if transport == 'unix' else None
-    argv = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}',
-            sys.executable, str(script), *([path] if path else [])]
+    argv = callgrind_argv(out, [sys.executable, str(script), *([path] if path else [])])
     scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
     with Server(argv, plan.server, server_env(args), VALGRIND_READY) as server:
         target = path or f'127.0.0.1:{server.ready_line}'

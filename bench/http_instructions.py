@@ -56,7 +56,8 @@ sys.path.insert(0, str(BENCH / 'servers'))
 
 from runner import http as wrk, load, systems  # noqa: E402
 from runner.instructions import (  # noqa: E402
-    VALGRIND_READY, callgrind_control, callgrind_total, dump_folder, require_callgrind,
+    VALGRIND_READY, callgrind_argv, callgrind_control, callgrind_total, dump_folder,
+    require_callgrind,
 )
 from runner.procs import Server, ServerFailed  # noqa: E402
 
@@ -199,7 +200,7 @@ def server_env(args):
 def measure(name, args, workdir):
     """Instructions per request of each round, for one server."""
     out = Path(workdir) / f'{name}.out'
-    argv = ['valgrind', '--tool=callgrind', f'--callgrind-out-file={out}', *server_argv(name)]
+    argv = callgrind_argv(out, server_argv(name))
     with Server(argv, None, server_env(args), VALGRIND_READY) as server:
         address = ('127.0.0.1', int(server.ready_line))
         if args.close:

@@ -42,7 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from runner import build, load, systems  # noqa: E402
 from runner.instructions import (  # noqa: E402
-    VALGRIND_READY, callgrind_control, callgrind_total, dump_folder, require_callgrind,
+    VALGRIND_READY, callgrind_argv, callgrind_control, callgrind_total, dump_folder,
+    require_callgrind,
 )
 from runner.procs import Server, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
@@ -60,9 +61,7 @@ def proxy_argv(name, upstream, out):
         command = [sys.executable, str(script)]
     else:
         command = [str(build.uv_proxy())]
-    # Uncompressed names: each dump then reads on its own (callgrind_annotate).
-    return ['valgrind', '--tool=callgrind', '--compress-strings=no', '--compress-pos=no',
-            f'--callgrind-out-file={out}', *command, upstream]
+    return callgrind_argv(out, [*command, upstream])
 
 
 def server_env(args):

@@ -205,15 +205,13 @@ def instructions(key, cert, count, rounds, keep):
     """({server: {'handshake': [...], 'MiB': [...]}}, {server: why missing}):
     instructions per handshake and per MiB echoed, one figure per round,
     under callgrind."""
-    from runner.instructions import callgrind_control, callgrind_total
+    from runner.instructions import callgrind_argv, callgrind_control, callgrind_total
     folder = pathlib.Path(keep or tempfile.mkdtemp())
     folder.mkdir(parents=True, exist_ok=True)
     names = ('pyuvnet', 'uvloop SSL')
     out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
-    servers, missing = start_servers(key, cert, names, lambda name: [
-        # Names in every dump (not only the first), so each one annotates alone.
-        'valgrind', '-q', '--tool=callgrind', '--compress-strings=no',
-        '--callgrind-out-file=%s' % out[name]])
+    servers, missing = start_servers(
+        key, cert, names, lambda name: callgrind_argv(out[name], [], '-q'))
     results = {name: {'handshake': [], 'MiB': []} for name in servers}
     try:
         for name, (proc, port) in servers.items():

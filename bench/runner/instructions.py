@@ -69,6 +69,14 @@ def require_callgrind():
         sys.exit('valgrind is needed (apt-get install valgrind)')
 
 
+def callgrind_argv(out, argv, *options):
+    """``argv`` under callgrind, its dumps to ``out`` (``out.1``, ... for
+    each ``callgrind_control -d``). Names and positions uncompressed, so that
+    every dump annotates on its own (``callgrind_annotate FILE.2``)."""
+    return ['valgrind', '--tool=callgrind', '--compress-strings=no', '--compress-pos=no',
+            *options, f'--callgrind-out-file={out}', *argv]
+
+
 def dump_folder(keep, prefix):
     """Where the callgrind dumps go: ``keep`` (made when missing; the
     caller leaves it), else a new temporary folder named ``prefix``...
@@ -104,7 +112,7 @@ class Counter:
     def server_argv(self, argv):
         if self.method == 'perf':
             return argv
-        return ['valgrind', '--tool=callgrind', f'--callgrind-out-file={self.out}', *argv]
+        return callgrind_argv(self.out, argv)
 
     def count(self, server, run_load, cpu):
         """``(instructions the server ran during run_load(), its result)``."""
