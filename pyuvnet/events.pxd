@@ -26,6 +26,11 @@ cdef class EventEmitter:
     # removeAllListeners and a once listener removing itself), before any
     # 'removeListener' event. Does nothing here; subclasses override it.
     cdef void _listeners_changed(self, object event)
+    # Lets every listener go at once, reporting nothing (no
+    # 'removeListener', no _listeners_changed): for an emitter past its last
+    # event, so that what its listeners hold (the user's closures, and any
+    # reference cycle through them) is freed with it, without the GC.
+    cdef void _drop_listeners(self)
     # The work an emitter queued as a C tick on its loop's nextTick queue
     # (the loop's call_soon_tick, which holds the emitter until then): no
     # function object or arguments to make per tick.  Nothing here;

@@ -253,6 +253,9 @@ cdef class EventEmitter:
     cdef void _listeners_changed(self, object event):
         pass
 
+    cdef void _drop_listeners(self):
+        self._events = NO_EVENTS
+
     cdef int on_tick(self) except -1:
         return 0
 

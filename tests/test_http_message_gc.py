@@ -86,6 +86,56 @@ def test_an_exchange_cut_by_the_client_goes_back_to_the_gc_and_is_collected(run_
     assert [ref() for ref in refs] == [None, None]
 
 
+POST = b'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello'
+
+
+def test_node_style_closures_between_request_and_response_are_freed_without_the_gc(
+        run_loop, gc_off):
+    """req.on('data'/'end') closures that answer through res, as Node code
+    (and the benchmark's upload server) writes them: req -> listener ->
+    res -> res.req -> req.  A message lets its listeners go after its
+    'close', so no such exchange waits for the cyclic GC."""
+    refs, answers = [], []
+
+    def app(req, res):
+        length = 0
+
+        def on_data(chunk):
+            nonlocal length
+            length += len(chunk)
+
+        def on_end():
+            answers.append(length)
+            res.end(b'%d' % length)
+        req.on('data', on_data)
+        req.on('end', on_end)
+        res.on('finish', lambda: answers.append(res.req.url))
+        refs.extend((weakref.ref(req), weakref.ref(res)))
+    serve(app, [POST, POST, POST.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n')],
+          run_loop)
+    # The three may arrive in one read: pipelined, a later 'end' can come
+    # before an earlier 'finish', so only the counts are pinned.
+    assert sorted(answers, key=str) == ['/'] * 3 + [5] * 3
+    assert len(refs) == 6
+    assert [ref() for ref in refs] == [None] * 6
+
+
+def test_a_message_lets_its_listeners_go_after_its_close(run_loop):
+    """Nothing is emitted after 'close', so its listeners are dropped then
+    (Node keeps them: listenerCount() there still counts them)."""
+    counts = []
+
+    def app(req, res):
+        req.on('end', lambda: res.end('ok'))
+        req.resume()
+        req.on('close', lambda: counts.append(('during req close', req.listenerCount('close'))))
+        res.on('close', lambda: net.setImmediate(lambda: counts.append(
+            ('after', [req.listenerCount(event) for event in ('end', 'close', 'data')],
+             [res.listenerCount(event) for event in ('close', 'finish')]))))
+    serve(app, [POST.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n')], run_loop)
+    assert counts == [('during req close', 1), ('after', [0, 0, 0], [0, 0])]
+
+
 def test_raw_headers_and_trailers_read_as_lists_that_keep_changes(run_loop):
     seen = []
 

@@ -57,7 +57,16 @@ cdef class MessageCore(EventEmitter):
             PyObject_GC_Track(self)
         if not self._closed:
             self._closed = True
-            self._emit('close', EMPTY_TUPLE)
+            try:
+                self._emit('close', EMPTY_TUPLE)
+            finally:
+                # 'close' is a message's last event.  Node code registers
+                # closures that reach the other message of the exchange
+                # (req.on('end', () => res.end(...)), and res.req leads
+                # back): a reference cycle per request, which only the
+                # cyclic GC would free (a tenth of a 500-connection upload
+                # server's CPU).  Let go of them here instead.
+                self._drop_listeners()
         return 0
 
 
