@@ -154,6 +154,30 @@ def test_markdown_puts_the_targets_table_before_the_other_tables():
            '10.00 µs | 2.50× (2.00–3.00) libuv | met |' in text
 
 
+def test_the_cells_whose_user_cpu_a_target_reads_run_for_user_cpu_seconds(monkeypatch):
+    """/proc counts CPU in 10 ms ticks: an echo server's user time over a
+    0.4 s run was 0 to 7 of them, so those cells run longer; the others
+    keep --seconds, and the markdown says which ran how long."""
+    from types import SimpleNamespace
+    from runner import load, runner
+    calls = []
+    monkeypatch.setattr(load, 'run', lambda loadgen, target, scenario, seconds, warmup, cpu,
+                        server_pid=None: calls.append((scenario, seconds, warmup)))
+    bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4, warmup=0.1), loadgen='lg',
+                            plan=SimpleNamespace(client=1))
+    other = Scenario('pingpong', 'tcp', 64, 100)
+    for scenario in (PINGPONG, STREAM, other, *targets.PROXIES):
+        runner.Bench.measure_load(bench, SimpleNamespace(pid=7), 'target', scenario)
+    assert calls == [(PINGPONG, 3.0, 0.1), (STREAM, 3.0, 0.1), (other, 0.4, 0.1),
+                     *((sc, 3.0, 0.1) for sc in targets.PROXIES)]
+    assert {scenario for scenario, _, _ in targets.ECHO_CPU} <= targets.USER_CPU_SCENARIOS
+    data = {**record(), 'date': 'd', 'host': 'h', 'cpu': 'c', 'cpus': 2, 'kernel': 'k',
+            'pinning': 'pinned', 'elapsed_s': 1.0,
+            'settings': {'repeats': 3, 'seconds': 0.4, 'warmup': 0.1, 'user_cpu_seconds': 3.0}}
+    assert ("3 runs of 0.4 s per cell (3 s for the targets' user-CPU cells) after 0.1 s "
+            'warm-up') in markdown.render(data)
+
+
 def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     from runner import scripts
     assert scripts.steps(False, True, 3) == []

@@ -13,7 +13,7 @@ import re
 import statistics
 
 from .matrix_chart import PANELS, has_points
-from .report import figure, versions
+from .report import figure, longer_cells, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
 from .systems import MATRIX_SYSTEMS
@@ -139,9 +139,9 @@ def render(record, before_record=None):
     s = record['settings']
     out = [f"- **Run:** {record['date']} on {record['host']} ({record['cpu']}, "
            f"{record['cpus']} CPUs, Linux {record['kernel']}); {versions(record)}.",
-           f"- **Settings:** {s['repeats']} runs of {s['seconds']:g} s per cell after "
-           f"{s['warmup']:g} s warm-up, interleaved; {record['pinning']}; took "
-           f"{record['elapsed_s']:.0f} s.",
+           f"- **Settings:** {s['repeats']} runs of {s['seconds']:g} s per cell"
+           f"{longer_cells(s)} after {s['warmup']:g} s warm-up, interleaved; "
+           f"{record['pinning']}; took {record['elapsed_s']:.0f} s.",
            '- **CPU µs/op:** the server\'s user+system CPU time (/proc/PID/stat, 10 ms ticks) '
            'over the measured window, divided by the operations in it (HTTP: over the whole '
            'wrk run, divided by every request).']

@@ -84,12 +84,19 @@ def layout(header, rows):
     return [line(header), *(line(r) for r in rows)]
 
 
+def longer_cells(settings):
+    """The clause for the cells measured longer (records since 2026-11-24)."""
+    seconds = settings.get('user_cpu_seconds')
+    return f" ({seconds:g} s for the targets' user-CPU cells)" if seconds else ''
+
+
 def render(results, meta):
     notes = Footnotes()
     out = [f"pyuvnet benchmark, {meta['date']} on {meta['host']} "
            f"({meta['cpu']}, {meta['cpus']} CPUs, Linux {meta['kernel']})",
            f"{meta['pinning']}; median of {meta['settings']['repeats']} runs of "
-           f"{meta['settings']['seconds']:g} s after {meta['settings']['warmup']:g} s warm-up",
+           f"{meta['settings']['seconds']:g} s{longer_cells(meta['settings'])} after "
+           f"{meta['settings']['warmup']:g} s warm-up",
            "ratios are this system's figure over the reference's (for KiB/conn, lower is better)",
            "CPU us/op: the server's user+system CPU time per operation (round trip, connection, "
            "write echoed or HTTP request) over the measured window (HTTP: the whole wrk run)"]
@@ -175,7 +182,7 @@ def chart_caption(meta, marks='bars'):
     s = meta['settings']
     return (f"pyuvnet benchmark, {meta['date']}, {meta['host']} ({meta['cpu']}, "
             f"{meta['cpus']} CPUs, Linux {meta['kernel']})\n{versions(meta)}\n"
-            f"{marks}: median of {s['repeats']} runs of {s['seconds']:g} s after "
+            f"{marks}: median of {s['repeats']} runs of {s['seconds']:g} s{longer_cells(s)} after "
             f"{s['warmup']:g} s warm-up; whiskers: min to max of the runs; {meta['pinning']}")
 
 

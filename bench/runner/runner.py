@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from . import build, http, instructions, load, scripts
+from .targets import USER_CPU_SCENARIOS, USER_CPU_SECONDS
 from .machine import describe
 from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
@@ -118,6 +119,17 @@ class Bench:
             if self.settings.full else []
         return [(sc, None) for sc in rows] + [(sc, MATRIX_SYSTEMS) for sc in extra]
 
+    def measure_load(self, server, target, scenario):
+        """One load-generator run against ``server``: --seconds, or longer
+        where the shape needs it (Scenario.least_times) or a target reads
+        the server's user CPU from it (targets.USER_CPU_SECONDS)."""
+        s = self.settings
+        warmup, seconds = scenario.least_times
+        if scenario in USER_CPU_SCENARIOS:
+            seconds = max(seconds, USER_CPU_SECONDS)
+        return load.run(self.loadgen, target, scenario, max(seconds, s.seconds),
+                        max(warmup, s.warmup), self.plan.client, server_pid=server.pid)
+
     def echo(self):
         s = self.settings
         systems = select(ECHO, s.only)
@@ -125,16 +137,11 @@ class Bench:
             plan = self.echo_scenarios(transport)
             with self.servers(systems, transport, [sc for sc, _ in plan]) as running:
                 for scenario, only in plan:
-                    warmup, seconds = scenario.least_times
-
-                    def measure(server, target, scenario=scenario,
-                                warmup=max(warmup, s.warmup), seconds=max(seconds, s.seconds)):
-                        return load.run(self.loadgen, target, scenario, seconds, warmup,
-                                        self.plan.client, server_pid=server.pid)
                     subset = {name: entry for name, entry in running.items()
                               if only is None or name in only}
                     if subset:
-                        self.interleave(scenario, subset, measure)
+                        self.interleave(scenario, subset,
+                                        partial(self.measure_load, scenario=scenario))
 
     def idle(self):
         """Memory per idle connection: a fresh server for every repeat."""
@@ -171,9 +178,7 @@ class Bench:
                 for scenario in scenarios:
                     def measure(server, target, scenario=scenario):
                         backend.check()
-                        return load.run(self.loadgen, target, scenario, self.settings.seconds,
-                                        self.settings.warmup, self.plan.client,
-                                        server_pid=server.pid)
+                        return self.measure_load(server, target, scenario)
                     self.interleave(scenario, running, measure)
         finally:
             backend.stop()
@@ -256,7 +261,8 @@ def run(settings, log):
             figures = timed('scripts', lambda: scripts.run_all(settings, bench.env, log))
     finally:
         bench.close()
-    meta = describe(bench.plan, asdict(settings), settings.pyuvnet_tree)
+    meta = describe(bench.plan, {**asdict(settings), 'user_cpu_seconds': USER_CPU_SECONDS},
+                    settings.pyuvnet_tree)
     meta['instructions_method'] = method
     meta['scripts'] = figures
     meta['elapsed_s'] = time.monotonic() - started
