@@ -61,9 +61,25 @@ export PIP_ROOT_USER_ACTION := ignore
 test: build/.installed-test
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: build/.installed-bench
+bench: build/.installed-bench bench-deps
 	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The tools the asked run loads or counts with: wrk for the HTTP cells
+# (--http, --full), valgrind for --instructions; installed with apt-get when
+# root, else named (the runner then marks those rows "missing" with the reason).
+BENCH_TOOLS = $(if $(filter --http --full,$(BENCH_ARGS)),wrk) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
+.PHONY: bench-deps
+bench-deps:
+	@missing=""; \
+	for tool in $(BENCH_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: apt-get install$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "make: this run uses$$missing: install it (sudo apt-get install$$missing), or its rows read \"missing\""; \
+	fi
 
 bundled-test:
 	bash .ci/run wheels

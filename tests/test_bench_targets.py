@@ -16,6 +16,7 @@ from runner.scenarios import Scenario  # noqa: E402
 PINGPONG = Scenario('pingpong', 'tcp', 1024, 10)
 STREAM = Scenario('stream', 'tcp', 65536, 10)
 HELLO = Scenario('http', 'tcp', 1, 50)
+PROXY = Scenario('pingpong', 'tcp', 1024, 10, 'proxy')
 
 
 def result(scenario, system, runs, status='ok', reason=None):
@@ -108,10 +109,23 @@ def test_a_system_that_did_not_run_gives_a_no_figure_row_with_the_reason():
     assert node['ratio'] is None and node['met'] is None
     tls_node = find(rows, 'TLS handshakes/s', 'Node tls')
     assert tls_node['verdict'] == 'no figure: Node tls: node not found (install Node.js)'
-    proxy = find(rows, 'pingpong', 'pyuvnet-proxy / node-proxy')
-    assert proxy['verdict'].startswith('no figure: pyuvnet-proxy did not run')
     assert find(rows, 'instructions per MiB echoed')['verdict'] == \
         'no figure: not run (needs --full --instructions)'
+
+
+def test_a_run_without_the_proxy_cells_says_they_need_full():
+    rows = targets.rows(record())
+    proxy = find(rows, 'proxy: tcp pingpong', 'the proxy targets')
+    assert proxy['verdict'] == 'no figure: not run (needs --full)'
+    assert not [r for r in rows if 'pyuvnet-proxy' in r['target']]
+
+
+def test_a_proxy_that_did_not_run_in_a_full_run_gives_its_reason():
+    full = record()
+    full['results'].append(result(PROXY, 'libuv-proxy', [pingpong_run(0.2)] * 3))
+    rows = targets.rows(full)
+    proxy = find(rows, 'pingpong', 'pyuvnet-proxy / node-proxy')
+    assert proxy['verdict'].startswith('no figure: pyuvnet-proxy did not run')
 
 
 def test_tls_rows_compare_per_repeat_and_handshakes_must_be_strictly_ahead():
