@@ -192,6 +192,24 @@ def test_the_cells_whose_user_cpu_a_target_reads_run_for_user_cpu_seconds(monkey
             'warm-up') in markdown.render(data)
 
 
+def test_every_http_cell_runs_for_user_cpu_seconds(monkeypatch):
+    """Each HTTP cell's server user CPU is read by a target: a wrk run of
+    --seconds (0.4, so wrk's least, 1 s) gave it too few ticks."""
+    from types import SimpleNamespace
+    from runner import http, runner
+    calls = []
+    monkeypatch.setattr(http, 'run', lambda port, conns, seconds, cpu, variant='',
+                        server_pid=None: calls.append((port, conns, seconds, variant, server_pid)))
+    bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4), plan=SimpleNamespace(client=1))
+    server = SimpleNamespace(ready_line='4000', pid=7)
+    for variant in ('', 'post'):
+        runner.Bench.measure_http(bench, server, Scenario('http', 'tcp', 1, 500, variant))
+    bench.settings.seconds = 5.0
+    runner.Bench.measure_http(bench, server, HELLO)
+    assert calls == [('4000', 500, 3.0, '', 7), ('4000', 500, 3.0, 'post', 7),
+                     ('4000', 50, 5.0, '', 7)]
+
+
 def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     from runner import scripts
     assert scripts.steps(False, True, 3) == []
