@@ -73,13 +73,7 @@ BENCH_TOOLS = $(if $(filter --http --full,$(BENCH_ARGS)),wrk) $(if $(filter --in
 bench-deps:
 	@missing=""; \
 	for tool in $(BENCH_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "make: apt-get install$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	else \
-		echo "make: this run uses$$missing: install it (sudo apt-get install$$missing), or its rows read \"missing\""; \
-	fi
+	$(call APT_INSTALL_MISSING,echo "make: this run uses$$missing: install it (sudo apt-get install$$missing)$(COMMA) or its rows read \"missing\"")
 
 bundled-test:
 	bash .ci/run wheels
@@ -115,6 +109,20 @@ ifneq ($(VENV_STALE),)
 endif
 	$(PYTHON) -m venv .venv
 
+# The end of a recipe that collected Debian package names in the shell
+# variable $$missing: nothing to do, apt-get install them when root, or
+# else run the shell command given (which says what to install).
+COMMA := ,
+define APT_INSTALL_MISSING
+if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: apt-get install$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		$(1); \
+	fi
+endef
+
 # What the build needs from the system, installed with apt-get when root.
 # libuv's development files are needed unless libuv's source is at hand
 # (vendor/libuv or PYUVNET_LIBUV_SOURCE), as setup.py chooses.
@@ -130,14 +138,8 @@ deps:
 	if [ -n "$(VENV)" ] && [ ! -x "$(VENV)" ]; then \
 		$(PYTHON) -c 'import ensurepip' 2>/dev/null || missing="$$missing $$pyver-venv"; \
 	fi; \
-	if [ -z "$$missing" ]; then exit 0; fi; \
-	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "make: apt-get install$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
-	else \
-		echo "make: missing$$missing: install them (sudo apt-get install$$missing; on macOS: brew install libuv pkg-config)"; \
-		echo "make: or, instead of libuv's package, compile libuv in: make libuv"; \
-	fi
+	$(call APT_INSTALL_MISSING,echo "make: missing$$missing: install them (sudo apt-get install$$missing; on macOS: brew install libuv pkg-config)"; \
+		echo "make: or$(COMMA) instead of libuv's package$(COMMA) compile libuv in: make libuv")
 
 clean:
 	rm -rf build dist pyuvnet/*.so pyuvnet/*.pyd *.egg-info
