@@ -203,9 +203,9 @@ def test_every_http_cell_runs_for_user_cpu_seconds(monkeypatch):
     bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4), plan=SimpleNamespace(client=1))
     server = SimpleNamespace(ready_line='4000', pid=7)
     for variant in ('', 'post'):
-        runner.Bench.measure_http(bench, server, Scenario('http', 'tcp', 1, 500, variant))
+        runner.Bench.measure_http(bench, server, 'target', Scenario('http', 'tcp', 1, 500, variant))
     bench.settings.seconds = 5.0
-    runner.Bench.measure_http(bench, server, HELLO)
+    runner.Bench.measure_http(bench, server, 'target', HELLO)
     assert calls == [('4000', 500, 3.0, '', 7), ('4000', 500, 3.0, 'post', 7),
                      ('4000', 50, 5.0, '', 7)]
 

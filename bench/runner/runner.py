@@ -206,11 +206,9 @@ class Bench:
                     for scenario in scenarios:
                         self.results.fail(scenario, name, f'warm-up: {err}')
             for scenario in scenarios:
-                self.interleave(scenario, running,
-                                lambda server, _target, scenario=scenario:
-                                self.measure_http(server, scenario))
+                self.interleave(scenario, running, partial(self.measure_http, scenario=scenario))
 
-    def measure_http(self, server, scenario):
+    def measure_http(self, server, _target, scenario):
         """One wrk run against ``server``, of --seconds or USER_CPU_SECONDS,
         whichever is longer: a target reads every HTTP cell's server user
         CPU, and a 1 s run (wrk's least) gave it some tens of 10 ms ticks."""
