@@ -520,8 +520,11 @@ def test_a_second_listener_exception_goes_to_the_handler(arun):
 
         with pytest.raises(ValueError, match='first'):
             async with aio.attach():
-                net.setTimeout(first, 1)
-                net.setTimeout(second, 1)
+                # Immediates, not two 1 ms timers: each setTimeout reads the
+                # clock, so on a slow machine the second can fall due a
+                # millisecond later, after the block has already exited.
+                net.setImmediate(first)
+                net.setImmediate(second)
                 await asyncio.sleep(10)
         assert [type(e) for e in handled] == [TypeError]
     arun(main)
