@@ -264,3 +264,47 @@ def test_a_response_whose_write_is_dropped_is_freed_with_its_callback(run_loop, 
     run_loop()
     assert events == ['finish', 'close']
     assert refs[0]() is None
+
+
+def test_an_idle_keep_alive_connection_holds_no_list_or_tuple_of_its_own(run_loop):
+    """Each is one more object the cyclic GC walks per live connection:
+    the exchange makes its socket listeners again to remove them rather
+    than keeping them, and its queue of waiting responses is made only
+    when a request is pipelined."""
+    kept = {}
+
+    def app(req, res):
+        res.on('finish', lambda: net.setImmediate(look, req.socket))
+        net.setImmediate(res.end, 'ok')     # a request read with it waits its turn
+
+    def look(socket):
+        conn, = [c for c in server._http_connections if c.socket is socket]
+        kept[socket.remotePort] = sorted(type(o).__name__ for o in gc.get_referents(conn)
+                                         if type(o) in (list, tuple))
+        if len(kept) == 2:
+            server.closeAllConnections()
+            server.close()
+    server = http.createServer(app)
+    listen(server, lambda: (raw_client(server, [GET]),
+                            raw_client(server, [GET + GET])))
+    run_loop()
+    assert sorted(kept.values()) == [[], ['list']]      # the pipelined one's queue
+
+
+def test_an_upgraded_socket_keeps_none_of_the_servers_listeners(run_loop):
+    """Node 20 takes its data, end, close, error and timeout listeners off
+    at 'upgrade' ([0, 1, 0, 0, 0] there: the 1 is its stream's own 'end'
+    listener, which pyuvnet's sockets do not have)."""
+    counts = []
+
+    def on_upgrade(req, socket, head):
+        counts.append([socket.listenerCount(event)
+                       for event in ('data', 'end', 'close', 'error', 'timeout')])
+        socket.destroy()
+        server.close()
+    server = http.createServer(lambda req, res: res.end())
+    server.on('upgrade', on_upgrade)
+    listen(server, lambda: raw_client(
+        server, [b'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: x\r\n\r\n']))
+    run_loop()
+    assert counts == [[0, 0, 0, 0, 0]]

@@ -229,13 +229,13 @@ class ServerConnection(_uv.ServerExchange):
         """Node's abortIncoming, at 'close' with requests under way: each
         unfinished request's 'aborted', the responses' 'close', then each
         request's 'error' (ECONNRESET, when it has a listener) and 'close'."""
-        responses = ([self.current] if self.current is not None else []) + self.queue
+        responses = ([self.current] if self.current is not None else []) + (self.queue or [])
         requests = [res.req for res in responses]
         if self.incoming is not None and self.incoming not in requests:
             requests.append(self.incoming)
         self.incoming = None
         self.current = None
-        self.queue = []
+        self.queue = None
         unfinished = [req for req in requests if not req._ended]
         for req in unfinished:
             req.aborted = True

@@ -60,10 +60,11 @@ cdef class ServerExchange:
     are freed as soon as nothing else holds them, not by the cyclic GC."""
 
     cdef public object server, socket, parser
-    cdef public tuple listeners         # (event, listener) pairs on the socket
+    cdef public bint listening          # our listeners are on the socket
     cdef public object incoming         # the request whose body is being read
     cdef public object current          # the response whose turn it is
-    cdef public list queue              # responses waiting for their turn
+    cdef public list queue              # responses waiting for their turn;
+                                        # None until a request is pipelined
     cdef public Py_ssize_t requests
     cdef public bint keep_alive_armed
     cdef public bint closing            # a response said Connection: close
@@ -74,7 +75,6 @@ cdef class ServerExchange:
     """The server's (``server._settings``)."""
 
     def __cinit__(self, *args, **kwargs):
-        self.queue = []
         self.loop = current_loop()
 
     def __init__(self, server, socket):
@@ -89,17 +89,25 @@ cdef class ServerExchange:
                                  settings.max_headers_count or 2000, settings.insecure,
                                  settings.strs)
         server._http_connections.add(self)
-        self.listeners = (('data', (<HTTPParser>self.parser).data_listener(socket)),
-                          ('end', self._on_end),
-                          ('close', self._on_close), ('error', self._on_socket_error),
-                          ('timeout', self._on_timeout))
         cdef EventEmitter emitter = <EventEmitter?>socket
-        for event, listener in self.listeners:
+        data = (<HTTPParser>self.parser).data_listener(socket)
+        for event, listener in self.socket_listeners(data):
             emitter._add(event, listener, False, False)
+        self.listening = True
         if settings.timeout:
             socket.setTimeout(settings.timeout)
 
     # -- the socket's events -------------------------------------------------
+
+    cdef tuple socket_listeners(self, data):
+        # Made again for removal rather than kept: bound methods match by
+        # equality, and keeping the pairs would be six more GC-tracked
+        # objects per connection for the cyclic GC to walk.  ``data`` is
+        # the parser's listener: at attach, the very object the stream's
+        # sink compares by identity (HTTPParser.data_listener).
+        return (('data', data), ('end', self._on_end),
+                ('close', self._on_close), ('error', self._on_socket_error),
+                ('timeout', self._on_timeout))
 
     def _on_end(self):
         try:
@@ -115,7 +123,7 @@ cdef class ServerExchange:
         # Our listeners stay on the closed socket, as Node's do; we let go
         # of the socket instead.  The requests and responses keep theirs.
         self.socket = None
-        self.listeners = None
+        self.listening = False
         if self.current is not None or self.queue or self.incoming is not None:
             self._abort()
 
@@ -124,10 +132,10 @@ cdef class ServerExchange:
         upgrade hands the socket over); the cycles are broken as at
         'close'."""
         (<HTTPParser>self.parser).stop()
-        if self.listeners is not None:
-            for event, listener in self.listeners:
+        if self.listening:
+            self.listening = False
+            for event, listener in self.socket_listeners((<HTTPParser>self.parser).feed):
                 self.socket.removeListener(event, listener)
-            self.listeners = None
 
     # -- the parser's callbacks ----------------------------------------------
 
@@ -228,6 +236,10 @@ cdef class ServerExchange:
         if self.current is None:
             self.current = res
             res.socket = self.socket
+        elif self.queue is None:
+            # Made when first needed: a list is one more GC-tracked object
+            # per connection, and most clients never pipeline.
+            self.queue = [res]
         else:
             self.queue.append(res)
         if limit and self.requests > limit:
@@ -277,7 +289,7 @@ cdef class ServerExchange:
                 # Node: the connection ends after this answer; the requests
                 # read after it get none.
                 self.closing = True
-                self.queue.clear()
+                self.queue = None
                 self.current = None
                 socket.end()
                 return 0
