@@ -241,17 +241,6 @@ class Socket(_uv.Stream):
 
     # -- writing -----------------------------------------------------------
 
-    def destroySoon(self):
-        """end(), then destroy() once the queue has left.  (Through the
-        public properties: TLSSocket has this very method, as Node's
-        inherits it.)"""
-        if not self.writableEnded:
-            self.end()
-        if self.writableFinished:
-            self.destroy()
-        else:
-            self.once('finish', self.destroy)
-
     def _write_after_end(self, callback):
         if self._readable_ended and not self._allow_half_open:
             # Node's writeAfterFIN: we ended because the peer did.  As

@@ -445,8 +445,17 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
     _pipes = ()
     pipe = Socket.pipe
     unpipe = Socket.unpipe
-    # end(), then destroy() at 'finish': net.Socket's, as Node's TLSSocket inherits it.
-    destroySoon = Socket.destroySoon
+
+    def destroySoon(self):
+        """end(), then destroy() once the queue has left (net.Socket's,
+        which Node's TLSSocket inherits; pyuvnet's Socket has it in C, on
+        its C state, so this one reads the public properties)."""
+        if not self.writableEnded:
+            self.end()
+        if self.writableFinished:
+            self.destroy()
+        else:
+            self.once('finish', self.destroy)
 
     def _forward(name):
         return property(lambda self: getattr(self._raw, name),

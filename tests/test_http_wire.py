@@ -149,3 +149,36 @@ def test_the_insecure_parsers_answer_is_nodes(case, node_insecure_port, run_loop
     expected = normal(node_answer(node_insecure_port, data))
     assert expected.startswith(b'HTTP/1.1 200 OK')
     assert normal(pyuvnet_answer(data, run_loop, insecureHTTPParser=True)) == expected
+
+
+
+def after_close_events(port, run_loop, then=lambda: None):
+    """A client that keeps its side open (allowHalfOpen) asks with
+    Connection: close and, once the answer has ended, writes again twice
+    (a closed peer answers the first with RST, which fails the second);
+    ``then`` runs at its 'close'."""
+    events = []
+    request = CASES['one request, Connection: close'].encode()
+    sock = net.connect({'port': port, 'host': '127.0.0.1', 'allowHalfOpen': True})
+    sock.on('data', lambda chunk: None)
+
+    def write_twice():
+        sock.write(request)
+        net.setTimeout(sock.write, 50, request)
+    sock.on('end', lambda: (events.append('end'), net.setTimeout(write_twice, 20)))
+    sock.on('error', lambda err: events.append(err.code))
+    sock.on('close', lambda had_error: (events.append('close'), then()))
+    sock.write(request)
+    run_loop(5)
+    return events
+
+
+def test_a_connection_close_answer_closes_the_socket_without_waiting_for_the_client(
+        node_port, run_loop):
+    """Node's resOnFinish calls destroySoon(): the server's socket closes
+    once its FIN has left, so what the client writes afterwards is
+    refused (RST, then EPIPE) rather than read by a half-open server."""
+    server = http.createServer(pyuvnet_app)
+    server.listen(0, '127.0.0.1')
+    events = after_close_events(server.address().port, run_loop, server.close)
+    assert events == after_close_events(node_port, run_loop) == ['end', 'EPIPE', 'close']

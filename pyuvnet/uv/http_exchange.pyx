@@ -184,9 +184,10 @@ cdef class ServerExchange:
 
     cdef int read_answered(self) except -1:
         """One read's requests went to their listeners: what they answered
-        leaves now (StreamWrites.flush_early), and with it their messages."""
+        leaves now (StreamWrites.flush_early), and with it their messages;
+        so does a connection's last answer, with our FIN right behind it."""
         if isinstance(self.socket, StreamWrites):
-            (<StreamWrites>self.socket).flush_early()
+            (<StreamWrites>self.socket).flush_early(self.closing)
         return 0
 
     # -- requests and responses ----------------------------------------------
@@ -287,11 +288,18 @@ cdef class ServerExchange:
         while True:
             if res._last:
                 # Node: the connection ends after this answer; the requests
-                # read after it get none.
+                # read after it get none.  Node's resOnFinish destroys the
+                # socket once its FIN has left (destroySoon), without
+                # waiting for the peer's: a client that never closes holds
+                # no fd, and the server saves a poll per connection.
                 self.closing = True
                 self.queue = None
                 self.current = None
-                socket.end()
+                destroy_soon = getattr(socket, 'destroySoon', None)
+                if destroy_soon is None:
+                    socket.end()        # a Duplex of the user's: Node ends it
+                else:
+                    destroy_soon()
                 return 0
             if not self.queue:
                 self.current = None

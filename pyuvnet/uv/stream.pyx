@@ -79,6 +79,7 @@ cdef class Stream(StreamWrites):
     cdef public bint _writable_finished # 'finish' emitted
     cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
     cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
+    cdef bint destroy_at_finish         # destroySoon(): destroy() at 'finish'
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
@@ -348,6 +349,7 @@ cdef class Stream(StreamWrites):
         self.read_eof = False
         self.end_delivered = False
         self.readable_side = True
+        self.destroy_at_finish = False
         self.bytes_read = 0
         self.reset_writes()
         self.onread = None
@@ -387,6 +389,20 @@ cdef class Stream(StreamWrites):
             elif not self._destroyed:
                 self.loop.call_soon(self.destroy, ())
         return 0
+
+    def destroySoon(self):
+        """end(), then destroy() once our side has finished, without
+        waiting for the peer's FIN: at once if 'finish' was emitted, else
+        after the 'finish' listeners.  (Node adds destroy() as a once
+        'finish' listener; here it is a flag, which no listener list
+        shows.)  HTTP's Connection: close runs it per connection, so it
+        is C."""
+        if not self._destroyed and not self._writable_ended:
+            self.call_end()
+        if self._writable_finished:
+            self.call_destroy()
+        else:
+            self.destroy_at_finish = True
 
     def destroy(self, error=None):
         """Close now, dropping what is still queued to write and what was
@@ -467,14 +483,15 @@ cdef class Stream(StreamWrites):
         """Our FIN left (or failed to: as Node, the shutdown's own status
         is no error of the socket: a FIFO answers ENOTSOCK, a peer that is
         gone ENOTCONN): 'finish', then destroy() when the reading side is
-        done as well."""
+        done as well, or destroySoon() asked for it."""
         if self._destroyed:
             return 0
         self._writable_finished = True
         try:
             self._emit('finish', ())
         finally:
-            if not self._destroyed and (self._readable_ended or not self.readable_side):
+            if not self._destroyed and (self._readable_ended or not self.readable_side
+                                        or self.destroy_at_finish):
                 self.call_destroy()
         return 0
 

@@ -236,7 +236,7 @@ cdef class StreamWrites(Handle):
             self.need_drain = True
         return r
 
-    cdef int flush_early(self) except -1:
+    cdef int flush_early(self, bint last) except -1:
         """Send what is queued now rather than before the loop polls, when
         several writes wait for their callbacks: the http server's, once
         one read's pipelined requests are answered, so that their messages
@@ -244,9 +244,15 @@ cdef class StreamWrites(Handle):
         pipelined answers, all alive until the poll, were megabytes at 500
         connections, and every allocation missed the cache.  (One answer
         per read waits for the poll, with the turn's others: one writev
-        each either way, and the loop's turn serves more reads.)  Not
-        inside write(): its callbacks run here."""
-        if self.queued_callbacks > 1 and self.flush_queued and not self.writing_now:
+        each either way, and the loop's turn serves more reads.)  Also
+        when end() was called and ``last`` says nothing else will come
+        (the server's Connection: close answer): libuv sends our FIN from
+        its pending queue, which a flush before the poll reaches only after
+        that poll's events, so the client saw the answer and the FIN a
+        whole turn apart, and woke twice.  Not inside write(): its
+        callbacks run here."""
+        if ((self.queued_callbacks > 1 or (last and self.ending))
+                and self.flush_queued and not self.writing_now):
             self.loop.unmark_dirty(self)
             self.flush()
         return 0
