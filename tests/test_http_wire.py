@@ -151,7 +151,6 @@ def test_the_insecure_parsers_answer_is_nodes(case, node_insecure_port, run_loop
     assert normal(pyuvnet_answer(data, run_loop, insecureHTTPParser=True)) == expected
 
 
-
 def after_close_events(port, run_loop, then=lambda: None):
     """A client that keeps its side open (allowHalfOpen) asks with
     Connection: close and, once the answer has ended, writes again twice

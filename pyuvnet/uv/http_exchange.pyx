@@ -60,7 +60,7 @@ cdef class ServerExchange:
     are freed as soon as nothing else holds them, not by the cyclic GC."""
 
     cdef public object server, socket, parser
-    cdef public bint listening          # our listeners are on the socket
+    cdef bint listening                 # our listeners are on the socket
     cdef public object incoming         # the request whose body is being read
     cdef public object current          # the response whose turn it is
     cdef public list queue              # responses waiting for their turn;
