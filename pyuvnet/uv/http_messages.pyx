@@ -16,12 +16,13 @@
 
 @cython.final
 @cython.freelist(64)
-cdef class SentNotice:
-    """end()'s write callback: the message's _on_sent.  Not a bound method,
-    which the cyclic GC tracks: pipelined answers, one callback each held
-    by the socket until the turn's write, made the GC walk and promote
-    them all.  This object is no GC object (it holds the message as a
-    plain counted pointer), so a hidden edge at most delays a cycle's
+cdef class SentNotice(WriteNotice):
+    """end()'s write callback: the message's _on_sent, called as C by a
+    net stream (a WriteNotice), as a callable by a TLSSocket.  Not a bound
+    method, which the cyclic GC tracks: pipelined answers, one callback
+    each held by the socket until the turn's write, made the GC walk and
+    promote them all.  This object is no GC object (it holds the message
+    as a plain counted pointer), so a hidden edge at most delays a cycle's
     collection; the socket drops it when the write is done or dropped."""
 
     cdef PyObject* message
@@ -32,6 +33,9 @@ cdef class SentNotice:
         Py_INCREF(message)
         notice.message = <PyObject*>message
         return notice
+
+    cdef int written(self, object err) except -1:
+        return (<OutgoingCore>self.message).on_sent()
 
     def __call__(self, error=None):
         (<OutgoingCore>self.message).on_sent()

@@ -53,6 +53,18 @@ cdef inline void keep_spare_queue(list queue):
         spare_count += 1
 
 
+cdef class WriteNotice:
+    """A write callback the stream calls as C: ``written(err)`` runs where
+    a callable's ``callback(err)`` would, once, when the write's data left
+    (``err`` None) or failed.  Python's call protocol for an object with
+    ``__call__`` (tp_call and its argument tuple) cost the HTTP server 2%
+    of its instructions per answer.  Only the stream's own write-done path
+    calls it so; subclasses stay callable for the others."""
+
+    cdef int written(self, object err) except -1:
+        return 0
+
+
 cdef class StreamWrites(Handle):
     """The write path of a Stream: gathering, flushing, 'drain', our FIN."""
 
@@ -339,7 +351,10 @@ cdef class StreamWrites(Handle):
             for cb in callbacks:
                 if cb is not None:
                     try:
-                        cb(err)
+                        if isinstance(cb, WriteNotice):
+                            (<WriteNotice>cb).written(err)
+                        else:
+                            cb(err)
                     except BaseException as exc:
                         self.loop.report(exc)
         if err is not None and status != uv.UV_ECANCELED:
