@@ -11,6 +11,11 @@ import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import _uv
 
+# pytest rewrites the asserts of test modules and conftest only: the helper
+# modules that assert for their tests are named here, so that a failing
+# assert in one shows its values too.
+pytest.register_assert_rewrite('ipc_pipe_support')
+
 # A test run started as a shell's background job (CI) ignores SIGINT, and
 # children would inherit that: the tests that send Ctrl-C to a child need it
 # at its default action.  A handler here becomes the default action in every
