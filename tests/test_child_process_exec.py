@@ -29,11 +29,11 @@ import pyuvnet as net
 from pyuvnet import aio, child_process, errors
 from pyuvnet.child_process import promises as cp_promises
 from support import assert_code, open_fd_count
-from test_aio import LOOP_FACTORIES, arun  # noqa: F401  (the fixture)
+from aio_support import LOOP_FACTORIES, arun  # noqa: F401  (the fixture)
 
-# The awaitables are the bridge's; one asyncio loop is enough here (test_aio
-# runs the bridge on every kind). A select() loop would also fail once the
-# process holds fds past 1024, which a long suite reaches.
+# The awaitables are the bridge's; one asyncio loop is enough here (the
+# test_aio_* files run the bridge on every kind). A select() loop would also
+# fail once the process holds fds past 1024, which a long suite reaches.
 asyncio_loop_only = pytest.mark.parametrize('arun', LOOP_FACTORIES[:1], indirect=True)
 
 

@@ -4,7 +4,7 @@
 Node 20 has neither: each test is pinned to the newest doc/api/net.md
 (nodejs/node 000dc4ad, after v26.8.0), sections "net/promises API" and
 "server[Symbol.asyncIterator]()", as its docstring says. Every test runs on
-asyncio's default loop and uvloop's (test_aio's ``arun`` fixture), bounded
+asyncio's default loop and uvloop's (aio_support's ``arun`` fixture), bounded
 in time.
 """
 import asyncio
@@ -14,7 +14,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import aio, promises
-from test_aio import LOOP_FACTORIES, arun  # noqa: F401  (arun: the fixture)
+from aio_support import LOOP_FACTORIES, arun  # noqa: F401  (arun: the fixture)
 
 # Not on the select() loop: by the time this module runs in the whole suite,
 # earlier modules have left the process with more than FD_SETSIZE (1024)
