@@ -1,0 +1,19 @@
+"""What the write path's tests share (tests/test_tcp_write_*.py): a client
+that reads what it is sent, and a server that keeps what it reads."""
+import pyuvnet as net
+
+
+def connect(port, *args):
+    """A client that also consumes what it is sent (so that it sees the
+    server's FIN and closes)."""
+    client = net.connect(port, '127.0.0.1', *args)
+    client.resume()
+    return client
+
+
+def sink_server(listening_server, received, **options):
+    """A server that collects everything it reads into ``received`` (a list)
+    and ends its side when the client ends."""
+    def on_connection(sock):
+        sock.on('data', received.append)
+    return listening_server(on_connection, **options)
