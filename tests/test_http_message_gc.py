@@ -17,7 +17,7 @@ import pytest
 import pyuvnet as net
 import pyuvnet.http as http
 
-from test_http_server import listen, raw_client
+from http_server_support import listen, raw_client
 
 GET = b'GET / HTTP/1.1\r\nHost: a\r\n\r\n'
 

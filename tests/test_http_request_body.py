@@ -13,9 +13,9 @@ import sys
 
 import pyuvnet as net
 import pyuvnet.http as http
+from http_server_support import listen, raw_client
 from test_connection_frames import _pyuvnet_frames
 from test_http_frames import serve_client
-from test_http_server import listen, raw_client
 
 HEAD = b'POST /%d HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n'
 LARGE = bytes(range(256)) * 1200        # 300 KiB: five 64 KiB chunks and a bit

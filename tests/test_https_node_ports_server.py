@@ -370,7 +370,8 @@ def test_an_idle_keep_alive_tls_connection_times_out_on_the_server_only(serve):
     the connection idles: the server's setTimeout callback, not the
     request's or the response's 'timeout'.  keepAliveTimeout is 0 here, so
     the idle socket keeps the server's 50 ms (a keep-alive one would be
-    keepAliveTimeout plus Node 20's 1000 ms: test_http_server.py)."""
+    keepAliveTimeout plus Node 20's 1000 ms:
+    test_http_server_connections.py)."""
     got = []
 
     def on_request(req, res):
