@@ -113,3 +113,22 @@ def python_sigint_handler():
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, previous)
+
+
+class Recorder:
+    """Listeners that log (name, args) into one shared list."""
+
+    def __init__(self):
+        self.calls = []
+
+    def listener(self, name):
+        def record(*args):
+            self.calls.append((name,) + args)
+        record.__name__ = name
+        return record
+
+
+@pytest.fixture
+def rec():
+    """A Recorder, for the EventEmitter tests (tests/test_events_*.py)."""
+    return Recorder()
