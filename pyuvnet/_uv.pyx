@@ -35,6 +35,7 @@ from collections import deque
 from pyuvnet import errors
 from pyuvnet.encodings import encode, node_utf8
 
+cdef class WriteFlusher
 cdef class StreamWrites
 cdef class Stream
 cdef class ServerCore
@@ -56,6 +57,7 @@ __all__ = [
 ]
 
 include "uv/loop.pyx"
+include "uv/loop_flush.pyx"
 include "uv/loop_threads.pyx"
 include "uv/signals.pyx"
 include "uv/handle.pyx"

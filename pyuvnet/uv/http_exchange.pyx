@@ -188,7 +188,7 @@ cdef class ServerExchange:
         so does a connection's last answer, with our FIN right behind it."""
         if isinstance(self.socket, StreamWrites):
             (<StreamWrites>self.socket).flush_early(self.closing)
-            self.loop.flush_crowded_turn()
+            self.loop.flusher.flush_crowded_turn()
         return 0
 
     # -- requests and responses ----------------------------------------------

@@ -4,6 +4,7 @@
 #   timers   -> Timeout callbacks
 #   prepare  -> flush_prepare: every stream's writes of the last turn leave
 #               as one vectored write, right before the loop may block
+#               (WriteFlusher, uv/loop_flush.pyx)
 #   poll     -> I/O callbacks (reads, accepts, connects, write completions)
 #   check    -> setImmediate callbacks
 #   close    -> close callbacks
@@ -30,7 +31,7 @@ cdef class Loop:
 
     cdef uv.pyuvnet_loop_t* loop_ptr
     cdef uv.uv_loop_t* uvloop
-    cdef uv.uv_prepare_t* flush_prepare
+    cdef uv.uv_prepare_t* flush_prepare   # the flusher's (uv/loop_flush.pyx says why here)
     cdef uv.uv_prepare_t* gil_prepare     # lets the GIL go for the poll
     cdef uv.uv_check_t* immediate_check
     cdef uv.uv_idle_t* immediate_idle
@@ -41,11 +42,9 @@ cdef class Loop:
     cdef object microtasks
     cdef list immediates
     cdef int immediates_refed
-    cdef list dirty_streams
+    cdef WriteFlusher flusher       # the turn's writes, and when they leave (uv/loop_flush.pyx)
     cdef list uncaught
     cdef list held_readers          # streams hold_reading() stopped
-    cdef bint cutting               # a read's chunks are being delivered
-    cdef StreamWrites held_flush    # the stream whose flush waits for the last of them
     cdef readonly bint running
     """True while ``run()`` is running this loop."""
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
@@ -70,7 +69,7 @@ cdef class Loop:
         self.microtasks = deque()
         self.immediates = []
         self.immediates_refed = 0
-        self.dirty_streams = []
+        self.flusher = WriteFlusher(self)
         self.uncaught = []
         self.held_readers = []
         self.running = False
@@ -173,7 +172,7 @@ cdef class Loop:
         self.ticks.clear()
         self.microtasks.clear()
         self.immediates = []
-        self.dirty_streams = []
+        self.flusher.dirty_streams = []
         self.held_readers = []
         uv.pyuvnet_chunk_pool_clear(self.loop_ptr)
         if uv.uv_loop_close(self.uvloop) == 0:
@@ -238,12 +237,12 @@ cdef class Loop:
                 self.stopping = False
                 # Writes made after this turn's prepare phase (by I/O, check
                 # or close callbacks) leave now rather than a turn later.
-                if self.dirty_streams and not self.uncaught:
-                    self.flush_all()
+                if self.flusher.dirty_streams and not self.uncaught:
+                    self.flusher.flush_all()
             if self.deferred_signals and not watch:
                 # A turn for an outer loop (guard_signals): handlers held
                 # back from pyuvnet's code run now that the turn is whole.
-                self.signal_point()
+                signal_point(self)
         finally:
             if watch:
                 # Handlers held back after uv_run returned run here; work
@@ -294,7 +293,7 @@ cdef class Loop:
         is active."""
         if self.uvloop == NULL:
             return -1
-        if (self.rerun or self.dirty_streams or self.ticks or self.microtasks
+        if (self.rerun or self.flusher.dirty_streams or self.ticks or self.microtasks
                 or self.immediates or self.uncaught):
             return 0
         return uv.uv_backend_timeout(self.uvloop)
@@ -362,25 +361,6 @@ cdef class Loop:
             stream.stop_reading()
             self.held_readers.append(stream)
 
-    cdef int hold_flush(self, StreamWrites stream) except -1:
-        """While one read's chunks are delivered (``cutting``), ``stream``'s
-        flush waits for the last of them; a second stream over its
-        threshold meanwhile sends the first one's at once."""
-        cdef StreamWrites held = self.held_flush
-        if held is not stream:
-            self.held_flush = stream
-            if held is not None:
-                held.flush_held()
-        return 0
-
-    cdef int end_cut(self) except -1:
-        cdef StreamWrites held = self.held_flush
-        self.cutting = False
-        if held is not None:
-            self.held_flush = None
-            held.flush_held()
-        return 0
-
     cdef void resume_held_readers(self):
         cdef list held = self.held_readers
         cdef Stream stream
@@ -395,62 +375,6 @@ cdef class Loop:
             # Outside uv_run the flag would cut the next run() short.
             uv.uv_stop(self.uvloop)
 
-    # -- signals (see uv/signals.pyx) -------------------------------------
-
-    cdef int start_signal_poll(self, int fd) except -1:
-        cdef int r
-        if self.signal_poll != NULL and self.signal_poll_fd != fd:
-            # A new socketpair (this process is a fork's child).
-            uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
-            self.signal_poll = NULL
-        if self.signal_poll == NULL:
-            self.signal_poll = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
-            if self.signal_poll == NULL:
-                raise MemoryError()
-            r = uv.uv_poll_init(self.uvloop, self.signal_poll, fd)
-            if r < 0:
-                PyMem_RawFree(self.signal_poll)
-                self.signal_poll = NULL
-                raise errors.uv_exception(r, 'uv_poll_init')
-            self.signal_poll.data = <void*>self
-            self.signal_poll_fd = fd
-            uv.uv_unref(<uv.uv_handle_t*>self.signal_poll)
-        uv.uv_poll_start(self.signal_poll, uv.UV_READABLE, signal_wakeup_ready)
-        return 0
-
-    cdef void stop_signal_poll(self):
-        if self.signal_poll != NULL:
-            uv.uv_poll_stop(self.signal_poll)
-
-    cdef void defer_signal(self, object handler, object signum, object frame):
-        """A handler would have interrupted pyuvnet's code: run it at the
-        next signal point, which a wakeup byte brings round soon."""
-        self.deferred_signals.append((handler, signum, frame))
-        send_wakeup_byte()
-
-    cdef void signal_point(self):
-        """Run the deferred handlers and the pending ones, at a point
-        where no callback is half done; what they raise stops the loop and
-        comes out of run()."""
-        read_wakeup_bytes()
-        self.run_deferred_signals()
-        self.at_signal_point = True
-        try:
-            PyErr_CheckSignals()
-        except BaseException as exc:
-            self.report(exc)
-        finally:
-            self.at_signal_point = False
-
-    cdef void run_deferred_signals(self):
-        cdef tuple item
-        while self.deferred_signals:
-            item = <tuple>self.deferred_signals.pop(0)
-            try:
-                item[0](item[1], item[2])
-            except BaseException as exc:
-                self.report(exc)
-
     # -- nextTick and microtasks -----------------------------------------
 
     cdef inline void after_callback(self):
@@ -460,7 +384,7 @@ cdef class Loop:
             # The end of the callback a handler was held back from: the
             # soonest consistent point (a busy turn can take a while to
             # reach the wakeup fd's poll callback).
-            self.run_deferred_signals()
+            run_deferred_signals(self)
 
     cdef void drain_ticks(self):
         """Run nextTick callbacks, then microtasks, until both are empty.
@@ -557,86 +481,11 @@ cdef class Loop:
         if not self.immediates:
             uv.uv_check_stop(self.immediate_check)
 
-    # -- write flushing ---------------------------------------------------
-
-    cdef void mark_dirty(self, StreamWrites stream):
-        if self.uvloop == NULL:
-            return
-        if not self.dirty_streams:
-            uv.uv_prepare_start(self.flush_prepare, <uv.uv_prepare_cb>flush_dirty_streams)
-        self.dirty_streams.append(stream)
-        self.wake()
-
-    cdef void unmark_dirty(self, StreamWrites stream):
-        """``stream`` flushes by itself now (StreamWrites.flush_early): off
-        the list when it is the last one marked (it mostly is: it was
-        marked by the write just before), else its turn there finds
-        nothing to send."""
-        cdef list dirty = self.dirty_streams
-        if dirty and dirty[len(dirty) - 1] is stream:
-            dirty.pop()
-            stream.flush_queued = False
-
-    cdef int flush_crowded_turn(self) except -1:
-        """Send the writes gathered so far in this turn now, when they are
-        many: a server at hundreds of connections whose reads one poll
-        brought.  Its first answers otherwise waited for every other read
-        of the turn, so its p99 was the whole turn, and every answer's
-        objects stayed alive, out of the cache, until the flush before the
-        poll (HTTP keep-alive at 500 connections: p99 7.4 -> 3.6 ms, user
-        CPU per request 1.95 -> 1.52 us).  Fewer are left for that flush,
-        which sends them together.  Called at the end of a read, whose
-        callback's return then drains the ticks."""
-        cdef list batch
-        if len(self.dirty_streams) >= CROWDED_TURN_STREAMS:
-            batch = self.dirty_streams
-            self.dirty_streams = []
-            self.flush_streams(batch, False)
-        return 0
-
-    cdef void flush_all(self):
-        cdef list batch
-        # A write callback may write again; those writes join the next
-        # round of this same flush, so nothing waits behind a poll.
-        while self.dirty_streams:
-            batch = self.dirty_streams
-            self.dirty_streams = []
-            self.flush_streams(batch, True)
-        uv.uv_prepare_stop(self.flush_prepare)
-
-    cdef void flush_streams(self, list batch, bint each_a_callback):
-        cdef object item
-        cdef StreamWrites stream
-        for item in batch:
-            # Only mark_dirty() fills the list: no type test per stream.
-            stream = <StreamWrites>item
-            stream.flush_queued = False
-            try:
-                stream.flush()
-            except BaseException as exc:
-                self.report(exc)
-            if each_a_callback:
-                self.after_callback()
-
-
-# How many streams' writes a turn gathers before flush_crowded_turn sends them.
-cdef Py_ssize_t CROWDED_TURN_STREAMS = 64
-
 
 cdef inline bint queued(object queue):
     # A deque keeps its length in ob_size (CPython's deque_len returns
     # Py_SIZE): the test after every callback costs no call.
     return Py_SIZE(queue) != 0
-
-
-cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
-    uv.pyuvnet_take_gil(handle.loop)
-    flush_with_gil(handle)
-
-
-cdef void flush_with_gil(uv.uv_prepare_t* handle) noexcept:
-    (<Loop>handle.data).flush_all()
 
 
 cdef void release_gil_for_poll(uv.uv_prepare_t* handle) noexcept nogil:

@@ -46,6 +46,10 @@
 #
 # Loops of other threads neither watch nor wrap anything: Python runs
 # signal handlers in the main thread only.
+#
+# The state is the Loop's (its signal fields, uv/loop.pyx) and the
+# functions here work it: the wakeup poll (start_signal_poll), the
+# deferred handlers (defer_signal) and the signal point that runs them.
 
 import signal
 import socket
@@ -96,7 +100,7 @@ cdef class DeferringHandler:
         cdef Loop loop = signal_loop
         if (loop is not None and loop.running and not loop.at_signal_point
                 and frame_in_pyuvnet(frame)):
-            loop.defer_signal(self.handler, signum, frame)
+            defer_signal(loop, self.handler, signum, frame)
             return None
         return self.handler(signum, frame)
 
@@ -144,7 +148,7 @@ cdef int watch_signals(Loop loop) except -1:
         chained_fd = -1
     guard_handlers(loop)
     try:
-        loop.start_signal_poll(wakeup_reader.fileno())
+        start_signal_poll(loop, wakeup_reader.fileno())
     except BaseException:
         unwatch_signals(loop)
         raise
@@ -155,8 +159,8 @@ cdef void unwatch_signals(Loop loop):
     """run() returns: run what was deferred, then put everything back as it
     was (a wakeup fd the user set meanwhile stays theirs)."""
     global chained_fd
-    loop.signal_point()
-    loop.stop_signal_poll()
+    signal_point(loop)
+    stop_signal_poll(loop)
     unguard_handlers(loop)
     try:
         current = signal.set_wakeup_fd(chained_fd)
@@ -165,6 +169,35 @@ cdef void unwatch_signals(Loop loop):
     except BaseException as exc:
         loop.report(exc)
     chained_fd = -1
+
+
+cdef int start_signal_poll(Loop loop, int fd) except -1:
+    """Watch ``fd``, the wakeup socket's read end, with the loop's
+    uv_poll_t (unref'd), made at the first run() that needs it."""
+    cdef int r
+    if loop.signal_poll != NULL and loop.signal_poll_fd != fd:
+        # A new socketpair (this process is a fork's child).
+        uv.uv_close(<uv.uv_handle_t*>loop.signal_poll, free_closed_handle)
+        loop.signal_poll = NULL
+    if loop.signal_poll == NULL:
+        loop.signal_poll = <uv.uv_poll_t*>PyMem_RawMalloc(sizeof(uv.uv_poll_t))
+        if loop.signal_poll == NULL:
+            raise MemoryError()
+        r = uv.uv_poll_init(loop.uvloop, loop.signal_poll, fd)
+        if r < 0:
+            PyMem_RawFree(loop.signal_poll)
+            loop.signal_poll = NULL
+            raise errors.uv_exception(r, 'uv_poll_init')
+        loop.signal_poll.data = <void*>loop
+        loop.signal_poll_fd = fd
+        uv.uv_unref(<uv.uv_handle_t*>loop.signal_poll)
+    uv.uv_poll_start(loop.signal_poll, uv.UV_READABLE, signal_wakeup_ready)
+    return 0
+
+
+cdef void stop_signal_poll(Loop loop):
+    if loop.signal_poll != NULL:
+        uv.uv_poll_stop(loop.signal_poll)
 
 
 cdef int guard_depth = 0               # guard_handlers() calls not undone yet
@@ -236,7 +269,39 @@ cdef void send_wakeup_byte():
         pass        # full: a wakeup is pending anyway
 
 
+cdef void defer_signal(Loop loop, object handler, object signum, object frame):
+    """A handler would have interrupted pyuvnet's code: run it at the
+    loop's next signal point, which a wakeup byte brings round soon."""
+    loop.deferred_signals.append((handler, signum, frame))
+    send_wakeup_byte()
+
+
+cdef void signal_point(Loop loop):
+    """Run the deferred handlers and the pending ones, at a point
+    where no callback is half done; what they raise stops the loop and
+    comes out of run()."""
+    read_wakeup_bytes()
+    run_deferred_signals(loop)
+    loop.at_signal_point = True
+    try:
+        PyErr_CheckSignals()
+    except BaseException as exc:
+        loop.report(exc)
+    finally:
+        loop.at_signal_point = False
+
+
+cdef void run_deferred_signals(Loop loop):
+    cdef tuple item
+    while loop.deferred_signals:
+        item = <tuple>loop.deferred_signals.pop(0)
+        try:
+            item[0](item[1], item[2])
+        except BaseException as exc:
+            loop.report(exc)
+
+
 cdef void signal_wakeup_ready(uv.uv_poll_t* handle, int status, int events) noexcept with gil:
     cdef Loop loop = <Loop>handle.data
-    loop.signal_point()
+    signal_point(loop)
     loop.after_callback()

@@ -57,13 +57,13 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
             pass
         elif stream.sink_on and stream.flowing == 1 and not stream.read_queue:
             # The writes the read causes leave after it, as one (end_cut).
-            stream.loop.cutting = True
+            stream.loop.flusher.cutting = True
             try:
                 stream.feed_sink(stream.sink, buf.base, nread)
             except BaseException as exc:
                 stream.loop.report(exc)
             try:
-                stream.loop.end_cut()
+                stream.loop.flusher.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
         elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
@@ -75,7 +75,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
         else:
             # Node's chunks: at most 64 KiB each, whatever the read brought;
             # what they make the listeners write leaves after the last.
-            stream.loop.cutting = True
+            stream.loop.flusher.cutting = True
             while start < nread and not stream._destroyed:
                 size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
                 try:
@@ -84,7 +84,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                     stream.loop.report(exc)
                 start += size
             try:
-                stream.loop.end_cut()
+                stream.loop.flusher.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
     elif nread < 0:

@@ -20,7 +20,8 @@ cdef enum:
     HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
     # Gathering saves syscalls for small writes only: once this much waits,
     # it leaves at once, while the bytes are still in the CPU's cache
-    # (after the last chunk, when one read brought several: Loop.hold_flush).
+    # (after the last chunk, when one read brought several:
+    # WriteFlusher.hold_flush).
     FLUSH_NOW_BYTES = 65536
 
 
@@ -182,15 +183,15 @@ cdef class StreamWrites(Handle):
         if self.corked == 0:
             if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
                     and self.write_reqs == 0):
-                if self.loop.cutting:
+                if self.loop.flusher.cutting:
                     # One read's chunks are being delivered: their writes
                     # leave as one writev after the last (read_with_gil).
-                    self.loop.hold_flush(self)
+                    self.loop.flusher.hold_flush(self)
                 else:
                     self.flush_now()
             elif not self.flush_queued:
                 self.flush_queued = True
-                self.loop.mark_dirty(self)
+                self.loop.flusher.mark_dirty(self)
         return ok
 
     cdef int flush_held(self) except -1:
@@ -265,7 +266,7 @@ cdef class StreamWrites(Handle):
         callbacks run here."""
         if ((self.queued_callbacks > 1 or (last and self.ending))
                 and self.flush_queued and not self.writing_now):
-            self.loop.unmark_dirty(self)
+            self.loop.flusher.unmark_dirty(self)
             self.flush()
         return 0
 
@@ -300,7 +301,7 @@ cdef class StreamWrites(Handle):
     cdef void schedule_flush(self):
         if not self.flush_queued:
             self.flush_queued = True
-            self.loop.mark_dirty(self)
+            self.loop.flusher.mark_dirty(self)
 
     cdef int flush(self) except -1:
         """Send the queue: one vectored try_write, the rest through uv_write.
