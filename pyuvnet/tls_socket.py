@@ -13,13 +13,13 @@ Why it is built this way (docs/TLS.md has the long form):
   subclass of ``net.Socket``, because the C ``Stream`` base writes straight
   to its libuv handle; the Duplex surface (write/end/pause/pipe/timeouts,
   addresses) is forwarded to the raw socket.
-* The C base class ``_uv.TLSPump`` (pyuvnet/uv/tls_pump.pyx) runs a
-  connection's expected life: the handshake, 'secure', the per-chunk pump
-  (ciphertext from libuv through the SSLObject to 'data', and
-  ``write(bytes)`` back, without Python bytecode), end and close; a
-  tls.Server's connections are made by its C ``_uv.TLSAcceptor``.  This
-  half holds the options, the peer's verification, failures, and the rest
-  of the surface.
+* The C base class ``_uv.TLSPump`` (pyuvnet/uv/tls_pump.pyx, over its
+  own base in pyuvnet/uv/tls_pump_data.pyx) runs a connection's expected
+  life: the handshake, 'secure', the per-chunk pump (ciphertext from
+  libuv through the SSLObject to 'data', and ``write(bytes)`` back,
+  without Python bytecode), end and close; a tls.Server's connections
+  are made by its C ``_uv.TLSAcceptor``.  This half holds the options,
+  the peer's verification, failures, and the rest of the surface.
 * Certificates are verified as Node does: the handshake fails on a bad
   certificate only with rejectUnauthorized (Python's CERT_REQUIRED);
   otherwise the result shows in ``authorized``/``authorizationError``.
@@ -338,7 +338,7 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
     # -- the Duplex surface ------------------------------------------------
 
     def _write(self, data, encoding, callback):
-        # write() (in TLSPump) takes bytes on a secure socket itself.
+        # write() (TLSPumpData's, in C) takes bytes on a secure socket itself.
         if callback is None and callable(encoding):
             callback, encoding = encoding, None
         if callback is not None:
@@ -362,7 +362,7 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
             self._corked_writes.append((bytes(data), callback))
             self._corked_bytes += len(data)
             return self.writableLength < self._raw.writableHighWaterMark
-        if data:        # (never an empty write: see TLSPump.write)
+        if data:        # (never an empty write: see TLSPumpData.write)
             self._ssl.write(data)
         return self._flush_out(callback)
 
@@ -373,7 +373,7 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
         if not writes or self._ssl is None:
             return
         joined = b''.join(data for data, _ in writes)
-        if joined:      # (never an empty write: see TLSPump.write)
+        if joined:      # (never an empty write: see TLSPumpData.write)
             self._ssl.write(joined)
         callbacks = [callback for _, callback in writes if callback is not None]
         self._flush_out(_all_of(callbacks) if callbacks else None)

@@ -2,7 +2,8 @@
 client's sessions as OpenSSL's DER, tls_session.py), a tls.Server's
 external session cache ('newSession', 'resumeSession'), renegotiate()
 and enableTrace().  The OpenSSL calls are in uv/tls_sessions.pyx; the
-pump (uv/tls_pump.pyx) calls the underscored methods."""
+pump (uv/tls_pump.pyx and its base, uv/tls_pump_data.pyx) calls the
+underscored methods."""
 import ssl
 import time
 
