@@ -33,7 +33,8 @@ from .tls_context import supported_ciphers
 from . import tls_context as _tls_context
 from .tls_keys import PKCS12Error
 from .tls_secure_pair import ERR_TLS_INVALID_CONTEXT, SecurePair, createSecurePair
-from .tls_socket import CONNECTION_RULES, TLSSocket, server_settings
+from .tls_socket import TLSSocket
+from .tls_socket_options import CONNECTION_RULES, server_settings
 from .tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 from .x509 import X509Certificate
 

@@ -11,6 +11,10 @@ from .records import Record
 from .x509 import X509Certificate
 from .socket import Socket
 from .tls_context import SecureContext, SecureContextOptions
+from .tls_socket_options import (
+    CONNECTION_RULES as CONNECTION_RULES, TLS_SOCKET_OPTIONS as TLS_SOCKET_OPTIONS,
+    server_settings as server_settings,
+)
 from .tls_socket_queries import OpenSSLQueries
 from .tls_socket_sessions import SessionMethods
 
@@ -20,13 +24,6 @@ _WriteCallback = Callable[[Exception | None], object]
 _Writable = TypeVar('_Writable', bound=_uv.Stream | TLSSocket)
 # SNICallback(servername, callback(err, context)): answers synchronously.
 _SNICallback = Callable[[str, Callable[[Exception | None, SecureContext | None], object]], object]
-
-CONNECTION_RULES: dict[str, str | tuple[str, ...]]
-TLS_SOCKET_OPTIONS: object
-
-# A _uv.TLSServerSettings: what a tls.Server's connections share.
-def server_settings(context: SecureContext, opts: dict[str, Any],
-                    handshake_timeout: float = 0, session_cache: bool = False) -> object: ...
 
 class TLSConnectionOptions(SecureContextOptions, total=False):
     """What a TLS connection takes besides its context's options; keys in either spelling."""

@@ -36,12 +36,13 @@ def test_established_stream_runs_no_pyuvnet_python_per_chunk(tls_server, tls_cer
     and write(bytes) -> SSLObject -> the raw socket in C.  An echo server
     whose 'data' listener is its own write (both C), fed 4 MiB in 16 KiB
     writes after a first echoed byte (both handshakes are over), enters
-    no Python function of tls_socket.py / tls_context.py / socket.py for
-    any chunk while the bytes flow."""
+    no Python function of tls_socket.py / tls_socket_options.py /
+    tls_context.py / socket.py for any chunk while the bytes flow."""
     total = 4 * 1024 * 1024
     block = b'x' * 16384
     server, port = tls_server(lambda s: s.on('data', s.write))
-    counts, profile = _python_frames_in(('tls_socket.py', 'tls_context.py', 'socket.py'))
+    counts, profile = _python_frames_in(('tls_socket.py', 'tls_socket_options.py', 'tls_context.py',
+                                         'socket.py'))
     received = []
     client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca})
 
@@ -99,9 +100,9 @@ def test_a_server_connection_lives_and_dies_without_python_tls_frames(
     makes, without its frames), TLSPump drives the handshake, emits
     'secure' and 'secureConnection', echoes, answers the peer's FIN with
     close_notify and FIN, and emits 'close'.  20 connections enter no
-    Python function of tls.py / tls_socket.py / tls_context.py /
-    tls_certificates.py / tls_session.py / ssl.py, and each SSLObject
-    still answers (its version, after the run)."""
+    Python function of tls.py / tls_socket.py / tls_socket_options.py /
+    tls_context.py / tls_certificates.py / tls_session.py / ssl.py, and
+    each SSLObject still answers (its version, after the run)."""
     # Once a socket of this process logged keys (an earlier test's), every
     # handshake reads the shared key log file (tls_session.py): the cost
     # of logging, not of the path measured here.
@@ -117,8 +118,9 @@ def test_a_server_connection_lives_and_dies_without_python_tls_frames(
         if len(closed) + 1 == count:
             s.on('close', lambda _: server.close())
     server, port = tls_server(on_secure)
-    counts, profile = _python_frames_in(('/tls.py', 'tls_socket.py', 'tls_context.py',
-                                         'tls_certificates.py', 'tls_session.py', '/ssl.py'))
+    counts, profile = _python_frames_in(('/tls.py', 'tls_socket.py', 'tls_socket_options.py',
+                                         'tls_context.py', 'tls_certificates.py', 'tls_session.py',
+                                         '/ssl.py'))
     thread, failures = _blocking_clients(port, tls_certs.ca, count)
     sys.setprofile(profile)
     try:

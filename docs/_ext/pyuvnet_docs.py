@@ -33,7 +33,7 @@ import gen_stubs  # noqa: E402  (tools/ is not a package)
 import pyuvnet as net  # noqa: E402
 from pyuvnet import (  # noqa: E402
     child_process, cluster, connecting, errors, http, https, server as server_module, tls, tls_context,
-    tls_socket,
+    tls_socket_options,
 )
 from pyuvnet.child_process import command as child_process_command  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
@@ -373,7 +373,7 @@ def _without(rules, *others):
 
 
 def _option_specs():
-    context, connection = tls_context.CONTEXT_RULES, tls_socket.CONNECTION_RULES
+    context, connection = tls_context.CONTEXT_RULES, tls_socket_options.CONNECTION_RULES
     return {
         'socket': (connecting.SOCKET_RULES, 'SocketOptions'),
         'connect': (connecting.CONNECT_RULES, 'ConnectOptions'),
@@ -389,7 +389,7 @@ def _option_specs():
                                 context, connection), 'TLSServerOptions'),
         'tls-connect': (_without(tls.TLS_CONNECT_OPTIONS.rules, context, connection),
                         'TLSConnectOptions'),
-        'tls-socket': (_without(tls_socket.TLS_SOCKET_OPTIONS.rules, context, connection),
+        'tls-socket': (_without(tls_socket_options.TLS_SOCKET_OPTIONS.rules, context, connection),
                        'TLSSocketOptions'),
     }
 
