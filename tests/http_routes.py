@@ -114,3 +114,4 @@ def node_server(node, script, *args):
     finally:
         proc.kill()
         proc.wait()
+        proc.stdout.close()

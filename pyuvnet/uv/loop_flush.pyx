@@ -26,7 +26,13 @@
 # object fields, this flusher among them.
 
 # How many streams' writes a turn gathers before flush_crowded_turn sends them.
-cdef Py_ssize_t CROWDED_TURN_STREAMS = 64
+# Swept on the HTTP server (pinned wrk A/B, 3 rounds each): at 500
+# connections uploading 64 KiB, p99 stays 9-10 ms from 12 to 24 and jumps
+# to 15-16 ms from 32 up (the clients' next uploads no longer overlap the
+# server's turn); at 500 keep-alive connections p99 is 3.0 ms at 16 against
+# 3.4 at 64, and user CPU per request rises below 16 (8: +8%, 1: +23%);
+# the pipelined cells' CPU does not move from 12 to 64.
+cdef Py_ssize_t CROWDED_TURN_STREAMS = 16
 
 
 @cython.final
@@ -86,8 +92,8 @@ cdef class WriteFlusher:
         brought.  Its first answers otherwise waited for every other read
         of the turn, so its p99 was the whole turn, and every answer's
         objects stayed alive, out of the cache, until the flush before the
-        poll (HTTP keep-alive at 500 connections: p99 7.4 -> 3.6 ms, user
-        CPU per request 1.95 -> 1.52 us).  Fewer are left for that flush,
+        poll (HTTP keep-alive at 500 connections, at 64 streams: p99 7.4 ->
+        3.6 ms, user CPU per request 1.95 -> 1.52 us).  Fewer are left for that flush,
         which sends them together.  Called at the end of a read, whose
         callback's return then drains the ticks."""
         cdef list batch
