@@ -40,6 +40,17 @@
 ctypedef int (*stream_sink_fn)(object sink, const char* data, Py_ssize_t size) except -1
 
 
+cdef tuple end_arguments(object data, object encoding, object callback):
+    """end()'s arguments as Node takes them: the callback may come first
+    (``end(callback)``) or second (``end(data, callback)``).  Shared by
+    net streams and TLS sockets."""
+    if callable(data):
+        return None, encoding, data
+    if callable(encoding):
+        return data, None, encoding
+    return data, encoding, callback
+
+
 cdef class Stream(StreamWrites):
     """A libuv stream handle with Node's Duplex buffering."""
 
@@ -367,10 +378,7 @@ cdef class Stream(StreamWrites):
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then FIN after everything queued.
         ``callback`` runs on 'finish'.  Returns the socket."""
-        if callable(data):
-            data, callback = None, data
-        elif callable(encoding):
-            encoding, callback = None, encoding
+        data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
             self.write(data, encoding)
         if callback is not None:

@@ -271,10 +271,7 @@ cdef class TLSPumpData(EventEmitter):
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then close_notify, then FIN; ``callback``
         runs on 'finish'.  Before 'secure' it waits for the handshake."""
-        if callable(data):
-            data, callback = None, data
-        elif callable(encoding):
-            encoding, callback = None, encoding
+        data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
             self.write(data, encoding)
         if not self._secure and not self._destroyed:
