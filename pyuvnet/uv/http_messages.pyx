@@ -37,9 +37,6 @@ cdef class SentNotice(WriteNotice):
     cdef int written(self, object err) except -1:
         return (<OutgoingCore>self.message).on_sent()
 
-    def __call__(self, error=None):
-        (<OutgoingCore>self.message).on_sent()
-
     def __dealloc__(self):
         Py_XDECREF(self.message)
 

@@ -60,10 +60,14 @@ cdef class WriteNotice:
     (``err`` None) or failed.  Python's call protocol for an object with
     ``__call__`` (tp_call and its argument tuple) cost the HTTP server 2%
     of its instructions per answer.  Only the stream's own write-done path
-    calls it so; subclasses stay callable for the others."""
+    calls it so; for the others (a TLSSocket's writes) it is a callable
+    that does the same."""
 
     cdef int written(self, object err) except -1:
         return 0
+
+    def __call__(self, error=None):
+        self.written(error)
 
 
 cdef class StreamWrites(Handle):
