@@ -264,6 +264,10 @@ cdef class EventEmitter:
         cdef PyObject* found
         if type(event) is str:
             # The common case, without a try block: a str key never raises.
+            # Most emits of a message's own events ('finish', 'close') find
+            # no listener at all: the shared empty dict answers without a lookup.
+            if self._events is NO_EVENTS:
+                return None
             found = PyDict_GetItemWithError(self._events, event)
             return None if found == NULL else <object>found
         try:

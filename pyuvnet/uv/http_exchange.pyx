@@ -68,6 +68,7 @@ cdef class ServerExchange:
     cdef public Py_ssize_t requests
     cdef public bint keep_alive_armed
     cdef public bint closing            # a response said Connection: close
+    cdef bint plain_writes              # socket.write is StreamWrites.write (C may call it)
     cdef public object upgrading
     cdef object __weakref__
     cdef Loop loop
@@ -83,6 +84,8 @@ cdef class ServerExchange:
         'end', 'close', 'error' and 'timeout'."""
         self.server = server
         self.socket = socket
+        self.plain_writes = (isinstance(socket, StreamWrites)
+                             and type(socket).write is StreamWrites.write)
         cdef ServerSettings settings = <ServerSettings?>server._settings
         self.settings = settings
         self.parser = HTTPParser(self, False, settings.max_header_size,

@@ -343,24 +343,34 @@ cdef class OutgoingCore(MessageCore):
         return self.send(data, callback)
 
     cdef object send(self, data, callback):
+        cdef object head = None
         if not self._header_sent:
             self._header_sent = True
-            data = self._header + data
+            if self._corked or not data:
+                data = self._header + data
+            else:
+                head = self._header
         if self._corked:
             self._corked_writes = self._corked_writes + ((data, callback),)
             return True
-        return self.deliver(data, callback)
+        return self.deliver(head, data, callback)
 
     def _deliver(self, data, callback):
-        return self.deliver(data, callback)
+        return self.deliver(None, data, callback)
 
-    cdef object deliver(self, data, callback):
+    cdef object deliver(self, head, data, callback):
+        """``data``, after ``head`` (the message's head, or None), to the
+        socket; or held until it is this response's turn."""
         socket = self.socket
         conn = self._conn
         if socket is None or (conn is not None and (<ServerExchange?>conn).current is not self):
-            self._pending = self._pending + ((data, callback),)
+            self._pending = self._pending + ((data if head is None else head + data, callback),)
             return False
-        return socket.write(data, callback)
+        if head is None:
+            return socket.write(data, callback)
+        if conn is not None and (<ServerExchange>conn).plain_writes and type(data) is bytes:
+            return (<StreamWrites>socket).write_after(<bytes>head, <bytes>data, callback) == 1
+        return socket.write(head + data, callback)
 
     def _on_sent(self, error=None):
         self.on_sent()

@@ -198,6 +198,24 @@ cdef class StreamWrites(Handle):
                 self.loop.flusher.mark_dirty(self)
         return ok
 
+    cdef int write_after(self, bytes head, bytes data, object callback) except -1:
+        """write_bytes() of ``head`` then ``data`` as two entries of the
+        queue, which leave in one writev: an HTTP message's head and body go
+        out together without the copy that joining them would cost (a tenth
+        of a pipelined hello's allocations).  ``callback`` follows ``data``;
+        a refused write is refused as write_bytes() refuses one."""
+        if self.ending or not self.is_writable_state():
+            return self.write_bytes(head + data, callback)
+        if self.write_queue is None:
+            self.write_queue = new_write_queue(head)
+        else:
+            self.write_queue.append(head)
+        if self.write_callbacks is not None:
+            self.write_callbacks.append(None)
+        self.queued_bytes += PyBytes_GET_SIZE(head)
+        self.bytes_written += PyBytes_GET_SIZE(head)
+        return self.write_bytes(data, callback)
+
     cdef int flush_held(self) except -1:
         """The read whose chunks held this stream's flush is delivered."""
         if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
