@@ -113,6 +113,32 @@ def test_write_callback_runs_after_the_data_left_the_buffer(listening_server, ru
     assert state['server_read_at_cb'] > 0
 
 
+def test_callbacks_of_successive_turns_each_run_once_in_order(listening_server, run_loop):
+    """Writes with and without callbacks over several loop turns, some
+    made from a callback while the turn's callbacks are being called: each
+    callback runs once, in the writes' order, and every byte arrives in
+    order (the stream reuses a turn's emptied callback list for the next)."""
+    received = []
+    server, port = sink_server(listening_server, received)
+    client = connect(port)
+    order = []
+
+    def turn(n):
+        if n == 4:
+            client.end()
+            return
+        client.write(b'a%d' % n)
+        client.write(b'b%d' % n, lambda err: (
+            order.append(('b', n, err)), client.write(b'c%d' % n, lambda err: (
+                order.append(('c', n, err)), net.setImmediate(turn, n + 1)))))
+        client.write(b'd%d' % n)
+    client.on('connect', lambda: turn(0))
+    client.on('close', lambda _: server.close())
+    run_loop()
+    assert order == [(kind, n, None) for n in range(4) for kind in 'bc']
+    assert b''.join(received) == b''.join(b'a%db%dd%dc%d' % (n, n, n, n) for n in range(4))
+
+
 def test_write_callback_argument_is_none_on_success(listening_server, run_loop):
     received = []
     server, port = sink_server(listening_server, received)

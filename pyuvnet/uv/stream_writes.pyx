@@ -77,6 +77,8 @@ cdef class StreamWrites(Handle):
                                     # it for the next turn once all of it left
     cdef list write_callbacks       # None until a write() gives a callback; then
                                     # one entry (maybe None) per write_queue entry
+    cdef list spare_callbacks       # flush()'s emptied write_callbacks, for the
+                                    # next write() with a callback (no list made)
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
     cdef Py_ssize_t queued_bytes
@@ -169,7 +171,7 @@ cdef class StreamWrites(Handle):
             self.write_queue.append(data)
         if callback is not None:
             if self.write_callbacks is None:
-                self.write_callbacks = [None] * (len(self.write_queue) - 1)
+                self.write_callbacks = self.new_callbacks(len(self.write_queue) - 1)
             self.write_callbacks.append(callback)
             self.queued_callbacks += 1
         elif self.write_callbacks is not None:
@@ -197,6 +199,18 @@ cdef class StreamWrites(Handle):
                 self.flush_queued = True
                 self.loop.flusher.mark_dirty(self)
         return ok
+
+    cdef list new_callbacks(self, Py_ssize_t nones):
+        """write_callbacks for a queue whose first ``nones`` entries have
+        none: the spare list when there is one (an HTTP connection's every
+        response has a callback, 'finish')."""
+        cdef list callbacks = self.spare_callbacks
+        if callbacks is None:
+            return [None] * nones
+        self.spare_callbacks = None
+        for _ in range(nones):
+            callbacks.append(None)
+        return callbacks
 
     cdef int write_after(self, bytes head, bytes data, object callback) except -1:
         """write_bytes() of ``head`` then ``data`` as two entries of the
@@ -354,6 +368,10 @@ cdef class StreamWrites(Handle):
                     # WriteRequest holds the list, so the next turn reuses it.
                     uv.pyuvnet_list_empty(buffers)
                     self.write_queue = buffers
+                if callbacks is not None:
+                    # Called and held by no WriteRequest: kept for the next.
+                    uv.pyuvnet_list_empty(callbacks)
+                    self.spare_callbacks = callbacks
         if self.ending and not self.shutdown_sent and not self.write_queue:
             self.send_shutdown()
         return 0
