@@ -37,6 +37,10 @@
  * socket error is fatal: an error JSON line and exit status 1.
  *
  * Output: exactly one JSON line on stdout (messages go to stderr).
+ *
+ * This file holds main, the argument parsing, the phases and the event
+ * loop; loadgen_conns.c the connections and the byte pattern they send;
+ * loadgen_report.c the output. loadgen.h says what they share.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -44,8 +48,6 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,385 +60,39 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The byte pattern repeats every PATTERN_SIZE bytes. The table holds it
- * twice in a row so that any slice of up to PATTERN_SIZE bytes starting in
- * the first copy is contiguous: sends and checks never wrap. */
-#define PATTERN_SIZE ((size_t)1 << 20)
-#define PATTERN_MASK (PATTERN_SIZE - 1)
-#define STREAM_WINDOW ((size_t)256 * 1024)
-#define RECV_BUF_SIZE ((size_t)256 * 1024) /* <= PATTERN_SIZE, see above */
-#define MAX_EVENTS 512
-/* At most this many connections may be connecting (for idle: connecting or
- * awaiting their first echo) during setup, so a burst of connects does not
- * overflow the server's accept backlog and stall in SYN retransmits. */
-#define SETUP_PARALLEL 64
-/* Setting up and draining take longer the more connections there are: a
- * loaded server may need a few seconds to close 10,000 of them. */
-#define SETUP_TIMEOUT_NS (15 * NS_PER_S + (uint64_t)opt.conns * PER_CONN_NS)
-#define DRAIN_TIMEOUT_NS (3 * NS_PER_S + (uint64_t)opt.conns * PER_CONN_NS)
-#define PER_CONN_NS 1000000ull /* 1 ms */
-#define RETRY_WAIT_MS 1
-#define NS_PER_S 1000000000ull
-#define SOURCE_ADDRS 4096
+#include "loadgen.h"
 
-/* Latency histogram: exact below 128 ns, then 64 buckets per power of two
- * (under 1.6% error), so memory stays fixed however long the run. */
-#define HIST_SUB_BITS 6
-#define HIST_SUB (1u << HIST_SUB_BITS)
-#define HIST_BUCKETS (2 * HIST_SUB + (64 - HIST_SUB_BITS - 1) * HIST_SUB)
+const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle"};
 
-enum mode { M_PINGPONG, M_STREAM, M_CONNRATE, M_IDLE };
-static const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle"};
+struct options opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0, 0};
 
-enum phase { P_SETUP, P_RUN, P_DRAIN, P_HOLD };
+struct sockaddr_storage peer;
+socklen_t peer_len;
+bool peer_unix;
+bool spread_sources; /* see bind_source() */
 
-enum state {
-    S_CLOSED,
-    S_RETRY, /* unix connect found the backlog full; reconnect shortly */
-    S_CONNECTING,
-    S_OPEN,
-    S_SHUT, /* we sent FIN; reading the rest of the echo until EOF */
-};
-
-struct conn {
-    int fd;
-    enum state state;
-    bool want_out; /* EPOLLOUT is in the interest set */
-    uint32_t id;   /* selects the connection's byte pattern */
-    uint64_t sent;
-    uint64_t recvd;
-    uint64_t goal;    /* offset where the current request's bytes end */
-    uint64_t started; /* ns, when the current request began */
-};
-
-static struct {
-    enum mode mode;
-    const char *target;
-    int conns;
-    size_t size;
-    double warmup;
-    double duration;
-    uint64_t requests; /* 0: the measured window is --duration */
-    int server_pid;    /* 0: no server CPU figures */
-} opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0, 0};
-
-static struct sockaddr_storage peer;
-static socklen_t peer_len;
-static bool peer_unix;
-static bool spread_sources; /* see bind_source() */
-
-static unsigned char pattern[2 * PATTERN_SIZE];
 static unsigned char rbuf[RECV_BUF_SIZE];
-static size_t window;
+size_t window;
 
-static struct conn *conns;
-static int epfd;
-static enum phase phase;
-static uint64_t t_run, t_measure, t_end, t_deadline;
-static uint32_t next_id;
-static int n_opened; /* setup: slots opened so far */
-static int n_ready;  /* setup: connections connected (idle: echoed once) */
-static int n_live;   /* connections holding an fd */
-static int n_retry;
+struct conn *conns;
+int epfd;
+enum phase phase;
+uint64_t t_run, t_measure, t_end, t_deadline;
+uint32_t next_id;
+int n_opened; /* setup: slots opened so far */
+int n_ready;  /* setup: connections connected (idle: echoed once) */
+int n_live;   /* connections holding an fd */
+int n_retry;
 static bool stdin_open = true;
 
-static uint64_t measured;    /* requests, bytes or connections in the window */
-static uint64_t total_bytes; /* every byte echoed and verified */
-static struct {
-    bool started, ended;
-    double user, sys; /* seconds: at the window's start, then the difference */
-} server_cpu;
-static uint64_t hist[HIST_BUCKETS];
-static uint64_t hist_count;
+uint64_t measured;    /* requests, bytes or connections in the window */
+uint64_t total_bytes; /* every byte echoed and verified */
 
 static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            printf("\\%c", ch);
-        else if (ch < 0x20)
-            printf("\\u%04x", ch);
-        else
-            putchar(ch);
-    }
-    putchar('"');
-}
-
-static void print_head(bool ok)
-{
-    printf("{\"ok\":%s,\"mode\":\"%s\",\"transport\":\"%s\",\"target\":", ok ? "true" : "false",
-           mode_names[opt.mode], peer_unix ? "unix" : "tcp");
-    json_string(opt.target ? opt.target : "");
-}
-
-__attribute__((format(printf, 1, 2), noreturn)) static void fail(const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "loadgen: %s\n", msg);
-    print_head(false);
-    printf(",\"error\":");
-    json_string(msg);
-    printf("}\n");
-    exit(1);
-}
-
-/* ---- the byte pattern ------------------------------------------------ */
-
-static void fill_pattern(void)
-{
-    /* xorshift64* from a fixed seed: every run sends the same bytes. */
-    uint64_t x = 0x9E3779B97F4A7C15ull;
-    for (size_t i = 0; i < PATTERN_SIZE; i++) {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        pattern[i] = (unsigned char)((x * 0x2545F4914F6CDD1Dull) >> 56);
-    }
-    memcpy(pattern + PATTERN_SIZE, pattern, PATTERN_SIZE);
-}
-
-static const unsigned char *bytes_at(const struct conn *c, uint64_t offset)
-{
-    /* Fibonacci hashing spreads consecutive ids over the table. */
-    uint64_t base = (uint64_t)c->id * 2654435761u;
-    return pattern + ((base + offset) & PATTERN_MASK);
-}
-
-/* ---- latency histogram ----------------------------------------------- */
-
-static unsigned hist_bucket(uint64_t v)
-{
-    if (v < 2 * HIST_SUB)
-        return (unsigned)v;
-    unsigned shift = (unsigned)(63 - __builtin_clzll(v)) - HIST_SUB_BITS;
-    return 2 * HIST_SUB + (shift - 1) * HIST_SUB + (unsigned)((v >> shift) - HIST_SUB);
-}
-
-static uint64_t hist_value(unsigned b) /* the middle of bucket b */
-{
-    if (b < 2 * HIST_SUB)
-        return b;
-    unsigned shift = (b - 2 * HIST_SUB) / HIST_SUB + 1;
-    uint64_t top = (b - 2 * HIST_SUB) % HIST_SUB + HIST_SUB;
-    return (top << shift) + (1ull << (shift - 1));
-}
-
-static void print_percentile(const char *name, double p)
-{
-    if (hist_count == 0) {
-        printf(",\"%s\":null", name);
-        return;
-    }
-    uint64_t rank = (uint64_t)(p * (double)hist_count + 0.999999);
-    uint64_t seen = 0;
-    unsigned b = 0;
-    if (rank == 0)
-        rank = 1;
-    for (; b < HIST_BUCKETS - 1; b++) {
-        seen += hist[b];
-        if (seen >= rank)
-            break;
-    }
-    printf(",\"%s\":%.1f", name, (double)hist_value(b) / 1e3);
-}
-
-/* ---- connections ----------------------------------------------------- */
-
-static void epoll_set(struct conn *c, int op, uint32_t events)
-{
-    struct epoll_event ev = {.events = events, .data.ptr = c};
-    if (epoll_ctl(epfd, op, c->fd, &ev) != 0)
-        fail("epoll_ctl: %s", strerror(errno));
-}
-
-static void want_out(struct conn *c, bool on)
-{
-    if (c->want_out != on) {
-        c->want_out = on;
-        epoll_set(c, EPOLL_CTL_MOD, EPOLLIN | (on ? EPOLLOUT : 0));
-    }
-}
-
-static void close_conn(struct conn *c)
-{
-    close(c->fd); /* also leaves the epoll set: the fd is not shared */
-    c->fd = -1;
-    c->state = S_CLOSED;
-    n_live--;
-}
-
-/* How many bytes c may send now. */
-static size_t send_budget(const struct conn *c)
-{
-    if (c->state != S_OPEN)
-        return 0;
-    if (opt.mode != M_STREAM)
-        return (size_t)(c->goal - c->sent);
-    size_t into_chunk = (size_t)(c->sent % opt.size);
-    if (into_chunk)
-        return opt.size - into_chunk; /* finish the write already begun */
-    if (phase != P_RUN || c->sent - c->recvd + opt.size > window)
-        return 0;
-    return opt.size;
-}
-
-static void flush(struct conn *c)
-{
-    size_t len;
-    while ((len = send_budget(c)) > 0) {
-        ssize_t n = send(c->fd, bytes_at(c, c->sent), len, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                want_out(c, true);
-                return;
-            }
-            fail("send on connection %u: %s", c->id, strerror(errno));
-        }
-        c->sent += (uint64_t)n;
-    }
-    want_out(c, false);
-}
-
-static void begin_request(struct conn *c, size_t len, uint64_t now)
-{
-    c->goal = c->sent + len;
-    c->started = now;
-    flush(c);
-}
-
-static void on_connected(struct conn *c, uint64_t now)
-{
-    c->state = S_OPEN;
-    if (opt.mode == M_CONNRATE || opt.mode == M_IDLE)
-        begin_request(c, 1, now);
-    else
-        n_ready++; /* the run starts once every connection is up */
-}
-
-/* Every closed connection leaves a TIME_WAIT entry on this side for a
- * minute, and a single source address has ~28k ephemeral ports: connrate
- * would soon measure the kernel's search for a free port instead of the
- * server. Over IPv4 loopback the whole of 127/8 is local, so connections
- * take turns among SOURCE_ADDRS source addresses, each with its own ports. */
-static void bind_source(int fd, uint32_t id)
-{
-    int one = 1;
-    struct sockaddr_in src = {.sin_family = AF_INET};
-    src.sin_addr.s_addr = htonl(0x7F000001u + id % SOURCE_ADDRS);
-    /* Choose the port at connect time, per destination, not at bind. */
-    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-    if (bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
-        fail("bind to %s: %s", inet_ntoa(src.sin_addr), strerror(errno));
-}
-
-static void open_conn(struct conn *c, uint64_t now)
-{
-    int fd = socket(peer.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        fail("socket: %s", strerror(errno));
-    if (!peer_unix) {
-        /* Requests are single small writes: never hold one back for Nagle. */
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    }
-    if (spread_sources)
-        bind_source(fd, next_id);
-    *c = (struct conn){.fd = fd, .id = next_id++, .state = S_CONNECTING};
-    if (connect(fd, (struct sockaddr *)&peer, peer_len) == 0) {
-        n_live++;
-        epoll_set(c, EPOLL_CTL_ADD, EPOLLIN);
-        on_connected(c, now);
-    } else if (errno == EINPROGRESS) {
-        n_live++;
-        c->want_out = true;
-        epoll_set(c, EPOLL_CTL_ADD, EPOLLIN | EPOLLOUT);
-    } else if (errno == EAGAIN && peer_unix) {
-        /* A unix listener's backlog is full: the server is behind on
-         * accepting. Give it a moment rather than spinning. */
-        close(fd);
-        c->fd = -1;
-        c->state = S_RETRY;
-        n_retry++;
-    } else {
-        fail("connect %s: %s", opt.target, strerror(errno));
-    }
-}
-
-static void retry_conns(uint64_t now)
-{
-    int slots = opt.mode == M_CONNRATE ? opt.conns : n_opened;
-    for (int i = 0; i < slots && n_retry > 0; i++) {
-        if (conns[i].state == S_RETRY) {
-            n_retry--;
-            open_conn(&conns[i], now);
-        }
-    }
-}
-
-static void shut(struct conn *c)
-{
-    if (shutdown(c->fd, SHUT_WR) != 0)
-        fail("shutdown on connection %u: %s", c->id, strerror(errno));
-    want_out(c, false);
-    c->state = S_SHUT;
-}
-
-/* ---- the server's CPU time ------------------------------------------ */
-
-/* utime and stime of --server-pid, in seconds. */
-static void read_server_cpu(double *user, double *sys)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", opt.server_pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        fail("cannot read %s: %s", path, strerror(errno));
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    /* Fields 14 and 15; the command (field 2) may hold spaces and ')'. */
-    const char *p = strrchr(buf, ')');
-    unsigned long long utime, stime;
-    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                     &stime) != 2)
-        fail("cannot parse %s", path);
-    double tick = (double)sysconf(_SC_CLK_TCK);
-    *user = (double)utime / tick;
-    *sys = (double)stime / tick;
-}
-
-static void sample_window_start(uint64_t now)
-{
-    if (opt.server_pid && !server_cpu.started && now >= t_measure) {
-        read_server_cpu(&server_cpu.user, &server_cpu.sys);
-        server_cpu.started = true;
-    }
-}
-
-static void sample_window_end(void)
-{
-    if (!server_cpu.started || server_cpu.ended)
-        return;
-    double user, sys;
-    read_server_cpu(&user, &sys);
-    server_cpu.user = user - server_cpu.user;
-    server_cpu.sys = sys - server_cpu.sys;
-    server_cpu.ended = true;
 }
 
 /* ---- phases ---------------------------------------------------------- */
@@ -479,14 +135,6 @@ static void begin_run(uint64_t now)
         else
             flush(&conns[i]);
     }
-}
-
-static void print_idle_report(uint64_t now)
-{
-    print_head(true);
-    printf(",\"conns\":%d,\"size\":%zu,\"setup_s\":%.3f,\"total_bytes\":%llu}\n", opt.conns, opt.size,
-           (double)(now - t_run) / 1e9, (unsigned long long)total_bytes);
-    fflush(stdout);
 }
 
 static void begin_hold(uint64_t now)
@@ -680,33 +328,6 @@ static void run(void)
         for (int i = 0; i < n; i++)
             dispatch(&events[i], now);
     }
-}
-
-static void report(void)
-{
-    double secs = (double)(t_end - t_measure) / 1e9;
-    print_head(true);
-    printf(",\"conns\":%d,\"size\":%zu,\"warmup_s\":%.3f,\"duration_s\":%.3f", opt.conns, opt.size,
-           opt.warmup, secs);
-    switch (opt.mode) {
-    case M_PINGPONG:
-    case M_CONNRATE:
-        printf(",\"%s\":%llu,\"%s\":%.1f", opt.mode == M_PINGPONG ? "requests" : "connections",
-               (unsigned long long)measured, opt.mode == M_PINGPONG ? "rps" : "conn_s",
-               (double)measured / secs);
-        print_percentile("p50_us", 0.50);
-        print_percentile("p99_us", 0.99);
-        break;
-    case M_STREAM:
-        printf(",\"bytes\":%llu,\"mib_s\":%.2f", (unsigned long long)measured,
-               (double)measured / secs / (1024.0 * 1024.0));
-        break;
-    case M_IDLE:
-        break;
-    }
-    if (server_cpu.ended)
-        printf(",\"server_user_s\":%.3f,\"server_sys_s\":%.3f", server_cpu.user, server_cpu.sys);
-    printf(",\"total_bytes\":%llu}\n", (unsigned long long)total_bytes);
 }
 
 /* ---- setup ----------------------------------------------------------- */

@@ -6,6 +6,9 @@ import subprocess
 from pathlib import Path
 
 CFLAGS = ('-Wall', '-Wextra', '-O2')
+# The load generator's files (loadgen.h says what each holds).
+LOADGEN_SOURCES = ('loadgen.c', 'loadgen_conns.c', 'loadgen_report.c')
+LOADGEN_HEADERS = ('loadgen.h',)
 
 
 class BuildError(Exception):
@@ -17,8 +20,9 @@ def bench_dir():
     $PYUVNET_BENCH_DIR: the tests name a copy of it when they run outside
     the checkout."""
     path = Path(os.environ.get('PYUVNET_BENCH_DIR') or Path(__file__).resolve().parents[1])
-    if not (path / 'loadgen.c').is_file():
-        raise SystemExit(f'bench: no benchmark sources (loadgen.c) at {path}')
+    missing = [name for name in LOADGEN_SOURCES + LOADGEN_HEADERS if not (path / name).is_file()]
+    if missing:
+        raise SystemExit(f'bench: no benchmark sources ({", ".join(missing)}) at {path}')
     return path
 
 
@@ -38,18 +42,22 @@ def libuv_flags():
     return shlex.split(out)
 
 
-def build(name, source, flags=()):
-    """Compile bench/<source> into bench/.build/<name> unless it is current.
+def build(name, sources, flags=(), headers=()):
+    """Compile bench/<sources> (one file name, or several) into
+    bench/.build/<name> unless it is current.
 
-    The binary is rebuilt when the source is newer or the command changed
-    (another compiler, other libuv flags).
+    The binary is rebuilt when a source or one of the headers they include
+    is newer or the command changed (another compiler, other libuv flags).
     """
-    src = bench_dir() / source
+    if isinstance(sources, str):
+        sources = (sources,)
+    srcs = [bench_dir() / source for source in sources]
     out = bench_dir() / '.build' / name
-    command = [*compiler(), *CFLAGS, str(src), *flags, '-o']
+    command = [*compiler(), *CFLAGS, *map(str, srcs), *flags, '-o']
     recorded = shlex.join(command + [str(out)])
     stamp = out.with_suffix('.cmd')
-    if out.exists() and out.stat().st_mtime >= src.stat().st_mtime and \
+    newest = max(path.stat().st_mtime for path in [*srcs, *(bench_dir() / h for h in headers)])
+    if out.exists() and out.stat().st_mtime >= newest and \
             stamp.exists() and stamp.read_text() == recorded:
         return out
     out.parent.mkdir(exist_ok=True)
@@ -65,7 +73,7 @@ def build(name, source, flags=()):
 
 
 def loadgen():
-    return build('loadgen', 'loadgen.c')
+    return build('loadgen', LOADGEN_SOURCES, headers=LOADGEN_HEADERS)
 
 
 def uv_echo():

@@ -9,7 +9,7 @@ from .procs import pinned, readable_within, tail
 from .scenarios import Scenario
 
 SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
-SLACK_PER_CONN = 0.002  # and more with many connections (loadgen.c's timeouts)
+SLACK_PER_CONN = 0.002  # and more with many connections (loadgen.h's timeouts)
 IDLE_SETUP = 60.0     # time allowed to open the idle connections
 IDLE_SETTLE = 0.3     # then let the server finish its bookkeeping before RSS
 
