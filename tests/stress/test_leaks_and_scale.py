@@ -4,7 +4,8 @@ Leaks: connect/close cycles, alternating FIN (end) and RST
 (resetAndDestroy / SO_LINGER 0), with a pyuvnet client and with a
 plain-socket client process; every cycle counted on both sides. Bounds: the
 fd count ends exactly where it started; RSS ends within RSS_GROWTH_BOUND of
-what it was after a warm-up.
+what it was after a warm-up (not under ASan, whose quarantine keeps what
+is freed: stress_support.RSS_IS_OURS).
 
 Scale: concurrent idle connections from clients spread over 127.0.0.x
 (10,000 long, or what the fd hard limit leaves room for: both ends are here);
@@ -20,7 +21,7 @@ import textwrap
 import pyuvnet as net
 
 from sequences import warm_up_loop
-from stress_support import fds_available, raise_fd_limit, scaled
+from stress_support import RSS_IS_OURS, fds_available, raise_fd_limit, scaled
 from support import open_fd_count, rss_bytes
 
 RSS_GROWTH_BOUND = 16 * 2**20
@@ -83,7 +84,7 @@ def test_connect_close_cycles_with_a_pyuvnet_client_leak_nothing(run_loop, figur
     assert state['done'] == counts['accepted'] == counts['closed'] == cycles
     assert counts['reset'] <= cycles // 2
     assert open_fd_count() == fds_before
-    assert growth < RSS_GROWTH_BOUND, 'RSS grew %d bytes over %d cycles' % (growth, cycles)
+    assert growth < RSS_GROWTH_BOUND or not RSS_IS_OURS, 'RSS grew %d bytes over %d cycles' % (growth, cycles)
 
 
 PLAIN_CLIENT = textwrap.dedent('''
@@ -134,7 +135,7 @@ def test_connect_close_cycles_with_a_plain_socket_client_process_leak_nothing(ru
     assert returncode == 0
     assert counts['accepted'] == counts['closed'] == cycles
     assert open_fd_count() == fds_before
-    assert growth < RSS_GROWTH_BOUND, 'RSS grew %d bytes over %d cycles' % (growth, cycles)
+    assert growth < RSS_GROWTH_BOUND or not RSS_IS_OURS, 'RSS grew %d bytes over %d cycles' % (growth, cycles)
 
 
 def test_concurrent_idle_connections_cost_little_and_all_close(run_loop, figures):
