@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -350,6 +351,29 @@ def test_realistic_http_server_answers_pipelined_requests_in_order(name):
     assert [headers.get('connection') == 'close' for _, headers, _ in got] == \
         [False] * 4 + [True]
     assert all('date' in headers for _, headers, _ in got)
+
+
+@pytest.mark.parametrize('name', REALISTIC_HTTP)
+def test_realistic_http_server_answers_keep_alive_requests_without_a_delayed_ack_stall(name):
+    """20 keep-alive round trips on one connection, each sent once the last
+    answer is whole, take under 0.4 s (0.8 s with the stall): a server that writes head and
+    body as two sends without TCP_NODELAY waits for the client's delayed
+    ACK (40 ms) on each, as the uvicorn harness once did (it handed uvicorn
+    its socket, and uvicorn's loop then set no TCP_NODELAY).  A stall
+    detector with a 20x margin, not a speed figure."""
+    from runner.procs import Server
+    argv, env = http_system(name)
+    get = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+    with Server(argv, None, env) as server:
+        with socket.create_connection(('127.0.0.1', int(server.ready_line)), timeout=10) as sock:
+            started = time.monotonic()
+            for _ in range(20):
+                sock.sendall(get)
+                received = b''
+                while not received.endswith(b'Hello, world!\n'):
+                    received += sock.recv(65536)
+            elapsed = time.monotonic() - started
+    assert elapsed < 0.4, '20 keep-alive round trips took %.3f s' % elapsed
 
 
 @pytest.mark.parametrize('name', ('pyuvnet-http-module', 'uvloop-httptools'))
