@@ -7,6 +7,7 @@ loads with wrk must answer as Node's http module does, and the reporting
 must give every figure with its spread.
 """
 import importlib.util
+import http.server
 import json
 import os
 import socket
@@ -483,6 +484,44 @@ def test_wrk_variants_run_against_the_pyuvnet_httptools_server(variant):
         assert 'cpu_us' not in result
     # one wrk thread over a 1 s run: some CPU, at most a core's worth (with its setup)
     assert 0 < result['wrk_cpu_s'] < result['duration_s'] + 0.5
+
+
+
+class FirstAnswerLate(http.server.BaseHTTPRequestHandler):
+    """Keep-alive "hello", the connection's first answer 2.5 s late."""
+    protocol_version = 'HTTP/1.1'
+    answered = 0
+
+    def do_GET(self):
+        if FirstAnswerLate.answered == 0:
+            time.sleep(2.5)
+        FirstAnswerLate.answered += 1
+        self.send_response(200)
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'ok')
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_wrk_run_records_an_answer_slower_than_wrks_default_timeout_as_latency():
+    """wrk counts an answer slower than its 2 s default timeout as a socket
+    error, not a latency; the runner's wrk waits longer than its run, so a
+    slow server's tail is in its p99 rather than voiding its cell."""
+    from runner import http as wrk_http
+    if wrk_http.wrk_missing():
+        pytest.skip(wrk_http.wrk_missing())
+    server = http.server.HTTPServer(('127.0.0.1', 0), FirstAnswerLate)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = wrk_http.run(server.server_address[1], 1, 3, None)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    assert 1 < result['requests'] <= FirstAnswerLate.answered
 
 
 def saved_run(date, pyuvnet_runs, instr):
