@@ -512,6 +512,7 @@ def test_a_wrk_run_records_an_answer_slower_than_wrks_default_timeout_as_latency
     from runner import http as wrk_http
     if wrk_http.wrk_missing():
         pytest.skip(wrk_http.wrk_missing())
+    FirstAnswerLate.answered = 0
     server = http.server.HTTPServer(('127.0.0.1', 0), FirstAnswerLate)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -160,24 +160,10 @@ cdef class StreamWrites(Handle):
         """write() of bytes: 1 while under the high-water mark, else 0.
         What a Stream's read path calls when this stream's own write is
         the sole 'data' listener (Stream.write_target), with no call."""
-        cdef Py_ssize_t n
         cdef bint ok
         if not self.writable_now(callback):
             return 0
-        n = PyBytes_GET_SIZE(data)
-        if self.write_queue is None:
-            self.write_queue = new_write_queue(data)
-        else:
-            self.write_queue.append(data)
-        if callback is not None:
-            if self.write_callbacks is None:
-                self.write_callbacks = self.new_callbacks(len(self.write_queue) - 1)
-            self.write_callbacks.append(callback)
-            self.queued_callbacks += 1
-        elif self.write_callbacks is not None:
-            self.write_callbacks.append(None)
-        self.queued_bytes += n
-        self.bytes_written += n
+        self.queue_bytes(data, callback)
         if self._idle is not None:
             # Only a socket with an idle timeout needs its activity time.
             self.loop.refresh_time()
@@ -200,6 +186,26 @@ cdef class StreamWrites(Handle):
                 self.loop.flusher.mark_dirty(self)
         return ok
 
+    cdef inline int queue_bytes(self, bytes data, object callback) except -1:
+        """``data`` (and ``callback``, maybe None) to the end of the write
+        queue, counted as queued and written; what leaves it, and when, is
+        the caller's."""
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+        if self.write_queue is None:
+            self.write_queue = new_write_queue(data)
+        else:
+            self.write_queue.append(data)
+        if callback is not None:
+            if self.write_callbacks is None:
+                self.write_callbacks = self.new_callbacks(len(self.write_queue) - 1)
+            self.write_callbacks.append(callback)
+            self.queued_callbacks += 1
+        elif self.write_callbacks is not None:
+            self.write_callbacks.append(None)
+        self.queued_bytes += n
+        self.bytes_written += n
+        return 0
+
     cdef list new_callbacks(self, Py_ssize_t nones):
         """write_callbacks for a queue whose first ``nones`` entries have
         none: the spare list when there is one (an HTTP connection's every
@@ -220,14 +226,7 @@ cdef class StreamWrites(Handle):
         a refused write is refused as write_bytes() refuses one."""
         if self.ending or not self.is_writable_state():
             return self.write_bytes(head + data, callback)
-        if self.write_queue is None:
-            self.write_queue = new_write_queue(head)
-        else:
-            self.write_queue.append(head)
-        if self.write_callbacks is not None:
-            self.write_callbacks.append(None)
-        self.queued_bytes += PyBytes_GET_SIZE(head)
-        self.bytes_written += PyBytes_GET_SIZE(head)
+        self.queue_bytes(head, None)
         return self.write_bytes(data, callback)
 
     cdef int flush_held(self) except -1:
