@@ -15,6 +15,13 @@
  *             accepted and set up every one), print the result, then hold
  *             them until stdin closes or --duration passes; the caller
  *             measures the server's memory meanwhile
+ *   http      not an echo: each connection writes a batch of --pipeline
+ *             GET requests (HTTP/1.1, pipelined) to an HTTP server, reads
+ *             their responses (framed by Content-Length, each a 200), and
+ *             writes the next batch: requests/s, and the latency of every
+ *             request, from its batch's write to its own response's last
+ *             byte (wrk records one per batch, and its correction for
+ *             coordinated omission loses pipelined percentiles)
  *
  * Runs have a warm-up (--warmup seconds, not counted), a measured window
  * (--duration seconds, or until --requests pingpong requests or connrate
@@ -23,12 +30,16 @@
  * total_bytes counts: one echoed byte per connection),
  * then a drain: every connection half-closes and reads the rest of its echo
  * until the server closes, so each run ends with every byte accounted for
- * and without resets that would trouble the next run.
+ * and without resets that would trouble the next run. (http: each
+ * connection finishes its batch and closes; it has nothing left unread.)
  *
  * With --server-pid PID, the server's CPU time (user and system, from
  * /proc/PID/stat, all its threads, in clock ticks) is read when the
  * measured window opens and when it closes, and reported as server_user_s
  * and server_sys_s: the runner divides them by the operations measured.
+ * The load generator's own CPU time over the window is client_cpu_s: near
+ * the window's length, its one thread was busy throughout and may have
+ * been the bound.
  *
  * Every echoed byte is checked. A connection's bytes are read from a fixed
  * pseudo-random table starting at an offset derived from the connection's
@@ -62,9 +73,10 @@
 
 #include "loadgen.h"
 
-const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle"};
+const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle", "http"};
+#define N_MODES (sizeof mode_names / sizeof *mode_names)
 
-struct options opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0, 0};
+struct options opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0, 0, 1};
 
 struct sockaddr_storage peer;
 socklen_t peer_len;
@@ -114,8 +126,8 @@ static void begin_drain(uint64_t now)
         if (c->state == S_RETRY) {
             c->state = S_CLOSED;
             n_retry--;
-        } else if (c->state == S_OPEN && opt.mode != M_CONNRATE) {
-            shut(c); /* connrate cycles are one byte: let them finish */
+        } else if (c->state == S_OPEN && opt.mode != M_CONNRATE && opt.mode != M_HTTP) {
+            shut(c); /* connrate cycles are one byte, http's a batch: let them finish */
         }
     }
 }
@@ -132,6 +144,8 @@ static void begin_run(uint64_t now)
             open_conn(&conns[i], now);
         else if (opt.mode == M_PINGPONG)
             begin_request(&conns[i], opt.size, now);
+        else if (opt.mode == M_HTTP)
+            begin_batch(&conns[i], now);
         else
             flush(&conns[i]);
     }
@@ -148,29 +162,47 @@ static void begin_hold(uint64_t now)
     (void)epoll_ctl(epfd, EPOLL_CTL_ADD, STDIN_FILENO, &ev);
 }
 
+/* A request of c's was answered whole: counted, if the window is open,
+ * with its latency; the run drains once --requests were. */
+static void count_request(const struct conn *c, uint64_t now)
+{
+    if (!in_window(now))
+        return;
+    measured++;
+    hist[hist_bucket(now - c->started)]++;
+    hist_count++;
+    if (opt.requests && measured == opt.requests)
+        begin_drain(now);
+}
+
 static void on_request_done(struct conn *c, uint64_t now)
 {
     if (opt.mode == M_IDLE) {
         n_ready++;
         return;
     }
-    if (in_window(now)) {
-        measured++;
-        hist[hist_bucket(now - c->started)]++;
-        hist_count++;
-    }
+    count_request(c, now);
     if (opt.mode == M_CONNRATE) {
         close_conn(c);
-        if (opt.requests && phase == P_RUN && measured == opt.requests)
-            begin_drain(now);
         if (phase == P_RUN)
             open_conn(c, now);
-        return;
-    }
-    if (phase == P_RUN)
+    } else if (phase == P_RUN) {
         begin_request(c, opt.size, now);
-    if (opt.requests && phase == P_RUN && measured == opt.requests)
-        begin_drain(now);
+    }
+}
+
+/* n bytes of c's responses came: each response completed is a request
+ * done; once the batch is answered, the next goes out. */
+static void on_http_bytes(struct conn *c, size_t n, uint64_t now)
+{
+    for (size_t done = http_read(c, rbuf, n); done > 0; done--)
+        count_request(c, now);
+    if (c->due > 0)
+        return;
+    if (phase == P_RUN)
+        begin_batch(c, now);
+    else
+        close_conn(c); /* draining: nothing is left to read */
 }
 
 /* ---- events ---------------------------------------------------------- */
@@ -186,6 +218,9 @@ static void report_mismatch(const struct conn *c, const unsigned char *want, siz
 
 static void on_eof(struct conn *c)
 {
+    if (opt.mode == M_HTTP)
+        fail("connection %u closed by the server with %u responses of its batch due", c->id,
+             c->due);
     if (c->state != S_SHUT)
         fail("connection %u closed by the server before the run ended (%llu of %llu bytes echoed)",
              c->id, (unsigned long long)c->recvd, (unsigned long long)c->sent);
@@ -205,6 +240,11 @@ static void on_readable(struct conn *c, uint64_t now)
     }
     if (n == 0) {
         on_eof(c);
+        return;
+    }
+    if (opt.mode == M_HTTP) {
+        total_bytes += (uint64_t)n;
+        on_http_bytes(c, (size_t)n, now);
         return;
     }
     if (c->recvd + (uint64_t)n > c->sent)
@@ -299,8 +339,8 @@ static bool advance(uint64_t now)
 static int wait_ms(uint64_t now)
 {
     uint64_t next = phase == P_RUN && !opt.requests ? t_end : t_deadline;
-    if (phase == P_RUN && opt.server_pid && !server_cpu.started && t_measure < next)
-        next = t_measure; /* wake to read the server's CPU as the window opens */
+    if (phase == P_RUN && !window_cpu.started && t_measure < next)
+        next = t_measure; /* wake to read the CPU times as the window opens */
     if (n_retry > 0)
         return RETRY_WAIT_MS;
     if (next <= now)
@@ -387,10 +427,10 @@ static void raise_nofile(rlim_t need)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: loadgen [--mode pingpong|stream|connrate|idle] [--conns N] [--size BYTES]\n"
-            "               [--warmup S] [--duration S] [--requests N] [--server-pid PID]\n"
-            "               HOST:PORT|UNIX_PATH\n"
-            "Prints one JSON line; exits 1 on any error or echo mismatch.\n");
+            "usage: loadgen [--mode pingpong|stream|connrate|idle|http] [--conns N]\n"
+            "               [--size BYTES] [--pipeline N] [--warmup S] [--duration S]\n"
+            "               [--requests N] [--server-pid PID] HOST:PORT|UNIX_PATH\n"
+            "Prints one JSON line; exits 1 on any error, echo mismatch or bad response.\n");
 }
 
 static double parse_number(const char *name, const char *s, double lo, double hi)
@@ -409,17 +449,18 @@ static void parse_args(int argc, char **argv)
         {"mode", required_argument, NULL, 'm'},     {"conns", required_argument, NULL, 'c'},
         {"size", required_argument, NULL, 's'},     {"warmup", required_argument, NULL, 'w'},
         {"duration", required_argument, NULL, 'd'}, {"requests", required_argument, NULL, 'r'},
-        {"server-pid", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+        {"server-pid", required_argument, NULL, 'p'}, {"pipeline", required_argument, NULL, 'k'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:k:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'm': {
             size_t i = 0;
-            while (i < 4 && strcmp(optarg, mode_names[i]) != 0)
+            while (i < N_MODES && strcmp(optarg, mode_names[i]) != 0)
                 i++;
-            if (i == 4)
+            if (i == N_MODES)
                 fail("unknown mode %s", optarg);
             opt.mode = (enum mode)i;
             break;
@@ -430,6 +471,7 @@ static void parse_args(int argc, char **argv)
         case 'd': opt.duration = parse_number("duration", optarg, 0.001, 3600); break;
         case 'r': opt.requests = (uint64_t)parse_number("requests", optarg, 1, 1e12); break;
         case 'p': opt.server_pid = (int)parse_number("server-pid", optarg, 1, 4194304); break;
+        case 'k': opt.pipeline = (int)parse_number("pipeline", optarg, 1, HTTP_PIPELINE_MAX); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); fail("bad arguments");
         }
@@ -439,8 +481,10 @@ static void parse_args(int argc, char **argv)
         fail("one target expected");
     }
     opt.target = argv[optind];
-    if (opt.requests && opt.mode != M_PINGPONG && opt.mode != M_CONNRATE)
-        fail("--requests applies to pingpong and connrate only");
+    if (opt.requests && opt.mode != M_PINGPONG && opt.mode != M_CONNRATE && opt.mode != M_HTTP)
+        fail("--requests applies to pingpong, connrate and http only");
+    if (opt.pipeline != 1 && opt.mode != M_HTTP)
+        fail("--pipeline applies to http only");
     if (opt.mode == M_CONNRATE || opt.mode == M_IDLE)
         opt.size = 1; /* one byte each way per connection */
 }
@@ -451,6 +495,8 @@ int main(int argc, char **argv)
     parse_target(opt.target);
     raise_nofile((rlim_t)opt.conns + 16);
     fill_pattern();
+    if (opt.mode == M_HTTP)
+        http_setup();
     window = opt.size > STREAM_WINDOW ? opt.size : STREAM_WINDOW;
     conns = calloc((size_t)opt.conns, sizeof *conns);
     epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -7,8 +7,12 @@
  *                     and the run's state (its variables, declared below)
  *   loadgen_conns.c   the byte pattern; opening, retrying, closing and
  *                     half-closing connections; the send budget and flush
+ *   loadgen_http.c    the http mode: the batch of pipelined GET requests
+ *                     each connection sends, and reading their responses
+ *                     (the head's status and Content-Length, the body)
  *   loadgen_report.c  the JSON output and fail(); the latency histogram
  *                     and percentiles; the server's CPU time from /proc
+ *                     and the load generator's own over the window
  */
 #ifndef LOADGEN_H
 #define LOADGEN_H
@@ -38,6 +42,9 @@
 #define RETRY_WAIT_MS 1
 #define NS_PER_S 1000000000ull
 #define SOURCE_ADDRS 4096
+/* http: a response head (status line and headers) may be this long. */
+#define HTTP_HEAD_MAX 8192
+#define HTTP_PIPELINE_MAX 1024
 
 /* Latency histogram: exact below 128 ns, then 64 buckets per power of two
  * (under 1.6% error), so memory stays fixed however long the run. */
@@ -45,7 +52,7 @@
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define HIST_BUCKETS (2 * HIST_SUB + (64 - HIST_SUB_BITS - 1) * HIST_SUB)
 
-enum mode { M_PINGPONG, M_STREAM, M_CONNRATE, M_IDLE };
+enum mode { M_PINGPONG, M_STREAM, M_CONNRATE, M_IDLE, M_HTTP };
 
 enum phase { P_SETUP, P_RUN, P_DRAIN, P_HOLD };
 
@@ -65,7 +72,13 @@ struct conn {
     uint64_t sent;
     uint64_t recvd;
     uint64_t goal;    /* offset where the current request's bytes end */
-    uint64_t started; /* ns, when the current request began */
+    uint64_t started; /* ns, when the current request (http: batch) began */
+    /* http only: the batch's responses not yet whole, and where the one
+     * being read is: in its head (head_len bytes of it kept) or its body. */
+    uint32_t due;
+    uint32_t head_len;
+    bool in_body;
+    uint64_t body_left;
 };
 
 extern struct options {
@@ -77,6 +90,7 @@ extern struct options {
     double duration;
     uint64_t requests; /* 0: the measured window is --duration */
     int server_pid;    /* 0: no server CPU figures */
+    int pipeline;      /* http: requests per batch */
 } opt;
 
 /* ---- the run's state, in loadgen.c (described there) ----------------- */
@@ -107,17 +121,31 @@ void want_out(struct conn *c, bool on);
 void close_conn(struct conn *c);
 void flush(struct conn *c);
 void begin_request(struct conn *c, size_t len, uint64_t now);
+void begin_batch(struct conn *c, uint64_t now);
 void on_connected(struct conn *c, uint64_t now);
 void open_conn(struct conn *c, uint64_t now);
 void retry_conns(uint64_t now);
 void shut(struct conn *c);
 
+/* ---- loadgen_http.c -------------------------------------------------- */
+
+/* A connection's batch: its --pipeline requests, written as one. */
+extern const unsigned char *http_batch;
+extern size_t http_batch_len;
+
+void http_setup(void);
+size_t http_read(struct conn *c, const unsigned char *p, size_t n);
+
 /* ---- loadgen_report.c ------------------------------------------------ */
 
-extern struct server_cpu {
+/* CPU seconds at the window's start, then the difference at its end: the
+ * server's (user and system, with --server-pid) and the load generator's
+ * own (user+system), which says whether it was the bound. */
+extern struct window_cpu {
     bool started, ended;
-    double user, sys; /* seconds: at the window's start, then the difference */
-} server_cpu;
+    double server_user, server_sys;
+    double client;
+} window_cpu;
 extern uint64_t hist[HIST_BUCKETS];
 extern uint64_t hist_count;
 

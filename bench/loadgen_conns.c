@@ -3,8 +3,9 @@
  * sends and checks its echo against, opening a connection (spread over
  * loopback source addresses for connrate) and retrying a unix connect the
  * backlog refused, closing and half-closing one, and sending: how much a
- * connection may send now (its request, or its stream window) and the
- * flush that sends it, with EPOLLOUT wanted only while the socket is full.
+ * connection may send now (its request, its http batch, or its stream
+ * window) and the flush that sends it, with EPOLLOUT wanted only while the
+ * socket is full.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -84,11 +85,19 @@ static size_t send_budget(const struct conn *c)
     return opt.size;
 }
 
+/* The bytes c sends next: its echo pattern, or the rest of its http batch. */
+static const unsigned char *next_bytes(const struct conn *c)
+{
+    if (opt.mode == M_HTTP)
+        return http_batch + http_batch_len - (c->goal - c->sent);
+    return bytes_at(c, c->sent);
+}
+
 void flush(struct conn *c)
 {
     size_t len;
     while ((len = send_budget(c)) > 0) {
-        ssize_t n = send(c->fd, bytes_at(c, c->sent), len, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, next_bytes(c), len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -108,6 +117,13 @@ void begin_request(struct conn *c, size_t len, uint64_t now)
     c->goal = c->sent + len;
     c->started = now;
     flush(c);
+}
+
+/* http: c's next batch, --pipeline requests in one write. */
+void begin_batch(struct conn *c, uint64_t now)
+{
+    c->due = (uint32_t)opt.pipeline;
+    begin_request(c, http_batch_len, now);
 }
 
 void on_connected(struct conn *c, uint64_t now)

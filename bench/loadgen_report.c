@@ -2,8 +2,9 @@
  * loadgen's output: the one JSON line, whether the result (report(), or
  * print_idle_report() when idle's hold begins) or an error (fail(), which
  * exits 1); the latency histogram the pingpong and connrate percentiles
- * come from; and the server's CPU time over the measured window, read
- * from /proc/PID/stat when the window opens and when it closes.
+ * come from; and the CPU time over the measured window, read when it opens
+ * and when it closes: the server's from /proc/PID/stat, the load
+ * generator's own from getrusage().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,11 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "loadgen.h"
 
-struct server_cpu server_cpu;
+struct window_cpu window_cpu;
 uint64_t hist[HIST_BUCKETS];
 uint64_t hist_count;
 
@@ -98,7 +100,7 @@ static void print_percentile(const char *name, double p)
     printf(",\"%s\":%.1f", name, (double)hist_value(b) / 1e3);
 }
 
-/* ---- the server's CPU time ------------------------------------------ */
+/* ---- CPU time over the window ---------------------------------------- */
 
 /* utime and stime of --server-pid, in seconds. */
 static void read_server_cpu(double *user, double *sys)
@@ -122,23 +124,36 @@ static void read_server_cpu(double *user, double *sys)
     *sys = (double)stime / tick;
 }
 
+static double own_cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 void sample_window_start(uint64_t now)
 {
-    if (opt.server_pid && !server_cpu.started && now >= t_measure) {
-        read_server_cpu(&server_cpu.user, &server_cpu.sys);
-        server_cpu.started = true;
-    }
+    if (window_cpu.started || now < t_measure)
+        return;
+    if (opt.server_pid)
+        read_server_cpu(&window_cpu.server_user, &window_cpu.server_sys);
+    window_cpu.client = own_cpu_seconds();
+    window_cpu.started = true;
 }
 
 void sample_window_end(void)
 {
-    if (!server_cpu.started || server_cpu.ended)
+    if (!window_cpu.started || window_cpu.ended)
         return;
-    double user, sys;
-    read_server_cpu(&user, &sys);
-    server_cpu.user = user - server_cpu.user;
-    server_cpu.sys = sys - server_cpu.sys;
-    server_cpu.ended = true;
+    if (opt.server_pid) {
+        double user, sys;
+        read_server_cpu(&user, &sys);
+        window_cpu.server_user = user - window_cpu.server_user;
+        window_cpu.server_sys = sys - window_cpu.server_sys;
+    }
+    window_cpu.client = own_cpu_seconds() - window_cpu.client;
+    window_cpu.ended = true;
 }
 
 /* ---- the result line ------------------------------------------------- */
@@ -158,10 +173,13 @@ void report(void)
     printf(",\"conns\":%d,\"size\":%zu,\"warmup_s\":%.3f,\"duration_s\":%.3f", opt.conns, opt.size,
            opt.warmup, secs);
     switch (opt.mode) {
+    case M_HTTP:
+        printf(",\"pipeline\":%d", opt.pipeline);
+        __attribute__((fallthrough)); /* its requests are counted as pingpong's are */
     case M_PINGPONG:
     case M_CONNRATE:
-        printf(",\"%s\":%llu,\"%s\":%.1f", opt.mode == M_PINGPONG ? "requests" : "connections",
-               (unsigned long long)measured, opt.mode == M_PINGPONG ? "rps" : "conn_s",
+        printf(",\"%s\":%llu,\"%s\":%.1f", opt.mode == M_CONNRATE ? "connections" : "requests",
+               (unsigned long long)measured, opt.mode == M_CONNRATE ? "conn_s" : "rps",
                (double)measured / secs);
         print_percentile("p50_us", 0.50);
         print_percentile("p99_us", 0.99);
@@ -173,7 +191,11 @@ void report(void)
     case M_IDLE:
         break;
     }
-    if (server_cpu.ended)
-        printf(",\"server_user_s\":%.3f,\"server_sys_s\":%.3f", server_cpu.user, server_cpu.sys);
+    if (window_cpu.ended) {
+        if (opt.server_pid)
+            printf(",\"server_user_s\":%.3f,\"server_sys_s\":%.3f", window_cpu.server_user,
+                   window_cpu.server_sys);
+        printf(",\"client_cpu_s\":%.3f", window_cpu.client);
+    }
     printf(",\"total_bytes\":%llu}\n", (unsigned long long)total_bytes);
 }

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / 'bench'))
+import bench_support  # noqa: F401 (puts bench/ on sys.path)
 from runner import markdown, targets  # noqa: E402
-from runner.scenarios import Scenario  # noqa: E402
+from runner.scenarios import HTTP_VARIANTS, Scenario  # noqa: E402
 
 PINGPONG = Scenario('pingpong', 'tcp', 1024, 10)
 STREAM = Scenario('stream', 'tcp', 65536, 10)
@@ -30,11 +29,11 @@ def pingpong_run(user_s, requests=100_000):
             'server_sys_s': 0.2, 'cpu_us': (user_s + 0.2) * 1e6 / requests}
 
 
-def wrk_run(rps, user_s, p99_us, wrk_cpu_s=None):
+def wrk_run(rps, user_s, p99_us, client_cpu_s=None):
     run = {'rps': rps, 'requests': int(rps), 'p99_us': p99_us, 'server_user_s': user_s,
            'server_sys_s': 0.1, 'cpu_us': 1.0, 'duration_s': 1}
-    if wrk_cpu_s is not None:
-        run['wrk_cpu_s'] = wrk_cpu_s
+    if client_cpu_s is not None:
+        run['client_cpu_s'] = client_cpu_s
     return run
 
 
@@ -150,17 +149,18 @@ def test_http_rows_give_cpu_rate_and_p99_and_say_when_wrk_was_the_bound():
     assert p99['ratio'] == pytest.approx(0.9) and p99['verdict'] == 'met'
 
 
-def rates_with_wrk_cpu(mine, theirs):
-    """The keep-alive req/s row against uvloop+httptools when wrk used
-    ``mine`` and ``theirs`` CPU seconds over its 1 s runs of 100,000 and
-    110,000 requests."""
+def rates_with_wrk_cpu(mine, theirs, scenario=HELLO):
+    """The req/s row of ``scenario`` against uvloop+httptools when its
+    client used ``mine`` and ``theirs`` CPU seconds over its 1 s runs of
+    100,000 and 110,000 requests."""
     data = record()
-    for row in data['results']:
-        if row['system'] in ('pyuvnet-http-module', 'uvloop-httptools'):
-            ours = row['system'] == 'pyuvnet-http-module'
-            row['runs'] = [wrk_run(100_000 if ours else 110_000, 0.3, 900.0,
-                                   mine if ours else theirs)]
-    return find(targets.rows(data), '50 conns, keep-alive', 'req/s', 'uvloop-httptools')
+    data['results'] = [row for row in data['results'] if row['system'] != 'pyuvnet-http-module']
+    for system in ('pyuvnet-http-module', 'uvloop-httptools'):
+        ours = system == 'pyuvnet-http-module'
+        data['results'].append(result(scenario, system, [wrk_run(
+            100_000 if ours else 110_000, 0.3, 900.0, mine if ours else theirs)]))
+    name = f'{scenario.conns} conns, {HTTP_VARIANTS[scenario.variant]}'
+    return find(targets.rows(data), name, 'req/s', 'uvloop-httptools')
 
 
 def test_a_rate_behind_with_wrk_saturated_gives_wrk_cpu_per_request_against_each():
@@ -169,6 +169,23 @@ def test_a_rate_behind_with_wrk_saturated_gives_wrk_cpu_per_request_against_each
     assert rate['measured'].endswith(
         '; wrk was the bound (its one thread at 99% CPU; its CPU per request 10.0 µs against '
         'pyuvnet-http-module, 9.0 µs against uvloop-httptools)')
+
+
+def test_a_pipelined_rate_bound_by_the_load_generator_names_it():
+    rate = rates_with_wrk_cpu(0.95, 0.99, Scenario('http', 'tcp', 1, 500, 'pipeline'))
+    assert rate['measured'].endswith(
+        '; loadgen was the bound (its one thread at 95% CPU; its CPU per request 9.5 µs '
+        'against pyuvnet-http-module, 9.0 µs against uvloop-httptools)')
+
+
+def test_a_record_saved_before_client_cpu_s_still_gets_its_wrk_note():
+    data = record()
+    for row in data['results']:
+        for run in row['runs']:
+            if 'client_cpu_s' in run:
+                run['wrk_cpu_s'] = run.pop('client_cpu_s')
+    rate = find(targets.rows(data), '50 conns, keep-alive', 'req/s', 'uvloop-httptools')
+    assert '; wrk was the bound (its one thread at 97% CPU' in rate['measured']
 
 
 def test_a_rate_behind_with_wrk_not_saturated_has_no_wrk_note():
@@ -180,7 +197,7 @@ def test_without_wrk_cpu_a_level_rate_is_marked_as_one_wrk_core():
     data = record()
     for row in data['results']:
         for run in row['runs']:
-            run.pop('wrk_cpu_s', None)
+            run.pop('client_cpu_s', None)
     rate = find(targets.rows(data), '50 conns, keep-alive', 'req/s', 'uvloop-httptools')
     assert rate['measured'].endswith('; wrk on one core (its CPU not recorded)')
 
@@ -220,22 +237,29 @@ def test_the_cells_whose_user_cpu_a_target_reads_run_for_user_cpu_seconds(monkey
             'warm-up') in markdown.render(data)
 
 
-def test_every_http_cell_runs_for_user_cpu_seconds(monkeypatch):
-    """Each HTTP cell's server user CPU is read by a target: a wrk run of
-    --seconds (0.4, so wrk's least, 1 s) gave it too few ticks."""
+def test_every_http_cell_runs_for_user_cpu_seconds_under_its_client(monkeypatch):
+    """Each HTTP cell's server user CPU is read by a target: a run of
+    --seconds (0.4, so wrk's least, 1 s) gave it too few ticks. The
+    pipelined cell is the load generator's, the others wrk's."""
     from types import SimpleNamespace
-    from runner import http, runner
+    from runner import http, load, runner
     calls = []
     monkeypatch.setattr(http, 'run', lambda port, conns, seconds, cpu, variant='',
-                        server_pid=None: calls.append((port, conns, seconds, variant, server_pid)))
-    bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4), plan=SimpleNamespace(client=1))
+                        server_pid=None: calls.append(('wrk', port, conns, seconds, variant,
+                                                       server_pid)))
+    monkeypatch.setattr(load, 'run', lambda loadgen, target, scenario, seconds, warmup, cpu,
+                        server_pid=None: calls.append((loadgen, target, scenario.conns, seconds,
+                                                       scenario.variant, server_pid)))
+    bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4), plan=SimpleNamespace(client=1),
+                            loadgen='lg')
     server = SimpleNamespace(ready_line='4000', pid=7)
-    for variant in ('', 'post'):
+    for variant in ('', 'post', 'pipeline'):
         runner.Bench.measure_http(bench, server, 'target', Scenario('http', 'tcp', 1, 500, variant))
     bench.settings.seconds = 5.0
     runner.Bench.measure_http(bench, server, 'target', HELLO)
-    assert calls == [('4000', 500, 3.0, '', 7), ('4000', 500, 3.0, 'post', 7),
-                     ('4000', 50, 5.0, '', 7)]
+    assert calls == [('wrk', '4000', 500, 3.0, '', 7), ('wrk', '4000', 500, 3.0, 'post', 7),
+                     ('lg', '127.0.0.1:4000', 500, 3.0, 'pipeline', 7),
+                     ('wrk', '4000', 50, 5.0, '', 7)]
 
 
 def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():

@@ -1,13 +1,16 @@
-"""HTTP hello: the servers loaded with wrk (TCP only: wrk has no unix sockets).
+"""HTTP hello: the servers loaded over TCP with wrk, or with the load
+generator's http mode for the pipelined variant (Scenario.client says which).
 
-Variants (Scenario.variant): keep-alive, pipelined (bench/wrk_pipeline.lua
-puts PIPELINE_DEPTH requests in each write), Connection: close (a new
-connection per request) and the upload (bench/wrk_post.lua: every request
-a POST of POST_SIZE bytes, answered with its length). With pipelining wrk
-records one latency per batch, from its write to its last response. The
-server's CPU per request is its user+system time over the whole wrk run
-(from /proc/PID/stat; a cluster's primary and workers summed) divided by
-every request wrk completed in it.
+Variants (Scenario.variant): keep-alive, pipelined (bench/loadgen.c --mode
+http puts PIPELINE_DEPTH requests in each write and records each one's
+latency), Connection: close (a new connection per request) and the upload
+(bench/wrk_post.lua: every request a POST of POST_SIZE bytes, answered with
+its length). Under wrk, the server's CPU per request is its user+system
+time over the whole run (from /proc/PID/stat; a cluster's primary and
+workers summed) divided by every request wrk completed in it; the load
+generator reads it over its measured window, after a warm-up. Either way a
+run records the client's own CPU time (client_cpu_s), which says whether
+it, not the server, was the bound.
 """
 from __future__ import annotations
 
@@ -16,12 +19,15 @@ import resource
 import shutil
 import subprocess
 
-from . import build
+from . import build, load
 from .load import RunError, with_cpu_per_op
 from .procs import pinned, process_tree, tail, tree_cpu_seconds
-from .scenarios import PIPELINE_DEPTH, POST_SIZE
+from .scenarios import POST_SIZE
 
 WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
+# The load generator's own warm-up, before its window: its connections'
+# first batches are not a steady state.
+LOADGEN_WARMUP_SECONDS = 1
 UNITS = {'us': 1.0, 'ms': 1e3, 's': 1e6, 'm': 60e6}
 # wrk drops an answer slower than its --timeout (2 s unless told) from the
 # latency record and counts it as a socket error, which voided the cell of
@@ -69,9 +75,6 @@ def wrk_argv(port, conns, seconds, variant=''):
     url = f'http://127.0.0.1:{port}/'
     argv = ['wrk', '-t1', f'-c{conns}', f'-d{seconds}s', '--latency',
             '--timeout', f'{seconds + WRK_TIMEOUT_MARGIN_SECONDS}s']
-    if variant == 'pipeline':
-        script = build.bench_dir() / 'wrk_pipeline.lua'
-        return [*argv, '-s', str(script), url, '--', str(PIPELINE_DEPTH)]
     if variant == 'close':
         return [*argv, '-H', 'Connection: close', url]
     if variant == 'post':
@@ -104,8 +107,16 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
     # wrk's own CPU time (the only child that ended meanwhile): near its
     # duration, its one thread was saturated and wrk may be the bound.
     result = {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds,
-              'wrk_cpu_s': children_cpu_seconds() - waited}
+              'client_cpu_s': children_cpu_seconds() - waited}
     if before is not None:
         user, sys_ = tree_cpu_seconds(pids)
         result.update(server_user_s=user - before[0], server_sys_s=sys_ - before[1])
     return with_cpu_per_op(result, result['requests'])
+
+
+def measure(loadgen, port, scenario, seconds, cpu, server_pid):
+    """One run of ``scenario`` against the server on ``port``, by its client."""
+    if scenario.client == 'loadgen':
+        return load.run(loadgen, f'127.0.0.1:{port}', scenario, seconds, LOADGEN_WARMUP_SECONDS,
+                        cpu, server_pid=server_pid)
+    return run(port, scenario.conns, seconds, cpu, scenario.variant, server_pid)

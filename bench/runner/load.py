@@ -6,7 +6,7 @@ import subprocess
 import time
 
 from .procs import pinned, readable_within, tail
-from .scenarios import Scenario
+from .scenarios import PIPELINE_DEPTH, Scenario
 
 SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
 SLACK_PER_CONN = 0.002  # and more with many connections (loadgen.h's timeouts)
@@ -21,6 +21,8 @@ class RunError(Exception):
 def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, server_pid=None):
     argv = [str(loadgen), '--mode', scenario.mode, '--conns', str(scenario.conns),
             '--size', str(scenario.size), '--warmup', f'{warmup:g}', '--duration', f'{seconds:g}']
+    if scenario.variant == 'pipeline':
+        argv += ['--pipeline', str(PIPELINE_DEPTH)]
     if requests:
         argv += ['--requests', str(requests)]
     if server_pid:

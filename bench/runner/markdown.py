@@ -143,8 +143,8 @@ def render(record, before_record=None):
            f"{longer_cells(s)} after {s['warmup']:g} s warm-up, interleaved; "
            f"{record['pinning']}; took {record['elapsed_s']:.0f} s.",
            '- **CPU µs/op:** the server\'s user+system CPU time (/proc/PID/stat, 10 ms ticks) '
-           'over the measured window, divided by the operations in it (HTTP: over the whole '
-           'wrk run, divided by every request).']
+           'over the measured window, divided by the operations in it (HTTP under wrk: over '
+           'the whole wrk run, divided by every request).']
     if before_record:
         out.append(f"- **Before:** {before_record['date']}, {versions(before_record)}.")
     out.append('')
@@ -154,7 +154,7 @@ def render(record, before_record=None):
         for mode, size, title, _ in PANELS:
             out += matrix_table(results, mode, size, title)
     families = (('echo', 'Echo'), ('proxy', 'Proxy: load generator -> proxy -> C echo server'),
-                ('http', 'HTTP hello under wrk'))
+                ('http', 'HTTP hello (wrk; pipelined: the load generator)'))
     for family, heading in families:
         scenarios = [sc for sc in results.scenarios() if sc.family == family]
         if scenarios:

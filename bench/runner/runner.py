@@ -209,12 +209,12 @@ class Bench:
                 self.interleave(scenario, running, partial(self.measure_http, scenario=scenario))
 
     def measure_http(self, server, _target, scenario):
-        """One wrk run against ``server``, of --seconds or USER_CPU_SECONDS,
+        """One run against ``server``, of --seconds or USER_CPU_SECONDS,
         whichever is longer: a target reads every HTTP cell's server user
         CPU, and a 1 s run (wrk's least) gave it some tens of 10 ms ticks."""
-        return http.run(server.ready_line, scenario.conns,
-                        max(self.settings.seconds, USER_CPU_SECONDS), self.plan.client,
-                        scenario.variant, server.pid)
+        return http.measure(self.loadgen, server.ready_line, scenario,
+                            max(self.settings.seconds, USER_CPU_SECONDS), self.plan.client,
+                            server.pid)
 
     def instructions(self):
         """Fills the instr/msg column; returns the counting method used."""

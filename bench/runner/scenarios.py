@@ -17,7 +17,7 @@ def size_text(size):
     return f'{size // 1024} KiB' if size >= 1024 and size % 1024 == 0 else f'{size} B'
 
 
-# wrk's pipelined variant: requests per write (bench/wrk_pipeline.lua).
+# The pipelined variant: requests per write (loadgen --mode http --pipeline).
 PIPELINE_DEPTH = 16
 # The upload variant: each request a POST of this many bytes (bench/wrk_post.lua).
 POST_SIZE = 64 * 1024
@@ -67,7 +67,7 @@ class Scenario:
             'stream': f'{self.transport} stream {size_text(self.size)} writes x {conns} conns',
             'connrate': f'{self.transport} connect+echo+close x {conns} slots',
             'idle': f'{self.transport} memory per idle connection, {conns} conns',
-            'http': f'{self.transport} HTTP hello (wrk) x {conns} conns, '
+            'http': f'{self.transport} HTTP hello ({self.client}) x {conns} conns, '
                     f'{HTTP_VARIANTS[self.variant]}',
         }[self.mode]
 
@@ -83,6 +83,14 @@ class Scenario:
             return 1.0, 2.0
         share = self.conns / 10_000
         return share, share
+
+    @property
+    def client(self):
+        """What loads an HTTP cell: wrk, except the pipelined one, which
+        bench/loadgen.c's http mode loads: it records every request's
+        latency, where wrk records one per batch and prints a pipelined
+        p99 of 0 when its coordinated-omission correction loses it."""
+        return 'loadgen' if self.variant == 'pipeline' else 'wrk'
 
     @property
     def operation(self):
@@ -119,7 +127,7 @@ def proxy_matrix():
 
 
 def http_matrix(full):
-    """The wrk runs: 50 connections keep-alive; with --full also 500, and
+    """The HTTP runs: 50 connections keep-alive; with --full also 500, and
     each pipelined, with Connection: close and as 64 KiB uploads."""
     if not full:
         return [HTTP]

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from .load import operations
 from .scenarios import HTTP_VARIANTS, Scenario
 
-WRK_SATURATED = 0.9  # wrk's CPU over its run: its one thread was (nearly) a whole core
-WRK_LEVEL = 0.05     # two servers within 5% of each other's requests/s
+CLIENT_SATURATED = 0.9  # the client's CPU over its run: its one thread was (nearly) a core
+CLIENT_LEVEL = 0.05     # two servers within 5% of each other's requests/s
 # What a cell lacks when its runs give no figure (compare()'s reason).
 USER_CPU = 'user CPU figure (a run whose server used under 0.1 s of CPU gives none)'
-P99 = "p99 (wrk's pipelined p99 is sometimes lost)"
+P99 = 'p99 (the runs recorded none)'
 
 
 @dataclass(frozen=True)
@@ -275,27 +275,35 @@ HTTP_MINE = 'pyuvnet-http-module'
 HTTP_REFS = (('node-http-module', 0.33), ('uvloop-httptools', 0.8), ('uvicorn-asgi', 0.5))
 
 
-def wrk_note(table, scenario, ratio, theirs):
-    """Says when wrk, not the servers, was the bound: its one thread used
-    (nearly) all of its core against both servers.  Then requests/s is one
-    over wrk's own CPU per request, which the note gives for each server:
-    a server can make wrk's kernel work dearer (an idle server is woken,
-    at wrk's expense, for every connection and request) and so lose
-    requests/s while it spends less CPU itself."""
+def client_cpu(run):
+    """The client's CPU seconds in a run, or None (runs saved before
+    2026-11-25's afternoon called wrk's wrk_cpu_s)."""
+    return run.get('client_cpu_s', run.get('wrk_cpu_s'))
+
+
+def client_note(table, scenario, ratio, theirs):
+    """Says when the client (wrk or the load generator), not the servers,
+    was the bound: its one thread used (nearly) all of its core against
+    both servers.  Then requests/s is one over the client's own CPU per
+    request, which the note gives for each server: a server can make the
+    client's kernel work dearer (an idle server is woken, at the client's
+    expense, for every connection and request) and so lose requests/s
+    while it spends less CPU itself."""
     if ratio is None:
         return ''
+    client = scenario.client
     shares, costs = [], []
     for name in (HTTP_MINE, theirs):
-        runs = [r for r in table[(scenario, name)]['runs'] if r.get('wrk_cpu_s') is not None]
+        runs = [r for r in table[(scenario, name)]['runs'] if client_cpu(r) is not None]
         if not runs:
-            level = abs(ratio.median - 1) <= WRK_LEVEL
-            return '; wrk on one core (its CPU not recorded)' if level else ''
-        shares.append(statistics.median(r['wrk_cpu_s'] / r['duration_s'] for r in runs))
-        costs.append(statistics.median(r['wrk_cpu_s'] / r['requests'] * 1e6 for r in runs))
-    if min(shares) < WRK_SATURATED:
+            level = abs(ratio.median - 1) <= CLIENT_LEVEL
+            return f'; {client} on one core (its CPU not recorded)' if level else ''
+        shares.append(statistics.median(client_cpu(r) / r['duration_s'] for r in runs))
+        costs.append(statistics.median(client_cpu(r) / r['requests'] * 1e6 for r in runs))
+    if min(shares) < CLIENT_SATURATED:
         return ''
-    return (f"; wrk was the bound (its one thread at {min(shares) * 100:.0f}% CPU; its CPU "
-            f"per request {costs[0]:.1f} µs against {HTTP_MINE}, {costs[1]:.1f} µs against "
+    return (f"; {client} was the bound (its one thread at {min(shares) * 100:.0f}% CPU; its "
+            f"CPU per request {costs[0]:.1f} µs against {HTTP_MINE}, {costs[1]:.1f} µs against "
             f"{theirs})")
 
 
@@ -313,7 +321,7 @@ def http_rows(record, table):
             ratio, _ = compare(table, sc, HTTP_MINE, ref, throughput(sc), 'req/s')
             out.append(pair_row(26, f'HTTP {name}: req/s, {HTTP_MINE} / {ref} ≥ 1×', table, sc,
                                 HTTP_MINE, ref, throughput(sc), 'req/s', 'req/s', 1.0,
-                                higher=True, note=wrk_note(table, sc, ratio, ref)))
+                                higher=True, note=client_note(table, sc, ratio, ref)))
             out.append(pair_row(26, f'HTTP {name}: p99, {HTTP_MINE} / {ref} < 1×', table, sc,
                                 HTTP_MINE, ref, p99, P99, 'µs', 1.0, strict=True))
     for key, mix in (('pipeline1', 'pipeline 1'), ('pipeline16', 'pipeline 16'),

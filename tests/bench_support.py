@@ -1,0 +1,37 @@
+"""What the benchmark's tests share: the bench/ folder on sys.path (its
+runner is not part of the package; its sources sit in the checkout, or
+beside a wheel's copied tests), the built load generator, and the accept
+loop of their small thread-per-connection servers."""
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'bench'))
+from runner import build  # noqa: E402
+
+
+@pytest.fixture(scope='module')
+def loadgen():
+    if not sys.platform.startswith('linux'):
+        pytest.skip('bench/loadgen.c waits with epoll, which only Linux has')
+    try:
+        build.compiler()
+    except build.BuildError:
+        pytest.skip('no C compiler')
+    return build.loadgen()
+
+
+def serve_each_connection(listener, handle):
+    """Calls ``handle(conn)`` on a thread of its own for every connection
+    ``listener`` accepts, until the listener is closed."""
+    def accept():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed: the test is over
+                return
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+    threading.Thread(target=accept, daemon=True).start()
