@@ -34,7 +34,8 @@
  * connection finishes its batch and closes; it has nothing left unread.)
  *
  * With --server-pid PID, the server's CPU time (user and system, from
- * /proc/PID/stat, all its threads, in clock ticks) is read when the
+ * /proc/PID/stat, all its threads, in clock ticks; given several times, as
+ * for a cluster's primary and workers, the processes' sum) is read when the
  * measured window opens and when it closes, and reported as server_user_s
  * and server_sys_s: the runner divides them by the operations measured.
  * The load generator's own CPU time over the window is client_cpu_s: near
@@ -76,7 +77,8 @@
 const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle", "http"};
 #define N_MODES (sizeof mode_names / sizeof *mode_names)
 
-struct options opt = {M_PINGPONG, NULL, 10, 1024, 1.0, 5.0, 0, 0, 1};
+struct options opt = {.mode = M_PINGPONG, .conns = 10, .size = 1024, .warmup = 1.0,
+                      .duration = 5.0, .pipeline = 1};
 
 struct sockaddr_storage peer;
 socklen_t peer_len;
@@ -470,7 +472,12 @@ static void parse_args(int argc, char **argv)
         case 'w': opt.warmup = parse_number("warmup", optarg, 0, 3600); break;
         case 'd': opt.duration = parse_number("duration", optarg, 0.001, 3600); break;
         case 'r': opt.requests = (uint64_t)parse_number("requests", optarg, 1, 1e12); break;
-        case 'p': opt.server_pid = (int)parse_number("server-pid", optarg, 1, 4194304); break;
+        case 'p':
+            if (opt.n_server_pids == MAX_SERVER_PIDS)
+                fail("at most %d --server-pid", MAX_SERVER_PIDS);
+            opt.server_pids[opt.n_server_pids++] =
+                (int)parse_number("server-pid", optarg, 1, 4194304);
+            break;
         case 'k': opt.pipeline = (int)parse_number("pipeline", optarg, 1, HTTP_PIPELINE_MAX); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); fail("bad arguments");

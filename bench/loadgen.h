@@ -42,6 +42,7 @@
 #define RETRY_WAIT_MS 1
 #define NS_PER_S 1000000000ull
 #define SOURCE_ADDRS 4096
+#define MAX_SERVER_PIDS 64
 /* http: a response head (status line and headers) may be this long. */
 #define HTTP_HEAD_MAX 8192
 #define HTTP_PIPELINE_MAX 1024
@@ -89,7 +90,8 @@ extern struct options {
     double warmup;
     double duration;
     uint64_t requests; /* 0: the measured window is --duration */
-    int server_pid;    /* 0: no server CPU figures */
+    int server_pids[MAX_SERVER_PIDS]; /* a server's processes (a cluster's several) */
+    int n_server_pids;                /* 0: no server CPU figures */
     int pipeline;      /* http: requests per batch */
 } opt;
 

@@ -102,11 +102,11 @@ static void print_percentile(const char *name, double p)
 
 /* ---- CPU time over the window ---------------------------------------- */
 
-/* utime and stime of --server-pid, in seconds. */
-static void read_server_cpu(double *user, double *sys)
+/* utime and stime of process pid, in seconds. */
+static void read_process_cpu(int pid, double *user, double *sys)
 {
     char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", opt.server_pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
         fail("cannot read %s: %s", path, strerror(errno));
@@ -124,6 +124,18 @@ static void read_server_cpu(double *user, double *sys)
     *sys = (double)stime / tick;
 }
 
+/* utime and stime of every --server-pid, summed. */
+static void read_server_cpu(double *user, double *sys)
+{
+    *user = *sys = 0;
+    for (int i = 0; i < opt.n_server_pids; i++) {
+        double u, s;
+        read_process_cpu(opt.server_pids[i], &u, &s);
+        *user += u;
+        *sys += s;
+    }
+}
+
 static double own_cpu_seconds(void)
 {
     struct rusage ru;
@@ -136,7 +148,7 @@ void sample_window_start(uint64_t now)
 {
     if (window_cpu.started || now < t_measure)
         return;
-    if (opt.server_pid)
+    if (opt.n_server_pids)
         read_server_cpu(&window_cpu.server_user, &window_cpu.server_sys);
     window_cpu.client = own_cpu_seconds();
     window_cpu.started = true;
@@ -146,7 +158,7 @@ void sample_window_end(void)
 {
     if (!window_cpu.started || window_cpu.ended)
         return;
-    if (opt.server_pid) {
+    if (opt.n_server_pids) {
         double user, sys;
         read_server_cpu(&user, &sys);
         window_cpu.server_user = user - window_cpu.server_user;
@@ -192,7 +204,7 @@ void report(void)
         break;
     }
     if (window_cpu.ended) {
-        if (opt.server_pid)
+        if (opt.n_server_pids)
             printf(",\"server_user_s\":%.3f,\"server_sys_s\":%.3f", window_cpu.server_user,
                    window_cpu.server_sys);
         printf(",\"client_cpu_s\":%.3f", window_cpu.client);

@@ -10,6 +10,7 @@ import importlib.util
 import http.server
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -246,6 +247,36 @@ def test_loadgen_reports_the_servers_cpu_in_the_window(loadgen, serve):
         assert result['cpu_us'] == pytest.approx(cpu * 1e6 / result['requests'])
     else:  # too few 10 ms ticks to divide
         assert 'cpu_us' not in result
+
+
+TREE = """
+import subprocess, sys, time
+busy = 'import time\\nend = time.time() + 10\\nwhile time.time() < end: pass'
+child = subprocess.Popen([sys.executable, '-c', busy])
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+def test_a_servers_cpu_counts_its_child_processes_as_a_clusters_workers(loadgen, serve):
+    """A cluster's primary sleeps while its workers serve: the runner names
+    every process of the server's tree to the load generator, which sums
+    them. Here the primary waits and its one child spins."""
+    from runner import load
+    from runner.scenarios import Scenario
+    primary = subprocess.Popen([sys.executable, '-c', TREE], stdout=subprocess.PIPE, text=True)
+    worker = int(primary.stdout.readline())
+    try:
+        argv = load.argv_for(loadgen, 'target', Scenario('pingpong'), 1, server_pid=primary.pid)
+        assert argv[argv.index('--server-pid'):][:4] == [
+            '--server-pid', str(primary.pid), '--server-pid', str(worker)]
+        result = load.run(loadgen, serve(), Scenario('pingpong', size=64, conns=2), 0.5, 0.1,
+                          None, server_pid=primary.pid)
+        # the spinning child's share of two cores over half a second
+        assert result['server_user_s'] >= 0.1
+    finally:
+        os.kill(worker, signal.SIGKILL)
+        primary.wait()
 
 
 def test_loadgen_fails_on_a_server_pid_that_is_gone(loadgen, serve):

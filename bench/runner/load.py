@@ -5,7 +5,7 @@ import json
 import subprocess
 import time
 
-from .procs import pinned, readable_within, tail
+from .procs import pinned, process_tree, readable_within, tail
 from .scenarios import PIPELINE_DEPTH, Scenario
 
 SLACK = 30.0          # beyond warm-up + duration: connection setup and drain,
@@ -25,8 +25,8 @@ def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, serv
         argv += ['--pipeline', str(PIPELINE_DEPTH)]
     if requests:
         argv += ['--requests', str(requests)]
-    if server_pid:
-        argv += ['--server-pid', str(server_pid)]
+    for pid in process_tree(server_pid) if server_pid else ():  # a cluster's workers too
+        argv += ['--server-pid', str(pid)]
     return argv + [target]
 
 
@@ -70,7 +70,8 @@ def parse(stdout, returncode, stderr):
 
 
 def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None):
-    """One load run; its JSON result (with cpu_us given ``server_pid``)."""
+    """One load run; its JSON result (with cpu_us given ``server_pid``: that
+    process and its descendants, a cluster's workers)."""
     timeout = warmup + seconds + SLACK + SLACK_PER_CONN * scenario.conns
     argv = argv_for(loadgen, target, scenario, seconds, warmup, requests, server_pid)
     try:
