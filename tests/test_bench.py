@@ -561,3 +561,29 @@ def test_markdown_tables_give_median_spread_and_change_between_the_markers(tmp_p
     written = page.read_text()
     assert written.startswith('prose before\n') and written.endswith('\nprose after\n')
     assert 'old tables' not in written and '2.5 (2.0–3.0)' in written
+
+
+def test_a_terminated_run_stops_every_server_it_started():
+    """SIGTERM (a time limit, a killed make) stops the runner as Ctrl-C
+    would: the servers it started are stopped, not left serving."""
+    from runner.procs import alive, process_tree
+    run_py = ROOT / 'bench' / 'run.py'
+    proc = subprocess.Popen([sys.executable, str(run_py), '--only', 'pyuvnet', '--seconds', '5',
+                             '--repeats', '1'], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while 'pinning:' not in proc.stderr.readline():  # the servers come up next
+            assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(2)
+        servers = process_tree(proc.pid)[1:]
+        assert servers, 'the runner started no server'
+        proc.terminate()
+        assert proc.wait(30) == 128 + signal.SIGTERM
+    finally:
+        proc.kill()
+    time.sleep(0.5)
+    left = [pid for pid in servers if alive(pid)]
+    for pid in left:  # a failure leaves no server behind either
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

@@ -3,6 +3,7 @@ libuv, on the same echo (and HTTP hello) servers under the same C load
 generator. See docs/BENCHMARKS.md."""
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -102,12 +103,19 @@ def tables(args):
         print(text, end='')
 
 
+def exit_on_signal(signum, _frame):
+    sys.exit(128 + signum)
+
+
 def main(argv=None):
     settings = parse_args(argv)
     if isinstance(settings, argparse.Namespace):
         return tables(settings)
     if isinstance(settings, Path):
         return redraw(settings)
+    # A SIGTERM (a time limit, a killed make) unwinds as Ctrl-C does: every
+    # server the run started is stopped on the way out, none left serving.
+    signal.signal(signal.SIGTERM, exit_on_signal)
     try:
         results, meta = runner.run(settings, log)
     except build.BuildError as err:
