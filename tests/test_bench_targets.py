@@ -2,9 +2,7 @@
 repeat pair, "met" / "missed by N%", and a "no figure" row for what did not
 run, from a small synthetic results record (no benchmark runs here)."""
 import os
-import sys
 from dataclasses import asdict
-from pathlib import Path
 
 import pytest
 
@@ -149,7 +147,7 @@ def test_http_rows_give_cpu_rate_and_p99_and_say_when_wrk_was_the_bound():
     assert p99['ratio'] == pytest.approx(0.9) and p99['verdict'] == 'met'
 
 
-def rates_with_wrk_cpu(mine, theirs, scenario=HELLO):
+def rates_with_client_cpu(mine, theirs, scenario=HELLO):
     """The req/s row of ``scenario`` against uvloop+httptools when its
     client used ``mine`` and ``theirs`` CPU seconds over its 1 s runs of
     100,000 and 110,000 requests."""
@@ -164,7 +162,7 @@ def rates_with_wrk_cpu(mine, theirs, scenario=HELLO):
 
 
 def test_a_rate_behind_with_wrk_saturated_gives_wrk_cpu_per_request_against_each():
-    rate = rates_with_wrk_cpu(1.0, 0.99)
+    rate = rates_with_client_cpu(1.0, 0.99)
     assert rate['verdict'] == 'missed by 9%'
     assert rate['measured'].endswith(
         '; wrk was the bound (its one thread at 99% CPU; its CPU per request 10.0 µs against '
@@ -172,7 +170,7 @@ def test_a_rate_behind_with_wrk_saturated_gives_wrk_cpu_per_request_against_each
 
 
 def test_a_pipelined_rate_bound_by_the_load_generator_names_it():
-    rate = rates_with_wrk_cpu(0.95, 0.99, Scenario('http', 'tcp', 1, 500, 'pipeline'))
+    rate = rates_with_client_cpu(0.95, 0.99, Scenario('http', 'tcp', 1, 500, 'pipeline'))
     assert rate['measured'].endswith(
         '; loadgen was the bound (its one thread at 95% CPU; its CPU per request 9.5 µs '
         'against pyuvnet-http-module, 9.0 µs against uvloop-httptools)')
@@ -189,7 +187,7 @@ def test_a_record_saved_before_client_cpu_s_still_gets_its_wrk_note():
 
 
 def test_a_rate_behind_with_wrk_not_saturated_has_no_wrk_note():
-    rate = rates_with_wrk_cpu(1.0, 0.7)
+    rate = rates_with_client_cpu(1.0, 0.7)
     assert 'wrk' not in rate['measured']
 
 
