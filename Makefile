@@ -75,6 +75,12 @@ bench-deps:
 	for tool in $(BENCH_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
 	$(call APT_INSTALL_MISSING,echo "make: this run uses$$missing: install it (sudo apt-get install$$missing)$(COMMA) or its rows read \"missing\"")
 
+# pyuvnet_copy against glibc's memcpy, by page offset (bench/copy_aliasing.c).
+.PHONY: bench-copy
+bench-copy:
+	@$(PY) -c "import sys; sys.path.insert(0, 'bench'); from pathlib import Path; \
+		from runner import build; print(build.copy_aliasing(Path('pyuvnet/uv').resolve()))" | sh
+
 bundled-test:
 	bash .ci/run wheels
 

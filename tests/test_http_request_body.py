@@ -8,6 +8,7 @@ chunks, the largest 65,536 bytes), paused and resumed mid-read, with no
 an upgrade's head reach the socket's new listener.  Its reads enter no
 Python function of pyuvnet's, only the user's listeners."""
 import asyncio
+import random
 import socket
 import sys
 
@@ -256,3 +257,138 @@ def test_an_upload_runs_no_pyuvnet_python(run_loop):
     serve_client(run_loop, server, _upload, 10, failures)
     assert failures == [] and len(seen) == 10
     assert counts == {}
+
+
+# In a Content-Length body with 16 KiB or more to come, a read lands in a
+# bytes object of the body's rest (at most 64 KiB) that becomes the 'data'
+# chunk as it is (HTTPParser's read buffer).  These pin what a user sees
+# of that: the bytes, in order, each chunk its own unchanging object, and
+# the next message read after the body's end.
+RANDOM = random.Random(26).randbytes(1 << 20)       # 1 MiB; bytes(range()) would hide a shift
+
+
+def _pieces(body, sizes):
+    """``body`` cut into pieces of ``sizes`` in turn (round after round)."""
+    pieces, start, turn = [], 0, 0
+    while start < len(body):
+        size = sizes[turn % len(sizes)]
+        pieces.append(body[start:start + size])
+        start += size
+        turn += 1
+    return pieces
+
+
+def test_a_body_written_in_pieces_arrives_intact_each_chunk_unchanged_afterwards(run_loop):
+    """1 MiB in pieces of 1 B to 100 KiB, 2 ms apart: reads that fill the
+    offered bytes, reads that fill part of it, pieces larger than a chunk.
+    Every chunk kept is compared at the end: none changed after it was
+    given."""
+    kept = []
+
+    def app(req, res):
+        req.on('data', kept.append)
+        req.on('end', lambda: (res.end(b'%d' % len(kept)), server.close()))
+    server = http.createServer(app)
+    pieces = [HEAD % (1, len(RANDOM)) + RANDOM[:100]] + _pieces(
+        RANDOM[100:], [1, 17000, 65536, 100000, 40000, 70000, 300])
+    listen(server, lambda: send(server, pieces, delay=2))
+    run_loop(20)
+    assert all(type(chunk) is bytes and 0 < len(chunk) <= 65536 for chunk in kept)
+    assert b''.join(kept) == RANDOM
+    offsets = [0]
+    for chunk in kept:
+        offsets.append(offsets[-1] + len(chunk))
+    assert all(RANDOM[start:start + len(chunk)] == chunk
+               for start, chunk in zip(offsets, kept))
+
+
+def test_the_request_after_a_body_read_in_its_own_bytes_is_answered_in_order(run_loop):
+    """The body's last 40 KiB and two pipelined requests come in one write:
+    the read that takes the body stops at its end, and the rest is parsed
+    as the next messages."""
+    seen = []
+    server = collect_bodies(seen, 3)
+    body = RANDOM[:50000]
+    first = HEAD % (1, len(body)) + body[:10000]
+    rest = body[10000:] + HEAD % (2, 5) + b'hello' + b'GET /3 HTTP/1.1\r\nHost: a\r\n\r\n'
+    answers = []
+    listen(server, lambda: send(server, [first, rest], delay=20, on_close=answers.append))
+    run_loop()
+    assert seen == [('/1', body, 1, True), ('/2', b'hello', 1, True), ('/3', b'', 1, True)]
+
+
+def test_pause_and_resume_inside_a_body_read_in_pieces(run_loop):
+    """A listener pauses on every fourth chunk and resumes 5 ms later: the
+    reads between come paused (in the loop's buffer, Node's chunks) and
+    flowing (in the body's own bytes) in turn, and the body is intact."""
+    chunks = []
+
+    def app(req, res):
+        def on_data(chunk):
+            chunks.append(chunk)
+            if len(chunks) % 4 == 0:
+                req.pause()
+                net.setTimeout(req.resume, 5)
+        req.on('data', on_data)
+        req.on('end', lambda: (res.end(), server.close()))
+    server = http.createServer(app)
+    pieces = [HEAD % (1, len(RANDOM))] + _pieces(RANDOM, [30000, 65536, 5000])
+    listen(server, lambda: send(server, pieces, delay=1))
+    run_loop(20)
+    assert b''.join(chunks) == RANDOM and max(map(len, chunks)) <= 65536
+
+
+def test_a_client_gone_in_the_middle_of_a_large_body_aborts_the_request(run_loop):
+    """The client sends 100 KiB of 1 MiB and closes: the request is not
+    complete, emits 'error' (Node's ECONNRESET, 'aborted') and 'close', and
+    the server has no connection left."""
+    log = []
+
+    def app(req, res):
+        got = []
+        req.on('data', got.append)
+        req.on('error', lambda err: log.append(('error', err.code, str(err))))
+
+        def on_close():
+            log.append(('close', req.complete, len(b''.join(got))))
+            server.getConnections(lambda err, count: (log.append(('connections', count)),
+                                                      server.close()))
+        req.on('close', on_close)
+    server = http.createServer(app)
+
+    def start():
+        out, _, sock = raw_client(server, [HEAD % (1, len(RANDOM)), RANDOM[:50000],
+                                           RANDOM[50000:100000]], 5)
+        net.setTimeout(sock.destroy, 60)
+    listen(server, start)
+    run_loop()
+    assert log == [('error', 'ECONNRESET', 'aborted'), ('close', False, 100000),
+                   ('connections', 0)]
+
+
+def test_a_client_reads_a_response_body_written_in_pieces_intact(run_loop):
+    """The client's parser reads a Content-Length response body into its
+    own bytes too."""
+    body = RANDOM[:300000]
+    got = []
+
+    def on_connection(sock):
+        pieces = [b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n' % len(body)] + _pieces(
+            body, [70000, 20000, 1, 40000])
+
+        def send_next():
+            if pieces:
+                sock.write(pieces.pop(0))
+                net.setTimeout(send_next, 2)
+            else:
+                sock.end()
+        send_next()
+    server = net.createServer(on_connection)
+
+    def on_response(res):
+        res.on('data', got.append)
+        res.on('end', lambda: server.close())
+    server.listen(0, '127.0.0.1', lambda: http.get(
+        {'port': server.address().port, 'host': '127.0.0.1', 'agent': False}, on_response))
+    run_loop()
+    assert b''.join(got) == body and max(map(len, got)) <= 65536

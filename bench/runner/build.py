@@ -76,6 +76,13 @@ def loadgen():
     return build('loadgen', LOADGEN_SOURCES, headers=LOADGEN_HEADERS)
 
 
+def copy_aliasing(headers):
+    """bench/copy_aliasing.c, with pyuvnet_copy.h from ``headers`` (the
+    source tree's pyuvnet/uv)."""
+    return build('copy_aliasing', 'copy_aliasing.c', ('-I', str(headers)),
+                 (str(headers / 'pyuvnet_copy.h'),))
+
+
 def uv_echo():
     return build('uv_echo', 'uv_echo.c', libuv_flags())
 

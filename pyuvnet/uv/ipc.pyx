@@ -179,7 +179,7 @@ cdef void ipc_read(uv.uv_stream_t* handle, ssize_t nread,
     cdef IpcPipe pipe = <IpcPipe>handle.data
     try:
         if nread > 0:
-            chunk = PyBytes_FromStringAndSize(buf.base, nread)
+            chunk = uv.pyuvnet_bytes_copy(buf.base, nread)
             pipe.on_read(chunk, pipe.take_pending())
         elif nread < 0:
             pipe.read_stop()

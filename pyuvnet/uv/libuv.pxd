@@ -1,5 +1,6 @@
 # Every libuv declaration pyuvnet uses, in one place (libuv >= 1.44).
 from libc.stdint cimport uint64_t, int64_t, intptr_t
+from cpython.ref cimport PyObject
 
 
 
@@ -273,6 +274,12 @@ cdef extern from "pyuvnet_compat.h":
     bytes pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, ssize_t n)
     void pyuvnet_chunk_pool_clear(pyuvnet_loop_t* loop)
     void pyuvnet_list_empty(list items)
+    # A read's bytes copied out of the loop's buffer (pyuvnet_copy.h).
+    bytes pyuvnet_bytes_copy(const char* data, ssize_t n)
+    # A sink's read buffer as a bytes object (Stream.sink_buffer).
+    char* pyuvnet_read_bytes(PyObject** slot, ssize_t n)
+    const char* pyuvnet_bytes_data(PyObject* bytes)
+    bytes pyuvnet_bytes_handover(PyObject** slot, ssize_t n)
 
 cdef extern from "pyuvnet_compat.h" nogil:
     # Features newer than libuv 1.44 are chosen at compile time from

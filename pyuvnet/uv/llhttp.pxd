@@ -46,6 +46,12 @@ cdef extern from "llhttp.h":
 
     ctypedef int llhttp_method_t
 
+    # llhttp_t.flags
+    enum:
+        F_CHUNKED
+        F_CONTENT_LENGTH
+        F_TRANSFER_ENCODING
+
     void llhttp_init(llhttp_t* parser, llhttp_type_t type, const llhttp_settings_t* settings)
     void llhttp_settings_init(llhttp_settings_t* settings)
     llhttp_errno_t llhttp_execute(llhttp_t* parser, const char* data, size_t len)
@@ -55,6 +61,7 @@ cdef extern from "llhttp.h":
     void llhttp_pause(llhttp_t* parser)
     void llhttp_resume(llhttp_t* parser)
     void llhttp_resume_after_upgrade(llhttp_t* parser)
+    llhttp_errno_t llhttp_get_errno(const llhttp_t* parser)
     const char* llhttp_get_error_reason(const llhttp_t* parser)
     void llhttp_set_error_reason(llhttp_t* parser, const char* reason)
     const char* llhttp_get_error_pos(const llhttp_t* parser)

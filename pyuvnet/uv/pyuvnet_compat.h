@@ -285,6 +285,18 @@ static inline void pyuvnet_take_gil(uv_loop_t* uvloop) {
     }
 }
 
+#include "pyuvnet_copy.h"
+
+/* PyBytes_FromStringAndSize(data, n), copied by pyuvnet_copy: a read's
+ * bytes leaving the loop's buffer.  A new reference, NULL with an error
+ * set. */
+static PyObject* pyuvnet_bytes_copy(const char* data, Py_ssize_t n) {
+    PyObject* bytes = PyBytes_FromStringAndSize(NULL, n);
+    if (bytes != NULL)
+        pyuvnet_copy(PyBytes_AS_STRING(bytes), data, (size_t)n);
+    return bytes;
+}
+
 /* The bytes a read delivers (see "Chunk reuse" in uv/stream.pyx).  A
  * chunk above pymalloc's sizes costs glibc a malloc and a free outside
  * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a
@@ -305,7 +317,7 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
                     slot = i;
             } else if (Py_REFCNT(chunk) == 1) {
                 if (Py_SIZE(chunk) == n) {
-                    memcpy(PyBytes_AS_STRING(chunk), data, (size_t)n);
+                    pyuvnet_copy(PyBytes_AS_STRING(chunk), data, (size_t)n);
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -322,13 +334,50 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
             }
         }
     }
-    chunk = PyBytes_FromStringAndSize(data, n);
+    chunk = pyuvnet_bytes_copy(data, n);
     if (chunk != NULL && slot >= 0) {
         Py_XDECREF(loop->chunk_pool[slot]);
         Py_INCREF(chunk);
         loop->chunk_pool[slot] = chunk;
     }
     return chunk;
+}
+
+/* A bytes object for a read to land in (a sink's buffer, Stream.sink_buffer
+ * in uv/stream.pyx): *slot (a reference the sink owns, or NULL) if it is n
+ * bytes long, else a new one put there.  Its bytes are uninitialised until
+ * the read fills them, so it is never seen by Python code before
+ * pyuvnet_bytes_handover.  NULL, with no error set, if it cannot be made:
+ * the read then lands in the loop's buffer. */
+static char* pyuvnet_read_bytes(PyObject** slot, Py_ssize_t n) {
+    PyObject* bytes = *slot;
+    if (bytes == NULL || Py_SIZE(bytes) != n) {
+        Py_CLEAR(*slot);
+        bytes = PyBytes_FromStringAndSize(NULL, n);
+        if (bytes == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+        *slot = bytes;
+    }
+    return PyBytes_AS_STRING(bytes);
+}
+
+/* Where *slot's bytes start; NULL if there is no bytes object there. */
+static inline const char* pyuvnet_bytes_data(PyObject* bytes) {
+    return bytes == NULL ? NULL : PyBytes_AS_STRING(bytes);
+}
+
+/* The bytes object in *slot, cut to the n bytes a read filled, handed
+ * over: *slot becomes NULL.  The sink's reference is the only one
+ * (nothing saw it), so it is cut in place.  Returns a new reference,
+ * NULL with an exception set. */
+static PyObject* pyuvnet_bytes_handover(PyObject** slot, Py_ssize_t n) {
+    PyObject* bytes = *slot;
+    *slot = NULL;
+    if (Py_SIZE(bytes) != n && _PyBytes_Resize(&bytes, n) < 0)
+        return NULL;
+    return bytes;
 }
 
 /* Empty ``list`` keeping its item array for the next appends: a stream's

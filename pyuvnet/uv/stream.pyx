@@ -24,7 +24,10 @@
 # A sink (TLSPump's feed, the raw socket of a TLSSocket; HTTPParser's, a
 # plain HTTP connection) takes whole reads where libuv left them, with no
 # chunk made, while its listener is the sole 'data' one and the stream
-# flows with nothing queued.
+# flows with nothing queued.  A sink may also say where the next read
+# lands (``sink_buffer``): HTTPParser, in a body, offers a bytes object
+# that the read fills and that becomes the 'data' chunk, so that a body's
+# bytes are not copied at all in user space.
 #
 # Write path: the base class StreamWrites (uv/stream_writes.pyx).
 #
@@ -38,6 +41,10 @@
 
 
 ctypedef int (*stream_sink_fn)(object sink, const char* data, Py_ssize_t size) except -1
+# Where the sink wants the next read: ``*size`` bytes at the pointer it
+# returns, which stay put until the read has been fed to it; NULL: the
+# loop's buffer.  Called with the GIL, from the alloc callback.
+ctypedef char* (*stream_sink_buffer_fn)(object sink, size_t* size) noexcept
 
 
 cdef tuple end_arguments(object data, object encoding, object callback):
@@ -61,6 +68,7 @@ cdef class Stream(StreamWrites):
     cdef object sink                # fed whole reads by feed_sink while sink_on
     cdef object sink_listener       # the sink's 'data' listener
     cdef stream_sink_fn feed_sink
+    cdef stream_sink_buffer_fn sink_buffer  # or NULL: reads land in the loop's buffer
     cdef bint sink_on               # sink_listener is the sole consumer
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     cdef object decoder
@@ -159,6 +167,24 @@ cdef class Stream(StreamWrites):
         self.write_hwm = hwm
 
     # -- read path ---------------------------------------------------------
+
+    cdef void take_sink(self, object sink, object listener, stream_sink_fn feed,
+                        stream_sink_buffer_fn buffer):
+        """``sink`` takes this stream's whole reads (``feed``, and
+        ``buffer`` unless NULL) while ``listener``, once added, is the sole
+        'data' listener."""
+        self.sink = sink
+        self.sink_listener = listener
+        self.feed_sink = feed
+        self.sink_buffer = buffer
+
+    cdef void drop_sink(self, object sink):
+        """``sink`` no longer takes this stream's reads."""
+        if self.sink is sink:
+            self.sink = self.sink_listener = None
+            self.feed_sink = NULL
+            self.sink_buffer = NULL
+            self.update_consumer()
 
     cdef void update_consumer(self):
         self.write_target = None

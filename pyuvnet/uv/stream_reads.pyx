@@ -1,11 +1,12 @@
 # libuv's read callbacks for a Stream (uv/stream.pyx): where a read lands
-# (the loop's buffer), and how it reaches the stream's consumer: written
+# (the loop's buffer, or one its sink offers), and how it reaches the stream's consumer: written
 # through by a pipe() or an echo, parsed in place by a sink, or cut into
 # Node's chunks.
 #
 # Ownership: ``handle.data`` is the Stream, which holds itself (``adopt``)
 # while its handle is open, so it is alive whenever libuv reads; the buffer
-# is part of the loop's struct (pyuvnet_compat.h), as long-lived.
+# is part of the loop's struct (pyuvnet_compat.h), as long-lived, or the
+# sink's, which the sink keeps until the read has been fed to it.
 
 cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept nogil:
@@ -22,12 +23,25 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
     # once (read_with_gil cuts it into chunks); a paused one a chunk's
     # worth, so that what waits unread passes readableHighWaterMark by
     # less than a chunk, as in Node.
+    # A sink that wants the read somewhere else says so (Stream.sink_buffer):
+    # libuv reads, and calls stream_read, right after this returns, with
+    # nothing in between that could change whether the sink is fed.
+    cdef Stream stream
+    cdef size_t size
+    cdef char* base
     uv.pyuvnet_take_gil(handle.loop)
-    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
-    if (<Stream>handle.data).flowing == 1:
+    stream = <Stream>handle.data
+    if stream.flowing == 1:
+        if stream.sink_buffer != NULL and stream.sink_on and not stream.read_queue:
+            base = stream.sink_buffer(stream.sink, &size)
+            if base != NULL:
+                buf.base = base
+                buf.len = size
+                return
         buf.len = uv.PYUVNET_READ_BUF_SIZE
     else:
         buf.len = uv.PYUVNET_CHUNK_SIZE
+    buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
 
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,

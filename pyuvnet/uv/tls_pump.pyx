@@ -179,9 +179,7 @@ cdef class TLSPump(TLSPumpData):
         # calls it from C, and while it is, reads come to feed() unmade.
         listener = self._on_raw_data
         if self.bio != NULL:
-            stream.sink = self
-            stream.sink_listener = listener
-            stream.feed_sink = feed_pump
+            stream.take_sink(self, listener, feed_pump, NULL)
         stream._add('data', listener, False, False)
         stream._add('end', self._on_raw_end, False, False)
         stream._add('error', self._on_raw_error, False, False)
