@@ -78,8 +78,9 @@ bench-deps:
 # pyuvnet_copy against glibc's memcpy, by page offset (bench/copy_aliasing.c).
 .PHONY: bench-copy
 bench-copy:
-	@$(PY) -c "import sys; sys.path.insert(0, 'bench'); from pathlib import Path; \
-		from runner import build; print(build.copy_aliasing(Path('pyuvnet/uv').resolve()))" | sh
+	@$(PY) -c "import os, sys; sys.path.insert(0, 'bench'); from pathlib import Path; \
+		from runner import build; program = str(build.copy_aliasing(Path('pyuvnet/uv').resolve())); \
+		os.execv(program, [program])"
 
 bundled-test:
 	bash .ci/run wheels

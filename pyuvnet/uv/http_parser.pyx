@@ -343,8 +343,8 @@ cdef class HTTPParser:
         while start < size and not stream._destroyed:
             n = min(size - start, uv.PYUVNET_CHUNK_SIZE)
             try:
-                if (stream.sink_on and stream.sink is self and stream.flowing == 1
-                        and not stream.read_queue and not stream.loop.cut_turn_short()):
+                if (stream.sink is self and sink_fed(stream)
+                        and not stream.loop.cut_turn_short()):
                     if not self.stopped:
                         self.parse(data + start, n)
                 else:

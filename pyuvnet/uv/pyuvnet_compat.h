@@ -363,7 +363,7 @@ static char* pyuvnet_read_bytes(PyObject** slot, Py_ssize_t n) {
     return PyBytes_AS_STRING(bytes);
 }
 
-/* Where *slot's bytes start; NULL if there is no bytes object there. */
+/* Where the bytes of ``bytes`` start; NULL for no object (an empty slot). */
 static inline const char* pyuvnet_bytes_data(PyObject* bytes) {
     return bytes == NULL ? NULL : PyBytes_AS_STRING(bytes);
 }

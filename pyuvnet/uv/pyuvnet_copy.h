@@ -3,7 +3,7 @@
  * glibc (2.36 here) copies a block of a few KiB or more with `rep movsb`.
  * On AMD Zen that runs 15 to 25 times slower when the destination lies 1
  * to 31 bytes after the source in page offset ((dst - src) mod 4096): a
- * 64 KiB copy takes 24-40 us instead of 1.6 us (bench/copy_aliasing.c).
+ * 64 KiB copy takes 22-43 us instead of 1.6 us (bench/copy_aliasing.c).
  * A server copies each read out of the loop's one buffer into a fresh
  * bytes object, and malloc hands the same place back to a steady pattern
  * of allocations, so once a connection's chunks land there they stay
@@ -11,8 +11,9 @@
  * server's user CPU per request tripled.  In that window (taken to 63
  * bytes, past what was measured) the block is copied backward, 64 bytes at
  * a time: each store then lands behind the loads still to come, and the
- * copy runs at memcpy's speed.  Plain C, no Python: tests/test_copy.py
- * compiles it on its own. */
+ * copy runs at memcpy's speed.  Plain C, no Python: bench/copy_aliasing.c
+ * compiles it on its own (tests/test_bench_copy_aliasing.py, make
+ * bench-copy). */
 #ifndef PYUVNET_COPY_H
 #define PYUVNET_COPY_H
 

@@ -567,6 +567,14 @@ cdef StreamWrites own_write_of(object listener):
     return None
 
 
+cdef inline bint sink_fed(Stream stream):
+    """Whether a read of ``stream`` goes to its sink whole: the sink's
+    listener is the sole consumer, the stream flows and nothing waits
+    queued.  The alloc callback asks where the read lands, the read
+    callback where it goes, the sink whether to go on parsing."""
+    return stream.sink_on and stream.flowing == 1 and not stream.read_queue
+
+
 # Stream's own end() and destroy(), to tell a subclass's override from them.
 cdef object STREAM_END = Stream.__dict__['end']
 cdef object STREAM_DESTROY = Stream.__dict__['destroy']

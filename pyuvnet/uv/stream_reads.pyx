@@ -1,7 +1,7 @@
 # libuv's read callbacks for a Stream (uv/stream.pyx): where a read lands
-# (the loop's buffer, or one its sink offers), and how it reaches the stream's consumer: written
-# through by a pipe() or an echo, parsed in place by a sink, or cut into
-# Node's chunks.
+# (the loop's buffer, or one its sink offers), and how it reaches the
+# stream's consumer: written through by a pipe() or an echo, parsed in
+# place by a sink, or cut into Node's chunks.
 #
 # Ownership: ``handle.data`` is the Stream, which holds itself (``adopt``)
 # while its handle is open, so it is alive whenever libuv reads; the buffer
@@ -32,7 +32,7 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
     uv.pyuvnet_take_gil(handle.loop)
     stream = <Stream>handle.data
     if stream.flowing == 1:
-        if stream.sink_buffer != NULL and stream.sink_on and not stream.read_queue:
+        if stream.sink_buffer != NULL and sink_fed(stream):
             base = stream.sink_buffer(stream.sink, &size)
             if base != NULL:
                 buf.base = base
@@ -69,7 +69,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                 start = stream.write_target.write_through(buf.base, nread)
         if start == nread:
             pass
-        elif stream.sink_on and stream.flowing == 1 and not stream.read_queue:
+        elif sink_fed(stream):
             # The writes the read causes leave after it, as one (end_cut).
             stream.loop.flusher.cutting = True
             try:
