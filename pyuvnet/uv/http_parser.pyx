@@ -8,7 +8,9 @@
 # Node's 64 KiB chunks, with no chunk made; a body's bytes are copied once,
 # into the bytes its 'data' gives, or not at all: in a Content-Length body
 # the parser has libuv read straight into a bytes object
-# (``parser_read_buffer``), which becomes the 'data' chunk.  Everything
+# (``parser_read_buffer``), which becomes the 'data' chunk; after such a
+# body, the next message's head is read alone (a read of the last head's
+# length), so that its body too lands in a bytes object.  Everything
 # llhttp reports per byte range (the URL, each header name and value) is
 # copied into one C buffer, with no Python call; the owner is called once
 # per message head, once per read that carried body bytes, and once when
@@ -54,6 +56,8 @@ DEF MAX_CHUNK_EXTENSIONS = 16384
 # (parser_read_buffer).  Such a read stops at the body's end, so the next
 # request's bytes come with a read of their own: worth it where the copy it
 # saves (about a microsecond per 10 KiB) outweighs that system call.
+# After a message with a body that long, the next head is read alone, for
+# the same trade: one more read for the body's copy.
 DEF READ_INTO_BODY_MIN = 16384
 # The head's last item: which headers the server must look at (so that it
 # need not make the headers dict of every request to find out).
@@ -96,9 +100,16 @@ cdef class HTTPParser:
     """True from the end of a message's head until the message's end."""
     cdef object head            # built at headers complete, not yet handed over
     cdef object body            # this feed()'s body: None, one bytes, or a list of them
-    cdef bint in_body           # on_body came for this message: llhttp is in its body
     cdef PyObject* read_buffer  # owned, or NULL: the bytes offered to the next read
     cdef Py_ssize_t read_filled # what the read being parsed put there (0: it is elsewhere)
+    # Reading a head alone (parser_read_buffer): the length of the last
+    # message's head, measured where it began a parse() (parse_at) and its
+    # body followed in it (head_len), kept while messages have a
+    # Content-Length body of READ_INTO_BODY_MIN or more (large_body).
+    cdef const char* parse_at   # this parse()'s first byte, while a message may begin there
+    cdef Py_ssize_t head_len    # this message's head, as measured (0: not)
+    cdef Py_ssize_t head_size   # the next head's read (0: no head read alone)
+    cdef bint large_body        # this message's Content-Length body is that long
     cdef Stream source          # the stream whose sink this parser is, or None
     cdef object error           # an exception a callback into the owner raised
     cdef readonly bint stopped
@@ -305,7 +316,11 @@ cdef class HTTPParser:
     cdef int parse(self, const char* start, Py_ssize_t size) except -1:
         """feed()'s work on ``size`` bytes at ``start``, which stay put
         until it returns."""
-        return self.finish_feed(ll.llhttp_execute(&self.parser, start, size), start, size)
+        cdef ll.llhttp_errno_t err
+        self.parse_at = NULL if self.in_message else start
+        err = ll.llhttp_execute(&self.parser, start, size)
+        self.parse_at = NULL
+        return self.finish_feed(err, start, size)
 
     def data_listener(self, socket):
         """The 'data' listener to put on ``socket`` (``feed``); a TCP or
@@ -353,6 +368,10 @@ cdef class HTTPParser:
                 stream.loop.report(exc)
             start += n
         self.read_filled = 0
+        if size == self.head_size and self.in_message and not self.head_done:
+            # A head read alone was not the whole head: read normally
+            # until a message measures it again.
+            self.head_size = 0
         self.read_done()
         return 0
 
@@ -439,16 +458,31 @@ cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
     # Stream's sink buffer function (stream.pyx): inside a Content-Length
     # body with at least READ_INTO_BODY_MIN bytes to come, the next read
     # lands in a bytes object of the body's rest (a chunk at most), so all
-    # of it is body and on_body hands that object on uncopied.  The parser
+    # of it is body and on_body hands that object on uncopied (unless the
+    # read brought the byte after the body too: then it is copied).  The parser
     # keeps it until then (or until its next offer, or its end): libuv
-    # writes into it until the read callback.
+    # writes into it until the read callback.  Between messages, after
+    # such a body, the read is of the last head's length: a client that
+    # repeats its head (most do) has its next body read that way too.  A
+    # guess that misses costs a read, never a byte: whatever lands where,
+    # llhttp parses it there, and on_body hands over only a whole read.
     cdef HTTPParser self = <HTTPParser>parser
     cdef ll.llhttp_t* p = &self.parser
-    if (not self.in_body or self.stopped or p.content_length < READ_INTO_BODY_MIN
+    if not self.in_message:
+        if 0 < self.head_size < <Py_ssize_t>size[0]:
+            size[0] = <size_t>self.head_size
+        return NULL
+    if (not self.head_done or self.stopped or p.content_length < READ_INTO_BODY_MIN
             or p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING)
             or not p.flags & ll.F_CONTENT_LENGTH or ll.llhttp_get_errno(p) != ll.HPE_OK):
         return NULL
-    size[0] = <size_t>min(p.content_length, <uint64_t>uv.PYUVNET_CHUNK_SIZE)
+    # A byte over the body's last piece: the read that brings the body's
+    # end alone is then short of the buffer, and libuv does not read again
+    # (to find nothing: it reads on only after a read filled its buffer).
+    if p.content_length <= <uint64_t>uv.PYUVNET_CHUNK_SIZE:
+        size[0] = <size_t>p.content_length + 1
+    else:
+        size[0] = uv.PYUVNET_CHUNK_SIZE
     return uv.pyuvnet_read_bytes(&self.read_buffer, size[0])
 
 
@@ -464,7 +498,7 @@ cdef int on_message_begin(ll.llhttp_t* p) noexcept:
     self.chunk_ext_nread = 0
     self.in_message = True
     self.head_done = False
-    self.in_body = False
+    self.head_len = 0
     self.started = uv.uv_hrtime()
     return 0
 
@@ -508,7 +542,10 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
     self.head_done = True
     if self.response and (self.skip_body or p.status_code == 204 or p.status_code == 304
                           or (100 <= p.status_code < 200 and p.status_code != 101)):
+        self.large_body = False
         return 1
+    self.large_body = (p.flags & ll.F_CONTENT_LENGTH and p.content_length >= READ_INTO_BODY_MIN
+                       and not p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING))
     return 0
 
 
@@ -516,7 +553,9 @@ cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
     cdef HTTPParser self = parser_of(p)
     if length == 0:
         return 0
-    self.in_body = True
+    if self.parse_at != NULL:      # the body's first byte, in the parse() the message began
+        self.head_len = at - self.parse_at
+        self.parse_at = NULL
     try:
         if <Py_ssize_t>length == self.read_filled and at == uv.pyuvnet_bytes_data(self.read_buffer):
             self.read_filled = 0
@@ -540,7 +579,12 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     trailers = self.raw_headers(1) if self.n_ends > 1 else None
     self.in_message = False
     self.head_done = False
-    self.in_body = False
+    self.parse_at = NULL            # a message after this one begins within the parse()
+    if not self.large_body:
+        self.head_size = 0
+    elif self.head_len:
+        self.head_size = self.head_len
+    # else its head was read alone (head_size long) or in pieces: as before
     self.started = 0
     if self.head is not None:
         head, self.head = self.head, None

@@ -27,7 +27,9 @@
 # flows with nothing queued.  A sink may also say where the next read
 # lands (``sink_buffer``): HTTPParser, in a body, offers a bytes object
 # that the read fills and that becomes the 'data' chunk, so that a body's
-# bytes are not copied at all in user space.
+# bytes are not copied at all in user space; between messages it may ask
+# for a read of just the next head's length, so that the body after it
+# comes with a read of its own, into such a bytes object.
 #
 # Write path: the base class StreamWrites (uv/stream_writes.pyx).
 #
@@ -43,7 +45,9 @@
 ctypedef int (*stream_sink_fn)(object sink, const char* data, Py_ssize_t size) except -1
 # Where the sink wants the next read: ``*size`` bytes at the pointer it
 # returns, which stay put until the read has been fed to it; NULL: the
-# loop's buffer.  Called with the GIL, from the alloc callback.
+# loop's buffer, of which the sink may ask for less (``*size`` comes in as
+# the buffer's size and may be lowered, never raised).  Called with the
+# GIL, from the alloc callback.
 ctypedef char* (*stream_sink_buffer_fn)(object sink, size_t* size) noexcept
 
 

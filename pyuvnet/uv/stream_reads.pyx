@@ -32,13 +32,14 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
     uv.pyuvnet_take_gil(handle.loop)
     stream = <Stream>handle.data
     if stream.flowing == 1:
+        size = uv.PYUVNET_READ_BUF_SIZE
         if stream.sink_buffer != NULL and sink_fed(stream):
             base = stream.sink_buffer(stream.sink, &size)
             if base != NULL:
                 buf.base = base
                 buf.len = size
                 return
-        buf.len = uv.PYUVNET_READ_BUF_SIZE
+        buf.len = size
     else:
         buf.len = uv.PYUVNET_CHUNK_SIZE
     buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
