@@ -23,9 +23,30 @@ def body(size, seed):
     return BODIES[start:start + size]
 
 
+# A request: (its bytes, what collect_bodies records for it).
+
 def post(url, data, extra=b''):
     return (b'POST %s HTTP/1.1\r\nHost: a\r\n%sContent-Length: %d\r\n\r\n'
-            % (url, extra, len(data)) + data)
+            % (url.encode(), extra, len(data)) + data, (url, data, 1, True))
+
+
+def chunked(url, data, piece=20_000):
+    pieces = [data[i:i + piece] for i in range(0, len(data), piece)]
+    return (b'POST %s HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' % url.encode()
+            + b''.join(b'%x\r\n%s\r\n' % (len(p), p) for p in pieces) + b'0\r\n\r\n',
+            (url, data, 1, True))
+
+
+def get(url):
+    return b'GET %s HTTP/1.1\r\nHost: a\r\n\r\n' % url.encode(), (url, b'', 1, True)
+
+
+def wire(requests):
+    return [raw for raw, _ in requests]
+
+
+def wanted(requests):
+    return [seen for _, seen in requests]
 
 
 def one_at_a_time(server, requests, answers):
@@ -46,41 +67,13 @@ def one_at_a_time(server, requests, answers):
     return sock
 
 
-def expect(requests):
-    """What collect_bodies should see for ``requests`` (raw bytes)."""
-    out = []
-    for raw in requests:
-        head, _, data = raw.partition(b'\r\n\r\n')
-        url = head.split(b' ', 2)[1]
-        if b'Transfer-Encoding: chunked' in head:
-            data = b''.join(_unchunk(data))
-        out.append((url.decode(), data, 1, True))
-    return out
-
-
-def _unchunk(data):
-    while True:
-        size, _, data = data.partition(b'\r\n')
-        size = int(size, 16)
-        if size == 0:
-            return
-        yield data[:size]
-        data = data[size + 2:]
-
-
-def chunked(url, data, piece=20_000):
-    pieces = [data[i:i + piece] for i in range(0, len(data), piece)]
-    return (b'POST %s HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n' % url
-            + b''.join(b'%x\r\n%s\r\n' % (len(p), p) for p in pieces) + b'0\r\n\r\n')
-
-
 def test_large_uploads_repeating_their_head_on_a_keep_alive_connection_arrive_intact(run_loop):
-    requests = [post(b'/up', body(65536, i)) for i in range(12)]
+    requests = [post('/up', body(65536, i)) for i in range(12)]
     seen, answers = [], []
     server = collect_bodies(seen, len(requests))
-    listen(server, lambda: one_at_a_time(server, requests, answers))
+    listen(server, lambda: one_at_a_time(server, wire(requests), answers))
     run_loop(20)
-    assert seen == expect(requests)
+    assert seen == wanted(requests)
 
 
 def test_heads_longer_shorter_and_absent_after_a_large_body_are_each_parsed_whole(run_loop):
@@ -90,26 +83,28 @@ def test_heads_longer_shorter_and_absent_after_a_large_body_are_each_parsed_whol
     it); a GET shorter than the guess; small and chunked bodies between
     large ones; a body over a chunk."""
     pad = b'X-Pad: %s\r\n' % (b'p' * 300)
+    short = body(30000, 6)
     requests = [
-        post(b'/1', body(65536, 1)),
-        post(b'/2', body(65536, 2)),
-        post(b'/3-longer', body(65536, 3), pad),
-        post(b'/4', body(40000, 4)),
-        post(b'/4', body(40000, 5)),
-        b'POST /5 HTTP/1.1\r\nHost:a\r\nContent-Length:30000\r\n\r\n' + body(30000, 6),
-        b'GET /6 HTTP/1.1\r\nHost: a\r\n\r\n',
-        post(b'/7', body(20, 7)),
-        post(b'/8', body(70000, 8)),
-        chunked(b'/9', body(100_000, 9)),
-        post(b'/10', body(150_000, 10)),
-        post(b'/11', body(16384, 11)),
-        post(b'/11', body(16384, 12)),
+        post('/1', body(65536, 1)),
+        post('/2', body(65536, 2)),
+        post('/3-longer', body(65536, 3), pad),
+        post('/4', body(40000, 4)),
+        post('/4', body(40000, 5)),
+        (b'POST /5 HTTP/1.1\r\nHost:a\r\nContent-Length:30000\r\n\r\n' + short,
+         ('/5', short, 1, True)),
+        get('/6'),
+        post('/7', body(20, 7)),
+        post('/8', body(70000, 8)),
+        chunked('/9', body(100_000, 9)),
+        post('/10', body(150_000, 10)),
+        post('/11', body(16384, 11)),
+        post('/11', body(16384, 12)),
     ]
     seen, answers = [], []
     server = collect_bodies(seen, len(requests))
-    listen(server, lambda: one_at_a_time(server, requests, answers))
+    listen(server, lambda: one_at_a_time(server, wire(requests), answers))
     run_loop(20)
-    assert seen == expect(requests)
+    assert seen == wanted(requests)
     assert answers[0].count(b'HTTP/1.1 200 OK') == len(requests)
 
 
@@ -117,22 +112,22 @@ def test_a_pipelined_batch_after_a_large_body_is_answered_in_order(run_loop):
     """After two large uploads, one write carries a large upload, a GET, a
     small upload and another large one: the head read takes part of that
     batch, the rest follows, in order."""
-    first = [post(b'/a', body(65536, 20)), post(b'/b', body(65536, 21))]
-    batch = [post(b'/c', body(65536, 22)), b'GET /d HTTP/1.1\r\nHost: a\r\n\r\n',
-             post(b'/e', body(100, 23)), post(b'/f', body(65536, 24))]
+    first = [post('/a', body(65536, 20)), post('/b', body(65536, 21))]
+    batch = [post('/c', body(65536, 22)), get('/d'), post('/e', body(100, 23)),
+             post('/f', body(65536, 24))]
     seen, answers = [], []
     server = collect_bodies(seen, len(first) + len(batch))
-    listen(server, lambda: one_at_a_time(server, [*first, b''.join(batch)], answers))
+    listen(server, lambda: one_at_a_time(server, [*wire(first), b''.join(wire(batch))], answers))
     run_loop(20)
-    assert seen == expect(first + batch)
+    assert seen == wanted(first + batch)
     assert answers[0].count(b'\r\n\r\nok') == len(first) + len(batch)
 
 
 def test_a_head_trickling_in_after_a_large_body_is_parsed_whole(run_loop):
     """The head after a large body comes a few bytes at a time, its body
     in two pieces: the reads the head's guess asks for come short."""
-    first = post(b'/first', body(65536, 30))
-    second = post(b'/second', body(65536, 31))
+    first, first_seen = post('/first', body(65536, 30))
+    second, second_seen = post('/second', body(65536, 31))
     head_end = second.index(b'\r\n\r\n') + 4
     pieces = [first] + [second[i:min(i + 7, head_end)] for i in range(0, head_end, 7)] + [
         second[head_end:head_end + 1000], second[head_end + 1000:]]
@@ -140,7 +135,7 @@ def test_a_head_trickling_in_after_a_large_body_is_parsed_whole(run_loop):
     server = collect_bodies(seen, 2)
     listen(server, lambda: raw_client(server, pieces, delay=3))
     run_loop(20)
-    assert seen == expect([first, second])
+    assert seen == [first_seen, second_seen]
 
 
 def test_a_client_reads_large_answers_around_a_head_answer_intact(run_loop):

@@ -104,12 +104,11 @@ cdef class HTTPParser:
     cdef Py_ssize_t read_filled # what the read being parsed put there (0: it is elsewhere)
     # Reading a head alone (parser_read_buffer): the length of the last
     # message's head, measured where it began a parse() (parse_at) and its
-    # body followed in it (head_len), kept while messages have a
-    # Content-Length body of READ_INTO_BODY_MIN or more (large_body).
+    # body followed in it, kept while messages have a large Content-Length
+    # body (large_body).
     cdef const char* parse_at   # this parse()'s first byte, while a message may begin there
-    cdef Py_ssize_t head_len    # this message's head, as measured (0: not)
     cdef Py_ssize_t head_size   # the next head's read (0: no head read alone)
-    cdef bint large_body        # this message's Content-Length body is that long
+    cdef bint large_body        # this message's body is large_length_body()
     cdef Stream source          # the stream whose sink this parser is, or None
     cdef object error           # an exception a callback into the owner raised
     cdef readonly bint stopped
@@ -472,9 +471,8 @@ cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
         if 0 < self.head_size < <Py_ssize_t>size[0]:
             size[0] = <size_t>self.head_size
         return NULL
-    if (not self.head_done or self.stopped or p.content_length < READ_INTO_BODY_MIN
-            or p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING)
-            or not p.flags & ll.F_CONTENT_LENGTH or ll.llhttp_get_errno(p) != ll.HPE_OK):
+    if (not self.head_done or self.stopped or not large_length_body(p)
+            or ll.llhttp_get_errno(p) != ll.HPE_OK):
         return NULL
     # A byte over the body's last piece: the read that brings the body's
     # end alone is then short of the buffer, and libuv does not read again
@@ -484,6 +482,14 @@ cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
     else:
         size[0] = uv.PYUVNET_CHUNK_SIZE
     return uv.pyuvnet_read_bytes(&self.read_buffer, size[0])
+
+
+cdef inline bint large_length_body(ll.llhttp_t* p) noexcept:
+    # A Content-Length body (no chunking, no Transfer-Encoding) with at
+    # least READ_INTO_BODY_MIN bytes to come: at the end of the head, the
+    # whole body; within it, its rest.
+    return (p.flags & ll.F_CONTENT_LENGTH and p.content_length >= READ_INTO_BODY_MIN
+            and not p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING))
 
 
 cdef inline HTTPParser parser_of(ll.llhttp_t* p) noexcept:
@@ -498,7 +504,6 @@ cdef int on_message_begin(ll.llhttp_t* p) noexcept:
     self.chunk_ext_nread = 0
     self.in_message = True
     self.head_done = False
-    self.head_len = 0
     self.started = uv.uv_hrtime()
     return 0
 
@@ -544,8 +549,7 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
                           or (100 <= p.status_code < 200 and p.status_code != 101)):
         self.large_body = False
         return 1
-    self.large_body = (p.flags & ll.F_CONTENT_LENGTH and p.content_length >= READ_INTO_BODY_MIN
-                       and not p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING))
+    self.large_body = large_length_body(p)
     return 0
 
 
@@ -554,7 +558,8 @@ cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
     if length == 0:
         return 0
     if self.parse_at != NULL:      # the body's first byte, in the parse() the message began
-        self.head_len = at - self.parse_at
+        if self.large_body:
+            self.head_size = at - self.parse_at
         self.parse_at = NULL
     try:
         if <Py_ssize_t>length == self.read_filled and at == uv.pyuvnet_bytes_data(self.read_buffer):
@@ -582,9 +587,8 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     self.parse_at = NULL            # a message after this one begins within the parse()
     if not self.large_body:
         self.head_size = 0
-    elif self.head_len:
-        self.head_size = self.head_len
-    # else its head was read alone (head_size long) or in pieces: as before
+    # else as measured in on_body, or as before: its head was read alone
+    # (head_size long) or in pieces
     self.started = 0
     if self.head is not None:
         head, self.head = self.head, None
