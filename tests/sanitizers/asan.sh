@@ -47,8 +47,14 @@ if [ "$stage" != test ]; then
         --exclude='*.so' --exclude='*.egg-info' --exclude=__pycache__ --exclude=.pytest_cache . |
         tar -C "$tree" -xf -
 
-    [ -x "$py" ] || "$PYTHON" -m venv "$OUT/venv"
-    flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g"
+    # A virtualenv of another Python (an earlier run's PYTHON) is made anew.
+    if ! [ -x "$py" ] || [ "$("$py" -c 'import sys; print(sys.version)')" != \
+            "$("$PYTHON" -c 'import sys; print(sys.version)')" ]; then
+        rm -rf "$OUT/venv"
+        "$PYTHON" -m venv "$OUT/venv"
+    fi
+    # -O1: what ASan's authors suggest, and a quarter less compiling than -O2.
+    flags="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -g"
     echo "asan: building with $flags (log: build/asan/pip-install.log)"
     (cd "$tree" && CFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" \
         PYUVNET_LIBUV=bundled PYUVNET_LIBUV_SOURCE=$src \
