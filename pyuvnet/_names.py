@@ -132,6 +132,9 @@ ALIASES = {
     'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
               'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
               'keepSocketAlive', 'defaultPort'),
+    # pyuvnet.ws (docs/WEBSOCKET.md); emitters: EventEmitter's rows too
+    'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState'),
+    'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -87,6 +87,7 @@ include "uv/http_parser.pyx"
 include "uv/http_head.pyx"
 include "uv/http_messages.pyx"
 include "uv/http_exchange.pyx"
+include "uv/ws/frames.pyx"
 
 
 def libuv_version():

@@ -11,6 +11,7 @@ import pyuvnet.tls as tls
 from pyuvnet import x509
 import pyuvnet.http as http
 import pyuvnet.https as https
+import pyuvnet.ws as ws
 
 TARGETS = {
     'tls': tls,
@@ -42,6 +43,8 @@ TARGETS = {
     'ClientRequest': http.ClientRequest,
     'Agent': http.Agent,
     'https': https,
+    'WebSocket': ws.WebSocket,
+    'WebSocketServer': ws.WebSocketServer,
 }
 # Rows a subclass inherits from its base's row.
 INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}

@@ -1,0 +1,21 @@
+"""pyuvnet.ws: the npm ``ws`` package (v8), Node's de facto WebSocket
+library, on pyuvnet (RFC 6455, and RFC 7692's permessage-deflate).
+
+``WebSocketServer`` accepts connections (on its own port, on an
+http.Server, or handed over with ``handleUpgrade``); ``WebSocket`` is one
+connection, on either side (``WebSocket(address, protocols, options)``
+opens one as a client).  Messages arrive as ``bytes`` with ``isBinary``
+(False for text frames, validated UTF-8); ``send(str)`` sends a text
+frame, ``send(bytes)`` a binary one.  Framing, masking and UTF-8
+validation run in C (pyuvnet/uv/ws/frames.pyx).  See docs/WEBSOCKET.md.
+"""
+from pyuvnet._names import ALIASES, add_aliases
+
+from ._errors import WebSocketError, WebSocketRangeError
+from ._server import WebSocketServer
+from ._websocket import WebSocket
+
+__all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError']
+
+# ws exports the server class under both names.
+Server = WebSocketServer
