@@ -150,9 +150,12 @@ def frame(opcode, payload=b'', fin=True, rsv=0, mask=b'\x01\x02\x03\x04', length
         head += bytes([bit | 126]) + n.to_bytes(2, 'big')
     else:
         head += bytes([bit | 127]) + n.to_bytes(8, 'big')
-    if mask is None:
-        return head + payload
-    return head + mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload))
+    if mask is None or not payload:
+        return head + (mask or b'') + payload
+    size = len(payload)
+    key = (mask * (size // 4 + 1))[:size]
+    masked = int.from_bytes(payload, 'big') ^ int.from_bytes(key, 'big')
+    return head + mask + masked.to_bytes(size, 'big')
 
 
 HANDSHAKE = (b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'
@@ -251,3 +254,30 @@ class EventsServer:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.communicate()
+
+
+def raw_client(port, on_open, extra_headers=b''):
+    """A pyuvnet net.Socket that completes a handshake by hand, then calls
+    ``on_open(socket, received)``, where ``received`` (a list) collects
+    every byte after the 101's head as it comes."""
+    import pyuvnet as net
+    sock = net.createConnection(port, '127.0.0.1')
+    received = []
+    state = {'head': b'', 'open': False}
+
+    def on_data(chunk):
+        if state['open']:
+            received.append(chunk)
+            return
+        state['head'] += chunk
+        if b'\r\n\r\n' in state['head']:
+            head, _, rest = state['head'].partition(b'\r\n\r\n')
+            assert head.startswith(b'HTTP/1.1 101'), head
+            state['open'] = True
+            if rest:
+                received.append(rest)
+            on_open(sock, received)
+    sock.on('connect', lambda: sock.write(HANDSHAKE % extra_headers))
+    sock.on('data', on_data)
+    sock.on('error', lambda err: None)
+    return sock

@@ -68,6 +68,8 @@ STUB_TARGETS = {
     ('http/__init__.pyi', 'Agent'): ('EventEmitter', 'Agent'),
     ('https.pyi', 'module'): ('https',),
     ('https.pyi', 'Server'): ('http.Server',),
+    ('ws/__init__.pyi', 'WebSocket'): ('EventEmitter', 'WebSocket'),
+    ('ws/__init__.pyi', 'WebSocketServer'): ('EventEmitter', 'WebSocketServer'),
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
@@ -266,6 +268,32 @@ EVENTS = {
         ('error', (('err', 'Exception'),), "the connection failed or closed before the answer "
                                             "('socket hang up', ECONNRESET)"),
         ('close', (), 'last, once'),
+    ),
+    'WebSocket': (
+        ('open', (), 'the opening handshake is done'),
+        ('upgrade', (('response', 'IncomingMessage'),), "a client's 101 answer, before it is checked"),
+        ('unexpected-response', (('request', 'ClientRequest'), ('response', 'IncomingMessage')),
+         'a client got an answer other than 101 (without a listener: an error)'),
+        ('message', (('data', 'bytes'), ('isBinary', 'bool')),
+         'a whole message: bytes, for text frames too (isBinary False, valid UTF-8)'),
+        ('ping', (('data', 'bytes'),), 'a ping (answered with a pong unless autoPong is False)'),
+        ('pong', (('data', 'bytes'),), 'a pong'),
+        ('error', (('err', 'Exception'),),
+         "a protocol error (ws's message and code; a close frame with its status follows) "
+         'or a failed handshake'),
+        ('close', (('code', 'int'), ('reason', 'bytes')),
+         'the connection closed: exactly once, last (1005 without a code, 1006 without a close frame)'),
+    ),
+    'WebSocketServer': (
+        ('listening', (), 'the own http.Server listens'),
+        ('headers', (('headers', 'list[str]'), ('request', 'IncomingMessage')),
+         'the 101 answer is about to be written: the lines may be changed'),
+        ('connection', (('socket', 'WebSocket'), ('request', 'IncomingMessage')),
+         'a handshake completed'),
+        ('wsClientError', (('err', 'Exception'), ('socket', 'Socket'), ('request', 'IncomingMessage')),
+         "a handshake refused (the answer is the listener's to write)"),
+        ('error', (('err', 'Exception'),), "the own http.Server's error"),
+        ('close', (), 'the server closed'),
     ),
     'Agent': (
         ('free', (('socket', 'Socket'), ('options', 'dict[str, Any]')),

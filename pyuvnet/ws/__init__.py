@@ -9,7 +9,6 @@ opens one as a client).  Messages arrive as ``bytes`` with ``isBinary``
 frame, ``send(bytes)`` a binary one.  Framing, masking and UTF-8
 validation run in C (pyuvnet/uv/ws/frames.pyx).  See docs/WEBSOCKET.md.
 """
-from pyuvnet._names import ALIASES, add_aliases
 
 from ._errors import WebSocketError, WebSocketRangeError
 from ._server import WebSocketServer
@@ -19,3 +18,8 @@ __all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocke
 
 # ws exports the server class under both names.
 Server = WebSocketServer
+
+# Their home is the public face (help(), pickling, the stubs' checks).
+for _cls in (WebSocket, WebSocketServer, WebSocketError, WebSocketRangeError):
+    _cls.__module__ = __name__
+del _cls

@@ -22,7 +22,7 @@ from ._websocket import WebSocket
 
 RUNNING, CLOSING, CLOSED = range(3)
 # Sockets a WebSocket took over (ws's socket[kWebSocket]).
-_TAKEN = weakref.WeakSet()
+_TAKEN: "weakref.WeakSet[object]" = weakref.WeakSet()
 
 SERVER_OPTIONS = OptionSpec({
     'allowSynchronousEvents': 'boolean', 'autoPong': 'boolean', 'backlog': 'integer',

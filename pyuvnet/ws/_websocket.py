@@ -140,7 +140,14 @@ class WebSocket(EventEmitter):
         socket.on('error', self._on_socket_error)
         self._ready_state = OPEN
         self.emit('open')
-        if head:
+        # The bytes that came with the handshake, then the socket's, are
+        # read once the caller had its turn to listen (ws unshifts them).
+        _uv.nextTick(self._start_reading, head)
+
+    def _start_reading(self, head):
+        socket = self._socket
+        receiver = self._receiver
+        if head and self._ready_state != CLOSED:
             receiver.feed(head)
         socket.on('data', receiver.data_listener(socket))
         if not self._paused:
