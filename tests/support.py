@@ -1,9 +1,12 @@
 """Helpers the test modules share."""
+import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -138,3 +141,32 @@ def read_line_until(proc, pattern, timeout=20):
         lines.append(line)
         if re.search(pattern, line):
             return lines
+
+
+class NodeProcess:
+    """``node -e script args...`` with stdout captured (``env``: the
+    child's environment, if not ours)."""
+
+    def __init__(self, script, *args, env=None):
+        node = shutil.which('node') or '/usr/bin/node'
+        self.proc = subprocess.Popen([node, '-e', script] + [str(a) for a in args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=env)
+
+    def readline(self):
+        line = self.proc.stdout.readline()
+        if not line:
+            raise AssertionError('node said nothing: %s' % self.proc.stderr.read())
+        return line.strip()
+
+    def result(self, timeout=30):
+        out, err = self.proc.communicate(timeout=timeout)
+        lines = [l for l in out.splitlines() if l.strip()]
+        assert self.proc.returncode == 0, 'node failed: %s\n%s' % (out, err)
+        assert lines, 'node printed nothing; stderr: %s' % err
+        return json.loads(lines[-1])
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()

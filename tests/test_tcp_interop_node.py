@@ -14,36 +14,12 @@ import pytest
 
 import pyuvnet as net
 
+from support import NodeProcess
+
 NODE = shutil.which('node') or ('/usr/bin/node' if os.path.exists('/usr/bin/node') else None)
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
 
 SIZE = 8 << 20
-
-
-class NodeProcess:
-    """``node -e script args...`` with stdout captured."""
-
-    def __init__(self, script, *args):
-        self.proc = subprocess.Popen([NODE, '-e', script] + [str(a) for a in args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def readline(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise AssertionError('node said nothing: %s' % self.proc.stderr.read())
-        return line.strip()
-
-    def result(self, timeout=30):
-        out, err = self.proc.communicate(timeout=timeout)
-        lines = [l for l in out.splitlines() if l.strip()]
-        assert self.proc.returncode == 0, 'node failed: %s\n%s' % (out, err)
-        assert lines, 'node printed nothing; stderr: %s' % err
-        return json.loads(lines[-1])
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import subprocess
 
 import pytest
 
+from support import NodeProcess
+
 NODE = shutil.which('node') or ('/usr/bin/node' if os.path.exists('/usr/bin/node') else None)
 NPM = shutil.which('npm') or ('/usr/bin/npm' if os.path.exists('/usr/bin/npm') else None)
 WS_VERSION = '8'
@@ -40,33 +42,9 @@ def ws_node_modules():
     return modules
 
 
-class NodeWs:
-    """``node -e script args...`` with ws requirable; stdout lines are
-    JSON reports."""
-
-    def __init__(self, script, *args):
-        env = dict(os.environ, NODE_PATH=ws_node_modules())
-        self.proc = subprocess.Popen([NODE, '-e', script] + [str(a) for a in args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env)
-
-    def readline(self):
-        line = self.proc.stdout.readline()
-        if not line:
-            raise AssertionError('node said nothing: %s' % self.proc.stderr.read())
-        return json.loads(line)
-
-    def result(self, timeout=60):
-        out, err = self.proc.communicate(timeout=timeout)
-        lines = [line for line in out.splitlines() if line.strip()]
-        assert self.proc.returncode == 0, 'node failed: %s\n%s' % (out, err)
-        assert lines, 'node printed nothing; stderr: %s' % err
-        return json.loads(lines[-1])
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.communicate()
+def node_ws_process(script, *args):
+    """``node -e script args...`` with ws requirable (support.NodeProcess)."""
+    return NodeProcess(script, *args, env=dict(os.environ, NODE_PATH=ws_node_modules()))
 
 
 @pytest.fixture
@@ -74,7 +52,7 @@ def node_ws():
     started = []
 
     def start(script, *args):
-        proc = NodeWs(script, *args)
+        proc = node_ws_process(script, *args)
         started.append(proc)
         return proc
     yield start
@@ -172,13 +150,7 @@ def raw_exchange(port, data, extra_headers=b'', timeout=10):
     sock = pysocket.create_connection(('127.0.0.1', port), timeout=timeout)
     try:
         sock.sendall(HANDSHAKE % extra_headers)
-        buf = b''
-        while b'\r\n\r\n' not in buf:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-        head, _, rest = buf.partition(b'\r\n\r\n')
+        head, rest = read_head(sock)
         status = head.split(b'\r\n', 1)[0].decode()
         sock.sendall(data)
         frames = []
@@ -197,6 +169,18 @@ def raw_exchange(port, data, extra_headers=b'', timeout=10):
         return status, frames
     finally:
         sock.close()
+
+
+def read_head(sock):
+    """An HTTP answer's head from a blocking socket: (head, bytes after it)."""
+    buf = b''
+    while b'\r\n\r\n' not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    head, _, rest = buf.partition(b'\r\n\r\n')
+    return head, rest
 
 
 def parse_frames(data):

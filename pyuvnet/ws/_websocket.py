@@ -301,9 +301,7 @@ class WebSocket(EventEmitter):
         if self._ready_state == CLOSED:
             return
         if self._ready_state == CONNECTING:
-            abort_handshake(self, self._req,
-                            'WebSocket was closed before the connection was established')
-            return
+            return self._abort_connecting()
         if self._ready_state == CLOSING:
             if self._close_frame_sent and (self._close_frame_received or
                                            getattr(self, '_receiver_failed', False)):
@@ -321,6 +319,9 @@ class WebSocket(EventEmitter):
 
         self._send_frame(_OP_CLOSE, payload, True, not self._is_server, False, sent)
         self._close_timer = _uv.setTimeout(self._socket.destroy, self._close_timeout)
+
+    def _abort_connecting(self):
+        abort_handshake(self, self._req, 'WebSocket was closed before the connection was established')
 
     def pause(self):
         """Stops reading the socket (what the kernel holds then pushes
@@ -341,9 +342,7 @@ class WebSocket(EventEmitter):
         if self._ready_state == CLOSED:
             return
         if self._ready_state == CONNECTING:
-            abort_handshake(self, self._req,
-                            'WebSocket was closed before the connection was established')
-            return
+            return self._abort_connecting()
         if self._socket is not None:
             self._ready_state = CLOSING
             self._socket.destroy()

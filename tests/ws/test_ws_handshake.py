@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from ws_support import NODE, ws_node_modules
+from ws_support import NODE, read_head, ws_node_modules
 
 NODE_SERVER = r"""
 const { WebSocketServer } = require('ws');
@@ -88,13 +88,7 @@ def answer(port, data):
     sock = pysocket.create_connection(('127.0.0.1', port), timeout=10)
     try:
         sock.sendall(data)
-        buf = b''
-        while b'\r\n\r\n' not in buf:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-        head, _, body = buf.partition(b'\r\n\r\n')
+        head, body = read_head(sock)
         lines = head.decode('latin-1').split('\r\n')
         fields = {}
         for line in lines[1:]:

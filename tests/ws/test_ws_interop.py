@@ -6,7 +6,7 @@ third) and binary, 0 to 70,000 bytes (7- 16- and 64-bit lengths), and
 echoed; the closing handshake ends each run (1000, 'done')."""
 import asyncio
 import hashlib
-import os
+import json
 import threading
 
 import pytest
@@ -137,7 +137,7 @@ def test_pyuvnet_server_ws_node_client(node_ws, deflate):
 @pytest.mark.parametrize('deflate', [False, True], ids=['plain', 'deflate'])
 def test_pyuvnet_client_ws_node_server(node_ws, deflate):
     server = node_ws(NODE_SERVER, N, '1' if deflate else '0')
-    port = server.readline()['port']
+    port = json.loads(server.readline())['port']
     ws = WebSocket('ws://127.0.0.1:%d/' % port, perMessageDeflate=deflate)
     got = hashlib.sha256()
     state = {'count': 0, 'texts': 0}
