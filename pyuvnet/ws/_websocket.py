@@ -75,6 +75,8 @@ class WebSocket(EventEmitter):
         self._compress_fragments = False
         self._url = None
         self._req = None
+        self._head = None
+        self._reading = False
         if address is not None:
             self._is_server = False
             options = init_as_client(self, address, protocols, options, kwargs)
@@ -146,12 +148,11 @@ class WebSocket(EventEmitter):
 
     def _start_reading(self, head):
         socket = self._socket
-        receiver = self._receiver
-        if head and self._ready_state != CLOSED:
-            receiver.feed(head)
-        socket.on('data', receiver.data_listener(socket))
+        socket.on('data', self._receiver.data_listener(socket))
+        self._head = head
+        self._reading = True
         if not self._paused:
-            socket.resume()
+            self.resume()
 
     def _emit_close(self):
         if self._socket is None:
@@ -335,7 +336,14 @@ class WebSocket(EventEmitter):
         if self._ready_state in (CONNECTING, CLOSED):
             return
         self._paused = False
-        self._socket.resume()
+        if not self._reading:
+            return                  # _start_reading resumes
+        head, self._head = self._head, None
+        if head:
+            # What came with the handshake is read first (held while paused).
+            self._receiver.feed(head)
+        if not self._paused and self._ready_state != CLOSED:
+            self._socket.resume()
 
     def terminate(self):
         """Destroys the connection at once."""
