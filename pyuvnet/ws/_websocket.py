@@ -84,6 +84,8 @@ class WebSocket(EventEmitter):
             self._is_server = True
             options = dict(options or {})
         self._auto_pong = options.get('autoPong', True)
+        self._max_pending_pongs = options.get('maxPendingAutoPongs', 60) or 0
+        self._pending_pongs = 0
         self._close_timeout = options.get('closeTimeout', CLOSE_TIMEOUT)
 
     # -- properties ------------------------------------------------------------
@@ -170,10 +172,20 @@ class WebSocket(EventEmitter):
     def _on_control(self, opcode, data):
         if opcode == _OP_PING:
             if self._auto_pong and self._ready_state == OPEN:
-                self._send_frame(_OP_PONG, data, True, not self._is_server)
+                # A peer that pings faster than it reads our pongs is cut
+                # off, not buffered for (ws's maxPendingAutoPongs).
+                if 0 < self._max_pending_pongs <= self._pending_pongs:
+                    self.terminate()
+                else:
+                    self._pending_pongs += 1
+                    self._send_frame(_OP_PONG, data, True, not self._is_server, False,
+                                     self._pong_written)
             self.emit('ping', data)
         else:
             self.emit('pong', data)
+
+    def _pong_written(self, err=None):
+        self._pending_pongs -= 1
 
     def _on_conclude(self, code, reason):
         self._close_frame_received = True

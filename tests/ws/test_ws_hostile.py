@@ -209,3 +209,22 @@ def test_pause_stops_reading_the_socket():
     net.run()
     assert state['while_paused'] == 0
     assert got == [65536] * 200
+
+
+def test_ping_flood_from_a_peer_that_never_reads_is_cut_off():
+    events = []
+
+    def connection(ws, req):
+        ws.on('close', lambda code, reason: (events.append(code), wss.close()))
+    wss = serve(connection, maxPendingAutoPongs=5)
+
+    def on_open(sock, received):
+        # Never reads: the pongs pile up unsent once the kernel's buffers fill.
+        sock.pause()
+        ping = frame(9, b'p' * 125)
+        for _ in range(20000):
+            sock.write(ping)
+        sock.on('close', lambda *a: None)
+    wss.on('listening', lambda: raw_client(wss.address()['port'], on_open))
+    net.run()
+    assert events == [1006]
