@@ -77,6 +77,7 @@ class WebSocket(EventEmitter):
         self._req = None
         self._head = None
         self._reading = False
+        self._deflate = None
         if address is not None:
             self._is_server = False
             options = init_as_client(self, address, protocols, options, kwargs)
@@ -260,6 +261,17 @@ class WebSocket(EventEmitter):
         """Sends a message: ``str`` as a text frame, bytes-likes as a
         binary one. ``options``: binary, compress, fin, mask (ws's);
         ``cb(err)`` once written."""
+        if options is None and cb is None and self._ready_state == OPEN and \
+                self._deflate is None and self._first_fragment:
+            # The common case (an echo, a broadcast) in one C call and a write.
+            kind = type(data)
+            if kind is bytes:
+                self._socket.write(_uv.ws_frame(_OP_BINARY, data, True, not self._is_server))
+                return
+            if kind is str:
+                self._socket.write(_uv.ws_frame(
+                    _OP_TEXT, data.encode('utf-8', 'surrogatepass'), True, not self._is_server))
+                return
         if self._ready_state == CONNECTING:
             raise _not_open(CONNECTING)
         if callable(options):
