@@ -129,6 +129,20 @@ ALIASES = {
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
                        'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
     'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
+    # pyuvnet.stream (docs/api/stream.md); Duplex has both sides' rows.
+    'stream': ('addAbortSignal', 'getDefaultHighWaterMark', 'setDefaultHighWaterMark',
+               'isReadable', 'isErrored', 'isDisturbed'),
+    'Readable': (
+        'setEncoding', 'isPaused', 'readableHighWaterMark', 'readableLength',
+        'readableObjectMode', 'readableEncoding', 'readableEnded', 'readableDidRead',
+        'readableAborted', 'readableFlowing', 'addListener', 'removeListener',
+        'removeAllListeners',
+    ),
+    'Writable': (
+        'setDefaultEncoding', 'writableFinished', 'writableObjectMode', 'writableBuffer',
+        'writableEnded', 'writableNeedDrain', 'writableHighWaterMark', 'writableCorked',
+        'writableLength', 'writableErrored', 'writableAborted',
+    ),
     'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
               'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
               'keepSocketAlive', 'defaultPort'),

@@ -38,6 +38,8 @@ __all__ = [
     'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_STREAM_DESTROYED',
     'ERR_STREAM_NULL_VALUES', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
     'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR', 'ERR_IP_BLOCKED',
+    'ERR_STREAM_PUSH_AFTER_EOF', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT',
+    'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception',
@@ -333,6 +335,31 @@ class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError):
 class ERR_MULTIPLE_CALLBACK(NodeError, RuntimeError):
     """A callback called more than once."""
     _template = 'Callback called multiple times'
+
+
+class ERR_STREAM_PUSH_AFTER_EOF(NodeError, RuntimeError):
+    """push() after push(None)."""
+    _template = 'stream.push() after EOF'
+
+
+class ERR_STREAM_UNSHIFT_AFTER_END_EVENT(NodeError, RuntimeError):
+    """unshift() after 'end'."""
+    _template = 'stream.unshift() after end event'
+
+
+class ERR_METHOD_NOT_IMPLEMENTED(NodeError, RuntimeError):
+    """``ERR_METHOD_NOT_IMPLEMENTED(method)``: a stream class without its
+    ``_read()``/``_write()``/``_transform()``."""
+    _template = 'The %s method is not implemented'
+
+
+class ERR_INVALID_RETURN_VALUE(NodeError, TypeError):
+    """``ERR_INVALID_RETURN_VALUE(expected, name, value)``: a function
+    (a pipeline stage) returned the wrong kind of value."""
+
+    def __init__(self, expected, name, value):
+        super().__init__('Expected %s to be returned from the "%s" function but got %s.'
+                         % (expected, name, _describe_type(value)))
 
 
 class ERR_INVALID_ADDRESS(NodeError, ValueError):

@@ -13,7 +13,8 @@ import pyuvnet as net
 from pyuvnet import tls
 
 PACKAGE = os.path.dirname(net.__file__)
-ASYNCIO_LAYER = {'aio', 'promises', 'async_methods', 'child_process.promises'}
+ASYNCIO_LAYER = {'aio', 'promises', 'async_methods', 'child_process.promises',
+                 'stream._async', 'stream.promises'}
 
 
 def module_name(path):
@@ -98,7 +99,8 @@ def test_the_circle_finder_sees_a_circle():
     assert find_circle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}) == ['a', 'b', 'c', 'a']
 
 
-@pytest.mark.parametrize('module', ['socket', 'server', 'connecting', 'tls_socket', 'errors'])
+@pytest.mark.parametrize('module', ['socket', 'server', 'connecting', 'tls_socket', 'errors',
+                                    'stream', 'stream._pipeline', 'stream._readable'])
 def test_the_core_does_not_import_the_asyncio_layer(module):
     graph = import_graph()
     reached, todo = set(), [module]

@@ -12,6 +12,7 @@ from pyuvnet import x509
 import pyuvnet.http as http
 import pyuvnet.https as https
 import pyuvnet.ws as ws
+from pyuvnet import stream
 
 TARGETS = {
     'tls': tls,
@@ -45,6 +46,9 @@ TARGETS = {
     'https': https,
     'WebSocket': ws.WebSocket,
     'WebSocketServer': ws.WebSocketServer,
+    'stream': stream,
+    'Readable': stream.Readable,
+    'Writable': stream.Writable,
 }
 # Rows a subclass inherits from its base's row.
 INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}

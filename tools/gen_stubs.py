@@ -70,11 +70,15 @@ STUB_TARGETS = {
     ('https.pyi', 'Server'): ('http.Server',),
     ('ws/__init__.pyi', 'WebSocket'): ('EventEmitter', 'WebSocket'),
     ('ws/__init__.pyi', 'WebSocketServer'): ('EventEmitter', 'WebSocketServer'),
+    ('stream/__init__.pyi', 'module'): ('stream',),
+    ('stream/__init__.pyi', 'Readable'): ('EventEmitter', 'Readable'),
+    ('stream/__init__.pyi', 'Writable'): ('EventEmitter', 'Writable'),
+    ('stream/__init__.pyi', 'Duplex'): ('EventEmitter', 'Readable', 'Writable'),
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
 EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi',
-                  'http/__init__.pyi', 'https.pyi')
+                  'http/__init__.pyi', 'https.pyi', 'stream/__init__.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
 EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster',
@@ -298,6 +302,39 @@ EVENTS = {
     'Agent': (
         ('free', (('socket', 'Socket'), ('options', 'dict[str, Any]')),
          'a socket was handed back after a keep-alive exchange'),
+    ),
+    'Readable': (
+        ('data', (('chunk', 'Any'),), 'a chunk: bytes, str after setEncoding(), any object in '
+                                      'object mode'),
+        ('readable', (), 'data (or the end) can be read()'),
+        ('end', (), "after the last 'data'"),
+        ('pause', (), 'pause() stopped the flow'),
+        ('resume', (), 'the flow (re)started'),
+        ('error', (('err', 'Exception'),), 'the stream failed; \'close\' follows'),
+        ('close', (), 'last, once destroyed'),
+    ),
+    'Writable': (
+        ('drain', (), 'the buffer emptied after write() returned False'),
+        ('prefinish', (), 'end() was called and everything was written; _final() done'),
+        ('finish', (), 'end() was called and everything was handled'),
+        ('pipe', (('source', 'Readable'),), 'a Readable started piping into this stream'),
+        ('unpipe', (('source', 'Readable'),), 'that Readable stopped piping into it'),
+        ('error', (('err', 'Exception'),), 'the stream failed; \'close\' follows'),
+        ('close', (), 'last, once destroyed'),
+    ),
+    'Duplex': (
+        ('data', (('chunk', 'Any'),), 'a chunk of the read side'),
+        ('readable', (), 'data (or the end) can be read()'),
+        ('end', (), "the read side ended, after the last 'data'"),
+        ('pause', (), 'pause() stopped the flow'),
+        ('resume', (), 'the flow (re)started'),
+        ('drain', (), 'the write buffer emptied after write() returned False'),
+        ('prefinish', (), 'the write side is done, before finish'),
+        ('finish', (), 'the write side finished'),
+        ('pipe', (('source', 'Readable'),), 'a Readable started piping into this stream'),
+        ('unpipe', (('source', 'Readable'),), 'that Readable stopped piping into it'),
+        ('error', (('err', 'Exception'),), 'the stream failed; \'close\' follows'),
+        ('close', (), 'last, once destroyed'),
     ),
     'Process': (
         ('message', (('message', 'Any'), ('sendHandle', 'Server | Socket', 'optional')),

@@ -32,8 +32,8 @@ import gen_stubs  # noqa: E402  (tools/ is not a package)
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import (  # noqa: E402
-    child_process, cluster, connecting, errors, http, https, server as server_module, tls, tls_context,
-    tls_socket_options,
+    child_process, cluster, connecting, errors, http, https, server as server_module, stream,
+    tls, tls_context, tls_socket_options,
 )
 from pyuvnet.child_process import command as child_process_command  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
@@ -297,6 +297,38 @@ HTTP_DIFFERENCES = {
     ('IncomingMessage', 'headers'): 'made from rawHeaders on first use, with Node\'s duplicate rules',
 }
 
+# Node's stream module (doc/api/stream.md, Node 20), the documented names.
+NODE_STREAM = {
+    'module': ('Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough', 'Stream',
+               'pipeline', 'finished', 'addAbortSignal', 'compose', 'promises',
+               'getDefaultHighWaterMark', 'setDefaultHighWaterMark', 'isErrored', 'isReadable',
+               'isDisturbed'),
+    'Readable': ('closed', 'destroy', 'destroyed', 'errored', 'isPaused', 'iterator', 'pause',
+                 'pipe', 'push', 'read', 'readable', 'readableAborted', 'readableDidRead',
+                 'readableEncoding', 'readableEnded', 'readableFlowing', 'readableHighWaterMark',
+                 'readableLength', 'readableObjectMode', 'resume', 'setEncoding', 'unpipe',
+                 'unshift', 'wrap', '[Symbol.asyncIterator]', 'from', 'map', 'filter',
+                 'forEach', 'toArray', 'some', 'find', 'every', 'flatMap', 'drop', 'take',
+                 'reduce'),
+    'Writable': ('closed', 'cork', 'destroy', 'destroyed', 'end', 'errored', 'setDefaultEncoding',
+                 'uncork', 'writable', 'writableAborted', 'writableCorked', 'writableEnded',
+                 'writableFinished', 'writableHighWaterMark', 'writableLength',
+                 'writableNeedDrain', 'writableObjectMode', 'write'),
+    'Transform': ('destroy', '_transform', '_flush'),
+}
+
+STREAM_DIFFERENCES = {
+    ('module', 'pipeline'): 'the callback is the last argument; also signal= and end= keywords; '
+                            'generator functions and (under the asyncio bridge) async ones',
+    ('module', 'compose'): 'not in pyuvnet (experimental in Node 20)',
+    ('module', 'promises'): 'pipeline() and finished() as asyncio awaitables (asyncio bridge)',
+    ('module', 'getDefaultHighWaterMark'): "65536 bytes by default (SPEC section 5; Node 20's is 16384)",
+    ('Readable', '[Symbol.asyncIterator]'): 'async for chunk in readable: (asyncio bridge)',
+    ('Readable', 'from'): "Readable.from_ (getattr(Readable, 'from') is the same)",
+    ('Readable', 'iterator'): 'an async generator; leaving it early destroys the stream',
+    ('Readable', 'map'): "the experimental operators are not in pyuvnet",
+}
+
 CLUSTER_DIFFERENCES = {
     ('module', 'disconnect'): 'also defined in a worker (Node: undefined), where it only calls back',
     ('module', 'settings'): 'a dict',
@@ -325,6 +357,9 @@ def _node_modules():
                              'ClientRequest': http.ClientRequest, 'Agent': http.Agent},
                  HTTP_DIFFERENCES),
         'https': (NODE_HTTPS, {'module': https, 'Server': https.Server}, HTTP_DIFFERENCES),
+        'stream': (NODE_STREAM, {'module': stream, 'Readable': stream.Readable,
+                                 'Writable': stream.Writable, 'Transform': stream.Transform},
+                   STREAM_DIFFERENCES),
         'child_process': (NODE_CHILD_PROCESS, {'module': child_process,
                                                'ChildProcess': child_process.ChildProcess},
                           CHILD_PROCESS_DIFFERENCES),
@@ -332,7 +367,8 @@ def _node_modules():
 
 
 _ALIASED = {camel for names in ALIASES.values() for camel in names}
-_PY_NAMES = {('Server', '[Symbol.asyncDispose]'): 'aclose',
+_PY_NAMES = {('Readable', '[Symbol.asyncIterator]'): '__aiter__', ('Readable', 'from'): 'from_',
+             ('Server', '[Symbol.asyncDispose]'): 'aclose',
              ('Server', '[Symbol.asyncIterator]'): '__aiter__'}
 
 
@@ -532,7 +568,7 @@ class NodeTableDirective(_TableDirective):
         for target, names in node_names.items():
             obj = objects[target]
             for name in names:
-                py_name = _PY_NAMES.get((target, name), name) if module == 'net' else name
+                py_name = _PY_NAMES.get((target, name), name) if module in ('net', 'stream') else name
                 present = hasattr(obj, py_name) or _set_by_constructor(obj, py_name)
                 spellings = [_literal(py_name)] if present else []
                 # A twin is a name of the alias table that the object has

@@ -1,0 +1,187 @@
+"""The streams' asyncio layer (above the core, as pyuvnet.aio): ``async
+for`` over a Readable, async iterables as Readable.from() sources and
+pipeline stages, and an async function as a pipeline's last stage. Each
+needs the asyncio bridge (``aio.attach()`` or ``aio.install()``).
+"""
+from .. import aio, errors
+from .._uv import nextTick
+from ._finished import eos
+from ._utils import destroyer
+
+__all__ = ['iterate', 'pull_into', 'pump', 'as_async_iterable', 'settle_last']
+
+
+async def iterate(stream, destroy_on_return=True):
+    """Node's ``readable[Symbol.asyncIterator]()``: each chunk read, until
+    'end' (then it stops) or an error (raised). Leaving the loop early
+    (break, an exception, the generator closed) destroys the stream."""
+    loop = aio._bridge().loop
+    waiter = None
+    error = False       # False: not done; None: ended cleanly
+
+    def wake(*args):
+        nonlocal waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        waiter = None
+
+    def on_done(err=None):
+        nonlocal error
+        error = err
+        wake()
+    stream.on('readable', wake)
+    cleanup = eos(stream, {'writable': False}, on_done)
+    try:
+        while True:
+            chunk = None if stream.destroyed else stream.read()
+            if chunk is not None:
+                yield chunk
+            elif error is not False and error is not None:
+                raise error
+            elif error is None:
+                return
+            else:
+                waiter = loop.create_future()
+                await waiter
+    finally:
+        failed = error is not False and error is not None
+        if (failed or destroy_on_return) and (error is False or stream._readableState.autoDestroy):
+            destroyer(stream, None)
+        else:
+            stream.removeListener('readable', wake)
+            cleanup()
+
+
+def pull_into(readable, iterable):
+    """Readable.from() of an async iterable: ``_read()`` pulls the next
+    item in a task; destroy() closes the iterator."""
+    loop = aio._bridge().loop
+    iterator = iterable.__aiter__()
+    reading = False
+
+    async def next_items():
+        nonlocal reading
+        try:
+            while True:
+                try:
+                    value = await iterator.__anext__()
+                except StopAsyncIteration:
+                    readable.push(None)
+                    return
+                if hasattr(value, '__await__'):
+                    value = await value
+                if value is None:
+                    reading = False
+                    raise errors.ERR_STREAM_NULL_VALUES()
+                if not readable.push(value):
+                    reading = False
+                    return
+        except Exception as exc:
+            readable.destroy(exc)
+
+    def read(size):
+        nonlocal reading
+        if not reading:
+            reading = True
+            loop.create_task(next_items())
+
+    async def close(error):
+        if error is not None and hasattr(iterator, 'athrow'):
+            try:
+                await iterator.athrow(error)
+            except StopAsyncIteration:
+                return None
+            except BaseException as exc:
+                return exc
+        if hasattr(iterator, 'aclose'):
+            await iterator.aclose()
+        return None
+
+    def destroy(error, callback):
+        task = loop.create_task(close(error))
+
+        def closed(task):
+            exc = task.exception() if not task.cancelled() else None
+            result = None if task.cancelled() or exc is not None else task.result()
+            nextTick(callback, exc or result or error)
+        task.add_done_callback(closed)
+    readable._read = read
+    readable._destroy = destroy
+
+
+def as_async_iterable(source):
+    """What a pipeline's function stage gets: a stream's chunks (its async
+    iterator) or the async iterable itself."""
+    if hasattr(source, '_readableState'):
+        return iterate(source)
+    if hasattr(source, '__aiter__'):
+        return source
+    return _from_sync_or_events(source)
+
+
+async def _from_sync_or_events(source):
+    # A pyuvnet socket (no Node state): its 'data' events, with backpressure.
+    async for chunk in aio.iterate(source):
+        yield chunk
+
+
+def pump(iterable, writable, finish, end):
+    """Write an async iterable's items to ``writable`` with backpressure,
+    then end() it; ``finish(err)`` once."""
+    loop = aio._bridge().loop
+    state = {'error': None, 'waiter': None}
+
+    def resume(err=None):
+        if err is not None:
+            state['error'] = err
+        waiter = state['waiter']
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait():
+        if state['error'] is None:
+            state['waiter'] = loop.create_future()
+            await state['waiter']
+        if state['error'] is not None:
+            raise state['error']
+
+    async def run():
+        writable.on('drain', resume)
+        cleanup = eos(writable, {'readable': False}, resume)
+        try:
+            if getattr(writable, 'writableNeedDrain', False):
+                await wait()
+            async for chunk in iterable:
+                if not writable.write(chunk):
+                    await wait()
+            if end:
+                writable.end()
+                await wait()
+            finish()
+        except Exception as exc:
+            finish(exc)
+        finally:
+            cleanup()
+            writable.removeListener('drain', resume)
+    loop.create_task(run())
+
+
+def settle_last(awaitable, passthrough, end, finish, set_value):
+    """A pipeline whose last stage is an async function: its result is the
+    callback's value (written to the returned PassThrough, as Node)."""
+    loop = aio._bridge().loop
+
+    async def run():
+        try:
+            value = await awaitable
+        except Exception as exc:
+            passthrough.destroy(exc)
+            nextTick(finish, exc)
+            return
+        set_value(value)
+        if value is not None:
+            passthrough.write(value)
+        if end:
+            passthrough.end()
+        nextTick(finish)
+    loop.create_task(run())

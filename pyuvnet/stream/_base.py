@@ -1,0 +1,82 @@
+"""What Readable and Writable share: the EventEmitter base with the stream
+fields, option functions bound as methods, chunk conversion and the
+'data'-side listener hooks' decorator form."""
+import types
+
+from ..encodings import encode
+from ..events import EventEmitter
+from ._state import destroy_stream, undestroy
+
+__all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'BYTES_LIKE']
+
+BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def bind_options(stream, opts, names):
+    """Node's ``new Readable({read() {...}})``: each function option in
+    ``names`` ('read' -> ``_read``) becomes a method of this stream: it is
+    called with the stream first, as a method is (``read(self, size)``)."""
+    for name in names:
+        fn = opts.get(name)
+        if fn is not None:
+            setattr(stream, '_' + name, types.MethodType(fn, stream))
+
+
+def to_bytes(chunk, encoding):
+    """A chunk as bytes: str encoded (Node's encodings), bytes-like copied."""
+    if isinstance(chunk, str):
+        return encode(chunk, encoding)
+    return chunk if type(chunk) is bytes else bytes(chunk)
+
+
+class StreamBase(EventEmitter):
+    """Node's legacy ``Stream``: an EventEmitter with the construct and
+    destroy machinery (``_construct``, ``_destroy``) the stream classes share."""
+
+    _construct = None
+
+    def _init_base(self):
+        # The continuations waiting on _construct(): both sides' (a Duplex
+        # has two), and a destroy() called meanwhile.
+        if '_after_construct' not in self.__dict__:
+            self._after_construct = []
+            self._after_construct_destroy = []
+
+    def _init_signal(self, opts):
+        if opts.get('signal') is not None:
+            from ._abort import addAbortSignal
+            addAbortSignal(opts['signal'], self)
+
+    def destroy(self, error=None, callback=None):
+        """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
+        (when ``error`` is given) and 'close' on the next tick. Pending
+        writes fail with ERR_STREAM_DESTROYED; a second call does nothing."""
+        return destroy_stream(self, error, callback)
+
+    def _destroy(self, err, callback):
+        callback(err)
+
+    def _undestroy(self):
+        undestroy(self)
+
+    @property
+    def closed(self):
+        """True once _destroy() completed (before 'close' is emitted)."""
+        return any(s is not None and s.closed
+                   for s in (getattr(self, '_readableState', None),
+                             getattr(self, '_writableState', None)))
+
+    @property
+    def errored(self):
+        """The error the stream was destroyed with or failed with, or None."""
+        for s in (getattr(self, '_readableState', None), getattr(self, '_writableState', None)):
+            if s is not None and s.errored is not None:
+                return s.errored
+        return None
+
+
+def state_property(side, field, doc):
+    """A property reading and writing ``self.<side>.<field>`` (a state's field)."""
+    return property(lambda self: getattr(getattr(self, side), field),
+                    lambda self, value: setattr(getattr(self, side), field, value), doc=doc)
+

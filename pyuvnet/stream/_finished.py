@@ -1,0 +1,151 @@
+"""stream.finished(): Node 20's end-of-stream (lib/internal/streams/end-of-stream.js):
+one callback once a stream is done reading and/or writing, or failed, or
+closed too early (ERR_STREAM_PREMATURE_CLOSE)."""
+from .. import errors
+from .._names import OptionSpec, normalize_options
+from .._uv import nextTick
+from ..validate import validate_abort_signal, validate_function
+from ._utils import (
+    is_closed, is_node_stream, is_readable, is_readable_finished, is_readable_node_stream,
+    is_writable, is_writable_finished, is_writable_node_stream, readable_errored,
+    will_emit_close, writable_errored,
+)
+
+__all__ = ['finished', 'eos']
+
+_FINISHED_OPTIONS = OptionSpec(dict(error='boolean', readable='boolean', writable='boolean',
+                                    signal='object'))
+
+
+def finished(stream, options=None, callback=None, **kwargs):
+    """``finished(stream[, options], callback)``: ``callback(err)`` once
+    ``stream`` ended ('end' for a Readable, 'finish' for a Writable, both
+    for a Duplex), errored, or closed before that (ERR_STREAM_PREMATURE_CLOSE);
+    ``err`` is None on success. Options: error (False: do not listen to
+    'error'), readable, writable (which sides to wait for), signal.
+    Returns a function that removes every listener it added."""
+    if callback is None and callable(options):
+        options, callback = None, options
+    opts = normalize_options(options, kwargs, _FINISHED_OPTIONS)
+    validate_function(callback, 'callback')
+    validate_abort_signal(opts.get('signal'), 'options.signal')
+    if not is_node_stream(stream):
+        raise errors.ERR_INVALID_ARG_TYPE('stream', ['ReadableStream', 'WritableStream', 'Stream'],
+                                          stream)
+    return eos(stream, opts, callback)
+
+
+def eos(stream, opts, callback):
+    done = False
+    unlisten = []
+
+    def call(err=None):
+        nonlocal done
+        if not done:
+            done = True
+            for fn in unlisten:
+                fn()
+            callback(err)
+
+    readable = opts.get('readable')
+    if readable is None:
+        readable = is_readable_node_stream(stream)
+    writable = opts.get('writable')
+    if writable is None:
+        writable = is_writable_node_stream(stream)
+    w = getattr(stream, '_writableState', None)
+    r = getattr(stream, '_readableState', None)
+    emits_close = bool(will_emit_close(stream)
+                           and is_readable_node_stream(stream) == readable
+                           and is_writable_node_stream(stream) == writable)
+    writable_finished = is_writable_finished(stream, False)
+    readable_finished = is_readable_finished(stream, False)
+
+    def onlegacyfinish(*args):
+        if not getattr(stream, 'writable', False):
+            onfinish()
+
+    def onfinish(*args):
+        nonlocal writable_finished, emits_close
+        writable_finished = True
+        if getattr(stream, 'destroyed', False):
+            emits_close = False
+        if emits_close and (not getattr(stream, 'readable', False) or readable):
+            return
+        if not readable or readable_finished:
+            call()
+
+    def onend(*args):
+        nonlocal readable_finished, emits_close
+        readable_finished = True
+        if getattr(stream, 'destroyed', False):
+            emits_close = False
+        if emits_close and (not getattr(stream, 'writable', False) or writable):
+            return
+        if not writable or writable_finished:
+            call()
+
+    def onerror(err):
+        call(err)
+
+    def onclose(*args):
+        errored = writable_errored(stream) or readable_errored(stream)
+        if errored is not None:
+            return call(errored)
+        if readable and not readable_finished and is_readable_node_stream(stream, True):
+            if not is_readable_finished(stream, False):
+                return call(errors.ERR_STREAM_PREMATURE_CLOSE())
+        if writable and not writable_finished:
+            if not is_writable_finished(stream, False):
+                return call(errors.ERR_STREAM_PREMATURE_CLOSE())
+        call()
+
+    def onclosed():
+        errored = writable_errored(stream) or readable_errored(stream)
+        call(errored)
+
+    listeners = [('end', onend), ('finish', onfinish), ('close', onclose)]
+    if writable and w is None:
+        # A stream without Node's state (a pyuvnet socket): 'end' or
+        # 'close' once it is no longer writable counts as finished.
+        listeners += [('end', onlegacyfinish), ('close', onlegacyfinish)]
+    if opts.get('error') is not False:
+        listeners.append(('error', onerror))
+    for event, fn in listeners:
+        stream.on(event, fn)
+
+    if is_closed(stream):
+        nextTick(onclose)
+    elif (w is not None and w.errorEmitted) or (r is not None and r.errorEmitted):
+        if not emits_close:
+            nextTick(onclosed)
+    elif not readable and (not emits_close or is_readable(stream)) and (
+            writable_finished or is_writable(stream) is False):
+        nextTick(onclosed)
+    elif not writable and (not emits_close or is_writable(stream)) and (
+            readable_finished or is_readable(stream) is False):
+        nextTick(onclosed)
+    elif w is None and r is None and getattr(stream, 'destroyed', False) is True:
+        # A pyuvnet socket destroyed already: its 'close' may be past.
+        nextTick(onclose)
+
+    def cleanup():
+        nonlocal done
+        done = True
+        for event, fn in listeners:
+            stream.removeListener(event, fn)
+        for fn in unlisten:
+            fn()
+
+    signal = opts.get('signal')
+    if signal is not None and not is_closed(stream):
+        def abort(*args):
+            if not done:
+                cleanup()
+                callback(errors.AbortError(cause=signal.reason))
+        if signal.aborted:
+            nextTick(abort)
+        else:
+            signal.once('abort', abort)
+            unlisten.append(lambda: signal.removeListener('abort', abort))
+    return cleanup

@@ -1,0 +1,314 @@
+"""The state every stream carries (Node's ReadableState and WritableState),
+the shared high-water mark rules, and the destroy/construct machinery both
+sides use (Node's lib/internal/streams/destroy.js).
+
+Node keeps these as ``stream._readableState`` and ``stream._writableState``;
+so does pyuvnet, so that code which looks at them (``finished()``, the
+``pipe()`` of another library) sees the same fields under the same names.
+"""
+from collections import deque
+
+from .. import errors
+from .._uv import nextTick
+
+__all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
+           'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream',
+           'construct', 'undestroy', 'nop']
+
+# SPEC section 5: 64 KiB for bytes (Node >= 22; Node 20 had 16 KiB), 16
+# objects in object mode, as Node.
+_default_hwm = {False: 64 * 1024, True: 16}
+
+
+def nop(*args):
+    """The callback of a write() given none."""
+
+
+def getDefaultHighWaterMark(objectMode=False):
+    """The high-water mark a new stream gets when none is given."""
+    return _default_hwm[bool(objectMode)]
+
+
+def setDefaultHighWaterMark(objectMode, value):
+    """Set the default of getDefaultHighWaterMark() for new streams."""
+    from ..validate import validate_integer
+    _default_hwm[bool(objectMode)] = validate_integer(value, 'value', 0)
+
+
+def _high_water_mark(opts, duplex_key, is_duplex, object_mode):
+    hwm = opts.get('highWaterMark')
+    if hwm is None and is_duplex:
+        hwm = opts.get(duplex_key)
+    if hwm is None:
+        return _default_hwm[object_mode]
+    if isinstance(hwm, bool) or not isinstance(hwm, (int, float)) or hwm < 0 or (
+            isinstance(hwm, float) and not hwm.is_integer()):
+        raise errors.ERR_INVALID_ARG_VALUE(
+            'options.' + duplex_key if is_duplex else 'options.highWaterMark', hwm)
+    return int(hwm)
+
+
+class ReadableState:
+    """The read side's state: the buffer of chunks, flowing mode and the
+    end sequence (field names as Node's, for code that reads them)."""
+
+    def __init__(self, opts, is_duplex):
+        self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('readableObjectMode')))
+        self.highWaterMark = _high_water_mark(opts, 'readableHighWaterMark', is_duplex,
+                                              self.objectMode)
+        self.buffer = deque()
+        self.length = 0
+        self.pipes = []
+        self.flowing = None
+        self.ended = False
+        self.endEmitted = False
+        self.reading = False
+        self.constructed = True
+        # push() from inside _read() is synchronous: 'readable' waits a tick.
+        self.sync = True
+        self.needReadable = False
+        self.emittedReadable = False
+        self.readableListening = False
+        self.resumeScheduled = False
+        self.paused = None
+        self.errorEmitted = False
+        self.emitClose = opts.get('emitClose') is not False
+        self.autoDestroy = opts.get('autoDestroy') is not False
+        self.destroyed = False
+        self.errored = None
+        self.closed = False
+        self.closeEmitted = False
+        self.defaultEncoding = opts.get('defaultEncoding') or 'utf8'
+        self.awaitDrainWriters = None
+        self.multiAwaitDrain = False
+        self.readingMore = False
+        self.dataEmitted = False
+        self.decoder = None
+        self.encoding = None
+        self.readable = True
+        if opts.get('encoding'):
+            from ..encodings import decoder, normalize
+            self.encoding = normalize(opts['encoding'])
+            self.decoder = decoder(self.encoding)
+
+
+class WritableState:
+    """The write side's state: the buffered writes, corking and the finish
+    sequence (field names as Node's)."""
+
+    def __init__(self, opts, is_duplex):
+        self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('writableObjectMode')))
+        self.highWaterMark = _high_water_mark(opts, 'writableHighWaterMark', is_duplex,
+                                              self.objectMode)
+        self.finalCalled = False
+        self.needDrain = False
+        self.ending = False
+        self.ended = False
+        self.finished = False
+        self.destroyed = False
+        self.decodeStrings = opts.get('decodeStrings') is not False
+        self.defaultEncoding = opts.get('defaultEncoding') or 'utf8'
+        self.length = 0
+        self.writing = False
+        self.corked = 0
+        self.sync = True
+        self.bufferProcessing = False
+        self.writecb = None             # None: the write has no callback
+        self.expectWriteCb = False      # a second call is ERR_MULTIPLE_CALLBACK
+        self.writelen = 0
+        self.afterWriteTickInfo = None
+        self.afterWritePending = False
+        self.buffered = []
+        self.bufferedIndex = 0
+        self.allBuffers = True
+        self.allNoop = True
+        self.pendingcb = 0
+        self.constructed = True
+        self.prefinished = False
+        self.errorEmitted = False
+        self.emitClose = opts.get('emitClose') is not False
+        self.autoDestroy = opts.get('autoDestroy') is not False
+        self.errored = None
+        self.closed = False
+        self.closeEmitted = False
+        self.writable = True
+        self.onFinished = []
+
+
+def _states(stream):
+    return getattr(stream, '_readableState', None), getattr(stream, '_writableState', None)
+
+
+def _record_error(err, w, r):
+    if err is not None:
+        if w is not None and w.errored is None:
+            w.errored = err
+        if r is not None and r.errored is None:
+            r.errored = err
+
+
+def destroy_stream(stream, err=None, cb=None):
+    """Node's destroy(): mark both sides destroyed, call ``_destroy`` (after
+    a pending ``_construct``), then emit 'error' (if any) and 'close' on the
+    next tick. A second call only calls ``cb``."""
+    r, w = _states(stream)
+    if (w is not None and w.destroyed) or (r is not None and r.destroyed):
+        if callable(cb):
+            cb()
+        return stream
+    _record_error(err, w, r)
+    if w is not None:
+        w.destroyed = True
+    if r is not None:
+        r.destroyed = True
+    s = w if w is not None else r
+    if not s.constructed:
+        stream._after_construct_destroy.append(
+            lambda er: _call_destroy(stream, _aggregate(er, err), cb))
+    else:
+        _call_destroy(stream, err, cb)
+    return stream
+
+
+def _aggregate(inner, outer):
+    if inner is not None and outer is not None and inner is not outer:
+        return errors.AggregateError([outer, inner])
+    return inner if inner is not None else outer
+
+
+def _call_destroy(stream, err, cb):
+    called = False
+
+    def on_destroy(err=None):
+        nonlocal called
+        if called:
+            return
+        called = True
+        r, w = _states(stream)
+        _record_error(err, w, r)
+        if w is not None:
+            w.closed = True
+        if r is not None:
+            r.closed = True
+        if callable(cb):
+            cb(err)
+        if err is not None:
+            nextTick(_emit_error_close, stream, err)
+        else:
+            nextTick(_emit_close, stream)
+    try:
+        stream._destroy(err, on_destroy)
+    except Exception as exc:
+        on_destroy(exc)
+
+
+def _emit_error_close(stream, err):
+    _emit_error(stream, err)
+    _emit_close(stream)
+
+
+def _emit_close(stream):
+    r, w = _states(stream)
+    if w is not None:
+        w.closeEmitted = True
+    if r is not None:
+        r.closeEmitted = True
+    if (w is not None and w.emitClose) or (r is not None and r.emitClose):
+        stream.emit('close')
+
+
+def _emit_error(stream, err):
+    r, w = _states(stream)
+    if (w is not None and w.errorEmitted) or (r is not None and r.errorEmitted):
+        return
+    if w is not None:
+        w.errorEmitted = True
+    if r is not None:
+        r.errorEmitted = True
+    stream.emit('error', err)
+
+
+def error_or_destroy(stream, err, sync=False):
+    """An error from inside the machinery: destroy(err) when the stream
+    destroys itself (autoDestroy, the default), else record it and emit
+    'error' (on the next tick when ``sync``)."""
+    r, w = _states(stream)
+    if (w is not None and w.destroyed) or (r is not None and r.destroyed):
+        return
+    if (r is not None and r.autoDestroy) or (w is not None and w.autoDestroy):
+        stream.destroy(err)
+    elif err is not None:
+        _record_error(err, w, r)
+        if sync:
+            nextTick(_emit_error, stream, err)
+        else:
+            _emit_error(stream, err)
+
+
+def undestroy(stream):
+    """Node's _undestroy(): the state of a stream never destroyed, so that
+    it can be used again (what net.Socket does before a reconnect)."""
+    r, w = _states(stream)
+    for s in (r, w):
+        if s is not None:
+            s.constructed = True
+            s.closed = s.closeEmitted = s.destroyed = s.errorEmitted = False
+            s.errored = None
+    if r is not None:
+        r.ended = r.readable is False
+        r.endEmitted = r.readable is False
+    if w is not None:
+        w.finalCalled = w.prefinished = w.finished = False
+        w.ended = w.ending = w.writable is False
+
+
+def construct(stream, on_constructed):
+    """Call ``stream._construct(callback)`` on the next tick when the class
+    or the options define it; both sides wait for it (a Duplex calls this
+    once per side and the second call only adds its continuation)."""
+    if stream._construct is None:
+        return
+    r, w = _states(stream)
+    if r is not None:
+        r.constructed = False
+    if w is not None:
+        w.constructed = False
+    stream._after_construct.append(on_constructed)
+    if len(stream._after_construct) > 1:
+        return
+    nextTick(_construct_nt, stream)
+
+
+def _construct_nt(stream):
+    called = False
+
+    def on_construct(err=None):
+        nonlocal called
+        if called:
+            error_or_destroy(stream, err if err is not None else errors.ERR_MULTIPLE_CALLBACK())
+            return
+        called = True
+        r, w = _states(stream)
+        if r is not None:
+            r.constructed = True
+        if w is not None:
+            w.constructed = True
+        s = w if w is not None else r
+        if s.destroyed:
+            waiting, stream._after_construct_destroy = stream._after_construct_destroy, []
+            for fn in waiting:
+                fn(err)
+        elif err is not None:
+            error_or_destroy(stream, err, True)
+        else:
+            _constructed(stream)
+    try:
+        stream._construct(lambda err=None: nextTick(on_construct, err))
+    except Exception as exc:
+        nextTick(on_construct, exc)
+
+
+def _constructed(stream):
+    waiting, stream._after_construct = stream._after_construct, []
+    for fn in waiting:
+        fn()

@@ -1,0 +1,152 @@
+"""What finished() and pipeline() ask of any stream (Node 20's
+lib/internal/streams/utils.js): duck-typed, so that pyuvnet's sockets and
+HTTP messages and any object with Node's stream methods qualify."""
+
+__all__ = [
+    'is_readable_node_stream', 'is_writable_node_stream', 'is_node_stream', 'is_destroyed',
+    'is_writable_ended', 'is_writable_finished', 'is_readable_finished', 'is_readable',
+    'is_writable', 'is_closed', 'will_emit_close', 'writable_errored', 'readable_errored',
+    'is_iterable', 'is_finished', 'destroyer',
+]
+
+
+def _has(obj, name):
+    return callable(getattr(obj, name, None))
+
+
+def _rs(obj):
+    return getattr(obj, '_readableState', None)
+
+
+def _ws(obj):
+    return getattr(obj, '_writableState', None)
+
+
+def is_readable_node_stream(obj, strict=False):
+    if obj is None or not _has(obj, 'pipe') or not _has(obj, 'on'):
+        return False
+    if strict and not (_has(obj, 'pause') and _has(obj, 'resume')):
+        return False
+    r, w = _rs(obj), _ws(obj)
+    return w is None or (r is not None and r.readable is not False)
+
+
+def is_writable_node_stream(obj):
+    if obj is None or not _has(obj, 'write') or not _has(obj, 'on'):
+        return False
+    r, w = _rs(obj), _ws(obj)
+    return r is None or (w is not None and w.writable is not False)
+
+
+def is_node_stream(obj):
+    return obj is not None and (
+        _rs(obj) is not None or _ws(obj) is not None
+        or (_has(obj, 'write') and _has(obj, 'on'))
+        or (_has(obj, 'pipe') and _has(obj, 'on')))
+
+
+def is_iterable(obj, want_async=None):
+    if obj is None or isinstance(obj, (str, bytes, bytearray, memoryview, dict)):
+        return False
+    if want_async is True:
+        return hasattr(obj, '__aiter__')
+    if want_async is False:
+        return hasattr(obj, '__iter__')
+    return hasattr(obj, '__aiter__') or hasattr(obj, '__iter__')
+
+
+def is_destroyed(stream):
+    s = _ws(stream) or _rs(stream)
+    return bool(getattr(stream, 'destroyed', False) or (s is not None and s.destroyed))
+
+
+def is_writable_ended(stream):
+    if getattr(stream, 'writableEnded', None) is True:
+        return True
+    w = _ws(stream)
+    if w is None:
+        return None
+    if w.errored is not None:
+        return False
+    return w.ended
+
+
+def is_writable_finished(stream, strict=True):
+    if getattr(stream, 'writableFinished', None) is True:
+        return True
+    w = _ws(stream)
+    if w is None:
+        return None
+    if w.errored is not None:
+        return False
+    return bool(w.finished or (not strict and w.ended and w.length == 0))
+
+
+def is_readable_finished(stream, strict=True):
+    r = _rs(stream)
+    if r is None:
+        return None
+    if r.errored is not None:
+        return False
+    return bool(r.endEmitted or (not strict and r.ended and r.length == 0))
+
+
+def is_readable(stream):
+    readable = getattr(stream, 'readable', None)
+    if not isinstance(readable, bool):
+        return None
+    if is_destroyed(stream):
+        return False
+    return is_readable_node_stream(stream) and readable and not is_readable_finished(stream)
+
+
+def is_writable(stream):
+    writable = getattr(stream, 'writable', None)
+    if not isinstance(writable, bool):
+        return None
+    if is_destroyed(stream):
+        return False
+    return is_writable_node_stream(stream) and writable and not is_writable_ended(stream)
+
+
+def is_closed(stream):
+    r, w = _rs(stream), _ws(stream)
+    if r is None and w is None:
+        return None
+    return bool((w is not None and w.closed) or (r is not None and r.closed))
+
+
+def will_emit_close(stream):
+    if not is_node_stream(stream):
+        return None
+    s = _ws(stream) or _rs(stream)
+    return bool(s is not None and s.autoDestroy and s.emitClose and s.closed is False)
+
+
+def writable_errored(stream):
+    w = _ws(stream)
+    return w.errored if w is not None else None
+
+
+def readable_errored(stream):
+    r = _rs(stream)
+    return r.errored if r is not None else None
+
+
+def is_finished(stream):
+    if not is_node_stream(stream):
+        return None
+    if is_destroyed(stream):
+        return True
+    return not is_readable(stream) and not is_writable(stream)
+
+
+def destroyer(stream, err):
+    """Node's destroyer(): destroy ``stream`` (with an AbortError when it
+    is not finished and no error is given), unless it is destroyed already."""
+    from ..errors import AbortError
+    if stream is None or is_destroyed(stream):
+        return
+    if err is None and not is_finished(stream):
+        err = AbortError()
+    stream.destroy(err)

@@ -1,0 +1,196 @@
+"""stream.Duplex, Transform and PassThrough, pinned against Node 20 (ports of
+test-stream-duplex-*, test-stream-transform-*, test-stream2-transform,
+test-stream-passthrough-drain)."""
+import pytest
+
+import pyuvnet as net
+from pyuvnet import errors
+from pyuvnet.stream import Duplex, PassThrough, Readable, Transform, Writable
+from stream_support import recorder, run
+
+
+def ok_write(self, chunk, encoding, callback):
+    callback()
+
+
+def test_a_duplex_is_readable_and_writable():
+    # test-stream-duplex, test-stream-inheritance
+    d = Duplex(read=lambda self, n: None, write=ok_write)
+    assert isinstance(d, Readable) and isinstance(d, Writable)
+    assert d.readable and d.writable and d.allowHalfOpen
+
+
+def test_duplex_side_options():
+    # test-stream-duplex-props
+    d = Duplex(readableObjectMode=True, writableHighWaterMark=7, readableHighWaterMark=3)
+    assert (d.readableObjectMode, d.writableObjectMode) == (True, False)
+    assert (d.readableHighWaterMark, d.writableHighWaterMark) == (3, 7)
+    # highWaterMark, when given, wins for both sides
+    both = Duplex(highWaterMark=5, readableHighWaterMark=3)
+    assert (both.readableHighWaterMark, both.writableHighWaterMark) == (5, 5)
+    with pytest.raises(errors.ERR_INVALID_ARG_VALUE, match='readableHighWaterMark'):
+        Duplex(readableHighWaterMark=-2)
+
+
+def test_readable_false_makes_a_write_only_duplex():
+    # test-stream-duplex-readable-writable
+    d = Duplex(readable=False, write=ok_write)
+    assert (d.readable, d.writable, d.readableEnded) == (False, True, True)
+    log = recorder(d, ['finish', 'close'])
+    d.end()
+    run()
+    assert log == ['finish', 'close']
+
+
+def test_half_open_duplex_stays_writable_after_end():
+    # test-stream-duplex-end
+    d = Duplex(read=lambda self, n: None, write=ok_write)
+    log = []
+    d.on('end', lambda: log.append('end writable=%s' % d.writable))
+    d.on('close', lambda: log.append('close'))
+    d.resume()
+    d.push(None)
+    net.setImmediate(lambda: (log.append('later destroyed=%s' % d.destroyed), d.end()))
+    run()
+    assert log == ['end writable=True', 'later destroyed=False', 'close']
+
+
+def test_allow_half_open_false_ends_the_write_side():
+    d = Duplex(allowHalfOpen=False, read=lambda self, n: None, write=ok_write)
+    log = recorder(d, ['end', 'finish', 'close'])
+    d.resume()
+    d.push(None)
+    run()
+    assert log == ['end', 'finish', 'close']
+
+
+def test_duplex_destroy_marks_both_sides():
+    # test-stream-duplex-destroy
+    d = Duplex(read=lambda self, n: None, write=ok_write)
+    log = recorder(d, ['end', 'finish', 'close', 'error'])
+    d.destroy()
+    assert d.destroyed and d._readableState.destroyed and d._writableState.destroyed
+    run()
+    assert log == ['close']
+
+
+def test_transform_and_flush():
+    # test-stream2-transform, test-stream-transform-flush-data
+    log = []
+
+    def flush(self, callback):
+        log.append('flush')
+        callback(None, '!')
+    t = Transform(transform=lambda self, c, e, cb: cb(None, c.upper()), flush=flush)
+    t.on('data', lambda c: log.append(c))
+    recorder(t, ['end', 'finish', 'close', 'prefinish'], log)
+    t.write('ab')
+    t.end('cd')
+    run()
+    assert log == [b'AB', b'CD', 'flush', b'!', 'prefinish', 'end', 'finish', 'close']
+
+
+def test_transform_callback_twice_is_err_multiple_callback():
+    # test-stream-transform-callback-twice
+    def transform(self, chunk, encoding, callback):
+        callback(None, chunk)
+        callback(None, chunk)
+    t = Transform(transform=transform)
+    seen = []
+    t.on('error', lambda e: seen.append(e.code))
+    t.write('a')
+    run()
+    assert seen == ['ERR_MULTIPLE_CALLBACK']
+
+
+def test_flush_error_is_error_and_close_without_finish():
+    t = Transform(transform=lambda self, c, e, cb: cb(), flush=lambda self, cb: cb(RuntimeError('ff')))
+    log = recorder(t, ['error', 'finish', 'close'])
+    t.end('x')
+    t.resume()
+    run()
+    assert log == ['error:ff', 'close']
+
+
+def test_transform_waits_for_its_reader():
+    # test-stream-transform-split-highwatermark: a full read side holds
+    # the next transform back
+    count = []
+
+    def transform(self, chunk, encoding, callback):
+        count.append(chunk)
+        callback(None, chunk)
+    t = Transform(highWaterMark=2, objectMode=True, transform=transform)
+    for i in range(6):
+        t.write(i)
+    net.setImmediate(lambda: count.append((t.readableLength, t.writableLength)))
+    run()
+    assert count == [0, 1, (2, 5)]
+
+
+def test_split_object_modes():
+    # test-stream-transform-split-objectmode
+    t = Transform(readableObjectMode=True, transform=lambda self, c, e, cb: cb(None, len(c)))
+    got = []
+    t.on('data', got.append)
+    t.end('abcd')
+    assert (t.readableObjectMode, t.writableObjectMode) == (True, False)
+    run()
+    assert got == [4]
+
+
+def test_transform_destroy_only_closes():
+    # test-stream-transform-destroy
+    t = Transform(transform=lambda self, c, e, cb: cb())
+    log = recorder(t, ['end', 'finish', 'close'])
+    t.destroy()
+    run()
+    assert log == ['close']
+
+
+def test_transform_with_its_own_final_flushes_at_prefinish():
+    # test-stream-transform-final, test-stream-transform-final-sync
+    log = []
+    t = Transform(transform=lambda self, c, e, cb: cb(None, c),
+                  final=lambda self, cb: (log.append('final'), cb()),
+                  flush=lambda self, cb: (log.append('flush'), cb()))
+    recorder(t, ['prefinish', 'finish', 'end'], log)
+    t.resume()
+    t.end('q')
+    run()
+    assert log == ['final', 'flush', 'prefinish', 'end', 'finish']
+
+
+def test_transform_subclass():
+    class Upper(Transform):
+        def _transform(self, chunk, encoding, callback):
+            callback(None, chunk.upper())
+    got = []
+    u = Upper()
+    u.on('data', got.append)
+    u.end(b'abc')
+    run()
+    assert got == [b'ABC']
+
+
+def test_transform_without_transform_raises_at_write():
+    # As Node: the write() call throws.
+    with pytest.raises(errors.ERR_METHOD_NOT_IMPLEMENTED, match=r'_transform\(\)'):
+        Transform().write('a')
+
+
+def test_passthrough_passes_and_drains():
+    # test-stream-passthrough-drain
+    p = PassThrough(highWaterMark=4)
+    assert p.write(b'abcd') is False
+    drained = []
+    p.on('drain', lambda: drained.append(True))
+    got = []
+    p.on('data', got.append)
+    run()
+    assert got == [b'abcd'] and drained == [True]
+
+
+def test_transform_of_readable_hwm_0_buffers_on_neither_side():
+    t = Transform(readableHighWaterMark=0, transform=lambda self, c, e, cb: cb(None, c))
+    assert (t.readableHighWaterMark, t.writableHighWaterMark) == (0, 0)
