@@ -107,7 +107,7 @@ def test_slow_reader_grows_buffered_amount_then_drains():
     seen = {}
 
     def connection(ws, req):
-        for _ in range(64):
+        for _ in range(128):
             ws.send(b'x' * (256 * 1024))
         seen['after_send'] = ws.bufferedAmount
 
@@ -129,7 +129,7 @@ def test_slow_reader_grows_buffered_amount_then_drains():
         seen['client'] = sock
 
         def count(chunk):
-            if sum(map(len, received)) >= 64 * (256 * 1024 + 10) and not seen.get('answered'):
+            if sum(map(len, received)) >= 128 * (256 * 1024 + 10) and not seen.get('answered'):
                 seen['answered'] = True
                 sock.write(frame(1, b'got it'))
             elif seen.get('answered'):
@@ -137,8 +137,10 @@ def test_slow_reader_grows_buffered_amount_then_drains():
         sock.on('data', count)
     wss.on('listening', lambda: raw_client(wss.address()['port'], on_open))
     net.run()
-    assert seen['after_send'] > 8 * MiB
-    assert seen['later'] > 4 * MiB          # the peer read nothing meanwhile
+    assert seen['after_send'] > 16 * MiB
+    # The peer read nothing meanwhile: what the kernel's buffers took is
+    # gone from bufferedAmount, the rest waits.
+    assert seen['later'] > 8 * MiB
     assert seen['drained'] == 0
     assert seen['code'] == 1000
 
@@ -161,7 +163,7 @@ def test_peer_that_never_answers_the_close_is_destroyed_after_close_timeout():
     net.run()
     (code, reason, elapsed), = events
     assert (code, reason) == (1006, b'')
-    assert 250 <= elapsed < 3000
+    assert 250 <= elapsed < 20000         # closeTimeout, not ws's 30 s default
     assert close_frames(peer['received']) == [(1000, b'bye')]
 
 
