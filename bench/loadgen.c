@@ -74,7 +74,7 @@
 
 #include "loadgen.h"
 
-const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle", "http"};
+const char *const mode_names[] = {"pingpong", "stream", "connrate", "idle", "http", "ws"};
 #define N_MODES (sizeof mode_names / sizeof *mode_names)
 
 struct options opt = {.mode = M_PINGPONG, .conns = 10, .size = 1024, .warmup = 1.0,
@@ -128,7 +128,8 @@ static void begin_drain(uint64_t now)
         if (c->state == S_RETRY) {
             c->state = S_CLOSED;
             n_retry--;
-        } else if (c->state == S_OPEN && opt.mode != M_CONNRATE && opt.mode != M_HTTP) {
+        } else if (c->state == S_OPEN && opt.mode != M_CONNRATE && opt.mode != M_HTTP &&
+                   opt.mode != M_WS) {
             shut(c); /* connrate cycles are one byte, http's a batch: let them finish */
         }
     }
@@ -148,6 +149,8 @@ static void begin_run(uint64_t now)
             begin_request(&conns[i], opt.size, now);
         else if (opt.mode == M_HTTP)
             begin_batch(&conns[i], now);
+        else if (opt.mode == M_WS)
+            begin_request(&conns[i], ws_message_len, now);
         else
             flush(&conns[i]);
     }
@@ -207,6 +210,23 @@ static void on_http_bytes(struct conn *c, size_t n, uint64_t now)
         close_conn(c); /* draining: nothing is left to read */
 }
 
+/* ws: n bytes of c's: the 101 (the connection is then ready), or echoes,
+ * each a request done; the next message goes once the last came back. */
+static void on_ws_bytes(struct conn *c, size_t n, uint64_t now)
+{
+    bool opened = false;
+    size_t done = ws_read(c, rbuf, n, &opened);
+    if (opened)
+        n_ready++;
+    for (; done > 0; done--) {
+        count_request(c, now);
+        if (phase == P_RUN)
+            begin_request(c, ws_message_len, now);
+        else if (phase == P_DRAIN)
+            close_conn(c); /* draining: its echo came */
+    }
+}
+
 /* ---- events ---------------------------------------------------------- */
 
 static void report_mismatch(const struct conn *c, const unsigned char *want, size_t n)
@@ -223,6 +243,8 @@ static void on_eof(struct conn *c)
     if (opt.mode == M_HTTP)
         fail("connection %u closed by the server with %u responses of its batch due", c->id,
              c->due);
+    if (opt.mode == M_WS)
+        fail("connection %u closed by the server", c->id);
     if (c->state != S_SHUT)
         fail("connection %u closed by the server before the run ended (%llu of %llu bytes echoed)",
              c->id, (unsigned long long)c->recvd, (unsigned long long)c->sent);
@@ -247,6 +269,11 @@ static void on_readable(struct conn *c, uint64_t now)
     if (opt.mode == M_HTTP) {
         total_bytes += (uint64_t)n;
         on_http_bytes(c, (size_t)n, now);
+        return;
+    }
+    if (opt.mode == M_WS) {
+        total_bytes += (uint64_t)n;
+        on_ws_bytes(c, (size_t)n, now);
         return;
     }
     if (c->recvd + (uint64_t)n > c->sent)
@@ -429,7 +456,7 @@ static void raise_nofile(rlim_t need)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: loadgen [--mode pingpong|stream|connrate|idle|http] [--conns N]\n"
+            "usage: loadgen [--mode pingpong|stream|connrate|idle|http|ws] [--conns N]\n"
             "               [--size BYTES] [--pipeline N] [--warmup S] [--duration S]\n"
             "               [--requests N] [--server-pid PID] HOST:PORT|UNIX_PATH\n"
             "Prints one JSON line; exits 1 on any error, echo mismatch or bad response.\n");
@@ -488,7 +515,8 @@ static void parse_args(int argc, char **argv)
         fail("one target expected");
     }
     opt.target = argv[optind];
-    if (opt.requests && opt.mode != M_PINGPONG && opt.mode != M_CONNRATE && opt.mode != M_HTTP)
+    if (opt.requests && opt.mode != M_PINGPONG && opt.mode != M_CONNRATE && opt.mode != M_HTTP &&
+        opt.mode != M_WS)
         fail("--requests applies to pingpong, connrate and http only");
     if (opt.pipeline != 1 && opt.mode != M_HTTP)
         fail("--pipeline applies to http only");
@@ -504,6 +532,8 @@ int main(int argc, char **argv)
     fill_pattern();
     if (opt.mode == M_HTTP)
         http_setup();
+    else if (opt.mode == M_WS)
+        ws_setup();
     window = opt.size > STREAM_WINDOW ? opt.size : STREAM_WINDOW;
     conns = calloc((size_t)opt.conns, sizeof *conns);
     epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -53,7 +53,7 @@
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define HIST_BUCKETS (2 * HIST_SUB + (64 - HIST_SUB_BITS - 1) * HIST_SUB)
 
-enum mode { M_PINGPONG, M_STREAM, M_CONNRATE, M_IDLE, M_HTTP };
+enum mode { M_PINGPONG, M_STREAM, M_CONNRATE, M_IDLE, M_HTTP, M_WS };
 
 enum phase { P_SETUP, P_RUN, P_DRAIN, P_HOLD };
 
@@ -137,6 +137,13 @@ extern size_t http_batch_len;
 
 void http_setup(void);
 size_t http_read(struct conn *c, const unsigned char *p, size_t n);
+
+/* loadgen_ws.c: the ws mode's handshake and message, and its reader. */
+extern const unsigned char *ws_handshake, *ws_message;
+extern size_t ws_handshake_len, ws_message_len;
+
+void ws_setup(void);
+size_t ws_read(struct conn *c, const unsigned char *p, size_t n, bool *opened);
 
 /* ---- loadgen_report.c ------------------------------------------------ */
 

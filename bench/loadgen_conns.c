@@ -90,6 +90,9 @@ static const unsigned char *next_bytes(const struct conn *c)
 {
     if (opt.mode == M_HTTP)
         return http_batch + http_batch_len - (c->goal - c->sent);
+    if (opt.mode == M_WS) /* the handshake while its answer is due, then the message */
+        return (c->due ? ws_handshake + ws_handshake_len : ws_message + ws_message_len) -
+               (c->goal - c->sent);
     return bytes_at(c, c->sent);
 }
 
@@ -129,9 +132,12 @@ void begin_batch(struct conn *c, uint64_t now)
 void on_connected(struct conn *c, uint64_t now)
 {
     c->state = S_OPEN;
-    if (opt.mode == M_CONNRATE || opt.mode == M_IDLE)
+    if (opt.mode == M_CONNRATE || opt.mode == M_IDLE) {
         begin_request(c, 1, now);
-    else
+    } else if (opt.mode == M_WS) {
+        c->due = 1; /* ready once the 101 came (on_ws_bytes) */
+        begin_request(c, ws_handshake_len, now);
+    } else
         n_ready++; /* the run starts once every connection is up */
 }
 

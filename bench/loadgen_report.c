@@ -189,6 +189,7 @@ void report(void)
         printf(",\"pipeline\":%d", opt.pipeline);
         __attribute__((fallthrough)); /* its requests are counted as pingpong's are */
     case M_PINGPONG:
+    case M_WS:
     case M_CONNRATE:
         printf(",\"%s\":%llu,\"%s\":%.1f", opt.mode == M_CONNRATE ? "connections" : "requests",
                (unsigned long long)measured, opt.mode == M_CONNRATE ? "conn_s" : "rps",

@@ -3,14 +3,13 @@ messages over 50 connections, pyuvnet.ws against ws v8 on Node 20,
 Python's websockets (asyncio) and uvicorn's websocket support (its
 websockets implementation, an ASGI echo app).
 
-Each server is an echo server in its own process, started once; one
-client, ws v8 on Node (50 connections, each sending its next message once
-the last came back), drives it for --seconds per run.  Runs are
-interleaved (every repeat visits every server) and each row gives the
-median with min-max of messages/s and of the server's user CPU per
-message (/proc/<pid>/stat, user ticks, around each run).  The client
-shares the machine's cores: messages/s is as much the client's bound as
-the server's; user CPU per message is the server's alone.
+Each server is an echo server in its own process, started once; the
+project's load generator in its ws mode (bench/loadgen_ws.c: 50
+connections, each sending its next message, one masked binary frame, once
+the last came back) drives it for --seconds per run after a 0.5 s warm-up.
+Runs are interleaved (every repeat visits every server) and each row
+gives the median with min-max of messages/s and of the server's user CPU
+per message (loadgen reads /proc/<pid>/stat around its window).
 
     python bench/ws_bench.py [--repeats 3] [--seconds 3] [--conns 50] [--json FILE]
 
@@ -25,14 +24,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 NODE = shutil.which('node')
 WS_DIR = os.environ.get('PYUVNET_WS_NODE') or os.path.join(
     os.path.expanduser('~'), '.cache', 'pyuvnet', 'ws8')
-TICK = os.sysconf('SC_CLK_TCK')
 
 PYUVNET_SERVER = """
 import pyuvnet as net
@@ -87,31 +84,6 @@ config = uvicorn.Config(app, ws='websockets-sansio', log_level='error', lifespan
 uvicorn.Server(config).run(sockets=[sock])
 """
 
-CLIENT = """
-const WebSocket = require('ws');
-const [port, conns, size, seconds] = process.argv.slice(1).map(Number);
-const payload = Buffer.alloc(size, 0x61);
-let count = 0, open = 0, measuring = false, done = false;
-for (let i = 0; i < conns; i++) {
-  const ws = new WebSocket('ws://127.0.0.1:' + port, { perMessageDeflate: false });
-  ws.on('open', () => { if (++open === conns) start(); });
-  ws.on('message', (data) => {
-    if (data.length !== size) throw new Error('bad echo of ' + data.length);
-    if (measuring) count++;
-    if (!done) ws.send(payload); else ws.close();
-  });
-  ws.on('error', (e) => { console.error(String(e)); process.exit(1); });
-  (global.all = global.all || []).push(ws);
-}
-function start() {
-  for (const ws of global.all) ws.send(payload);
-  setTimeout(() => { measuring = true; console.log('go'); }, 500);
-  setTimeout(() => {
-    measuring = false; done = true;
-    console.log(JSON.stringify({ count }));
-  }, 500 + seconds * 1000);
-}
-"""
 
 
 def ws_modules():
@@ -144,26 +116,21 @@ def start_servers():
             missing[name] = '%s is not installed' % module
     servers = {}
     for name, cmd in commands.items():
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+        # stderr: a server may log the clients cut off at the end of a run.
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True, env=env)
         servers[name] = (proc, int(proc.stdout.readline()))
     return servers, missing, env
 
 
-def user_seconds(pid):
-    with open('/proc/%d/stat' % pid) as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return int(fields[11]) / TICK
-
-
-def run(port, pid, conns, size, seconds, env):
-    client = subprocess.Popen([NODE, '-e', CLIENT, str(port), str(conns), str(size), str(seconds)],
-                              stdout=subprocess.PIPE, text=True, env=env)
-    assert client.stdout.readline().strip() == 'go'
-    cpu = user_seconds(pid)
-    count = json.loads(client.stdout.readline())['count']
-    used = user_seconds(pid) - cpu
-    client.wait(30)
-    return count / seconds, used * 1e6 / max(count, 1)
+def run(loadgen, port, pid, conns, size, seconds):
+    out = subprocess.run([loadgen, '--mode', 'ws', '--conns', str(conns), '--size', str(size),
+                          '--warmup', '0.5', '--duration', str(seconds), '--server-pid', str(pid),
+                          '127.0.0.1:%d' % port], capture_output=True, text=True, timeout=120)
+    report = json.loads(out.stdout.splitlines()[-1])
+    if not report.get('ok'):
+        raise RuntimeError('loadgen: %s %s' % (out.stdout, out.stderr))
+    return report['rps'], report['server_user_s'] * 1e6 / max(report['requests'], 1)
 
 
 def spread(values, fmt):
@@ -177,8 +144,9 @@ def main():
     parser.add_argument('--conns', type=int, default=50)
     parser.add_argument('--json', help='also write every run there')
     args = parser.parse_args()
-    if NODE is None:
-        sys.exit('ws_bench: node is needed for the client')
+    sys.path.insert(0, HERE)
+    from runner import build
+    loadgen = build.loadgen()
     servers, missing, env = start_servers()
     sizes = (1024, 65536)
     results = {(name, size): {'rate': [], 'cpu': []} for name in servers for size in sizes}
@@ -186,7 +154,7 @@ def main():
         for _ in range(args.repeats):
             for size in sizes:
                 for name, (proc, port) in servers.items():
-                    rate, cpu = run(port, proc.pid, args.conns, size, args.seconds, env)
+                    rate, cpu = run(loadgen, port, proc.pid, args.conns, size, args.seconds)
                     results[name, size]['rate'].append(rate)
                     results[name, size]['cpu'].append(cpu)
     finally:
