@@ -125,6 +125,7 @@ ALIASES = {
         'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
         'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
         'getRawHeaderNames', 'setHeaders', 'writableCorked', 'strictContentLength',
+        'writableNeedDrain', 'writableHighWaterMark',
     ),
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
                        'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),

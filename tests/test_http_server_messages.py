@@ -37,8 +37,10 @@ def test_connection_is_the_sockets_deprecated_alias_on_both_messages(run_loop):
     def app(req, res):
         seen.append((res.connection is res.socket is req.socket is req.connection,
                      res.connection is not None))
+        # Once answered: a connection whose request is being handled is not
+        # idle, so close() would leave it to the keep-alive timeout (Node).
+        res.on('finish', server.close)
         res.end()
-        server.close()
     server = listen(http.createServer(app), lambda: raw_client(server))
     run_loop()
     assert seen == [(True, True)]
@@ -85,9 +87,9 @@ def test_a_data_listener_starts_the_flow_but_a_prepended_one_does_not(run_loop):
         getattr(req, ['on', 'once', 'prependListener', 'prependOnceListener'][len(flowing)])(
             'data', lambda chunk: None)
         flowing.append(req.readableFlowing)
-        res.end()
         if len(flowing) == 4:
-            server.close()
+            res.on('finish', server.close)     # idle once answered
+        res.end()
     server = listen(http.createServer(app), lambda: raw_client(server, [GET * 4]))
     run_loop()
     assert flowing == [True, True, None, None]

@@ -253,6 +253,7 @@ EVENTS = {
     'ServerResponse': (
         ('socket', (('socket', 'Socket'),),
          "a pipelined response's turn came (the first has its socket before 'request')"),
+        ('drain', (), 'the socket took what it held after write() returned False'),
         ('finish', (), 'end() was called and the last bytes were handed to the connection'),
         ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
         ('error', (('err', 'Exception'),), 'a write after end() (ERR_STREAM_WRITE_AFTER_END)'),
@@ -268,6 +269,7 @@ EVENTS = {
         ('connect', (('res', 'IncomingMessage'), ('socket', 'Socket'), ('head', 'bytes')),
          'a 2xx answer to CONNECT'),
         ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
+        ('drain', (), 'the socket took what it held after write() returned False'),
         ('finish', (), 'the request was sent'),
         ('error', (('err', 'Exception'),), "the connection failed or closed before the answer "
                                             "('socket hang up', ECONNRESET)"),

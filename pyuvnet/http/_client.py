@@ -218,14 +218,16 @@ class ClientRequest(OutgoingMessage):
             self._parser.skip_body = True
         self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
                                           self._on_socket_close, self._on_socket_error,
-                                          self._on_socket_timeout)
+                                          self._on_socket_timeout, self._socket_drained)
         if self._timeout is not None:
             # Node's setRequestSocket: the request's own timeout (0 too)
             # over the agent's, while the request runs.
             socket.setTimeout(self._timeout)
         socket.resume()
         _uv.nextTick(self._emit_socket, socket)
-        self._flush_pending()
+        if self._flush_pending():
+            # A 'drain' owed for what waited: after 'socket', as Node's.
+            _uv.nextTick(self._socket_drained)
 
     def _emit_socket(self, socket):
         if not self._closed:

@@ -282,15 +282,17 @@ class SocketListeners:
     """The listeners an HTTP exchange puts on its socket: the parser's feed
     on 'data' (which takes a TCP or pipe socket's reads unmade), and its
     'end', 'close', 'error' and 'timeout' handlers; ``remove()`` takes them
-    all off again (an upgrade, a request done)."""
+    all off again (an upgrade, a request done).  'drain' is passed on
+    to the message (``on_drain``)."""
 
     __slots__ = ('socket', 'parser', 'pairs')
 
-    def __init__(self, socket, parser, on_end, on_close, on_error, on_timeout):
+    def __init__(self, socket, parser, on_end, on_close, on_error, on_timeout, on_drain):
         self.socket = socket
         self.parser = parser
         self.pairs = (('data', parser.data_listener(socket)), ('end', on_end),
-                      ('close', on_close), ('error', on_error), ('timeout', on_timeout))
+                      ('close', on_close), ('error', on_error), ('timeout', on_timeout),
+                      ('drain', on_drain))
         for event, listener in self.pairs:
             socket.on(event, listener)
 

@@ -15,7 +15,7 @@ message.  The head is kept as llhttp gave it (``rawHeaders``); ``headers``,
 ``headersDistinct`` and ``trailers`` are made from it on first use, with
 Node's rules for duplicates.
 """
-from pyuvnet import _uv, encodings
+from pyuvnet import _uv, duplex, encodings
 from pyuvnet._names import ALIASES, add_aliases
 
 from ._common import field, listed_field
@@ -144,18 +144,18 @@ class IncomingMessage(_uv.IncomingCore):
         return self._flowing is False
 
     readableHighWaterMark = 65536
+    """The socket stops reading while this many body bytes wait unread
+    (the socket's readableHighWaterMark)."""
 
     @property
     def readableFlowing(self):
+        """None until a 'data' listener, resume() or pipe(); True while
+        'data' flows; False after pause()."""
         return self._flowing
 
     @property
     def readableEnded(self):
         return self._end_emitted
-
-    @property
-    def readableLength(self):
-        return sum(len(chunk) for chunk in self._buffer or ())
 
     @property
     def destroyed(self):
@@ -173,28 +173,30 @@ class IncomingMessage(_uv.IncomingCore):
         data = b''.join(self._buffer)
         if size is None or size >= len(data):
             self._buffer = None
+            self.readableLength = 0
             if self._ended:
                 _uv.nextTick(self._emit_end)
+            self._read_some()
             return data
         self._buffer = [data[size:]]
+        self.readableLength = len(data) - size
+        self._read_some()
         return data[:size]
+
+    _pipes = ()     # duplex.pipe()'s links
 
     def pipe(self, destination, options=None):
         """Write every chunk into ``destination`` (end() it at 'end' unless
-        ``{'end': False}``); pauses while ``destination.write`` returns False
-        until its 'drain'."""
-        end = True if not options else options.get('end', True)
+        ``{'end': False}``), with Node's backpressure: a write() that returns
+        False pauses the message (and, once a high-water mark's worth waits,
+        the socket) until ``destination``'s 'drain'."""
+        return duplex.pipe(self, destination, options)
 
-        def on_data(chunk):
-            if destination.write(chunk) is False:
-                self.pause()
-                destination.once('drain', self.resume)
-        self.on('data', on_data)
-        if end:
-            self.once('end', destination.end)
-        if not self._flowing:
-            self.resume()
-        return destination
+    def unpipe(self, destination=None):
+        """Stop piping to ``destination`` (or to every destination); with
+        no pipe and no 'data' listener left, the message pauses."""
+        duplex.unpipe(self, destination)
+        return self
 
     def __aiter__(self):
         """``async for chunk in req`` (through pyuvnet.aio's bridge): the

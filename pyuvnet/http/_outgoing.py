@@ -203,7 +203,7 @@ class OutgoingMessage(_uv.OutgoingCore):
     def write(self, chunk, encoding=None, callback=None):
         """Send body bytes (the head first, made now if it is not yet):
         chunked when no Content-Length was known.  Returns False when the
-        connection's buffer is full ('drain' follows on the socket)."""
+        connection's buffer is full: 'drain' follows on the message."""
         if callable(encoding):
             encoding, callback = None, encoding
         if self._finished:
@@ -299,12 +299,6 @@ class OutgoingMessage(_uv.OutgoingCore):
         """How many cork() calls uncork() has yet to undo."""
         return self._corked
 
-    def _flush_pending(self):
-        """Writes what was written before the connection was assigned."""
-        pending, self._pending = self._pending, ()
-        for data, callback in pending:
-            self.socket.write(data, callback)
-
     def flushHeaders(self):
         """Send the head now, without body bytes."""
         if self._header is None:
@@ -321,10 +315,6 @@ class OutgoingMessage(_uv.OutgoingCore):
     def writableFinished(self):
         """True once 'finish' was emitted."""
         return self._finish_emitted
-
-    @property
-    def writableLength(self):
-        return 0 if self.socket is None else self.socket.writableLength
 
     @property
     def finished(self):
@@ -415,7 +405,8 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
         (socket), then what was written while it waited goes out."""
         self.socket = socket
         self.emit('socket', socket)
-        self._flush_pending()
+        if self._flush_pending():
+            self._socket_drained()
 
     def detachSocket(self, socket):
         self.socket = None

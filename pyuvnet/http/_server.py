@@ -162,7 +162,9 @@ class HTTPServerMixin:
     def closeIdleConnections(self):
         """Destroy the connections with no request under way."""
         for conn in list(self._http_connections):
-            if conn.current is None and not conn.parser.in_message:
+            # Node's idle list: no message being parsed, which includes the
+            # one whose listener runs now (it may have just ended its answer).
+            if conn.current is None and not conn.parser.in_message and not conn.dispatching:
                 conn.socket.destroy()
 
 
@@ -258,7 +260,9 @@ class ServerConnection(_uv.ServerExchange):
         is not Node's (Node has none during a request) and is ignored."""
         if self.keep_alive_armed and not self.server._settings.timeout:
             if self.socket.timeout == self.server._keep_alive_socket_timeout():
-                if self.current is not None or self.incoming is not None or self.parser.in_message:
+                # A request under way spares it; half a head does not
+                # (Node resets the keep-alive timeout at a complete head).
+                if self.current is not None or self.incoming is not None:
                     return
             else:
                 # A request's or response's setTimeout() replaced it: theirs.

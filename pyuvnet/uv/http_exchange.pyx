@@ -68,6 +68,9 @@ cdef class ServerExchange:
     cdef public Py_ssize_t requests
     cdef public bint keep_alive_armed
     cdef public bint closing            # a response said Connection: close
+    cdef public Py_ssize_t outgoing_data    # held by answers waiting their turn
+    cdef public bint paused             # reading stopped: the answers are not read
+    cdef public bint dispatching        # a request's listeners run (not idle)
     cdef bint plain_writes              # socket.write is StreamWrites.write (C may call it)
     cdef public object upgrading
     cdef object __weakref__
@@ -110,7 +113,7 @@ cdef class ServerExchange:
         # sink compares by identity (HTTPParser.data_listener).
         return (('data', data), ('end', self._on_end),
                 ('close', self._on_close), ('error', self._on_socket_error),
-                ('timeout', self._on_timeout))
+                ('timeout', self._on_timeout), ('drain', self._on_drain))
 
     def _on_end(self):
         try:
@@ -129,6 +132,36 @@ cdef class ServerExchange:
         self.listening = False
         if self.current is not None or self.queue or self.incoming is not None:
             self._abort()
+
+    def _on_drain(self):
+        """The socket's 'drain': reading again if it stopped for the
+        answers (unless a request's unread body holds it), and the
+        current answer's own 'drain' (Node's socketOnDrain)."""
+        if self.paused and self.outgoing_data <= HIGH_WATER_MARK:
+            self.paused = False
+            req = self.incoming
+            if self.socket is not None and (req is None or not (<IncomingCore>req).read_stopped):
+                self.socket.resume()
+        if self.current is not None:
+            (<OutgoingCore>self.current).socket_drained()
+
+    cdef int answers_unread(self) except -1:
+        """After a request went to its listeners: the connection stops
+        reading while its answers wait unsent (the socket needs its 'drain',
+        or the answers waiting their turn hold a high-water mark's worth),
+        so that a client that pipelines and never reads cannot make the
+        server hold every answer (Node's parserOnIncoming)."""
+        socket = self.socket
+        if self.paused or socket is None:
+            return 0
+        if isinstance(socket, StreamWrites):
+            full = (<StreamWrites>socket).need_drain
+        else:
+            full = socket.writableNeedDrain
+        if full or self.outgoing_data >= HIGH_WATER_MARK:
+            self.paused = True
+            socket.pause()
+        return 0
 
     def release(self):
         """No more parsing, and none of our listeners on the socket (an
@@ -152,7 +185,7 @@ cdef class ServerExchange:
             req.push(body)
         req.push_end(trailers)
         self.dispatch(req, head)
-        return 0
+        return self.answers_unread()
 
     def _on_head(self, tuple head):
         self.on_head(head)
@@ -162,7 +195,7 @@ cdef class ServerExchange:
         req = self.request(head)
         self.incoming = req
         self.dispatch(req, head)
-        return 0
+        return self.answers_unread()
 
     def _on_body(self, chunk):
         self.on_body(chunk)
@@ -211,6 +244,7 @@ cdef class ServerExchange:
             req.socket = self.socket
         else:
             req = <IncomingCore?>cls(self.socket)
+        req.exchange = self
         req._close_after_end = False
         if self.settings.join_duplicates:
             req._join_duplicates = True
@@ -227,6 +261,13 @@ cdef class ServerExchange:
         return 'close' if self.requests >= limit else limit
 
     cdef int dispatch(self, IncomingCore req, tuple head) except -1:
+        self.dispatching = True
+        try:
+            return self.dispatch_request(req, head)
+        finally:
+            self.dispatching = False
+
+    cdef int dispatch_request(self, IncomingCore req, tuple head) except -1:
         server = self.server
         if head[6] and self._upgrade_wanted(req):
             return 0

@@ -83,6 +83,10 @@ cdef class IncomingCore(MessageCore):
     cdef public int _major, _minor
     cdef public object _raw, _raw_trailers
     cdef public list _buffer            # None until a chunk waits unread
+    cdef public Py_ssize_t readableLength
+    """Bytes of the body received and waiting to be read."""
+    cdef bint read_stopped              # we paused the socket (Node's readStop)
+    cdef object exchange                # a request's ServerExchange, or None
     cdef public object _headers, _trailers
     cdef public object _flowing         # None: not decided; False: paused
     cdef public object _decoder
@@ -153,10 +157,34 @@ cdef class IncomingCore(MessageCore):
                 if not chunk:
                     return 0
             self._emit('data', (chunk,))
-        elif self._buffer is None:
+            return 0
+        if self._buffer is None:
             self._buffer = [chunk]
         else:
             self._buffer.append(chunk)
+        self.readableLength += len(chunk)
+        if self.readableLength >= HIGH_WATER_MARK:
+            # Node's push() returned false: the socket stops reading until
+            # the body is read (a read already under way still lands).
+            self.stop_socket()
+        return 0
+
+    cdef int stop_socket(self) except -1:
+        if not self.read_stopped and self.socket is not None and not self._closed:
+            self.read_stopped = True
+            self.socket.pause()
+        return 0
+
+    cdef int start_socket(self) except -1:
+        """Node's readStart: the socket reads again, unless the server
+        stopped it for its unread answers (ServerExchange.paused)."""
+        self.read_stopped = False
+        socket = self.socket
+        if (socket is None or self._closed
+                or (self.exchange is not None and (<ServerExchange>self.exchange).paused)
+                or (isinstance(socket, Stream) and (<Stream>socket).flowing == 1)):
+            return 0
+        socket.resume()
         return 0
 
     def _push_end(self, raw_trailers=None):
@@ -176,10 +204,9 @@ cdef class IncomingCore(MessageCore):
         return 0
 
     def pause(self):
-        """Stop 'data' until resume(); the connection stops reading too."""
+        """Stop 'data' until resume(); the connection reads on until a
+        high-water mark's worth waits (readableHighWaterMark), as Node's."""
         self._flowing = False
-        if self.socket is not None and not self._ended:
-            self.socket.pause()
         return self
 
     def resume(self):
@@ -191,10 +218,8 @@ cdef class IncomingCore(MessageCore):
                 # What waited, then 'end' (with nothing waiting, a push
                 # emits at once and push_end queues the 'end').
                 current_loop().call_soon_tick(self)
-            socket = self.socket
-            if (socket is not None and not self._ended and not self._closed
-                    and not (isinstance(socket, Stream) and (<Stream>socket).flowing == 1)):
-                socket.resume()
+            if not self._ended and self.readableLength < HIGH_WATER_MARK:
+                self.start_socket()
         return self
 
     cdef int on_tick(self) except -1:
@@ -205,6 +230,7 @@ cdef class IncomingCore(MessageCore):
             return self.emit_end()
         while self._buffer and self._flowing is True and not self._closed:
             chunk = self._buffer.pop(0)
+            self.readableLength -= len(chunk)
             if self._decoder is not None:
                 chunk = self._decoder(chunk)
                 if not chunk:
@@ -212,7 +238,18 @@ cdef class IncomingCore(MessageCore):
             self._emit('data', (chunk,))
         if self._ended and not self._buffer and self._flowing is True:
             self.emit_end()
+        self.read_some()
         return 0
+
+    cdef int read_some(self) except -1:
+        """The body was read down below the high-water mark: the socket
+        reads again if we stopped it (Node's _read)."""
+        if self.read_stopped and self.readableLength < HIGH_WATER_MARK:
+            self.start_socket()
+        return 0
+
+    def _read_some(self):
+        self.read_some()
 
     def _emit_end(self):
         self.emit_end()
@@ -242,6 +279,7 @@ cdef class IncomingCore(MessageCore):
         if not self._consumed:
             self._consumed = True
             self._buffer = None
+            self.readableLength = 0
             self.removeAllListeners('data')
             self.resume()
         return 0
@@ -276,6 +314,8 @@ cdef class OutgoingCore(MessageCore):
     cdef public bint _strict
     cdef public object _header_length   # Content-Length as the head says it
     cdef public Py_ssize_t _bytes_written
+    cdef public Py_ssize_t _pending_bytes   # of ``_pending`` (Node's outputSize)
+    cdef public bint _need_drain        # a write() returned False: 'drain' is owed
     # ServerResponse's (here so that end() needs no Python call)
     cdef public object _status, _reason
     cdef public object req
@@ -363,14 +403,86 @@ cdef class OutgoingCore(MessageCore):
         socket; or held until it is this response's turn."""
         socket = self.socket
         conn = self._conn
+        cdef bint ok
         if socket is None or (conn is not None and (<ServerExchange?>conn).current is not self):
-            self._pending = self._pending + ((data if head is None else head + data, callback),)
-            return False
+            return self.hold(data if head is None else head + data, callback)
         if head is None:
-            return socket.write(data, callback)
-        if conn is not None and (<ServerExchange>conn).plain_writes and type(data) is bytes:
-            return (<StreamWrites>socket).write_after(<bytes>head, <bytes>data, callback) == 1
-        return socket.write(head + data, callback)
+            ok = socket.write(data, callback) is not False
+        elif conn is not None and (<ServerExchange>conn).plain_writes and type(data) is bytes:
+            ok = (<StreamWrites>socket).write_after(<bytes>head, <bytes>data, callback) == 1
+        else:
+            ok = socket.write(head + data, callback) is not False
+        if not ok:
+            # Node's kNeedDrain: the socket's 'drain' is passed on to us
+            # (socket_drained, from ServerExchange._on_drain or the
+            # ClientRequest's socket listeners).
+            self._need_drain = True
+        return ok
+
+    cdef bint hold(self, data, callback) except -1:
+        """Keep a write until the message has its socket (its turn, for a
+        pipelined answer): Node's outputData, whose size counts against
+        the high-water mark, and against the connection's (Node's
+        state.outgoingData: the server stops reading past it)."""
+        cdef Py_ssize_t size = len(data)
+        self._pending = self._pending + ((data, callback),)
+        self._pending_bytes += size
+        if self._conn is not None:
+            (<ServerExchange?>self._conn).outgoing_data += size
+        if self._pending_bytes < HIGH_WATER_MARK:
+            return True
+        self._need_drain = True
+        return False
+
+    def _flush_pending(self):
+        """Writes what was written before the socket was assigned; True
+        when the socket took all of it, so that a 'drain' owed meanwhile
+        is due now (``_socket_drained``; else the socket's 'drain' brings
+        it: Node's _flushOutput)."""
+        return self.flush_pending()
+
+    cdef bint flush_pending(self) except -1:
+        pending, self._pending = self._pending, EMPTY_TUPLE
+        if self._conn is not None:
+            (<ServerExchange?>self._conn).outgoing_data -= self._pending_bytes
+        self._pending_bytes = 0
+        socket = self.socket
+        cdef bint ok = True
+        for data, callback in pending:
+            ok = socket.write(data, callback) is not False
+        return ok
+
+    def _socket_drained(self):
+        self.socket_drained()
+
+    cdef int socket_drained(self) except -1:
+        """The socket's 'drain' while this message is its current one:
+        ours, if a write() of ours was refused (Node's socketOnDrain)."""
+        if self._need_drain and not self._finished:
+            self._need_drain = False
+            self._emit('drain', EMPTY_TUPLE)
+        return 0
+
+    @property
+    def writableNeedDrain(self):
+        """True after write() returned False, until 'drain' (False once
+        ended or destroyed)."""
+        return self._need_drain and not self._finished and not self._closed
+
+    @property
+    def writableLength(self):
+        """Bytes written and not yet taken by the kernel: those held for
+        the socket, and the socket's."""
+        socket = self.socket
+        if socket is None or (self._conn is not None
+                              and (<ServerExchange?>self._conn).current is not self):
+            return self._pending_bytes
+        return self._pending_bytes + socket.writableLength
+
+    @property
+    def writableHighWaterMark(self):
+        """The socket's (65536); the same before the message has one."""
+        return HIGH_WATER_MARK if self.socket is None else self.socket.writableHighWaterMark
 
     def _on_sent(self, error=None):
         self.on_sent()

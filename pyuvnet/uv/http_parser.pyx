@@ -112,6 +112,7 @@ cdef class HTTPParser:
     cdef Stream source          # the stream whose sink this parser is, or None
     cdef object error           # an exception a callback into the owner raised
     cdef readonly bint stopped
+    cdef bint held              # the owner stopped reading: parsing waits (hold_here)
     """True once stop() was called or a parse error was reported."""
     cdef uint64_t started           # uv_hrtime() at the message's start, 0 between messages
     cdef public bint skip_body
@@ -356,6 +357,7 @@ cdef class HTTPParser:
         self.read_filled = size if data == uv.pyuvnet_bytes_data(self.read_buffer) else 0
         while start < size and not stream._destroyed:
             n = min(size - start, uv.PYUVNET_CHUNK_SIZE)
+            stream.bytes_read += n      # as each chunk goes out (stream_reads.pyx)
             try:
                 if (stream.sink is self and sink_fed(stream)
                         and not stream.loop.cut_turn_short()):
@@ -408,6 +410,14 @@ cdef class HTTPParser:
         if start != NULL:
             pos = ll.llhttp_get_error_pos(&self.parser)
             nparsed = pos - start if pos != NULL else 0
+        if err == ll.HPE_PAUSED and self.held:
+            # What follows the held message goes back in front of the
+            # socket's unread input, for when it reads again.
+            self.held = False
+            ll.llhttp_resume(&self.parser)
+            if nparsed < size:
+                self.source._unshift(uv.pyuvnet_bytes_copy(start + nparsed, size - nparsed))
+            return 0
         if err == ll.HPE_PAUSED_UPGRADE:
             # The owner either takes the connection over (stop()) or, with
             # no one to take it, feeds the rest back: it is HTTP again.
@@ -590,10 +600,19 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     # else as measured in on_body, or as before: its head was read alone
     # (head_size long) or in pieces
     self.started = 0
+    cdef int r
     if self.head is not None:
         head, self.head = self.head, None
-        return self.call_exchange(CALL_MESSAGE, head, self.take_body(), trailers)
-    return self.call_exchange(CALL_END, self.take_body(), trailers, None)
+        r = self.call_exchange(CALL_MESSAGE, head, self.take_body(), trailers)
+    else:
+        r = self.call_exchange(CALL_END, self.take_body(), trailers, None)
+    if r == 0 and self.source is not None and isinstance(self.owner, ServerExchange) \
+            and (<ServerExchange>self.owner).paused:
+        # The server stopped reading (its answers are not being read): the
+        # next message waits too, unparsed (finish_feed puts it back).
+        self.held = True
+        return ll.HPE_PAUSED
+    return r
 
 
 cdef int on_chunk_extension(ll.llhttp_t* p, const char* at, size_t length) noexcept:

@@ -57,7 +57,8 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
     cdef Stream stream = <Stream>handle.data
     cdef Py_ssize_t start = 0, size
     if nread > 0:
-        stream.bytes_read += nread
+        # bytesRead grows as the read's chunks go out, so that a 'data'
+        # listener sees only what was delivered so far (Node's count).
         if stream._idle is not None:
             stream.last_activity = uv.uv_now(handle.loop)
         if stream.flowing == 1 and not stream.read_queue:
@@ -68,6 +69,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                 start = stream.pipe_link.write_through(buf.base, nread)
             elif stream.write_target is not None:
                 start = stream.write_target.write_through(buf.base, nread)
+            stream.bytes_read += start
         if start == nread:
             pass
         elif sink_fed(stream):
@@ -82,6 +84,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
             except BaseException as exc:
                 stream.loop.report(exc)
         elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
+            stream.bytes_read += nread - start
             try:
                 stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start,
                                                 nread - start))
@@ -93,6 +96,7 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
             stream.loop.flusher.cutting = True
             while start < nread and not stream._destroyed:
                 size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
+                stream.bytes_read += size
                 try:
                     stream.deliver_cut(buf.base + start, size)
                 except BaseException as exc:
