@@ -260,9 +260,11 @@ class ServerConnection(_uv.ServerExchange):
         is not Node's (Node has none during a request) and is ignored."""
         if self.keep_alive_armed and not self.server._settings.timeout:
             if self.socket.timeout == self.server._keep_alive_socket_timeout():
-                # A request under way spares it; half a head does not
+                # A request under way spares it, and so do answers not yet
+                # sent (Node arms it at 'finish'); half a head does not
                 # (Node resets the keep-alive timeout at a complete head).
-                if self.current is not None or self.incoming is not None:
+                if (self.current is not None or self.incoming is not None
+                        or self.socket.writableLength):
                     return
             else:
                 # A request's or response's setTimeout() replaced it: theirs.

@@ -217,3 +217,32 @@ def test_a_pipelining_client_that_never_reads_is_not_answered_without_bound(run_
     assert unread[0] < count // 4
     assert handled == ['/%d' % i for i in range(count)]
     assert received[0] == count * received[1]
+
+
+def test_answers_waiting_for_a_slow_reader_are_not_cut_by_the_keep_alive_timeout(run_loop):
+    """Pipelined answers the client does not read for longer than the
+    keep-alive timeout: the connection is not idle while they wait to leave
+    (Node arms that timeout at 'finish'), and all of them arrive."""
+    count = 400
+    body = b'k' * 16384
+    received = [0, None]
+    server = http.createServer({'keepAliveTimeout': 50}, lambda req, res: res.end(body))
+
+    def start():
+        client = net.connect(server.address().port, '127.0.0.1')
+
+        def on_data(chunk):
+            if received[1] is None:
+                received[1] = chunk.index(b'\r\n\r\n') + 4 + len(body)
+            received[0] += len(chunk)
+            if received[0] >= count * received[1]:
+                client.destroy()
+                server.close()
+        client.on('data', on_data)
+        client.on('close', lambda had_error: server.close())
+        client.pause()
+        client.write(b'GET / HTTP/1.1\r\nHost: a\r\n\r\n' * count)
+        net.setTimeout(client.resume, 1500)     # past 50 ms + Node's 1 s buffer
+    listen(server, start)
+    run_loop(10)
+    assert received[1] is not None and received[0] == count * received[1]
