@@ -110,6 +110,9 @@ ALIASES = {
     'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
              'globalAgent', 'setMaxIdleHTTPParsers'),
     'https': ('createServer', 'globalAgent'),
+    # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
+    'asgi': ('createServer',),
+    'wsgi': ('createServer',),
     'http.Server': (
         'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
         'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',

@@ -13,6 +13,7 @@ import pyuvnet.http as http
 import pyuvnet.https as https
 import pyuvnet.ws as ws
 from pyuvnet import stream
+from pyuvnet import asgi, wsgi
 
 TARGETS = {
     'tls': tls,
@@ -49,6 +50,8 @@ TARGETS = {
     'stream': stream,
     'Readable': stream.Readable,
     'Writable': stream.Writable,
+    'asgi': asgi,
+    'wsgi': wsgi,
 }
 # Rows a subclass inherits from its base's row.
 INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}

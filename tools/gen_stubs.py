@@ -67,6 +67,8 @@ STUB_TARGETS = {
     ('http/__init__.pyi', 'ClientRequest'): ('ClientRequest',),
     ('http/__init__.pyi', 'Agent'): ('EventEmitter', 'Agent'),
     ('https.pyi', 'module'): ('https',),
+    ('asgi/__init__.pyi', 'module'): ('asgi',),
+    ('wsgi/__init__.pyi', 'module'): ('wsgi',),
     ('https.pyi', 'Server'): ('http.Server',),
     ('ws/__init__.pyi', 'WebSocket'): ('EventEmitter', 'WebSocket'),
     ('ws/__init__.pyi', 'WebSocketServer'): ('EventEmitter', 'WebSocketServer'),

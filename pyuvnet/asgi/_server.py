@@ -1,0 +1,188 @@
+"""The ASGI server: an http.Server (or https.Server) whose requests run an app.
+
+The app's coroutines run on the asyncio loop that drives pyuvnet's loop
+through pyuvnet.aio's bridge: listen() finds the running asyncio loop (and
+installs the bridge on it).  Around the server's life, the app's lifespan:
+
+  listen()  -> lifespan startup, then the real listen(); a failed startup
+               emits 'error' (a LifespanFailure) and never listens;
+  close()   -> stop accepting, close the idle connections; once every
+               connection has closed and every request's coroutine ended,
+               the lifespan shutdown, then 'close'.
+"""
+import asyncio
+
+from pyuvnet import aio, https, tls
+from pyuvnet._names import OptionSpec, normalize_options
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
+from pyuvnet.http import Server as _HTTPServer
+from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
+from pyuvnet.server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
+
+from ._cycle import Cycle
+from ._lifespan import ASGI_VERSION, Lifespan
+
+__all__ = ['Server', 'SecureServer', 'ClosesAfterWork', 'create_server_for', 'make_server',
+           'server_options',
+           'asyncio_loop']
+
+
+def server_options(extra):
+    """https.createServer()'s option rules (http's and TLS's) plus ``extra``.
+    (The stubs type SERVER_OPTIONS as a bare object: read through getattr.)"""
+    return OptionSpec(dict(getattr(https, 'SERVER_OPTIONS').rules, **extra))
+
+
+# What ASGI adds to http.createServer's options.
+ASGI_RULES = {'lifespan': 'string', 'rootPath': 'string'}
+OPTIONS = server_options(ASGI_RULES)
+# The TLS options: any of them makes the server an https.Server.
+_TLS_ONLY = frozenset(getattr(tls, 'SERVER_OPTIONS').rules) - frozenset(_NET_OPTIONS.rules)
+_LIFESPAN_MODES = ('auto', 'on', 'off')
+
+
+def asyncio_loop():
+    """The asyncio loop the app will run on (the running one, else the one
+    pyuvnet.aio's bridge is installed on); the bridge is installed on it."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        bridge = aio.installed()
+        if bridge is None or bridge.closed or bridge.loop.is_closed():
+            raise RuntimeError(
+                'pyuvnet.asgi runs the application on asyncio: call listen() from a '
+                'coroutine (under asyncio.run()), or run the app with `pyuvnet serve`') from None
+        return bridge.loop
+    aio.install(loop)
+    return loop
+
+
+class ClosesAfterWork:
+    """'close' held back until the app's work is done (``_before_close``,
+    when ``_close_due()``), so that whoever waits for 'close' sees the app
+    finished.  Shared by the ASGI and WSGI servers."""
+
+    _closing_task = None
+
+    def emit(self, event, *args):
+        if event == 'close' and self._closing_task is None and self._close_due():
+            self._closing_task = self._loop.create_task(self._close_after_work(args))
+            return True
+        return super().emit(event, *args)
+
+    async def _close_after_work(self, args):
+        try:
+            await self._before_close()
+        finally:
+            self._closing_task = None
+            super().emit('close', *args)
+
+
+class ServerMixin(ClosesAfterWork):
+    """What the ASGI http.Server and https.Server share."""
+
+    _scheme = 'http'
+
+    def _setup_asgi(self, app, opts):
+        mode = opts.get('lifespan', 'auto')
+        if mode not in _LIFESPAN_MODES:
+            raise ERR_INVALID_ARG_VALUE('options.lifespan', mode,
+                                        "must be one of 'auto', 'on', 'off'")
+        self.app = app
+        self._root_path = opts.get('rootPath', '').rstrip('/')
+        self._lifespan = None if mode == 'off' else Lifespan(app, mode)
+        self._state = {} if self._lifespan is None else self._lifespan.state
+        self._asgi_versions = {'version': ASGI_VERSION, 'spec_version': '2.3'}
+        self._loop = None
+        self._tasks = set()
+        self._starting = False
+        self.on('request', self._on_request)
+        self.on('checkContinue', self._on_check_continue)
+
+    @property
+    def state(self):
+        """The lifespan's ``state`` dict, which each request's scope copies."""
+        return self._state
+
+    # -- requests ------------------------------------------------------------
+
+    def _on_request(self, req, res):
+        self._run(Cycle(self, req, res, False))
+
+    def _on_check_continue(self, req, res):
+        self._run(Cycle(self, req, res, True))
+
+    def _run(self, cycle):
+        task = self._loop.create_task(cycle.run(self.app))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- life ----------------------------------------------------------------
+
+    def listen(self, *args, **kwargs):
+        """http.Server's listen(), every form; the lifespan startup runs
+        first and the server listens only once it succeeded ('error' with
+        a LifespanFailure otherwise).  Needs an asyncio loop (see
+        :func:`asyncio_loop`)."""
+        self._loop = asyncio_loop()
+        lifespan = self._lifespan
+        if lifespan is None or lifespan.started:
+            return super().listen(*args, **kwargs)
+        normalize_listen_args(args, dict(kwargs))     # bad arguments raise now
+        if self._starting:
+            raise ERR_INVALID_ARG_VALUE('listen', args, 'is already waiting for the startup')
+        self._starting = True
+        self._loop.create_task(self._start_then_listen(args, kwargs))
+        return self
+
+    async def _start_then_listen(self, args, kwargs):
+        try:
+            await self._lifespan.startup()
+        except Exception as exc:
+            self.emit('error', exc)
+            return
+        finally:
+            self._starting = False
+        super().listen(*args, **kwargs)
+
+    def _close_due(self):
+        return bool(self._tasks) or (self._lifespan is not None and self._lifespan.started)
+
+    async def _before_close(self):
+        if self._tasks:
+            await asyncio.wait(list(self._tasks))
+        if self._lifespan is not None:
+            await self._lifespan.shutdown()
+
+
+class Server(ServerMixin, _HTTPServer):
+    """An http.Server serving an ASGI 3 application (createServer's)."""
+
+    def __init__(self, app, opts):
+        _HTTPServer.__init__(self, {k: v for k, v in opts.items() if k in _HTTP_OPTIONS.rules})
+        self._setup_asgi(app, opts)
+
+
+class SecureServer(ServerMixin, https.Server):
+    """An https.Server serving an ASGI 3 application: scheme 'https'."""
+
+    _scheme = 'https'
+
+    def __init__(self, app, opts):
+        https.Server.__init__(self, {k: v for k, v in opts.items() if k not in ASGI_RULES})
+        self._setup_asgi(app, opts)
+
+
+def make_server(app, options, kwargs, spec, plain, secure):
+    """``plain(app, opts)``, or ``secure(app, opts)`` when TLS options are
+    given: a createServer(app, options) of pyuvnet.asgi or pyuvnet.wsgi."""
+    if not callable(app):
+        raise ERR_INVALID_ARG_TYPE('app', 'function', app)
+    opts = normalize_options(options, kwargs, spec)
+    return (secure if _TLS_ONLY.intersection(opts) else plain)(app, opts)
+
+
+def create_server_for(app, options, kwargs):
+    """asgi.createServer(app, options)."""
+    return make_server(app, options, kwargs, OPTIONS, Server, SecureServer)
+

@@ -1,0 +1,115 @@
+"""The WSGI server: an http.Server (or https.Server) whose requests run a
+PEP 3333 application, on ``threads`` worker threads or on the loop's own.
+
+The worker threads talk to the loop's thread through the asyncio loop
+that drives pyuvnet (``call_soon_threadsafe``), found at listen() as the
+ASGI server finds it.  With ``threads: 0`` a request whose body is all in
+runs at once on the loop's thread; one whose body is still coming runs on
+a thread of its own (made when first needed), so that wsgi.input can wait
+for it without stopping the loop.
+"""
+import asyncio
+import concurrent.futures
+
+from pyuvnet import https, validate
+from pyuvnet.asgi._server import ClosesAfterWork, asyncio_loop, make_server, server_options
+from pyuvnet.http import Server as _HTTPServer
+from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
+
+from ._exchange import Exchange, environ_for, whole_body_input
+from ._input import StreamInput
+
+__all__ = ['Server', 'SecureServer', 'create_server_for']
+
+WSGI_RULES = {'threads': 'number', 'rootPath': 'string', 'multiprocess': 'boolean'}
+OPTIONS = server_options(WSGI_RULES)
+
+
+class ServerMixin(ClosesAfterWork):
+    """What the WSGI http.Server and https.Server share."""
+
+    _scheme = 'http'
+
+    def _setup_wsgi(self, app, opts):
+        self.app = app
+        self._threads = validate.validate_integer(opts.get('threads', 1), 'options.threads', 0)
+        self._root_path = opts.get('rootPath', '').rstrip('/')
+        self._multiprocess = opts.get('multiprocess', False)
+        self._loop = None
+        self._executor = None
+        self._running = set()       # futures of the requests on worker threads
+        self.on('request', self._on_request)
+        self.on('checkContinue', self._on_request)
+
+    def listen(self, *args, **kwargs):
+        """http.Server's listen(), every form.  Needs an asyncio loop (see
+        pyuvnet.asgi): the worker threads hand their work back through it."""
+        self._loop = asyncio_loop()
+        return super().listen(*args, **kwargs)
+
+    def _call_soon(self, function, *args):
+        self._loop.call_soon_threadsafe(function, *args)
+
+    def _on_request(self, req, res):
+        if self._threads == 0 and req._ended:
+            exchange = Exchange(self, req, res, False)
+            exchange.run_on_loop(self.app, environ_for(self, req, whole_body_input(req)))
+            return
+        exchange = Exchange(self, req, res, True)
+        if req._ended:
+            body = whole_body_input(req)
+        else:
+            req.pause()
+            body = exchange.input = StreamInput(req, self._call_soon)
+            if req.headers.get('expect', '').lower() == '100-continue':
+                # Sent as the app first reads the body (as uvicorn does).
+                body._call_soon = self._continue_then(res, body._call_soon)
+        environ = environ_for(self, req, body)
+        if self._executor is None:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max(self._threads, 1), thread_name_prefix='pyuvnet-wsgi')
+        future = self._executor.submit(exchange.run, self.app, environ)
+        self._running.add(future)
+        future.add_done_callback(self._done)
+
+    def _continue_then(self, res, call_soon):
+        def first_call(function, *args):
+            call_soon(res.writeContinue)
+            call_soon(function, *args)
+        return first_call
+
+    def _done(self, future):
+        self._loop.call_soon_threadsafe(self._running.discard, future)
+
+    def _close_due(self):
+        return self._executor is not None
+
+    async def _before_close(self):
+        # 'close' once the worker threads are done with their requests.
+        if self._running:
+            await asyncio.wait([asyncio.wrap_future(f) for f in list(self._running)])
+        executor, self._executor = self._executor, None
+        executor.shutdown(wait=False)
+
+
+class Server(ServerMixin, _HTTPServer):
+    """An http.Server serving a WSGI application (createServer's)."""
+
+    def __init__(self, app, opts):
+        _HTTPServer.__init__(self, {k: v for k, v in opts.items() if k in _HTTP_OPTIONS.rules})
+        self._setup_wsgi(app, opts)
+
+
+class SecureServer(ServerMixin, https.Server):
+    """An https.Server serving a WSGI application: wsgi.url_scheme 'https'."""
+
+    _scheme = 'https'
+
+    def __init__(self, app, opts):
+        https.Server.__init__(self, {k: v for k, v in opts.items() if k not in WSGI_RULES})
+        self._setup_wsgi(app, opts)
+
+
+def create_server_for(app, options, kwargs):
+    """wsgi.createServer(app, options)."""
+    return make_server(app, options, kwargs, OPTIONS, Server, SecureServer)
