@@ -1,0 +1,185 @@
+"""`pyuvnet serve MODULE:ATTR` and `python -m pyuvnet serve`: the app
+served, its interface told, signals, workers, and a target that cannot be
+imported."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pyuvnet.serve import _target
+
+pytestmark = pytest.mark.timeout(60)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def start(*args):
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'pyuvnet', 'serve', '--app-dir', HERE, '--port', '0'] + list(args),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE)
+    return proc
+
+
+def address_of(proc, count=1):
+    """The port each of ``count`` servers announced (stderr lines)."""
+    ports = []
+    lines = []
+    deadline = time.monotonic() + 30
+    while len(ports) < count and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        found = re.search(r'on (?:https?://[\d.]+:(\d+)|unix:(\S+))', line)
+        if found:
+            ports.append(int(found.group(1)) if found.group(1) else found.group(2))
+    assert len(ports) == count, lines
+    proc.announced = ''.join(lines)
+    return ports
+
+
+def get(port, path='/'):
+    family = socket.AF_UNIX if isinstance(port, str) else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.settimeout(10)
+        sock.connect(port if isinstance(port, str) else ('127.0.0.1', port))
+        sock.sendall(b'GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' % path.encode())
+        data = b''
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return data.split(b'\r\n\r\n', 1)[1]
+
+
+def stop(proc, signum=signal.SIGTERM):
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    return proc.returncode, out, err
+
+
+@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
+def test_asgi_app_served_and_stopped_gracefully(signum):
+    proc = start('serve_apps:asgi_app', '--root-path', '/api')
+    try:
+        port, = address_of(proc)
+        assert get(port) == b'asgi %d /api' % proc.pid
+    finally:
+        code, out, err = stop(proc, signum)
+    assert code == 0, err
+    assert out.split() == ['lifespan.startup', str(proc.pid), 'lifespan.shutdown', str(proc.pid)]
+
+
+def test_wsgi_app_told_by_auto():
+    proc = start('serve_apps:wsgi_app', '--threads', '2')
+    try:
+        port, = address_of(proc)
+        assert get(port) == b'wsgi %d' % proc.pid
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0
+    assert 'WSGI app serve_apps:wsgi_app' in proc.announced
+
+
+def test_factory_and_unix_socket(tmp_path):
+    path = str(tmp_path / 'serve.sock')
+    proc = start('serve_apps:make_app', '--factory', '--uds', path)
+    try:
+        where, = address_of(proc)
+        assert where == path
+        assert get(path).startswith(b'asgi ')
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0
+
+
+def test_forced_interface_and_lifespan_off():
+    proc = start('serve_apps:handler', '--interface', 'asgi', '--lifespan', 'off')
+    try:
+        port, = address_of(proc)
+        assert get(port).startswith(b'asgi ')
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0
+    assert out == ''        # no lifespan events
+
+
+@pytest.mark.parametrize('target, words', [
+    ('no_such_module:app', 'could not import module "no_such_module"'),
+    ('serve_apps:missing', 'attribute "missing" not found in module "serve_apps"'),
+    ('serve_apps', 'import string "serve_apps" must be in format "<module>:<attribute>"'),
+    ('broken_app:app', 'could not import module "broken_app": ModuleNotFoundError'),
+    ('serve_apps:broken_import', '"serve_apps:broken_import" is not callable'),
+])
+def test_a_target_that_cannot_be_loaded(target, words):
+    proc = start(target)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert words in lines[0]
+
+
+def test_graceful_shutdown_timeout():
+    proc = start('serve_apps:asgi_app', '--timeout-graceful-shutdown', '0.5')
+    try:
+        port, = address_of(proc)
+        sock = socket.create_connection(('127.0.0.1', port))
+        sock.sendall(b'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+        time.sleep(0.3)
+        started = time.monotonic()
+    finally:
+        code, out, err = stop(proc)
+    sock.close()
+    assert code == 0
+    assert time.monotonic() - started < 10
+    assert 'graceful shutdown timed out' in err
+    assert 'lifespan.shutdown' in out
+
+
+def test_workers_share_the_port_each_with_its_lifespan():
+    proc = start('serve_apps:asgi_app', '--workers', '2', '--port', '0')
+    try:
+        first, second = address_of(proc, 2)
+        assert first == second
+        pids = {get(first).split()[1] for _ in range(20)}
+        assert len(pids) == 2
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0, err
+    assert out.count('lifespan.startup') == 2
+    assert out.count('lifespan.shutdown') == 2
+
+
+def test_console_script_is_declared():
+    with open(os.path.join(HERE, '..', '..', 'pyproject.toml')) as f:
+        assert 'pyuvnet = "pyuvnet.__main__:main"' in f.read()
+
+
+def test_interface_detection():
+    async def asgi(scope, receive, send):
+        pass
+
+    def wsgi(environ, start_response):
+        pass
+
+    class AsyncCallable:
+        async def __call__(self, scope, receive, send):
+            pass
+
+    class SyncCallable:
+        def __call__(self, environ, start_response):
+            pass
+
+    def three(scope, receive, send):
+        pass
+    assert _target.interface_of(asgi) == 'asgi'
+    assert _target.interface_of(AsyncCallable()) == 'asgi'
+    assert _target.interface_of(three) == 'asgi'
+    assert _target.interface_of(wsgi) == 'wsgi'
+    assert _target.interface_of(SyncCallable()) == 'wsgi'
