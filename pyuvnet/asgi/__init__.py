@@ -23,14 +23,16 @@
 ``listen()``, cluster, Node's timeouts and limits apply.  The app runs on
 asyncio, with pyuvnet's loop driven inside it (pyuvnet.aio).  The rooms:
 ``_server`` (the servers, listen and close around the lifespan),
-``_cycle`` (one request's scope, receive and send), ``_lifespan``.
+``_cycle`` (one request's scope, receive and send), ``_websocket`` (the
+websocket scope over pyuvnet.ws), ``_lifespan``.
 """
 from pyuvnet._names import ALIASES, add_aliases, snake_name
 
 from ._lifespan import LifespanFailure
 from ._server import SecureServer, Server, create_server_for
+from ._websocket import ClientDisconnected
 
-__all__ = ['createServer', 'Server', 'SecureServer', 'LifespanFailure']
+__all__ = ['createServer', 'Server', 'SecureServer', 'LifespanFailure', 'ClientDisconnected']
 
 
 def createServer(app, options=None, **kwargs):
@@ -43,7 +45,7 @@ def createServer(app, options=None, **kwargs):
     return create_server_for(app, options, kwargs)
 
 
-for _class in (Server, SecureServer, LifespanFailure):
+for _class in (Server, SecureServer, LifespanFailure, ClientDisconnected):
     _class.__module__ = __name__
 del _class
 

@@ -7,7 +7,8 @@ from typing_extensions import Unpack
 from .. import http, https
 from ..https import HTTPSServerOptions
 
-__all__ = ['createServer', 'Server', 'SecureServer', 'LifespanFailure', 'create_server']
+__all__ = ['createServer', 'Server', 'SecureServer', 'LifespanFailure', 'ClientDisconnected',
+           'create_server']
 
 _Scope = MutableMapping[str, Any]
 _Message = MutableMapping[str, Any]
@@ -25,6 +26,8 @@ class LifespanFailure(RuntimeError):
     phase: str
     message: str
     def __init__(self, phase: str, message: str = '') -> None: ...
+
+class ClientDisconnected(OSError): ...
 
 class Server(http.Server):
     app: _ASGIApp

@@ -19,7 +19,7 @@ uvicorn does (uvicorn/protocols/http/httptools_impl.py):
 import logging
 from urllib.parse import unquote
 
-__all__ = ['Cycle', 'connection_ends']
+__all__ = ['Cycle', 'connection_ends', 'split_target', 'make_scope']
 
 logger = logging.getLogger('pyuvnet.asgi')
 
@@ -59,6 +59,33 @@ def split_target(url):
     return path.encode('latin-1'), query.encode('latin-1')
 
 
+def make_scope(server, req, socket, kind, scheme):
+    """The scope of ``req``, an ``http`` or ``websocket`` one: the keys
+    both share (asgiref's www spec)."""
+    raw_path, query = split_target(req.url)
+    path = raw_path.decode('latin-1')
+    if '%' in path:
+        path = unquote(path)
+    client, local = connection_ends(socket, server)
+    raw = req._raw
+    root = server._root_path
+    return {
+        'type': kind,
+        'asgi': server._asgi_versions,
+        'http_version': '1.1' if req._minor == 1 else req.httpVersion,
+        'server': local,
+        'client': client,
+        'scheme': scheme,
+        'root_path': root,
+        'path': root + path if root else path,
+        'raw_path': root.encode('utf-8') + raw_path if root else raw_path,
+        'query_string': query,
+        'headers': [(raw[i].lower().encode('latin-1'), raw[i + 1].encode('latin-1'))
+                    for i in range(0, len(raw), 2)],
+        'state': server._state.copy(),
+    }
+
+
 class Cycle:
     """One request and its response, for one run of the app."""
 
@@ -86,29 +113,8 @@ class Cycle:
         if not req._ended:
             # The body is read as the app asks (receive()), not before.
             req.pause()
-        raw_path, query = split_target(req.url)
-        path = raw_path.decode('latin-1')
-        if '%' in path:
-            path = unquote(path)
-        client, local = connection_ends(req.socket, server)
-        raw = req._raw
-        root = server._root_path
-        self.scope = {
-            'type': 'http',
-            'asgi': server._asgi_versions,
-            'http_version': '1.1' if req._minor == 1 else req.httpVersion,
-            'server': local,
-            'client': client,
-            'scheme': server._scheme,
-            'method': req.method,
-            'root_path': root,
-            'path': root + path if root else path,
-            'raw_path': root.encode('utf-8') + raw_path if root else raw_path,
-            'query_string': query,
-            'headers': [(raw[i].lower().encode('latin-1'), raw[i + 1].encode('latin-1'))
-                        for i in range(0, len(raw), 2)],
-            'state': server._state.copy(),
-        }
+        scope = self.scope = make_scope(server, req, req.socket, 'http', server._scheme)
+        scope['method'] = req.method
 
     async def run(self, app):
         try:

@@ -20,6 +20,7 @@ from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
 from pyuvnet.server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
 from ._cycle import Cycle
+from ._websocket import WebSocketCycle, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
 __all__ = ['Server', 'SecureServer', 'ClosesAfterWork', 'create_server_for', 'make_server',
@@ -96,8 +97,11 @@ class ServerMixin(ClosesAfterWork):
         self._loop = None
         self._tasks = set()
         self._starting = False
+        self._wss = None            # the WebSocketServer of the handshakes, once needed
+        self._websockets = set()    # the WebSocketCycles under way
         self.on('request', self._on_request)
         self.on('checkContinue', self._on_check_continue)
+        self.on('upgrade', self._on_upgrade)
 
     @property
     def state(self):
@@ -112,10 +116,34 @@ class ServerMixin(ClosesAfterWork):
     def _on_check_continue(self, req, res):
         self._run(Cycle(self, req, res, True))
 
+    def _on_upgrade(self, req, socket, head):
+        if req.headers.get('upgrade', '').lower() != 'websocket':
+            # Only WebSocket upgrades are served (an h2c one gets a 400).
+            socket.end(b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+            socket.resume()
+            return
+        cycle = WebSocketCycle(self, req, socket, head)
+        self._websockets.add(cycle)
+        socket.on('close', lambda *_: self._websockets.discard(cycle))
+        self._run(cycle)
+
+    def _upgrades(self):
+        if self._wss is None:
+            self._wss = upgrade_server()
+        return self._wss
+
     def _run(self, cycle):
         task = self._loop.create_task(cycle.run(self.app))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def close(self, callback=None):
+        """http.Server's close(); the WebSockets under way are closed with
+        1012 (service restart), as uvicorn's shutdown closes them."""
+        super().close(callback)
+        for cycle in list(self._websockets):
+            cycle.going_away()
+        return self
 
     # -- life ----------------------------------------------------------------
 
