@@ -1,6 +1,6 @@
 """A FastAPI app, unchanged, end to end over pyuvnet.asgi: path parameters,
-validation errors, dependencies, a StreamingResponse, lifespan state and a
-background task.  FastAPI is a test-only dependency (pyproject's test
+validation errors, dependencies, a StreamingResponse, lifespan state, a
+background task and a websocket route.  FastAPI is a test-only dependency (pyproject's test
 extras)."""
 import asyncio
 import contextlib
@@ -9,11 +9,13 @@ import json
 import pytest
 
 fastapi = pytest.importorskip('fastapi')
-from fastapi import BackgroundTasks, Depends, FastAPI, Header, Request  # noqa: E402
+websockets = pytest.importorskip('websockets')
+from fastapi import BackgroundTasks, Depends, FastAPI, Header, Request, WebSocket  # noqa: E402
 from fastapi.responses import StreamingResponse  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
-from asgi_support import connect, header, read_response, serve  # noqa: E402
+from asgi_support import header, serve  # noqa: E402
+from framework_support import call  # noqa: E402
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -64,20 +66,14 @@ def make_app(events):
     def sync_view():
         return {'thread': 'pool'}
 
+    @app.websocket('/ws/{room}')
+    async def chat(websocket: WebSocket, room: str):
+        await websocket.accept()
+        async for text in websocket.iter_text():
+            await websocket.send_json({'room': room, 'echo': text,
+                                       'greeting': websocket.state.greeting})
+
     return app
-
-
-async def call(server, method, path, body=None, headers=()):
-    reader, writer = await connect(server)
-    data = json.dumps(body).encode() if body is not None else b''
-    head = [b'%s %s HTTP/1.1' % (method.encode(), path.encode()), b'Host: test']
-    if body is not None:
-        head += [b'Content-Type: application/json', b'Content-Length: %d' % len(data)]
-    head += [b'%s: %s' % (k.encode(), v.encode()) for k, v in headers]
-    writer.write(b'\r\n'.join(head) + b'\r\n\r\n' + data)
-    status, response_headers, response_body, raw = await read_response(reader)
-    writer.close()
-    return status, response_headers, response_body
 
 
 def test_fastapi_end_to_end():
@@ -94,6 +90,10 @@ def test_fastapi_end_to_end():
         results['later'] = await call(server, 'POST', '/later', {})
         results['sync'] = await call(server, 'GET', '/sync')
         results['missing'] = await call(server, 'GET', '/nowhere')
+        url = 'ws://127.0.0.1:%d/ws/lobby' % server.address().port
+        async with websockets.connect(url) as ws:
+            await ws.send('hi')
+            results['ws'] = json.loads(await ws.recv())
         await asyncio.sleep(0.05)
     serve(make_app(events), client)
 
@@ -115,4 +115,16 @@ def test_fastapi_end_to_end():
     assert json.loads(results['later'][2]) == {'queued': True}
     assert json.loads(results['sync'][2]) == {'thread': 'pool'}
     assert results['missing'][0] == 404
+    assert results['ws'] == {'room': 'lobby', 'echo': 'hi', 'greeting': 'hello'}
     assert events == ['startup', 'background', 'shutdown']
+
+
+def test_the_fastapi_example_self_test():
+    import os
+    import subprocess
+    import sys
+    example = os.path.join(os.path.dirname(__file__), '..', '..', 'examples', 'fastapi_app.py')
+    result = subprocess.run([sys.executable, example, '--self-test'], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed' in result.stdout
