@@ -20,7 +20,7 @@ from pyuvnet import cluster
 from ._run import say, serve
 from ._target import TargetError, interface_of, load
 
-__all__ = ['main', 'parser']
+__all__ = ['main', 'parser', 'run_loop']
 
 
 def parser():
@@ -47,7 +47,25 @@ def parser():
     p.add_argument('--ssl-keyfile')
     p.add_argument('--ssl-certfile')
     p.add_argument('--app-dir', default='.', help='added to sys.path first (default: .)')
+    p.add_argument('--loop', choices=('auto', 'asyncio', 'uvloop'), default='auto',
+                   help="the asyncio loop: auto is uvloop's when it is installed (as uvicorn)")
     return p
+
+
+def run_loop(main, loop):
+    """asyncio.run(main), on uvloop's loop when asked (or, with 'auto',
+    when uvloop is installed)."""
+    if loop != 'asyncio':
+        try:
+            import uvloop
+        except ImportError:
+            if loop == 'uvloop':
+                raise
+        else:
+            if hasattr(uvloop, 'run'):
+                return uvloop.run(main)
+            uvloop.install()        # uvloop before 0.18
+    return asyncio.run(main)
 
 
 def main(argv=None):
@@ -68,7 +86,7 @@ def main(argv=None):
     interface = interface_of(app) if args.interface == 'auto' else args.interface
     if args.workers > 1 and cluster.isPrimary:
         return run_primary(args, argv)
-    return asyncio.run(serve(app, interface, args))
+    return run_loop(serve(app, interface, args), args.loop)
 
 
 def run_primary(args, argv):

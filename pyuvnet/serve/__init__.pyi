@@ -1,8 +1,12 @@
 # Types of pyuvnet.serve: the `pyuvnet serve MODULE:ATTR` command line (docs/ASGI.md).
 import argparse
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
-__all__ = ['main', 'parser']
+_T = TypeVar('_T')
+
+__all__ = ['main', 'parser', 'run_loop']
 
 def parser() -> argparse.ArgumentParser: ...
 def main(argv: Sequence[str] | None = None) -> int: ...
+def run_loop(main: Coroutine[Any, Any, _T], loop: str) -> _T: ...
