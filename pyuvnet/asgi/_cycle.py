@@ -10,7 +10,7 @@ uvicorn does (uvicorn/protocols/http/httptools_impl.py):
 - without Content-Length the response is chunked (HEAD, 204 and 304 have
   no body); a body longer or shorter than the Content-Length said is a
   RuntimeError in the app;
-- send() waits while the response's write() said False until 'drain';
+- send() waits while the response's write() said False, until its 'drain';
 - after the client left, receive() gives ``http.disconnect`` and send()
   does nothing;
 - an app that fails (or returns) before it starts the response gets a
@@ -271,10 +271,9 @@ class Cycle:
                 raise RuntimeError('Response content shorter than Content-Length')
         if more:
             if body and res.write(body) is False:
-                # The connection's buffer is full: wait for its 'drain'.
-                socket = res.socket
-                while socket is not None and socket.writableNeedDrain and not res._closed:
-                    socket.once('drain', self.wake)
+                # The client is not reading: wait for the response's 'drain'.
+                while res.writableNeedDrain and not res._closed:
+                    res.once('drain', self.wake)
                     await self.wait()
             return
         self.complete = True

@@ -96,6 +96,7 @@ class Exchange:
         self.remaining = None        # Content-Length still to send, when given
         self.input = None
         self.result = self.iterator = None
+        self.suspended = False       # (threads: 0) the iterable waits for 'drain'
         self.cond = threading.Condition(threading.Lock()) if threaded else None
         self.pending = 0             # bytes handed to the loop, not yet written
         self.blocked = False         # the last write returned False: wait for 'drain'
@@ -106,6 +107,10 @@ class Exchange:
             self.closed = True
             if self.input is not None:
                 self.input.abort()
+            if self.suspended:
+                # The iterable waited for a 'drain' that will not come.
+                self.suspended = False
+                self.close_result(self.result)
             if self.cond is not None:
                 with self.cond:
                     self.cond.notify_all()
@@ -174,16 +179,18 @@ class Exchange:
         self.pump()
 
     def pump(self):
+        if self.closed:
+            return      # on_close closed the iterable
+        self.suspended = False
         try:
             for data in self.iterator:
                 if data:
                     if self.closed:
                         break
-                    if not self.write(data):
-                        socket = self.res.socket
-                        if socket is not None and socket.writableNeedDrain:
-                            socket.once('drain', self.pump)
-                            return
+                    if not self.write(data) and self.res.writableNeedDrain:
+                        self.suspended = True
+                        self.res.once('drain', self.pump)
+                        return
             self.finish()
         except Exception as exc:
             self.failed(exc)
@@ -276,11 +283,9 @@ class Exchange:
         ok = self.write_now(data, end)
         with self.cond:
             self.pending -= len(data)
-            if not ok:
-                socket = self.res.socket
-                if socket is not None and socket.writableNeedDrain:
-                    self.blocked = True
-                    socket.once('drain', self.unblock)
+            if not ok and self.res.writableNeedDrain:
+                self.blocked = True
+                self.res.once('drain', self.unblock)
             self.cond.notify_all()
 
     def unblock(self):

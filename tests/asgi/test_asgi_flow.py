@@ -179,3 +179,40 @@ def test_unread_rest_of_body_is_dropped_and_the_connection_goes_on():
         writer.close()
         return first[2], second[2]
     assert serve(app, client) == (b'early', b'early')
+
+
+def test_a_pipelined_answer_waits_for_its_turn_within_bounds():
+    """The second of two pipelined requests streams 8 MiB while the first
+    is still being answered: its send() waits once 64 KiB are held for it
+    (the response's write() said False), and every byte arrives in order."""
+    release = asyncio.Event()
+    progress = []
+    chunk = b'p' * 65536
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        if scope['path'] == '/first':
+            await release.wait()
+            await text_app(b'first')(scope, receive, send)
+            return
+        await send({'type': 'http.response.start', 'status': 200,
+                    'headers': [(b'content-length', b'%d' % (128 * len(chunk)))]})
+        for i in range(128):
+            await send({'type': 'http.response.body', 'body': chunk, 'more_body': i < 127})
+            progress.append(i)
+
+    async def client(server):
+        reader, writer = await connect(server)
+        writer.write(b'GET /first HTTP/1.1\r\nHost: x\r\n\r\nGET /second HTTP/1.1\r\nHost: x\r\n\r\n')
+        await asyncio.sleep(0.3)
+        held = len(progress)
+        release.set()
+        first = await read_response(reader)
+        second = await read_response(reader)
+        writer.close()
+        return held, first[2], len(second[2])
+    held, first, length = serve(app, client)
+    assert held <= 2
+    assert first == b'first'
+    assert length == 128 * len(chunk)

@@ -290,3 +290,37 @@ def test_options_checked():
     with pytest.raises(Exception) as info:
         wsgi.createServer(hello, lifespan='on')
     assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+
+
+def test_client_leaving_mid_stream_closes_the_iterable(threads):
+    """The client goes while the response waits for it: the iterable is
+    closed (PEP 3333) and no more of it is drawn."""
+    chunk = b'q' * (256 * 1024)
+    drawn = []
+    closed = threading.Event()
+
+    class Body:
+        def __iter__(self):
+            for i in range(400):
+                drawn.append(i)
+                yield chunk
+
+        def close(self):
+            closed.set()
+
+    def app(environ, start_response):
+        start_response('200 OK', [])
+        return Body()
+
+    async def client(server):
+        reader, writer = await connect(server)
+        writer.write(GET)
+        await reader.readexactly(1000)
+        writer.transport.abort()
+        for _ in range(200):
+            if closed.is_set():
+                break
+            await asyncio.sleep(0.02)
+    serve(app, client, module=wsgi, threads=threads)
+    assert closed.is_set()
+    assert len(drawn) < 400
