@@ -306,7 +306,7 @@ def test_a_pinned_server_runs_on_its_cpu_alone_under_its_own_pid():
 # "Connection: close" request 200 with "Connection: close" and the end of
 # the connection; a request pipelined after that one gets no answer.
 REALISTIC_HTTP = ('pyuvnet-httptools', 'uvloop-httptools', 'node-http-module',
-                  'pyuvnet-http-module', 'uvicorn-asgi')
+                  'pyuvnet-http-module', 'uvicorn-asgi', 'pyuvnet-asgi', 'pyuvnet-wsgi')
 
 
 def http_system(name):

@@ -96,6 +96,10 @@ HTTP = (
            '(uvloop, httptools)',
            needs('uvicorn', needs('uvloop', needs('httptools',
                lambda: python('servers/uvicorn_hello.py'))))),
+    System('pyuvnet-asgi', "bench/servers/pyuvnet_asgi_hello.py: uvicorn_hello.py's ASGI app "
+           'under pyuvnet.asgi (uvloop)', lambda: python('servers/pyuvnet_asgi_hello.py')),
+    System('pyuvnet-wsgi', 'bench/servers/pyuvnet_wsgi_hello.py: its WSGI twin under '
+           'pyuvnet.wsgi, threads 0 (uvloop)', lambda: python('servers/pyuvnet_wsgi_hello.py')),
 )
 
 # --full's cluster rows: Node's http module and pyuvnet.http, each the same

@@ -16,14 +16,15 @@ from pyuvnet import aio, https, tls
 from pyuvnet._names import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
+from pyuvnet.http._common import destroy_soon
+from pyuvnet.http._server import _ANSWERS, _BAD_REQUEST, SERVER_OPTIONS as _HTTP_OPTIONS
 from pyuvnet.server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
 from ._cycle import Cycle
 from ._websocket import WebSocketCycle, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
-__all__ = ['Server', 'SecureServer', 'ClosesAfterWork', 'create_server_for', 'make_server',
+__all__ = ['Server', 'SecureServer', 'ClosesAfterWork', 'answer_client_error', 'create_server_for', 'make_server',
            'server_options',
            'asyncio_loop']
 
@@ -56,6 +57,25 @@ def asyncio_loop():
         return bridge.loop
     aio.install(loop)
     return loop
+
+
+def answer_client_error(server, error, socket):
+    """The ASGI and WSGI servers' 'clientError': Node's answer (400, 408,
+    413 or 431, then the end), except for bytes after a Connection: close
+    request while its answer is under way: as uvicorn, the requests before
+    it are answered and the rest is dropped (Node, whose answers to async
+    handlers come later, would answer 400 at once and lose them)."""
+    connection = next((c for c in server._http_connections if c.socket is socket), None)
+    if socket.destroyed:
+        return
+    if getattr(error, 'code', None) == 'HPE_CLOSED_CONNECTION' and connection is not None \
+            and connection.current is not None:
+        return      # the answer under way says Connection: close and ends the connection
+    res = None if connection is None else connection.current
+    if (connection is None or not connection.closing) and not socket.writableEnded and (
+            res is None or not res._header_sent):
+        socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
+    destroy_soon(socket)
 
 
 class ClosesAfterWork:
@@ -102,6 +122,7 @@ class ServerMixin(ClosesAfterWork):
         self.on('request', self._on_request)
         self.on('checkContinue', self._on_check_continue)
         self.on('upgrade', self._on_upgrade)
+        self.on('clientError', self._on_client_error)
 
     @property
     def state(self):
@@ -115,6 +136,9 @@ class ServerMixin(ClosesAfterWork):
 
     def _on_check_continue(self, req, res):
         self._run(Cycle(self, req, res, True))
+
+    def _on_client_error(self, error, socket):
+        answer_client_error(self, error, socket)
 
     def _on_upgrade(self, req, socket, head):
         if req.headers.get('upgrade', '').lower() != 'websocket':

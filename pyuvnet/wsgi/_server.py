@@ -12,7 +12,9 @@ import asyncio
 import concurrent.futures
 
 from pyuvnet import https, validate
-from pyuvnet.asgi._server import ClosesAfterWork, asyncio_loop, make_server, server_options
+from pyuvnet.asgi._server import (
+    ClosesAfterWork, answer_client_error, asyncio_loop, make_server, server_options,
+)
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
 
@@ -40,6 +42,7 @@ class ServerMixin(ClosesAfterWork):
         self._running = set()       # futures of the requests on worker threads
         self.on('request', self._on_request)
         self.on('checkContinue', self._on_request)
+        self.on('clientError', lambda error, socket: answer_client_error(self, error, socket))
 
     def listen(self, *args, **kwargs):
         """http.Server's listen(), every form.  Needs an asyncio loop (see

@@ -59,6 +59,8 @@ CASES = {
     'scope': (echo_scope, b'GET /caf%C3%A9/%2F?x=%20 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\n\r\n'),
     'expect 100': (echo_body, b'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n'
                               b'Content-Length: 2\r\n\r\nhi'),
+    'request after connection close': (text_app(), b'GET / HTTP/1.1\r\nHost: x\r\n'
+                                                   b'Connection: close\r\n\r\n' + GET),
     'expect 100 unread': (text_app(), b'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n'
                                       b'Content-Length: 2\r\n\r\nhi'),
 }

@@ -385,11 +385,11 @@ def test_return_close_header():
 def test_close_connection_with_multiple_requests():
     data = (b'GET / HTTP/1.1\r\nHost: example.org\r\nConnection: close\r\n\r\n' + GET)
     responses, closed = run(text_app(), data)
-    # uvicorn answers the first with 200 and closes; pyuvnet.http does as
-    # Node 20 does (checked with /usr/bin/node): bytes after a
-    # Connection: close request are a client error, 400, then the close.
-    # Either way the second request is never answered.
-    assert responses[0][0] == 400
+    # As uvicorn: the first is answered, the second dropped, the connection
+    # closed.  (Node 20, checked with /usr/bin/node, answers 400 at once
+    # when its handler answers later, losing the first answer: the ASGI
+    # and WSGI servers' 'clientError' listener keeps it.)
+    assert responses[0][0] == 200
     assert closed
 
 
