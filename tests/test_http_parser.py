@@ -114,9 +114,17 @@ def test_chunk_extensions_over_16_kib_are_refused():
     assert calls[-1][:2] == ('parse_error', 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
 
 
-def test_max_headers_count_keeps_the_first_pairs():
-    calls = parse(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", max_headers_count=2)
-    assert calls[0][1][4] == ('A', '1', 'B', '2')
+def test_max_headers_count_limits_headers_and_keeps_node_raw_batches():
+    """Node hands headers on 31 at a time and keeps a batch while fewer than
+    maxHeadersCount were kept: 3 headers are all raw, 2 for ``headers``."""
+    owner = Recorder()
+    parser = HTTPParser(owner, max_headers_count=2)
+    parser.feed(b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")
+    assert owner.calls[0][1][4] == ('A', '1', 'B', '2', 'C', '3')
+    assert parser.headers_count == 2
+    parser = HTTPParser(Recorder(), max_headers_count=2)
+    parser.feed(b"GET / HTTP/1.1\r\nA: 1\r\n\r\n")
+    assert parser.headers_count == 0        # within the limit: all of them
 
 
 def test_stop_ends_the_callbacks_within_a_read():

@@ -69,8 +69,9 @@ class Checker:
         self.parser.stop()
         self.calls.append(('upgrade',))
 
-    def _on_parse_error(self, code, reason, nparsed):
+    def _on_parse_error(self, code, reason, nparsed, raw):
         assert code.startswith('HPE_') and isinstance(reason, str) and nparsed >= 0
+        assert type(raw) is bytes and nparsed <= len(raw)
         self.calls.append(('error', code))
 
 

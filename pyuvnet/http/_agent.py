@@ -181,6 +181,12 @@ class Agent(EventEmitter):
 
     def _socket_free(self, socket, name, options):
         self.emit('free', socket, options)
+        if socket.destroyed or socket.writableEnded or socket in self._free.get(name, ()):
+            # Node: a socket that cannot be written goes to no request (its
+            # 'close' takes it out of the pools), and a socket is never
+            # held twice.
+            socket.destroy()
+            return
         in_use = self.sockets.get(name, [])
         waiting = self.requests.get(name)
         if waiting:

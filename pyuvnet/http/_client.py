@@ -173,15 +173,16 @@ class ClientRequest(OutgoingMessage):
 
     @property
     def maxHeadersCount(self):
-        """Headers kept in the answer (None: 2000; 0: all); settable until
-        the answer comes, as Node's."""
+        """The headers the answer's ``headers`` take (None: Node's 1000; 0:
+        all; its rawHeaders keep more, as Node's); settable until the
+        answer comes, as Node's."""
         return self._max_headers_count
 
     @maxHeadersCount.setter
     def maxHeadersCount(self, value):
         self._max_headers_count = value
         if self._parser is not None:
-            self._parser.max_headers_count = 2000 if value is None else value
+            self._parser.max_headers_count = value
 
     def _agent_keep_alive(self):
         return True
@@ -211,9 +212,8 @@ class ClientRequest(OutgoingMessage):
         self.socket = socket
         socket._httpMessage = self      # as Node's: the agent reads its answer's Keep-Alive
         self._reused = reused
-        max_headers = 2000 if self._max_headers_count is None else self._max_headers_count
-        self._parser = _uv.HTTPParser(self, True, self._max_header_size, max_headers,
-                                      self._insecure)
+        self._parser = _uv.HTTPParser(self, True, self._max_header_size,
+                                      self._max_headers_count, self._insecure)
         if self.method == 'HEAD':
             self._parser.skip_body = True
         self._listeners = SocketListeners(socket, self._parser, self._on_socket_end,
@@ -271,7 +271,10 @@ class ClientRequest(OutgoingMessage):
         if error is not None:
             self._fail(error)
         if self._response is not None and not self._response._ended:
-            self._response._abort()
+            # Node: the body is dropped; the socket's 'close' aborts the
+            # response ('aborted', then the request's 'close', then the
+            # response's 'error' and 'close').
+            self._response._dump()
         if self.socket is not None and not self.socket.destroyed:
             self.socket.destroy()       # its 'close' finishes the request
         else:
@@ -301,20 +304,28 @@ class ClientRequest(OutgoingMessage):
 
     def _on_head(self, head):
         status = head[0]
+        if self._response is not None:
+            # Node: a second answer to one request; the socket is destroyed
+            # (its 'close' ends the exchange), and nothing of it is parsed.
+            self._parser.stop()
+            self.socket.destroy()
+            return None
         if 100 <= status < 200 and status != 101:
             if status == 100:
                 self.emit('continue')
-            else:
-                info = IncomingMessage(self.socket)
-                info._set_head(head)
-                self.emit('information', {
-                    'statusCode': status, 'statusMessage': head[1], 'httpVersion': info.httpVersion,
-                    'httpVersionMajor': head[2], 'httpVersionMinor': head[3],
-                    'headers': info.headers, 'rawHeaders': list(head[4])})
+            # Every 1xx but 101 is 'information', 100 Continue too (Node).
+            info = IncomingMessage(self.socket)
+            info._set_head(head)
+            info._headers_count = self._parser.headers_count
+            self.emit('information', {
+                'statusCode': status, 'statusMessage': head[1], 'httpVersion': info.httpVersion,
+                'httpVersionMajor': head[2], 'httpVersionMinor': head[3],
+                'headers': info.headers, 'rawHeaders': list(head[4])})
             return None
         res = IncomingMessage(self.socket)
         res._join_duplicates = self._join_duplicates
         res._set_head(head)
+        res._headers_count = self._parser.headers_count
         res.req = self
         res._close_after_end = False    # its 'close' comes from _on_response_end
         self.res = self._response = res
@@ -350,15 +361,16 @@ class ClientRequest(OutgoingMessage):
             socket.destroy()
         self._emit_close()
 
-    def _on_parse_error(self, code, reason, nparsed):
+    def _on_parse_error(self, code, reason, nparsed, raw):
         if self._at_eof:
             return
-        # 'error' now; the socket's 'close' then aborts a response begun
-        # and closes the request, in Node's order.
+        # Node's socketOnData: the socket destroyed and 'error' at once
+        # (before a complete answer's 'end'); the socket's 'close' then
+        # aborts a response begun and closes the request, in Node's order.
         self.socket.destroy()
         if not self._got_error:
             self._got_error = True
-            _uv.nextTick(self.emit, 'error', HTTPParseError(code, reason, nparsed))
+            self.emit('error', HTTPParseError(code, reason, nparsed, raw))
 
     def _on_response_end(self):
         """Node's responseOnEnd: a keep-alive socket goes back to the agent."""
@@ -420,8 +432,12 @@ class ClientRequest(OutgoingMessage):
         res._emit_close()
 
     def _on_socket_error(self, error):
-        if self._response is None or not self._response._ended:
-            self._fail(error)
+        """Node's socketErrorListener: 'error' now; the socket's 'close'
+        follows and ends the exchange (a response begun is aborted then,
+        after its last 'data')."""
+        if (self._response is None or not self._response._ended) and not self._got_error:
+            self._got_error = True
+            self.emit('error', error)
 
     def _on_socket_timeout(self):
         self.emit('timeout')

@@ -170,6 +170,15 @@ def unique_names(option):
     return frozenset(name.lower() for name in option)
 
 
+# Node's continueExpression: an Expect holding the token 100-continue.
+_CONTINUE = re.compile(r'(?:^|\W)100-continue(?:$|\W)', re.IGNORECASE | re.ASCII)
+
+
+def expects_continue(expect):
+    """Whether an Expect header asks for 100 Continue, as Node reads it."""
+    return _CONTINUE.search(expect) is not None
+
+
 class ERR_HTTP_CONTENT_LENGTH_MISMATCH(NodeError, RuntimeError):
     def __init__(self, actual, expected):
         super().__init__('Response body\'s content-length of %d byte(s) does not match the '
@@ -204,7 +213,7 @@ def _quote(name):
 # RFC 9110's token and field-value characters, as Node's checkIsHttpToken
 # and checkInvalidHeaderChar.
 _TOKEN = re.compile(r"[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+\Z")
-_INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
+INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 
 def is_token(name):
@@ -223,7 +232,7 @@ def validateHeaderValue(name, value):
     if value is None:
         raise ERR_HTTP_INVALID_HEADER_VALUE(value, name)
     for item in (value if isinstance(value, (list, tuple)) else (value,)):
-        if _INVALID_VALUE_CHAR.search(header_text(item)):
+        if INVALID_VALUE_CHAR.search(header_text(item)):
             raise ERR_INVALID_CHAR('header content', name)
 
 

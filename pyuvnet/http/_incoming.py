@@ -90,17 +90,22 @@ class IncomingMessage(_uv.IncomingCore):
         (set-cookie a list, cookie joined by '; ', the single-valued ones
         keeping their first value, the rest joined by ', ')."""
         if self._headers is None:
-            self._headers = headers_dict(self._raw, self._join_duplicates)
+            self._headers = headers_dict(self._head_pairs(), self._join_duplicates)
         return self._headers
 
     @headers.setter
     def headers(self, value):
         self._headers = value
 
+    def _head_pairs(self):
+        # maxHeadersCount limits headers, not rawHeaders (Node's _addHeaderLines).
+        count = self._headers_count
+        return self._raw[:2 * count] if count else self._raw
+
     @property
     def headersDistinct(self):
         """Every header's values as a list, names lower-cased."""
-        return headers_distinct(self._raw)
+        return headers_distinct(self._head_pairs())
 
     @property
     def trailers(self):

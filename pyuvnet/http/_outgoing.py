@@ -12,16 +12,17 @@ Events:
   'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END)
 """
 import math
+import re
 from collections.abc import Mapping
 
 from pyuvnet import _uv, encodings
 from pyuvnet._names import ALIASES, add_aliases
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 
 from ._common import (
     ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
-    ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, STATUS_CODES,
-    date_line, field, header_text, validateHeaderName, validateHeaderValue,
+    ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, INVALID_VALUE_CHAR, STATUS_CODES,
+    date_line, expects_continue, field, header_text, validateHeaderName, validateHeaderValue,
 )
 from ._incoming import IncomingMessage
 
@@ -34,6 +35,24 @@ def _body_bytes(chunk, encoding):
     if isinstance(chunk, (bytes, bytearray, memoryview)):
         return bytes(chunk)
     raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
+
+
+# Node's linkValueRegExp (internal/validators.js): '<uri>' and ';'-parameters.
+_LINK_VALUE = re.compile(r'(?:<[^>]*>)(?:\s*;\s*[^;"\s]+(?:=(")?[^;"\s]*\1)?)*\Z')
+_LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
+
+
+def _link_value(hints):
+    """Node's validateLinkHeaderValue: a Link value, a list joined with ', '."""
+    links = [hints] if isinstance(hints, str) else hints
+    if not isinstance(links, (list, tuple)):
+        raise ERR_INVALID_ARG_VALUE('hints', hints, _LINK_FORMAT)
+    for link in links:
+        # Node's pattern lets CR and LF through inside '<...>': not sent here.
+        if (not isinstance(link, str) or not _LINK_VALUE.match(link)
+                or INVALID_VALUE_CHAR.search(link)):
+            raise ERR_INVALID_ARG_VALUE('hints', link, _LINK_FORMAT)
+    return ', '.join(links)
 
 
 def make_header_block(pairs, unique=None):
@@ -208,6 +227,10 @@ class OutgoingMessage(_uv.OutgoingCore):
             encoding, callback = None, encoding
         if self._finished:
             error = ERR_STREAM_WRITE_AFTER_END()
+            if not self.listenerCount('error'):
+                # The error will end the process, as in Node, whose writes
+                # have left by then: so do this message's.
+                self._hand_over_writes()
             _uv.nextTick(self.emit, 'error', error)
             if callback is not None:
                 _uv.nextTick(callback, error)
@@ -250,6 +273,7 @@ class OutgoingMessage(_uv.OutgoingCore):
             self._check_length(len(data))
         if self._strict and self._header_length is not None and self._has_body \
                 and not self._chunked and self._bytes_written + len(data) != self._header_length:
+            self._hold_socket()
             raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + len(data),
                                                    self._header_length)
         data = self._end_data(data)
@@ -268,7 +292,17 @@ class OutgoingMessage(_uv.OutgoingCore):
         """strictContentLength: a write past the head's Content-Length raises."""
         if (self._header_length is not None and self._has_body and not self._chunked
                 and self._bytes_written + size > self._header_length):
+            self._hold_socket()
             raise ERR_HTTP_CONTENT_LENGTH_MISMATCH(self._bytes_written + size, self._header_length)
+
+    def _hold_socket(self):
+        """A length mismatch: as Node's write() corks the socket until the
+        next tick, what this message wrote in this turn waits, so that a
+        destroy() in answer to the error sends none of it."""
+        cork = getattr(self.socket, 'cork', None)
+        if cork is not None:
+            cork()
+            _uv.nextTick(self.socket.uncork)
 
     # -- cork ---------------------------------------------------------------
 
@@ -361,7 +395,8 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
                      else zip(headers[0::2], headers[1::2]))
             known = {name.lower(): i for i, (name, _) in enumerate(pairs)}
             for name, value in extra:
-                self._headers[name.lower()] = [name, value]
+                # Node's setHeader(), which checks before it keeps.
+                self.setHeader(name, value)
                 if name.lower() in known:
                     pairs[known[name.lower()]] = (name, value)
                 else:
@@ -372,23 +407,32 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
     def writeContinue(self, callback=None):
         """Send '100 Continue' (an answer to Expect: 100-continue)."""
         self._write_informational(b'HTTP/1.1 100 Continue\r\n\r\n', callback)
+        self._sent100 = True
 
     def writeProcessing(self, callback=None):
         """Send '102 Processing'."""
         self._write_informational(b'HTTP/1.1 102 Processing\r\n\r\n', callback)
 
     def writeEarlyHints(self, hints, callback=None):
-        """Send '103 Early Hints' with ``hints`` (``link`` is required; a
-        list is one Link line, joined with ', ', as Node's)."""
-        lines = ['HTTP/1.1 103 Early Hints\r\n']
+        """Send '103 Early Hints' with ``hints``: its ``link`` (a string,
+        or a list joined with ', ', each of the form '</a.css>;
+        rel=preload', else ERR_INVALID_ARG_VALUE) is the Link line; nothing
+        is sent without one, as Node's.  The other hints follow, checked as
+        setHeader() checks (Node sends them unchecked)."""
+        if not isinstance(hints, Mapping):
+            raise ERR_INVALID_ARG_TYPE('hints', 'object', hints)
+        link = hints.get('link')
+        if link is None:
+            return
+        link = _link_value(link)
+        if not link:
+            return
+        lines = ['HTTP/1.1 103 Early Hints\r\n', 'Link: %s\r\n' % link]
         for name, value in hints.items():
+            if name == 'link':
+                continue
             validateHeaderName(name)
             validateHeaderValue(name, value)
-            if name.lower() == 'link':
-                # One Link line, a list joined with ', ' (Node's validateLinkHeaderValue).
-                name = 'Link'
-                if isinstance(value, (list, tuple)):
-                    value = ', '.join(header_text(item) for item in value)
             for item in (value if isinstance(value, (list, tuple)) else (value,)):
                 lines.append('%s: %s\r\n' % (name, header_text(item)))
         lines.append('\r\n')
@@ -420,6 +464,7 @@ add_aliases(ServerResponse, ALIASES['ServerResponse'])
 _uv._set_http_kit(
     IncomingMessage, ServerResponse,
     make_header_block=make_header_block, status_number=_status_number, STATUS_CODES=STATUS_CODES,
-    format_date=date_line, ERR_HTTP_HEADERS_SENT=ERR_HTTP_HEADERS_SENT,
+    format_date=date_line, expects_continue=expects_continue,
+    ERR_HTTP_HEADERS_SENT=ERR_HTTP_HEADERS_SENT,
     ERR_HTTP_INVALID_STATUS_CODE=ERR_HTTP_INVALID_STATUS_CODE, ERR_INVALID_CHAR=ERR_INVALID_CHAR,
     ERR_HTTP_TRAILER_INVALID=ERR_HTTP_TRAILER_INVALID)

@@ -107,8 +107,9 @@ class HTTPServerMixin:
                              'Milliseconds an idle keep-alive connection stays open (5000; '
                              'its socket times out 1000 ms later, as in Node 20).',
                              of='_settings')
-    maxHeadersCount = field('max_headers_count', 'Headers kept per request (None: 2000).',
-                            of='_settings')
+    maxHeadersCount = field('max_headers_count',
+                            "The headers a request's ``headers`` take (None: Node's 1000; "
+                            '0: all); its rawHeaders keep more, as Node\'s.', of='_settings')
     maxRequestsPerSocket = field('max_requests', 'Requests per connection (0: no limit).',
                                  of='_settings')
     timeout = field('timeout', "A connection's idle timeout in ms (0: none).", of='_settings')
@@ -202,24 +203,27 @@ class ServerConnection(_uv.ServerExchange):
     def _on_upgrade(self, rest):
         req, self.upgrading = self.upgrading, None
         if req is None:
-            # Nobody takes the connection over: the rest is HTTP.
-            if rest:
-                self.parser.feed(rest)
+            # An upgrade nobody listens for was an ordinary request; as in
+            # Node, the rest of its read is not parsed (later reads are).
             return
+        socket = self.socket
         self._detach()
+        if req.method == 'CONNECT' and not self.server.listenerCount('connect'):
+            socket.destroy()        # Node: a CONNECT nobody takes is dropped
+            return
         event = 'connect' if req.method == 'CONNECT' else 'upgrade'
-        self.server.emit(event, req, self.socket, rest)
+        self.server.emit(event, req, socket, rest)
 
-    def _on_parse_error(self, code, reason, nparsed):
-        self.client_error(HTTPParseError(code, reason, nparsed))
+    def _on_parse_error(self, code, reason, nparsed, raw):
+        self.client_error(HTTPParseError(code, reason, nparsed, raw))
 
     # -- requests and responses ------------------------------------------------
 
     def _upgrade_wanted(self, req):
-        """An upgrade (or CONNECT) request someone listens for: the parser's
-        _on_upgrade follows with the bytes after its head."""
-        event = 'connect' if req.method == 'CONNECT' else 'upgrade'
-        if not self.server.listenerCount(event):
+        """A CONNECT, or an upgrade request someone listens for (Node's
+        parserOnIncoming): the parser's _on_upgrade follows with the bytes
+        after its head, and no 'request'."""
+        if req.method != 'CONNECT' and not self.server.listenerCount('upgrade'):
             return False
         req.upgrade = True
         self.upgrading = req
@@ -299,7 +303,15 @@ class ServerConnection(_uv.ServerExchange):
         none of our listeners."""
         self.server._http_connections.discard(self)
         self.release()
-        self.socket.pause()
+        # Node sets readableFlowing back to null: the socket flows as soon
+        # as its new owner adds a 'data' listener (or resumes it).
+        socket = self.socket
+        if isinstance(socket, _uv.Stream):
+            socket.readableFlowing = None
+        elif hasattr(socket, '_flowing'):      # a TLSSocket's Readable state
+            socket._flowing = None
+        else:
+            socket.pause()
 
 
 add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['http.Server'])

@@ -20,7 +20,8 @@ cdef class ServerSettings:
     cdef public object max_requests
     """Requests per connection (0: no limit)."""
     cdef public object max_headers_count
-    """Header lines kept per request (None: 2000)."""
+    """maxHeadersCount: the headers a request's ``headers`` take (None:
+    Node's 1000; 0: no limit)."""
     cdef public size_t max_header_size
     """maxHeaderSize: the bytes a head may take."""
     cdef public bint insecure
@@ -92,7 +93,7 @@ cdef class ServerExchange:
         cdef ServerSettings settings = <ServerSettings?>server._settings
         self.settings = settings
         self.parser = HTTPParser(self, False, settings.max_header_size,
-                                 settings.max_headers_count or 2000, settings.insecure,
+                                 settings.max_headers_count, settings.insecure,
                                  settings.strs)
         server._http_connections.add(self)
         cdef EventEmitter emitter = <EventEmitter?>socket
@@ -249,6 +250,7 @@ cdef class ServerExchange:
         if self.settings.join_duplicates:
             req._join_duplicates = True
         req.set_head(head)
+        req._headers_count = (<HTTPParser>self.parser).headers_count
         self.requests += 1
         return req
 
@@ -299,7 +301,9 @@ cdef class ServerExchange:
             res.writeHead(400, ['Connection', 'close'])
             res.end()
             return 0
-        expect = req.headers.get('expect') if flags & NAME_EXPECT else None
+        # Node looks at Expect in HTTP/1.1 requests only.
+        expect = (req.headers.get('expect')
+                  if flags & NAME_EXPECT and req._minor == 1 and req._major == 1 else None)
         if expect is None:
             # The exchange holds both until their 'close', so no cycle of
             # theirs can be garbage before then, and the cyclic GC need not
@@ -310,7 +314,8 @@ cdef class ServerExchange:
             PyObject_GC_UnTrack(req)
             PyObject_GC_UnTrack(res)
             (<EventEmitter?>server)._emit('request', (req, res))
-        elif expect.lower() == '100-continue' and req._minor == 1:
+        elif kit('expects_continue')(expect):
+            res._expect_continue = True
             if server.listenerCount('checkContinue'):
                 server.emit('checkContinue', req, res)
             else:

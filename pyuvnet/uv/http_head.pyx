@@ -103,6 +103,17 @@ cdef class HeaderBlock:
         return True
 
 
+cdef bint invalid_header_text(value) except -1:
+    """Node's checkInvalidHeaderChar: a character outside HTAB, SP-~ and
+    0x80-0xff (CR, LF, NUL, DEL, other controls, or past latin-1)."""
+    cdef str text = value if type(value) is str else str(value)
+    cdef Py_UCS4 c
+    for c in text:
+        if (c < 0x20 and c != 9) or c == 0x7f or c > 0xff:
+            return True
+    return False
+
+
 cdef HeaderBlock make_block(tuple pairs, unique):
     text, connection, length, te, seen_date, seen_expect, seen_trailer = \
         kit('make_header_block')(pairs, unique)

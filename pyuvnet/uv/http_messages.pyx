@@ -105,6 +105,7 @@ cdef class IncomingCore(MessageCore):
     # A response (client side) closes after its 'end'; a request closes
     # after its response's 'close' (the server clears this, Node's order).
     cdef public bint _close_after_end
+    cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
 
     def __cinit__(self, *args, **kwargs):
         self.url = ''
@@ -382,6 +383,18 @@ cdef class OutgoingCore(MessageCore):
     def _send(self, data, callback=None):
         return self.send(data, callback)
 
+    def _hand_over_writes(self):
+        """Send what the socket gathered this turn now, as Node hands each
+        write to libuv as it is made: an answer ended before an error that
+        ends the process (write() after end() with no 'error' listener)
+        has left, as in Node."""
+        cdef StreamWrites stream
+        if isinstance(self.socket, StreamWrites):
+            stream = <StreamWrites>self.socket
+            if stream.flush_queued and not stream.writing_now:
+                stream.loop.flusher.unmark_dirty(stream)
+                stream.flush_now()
+
     cdef object send(self, data, callback):
         cdef object head = None
         if not self._header_sent:
@@ -578,6 +591,9 @@ cdef class OutgoingCore(MessageCore):
 cdef class ResponseCore(OutgoingCore):
     """ServerResponse's constructor and writeHead() in C."""
 
+    cdef public bint _expect_continue   # the request asked for 100 Continue
+    cdef public bint _sent100           # writeContinue() was called
+
     def __init__(self, req, connection=None):
         self.init(<IncomingCore?>req, connection,
                   None if connection is None
@@ -628,11 +644,10 @@ cdef class ResponseCore(OutgoingCore):
             raise kit('ERR_HTTP_INVALID_STATUS_CODE')(statusCode)
         self._status = statusCode
         if statusMessage is None:
-            statusMessage = self._reason
-        elif '\r' in statusMessage or '\n' in statusMessage:
-            self._reason = statusMessage        # kept, as Node keeps it
-            raise kit('ERR_INVALID_CHAR')('statusMessage')
+            # Node: an empty statusMessage is the status's own reason too.
+            statusMessage = self._reason or None
         cdef int code = statusCode
+        cdef bint bad_reason = False
         global last_status, last_status_line, last_status_reason
         if statusMessage is None and code == last_status:
             # The last status made, with Node's reason: its line again.
@@ -642,6 +657,9 @@ cdef class ResponseCore(OutgoingCore):
             key = (statusCode, statusMessage)
             line = status_lines.get(key, False)
             if line is False:
+                # A reason is checked once, when its line is made: a cached
+                # line's reason was valid (Node's checkInvalidHeaderChar).
+                bad_reason = statusMessage is not None and invalid_header_text(statusMessage)
                 line_text = 'HTTP/1.1 %d %s\r\n' % (
                     statusCode, kit('STATUS_CODES').get(statusCode, 'unknown')
                     if statusMessage is None else statusMessage)
@@ -649,7 +667,7 @@ cdef class ResponseCore(OutgoingCore):
                     line = line_text.encode('latin-1')
                 except UnicodeEncodeError:
                     line = None
-                if len(status_lines) < 1024:
+                if len(status_lines) < 1024 and not bad_reason:
                     status_lines[key] = line
             if statusMessage is None:
                 statusMessage = kit('STATUS_CODES').get(statusCode, 'unknown')
@@ -664,8 +682,16 @@ cdef class ResponseCore(OutgoingCore):
                 block = header_block(tuple(zip(headers[0::2], headers[1::2])), self._unique)
         else:
             block = header_block(self._merged_headers(headers), self._unique)
+        if bad_reason:
+            # After the headers' checks, as Node's order; kept, as Node keeps it.
+            raise kit('ERR_INVALID_CHAR')('statusMessage')
         if code == 204 or code == 304 or 100 <= code <= 199:
             self._has_body = False
+        if self._expect_continue and not self._sent100:
+            # Node: a final answer to an Expect: 100-continue request whose
+            # body was not asked for ends the connection (the client may
+            # still send that body).
+            self._should_keep_alive = False
         self.store_header(line, 'HTTP/1.1 %d %s' % (statusCode, statusMessage)
                           if line is None else None, block)
         return 0

@@ -25,7 +25,8 @@
 #   _on_message_end(body, trailers)    the rest of the body, and the end
 #   _on_upgrade(rest)                  an upgrade (or CONNECT) request or 101
 #                                      answer ended; rest: the bytes after it
-#   _on_parse_error(code, reason, nparsed)   Node's HPE_* code; the parser
+#   _on_parse_error(code, reason, nparsed, raw)   Node's HPE_* code, the
+#                                      bytes of the chunk parsed; the parser
 #                                      is done after it
 # ``head`` is (method or status code, url or status message, major, minor,
 # raw headers [name, value, ...], should_keep_alive, upgrade, name flags:
@@ -93,7 +94,11 @@ cdef class HTTPParser:
     cdef size_t chunk_ext_nread
     cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_headers() saw
     cdef public size_t max_header_size
-    cdef public Py_ssize_t max_headers_count   # pairs kept; 0: all
+    cdef Py_ssize_t headers_limit   # maxHeadersCount as a limit (0: none)
+    cdef Py_ssize_t limited         # what the last raw_headers() cut at maxHeadersCount (0: none)
+    cdef readonly Py_ssize_t headers_count
+    """The pairs of the last head that its ``headers`` take (0: all of
+    its raw headers): maxHeadersCount, when its raw headers are more."""
     cdef readonly bint in_message
     """True from a message's first byte until its end."""
     cdef readonly bint head_done
@@ -124,8 +129,19 @@ cdef class HTTPParser:
     # the same lines, so a new connection's first head finds them too.
     cdef list last_strs
 
+    @property
+    def max_headers_count(self):
+        """Node's maxHeadersCount: the headers a head's ``headers`` take
+        (its rawHeaders see ``node_raw_pairs``); set None for Node's 1000,
+        0 (or less) for no limit.  Reads the limit (0: none)."""
+        return self.headers_limit
+
+    @max_headers_count.setter
+    def max_headers_count(self, count):
+        self.headers_limit = headers_limit_of(count)
+
     def __cinit__(self, owner, bint response=False, size_t max_header_size=16384,
-                  Py_ssize_t max_headers_count=0, bint insecure=False, list strs=None):
+                  max_headers_count=None, bint insecure=False, list strs=None):
         ll.llhttp_init(&self.parser, ll.HTTP_RESPONSE if response else ll.HTTP_REQUEST,
                        &http_settings)
         if insecure:
@@ -134,7 +150,7 @@ cdef class HTTPParser:
         self.owner = owner
         self.response = response
         self.max_header_size = max_header_size
-        self.max_headers_count = max_headers_count
+        self.headers_limit = headers_limit_of(max_headers_count)
         self.last_strs = [] if strs is None else strs
         # As Node: a new connection counts as a message begun (a client
         # that sends nothing is cut by headersTimeout too).
@@ -212,8 +228,10 @@ cdef class HTTPParser:
         message's rawHeaders makes the list when read."""
         cdef Py_ssize_t pairs = (self.n_ends - first) // 2
         cdef Py_ssize_t i, start, end
-        if self.max_headers_count > 0 and pairs > self.max_headers_count:
-            pairs = self.max_headers_count
+        self.limited = 0
+        if self.headers_limit and pairs > self.headers_limit:
+            self.limited = self.headers_limit
+            pairs = node_raw_pairs(pairs, self.headers_limit)
         cdef tuple raw = PyTuple_New(pairs * 2)
         start = self.ends[first - 1]
         self.name_flags = 0
@@ -230,6 +248,15 @@ cdef class HTTPParser:
             Py_INCREF(s)
             PyTuple_SET_ITEM(raw, i, s)
             start = self.ends[first + i]
+        if self.limited:
+            # Host and Expect count where Node looks: in ``headers``.
+            self.name_flags = 0
+            for i in range(0, self.limited * 2, 2):
+                name = <str>raw[i]
+                if len(name) == 4 and name.lower() == 'host':
+                    self.name_flags |= NAME_HOST
+                elif len(name) == 6 and name.lower() == 'expect':
+                    self.name_flags |= NAME_EXPECT
         # Only strs: never in a cycle, so the GC need not walk it (it would
         # find that out itself only after walking it once).
         PyObject_GC_UnTrack(raw)
@@ -243,6 +270,7 @@ cdef class HTTPParser:
         else:
             what = HTTP_METHOD_NAMES[p.method]
         raw = self.raw_headers(1)
+        self.headers_count = self.limited
         head = (what, first, p.http_major, p.http_minor, raw,
                 bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
         PyObject_GC_UnTrack(head)       # as raw: atoms and an untracked tuple
@@ -432,7 +460,9 @@ cdef class HTTPParser:
                 code, _, reason = reason.partition(':')
             else:
                 code = ll.llhttp_errno_name(err).decode('ascii')
-            self.call_owner('_on_parse_error', (code, reason, nparsed))
+            # Node's rawPacket: the chunk being parsed (at EOF, none).
+            raw = uv.pyuvnet_bytes_copy(start, size) if start != NULL else b''
+            self.call_owner('_on_parse_error', (code, reason, nparsed, raw))
         if self.error is not None:
             exc, self.error = self.error, None
             raise exc
@@ -456,6 +486,25 @@ cdef class HTTPParser:
         # are broken here.
         self.owner = None
         self.release()
+
+
+cdef Py_ssize_t headers_limit_of(count) except -1:
+    """A parser's limit for maxHeadersCount ``count``: Node's 1000 for None,
+    none (0) for 0 or less."""
+    if count is None:
+        return 1000
+    return max(<Py_ssize_t>count, 0)
+
+
+cdef Py_ssize_t node_raw_pairs(Py_ssize_t pairs, Py_ssize_t limit) noexcept:
+    """The raw header pairs Node keeps of ``pairs`` past maxHeadersCount
+    ``limit``: its binding hands a long head to JavaScript 31 pairs at a
+    time, and each batch is kept while fewer than ``limit`` pairs were
+    (_http_common.js's parserOnHeaders), so rawHeaders ends at a batch's end."""
+    cdef Py_ssize_t kept = 0
+    while kept < pairs and kept < limit:
+        kept += min(31, pairs - kept)
+    return kept
 
 
 cdef int feed_parser(object parser, const char* data, Py_ssize_t size) except -1:

@@ -133,6 +133,18 @@ cdef class Stream(StreamWrites):
         False after pause() (Node's readable.readableFlowing)."""
         return None if self.flowing < 0 else bool(self.flowing)
 
+    @readableFlowing.setter
+    def readableFlowing(self, value):
+        # Node's setter: None puts the stream back before any consumer (the
+        # next 'data' listener starts the flow); True and False as resume()
+        # and pause().
+        if value is None:
+            self.flowing = -1
+        elif value:
+            self.start_flowing()
+        else:
+            self.flowing = 0
+
     cdef void adopt(self, uv.uv_handle_t* handle):
         # An open stream may be called back at any time (reads, the peer
         # closing): it stays alive until its close callback.
