@@ -151,6 +151,7 @@ ALIASES = {
               'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
               'keepSocketAlive', 'defaultPort'),
     # pyuvnet.ws (docs/WEBSOCKET.md); emitters: EventEmitter's rows too
+    'ws': ('createWebSocketStream',),
     'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState'),
     'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
 }

@@ -45,6 +45,7 @@ TARGETS = {
     'ClientRequest': http.ClientRequest,
     'Agent': http.Agent,
     'https': https,
+    'ws': ws,
     'WebSocket': ws.WebSocket,
     'WebSocketServer': ws.WebSocketServer,
     'stream': stream,

@@ -70,6 +70,7 @@ STUB_TARGETS = {
     ('asgi/__init__.pyi', 'module'): ('asgi',),
     ('wsgi/__init__.pyi', 'module'): ('wsgi',),
     ('https.pyi', 'Server'): ('http.Server',),
+    ('ws/__init__.pyi', 'module'): ('ws',),
     ('ws/__init__.pyi', 'WebSocket'): ('EventEmitter', 'WebSocket'),
     ('ws/__init__.pyi', 'WebSocketServer'): ('EventEmitter', 'WebSocketServer'),
     ('stream/__init__.pyi', 'module'): ('stream',),
@@ -80,7 +81,7 @@ STUB_TARGETS = {
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
 EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi',
-                  'http/__init__.pyi', 'https.pyi', 'stream/__init__.pyi')
+                  'http/__init__.pyi', 'https.pyi', 'stream/__init__.pyi', 'ws/__init__.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
 EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster',

@@ -10,11 +10,17 @@ frame, ``send(bytes)`` a binary one.  Framing, masking and UTF-8
 validation run in C (pyuvnet/uv/ws/frames.pyx).  See docs/WEBSOCKET.md.
 """
 
+from pyuvnet._names import ALIASES, add_aliases
+
 from ._errors import WebSocketError, WebSocketRangeError
 from ._server import WebSocketServer
+from ._stream import createWebSocketStream
 from ._websocket import WebSocket
 
-__all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError']
+__all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError',
+           'createWebSocketStream', 'create_web_socket_stream']
+
+add_aliases(globals(), ALIASES['ws'])
 
 # ws exports the server class under both names.
 Server = WebSocketServer
