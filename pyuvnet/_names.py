@@ -152,7 +152,8 @@ ALIASES = {
               'keepSocketAlive', 'defaultPort'),
     # pyuvnet.ws (docs/WEBSOCKET.md); emitters: EventEmitter's rows too
     'ws': ('createWebSocketStream',),
-    'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState'),
+    'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',
+                  'removeEventListener'),
     'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""

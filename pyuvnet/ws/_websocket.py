@@ -15,6 +15,7 @@ from pyuvnet.events import EventEmitter
 from ._client import abort_handshake, init_as_client
 from ._constants import CLOSE_TIMEOUT, CLOSED, CLOSING, CONNECTING, MAX_PAYLOAD, OPEN, STATES
 from ._errors import WebSocketError, WebSocketRangeError
+from ._event_target import EventTarget
 from ._permessage_deflate import EXTENSION_NAME
 
 EMPTY = b''
@@ -40,7 +41,7 @@ def _not_open(state):
     return WebSocketError('WebSocket is not open: readyState %d (%s)' % (state, STATES[state]))
 
 
-class WebSocket(EventEmitter):
+class WebSocket(EventTarget, EventEmitter):
     """A WebSocket connection, ws v8's API.
 
     ``WebSocket(address, protocols=None, options=None, **kwargs)`` opens a
