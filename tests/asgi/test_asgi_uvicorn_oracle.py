@@ -61,9 +61,11 @@ CASES = {
                               b'Content-Length: 2\r\n\r\nhi'),
     'request after connection close': (text_app(), b'GET / HTTP/1.1\r\nHost: x\r\n'
                                                    b'Connection: close\r\n\r\n' + GET),
-    'expect 100 unread': (text_app(), b'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n'
-                                      b'Content-Length: 2\r\n\r\nhi'),
 }
+# Left out: an Expect: 100-continue request answered without reading its
+# body.  uvicorn keeps the connection; pyuvnet.http closes it after the
+# answer, as Node 20 does when no 100 was sent (the client may still be
+# waiting to send the body): test_asgi_uvicorn_ports.py pins it.
 OWN_HEADERS = {b'date', b'server', b'keep-alive', b'connection'}
 
 
