@@ -38,7 +38,7 @@ import asyncio
 import collections
 import threading
 
-from . import errors
+from . import errors, events
 from ._uv import get_loop, setInterval
 from ._event_wait import EventWait, the_error
 
@@ -90,6 +90,7 @@ class Bridge:
         self._scopes = []           # active attach() blocks, outermost first
         self._by_attach = False     # made by attach(): goes with the last block
         self._idle_waiters = []     # futures of run(): resolved when idle
+        self._tasks = set()         # async listeners' tasks still running
         # libuv's uv_run() does nothing at all while nothing ref'd is
         # alive, and uv_backend_timeout() is then 0 whatever its timers:
         # unref'd servers, sockets and timers would stall under asyncio,
@@ -168,7 +169,7 @@ class Bridge:
                 raise error
             self._report(error)
             return
-        if self._idle_waiters and timeout != 0 and not uv_loop.alive():
+        if self._idle_waiters and timeout != 0 and not uv_loop.alive() and not self._tasks:
             waiters, self._idle_waiters = self._idle_waiters, []
             for fut in waiters:
                 if not fut.done():
@@ -193,6 +194,28 @@ class Bridge:
                 return
             timer.cancel()
         self._timer = self.loop.call_at(when, self._on_timer)
+
+    # -- async listeners -----------------------------------------------------
+
+    def spawn(self, coroutine):
+        """Run an ``async def`` listener's coroutine as a task of the
+        asyncio loop; an exception escaping it is reported as a listener's
+        (raised from the ``attach()`` block or ``run()``)."""
+        if self.closed or self.loop.is_closed():
+            coroutine.close()
+            raise RuntimeError('the asyncio bridge this async def listener was registered '
+                               'under is closed: its coroutine cannot run')
+        task = self.loop.create_task(coroutine)
+        # asyncio keeps only weak references to tasks; run() waits for these.
+        self._tasks.add(task)
+        task.add_done_callback(self._listener_done)
+
+    def _listener_done(self, task):
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._report(task.exception())
+        if self._idle_waiters and not self.closed:
+            self.kick()
 
     # -- errors ------------------------------------------------------------
 
@@ -280,7 +303,16 @@ def install(loop=None):
                            'asyncio cannot drive it from here')
     bridge = Bridge(loop, uv_loop)
     _local.bridge = bridge
+    # From now on an async def listener registered on this thread runs as a
+    # task of its bridge (the core cannot import this module: see events.pyx).
+    events._set_async_listener_hook(_spawner)
     return bridge
+
+
+def _spawner():
+    """The spawn of this thread's bridge, or None (events.pyx's hook)."""
+    bridge = installed()
+    return None if bridge is None else bridge.spawn
 
 
 def uninstall():

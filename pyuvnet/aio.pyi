@@ -1,6 +1,8 @@
 # Types of pyuvnet.aio: the asyncio bridge and awaitables (docs/ASYNCIO.md).
 import asyncio
+from collections.abc import Coroutine
 from types import TracebackType
+from typing import Any
 
 from . import _uv, errors
 from .server import Server
@@ -20,6 +22,7 @@ class Bridge:
     closed: bool
     def __init__(self, loop: asyncio.AbstractEventLoop, uv_loop: _uv.Loop) -> None: ...
     def kick(self) -> None: ...
+    def spawn(self, coroutine: Coroutine[Any, Any, object]) -> None: ...
     def close(self, final_turn: bool = True) -> None: ...
 
 def install(loop: asyncio.AbstractEventLoop | None = None) -> Bridge: ...

@@ -9,6 +9,8 @@ cimport cython
 from cpython.object cimport PyObject
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
+from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION
+from cpython.function cimport PyFunction_Check
 
 import warnings
 from weakref import ref as _weakref
@@ -71,6 +73,73 @@ cdef int _check_listener(object listener) except -1:
     return 0
 
 
+# -- async def listeners ------------------------------------------------------
+#
+# An ``async def`` listener would only make a coroutine per emit, which
+# nobody awaits.  It is checked for once, at registration: with the
+# asyncio bridge attached (pyuvnet.aio, which is above the core and hands
+# its hook down with _set_async_listener_hook()), it is stored wrapped in an
+# _AsyncListener that runs each call's coroutine as a task of the bridge;
+# without one it is refused at once.
+
+# CO_COROUTINE: the code flag of an ``async def`` function.
+cdef int _CO_COROUTINE = 0x80
+
+# The bridge's hook: hook() -> the spawn(coroutine) of this thread's bridge,
+# or None when no bridge drives this thread's loop.  None until pyuvnet.aio
+# installs a bridge.
+cdef object _async_hook = None
+
+_NO_BRIDGE = ('an async def listener needs the asyncio bridge, which runs it as a task: '
+              'register it inside "async with pyuvnet.aio.attach():" (or after '
+              'pyuvnet.aio.install()), or pass a plain function')
+
+
+def _set_async_listener_hook(hook):
+    """Called by pyuvnet.aio when it installs a bridge: ``hook()`` returns
+    the spawn(coroutine) of the calling thread's bridge, or None."""
+    global _async_hook
+    _async_hook = hook
+
+
+cdef bint _is_async(object listener) except -1:
+    """Whether ``listener`` is an ``async def`` function (or a method of
+    one): its code's flags, so that the common callables (builtins, bound
+    C methods, classes) cost a type check."""
+    if PyMethod_Check(listener):
+        listener = <object>PyMethod_GET_FUNCTION(listener)
+    if not PyFunction_Check(listener):
+        return False
+    return (listener.__code__.co_flags & _CO_COROUTINE) != 0
+
+
+@cython.final
+cdef class _AsyncListener:
+    """What an ``async def`` listener is stored as: each call runs the
+    coroutine it makes as a task of the bridge it was registered under
+    (whose done callback reports its exception as a listener's).
+
+    ``listener`` is the async function, as listeners() gives it."""
+    cdef readonly object listener
+    cdef object _spawn
+
+    def __call__(self, *args):
+        self._spawn(self.listener(*args))
+
+    def __repr__(self):
+        return '<async listener %r>' % (self.listener,)
+
+
+cdef object _async_listener(object listener):
+    spawn = _async_hook() if _async_hook is not None else None
+    if spawn is None:
+        raise TypeError(_NO_BRIDGE)
+    cdef _AsyncListener wrapper = _AsyncListener.__new__(_AsyncListener)
+    wrapper.listener = listener
+    wrapper._spawn = spawn
+    return wrapper
+
+
 @cython.final
 cdef class _OnceWrapper:
     """What once() registers: removes itself, then calls ``listener``, at most once.
@@ -110,7 +179,9 @@ cdef class _OnceWrapper:
 
 cdef inline object _unwrap(object listener):
     if type(listener) is _OnceWrapper:
-        return (<_OnceWrapper>listener).listener
+        listener = (<_OnceWrapper>listener).listener
+    if type(listener) is _AsyncListener:
+        return (<_AsyncListener>listener).listener
     return listener
 
 
@@ -124,6 +195,10 @@ cdef int _matches(object stored, object listener) except -1:
         return 1
     if type(stored) is _OnceWrapper:
         stored = (<_OnceWrapper>stored).listener
+        if stored is listener:
+            return 1
+    if type(stored) is _AsyncListener:
+        stored = (<_AsyncListener>stored).listener
         if stored is listener:
             return 1
     return stored == listener
@@ -282,6 +357,8 @@ cdef class EventEmitter:
         if type(event) is not str:
             _check_event(event)
         _check_listener(listener)
+        if _is_async(listener):
+            listener = _async_listener(listener)
         if self._events is not NO_EVENTS and 'newListener' in self._events:
             self._emit('newListener', (event, _unwrap(listener)))
         if once:
