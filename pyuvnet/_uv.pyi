@@ -164,6 +164,7 @@ class ServerSettings:
     insecure: bool
     require_host: bool
     join_duplicates: bool
+    reject_body_writes: bool
     incoming_class: Any
     response_class: Any
     unique_headers: Any

@@ -71,7 +71,7 @@ class Agent(_HTTPAgent):
     """Node's ``https.Agent``: http.Agent over tls.connect()."""
 
     _default_port = 443
-    protocol = 'https:'
+    _protocol = 'https:'
     _options_spec = OptionSpec(dict(_HTTPAgent._options_spec.rules, **tls.TLS_CONNECT_OPTIONS.rules))
 
     def getName(self, options=None):

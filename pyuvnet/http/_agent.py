@@ -49,7 +49,8 @@ class Agent(EventEmitter):
     """Node's ``http.Agent``."""
 
     _default_port = 80
-    protocol = 'http:'
+    _protocol = 'http:'
+    protocol = field('_protocol', "The protocol of this agent's requests, 'http:' (Node's).")
     _options_spec = OptionSpec(dict(AGENT_OPTIONS.rules, **CONNECTION_RULES))
 
     def __init__(self, options=None, **kwargs):

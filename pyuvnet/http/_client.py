@@ -250,12 +250,21 @@ class ClientRequest(OutgoingMessage):
         return self
 
     def setNoDelay(self, noDelay=True):
-        if self.socket is not None:
-            self.socket.setNoDelay(noDelay)
+        """The socket's setNoDelay(): Nagle's algorithm off (``noDelay``
+        True) or on; called once the request has its socket, as Node's."""
+        self._defer_to_socket('setNoDelay', noDelay)
 
     def setSocketKeepAlive(self, enable=False, initialDelay=0):
+        """The socket's setKeepAlive(): TCP keep-alive probes after
+        ``initialDelay`` idle ms; called once the request has its socket."""
+        self._defer_to_socket('setKeepAlive', enable, initialDelay)
+
+    def _defer_to_socket(self, method, *args):
+        # Node's _deferToConnect: now, or when 'socket' comes.
         if self.socket is not None:
-            self.socket.setKeepAlive(enable, initialDelay)
+            getattr(self.socket, method)(*args)
+        else:
+            self.once('socket', lambda socket: getattr(socket, method)(*args))
 
     def destroy(self, error=None):
         """Abort: the socket is destroyed; then 'error' (``error``, or

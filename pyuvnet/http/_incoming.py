@@ -64,11 +64,10 @@ def headers_distinct(raw):
 class IncomingMessage(_uv.IncomingCore):
     """Node's ``http.IncomingMessage``: a request (server side, with
     ``method`` and ``url``) or a response (client side, with ``statusCode``
-    and ``statusMessage``).  Its state, and the body's push, end and close,
-    are its C base's (pyuvnet/uv/http_messages.pyx): ``method`` (a request's,
-    e.g. 'GET'; None in a response), ``url`` (the target as sent),
-    ``complete``, ``aborted``, ``upgrade`` and ``socket``; ``pause()``
-    and ``resume()`` are C too."""
+    and ``statusMessage``), and a readable stream of its body."""
+
+    # Its state, and the body's push, end and close, are its C base's
+    # (pyuvnet/uv/http_messages.pyx), pause() and resume() too.
 
     statusCode = field('_status', "The response's status (client side); None in a request.")
     statusMessage = field('_reason', "The response's reason phrase (client side).")
@@ -148,9 +147,11 @@ class IncomingMessage(_uv.IncomingCore):
         """True after pause() until resume()."""
         return self._flowing is False
 
-    readableHighWaterMark = 65536
-    """The socket stops reading while this many body bytes wait unread
-    (the socket's readableHighWaterMark)."""
+    @property
+    def readableHighWaterMark(self):
+        """The socket stops reading while this many body bytes wait unread
+        (the socket's readableHighWaterMark)."""
+        return 65536
 
     @property
     def readableFlowing(self):
@@ -160,10 +161,12 @@ class IncomingMessage(_uv.IncomingCore):
 
     @property
     def readableEnded(self):
+        """True once 'end' was emitted: the whole body was read."""
         return self._end_emitted
 
     @property
     def destroyed(self):
+        """True once the message was destroyed or has closed."""
         return self._closed
 
     def setEncoding(self, encoding):

@@ -20,9 +20,10 @@ from pyuvnet._names import ALIASES, add_aliases
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 
 from ._common import (
-    ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT, ERR_HTTP_INVALID_STATUS_CODE,
-    ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, INVALID_VALUE_CHAR, STATUS_CODES,
-    date_line, expects_continue, field, header_text, validateHeaderName, validateHeaderValue,
+    ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT,
+    ERR_HTTP_INVALID_STATUS_CODE, ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, INVALID_VALUE_CHAR,
+    STATUS_CODES, date_line, expects_continue, field, header_text, validateHeaderName,
+    validateHeaderValue,
 )
 from ._incoming import IncomingMessage
 
@@ -111,9 +112,10 @@ def _status_number(code):
 
 class OutgoingMessage(_uv.OutgoingCore):
     """What ServerResponse and ClientRequest share: the headers, the head,
-    the body's framing (Content-Length or chunked) and end().  The state,
-    the head's making and end() for a bytes body are the C base's
-    (pyuvnet/uv/http_exchange.pyx); the rarer ends are ``_end_slow``'s."""
+    the body's framing (Content-Length or chunked) and end()."""
+
+    # The state, the head's making and end() for a bytes body are the C
+    # base's (pyuvnet/uv/http_exchange.pyx); the rarer ends are _end_slow's.
 
     sendDate = field('_send_date', 'Whether a Date header is added (True in a ServerResponse).')
     strictContentLength = field(
@@ -246,6 +248,8 @@ class OutgoingMessage(_uv.OutgoingCore):
                 self._check_length(len(data))
         self._bytes_written += len(data)
         if not self._has_body:
+            if self._reject_body:
+                raise ERR_HTTP_BODY_NOT_ALLOWED()
             if callback is not None:
                 _uv.nextTick(callback)
             return True
@@ -271,6 +275,8 @@ class OutgoingMessage(_uv.OutgoingCore):
             self._implicit_header()
         elif self._strict and data:
             self._check_length(len(data))
+        if data and self._reject_body and not self._has_body:
+            raise ERR_HTTP_BODY_NOT_ALLOWED()   # as Node's end(chunk): a write of it
         if self._strict and self._header_length is not None and self._has_body \
                 and not self._chunked and self._bytes_written + len(data) != self._header_length:
             self._hold_socket()
@@ -357,6 +363,7 @@ class OutgoingMessage(_uv.OutgoingCore):
 
     @property
     def destroyed(self):
+        """True once destroy() was called or the message has closed."""
         return self._closed
 
     def setTimeout(self, msecs, callback=None):
@@ -379,8 +386,10 @@ class OutgoingMessage(_uv.OutgoingCore):
 
 class ServerResponse(_uv.ResponseCore, OutgoingMessage):
     """Node's ``http.ServerResponse``: the answer to one request, made by
-    the server and handed to 'request' with it.  Its constructor
-    ``(req, connection=None)`` and writeHead() are its C base's."""
+    the server and handed to 'request' with it (``ServerResponse(req)``
+    makes one for a request, as Node's constructor)."""
+
+    # Its constructor (req, connection=None) and writeHead() are its C base's.
 
     statusCode = field('_status', 'The status writeHead() uses when called implicitly (200).')
     statusMessage = field('_reason', "The reason phrase; None: Node's for the status.")
@@ -453,6 +462,9 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
             self._socket_drained()
 
     def detachSocket(self, socket):
+        """Let go of ``socket``: the response no longer writes to it
+        (``socket`` stays open; Node's, for a server that hands the
+        connection on, after an upgrade say)."""
         self.socket = None
 
 

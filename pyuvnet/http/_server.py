@@ -73,6 +73,7 @@ class HTTPServerMixin:
         settings = self._settings = _uv.ServerSettings()
         settings.insecure = opts.get('insecureHTTPParser', False)
         settings.join_duplicates = opts.get('joinDuplicateHeaders', False)
+        settings.reject_body_writes = opts.get('rejectNonStandardBodyWrites', False)
         settings.unique_headers = unique_names(opts.get('uniqueHeaders'))
         self._request_timeout = self._timeout_option(opts, 'requestTimeout', 300000)
         headers_default = min(60000, self._request_timeout) if self._request_timeout else 60000

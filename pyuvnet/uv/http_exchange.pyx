@@ -30,6 +30,9 @@ cdef class ServerSettings:
     """requireHostHeader: an HTTP/1.1 request without Host gets 400."""
     cdef public bint join_duplicates
     """joinDuplicateHeaders."""
+    cdef public bint reject_body_writes
+    """rejectNonStandardBodyWrites: a body written to a HEAD, 204 or 304
+    answer raises ERR_HTTP_BODY_NOT_ALLOWED (else it is dropped)."""
     cdef public object incoming_class, response_class
     """The IncomingMessage and ServerResponse options (the classes made)."""
     cdef public object unique_headers
@@ -281,6 +284,8 @@ cdef class ServerExchange:
             res.init(req, self, limit)
         else:
             res = <ResponseCore?>cls(req, self)
+        if self.settings.reject_body_writes:
+            res._reject_body = True
         if self.current is None:
             self.current = res
             res.socket = self.socket

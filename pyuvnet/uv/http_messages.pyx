@@ -15,7 +15,6 @@
 
 
 @cython.final
-@cython.freelist(64)
 cdef class SentNotice(WriteNotice):
     """end()'s write callback: the message's _on_sent, called as C by a
     net stream (a WriteNotice), as a callable by a TLSSocket.  Not a bound
@@ -313,6 +312,7 @@ cdef class OutgoingCore(MessageCore):
     cdef public int _corked             # cork() calls not yet undone by uncork()
     cdef public tuple _corked_writes    # (bytes, callback) written while corked
     cdef public bint _strict
+    cdef public bint _reject_body       # the server's rejectNonStandardBodyWrites
     cdef public object _header_length   # Content-Length as the head says it
     cdef public Py_ssize_t _bytes_written
     cdef public Py_ssize_t _pending_bytes   # of ``_pending`` (Node's outputSize)
@@ -337,7 +337,8 @@ cdef class OutgoingCore(MessageCore):
         with no head made yet, the body's length becomes Content-Length and
         head and body go out as one write.  'finish' follows once sent."""
         if ((chunk is not None and type(chunk) is not bytes) or encoding is not None
-                or callback is not None or self._finished or self._strict or self._corked):
+                or callback is not None or self._finished or self._strict or self._corked
+                or self._reject_body):
             return self._end_slow(chunk, encoding, callback)
         data = b'' if chunk is None else chunk
         if self._header is None:

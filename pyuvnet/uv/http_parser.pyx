@@ -551,7 +551,7 @@ cdef inline bint large_length_body(ll.llhttp_t* p) noexcept:
             and not p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING))
 
 
-cdef inline HTTPParser parser_of(ll.llhttp_t* p) noexcept:
+cdef inline HTTPParser parser_of(ll.llhttp_t* p):
     return <HTTPParser>p.data
 
 
