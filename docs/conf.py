@@ -9,7 +9,7 @@ project = 'pyuvnet'
 author = "pyuvnet's authors"
 copyright = '2026, ' + author
 
-extensions = ['myst_parser', 'sphinx.ext.autodoc', 'pyuvnet_docs']
+extensions = ['myst_parser', 'sphinx.ext.autodoc', 'pyuvnet_docs', 'pyuvnet_autodoc']
 source_suffix = {'.md': 'markdown'}
 root_doc = 'index'
 exclude_patterns = ['_build']
@@ -29,3 +29,8 @@ autodoc_typehints = 'none'
 # outside docs/ (../examples/..., ../bench/RESULTS.md) work on GitHub, and
 # are not documents here.
 suppress_warnings = ['myst.xref_missing']
+
+# Quotes and dashes stay as written: docutils' smartquotes turned the
+# literals of the prose and docstrings ('; ', --max-http-header-size) into
+# curly quotes and en dashes (tools/check_docs.py fails a site with them).
+smartquotes = False

@@ -394,6 +394,7 @@ class AbortError(NodeError, RuntimeError):
     """
 
     code = 'ABORT_ERR'
+    """Node's code of an abort, ``'ABORT_ERR'``."""
 
     def __init__(self, message='The operation was aborted', cause=None):
         super().__init__(message)

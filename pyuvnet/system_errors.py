@@ -170,12 +170,19 @@ class NodeSystemError(NodeError):
     """
 
     uv_code = None
+    """libuv's negative error code (``-111`` for ECONNREFUSED on Linux)."""
     syscall = None
+    """The call that failed, as Node names it (``'connect'``)."""
     address = None
+    """The address of the failed call, when it had one."""
     port = None
+    """The port of the failed call, when it had one."""
     path = None
+    """The file or socket path of the failed call, when it had one."""
     dest = None
+    """The destination path (a rename's, a link's), when the call had one."""
     hostname = None
+    """The host name a lookup failed for (``getaddrinfo``)."""
 
     def __str__(self):
         # Built here with Node's message as the only argument; anything else

@@ -65,6 +65,7 @@ class PublicKey:
     ...; None for a kind this reader does not name), ``export()``."""
 
     type = 'public'
+    """Node's KeyObject type: always ``'public'``."""
 
     def __init__(self, spki):
         """``spki``: the DER SubjectPublicKeyInfo."""

@@ -68,3 +68,43 @@ def test_the_docs_check_passes_a_site_without_them(tmp_path, capsys):
     site = _site(tmp_path, '<p>HOME is /root here, LANG C.UTF-8</p>')
     assert check_docs.main(site, {'API_TOKEN': SECRET, 'HOME': '/root', 'LANG': 'C.UTF-8'}) == 0
     assert 'environment' not in capsys.readouterr().out
+
+
+_ENTRY = ('<dl class="py method"><dt class="sig sig-object py" id="pyuvnet.http.%s">'
+          '<span class="sig-name descname">%s</span>()</dt><dd>%s</dd></dl>')
+
+
+def test_the_docs_check_fails_an_entry_without_a_description(tmp_path, capsys):
+    """A member autodoc found with no docstring (its entry is in the index,
+    its description empty, or only the snake_case twin line) fails."""
+    page = (_ENTRY % ('ClientRequest.setNoDelay', 'setNoDelay', '')
+            + _ENTRY % ('ClientRequest.setSocketKeepAlive', 'setSocketKeepAlive',
+                        '<p>snake_case twin: <code>set_socket_keep_alive</code></p>')
+            + _ENTRY % ('ClientRequest.abort', 'abort', '<p>Abort the request.</p>'))
+    assert check_docs.main(_site(tmp_path, page), {}) == 1
+    out = capsys.readouterr().out
+    assert 'pyuvnet.http.ClientRequest.setNoDelay has no description' in out
+    assert 'pyuvnet.http.ClientRequest.setSocketKeepAlive has no description' in out
+    assert 'abort' not in out
+
+
+@pytest.mark.parametrize('rendered', ['joined with \u2018; \u2018', 'the \u201cutf8\u201d encoding',
+                                      'no process-wide \u2013max-http-header-size'])
+def test_the_docs_check_fails_typographic_quotes_and_dashes(tmp_path, capsys, rendered):
+    """What smartquotes made of a literal in prose: curly quotes, and a
+    dash starting a word ('--flag'), fail the check."""
+    assert check_docs.main(_site(tmp_path, '<p>%s</p>' % rendered), {}) == 1
+    assert 'a typographic quote or dash' in capsys.readouterr().out
+
+
+def test_the_docs_check_passes_straight_quotes_and_ranges(tmp_path, capsys):
+    page = "<p>joined with '; ', min\u2013max 3\u20135, a pause \u2014 then --max-http-header-size</p>"
+    assert check_docs.main(_site(tmp_path, page), {}) == 0
+
+
+def test_smartquotes_are_off():
+    """Sphinx's default would rewrite the literals the check refuses."""
+    with open(os.path.join(os.path.dirname(TOOLS), 'docs', 'conf.py')) as f:
+        namespace = {'__file__': f.name}
+        exec(compile(f.read(), f.name, 'exec'), namespace)
+    assert namespace['smartquotes'] is False

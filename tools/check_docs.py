@@ -11,7 +11,12 @@
 2. The pages read well in a browser (what a look at them found): no
    markup left raw (a MyST role inside reStructuredText), no value
    documented with its builtin type's docstring, no code line wider than
-   the page.
+   the page, no entry of the API reference without a description (a
+   member autodoc found with no docstring), and no typographic quote or
+   dash made out of code: the sources are written with straight quotes,
+   so a curly one (``'; '`` printed as a joiner of curly quotes) or a
+   dash before a word (``--max-http-header-size`` with an en dash) is a
+   literal the build rewrote (docs/conf.py turns smartquotes off).
 3. The site publishes nothing of the machine that built it: no file of it
    holds the value of an environment variable of 8 characters or more (as
    written, or HTML-escaped). There are no exemptions: a value that could
@@ -107,6 +112,35 @@ def _builtin_docstrings():
                    if len(line.strip()) > 25 and not re.search('->|[\'"]', line))
 
 
+# A curly quote, or an en or em dash that starts a word ('--flag'; a range
+# such as 'min\u2013max' is written so).
+_TYPOGRAPHIC = re.compile('[\u2018\u2019\u201c\u201d]|(?<![\\w])[\u2013\u2014](?=[A-Za-z])')
+# An API entry: its id, then its description up to its first member (a
+# nested <dl>) or its end.
+_ENTRY = re.compile(r'<dt class="sig sig-object py" id="(pyuvnet[\w.]*)">.*?</dt>\s*<dd>(.*?)(?:<dl|</dd>)',
+                    re.S)
+_TWIN_NOTE = re.compile(r'snake_case twin:\s*\S+')
+
+
+def undescribed(page):
+    """The API entries of a page whose description is empty (or only the
+    'snake_case twin' line the extension adds)."""
+    missing = []
+    for anchor, body in _ENTRY.findall(page):
+        text = html.unescape(re.sub(r'<[^>]+>', ' ', body))
+        if not _TWIN_NOTE.sub('', text).strip():
+            missing.append(anchor)
+    return missing
+
+
+def typographic(page):
+    """The typographic quotes and dashes of a page, each with what
+    surrounds it."""
+    text = html.unescape(re.sub(r'<[^>]+>', '', page))
+    return [text[max(0, m.start() - 20):m.end() + 20].replace('\n', ' ')
+            for m in _TYPOGRAPHIC.finditer(text)]
+
+
 def page_defects(site):
     """What reads badly in the built pages, one line each."""
     found = []
@@ -121,6 +155,10 @@ def page_defects(site):
             found.append('%s: raw markup %r' % (name, _RAW_ROLE.search(prose).group(0)))
         found += ['%s: a builtin type\'s docstring: %r' % (name, line)
                   for line in builtin_lines if line in prose]
+        found += ['%s: %s has no description' % (name, anchor) for anchor in undescribed(page)]
+        if not name.startswith(('genindex', 'search', '_')):
+            found += ['%s: a typographic quote or dash: %r' % (name, around)
+                      for around in typographic(page)]
         for block in code:
             for line in html.unescape(re.sub(r'<[^>]+>', '', block)).splitlines():
                 if len(line) > CODE_COLUMNS:

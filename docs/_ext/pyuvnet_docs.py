@@ -14,8 +14,7 @@
   ``cluster`` module and classes (NODE), its pyuvnet spellings as found on
   the objects, and the differences.
 
-Autodoc hooks: a snake_case twin is not documented on its own; the
-camelCase member's entry names it.
+The autodoc hooks are pyuvnet_autodoc's.
 """
 import ast
 import os
@@ -84,7 +83,8 @@ OPTION_DOCS = {
     'handle': ('None', 'listen: on this server, socket, BoundSocket, socket.socket, or object with fd; '
                        'Socket(): a BoundSocket to adopt (bound, not connected)'),
     # pyuvnet.tls
-    'key': ('None', 'the private key, PEM (str, bytes or a list of them)'),
+    'key': ('None', "the private key, PEM (str, bytes or a list of them, each key alone or as "
+                    "{'pem': key, 'passphrase': its own})"),
     'cert': ('None', 'the certificate chain, PEM (leaf first)'),
     'ca': ("the system's trusted roots", 'the CAs to trust instead, PEM'),
     'passphrase': ('None', 'decrypts an encrypted key or pfx'),
@@ -592,34 +592,9 @@ def _set_by_constructor(cls, name):
     return isinstance(cls, type) and code is not None and name in code.co_names
 
 
-def skip_twins(app, what, name, obj, skip, options):
-    """A snake_case twin is documented with its camelCase name."""
-    camels = {snake_name(camel) for names in ALIASES.values() for camel in names}
-    if name in camels and snake_name(name) == name:
-        return True
-    return None
-
-
-def plain_text_safe(app, what, name, obj, options, lines):
-    """Docstrings are plain text: a line starting with '|' (the forms of
-    connect() and listen()) is text, not an RST line block."""
-    for i, line in enumerate(lines):
-        if line.lstrip().startswith('| '):
-            lines[i] = line.replace('| ', '\\| ', 1)
-
-
-def name_twins(app, what, name, obj, options, lines):
-    camel = name.rpartition('.')[2]
-    if camel in {c for names in ALIASES.values() for c in names} and snake_name(camel) != camel:
-        lines.extend(['', 'snake_case twin: ``%s``' % snake_name(camel)])
-
-
 def setup(app):
     app.add_directive('pyuvnet-options', OptionsDirective)
     app.add_directive('pyuvnet-events', EventsDirective)
     app.add_directive('pyuvnet-errors', ErrorsDirective)
     app.add_directive('pyuvnet-node-table', NodeTableDirective)
-    app.connect('autodoc-skip-member', skip_twins)
-    app.connect('autodoc-process-docstring', plain_text_safe)
-    app.connect('autodoc-process-docstring', name_twins)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}
