@@ -256,3 +256,37 @@ def test_types_bite_on_misspelt_cluster_settings_and_a_str_for_a_list(tmp_path, 
         'Argument 1 to "setupPrimary" has incompatible type "dict[str, str]"; expected "ClusterSettings | None"  [arg-type]',
         'Dict entry 0 has incompatible type "str": "int"; expected "str": "str"  [dict-item]',
     ]
+
+
+@needs_mypy
+def test_a_chunk_listener_may_take_bytes_alone_and_arity_still_bites(tmp_path, mypy_cache):
+    """Issue 42: `req.on('data', chunks.append)` with a list[bytes] passes
+    (a chunk is bytes, or str after setEncoding(), never both for one
+    emitter), an async def listener passes (the asyncio bridge runs it),
+    and a listener of the wrong arity is still an error."""
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+        from pyuvnet import http
+
+        chunks: list[bytes] = []
+        texts: list[str] = []
+
+        async def on_request(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            res.end(b'')
+
+        def on_connection(sock: net.Socket) -> None:
+            sock.on('data', chunks.append)
+            sock.set_encoding('utf8').on('data', texts.append)
+
+        def on_body(req: http.IncomingMessage) -> None:
+            req.on('data', chunks.append)
+
+        def wrong_arity(req: http.IncomingMessage) -> None:
+            req.on('data', lambda a, b: None)
+
+        http.createServer(on_request)
+        net.createServer(on_connection)
+    """)
+    assert status == 1
+    assert len(errors) == 1 and errors[0].startswith('No overload variant of "on" of '
+                                                     '"IncomingMessage" matches'), errors

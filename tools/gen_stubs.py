@@ -388,9 +388,23 @@ def _literal(names):
     return 'Literal[%s]' % ', '.join(repr(name) for name in names)
 
 
+# An argument that is one type or the other per emitter, never both in one
+# emitter's life (a chunk is bytes, or str after setEncoding()): a listener
+# may take either alone, so that chunks.append of a list[bytes] fits.
+_EITHER = {'bytes | str': ('bytes', 'str')}
+
+
 def listener_type(args):
-    return ' | '.join('Callable[[%s], object]' % ', '.join(arg[1] for arg in some)
-                      for some in arities(args))
+    """The listener's type, a union of Callables: one per arity, and per
+    alternative of an _EITHER argument.  Returning object lets an async
+    def listener fit too (its Awaitable is run by pyuvnet.aio's bridge)."""
+    kinds = []
+    for some in arities(args):
+        forms = [[]]
+        for arg in some:
+            forms = [form + [kind] for form in forms for kind in _EITHER.get(arg[1], (arg[1],))]
+        kinds += ['Callable[[%s], object]' % ', '.join(form) for form in forms]
+    return ' | '.join(kinds)
 
 
 # net.connect()'s argument forms (Node's normalizeArgs), written once for
