@@ -6,6 +6,7 @@
 #   make test   [PYTHON=python3] [PYTEST_ARGS=...]
 #   make bench  [PYTHON=python3] [BENCH_ARGS=...]
 #   make develop           only the setup: pyuvnet built in place, test extras
+#   make libuv-choice      which libuv the next build uses, and why
 #   make libuv             libuv's pinned source into vendor/libuv (when the submodule is empty)
 #   make sdist             the sdist, in dist/ (with libuv's source, fetched if needed)
 #   make bundled-test      the CI check of the sdist and its wheels (libuv compiled in)
@@ -46,12 +47,26 @@ endif
 # The interpreter pyuvnet is built for, part of the install key below.
 BUILT_FOR := $(if $(VENV_STALE),$(ASKED_ID),$(shell $(PY) $(PY_ID) 2>/dev/null))
 
+# Which libuv pyuvnet is built against stays what the last build chose
+# (build/libuv, 'system' or 'bundled') until PYUVNET_LIBUV= asks for
+# another: `make sdist` fills vendor/libuv, which would otherwise turn the
+# next build to the bundled libuv without a word. The first build lets
+# setup.py choose (bundled when vendor/libuv holds libuv's source).
+LIBUV_KEPT := $(shell cat build/libuv 2>/dev/null)
+LIBUV := $(or $(PYUVNET_LIBUV),$(if $(PYUVNET_LIBUV_SOURCE),bundled),$(LIBUV_KEPT))
+LIBUV_SAYS = $(if $(LIBUV),$(LIBUV) libuv$(if $(PYUVNET_LIBUV)$(PYUVNET_LIBUV_SOURCE),, (kept from the last build; PYUVNET_LIBUV=system or bundled switches)),the libuv setup.py chooses (docs/BUILDING.md))
+
+# The editable install puts the tree itself on sys.path (a .pth path entry),
+# so that mypy, pyright and IDEs find pyuvnet from any folder; setuptools'
+# default mode is an import hook that only the interpreter follows.
+EDITABLE := editable_mode=compat
+
 # pip rebuilds the extensions on every editable install, so the install is
 # redone only when a source or the libuv choice changes. The choice (the
-# interpreter, the PYUVNET_LIBUV variables, a checked-out vendor/libuv) is
-# kept in build/install-key, rewritten only when it differs.
+# interpreter, the libuv, the install's mode) is kept in build/install-key,
+# rewritten only when it differs.
 SOURCES := setup.py pyproject.toml $(shell find pyuvnet -name '*.pyx' -o -name '*.pxd' -o -name '*.h')
-KEY := $(PY) $(BUILT_FOR) $(PYUVNET_LIBUV) $(PYUVNET_LIBUV_SOURCE) $(wildcard vendor/libuv/include/uv.h)
+KEY := $(PY) $(BUILT_FOR) $(LIBUV) $(PYUVNET_LIBUV_SOURCE) $(EDITABLE) $(if $(LIBUV),,$(wildcard vendor/libuv/include/uv.h))
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
@@ -59,9 +74,11 @@ export PIP_ROOT_USER_ACTION := ignore
 .PHONY: test bench bundled-test develop deps libuv sdist clean FORCE
 
 test: build/.installed-test
+	@echo "make: pyuvnet is built against $(LIBUV_SAYS)"
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build/.installed-bench bench-deps
+	@echo "make: pyuvnet is built against $(LIBUV_SAYS)"
 	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
 	$(PY) bench/run.py $(BENCH_ARGS)
 
@@ -87,6 +104,10 @@ bundled-test:
 
 develop: build/.installed-test
 
+.PHONY: libuv-choice
+libuv-choice:
+	@echo "make: pyuvnet is built against $(LIBUV_SAYS)"
+
 libuv: | $(VENV)
 	$(PY) tools/fetch_libuv.py
 
@@ -103,10 +124,14 @@ build/.installed-test: EXTRAS = test
 build/.installed-bench: EXTRAS = test,bench
 # Quiet, but for the line saying which libuv was chosen; the whole log on failure.
 build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | deps $(VENV)
-	@echo "make: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
-	@$(PY) -m pip install -v -e '.[$(EXTRAS)]' >build/pip-install.log 2>&1 \
+	@echo "make: pip install -e '.[$(EXTRAS)]' against $(LIBUV_SAYS) (log: build/pip-install.log)"
+	@PYUVNET_LIBUV=$(LIBUV) $(PY) -m pip install -v -e '.[$(EXTRAS)]' --config-settings $(EDITABLE) \
+		>build/pip-install.log 2>&1 \
 		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
 	@grep -h '^ *pyuvnet: ' build/pip-install.log | sed 's/^ *//'
+	@# What was chosen, kept for the next builds (see LIBUV above).
+	@if grep -q '^ *pyuvnet: using system libuv' build/pip-install.log; then echo system; \
+		else echo bundled; fi >build/libuv
 	@touch $@
 
 $(VENV): $(if $(VENV_STALE),FORCE)
@@ -172,6 +197,7 @@ docs: build/.installed-test
 	rm -rf build/docs/html/.doctrees
 	$(PY) -m sphinx -W --keep-going -q -b html -d build/docs/doctrees docs build/docs/html
 	$(PY) tools/check_docs.py build/docs/html
+	@echo "make: the site is in build/docs/html/ (open build/docs/html/index.html)"
 
 
 # -- reliability (issue 13; docs/RELIABILITY.md) ---------------------------

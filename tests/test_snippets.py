@@ -2,7 +2,8 @@
 reference's pages) runs.
 
 Each block runs alone, in a fresh interpreter, in a temporary folder. An
-HTML comment on the line before a block changes how it runs:
+HTML comment on the line before a block changes how it runs (and a block
+leaves nothing in the folder it runs in):
 
 * ``<!-- snippet: serves -->``: it serves until stopped. The harness lets
   ``net.run()`` go on for a moment after the block started it, then closes
@@ -100,6 +101,10 @@ def test_snippet_runs(code, mark, prelude, tmp_path):
     done = subprocess.run([sys.executable, '-c', HARNESS, str(path), mark or 'runs', prelude],
                           cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+    # A reader runs it in a folder of theirs: a snippet that writes files
+    # (a child's script, a key) writes them in a temporary folder.
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name not in ('snippet.py', '__pycache__'))
+    assert left == [], 'the snippet left %s in the current folder' % left
 
 
 def test_every_page_has_its_snippets_found():

@@ -125,7 +125,7 @@ cdef class Handle(EventEmitter):
         """Close the handle; ``on_handle_closed`` runs from its callback."""
         if self.is_open():
             self.hold()
-            uv.uv_close(self.handle, <uv.uv_close_cb>owner_handle_closed)
+            uv.uv_close(self.handle, <uv.uv_close_cb><void*>owner_handle_closed)
             self.loop.wake()
 
     cdef void on_handle_closed(self) except *:

@@ -121,6 +121,9 @@ cdef extern from "uv.h" nogil:
     int AI_ADDRCONFIG, AI_V4MAPPED, AI_ALL
     int INET6_ADDRSTRLEN
 
+    # A loop callback that takes the GIL by hand (pyuvnet_take_gil; loop.pyx,
+    # "The GIL") is given as <uv_X_cb><void*>function: Cython cannot see
+    # that it does, and would warn of every such cast.
     ctypedef void (*uv_close_cb)(uv_handle_t* handle) with gil
     ctypedef void (*uv_alloc_cb)(uv_handle_t* handle, size_t suggested_size, uv_buf_t* buf) with gil
     ctypedef void (*uv_read_cb)(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) with gil

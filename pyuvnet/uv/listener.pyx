@@ -120,7 +120,7 @@ cdef class Listener(Handle):
 
     def listen(self, int backlog):
         """Start listening; 0 or a libuv error code."""
-        cdef int r = uv.uv_listen(<uv.uv_stream_t*>self.handle, backlog, <uv.uv_connection_cb>listener_connection)
+        cdef int r = uv.uv_listen(<uv.uv_stream_t*>self.handle, backlog, <uv.uv_connection_cb><void*>listener_connection)
         if r == 0:
             self.hold()
             self.loop.io_changed()

@@ -444,7 +444,7 @@ cdef class Loop:
         if self.uvloop == NULL:
             return      # closed with its thread: nothing runs any more
         if not self.immediates:
-            uv.uv_check_start(self.immediate_check, <uv.uv_check_cb>run_immediates)
+            uv.uv_check_start(self.immediate_check, <uv.uv_check_cb><void*>run_immediates)
         self.immediates.append(imm)
         if imm.refed:
             self.ref_immediate(1)

@@ -53,7 +53,7 @@ cdef class WriteFlusher:
             return
         if not self.dirty_streams:
             uv.uv_prepare_start((<Loop>self.owner).flush_prepare,
-                                <uv.uv_prepare_cb>flush_dirty_streams)
+                                <uv.uv_prepare_cb><void*>flush_dirty_streams)
         self.dirty_streams.append(stream)
         (<Loop>self.owner).wake()
 

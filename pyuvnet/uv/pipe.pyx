@@ -60,7 +60,7 @@ def pipe_connect(Stream stream, object path):
     if stream.handle == NULL:
         pipe_init(stream)
     cr.stream = stream
-    r = uv.pyuvnet_pipe_connect(&cr.req, <uv.uv_pipe_t*>stream.handle, name, len(name), <uv.uv_connect_cb>connect_done)
+    r = uv.pyuvnet_pipe_connect(&cr.req, <uv.uv_pipe_t*>stream.handle, name, len(name), <uv.uv_connect_cb><void*>connect_done)
     if r == 0:
         cr.req.data = <void*>cr
         Py_INCREF(cr)

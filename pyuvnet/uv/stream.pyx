@@ -305,8 +305,8 @@ cdef class Stream(StreamWrites):
                 or not self.readable_side
                 or self.read_queued >= self.read_hwm or not self.is_open()):
             return
-        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, <uv.uv_alloc_cb>socket_alloc,
-                             <uv.uv_read_cb>stream_read)
+        r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, <uv.uv_alloc_cb><void*>socket_alloc,
+                             <uv.uv_read_cb><void*>stream_read)
         if r == 0:
             self.reading = True
             self.loop.io_changed()

@@ -426,7 +426,7 @@ cdef class StreamWrites(Handle):
         cdef int r
         if req == NULL:
             return uv.UV_ENOMEM
-        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb>stream_shutdown_done)
+        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb><void*>stream_shutdown_done)
         if r < 0:
             PyMem_RawFree(req)
             return r

@@ -99,7 +99,7 @@ def tcp_connect(Stream stream, object ip, int port):
         tcp_init(stream, family)
     cr = ConnectRequest.__new__(ConnectRequest)
     cr.stream = stream
-    r = uv.uv_tcp_connect(&cr.req, <uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&addr, <uv.uv_connect_cb>connect_done)
+    r = uv.uv_tcp_connect(&cr.req, <uv.uv_tcp_t*>stream.handle, <uv.sockaddr*>&addr, <uv.uv_connect_cb><void*>connect_done)
     if r < 0:
         return r
     cr.req.data = <void*>cr
@@ -181,7 +181,7 @@ def tcp_close_reset(Stream stream):
     cdef int r
     if stream.is_open():
         stream.hold()
-        r = uv.uv_tcp_close_reset(<uv.uv_tcp_t*>stream.handle, <uv.uv_close_cb>owner_handle_closed)
+        r = uv.uv_tcp_close_reset(<uv.uv_tcp_t*>stream.handle, <uv.uv_close_cb><void*>owner_handle_closed)
         if r < 0:
             stream.let_go()
             stream.close_handle()

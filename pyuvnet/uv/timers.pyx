@@ -38,7 +38,7 @@ cdef class TimerHandle(Handle):
         # As Node: a timer counts from when it is set, even when a callback
         # has kept the loop busy since libuv last read the clock.
         uv.uv_update_time(self.loop.uvloop)
-        uv.uv_timer_start(<uv.uv_timer_t*>self.handle, <uv.uv_timer_cb>timer_fired, self.delay,
+        uv.uv_timer_start(<uv.uv_timer_t*>self.handle, <uv.uv_timer_cb><void*>timer_fired, self.delay,
                           self.delay if self.repeat else 0)
         self.hold()
         self.loop.wake()

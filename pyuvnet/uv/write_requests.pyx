@@ -64,7 +64,7 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
         wr.buffers = buffers
         wr.callbacks = callbacks
         wr.nbytes = nbytes - written
-        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), <uv.uv_write_cb>stream_write_done)
+        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), <uv.uv_write_cb><void*>stream_write_done)
         if r < 0:
             return r
         stream.loop.io_changed()

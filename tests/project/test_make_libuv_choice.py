@@ -1,0 +1,80 @@
+"""The Makefile keeps the libuv of the last build (issue 42): `make sdist`
+fills vendor/libuv, and the next `make test` must not switch to the
+bundled libuv without a word; PYUVNET_LIBUV= switches, and make says
+which libuv it builds against."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if not os.path.isfile(os.path.join(ROOT, 'Makefile')):
+    pytest.skip('needs the source tree (the Makefile)', allow_module_level=True)
+if shutil.which('make') is None:
+    pytest.skip('needs make', allow_module_level=True)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """A folder with the Makefile alone: its variables, not a build."""
+    shutil.copy(os.path.join(ROOT, 'Makefile'), tmp_path / 'Makefile')
+    return tmp_path
+
+
+def _make(tree, *args, **env):
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(('PYUVNET_LIBUV', 'MAKE'))}
+    environ.update(env)
+    done = subprocess.run(['make', '-s', 'PYTHON=' + sys.executable] + list(args), cwd=str(tree),
+                          capture_output=True, text=True, env=environ, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _key(tree):
+    _make(tree, 'build/install-key')
+    return (tree / 'build' / 'install-key').read_text()
+
+
+def _fill_vendor(tree):
+    include = tree / 'vendor' / 'libuv' / 'include'
+    include.mkdir(parents=True)
+    (include / 'uv.h').write_text('/* as make sdist leaves it */\n')
+
+
+def test_a_filled_vendor_libuv_does_not_switch_a_system_build(tree):
+    (tree / 'build').mkdir()
+    (tree / 'build' / 'libuv').write_text('system\n')
+    before = _key(tree)
+    _fill_vendor(tree)
+    assert _key(tree) == before
+    assert _make(tree, 'libuv-choice') == (
+        'make: pyuvnet is built against system libuv (kept from the last build; '
+        'PYUVNET_LIBUV=system or bundled switches)')
+
+
+def test_asking_switches(tree):
+    (tree / 'build').mkdir()
+    (tree / 'build' / 'libuv').write_text('system\n')
+    before = _key(tree)
+    _make(tree, 'build/install-key', PYUVNET_LIBUV='bundled')
+    assert (tree / 'build' / 'install-key').read_text() != before
+    assert _make(tree, 'libuv-choice', PYUVNET_LIBUV='bundled') == \
+        'make: pyuvnet is built against bundled libuv'
+
+
+def test_the_first_build_lets_setup_choose(tree):
+    assert _make(tree, 'libuv-choice') == \
+        'make: pyuvnet is built against the libuv setup.py chooses (docs/BUILDING.md)'
+    before = _key(tree)
+    _fill_vendor(tree)
+    assert _key(tree) != before       # no build yet: vendor/libuv counts
+
+
+def test_the_install_is_editable_as_a_path_entry():
+    """mypy, pyright and IDEs follow a .pth path entry, not an import hook."""
+    with open(os.path.join(ROOT, 'Makefile')) as f:
+        makefile = f.read()
+    assert 'EDITABLE := editable_mode=compat' in makefile
+    assert "--config-settings $(EDITABLE)" in makefile
