@@ -68,7 +68,9 @@ def load_root_certificates():
                 ctx.load_verify_locations(cafile=os.path.join(paths.capath, name))
             except (ssl.SSLError, OSError):
                 pass
-    return tuple(ssl.DER_cert_to_PEM_cert(der) for der in ctx.get_ca_certs(binary_form=True))
+    # Each as Node prints it: no newline after its END line.
+    return tuple(ssl.DER_cert_to_PEM_cert(der).rstrip('\n')
+                 for der in ctx.get_ca_certs(binary_form=True))
 
 
 def detailed_certificate_record(leaf_der, chain_der):

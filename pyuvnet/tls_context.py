@@ -17,8 +17,8 @@ from . import _uv, errors, validate
 from ._names import OptionSpec, normalize_options
 from .tls_keys import (
     ERR_CRYPTO_OPERATION_FAILED, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, LIBRARY_NAMES, TLSError,
-    check_certificate, load_cert_chain, load_pfx, load_trusted, node_utf8, openssl_error,
-    pem_option, pem_text,
+    check_certificate, key_entries, load_cert_chain, load_pfx, load_trusted, node_utf8,
+    openssl_error, pem_option, pem_text,
 )
 from .tls_session import KEYLOG
 
@@ -406,10 +406,11 @@ class SecureContext:
         encrypted key without its ``passphrase``: nothing ever prompts)."""
         opts = normalize_options(options, kwargs, CONTEXT_OPTIONS)
         self.cert_pem = pem_option(opts, 'cert')
-        self.key_pem = pem_option(opts, 'key')
-        self.ca_pem = pem_option(opts, 'ca')
-        self._key_pairs = _key_pairs(opts, self.cert_pem, self.key_pem)
         self.passphrase = opts.get('passphrase')
+        keys = key_entries(opts.get('key'), self.passphrase)
+        self.key_pem = '\n'.join(pem for pem, _ in keys) if keys else None
+        self.ca_pem = pem_option(opts, 'ca')
+        self._key_pairs = _key_pairs(opts.get('cert'), self.cert_pem, keys)
         # PKCS#12 blobs, parsed at once (as Node) into what Python loads.
         self.pfx = load_pfx(opts.get('pfx'), self.passphrase)
         self.min_version, self.max_version = _versions(opts)
@@ -477,8 +478,8 @@ class SecureContext:
             ctx.load_default_certs(ssl.Purpose.SERVER_AUTH if not server_side
                                    else ssl.Purpose.CLIENT_AUTH)
         if self.cert_pem is not None and self.key_pem is not None:
-            for cert_pem, key_pem in self._key_pairs:
-                load_cert_chain(ctx, cert_pem, key_pem, self.passphrase)
+            for cert_pem, key_pem, passphrase in self._key_pairs:
+                load_cert_chain(ctx, cert_pem, key_pem, passphrase)
         for chain_pem, key_pem, extras_pem in self.pfx:
             # As Node's loadPKCS12: after key/cert, its certificate and key
             # (one per key type: a later one of the same type replaces),
@@ -505,17 +506,19 @@ class SecureContext:
         return ctx
 
 
-def _key_pairs(opts, cert_pem, key_pem):
-    """(certificate chain, key) pairs to load: Node's ``key`` and ``cert``
-    arrays of the same length pair up (an ECDSA and an RSA certificate,
-    say: OpenSSL keeps each in the slot of its key type and serves the one
-    the client's cipher needs); otherwise the one joined text of each."""
-    keys, certs = opts.get('key'), opts.get('cert')
-    if (isinstance(keys, (list, tuple)) and isinstance(certs, (list, tuple))
-            and len(keys) == len(certs) > 1):
-        return [(pem_text(cert, 'options.cert'), pem_text(key, 'options.key'))
-                for cert, key in zip(certs, keys)]
-    return [(cert_pem, key_pem)]
+def _key_pairs(certs, cert_pem, keys):
+    """(certificate chain, key, passphrase) triples to load: Node's ``key``
+    and ``cert`` arrays of the same length pair up (an ECDSA and an RSA
+    certificate, say: OpenSSL keeps each in the slot of its key type and
+    serves the one the client's cipher needs); otherwise the one joined
+    text of each, or, when the keys have passphrases of their own, each
+    key with the certificates."""
+    if isinstance(certs, (list, tuple)) and len(certs) == len(keys) > 1:
+        return [(pem_text(cert, 'options.cert'), key, passphrase)
+                for cert, (key, passphrase) in zip(certs, keys)]
+    if len({passphrase for _, passphrase in keys}) > 1:
+        return [(cert_pem, key, passphrase) for key, passphrase in keys]
+    return [(cert_pem, '\n'.join(key for key, _ in keys), keys[0][1] if keys else None)]
 
 
 def createSecureContext(options=None, **kwargs):

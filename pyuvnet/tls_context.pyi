@@ -1,7 +1,7 @@
 # Types of pyuvnet.tls_context: SecureContext, sessions, certificates and
 # TLS errors (pyuvnet.tls re-exports the public ones).
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
 from typing_extensions import Unpack
@@ -9,6 +9,8 @@ from typing_extensions import Unpack
 from .errors import NodeError
 
 _Pem = str | bytes | list[str | bytes]
+# A key list's items: keys, or {'pem': key, 'passphrase': its own} (Node's).
+_Keys = str | bytes | Sequence[str | bytes | Mapping[str, str | bytes | None]]
 
 DEFAULT_MIN_VERSION: str
 DEFAULT_MAX_VERSION: str
@@ -25,7 +27,7 @@ CONTEXT_OPTIONS: object
 
 class SecureContextOptions(TypedDict, total=False):
     """The options of createSecureContext(); keys in either spelling, None = not given."""
-    key: _Pem | None
+    key: _Keys | None
     cert: _Pem | None
     ca: _Pem | None
     passphrase: str | None

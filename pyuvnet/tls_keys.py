@@ -61,6 +61,34 @@ def pem_option(opts, key):
     return pem_text(value, 'options.' + key)
 
 
+def key_entries(value, passphrase):
+    """Node's ``key`` option as [(PEM text, passphrase)], one per key: a
+    key alone, or a list whose items are keys or ``{'pem': key,
+    'passphrase': ...}`` dicts (an item's own passphrase, else
+    ``passphrase``).  Raises Node's ERR_INVALID_ARG_TYPE for an item that
+    is no key ('options.key') or a passphrase that is no string
+    ('options.passphrase')."""
+    if value is None or (isinstance(value, (str, bytes, bytearray, memoryview, list, tuple))
+                         and not len(value)):
+        return []
+    if not isinstance(value, (list, tuple)):
+        return [(pem_text(value, 'options.key'), passphrase)]
+    entries = []
+    for item in value:
+        own = passphrase
+        if isinstance(item, dict):
+            if item.get('passphrase') is not None:
+                own = item['passphrase']
+            item = item['pem'] if item.get('pem') is not None else item
+        if not isinstance(item, (str, bytes, bytearray, memoryview)):
+            raise errors.ERR_INVALID_ARG_TYPE('options.key', ['string', 'Buffer', 'TypedArray',
+                                                             'DataView'], item)
+        if own is not None and not isinstance(own, str):
+            raise errors.ERR_INVALID_ARG_TYPE('options.passphrase', 'string', own)
+        entries.append((pem_text(item, 'options.key'), own))
+    return entries
+
+
 # OpenSSL's errors as Node names them: ERR_SSL_<REASON> for libssl's,
 # ERR_OSSL_<LIB>_<REASON> for the libraries Node knows by name, and
 # ERR_OSSL_<REASON> for the others (the providers, the decoders).
@@ -79,13 +107,33 @@ def openssl_code(library, reason):
     return 'ERR_OSSL_' + reason
 
 
-# Python's short library names -> OpenSSL's own (ERR_lib_error_string),
-# which Node puts in an error's ``library``.
-LIBRARY_NAMES = {'SSL': 'SSL routines', 'PEM': 'PEM routines',
-                 'X509': 'x509 certificate routines',
-                 'EVP': 'digital envelope routines', 'ASN1': 'asn1 encoding routines',
-                 'X509V3': 'X509 V3 routines', 'BIO': 'BIO routines', 'SYS': 'system library',
-                 'DECODER': 'DECODER routines'}
+# OpenSSL 3's libraries: ERR_LIB_* number -> (Python's short name, OpenSSL's
+# own name, ERR_lib_error_string's, which Node puts in an error's
+# ``library``; `openssl errstr` prints them).
+OPENSSL_LIBRARIES = {
+    2: ('SYS', 'system library'), 3: ('BN', 'bignum routines'), 4: ('RSA', 'rsa routines'),
+    5: ('DH', 'Diffie-Hellman routines'), 6: ('EVP', 'digital envelope routines'),
+    7: ('BUF', 'memory buffer routines'), 8: ('OBJ', 'object identifier routines'),
+    9: ('PEM', 'PEM routines'), 10: ('DSA', 'dsa routines'),
+    11: ('X509', 'x509 certificate routines'), 13: ('ASN1', 'asn1 encoding routines'),
+    14: ('CONF', 'configuration file routines'), 15: ('CRYPTO', 'common libcrypto routines'),
+    16: ('EC', 'elliptic curve routines'), 20: ('SSL', 'SSL routines'),
+    32: ('BIO', 'BIO routines'), 33: ('PKCS7', 'PKCS7 routines'),
+    34: ('X509V3', 'X509 V3 routines'), 35: ('PKCS12', 'PKCS12 routines'),
+    36: ('RAND', 'random number generator'), 37: ('DSO', 'DSO support routines'),
+    38: ('ENGINE', 'engine routines'), 39: ('OCSP', 'OCSP routines'), 40: ('UI', 'UI routines'),
+    42: ('ECDSA', 'ECDSA routines'), 43: ('ECDH', 'ECDH routines'),
+    44: ('OSSL_STORE', 'STORE routines'), 45: ('FIPS', 'FIPS routines'),
+    46: ('CMS', 'CMS routines'), 47: ('TS', 'time stamp routines'), 48: ('HMAC', 'HMAC routines'),
+    50: ('CT', 'CT routines'), 51: ('ASYNC', 'ASYNC routines'), 52: ('KDF', 'KDF routines'),
+    53: ('SM2', 'SM2 routines'), 54: ('ESS', 'ESS routines'), 56: ('CRMF', 'CRMF routines'),
+    57: ('PROV', 'Provider routines'), 58: ('CMP', 'CMP routines'),
+    59: ('OSSL_ENCODER', 'ENCODER routines'), 60: ('OSSL_DECODER', 'DECODER routines'),
+    61: ('HTTP', 'HTTP routines'),
+}
+# Python's short library names (exc.library) -> OpenSSL's own.
+LIBRARY_NAMES = {short: name for short, name in OPENSSL_LIBRARIES.values()}
+LIBRARY_NAMES.update(DECODER='DECODER routines', ENCODER='ENCODER routines')
 
 
 def openssl_error(library, reason, message):
@@ -203,11 +251,6 @@ class PKCS12Error(errors.NodeError, ValueError):
         self.code = openssl_code(library, reason.upper().replace(' ', '_'))
 
 
-# OpenSSL's ERR_LIB_* numbers of the libraries a PKCS#12 goes through.
-_LIBRARIES = {2: 'SYS', 6: 'EVP', 7: 'BUF', 9: 'PEM', 11: 'X509', 13: 'ASN1', 15: 'CRYPTO',
-              20: 'SSL', 32: 'BIO', 35: 'PKCS12', 57: 'PROV', 60: 'OSSL_DECODER'}
-
-
 def _pfx_blob(raw):
     """A pfx item as bytes (a str as UTF-8, as Node writes it), else
     Node's ERR_CRYPTO_OPERATION_FAILED."""
@@ -269,7 +312,7 @@ def load_pfx(pfx, passphrase):
             raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM('pfx (OpenSSL cannot be reached)')
         if len(parsed) == 2:
             library, reason = parsed
-            raise PKCS12Error(_LIBRARIES.get(library, ''), reason)
+            raise PKCS12Error(OPENSSL_LIBRARIES.get(library, ('',))[0], reason)
         cert, key, extras = parsed
         extras_pem = ''.join(_pem('CERTIFICATE', der) for der in extras)
         loaded.append((_pem('CERTIFICATE', cert) + extras_pem, _pem('PRIVATE KEY', key), extras_pem))

@@ -39,10 +39,12 @@ class Certs:
     ``other_key``/``other_cert`` (other.test); ``self_key``/``self_cert``
     (self-signed, localhost); ``key_pkcs8_encrypted``/``key_pem_encrypted``
     (``key`` encrypted with ``PASSPHRASE``, as PKCS#8 and as OpenSSL's
-    traditional PEM with a DEK-Info header).  ``path(name)`` is a PEM
-    file's path."""
+    traditional PEM with a DEK-Info header), ``rsa_key_encrypted``
+    (``rsa_key`` as PKCS#8, encrypted with ``RSA_PASSPHRASE``).
+    ``path(name)`` is a PEM file's path."""
 
     PASSPHRASE = 'correct horse'
+    RSA_PASSPHRASE = 'battery staple'
 
     def __init__(self, folder):
         self.folder = str(folder)
@@ -60,6 +62,9 @@ class Certs:
              '-passout', 'pass:' + self.PASSPHRASE, cwd=self.folder)
         _run('ec', '-in', 'leaf.key', '-aes256', '-out', 'leaf.enc.key',
              '-passout', 'pass:' + self.PASSPHRASE, cwd=self.folder)
+        _run('pkcs8', '-topk8', '-in', 'rsa.key', '-out', 'rsa.p8.key',
+             '-passout', 'pass:' + self.RSA_PASSPHRASE, cwd=self.folder)
+        self.rsa_key_encrypted = self.read('rsa.p8.key')
         self.key_pkcs8_encrypted = self.read('leaf.p8.key')
         self.key_pem_encrypted = self.read('leaf.enc.key')
         self.ca = self.read('ca.pem')
