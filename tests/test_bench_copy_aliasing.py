@@ -10,7 +10,10 @@ import subprocess
 
 import pytest
 
-from bench_support import ROOT, build
+from support import needs_source_tree
+
+needs_source_tree('pyuvnet/uv/pyuvnet_copy.h', 'bench/copy_aliasing.c')
+from bench_support import ROOT, build  # noqa: E402
 
 
 def test_pyuvnet_copy_copies_every_byte_and_no_other_at_every_page_offset():
