@@ -111,6 +111,7 @@ class WebSocket(EventTarget, EventEmitter):
 
     @property
     def isPaused(self):
+        """True after pause() until resume(): no 'message' is emitted."""
         return self._paused
 
     @property
@@ -120,10 +121,12 @@ class WebSocket(EventTarget, EventEmitter):
 
     @property
     def readyState(self):
+        """CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3), as ws's."""
         return self._ready_state
 
     @property
     def url(self):
+        """The address a client connected to (None on the server's side)."""
         return self._url
 
     # -- taking the socket over ------------------------------------------------
@@ -299,9 +302,13 @@ class WebSocket(EventTarget, EventEmitter):
         self._send_frame(opcode, payload, fin, mask, rsv1, _write_callback(cb))
 
     def ping(self, data=None, mask=None, cb=None):
+        """Send a ping frame with ``data`` (125 bytes at most); ``cb`` once
+        it is written.  The peer answers 'pong'."""
         self._control(_OP_PING, data, mask, cb)
 
     def pong(self, data=None, mask=None, cb=None):
+        """Send a pong frame with ``data`` (an unsolicited one is a
+        heartbeat); ``cb`` once it is written."""
         self._control(_OP_PONG, data, mask, cb)
 
     def _control(self, opcode, data, mask, cb):
@@ -358,6 +365,7 @@ class WebSocket(EventTarget, EventEmitter):
         self._socket.pause()
 
     def resume(self):
+        """Emit 'message' again after pause(), the frames that waited first."""
         if self._ready_state in (CONNECTING, CLOSED):
             return
         self._paused = False
