@@ -43,6 +43,7 @@ ALIASES = {
         'localAddress', 'localPort', 'localFamily', 'readyState', 'destroySoon', 'bufferSize',
         'writableLength', 'writableHighWaterMark', 'writableNeedDrain', 'readableHighWaterMark',
         'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
+        'readableFlowing', 'writableCorked',
         'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
         'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
         'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',

@@ -25,6 +25,7 @@ import errno as _errno
 
 from . import _uv, errors
 from . import connecting, duplex, encodings, tcp_options
+from .stream._native import NativeDuplex
 from .idle_timeout import IdleTimeout, check_timeout
 from ._names import OptionSpec, normalize_options
 from .blocklist import BlockList
@@ -35,8 +36,9 @@ from . import validate
 _CONSTRUCTOR_OPTIONS = OptionSpec(connecting.SOCKET_RULES)
 
 
-class Socket(_uv.Stream):
-    """A TCP or IPC socket (Node's ``net.Socket``)."""
+class Socket(_uv.Stream, NativeDuplex):
+    """A TCP or IPC socket (Node's ``net.Socket``), a ``stream.Duplex``
+    whose byte paths are its C base's."""
 
     def __init__(self, options=None, **kwargs):
         """A socket, not connected yet (or wrapping ``fd``): ``options`` as a

@@ -46,6 +46,7 @@ from ._names import ALIASES, add_aliases, normalize_options
 from .records import Record
 from .events import EventEmitter
 from .socket import Socket
+from .stream._native import NativeDuplex
 from .tls_certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from .tls_context import (
     CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT, own_certificate,
@@ -76,9 +77,10 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
-class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
+class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, NativeDuplex):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
-    with ``isServer=True``).  See the module docstring for the events."""
+    with ``isServer=True``), a ``stream.Duplex`` whose byte paths are its C
+    base's.  See the module docstring for the events."""
 
     def __init__(self, socket, options=None, **kwargs):
         """Wrap ``socket`` (a connected or connecting ``net.Socket``, which
@@ -383,6 +385,26 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump):
     def readableEnded(self):
         """True once 'end' was emitted."""
         return self._end_emitted
+
+    @property
+    def readable(self):
+        """Whether 'data' may still come: not destroyed, 'end' not emitted."""
+        return not self._destroyed and not self._end_emitted
+
+    @property
+    def writable(self):
+        """Whether write() is still accepted: not destroyed, end() not called."""
+        return not self._destroyed and not self.writableEnded
+
+    @property
+    def readableFlowing(self):
+        """None before a consumer, True while flowing, False after pause()."""
+        return self._flowing
+
+    @property
+    def writableCorked(self):
+        """How many cork() calls wait for uncork()."""
+        return self._corked
 
     @property
     def allowHalfOpen(self):

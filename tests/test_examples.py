@@ -101,3 +101,15 @@ def test_http_json_api_self_test_passes():
     assert result.returncode == 0, result.stdout + result.stderr
     assert 'self-test passed: 7 requests over one keep-alive connection' in result.stdout
     assert 'shutting down' in result.stderr
+
+
+@pytest.mark.parametrize('name, expected', [
+    ('stream_pipeline.py', 'self-test passed'),
+    ('stream_gzip.py', 'self-test passed'),
+])
+def test_stream_examples_self_test_passes(name, expected):
+    """A line-framing Transform in a pipeline back to the client, and a
+    gzip Transform whose output is what crosses the wire."""
+    result = run_example(name, '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert expected in result.stdout

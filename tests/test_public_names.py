@@ -69,6 +69,10 @@ def names_of(target):
         names |= set(ALIASES['Server'])     # tls.Server is a net.Server
     if target in INHERITED:
         names |= names_of(INHERITED[target])
+    # pyuvnet's own streams are Readable and Writable: their rows too.
+    for base in (stream.Readable, stream.Writable):
+        if isinstance(obj, type) and issubclass(obj, base) and obj is not base:
+            names |= set(ALIASES[base.__name__])
     return names
 
 
