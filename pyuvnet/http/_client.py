@@ -195,7 +195,7 @@ class ClientRequest(OutgoingMessage):
 
     # -- the connection ---------------------------------------------------
 
-    @property
+    @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True from destroy() (or the end of the exchange) on."""
         return self._closed or self.aborted

@@ -17,6 +17,7 @@ Node's rules for duplicates.
 """
 from pyuvnet import _uv, duplex, encodings
 from pyuvnet._names import ALIASES, add_aliases
+from pyuvnet.stream._native import NativeReadable
 
 from ._common import field, listed_field
 
@@ -61,7 +62,7 @@ def headers_distinct(raw):
     return distinct
 
 
-class IncomingMessage(_uv.IncomingCore):
+class IncomingMessage(_uv.IncomingCore, NativeReadable):
     """Node's ``http.IncomingMessage``: a request (server side, with
     ``method`` and ``url``) or a response (client side, with ``statusCode``
     and ``statusMessage``), and a readable stream of its body."""
@@ -153,7 +154,7 @@ class IncomingMessage(_uv.IncomingCore):
         (the socket's readableHighWaterMark)."""
         return 65536
 
-    @property
+    @property  # type: ignore[misc]  # read-only: the C state's
     def readableFlowing(self):
         """None until a 'data' listener, resume() or pipe(); True while
         'data' flows; False after pause()."""
@@ -164,7 +165,7 @@ class IncomingMessage(_uv.IncomingCore):
         """True once 'end' was emitted: the whole body was read."""
         return self._end_emitted
 
-    @property
+    @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True once the message was destroyed or has closed."""
         return self._closed

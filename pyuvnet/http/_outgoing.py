@@ -17,6 +17,7 @@ from collections.abc import Mapping
 
 from pyuvnet import _uv, encodings
 from pyuvnet._names import ALIASES, add_aliases
+from pyuvnet.stream._native import NativeWritable
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 
 from ._common import (
@@ -110,7 +111,7 @@ def _status_number(code):
     return number
 
 
-class OutgoingMessage(_uv.OutgoingCore):
+class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
     """What ServerResponse and ClientRequest share: the headers, the head,
     the body's framing (Content-Length or chunked) and end()."""
 
@@ -361,7 +362,7 @@ class OutgoingMessage(_uv.OutgoingCore):
         """Node's deprecated alias of writableEnded."""
         return self._finished
 
-    @property
+    @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True once destroy() was called or the message has closed."""
         return self._closed

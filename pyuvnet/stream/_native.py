@@ -1,7 +1,8 @@
-"""The Duplex face of pyuvnet's own streams (net.Socket, tls.TLSSocket, a
-child's stdio pipes): classes whose reading, writing and end sequence are
-C (pyuvnet._uv.Stream, TLSPump) and which are Duplex by inheritance, the C
-base first so that its methods win:
+"""The stream face of pyuvnet's own streams (net.Socket, tls.TLSSocket, a
+child's stdio pipes, the HTTP messages): classes whose reading, writing
+and end sequence are C (pyuvnet._uv.Stream, TLSPump, the HTTP cores) and
+which are Duplex, Readable or Writable by inheritance, the C base first so
+that its methods win:
 
     class Socket(_uv.Stream, NativeDuplex): ...
 
@@ -13,8 +14,10 @@ Readable's and Writable's properties over ``_readableState`` and
 """
 from ..events import EventEmitter
 from ._duplex import Duplex
+from ._readable import Readable
+from ._writable import Writable
 
-__all__ = ['NativeDuplex']
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
 
 
 def _not_kept(name):
@@ -25,21 +28,44 @@ def _not_kept(name):
     return missing
 
 
-class NativeDuplex(Duplex):
-    """Mixin base of the C streams: Duplex for isinstance() and pipeline(),
-    with the C base's listener bookkeeping, not Readable's."""
+class _CListeners:
+    """The C base watches its listeners itself ('data' starts reading): the
+    emitter's own methods, not Readable's, which work on _readableState."""
 
-    # The C base watches its listeners itself ('data' starts reading): the
-    # emitter's own methods, not Readable's, which work on _readableState.
-    on = addListener = EventEmitter.on  # type: ignore[assignment]
-    once = EventEmitter.once  # type: ignore[assignment]
+    def __init__(self):
+        # The C base made the state; Readable's and Writable's __init__
+        # (Node's state objects) must not run (ClientRequest's super()).
+        pass
+
+    on = addListener = EventEmitter.on
+    once = EventEmitter.once
     removeListener = off = EventEmitter.removeListener
     removeAllListeners = EventEmitter.removeAllListeners
 
-    # Readable's and Writable's methods over Node's state objects.
+
+class _CReadSide:
+    """Readable's methods over Node's read buffer."""
+
     read = _not_kept('read')
     push = _not_kept('push')
     unshift = _not_kept('unshift')
     wrap = _not_kept('wrap')
     iterator = _not_kept('iterator')
+
+
+class _CWriteSide:
+    """Writable's methods over Node's write state."""
+
     setDefaultEncoding = set_default_encoding = _not_kept('setDefaultEncoding')
+
+
+class NativeDuplex(_CListeners, _CReadSide, _CWriteSide, Duplex):
+    """Mixin base of the C duplex streams (net.Socket, tls.TLSSocket)."""
+
+
+class NativeReadable(_CListeners, _CReadSide, Readable):
+    """Mixin base of the C readable streams (http.IncomingMessage)."""
+
+
+class NativeWritable(_CListeners, _CWriteSide, Writable):
+    """Mixin base of the C writable streams (http.OutgoingMessage)."""

@@ -1,0 +1,29 @@
+# Types of pyuvnet.stream._native: the stream bases of pyuvnet's C streams,
+# whose state properties are read-only (the C base's).
+from . import Duplex, Readable, Writable
+
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
+
+class NativeDuplex(Duplex):
+    @property  # type: ignore[misc]
+    def destroyed(self) -> bool: ...
+    @property  # type: ignore[misc]
+    def readable(self) -> bool: ...
+    @property  # type: ignore[misc]
+    def writable(self) -> bool: ...
+    @property  # type: ignore[misc]
+    def readableFlowing(self) -> bool | None: ...
+
+class NativeReadable(Readable):
+    @property  # type: ignore[misc]
+    def destroyed(self) -> bool: ...
+    @property  # type: ignore[misc]
+    def readable(self) -> bool: ...
+    @property  # type: ignore[misc]
+    def readableFlowing(self) -> bool | None: ...
+
+class NativeWritable(Writable):
+    @property  # type: ignore[misc]
+    def destroyed(self) -> bool: ...
+    @property  # type: ignore[misc]
+    def writable(self) -> bool: ...
