@@ -135,7 +135,7 @@ class Stream(Handle):
     def destroySoon(self) -> None: ...
 
 # The C bases of pyuvnet.http's IncomingMessage, OutgoingMessage,
-# ServerResponse and server connection (pyuvnet/uv/http_*.pyx): pyuvnet's
+# ServerResponse and server connection (pyuvnet/uv/http/*.pyx): pyuvnet's
 # own, typed where their subclasses are public (pyuvnet/http/__init__.pyi).
 @disjoint_base
 class MessageCore(EventEmitter):
@@ -177,3 +177,4 @@ class ServerExchange:
     def __setattr__(self, name: str, value: Any) -> None: ...
 
 def _set_http_kit(incoming_class: type, response_class: type, **kit: Any) -> None: ...
+def _set_tls_kit(keylog: Any, server_sessions: type) -> None: ...

@@ -18,7 +18,7 @@ cdef extern from "Python.h":
     # The type's method cache lookup (no descriptor called): a borrowed
     # reference or NULL.
     PyObject* _PyType_Lookup(PyTypeObject* type, PyObject* name)
-    # The cyclic GC's bookkeeping of one object (http_exchange.pyx: the
+    # The cyclic GC's bookkeeping of one object (http/exchange.pyx: the
     # exchange's messages, untracked until their 'close').  Track must not
     # be given an object already tracked: CPython aborts.
     int PyObject_GC_IsTracked(object op)
@@ -73,20 +73,20 @@ include "uv/listener.pyx"
 include "uv/dns.pyx"
 include "uv/process.pyx"
 include "uv/ipc.pyx"
-include "uv/tls_openssl.pyx"
-include "uv/tls_x509.pyx"
-include "uv/tls_ocsp.pyx"
-include "uv/tls_sessions.pyx"
-include "uv/tls_pkcs12.pyx"
-include "uv/tls_bio.pyx"
-include "uv/tls_pump_data.pyx"
-include "uv/tls_pump.pyx"
-include "uv/tls_acceptor.pyx"
-include "uv/http_llhttp.pyx"
-include "uv/http_parser.pyx"
-include "uv/http_head.pyx"
-include "uv/http_messages.pyx"
-include "uv/http_exchange.pyx"
+include "uv/tls/openssl.pyx"
+include "uv/tls/openssl_x509.pyx"
+include "uv/tls/ocsp.pyx"
+include "uv/tls/openssl_sessions.pyx"
+include "uv/tls/pkcs12.pyx"
+include "uv/tls/bio.pyx"
+include "uv/tls/pump_data.pyx"
+include "uv/tls/pump.pyx"
+include "uv/tls/acceptor.pyx"
+include "uv/http/llhttp_tables.pyx"
+include "uv/http/parser.pyx"
+include "uv/http/head.pyx"
+include "uv/http/messages.pyx"
+include "uv/http/exchange.pyx"
 include "uv/ws/frames.pyx"
 
 

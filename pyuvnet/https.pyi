@@ -12,7 +12,7 @@ from .http import (
 )
 from .records import Record
 from .socket import Socket
-from .tls_socket import TLSConnectionOptions, TLSSocket
+from .tls._socket import TLSConnectionOptions, TLSSocket
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 

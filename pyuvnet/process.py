@@ -29,7 +29,7 @@ import os
 
 from ._names import ALIASES, add_aliases
 from .events import EventEmitter
-from .ipc_channel import Channel
+from .child_process._ipc_channel import Channel
 
 
 class Process(EventEmitter):
@@ -61,7 +61,7 @@ class Process(EventEmitter):
         return self._ipc is not None and self._ipc.connected
 
     def send(self, message, sendHandle=None, options=None, callback=None):
-        """Send ``message`` to the parent (see ipc_channel.Channel.send)."""
+        """Send ``message`` to the parent (see child_process._ipc_channel.Channel.send)."""
         return self._ipc.send(message, sendHandle, options, callback)
 
     def disconnect(self):

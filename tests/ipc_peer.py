@@ -8,7 +8,7 @@ import socket
 
 import pyuvnet as net
 from pyuvnet.events import EventEmitter
-from pyuvnet.ipc_channel import Channel
+from pyuvnet.child_process._ipc_channel import Channel
 
 
 class RawPeer:

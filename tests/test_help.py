@@ -182,7 +182,7 @@ def test_the_docstring_walk_sees_the_modules_classes():
     names = {name for name, _ in WALKED}
     for expected in ('pyuvnet.tls.TLSSocket', 'pyuvnet.cluster.Worker', 'pyuvnet.aio.Bridge',
                      'pyuvnet.process.Process', 'pyuvnet.child_process.ChildProcess',
-                     'pyuvnet.tls_socket.TLSSocket.getPeerCertificate',
+                     'pyuvnet.tls._socket.TLSSocket.getPeerCertificate',
                      'pyuvnet.cluster.Worker.kill', 'pyuvnet.server.Server.listening'):
         assert expected in names, expected
     assert any(name.startswith('pyuvnet.uv.') or '.Stream.' in name for name in names)

@@ -2,7 +2,7 @@
 hello exchange (the request's IncomingMessage, 'request', writeHead(),
 end(body), 'finish' and both 'close's) enters no Python function of
 pyuvnet's own, only the user's listeners; nor does a connection's HTTP
-life around it (its HTTP state made at 'connection', 'end', 'close') (pyuvnet/uv/http_exchange.pyx;
+life around it (its HTTP state made at 'connection', 'end', 'close') (pyuvnet/uv/http/exchange.pyx;
 docs/DESIGN.md, "Where Python runs")."""
 import os
 import socket

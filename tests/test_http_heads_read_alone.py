@@ -1,6 +1,6 @@
 """The head after a large body, read alone.  After a message with a
 Content-Length body of 16 KiB or more, the parser asks for a read of the
-last head's length only (pyuvnet/uv/http_parser.pyx, parser_read_buffer),
+last head's length only (pyuvnet/uv/http/parser.pyx, parser_read_buffer),
 so that the next body lands in a bytes object of its own, uncopied.  The
 length is a guess: a head longer than the last is cut by it, a shorter one
 brings body bytes along, a GET or a pipelined batch may come instead.

@@ -1,4 +1,4 @@
-"""The llhttp binding (pyuvnet/uv/http_parser.pyx): what the owner is
+"""The llhttp binding (pyuvnet/uv/http/parser.pyx): what the owner is
 called with, per message and per read, and the HPE_* codes Node 20's
 server reports on 'clientError' for the same bytes (pinned with
 /usr/bin/node: err.code and err.reason)."""

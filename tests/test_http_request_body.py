@@ -1,5 +1,5 @@
 """A message's body as its IncomingMessage gives it.  The parser reads a
-TCP socket's buffer where libuv left it (pyuvnet/uv/http_parser.pyx,
+TCP socket's buffer where libuv left it (pyuvnet/uv/http/parser.pyx,
 ``parse_read``) and copies the body once, into the bytes of its 'data':
 the body arrives intact whatever the reads' boundaries, in Node's chunks
 of at most 64 KiB (Node 20 gives a 300 KiB body written at once as six

@@ -27,7 +27,7 @@ import json
 import pytest
 
 from pyuvnet import _uv, child_process, errors, setImmediate, setTimeout
-from pyuvnet._ipc_json import JsonCodec, parse_line
+from pyuvnet.child_process._ipc_json import JsonCodec, parse_line
 from child_scripts import script
 from ipc_peer import RawPeer, run_until_quiet
 
@@ -115,7 +115,7 @@ def test_a_2000_deep_array_parses_without_recursion_error(run_loop):
 def test_the_iterative_parser_reads_what_the_fast_one_reads():
     samples = ['{"a":[1,2.5,-3e2,true,false,null,"x\\u00e9\\n"],"b":{}}', '[]', '{}', '"s"',
                ' [ 1 , { "k" : [ ] } ] ', '0', '-0.5', '[[[]],[{}]]']
-    from pyuvnet._ipc_json import _parse_iteratively
+    from pyuvnet.child_process._ipc_json import _parse_iteratively
     for text in samples:
         assert _parse_iteratively(text) == json.loads(text)
     for bad in ['[1,]', '{"a":1,}', '[1 2]', '{"a"}', '[', '{"a":', '01', '1.', '.5', '[1]x']:

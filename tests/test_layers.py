@@ -4,6 +4,7 @@ never imports the asyncio layer, and that layer's methods still reach every
 Socket and Server."""
 import ast
 import os
+import re
 import subprocess
 import sys
 
@@ -31,7 +32,11 @@ def imported_modules(path):
     name = module_name(path)
     package = name if path.endswith(('__init__.py', '__init__.pyi')) else name.rpartition('.')[0]
     with open(path) as f:
-        tree = ast.parse(f.read())
+        return imported_modules_of(ast.parse(f.read()), package)
+
+
+def imported_modules_of(tree, package):
+    """imported_modules() of a parsed file of ``package``."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -53,16 +58,41 @@ def imported_modules(path):
     return found
 
 
+CYTHON_IMPORT = re.compile(r'^\s*(from\s+pyuvnet\S*\s+c?import\s.*|import\s+pyuvnet\..*)$')
+
+
+def cython_imports(path):
+    """What a Cython file imports or cimports of pyuvnet's modules (the
+    binding's .pyx files under uv/ are included into _uv.pyx: they are _uv)."""
+    found = set()
+    with open(path) as f:
+        for line in f:
+            match = CYTHON_IMPORT.match(line.split('#')[0].rstrip())
+            if match:
+                statement = match.group(1).replace(' cimport ', ' import ')
+                tree = ast.parse(statement.strip())
+                found |= imported_modules_of(tree, '')
+    return found
+
+
+def cython_module_name(path):
+    """uv/tls/pump.pyx -> '_uv' (included into it); events.pyx -> 'events'."""
+    relative = os.path.relpath(path, PACKAGE)
+    return '_uv' if relative.split(os.sep)[0] == 'uv' else module_name(path)
+
+
 def import_graph():
-    """Module -> the modules it imports, a module's .py and .pyi together;
-    pyuvnet's own __init__ left out (``from . import _uv`` imports the
-    package only to reach the extension module)."""
+    """Module -> the modules it imports, a module's .py, .pyi and .pyx
+    together; pyuvnet's own __init__ left out (``from . import _uv``
+    imports the package only to reach the extension module)."""
     modules = {}
     for folder, _dirs, files in os.walk(PACKAGE):
         for file in files:
+            path = os.path.join(folder, file)
             if file.endswith(('.py', '.pyi')):
-                path = os.path.join(folder, file)
                 modules.setdefault(module_name(path), set()).update(imported_modules(path))
+            elif file.endswith('.pyx'):
+                modules.setdefault(cython_module_name(path), set()).update(cython_imports(path))
     modules.pop('', None)
     return {module: uses & set(modules) - {module} for module, uses in modules.items()}
 
@@ -95,11 +125,25 @@ def test_the_modules_import_each_other_without_a_circle():
     assert find_circle(import_graph()) is None
 
 
+def test_the_binding_imports_nothing_above_it():
+    # What the binding needs from a layer above is handed to it at import
+    # (_uv._set_tls_kit, _uv._set_http_kit), never imported by it.
+    assert import_graph()['_uv'] <= {'errors', 'encodings', 'events'}
+
+
+def test_the_graph_reads_the_cython_files(tmp_path):
+    pyx = tmp_path / 'sample.pyx'
+    pyx.write_text('from pyuvnet.events cimport EventEmitter\n'
+                   'def f():\n    from pyuvnet.tls._session_events import KEYLOG  # late\n')
+    assert cython_imports(str(pyx)) == {'events', 'events.EventEmitter', 'tls._session_events',
+                                        'tls._session_events.KEYLOG'}
+
+
 def test_the_circle_finder_sees_a_circle():
     assert find_circle({'a': {'b'}, 'b': {'c'}, 'c': {'a'}}) == ['a', 'b', 'c', 'a']
 
 
-@pytest.mark.parametrize('module', ['socket', 'server', 'connecting', 'tls_socket', 'errors',
+@pytest.mark.parametrize('module', ['socket', 'server', 'connecting', 'tls._socket', 'errors',
                                     'stream', 'stream._pipeline', 'stream._readable'])
 def test_the_core_does_not_import_the_asyncio_layer(module):
     graph = import_graph()

@@ -289,7 +289,7 @@ def test_certificate_key_and_extension_fields_are_nodes(tls_certs, tmp_path):
     own output for the same certificate.)"""
     import base64
     import ssl
-    from pyuvnet.tls_certificates import certificate_record
+    from pyuvnet.tls._certificates import certificate_record
     _openssl('req', '-x509', '-new', '-key', tls_certs.path('rsa.key'), '-subj', '/CN=ext.test',
              '-days', '2', '-out', 'ext.pem', '-addext', 'extendedKeyUsage=serverAuth,clientAuth',
              '-addext', 'authorityInfoAccess=OCSP;URI:http://ocsp.example/,'

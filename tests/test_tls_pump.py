@@ -1,4 +1,4 @@
-"""The C side of pyuvnet.tls (pyuvnet/uv/tls_pump.pyx): the per-chunk pump
+"""The C side of pyuvnet.tls (pyuvnet/uv/tls/pump.pyx): the per-chunk pump
 runs no Python code of pyuvnet's, and the SSL* under Python's ssl objects
 is used only once proven, with Node's semantics falling back to Python's
 CERT_REQUIRED (and a warning) when it cannot be."""
@@ -15,7 +15,8 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from pyuvnet import _uv, tls_context, tls_session
+from pyuvnet import _uv
+from pyuvnet.tls import _context as tls_context, _session_events as tls_session
 from support import event_names, record_events
 
 
@@ -36,12 +37,12 @@ def test_established_stream_runs_no_pyuvnet_python_per_chunk(tls_server, tls_cer
     and write(bytes) -> SSLObject -> the raw socket in C.  An echo server
     whose 'data' listener is its own write (both C), fed 4 MiB in 16 KiB
     writes after a first echoed byte (both handshakes are over), enters
-    no Python function of tls_socket.py / tls_socket_options.py /
-    tls_context.py / socket.py for any chunk while the bytes flow."""
+    no Python function of tls/_socket.py / tls/_socket_options.py /
+    tls/_context.py / socket.py for any chunk while the bytes flow."""
     total = 4 * 1024 * 1024
     block = b'x' * 16384
     server, port = tls_server(lambda s: s.on('data', s.write))
-    counts, profile = _python_frames_in(('tls_socket.py', 'tls_socket_options.py', 'tls_context.py',
+    counts, profile = _python_frames_in(('tls/_socket.py', 'tls/_socket_options.py', 'tls/_context.py',
                                          'socket.py'))
     received = []
     client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca})
@@ -100,11 +101,11 @@ def test_a_server_connection_lives_and_dies_without_python_tls_frames(
     makes, without its frames), TLSPump drives the handshake, emits
     'secure' and 'secureConnection', echoes, answers the peer's FIN with
     close_notify and FIN, and emits 'close'.  20 connections enter no
-    Python function of tls.py / tls_socket.py / tls_socket_options.py /
-    tls_context.py / tls_certificates.py / tls_session.py / ssl.py, and
+    Python function of tls/__init__.py / tls/_socket.py / tls/_socket_options.py /
+    tls/_context.py / tls/_certificates.py / tls/_session_events.py / ssl.py, and
     each SSLObject still answers (its version, after the run)."""
     # Once a socket of this process logged keys (an earlier test's), every
-    # handshake reads the shared key log file (tls_session.py): the cost
+    # handshake reads the shared key log file (tls/_session_events.py): the cost
     # of logging, not of the path measured here.
     monkeypatch.setattr(tls_session.KEYLOG, 'active', False)
     count = 20
@@ -118,8 +119,8 @@ def test_a_server_connection_lives_and_dies_without_python_tls_frames(
         if len(closed) + 1 == count:
             s.on('close', lambda _: server.close())
     server, port = tls_server(on_secure)
-    counts, profile = _python_frames_in(('/tls.py', 'tls_socket.py', 'tls_socket_options.py',
-                                         'tls_context.py', 'tls_certificates.py', 'tls_session.py',
+    counts, profile = _python_frames_in(('tls/__init__.py', 'tls/_socket.py', 'tls/_socket_options.py',
+                                         'tls/_context.py', 'tls/_certificates.py', 'tls/_session_events.py',
                                          '/ssl.py'))
     thread, failures = _blocking_clients(port, tls_certs.ca, count)
     sys.setprofile(profile)

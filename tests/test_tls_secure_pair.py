@@ -8,7 +8,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from pyuvnet import tls_secure_pair
+from pyuvnet.tls import _secure_pair as tls_secure_pair
 from pyuvnet.events import EventEmitter
 
 # The warning itself is pinned once, in its own test.

@@ -18,7 +18,7 @@ import stat
 import pytest
 
 import pyuvnet.tls as tls
-from pyuvnet.tls_session import KEYLOG
+from pyuvnet.tls._session_events import KEYLOG
 
 
 def client_events(port, tls_certs, version, **listeners):

@@ -31,7 +31,7 @@ import ssl
 import pyuvnet.tls as tls
 import pyuvnet as net
 from pyuvnet import _uv, errors
-from pyuvnet.tls_socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
+from pyuvnet.tls._socket_queries import ERR_INVALID_STATE, ERR_TLS_INVALID_STATE, ERR_TLS_SNI_FROM_SERVER
 
 
 def connected_pair(tls_server, tls_certs, run_loop, check, version='TLSv1.3'):

@@ -49,16 +49,16 @@ STUB_TARGETS = {
     ('child_process/__init__.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
     ('process.pyi', 'Process'): ('EventEmitter', 'Process'),
     ('__init__.pyi', 'module'): ('module',),
-    ('tls.pyi', 'module'): ('tls',),
+    ('tls/__init__.pyi', 'module'): ('tls',),
     # tls.Server's net.Server and EventEmitter twins are net.Server's (inherited).
-    ('tls.pyi', 'Server'): ('tls.Server',),
-    ('tls_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
-    ('tls_secure_pair.pyi', 'SecurePair'): ('EventEmitter',),
-    ('x509.pyi', 'X509Certificate'): ('X509Certificate',),
-    ('x509.pyi', 'PublicKey'): ('PublicKey',),
-    ('cluster.pyi', 'module'): ('cluster',),
-    ('cluster.pyi', 'Worker'): ('EventEmitter', 'Worker'),
-    ('cluster.pyi', '_Cluster'): ('EventEmitter',),
+    ('tls/__init__.pyi', 'Server'): ('tls.Server',),
+    ('tls/_socket.pyi', 'TLSSocket'): ('EventEmitter', 'TLSSocket'),
+    ('tls/_secure_pair.pyi', 'SecurePair'): ('EventEmitter',),
+    ('tls/_x509.pyi', 'X509Certificate'): ('X509Certificate',),
+    ('tls/_x509.pyi', 'PublicKey'): ('PublicKey',),
+    ('cluster/__init__.pyi', 'module'): ('cluster',),
+    ('cluster/__init__.pyi', 'Worker'): ('EventEmitter', 'Worker'),
+    ('cluster/__init__.pyi', '_Cluster'): ('EventEmitter',),
     ('http/__init__.pyi', 'module'): ('http',),
     ('http/__init__.pyi', 'Server'): ('http.Server',),
     ('http/__init__.pyi', 'IncomingMessage'): ('EventEmitter', 'IncomingMessage'),
@@ -80,11 +80,11 @@ STUB_TARGETS = {
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
-EXPORTED_TWINS = ('__init__.pyi', 'tls.pyi', 'cluster.pyi', 'child_process/__init__.pyi',
+EXPORTED_TWINS = ('__init__.pyi', 'tls/__init__.pyi', 'cluster/__init__.pyi', 'child_process/__init__.pyi',
                   'http/__init__.pyi', 'https.pyi', 'stream/__init__.pyi', 'ws/__init__.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
-EVENT_KEYS = {('tls.pyi', 'Server'): 'tls.Server', ('cluster.pyi', '_Cluster'): 'cluster',
+EVENT_KEYS = {('tls/__init__.pyi', 'Server'): 'tls.Server', ('cluster/__init__.pyi', '_Cluster'): 'cluster',
               ('http/__init__.pyi', 'Server'): 'http.Server', ('https.pyi', 'Server'): 'https.Server'}
 
 # Class -> (event, ((argument, type[, 'optional']), ...), when it is emitted).

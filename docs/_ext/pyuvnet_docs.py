@@ -32,8 +32,9 @@ import gen_stubs  # noqa: E402  (tools/ is not a package)
 import pyuvnet as net  # noqa: E402
 from pyuvnet import (  # noqa: E402
     child_process, cluster, connecting, errors, http, https, server as server_module, stream,
-    tls, tls_context, tls_socket_options,
+    tls,
 )
+from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import command as child_process_command  # noqa: E402
 from pyuvnet._names import ALIASES, snake_name  # noqa: E402
 
@@ -522,7 +523,7 @@ class ErrorsDirective(_TableDirective):
 
     def run(self):
         if self.arguments == ['tls']:
-            # The error classes pyuvnet.tls defines (in tls_context).
+            # The error classes pyuvnet.tls defines (in tls/_context.py).
             names = [name for name, value in vars(tls_context).items()
                      if isinstance(value, type) and issubclass(value, errors.NodeError)
                      and value.__module__ == tls_context.__name__]

@@ -14,7 +14,7 @@ Where each lives: ``arguments`` (Node's checks of every argument), ``child``
 two share); ``pyuvnet.child_process.promises`` has the awaitable forms.
 
 ``fork()`` runs a script under this Python (or ``execPath``, e.g. node)
-with an IPC channel speaking Node's protocol (pyuvnet.ipc_channel); the
+with an IPC channel speaking Node's protocol (pyuvnet.child_process._ipc_channel); the
 child uses ``pyuvnet.process``.  docs/PROCESSES.md is the guide.
 
 ChildProcess events, in Node's order:

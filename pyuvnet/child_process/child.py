@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from .. import _uv, errors, validate
 from .._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from ..events import EventEmitter
-from ..ipc_channel import Channel, SERIALIZATIONS
+from ._ipc_channel import Channel, SERIALIZATIONS
 from .arguments import (
     env_pairs, normalize_stdio, os_bytes, refuse_nul, shell_command, signal_name, signal_number,
     validate_args, validate_kill_signal, validate_timeout,
@@ -283,7 +283,7 @@ class ChildProcess(EventEmitter):
 
     def send(self, message, sendHandle=None, options=None, callback=None):
         """Send ``message`` (and a Server or Socket) to the child; True
-        while the child keeps up.  See pyuvnet.ipc_channel.Channel.send."""
+        while the child keeps up.  See pyuvnet.child_process._ipc_channel.Channel.send."""
         if self._ipc is None:
             raise errors.ERR_IPC_CHANNEL_CLOSED()
         return self._ipc.send(message, sendHandle, options, callback)

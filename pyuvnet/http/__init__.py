@@ -1,7 +1,7 @@
 """pyuvnet.http: Node's ``http`` module over pyuvnet sockets (docs/HTTP.md).
 
 The parser is llhttp, Node's own, compiled into pyuvnet._uv
-(pyuvnet/uv/http_parser.pyx).  The rooms: ``_server`` (http.Server and a
+(pyuvnet/uv/http/parser.pyx).  The rooms: ``_server`` (http.Server and a
 connection's HTTP state), ``_incoming`` (IncomingMessage), ``_outgoing``
 (OutgoingMessage, ServerResponse), ``_client`` (ClientRequest, request(),
 get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).

@@ -4,7 +4,7 @@ A ClientRequest is an OutgoingMessage: its head (the request line, the
 headers set, Host, Authorization, then Connection and the body's framing)
 is made by the first write() or end() and sent with the first body bytes.
 It gets its connection from its Agent (or makes one with ``agent=False``),
-which parses the answer with llhttp (pyuvnet/uv/http_parser.pyx).
+which parses the answer with llhttp (pyuvnet/uv/http/parser.pyx).
 
 Events, in Node's order:
   'socket'(socket)              the connection, on the next tick

@@ -116,7 +116,7 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
     the body's framing (Content-Length or chunked) and end()."""
 
     # The state, the head's making and end() for a bytes body are the C
-    # base's (pyuvnet/uv/http_exchange.pyx); the rarer ends are _end_slow's.
+    # base's (pyuvnet/uv/http/exchange.pyx); the rarer ends are _end_slow's.
 
     sendDate = field('_send_date', 'Whether a Date header is added (True in a ServerResponse).')
     strictContentLength = field(

@@ -1,7 +1,7 @@
 """http.Server: Node's HTTP/1.1 server over a net.Server.
 
 Each connection gets a ``ServerConnection``, the owner of its llhttp parser
-(pyuvnet/uv/http_parser.pyx): the parser's ``feed`` is the socket's sole
+(pyuvnet/uv/http/parser.pyx): the parser's ``feed`` is the socket's sole
 'data' listener, so a read reaches Python only when a message head or body
 is complete.  Per request: an IncomingMessage and a ServerResponse, then
 'request'(req, res) (or 'checkContinue', 'checkExpectation', 'upgrade',

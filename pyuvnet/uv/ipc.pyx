@@ -16,7 +16,7 @@
 #   and the temporary handle is closed with ``data = NULL`` so that
 #   free_closed_handle frees it.
 #
-# Callbacks into the Python owner (pyuvnet.ipc_channel.Channel):
+# Callbacks into the Python owner (pyuvnet.child_process._ipc_channel.Channel):
 #   on_read(chunk, handles)   bytes read, with [(kind, fd), ...] received
 #                             with them (the fds sent with this read's bytes)
 #   on_end(status)            EOF or a read error; reading has stopped

@@ -1,0 +1,9 @@
+from ..errors import ERR_INVALID_ARG_TYPE
+from ._context import SecureContext
+
+class _ResponseNotBytes(ERR_INVALID_ARG_TYPE):
+    def __init__(self) -> None: ...
+
+def issuer_der(context: SecureContext, leaf_der: bytes) -> bytes | None: ...
+
+class OCSPStapling: ...

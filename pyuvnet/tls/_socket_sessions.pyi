@@ -1,0 +1,13 @@
+# Types of pyuvnet.tls._socket_sessions: TLSSocket's sessions, renegotiate()
+# and enableTrace(), mixed into TLSSocket.
+from collections.abc import Callable
+
+from ..errors import NodeError
+
+class ERR_TLS_SESSION_ATTACK(NodeError, Exception): ...
+
+class SessionMethods:
+    def getSession(self) -> bytes | None: ...
+    def renegotiate(self, options: dict[str, object],
+                    callback: Callable[[Exception | None], object] | None = None) -> bool | None: ...
+    def enableTrace(self) -> None: ...

@@ -1,9 +1,0 @@
-from .errors import ERR_INVALID_ARG_TYPE
-from .tls_context import SecureContext
-
-class _ResponseNotBytes(ERR_INVALID_ARG_TYPE):
-    def __init__(self) -> None: ...
-
-def issuer_der(context: SecureContext, leaf_der: bytes) -> bytes | None: ...
-
-class OCSPStapling: ...

@@ -1,0 +1,698 @@
+# The C bases of pyuvnet.http's messages (pyuvnet/http/_incoming.py,
+# _outgoing.py), for the server to make and drive per request without a
+# Python frame of pyuvnet's own:
+#
+#   MessageCore    what both sides share: the socket, 'close' once
+#   IncomingCore   IncomingMessage's state and its body's push/end/close,
+#                  pause/resume and the drain after resume (a C tick)
+#   OutgoingCore   OutgoingMessage's state, the head's making (Node's
+#                  _storeHeader, from http/head.pyx's cached pieces), end()
+#                  of a bytes body as one write, 'finish'
+#   ResponseCore   ServerResponse's constructor and writeHead()
+#
+# The Python classes hold the rest of Node's API and the rarer paths
+# (``_end_slow``).
+
+
+@cython.final
+cdef class SentNotice(WriteNotice):
+    """end()'s write callback: the message's _on_sent, called as C by a
+    net stream (a WriteNotice), as a callable by a TLSSocket.  Not a bound
+    method, which the cyclic GC tracks: pipelined answers, one callback
+    each held by the socket until the turn's write, made the GC walk and
+    promote them all.  This object is no GC object (it holds the message
+    as a plain counted pointer), so a hidden edge at most delays a cycle's
+    collection; the socket drops it when the write is done or dropped."""
+
+    cdef PyObject* message
+
+    @staticmethod
+    cdef SentNotice of(OutgoingCore message):
+        cdef SentNotice notice = SentNotice.__new__(SentNotice)
+        Py_INCREF(message)
+        notice.message = <PyObject*>message
+        return notice
+
+    cdef int written(self, object err) except -1:
+        return (<OutgoingCore>self.message).on_sent()
+
+    def __dealloc__(self):
+        Py_XDECREF(self.message)
+
+
+cdef class MessageCore(EventEmitter):
+    """An HTTP message's socket and its 'close', emitted once."""
+
+    cdef public object socket
+    """The message's connection (a Socket or TLSSocket), or None."""
+    cdef public bint _closed
+
+    def _emit_close(self):
+        self.emit_close()
+
+    cdef int emit_close(self) except -1:
+        if not PyObject_GC_IsTracked(self):
+            # The server untracked it for its exchange (ServerExchange.
+            # dispatch); past 'close' it may be in a cycle of the user's.
+            PyObject_GC_Track(self)
+        if not self._closed:
+            self._closed = True
+            try:
+                self._emit('close', EMPTY_TUPLE)
+            finally:
+                # 'close' is a message's last event.  Node code registers
+                # closures that reach the other message of the exchange
+                # (req.on('end', () => res.end(...)), and res.req leads
+                # back): a reference cycle per request, which only the
+                # cyclic GC would free (a tenth of a 500-connection upload
+                # server's CPU).  Let go of them here instead.
+                self._drop_listeners()
+        return 0
+
+
+cdef class IncomingCore(MessageCore):
+    """IncomingMessage's state and the body's arrival (Node's Readable
+    push, end and close), for the parser's owners to call from C."""
+
+    cdef public object method
+    """The request's method (server side), e.g. 'GET'; None in a response."""
+    cdef public object url
+    """The request target as sent (server side), e.g. '/a?b=1'."""
+    cdef public object _status, _reason   # a response's (client side)
+    cdef public int _major, _minor
+    cdef public object _raw, _raw_trailers
+    cdef public list _buffer            # None until a chunk waits unread
+    cdef public Py_ssize_t readableLength
+    """Bytes of the body received and waiting to be read."""
+    cdef bint read_stopped              # we paused the socket (Node's readStop)
+    cdef object exchange                # a request's ServerExchange, or None
+    cdef public object _headers, _trailers
+    cdef public object _flowing         # None: not decided; False: paused
+    cdef public object _decoder
+    cdef public bint complete
+    """True once the whole message was received and 'end' emitted."""
+    cdef public bint aborted
+    """True when the connection closed before the message was complete."""
+    cdef public bint upgrade
+    """True for an upgrade (or CONNECT) request someone listens for."""
+    cdef public bint _ended             # the body's end arrived
+    cdef public bint _end_emitted
+    cdef bint end_due                   # push_end queued the tick that emits 'end'
+    cdef public bint _consumed          # someone read (or dumped) the body
+    cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
+    cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
+    # A response (client side) closes after its 'end'; a request closes
+    # after its response's 'close' (the server clears this, Node's order).
+    cdef public bint _close_after_end
+    cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
+
+    def __cinit__(self, *args, **kwargs):
+        self.url = ''
+        self._major = self._minor = 1
+        # The parser's raw headers are a tuple (rawHeaders makes the list
+        # when read): no GC-tracked list per message.
+        self._raw = self._raw_trailers = EMPTY_TUPLE
+        self._close_after_end = True
+
+    def __init__(self, socket=None):
+        self.socket = socket
+
+    cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
+        EventEmitter._add(self, event, listener, prepend, once)
+        # Node's Readable.on (and once, through it): a 'data' listener
+        # starts the flow, unless pause() came first (prependListener,
+        # EventEmitter's own, does not).
+        if (not prepend and self._flowing is None and isinstance(event, str)
+                and event == 'data'):
+            self.resume()
+        return 0
+
+    def _set_head(self, tuple head):
+        """The parser's head: (method or status, url or reason, major,
+        minor, raw headers, keep-alive, upgrade, name flags)."""
+        self.set_head(head)
+
+    cdef int set_head(self, tuple head) except -1:
+        first = head[0]
+        if type(first) is int:
+            self._status = first
+            self._reason = head[1]
+        else:
+            self.method = first
+            self.url = head[1]
+        self._major = head[2]
+        self._minor = head[3]
+        self._raw = head[4]
+        self._keep_alive = head[5]
+        return 0
+
+    def _push(self, chunk):
+        """Body bytes from the parser (one call per read)."""
+        self.push(chunk)
+
+    cdef int push(self, chunk) except -1:
+        if self._flowing is True and not self._buffer:
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    return 0
+            self._emit('data', (chunk,))
+            return 0
+        if self._buffer is None:
+            self._buffer = [chunk]
+        else:
+            self._buffer.append(chunk)
+        self.readableLength += len(chunk)
+        if self.readableLength >= HIGH_WATER_MARK:
+            # Node's push() returned false: the socket stops reading until
+            # the body is read (a read already under way still lands).
+            self.stop_socket()
+        return 0
+
+    cdef int stop_socket(self) except -1:
+        if not self.read_stopped and self.socket is not None and not self._closed:
+            self.read_stopped = True
+            self.socket.pause()
+        return 0
+
+    cdef int start_socket(self) except -1:
+        """Node's readStart: the socket reads again, unless the server
+        stopped it for its unread answers (ServerExchange.paused)."""
+        self.read_stopped = False
+        socket = self.socket
+        if (socket is None or self._closed
+                or (self.exchange is not None and (<ServerExchange>self.exchange).paused)
+                or (isinstance(socket, Stream) and (<Stream>socket).flowing == 1)):
+            return 0
+        socket.resume()
+        return 0
+
+    def _push_end(self, raw_trailers=None):
+        """The message is complete."""
+        self.push_end(raw_trailers)
+
+    cdef int push_end(self, raw_trailers) except -1:
+        if raw_trailers:
+            self._raw_trailers = raw_trailers
+            self._trailers = None
+        self._ended = True
+        if self._flowing is True and not self._buffer:
+            # 'end' on the next tick, even if paused meanwhile (Node's
+            # endReadable, queued once nothing is buffered).
+            self.end_due = True
+            current_loop().call_soon_tick(self)
+        return 0
+
+    def pause(self):
+        """Stop 'data' until resume(); the connection reads on until a
+        high-water mark's worth waits (readableHighWaterMark), as Node's."""
+        self._flowing = False
+        return self
+
+    def resume(self):
+        """Start or restart 'data': what waited comes first, on a later tick."""
+        self._consumed = True
+        if self._flowing is not True:
+            self._flowing = True
+            if self._buffer or self._ended:
+                # What waited, then 'end' (with nothing waiting, a push
+                # emits at once and push_end queues the 'end').
+                current_loop().call_soon_tick(self)
+            if not self._ended and self.readableLength < HIGH_WATER_MARK:
+                self.start_socket()
+        return self
+
+    cdef int on_tick(self) except -1:
+        """The tick resume() or push_end() queued: the chunks that waited
+        (while still flowing), then 'end' once the body is over."""
+        if self.end_due:
+            self.end_due = False
+            return self.emit_end()
+        while self._buffer and self._flowing is True and not self._closed:
+            chunk = self._buffer.pop(0)
+            self.readableLength -= len(chunk)
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    continue
+            self._emit('data', (chunk,))
+        if self._ended and not self._buffer and self._flowing is True:
+            self.emit_end()
+        self.read_some()
+        return 0
+
+    cdef int read_some(self) except -1:
+        """The body was read down below the high-water mark: the socket
+        reads again if we stopped it (Node's _read)."""
+        if self.read_stopped and self.readableLength < HIGH_WATER_MARK:
+            self.start_socket()
+        return 0
+
+    def _read_some(self):
+        self.read_some()
+
+    def _emit_end(self):
+        self.emit_end()
+
+    cdef int emit_end(self) except -1:
+        if self._end_emitted or self._closed:
+            return 0
+        self._end_emitted = True
+        self.complete = True
+        self._emit('end', EMPTY_TUPLE)
+        if self._close_after_end:
+            self.emit_close()
+        return 0
+
+    def _dump(self):
+        """Read and drop the body nobody read, so that the connection can
+        go on to its next message (Node's _dump)."""
+        self.dump()
+
+    cdef int dump(self) except -1:
+        if not self._consumed and self._ended and not self._buffer and \
+                self._handler('end') is None:
+            # A whole message nobody listens to: done, without the ticks.
+            self._consumed = self._end_emitted = self.complete = True
+            self._flowing = True
+            return 0
+        if not self._consumed:
+            self._consumed = True
+            self._buffer = None
+            self.readableLength = 0
+            self.removeAllListeners('data')
+            self.resume()
+        return 0
+
+
+cdef class OutgoingCore(MessageCore):
+    """OutgoingMessage's state, its head's making (Node's _storeHeader) and
+    end() for a bytes body; what is rarer goes to the Python class's
+    ``_end_slow``."""
+
+    cdef public dict _headers           # lower-case name -> [name, value]
+    cdef public bint _send_date
+    cdef public bint _has_body, _chunked_by_default
+    cdef public object _keep_alive_timeout
+    cdef public object _max_requests_note
+    cdef public object _header          # the head made, as bytes
+    cdef public bint _header_sent, _chunked
+    cdef public object _content_length
+    cdef public str _trailer
+    cdef public bint _last              # the connection closes after this message
+    cdef public bint _finished          # end() was called
+    cdef public bint _finish_emitted
+    cdef public bint _should_keep_alive
+    # headers Node would add, removed by the user
+    cdef public object _removed
+    cdef public object _conn            # a ServerResponse's connection
+    # (bytes, callback) written before the connection was assigned
+    cdef public tuple _pending
+    cdef public object _unique          # the uniqueHeaders option's lower-case names
+    cdef public int _corked             # cork() calls not yet undone by uncork()
+    cdef public tuple _corked_writes    # (bytes, callback) written while corked
+    cdef public bint _strict
+    cdef public bint _reject_body       # the server's rejectNonStandardBodyWrites
+    cdef public object _header_length   # Content-Length as the head says it
+    cdef public Py_ssize_t _bytes_written
+    cdef public Py_ssize_t _pending_bytes   # of ``_pending`` (Node's outputSize)
+    cdef public bint _need_drain        # a write() returned False: 'drain' is owed
+    # ServerResponse's (here so that end() needs no Python call)
+    cdef public object _status, _reason
+    cdef public object req
+    """A ServerResponse's request (its IncomingMessage)."""
+    cdef bint is_response
+
+    def __cinit__(self, *args, **kwargs):
+        self._headers = {}
+        self._has_body = self._chunked_by_default = self._should_keep_alive = True
+        self._keep_alive_timeout = 0
+        self._trailer = ''
+        self._removed = frozenset()
+        self._pending = self._corked_writes = EMPTY_TUPLE
+        self._status = 200
+
+    def end(self, chunk=None, encoding=None, callback=None):
+        """The last body bytes (optional), then the end of the message:
+        with no head made yet, the body's length becomes Content-Length and
+        head and body go out as one write.  'finish' follows once sent."""
+        if ((chunk is not None and type(chunk) is not bytes) or encoding is not None
+                or callback is not None or self._finished or self._strict or self._corked
+                or self._reject_body):
+            return self._end_slow(chunk, encoding, callback)
+        data = b'' if chunk is None else chunk
+        if self._header is None:
+            self._content_length = len(data) if self._has_body else None
+            if self.is_response:
+                (<ResponseCore>self).write_head(self._status, None, None)
+            else:
+                self._implicit_header()
+        data = self.end_data(data)
+        self.send(data, SentNotice.of(self))
+        if self.is_response:
+            self.response_ended()
+        else:
+            self._ended()
+        return self
+
+    cdef int response_ended(self) except -1:
+        if self._conn is not None:
+            (<ServerExchange?>self._conn).response_ended(self)
+        return 0
+
+    def _end_data(self, bytes data):
+        """end()'s last bytes ``data`` counted and framed (for a chunked
+        body: its chunk, the last chunk and the trailers; nothing for a
+        message without a body), and the message marked ended."""
+        return self.end_data(data)
+
+    cdef bytes end_data(self, bytes data):
+        self._bytes_written += len(data)
+        self._finished = True
+        if not self._has_body:
+            return b''
+        if self._chunked:
+            return ((b'%x\r\n%s\r\n' % (len(data), data) if data else b'') + b'0\r\n'
+                    + self._trailer.encode('latin-1') + b'\r\n')
+        return data
+
+    def _ended(self):
+        """end() was called (a ServerResponse tells its connection)."""
+        if self.is_response:
+            self.response_ended()
+
+    def _send(self, data, callback=None):
+        return self.send(data, callback)
+
+    def _hand_over_writes(self):
+        """Send what the socket gathered this turn now, as Node hands each
+        write to libuv as it is made: an answer ended before an error that
+        ends the process (write() after end() with no 'error' listener)
+        has left, as in Node."""
+        cdef StreamWrites stream
+        if isinstance(self.socket, StreamWrites):
+            stream = <StreamWrites>self.socket
+            if stream.flush_queued and not stream.writing_now:
+                stream.loop.flusher.unmark_dirty(stream)
+                stream.flush_now()
+
+    cdef object send(self, data, callback):
+        cdef object head = None
+        if not self._header_sent:
+            self._header_sent = True
+            if self._corked or not data:
+                data = self._header + data
+            else:
+                head = self._header
+        if self._corked:
+            self._corked_writes = self._corked_writes + ((data, callback),)
+            return True
+        return self.deliver(head, data, callback)
+
+    def _deliver(self, data, callback):
+        return self.deliver(None, data, callback)
+
+    cdef object deliver(self, head, data, callback):
+        """``data``, after ``head`` (the message's head, or None), to the
+        socket; or held until it is this response's turn."""
+        socket = self.socket
+        conn = self._conn
+        cdef bint ok
+        if socket is None or (conn is not None and (<ServerExchange?>conn).current is not self):
+            return self.hold(data if head is None else head + data, callback)
+        if head is None:
+            ok = socket.write(data, callback) is not False
+        elif conn is not None and (<ServerExchange>conn).plain_writes and type(data) is bytes:
+            ok = (<StreamWrites>socket).write_after(<bytes>head, <bytes>data, callback) == 1
+        else:
+            ok = socket.write(head + data, callback) is not False
+        if not ok:
+            # Node's kNeedDrain: the socket's 'drain' is passed on to us
+            # (socket_drained, from ServerExchange._on_drain or the
+            # ClientRequest's socket listeners).
+            self._need_drain = True
+        return ok
+
+    cdef bint hold(self, data, callback) except -1:
+        """Keep a write until the message has its socket (its turn, for a
+        pipelined answer): Node's outputData, whose size counts against
+        the high-water mark, and against the connection's (Node's
+        state.outgoingData: the server stops reading past it)."""
+        cdef Py_ssize_t size = len(data)
+        self._pending = self._pending + ((data, callback),)
+        self._pending_bytes += size
+        if self._conn is not None:
+            (<ServerExchange?>self._conn).outgoing_data += size
+        if self._pending_bytes < HIGH_WATER_MARK:
+            return True
+        self._need_drain = True
+        return False
+
+    def _flush_pending(self):
+        """Writes what was written before the socket was assigned; True
+        when the socket took all of it, so that a 'drain' owed meanwhile
+        is due now (``_socket_drained``; else the socket's 'drain' brings
+        it: Node's _flushOutput)."""
+        return self.flush_pending()
+
+    cdef bint flush_pending(self) except -1:
+        pending, self._pending = self._pending, EMPTY_TUPLE
+        if self._conn is not None:
+            (<ServerExchange?>self._conn).outgoing_data -= self._pending_bytes
+        self._pending_bytes = 0
+        socket = self.socket
+        cdef bint ok = True
+        for data, callback in pending:
+            ok = socket.write(data, callback) is not False
+        return ok
+
+    def _socket_drained(self):
+        self.socket_drained()
+
+    cdef int socket_drained(self) except -1:
+        """The socket's 'drain' while this message is its current one:
+        ours, if a write() of ours was refused (Node's socketOnDrain)."""
+        if self._need_drain and not self._finished:
+            self._need_drain = False
+            self._emit('drain', EMPTY_TUPLE)
+        return 0
+
+    @property
+    def writableNeedDrain(self):
+        """True after write() returned False, until 'drain' (False once
+        ended or destroyed)."""
+        return self._need_drain and not self._finished and not self._closed
+
+    @property
+    def writableLength(self):
+        """Bytes written and not yet taken by the kernel: those held for
+        the socket, and the socket's."""
+        socket = self.socket
+        if socket is None or (self._conn is not None
+                              and (<ServerExchange?>self._conn).current is not self):
+            return self._pending_bytes
+        return self._pending_bytes + socket.writableLength
+
+    @property
+    def writableHighWaterMark(self):
+        """The socket's (65536); the same before the message has one."""
+        return HIGH_WATER_MARK if self.socket is None else self.socket.writableHighWaterMark
+
+    def _on_sent(self, error=None):
+        self.on_sent()
+
+    cdef int on_sent(self) except -1:
+        """The message's last write left: 'finish' (once, before 'close')."""
+        if not self._finish_emitted and not self._closed:
+            self._finish_emitted = True
+            self._emit('finish', EMPTY_TUPLE)
+            if self._conn is not None:
+                (<ServerExchange?>self._conn).response_finished(self)
+        return 0
+
+    cdef int on_tick(self) except -1:
+        """A ServerResponse's tick after 'finish' (ServerExchange.
+        response_finished queues it): 'close' of the response, then of its
+        request (Node's order; a request whose 'end' is still to come closes
+        after it)."""
+        self.emit_close()
+        cdef IncomingCore req = <IncomingCore?>self.req
+        if req._end_emitted:
+            req.emit_close()
+        else:
+            req._close_after_end = True
+        return 0
+
+    def _store_header(self, str first_line, headers):
+        """Make the head as Node's _storeHeader: ``first_line`` the request
+        or status line (with its CRLF), ``headers`` a list of (name, value)
+        in the order set; returns whether Expect is set."""
+        try:
+            line = first_line.encode('latin-1')
+        except UnicodeEncodeError:
+            line = None
+        return self.store_header(line, first_line, header_block(headers, self._unique))
+
+    cdef bint store_header(self, bytes first_line, str line_text, HeaderBlock block) except -1:
+        """_store_header's work, for the headers' ``block``; ``first_line``
+        None when it is not latin-1 (``line_text`` is then what the error
+        names)."""
+        cdef bint seen_length = block.length is not None
+        if seen_length and self._strict:
+            try:
+                self._header_length = int(block.length)
+            except ValueError:
+                pass
+        # The head's pieces after the first line and the block.
+        cdef object date = None, connection_lines = None, framing = None
+        cdef bint seen_connection = block.connection is not None
+        if seen_connection:
+            if 'close' in block.connection:
+                self._last = True
+            else:
+                self._should_keep_alive = True
+        cdef bint seen_te = block.te is not None
+        if seen_te and 'chunked' in block.te:
+            self._chunked = True
+        if not block.seen_date and self._send_date and 'date' not in self._removed:
+            date = date_line()
+        if not seen_connection:
+            if self._should_keep_alive and (
+                    seen_length or self._chunked_by_default or self._agent_keep_alive()):
+                connection_lines = keep_alive_lines(self._keep_alive_timeout,
+                                                    self._max_requests_note)
+            else:
+                self._last = True
+                connection_lines = b'Connection: close\r\n'
+        if not seen_length and not seen_te:
+            if not self._has_body:
+                pass
+            elif not self._chunked_by_default:
+                self._last = True
+            elif (not block.seen_trailer and 'content-length' not in self._removed
+                  and self._content_length is not None):
+                framing = b'Content-Length: %d\r\n' % self._content_length
+            elif 'transfer-encoding' not in self._removed:
+                framing = b'Transfer-Encoding: chunked\r\n'
+                self._chunked = True
+            else:
+                self._last = True
+        if block.seen_trailer and not self._chunked:
+            # Node: only a chunked body can end with the trailers announced.
+            raise kit('ERR_HTTP_TRAILER_INVALID')()
+        if first_line is None or block.data is None:
+            raise kit('ERR_INVALID_CHAR')('header content', line_text.strip())
+        self._header = join_head(first_line, block.data, date, connection_lines, framing)
+        return block.seen_expect
+
+    def _agent_keep_alive(self):
+        return False
+
+
+cdef class ResponseCore(OutgoingCore):
+    """ServerResponse's constructor and writeHead() in C."""
+
+    cdef public bint _expect_continue   # the request asked for 100 Continue
+    cdef public bint _sent100           # writeContinue() was called
+
+    def __init__(self, req, connection=None):
+        self.init(<IncomingCore?>req, connection,
+                  None if connection is None
+                  else (<ServerExchange?>connection).settings.max_requests)
+
+    cdef int init(self, IncomingCore request, connection, max_requests) except -1:
+        """``max_requests``: the server's maxRequestsPerSocket (read once
+        per request by the connection)."""
+        self.is_response = True
+        self._send_date = True
+        self.req = request
+        self._conn = connection
+        if request.method == 'HEAD':
+            self._has_body = False
+        if request._minor == 0 or request._major < 1:
+            te = request.headers.get('te', '')
+            self._chunked_by_default = 'chunked' in te.lower()
+        if connection is not None:
+            # Node's parserOnIncoming: res.shouldKeepAlive = the request's
+            # (an HTTP/1.0 keep-alive request stays open when the answer's
+            # length is known: Content-Length set, or TE: chunked asked).
+            exchange = <ServerExchange?>connection
+            self._should_keep_alive = request._keep_alive
+            self._keep_alive_timeout = exchange.settings.keep_alive_timeout
+            self._unique = exchange.settings.unique_headers
+            if max_requests:
+                self._max_requests_note = connection.max_requests_note()
+        return 0
+
+    def writeHead(self, statusCode, statusMessage=None, headers=None):
+        """Make the head: ``statusCode`` (100-999), an optional reason
+        phrase, and headers (a dict, or a flat list [name, value, ...])
+        added to those set.  ERR_HTTP_HEADERS_SENT when made already."""
+        self.write_head(statusCode, statusMessage, headers)
+        return self
+
+    def _implicit_header(self):
+        self.write_head(self._status, None, None)
+
+    cdef int write_head(self, statusCode, statusMessage, headers) except -1:
+        if self._header is not None:
+            raise kit('ERR_HTTP_HEADERS_SENT')('write')
+        if statusMessage is not None and type(statusMessage) is not str:
+            statusMessage, headers = None, statusMessage
+        if type(statusCode) is not int:
+            statusCode = kit('status_number')(statusCode)
+        if statusCode < 100 or statusCode > 999:
+            raise kit('ERR_HTTP_INVALID_STATUS_CODE')(statusCode)
+        self._status = statusCode
+        if statusMessage is None:
+            # Node: an empty statusMessage is the status's own reason too.
+            statusMessage = self._reason or None
+        cdef int code = statusCode
+        cdef bint bad_reason = False
+        global last_status, last_status_line, last_status_reason
+        if statusMessage is None and code == last_status:
+            # The last status made, with Node's reason: its line again.
+            line = last_status_line
+            statusMessage = last_status_reason
+        else:
+            key = (statusCode, statusMessage)
+            line = status_lines.get(key, False)
+            if line is False:
+                # A reason is checked once, when its line is made: a cached
+                # line's reason was valid (Node's checkInvalidHeaderChar).
+                bad_reason = statusMessage is not None and invalid_header_text(statusMessage)
+                line_text = 'HTTP/1.1 %d %s\r\n' % (
+                    statusCode, kit('STATUS_CODES').get(statusCode, 'unknown')
+                    if statusMessage is None else statusMessage)
+                try:
+                    line = line_text.encode('latin-1')
+                except UnicodeEncodeError:
+                    line = None
+                if len(status_lines) < 1024 and not bad_reason:
+                    status_lines[key] = line
+            if statusMessage is None:
+                statusMessage = kit('STATUS_CODES').get(statusCode, 'unknown')
+                last_status, last_status_line, last_status_reason = code, line, statusMessage
+        self._reason = statusMessage
+        if not self._headers:
+            if not headers:
+                block = header_block(EMPTY_TUPLE, self._unique)
+            elif type(headers) is dict:
+                block = dict_block(<dict>headers, self._unique)
+            else:
+                block = header_block(tuple(zip(headers[0::2], headers[1::2])), self._unique)
+        else:
+            block = header_block(self._merged_headers(headers), self._unique)
+        if bad_reason:
+            # After the headers' checks, as Node's order; kept, as Node keeps it.
+            raise kit('ERR_INVALID_CHAR')('statusMessage')
+        if code == 204 or code == 304 or 100 <= code <= 199:
+            self._has_body = False
+        if self._expect_continue and not self._sent100:
+            # Node: a final answer to an Expect: 100-continue request whose
+            # body was not asked for ends the connection (the client may
+            # still send that body).
+            self._should_keep_alive = False
+        self.store_header(line, 'HTTP/1.1 %d %s' % (statusCode, statusMessage)
+                          if line is None else None, block)
+        return 0

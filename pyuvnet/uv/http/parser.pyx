@@ -1,0 +1,697 @@
+# HTTPParser: llhttp (Node's parser, vendor/llhttp) bound for pyuvnet.http.
+#
+# The parser is fed each chunk a connection reads (``feed`` is the socket's
+# sole 'data' listener, so the read callback calls it with no Python
+# bytecode in between).  On a TCP or pipe socket it is the stream's sink
+# (``data_listener``): while ``feed`` is the sole listener and the socket
+# flows, llhttp parses the loop's read buffer where libuv left it, in
+# Node's 64 KiB chunks, with no chunk made; a body's bytes are copied once,
+# into the bytes its 'data' gives, or not at all: in a Content-Length body
+# the parser has libuv read straight into a bytes object
+# (``parser_read_buffer``), which becomes the 'data' chunk; after such a
+# body, the next message's head is read alone (a read of the last head's
+# length), so that its body too lands in a bytes object.  Everything
+# llhttp reports per byte range (the URL, each header name and value) is
+# copied into one C buffer, with no Python call; the owner is called once
+# per message head, once per read that carried body bytes, and once when
+# the message ends (a server's ServerExchange as C, with no Python frame).
+# A whole message in one read (a GET, or a POST whose body came with it) is
+# one call: ``_on_message``.
+#
+# The owner (the server's or the client's per-connection object) gets:
+#   _on_message(head, body, trailers)  a whole message within one feed()
+#   _on_head(head)                     a head whose message goes on
+#   _on_body(chunk)                    the body bytes of one feed()
+#   _on_message_end(body, trailers)    the rest of the body, and the end
+#   _on_upgrade(rest)                  an upgrade (or CONNECT) request or 101
+#                                      answer ended; rest: the bytes after it
+#   _on_parse_error(code, reason, nparsed, raw)   Node's HPE_* code, the
+#                                      bytes of the chunk parsed; the parser
+#                                      is done after it
+# ``head`` is (method or status code, url or status message, major, minor,
+# raw headers [name, value, ...], should_keep_alive, upgrade, name flags:
+# HTTP_NAME_HOST | HTTP_NAME_EXPECT when a Host or Expect header is there); ``body`` is
+# bytes or None; ``trailers`` a raw list or None.
+#
+# Limits as Node's binding (src/node_http_parser.cc): the bytes of the
+# request or status line and the headers (and of the trailers) reaching
+# max_header_size is HPE_HEADER_OVERFLOW; a chunk's extensions over 16 KiB
+# HPE_CHUNK_EXTENSIONS_OVERFLOW.  No lenient flag is set unless the owner
+# asks for Node's insecureHTTPParser (``insecure``), which sets them all.
+
+from pyuvnet.uv.http cimport llhttp as ll
+from cpython.ref cimport PyObject, Py_CLEAR
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.unicode cimport PyUnicode_DecodeLatin1
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object s)
+    void* PyUnicode_DATA(object s)
+    Py_ssize_t PyUnicode_GET_LENGTH(object s)
+    int PyUnicode_1BYTE_KIND
+from libc.stdlib cimport realloc, free
+from libc.string cimport memcmp
+
+DEF MAX_CHUNK_EXTENSIONS = 16384
+# A body's rest from which reads land in a bytes object of their own
+# (parser_read_buffer).  Such a read stops at the body's end, so the next
+# request's bytes come with a read of their own: worth it where the copy it
+# saves (about a microsecond per 10 KiB) outweighs that system call.
+# After a message with a body that long, the next head is read alone, for
+# the same trade: one more read for the body's copy.
+DEF READ_INTO_BODY_MIN = 16384
+# The head's last item: which headers the server must look at (so that it
+# need not make the headers dict of every request to find out).
+cdef enum:
+    NAME_HOST = 1
+    NAME_EXPECT = 2
+HTTP_NAME_HOST = NAME_HOST
+HTTP_NAME_EXPECT = NAME_EXPECT
+# What the parser calls its owner for (HTTPParser.call_exchange).
+cdef enum:
+    CALL_MESSAGE
+    CALL_HEAD
+    CALL_BODY
+    CALL_END
+
+cdef ll.llhttp_settings_t http_settings
+ll.llhttp_settings_init(&http_settings)
+
+cdef class HTTPParser:
+    """One connection's llhttp parser, requests (``response=False``) or
+    responses (``response=True``)."""
+
+    cdef ll.llhttp_t parser
+    cdef object owner
+    cdef readonly bint response
+    # The head (or trailers) being read: bytes in buf, and per field and
+    # value its end offset in ends (ends[0]: the url's or reason's end).
+    cdef char* buf
+    cdef Py_ssize_t buf_len, buf_cap
+    cdef Py_ssize_t* ends
+    cdef Py_ssize_t n_ends, ends_cap
+    cdef size_t header_nread
+    cdef size_t chunk_ext_nread
+    cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_headers() saw
+    cdef public size_t max_header_size
+    cdef Py_ssize_t headers_limit   # maxHeadersCount as a limit (0: none)
+    cdef Py_ssize_t limited         # what the last raw_headers() cut at maxHeadersCount (0: none)
+    cdef readonly Py_ssize_t headers_count
+    """The pairs of the last head that its ``headers`` take (0: all of
+    its raw headers): maxHeadersCount, when its raw headers are more."""
+    cdef readonly bint in_message
+    """True from a message's first byte until its end."""
+    cdef readonly bint head_done
+    """True from the end of a message's head until the message's end."""
+    cdef object head            # built at headers complete, not yet handed over
+    cdef object body            # this feed()'s body: None, one bytes, or a list of them
+    cdef PyObject* read_buffer  # owned, or NULL: the bytes offered to the next read
+    cdef Py_ssize_t read_filled # what the read being parsed put there (0: it is elsewhere)
+    # Reading a head alone (parser_read_buffer): the length of the last
+    # message's head, measured where it began a parse() (parse_at) and its
+    # body followed in it, kept while messages have a large Content-Length
+    # body (large_body).
+    cdef const char* parse_at   # this parse()'s first byte, while a message may begin there
+    cdef Py_ssize_t head_size   # the next head's read (0: no head read alone)
+    cdef bint large_body        # this message's body is large_length_body()
+    cdef Stream source          # the stream whose sink this parser is, or None
+    cdef object error           # an exception a callback into the owner raised
+    cdef readonly bint stopped
+    cdef bint held              # the owner stopped reading: parsing waits (hold_here)
+    """True once stop() was called or a parse error was reported."""
+    cdef uint64_t started           # uv_hrtime() at the message's start, 0 between messages
+    cdef public bint skip_body
+    """A response to HEAD (or a 1xx/204/304 the client knows) has no body."""
+    # The strs the last head was made of, by position (0: the url or
+    # reason): a keep-alive client mostly repeats its header lines, and
+    # an equal str is reused rather than decoded again.  A server's
+    # parsers share one list (ServerSettings.strs): clients mostly send
+    # the same lines, so a new connection's first head finds them too.
+    cdef list last_strs
+
+    @property
+    def max_headers_count(self):
+        """Node's maxHeadersCount: the headers a head's ``headers`` take
+        (its rawHeaders see ``node_raw_pairs``); set None for Node's 1000,
+        0 (or less) for no limit.  Reads the limit (0: none)."""
+        return self.headers_limit
+
+    @max_headers_count.setter
+    def max_headers_count(self, count):
+        self.headers_limit = headers_limit_of(count)
+
+    def __cinit__(self, owner, bint response=False, size_t max_header_size=16384,
+                  max_headers_count=None, bint insecure=False, list strs=None):
+        ll.llhttp_init(&self.parser, ll.HTTP_RESPONSE if response else ll.HTTP_REQUEST,
+                       &http_settings)
+        if insecure:
+            set_lenient(&self.parser)
+        self.parser.data = <void*>self
+        self.owner = owner
+        self.response = response
+        self.max_header_size = max_header_size
+        self.headers_limit = headers_limit_of(max_headers_count)
+        self.last_strs = [] if strs is None else strs
+        # As Node: a new connection counts as a message begun (a client
+        # that sends nothing is cut by headersTimeout too).
+        self.started = uv.uv_hrtime()
+
+    def __dealloc__(self):
+        free(self.buf)
+        free(self.ends)
+        Py_CLEAR(self.read_buffer)
+
+    # -- collecting the head in C ------------------------------------------
+
+    cdef int append(self, const char* at, size_t length) noexcept:
+        cdef Py_ssize_t need = self.buf_len + <Py_ssize_t>length
+        cdef char* grown
+        if need > self.buf_cap:
+            grown = <char*>realloc(self.buf, need * 2 + 256)
+            if grown == NULL:
+                return -1
+            self.buf = grown
+            self.buf_cap = need * 2 + 256
+        memcpy(self.buf + self.buf_len, at, length)
+        self.buf_len = need
+        return 0
+
+    cdef int mark(self) noexcept:
+        cdef Py_ssize_t* grown
+        if self.n_ends == self.ends_cap:
+            grown = <Py_ssize_t*>realloc(self.ends, (self.ends_cap * 2 + 16) * sizeof(Py_ssize_t))
+            if grown == NULL:
+                return -1
+            self.ends = grown
+            self.ends_cap = self.ends_cap * 2 + 16
+        self.ends[self.n_ends] = self.buf_len
+        self.n_ends += 1
+        return 0
+
+    cdef int track(self, size_t length) noexcept:
+        self.header_nread += length
+        if self.header_nread >= self.max_header_size:
+            ll.llhttp_set_error_reason(&self.parser, "HPE_HEADER_OVERFLOW:Header overflow")
+            return ll.HPE_USER
+        return 0
+
+    cdef inline bint name_is(self, Py_ssize_t start, Py_ssize_t end, const char* lower) noexcept:
+        """Whether buf[start:end] is ``lower`` (a lower-case name), in any case."""
+        cdef Py_ssize_t i
+        for i in range(end - start):
+            if lower[i] == 0 or (self.buf[start + i] | 0x20) != lower[i]:
+                return False
+        return lower[end - start] == 0
+
+    cdef object text(self, Py_ssize_t slot, Py_ssize_t start, Py_ssize_t end):
+        """buf[start:end] as a latin-1 str: the one at ``slot`` in the last
+        head when it holds the same bytes, else decoded (and kept there)."""
+        cdef list last = self.last_strs
+        cdef Py_ssize_t n = end - start
+        if slot < len(last):
+            s = last[slot]
+            if (PyUnicode_GET_LENGTH(s) == n and PyUnicode_KIND(s) == PyUnicode_1BYTE_KIND
+                    and memcmp(PyUnicode_DATA(s), self.buf + start, n) == 0):
+                return s
+            s = PyUnicode_DecodeLatin1(self.buf + start, n, NULL)
+            last[slot] = s
+            return s
+        s = PyUnicode_DecodeLatin1(self.buf + start, n, NULL)
+        if slot == len(last) and slot < 64:
+            last.append(s)
+        return s
+
+    cdef tuple raw_headers(self, Py_ssize_t first):
+        """(name, value, ...) from ends[first:], values without trailing
+        spaces or tabs (llhttp drops the leading ones), as latin-1 str.  A
+        tuple, which the GC does not count as a list per message: the
+        message's rawHeaders makes the list when read."""
+        cdef Py_ssize_t pairs = (self.n_ends - first) // 2
+        cdef Py_ssize_t i, start, end
+        self.limited = 0
+        if self.headers_limit and pairs > self.headers_limit:
+            self.limited = self.headers_limit
+            pairs = node_raw_pairs(pairs, self.headers_limit)
+        cdef tuple raw = PyTuple_New(pairs * 2)
+        start = self.ends[first - 1]
+        self.name_flags = 0
+        for i in range(pairs * 2):
+            end = self.ends[first + i]
+            if i & 1:
+                while end > start and (self.buf[end - 1] == b' ' or self.buf[end - 1] == b'\t'):
+                    end -= 1
+            elif end - start == 4 and self.name_is(start, end, b'host'):
+                self.name_flags |= NAME_HOST
+            elif end - start == 6 and self.name_is(start, end, b'expect'):
+                self.name_flags |= NAME_EXPECT
+            s = self.text(i + 1, start, end)
+            Py_INCREF(s)
+            PyTuple_SET_ITEM(raw, i, s)
+            start = self.ends[first + i]
+        if self.limited:
+            # Host and Expect count where Node looks: in ``headers``.
+            self.name_flags = 0
+            for i in range(0, self.limited * 2, 2):
+                name = <str>raw[i]
+                if len(name) == 4 and name.lower() == 'host':
+                    self.name_flags |= NAME_HOST
+                elif len(name) == 6 and name.lower() == 'expect':
+                    self.name_flags |= NAME_EXPECT
+        # Only strs: never in a cycle, so the GC need not walk it (it would
+        # find that out itself only after walking it once).
+        PyObject_GC_UnTrack(raw)
+        return raw
+
+    cdef int build_head(self) except -1:
+        cdef ll.llhttp_t* p = &self.parser
+        first = self.text(0, 0, self.ends[0])
+        if self.response:
+            what = p.status_code
+        else:
+            what = HTTP_METHOD_NAMES[p.method]
+        raw = self.raw_headers(1)
+        self.headers_count = self.limited
+        head = (what, first, p.http_major, p.http_minor, raw,
+                bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
+        PyObject_GC_UnTrack(head)       # as raw: atoms and an untracked tuple
+        self.head = head
+        return 0
+
+    cdef object take_body(self):
+        body = self.body
+        self.body = None
+        if type(body) is list:
+            # Several spans in one read (a chunked body): one 'data' still.
+            return b''.join(body)
+        return body
+
+    # -- llhttp's callbacks --------------------------------------------------
+
+    cdef int call_owner(self, str name, tuple args) noexcept:
+        """Calls the owner; an exception is kept for feed() to raise, and
+        stops the parse as stop() does."""
+        if self.owner is None:          # stop()ped: nobody to call
+            self.stopped = True
+            return ll.HPE_PAUSED
+        try:
+            getattr(self.owner, name)(*args)
+        except BaseException as exc:
+            if self.error is None:
+                self.error = exc
+            self.stopped = True
+        return ll.HPE_PAUSED if self.stopped else 0
+
+    cdef int call_exchange(self, int call, a, b, c) noexcept:
+        """call_owner for what comes per message and per read of body:
+        ``call`` (CALL_MESSAGE: a, b, c = head, body, trailers; CALL_HEAD:
+        a = head; CALL_BODY: a = the chunk; CALL_END: a, b = body,
+        trailers), called as C for a server's connection (a ServerExchange)."""
+        cdef ServerExchange exchange
+        if not isinstance(self.owner, ServerExchange):
+            if call == CALL_MESSAGE:
+                return self.call_owner('_on_message', (a, b, c))
+            if call == CALL_HEAD:
+                return self.call_owner('_on_head', (a,))
+            if call == CALL_BODY:
+                return self.call_owner('_on_body', (a,))
+            return self.call_owner('_on_message_end', (a, b))
+        exchange = <ServerExchange>self.owner
+        try:
+            if call == CALL_MESSAGE:
+                exchange.on_message(a, b, c)
+            elif call == CALL_HEAD:
+                exchange.on_head(a)
+            elif call == CALL_BODY:
+                exchange.on_body(a)
+            else:
+                exchange.on_message_end(a, b)
+        except BaseException as exc:
+            if self.error is None:
+                self.error = exc
+            self.stopped = True
+        return ll.HPE_PAUSED if self.stopped else 0
+
+    # -- feeding -------------------------------------------------------------
+
+    def feed(self, bytes data not None):
+        """Parses one chunk the connection read; the owner is called as the
+        module comment says.  Raises what a callback into the owner raised."""
+        if self.stopped:
+            return
+        self.parse(PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data))
+        self.read_done()
+
+    cdef int parse(self, const char* start, Py_ssize_t size) except -1:
+        """feed()'s work on ``size`` bytes at ``start``, which stay put
+        until it returns."""
+        cdef ll.llhttp_errno_t err
+        self.parse_at = NULL if self.in_message else start
+        err = ll.llhttp_execute(&self.parser, start, size)
+        self.parse_at = NULL
+        return self.finish_feed(err, start, size)
+
+    def data_listener(self, socket):
+        """The 'data' listener to put on ``socket`` (``feed``); a TCP or
+        pipe socket's reads then come to the parser unmade while it is the
+        sole listener (the stream's sink, see the module comment), until
+        ``release()``."""
+        cdef Stream stream
+        listener = self.feed
+        if isinstance(socket, Stream):
+            stream = <Stream>socket
+            stream.take_sink(self, listener, feed_parser, parser_read_buffer)
+            self.source = stream
+        return listener
+
+    def release(self):
+        """The parser's socket is no longer read for it: it stops being
+        the stream's sink (a socket an agent keeps, or an upgrade's)."""
+        cdef Stream stream = self.source
+        if stream is not None:
+            self.source = None
+            stream.drop_sink(self)
+
+    cdef int parse_read(self, const char* data, Py_ssize_t size) except -1:
+        """The stream's sink: a whole read where libuv left it, parsed in
+        Node's chunks of at most 64 KiB as feed() would get them (what a
+        chunk's listeners write leaves after the read, the stream's cut).
+        Once the parser is not the sink that flows (a listener paused the
+        socket, or an upgrade took it), the read's rest goes on as the
+        stream's chunks, where they would have gone."""
+        cdef Stream stream = self.source
+        cdef Py_ssize_t start = 0, n
+        # A read into the offered bytes (at most a chunk, all body): on_body
+        # takes that bytes object as it is.
+        self.read_filled = size if data == uv.pyuvnet_bytes_data(self.read_buffer) else 0
+        while start < size and not stream._destroyed:
+            n = min(size - start, uv.PYUVNET_CHUNK_SIZE)
+            stream.bytes_read += n      # as each chunk goes out (stream_reads.pyx)
+            try:
+                if (stream.sink is self and sink_fed(stream)
+                        and not stream.loop.cut_turn_short()):
+                    if not self.stopped:
+                        self.parse(data + start, n)
+                else:
+                    stream.deliver_cut(data + start, n)
+            except BaseException as exc:
+                stream.loop.report(exc)
+            start += n
+        self.read_filled = 0
+        if size == self.head_size and self.in_message and not self.head_done:
+            # A head read alone was not the whole head: read normally
+            # until a message measures it again.
+            self.head_size = 0
+        self.read_done()
+        return 0
+
+    cdef int read_done(self) except -1:
+        """A read was parsed: a server connection sends what its requests
+        answered (ServerExchange.read_answered)."""
+        if isinstance(self.owner, ServerExchange):
+            (<ServerExchange>self.owner).read_answered()
+        return 0
+
+    def finish(self):
+        """The connection's end of input: completes a message that ends at
+        EOF (a response with neither Content-Length nor chunking); a message
+        cut short is a parse error."""
+        if self.stopped:
+            return
+        self.finish_feed(ll.llhttp_finish(&self.parser), NULL, 0)
+
+    cdef int finish_feed(self, ll.llhttp_errno_t err, const char* start,
+                         Py_ssize_t size) except -1:
+        cdef const char* pos
+        cdef Py_ssize_t nparsed = 0
+        if self.error is None and not self.stopped:
+            # What this read brought of a message that goes on.
+            if self.head is not None:
+                head, self.head = self.head, None
+                self.call_exchange(CALL_HEAD, head, None, None)
+            if self.body is not None and not self.stopped:
+                self.call_exchange(CALL_BODY, self.take_body(), None, None)
+        if self.error is not None:
+            exc, self.error = self.error, None
+            raise exc
+        if err == ll.HPE_OK or self.stopped:
+            return 0
+        if start != NULL:
+            pos = ll.llhttp_get_error_pos(&self.parser)
+            nparsed = pos - start if pos != NULL else 0
+        if err == ll.HPE_PAUSED and self.held:
+            # What follows the held message goes back in front of the
+            # socket's unread input, for when it reads again.
+            self.held = False
+            ll.llhttp_resume(&self.parser)
+            if nparsed < size:
+                self.source._unshift(uv.pyuvnet_bytes_copy(start + nparsed, size - nparsed))
+            return 0
+        if err == ll.HPE_PAUSED_UPGRADE:
+            # The owner either takes the connection over (stop()) or, with
+            # no one to take it, feeds the rest back: it is HTTP again.
+            ll.llhttp_resume_after_upgrade(&self.parser)
+            rest = uv.pyuvnet_bytes_copy(start + nparsed, size - nparsed) \
+                if start != NULL else b''
+            self.call_owner('_on_upgrade', (rest,))
+        else:
+            self.stopped = True
+            reason = (ll.llhttp_get_error_reason(&self.parser) or b'').decode('latin-1')
+            if err == ll.HPE_USER:
+                code, _, reason = reason.partition(':')
+            else:
+                code = ll.llhttp_errno_name(err).decode('ascii')
+            # Node's rawPacket: the chunk being parsed (at EOF, none).
+            raw = uv.pyuvnet_bytes_copy(start, size) if start != NULL else b''
+            self.call_owner('_on_parse_error', (code, reason, nparsed, raw))
+        if self.error is not None:
+            exc, self.error = self.error, None
+            raise exc
+        return 0
+
+    def message_age(self):
+        """Milliseconds since the current message began (or, before the
+        first, since the parser was made); -1 between messages."""
+        if self.started == 0:
+            return -1
+        return (uv.uv_hrtime() - self.started) / 1e6
+
+    def stop(self):
+        """No more callbacks: the rest of the current read and every later
+        feed() are ignored (the connection is going away or was taken over
+        by an upgrade)."""
+        self.stopped = True
+        self.head = None
+        self.body = None
+        # Our owner and our stream (we are its sink) hold us: the cycles
+        # are broken here.
+        self.owner = None
+        self.release()
+
+
+cdef Py_ssize_t headers_limit_of(count) except -1:
+    """A parser's limit for maxHeadersCount ``count``: Node's 1000 for None,
+    none (0) for 0 or less."""
+    if count is None:
+        return 1000
+    return max(<Py_ssize_t>count, 0)
+
+
+cdef Py_ssize_t node_raw_pairs(Py_ssize_t pairs, Py_ssize_t limit) noexcept:
+    """The raw header pairs Node keeps of ``pairs`` past maxHeadersCount
+    ``limit``: its binding hands a long head to JavaScript 31 pairs at a
+    time, and each batch is kept while fewer than ``limit`` pairs were
+    (_http_common.js's parserOnHeaders), so rawHeaders ends at a batch's end."""
+    cdef Py_ssize_t kept = 0
+    while kept < pairs and kept < limit:
+        kept += min(31, pairs - kept)
+    return kept
+
+
+cdef int feed_parser(object parser, const char* data, Py_ssize_t size) except -1:
+    # Stream's sink function (stream.pyx): a raw read, for the parser.
+    return (<HTTPParser>parser).parse_read(data, size)
+
+
+cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
+    # Stream's sink buffer function (stream.pyx): inside a Content-Length
+    # body with at least READ_INTO_BODY_MIN bytes to come, the next read
+    # lands in a bytes object of the body's rest (a chunk at most), so all
+    # of it is body and on_body hands that object on uncopied (unless the
+    # read brought the byte after the body too: then it is copied).  The parser
+    # keeps it until then (or until its next offer, or its end): libuv
+    # writes into it until the read callback.  Between messages, after
+    # such a body, the read is of the last head's length: a client that
+    # repeats its head (most do) has its next body read that way too.  A
+    # guess that misses costs a read, never a byte: whatever lands where,
+    # llhttp parses it there, and on_body hands over only a whole read.
+    cdef HTTPParser self = <HTTPParser>parser
+    cdef ll.llhttp_t* p = &self.parser
+    if not self.in_message:
+        if 0 < self.head_size < <Py_ssize_t>size[0]:
+            size[0] = <size_t>self.head_size
+        return NULL
+    if (not self.head_done or self.stopped or not large_length_body(p)
+            or ll.llhttp_get_errno(p) != ll.HPE_OK):
+        return NULL
+    # A byte over the body's last piece: the read that brings the body's
+    # end alone is then short of the buffer, and libuv does not read again
+    # (to find nothing: it reads on only after a read filled its buffer).
+    if p.content_length <= <uint64_t>uv.PYUVNET_CHUNK_SIZE:
+        size[0] = <size_t>p.content_length + 1
+    else:
+        size[0] = uv.PYUVNET_CHUNK_SIZE
+    return uv.pyuvnet_read_bytes(&self.read_buffer, size[0])
+
+
+cdef inline bint large_length_body(ll.llhttp_t* p) noexcept:
+    # A Content-Length body (no chunking, no Transfer-Encoding) with at
+    # least READ_INTO_BODY_MIN bytes to come: at the end of the head, the
+    # whole body; within it, its rest.
+    return (p.flags & ll.F_CONTENT_LENGTH and p.content_length >= READ_INTO_BODY_MIN
+            and not p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING))
+
+
+cdef inline HTTPParser parser_of(ll.llhttp_t* p):
+    return <HTTPParser>p.data
+
+
+cdef int on_message_begin(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.buf_len = 0
+    self.n_ends = 0
+    self.header_nread = 0
+    self.chunk_ext_nread = 0
+    self.in_message = True
+    self.head_done = False
+    self.started = uv.uv_hrtime()
+    return 0
+
+
+cdef int on_first_line(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    cdef int r = self.track(length)
+    if r != 0:
+        return r
+    return self.append(at, length)
+
+
+cdef int on_header_data(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    cdef int r = self.track(length)
+    if r != 0:
+        return r
+    if self.n_ends == 0 and self.mark() != 0:    # the url's or reason's end
+        return -1
+    return self.append(at, length)
+
+
+cdef int on_mark(ll.llhttp_t* p) noexcept:
+    return parser_of(p).mark()
+
+
+cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    if self.n_ends == 0 and self.mark() != 0:    # a head without headers
+        return -1
+    try:
+        self.build_head()
+    except BaseException as exc:
+        self.error = exc
+        return -1
+    # Trailers, if any, are collected afresh after ends[0] (an empty url).
+    self.header_nread = 0
+    self.buf_len = 0
+    self.n_ends = 0
+    self.mark()
+    self.head_done = True
+    if self.response and (self.skip_body or p.status_code == 204 or p.status_code == 304
+                          or (100 <= p.status_code < 200 and p.status_code != 101)):
+        self.large_body = False
+        return 1
+    self.large_body = large_length_body(p)
+    return 0
+
+
+cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    if length == 0:
+        return 0
+    if self.parse_at != NULL:      # the body's first byte, in the parse() the message began
+        if self.large_body:
+            self.head_size = at - self.parse_at
+        self.parse_at = NULL
+    try:
+        if <Py_ssize_t>length == self.read_filled and at == uv.pyuvnet_bytes_data(self.read_buffer):
+            self.read_filled = 0
+            chunk = uv.pyuvnet_bytes_handover(&self.read_buffer, length)
+        else:
+            chunk = uv.pyuvnet_bytes_copy(at, length)
+    except BaseException as exc:
+        self.error = exc
+        return -1
+    if self.body is None:
+        self.body = chunk
+    elif type(self.body) is list:
+        self.body.append(chunk)
+    else:
+        self.body = [self.body, chunk]
+    return 0
+
+
+cdef int on_message_complete(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    trailers = self.raw_headers(1) if self.n_ends > 1 else None
+    self.in_message = False
+    self.head_done = False
+    self.parse_at = NULL            # a message after this one begins within the parse()
+    if not self.large_body:
+        self.head_size = 0
+    # else as measured in on_body, or as before: its head was read alone
+    # (head_size long) or in pieces
+    self.started = 0
+    cdef int r
+    if self.head is not None:
+        head, self.head = self.head, None
+        r = self.call_exchange(CALL_MESSAGE, head, self.take_body(), trailers)
+    else:
+        r = self.call_exchange(CALL_END, self.take_body(), trailers, None)
+    if r == 0 and self.source is not None and isinstance(self.owner, ServerExchange) \
+            and (<ServerExchange>self.owner).paused:
+        # The server stopped reading (its answers are not being read): the
+        # next message waits too, unparsed (finish_feed puts it back).
+        self.held = True
+        return ll.HPE_PAUSED
+    return r
+
+
+cdef int on_chunk_extension(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.chunk_ext_nread += length
+    if self.chunk_ext_nread > MAX_CHUNK_EXTENSIONS:
+        ll.llhttp_set_error_reason(
+            p, "HPE_CHUNK_EXTENSIONS_OVERFLOW:Chunk extensions overflow")
+        return ll.HPE_USER
+    return 0
+
+
+cdef int on_chunk_header(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.header_nread = 0
+    self.chunk_ext_nread = 0
+    return 0
+
+
+http_settings.on_message_begin = on_message_begin
+http_settings.on_url = on_first_line
+http_settings.on_status = on_first_line
+http_settings.on_header_field = on_header_data
+http_settings.on_header_value = on_header_data
+http_settings.on_header_field_complete = on_mark
+http_settings.on_header_value_complete = on_mark
+http_settings.on_headers_complete = on_headers_complete
+http_settings.on_body = on_body
+http_settings.on_message_complete = on_message_complete
+http_settings.on_chunk_extension_name = on_chunk_extension
+http_settings.on_chunk_extension_value = on_chunk_extension
+http_settings.on_chunk_header = on_chunk_header
+http_settings.on_chunk_complete = on_chunk_header

@@ -1,0 +1,324 @@
+# TLSPumpData: the data half of a TLSPump (uv/tls/pump.pyx), as its C base:
+# the per-chunk path once the connection is secure (plaintext read out of
+# OpenSSL to 'data', and written back in), the readable side's flow
+# control and 'end', and the close sequence: end() (close_notify, then
+# FIN) and destroy().
+#
+# A base class rather than a file of helpers, because a cdef class cannot be
+# split across files (as StreamWrites under Stream): every field and method
+# stays a C access.  Its fields are the facade's state that the data path
+# reads; TLSPump's own are the handshake's and the peer's.
+#
+# Read path (TLSPump's ``feed``, once secure): SSLSocket.read loop ->
+# 'data' (or the readable queue while paused) without Python bytecode.  The
+# read loop stops when the BIO and OpenSSL hold nothing more, so a read of
+# whole records raises no SSLWantReadError.
+#
+# Write path: ``write(bytes)`` once secure: SSLSocket.write, its records
+# written by the BIO straight into one bytes (write_records) -> the raw
+# Stream's write (C), which gathers per loop turn.  What OpenSSL writes
+# otherwise (the handshake, alerts, the facade's writes) waits in the BIO's
+# buffer until flush_out.  Everything else (str, callbacks, before
+# 'secure', corked, after end) is the facade's _write.
+#
+# Callbacks into the Python facade (TLSSocket) from this half, each on an
+# event, never per chunk:
+#   _tls_failure(exc)         OpenSSL failed on a read (the socket is destroyed)
+#   _emit_new_session()       a 'session' listener and maybe a new ticket
+#   _renegotiation_progress() a renegotiate() under way, after a read
+#   _write(...), _write_corked()   writes the fast path does not take
+
+cdef enum:
+    # One TLS record carries at most 16 KiB of plaintext, and an SSL read
+    # returns one record's: a larger buffer only costs malloc an mmap.
+    TLS_READ_SIZE = 16384
+    TLS_READ_HWM = 65536        # Node's readableHighWaterMark for sockets
+    # What a write's records take beyond its plaintext, allowed per 16 KiB
+    # record (TLS 1.3: 22 bytes; TLS 1.2 CBC with SHA-384: up to 85).  A
+    # write that needs more (smaller records) goes on in the BIO's buffer.
+    TLS_RECORD_PLAINTEXT = 16384
+    TLS_RECORD_OVERHEAD = 128
+
+
+# ssl's classes and the key log, bound when the first pump is made (importing
+# ssl costs milliseconds that programs without TLS should not pay).
+cdef object SSLWantReadError = None
+cdef object SSLZeroReturnError = None
+cdef object SSLError = None
+cdef object MemoryBIO = None
+cdef object SSLObject = None        # ssl's, and its SSLContext.wrap_bio
+cdef object SSLCONTEXT_WRAP_BIO = None
+cdef object KEYLOG = None       # tls/_session_events.py's: OpenSSL's key lines, while someone logs
+
+
+cdef int bind_ssl() except -1:
+    global SSLWantReadError, SSLZeroReturnError, SSLError, MemoryBIO
+    global SSLObject, SSLCONTEXT_WRAP_BIO
+    import ssl
+    MemoryBIO = ssl.MemoryBIO
+    SSLObject = ssl.SSLObject
+    SSLCONTEXT_WRAP_BIO = ssl.SSLContext.wrap_bio
+    SSLWantReadError = ssl.SSLWantReadError
+    SSLZeroReturnError = ssl.SSLZeroReturnError
+    SSLError = ssl.SSLError
+    return 0
+
+
+def _set_tls_kit(keylog, server_sessions):
+    """pyuvnet.tls hands the binding, as it is imported, its key log and
+    the class of a server's external session cache (tls/_session_events.py):
+    the binding imports nothing above it."""
+    global KEYLOG, ServerSessions
+    KEYLOG = keylog
+    ServerSessions = server_sessions
+
+
+cdef class TLSPumpData(EventEmitter):
+    """The data half of a TLSPump (its base class): plaintext out and in
+    once secure, flow control, end and destroy; the attributes are the
+    facade's state, shared with its Python half."""
+
+    cdef object c_ssl               # sslobj._sslobj: the C methods the pump calls
+    # The per-chunk calls, bound once: a call by name looks the method up
+    # on the type each time, which on a 16 KiB record costs as much as the
+    # rest of the glue.
+    cdef object ssl_read, ssl_write, ssl_pending     # c_ssl's; None once closed
+    cdef object bio_in_write, bio_out_read          # the MemoryBIOs' (when bio is NULL)
+    cdef pyuvnet_tls_bio_t* bio     # the SSL's BIO (owned by the SSL); NULL once closed
+    cdef object raw_write                           # the raw Stream's write
+    cdef Stream raw_stream          # _raw, for its write buffer's counts
+    cdef public object _raw         # the net.Socket carrying the ciphertext
+    cdef public object _incoming    # MemoryBIO: ciphertext in
+    cdef public object _outgoing    # MemoryBIO: ciphertext out
+    cdef public bint _allow_half_open
+    cdef public object _flowing     # None (no consumer yet), False, True: as a Readable
+    cdef public object _decoder
+    cdef public list _read_queue    # plaintext waiting for a consumer
+    cdef public Py_ssize_t _read_queued
+    cdef public list _pending_writes    # (bytes, callback) written before 'secure'
+    cdef public list _corked_writes     # (bytes, callback) written while corked
+    cdef list end_callbacks     # end()'s callbacks: they run before 'finish' listeners
+    cdef public Py_ssize_t _corked_bytes
+    cdef public bint _secure        # handshake done and the peer accepted
+    cdef public bint _destroyed
+    cdef public bint _peer_closed   # close_notify received
+    cdef public bint _raw_ended     # the raw socket's 'end' (FIN)
+    cdef public bint _end_emitted
+    cdef public bint _ended         # our end() was called
+    cdef public int _corked         # cork() depth: writes wait in the facade
+    cdef public object _pending_end  # end()'s arguments while handshaking
+    cdef public object _renegotiation   # a client's renegotiate() under way: its callback
+    cdef public object _session_watch   # client: the new sessions while 'session' has a listener; server: a tls_session.ServerSessions
+
+    def __cinit__(self, *args, **kwargs):
+        if SSLError is None:
+            bind_ssl()
+        self._read_queue = []
+        self._pending_writes = []
+        self._corked_writes = []
+        self.end_callbacks = []
+
+    # -- reading -----------------------------------------------------------
+
+    cdef bint has_unread(self):
+        """Whether ciphertext waits for OpenSSL in the BIO."""
+        if self.bio != NULL:
+            return pyuvnet_tls_bio_unread(self.bio) > 0
+        return self._incoming.pending > 0
+
+    cdef int read_plaintext(self) except -1:
+        """Plaintext out of OpenSSL: to 'data' while flowing, else into the
+        readable queue (Node's readable buffer) up to the high-water mark,
+        then the raw socket is paused.  'end' follows the last byte."""
+        cdef object data
+        if self.c_ssl is None or not self._secure:
+            return 0        # before 'secure' only the handshake may read
+        while not self._destroyed and not self._peer_closed:
+            if not self.has_unread() and not self.ssl_pending():
+                # Nothing new for OpenSSL (without read-ahead it takes from
+                # the BIO only what the record in hand needs): a read would
+                # only raise SSLWantReadError, which costs more than asking.
+                break
+            if self._flowing is not True and self._read_queued >= TLS_READ_HWM:
+                self._raw.pause()
+                break
+            try:
+                data = self.ssl_read(TLS_READ_SIZE)
+            except SSLWantReadError:
+                break
+            except SSLZeroReturnError:
+                self._peer_closed = True        # close_notify
+                break
+            except SSLError as exc:
+                self.flush_out(None)            # the alert tells the peer why
+                self._tls_failure(exc)
+                return 0
+            if not data:
+                break
+            if self._flowing is True and not self._read_queue:
+                self.deliver(data)
+            else:
+                self._read_queue.append(data)
+                self._read_queued += len(data)
+            if self.c_ssl is None:
+                break       # a 'data' listener destroyed the socket
+        if self._destroyed:
+            return 0
+        if self._session_watch is not None:
+            self._emit_new_session()    # TLS 1.3 tickets come with the data
+        if self._renegotiation is not None:
+            self._renegotiation_progress()
+        # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
+        self.flush_out(None)
+        # As net.Socket: paused, 'end' waits for resume() like the data.
+        if ((self._peer_closed or self._raw_ended) and not self._read_queue
+                and self._flowing is not False and not self._end_emitted):
+            self.emit_end()
+        return 0
+
+    cdef int emit_end(self) except -1:
+        if self._end_emitted:
+            return 0
+        self._end_emitted = True
+        self._emit('end', ())
+        if not self._allow_half_open and not self._destroyed:
+            self.end()
+        elif self._raw_ended and self._raw.writableFinished and not self._destroyed:
+            self.destroy()
+        return 0
+
+    cdef int deliver(self, object data) except -1:
+        if self._decoder is not None:
+            data = self._decoder(data)
+        self._emit('data', (data,))
+        return 0
+
+    def _drain_read_queue(self):
+        while self._read_queue and self._flowing is True and not self._destroyed:
+            data = self._read_queue.pop(0)
+            self._read_queued -= len(data)
+            self.deliver(data)
+        if self._flowing is True and not self._destroyed:
+            if self._raw.isPaused():
+                self._raw.resume()
+            self.read_plaintext()
+
+    def pause(self):
+        """Stop 'data' until resume(); plaintext waits (readableLength) up
+        to the high-water mark, then the raw socket stops reading."""
+        self._flowing = False
+        return self
+
+    def resume(self):
+        """(Re)start 'data'; what waited comes first, on the next tick."""
+        if self._flowing is not True:
+            self._flowing = True
+            current_loop().next_tick(self._drain_read_queue)
+        return self
+
+    def isPaused(self):
+        """True after pause() until resume() (False before either)."""
+        return self._flowing is False
+
+    # -- writing and ending ------------------------------------------------
+
+    def _flush_out(self, callback=None):
+        """Write what the outgoing BIO holds to the raw socket; returns the
+        raw write()'s answer."""
+        return self.flush_out(callback)
+
+    cdef object flush_out(self, object callback):
+        cdef pyuvnet_tls_bio_t* bio = self.bio
+        cdef object data
+        if bio != NULL:
+            if bio.out_len or callback is not None:
+                data = PyBytes_FromStringAndSize(bio.out, bio.out_len)
+                bio.out_len = 0
+                return self.raw_write(data, callback)
+        elif self._outgoing.pending or callback is not None:
+            return self.raw_write(self.bio_out_read(), callback)
+        return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
+                < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
+
+    def write(self, data, encoding=None, callback=None):
+        """Encrypt and send ``data``; returns False once the raw socket's
+        buffer reaches its highWaterMark ('drain' follows).  Writes before
+        the handshake finished wait for it."""
+        if (type(data) is bytes and encoding is None and callback is None and self._secure
+                and not self._ended and not self._destroyed and self._pending_end is None
+                and self._corked == 0 and self.c_ssl is not None):
+            if not PyBytes_GET_SIZE(data):
+                # OpenSSL is never given an empty write: it sends nothing,
+                # and a zero-length SSL_write can fail with SSL_ERROR_SYSCALL
+                # (ssl.SSLEOFError), which Node's empty write never does.
+                return self.flush_out(None)
+            if self.bio != NULL and self.bio.out_len == 0:
+                return self.write_records(data)
+            self.ssl_write(data)
+            return self.flush_out(None)
+        return self._write(data, encoding, callback)
+
+    cdef object write_records(self, bytes data):
+        """SSL_write with OpenSSL's records written straight into the
+        bytes the raw socket is given: one copy less than through the
+        BIO's buffer."""
+        cdef pyuvnet_tls_bio_t* bio = self.bio     # (the SSL, which owns it, outlives the call)
+        cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+        cdef bytes records = PyBytes_FromStringAndSize(
+            NULL, size + (size // TLS_RECORD_PLAINTEXT + 1) * TLS_RECORD_OVERHEAD)
+        pyuvnet_tls_bio_aim(bio, records)
+        try:
+            self.ssl_write(data)
+        finally:
+            pyuvnet_tls_bio_unaim(bio, records)
+        if PyBytes_GET_SIZE(records):
+            self.raw_write(records, None)
+        return self.flush_out(None)     # the rest, if any; the raw socket's answer
+
+    def end(self, data=None, encoding=None, callback=None):
+        """Send ``data`` if given, then close_notify, then FIN; ``callback``
+        runs on 'finish'.  Before 'secure' it waits for the handshake."""
+        data, encoding, callback = end_arguments(data, encoding, callback)
+        if data is not None:
+            self.write(data, encoding)
+        if not self._secure and not self._destroyed:
+            self._pending_end = (None, None, callback)
+            return self
+        self._pending_end = None
+        if not self._ended and self.c_ssl is not None:
+            self._ended = True
+            self._corked = 0        # Node's end() uncorks
+            if self._corked_writes:
+                self._write_corked()
+            # A second SSL_shutdown would read on: records still unread
+            # (data sent with the peer's Finished) would fail it with
+            # APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
+            unread = None
+            if self.bio != NULL:
+                self.bio.held = 1
+            else:
+                unread = self._incoming.read()
+            try:
+                self.c_ssl.shutdown()
+            except SSLError:
+                pass    # close_notify is queued; the peer's answer is not awaited
+            if self.bio != NULL:
+                self.bio.held = 0
+            elif unread:
+                self._incoming.write(unread)
+            self.flush_out(None)
+        if callback is not None and not self._raw.writableFinished:
+            self.end_callbacks.append(callback)
+            callback = None
+        self._raw.end(callback)     # (a callback here: already finished, Node's error)
+        return self
+
+    def destroy(self, error=None):
+        """Close now; with ``error``: 'error'(error) then 'close'(True)."""
+        if not self._destroyed:
+            self._destroyed = True
+            self._pending_writes = []
+            self._corked_writes = []
+            self._corked_bytes = 0
+            self._raw.destroy(error)
+        return self
