@@ -178,7 +178,7 @@ clean:
 
 # `make typecheck`: the stubs against the built extension (stubtest), the
 # stubs' generated sections current (tools/gen_stubs.py), mypy --strict on
-# the stubs and examples/ (the docs' snippets: tests/test_snippets.py).
+# the stubs and examples/ (the docs' snippets: tests/project/test_snippets.py).
 # docs/typing.md says how to keep the stubs in step.
 .PHONY: typecheck
 typecheck: build/.installed-test
@@ -217,8 +217,8 @@ STRESS_TIMEOUT = $(if $(filter long,$(PYUVNET_STRESS)),--timeout=3600,)
 
 stress: build/.installed-test
 	PYUVNET_STRESS=$(PYUVNET_STRESS) PYUVNET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		$(PY) -m pytest -q -p no:cacheprovider $(STRESS_TIMEOUT) tests/stress tests/test_api_fuzz.py \
-		tests/test_http_parser_fuzz.py tests/test_http_socket_fuzz.py $(PYTEST_ARGS)
+		$(PY) -m pytest -q -p no:cacheprovider $(STRESS_TIMEOUT) tests/stress tests/net/test_api_fuzz.py \
+		tests/http/test_http_parser_fuzz.py tests/http/test_http_socket_fuzz.py $(PYTEST_ARGS)
 
 asan: | deps
 	PYTHON=$(PYTHON) bash tests/sanitizers/asan.sh $(PYTEST_ARGS)
@@ -227,6 +227,6 @@ memcheck: build/.installed-test
 	@command -v valgrind >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --suppressions=tests/sanitizers/valgrind-python.supp \
 		--suppressions=/usr/lib/valgrind/python3.supp \
-		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/test_tcp_lifetime.py \
-		--deselect tests/test_tcp_lifetime.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
+		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/net/test_tcp_lifetime.py \
+		--deselect tests/net/test_tcp_lifetime.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
 		$(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""What the tests of pyuvnet.aio share (tests/test_aio_*.py, and the
+"""What the tests of pyuvnet.aio share (tests/loop/test_aio_*.py, and the
 awaitables' tests of test_promises.py and test_child_process_exec.py): the
 ``arun`` fixture, which runs a coroutine under asyncio.wait_for on each kind
 of asyncio loop (the default one, one over select(), uvloop's), so that a

@@ -1,4 +1,4 @@
-"""What the Happy Eyeballs tests share (tests/test_autoselectfamily_*.py):
+"""What the Happy Eyeballs tests share (tests/net/test_autoselectfamily_*.py):
 places for a race on this machine's loopback only, and the lookup that
 hands them to a socket.
 

@@ -2,6 +2,7 @@
 runner is not part of the package; its sources sit in the checkout, or
 beside a wheel's copied tests), the built load generator, and the accept
 loop of their small thread-per-connection servers."""
+import importlib.util
 import sys
 import threading
 from pathlib import Path
@@ -35,3 +36,11 @@ def serve_each_connection(listener, handle):
                 return
             threading.Thread(target=handle, args=(conn,), daemon=True).start()
     threading.Thread(target=accept, daemon=True).start()
+
+
+def load_by_path(name, path):
+    """Import a script (not part of a package) as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -1,4 +1,4 @@
-"""What the cluster tests share (tests/test_cluster.py, and
+"""What the cluster tests share (tests/processes/test_cluster.py, and
 tests/stress/test_cluster_scale.py for the 100 forks): a primary program written to tmp_path and run as a process of
 its own, printing JSON lines; its workers are the same program."""
 import json

@@ -130,5 +130,5 @@ class Recorder:
 
 @pytest.fixture
 def rec():
-    """A Recorder, for the EventEmitter tests (tests/test_events_*.py)."""
+    """A Recorder, for the EventEmitter tests (tests/loop/test_events_*.py)."""
     return Recorder()

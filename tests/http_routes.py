@@ -1,6 +1,6 @@
 """The same small HTTP application twice, for Node 20 (JavaScript, run by
 /usr/bin/node) and for pyuvnet.http, so that tests can send both the same
-bytes and compare the answers byte for byte (tests/test_http_wire.py)."""
+bytes and compare the answers byte for byte (tests/http/test_http_wire.py)."""
 import contextlib
 import json
 import subprocess

@@ -1,4 +1,4 @@
-"""What the unix domain socket tests share (tests/test_ipc_pipe_*.py): the
+"""What the unix domain socket tests share (tests/processes/test_ipc_pipe_*.py): the
 skip mark for a platform without them, sun_path's size, a socket file left
 behind by a dead server, and the errors a listen() or a connect() on a path
 comes to."""

@@ -1,5 +1,5 @@
 """What the tests of resolving before connecting share
-(tests/test_lookup_*.py): the made-up host name, the events recorded, a
+(tests/net/test_lookup_*.py): the made-up host name, the events recorded, a
 free port, a custom ``lookup`` that answers on a later turn, and a server
 that notes where each connection came from."""
 import socket

@@ -14,8 +14,8 @@ call. It holds, after every step and at the end:
 - once both are closed the loop finishes and the process has the fds it
   had before the pair.
 
-tests/test_random_sequences.py runs it in the suite's budget; tests/stress
-runs it longer.  tests/test_found_by_random_tests.py replays what it found.
+tests/net/test_random_sequences.py runs it in the suite's budget; tests/stress
+runs it longer.  tests/net/test_found_by_random_tests.py replays what it found.
 """
 import contextlib
 import gc

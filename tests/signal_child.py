@@ -1,4 +1,4 @@
-"""A pyuvnet server for tests/test_signals.py to send signals to.
+"""A pyuvnet server for tests/loop/test_signals.py to send signals to.
 
     python tests/signal_child.py MODE
 

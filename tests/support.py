@@ -1,4 +1,5 @@
 """Helpers the test modules share."""
+import hashlib
 import json
 import os
 import queue
@@ -13,9 +14,18 @@ import time
 
 import pytest
 
-# The checkout the tests sit in; a copy of tests/ run against an installed
-# pyuvnet (the wheels' suites) has none of its other files.
-SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import pyuvnet
+
+# The test tree and the checkout around it (the tests sit one folder down,
+# in their families; the wheels' lane copies tests/ and examples/ side by side).
+TESTS = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(TESTS)
+EXAMPLES = os.path.join(ROOT, 'examples')
+
+
+# A copy of tests/ run against an installed pyuvnet (the wheels' suites)
+# has none of the checkout's other files.
+SOURCE_ROOT = ROOT
 
 
 def needs_source_tree(*paths):
@@ -183,3 +193,39 @@ class NodeProcess:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
+
+
+# pyuvnet's own files, whose Python frames the frame-counting tests count.
+PACKAGE_DIR = os.path.dirname(pyuvnet.__file__) + os.sep
+
+
+def pyuvnet_frames():
+    """A profile hook counting the Python frames entered from pyuvnet's own
+    files, by function name (for the failure message)."""
+    counts = {}
+
+    def profile(frame, event, arg):
+        if event == 'call' and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+            name = os.path.basename(frame.f_code.co_filename) + ':' + frame.f_code.co_name
+            counts[name] = counts.get(name, 0) + 1
+    return counts, profile
+
+
+NODE = shutil.which('node') or ('/usr/bin/node' if os.path.exists('/usr/bin/node') else None)
+
+
+@pytest.fixture
+def node():
+    started = []
+
+    def start(script, *args):
+        p = NodeProcess(script, *args)
+        started.append(p)
+        return p
+    yield start
+    for p in started:
+        p.kill()
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()

@@ -1,4 +1,4 @@
-"""What the write path's tests share (tests/test_tcp_write_*.py): a client
+"""What the write path's tests share (tests/net/test_tcp_write_*.py): a client
 that reads what it is sent, and a server that keeps what it reads."""
 import pyuvnet as net
 

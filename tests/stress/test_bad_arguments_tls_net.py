@@ -26,7 +26,7 @@ import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import _uv
 from stress_support import scaled
-from test_api_fuzz import SPECIAL_NUMBERS, fake_getaddrinfo, settle
+from fuzz_support import SPECIAL_NUMBERS, fake_getaddrinfo, settle
 
 EXAMPLES = scaled(150, 3000)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,

@@ -1,5 +1,5 @@
 """pyuvnet.cluster: the issue's 100 forks in sequence (issue 15).  The
-suite forks 20 (tests/test_cluster.py): a worker is a fresh interpreter
+suite forks 20 (tests/processes/test_cluster.py): a worker is a fresh interpreter
 importing pyuvnet, about 0.6 s a fork on a loaded 2-core machine, so 100
 take 1 to 3 minutes (64 s and 179 s measured, under other load)."""
 import pytest

@@ -25,7 +25,7 @@ from ipc_peer import (
 )
 from sequences import warm_up_loop
 from stress_support import scaled
-from test_ipc_node_interop import NODE
+from support import NODE
 
 node_only = pytest.mark.skipif(NODE is None, reason='node is not installed')
 

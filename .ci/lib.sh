@@ -1,0 +1,72 @@
+# Sourced by .ci/run: its messages, the pytest summaries it totals, and
+# the scheduler of the lanes that run alongside its main line. Expects
+# WORK (the run's scratch folder) and START (its $SECONDS at the start).
+
+section() { printf '\n======== %s (%ds) ========\n' "$*" $((SECONDS - START)); }
+die() { echo ".ci/run: FAIL: $*" >&2; exit 1; }
+note() { echo ".ci/run: $*"; }
+
+# Every pytest run's closing line goes to $WORK/summaries (lanes included);
+# the total is counted from it at the end.
+# run_pytest LOG COMMAND...: runs the command (which runs pytest -q, once or
+# more), shows its output, and keeps the closing line of every run.
+run_pytest() {
+    local log=$1 rc=0 lines
+    shift
+    "$@" 2>&1 | tee "$log" || rc=$?
+    lines=$(grep -E '^[0-9]+ (passed|failed)|^=* ?[0-9]+ (passed|failed)' "$log" || true)
+    [ -n "$lines" ] || die "no pytest summary line in $log"
+    echo "$lines" >>"$WORK/summaries"
+    [ "$rc" = 0 ] || die "tests failed: $(tail -1 <<<"$lines")"
+}
+
+# total WORD: the sum of "N WORD" over every closing line kept.
+total() {
+    grep -oE "[0-9]+ $1" "$WORK/summaries" 2>/dev/null | awk '{n += $1} END {print n + 0}'
+}
+
+# alongside NAME FUNCTION: runs the function in the background, its output
+# kept in $WORK/lane-NAME.log until join NAME shows it.
+declare -A LANE_PID
+alongside() {
+    note "$1 runs alongside from here (${SECONDS}s)"
+    set -m      # a background job under job control leads its own process group
+    ( "$2" ) >"$WORK/lane-$1.log" 2>&1 &
+    set +m
+    LANE_PID[$1]=$!
+    LANES+=($!)
+}
+
+# join NAME: waits for that lane, shows what it printed, fails if it failed.
+join() {
+    local rc=0
+    wait "${LANE_PID[$1]}" || rc=$?
+    section "$1 (ran alongside; its output follows)"
+    cat "$WORK/lane-$1.log"
+    [ "$rc" = 0 ] || die "$1 failed (above)"
+}
+
+LANES=()            # the process groups of the lanes running alongside
+# Each lane is a process group, so that a failure ends its pytest and
+# compilers too, not only the lane's shell. (A lane that already ended
+# cannot be killed: that is no failure.)
+end_lanes() { local pgid; for pgid in "${LANES[@]}"; do kill -- "-$pgid" 2>/dev/null || true; done; }
+
+# wait_for NAME: until $WORK/NAME exists (a step of another lane is done;
+# a lane that fails ends CI, and this wait with it).
+wait_for() {
+    while [ ! -e "$WORK/$1" ]; do sleep 1; done
+}
+
+# wait_for_step NAME LANE: until LANE has made $WORK/NAME; if the lane ends
+# without it, it failed: its output is shown and CI fails.
+wait_for_step() {
+    while [ ! -e "$WORK/$1" ]; do
+        if ! kill -0 "${LANE_PID[$2]}" 2>/dev/null; then
+            [ -e "$WORK/$1" ] && return
+            join "$2"
+            die "$2 ended before $1"
+        fi
+        sleep 1
+    done
+}

@@ -1,0 +1,272 @@
+"""pyuvnet's stubs: generated from the one alias table, and they catch mistakes.
+
+The mypy tests run where mypy is installed (the test extra has it; the
+wheels' tests do not); `make typecheck` runs stubtest and mypy --strict.
+"""
+import ast
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pyuvnet._names import ALIASES, snake_name
+
+from support import ROOT
+from typing_support import TOOLS, needs_mypy, run_mypy
+
+if not os.path.isfile(os.path.join(ROOT, 'pyuvnet', '__init__.pyi')):
+    # The wheels' tests run from a copy of tests/ without the source tree.
+    pytest.skip('needs the source tree (tools/, the stubs)', allow_module_level=True)
+sys.path.insert(0, TOOLS)
+import gen_stubs  # noqa: E402  (tools/ is not a package)
+
+
+def test_generated_stub_sections_are_current():
+    done = subprocess.run([sys.executable, os.path.join(TOOLS, 'gen_stubs.py'), '--check'],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _trees():
+    """Every stub's tree, the package namespace's (which only re-exports) last."""
+    trees = []
+    for path in sorted(gen_stubs.stub_paths(), key=lambda p: p.endswith('__init__.pyi')):
+        with open(path) as f:
+            trees.append(ast.parse(f.read()))
+    return trees
+
+
+def test_every_camel_name_of_the_table_has_its_twin_in_the_stubs():
+    trees = _trees()
+    missing = []
+    for (stub, cls), entries in gen_stubs.STUB_TARGETS.items():
+        with open(os.path.join(ROOT, 'pyuvnet', stub)) as f:
+            own = ast.parse(f.read())     # first: class names repeat (tls.Server)
+        for camel in (c for entry in entries for c in ALIASES[entry]):
+            if cls == 'module':
+                found = any(gen_stubs._defines(node, snake_name(camel)) for node in own.body)
+            else:
+                found = bool(gen_stubs._definitions([own] + trees, cls, snake_name(camel))[0])
+            if not found:
+                missing.append('%s.%s' % (cls, snake_name(camel)))
+    assert missing == []
+
+
+def test_every_aliases_entry_is_typed_somewhere():
+    """A new ALIASES entry needs its place in gen_stubs.STUB_TARGETS."""
+    typed = {entry for entries in gen_stubs.STUB_TARGETS.values() for entry in entries}
+    assert set(ALIASES) - typed <= {'AbortController'}  # it has no camelCase names
+
+
+def test_option_typed_dicts_have_both_spellings():
+    trees = _trees()
+    for name in ('SocketOptions', 'ConnectOptions', 'ServerOptions', 'ListenOptions',
+                 'KeepAliveOptions', 'BoundSocketOptions', 'ListenPromiseOptions',
+                 'SpawnOptions', 'ForkOptions', 'ClusterSettings'):
+        keys = {item.target.id for item in gen_stubs._class_node(trees, name).body
+                if isinstance(item, ast.AnnAssign)}
+        assert {snake_name(key) for key in keys} <= keys, name
+
+
+@pytest.fixture(scope='module')
+def mypy_cache(tmp_path_factory):
+    # One cache: only the first run reads the standard library's stubs.
+    return str(tmp_path_factory.mktemp('mypy-cache'))
+
+
+def _mypy(tmp_path, cache, source):
+    path = tmp_path / 'user_code.py'
+    path.write_text(textwrap.dedent(source))
+    status, errors, _ = run_mypy(['--cache-dir', cache, str(path)])
+    return status, errors
+
+
+@needs_mypy
+def test_correct_code_passes_strict(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+
+        def on_connection(sock: net.Socket) -> None:
+            sock.set_no_delay(True).on('data', sock.write)
+            sock.on('close', lambda had_error: print('closed', had_error))
+            sock.once('end', lambda: None)
+
+        server = net.create_server(on_connection)
+        server.listen(0, '127.0.0.1', lambda: print(server.address().port))
+        server.on('connection', lambda sock: sock.end(b'bye'))
+        client = net.connect({'port': 1, 'host': '127.0.0.1'}, lambda: None)
+        client.on('error', lambda err: print(err))
+        client.write('hello', 'utf8', lambda err: None)
+        net.setTimeout(lambda n: print(n + 1), 10, 41).unref()
+        net.run()
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_misspelt_method_wrong_argument_type_wrong_listener_arity(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+
+        sock = net.connect(8124, '127.0.0.1')
+        sock.wirte(b'hello')
+        sock.setNoDelay('yes')
+        sock.on('close', lambda: print('closed'))
+        net.run(42)
+    """)
+    assert status == 1
+    assert errors == [
+        '"Socket" has no attribute "wirte"; maybe "write"?  [attr-defined]',
+        'Argument 1 to "setNoDelay" of "Socket" has incompatible type "str"; expected "bool"  [arg-type]',
+        'No overload variant of "on" of "Socket" matches argument types "str", "Callable[[], None]"  [call-overload]',
+        'Too many arguments for "run"  [call-arg]',
+    ]
+
+
+@needs_mypy
+def test_types_bite_on_snake_twins_and_options(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+
+        net.create_server(allow_half_open='no')
+        net.create_server().listen({'port': 0, 'backlogg': 5})
+        net.connect(8124).set_keep_alive(True, 'soon')
+    """)
+    assert status == 1
+    assert errors == [
+        'No overload variant matches argument type "str"  [call-overload]',
+        'No overload variant of "listen" of "Server" matches argument type "dict[str, int]"  [call-overload]',
+        'Argument 2 has incompatible type "str"; expected "float"  [arg-type]',
+    ]
+
+
+@needs_mypy
+def test_newer_surface_passes_strict(tmp_path, mypy_cache):
+    """BoundSocket, BlockList's batch and CIDR methods, setKeepAlive's
+    options form, typeOfService, promises and async for, child_process and
+    process, as a user writes them."""
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+        from pyuvnet import child_process, process, promises
+
+        child = child_process.fork('worker.py', ['--fast'], exec_argv=['-u'], silent=True)
+        child.on('exit', lambda code, signal: print(code, signal))
+        child.on('message', lambda message: print(message))
+        child.on('message', lambda message, handle: print(message, handle))
+        child.send({'a': 1}, lambda err: None)
+        assert child.exit_code is None and child.kill('SIGTERM') in (True, False)
+        child_process.spawn('ls', {'stdio': 'ignore'})
+        process.on('disconnect', lambda: None)
+        blocked = net.BlockList()
+        blocked.add_cidrs(list(net.BlockList.PRIVATE_RANGES))
+        print(blocked.size, blocked.to_json())
+        sock = net.Socket({'typeOfService': 0x10})
+        sock.set_keep_alive({'enable': True, 'initial_delay': 1000, 'count': 3})
+        with net.BoundSocket(port=0, host='127.0.0.1') as bound:
+            print(bound.address().port, bound.fd())
+        net.createServer().listen(net.BoundSocket(port=0))
+
+        async def main() -> None:
+            server = await promises.listen(port=0, connection_listener=lambda s: None)
+            async for peer in server:
+                peer.end()
+            sock: net.Socket = await promises.connect(80, 'localhost')
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_on_child_processes_and_the_newer_surface(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+        from pyuvnet import child_process, process
+
+        child = child_process.fork('worker.py')
+        child_process.fork('worker.py', silent='yes')
+        child.on('exit', lambda code: None)
+        process.on('message', lambda message, handle, extra: None)
+        net.BlockList().addCIDRs('10.0.0.0/8')
+        net.connect(80).setTypeOfService('high')
+    """)
+    assert status == 1
+    assert errors == [
+        'No overload variant of "fork" matches argument types "str", "str"  [call-overload]',
+        'No overload variant of "on" of "ChildProcess" matches argument types "str", "Callable[[Any], None]"  [call-overload]',
+        'No overload variant matches argument types "str", "Callable[[Any, Any, Any], None]"  [call-overload]',
+        'Argument 1 to "addCIDRs" of "BlockList" has incompatible type "str"; expected "list[str] | tuple[str, ...]"  [arg-type]',
+        'Argument 1 to "setTypeOfService" of "Socket" has incompatible type "str"; expected "int"  [arg-type]',
+    ]
+
+
+@needs_mypy
+def test_cluster_settings_pass_strict_in_both_spellings(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from pyuvnet import cluster
+
+        cluster.setupPrimary({'exec': 'worker.py', 'execArgv': ['-u'], 'args': ('--fast',)})
+        cluster.setup_primary(exec='worker.py', exec_argv=['-u'], silent=True, cwd='/tmp')
+        cluster.setupPrimary(serialization='advanced', stdio=['ignore', 'pipe', 'pipe', 'ipc'])
+        script: str = cluster.settings['exec']
+        worker = cluster.fork({'PORT': '8000'})
+        worker.on('online', lambda: None)
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_on_misspelt_cluster_settings_and_a_str_for_a_list(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from pyuvnet import cluster
+
+        cluster.setupPrimary(exce='w.py')
+        cluster.setupPrimary({'exce': 'w.py'})
+        cluster.setup_primary(args='--fast')
+        cluster.setupPrimary({'execArgv': '-u'})
+        cluster.fork({'PORT': 8000})
+    """)
+    assert status == 1
+    assert errors == [
+        'Unexpected keyword argument "exce" for "setupPrimary"  [call-arg]',
+        # A dict literal that is no ClusterSettings (a misspelt key, a str
+        # for a list) is inferred as a plain dict, which the union refuses.
+        'Argument 1 to "setupPrimary" has incompatible type "dict[str, str]"; expected "ClusterSettings | None"  [arg-type]',
+        'Argument "args" has incompatible type "str"; expected "list[str] | tuple[str, ...]"  [arg-type]',
+        'Argument 1 to "setupPrimary" has incompatible type "dict[str, str]"; expected "ClusterSettings | None"  [arg-type]',
+        'Dict entry 0 has incompatible type "str": "int"; expected "str": "str"  [dict-item]',
+    ]
+
+
+@needs_mypy
+def test_a_chunk_listener_may_take_bytes_alone_and_arity_still_bites(tmp_path, mypy_cache):
+    """Issue 42: `req.on('data', chunks.append)` with a list[bytes] passes
+    (a chunk is bytes, or str after setEncoding(), never both for one
+    emitter), an async def listener passes (the asyncio bridge runs it),
+    and a listener of the wrong arity is still an error."""
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        import pyuvnet as net
+        from pyuvnet import http
+
+        chunks: list[bytes] = []
+        texts: list[str] = []
+
+        async def on_request(req: http.IncomingMessage, res: http.ServerResponse) -> None:
+            res.end(b'')
+
+        def on_connection(sock: net.Socket) -> None:
+            sock.on('data', chunks.append)
+            sock.set_encoding('utf8').on('data', texts.append)
+
+        def on_body(req: http.IncomingMessage) -> None:
+            req.on('data', chunks.append)
+
+        def wrong_arity(req: http.IncomingMessage) -> None:
+            req.on('data', lambda a, b: None)
+
+        http.createServer(on_request)
+        net.createServer(on_connection)
+    """)
+    assert status == 1
+    assert len(errors) == 1 and errors[0].startswith('No overload variant of "on" of '
+                                                     '"IncomingMessage" matches'), errors
