@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from .. import _uv, errors, validate
 from .._names import ALIASES, OptionSpec, add_aliases, normalize_options
 from ..events import EventEmitter
+from ..socket import Socket
 from ._ipc_channel import Channel, SERIALIZATIONS
 from .arguments import (
     env_pairs, normalize_stdio, os_bytes, refuse_nul, shell_command, signal_name, signal_number,
@@ -207,12 +208,11 @@ class ChildProcess(EventEmitter):
                 child_fds.append(kind)
 
     def _open_stdio(self, stdio, parent_ends, serialization):
-        import pyuvnet
         for index, kind in enumerate(stdio):
             stream = None
             if kind == 'pipe':
-                stream = pyuvnet.Socket({'fd': parent_ends[index], 'readable': index > 0,
-                                         'writable': index == 0})
+                stream = Socket({'fd': parent_ends[index], 'readable': index > 0,
+                                'writable': index == 0})
                 if index > 0:
                     self._closes_needed += 1
                     stream.on('close', self._maybe_close)
