@@ -4,7 +4,8 @@
  *                            pyuvnet_copy, by (dst - src) mod 4096
  *   copy_aliasing --check    pyuvnet_copy copies every byte and no other,
  *                            at every page offset and around its sizes'
- *                            edges (tests/test_copy.py); exit status 1 if not
+ *                            edges (tests/bench/test_bench_copy_aliasing.py);
+ *                            exit status 1 if not
  *
  *   make bench-copy          builds it and runs the first
  */

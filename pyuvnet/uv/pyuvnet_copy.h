@@ -12,7 +12,7 @@
  * bytes, past what was measured) the block is copied backward, 64 bytes at
  * a time: each store then lands behind the loads still to come, and the
  * copy runs at memcpy's speed.  Plain C, no Python: bench/copy_aliasing.c
- * compiles it on its own (tests/test_bench_copy_aliasing.py, make
+ * compiles it on its own (tests/bench/test_bench_copy_aliasing.py, make
  * bench-copy). */
 #ifndef PYUVNET_COPY_H
 #define PYUVNET_COPY_H
