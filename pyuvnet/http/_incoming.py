@@ -68,7 +68,7 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
     and ``statusMessage``), and a readable stream of its body."""
 
     # Its state, and the body's push, end and close, are its C base's
-    # (pyuvnet/uv/http/messages.pyx), pause() and resume() too.
+    # (pyuvnet/uv/http/incoming.pyx), pause() and resume() too.
 
     statusCode = field('_status', "The response's status (client side); None in a request.")
     statusMessage = field('_reason', "The response's reason phrase (client side).")

@@ -241,7 +241,7 @@ def test_a_requests_head_is_no_object_for_the_gc_to_walk(run_loop):
 
 def test_a_response_whose_write_is_dropped_is_freed_with_its_callback(run_loop, gc_off):
     """end()'s write callback holds its response outside the GC's view
-    (http/messages.pyx, SentNotice): when the socket is destroyed with the
+    (http/outgoing.pyx, SentNotice): when the socket is destroyed with the
     write still queued, the callback goes and the response with it
     (after 'finish' and 'close', as Node 20 emits them then)."""
     refs, events = [], []

@@ -2,8 +2,9 @@
 # (pyuvnet/http/_server.py's ServerConnection), so that one request and its
 # answer run no Python frame of pyuvnet's own (docs/DESIGN.md, "Where
 # Python runs"): the parser's owner for whole messages, each request's
-# IncomingMessage and ServerResponse (http/messages.pyx), the responses'
-# order, keep-alive, and each exchange's 'finish' and 'close'.
+# IncomingMessage and ServerResponse (http/incoming.pyx, outgoing.pyx),
+# the responses' order, keep-alive, and each exchange's 'finish' and
+# 'close'.
 
 cdef class ServerSettings:
     """An http server's settings that its connections read, as C: one

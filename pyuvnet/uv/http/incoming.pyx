@@ -1,0 +1,254 @@
+# The C bases of an HTTP message and of pyuvnet.http's IncomingMessage
+# (pyuvnet/http/_incoming.py), for the server to make and drive per
+# request without a Python frame of pyuvnet's own:
+#
+#   MessageCore    what both sides share: the socket, 'close' once
+#   IncomingCore   IncomingMessage's state and its body's push/end/close,
+#                  pause/resume and the drain after resume (a C tick)
+#
+# The outgoing side is http/outgoing.pyx.
+
+
+cdef class MessageCore(EventEmitter):
+    """An HTTP message's socket and its 'close', emitted once."""
+
+    cdef public object socket
+    """The message's connection (a Socket or TLSSocket), or None."""
+    cdef public bint _closed
+
+    def _emit_close(self):
+        self.emit_close()
+
+    cdef int emit_close(self) except -1:
+        if not PyObject_GC_IsTracked(self):
+            # The server untracked it for its exchange (ServerExchange.
+            # dispatch); past 'close' it may be in a cycle of the user's.
+            PyObject_GC_Track(self)
+        if not self._closed:
+            self._closed = True
+            try:
+                self._emit('close', EMPTY_TUPLE)
+            finally:
+                # 'close' is a message's last event.  Node code registers
+                # closures that reach the other message of the exchange
+                # (req.on('end', () => res.end(...)), and res.req leads
+                # back): a reference cycle per request, which only the
+                # cyclic GC would free (a tenth of a 500-connection upload
+                # server's CPU).  Let go of them here instead.
+                self._drop_listeners()
+        return 0
+
+
+cdef class IncomingCore(MessageCore):
+    """IncomingMessage's state and the body's arrival (Node's Readable
+    push, end and close), for the parser's owners to call from C."""
+
+    cdef public object method
+    """The request's method (server side), e.g. 'GET'; None in a response."""
+    cdef public object url
+    """The request target as sent (server side), e.g. '/a?b=1'."""
+    cdef public object _status, _reason   # a response's (client side)
+    cdef public int _major, _minor
+    cdef public object _raw, _raw_trailers
+    cdef public list _buffer            # None until a chunk waits unread
+    cdef public Py_ssize_t readableLength
+    """Bytes of the body received and waiting to be read."""
+    cdef bint read_stopped              # we paused the socket (Node's readStop)
+    cdef object exchange                # a request's ServerExchange, or None
+    cdef public object _headers, _trailers
+    cdef public object _flowing         # None: not decided; False: paused
+    cdef public object _decoder
+    cdef public bint complete
+    """True once the whole message was received and 'end' emitted."""
+    cdef public bint aborted
+    """True when the connection closed before the message was complete."""
+    cdef public bint upgrade
+    """True for an upgrade (or CONNECT) request someone listens for."""
+    cdef public bint _ended             # the body's end arrived
+    cdef public bint _end_emitted
+    cdef bint end_due                   # push_end queued the tick that emits 'end'
+    cdef public bint _consumed          # someone read (or dumped) the body
+    cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
+    cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
+    # A response (client side) closes after its 'end'; a request closes
+    # after its response's 'close' (the server clears this, Node's order).
+    cdef public bint _close_after_end
+    cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
+
+    def __cinit__(self, *args, **kwargs):
+        self.url = ''
+        self._major = self._minor = 1
+        # The parser's raw headers are a tuple (rawHeaders makes the list
+        # when read): no GC-tracked list per message.
+        self._raw = self._raw_trailers = EMPTY_TUPLE
+        self._close_after_end = True
+
+    def __init__(self, socket=None):
+        self.socket = socket
+
+    cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
+        EventEmitter._add(self, event, listener, prepend, once)
+        # Node's Readable.on (and once, through it): a 'data' listener
+        # starts the flow, unless pause() came first (prependListener,
+        # EventEmitter's own, does not).
+        if (not prepend and self._flowing is None and isinstance(event, str)
+                and event == 'data'):
+            self.resume()
+        return 0
+
+    def _set_head(self, tuple head):
+        """The parser's head: (method or status, url or reason, major,
+        minor, raw headers, keep-alive, upgrade, name flags)."""
+        self.set_head(head)
+
+    cdef int set_head(self, tuple head) except -1:
+        first = head[0]
+        if type(first) is int:
+            self._status = first
+            self._reason = head[1]
+        else:
+            self.method = first
+            self.url = head[1]
+        self._major = head[2]
+        self._minor = head[3]
+        self._raw = head[4]
+        self._keep_alive = head[5]
+        return 0
+
+    def _push(self, chunk):
+        """Body bytes from the parser (one call per read)."""
+        self.push(chunk)
+
+    cdef int push(self, chunk) except -1:
+        if self._flowing is True and not self._buffer:
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    return 0
+            self._emit('data', (chunk,))
+            return 0
+        if self._buffer is None:
+            self._buffer = [chunk]
+        else:
+            self._buffer.append(chunk)
+        self.readableLength += len(chunk)
+        if self.readableLength >= HIGH_WATER_MARK:
+            # Node's push() returned false: the socket stops reading until
+            # the body is read (a read already under way still lands).
+            self.stop_socket()
+        return 0
+
+    cdef int stop_socket(self) except -1:
+        if not self.read_stopped and self.socket is not None and not self._closed:
+            self.read_stopped = True
+            self.socket.pause()
+        return 0
+
+    cdef int start_socket(self) except -1:
+        """Node's readStart: the socket reads again, unless the server
+        stopped it for its unread answers (ServerExchange.paused)."""
+        self.read_stopped = False
+        socket = self.socket
+        if (socket is None or self._closed
+                or (self.exchange is not None and (<ServerExchange>self.exchange).paused)
+                or (isinstance(socket, Stream) and (<Stream>socket).flowing == 1)):
+            return 0
+        socket.resume()
+        return 0
+
+    def _push_end(self, raw_trailers=None):
+        """The message is complete."""
+        self.push_end(raw_trailers)
+
+    cdef int push_end(self, raw_trailers) except -1:
+        if raw_trailers:
+            self._raw_trailers = raw_trailers
+            self._trailers = None
+        self._ended = True
+        if self._flowing is True and not self._buffer:
+            # 'end' on the next tick, even if paused meanwhile (Node's
+            # endReadable, queued once nothing is buffered).
+            self.end_due = True
+            current_loop().call_soon_tick(self)
+        return 0
+
+    def pause(self):
+        """Stop 'data' until resume(); the connection reads on until a
+        high-water mark's worth waits (readableHighWaterMark), as Node's."""
+        self._flowing = False
+        return self
+
+    def resume(self):
+        """Start or restart 'data': what waited comes first, on a later tick."""
+        self._consumed = True
+        if self._flowing is not True:
+            self._flowing = True
+            if self._buffer or self._ended:
+                # What waited, then 'end' (with nothing waiting, a push
+                # emits at once and push_end queues the 'end').
+                current_loop().call_soon_tick(self)
+            if not self._ended and self.readableLength < HIGH_WATER_MARK:
+                self.start_socket()
+        return self
+
+    cdef int on_tick(self) except -1:
+        """The tick resume() or push_end() queued: the chunks that waited
+        (while still flowing), then 'end' once the body is over."""
+        if self.end_due:
+            self.end_due = False
+            return self.emit_end()
+        while self._buffer and self._flowing is True and not self._closed:
+            chunk = self._buffer.pop(0)
+            self.readableLength -= len(chunk)
+            if self._decoder is not None:
+                chunk = self._decoder(chunk)
+                if not chunk:
+                    continue
+            self._emit('data', (chunk,))
+        if self._ended and not self._buffer and self._flowing is True:
+            self.emit_end()
+        self.read_some()
+        return 0
+
+    cdef int read_some(self) except -1:
+        """The body was read down below the high-water mark: the socket
+        reads again if we stopped it (Node's _read)."""
+        if self.read_stopped and self.readableLength < HIGH_WATER_MARK:
+            self.start_socket()
+        return 0
+
+    def _read_some(self):
+        self.read_some()
+
+    def _emit_end(self):
+        self.emit_end()
+
+    cdef int emit_end(self) except -1:
+        if self._end_emitted or self._closed:
+            return 0
+        self._end_emitted = True
+        self.complete = True
+        self._emit('end', EMPTY_TUPLE)
+        if self._close_after_end:
+            self.emit_close()
+        return 0
+
+    def _dump(self):
+        """Read and drop the body nobody read, so that the connection can
+        go on to its next message (Node's _dump)."""
+        self.dump()
+
+    cdef int dump(self) except -1:
+        if not self._consumed and self._ended and not self._buffer and \
+                self._handler('end') is None:
+            # A whole message nobody listens to: done, without the ticks.
+            self._consumed = self._end_emitted = self.complete = True
+            self._flowing = True
+            return 0
+        if not self._consumed:
+            self._consumed = True
+            self._buffer = None
+            self.readableLength = 0
+            self.removeAllListeners('data')
+            self.resume()
+        return 0

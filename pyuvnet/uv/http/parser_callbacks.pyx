@@ -1,0 +1,159 @@
+# llhttp's callbacks for HTTPParser (http/parser.pyx, included just
+# before this file, whose ``http_settings`` they fill): each copies what
+# llhttp reports per byte range into the parser's C buffer, or marks a
+# message's head, body or end for the owner's calls, with no Python call
+# of its own.
+
+
+cdef inline bint large_length_body(ll.llhttp_t* p) noexcept:
+    # A Content-Length body (no chunking, no Transfer-Encoding) with at
+    # least READ_INTO_BODY_MIN bytes to come: at the end of the head, the
+    # whole body; within it, its rest.
+    return (p.flags & ll.F_CONTENT_LENGTH and p.content_length >= READ_INTO_BODY_MIN
+            and not p.flags & (ll.F_CHUNKED | ll.F_TRANSFER_ENCODING))
+
+
+cdef inline HTTPParser parser_of(ll.llhttp_t* p):
+    return <HTTPParser>p.data
+
+
+cdef int on_message_begin(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.buf_len = 0
+    self.n_ends = 0
+    self.header_nread = 0
+    self.chunk_ext_nread = 0
+    self.in_message = True
+    self.head_done = False
+    self.started = uv.uv_hrtime()
+    return 0
+
+
+cdef int on_first_line(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    cdef int r = self.track(length)
+    if r != 0:
+        return r
+    return self.append(at, length)
+
+
+cdef int on_header_data(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    cdef int r = self.track(length)
+    if r != 0:
+        return r
+    if self.n_ends == 0 and self.mark() != 0:    # the url's or reason's end
+        return -1
+    return self.append(at, length)
+
+
+cdef int on_mark(ll.llhttp_t* p) noexcept:
+    return parser_of(p).mark()
+
+
+cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    if self.n_ends == 0 and self.mark() != 0:    # a head without headers
+        return -1
+    try:
+        self.build_head()
+    except BaseException as exc:
+        self.error = exc
+        return -1
+    # Trailers, if any, are collected afresh after ends[0] (an empty url).
+    self.header_nread = 0
+    self.buf_len = 0
+    self.n_ends = 0
+    self.mark()
+    self.head_done = True
+    if self.response and (self.skip_body or p.status_code == 204 or p.status_code == 304
+                          or (100 <= p.status_code < 200 and p.status_code != 101)):
+        self.large_body = False
+        return 1
+    self.large_body = large_length_body(p)
+    return 0
+
+
+cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    if length == 0:
+        return 0
+    if self.parse_at != NULL:      # the body's first byte, in the parse() the message began
+        if self.large_body:
+            self.head_size = at - self.parse_at
+        self.parse_at = NULL
+    try:
+        if <Py_ssize_t>length == self.read_filled and at == uv.pyuvnet_bytes_data(self.read_buffer):
+            self.read_filled = 0
+            chunk = uv.pyuvnet_bytes_handover(&self.read_buffer, length)
+        else:
+            chunk = uv.pyuvnet_bytes_copy(at, length)
+    except BaseException as exc:
+        self.error = exc
+        return -1
+    if self.body is None:
+        self.body = chunk
+    elif type(self.body) is list:
+        self.body.append(chunk)
+    else:
+        self.body = [self.body, chunk]
+    return 0
+
+
+cdef int on_message_complete(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    trailers = self.raw_headers(1) if self.n_ends > 1 else None
+    self.in_message = False
+    self.head_done = False
+    self.parse_at = NULL            # a message after this one begins within the parse()
+    if not self.large_body:
+        self.head_size = 0
+    # else as measured in on_body, or as before: its head was read alone
+    # (head_size long) or in pieces
+    self.started = 0
+    cdef int r
+    if self.head is not None:
+        head, self.head = self.head, None
+        r = self.call_exchange(CALL_MESSAGE, head, self.take_body(), trailers)
+    else:
+        r = self.call_exchange(CALL_END, self.take_body(), trailers, None)
+    if r == 0 and self.source is not None and isinstance(self.owner, ServerExchange) \
+            and (<ServerExchange>self.owner).paused:
+        # The server stopped reading (its answers are not being read): the
+        # next message waits too, unparsed (finish_feed puts it back).
+        self.held = True
+        return ll.HPE_PAUSED
+    return r
+
+
+cdef int on_chunk_extension(ll.llhttp_t* p, const char* at, size_t length) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.chunk_ext_nread += length
+    if self.chunk_ext_nread > MAX_CHUNK_EXTENSIONS:
+        ll.llhttp_set_error_reason(
+            p, "HPE_CHUNK_EXTENSIONS_OVERFLOW:Chunk extensions overflow")
+        return ll.HPE_USER
+    return 0
+
+
+cdef int on_chunk_header(ll.llhttp_t* p) noexcept:
+    cdef HTTPParser self = parser_of(p)
+    self.header_nread = 0
+    self.chunk_ext_nread = 0
+    return 0
+
+
+http_settings.on_message_begin = on_message_begin
+http_settings.on_url = on_first_line
+http_settings.on_status = on_first_line
+http_settings.on_header_field = on_header_data
+http_settings.on_header_value = on_header_data
+http_settings.on_header_field_complete = on_mark
+http_settings.on_header_value_complete = on_mark
+http_settings.on_headers_complete = on_headers_complete
+http_settings.on_body = on_body
+http_settings.on_message_complete = on_message_complete
+http_settings.on_chunk_extension_name = on_chunk_extension
+http_settings.on_chunk_extension_value = on_chunk_extension
+http_settings.on_chunk_header = on_chunk_header
+http_settings.on_chunk_complete = on_chunk_header
