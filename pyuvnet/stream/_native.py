@@ -25,6 +25,8 @@ def _not_kept(name):
         raise AttributeError('%s keeps its stream state in C: it has no %s()'
                              % (type(self).__name__, name))
     missing.__name__ = name
+    missing.__doc__ = ('Node\'s %s(), which a stream whose state is kept in C does not have:'
+                       ' it raises AttributeError.' % name)
     return missing
 
 
