@@ -30,6 +30,27 @@ def serve(app, client, module=asgi, listen=(0, '127.0.0.1'), **options):
     return asyncio.run(asyncio.wait_for(main(), TIMEOUT))
 
 
+class LateEvent:
+    """An asyncio.Event made at its first use, inside the running loop, for
+    a test to share between its app and its client: Python 3.9's Event binds
+    to the loop current when it is made, which outside asyncio.run() is not
+    the loop the test runs."""
+
+    def __init__(self):
+        self._event = None
+
+    def _made(self):
+        if self._event is None:
+            self._event = asyncio.Event()
+        return self._event
+
+    def set(self):
+        self._made().set()
+
+    async def wait(self):
+        await self._made().wait()
+
+
 async def connect(server):
     address = server.address()
     if isinstance(address, str):

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from asgi_support import connect, read_response, serve, text_app
+from asgi_support import LateEvent, connect, read_response, serve, text_app
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -18,7 +18,7 @@ def test_unread_body_stays_in_the_client():
     a 32 MiB body (the client's buffer keeps all but what the kernel's
     buffers hold), and reads it all once the app asks."""
     size = 32 * MiB
-    go = asyncio.Event()
+    go = LateEvent()
     got = []
 
     async def app(scope, receive, send):
@@ -185,7 +185,7 @@ def test_a_pipelined_answer_waits_for_its_turn_within_bounds():
     """The second of two pipelined requests streams 8 MiB while the first
     is still being answered: its send() waits once 64 KiB are held for it
     (the response's write() said False), and every byte arrives in order."""
-    release = asyncio.Event()
+    release = LateEvent()
     progress = []
     chunk = b'p' * 65536
 

@@ -5,9 +5,10 @@ import re
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-if not os.path.isfile(os.path.join(ROOT, 'pyproject.toml')):
-    pytest.skip('needs the source tree (README.md, pyproject.toml)', allow_module_level=True)
+from support import ROOT, needs_source_tree
+
+# The wheels' suites run from a copy of tests/ beside pyproject.toml, without README.md.
+needs_source_tree('README.md', 'pyproject.toml')
 
 MODULES = ('net', 'tls', 'child_process', 'cluster', 'http', 'https')
 
