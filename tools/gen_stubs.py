@@ -283,8 +283,11 @@ EVENTS = {
         ('upgrade', (('response', 'IncomingMessage'),), "a client's 101 answer, before it is checked"),
         ('unexpected-response', (('request', 'ClientRequest'), ('response', 'IncomingMessage')),
          'a client got an answer other than 101 (without a listener: an error)'),
+        ('redirect', (('url', 'str'), ('request', 'ClientRequest')),
+         'followRedirects: the request to the next url, before it is sent (its headers may change)'),
         ('message', (('data', 'bytes'), ('isBinary', 'bool')),
-         'a whole message: bytes, for text frames too (isBinary False, valid UTF-8)'),
+         'a whole message: bytes, for text frames too (isBinary False, valid UTF-8); a binary '
+         "one as binaryType says ('arraybuffer': bytearray, 'fragments': list[bytes])"),
         ('ping', (('data', 'bytes'),), 'a ping (answered with a pong unless autoPong is False)'),
         ('pong', (('data', 'bytes'),), 'a pong'),
         ('error', (('err', 'Exception'),),

@@ -1,10 +1,12 @@
 """The figures of the stand-alone scripts, as steps of a full run.
 
 ``--full`` runs ``bench/tls_bench.py`` (TLS handshakes and echo against
-Node and uvloop); with ``--instructions`` too, the callgrind counts:
-``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
+Node and uvloop) and ``bench/ws_bench.py`` (the WebSocket echo against ws
+v8, websockets and uvicorn); with ``--instructions`` too, the callgrind
+counts: ``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
 message), ``bench/http_instructions.py`` (per HTTP request, at pipeline 1
-and 16) and ``tls_bench.py --instructions``. Each script runs as it would
+and 16), ``tls_bench.py --instructions`` and ``ws_bench.py
+--instructions`` (per WebSocket message). Each script runs as it would
 by hand, in its own session with a time limit, and writes its figures
 with ``--json``; on the limit its whole process group (the script and the
 servers it started) is killed and waited for. What a step gives is stored
@@ -49,6 +51,7 @@ def steps(full, instructions, repeats, tree=None):
     out = []
     if full:
         out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
+        out.append(('ws', ['ws_bench.py', '--repeats', str(repeats), '--seconds', '2'], 600))
     if full and instructions:
         out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',
                                           '--messages', *checkout], 900))
@@ -58,6 +61,7 @@ def steps(full, instructions, repeats, tree=None):
                 '--rounds', '1', '--warmup', str(HTTP_INSTRUCTION_WARMUP),
                 *mode, *checkout], 900))
         out.append(('tls_instructions', ['tls_bench.py', '--instructions', '--rounds', '1'], 900))
+        out.append(('ws_instructions', ['ws_bench.py', '--instructions', '--rounds', '3'], 900))
     return out
 
 

@@ -336,8 +336,38 @@ def http_rows(record, table):
     return out
 
 
+# -- issue 44: WebSocket ---------------------------------------------------
+
+WS_MINE = 'pyuvnet.ws'
+
+
+def ws_rows(record):
+    """ws_bench.py's 1 KiB echo (50 connections) against ws v8 and
+    websockets, and its callgrind count per message beside ws v8's."""
+    echo, why = script(record, 'ws', '--full')
+    if echo is not None and 'systems' not in echo:
+        echo, why = None, 'ws_bench.py wrote no systems (an older script)'
+
+    def pick(key, size='1024'):
+        return lambda d, n: d.get('systems', {}).get(n, {}).get(size, {}).get(key)
+    out = [side_row(echo, why, pick('cpu'), 'ws v8 (Node)', 'WebSocket 1 KiB echo, 50 conns: '
+                    f'server user CPU per message, {WS_MINE} / ws v8 ≤ 0.5×', 'µs', 0.5, False,
+                    False, WS_MINE, 44),
+           side_row(echo, why, pick('rate'), 'ws v8 (Node)', 'WebSocket 1 KiB echo, 50 conns: '
+                    f'messages/s, {WS_MINE} / ws v8 ≥ 1.5×', '/s', 1.5, True, False, WS_MINE, 44),
+           side_row(echo, why, pick('cpu'), 'websockets', 'WebSocket 1 KiB echo, 50 conns: '
+                    f'server user CPU per message, {WS_MINE} / websockets ≤ 0.3×', 'µs', 0.3,
+                    False, False, WS_MINE, 44)]
+    counts, why = script(record, 'ws_instructions', '--full --instructions')
+    out.append(side_row(counts, why, lambda d, n: d.get('instructions', {}).get(n, {})
+                        .get('rounds'), 'ws v8 (Node)', f'WebSocket {CALLGRIND} per message '
+                        f'(1 KiB echo, 10 conns): {WS_MINE} / ws v8 ≤ 0.5× (the CPU target, on '
+                        'instructions)', '', 0.5, False, False, WS_MINE, 44))
+    return out
+
+
 def rows(record):
-    """Every target's row, issue 25's then issue 26's."""
+    """Every target's row: issue 25's, 26's, then 44's."""
     table = cells(record)
     return [*echo_rows(table), *proxy_rows(table), *callgrind_rows(record), *tls_rows(record),
-            *http_rows(record, table)]
+            *http_rows(record, table), *ws_rows(record)]

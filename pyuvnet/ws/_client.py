@@ -3,12 +3,13 @@ pyuvnet.http (ws: and ws+unix:) and pyuvnet.https (wss:).
 
 The checks of the server's 101, their order and messages are ws's; a
 failed handshake is 'error' then 'close'(1006) on the WebSocket.
-Redirects (ws's followRedirects) are not followed: a 3xx is an
-'unexpected-response'.
+With ``followRedirects`` a 3xx with a Location is followed (at most
+``maxRedirects`` times), each new request announced by 'redirect'(url,
+req); credentials are dropped as ws (curl 7.77) drops them.
 """
 import base64
 import os
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from pyuvnet import _uv
 from pyuvnet._names import OptionSpec, normalize_options
@@ -26,6 +27,7 @@ CLIENT_OPTIONS = OptionSpec(dict(REQUEST_OPTIONS.rules, **{
     'skipUTF8Validation': 'boolean', 'perMessageDeflate': ('boolean', 'object'),
     'handshakeTimeout': 'number', 'origin': 'string', 'protocols': 'any',
     'generateMask': 'function', 'finishRequest': 'function',
+    'followRedirects': 'boolean', 'maxRedirects': 'integer',
 }))
 
 
@@ -36,12 +38,6 @@ def init_as_client(ws, address, protocols, options, kwargs):
         if options is not None:
             raise TypeError('The "protocols" argument must be a list or a string')
         protocols, options = None, protocols
-    opts = {
-        'allowSynchronousEvents': True, 'autoPong': True, 'closeTimeout': CLOSE_TIMEOUT,
-        'protocolVersion': 13, 'maxBufferedChunks': 256 * 1024, 'maxFragments': 16 * 1024,
-        'maxPayload': MAX_PAYLOAD, 'maxPendingAutoPongs': 60, 'skipUTF8Validation': False,
-        'perMessageDeflate': True,
-    }
     given = normalize_options(options, kwargs, CLIENT_OPTIONS)
     if protocols is None:
         protocols = given.pop('protocols', [])
@@ -49,6 +45,19 @@ def init_as_client(ws, address, protocols, options, kwargs):
         given.pop('protocols', None)
     if isinstance(protocols, str):
         protocols = [protocols]
+    ws._redirects = 0
+    return _connect(ws, address, protocols, given)
+
+
+def _connect(ws, address, protocols, given):
+    """ws's initAsClient past its arguments: one request (the first, or
+    one a redirect made); returns the options."""
+    opts = {
+        'allowSynchronousEvents': True, 'autoPong': True, 'closeTimeout': CLOSE_TIMEOUT,
+        'protocolVersion': 13, 'maxBufferedChunks': 256 * 1024, 'maxFragments': 16 * 1024,
+        'maxPayload': MAX_PAYLOAD, 'maxPendingAutoPongs': 60, 'skipUTF8Validation': False,
+        'perMessageDeflate': True, 'followRedirects': False, 'maxRedirects': 10,
+    }
     opts.update(given)
     if opts['protocolVersion'] not in (8, 13):
         raise ValueError('Unsupported protocol version: %s (supported versions: 8, 13)'
@@ -77,6 +86,7 @@ def init_as_client(ws, address, protocols, options, kwargs):
         raise ValueError('The URL contains a fragment identifier')
     key = base64.b64encode(os.urandom(16)).decode()
     protocol_set = []
+    protocol_list = protocols
     for protocol in protocols:
         if not isinstance(protocol, str) or not protocol or \
                 not set(protocol) <= TOKEN_CHARS or protocol in protocol_set:
@@ -111,11 +121,15 @@ def init_as_client(ws, address, protocols, options, kwargs):
         request_opts['auth'] = '%s:%s' % (unquote(parts.username or ''), unquote(parts.password or ''))
     if opts.get('handshakeTimeout'):
         request_opts['timeout'] = opts['handshakeTimeout']
+    if opts['followRedirects']:
+        _redirect_credentials(ws, given, request_opts, parts, secure, ipc)
     if secure:
         from pyuvnet import https as transport
     else:
         from pyuvnet import http as transport
     req = ws._req = transport.request(request_opts)
+    if ws._redirects:
+        ws.emit('redirect', ws._url, req)
     if opts.get('handshakeTimeout'):
         req.on('timeout', lambda: abort_handshake(ws, req, 'Opening handshake has timed out'))
 
@@ -126,7 +140,20 @@ def init_as_client(ws, address, protocols, options, kwargs):
         emit_error_and_close(ws, err)
 
     def on_response(res):
-        if not ws.emit('unexpected-response', req, res):
+        location = res.headers.get('location')
+        if location and opts['followRedirects'] and 300 <= res.statusCode < 400:
+            ws._redirects += 1
+            if ws._redirects > opts['maxRedirects']:
+                abort_handshake(ws, req, 'Maximum redirects exceeded')
+                return
+            req._ws_aborted = True
+            req.abort()
+            try:
+                _connect(ws, _resolve(location, url), protocol_list, given)
+            except ValueError as err:
+                # ws's SyntaxError of the new URL, as an event now.
+                emit_error_and_close(ws, err)
+        elif not ws.emit('unexpected-response', req, res):
             abort_handshake(ws, req, 'Unexpected server response: %d' % res.statusCode)
 
     def on_upgrade(res, socket, head):
@@ -148,6 +175,62 @@ def init_as_client(ws, address, protocols, options, kwargs):
     else:
         req.end()
     return opts
+
+
+def _resolve(location, base):
+    """A Location against the URL it answered (WHATWG's new URL(location,
+    base)); ValueError('Invalid URL: location') when it cannot be one."""
+    try:
+        parts = urlsplit(location)
+        parts.port
+    except ValueError:
+        raise ValueError('Invalid URL: %s' % location) from None
+    if parts.scheme:
+        if parts.scheme.lower() in ('ws', 'wss', 'http', 'https') and not parts.hostname:
+            raise ValueError('Invalid URL: %s' % location)
+        return location
+    # urljoin resolves only the schemes it knows: join as http, then put
+    # the base's scheme back.
+    scheme = urlsplit(base).scheme
+    joined = urljoin('http' + base[len(scheme):], location)
+    return scheme + joined[4:]
+
+
+def _host_of(parts, secure):
+    # WHATWG URL's host: the default port left out.
+    port = parts.port
+    host = parts.netloc.rpartition('@')[2].lower()
+    if port is not None and port == (443 if secure else 80):
+        host = host[:host.rfind(':')]
+    return host
+
+
+def _redirect_credentials(ws, given, request_opts, parts, secure, ipc):
+    """ws's followRedirects rules for credentials: the first request's
+    authorization is kept for the next ones, which drop it (and Cookie,
+    and Host for another host) when they go to another host or from wss:
+    to ws:, unless a 'redirect' listener is there to decide."""
+    here = request_opts.get('socketPath') if ipc else _host_of(parts, secure)
+    if ws._redirects == 0:
+        ws._original_ipc = ipc
+        ws._original_secure = secure
+        ws._original_host = here
+        # The next requests' headers: a lowercased copy (the caller's dict
+        # left alone).
+        given['headers'] = {str(name).lower(): value
+                            for name, value in (given.get('headers') or {}).items()}
+    elif not ws.listenerCount('redirect'):
+        same_host = ipc == ws._original_ipc and here == ws._original_host
+        if not same_host or (ws._original_secure and not secure):
+            dropped = ('authorization', 'cookie') if same_host else ('authorization', 'cookie', 'host')
+            headers = request_opts['headers']
+            for name in [name for name in headers if name.lower() in dropped]:
+                del headers[name]
+            request_opts.pop('auth', None)
+    if request_opts.get('auth') and 'authorization' not in given['headers']:
+        # The first credentials win (curl 7.77's rule, ws's).
+        given['headers']['authorization'] = 'Basic ' + base64.b64encode(
+            request_opts['auth'].encode('latin-1')).decode('ascii')
 
 
 def _check_answer(res, key, protocols, deflate, ws):

@@ -135,14 +135,27 @@ class PerMessageDeflate:
         bits = self.params.get(endpoint + '_max_window_bits')
         return bits if _is_number(bits) else 15
 
+    def over_threshold(self, size):
+        """Whether a message of ``size`` bytes is to be compressed: ws's
+        threshold counts only where this side resets its context per
+        message (no_context_takeover); with context takeover every message
+        is compressed."""
+        endpoint = 'server' if self.is_server else 'client'
+        if self.params.get(endpoint + '_no_context_takeover'):
+            return size >= self.threshold
+        return True
+
     def compress(self, data, fin):
         """``data`` deflated as one frame's payload (the message's last when
         ``fin``)."""
         endpoint = 'server' if self.is_server else 'client'
         if self._deflate is None:
-            level = (self._options.get('zlibDeflateOptions') or {}).get('level', -1)
+            zopts = self._options.get('zlibDeflateOptions') or {}
             # zlib has no raw deflate with a 256-byte window: 512, as Node.
-            self._deflate = zlib.compressobj(level, zlib.DEFLATED, -max(9, self._bits(endpoint)))
+            # (chunkSize, a Node stream's, has no meaning here.)
+            self._deflate = zlib.compressobj(
+                zopts.get('level', -1), zlib.DEFLATED, -max(9, self._bits(endpoint)),
+                zopts.get('memLevel', zlib.DEF_MEM_LEVEL), zopts.get('strategy', zlib.Z_DEFAULT_STRATEGY))
         out = self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)
         if fin:
             if out.endswith(_TRAILER):

@@ -22,6 +22,10 @@ EMPTY = b''
 
 _OP_TEXT, _OP_BINARY, _OP_CLOSE, _OP_PING, _OP_PONG = 1, 2, 8, 9, 10
 
+# ws's BINARY_TYPES ('blob' left out: Python has no Blob); the index is the
+# C receiver's binary_type.
+BINARY_TYPES = ('nodebuffer', 'arraybuffer', 'fragments')
+
 
 def to_bytes(data):
     """A message's payload as ws takes it: str as UTF-8, a number as its
@@ -94,8 +98,20 @@ class WebSocket(EventTarget, EventEmitter):
 
     @property
     def binaryType(self):
-        """Always 'nodebuffer': data arrives as bytes."""
+        """How a binary message arrives: 'nodebuffer' (bytes, the default),
+        'arraybuffer' (a bytearray) or 'fragments' (a list of its frames'
+        payloads, bytes).  Another value is ignored, as ws does.  Text
+        messages are bytes whatever it is."""
         return self._binary_type
+
+    @binaryType.setter
+    def binaryType(self, value):
+        if value not in BINARY_TYPES:
+            return
+        self._binary_type = value
+        if self._receiver is not None:
+            # From the next message on (ws: on the fly).
+            self._receiver.binary_type = BINARY_TYPES.index(value)
 
     @property
     def bufferedAmount(self):
@@ -137,6 +153,7 @@ class WebSocket(EventTarget, EventEmitter):
             self, self._is_server, options.get('maxPayload', MAX_PAYLOAD) or 0,
             deflate is not None, bool(options.get('skipUTF8Validation')),
             options.get('maxFragments', 16 * 1024) or 0)
+        receiver.binary_type = BINARY_TYPES.index(self._binary_type)
         self._receiver = receiver
         self._deflate = deflate
         self._socket = socket
@@ -215,6 +232,10 @@ class WebSocket(EventTarget, EventEmitter):
             self._receiver_error(WebSocketError(
                 'Invalid WebSocket frame: invalid UTF-8 sequence', 'WS_ERR_INVALID_UTF8', 1007))
             return
+        if is_binary and self._binary_type != 'nodebuffer':
+            # One inflated message: a bytearray, or one fragment (none if
+            # empty); ws's fragments would be zlib's output chunks.
+            data = bytearray(data) if self._binary_type == 'arraybuffer' else [data] if data else []
         self.emit('message', data, is_binary)
 
     def _on_receiver_error(self, message, code, status, range_error):
@@ -292,7 +313,7 @@ class WebSocket(EventTarget, EventEmitter):
         if self._first_fragment:
             opcode = _OP_BINARY if binary else _OP_TEXT
             self._compress_fragments = (self._deflate is not None and opts.get('compress', True)
-                                        and len(payload) >= self._deflate.threshold)
+                                        and self._deflate.over_threshold(len(payload)))
             rsv1 = self._compress_fragments
         else:
             opcode = 0
@@ -402,11 +423,18 @@ def _close_payload(code, data):
     if not _uv.ws_close_code_valid(code):
         raise TypeError('First argument must be a valid error code number')
     head = bytes(((code >> 8) & 0xFF, code & 0xFF))
-    if data is None or not len(data):
-        return head
-    reason = to_bytes(data)
-    if len(reason) > 123:
+    if data is None or not hasattr(data, '__len__') or not len(data):
+        return head                 # ws: a reason without a length is none
+    if isinstance(data, str):
+        reason = data.encode('utf-8', 'surrogatepass')
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        reason = bytes(data)
+    else:
+        reason = None
+    if reason is not None and len(reason) > 123:
         raise WebSocketRangeError('The message must not be greater than 123 bytes')
+    if reason is None or (isinstance(data, memoryview) and data.format not in 'Bbc'):
+        raise TypeError('Second argument must be a string or a Uint8Array')
     return head + reason
 
 

@@ -263,12 +263,14 @@ def test_every_http_cell_runs_for_user_cpu_seconds_under_its_client(monkeypatch)
 def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     from runner import scripts
     assert scripts.steps(False, True, 3) == []
-    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls']
+    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws']
     full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
-    assert list(full) == ['tls', 'conn_instructions', 'http_instructions_pipeline1',
+    assert list(full) == ['tls', 'ws', 'conn_instructions', 'http_instructions_pipeline1',
                           'http_instructions_pipeline16', 'http_instructions_close',
-                          'tls_instructions']
+                          'tls_instructions', 'ws_instructions']
     assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
+    assert full['ws'][:3] == ['ws_bench.py', '--repeats', '5']
+    assert full['ws_instructions'][:2] == ['ws_bench.py', '--instructions']
     assert full['http_instructions_pipeline16'][-2:] == ['--pipeline', '16']
     assert '--close' in full['http_instructions_close']
     # a "before" run (--pyuvnet-tree) counts the instructions of that tree's pyuvnet
@@ -301,3 +303,38 @@ def test_a_script_step_gives_its_json_or_why_and_leaves_no_process(tmp_path, mon
         else {'figure': 1}
     assert figures == expected
     assert not alive(int((tmp_path / 'child.pid').read_text()))
+
+
+def ws_record():
+    """ws_bench.py's figures: pyuvnet.ws at 4 and 5 µs per 1 KiB message
+    against ws v8's 20 and websockets' 50, and the callgrind counts."""
+    data = record()
+    data['scripts']['ws'] = {'systems': {
+        'pyuvnet.ws': {'1024': {'cpu': [4.0, 5.0], 'rate': [24000.0, 26000.0]}},
+        'ws v8 (Node)': {'1024': {'cpu': [20.0, 20.0], 'rate': [16000.0, 16000.0]}},
+        'websockets': {'1024': {'cpu': [50.0, 50.0], 'rate': [7000.0, 7000.0]}}},
+        'missing': {'uvicorn': 'uvicorn is not installed'}}
+    data['scripts']['ws_instructions'] = {'instructions': {
+        'pyuvnet.ws': {'rounds': [30000.0, 31000.0, 32000.0]},
+        'ws v8 (Node)': {'rounds': [100000.0, 100000.0, 100000.0]}}}
+    return data
+
+
+def test_ws_rows_compare_cpu_rate_and_instructions_with_ws_v8_and_websockets():
+    rows = targets.rows(ws_record())
+    cpu = find(rows, 'WebSocket 1 KiB echo', 'user CPU', 'ws v8')
+    assert cpu['issue'] == 44 and cpu['ratio'] == pytest.approx(0.225) and cpu['verdict'] == 'met'
+    rate = find(rows, 'WebSocket 1 KiB echo', 'messages/s')
+    assert rate['ratio'] == pytest.approx(1.5625) and rate['verdict'] == 'met'
+    assert find(rows, 'user CPU', 'websockets')['ratio'] == pytest.approx(0.09)
+    counts = find(rows, 'WebSocket callgrind instructions')
+    assert counts['ratio'] == pytest.approx(0.31) and counts['verdict'] == 'met'
+    assert 'pyuvnet.ws 31,000' in counts['measured']
+
+
+def test_ws_rows_without_the_scripts_say_what_they_need():
+    rows = targets.rows(record())
+    assert find(rows, 'WebSocket 1 KiB echo', 'messages/s')['verdict'] == \
+        'no figure: not run (needs --full)'
+    assert find(rows, 'WebSocket callgrind instructions')['verdict'] == \
+        'no figure: not run (needs --full --instructions)'

@@ -15,6 +15,9 @@
 #                                    ws's receiver error; nothing after it
 #   _on_compressed(data, is_binary)  a whole permessage-deflate message
 #                                    (compressed), for zlib in Python
+# A binary message is bytes, or (``binary_type``, the WebSocket's binaryType,
+# read at a message's first frame) a bytearray (1, 'arraybuffer') or the list
+# of its frames' non-empty payloads (2, 'fragments'), as ws's receiver.
 # The checks, their order and their messages are ws v8's lib/receiver.js
 # (pinned in tests/ws/test_ws_receiver.py).
 
@@ -202,6 +205,9 @@ cdef class WsReceiver:
     cdef bint compressed
     cdef unsigned long long total       # its payload so far
     cdef Py_ssize_t fragments
+    cdef int msg_type                   # binary_type when the message began
+    cdef list parts                     # its frames' payloads, for 'fragments'
+    cdef public int binary_type         # 0 bytes, 1 bytearray, 2 list of frames
     cdef Stream source
 
     def __cinit__(self, EventEmitter ws, bint is_server, max_payload=0, bint deflate=False,
@@ -383,6 +389,7 @@ cdef class WsReceiver:
                     opcode = self.fragmented
                 elif opcode < 8:
                     self.compressed = compressed
+                    self.msg_type = self.binary_type if opcode == 2 else 0
                 if not self.fin and not self.fragmented:
                     self.fragmented = opcode
                 self.opcode = opcode
@@ -444,6 +451,8 @@ cdef class WsReceiver:
         if self.max_fragments > 0 and self.fragments > self.max_fragments:
             self.fail('Too many message fragments', 'WS_ERR_TOO_MANY_BUFFERED_PARTS', 1008, False, True)
             return 0
+        if self.msg_type == 2 and not self.compressed:
+            return self.fragment(data, n)
         if self.fin and self.msg_len == 0:
             out = self.payload(data, n)
         else:
@@ -474,7 +483,27 @@ cdef class WsReceiver:
                 <const uint8_t*>PyBytes_AS_STRING(out), PyBytes_GET_SIZE(out)):
             self.fail('invalid UTF-8 sequence', 'WS_ERR_INVALID_UTF8', 1007, True, False)
             return 0
-        self.ws._emit(WS_EVENT_MESSAGE, (out, is_binary))
+        if is_binary and self.msg_type == 1:
+            self.ws._emit(WS_EVENT_MESSAGE, (bytearray(out), True))
+        else:
+            self.ws._emit(WS_EVENT_MESSAGE, (out, is_binary))
+        return 0
+
+    cdef int fragment(self, const uint8_t* data, Py_ssize_t n) except -1:
+        # binaryType 'fragments': each frame's payload its own bytes, as ws
+        # pushes them (empty ones left out).
+        cdef list parts
+        if self.parts is None:
+            self.parts = []
+        if n:
+            self.parts.append(self.payload(data, n))
+        if not self.fin:
+            return 0
+        parts, self.parts = self.parts, None
+        self.total = 0
+        self.fragmented = 0
+        self.fragments = 0
+        self.ws._emit(WS_EVENT_MESSAGE, (parts, True))
         return 0
 
 
