@@ -112,7 +112,8 @@ def _connect(ws, address, protocols, given):
         path += '?' + parts.query
     if ipc:
         socket_path, _, path = path.partition(':')
-        request_opts.update(socketPath=socket_path, path=path)
+        # ws+unix:/sock (no ':/path'): Node's request path defaults to '/'.
+        request_opts.update(socketPath=socket_path, path=path or '/')
     else:
         host = parts.hostname or ''
         request_opts.update(host=host, path=path,

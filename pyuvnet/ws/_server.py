@@ -199,7 +199,10 @@ class WebSocketServer(EventEmitter):
         self._complete(extensions, key, protocols, req, socket, head, cb, on_error)
 
     def _complete(self, extensions, key, protocols, req, socket, head, cb, on_error):
-        if socket.destroyed or socket.writableEnded:
+        # A client that already sent its FIN (or a socket gone) gets no
+        # connection, as ws.
+        if socket.destroyed or socket.writableEnded or not socket.readable or \
+                not socket.writable:
             return socket.destroy()
         if socket in _TAKEN:
             raise WebSocketError('server.handleUpgrade() was called more than once with the '

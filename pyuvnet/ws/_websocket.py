@@ -282,7 +282,7 @@ class WebSocket(EventTarget, EventEmitter):
         if cb is not None:
             _uv.nextTick(cb, _not_open(self._ready_state))
 
-    def send(self, data, options=None, cb=None):
+    def send(self, data=None, options=None, cb=None):
         """Sends a message: ``str`` as a text frame, bytes-likes as a
         binary one. ``options``: binary, compress, fin, mask (ws's);
         ``cb(err)`` once written."""
