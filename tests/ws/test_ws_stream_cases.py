@@ -1,0 +1,106 @@
+"""More of ws v8's test/create-websocket-stream.test.js: the options reach
+the Duplex, writes while connecting wait, a write once closing or
+closed is an error that destroys the stream, end() while connecting,
+the order of 'end' and 'finish' before the stream is destroyed, and
+destroy() with and without an error."""
+import os
+
+from pyuvnet.ws import WebSocket, WebSocketServer, createWebSocketStream
+
+
+def server(on_connection):
+    wss = WebSocketServer(port=0, host='127.0.0.1')
+    wss.on('connection', on_connection)
+    return wss, 'ws://127.0.0.1:%d' % wss.address()['port']
+
+
+def test_options_reach_the_duplex(run_loop):
+    wss, url = server(lambda ws, req: (ws.send(b'hi'), ws.close()))
+    duplex = createWebSocketStream(WebSocket(url), {'allowHalfOpen': False, 'encoding': 'utf8'})
+    out = []
+    duplex.on('data', out.append)
+    duplex.on('close', lambda: (out.append('close'), wss.close()))
+    run_loop()
+    assert out == ['hi', 'close']
+
+
+def test_a_write_while_connecting_is_sent_once_open(run_loop):
+    chunk = os.urandom(1024)
+    out = []
+
+    def connection(ws, req):
+        ws.on('message', lambda data, is_binary: out.append((data, is_binary)))
+        ws.on('close', lambda code, reason: (out.append((code, reason)), wss.close()))
+        ws.close()
+    wss, url = server(connection)
+    ws = WebSocket(url)
+    assert ws.readyState == WebSocket.CONNECTING
+    createWebSocketStream(ws).write(chunk)
+    run_loop()
+    assert out == [(chunk, True), (1005, b'')]
+
+
+def test_a_write_once_closed_errors_and_destroys(run_loop):
+    wss, url = server(lambda ws, req: ws.close())
+    ws = WebSocket(url)
+    duplex = createWebSocketStream(ws)
+    out = []
+    duplex.on('error', lambda err: (out.append((duplex.destroyed, str(err))),
+                                    duplex.on('close', lambda: (out.append('close'),
+                                                                wss.close()))))
+    ws.on('close', lambda *a: duplex.write('hi'))
+    run_loop()
+    assert out == [(True, 'WebSocket is not open: readyState 3 (CLOSED)'), 'close']
+
+
+def test_end_while_connecting_is_no_error(run_loop):
+    wss, url = server(lambda ws, req: None)
+    ws = WebSocket(url)
+    duplex = createWebSocketStream(ws)
+    out = []
+    duplex.on('error', lambda err: out.append(str(err)))
+    duplex.on('close', lambda: (out.append('close'), wss.close()))
+    duplex.resume()
+    duplex.end()
+    run_loop()
+    assert out == ['close']
+
+
+def test_finish_then_end_then_destroyed(run_loop):
+    wss, url = server(lambda ws, req: (ws.send('foo'), ws.close()))
+    ws = WebSocket(url)
+    duplex = createWebSocketStream(ws)
+    events = []
+    duplex.on('end', lambda: events.append(('end', duplex.destroyed)))
+    duplex.on('finish', lambda: (events.append(('finish', duplex.destroyed, duplex.readable)),
+                                 duplex.resume()))
+    duplex.on('close', lambda: (events.append('close'), wss.close()))
+    ws.on('close', lambda *a: duplex.end())
+    run_loop()
+    assert events == [('finish', False, True), ('end', True), 'close']
+
+
+def test_end_then_finish_then_destroyed(run_loop):
+    wss, url = server(lambda ws, req: ws.close())
+    duplex = createWebSocketStream(WebSocket(url))
+    events = []
+    duplex.on('end', lambda: (events.append(('end', duplex.destroyed, duplex.writable)),
+                              duplex.end()))
+    duplex.on('finish', lambda: events.append('finish'))
+    duplex.on('close', lambda: (events.append('close'), wss.close()))
+    duplex.resume()
+    run_loop()
+    assert events == [('end', False, True), 'finish', 'close']
+
+
+def test_destroy_with_and_without_an_error(run_loop):
+    for error in (RuntimeError('Oops'), None):
+        wss, url = server(lambda ws, req: None)
+        ws = WebSocket(url)
+        duplex = createWebSocketStream(ws)
+        out = []
+        duplex.on('error', lambda err: out.append(err))
+        duplex.on('close', lambda wss=wss: (out.append('close'), wss.close()))
+        ws.on('open', lambda duplex=duplex, error=error: duplex.destroy(error))
+        run_loop()
+        assert out == ([error] if error else []) + ['close']
