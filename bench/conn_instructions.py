@@ -28,7 +28,10 @@ checkout's servers and load generator, for before/after figures.
 
 ``--messages`` adds the benchmark's instructions per echoed 1 KiB message
 (tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
-server, so both figures come from one command.
+server, so both figures come from one command. ``--message-size`` sets
+the message (``65536``: 64 KiB x 10); ``--callback`` echoes from a Python
+data listener instead of ``sock.on('data', sock.write)`` (the server's
+``--callback``), the idiom of code that looks at what it echoes.
 
 ``--json FILE`` also writes the figures there (each transport's rounds, and
 with ``--messages`` the instr/msg entry): the benchmark's targets report
@@ -157,6 +160,10 @@ def main():
     parser.add_argument('--cpu-connections', type=int, default=20000)
     parser.add_argument('--messages', action='store_true',
                         help='also count instructions per echoed 1 KiB message')
+    parser.add_argument('--message-size', type=int, default=1024,
+                        help='--messages: the pingpong message in bytes (default 1024)')
+    parser.add_argument('--callback', action='store_true',
+                        help='--messages: echo from a Python data listener')
     parser.add_argument('--idle', type=int, default=0, metavar='N',
                         help='also the RSS per idle connection, N connections held')
     parser.add_argument('--idle-repeats', type=int, default=3)
@@ -187,11 +194,14 @@ def main():
                   f'{", ".join(f"{f:.3f}" for f in figures)})', flush=True)
         if args.messages:
             script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
-            figure = per_message('callgrind', [sys.executable, str(script)],
-                                 server_env(args), loadgen, plan)
+            scenario = Scenario('pingpong', 'tcp', size=args.message_size, conns=SLOTS)
+            figure = per_message('callgrind', [sys.executable, str(script),
+                                               *(['--callback'] if args.callback else [])],
+                                 server_env(args), loadgen, plan, scenario)
             figures['messages'] = figure
             rounds = ', '.join(f'{r:,.0f}' for r in figure['rounds'])
-            print(f'tcp pingpong 1 KiB x 10: {figure["instr_per_msg"]:,.0f} instructions per '
+            idiom = 'a Python data listener' if args.callback else "on('data', sock.write)"
+            print(f'{scenario.title}, {idiom}: {figure["instr_per_msg"]:,.0f} instructions per '
                   f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(figures) + '\n')

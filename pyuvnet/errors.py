@@ -38,7 +38,7 @@ __all__ = [
     'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_STREAM_DESTROYED',
     'ERR_STREAM_NULL_VALUES', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
     'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR', 'ERR_IP_BLOCKED',
-    'ERR_STREAM_PUSH_AFTER_EOF', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT',
+    'ERR_STREAM_PUSH_AFTER_EOF', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT', 'ERR_STREAM_CANNOT_PIPE',
     'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
@@ -340,6 +340,11 @@ class ERR_MULTIPLE_CALLBACK(NodeError, RuntimeError):
 class ERR_STREAM_PUSH_AFTER_EOF(NodeError, RuntimeError):
     """push() after push(None)."""
     _template = 'stream.push() after EOF'
+
+
+class ERR_STREAM_CANNOT_PIPE(NodeError, RuntimeError):
+    """pipe() called on a Writable, which has nothing to read."""
+    _template = 'Cannot pipe, not readable'
 
 
 class ERR_STREAM_UNSHIFT_AFTER_END_EVENT(NodeError, RuntimeError):

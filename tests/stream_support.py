@@ -60,6 +60,34 @@ def recorder(stream, events, log=None):
     return log
 
 
+def rewrap(source, object_mode=False, later=False):
+    """A flowing Readable whose _read() takes ``source.read()`` (in a
+    nextTick when ``later``), waiting for 'readable' when it is empty, and
+    that ends at ``source``'s 'end' (Node's tests of pull-through chains)."""
+    from pyuvnet.stream import Readable
+
+    def pull():
+        data = source.read()
+        if data is None or (not object_mode and not data):
+            def on_readable():
+                more = source.read()
+                if more:
+                    wrapper.push(more)
+            source.once('readable', on_readable)
+        else:
+            wrapper.push(data)
+
+    def read(self, size):
+        if later:
+            net.nextTick(pull)
+        else:
+            pull()
+    wrapper = Readable(objectMode=object_mode, read=read)
+    source.on('end', lambda: wrapper.push(None))
+    wrapper.resume()
+    return wrapper
+
+
 def run():
     """Run the loop until nothing is left (the test's loop is fresh)."""
     net.run()

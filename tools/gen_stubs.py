@@ -531,6 +531,7 @@ def twins(trees, cls, entries, has_events, indent, exported=False):
             continue
         for node in defs:
             copy = ast.parse(ast.unparse(node)).body[0]
+            tag = getattr(node, 'ignore_tag', None)
             if isinstance(copy, ast.AnnAssign):
                 copy.target.id = snake
             else:
@@ -538,7 +539,10 @@ def twins(trees, cls, entries, has_events, indent, exported=False):
                 for d in copy.decorator_list:
                     if isinstance(d, ast.Attribute) and isinstance(d.value, ast.Name) and d.value.id == camel:
                         d.value.id = snake
-            lines += _one_line_bodies(ast.unparse(copy).splitlines())
+            copied = _one_line_bodies(ast.unparse(copy).splitlines())
+            if tag is not None:
+                copied[0] += '  # type: ignore' + tag
+            lines += copied
     return ''.join(indent + line + '\n' for line in lines)
 
 
@@ -551,6 +555,17 @@ def _one_line_bodies(lines):
         else:
             out.append(line)
     return out
+
+
+def _mark_ignores(tree):
+    """Note on each decorated def the ``# type: ignore[...]`` of its first
+    decorator's line (``ignore_tag``), so that a property's twin is marked
+    as it is (a read-only C property over a writable one of stream.Readable)."""
+    tags = {ignore.lineno: ignore.tag for ignore in tree.type_ignores}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and node.decorator_list:
+            node.ignore_tag = tags.get(node.decorator_list[0].lineno)
+    return tree
 
 
 def _is_property(node):
@@ -660,7 +675,7 @@ def main(argv):
     stripped = {}
     for path in paths:
         with open(path) as f:
-            stripped[path] = ast.parse(_strip(f.read()))
+            stripped[path] = _mark_ignores(ast.parse(_strip(f.read()), type_comments=True))
     for path in paths:
         with open(path) as f:
             old = f.read()

@@ -142,10 +142,10 @@ def settled(values):
     return len(last) == SETTLED_ROUNDS and max(last) <= min(last) * (1 + SETTLED_SPREAD)
 
 
-def per_message(method, argv, env, loadgen, plan):
+def per_message(method, argv, env, loadgen, plan, scenario=INSTRUCTIONS):
     """Instructions per echoed message of the server started by ``argv``,
-    on the pingpong 1 KiB x 10 load: a dict with the figure and its rounds."""
-    scenario = INSTRUCTIONS
+    on ``scenario`` (a pingpong; by default 1 KiB x 10): a dict with the
+    figure and its rounds."""
     requests = REQUESTS[method]
     with tempfile.TemporaryDirectory(prefix='pyuvnet-instr-') as workdir:
         counter = Counter(method, workdir)

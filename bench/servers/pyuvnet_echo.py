@@ -1,10 +1,11 @@
 """Echo server on pyuvnet, written as on Node's net.
 
-    pyuvnet_echo.py [--pipe] [PATH]
+    pyuvnet_echo.py [--pipe | --callback] [PATH]
 
 By default each socket echoes with ``sock.on('data', sock.write)``; with
 ``--pipe`` it is ``sock.pipe(sock)`` (Node's stream piping, with its
-backpressure).
+backpressure); with ``--callback`` the listener is a Python function that
+calls ``sock.write(data)`` (the idiom of code that looks at the data).
 """
 from common import parse_args, serve_pyuvnet
 
@@ -18,6 +19,14 @@ def echo_by_write(sock):
     sock.on('data', sock.write)
 
 
+def echo_by_callback(sock):
+    sock.on('error', ignore)
+
+    def on_data(data):
+        sock.write(data)
+    sock.on('data', on_data)
+
+
 def echo_by_pipe(sock):
     sock.on('error', ignore)
     sock.pipe(sock)
@@ -25,8 +34,11 @@ def echo_by_pipe(sock):
 
 def main():
     args = parse_args(__doc__, (('--pipe',), {'action': 'store_true',
-                                              'help': 'echo with sock.pipe(sock)'}))
-    serve_pyuvnet(echo_by_pipe if args.pipe else echo_by_write, args.path)
+                                              'help': 'echo with sock.pipe(sock)'}),
+                      (('--callback',), {'action': 'store_true',
+                                         'help': 'echo from a Python data listener'}))
+    echo = echo_by_pipe if args.pipe else echo_by_callback if args.callback else echo_by_write
+    serve_pyuvnet(echo, args.path)
 
 
 if __name__ == '__main__':

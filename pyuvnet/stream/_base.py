@@ -5,6 +5,7 @@ import types
 
 from ..encodings import encode
 from ..events import EventEmitter
+from ._legacy import legacy_pipe
 from ._state import destroy_stream, undestroy
 
 __all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'BYTES_LIKE']
@@ -46,6 +47,14 @@ class StreamBase(EventEmitter):
         if opts.get('signal') is not None:
             from ._abort import addAbortSignal
             addAbortSignal(opts['signal'], self)
+
+    def pipe(self, dest, options=None, **kwargs):
+        """Node's legacy ``Stream.prototype.pipe``, for an emitter that
+        emits 'data' and 'end' itself (Readable has its own pipe()): each
+        chunk is written to ``dest``, pausing this one while ``dest``'s
+        write() returns False until its 'drain'; 'end' ends ``dest`` and
+        'close' destroys it unless ``end=False``. Returns ``dest``."""
+        return legacy_pipe(self, dest, options, kwargs)
 
     def destroy(self, error=None, callback=None):
         """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'

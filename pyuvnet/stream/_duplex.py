@@ -12,7 +12,7 @@ DUPLEX_RULES = dict(
     READABLE_RULES, **WRITABLE_RULES,
     allowHalfOpen='boolean', readable='boolean', writable='boolean',
     readableObjectMode='boolean', writableObjectMode='boolean',
-    readableHighWaterMark='number', writableHighWaterMark='number',
+    readableHighWaterMark='any', writableHighWaterMark='any',
 )
 _DUPLEX_OPTIONS = OptionSpec(DUPLEX_RULES)
 _TRANSFORM_OPTIONS = OptionSpec(dict(DUPLEX_RULES, transform='function', flush='function'))
@@ -116,7 +116,9 @@ class Transform(Duplex):
         w = self._writableState
         length = r.length
 
-        def transformed(err=None, data=None):
+        def transformed(err=None, data=None, *ignored):
+            # Node's callback(err, data) ignores further arguments (its
+            # own test passes the encoding third).
             if err is not None:
                 callback(err)
                 return

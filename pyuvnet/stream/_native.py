@@ -7,10 +7,13 @@ that its methods win:
     class Socket(_uv.Stream, NativeDuplex): ...
 
 Nothing here runs per chunk. What such a stream does not keep in Node's
-form (the read buffer read() pulls from, the error it was destroyed with:
-Readable's and Writable's properties over ``_readableState`` and
-``_writableState``) raises AttributeError, so that duck typing
-(``hasattr``) sees it missing rather than wrong.
+form is missing, as a Python user would expect: looking it up on an
+instance raises AttributeError, so ``hasattr()`` is False and duck typing
+sees it absent rather than wrong. Those are the methods over the read
+buffer (read(), push(), unshift(), wrap(), iterator():
+_NotKept descriptors), setDefaultEncoding(), and Readable's and
+Writable's properties over ``_readableState`` and ``_writableState``
+(readableAborted, errored, ...), which this object does not have.
 """
 from ..events import EventEmitter
 from ._duplex import Duplex
@@ -20,14 +23,23 @@ from ._writable import Writable
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
 
 
-def _not_kept(name):
-    def missing(self, *args, **kwargs):
-        raise AttributeError('%s keeps its stream state in C: it has no %s()'
-                             % (type(self).__name__, name))
-    missing.__name__ = name
-    missing.__doc__ = ('Node\'s %s(), which a stream whose state is kept in C does not have:'
-                       ' it raises AttributeError.' % name)
-    return missing
+class _NotKept:
+    """One of Readable's or Writable's methods that a stream kept in C does
+    not have. Reading it from an instance raises AttributeError, so that
+    ``hasattr(sock, 'read')`` is False and ``sock.read`` fails where it is
+    looked up, as for any attribute a Python object lacks; on the class it
+    is this descriptor, which says so in its docstring (help())."""
+
+    def __init__(self, name):
+        self.name = name
+        self.__doc__ = ("Node's %s(), which a stream whose state is kept in C does not"
+                        " have: reading it from an instance raises AttributeError." % name)
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        raise AttributeError('%r object keeps its stream state in C: it has no %s()'
+                             % (type(instance).__name__, self.name))
 
 
 class _CListeners:
@@ -48,17 +60,17 @@ class _CListeners:
 class _CReadSide:
     """Readable's methods over Node's read buffer."""
 
-    read = _not_kept('read')
-    push = _not_kept('push')
-    unshift = _not_kept('unshift')
-    wrap = _not_kept('wrap')
-    iterator = _not_kept('iterator')
+    read = _NotKept('read')
+    push = _NotKept('push')
+    unshift = _NotKept('unshift')
+    wrap = _NotKept('wrap')
+    iterator = _NotKept('iterator')
 
 
 class _CWriteSide:
     """Writable's methods over Node's write state."""
 
-    setDefaultEncoding = set_default_encoding = _not_kept('setDefaultEncoding')
+    setDefaultEncoding = set_default_encoding = _NotKept('setDefaultEncoding')
 
 
 class NativeDuplex(_CListeners, _CReadSide, _CWriteSide, Duplex):

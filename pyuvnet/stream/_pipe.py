@@ -2,6 +2,7 @@
 and the emitter methods (a stream.Writable, a net.Socket, an HTTP message)."""
 from .._names import normalize_options
 from .._uv import nextTick
+from ._legacy import prepend_listener
 from ._state import error_or_destroy
 
 __all__ = ['pipe']
@@ -89,7 +90,7 @@ def pipe(src, dest, options, kwargs):
     dest.on('unpipe', onunpipe)
     src.on('data', ondata)
     # Before the destination's own 'error' listeners, as Node.
-    dest.prependListener('error', onerror)
+    prepend_listener(dest, 'error', onerror)
     dest.once('close', onclose)
     dest.once('finish', onfinish)
     dest.emit('pipe', src)

@@ -131,7 +131,7 @@ def pipeline_impl(streams, callback, opts):
                 if not is_iterable(ret):
                     raise errors.ERR_INVALID_RETURN_VALUE(
                         'Iterable, AsyncIterable or Stream', 'source', ret)
-            elif is_iterable(stage) or is_readable_node_stream(stage):
+            elif _is_source(stage) or is_readable_node_stream(stage):
                 ret = stage
             else:
                 raise errors.ERR_INVALID_ARG_TYPE(
@@ -171,7 +171,7 @@ def pipeline_impl(streams, callback, opts):
                 cleanup = _pipe(ret, stage, finish, end)
                 if is_readable(stage) and is_last:
                     last_cleanup.append(cleanup)
-            elif is_iterable(ret):
+            elif _is_source(ret):
                 finish_count += 1
                 _pump(ret, stage, finish, end)
             else:
@@ -182,6 +182,12 @@ def pipeline_impl(streams, callback, opts):
             raise errors.ERR_INVALID_ARG_TYPE(
                 'destination', ['Stream', 'Function'], stage)
     return ret
+
+
+def _is_source(obj):
+    # A str is an iterable source too, one chunk per character (as Node's
+    # strings are iterables); Readable.from_() takes one whole instead.
+    return isinstance(obj, str) or is_iterable(obj)
 
 
 def _once(callback):
@@ -299,5 +305,11 @@ def _pipe(src, dst, finish, end):
         eos(src, {'readable': True, 'writable': False}, on_src_done)
     else:
         finish()
-    eos(dst, {'readable': False, 'writable': True}, finish)
-    return lambda: dst.removeListener('close', on_dst_close)
+    unwatch = eos(dst, {'readable': False, 'writable': True}, finish)
+
+    def cleanup():
+        # A readable last stage keeps no listener of the pipeline's once
+        # it is done (Node's lastStreamCleanup): its later errors are its own.
+        unwatch()
+        dst.removeListener('close', on_dst_close)
+    return cleanup

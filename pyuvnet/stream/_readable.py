@@ -1,6 +1,8 @@
 """stream.Readable: Node 20's read side (lib/internal/streams/readable.js),
 with its buffer, flowing and paused modes, 'readable', pipe() and the end
 sequence in Node's order."""
+import re
+
 from .. import errors
 from .._names import OptionSpec, normalize_options
 from .._uv import nextTick
@@ -13,13 +15,25 @@ from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_byte
 __all__ = ['Readable', 'READABLE_RULES']
 
 READABLE_RULES = dict(
-    highWaterMark='number', encoding='string', objectMode='boolean',
+    highWaterMark='any', encoding='string', objectMode='boolean',
     emitClose='boolean', autoDestroy='boolean', signal='object',
     read='function', destroy='function', construct='function',
 )
 _READABLE_OPTIONS = OptionSpec(READABLE_RULES)
 _MAX_HWM = 0x40000000
 _MISSING = object()
+
+
+# Node's NumberParseInt(size, 10) of a size that is not an integer: its
+# leading digits ('1.0' and 1.5 read 1), else NaN (here None: all of it).
+_LEADING_INT = re.compile(r'\s*([+-]?\d+)')
+
+
+def _parse_size(size):
+    if size is None or (isinstance(size, int) and not isinstance(size, bool)):
+        return size
+    match = _LEADING_INT.match(str(size))
+    return int(match.group(1)) if match and not isinstance(size, bool) else None
 
 
 def _new_high_water_mark(n):
@@ -55,10 +69,11 @@ class Readable(StreamBase):
 
     # -- the producer's side ------------------------------------------------
 
-    def push(self, chunk, encoding=None):
-        """Add ``chunk`` to the read buffer (``None`` ends the stream).
-        Returns False once the buffer holds highWaterMark or more: stop
-        pushing until the next ``_read()``."""
+    def push(self, chunk=b'', encoding=None):
+        """Add ``chunk`` to the read buffer (``None`` ends the stream; no
+        chunk, as Node's push(undefined), adds nothing). Returns False once
+        the buffer holds highWaterMark or more: stop pushing until the
+        next ``_read()``."""
         return _add_chunk(self, chunk, encoding, False)
 
     def unshift(self, chunk, encoding=None):
@@ -74,10 +89,7 @@ class Readable(StreamBase):
         """Take ``size`` bytes (all buffered when None; one object in object
         mode) from the buffer, or None when not enough is there yet."""
         state = self._readableState
-        if size is None:
-            n = None
-        else:
-            n = int(size)
+        n = _parse_size(size)
         n_orig = n
         if n is not None and n > state.highWaterMark:
             state.highWaterMark = _new_high_water_mark(n)
@@ -501,8 +513,13 @@ def _emit_readable(stream):
 def _emit_readable_now(stream):
     state = stream._readableState
     if not state.destroyed and state.errored is None and (state.length or state.ended):
+        listening = stream.listenerCount('readable')
         stream.emit('readable')
         state.emittedReadable = False
+        if stream.listenerCount('readable') < listening:
+            # A once() listener went: Node's wrapper removes it through
+            # removeListener(), which lets 'data' listeners flow again.
+            nextTick(_update_readable_listening, stream)
     # Another 'readable' is wanted when paused, not ended and below the mark.
     if not state.flowing and not state.ended and state.length <= state.highWaterMark:
         state.needReadable = True

@@ -134,6 +134,15 @@ class WritableState:
         self.writable = True
         self.onFinished = []
 
+    @property
+    def bufferedRequestCount(self):
+        """How many writes wait in the buffer (corked, or behind one in flight)."""
+        return len(self.buffered) - self.bufferedIndex
+
+    def getBuffer(self):
+        """The writes waiting in the buffer, oldest first (a new list)."""
+        return self.buffered[self.bufferedIndex:]
+
 
 def _states(stream):
     return getattr(stream, '_readableState', None), getattr(stream, '_writableState', None)

@@ -11,7 +11,7 @@ from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_byte
 __all__ = ['Writable', 'WRITABLE_RULES']
 
 WRITABLE_RULES = dict(
-    highWaterMark='number', decodeStrings='boolean', defaultEncoding='string',
+    highWaterMark='any', decodeStrings='boolean', defaultEncoding='string',
     objectMode='boolean', emitClose='boolean', autoDestroy='boolean', signal='object',
     write='function', writev='function', destroy='function', final='function',
     construct='function',
@@ -69,6 +69,11 @@ class Writable(StreamBase):
         if not state.destroyed and (state.bufferedIndex < len(state.buffered) or state.onFinished):
             nextTick(_error_buffer, state)
         return destroy_stream(self, error, callback)
+
+    def pipe(self, dest, options=None, **kwargs):
+        """A Writable has nothing to read: ERR_STREAM_CANNOT_PIPE, as an
+        'error' (Node's errorOrDestroy); returns None."""
+        error_or_destroy(self, errors.ERR_STREAM_CANNOT_PIPE())
 
     def cork(self):
         """Buffer writes until uncork() (then they reach _writev at once)."""

@@ -184,3 +184,22 @@ def test_callback_pipeline_with_an_async_generator_under_the_bridge(arun):
             pipeline(source, w, lambda err, value=None: done.set_result(err))
             assert await done is None and got == ['x']
     arun(main)
+
+
+def test_an_async_generator_yielding_none_is_an_error(arun):
+    # test-stream-readable-next-no-null: None is not a chunk
+    async def generate():
+        yield None
+
+    async def main():
+        async with aio.attach():
+            s = Readable.from_(generate())
+            seen = []
+            s.on('error', seen.append)
+            s.on('data', lambda chunk: seen.append(('data', chunk)))
+            s.on('end', lambda: seen.append('end'))
+            await asyncio.sleep(0.05)
+            return seen
+    seen = arun(main)
+    assert [type(e) for e in seen] == [errors.ERR_STREAM_NULL_VALUES]
+    assert str(seen[0]) == 'May not write null values to stream'

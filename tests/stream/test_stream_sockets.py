@@ -26,9 +26,31 @@ def test_sockets_are_duplex_with_the_c_base_first():
     assert issubclass(tls.TLSSocket, Duplex)
     assert tls.TLSSocket.write is net._uv.TLSPump.write
     assert stream.isReadable(sock) is True          # as Node: a new Socket is readable
-    with pytest.raises(AttributeError):
-        sock.read()
     assert not hasattr(sock, 'readableAborted')
+
+
+@pytest.mark.parametrize('name', ['read', 'push', 'unshift', 'wrap', 'iterator',
+                                  'setDefaultEncoding', 'set_default_encoding'])
+def test_what_a_c_stream_does_not_keep_is_missing_to_hasattr(name):
+    # The read buffer's methods are Readable's, but a C stream has no such
+    # buffer: looked up on an instance they are missing (hasattr False, the
+    # lookup raises AttributeError naming the method), as for any attribute
+    # a Python object lacks; the class still documents them.
+    sock = net.Socket()
+    assert not hasattr(sock, name)
+    with pytest.raises(AttributeError, match="'Socket' object keeps its stream state in C"):
+        getattr(sock, name)
+    assert not hasattr(tls.TLSSocket(net.Socket()), name)
+    assert 'raises AttributeError' in getattr(net.Socket, name).__doc__
+    sock.destroy()
+
+
+def test_http_messages_lack_what_c_keeps_too():
+    from pyuvnet.http import IncomingMessage, OutgoingMessage
+    message = IncomingMessage(net.Socket())
+    assert not any(hasattr(message, name) for name in ('push', 'unshift', 'wrap', 'iterator'))
+    assert callable(message.read)       # IncomingMessage's own (its buffered body)
+    assert not hasattr(OutgoingMessage(), 'setDefaultEncoding')
 
 
 def echo_server(listening_server, through=None):

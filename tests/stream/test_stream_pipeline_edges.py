@@ -1,0 +1,87 @@
+"""pipeline()'s edge cases, ported from Node 20's test-stream-pipeline-*
+files (each named in its test) and pinned under /usr/bin/node: a duplex
+piped into itself, the listeners left when the last stream is readable,
+a _destroy() that queues an end(), a string source, and an exception in
+the callback."""
+import pytest
+
+import pyuvnet as net
+from pyuvnet.stream import Duplex, PassThrough, Readable, Writable, pipeline
+from stream_support import calls, run  # noqa: F401 (calls is a fixture)
+
+
+def test_a_duplex_between_the_two_ends_of_one_stream(calls):
+    # test-stream-pipeline-duplex
+    remote = PassThrough()
+    local = Duplex(read=lambda self, n: None, write=lambda self, c, e, cb: cb())
+    pipeline(remote, local, remote, calls.must_call(
+        lambda err, value=None: err.code == 'ERR_STREAM_PREMATURE_CLOSE' or pytest.fail(err)))
+    net.setImmediate(remote.end)
+    run()
+
+
+def test_pipeline_removes_its_error_listener_from_a_readable_last_stream(calls):
+    # test-stream-pipeline-listeners: a readable last stream loses the
+    # pipeline's 'error' listener (a later error is unhandled); a
+    # Writable keeps it.
+    a = PassThrough()
+    a.end('foobar')
+    b = Duplex(write=lambda self, c, e, cb: cb())
+    counts = []
+    pipeline(a, b, calls.must_call(lambda err, value=None: counts.append(
+        ('ab', err, a.listenerCount('error') > 0, b.listenerCount('error')))))
+    e = PassThrough()
+    e.end('foobar')
+    f = Writable(write=lambda self, c, e, cb: cb())
+    pipeline(e, f, calls.must_call(lambda err, value=None: counts.append(
+        ('ef', err, e.listenerCount('error') > 0, f.listenerCount('error') > 0))))
+    run()
+    assert sorted(counts) == [('ab', None, True, 0), ('ef', None, True, True)]
+    f.destroy(RuntimeError('no way'))
+    run()   # f keeps a listener: not raised
+    b.destroy(RuntimeError('no way'))
+    with pytest.raises(RuntimeError, match='no way'):
+        run()
+
+
+def test_a_destroy_that_queues_an_end_still_calls_back(calls):
+    # test-stream-pipeline-queued-end-in-destroy (Node issue 24456)
+    readable = Readable(read=calls.must_call(lambda self, n: None))
+
+    def destroy(self, err, cb):
+        self.end()
+        cb(err)
+    duplex = Duplex(write=lambda self, c, e, cb: None, read=lambda self, n: None, destroy=destroy)
+    duplex.on('finished', calls.must_not_call())
+    pipeline(readable, duplex, calls.must_call(
+        lambda err, value=None: err.code == 'ERR_STREAM_PREMATURE_CLOSE' or pytest.fail(err)))
+    readable.push('foo')
+    net.setImmediate(readable.destroy)
+    run()
+
+
+def test_a_string_is_an_iterable_source(calls):
+    # test-stream-pipeline-with-empty-string, and a non-empty string,
+    # each character a chunk (as Node)
+    pipeline('', PassThrough(objectMode=True), calls.must_call(
+        lambda err, value=None: err is None or pytest.fail(err)))
+    got = []
+    sink = Writable(objectMode=True, write=lambda self, c, e, cb: (got.append(c), cb()))
+    pipeline('abc', PassThrough(objectMode=True), sink, calls.must_call(
+        lambda err, value=None: err is None or pytest.fail(err)))
+    run()
+    assert got == ['a', 'b', 'c']
+
+
+def test_an_exception_in_the_callback_is_raised(calls):
+    # test-stream-pipeline-uncaught (a Writable last stage here; the async
+    # function stage is the asyncio layer's, tests/stream/test_stream_async.py)
+    s = PassThrough()
+    s.end('data')
+
+    def callback(err, value=None):
+        assert err is None
+        raise RuntimeError('error')
+    pipeline(s, Writable(write=lambda self, c, e, cb: cb()), calls.must_call(callback))
+    with pytest.raises(RuntimeError, match='^error$'):
+        run()
