@@ -265,3 +265,39 @@ def raw_client(port, on_open, extra_headers=b''):
     sock.on('data', on_data)
     sock.on('error', lambda err: None)
     return sock
+
+
+def raw_ws_server(first_bytes=6):
+    """A blocking server thread for one client: answers its handshake with
+    a 101, keeps its first ``first_bytes`` bytes (or more, as they came),
+    answers a close frame without a code, and reads until the client
+    closes: (port, received list, thread)."""
+    import socket
+    import threading
+    from pyuvnet.ws._constants import accept_key
+    listener = socket.create_server(('127.0.0.1', 0))
+    received = []
+
+    def serve():
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(10)
+            head, data = read_head(conn)
+            key = [line.split(b':', 1)[1].strip() for line in head.split(b'\r\n')
+                   if line.lower().startswith(b'sec-websocket-key:')][0].decode()
+            conn.sendall(('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
+                          'Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n'
+                          % accept_key(key)).encode())
+            while len(data) < first_bytes:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            received.append(data)
+            conn.sendall(b'\x88\x00')
+            while conn.recv(65536):
+                pass
+        listener.close()
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return listener.getsockname()[1], received, thread

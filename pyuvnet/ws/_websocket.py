@@ -93,6 +93,10 @@ class WebSocket(EventTarget, EventEmitter):
         self._max_pending_pongs = options.get('maxPendingAutoPongs', 60) or 0
         self._pending_pongs = 0
         self._close_timeout = options.get('closeTimeout', CLOSE_TIMEOUT)
+        # ws's generateMask(mask): fills this connection's 4-byte key in
+        # place for each frame a client sends.
+        self._generate_mask = options.get('generateMask') if not self._is_server else None
+        self._mask_buffer = bytearray(4)
 
     # -- properties ------------------------------------------------------------
 
@@ -271,7 +275,11 @@ class WebSocket(EventTarget, EventEmitter):
     # -- sending ---------------------------------------------------------------
 
     def _send_frame(self, opcode, payload, fin=True, mask=False, rsv1=False, cb=None):
-        frame = _uv.ws_frame(opcode, payload, fin, mask, rsv1)
+        if mask and self._generate_mask is not None:
+            self._generate_mask(self._mask_buffer)
+            frame = _frame_with_key(opcode, payload, fin, rsv1, bytes(self._mask_buffer))
+        else:
+            frame = _uv.ws_frame(opcode, payload, fin, mask, rsv1)
         if cb is None:
             return self._socket.write(frame)
         return self._socket.write(frame, None, cb)
@@ -287,7 +295,7 @@ class WebSocket(EventTarget, EventEmitter):
         binary one. ``options``: binary, compress, fin, mask (ws's);
         ``cb(err)`` once written."""
         if options is None and cb is None and self._ready_state == OPEN and \
-                self._deflate is None and self._first_fragment:
+                self._deflate is None and self._first_fragment and self._generate_mask is None:
             # The common case (an echo, a broadcast) in one C call and a write.
             kind = type(data)
             if kind is bytes:
@@ -408,6 +416,22 @@ class WebSocket(EventTarget, EventEmitter):
         if self._socket is not None:
             self._ready_state = CLOSING
             self._socket.destroy()
+
+
+def _frame_with_key(opcode, payload, fin, rsv1, key):
+    # A client frame masked with ``key`` (generateMask's), in Python: the
+    # option is rare, ws_frame draws its own keys.
+    n = len(payload)
+    head = bytes(((0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode,))
+    if n > 65535:
+        head += bytes((0x80 | 127,)) + n.to_bytes(8, 'big')
+    elif n > 125:
+        head += bytes((0x80 | 126,)) + n.to_bytes(2, 'big')
+    else:
+        head += bytes((0x80 | n,))
+    stream = (key * (n // 4 + 1))[:n]
+    masked = (int.from_bytes(payload, 'big') ^ int.from_bytes(stream, 'big')).to_bytes(n, 'big')
+    return head + key + masked
 
 
 def _write_callback(cb):

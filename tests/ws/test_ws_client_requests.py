@@ -140,3 +140,34 @@ def test_close_timeout_option_bounds_an_unanswered_close(run_loop):
     run_loop(10)
     code, waited = out[1]
     assert code == 1006 and 0.15 < waited < 5
+
+
+def test_generate_mask_fills_each_frames_key(run_loop):
+    # ws's generateMask() {}: the key stays zeros, so the payload goes as it is.
+    from ws_support import raw_ws_server
+    port, received, thread = raw_ws_server(2 + 4 + 3)
+    ws = WebSocket('ws://127.0.0.1:%d' % port, generateMask=lambda mask: None)
+    ws.on('open', lambda: ws.send(b'foo'))
+    ws.on('close', lambda *a: None)
+    run_loop(10)
+    thread.join(10)
+    assert received[0][:9] == b'\x82\x83\x00\x00\x00\x00foo'
+
+
+def test_generate_mask_keys_are_used_for_every_frame(run_loop):
+    wss = WebSocketServer(port=0, host='127.0.0.1')
+    got = []
+    wss.on('connection', lambda ws, req: ws.on('message', lambda data, is_binary: (
+        got.append(data), len(got) == 3 and (ws.close(), wss.close()))))
+    keys = []
+
+    def generate(mask):
+        mask[:] = bytes((len(keys) + 1,) * 4)
+        keys.append(bytes(mask))
+    ws = WebSocket('ws://127.0.0.1:%d' % wss.address()['port'], generateMask=generate,
+                   perMessageDeflate=False)
+    ws.on('open', lambda: (ws.send(b'x' * 70000), ws.send('é' * 100), ws.send(b'')))
+    run_loop()
+    assert got == [b'x' * 70000, ('é' * 100).encode(), b'']
+    # The fourth: the client's close frame, answering the server's.
+    assert keys == [b'\x01' * 4, b'\x02' * 4, b'\x03' * 4, b'\x04' * 4]

@@ -11,7 +11,7 @@ from pyuvnet import http
 from pyuvnet.ws import WebSocket, WebSocketError, WebSocketRangeError, WebSocketServer
 from pyuvnet.ws._constants import accept_key
 
-from ws_support import HANDSHAKE, read_head
+from ws_support import HANDSHAKE, raw_ws_server, read_head
 
 CLOSED_EARLY = 'WebSocket was closed before the connection was established'
 
@@ -120,42 +120,9 @@ def test_close_when_closed_does_nothing(run_loop):
     assert out == [1006, WebSocket.CLOSED]
 
 
-def raw_server(answer_101=True):
-    """A blocking server thread: answers one handshake with a 101 (or
-    not), then keeps what the client sends until it closes."""
-    import socket
-    listener = socket.create_server(('127.0.0.1', 0))
-    received = []
-
-    def serve():
-        conn, _ = listener.accept()
-        with conn:
-            conn.settimeout(10)
-            head, rest = read_head(conn)
-            key = [line.split(b':', 1)[1].strip() for line in head.split(b'\r\n')
-                   if line.lower().startswith(b'sec-websocket-key:')][0].decode()
-            conn.sendall(('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
-                          'Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n'
-                          % accept_key(key)).encode())
-            data = rest
-            while len(data) < 6:
-                chunk = conn.recv(1024)
-                if not chunk:
-                    break
-                data += chunk
-            received.append(data)
-            conn.sendall(b'\x88\x00')
-            while conn.recv(1024):
-                pass
-        listener.close()
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return listener.getsockname()[1], received, thread
-
-
 def test_a_close_without_a_code_sends_no_status_code(run_loop):
     # The client's frame: FIN+close, masked, length 0, then its key.
-    port, received, thread = raw_server()
+    port, received, thread = raw_ws_server()
     ws = WebSocket('ws://127.0.0.1:%d' % port)
     out = []
     ws.on('open', ws.close)

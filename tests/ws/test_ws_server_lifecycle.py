@@ -221,3 +221,38 @@ def test_handle_upgrade_twice_with_one_socket_is_an_error(run_loop):
     run_loop()
     assert out == ['server.handleUpgrade() was called more than once with the same socket, '
                    'possibly due to a misconfiguration']
+
+
+def test_handle_upgrade_over_any_duplex_stream(run_loop):
+    from pyuvnet.stream import Duplex
+
+    class Side(Duplex):
+        """One end of an in-memory duplex pair: what it writes, the other reads."""
+        def _read(self, size):
+            pass
+
+        def _write(self, chunk, encoding, cb):
+            self.peer.push(chunk)
+            cb()
+
+        def _final(self, cb):
+            self.peer.push(None)
+            cb()
+
+    server = http.createServer()
+    wss = WebSocketServer(noServer=True)
+
+    def upgrade(req, socket, head):
+        client_side, server_side = Side(), Side()
+        client_side.peer, server_side.peer = server_side, client_side
+        socket.pipe(client_side)
+        client_side.pipe(socket)
+        wss.handleUpgrade(req, server_side, head, lambda ws, req: (ws.send('hello'), ws.close()))
+    server.on('upgrade', upgrade)
+    server.listen(0, '127.0.0.1')
+    out = []
+    client = WebSocket('ws://127.0.0.1:%d' % server.address()['port'])
+    client.on('message', lambda data, is_binary: out.append((data, is_binary)))
+    client.on('close', lambda code, reason: (out.append((code, reason)), server.close()))
+    run_loop()
+    assert out == [(b'hello', False), (1005, b'')]
