@@ -205,3 +205,50 @@ def test_close_or_terminate_from_a_redirect_listener(run_loop, method):
     assert events == [('error', WebSocketError,
                        'WebSocket was closed before the connection was established', 1),
                       ('close', 1006, 1)]
+
+
+@pytest.mark.parametrize('origin, target', [('tcp', 'unix'), ('unix', 'unix'), ('unix', 'tcp')])
+def test_a_move_to_or_from_a_unix_socket_drops_credentials(run_loop, tmp_path, origin, target):
+    import os
+    wss_server = http.createServer()
+    wss = WebSocketServer(server=wss_server)
+    seen = []
+    wss.on('connection', lambda ws, req: (seen.append(dict(req.headers)), ws.close()))
+    if target == 'unix':
+        wss_server.listen(str(tmp_path / 'target.sock'))
+        location = 'ws+unix:%s' % (tmp_path / 'target.sock')
+    else:
+        wss_server.listen(0, '127.0.0.1')
+        location = 'ws://127.0.0.1:%d' % wss_server.address()['port']
+    server = http.createServer()
+    server.on('upgrade', lambda req, socket, head: socket.end(
+        ('HTTP/1.1 302 Found\r\nLocation: %s\r\n\r\n' % location).encode()))
+    if origin == 'unix':
+        server.listen(str(tmp_path / 'origin.sock'))
+        start = 'ws+unix:%s' % (tmp_path / 'origin.sock')
+    else:
+        server.listen(0, '127.0.0.1')
+        start = 'ws://127.0.0.1:%d' % server.address()['port']
+    headers = {'authorization': AUTH, 'cookie': 'foo=bar', 'host': 'foo'}
+    ws = WebSocket(start, followRedirects=True, headers=headers)
+    assert (ws._req.getHeader('Authorization'), ws._req.getHeader('Cookie')) == (AUTH, 'foo=bar')
+    events = []
+    record(ws, events, server, wss_server)
+    run_loop()
+    assert events == [('close', 1005, 1)] and ws.url == location
+    assert 'authorization' not in seen[0] and 'cookie' not in seen[0]
+    assert seen[0]['host'] == ('localhost' if target == 'unix' else location[5:])
+    assert not os.path.exists(tmp_path / 'target.sock')
+
+
+def test_a_redirect_listener_may_abort_the_request_and_its_error_comes(run_loop):
+    server, port = redirecting(['/foo'])
+    ws = WebSocket('ws://127.0.0.1:%d' % port, followRedirects=True)
+    ws.on('redirect', lambda url, req: req.on('socket', lambda socket: req.abort()))
+    events = []
+    record(ws, events, server)
+    run_loop()
+    # The aborted request's own error is the WebSocket's, not swallowed.
+    assert issubclass(events[0][1], Exception)
+    assert [events[0][0], events[0][2:], events[1]] == ['error', ('socket hang up', 1),
+                                                       ('close', 1006, 1)]
