@@ -588,7 +588,7 @@ class ServerResponse(OutgoingMessage):
     # END snake_case twins
 
 class ClientRequest(OutgoingMessage):
-    agent: Agent
+    agent: Agent | None
     protocol: str
     host: str
     method: str

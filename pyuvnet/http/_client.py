@@ -99,8 +99,10 @@ class ClientRequest(OutgoingMessage):
         merged.update(normalize_options(options, kwargs, REQUEST_OPTIONS))
         super().__init__()
         agent = merged.get('agent')
-        if agent is None:       # Node: undefined or null is the global agent
-            agent = self._global_agent()
+        if agent is None:
+            # Node: undefined or null is the global agent, unless the
+            # request makes its own connection (createConnection): then none.
+            agent = None if merged.get('createConnection') else self._global_agent()
         elif agent is False:
             agent = type(self._global_agent())()
             self._own_agent = True
@@ -112,7 +114,8 @@ class ClientRequest(OutgoingMessage):
         if protocol != getattr(agent, 'protocol', protocol):
             raise ERR_INVALID_PROTOCOL(protocol, agent.protocol)
         self.protocol = protocol
-        default_port = merged.get('defaultPort') or agent.defaultPort
+        default_port = merged.get('defaultPort') or (
+            agent.defaultPort if agent is not None else self._global_agent().defaultPort)
         port = validate.validate_port(merged.get('port') or default_port)
         host = merged.get('hostname') or merged.get('host') or 'localhost'
         self.host = host
@@ -125,7 +128,8 @@ class ClientRequest(OutgoingMessage):
             raise ERR_UNESCAPED_CHARACTERS()
         self.path = path
         self._chunked_by_default = self.method not in _NO_BODY_METHODS
-        self._should_keep_alive = agent.keepAlive and not self._own_agent
+        # No agent (a connection of the caller's): 'Connection: close', as in Node.
+        self._should_keep_alive = agent is not None and agent.keepAlive and not self._own_agent
         self._max_header_size = validate.validate_integer(merged.get('maxHeaderSize', 16384),
                                                           'maxHeaderSize', 0)
         self._insecure = merged.get('insecureHTTPParser', False)
@@ -158,9 +162,9 @@ class ClientRequest(OutgoingMessage):
         if merged.get('signal') is not None:
             self._watch_signal(merged['signal'])
         connect_options = dict(merged, host=host, port=port)
-        if merged.get('createConnection'):
+        if agent is None:
             self._on_socket(merged['createConnection'](connect_options), reused=False)
-        else:
+        else:       # Node: an agent given makes the connection, not createConnection
             agent.addRequest(self, connect_options)
 
     _keep_socket = False

@@ -128,6 +128,10 @@ def _connect(ws, address, protocols, given):
         from pyuvnet import https as transport
     else:
         from pyuvnet import http as transport
+    if request_opts.get('agent') is None and not request_opts.get('createConnection'):
+        # As ws: a connection of its own (the agent's way of connecting, not
+        # its pool: an upgraded socket never goes back to it).
+        request_opts['createConnection'] = transport.globalAgent.createConnection
     req = ws._req = transport.request(request_opts)
     if ws._redirects:
         ws.emit('redirect', ws._url, req)

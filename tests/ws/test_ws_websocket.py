@@ -407,6 +407,33 @@ def test_unexpected_response_and_error_without_a_listener():
     assert out == ['Unexpected server response: 401', 1006, 401]
 
 
+def test_a_client_connects_on_its_own_not_through_the_global_agent(run_loop):
+    """As ws's initAsClient (createConnection): a socket the global agent
+    keeps for the same address is left alone, and the upgraded one never
+    enters its pool."""
+    connections = []
+    out = []
+    server = http.createServer(lambda req, res: res.end('x'))
+    server.on('connection', connections.append)
+    wss = WebSocketServer(server=server)
+    wss.on('connection', lambda ws, req: ws.close())
+
+    def kept(res):
+        res.resume()
+        res.on('end', lambda: net.setImmediate(open_websocket))
+
+    def open_websocket():
+        pooled = dict(http.globalAgent.freeSockets)
+        ws = WebSocket('ws://127.0.0.1:%d/' % server.address().port)
+        ws.on('close', lambda code, reason: (
+            out.append((code, len(connections), http.globalAgent.freeSockets == pooled)),
+            http.globalAgent.destroy(), wss.close(), server.close()))
+    server.listen(0, '127.0.0.1', lambda: http.get(
+        'http://127.0.0.1:%d/' % server.address().port, kept))
+    run_loop()
+    assert out == [(1005, 2, True)]
+
+
 def test_handshake_timeout():
     out = []
     server = http.createServer()
