@@ -9,6 +9,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
+from pyuvnet import http, https
 from pyuvnet import _uv
 
 # pytest rewrites the asserts of test modules and conftest only: the helper
@@ -40,9 +41,14 @@ def fresh_loop():
     server after a failure) cannot keep another's run() going.  The loop is
     closed after the test: a handle the test left open (a server still
     listening, an unref'd timer) would otherwise keep it, and its epoll,
-    eventfd and /dev/null fds, alive for the rest of the run."""
+    eventfd and /dev/null fds, alive for the rest of the run.  The global
+    agents forget the connections they keep: those are the closed loop's,
+    and a later test's server may get the same port (seen: a request
+    handed such a socket waited forever, late in a whole-suite run)."""
     loop = _uv._thread_state.loop = net.Loop()
     yield loop
+    http.globalAgent.destroy()
+    https.globalAgent.destroy()
     del _uv._thread_state.loop
     loop.close()
 

@@ -184,7 +184,9 @@ def test_connected_socket_without_references_survives_gc(listening_server, run_l
         net.clearInterval(collector)
         server.close()
     server.on('connection', lambda sock: sock.on('close', done))
-    run_loop()
+    # A full collection per turn: late in a whole-suite run, on a loaded
+    # machine, each takes long, so the loop gets more time than 5 s.
+    run_loop(timeout=30)
     assert b''.join(got) == b'PING'
     assert closed == [False]
     gc.collect()
@@ -567,7 +569,7 @@ def test_unreferenced_server_and_client_during_name_resolution(run_loop):
     gc.collect()
     collector = net.setInterval(gc.collect, 1)
     collector.unref()
-    run_loop()
+    run_loop(timeout=30)        # a full collection per turn: see above
     collector.close()
     assert b''.join(got) == b'resolved'
 
