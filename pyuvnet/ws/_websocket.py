@@ -168,6 +168,10 @@ class WebSocket(EventTarget, EventEmitter):
         socket.on('close', self._on_socket_close)
         socket.on('end', self._on_socket_end)
         socket.on('error', self._on_socket_error)
+        # What the socket reads before _start_reading listens waits in it:
+        # flowing, a TLS socket (or a read past the upgrade's chunk) would
+        # emit it to no listener.
+        socket.pause()
         self._ready_state = OPEN
         self.emit('open')
         # The bytes that came with the handshake, then the socket's, are

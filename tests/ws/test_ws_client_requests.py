@@ -171,3 +171,45 @@ def test_generate_mask_keys_are_used_for_every_frame(run_loop):
     assert got == [b'x' * 70000, ('é' * 100).encode(), b'']
     # The fourth: the client's close frame, answering the server's.
     assert keys == [b'\x01' * 4, b'\x02' * 4, b'\x03' * 4, b'\x04' * 4]
+
+
+def test_create_connection_option_makes_the_socket(run_loop):
+    import pyuvnet as net
+    server = http.createServer()
+    wss = WebSocketServer(noServer=True, path='/foo')
+    hosts = []
+
+    def upgrade(req, socket, head):
+        hosts.append(req.headers['host'])
+        wss.handleUpgrade(req, socket, head, lambda ws, req: None)
+    server.on('upgrade', upgrade)
+    server.listen(0, '127.0.0.1')
+    asked = []
+
+    def create_connection(options):
+        asked.append((options['host'], str(options['port'])))
+        # The address asked for is ignored: the socket goes to our server.
+        return net.createConnection(server.address()['port'], '127.0.0.1')
+    ws = WebSocket('ws://google.com:22/foo', createConnection=create_connection)
+    out = []
+    ws.on('open', lambda: (out.append(ws.url), ws.close()))
+    ws.on('close', lambda *a: server.close())
+    run_loop()
+    assert asked == [('google.com', '22')] and hosts == ['google.com:22']
+    assert out == ['ws://google.com:22/foo']
+
+
+def test_https_scheme_is_wss_and_extensions_show_once_open(run_loop):
+    ws = WebSocket('https://127.0.0.1:1/x')
+    ws.on('error', lambda err: None)
+    assert ws.url == 'wss://127.0.0.1:1/x'
+    ws.terminate()
+    wss = WebSocketServer(port=0, host='127.0.0.1', perMessageDeflate=True)
+    seen = []
+    wss.on('connection', lambda ws, req: (seen.append(ws.extensions), ws.close()))
+    client = WebSocket('ws://127.0.0.1:%d' % wss.address()['port'])
+    seen.append(client.extensions)
+    client.on('open', lambda: seen.append(client.extensions))
+    client.on('close', lambda *a: wss.close())
+    run_loop()
+    assert seen == ['', 'permessage-deflate', 'permessage-deflate']

@@ -78,3 +78,55 @@ def test_text_and_a_big_binary_message_over_tls(run_loop, tls_certs):
     assert [g for g in got if g[0] == 'server'] == [('server', 6, False),
                                                     ('server', len(big), True)]
     assert [g for g in got if g[0] != 'server'] == [(b'foobar', False), (True, True)]
+
+
+def test_servername_empty_sends_no_sni(run_loop, tls_certs):
+    server, port = tls_server(tls_certs)
+    wss = WebSocketServer(noServer=True)
+    names = []
+
+    def upgrade(req, socket, head):
+        names.append(socket.servername)
+        wss.handleUpgrade(req, socket, head, lambda ws, req: ws.close())
+    server.on('upgrade', upgrade)
+    closed = []
+    for servername in (None, ''):
+        options = {'ca': tls_certs.ca}
+        if servername is not None:
+            options['servername'] = servername
+        ws = WebSocket('wss://localhost:%d' % port, **options)
+        ws.on('close', lambda *a: (closed.append(1), len(closed) == 2 and server.close()))
+    run_loop(10)
+    assert sorted(names, key=str) == sorted(['localhost', False], key=str)
+
+
+def test_a_close_right_behind_the_101_over_tls_is_read(run_loop, tls_certs):
+    # What TLS records came with the 101 were emitted by the socket before
+    # the WebSocket listened, and lost: a server's close at once never
+    # reached the client.
+    server, port = tls_server(tls_certs)
+    wss = WebSocketServer(server=server)
+    wss.on('connection', lambda ws, req: ws.close(4001))
+    out = []
+    ws = WebSocket('wss://localhost:%d' % port, ca=tls_certs.ca)
+    ws.on('close', lambda code, reason: (out.append(code), server.close()))
+    run_loop(10)
+    assert out == [4001]
+
+
+def test_a_message_right_behind_the_handshake_over_tls_is_read(run_loop, tls_certs):
+    from pyuvnet import tls
+    from ws_support import HANDSHAKE, frame
+    server, port = tls_server(tls_certs)
+    wss = WebSocketServer(server=server)
+    out = []
+    wss.on('connection', lambda ws, req: ws.on('message', lambda data, is_binary: (
+        out.append(data), ws.terminate(), server.close())))
+    raw = tls.connect({'port': port, 'host': 'localhost', 'ca': tls_certs.ca})
+    # Two writes, two TLS records, read by the server in one go.
+    raw.on('secureConnect', lambda: (raw.write(HANDSHAKE % b''), raw.write(frame(1, b'first'))))
+    raw.on('error', lambda err: None)
+    raw.on('close', lambda *a: None)
+    raw.resume()
+    run_loop(10)
+    assert out == [b'first']
