@@ -1,6 +1,6 @@
 """pyuvnet.cluster against Node's cluster: requests per second and CPU per
 request, and the per-connection cost of the round-robin handoff (issue 15;
-figures in bench/RESULTS.md, summary in docs/CLUSTER.md).
+figures in bench/RESULTS-ARCHIVE.md, summary in docs/CLUSTER.md).
 
     nice -n 10 python bench/cluster_bench.py [--repeats 5] [--seconds 1] [--budget 240] [--json FILE]
 

@@ -2,7 +2,8 @@
 per connection (accept, 1-byte echo, close), counted with callgrind.
 
 The pyuvnet echo server (bench/servers/pyuvnet_echo.py, as the benchmark
-runs it) starts under ``valgrind --tool=callgrind``. A warm-up of
+runs it: a Python callback per read; ``--server idiom`` for
+``on('data', sock.write)``, ``--server pipe`` for ``sock.pipe(sock)``) starts under ``valgrind --tool=callgrind``. A warm-up of
 connections runs uncounted; then each round zeroes the counters, runs the
 load generator's connrate mode for a fixed number of connections (10 slots:
 connect, send one byte, read it back, close), waits for the server to finish
@@ -16,6 +17,8 @@ finds), so rounds agree within a percent or two; the spread is printed.
     python bench/conn_instructions.py --transport unix --rounds 1 --keep /tmp/prof
     callgrind_annotate --inclusive=yes /tmp/prof/unix.out.2   # the profile of round 1
     python bench/conn_instructions.py --messages              # also the runner's instr/msg
+    python bench/conn_instructions.py --server idiom --messages --keep /tmp/prof
+    callgrind_annotate --inclusive=yes /tmp/prof/messages/callgrind.out.3   # a message round
 
 ``--cpu`` adds the server's CPU time per connection without valgrind
 (``/proc/PID/stat`` user and system ticks over ``--cpu-connections``,
@@ -29,9 +32,7 @@ checkout's servers and load generator, for before/after figures.
 ``--messages`` adds the benchmark's instructions per echoed 1 KiB message
 (tcp pingpong 1 KiB x 10, bench/runner/instructions.py) for the same
 server, so both figures come from one command. ``--message-size`` sets
-the message (``65536``: 64 KiB x 10); ``--callback`` echoes from a Python
-data listener instead of ``sock.on('data', sock.write)`` (the server's
-``--callback``), the idiom of code that looks at what it echoes.
+the message (``65536``: 64 KiB x 10).
 
 ``--json FILE`` also writes the figures there (each transport's rounds, and
 with ``--messages`` the instr/msg entry): the benchmark's targets report
@@ -68,12 +69,21 @@ SETTLE = 2.0        # seconds for the server (under valgrind) to close the last 
 ROUND_LIMIT = 300.0  # seconds one round may take under valgrind
 
 
+SERVERS = ('callback', 'idiom', 'pipe')
+
+
+def echo_argv(args, path=None):
+    """The echo server's command line, as --server asks, on ``path`` or TCP."""
+    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
+    mode = [] if args.server == 'callback' else [f'--{args.server}']
+    return [sys.executable, str(script), *mode, *([path] if path else [])]
+
+
 def measure(transport, args, loadgen, plan, workdir):
     """Instructions per connection of each round, for one transport."""
-    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
     out = Path(workdir) / f'{transport}.out'
     path = str(Path(workdir) / 'echo.sock') if transport == 'unix' else None
-    argv = callgrind_argv(out, [sys.executable, str(script), *([path] if path else [])])
+    argv = callgrind_argv(out, echo_argv(args, path))
     scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
     with Server(argv, plan.server, server_env(args), VALGRIND_READY) as server:
         target = path or f'127.0.0.1:{server.ready_line}'
@@ -117,9 +127,8 @@ def cpu_ticks(pid):
 
 def cpu_per_connection(transport, args, loadgen, plan, workdir):
     """The server's (user, system) CPU microseconds per connection."""
-    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
     path = str(Path(workdir) / 'cpu.sock') if transport == 'unix' else None
-    argv = [sys.executable, str(script), *([path] if path else [])]
+    argv = echo_argv(args, path)
     scenario = Scenario('connrate', transport, size=1, conns=SLOTS)
     with Server(argv, plan.server, server_env(args)) as server:
         target = path or f'127.0.0.1:{server.ready_line}'
@@ -136,10 +145,9 @@ def cpu_per_connection(transport, args, loadgen, plan, workdir):
 
 def idle_kib_per_connection(args, loadgen, plan):
     """KiB of server RSS per idle connection, one fresh server per repeat."""
-    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
     figures = []
     for _ in range(args.idle_repeats):
-        with Server([sys.executable, str(script)], plan.server, server_env(args)) as server:
+        with Server(echo_argv(args), plan.server, server_env(args)) as server:
             result = load.idle_memory(loadgen, server, f'127.0.0.1:{server.ready_line}',
                                       args.idle, plan.client)
         figures.append(result['kib_per_conn'])
@@ -149,6 +157,8 @@ def idle_kib_per_connection(args, loadgen, plan):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--transport', default='tcp,unix', help='tcp, unix or both (tcp,unix)')
+    parser.add_argument('--server', choices=SERVERS, default='callback',
+                        help='how the echo server echoes (default: a Python callback)')
     parser.add_argument('--connections', type=int, default=2000, help='per round (default 2000)')
     parser.add_argument('--warmup', type=int, default=500, help='uncounted connections first')
     parser.add_argument('--rounds', type=int, default=3, help='callgrind rounds (0: none)')
@@ -162,8 +172,8 @@ def main():
                         help='also count instructions per echoed 1 KiB message')
     parser.add_argument('--message-size', type=int, default=1024,
                         help='--messages: the pingpong message in bytes (default 1024)')
-    parser.add_argument('--callback', action='store_true',
-                        help='--messages: echo from a Python data listener')
+    parser.add_argument('--callback', action='store_const', const='callback', dest='server',
+                        help='the same as --server callback, the default (older commands)')
     parser.add_argument('--idle', type=int, default=0, metavar='N',
                         help='also the RSS per idle connection, N connections held')
     parser.add_argument('--idle-repeats', type=int, default=3)
@@ -188,20 +198,19 @@ def main():
                 print(f'{transport}: {user:.1f} us user + {system:.1f} us system CPU per '
                       f'connection (over {args.cpu_connections:,})', flush=True)
         if args.idle:
-            figures = idle_kib_per_connection(args, loadgen, plan)
-            print(f'tcp idle: {statistics.median(figures):.3f} KiB of RSS per connection with '
-                  f'{args.idle:,} held (median of {len(figures)}; '
-                  f'{", ".join(f"{f:.3f}" for f in figures)})', flush=True)
+            idle = idle_kib_per_connection(args, loadgen, plan)
+            figures['idle'] = idle
+            print(f'tcp idle: {statistics.median(idle):.3f} KiB of RSS per connection with '
+                  f'{args.idle:,} held (median of {len(idle)}; '
+                  f'{", ".join(f"{f:.3f}" for f in idle)})', flush=True)
         if args.messages:
-            script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
             scenario = Scenario('pingpong', 'tcp', size=args.message_size, conns=SLOTS)
-            figure = per_message('callgrind', [sys.executable, str(script),
-                                               *(['--callback'] if args.callback else [])],
-                                 server_env(args), loadgen, plan, scenario)
+            figure = per_message('callgrind', echo_argv(args), server_env(args), loadgen, plan,
+                                 scenario, keep=args.keep and str(Path(args.keep) / 'messages'))
             figures['messages'] = figure
             rounds = ', '.join(f'{r:,.0f}' for r in figure['rounds'])
-            idiom = 'a Python data listener' if args.callback else "on('data', sock.write)"
-            print(f'{scenario.title}, {idiom}: {figure["instr_per_msg"]:,.0f} instructions per '
+            print(f'{scenario.title}, the {args.server} server: {figure["instr_per_msg"]:,.0f} '
+                  f'instructions per '
                   f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(figures) + '\n')

@@ -1,5 +1,5 @@
 """The fork() IPC channel's speed: pyuvnet parent and child against Node
-parent and child (docs/PROCESSES.md; figures in bench/RESULTS.md).
+parent and child (docs/PROCESSES.md; figures in bench/RESULTS-ARCHIVE.md).
 
     nice -n 10 python bench/ipc_bench.py [--repeats 3] [--scale 1.0]
 

@@ -55,12 +55,14 @@ def parse_args(argv):
                         help="run nothing: print a saved run's tables for bench/RESULTS.md")
     parser.add_argument('--before', metavar='JSON', type=Path,
                         help='with --markdown: compare with this earlier run')
+    parser.add_argument('--targets', metavar='N', type=positive(int),
+                        help="with --markdown: issue N's target verdicts instead of the tables")
     parser.add_argument('--into', metavar='FILE', type=Path,
                         help='with --markdown: write the tables between the markers in FILE '
                              '(bench/RESULTS.md) instead of printing them')
     args = parser.parse_args(argv)
-    if (args.before or args.into) and not args.markdown:
-        parser.error('--before and --into go with --markdown')
+    if (args.before or args.into or args.targets) and not args.markdown:
+        parser.error('--before, --targets and --into go with --markdown')
     if args.markdown:
         return args
     if args.chart:
@@ -95,7 +97,8 @@ def tables(args):
     """--markdown: the RESULTS.md tables of a saved run."""
     record = json.loads(args.markdown.read_text())
     before = json.loads(args.before.read_text()) if args.before else None
-    text = markdown.render(record, before)
+    text = markdown.targets_page(record, args.targets) if args.targets else \
+        markdown.render(record, before)
     if args.into:
         markdown.write_into(args.into, text)
         print(f'bench: wrote the tables into {args.into}')

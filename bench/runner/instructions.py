@@ -142,13 +142,14 @@ def settled(values):
     return len(last) == SETTLED_ROUNDS and max(last) <= min(last) * (1 + SETTLED_SPREAD)
 
 
-def per_message(method, argv, env, loadgen, plan, scenario=INSTRUCTIONS):
+def per_message(method, argv, env, loadgen, plan, scenario=INSTRUCTIONS, keep=None):
     """Instructions per echoed message of the server started by ``argv``,
     on ``scenario`` (a pingpong; by default 1 KiB x 10): a dict with the
-    figure and its rounds."""
+    figure and its rounds. ``keep``: a folder for callgrind's dumps
+    (``callgrind.out.N``, one per round), left there for callgrind_annotate."""
     requests = REQUESTS[method]
-    with tempfile.TemporaryDirectory(prefix='pyuvnet-instr-') as workdir:
-        counter = Counter(method, workdir)
+    with tempfile.TemporaryDirectory(prefix='pyuvnet-instr-') as scratch:
+        counter = Counter(method, dump_folder(keep, '') if keep else scratch)
         ready = VALGRIND_READY if method == 'callgrind' else 15.0
         with Server(counter.server_argv(argv), plan.server, env, ready) as server:
             run_load = functools.partial(load.run, loadgen, f'127.0.0.1:{server.ready_line}',

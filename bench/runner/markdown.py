@@ -1,11 +1,16 @@
 """bench/RESULTS.md's tables from a saved run: ``python bench/run.py
---markdown RUN.json [--before OLD.json] [--into bench/RESULTS.md]``.
+--markdown RUN.json [--before OLD.json] [--into bench/RESULTS.md]``; and
+one issue's target verdicts, ``--markdown RUN.json --targets N [--into
+bench/targets/issue-N.md]``.
 
-Every figure is the median of the run's repeats with their minimum and
-maximum; with ``--before``, each row also gives the earlier run's figure and
-CPU per operation, and the change. ``--into`` replaces what lies between
-the BEGIN and END markers of that file, so the hand-written prose around
-them stays.
+The page is for someone choosing a server: one section per workload, each
+of its load shapes a table of every server's figure with the ratio to
+pyuvnet's (the server of that family a user writes: ``pyuvnet``, a Python
+callback per read; ``pyuvnet-proxy``; ``pyuvnet-http-module``). Every
+figure is the median of the run's repeats with their minimum and maximum;
+with ``--before``, each row also gives the earlier run's figure and CPU per
+operation, and the change. ``--into`` replaces what lies between the BEGIN
+and END markers of that file, so the hand-written prose around them stays.
 """
 from __future__ import annotations
 
@@ -56,20 +61,34 @@ def median_of(results, scenario, system, key):
     return cell.median(key) if cell else None
 
 
+# Each family's pyuvnet server, the one the ratios are taken to.
+MINE = {'echo': 'pyuvnet', 'proxy': 'pyuvnet-proxy', 'http': 'pyuvnet-http-module'}
+
+
+def times(value, mine):
+    """A figure as a multiple of pyuvnet's, or '–'."""
+    return '–' if value is None or not mine else f'{value / mine:.2f}×'
+
+
 def scenario_table(results, scenario, before):
     unit = scenario.unit
-    header = ['system', f'{unit}, median (min–max)', 'p99 µs',
-              f'CPU µs per {scenario.operation}' if scenario.operation else 'CPU µs/op']
+    mine = MINE[scenario.family]
+    header = ['system', f'{unit}, median (min–max)', f'× {mine}', 'p99 µs',
+              f'CPU µs per {scenario.operation}' if scenario.operation else 'CPU µs/op',
+              f'CPU × {mine}']
     if before:
         header += [f'before: {unit}', 'before: CPU µs/op', 'CPU change']
     lines = [f'**{scenario.title}**', '', '| ' + ' | '.join(header) + ' |',
              '|' + ' --- |' * len(header)]
+    my_rate = median_of(results, scenario, mine, scenario.metric)
+    my_cpu = median_of(results, scenario, mine, 'cpu_us')
     for system in results.systems(scenario):
         cell = results.cells[(scenario, system)]
         row = [system, cell_text(cell, scenario.metric, unit),
-               number(cell.median('p99_us'), 'us'), cell_text(cell, 'cpu_us', 'us')]
+               times(cell.median(scenario.metric), my_rate), number(cell.median('p99_us'), 'us'),
+               cell_text(cell, 'cpu_us', 'us'), times(cell.median('cpu_us'), my_cpu)]
         if cell.status != 'ok':
-            row[2:] = ['', '']
+            row[2:] = ['', '', '', '']
         if before:
             then_cpu = median_of(before, scenario, system, 'cpu_us')
             row += [number(median_of(before, scenario, system, scenario.metric), unit),
@@ -117,25 +136,18 @@ def md_cell(value):
     return value.replace('|', '/').replace('\n', ' ')
 
 
-def targets_table(rows):
-    """The targets report (targets.rows), one table per issue: the first
-    tables of bench/RESULTS.md, its headline."""
-    out = ['### The targets', '']
-    for issue in dict.fromkeys(row['issue'] for row in rows):
-        out += [f'**Issue {issue}**', '',
-                '| target | measured: ratio, median (min–max) | vs the C server | verdict |',
-                '| --- | --- | --- | --- |']
-        out += ['| ' + ' | '.join(md_cell(row[key]) for key in ('target', 'measured', 'versus_c',
-                                                              'verdict')) + ' |'
-                for row in rows if row['issue'] == issue]
-        out.append('')
-    return out
+def targets_table(rows, issue):
+    """One issue's rows of the targets report (targets.rows)."""
+    out = ['| target | measured: ratio, median (min–max) | vs the C server | verdict |',
+           '| --- | --- | --- | --- |']
+    out += ['| ' + ' | '.join(md_cell(row[key]) for key in ('target', 'measured', 'versus_c',
+                                                          'verdict')) + ' |'
+            for row in rows if row['issue'] == issue]
+    return out + ['']
 
 
-def render(record, before_record=None):
-    """The tables of a saved run (and its comparison with an earlier one)."""
-    results = Results.from_json(record)
-    before = Results.from_json(before_record) if before_record else None
+def run_lines(record, before_record=None):
+    """What ran, how, and where: the bullets above a run's tables."""
     s = record['settings']
     out = [f"- **Run:** {record['date']} on {record['host']} ({record['cpu']}, "
            f"{record['cpus']} CPUs, Linux {record['kernel']}); {versions(record)}.",
@@ -147,28 +159,48 @@ def render(record, before_record=None):
            'the whole wrk run, divided by every request).']
     if before_record:
         out.append(f"- **Before:** {before_record['date']}, {versions(before_record)}.")
-    out.append('')
-    out += targets_table(target_rows(record))
-    if has_points(results):
-        out += ['### The concurrency matrix', '']
-        for mode, size, title, _ in PANELS:
-            out += matrix_table(results, mode, size, title)
-    families = (('echo', 'Echo'), ('proxy', 'Proxy: load generator -> proxy -> C echo server'),
-                ('http', 'HTTP hello (wrk; pipelined: the load generator)'))
-    for family, heading in families:
-        scenarios = [sc for sc in results.scenarios() if sc.family == family]
+    return out + ['']
+
+
+def targets_page(record, issue):
+    """``--targets N``: issue N's verdicts in the run, for bench/targets/."""
+    return '\n'.join([*run_lines(record), *targets_table(target_rows(record), issue)]) + '\n'
+
+
+# The page's sections: a workload, and which of a family's load shapes it holds.
+WORKLOADS = (('Echo: small messages, round trips', 'echo', ('pingpong',)),
+             ('Connections: connect, echo one byte, close', 'echo', ('connrate',)),
+             ('Streaming: 64 KiB writes echoed', 'echo', ('stream',)),
+             ('Proxy: load generator -> proxy -> C echo server', 'proxy', ('pingpong', 'stream')),
+             ('HTTP hello (wrk; pipelined: the load generator)', 'http', ('http',)))
+
+
+def render(record, before_record=None):
+    """The tables of a saved run (and its comparison with an earlier one)."""
+    results = Results.from_json(record)
+    before = Results.from_json(before_record) if before_record else None
+    out = run_lines(record, before_record)
+    for heading, family, modes in WORKLOADS:
+        scenarios = [sc for sc in results.scenarios()
+                     if sc.family == family and sc.mode in modes]
         if scenarios:
             out += [f'### {heading}', '']
             for scenario in scenarios:
                 out += scenario_table(results, scenario, before)
+    if has_points(results):
+        out += ['### The concurrency matrix', '']
+        for mode, size, title, _ in PANELS:
+            out += matrix_table(results, mode, size, title)
     if results.instructions:
         out += instructions_table(results, before)
     return '\n'.join(out).rstrip() + '\n'
 
 
 def write_into(path, text):
-    """Replace the marked part of ``path`` with ``text``."""
-    document = path.read_text()
+    """Replace the marked part of ``path`` with ``text`` (a new file: the
+    markers and the text)."""
+    document = path.read_text() if path.exists() else f'{BEGIN}\n{END}\n'
+
     pattern = re.compile(re.escape(BEGIN) + r'.*?' + re.escape(END), re.S)
     if not pattern.search(document):
         raise SystemExit(f'bench: {path} has no {BEGIN} ... {END} markers')

@@ -131,7 +131,9 @@ class Server:
             raise ServerFailed(f'cannot start {argv[0]}: {err}') from None
         try:
             self.ready_line = self._wait_ready(ready_timeout)
-        except ServerFailed:
+        except BaseException:
+            # Not only a failed start: a SIGTERM to the runner while this
+            # server comes up must not leave it serving (no one would stop it).
             self.stop()
             raise
 

@@ -5,7 +5,7 @@ import statistics
 from dataclasses import asdict, dataclass, field
 
 from .scenarios import Scenario
-from .systems import REFERENCES
+from .systems import REFERENCES, echo_name
 
 # Reported next to the figure when present: latency percentiles, and the
 # server's user+system CPU microseconds per operation.
@@ -78,13 +78,14 @@ class Results:
         """The Results a saved record (see to_json) was made from."""
         results = cls()
         for row in record['results']:
-            cell = results.cell(Scenario(**row['scenario']), row['system'])
+            cell = results.cell(Scenario(**row['scenario']), echo_name(record, row['system']))
             cell.runs = row['runs']
             if row['status'] == 'missing':
                 cell.missing = row['reason']
             elif row['status'] == 'error':
                 cell.error = row['reason']
-        results.instructions = record.get('instructions') or {}
+        results.instructions = {echo_name(record, name): entry for name, entry
+                                in (record.get('instructions') or {}).items()}
         return results
 
     def to_json(self):

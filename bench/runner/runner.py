@@ -22,8 +22,8 @@ from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
 from .results import Results
 from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix, proxy_matrix
-from .systems import (ECHO, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY, Missing,
-                      System, select, server_env, uv_echo)
+from .systems import (ECHO, ECHO_MARK, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY,
+                      Missing, System, select, server_env, uv_echo)
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,7 @@ def run(settings, log):
     meta = describe(bench.plan, {**asdict(settings), 'user_cpu_seconds': USER_CPU_SECONDS},
                     settings.pyuvnet_tree)
     meta['instructions_method'] = method
+    meta[ECHO_MARK[0]] = ECHO_MARK[1]  # what 'pyuvnet' is in this record
     meta['scripts'] = figures
     meta['elapsed_s'] = time.monotonic() - started
     meta['section_s'] = section_s

@@ -53,8 +53,12 @@ def steps(full, instructions, repeats, tree=None):
         out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
         out.append(('ws', ['ws_bench.py', '--repeats', str(repeats), '--seconds', '2'], 600))
     if full and instructions:
+        # The headline server (a Python callback per read), then the idiom.
         out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',
                                           '--messages', *checkout], 900))
+        out.append(('conn_instructions_idiom', ['conn_instructions.py', '--transport', 'tcp',
+                                                '--messages', '--server', 'idiom', *checkout],
+                    900))
         for key, mode in HTTP_INSTRUCTION_MODES.items():
             out.append((f'http_instructions_{key}', [
                 'http_instructions.py', '--systems', ','.join(HTTP_INSTRUCTION_SYSTEMS),

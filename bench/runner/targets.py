@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from .load import operations
 from .scenarios import HTTP_VARIANTS, Scenario
+from .systems import echo_name
 
 CLIENT_SATURATED = 0.9  # the client's CPU over its run: its one thread was (nearly) a core
 CLIENT_LEVEL = 0.05     # two servers within 5% of each other's requests/s
@@ -90,7 +91,8 @@ def row(issue, target, measured=None, versus_c='–', ratio=None, bound=None, hi
 
 def cells(record):
     """{(Scenario, system): saved result row} of a record."""
-    return {(Scenario(**r['scenario']), r['system']): r for r in record.get('results', [])}
+    return {(Scenario(**r['scenario']), echo_name(record, r['system'])): r
+            for r in record.get('results', [])}
 
 
 def user_us(run):
@@ -159,19 +161,37 @@ USER_CPU_SECONDS = 3.0
 CALLGRIND = 'callgrind instructions'
 
 
+# Issue 45: the same cells, the headline server ('pyuvnet', a Python
+# callback per read) held to tighter bounds, and the idiom and pipe(), which
+# echo in C, to theirs per round trip.
+ECHO_CPU_45 = ((ECHO_CPU[0][0], ECHO_CPU[0][1], 0.45), (ECHO_CPU[1][0], ECHO_CPU[1][1], 0.5),
+               (ECHO_CPU[2][0], ECHO_CPU[2][1], 0.5), (ECHO_CPU[3][0], ECHO_CPU[3][1], 0.5))
+IN_C = (('pyuvnet-idiom', 0.4), ('pyuvnet-pipe', 0.4))
+
+
+def echo_cpu_row(issue, table, scenario, title, bound, mine='pyuvnet'):
+    c_ratio, _ = compare(table, scenario, mine, 'libuv', user_us, USER_CPU)
+    return pair_row(
+        issue, f'{title}: server user CPU per {scenario.operation}, {mine} / uvloop-protocol '
+               f'≤ {bound:g}×', table, scenario, mine, 'uvloop-protocol', user_us,
+        USER_CPU, 'µs', bound, versus_c=f'{ratio_text(c_ratio)} libuv' if c_ratio else '–')
+
+
 def echo_rows(table):
-    out = []
-    for scenario, title, bound in ECHO_CPU:
-        c_ratio, _ = compare(table, scenario, 'pyuvnet', 'libuv', user_us, USER_CPU)
-        out.append(pair_row(
-            25, f'{title}: server user CPU per {scenario.operation}, pyuvnet / uvloop-protocol '
-                f'≤ {bound:g}×', table, scenario, 'pyuvnet', 'uvloop-protocol', user_us,
-            USER_CPU, 'µs', bound, versus_c=f'{ratio_text(c_ratio)} libuv' if c_ratio else '–'))
+    out = [echo_cpu_row(25, table, scenario, title, bound) for scenario, title, bound in ECHO_CPU]
     stream = ECHO_CPU[-1][0]
     out.append(pair_row(25, '64 KiB streamed, 10 conns: throughput, pyuvnet / libuv ≥ 0.95×',
                         table, stream, 'pyuvnet', 'libuv', throughput(stream), 'MiB/s',
                         'MiB/s', 0.95, higher=True))
     return out
+
+
+def echo_rows_45(table):
+    out = [echo_cpu_row(45, table, scenario, title, bound)
+           for scenario, title, bound in ECHO_CPU_45]
+    scenario, title, _ = ECHO_CPU[0]
+    return out + [echo_cpu_row(45, table, scenario, title, bound, mine)
+                  for mine, bound in IN_C]
 
 
 def proxy_rows(table):
@@ -219,7 +239,8 @@ def callgrind_rows(record):
     if why:
         return [row(25, per_conn, why=why), row(25, per_msg, why=why)]
     runner = record.get('instructions') or {}
-    counts = {name: e['instr_per_msg'] for name, e in runner.items() if isinstance(e, dict)}
+    counts = {echo_name(record, name): e['instr_per_msg'] for name, e in runner.items()
+              if isinstance(e, dict)}
     versus = '; '.join(f'{counts["pyuvnet"] / counts[ref]:.2f}× {ref}'
                        for ref in ('uvloop-protocol', 'libuv')
                        if counts.get('pyuvnet') and counts.get(ref))
@@ -228,6 +249,26 @@ def callgrind_rows(record):
                          'per connection'),
             absolute_row(25, per_msg, messages['rounds'][-3:] if messages else [], 2000,
                          'per message', f"runner's count: {versus}" if versus else '–')]
+
+
+def callgrind_rows_45(record):
+    """Issue 45: the callback server's counts beside the idiom's, against
+    issue 25's bounds (issue 45 asks for them reported side by side)."""
+    out = []
+    for key, name in (('conn_instructions', 'pyuvnet (callback)'),
+                      ('conn_instructions_idiom', 'pyuvnet-idiom')):
+        conn, why = script(record, key, '--full --instructions')
+        per_conn = f'{CALLGRIND} per TCP connection, {name} ≤ 15,000'
+        per_msg = f'{CALLGRIND} per 1 KiB message, {name} ≤ 2,000'
+        if why:
+            out += [row(45, per_conn, why=why), row(45, per_msg, why=why)]
+            continue
+        messages = conn.get('messages')
+        out += [absolute_row(45, per_conn, conn.get('tcp', {}).get('rounds', []), 15000,
+                             'per connection'),
+                absolute_row(45, per_msg, messages['rounds'][-3:] if messages else [], 2000,
+                             'per message')]
+    return out
 
 
 def tls_rows(record):
@@ -367,7 +408,8 @@ def ws_rows(record):
 
 
 def rows(record):
-    """Every target's row: issue 25's, 26's, then 44's."""
+    """Every target's row, by issue: 25's, 26's, 44's, then 45's."""
     table = cells(record)
     return [*echo_rows(table), *proxy_rows(table), *callgrind_rows(record), *tls_rows(record),
-            *http_rows(record, table), *ws_rows(record)]
+            *http_rows(record, table), *ws_rows(record), *echo_rows_45(table),
+            *callgrind_rows_45(record)]

@@ -533,7 +533,7 @@ def saved_run(date, pyuvnet_runs, instr):
                     {'rps': rps, 'p99_us': 90.0, 'cpu_us': cpu})
     results.instructions = {'pyuvnet': {'instr_per_msg': instr, 'settled': True}}
     return {'date': date, 'host': 'h', 'cpu': 'c', 'cpus': 2, 'kernel': 'k',
-            'python': '3.11', 'pinning': 'pinned', 'elapsed_s': 1.0,
+            'python': '3.11', 'pinning': 'pinned', 'elapsed_s': 1.0, 'pyuvnet_echo': 'callback',
             'settings': {'repeats': len(pyuvnet_runs), 'seconds': 0.4, 'warmup': 0.1},
             **results.to_json()}
 
@@ -543,7 +543,8 @@ def test_markdown_tables_give_median_spread_and_change_between_the_markers(tmp_p
     after = saved_run('after', [(300.0, 2.0), (100.0, 3.0), (200.0, 2.5)], 2_400)
     before = saved_run('before', [(150.0, 5.0)], 3_600)
     text = markdown.render(after, before)
-    assert '| pyuvnet | 200 (100–300) | 90.0 | 2.5 (2.0–3.0) | 150 | 5.0 | -50% |' in text
+    assert '| pyuvnet | 200 (100–300) | 1.00× | 90.0 | 2.5 (2.0–3.0) | 1.00× | 150 | 5.0 | ' \
+        '-50% |' in text
     assert '| pyuvnet | 2,400 | 3,600 | -33% |' in text
     page = tmp_path / 'RESULTS.md'
     page.write_text(f'prose before\n{markdown.BEGIN}\nold tables\n{markdown.END}\nprose after\n')

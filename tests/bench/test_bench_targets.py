@@ -8,6 +8,7 @@ import pytest
 
 import bench_support  # noqa: F401 (puts bench/ on sys.path)
 from runner import markdown, targets  # noqa: E402
+from runner.results import Results  # noqa: E402
 from runner.scenarios import HTTP_VARIANTS, Scenario  # noqa: E402
 
 PINGPONG = Scenario('pingpong', 'tcp', 1024, 10)
@@ -38,7 +39,7 @@ def wrk_run(rps, user_s, p99_us, client_cpu_s=None):
 def record():
     """pyuvnet at 0.4, 0.5 and 0.6 s of user CPU against uvloop's 1.0 s, in
     three repeats; libuv at 0.2 s; node did not run; an HTTP hello cell."""
-    return {'results': [
+    return {'pyuvnet_echo': 'callback', 'results': [
         result(PINGPONG, 'pyuvnet', [pingpong_run(0.4), pingpong_run(0.6), pingpong_run(0.5)]),
         result(PINGPONG, 'uvloop-protocol', [pingpong_run(1.0)] * 3),
         result(PINGPONG, 'libuv', [pingpong_run(0.2)] * 3),
@@ -77,11 +78,41 @@ def test_a_missed_target_says_by_how_much_relative_to_the_bound():
     stream = find(rows, '64 KiB streamed', 'throughput')
     assert stream['ratio'] == pytest.approx(0.9)
     assert stream['verdict'] == 'missed by 5%'          # 0.9 / 0.95 = 0.947
-    per_conn = find(rows, 'per TCP connection')
+    per_conn = find(rows, 'per TCP connection (conn_instructions.py)')
     assert per_conn['verdict'] == 'missed by 10%'       # 16,500 / 15,000
     assert per_conn['measured'].startswith('16,500 per connection (16,400–16,600, 3 rounds)')
-    per_msg = find(rows, 'per 1 KiB message')           # the last three rounds
+    per_msg = find(rows, 'per 1 KiB message (conn_instructions.py')  # the last three rounds
     assert per_msg['verdict'] == 'met' and '(1,890–1,910, 3 rounds)' in per_msg['measured']
+
+
+def test_issue_45_holds_the_callback_server_to_its_bounds_and_the_idiom_to_its_own():
+    full = record()
+    full['results'].append(result(PINGPONG, 'pyuvnet-idiom', [pingpong_run(0.3)] * 3))
+    full['scripts']['conn_instructions_idiom'] = {
+        'tcp': {'rounds': [9_000, 9_100]}, 'messages': {'rounds': [700, 610, 600, 620]}}
+    rows = [r for r in targets.rows(full) if r['issue'] == 45]
+    callback = find(rows, '1 KiB round trip', 'pyuvnet / uvloop-protocol ≤ 0.45×')
+    assert callback['ratio'] == pytest.approx(0.5) and callback['verdict'] == 'missed by 11%'
+    idiom = find(rows, '1 KiB round trip', 'pyuvnet-idiom / uvloop-protocol ≤ 0.4×')
+    assert idiom['ratio'] == pytest.approx(0.3) and idiom['verdict'] == 'met'
+    assert find(rows, 'pyuvnet-pipe')['verdict'].startswith('no figure: pyuvnet-pipe did not run')
+    assert find(rows, 'per 1 KiB message, pyuvnet (callback)')['measured'].startswith(
+        '1,900 per message (1,890–1,910, 3 rounds)')
+    assert find(rows, 'per 1 KiB message, pyuvnet-idiom')['measured'].startswith(
+        '610 per message (600–620, 3 rounds)')
+
+
+def test_a_record_made_before_the_callback_server_reads_its_pyuvnet_as_the_idiom():
+    """Until 2026-11-26 the benchmark's 'pyuvnet' echo server was the idiom
+    on('data', sock.write): an old record's figures keep their meaning."""
+    old = record()
+    del old['pyuvnet_echo']
+    rows = targets.rows(old)
+    idiom = find(rows, '1 KiB round trip', 'pyuvnet-idiom / uvloop-protocol ≤ 0.4×')
+    assert idiom['ratio'] == pytest.approx(0.5)
+    assert find(rows, '1 KiB round trip', 'pyuvnet / uvloop-protocol ≤ 0.45×')['verdict'] == \
+        'no figure: pyuvnet did not run (tcp pingpong 1 KiB x 10 conns)'
+    assert Results.from_json(old).systems(PINGPONG)[0] == 'pyuvnet-idiom'
 
 
 def test_verdict_wording_for_upper_lower_and_strict_bounds():
@@ -200,15 +231,26 @@ def test_without_wrk_cpu_a_level_rate_is_marked_as_one_wrk_core():
     assert rate['measured'].endswith('; wrk on one core (its CPU not recorded)')
 
 
-def test_markdown_puts_the_targets_table_before_the_other_tables():
+def test_the_targets_go_to_a_page_per_issue_and_the_tables_give_ratios_to_pyuvnet(tmp_path):
     data = {**record(), 'date': 'd', 'host': 'h', 'cpu': 'c', 'cpus': 2, 'kernel': 'k',
             'pinning': 'pinned', 'elapsed_s': 1.0,
             'settings': {'repeats': 3, 'seconds': 0.4, 'warmup': 0.1}}
     text = markdown.render(data)
-    assert text.index('### The targets') < text.index('### Echo')
+    assert 'verdict' not in text
+    assert text.index('### Echo: small messages') < text.index('### Streaming') < \
+        text.index('### HTTP hello')
+    # uvloop's round trips: 100,000 over 0.4 s as pyuvnet's; its CPU 1.2 against 0.7 µs
+    assert '| uvloop-protocol | 250,000 (250,000–250,000) | 1.00× | – | 12.0 (12.0–12.0) | ' \
+        '1.71× |' in text
+    page = markdown.targets_page(data, 25)
     assert '| 1 KiB round trip, 10 conns: server user CPU per round trip, pyuvnet / ' \
            'uvloop-protocol ≤ 0.5× | 0.50× (0.40–0.60); pyuvnet 5.00 µs, uvloop-protocol ' \
-           '10.00 µs | 2.50× (2.00–3.00) libuv | met |' in text
+           '10.00 µs | 2.50× (2.00–3.00) libuv | met |' in page
+    assert '≤ 0.45×' not in page
+    assert '≤ 0.45×' in markdown.targets_page(data, 45)
+    target_file = tmp_path / 'issue-45.md'
+    markdown.write_into(target_file, markdown.targets_page(data, 45))
+    assert '≤ 0.45×' in target_file.read_text() and markdown.BEGIN in target_file.read_text()
 
 
 def test_the_cells_whose_user_cpu_a_target_reads_run_for_user_cpu_seconds(monkeypatch):
@@ -265,12 +307,16 @@ def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     assert scripts.steps(False, True, 3) == []
     assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws']
     full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
-    assert list(full) == ['tls', 'ws', 'conn_instructions', 'http_instructions_pipeline1',
+    assert list(full) == ['tls', 'ws', 'conn_instructions', 'conn_instructions_idiom',
+                          'http_instructions_pipeline1',
                           'http_instructions_pipeline16', 'http_instructions_close',
                           'tls_instructions', 'ws_instructions']
     assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
     assert full['ws'][:3] == ['ws_bench.py', '--repeats', '5']
     assert full['ws_instructions'][:2] == ['ws_bench.py', '--instructions']
+    # the headline server's count (a Python callback), then the idiom's
+    assert '--server' not in full['conn_instructions']
+    assert full['conn_instructions_idiom'][-2:] == ['--server', 'idiom']
     assert full['http_instructions_pipeline16'][-2:] == ['--pipeline', '16']
     assert '--close' in full['http_instructions_close']
     # a "before" run (--pyuvnet-tree) counts the instructions of that tree's pyuvnet
