@@ -131,7 +131,8 @@ def _connect(ws, address, protocols, given):
     if request_opts.get('agent') is None and not request_opts.get('createConnection'):
         # As ws: a connection of its own (the agent's way of connecting, not
         # its pool: an upgraded socket never goes back to it).
-        request_opts['createConnection'] = transport.globalAgent.createConnection
+        request_opts['createConnection'] = _tls_connect if secure else \
+            transport.globalAgent.createConnection
     req = ws._req = transport.request(request_opts)
     if ws._redirects:
         ws.emit('redirect', ws._url, req)
@@ -180,6 +181,16 @@ def _connect(ws, address, protocols, given):
     else:
         req.end()
     return opts
+
+
+def _tls_connect(options):
+    # ws's tlsConnect: SNI is the host's name unless servername says
+    # otherwise ('' sends none; an IP address gets none).
+    from pyuvnet import https, isIP
+    if not options.get('servername') and options.get('servername') != '':
+        host = options.get('host') or ''
+        options = dict(options, servername='' if isIP(host) else host)
+    return https.globalAgent.createConnection(options)
 
 
 def _resolve(location, base):
