@@ -82,10 +82,17 @@ bench: build/.installed-bench bench-deps
 	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# The Python web servers' cells alone (issue 43): pyuvnet.asgi and pyuvnet.wsgi
+# against uvicorn, granian and fastpysgi, and FastAPI's own cost; some minutes.
+WEB_SYSTEMS = pyuvnet-asgi,pyuvnet-wsgi,uvicorn,granian,fastpysgi
+.PHONY: bench-asgi
+bench-asgi:
+	$(MAKE) bench BENCH_ARGS="--asgi --only $(WEB_SYSTEMS) $(BENCH_ARGS)"
+
 # The tools the asked run loads or counts with: wrk for the HTTP cells
 # (--http, --full), valgrind for --instructions; installed with apt-get when
 # root, else named (the runner then marks those rows "missing" with the reason).
-BENCH_TOOLS = $(if $(filter --http --full,$(BENCH_ARGS)),wrk) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
+BENCH_TOOLS = $(if $(filter --http --full --asgi,$(BENCH_ARGS)),wrk) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
 .PHONY: bench-deps
 bench-deps:
 	@missing=""; \

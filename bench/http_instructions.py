@@ -72,6 +72,8 @@ SERVERS = {
     'uvloop-httptools': ['servers/httptools_hello.py', '--loop', 'uvloop'],
     'pyuvnet-httptools': ['servers/httptools_hello.py'],
     'uvicorn-asgi': ['servers/uvicorn_hello.py'],
+    'pyuvnet-asgi': ['servers/pyuvnet_asgi_hello.py'],
+    'pyuvnet-wsgi': ['servers/pyuvnet_wsgi_hello.py'],
     'node-http-module': None,       # node, not python
 }
 

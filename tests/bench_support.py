@@ -3,6 +3,7 @@ runner is not part of the package; its sources sit in the checkout, or
 beside a wheel's copied tests), the built load generator, and the accept
 loop of their small thread-per-connection servers."""
 import importlib.util
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -44,3 +45,14 @@ def load_by_path(name, path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def exchange(port, data):
+    """Everything a server on 127.0.0.1:``port`` sends back for ``data``
+    until it closes."""
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b''
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received

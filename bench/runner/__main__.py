@@ -43,6 +43,11 @@ def parse_args(argv):
     parser.add_argument('--http', action='store_true',
                         help='add the HTTP hello servers under wrk, 50 connections '
                              '(--full adds the other variants)')
+    parser.add_argument('--asgi', action='store_true',
+                        help='add the Python web servers (pyuvnet.asgi, pyuvnet.wsgi, uvicorn, '
+                             'granian, fastpysgi) under wrk: hello at 50 and 500 connections, '
+                             'a 64 KiB upload, a FastAPI JSON endpoint, and FastAPI\'s own '
+                             'cost in process (--full includes them)')
     parser.add_argument('--instructions', action='store_true',
                         help='add instructions per message (perf, else callgrind: slow)')
     parser.add_argument('--pyuvnet-tree', metavar='DIR', type=Path,
@@ -74,6 +79,7 @@ def parse_args(argv):
     return runner.Settings(seconds=args.seconds, warmup=min(1.0, max(0.1, args.seconds / 4)),
                            repeats=args.repeats, full=args.full, http=args.http or args.full,
                            instructions=args.instructions, only=only,
+                           asgi=args.asgi or args.full,
                            pyuvnet_tree=str(args.pyuvnet_tree.resolve()) if args.pyuvnet_tree else None)
 
 

@@ -22,7 +22,7 @@ import subprocess
 from . import build, load
 from .load import RunError, with_cpu_per_op
 from .procs import pinned, process_tree, tail, tree_cpu_seconds
-from .scenarios import POST_SIZE
+from .scenarios import HTTP_PATHS, POST_SIZE
 
 WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
 # The load generator's own warm-up, before its window: its connections'
@@ -72,7 +72,7 @@ def percentile(text):
 
 
 def wrk_argv(port, conns, seconds, variant=''):
-    url = f'http://127.0.0.1:{port}/'
+    url = f'http://127.0.0.1:{port}{HTTP_PATHS.get(variant, "/")}'
     argv = ['wrk', '-t1', f'-c{conns}', f'-d{seconds}s', '--latency',
             '--timeout', f'{seconds + WRK_TIMEOUT_MARGIN_SECONDS}s']
     if variant == 'close':

@@ -31,6 +31,10 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
+# The Python web servers and framework of --asgi's cells.
+WEB_PACKAGES = ('uvicorn', 'granian', 'fastpysgi', 'fastapi')
+
+
 def package_version(name):
     try:
         return importlib.metadata.version(name)
@@ -64,6 +68,7 @@ def describe(plan, settings, tree=None):
         'node': command_output(['node', '--version']),
         'uvloop': package_version('uvloop'),
         'httptools': package_version('httptools'),
+        **{name: package_version(name) for name in WEB_PACKAGES},
         'libuv': command_output(['pkg-config', '--modversion', 'libuv']),
         'pyuvnet_libuv': pyuvnet_libuv(repo),
         'pyuvnet_commit': command_output(['git', '-C', repo, 'describe', '--always', '--dirty']),

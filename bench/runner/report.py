@@ -173,7 +173,8 @@ def versions(meta):
     """'Python 3.11.7, Node v20..., ...': what a run's record says ran."""
     return ', '.join(f'{name} {meta[key]}' for name, key in (
         ('Python', 'python'), ('Node', 'node'), ('uvloop', 'uvloop'), ('httptools', 'httptools'),
-        ('system libuv', 'libuv'), ("pyuvnet's libuv", 'pyuvnet_libuv'),
+        ('uvicorn', 'uvicorn'), ('granian', 'granian'), ('fastpysgi', 'fastpysgi'),
+        ('FastAPI', 'fastapi'), ('system libuv', 'libuv'), ("pyuvnet's libuv", 'pyuvnet_libuv'),
         ('pyuvnet', 'pyuvnet_commit')) if meta.get(key))
 
 

@@ -21,9 +21,10 @@ from .machine import describe
 from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
 from .results import Results
-from .scenarios import IDLE, concurrency_matrix, echo_matrix, http_matrix, proxy_matrix
+from .scenarios import (IDLE, asgi_matrix, concurrency_matrix, echo_matrix, http_matrix,
+                        proxy_matrix)
 from .systems import (ECHO, ECHO_MARK, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY,
-                      Missing, System, select, server_env, uv_echo)
+                      WEB, WEB_ASGI, Missing, System, select, server_env, uv_echo)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Settings:
     http: bool
     instructions: bool
     only: tuple
+    asgi: bool = False  # the Python web servers' cells (asgi_matrix)
     pyuvnet_tree: str | None = None  # another checkout's pyuvnet (a "before" run)
 
 
@@ -186,9 +188,31 @@ class Bench:
     def http(self):
         systems = select(HTTP_SYSTEMS + (HTTP_CLUSTER if self.settings.full else ()),
                          self.settings.only)
+        if self.settings.asgi:
+            # The web servers' cells are the asgi section's: each cell once.
+            systems = [s for s in systems if s.name not in WEB]
+        self.http_cells(systems, http_matrix(self.settings.full))
+
+    def asgi(self):
+        """The Python web servers on asgi_matrix's cells (the FastAPI one on
+        the ASGI servers only), and FastAPI's own cost per request, in
+        process without a server (bench/fastapi_cost.py), for the server's
+        share of each request."""
+        systems = [s for s in select(HTTP_SYSTEMS, self.settings.only) if s.name in WEB]
+        if systems:
+            self.http_cells(systems, asgi_matrix(), {'fastapi': WEB_ASGI})
+        if not any(s.name in WEB_ASGI for s in systems):
+            return {}
+        return {'fastapi_cost': scripts.run_step(
+            ['fastapi_cost.py', '--rounds', str(self.settings.repeats)], 300, self.env,
+            pinned_to=self.plan.server)}
+
+    def http_cells(self, systems, scenarios, only=None):
+        """``scenarios`` under wrk on ``systems``; ``only`` maps a variant
+        to the systems that serve it."""
         if not systems:
             return
-        scenarios = http_matrix(self.settings.full)
+        only = only or {}
         reason = http.wrk_missing()
         if reason:
             self.log(f'HTTP rows missing: {reason}')
@@ -206,7 +230,13 @@ class Bench:
                     for scenario in scenarios:
                         self.results.fail(scenario, name, f'warm-up: {err}')
             for scenario in scenarios:
-                self.interleave(scenario, running, partial(self.measure_http, scenario=scenario))
+                subset = {name: entry for name, entry in running.items()
+                          if name in only.get(scenario.variant, running)}
+                for name in running.keys() - subset.keys():
+                    self.results.missing(scenario, name, f'{name} does not serve it')
+                if subset:
+                    self.interleave(scenario, subset,
+                                    partial(self.measure_http, scenario=scenario))
 
     def measure_http(self, server, _target, scenario):
         """One run against ``server``, of --seconds or USER_CPU_SECONDS,
@@ -260,10 +290,12 @@ def run(settings, log):
             timed('proxy', bench.proxy)
         if settings.http:
             timed('http', bench.http)
+        if settings.asgi:
+            figures.update(timed('asgi', bench.asgi))
         if settings.instructions:
             method = timed('instructions', bench.instructions)
         if settings.full:
-            figures = timed('scripts', lambda: scripts.run_all(settings, bench.env, log))
+            figures.update(timed('scripts', lambda: scripts.run_all(settings, bench.env, log)))
     finally:
         bench.close()
     meta = describe(bench.plan, {**asdict(settings), 'user_cpu_seconds': USER_CPU_SECONDS},

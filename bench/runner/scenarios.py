@@ -26,7 +26,10 @@ HTTP_VARIANTS = {
     'pipeline': f'keep-alive, pipelined x{PIPELINE_DEPTH}',
     'close': 'Connection: close',
     'post': f'keep-alive, POST {size_text(POST_SIZE)} upload',
+    'fastapi': 'keep-alive, FastAPI JSON endpoint',
 }
+# The path each variant requests (bench/servers/hello_apps.py's routes).
+HTTP_PATHS = {'fastapi': '/json'}
 # The concurrency matrix (--full): each point's server CPU per operation.
 MATRIX_CONNS = {'pingpong': (1, 10, 100, 1_000, 10_000), 'connrate': (10, 100, 1_000)}
 
@@ -131,7 +134,16 @@ def http_matrix(full):
     each pipelined, with Connection: close and as 64 KiB uploads."""
     if not full:
         return [HTTP]
-    return [Scenario('http', conns=n, variant=v) for n in (50, 500) for v in HTTP_VARIANTS]
+    return [Scenario('http', conns=n, variant=v) for n in (50, 500) for v in HTTP_VARIANTS
+            if v != 'fastapi']
+
+
+def asgi_matrix():
+    """The Python web servers' cells (--asgi, and --full): the hello at 50
+    and 500 connections, the 64 KiB upload, and the FastAPI JSON endpoint
+    (which only the ASGI servers serve)."""
+    return [HTTP, Scenario('http', conns=500), Scenario('http', conns=50, variant='post'),
+            Scenario('http', conns=50, variant='fastapi')]
 
 
 IDLE = Scenario('idle', 'tcp', conns=5000)

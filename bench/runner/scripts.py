@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from . import build
-from .procs import processes, tail
+from .procs import pinned, processes, tail
 
 # Systems the HTTP instruction counts compare (http_instructions.py's names).
 HTTP_INSTRUCTION_SYSTEMS = ('pyuvnet-http-module', 'uvloop-httptools', 'node-http-module')
@@ -69,12 +69,13 @@ def steps(full, instructions, repeats, tree=None):
     return out
 
 
-def run_step(argv, limit, env):
-    """The JSON the script ``argv`` writes, or ``{'failed': why}``."""
+def run_step(argv, limit, env, pinned_to=None):
+    """The JSON the script ``argv`` writes, or ``{'failed': why}``; run on
+    the CPU ``pinned_to`` when given."""
     with tempfile.TemporaryDirectory(prefix='pyuvnet-step-') as folder:
         out = Path(folder) / 'figures.json'
-        command = [sys.executable, str(build.bench_dir() / argv[0]), *argv[1:],
-                   '--json', str(out)]
+        command = pinned([sys.executable, str(build.bench_dir() / argv[0]), *argv[1:],
+                          '--json', str(out)], pinned_to)
         with tempfile.TemporaryFile() as log:
             proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, env=env, start_new_session=True)

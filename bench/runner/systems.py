@@ -104,7 +104,21 @@ HTTP = (
            'under pyuvnet.asgi (uvloop)', lambda: python('servers/pyuvnet_asgi_hello.py')),
     System('pyuvnet-wsgi', 'bench/servers/pyuvnet_wsgi_hello.py: its WSGI twin under '
            'pyuvnet.wsgi, threads 0 (uvloop)', lambda: python('servers/pyuvnet_wsgi_hello.py')),
+    *(System(name, f"hello_apps.py's {what} under {name.split('-')[0]}'s own command line, "
+              f'one worker{extra} (bench/servers/external_hello.py)',
+              needs(name.split('-')[0],
+                    lambda name=name: python('servers/external_hello.py', name)))
+      for name, what, extra in (
+          ('granian-asgi', 'ASGI app', ', uvloop'), ('granian-rsgi', 'RSGI app', ', uvloop'),
+          ('fastpysgi-asgi', 'ASGI app', ''), ('fastpysgi-wsgi', 'WSGI app', ''))),
 )
+
+# The Python web servers (issue 43): pyuvnet.asgi and pyuvnet.wsgi against
+# uvicorn, granian and fastpysgi, on --asgi's cells (scenarios.asgi_matrix);
+# the FastAPI cell runs on those serving ASGI.
+WEB = ('pyuvnet-asgi', 'pyuvnet-wsgi', 'uvicorn-asgi', 'granian-asgi', 'granian-rsgi',
+       'fastpysgi-asgi', 'fastpysgi-wsgi')
+WEB_ASGI = ('pyuvnet-asgi', 'uvicorn-asgi', 'granian-asgi', 'fastpysgi-asgi')
 
 # --full's cluster rows: Node's http module and pyuvnet.http, each the same
 # application as above in a cluster of CLUSTER_WORKERS workers

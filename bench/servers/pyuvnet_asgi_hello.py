@@ -1,4 +1,4 @@
-"""The realistic HTTP/1.1 "hello" ASGI app (uvicorn_hello.py's) served by
+"""The realistic HTTP/1.1 "hello" ASGI app (hello_apps.py's) served by
 pyuvnet.asgi as `pyuvnet serve` serves it: uvloop's asyncio loop with
 pyuvnet's loop inside it, one process, lifespan off.
 
@@ -10,7 +10,7 @@ from pyuvnet import aio, asgi
 from pyuvnet.serve import run_loop
 
 from common import HOST, announce, parse_args
-from uvicorn_hello import app
+from hello_apps import app
 
 
 async def main(path):

@@ -1,5 +1,4 @@
-"""The realistic HTTP/1.1 "hello" app as WSGI ("/" says hello, a POST to
-"/" gets its body's length, anything else is a 404) served by
+"""The realistic HTTP/1.1 "hello" app as WSGI (hello_apps.py's) served by
 pyuvnet.wsgi with threads: 0 (the app on the loop's thread), as
 `pyuvnet serve --threads 0` serves it.
 
@@ -11,20 +10,7 @@ from pyuvnet import aio, wsgi
 from pyuvnet.serve import run_loop
 
 from common import HOST, announce, parse_args
-
-HELLO = b'Hello, world!\n'
-
-
-def app(environ, start_response):
-    if environ['REQUEST_METHOD'] == 'POST' and environ['PATH_INFO'] == '/':
-        body = b'%d\n' % len(environ['wsgi.input'].read())
-        status = '200 OK'
-    elif environ['PATH_INFO'] == '/' and environ['REQUEST_METHOD'] in ('GET', 'HEAD'):
-        body, status = HELLO, '200 OK'
-    else:
-        body, status = b'Not found\n', '404 Not Found'
-    start_response(status, [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
-    return [body]
+from hello_apps import wsgi_app as app
 
 
 async def main(args):

@@ -1,8 +1,7 @@
 """The realistic HTTP/1.1 "hello" server as an ASGI application under
-uvicorn (uvloop and httptools, uvicorn's fast settings): the same
-application as bench/servers/node_http.js ("/" says hello, a POST to "/"
-gets its body's length, anything else is a 404), with uvicorn's keep-alive
-and pipelining.
+uvicorn (uvloop and httptools, uvicorn's fast settings): hello_apps.py's
+ASGI app, the same application as bench/servers/node_http.js, with
+uvicorn's keep-alive and pipelining.
 
     uvicorn_hello.py [PATH]
 """
@@ -12,31 +11,10 @@ import sys
 import uvicorn
 
 from common import HOST, announce
+from hello_apps import app
 
 SETTINGS = dict(loop='uvloop', http='httptools', log_level='warning', access_log=False,
                 lifespan='off')
-
-HELLO = b'Hello, world!\n'
-NOT_FOUND = b'Not found\n'
-
-
-async def app(scope, receive, send):
-    if scope['type'] != 'http':
-        return
-    if scope['method'] == 'POST' and scope['path'] == '/':
-        length, more = 0, True
-        while more:
-            message = await receive()
-            length += len(message.get('body', b''))
-            more = message.get('more_body', False)
-        found, body = True, b'%d\n' % length
-    else:
-        found = scope['path'] == '/' and scope['method'] in ('GET', 'HEAD')
-        body = HELLO if found else NOT_FOUND
-    await send({'type': 'http.response.start', 'status': 200 if found else 404,
-                'headers': [(b'content-type', b'text/plain'),
-                            (b'content-length', b'%d' % len(body))]})
-    await send({'type': 'http.response.body', 'body': body})
 
 
 def main():

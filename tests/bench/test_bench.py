@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from bench_support import ROOT, load_by_path, loadgen, serve_each_connection  # noqa: F401 (a fixture)
+from bench_support import ROOT, exchange, load_by_path, loadgen, serve_each_connection  # noqa: F401 (a fixture)
 from runner import build  # noqa: E402
 
 
@@ -307,16 +307,6 @@ def http_system(name):
         return system.command(), systems.server_env()
     except systems.Missing as err:
         pytest.skip(str(err))
-
-
-def exchange(port, data):
-    """Everything the server sends back for ``data`` until it closes."""
-    with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
-        sock.sendall(data)
-        received = b''
-        while chunk := sock.recv(65536):
-            received += chunk
-    return received
 
 
 def responses(data, heads_only=()):

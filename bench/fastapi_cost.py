@@ -1,0 +1,90 @@
+"""``python bench/fastapi_cost.py``: the FastAPI JSON endpoint's own cost,
+user CPU µs per request, with no server: hello_apps.py's ASGI app called
+in this process, one request after another on uvloop (asyncio's loop
+without it), with the scope a server gives for ``GET /json`` and
+receive()/send() that only hand over and keep the messages.
+
+A server's share of a FastAPI request (issue 43's target) is its user CPU
+per request in the FastAPI cell minus this figure.
+
+    python bench/fastapi_cost.py [--rounds 3] [--requests 10000] [--json FILE]
+"""
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / 'servers'))
+
+from hello_apps import JSON_PATH, app, fastapi_app  # noqa: E402
+
+WARMUP = 2000
+HEADERS = [(b'host', b'127.0.0.1'), (b'user-agent', b'wrk'), (b'accept', b'*/*')]
+REQUEST = {'type': 'http.request', 'body': b'', 'more_body': False}
+
+
+def scope():
+    return {'type': 'http', 'asgi': {'version': '3.0', 'spec_version': '2.3'},
+            'http_version': '1.1', 'server': ('127.0.0.1', 8000),
+            'client': ('127.0.0.1', 50000), 'scheme': 'http', 'root_path': '',
+            'method': 'GET', 'path': JSON_PATH, 'raw_path': JSON_PATH.encode(),
+            'query_string': b'', 'headers': list(HEADERS), 'state': {}}
+
+
+async def requests(count):
+    """User CPU µs per request over ``count`` requests."""
+    sent = []
+
+    async def receive():
+        return REQUEST
+
+    async def send(message):
+        sent.append(message)
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    for _ in range(count):
+        await app(scope(), receive, send)
+        if len(sent) >= 64:
+            sent.clear()
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_utime - before) * 1e6 / count
+
+
+async def measure(rounds, count):
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+    await app(scope(), None, send)
+    if sent[0].get('status') != 200 or b'Hello' not in sent[1].get('body', b''):
+        raise SystemExit(f'fastapi_cost: unexpected answer {sent!r}')
+    await requests(WARMUP)
+    return [await requests(count) for _ in range(rounds)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--requests', type=int, default=10000)
+    parser.add_argument('--json', type=Path, help='also write the figures here')
+    args = parser.parse_args()
+    if fastapi_app is None:
+        raise SystemExit('fastapi_cost: FastAPI is not installed (pip install fastapi)')
+    try:
+        import uvloop
+        loop = uvloop.new_event_loop()
+    except ImportError:
+        loop = asyncio.new_event_loop()
+    rounds = loop.run_until_complete(measure(args.rounds, args.requests))
+    loop.close()
+    print(f'FastAPI in process: {statistics.median(rounds):.1f} µs user CPU per request '
+          f'({min(rounds):.1f}–{max(rounds):.1f}, {len(rounds)} rounds of {args.requests})')
+    if args.json:
+        args.json.write_text(json.dumps({'rounds': rounds, 'requests': args.requests,
+                                         'loop': type(loop).__module__.split('.')[0]}))
+
+
+if __name__ == '__main__':
+    main()
