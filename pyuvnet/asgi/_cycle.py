@@ -59,6 +59,19 @@ def split_target(url):
     return path.encode('latin-1'), query.encode('latin-1')
 
 
+# A request header's name as the scope gives it (lower-cased bytes),
+# remembered for the names seen first, which are the ones that repeat.
+_HEADER_NAMES = {}
+_NAMES_KEPT = 512
+
+
+def header_name(name):
+    lower = name.lower().encode('latin-1')
+    if len(_HEADER_NAMES) < _NAMES_KEPT:
+        _HEADER_NAMES[name] = lower
+    return lower
+
+
 def make_scope(server, req, socket, kind, scheme):
     """The scope of ``req``, an ``http`` or ``websocket`` one: the keys
     both share (asgiref's www spec)."""
@@ -69,6 +82,7 @@ def make_scope(server, req, socket, kind, scheme):
     client, local = connection_ends(socket, server)
     raw = req._raw
     root = server._root_path
+    names = _HEADER_NAMES
     return {
         'type': kind,
         'asgi': server._asgi_versions,
@@ -80,7 +94,7 @@ def make_scope(server, req, socket, kind, scheme):
         'path': root + path if root else path,
         'raw_path': root.encode('utf-8') + raw_path if root else raw_path,
         'query_string': query,
-        'headers': [(raw[i].lower().encode('latin-1'), raw[i + 1].encode('latin-1'))
+        'headers': [(names.get(raw[i]) or header_name(raw[i]), raw[i + 1].encode('latin-1'))
                     for i in range(0, len(raw), 2)],
         'state': server._state.copy(),
     }

@@ -23,8 +23,9 @@ import threading
 from urllib.parse import unquote_to_bytes
 
 from pyuvnet.asgi._cycle import connection_ends, split_target
+from pyuvnet.http._common import INVALID_VALUE_CHAR, validateHeaderName, validateHeaderValue
 
-__all__ = ['Exchange', 'environ_for']
+__all__ = ['Exchange', 'FileWrapper', 'environ_for']
 
 logger = logging.getLogger('pyuvnet.wsgi')
 
@@ -34,50 +35,116 @@ _ERROR_HEAD = ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', '2
 _ERROR_BODY = b'Internal Server Error'
 
 
-def environ_for(server, req, body):
-    """PEP 3333's environ of ``req``; ``body`` is wsgi.input."""
-    raw_path, query = split_target(req.url)
-    path = unquote_to_bytes(raw_path).decode('latin-1')
-    script = server._root_path
-    if script and path.startswith(script):
-        path = path[len(script):]
-    client, local = connection_ends(req.socket, server)
-    environ = {
-        'REQUEST_METHOD': req.method,
-        'SCRIPT_NAME': script,
-        'PATH_INFO': path,
-        'QUERY_STRING': query.decode('latin-1'),
-        'SERVER_PROTOCOL': 'HTTP/' + req.httpVersion,
+# What a request header's name becomes in the environ (None: dropped),
+# remembered for the names seen first, which are the ones that repeat.
+_ENVIRON_KEYS = {'Content-Type': 'CONTENT_TYPE', 'Content-Length': 'CONTENT_LENGTH'}
+_KEYS_KEPT = 512
+# The header names start_response() found to be tokens, likewise.
+_GOOD_NAMES = set()
+
+
+def environ_key(name):
+    """The environ key of a request header's name (gunicorn's: CONTENT_TYPE,
+    CONTENT_LENGTH, else HTTP_ and the name upper-cased with '-' as '_'),
+    or None for a name with an underscore."""
+    key = _ENVIRON_KEYS.get(name, False)
+    if key is False:
+        upper = name.upper()
+        if '_' in upper:
+            key = None
+        elif upper == 'CONTENT-TYPE':
+            key = 'CONTENT_TYPE'
+        elif upper == 'CONTENT-LENGTH':
+            key = 'CONTENT_LENGTH'
+        else:
+            key = 'HTTP_' + upper.replace('-', '_')
+        if len(_ENVIRON_KEYS) < _KEYS_KEPT:
+            _ENVIRON_KEYS[name] = key
+    return key
+
+
+def connection_environ(server, socket):
+    """The part of the environ that is the same for every request of a
+    connection, made once per connection."""
+    client, local = connection_ends(socket, server)
+    base = {
+        'SCRIPT_NAME': server._root_path,
         'SERVER_NAME': local[0] if local else '',
         'SERVER_PORT': str(local[1]) if local and local[1] is not None else '',
         'REMOTE_ADDR': client[0] if client else '',
         'wsgi.version': (1, 0),
         'wsgi.url_scheme': server._scheme,
-        'wsgi.input': body,
         'wsgi.input_terminated': True,
         'wsgi.errors': sys.stderr,
         'wsgi.multithread': server._threads > 1,
         'wsgi.multiprocess': server._multiprocess,
         'wsgi.run_once': False,
+        'wsgi.file_wrapper': FileWrapper,
     }
     if client:
-        environ['REMOTE_PORT'] = str(client[1])
+        base['REMOTE_PORT'] = str(client[1])
+    return base
+
+
+def environ_for(server, req, body):
+    """PEP 3333's environ of ``req``; ``body`` is wsgi.input."""
+    socket = req.socket
+    base = getattr(socket, '_wsgi_environ', None)
+    if base is None:
+        base = socket._wsgi_environ = connection_environ(server, socket)
+    url = req.url
+    if url[:1] == '/':
+        path, _, query = url.partition('?')
+        if '%' in path:
+            path = unquote_to_bytes(path.encode('latin-1')).decode('latin-1')
+    else:
+        raw_path, query = split_target(url)
+        path = unquote_to_bytes(raw_path).decode('latin-1')
+        query = query.decode('latin-1')
+    script = base['SCRIPT_NAME']
+    if script and path.startswith(script):
+        path = path[len(script):]
+    environ = base.copy()
+    environ['REQUEST_METHOD'] = req.method
+    environ['PATH_INFO'] = path
+    environ['QUERY_STRING'] = query
+    environ['SERVER_PROTOCOL'] = 'HTTP/1.1' if req._minor == 1 else 'HTTP/' + req.httpVersion
+    environ['wsgi.input'] = body
     raw = req._raw
+    keys = _ENVIRON_KEYS
     for i in range(0, len(raw), 2):
-        name = raw[i].upper()
-        if '_' in name:
+        name = raw[i]
+        key = keys.get(name, False)
+        if key is False:
+            key = environ_key(name)
+        if key is None:
             continue
-        if name == 'CONTENT-TYPE':
-            key = 'CONTENT_TYPE'
-        elif name == 'CONTENT-LENGTH':
-            key = 'CONTENT_LENGTH'
-        else:
-            key = 'HTTP_' + name.replace('-', '_')
         if key in environ:
             environ[key] += ',' + raw[i + 1]
         else:
             environ[key] = raw[i + 1]
     return environ
+
+
+class FileWrapper:
+    """``wsgi.file_wrapper`` (PEP 3333's optional one, as gunicorn's): a
+    file-like object read ``blksize`` bytes at a time as an iterable, closed
+    with it."""
+
+    def __init__(self, filelike, blksize=8192):
+        self.filelike = filelike
+        self.blksize = blksize
+        if hasattr(filelike, 'close'):
+            self.close = filelike.close
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        data = self.filelike.read(self.blksize)
+        if data:
+            return data
+        raise StopIteration
 
 
 class Exchange:
@@ -130,10 +197,23 @@ class Exchange:
             raise ValueError('a WSGI status is a str such as "200 OK": %r' % (status,))
         flat = []
         remaining = None
+        # gunicorn: 1xx and 204 answers carry no Content-Length (304 and
+        # HEAD keep the app's).
+        bodiless = status[0] == '1' or status[:3] == '204'
         for name, value in headers:
             if type(name) is not str or type(value) is not str:
                 raise TypeError('WSGI header names and values are str: %r' % ((name, value),))
+            # Here, as gunicorn, so that the app sees a bad header and the
+            # client gets a 500, not a connection cut once the head is made.
+            if name not in _GOOD_NAMES:
+                validateHeaderName(name)
+                if len(_GOOD_NAMES) < _KEYS_KEPT:
+                    _GOOD_NAMES.add(name)
+            if INVALID_VALUE_CHAR.search(value) is not None:
+                validateHeaderValue(name, value)
             if name.lower() == 'content-length':
+                if bodiless:
+                    continue
                 remaining = int(value)
             flat.append(name)
             flat.append(value)
@@ -246,8 +326,8 @@ class Exchange:
         if self.closed or res.writableEnded:
             return True
         if not self.head_made:
-            self.head_made = True
             res.writeHead(*self.head_args())
+            self.head_made = True       # not before: a head refused gets the 500
         if end:
             res.end(data)
             return True

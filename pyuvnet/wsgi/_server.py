@@ -4,12 +4,14 @@ PEP 3333 application, on ``threads`` worker threads or on the loop's own.
 The worker threads talk to the loop's thread through the asyncio loop
 that drives pyuvnet (``call_soon_threadsafe``), found at listen() as the
 ASGI server finds it.  With ``threads: 0`` a request whose body is all in
-runs at once on the loop's thread; one whose body is still coming runs on
-a thread of its own (made when first needed), so that wsgi.input can wait
-for it without stopping the loop.
+runs at once on the loop's thread, and so does one with a Content-Length of
+at most 64 KiB once its body is in; any other whose body is still coming
+runs on a thread of its own (made when first needed), so that wsgi.input
+can wait for it without stopping the loop.
 """
 import asyncio
 import concurrent.futures
+import io
 
 from pyuvnet import https, validate
 from pyuvnet.asgi._server import (
@@ -18,7 +20,7 @@ from pyuvnet.asgi._server import (
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
 
-from ._exchange import Exchange, environ_for, whole_body_input
+from ._exchange import HIGH_WATER, Exchange, environ_for, whole_body_input
 from ._input import StreamInput
 
 __all__ = ['Server', 'SecureServer', 'create_server_for']
@@ -54,10 +56,18 @@ class ServerMixin(ClosesAfterWork):
         self._loop.call_soon_threadsafe(function, *args)
 
     def _on_request(self, req, res):
-        if self._threads == 0 and req._ended:
-            exchange = Exchange(self, req, res, False)
-            exchange.run_on_loop(self.app, environ_for(self, req, whole_body_input(req)))
-            return
+        if self._threads == 0:
+            if req._ended:
+                self._run_on_loop(req, res, whole_body_input(req))
+                return
+            if collects_on_loop(req):
+                # A small body still on its way: gathered here (no more
+                # than the 64 KiB a streamed one may have waiting), then
+                # the app runs on the loop as if it had come with the head.
+                chunks = []
+                req.on('data', chunks.append)
+                req.on('end', lambda: self._run_on_loop(req, res, io.BytesIO(b''.join(chunks))))
+                return
         exchange = Exchange(self, req, res, True)
         if req._ended:
             body = whole_body_input(req)
@@ -74,6 +84,9 @@ class ServerMixin(ClosesAfterWork):
         future = self._executor.submit(exchange.run, self.app, environ)
         self._running.add(future)
         future.add_done_callback(self._done)
+
+    def _run_on_loop(self, req, res, body):
+        Exchange(self, req, res, False).run_on_loop(self.app, environ_for(self, req, body))
 
     def _continue_then(self, res, call_soon):
         def first_call(function, *args):
@@ -93,6 +106,16 @@ class ServerMixin(ClosesAfterWork):
             await asyncio.wait([asyncio.wrap_future(f) for f in list(self._running)])
         executor, self._executor = self._executor, None
         executor.shutdown(wait=False)
+
+
+def collects_on_loop(req):
+    """Whether the body of ``req`` is gathered on the loop's thread before
+    the app runs there (threads: 0): a Content-Length within HIGH_WATER,
+    and no Expect: 100-continue (whose 100 waits for the app's first read)."""
+    headers = req.headers
+    length = headers.get('content-length')
+    return length is not None and 'expect' not in headers and length.isdigit() \
+        and int(length) <= HIGH_WATER
 
 
 class Server(ServerMixin, _HTTPServer):

@@ -201,6 +201,36 @@ def test_streamed_input_is_not_buffered_whole():
     assert max(seen) < 4 * MiB
 
 
+@pytest.mark.parametrize('size, on_loop', [(65536, True), (65537, False)])
+def test_threads_0_gathers_a_small_body_then_runs_the_app_on_the_loop(size, on_loop):
+    """threads: 0 with a body that comes after its head: up to 64 KiB it
+    is gathered and the app runs on the loop's thread (wsgi.input a whole
+    BytesIO); a longer one is streamed to a thread as before."""
+    seen = []
+
+    def app(environ, start_response):
+        seen.append((threading.current_thread() is threading.main_thread(),
+                     environ['wsgi.input'].read()))
+        start_response('200 OK', [('Content-Length', '2')])
+        return [b'ok']
+
+    async def client(server):
+        reader, writer = await connect(server)
+        writer.write(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n' % size)
+        for piece in range(0, size, 20000):
+            await asyncio.sleep(0.02)
+            writer.write(bytes([piece % 251]) * min(20000, size - piece))
+        response = await read_response(reader)
+        writer.close()
+        return response
+    status, headers, body, raw = serve(app, client, module=wsgi, threads=0)
+    assert status == 200 and body == b'ok'
+    (loop_thread, data), = seen
+    assert loop_thread is on_loop
+    last = (size - 1) // 20000 * 20000 % 251     # the byte of the last piece
+    assert len(data) == size and data[:1] == b'\x00' and data[-1:] == bytes([last])
+
+
 def test_readline_and_iteration():
     lines = []
 
