@@ -5,8 +5,10 @@ tests/asgi/test_asgi_uvicorn_oracle.py runs the same apps under both).
 
 Not ported: request logging (pyuvnet has no access log), limit_concurrency
 (no such option), the keep-alive timer internals (Node's keepAliveTimeout
-is tested in tests/http), h11's and httptools' own header-size limits
-(Node's maxHeaderSize applies), the websocket upgrades (pyuvnet.ws)."""
+is tested in tests/http), the upgrade-routing cases (a WebSocket upgrade
+goes to pyuvnet.ws, tests/asgi/test_asgi_websocket.py; an h2c one gets a
+400 where uvicorn serves it as plain HTTP), the ASGI 2 half of test_scopes.
+The huge-header cases are ported with Node's maxHeaderSize as the limit."""
 import asyncio
 import logging
 
@@ -458,3 +460,56 @@ def test_invalid_http_request(request_line, caplog):
     assert responses[0][0] == 400
     assert closed
     assert called == []
+
+
+def test_fragmentation():
+    # uvicorn's: the request line cut in two writes 10 ms apart is one request.
+    async def client(server):
+        reader, writer = await connect(server)
+        path = b'/?param=' + b'q' * 10
+        data = b'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' % path
+        writer.write(data[:len(path) // 2])
+        await writer.drain()
+        await asyncio.sleep(0.01)
+        writer.write(data[len(path) // 2:])
+        raw = await reader.read()
+        writer.close()
+        return raw
+    raw = serve(text_app(), client, lifespan='off')
+    assert raw.startswith(b'HTTP/1.1 200 OK\r\n') and raw.endswith(b'Hello, world')
+
+
+def test_scopes():
+    # uvicorn's, for an ASGI 3 app (pyuvnet.asgi takes no ASGI 2 apps).
+    scopes = []
+
+    async def app(scope, receive, send):
+        scopes.append(scope)
+        await text_app()(scope, receive, send)
+    run(app, GET)
+    assert scopes[0]['asgi'] == {'version': '3.0', 'spec_version': '2.3'}
+
+
+HUGE_HEADERS = (b'GET / HTTP/1.1\r\nHost: example.org\r\nCookie: ' + b'x' * 32 * 1024,
+                b'x' * 32 * 1024 + b'\r\n\r\n\r\n')
+
+
+@pytest.mark.parametrize('limit, status', [(None, 431), (128 * 1024, 200)])
+def test_huge_headers(limit, status):
+    # uvicorn's 64 KiB Cookie in two writes: past Node's maxHeaderSize (16
+    # KiB) a 431 and the end, as Node (uvicorn's h11 answers 400, httptools
+    # takes any size); with the limit raised, as uvicorn's h11 with
+    # h11_max_incomplete_event_size raised, the answer.
+    async def client(server):
+        reader, writer = await connect(server)
+        writer.write(HUGE_HEADERS[0])
+        await writer.drain()
+        writer.write(HUGE_HEADERS[1])
+        raw = await reader.read()
+        writer.close()
+        return raw
+    options = {} if limit is None else {'maxHeaderSize': limit}
+    raw = serve(text_app(), client, lifespan='off', **options)
+    assert raw.startswith(b'HTTP/1.1 %d ' % status)
+    if status == 200:
+        assert b'Hello, world' in raw
