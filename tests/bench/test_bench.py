@@ -222,6 +222,21 @@ def test_each_proxy_carries_the_echo_both_ways(loadgen, serve, name):
             assert code == 0 and result['ok'], (mode, result, err)
 
 
+@pytest.mark.parametrize('flags', [(), ('--pipe',), ('--callback',)])
+def test_each_pyuvnet_echo_idiom_echoes_every_byte(loadgen, flags):
+    """bench/servers/pyuvnet_echo.py's idioms (on('data', sock.write), pipe(),
+    a Python data listener: conn_instructions.py --callback), each checked
+    byte for byte by the load generator, 1 KiB and 64 KiB messages."""
+    from runner import systems
+    from runner.procs import Server
+    script = ROOT / 'bench' / 'servers' / 'pyuvnet_echo.py'
+    with Server([sys.executable, str(script), *flags], None, systems.server_env()) as server:
+        for size in ('1024', '65536'):
+            code, result, err = run(loadgen, f'127.0.0.1:{server.ready_line}', '--mode',
+                                    'pingpong', '--size', size, '--conns', '4')
+            assert code == 0 and result['ok'], (flags, size, result, err)
+
+
 def test_loadgen_reports_the_servers_cpu_in_the_window(loadgen, serve):
     """--server-pid: the load generator reads the server's CPU time as its
     window opens and closes; the runner turns it into CPU per operation.
