@@ -222,11 +222,11 @@ def test_each_proxy_carries_the_echo_both_ways(loadgen, serve, name):
             assert code == 0 and result['ok'], (mode, result, err)
 
 
-@pytest.mark.parametrize('flags', [(), ('--pipe',), ('--callback',)])
+@pytest.mark.parametrize('flags', [(), ('--idiom',), ('--pipe',)])
 def test_each_pyuvnet_echo_idiom_echoes_every_byte(loadgen, flags):
-    """bench/servers/pyuvnet_echo.py's idioms (on('data', sock.write), pipe(),
-    a Python data listener: conn_instructions.py --callback), each checked
-    byte for byte by the load generator, 1 KiB and 64 KiB messages."""
+    """bench/servers/pyuvnet_echo.py's servers (a Python callback, the idiom
+    on('data', sock.write), pipe(): conn_instructions.py --server), each
+    checked byte for byte by the load generator, 1 KiB and 64 KiB messages."""
     from runner import systems
     from runner.procs import Server
     script = ROOT / 'bench' / 'servers' / 'pyuvnet_echo.py'
