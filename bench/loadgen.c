@@ -6,7 +6,7 @@
  * containing a '/'). Modes:
  *
  *   pingpong  each connection sends SIZE bytes, waits until all SIZE came
- *             back, and repeats: requests/s, latency p50/p99
+ *             back, and repeats: requests/s, latency p50/p99/p99.9
  *   stream    each connection keeps up to max(256 KiB, SIZE) in flight,
  *             written SIZE bytes at a time: echoed MiB/s
  *   connrate  N slots each connect, send 1 byte, read it back and close,
@@ -22,6 +22,14 @@
  *             request, from its batch's write to its own response's last
  *             byte (wrk records one per batch, and its correction for
  *             coordinated omission loses pipelined percentiles)
+ *
+ * --rate R (pingpong, http): an open loop at R requests/s. Each connection
+ * sends on its own schedule, every conns/R seconds (the connections' first
+ * sends spread over one interval); a response that comes late makes the
+ * next request go at once, but its latency is still counted from the time
+ * it was scheduled, so a server's stall shows in the percentiles however
+ * few requests it lets through (no coordinated omission). p99.9 is
+ * reported with p50 and p99.
  *
  * Runs have a warm-up (--warmup seconds, not counted), a measured window
  * (--duration seconds, or until --requests pingpong requests or connrate
@@ -125,9 +133,13 @@ static void begin_drain(uint64_t now)
     t_deadline = now + DRAIN_TIMEOUT_NS;
     for (int i = 0; i < opt.conns; i++) {
         struct conn *c = &conns[i];
+        bool idle = c->waiting; /* --rate: nothing of it is in flight */
+        c->waiting = false;
         if (c->state == S_RETRY) {
             c->state = S_CLOSED;
             n_retry--;
+        } else if (idle && c->state == S_OPEN && opt.mode == M_HTTP) {
+            close_conn(c);
         } else if (c->state == S_OPEN && opt.mode != M_CONNRATE && opt.mode != M_HTTP &&
                    opt.mode != M_WS) {
             shut(c); /* connrate cycles are one byte, http's a batch: let them finish */
@@ -142,8 +154,13 @@ static void begin_run(uint64_t now)
     t_measure = now + (uint64_t)(opt.warmup * 1e9);
     t_deadline = t_measure + (uint64_t)(opt.duration * 1e9);
     t_end = opt.requests ? UINT64_MAX : t_deadline;
+    if (opt.rate > 0)
+        interval_ns = (uint64_t)((double)opt.conns * 1e9 / opt.rate);
     for (int i = 0; i < opt.conns; i++) {
-        if (opt.mode == M_CONNRATE)
+        if (opt.rate > 0) {
+            conns[i].scheduled = now + interval_ns * (uint64_t)i / (uint64_t)opt.conns;
+            conns[i].waiting = true;
+        } else if (opt.mode == M_CONNRATE)
             open_conn(&conns[i], now);
         else if (opt.mode == M_PINGPONG)
             begin_request(&conns[i], opt.size, now);
@@ -192,7 +209,7 @@ static void on_request_done(struct conn *c, uint64_t now)
         if (phase == P_RUN)
             open_conn(c, now);
     } else if (phase == P_RUN) {
-        begin_request(c, opt.size, now);
+        next_request(c, now);
     }
 }
 
@@ -205,7 +222,7 @@ static void on_http_bytes(struct conn *c, size_t n, uint64_t now)
     if (c->due > 0)
         return;
     if (phase == P_RUN)
-        begin_batch(c, now);
+        next_request(c, now);
     else
         close_conn(c); /* draining: nothing is left to read */
 }
@@ -346,6 +363,9 @@ static bool advance(uint64_t now)
         return true;
     case P_RUN:
         sample_window_start(now);
+        for (int i = 0; opt.rate > 0 && i < opt.conns; i++)
+            if (conns[i].waiting && conns[i].scheduled <= now)
+                start_request(&conns[i], now);
         if (now >= t_deadline && opt.requests)
             fail("only %llu of %llu requests completed in %.1f s", (unsigned long long)measured,
                  (unsigned long long)opt.requests, opt.duration);
@@ -365,17 +385,22 @@ static bool advance(uint64_t now)
     return false;
 }
 
-static int wait_ms(uint64_t now)
+/* How long the loop may sleep: to the window's edges, the deadline, and
+ * with --rate to the next scheduled request, to the nanosecond (a send
+ * made late by a rounded timeout would count as the server's latency). */
+static uint64_t wait_ns(uint64_t now)
 {
     uint64_t next = phase == P_RUN && !opt.requests ? t_end : t_deadline;
     if (phase == P_RUN && !window_cpu.started && t_measure < next)
         next = t_measure; /* wake to read the CPU times as the window opens */
+    for (int i = 0; phase == P_RUN && opt.rate > 0 && i < opt.conns; i++)
+        if (conns[i].waiting && conns[i].scheduled < next)
+            next = conns[i].scheduled;
     if (n_retry > 0)
-        return RETRY_WAIT_MS;
+        return RETRY_WAIT_MS * 1000000ull;
     if (next <= now)
         return 0;
-    uint64_t ms = (next - now + 999999) / 1000000;
-    return ms > 60000 ? 60000 : (int)ms;
+    return next - now > 60 * NS_PER_S ? 60 * NS_PER_S : next - now;
 }
 
 static void run(void)
@@ -385,7 +410,12 @@ static void run(void)
         uint64_t now = now_ns();
         if (!advance(now))
             return;
-        int n = epoll_wait(epfd, events, MAX_EVENTS, wait_ms(now));
+        uint64_t ns = wait_ns(now);
+        struct timespec timeout = {.tv_sec = (time_t)(ns / NS_PER_S),
+                                   .tv_nsec = (long)(ns % NS_PER_S)};
+        int n = epoll_pwait2(epfd, events, MAX_EVENTS, &timeout, NULL);
+        if (n < 0 && errno == ENOSYS) /* before Linux 5.11: milliseconds */
+            n = epoll_wait(epfd, events, MAX_EVENTS, (int)((ns + 999999) / 1000000));
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -458,7 +488,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: loadgen [--mode pingpong|stream|connrate|idle|http|ws] [--conns N]\n"
             "               [--size BYTES] [--pipeline N] [--warmup S] [--duration S]\n"
-            "               [--requests N] [--server-pid PID] HOST:PORT|UNIX_PATH\n"
+            "               [--requests N] [--rate R] [--server-pid PID] HOST:PORT|UNIX_PATH\n"
             "Prints one JSON line; exits 1 on any error, echo mismatch or bad response.\n");
 }
 
@@ -479,11 +509,12 @@ static void parse_args(int argc, char **argv)
         {"size", required_argument, NULL, 's'},     {"warmup", required_argument, NULL, 'w'},
         {"duration", required_argument, NULL, 'd'}, {"requests", required_argument, NULL, 'r'},
         {"server-pid", required_argument, NULL, 'p'}, {"pipeline", required_argument, NULL, 'k'},
+        {"rate", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:k:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:k:R:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'm': {
             size_t i = 0;
@@ -506,6 +537,7 @@ static void parse_args(int argc, char **argv)
                 (int)parse_number("server-pid", optarg, 1, 4194304);
             break;
         case 'k': opt.pipeline = (int)parse_number("pipeline", optarg, 1, HTTP_PIPELINE_MAX); break;
+        case 'R': opt.rate = parse_number("rate", optarg, 1, 1e9); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); fail("bad arguments");
         }
@@ -520,6 +552,8 @@ static void parse_args(int argc, char **argv)
         fail("--requests applies to pingpong, connrate and http only");
     if (opt.pipeline != 1 && opt.mode != M_HTTP)
         fail("--pipeline applies to http only");
+    if (opt.rate > 0 && opt.mode != M_PINGPONG && opt.mode != M_HTTP)
+        fail("--rate applies to pingpong and http only");
     if (opt.mode == M_CONNRATE || opt.mode == M_IDLE)
         opt.size = 1; /* one byte each way per connection */
 }

@@ -6,7 +6,8 @@
  *                     (setup, run, drain, hold), the epoll event loop
  *                     and the run's state (its variables, declared below)
  *   loadgen_conns.c   the byte pattern; opening, retrying, closing and
- *                     half-closing connections; the send budget and flush
+ *                     half-closing connections; the send budget and flush;
+ *                     --rate's schedule of each connection's requests
  *   loadgen_http.c    the http mode: the batch of pipelined GET requests
  *                     each connection sends, and reading their responses
  *                     (the head's status and Content-Length, the body)
@@ -74,6 +75,10 @@ struct conn {
     uint64_t recvd;
     uint64_t goal;    /* offset where the current request's bytes end */
     uint64_t started; /* ns, when the current request (http: batch) began */
+    /* --rate: when the current request was (or the next is) scheduled,
+     * and whether the connection waits for that time to send it. */
+    uint64_t scheduled;
+    bool waiting;
     /* http only: the batch's responses not yet whole, and where the one
      * being read is: in its head (head_len bytes of it kept) or its body. */
     uint32_t due;
@@ -93,6 +98,7 @@ extern struct options {
     int server_pids[MAX_SERVER_PIDS]; /* a server's processes (a cluster's several) */
     int n_server_pids;                /* 0: no server CPU figures */
     int pipeline;      /* http: requests per batch */
+    double rate;       /* requests/s over all connections on a schedule; 0: closed loop */
 } opt;
 
 /* ---- the run's state, in loadgen.c (described there) ----------------- */
@@ -128,6 +134,10 @@ void on_connected(struct conn *c, uint64_t now);
 void open_conn(struct conn *c, uint64_t now);
 void retry_conns(uint64_t now);
 void shut(struct conn *c);
+/* --rate: a connection's next request, now or at its scheduled time. */
+extern uint64_t interval_ns;
+void start_request(struct conn *c, uint64_t now);
+void next_request(struct conn *c, uint64_t now);
 
 /* ---- loadgen_http.c -------------------------------------------------- */
 

@@ -208,3 +208,32 @@ void shut(struct conn *c)
     want_out(c, false);
     c->state = S_SHUT;
 }
+
+/* --rate: the time between two requests of one connection. */
+uint64_t interval_ns;
+
+/* c's next request: at once in a closed loop; with --rate at its
+ * scheduled time, which has maybe passed already (it then goes now, its
+ * latency counted from when it was due). */
+void start_request(struct conn *c, uint64_t now)
+{
+    c->waiting = false;
+    if (opt.mode == M_HTTP)
+        begin_batch(c, now);
+    else
+        begin_request(c, opt.size, now);
+    if (opt.rate > 0)
+        c->started = c->scheduled;
+}
+
+void next_request(struct conn *c, uint64_t now)
+{
+    if (opt.rate > 0) {
+        c->scheduled += interval_ns;
+        if (c->scheduled > now) {
+            c->waiting = true;
+            return;
+        }
+    }
+    start_request(c, now);
+}

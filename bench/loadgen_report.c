@@ -196,6 +196,9 @@ void report(void)
                (double)measured / secs);
         print_percentile("p50_us", 0.50);
         print_percentile("p99_us", 0.99);
+        print_percentile("p999_us", 0.999);
+        if (opt.rate > 0)
+            printf(",\"rate\":%.1f", opt.rate);
         break;
     case M_STREAM:
         printf(",\"bytes\":%llu,\"mib_s\":%.2f", (unsigned long long)measured,

@@ -1,11 +1,13 @@
 """What the benchmark's tests share: the bench/ folder on sys.path (its
 runner is not part of the package; its sources sit in the checkout, or
-beside a wheel's copied tests), the built load generator, and the accept
-loop of their small thread-per-connection servers."""
+beside a wheel's copied tests), the built load generator, the accept
+loop of their small thread-per-connection servers, and the echo server
+the load generator's tests load."""
 import importlib.util
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,53 @@ def exchange(port, data):
         while chunk := sock.recv(65536):
             received += chunk
     return received
+
+
+def server_starter(make):
+    """A fixture's body (``yield from``): ``start(**kwargs)`` makes a server
+    with ``make(**kwargs)`` and returns its ``target``; every server made
+    is closed once the test is over."""
+    servers = []
+
+    def start(**kwargs):
+        servers.append(make(**kwargs))
+        return servers[-1].target
+    yield start
+    for server in servers:
+        server.close()
+
+
+class EchoServer:
+    """Echoes on a thread per connection; ``corrupt`` rewrites each chunk.
+
+    ``corrupt(chunk, offset)`` gets the chunk and its offset in the
+    connection's stream and returns what to send back instead; the
+    ``stall_at``-th chunk of a connection is held ``stall_s`` seconds first.
+    """
+
+    def __init__(self, family=socket.AF_INET, path=None, corrupt=None, stall_at=0, stall_s=0.0):
+        self.corrupt = corrupt
+        self.stall_at, self.stall_s = stall_at, stall_s
+        self.listener = socket.socket(family, socket.SOCK_STREAM)
+        self.listener.bind(path or ('127.0.0.1', 0))
+        self.listener.listen(128)
+        self.target = path or '127.0.0.1:%d' % self.listener.getsockname()[1]
+        serve_each_connection(self.listener, self.echo)
+
+    def echo(self, conn):
+        offset = chunks = 0
+        with conn:
+            try:
+                while chunk := conn.recv(65536):
+                    chunks += 1
+                    if chunks == self.stall_at:
+                        time.sleep(self.stall_s)
+                    reply = self.corrupt(chunk, offset) if self.corrupt else chunk
+                    offset += len(chunk)
+                    conn.sendall(reply)
+                conn.shutdown(socket.SHUT_WR)
+            except OSError:  # the load generator gave up on a bad stream
+                pass
+
+    def close(self):
+        self.listener.close()

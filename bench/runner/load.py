@@ -18,9 +18,12 @@ class RunError(Exception):
     """A load run failed (mismatch, refused, closed...); the message says how."""
 
 
-def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, server_pid=None):
+def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, server_pid=None,
+             rate=None):
     argv = [str(loadgen), '--mode', scenario.mode, '--conns', str(scenario.conns),
             '--size', str(scenario.size), '--warmup', f'{warmup:g}', '--duration', f'{seconds:g}']
+    if rate:
+        argv += ['--rate', f'{rate:g}']  # an open loop (bench/latency.py)
     if scenario.variant == 'pipeline':
         argv += ['--pipeline', str(PIPELINE_DEPTH)]
     if requests:
@@ -69,11 +72,13 @@ def parse(stdout, returncode, stderr):
     return result
 
 
-def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None):
+def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None,
+        rate=None):
     """One load run; its JSON result (with cpu_us given ``server_pid``: that
-    process and its descendants, a cluster's workers)."""
+    process and its descendants, a cluster's workers); with ``rate``, an
+    open loop at that many requests/s."""
     timeout = warmup + seconds + SLACK + SLACK_PER_CONN * scenario.conns
-    argv = argv_for(loadgen, target, scenario, seconds, warmup, requests, server_pid)
+    argv = argv_for(loadgen, target, scenario, seconds, warmup, requests, server_pid, rate)
     try:
         proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
                               timeout=timeout)

@@ -18,39 +18,9 @@ import time
 
 import pytest
 
-from bench_support import ROOT, exchange, load_by_path, loadgen, serve_each_connection  # noqa: F401 (a fixture)
+from bench_support import (  # noqa: F401 (loadgen: a fixture)
+    ROOT, EchoServer, exchange, load_by_path, loadgen, serve_each_connection, server_starter)
 from runner import build  # noqa: E402
-
-
-class EchoServer:
-    """Echoes on a thread per connection; ``corrupt`` rewrites each chunk.
-
-    ``corrupt(chunk, offset)`` gets the chunk and its offset in the
-    connection's stream and returns what to send back instead.
-    """
-
-    def __init__(self, family=socket.AF_INET, path=None, corrupt=None):
-        self.corrupt = corrupt
-        self.listener = socket.socket(family, socket.SOCK_STREAM)
-        self.listener.bind(path or ('127.0.0.1', 0))
-        self.listener.listen(128)
-        self.target = path or '127.0.0.1:%d' % self.listener.getsockname()[1]
-        serve_each_connection(self.listener, self.echo)
-
-    def echo(self, conn):
-        offset = 0
-        with conn:
-            try:
-                while chunk := conn.recv(65536):
-                    reply = self.corrupt(chunk, offset) if self.corrupt else chunk
-                    offset += len(chunk)
-                    conn.sendall(reply)
-                conn.shutdown(socket.SHUT_WR)
-            except OSError:  # the load generator gave up on a bad stream
-                pass
-
-    def close(self):
-        self.listener.close()
 
 
 def every(n, change):
@@ -87,14 +57,7 @@ def run(loadgen, target, *args, duration=0.5):
 
 @pytest.fixture
 def serve():
-    servers = []
-
-    def start(**kwargs):
-        servers.append(EchoServer(**kwargs))
-        return servers[-1].target
-    yield start
-    for server in servers:
-        server.close()
+    yield from server_starter(EchoServer)
 
 
 @pytest.mark.parametrize('mode, figure', [

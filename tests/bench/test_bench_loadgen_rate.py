@@ -1,0 +1,50 @@
+"""The load generator's open loop (``--rate``): requests go out on a
+schedule, and each one's latency counts from when it was due, so a server
+that stalls is charged for every request it held back (no coordinated
+omission); p99.9 is reported with p50 and p99."""
+import json
+import subprocess
+
+import pytest
+
+from bench_support import EchoServer, loadgen, server_starter  # noqa: F401 (a fixture)
+
+
+@pytest.fixture
+def echo():
+    yield from server_starter(EchoServer)
+
+
+def run(loadgen, target, *args):
+    proc = subprocess.run([str(loadgen), '--mode', 'pingpong', '--size', '64', '--warmup', '0.1',
+                           *args, target], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_the_open_loop_sends_at_its_rate_and_reports_p999(loadgen, echo):
+    result = run(loadgen, echo(), '--conns', '4', '--rate', '400', '--duration', '1')
+    assert result['rate'] == 400
+    # the schedule, not the server, sets the pace: 400 in the second, give or take the edges
+    assert 360 <= result['requests'] <= 410
+    assert 0 < result['p50_us'] <= result['p99_us'] <= result['p999_us']
+
+
+def test_a_stall_counts_for_every_request_scheduled_during_it(loadgen, echo):
+    """One connection at 200/s; its 40th message (0.2 s in, in the window)
+    is held 0.3 s: the 60 requests due meanwhile go late and are charged
+    from their scheduled times, so p99 is most of the stall. A closed loop
+    would have charged one request."""
+    result = run(loadgen, echo(stall_at=40, stall_s=0.3), '--conns', '1', '--rate', '200',
+                 '--duration', '1')
+    assert result['p99_us'] >= 150_000
+    assert result['requests'] >= 150  # the late ones went at once, and the count caught up
+    closed = run(loadgen, echo(stall_at=40, stall_s=0.3), '--conns', '1', '--duration', '1')
+    assert closed['p99_us'] < result['p99_us']
+
+
+def test_rate_applies_to_pingpong_and_http_only(loadgen, echo):
+    proc = subprocess.run([str(loadgen), '--mode', 'stream', '--rate', '10', echo()],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert '--rate applies to pingpong and http only' in json.loads(proc.stdout)['error']
