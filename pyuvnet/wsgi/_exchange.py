@@ -250,8 +250,18 @@ class Exchange:
         """On the loop's thread (threads: 0): the app's call, then its
         iterable drawn while the connection takes the bytes."""
         try:
-            self.result = app(environ, self.start_response)
-            self.iterator = iter(self.result)
+            result = self.result = app(environ, self.start_response)
+            if type(result) is list and len(result) == 1 and self.remaining is not None \
+                    and not self.closed:
+                # The usual answer: one body and its Content-Length, which
+                # leave with the head in one end() (write() then end() made
+                # the same bytes in two writes).
+                data = result[0][:self.remaining]
+                self.remaining -= len(data)
+                self.started = True
+                self.write_now(data, True)
+                return
+            self.iterator = iter(result)
         except Exception as exc:
             self.failed(exc)
             self.close_result(self.result)
