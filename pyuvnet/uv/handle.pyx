@@ -10,7 +10,7 @@
 # frees the memory alone.
 #
 # A closed owner whose only references come from its own listeners (bound
-# methods of itself) is unreachable; the close callback's last step
+# methods of itself, or functions closing over it) is unreachable; the close callback's last step
 # (``on_released``) lets Stream drop them, so that it is freed then rather
 # than by the cyclic GC.
 
@@ -19,39 +19,96 @@ cdef extern from *:
     """
     /* References to owner held by its listeners' table (a dict only the
        owner holds): one per bound method of owner in it (bare, or in a tuple)
-       that nothing else holds, bar the read path's consumer, and one for
-       that consumer when it is a method of owner held by nobody else; -1
-       when such a method, or a tuple holding one, is held elsewhere too. */
+       that nothing else holds, bar the read path's consumer; one per closure
+       cell holding owner (``lambda d: sock.write(d)``) that only the
+       closures of functions in it hold, each function and its closure held
+       by nobody else; one for that consumer when it is a method of owner
+       held by nobody else; -1 when such a listener, a tuple holding one, or
+       such a cell is held elsewhere too. */
+    #define PYUVNET_OWN_CELLS 8
+    typedef struct {
+        PyObject *cell[PYUVNET_OWN_CELLS];   /* distinct cells holding owner */
+        Py_ssize_t held[PYUVNET_OWN_CELLS];  /* by how many listeners' closures */
+        Py_ssize_t seen;                     /* the sum of held */
+        int n;
+    } pyuvnet_own_cells_t;
+    /* A listener's references to owner: 1 for a method of owner, -1 if held
+       elsewhere; a function's cells holding owner go to ``cells`` (counted
+       once the whole table is seen), -1 if it or its closure is held
+       elsewhere, or there are too many cells to follow. */
     static Py_ssize_t pyuvnet_method_ref(PyObject *owner, PyObject *listener,
-                                         PyObject *consumer) {
-        if (!PyMethod_Check(listener) || PyMethod_GET_SELF(listener) != owner)
+                                         PyObject *consumer, pyuvnet_own_cells_t *cells) {
+        int alone = Py_REFCNT(listener) == 1 + (listener == consumer);
+        PyObject *closure, *cell;
+        Py_ssize_t i;
+        int j;
+        if (PyMethod_Check(listener)) {
+            if (PyMethod_GET_SELF(listener) != owner)
+                return 0;
+            return alone ? 1 : -1;
+        }
+        if (!PyFunction_Check(listener))
             return 0;
-        return Py_REFCNT(listener) == 1 + (listener == consumer) ? 1 : -1;
+        closure = PyFunction_GET_CLOSURE(listener);
+        if (closure == NULL)
+            return 0;
+        for (i = 0; i < PyTuple_GET_SIZE(closure); i++) {
+            cell = PyTuple_GET_ITEM(closure, i);
+            if (!PyCell_Check(cell) || PyCell_GET(cell) != owner)
+                continue;
+            if (!alone || Py_REFCNT(closure) != 1)
+                return -1;
+            for (j = 0; j < cells->n && cells->cell[j] != cell; j++)
+                ;
+            if (j == cells->n) {
+                if (j == PYUVNET_OWN_CELLS)
+                    return -1;
+                cells->cell[j] = cell;
+                cells->held[j] = 0;
+                cells->n++;
+            }
+            cells->held[j]++;
+            cells->seen++;
+        }
+        return 0;
     }
     static Py_ssize_t pyuvnet_own_listener_refs(PyObject *owner, PyObject *events,
                                                 PyObject *consumer) {
         Py_ssize_t pos = 0, count = 0, i, r, in_tuple;
         PyObject *key, *value;
+        pyuvnet_own_cells_t cells;
+        int j;
+        Py_ssize_t seen;
+        cells.n = 0;
+        cells.seen = 0;
         if (Py_REFCNT(events) != 1)
             return -1;
         while (PyDict_Next(events, &pos, &key, &value)) {
             if (!PyTuple_CheckExact(value)) {
-                r = pyuvnet_method_ref(owner, value, consumer);
+                r = pyuvnet_method_ref(owner, value, consumer, &cells);
                 if (r < 0)
                     return -1;
                 count += r;
                 continue;
             }
             in_tuple = 0;
+            seen = cells.seen;
             for (i = 0; i < PyTuple_GET_SIZE(value); i++) {
-                r = pyuvnet_method_ref(owner, PyTuple_GET_ITEM(value, i), consumer);
+                r = pyuvnet_method_ref(owner, PyTuple_GET_ITEM(value, i), consumer, &cells);
                 if (r < 0)
                     return -1;
                 in_tuple += r;
             }
-            if (in_tuple && Py_REFCNT(value) != 1)
+            if ((in_tuple || cells.seen != seen) && Py_REFCNT(value) != 1)
                 return -1;
             count += in_tuple;
+        }
+        /* Each cell holds one reference to owner, and must be held by the
+           listeners' closures alone. */
+        for (j = 0; j < cells.n; j++) {
+            if (Py_REFCNT(cells.cell[j]) != cells.held[j])
+                return -1;
+            count++;
         }
         /* the consumer alone: the emitter's own _emit_data */
         if (consumer != NULL && PyMethod_Check(consumer)

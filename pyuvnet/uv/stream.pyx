@@ -158,7 +158,8 @@ cdef class Stream(StreamWrites):
 
     cdef void on_released(self, Py_ssize_t caller_refs):
         # Node's echo, ``sock.on('data', sock.write)`` (or any listener that
-        # is a bound method of the socket), leaves a closed socket in a
+        # is a bound method of the socket, or a function closing over it,
+        # ``lambda d: sock.write(d)``), leaves a closed socket in a
         # reference cycle through its own listeners, which only the cyclic
         # GC would free, at a cost per connection above the rest of its
         # close.  When those listeners (and the read path's references to

@@ -1,5 +1,6 @@
 """A closed connection whose only references are its own listeners (Node's
-echo, ``sock.on('data', sock.write)``) is freed at its close, not left to
+echo, ``sock.on('data', sock.write)``, or a function closing over the
+socket, ``lambda d: sock.write(d)``) is freed at its close, not left to
 the cyclic GC (Stream.on_released); one anything else can still reach
 keeps its listeners after 'close', as in Node 20."""
 import gc
@@ -82,8 +83,25 @@ def _echo_and_end_by_own_methods(sock):
     sock.on('error', sock.destroy)
 
 
+def _echo_by_a_closure(sock):
+    sock.on('error', _ignore)
+    sock.on('data', lambda data: sock.write(data))
+
+
+def _echo_and_end_by_closures(sock):
+    def on_data(data):
+        sock.write(data)
+
+    def on_end():
+        sock.end()
+    sock.on('data', on_data)
+    sock.on('data', _ignore)
+    sock.on('end', on_end)
+
+
 @pytest.mark.parametrize('on_connection', [_echo_by_own_write, _echo_among_other_listeners,
-                                           _echo_and_end_by_own_methods])
+                                           _echo_and_end_by_own_methods, _echo_by_a_closure,
+                                           _echo_and_end_by_closures])
 def test_a_closed_connection_held_only_by_its_own_listeners_is_freed_without_the_gc(
         run_loop, on_connection):
     gc.collect()
@@ -128,3 +146,30 @@ def test_a_closed_socket_whose_listener_is_held_elsewhere_keeps_it(run_loop):
     _serve(run_loop, on_connection)
     for write in methods:
         assert write.__self__.listeners('data') == [write]
+
+
+def test_a_closed_socket_whose_closure_listener_is_held_elsewhere_keeps_it(run_loop):
+    listeners = []
+
+    def on_connection(sock):
+        def on_data(data):
+            sock.write(data)
+        sock.on('data', on_data)
+        listeners.append(on_data)
+    _serve(run_loop, on_connection)
+    for on_data in listeners:
+        sock = on_data.__closure__[0].cell_contents
+        assert sock.destroyed and sock.listeners('data') == [on_data]
+
+
+def test_a_closed_socket_whose_closure_cell_is_shared_keeps_its_listeners(run_loop):
+    """Another function closing over the same variable reaches the socket
+    through the shared cell: the listeners stay."""
+    getters = []
+
+    def on_connection(sock):
+        sock.on('data', lambda data: sock.write(data))
+        getters.append(lambda: sock)
+    _serve(run_loop, on_connection)
+    for get in getters:
+        assert get().destroyed and get().listenerCount('data') == 1
