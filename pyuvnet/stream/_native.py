@@ -10,10 +10,11 @@ Nothing here runs per chunk. What such a stream does not keep in Node's
 form is missing, as a Python user would expect: looking it up on an
 instance raises AttributeError, so ``hasattr()`` is False and duck typing
 sees it absent rather than wrong. Those are the methods over the read
-buffer (read(), push(), unshift(), wrap(), iterator():
-_NotKept descriptors), setDefaultEncoding(), and Readable's and
-Writable's properties over ``_readableState`` and ``_writableState``
-(readableAborted, errored, ...), which this object does not have.
+buffer (read(), push(), unshift(), wrap(), iterator()),
+setDefaultEncoding(), ``closed`` and ``errored`` (_NotKept descriptors),
+and Readable's and Writable's properties over ``_readableState`` and
+``_writableState`` (readableAborted, readableObjectMode, ...), which this
+object does not have.
 """
 from ..events import EventEmitter
 from ._duplex import Duplex
@@ -30,15 +31,15 @@ class _NotKept:
     looked up, as for any attribute a Python object lacks; on the class it
     is this descriptor, which says so in its docstring (help())."""
 
-    def __init__(self, name):
-        self.name = name
-        self.__doc__ = ("Node's %s(), which a stream whose state is kept in C does not"
-                        " have: reading it from an instance raises AttributeError." % name)
+    def __init__(self, name, method=True):
+        self.name = name + '()' if method else name
+        self.__doc__ = ("Node's %s, which a stream whose state is kept in C does not"
+                        " have: reading it from an instance raises AttributeError." % self.name)
 
     def __get__(self, instance, owner=None):
         if instance is None:
             return self
-        raise AttributeError('%r object keeps its stream state in C: it has no %s()'
+        raise AttributeError('%r object keeps its stream state in C: it has no %s'
                              % (type(instance).__name__, self.name))
 
 
@@ -50,6 +51,11 @@ class _CListeners:
         # The C base made the state; Readable's and Writable's __init__
         # (Node's state objects) must not run (ClientRequest's super()).
         pass
+
+    # Stream's, over the states this object does not have: they would say
+    # False and None whatever happened.
+    closed = _NotKept('closed', method=False)
+    errored = _NotKept('errored', method=False)
 
     on = addListener = EventEmitter.on
     once = EventEmitter.once
