@@ -256,3 +256,30 @@ def test_handle_upgrade_over_any_duplex_stream(run_loop):
     client.on('close', lambda code, reason: (out.append((code, reason)), server.close()))
     run_loop()
     assert out == [(b'hello', False), (1005, b'')]
+
+
+def test_a_server_without_host_binds_any_ipv6_address(run_loop):
+    wss = WebSocketServer(port=0)
+    out = []
+    wss.on('listening', lambda: (out.append(wss.address()['address']), wss.close()))
+    run_loop()
+    assert out == ['::']
+
+
+def test_receiver_limits_reach_each_connection(run_loop):
+    from ws_support import raw_client, frame
+    wss = WebSocketServer(port=0, host='127.0.0.1', perMessageDeflate=True, maxFragments=2,
+                          maxPayload=20480, maxBufferedChunks=1024)
+    out = []
+
+    def connection(ws, req):
+        out.append((ws._receiver.max_payload, ws._deflate.max_payload))
+        ws.on('error', lambda err: out.append(err.code))
+        ws.on('close', lambda *a: wss.close())
+    wss.on('connection', connection)
+    offer = b'Sec-WebSocket-Extensions: permessage-deflate\r\n'
+    sock = raw_client(wss.address()['port'], lambda sock, received: sock.write(
+        frame(2, b'a', fin=False) + frame(0, b'b', fin=False) + frame(0, b'c')), offer)
+    run_loop()
+    sock.destroy()
+    assert out == [(20480, 20480), 'WS_ERR_TOO_MANY_BUFFERED_PARTS']

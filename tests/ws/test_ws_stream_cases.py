@@ -104,3 +104,54 @@ def test_destroy_with_and_without_an_error(run_loop):
         ws.on('open', lambda duplex=duplex, error=error: duplex.destroy(error))
         run_loop()
         assert out == ([error] if error else []) + ['close']
+
+
+def test_a_websocket_error_is_the_streams_error(run_loop):
+    out = []
+
+    def connection(ws, req):
+        ws._socket.write(b'\x85\x00')       # opcode 5
+        ws.on('close', lambda code, reason: out.append(('server', code, reason)))
+    wss, url = server(connection)
+    duplex = createWebSocketStream(WebSocket(url))
+    duplex.on('error', lambda err: (out.append((type(err).__name__, err.code, str(err))),
+                                    duplex.on('close', lambda: (out.append('close'),
+                                                                wss.close()))))
+    run_loop()
+    assert ('WebSocketRangeError', 'WS_ERR_INVALID_OPCODE',
+            'Invalid WebSocket frame: invalid opcode 5') in out
+    assert 'close' in out and ('server', 1002, b'') in out
+
+
+def test_an_error_without_a_listener_still_raises(run_loop):
+    import pytest
+    from pyuvnet.ws import WebSocketRangeError
+    wss, url = server(lambda ws, req: ws._socket.write(b'\x85\x00'))
+    createWebSocketStream(WebSocket(url))
+    with pytest.raises(WebSocketRangeError, match='^Invalid WebSocket frame: invalid opcode 5$'):
+        run_loop()
+    wss.close()
+    for client in list(wss.clients or ()):
+        client.terminate()
+    run_loop()
+
+
+def test_end_after_a_failed_handshake_is_the_handshakes_error_only(run_loop):
+    from pyuvnet import http, nextTick
+    srv = http.createServer()
+
+    def upgrade(req, socket, head):
+        socket.on('end', socket.end)
+        socket.write(b'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n'
+                     b'Connection: Upgrade\r\nSec-WebSocket-Accept: foo\r\n\r\n')
+    srv.on('upgrade', upgrade)
+    srv.listen(0, '127.0.0.1')
+    ws = WebSocket('ws://127.0.0.1:%d' % srv.address()['port'])
+    duplex = createWebSocketStream(ws)
+    called = []
+    duplex.on('error', lambda err: called.append(('error', str(err))))
+    duplex.on('finish', lambda: called.append('finish'))
+    duplex.on('close', lambda: (called.append('close'), srv.close()))
+    ws.on('upgrade', lambda res: nextTick(duplex.end))
+    run_loop()
+    assert called == [('error', 'Invalid Sec-WebSocket-Accept header'), 'close']
