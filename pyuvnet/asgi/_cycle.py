@@ -61,7 +61,7 @@ def split_target(url):
 
 # A request header's name as the scope gives it (lower-cased bytes),
 # remembered for the names seen first, which are the ones that repeat.
-_HEADER_NAMES = {}
+_HEADER_NAMES: dict[str, bytes] = {}
 _NAMES_KEPT = 512
 
 

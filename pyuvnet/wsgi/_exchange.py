@@ -40,7 +40,7 @@ _ERROR_BODY = b'Internal Server Error'
 _ENVIRON_KEYS = {'Content-Type': 'CONTENT_TYPE', 'Content-Length': 'CONTENT_LENGTH'}
 _KEYS_KEPT = 512
 # The header names start_response() found to be tokens, likewise.
-_GOOD_NAMES = set()
+_GOOD_NAMES: set[str] = set()
 
 
 def environ_key(name):
