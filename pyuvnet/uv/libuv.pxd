@@ -283,6 +283,10 @@ cdef extern from "pyuvnet_compat.h":
     char* pyuvnet_read_bytes(PyObject** slot, ssize_t n)
     const char* pyuvnet_bytes_data(PyObject* bytes)
     bytes pyuvnet_bytes_handover(PyObject** slot, ssize_t n)
+    # Where a socket whose reads fill chunks reads next (NULL: the loop's buffer).
+    char* pyuvnet_read_chunk(pyuvnet_loop_t* loop)
+    bint pyuvnet_in_read_chunk(pyuvnet_loop_t* loop, const char* base)
+    bytes pyuvnet_read_chunk_take(pyuvnet_loop_t* loop, ssize_t n)
 
 cdef extern from "pyuvnet_compat.h" nogil:
     # Features newer than libuv 1.44 are chosen at compile time from
@@ -305,6 +309,7 @@ cdef extern from "pyuvnet_compat.h" nogil:
         void* gil_released
         int gil_kept
         void* chunk_pool[16]
+        PyObject* read_chunk
         char* read_buf
     void pyuvnet_release_gil(uv_loop_t* loop)
     void pyuvnet_take_gil(uv_loop_t* loop)

@@ -85,6 +85,7 @@ cdef class Loop:
         self.loop_ptr.gil_released = NULL
         self.loop_ptr.gil_kept = 0
         memset(self.loop_ptr.chunk_pool, 0, sizeof(self.loop_ptr.chunk_pool))
+        self.loop_ptr.read_chunk = NULL
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
             PyMem_RawFree(self.loop_ptr)

@@ -264,6 +264,9 @@ typedef struct {
     int gil_kept;
     /* Chunk bytes objects kept for reuse (pyuvnet_chunk); NULL: free slot. */
     PyObject* chunk_pool[PYUVNET_CHUNK_POOL];
+    /* The bytes a socket whose reads fill chunks reads into (pyuvnet_read_chunk),
+     * or NULL. */
+    PyObject* read_chunk;
     char read_buf[PYUVNET_READ_BUF_SIZE];
 } pyuvnet_loop_t;
 
@@ -392,11 +395,60 @@ static void pyuvnet_list_empty(PyObject* list) {
         Py_CLEAR(items->ob_item[i]);
 }
 
+/* Where a flowing socket's next read lands when its reads fill chunks
+ * (Stream.big_reads): straight in a chunk-sized bytes object, the 'data'
+ * chunk itself, so that 64 KiB are not copied out of the loop's buffer.
+ * The loop keeps it, and fills it again once nothing else references it
+ * (refcount 1, as pyuvnet_chunk's pool); else it makes a new one.  Its
+ * bytes are uninitialised until the read fills them, and it is seen by
+ * Python code only through pyuvnet_read_chunk_take.  NULL, with no error
+ * set, if it cannot be made: the read then lands in the loop's buffer. */
+static char* pyuvnet_read_chunk(pyuvnet_loop_t* loop) {
+    PyObject* chunk = loop->read_chunk;
+    if (chunk != NULL && Py_REFCNT(chunk) == 1 && Py_SIZE(chunk) == PYUVNET_CHUNK_SIZE) {
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+        ((PyBytesObject*)chunk)->ob_shash = -1;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+        return PyBytes_AS_STRING(chunk);
+    }
+    Py_CLEAR(loop->read_chunk);
+    chunk = PyBytes_FromStringAndSize(NULL, PYUVNET_CHUNK_SIZE);
+    if (chunk == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    loop->read_chunk = chunk;
+    return PyBytes_AS_STRING(chunk);
+}
+
+/* Whether a read landed in the loop's read chunk. */
+static inline int pyuvnet_in_read_chunk(pyuvnet_loop_t* loop, const char* base) {
+    return loop->read_chunk != NULL && base == PyBytes_AS_STRING(loop->read_chunk);
+}
+
+/* The read chunk, its first n bytes filled, to deliver: a new reference.
+ * A full one stays the loop's too, for a later read once nothing else
+ * holds it; a shorter one is cut in place (nothing else holds it) and
+ * handed over.  NULL with an exception set. */
+static PyObject* pyuvnet_read_chunk_take(pyuvnet_loop_t* loop, Py_ssize_t n) {
+    if (n == Py_SIZE(loop->read_chunk)) {
+        Py_INCREF(loop->read_chunk);
+        return loop->read_chunk;
+    }
+    return pyuvnet_bytes_handover(&loop->read_chunk, n);
+}
+
 /* Drop the pool's references (the loop is being freed). */
 static void pyuvnet_chunk_pool_clear(pyuvnet_loop_t* loop) {
     int i;
     for (i = 0; i < PYUVNET_CHUNK_POOL; i++)
         Py_CLEAR(loop->chunk_pool[i]);
+    Py_CLEAR(loop->read_chunk);
 }
 
 #endif

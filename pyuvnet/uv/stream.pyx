@@ -80,6 +80,7 @@ cdef class Stream(StreamWrites):
     cdef list read_queue            # None until a chunk has to wait (most sockets never)
     cdef Py_ssize_t read_queued
     cdef bint reading
+    cdef bint big_reads             # the last read filled a chunk: the next lands in one
     cdef public bint read_eof       # the peer's FIN arrived
     """Internal: the peer's FIN has arrived."""
     cdef bint end_delivered         # _on_end has been called

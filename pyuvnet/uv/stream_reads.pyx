@@ -6,7 +6,9 @@
 # Ownership: ``handle.data`` is the Stream, which holds itself (``adopt``)
 # while its handle is open, so it is alive whenever libuv reads; the buffer
 # is part of the loop's struct (pyuvnet_compat.h), as long-lived, or the
-# sink's, which the sink keeps until the read has been fed to it.
+# sink's, which the sink keeps until the read has been fed to it, or the
+# loop's read chunk (a bytes object the loop holds until the read is
+# delivered).
 
 cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept nogil:
@@ -39,6 +41,14 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                 buf.base = base
                 buf.len = size
                 return
+        elif stream.big_reads and reads_to_python(stream):
+            # A stream whose reads fill chunks, read by Python: the read
+            # lands in the chunk it is delivered as (pyuvnet_read_chunk).
+            base = uv.pyuvnet_read_chunk(<uv.pyuvnet_loop_t*>handle.loop)
+            if base != NULL:
+                buf.base = base
+                buf.len = uv.PYUVNET_CHUNK_SIZE
+                return
         buf.len = size
     else:
         buf.len = uv.PYUVNET_CHUNK_SIZE
@@ -52,11 +62,22 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
     read_with_gil(handle, nread, buf)
 
 
+cdef inline bint reads_to_python(Stream stream):
+    """Whether a read goes to Python as one chunk: the stream flows with
+    nothing queued, and no write-through (pipe(), the echo idiom) or sink
+    takes it from the loop's buffer."""
+    return (stream.consumer is not None and stream.write_target is None
+            and stream.pipe_link is None and not stream.sink_on and not stream.read_queue)
+
+
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                         const uv.uv_buf_t* buf) noexcept:
     cdef Stream stream = <Stream>handle.data
+    cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
     cdef Py_ssize_t start = 0, size
+    cdef bint in_chunk = uv.pyuvnet_in_read_chunk(uvloop, buf.base)
     if nread > 0:
+        stream.big_reads = nread >= uv.PYUVNET_CHUNK_SIZE
         # bytesRead grows as the read's chunks go out, so that a 'data'
         # listener sees only what was delivered so far (Node's count).
         if stream._idle is not None:
@@ -83,11 +104,17 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                 stream.loop.flusher.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
+        elif in_chunk:
+            # Landed in the chunk it is delivered as (socket_alloc): no copy.
+            stream.bytes_read += nread
+            try:
+                stream.deliver(uv.pyuvnet_read_chunk_take(uvloop, nread))
+            except BaseException as exc:
+                stream.loop.report(exc)
         elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
             stream.bytes_read += nread - start
             try:
-                stream.deliver(uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base + start,
-                                                nread - start))
+                stream.deliver(uv.pyuvnet_chunk(uvloop, buf.base + start, nread - start))
             except BaseException as exc:
                 stream.loop.report(exc)
         else:

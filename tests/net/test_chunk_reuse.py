@@ -126,3 +126,35 @@ def test_another_streams_write_as_the_listener_writes_there(listening_server, ru
     client.on('close', lambda had_error: (relay_server.close(), echo_server.close()))
     run_loop()
     assert b''.join(echoed) == b'x' * 3000
+
+
+def test_a_stream_read_into_its_chunks_keeps_what_listeners_keep(listening_server, run_loop):
+    """8 MiB streamed to a Python 'data' listener: once reads fill 64 KiB
+    chunks, each read lands in the bytes it is delivered as (the loop's
+    read chunk, refilled only when nothing else holds it). Chunks are at
+    most 64 KiB; kept ones keep their bytes, a view's chunk too, dropped
+    ones hash as their new bytes, and the whole arrives in order."""
+    size = 8 << 20
+    sent = bytes(range(256)) * (size // 256)
+    kept, copies, views, wrong_hash, sizes = [], [], [], [], []
+
+    def on_connection(sock):
+        def on_data(chunk):
+            sizes.append(len(chunk))
+            copies.append(bytes(bytearray(chunk)))
+            if hash(chunk) != hash(copies[-1]):
+                wrong_hash.append(len(sizes))
+            if len(sizes) % 3 == 0:
+                kept.append((chunk, copies[-1]))
+            elif len(sizes) % 3 == 1:
+                views.append((memoryview(chunk), copies[-1]))
+        sock.on('data', on_data)
+        sock.on('end', lambda: (sock.end(), server.close()))
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end(sent))
+    run_loop()
+    assert b''.join(copies) == sent
+    assert max(sizes) == 65536
+    assert wrong_hash == []
+    assert all(chunk == copy for chunk, copy in kept)
+    assert all(bytes(view) == copy for view, copy in views)
