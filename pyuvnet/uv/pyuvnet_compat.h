@@ -300,6 +300,20 @@ static PyObject* pyuvnet_bytes_copy(const char* data, Py_ssize_t n) {
     return bytes;
 }
 
+/* A bytes object refilled in place (only the loop holds it) must hash as
+ * its new bytes: its cached hash is dropped (ob_shash is deprecated API,
+ * the only way to do so). */
+static inline void pyuvnet_bytes_forget_hash(PyObject* bytes) {
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+    ((PyBytesObject*)bytes)->ob_shash = -1;
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+}
+
 /* The bytes a read delivers (see "Chunk reuse" in uv/stream.pyx).  A
  * chunk above pymalloc's sizes costs glibc a malloc and a free outside
  * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a
@@ -321,14 +335,7 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
             } else if (Py_REFCNT(chunk) == 1) {
                 if (Py_SIZE(chunk) == n) {
                     pyuvnet_copy(PyBytes_AS_STRING(chunk), data, (size_t)n);
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-                    ((PyBytesObject*)chunk)->ob_shash = -1;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+                    pyuvnet_bytes_forget_hash(chunk);
                     Py_INCREF(chunk);
                     return chunk;
                 }
@@ -406,14 +413,7 @@ static void pyuvnet_list_empty(PyObject* list) {
 static char* pyuvnet_read_chunk(pyuvnet_loop_t* loop) {
     PyObject* chunk = loop->read_chunk;
     if (chunk != NULL && Py_REFCNT(chunk) == 1 && Py_SIZE(chunk) == PYUVNET_CHUNK_SIZE) {
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-        ((PyBytesObject*)chunk)->ob_shash = -1;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+        pyuvnet_bytes_forget_hash(chunk);
         return PyBytes_AS_STRING(chunk);
     }
     Py_CLEAR(loop->read_chunk);
