@@ -156,6 +156,7 @@ ALIASES = {
     'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',
                   'removeEventListener'),
     'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
+    'CloseEvent': ('wasClean',),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

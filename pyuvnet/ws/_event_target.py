@@ -4,36 +4,75 @@ and ErrorEvent objects, and the onopen/onmessage/onclose/onerror
 attributes, over the EventEmitter's listeners.  A text message's
 ``event.data`` is a str (ws: ``data.toString()``), a binary one bytes."""
 
+from pyuvnet._names import ALIASES, add_aliases
+
 __all__ = ['Event', 'MessageEvent', 'CloseEvent', 'ErrorEvent', 'EventTarget']
 
 
-class Event:
-    """ws's Event: ``type`` and ``target`` (the WebSocket)."""
+def _read_only(name, doc):
+    return property(lambda self: getattr(self, name), doc=doc)
 
-    def __init__(self, type, target=None):
-        self.type = type
-        self.target = target
+
+class Event:
+    """ws's Event: ``type``, and ``target`` (the WebSocket that emitted it,
+    None for one made by hand); both read-only, as ws's getters."""
+
+    __slots__ = ('_type', '_target')
+
+    def __init__(self, type):
+        self._type = type
+        self._target = None
+
+    type = _read_only('_type', "The event's name.")
+    target = _read_only('_target', 'The WebSocket that emitted it, or None.')
 
 
 class MessageEvent(Event):
-    def __init__(self, type, data, target=None):
-        super().__init__(type, target)
-        self.data = data
+    """``MessageEvent(type, {'data': ...})``; ``data`` defaults to None."""
+
+    __slots__ = ('_data',)
+
+    def __init__(self, type, options=None):
+        super().__init__(type)
+        self._data = (options or {}).get('data')
+
+    data = _read_only('_data', "The message: str for text, bytes (or binaryType's) for binary.")
 
 
 class CloseEvent(Event):
-    def __init__(self, type, code, reason, wasClean, target=None):
-        super().__init__(type, target)
-        self.code = code
-        self.reason = reason
-        self.wasClean = wasClean
+    """``CloseEvent(type, {'code', 'reason', 'wasClean'})``; defaults 0, ''
+    and False, as ws's."""
+
+    __slots__ = ('_code', '_reason', '_was_clean')
+
+    def __init__(self, type, options=None):
+        super().__init__(type)
+        options = options or {}
+        self._code = options.get('code', 0)
+        self._reason = options.get('reason', '')
+        self._was_clean = options.get('wasClean', False)
+
+    code = _read_only('_code', 'The close code (1005 when the peer sent none).')
+    reason = _read_only('_reason', 'The close reason, a str.')
+    wasClean = _read_only('_was_clean', 'True when close frames went both ways.')
+
+
+add_aliases(CloseEvent, ALIASES['CloseEvent'])
 
 
 class ErrorEvent(Event):
-    def __init__(self, type, error, message, target=None):
-        super().__init__(type, target)
-        self.error = error
-        self.message = message
+    """``ErrorEvent(type, {'error', 'message'})``; defaults None and ''."""
+
+    __slots__ = ('_error', '_message')
+
+    def __init__(self, type, options=None):
+        super().__init__(type)
+        options = options or {}
+        self._error = options.get('error')
+        self._message = options.get('message', '')
+
+    error = _read_only('_error', 'The exception.')
+    message = _read_only('_message', "The exception's message.")
 
 
 class _Listener:
@@ -49,15 +88,16 @@ class _Listener:
         ws = self.target
         if self.type == 'message':
             data, is_binary = args
-            event = MessageEvent('message', data if is_binary else data.decode(), ws)
+            event = MessageEvent('message', {'data': data if is_binary else data.decode()})
         elif self.type == 'close':
             code, reason = args
-            event = CloseEvent('close', code, reason.decode(), ws._close_frame_received and
-                               ws._close_frame_sent, ws)
+            event = CloseEvent('close', {'code': code, 'reason': reason.decode(), 'wasClean':
+                                         ws._close_frame_received and ws._close_frame_sent})
         elif self.type == 'error':
-            event = ErrorEvent('error', args[0], str(args[0]), ws)
+            event = ErrorEvent('error', {'error': args[0], 'message': str(args[0])})
         else:
-            event = Event(self.type, ws)
+            event = Event(self.type)
+        event._target = ws
         handle = getattr(self.handler, 'handleEvent', None)
         if handle is not None and not callable(self.handler):
             handle(event)
