@@ -155,3 +155,53 @@ def test_end_after_a_failed_handshake_is_the_handshakes_error_only(run_loop):
     ws.on('upgrade', lambda res: nextTick(duplex.end))
     run_loop()
     assert called == [('error', 'Invalid Sec-WebSocket-Accept header'), 'close']
+
+
+def test_writes_past_the_high_water_mark_then_drain(run_loop):
+    """ws's 'handles backpressure (1/3)': a server-side duplex written to
+    until write() returns False gets 'drain', then end() closes it."""
+    called = []
+
+    def connection(ws, req):
+        duplex = createWebSocketStream(ws)
+        duplex.resume()
+        writes = 1
+        while duplex.write(os.urandom(1024)) is not False:
+            writes += 1
+        called.append(('writes', writes > 1, duplex.writableNeedDrain))
+
+        def drained():
+            called.append('drain')
+            duplex.on('close', lambda: (called.append('close'), wss.close()))
+            duplex.end()
+        duplex.on('drain', drained)
+    wss, url = server(connection)
+    WebSocket(url).on('close', lambda code, reason: called.append(('client', code)))
+    run_loop()
+    assert called[:2] == [('writes', True, True), 'drain']
+    assert sorted(map(str, called[2:])) == ["('client', 1005)", 'close']
+
+
+def test_resume_while_closing_resumes_the_socket(run_loop):
+    """ws's 'resumes the socket if readyState is CLOSING': a message that
+    fills the readable buffer pauses the socket; end() then resume() (the
+    WebSocket CLOSING) lets the close handshake be read, and the duplex
+    closes."""
+    from pyuvnet import nextTick
+    wss, url = server(lambda ws, req: ws.send(os.urandom(16 * 1024)))
+    ws = WebSocket(url)
+    duplex = createWebSocketStream(ws)
+    called = []
+
+    def message(data, is_binary):
+        called.append(('paused', ws._socket.isPaused()))
+        duplex.on('close', lambda: (called.append('close'), wss.close()))
+        duplex.end()
+
+        def later():
+            called.append(('state', ws.readyState))
+            duplex.resume()
+        nextTick(later)
+    ws.on('message', message)
+    run_loop()
+    assert called == [('paused', True), ('state', WebSocket.CLOSING), 'close']
