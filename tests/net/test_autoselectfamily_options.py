@@ -226,7 +226,9 @@ def test_connecting_again_after_a_failed_race_starts_a_fresh_race(places, run_lo
 
 
 def test_none_options_mean_the_defaults(places, run_loop, restore_defaults):
-    net.setDefaultAutoSelectFamilyAttemptTimeout(60)
+    # A default far from Node's 250 ms, above it: a lower bound holds on a
+    # loaded machine (under ASan, one attempt's 60 ms timer fired at 265 ms).
+    net.setDefaultAutoSelectFamilyAttemptTimeout(1000)
     p = places({'127.0.0.1': NEVER, '127.0.0.2': ANSWERING})
     calls, log, stamps = [], [], []
     client = net.connect({'port': p.port, 'host': HOST, 'autoSelectFamily': None,
@@ -238,5 +240,5 @@ def test_none_options_mean_the_defaults(places, run_loop, restore_defaults):
     run_loop()
     times = dict((name, t) for name, t in reversed(stamps))
     assert calls[0][1].get('all') is True
-    assert 60 <= times['connectionAttemptTimeout'] - times['connectionAttempt'] < 240
+    assert times['connectionAttemptTimeout'] - times['connectionAttempt'] >= 1000
     assert ('connect',) in log
