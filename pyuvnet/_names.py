@@ -156,7 +156,6 @@ ALIASES = {
     'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',
                   'removeEventListener'),
     'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
-    'CloseEvent': ('wasClean',),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 
