@@ -231,6 +231,7 @@ def test_a_servers_cpu_counts_its_child_processes_as_a_clusters_workers(loadgen,
     every process of the server's tree to the load generator, which sums
     them. Here the primary waits and its one child spins."""
     from runner import load
+    from runner.procs import cpu_seconds
     from runner.scenarios import Scenario
     primary = subprocess.Popen([sys.executable, '-c', TREE], stdout=subprocess.PIPE, text=True)
     worker = int(primary.stdout.readline())
@@ -238,23 +239,16 @@ def test_a_servers_cpu_counts_its_child_processes_as_a_clusters_workers(loadgen,
         argv = load.argv_for(loadgen, 'target', Scenario('pingpong'), 1, server_pid=primary.pid)
         assert argv[argv.index('--server-pid'):][:4] == [
             '--server-pid', str(primary.pid), '--server-pid', str(worker)]
-        spun = -user_seconds(worker)
+        spun = -cpu_seconds(worker)[0]
         result = load.run(loadgen, serve(), Scenario('pingpong', size=64, conns=2), 0.5, 0.1,
                           None, server_pid=primary.pid)
-        spun += user_seconds(worker)
+        spun += cpu_seconds(worker)[0]
         # The primary sleeps, so the figure is the child's: a good part of
         # what the child spun around the run, whatever else loads the machine.
         assert spun > 0 and result['server_user_s'] >= spun / 4
     finally:
         os.kill(worker, signal.SIGKILL)
         primary.wait()
-
-
-def user_seconds(pid):
-    """A process's user CPU so far (/proc/PID/stat's utime)."""
-    with open(f'/proc/{pid}/stat') as stat:
-        fields = stat.read().rsplit(')', 1)[1].split()
-    return int(fields[11]) / os.sysconf('SC_CLK_TCK')
 
 
 def test_loadgen_fails_on_a_server_pid_that_is_gone(loadgen, serve):
