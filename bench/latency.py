@@ -28,7 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from runner import build, load, systems  # noqa: E402
+from runner import build, latency_tables, load, systems  # noqa: E402
+from runner.machine import describe  # noqa: E402
 from runner.procs import Server, ServerFailed, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
 
@@ -88,24 +89,6 @@ def measure(cell, args, loadgen, plan, env, log):
             server.stop()
 
 
-def spread(values):
-    mid = statistics.median(values)
-    return f'{mid:,.0f} ({min(values):,.0f}–{max(values):,.0f})'
-
-
-def table(cell, figures):
-    """The cell's latencies as a markdown table, µs."""
-    lines = [f"**{figures['scenario']}**: open loop at 50% and 80% of {figures['slowest']}'s "
-             'saturation; latency from each request\'s scheduled time, µs, median (min–max)', '',
-             '| server | rate, req/s | p50 | p99 | p99.9 |', '| --- | --- | --- | --- | --- |']
-    for share, by_name in figures['latency'].items():
-        rate = figures['rates'][share]
-        for name, values in by_name.items():
-            lines.append(f'| {name} | {rate:,} ({float(share):.0%}) | '
-                         + ' | '.join(spread(values[p]) for p in PERCENTILES) + ' |')
-    return '\n'.join(lines) + '\n'
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--cells', default='echo,http', help='echo, http or both')
@@ -119,7 +102,9 @@ def main():
     out = {}
     for cell in args.cells.split(','):
         out[cell] = measure(cell, args, loadgen, plan, env, log)
-        print(table(cell, out[cell]), flush=True)
+        print('\n'.join(latency_tables.cell_table(cell, out[cell])), flush=True)
+    out['run'] = describe(plan, {'repeats': args.repeats, 'seconds': args.seconds,
+                                 'warmup': args.warmup})
     if args.json:
         Path(args.json).write_text(json.dumps(out) + '\n')
 

@@ -23,7 +23,10 @@ per MiB echoed of the pyuvnet and uvloop servers with valgrind's callgrind
 (Node's JIT is not comparable under valgrind): a warm-up, then each round
 zeroes the counters, runs ``--handshakes`` sequential handshakes (one
 echoed byte each, then the client's FIN), dumps and divides; then the same
-with a 16 MiB echo.  Deterministic up to a
+with a 16 MiB echo.  Beside each figure, OpenSSL's own share of the same
+run, its floor: the instructions inside libssl and libcrypto (with the C
+library's malloc and memcpy they call, without what they call back of the
+server's own: a BIO, a callback), from the dump's call costs.  Deterministic up to a
 fraction of a percent, so it tells a change of a few thousand instructions
 from noise where CPU time (10 ms ticks) cannot.  ``--keep DIR`` keeps the
 dumps for ``callgrind_annotate``.
@@ -199,20 +202,23 @@ def sequential_handshakes(port, count):
 
 
 ECHO_MIB = 16
+OPENSSL = ('libssl', 'libcrypto')   # the libraries whose share is the floor
 
 
 def instructions(key, cert, count, rounds, keep):
     """({server: {'handshake': [...], 'MiB': [...]}}, {server: why missing}):
     instructions per handshake and per MiB echoed, one figure per round,
     under callgrind."""
-    from runner.instructions import callgrind_argv, callgrind_control, callgrind_total
+    from runner.instructions import (callgrind_argv, callgrind_control, callgrind_share,
+                                     callgrind_total)
     folder = pathlib.Path(keep or tempfile.mkdtemp())
     folder.mkdir(parents=True, exist_ok=True)
     names = ('pyuvnet', 'uvloop SSL')
     out = {name: folder / ('%s.out' % name.split()[0]) for name in names}
     servers, missing = start_servers(
         key, cert, names, lambda name: callgrind_argv(out[name], [], '-q'))
-    results = {name: {'handshake': [], 'MiB': []} for name in servers}
+    results = {name: {'handshake': [], 'MiB': [], 'handshake_openssl': [], 'MiB_openssl': []}
+               for name in servers}
     try:
         for name, (proc, port) in servers.items():
             sequential_handshakes(port, 50)     # warm-up: imports, caches, the first GC passes
@@ -226,8 +232,9 @@ def instructions(key, cert, count, rounds, keep):
                     time.sleep(1)               # the last close runs on the server
                     callgrind_control('-d', proc.pid)
                     dumps += 1
-                    results[name][what].append(
-                        callgrind_total(pathlib.Path('%s.%d' % (out[name], dumps))) / per)
+                    dump = pathlib.Path('%s.%d' % (out[name], dumps))
+                    results[name][what].append(callgrind_total(dump) / per)
+                    results[name][what + '_openssl'].append(callgrind_share(dump, OPENSSL) / per)
     finally:
         for proc, _ in servers.values():
             proc.terminate()
@@ -302,13 +309,18 @@ def main():
             counts, missing = instructions(key, cert, args.handshakes, args.rounds, args.keep)
             save_json(args.json, {'instructions': counts, 'missing': missing,
                                   'handshakes': args.handshakes, 'echo_mib': ECHO_MIB})
-            print('| server | instructions per handshake (%d rounds of %d) '
-                  '| instructions per MiB echoed (%d rounds of %d MiB) |'
+            print('| server | instructions per handshake (%d rounds of %d) | of which '
+                  'OpenSSL | × OpenSSL | instructions per MiB echoed (%d rounds of %d MiB) '
+                  '| of which OpenSSL | × OpenSSL |'
                   % (args.rounds, args.handshakes, args.rounds, ECHO_MIB))
-            print('| --- | --- | --- |')
+            print('| --- | --- | --- | --- | --- | --- | --- |')
             for name, values in counts.items():
-                print('| %s | %s | %s |' % (name, spread(values['handshake'], '%.0f'),
-                                            spread(values['MiB'], '%.0f')))
+                print('| %s |' % name + ''.join(
+                    ' %s | %s | %.2f× |' % (spread(values[what], '%.0f'),
+                                            spread(values[what + '_openssl'], '%.0f'),
+                                            statistics.median(values[what])
+                                            / statistics.median(values[what + '_openssl']))
+                    for what in ('handshake', 'MiB')))
             return
         servers, missing = start_servers(key, cert)
         if args.profile:

@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import build, markdown, report, runner, targets
+from . import build, latency_tables, markdown, report, runner, targets
 from .results import Results
 from .systems import ECHO, HTTP, PROXY, matches
 
@@ -63,12 +63,19 @@ def parse_args(argv):
     parser.add_argument('--targets', metavar='N', type=positive(int),
                         help="with --markdown: issue N's target verdicts instead of the tables")
     parser.add_argument('--into', metavar='FILE', type=Path,
-                        help='with --markdown: write the tables between the markers in FILE '
-                             '(bench/RESULTS.md) instead of printing them')
+                        help='with --markdown or --latency: write the tables between the '
+                             'markers in FILE (bench/RESULTS.md) instead of printing them')
+    parser.add_argument('--latency', metavar='JSON', type=Path,
+                        help='run nothing: print the "Latency at equal load" tables of '
+                             "bench/latency.py's JSON (or of a full run's record); with "
+                             '--markdown, the run\'s latency figures (its targets) come from '
+                             'this file')
     args = parser.parse_args(argv)
-    if (args.before or args.into or args.targets) and not args.markdown:
-        parser.error('--before, --targets and --into go with --markdown')
-    if args.markdown:
+    if (args.before or args.targets) and not args.markdown:
+        parser.error('--before and --targets go with --markdown')
+    if args.into and not (args.markdown or args.latency):
+        parser.error('--into goes with --markdown or --latency')
+    if args.markdown or args.latency:
         return args
     if args.chart:
         return args.chart
@@ -99,14 +106,30 @@ def redraw(json_path):
     print(f"\nsaved {' and '.join(report.path_text(p) for p in drawn)}")
 
 
+def latency_figures(path):
+    figures = latency_tables.figures_of(json.loads(path.read_text()))
+    if figures is None:
+        sys.exit(f'bench: {path} holds no latency figures (bench/latency.py --json FILE)')
+    return figures
+
+
 def tables(args):
-    """--markdown: the RESULTS.md tables of a saved run."""
-    record = json.loads(args.markdown.read_text())
-    before = json.loads(args.before.read_text()) if args.before else None
-    text = markdown.targets_page(record, args.targets) if args.targets else \
-        markdown.render(record, before)
+    """--markdown: the RESULTS.md tables of a saved run; --latency alone:
+    its "Latency at equal load" tables."""
+    latency = latency_figures(args.latency) if args.latency else None
+    markers = (markdown.BEGIN, markdown.END)
+    if args.markdown:
+        record = json.loads(args.markdown.read_text())
+        if latency is not None:
+            record.setdefault('scripts', {})['latency'] = latency
+        before = json.loads(args.before.read_text()) if args.before else None
+        text = markdown.targets_page(record, args.targets) if args.targets else \
+            markdown.render(record, before)
+    else:
+        text = latency_tables.section(latency)
+        markers = (latency_tables.BEGIN, latency_tables.END)
     if args.into:
-        markdown.write_into(args.into, text)
+        markdown.write_into(args.into, text, *markers)
         print(f'bench: wrote the tables into {args.into}')
     else:
         print(text, end='')

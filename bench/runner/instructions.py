@@ -94,6 +94,51 @@ def callgrind_total(dump):
     raise load.RunError(f'no totals in {dump}')
 
 
+# The C library and the loader: what a library's own code calls (malloc,
+# memcpy) counts as that library's share (callgrind_share).
+SYSTEM_OBJECTS = ('libc.so', 'libc-', 'ld-linux', 'libpthread', 'libm.so', 'libdl')
+
+
+def object_of(path, names):
+    """Whether the ELF object ``path`` is one of ``names`` (basename prefixes)."""
+    return Path(path).name.startswith(names)
+
+
+def callgrind_share(dump, objects):
+    """The instructions of a callgrind dump that ran for the libraries whose
+    file names start with ``objects`` (('libssl', 'libcrypto'): OpenSSL):
+    every call into them from outside, inclusive (so with the C library's
+    malloc and memcpy they call), less what they called back outside
+    themselves and the C library (a BIO or a callback of the program's)."""
+    owner, calls = {}, []       # function -> its object; (caller, callee, cost)
+    obj = fn = callee = callee_obj = None
+    pending = False
+    for line in dump.read_text().splitlines():
+        if line.startswith('ob='):
+            obj = line[3:]
+        elif line.startswith('fn='):
+            fn = line[3:]
+            owner.setdefault(fn, obj)
+        elif line.startswith('cob='):
+            callee_obj = line[4:]
+        elif line.startswith('cfn='):
+            callee = line[4:]
+        elif line.startswith('calls='):
+            pending = True
+        elif pending and line[:1] in '0123456789+-*':
+            calls.append((obj, callee, callee_obj, int(line.split()[1])))
+            pending, callee_obj = False, None
+    total = 0
+    for caller_obj, callee, callee_obj, cost in calls:
+        callee_obj = callee_obj or owner.get(callee, caller_obj)
+        inside, into = object_of(caller_obj, objects), object_of(callee_obj, objects)
+        if into and not inside:
+            total += cost
+        elif inside and not into and not object_of(callee_obj, SYSTEM_OBJECTS):
+            total -= cost
+    return total
+
+
 def callgrind_control(option, pid):
     proc = subprocess.run(['callgrind_control', option, str(pid)], capture_output=True,
                           text=True, timeout=60)

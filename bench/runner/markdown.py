@@ -1,7 +1,9 @@
 """bench/RESULTS.md's tables from a saved run: ``python bench/run.py
 --markdown RUN.json [--before OLD.json] [--into bench/RESULTS.md]``; and
 one issue's target verdicts, ``--markdown RUN.json --targets N [--into
-bench/targets/issue-N.md]``.
+bench/targets/issue-N.md]`` (with ``--latency LATENCY.json``: the latency
+verdicts from bench/latency.py's figures; the latency tables themselves
+are latency_tables.py's).
 
 The page is for someone choosing a server: one section per workload, each
 of its load shapes a table of every server's figure with the ratio to
@@ -196,12 +198,12 @@ def render(record, before_record=None):
     return '\n'.join(out).rstrip() + '\n'
 
 
-def write_into(path, text):
-    """Replace the marked part of ``path`` with ``text`` (a new file: the
-    markers and the text)."""
-    document = path.read_text() if path.exists() else f'{BEGIN}\n{END}\n'
+def write_into(path, text, begin=BEGIN, end=END):
+    """Replace the part of ``path`` between the markers ``begin`` and
+    ``end`` with ``text`` (a new file: the markers and the text)."""
+    document = path.read_text() if path.exists() else f'{begin}\n{end}\n'
 
-    pattern = re.compile(re.escape(BEGIN) + r'.*?' + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + r'.*?' + re.escape(end), re.S)
     if not pattern.search(document):
-        raise SystemExit(f'bench: {path} has no {BEGIN} ... {END} markers')
-    path.write_text(pattern.sub(lambda _: f'{BEGIN}\n{text}{END}', document, count=1))
+        raise SystemExit(f'bench: {path} has no {begin} ... {end} markers')
+    path.write_text(pattern.sub(lambda _: f'{begin}\n{text}{end}', document, count=1))

@@ -118,7 +118,7 @@ def targets_text(rows):
     target, then the verdict with the figures."""
     out = ['targets (ratios in this run: median (min–max) over the repeats)']
     for row in rows:
-        figures = '' if row['ratio'] is None else f": {row['measured']}"
+        figures = '' if row['measured'] == '–' else f": {row['measured']}"
         versus = '' if row['versus_c'] == '–' else f"; vs the C server: {row['versus_c']}"
         out += [f"  #{row['issue']} {row['target']}", f"      {row['verdict']}{figures}{versus}"]
     return '\n'.join(out)

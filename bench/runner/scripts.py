@@ -1,9 +1,10 @@
 """The figures of the stand-alone scripts, as steps of a full run.
 
 ``--full`` runs ``bench/tls_bench.py`` (TLS handshakes and echo against
-Node and uvloop) and ``bench/ws_bench.py`` (the WebSocket echo against ws
-v8, websockets and uvicorn); with ``--instructions`` too, the callgrind
-counts: ``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
+Node and uvloop), ``bench/ws_bench.py`` (the WebSocket echo against ws
+v8, websockets and uvicorn) and ``bench/latency.py`` (every server's
+latency at the same open-loop rates, echo and HTTP hello); with
+``--instructions`` too, the callgrind counts: ``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
 message), ``bench/http_instructions.py`` (per HTTP request, at pipeline 1
 and 16), ``tls_bench.py --instructions`` and ``ws_bench.py
 --instructions`` (per WebSocket message). Each script runs as it would
@@ -52,6 +53,8 @@ def steps(full, instructions, repeats, tree=None):
     if full:
         out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
         out.append(('ws', ['ws_bench.py', '--repeats', str(repeats), '--seconds', '2'], 600))
+        # About 4 minutes at 3 repeats (saturation, then the two rates).
+        out.append(('latency', ['latency.py', '--repeats', str(repeats)], 900))
     if full and instructions:
         # The headline server (a Python callback per read), then the idiom.
         out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',

@@ -21,6 +21,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from . import latency_tables
 from .load import operations
 from .scenarios import HTTP_VARIANTS, Scenario
 from .systems import echo_name
@@ -461,9 +462,67 @@ def ws_rows(record):
     return out
 
 
+# -- issue 45: latency at equal load, the TLS handshake's floor ----------------
+
+def latency_rows(record):
+    """Per cell and rate (latency.py's figures), pyuvnet's p99 over the
+    lowest of the other Python servers' (the lowest median), per repeat
+    pair; met when under 1×."""
+    latency, why = script(record, 'latency', '--full, or --latency FILE with --markdown')
+    out = []
+    for cell, mine in latency_tables.MINE.items():
+        target = (f'Latency at equal load, {latency_tables.TITLES[cell]}: p99 at {{}} of the '
+                  f"slowest server's saturation, {mine} / the lowest other Python server < 1×")
+        figures = (latency or {}).get(cell)
+        if figures is None:
+            out += [row(45, target.format(share), why=why or f'no {cell} cell')
+                    for share in ('50%', '80%')]
+            continue
+        for share, by_name in figures['latency'].items():
+            text = target.format(f"{float(share):.0%} ({figures['rates'][share]:,} req/s)")
+            others = {name: values['p99_us'] for name, values in by_name.items()
+                      if name != mine and name not in latency_tables.NOT_PYTHON
+                      and latency_tables.median(values['p99_us'])}
+            if mine not in by_name or not others:
+                out.append(row(45, text, why=f'{mine} or every other Python server missing'))
+                continue
+            best = min(others, key=lambda name: latency_tables.median(others[name]))
+            ratio = ratio_of(by_name[mine]['p99_us'], others[best])
+            measured = ratio and (f'{ratio_text(ratio)}; {mine} {figure(ratio.mine, "µs")}, '
+                                  f'{best} {figure(ratio.theirs, "µs")}')
+            out.append(row(45, text, measured, ratio=ratio, bound=1.0, strict=True,
+                           why='no p99 figures'))
+    return out
+
+
+def tls_floor_rows(record):
+    """The TLS handshake's callgrind instructions over OpenSSL's own share of
+    the same run (tls_bench.py --instructions; its floor), pyuvnet's beside
+    uvloop's: a report, with no bound in the issue."""
+    counts, why = script(record, 'tls_instructions', '--full --instructions')
+    target = ("TLS handshake: callgrind instructions per handshake over OpenSSL's own share "
+              '(libssl, libcrypto) of the same run, its floor (reported: no bound)')
+    if why:
+        return [row(45, target, why=why)]
+    parts = []
+    for name in ('pyuvnet', 'uvloop SSL'):
+        figures = counts.get('instructions', {}).get(name, {})
+        total, floor = figures.get('handshake'), figures.get('handshake_openssl')
+        if not total or not floor:
+            parts.append(f'{name}: no share (tls_bench.py before 2026-11-26)' if total else
+                         f"{name}: {counts.get('missing', {}).get(name, 'no figures')}")
+            continue
+        total, floor = statistics.median(total), statistics.median(floor)
+        parts.append(f'{name} {total:,.0f} = {total / floor:.2f}× OpenSSL\'s {floor:,.0f} '
+                     f'(remainder {total - floor:,.0f})')
+    return [{'issue': 45, 'target': target, 'measured': '; '.join(parts), 'versus_c': '–',
+             'verdict': 'reported', 'ratio': None, 'met': None}]
+
+
 def rows(record):
     """Every target's row, by issue: 25's, 26's, 43's, 44's, then 45's."""
     table = cells(record)
     return [*echo_rows(table), *proxy_rows(table), *callgrind_rows(record), *tls_rows(record),
             *http_rows(record, table), *web_rows(record, table), *ws_rows(record),
-            *echo_rows_45(table), *callgrind_rows_45(record)]
+            *echo_rows_45(table), *callgrind_rows_45(record), *tls_floor_rows(record),
+            *latency_rows(record)]

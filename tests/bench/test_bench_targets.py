@@ -305,14 +305,15 @@ def test_every_http_cell_runs_for_user_cpu_seconds_under_its_client(monkeypatch)
 def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     from runner import scripts
     assert scripts.steps(False, True, 3) == []
-    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws']
+    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws', 'latency']
     full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
-    assert list(full) == ['tls', 'ws', 'conn_instructions', 'conn_instructions_idiom',
+    assert list(full) == ['tls', 'ws', 'latency', 'conn_instructions', 'conn_instructions_idiom',
                           'http_instructions_pipeline1',
                           'http_instructions_pipeline16', 'http_instructions_close',
                           'tls_instructions', 'ws_instructions']
     assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
     assert full['ws'][:3] == ['ws_bench.py', '--repeats', '5']
+    assert full['latency'] == ['latency.py', '--repeats', '5']
     assert full['ws_instructions'][:2] == ['ws_bench.py', '--instructions']
     # the headline server's count (a Python callback), then the idiom's
     assert '--server' not in full['conn_instructions']
