@@ -70,9 +70,14 @@ def parse_args(argv):
                              "bench/latency.py's JSON (or of a full run's record); with "
                              '--markdown, the run\'s latency figures (its targets) come from '
                              'this file')
+    parser.add_argument('--step', metavar='KEY=JSON', action='append', default=[],
+                        help="with --markdown: take the run's stand-alone step KEY (e.g. "
+                             'tls_instructions) from the JSON that script wrote with --json')
     args = parser.parse_args(argv)
-    if (args.before or args.targets) and not args.markdown:
-        parser.error('--before and --targets go with --markdown')
+    if (args.before or args.targets or args.step) and not args.markdown:
+        parser.error('--before, --targets and --step go with --markdown')
+    if any('=' not in step for step in args.step):
+        parser.error('--step is KEY=JSON')
     if args.into and not (args.markdown or args.latency):
         parser.error('--into goes with --markdown or --latency')
     if args.markdown or args.latency:
@@ -120,8 +125,12 @@ def tables(args):
     markers = (markdown.BEGIN, markdown.END)
     if args.markdown:
         record = json.loads(args.markdown.read_text())
+        steps = record.setdefault('scripts', {})
+        for step in args.step:
+            key, _, path = step.partition('=')
+            steps[key] = json.loads(Path(path).read_text())
         if latency is not None:
-            record.setdefault('scripts', {})['latency'] = latency
+            steps['latency'] = latency
         before = json.loads(args.before.read_text()) if args.before else None
         text = markdown.targets_page(record, args.targets) if args.targets else \
             markdown.render(record, before)

@@ -119,6 +119,11 @@ def test_run_py_writes_the_latency_tables_and_verdicts_between_their_own_markers
     assert out.count('| met |') == 4 and 'p99 at 80% (2,400 req/s)' in out
     with pytest.raises(SystemExit, match='holds no latency figures'):
         main(['--latency', str(run)])
+    # a stand-alone script's JSON as the run's step (tls_bench.py --instructions --json)
+    tls = tmp_path / 'tls.json'
+    tls.write_text(json.dumps(TLS_FIGURES))
+    main(['--markdown', str(run), '--targets', '45', '--step', f'tls_instructions={tls}'])
+    assert "pyuvnet 1,200,000 = 1.20× OpenSSL's 1,000,000" in capsys.readouterr().out
 
 
 # A callgrind dump, as --compress-strings=no writes it: the server's code
@@ -153,11 +158,14 @@ def test_openssls_share_counts_calls_into_it_less_its_callbacks_to_the_server(tm
     assert callgrind_share(dump, ('libcrypto',)) == 900
 
 
+TLS_FIGURES = {'instructions': {
+    'pyuvnet': {'handshake': [1_200_000.0, 1_210_000.0, 1_190_000.0],
+                'handshake_openssl': [1_000_000.0] * 3},
+    'uvloop SSL': {'handshake': [1_300_000.0] * 3}}}
+
+
 def test_the_tls_handshake_is_reported_over_openssls_share():
-    record = {'scripts': {'tls_instructions': {'instructions': {
-        'pyuvnet': {'handshake': [1_200_000.0, 1_210_000.0, 1_190_000.0],
-                    'handshake_openssl': [1_000_000.0] * 3},
-        'uvloop SSL': {'handshake': [1_300_000.0] * 3}}}}}
+    record = {'scripts': {'tls_instructions': TLS_FIGURES}}
     row = find(targets.rows(record), "OpenSSL's own share")
     assert row['issue'] == 45 and row['verdict'] == 'reported'
     assert row['measured'] == ("pyuvnet 1,200,000 = 1.20× OpenSSL's 1,000,000 (remainder "
