@@ -89,6 +89,7 @@ include "uv/http/head.pyx"
 include "uv/http/incoming.pyx"
 include "uv/http/outgoing.pyx"
 include "uv/http/exchange.pyx"
+include "uv/asgi/cycle.pyx"
 include "uv/ws/frames.pyx"
 
 

@@ -23,7 +23,8 @@
 ``listen()``, cluster, Node's timeouts and limits apply.  The app runs on
 asyncio, with pyuvnet's loop driven inside it (pyuvnet.aio).  The rooms:
 ``_server`` (the servers, listen and close around the lifespan),
-``_cycle`` (one request's scope, receive and send), ``_websocket`` (the
+``_cycle`` (one request's scope, receive and send: their C is
+pyuvnet/uv/asgi/cycle.pyx), ``_websocket`` (the
 websocket scope over pyuvnet.ws), ``_lifespan``.
 """
 from pyuvnet._names import ALIASES, add_aliases, snake_name

@@ -20,7 +20,7 @@ from pyuvnet.http._common import destroy_soon
 from pyuvnet.http._server import _ANSWERS, _BAD_REQUEST, SERVER_OPTIONS as _HTTP_OPTIONS
 from pyuvnet.server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
-from ._cycle import Cycle
+from ._cycle import handler_for
 from ._websocket import WebSocketCycle, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
@@ -119,8 +119,10 @@ class ServerMixin(ClosesAfterWork):
         self._starting = False
         self._wss = None            # the WebSocketServer of the handshakes, once needed
         self._websockets = set()    # the WebSocketCycles under way
-        self.on('request', self._on_request)
-        self.on('checkContinue', self._on_check_continue)
+        # Each request's cycle is C's: the handler is the listener.
+        self._asgi = handler_for(self, app)
+        self.on('request', self._asgi)
+        self.on('checkContinue', self._asgi.check_continue)
         self.on('upgrade', self._on_upgrade)
         self.on('clientError', self._on_client_error)
 
@@ -130,12 +132,6 @@ class ServerMixin(ClosesAfterWork):
         return self._state
 
     # -- requests ------------------------------------------------------------
-
-    def _on_request(self, req, res):
-        self._run(Cycle(self, req, res, False))
-
-    def _on_check_continue(self, req, res):
-        self._run(Cycle(self, req, res, True))
 
     def _on_client_error(self, error, socket):
         answer_client_error(self, error, socket)
@@ -176,7 +172,7 @@ class ServerMixin(ClosesAfterWork):
         first and the server listens only once it succeeded ('error' with
         a LifespanFailure otherwise).  Needs an asyncio loop (see
         :func:`asyncio_loop`)."""
-        self._loop = asyncio_loop()
+        self._loop = self._asgi.loop = asyncio_loop()
         lifespan = self._lifespan
         if lifespan is None or lifespan.started:
             return super().listen(*args, **kwargs)

@@ -15,8 +15,6 @@ queue: past 16 of them the connection is paused until the app catches up.
 import collections
 import logging
 
-from ._cycle import make_scope
-
 __all__ = ['WebSocketCycle', 'ClientDisconnected', 'upgrade_server']
 
 logger = logging.getLogger('pyuvnet.asgi')
@@ -58,8 +56,7 @@ class WebSocketCycle:
         self.close_sent = False
         self.queue = collections.deque()
         self.waiter = None
-        scope = self.scope = make_scope(server, req, socket, 'websocket',
-                                        'wss' if server._scheme == 'https' else 'ws')
+        scope = self.scope = server._asgi.scope(req, socket, 'websocket')
         offered = req.headers.get('sec-websocket-protocol', '')
         scope['subprotocols'] = [p.strip() for p in offered.split(',') if p.strip()]
         socket.on('close', self.on_socket_close)

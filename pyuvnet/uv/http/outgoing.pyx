@@ -386,7 +386,10 @@ cdef class ResponseCore(OutgoingCore):
     def _implicit_header(self):
         self.write_head(self._status, None, None)
 
-    cdef int write_head(self, statusCode, statusMessage, headers) except -1:
+    cdef int write_head(self, statusCode, statusMessage, headers,
+                        HeaderBlock block=None) except -1:
+        """writeHead()'s work; ``block``, when given, is the headers' block
+        made already (pyuvnet.asgi's, whose responses set no headers before)."""
         if self._header is not None:
             raise kit('ERR_HTTP_HEADERS_SENT')('write')
         if statusMessage is not None and type(statusMessage) is not str:
@@ -426,7 +429,9 @@ cdef class ResponseCore(OutgoingCore):
                 statusMessage = kit('STATUS_CODES').get(statusCode, 'unknown')
                 last_status, last_status_line, last_status_reason = code, line, statusMessage
         self._reason = statusMessage
-        if not self._headers:
+        if block is not None:
+            pass
+        elif not self._headers:
             if not headers:
                 block = header_block(EMPTY_TUPLE, self._unique)
             elif type(headers) is dict:
