@@ -31,6 +31,7 @@ before/after figures with this checkout's scripts. Needs valgrind and a C
 compiler (the load generator and both C servers are built on first use).
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -124,17 +125,22 @@ def main():
                         help='length of a stream round (default 4 s)')
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
     parser.add_argument('--checkout', help="import this source tree's (built) pyuvnet")
+    parser.add_argument('--json', metavar='FILE',
+                        help="also write every round's figure there: {'rows': {row: {proxy: "
+                             "[...]}}} (the benchmark's targets report reads it)")
     args = parser.parse_args()
     require_callgrind()
     loadgen = build.loadgen()
     plan = cpu_plan()
     workdir = dump_folder(args.keep, 'pyuvnet-proxy-')
     echo = Server([str(build.uv_echo())], plan.client)
+    figures = {}
     try:
         upstream = f'127.0.0.1:{echo.ready_line}'
         for row in args.rows.split(','):
             for name in args.proxy.split(','):
                 rounds = measure(name, row, upstream, args, loadgen, plan, workdir)
+                figures.setdefault(row, {})[name] = rounds
                 low, high = min(rounds), max(rounds)
                 unit = 'round trip' if row == 'pingpong' else '64 KiB echoed'
                 print(f'{name} {row}: {statistics.median(rounds):,.0f} instructions per {unit} '
@@ -144,6 +150,8 @@ def main():
         echo.stop()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps({'rows': figures}) + '\n')
 
 
 if __name__ == '__main__':

@@ -6,7 +6,8 @@ v8, websockets and uvicorn) and ``bench/latency.py`` (every server's
 latency at the same open-loop rates, echo and HTTP hello); with
 ``--instructions`` too, the callgrind counts: ``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
 message), ``bench/http_instructions.py`` (per HTTP request, at pipeline 1
-and 16), ``tls_bench.py --instructions`` and ``ws_bench.py
+and 16), ``bench/proxy_instructions.py`` (pipe()'s proxy and the C one),
+``tls_bench.py --instructions`` and ``ws_bench.py
 --instructions`` (per WebSocket message). Each script runs as it would
 by hand, in its own session with a time limit, and writes its figures
 with ``--json``; on the limit its whole process group (the script and the
@@ -67,6 +68,7 @@ def steps(full, instructions, repeats, tree=None):
                 'http_instructions.py', '--systems', ','.join(HTTP_INSTRUCTION_SYSTEMS),
                 '--rounds', '1', '--warmup', str(HTTP_INSTRUCTION_WARMUP),
                 *mode, *checkout], 900))
+        out.append(('proxy_instructions', ['proxy_instructions.py', *checkout], 900))
         out.append(('tls_instructions', ['tls_bench.py', '--instructions', '--rounds', '1'], 900))
         out.append(('ws_instructions', ['ws_bench.py', '--instructions', '--rounds', '3'], 900))
     return out

@@ -495,6 +495,17 @@ def latency_rows(record):
     return out
 
 
+def proxy_instruction_rows(record):
+    """pipe()'s proxy against the C one on callgrind instructions
+    (proxy_instructions.py): issue 25's CPU bound (≤ 1.11×) per round trip
+    and per 64 KiB, on the count that does not move with the machine."""
+    counts, why = script(record, 'proxy_instructions', '--full --instructions')
+    return [side_row(counts, why, lambda d, n, key=key: d.get('rows', {}).get(key, {}).get(n),
+                     'libuv', f'proxy {CALLGRIND} per {what}, pyuvnet / libuv (C) ≤ 1.11× (the '
+                     'user-CPU target, on instructions)', '', 1 / 0.9, False, False, issue=45)
+            for key, what in (('pingpong', '1 KiB round trip'), ('stream', '64 KiB echoed'))]
+
+
 def tls_floor_rows(record):
     """The TLS handshake's callgrind instructions over OpenSSL's own share of
     the same run (tls_bench.py --instructions; its floor), pyuvnet's beside
@@ -524,5 +535,6 @@ def rows(record):
     table = cells(record)
     return [*echo_rows(table), *proxy_rows(table), *callgrind_rows(record), *tls_rows(record),
             *http_rows(record, table), *web_rows(record, table), *ws_rows(record),
-            *echo_rows_45(table), *callgrind_rows_45(record), *tls_floor_rows(record),
+            *echo_rows_45(table), *callgrind_rows_45(record), *proxy_instruction_rows(record),
+            *tls_floor_rows(record),
             *latency_rows(record)]

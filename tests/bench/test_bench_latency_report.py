@@ -172,3 +172,16 @@ def test_the_tls_handshake_is_reported_over_openssls_share():
                                '200,000); uvloop SSL: no share (tls_bench.py before 2026-11-26)')
     assert find(targets.rows({}), "OpenSSL's own share")['verdict'] == \
         'no figure: not run (needs --full --instructions)'
+
+
+def test_the_proxy_is_held_to_the_c_proxy_on_instructions():
+    record = {'scripts': {'proxy_instructions': {'rows': {
+        'pingpong': {'pyuvnet': [1210.0, 1204.0, 1199.0], 'libuv': [696.0, 695.0, 692.0]},
+        'stream': {'pyuvnet': [9000.0] * 3, 'libuv': [8500.0] * 3}}}}}
+    rows = targets.rows(record)
+    trip = find(rows, 'proxy callgrind instructions per 1 KiB round trip')
+    assert trip['issue'] == 45 and trip['ratio'] == pytest.approx(1204 / 695, rel=1e-3)
+    assert trip['verdict'] == 'missed by 56%'          # 1.73 / 1.11
+    assert find(rows, 'proxy callgrind', '64 KiB')['verdict'] == 'met'   # 1.06x
+    assert find(targets.rows({}), 'proxy callgrind', '64 KiB')['verdict'] == \
+        'no figure: not run (needs --full --instructions)'

@@ -310,7 +310,7 @@ def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     assert list(full) == ['tls', 'ws', 'latency', 'conn_instructions', 'conn_instructions_idiom',
                           'http_instructions_pipeline1',
                           'http_instructions_pipeline16', 'http_instructions_close',
-                          'tls_instructions', 'ws_instructions']
+                          'proxy_instructions', 'tls_instructions', 'ws_instructions']
     assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
     assert full['ws'][:3] == ['ws_bench.py', '--repeats', '5']
     assert full['latency'] == ['latency.py', '--repeats', '5']
@@ -323,7 +323,7 @@ def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     # a "before" run (--pyuvnet-tree) counts the instructions of that tree's pyuvnet
     before = {key: argv for key, argv, _ in scripts.steps(True, True, 3, '/tmp/old')}
     assert before['conn_instructions'][-2:] == before['http_instructions_pipeline1'][-2:] == \
-        ['--checkout', '/tmp/old']
+        before['proxy_instructions'][-2:] == ['--checkout', '/tmp/old']
 
 
 STEP = '''
