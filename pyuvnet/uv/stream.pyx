@@ -285,7 +285,12 @@ cdef class Stream(StreamWrites):
             elif self.pipe_link is not None:
                 self.pipe_link.forward(chunk)
             elif self.consumer is not None:
-                self.consumer(chunk)
+                # Its first write to this stream leaves at once (send_at_once).
+                self.first_of_read = True
+                try:
+                    self.consumer(chunk)
+                finally:
+                    self.first_of_read = False
             return 0
         return self.keep_unread(chunk)
 

@@ -81,6 +81,8 @@ cdef class StreamWrites(Handle):
                                     # next write() with a callback (no list made)
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
+    cdef bint first_of_read         # a 'data' listener of this stream's own read
+                                    # runs and has not written yet (send_at_once)
     cdef Py_ssize_t queued_bytes
     cdef Py_ssize_t inflight_bytes
     cdef Py_ssize_t write_hwm
@@ -161,9 +163,19 @@ cdef class StreamWrites(Handle):
         What a Stream's read path calls when this stream's own write is
         the sole 'data' listener (Stream.write_target), with no call."""
         cdef bint ok
+        cdef Py_ssize_t sent = 0
         if not self.writable_now(callback):
             return 0
-        self.queue_bytes(data, callback)
+        if self.first_of_read:
+            self.first_of_read = False
+            if callback is None:
+                sent = self.send_at_once(data)
+        if sent == 0:
+            self.queue_bytes(data, callback)
+        elif sent < PyBytes_GET_SIZE(data):
+            # The kernel took part: the rest waits as any write does
+            # (bytesWritten counted what left).
+            self.queue_bytes(data[sent:], None)
         if self._idle is not None:
             # Only a socket with an idle timeout needs its activity time.
             self.loop.refresh_time()
@@ -172,7 +184,7 @@ cdef class StreamWrites(Handle):
         ok = self.queued_bytes + self.inflight_bytes < self.write_hwm
         if not ok:
             self.need_drain = True
-        if self.corked == 0:
+        if self.corked == 0 and self.write_queue:
             if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
                     and self.write_reqs == 0):
                 if self.loop.flusher.cutting:
@@ -185,6 +197,33 @@ cdef class StreamWrites(Handle):
                 self.flush_queued = True
                 self.loop.flusher.mark_dirty(self)
         return ok
+
+    cdef inline Py_ssize_t send_at_once(self, bytes data) noexcept:
+        """The first write() a 'data' listener of this stream's own read
+        makes (Stream.deliver sets ``first_of_read``), handed to the kernel
+        now (uv_try_write) while nothing of ours waits to go first: as
+        Node's write() does with every chunk, so that writableLength is 0
+        again when write() returns (Node 20; tests/net/test_write_at_once.py).
+        An echo's answer then needs no queue, no flush at the end of the
+        turn and no request.  Only the first: the listener's further writes
+        are gathered into one writev, as writes elsewhere are.  Under the
+        high-water mark only, where write() returns True whatever the
+        kernel takes, as Node's does.  The bytes the kernel took (counted
+        in bytesWritten), 0 when it took none or failed: the write is then
+        queued, and a failure is reported as for any queued write."""
+        cdef uv.uv_buf_t buf
+        cdef int r
+        buf.len = <size_t>PyBytes_GET_SIZE(data)
+        if (buf.len == 0 or <Py_ssize_t>buf.len >= self.write_hwm or self.write_queue
+                or self.write_reqs or self.corked or self.need_drain
+                or not self.connected or not self.is_open()):
+            return 0
+        buf.base = PyBytes_AS_STRING(data)
+        r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
+        if r <= 0:
+            return 0
+        self.bytes_written += r
+        return r
 
     cdef inline int queue_bytes(self, bytes data, object callback) except -1:
         """``data`` (and ``callback``, maybe None) to the end of the write
