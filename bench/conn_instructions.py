@@ -3,7 +3,9 @@ per connection (accept, 1-byte echo, close), counted with callgrind.
 
 The pyuvnet echo server (bench/servers/pyuvnet_echo.py, as the benchmark
 runs it: a Python callback per read; ``--server idiom`` for
-``on('data', sock.write)``, ``--server pipe`` for ``sock.pipe(sock)``) starts under ``valgrind --tool=callgrind``. A warm-up of
+``on('data', sock.write)``, ``--server pipe`` for ``sock.pipe(sock)``;
+``--server uvloop``: uvloop's asyncio.Protocol echo, the targets' peer)
+starts under ``valgrind --tool=callgrind``. A warm-up of
 connections runs uncounted; then each round zeroes the counters, runs the
 load generator's connrate mode for a fixed number of connections (10 slots:
 connect, send one byte, read it back, close), waits for the server to finish
@@ -38,6 +40,9 @@ the message (``65536``: 64 KiB x 10).
 with ``--messages`` the instr/msg entry): the benchmark's targets report
 (bench/runner/targets.py) reads it.
 
+``--stream SECONDS`` adds the instructions per 64 KiB echoed while the
+load generator streams 64 KiB writes on 10 connections (rounds of SECONDS).
+
 ``--idle N`` adds the server's RSS growth per idle TCP connection with N
 held (bench/runner/load.py's idle mode: each connection echoes one byte,
 then waits), a fresh server per repeat (``--idle-repeats``, default 3).
@@ -69,13 +74,20 @@ SETTLE = 2.0        # seconds for the server (under valgrind) to close the last 
 ROUND_LIMIT = 300.0  # seconds one round may take under valgrind
 
 
-SERVERS = ('callback', 'idiom', 'pipe')
+STREAM_CHUNK = 64 * 1024
+SERVERS = ('callback', 'idiom', 'pipe', 'uvloop')
 
 
 def echo_argv(args, path=None):
-    """The echo server's command line, as --server asks, on ``path`` or TCP."""
-    script = Path(__file__).resolve().parent / 'servers' / 'pyuvnet_echo.py'
-    mode = [] if args.server == 'callback' else [f'--{args.server}']
+    """The echo server's command line, as --server asks, on ``path`` or TCP:
+    pyuvnet's, or (``uvloop``) the peer the targets divide by, uvloop's
+    asyncio.Protocol echo, counted by the same rounds."""
+    servers = Path(__file__).resolve().parent / 'servers'
+    if args.server == 'uvloop':
+        script, mode = servers / 'asyncio_echo.py', ['--loop', 'uvloop', '--api', 'protocol']
+    else:
+        script = servers / 'pyuvnet_echo.py'
+        mode = [] if args.server == 'callback' else [f'--{args.server}']
     return [sys.executable, str(script), *mode, *([path] if path else [])]
 
 
@@ -117,6 +129,30 @@ def server_env(args):
     return env
 
 
+def per_streamed_chunk(args, loadgen, plan, workdir):
+    """Instructions per 64 KiB echoed of each round: the load generator's
+    stream mode (64 KiB writes on 10 connections) for ``--stream`` seconds
+    per round, after as long a warm-up."""
+    out = Path(workdir) / 'stream.out'
+    scenario = Scenario('stream', 'tcp', size=STREAM_CHUNK, conns=SLOTS)
+    with Server(callgrind_argv(out, echo_argv(args)), plan.server, server_env(args),
+                VALGRIND_READY) as server:
+        target = f'127.0.0.1:{server.ready_line}'
+        load.run(loadgen, target, scenario, args.stream, 0.0, plan.client)
+        rounds = []
+        for dump in range(1, args.rounds + 1):
+            callgrind_control('-z', server.pid)
+            result = load.run(loadgen, target, scenario, args.stream, 0.0, plan.client)
+            callgrind_control('-d', server.pid)
+            server.check()
+            total = callgrind_total(Path(f'{out}.{dump}'))
+            rounds.append(total / (result['total_bytes'] / STREAM_CHUNK))
+            print(f'  stream round {dump}: {total:,} instructions / '
+                  f'{result["total_bytes"] / STREAM_CHUNK:,.0f} x 64 KiB = {rounds[-1]:,.0f}',
+                  flush=True)
+    return rounds
+
+
 def cpu_ticks(pid):
     """(user, system) CPU seconds a process has used so far."""
     with open(f'/proc/{pid}/stat') as stat:
@@ -156,9 +192,10 @@ def idle_kib_per_connection(args, loadgen, plan):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--transport', default='tcp,unix', help='tcp, unix or both (tcp,unix)')
+    parser.add_argument('--transport', default='tcp,unix', help="tcp, unix or both (tcp,unix); '' for none")
     parser.add_argument('--server', choices=SERVERS, default='callback',
-                        help='how the echo server echoes (default: a Python callback)')
+                        help="how pyuvnet's echo server echoes (default: a Python callback), "
+                        "or uvloop's asyncio.Protocol echo")
     parser.add_argument('--connections', type=int, default=2000, help='per round (default 2000)')
     parser.add_argument('--warmup', type=int, default=500, help='uncounted connections first')
     parser.add_argument('--rounds', type=int, default=3, help='callgrind rounds (0: none)')
@@ -174,6 +211,9 @@ def main():
                         help='--messages: the pingpong message in bytes (default 1024)')
     parser.add_argument('--callback', action='store_const', const='callback', dest='server',
                         help='the same as --server callback, the default (older commands)')
+    parser.add_argument('--stream', type=float, default=0, metavar='SECONDS',
+                        help='also count instructions per 64 KiB streamed (10 connections), '
+                        'rounds of SECONDS each')
     parser.add_argument('--idle', type=int, default=0, metavar='N',
                         help='also the RSS per idle connection, N connections held')
     parser.add_argument('--idle-repeats', type=int, default=3)
@@ -185,7 +225,8 @@ def main():
     plan = cpu_plan()
     workdir = dump_folder(args.keep, 'pyuvnet-conn-')
     try:
-        for transport in args.transport.split(',') if args.rounds else ():
+        transports = [name for name in args.transport.split(',') if name]
+        for transport in transports if args.rounds else ():
             rounds = measure(transport, args, loadgen, plan, workdir)
             figures[transport] = {'rounds': rounds, 'connections': args.connections}
             low, high = min(rounds), max(rounds)
@@ -193,7 +234,7 @@ def main():
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%)', flush=True)
         if args.cpu:
-            for transport in args.transport.split(','):
+            for transport in transports:
                 user, system = cpu_per_connection(transport, args, loadgen, plan, workdir)
                 print(f'{transport}: {user:.1f} us user + {system:.1f} us system CPU per '
                       f'connection (over {args.cpu_connections:,})', flush=True)
@@ -212,6 +253,12 @@ def main():
             print(f'{scenario.title}, the {args.server} server: {figure["instr_per_msg"]:,.0f} '
                   f'instructions per '
                   f'message (median of the last 3 rounds; rounds: {rounds})', flush=True)
+        if args.stream:
+            rounds = per_streamed_chunk(args, loadgen, plan, workdir)
+            figures['stream'] = {'rounds': rounds, 'seconds': args.stream}
+            print(f'tcp stream 64 KiB x {SLOTS}, the {args.server} server: '
+                  f'{statistics.median(rounds):,.0f} instructions per 64 KiB echoed (median of '
+                  f'{len(rounds)}; {min(rounds):,.0f}-{max(rounds):,.0f})', flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps(figures) + '\n')
     finally:

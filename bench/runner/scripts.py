@@ -57,12 +57,17 @@ def steps(full, instructions, repeats, tree=None):
         # About 4 minutes at 3 repeats (saturation, then the two rates).
         out.append(('latency', ['latency.py', '--repeats', str(repeats)], 900))
     if full and instructions:
-        # The headline server (a Python callback per read), then the idiom.
-        out.append(('conn_instructions', ['conn_instructions.py', '--transport', 'tcp',
-                                          '--messages', *checkout], 900))
-        out.append(('conn_instructions_idiom', ['conn_instructions.py', '--transport', 'tcp',
-                                                '--messages', '--server', 'idiom', *checkout],
-                    900))
+        # The headline server (a Python callback per read), the idiom,
+        # pipe() and the peer issue 45 divides by, uvloop's Protocol echo.
+        every_cell = ['--transport', 'tcp,unix', '--messages']
+        stream = ['--stream', '3']
+        for key, server, cells in (
+                ('conn_instructions', 'callback', [*every_cell, *stream]),
+                ('conn_instructions_idiom', 'idiom', every_cell),
+                ('conn_instructions_pipe', 'pipe', ['--transport', '', '--messages']),
+                ('conn_instructions_uvloop', 'uvloop', [*every_cell, *stream])):
+            out.append((key, ['conn_instructions.py', '--server', server, *cells, *checkout],
+                        900))
         for key, mode in HTTP_INSTRUCTION_MODES.items():
             out.append((f'http_instructions_{key}', [
                 'http_instructions.py', '--systems', ','.join(HTTP_INSTRUCTION_SYSTEMS),

@@ -252,23 +252,45 @@ def callgrind_rows(record):
                          'per message', f"runner's count: {versus}" if versus else '–')]
 
 
+# Issue 45 on callgrind's counts (conn_instructions.py, each server's own
+# step; ``uvloop`` is uvloop's Protocol echo under the same rounds): the
+# callback server's cells against uvloop's, and the servers that echo in C
+# per 1 KiB message.  (key in the step's JSON, what, the cell's rounds.)
+CALLGRIND_CELLS_45 = (
+    ('messages', 'per 1 KiB message', lambda f: f['rounds'][-3:]),
+    ('tcp', 'per TCP connection', lambda f: f['rounds']),
+    ('unix', 'per unix connection', lambda f: f['rounds']),
+    ('stream', 'per 64 KiB streamed', lambda f: f['rounds']))
+CALLGRIND_45 = ((('conn_instructions', 'pyuvnet (callback)'), 'messages', 0.45),
+                (('conn_instructions', 'pyuvnet (callback)'), 'tcp', 0.5),
+                (('conn_instructions', 'pyuvnet (callback)'), 'unix', 0.5),
+                (('conn_instructions', 'pyuvnet (callback)'), 'stream', 0.5),
+                (('conn_instructions_idiom', 'pyuvnet-idiom'), 'messages', 0.4),
+                (('conn_instructions_pipe', 'pyuvnet-pipe'), 'messages', 0.4))
+
+
 def callgrind_rows_45(record):
-    """Issue 45: the callback server's counts beside the idiom's, against
-    issue 25's bounds (issue 45 asks for them reported side by side)."""
+    """Issue 45: each server's count over uvloop's, cell by cell, with
+    the counts and their rounds' ranges."""
+    cells = {key: (what, rounds) for key, what, rounds in CALLGRIND_CELLS_45}
+    theirs, why_theirs = script(record, 'conn_instructions_uvloop', '--full --instructions')
     out = []
-    for key, name in (('conn_instructions', 'pyuvnet (callback)'),
-                      ('conn_instructions_idiom', 'pyuvnet-idiom')):
-        conn, why = script(record, key, '--full --instructions')
-        per_conn = f'{CALLGRIND} per TCP connection, {name} ≤ 15,000'
-        per_msg = f'{CALLGRIND} per 1 KiB message, {name} ≤ 2,000'
+    for (step, name), key, bound in CALLGRIND_45:
+        what, rounds = cells[key]
+        target = f'{CALLGRIND} {what}, {name} / uvloop-protocol ≤ {bound:g}×'
+        mine, why = script(record, step, '--full --instructions')
+        why = why or why_theirs
+        if not why and not (mine.get(key) and theirs.get(key)):
+            why = f'no {key} count'
         if why:
-            out += [row(45, per_conn, why=why), row(45, per_msg, why=why)]
+            out.append(row(45, target, why=why))
             continue
-        messages = conn.get('messages')
-        out += [absolute_row(45, per_conn, conn.get('tcp', {}).get('rounds', []), 15000,
-                             'per connection'),
-                absolute_row(45, per_msg, messages['rounds'][-3:] if messages else [], 2000,
-                             'per message')]
+        a, b = rounds(mine[key]), rounds(theirs[key])
+        ratio = ratio_of(a, b)
+        measured = (f'{ratio_text(ratio)}; {statistics.median(a):,.0f} '
+                    f'({min(a):,.0f}–{max(a):,.0f}) against {statistics.median(b):,.0f} '
+                    f'({min(b):,.0f}–{max(b):,.0f})')
+        out.append(row(45, target, measured, '–', ratio, bound))
     return out
 
 

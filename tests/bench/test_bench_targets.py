@@ -90,16 +90,29 @@ def test_issue_45_holds_the_callback_server_to_its_bounds_and_the_idiom_to_its_o
     full['results'].append(result(PINGPONG, 'pyuvnet-idiom', [pingpong_run(0.3)] * 3))
     full['scripts']['conn_instructions_idiom'] = {
         'tcp': {'rounds': [9_000, 9_100]}, 'messages': {'rounds': [700, 610, 600, 620]}}
+    full['scripts']['conn_instructions_uvloop'] = {
+        'tcp': {'rounds': [33_000, 33_000, 33_000]},
+        'messages': {'rounds': [4_000, 4_000, 4_000, 4_000]}}
     rows = [r for r in targets.rows(full) if r['issue'] == 45]
     callback = find(rows, '1 KiB round trip', 'pyuvnet / uvloop-protocol ≤ 0.45×')
     assert callback['ratio'] == pytest.approx(0.5) and callback['verdict'] == 'missed by 11%'
     idiom = find(rows, '1 KiB round trip', 'pyuvnet-idiom / uvloop-protocol ≤ 0.4×')
     assert idiom['ratio'] == pytest.approx(0.3) and idiom['verdict'] == 'met'
-    assert find(rows, 'pyuvnet-pipe')['verdict'].startswith('no figure: pyuvnet-pipe did not run')
-    assert find(rows, 'per 1 KiB message, pyuvnet (callback)')['measured'].startswith(
-        '1,900 per message (1,890–1,910, 3 rounds)')
-    assert find(rows, 'per 1 KiB message, pyuvnet-idiom')['measured'].startswith(
-        '610 per message (600–620, 3 rounds)')
+    assert find(rows, 'pyuvnet-pipe / uvloop-protocol ≤ 0.4×', 'round trip')['verdict'] \
+        .startswith('no figure: pyuvnet-pipe did not run')
+    # callgrind: each count over uvloop's, round by round (the last three
+    # of the per-message rounds)
+    per_msg = find(rows, 'per 1 KiB message, pyuvnet (callback) / uvloop-protocol ≤ 0.45×')
+    assert per_msg['ratio'] == pytest.approx(0.475) and per_msg['verdict'] == 'missed by 6%'
+    assert per_msg['measured'].startswith('0.47× (0.47–0.48); 1,900 (1,890–1,910) against '
+                                          '4,000 (4,000–4,000)')
+    per_conn = find(rows, 'per TCP connection, pyuvnet (callback) / uvloop-protocol ≤ 0.5×')
+    assert per_conn['ratio'] == pytest.approx(0.5) and per_conn['verdict'] == 'met'
+    assert find(rows, 'per 1 KiB message, pyuvnet-idiom')['ratio'] == pytest.approx(0.1525)
+    assert find(rows, 'per unix connection, pyuvnet (callback)')['verdict'] == \
+        'no figure: no unix count'
+    assert find(rows, 'per 1 KiB message, pyuvnet-pipe')['verdict'] == \
+        'no figure: not run (needs --full --instructions)'
 
 
 def test_a_record_made_before_the_callback_server_reads_its_pyuvnet_as_the_idiom():
@@ -308,6 +321,7 @@ def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws', 'latency']
     full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
     assert list(full) == ['tls', 'ws', 'latency', 'conn_instructions', 'conn_instructions_idiom',
+                          'conn_instructions_pipe', 'conn_instructions_uvloop',
                           'http_instructions_pipeline1',
                           'http_instructions_pipeline16', 'http_instructions_close',
                           'proxy_instructions', 'tls_instructions', 'ws_instructions']
@@ -315,9 +329,14 @@ def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     assert full['ws'][:3] == ['ws_bench.py', '--repeats', '5']
     assert full['latency'] == ['latency.py', '--repeats', '5']
     assert full['ws_instructions'][:2] == ['ws_bench.py', '--instructions']
-    # the headline server's count (a Python callback), then the idiom's
-    assert '--server' not in full['conn_instructions']
-    assert full['conn_instructions_idiom'][-2:] == ['--server', 'idiom']
+    # the headline server's count (a Python callback), the idiom's, pipe()'s
+    # and uvloop's, each cell the targets of issue 45 name
+    assert full['conn_instructions'][1:3] == ['--server', 'callback']
+    assert full['conn_instructions_idiom'][1:3] == ['--server', 'idiom']
+    assert full['conn_instructions_uvloop'][1:3] == ['--server', 'uvloop']
+    assert full['conn_instructions'][-2:] == full['conn_instructions_uvloop'][-2:] == \
+        ['--stream', '3']
+    assert 'tcp,unix' in full['conn_instructions_uvloop']
     assert full['http_instructions_pipeline16'][-2:] == ['--pipeline', '16']
     assert '--close' in full['http_instructions_close']
     # a "before" run (--pyuvnet-tree) counts the instructions of that tree's pyuvnet
