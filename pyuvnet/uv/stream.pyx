@@ -288,7 +288,7 @@ cdef class Stream(StreamWrites):
                 # Its first write to this stream leaves at once (send_at_once).
                 self.first_of_read = True
                 try:
-                    self.consumer(chunk)
+                    call_one(self.consumer, chunk)
                 finally:
                     self.first_of_read = False
             return 0
@@ -588,6 +588,19 @@ cdef StreamWrites own_write_of(object listener):
         if isinstance(target, StreamWrites):
             return <StreamWrites>target
     return None
+
+
+cdef extern from *:
+    """
+    /* A 'data' listener's call with its chunk: vectorcall with a free slot
+       before the argument (a bound method puts its self there), without
+       Cython's generic call's type tests. */
+    static PyObject *pyuvnet_call_one(PyObject *func, PyObject *arg) {
+        PyObject *args[2] = {NULL, arg};
+        return PyObject_Vectorcall(func, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    }
+    """
+    object call_one "pyuvnet_call_one" (object func, object arg)
 
 
 cdef inline bint sink_fed(Stream stream):

@@ -150,13 +150,19 @@ cdef class StreamWrites(Handle):
         False once the buffered amount reaches writableHighWaterMark, and
         'drain' follows when the buffer empties.  ``callback(err)`` runs
         after the data left (``err`` is None) or failed."""
-        if type(data) is not bytes or encoding is not None or callback is not None:
-            if callback is None and callable(encoding):
-                callback, encoding = encoding, None
-            if callback is not None and not callable(callback):
-                raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
-            data = to_bytes(data, encoding)
-        return self.write_bytes(<bytes>data, callback) == 1
+        # Arguments left as given (none reassigned here): Cython then takes
+        # no reference to each per call, on the path of every echo.
+        if type(data) is bytes and encoding is None and callback is None:
+            return self.write_bytes(<bytes>data, None) == 1
+        return self.write_any(data, encoding, callback)
+
+    cdef bint write_any(self, object data, object encoding, object callback) except -1:
+        """write() of anything else: a str, a buffer, a callback."""
+        if callback is None and callable(encoding):
+            callback, encoding = encoding, None
+        if callback is not None and not callable(callback):
+            raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
+        return self.write_bytes(<bytes>to_bytes(data, encoding), callback) == 1
 
     cdef int write_bytes(self, bytes data, object callback) except -1:
         """write() of bytes: 1 while under the high-water mark, else 0.
@@ -164,12 +170,16 @@ cdef class StreamWrites(Handle):
         the sole 'data' listener (Stream.write_target), with no call."""
         cdef bint ok
         cdef Py_ssize_t sent = 0
-        if not self.writable_now(callback):
-            return 0
         if self.first_of_read:
             self.first_of_read = False
             if callback is None:
                 sent = self.send_at_once(data)
+                if sent == PyBytes_GET_SIZE(data):
+                    if self._idle is not None:
+                        self.last_activity = uv.uv_now(self.loop.uvloop)
+                    return 1
+        if not self.writable_now(callback):
+            return 0
         if sent == 0:
             self.queue_bytes(data, callback)
         elif sent < PyBytes_GET_SIZE(data):
@@ -215,7 +225,7 @@ cdef class StreamWrites(Handle):
         cdef int r
         buf.len = <size_t>PyBytes_GET_SIZE(data)
         if (buf.len == 0 or <Py_ssize_t>buf.len >= self.write_hwm or self.write_queue
-                or self.write_reqs or self.corked or self.need_drain
+                or self.write_reqs or self.corked or self.need_drain or self.ending
                 or not self.connected or not self.is_open()):
             return 0
         buf.base = PyBytes_AS_STRING(data)
