@@ -17,3 +17,24 @@ def sink_server(listening_server, received, **options):
     def on_connection(sock):
         sock.on('data', received.append)
     return listening_server(on_connection, **options)
+
+
+def echoed_to_a_late_reader(port, data, run_loop):
+    """Send ``data`` to the echo server on ``port`` from a client that
+    reads nothing until all of it has left, then reads everything back
+    and ends; returns what came back."""
+    got = []
+    client = net.connect(port, '127.0.0.1')
+    client.pause()
+
+    def on_data(chunk):
+        got.append(chunk)
+        if sum(map(len, got)) == len(data):
+            client.end()
+
+    def sent(_err=None):
+        client.on('data', on_data)
+        client.resume()
+    client.write(data, sent)
+    run_loop(timeout=30)
+    return b''.join(got)

@@ -10,6 +10,7 @@ import hashlib
 import os
 
 import pyuvnet as net
+from tcp_write_support import echoed_to_a_late_reader
 
 
 def callback_echo(listening_server, on_data, path=None):
@@ -109,20 +110,7 @@ def test_a_callback_echo_to_a_peer_that_does_not_read_loses_nothing_and_drains_e
         sock.on('end', sock.end)
         sock.on('close', lambda _: server.close())
     server, port = listening_server(on_connection)
-    got = []
-    client = net.connect(port, '127.0.0.1')
-    client.pause()
-
-    def on_data(chunk):
-        got.append(chunk)
-        if sum(map(len, got)) == len(data):
-            client.end()
-
-    def sent(_err=None):
-        client.on('data', on_data)
-        client.resume()
-    client.write(data, sent)
-    run_loop(timeout=30)
-    assert hashlib.sha1(b''.join(got)).digest() == hashlib.sha1(data).digest()
+    got = echoed_to_a_late_reader(port, data, run_loop)
+    assert hashlib.sha1(got).digest() == hashlib.sha1(data).digest()
     assert False in answers
     assert drains and set(drains) == {0}

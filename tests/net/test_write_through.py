@@ -12,6 +12,7 @@ import hashlib
 import os
 
 import pyuvnet as net
+from tcp_write_support import echoed_to_a_late_reader
 
 
 def proxy_to_sink(listening_server, on_pipe, sink_options=None, dest_options=None):
@@ -190,19 +191,6 @@ def test_an_echo_held_back_by_a_peer_that_does_not_read_ends_in_drain(listening_
     drains = []
     port = echo_server(listening_server, lambda sock: sock.on(
         'drain', lambda: drains.append(sock.writableLength)))
-    got = []
-    client = net.connect(port, '127.0.0.1')
-    client.pause()
-
-    def on_data(chunk):
-        got.append(chunk)
-        if sum(map(len, got)) == len(data):
-            client.end()
-
-    def sent(_err=None):
-        client.on('data', on_data)
-        client.resume()
-    client.write(data, sent)
-    run_loop(timeout=30)
-    assert hashlib.sha1(b''.join(got)).digest() == hashlib.sha1(data).digest()
+    got = echoed_to_a_late_reader(port, data, run_loop)
+    assert hashlib.sha1(got).digest() == hashlib.sha1(data).digest()
     assert drains == [0]
