@@ -91,6 +91,7 @@ include "uv/http/outgoing.pyx"
 include "uv/http/exchange.pyx"
 include "uv/asgi/cycle.pyx"
 include "uv/ws/frames.pyx"
+include "uv/wsgi/call.pyx"
 
 
 def libuv_version():

@@ -20,7 +20,7 @@ from pyuvnet.asgi._server import (
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
 
-from ._exchange import HIGH_WATER, Exchange, environ_for, whole_body_input
+from ._exchange import HIGH_WATER, Exchange, Requests, environ_for, whole_body_input
 from ._input import StreamInput
 
 __all__ = ['Server', 'SecureServer', 'create_server_for']
@@ -42,7 +42,9 @@ class ServerMixin(ClosesAfterWork):
         self._loop = None
         self._executor = None
         self._running = set()       # futures of the requests on worker threads
-        self.on('request', self._on_request)
+        # The requests answered at once are the C listener's; it gives
+        # the rest to _on_request.
+        self.on('request', Requests(self, app, self._threads))
         self.on('checkContinue', self._on_request)
         self.on('clientError', lambda error, socket: answer_client_error(self, error, socket))
 

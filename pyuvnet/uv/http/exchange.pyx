@@ -78,6 +78,8 @@ cdef class ServerExchange:
     cdef public bint dispatching        # a request's listeners run (not idle)
     cdef bint plain_writes              # socket.write is StreamWrites.write (C may call it)
     cdef public object upgrading
+    cdef public object app_data         # what the app glue above keeps per
+                                        # connection (pyuvnet.wsgi's environ part)
     cdef object __weakref__
     cdef Loop loop
     cdef readonly ServerSettings settings

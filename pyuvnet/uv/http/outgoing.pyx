@@ -92,7 +92,13 @@ cdef class OutgoingCore(MessageCore):
                 or callback is not None or self._finished or self._strict or self._corked
                 or self._reject_body):
             return self._end_slow(chunk, encoding, callback)
-        data = b'' if chunk is None else chunk
+        self.end_bytes(b'' if chunk is None else chunk)
+        return self
+
+    cdef int end_bytes(self, bytes data) except -1:
+        """end(data)'s work once its fast path is sure (no callback, not
+        ended, not strict, corked or rejecting a body): for the C glue
+        above pyuvnet.http too."""
         if self._header is None:
             self._content_length = len(data) if self._has_body else None
             if self.is_response:
@@ -105,7 +111,7 @@ cdef class OutgoingCore(MessageCore):
             self.response_ended()
         else:
             self._ended()
-        return self
+        return 0
 
     cdef int response_ended(self) except -1:
         if self._conn is not None:
