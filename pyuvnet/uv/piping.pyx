@@ -13,6 +13,10 @@
 # through the path above.
 
 
+# Final: the read path's calls of write_through() are direct, not through
+# the vtable, so that the C compiler can inline them (a proxy pays them on
+# every read).
+@cython.final
 cdef class PipeLink:
     """source -> destination, with Node's backpressure: a chunk the
     destination's write() refuses (False) pauses the source; the
@@ -49,7 +53,7 @@ cdef class PipeLink:
                 self.source.pause()
         return 0
 
-    cdef Py_ssize_t write_through(self, const char* data, Py_ssize_t size) noexcept:
+    cdef inline Py_ssize_t write_through(self, const char* data, Py_ssize_t size) noexcept:
         """The bytes of one read (a flowing source with nothing waiting
         unread) that the destination's kernel took at once, when the
         destination is a Stream written in C (0 otherwise); the caller

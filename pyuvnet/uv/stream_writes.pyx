@@ -297,7 +297,8 @@ cdef class StreamWrites(Handle):
             self.writing_now = False
         return 0
 
-    cdef Py_ssize_t write_through(self, const char* data, Py_ssize_t size) noexcept:
+    @cython.final
+    cdef inline Py_ssize_t write_through(self, const char* data, Py_ssize_t size) noexcept:
         """Write one read (``size`` > 0 bytes at ``data``, in the loop's read
         buffer) straight to the kernel (uv_try_write), as a C proxy or echo
         does, while nothing of ours waits to go first; the bytes it took (0:
