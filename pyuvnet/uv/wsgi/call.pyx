@@ -34,10 +34,14 @@ cdef set wsgi_good_names = set()
 cdef object wsgi_last_status = None
 cdef int wsgi_last_code = 0
 cdef object wsgi_last_reason = None
-# The response headers made into a block last, and the block: an app mostly
-# answers with the same names and values (equal str, not the same objects:
-# a Content-Length is made per response).
+# The headers start_response() checked last, as (str, str) tuples, what
+# they said (their Content-Length, for a bodiless answer or not), and their
+# block once made: an app mostly answers with equal names and values (not
+# the same objects: a Content-Length is made per response), which are then
+# neither checked nor made into a block again.
 cdef tuple wsgi_memo_pairs = None
+cdef object wsgi_memo_remaining = None
+cdef bint wsgi_memo_bodiless = False
 cdef object wsgi_memo_unique = None
 cdef HeaderBlock wsgi_memo_block = None
 cdef const char* WSGI_CONTENT_LENGTH = b'content-length'
@@ -225,6 +229,24 @@ cdef class WsgiCall:
         # gunicorn: 1xx and 204 answers carry no Content-Length (304 and
         # HEAD keep the app's).
         cdef bint bodiless = 100 <= code < 200 or code == 204
+        global wsgi_memo_pairs, wsgi_memo_remaining, wsgi_memo_bodiless, wsgi_memo_block
+        if bodiless == wsgi_memo_bodiless and same_pairs(headers, wsgi_memo_pairs):
+            self.pairs = wsgi_memo_pairs
+            remaining = wsgi_memo_remaining
+        else:
+            remaining = self.check_headers(headers, bodiless)
+            wsgi_memo_pairs, wsgi_memo_remaining = self.pairs, remaining
+            wsgi_memo_bodiless = bodiless
+            wsgi_memo_block = None
+        self.status = status
+        self.code = code
+        self.reason = reason
+        self.remaining = remaining
+        return self.write
+
+    cdef object check_headers(self, headers, bint bodiless):
+        """start_response()'s headers checked and kept as ``pairs``; their
+        Content-Length, or None."""
         cdef bint as_given = type(headers) is list or type(headers) is tuple
         cdef list kept = []
         remaining = None
@@ -247,11 +269,7 @@ cdef class WsgiCall:
                 as_given = False
             kept.append((name, value) if type(item) is not tuple else item)
         self.pairs = tuple(headers) if as_given else tuple(kept)
-        self.status = status
-        self.code = code
-        self.reason = reason
-        self.remaining = remaining
-        return self.write
+        return remaining
 
     # -- running the app -------------------------------------------------------
 
@@ -435,24 +453,36 @@ cdef class WsgiCall:
             self.cond.notify_all()
 
 
-cdef HeaderBlock wsgi_block(tuple pairs, unique):
-    """header_block() of start_response's headers, (str, str) tuples;
-    the block made last is checked pair by pair (no tuple of tuples to
-    hash and compare)."""
-    global wsgi_memo_pairs, wsgi_memo_unique, wsgi_memo_block
-    cdef tuple known = wsgi_memo_pairs
+cdef bint same_pairs(headers, tuple known):
+    """Whether start_response's ``headers`` are ``known``'s (str, str)
+    tuples: equal names and values, in order."""
     cdef Py_ssize_t i
-    if wsgi_memo_block is not None and unique is wsgi_memo_unique and len(pairs) == len(known):
-        for i in range(len(pairs)):
-            mine = <tuple>pairs[i]
-            theirs = <tuple>known[i]
-            if mine is not theirs and (<str>mine[0] != <str>theirs[0]
-                                       or <str>mine[1] != <str>theirs[1]):
-                break
-        else:
-            return wsgi_memo_block
+    if known is None or not (type(headers) is list or type(headers) is tuple) \
+            or len(headers) != len(known):
+        return False
+    for i in range(len(known)):
+        mine = headers[i]
+        theirs = <tuple>known[i]
+        if mine is theirs:
+            continue
+        if type(mine) is not tuple or len(<tuple>mine) != 2:
+            return False
+        name, value = <tuple>mine
+        if type(name) is not str or type(value) is not str \
+                or <str>name != <str>theirs[0] or <str>value != <str>theirs[1]:
+            return False
+    return True
+
+
+cdef HeaderBlock wsgi_block(tuple pairs, unique):
+    """header_block() of start_response's kept headers: made once for the
+    headers it checked last."""
+    global wsgi_memo_unique, wsgi_memo_block
+    if pairs is wsgi_memo_pairs and wsgi_memo_block is not None and unique is wsgi_memo_unique:
+        return wsgi_memo_block
     block = header_block(pairs, unique)
-    wsgi_memo_pairs, wsgi_memo_unique, wsgi_memo_block = pairs, unique, block
+    if pairs is wsgi_memo_pairs:
+        wsgi_memo_unique, wsgi_memo_block = unique, block
     return block
 
 
