@@ -79,6 +79,9 @@ export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_init_order=1:handle_segv=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export PYTHONMALLOC=malloc
+# The sanitizers run the suite several times slower (TLS handshakes most):
+# run_loop's hang guard is stretched to match (tests/conftest.py).
+export PYUVNET_TEST_SLOWDOWN=4
 cd "$tree"
 echo "asan: the test suite"
 # Three tests bound by wall-clock order (a timer's start; two writes
