@@ -60,6 +60,9 @@ def parse_args(argv):
                         help="run nothing: print a saved run's tables for bench/RESULTS.md")
     parser.add_argument('--before', metavar='JSON', type=Path,
                         help='with --markdown: compare with this earlier run')
+    parser.add_argument('--web', action='store_true',
+                        help="with --markdown: the Python web servers' tables (user CPU per "
+                             'request beside req/s), between their own markers with --into')
     parser.add_argument('--targets', metavar='N', type=positive(int),
                         help="with --markdown: issue N's target verdicts instead of the tables")
     parser.add_argument('--into', metavar='FILE', type=Path,
@@ -74,8 +77,8 @@ def parse_args(argv):
                         help="with --markdown: take the run's stand-alone step KEY (e.g. "
                              'tls_instructions) from the JSON that script wrote with --json')
     args = parser.parse_args(argv)
-    if (args.before or args.targets or args.step) and not args.markdown:
-        parser.error('--before, --targets and --step go with --markdown')
+    if (args.before or args.targets or args.step or args.web) and not args.markdown:
+        parser.error('--before, --targets, --step and --web go with --markdown')
     if any('=' not in step for step in args.step):
         parser.error('--step is KEY=JSON')
     if args.into and not (args.markdown or args.latency):
@@ -132,8 +135,13 @@ def tables(args):
         if latency is not None:
             steps['latency'] = latency
         before = json.loads(args.before.read_text()) if args.before else None
-        text = markdown.targets_page(record, args.targets) if args.targets else \
-            markdown.render(record, before)
+        if args.targets:
+            text = markdown.targets_page(record, args.targets)
+        elif args.web:
+            text = markdown.render_web(record)
+            markers = (markdown.WEB_BEGIN, markdown.WEB_END)
+        else:
+            text = markdown.render(record, before)
     else:
         text = latency_tables.section(latency)
         markers = (latency_tables.BEGIN, latency_tables.END)

@@ -23,11 +23,13 @@ from .matrix_chart import PANELS, has_points
 from .report import figure, longer_cells, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
-from .systems import MATRIX_SYSTEMS
-from .targets import rows as target_rows
+from .systems import MATRIX_SYSTEMS, WEB
+from .targets import rows as target_rows, user_us
 
 BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by hand) -->'
 END = '<!-- bench-tables:end -->'
+WEB_BEGIN = '<!-- bench-web:begin (python bench/run.py --markdown --web; do not edit by hand) -->'
+WEB_END = '<!-- bench-web:end -->'
 
 
 def number(value, unit):
@@ -175,6 +177,49 @@ WORKLOADS = (('Echo: small messages, round trips', 'echo', ('pingpong',)),
              ('Streaming: 64 KiB writes echoed', 'echo', ('stream',)),
              ('Proxy: load generator -> proxy -> C echo server', 'proxy', ('pingpong', 'stream')),
              ('HTTP hello (wrk; pipelined: the load generator)', 'http', ('http',)))
+
+
+def web_mine(system):
+    """The pyuvnet server a web server's row is compared with: the WSGI
+    rows with pyuvnet.wsgi, the others (ASGI, RSGI) with pyuvnet.asgi."""
+    return 'pyuvnet-wsgi' if system.endswith('-wsgi') else 'pyuvnet-asgi'
+
+
+def web_table(results, scenario):
+    """One web cell: requests/s, p99, and the server's user CPU per request
+    (the unit of issue 43's targets) beside its user+system CPU."""
+    header = ['system', 'req/s, median (min–max)', '× pyuvnet\'s', 'p99 µs',
+              'user CPU µs per request', 'user CPU × pyuvnet\'s', 'user+system CPU µs']
+    lines = [f'**{scenario.title}**', '', '| ' + ' | '.join(header) + ' |',
+             '|' + ' --- |' * len(header)]
+    for system in (s for s in WEB if (scenario, s) in results.cells):
+        cell = results.cells[(scenario, system)]
+        if cell.status != 'ok':
+            lines.append(f'| {system} | {cell_text(cell, scenario.metric, "req/s")} |' +
+                         ' |' * (len(header) - 2))
+            continue
+        users = [us for us in map(user_us, cell.runs) if us is not None]
+        mine = results.cells.get((scenario, web_mine(system)))
+        mine_users = [us for us in map(user_us, mine.runs) if us is not None] if mine else []
+        lines.append('| ' + ' | '.join([
+            system, cell_text(cell, scenario.metric, 'req/s'),
+            times(cell.median(scenario.metric), mine and mine.median(scenario.metric)),
+            number(cell.median('p99_us'), 'us'), spread(users, 'us'),
+            times(users and statistics.median(users),
+                  mine_users and statistics.median(mine_users)),
+            number(cell.median('cpu_us'), 'us')]) + ' |')
+    return lines + ['']
+
+
+def render_web(record):
+    """``--markdown RUN.json --web``: the Python web servers' tables (every
+    http cell a WEB server ran in), for their own section of RESULTS.md."""
+    results = Results.from_json(record)
+    out = run_lines(record)
+    for scenario in results.scenarios():
+        if scenario.mode == 'http' and any((scenario, s) in results.cells for s in WEB):
+            out += web_table(results, scenario)
+    return '\n'.join(out).rstrip() + '\n'
 
 
 def render(record, before_record=None):

@@ -179,3 +179,43 @@ def test_the_fastapi_share_subtracts_fastapis_own_cost_from_both_servers():
     assert "over FastAPI's 60.00 µs" in share['measured']
     share, = [r for r in web_rows(web_record(with_cost=False)) if r['target'].startswith('FastAPI')]
     assert share['verdict'] == 'no figure: not run (needs --asgi or --full)'
+
+
+# -- RESULTS.md's web section ---------------------------------------------
+
+def web_run_record():
+    """A saved run's record as markdown.render_web reads it."""
+    return {**web_record(), 'date': '2026-11-26 15:00:00 +0000', 'host': 'vm', 'cpu': 'cpu',
+            'cpus': 2, 'kernel': '6', 'pinning': 'pinned',
+            'settings': {'repeats': 3, 'seconds': 3, 'warmup': 0.75}, 'elapsed_s': 10}
+
+
+def test_the_web_tables_give_user_cpu_against_the_pyuvnet_server_of_the_same_interface():
+    from runner import markdown
+    text = markdown.render_web(web_run_record())
+    hello = text.split('**tcp HTTP hello (wrk) x 50 conns, keep-alive**')[1].split('**')[0]
+    rows = {line.split(' | ')[0].strip('| '): line.split(' | ') for line in hello.splitlines()
+            if line.startswith('| ') and not line.startswith('| system')}
+    # fastpysgi's ASGI row against pyuvnet.asgi: 10 µs over 4 µs of user CPU.
+    assert rows['fastpysgi-asgi'][4].startswith('10.0 ') and rows['fastpysgi-asgi'][5] == '2.50×'
+    assert rows['fastpysgi-asgi'][2] == '0.70×'           # 14k req/s over 20k
+    # fastpysgi's WSGI row against pyuvnet.wsgi: level.
+    assert rows['fastpysgi-wsgi'][5] == '1.00×'
+    assert 'FastAPI JSON endpoint' in text and 'uvicorn-asgi' in text
+
+
+def test_run_py_writes_the_web_tables_between_their_own_markers(tmp_path):
+    import json
+    from runner import markdown
+    from runner.__main__ import main
+    run_file = tmp_path / 'run.json'
+    run_file.write_text(json.dumps(web_run_record()))
+    page = tmp_path / 'RESULTS.md'
+    page.write_text(f'{markdown.BEGIN}\necho\n{markdown.END}\n## Web\n'
+                    f'{markdown.WEB_BEGIN}\nold\n{markdown.WEB_END}\n')
+    main(['--markdown', str(run_file), '--web', '--into', str(page)])
+    written = page.read_text()
+    assert 'echo' in written and 'old' not in written
+    assert written.index(markdown.WEB_BEGIN) < written.index('fastpysgi-asgi')
+    with pytest.raises(SystemExit):
+        main(['--web'])
