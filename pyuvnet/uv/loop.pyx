@@ -378,7 +378,9 @@ cdef class Loop:
 
     # -- nextTick and microtasks -----------------------------------------
 
-    cdef inline void after_callback(self):
+    cdef inline void after_callback(self) noexcept:
+        # noexcept: what runs here reports its own exceptions (report()),
+        # and each read then saves its caller a PyErr_Occurred test.
         if queued(self.ticks) or queued(self.microtasks):
             self.drain_ticks()
         if self.deferred_signals:

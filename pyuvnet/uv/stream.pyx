@@ -279,6 +279,8 @@ cdef class Stream(StreamWrites):
         return 0
 
     cdef inline int deliver(self, bytes chunk) except -1:
+        cdef int failed
+        cdef object consumer
         if self.flowing == 1 and not self.read_queue:
             if self.write_target is not None:
                 self.write_target.write_bytes(chunk, None)
@@ -286,11 +288,15 @@ cdef class Stream(StreamWrites):
                 self.pipe_link.forward(chunk)
             elif self.consumer is not None:
                 # Its first write to this stream leaves at once (send_at_once).
+                # The flag is cleared whatever the call did, without a
+                # try block (which saves and restores the exception state).
+                # ``consumer`` holds the listener through the call, which
+                # may remove it.
+                consumer = self.consumer
                 self.first_of_read = True
-                try:
-                    call_one(self.consumer, chunk)
-                finally:
-                    self.first_of_read = False
+                failed = call_one(<PyObject*>consumer, <PyObject*>chunk)
+                self.first_of_read = False
+                return failed
             return 0
         return self.keep_unread(chunk)
 
@@ -595,12 +601,19 @@ cdef extern from *:
     /* A 'data' listener's call with its chunk: vectorcall with a free slot
        before the argument (a bound method puts its self there), without
        Cython's generic call's type tests. */
-    static PyObject *pyuvnet_call_one(PyObject *func, PyObject *arg) {
+    static int pyuvnet_call_one(PyObject *func, PyObject *arg) {
         PyObject *args[2] = {NULL, arg};
-        return PyObject_Vectorcall(func, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        PyObject *result = PyObject_Vectorcall(func, args + 1,
+                                               1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        if (result == NULL)
+            return -1;
+        Py_DECREF(result);
+        return 0;
     }
     """
-    object call_one "pyuvnet_call_one" (object func, object arg)
+    # -1 with the exception set when the listener raised, else 0 (its
+    # result dropped).
+    int call_one "pyuvnet_call_one" (PyObject* func, PyObject* arg)
 
 
 cdef inline bint sink_fed(Stream stream):
