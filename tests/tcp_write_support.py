@@ -1,5 +1,6 @@
-"""What the write path's tests share (tests/net/test_tcp_write_*.py): a client
-that reads what it is sent, and a server that keeps what it reads."""
+"""What the write path's tests share (tests/net/test_tcp_write_*.py,
+test_write_through*.py): a client that reads what it is sent, a server
+that keeps what it reads, and a proxy that pipes into one."""
 import pyuvnet as net
 
 
@@ -38,3 +39,52 @@ def echoed_to_a_late_reader(port, data, run_loop):
     client.write(data, sent)
     run_loop(timeout=30)
     return b''.join(got)
+
+
+def proxy_to_sink(listening_server, on_pipe, sink_options=None, dest_options=None,
+                  on_sink=None):
+    """client -> proxy -> sink, the proxy's source piped to its upstream.
+    ``on_pipe(src, dest)`` runs once the pipe is made, ``on_sink(sock)``
+    on the sink's connection; returns (proxy port, the list of chunks the
+    sink received)."""
+    received = []
+
+    def on_sink_connection(sock):
+        if on_sink is not None:
+            on_sink(sock)
+        sock.on('data', received.append)
+        sock.on('close', lambda _: sink_server.close())
+    sink_server, sink_port = listening_server(on_sink_connection, **(sink_options or {}))
+
+    def on_connection(src):
+        dest = net.connect({'port': sink_port, 'host': '127.0.0.1', **(dest_options or {})})
+        src.pipe(dest)
+        src.on('close', lambda _: proxy.close())
+        on_pipe(src, dest)
+    proxy, proxy_port = listening_server(on_connection)
+    return proxy_port, received
+
+
+def send_in_steps(port, parts, received, before_part, after_last):
+    """A client of ``port`` that sends ``parts`` one by one, each once
+    ``received`` holds all before it: ``before_part(i)`` runs before part i
+    is sent (and with i == len(parts) after the last has arrived), then
+    ``after_last(client)``.  Returns the client."""
+    state = {'next': 0}
+
+    def step():
+        sent = sum(map(len, parts[:state['next']]))
+        if sum(map(len, received)) < sent:
+            net.setTimeout(step, 5)
+            return
+        before_part(state['next'])
+        if state['next'] == len(parts):
+            after_last(client)
+            return
+        client.write(parts[state['next']])
+        state['next'] += 1
+        net.setTimeout(step, 5)
+    client = net.connect(port, '127.0.0.1', step)
+    client.on('error', lambda _err: None)
+    client.resume()
+    return client

@@ -8,14 +8,11 @@
 #
 # Write-through: while the destination has nothing queued or in flight, a
 # read goes to the destination's kernel straight from libuv's read buffer,
-# as a C proxy does and as Node's write() would send it
-# (StreamWrites.write_through); only what the kernel leaves becomes chunks,
-# through the path above.
+# without the GIL, as a C proxy does and as Node's write() would send it
+# (read_through, uv/stream_reads.pyx); only what the kernel leaves becomes
+# chunks, through the path above.
 
 
-# Final: the read path's calls of write_through() are direct, not through
-# the vtable, so that the C compiler can inline them (a proxy pays them on
-# every read).
 @cython.final
 cdef class PipeLink:
     """source -> destination, with Node's backpressure: a chunk the
@@ -52,16 +49,6 @@ cdef class PipeLink:
             else:
                 self.source.pause()
         return 0
-
-    cdef inline Py_ssize_t write_through(self, const char* data, Py_ssize_t size) noexcept:
-        """The bytes of one read (a flowing source with nothing waiting
-        unread) that the destination's kernel took at once, when the
-        destination is a Stream written in C (0 otherwise); the caller
-        delivers the rest as chunks."""
-        cdef StreamWrites dest = self.dest_stream
-        if dest is None or dest is not self.destination:
-            return 0
-        return dest.write_through(data, size)
 
     def on_drain(self):
         """The destination's 'drain': resume a source this pipe paused."""

@@ -18,8 +18,9 @@
 # and is never refilled.
 #
 # A pipe() or a stream's own write that is the sole 'data' listener first
-# offers each read to the destination's kernel straight from the buffer
-# (StreamWrites.write_through); only what is left becomes chunks.
+# offers each read to the destination's kernel straight from the buffer,
+# without the GIL (read_through, uv/stream_reads.pyx); only what is left
+# becomes chunks.
 #
 # A sink (TLSPump's feed, the raw socket of a TLSSocket; HTTPParser's, a
 # plain HTTP connection) takes whole reads where libuv left them, with no

@@ -21,18 +21,27 @@ cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
-    # read the Stream's state.  A flowing stream reads the whole buffer at
-    # once (read_with_gil cuts it into chunks); a paused one a chunk's
+    # read the Stream's state, unless its reads go through to a write in C
+    # (read_through, below), which needs none.  A flowing stream reads the
+    # whole buffer at once (read_with_gil cuts it into chunks); a paused one a chunk's
     # worth, so that what waits unread passes readableHighWaterMark by
     # less than a chunk, as in Node.
     # A sink that wants the read somewhere else says so (Stream.sink_buffer):
     # libuv reads, and calls stream_read, right after this returns, with
     # nothing in between that could change whether the sink is fed.
-    cdef Stream stream
+    if flows_through(handle.data):
+        # Where alloc_with_gil would put it too, decided without the GIL.
+        buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+        buf.len = uv.PYUVNET_READ_BUF_SIZE
+        return
+    uv.pyuvnet_take_gil(handle.loop)
+    alloc_with_gil(handle, buf)
+
+
+cdef void alloc_with_gil(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept:
+    cdef Stream stream = <Stream>handle.data
     cdef size_t size
     cdef char* base
-    uv.pyuvnet_take_gil(handle.loop)
-    stream = <Stream>handle.data
     if stream.flowing == 1:
         size = uv.PYUVNET_READ_BUF_SIZE
         if stream.sink_buffer != NULL and sink_fed(stream):
@@ -57,9 +66,129 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
                       const uv.uv_buf_t* buf) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first,
+    # unless the whole read went through to its destination without it.
+    cdef Py_ssize_t taken = -1
+    if nread > 0:
+        taken = read_through(handle, nread, buf.base)
+        if taken == nread:
+            return
     uv.pyuvnet_take_gil(handle.loop)
-    read_with_gil(handle, nread, buf)
+    read_with_gil(handle, nread, buf, taken)
+
+
+# Write-through, without the GIL.  A read whose only consumer is a
+# stream's write in C (a pipe() whose destination is a Stream, PipeLink;
+# or Node's echo, a stream's own write as its sole 'data' listener,
+# write_target) goes to the destination's kernel straight from libuv's
+# read buffer (uv_try_write), as a C proxy or echo does, while nothing of
+# the destination's waits to go first; only what the kernel leaves
+# becomes chunks, through the GIL path (write_bytes).  A read the kernel
+# takes whole runs no Python at all, and does not take the GIL: the loop's
+# turn keeps it released (loop.pyx, "The GIL").
+#
+# No flag is kept in step with the streams' state: the checks read the
+# same C fields the GIL path reads (flowing, the read queue, the consumer
+# update_consumer() chose, the destination's queue, requests, cork, drain,
+# end, connection and handle; the loop's stop), at the moment of the read.
+# pause(), unpipe(), a new 'data' listener, setEncoding(), cork(), end(),
+# destroy(), an error: each changes one of those fields, under the GIL, on
+# the loop's thread (a socket belongs to its loop's thread, as in Node),
+# and no Python runs between the checks and the write.  Without the GIL
+# they take no reference: the objects are reached through the source,
+# which holds itself while its handle is open (Stream.adopt), its consumer
+# and the PipeLink's destination.
+#
+# This is Node's own timing: its write() hands each chunk to libuv at
+# once, and one the kernel takes whole returns true with no 'drain',
+# whatever the high-water mark (Node 20; tests/net/test_write_through.py).
+# What it skips (the chunk copied into bytes, the write gathered until the
+# loop's prepare) cannot be seen: the bytes leave before any listener
+# could run.  When the kernel takes part of a read whose first chunk is of
+# the high-water mark or more, Node's write() would return false: 'drain'
+# follows once the rest has left.
+
+cdef extern from *:
+    """
+    #define pyuvnet_list_size(list) \
+        ((PyObject*)(list) == Py_None ? 0 : PyList_GET_SIZE((PyObject*)(list)))
+    """
+    # A list-or-None field's length, read without the GIL (no reference).
+    Py_ssize_t list_size "pyuvnet_list_size" (void* list) noexcept nogil
+    void* PY_NONE "Py_None"
+
+
+cdef inline bint flows_through(void* source) noexcept nogil:
+    """Whether the reads of ``source`` (a Stream) go to a write in C first,
+    which socket_alloc then lands in the loop's buffer, whole."""
+    return (<Stream>source).flowing == 1 and (
+        <void*>(<Stream>source).pipe_link != PY_NONE
+        or <void*>(<Stream>source).write_target != PY_NONE)
+
+
+cdef inline void* through_destination(void* source) noexcept nogil:
+    """The StreamWrites a read of ``source`` may be written through to now
+    (NULL: none; the read goes the GIL path's way)."""
+    cdef void* link
+    cdef void* dest
+    if (<Stream>source).flowing != 1 or list_size(<void*>(<Stream>source).read_queue):
+        return NULL
+    link = <void*>(<Stream>source).pipe_link
+    if link != PY_NONE:
+        # Only when the destination's write is Stream's own (dest_stream).
+        dest = <void*>(<PipeLink>link).dest_stream
+        if dest != <void*>(<PipeLink>link).destination:
+            return NULL
+    else:
+        dest = <void*>(<Stream>source).write_target
+        if dest == PY_NONE:
+            return NULL
+    if (list_size(<void*>(<StreamWrites>dest).write_queue) or (<StreamWrites>dest).write_reqs
+            or (<StreamWrites>dest).corked or (<StreamWrites>dest).need_drain
+            or (<StreamWrites>dest).ending or not (<StreamWrites>dest).connected
+            or (<StreamWrites>dest).handle == NULL
+            or uv.uv_is_closing((<StreamWrites>dest).handle)):
+        return NULL
+    return dest
+
+
+cdef inline Py_ssize_t read_through(uv.uv_stream_t* handle, Py_ssize_t nread,
+                                    const char* data) noexcept nogil:
+    """Write one read (``nread`` > 0 bytes at ``data``) through to its
+    destination; the bytes the kernel took (counted as read and written),
+    or -1 when it was not tried (the GIL path decides what becomes of the
+    read).  0: EAGAIN, or an error, which the chunked write reports as
+    Node does."""
+    cdef void* source = handle.data
+    cdef void* dest = through_destination(source)
+    cdef void* loop
+    cdef uv.uv_buf_t buf
+    cdef int r
+    if dest == NULL:
+        return -1
+    loop = <void*>(<Stream>source).loop
+    if (<Loop>loop).stopping or list_size(<void*>(<Loop>loop).uncaught):
+        # run() is to return (cut_turn_short): the GIL path holds the read.
+        return -1
+    buf.base = <char*>data
+    buf.len = <size_t>nread
+    r = uv.uv_try_write(<uv.uv_stream_t*>(<StreamWrites>dest).handle, &buf, 1)
+    if r <= 0:
+        return 0
+    # (Plain assignments: Cython takes += on a cast as a Python operation.)
+    (<Stream>source).bytes_read = (<Stream>source).bytes_read + r
+    (<StreamWrites>dest).bytes_written = (<StreamWrites>dest).bytes_written + r
+    if <void*>(<StreamWrites>dest)._idle != PY_NONE:
+        (<StreamWrites>dest).last_activity = uv.uv_now(handle.loop)
+    if r < nread:
+        if min(nread, <Py_ssize_t>uv.PYUVNET_CHUNK_SIZE) >= (<StreamWrites>dest).write_hwm:
+            (<StreamWrites>dest).need_drain = True
+        return r
+    # The GIL path's bookkeeping of a read, for one that does not reach it.
+    (<Stream>source).big_reads = nread >= uv.PYUVNET_CHUNK_SIZE
+    if <void*>(<Stream>source)._idle != PY_NONE:
+        (<Stream>source).last_activity = uv.uv_now(handle.loop)
+    return r
 
 
 cdef inline bint reads_to_python(Stream stream):
@@ -71,7 +200,8 @@ cdef inline bint reads_to_python(Stream stream):
 
 
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
-                        const uv.uv_buf_t* buf) noexcept:
+                        const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
+    # ``taken``: what read_through wrote of the read, -1 if not tried.
     cdef Stream stream = <Stream>handle.data
     cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
     cdef Py_ssize_t start = 0, size
@@ -82,18 +212,11 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
         # listener sees only what was delivered so far (Node's count).
         if stream._idle is not None:
             stream.last_activity = uv.uv_now(handle.loop)
-        if stream.flowing == 1 and not stream.read_queue:
-            # A pipe() or an echo (the sole listener a stream's own write)
-            # sends what it can straight from the read buffer
-            # (StreamWrites.write_through); the rest goes on as chunks below.
-            if stream.pipe_link is not None:
-                start = stream.pipe_link.write_through(buf.base, nread)
-            elif stream.write_target is not None:
-                start = stream.write_target.write_through(buf.base, nread)
-            stream.bytes_read += start
-        if start == nread:
-            pass
-        elif sink_fed(stream):
+        if taken > 0:
+            # A pipe() or an echo sent part (read_through, which counted
+            # it): the rest goes on as chunks below.
+            start = taken
+        if sink_fed(stream):
             # The writes the read causes leave after it, as one (end_cut).
             stream.loop.flusher.cutting = True
             try:

@@ -297,43 +297,6 @@ cdef class StreamWrites(Handle):
             self.writing_now = False
         return 0
 
-    @cython.final
-    cdef inline Py_ssize_t write_through(self, const char* data, Py_ssize_t size) noexcept:
-        """Write one read (``size`` > 0 bytes at ``data``, in the loop's read
-        buffer) straight to the kernel (uv_try_write), as a C proxy or echo
-        does, while nothing of ours waits to go first; the bytes it took (0:
-        none, or the read must go as chunks).  The caller delivers the rest
-        as chunks, through write_bytes.  For a read whose only consumer is
-        this stream's write in C: a pipe() (PipeLink) or a 'data' listener
-        that is a stream's own ``write`` (Node's echo).
-
-        This is Node's own timing: its write() hands each chunk to libuv at
-        once, and one the kernel takes whole returns true with no 'drain',
-        whatever the high-water mark (Node 20; tests/net/test_write_through.py).
-        What it skips (the chunk copied into bytes, the write gathered until
-        the loop's prepare) cannot be seen: the bytes leave before any
-        listener could run.  When the kernel takes part of a read whose
-        first chunk is of the high-water mark or more, Node's write() would
-        return false: 'drain' follows once the rest has left."""
-        cdef uv.uv_buf_t buf
-        cdef int r
-        if (self.write_queue or self.write_reqs or self.corked or self.need_drain
-                or self.ending or not self.connected or not self.is_open()
-                or self.loop.cut_turn_short()):
-            return 0
-        buf.base = <char*>data
-        buf.len = <size_t>size
-        r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
-        if r <= 0:
-            # EAGAIN, or an error the chunked write reports as Node does.
-            return 0
-        self.bytes_written += r
-        if self._idle is not None:
-            self.last_activity = uv.uv_now(self.loop.uvloop)
-        if r < size and min(size, <Py_ssize_t>uv.PYUVNET_CHUNK_SIZE) >= self.write_hwm:
-            self.need_drain = True
-        return r
-
     cdef int flush_early(self, bint last) except -1:
         """Send what is queued now rather than before the loop polls, when
         several writes wait for their callbacks: the http server's, once

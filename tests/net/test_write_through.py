@@ -1,8 +1,8 @@
-"""Write-through (StreamWrites.write_through): a read whose only consumer is
-a stream's write in C (a pipe(), or Node's echo ``sock.on('data',
-sock.write)``) goes to the destination straight from libuv's read buffer
-while nothing of the destination's waits, and only what the kernel leaves
-becomes chunks.  What Node shows must not change: every byte once and in
+"""Write-through (read_through, uv/stream_reads.pyx): a read whose only
+consumer is a stream's write in C (a pipe(), or Node's echo
+``sock.on('data', sock.write)``) goes to the destination straight from
+libuv's read buffer while nothing of the destination's waits, and only
+what the kernel leaves becomes chunks.  What Node shows must not change: every byte once and in
 order, 'data' listeners added to the source see every chunk, unpipe()
 mid-stream loses and repeats nothing, cork() holds the echo, and 'drain'
 comes as in Node 20, whose write() of a chunk the kernel takes whole
@@ -12,27 +12,7 @@ import hashlib
 import os
 
 import pyuvnet as net
-from tcp_write_support import echoed_to_a_late_reader
-
-
-def proxy_to_sink(listening_server, on_pipe, sink_options=None, dest_options=None):
-    """client -> proxy -> sink, the proxy's source piped to its upstream.
-    ``on_pipe(src, dest)`` runs once the pipe is made; returns
-    (proxy port, the list of chunks the sink received)."""
-    received = []
-
-    def on_sink_connection(sock):
-        sock.on('data', received.append)
-        sock.on('close', lambda _: sink_server.close())
-    sink_server, sink_port = listening_server(on_sink_connection, **(sink_options or {}))
-
-    def on_connection(src):
-        dest = net.connect({'port': sink_port, 'host': '127.0.0.1', **(dest_options or {})})
-        src.pipe(dest)
-        src.on('close', lambda _: proxy.close())
-        on_pipe(src, dest)
-    proxy, proxy_port = listening_server(on_connection)
-    return proxy_port, received
+from tcp_write_support import echoed_to_a_late_reader, proxy_to_sink, send_in_steps
 
 
 def test_a_data_listener_added_mid_pipe_sees_every_chunk_after_it(listening_server, run_loop):
@@ -44,30 +24,13 @@ def test_a_data_listener_added_mid_pipe_sees_every_chunk_after_it(listening_serv
 
     proxy_port, received = proxy_to_sink(listening_server, on_pipe)
 
-    def sink_has(n):
-        return sum(map(len, received)) >= n
-
-    def step():
-        # Each part is sent once the sink holds all before it: part 1 with
-        # a 'data' listener on the source, part 2 after it is removed.
-        sent = sum(map(len, parts[:state['next']]))
-        if not sink_has(sent):
-            net.setTimeout(step, 5)
-            return
-        if state['next'] == 1:
+    def before_part(i):
+        # Part 1 with a 'data' listener on the source, part 2 after it is removed.
+        if i == 1:
             state['src'].on('data', state['seen'].append)
-        elif state['next'] == 2:
+        elif i == 2:
             state['src'].removeListener('data', state['seen'].append)
-        if state['next'] == len(parts):
-            client.end()
-            return
-        client.write(parts[state['next']])
-        state['next'] += 1
-        net.setTimeout(step, 5)
-
-    state['next'] = 0
-    client = net.connect(proxy_port, '127.0.0.1', step)
-    client.resume()
+    send_in_steps(proxy_port, parts, received, before_part, lambda client: client.end())
     run_loop(timeout=20)
     assert b''.join(received) == b''.join(parts)
     assert b''.join(state['seen']) == parts[1]
