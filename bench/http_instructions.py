@@ -9,7 +9,9 @@ valgrind: ``--conns`` keep-alive connections (default 50), each sending
 ``GET /`` and waiting for its whole answer before the next (with
 ``--pipeline K``: K requests per write, answered before the next K; with
 ``--post BYTES``: each request a POST of a BYTES-long body with
-Content-Length, as bench/wrk_post.lua sends it, answered with its length). A
+Content-Length, as bench/wrk_post.lua sends it, answered with its length;
+with ``--path /json``: ``GET /json``, the ASGI servers' FastAPI JSON
+endpoint, bench/servers/hello_apps.py's). A
 warm-up runs uncounted; then each round zeroes the counters, makes
 ``--requests`` requests, and dumps the counters: the figure is the round's
 instructions over its requests. The server's work per request is the same
@@ -21,6 +23,7 @@ printed.
     callgrind_annotate --inclusive=yes /tmp/p/pyuvnet-http-module.out.2
     python bench/http_instructions.py --calls                    # + Python calls per request
     python bench/http_instructions.py --checkout /tmp/old        # another (built) pyuvnet
+    python bench/http_instructions.py --systems pyuvnet-asgi,uvicorn-asgi --path /json
 
 ``--wrk N`` adds N short wrk runs per server (``wrk -t1 -c50`` for
 ``--wrk-seconds`` after a 1 s warm-up, the servers taken in turn, not
@@ -64,6 +67,9 @@ from runner.procs import Server, ServerFailed  # noqa: E402
 REQUEST = b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n\r\n'
 CLOSE_REQUEST = REQUEST[:-2] + b'Connection: close\r\n\r\n'
 BODY_END = b'Hello, world!\n'
+# The GET paths --path takes and how their answers end: the hello, and the
+# ASGI servers' FastAPI JSON endpoint (hello_apps.py's JSON_PATH).
+PATH_ENDS = {'/': BODY_END, '/json': b'{"message":"Hello, world!"}'}
 POST_HEAD = (b'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n'
              b'Content-Type: application/octet-stream\r\nContent-Length: %d\r\n\r\n')
 ROUND_LIMIT = 300.0     # seconds one round may take under valgrind
@@ -78,11 +84,12 @@ SERVERS = {
 }
 
 
-def exchange(post):
-    """(a request, the bytes that end its answer): ``GET /``'s hello, or
-    with ``post`` a POST of that many bytes, answered with their count."""
+def exchange(post, path='/'):
+    """(a request, the bytes that end its answer): ``GET path`` (the hello
+    at ``/``), or with ``post`` a POST of that many bytes, answered with
+    their count."""
     if not post:
-        return REQUEST, BODY_END
+        return REQUEST.replace(b' / ', b' %s ' % path.encode(), 1), PATH_ENDS[path]
     return POST_HEAD % post + b'x' * post, b'\r\n\r\n%d\n' % post
 
 
@@ -98,14 +105,14 @@ def connect(address, conns):
     return socks
 
 
-def drive(socks, requests, pipeline, limit=ROUND_LIMIT, post=0):
-    """Make ``requests`` requests (``exchange(post)``) over the keep-alive
+def drive(socks, requests, pipeline, limit=ROUND_LIMIT, post=0, path='/'):
+    """Make ``requests`` requests (``exchange(post, path)``) over the keep-alive
     connections ``socks`` (each waits for its answers before sending
     more); returns how many were answered."""
     sel = selectors.DefaultSelector()
     sent = done = 0
     waiting = {}
-    request, answer_end = exchange(post)
+    request, answer_end = exchange(post, path)
     batch = request * pipeline
 
     def send(sock):
@@ -214,7 +221,7 @@ def measure(name, args, workdir):
             socks = connect(address, args.conns)
 
             def run(requests):
-                return drive(socks, requests, args.pipeline, post=args.post)
+                return drive(socks, requests, args.pipeline, post=args.post, path=args.path)
         run(args.warmup)
         rounds = []
         for dump in range(1, args.rounds + 1):
@@ -340,6 +347,9 @@ def main():
     parser.add_argument('--pipeline', type=int, default=1, help='requests per write (1)')
     parser.add_argument('--post', type=int, default=0, metavar='BYTES',
                         help='each request a POST of BYTES body bytes (default: GET /)')
+    parser.add_argument('--path', default='/', choices=sorted(PATH_ENDS),
+                        help="GET this path: the hello (/) or the ASGI servers' FastAPI "
+                             'JSON endpoint (/json); not with --post or --close')
     parser.add_argument('--close', action='store_true',
                         help='each request a GET on a new connection with Connection: close '
                              '(--conns of them at a time; not with --pipeline or --post)')
@@ -355,6 +365,9 @@ def main():
     args = parser.parse_args()
     if args.close and (args.post or args.pipeline != 1):
         sys.exit('--close makes GET requests, one per connection: not with --post or --pipeline')
+    if args.path != '/' and (args.post or args.close or args.wrk):
+        sys.exit('--path is for the callgrind rounds of keep-alive GETs: not with --post, '
+                 '--close or --wrk')
     if args.wrk and args.post and args.post != wrk.POST_SIZE:
         sys.exit(f'--wrk with --post: wrk_post.lua sends {wrk.POST_SIZE} bytes, as the benchmark')
     if args.rounds:
@@ -375,11 +388,13 @@ def main():
                   f'(median of {len(rounds)}; {low:,.0f}-{high:,.0f}, '
                   f'spread {(high / low - 1) * 100:.1f}%; {args.conns} connections, '
                   f'{"Connection: close" if args.close else f"pipeline {args.pipeline}"}'
-                  f'{f", POST {args.post} bytes" if args.post else ""})',
+                  f'{f", POST {args.post} bytes" if args.post else ""}'
+                  f'{f", GET {args.path}" if args.path != "/" else ""})',
                   flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps({'pipeline': args.pipeline, 'conns': args.conns,
                                                    'post': args.post, 'close': args.close,
+                                                   'path': args.path,
                                                    'requests': args.requests,
                                                    'systems': counts}) + '\n')
         if args.wrk:

@@ -90,6 +90,7 @@ include "uv/http/incoming.pyx"
 include "uv/http/outgoing.pyx"
 include "uv/http/exchange.pyx"
 include "uv/asgi/cycle.pyx"
+include "uv/asgi/app_run.pyx"
 include "uv/ws/frames.pyx"
 include "uv/wsgi/call.pyx"
 

@@ -21,6 +21,7 @@ leaves room it does as uvicorn does (uvicorn/protocols/http/httptools_impl.py):
 receive() and send() return an awaitable done at once when nothing must
 wait (no Future, no coroutine); they act when called, not when awaited.
 """
+import asyncio
 import collections.abc
 import logging
 from urllib.parse import unquote
@@ -82,7 +83,11 @@ def header_name(name):
 
 
 # receive()'s and send()'s awaitable done at once is a coroutine too, for
-# create_task() and ensure_future().
+# create_task() and ensure_future(); and so is a request's Task's own.
 collections.abc.Coroutine.register(_uv.Ready)
+collections.abc.Coroutine.register(_uv.AppRun)
 _uv._set_asgi_kit(logger=logger, unquote=unquote, split_target=split_target,
-                  connection_ends=connection_ends, header_name=header_name)
+                  connection_ends=connection_ends, header_name=header_name,
+                  Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
+                  leave_task=asyncio.tasks._leave_task,
+                  base_create_task=asyncio.BaseEventLoop.create_task)

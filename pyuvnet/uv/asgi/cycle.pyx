@@ -7,7 +7,8 @@
 #                request targets and header pairs seen last, the app's
 #                response heads already made
 #   HTTPCycle    one request: its scope, receive() and send(), and the
-#                coroutine its Task runs
+#                rules on the app's end (its Task's coroutine, AppRun, is
+#                uv/asgi/app_run.pyx's)
 #   Ready        what receive() and send() return when nothing must wait:
 #                an awaitable done at once (no Future, no coroutine)
 #
@@ -26,14 +27,25 @@ cdef extern from "Python.h":
         iternextfunc tp_iternext
 
 cdef class HTTPCycle
+cdef class AppRun
 
 # pyuvnet.asgi's Python helpers for the rare paths (set by _set_asgi_kit).
 cdef dict asgi_kit = {}
+# asyncio's, set there too (importing pyuvnet imports no asyncio): its
+# Task, _enter_task and _leave_task, and BaseEventLoop.create_task.
+cdef object AsyncioTask, enter_task, leave_task, base_create_task
 
 
 def _set_asgi_kit(**kit):
     """pyuvnet.asgi's helpers: ``logger``, ``unquote``, ``split_target``,
-    ``connection_ends``, ``header_name`` (pyuvnet/asgi/_cycle.py)."""
+    ``connection_ends``, ``header_name`` (pyuvnet/asgi/_cycle.py), and
+    asyncio's ``Task``, ``enter_task``, ``leave_task`` and
+    ``base_create_task`` (BaseEventLoop.create_task) for AppRun."""
+    global AsyncioTask, enter_task, leave_task, base_create_task
+    AsyncioTask = kit.pop('Task')
+    enter_task = kit.pop('enter_task')
+    leave_task = kit.pop('leave_task')
+    base_create_task = kit.pop('base_create_task')
     asgi_kit.update(kit)
 
 
@@ -109,8 +121,8 @@ cdef class ASGIHandler:
     share."""
 
     cdef readonly object server, app
-    cdef public object loop
-    """The asyncio loop the apps run on (set by listen())."""
+    cdef object _loop
+    cdef bint plain_loop        # its create_task() is asyncio's or uvloop's own
     cdef readonly set tasks
     """The requests' Tasks under way (the server's ``_tasks``)."""
     cdef object state
@@ -145,6 +157,15 @@ cdef class ASGIHandler:
         self.ws_template['scheme'] = 'wss' if scheme == 'https' else 'ws'
         del self.ws_template['method']
 
+    property loop:
+        """The asyncio loop the apps run on (set by listen())."""
+        def __get__(self):
+            return self._loop
+
+        def __set__(self, loop):
+            self._loop = loop
+            self.plain_loop = plain_create_task(loop)
+
     def __call__(self, req, res):
         self.start(<IncomingCore?>req, <ResponseCore?>res, False)
 
@@ -164,9 +185,24 @@ cdef class ASGIHandler:
             # The body is read as the app asks (receive()), not before.
             req.pause()
         cycle.scope = self.make_scope(req, req.socket, False)
-        task = self.loop.create_task(cycle.run())
-        if not task.done():     # (an eager task factory may have run it whole)
+        cdef AppRun run = AppRun.__new__(AppRun)
+        run.cycle = cycle
+        loop = self._loop
+        if PYUVNET_EARLY_STEP and loop.get_task_factory() is None:
+            # The app's first step now, in this turn (uv/asgi/app_run.pyx).
+            context = PyContext_CopyCurrent()
+            if self.plain_loop:
+                # The Task that create_task() would make, named: the
+                # default name ("Task-N") is formatted per Task.
+                task = AsyncioTask(run, loop=loop, name=TASK_NAME, context=context)
+            else:
+                task = loop.create_task(run, context=context)
             cycle.task = task
+            run.early(loop, task, context)
+        else:
+            task = cycle.task = loop.create_task(run)
+        if run.state != RUN_ENDED and run.state != RUN_OVER:
+            # Under way (an eager task factory may have run it whole).
             self.tasks.add(task)
         return 0
 
@@ -291,18 +327,19 @@ cdef class HTTPCycle:
     cdef object waiter          # the Future receive() or send() waits on
     cdef object length          # Content-Length still to send, when given
 
-    async def run(self):
+    cdef object finish(self, result, error):
+        """The app's coroutine ended, returning ``result`` or raising
+        ``error`` (a BaseException, else None): uvicorn's rules on its end.
+        Returns what the Task must raise (an exception that is not an
+        Exception, as uvicorn re-raises it), else None."""
         try:
-            result = await self.handler.app(self.scope, self.receive, self.send)
-        except BaseException as exc:
-            asgi_kit['logger'].error('Exception in ASGI application', exc_info=exc)
-            if not self.started:
-                self.answer_500()
-            else:
-                self.close_connection()
-            if not isinstance(exc, Exception):
-                raise
-        else:
+            if error is not None:
+                asgi_kit['logger'].error('Exception in ASGI application', exc_info=error)
+                if not self.started:
+                    self.answer_500()
+                else:
+                    self.close_connection()
+                return None if isinstance(error, Exception) else error
             if result is not None:
                 asgi_kit['logger'].error(
                     "ASGI callable should return None, but returned '%s'.", result)
@@ -313,6 +350,7 @@ cdef class HTTPCycle:
             elif not self.complete and not self.disconnected():
                 asgi_kit['logger'].error('ASGI callable returned without completing response.')
                 self.close_connection()
+            return None
         finally:
             self.wake_now()
             self.handler.tasks.discard(self.task)
@@ -344,7 +382,7 @@ cdef class HTTPCycle:
             self.watching = True
             self.res.once('close', self.wake)
         if self.waiter is None:
-            self.waiter = self.handler.loop.create_future()
+            self.waiter = self.handler._loop.create_future()
         return self.waiter
 
     def wake(self, *_):

@@ -1,0 +1,207 @@
+# The coroutine a request's Task runs (ASGIHandler.start makes both): the
+# app's own coroutine stepped by hand, with uvicorn's rules on its end
+# (HTTPCycle.finish).  By hand so that its first step can run before the
+# Task's, in the libuv turn that read the request: an app that never waits
+# (its receive() and send() done at once) has its answer written in that
+# turn, and the Task's own first step only collects the end.  The Task is
+# made first and is the current task during that step, in the context it
+# runs in, so current_task(), anyio and sniffio see what they would see.
+
+cdef extern from *:
+    """
+    /* PyIter_Send (3.10+): a coroutine's step with its outcome, with no
+     * StopIteration made when it returns.  Before 3.10, its send(). */
+    #if PY_VERSION_HEX >= 0x030A0000
+    #define pyuvnet_iter_send PyIter_Send
+    #else
+    static int pyuvnet_iter_send(PyObject* iter, PyObject* arg, PyObject** out) {
+        *out = PyObject_CallMethod(iter, "send", "O", arg);
+        if (*out != NULL)
+            return 1;
+        if (_PyGen_FetchStopIterationValue(out) == 0)
+            return 0;
+        return -1;
+    }
+    #endif
+    #define PYUVNET_EARLY_STEP (PY_VERSION_HEX >= 0x030B0000)
+    """
+    # 1: it yielded (*out), 0: it returned (*out), -1: it raised.
+    int pyuvnet_iter_send(object iter, object arg, PyObject** out) except? -1
+    # create_task(context=) is 3.11's: before it, the Task takes every step.
+    bint PYUVNET_EARLY_STEP
+    bint PyCoro_CheckExact(object obj)
+
+import sys
+from cpython.contextvars cimport PyContext_CopyCurrent, PyContext_Enter, PyContext_Exit
+
+cdef enum:
+    RUN_FRESH       # the app not called yet
+    RUN_GIVEN       # its early first step yielded ``given``: the Task's first step takes it
+    RUN_ENDED       # it ended in the early first step: the Task's first step ends
+    RUN_GOING       # the Task steps it
+    RUN_OVER
+
+cdef object ENDED = object()    # step()'s answer once the app's coroutine ended
+cdef str TASK_NAME = 'pyuvnet.asgi request'
+
+
+cdef bint plain_create_task(loop) except -1:
+    """Whether ``loop``'s create_task() is asyncio's or uvloop's own, which
+    with no task factory makes an asyncio Task and nothing else."""
+    method = getattr(type(loop), 'create_task', None)
+    if method == base_create_task:
+        return True
+    uvloop = sys.modules.get('uvloop')
+    return uvloop is not None and method == getattr(uvloop.Loop, 'create_task', None)
+
+
+async def _awaited(awaitable):
+    # An app's awaitable that is not a coroutine (a Future, a __await__).
+    return await awaitable
+
+
+@cython.final
+@cython.freelist(16)
+cdef class AppRun:
+    """A request's Task's coroutine: the app run on one HTTPCycle."""
+
+    cdef HTTPCycle cycle
+    cdef object coro            # the app's coroutine (None before and after it)
+    cdef object given           # what the early first step yielded
+    cdef object error           # what the Task must raise once the app ended
+    cdef int state
+
+    def __await__(self):
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        # Replaced by app_run_next when the module loads; its meaning.
+        out = self.step(None)
+        if out is ENDED:
+            raise StopIteration
+        return out
+
+    def send(self, value):
+        out = self.step(value)
+        if out is ENDED:
+            raise StopIteration
+        return out
+
+    def throw(self, typ, val=None, tb=None):
+        state = self.state
+        if state == RUN_ENDED or state == RUN_OVER or state == RUN_FRESH:
+            exc = val if val is not None else typ() if isinstance(typ, type) else typ
+            if state != RUN_FRESH:
+                self.state = RUN_OVER
+                self.error = None
+                raise exc
+            # Thrown in before the app ran (a Task cancelled at once): as
+            # if the app had raised it.
+            self.ended(None, exc)
+        else:
+            self.state = RUN_GOING
+            self.given = None
+            try:
+                out = (self.coro.throw(typ) if val is None and tb is None
+                       else self.coro.throw(typ, val, tb))
+            except StopIteration as stop:
+                self.ended(stop.value, None)
+            except BaseException as error:
+                self.ended(None, error)
+            else:
+                return out
+        self.over()     # raises what the Task must raise, if anything
+        raise StopIteration
+
+    def close(self):
+        coro, self.coro = self.coro, None
+        self.state = RUN_OVER
+        if coro is not None:
+            coro.close()
+
+    cdef int early(self, loop, task, context) except -1:
+        """The app's first step, before the Task's: ``task`` is the current
+        task and ``context`` (the Task's) the current context meanwhile.
+        Not taken when another task is running (a turn run from a
+        coroutine): the Task takes it then."""
+        try:
+            enter_task(loop, task)
+        except RuntimeError:
+            return 0
+        PyContext_Enter(context)
+        try:
+            out = self.advance(None)
+        finally:
+            PyContext_Exit(context)
+            leave_task(loop, task)
+        if out is ENDED:
+            self.state = RUN_ENDED
+        else:
+            self.state = RUN_GIVEN
+            self.given = out
+        return 0
+
+    cdef object step(self, value):
+        """One step of the Task: what the app yields, or ENDED."""
+        state = self.state
+        if state == RUN_GIVEN:
+            self.state = RUN_GOING
+            out, self.given = self.given, None
+            return out
+        if state == RUN_ENDED or state == RUN_OVER:
+            return self.over()
+        out = self.advance(value)
+        if out is ENDED:
+            return self.over()
+        return out
+
+    cdef object over(self):
+        self.state = RUN_OVER
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+        return ENDED
+
+    cdef object advance(self, value):
+        """The app's next step (its call first): what it yielded, or ENDED
+        once it ended (``error`` then holds what the Task must raise)."""
+        cdef PyObject* out = NULL
+        cdef HTTPCycle cycle = self.cycle
+        cdef int status
+        try:
+            if self.coro is None:
+                self.state = RUN_GOING
+                coro = cycle.handler.app(cycle.scope, cycle.receive, cycle.send)
+                self.coro = coro if PyCoro_CheckExact(coro) else _awaited(coro)
+            status = pyuvnet_iter_send(self.coro, value, &out)
+        except BaseException as error:
+            return self.ended(None, error)
+        result = <object>out
+        Py_DECREF(result)
+        if status == 1:
+            return result
+        return self.ended(result, None)
+
+    cdef object ended(self, result, error):
+        self.state = RUN_OVER
+        self.coro = None
+        self.error = self.cycle.finish(result, error)
+        return ENDED
+
+
+cdef PyObject* app_run_next(PyObject* self) except NULL:
+    # The Task's step: a new reference to what the app yields, or NULL:
+    # with no exception set, the end (with None), without a StopIteration.
+    out = (<AppRun>self).step(None)
+    if out is ENDED:
+        return NULL
+    Py_INCREF(out)
+    return <PyObject*>out
+
+
+_app_run_type = AppRun
+(<IterSlotType*><PyObject*>_app_run_type).tp_iternext = <iternextfunc>app_run_next
+del _app_run_type
