@@ -46,7 +46,9 @@
  * for a cluster's primary and workers, the processes' sum) is read when the
  * measured window opens and when it closes, and reported as server_user_s
  * and server_sys_s: the runner divides them by the operations measured.
- * The load generator's own CPU time over the window is client_cpu_s: near
+ * The server's user time is also sampled every 100 us of its CPU time
+ * (loadgen_usercpu.c: server_user_sampled_s), /proc's split being by the
+ * 4 ms tick.  The load generator's own CPU time over the window is client_cpu_s: near
  * the window's length, its one thread was busy throughout and may have
  * been the bound.
  *
@@ -574,6 +576,8 @@ int main(int argc, char **argv)
     if (!conns || epfd < 0)
         fail("setup: %s", strerror(errno));
 
+    if (opt.n_server_pids && opt.mode != M_IDLE)
+        usercpu_open();
     uint64_t now = now_ns();
     t_run = now;
     if (opt.mode == M_CONNRATE) {

@@ -163,6 +163,7 @@ size_t ws_read(struct conn *c, const unsigned char *p, size_t n, bool *opened);
 extern struct window_cpu {
     bool started, ended;
     double server_user, server_sys;
+    double server_user_sampled; /* loadgen_usercpu.c's; < 0: no figure */
     double client;
 } window_cpu;
 extern uint64_t hist[HIST_BUCKETS];
@@ -174,5 +175,13 @@ void sample_window_start(uint64_t now);
 void sample_window_end(void);
 void print_idle_report(uint64_t now);
 void report(void);
+
+/* ---- loadgen_usercpu.c ----------------------------------------------- */
+
+/* The server's user time, sampled every 100 us of its CPU time (a perf
+ * task-clock event per --server-pid, user space only). */
+void usercpu_open(void);
+void usercpu_window_start(void);
+double usercpu_window_seconds(void);
 
 #endif

@@ -148,8 +148,10 @@ void sample_window_start(uint64_t now)
 {
     if (window_cpu.started || now < t_measure)
         return;
-    if (opt.n_server_pids)
+    if (opt.n_server_pids) {
         read_server_cpu(&window_cpu.server_user, &window_cpu.server_sys);
+        usercpu_window_start();
+    }
     window_cpu.client = own_cpu_seconds();
     window_cpu.started = true;
 }
@@ -163,6 +165,7 @@ void sample_window_end(void)
         read_server_cpu(&user, &sys);
         window_cpu.server_user = user - window_cpu.server_user;
         window_cpu.server_sys = sys - window_cpu.server_sys;
+        window_cpu.server_user_sampled = usercpu_window_seconds();
     }
     window_cpu.client = own_cpu_seconds() - window_cpu.client;
     window_cpu.ended = true;
@@ -211,6 +214,8 @@ void report(void)
         if (opt.n_server_pids)
             printf(",\"server_user_s\":%.3f,\"server_sys_s\":%.3f", window_cpu.server_user,
                    window_cpu.server_sys);
+        if (opt.n_server_pids && window_cpu.server_user_sampled >= 0)
+            printf(",\"server_user_sampled_s\":%.4f", window_cpu.server_user_sampled);
         printf(",\"client_cpu_s\":%.3f", window_cpu.client);
     }
     printf(",\"total_bytes\":%llu}\n", (unsigned long long)total_bytes);

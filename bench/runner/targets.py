@@ -10,8 +10,11 @@ A ratio is pyuvnet's figure over the reference's, taken per repeat pair
 and given as their median with the lowest and highest; where the two sides
 have different numbers of runs, it is the ratio of the medians, with the
 widest range the runs allow ("unpaired"). CPU is the server's *user* time
-per operation (``server_user_s`` over the operations of the run), from
-runs whose server used at least 0.1 s of CPU (``cpu_us`` present). A
+per operation over the operations of the run: ``server_user_sampled_s``
+where the load generator could sample it (every 100 us of the server's CPU
+time, loadgen_usercpu.c), else ``server_user_s`` (/proc, split by the
+scheduler's tick), from runs whose server used at least 0.1 s of CPU
+(``cpu_us`` present). A
 target is met when the median ratio is within its bound; "missed by N%"
 says how far, relative to the bound. What could not be measured gives a
 row that says "no figure: why", never an error.
@@ -100,7 +103,7 @@ def user_us(run):
     """The server's user CPU µs per operation of one run, or None."""
     if run.get('cpu_us') is None or run.get('server_user_s') is None:
         return None
-    return run['server_user_s'] * 1e6 / operations(run)
+    return run.get('server_user_sampled_s', run['server_user_s']) * 1e6 / operations(run)
 
 
 def series(table, scenario, system, extract):
@@ -153,8 +156,9 @@ ECHO_CPU = ((Scenario('pingpong', 'tcp', 1024, 10), '1 KiB round trip, 10 conns'
 PROXIES = (Scenario('pingpong', 'tcp', 1024, 10, 'proxy'),
            Scenario('stream', 'tcp', 65536, 10, 'proxy'))
 # The cells above are compared on the server's user CPU, which /proc counts
-# in 10 ms ticks; an echo server's user time is a few percent of a core, so
-# a 0.4 s run gave it 0 to 7 ticks, too few to divide.  The runner measures
+# in 10 ms ticks (the load generator's sampled figure, when it has one, is
+# finer: loadgen_usercpu.c); an echo server's user time is a few percent of
+# a core, so a 0.4 s run gave it 0 to 7 ticks, too few to divide.  The runner measures
 # these cells, and every HTTP cell (the targets of issue 26 read each one's
 # user CPU), for at least USER_CPU_SECONDS (some tens of ticks).
 USER_CPU_SCENARIOS = frozenset([scenario for scenario, _, _ in ECHO_CPU] + list(PROXIES))

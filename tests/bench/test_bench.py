@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -550,3 +551,27 @@ def test_a_terminated_run_stops_every_server_it_started():
     for pid in left:  # a failure leaves no server behind either
         os.kill(pid, signal.SIGKILL)
     assert left == []
+
+
+SPIN = 'import time\nend = time.time() + 10\nprint(1, flush=True)\nwhile time.time() < end: pass'
+
+
+def test_loadgen_samples_the_servers_user_time_finely(loadgen, serve):
+    """server_user_sampled_s (loadgen_usercpu.c): a process that only spins
+    in user space is sampled as user time, as much as /proc counts it
+    in all (within the ticks' coarseness and the machine's other load)."""
+    from runner import load
+    from runner.scenarios import Scenario
+    if Path('/proc/sys/kernel/perf_event_paranoid').read_text().strip() == '3':
+        pytest.skip('perf events are off on this kernel (perf_event_paranoid 3)')
+    spinner = subprocess.Popen([sys.executable, '-c', SPIN], stdout=subprocess.PIPE, text=True)
+    try:
+        spinner.stdout.readline()
+        result = load.run(loadgen, serve(), Scenario('pingpong', size=64, conns=2), 1.0, 0.1,
+                          None, server_pid=spinner.pid)
+    finally:
+        spinner.kill()
+        spinner.wait()
+    counted = result['server_user_s'] + result['server_sys_s']
+    assert counted > 0.1
+    assert result['server_user_sampled_s'] == pytest.approx(counted, rel=0.25, abs=0.03)
