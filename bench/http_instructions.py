@@ -80,6 +80,7 @@ SERVERS = {
     'uvicorn-asgi': ['servers/uvicorn_hello.py'],
     'pyuvnet-asgi': ['servers/pyuvnet_asgi_hello.py'],
     'pyuvnet-wsgi': ['servers/pyuvnet_wsgi_hello.py'],
+    'fastpysgi-wsgi': ['servers/fastpysgi_wsgi_hello.py'],     # in this process, as callgrind needs
     'node-http-module': None,       # node, not python
 }
 

@@ -92,6 +92,7 @@ include "uv/http/exchange.pyx"
 include "uv/asgi/cycle.pyx"
 include "uv/asgi/app_run.pyx"
 include "uv/ws/frames.pyx"
+include "uv/wsgi/input.pyx"
 include "uv/wsgi/call.pyx"
 
 

@@ -24,7 +24,6 @@ arrives and its body goes to the loop's thread chunk by chunk, no more than
 iterable is drawn while the connection takes it and waits for 'drain'
 otherwise.
 """
-import io
 import logging
 import sys
 import threading
@@ -34,7 +33,7 @@ from pyuvnet import _uv
 from pyuvnet.asgi._cycle import connection_ends, split_target
 from pyuvnet.http._common import validateHeaderName, validateHeaderValue
 
-__all__ = ['Exchange', 'FileWrapper', 'Requests', 'environ_for', 'environ_key']
+__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'environ_key']
 
 logger = logging.getLogger('pyuvnet.wsgi')
 
@@ -42,6 +41,8 @@ HIGH_WATER = 65536
 
 # One request (C): Exchange(server, req, res, threaded).
 Exchange = _uv.WsgiCall
+# wsgi.input of a body all in (C): Input(data).
+Input = _uv.WsgiInput
 # A server's 'request' listener (C): Requests(server, app, threads).
 Requests = _uv.WsgiRequests
 # PEP 3333's environ of a request: environ_for(server, req, wsgi_input).
@@ -111,12 +112,12 @@ class FileWrapper:
 
 
 def whole_body_input(req):
-    """wsgi.input of a request whose body is all in: a BytesIO."""
-    return io.BytesIO(req.read() or b'')
+    """wsgi.input of a request whose body is all in."""
+    return Input(req.read() or b'')
 
 
 _uv._set_wsgi_kit(
     connection_environ=connection_environ, unquote=_unquote, target_parts=_target_parts,
     logger=logger, validateHeaderName=validateHeaderName,
-    validateHeaderValue=validateHeaderValue, BytesIO=io.BytesIO,
+    validateHeaderValue=validateHeaderValue,
     Condition=lambda: threading.Condition(threading.Lock()))

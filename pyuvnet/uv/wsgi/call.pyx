@@ -44,6 +44,8 @@ cdef object wsgi_memo_remaining = None
 cdef bint wsgi_memo_bodiless = False
 cdef object wsgi_memo_unique = None
 cdef HeaderBlock wsgi_memo_block = None
+# __call__'s default for start_response's headers: a call without is write().
+cdef object WSGI_NO_HEADERS = object()
 cdef const char* WSGI_CONTENT_LENGTH = b'content-length'
 cdef list WSGI_ERROR_HEAD = ['Content-Type', 'text/plain; charset=utf-8',
                              'Content-Length', '21', 'Connection', 'close']
@@ -52,7 +54,7 @@ cdef list WSGI_ERROR_HEAD = ['Content-Type', 'text/plain; charset=utf-8',
 def _set_wsgi_kit(**kit):
     """pyuvnet.wsgi's helpers: connection_environ(server, socket),
     unquote(path), target_parts(url), logger, validateHeaderName,
-    validateHeaderValue, BytesIO."""
+    validateHeaderValue, Condition."""
     wsgi_kit.update(kit)
 
 
@@ -87,16 +89,63 @@ def _wsgi_environ(server, req, body):
     return wsgi_environ(server, <IncomingCore?>req, body)
 
 
+@cython.final
+cdef class WsgiConnection:
+    """What the environs of a connection's requests share: the
+    connection's part, and the last request's environ as it was made,
+    with what it was made of (a keep-alive client mostly repeats its
+    request line and headers, which the parser then gives as the same
+    strs), to be copied whole when the next request repeats them."""
+
+    cdef dict base              # the connection's part
+    cdef dict last              # the last environ made (wsgi.input None), or None
+    cdef object method, url
+    cdef int major, minor
+    cdef tuple raw
+
+    cdef bint repeats(self, IncomingCore req):
+        cdef tuple raw = req._raw
+        cdef tuple known = self.raw
+        cdef Py_ssize_t i
+        if self.last is None or req.method is not self.method or req.url is not self.url \
+                or req._major != self.major or req._minor != self.minor \
+                or len(raw) != len(known):
+            return False
+        for i in range(len(raw)):
+            if <PyObject*>raw[i] is not <PyObject*>known[i]:
+                return False
+        return True
+
+
 cdef dict wsgi_environ(server, IncomingCore req, body):
-    # The connection's part, made at its first request; it has every key
-    # of a request's own too, so that a copy of it takes them without
-    # growing (the request's headers may still grow it).
     cdef ServerExchange exchange = <ServerExchange?>req.exchange
-    base = None if exchange is None else exchange.app_data
-    if base is None:
-        base = wsgi_kit['connection_environ'](server, req.socket)
+    cdef WsgiConnection connection = None
+    cdef dict environ
+    if exchange is not None and exchange.app_data is not None:
+        connection = <WsgiConnection?>exchange.app_data
+    if connection is not None and connection.repeats(req):
+        environ = PyDict_Copy(connection.last)
+        environ['wsgi.input'] = body
+        return environ
+    if connection is None:
+        # The connection's part, made at its first request; it has every
+        # key of a request's own too, so that a copy of it takes them
+        # without growing (the request's headers may still grow it).
+        connection = WsgiConnection.__new__(WsgiConnection)
+        connection.base = <dict?>wsgi_kit['connection_environ'](server, req.socket)
         if exchange is not None:
-            exchange.app_data = base
+            exchange.app_data = connection
+    environ = request_environ(connection.base, req, body)
+    if exchange is not None:
+        connection.last = PyDict_Copy(environ)
+        connection.last['wsgi.input'] = None
+        connection.method, connection.url, connection.raw = req.method, req.url, req._raw
+        connection.major, connection.minor = req._major, req._minor
+    return environ
+
+
+cdef dict request_environ(dict base, IncomingCore req, body):
+    """A copy of ``base`` with ``req``'s own keys."""
     cdef str url = req.url
     cdef str path, query
     cdef Py_ssize_t mark
@@ -110,7 +159,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
             path = wsgi_kit['unquote'](path)
     else:
         path, query = wsgi_kit['target_parts'](url)
-    cdef dict environ = PyDict_Copy(<dict?>base)
+    cdef dict environ = PyDict_Copy(base)
     script = <str?>environ['SCRIPT_NAME']
     if script and path.startswith(script):
         path = path[len(script):]
@@ -138,6 +187,8 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
     return environ
 
 
+@cython.final
+@cython.freelist(8)
 cdef class WsgiCall:
     """The state of one request, shared by the loop's thread and (with
     ``threaded``) the app's worker thread."""
@@ -200,9 +251,18 @@ cdef class WsgiCall:
                 with self.cond:
                     self.cond.notify_all()
 
-    # -- start_response ------------------------------------------------------
+    # -- start_response and write ------------------------------------------------
 
-    def start_response(self, status, headers, exc_info=None):
+    def __call__(self, status, headers=WSGI_NO_HEADERS, exc_info=None):
+        """The app's start_response(status, headers, exc_info=None), and
+        the write(data) that it returns: the same object, told apart by
+        their arguments, so that a request makes no bound method."""
+        if headers is WSGI_NO_HEADERS:
+            return self.write(status)
+        self.start_response(status, headers, exc_info)
+        return self
+
+    cdef int start_response(self, status, headers, exc_info) except -1:
         """PEP 3333's; the headers are checked here, as gunicorn does, so
         that the app sees a bad one and the client gets a 500."""
         if exc_info is not None:
@@ -242,7 +302,7 @@ cdef class WsgiCall:
         self.code = code
         self.reason = reason
         self.remaining = remaining
-        return self.write
+        return 0
 
     cdef object check_headers(self, headers, bint bodiless):
         """start_response()'s headers checked and kept as ``pairs``; their
@@ -277,7 +337,7 @@ cdef class WsgiCall:
         """On a worker thread: the app's call and its iterable drawn."""
         result = None
         try:
-            result = app(environ, self.start_response)
+            result = app(environ, self)
             for data in result:
                 if data:
                     if self.closed:
@@ -299,7 +359,7 @@ cdef class WsgiCall:
     cdef int call_on_loop(self, app, dict environ) except -1:
         cdef Py_ssize_t size
         try:
-            result = self.result = app(environ, self.start_response)
+            result = self.result = app(environ, self)
             if type(result) is list and len(<list>result) == 1 and self.remaining is not None \
                     and not self.closed:
                 # The usual answer: one body and its Content-Length, which
@@ -362,7 +422,7 @@ cdef class WsgiCall:
                                          exc_info=exc)
         return 0
 
-    def write(self, data):
+    cdef bint write(self, data) except -1:
         """start_response's write() and each chunk of the iterable; on the
         loop's thread, False when the connection asks to wait for 'drain'."""
         if self.status is None:
@@ -530,14 +590,13 @@ cdef class WsgiRequests:
     request whose body is all in when ``threads`` is 0; the rest go to
     ``server._on_request``."""
 
-    cdef object server, app, bytes_io
+    cdef object server, app
     cdef bint on_loop           # threads: 0
 
     def __init__(self, server, app, threads):
         self.server = server
         self.app = app
         self.on_loop = threads == 0
-        self.bytes_io = wsgi_kit['BytesIO']
 
     def __call__(self, req, res):
         server = self.server
@@ -547,5 +606,6 @@ cdef class WsgiRequests:
             return
         cdef WsgiCall call = WsgiCall.__new__(WsgiCall)
         call.init(server, request, <ResponseCore?>res, False)
-        body = self.bytes_io(request.take_body())
+        cdef WsgiInput body = WsgiInput.__new__(WsgiInput)
+        body.data = request.take_body()
         call.call_on_loop(self.app, wsgi_environ(server, request, body))

@@ -1,0 +1,134 @@
+"""pyuvnet.wsgi's C glue (pyuvnet/uv/wsgi/): wsgi.input of a body all in
+answers as io.BytesIO over the same bytes does; the environ of a
+keep-alive connection's requests, copied whole while they repeat, follows
+each request's own line and headers; start_response is also write()."""
+import io
+
+import pytest
+
+from pyuvnet import wsgi
+from pyuvnet.wsgi._exchange import Input
+from asgi_support import exchange, serve
+
+pytestmark = pytest.mark.timeout(30)
+
+BODY = b'first line\nsecond\n\nlast without newline'
+OPERATIONS = [
+    [('read',)], [('read', None)], [('read', -1)], [('read', 0)], [('read', 5), ('read', 100)],
+    [('read', 3), ('read',), ('read',)], [('read1', 4), ('read1',)],
+    [('readline',)] * 6, [('readline', 4), ('readline', 100), ('readline', 0), ('readline', None)],
+    [('readlines',)], [('readlines', 1)], [('readlines', 12)], [('readlines', 0)],
+    [('read', 2), ('readlines', -1)], [('tell',), ('read', 7), ('tell',), ('read',), ('tell',)],
+    [('readable',)], [('read', 'x')], [('readline', 1.5)],
+]
+
+
+def outcomes(file, operations):
+    seen = []
+    for name, *args in operations:
+        try:
+            seen.append(getattr(file, name)(*args))
+        except Exception as exc:
+            seen.append(type(exc).__name__)
+    return seen
+
+
+@pytest.mark.parametrize('data', [BODY, b'', b'\n', b'no newline'])
+@pytest.mark.parametrize('operations', OPERATIONS)
+def test_input_answers_as_bytesio(data, operations):
+    assert outcomes(Input(data), operations) == outcomes(io.BytesIO(data), operations)
+
+
+@pytest.mark.parametrize('data', [BODY, b''])
+def test_input_iterates_and_reads_into_as_bytesio(data):
+    assert list(Input(data)) == list(io.BytesIO(data))
+    for size in (0, 4, 100):
+        mine, theirs = Input(data), io.BytesIO(data)
+        a, b = bytearray(size), bytearray(size)
+        assert (mine.readinto(a), a) == (theirs.readinto(b), b)
+        assert mine.read() == theirs.read()
+
+
+def test_input_whole_read_is_the_body_itself():
+    data = b'x' * 1000
+    assert Input(data).read() is data
+
+
+def test_input_closed():
+    body = Input(BODY)
+    with body:
+        assert body.read(5) == b'first' and not body.closed
+    assert body.closed
+    for name in ('read', 'readline', 'readlines', 'tell', '__iter__'):
+        with pytest.raises(ValueError):
+            getattr(body, name)()
+
+
+def test_input_refuses_a_read_only_buffer():
+    for file in (Input(BODY), io.BytesIO(BODY)):
+        with pytest.raises(TypeError):
+            file.readinto(b'immutable')
+
+
+def keep_alive_environs(requests, **options):
+    """The environ each of ``requests`` (raw bytes, sent on one keep-alive
+    connection, each answered before the next) met, as copies; the app
+    also changes each environ it gets, which the next must not see."""
+    seen = []
+
+    def app(environ, start_response):
+        seen.append(dict(environ, **{'wsgi.input': environ['wsgi.input'].read()}))
+        environ['HTTP_HOST'] = 'changed by the app'
+        environ.pop('PATH_INFO')
+        write = start_response('200 OK', [('Content-Length', '2')])
+        write(b'ok')
+        return []
+
+    async def client(server):
+        return [await exchange(server, b''.join(requests), len(requests))]
+    responses, closed = serve(app, client, module=wsgi, **options)[0]
+    assert [response[0] for response in responses] == [200] * len(requests)
+    assert [response[2] for response in responses] == [b'ok'] * len(requests)
+    assert not closed
+    return seen
+
+
+def test_keep_alive_environ_follows_each_request():
+    get = b'GET /a?q=1 HTTP/1.1\r\nHost: one\r\nX-Tag: t\r\n\r\n'
+    requests = [get, get, b'GET /a?q=1 HTTP/1.1\r\nHost: two\r\nX-Tag: t\r\n\r\n',
+                b'GET /b HTTP/1.1\r\nHost: two\r\nX-Tag: t\r\n\r\n',
+                b'POST /b HTTP/1.1\r\nHost: two\r\nX-Tag: t\r\nContent-Length: 3\r\n\r\nabc',
+                b'GET /b HTTP/1.1\r\nHost: two\r\nX-Tag: t\r\nX-Tag: u\r\n\r\n',
+                b'GET /b HTTP/1.0\r\nHost: two\r\nX-Tag: t\r\nConnection: keep-alive\r\n\r\n',
+                get]
+    seen = keep_alive_environs(requests, threads=0)
+    assert [(e['REQUEST_METHOD'], e['PATH_INFO'], e['QUERY_STRING'], e['HTTP_HOST'],
+             e['HTTP_X_TAG'], e['SERVER_PROTOCOL'], e['wsgi.input']) for e in seen] == [
+        ('GET', '/a', 'q=1', 'one', 't', 'HTTP/1.1', b''),
+        ('GET', '/a', 'q=1', 'one', 't', 'HTTP/1.1', b''),
+        ('GET', '/a', 'q=1', 'two', 't', 'HTTP/1.1', b''),
+        ('GET', '/b', '', 'two', 't', 'HTTP/1.1', b''),
+        ('POST', '/b', '', 'two', 't', 'HTTP/1.1', b'abc'),
+        ('GET', '/b', '', 'two', 't,u', 'HTTP/1.1', b''),
+        ('GET', '/b', '', 'two', 't', 'HTTP/1.0', b''),
+        ('GET', '/a', 'q=1', 'one', 't', 'HTTP/1.1', b''),
+    ]
+    assert 'CONTENT_LENGTH' in seen[4] and 'CONTENT_LENGTH' not in seen[5]
+    assert 'HTTP_CONNECTION' in seen[6] and 'HTTP_CONNECTION' not in seen[7]
+    assert seen[0] == seen[1] == seen[7]
+
+
+def test_start_response_is_also_write():
+    got = []
+
+    def app(environ, start_response):
+        write = start_response('200 OK', [('Content-Type', 'text/plain')])
+        got.append(write)
+        write(b'one ')
+        return [b'two']
+
+    async def client(server):
+        return await exchange(server, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    responses, _ = serve(app, client, module=wsgi, threads=0)
+    assert responses[0][2] == b'one two'
+    assert callable(got[0])
