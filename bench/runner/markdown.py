@@ -160,7 +160,9 @@ def run_lines(record, before_record=None):
            f"{record['pinning']}; took {record['elapsed_s']:.0f} s.",
            '- **CPU µs/op:** the server\'s user+system CPU time (/proc/PID/stat, 10 ms ticks) '
            'over the measured window, divided by the operations in it (HTTP under wrk: over '
-           'the whole wrk run, divided by every request).']
+           'the whole wrk run, divided by every request). The targets\' user CPU is '
+           'sampled every 100 µs of the server\'s CPU time where perf events allow '
+           '(server_user_sampled_s, docs/BENCHMARKS.md), else /proc\'s.']
     if before_record:
         out.append(f"- **Before:** {before_record['date']}, {versions(before_record)}.")
     return out + ['']
