@@ -16,7 +16,8 @@
 # per message head, once per read that carried body bytes, and once when
 # the message ends (a server's ServerExchange as C, with no Python frame).
 # A whole message in one read (a GET, or a POST whose body came with it) is
-# one call: ``_on_message``.
+# one call: ``_on_message``; a request repeated byte for byte is known again
+# by its bytes, without llhttp (http/parser_memo.pyx).
 #
 # The owner (the server's or the client's per-connection object) gets:
 #   _on_message(head, body, trailers)  a whole message within one feed()
@@ -60,6 +61,10 @@ DEF MAX_CHUNK_EXTENSIONS = 16384
 # After a message with a body that long, the next head is read alone, for
 # the same trade: one more read for the body's copy.
 DEF READ_INTO_BODY_MIN = 16384
+# The most a parser keeps of its last head, or of its last message, to
+# know them again (http/parser_memo.pyx).
+DEF HEAD_MEMO_MAX = 2048
+DEF HEAD_MEMO_KEY = 8               # Py_ssize_t's of a head's key: see build_head
 # The head's last item: which headers the server must look at (so that it
 # need not make the headers dict of every request to find out).
 cdef enum:
@@ -128,6 +133,22 @@ cdef class HTTPParser:
     # parsers share one list (ServerSettings.strs): clients mostly send
     # the same lines, so a new connection's first head finds them too.
     cdef list last_strs
+    # What the parser knows again (http/parser_memo.pyx): the last head
+    # made, and the last whole message without a body, as bytes.
+    cdef object memo_head
+    cdef Py_ssize_t* memo       # memo_head's key, then ends[:n_ends], then buf[:buf_len]
+    cdef Py_ssize_t memo_cap    # bytes at memo
+    cdef Py_ssize_t memo_count  # headers_count with memo_head
+    cdef bint head_repeated     # the last head was memo_head again
+    cdef bint fresh             # this llhttp_execute began between messages
+    cdef bint learning          # paused after a message to keep its bytes (next_*)
+    cdef object next_head
+    cdef Py_ssize_t next_count
+    cdef char* raw              # the message's bytes
+    cdef Py_ssize_t raw_len, raw_cap
+    cdef object raw_head        # its head
+    cdef Py_ssize_t raw_count, raw_limit    # headers_count and headers_limit with it
+    cdef size_t raw_max_size    # max_header_size with it
 
     @property
     def max_headers_count(self):
@@ -159,6 +180,8 @@ cdef class HTTPParser:
     def __dealloc__(self):
         free(self.buf)
         free(self.ends)
+        free(self.memo)
+        free(self.raw)
         Py_CLEAR(self.read_buffer)
 
     # -- collecting the head in C ------------------------------------------
@@ -264,6 +287,20 @@ cdef class HTTPParser:
 
     cdef int build_head(self) except -1:
         cdef ll.llhttp_t* p = &self.parser
+        cdef Py_ssize_t key[HEAD_MEMO_KEY]
+        key[0] = p.status_code if self.response else p.method
+        key[1] = p.http_major
+        key[2] = p.http_minor
+        key[3] = ll.llhttp_should_keep_alive(p) != 0
+        key[4] = p.upgrade != 0
+        key[5] = self.headers_limit
+        key[6] = self.n_ends
+        key[7] = self.buf_len
+        self.head_repeated = self.memo_head is not None and same_head(self, key)
+        if self.head_repeated:
+            self.headers_count = self.memo_count
+            self.head = self.memo_head
+            return 0
         first = self.text(0, 0, self.ends[0])
         if self.response:
             what = p.status_code
@@ -272,9 +309,10 @@ cdef class HTTPParser:
         raw = self.raw_headers(1)
         self.headers_count = self.limited
         head = (what, first, p.http_major, p.http_minor, raw,
-                bool(ll.llhttp_should_keep_alive(p)), bool(p.upgrade), self.name_flags)
+                bool(key[3]), bool(key[4]), self.name_flags)
         PyObject_GC_UnTrack(head)       # as raw: atoms and an untracked tuple
         self.head = head
+        keep_head(self, key, head)
         return 0
 
     cdef object take_body(self):
@@ -343,11 +381,33 @@ cdef class HTTPParser:
 
     cdef int parse(self, const char* start, Py_ssize_t size) except -1:
         """feed()'s work on ``size`` bytes at ``start``, which stay put
-        until it returns."""
-        cdef ll.llhttp_errno_t err
-        self.parse_at = NULL if self.in_message else start
-        err = ll.llhttp_execute(&self.parser, start, size)
-        self.parse_at = NULL
+        until it returns: the messages it knows again as bytes are handed
+        over as they are (parser_memo.pyx), the rest goes through llhttp."""
+        cdef ll.llhttp_errno_t err = ll.HPE_OK
+        cdef const char* at = start
+        cdef const char* end = start + size
+        cdef const char* pos
+        while True:
+            if self.raw_len and not self.in_message:
+                at += repeat_messages(self, at, end - at)
+                if self.stopped or (at == end and size):
+                    break
+            self.parse_at = NULL if self.in_message else at
+            self.fresh = not self.in_message
+            err = ll.llhttp_execute(&self.parser, at, end - at)
+            self.parse_at = NULL
+            self.fresh = False
+            if err != ll.HPE_PAUSED or not self.learning:
+                break
+            # Paused after a message to keep it (learn_message).
+            self.learning = False
+            pos = ll.llhttp_get_error_pos(&self.parser)
+            ll.llhttp_resume(&self.parser)
+            err = ll.HPE_OK
+            keep_message(self, at, pos - at)
+            at = pos
+            if at == end or self.stopped:
+                break
         return self.finish_feed(err, start, size)
 
     def data_listener(self, socket):

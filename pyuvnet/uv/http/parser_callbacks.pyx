@@ -112,17 +112,23 @@ cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     # (head_size long) or in pieces
     self.started = 0
     cdef int r
+    cdef bint whole = False         # all of it (and no body) in this llhttp_execute
     if self.head is not None:
         head, self.head = self.head, None
-        r = self.call_exchange(CALL_MESSAGE, head, self.take_body(), trailers)
+        body = self.take_body()
+        whole = self.fresh and body is None and trailers is None
+        r = self.call_exchange(CALL_MESSAGE, head, body, trailers)
     else:
         r = self.call_exchange(CALL_END, self.take_body(), trailers, None)
+    self.fresh = False
     if r == 0 and self.source is not None and isinstance(self.owner, ServerExchange) \
             and (<ServerExchange>self.owner).paused:
         # The server stopped reading (its answers are not being read): the
         # next message waits too, unparsed (finish_feed puts it back).
         self.held = True
         return ll.HPE_PAUSED
+    if r == 0 and whole:
+        return learn_message(self, head)
     return r
 
 
