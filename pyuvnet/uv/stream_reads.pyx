@@ -23,9 +23,9 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
     # read the Stream's state, unless its reads go through to a write in C
     # (read_through, below), which needs none.  A flowing stream reads the
-    # whole buffer at once (read_with_gil cuts it into chunks); a paused one a chunk's
-    # worth, so that what waits unread passes readableHighWaterMark by
-    # less than a chunk, as in Node.
+    # whole buffer at once (read_with_gil cuts it into chunks); a paused
+    # one a chunk's worth, so that what waits unread passes
+    # readableHighWaterMark by less than a chunk, as in Node.
     # A sink that wants the read somewhere else says so (Stream.sink_buffer):
     # libuv reads, and calls stream_read, right after this returns, with
     # nothing in between that could change whether the sink is fed.
@@ -34,12 +34,23 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
         buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
         buf.len = uv.PYUVNET_READ_BUF_SIZE
         return
-    uv.pyuvnet_take_gil(handle.loop)
-    alloc_with_gil(handle, buf)
+    alloc_slowly(handle, buf)
+
+
+# The callbacks' paths with the GIL, called through these pointers: the C
+# compiler then cannot inline them into the callbacks, whose paths without
+# the GIL stay small (no registers saved for the rest).
+ctypedef void (*alloc_fn)(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept
+ctypedef void (*read_fn)(uv.uv_stream_t* handle, ssize_t nread, const uv.uv_buf_t* buf,
+                         Py_ssize_t taken) noexcept
 
 
 cdef void alloc_with_gil(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept:
-    cdef Stream stream = <Stream>handle.data
+    uv.pyuvnet_take_gil(handle.loop)
+    alloc_for(<Stream>handle.data, handle, buf)
+
+
+cdef inline void alloc_for(Stream stream, uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept:
     cdef size_t size
     cdef char* base
     if stream.flowing == 1:
@@ -73,8 +84,7 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
         taken = read_through(handle, nread, buf.base)
         if taken == nread:
             return
-    uv.pyuvnet_take_gil(handle.loop)
-    read_with_gil(handle, nread, buf, taken)
+    read_slowly(handle, nread, buf, taken)
 
 
 # Write-through, without the GIL.  A read whose only consumer is a
@@ -146,8 +156,9 @@ cdef inline void* through_destination(void* source) noexcept nogil:
     if (list_size(<void*>(<StreamWrites>dest).write_queue) or (<StreamWrites>dest).write_reqs
             or (<StreamWrites>dest).corked or (<StreamWrites>dest).need_drain
             or (<StreamWrites>dest).ending or not (<StreamWrites>dest).connected
-            or (<StreamWrites>dest).handle == NULL
-            or uv.uv_is_closing((<StreamWrites>dest).handle)):
+            or (<StreamWrites>dest).handle == NULL):
+        # (A closing handle is left to uv_try_write: uv_close gave it fd -1
+        # at once, which it refuses.)
         return NULL
     return dest
 
@@ -184,8 +195,8 @@ cdef inline Py_ssize_t read_through(uv.uv_stream_t* handle, Py_ssize_t nread,
         if min(nread, <Py_ssize_t>uv.PYUVNET_CHUNK_SIZE) >= (<StreamWrites>dest).write_hwm:
             (<StreamWrites>dest).need_drain = True
         return r
-    # The GIL path's bookkeeping of a read, for one that does not reach it.
-    (<Stream>source).big_reads = nread >= uv.PYUVNET_CHUNK_SIZE
+    # The GIL path's bookkeeping of a read, for one that does not reach it
+    # (big_reads, for reads that go to Python, is left to those).
     if <void*>(<Stream>source)._idle != PY_NONE:
         (<Stream>source).last_activity = uv.uv_now(handle.loop)
     return r
@@ -202,7 +213,16 @@ cdef inline bint reads_to_python(Stream stream):
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                         const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
     # ``taken``: what read_through wrote of the read, -1 if not tried.
-    cdef Stream stream = <Stream>handle.data
+    uv.pyuvnet_take_gil(handle.loop)
+    read_for(<Stream>handle.data, handle, nread, buf, taken)
+
+
+cdef alloc_fn alloc_slowly = alloc_with_gil
+cdef read_fn read_slowly = read_with_gil
+
+
+cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
+                          const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
     cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
     cdef Py_ssize_t start = 0, size
     cdef bint in_chunk = uv.pyuvnet_in_read_chunk(uvloop, buf.base)
