@@ -25,6 +25,8 @@ cdef extern from "uv.h" nogil:
 
     ctypedef struct uv_loop_t:
         void* data
+        # Set by uv_stop() until uv_run returns (a public member, "internal").
+        unsigned int stop_flag
 
     ctypedef struct uv_handle_t:
         void* data

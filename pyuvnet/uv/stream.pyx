@@ -70,6 +70,8 @@ cdef class Stream(StreamWrites):
     cdef object consumer
     cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
     cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
+    cdef StreamWrites through       # where reads go first, without the GIL (read_through):
+                                    # write_target, or pipe_link's destination when it is a Stream
     cdef object sink                # fed whole reads by feed_sink while sink_on
     cdef object sink_listener       # the sink's 'data' listener
     cdef stream_sink_fn feed_sink
@@ -175,9 +177,11 @@ cdef class Stream(StreamWrites):
             return
         if <PyObject*>self.write_target == <PyObject*>self:
             own += 1
+        if <PyObject*>self.through == <PyObject*>self:
+            own += 1
         if _Py_REFCNT(<PyObject*>self) != caller_refs + own or not pyuvnet_unobserved(<PyObject*>self):
             return
-        self.write_target = None
+        self.write_target = self.through = None
         self.consumer = None
         self._events.clear()
 
@@ -206,7 +210,7 @@ cdef class Stream(StreamWrites):
             self.update_consumer()
 
     cdef void update_consumer(self):
-        self.write_target = None
+        self.write_target = self.through = None
         self.pipe_link = None
         self.sink_on = False
         if self.onread is not None:
@@ -220,8 +224,10 @@ cdef class Stream(StreamWrites):
             self.sink_on = sole is self.sink_listener and self.feed_sink != NULL
             if type(sole) is PipeLink:
                 self.pipe_link = <PipeLink>sole
+                if self.pipe_link.dest_stream is self.pipe_link.destination:
+                    self.through = self.pipe_link.dest_stream
             else:
-                self.write_target = own_write_of(sole)
+                self.write_target = self.through = own_write_of(sole)
         else:
             self.consumer = self._emit_data
             self.write_target = None

@@ -131,28 +131,16 @@ cdef extern from *:
 cdef inline bint flows_through(void* source) noexcept nogil:
     """Whether the reads of ``source`` (a Stream) go to a write in C first,
     which socket_alloc then lands in the loop's buffer, whole."""
-    return (<Stream>source).flowing == 1 and (
-        <void*>(<Stream>source).pipe_link != PY_NONE
-        or <void*>(<Stream>source).write_target != PY_NONE)
+    return (<Stream>source).flowing == 1 and <void*>(<Stream>source).through != PY_NONE
 
 
 cdef inline void* through_destination(void* source) noexcept nogil:
     """The StreamWrites a read of ``source`` may be written through to now
     (NULL: none; the read goes the GIL path's way)."""
-    cdef void* link
-    cdef void* dest
-    if (<Stream>source).flowing != 1 or list_size(<void*>(<Stream>source).read_queue):
+    cdef void* dest = <void*>(<Stream>source).through
+    if (dest == PY_NONE or (<Stream>source).flowing != 1
+            or list_size(<void*>(<Stream>source).read_queue)):
         return NULL
-    link = <void*>(<Stream>source).pipe_link
-    if link != PY_NONE:
-        # Only when the destination's write is Stream's own (dest_stream).
-        dest = <void*>(<PipeLink>link).dest_stream
-        if dest != <void*>(<PipeLink>link).destination:
-            return NULL
-    else:
-        dest = <void*>(<Stream>source).write_target
-        if dest == PY_NONE:
-            return NULL
     if (list_size(<void*>(<StreamWrites>dest).write_queue) or (<StreamWrites>dest).write_reqs
             or (<StreamWrites>dest).corked or (<StreamWrites>dest).need_drain
             or (<StreamWrites>dest).ending or not (<StreamWrites>dest).connected
@@ -172,14 +160,11 @@ cdef inline Py_ssize_t read_through(uv.uv_stream_t* handle, Py_ssize_t nread,
     Node does."""
     cdef void* source = handle.data
     cdef void* dest = through_destination(source)
-    cdef void* loop
     cdef uv.uv_buf_t buf
     cdef int r
-    if dest == NULL:
-        return -1
-    loop = <void*>(<Stream>source).loop
-    if (<Loop>loop).stopping or list_size(<void*>(<Loop>loop).uncaught):
-        # run() is to return (cut_turn_short): the GIL path holds the read.
+    if dest == NULL or handle.loop.stop_flag:
+        # (uv_stop's flag: run() is to return, after stop() or an exception
+        # (Loop.cut_turn_short); the GIL path holds the read for the next.)
         return -1
     buf.base = <char*>data
     buf.len = <size_t>nread
