@@ -10,7 +10,9 @@ valgrind: ``--conns`` keep-alive connections (default 50), each sending
 ``--pipeline K``: K requests per write, answered before the next K; with
 ``--post BYTES``: each request a POST of a BYTES-long body with
 Content-Length, as bench/wrk_post.lua sends it, answered with its length;
-with ``--path /json``: ``GET /json``, the ASGI servers' FastAPI JSON
+with ``--vary``: each GET with an ``X-Request-Id`` header of its own, so
+that no two requests are the same bytes, where wrk sends one request over
+and over; with ``--path /json``: ``GET /json``, the ASGI servers' FastAPI JSON
 endpoint, bench/servers/hello_apps.py's). A
 warm-up runs uncounted; then each round zeroes the counters, makes
 ``--requests`` requests, and dumps the counters: the figure is the round's
@@ -106,10 +108,18 @@ def connect(address, conns):
     return socks
 
 
-def drive(socks, requests, pipeline, limit=ROUND_LIMIT, post=0, path='/'):
-    """Make ``requests`` requests (``exchange(post, path)``) over the keep-alive
-    connections ``socks`` (each waits for its answers before sending
-    more); returns how many were answered."""
+def varied(request, n):
+    """``request`` with a header of its own (``X-Request-Id: n``): no two
+    requests are the same bytes, as a real client's mostly are not (a
+    server that knows a repeated request again gets no help from it)."""
+    head, _, body = request.partition(b'\r\n\r\n')
+    return b'%s\r\nX-Request-Id: %d\r\n\r\n%s' % (head, n, body)
+
+
+def drive(socks, requests, pipeline, limit=ROUND_LIMIT, post=0, path='/', vary=False):
+    """Make ``requests`` requests (``exchange(post, path)``, each ``varied``
+    with ``vary``) over the keep-alive connections ``socks`` (each waits for
+    its answers before sending more); returns how many were answered."""
     sel = selectors.DefaultSelector()
     sent = done = 0
     waiting = {}
@@ -118,7 +128,8 @@ def drive(socks, requests, pipeline, limit=ROUND_LIMIT, post=0, path='/'):
 
     def send(sock):
         nonlocal sent
-        sock.sendall(batch)
+        sock.sendall(b''.join(varied(request, sent + i) for i in range(pipeline))
+                     if vary else batch)
         sent += pipeline
         waiting[sock] = [pipeline, b'']
     try:
@@ -222,7 +233,8 @@ def measure(name, args, workdir):
             socks = connect(address, args.conns)
 
             def run(requests):
-                return drive(socks, requests, args.pipeline, post=args.post, path=args.path)
+                return drive(socks, requests, args.pipeline, post=args.post, path=args.path,
+                             vary=args.vary)
         run(args.warmup)
         rounds = []
         for dump in range(1, args.rounds + 1):
@@ -351,6 +363,9 @@ def main():
     parser.add_argument('--path', default='/', choices=sorted(PATH_ENDS),
                         help="GET this path: the hello (/) or the ASGI servers' FastAPI "
                              'JSON endpoint (/json); not with --post or --close')
+    parser.add_argument('--vary', action='store_true',
+                        help='each GET with an X-Request-Id header of its own, so that no two '
+                             'requests are the same bytes (wrk repeats one request)')
     parser.add_argument('--close', action='store_true',
                         help='each request a GET on a new connection with Connection: close '
                              '(--conns of them at a time; not with --pipeline or --post)')
@@ -366,6 +381,9 @@ def main():
     args = parser.parse_args()
     if args.close and (args.post or args.pipeline != 1):
         sys.exit('--close makes GET requests, one per connection: not with --post or --pipeline')
+    if args.vary and (args.post or args.close or args.wrk):
+        sys.exit('--vary is for the callgrind rounds of keep-alive GETs: not with --post, '
+                 '--close or --wrk')
     if args.path != '/' and (args.post or args.close or args.wrk):
         sys.exit('--path is for the callgrind rounds of keep-alive GETs: not with --post, '
                  '--close or --wrk')
@@ -390,12 +408,13 @@ def main():
                   f'spread {(high / low - 1) * 100:.1f}%; {args.conns} connections, '
                   f'{"Connection: close" if args.close else f"pipeline {args.pipeline}"}'
                   f'{f", POST {args.post} bytes" if args.post else ""}'
-                  f'{f", GET {args.path}" if args.path != "/" else ""})',
+                  f'{f", GET {args.path}" if args.path != "/" else ""}'
+                  f'{", each request varied" if args.vary else ""})',
                   flush=True)
         if args.json:
             Path(args.json).write_text(json.dumps({'pipeline': args.pipeline, 'conns': args.conns,
                                                    'post': args.post, 'close': args.close,
-                                                   'path': args.path,
+                                                   'path': args.path, 'vary': args.vary,
                                                    'requests': args.requests,
                                                    'systems': counts}) + '\n')
         if args.wrk:

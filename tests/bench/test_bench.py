@@ -575,3 +575,29 @@ def test_loadgen_samples_the_servers_user_time_finely(loadgen, serve):
     counted = result['server_user_s'] + result['server_sys_s']
     assert counted > 0.1
     assert result['server_user_sampled_s'] == pytest.approx(counted, rel=0.25, abs=0.03)
+
+
+def test_http_instructions_vary_sends_no_request_twice():
+    """http_instructions.py --vary: every request has a header of its own
+    (a server that knows a repeated request again gets no help), and the
+    hello server still answers each."""
+    sys.path.insert(0, str(ROOT / 'bench' / 'servers'))
+    try:
+        import http_instructions
+    finally:
+        sys.path.remove(str(ROOT / 'bench' / 'servers'))
+    from runner.procs import Server
+    request = http_instructions.REQUEST
+    made = {http_instructions.varied(request, n) for n in range(100)}
+    assert len(made) == 100
+    assert http_instructions.varied(request, 7).startswith(b'GET / HTTP/1.1\r\n')
+    assert http_instructions.varied(request, 7).endswith(b'\r\nX-Request-Id: 7\r\n\r\n')
+    argv, env = http_system('pyuvnet-http-module')
+    with Server(argv, None, env) as server:
+        address = ('127.0.0.1', int(server.ready_line))
+        socks = http_instructions.connect(address, 3)
+        try:
+            assert http_instructions.drive(socks, 30, 2, vary=True) == 30
+        finally:
+            for sock in socks:
+                sock.close()
