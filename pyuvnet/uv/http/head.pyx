@@ -197,9 +197,17 @@ cdef HeaderBlock dict_block(dict headers, unique):
     return block
 
 
+# The pieces join_head joined last (held, so that none of their addresses
+# can be another object's) and the head they made: responses mostly
+# repeat their head, made of the same cached pieces.
+cdef tuple last_head_parts = (None,) * 5
+cdef bytes last_head = None
+
+
 cdef bytes join_head(bytes first_line, bytes block, date, connection, framing):
     """first_line + block + the optional lines (bytes or None) + CRLF, as
-    one bytes made once."""
+    one bytes made once (or the last one again, from the same pieces)."""
+    global last_head_parts, last_head
     cdef PyObject* parts[5]
     cdef Py_ssize_t i, size = 2
     cdef char* out
@@ -208,6 +216,11 @@ cdef bytes join_head(bytes first_line, bytes block, date, connection, framing):
     parts[2] = <PyObject*>date
     parts[3] = <PyObject*>connection
     parts[4] = <PyObject*>framing
+    for i in range(5):
+        if parts[i] != <PyObject*>last_head_parts[i]:
+            break
+    else:
+        return last_head
     for i in range(5):
         if parts[i] != <PyObject*>None:
             size += PyBytes_GET_SIZE(<bytes>parts[i])
@@ -219,4 +232,6 @@ cdef bytes join_head(bytes first_line, bytes block, date, connection, framing):
             out += PyBytes_GET_SIZE(<bytes>parts[i])
     out[0] = 13
     out[1] = 10
+    last_head_parts = (first_line, block, date, connection, framing)
+    last_head = head
     return head

@@ -12,6 +12,7 @@
 
 
 @cython.final
+@cython.freelist(64)        # one per answer, freed when its write is done
 cdef class SentNotice(WriteNotice):
     """end()'s write callback: the message's _on_sent, called as C by a
     net stream (a WriteNotice), as a callable by a TLSSocket.  Not a bound
@@ -35,6 +36,11 @@ cdef class SentNotice(WriteNotice):
 
     def __dealloc__(self):
         Py_XDECREF(self.message)
+
+
+# What OutgoingCore._removed starts as: one object for every message (a
+# removal makes a new set), so that a head's making knows it at a glance.
+cdef frozenset NONE_REMOVED = frozenset()
 
 
 cdef class OutgoingCore(MessageCore):
@@ -80,7 +86,7 @@ cdef class OutgoingCore(MessageCore):
         self._has_body = self._chunked_by_default = self._should_keep_alive = True
         self._keep_alive_timeout = 0
         self._trailer = ''
-        self._removed = frozenset()
+        self._removed = NONE_REMOVED
         self._pending = self._corked_writes = EMPTY_TUPLE
         self._status = 200
 
@@ -312,7 +318,9 @@ cdef class OutgoingCore(MessageCore):
         cdef bint seen_te = block.te is not None
         if seen_te and 'chunked' in block.te:
             self._chunked = True
-        if not block.seen_date and self._send_date and 'date' not in self._removed:
+        cdef bint none_removed = self._removed is NONE_REMOVED
+        if (not block.seen_date and self._send_date
+                and (none_removed or 'date' not in self._removed)):
             date = date_line()
         if not seen_connection:
             if self._should_keep_alive and (
@@ -327,7 +335,8 @@ cdef class OutgoingCore(MessageCore):
                 pass
             elif not self._chunked_by_default:
                 self._last = True
-            elif (not block.seen_trailer and 'content-length' not in self._removed
+            elif (not block.seen_trailer
+                  and (none_removed or 'content-length' not in self._removed)
                   and self._content_length is not None):
                 framing = b'Content-Length: %d\r\n' % self._content_length
             elif 'transfer-encoding' not in self._removed:
@@ -365,7 +374,9 @@ cdef class ResponseCore(OutgoingCore):
         self._send_date = True
         self.req = request
         self._conn = connection
-        if request.method == 'HEAD':
+        method = request.method
+        if (type(method) is str and PyUnicode_GET_LENGTH(method) == 4
+                and <str>method == 'HEAD'):
             self._has_body = False
         if request._minor == 0 or request._major < 1:
             te = request.headers.get('te', '')
