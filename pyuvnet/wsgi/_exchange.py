@@ -33,7 +33,7 @@ from pyuvnet import _uv
 from pyuvnet.asgi._cycle import connection_ends, split_target
 from pyuvnet.http._common import validateHeaderName, validateHeaderValue
 
-__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'environ_key']
+__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'environ_key', 'input_for']
 
 logger = logging.getLogger('pyuvnet.wsgi')
 
@@ -41,8 +41,10 @@ HIGH_WATER = 65536
 
 # One request (C): Exchange(server, req, res, threaded).
 Exchange = _uv.WsgiCall
-# wsgi.input of a body all in (C): Input(data).
+# wsgi.input of a body all in (C): Input(data), or input_for(data): the
+# one shared empty input when data is empty.
 Input = _uv.WsgiInput
+input_for = _uv._wsgi_input
 # A server's 'request' listener (C): Requests(server, app, threads).
 Requests = _uv.WsgiRequests
 # PEP 3333's environ of a request: environ_for(server, req, wsgi_input).
@@ -113,7 +115,7 @@ class FileWrapper:
 
 def whole_body_input(req):
     """wsgi.input of a request whose body is all in."""
-    return Input(req.read() or b'')
+    return input_for(req.read() or b'')
 
 
 _uv._set_wsgi_kit(

@@ -19,7 +19,9 @@ from pyuvnet.asgi._server import (
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
 
-from ._exchange import HIGH_WATER, Exchange, Input, Requests, environ_for, whole_body_input
+from ._exchange import (
+    HIGH_WATER, Exchange, Requests, environ_for, input_for, whole_body_input,
+)
 from ._input import StreamInput
 
 __all__ = ['Server', 'SecureServer', 'create_server_for']
@@ -67,7 +69,7 @@ class ServerMixin(ClosesAfterWork):
                 # the app runs on the loop as if it had come with the head.
                 chunks = []
                 req.on('data', chunks.append)
-                req.on('end', lambda: self._run_on_loop(req, res, Input(b''.join(chunks))))
+                req.on('end', lambda: self._run_on_loop(req, res, input_for(b''.join(chunks))))
                 return
         exchange = Exchange(self, req, res, True)
         if req._ended:

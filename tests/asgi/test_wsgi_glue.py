@@ -132,3 +132,50 @@ def test_start_response_is_also_write():
     responses, _ = serve(app, client, module=wsgi, threads=0)
     assert responses[0][2] == b'one two'
     assert callable(got[0])
+
+
+def test_bodiless_requests_share_an_input_that_stays_open():
+    from pyuvnet.wsgi._exchange import input_for
+    assert input_for(b'') is input_for(bytearray())
+    assert input_for(b'x') is not input_for(b'x')
+    empty = input_for(b'')
+    empty.close()
+    assert not empty.closed and empty.read() == b'' and empty.readline() == b''
+    assert list(empty) == [] and empty.tell() == 0
+    seen = []
+
+    def app(environ, start_response):
+        body = environ['wsgi.input']
+        seen.append(body.read())
+        body.close()
+        start_response('200 OK', [('Content-Length', '0')])
+        return []
+
+    async def client(server):
+        post = b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody'
+        get = b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
+        return await exchange(server, get + post + get + post, 4)
+    responses, closed = serve(app, client, module=wsgi, threads=0)
+    assert [response[0] for response in responses] == [200] * 4 and not closed
+    assert seen == [b'', b'body', b'', b'body']
+
+
+def test_start_response_by_keywords_and_bad_counts():
+    errors = []
+
+    def app(environ, start_response):
+        for args, kwargs in (((), {}), (('200 OK', [], None, 'extra'), {}),
+                             (('200 OK',), {'nonsense': 1})):
+            try:
+                start_response(*args, **kwargs)
+            except TypeError as exc:
+                errors.append(str(exc))
+        write = start_response('200 OK', headers=[('Content-Length', '3')], exc_info=None)
+        write(b'abc')
+        return []
+
+    async def client(server):
+        return await exchange(server, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    responses, _ = serve(app, client, module=wsgi, threads=0)
+    assert responses[0][0] == 200 and responses[0][2] == b'abc'
+    assert len(errors) == 3

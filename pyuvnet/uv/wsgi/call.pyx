@@ -98,7 +98,7 @@ cdef class WsgiConnection:
     strs), to be copied whole when the next request repeats them."""
 
     cdef dict base              # the connection's part
-    cdef dict last              # the last environ made (wsgi.input None), or None
+    cdef dict last              # the last environ made (wsgi.input empty), or None
     cdef object method, url
     cdef int major, minor
     cdef tuple raw
@@ -125,7 +125,8 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
         connection = <WsgiConnection?>exchange.app_data
     if connection is not None and connection.repeats(req):
         environ = PyDict_Copy(connection.last)
-        environ['wsgi.input'] = body
+        if body is not WSGI_EMPTY_INPUT:
+            environ['wsgi.input'] = body
         return environ
     if connection is None:
         # The connection's part, made at its first request; it has every
@@ -138,7 +139,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
     environ = request_environ(connection.base, req, body)
     if exchange is not None:
         connection.last = PyDict_Copy(environ)
-        connection.last['wsgi.input'] = None
+        connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
         connection.method, connection.url, connection.raw = req.method, req.url, req._raw
         connection.major, connection.minor = req._major, req._minor
     return environ
@@ -214,11 +215,13 @@ cdef class WsgiCall:
     """wsgi.input when it is streamed (a StreamInput), else None."""
     cdef object result, iterator
     cdef object cond
+    cdef void* vectorcall       # wsgi_vectorcall once init() ran (see below)
 
     def __init__(self, server, req, res, threaded):
         self.init(server, <IncomingCore?>req, <ResponseCore?>res, threaded)
 
     cdef int init(self, server, IncomingCore req, ResponseCore res, bint threaded) except -1:
+        self.vectorcall = <void*>wsgi_vectorcall
         self.server = server
         self.req = req
         self.res = res
@@ -513,6 +516,54 @@ cdef class WsgiCall:
             self.cond.notify_all()
 
 
+# The app calls the WsgiCall (start_response, then maybe write) by
+# vectorcall: a type's tp_call (Cython's __call__) takes its arguments as a
+# tuple made per call.  wsgi_vectorcall is its function, kept in each
+# WsgiCall; the type is told where once (enable_vectorcall).
+cdef extern from *:
+    """
+    static void pyuvnet_enable_vectorcall(PyTypeObject *type, PyObject *instance, void **slot) {
+        type->tp_vectorcall_offset = (char *)slot - (char *)instance;
+        type->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
+    }
+    """
+    void enable_vectorcall "pyuvnet_enable_vectorcall" (PyTypeObject* type, PyObject* instance,
+                                                          void** slot)
+    Py_ssize_t PyVectorcall_NARGS(size_t nargsf)
+
+
+cdef object wsgi_vectorcall(object callable, PyObject** args, size_t nargsf, PyObject* kwnames):
+    """WsgiCall.__call__'s work for positional arguments (vectorcallfunc's
+    signature: a new reference, or NULL with the exception set)."""
+    cdef WsgiCall call = <WsgiCall>callable
+    cdef Py_ssize_t nargs = PyVectorcall_NARGS(nargsf)
+    cdef Py_ssize_t i
+    if kwnames == NULL:
+        if nargs == 1:
+            return call.write(<object>args[0])
+        if nargs == 2 or nargs == 3:
+            call.start_response(<object>args[0], <object>args[1],
+                                <object>args[2] if nargs == 3 else None)
+            return call
+    # Keywords, or a count that is an error: the type's own __call__.
+    positional = tuple([<object>args[i] for i in range(nargs)])
+    cdef tuple names = () if kwnames == NULL else <tuple><object>kwnames
+    keywords = {names[i]: <object>args[nargs + i] for i in range(len(names))}
+    return WSGI_CALL_SLOT(callable, *positional, **keywords)
+
+
+cdef object WSGI_CALL_SLOT = WsgiCall.__dict__['__call__']
+
+
+cdef int wsgi_enable_vectorcall() except -1:
+    cdef WsgiCall probe = WsgiCall.__new__(WsgiCall)
+    enable_vectorcall(<PyTypeObject*>WsgiCall, <PyObject*>probe, &probe.vectorcall)
+    return 0
+
+
+wsgi_enable_vectorcall()
+
+
 cdef bint same_pairs(headers, tuple known):
     """Whether start_response's ``headers`` are ``known``'s (str, str)
     tuples: equal names and values, in order."""
@@ -606,6 +657,5 @@ cdef class WsgiRequests:
             return
         cdef WsgiCall call = WsgiCall.__new__(WsgiCall)
         call.init(server, request, <ResponseCore?>res, False)
-        cdef WsgiInput body = WsgiInput.__new__(WsgiInput)
-        body.data = request.take_body()
-        call.call_on_loop(self.app, wsgi_environ(server, request, body))
+        call.call_on_loop(self.app, wsgi_environ(server, request,
+                                                 wsgi_input(request.take_body())))

@@ -3,6 +3,9 @@
 # iteration, with io.BytesIO's results, over the body's bytes.  In C so
 # that a request pays no io.BytesIO (its __init__, its copy of the bytes);
 # a body still on its way is streamed by pyuvnet/wsgi/_input.py instead.
+# A request without a body gets the one shared WSGI_EMPTY_INPUT, whose
+# reads have nothing to move and whose close() does nothing, so that it is
+# already in the environ each request copies.
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.buffer cimport PyBUF_WRITABLE, PyBuffer_Release, PyObject_GetBuffer
@@ -17,6 +20,7 @@ cdef class WsgiInput:
     cdef bytes data
     cdef Py_ssize_t pos
     cdef bint shut
+    cdef bint shared            # WSGI_EMPTY_INPUT: never closed
 
     def __init__(self, data=b''):
         self.data = bytes(data)
@@ -107,7 +111,7 @@ cdef class WsgiInput:
         return self.pos
 
     def close(self):
-        self.shut = True
+        self.shut = not self.shared
 
     @property
     def closed(self):
@@ -128,3 +132,27 @@ cdef class WsgiInput:
 
     def __exit__(self, *exc):
         self.close()
+
+
+cdef WsgiInput empty_input():
+    cdef WsgiInput body = WsgiInput.__new__(WsgiInput)
+    body.data = b''
+    body.shared = True
+    return body
+
+
+cdef WsgiInput WSGI_EMPTY_INPUT = empty_input()
+
+
+cdef object wsgi_input(bytes data):
+    """wsgi.input of a whole body ``data``."""
+    if not PyBytes_GET_SIZE(data):
+        return WSGI_EMPTY_INPUT
+    cdef WsgiInput body = WsgiInput.__new__(WsgiInput)
+    body.data = data
+    return body
+
+
+def _wsgi_input(data):
+    """wsgi.input of a whole body (bytes-like)."""
+    return wsgi_input(bytes(data))
