@@ -107,6 +107,11 @@ cdef class Stream(StreamWrites):
     cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
     cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
     cdef bint destroy_at_finish         # destroySoon(): destroy() at 'finish'
+    # Which of 'end', 'finish' and 'close' have listeners (HEARD_*), kept by
+    # _listeners_changed: the C sequence emits them only then, without a
+    # lookup in the listener table per event and connection.  (Listeners
+    # dropped without that hook leave a bit set: an emit that finds none.)
+    cdef unsigned char heard
 
     def __cinit__(self, *args, **kwargs):
         self.flowing = -1
@@ -240,12 +245,20 @@ cdef class Stream(StreamWrites):
         self._emit('data', (chunk,))
 
     cdef void _listeners_changed(self, object event):
+        cdef unsigned char bit
         if event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
                                and (<str>event) == 'data'):
             self.update_consumer()
             if self.consumer is not None and self.flowing == -1:
                 # Node: adding a 'data' listener switches to flowing mode.
                 self.start_flowing()
+        elif type(event) is str:
+            bit = lifecycle_bit(<str>event)
+            if bit:
+                if self._handler(event) is None:
+                    self.heard &= ~bit
+                else:
+                    self.heard |= bit
 
     def _set_read_consumer(self, consumer):
         """Node's onread mode: every chunk goes to ``consumer`` (never to
@@ -539,7 +552,8 @@ cdef class Stream(StreamWrites):
             return 0
         self._readable_ended = True
         try:
-            self._emit('end', ())
+            if self.heard & HEARD_END:
+                self._emit('end', ())
         finally:
             # A listener that raised must not leave the socket half-done.
             if not self._destroyed:
@@ -558,7 +572,8 @@ cdef class Stream(StreamWrites):
             return 0
         self._writable_finished = True
         try:
-            self._emit('finish', ())
+            if self.heard & HEARD_FINISH:
+                self._emit('finish', ())
         finally:
             if not self._destroyed and (self._readable_ended or not self.readable_side
                                         or self.destroy_at_finish):
@@ -575,7 +590,8 @@ cdef class Stream(StreamWrites):
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
         try:
-            self._emit('close', (True,) if self._had_error else (False,))
+            if self.heard & HEARD_CLOSE:
+                self._emit('close', (True,) if self._had_error else (False,))
         finally:
             reconnect = self._reconnect
             if reconnect is not None:
@@ -587,6 +603,24 @@ cdef class Stream(StreamWrites):
 
     def _on_connect(self, status):
         pass
+
+
+cdef enum:
+    HEARD_END = 1
+    HEARD_FINISH = 2
+    HEARD_CLOSE = 4
+
+
+cdef inline unsigned char lifecycle_bit(str event):
+    """Stream.heard's bit for ``event``, 0 for any other event."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(event)
+    if n == 3 and event == 'end':
+        return HEARD_END
+    if n == 6 and event == 'finish':
+        return HEARD_FINISH
+    if n == 5 and event == 'close':
+        return HEARD_CLOSE
+    return 0
 
 
 cdef object STREAM_WRITE = StreamWrites.__dict__['write']
