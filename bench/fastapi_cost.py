@@ -8,18 +8,29 @@ A server's share of a FastAPI request (issue 43's target) is its user CPU
 per request in the FastAPI cell minus this figure.
 
     python bench/fastapi_cost.py [--rounds 3] [--requests 10000] [--json FILE]
+    python bench/fastapi_cost.py --instructions     # callgrind's count instead
+
+``--instructions`` counts the same requests in instructions, as
+bench/http_instructions.py counts a server's (``--path /json``): this
+script run twice under callgrind, with 1000 and 3000 requests after the
+same warm-up, the difference of the two totals over the 2000 requests.
 """
 import argparse
 import asyncio
 import json
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / 'servers'))
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH / 'servers'))
 
 from hello_apps import JSON_PATH, app, fastapi_app  # noqa: E402
+from runner.instructions import callgrind_argv, callgrind_total, require_callgrind  # noqa: E402
 
 WARMUP = 2000
 HEADERS = [(b'host', b'127.0.0.1'), (b'user-agent', b'wrk'), (b'accept', b'*/*')]
@@ -64,14 +75,37 @@ async def measure(rounds, count):
     return [await requests(count) for _ in range(rounds)]
 
 
+def instructions(small=1000, large=3000):
+    """FastAPI's instructions per request in process: the totals of two
+    runs of this script under callgrind (one round of ``small``, then of
+    ``large`` requests, each after the same warm-up), their difference over
+    ``large - small``."""
+    require_callgrind()
+    totals = []
+    with tempfile.TemporaryDirectory(prefix='fastapi-instr-') as folder:
+        for count in (small, large):
+            out = Path(folder) / f'fastapi-{count}.out'
+            argv = [sys.executable, str(Path(__file__).resolve()), '--rounds', '1',
+                    '--requests', str(count)]
+            subprocess.run(callgrind_argv(out, argv), check=True, capture_output=True)
+            totals.append(callgrind_total(out))
+    return (totals[1] - totals[0]) / (large - small)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--requests', type=int, default=10000)
     parser.add_argument('--json', type=Path, help='also write the figures here')
+    parser.add_argument('--instructions', action='store_true',
+                        help="callgrind's instructions per request instead (two runs)")
     args = parser.parse_args()
     if fastapi_app is None:
         raise SystemExit('fastapi_cost: FastAPI is not installed (pip install fastapi)')
+    if args.instructions:
+        print(f'FastAPI in process: {instructions():,.0f} instructions per request '
+              '(callgrind, 3000 requests less 1000)')
+        return
     try:
         import uvloop
         loop = uvloop.new_event_loop()

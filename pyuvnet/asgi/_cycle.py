@@ -21,9 +21,11 @@ leaves room it does as uvicorn does (uvicorn/protocols/http/httptools_impl.py):
 receive() and send() return an awaitable done at once when nothing must
 wait (no Future, no coroutine); they act when called, not when awaited.
 """
+import _asyncio
 import asyncio
 import collections.abc
 import logging
+import sys
 from urllib.parse import unquote
 
 from pyuvnet import _uv
@@ -82,6 +84,15 @@ def header_name(name):
     return lower
 
 
+def _current_tasks():
+    """The dict asyncio.current_task() reads (each loop's running task),
+    which _enter_task and _leave_task set, up to Python 3.13; None from
+    3.14, where the running task is the thread's."""
+    if sys.version_info >= (3, 14):
+        return None
+    return getattr(_asyncio, '_current_tasks', None)
+
+
 # receive()'s and send()'s awaitable done at once is a coroutine too, for
 # create_task() and ensure_future(); and so is a request's Task's own.
 collections.abc.Coroutine.register(_uv.Ready)
@@ -90,4 +101,5 @@ _uv._set_asgi_kit(logger=logger, unquote=unquote, split_target=split_target,
                   connection_ends=connection_ends, header_name=header_name,
                   Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
                   leave_task=asyncio.tasks._leave_task,
-                  base_create_task=asyncio.BaseEventLoop.create_task)
+                  base_create_task=asyncio.BaseEventLoop.create_task,
+                  current_tasks=_current_tasks())

@@ -159,3 +159,35 @@ def test_send_errors_are_raised_where_the_app_calls_send():
     assert bad == b''
     assert caught == ["Expected ASGI message 'http.response.start', but got "
                       "'http.response.body'.", 'ERR_INVALID_HTTP_TOKEN']
+
+
+def test_a_connections_scopes_follow_each_requests_method_version_and_target():
+    """The scope's request parts are kept per connection and set again when
+    they change: each request on one keep-alive connection has its own
+    method, HTTP version and target, and every one the connection's ends."""
+    seen = []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        seen.append((scope['method'], scope['http_version'], scope['path'],
+                     scope['query_string'], scope['client'], scope['server']))
+        await send({'type': 'http.response.start', 'status': 200,
+                    'headers': [(b'content-length', b'2')]})
+        await send({'type': 'http.response.body', 'body': b'ok'})
+
+    heads = [b'GET /a?q=1 HTTP/1.1', b'POST /a?q=1 HTTP/1.1', b'GET /a?q=1 HTTP/1.0',
+             b'GET /a?q=1 HTTP/1.1', b'DELETE /b HTTP/1.1', b'GET /a?q=1 HTTP/1.1']
+    data = b''.join(head + b'\r\nHost: example.org\r\nConnection: keep-alive\r\n'
+                    b'Content-Length: 0\r\n\r\n' for head in heads)
+
+    async def client(server):
+        got, _ = await exchange(server, data, responses=len(heads))
+        return [status for status, _, _, _ in got], server.address()['port']
+    statuses, port = serve(app, client)
+    assert statuses == [200] * len(heads)
+    assert [s[:4] for s in seen] == [
+        ('GET', '1.1', '/a', b'q=1'), ('POST', '1.1', '/a', b'q=1'), ('GET', '1.0', '/a', b'q=1'),
+        ('GET', '1.1', '/a', b'q=1'), ('DELETE', '1.1', '/b', b''), ('GET', '1.1', '/a', b'q=1')]
+    assert len({s[4] for s in seen}) == 1 and seen[0][4][0] == '127.0.0.1'
+    assert {s[5] for s in seen} == {('127.0.0.1', port)}

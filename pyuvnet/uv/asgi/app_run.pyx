@@ -127,16 +127,26 @@ cdef class AppRun:
         task and ``context`` (the Task's) the current context meanwhile.
         Not taken when another task is running (a turn run from a
         coroutine): the Task takes it then."""
-        try:
-            enter_task(loop, task)
-        except RuntimeError:
+        cdef dict current = current_tasks
+        if current is None:
+            try:
+                enter_task(loop, task)
+            except RuntimeError:
+                return 0
+        elif loop in current:
             return 0
+        else:
+            # _enter_task's own work (its dict, where current_task() looks).
+            current[loop] = task
         PyContext_Enter(context)
         try:
             out = self.advance(None)
         finally:
             PyContext_Exit(context)
-            leave_task(loop, task)
+            if current is None:
+                leave_task(loop, task)
+            else:
+                del current[loop]
         if out is ENDED:
             self.state = RUN_ENDED
         else:

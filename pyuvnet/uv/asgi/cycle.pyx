@@ -32,16 +32,20 @@ cdef class AppRun
 # pyuvnet.asgi's Python helpers for the rare paths (set by _set_asgi_kit).
 cdef dict asgi_kit = {}
 # asyncio's, set there too (importing pyuvnet imports no asyncio): its
-# Task, _enter_task and _leave_task, and BaseEventLoop.create_task.
+# Task, _enter_task and _leave_task, and BaseEventLoop.create_task; and
+# the dict current_task() reads, where it is one (None: the functions).
 cdef object AsyncioTask, enter_task, leave_task, base_create_task
+cdef dict current_tasks = None
 
 
 def _set_asgi_kit(**kit):
     """pyuvnet.asgi's helpers: ``logger``, ``unquote``, ``split_target``,
     ``connection_ends``, ``header_name`` (pyuvnet/asgi/_cycle.py), and
-    asyncio's ``Task``, ``enter_task``, ``leave_task`` and
-    ``base_create_task`` (BaseEventLoop.create_task) for AppRun."""
-    global AsyncioTask, enter_task, leave_task, base_create_task
+    asyncio's ``Task``, ``enter_task``, ``leave_task``,
+    ``base_create_task`` (BaseEventLoop.create_task) and ``current_tasks``
+    (or None) for AppRun."""
+    global AsyncioTask, enter_task, leave_task, base_create_task, current_tasks
+    current_tasks = kit.pop('current_tasks')
     AsyncioTask = kit.pop('Task')
     enter_task = kit.pop('enter_task')
     leave_task = kit.pop('leave_task')
@@ -211,23 +215,65 @@ cdef class ASGIHandler:
         return self.make_scope(<IncomingCore?>req, socket, kind == 'websocket')
 
     cdef dict make_scope(self, IncomingCore req, socket, bint websocket):
-        cdef dict scope = PyDict_Copy(self.ws_template if websocket else self.http_template)
-        if req._minor != 1:
-            scope['http_version'] = req.httpVersion
+        cdef tuple ends
+        cdef tuple target = self.target(req.url)
+        cdef dict scope
+        exchange = req.exchange
+        if websocket or exchange is None:
+            scope = PyDict_Copy(self.ws_template if websocket else self.http_template)
+            ends = self.ends_of(socket)
+            scope['server'] = ends[1]
+            scope['client'] = ends[0]
+            scope['path'] = target[0]
+            scope['raw_path'] = target[1]
+            scope['query_string'] = target[2]
+            if not websocket:
+                scope['method'] = req.method
+            if req._minor != 1:
+                scope['http_version'] = req.httpVersion
+        else:
+            scope = PyDict_Copy(self.connection_scope(<ServerExchange>exchange, req, target))
+        scope['headers'] = self.headers(<tuple>req._raw)
+        state = self.state
+        scope['state'] = PyDict_Copy(state) if type(state) is dict else state.copy()
+        return scope
+
+    cdef tuple ends_of(self, socket):
         ends = getattr(socket, '_asgi_ends', None)
         if ends is None:
             ends = asgi_kit['connection_ends'](socket, self.server)
-        scope['server'] = (<tuple>ends)[1]
-        scope['client'] = (<tuple>ends)[0]
-        cdef tuple target = self.target(req.url)
-        scope['path'] = target[0]
-        scope['raw_path'] = target[1]
-        scope['query_string'] = target[2]
-        scope['headers'] = self.headers(<tuple>req._raw)
-        scope['state'] = self.state.copy()
-        if not websocket:
-            scope['method'] = req.method
-        return scope
+        return <tuple>ends
+
+    cdef dict connection_scope(self, ServerExchange exchange, IncomingCore req, tuple target):
+        """The http scope of a request on ``exchange``'s connection but its
+        headers and state: kept per connection (its ``app_data``), its
+        request parts set again only when they differ from the last
+        request's (mostly they do not)."""
+        cdef ConnectionScope conn = <ConnectionScope?>exchange.app_data \
+            if exchange.app_data is not None else None
+        cdef dict template
+        if conn is None:
+            conn = ConnectionScope.__new__(ConnectionScope)
+            conn.template = template = PyDict_Copy(self.http_template)
+            ends = self.ends_of(exchange.socket)
+            template['server'] = (<tuple>ends)[1]
+            template['client'] = (<tuple>ends)[0]
+            conn.minor = 1
+            exchange.app_data = conn
+        template = conn.template
+        if target is not conn.target:
+            conn.target = target
+            template['path'] = target[0]
+            template['raw_path'] = target[1]
+            template['query_string'] = target[2]
+        method = req.method
+        if method is not conn.method:
+            conn.method = method
+            template['method'] = method
+        if req._minor != conn.minor:
+            conn.minor = req._minor
+            template['http_version'] = req.httpVersion
+        return template
 
     cdef tuple target(self, str url):
         """(path, raw_path, query_string) of a request target: the last
@@ -306,6 +352,18 @@ cdef class ASGIHandler:
                 self.blocks.clear()
             self.blocks[key] = made
         return made
+
+
+@cython.final
+cdef class ConnectionScope:
+    """A connection's http scope but for its headers and state: the
+    server's template with the connection's client and server, and the
+    request target, method and HTTP minor version it was last set for."""
+
+    cdef dict template
+    cdef tuple target
+    cdef object method
+    cdef int minor
 
 
 @cython.final
@@ -463,7 +521,9 @@ cdef class HTTPCycle:
     # -- send ------------------------------------------------------------------
 
     def send(self, message):
-        kind = message['type']
+        # Read as a dict (an app's messages are), by C calls.
+        cdef dict msg = message if type(message) is dict else dict(message)
+        kind = msg['type']
         cdef ResponseCore res = self.res
         if res._closed and not self.complete:
             return READY_NONE       # the client left (uvicorn: nothing, no error)
@@ -471,15 +531,15 @@ cdef class HTTPCycle:
             if kind != 'http.response.start':
                 raise RuntimeError("Expected ASGI message 'http.response.start', but got '%s'."
                                    % kind)
-            self.start_response(message)
+            self.start_response(msg)
             return READY_NONE
         if self.complete:
             raise RuntimeError("Unexpected ASGI message '%s' sent, after response already "
                                "completed." % kind)
         if kind != 'http.response.body':
             raise RuntimeError("Expected ASGI message 'http.response.body', but got '%s'." % kind)
-        body = message.get('body', b'')
-        more = message.get('more_body', False)
+        body = msg.get('body', b'')
+        more = msg.get('more_body', False)
         if self.length is not None and not self.head:
             self.length -= len(body)
             # As uvicorn: what it had sent before the error goes out.
@@ -510,12 +570,12 @@ cdef class HTTPCycle:
             res.once('drain', self.wake)
             await self.waiting()
 
-    cdef int start_response(self, message) except -1:
+    cdef int start_response(self, dict message) except -1:
         self.started = True
         self.continue_due = False
         cdef ResponseCore res = self.res
         server = self.handler.server
-        if server._closing or server._closing_task is not None:
+        if (<ServerCore>server)._closing or server._closing_task is not None:
             # The server is closing: this answer is the connection's last
             # (uvicorn's shutdown turns keep-alive off).
             res._should_keep_alive = False
