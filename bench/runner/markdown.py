@@ -187,6 +187,11 @@ def web_mine(system):
     return 'pyuvnet-wsgi' if system.endswith('-wsgi') else 'pyuvnet-asgi'
 
 
+def user_figures(cell):
+    """A cell's runs' server user CPU µs per request (the runs that have one)."""
+    return [us for us in map(user_us, cell.runs) if us is not None] if cell else []
+
+
 def web_table(results, scenario):
     """One web cell: requests/s, p99, and the server's user CPU per request
     (the unit of issue 43's targets) beside its user+system CPU."""
@@ -200,9 +205,9 @@ def web_table(results, scenario):
             lines.append(f'| {system} | {cell_text(cell, scenario.metric, "req/s")} |' +
                          ' |' * (len(header) - 2))
             continue
-        users = [us for us in map(user_us, cell.runs) if us is not None]
+        users = user_figures(cell)
         mine = results.cells.get((scenario, web_mine(system)))
-        mine_users = [us for us in map(user_us, mine.runs) if us is not None] if mine else []
+        mine_users = user_figures(mine)
         lines.append('| ' + ' | '.join([
             system, cell_text(cell, scenario.metric, 'req/s'),
             times(cell.median(scenario.metric), mine and mine.median(scenario.metric)),
