@@ -226,7 +226,7 @@ class AppRun:
 def _set_asgi_kit(**kit: Any) -> None: ...
 def _set_tls_kit(keylog: Any, server_sessions: type) -> None: ...
 
-# pyuvnet.wsgi's per-request glue (pyuvnet/uv/wsgi/call.pyx).
+# pyuvnet.wsgi's per-request glue (pyuvnet/uv/wsgi/).
 @final
 class WsgiCall:
     input: Any

@@ -94,6 +94,8 @@ include "uv/asgi/cycle.pyx"
 include "uv/asgi/app_run.pyx"
 include "uv/ws/frames.pyx"
 include "uv/wsgi/input.pyx"
+include "uv/wsgi/environ.pyx"
+include "uv/wsgi/start_response.pyx"
 include "uv/wsgi/call.pyx"
 
 

@@ -1,9 +1,9 @@
 """One WSGI request: its environ, start_response, and the response streamed.
 
-The per-request work is C (pyuvnet/uv/wsgi/call.pyx: ``WsgiCall``, and
-``WsgiRequests``, the server's 'request' listener); this module hands it
-what Python does on the rare paths, and keeps the connection's part of the
-environ and ``wsgi.file_wrapper``.
+The per-request work is C (pyuvnet/uv/wsgi/: environ.pyx, start_response.pyx,
+and call.pyx's ``WsgiCall`` and ``WsgiRequests``, the server's 'request'
+listener); this module hands it what Python does on the rare paths, and
+keeps the connection's part of the environ and ``wsgi.file_wrapper``.
 
 Where PEP 3333 leaves room, gunicorn's choices (gunicorn/http/wsgi.py):
 PATH_INFO is the unquoted path as latin-1 (bytes kept), without the

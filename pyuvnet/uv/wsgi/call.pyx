@@ -1,191 +1,23 @@
-# The per-request glue of pyuvnet.wsgi (pyuvnet/wsgi/) in C: a request's
-# PEP 3333 environ made from what the parser gave its IncomingCore, the
-# app's start_response and write, and the response written through the
-# ResponseCore's C paths (http/outgoing.pyx), so that a request answered
-# on the loop's thread runs no Python frame of pyuvnet's own.
+# One WSGI request's run in C (pyuvnet/wsgi/ is its Python face): the
+# app's start_response and write, its iterable drawn, and the response
+# written through the ResponseCore's C paths (http/outgoing.pyx), so that
+# a request answered on the loop's thread runs no Python frame of
+# pyuvnet's own.  environ.pyx makes the environ, start_response.pyx reads
+# start_response's arguments.
 #
-#   WsgiCall       one request: environ, start_response, the iterable
-#                  drawn on the loop's thread or handed over from a worker
-#                  thread (pyuvnet/wsgi/_exchange.py's docstring says the
-#                  rules, gunicorn's where PEP 3333 is silent)
+#   WsgiCall       one request: start_response, the iterable drawn on the
+#                  loop's thread or handed over from a worker thread
+#                  (pyuvnet/wsgi/_exchange.py's docstring says the rules,
+#                  gunicorn's where PEP 3333 is silent)
 #   WsgiRequests   a WSGI server's 'request' listener: a request whose body
 #                  is all in, with threads: 0, runs here at once; the rest
 #                  go to the server's ``_on_request`` (pyuvnet/wsgi/_server.py)
-#
-# What Python does on the rare paths (logging, Node's header errors, the
-# connection's part of the environ) is handed over by ``_set_wsgi_kit``.
 
-from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetDefault
-from cpython.unicode cimport PyUnicode_READ_CHAR
-
-cdef dict wsgi_kit = {}
 DEF WSGI_HIGH_WATER = 65536
-DEF WSGI_NAMES_KEPT = 512
-
-# What a request header's name becomes in the environ (None: dropped),
-# remembered for the names seen first, which are the ones that repeat.
-cdef dict wsgi_environ_keys = {'Content-Type': 'CONTENT_TYPE',
-                               'Content-Length': 'CONTENT_LENGTH'}
-# The response header names start_response() found to be tokens, likewise.
-cdef set wsgi_good_names = set()
-# The status start_response() was given last (apps pass the same literal):
-# its code, and the reason to make the head with (None: Node's own, whose
-# status line is made once).
-cdef object wsgi_last_status = None
-cdef int wsgi_last_code = 0
-cdef object wsgi_last_reason = None
-# The headers start_response() checked last, as (str, str) tuples, what
-# they said (their Content-Length, for a bodiless answer or not), and their
-# block once made: an app mostly answers with equal names and values (not
-# the same objects: a Content-Length is made per response), which are then
-# neither checked nor made into a block again.
-cdef tuple wsgi_memo_pairs = None
-cdef object wsgi_memo_remaining = None
-cdef bint wsgi_memo_bodiless = False
-cdef object wsgi_memo_unique = None
-cdef HeaderBlock wsgi_memo_block = None
 # __call__'s default for start_response's headers: a call without is write().
 cdef object WSGI_NO_HEADERS = object()
-cdef const char* WSGI_CONTENT_LENGTH = b'content-length'
 cdef list WSGI_ERROR_HEAD = ['Content-Type', 'text/plain; charset=utf-8',
                              'Content-Length', '21', 'Connection', 'close']
-
-
-def _set_wsgi_kit(**kit):
-    """pyuvnet.wsgi's helpers: connection_environ(server, socket),
-    unquote(path), target_parts(url), logger, validateHeaderName,
-    validateHeaderValue, Condition."""
-    wsgi_kit.update(kit)
-
-
-def _wsgi_environ_key(str name):
-    """The environ key of a request header's name (gunicorn's), or None."""
-    return wsgi_environ_key(name)
-
-
-cdef object wsgi_environ_key(str name):
-    """CONTENT_TYPE, CONTENT_LENGTH, else HTTP_ and the name upper-cased
-    with '-' as '_'; None for a name with an underscore (it would be
-    mistaken for the dashed one)."""
-    cdef PyObject* found = PyDict_GetItemWithError(wsgi_environ_keys, name)
-    if found != NULL:
-        return <object>found
-    upper = name.upper()
-    if '_' in upper:
-        key = None
-    elif upper == 'CONTENT-TYPE':
-        key = 'CONTENT_TYPE'
-    elif upper == 'CONTENT-LENGTH':
-        key = 'CONTENT_LENGTH'
-    else:
-        key = 'HTTP_' + upper.replace('-', '_')
-    if len(wsgi_environ_keys) < WSGI_NAMES_KEPT:
-        wsgi_environ_keys[name] = key
-    return key
-
-
-def _wsgi_environ(server, req, body):
-    """PEP 3333's environ of ``req``; ``body`` is wsgi.input."""
-    return wsgi_environ(server, <IncomingCore?>req, body)
-
-
-@cython.final
-cdef class WsgiConnection:
-    """What the environs of a connection's requests share: the
-    connection's part, and the last request's environ as it was made,
-    with what it was made of (a keep-alive client mostly repeats its
-    request line and headers, which the parser then gives as the same
-    strs), to be copied whole when the next request repeats them."""
-
-    cdef dict base              # the connection's part
-    cdef dict last              # the last environ made (wsgi.input empty), or None
-    cdef object method, url
-    cdef int major, minor
-    cdef tuple raw
-
-    cdef bint repeats(self, IncomingCore req):
-        cdef tuple raw = req._raw
-        cdef tuple known = self.raw
-        cdef Py_ssize_t i
-        if self.last is None or req.method is not self.method or req.url is not self.url \
-                or req._major != self.major or req._minor != self.minor \
-                or len(raw) != len(known):
-            return False
-        for i in range(len(raw)):
-            if <PyObject*>raw[i] is not <PyObject*>known[i]:
-                return False
-        return True
-
-
-cdef dict wsgi_environ(server, IncomingCore req, body):
-    cdef ServerExchange exchange = <ServerExchange?>req.exchange
-    cdef WsgiConnection connection = None
-    cdef dict environ
-    if exchange is not None and exchange.app_data is not None:
-        connection = <WsgiConnection?>exchange.app_data
-    if connection is not None and connection.repeats(req):
-        environ = PyDict_Copy(connection.last)
-        if body is not WSGI_EMPTY_INPUT:
-            environ['wsgi.input'] = body
-        return environ
-    if connection is None:
-        # The connection's part, made at its first request; it has every
-        # key of a request's own too, so that a copy of it takes them
-        # without growing (the request's headers may still grow it).
-        connection = WsgiConnection.__new__(WsgiConnection)
-        connection.base = <dict?>wsgi_kit['connection_environ'](server, req.socket)
-        if exchange is not None:
-            exchange.app_data = connection
-    environ = request_environ(connection.base, req, body)
-    if exchange is not None:
-        connection.last = PyDict_Copy(environ)
-        connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
-        connection.method, connection.url, connection.raw = req.method, req.url, req._raw
-        connection.major, connection.minor = req._major, req._minor
-    return environ
-
-
-cdef dict request_environ(dict base, IncomingCore req, body):
-    """A copy of ``base`` with ``req``'s own keys."""
-    cdef str url = req.url
-    cdef str path, query
-    cdef Py_ssize_t mark
-    if len(url) and PyUnicode_READ_CHAR(url, 0) == 47:     # '/'
-        mark = url.find('?')
-        if mark < 0:
-            path, query = url, ''
-        else:
-            path, query = url[:mark], url[mark + 1:]
-        if '%' in path:
-            path = wsgi_kit['unquote'](path)
-    else:
-        path, query = wsgi_kit['target_parts'](url)
-    cdef dict environ = PyDict_Copy(base)
-    script = <str?>environ['SCRIPT_NAME']
-    if script and path.startswith(script):
-        path = path[len(script):]
-    environ['REQUEST_METHOD'] = req.method
-    environ['PATH_INFO'] = path
-    environ['QUERY_STRING'] = query
-    if req._major == 1 and req._minor == 1:
-        environ['SERVER_PROTOCOL'] = 'HTTP/1.1'
-    elif req._major == 1 and req._minor == 0:
-        environ['SERVER_PROTOCOL'] = 'HTTP/1.0'
-    else:
-        environ['SERVER_PROTOCOL'] = 'HTTP/%d.%d' % (req._major, req._minor)
-    environ['wsgi.input'] = body
-    cdef tuple raw = req._raw
-    cdef Py_ssize_t i
-    cdef PyObject* found
-    for i in range(0, len(raw) - 1, 2):
-        key = wsgi_environ_key(raw[i])
-        if key is None:
-            continue
-        value = raw[i + 1]
-        found = <PyObject*>PyDict_SetDefault(environ, key, value)
-        if found != <PyObject*>value:
-            environ[key] = <str>found + ',' + value
-    return environ
 
 
 @cython.final
@@ -276,63 +108,17 @@ cdef class WsgiCall:
                 exc_info = None
         elif self.status is not None:
             raise AssertionError('start_response() called twice without exc_info')
-        global wsgi_last_status, wsgi_last_code, wsgi_last_reason
-        cdef int code
-        if status is wsgi_last_status:
-            code, reason = wsgi_last_code, wsgi_last_reason
-        else:
-            if type(status) is not str or len(<str>status) < 4 or not (
-                    is_digit(status, 0) and is_digit(status, 1) and is_digit(status, 2)):
-                raise ValueError('a WSGI status is a str such as "200 OK": %r' % (status,))
-            code = digit(status, 0) * 100 + digit(status, 1) * 10 + digit(status, 2)
-            reason = (<str>status)[4:] or None
-            if reason is not None and reason == kit('STATUS_CODES').get(code):
-                reason = None       # the same line as Node's reason's
-            wsgi_last_status, wsgi_last_code, wsgi_last_reason = status, code, reason
+        cdef int code = 0
+        reason = wsgi_status(status, &code)
         # gunicorn: 1xx and 204 answers carry no Content-Length (304 and
         # HEAD keep the app's).
-        cdef bint bodiless = 100 <= code < 200 or code == 204
-        global wsgi_memo_pairs, wsgi_memo_remaining, wsgi_memo_bodiless, wsgi_memo_block
-        if bodiless == wsgi_memo_bodiless and same_pairs(headers, wsgi_memo_pairs):
-            self.pairs = wsgi_memo_pairs
-            remaining = wsgi_memo_remaining
-        else:
-            remaining = self.check_headers(headers, bodiless)
-            wsgi_memo_pairs, wsgi_memo_remaining = self.pairs, remaining
-            wsgi_memo_bodiless = bodiless
-            wsgi_memo_block = None
+        wsgi_headers(headers, 100 <= code < 200 or code == 204)
+        self.pairs = wsgi_memo_pairs
+        self.remaining = wsgi_memo_remaining
         self.status = status
         self.code = code
         self.reason = reason
-        self.remaining = remaining
         return 0
-
-    cdef object check_headers(self, headers, bint bodiless):
-        """start_response()'s headers checked and kept as ``pairs``; their
-        Content-Length, or None."""
-        cdef bint as_given = type(headers) is list or type(headers) is tuple
-        cdef list kept = []
-        remaining = None
-        for item in headers:
-            name, value = item
-            if type(name) is not str or type(value) is not str:
-                raise TypeError('WSGI header names and values are str: %r' % ((name, value),))
-            if name not in wsgi_good_names:
-                wsgi_kit['validateHeaderName'](name)
-                if len(wsgi_good_names) < WSGI_NAMES_KEPT:
-                    wsgi_good_names.add(name)
-            if invalid_header_text(value):
-                wsgi_kit['validateHeaderValue'](name, value)
-            if is_content_length(name):
-                if bodiless:
-                    as_given = False
-                    continue
-                remaining = decimal(value)
-            if type(item) is not tuple:
-                as_given = False
-            kept.append((name, value) if type(item) is not tuple else item)
-        self.pairs = tuple(headers) if as_given else tuple(kept)
-        return remaining
 
     # -- running the app -------------------------------------------------------
 
@@ -562,77 +348,6 @@ cdef int wsgi_enable_vectorcall() except -1:
 
 
 wsgi_enable_vectorcall()
-
-
-cdef bint same_pairs(headers, tuple known):
-    """Whether start_response's ``headers`` are ``known``'s (str, str)
-    tuples: equal names and values, in order."""
-    cdef Py_ssize_t i
-    if known is None or not (type(headers) is list or type(headers) is tuple) \
-            or len(headers) != len(known):
-        return False
-    for i in range(len(known)):
-        mine = headers[i]
-        theirs = <tuple>known[i]
-        if mine is theirs:
-            continue
-        if type(mine) is not tuple or len(<tuple>mine) != 2:
-            return False
-        name, value = <tuple>mine
-        if type(name) is not str or type(value) is not str \
-                or <str>name != <str>theirs[0] or <str>value != <str>theirs[1]:
-            return False
-    return True
-
-
-cdef HeaderBlock wsgi_block(tuple pairs, unique):
-    """header_block() of start_response's kept headers: made once for the
-    headers it checked last."""
-    global wsgi_memo_unique, wsgi_memo_block
-    if pairs is wsgi_memo_pairs and wsgi_memo_block is not None and unique is wsgi_memo_unique:
-        return wsgi_memo_block
-    block = header_block(pairs, unique)
-    if pairs is wsgi_memo_pairs:
-        wsgi_memo_unique, wsgi_memo_block = unique, block
-    return block
-
-
-cdef bint is_content_length(str name):
-    """Whether ``name`` (a token: ASCII) is Content-Length in any case."""
-    cdef Py_ssize_t i
-    cdef long c
-    if len(name) != 14:
-        return False
-    for i in range(14):
-        c = <long>PyUnicode_READ_CHAR(name, i)
-        if 65 <= c <= 90:
-            c += 32
-        if c != WSGI_CONTENT_LENGTH[i]:
-            return False
-    return True
-
-
-cdef object decimal(str value):
-    """int(value), without the call for plain ASCII digits."""
-    cdef Py_ssize_t i, n = len(value)
-    cdef long long number = 0
-    cdef long c
-    if n == 0 or n > 18:
-        return int(value)
-    for i in range(n):
-        c = <long>PyUnicode_READ_CHAR(value, i)
-        if c < 48 or c > 57:
-            return int(value)
-        number = number * 10 + (c - 48)
-    return number
-
-
-cdef inline bint is_digit(str text, Py_ssize_t i):
-    return 48 <= digit(text, i) + 48 <= 57
-
-
-cdef inline int digit(str text, Py_ssize_t i):
-    return <int>PyUnicode_READ_CHAR(text, i) - 48
 
 
 @cython.final

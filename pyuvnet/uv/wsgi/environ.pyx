@@ -1,0 +1,156 @@
+# The environ of pyuvnet.wsgi's requests (PEP 3333, with gunicorn's
+# choices where it is silent), made in C from what the parser gave the
+# request's IncomingCore: the connection's part made once, a repeated
+# request's environ copied whole (WsgiConnection).
+#
+# What Python does on the rare paths (logging, Node's header errors, the
+# connection's part of the environ) is handed over by ``_set_wsgi_kit``;
+# start_response.pyx and call.pyx use it too.
+
+from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetDefault
+from cpython.unicode cimport PyUnicode_READ_CHAR
+
+cdef dict wsgi_kit = {}
+DEF WSGI_NAMES_KEPT = 512
+
+# What a request header's name becomes in the environ (None: dropped),
+# remembered for the names seen first, which are the ones that repeat.
+cdef dict wsgi_environ_keys = {'Content-Type': 'CONTENT_TYPE',
+                               'Content-Length': 'CONTENT_LENGTH'}
+
+
+def _set_wsgi_kit(**kit):
+    """pyuvnet.wsgi's helpers: connection_environ(server, socket),
+    unquote(path), target_parts(url), logger, validateHeaderName,
+    validateHeaderValue, Condition."""
+    wsgi_kit.update(kit)
+
+
+def _wsgi_environ_key(str name):
+    """The environ key of a request header's name (gunicorn's), or None."""
+    return wsgi_environ_key(name)
+
+
+cdef object wsgi_environ_key(str name):
+    """CONTENT_TYPE, CONTENT_LENGTH, else HTTP_ and the name upper-cased
+    with '-' as '_'; None for a name with an underscore (it would be
+    mistaken for the dashed one)."""
+    cdef PyObject* found = PyDict_GetItemWithError(wsgi_environ_keys, name)
+    if found != NULL:
+        return <object>found
+    upper = name.upper()
+    if '_' in upper:
+        key = None
+    elif upper == 'CONTENT-TYPE':
+        key = 'CONTENT_TYPE'
+    elif upper == 'CONTENT-LENGTH':
+        key = 'CONTENT_LENGTH'
+    else:
+        key = 'HTTP_' + upper.replace('-', '_')
+    if len(wsgi_environ_keys) < WSGI_NAMES_KEPT:
+        wsgi_environ_keys[name] = key
+    return key
+
+
+def _wsgi_environ(server, req, body):
+    """PEP 3333's environ of ``req``; ``body`` is wsgi.input."""
+    return wsgi_environ(server, <IncomingCore?>req, body)
+
+
+@cython.final
+cdef class WsgiConnection:
+    """What the environs of a connection's requests share: the
+    connection's part, and the last request's environ as it was made,
+    with what it was made of (a keep-alive client mostly repeats its
+    request line and headers, which the parser then gives as the same
+    strs), to be copied whole when the next request repeats them."""
+
+    cdef dict base              # the connection's part
+    cdef dict last              # the last environ made (wsgi.input empty), or None
+    cdef object method, url
+    cdef int major, minor
+    cdef tuple raw
+
+    cdef bint repeats(self, IncomingCore req):
+        cdef tuple raw = req._raw
+        cdef tuple known = self.raw
+        cdef Py_ssize_t i
+        if self.last is None or req.method is not self.method or req.url is not self.url \
+                or req._major != self.major or req._minor != self.minor \
+                or len(raw) != len(known):
+            return False
+        for i in range(len(raw)):
+            if <PyObject*>raw[i] is not <PyObject*>known[i]:
+                return False
+        return True
+
+
+cdef dict wsgi_environ(server, IncomingCore req, body):
+    cdef ServerExchange exchange = <ServerExchange?>req.exchange
+    cdef WsgiConnection connection = None
+    cdef dict environ
+    if exchange is not None and exchange.app_data is not None:
+        connection = <WsgiConnection?>exchange.app_data
+    if connection is not None and connection.repeats(req):
+        environ = PyDict_Copy(connection.last)
+        if body is not WSGI_EMPTY_INPUT:
+            environ['wsgi.input'] = body
+        return environ
+    if connection is None:
+        # The connection's part, made at its first request; it has every
+        # key of a request's own too, so that a copy of it takes them
+        # without growing (the request's headers may still grow it).
+        connection = WsgiConnection.__new__(WsgiConnection)
+        connection.base = <dict?>wsgi_kit['connection_environ'](server, req.socket)
+        if exchange is not None:
+            exchange.app_data = connection
+    environ = request_environ(connection.base, req, body)
+    if exchange is not None:
+        connection.last = PyDict_Copy(environ)
+        connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
+        connection.method, connection.url, connection.raw = req.method, req.url, req._raw
+        connection.major, connection.minor = req._major, req._minor
+    return environ
+
+
+cdef dict request_environ(dict base, IncomingCore req, body):
+    """A copy of ``base`` with ``req``'s own keys."""
+    cdef str url = req.url
+    cdef str path, query
+    cdef Py_ssize_t mark
+    if len(url) and PyUnicode_READ_CHAR(url, 0) == 47:     # '/'
+        mark = url.find('?')
+        if mark < 0:
+            path, query = url, ''
+        else:
+            path, query = url[:mark], url[mark + 1:]
+        if '%' in path:
+            path = wsgi_kit['unquote'](path)
+    else:
+        path, query = wsgi_kit['target_parts'](url)
+    cdef dict environ = PyDict_Copy(base)
+    script = <str?>environ['SCRIPT_NAME']
+    if script and path.startswith(script):
+        path = path[len(script):]
+    environ['REQUEST_METHOD'] = req.method
+    environ['PATH_INFO'] = path
+    environ['QUERY_STRING'] = query
+    if req._major == 1 and req._minor == 1:
+        environ['SERVER_PROTOCOL'] = 'HTTP/1.1'
+    elif req._major == 1 and req._minor == 0:
+        environ['SERVER_PROTOCOL'] = 'HTTP/1.0'
+    else:
+        environ['SERVER_PROTOCOL'] = 'HTTP/%d.%d' % (req._major, req._minor)
+    environ['wsgi.input'] = body
+    cdef tuple raw = req._raw
+    cdef Py_ssize_t i
+    cdef PyObject* found
+    for i in range(0, len(raw) - 1, 2):
+        key = wsgi_environ_key(raw[i])
+        if key is None:
+            continue
+        value = raw[i + 1]
+        found = <PyObject*>PyDict_SetDefault(environ, key, value)
+        if found != <PyObject*>value:
+            environ[key] = <str>found + ',' + value
+    return environ
