@@ -37,6 +37,7 @@ from pyuvnet.encodings import encode, node_utf8
 
 cdef class WriteFlusher
 cdef class StreamWrites
+cdef class StreamReadable
 cdef class Stream
 cdef class ServerCore
 cdef class PipeLink
@@ -63,6 +64,7 @@ include "uv/signals.pyx"
 include "uv/handle.pyx"
 include "uv/timers.pyx"
 include "uv/stream_writes.pyx"
+include "uv/stream_readable.pyx"
 include "uv/stream.pyx"
 include "uv/stream_reads.pyx"
 include "uv/piping.pyx"

@@ -1,4 +1,5 @@
-# StreamWrites: the write half of a Stream (uv/stream.pyx), as its C base.
+# StreamWrites: the write half of a Stream (uv/stream.pyx), as its first C
+# base (StreamReadable, the read half, uv/stream_readable.pyx, is the next).
 #
 # Write path: ``write()`` appends to ``write_queue``; the loop's prepare
 # handle calls ``flush()`` once per turn, which sends the whole queue as one
@@ -102,8 +103,8 @@ cdef class StreamWrites(Handle):
     cdef bint shutdown_sent
     cdef int write_reqs
     cdef uint64_t bytes_written
-    # No __cinit__ here: Stream's sets write_hwm, as every level's __cinit__
-    # is one more call (its arguments repacked) per connection made.
+    # No __cinit__ here: StreamReadable's sets write_hwm, as every level's
+    # __cinit__ is one more call (its arguments repacked) per connection made.
 
     # -- properties the facade exposes ------------------------------------
 

@@ -568,12 +568,12 @@ cdef Py_ssize_t node_raw_pairs(Py_ssize_t pairs, Py_ssize_t limit) noexcept:
 
 
 cdef int feed_parser(object parser, const char* data, Py_ssize_t size) except -1:
-    # Stream's sink function (stream.pyx): a raw read, for the parser.
+    # Stream's sink function (stream_readable.pyx): a raw read, for the parser.
     return (<HTTPParser>parser).parse_read(data, size)
 
 
 cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
-    # Stream's sink buffer function (stream.pyx): inside a Content-Length
+    # A Stream's sink buffer (stream_readable.pyx): inside a Content-Length
     # body with at least READ_INTO_BODY_MIN bytes to come, the next read
     # lands in a bytes object of the body's rest (a chunk at most), so all
     # of it is body and on_body hands that object on uncopied (unless the
