@@ -8,7 +8,8 @@ and 80% of the slowest one's saturation, by the load generator's open loop
 (``loadgen --rate``: requests sent on a schedule, latency counted from
 when each was due, so a stall is charged to every request it held back),
 and p50, p99 and p99.9 are recorded. The runs are interleaved (repeat i of
-every server, then repeat i + 1); the tables give the median of the
+every server, then repeat i + 1; the others stopped while one is measured,
+runner/isolate.py); the tables give the median of the
 repeats with their lowest and highest.
 
     python bench/latency.py                      # echo and HTTP hello, 3 repeats of 3 s
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from runner import build, latency_tables, load, systems  # noqa: E402
 from runner.machine import describe  # noqa: E402
+from runner.isolate import frozen  # noqa: E402
 from runner.procs import Server, ServerFailed, cpu_plan  # noqa: E402
 from runner.scenarios import Scenario  # noqa: E402
 
@@ -57,15 +59,22 @@ def start(cell, env, plan, log):
     return running
 
 
+def alone(server, running):
+    """The block with the other servers of ``running`` stopped: one that
+    spins while idle must not share the measured one's CPU."""
+    return frozen(other.pid for other, _ in running.values() if other is not server)
+
+
 def measure(cell, args, loadgen, plan, env, log):
     scenario = CELLS[cell][0]
     running = start(cell, env, plan, log)
     try:
         saturation = {name: [] for name in running}
         for _ in range(args.repeats):
-            for name, (_, target) in running.items():
-                result = load.run(loadgen, target, scenario, args.seconds, args.warmup,
-                                  plan.client)
+            for name, (server, target) in running.items():
+                with alone(server, running):
+                    result = load.run(loadgen, target, scenario, args.seconds, args.warmup,
+                                      plan.client)
                 saturation[name].append(result['rps'])
         ceiling = {name: statistics.median(v) for name, v in saturation.items()}
         slowest = min(ceiling, key=ceiling.get)
@@ -76,9 +85,10 @@ def measure(cell, args, loadgen, plan, env, log):
                    for share in SHARES}
         for _ in range(args.repeats):
             for share, rate in rates.items():
-                for name, (_, target) in running.items():
-                    result = load.run(loadgen, target, scenario, args.seconds, args.warmup,
-                                      plan.client, rate=rate)
+                for name, (server, target) in running.items():
+                    with alone(server, running):
+                        result = load.run(loadgen, target, scenario, args.seconds, args.warmup,
+                                          plan.client, rate=rate)
                     for p in PERCENTILES:
                         figures[share][name][p].append(result[p])
         return {'scenario': scenario.title, 'saturation': saturation, 'slowest': slowest,

@@ -5,7 +5,8 @@ time with openssl.
 
 Each server is an echo server in its own process, started once; one
 Python client (blocking ssl sockets, the same for all three) drives it.
-Runs are interleaved (every repeat visits every server) and each row
+Runs are interleaved (every repeat visits every server; the others are
+stopped while one is measured, bench/runner/isolate.py) and each row
 gives the median with min-max.  Server CPU comes from /proc/<pid>/stat
 (user + system ticks) around each run.
 
@@ -51,6 +52,8 @@ import sys
 import tempfile
 import threading
 import time
+
+from runner.isolate import frozen
 
 BLOCK = 64 * 1024
 TICKS = os.sysconf('SC_CLK_TCK')
@@ -342,14 +345,16 @@ def main():
                 # Rotate the order so no server always runs first.
                 for name in names[repeat % len(names):] + names[:repeat % len(names)]:
                     proc, port = servers[name]
-                    cpu = cpu_seconds(proc.pid)
-                    elapsed = echo_throughput(port, args.mib)
-                    used = cpu_seconds(proc.pid) - cpu
-                    results[name]['mbps'].append(args.mib * 1.048576 / elapsed)
-                    results[name]['cpu_mib'].append(used * 1000 / args.mib)
-                    cpu = cpu_seconds(proc.pid)
-                    count = handshakes(port, args.seconds, args.threads)
-                    used = cpu_seconds(proc.pid) - cpu
+                    # the others stopped: an idle server's CPU is not the measured one's
+                    with frozen(other.pid for other, _ in servers.values() if other is not proc):
+                        cpu = cpu_seconds(proc.pid)
+                        elapsed = echo_throughput(port, args.mib)
+                        used = cpu_seconds(proc.pid) - cpu
+                        results[name]['mbps'].append(args.mib * 1.048576 / elapsed)
+                        results[name]['cpu_mib'].append(used * 1000 / args.mib)
+                        cpu = cpu_seconds(proc.pid)
+                        count = handshakes(port, args.seconds, args.threads)
+                        used = cpu_seconds(proc.pid) - cpu
                     results[name]['hs'].append(count / args.seconds)
                     results[name]['cpu_hs'].append(used * 1e6 / count)
                 print('repeat %d done' % (repeat + 1), file=sys.stderr, flush=True)

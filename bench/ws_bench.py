@@ -7,7 +7,8 @@ Each server is an echo server in its own process, started once; the
 project's load generator in its ws mode (bench/loadgen_ws.c: 50
 connections, each sending its next message, one masked binary frame, once
 the last came back) drives it for --seconds per run after a 0.5 s warm-up.
-Runs are interleaved (every repeat visits every server) and each row
+Runs are interleaved (every repeat visits every server; the others are
+stopped while one is measured, bench/runner/isolate.py) and each row
 gives the median with min-max of messages/s and of the server's user CPU
 per message (loadgen reads /proc/<pid>/stat around its window).
 
@@ -266,6 +267,7 @@ def main():
     if args.instructions:
         return main_instructions(args)
     from runner import build
+    from runner.isolate import frozen
     loadgen = build.loadgen()
     servers, missing, env = start_servers()
     sizes = (1024, 65536)
@@ -274,7 +276,9 @@ def main():
         for _ in range(args.repeats):
             for size in sizes:
                 for name, (proc, port) in servers.items():
-                    rate, cpu = run(loadgen, port, proc.pid, args.conns, size, args.seconds)
+                    # the others stopped: an idle server's CPU is not the measured one's
+                    with frozen(other.pid for other, _ in servers.values() if other is not proc):
+                        rate, cpu = run(loadgen, port, proc.pid, args.conns, size, args.seconds)
                     results[name, size]['rate'].append(rate)
                     results[name, size]['cpu'].append(cpu)
     finally:

@@ -77,6 +77,11 @@ def loadgen():
     return build('loadgen', LOADGEN_SOURCES, headers=LOADGEN_HEADERS)
 
 
+def cpu_sampler():
+    """bench/cpu_sampler.c: the load generator's user-CPU clock for wrk's runs."""
+    return build('cpu_sampler', ('cpu_sampler.c', 'loadgen_usercpu.c'), headers=LOADGEN_HEADERS)
+
+
 def copy_aliasing(headers):
     """bench/copy_aliasing.c, with pyuvnet_copy.h from ``headers`` (the
     source tree's pyuvnet/uv)."""

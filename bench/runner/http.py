@@ -7,21 +7,25 @@ latency), Connection: close (a new connection per request) and the upload
 (bench/wrk_post.lua: every request a POST of POST_SIZE bytes, answered with
 its length). Under wrk, the server's CPU per request is its user+system
 time over the whole run (from /proc/PID/stat; a cluster's primary and
-workers summed) divided by every request wrk completed in it; the load
-generator reads it over its measured window, after a warm-up. Either way a
-run records the client's own CPU time (client_cpu_s), which says whether
-it, not the server, was the bound.
+workers summed) divided by every request wrk completed in it, and its user
+time sampled over the same run by bench/cpu_sampler.c (loadgen_usercpu.c's
+clock, on every thread of the server's process tree); the load generator
+reads both over its measured window, after a warm-up. Either way a run
+records the client's own CPU time (client_cpu_s), which says whether it,
+not the server, was the bound.
 """
 from __future__ import annotations
 
+import json
 import re
 import resource
 import shutil
 import subprocess
+from contextlib import contextmanager, nullcontext
 
 from . import build, load
 from .load import RunError, with_cpu_per_op
-from .procs import pinned, process_tree, tail, tree_cpu_seconds
+from .procs import pinned, process_tree, readable_within, tail, tree_cpu_seconds
 from .scenarios import HTTP_PATHS, POST_SIZE
 
 WARMUP_SECONDS = 2  # Node's http needs about that to reach its JIT's steady state
@@ -34,6 +38,7 @@ UNITS = {'us': 1.0, 'ms': 1e3, 's': 1e6, 'm': 60e6}
 # a slow server at 500 connections and would hide its tail from the p99.
 # Past the run's length no request can reach it: every answer is a latency.
 WRK_TIMEOUT_MARGIN_SECONDS = 2
+SAMPLER_SECONDS = 10  # for cpu_sampler to open its samplers, and to count them
 
 
 def wrk_missing():
@@ -89,6 +94,33 @@ def children_cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+@contextmanager
+def sampled_user_cpu(pids):
+    """A dict that holds, once the block has ended without an error,
+    server_user_sampled_s: the user CPU the threads of processes ``pids``
+    ran in the block, by bench/cpu_sampler.c; empty when it has no figure
+    (perf events off, see loadgen_usercpu.c). The sampler is reaped on
+    every path."""
+    figures = {}
+    proc = subprocess.Popen([str(build.cpu_sampler()), *map(str, pids)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        ready = readable_within(proc.stdout, SAMPLER_SECONDS) and \
+            proc.stdout.readline().strip() == 'ready'
+        yield figures
+        if ready:
+            out, _ = proc.communicate(timeout=SAMPLER_SECONDS)  # closes stdin: the window ends
+            value = json.loads(out.splitlines()[-1]).get('server_user_sampled_s')
+            if value is not None:
+                figures['server_user_sampled_s'] = value
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdin.close()
+        proc.stdout.close()
+
+
 def run(port, conns, seconds, cpu, variant='', server_pid=None):
     """One wrk run of whole seconds (wrk's resolution) on one thread; with
     ``server_pid``, the server's CPU per request too."""
@@ -97,20 +129,23 @@ def run(port, conns, seconds, cpu, variant='', server_pid=None):
     pids = process_tree(server_pid) if server_pid else None
     before = tree_cpu_seconds(pids) if pids else None
     waited = children_cpu_seconds()
-    try:
-        proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
-                              timeout=seconds + 30)
-    except subprocess.TimeoutExpired:
-        raise RunError('wrk did not finish') from None
+    with sampled_user_cpu(pids) if pids else nullcontext({}) as sampled:
+        try:
+            proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
+                                  timeout=seconds + 30)
+        except subprocess.TimeoutExpired:
+            raise RunError('wrk did not finish') from None
+        # wrk's own CPU time (the only child that ended meanwhile; the
+        # sampler still runs): near its duration, its one thread was
+        # saturated and wrk may be the bound.
+        client_cpu = children_cpu_seconds() - waited
     if proc.returncode != 0:
         raise RunError(f'wrk exited with status {proc.returncode}: {tail(proc.stderr)}')
-    # wrk's own CPU time (the only child that ended meanwhile): near its
-    # duration, its one thread was saturated and wrk may be the bound.
     result = {**parse_wrk(proc.stdout), 'conns': conns, 'duration_s': seconds,
-              'client_cpu_s': children_cpu_seconds() - waited}
+              'client_cpu_s': client_cpu}
     if before is not None:
         user, sys_ = tree_cpu_seconds(pids)
-        result.update(server_user_s=user - before[0], server_sys_s=sys_ - before[1])
+        result.update(server_user_s=user - before[0], server_sys_s=sys_ - before[1], **sampled)
     return with_cpu_per_op(result, result['requests'])
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import statistics
 
+from .isolate import idle_note
 from .matrix_chart import PANELS, has_points
 from .report import figure, longer_cells, versions
 from .results import Results
@@ -74,6 +75,13 @@ def times(value, mine):
     return '–' if value is None or not mine else f'{value / mine:.2f}×'
 
 
+def idle_notes(results, systems):
+    """The lines under a table for its servers that spin while idle (each
+    one's median idle share over its starts in the run)."""
+    notes = [note for note in (idle_note(s, results.idle_share(s)) for s in systems) if note]
+    return [*notes, ''] if notes else []
+
+
 def scenario_table(results, scenario, before):
     unit = scenario.unit
     mine = MINE[scenario.family]
@@ -98,7 +106,7 @@ def scenario_table(results, scenario, before):
             row += [number(median_of(before, scenario, system, scenario.metric), unit),
                     number(then_cpu, 'us'), change(cell.median('cpu_us'), then_cpu)]
         lines.append('| ' + ' | '.join(row) + ' |')
-    return lines + ['']
+    return lines + [''] + idle_notes(results, results.systems(scenario))
 
 
 def matrix_table(results, mode, size, title):
@@ -150,13 +158,18 @@ def targets_table(rows, issue):
     return out + ['']
 
 
+# Records since isolate.py say so: each server ran alone in its windows.
+ISOLATED = ' (each server alone: the others stopped while it is measured)'
+
+
 def run_lines(record, before_record=None):
     """What ran, how, and where: the bullets above a run's tables."""
     s = record['settings']
     out = [f"- **Run:** {record['date']} on {record['host']} ({record['cpu']}, "
            f"{record['cpus']} CPUs, Linux {record['kernel']}); {versions(record)}.",
            f"- **Settings:** {s['repeats']} runs of {s['seconds']:g} s per cell"
-           f"{longer_cells(s)} after {s['warmup']:g} s warm-up, interleaved; "
+           f"{longer_cells(s)} after {s['warmup']:g} s warm-up, interleaved"
+           f"{ISOLATED if record.get('isolated') else ''}; "
            f"{record['pinning']}; took {record['elapsed_s']:.0f} s.",
            '- **CPU µs/op:** the server\'s user+system CPU time (/proc/PID/stat, 10 ms ticks) '
            'over the measured window, divided by the operations in it (HTTP under wrk: over '
@@ -199,7 +212,8 @@ def web_table(results, scenario):
               'user CPU µs per request', 'user CPU × pyuvnet\'s', 'user+system CPU µs']
     lines = [f'**{scenario.title}**', '', '| ' + ' | '.join(header) + ' |',
              '|' + ' --- |' * len(header)]
-    for system in (s for s in WEB if (scenario, s) in results.cells):
+    shown = [s for s in WEB if (scenario, s) in results.cells]
+    for system in shown:
         cell = results.cells[(scenario, system)]
         if cell.status != 'ok':
             lines.append(f'| {system} | {cell_text(cell, scenario.metric, "req/s")} |' +
@@ -215,7 +229,7 @@ def web_table(results, scenario):
             times(users and statistics.median(users),
                   mine_users and statistics.median(mine_users)),
             number(cell.median('cpu_us'), 'us')]) + ' |')
-    return lines + ['']
+    return lines + [''] + idle_notes(results, shown)
 
 
 def render_web(record):

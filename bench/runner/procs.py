@@ -174,11 +174,18 @@ class Server:
 
     def stop(self):
         """SIGTERM, SIGKILL after STOP_TIMEOUT; a cluster's workers left
-        once the primary is gone are waited for, then killed too."""
+        once the primary is gone are waited for, then killed too. A
+        SIGCONT follows the SIGTERM: a stopped server (isolate.frozen)
+        would otherwise hold it pending until killed."""
         workers = []
         if self.proc.poll() is None:
             workers = process_tree(self.pid)[1:]
             self.proc.send_signal(signal.SIGTERM)
+            for pid in (self.pid, *workers):
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
             try:
                 self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 from . import matrix_chart
+from .isolate import idle_note
 from .results import DETAILS
 from .scenarios import INSTRUCTIONS
 from .systems import REFERENCES
@@ -107,6 +108,10 @@ def render(results, meta):
         out += ['', f"instr/msg: user-space instructions the server ran per echoed 1 KiB "
                     f"message, counted with {meta['instructions_method']}"
                     " (~: had not settled within 5%)"]
+    spinning = [note for note in (idle_note(s, results.idle_share(s)) for s in results.idle_cpu)
+                if note]
+    if spinning:
+        out += ['', *spinning]
     if notes.reasons:
         out += ['', 'no figure:', *notes.lines()]
     out += ['', f"took {meta['elapsed_s']:.0f} s"]

@@ -40,6 +40,9 @@ class Results:
     def __init__(self):
         self.cells = {}         # (Scenario, system name) -> Cell, in run order
         self.instructions = {}  # system name -> dict, or an error message
+        # system name -> its idle CPU share (of a core) each time it started
+        # (isolate.idle_share): a server spinning while idle shows here
+        self.idle_cpu = {}
 
     def cell(self, scenario, system):
         return self.cells.setdefault((scenario, system), Cell())
@@ -50,6 +53,14 @@ class Results:
     def fail(self, scenario, system, message):
         cell = self.cell(scenario, system)
         cell.error = cell.error or message  # the first failure says most
+
+    def idle(self, system, share):
+        self.idle_cpu.setdefault(system, []).append(share)
+
+    def idle_share(self, system):
+        """The median of ``system``'s idle CPU shares, or None."""
+        shares = self.idle_cpu.get(system)
+        return statistics.median(shares) if shares else None
 
     def missing(self, scenario, system, reason):
         self.cell(scenario, system).missing = reason
@@ -86,6 +97,8 @@ class Results:
                 cell.error = row['reason']
         results.instructions = {echo_name(record, name): entry for name, entry
                                 in (record.get('instructions') or {}).items()}
+        results.idle_cpu = {echo_name(record, name): shares for name, shares
+                            in (record.get('idle_cpu') or {}).items()}
         return results
 
     def to_json(self):
@@ -98,4 +111,4 @@ class Results:
                 'median': {key: cell.median(key) for key in (scenario.metric, *DETAILS)},
                 'vs': self.ratios(scenario, system), 'runs': cell.runs,
             })
-        return {'results': rows, 'instructions': self.instructions}
+        return {'results': rows, 'instructions': self.instructions, 'idle_cpu': self.idle_cpu}

@@ -1,9 +1,11 @@
 """Running the matrix: servers up, runs interleaved across systems, servers down.
 
-Each transport's servers all start together (pinned to the server CPU,
-idle while another is measured) and every repeat visits every system in
-turn, so a slow spell of a noisy machine hits all of them alike rather
-than one system's whole sample.
+Each transport's servers all start together (pinned to the server CPU)
+and every repeat visits every system in turn, so a slow spell of a noisy
+machine hits all of them alike rather than one system's whole sample.
+While one is measured, the others are stopped (isolate.py: a server that
+spins while idle would otherwise share the measured one's CPU), and each
+one's idle CPU is recorded as it starts.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from . import build, http, instructions, load, scripts
+from .isolate import frozen, idle_share
 from .targets import USER_CPU_SCENARIOS, USER_CPU_SECONDS
 from .machine import describe
 from .procs import Server, ServerFailed, cpu_plan, raise_nofile
@@ -50,6 +53,7 @@ class Bench:
         self.loadgen = build.loadgen()
         self.env = server_env(settings.pyuvnet_tree)
         self.results = Results()
+        self.live = {}  # name -> Server: the servers up now, stopped but for the one measured
         self.tmp = Path(tempfile.mkdtemp(prefix='pyuvnet-bench-'))
 
     def close(self):
@@ -72,23 +76,38 @@ class Bench:
         return server, f'127.0.0.1:{server.ready_line}'
 
     @contextmanager
-    def servers(self, systems, transport, scenarios):
+    def servers(self, systems, transport, scenarios, idle_cpu=True):
         """{name: (server, target)} for the systems that start; the others
-        are recorded as missing from ``scenarios``, with the reason."""
+        are recorded as missing from ``scenarios``, with the reason. With
+        ``idle_cpu``, each server's CPU share while idle and alone is
+        recorded once all have started."""
         running = {}
         try:
             for system in systems:
                 try:
-                    running[system.name] = self.start(system, transport)
+                    with frozen(server.pid for server in self.live.values()):
+                        running[system.name] = self.start(system, transport)
+                    self.live[system.name] = running[system.name][0]
                 except (Missing, ServerFailed) as err:
                     reason = str(err) if isinstance(err, Missing) else f'failed to start: {err}'
                     self.log(f'{system.name} ({transport}) missing: {reason}')
                     for scenario in scenarios:
                         self.results.missing(scenario, system.name, reason)
+            for name, (server, _) in running.items() if idle_cpu else ():
+                with self.alone(server):
+                    share = idle_share(server.pid)
+                self.results.idle(name, share)
+                self.log(f'{name} ({transport}) idle: {share * 100:.1f}% of a core')
             yield running
         finally:
-            for server, _ in running.values():
+            for name, (server, _) in running.items():
+                self.live.pop(name, None)
                 server.stop()
+
+    def alone(self, server):
+        """A block in which ``server`` is the only one of the run's servers
+        that may run: the others are stopped, and continued after."""
+        return frozen(other.pid for other in self.live.values() if other is not server)
 
     # -- runs ----------------------------------------------------------
 
@@ -98,7 +117,8 @@ class Bench:
             return 'skipped'  # one failed run already voids the cell: save the time
         try:
             server.check()
-            run = measure()
+            with self.alone(server):
+                run = measure()
         except (load.RunError, ServerFailed) as err:
             self.results.fail(scenario, name, str(err))
             return 'error'
@@ -149,7 +169,7 @@ class Bench:
         """Memory per idle connection: a fresh server for every repeat."""
         for system in select(ECHO, self.settings.only):
             for _ in range(self.settings.repeats):
-                with self.servers([system], 'tcp', [IDLE]) as running:
+                with self.servers([system], 'tcp', [IDLE], idle_cpu=False) as running:
                     for name, (server, target) in running.items():
                         text = self.attempt(IDLE, name, server, partial(
                             load.idle_memory, self.loadgen, server, target, IDLE.conns,
@@ -224,8 +244,9 @@ class Bench:
         with self.servers(systems, 'tcp', scenarios) as running:
             for name, (server, _) in running.items():  # let JITs and caches settle
                 try:
-                    http.run(server.ready_line, scenarios[0].conns, http.WARMUP_SECONDS,
-                             self.plan.client)
+                    with self.alone(server):
+                        http.run(server.ready_line, scenarios[0].conns, http.WARMUP_SECONDS,
+                                 self.plan.client)
                 except load.RunError as err:
                     for scenario in scenarios:
                         self.results.fail(scenario, name, f'warm-up: {err}')
@@ -301,6 +322,7 @@ def run(settings, log):
     meta = describe(bench.plan, {**asdict(settings), 'user_cpu_seconds': USER_CPU_SECONDS},
                     settings.pyuvnet_tree)
     meta['instructions_method'] = method
+    meta['isolated'] = True  # the other servers stopped in each window (isolate.py)
     meta[ECHO_MARK[0]] = ECHO_MARK[1]  # what 'pyuvnet' is in this record
     meta['scripts'] = figures
     meta['elapsed_s'] = time.monotonic() - started

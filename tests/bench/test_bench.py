@@ -456,6 +456,9 @@ def test_http_variants_run_against_the_pyuvnet_httptools_server(loadgen, variant
         assert 'cpu_us' not in result
     # one client thread over a 1 s run: some CPU, at most a core's worth (with its setup)
     assert 0 < result['client_cpu_s'] < result['duration_s'] + 0.5
+    if Path('/proc/sys/kernel/perf_event_paranoid').read_text().strip() != '3':
+        # sampled under wrk too (cpu_sampler.c), and never more than /proc's total
+        assert 0 < result['server_user_sampled_s'] <= cpu + 0.05
 
 
 class FirstAnswerLate(http.server.BaseHTTPRequestHandler):
