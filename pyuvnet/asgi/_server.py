@@ -157,6 +157,12 @@ class ServerMixin(ClosesAfterWork):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def emit(self, event, *args):
+        if event == 'close':
+            # Every connection has ended: the handler's spare Task too.
+            self._asgi.end_spare()
+        return super().emit(event, *args)
+
     def close(self, callback=None):
         """http.Server's close(); the WebSockets under way are closed with
         1012 (service restart), as uvicorn's shutdown closes them."""

@@ -6,6 +6,15 @@
 # turn, and the Task's own first step only collects the end.  The Task is
 # made first and is the current task during that step, in the context it
 # runs in, so current_task(), anyio and sniffio see what they would see.
+#
+# A request whose app ends in that first step needs no Task of its own:
+# its current task is the handler's spare Task, parked between requests
+# on a Future (RUN_PARKED), and the next request's first step uses it
+# again.  Making, stepping and freeing a Task per request is a quarter of
+# a hello's cost (Task.__init__ adds it to asyncio's WeakSet, in Python).
+# A request whose app waits keeps the spare as its own Task: the park is
+# resolved and the Task steps the app from then on, each step in the
+# request's own context.
 
 cdef extern from *:
     """
@@ -40,6 +49,7 @@ cdef enum:
     RUN_ENDED       # it ended in the early first step: the Task's first step ends
     RUN_GOING       # the Task steps it
     RUN_OVER
+    RUN_PARKED      # the spare's Task waits on ``park`` for a request whose app waits
 
 cdef object ENDED = object()    # step()'s answer once the app's coroutine ended
 cdef str TASK_NAME = 'pyuvnet.asgi request'
@@ -70,6 +80,9 @@ cdef class AppRun:
     cdef object given           # what the early first step yielded
     cdef object error           # what the Task must raise once the app ended
     cdef int state
+    # A spare's: its Task, the Future it parks on, and the request's
+    # context, which the Task's steps enter (the Task's own is not it).
+    cdef object task, park, context
 
     def __await__(self):
         return self
@@ -92,7 +105,7 @@ cdef class AppRun:
 
     def throw(self, typ, val=None, tb=None):
         state = self.state
-        if state == RUN_ENDED or state == RUN_OVER or state == RUN_FRESH:
+        if state == RUN_ENDED or state == RUN_OVER or state == RUN_FRESH or state == RUN_PARKED:
             exc = val if val is not None else typ() if isinstance(typ, type) else typ
             if state != RUN_FRESH:
                 self.state = RUN_OVER
@@ -104,6 +117,9 @@ cdef class AppRun:
         else:
             self.state = RUN_GOING
             self.given = None
+            context = self.context
+            if context is not None:
+                PyContext_Enter(context)
             try:
                 out = (self.coro.throw(typ) if val is None and tb is None
                        else self.coro.throw(typ, val, tb))
@@ -113,6 +129,9 @@ cdef class AppRun:
                 self.ended(None, error)
             else:
                 return out
+            finally:
+                if context is not None:
+                    PyContext_Exit(context)
         self.over()     # raises what the Task must raise, if anything
         raise StopIteration
 
@@ -163,7 +182,19 @@ cdef class AppRun:
             return out
         if state == RUN_ENDED or state == RUN_OVER:
             return self.over()
-        out = self.advance(value)
+        if state == RUN_PARKED:
+            park = self.park
+            park._asyncio_future_blocking = True    # as Future.__await__ yields it
+            return park
+        context = self.context
+        if context is None:
+            out = self.advance(value)
+        else:
+            PyContext_Enter(context)
+            try:
+                out = self.advance(value)
+            finally:
+                PyContext_Exit(context)
         if out is ENDED:
             return self.over()
         return out
@@ -195,11 +226,62 @@ cdef class AppRun:
             return result
         return self.ended(result, None)
 
+    cdef bint repark(self) except -1:
+        """After a spare's early step: parked again (True) when the app
+        ended there and left its Task as it found it; else the Task is the
+        request's from now on (False), and its park is over."""
+        park = self.park
+        if (self.state == RUN_ENDED and self.error is None and not park.done()
+                and self.task.cancelling() == 0):
+            self.state = RUN_PARKED
+            self.cycle = None
+            self.context = None
+            return True
+        if not park.done():
+            park.set_result(None)
+        return False
+
+    cdef int release(self) except -1:
+        """A parked spare's Task ends (with None) at its next step."""
+        if self.state == RUN_PARKED:
+            self.state = RUN_OVER
+            self.task = None
+            if not self.park.done() and not self.park.get_loop().is_closed():
+                self.park.set_result(None)
+        return 0
+
     cdef object ended(self, result, error):
         self.state = RUN_OVER
         self.coro = None
         self.error = self.cycle.finish(result, error)
         return ENDED
+
+
+cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context):
+    """``cycle``'s early step on ``handler``'s spare Task: None when the
+    app ended there (the spare parked again), else the run whose Task
+    (its ``task``) is now the request's."""
+    # Taken out meanwhile: a request dispatched during this step gets another.
+    cdef AppRun run = handler.spare
+    handler.spare = None
+    if run is None or run.state != RUN_PARKED:
+        # A Task with a context of its own (not a request's), parked on a
+        # Future of the loop's.
+        run = AppRun.__new__(AppRun)
+        run.park = loop.create_future()
+        run.task = AsyncioTask(run, loop=loop, name=TASK_NAME)
+    run.state = RUN_FRESH
+    run.cycle = cycle
+    run.context = context
+    task = cycle.task = run.task
+    run.early(loop, task, context)
+    if not run.repark():
+        return run
+    if handler.spare is None:
+        handler.spare = run
+    else:
+        run.release()
+    return None
 
 
 cdef PyObject* app_run_next(PyObject* self) except NULL:

@@ -127,6 +127,7 @@ cdef class ASGIHandler:
     cdef readonly object server, app
     cdef object _loop
     cdef bint plain_loop        # its create_task() is asyncio's or uvloop's own
+    cdef AppRun spare           # parked: its Task is the next early step's (app_run.pyx)
     cdef readonly set tasks
     """The requests' Tasks under way (the server's ``_tasks``)."""
     cdef object state
@@ -167,8 +168,15 @@ cdef class ASGIHandler:
             return self._loop
 
         def __set__(self, loop):
+            self.end_spare()
             self._loop = loop
             self.plain_loop = plain_create_task(loop)
+
+    def end_spare(self):
+        """The spare Task ends (at the server's close)."""
+        if self.spare is not None:
+            self.spare.release()
+            self.spare = None
 
     def __call__(self, req, res):
         self.start(<IncomingCore?>req, <ResponseCore?>res, False)
@@ -189,21 +197,24 @@ cdef class ASGIHandler:
             # The body is read as the app asks (receive()), not before.
             req.pause()
         cycle.scope = self.make_scope(req, req.socket, False)
-        cdef AppRun run = AppRun.__new__(AppRun)
-        run.cycle = cycle
+        cdef AppRun run
         loop = self._loop
         if PYUVNET_EARLY_STEP and loop.get_task_factory() is None:
             # The app's first step now, in this turn (uv/asgi/app_run.pyx).
             context = PyContext_CopyCurrent()
             if self.plain_loop:
-                # The Task that create_task() would make, named: the
-                # default name ("Task-N") is formatted per Task.
-                task = AsyncioTask(run, loop=loop, name=TASK_NAME, context=context)
+                run = early_on_spare(self, cycle, loop, context)
+                if run is None:
+                    return 0        # it ended: the spare is parked again
+                task, run.task = run.task, None
             else:
-                task = loop.create_task(run, context=context)
-            cycle.task = task
-            run.early(loop, task, context)
+                run = AppRun.__new__(AppRun)
+                run.cycle = cycle
+                task = cycle.task = loop.create_task(run, context=context)
+                run.early(loop, task, context)
         else:
+            run = AppRun.__new__(AppRun)
+            run.cycle = cycle
             task = cycle.task = loop.create_task(run)
         if run.state != RUN_ENDED and run.state != RUN_OVER:
             # Under way (an eager task factory may have run it whole).
