@@ -1,7 +1,8 @@
 """pyuvnet.wsgi's C glue (pyuvnet/uv/wsgi/): wsgi.input of a body all in
 answers as io.BytesIO over the same bytes does; the environ of a
 keep-alive connection's requests, copied whole while they repeat, follows
-each request's own line and headers; start_response is also write()."""
+each request's own line and headers and never shows what an app changed
+or kept; start_response is also write()."""
 import io
 
 import pytest
@@ -116,6 +117,66 @@ def test_keep_alive_environ_follows_each_request():
     assert 'CONTENT_LENGTH' in seen[4] and 'CONTENT_LENGTH' not in seen[5]
     assert 'HTTP_CONNECTION' in seen[6] and 'HTTP_CONNECTION' not in seen[7]
     assert seen[0] == seen[1] == seen[7]
+
+
+def repeated_environs(app, times=8):
+    """The answers to ``times`` equal GETs sent on one keep-alive
+    connection to ``app`` (threads: 0), which sees them all."""
+    get = b'GET /same?x=1 HTTP/1.1\r\nHost: h\r\nX-Tag: t\r\n\r\n'
+
+    async def client(server):
+        return await exchange(server, get * times, times)
+    responses, closed = serve(app, client, module=wsgi, threads=0)
+    assert [response[0] for response in responses] == [200] * times and not closed
+
+
+def answer(start_response):
+    start_response('200 OK', [('Content-Length', '0')])
+    return []
+
+
+def test_a_repeated_request_never_meets_what_the_app_changed():
+    # Every way of changing the environ, each followed by requests that
+    # change nothing (whose environ the server may hand out again).
+    changes = [
+        lambda e: e.update(EXTRA='x'),
+        lambda e: None,
+        lambda e: e.__setitem__('PATH_INFO', '/other'),
+        lambda e: None,
+        lambda e: e.__setitem__('PATH_INFO', e.pop('PATH_INFO')),   # same value, re-added
+        lambda e: None,
+        lambda e: e.pop('HTTP_X_TAG'),
+        lambda e: None,
+        lambda e: e.clear(),
+        lambda e: None,
+        lambda e: e.__setitem__('wsgi.input', None),
+        lambda e: None,
+        lambda e: None,
+    ]
+    seen = []
+
+    def app(environ, start_response):
+        seen.append(dict(environ))
+        changes[len(seen) - 1](environ)
+        return answer(start_response)
+    repeated_environs(app, len(changes))
+    assert seen[0]['PATH_INFO'] == '/same' and seen[0]['HTTP_X_TAG'] == 't'
+    assert 'EXTRA' not in seen[0]
+    assert all(environ == seen[0] for environ in seen)
+
+
+def test_an_environ_the_app_keeps_is_never_handed_out_again():
+    kept, copies = [], []
+
+    def app(environ, start_response):
+        if len(copies) % 2 == 0:
+            kept.append(environ)
+        copies.append(dict(environ))
+        return answer(start_response)
+    repeated_environs(app)
+    assert len(set(map(id, kept))) == len(kept) == 4
+    assert [dict(environ) for environ in kept] == copies[0::2]
+    assert all(environ == copies[0] for environ in copies)
 
 
 def test_start_response_is_also_write():

@@ -372,5 +372,9 @@ cdef class WsgiRequests:
             return
         cdef WsgiCall call = WsgiCall.__new__(WsgiCall)
         call.init(server, request, <ResponseCore?>res, False)
-        call.call_on_loop(self.app, wsgi_environ(server, request,
-                                                 wsgi_input(request.take_body())))
+        cdef dict environ = wsgi_environ(server, request, wsgi_input(request.take_body()))
+        call.call_on_loop(self.app, environ)
+        exchange = <ServerExchange?>request.exchange
+        if exchange is not None and exchange.app_data is not None:
+            # This frame's is the one reference the app left, if it kept none.
+            (<WsgiConnection>exchange.app_data).give_back(environ, 1)

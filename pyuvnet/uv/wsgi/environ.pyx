@@ -8,6 +8,8 @@
 # start_response.pyx and call.pyx use it too.
 
 from cpython.dict cimport PyDict_Copy, PyDict_GetItemWithError, PyDict_SetDefault
+from cpython.ref cimport Py_REFCNT
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.unicode cimport PyUnicode_READ_CHAR
 
 cdef dict wsgi_kit = {}
@@ -57,32 +59,82 @@ def _wsgi_environ(server, req, body):
     return wsgi_environ(server, <IncomingCore?>req, body)
 
 
+# Whether a dict changed since a moment: its version (PEP 509), which
+# every change moves on.  CPython 3.14 has none: there an environ lent out
+# is never taken back (see WsgiConnection).
+cdef extern from *:
+    """
+    #if PY_VERSION_HEX < 0x030E0000
+    #pragma GCC diagnostic push
+    #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    static inline unsigned long long pyuvnet_dict_version(PyObject *d) {
+        return ((PyDictObject *)d)->ma_version_tag;
+    }
+    #pragma GCC diagnostic pop
+    #define PYUVNET_DICT_VERSIONS 1
+    #else
+    static inline unsigned long long pyuvnet_dict_version(PyObject *d) { return 0; }
+    #define PYUVNET_DICT_VERSIONS 0
+    #endif
+    """
+    unsigned long long dict_version "pyuvnet_dict_version" (object d)
+    bint DICT_VERSIONS "PYUVNET_DICT_VERSIONS"
+
+
 @cython.final
 cdef class WsgiConnection:
     """What the environs of a connection's requests share: the
-    connection's part, and the last request's environ as it was made,
-    with what it was made of (a keep-alive client mostly repeats its
-    request line and headers, which the parser then gives as the same
-    strs), to be copied whole when the next request repeats them."""
+    connection's part, and the environ of a request seen twice in a row
+    (a keep-alive client mostly repeats its request line and headers, which
+    the parser then gives as the same strs), copied whole while the
+    requests repeat it.  A copy that the app neither kept nor changed is
+    taken back (``give_back``) as the next repeat's environ."""
 
     cdef dict base              # the connection's part
-    cdef dict last              # the last environ made (wsgi.input empty), or None
+    cdef dict last              # the repeated request's environ (wsgi.input empty), or None
+    cdef dict spare             # a copy of ``last`` given back, or None
+    cdef PyObject* lent         # the copy of ``last`` the app has now (only compared)
+    cdef unsigned long long lent_version
+    # What the last request was made of (method None: none yet).
     cdef object method, url
     cdef int major, minor
     cdef tuple raw
 
     cdef bint repeats(self, IncomingCore req):
+        """Whether ``req`` is the last request again."""
         cdef tuple raw = req._raw
         cdef tuple known = self.raw
-        cdef Py_ssize_t i
-        if self.last is None or req.method is not self.method or req.url is not self.url \
+        cdef Py_ssize_t i, n = PyTuple_GET_SIZE(raw)
+        if req.method is not self.method or req.url is not self.url \
                 or req._major != self.major or req._minor != self.minor \
-                or len(raw) != len(known):
+                or n != PyTuple_GET_SIZE(known):
             return False
-        for i in range(len(raw)):
-            if <PyObject*>raw[i] is not <PyObject*>known[i]:
+        for i in range(n):
+            if PyTuple_GET_ITEM(raw, i) is not PyTuple_GET_ITEM(known, i):
                 return False
         return True
+
+    cdef dict lend(self):
+        """An environ equal to ``last``, to be given back after the app."""
+        cdef dict environ = self.spare
+        if environ is None:
+            environ = PyDict_Copy(self.last)
+        else:
+            self.spare = None
+        self.lent = <PyObject*>environ
+        self.lent_version = dict_version(environ)
+        return environ
+
+    cdef int give_back(self, dict environ, Py_ssize_t holders) except -1:
+        """The app is done with ``environ``: kept as the next repeat's when
+        it is the one lent, unchanged, and ``holders`` (the caller's
+        references) are all it has."""
+        if <PyObject*>environ is self.lent:
+            self.lent = NULL
+            if DICT_VERSIONS and Py_REFCNT(environ) == holders \
+                    and dict_version(environ) == self.lent_version:
+                self.spare = environ
+        return 0
 
 
 cdef dict wsgi_environ(server, IncomingCore req, body):
@@ -91,11 +143,20 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
     cdef dict environ
     if exchange is not None and exchange.app_data is not None:
         connection = <WsgiConnection?>exchange.app_data
-    if connection is not None and connection.repeats(req):
-        environ = PyDict_Copy(connection.last)
-        if body is not WSGI_EMPTY_INPUT:
-            environ['wsgi.input'] = body
-        return environ
+        connection.lent = NULL
+        if connection.repeats(req):
+            if connection.last is not None:
+                if body is WSGI_EMPTY_INPUT:
+                    return connection.lend()
+                environ = PyDict_Copy(connection.last)
+                environ['wsgi.input'] = body
+                return environ
+            # Seen twice in a row: its environ is kept from now on (a
+            # client whose requests all differ never pays for the copy).
+            environ = request_environ(connection.base, req, body)
+            connection.last = PyDict_Copy(environ)
+            connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
+            return environ
     if connection is None:
         # The connection's part, made at its first request; it has every
         # key of a request's own too, so that a copy of it takes them
@@ -106,8 +167,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
             exchange.app_data = connection
     environ = request_environ(connection.base, req, body)
     if exchange is not None:
-        connection.last = PyDict_Copy(environ)
-        connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
+        connection.last = connection.spare = None
         connection.method, connection.url, connection.raw = req.method, req.url, req._raw
         connection.major, connection.minor = req._major, req._minor
     return environ

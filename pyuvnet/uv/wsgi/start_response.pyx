@@ -79,25 +79,44 @@ cdef int wsgi_headers(headers, bint bodiless) except -1:
     return 0
 
 
-cdef bint same_pairs(headers, tuple known):
-    """Whether start_response's ``headers`` are ``known``'s (str, str)
-    tuples: equal names and values, in order."""
-    cdef Py_ssize_t i
-    if known is None or not (type(headers) is list or type(headers) is tuple) \
-            or len(headers) != len(known):
-        return False
-    for i in range(len(known)):
-        mine = headers[i]
-        theirs = <tuple>known[i]
-        if mine is theirs:
-            continue
-        if type(mine) is not tuple or len(<tuple>mine) != 2:
-            return False
-        name, value = <tuple>mine
-        if type(name) is not str or type(value) is not str \
-                or <str>name != <str>theirs[0] or <str>value != <str>theirs[1]:
-            return False
-    return True
+# Whether start_response's ``headers`` are ``known``'s (str, str) tuples:
+# equal names and values, in order.  Per request, so in C: an app passes
+# its names as the same literals, and its values mostly so too, apart from
+# a Content-Length made per response.
+cdef extern from *:
+    """
+    static int pyuvnet_same_text(PyObject *mine, PyObject *known) {
+        Py_ssize_t n;
+        if (mine == known) return 1;
+        if (!PyUnicode_CheckExact(mine)) return 0;
+    #if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(mine) < 0) { PyErr_Clear(); return 0; }
+    #endif
+        n = PyUnicode_GET_LENGTH(mine);
+        return n == PyUnicode_GET_LENGTH(known) && PyUnicode_KIND(mine) == PyUnicode_KIND(known)
+            && memcmp(PyUnicode_DATA(mine), PyUnicode_DATA(known), n * PyUnicode_KIND(mine)) == 0;
+    }
+
+    static int pyuvnet_same_pairs(PyObject *headers, PyObject *known) {
+        PyObject **items;
+        Py_ssize_t i, n;
+        if (known == Py_None || !(PyList_CheckExact(headers) || PyTuple_CheckExact(headers)))
+            return 0;
+        n = PySequence_Fast_GET_SIZE(headers);
+        if (n != PyTuple_GET_SIZE(known)) return 0;
+        items = PySequence_Fast_ITEMS(headers);
+        for (i = 0; i < n; i++) {
+            PyObject *mine = items[i], *theirs = PyTuple_GET_ITEM(known, i);
+            if (mine == theirs) continue;
+            if (!PyTuple_CheckExact(mine) || PyTuple_GET_SIZE(mine) != 2
+                    || !pyuvnet_same_text(PyTuple_GET_ITEM(mine, 0), PyTuple_GET_ITEM(theirs, 0))
+                    || !pyuvnet_same_text(PyTuple_GET_ITEM(mine, 1), PyTuple_GET_ITEM(theirs, 1)))
+                return 0;
+        }
+        return 1;
+    }
+    """
+    bint same_pairs "pyuvnet_same_pairs" (object headers, object known)
 
 
 cdef HeaderBlock wsgi_block(tuple pairs, unique):
