@@ -100,6 +100,27 @@ def test_response_heads_kept_per_headers_not_shared_across_values():
         [b'3'], [b'5'], [b'3']]
 
 
+def test_response_heads_follow_each_requests_headers_whatever_came_before():
+    """Headers compared with the last ones pair by pair: a pair that is a
+    list, a longer or shorter list, a tuple of pairs, one value changed."""
+    heads = [[(b'x-a', b'1')], [[b'x-a', b'2']], [(b'x-a', b'1')],
+             ((b'x-a', b'1'), (b'x-b', b'2')), [(b'x-a', b'1')], [(b'x-a', b'3')]]
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        head = heads[int(scope['path'][1:])]
+        await send({'type': 'http.response.start', 'status': 200, 'headers': head})
+        await send({'type': 'http.response.body', 'body': b''})
+
+    async def client(server):
+        data = b''.join(request(b'/%d' % i) for i in range(len(heads)))
+        got, _ = await exchange(server, data, responses=len(heads))
+        return [(header(headers, b'x-a'), header(headers, b'x-b')) for _, headers, _, _ in got]
+    assert serve(app, client) == [([b'1'], []), ([b'2'], []), ([b'1'], []),
+                                  ([b'1'], [b'2']), ([b'1'], []), ([b'3'], [])]
+
+
 def test_receive_and_send_awaitables_are_coroutines():
     """What receive() and send() return can be awaited, wrapped by
     ensure_future() and given to create_task(), as uvicorn's coroutines."""

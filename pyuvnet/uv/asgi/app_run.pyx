@@ -39,9 +39,12 @@ cdef extern from *:
     # create_task(context=) is 3.11's: before it, the Task takes every step.
     bint PYUVNET_EARLY_STEP
     bint PyCoro_CheckExact(object obj)
+    # (Cython's cpython.method declares its Python 2 form, with a class.)
+    object bound_method "PyMethod_New" (object func, object self)
 
 import sys
 from cpython.contextvars cimport PyContext_CopyCurrent, PyContext_Enter, PyContext_Exit
+from cpython.dict cimport PyDict_SetDefault
 
 cdef enum:
     RUN_FRESH       # the app not called yet
@@ -83,6 +86,8 @@ cdef class AppRun:
     # A spare's: its Task, the Future it parks on, and the request's
     # context, which the Task's steps enter (the Task's own is not it).
     cdef object task, park, context
+    cdef object park_done       # park.done, bound once
+    cdef bint parked            # its Task waits on park (cancel() would cancel park)
 
     def __await__(self):
         return self
@@ -152,11 +157,9 @@ cdef class AppRun:
                 enter_task(loop, task)
             except RuntimeError:
                 return 0
-        elif loop in current:
+        elif PyDict_SetDefault(current, loop, task) != <PyObject*>task:
             return 0
-        else:
-            # _enter_task's own work (its dict, where current_task() looks).
-            current[loop] = task
+        # else: _enter_task's own work (its dict, where current_task() looks).
         PyContext_Enter(context)
         try:
             out = self.advance(None)
@@ -185,6 +188,7 @@ cdef class AppRun:
         if state == RUN_PARKED:
             park = self.park
             park._asyncio_future_blocking = True    # as Future.__await__ yields it
+            self.parked = True
             return park
         context = self.context
         if context is None:
@@ -215,7 +219,9 @@ cdef class AppRun:
         try:
             if self.coro is None:
                 self.state = RUN_GOING
-                coro = cycle.handler.app(cycle.scope, cycle.receive, cycle.send)
+                # Bound here, not looked up on the cycle.
+                coro = cycle.handler.app(cycle.scope, bound_method(CYCLE_RECEIVE, cycle),
+                                         bound_method(CYCLE_SEND, cycle))
                 self.coro = coro if PyCoro_CheckExact(coro) else _awaited(coro)
             status = pyuvnet_iter_send(self.coro, value, &out)
         except BaseException as error:
@@ -230,15 +236,16 @@ cdef class AppRun:
         """After a spare's early step: parked again (True) when the app
         ended there and left its Task as it found it; else the Task is the
         request's from now on (False), and its park is over."""
-        park = self.park
-        if (self.state == RUN_ENDED and self.error is None and not park.done()
-                and self.task.cancelling() == 0):
+        # A cancel() while the Task waits on the park cancels the park;
+        # before its first step, it is counted by cancelling().
+        if (self.state == RUN_ENDED and self.error is None and not self.park_done()
+                and (self.parked or self.task.cancelling() == 0)):
             self.state = RUN_PARKED
             self.cycle = None
             self.context = None
             return True
-        if not park.done():
-            park.set_result(None)
+        if not self.park_done():
+            self.park.set_result(None)
         return False
 
     cdef int release(self) except -1:
@@ -269,6 +276,7 @@ cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context):
         # Future of the loop's.
         run = AppRun.__new__(AppRun)
         run.park = loop.create_future()
+        run.park_done = run.park.done
         run.task = AsyncioTask(run, loop=loop, name=TASK_NAME)
     run.state = RUN_FRESH
     run.cycle = cycle
@@ -282,6 +290,9 @@ cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context):
     else:
         run.release()
     return None
+
+
+cdef object CYCLE_RECEIVE = HTTPCycle.receive, CYCLE_SEND = HTTPCycle.send
 
 
 cdef PyObject* app_run_next(PyObject* self) except NULL:

@@ -136,6 +136,8 @@ cdef class ASGIHandler:
     cdef bytes raw_root
     cdef object unique
     cdef dict blocks            # the app's headers, as a tuple -> (HeaderBlock, length)
+    cdef tuple last_headers     # the last of those keys found or made, and its value
+    cdef tuple last_made
     cdef list pairs             # by position: (name, value, (lower name bytes, value bytes))
     cdef object last_url
     cdef tuple last_target      # (path, raw_path, query_string) of last_url
@@ -192,7 +194,8 @@ cdef class ASGIHandler:
         cycle.req = req
         cycle.res = res
         cycle.continue_due = expect_continue
-        cycle.head = req.method == 'HEAD'
+        method = req.method
+        cycle.head = len(method) == 4 and method == 'HEAD'
         if not req._ended:
             # The body is read as the app asks (receive()), not before.
             req.pause()
@@ -341,6 +344,8 @@ cdef class ASGIHandler:
         response's ASGI headers; made once per distinct headers."""
         key = None
         if type(headers) is list or type(headers) is tuple:
+            if self.same_as_last(headers):
+                return self.last_made
             key = tuple(headers)
             try:
                 found = self.blocks.get(key)
@@ -348,6 +353,8 @@ cdef class ASGIHandler:
                 key = None
             else:
                 if found is not None:
+                    self.last_headers = key
+                    self.last_made = <tuple>found
                     return <tuple>found
         pairs = []
         length = None
@@ -362,7 +369,23 @@ cdef class ASGIHandler:
             if len(self.blocks) >= BLOCKS_KEPT:
                 self.blocks.clear()
             self.blocks[key] = made
+            self.last_headers = key
+            self.last_made = made
         return made
+
+    cdef bint same_as_last(self, headers) except -1:
+        """Whether a list or tuple of headers equals the last key, compared
+        pair by pair (most are the same objects): an app's headers
+        mostly repeat, and this spares hashing them."""
+        cdef tuple last = self.last_headers
+        cdef Py_ssize_t i, n = len(headers)
+        if last is None or n != len(last):
+            return False
+        for i in range(n):
+            pair = headers[i]
+            if pair is not last[i] and not (type(pair) is tuple and pair == last[i]):
+                return False
+        return True
 
 
 @cython.final
@@ -566,7 +589,10 @@ cdef class HTTPCycle:
                 return self.drained()
             return READY_NONE
         self.complete = True
-        res.end(body)
+        if res.ends_at_once(body):
+            res.end_bytes(body)
+        else:
+            res.end(body)
         if self.flowing and not self.ended:
             # Read (and drop) the rest of the body, as uvicorn does, so
             # that the connection can go on to its next request.
@@ -586,9 +612,10 @@ cdef class HTTPCycle:
         self.continue_due = False
         cdef ResponseCore res = self.res
         server = self.handler.server
-        if (<ServerCore>server)._closing or server._closing_task is not None:
+        if (<ServerCore>server)._closing:
             # The server is closing: this answer is the connection's last
-            # (uvicorn's shutdown turns keep-alive off).
+            # (uvicorn's shutdown turns keep-alive off).  (Once it emitted
+            # 'close', no connection is left to keep alive.)
             res._should_keep_alive = False
         cdef tuple made = self.handler.head_block(message.get('headers', ()))
         self.length = made[1]

@@ -94,12 +94,17 @@ cdef class OutgoingCore(MessageCore):
         """The last body bytes (optional), then the end of the message:
         with no head made yet, the body's length becomes Content-Length and
         head and body go out as one write.  'finish' follows once sent."""
-        if ((chunk is not None and type(chunk) is not bytes) or encoding is not None
-                or callback is not None or self._finished or self._strict or self._corked
-                or self._reject_body):
+        data = b'' if chunk is None else chunk
+        if encoding is not None or callback is not None or not self.ends_at_once(data):
             return self._end_slow(chunk, encoding, callback)
-        self.end_bytes(b'' if chunk is None else chunk)
+        self.end_bytes(data)
         return self
+
+    cdef bint ends_at_once(self, data):
+        """Whether end(data) with no encoding or callback is end_bytes(data):
+        bytes, not ended, not strict, corked or rejecting a body."""
+        return (type(data) is bytes and not self._finished and not self._strict
+                and not self._corked and not self._reject_body)
 
     cdef int end_bytes(self, bytes data) except -1:
         """end(data)'s work once its fast path is sure (no callback, not
