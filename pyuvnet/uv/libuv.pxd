@@ -285,6 +285,9 @@ cdef extern from "pyuvnet_compat.h":
     char* pyuvnet_read_bytes(PyObject** slot, ssize_t n)
     const char* pyuvnet_bytes_data(PyObject* bytes)
     bytes pyuvnet_bytes_handover(PyObject** slot, ssize_t n)
+    # A large body's read buffer, kept for reuse (pyuvnet_body_spare).
+    char* pyuvnet_read_body(PyObject** slot, ssize_t n)
+    bytes pyuvnet_body_handover(PyObject** slot, ssize_t n)
     # Where a socket whose reads fill chunks reads next (NULL: the loop's buffer).
     char* pyuvnet_read_chunk(pyuvnet_loop_t* loop)
     bint pyuvnet_in_read_chunk(pyuvnet_loop_t* loop, const char* base)

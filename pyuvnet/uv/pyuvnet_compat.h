@@ -390,6 +390,64 @@ static PyObject* pyuvnet_bytes_handover(PyObject** slot, Py_ssize_t n) {
     return bytes;
 }
 
+/* A large body's reads (pyuvnet_read_body): one bytes object the size of
+ * the largest such read, kept and read into again once nothing else holds
+ * it (refcount 1: the app let go of the last body read into it).  A new one
+ * per request would come from glibc's heap top, which free() gives back to
+ * the kernel past its trim threshold: the next read then faulted in 16 fresh
+ * pages, most of an upload's system time.  One per process: only threads
+ * holding the GIL touch it, and it is handed out only while unshared. */
+static PyObject* pyuvnet_body_spare = NULL;
+#define PYUVNET_BODY_SPARE_SIZE (PYUVNET_CHUNK_SIZE + 1)
+
+/* pyuvnet_read_bytes for a body's read of n bytes: reads of at least half
+ * the spare's size land in the spare (or in a new spare, the old one left
+ * to whoever holds it), so that what it holds is at least half used. */
+static char* pyuvnet_read_body(PyObject** slot, Py_ssize_t n) {
+    PyObject* spare = pyuvnet_body_spare;
+    if (n < PYUVNET_BODY_SPARE_SIZE / 2 || n > PYUVNET_BODY_SPARE_SIZE)
+        return pyuvnet_read_bytes(slot, n);
+    if (*slot != NULL && *slot == spare) {
+        Py_SET_SIZE(spare, n);
+        PyBytes_AS_STRING(spare)[n] = 0;
+        return PyBytes_AS_STRING(spare);
+    }
+    Py_CLEAR(*slot);
+    if (spare == NULL || Py_REFCNT(spare) != 1) {
+        spare = PyBytes_FromStringAndSize(NULL, PYUVNET_BODY_SPARE_SIZE);
+        if (spare == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+        Py_XSETREF(pyuvnet_body_spare, spare);
+    } else {
+        pyuvnet_bytes_forget_hash(spare);
+    }
+    Py_SET_SIZE(spare, n);
+    PyBytes_AS_STRING(spare)[n] = 0;
+    Py_INCREF(spare);
+    *slot = spare;
+    return PyBytes_AS_STRING(spare);
+}
+
+/* pyuvnet_bytes_handover for pyuvnet_read_body's slot: the spare, cut to
+ * the n bytes the read filled, when they are at least half of it (else
+ * they are copied out, and the spare is free again at once). */
+static PyObject* pyuvnet_body_handover(PyObject** slot, Py_ssize_t n) {
+    PyObject* bytes = *slot;
+    if (bytes == NULL || bytes != pyuvnet_body_spare)
+        return pyuvnet_bytes_handover(slot, n);
+    *slot = NULL;
+    if (n < PYUVNET_BODY_SPARE_SIZE / 2) {
+        PyObject* copy = pyuvnet_bytes_copy(PyBytes_AS_STRING(bytes), n);
+        Py_DECREF(bytes);
+        return copy;
+    }
+    Py_SET_SIZE(bytes, n);
+    PyBytes_AS_STRING(bytes)[n] = 0;
+    return bytes;
+}
+
 /* Empty ``list`` keeping its item array for the next appends: a stream's
  * write queue is filled and emptied once per loop turn, and list_clear
  * would free the array for the next append to allocate again. */

@@ -261,11 +261,20 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                 stream.loop.flusher.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
-    elif nread < 0:
-        try:
-            stream.on_read_end(nread)
-        except BaseException as exc:
-            stream.loop.report(exc)
+    else:
+        if stream.sink is not None and stream.sink_buffer != NULL:
+            # A read of nothing (EAGAIN: 0) or the read side's end: a sink
+            # that offers its own buffers hears of it first, as a read of
+            # size 0 (HTTPParser hands over a head that waited for it).
+            try:
+                stream.feed_sink(stream.sink, buf.base, 0)
+            except BaseException as exc:
+                stream.loop.report(exc)
+        if nread < 0:
+            try:
+                stream.on_read_end(nread)
+            except BaseException as exc:
+                stream.loop.report(exc)
     stream.loop.after_callback()
     if stream.loop.cut_turn_short():
         stream.loop.hold_reading(stream)

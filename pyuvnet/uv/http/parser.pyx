@@ -10,7 +10,9 @@
 # the parser has libuv read straight into a bytes object
 # (``parser_read_buffer``), which becomes the 'data' chunk; after such a
 # body, the next message's head is read alone (a read of the last head's
-# length), so that its body too lands in a bytes object.  Everything
+# length), so that its body too lands in a bytes object; a server's head
+# read so waits for the read right after it, and goes with its body as one
+# whole message when that read brings it (``head_waits``).  Everything
 # llhttp reports per byte range (the URL, each header name and value) is
 # copied into one C buffer, with no Python call; the owner is called once
 # per message head, once per read that carried body bytes, and once when
@@ -123,6 +125,10 @@ cdef class HTTPParser:
     cdef object error           # an exception a callback into the owner raised
     cdef readonly bint stopped
     cdef bint held              # the owner stopped reading: parsing waits (hold_here)
+    # A server's head read alone whose large body comes next (parse_read):
+    # the head waits for that read, so that a body that follows at once
+    # makes one whole message with it (one call, the request complete).
+    cdef bint head_alone        # this parse is of such a read
     """True once stop() was called or a parse error was reported."""
     cdef uint64_t started           # uv_hrtime() at the message's start, 0 between messages
     cdef public bint skip_body
@@ -440,9 +446,20 @@ cdef class HTTPParser:
         stream's chunks, where they would have gone."""
         cdef Stream stream = self.source
         cdef Py_ssize_t start = 0, n
+        if self.head is not None and (size == 0 or data != uv.pyuvnet_bytes_data(self.read_buffer)):
+            # The head kept for its body's read, and this is not that read
+            # (none came: size 0): the head goes on alone, as it came.
+            try:
+                self.finish_feed(ll.HPE_OK, NULL, 0)
+            except BaseException as exc:
+                stream.loop.report(exc)
+        if size == 0:
+            return 0
         # A read into the offered bytes (at most a chunk, all body): on_body
         # takes that bytes object as it is.
         self.read_filled = size if data == uv.pyuvnet_bytes_data(self.read_buffer) else 0
+        self.head_alone = (size == self.head_size and not self.in_message
+                           and isinstance(self.owner, ServerExchange))
         while start < size and not stream._destroyed:
             n = min(size - start, uv.PYUVNET_CHUNK_SIZE)
             stream.bytes_read += n      # as each chunk goes out (stream_reads.pyx)
@@ -457,6 +474,7 @@ cdef class HTTPParser:
                 stream.loop.report(exc)
             start += n
         self.read_filled = 0
+        self.head_alone = False
         if size == self.head_size and self.in_message and not self.head_done:
             # A head read alone was not the whole head: read normally
             # until a message measures it again.
@@ -485,7 +503,7 @@ cdef class HTTPParser:
         cdef Py_ssize_t nparsed = 0
         if self.error is None and not self.stopped:
             # What this read brought of a message that goes on.
-            if self.head is not None:
+            if self.head is not None and not self.head_waits(err):
                 head, self.head = self.head, None
                 self.call_exchange(CALL_HEAD, head, None, None)
             if self.body is not None and not self.stopped:
@@ -527,6 +545,18 @@ cdef class HTTPParser:
             exc, self.error = self.error, None
             raise exc
         return 0
+
+    cdef bint head_waits(self, ll.llhttp_errno_t err):
+        """Whether the head this read brought waits for the next read (see
+        ``head_alone``): it came alone, whole, with nothing of its large
+        Content-Length body.  libuv reads again at once after a read that
+        filled its buffer, as this one did: parse_read hands the head over
+        then, with the body if that read brought it, else alone (a read
+        of nothing, size 0, included: the stream's read callback passes it
+        on); EOF (finish) and stop() end the wait too."""
+        return (self.head_alone and err == ll.HPE_OK and self.head_done
+                and self.large_body and self.body is None and not self.stopped
+                and not (<tuple>self.head)[6])
 
     def message_age(self):
         """Milliseconds since the current message began (or, before the
@@ -600,4 +630,4 @@ cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
         size[0] = <size_t>p.content_length + 1
     else:
         size[0] = uv.PYUVNET_CHUNK_SIZE
-    return uv.pyuvnet_read_bytes(&self.read_buffer, size[0])
+    return uv.pyuvnet_read_body(&self.read_buffer, size[0])

@@ -85,7 +85,7 @@ cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
     try:
         if <Py_ssize_t>length == self.read_filled and at == uv.pyuvnet_bytes_data(self.read_buffer):
             self.read_filled = 0
-            chunk = uv.pyuvnet_bytes_handover(&self.read_buffer, length)
+            chunk = uv.pyuvnet_body_handover(&self.read_buffer, length)
         else:
             chunk = uv.pyuvnet_bytes_copy(at, length)
     except BaseException as exc:
