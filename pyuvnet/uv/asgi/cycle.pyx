@@ -401,19 +401,19 @@ cdef class ConnectionScope:
 
 
 @cython.final
-cdef class HTTPCycle:
-    """One request and its response, for one run of the app."""
+cdef class HTTPCycle(BodyWatch):
+    """One request and its response, for one run of the app.  The body
+    waits in the request's own buffer, paused (its socket reads no more
+    than a high-water mark ahead), told to us as it comes (``body_came``),
+    and each receive() takes what waits."""
 
     cdef ASGIHandler handler
     cdef IncomingCore req
     cdef ResponseCore res
     cdef readonly dict scope
     cdef object task
-    cdef list chunks            # body bytes read but not yet received
-    cdef Py_ssize_t buffered
-    cdef bint ended             # the whole body has arrived
     cdef bint body_given        # receive() gave more_body False
-    cdef bint flowing           # our 'data' and 'end' listeners are on
+    cdef bint reading           # the app asked for the body (we watch it)
     cdef bint watching          # our 'close' listener is on the response
     cdef bint started, complete, continue_due, head
     cdef object waiter          # the Future receive() or send() waits on
@@ -444,6 +444,7 @@ cdef class HTTPCycle:
                 self.close_connection()
             return None
         finally:
+            self.req.watch = None
             self.wake_now()
             self.handler.tasks.discard(self.task)
             self.task = None
@@ -488,21 +489,8 @@ cdef class HTTPCycle:
                 waiter.set_result(None)
         return 0
 
-    def on_data(self, chunk):
-        if self.complete:
-            return      # the rest of a body the app did not read: dropped
-        if self.chunks is None:
-            self.chunks = [chunk]
-        else:
-            self.chunks.append(chunk)
-        self.buffered += len(chunk)
-        if self.buffered >= HIGH_WATER_MARK:
-            self.req.pause()
-        self.wake_now()
-
-    def on_end(self):
-        self.ended = True
-        self.wake_now()
+    cdef int body_came(self) except -1:
+        return self.wake_now()
 
     # -- receive -------------------------------------------------------------
 
@@ -531,25 +519,18 @@ cdef class HTTPCycle:
         if self.body_given:
             return None
         cdef IncomingCore req = self.req
-        if not self.flowing:
-            if req._ended:
-                # The whole body came with the head (the usual case): no
-                # listeners, no wait.
-                self.body_given = True
-                body = req.read() if req._buffer else None
-                return {'type': 'http.request', 'body': body or b'', 'more_body': False}
-            self.flowing = True
-            req.on('end', self.on_end)
-            req.on('data', self.on_data)
-            req.resume()
-        if self.chunks is not None or self.ended:
-            chunks, self.chunks = self.chunks, None
-            body = b''.join(chunks) if chunks else b''
-            if self.buffered >= HIGH_WATER_MARK and not self.ended:
-                req.resume()
-            self.buffered = 0
-            self.body_given = self.ended
-            return {'type': 'http.request', 'body': body, 'more_body': not self.ended}
+        if not self.reading:
+            self.reading = True
+            if not req._ended:
+                # Told of what comes from now on (the request stays paused).
+                req.watch = self
+        if req._buffer or req._ended:
+            # The whole body came with the head (the usual case): taken
+            # with no wait.
+            ended = req._ended
+            body = req.take_body()
+            self.body_given = ended
+            return {'type': 'http.request', 'body': body, 'more_body': not ended}
         return None
 
     # -- send ------------------------------------------------------------------
@@ -593,11 +574,11 @@ cdef class HTTPCycle:
             res.end_bytes(body)
         else:
             res.end(body)
-        if self.flowing and not self.ended:
+        if self.reading and not self.body_given:
             # Read (and drop) the rest of the body, as uvicorn does, so
             # that the connection can go on to its next request.
-            self.chunks = None
-            self.req.resume()
+            self.req.watch = None
+            self.req.dump()
         self.wake_now()
         return READY_NONE
 

@@ -5,6 +5,8 @@
 #   MessageCore    what both sides share: the socket, 'close' once
 #   IncomingCore   IncomingMessage's state and its body's push/end/close,
 #                  pause/resume and the drain after resume (a C tick)
+#   BodyWatch      what C glue above (ASGI's HTTPCycle) is told as a paused
+#                  request's body arrives, instead of listening to it
 #
 # The outgoing side is http/outgoing.pyx.
 
@@ -39,6 +41,16 @@ cdef class MessageCore(EventEmitter):
         return 0
 
 
+cdef class BodyWatch:
+    """Told, as C, when body bytes or the body's end reach a request that
+    is not flowing: the glue then takes what waits (``take_body``) as its
+    app asks, so the body is kept once, in the request's own buffer, read
+    ahead no further than the high-water mark (plus the read under way)."""
+
+    cdef int body_came(self) except -1:
+        return 0
+
+
 cdef class IncomingCore(MessageCore):
     """IncomingMessage's state and the body's arrival (Node's Readable
     push, end and close), for the parser's owners to call from C."""
@@ -55,6 +67,7 @@ cdef class IncomingCore(MessageCore):
     """Bytes of the body received and waiting to be read."""
     cdef bint read_stopped              # we paused the socket (Node's readStop)
     cdef object exchange                # a request's ServerExchange, or None
+    cdef BodyWatch watch                # told of the body while not flowing, or None
     cdef public object _headers, _trailers
     cdef public object _flowing         # None: not decided; False: paused
     cdef public object _decoder
@@ -136,6 +149,8 @@ cdef class IncomingCore(MessageCore):
             # Node's push() returned false: the socket stops reading until
             # the body is read (a read already under way still lands).
             self.stop_socket()
+        if self.watch is not None:
+            self.watch.body_came()
         return 0
 
     cdef int stop_socket(self) except -1:
@@ -170,6 +185,8 @@ cdef class IncomingCore(MessageCore):
             # endReadable, queued once nothing is buffered).
             self.end_due = True
             current_loop().call_soon_tick(self)
+        elif self.watch is not None:
+            self.watch.body_came()
         return 0
 
     def pause(self):
@@ -234,11 +251,12 @@ cdef class IncomingCore(MessageCore):
         return 0
 
     cdef bytes take_body(self):
-        """A whole message's body (all in: ``_ended``), taken at once as
-        bytes (b'' when none) and the message marked read, for the C glue
-        of the servers above pyuvnet.http (WSGI): what read() then the
-        end of the body would do, with no tick and no 'end' to emit when
-        nobody listens for it."""
+        """What of the body waits unread, taken at once as bytes (b'' when
+        none), for the C glue of the servers above pyuvnet.http (WSGI,
+        ASGI): what read() would do, the socket reading again if it had
+        stopped for it.  Once the body is all in (``_ended``), the message
+        is marked read too, as the end of the body would, with no tick and
+        no 'end' to emit when nobody listens for it."""
         cdef list chunks = self._buffer
         cdef bytes body = b''
         if chunks:
@@ -246,7 +264,8 @@ cdef class IncomingCore(MessageCore):
             self._buffer = None
             self.readableLength = 0
             self.read_some()
-        self.dump()
+        if self._ended:
+            self.dump()
         return body
 
     def _dump(self):
