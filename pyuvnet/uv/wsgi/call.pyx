@@ -35,7 +35,8 @@ cdef class WsgiCall:
     cdef int code
     cdef object reason
     cdef tuple pairs            # the response's headers, (name, value) tuples
-    cdef object remaining       # Content-Length still to send, when given
+    cdef bint counted           # a Content-Length was given: what goes past it is cut
+    cdef Py_ssize_t remaining   # of it, still to send
     cdef bint started           # (the app's side) the head was handed on
     cdef bint head_made         # (the loop's side) writeHead() was made
     cdef bint closed            # the connection closed before the end
@@ -114,7 +115,8 @@ cdef class WsgiCall:
         # HEAD keep the app's).
         wsgi_headers(headers, 100 <= code < 200 or code == 204)
         self.pairs = wsgi_memo_pairs
-        self.remaining = wsgi_memo_remaining
+        self.counted = wsgi_memo_counted
+        self.remaining = wsgi_memo_length
         self.status = status
         self.code = code
         self.reason = reason
@@ -149,7 +151,7 @@ cdef class WsgiCall:
         cdef Py_ssize_t size
         try:
             result = self.result = app(environ, self)
-            if type(result) is list and len(<list>result) == 1 and self.remaining is not None \
+            if type(result) is list and len(<list>result) == 1 and self.counted \
                     and not self.closed:
                 # The usual answer: one body and its Content-Length, which
                 # leave with the head in one write.
@@ -216,7 +218,7 @@ cdef class WsgiCall:
         loop's thread, False when the connection asks to wait for 'drain'."""
         if self.status is None:
             raise AssertionError('write() before start_response()')
-        if self.remaining is not None:
+        if self.counted:
             # gunicorn: what goes past the Content-Length is not sent.
             data = data[:self.remaining]
             self.remaining -= len(data)

@@ -18,11 +18,15 @@ cdef object wsgi_last_reason = None
 # the same objects: a Content-Length is made per response), which are then
 # neither checked nor made into a block again.
 cdef tuple wsgi_memo_pairs = None
-cdef object wsgi_memo_remaining = None
+cdef bint wsgi_memo_counted = False
+cdef Py_ssize_t wsgi_memo_length = 0
 cdef bint wsgi_memo_bodiless = False
 cdef object wsgi_memo_unique = None
 cdef HeaderBlock wsgi_memo_block = None
 cdef const char* WSGI_CONTENT_LENGTH = b'content-length'
+
+cdef extern from "Python.h":
+    const Py_ssize_t PY_SSIZE_T_MAX
 
 
 cdef object wsgi_status(status, int* code):
@@ -45,15 +49,17 @@ cdef object wsgi_status(status, int* code):
 
 cdef int wsgi_headers(headers, bint bodiless) except -1:
     """start_response()'s headers checked, then kept as the memo's: after,
-    wsgi_memo_pairs holds them as (str, str) tuples and wsgi_memo_remaining
-    their Content-Length (or None).  ``bodiless``: a 1xx or 204 answer,
+    wsgi_memo_pairs holds them as (str, str) tuples, wsgi_memo_counted
+    whether they gave a Content-Length and wsgi_memo_length what it said.  ``bodiless``: a 1xx or 204 answer,
     whose Content-Length is dropped."""
-    global wsgi_memo_pairs, wsgi_memo_remaining, wsgi_memo_bodiless, wsgi_memo_block
+    global wsgi_memo_pairs, wsgi_memo_counted, wsgi_memo_length, wsgi_memo_bodiless
+    global wsgi_memo_block
     if bodiless == wsgi_memo_bodiless and same_pairs(headers, wsgi_memo_pairs):
         return 0
     cdef bint as_given = type(headers) is list or type(headers) is tuple
     cdef list kept = []
-    remaining = None
+    cdef bint counted = False
+    cdef Py_ssize_t length = 0
     for item in headers:
         name, value = item
         if type(name) is not str or type(value) is not str:
@@ -68,12 +74,13 @@ cdef int wsgi_headers(headers, bint bodiless) except -1:
             if bodiless:
                 as_given = False
                 continue
-            remaining = decimal(value)
+            length = decimal(value)
+            counted = True
         if type(item) is not tuple:
             as_given = False
         kept.append((name, value) if type(item) is not tuple else item)
     wsgi_memo_pairs = tuple(headers) if as_given else tuple(kept)
-    wsgi_memo_remaining = remaining
+    wsgi_memo_counted, wsgi_memo_length = counted, length
     wsgi_memo_bodiless = bodiless
     wsgi_memo_block = None
     return 0
@@ -146,18 +153,28 @@ cdef bint is_content_length(str name):
     return True
 
 
-cdef object decimal(str value):
-    """int(value), without the call for plain ASCII digits."""
+cdef Py_ssize_t decimal(str value) except? -1:
+    """int(value) as a Py_ssize_t, without the call for plain ASCII digits."""
     cdef Py_ssize_t i, n = len(value)
     cdef long long number = 0
     cdef long c
     if n == 0 or n > 18:
-        return int(value)
+        return clamped(int(value))
     for i in range(n):
         c = <long>PyUnicode_READ_CHAR(value, i)
         if c < 48 or c > 57:
-            return int(value)
+            return clamped(int(value))
         number = number * 10 + (c - 48)
+    return number
+
+
+cdef Py_ssize_t clamped(number) except? -1:
+    """An int as a Py_ssize_t; beyond the range, its end (no body is that
+    long, so the cut is the same)."""
+    if number > PY_SSIZE_T_MAX:
+        return PY_SSIZE_T_MAX
+    if number < -PY_SSIZE_T_MAX:
+        return -PY_SSIZE_T_MAX
     return number
 
 
