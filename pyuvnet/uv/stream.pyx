@@ -10,6 +10,8 @@
 #   _on_stream_error(exc)      a read or write failed (StreamWrites' hook)
 #   _on_connect(status)        uv_*_connect finished
 
+from cpython.unicode cimport PyUnicode_READ_CHAR
+
 
 cdef tuple end_arguments(object data, object encoding, object callback):
     """end()'s arguments as Node takes them: the callback may come first
@@ -41,11 +43,6 @@ cdef class Stream(StreamReadable):
     cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
     cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
     cdef bint destroy_at_finish         # destroySoon(): destroy() at 'finish'
-    # Which of 'end', 'finish' and 'close' have listeners (HEARD_*), kept by
-    # _listeners_changed: the C sequence emits them only then, without a
-    # lookup in the listener table per event and connection.  (Listeners
-    # dropped without that hook leave a bit set: an emit that finds none.)
-    cdef unsigned char heard
 
     # -- the handle's lifetime -------------------------------------------
 
@@ -98,7 +95,7 @@ cdef class Stream(StreamReadable):
                 # Node: adding a 'data' listener switches to flowing mode.
                 self.start_flowing()
         elif type(event) is str:
-            bit = lifecycle_bit(<str>event)
+            bit = heard_bit(<str>event)
             if bit:
                 if self._handler(event) is None:
                     self.heard &= ~bit
@@ -233,9 +230,9 @@ cdef class Stream(StreamReadable):
             self.destroy_now(None)
         return 0
 
-    cdef int on_tick(self) except -1:
-        """The peer's FIN, a tick after the last 'data' (the only tick a
-        Stream queues itself as; Loop.drain_ticks runs it): 'end'; then, unless allowHalfOpen, end() our side;
+    cdef int end_tick(self) except -1:
+        """The peer's FIN, a tick after the last 'data' (StreamWrites.on_tick
+        runs it): 'end'; then, unless allowHalfOpen, end() our side;
         destroy() once our side finished too.  Nothing after destroy(),
         'end' included."""
         if self._destroyed:
@@ -295,21 +292,23 @@ cdef class Stream(StreamReadable):
         pass
 
 
-cdef enum:
-    HEARD_END = 1
-    HEARD_FINISH = 2
-    HEARD_CLOSE = 4
-
-
-cdef inline unsigned char lifecycle_bit(str event):
-    """Stream.heard's bit for ``event``, 0 for any other event."""
+cdef inline unsigned char heard_bit(str event):
+    """Stream.heard's bit for ``event``, 0 for any other event.  (Length
+    and first letter first: a str comparison is a call, and every
+    connection's 'error' listener asks.)"""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(event)
-    if n == 3 and event == 'end':
+    cdef Py_UCS4 first
+    if n < 3 or n > 6:
+        return 0
+    first = PyUnicode_READ_CHAR(event, 0)
+    if first == 'e' and event == 'end':
         return HEARD_END
-    if n == 6 and event == 'finish':
+    if first == 'f' and event == 'finish':
         return HEARD_FINISH
-    if n == 5 and event == 'close':
+    if first == 'c' and event == 'close':
         return HEARD_CLOSE
+    if first == 'd' and event == 'drain':
+        return HEARD_DRAIN
     return 0
 
 

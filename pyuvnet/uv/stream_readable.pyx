@@ -271,7 +271,7 @@ cdef class StreamReadable(StreamWrites):
                 and self.flowing != 0):
             self.end_delivered = True
             # Node emits 'end' on the next tick after the last 'data'.
-            self.loop.call_soon_tick(self)
+            self.queue_tick(TICK_END)
 
     def pause(self):
         """Stop 'data' events until ``resume()``; what arrives meanwhile
@@ -339,11 +339,16 @@ cdef extern from *:
     """
     /* A 'data' listener's call with its chunk: vectorcall with a free slot
        before the argument (a bound method puts its self there), without
-       Cython's generic call's type tests. */
+       Cython's generic call's type tests, and straight through the
+       callable's vectorcall slot when it has one (a function, a bound
+       method: PyObject_Vectorcall would also check the result's error
+       state, which a NULL result here reports anyway). */
     static int pyuvnet_call_one(PyObject *func, PyObject *arg) {
         PyObject *args[2] = {NULL, arg};
-        PyObject *result = PyObject_Vectorcall(func, args + 1,
-                                               1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        vectorcallfunc call = PyVectorcall_Function(func);
+        PyObject *result = call != NULL
+            ? call(func, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
+            : PyObject_Vectorcall(func, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
         if (result == NULL)
             return -1;
         Py_DECREF(result);

@@ -30,6 +30,18 @@ cdef enum:
 # first write() of later ones: a connection that writes does not make and
 # free its list.  A C array: a list's pop() and append() would resize it.
 cdef enum:
+    # StreamWrites.heard
+    HEARD_END = 1
+    HEARD_FINISH = 2
+    HEARD_CLOSE = 4
+    HEARD_DRAIN = 8
+    # StreamWrites.ticks
+    TICK_DRAIN = 1
+    TICK_END = 2
+    TICK_END_FIRST = 4      # both wait, 'end' queued first
+
+
+cdef enum:
     SPARE_QUEUES = 64
 cdef PyObject* spare_queues[SPARE_QUEUES]
 cdef int spare_count = 0
@@ -88,6 +100,12 @@ cdef class StreamWrites(Handle):
     cdef Py_ssize_t inflight_bytes
     cdef Py_ssize_t write_hwm
     cdef bint need_drain
+    # Which events have listeners (HEARD_*, kept by Stream._listeners_changed):
+    # C emits them only then, without a lookup in the listener table each
+    # time.  (Listeners dropped without that hook leave a bit set: an emit
+    # that finds none.)
+    cdef unsigned char heard
+    cdef unsigned char ticks        # this stream's queued ticks (TICK_*, on_tick)
     cdef int corked
     cdef bint flush_queued
     cdef bint connected
@@ -166,7 +184,8 @@ cdef class StreamWrites(Handle):
         return self.write_bytes(<bytes>to_bytes(data, encoding), callback) == 1
 
     cdef int write_bytes(self, bytes data, object callback) except -1:
-        """write() of bytes: 1 while under the high-water mark, else 0.
+        """write() of bytes: 1 while under the high-water mark (or, at once,
+        taken whole: send_at_once), else 0.
         What a Stream's read path calls when this stream's own write is
         the sole 'data' listener (Stream.write_target), with no call."""
         cdef bint ok
@@ -183,16 +202,17 @@ cdef class StreamWrites(Handle):
             return 0
         if sent == 0:
             self.queue_bytes(data, callback)
-        elif sent < PyBytes_GET_SIZE(data):
-            # The kernel took part: the rest waits as any write does
-            # (bytesWritten counted what left).
-            self.queue_bytes(data[sent:], None)
+        else:
+            # The kernel took part: the rest follows now (bytesWritten
+            # counted what left).
+            self.send_rest(data, sent)
         if self._idle is not None:
             # Only a socket with an idle timeout needs its activity time.
             self.loop.refresh_time()
             self.last_activity = uv.uv_now(self.loop.uvloop)
-        # As Node: the answer counts this chunk, whenever it leaves.
-        ok = self.queued_bytes + self.inflight_bytes < self.write_hwm
+        # As Node: the answer counts this chunk, whenever it leaves (the
+        # part already sent too, until the rest has).
+        ok = self.queued_bytes + self.inflight_bytes + sent < self.write_hwm
         if not ok:
             self.need_drain = True
         if self.corked == 0 and self.write_queue:
@@ -217,17 +237,20 @@ cdef class StreamWrites(Handle):
         again when write() returns (Node 20; tests/net/test_write_at_once.py).
         An echo's answer then needs no queue, no flush at the end of the
         turn and no request.  Only the first: the listener's further writes
-        are gathered into one writev, as writes elsewhere are.  Under the
-        high-water mark only, where write() returns True whatever the
-        kernel takes, as Node's does.  The bytes the kernel took (counted
-        in bytesWritten), 0 when it took none or failed: the write is then
-        queued, and a failure is reported as for any queued write."""
+        are gathered into one writev, as writes elsewhere are.  A chunk of
+        the high-water mark or more that the kernel takes whole returns
+        True with no 'drain', as Node 20's write() does.  The bytes the
+        kernel took (counted in bytesWritten), 0 when it took none or
+        failed: the write is then queued, and a failure is reported as for
+        any queued write.  (A
+        handle being closed is left to uv_try_write: uv_close gave it fd -1,
+        which it refuses, and the queued write then reports the state.)"""
         cdef uv.uv_buf_t buf
         cdef int r
         buf.len = <size_t>PyBytes_GET_SIZE(data)
-        if (buf.len == 0 or <Py_ssize_t>buf.len >= self.write_hwm or self.write_queue
+        if (buf.len == 0 or self.write_queue
                 or self.write_reqs or self.corked or self.need_drain or self.ending
-                or not self.connected or not self.is_open()):
+                or not self.connected or self.handle == NULL):
             return 0
         buf.base = PyBytes_AS_STRING(data)
         r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
@@ -235,6 +258,20 @@ cdef class StreamWrites(Handle):
             return 0
         self.bytes_written += r
         return r
+
+    cdef int send_rest(self, bytes data, Py_ssize_t sent) except -1:
+        """What the kernel left of ``data`` after send_at_once took ``sent``
+        bytes, handed to libuv now (a WriteRequest: in flight, pointing into
+        ``data``, not a copy of 64 KiB), ahead of any later write.  If libuv
+        refuses it, it is queued as any write, and the flush reports why."""
+        cdef Py_ssize_t rest = PyBytes_GET_SIZE(data) - sent
+        self.bytes_written += rest
+        self.inflight_bytes += rest
+        if send_buffers(self, [data], None, rest, True, sent) < 0:
+            self.inflight_bytes -= rest
+            self.bytes_written -= rest
+            self.queue_bytes(data[sent:], None)
+        return 0
 
     cdef inline int queue_bytes(self, bytes data, object callback) except -1:
         """``data`` (and ``callback``, maybe None) to the end of the write
@@ -398,7 +435,7 @@ cdef class StreamWrites(Handle):
             err = errors.errno_exception(status, 'write')
         elif self.writing_now:
             if self.need_drain:
-                self.loop.call_soon(self._drain_if_empty, ())
+                self.queue_tick(TICK_DRAIN)
         else:
             self.drain_if_empty()
         if callbacks is not None:
@@ -414,19 +451,50 @@ cdef class StreamWrites(Handle):
         if err is not None and status != uv.UV_ECANCELED:
             self._on_stream_error(err)
 
-    def _drain_if_empty(self):
-        self.drain_if_empty()
-
     cdef void drain_if_empty(self):
         """'drain', when a write() returned False and the buffer is empty."""
         if (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
                 and not self.ending):
             self.need_drain = False
-            try:
-                self._emit('drain', ())
-            except BaseException as exc:
-                # The write callbacks after it still run.
-                self.loop.report(exc)
+            if self.heard & HEARD_DRAIN:
+                try:
+                    self._emit('drain', ())
+                except BaseException as exc:
+                    # The write callbacks after it still run.
+                    self.loop.report(exc)
+
+    # -- ticks ---------------------------------------------------------------
+    #
+    # A stream queues itself on the loop's nextTick queue (call_soon_tick,
+    # no bound method or tuple made) for 'drain' after a write() that
+    # returned False left at once (64 KiB chunks: every one), and for the
+    # peer's 'end' (Stream).  At most one of each waits; ``ticks`` says
+    # which, and which was queued first, so that each entry runs its own
+    # in the queue's order.
+
+    cdef void queue_tick(self, unsigned char kind):
+        if self.ticks & kind:
+            return      # 'drain' already on its way: it looks when it runs
+        if self.ticks:
+            # The other kind waits ahead of this one.
+            self.ticks = (self.ticks & ~TICK_END_FIRST) | (TICK_END_FIRST if kind == TICK_DRAIN else 0)
+        self.ticks |= kind
+        self.loop.call_soon_tick(self)
+
+    cdef int on_tick(self) except -1:
+        cdef unsigned char kind = self.ticks & (TICK_DRAIN | TICK_END)
+        if kind == TICK_DRAIN | TICK_END:
+            kind = TICK_END if self.ticks & TICK_END_FIRST else TICK_DRAIN
+        self.ticks &= ~(kind | TICK_END_FIRST)
+        if kind == TICK_DRAIN:
+            self.drain_if_empty()
+        elif kind == TICK_END:
+            self.end_tick()
+        return 0
+
+    cdef int end_tick(self) except -1:
+        """The peer's FIN, a tick after the last 'data': Stream's 'end'."""
+        return 0
 
     cdef void send_shutdown(self):
         self.shutdown_sent = True

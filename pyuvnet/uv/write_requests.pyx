@@ -25,10 +25,13 @@ cdef class WriteRequest:
 
 
 cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
-                             Py_ssize_t nbytes, bint queue_rest=True) except? -1:
+                             Py_ssize_t nbytes, bint queue_rest=True,
+                             Py_ssize_t skip=0) except? -1:
     """try_write all of ``buffers``; queue the rest with uv_write (unless
     ``queue_rest`` is false).  Returns the bytes written at once, or a
-    negative libuv error."""
+    negative libuv error.  ``skip``: the kernel has just taken that much of
+    the first buffer and no more (``nbytes`` is what is left): straight to
+    uv_write with the rest."""
     cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
     cdef uv.uv_buf_t* bufs = stack_bufs
     cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
@@ -44,7 +47,10 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
             data = <bytes>buffers[i]
             bufs[i].base = PyBytes_AS_STRING(data)
             bufs[i].len = PyBytes_GET_SIZE(data)
-        if stream.write_reqs == 0:
+        if skip:
+            bufs[0].base += skip
+            bufs[0].len -= skip
+        elif stream.write_reqs == 0:
             r = uv.uv_try_write(handle, bufs, <unsigned int>n)
             if r >= 0:
                 written = r
