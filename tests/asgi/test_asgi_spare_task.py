@@ -190,3 +190,46 @@ def test_a_server_never_closed_leaves_no_pending_task_behind():
     assert got == [b'ok', b'ok'] and len(spare) == 1
     assert spare.pop().done()
     assert errors == []
+
+
+def test_a_done_callback_added_by_the_app_runs_when_its_request_ends():
+    """With a Task per request (uvicorn), a callback an app adds to its
+    current task runs once that request's Task ends; on the spare it would
+    wait for the server's close, and pile up a callback per request. So a
+    request that adds one keeps the spare as its own Task, which ends with
+    the request."""
+    ran, tasks = [], []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        task = asyncio.current_task()
+        tasks.append(task)
+        task.add_done_callback(lambda _, path=scope['path']: ran.append(path))
+        await answer(send, b'ok')
+
+    async def client(server):
+        got = await bodies(server, 3)
+        await asyncio.sleep(0.01)
+        return got, list(ran), [task.done() for task in tasks]
+    assert serve(app, client) == ([b'ok'] * 3, ['/0', '/1', '/2'], [True] * 3)
+    assert len({id(task) for task in tasks}) == 3
+
+
+def test_a_name_set_by_the_app_stays_with_its_own_request():
+    """A request that renames its current task does not hand that name
+    to the next request's task."""
+    names = []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        task = asyncio.current_task()
+        names.append(task.get_name())
+        task.set_name('request ' + scope['path'])
+        await answer(send, b'ok')
+
+    async def client(server):
+        return await bodies(server, 3)
+    assert serve(app, client) == [b'ok'] * 3
+    assert names == ['pyuvnet.asgi request'] * 3

@@ -237,9 +237,13 @@ cdef class AppRun:
         ended there and left its Task as it found it; else the Task is the
         request's from now on (False), and its park is over."""
         # A cancel() while the Task waits on the park cancels the park;
-        # before its first step, it is counted by cancelling().
+        # before its first step, it is counted by cancelling().  A done
+        # callback or a name the app gave its task belongs to its request:
+        # with them the Task ends with it, as a Task per request would.
+        task = self.task
         if (self.state == RUN_ENDED and self.error is None and not self.park_done()
-                and (self.parked or self.task.cancelling() == 0)):
+                and (self.parked or task.cancelling() == 0)
+                and not task._callbacks and task.get_name() is TASK_NAME):
             self.state = RUN_PARKED
             self.cycle = None
             self.context = None
