@@ -126,6 +126,7 @@ cdef class ASGIHandler:
 
     cdef readonly object server, app
     cdef object _loop
+    cdef object task_factory_of # its get_task_factory, bound once
     cdef bint plain_loop        # its create_task() is asyncio's or uvloop's own
     cdef AppRun spare           # parked: its Task is the next early step's (app_run.pyx)
     cdef readonly set tasks
@@ -172,6 +173,7 @@ cdef class ASGIHandler:
         def __set__(self, loop):
             self.end_spare()
             self._loop = loop
+            self.task_factory_of = loop.get_task_factory
             self.plain_loop = plain_create_task(loop)
 
     def end_spare(self):
@@ -202,7 +204,7 @@ cdef class ASGIHandler:
         cycle.scope = self.make_scope(req, req.socket, False)
         cdef AppRun run
         loop = self._loop
-        if PYUVNET_EARLY_STEP and loop.get_task_factory() is None:
+        if PYUVNET_EARLY_STEP and self.task_factory_of() is None:
             # The app's first step now, in this turn (uv/asgi/app_run.pyx).
             context = PyContext_CopyCurrent()
             if self.plain_loop:
