@@ -5,10 +5,19 @@ without it), with the scope a server gives for ``GET /json`` and
 receive()/send() that only hand over and keep the messages.
 
 A server's share of a FastAPI request (issue 43's target) is its user CPU
-per request in the FastAPI cell minus this figure.
+per request in the FastAPI cell minus this figure, measured in the same
+seconds: this VM's CPU speed halves and doubles in phases, so the runner
+keeps this script running as a worker (``--serve``) and gives it short
+slices between the servers' (bench/runner/share.py).
 
     python bench/fastapi_cost.py [--rounds 3] [--requests 10000] [--json FILE]
     python bench/fastapi_cost.py --instructions     # callgrind's count instead
+    python bench/fastapi_cost.py --serve            # the runner's worker
+
+``--serve`` warms up once, prints ``ready``, then for each line of stdin
+holding a number of seconds runs requests for that long (one at least)
+and prints ``REQUESTS USER_SECONDS``: its thread's user CPU over them
+(getrusage RUSAGE_THREAD); it ends at the end of its input.
 
 ``--instructions`` counts the same requests in instructions, as
 bench/http_instructions.py counts a server's (``--path /json``): this
@@ -23,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -45,8 +55,14 @@ def scope():
             'query_string': b'', 'headers': list(HEADERS), 'state': {}}
 
 
-async def requests(count):
-    """User CPU µs per request over ``count`` requests."""
+def user_seconds():
+    """This thread's user CPU seconds so far."""
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_utime
+
+
+async def batch(count, seconds=None):
+    """(requests, user CPU seconds) of ``count`` requests, or of as many
+    as ``seconds`` of wall time take (one at least)."""
     sent = []
 
     async def receive():
@@ -55,15 +71,26 @@ async def requests(count):
     async def send(message):
         sent.append(message)
 
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
-    for _ in range(count):
+    deadline = None if seconds is None else time.monotonic() + seconds
+    before, done = user_seconds(), 0
+    while done < count:
         await app(scope(), receive, send)
+        done += 1
         if len(sent) >= 64:
             sent.clear()
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_utime - before) * 1e6 / count
+            if deadline is not None and time.monotonic() >= deadline:
+                break  # every 32 requests: the clock read costs nothing per request
+    return done, user_seconds() - before
 
 
-async def measure(rounds, count):
+async def requests(count):
+    """User CPU µs per request over ``count`` requests."""
+    done, user = await batch(count)
+    return user * 1e6 / done
+
+
+async def warm_up():
+    """One request checked, then WARMUP more."""
     sent = []
 
     async def send(message):
@@ -71,8 +98,23 @@ async def measure(rounds, count):
     await app(scope(), None, send)
     if sent[0].get('status') != 200 or b'Hello' not in sent[1].get('body', b''):
         raise SystemExit(f'fastapi_cost: unexpected answer {sent!r}')
-    await requests(WARMUP)
+    await batch(WARMUP)
+
+
+async def measure(rounds, count):
+    await warm_up()
     return [await requests(count) for _ in range(rounds)]
+
+
+def serve(loop, commands=sys.stdin, out=sys.stdout):
+    """The worker: each line of ``commands`` a number of seconds to run
+    requests for; ``REQUESTS USER_SECONDS`` printed for each."""
+    loop.run_until_complete(warm_up())
+    print('ready', file=out, flush=True)
+    for line in commands:
+        seconds = float(line)
+        done, user = loop.run_until_complete(batch(sys.maxsize, seconds))
+        print(f'{done} {user:.6f}', file=out, flush=True)
 
 
 def instructions(small=1000, large=3000):
@@ -99,6 +141,8 @@ def main():
     parser.add_argument('--json', type=Path, help='also write the figures here')
     parser.add_argument('--instructions', action='store_true',
                         help="callgrind's instructions per request instead (two runs)")
+    parser.add_argument('--serve', action='store_true',
+                        help='the runner\'s worker: a line of seconds in, "REQUESTS USER_S" out')
     args = parser.parse_args()
     if fastapi_app is None:
         raise SystemExit('fastapi_cost: FastAPI is not installed (pip install fastapi)')
@@ -111,6 +155,10 @@ def main():
         loop = uvloop.new_event_loop()
     except ImportError:
         loop = asyncio.new_event_loop()
+    if args.serve:
+        serve(loop)
+        loop.close()
+        return
     rounds = loop.run_until_complete(measure(args.rounds, args.requests))
     loop.close()
     print(f'FastAPI in process: {statistics.median(rounds):.1f} µs user CPU per request '

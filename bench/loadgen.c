@@ -16,7 +16,8 @@
  *             them until stdin closes or --duration passes; the caller
  *             measures the server's memory meanwhile
  *   http      not an echo: each connection writes a batch of --pipeline
- *             GET requests (HTTP/1.1, pipelined) to an HTTP server, reads
+ *             GET requests (HTTP/1.1, pipelined; of --path, "/" unless
+ *             told) to an HTTP server, reads
  *             their responses (framed by Content-Length, each a 200), and
  *             writes the next batch: requests/s, and the latency of every
  *             request, from its batch's write to its own response's last
@@ -490,7 +491,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: loadgen [--mode pingpong|stream|connrate|idle|http|ws] [--conns N]\n"
             "               [--size BYTES] [--pipeline N] [--warmup S] [--duration S]\n"
-            "               [--requests N] [--rate R] [--server-pid PID] HOST:PORT|UNIX_PATH\n"
+            "               [--requests N] [--rate R] [--path /P] [--server-pid PID]\n"
+            "               HOST:PORT|UNIX_PATH\n"
             "Prints one JSON line; exits 1 on any error, echo mismatch or bad response.\n");
 }
 
@@ -511,12 +513,12 @@ static void parse_args(int argc, char **argv)
         {"size", required_argument, NULL, 's'},     {"warmup", required_argument, NULL, 'w'},
         {"duration", required_argument, NULL, 'd'}, {"requests", required_argument, NULL, 'r'},
         {"server-pid", required_argument, NULL, 'p'}, {"pipeline", required_argument, NULL, 'k'},
-        {"rate", required_argument, NULL, 'R'},
+        {"rate", required_argument, NULL, 'R'},     {"path", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:k:R:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "m:c:s:w:d:r:p:k:R:P:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'm': {
             size_t i = 0;
@@ -540,6 +542,11 @@ static void parse_args(int argc, char **argv)
             break;
         case 'k': opt.pipeline = (int)parse_number("pipeline", optarg, 1, HTTP_PIPELINE_MAX); break;
         case 'R': opt.rate = parse_number("rate", optarg, 1, 1e9); break;
+        case 'P':
+            if (optarg[0] != '/' || strpbrk(optarg, " \r\n"))
+                fail("--path must start with / and hold no space or line break, not %s", optarg);
+            opt.path = optarg;
+            break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); fail("bad arguments");
         }
@@ -556,6 +563,10 @@ static void parse_args(int argc, char **argv)
         fail("--pipeline applies to http only");
     if (opt.rate > 0 && opt.mode != M_PINGPONG && opt.mode != M_HTTP)
         fail("--rate applies to pingpong and http only");
+    if (opt.path && opt.mode != M_HTTP)
+        fail("--path applies to http only");
+    if (!opt.path)
+        opt.path = "/";
     if (opt.mode == M_CONNRATE || opt.mode == M_IDLE)
         opt.size = 1; /* one byte each way per connection */
 }

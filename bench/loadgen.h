@@ -98,6 +98,7 @@ extern struct options {
     int server_pids[MAX_SERVER_PIDS]; /* a server's processes (a cluster's several) */
     int n_server_pids;                /* 0: no server CPU figures */
     int pipeline;      /* http: requests per batch */
+    const char *path;  /* http: the request target ("/" unless --path) */
     double rate;       /* requests/s over all connections on a schedule; 0: closed loop */
 } opt;
 

@@ -24,12 +24,12 @@ static char *heads; /* HTTP_HEAD_MAX bytes per connection: the head being read *
 
 void http_setup(void)
 {
-    char request[512];
+    char request[1024];
     /* wrk's request line and Host header; a unix target has no host. */
-    int len = snprintf(request, sizeof request, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
-                       peer_unix ? "localhost" : opt.target);
+    int len = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+                       opt.path, peer_unix ? "localhost" : opt.target);
     if (len < 0 || (size_t)len >= sizeof request)
-        fail("target too long for a Host header: %s", opt.target);
+        fail("path or target too long for a request head: %s %s", opt.path, opt.target);
     http_batch_len = (size_t)len * (size_t)opt.pipeline;
     unsigned char *batch = malloc(http_batch_len);
     heads = malloc((size_t)opt.conns * HTTP_HEAD_MAX);

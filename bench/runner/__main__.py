@@ -46,8 +46,8 @@ def parse_args(argv):
     parser.add_argument('--asgi', action='store_true',
                         help='add the Python web servers (pyuvnet.asgi, pyuvnet.wsgi, uvicorn, '
                              'granian, fastpysgi) under wrk: hello at 50 and 500 connections, '
-                             'a 64 KiB upload, a FastAPI JSON endpoint, and FastAPI\'s own '
-                             'cost in process (--full includes them)')
+                             'a 64 KiB upload, a FastAPI JSON endpoint, and each ASGI server\'s '
+                             'share of a FastAPI request in paired rounds (--full includes them)')
     parser.add_argument('--instructions', action='store_true',
                         help='add instructions per message (perf, else callgrind: slow)')
     parser.add_argument('--pyuvnet-tree', metavar='DIR', type=Path,

@@ -64,6 +64,15 @@ def trees(roots):
     return out
 
 
+def wait_stopped(pids):
+    """Until every process of ``pids`` sent SIGSTOP has stopped (or ended),
+    STOP_WAIT at the most: the signal is asynchronous."""
+    deadline = time.monotonic() + STOP_WAIT
+    while any(state(pid) not in ('T', 't', 'Z', None) for pid in pids) \
+            and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 @contextmanager
 def frozen(roots):
     """Every process of the trees rooted at ``roots`` stopped for the
@@ -74,10 +83,7 @@ def frozen(roots):
         for pid in trees(roots):
             stopped.append(pid)  # before the signal: a Ctrl-C between still continues it
             send(pid, signal.SIGSTOP)
-        deadline = time.monotonic() + STOP_WAIT
-        while any(state(pid) not in ('T', 't', 'Z', None) for pid in stopped) \
-                and time.monotonic() < deadline:
-            time.sleep(0.001)
+        wait_stopped(stopped)
         yield stopped
     finally:
         for pid in stopped:

@@ -19,7 +19,7 @@ class RunError(Exception):
 
 
 def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, server_pid=None,
-             rate=None):
+             rate=None, path=None):
     argv = [str(loadgen), '--mode', scenario.mode, '--conns', str(scenario.conns),
             '--size', str(scenario.size), '--warmup', f'{warmup:g}', '--duration', f'{seconds:g}']
     if rate:
@@ -28,6 +28,8 @@ def argv_for(loadgen, target, scenario, seconds, warmup=0.0, requests=None, serv
         argv += ['--pipeline', str(PIPELINE_DEPTH)]
     if requests:
         argv += ['--requests', str(requests)]
+    if path:
+        argv += ['--path', path]  # http: the request's target
     for pid in process_tree(server_pid) if server_pid else ():  # a cluster's workers too
         argv += ['--server-pid', str(pid)]
     return argv + [target]
@@ -73,12 +75,12 @@ def parse(stdout, returncode, stderr):
 
 
 def run(loadgen, target, scenario, seconds, warmup, cpu, requests=None, server_pid=None,
-        rate=None):
+        rate=None, path=None):
     """One load run; its JSON result (with cpu_us given ``server_pid``: that
     process and its descendants, a cluster's workers); with ``rate``, an
-    open loop at that many requests/s."""
+    open loop at that many requests/s; ``path``: http's request target."""
     timeout = warmup + seconds + SLACK + SLACK_PER_CONN * scenario.conns
-    argv = argv_for(loadgen, target, scenario, seconds, warmup, requests, server_pid, rate)
+    argv = argv_for(loadgen, target, scenario, seconds, warmup, requests, server_pid, rate, path)
     try:
         proc = subprocess.run(pinned(argv, cpu), capture_output=True, text=True,
                               timeout=timeout)

@@ -25,7 +25,7 @@ from .report import figure, longer_cells, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
 from .systems import MATRIX_SYSTEMS, WEB
-from .targets import rows as target_rows, user_us
+from .targets import ratio_of, ratio_text, round_shares, rows as target_rows, user_us
 
 BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by hand) -->'
 END = '<!-- bench-tables:end -->'
@@ -232,6 +232,31 @@ def web_table(results, scenario):
     return lines + [''] + idle_notes(results, shown)
 
 
+def share_table(record):
+    """The FastAPI share's paired rounds (share.py): each server's user CPU
+    per request and its share (less FastAPI in process in the same round),
+    and pyuvnet-asgi's share over it, per round (the target's ratio)."""
+    figures = record.get('scripts', {}).get('fastapi_share') or {}
+    rounds = figures.get('rounds')
+    if not rounds or 'failed' in figures:
+        return []
+    apps = [r['app_us'] for r in rounds if r.get('app_us') is not None]
+    lines = [f"**The servers' share of a FastAPI request** ({len(rounds)} rounds, each server "
+             f"and FastAPI in process interleaved in {figures['slice_s']:g} s slices; FastAPI "
+             f"in process {spread(apps, 'us')} µs per request)", '',
+             '| system | user CPU µs per request | share µs | pyuvnet-asgi\'s share / its |',
+             '| --- | --- | --- | --- |']
+    mine = round_shares(figures, 'pyuvnet-asgi')
+    for name in rounds[0]['servers']:
+        whole = [r['servers'].get(name, {}).get('user_us') for r in rounds]
+        shares = round_shares(figures, name)
+        ratio = ratio_of(mine, [v if v is not None and v > 0 else None for v in shares])
+        lines.append(f"| {name} | {spread([v for v in whole if v is not None], 'us')} | "
+                     f"{spread([v for v in shares if v is not None], 'us')} | "
+                     f"{ratio_text(ratio) if ratio else '–'} |")
+    return lines + ['']
+
+
 def render_web(record):
     """``--markdown RUN.json --web``: the Python web servers' tables (every
     http cell a WEB server ran in), for their own section of RESULTS.md."""
@@ -240,6 +265,7 @@ def render_web(record):
     for scenario in results.scenarios():
         if scenario.mode == 'http' and any((scenario, s) in results.cells for s in WEB):
             out += web_table(results, scenario)
+    out += share_table(record)
     return '\n'.join(out).rstrip() + '\n'
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from . import build, http, instructions, load, scripts
+from . import build, http, instructions, load, scripts, share
 from .isolate import frozen, idle_share
 from .targets import USER_CPU_SCENARIOS, USER_CPU_SECONDS
 from .machine import describe
@@ -28,6 +28,11 @@ from .scenarios import (IDLE, asgi_matrix, concurrency_matrix, echo_matrix, http
                         proxy_matrix)
 from .systems import (ECHO, ECHO_MARK, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY,
                       WEB, WEB_ASGI, Missing, System, select, server_env, uv_echo)
+
+
+# The FastAPI share's rounds (share.py) per --repeats: its rounds are short
+# (about 0.5 s of each server's CPU) and its ratio a median of theirs.
+SHARE_ROUNDS_PER_REPEAT = 4
 
 
 @dataclass(frozen=True)
@@ -215,21 +220,33 @@ class Bench:
 
     def asgi(self):
         """The Python web servers on asgi_matrix's cells (the FastAPI one on
-        the ASGI servers only), and FastAPI's own cost per request, in
-        process without a server (bench/fastapi_cost.py), for the server's
-        share of each request."""
+        the ASGI servers only), then the servers' share of a FastAPI
+        request against FastAPI's own cost, in paired rounds (share.py)."""
         systems = [s for s in select(HTTP_SYSTEMS, self.settings.only) if s.name in WEB]
-        if systems:
-            self.http_cells(systems, asgi_matrix(), {'fastapi': WEB_ASGI})
-        if not any(s.name in WEB_ASGI for s in systems):
-            return {}
-        return {'fastapi_cost': scripts.run_step(
-            ['fastapi_cost.py', '--rounds', str(self.settings.repeats)], 300, self.env,
-            pinned_to=self.plan.server)}
+        figures = {}
 
-    def http_cells(self, systems, scenarios, only=None):
+        def then(running):
+            servers = {name: server for name, (server, _) in running.items()
+                       if name in WEB_ASGI and server.proc.poll() is None}
+            if servers:
+                figures['fastapi_share'] = self.fastapi_share(servers)
+        self.http_cells(systems, asgi_matrix(), {'fastapi': WEB_ASGI}, then)
+        return figures
+
+    def fastapi_share(self, servers):
+        """share.py's rounds over ``servers``, every other server stopped."""
+        rounds = SHARE_ROUNDS_PER_REPEAT * self.settings.repeats
+        begun = time.monotonic()
+        with frozen(server.pid for server in self.live.values()):
+            figures = share.measure(servers, self.env, self.loadgen, self.plan, rounds, self.log)
+        self.log(f"FastAPI share: {figures.get('failed', 'done')} "
+                 f'({time.monotonic() - begun:.0f} s)')
+        return figures
+
+    def http_cells(self, systems, scenarios, only=None, then=None):
         """``scenarios`` under wrk on ``systems``; ``only`` maps a variant
-        to the systems that serve it."""
+        to the systems that serve it; ``then(running)`` runs after the
+        cells, the servers still up."""
         if not systems:
             return
         only = only or {}
@@ -258,6 +275,8 @@ class Bench:
                 if subset:
                     self.interleave(scenario, subset,
                                     partial(self.measure_http, scenario=scenario))
+            if then:
+                then(running)
 
     def measure_http(self, server, _target, scenario):
         """One run against ``server``, of --seconds or USER_CPU_SECONDS,

@@ -433,29 +433,55 @@ def web_rows(record, table):
             out.append(pair_row(43, f'{name}: req/s, {mine} / {theirs} ≥ {rps_bound:g}×', table,
                                 sc, mine, theirs, throughput(sc), 'req/s', 'req/s', rps_bound,
                                 higher=True))
-    return out + [fastapi_share_row(record, table)]
+    return out + [fastapi_share_row(record)]
 
 
-def fastapi_share_row(record, table):
-    """The server's share of a FastAPI request (its user CPU per request
-    less FastAPI's own, bench/fastapi_cost.py), pyuvnet-asgi / uvicorn-asgi."""
+def round_shares(figures, name):
+    """A server's share in each of share.py's rounds: its user CPU per
+    request less the app's in the same round (None: no figure)."""
+    out = []
+    for r in figures.get('rounds', []):
+        us, app = r.get('servers', {}).get(name, {}).get('user_us'), r.get('app_us')
+        out.append(None if us is None or app is None else us - app)
+    return out
+
+
+def spread_text(values, unit='µs'):
+    values = [v for v in values if v is not None]
+    return (f'{figure(statistics.median(values), unit)} ({min(values):.1f}–{max(values):.1f})'
+            if values else 'no figure')
+
+
+def fastapi_share_row(record):
+    """The server's share of a FastAPI request, pyuvnet-asgi / uvicorn-asgi:
+    per round of share.py (each server and the app in process interleaved
+    in the same seconds), the ratio of the two shares; their median."""
     target = (f'FastAPI JSON endpoint, 50 conns: server share of user CPU per request '
-              f'(minus FastAPI in process), pyuvnet-asgi / uvicorn-asgi ≤ {FASTAPI_SHARE:g}×')
-    cost, why = script(record, 'fastapi_cost', '--asgi or --full')
+              f'(minus FastAPI in process, in the same seconds), pyuvnet-asgi / uvicorn-asgi '
+              f'≤ {FASTAPI_SHARE:g}×')
+    figures, why = script(record, 'fastapi_share', '--asgi or --full')
+    if why and 'fastapi_cost' in record.get('scripts', {}):
+        why = ('this record has only fastapi_cost.py\'s rounds, run apart from the cells: not '
+               'a measure on this VM (docs/BENCHMARKS.md)')
     if why:
         return row(43, target, why=why)
-    app_us = statistics.median(cost['rounds'])
-    sides = []
-    for name in ('pyuvnet-asgi', 'uvicorn-asgi'):
-        runs, why = series(table, FASTAPI, name, user_us)
-        if why:
-            return row(43, target, why=why)
-        sides.append([None if us is None else us - app_us for us in runs])
-    ratio = ratio_of(*sides)
-    measured = ratio and (f'{ratio_text(ratio)}; pyuvnet-asgi {figure(ratio.mine, "µs")}, '
-                          f'uvicorn-asgi {figure(ratio.theirs, "µs")} over FastAPI\'s '
-                          f'{figure(app_us, "µs")}')
-    return row(43, target, measured, ratio=ratio, bound=FASTAPI_SHARE, why=USER_CPU)
+    mine, theirs = round_shares(figures, 'pyuvnet-asgi'), round_shares(figures, 'uvicorn-asgi')
+    # A round where uvicorn's share is not above 0 has no ratio (its sign
+    # would turn the verdict): left out, and counted in the row.
+    unusable = sum(1 for t in theirs if t is not None and t <= 0)
+    theirs = [t if t is not None and t > 0 else None for t in theirs]
+    ratio = ratio_of(mine, theirs)
+    apps = [r['app_us'] for r in figures['rounds'] if r.get('app_us') is not None]
+    steps = [r['app_step_max'] for r in figures['rounds'] if 'app_step_max' in r]
+    measured = ratio and (
+        f'{ratio_text(ratio)}; share pyuvnet-asgi {spread_text(mine)}, uvicorn-asgi '
+        f'{spread_text(theirs)}, FastAPI in process {spread_text(apps)} in the same rounds; '
+        f'{len(figures["rounds"])} rounds of {figures["slice_s"]:g} s slices, consecutive app '
+        f'slices apart by {statistics.median(steps) * 100:.0f}% (largest per round, median; '
+        f'{max(steps) * 100:.0f}% at most)' +
+        (f'; {unusable} rounds with uvicorn\'s share ≤ 0 left out' if unusable else ''))
+    return row(43, target, measured, ratio=ratio, bound=FASTAPI_SHARE,
+               why=figures.get('failed') or 'no round with both shares')
 
 
 # -- issue 44: WebSocket ---------------------------------------------------

@@ -93,6 +93,14 @@ def test_pipelined_batches_are_counted_per_response_with_latencies(loadgen, serv
     assert server.requests[0] == f'GET / HTTP/1.1\r\nHost: {server.target}'.encode()
 
 
+def test_path_names_the_request_target(loadgen, serve):
+    """The FastAPI share's rounds (bench/runner/share.py) ask for /json."""
+    server = serve()
+    code, result = run(loadgen, server.target, '--conns', '2', '--path', '/json')
+    assert code == 0 and result['ok'], result
+    assert set(server.requests) == {f'GET /json HTTP/1.1\r\nHost: {server.target}'.encode()}
+
+
 def test_responses_split_into_single_bytes_are_read_whole(loadgen, serve):
     server = serve(chunk=1)
     code, result = run(loadgen, server.target, '--conns', '2', '--pipeline', '4')
@@ -146,6 +154,9 @@ def test_a_close_in_the_middle_of_a_batch_fails_the_run(loadgen, serve):
     (['--mode', 'pingpong', '--pipeline', '4'], '--pipeline applies to http only'),
     (['--mode', 'http', '--pipeline', '0'], '--pipeline must be a number from 1 to 1024'),
     (['--mode', 'stream', '--requests', '5'], '--requests applies to pingpong, connrate and http'),
+    (['--mode', 'pingpong', '--path', '/json'], '--path applies to http only'),
+    (['--mode', 'http', '--path', 'json'], '--path must start with /'),
+    (['--mode', 'http', '--path', '/a b'], 'hold no space or line break'),
 ])
 def test_options_that_do_not_apply_are_refused(loadgen, args, message):
     proc = subprocess.run([str(loadgen), *args, '127.0.0.1:9'], capture_output=True, text=True,

@@ -135,7 +135,8 @@ def run(rps, user_us):
 def web_record(with_cost=True):
     """pyuvnet-asgi at 4 µs and 20k req/s against fastpysgi's 10 µs and
     14k; pyuvnet-wsgi at 5 µs against fastpysgi-wsgi's 5 µs; the FastAPI
-    cell 70 µs (pyuvnet) and 100 µs (uvicorn) over FastAPI's own 60 µs."""
+    cell 70 µs (pyuvnet) and 100 µs (uvicorn); in the share's rounds, 70
+    and 100 µs over FastAPI's own 60 µs."""
     cells = []
     for sc in (HELLO, HELLO_500, UPLOAD):
         cells += [result(sc, 'pyuvnet-asgi', [run(20000, 4.0)] * 3),
@@ -144,7 +145,10 @@ def web_record(with_cost=True):
                   result(sc, 'fastpysgi-wsgi', [run(15000, 5.0)] * 3)]
     cells += [result(FASTAPI, 'pyuvnet-asgi', [run(9000, 70.0)] * 3),
               result(FASTAPI, 'uvicorn-asgi', [run(7000, 100.0)] * 3)]
-    scripts = {'fastapi_cost': {'rounds': [59.0, 60.0, 61.0]}} if with_cost else {}
+    share = {'slice_s': 0.1, 'rounds': [
+        {'servers': {'pyuvnet-asgi': {'user_us': 70.0}, 'uvicorn-asgi': {'user_us': 100.0}},
+         'app_us': 60.0, 'app_step_max': 0.02}] * 3}
+    scripts = {'fastapi_share': share} if with_cost else {}
     return {'results': cells, 'scripts': scripts}
 
 
@@ -176,7 +180,7 @@ def test_the_hello_targets_are_ratios_of_user_cpu_and_rate():
 def test_the_fastapi_share_subtracts_fastapis_own_cost_from_both_servers():
     share, = [r for r in web_rows(web_record()) if r['target'].startswith('FastAPI')]
     assert share['ratio'] == pytest.approx(10 / 40) and share['met']
-    assert "over FastAPI's 60.00 µs" in share['measured']
+    assert 'FastAPI in process 60.00 µs (60.0–60.0) in the same rounds' in share['measured']
     share, = [r for r in web_rows(web_record(with_cost=False)) if r['target'].startswith('FastAPI')]
     assert share['verdict'] == 'no figure: not run (needs --asgi or --full)'
 
