@@ -315,6 +315,8 @@ cdef extern from "pyuvnet_compat.h" nogil:
         int gil_kept
         void* chunk_pool[16]
         PyObject* read_chunk
+        uv_buf_t write_buf
         char* read_buf
+    uint64_t pyuvnet_now(uv_loop_t* loop)
     void pyuvnet_release_gil(uv_loop_t* loop)
     void pyuvnet_take_gil(uv_loop_t* loop)

@@ -9,7 +9,7 @@
 # Write-through: while the destination has nothing queued or in flight, a
 # read goes to the destination's kernel straight from libuv's read buffer,
 # without the GIL, as a C proxy does and as Node's write() would send it
-# (read_through, uv/stream_reads.pyx); only what the kernel leaves becomes
+# (write_through, uv/stream_reads.pyx); only what the kernel leaves becomes
 # chunks, through the path above.
 
 

@@ -267,8 +267,17 @@ typedef struct {
     /* The bytes a socket whose reads fill chunks reads into (pyuvnet_read_chunk),
      * or NULL. */
     PyObject* read_chunk;
+    /* The buffer a read written through is described by (write_through in
+     * uv/stream_reads.pyx): uv_try_write keeps no pointer to it. */
+    uv_buf_t write_buf;
     char read_buf[PYUVNET_READ_BUF_SIZE];
 } pyuvnet_loop_t;
+
+/* uv_now()'s body, the loop's time cached at the start of its turn (a
+ * field of every platform's uv_loop_t): inlined where a call would make a
+ * read callback's path without the GIL save registers (count_through in
+ * uv/stream_reads.pyx). */
+#define pyuvnet_now(uvloop) ((uvloop)->time)
 
 /* The prepare phase: let the GIL go for the poll (when run() kept it). */
 static inline void pyuvnet_release_gil(uv_loop_t* uvloop) {

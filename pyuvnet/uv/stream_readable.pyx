@@ -21,7 +21,7 @@
 #
 # A pipe() or a stream's own write that is the sole 'data' listener first
 # offers each read to the destination's kernel straight from the buffer,
-# without the GIL (read_through, uv/stream_reads.pyx); only what is left
+# without the GIL (write_through, uv/stream_reads.pyx); only what is left
 # becomes chunks.
 #
 # A sink (TLSPump's feed, the raw socket of a TLSSocket; HTTPParser's, a
@@ -50,7 +50,7 @@ cdef class StreamReadable(StreamWrites):
     cdef object consumer
     cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
     cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
-    cdef StreamWrites through       # where reads go first, without the GIL (read_through):
+    cdef StreamWrites through       # where reads go first, without the GIL (write_through):
                                     # write_target, or pipe_link's destination when it is a Stream
     cdef object sink                # fed whole reads by feed_sink while sink_on
     cdef object sink_listener       # the sink's 'data' listener

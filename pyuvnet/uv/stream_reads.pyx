@@ -22,7 +22,7 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
     # read the Stream's state, unless its reads go through to a write in C
-    # (read_through, below), which needs none.  A flowing stream reads the
+    # (write_through, below), which needs none.  A flowing stream reads the
     # whole buffer at once (read_with_gil cuts it into chunks); a paused
     # one a chunk's worth, so that what waits unread passes
     # readableHighWaterMark by less than a chunk, as in Node.
@@ -78,13 +78,21 @@ cdef inline void alloc_for(Stream stream, uv.uv_handle_t* handle, uv.uv_buf_t* b
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
                       const uv.uv_buf_t* buf) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first,
-    # unless the whole read went through to its destination without it.
-    cdef Py_ssize_t taken = -1
+    # unless the whole read went through to its destination without it
+    # (write_through, below).
+    cdef void* dest
+    cdef int sent
     if nread > 0:
-        taken = read_through(handle, nread, buf.base)
-        if taken == nread:
+        dest = through_destination(handle.data)
+        if dest != NULL and not handle.loop.stop_flag:
+            # (uv_stop's flag: run() is to return, after stop() or an
+            # exception (Loop.cut_turn_short); the GIL path holds the read
+            # for the next.)
+            sent = write_through(handle, dest, nread, buf.base)
+            if sent != nread:
+                went_short(handle, nread, sent)
             return
-    read_slowly(handle, nread, buf, taken)
+    read_slowly(handle, nread, buf, -1)
 
 
 # Write-through, without the GIL.  A read whose only consumer is a
@@ -141,50 +149,60 @@ cdef inline void* through_destination(void* source) noexcept nogil:
     if (dest == PY_NONE or (<Stream>source).flowing != 1
             or list_size(<void*>(<Stream>source).read_queue)):
         return NULL
-    if (list_size(<void*>(<StreamWrites>dest).write_queue) or (<StreamWrites>dest).write_reqs
-            or (<StreamWrites>dest).corked or (<StreamWrites>dest).need_drain
-            or (<StreamWrites>dest).ending or not (<StreamWrites>dest).connected
-            or (<StreamWrites>dest).handle == NULL):
+    # The destination's counters and flags OR-ed: one test for the four,
+    # on the path of every read.
+    if (((<StreamWrites>dest).write_reqs | (<StreamWrites>dest).corked
+            | (<StreamWrites>dest).need_drain | (<StreamWrites>dest).ending)
+            or list_size(<void*>(<StreamWrites>dest).write_queue)
+            or not (<StreamWrites>dest).connected or (<StreamWrites>dest).handle == NULL):
         # (A closing handle is left to uv_try_write: uv_close gave it fd -1
         # at once, which it refuses.)
         return NULL
     return dest
 
 
-cdef inline Py_ssize_t read_through(uv.uv_stream_t* handle, Py_ssize_t nread,
-                                    const char* data) noexcept nogil:
-    """Write one read (``nread`` > 0 bytes at ``data``) through to its
-    destination; the bytes the kernel took (counted as read and written),
-    or -1 when it was not tried (the GIL path decides what becomes of the
-    read).  0: EAGAIN, or an error, which the chunked write reports as
-    Node does."""
+cdef inline int write_through(uv.uv_stream_t* handle, void* dest, Py_ssize_t nread,
+                              char* data) noexcept nogil:
+    """uv_try_write of one read (``nread`` > 0 bytes at ``data``) to
+    ``dest``: the bytes the kernel took; 0 or less: none (EAGAIN, or an
+    error, which the chunked write reports as Node does).  Counted first
+    as taken whole (read_short takes back what was not): across the call
+    stream_read then keeps only the handle and ``nread``, the registers
+    saved and restored on every read.  Its uv_buf_t is the loop's, which
+    read_short finds again."""
     cdef void* source = handle.data
-    cdef void* dest = through_destination(source)
-    cdef uv.uv_buf_t buf
-    cdef int r
-    if dest == NULL or handle.loop.stop_flag:
-        # (uv_stop's flag: run() is to return, after stop() or an exception
-        # (Loop.cut_turn_short); the GIL path holds the read for the next.)
-        return -1
-    buf.base = <char*>data
-    buf.len = <size_t>nread
-    r = uv.uv_try_write(<uv.uv_stream_t*>(<StreamWrites>dest).handle, &buf, 1)
-    if r <= 0:
-        return 0
+    cdef uv.uv_buf_t* out = &(<uv.pyuvnet_loop_t*>handle.loop).write_buf
     # (Plain assignments: Cython takes += on a cast as a Python operation.)
-    (<Stream>source).bytes_read = (<Stream>source).bytes_read + r
-    (<StreamWrites>dest).bytes_written = (<StreamWrites>dest).bytes_written + r
-    if <void*>(<StreamWrites>dest)._idle != PY_NONE:
-        (<StreamWrites>dest).last_activity = uv.uv_now(handle.loop)
-    if r < nread:
-        if min(nread, <Py_ssize_t>uv.PYUVNET_CHUNK_SIZE) >= (<StreamWrites>dest).write_hwm:
-            (<StreamWrites>dest).need_drain = True
-        return r
-    # The GIL path's bookkeeping of a read, for one that does not reach it
-    # (big_reads, for reads that go to Python, is left to those).
+    (<Stream>source).bytes_read = (<Stream>source).bytes_read + nread
+    (<StreamWrites>dest).bytes_written = (<StreamWrites>dest).bytes_written + nread
+    # The GIL path's bookkeeping of a read (big_reads, for reads that go to
+    # Python, is left to those), and a write's: both stamped as a read and
+    # a write() are, whatever the kernel takes.
     if <void*>(<Stream>source)._idle != PY_NONE:
-        (<Stream>source).last_activity = uv.uv_now(handle.loop)
-    return r
+        (<Stream>source).last_activity = uv.pyuvnet_now(handle.loop)
+    if <void*>(<StreamWrites>dest)._idle != PY_NONE:
+        (<StreamWrites>dest).last_activity = uv.pyuvnet_now(handle.loop)
+    out.base = data
+    out.len = <size_t>nread
+    return uv.uv_try_write(<uv.uv_stream_t*>(<StreamWrites>dest).handle, out, 1)
+
+
+cdef void read_short(uv.uv_stream_t* handle, Py_ssize_t nread, Py_ssize_t sent) noexcept:
+    # After write_through, when the kernel took less than the read
+    # (``sent``: uv_try_write's result): what it did not take is taken
+    # back from the counts, and goes the GIL path's way, as chunks.  The
+    # read's buffer is the loop's write_buf (read_with_gil reads only its
+    # base).
+    cdef void* source = handle.data
+    cdef void* dest = <void*>(<Stream>source).through    # write_through's
+    cdef Py_ssize_t taken = sent if sent > 0 else 0
+    (<Stream>source).bytes_read = (<Stream>source).bytes_read - (nread - taken)
+    (<StreamWrites>dest).bytes_written = (<StreamWrites>dest).bytes_written - (nread - taken)
+    if taken and min(nread, <Py_ssize_t>uv.PYUVNET_CHUNK_SIZE) >= (<StreamWrites>dest).write_hwm:
+        # Node's write() of a first chunk of the high-water mark or more
+        # that does not leave whole returns false: 'drain' follows.
+        (<StreamWrites>dest).need_drain = True
+    read_slowly(handle, nread, &(<uv.pyuvnet_loop_t*>handle.loop).write_buf, taken)
 
 
 cdef inline bint reads_to_python(Stream stream):
@@ -197,13 +215,17 @@ cdef inline bint reads_to_python(Stream stream):
 
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                         const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
-    # ``taken``: what read_through wrote of the read, -1 if not tried.
+    # ``taken``: what write_through sent of the read, -1 if not tried.
     uv.pyuvnet_take_gil(handle.loop)
     read_for(<Stream>handle.data, handle, nread, buf, taken)
 
 
 cdef alloc_fn alloc_slowly = alloc_with_gil
 cdef read_fn read_slowly = read_with_gil
+# A write_through the kernel did not take whole (not inlined in stream_read,
+# whose path for a read taken whole then saves fewer registers).
+ctypedef void (*short_fn)(uv.uv_stream_t* handle, Py_ssize_t nread, Py_ssize_t sent) noexcept
+cdef short_fn went_short = read_short
 
 
 cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
@@ -218,7 +240,7 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
         if stream._idle is not None:
             stream.last_activity = uv.uv_now(handle.loop)
         if taken > 0:
-            # A pipe() or an echo sent part (read_through, which counted
+            # A pipe() or an echo sent part (write_through, which counted
             # it): the rest goes on as chunks below.
             start = taken
         if sink_fed(stream):

@@ -1,4 +1,4 @@
-"""Write-through (read_through, uv/stream_reads.pyx): a read whose only
+"""Write-through (write_through, uv/stream_reads.pyx): a read whose only
 consumer is a stream's write in C (a pipe(), or Node's echo
 ``sock.on('data', sock.write)``) goes to the destination straight from
 libuv's read buffer while nothing of the destination's waits, and only
@@ -157,3 +157,17 @@ def test_an_echo_held_back_by_a_peer_that_does_not_read_ends_in_drain(listening_
     got = echoed_to_a_late_reader(port, data, run_loop)
     assert hashlib.sha1(got).digest() == hashlib.sha1(data).digest()
     assert drains == [0]
+
+
+def test_an_echo_held_back_by_a_late_reader_counts_every_byte_once(listening_server, run_loop):
+    # The kernel refuses part of the reads written through (the client
+    # reads nothing until all has left): what it did not take goes the
+    # chunked way and is counted there, so bytesRead and bytesWritten end
+    # at the bytes sent, as in Node 20 (the same exchange: 16 MiB, both).
+    data = os.urandom(16 << 20)
+    counts = []
+    port = echo_server(listening_server, lambda sock: sock.on(
+        'close', lambda _: counts.append((sock.bytesRead, sock.bytesWritten))))
+    got = echoed_to_a_late_reader(port, data, run_loop)
+    assert hashlib.sha1(got).digest() == hashlib.sha1(data).digest()
+    assert counts == [(len(data), len(data))]

@@ -1,4 +1,4 @@
-"""Write-through without the GIL (read_through, uv/stream_reads.pyx) reads
+"""Write-through without the GIL (write_through, uv/stream_reads.pyx) reads
 the streams' state at each read: every change that must stop a read going
 straight to the destination does, mid-stream, as Node's pipe() behaves
 (Node 20 ran the same exchanges: /usr/bin/node, the answers quoted in each
