@@ -117,8 +117,9 @@ def test_a_round_measures_the_server_and_the_app_in_the_same_window(loadgen):  #
     # so is the app's; both are some µs at least.
     assert mine['user_us'] is None or mine['user_us'] > 1
     assert figures['app_us'] > 1 and figures['app_requests'] > 0
-    # The window (0.4 s) holds a few of the app's 50 ms slices, not the warm-up's.
-    assert 2 <= len(figures['app_slices_us']) <= 6
+    # The window (0.4 s) holds a few of the app's 50 ms slices (fewer when a
+    # loaded machine stretches the cycles), not the warm-up's.
+    assert 1 <= len(figures['app_slices_us']) <= 6
 
 
 # -- the row and the table, from a recorded result -----------------------
