@@ -40,6 +40,11 @@ cdef class Loop:
     # method looked up per tick costs more than the tick's own work.
     cdef object tick_append, tick_popleft
     cdef object microtasks
+    # Set whenever a tick, a microtask or a deferred signal handler is
+    # queued; after_callback looks at those queues only then.  Every read
+    # runs it after its listener, whose write() entered the kernel: the
+    # queues' objects are no longer in the CPU's caches, the loop is.
+    cdef bint maybe_queued
     cdef list immediates
     cdef int immediates_refed
     cdef WriteFlusher flusher       # the turn's writes, and when they leave (uv/loop_flush.pyx)
@@ -381,6 +386,8 @@ cdef class Loop:
     cdef inline void after_callback(self) noexcept:
         # noexcept: what runs here reports its own exceptions (report()),
         # and each read then saves its caller a PyErr_Occurred test.
+        if not self.maybe_queued:
+            return
         if queued(self.ticks) or queued(self.microtasks):
             self.drain_ticks()
         if self.deferred_signals:
@@ -388,6 +395,10 @@ cdef class Loop:
             # soonest consistent point (a busy turn can take a while to
             # reach the wakeup fd's poll callback).
             run_deferred_signals(self)
+        # Still set while anything is left (a tick that raised stops the
+        # drain with the rest queued).
+        self.maybe_queued = (queued(self.ticks) or queued(self.microtasks)
+                             or bool(self.deferred_signals))
 
     cdef void drain_ticks(self):
         """Run nextTick callbacks, then microtasks, until both are empty.
@@ -422,6 +433,7 @@ cdef class Loop:
         """Queue ``fn(*args)`` on the nextTick queue (internal use: the
         deferred emits Node makes with process.nextTick)."""
         self.tick_append((fn, args))
+        self.maybe_queued = True
         self.wake()
 
     cdef void call_soon_tick(self, EventEmitter emitter):
@@ -429,16 +441,19 @@ cdef class Loop:
         bound method or arguments to make (a Stream's 'end' sequence, a
         ServerResponse's 'close')."""
         self.tick_append(emitter)
+        self.maybe_queued = True
         self.wake()
 
     def next_tick(self, callback, *args):
         validate_callback(callback)
         self.tick_append((callback, args))
+        self.maybe_queued = True
         self.wake()
 
     def queue_microtask(self, callback):
         validate_callback(callback)
         self.microtasks.append((callback, ()))
+        self.maybe_queued = True
         self.wake()
 
     # -- immediates -------------------------------------------------------

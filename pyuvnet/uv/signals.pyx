@@ -273,6 +273,7 @@ cdef void defer_signal(Loop loop, object handler, object signum, object frame):
     """A handler would have interrupted pyuvnet's code: run it at the
     loop's next signal point, which a wakeup byte brings round soon."""
     loop.deferred_signals.append((handler, signum, frame))
+    loop.maybe_queued = True
     send_wakeup_byte()
 
 
