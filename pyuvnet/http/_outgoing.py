@@ -256,6 +256,14 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
             return True
         if self._chunked and data:
             data = b'%x\r\n%s\r\n' % (len(data), data)
+        socket = self.socket
+        if (socket is not None and not socket.writableCorked
+                and (self._conn is None or self._conn.current is self)):
+            # As Node's write_: the socket is corked until the next tick,
+            # so a tick's writes answer False together at the mark and
+            # leave as one write ('drain' follows once they have).
+            socket.cork()
+            _uv.nextTick(socket.uncork)
         return self._send(data, callback)
 
     def _end_slow(self, chunk, encoding, callback):

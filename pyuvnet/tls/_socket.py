@@ -258,6 +258,7 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
             self._ssl.write(joined)
         callbacks = [callback for _, callback in writes if callback is not None]
         self._flush_out(_all_of(callbacks) if callbacks else None)
+        self._owe_drain(len(joined))
 
     @property
     def readableLength(self):

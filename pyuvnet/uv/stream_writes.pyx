@@ -4,7 +4,9 @@
 # Write path: ``write()`` appends to ``write_queue``; the loop's prepare
 # handle calls ``flush()`` once per turn, which sends the whole queue as one
 # vectored ``uv_try_write`` and hands what the kernel did not take to
-# ``uv_write`` (uv/write_requests.pyx).  ``bytes`` are referenced, never
+# ``uv_write`` (uv/write_requests.pyx).  A write that would make the queue
+# reach the high-water mark sends it at once instead, so that write()
+# answers as Node's does, from what the kernel left.  ``bytes`` are referenced, never
 # copied; other buffers are copied at ``write()`` so the caller may reuse them.
 # After end(), the queue is followed by our FIN (``uv_shutdown``).
 #
@@ -96,6 +98,11 @@ cdef class StreamWrites(Handle):
     cdef bint writing_now           # flush() runs inside write()
     cdef bint first_of_read         # a 'data' listener of this stream's own read
                                     # runs and has not written yet (send_at_once)
+    cdef bint cancel_heard          # a write request was cancelled (write_done)
+    cdef bint answer_before_send    # write() answers from the count before the
+                                    # kernel is offered the data (a TLS socket's
+                                    # raw stream: Node's TLSWrap calls back later,
+                                    # so a TLS write of the mark answers False)
     cdef Py_ssize_t queued_bytes
     cdef Py_ssize_t inflight_bytes
     cdef Py_ssize_t write_hwm
@@ -135,7 +142,8 @@ cdef class StreamWrites(Handle):
     @property
     def writableLength(self):
         """Bytes written and not yet taken by the kernel (queued or in a
-        pending write request)."""
+        pending write request; a chunk the kernel took part of counts
+        whole until all of it left, as Node's)."""
         return self.queued_bytes + self.inflight_bytes
 
     @property
@@ -188,8 +196,8 @@ cdef class StreamWrites(Handle):
         taken whole: send_at_once), else 0.
         What a Stream's read path calls when this stream's own write is
         the sole 'data' listener (Stream.write_target), with no call."""
-        cdef bint ok
-        cdef Py_ssize_t sent = 0
+        cdef Py_ssize_t sent = 0, n
+        cdef int ok = 1
         if self.first_of_read:
             self.first_of_read = False
             if callback is None:
@@ -210,11 +218,20 @@ cdef class StreamWrites(Handle):
             # Only a socket with an idle timeout needs its activity time.
             self.loop.refresh_time()
             self.last_activity = uv.uv_now(self.loop.uvloop)
-        # As Node: the answer counts this chunk, whenever it leaves (the
-        # part already sent too, until the rest has).
-        ok = self.queued_bytes + self.inflight_bytes + sent < self.write_hwm
-        if not ok:
+        n = self.queued_bytes + self.inflight_bytes
+        if (n >= self.write_hwm and self.corked == 0 and self.write_reqs == 0
+                and not self.answer_before_send and self.write_queue):
+            # The answer would be False: Node would have handed every
+            # write to the kernel already, and answers with what it has
+            # not taken (Node 20's writeOrBuffer looks after _write), so
+            # the queue is offered to it now.  Writes that stay under the
+            # mark are gathered: their answer is True either way.
+            self.flush_now()
+            n = self.queued_bytes + self.inflight_bytes
+        # As Node: a chunk counts whole until all of it has left.
+        if n >= self.write_hwm and n > 0:
             self.need_drain = True
+            ok = 0
         if self.corked == 0 and self.write_queue:
             if (self.queued_bytes >= FLUSH_NOW_BYTES and self.queued_callbacks == 0
                     and self.write_reqs == 0):
@@ -266,9 +283,10 @@ cdef class StreamWrites(Handle):
         refuses it, it is queued as any write, and the flush reports why."""
         cdef Py_ssize_t rest = PyBytes_GET_SIZE(data) - sent
         self.bytes_written += rest
-        self.inflight_bytes += rest
+        # Counted whole until the rest has left, as Node counts a chunk.
+        self.inflight_bytes += PyBytes_GET_SIZE(data)
         if send_buffers(self, [data], None, rest, True, sent) < 0:
-            self.inflight_bytes -= rest
+            self.inflight_bytes -= PyBytes_GET_SIZE(data)
             self.bytes_written -= rest
             self.queue_bytes(data[sent:], None)
         return 0
@@ -326,8 +344,8 @@ cdef class StreamWrites(Handle):
         return 0
 
     cdef int flush_now(self) except -1:
-        # No write callback waits on this data, and 'drain' is put off to
-        # the next tick: nothing is emitted inside write().
+        # Inside a user's call (write(), uncork()): 'drain' and the write
+        # callbacks are put off to the next tick (write_done), as Node's.
         self.writing_now = True
         try:
             self.flush()
@@ -382,7 +400,13 @@ cdef class StreamWrites(Handle):
         if self.corked > 0:
             self.corked -= 1
             if self.corked == 0 and (self.write_queue or self.ending):
-                self.schedule_flush()
+                if self.need_drain and self.write_reqs == 0:
+                    # A write() answered False for the held data: Node
+                    # hands it to the kernel in uncork(), and 'drain'
+                    # follows on the next tick when all of it left.
+                    self.flush_now()
+                else:
+                    self.schedule_flush()
 
     cdef void schedule_flush(self):
         if not self.flush_queued:
@@ -431,14 +455,27 @@ cdef class StreamWrites(Handle):
         'drain' first, then the callbacks in order (``callbacks`` is None
         when no write had one)."""
         cdef object err = None
-        if status < 0:
+        if status == uv.UV_ECANCELED:
+            # The handle closed (destroy()) with this data not all sent.
+            # As Node: the write libuv was on calls back with None, those
+            # queued behind it with ERR_STREAM_DESTROYED.
+            if self.cancel_heard:
+                err = errors.ERR_STREAM_DESTROYED('write')
+            self.cancel_heard = True
+        elif status < 0:
             err = errors.errno_exception(status, 'write')
         elif self.writing_now:
             if self.need_drain:
                 self.queue_tick(TICK_DRAIN)
         else:
             self.drain_if_empty()
-        if callbacks is not None:
+        if callbacks is not None and self.writing_now:
+            # Inside write(): as Node, a write's callback is never called
+            # before write() returns, but on the next tick.
+            for cb in callbacks:
+                if cb is not None:
+                    self.loop.call_soon(cb, (err,))
+        elif callbacks is not None:
             for cb in callbacks:
                 if cb is not None:
                     try:
@@ -448,7 +485,7 @@ cdef class StreamWrites(Handle):
                             cb(err)
                     except BaseException as exc:
                         self.loop.report(exc)
-        if err is not None and status != uv.UV_ECANCELED:
+        if status < 0 and status != uv.UV_ECANCELED:
             self._on_stream_error(err)
 
     cdef void drain_if_empty(self):
@@ -466,8 +503,9 @@ cdef class StreamWrites(Handle):
     # -- ticks ---------------------------------------------------------------
     #
     # A stream queues itself on the loop's nextTick queue (call_soon_tick,
-    # no bound method or tuple made) for 'drain' after a write() that
-    # returned False left at once (64 KiB chunks: every one), and for the
+    # no bound method or tuple made) for 'drain' once data a write()
+    # answered False for left inside a call (uncork(), a write to a TLS
+    # socket's raw stream), and for the
     # peer's 'end' (Stream).  At most one of each waits; ``ticks`` says
     # which, and which was queued first, so that each entry runs its own
     # in the queue's order.
@@ -577,6 +615,7 @@ cdef class StreamWrites(Handle):
         self.queued_bytes = 0
         self.inflight_bytes = 0
         self.need_drain = False
+        self.cancel_heard = False
         self.corked = 0
         self.ending = False
         self.shutdown_sent = False

@@ -69,14 +69,16 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
         wr.stream = stream
         wr.buffers = buffers
         wr.callbacks = callbacks
-        wr.nbytes = nbytes - written
+        # A buffer the kernel took part of counts whole until the request
+        # is done (writableLength as Node's); skipped bytes are part of it.
+        wr.nbytes = nbytes - written + r + skip
         r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), <uv.uv_write_cb><void*>stream_write_done)
         if r < 0:
             return r
         stream.loop.io_changed()
         wr.req.data = <void*>wr
         Py_INCREF(wr)
-        stream.inflight_bytes -= written
+        stream.inflight_bytes -= nbytes - wr.nbytes + skip
         stream.write_reqs += 1
         return written
     finally:

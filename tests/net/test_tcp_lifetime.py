@@ -545,11 +545,10 @@ def test_exception_in_any_listener_is_raised_from_run_and_the_rest_still_finishe
     server.listen(0, '127.0.0.1')
     port = server.address().port
     client = net.connect(port, '127.0.0.1')
-
-    def on_connect():
-        client.write(b'\0' * 200000, lambda *a: maybe_raise('write callback'))
-        maybe_raise('connect')
-    client.on('connect', on_connect)
+    # Written while connecting: held, so write() answers False and 'drain'
+    # follows (Node 20 too; at 'connect' the kernel takes it whole: no 'drain').
+    client.write(b'\0' * 200000, lambda *a: maybe_raise('write callback'))
+    client.on('connect', lambda: maybe_raise('connect'))
     client.on('ready', lambda: maybe_raise('ready'))
     client.on('data', lambda d: maybe_raise('data'))
     client.on('drain', lambda: (client.end(), maybe_raise('drain')))

@@ -279,10 +279,15 @@ def test_accepted_sockets_have_nagle_and_no_keepalive_by_default(listening_serve
 def test_high_water_mark_option_applies_to_accepted_sockets(listening_server, run_loop):
     seen = {}
 
+    # Node 20 (createServer({highWaterMark: 1024})): [1024, true, true, 0]
+    # uncorked (the kernel takes each write), then corked true, false, 1024.
     def on_connection(sock):
         seen['hwm'] = sock.writableHighWaterMark
+        seen['uncorked'] = (sock.write(b'x' * 1023), sock.write(b'x'))
+        sock.cork()
         seen['small'] = sock.write(b'x' * 1023)
-        seen['full'] = sock.write(b'x')        # 1024 bytes buffered
+        seen['full'] = sock.write(b'x')        # 1024 bytes held
+        seen['length'] = sock.writableLength
         sock.end()
 
     server, port = listening_server(on_connection, highWaterMark=1024)
@@ -291,8 +296,9 @@ def test_high_water_mark_option_applies_to_accepted_sockets(listening_server, ru
     client.on('data', got.append)
     client.on('close', lambda _: server.close())
     run_loop()
-    assert seen == {'hwm': 1024, 'small': True, 'full': False}
-    assert len(b''.join(got)) == 1024
+    assert seen == {'hwm': 1024, 'uncorked': (True, True), 'small': True, 'full': False,
+                    'length': 1024}
+    assert len(b''.join(got)) == 2048
 
 
 def test_default_high_water_mark_is_64_kib(listening_server, run_loop):

@@ -1,5 +1,6 @@
 """The write path under load: write()'s return value and 'drain' at
-writableHighWaterMark (never from inside write()), writableLength and
+writableHighWaterMark (as Node 20: counted after the kernel was offered
+the write; 'drain' never from inside write()), writableLength and
 bufferSize, buffers the caller changes after write(), many small writes,
 a huge write to a slow reader, a paused reader, and the write-until-False,
 go-on-at-'drain' loop."""
@@ -14,6 +15,8 @@ from tcp_write_support import connect, sink_server
 # -- high water mark and 'drain' ------------------------------------------------
 
 def test_write_returns_false_at_high_water_mark_then_drain(listening_server, run_loop):
+    # Node 20 (highWaterMark 65536, corked): true, false, false with
+    # writableLength 65537; uncork() hands it all over: 0, then one 'drain'.
     received = []
     server, port = sink_server(listening_server, received)
     client = connect(port)
@@ -21,12 +24,15 @@ def test_write_returns_false_at_high_water_mark_then_drain(listening_server, run
 
     def on_connect():
         assert client.writableHighWaterMark == 65536
+        client.cork()
         seen['below'] = client.write(b'a' * 65535)
         seen['need_drain_before'] = client.writableNeedDrain
         seen['at'] = client.write(b'b')              # 65536 buffered: full
         seen['over'] = client.write(b'c')
         seen['need_drain'] = client.writableNeedDrain
         seen['length'] = client.writableLength
+        client.uncork()
+        seen['uncorked'] = client.writableLength
     drains = []
 
     def on_drain():
@@ -36,11 +42,8 @@ def test_write_returns_false_at_high_water_mark_then_drain(listening_server, run
     client.on('drain', on_drain)
     client.on('close', lambda _: server.close())
     run_loop()
-    # 'b' makes 64 KiB buffered: False (SPEC §5), and 'drain' is owed.  That
-    # much data leaves inside write() (Node sends every write at once), so
-    # 'c' finds the buffer empty again.
-    assert seen == {'below': True, 'need_drain_before': False, 'at': False, 'over': True,
-                    'need_drain': True, 'length': 1}
+    assert seen == {'below': True, 'need_drain_before': False, 'at': False, 'over': False,
+                    'need_drain': True, 'length': 65537, 'uncorked': 0}
     assert drains == [(0, False)]
     assert b''.join(received) == b'a' * 65535 + b'bc'
 
@@ -69,15 +72,19 @@ def test_high_water_mark_socket_option(listening_server, run_loop):
     seen = []
 
     def on_connect():
+        # Node 20: the kernel takes each write at once: true, true.  Held
+        # by cork(), the mark counts: true, false, 'drain' after uncork().
         seen.append(client.writableHighWaterMark)
-        seen.append(client.write(b'x' * 99))
-        seen.append(client.write(b'x'))
+        seen.append((client.write(b'x' * 99), client.write(b'x')))
+        client.cork()
+        seen.append((client.write(b'x' * 99), client.write(b'x')))
+        client.uncork()
     client.on('connect', on_connect)
     client.on('drain', client.end)
     client.on('close', lambda _: server.close())
     run_loop()
-    assert seen == [100, True, False]
-    assert len(b''.join(received)) == 100
+    assert seen == [100, (True, True), (True, False)]
+    assert len(b''.join(received)) == 200
 
 
 def test_write_before_connect_is_buffered_and_counts_toward_high_water_mark(listening_server,
@@ -153,9 +160,12 @@ def test_writing_again_on_each_drain_moves_a_lot_of_data(listening_server, run_l
     assert hashlib.sha1(b''.join(digest_in)).digest() == hashlib.sha1(chunk * (goal // len(chunk))).digest()
 
 
-def test_a_large_write_that_leaves_at_once_still_emits_nothing_inside_write(
+def test_a_large_write_the_kernel_takes_whole_answers_true_and_emits_nothing(
         listening_server, run_loop):
-    # 64 KiB or more leaves inside write(); its 'drain' still comes later.
+    # Node 20: write(200000 bytes) at 'connect' to a peer that reads ->
+    # true, writableLength 0, no 'drain' (the kernel took it inside
+    # write()).  Should the kernel take only part, the whole chunk counts:
+    # False, and 'drain' comes later, never from inside write().
     received = []
     server, port = sink_server(listening_server, received)
     client = connect(port)
@@ -166,16 +176,16 @@ def test_a_large_write_that_leaves_at_once_still_emits_nothing_inside_write(
         inside_write[0] = True
         ok = client.write(b'x' * 200000)
         inside_write[0] = False
-        events.append(('returned', ok))
-
-    def on_drain():
-        events.append(('drain', inside_write[0]))
-        client.end()
+        events.append(('returned', ok, client.writableLength in (0, 200000)))
+        net.setTimeout(client.end, 50)
     client.on('connect', on_connect)
-    client.on('drain', on_drain)
+    client.on('drain', lambda: events.append(('drain', inside_write[0])))
     client.on('close', lambda _: server.close())
     run_loop()
-    assert events == [('returned', False), ('drain', False)]
+    if events[0][1]:
+        assert events == [('returned', True, True)]
+    else:
+        assert events == [('returned', False, True), ('drain', False)]
     assert b''.join(received) == b'x' * 200000
 
 

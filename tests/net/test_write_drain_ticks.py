@@ -69,7 +69,7 @@ def test_drain_reaches_a_listener_added_after_write_returned_false(listening_ser
 
 def end_and_drain_order(listening_server, run_loop, paused):
     """The order of 'end' and 'drain' on a server socket that writes 70,000
-    bytes outside its 'data' listener, on the tick after the client's one
+    bytes corked outside its 'data' listener and uncorks, on the tick after the client's one
     byte, the client's FIN following it at once.  Paused first and resumed
     later, the socket delivers the byte and queues its 'end' in one tick,
     so that 'end' waits ahead of the 'drain'; flowing, the 'drain' comes
@@ -78,7 +78,11 @@ def end_and_drain_order(listening_server, run_loop, paused):
 
     def on_connection(sock):
         def write_big():
+            # Corked, the write answers False; uncork() hands it to the
+            # kernel, which takes it whole: 'drain' on the next tick.
+            sock.cork()
             log.append(('write', sock.write(b'y' * 70000)))
+            sock.uncork()
 
         def on_data(_chunk):
             log.append('data')
@@ -104,10 +108,9 @@ def end_and_drain_order(listening_server, run_loop, paused):
 
 def test_a_drain_and_an_end_queued_together_keep_the_queues_order(listening_server,
                                                                   run_loop):
-    # pyuvnet's own order (Node 20's write() returns true here, taken whole,
-    # and emits no 'drain'; its paused socket queues 'end' before the last
-    # 'data' too): each of the stream's two queue entries runs the event it
-    # was queued for.
+    # pyuvnet's own order (Node 20's paused socket queues 'end' before the
+    # last 'data'): each of the stream's two queue entries runs the event
+    # it was queued for.
     assert end_and_drain_order(listening_server, run_loop, paused=True) == [
         'data', ('write', False), 'end', 'drain']
     assert end_and_drain_order(listening_server, run_loop, paused=False) == [

@@ -465,6 +465,10 @@ cdef class HTTPCycle(BodyWatch):
     cdef int close_connection(self) except -1:
         socket = self.req.socket
         if socket is not None:
+            # What the app sent leaves first, as from uvicorn's transport:
+            # the body's write corked the socket until the next tick (as
+            # Node's http does), and destroy() drops corked data.
+            uncork_all(socket)
             socket.destroy()
         return 0
 

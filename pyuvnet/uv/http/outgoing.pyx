@@ -38,6 +38,15 @@ cdef class SentNotice(WriteNotice):
         Py_XDECREF(self.message)
 
 
+cdef int uncork_all(object socket) except -1:
+    """Undo every cork() on ``socket``, so that what it holds leaves before
+    a destroy() that follows at once (which drops corked data, as Node's):
+    a message's write() corks its socket until the next tick, as Node's."""
+    while socket.writableCorked:
+        socket.uncork()
+    return 0
+
+
 # What OutgoingCore._removed starts as: one object for every message (a
 # removal makes a new set), so that a head's making knows it at a glance.
 cdef frozenset NONE_REMOVED = frozenset()

@@ -172,6 +172,10 @@ cdef class TLSPump(TLSPumpData):
         self._raw = raw
         self.raw_stream = stream
         self.raw_write = raw.write
+        # Our write() answers with the raw socket's count before the kernel
+        # takes what it was given: Node's TLSWrap calls a write back later,
+        # so a TLS write of the mark answers False however fast it leaves.
+        stream.answer_before_send = True
         # The raw socket must not answer the peer's FIN by itself: close_notify
         # goes first, and only this socket knows when.
         stream._allow_half_open = True
@@ -294,13 +298,16 @@ cdef class TLSPump(TLSPumpData):
     cdef bint secure_now(self) except -1:
         """Send what waited, emit 'secure'/'secureConnect' (and
         'secureConnection' on the server)."""
+        cdef Py_ssize_t held = 0
         self.flush_out(None)
         if self._pending_writes:
             writes, self._pending_writes = self._pending_writes, []
             for data, callback in writes:
                 if data:            # (never an empty write: see write())
                     self.c_ssl.write(data)
+                    held += len(data)
                 self.flush_out(callback)
+            self.owe_drain(held)
         if self._is_server:
             self._emit('secure', ())
             if self.server is not None:

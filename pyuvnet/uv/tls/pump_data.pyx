@@ -240,6 +240,23 @@ cdef class TLSPumpData(EventEmitter):
         return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
                 < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
 
+    def _owe_drain(self, Py_ssize_t held):
+        """``held`` bytes that waited in our own buffer (for 'secure', or
+        corked) were handed to the raw socket: if write() answered False
+        for them, 'drain' is owed once they have left, as Node's Writable
+        owes it, though the raw socket may have answered True."""
+        self.owe_drain(held)
+
+    cdef void owe_drain(self, Py_ssize_t held):
+        cdef Stream raw = self.raw_stream
+        if raw is None or held < raw.write_hwm:
+            return
+        # The raw socket's 'drain' is passed on (_on_raw_drain); with
+        # everything taken already, it comes on the next tick.
+        raw.need_drain = True
+        if raw.queued_bytes + raw.inflight_bytes == 0:
+            raw.queue_tick(TICK_DRAIN)
+
     def write(self, data, encoding=None, callback=None):
         """Encrypt and send ``data``; returns False once the raw socket's
         buffer reaches its highWaterMark ('drain' follows).  Writes before
@@ -264,6 +281,7 @@ cdef class TLSPumpData(EventEmitter):
         BIO's buffer."""
         cdef pyuvnet_tls_bio_t* bio = self.bio     # (the SSL, which owns it, outlives the call)
         cdef Py_ssize_t size = PyBytes_GET_SIZE(data)
+        cdef object ok = True
         cdef bytes records = PyBytes_FromStringAndSize(
             NULL, size + (size // TLS_RECORD_PLAINTEXT + 1) * TLS_RECORD_OVERHEAD)
         pyuvnet_tls_bio_aim(bio, records)
@@ -272,8 +290,10 @@ cdef class TLSPumpData(EventEmitter):
         finally:
             pyuvnet_tls_bio_unaim(bio, records)
         if PyBytes_GET_SIZE(records):
-            self.raw_write(records, None)
-        return self.flush_out(None)     # the rest, if any; the raw socket's answer
+            ok = self.raw_write(records, None)
+        rest = self.flush_out(None)     # the rest, if any
+        # The raw socket's answer: False if either write's was.
+        return False if ok is False else rest
 
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then close_notify, then FIN; ``callback``

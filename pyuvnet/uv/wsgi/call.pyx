@@ -267,6 +267,8 @@ cdef class WsgiCall:
         if self.closed or res._finished:
             return
         if self.head_made:
+            # The body sent so far leaves first (see ASGICycle.close_connection).
+            uncork_all(self.req.socket)
             self.req.socket.destroy()
             return
         self.head_made = True
