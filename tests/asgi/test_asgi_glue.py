@@ -100,25 +100,46 @@ def test_response_heads_kept_per_headers_not_shared_across_values():
         [b'3'], [b'5'], [b'3']]
 
 
+def x_headers_answered(head_of, count):
+    """The X-A and X-B values of ``count`` pipelined answers whose headers
+    are ``head_of(i)``."""
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        head = head_of(int(scope['path'][1:]))
+        await send({'type': 'http.response.start', 'status': 200, 'headers': head})
+        await send({'type': 'http.response.body', 'body': b''})
+
+    async def client(server):
+        data = b''.join(request(b'/%d' % i) for i in range(count))
+        got, _ = await exchange(server, data, responses=count)
+        return [(header(headers, b'x-a'), header(headers, b'x-b')) for _, headers, _, _ in got]
+    return serve(app, client)
+
+
 def test_response_heads_follow_each_requests_headers_whatever_came_before():
     """Headers compared with the last ones pair by pair: a pair that is a
     list, a longer or shorter list, a tuple of pairs, one value changed."""
     heads = [[(b'x-a', b'1')], [[b'x-a', b'2']], [(b'x-a', b'1')],
              ((b'x-a', b'1'), (b'x-b', b'2')), [(b'x-a', b'1')], [(b'x-a', b'3')]]
+    assert x_headers_answered(heads.__getitem__, len(heads)) == [
+        ([b'1'], []), ([b'2'], []), ([b'1'], []), ([b'1'], [b'2']), ([b'1'], []), ([b'3'], [])]
 
-    async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
-        head = heads[int(scope['path'][1:])]
-        await send({'type': 'http.response.start', 'status': 200, 'headers': head})
-        await send({'type': 'http.response.body', 'body': b''})
 
-    async def client(server):
-        data = b''.join(request(b'/%d' % i) for i in range(len(heads)))
-        got, _ = await exchange(server, data, responses=len(heads))
-        return [(header(headers, b'x-a'), header(headers, b'x-b')) for _, headers, _, _ in got]
-    assert serve(app, client) == [([b'1'], []), ([b'2'], []), ([b'1'], []),
-                                  ([b'1'], [b'2']), ([b'1'], []), ([b'3'], [])]
+def test_response_heads_follow_pairs_made_anew_for_each_response():
+    """Pairs made afresh per response (as Starlette makes them) are
+    compared by their bytes: a name or a value of the same length that
+    differs in one byte is another head."""
+    pairs = [(b'x-a', b'12'), (b'x-a', b'12'), (b'x-b', b'12'), (b'x-b', b'13'),
+             (b'x-b', b'13'), (b'x-a', b'12')]
+
+    def head_of(i):
+        # New bytes objects each time: never the last response's own.
+        name, value = pairs[i]
+        return [(bytes(bytearray(b'content-length')), b'0'),
+                (bytes(bytearray(name)), bytes(bytearray(value)))]
+    assert x_headers_answered(head_of, len(pairs)) == [
+        ([b'12'], []), ([b'12'], []), ([], [b'12']), ([], [b'13']), ([], [b'13']), ([b'12'], [])]
 
 
 def test_receive_and_send_awaitables_are_coroutines():
@@ -212,3 +233,4 @@ def test_a_connections_scopes_follow_each_requests_method_version_and_target():
         ('GET', '1.1', '/a', b'q=1'), ('DELETE', '1.1', '/b', b''), ('GET', '1.1', '/a', b'q=1')]
     assert len({s[4] for s in seen}) == 1 and seen[0][4][0] == '127.0.0.1'
     assert {s[5] for s in seen} == {('127.0.0.1', port)}
+

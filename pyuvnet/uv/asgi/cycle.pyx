@@ -17,6 +17,7 @@
 
 from cpython.dict cimport PyDict_Copy
 from cpython.unicode cimport PyUnicode_AsLatin1String
+from libc.string cimport memcmp
 
 cdef extern from "Python.h":
     PyObject* PyExc_StopIteration
@@ -385,9 +386,29 @@ cdef class ASGIHandler:
             return False
         for i in range(n):
             pair = headers[i]
-            if pair is not last[i] and not (type(pair) is tuple and pair == last[i]):
+            if pair is not last[i] and not (type(pair) is tuple
+                                            and same_pair(<tuple>pair, last[i])):
                 return False
         return True
+
+
+cdef bint same_pair(tuple pair, last) except -1:
+    """``pair == last``; two (name, value) pairs of bytes by their bytes,
+    with no rich comparison (an app such as Starlette makes its pairs anew
+    per response, with equal bytes)."""
+    if type(last) is tuple and len(pair) == 2 and len(<tuple>last) == 2:
+        name, value = pair[0], pair[1]
+        last_name, last_value = (<tuple>last)[0], (<tuple>last)[1]
+        if (type(name) is bytes and type(value) is bytes and type(last_name) is bytes
+                and type(last_value) is bytes):
+            return same_bytes(name, last_name) and same_bytes(value, last_value)
+    return pair == last
+
+
+cdef inline bint same_bytes(bytes a, bytes b):
+    cdef Py_ssize_t n = PyBytes_GET_SIZE(a)
+    return a is b or (n == PyBytes_GET_SIZE(b)
+                      and memcmp(PyBytes_AS_STRING(a), PyBytes_AS_STRING(b), n) == 0)
 
 
 @cython.final
