@@ -8,7 +8,9 @@
 # reach the high-water mark sends it at once instead, so that write()
 # answers as Node's does, from what the kernel left.  ``bytes`` are referenced, never
 # copied; other buffers are copied at ``write()`` so the caller may reuse them.
-# After end(), the queue is followed by our FIN (``uv_shutdown``).
+# After end(), the queue is followed by our FIN (``uv_shutdown``; its
+# callback is in uv/write_requests.pyx).  What the queue holds, and the pool
+# of its empty lists, are in uv/write_queues.pyx.
 #
 # A base class rather than a file of helpers, because a cdef class cannot be
 # split across files: every field and method stays a C access, and the
@@ -28,9 +30,6 @@ cdef enum:
     FLUSH_NOW_BYTES = 65536
 
 
-# The empty write queues of destroyed streams (a reference each), for the
-# first write() of later ones: a connection that writes does not make and
-# free its list.  A C array: a list's pop() and append() would resize it.
 cdef enum:
     # StreamWrites.heard
     HEARD_END = 1
@@ -41,48 +40,6 @@ cdef enum:
     TICK_DRAIN = 1
     TICK_END = 2
     TICK_END_FIRST = 4      # both wait, 'end' queued first
-
-
-cdef enum:
-    SPARE_QUEUES = 64
-cdef PyObject* spare_queues[SPARE_QUEUES]
-cdef int spare_count = 0
-
-
-cdef inline list new_write_queue(bytes data):
-    global spare_count
-    cdef list queue
-    if spare_count == 0:
-        return [data]
-    spare_count -= 1
-    queue = <list>spare_queues[spare_count]
-    Py_DECREF(queue)        # the pool's reference; ``queue`` holds its own
-    queue.append(data)
-    return queue
-
-
-cdef inline void keep_spare_queue(list queue):
-    global spare_count
-    if spare_count < SPARE_QUEUES:
-        Py_INCREF(queue)
-        spare_queues[spare_count] = <PyObject*>queue
-        spare_count += 1
-
-
-cdef class WriteNotice:
-    """A write callback the stream calls as C: ``written(err)`` runs where
-    a callable's ``callback(err)`` would, once, when the write's data left
-    (``err`` None) or failed.  Python's call protocol for an object with
-    ``__call__`` (tp_call and its argument tuple) cost the HTTP server 2%
-    of its instructions per answer.  Only the stream's own write-done path
-    calls it so; for the others (a TLSSocket's writes) it is a callable
-    that does the same."""
-
-    cdef int written(self, object err) except -1:
-        return 0
-
-    def __call__(self, error=None):
-        self.written(error)
 
 
 cdef class StreamWrites(Handle):
@@ -636,38 +593,3 @@ cdef class StreamWrites(Handle):
 
     def _write_after_destroy(self, callback):
         raise errors.ERR_STREAM_DESTROYED('write')
-
-
-# Ownership: send_shutdown() gives the malloc'ed uv_shutdown_t a reference to
-# the stream (Py_INCREF) once uv_shutdown accepted it; the callback, which
-# libuv runs exactly once (UV_ECANCELED when the handle closes first), frees
-# the request and drops that reference.
-cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
-    uv.pyuvnet_take_gil(req.handle.loop)
-    shutdown_done_with_gil(req, status)
-
-
-cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
-    cdef StreamWrites stream = <StreamWrites>req.data
-    PyMem_RawFree(req)
-    Py_DECREF(stream)
-    try:
-        stream.emit_finish()
-    except BaseException as exc:
-        stream.loop.report(exc)
-    stream.loop.after_callback()
-
-
-cdef object to_bytes(object data, object encoding):
-    """Node's accepted chunk types, as bytes that no caller can change."""
-    if data is None:
-        raise errors.ERR_STREAM_NULL_VALUES()
-    if type(data) is bytes:
-        return data
-    if isinstance(data, str):
-        return encode(data, encoding)
-    if isinstance(data, (bytearray, memoryview)):
-        return bytes(data)
-    raise errors.ERR_INVALID_ARG_TYPE(
-        'chunk', 'str, bytes, bytearray or memoryview', data)

@@ -1,5 +1,6 @@
 # Sending a Stream's gathered writes: one vectored uv_try_write, and a
-# WriteRequest (one uv_write) for what the kernel did not take at once.
+# WriteRequest (one uv_write) for what the kernel did not take at once;
+# and the callback of our FIN's uv_shutdown, sent after them.
 #
 # Ownership: send_buffers() gives the WriteRequest a reference to itself
 # (Py_INCREF) only once uv_write accepted it; libuv then owns it until
@@ -99,4 +100,25 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
     stream.write_reqs -= 1
     stream.inflight_bytes -= wr.nbytes
     stream.write_done(wr.callbacks, status)
+    stream.loop.after_callback()
+
+
+# Ownership: start_shutdown() gives the malloc'ed uv_shutdown_t a reference to
+# the stream (Py_INCREF) once uv_shutdown accepted it; the callback, which
+# libuv runs exactly once (UV_ECANCELED when the handle closes first), frees
+# the request and drops that reference.
+cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    uv.pyuvnet_take_gil(req.handle.loop)
+    shutdown_done_with_gil(req, status)
+
+
+cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
+    cdef StreamWrites stream = <StreamWrites>req.data
+    PyMem_RawFree(req)
+    Py_DECREF(stream)
+    try:
+        stream.emit_finish()
+    except BaseException as exc:
+        stream.loop.report(exc)
     stream.loop.after_callback()
