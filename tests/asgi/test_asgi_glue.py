@@ -203,6 +203,37 @@ def test_send_errors_are_raised_where_the_app_calls_send():
                       "'http.response.body'.", 'ERR_INVALID_HTTP_TOKEN']
 
 
+def test_message_types_are_compared_by_their_text():
+    """A type of the right length that differs in one character, in
+    another width, or as bytes is refused; the right text in a str made
+    at run time (not the server's own object) is taken."""
+    refused = []
+    start, body = ''.join(['http.response.', 'start']), ''.join(['http.response.', 'body'])
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        for kind in ('http.response.stArt', 'http.response.star\u0100', b'http.response.start'):
+            try:
+                await send({'type': kind, 'status': 200})
+            except RuntimeError:
+                refused.append(kind)
+        await send({'type': start, 'status': 200, 'headers': [(b'content-length', b'2')]})
+        try:
+            await send({'type': 'http.response.bodY', 'body': b'no'})
+        except RuntimeError:
+            refused.append('bodY')
+        await send({'type': body, 'body': b'ok'})
+
+    async def client(server):
+        got, _ = await exchange(server, request(b'/'))
+        return got[0]
+    status, _, answer, _ = serve(app, client)
+    assert (status, answer) == (200, b'ok')
+    assert refused == ['http.response.stArt', 'http.response.star\u0100',
+                       b'http.response.start', 'bodY']
+
+
 def test_a_connections_scopes_follow_each_requests_method_version_and_target():
     """The scope's request parts are kept per connection and set again when
     they change: each request on one keep-alive connection has its own

@@ -16,7 +16,8 @@
 # pyuvnet/asgi/_cycle.py's docstring).
 
 from cpython.dict cimport PyDict_Copy
-from cpython.unicode cimport PyUnicode_AsLatin1String
+from cpython.unicode cimport (PyUnicode_AsLatin1String, PyUnicode_GET_LENGTH, PyUnicode_KIND,
+                              PyUnicode_DATA)
 from libc.string cimport memcmp
 
 cdef extern from "Python.h":
@@ -405,6 +406,20 @@ cdef bint same_pair(tuple pair, last) except -1:
     return pair == last
 
 
+cdef inline bint not_text(kind, str text) except -1:
+    # ``kind != text``: an app's message types ('http.response.body') are
+    # not interned, so not ours, and Cython's str != is PyUnicode_Compare,
+    # an ordering; two str of one length and kind are equal by memcmp.
+    if kind is text:
+        return False
+    if type(kind) is not str:
+        return kind != text
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(kind)
+    cdef int width = PyUnicode_KIND(kind)
+    return (n != PyUnicode_GET_LENGTH(text) or width != PyUnicode_KIND(text)
+            or memcmp(PyUnicode_DATA(kind), PyUnicode_DATA(text), n * width) != 0)
+
+
 cdef inline bint same_bytes(bytes a, bytes b):
     cdef Py_ssize_t n = PyBytes_GET_SIZE(a)
     return a is b or (n == PyBytes_GET_SIZE(b)
@@ -570,7 +585,7 @@ cdef class HTTPCycle(BodyWatch):
         if res._closed and not self.complete:
             return READY_NONE       # the client left (uvicorn: nothing, no error)
         if not self.started:
-            if kind != 'http.response.start':
+            if not_text(kind, 'http.response.start'):
                 raise RuntimeError("Expected ASGI message 'http.response.start', but got '%s'."
                                    % kind)
             self.start_response(msg)
@@ -578,7 +593,7 @@ cdef class HTTPCycle(BodyWatch):
         if self.complete:
             raise RuntimeError("Unexpected ASGI message '%s' sent, after response already "
                                "completed." % kind)
-        if kind != 'http.response.body':
+        if not_text(kind, 'http.response.body'):
             raise RuntimeError("Expected ASGI message 'http.response.body', but got '%s'." % kind)
         body = msg.get('body', b'')
         more = msg.get('more_body', False)
