@@ -24,7 +24,7 @@
 asyncio, with pyuvnet's loop driven inside it (pyuvnet.aio).  The rooms:
 ``_server`` (the servers, listen and close around the lifespan),
 ``_cycle`` (one request's scope, receive and send: their C is
-pyuvnet/uv/asgi/cycle.pyx), ``_websocket`` (the
+pyuvnet/uv/asgi/handler.pyx and cycle.pyx), ``_websocket`` (the
 websocket scope over pyuvnet.ws), ``_lifespan``.
 """
 from pyuvnet._names import ALIASES, add_aliases, snake_name

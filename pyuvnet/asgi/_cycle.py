@@ -1,10 +1,11 @@
 """One HTTP request as an ASGI ``http`` scope: its scope, receive() and send().
 
-The per-request work is C (pyuvnet/uv/asgi/cycle.pyx: ``ASGIHandler``, the
-server's 'request' listener, and ``HTTPCycle``, between the http.Server's
-``(req, res)`` pair and the application's coroutine); here are its Python
-helpers for the rare paths, which pyuvnet.wsgi shares.  Where the ASGI spec
-leaves room it does as uvicorn does (uvicorn/protocols/http/httptools_impl.py):
+The per-request work is C: ``ASGIHandler`` (pyuvnet/uv/asgi/handler.pyx),
+the server's 'request' listener, and ``HTTPCycle`` (uv/asgi/cycle.pyx),
+between the http.Server's ``(req, res)`` pair and the application's
+coroutine; here are its Python helpers for the rare paths, which
+pyuvnet.wsgi shares.  Where the ASGI spec leaves room it does as uvicorn
+does (uvicorn/protocols/http/httptools_impl.py):
 
 - the request body is read as the app asks: nothing flows until the first
   receive(); after that the request is paused while 64 KiB wait unread;

@@ -1,7 +1,8 @@
-"""The per-request ASGI glue in C (pyuvnet/uv/asgi/cycle.pyx): what it
-keeps from one request to the next (request targets, header pairs,
-response heads) never leaks into another request's scope or answer, and
-receive()'s and send()'s awaitables done at once behave as coroutines."""
+"""The per-request ASGI glue in C (pyuvnet/uv/asgi/handler.pyx and
+cycle.pyx): what it keeps from one request to the next (request targets,
+header pairs, response heads) never leaks into another request's scope or
+answer, and receive()'s and send()'s awaitables done at once behave as
+coroutines."""
 import asyncio
 
 import pytest

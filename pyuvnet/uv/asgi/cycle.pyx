@@ -2,22 +2,18 @@
 # that an ASGI request whose app never waits runs no Python frame of
 # pyuvnet's own:
 #
-#   ASGIHandler  a server's 'request' and 'checkContinue' listener, and
-#                what its requests share: the scope's per-server part, the
-#                request targets and header pairs seen last, the app's
-#                response heads already made
 #   HTTPCycle    one request: its scope, receive() and send(), and the
 #                rules on the app's end (its Task's coroutine, AppRun, is
-#                uv/asgi/app_run.pyx's)
+#                uv/asgi/app_run.pyx's; ASGIHandler, the server's
+#                'request' listener that makes both, uv/asgi/handler.pyx's)
 #   Ready        what receive() and send() return when nothing must wait:
 #                an awaitable done at once (no Future, no coroutine)
 #
-# What the ASGI spec leaves open is done as uvicorn does it (the list is in
+# Here too is the kit of Python helpers the three files share.  What the
+# ASGI spec leaves open is done as uvicorn does it (the list is in
 # pyuvnet/asgi/_cycle.py's docstring).
 
-from cpython.dict cimport PyDict_Copy
-from cpython.unicode cimport (PyUnicode_AsLatin1String, PyUnicode_GET_LENGTH, PyUnicode_KIND,
-                              PyUnicode_DATA)
+from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_DATA
 from libc.string cimport memcmp
 
 cdef extern from "Python.h":
@@ -28,6 +24,7 @@ cdef extern from "Python.h":
     ctypedef struct IterSlotType "PyTypeObject":
         iternextfunc tp_iternext
 
+cdef class ASGIHandler
 cdef class HTTPCycle
 cdef class AppRun
 
@@ -59,9 +56,6 @@ cdef dict DISCONNECT = {'type': 'http.disconnect'}
 cdef tuple ERROR_HEAD = ('content-type', 'text/plain; charset=utf-8', 'content-length', '21',
                          'connection', 'close')
 cdef bytes ERROR_BODY = b'Internal Server Error'
-cdef enum:
-    PAIRS_KEPT = 64             # header positions whose last pair is kept
-    BLOCKS_KEPT = 512           # distinct response heads kept per server
 
 
 @cython.final
@@ -117,295 +111,6 @@ cdef inline Ready ready(value):
     return done
 
 
-cdef bytes latin1(str text):
-    return PyUnicode_AsLatin1String(text)
-
-
-cdef class ASGIHandler:
-    """A pyuvnet.asgi server's 'request' listener (a call per request:
-    its HTTPCycle and the Task running the app) and what its requests
-    share."""
-
-    cdef readonly object server, app
-    cdef object _loop
-    cdef object task_factory_of # its get_task_factory, bound once
-    cdef bint plain_loop        # its create_task() is asyncio's or uvloop's own
-    cdef AppRun spare           # parked: its Task is the next early step's (app_run.pyx)
-    cdef readonly set tasks
-    """The requests' Tasks under way (the server's ``_tasks``)."""
-    cdef object state
-    cdef dict http_template, ws_template
-    cdef str root_path
-    cdef bytes raw_root
-    cdef object unique
-    cdef dict blocks            # the app's headers, as a tuple -> (HeaderBlock, length)
-    cdef tuple last_headers     # the last of those keys found or made, and its value
-    cdef tuple last_made
-    cdef list pairs             # by position: (name, value, (lower name bytes, value bytes))
-    cdef object last_url
-    cdef tuple last_target      # (path, raw_path, query_string) of last_url
-
-    def __init__(self, server, app, str root_path, str scheme, dict versions, state,
-                 set tasks):
-        self.server = server
-        self.app = app
-        self.state = state
-        self.tasks = tasks
-        self.root_path = root_path
-        self.raw_root = root_path.encode('utf-8')
-        self.unique = (<ServerSettings?>server._settings).unique_headers
-        self.blocks = {}
-        self.pairs = []
-        # The keys in the order of asgiref's spec; the Nones are set per request.
-        self.http_template = {
-            'type': 'http', 'asgi': versions, 'http_version': '1.1', 'server': None,
-            'client': None, 'scheme': scheme, 'root_path': root_path, 'path': None,
-            'raw_path': None, 'query_string': None, 'headers': None, 'state': None,
-            'method': None}
-        self.ws_template = self.http_template.copy()
-        self.ws_template['type'] = 'websocket'
-        self.ws_template['scheme'] = 'wss' if scheme == 'https' else 'ws'
-        del self.ws_template['method']
-
-    property loop:
-        """The asyncio loop the apps run on (set by listen())."""
-        def __get__(self):
-            return self._loop
-
-        def __set__(self, loop):
-            self.end_spare()
-            self._loop = loop
-            self.task_factory_of = loop.get_task_factory
-            self.plain_loop = plain_create_task(loop)
-
-    def end_spare(self):
-        """The spare Task ends (at the server's close)."""
-        if self.spare is not None:
-            self.spare.release()
-            self.spare = None
-
-    def __call__(self, req, res):
-        self.start(<IncomingCore?>req, <ResponseCore?>res, False)
-
-    def check_continue(self, req, res):
-        """The 'checkContinue' listener: 100 Continue goes out when the app
-        first calls receive()."""
-        self.start(<IncomingCore?>req, <ResponseCore?>res, True)
-
-    cdef int start(self, IncomingCore req, ResponseCore res, bint expect_continue) except -1:
-        cdef HTTPCycle cycle = HTTPCycle.__new__(HTTPCycle)
-        cycle.handler = self
-        cycle.req = req
-        cycle.res = res
-        cycle.continue_due = expect_continue
-        method = req.method
-        cycle.head = len(method) == 4 and method == 'HEAD'
-        if not req._ended:
-            # The body is read as the app asks (receive()), not before.
-            req.pause()
-        cycle.scope = self.make_scope(req, req.socket, False)
-        cdef AppRun run
-        loop = self._loop
-        if PYUVNET_EARLY_STEP and self.task_factory_of() is None:
-            # The app's first step now, in this turn (uv/asgi/app_run.pyx).
-            context = PyContext_CopyCurrent()
-            if self.plain_loop:
-                run = early_on_spare(self, cycle, loop, context)
-                if run is None:
-                    return 0        # it ended: the spare is parked again
-                task, run.task = run.task, None
-            else:
-                run = AppRun.__new__(AppRun)
-                run.cycle = cycle
-                task = cycle.task = loop.create_task(run, context=context)
-                run.early(loop, task, context)
-        else:
-            run = AppRun.__new__(AppRun)
-            run.cycle = cycle
-            task = cycle.task = loop.create_task(run)
-        if run.state != RUN_ENDED and run.state != RUN_OVER:
-            # Under way (an eager task factory may have run it whole).
-            self.tasks.add(task)
-        return 0
-
-    def scope(self, req, socket, str kind):
-        """The ``http`` or ``websocket`` scope of ``req`` on ``socket``."""
-        return self.make_scope(<IncomingCore?>req, socket, kind == 'websocket')
-
-    cdef dict make_scope(self, IncomingCore req, socket, bint websocket):
-        cdef tuple ends
-        cdef tuple target = self.target(req.url)
-        cdef dict scope
-        exchange = req.exchange
-        if websocket or exchange is None:
-            scope = PyDict_Copy(self.ws_template if websocket else self.http_template)
-            ends = self.ends_of(socket)
-            scope['server'] = ends[1]
-            scope['client'] = ends[0]
-            scope['path'] = target[0]
-            scope['raw_path'] = target[1]
-            scope['query_string'] = target[2]
-            if not websocket:
-                scope['method'] = req.method
-            if req._minor != 1:
-                scope['http_version'] = req.httpVersion
-        else:
-            scope = PyDict_Copy(self.connection_scope(<ServerExchange>exchange, req, target))
-        scope['headers'] = self.headers(<tuple>req._raw)
-        state = self.state
-        scope['state'] = PyDict_Copy(state) if type(state) is dict else state.copy()
-        return scope
-
-    cdef tuple ends_of(self, socket):
-        ends = getattr(socket, '_asgi_ends', None)
-        if ends is None:
-            ends = asgi_kit['connection_ends'](socket, self.server)
-        return <tuple>ends
-
-    cdef dict connection_scope(self, ServerExchange exchange, IncomingCore req, tuple target):
-        """The http scope of a request on ``exchange``'s connection but its
-        headers and state: kept per connection (its ``app_data``), its
-        request parts set again only when they differ from the last
-        request's (mostly they do not)."""
-        cdef ConnectionScope conn = <ConnectionScope?>exchange.app_data \
-            if exchange.app_data is not None else None
-        cdef dict template
-        if conn is None:
-            conn = ConnectionScope.__new__(ConnectionScope)
-            conn.template = template = PyDict_Copy(self.http_template)
-            ends = self.ends_of(exchange.socket)
-            template['server'] = (<tuple>ends)[1]
-            template['client'] = (<tuple>ends)[0]
-            conn.minor = 1
-            exchange.app_data = conn
-        template = conn.template
-        if target is not conn.target:
-            conn.target = target
-            template['path'] = target[0]
-            template['raw_path'] = target[1]
-            template['query_string'] = target[2]
-        method = req.method
-        if method is not conn.method:
-            conn.method = method
-            template['method'] = method
-        if req._minor != conn.minor:
-            conn.minor = req._minor
-            template['http_version'] = req.httpVersion
-        return template
-
-    cdef tuple target(self, str url):
-        """(path, raw_path, query_string) of a request target: the last
-        one again when the parser gave the same str (it keeps them)."""
-        if url is self.last_url:
-            return self.last_target
-        cdef Py_ssize_t mark
-        if url[:1] == '/':
-            mark = url.find('?')
-            if mark < 0:
-                path, query = url, b''
-            else:
-                path, query = url[:mark], latin1(url[mark + 1:])
-            raw = latin1(path)
-        else:
-            raw, query = asgi_kit['split_target'](url)
-            path = raw.decode('latin-1')
-        if '%' in path:
-            path = asgi_kit['unquote'](path)
-        if self.root_path:
-            path = self.root_path + path
-            raw = self.raw_root + raw
-        target = (path, raw, query)
-        self.last_url = url
-        self.last_target = target
-        return target
-
-    cdef list headers(self, tuple raw):
-        """The scope's headers: (lower-case name, value) bytes pairs.  The
-        parser reuses a str it decoded at the same position in the last
-        head, so a pair seen there last is reused whole."""
-        cdef Py_ssize_t i, n = len(raw) // 2
-        cdef list kept = self.pairs
-        cdef list out = []
-        cdef tuple memo
-        for i in range(n):
-            name = raw[2 * i]
-            value = raw[2 * i + 1]
-            if i < len(kept):
-                memo = <tuple>kept[i]
-                if memo[0] is name and memo[1] is value:
-                    out.append(memo[2])
-                    continue
-            pair = (asgi_kit['header_name'](name), latin1(value))
-            out.append(pair)
-            if i < len(kept):
-                kept[i] = (name, value, pair)
-            elif i == len(kept) and i < PAIRS_KEPT:
-                kept.append((name, value, pair))
-        return out
-
-    cdef tuple head_block(self, headers):
-        """(HeaderBlock, first Content-Length as an int or None) of a
-        response's ASGI headers; made once per distinct headers."""
-        key = None
-        if type(headers) is list or type(headers) is tuple:
-            if self.same_as_last(headers):
-                return self.last_made
-            key = tuple(headers)
-            try:
-                found = self.blocks.get(key)
-            except TypeError:       # pairs that are lists: not kept
-                key = None
-            else:
-                if found is not None:
-                    self.last_headers = key
-                    self.last_made = <tuple>found
-                    return <tuple>found
-        pairs = []
-        length = None
-        for name, value in headers:
-            name = name.decode('latin-1') if type(name) is bytes else name
-            value = value.decode('latin-1') if type(value) is bytes else value
-            if length is None and name.lower() == 'content-length':
-                length = int(value)
-            pairs.append((name, value))
-        made = (header_block(tuple(pairs), self.unique), length)
-        if key is not None:
-            if len(self.blocks) >= BLOCKS_KEPT:
-                self.blocks.clear()
-            self.blocks[key] = made
-            self.last_headers = key
-            self.last_made = made
-        return made
-
-    cdef bint same_as_last(self, headers) except -1:
-        """Whether a list or tuple of headers equals the last key, compared
-        pair by pair (most are the same objects): an app's headers
-        mostly repeat, and this spares hashing them."""
-        cdef tuple last = self.last_headers
-        cdef Py_ssize_t i, n = len(headers)
-        if last is None or n != len(last):
-            return False
-        for i in range(n):
-            pair = headers[i]
-            if pair is not last[i] and not (type(pair) is tuple
-                                            and same_pair(<tuple>pair, last[i])):
-                return False
-        return True
-
-
-cdef bint same_pair(tuple pair, last) except -1:
-    """``pair == last``; two (name, value) pairs of bytes by their bytes,
-    with no rich comparison (an app such as Starlette makes its pairs anew
-    per response, with equal bytes)."""
-    if type(last) is tuple and len(pair) == 2 and len(<tuple>last) == 2:
-        name, value = pair[0], pair[1]
-        last_name, last_value = (<tuple>last)[0], (<tuple>last)[1]
-        if (type(name) is bytes and type(value) is bytes and type(last_name) is bytes
-                and type(last_value) is bytes):
-            return same_bytes(name, last_name) and same_bytes(value, last_value)
-    return pair == last
-
-
 cdef inline bint not_text(kind, str text) except -1:
     # ``kind != text``: an app's message types ('http.response.body') are
     # not interned, so not ours, and Cython's str != is PyUnicode_Compare,
@@ -418,24 +123,6 @@ cdef inline bint not_text(kind, str text) except -1:
     cdef int width = PyUnicode_KIND(kind)
     return (n != PyUnicode_GET_LENGTH(text) or width != PyUnicode_KIND(text)
             or memcmp(PyUnicode_DATA(kind), PyUnicode_DATA(text), n * width) != 0)
-
-
-cdef inline bint same_bytes(bytes a, bytes b):
-    cdef Py_ssize_t n = PyBytes_GET_SIZE(a)
-    return a is b or (n == PyBytes_GET_SIZE(b)
-                      and memcmp(PyBytes_AS_STRING(a), PyBytes_AS_STRING(b), n) == 0)
-
-
-@cython.final
-cdef class ConnectionScope:
-    """A connection's http scope but for its headers and state: the
-    server's template with the connection's client and server, and the
-    request target, method and HTTP minor version it was last set for."""
-
-    cdef dict template
-    cdef tuple target
-    cdef object method
-    cdef int minor
 
 
 @cython.final
