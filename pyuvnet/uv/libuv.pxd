@@ -292,6 +292,8 @@ cdef extern from "pyuvnet_compat.h":
     char* pyuvnet_read_chunk(pyuvnet_loop_t* loop)
     bint pyuvnet_in_read_chunk(pyuvnet_loop_t* loop, const char* base)
     bytes pyuvnet_read_chunk_take(pyuvnet_loop_t* loop, ssize_t n)
+    # ``mine`` is the str ``known``, compared by bytes (exact str only).
+    bint pyuvnet_same_text(object mine, object known)
 
 cdef extern from "pyuvnet_compat.h" nogil:
     # Features newer than libuv 1.44 are chosen at compile time from

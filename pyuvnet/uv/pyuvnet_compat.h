@@ -41,6 +41,22 @@ static int pyuvnet_set_reuseport(uv_tcp_t* handle) {
  * uv_pipe_connect2 for both; before that, plain names go through
  * uv_pipe_bind/uv_pipe_connect and abstract names through a socket made
  * here and handed to uv_pipe_open. */
+/* Is ``mine`` the str ``known`` (exact str; ``known`` exact and ready)?
+ * By identity, length, kind and bytes: an app's strings are not interned,
+ * so not ours, and a rich compare costs several times as much. */
+#include <string.h>
+static inline int pyuvnet_same_text(PyObject *mine, PyObject *known) {
+    Py_ssize_t n;
+    if (mine == known) return 1;
+    if (!PyUnicode_CheckExact(mine)) return 0;
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(mine) < 0) { PyErr_Clear(); return 0; }
+#endif
+    n = PyUnicode_GET_LENGTH(mine);
+    return n == PyUnicode_GET_LENGTH(known) && PyUnicode_KIND(mine) == PyUnicode_KIND(known)
+        && memcmp(PyUnicode_DATA(mine), PyUnicode_DATA(known), n * PyUnicode_KIND(mine)) == 0;
+}
+
 #ifndef _WIN32
 #include <stddef.h>
 #include <string.h>

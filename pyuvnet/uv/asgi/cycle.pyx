@@ -13,8 +13,6 @@
 # ASGI spec leaves open is done as uvicorn does it (the list is in
 # pyuvnet/asgi/_cycle.py's docstring).
 
-from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_DATA
-from libc.string cimport memcmp
 
 cdef extern from "Python.h":
     PyObject* PyExc_StopIteration
@@ -114,15 +112,10 @@ cdef inline Ready ready(value):
 cdef inline bint not_text(kind, str text) except -1:
     # ``kind != text``: an app's message types ('http.response.body') are
     # not interned, so not ours, and Cython's str != is PyUnicode_Compare,
-    # an ordering; two str of one length and kind are equal by memcmp.
-    if kind is text:
-        return False
+    # an ordering; pyuvnet_same_text compares length, kind and bytes.
     if type(kind) is not str:
         return kind != text
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(kind)
-    cdef int width = PyUnicode_KIND(kind)
-    return (n != PyUnicode_GET_LENGTH(text) or width != PyUnicode_KIND(text)
-            or memcmp(PyUnicode_DATA(kind), PyUnicode_DATA(text), n * width) != 0)
+    return not uv.pyuvnet_same_text(kind, text)
 
 
 @cython.final

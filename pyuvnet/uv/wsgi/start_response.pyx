@@ -92,18 +92,6 @@ cdef int wsgi_headers(headers, bint bodiless) except -1:
 # a Content-Length made per response.
 cdef extern from *:
     """
-    static int pyuvnet_same_text(PyObject *mine, PyObject *known) {
-        Py_ssize_t n;
-        if (mine == known) return 1;
-        if (!PyUnicode_CheckExact(mine)) return 0;
-    #if PY_VERSION_HEX < 0x030C0000
-        if (PyUnicode_READY(mine) < 0) { PyErr_Clear(); return 0; }
-    #endif
-        n = PyUnicode_GET_LENGTH(mine);
-        return n == PyUnicode_GET_LENGTH(known) && PyUnicode_KIND(mine) == PyUnicode_KIND(known)
-            && memcmp(PyUnicode_DATA(mine), PyUnicode_DATA(known), n * PyUnicode_KIND(mine)) == 0;
-    }
-
     static int pyuvnet_same_pairs(PyObject *headers, PyObject *known) {
         PyObject **items;
         Py_ssize_t i, n;
