@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import build, latency_tables, markdown, report, runner, targets
+from . import build, echo_pairs, latency_tables, markdown, report, runner, targets
 from .results import Results
 from .systems import ECHO, HTTP, PROXY, matches
 
@@ -76,7 +76,34 @@ def parse_args(argv):
     parser.add_argument('--step', metavar='KEY=JSON', action='append', default=[],
                         help="with --markdown: take the run's stand-alone step KEY (e.g. "
                              'tls_instructions) from the JSON that script wrote with --json')
+    pairs = parser.add_argument_group(
+        'paired echo rounds', 'the echo cells\' servers measured together in 0.05 s slices '
+        '(bench/runner/echo_pairs.py): per-round ratios of server user CPU per operation')
+    pairs.add_argument('--paired-echo', action='store_true',
+                       help='run only these rounds (with --only: which echo servers; '
+                            f'{echo_pairs.REFERENCE} always runs)')
+    pairs.add_argument('--rounds', type=positive(int), default=10,
+                       help='rounds of each cell (default 10)')
+    pairs.add_argument('--cell', action='append', choices=list(echo_pairs.CELLS),
+                       help='a cell to run (default: ' + ', '.join(echo_pairs.DEFAULT_CELLS) + ')')
+    pairs.add_argument('--pyuvnet-b', metavar='DIR', type=Path,
+                       help="add DIR's pyuvnet callback echo server (its .venv's Python) as "
+                            'pyuvnet-b, with its ratio to pyuvnet in each round')
+    pairs.add_argument('--twin', action='store_true',
+                       help='add a second pyuvnet callback server (pyuvnet-twin): an A/A check')
+    pairs.add_argument('--json', metavar='FILE', type=Path,
+                       help='save the record here (default bench/results/DATE-HOST-pairs.json)')
     args = parser.parse_args(argv)
+    if args.paired_echo:
+        return echo_pairs.Settings(
+            rounds=args.rounds,
+            cells=tuple(dict.fromkeys(args.cell or echo_pairs.DEFAULT_CELLS)),
+            only=tuple(filter(None, (name.strip() for name in args.only.split(',')))),
+            pyuvnet_b=str(args.pyuvnet_b.resolve()) if args.pyuvnet_b else None, twin=args.twin,
+            pyuvnet_tree=str(args.pyuvnet_tree.resolve()) if args.pyuvnet_tree else None,
+            json=str(args.json) if args.json else None)
+    if args.pyuvnet_b or args.twin or args.cell or args.json:
+        parser.error('--pyuvnet-b, --twin, --cell and --json go with --paired-echo')
     if (args.before or args.targets or args.step or args.web) and not args.markdown:
         parser.error('--before, --targets, --step and --web go with --markdown')
     if any('=' not in step for step in args.step):
@@ -165,6 +192,8 @@ def main(argv=None):
     # A SIGTERM (a time limit, a killed make) unwinds as Ctrl-C does: every
     # server the run started is stopped on the way out, none left serving.
     signal.signal(signal.SIGTERM, exit_on_signal)
+    if isinstance(settings, echo_pairs.Settings):
+        return echo_pairs.run(settings, log)
     try:
         results, meta = runner.run(settings, log)
     except build.BuildError as err:

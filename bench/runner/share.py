@@ -10,46 +10,35 @@ server's cell and an in-process run made at different times differ by
 whatever phase each fell in, far more than the share.
 
 So a round measures every server of the FastAPI cell and the app together,
-finely interleaved on the server's CPU: each server is loaded by its own
-load generator (bench/loadgen.c's http mode, GET /json, 50 connections, a
-warm-up and then a measured window), all of them stopped (SIGSTOP) but one
-at a time, and the CPU goes round in SLICE_SECONDS slices: one server's,
-the next's... and the app's, run by a persistent worker
-(``fastapi_cost.py --serve``, pinned to the same CPU), in an order shuffled
-every cycle. Each figure of the round, the servers' sampled user CPU per
-request and the app's over its slices in the window, spans the same
-phases. A server's share in the round is its figure less the app's. A
-stopped server's load generator just waits; a server continued finds its
-connections' requests waiting, as a saturated server always does.
+finely interleaved on the server's CPU (slices.py's sliced rounds): each
+server is loaded by its own load generator (bench/loadgen.c's http mode,
+GET /json, 50 connections, a warm-up and then a measured window), all of
+them stopped (SIGSTOP) but one at a time, and the CPU goes round in
+SLICE_SECONDS slices: one server's, the next's... and the app's, run by a
+persistent worker (``fastapi_cost.py --serve``, pinned to the same CPU),
+in an order shuffled every cycle. Each figure of the round, the servers'
+sampled user CPU per request and the app's over its slices in the window,
+spans the same phases. A server's share in the round is its figure less
+the app's. A stopped server's load generator just waits; a server
+continued finds its connections' requests waiting, as a saturated server
+always does.
 
 Each app slice's own figure is kept too: how far two consecutive ones
 differ (the speed moving within the window) is recorded, nothing dropped.
 """
 from __future__ import annotations
 
-import random
-import signal
 import subprocess
 import sys
-import threading
-import time
 from contextlib import ExitStack
 
-from . import build, load
+from . import build, slices
 from .http import sampled_user_cpu
-from .isolate import send, wait_stopped
 from .procs import ServerFailed, pinned, process_tree, readable_within, tail
 from .scenarios import HTTP_PATHS, Scenario
-from .targets import FASTAPI, user_us
+from .slices import SERVER_SECONDS, SLICE_SECONDS
+from .targets import FASTAPI
 
-# The slices' length: 0.05 s matched the phases better than 0.1 s (two
-# identical servers' share ratio, interquartile 0.68-0.97 and 0.87-1.16
-# over 12 rounds, against up to 0.48-1.50 at 0.1 s).
-SLICE_SECONDS = 0.05
-# The CPU time each server gets in a round's measured window: about 5,000
-# samples of its user clock (loadgen_usercpu.c, every 100 µs).
-SERVER_SECONDS = 0.5
-WARMUP_CYCLES = 2    # before the window: the new connections accepted, caches warm
 READY_SECONDS = 60   # for the worker's import and warm-up (FastAPI, pydantic)
 # The load generator's request: the FastAPI cell's (wrk's GET /json, Host only).
 REQUEST = Scenario('http', conns=FASTAPI.conns)
@@ -116,20 +105,6 @@ class CostWorker:
         self.proc.stderr.close()
 
 
-def cycle_order(members, cycle):
-    """The slice order of cycle number ``cycle``: ``members`` shuffled, the
-    same for the same number, so that no member always follows the same
-    one (a slice starts in the caches the one before it left)."""
-    order = list(members)
-    random.Random(cycle).shuffle(order)
-    return order
-
-
-def signal_all(pids, sig):
-    for pid in pids:
-        send(pid, sig)
-
-
 def app_figures(slices, sampled_s=None):
     """The app's figures over its ``slices`` in a round's window ((requests,
     s by its own thread clock) each): µs per request by that clock (the
@@ -154,65 +129,37 @@ def app_figures(slices, sampled_s=None):
 def one_round(servers, worker, loadgen, client_cpu, cycle0=0, slice_s=SLICE_SECONDS,
               server_s=SERVER_SECONDS):
     """One round over ``servers`` ({name: Server}, every one stopped on
-    entry and on return): {'servers': {name: its figures or {'error':
-    why}}, and app_figures'}."""
+    entry and on return), the app's slices among theirs (slices.py):
+    {'servers': {name: its figures or {'error': why}}, and app_figures'}."""
     members = [*servers, None]  # None: the app's slice
-    warmup = WARMUP_CYCLES * len(members) * slice_s
-    window = server_s * len(members)
+    warmup, window = slices.times(len(members), slice_s, server_s)
     trees = {name: process_tree(server.pid) for name, server in servers.items()}
-    runs = {}
+    app_slices, inside, sampled = [], None, None
 
-    def load_one(name, server):
-        try:
-            runs[name] = load.run(loadgen, f'127.0.0.1:{server.ready_line}', REQUEST, window,
-                                  warmup, client_cpu, server_pid=server.pid,
-                                  path=HTTP_PATHS[FASTAPI.variant])
-        except load.RunError as err:
-            runs[name] = {'error': str(err)}
+    def load_one(name):
+        return slices.loaded(loadgen, f'127.0.0.1:{servers[name].ready_line}', REQUEST,
+                                window, warmup, client_cpu, servers[name].pid,
+                                path=HTTP_PATHS[FASTAPI.variant])
 
-    threads = [threading.Thread(target=load_one, args=item) for item in servers.items()]
-    begun = time.monotonic()
-    for thread in threads:
-        thread.start()
-    slices, inside, sampled, done = [], None, None, False
-    cycle = cycle0
-    try:
-        with ExitStack() as app_window:
-            while not done:
-                for name in cycle_order(members, cycle):
-                    if name is not None:
-                        signal_all(trees[name], signal.SIGCONT)
-                        time.sleep(slice_s)
-                        signal_all(trees[name], signal.SIGSTOP)
-                        continue
-                    # The app's window: its slices from the load generators'
-                    # window's start to its end, its user clock sampled over them.
-                    now = time.monotonic()
-                    if inside is None and now >= begun + warmup:
-                        sampled = app_window.enter_context(sampled_user_cpu([worker.proc.pid]))
-                        inside = len(slices)
-                    elif inside is not None and now >= begun + warmup + window:
-                        app_window.close()
-                        done = True
-                        break
-                    slices.append(worker.run(slice_s))
-                cycle += 1
-    finally:
-        # The load generators end their window, then finish their batches:
-        # every server runs until they are done.
-        for pids in trees.values():
-            signal_all(pids, signal.SIGCONT)
-        for thread in threads:
-            thread.join()
-        for pids in trees.values():
-            signal_all(pids, signal.SIGSTOP)
-        wait_stopped([pid for pids in trees.values() for pid in pids])
-    figures = app_figures(slices[inside:], sampled.get('server_user_sampled_s')) \
+    with ExitStack() as app_window:
+        def app_turn(_member, elapsed):
+            # The app's window: its slices from the load generators'
+            # window's start to its end, its user clock sampled over them.
+            nonlocal inside, sampled
+            if inside is None and elapsed >= warmup:
+                sampled = app_window.enter_context(sampled_user_cpu([worker.proc.pid]))
+                inside = len(app_slices)
+            elif inside is not None and elapsed >= warmup + window:
+                app_window.close()
+                return False
+            app_slices.append(worker.run(slice_s))
+            return True
+
+        runs = slices.sliced_round(trees, load_one, members, slice_s, cycle0,
+                                      other_turn=app_turn)
+    figures = app_figures(app_slices[inside:], sampled.get('server_user_sampled_s')) \
         if inside is not None else None
-    return {'servers': {name: run if 'error' in run else
-                        {'user_us': user_us(run), 'requests': run['requests'], 'rps': run['rps'],
-                         'client_cpu_s': run.get('client_cpu_s')}
-                        for name, run in runs.items()}, **(figures or {})}
+    return {'servers': runs, **(figures or {})}
 
 
 def measure(servers, env, loadgen, plan, rounds, log, slice_s=SLICE_SECONDS,

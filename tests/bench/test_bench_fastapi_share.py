@@ -1,7 +1,8 @@
 """Issue 43's FastAPI share, measured in paired rounds (bench/runner/share.py):
 the in-process worker's protocol (bench/fastapi_cost.py --serve), the
-slices' order and arithmetic, one real round against pyuvnet's ASGI
-server, and the target row and table made from a recorded result."""
+app's arithmetic, one real round against pyuvnet's ASGI server, and the
+target row and table made from a recorded result (the slices' order:
+test_bench_echo_pairs.py)."""
 import asyncio
 import io
 import signal
@@ -21,17 +22,6 @@ needs_proc = pytest.mark.skipif(not Path('/proc/self/task').is_dir() or
 # A stand-in worker: the protocol, with fixed figures and no FastAPI.
 FAKE_WORKER = ('import sys\nprint("ready", flush=True)\n'
                'for line in sys.stdin:\n    print(7, float(line) / 10, flush=True)')
-
-
-def test_each_cycle_shuffles_the_slice_order_the_same_way_for_the_same_cycle():
-    members = ['a', 'b', 'c', None]
-    orders = [share.cycle_order(members, cycle) for cycle in range(20)]
-    assert all(sorted(order, key=str) == sorted(members, key=str) for order in orders)
-    assert orders == [share.cycle_order(members, cycle) for cycle in range(20)]
-    assert members == ['a', 'b', 'c', None]  # not shuffled in place
-    # Within a cycle, every member comes right after every other one somewhere.
-    follows = {(order[i - 1], order[i]) for order in orders for i in range(1, 4)}
-    assert len(follows) == 12
 
 
 def test_the_apps_figure_is_its_time_over_its_requests_in_the_window():
