@@ -8,8 +8,9 @@ load generator with the cell's arguments, all stopped but one, the CPU
 going round in 0.05 s slices in a shuffled order. A server's figure in a
 round is its sampled user µs per operation over its slices in the window;
 a row is the median over the rounds of each round's ratio to
-uvloop-protocol's figure (with the range and interquartile range), where
-bench/run.py's cells compare 1 s windows taken at different times.
+uvloop-protocol's figure (with the median's 95% confidence interval, the
+interquartile range and the range), where bench/run.py's cells compare
+1 s windows taken at different times.
 
 ``--pyuvnet-b DIR`` adds another checkout's pyuvnet callback server
 (DIR/.venv/bin/python running DIR/bench/servers/pyuvnet_echo.py on DIR's
@@ -161,8 +162,11 @@ def rows(rounds, names):
 def spread_text(spread, unit=''):
     if spread is None:
         return 'no figure'
-    return (f"{spread['median']:.3f}{unit} (IQR {spread['q1']:.3f}-{spread['q3']:.3f}, "
-            f"range {spread['low']:.3f}-{spread['high']:.3f})")
+    ci = spread.get('ci95')
+    return (f"{spread['median']:.3f}{unit} ("
+            + (f'95% CI {ci[0]:.3f}-{ci[1]:.3f}, ' if ci else '')
+            + f"IQR {spread['q1']:.3f}-{spread['q3']:.3f}, "
+              f"range {spread['low']:.3f}-{spread['high']:.3f})")
 
 
 def table(record):
@@ -172,10 +176,12 @@ def table(record):
              + (f", pyuvnet-b {record['pyuvnet_b_commit']}" if record.get('pyuvnet_b') else '')]
     for key, cell in record['paired_echo'].items():
         lines += ['', f"{cell['title']} ({cell['rounds']} rounds): server user µs per "
-                      f'operation, per-round ratios (median, IQR, range)']
+                      f"operation, per-round ratios (median, the median's 95% confidence "
+                      'interval, IQR, range)']
         for name, row in cell['rows'].items():
-            parts = [f"{name:16} {spread_text(row['user_us'], ' µs')}",
-                     f"  / {REFERENCE} {spread_text(row['vs_' + REFERENCE], 'x')}"]
+            parts = [f"{name:16} {spread_text(row['user_us'], ' µs')}"]
+            if name != REFERENCE:
+                parts.append(f"  / {REFERENCE} {spread_text(row['vs_' + REFERENCE], 'x')}")
             if 'vs_' + PYUVNET in row:
                 parts.append(f"  / {PYUVNET} {spread_text(row['vs_' + PYUVNET], 'x')}")
             if row['errors']:

@@ -80,11 +80,19 @@ def test_only_the_member_whose_slice_it_is_runs_and_all_are_stopped_after():
 
 def test_spread_is_the_median_range_and_quartiles_of_the_rounds_with_a_figure():
     row = slices.spread([0.5, None, 0.3, 0.4, 0.6, 0.2])
+    assert row.pop('ci95') is None  # five rounds: too few for a 95% interval
     assert row == pytest.approx({'median': 0.4, 'low': 0.2, 'high': 0.6, 'q1': 0.3,
                                  'q3': 0.5, 'rounds': 5})
     assert slices.spread([0.7]) == {'median': 0.7, 'low': 0.7, 'high': 0.7, 'q1': 0.7,
-                                    'q3': 0.7, 'rounds': 1}
+                                    'q3': 0.7, 'ci95': None, 'rounds': 1}
     assert slices.spread([None]) is None
+    # Twenty rounds: the 6th lowest and highest (a 95.9% interval).
+    assert slices.spread(range(20, 0, -1))['ci95'] == (6, 15)
+
+
+@pytest.mark.parametrize('n, ci', [(6, (1, 6)), (10, (2, 9)), (15, (4, 12)), (40, (14, 27))])
+def test_the_medians_interval_is_the_binomial_order_statistics(n, ci):
+    assert slices.median_ci(list(range(1, n + 1))) == ci
 
 
 def rounds_of(*triples):
@@ -106,7 +114,8 @@ def test_a_row_is_the_median_of_each_rounds_ratio_not_the_ratio_of_medians():
     assert rows['uvloop-protocol']['vs_uvloop-protocol']['median'] == 1.0
     b = rows['pyuvnet-b']
     assert b['vs_pyuvnet'] == pytest.approx({'median': 0.95, 'low': 0.9, 'high': 1.0,
-                                             'q1': 0.925, 'q3': 0.975, 'rounds': 2})
+                                             'q1': 0.925, 'q3': 0.975, 'ci95': None,
+                                             'rounds': 2})
     assert b['errors'] == ['refused'] and rows['pyuvnet']['errors'] == []
 
 
@@ -200,3 +209,9 @@ def test_a_real_round_measures_two_servers_in_the_same_seconds(loadgen):  # noqa
     c_us, py_us = runs['libuv']['user_us'], runs['pyuvnet']['user_us']
     if c_us is not None and py_us is not None:
         assert 0 < c_us < py_us
+
+
+def test_a_rows_text_gives_the_medians_interval_once_there_are_enough_rounds():
+    text = echo_pairs.spread_text(slices.spread([0.9, 1.0, 0.95, 1.1, 0.97, 1.02]), 'x')
+    assert text == '0.985x (95% CI 0.900-1.100, IQR 0.955-1.015, range 0.900-1.100)'
+    assert echo_pairs.spread_text(None) == 'no figure'
