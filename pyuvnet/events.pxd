@@ -10,6 +10,9 @@ cdef class EventEmitter:
     cdef object _max_listeners
     # Events already warned about (MaxListenersExceededWarning); None until then.
     cdef set _warned
+    # A 'newListener' listener was ever added (it may have gone since):
+    # until then _add need not look for one.
+    cdef bint _may_hear_new
     cdef object __weakref__
 
     # emit(event, *args): 1 if a listener was called, 0 if none. With no

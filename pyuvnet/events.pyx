@@ -7,10 +7,13 @@ EventEmitter) and, through ``events.pxd``, by Cython classes that override
 """
 cimport cython
 from cpython.object cimport PyObject
-from cpython.dict cimport PyDict_GetItemWithError
+from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetDefault
 from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION
 from cpython.function cimport PyFunction_Check
+
+cdef extern from "Python.h":
+    Py_ssize_t PyDict_GET_SIZE(object d)
 
 import warnings
 from weakref import ref as _weakref
@@ -366,26 +369,29 @@ cdef class EventEmitter:
 
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
         cdef object existing
-        cdef Py_ssize_t count = 1
+        cdef Py_ssize_t count = 1, size
         if type(event) is not str:
             _check_event(event)
         _check_listener(listener)
         if _is_async(listener):
             listener = _async_listener(listener)
-        if self._events is not NO_EVENTS and 'newListener' in self._events:
+        if self._may_hear_new and 'newListener' in self._events:
             self._emit('newListener', (event, _unwrap(listener)))
         if once:
             listener = _OnceWrapper(self, event, listener)
-        existing = self._handler(event)
-        if existing is None:
-            if self._events is NO_EVENTS:
-                self._events = {}
-            self._events[event] = listener
+        if _is_event(event, 'newListener'):
+            self._may_hear_new = True
+        if self._events is NO_EVENTS:
+            self._events = {event: listener}
         else:
-            if type(existing) is not tuple:
-                existing = (existing,)
-            self._events[event] = (listener,) + existing if prepend else existing + (listener,)
-            count = len(<tuple>existing) + 1
+            # One lookup: the listener goes in unless the event has some.
+            size = PyDict_GET_SIZE(self._events)
+            existing = <object>PyDict_SetDefault(self._events, event, listener)
+            if PyDict_GET_SIZE(self._events) == size:
+                if type(existing) is not tuple:
+                    existing = (existing,)
+                self._events[event] = (listener,) + existing if prepend else existing + (listener,)
+                count = len(<tuple>existing) + 1
         self._listeners_changed(event)
         if count > 1:
             # As Node, a first listener is never warned about (a limit under 1).

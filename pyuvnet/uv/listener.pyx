@@ -62,6 +62,7 @@ cdef class ServerCore(EventEmitter):
         self.accept_connection(sock)
 
     cdef int accept_connection(self, Stream sock) except -1:
+        cdef object listener
         cdef bint tcp = sock.handle.type == uv.UV_TCP
         if self.block_list is not None and tcp and self._blocked(sock):
             return 0
@@ -85,7 +86,13 @@ cdef class ServerCore(EventEmitter):
             sock.flowing = 0
         else:
             sock.start_reading()
-        self._emit('connection', (sock,))
+        # A sole plain listener (createServer's) is called as the 'data'
+        # listeners are, without an argument tuple.
+        listener = self._sole_listener('connection')
+        if listener is None:
+            self._emit('connection', (sock,))
+        elif call_one(<PyObject*>listener, <PyObject*>sock) < 0:
+            return -1
         return 0
 
     cdef void connection_closed(self):

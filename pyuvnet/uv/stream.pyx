@@ -295,19 +295,20 @@ cdef class Stream(StreamReadable):
 cdef inline unsigned char heard_bit(str event):
     """Stream.heard's bit for ``event``, 0 for any other event.  (Length
     and first letter first: a str comparison is a call, and every
-    connection's 'error' listener asks.)"""
+    connection's 'error' listener asks: 'error' must not reach the
+    comparison with 'end'.)"""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(event)
     cdef Py_UCS4 first
     if n < 3 or n > 6:
         return 0
     first = PyUnicode_READ_CHAR(event, 0)
-    if first == 'e' and event == 'end':
+    if first == 'e' and n == 3 and event == 'end':
         return HEARD_END
-    if first == 'f' and event == 'finish':
+    if first == 'f' and n == 6 and event == 'finish':
         return HEARD_FINISH
-    if first == 'c' and event == 'close':
+    if first == 'c' and n == 5 and event == 'close':
         return HEARD_CLOSE
-    if first == 'd' and event == 'drain':
+    if first == 'd' and n == 5 and event == 'drain':
         return HEARD_DRAIN
     return 0
 

@@ -182,3 +182,21 @@ def test_remove_listener_event_is_not_emitted_when_nothing_was_removed():
     e.on('removeListener', lambda *a: seen.append(a))
     e.off('x', lambda: None)
     assert seen == []
+
+
+def test_new_listener_follows_its_listeners_coming_and_going():
+    # Node 20: dup 2; seen ['y', 'x', 'v']; eventNames ['w', 'v', 'u'].
+    e = EventEmitter()
+    seen = []
+    f = lambda: None  # noqa: E731
+    e.on('x', f).on('x', f)
+    assert e.listenerCount('x') == 2
+    nl = lambda ev, fn: seen.append(ev)  # noqa: E731
+    e.on('newListener', nl).on('y', f).off('newListener', nl).on('z', f)
+    e.prependListener('newListener', nl).prependListener('x', f)
+    e.removeAllListeners()
+    e.on('w', f)
+    e.once('newListener', nl).on('v', f).on('u', f)
+    assert seen == ['y', 'x', 'v']
+    assert e.eventNames() == ['w', 'v', 'u']
+    assert e.listeners('x') == []
