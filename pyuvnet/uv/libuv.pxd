@@ -316,6 +316,7 @@ cdef extern from "pyuvnet_compat.h" nogil:
         void* gil_released
         int gil_kept
         void* chunk_pool[16]
+        int chunk_next
         PyObject* read_chunk
         uv_buf_t write_buf
         char* read_buf

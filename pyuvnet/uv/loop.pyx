@@ -90,6 +90,7 @@ cdef class Loop:
         self.loop_ptr.gil_released = NULL
         self.loop_ptr.gil_kept = 0
         memset(self.loop_ptr.chunk_pool, 0, sizeof(self.loop_ptr.chunk_pool))
+        self.loop_ptr.chunk_next = 0
         self.loop_ptr.read_chunk = NULL
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
@@ -179,6 +180,7 @@ cdef class Loop:
         self.microtasks.clear()
         self.immediates = []
         self.flusher.dirty_streams = []
+        self.flusher.drop_held()
         self.held_readers = []
         uv.pyuvnet_chunk_pool_clear(self.loop_ptr)
         if uv.uv_loop_close(self.uvloop) == 0:
@@ -243,6 +245,9 @@ cdef class Loop:
                 self.stopping = False
                 # Writes made after this turn's prepare phase (by I/O, check
                 # or close callbacks) leave now rather than a turn later.
+                if self.flusher.held_count:
+                    # (Node's write() had handed these to the kernel.)
+                    self.flusher.send_held()
                 if self.flusher.dirty_streams and not self.uncaught:
                     self.flusher.flush_all()
             if self.deferred_signals and not watch:
@@ -299,7 +304,7 @@ cdef class Loop:
         is active."""
         if self.uvloop == NULL:
             return -1
-        if (self.rerun or self.flusher.dirty_streams or self.ticks or self.microtasks
+        if (self.rerun or self.flusher.dirty_streams or self.flusher.held_count or self.ticks or self.microtasks
                 or self.immediates or self.uncaught):
             return 0
         return uv.uv_backend_timeout(self.uvloop)

@@ -280,6 +280,8 @@ typedef struct {
     int gil_kept;
     /* Chunk bytes objects kept for reuse (pyuvnet_chunk); NULL: free slot. */
     PyObject* chunk_pool[PYUVNET_CHUNK_POOL];
+    /* Where pyuvnet_chunk looks first: after the slot it used last. */
+    int chunk_next;
     /* The bytes a socket whose reads fill chunks reads into (pyuvnet_read_chunk),
      * or NULL. */
     PyObject* read_chunk;
@@ -350,9 +352,13 @@ static inline void pyuvnet_bytes_forget_hash(PyObject* bytes) {
  * new reference, NULL with an exception set. */
 static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_t n) {
     PyObject* chunk;
-    int i, slot = -1;
+    int k, i, slot = -1;
     if (n >= PYUVNET_CHUNK_POOLED_MIN) {
-        for (i = 0; i < PYUVNET_CHUNK_POOL; i++) {
+        /* From the slot after the last one used: the chunks a turn's reads
+         * still hold (writes held to the end of the poll's reads,
+         * StreamWrites.defer_send) are those before it, in the order made. */
+        for (k = 0; k < PYUVNET_CHUNK_POOL; k++) {
+            i = (loop->chunk_next + k) & (PYUVNET_CHUNK_POOL - 1);
             chunk = loop->chunk_pool[i];
             if (chunk == NULL) {
                 if (slot < 0)
@@ -362,6 +368,7 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
                     pyuvnet_copy(PyBytes_AS_STRING(chunk), data, (size_t)n);
                     pyuvnet_bytes_forget_hash(chunk);
                     Py_INCREF(chunk);
+                    loop->chunk_next = (i + 1) & (PYUVNET_CHUNK_POOL - 1);
                     return chunk;
                 }
                 if (slot < 0)
@@ -374,6 +381,7 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
         Py_XDECREF(loop->chunk_pool[slot]);
         Py_INCREF(chunk);
         loop->chunk_pool[slot] = chunk;
+        loop->chunk_next = (slot + 1) & (PYUVNET_CHUNK_POOL - 1);
     }
     return chunk;
 }

@@ -154,6 +154,7 @@ cdef inline void* through_destination(void* source) noexcept nogil:
     if (((<StreamWrites>dest).write_reqs | (<StreamWrites>dest).corked
             | (<StreamWrites>dest).need_drain | (<StreamWrites>dest).ending)
             or list_size(<void*>(<StreamWrites>dest).write_queue)
+            or <void*>(<StreamWrites>dest).deferred != PY_NONE
             or not (<StreamWrites>dest).connected or (<StreamWrites>dest).handle == NULL):
         # (A closing handle is left to uv_try_write: uv_close gave it fd -1
         # at once, which it refuses.)

@@ -55,6 +55,8 @@ cdef class StreamWrites(Handle):
     cdef bint writing_now           # flush() runs inside write()
     cdef bint first_of_read         # a 'data' listener of this stream's own read
                                     # runs and has not written yet (send_at_once)
+    cdef bytes deferred             # that first write, counted as written and not yet
+                                    # offered to the kernel (send_held)
     cdef bint cancel_heard          # a write request was cancelled (write_done)
     cdef bint answer_before_send    # write() answers from the count before the
                                     # kernel is offered the data (a TLS socket's
@@ -101,6 +103,7 @@ cdef class StreamWrites(Handle):
         """Bytes written and not yet taken by the kernel (queued or in a
         pending write request; a chunk the kernel took part of counts
         whole until all of it left, as Node's)."""
+        self.send_owed()
         return self.queued_bytes + self.inflight_bytes
 
     @property
@@ -125,6 +128,7 @@ cdef class StreamWrites(Handle):
     @property
     def writableNeedDrain(self):
         """True after write() returned False, until 'drain'."""
+        self.send_owed()
         return self.need_drain
 
     # -- write path --------------------------------------------------------
@@ -155,9 +159,13 @@ cdef class StreamWrites(Handle):
         the sole 'data' listener (Stream.write_target), with no call."""
         cdef Py_ssize_t sent = 0, n
         cdef int ok = 1
+        if self.deferred is not None:
+            self.send_held()
         if self.first_of_read:
             self.first_of_read = False
             if callback is None:
+                if self.defer_send(data):
+                    return 1
                 sent = self.send_at_once(data)
                 if sent == PyBytes_GET_SIZE(data):
                     if self._idle is not None:
@@ -202,6 +210,69 @@ cdef class StreamWrites(Handle):
                 self.flush_queued = True
                 self.loop.flusher.mark_dirty(self)
         return ok
+
+    cdef inline bint defer_send(self, bytes data) except -1:
+        """The first write of a 'data' listener of this stream's own read,
+        under the high-water mark, with nothing of ours waiting to go
+        first: counted as written now, offered to the kernel when the loop
+        has run the reads its poll brought (WriteFlusher.send_held),
+        one syscall after another, so that the listeners' Python runs
+        before the kernel's work of sending evicts the caches (a loopback
+        write is some 11 us in the kernel; what user space touched after it
+        cost 2-3 ns per instruction).  Whatever could tell the difference
+        from Node, which hands the chunk to the kernel inside write(),
+        sends it first (send_owed): a later write, writableLength,
+        writableNeedDrain, cork(), end(), destroy(), a flush.  The answer
+        is True either way: a chunk under the mark."""
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+        if (n == 0 or n >= self.write_hwm or self.write_queue
+                or self.write_reqs or self.corked or self.need_drain or self.ending
+                or not self.connected or self.handle == NULL or self.loop.uvloop == NULL):
+            return False
+        self.loop.flusher.defer(self)
+        self.deferred = data
+        self.bytes_written += n
+        if self._idle is not None:
+            self.last_activity = uv.uv_now(self.loop.uvloop)
+        return True
+
+    cdef inline void send_owed(self) noexcept:
+        """A write defer_send holds goes to the kernel now."""
+        if self.deferred is not None:
+            self.send_held()
+
+    cdef void send_held(self) noexcept:
+        """send_at_once of the write defer_send held, late (nothing that
+        send_at_once checks has changed since: whatever would change it
+        sends it first)."""
+        cdef bytes data = self.deferred
+        cdef uv.uv_buf_t buf
+        cdef int r = uv.UV_EBADF
+        if data is None:
+            return
+        self.deferred = None
+        buf.base = PyBytes_AS_STRING(data)
+        buf.len = <size_t>PyBytes_GET_SIZE(data)
+        if self.handle != NULL:
+            r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
+        if r != <int>buf.len:
+            self.send_held_rest(data, r)
+
+    cdef void send_held_rest(self, bytes data, int sent) noexcept:
+        """What the kernel did not take of a held write (``sent``: what
+        uv_try_write returned) goes on as write() would have sent it."""
+        cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
+        try:
+            if sent > 0:
+                self.bytes_written -= n - sent     # counted again by send_rest
+                self.send_rest(data, sent)
+            elif self.is_writable_state():
+                # EAGAIN or an error: queued; the flush reports an error.
+                self.bytes_written -= n
+                self.queue_bytes(data, None)
+                self.schedule_flush()
+        except BaseException as exc:
+            self.loop.report(exc)
 
     cdef inline Py_ssize_t send_at_once(self, bytes data) noexcept:
         """The first write() a 'data' listener of this stream's own read
@@ -286,6 +357,7 @@ cdef class StreamWrites(Handle):
         out together without the copy that joining them would cost (a tenth
         of a pipelined hello's allocations).  ``callback`` follows ``data``;
         a refused write is refused as write_bytes() refuses one."""
+        self.send_owed()
         if self.ending or not self.is_writable_state():
             return self.write_bytes(head + data, callback)
         self.queue_bytes(head, None)
@@ -350,6 +422,7 @@ cdef class StreamWrites(Handle):
 
     def cork(self):
         """Hold writes until ``uncork()``; they then leave as one write."""
+        self.send_owed()
         self.corked += 1
 
     def uncork(self):
@@ -375,6 +448,7 @@ cdef class StreamWrites(Handle):
         Called by the loop before it polls."""
         cdef list buffers, callbacks
         cdef Py_ssize_t nbytes, r
+        self.send_owed()
         if self.corked or not self.connected or not self.is_open():
             return 0
         if self.write_queue:
@@ -519,6 +593,7 @@ cdef class StreamWrites(Handle):
         is handed to libuv at once, as Node's end() does: not a loop turn
         later from the flush (a turn whose poll would also find the peer's
         FIN again); a failure is left to that flush, which reports it."""
+        self.send_owed()
         if not self.ending:
             self.ending = True
             self.corked = 0
@@ -533,9 +608,12 @@ cdef class StreamWrites(Handle):
         with one non-blocking write, and the rest is dropped.  Callbacks get
         None (sent) or ERR_STREAM_DESTROYED (ERR_SOCKET_CLOSED_BEFORE_CONNECTION
         while connecting), on the next tick."""
-        cdef list buffers = self.write_queue
-        cdef list callbacks = self.write_callbacks
+        cdef list buffers
+        cdef list callbacks
         cdef Py_ssize_t sent = 0, size
+        self.send_owed()    # (Node's write() had handed it to the kernel)
+        buffers = self.write_queue
+        callbacks = self.write_callbacks
         self.write_queue = None
         self.write_callbacks = None
         self.queued_callbacks = 0
@@ -568,6 +646,7 @@ cdef class StreamWrites(Handle):
         """Forget a finished connection's write state, for connect() again."""
         self.write_queue = None
         self.write_callbacks = None
+        self.deferred = None
         self.queued_callbacks = 0
         self.queued_bytes = 0
         self.inflight_bytes = 0
