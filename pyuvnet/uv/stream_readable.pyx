@@ -258,20 +258,28 @@ cdef class StreamReadable(StreamWrites):
                 uv.uv_read_stop(<uv.uv_stream_t*>self.handle)
 
     cdef void on_read_end(self, ssize_t nread):
+        # The read callback's last step (read_for): only the loop's
+        # after_callback follows it.
         self.stop_reading()
         if nread == uv.UV_EOF:
             self.read_eof = True
-            self.maybe_deliver_end()
+            self.maybe_deliver_end(not self.loop.maybe_queued)
         else:
             self._on_stream_error(errors.errno_exception(<int>nread, 'read'))
 
-    cdef void maybe_deliver_end(self):
+    cdef void maybe_deliver_end(self, bint last=False):
         # Paused, 'end' waits for resume(), as the data before it does.
         if (self.read_eof and not self.read_queue and not self.end_delivered
                 and self.flowing != 0):
             self.end_delivered = True
             # Node emits 'end' on the next tick after the last 'data'.
-            self.queue_tick(TICK_END)
+            if last and not self.ticks:
+                # ``last``: the callback ends here with nothing queued, so
+                # that tick would be all its after_callback runs: it runs
+                # now, without a queue entry per connection.
+                self.end_tick()
+            else:
+                self.queue_tick(TICK_END)
 
     def pause(self):
         """Stop 'data' events until ``resume()``; what arrives meanwhile

@@ -253,3 +253,33 @@ def test_error_listener_runs_before_close_listener_with_the_same_error(run_loop)
     server.close(go)
     run_loop()
     assert log == [('error', 'ECONNREFUSED'), ('close', True)]
+
+
+def test_end_listener_ticks_microtasks_and_immediates_around_finish_and_close(
+        listening_server, run_loop):
+    # Node 20: data, data-tick, end (writableEnded false), end-tick,
+    # end-micro, finish, end-immediate, close.  'end' follows the peer's
+    # FIN from its own read callback, a tick after it, whether or not
+    # anything else was queued then.
+    log = []
+
+    def on_connection(sock):
+        def on_data(_data):
+            log.append('data')
+            net.nextTick(lambda: log.append('data-tick'))
+
+        def on_end():
+            log.append('end %s' % sock.writableEnded)
+            net.nextTick(lambda: log.append('end-tick'))
+            net.queueMicrotask(lambda: log.append('end-micro'))
+            net.setImmediate(lambda: log.append('end-immediate'))
+        sock.on('data', on_data)
+        sock.on('end', on_end)
+        sock.on('finish', lambda: log.append('finish'))
+        sock.on('close', lambda _: (log.append('close'), server.close()))
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end(b'x'))
+    client.resume()
+    run_loop()
+    assert log == ['data', 'data-tick', 'end False', 'end-tick', 'end-micro', 'finish',
+                   'end-immediate', 'close']
