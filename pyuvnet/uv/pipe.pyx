@@ -5,7 +5,8 @@
 cdef int pipe_init(Handle owner) except -1:
     """Give ``owner`` a fresh uv_pipe_t (not for handle passing)."""
     cdef uv.uv_loop_t* uvloop = owner.loop.live()     # before anything is allocated
-    cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>PyMem_RawMalloc(uv.uv_handle_size(uv.UV_NAMED_PIPE))
+    cdef size_t size = uv.uv_handle_size(uv.UV_NAMED_PIPE)
+    cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>PyMem_RawMalloc(size + sizeof(fin_request))
     cdef int r
     if pipe == NULL:
         raise MemoryError()
@@ -14,6 +15,7 @@ cdef int pipe_init(Handle owner) except -1:
         PyMem_RawFree(pipe)
         raise errors.uv_exception(r, 'uv_pipe_init')
     owner.adopt(<uv.uv_handle_t*>pipe)
+    give_fin_room(owner, <char*>pipe + size)
     return 0
 
 

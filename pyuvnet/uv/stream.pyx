@@ -51,6 +51,7 @@ cdef class Stream(StreamReadable):
         # closing): it stays alive until its close callback.
         Handle.adopt(self, handle)
         self.hold()
+        self.fin_room = NULL      # tcp_init / pipe_init give it after this
 
     cdef void on_handle_closed(self) except *:
         self.connected = False

@@ -42,6 +42,16 @@ cdef enum:
     TICK_END_FIRST = 4      # both wait, 'end' queued first
 
 
+# A uv_shutdown_t (first: the callback's pointer is the struct's) that
+# knows whether it is a handle block's room (busy until its callback,
+# which libuv runs before the handle's close callback frees the block) or
+# malloc'ed.
+ctypedef struct fin_request:
+    uv.uv_shutdown_t req
+    bint in_room
+    bint busy
+
+
 cdef class StreamWrites(Handle):
     """The write path of a Stream: gathering, flushing, 'drain', our FIN."""
 
@@ -91,6 +101,10 @@ cdef class StreamWrites(Handle):
     """Internal: the loop time (ms) of the last read or write, stamped
     while ``_idle`` is set."""
     cdef bint shutdown_sent
+    # Room for our FIN's request at the end of the handle's own block
+    # (tcp_init, pipe_init make it), NULL when the handle has none: no
+    # malloc and free per connection.
+    cdef fin_request* fin_room
     # No __cinit__ here: StreamReadable's sets write_hwm, as every level's
     # __cinit__ is one more call (its arguments repacked) per connection made.
 
@@ -577,16 +591,21 @@ cdef class StreamWrites(Handle):
     cdef int start_shutdown(self):
         """uv_shutdown (our FIN after what libuv still has to write); 0,
         or a libuv error (nothing started then)."""
-        cdef uv.uv_shutdown_t* req = <uv.uv_shutdown_t*>PyMem_RawMalloc(sizeof(uv.uv_shutdown_t))
+        cdef fin_request* fin = self.fin_room
         cdef int r
-        if req == NULL:
-            return uv.UV_ENOMEM
-        r = uv.uv_shutdown(req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb><void*>stream_shutdown_done)
+        if fin == NULL or fin.busy:
+            fin = <fin_request*>PyMem_RawMalloc(sizeof(fin_request))
+            if fin == NULL:
+                return uv.UV_ENOMEM
+            fin.in_room = False
+        r = uv.uv_shutdown(&fin.req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb><void*>stream_shutdown_done)
         if r < 0:
-            PyMem_RawFree(req)
+            if not fin.in_room:
+                PyMem_RawFree(fin)
             return r
+        fin.busy = True
         self.shutdown_sent = True
-        req.data = <void*>self
+        fin.req.data = <void*>self
         Py_INCREF(self)
         self.loop.io_changed()
         return 0

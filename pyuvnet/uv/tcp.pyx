@@ -6,7 +6,8 @@ cdef int tcp_init(Handle owner, int family=0) except -1:
     """Give ``owner`` a fresh uv_tcp_t (its socket created at once when
     ``family`` is AF_INET/AF_INET6, so options can be set before bind)."""
     cdef uv.uv_loop_t* uvloop = owner.loop.live()     # before anything is allocated
-    cdef uv.uv_tcp_t* tcp = <uv.uv_tcp_t*>PyMem_RawMalloc(uv.uv_handle_size(uv.UV_TCP))
+    cdef size_t size = uv.uv_handle_size(uv.UV_TCP)
+    cdef uv.uv_tcp_t* tcp = <uv.uv_tcp_t*>PyMem_RawMalloc(size + sizeof(fin_request))
     cdef int r
     if tcp == NULL:
         raise MemoryError()
@@ -18,7 +19,18 @@ cdef int tcp_init(Handle owner, int family=0) except -1:
         PyMem_RawFree(tcp)
         raise errors.uv_exception(r, 'uv_tcp_init')
     owner.adopt(<uv.uv_handle_t*>tcp)
+    give_fin_room(owner, <char*>tcp + size)
     return 0
+
+
+cdef inline void give_fin_room(Handle owner, char* room):
+    """A stream handle's block ends with room for its FIN's request
+    (StreamWrites.fin_room)."""
+    cdef fin_request* fin = <fin_request*>room
+    if isinstance(owner, StreamWrites):
+        fin.in_room = True
+        fin.busy = False
+        (<StreamWrites>owner).fin_room = fin
 
 
 cdef str exact_str(object value, str name):

@@ -103,10 +103,11 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
     stream.loop.after_callback()
 
 
-# Ownership: start_shutdown() gives the malloc'ed uv_shutdown_t a reference to
-# the stream (Py_INCREF) once uv_shutdown accepted it; the callback, which
-# libuv runs exactly once (UV_ECANCELED when the handle closes first), frees
-# the request and drops that reference.
+# Ownership: start_shutdown() gives the uv_shutdown_t (the room in the
+# handle's block, else a malloc'ed one) a reference to the stream
+# (Py_INCREF) once uv_shutdown accepted it; the callback, which libuv runs
+# exactly once (UV_ECANCELED when the handle closes first, before its close
+# callback), frees or releases the request and drops that reference.
 cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(req.handle.loop)
@@ -115,7 +116,11 @@ cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
 
 cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
     cdef StreamWrites stream = <StreamWrites>req.data
-    PyMem_RawFree(req)
+    cdef fin_request* fin = <fin_request*>req
+    if fin.in_room:
+        fin.busy = False
+    else:
+        PyMem_RawFree(fin)
     Py_DECREF(stream)
     try:
         stream.emit_finish()
