@@ -42,7 +42,7 @@ cdef class WriteFlusher:
 
     cdef void* owner                # the Loop (borrowed: see above)
     cdef list dirty_streams         # marked this turn, in the order marked
-    # Streams holding a write (StreamWrites.defer_send), in order, each a
+    # Streams holding a write (defer_send, uv/write_at_once.pyx), in order, each a
     # reference: a C array, as this is on the path of every echo.
     cdef PyObject* held[CROWDED_TURN_STREAMS]
     cdef int held_count
@@ -63,7 +63,7 @@ cdef class WriteFlusher:
         (<Loop>self.owner).wake()
 
     cdef inline void defer(self, StreamWrites stream) noexcept:
-        """``stream`` holds a write (StreamWrites.defer_send) until the
+        """``stream`` holds a write (defer_send, uv/write_at_once.pyx) until the
         prepare phase; when a turn has held CROWDED_TURN_STREAMS, they
         leave before the next is held, as its gathered writes do
         (flush_crowded_turn)."""
@@ -85,7 +85,7 @@ cdef class WriteFlusher:
         memcpy(batch, self.held, count * sizeof(PyObject*))
         self.held_count = 0
         for i in range(count):
-            (<StreamWrites>batch[i]).send_held()
+            send_held(<StreamWrites>batch[i])
             Py_DECREF(<object>batch[i])
 
     cdef void drop_held(self) noexcept:

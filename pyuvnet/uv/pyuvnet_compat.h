@@ -356,7 +356,7 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
     if (n >= PYUVNET_CHUNK_POOLED_MIN) {
         /* From the slot after the last one used: the chunks a turn's reads
          * still hold (writes held to the end of the poll's reads,
-         * StreamWrites.defer_send) are those before it, in the order made. */
+         * uv/write_at_once.pyx) are those before it, in the order made. */
         for (k = 0; k < PYUVNET_CHUNK_POOL; k++) {
             i = (loop->chunk_next + k) & (PYUVNET_CHUNK_POOL - 1);
             chunk = loop->chunk_pool[i];

@@ -10,7 +10,9 @@
 # copied; other buffers are copied at ``write()`` so the caller may reuse them.
 # After end(), the queue is followed by our FIN (``uv_shutdown``; its
 # callback is in uv/write_requests.pyx).  What the queue holds, and the pool
-# of its empty lists, are in uv/write_queues.pyx.
+# of its empty lists, are in uv/write_queues.pyx; the first write of a
+# read's 'data' listener, sent at once or held to the poll's end, is in
+# uv/write_at_once.pyx.
 #
 # A base class rather than a file of helpers, because a cdef class cannot be
 # split across files: every field and method stays a C access, and the
@@ -121,7 +123,7 @@ cdef class StreamWrites(Handle):
         """Bytes written and not yet taken by the kernel (queued or in a
         pending write request; a chunk the kernel took part of counts
         whole until all of it left, as Node's)."""
-        self.send_owed()
+        send_owed(self)
         return self.queued_bytes + self.inflight_bytes
 
     @property
@@ -146,7 +148,7 @@ cdef class StreamWrites(Handle):
     @property
     def writableNeedDrain(self):
         """True after write() returned False, until 'drain'."""
-        self.send_owed()
+        send_owed(self)
         return self.need_drain
 
     # -- write path --------------------------------------------------------
@@ -178,13 +180,13 @@ cdef class StreamWrites(Handle):
         cdef Py_ssize_t sent = 0, n
         cdef int ok = 1
         if self.deferred is not None:
-            self.send_held()
+            send_held(self)
         if self.first_of_read:
             self.first_of_read = False
             if callback is None:
-                if self.defer_send(data):
+                if defer_send(self, data):
                     return 1
-                sent = self.send_at_once(data)
+                sent = send_at_once(self, data)
                 if sent == PyBytes_GET_SIZE(data):
                     if self._idle is not None:
                         self.last_activity = uv.uv_now(self.loop.uvloop)
@@ -196,7 +198,7 @@ cdef class StreamWrites(Handle):
         else:
             # The kernel took part: the rest follows now (bytesWritten
             # counted what left).
-            self.send_rest(data, sent)
+            send_rest(self, data, sent)
         if self._idle is not None:
             # Only a socket with an idle timeout needs its activity time.
             self.loop.refresh_time()
@@ -228,114 +230,6 @@ cdef class StreamWrites(Handle):
                 self.flush_queued = True
                 self.loop.flusher.mark_dirty(self)
         return ok
-
-    cdef inline bint defer_send(self, bytes data) except -1:
-        """The first write of a 'data' listener of this stream's own read,
-        under the high-water mark, with nothing of ours waiting to go
-        first: counted as written now, offered to the kernel when the loop
-        has run the reads its poll brought (WriteFlusher.send_held),
-        one syscall after another, so that the listeners' Python runs
-        before the kernel's work of sending evicts the caches (a loopback
-        write is some 11 us in the kernel; what user space touched after it
-        cost 2-3 ns per instruction).  Whatever could tell the difference
-        from Node, which hands the chunk to the kernel inside write(),
-        sends it first (send_owed): a later write, writableLength,
-        writableNeedDrain, cork(), end(), destroy(), a flush.  The answer
-        is True either way: a chunk under the mark."""
-        cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
-        if (n == 0 or n >= self.write_hwm or self.write_queue
-                or self.write_reqs or self.corked or self.need_drain or self.ending
-                or not self.connected or self.handle == NULL or self.loop.uvloop == NULL):
-            return False
-        self.loop.flusher.defer(self)
-        self.deferred = data
-        self.bytes_written += n
-        if self._idle is not None:
-            self.last_activity = uv.uv_now(self.loop.uvloop)
-        return True
-
-    cdef inline void send_owed(self) noexcept:
-        """A write defer_send holds goes to the kernel now."""
-        if self.deferred is not None:
-            self.send_held()
-
-    cdef void send_held(self) noexcept:
-        """send_at_once of the write defer_send held, late (nothing that
-        send_at_once checks has changed since: whatever would change it
-        sends it first)."""
-        cdef bytes data = self.deferred
-        cdef uv.uv_buf_t buf
-        cdef int r = uv.UV_EBADF
-        if data is None:
-            return
-        self.deferred = None
-        buf.base = PyBytes_AS_STRING(data)
-        buf.len = <size_t>PyBytes_GET_SIZE(data)
-        if self.handle != NULL:
-            r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
-        if r != <int>buf.len:
-            self.send_held_rest(data, r)
-
-    cdef void send_held_rest(self, bytes data, int sent) noexcept:
-        """What the kernel did not take of a held write (``sent``: what
-        uv_try_write returned) goes on as write() would have sent it."""
-        cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
-        try:
-            if sent > 0:
-                self.bytes_written -= n - sent     # counted again by send_rest
-                self.send_rest(data, sent)
-            elif self.is_writable_state():
-                # EAGAIN or an error: queued; the flush reports an error.
-                self.bytes_written -= n
-                self.queue_bytes(data, None)
-                self.schedule_flush()
-        except BaseException as exc:
-            self.loop.report(exc)
-
-    cdef inline Py_ssize_t send_at_once(self, bytes data) noexcept:
-        """The first write() a 'data' listener of this stream's own read
-        makes (Stream.deliver sets ``first_of_read``), handed to the kernel
-        now (uv_try_write) while nothing of ours waits to go first: as
-        Node's write() does with every chunk, so that writableLength is 0
-        again when write() returns (Node 20; tests/net/test_write_at_once.py).
-        An echo's answer then needs no queue, no flush at the end of the
-        turn and no request.  Only the first: the listener's further writes
-        are gathered into one writev, as writes elsewhere are.  A chunk of
-        the high-water mark or more that the kernel takes whole returns
-        True with no 'drain', as Node 20's write() does.  The bytes the
-        kernel took (counted in bytesWritten), 0 when it took none or
-        failed: the write is then queued, and a failure is reported as for
-        any queued write.  (A
-        handle being closed is left to uv_try_write: uv_close gave it fd -1,
-        which it refuses, and the queued write then reports the state.)"""
-        cdef uv.uv_buf_t buf
-        cdef int r
-        buf.len = <size_t>PyBytes_GET_SIZE(data)
-        if (buf.len == 0 or self.write_queue
-                or self.write_reqs or self.corked or self.need_drain or self.ending
-                or not self.connected or self.handle == NULL):
-            return 0
-        buf.base = PyBytes_AS_STRING(data)
-        r = uv.uv_try_write(<uv.uv_stream_t*>self.handle, &buf, 1)
-        if r <= 0:
-            return 0
-        self.bytes_written += r
-        return r
-
-    cdef int send_rest(self, bytes data, Py_ssize_t sent) except -1:
-        """What the kernel left of ``data`` after send_at_once took ``sent``
-        bytes, handed to libuv now (a WriteRequest: in flight, pointing into
-        ``data``, not a copy of 64 KiB), ahead of any later write.  If libuv
-        refuses it, it is queued as any write, and the flush reports why."""
-        cdef Py_ssize_t rest = PyBytes_GET_SIZE(data) - sent
-        self.bytes_written += rest
-        # Counted whole until the rest has left, as Node counts a chunk.
-        self.inflight_bytes += PyBytes_GET_SIZE(data)
-        if send_buffers(self, [data], None, rest, True, sent) < 0:
-            self.inflight_bytes -= PyBytes_GET_SIZE(data)
-            self.bytes_written -= rest
-            self.queue_bytes(data[sent:], None)
-        return 0
 
     cdef inline int queue_bytes(self, bytes data, object callback) except -1:
         """``data`` (and ``callback``, maybe None) to the end of the write
@@ -375,7 +269,7 @@ cdef class StreamWrites(Handle):
         out together without the copy that joining them would cost (a tenth
         of a pipelined hello's allocations).  ``callback`` follows ``data``;
         a refused write is refused as write_bytes() refuses one."""
-        self.send_owed()
+        send_owed(self)
         if self.ending or not self.is_writable_state():
             return self.write_bytes(head + data, callback)
         self.queue_bytes(head, None)
@@ -440,7 +334,7 @@ cdef class StreamWrites(Handle):
 
     def cork(self):
         """Hold writes until ``uncork()``; they then leave as one write."""
-        self.send_owed()
+        send_owed(self)
         self.corked += 1
 
     def uncork(self):
@@ -466,7 +360,7 @@ cdef class StreamWrites(Handle):
         Called by the loop before it polls."""
         cdef list buffers, callbacks
         cdef Py_ssize_t nbytes, r
-        self.send_owed()
+        send_owed(self)
         if self.corked or not self.connected or not self.is_open():
             return 0
         if self.write_queue:
@@ -616,7 +510,7 @@ cdef class StreamWrites(Handle):
         is handed to libuv at once, as Node's end() does: not a loop turn
         later from the flush (a turn whose poll would also find the peer's
         FIN again); a failure is left to that flush, which reports it."""
-        self.send_owed()
+        send_owed(self)
         if not self.ending:
             self.ending = True
             self.corked = 0
@@ -634,7 +528,7 @@ cdef class StreamWrites(Handle):
         cdef list buffers
         cdef list callbacks
         cdef Py_ssize_t sent = 0, size
-        self.send_owed()    # (Node's write() had handed it to the kernel)
+        send_owed(self)    # (Node's write() had handed it to the kernel)
         buffers = self.write_queue
         callbacks = self.write_callbacks
         self.write_queue = None

@@ -1,5 +1,5 @@
 """The first write() a 'data' listener makes to its own socket leaves at
-once (StreamWrites.send_at_once), as every write() does in Node: the
+once (send_at_once), as every write() does in Node: the
 kernel has it when write() returns, so writableLength and bufferSize are 0
 again (Node 20 shows true, 0, 0 and the bytes counted).  What must not
 change: every byte once and in order, a write callback never called inside

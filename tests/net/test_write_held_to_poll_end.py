@@ -1,5 +1,5 @@
 """A 'data' listener's first write to its own socket is handed to the
-kernel once the loop has run the reads of its poll (StreamWrites.defer_send),
+kernel once the loop has run the reads of its poll (defer_send),
 not inside write(); nothing a program can observe may differ from Node 20,
 whose write() hands every chunk to libuv at once.  Node 20 (/usr/bin/node,
 the same exchanges, the client writing b'abcde'):
