@@ -179,8 +179,7 @@ cdef class StreamWrites(Handle):
         the sole 'data' listener (Stream.write_target), with no call."""
         cdef Py_ssize_t sent = 0, n
         cdef int ok = 1
-        if self.deferred is not None:
-            send_held(self)
+        send_owed(self)
         if self.first_of_read:
             self.first_of_read = False
             if callback is None:

@@ -7,6 +7,14 @@
 # once the loop has run the reads of its poll.  A cdef class cannot span
 # files; these are all C calls.
 
+cdef inline bint goes_first(StreamWrites s) noexcept:
+    """Whether a write of ``s`` would reach the kernel before anything of
+    its own: nothing queued, in flight, corked, owed 'drain' or ending,
+    and a connected handle (a closing one is left to uv_try_write)."""
+    return not (s.write_queue or s.write_reqs or s.corked or s.need_drain or s.ending
+                or not s.connected or s.handle == NULL)
+
+
 cdef inline bint defer_send(StreamWrites s, bytes data) except -1:
     """The first write of a 'data' listener of this stream's own read,
     under the high-water mark, with nothing of ours waiting to go
@@ -21,9 +29,7 @@ cdef inline bint defer_send(StreamWrites s, bytes data) except -1:
     writableNeedDrain, cork(), end(), destroy(), a flush.  The answer
     is True either way: a chunk under the mark."""
     cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
-    if (n == 0 or n >= s.write_hwm or s.write_queue
-            or s.write_reqs or s.corked or s.need_drain or s.ending
-            or not s.connected or s.handle == NULL or s.loop.uvloop == NULL):
+    if n == 0 or n >= s.write_hwm or not goes_first(s) or s.loop.uvloop == NULL:
         return False
     s.loop.flusher.defer(s)
     s.deferred = data
@@ -92,9 +98,7 @@ cdef inline Py_ssize_t send_at_once(StreamWrites s, bytes data) noexcept:
     cdef uv.uv_buf_t buf
     cdef int r
     buf.len = <size_t>PyBytes_GET_SIZE(data)
-    if (buf.len == 0 or s.write_queue
-            or s.write_reqs or s.corked or s.need_drain or s.ending
-            or not s.connected or s.handle == NULL):
+    if buf.len == 0 or not goes_first(s):
         return 0
     buf.base = PyBytes_AS_STRING(data)
     r = uv.uv_try_write(<uv.uv_stream_t*>s.handle, &buf, 1)
