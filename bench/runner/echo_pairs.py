@@ -29,7 +29,7 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import build, slices
+from . import build, medians, slices
 from .isolate import frozen
 from .machine import command_output, describe
 from .procs import Server, ServerFailed, cpu_plan, process_tree, raise_nofile
@@ -147,13 +147,13 @@ def per_round(rounds, name, versus):
 
 def rows(rounds, names):
     """{name: its user µs, its ratio to REFERENCE and (pyuvnet-b, the twin)
-    to pyuvnet, each as slices.spread of the rounds' figures}."""
+    to pyuvnet, each as medians.spread of the rounds' figures}."""
     out = {}
     for name in names:
-        row = {'user_us': slices.spread(r.get(name, {}).get('user_us') for r in rounds),
-               'vs_' + REFERENCE: slices.spread(per_round(rounds, name, REFERENCE))}
+        row = {'user_us': medians.spread(r.get(name, {}).get('user_us') for r in rounds),
+               'vs_' + REFERENCE: medians.spread(per_round(rounds, name, REFERENCE))}
         if name in (B, TWIN):
-            row['vs_' + PYUVNET] = slices.spread(per_round(rounds, name, PYUVNET))
+            row['vs_' + PYUVNET] = medians.spread(per_round(rounds, name, PYUVNET))
         row['errors'] = sorted({r[name]['error'] for r in rounds if 'error' in r.get(name, {})})
         out[name] = row
     return out

@@ -7,7 +7,8 @@ of ``--markdown`` all come from ``rows(record)``.
 
 A ratio is pyuvnet's figure over the reference's, taken per repeat pair
 (the runs are interleaved: run i of every system came in the same repeat)
-and given as their median with the lowest and highest; where the two sides
+and given as their median with the lowest and highest (and, from six
+pairs, the median's 95% confidence interval, medians.py); where the two sides
 have different numbers of runs, it is the ratio of the medians, with the
 widest range the runs allow ("unpaired"). CPU is the server's *user* time
 per operation over the operations of the run: ``server_user_sampled_s``
@@ -24,7 +25,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
-from . import latency_tables
+from . import latency_tables, medians
 from .load import operations
 from .scenarios import HTTP_VARIANTS, Scenario
 from .systems import echo_name
@@ -44,6 +45,7 @@ class Ratio:
     mine: float    # the medians of each side
     theirs: float
     paired: bool
+    ci: tuple[float, float] | None = None   # the median's 95% interval (6+ pairs)
 
 
 def ratio_of(mine, theirs):
@@ -57,13 +59,16 @@ def ratio_of(mine, theirs):
         if len(mine) == len(theirs) else []
     mid_mine, mid_theirs = statistics.median(ok_mine), statistics.median(ok_theirs)
     if pairs:
-        return Ratio(statistics.median(pairs), min(pairs), max(pairs), mid_mine, mid_theirs, True)
+        return Ratio(statistics.median(pairs), min(pairs), max(pairs), mid_mine, mid_theirs, True,
+                     medians.median_ci(sorted(pairs)))
     return Ratio(mid_mine / mid_theirs, min(ok_mine) / max(ok_theirs),
                  max(ok_mine) / min(ok_theirs), mid_mine, mid_theirs, False)
 
 
 def ratio_text(r):
     spread = f'{r.low:.2f}–{r.high:.2f}' + ('' if r.paired else ', unpaired')
+    if r.ci:
+        spread = f'95% CI {r.ci[0]:.2f}–{r.ci[1]:.2f}, range {spread}'
     return f'{r.median:.2f}× ({spread})'
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench_support import loadgen  # noqa: F401 (a fixture)
-from runner import __main__ as cli, echo_pairs, slices, systems  # noqa: E402
+from runner import __main__ as cli, echo_pairs, medians, slices, systems  # noqa: E402
 from runner.isolate import state, wait_stopped  # noqa: E402
 from runner.procs import Server, cpu_plan  # noqa: E402
 
@@ -79,20 +79,20 @@ def test_only_the_member_whose_slice_it_is_runs_and_all_are_stopped_after():
 
 
 def test_spread_is_the_median_range_and_quartiles_of_the_rounds_with_a_figure():
-    row = slices.spread([0.5, None, 0.3, 0.4, 0.6, 0.2])
+    row = medians.spread([0.5, None, 0.3, 0.4, 0.6, 0.2])
     assert row.pop('ci95') is None  # five rounds: too few for a 95% interval
     assert row == pytest.approx({'median': 0.4, 'low': 0.2, 'high': 0.6, 'q1': 0.3,
                                  'q3': 0.5, 'rounds': 5})
-    assert slices.spread([0.7]) == {'median': 0.7, 'low': 0.7, 'high': 0.7, 'q1': 0.7,
+    assert medians.spread([0.7]) == {'median': 0.7, 'low': 0.7, 'high': 0.7, 'q1': 0.7,
                                     'q3': 0.7, 'ci95': None, 'rounds': 1}
-    assert slices.spread([None]) is None
+    assert medians.spread([None]) is None
     # Twenty rounds: the 6th lowest and highest (a 95.9% interval).
-    assert slices.spread(range(20, 0, -1))['ci95'] == (6, 15)
+    assert medians.spread(range(20, 0, -1))['ci95'] == (6, 15)
 
 
 @pytest.mark.parametrize('n, ci', [(6, (1, 6)), (10, (2, 9)), (15, (4, 12)), (40, (14, 27))])
 def test_the_medians_interval_is_the_binomial_order_statistics(n, ci):
-    assert slices.median_ci(list(range(1, n + 1))) == ci
+    assert medians.median_ci(list(range(1, n + 1))) == ci
 
 
 def rounds_of(*triples):
@@ -212,6 +212,6 @@ def test_a_real_round_measures_two_servers_in_the_same_seconds(loadgen):  # noqa
 
 
 def test_a_rows_text_gives_the_medians_interval_once_there_are_enough_rounds():
-    text = echo_pairs.spread_text(slices.spread([0.9, 1.0, 0.95, 1.1, 0.97, 1.02]), 'x')
+    text = echo_pairs.spread_text(medians.spread([0.9, 1.0, 0.95, 1.1, 0.97, 1.02]), 'x')
     assert text == '0.985x (95% CI 0.900-1.100, IQR 0.955-1.015, range 0.900-1.100)'
     assert echo_pairs.spread_text(None) == 'no figure'

@@ -142,6 +142,17 @@ def test_unequal_repeat_counts_give_the_ratio_of_medians_with_the_widest_range()
     assert (ratio.low, ratio.high) == (pytest.approx(1.0), pytest.approx(4.0))
 
 
+def test_six_or_more_pairs_give_the_medians_confidence_interval_in_the_text():
+    few = targets.ratio_of([1.0] * 5, [2.0] * 5)
+    assert few.ci is None and targets.ratio_text(few) == '0.50× (0.50–0.50)'
+    mine = [0.9, 1.1, 0.8, 1.2, 0.7, 1.0, 1.3, 0.95]
+    ratio = targets.ratio_of(mine, [1.0] * len(mine))
+    # 8 pairs: the 95% interval of the median runs from the 1st to the 8th
+    # value (P(none of 8 below the median) = 1/256 <= 0.025, 9/256 > 0.025).
+    assert ratio.ci == (pytest.approx(0.7), pytest.approx(1.3))
+    assert targets.ratio_text(ratio) == '0.97× (95% CI 0.70–1.30, range 0.70–1.30)'
+
+
 def test_a_system_that_did_not_run_gives_a_no_figure_row_with_the_reason():
     rows = targets.rows(record())
     node = find(rows, '50 conns, keep-alive', 'server user CPU', 'node-http-module')
