@@ -43,6 +43,7 @@ cdef class Loop:
     cdef uv.uv_prepare_t* flush_prepare   # the flusher's (uv/loop_flush.pyx says why here)
     cdef uv.uv_prepare_t* gil_prepare     # lets the GIL go for the poll
     cdef uv.uv_check_t* immediate_check
+    cdef uv.uv_check_t* read_check  # delivers the poll's held reads (uv/loop_flush.pyx)
     cdef uv.uv_idle_t* immediate_idle
     cdef object ticks
     # ticks' append and popleft, bound once: a deque has no C API, and a
@@ -103,6 +104,7 @@ cdef class Loop:
         self.flush_prepare = <uv.uv_prepare_t*>PyMem_RawMalloc(sizeof(uv.uv_prepare_t))
         self.immediate_check = <uv.uv_check_t*>PyMem_RawMalloc(sizeof(uv.uv_check_t))
         self.immediate_idle = <uv.uv_idle_t*>PyMem_RawMalloc(sizeof(uv.uv_idle_t))
+        self.read_check = <uv.uv_check_t*>PyMem_RawMalloc(sizeof(uv.uv_check_t))
         uv.uv_prepare_init(self.uvloop, self.gil_prepare)
         # Started before any other prepare handle: libuv runs the most
         # recently started first, so this one always comes last.
@@ -111,6 +113,9 @@ cdef class Loop:
         uv.uv_prepare_init(self.uvloop, self.flush_prepare)
         uv.uv_check_init(self.uvloop, self.immediate_check)
         uv.uv_idle_init(self.uvloop, self.immediate_idle)
+        uv.uv_check_init(self.uvloop, self.read_check)
+        self.read_check.data = <void*>self
+        uv.uv_unref(<uv.uv_handle_t*>self.read_check)
         self.gil_prepare.data = <void*>self
         self.flush_prepare.data = <void*>self
         self.immediate_check.data = <void*>self
@@ -128,6 +133,7 @@ cdef class Loop:
         uv.uv_close(<uv.uv_handle_t*>self.flush_prepare, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_check, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_idle, free_closed_handle)
+        uv.uv_close(<uv.uv_handle_t*>self.read_check, free_closed_handle)
         if self.signal_poll != NULL:
             uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
         uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
@@ -194,6 +200,7 @@ cdef class Loop:
         self.flush_prepare = NULL
         self.immediate_check = NULL
         self.immediate_idle = NULL
+        self.read_check = NULL
         self.signal_poll = NULL
 
     # -- running ----------------------------------------------------------
@@ -246,6 +253,8 @@ cdef class Loop:
                 self.stopping = False
                 # Writes made after this turn's prepare phase (by I/O, check
                 # or close callbacks) leave now rather than a turn later.
+                if self.flusher.reads_held:
+                    self.flusher.end_of_poll()
                 if self.flusher.held_count:
                     # (Node's write() had handed these to the kernel.)
                     self.flusher.send_held()
@@ -523,7 +532,11 @@ cdef void run_immediates(uv.uv_check_t* handle) noexcept:
 
 
 cdef void immediates_with_gil(uv.uv_check_t* handle) noexcept:
-    (<Loop>handle.data).run_immediate_batch()
+    cdef Loop loop = <Loop>handle.data
+    if loop.flusher.reads_held:
+        # The poll's 'data' comes before the check phase's immediates.
+        loop.flusher.end_of_poll()
+    loop.run_immediate_batch()
 
 
 cdef void idle_noop(uv.uv_idle_t* handle) noexcept nogil:

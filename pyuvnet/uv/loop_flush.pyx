@@ -13,6 +13,14 @@
 # and a stream over its flush threshold while one read's chunks are
 # delivered (``cutting``) waits for the last of them (hold_flush, end_cut).
 #
+# It also holds the poll's reads bound for Python listeners (hold_read,
+# from uv/stream_reads.pyx) and delivers them from the check phase
+# (end_of_poll, the Loop's ``read_check``), then sends the writes held
+# meanwhile: the listeners' Python runs after all the reads' syscalls and
+# before the writes', not between syscalls from cold caches.  The held
+# reads, like the held writes, are references in C arrays (every echo
+# passes here).
+#
 # A class of its own, owned by the Loop, rather than Loop methods, because a
 # cdef class cannot be split across files; every call on the write path is
 # still a C call on a typed field.
@@ -21,7 +29,7 @@
 # it by a borrowed pointer (``owner``): a reference back would make the
 # pair a cycle that only the GC frees, where a Loop is freed (its fds
 # closed) by reference counting.  The prepare handle is the Loop's
-# (``Loop.flush_prepare``), made and closed with its other handles: the
+# (``Loop.flush_prepare``), as is ``read_check``, made and closed with its other handles: the
 # Loop's __dealloc__ must reach it even after the GC cleared the Loop's
 # object fields, this flusher among them.
 
@@ -46,6 +54,11 @@ cdef class WriteFlusher:
     # reference: a C array, as this is on the path of every echo.
     cdef PyObject* held[CROWDED_TURN_STREAMS]
     cdef int held_count
+    # Reads held to the poll's end (hold_read): each stream with its chunk,
+    # both references, in the order read.
+    cdef PyObject* read_streams[CROWDED_TURN_STREAMS]
+    cdef PyObject* read_chunks[CROWDED_TURN_STREAMS]
+    cdef int reads_held, reads_next
     cdef bint cutting               # a read's chunks are being delivered
     cdef StreamWrites held_flush    # the stream whose flush waits for the last of them
 
@@ -94,6 +107,63 @@ cdef class WriteFlusher:
         self.held_count = 0
         for i in range(count):
             Py_DECREF(<object>self.held[i])
+        count = self.reads_held
+        self.reads_held = 0
+        for i in range(count):
+            Py_DECREF(<object>self.read_streams[i])
+            Py_DECREF(<object>self.read_chunks[i])
+
+    cdef inline void hold_read(self, Stream stream, PyObject* chunk) noexcept:
+        """``stream``'s read ``chunk`` (a reference the flusher takes) is
+        delivered once the poll has brought its other reads (end_of_poll,
+        from the check phase)."""
+        if self.reads_held == 0:
+            uv.uv_check_start((<Loop>self.owner).read_check,
+                              <uv.uv_check_cb><void*>deliver_held_reads)
+        elif self.reads_held == CROWDED_TURN_STREAMS:
+            self.deliver_reads()
+        Py_INCREF(stream)
+        self.read_streams[self.reads_held] = <PyObject*>stream
+        self.read_chunks[self.reads_held] = chunk
+        self.reads_held += 1
+
+    cdef void deliver_reads(self) noexcept:
+        """Every held read to its stream's consumer, in the order read.
+        Those not yet delivered stay in the array meanwhile (from
+        ``reads_next``), where destroy() looks (holds_read_of); nothing
+        holds a read while they are delivered: only libuv's read callbacks
+        do, which run in its poll."""
+        cdef int i = 0
+        while i < self.reads_held:
+            self.reads_next = i + 1
+            deliver_held(<Loop>self.owner, <Stream>self.read_streams[i], self.read_chunks[i])
+            Py_DECREF(<object>self.read_streams[i])
+            Py_DECREF(<object>self.read_chunks[i])
+            i += 1
+        self.reads_held = self.reads_next = 0
+
+    cdef bint holds_read_of(self, Stream stream) noexcept:
+        """Whether a read of ``stream`` waits to be delivered (destroy()
+        then resets the connection, as Node's close with unread data)."""
+        cdef int i
+        for i in range(self.reads_next, self.reads_held):
+            if self.read_streams[i] == <PyObject*>stream:
+                return True
+        return False
+
+    cdef void end_of_poll(self) noexcept:
+        """The check phase's first work: the held reads' 'data', then the
+        writes their listeners made, then (when their listeners queued the
+        first) the immediates, as Node runs them in this check phase."""
+        cdef Loop loop = <Loop>self.owner
+        cdef bint immediates_due = uv.uv_is_active(<uv.uv_handle_t*>loop.immediate_check)
+        uv.uv_check_stop(loop.read_check)
+        if self.reads_held:
+            self.deliver_reads()
+        if self.held_count:
+            self.send_held()
+        if not immediates_due and loop.immediates:
+            loop.run_immediate_batch()
 
     def __dealloc__(self):
         self.drop_held()
@@ -181,3 +251,61 @@ cdef void flush_with_gil(uv.uv_prepare_t* handle) noexcept:
     # The handle's data is the Loop, as for its other handles
     # (close_every_handle closes those as the loop's own).
     (<Loop>handle.data).flusher.flush_all()
+
+
+cdef void deliver_held(Loop loop, Stream stream, PyObject* chunk) noexcept:
+    """A held read, as read_for would have delivered it (bytesRead grows
+    now); nothing for a stream destroyed meanwhile."""
+    cdef object consumer
+    if stream._destroyed:
+        return
+    stream.bytes_read += PyBytes_GET_SIZE(<bytes>chunk)
+    if (stream.flowing == 1 and not stream.read_queue and stream.write_target is None
+            and stream.pipe_link is None and stream.consumer is not None
+            and not loop.cut_turn_short()):
+        # Stream.deliver's call of a listener, without its try block.
+        consumer = stream.consumer
+        stream.first_of_read = True
+        if call_one(<PyObject*>consumer, chunk) < 0:
+            stream.first_of_read = False
+            report_raised(loop)
+        stream.first_of_read = False
+    else:
+        deliver_slowly(loop, stream, <bytes>chunk)
+    loop.after_callback()
+
+
+cdef void deliver_slowly(Loop loop, Stream stream, bytes chunk) noexcept:
+    # Paused, or run() about to return (the chunk then waits for the next
+    # run(), as the stream's further reads do: hold_reading).
+    try:
+        if loop.cut_turn_short():
+            stream.keep_unread(chunk)
+            loop.hold_reading(stream)
+        else:
+            stream.deliver(chunk)
+    except BaseException as exc:
+        loop.report(exc)
+
+
+cdef int raised() except -1:
+    # -1: the exception already set propagates to the caller's try block.
+    return -1
+
+
+cdef void report_raised(Loop loop) noexcept:
+    """The exception a C call left set, kept for run()."""
+    try:
+        raised()
+    except BaseException as exc:
+        loop.report(exc)
+
+
+cdef void deliver_held_reads(uv.uv_check_t* handle) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    uv.pyuvnet_take_gil(handle.loop)
+    held_reads_with_gil(handle)
+
+
+cdef void held_reads_with_gil(uv.uv_check_t* handle) noexcept:
+    (<Loop>handle.data).flusher.end_of_poll()

@@ -206,7 +206,10 @@ cdef class Stream(StreamReadable):
                                    and self.handle.type != uv.UV_NAMED_PIPE):
             # No connection was ever made: 'close' on the next tick.
             self.loop.call_soon(self._on_close, ())
-        elif self._reset_on_destroy and self.handle.type == uv.UV_TCP:
+        elif ((self._reset_on_destroy or self.loop.flusher.holds_read_of(self))
+              and self.handle.type == uv.UV_TCP):
+            # (A read held to the poll's end is, for Node, still unread in
+            # the kernel: closing drops it with a reset, not our FIN.)
             tcp_close_reset(self)
         else:
             self.stop_reading()

@@ -1,7 +1,9 @@
 # libuv's read callbacks for a Stream (uv/stream.pyx): where a read lands
 # (the loop's buffer, or one its sink offers), and how it reaches the
 # stream's consumer: written through by a pipe() or an echo, parsed in
-# place by a sink, or cut into Node's chunks.
+# place by a sink, or cut into Node's chunks; one chunk for a Python
+# listener is held until the poll has brought its other reads (holds_read,
+# WriteFlusher.hold_read in uv/loop_flush.pyx).
 #
 # Ownership: ``handle.data`` is the Stream, which holds itself (``adopt``)
 # while its handle is open, so it is alive whenever libuv reads; the buffer
@@ -131,6 +133,8 @@ cdef extern from *:
     #define pyuvnet_list_size(list) \
         ((PyObject*)(list) == Py_None ? 0 : PyList_GET_SIZE((PyObject*)(list)))
     """
+    # pyuvnet_chunk's new reference, or NULL with the exception set.
+    PyObject* new_chunk "pyuvnet_chunk" (uv.pyuvnet_loop_t* loop, const char* data, ssize_t n)
     # A list-or-None field's length, read without the GIL (no reference).
     Py_ssize_t list_size "pyuvnet_list_size" (void* list) noexcept nogil
     void* PY_NONE "Py_None"
@@ -214,6 +218,17 @@ cdef inline bint reads_to_python(Stream stream):
             and stream.pipe_link is None and not stream.sink_on and not stream.read_queue)
 
 
+cdef inline bint holds_read(Stream stream):
+    """Whether a read of ``stream`` waits for the poll's end to reach
+    Python as one chunk (WriteFlusher.hold_read): a TCP socket's (not a
+    child's stdio, whose 'exit' the same poll may bring), with none of its
+    own requests in flight (a write's or our FIN's), whose callback libuv
+    could run later in the same poll, and run() not about to return."""
+    return (stream.flowing == 1 and reads_to_python(stream) and stream.write_reqs == 0
+            and not stream.write_queue and not stream.ending
+            and stream.handle.type == uv.UV_TCP and not stream.loop.cut_turn_short())
+
+
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                         const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
     # ``taken``: what write_through sent of the read, -1 if not tried.
@@ -234,6 +249,7 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
     cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
     cdef Py_ssize_t start = 0, size
     cdef bint in_chunk = uv.pyuvnet_in_read_chunk(uvloop, buf.base)
+    cdef PyObject* chunk
     if nread > 0:
         stream.big_reads = nread >= uv.PYUVNET_CHUNK_SIZE
         # bytesRead grows as the read's chunks go out, so that a 'data'
@@ -244,6 +260,19 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
             # A pipe() or an echo sent part (write_through, which counted
             # it): the rest goes on as chunks below.
             start = taken
+        elif not in_chunk and nread <= uv.PYUVNET_CHUNK_SIZE and holds_read(stream):
+            chunk = new_chunk(uvloop, buf.base, nread)
+            if chunk == NULL:
+                report_raised(stream.loop)
+            else:
+                stream.loop.flusher.hold_read(stream, chunk)
+            return
+    if stream.loop.flusher.reads_held:
+        # What the poll read before goes first (a stream's end after its data).
+        stream.loop.flusher.deliver_reads()
+        if stream._destroyed:
+            return
+    if nread > 0:
         if sink_fed(stream):
             # The writes the read causes leave after it, as one (end_cut).
             stream.loop.flusher.cutting = True
