@@ -18,7 +18,7 @@
 cdef extern from *:
     """
     /* References to owner held by its listeners' table (a dict only the
-       owner holds): one per bound method of owner in it (bare, or in a tuple)
+       owner holds): one per bound method of owner in it, Python or C (bare, or in a tuple)
        that nothing else holds, bar the read path's consumer; one per closure
        cell holding owner (``lambda d: sock.write(d)``) that only the
        closures of functions in it hold, each function and its closure held
@@ -42,8 +42,10 @@ cdef extern from *:
         PyObject *closure, *cell;
         Py_ssize_t i;
         int j;
-        if (PyMethod_Check(listener)) {
-            if (PyMethod_GET_SELF(listener) != owner)
+        if (PyMethod_Check(listener) || PyCFunction_Check(listener)) {
+            /* a bound method: a Python one, or a C method's (Socket.write) */
+            if ((PyMethod_Check(listener) ? PyMethod_GET_SELF(listener)
+                                          : PyCFunction_GET_SELF(listener)) != owner)
                 return 0;
             return alone ? 1 : -1;
         }
