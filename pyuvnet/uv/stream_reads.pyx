@@ -23,16 +23,16 @@ cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
-    # read the Stream's state, unless its reads go through to a write in C
-    # (write_through, below), which needs none.  A flowing stream reads the
+    # read the Stream's state, unless the C fields say where the read lands
+    # (lands_whole: most reads), which needs none.  A flowing stream reads the
     # whole buffer at once (read_with_gil cuts it into chunks); a paused
     # one a chunk's worth, so that what waits unread passes
     # readableHighWaterMark by less than a chunk, as in Node.
     # A sink that wants the read somewhere else says so (Stream.sink_buffer):
     # libuv reads, and calls stream_read, right after this returns, with
     # nothing in between that could change whether the sink is fed.
-    if flows_through(handle.data):
-        # Where alloc_with_gil would put it too, decided without the GIL.
+    if lands_whole(handle.data):
+        # Where alloc_for would put it too, decided without the GIL.
         buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
         buf.len = uv.PYUVNET_READ_BUF_SIZE
         return
@@ -140,10 +140,14 @@ cdef extern from *:
     void* PY_NONE "Py_None"
 
 
-cdef inline bint flows_through(void* source) noexcept nogil:
-    """Whether the reads of ``source`` (a Stream) go to a write in C first,
-    which socket_alloc then lands in the loop's buffer, whole."""
-    return (<Stream>source).flowing == 1 and <void*>(<Stream>source).through != PY_NONE
+cdef inline bint lands_whole(void* source) noexcept nogil:
+    """Whether a read of ``source`` (a Stream) lands in the loop's buffer,
+    whole (socket_alloc): it flows, and goes to a write in C first, or
+    has neither a sink's buffer nor a read chunk to fill (alloc_for's
+    answer for those, read from the same fields)."""
+    return (<Stream>source).flowing == 1 and (
+        <void*>(<Stream>source).through != PY_NONE
+        or ((<Stream>source).sink_buffer == NULL and not (<Stream>source).big_reads))
 
 
 cdef inline void* through_destination(void* source) noexcept nogil:
