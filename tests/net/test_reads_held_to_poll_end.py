@@ -16,6 +16,7 @@ poll brings both reads (s1's first), under /usr/bin/node:
     s1's listener: s2.destroy()            -> no data2; s2 'close'; c2 ECONNRESET
     s1's listener: s2.setEncoding('utf8')  -> data2 a str
     c1.end('a')                            -> data1, end1
+    c1.write('a'); c1.resetAndDestroy()    -> data a, end, close (one poll)
 """
 import pyuvnet as net
 
@@ -196,3 +197,24 @@ def test_one_turn_run_once_delivers_the_reads_it_polled(listening_server, run_lo
     client.destroy()
     server.close()
     run_loop()
+
+
+def test_data_then_a_reset_in_one_poll_is_data_then_end(listening_server, run_loop):
+    # Node 20: write('a'); resetAndDestroy() -> the server's 'data' a, 'end',
+    # 'close' (libuv reads the data, then reports the hang-up as the end,
+    # in the same callback: the held read goes first).
+    log = []
+
+    def on_connection(sock):
+        sock.on('data', lambda d: log.append('data %s' % d.decode()))
+        sock.on('end', lambda: log.append('end'))
+        sock.on('error', lambda err: log.append('error %s' % err.code))
+        sock.on('close', lambda _: (log.append('close'), server.close()))
+    server, port = listening_server(on_connection)
+
+    def reset():
+        client.write(b'a')
+        client.resetAndDestroy()
+    client = net.connect(port, '127.0.0.1', lambda: net.setTimeout(reset, 20))
+    run_loop()
+    assert log == ['data a', 'end', 'close']
