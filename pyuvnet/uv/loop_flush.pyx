@@ -162,6 +162,9 @@ cdef class WriteFlusher:
             self.deliver_reads()
         if self.held_count:
             self.send_held()
+            if not self.dirty_streams:
+                # Nothing left for the prepare phase's flush (defer started it).
+                uv.uv_prepare_stop(loop.flush_prepare)
         if not immediates_due and loop.immediates:
             loop.run_immediate_batch()
 
