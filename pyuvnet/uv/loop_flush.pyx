@@ -256,6 +256,20 @@ cdef void flush_with_gil(uv.uv_prepare_t* handle) noexcept:
     (<Loop>handle.data).flusher.flush_all()
 
 
+cdef inline void take_gil_after_reads(uv.uv_loop_t* uvloop) noexcept:
+    """pyuvnet_take_gil for a poll callback that is not a read (an
+    accept, a connect, a write's or a FIN's completion): the reads the
+    poll brought before it reach their listeners first, and the writes
+    those held leave, as Node ran them before this callback."""
+    cdef WriteFlusher flusher
+    uv.pyuvnet_take_gil(uvloop)
+    flusher = (<Loop>uvloop.data).flusher
+    if flusher is not None and flusher.reads_held:     # (None: a Loop being freed)
+        flusher.deliver_reads()
+        if flusher.held_count:
+            flusher.send_held()
+
+
 cdef void deliver_held(Loop loop, Stream stream, PyObject* chunk) noexcept:
     """A held read, as read_for would have delivered it (bytesRead grows
     now); nothing for a stream destroyed meanwhile."""

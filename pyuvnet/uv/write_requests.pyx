@@ -89,7 +89,7 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
 
 cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
-    uv.pyuvnet_take_gil(req.handle.loop)
+    take_gil_after_reads(req.handle.loop)
     write_done_with_gil(req, status)
 
 
@@ -110,7 +110,7 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
 # callback), frees or releases the request and drops that reference.
 cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
     # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
-    uv.pyuvnet_take_gil(req.handle.loop)
+    take_gil_after_reads(req.handle.loop)
     shutdown_done_with_gil(req, status)
 
 

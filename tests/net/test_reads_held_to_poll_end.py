@@ -17,6 +17,8 @@ poll brings both reads (s1's first), under /usr/bin/node:
     s1's listener: s2.setEncoding('utf8')  -> data2 a str
     c1.end('a')                            -> data1, end1
     c1.write('a'); c1.resetAndDestroy()    -> data a, end, close (one poll)
+    c1.write(16 KiB); connect c2; the server's 'connection' queues an
+    immediate                              -> data1, conn2, imm
 """
 import pyuvnet as net
 
@@ -218,3 +220,39 @@ def test_data_then_a_reset_in_one_poll_is_data_then_end(listening_server, run_lo
     client = net.connect(port, '127.0.0.1', lambda: net.setTimeout(reset, 20))
     run_loop()
     assert log == ['data a', 'end', 'close']
+
+
+def test_a_poll_delivers_its_held_reads_before_an_accept(listening_server, run_loop):
+    # c1's bytes are read before the connection c2 makes, in the same
+    # poll; Node runs 'data' first.
+    log = []
+    accepted = []
+
+    def on_connection(sock):
+        accepted.append(sock)
+        if len(accepted) == 1:
+            sock.on('data', lambda d: 'data1' in log or log.append('data1'))
+            return
+        log.append('conn2')
+        net.setImmediate(lambda: log.append('imm'))
+        sock.destroy()
+        net.setTimeout(finish, 50)
+
+    def finish():
+        for sock in accepted + clients:
+            sock.destroy()
+        server.close()
+
+    def connect_c2(*_):
+        clients.append(net.connect(port, '127.0.0.1'))
+        clients[-1].on('error', lambda err: None)
+
+    def send():
+        # c2 connects once c1's bytes are in the kernel (pyuvnet sends a
+        # timer's write with the turn's flush, before the poll).
+        c1.write(b'a' * 16384, connect_c2)
+    server, port = listening_server(on_connection)
+    c1 = net.connect(port, '127.0.0.1', lambda: net.setTimeout(send, 20))
+    clients = [c1]
+    run_loop()
+    assert log == ['data1', 'conn2', 'imm']
