@@ -8,11 +8,12 @@
 # Node's 64 KiB chunks, with no chunk made; a body's bytes are copied once,
 # into the bytes its 'data' gives, or not at all: in a Content-Length body
 # the parser has libuv read straight into a bytes object
-# (``parser_read_buffer``), which becomes the 'data' chunk; after such a
-# body, the next message's head is read alone (a read of the last head's
-# length), so that its body too lands in a bytes object; a server's head
-# read so waits for the read right after it, and goes with its body as one
-# whole message when that read brings it (``head_waits``).  Everything
+# (``parser_read_buffer``, http/parser_sink.pyx), which becomes the 'data'
+# chunk; after such a body, the next message's head is read alone (a read
+# of the last head's length), so that its body too lands in a bytes
+# object; a server's head read so waits for the read right after it, and
+# goes with its body as one whole message when that read brings it
+# (``head_waits``).  Everything
 # llhttp reports per byte range (the URL, each header name and value) is
 # copied into one C buffer, with no Python call; the owner is called once
 # per message head, once per read that carried body bytes, and once when
@@ -595,39 +596,3 @@ cdef Py_ssize_t node_raw_pairs(Py_ssize_t pairs, Py_ssize_t limit) noexcept:
     while kept < pairs and kept < limit:
         kept += min(31, pairs - kept)
     return kept
-
-
-cdef int feed_parser(object parser, const char* data, Py_ssize_t size) except -1:
-    # Stream's sink function (stream_readable.pyx): a raw read, for the parser.
-    return (<HTTPParser>parser).parse_read(data, size)
-
-
-cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
-    # A Stream's sink buffer (stream_readable.pyx): inside a Content-Length
-    # body with at least READ_INTO_BODY_MIN bytes to come, the next read
-    # lands in a bytes object of the body's rest (a chunk at most), so all
-    # of it is body and on_body hands that object on uncopied (unless the
-    # read brought the byte after the body too: then it is copied).  The parser
-    # keeps it until then (or until its next offer, or its end): libuv
-    # writes into it until the read callback.  Between messages, after
-    # such a body, the read is of the last head's length: a client that
-    # repeats its head (most do) has its next body read that way too.  A
-    # guess that misses costs a read, never a byte: whatever lands where,
-    # llhttp parses it there, and on_body hands over only a whole read.
-    cdef HTTPParser self = <HTTPParser>parser
-    cdef ll.llhttp_t* p = &self.parser
-    if not self.in_message:
-        if 0 < self.head_size < <Py_ssize_t>size[0]:
-            size[0] = <size_t>self.head_size
-        return NULL
-    if (not self.head_done or self.stopped or not large_length_body(p)
-            or ll.llhttp_get_errno(p) != ll.HPE_OK):
-        return NULL
-    # A byte over the body's last piece: the read that brings the body's
-    # end alone is then short of the buffer, and libuv does not read again
-    # (to find nothing: it reads on only after a read filled its buffer).
-    if p.content_length <= <uint64_t>uv.PYUVNET_CHUNK_SIZE:
-        size[0] = <size_t>p.content_length + 1
-    else:
-        size[0] = uv.PYUVNET_CHUNK_SIZE
-    return uv.pyuvnet_read_body(&self.read_buffer, size[0])
