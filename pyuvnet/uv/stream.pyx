@@ -236,9 +236,10 @@ cdef class Stream(StreamReadable):
 
     cdef int end_tick(self) except -1:
         """The peer's FIN, a tick after the last 'data' (StreamWrites.on_tick
-        runs it): 'end'; then, unless allowHalfOpen, end() our side;
-        destroy() once our side finished too.  Nothing after destroy(),
-        'end' included."""
+        runs it): 'end'; then, unless allowHalfOpen, end() our side in the
+        tick after it (so a nextTick queued by an 'end' listener still sees
+        writableEnded False and may write, as in Node); destroy() once our
+        side finished too.  Nothing after destroy(), 'end' included."""
         if self._destroyed:
             return 0
         self._readable_ended = True
@@ -249,7 +250,12 @@ cdef class Stream(StreamReadable):
             # A listener that raised must not leave the socket half-done.
             if not self._destroyed:
                 if not self._allow_half_open:
-                    self.call_end()
+                    if queued(self.loop.ticks):
+                        # Node's endWritableNT waits behind them.
+                        self.loop.call_soon(_end_after_peer, (self,))
+                    else:
+                        # Nothing could run between: the tick is saved.
+                        self.call_end()
                 if self._writable_finished:
                     self.call_destroy()
         return 0
@@ -326,3 +332,10 @@ cdef inline bint overridden(object obj, str name, object own):
     """Whether ``obj``'s class replaces the method ``own`` named ``name``
     (a lookup in the type's method cache, no attribute fetched)."""
     return _PyType_Lookup(Py_TYPE(obj), <PyObject*>name) != <PyObject*>own
+
+
+def _end_after_peer(Stream stream):
+    """The tick end_tick queues: our side's end() after the peer's, unless
+    the stream was destroyed or ended meanwhile (Node's endWritableNT)."""
+    if not stream._destroyed:
+        stream.call_end()

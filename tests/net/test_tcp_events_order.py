@@ -283,3 +283,32 @@ def test_end_listener_ticks_microtasks_and_immediates_around_finish_and_close(
     run_loop()
     assert log == ['data', 'data-tick', 'end False', 'end-tick', 'end-micro', 'finish',
                    'end-immediate', 'close']
+
+
+def test_end_listener_tick_writes_before_our_side_ends(listening_server, run_loop):
+    # Node 20: end false, tick false, micro true, finish, close; the
+    # client reads 'late'.  Without allowHalfOpen our side's end() waits
+    # in the tick queue behind the 'end' listener's ticks (Node's
+    # endWritableNT), ahead of its microtasks.
+    log = []
+    got = []
+
+    def on_connection(sock):
+        def on_end():
+            log.append('end %s' % sock.writableEnded)
+
+            def tick():
+                log.append('tick %s' % sock.writableEnded)
+                sock.write(b'late')
+            net.nextTick(tick)
+            net.queueMicrotask(lambda: log.append('micro %s' % sock.writableEnded))
+        sock.on('end', on_end)
+        sock.on('finish', lambda: log.append('finish'))
+        sock.on('close', lambda _: (log.append('close'), server.close()))
+        sock.resume()
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1', lambda: client.end())
+    client.on('data', got.append)
+    run_loop()
+    assert log == ['end False', 'tick False', 'micro True', 'finish', 'close']
+    assert b''.join(got) == b'late'
