@@ -280,7 +280,9 @@ cdef void deliver_held(Loop loop, Stream stream, PyObject* chunk) noexcept:
     if (stream.flowing == 1 and not stream.read_queue and stream.write_target is None
             and stream.pipe_link is None and stream.consumer is not None
             and not loop.cut_turn_short()):
-        # Stream.deliver's call of a listener, without its try block.
+        # Stream.deliver's call of a listener, without its try block: one
+        # C call per read (a Python loop over the poll's reads costs more
+        # on CPython 3.11: docs/DESIGN.md).
         consumer = stream.consumer
         stream.first_of_read = True
         if call_one(<PyObject*>consumer, chunk) < 0:

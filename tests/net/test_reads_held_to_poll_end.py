@@ -15,6 +15,12 @@ poll brings both reads (s1's first), under /usr/bin/node:
                                               'data' until resume()
     s1's listener: s2.destroy()            -> no data2; s2 'close'; c2 ECONNRESET
     s1's listener: s2.setEncoding('utf8')  -> data2 a str
+    s1's listener removes s2's listener    -> no data2 (lost: s2 still flows,
+                                              bytesRead 2, readableLength 0)
+    s1's listener replaces s2's listener   -> data1, the new listener's bb
+    s1's listener adds a listener to s2    -> data1, data2 bb, added2 bb
+    both listeners queue a tick, s1's an immediate
+                                           -> data1, tick1, data2, tick2, imm1
     c1.end('a')                            -> data1, end1
     c1.write('a'); c1.resetAndDestroy()    -> data a, end, close (one poll)
     c1.write(16 KiB); connect c2; the server's 'connection' queues an
@@ -153,6 +159,52 @@ def test_an_encoding_set_before_the_data_applies_to_it(listening_server, run_loo
         log.append('data2 %s %s' % (type(d).__name__, d))
     log = one_poll_reads(listening_server, run_loop, first, second)
     assert log == ['data1 bytes', 'data2 str bb']
+
+
+def test_a_listener_removed_before_its_data_gets_none(listening_server, run_loop):
+    listener2 = []
+
+    def first(log, d, s1, s2):
+        log.append('data1 %s' % d.decode())
+        s2.removeListener('data', listener2[0])
+        net.setTimeout(lambda: log.append('later s2.bytesRead=%d len=%d flowing=%s' % (
+            s2.bytesRead, s2.readableLength, s2.readableFlowing)), 30)
+
+    def watch(log, s1, s2, c1, c2):
+        listener2.append(s2.listeners('data')[0])
+    log = one_poll_reads(listening_server, run_loop, first, watch=watch)
+    assert log == ['data1 a', 'later s2.bytesRead=2 len=0 flowing=True']
+
+
+def test_a_listener_replaced_before_its_data_is_not_called(listening_server, run_loop):
+    def first(log, d, s1, s2):
+        log.append('data1 %s' % d.decode())
+        s2.removeAllListeners('data')
+        s2.on('data', lambda d: log.append('new2 %s' % d.decode()))
+    log = one_poll_reads(listening_server, run_loop, first)
+    assert log == ['data1 a', 'new2 bb']
+
+
+def test_a_listener_added_before_the_data_gets_it_too(listening_server, run_loop):
+    def first(log, d, s1, s2):
+        log.append('data1 %s' % d.decode())
+        s2.on('data', lambda d: log.append('added2 %s' % d.decode()))
+    log = one_poll_reads(listening_server, run_loop, first)
+    assert log == ['data1 a', 'data2 bb', 'added2 bb']
+
+
+def test_each_listeners_ticks_run_before_the_next_and_immediates_after_all(
+        listening_server, run_loop):
+    def first(log, d, s1, s2):
+        log.append('data1 %s' % d.decode())
+        net.setImmediate(lambda: log.append('imm1'))
+        net.nextTick(lambda: log.append('tick1'))
+
+    def second(log, d, s1, s2):
+        log.append('data2 %s' % d.decode())
+        net.nextTick(lambda: log.append('tick2'))
+    log = one_poll_reads(listening_server, run_loop, first, second)
+    assert log == ['data1 a', 'tick1', 'data2 bb', 'tick2', 'imm1']
 
 
 def test_the_data_comes_before_the_end(listening_server, run_loop):
