@@ -30,7 +30,8 @@
  * next request go at once, but its latency is still counted from the time
  * it was scheduled, so a server's stall shows in the percentiles however
  * few requests it lets through (no coordinated omission). p99.9 is
- * reported with p50 and p99.
+ * reported with p50 and p99, and the latency histogram itself (hist_ns:
+ * [value_ns, count] per bucket counted), for a runner to pool short runs.
  *
  * Runs have a warm-up (--warmup seconds, not counted), a measured window
  * (--duration seconds, or until --requests pingpong requests or connrate

@@ -100,6 +100,24 @@ static void print_percentile(const char *name, double p)
     printf(",\"%s\":%.1f", name, (double)hist_value(b) / 1e3);
 }
 
+/* --rate: the histogram itself, as [value_ns, count] for each bucket that
+ * counted any (the value the percentiles above report for it), so that a
+ * runner can pool many short runs into one distribution (bench/latency.py).
+ * Only the open loop prints it: the closed-loop records stay small. */
+static void print_histogram(void)
+{
+    const char *sep = "";
+    printf(",\"hist_ns\":[");
+    for (unsigned b = 0; b < HIST_BUCKETS; b++) {
+        if (hist[b] == 0)
+            continue;
+        printf("%s[%llu,%llu]", sep, (unsigned long long)hist_value(b),
+               (unsigned long long)hist[b]);
+        sep = ",";
+    }
+    putchar(']');
+}
+
 /* ---- CPU time over the window ---------------------------------------- */
 
 /* utime and stime of process pid, in seconds. */
@@ -200,8 +218,10 @@ void report(void)
         print_percentile("p50_us", 0.50);
         print_percentile("p99_us", 0.99);
         print_percentile("p999_us", 0.999);
-        if (opt.rate > 0)
+        if (opt.rate > 0) {
             printf(",\"rate\":%.1f", opt.rate);
+            print_histogram();
+        }
         break;
     case M_STREAM:
         printf(",\"bytes\":%llu,\"mib_s\":%.2f", (unsigned long long)measured,

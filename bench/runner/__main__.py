@@ -144,7 +144,8 @@ def redraw(json_path):
 def latency_figures(path):
     figures = latency_tables.figures_of(json.loads(path.read_text()))
     if figures is None:
-        sys.exit(f'bench: {path} holds no latency figures (bench/latency.py --json FILE)')
+        sys.exit(f'bench: {path} holds no latency figures (bench/latency.py --json FILE; '
+                 'its per-repeat figures before 2026-11-27 07:00 are not read)')
     return figures
 
 

@@ -3,10 +3,12 @@ open-loop rates) as bench/RESULTS.md's "Latency at equal load" tables
 (issue 45's verdict on them is targets.latency_rows).
 
 A latency figure set is latency.py's JSON: ``{cell: {'scenario', 'saturation',
-'slowest', 'rates', 'latency'}}``, each of ``latency[share][server][p]`` a
-list with one figure per repeat (the repeats interleaved over the servers),
-and ``run``, what it ran on (files written before 2026-11-26 noon have
-none). A full run keeps it in its record as the ``latency`` script step.
+'slowest', 'rates', 'windows', 'orders'}}``, ``windows[share][server]`` one
+latency histogram per rotation (packed: latency_pool.pack), and ``run``,
+what it ran on. Files written before 2026-11-27 07:00 hold one figure per
+repeat of seconds (``latency`` instead of ``windows``), a method whose
+verdict the machine's slow spells decided: they are not read. A full run
+keeps the figures in its record as the ``latency`` script step.
 ``python bench/run.py --latency FILE --into bench/RESULTS.md`` writes the
 tables between this module's markers (FILE: latency.py's JSON, or a full
 run's record).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import statistics
 
+from . import latency_pool
 from .report import versions
 
 BEGIN = ('<!-- bench-latency:begin (python bench/run.py --latency FILE --into FILE; do not '
@@ -30,40 +33,61 @@ TITLES = {'echo': 'Echo, 1 KiB round trips, 10 connections',
           'http': 'HTTP hello, keep-alive, 50 connections'}
 
 
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
+def unpacked(by_name):
+    """{server: its windows' histograms} of a rate's packed windows."""
+    return {name: [latency_pool.unpack(window) for window in windows]
+            for name, windows in by_name.items()}
 
 
-def spread(values):
-    """'median (min–max)' in µs, or '–'."""
-    values = [v for v in values if v is not None]
-    if not values:
-        return '–'
-    mid = f'{statistics.median(values):,.0f}'
-    return mid if len(values) == 1 else f'{mid} ({min(values):,.0f}–{max(values):,.0f})'
+def verdict_ratio(cell, by_name):
+    """latency_pool.ratio of the cell's pyuvnet server's pooled p99 over the
+    lowest other Python server's, or None without both (``by_name``: a
+    rate's windows as latency.py's JSON holds them)."""
+    by_name = unpacked(by_name)
+    mine = MINE.get(cell)
+    others = [name for name in by_name if name != mine and name not in NOT_PYTHON]
+    if mine not in by_name or not others:
+        return None
+    return latency_pool.ratio(by_name, mine, others)
+
+
+def ratio_line(cell, found):
+    if found is None:
+        return f'{MINE.get(cell)} or every other Python server missing: no ratio.'
+    low, high = found['ci95'] or (None, None)
+    ci = f'95% CI {low:.2f}–{high:.2f}' if low else 'no CI (one rotation)'
+    return (f"{MINE[cell]} / {found['best']} (the lowest other Python p99): "
+            f"**{found['ratio']:.2f}×** ({ci}, paired bootstrap over {found['rotations']} "
+            'rotations).')
 
 
 def cell_table(cell, figures):
-    """One cell's table: a row per rate and server."""
+    """One cell's table: a row per rate and server, pooled over the
+    rotations, and at each rate the verdict's ratio with its interval."""
     mine = MINE.get(cell)
-    ceiling = {name: median(runs) for name, runs in figures['saturation'].items()}
+    ceiling = {name: statistics.median(runs) for name, runs in figures['saturation'].items()
+               if runs}
     lines = [f"**{TITLES.get(cell, figures['scenario'])}**: saturation "
              '(closed loop, req/s) ' + ', '.join(f'{name} {rps:,.0f}' for name, rps in
-                                                 ceiling.items() if rps is not None)
+                                                 ceiling.items())
              + f"; the rates are 50% and 80% of {figures['slowest']}'s.", '',
-             '| server | rate, req/s | p50 µs | p99 µs | p99.9 µs | p99 × ' + f'{mine} |',
-             '| --- | --- | --- | --- | --- | --- |']
-    for share, by_name in figures['latency'].items():
+             '| server | rate, req/s | requests | p50 µs | p99 µs | p99.9 µs | p99 × '
+             + f'{mine} |', '| --- | --- | --- | --- | --- | --- | --- |']
+    ratios = []
+    for share, by_name in figures['windows'].items():
         rate = f"{figures['rates'][share]:,} ({float(share):.0%})"
-        my_p99 = median(by_name.get(mine, {}).get('p99_us', []))
-        for name, values in by_name.items():
-            p99 = median(values['p99_us'])
+        pooled = {name: latency_pool.summary(windows)
+                  for name, windows in unpacked(by_name).items()}
+        my_p99 = pooled.get(mine, {}).get('p99_us')
+        for name, found in pooled.items():
+            p99 = found['p99_us']
             versus = f'{p99 / my_p99:.2f}×' if p99 is not None and my_p99 else '–'
-            lines.append(f'| {name} | {rate} | '
-                         + ' | '.join(spread(values[key]) for key, _ in PERCENTILES)
+            lines.append(f"| {name} | {rate} | {found['requests']:,} | "
+                         + ' | '.join('–' if found[key] is None else f'{found[key]:,.0f}'
+                                      for key, _ in PERCENTILES)
                          + f' | {versus} |')
-    return lines + ['']
+        ratios.append(f'- at {float(share):.0%}: ' + ratio_line(cell, verdict_ratio(cell, by_name)))
+    return lines + [''] + ratios + ['']
 
 
 def figures_of(data):
@@ -79,15 +103,17 @@ def figures_of(data):
 def cells(latency):
     """{cell: figures} of a figure set (without its ``run``)."""
     return {cell: figures for cell, figures in latency.items()
-            if isinstance(figures, dict) and 'latency' in figures}
+            if isinstance(figures, dict) and 'windows' in figures}
 
 
 def run_line(run):
     s = run['settings']
     return (f"- **Run:** {run['date']} on {run['host']} ({run['cpu']}, {run['cpus']} CPUs, "
-            f"Linux {run['kernel']}); {versions(run)}; {s['repeats']} repeats of "
-            f"{s['seconds']:g} s after {s['warmup']:g} s warm-up, interleaved; "
-            f"{run['pinning']}.")
+            f"Linux {run['kernel']}); {versions(run)}; saturation: {s['repeats']} closed-loop "
+            f"runs of {s['seconds']:g} s per server; latency: {s['rotations']} rotations, each "
+            f"a {s['window']:g} s window (after {s['window_warmup']:g} s warm-up) of every "
+            'server at each rate in a shuffled order, the percentiles of the windows pooled '
+            f"per server; {run['pinning']}.")
 
 
 def section(latency):

@@ -522,33 +522,34 @@ def ws_rows(record):
 # -- issue 45: latency at equal load, the TLS handshake's floor ----------------
 
 def latency_rows(record):
-    """Per cell and rate (latency.py's figures), pyuvnet's p99 over the
-    lowest of the other Python servers' (the lowest median), per repeat
-    pair; met when under 1×."""
+    """Per cell and rate (latency.py's figures), pyuvnet's pooled p99 over
+    the lowest of the other Python servers' (latency_tables.verdict_ratio),
+    with the paired bootstrap's 95% interval; met when under 1×."""
     latency, why = script(record, 'latency', '--full, or --latency FILE with --markdown')
     out = []
     for cell, mine in latency_tables.MINE.items():
-        target = (f'Latency at equal load, {latency_tables.TITLES[cell]}: p99 at {{}} of the '
-                  f"slowest server's saturation, {mine} / the lowest other Python server < 1×")
+        target = (f'Latency at equal load, {latency_tables.TITLES[cell]}: pooled p99 at {{}} of '
+                  f"the slowest server's saturation, {mine} / the lowest other Python server < 1×")
         figures = (latency or {}).get(cell)
         if figures is None:
             out += [row(45, target.format(share), why=why or f'no {cell} cell')
                     for share in ('50%', '80%')]
             continue
-        for share, by_name in figures['latency'].items():
+        for share, by_name in figures['windows'].items():
             text = target.format(f"{float(share):.0%} ({figures['rates'][share]:,} req/s)")
-            others = {name: values['p99_us'] for name, values in by_name.items()
-                      if name != mine and name not in latency_tables.NOT_PYTHON
-                      and latency_tables.median(values['p99_us'])}
-            if mine not in by_name or not others:
+            found = latency_tables.verdict_ratio(cell, by_name)
+            if found is None:
                 out.append(row(45, text, why=f'{mine} or every other Python server missing'))
                 continue
-            best = min(others, key=lambda name: latency_tables.median(others[name]))
-            ratio = ratio_of(by_name[mine]['p99_us'], others[best])
-            measured = ratio and (f'{ratio_text(ratio)}; {mine} {figure(ratio.mine, "µs")}, '
-                                  f'{best} {figure(ratio.theirs, "µs")}')
-            out.append(row(45, text, measured, ratio=ratio, bound=1.0, strict=True,
-                           why='no p99 figures'))
+            low, high = found['ci95'] or (found['ratio'], found['ratio'])
+            ratio = Ratio(found['ratio'], low, high, found['mine_us'], found['best_us'], True,
+                          found['ci95'])
+            undecided = '; the interval spans 1×' if low < 1 <= high else ''
+            measured = (f"{found['ratio']:.2f}× (95% CI {low:.2f}–{high:.2f}, paired bootstrap "
+                        f"over {found['rotations']} rotations{undecided}); {mine} "
+                        f"{figure(found['mine_us'], 'µs')}, {found['best']} "
+                        f"{figure(found['best_us'], 'µs')}")
+            out.append(row(45, text, measured, ratio=ratio, bound=1.0, strict=True))
     return out
 
 

@@ -1,13 +1,15 @@
 """The load generator's open loop (``--rate``): requests go out on a
 schedule, and each one's latency counts from when it was due, so a server
 that stalls is charged for every request it held back (no coordinated
-omission); p99.9 is reported with p50 and p99."""
+omission); p99.9 is reported with p50 and p99, and the histogram itself,
+which bench/latency.py pools over many short runs."""
 import json
 import subprocess
 
 import pytest
 
 from bench_support import EchoServer, loadgen, server_starter  # noqa: F401 (a fixture)
+from runner import latency_pool
 
 
 @pytest.fixture
@@ -41,6 +43,20 @@ def test_a_stall_counts_for_every_request_scheduled_during_it(loadgen, echo):
     assert result['requests'] >= 150  # the late ones went at once, and the count caught up
     closed = run(loadgen, echo(stall_at=40, stall_s=0.3), '--conns', '1', '--duration', '1')
     assert closed['p99_us'] < result['p99_us']
+
+
+def test_the_open_loop_prints_the_histogram_its_percentiles_come_from(loadgen, echo):
+    result = run(loadgen, echo(), '--conns', '4', '--rate', '2000', '--duration', '0.3')
+    hist = result['hist_ns']
+    assert sum(count for _, count in hist) == result['requests']
+    assert [value for value, _ in hist] == sorted({value for value, _ in hist})
+    assert all(count > 0 for _, count in hist)
+    # pooled alone, a window gives exactly the percentiles it printed
+    assert latency_pool.summary([hist]) == {
+        'requests': result['requests'], 'p50_us': result['p50_us'],
+        'p99_us': result['p99_us'], 'p999_us': result['p999_us']}
+    assert latency_pool.unpack(latency_pool.pack(hist)) == hist
+    assert 'hist_ns' not in run(loadgen, echo(), '--conns', '4', '--duration', '0.2')
 
 
 def test_rate_applies_to_pingpong_and_http_only(loadgen, echo):
