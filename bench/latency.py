@@ -25,7 +25,7 @@ ratio (pyuvnet's pooled p99 over the lowest other Python server's) has a
 
 RESULTS.md's figures come from a quiet machine (nothing else running: at
 80% of a server's saturation a neighbour's build is a stall), with the
-defaults (both cells, about 10 minutes; the JSON holds every window's
+defaults (both cells, about 11 minutes; the JSON holds every window's
 histogram, 2 to 4 MB):
 
     python bench/latency.py --json bench/results/DATE-latency.json
@@ -34,7 +34,8 @@ histogram, 2 to 4 MB):
         --latency bench/results/DATE-latency.json --into bench/targets/issue-45.md
 
 Cells: echo (1 KiB ping-pong, 10 connections: pyuvnet with a Python callback,
-uvloop and asyncio Protocols, Node) and http (hello, keep-alive, 50
+uvloop and asyncio Protocols, Node, and the C echo on libuv, the floor:
+a tail it shares is the machine's) and http (hello, keep-alive, 50
 connections: pyuvnet.http, uvloop+httptools, uvicorn, Node's http). A
 server that is missing (Node, uvloop, uvicorn not installed) is left out
 with the reason.
@@ -56,7 +57,7 @@ from runner.scenarios import Scenario  # noqa: E402
 
 CELLS = {
     'echo': (Scenario('pingpong', 'tcp', 1024, 10), systems.ECHO,
-             ('pyuvnet', 'uvloop-protocol', 'asyncio-protocol', 'node')),
+             ('pyuvnet', 'uvloop-protocol', 'asyncio-protocol', 'node', 'libuv')),
     'http': (Scenario('http', 'tcp', 1, 50), systems.HTTP,
              ('pyuvnet-http-module', 'uvloop-httptools', 'uvicorn-asgi', 'node-http-module')),
 }

@@ -54,8 +54,8 @@ def steps(full, instructions, repeats, tree=None):
     if full:
         out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
         out.append(('ws', ['ws_bench.py', '--repeats', str(repeats), '--seconds', '2'], 600))
-        # About 10 minutes: N saturation runs per server, then 60 rotations
-        # of 0.4 s windows at the two rates (about 11 at 5 repeats).
+        # About 11 minutes: N saturation runs per server, then 60 rotations
+        # of 0.4 s windows at the two rates (about 12 at 5 repeats).
         out.append(('latency', ['latency.py', '--repeats', str(repeats)], 900))
     if full and instructions:
         # The headline server (a Python callback per read), the idiom,

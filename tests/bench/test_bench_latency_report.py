@@ -29,8 +29,8 @@ def packed(p50, p99, p999):
 def latency(echo_p99=None, http_p99=None):
     """latency.py's figures: at each rate, pyuvnet's p99 ``echo_p99`` (100
     and 150 µs by default) against uvloop's 400 and 800 and asyncio's 800
-    and 1,600; Node's 50 (not Python: no part of the verdict). The HTTP
-    cell alike."""
+    and 1,600; Node's and the C echo's 50 (not Python: no part of the
+    verdict). The HTTP cell alike, without a C server."""
     echo_p99 = echo_p99 or {'0.5': 100, '0.8': 150}
     http_p99 = http_p99 or {'0.5': 300, '0.8': 500}
 
@@ -41,11 +41,12 @@ def latency(echo_p99=None, http_p99=None):
                 'windows': {share: {names[0]: windows(20, p99, p99 * 2),
                                     names[1]: windows(30, 400 * (1 + i), 900),
                                     names[2]: windows(40, 800 * (1 + i), 1700),
-                                    names[3]: windows(10, 50, 60)}
+                                    **{name: windows(10, 50, 60) for name in names[3:]}}
                             for i, (share, p99) in enumerate(mine_p99.items())},
                 'orders': {share: [names] * ROTATIONS for share in mine_p99}}
     return {'echo': cell('pingpong 1 KiB x 10 conns (tcp)',
-                         ('pyuvnet', 'uvloop-protocol', 'asyncio-protocol', 'node'), echo_p99),
+                         ('pyuvnet', 'uvloop-protocol', 'asyncio-protocol', 'node', 'libuv'),
+                         echo_p99),
             'http': cell('http hello x 50 conns (tcp)',
                          ('pyuvnet-http-module', 'uvloop-httptools', 'uvicorn-asgi',
                           'node-http-module'), http_p99)}
@@ -64,12 +65,12 @@ def test_the_latency_tables_give_every_servers_pooled_figures_at_both_rates():
     # uvloop at 80%: 6 windows of 1,000 pooled: p50 30, p99 800, p99.9 900; 800 / 150 = 5.33x
     assert '| uvloop-protocol | 2,400 (80%) | 6,000 | 30 | 800 | 900 | 5.33× |' in text
     assert '| pyuvnet-http-module | 1,500 (50%) | 6,000 | 20 | 300 | 600 | 1.00× |' in text
-    assert text.count('| node |') == 2
+    assert text.count('| node |') == 2 and text.count('| libuv |') == 2
     assert ('- at 80%: pyuvnet / uvloop-protocol (the lowest other Python p99): **0.19×** '
             '(95% CI 0.19–0.19, paired bootstrap over 6 rotations).') in text
 
 
-def test_pyuvnet_lowest_of_the_python_servers_is_met_whatever_node_does():
+def test_pyuvnet_lowest_of_the_python_servers_is_met_whatever_node_and_c_do():
     rows = [r for r in targets.rows({'scripts': {'latency': latency()}}) if 'equal load' in r['target']]
     assert len(rows) == 4 and all(r['issue'] == 45 for r in rows)
     echo80 = find(rows, 'Echo', '80% (2,400 req/s)')
