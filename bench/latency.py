@@ -26,12 +26,12 @@ ratio (pyuvnet's pooled p99 over the lowest other Python server's) has a
 RESULTS.md's figures come from a quiet machine (nothing else running: at
 80% of a server's saturation a neighbour's build is a stall), with the
 defaults (both cells, about 11 minutes; the JSON holds every window's
-histogram, 2 to 4 MB):
+histogram, 2 to 4 MB, a tenth of that when FILE ends in .gz):
 
-    python bench/latency.py --json bench/results/DATE-latency.json
-    python bench/run.py --latency bench/results/DATE-latency.json --into bench/RESULTS.md
+    python bench/latency.py --json bench/results/DATE-latency.json.gz
+    python bench/run.py --latency bench/results/DATE-latency.json.gz --into bench/RESULTS.md
     python bench/run.py --markdown bench/results/RUN.json --targets 45 \
-        --latency bench/results/DATE-latency.json --into bench/targets/issue-45.md
+        --latency bench/results/DATE-latency.json.gz --into bench/targets/issue-45.md
 
 Cells: echo (1 KiB ping-pong, 10 connections: pyuvnet with a Python callback,
 uvloop and asyncio Protocols, Node, and the C echo on libuv, the floor:
@@ -41,7 +41,6 @@ server that is missing (Node, uvloop, uvicorn not installed) is left out
 with the reason.
 """
 import argparse
-import json
 import random
 import statistics
 import sys
@@ -156,7 +155,8 @@ def main():
                         help="latency: each window's warm-up seconds (default 0.1)")
     parser.add_argument('--seed', type=int, default=None,
                         help="the rotations' shuffle (default: a fresh one each run)")
-    parser.add_argument('--json', metavar='FILE', help='also write the figures to FILE')
+    parser.add_argument('--json', metavar='FILE',
+                        help='also write the figures to FILE (gzipped when it ends in .gz)')
     args = parser.parse_args()
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     loadgen, plan, env = build.loadgen(), cpu_plan(), systems.server_env()
@@ -168,7 +168,7 @@ def main():
                                  'warmup': args.warmup, 'rotations': args.rotations,
                                  'window': args.window, 'window_warmup': args.window_warmup})
     if args.json:
-        Path(args.json).write_text(json.dumps(out, separators=(',', ':')) + '\n')
+        latency_tables.save(Path(args.json), out)
 
 
 if __name__ == '__main__':

@@ -142,7 +142,7 @@ def redraw(json_path):
 
 
 def latency_figures(path):
-    figures = latency_tables.figures_of(json.loads(path.read_text()))
+    figures = latency_tables.figures_of(latency_tables.load(path))
     if figures is None:
         sys.exit(f'bench: {path} holds no latency figures (bench/latency.py --json FILE; '
                  'its per-repeat figures before 2026-11-27 07:00 are not read)')

@@ -131,6 +131,19 @@ def test_a_full_runs_record_holds_the_figures_as_its_latency_step():
     assert list(latency_tables.cells({**figures, 'run': run})) == ['echo', 'http']
 
 
+def test_a_gzipped_figure_set_reads_as_the_plain_one(tmp_path, capsys):
+    plain, zipped = tmp_path / 'latency.json', tmp_path / 'latency.json.gz'
+    latency_tables.save(plain, latency())
+    latency_tables.save(zipped, latency())
+    assert zipped.read_bytes()[:2] == b'\x1f\x8b'
+    assert latency_tables.load(zipped) == latency_tables.load(plain) == json.loads(
+        json.dumps(latency()))
+    main(['--latency', str(plain)])
+    from_plain = capsys.readouterr().out
+    main(['--latency', str(zipped)])
+    assert capsys.readouterr().out == from_plain and '| pyuvnet |' in from_plain
+
+
 def test_run_py_writes_the_latency_tables_and_verdicts_between_their_own_markers(tmp_path,
                                                                                 capsys):
     figures = tmp_path / 'latency.json'
