@@ -32,6 +32,10 @@
  * few requests it lets through (no coordinated omission). p99.9 is
  * reported with p50 and p99, and the latency histogram itself (hist_ns:
  * [value_ns, count] per bucket counted), for a runner to pool short runs.
+ * The loop's timer slack is 1 ns then (Linux lets a timed wait of a normal
+ * thread run up to 50 us late): a send made late by it would be counted
+ * as the server's latency, on every server alike (p50 76 -> 34-40 us
+ * against one echo server at 30k requests/s).
  *
  * Runs have a warm-up (--warmup seconds, not counted), a measured window
  * (--duration seconds, or until --requests pingpong requests or connrate
@@ -78,6 +82,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -575,6 +580,8 @@ static void parse_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
+    if (opt.rate > 0)
+        prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL); /* see --rate above */
     parse_target(opt.target);
     raise_nofile((rlim_t)opt.conns + 16);
     fill_pattern();
