@@ -88,6 +88,41 @@ def listening_server(run_loop):
 
 
 @pytest.fixture
+def two_connections(listening_server, run_loop):
+    """``two_connections(scenario, wait_ms=100)``: two clients c1, c2 of
+    one server; once both are connected, ``scenario(s1, s2, c1, c2)`` runs
+    (s1, s2 the server's ends), and ``wait_ms`` later everything is
+    closed."""
+    def make(scenario, wait_ms=100):
+        accepted = []
+        clients = []
+
+        def on_connection(sock):
+            accepted.append(sock)
+            if len(accepted) == 2:
+                net.setTimeout(begin, 10)
+
+        def begin():
+            c1, c2 = clients
+            s1, s2 = (next(s for s in accepted if s.remotePort == c.localPort) for c in clients)
+            scenario(s1, s2, c1, c2)
+            net.setTimeout(finish, wait_ms)
+
+        def finish():
+            for sock in accepted + clients:
+                sock.destroy()
+            server.close()
+
+        server, port = listening_server(on_connection)
+        for _ in range(2):
+            client = net.connect(port, '127.0.0.1')
+            client.on('error', lambda err: None)
+            clients.append(client)
+        run_loop()
+    return make
+
+
+@pytest.fixture
 def sockdir():
     """A short private directory for socket files (sun_path is 108 bytes;
     pytest's tmp_path can be longer than that)."""

@@ -29,38 +29,7 @@ poll brings both reads (s1's first), under /usr/bin/node:
 import pyuvnet as net
 
 
-def two_connections(listening_server, run_loop, scenario, wait_ms=100):
-    """Two clients c1, c2 of one server; once both are connected,
-    ``scenario(s1, s2, c1, c2)`` runs (s1, s2 the server's ends), and
-    ``wait_ms`` later everything is closed."""
-    accepted = []
-    clients = []
-
-    def on_connection(sock):
-        accepted.append(sock)
-        if len(accepted) == 2:
-            net.setTimeout(begin, 10)
-
-    def begin():
-        c1, c2 = clients
-        s1, s2 = (next(s for s in accepted if s.remotePort == c.localPort) for c in clients)
-        scenario(s1, s2, c1, c2)
-        net.setTimeout(finish, wait_ms)
-
-    def finish():
-        for sock in accepted + clients:
-            sock.destroy()
-        server.close()
-
-    server, port = listening_server(on_connection)
-    for _ in range(2):
-        client = net.connect(port, '127.0.0.1')
-        client.on('error', lambda err: None)
-        clients.append(client)
-    run_loop()
-
-
-def test_an_immediate_queued_before_the_reads_runs_after_their_data(listening_server, run_loop):
+def test_an_immediate_queued_before_the_reads_runs_after_their_data(two_connections):
     log = []
 
     def scenario(s1, s2, c1, c2):
@@ -69,11 +38,11 @@ def test_an_immediate_queued_before_the_reads_runs_after_their_data(listening_se
         c1.write(b'a')
         c2.write(b'b')
         net.setImmediate(lambda: log.append('imm'))
-    two_connections(listening_server, run_loop, scenario)
+    two_connections(scenario)
     assert log == ['data1 a', 'data2 b', 'imm']
 
 
-def test_an_immediate_a_listener_queues_runs_before_the_next_polls_data(listening_server, run_loop):
+def test_an_immediate_a_listener_queues_runs_before_the_next_polls_data(two_connections):
     log = []
 
     def scenario(s1, s2, c1, c2):
@@ -86,11 +55,11 @@ def test_an_immediate_a_listener_queues_runs_before_the_next_polls_data(listenin
         s1.on('data', on_data1)
         s2.on('data', lambda d: log.append('data2 %s' % d.decode()))
         c1.write(b'a')
-    two_connections(listening_server, run_loop, scenario)
+    two_connections(scenario)
     assert log == ['data1 a', 'tick', 'micro', 'imm', 'data2 x']
 
 
-def one_poll_reads(listening_server, run_loop, first, second=None, watch=None, log=None):
+def one_poll_reads(two_connections, first, second=None, watch=None, log=None):
     """c1 sends b'a' and c2 b'bb' in one turn: s1's 'data' runs
     ``first(log, chunk, s1, s2)``, s2's ``second`` (by default it logs
     'data2 <chunk>'); ``watch(log, s1, s2, c1, c2)`` first adds listeners.
@@ -104,7 +73,7 @@ def one_poll_reads(listening_server, run_loop, first, second=None, watch=None, l
             watch(log, s1, s2, c1, c2)
         c1.write(b'a')
         c2.write(b'bb')
-    two_connections(listening_server, run_loop, scenario)
+    two_connections(scenario)
     return log
 
 
@@ -112,7 +81,7 @@ def log_data2(log, chunk, s1, s2):
     log.append('data2 %s' % (chunk if isinstance(chunk, str) else chunk.decode()))
 
 
-def test_a_listeners_ticks_run_before_the_next_sockets_data(listening_server, run_loop):
+def test_a_listeners_ticks_run_before_the_next_sockets_data(two_connections):
     def first(log, d, s1, s2):
         log.append('data1 %s' % d.decode())
         net.nextTick(lambda: log.append('tick1'))
@@ -120,11 +89,11 @@ def test_a_listeners_ticks_run_before_the_next_sockets_data(listening_server, ru
 
     def second(log, d, s1, s2):
         log.append('data2 %s s1.bytesRead=%d s2.bytesRead=%d' % (d.decode(), s1.bytesRead, s2.bytesRead))
-    log = one_poll_reads(listening_server, run_loop, first, second)
+    log = one_poll_reads(two_connections, first, second)
     assert log == ['data1 a', 'tick1', 'micro1', 'data2 bb s1.bytesRead=1 s2.bytesRead=2']
 
 
-def test_a_stream_paused_before_its_data_buffers_it(listening_server, run_loop):
+def test_a_stream_paused_before_its_data_buffers_it(two_connections):
     def first(log, d, s1, s2):
         def later():
             log.append('later s2.len=%d bytesRead=%d' % (s2.readableLength, s2.bytesRead))
@@ -132,11 +101,11 @@ def test_a_stream_paused_before_its_data_buffers_it(listening_server, run_loop):
         log.append('data1 %s s2.len=%d' % (d.decode(), s2.readableLength))
         s2.pause()
         net.setTimeout(later, 30)
-    log = one_poll_reads(listening_server, run_loop, first)
+    log = one_poll_reads(two_connections, first)
     assert log == ['data1 a s2.len=0', 'later s2.len=2 bytesRead=2', 'data2 bb']
 
 
-def test_a_stream_destroyed_before_its_data_emits_none(listening_server, run_loop):
+def test_a_stream_destroyed_before_its_data_emits_none(two_connections):
     def first(log, d, s1, s2):
         log.append('data1 %s' % d.decode())
         s2.destroy()
@@ -145,23 +114,23 @@ def test_a_stream_destroyed_before_its_data_emits_none(listening_server, run_loo
         s2.on('close', lambda _: log.append('close2'))
         c2.on('error', lambda err: log.append('c2 error %s' % err.code))
         c2.on('end', lambda: log.append('c2 end'))
-    log = one_poll_reads(listening_server, run_loop, first, watch=watch)
+    log = one_poll_reads(two_connections, first, watch=watch)
     # (The reset: what s2 had not read when it closed, as in Node.)
     assert log == ['data1 a', 'close2', 'c2 error ECONNRESET']
 
 
-def test_an_encoding_set_before_the_data_applies_to_it(listening_server, run_loop):
+def test_an_encoding_set_before_the_data_applies_to_it(two_connections):
     def first(log, d, s1, s2):
         log.append('data1 %s' % type(d).__name__)
         s2.setEncoding('utf8')
 
     def second(log, d, s1, s2):
         log.append('data2 %s %s' % (type(d).__name__, d))
-    log = one_poll_reads(listening_server, run_loop, first, second)
+    log = one_poll_reads(two_connections, first, second)
     assert log == ['data1 bytes', 'data2 str bb']
 
 
-def test_a_listener_removed_before_its_data_gets_none(listening_server, run_loop):
+def test_a_listener_removed_before_its_data_gets_none(two_connections):
     listener2 = []
 
     def first(log, d, s1, s2):
@@ -172,29 +141,28 @@ def test_a_listener_removed_before_its_data_gets_none(listening_server, run_loop
 
     def watch(log, s1, s2, c1, c2):
         listener2.append(s2.listeners('data')[0])
-    log = one_poll_reads(listening_server, run_loop, first, watch=watch)
+    log = one_poll_reads(two_connections, first, watch=watch)
     assert log == ['data1 a', 'later s2.bytesRead=2 len=0 flowing=True']
 
 
-def test_a_listener_replaced_before_its_data_is_not_called(listening_server, run_loop):
+def test_a_listener_replaced_before_its_data_is_not_called(two_connections):
     def first(log, d, s1, s2):
         log.append('data1 %s' % d.decode())
         s2.removeAllListeners('data')
         s2.on('data', lambda d: log.append('new2 %s' % d.decode()))
-    log = one_poll_reads(listening_server, run_loop, first)
+    log = one_poll_reads(two_connections, first)
     assert log == ['data1 a', 'new2 bb']
 
 
-def test_a_listener_added_before_the_data_gets_it_too(listening_server, run_loop):
+def test_a_listener_added_before_the_data_gets_it_too(two_connections):
     def first(log, d, s1, s2):
         log.append('data1 %s' % d.decode())
         s2.on('data', lambda d: log.append('added2 %s' % d.decode()))
-    log = one_poll_reads(listening_server, run_loop, first)
+    log = one_poll_reads(two_connections, first)
     assert log == ['data1 a', 'data2 bb', 'added2 bb']
 
 
-def test_each_listeners_ticks_run_before_the_next_and_immediates_after_all(
-        listening_server, run_loop):
+def test_each_listeners_ticks_run_before_the_next_and_immediates_after_all(two_connections):
     def first(log, d, s1, s2):
         log.append('data1 %s' % d.decode())
         net.setImmediate(lambda: log.append('imm1'))
@@ -203,22 +171,22 @@ def test_each_listeners_ticks_run_before_the_next_and_immediates_after_all(
     def second(log, d, s1, s2):
         log.append('data2 %s' % d.decode())
         net.nextTick(lambda: log.append('tick2'))
-    log = one_poll_reads(listening_server, run_loop, first, second)
+    log = one_poll_reads(two_connections, first, second)
     assert log == ['data1 a', 'tick1', 'data2 bb', 'tick2', 'imm1']
 
 
-def test_the_data_comes_before_the_end(listening_server, run_loop):
+def test_the_data_comes_before_the_end(two_connections):
     log = []
 
     def scenario(s1, s2, c1, c2):
         s1.on('data', lambda d: log.append('data1 %s' % d.decode()))
         s1.on('end', lambda: log.append('end1'))
         c1.end(b'a')
-    two_connections(listening_server, run_loop, scenario)
+    two_connections(scenario)
     assert log == ['data1 a', 'end1']
 
 
-def test_what_an_exception_cut_short_is_delivered_by_the_next_run(listening_server, run_loop):
+def test_what_an_exception_cut_short_is_delivered_by_the_next_run(run_loop, two_connections):
     # Node has no equivalent (an uncaught exception ends the process); here
     # run() raises it, and nothing already read is lost.
     def first(log, d, s1, s2):
@@ -226,7 +194,7 @@ def test_what_an_exception_cut_short_is_delivered_by_the_next_run(listening_serv
         raise ValueError('boom')
     log = []
     try:
-        one_poll_reads(listening_server, run_loop, first, log=log)
+        one_poll_reads(two_connections, first, log=log)
     except ValueError:
         log.append('raised')
     run_loop()
