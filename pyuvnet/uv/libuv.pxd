@@ -292,13 +292,6 @@ cdef extern from "pyuvnet_compat.h":
     char* pyuvnet_read_chunk(pyuvnet_loop_t* loop)
     bint pyuvnet_in_read_chunk(pyuvnet_loop_t* loop, const char* base)
     bytes pyuvnet_read_chunk_take(pyuvnet_loop_t* loop, ssize_t n)
-    # Where a small read for Python lands (NULL: the loop's buffer), and
-    # the bytes it is delivered as: new references, NULL with an error set.
-    char* pyuvnet_read_guess(pyuvnet_loop_t* loop, ssize_t n) nogil
-    bint pyuvnet_in_read_guess(pyuvnet_loop_t* loop, const char* base)
-    void pyuvnet_read_guess_drop(pyuvnet_loop_t* loop)
-    PyObject* pyuvnet_read_guess_take(pyuvnet_loop_t* loop, ssize_t n)
-    PyObject* pyuvnet_read_guess_join(pyuvnet_loop_t* loop, const char* rest, ssize_t n)
     # ``mine`` is the str ``known``, compared by bytes (exact str only).
     bint pyuvnet_same_text(object mine, object known)
 
@@ -325,8 +318,6 @@ cdef extern from "pyuvnet_compat.h" nogil:
         void* chunk_pool[16]
         int chunk_next
         PyObject* read_chunk
-        PyObject* read_guess
-        ssize_t read_guess_len
         uv_buf_t write_buf
         char* read_buf
     uint64_t pyuvnet_now(uv_loop_t* loop)

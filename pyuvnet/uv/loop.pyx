@@ -94,7 +94,6 @@ cdef class Loop:
         memset(self.loop_ptr.chunk_pool, 0, sizeof(self.loop_ptr.chunk_pool))
         self.loop_ptr.chunk_next = 0
         self.loop_ptr.read_chunk = NULL
-        self.loop_ptr.read_guess = NULL
         err = uv.uv_loop_init(self.uvloop)
         if err < 0:
             PyMem_RawFree(self.loop_ptr)

@@ -280,17 +280,11 @@ typedef struct {
     int gil_kept;
     /* Chunk bytes objects kept for reuse (pyuvnet_chunk); NULL: free slot. */
     PyObject* chunk_pool[PYUVNET_CHUNK_POOL];
-    /* Their capacities: a read's bytes are cut to what it filled (ob_size). */
-    Py_ssize_t chunk_cap[PYUVNET_CHUNK_POOL];
     /* Where pyuvnet_chunk looks first: after the slot it used last. */
     int chunk_next;
     /* The bytes a socket whose reads fill chunks reads into (pyuvnet_read_chunk),
      * or NULL. */
     PyObject* read_chunk;
-    /* The bytes a small read was offered to land in (pyuvnet_read_guess),
-     * a reference, or NULL; and how much of them was offered. */
-    PyObject* read_guess;
-    Py_ssize_t read_guess_len;
     /* The buffer a read written through is described by (write_through in
      * uv/stream_reads.pyx): uv_try_write keeps no pointer to it. */
     uv_buf_t write_buf;
@@ -345,6 +339,51 @@ static inline void pyuvnet_bytes_forget_hash(PyObject* bytes) {
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif
+}
+
+/* The bytes a read delivers (see "Chunk reuse" in uv/stream.pyx).  A
+ * chunk above pymalloc's sizes costs glibc a malloc and a free outside
+ * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a
+ * quarter of an echoed message's instructions.  So the loop keeps the
+ * chunks it made in a small pool, and a read of the same size refills
+ * one that nothing else references any more: its refcount is 1 (the
+ * pool's), so no Python code can see that it changed (a view or a buffer
+ * export would hold a reference).  Its cached hash is reset.  Returns a
+ * new reference, NULL with an exception set. */
+static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_t n) {
+    PyObject* chunk;
+    int k, i, slot = -1;
+    if (n >= PYUVNET_CHUNK_POOLED_MIN) {
+        /* From the slot after the last one used: the chunks a turn's reads
+         * still hold (writes held to the end of the poll's reads,
+         * uv/write_at_once.pyx) are those before it, in the order made. */
+        for (k = 0; k < PYUVNET_CHUNK_POOL; k++) {
+            i = (loop->chunk_next + k) & (PYUVNET_CHUNK_POOL - 1);
+            chunk = loop->chunk_pool[i];
+            if (chunk == NULL) {
+                if (slot < 0)
+                    slot = i;
+            } else if (Py_REFCNT(chunk) == 1) {
+                if (Py_SIZE(chunk) == n) {
+                    pyuvnet_copy(PyBytes_AS_STRING(chunk), data, (size_t)n);
+                    pyuvnet_bytes_forget_hash(chunk);
+                    Py_INCREF(chunk);
+                    loop->chunk_next = (i + 1) & (PYUVNET_CHUNK_POOL - 1);
+                    return chunk;
+                }
+                if (slot < 0)
+                    slot = i;       /* unused, of another size: replaced */
+            }
+        }
+    }
+    chunk = pyuvnet_bytes_copy(data, n);
+    if (chunk != NULL && slot >= 0) {
+        Py_XDECREF(loop->chunk_pool[slot]);
+        Py_INCREF(chunk);
+        loop->chunk_pool[slot] = chunk;
+        loop->chunk_next = (slot + 1) & (PYUVNET_CHUNK_POOL - 1);
+    }
+    return chunk;
 }
 
 /* A bytes object for a read to land in (a sink's buffer, Stream.sink_buffer
@@ -454,6 +493,53 @@ static void pyuvnet_list_empty(PyObject* list) {
         Py_CLEAR(items->ob_item[i]);
 }
 
-#include "pyuvnet_chunks.h"
+/* Where a flowing socket's next read lands when its reads fill chunks
+ * (Stream.big_reads): straight in a chunk-sized bytes object, the 'data'
+ * chunk itself, so that 64 KiB are not copied out of the loop's buffer.
+ * The loop keeps it, and fills it again once nothing else references it
+ * (refcount 1, as pyuvnet_chunk's pool); else it makes a new one.  Its
+ * bytes are uninitialised until the read fills them, and it is seen by
+ * Python code only through pyuvnet_read_chunk_take.  NULL, with no error
+ * set, if it cannot be made: the read then lands in the loop's buffer. */
+static char* pyuvnet_read_chunk(pyuvnet_loop_t* loop) {
+    PyObject* chunk = loop->read_chunk;
+    if (chunk != NULL && Py_REFCNT(chunk) == 1 && Py_SIZE(chunk) == PYUVNET_CHUNK_SIZE) {
+        pyuvnet_bytes_forget_hash(chunk);
+        return PyBytes_AS_STRING(chunk);
+    }
+    Py_CLEAR(loop->read_chunk);
+    chunk = PyBytes_FromStringAndSize(NULL, PYUVNET_CHUNK_SIZE);
+    if (chunk == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    loop->read_chunk = chunk;
+    return PyBytes_AS_STRING(chunk);
+}
+
+/* Whether a read landed in the loop's read chunk. */
+static inline int pyuvnet_in_read_chunk(pyuvnet_loop_t* loop, const char* base) {
+    return loop->read_chunk != NULL && base == PyBytes_AS_STRING(loop->read_chunk);
+}
+
+/* The read chunk, its first n bytes filled, to deliver: a new reference.
+ * A full one stays the loop's too, for a later read once nothing else
+ * holds it; a shorter one is cut in place (nothing else holds it) and
+ * handed over.  NULL with an exception set. */
+static PyObject* pyuvnet_read_chunk_take(pyuvnet_loop_t* loop, Py_ssize_t n) {
+    if (n == Py_SIZE(loop->read_chunk)) {
+        Py_INCREF(loop->read_chunk);
+        return loop->read_chunk;
+    }
+    return pyuvnet_bytes_handover(&loop->read_chunk, n);
+}
+
+/* Drop the pool's references (the loop is being freed). */
+static void pyuvnet_chunk_pool_clear(pyuvnet_loop_t* loop) {
+    int i;
+    for (i = 0; i < PYUVNET_CHUNK_POOL; i++)
+        Py_CLEAR(loop->chunk_pool[i]);
+    Py_CLEAR(loop->read_chunk);
+}
 
 #endif

@@ -13,12 +13,11 @@
 # holds a high-water mark's worth).
 #
 # Chunk reuse: a chunk's bytes object comes from the loop's small pool
-# (pyuvnet_chunk in pyuvnet_compat.h), which refills one of about the same
-# size that only the pool still references: an echoed chunk, once written,
-# is the next read's, and the allocator is not called per message.  After
-# a short read the next lands in such a one directly (guess_lands in
-# uv/stream_reads.pyx), no copy.  A chunk a listener keeps (or views, or
-# hashed into a dict) has a second reference and is never refilled.
+# (pyuvnet_chunk in pyuvnet_compat.h), which refills one of the same size
+# that only the pool still references: an echoed chunk, once written, is
+# the next read's, and the allocator is not called per message.  A chunk a
+# listener keeps (or views, or hashed into a dict) has a second reference
+# and is never refilled.
 #
 # A pipe() or a stream's own write that is the sole 'data' listener first
 # offers each read to the destination's kernel straight from the buffer,
@@ -58,9 +57,6 @@ cdef class StreamReadable(StreamWrites):
     cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
     cdef bint sink_on               # sink_listener is the sole consumer
     cdef bint big_reads             # the last read filled a chunk: the next lands in one
-    cdef Py_ssize_t read_guess      # or 0: the last read, for Python, was short: the next
-                                    # lands in bytes of this size (alloc_for)
-    cdef bint read_parted           # a read filled them: libuv reads the rest at once
     cdef uint64_t bytes_read
     cdef stream_sink_buffer_fn sink_buffer  # or NULL: reads land in the loop's buffer
     cdef object sink                # fed whole reads by feed_sink while sink_on
@@ -143,7 +139,6 @@ cdef class StreamReadable(StreamWrites):
 
     cdef void update_consumer(self):
         self.write_target = self.through = None
-        self.read_guess = 0     # (guess_lands offers the old consumer's reads' size)
         self.pipe_link = None
         self.sink_on = False
         if self.onread is not None:

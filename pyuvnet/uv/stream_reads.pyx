@@ -9,8 +9,8 @@
 # while its handle is open, so it is alive whenever libuv reads; the buffer
 # is part of the loop's struct (pyuvnet_compat.h), as long-lived, or the
 # sink's, which the sink keeps until the read has been fed to it, or the
-# loop's read chunk or a bytes object of its chunk pool (the loop holds
-# either until the read is delivered: ``read_chunk``, ``read_guess``).
+# loop's read chunk (a bytes object the loop holds until the read is
+# delivered).
 
 cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept nogil:
@@ -33,9 +33,8 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
     # nothing in between that could change whether the sink is fed.
     if lands_whole(handle.data):
         # Where alloc_for would put it too, decided without the GIL.
-        if (<Stream>handle.data).read_guess == 0 or not guess_landing(handle, buf):
-            buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
-            buf.len = uv.PYUVNET_READ_BUF_SIZE
+        buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
+        buf.len = uv.PYUVNET_READ_BUF_SIZE
         return
     alloc_slowly(handle, buf)
 
@@ -76,38 +75,6 @@ cdef inline void alloc_for(Stream stream, uv.uv_handle_t* handle, uv.uv_buf_t* b
     else:
         buf.len = uv.PYUVNET_CHUNK_SIZE
     buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
-
-
-cdef bint guess_lands(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept nogil:
-    # socket_alloc's choice for a stream whose last read went to Python
-    # whole and short (Stream.read_guess): the next lands in the bytes it
-    # is delivered as, of the last one's size and one (libuv reads again,
-    # at once, only when a read fills its buffer: a read shorter than it
-    # is all the kernel had), so that it is not copied out of the loop's
-    # buffer (docs/DESIGN.md, "Where Python runs", has the figures).
-    # Without the GIL, so only from the chunk pool, whose bytes nothing
-    # else references (pyuvnet_read_guess); False: none is free (the
-    # loop's buffer).  A read that fills them is joined to the rest libuv
-    # reads next, into the loop's buffer, capped so that the two are at
-    # most Node's one read (read_for).
-    cdef void* source = handle.data
-    cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
-    cdef char* base
-    if (<Stream>source).read_parted:
-        buf.base = uvloop.read_buf
-        buf.len = uv.PYUVNET_CHUNK_SIZE - uvloop.read_guess_len
-        return True
-    # A sink parses reads where they land; any other consumer takes the
-    # bytes (Stream.deliver).  Not a write-through: update_consumer()
-    # forgets the guess when it chooses one.
-    if (<Stream>source).sink_on:
-        return False
-    base = uv.pyuvnet_read_guess(uvloop, (<Stream>source).read_guess)
-    if base == NULL:
-        return False
-    buf.base = base
-    buf.len = (<Stream>source).read_guess
-    return True
 
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
@@ -177,8 +144,7 @@ cdef inline bint lands_whole(void* source) noexcept nogil:
     """Whether a read of ``source`` (a Stream) lands in the loop's buffer,
     whole (socket_alloc): it flows, and goes to a write in C first, or
     has neither a sink's buffer nor a read chunk to fill (alloc_for's
-    answer for those, read from the same fields; guess_lands may choose
-    bytes of the chunk pool instead of the loop's buffer)."""
+    answer for those, read from the same fields)."""
     return (<Stream>source).flowing == 1 and (
         <void*>(<Stream>source).through != PY_NONE
         or ((<Stream>source).sink_buffer == NULL and not (<Stream>source).big_reads))
@@ -275,8 +241,6 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
 
 
 cdef alloc_fn alloc_slowly = alloc_with_gil
-ctypedef bint (*guess_fn)(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept nogil
-cdef guess_fn guess_landing = guess_lands
 cdef read_fn read_slowly = read_with_gil
 # A write_through the kernel did not take whole (not inlined in stream_read,
 # whose path for a read taken whole then saves fewer registers).
@@ -287,19 +251,11 @@ cdef short_fn went_short = read_short
 cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                           const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
     cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
-    cdef Py_ssize_t start = 0, size = nread
+    cdef Py_ssize_t start = 0, size
     cdef bint in_chunk = uv.pyuvnet_in_read_chunk(uvloop, buf.base)
-    cdef PyObject* chunk = NULL     # the read, in the bytes guess_lands chose
-    if stream.read_parted or uv.pyuvnet_in_read_guess(uvloop, buf.base):
-        chunk = guessed_chunk(stream, uvloop, nread, buf)
-        if chunk == NULL:
-            if nread > 0:
-                return      # its rest comes next, or an error was reported
-        else:
-            size = PyBytes_GET_SIZE(<bytes>chunk)
-    if size > 0:
-        stream.big_reads = size >= uv.PYUVNET_CHUNK_SIZE
-        stream.read_guess = 0
+    cdef PyObject* chunk
+    if nread > 0:
+        stream.big_reads = nread >= uv.PYUVNET_CHUNK_SIZE
         # bytesRead grows as the read's chunks go out, so that a 'data'
         # listener sees only what was delivered so far (Node's count).
         if stream._idle is not None:
@@ -308,33 +264,19 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
             # A pipe() or an echo sent part (write_through, which counted
             # it): the rest goes on as chunks below.
             start = taken
-        elif not in_chunk and size <= uv.PYUVNET_CHUNK_SIZE and holds_read(stream):
+        elif not in_chunk and nread <= uv.PYUVNET_CHUNK_SIZE and holds_read(stream):
+            chunk = new_chunk(uvloop, buf.base, nread)
             if chunk == NULL:
-                chunk = new_chunk(uvloop, buf.base, nread)
-                if chunk == NULL:
-                    report_raised(stream.loop)
-                    return
-            stream.read_guess = guess_after(size)
-            stream.loop.flusher.hold_read(stream, chunk)
-            if nread >= 0:
-                return
-            chunk = NULL    # (delivered below, before the end the read brought)
+                report_raised(stream.loop)
+            else:
+                stream.loop.flusher.hold_read(stream, chunk)
+            return
     if stream.loop.flusher.reads_held:
         # What the poll read before goes first (a stream's end after its data).
         stream.loop.flusher.deliver_reads()
         if stream._destroyed:
-            Py_XDECREF(chunk)
             return
-    if chunk != NULL:
-        # Landed in the bytes it is delivered as (guess_lands): no copy.
-        stream.bytes_read += size
-        stream.read_guess = guess_after(size)
-        try:
-            stream.deliver(<bytes>chunk)
-        except BaseException as exc:
-            stream.loop.report(exc)
-        Py_DECREF(<object>chunk)
-    elif nread > 0:
+    if nread > 0:
         if sink_fed(stream):
             # The writes the read causes leave after it, as one (end_cut).
             stream.loop.flusher.cutting = True
@@ -355,8 +297,6 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                 stream.loop.report(exc)
         elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
             stream.bytes_read += nread - start
-            if start == 0:
-                stream.read_guess = guess_after(nread)
             try:
                 stream.deliver(uv.pyuvnet_chunk(uvloop, buf.base + start, nread - start))
             except BaseException as exc:
@@ -377,7 +317,7 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                 stream.loop.flusher.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
-    if nread <= 0:
+    else:
         if stream.sink is not None and stream.sink_buffer != NULL:
             # A read of nothing (EAGAIN: 0) or the read side's end: a sink
             # that offers its own buffers hears of it first, as a read of
@@ -395,34 +335,3 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
     if stream.loop.cut_turn_short():
         stream.loop.hold_reading(stream)
 
-
-
-cdef inline Py_ssize_t guess_after(Py_ssize_t size) noexcept nogil:
-    """The size alloc_for offers the next read of a stream whose read of
-    ``size`` bytes went to Python in one chunk (0: the loop's buffer)."""
-    return size + 1 if size < uv.PYUVNET_CHUNK_SIZE - 1 else 0
-
-
-cdef inline PyObject* guessed_chunk(Stream stream, uv.pyuvnet_loop_t* uvloop, ssize_t nread,
-                                    const uv.uv_buf_t* buf) noexcept:
-    """A read that landed in the bytes guess_lands chose, as those bytes
-    (a new reference).  NULL when it filled them: libuv reads again at
-    once (uv__read), into the loop's buffer, and that rest is joined to
-    it (a read of nothing or the end: it alone), so that 'data' gets
-    Node's one read; NULL for a read of nothing or the end into them,
-    and NULL with the error reported if joining fails."""
-    cdef PyObject* chunk
-    if stream.read_parted:
-        stream.read_parted = False
-        chunk = uv.pyuvnet_read_guess_join(uvloop, buf.base, nread if nread > 0 else 0)
-    elif nread <= 0:
-        uv.pyuvnet_read_guess_drop(uvloop)     # a read of nothing, or the end
-        return NULL
-    elif nread == <ssize_t>buf.len:
-        stream.read_parted = True
-        return NULL
-    else:
-        chunk = uv.pyuvnet_read_guess_take(uvloop, nread)
-    if chunk == NULL:
-        report_raised(stream.loop)
-    return chunk

@@ -1,7 +1,6 @@
-"""A short read for a Python 'data' listener lands in the bytes object it
-is delivered as, sized from the stream's last read and one (guess_lands,
-uv/stream_reads.pyx); a read that fills them is joined to what libuv reads
-next, so 'data' still gets Node's one read of up to 64 KiB.  Each message
+"""A read for a Python 'data' listener is one chunk, Node's one read of up
+to 64 KiB, whatever size the reads before it were, and the chunk pool's
+reuse (pyuvnet_chunk) never changes a chunk a listener kept.  Each message
 below is sent once the previous one came back, under /usr/bin/node (five
 runs, all the same; the server's listener logs length, bytesRead and
 readableLength, then writes the chunk back):
@@ -15,12 +14,8 @@ readableLength, then writes the chunk back):
            4096; data 3072 bytesRead 4096; data 1025 bytesRead 5121;
            data 1025 bytesRead 6146
 
-1025 after 1024 fills the guessed bytes exactly (libuv's next read finds
-nothing); 3072 after 1025 fills them and the rest is joined; 81920
-after 3072 fills them, and the rest joined makes 64 KiB; 3001 after 3000
-fills them and the next read is the end.  (80 KiB rather than 100: this
-client's 100 KiB write, in the server's loop, reaches the kernel in two
-parts, the send buffer's and the rest, with main's read path too.)
+(80 KiB rather than 100: this client's 100 KiB write, in the server's
+loop, reaches the kernel in two parts, the send buffer's and the rest.)
 """
 import pytest
 
@@ -134,8 +129,7 @@ def _two_rounds(two_connections, first_size, second_size, scenario):
     second round's chunks for each server socket (``other()`` returns the
     other socket; ``order``, a list shared by both handlers)."""
     # One listener per socket throughout, which calls the handler of the
-    # round: a new listener would make the next read land in the loop's
-    # buffer (update_consumer forgets the guess).
+    # round (the listener a read finds is the one it was read for).
     handlers = {}
     order = []
 
@@ -158,9 +152,9 @@ def _two_rounds(two_connections, first_size, second_size, scenario):
     two_connections(both, wait_ms=200)
 
 
-def test_a_stream_destroyed_before_its_guessed_read_is_delivered(two_connections):
-    # As test_reads_held_to_poll_end's s2.destroy() (pinned there), with
-    # reads that landed in guessed bytes.
+def test_a_stream_destroyed_before_its_read_is_delivered(two_connections):
+    # As test_reads_held_to_poll_end's s2.destroy() (pinned there), after
+    # short reads of another size.
     log = []
 
     def scenario(sock, other, order):
@@ -177,8 +171,8 @@ def test_a_stream_destroyed_before_its_guessed_read_is_delivered(two_connections
 
 def test_a_listener_raising_leaves_the_next_read_for_the_next_run(run_loop, two_connections):
     # Node has no equivalent (an uncaught exception ends the process); here
-    # run() raises it, and the other read (3000 bytes after 1024: its
-    # guessed bytes filled, the rest joined) comes whole on the next run().
+    # run() raises it, and the other read (3000 bytes after 1024) comes
+    # whole on the next run().
     log = []
 
     def scenario(sock, other, order):
@@ -196,8 +190,7 @@ def test_a_listener_raising_leaves_the_next_read_for_the_next_run(run_loop, two_
 
 
 def test_a_read_past_64_kib_after_short_ones_comes_in_nodes_chunks(two_connections):
-    # 80 KiB after 3000 bytes: the guessed bytes (3001) filled, the rest
-    # read at once capped at 64 KiB in all, then the remaining 16 KiB: as
+    # 80 KiB after 3000 bytes: 64 KiB, then the remaining 16 KiB, as
     # Node's two reads (the growing message above, pinned under node 20).
     log = []
 
