@@ -158,15 +158,20 @@ cdef class WriteFlusher:
         cdef Loop loop = <Loop>self.owner
         cdef bint immediates_due = uv.uv_is_active(<uv.uv_handle_t*>loop.immediate_check)
         uv.uv_check_stop(loop.read_check)
+        self.release_held()
+        if not immediates_due and loop.immediates:
+            loop.run_immediate_batch()
+
+    cdef inline void release_held(self) noexcept:
+        """The held reads to their listeners, in the order read, then the
+        writes held meanwhile to the kernel."""
         if self.reads_held:
             self.deliver_reads()
         if self.held_count:
             self.send_held()
             if not self.dirty_streams:
                 # Nothing left for the prepare phase's flush (defer started it).
-                uv.uv_prepare_stop(loop.flush_prepare)
-        if not immediates_due and loop.immediates:
-            loop.run_immediate_batch()
+                uv.uv_prepare_stop((<Loop>self.owner).flush_prepare)
 
     def __dealloc__(self):
         self.drop_held()
@@ -265,9 +270,7 @@ cdef inline void take_gil_after_reads(uv.uv_loop_t* uvloop) noexcept:
     uv.pyuvnet_take_gil(uvloop)
     flusher = (<Loop>uvloop.data).flusher
     if flusher is not None and flusher.reads_held:     # (None: a Loop being freed)
-        flusher.deliver_reads()
-        if flusher.held_count:
-            flusher.send_held()
+        flusher.release_held()
 
 
 cdef void deliver_held(Loop loop, Stream stream, PyObject* chunk) noexcept:
