@@ -206,9 +206,11 @@ def test_a_real_round_measures_two_servers_in_the_same_seconds(loadgen):  # noqa
         assert runs[name]['requests'] > 100 and runs[name]['rps'] > 0
     # Without perf events, or where a loaded machine gave a server under
     # 0.1 s of CPU in its window (load.MIN_CPU_SECONDS), there is no figure.
-    c_us, py_us = runs['libuv']['user_us'], runs['pyuvnet']['user_us']
-    if c_us is not None and py_us is not None:
-        assert 0 < c_us < py_us
+    # Which server costs less is the benchmark's finding, not this test's:
+    # a 0.3 s window on a shared CI core can order them either way.
+    for name in ('libuv', 'pyuvnet'):
+        user_us = runs[name]['user_us']
+        assert user_us is None or user_us > 0, runs[name]
 
 
 def test_a_rows_text_gives_the_medians_interval_once_there_are_enough_rounds():
