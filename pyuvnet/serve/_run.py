@@ -29,7 +29,11 @@ def server_options(args, interface):
 
 
 def say(text):
-    print('pyuvnet serve: ' + text, file=sys.stderr, flush=True)
+    # One write for the whole line: print() writes the text and its newline
+    # apart, and the workers of one server share the stderr pipe, so two
+    # announcements could interleave into one line.
+    sys.stderr.write('pyuvnet serve: %s\n' % text)
+    sys.stderr.flush()
 
 
 async def serve(app, interface, args):

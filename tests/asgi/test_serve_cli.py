@@ -199,3 +199,29 @@ def test_interface_detection():
     assert _target.interface_of(three) == 'asgi'
     assert _target.interface_of(wsgi) == 'wsgi'
     assert _target.interface_of(SyncCallable()) == 'wsgi'
+
+
+def test_an_announcement_is_one_write_so_workers_lines_never_interleave(monkeypatch):
+    """Every worker of one server writes its line to the same stderr pipe:
+    the text and its newline go in one write, or two workers' lines can
+    land as one line and a second, empty one."""
+    import io
+
+    from pyuvnet.serve import _run
+
+    class Recorder(io.RawIOBase):
+        def __init__(self):
+            self.writes = []
+
+        def writable(self):
+            return True
+
+        def write(self, data):
+            self.writes.append(bytes(data))
+            return len(data)
+
+    raw = Recorder()
+    monkeypatch.setattr(sys, 'stderr', io.TextIOWrapper(raw, write_through=True,
+                                                        line_buffering=True))
+    _run.say('ASGI app m:app on http://127.0.0.1:1 (pid 7)')
+    assert raw.writes == [b'pyuvnet serve: ASGI app m:app on http://127.0.0.1:1 (pid 7)\n']
