@@ -28,6 +28,9 @@ def _answer(options, status, write, request=GET):
             res.end()
         server.close()
     server = http.createServer(options, on_request)
+    # server.close() waits for the raw client's kept-alive connection, as
+    # Node's does: its idle timeout (5 s by default) is shortened.
+    server.keepAliveTimeout = 50
     received = []
     listen(server, lambda: received.append(raw_client(server, (request,))))
     net.run()
