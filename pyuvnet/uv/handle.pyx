@@ -7,7 +7,10 @@
 # freed object.  The memory is freed in the close callback and nowhere else;
 # an owner collected with its handle still open (only possible while libuv
 # will not call back) closes it with ``data = NULL`` so the close callback
-# frees the memory alone.
+# frees the memory alone (close_orphaned, from each owner class's
+# __dealloc__ but Stream's: a Stream holds itself while its handle is open,
+# and a __dealloc__ anywhere in its bases would cost every connection's
+# deallocation an exception state saved and restored).
 #
 # A closed owner whose only references come from its own listeners (bound
 # methods of itself, or functions closing over it) is unreachable; the close callback's last step
@@ -42,15 +45,17 @@ cdef extern from *:
         PyObject *closure, *cell;
         Py_ssize_t i;
         int j;
-        if (PyMethod_Check(listener) || PyCFunction_Check(listener)) {
+        if (!PyFunction_Check(listener)) {
+            /* (A function first: its test is exact, PyCFunction_Check's
+               walks the type's bases.) */
+            if (!PyMethod_Check(listener) && !PyCFunction_Check(listener))
+                return 0;
             /* a bound method: a Python one, or a C method's (Socket.write) */
             if ((PyMethod_Check(listener) ? PyMethod_GET_SELF(listener)
                                           : PyCFunction_GET_SELF(listener)) != owner)
                 return 0;
             return alone ? 1 : -1;
         }
-        if (!PyFunction_Check(listener))
-            return 0;
         closure = PyFunction_GET_CLOSURE(listener);
         if (closure == NULL)
             return 0;
@@ -76,7 +81,7 @@ cdef extern from *:
     }
     static Py_ssize_t pyuvnet_own_listener_refs(PyObject *owner, PyObject *events,
                                                 PyObject *consumer) {
-        Py_ssize_t pos = 0, count = 0, i, r, in_tuple;
+        Py_ssize_t pos = 0, count = 0, i, r, in_tuple, left = PyDict_GET_SIZE(events);
         PyObject *key, *value;
         pyuvnet_own_cells_t cells;
         int j;
@@ -85,7 +90,8 @@ cdef extern from *:
         cells.seen = 0;
         if (Py_REFCNT(events) != 1)
             return -1;
-        while (PyDict_Next(events, &pos, &key, &value)) {
+        /* (Counted: no last call of PyDict_Next only to hear the end.) */
+        while (left-- > 0 && PyDict_Next(events, &pos, &key, &value)) {
             if (!PyTuple_CheckExact(value)) {
                 r = pyuvnet_method_ref(owner, value, consumer, &cells);
                 if (r < 0)
@@ -154,18 +160,12 @@ cdef class Handle(EventEmitter):
         self.held = False
         self.refed = True
 
-    def __dealloc__(self):
-        if self.handle != NULL and not uv.uv_is_closing(self.handle):
-            self.handle.data = NULL
-            uv.uv_close(self.handle, free_closed_handle)
-        self.handle = NULL
-
-    cdef void hold(self):
+    cdef void hold(self) noexcept:
         if not self.held:
             self.held = True
             Py_INCREF(self)
 
-    cdef void let_go(self):
+    cdef void let_go(self) noexcept:
         if self.held:
             self.held = False
             Py_DECREF(self)
@@ -182,7 +182,7 @@ cdef class Handle(EventEmitter):
         # Final: a direct call the compiler can inline (every write asks).
         return self.handle != NULL and not uv.uv_is_closing(self.handle)
 
-    cdef void close_handle(self):
+    cdef void close_handle(self) noexcept:
         """Close the handle; ``on_handle_closed`` runs from its callback."""
         if self.is_open():
             self.hold()
@@ -192,7 +192,7 @@ cdef class Handle(EventEmitter):
     cdef void on_handle_closed(self) except *:
         pass
 
-    cdef void on_released(self, Py_ssize_t caller_refs):
+    cdef void on_released(self, Py_ssize_t caller_refs) noexcept:
         """The close callback's last step, after its hold was let go;
         ``caller_refs`` references to this owner are the caller's own.
         Nothing here (Stream frees its own reference cycle)."""
@@ -215,6 +215,15 @@ cdef class Handle(EventEmitter):
     def hasRef(self):
         """Whether this handle keeps ``run()`` going (ref() / unref())."""
         return self.refed
+
+
+cdef void close_orphaned(Handle owner) noexcept:
+    """An owner's __dealloc__ (see the ownership rule above): its handle,
+    still open, is closed and freed without it."""
+    if owner.handle != NULL and not uv.uv_is_closing(owner.handle):
+        owner.handle.data = NULL
+        uv.uv_close(owner.handle, free_closed_handle)
+    owner.handle = NULL
 
 
 cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept:

@@ -35,6 +35,9 @@ cdef class IpcPipe(Handle):
         self.on_read = on_read
         self.on_end = on_end
 
+    def __dealloc__(self):
+        close_orphaned(self)
+
     def open(self, int fd):
         """Take over ``fd`` (a unix socket); 0 or a libuv error code."""
         cdef uv.uv_loop_t* uvloop = self.loop.live()     # before anything is allocated

@@ -125,6 +125,9 @@ cdef class Listener(Handle):
     def __init__(self, ServerCore server):
         self.server = server
 
+    def __dealloc__(self):
+        close_orphaned(self)
+
     def listen(self, int backlog):
         """Start listening; 0 or a libuv error code."""
         cdef int r = uv.uv_listen(<uv.uv_stream_t*>self.handle, backlog, <uv.uv_connection_cb><void*>listener_connection)

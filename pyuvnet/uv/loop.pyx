@@ -352,20 +352,25 @@ cdef class Loop:
         if not self.running and self.uvloop != NULL:
             uv.uv_update_time(self.uvloop)
 
-    cdef inline void io_changed(self):
+    cdef inline void io_changed(self) noexcept:
         # A watcher was started: libuv registers it with the kernel only in
         # its next poll, so that turn is due now whatever libuv says.
         self.rerun = True
         self.wake()
 
-    cdef inline void wake(self):
-        # Work was queued: tell an outer loop, if it is idle.
+    cdef inline void wake(self) noexcept:
+        # Work was queued: tell an outer loop, if it is idle.  The test
+        # stays inline at each caller (every connection's FIN and close
+        # ask); the call is only for an outer loop's wakeup.
         if self.wakeup is not None and not self.running and not self.wakeup_sent:
-            self.wakeup_sent = True
-            try:
-                self.wakeup()
-            except BaseException:
-                pass
+            self.send_wakeup()
+
+    cdef void send_wakeup(self) noexcept:
+        self.wakeup_sent = True
+        try:
+            self.wakeup()
+        except BaseException:
+            pass
 
     cdef raise_uncaught(self):
         if self.uncaught:
@@ -515,7 +520,7 @@ cdef class Loop:
             uv.uv_check_stop(self.immediate_check)
 
 
-cdef inline bint queued(object queue):
+cdef inline bint queued(object queue) noexcept:
     # A deque keeps its length in ob_size (CPython's deque_len returns
     # Py_SIZE): the test after every callback costs no call.
     return Py_SIZE(queue) != 0

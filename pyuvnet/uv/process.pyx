@@ -19,6 +19,9 @@ cdef class Process(Handle):
     def __init__(self, on_exit):
         self.on_exit = on_exit
 
+    def __dealloc__(self):
+        close_orphaned(self)
+
     def spawn(self, bytes file, list args, list env, bytes cwd, list stdio_fds,
               bint detached):
         """Start ``file`` with argv ``args`` and ``env`` (a list of

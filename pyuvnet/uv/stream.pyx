@@ -58,7 +58,7 @@ cdef class Stream(StreamReadable):
         self.reading = False
         self.emit_close()
 
-    cdef void on_released(self, Py_ssize_t caller_refs):
+    cdef void on_released(self, Py_ssize_t caller_refs) noexcept:
         # Node's echo, ``sock.on('data', sock.write)`` (or any listener that
         # is a bound method of the socket, or a function closing over it,
         # ``lambda d: sock.write(d)``), leaves a closed socket in a
@@ -81,7 +81,7 @@ cdef class Stream(StreamReadable):
             return
         self.write_target = self.through = None
         self.consumer = None
-        self._events.clear()
+        self._drop_listeners()
 
     def _set_high_water_mark(self, Py_ssize_t hwm):
         self.read_hwm = hwm
@@ -328,10 +328,44 @@ cdef object STREAM_END = Stream.__dict__['end']
 cdef object STREAM_DESTROY = Stream.__dict__['destroy']
 
 
+cdef extern from *:
+    """
+    /* The version tag of a type whose methods have not changed since it
+       was given one, else 0.  Tags are never reused: a type changed (or
+       freed, another made where it was) answers another tag. */
+    static inline unsigned int pyuvnet_type_tag(PyTypeObject* type) {
+        return (type->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ? type->tp_version_tag : 0;
+    }
+    """
+    unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
+
+
+# The last Stream type found to override neither end() nor destroy(), and
+# its version tag then: its every connection asks both on its way out.
+cdef PyTypeObject* plain_type = NULL
+cdef unsigned int plain_tag = 0
+
+
 cdef inline bint overridden(object obj, str name, object own):
     """Whether ``obj``'s class replaces the method ``own`` named ``name``
-    (a lookup in the type's method cache, no attribute fetched)."""
-    return _PyType_Lookup(Py_TYPE(obj), <PyObject*>name) != <PyObject*>own
+    (a lookup in the type's method cache, no attribute fetched; none for
+    the last class that replaces neither, while it stays unchanged)."""
+    cdef PyTypeObject* cls = Py_TYPE(obj)
+    if cls == plain_type and type_tag(cls) == plain_tag:
+        return False
+    return overridden_by(cls, name, own)
+
+
+cdef bint overridden_by(PyTypeObject* cls, str name, object own) noexcept:
+    global plain_type, plain_tag
+    if _PyType_Lookup(cls, <PyObject*>name) != <PyObject*>own:
+        return True
+    if (_PyType_Lookup(cls, <PyObject*>'end') == <PyObject*>STREAM_END
+            and _PyType_Lookup(cls, <PyObject*>'destroy') == <PyObject*>STREAM_DESTROY):
+        # (After the lookups, which give the type a tag if it had none.)
+        plain_tag = type_tag(cls)
+        plain_type = cls if plain_tag else NULL
+    return False
 
 
 def _end_after_peer(Stream stream):

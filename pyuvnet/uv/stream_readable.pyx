@@ -182,7 +182,7 @@ cdef class StreamReadable(StreamWrites):
         self.read_queue.insert(0, chunk)
         self.read_queued += PyBytes_GET_SIZE(chunk)
 
-    cdef void discard_reads(self):
+    cdef void discard_reads(self) noexcept:
         """What destroy() does to buffered input: drop it, and 'end' with
         it, so that nothing is delivered after 'close'."""
         self.stop_reading()
@@ -253,13 +253,13 @@ cdef class StreamReadable(StreamWrites):
         else:
             self._on_stream_error(errors.errno_exception(r, 'read'))
 
-    cdef void stop_reading(self):
+    cdef void stop_reading(self) noexcept:
         if self.reading:
             self.reading = False
             if self.handle != NULL:
                 uv.uv_read_stop(<uv.uv_stream_t*>self.handle)
 
-    cdef void on_read_end(self, ssize_t nread):
+    cdef int on_read_end(self, ssize_t nread) except -1:
         # The read callback's last step (read_for): only the loop's
         # after_callback follows it.
         self.stop_reading()
@@ -268,8 +268,9 @@ cdef class StreamReadable(StreamWrites):
             self.maybe_deliver_end(not self.loop.maybe_queued)
         else:
             self._on_stream_error(errors.errno_exception(<int>nread, 'read'))
+        return 0
 
-    cdef void maybe_deliver_end(self, bint last=False):
+    cdef int maybe_deliver_end(self, bint last=False) except -1:
         # Paused, 'end' waits for resume(), as the data before it does.
         if (self.read_eof and not self.read_queue and not self.end_delivered
                 and self.flowing != 0):
@@ -282,6 +283,7 @@ cdef class StreamReadable(StreamWrites):
                 self.end_tick()
             else:
                 self.queue_tick(TICK_END)
+        return 0
 
     def pause(self):
         """Stop 'data' events until ``resume()``; what arrives meanwhile

@@ -481,7 +481,7 @@ cdef class StreamWrites(Handle):
         if self.start_shutdown() < 0:
             self.emit_finish()
 
-    cdef int start_shutdown(self):
+    cdef int start_shutdown(self) noexcept:
         """uv_shutdown (our FIN after what libuv still has to write); 0,
         or a libuv error (nothing started then)."""
         cdef fin_request* fin = self.fin_room
@@ -503,7 +503,7 @@ cdef class StreamWrites(Handle):
         self.loop.io_changed()
         return 0
 
-    cdef void end_writes(self):
+    cdef int end_writes(self) except -1:
         """No more writes; FIN follows the queue (end()).  Ending uncorks,
         as Node's end() does.  With nothing gathered to send first, the FIN
         is handed to libuv at once, as Node's end() does: not a loop turn
@@ -516,6 +516,7 @@ cdef class StreamWrites(Handle):
             if (self.write_queue or not self.connected or not self.is_open()
                     or self.start_shutdown() < 0):
                 self.schedule_flush()
+        return 0
 
     cdef int discard_writes(self) except -1:
         """What destroy() does to the writes gathered this turn.  Node hands

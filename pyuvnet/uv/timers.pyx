@@ -20,6 +20,9 @@ cdef class TimerHandle(Handle):
     """True for an interval (setInterval), False for a one-shot timer."""
     cdef bint destroyed
 
+    def __dealloc__(self):
+        close_orphaned(self)
+
     def __init__(self, callback, delay, args, repeat):
         validate_callback(callback)
         self.callback = callback

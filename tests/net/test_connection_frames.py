@@ -108,10 +108,49 @@ def test_a_subclass_end_and_destroy_are_what_the_fin_calls(listening_server, run
         def destroy(self, error=None):
             calls.append('destroy')
             return super().destroy(error)
+    _connect_to_an_ending_server(listening_server, run_loop, LoggingSocket)
+    assert calls == ['end', 'destroy']
+
+
+def _connect_to_an_ending_server(listening_server, run_loop, socket_class):
+    """One connection of a ``socket_class`` client to a server that ends
+    it at once, run until the client's 'close'."""
     server, port = listening_server(lambda s: s.end())
-    client = LoggingSocket()
+    client = socket_class()
     client.on('data', lambda chunk: None)
     client.on('close', lambda had_error: server.close())
     client.connect(port, '127.0.0.1')
     run_loop()
+
+
+def test_end_and_destroy_given_to_a_class_later_are_what_the_fin_calls(
+        listening_server, run_loop):
+    """Which class overrides end() and destroy() is remembered between
+    connections (the C path asks on every one): a class given its own
+    after a connection closed is asked again, and its next connection's
+    FIN calls them."""
+    calls = []
+
+    class LaterSocket(net.Socket):
+        pass
+
+    def connect_once():
+        _connect_to_an_ending_server(listening_server, run_loop, LaterSocket)
+
+    connect_once()
+    assert calls == []
+
+    def end(self, *args):
+        calls.append('end')
+        return net.Socket.end(self, *args)
+
+    def destroy(self, error=None):
+        calls.append('destroy')
+        return net.Socket.destroy(self, error)
+    LaterSocket.end = end
+    LaterSocket.destroy = destroy
+    connect_once()
+    assert calls == ['end', 'destroy']
+    del LaterSocket.end, LaterSocket.destroy
+    connect_once()
     assert calls == ['end', 'destroy']
