@@ -1,6 +1,8 @@
 # Handle: the owner of one libuv handle.
 #
-# Ownership rule: the uv_*_t memory is PyMem_RawMalloc'ed by the owner and
+# Ownership rule: the uv_*_t memory is PyMem_Malloc'ed by the owner (the
+# GIL's allocator, cheaper than the raw one per connection: owners are made
+# and their close callbacks run with the GIL; free_closed_block takes it) and
 # ``handle.data`` points at the owner.  While libuv may call back (a stream
 # that is open, a timer that is started, any handle that is closing) the
 # owner holds a reference to itself (``hold``), so a callback never sees a
@@ -222,8 +224,17 @@ cdef void close_orphaned(Handle owner) noexcept:
     still open, is closed and freed without it."""
     if owner.handle != NULL and not uv.uv_is_closing(owner.handle):
         owner.handle.data = NULL
-        uv.uv_close(owner.handle, free_closed_handle)
+        uv.uv_close(owner.handle, <uv.uv_close_cb><void*>free_closed_block)
     owner.handle = NULL
+
+
+cdef void free_closed_block(uv.uv_handle_t* handle) noexcept:
+    # The close callback of an owner's handle closed without its owner
+    # (close_orphaned, Stream._abandon_handle, a loop's close_all): a loop
+    # callback (see loop.pyx, "The GIL"), which takes the GIL first, for
+    # the allocator the block came from.
+    uv.pyuvnet_take_gil(handle.loop)
+    PyMem_Free(handle)
 
 
 cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept:
@@ -234,7 +245,7 @@ cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept:
 
 cdef void handle_closed_with_gil(uv.uv_handle_t* handle) noexcept:
     cdef Handle owner = <Handle>handle.data
-    PyMem_RawFree(handle)
+    PyMem_Free(handle)
     owner.handle = NULL
     try:
         owner.on_handle_closed()

@@ -41,13 +41,13 @@ cdef class IpcPipe(Handle):
     def open(self, int fd):
         """Take over ``fd`` (a unix socket); 0 or a libuv error code."""
         cdef uv.uv_loop_t* uvloop = self.loop.live()     # before anything is allocated
-        cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>PyMem_RawMalloc(uv.uv_handle_size(uv.UV_NAMED_PIPE))
+        cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>PyMem_Malloc(uv.uv_handle_size(uv.UV_NAMED_PIPE))
         cdef int r
         if pipe == NULL:
             raise MemoryError()
         r = uv.uv_pipe_init(uvloop, pipe, 1)
         if r < 0:
-            PyMem_RawFree(pipe)
+            PyMem_Free(pipe)
             return r
         self.adopt(<uv.uv_handle_t*>pipe)
         self.hold()

@@ -16,7 +16,7 @@ cdef void close_every_handle(uv.uv_handle_t* handle, void* arg) noexcept with gi
     owner = <Handle>handle.data
     owner.handle = NULL
     handle.data = NULL
-    uv.uv_close(handle, free_closed_handle)
+    uv.uv_close(handle, <uv.uv_close_cb><void*>free_closed_block)
     if isinstance(owner, Stream):
         (<Stream>owner).connecting = False
     owner.let_go()

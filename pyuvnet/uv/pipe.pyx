@@ -6,13 +6,13 @@ cdef int pipe_init(Handle owner) except -1:
     """Give ``owner`` a fresh uv_pipe_t (not for handle passing)."""
     cdef uv.uv_loop_t* uvloop = owner.loop.live()     # before anything is allocated
     cdef size_t size = uv.uv_handle_size(uv.UV_NAMED_PIPE)
-    cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>PyMem_RawMalloc(size + sizeof(fin_request))
+    cdef uv.uv_pipe_t* pipe = <uv.uv_pipe_t*>PyMem_Malloc(size + sizeof(fin_request))
     cdef int r
     if pipe == NULL:
         raise MemoryError()
     r = uv.uv_pipe_init(uvloop, pipe, 0)
     if r < 0:
-        PyMem_RawFree(pipe)
+        PyMem_Free(pipe)
         raise errors.uv_exception(r, 'uv_pipe_init')
     owner.adopt(<uv.uv_handle_t*>pipe)
     give_fin_room(owner, <char*>pipe + size)

@@ -47,9 +47,9 @@ cdef class Process(Handle):
                 envp = c_string_array(env)
             stdio = <uv.uv_stdio_container_t*>PyMem_RawMalloc(
                 max(1, len(stdio_fds)) * sizeof(uv.uv_stdio_container_t))
-            proc = <uv.uv_process_t*>PyMem_RawMalloc(sizeof(uv.uv_process_t))
+            proc = <uv.uv_process_t*>PyMem_Malloc(sizeof(uv.uv_process_t))
             if proc == NULL or argv == NULL or stdio == NULL or (env is not None and envp == NULL):
-                PyMem_RawFree(proc)
+                PyMem_Free(proc)
                 raise MemoryError()
             for i, fd in enumerate(stdio_fds):
                 if fd < 0:

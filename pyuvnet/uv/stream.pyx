@@ -110,7 +110,7 @@ cdef class Stream(StreamReadable):
         if self.is_open():
             self.stop_reading()
             self.handle.data = NULL
-            uv.uv_close(self.handle, free_closed_handle)
+            uv.uv_close(self.handle, <uv.uv_close_cb><void*>free_closed_block)
             self.handle = NULL
             self.connected = False
 

@@ -7,7 +7,7 @@ cdef int tcp_init(Handle owner, int family=0) except -1:
     ``family`` is AF_INET/AF_INET6, so options can be set before bind)."""
     cdef uv.uv_loop_t* uvloop = owner.loop.live()     # before anything is allocated
     cdef size_t size = uv.uv_handle_size(uv.UV_TCP)
-    cdef uv.uv_tcp_t* tcp = <uv.uv_tcp_t*>PyMem_RawMalloc(size + sizeof(fin_request))
+    cdef uv.uv_tcp_t* tcp = <uv.uv_tcp_t*>PyMem_Malloc(size + sizeof(fin_request))
     cdef int r
     if tcp == NULL:
         raise MemoryError()
@@ -16,7 +16,7 @@ cdef int tcp_init(Handle owner, int family=0) except -1:
     else:
         r = uv.uv_tcp_init(uvloop, tcp)
     if r < 0:
-        PyMem_RawFree(tcp)
+        PyMem_Free(tcp)
         raise errors.uv_exception(r, 'uv_tcp_init')
     owner.adopt(<uv.uv_handle_t*>tcp)
     give_fin_room(owner, <char*>tcp + size)

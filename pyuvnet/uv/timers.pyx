@@ -30,7 +30,7 @@ cdef class TimerHandle(Handle):
         self.delay = timer_delay(delay)
         self.repeat = repeat
         self.destroyed = False
-        cdef uv.uv_timer_t* timer = <uv.uv_timer_t*>PyMem_RawMalloc(sizeof(uv.uv_timer_t))
+        cdef uv.uv_timer_t* timer = <uv.uv_timer_t*>PyMem_Malloc(sizeof(uv.uv_timer_t))
         if timer == NULL:
             raise MemoryError()
         uv.uv_timer_init(self.loop.uvloop, timer)
