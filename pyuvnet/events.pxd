@@ -29,6 +29,11 @@ cdef class EventEmitter:
     # removeAllListeners and a once listener removing itself), before any
     # 'removeListener' event. Does nothing here; subclasses override it.
     cdef void _listeners_changed(self, object event)
+    # What _add calls instead when the listener it added is its event's only
+    # one: ``sole`` is it (None for a once listener, as _sole_listener would
+    # say), so that a subclass need not look it up.  Calls
+    # _listeners_changed here.
+    cdef void _listener_added_alone(self, object event, object sole)
     # Lets every listener go at once, reporting nothing (no
     # 'removeListener', no _listeners_changed): for an emitter past its last
     # event, so that what its listeners hold (the user's closures, and any

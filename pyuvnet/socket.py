@@ -25,6 +25,7 @@ import errno as _errno
 
 from . import _uv, errors
 from . import connecting, duplex, encodings, tcp_options
+from .events import _on_method
 from .stream._native import NativeDuplex
 from .idle_timeout import IdleTimeout, check_timeout
 from ._names import OptionSpec, normalize_options
@@ -508,6 +509,8 @@ class Socket(_uv.Stream, NativeDuplex):
 # straight from the bytecode, as it does a built-in type's method (the
 # per-message path of every echo; _uv.write_method says why).
 Socket.write = _uv.write_method(Socket)
+# on() likewise: a server's connection handler calls it per connection.
+Socket.on = Socket.addListener = _on_method(Socket)
 
 Stream = Socket
 

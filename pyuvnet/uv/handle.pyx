@@ -156,7 +156,7 @@ cdef class Handle(EventEmitter):
     cdef bint held
     cdef bint refed
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self):
         self.handle = NULL
         self.loop = current_loop() if accepting_loop is None else accepting_loop
         self.held = False

@@ -5,6 +5,24 @@
 cdef tuple NO_ARGS = ()
 
 
+cdef extern from *:
+    """
+    /* A type's tp_new, its result as a bare pointer (NULL: the exception
+       is set), so that new_socket resets accepting_loop before an error
+       propagates without a try block (which saves and restores the
+       exception state on every connection). */
+    static PyObject* pyuvnet_tp_new_raw(PyTypeObject* type, PyObject* args) {
+        return type->tp_new(type, args, NULL);
+    }
+    static PyObject* pyuvnet_owned(PyObject* o) {
+        return o;
+    }
+    """
+    PyObject* tp_new_raw "pyuvnet_tp_new_raw" (PyTypeObject* type, PyObject* args)
+    # The reference ``made`` holds, as an object (NULL: raises the error set).
+    object owned "pyuvnet_owned" (PyObject* made)
+
+
 cdef class ServerCore(EventEmitter):
     """The C half of a Server (pyuvnet/server.py): what runs per accepted
     connection.  The server's socket options are read once (``_set_accept_
@@ -22,6 +40,9 @@ cdef class ServerCore(EventEmitter):
     cdef Py_ssize_t high_water_mark     # -1: the default
     cdef bint allow_half_open, no_delay, keep_alive, pause_on_connect
     cdef object keep_alive_delay
+    # The sole plain 'connection' listener (createServer's), or None: kept
+    # by _listeners_changed, so that no connection looks it up.
+    cdef object connection_listener
 
     def _set_accept_options(self, socket_class, options):
         """Read the server's options (normalised) for its connections: once,
@@ -34,6 +55,10 @@ cdef class ServerCore(EventEmitter):
         self.keep_alive = bool(options.get('keepAlive'))
         self.keep_alive_delay = options.get('keepAliveInitialDelay', 0)
         self.pause_on_connect = bool(options.get('pauseOnConnect'))
+
+    cdef void _listeners_changed(self, object event):
+        # A server's listeners change seldom: no test of which event.
+        self.connection_listener = self._sole_listener('connection')
 
     def _new_socket(self):
         """An unconnected socket of the server's class, made without its
@@ -48,13 +73,13 @@ cdef class ServerCore(EventEmitter):
         # runs there, unlike in a __new__ of the class's own.
         global accepting_loop
         cdef PyTypeObject* cls = <PyTypeObject*>self.socket_class
+        cdef PyObject* made
         if loop is None or cls.tp_new != (<PyTypeObject*>Stream).tp_new:
             return <Stream?>cls.tp_new(self.socket_class, <PyObject*>NO_ARGS, NULL)
         accepting_loop = loop
-        try:
-            return <Stream>cls.tp_new(self.socket_class, <PyObject*>NO_ARGS, NULL)
-        finally:
-            accepting_loop = None
+        made = tp_new_raw(cls, <PyObject*>NO_ARGS)
+        accepting_loop = None
+        return <Stream>owned(made)
 
     def _on_connection(self, Stream sock):
         """Take the connected ``sock`` as a new connection (the Listener, or
@@ -88,7 +113,7 @@ cdef class ServerCore(EventEmitter):
             sock.start_reading()
         # A sole plain listener (createServer's) is called as the 'data'
         # listeners are, without an argument tuple.
-        listener = self._sole_listener('connection')
+        listener = self.connection_listener
         if listener is None:
             self._emit('connection', (sock,))
         elif call_one(<PyObject*>listener, <PyObject*>sock) < 0:

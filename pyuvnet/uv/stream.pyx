@@ -24,6 +24,11 @@ cdef tuple end_arguments(object data, object encoding, object callback):
     return data, encoding, callback
 
 
+cdef inline bint is_data(object event):
+    return event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
+                               and (<str>event) == 'data')
+
+
 cdef class Stream(StreamReadable):
     """A libuv stream handle with Node's Duplex buffering."""
 
@@ -87,14 +92,19 @@ cdef class Stream(StreamReadable):
         self.read_hwm = hwm
         self.write_hwm = hwm
 
+    cdef void _listener_added_alone(self, object event, object sole):
+        # A first 'data' listener: the read path's consumer without a lookup.
+        if is_data(event):
+            self.consume(sole, True)
+            self.data_heard()
+        else:
+            self._listeners_changed(event)
+
     cdef void _listeners_changed(self, object event):
         cdef unsigned char bit
-        if event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
-                               and (<str>event) == 'data'):
+        if is_data(event):
             self.update_consumer()
-            if self.consumer is not None and self.flowing == -1:
-                # Node: adding a 'data' listener switches to flowing mode.
-                self.start_flowing()
+            self.data_heard()
         elif type(event) is str:
             bit = heard_bit(<str>event)
             if bit:
@@ -102,6 +112,11 @@ cdef class Stream(StreamReadable):
                     self.heard &= ~bit
                 else:
                     self.heard |= bit
+
+    cdef inline void data_heard(self):
+        if self.consumer is not None and self.flowing == -1:
+            # Node: adding a 'data' listener switches to flowing mode.
+            self.start_flowing()
 
     def _abandon_handle(self):
         """Close the handle in the background and forget it, so that a new

@@ -74,9 +74,11 @@ cdef class StreamReadable(StreamWrites):
     """Internal: reads are wanted at all (False for a write-only fd)."""
     cdef Py_ssize_t read_hwm
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self):
         # The only __cinit__ of the Stream classes: each level's is one more
-        # call (its arguments repacked) per connection made.
+        # call per connection made.  No parameters: Cython then passes it
+        # none (a class's arguments go to its __init__), rather than
+        # checking the constructor's.
         self.flowing = -1
         self.readable_side = True
         self.read_hwm = HIGH_WATER_MARK
@@ -138,14 +140,23 @@ cdef class StreamReadable(StreamWrites):
             self.update_consumer()
 
     cdef void update_consumer(self):
+        cdef object sole = None
+        cdef bint heard = False
+        if self.onread is None:
+            sole = self._sole_listener('data')
+            heard = sole is not None or self._handler('data') is not None
+        self.consume(sole, heard)
+
+    cdef void consume(self, object sole, bint heard):
+        """Choose the read path's consumer, given the sole plain 'data'
+        listener (or None) and whether 'data' has any listener."""
         self.write_target = self.through = None
         self.pipe_link = None
         self.sink_on = False
         if self.onread is not None:
             self.consumer = self.onread
             return
-        sole = self._sole_listener('data')
-        if sole is None and self._handler('data') is None:
+        if not heard:
             self.consumer = None
         elif sole is not None and self.decoder is None:
             self.consumer = sole

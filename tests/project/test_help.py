@@ -3,6 +3,7 @@ no sentinel object as a default; and every public callable and property
 has a docstring."""
 import inspect
 import pydoc
+import re
 import types
 
 import pytest
@@ -43,7 +44,9 @@ def test_help_names_each_twin_as_an_alias(name):
 def test_help_shows_no_sentinel_object_as_a_default(cls):
     text = _help(cls)
     assert 'object at 0x' not in text
-    assert 'on(self, event, listener=...)' in text
+    # Socket's on() is a C method of its own (events._on_method): its self
+    # is positional-only, as a C method's is.
+    assert re.search(r'on\(self, (/, )?event, listener=\.\.\.\)', text)
 
 
 @pytest.mark.parametrize('name', sorted(EMITTERS))

@@ -26,7 +26,11 @@ def test_sockets_are_duplex_with_the_c_base_first():
     assert type(net.Socket.__dict__['write']) is type(str.split)
     assert net.Socket.write.__objclass__ is net.Socket
     assert net.Socket.write.__doc__ == net._uv.Stream.write.__doc__
-    assert net.Socket.on is net.EventEmitter.__mro__[1].on
+    # on() likewise (a C method of Socket itself), the emitter's own.
+    assert type(net.Socket.__dict__['on']) is type(str.split)
+    assert net.Socket.on.__objclass__ is net.Socket
+    assert net.Socket.addListener is net.Socket.on
+    assert net.Socket.on.__doc__ == net.EventEmitter.__mro__[1].on.__doc__
     assert issubclass(tls.TLSSocket, Duplex)
     assert tls.TLSSocket.write is net._uv.TLSPump.write
     assert stream.isReadable(sock) is True          # as Node: a new Socket is readable
