@@ -32,11 +32,8 @@ cdef inline bint is_data(object event):
 cdef class Stream(StreamReadable):
     """A libuv stream handle with Node's Duplex buffering."""
 
-    # The facade's per-connection references, kept here rather than in an
-    # instance dict, which an accepted socket then never needs.
-    cdef public object _server          # Socket.server
-    cdef ServerCore counted_by          # the Server counting this connection
-    cdef public object _connect_plan    # the facade's ConnectPlan while it connects
+    # The facade's per-connection references (_server, counted_by,
+    # _connect_plan, _reconnect) are StreamWrites' fields (it says why).
     # Node's stream state, as the facade's Socket keeps it (C fields, so
     # that C can test them and no instance dict is made for them).
     cdef public bint _destroyed
@@ -45,7 +42,6 @@ cdef class Stream(StreamReadable):
     cdef public bint _readable_ended    # 'end' emitted
     cdef public bint _writable_ended    # end() called
     cdef public bint _writable_finished # 'finish' emitted
-    cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
     cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
     cdef bint destroy_at_finish         # destroySoon(): destroy() at 'finish'
 

@@ -47,24 +47,15 @@ ctypedef char* (*stream_sink_buffer_fn)(object sink, size_t* size) noexcept
 cdef class StreamReadable(StreamWrites):
     """The read half of a Stream: Node's Readable side of a Duplex."""
 
-    # Those a read touches first (StreamWrites says why).
+    # Those a read touches first (StreamWrites says why).  The read half's
+    # object fields are StreamWrites' (it says why too).
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
-    cdef list read_queue            # None until a chunk has to wait (most sockets never)
-    cdef StreamWrites through       # where reads go first, without the GIL (write_through):
-                                    # write_target, or pipe_link's destination when it is a Stream
-    cdef object consumer
-    cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
-    cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
     cdef bint sink_on               # sink_listener is the sole consumer
     cdef bint big_reads             # the last read filled a chunk: the next lands in one
     cdef uint64_t bytes_read
     cdef stream_sink_buffer_fn sink_buffer  # or NULL: reads land in the loop's buffer
-    cdef object sink                # fed whole reads by feed_sink while sink_on
     # The rest.
-    cdef object sink_listener       # the sink's 'data' listener
     cdef stream_sink_fn feed_sink
-    cdef object onread              # Node's onread: takes every chunk, no 'data'
-    cdef object decoder
     cdef Py_ssize_t read_queued
     cdef bint reading
     cdef public bint read_eof       # the peer's FIN arrived

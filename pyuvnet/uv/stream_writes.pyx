@@ -77,6 +77,27 @@ cdef class StreamWrites(Handle):
     cdef uint64_t bytes_written
     cdef Py_ssize_t queued_bytes
     cdef Py_ssize_t inflight_bytes
+    # The object fields of the read half (StreamReadable) and of Stream are
+    # here too: Cython gives each class level with object fields its own
+    # deallocator, which untracks and re-tracks the object for the GC
+    # (about 35 instructions a level, per connection); levels without
+    # any share this one.  First those a read touches first.
+    cdef list read_queue            # None until a chunk has to wait (most sockets never)
+    cdef StreamWrites through       # where reads go first, without the GIL (write_through):
+                                    # write_target, or pipe_link's destination when it is a Stream
+    cdef object consumer
+    cdef StreamWrites write_target  # consumer is this stream's own write (C, no call)
+    cdef PipeLink pipe_link         # consumer is a pipe() (C, no call)
+    cdef object sink                # fed whole reads by feed_sink while sink_on
+    cdef object sink_listener       # the sink's 'data' listener
+    cdef object onread              # Node's onread: takes every chunk, no 'data'
+    cdef object decoder
+    # Stream's: the facade's per-connection references, kept here rather
+    # than in an instance dict, which an accepted socket then never needs.
+    cdef public object _server          # Socket.server
+    cdef ServerCore counted_by          # the Server counting this connection
+    cdef public object _connect_plan    # the facade's ConnectPlan while it connects
+    cdef public object _reconnect       # (args, kwargs) of a connect() waiting for 'close'
     # The rest.
     cdef list write_callbacks       # None until a write() gives a callback; then
                                     # one entry (maybe None) per write_queue entry
