@@ -248,6 +248,30 @@ ctypedef void (*short_fn)(uv.uv_stream_t* handle, Py_ssize_t nread, Py_ssize_t s
 cdef short_fn went_short = read_short
 
 
+# A read's and its stream's end's usual steps, called from read_for as C
+# functions through pointers that do not check for an exception: read_for
+# tests their -1 (the exception set) itself.  A try block there would save
+# and restore the thread's exception state on every read and every
+# connection's end (about 20 instructions each).
+cdef int deliver_read(Stream stream, uv.pyuvnet_loop_t* uvloop, const char* data,
+                      Py_ssize_t size, bint in_chunk) except -1:
+    if in_chunk:
+        # Landed in the chunk it is delivered as (socket_alloc): no copy.
+        return stream.deliver(uv.pyuvnet_read_chunk_take(uvloop, size))
+    return stream.deliver(uv.pyuvnet_chunk(uvloop, data, size))
+
+
+cdef int end_read(Stream stream, ssize_t nread) except -1:
+    return stream.on_read_end(nread)
+
+
+ctypedef int (*deliver_read_fn)(Stream stream, uv.pyuvnet_loop_t* uvloop, const char* data,
+                                Py_ssize_t size, bint in_chunk) noexcept
+ctypedef int (*end_read_fn)(Stream stream, ssize_t nread) noexcept
+cdef deliver_read_fn unchecked_deliver_read = <deliver_read_fn>deliver_read
+cdef end_read_fn unchecked_end_read = <end_read_fn>end_read
+
+
 cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                           const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
     cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
@@ -288,19 +312,11 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                 stream.loop.flusher.end_cut()
             except BaseException as exc:
                 stream.loop.report(exc)
-        elif in_chunk:
-            # Landed in the chunk it is delivered as (socket_alloc): no copy.
-            stream.bytes_read += nread
-            try:
-                stream.deliver(uv.pyuvnet_read_chunk_take(uvloop, nread))
-            except BaseException as exc:
-                stream.loop.report(exc)
-        elif nread - start <= uv.PYUVNET_CHUNK_SIZE:
-            stream.bytes_read += nread - start
-            try:
-                stream.deliver(uv.pyuvnet_chunk(uvloop, buf.base + start, nread - start))
-            except BaseException as exc:
-                stream.loop.report(exc)
+        elif in_chunk or nread - start <= uv.PYUVNET_CHUNK_SIZE:
+            size = nread if in_chunk else nread - start
+            stream.bytes_read += size
+            if unchecked_deliver_read(stream, uvloop, buf.base + start, size, in_chunk) < 0:
+                report_raised(stream.loop)
         else:
             # Node's chunks: at most 64 KiB each, whatever the read brought;
             # what they make the listeners write leaves after the last.
@@ -326,11 +342,8 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
                 stream.feed_sink(stream.sink, buf.base, 0)
             except BaseException as exc:
                 stream.loop.report(exc)
-        if nread < 0:
-            try:
-                stream.on_read_end(nread)
-            except BaseException as exc:
-                stream.loop.report(exc)
+        if nread < 0 and unchecked_end_read(stream, nread) < 0:
+            report_raised(stream.loop)
     stream.loop.after_callback()
     if stream.loop.cut_turn_short():
         stream.loop.hold_reading(stream)
