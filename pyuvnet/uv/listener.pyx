@@ -146,6 +146,7 @@ cdef class Listener(Handle):
     """
 
     cdef ServerCore server
+    cdef bint making_socket     # accept() makes the socket and its handle
 
     def __init__(self, ServerCore server):
         self.server = server
@@ -165,17 +166,17 @@ cdef class Listener(Handle):
         self.close_handle()
 
     cdef int accept(self) except -1:
+        # Raising while making_socket, it leaves the connection pending:
+        # its caller refuses it (refuse_pending).
         cdef Stream sock
         cdef int r
-        try:
-            sock = self.server.new_socket(self.loop)
-            if self.handle.type == uv.UV_TCP:
-                tcp_init(sock)
-            else:
-                pipe_init(sock)
-        except BaseException:
-            self.refuse_pending()
-            raise
+        self.making_socket = True
+        sock = self.server.new_socket(self.loop)
+        if self.handle.type == uv.UV_TCP:
+            tcp_init(sock)
+        else:
+            pipe_init(sock)
+        self.making_socket = False
         r = uv.uv_accept(<uv.uv_stream_t*>self.handle, <uv.uv_stream_t*>sock.handle)
         if r < 0:
             sock.close_handle()
@@ -185,7 +186,7 @@ cdef class Listener(Handle):
         self.server.accept_connection(sock)
         return 0
 
-    cdef void refuse_pending(self):
+    cdef void refuse_pending(self) noexcept:
         """Accept the pending connection into a handle of our own and close
         it.  libuv stops watching a listener whose connection callback left
         its connection unaccepted, so without this one failed accept (an
@@ -209,13 +210,24 @@ cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept:
     connection_with_gil(server, status)
 
 
+# accept() called as a C function that does not check for an exception:
+# connection_with_gil tests its -1 (the exception set) itself.  A try block
+# would save and restore the thread's exception state for every connection.
+ctypedef int (*accept_fn)(Listener listener) noexcept
+cdef accept_fn unchecked_accept = <accept_fn>Listener.accept
+
+
 cdef void connection_with_gil(uv.uv_stream_t* server, int status) noexcept:
     cdef Listener listener = <Listener>server.data
-    try:
-        if status < 0:
+    if status < 0:
+        try:
             listener.server._on_accept_error(status)
-        else:
-            listener.accept()
-    except BaseException as exc:
-        listener.loop.report(exc)
+        except BaseException as exc:
+            listener.loop.report(exc)
+    elif unchecked_accept(listener) < 0:
+        if listener.making_socket:
+            # Without it libuv stops watching the listener (refuse_pending).
+            listener.making_socket = False
+            listener.refuse_pending()
+        report_raised(listener.loop)
     listener.loop.after_callback()
