@@ -243,14 +243,20 @@ cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept:
     handle_closed_with_gil(handle)
 
 
+cdef int handle_closed_step(object owner) except -1:
+    (<Handle>owner).on_handle_closed()
+    return 0
+
+
+cdef unchecked_step unchecked_handle_closed = <unchecked_step>handle_closed_step
+
+
 cdef void handle_closed_with_gil(uv.uv_handle_t* handle) noexcept:
     cdef Handle owner = <Handle>handle.data
     PyMem_Free(handle)
     owner.handle = NULL
-    try:
-        owner.on_handle_closed()
-    except BaseException as exc:
-        owner.loop.report(exc)
+    if unchecked_handle_closed(owner) < 0:
+        report_raised(owner.loop)
     owner.loop.after_callback()
     owner.let_go()
     owner.on_released(1)     # 1: ``owner`` here; nothing may use it after this

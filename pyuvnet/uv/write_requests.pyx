@@ -114,6 +114,13 @@ cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
     shutdown_done_with_gil(req, status)
 
 
+cdef int finish_step(object stream) except -1:
+    return (<StreamWrites>stream).emit_finish()
+
+
+cdef unchecked_step unchecked_finish = <unchecked_step>finish_step
+
+
 cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
     cdef StreamWrites stream = <StreamWrites>req.data
     cdef fin_request* fin = <fin_request*>req
@@ -122,8 +129,6 @@ cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
     else:
         PyMem_RawFree(fin)
     Py_DECREF(stream)
-    try:
-        stream.emit_finish()
-    except BaseException as exc:
-        stream.loop.report(exc)
+    if unchecked_finish(stream) < 0:
+        report_raised(stream.loop)
     stream.loop.after_callback()

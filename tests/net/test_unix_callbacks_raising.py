@@ -1,6 +1,7 @@
 """Exceptions from the code a unix connection's callbacks run: the read
-callback's delivery and EOF, and the listener's accept (which test their
-C helpers' -1 themselves, without a try block).  Node has no equivalent
+callback's delivery and EOF, the listener's accept, our FIN's 'finish' and
+the handle's 'close' (which test their C helpers' -1 themselves, without a
+try block).  Node has no equivalent
 (an uncaught exception ends the process); here run() raises it and the
 connection carries on at the next run().  A unix socket's reads are
 delivered from the read callback itself (TCP's wait for the poll's end)."""
@@ -59,6 +60,44 @@ def test_an_end_listener_raising_still_closes_the_connection(run_loop, sockdir):
         run_loop()
     run_loop()
     assert events == [b'last', 'end', 'close']
+
+
+def test_a_finish_listener_raising_is_raised_by_run(run_loop, sockdir):
+    accepted = []
+
+    def on_connection(sock):
+        accepted.append(sock)
+        sock.on('finish', lambda: raise_from_finish(sock))
+        sock.end(b'bye')
+
+    def raise_from_finish(sock):
+        raise ValueError('finish %s' % sock.writableFinished)
+
+    server, client = _unix_pair(sockdir, on_connection)
+    received = []
+    client.on('data', received.append)
+    with pytest.raises(ValueError, match='finish True'):
+        run_loop()
+    client.destroy()
+    accepted[0].destroy()
+    server.close()
+    run_loop()
+    assert received == [b'bye']
+
+
+def test_a_close_listener_raising_is_raised_by_run(run_loop, sockdir):
+    def on_connection(sock):
+        sock.on('close', lambda had_error: (server.close(), raise_from_close()))
+
+    def raise_from_close():
+        raise ValueError('close')
+
+    server, client = _unix_pair(sockdir, on_connection)
+    client.end()
+    with pytest.raises(ValueError, match='close'):
+        run_loop()
+    run_loop()
+    assert client.destroyed
 
 
 def test_a_connection_listener_raising_keeps_its_connection(run_loop, sockdir):
