@@ -172,7 +172,7 @@ cdef class Handle(EventEmitter):
             self.held = False
             Py_DECREF(self)
 
-    cdef void adopt(self, uv.uv_handle_t* handle):
+    cdef void adopt(self, uv.uv_handle_t* handle) noexcept:
         """Take ownership of an initialised handle."""
         self.handle = handle
         handle.data = <void*>self

@@ -47,7 +47,7 @@ cdef class Stream(StreamReadable):
 
     # -- the handle's lifetime -------------------------------------------
 
-    cdef void adopt(self, uv.uv_handle_t* handle):
+    cdef void adopt(self, uv.uv_handle_t* handle) noexcept:
         # An open stream may be called back at any time (reads, the peer
         # closing): it stays alive until its close callback.
         Handle.adopt(self, handle)

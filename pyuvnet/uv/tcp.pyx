@@ -23,7 +23,7 @@ cdef int tcp_init(Handle owner, int family=0) except -1:
     return 0
 
 
-cdef inline void give_fin_room(Handle owner, char* room):
+cdef inline void give_fin_room(Handle owner, char* room) noexcept:
     """A stream handle's block ends with room for its FIN's request
     (StreamWrites.fin_room)."""
     cdef fin_request* fin = <fin_request*>room
