@@ -7,13 +7,10 @@ EventEmitter) and, through ``events.pxd``, by Cython classes that override
 """
 cimport cython
 from cpython.object cimport PyObject
-from cpython.dict cimport PyDict_GetItemWithError, PyDict_SetDefault
+from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION
 from cpython.function cimport PyFunction_Check
-
-cdef extern from "Python.h":
-    Py_ssize_t PyDict_GET_SIZE(object d)
 
 import warnings
 from weakref import ref as _weakref
@@ -80,84 +77,7 @@ cdef int _check_listener(object listener) except -1:
     return 0
 
 
-# -- async def listeners ------------------------------------------------------
-#
-# An ``async def`` listener would only make a coroutine per emit, which
-# nobody awaits.  It is checked for once, at registration: with the
-# asyncio bridge attached (pyuvnet.aio, which is above the core and hands
-# its hook down with _set_async_listener_hook()), it is stored wrapped in an
-# _AsyncListener that runs each call's coroutine as a task of the bridge;
-# without one it is refused at once.
-
-# CO_COROUTINE: the code flag of an ``async def`` function.
-cdef int _CO_COROUTINE = 0x80
-
-# The bridge's hook: hook() -> the spawn(coroutine) of this thread's bridge,
-# or None when no bridge drives this thread's loop.  None until pyuvnet.aio
-# installs a bridge.
-cdef object _async_hook = None
-
-_NO_BRIDGE = ('an async def listener needs the asyncio bridge, which runs it as a task: '
-              'register it inside "async with pyuvnet.aio.attach():" (or after '
-              'pyuvnet.aio.install()), or pass a plain function')
-
-
-def _set_async_listener_hook(hook):
-    """Called by pyuvnet.aio when it installs a bridge: ``hook()`` returns
-    the spawn(coroutine) of the calling thread's bridge, or None."""
-    global _async_hook
-    _async_hook = hook
-
-
-cdef bint _is_async(object listener) except -1:
-    """Whether ``listener`` is an ``async def`` function (or a method of
-    one): its code's flags, so that the common callables (builtins, bound
-    C methods, classes) cost a type check."""
-    if PyMethod_Check(listener):
-        listener = <object>PyMethod_GET_FUNCTION(listener)
-    if not PyFunction_Check(listener):
-        return False
-    return (code_flags(listener) & _CO_COROUTINE) != 0
-
-
-cdef extern from *:
-    """
-    /* A function's code flags (its __code__.co_flags), read from the C
-       structs: every on() of a plain function asks, once per connection
-       for a server's listeners, and the attribute path costs two generic
-       lookups, an audit event and an int. */
-    static int pyuvnet_code_flags(PyObject *func) {
-        return ((PyCodeObject *)PyFunction_GET_CODE(func))->co_flags;
-    }
-    """
-    int code_flags "pyuvnet_code_flags" (object func)
-
-
-@cython.final
-cdef class _AsyncListener:
-    """What an ``async def`` listener is stored as: each call runs the
-    coroutine it makes as a task of the bridge it was registered under
-    (whose done callback reports its exception as a listener's).
-
-    ``listener`` is the async function, as listeners() gives it."""
-    cdef readonly object listener
-    cdef object _spawn
-
-    def __call__(self, *args):
-        self._spawn(self.listener(*args))
-
-    def __repr__(self):
-        return '<async listener %r>' % (self.listener,)
-
-
-cdef object _async_listener(object listener):
-    spawn = _async_hook() if _async_hook is not None else None
-    if spawn is None:
-        raise TypeError(_NO_BRIDGE)
-    cdef _AsyncListener wrapper = _AsyncListener.__new__(_AsyncListener)
-    wrapper.listener = listener
-    wrapper._spawn = spawn
-    return wrapper
+include "events_async.pyx"
 
 
 @cython.final
@@ -251,17 +171,49 @@ cdef inline bint _is_event(object event, str name):
                              and (<str>event) == name)
 
 
+@cython.final
+cdef class _LeakLimits:
+    def __cinit__(self):
+        self.warned = set()
+
+
+cdef _LeakLimits _limits_of(EventEmitter emitter):
+    if emitter._limits is None:
+        emitter._limits = _LeakLimits.__new__(_LeakLimits)
+    return emitter._limits
+
+
+cdef object _max_listeners(EventEmitter emitter):
+    if emitter._limits is None or emitter._limits.max_listeners is None:
+        return defaultMaxListeners
+    return emitter._limits.max_listeners
+
+
 cdef int _check_leak(EventEmitter emitter, object event, Py_ssize_t count) except -1:
-    limit = emitter._max_listeners
-    if limit is None:
-        limit = defaultMaxListeners
+    limit = _max_listeners(emitter)
     if limit > 0 and count > limit:
-        if emitter._warned is None:
-            emitter._warned = set()
-        if event not in emitter._warned:
-            emitter._warned.add(event)
+        warned = _limits_of(emitter).warned
+        if event not in warned:
+            warned.add(event)
             warnings.warn(MaxListenersExceededWarning(emitter, event, count, limit))
     return 0
+
+
+cdef bint _same_event(object slot, object event) except -1:
+    # Whether a slot's name (an exact str, or None) is event, as a dict would
+    # say: equal hashes and equal values (the caller has hashed a non-str).
+    if slot is None:
+        return False
+    if type(event) is str:
+        return _is_event(event, <str>slot)
+    return hash(slot) == hash(event) and slot == event
+
+
+cdef inline object _joined(object existing, object listener, bint prepend):
+    # What an event holding ``existing`` holds once ``listener`` is added.
+    if type(existing) is not tuple:
+        existing = (existing,)
+    return (listener,) + existing if prepend else existing + (listener,)
 
 
 @cython.final
@@ -353,6 +305,9 @@ cdef class EventEmitter:
 
     cdef void _drop_listeners(self):
         self._events = NO_EVENTS
+        # (An event in slot 1 has one in slot 0; most messages have neither.)
+        if self._event0 is not None:
+            self._event0 = self._held0 = self._event1 = self._held1 = None
 
     cdef int on_tick(self) except -1:
         return 0
@@ -360,29 +315,82 @@ cdef class EventEmitter:
     cdef object _handler(self, object event):
         """The stored listener(s) of ``event``: None, one, or a tuple."""
         cdef PyObject* found
-        if type(event) is str:
-            # The common case, without a try block: a str key never raises.
-            # Most emits of a message's own events ('finish', 'close') find
-            # no listener at all: the shared empty dict answers without a lookup.
-            if self._events is NO_EVENTS:
-                return None
-            found = PyDict_GetItemWithError(self._events, event)
-            return None if found == NULL else <object>found
-        try:
-            return self._events.get(event)
-        except TypeError:
+        if type(event) is not str:
             _check_event(event)
-            raise
+        if self._events is NO_EVENTS:
+            # Names are mostly the same interned str: identity first.
+            # Most emits of a message's own events ('finish', 'close') find
+            # no listener at all: no slot used, no comparison.
+            if self._event0 is event:
+                return self._held0
+            if self._event1 is event:
+                return self._held1
+            if self._event0 is None:
+                return None
+            if _same_event(self._event0, event):
+                return self._held0
+            if self._event1 is not None and _same_event(self._event1, event):
+                return self._held1
+            return None
+        found = PyDict_GetItemWithError(self._events, event)
+        if found == NULL:
+            return None
+        return <object>found
+
+    cdef void _store(self, object event, object held) except *:
+        """What ``event`` (which has listeners) holds now: ``held``, or
+        nothing when None."""
+        if self._events is not NO_EVENTS:
+            if held is None:
+                del self._events[event]
+            else:
+                self._events[event] = held
+        elif not _same_event(self._event0, event):
+            if held is None:
+                self._event1 = None
+            self._held1 = held
+        elif held is not None:
+            self._held0 = held
+        else:
+            # The second event moves up, so that names stay in order.
+            self._event0, self._held0 = self._event1, self._held1
+            self._event1 = self._held1 = None
+
+    cdef int _add_new(self, object event, object listener) except -1:
+        """Stores the first listener of ``event``."""
+        if self._events is NO_EVENTS and type(event) is str:
+            if self._event0 is None:
+                self._event0, self._held0 = event, listener
+                return 0
+            if self._event1 is None:
+                self._event1, self._held1 = event, listener
+                return 0
+        if self._events is NO_EVENTS:
+            self._events = {}
+            if self._event0 is not None:
+                self._events[self._event0] = self._held0
+            if self._event1 is not None:
+                self._events[self._event1] = self._held1
+            self._event0 = self._held0 = self._event1 = self._held1 = None
+        self._events[event] = listener
+        return 0
+
+    cdef list _event_names(self):
+        if self._events is not NO_EVENTS:
+            return list(self._events)
+        if self._event1 is not None:
+            return [self._event0, self._event1]
+        return [] if self._event0 is None else [self._event0]
 
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
         cdef object existing, sole
-        cdef Py_ssize_t count = 1, size
+        cdef Py_ssize_t count = 1
         if type(event) is not str:
             _check_event(event)
         _check_listener(listener)
         if _is_async(listener):
             listener = _async_listener(listener)
-        if self._may_hear_new and 'newListener' in self._events:
+        if self._may_hear_new and self._handler('newListener') is not None:
             self._emit('newListener', (event, _unwrap(listener)))
         sole = listener
         if once:
@@ -390,17 +398,13 @@ cdef class EventEmitter:
             sole = None
         if _is_event(event, 'newListener'):
             self._may_hear_new = True
-        if self._events is NO_EVENTS:
-            self._events = {event: listener}
+        existing = self._handler(event)
+        if existing is None:
+            self._add_new(event, listener)
         else:
-            # One lookup: the listener goes in unless the event has some.
-            size = PyDict_GET_SIZE(self._events)
-            existing = <object>PyDict_SetDefault(self._events, event, listener)
-            if PyDict_GET_SIZE(self._events) == size:
-                if type(existing) is not tuple:
-                    existing = (existing,)
-                self._events[event] = (listener,) + existing if prepend else existing + (listener,)
-                count = len(<tuple>existing) + 1
+            existing = _joined(existing, listener, prepend)
+            self._store(event, existing)
+            count = len(<tuple>existing)
         if count == 1:
             self._listener_added_alone(event, sole)
         else:
@@ -425,14 +429,14 @@ cdef class EventEmitter:
                 return 0
             removed = rest[i]
             rest = rest[:i] + rest[i + 1:]
-            self._events[event] = rest[0] if len(rest) == 1 else rest
+            self._store(event, rest[0] if len(rest) == 1 else rest)
         elif _matches(handler, listener):
             removed = handler
-            del self._events[event]
+            self._store(event, None)
         else:
             return 0
         self._listeners_changed(event)
-        if 'removeListener' in self._events:
+        if self._handler('removeListener') is not None:
             self._emit('removeListener', (event, _unwrap(removed)))
         return 1
 
@@ -472,19 +476,19 @@ cdef class EventEmitter:
         one, each event's last first, so that each removal is reported;
         ``'removeListener'``'s own go last.
         """
-        cdef dict old
-        if 'removeListener' not in self._events:
+        cdef list names
+        if self._handler('removeListener') is None:
             if event is None:
-                old = self._events
-                self._events = NO_EVENTS
-                for name in old:
+                names = self._event_names()
+                EventEmitter._drop_listeners(self)
+                for name in names:
                     self._listeners_changed(name)
             elif self._handler(event) is not None:
-                del self._events[event]
+                self._store(event, None)
                 self._listeners_changed(event)
             return self
         if event is None:
-            for name in list(self._events):
+            for name in self._event_names():
                 if not _is_event(name, 'removeListener'):
                     self.removeAllListeners(name)
             self.removeAllListeners('removeListener')
@@ -533,19 +537,17 @@ cdef class EventEmitter:
 
     def eventNames(self):
         """The events that have listeners, in the order they first got one."""
-        return list(self._events)
+        return self._event_names()
 
     def setMaxListeners(self, n):
         """Set this emitter's listener limit (a number >= 0; 0 = unlimited); returns self."""
         from pyuvnet.validate import validate_number
-        self._max_listeners = validate_number(n, 'setMaxListeners', 0)
+        _limits_of(self).max_listeners = validate_number(n, 'setMaxListeners', 0)
         return self
 
     def getMaxListeners(self):
         """This emitter's listener limit (``defaultMaxListeners`` unless set)."""
-        if self._max_listeners is None:
-            return defaultMaxListeners
-        return self._max_listeners
+        return _max_listeners(self)
 
 
 cdef object EMITTER_ON = EventEmitter.__dict__['on']

@@ -22,8 +22,8 @@
 
 cdef extern from *:
     """
-    /* References to owner held by its listeners' table (a dict only the
-       owner holds): one per bound method of owner in it, Python or C (bare, or in a tuple)
+    /* References to owner held by its listeners (its events' slots and its
+       table, a dict only the owner holds unless empty): one per bound method of owner in it, Python or C (bare, or in a tuple)
        that nothing else holds, bar the read path's consumer; one per closure
        cell holding owner (``lambda d: sock.write(d)``) that only the
        closures of functions in it hold, each function and its closure held
@@ -81,37 +81,45 @@ cdef extern from *:
         }
         return 0;
     }
+    /* What one event holds (a listener, a tuple of them, or None): as
+       pyuvnet_method_ref, over a tuple's listeners. */
+    static Py_ssize_t pyuvnet_held_refs(PyObject *owner, PyObject *held,
+                                        PyObject *consumer, pyuvnet_own_cells_t *cells) {
+        Py_ssize_t i, r, in_tuple = 0, seen = cells->seen;
+        if (!PyTuple_CheckExact(held))
+            return pyuvnet_method_ref(owner, held, consumer, cells);
+        for (i = 0; i < PyTuple_GET_SIZE(held); i++) {
+            r = pyuvnet_method_ref(owner, PyTuple_GET_ITEM(held, i), consumer, cells);
+            if (r < 0)
+                return -1;
+            in_tuple += r;
+        }
+        if ((in_tuple || cells->seen != seen) && Py_REFCNT(held) != 1)
+            return -1;
+        return in_tuple;
+    }
     static Py_ssize_t pyuvnet_own_listener_refs(PyObject *owner, PyObject *events,
+                                                PyObject *held0, PyObject *held1,
                                                 PyObject *consumer) {
-        Py_ssize_t pos = 0, count = 0, i, r, in_tuple, left = PyDict_GET_SIZE(events);
+        Py_ssize_t pos = 0, count = 0, r0, r1, r, left = PyDict_GET_SIZE(events);
         PyObject *key, *value;
         pyuvnet_own_cells_t cells;
         int j;
-        Py_ssize_t seen;
         cells.n = 0;
         cells.seen = 0;
-        if (Py_REFCNT(events) != 1)
+        if (left && Py_REFCNT(events) != 1)
             return -1;
+        r0 = pyuvnet_held_refs(owner, held0, consumer, &cells);
+        r1 = pyuvnet_held_refs(owner, held1, consumer, &cells);
+        if (r0 < 0 || r1 < 0)
+            return -1;
+        count = r0 + r1;
         /* (Counted: no last call of PyDict_Next only to hear the end.) */
         while (left-- > 0 && PyDict_Next(events, &pos, &key, &value)) {
-            if (!PyTuple_CheckExact(value)) {
-                r = pyuvnet_method_ref(owner, value, consumer, &cells);
-                if (r < 0)
-                    return -1;
-                count += r;
-                continue;
-            }
-            in_tuple = 0;
-            seen = cells.seen;
-            for (i = 0; i < PyTuple_GET_SIZE(value); i++) {
-                r = pyuvnet_method_ref(owner, PyTuple_GET_ITEM(value, i), consumer, &cells);
-                if (r < 0)
-                    return -1;
-                in_tuple += r;
-            }
-            if ((in_tuple || cells.seen != seen) && Py_REFCNT(value) != 1)
+            r = pyuvnet_held_refs(owner, value, consumer, &cells);
+            if (r < 0)
                 return -1;
-            count += in_tuple;
+            count += r;
         }
         /* Each cell holds one reference to owner, and must be held by the
            listeners' closures alone. */
@@ -137,7 +145,8 @@ cdef extern from *:
     }
     """
     # Stream.on_released's test: references to an emitter from its own listeners.
-    Py_ssize_t pyuvnet_own_listener_refs(PyObject* owner, PyObject* events, PyObject* consumer)
+    Py_ssize_t pyuvnet_own_listener_refs(PyObject* owner, PyObject* events, PyObject* held0,
+                                         PyObject* held1, PyObject* consumer)
     bint pyuvnet_unobserved(PyObject* o)
     Py_ssize_t _Py_REFCNT "Py_REFCNT" (PyObject* o)
 

@@ -71,7 +71,8 @@ cdef class Stream(StreamReadable):
         # later.  Not with a weak reference or a __del__ that could still
         # see the socket.
         cdef Py_ssize_t own = pyuvnet_own_listener_refs(
-            <PyObject*>self, <PyObject*>self._events, <PyObject*>self.consumer)
+            <PyObject*>self, <PyObject*>self._events, <PyObject*>self._held0,
+            <PyObject*>self._held1, <PyObject*>self.consumer)
         if own <= 0:
             return
         if <PyObject*>self.write_target == <PyObject*>self:

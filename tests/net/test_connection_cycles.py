@@ -88,6 +88,11 @@ def _echo_by_a_closure(sock):
     sock.on('data', lambda data: sock.write(data))
 
 
+def _echo_alone_by_a_closure(sock):
+    # 'data' and _serve's 'close': both in the emitter's slots, no dict.
+    sock.on('data', lambda data: sock.write(data))
+
+
 def _echo_and_end_by_closures(sock):
     def on_data(data):
         sock.write(data)
@@ -101,7 +106,7 @@ def _echo_and_end_by_closures(sock):
 
 @pytest.mark.parametrize('on_connection', [_echo_by_own_write, _echo_among_other_listeners,
                                            _echo_and_end_by_own_methods, _echo_by_a_closure,
-                                           _echo_and_end_by_closures])
+                                           _echo_alone_by_a_closure, _echo_and_end_by_closures])
 def test_a_closed_connection_held_only_by_its_own_listeners_is_freed_without_the_gc(
         run_loop, on_connection):
     gc.collect()
