@@ -27,6 +27,7 @@ import socket
 import pytest
 
 import pyuvnet as net
+from support import refused_port
 
 ANSWERING, REFUSING, NEVER = 'answering', 'refusing', 'never'
 HOST = 'multi.example'
@@ -146,18 +147,12 @@ def restore_defaults():
 
 
 def closed_port(host='127.0.0.1'):
-    """A port nothing listens on (just released by a Python socket)."""
+    """A port on ``host`` whose connections are refused (support.refused_port),
+    or 9 (discard, nothing listens) where ``host`` cannot be bound."""
     try:
-        s = socket.socket(_os_family(host), socket.SOCK_STREAM)
+        return refused_port(host)
     except OSError:
         return 9
-    try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-    except OSError:
-        return 9
-    finally:
-        s.close()
 
 
 def lookup_giving(result, calls=None):

@@ -56,6 +56,30 @@ whole_loopback_net = pytest.mark.skipif(not sys.platform.startswith('linux'),
                                         reason='uses 127.0.0.2 and up, loopback on Linux only')
 
 
+# Sockets refused_port() holds: open until the test process exits.
+_HELD_PORTS = []
+
+
+def refused_port(host='127.0.0.1'):
+    """A port on ``host`` whose connections are refused for as long as the
+    test process runs: a socket bound to it, never listening, holds it.
+
+    A port merely released by a closed socket can be taken again before the
+    test connects to it: by a listener of another suite running beside this
+    one (CI runs two at once), or by the connecting socket itself, whose own
+    ephemeral port may be that very one (a TCP self-connect, which succeeds
+    and never fails). A held port can be neither.
+    """
+    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((host, 0))
+    except OSError:
+        s.close()
+        raise
+    _HELD_PORTS.append(s)
+    return s.getsockname()[1]
+
+
 def os_socket(local_port, remote_port):
     """A duplicate (Python socket) of this process's TCP socket bound to
     ``local_port`` and connected to ``remote_port``: lets a test read the

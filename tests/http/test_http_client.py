@@ -4,14 +4,13 @@ agent, an agent's maxSockets queue, chunked uploads, HEAD, 100-continue,
 103 information, an upgrade, and the failures ('socket hang up',
 ECONNREFUSED, a timeout).  Idle kept sockets are unref'd: run() returns."""
 import json
-import socket as pysocket
 
 import pytest
 
 import pyuvnet as net
 import pyuvnet.http as http
 from http_routes import node_server
-from support import NODE
+from support import NODE, refused_port
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')
 
@@ -173,11 +172,7 @@ def test_failures_are_error_then_close(port, run_loop):
     run_loop()
     assert log == [('ECONNRESET', 'socket hang up'), 'close']
     log = []
-    listener = pysocket.socket()
-    listener.bind(('127.0.0.1', 0))
-    closed_port = listener.getsockname()[1]
-    listener.close()
-    req = http.get({'port': closed_port, 'host': '127.0.0.1'})
+    req = http.get({'port': refused_port(), 'host': '127.0.0.1'})
     req.on('error', lambda err: log.append(err.code))
     req.on('close', lambda: log.append('close'))
     run_loop()

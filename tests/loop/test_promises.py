@@ -8,26 +8,19 @@ asyncio's default loop and uvloop's (aio_support's ``arun`` fixture), bounded
 in time.
 """
 import asyncio
-import socket
 
 import pytest
 
 import pyuvnet as net
 from pyuvnet import aio, promises
 from aio_support import LOOP_FACTORIES, arun  # noqa: F401  (arun: the fixture)
+from support import refused_port
 
 # Not on the select() loop: by the time this module runs in the whole suite,
 # earlier modules have left the process with more than FD_SETSIZE (1024)
 # descriptors open, which select() cannot watch.
 pytestmark = pytest.mark.parametrize(
     'arun', [param for param in LOOP_FACTORIES if param.id != 'select'], indirect=True)
-
-
-def free_port():
-    """A port nothing listens on (just released)."""
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 async def settle(future):
@@ -65,7 +58,7 @@ def test_connect_rejects_with_the_error_and_destroys_the_socket(arun):
     async def main():
         async with aio.attach():
             with pytest.raises(ConnectionRefusedError) as info:
-                await promises.connect(free_port(), '127.0.0.1')
+                await promises.connect(refused_port(), '127.0.0.1')
             assert info.value.code == 'ECONNREFUSED'
     arun(main)
 

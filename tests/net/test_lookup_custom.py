@@ -11,8 +11,8 @@ import socket
 import pytest
 
 import pyuvnet as net
-from lookup_support import HOST, free_port, greeting_server, lookup_giving, record
-from support import event_names as names
+from lookup_support import HOST, greeting_server, lookup_giving, record
+from support import event_names as names, refused_port
 
 
 # -- the options a custom lookup gets ------------------------------------------
@@ -32,7 +32,7 @@ from support import event_names as names
         'v4mapped-race', 'v4mapped-no-race', 'default-race', 'default-no-race'])
 def test_the_lookup_gets_nodes_dns_options(run_loop, options, expected):
     calls = []
-    connect_options = dict(options, port=free_port(), host=HOST,
+    connect_options = dict(options, port=refused_port(), host=HOST,
                            lookup=lookup_giving(None, '127.0.0.1', 4, calls=calls,
                                                 all_answer=[{'address': '127.0.0.1', 'family': 4}]))
     client = net.connect(connect_options)

@@ -9,7 +9,7 @@ import pytest
 
 import pyuvnet as net
 from lookup_support import HOST, free_port, greeting_server, lookup_giving, record
-from support import needs_ipv6, event_names as names
+from support import needs_ipv6, event_names as names, refused_port
 
 
 # -- localAddress and localPort ---------------------------------------------------
@@ -56,7 +56,7 @@ def test_local_port_alone_binds_the_any_address_to_it(listening_server, run_loop
 
 def test_local_port_alone_applies_to_each_raced_address(run_loop):
     # Node binds every attempt of a race to the any address and localPort.
-    refusing_port = free_port('127.0.0.2')
+    refusing_port = refused_port('127.0.0.2')
     seen = []
     server = net.createServer(lambda sock: (seen.append((sock.remoteAddress, sock.remotePort)), sock.end()))
     server.listen(refusing_port, '127.0.0.1')
@@ -112,7 +112,7 @@ def test_a_local_port_in_use_is_a_bind_error(listening_server, run_loop):
 
 
 def test_a_refused_connect_from_a_local_address_and_port_names_both(run_loop):
-    port = free_port()
+    port = refused_port()
     local_port = free_port('127.0.0.2')
     log = []
     client = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': '127.0.0.2',
@@ -127,7 +127,7 @@ def test_a_refused_connect_from_a_local_address_and_port_names_both(run_loop):
 
 
 def test_a_refused_connect_from_a_local_address_alone_has_no_local_part(run_loop):
-    port = free_port()
+    port = refused_port()
     log = []
     client = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': '127.0.0.2'})
     record(client, log)

@@ -2,29 +2,18 @@
 ECONNREFUSED, ECONNRESET from resetAndDestroy(), and the class hierarchy
 of the errors pyuvnet raises."""
 import errno
-import socket
 
 import pytest
 
 import pyuvnet as net
-from support import needs_ipv6
+from support import needs_ipv6, refused_port
 from pyuvnet import errors
-
-
-def closed_port(host='127.0.0.1'):
-    """A port nothing listens on (just released by a Python socket)."""
-    family = socket.AF_INET6 if ':' in host else socket.AF_INET
-    s = socket.socket(family, socket.SOCK_STREAM)
-    s.bind((host, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # -- ECONNREFUSED --------------------------------------------------------------
 
 def test_connect_to_a_closed_port_is_econnrefused_with_nodes_fields(run_loop):
-    port = closed_port()
+    port = refused_port()
     log = []
     client = net.connect(port, '127.0.0.1')
     client.on('connect', lambda: log.append('connect'))
@@ -49,7 +38,7 @@ def test_connect_to_a_closed_port_is_econnrefused_with_nodes_fields(run_loop):
 
 @needs_ipv6
 def test_econnrefused_on_ipv6_loopback_message(run_loop):
-    port = closed_port('::1')
+    port = refused_port('::1')
     errs = []
     client = net.connect(port, '::1')
     client.on('error', errs.append)
@@ -61,7 +50,7 @@ def test_econnrefused_on_ipv6_loopback_message(run_loop):
 
 def test_econnrefused_with_local_address_alone_does_not_name_the_local_end(run_loop):
     # node v20: only localAddress *and* localPort add " - Local (a:p)".
-    port = closed_port()
+    port = refused_port()
     errs = []
     client = net.connect({'port': port, 'host': '127.0.0.1', 'localAddress': '127.0.0.1'})
     client.on('error', errs.append)
@@ -73,7 +62,7 @@ def test_econnrefused_with_local_address_alone_does_not_name_the_local_end(run_l
 
 
 def test_econnrefused_connect_callback_is_not_called(run_loop):
-    port = closed_port()
+    port = refused_port()
     called = []
     client = net.connect(port, '127.0.0.1', lambda: called.append(True))
     client.on('error', lambda e: None)
@@ -82,7 +71,7 @@ def test_econnrefused_connect_callback_is_not_called(run_loop):
 
 
 def test_econnrefused_via_localhost_reports_the_address_tried(run_loop):
-    port = closed_port()
+    port = refused_port()
     errs = []
     lookups = []
     client = net.connect(port, 'localhost')
