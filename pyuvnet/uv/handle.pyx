@@ -232,14 +232,20 @@ cdef void close_orphaned(Handle owner) noexcept:
     """An owner's __dealloc__ (see the ownership rule above): its handle,
     still open, is closed and freed without it."""
     if owner.handle != NULL and not uv.uv_is_closing(owner.handle):
-        owner.handle.data = NULL
-        uv.uv_close(owner.handle, <uv.uv_close_cb><void*>free_closed_block)
+        close_without_owner(owner.handle)
     owner.handle = NULL
+
+
+cdef void close_without_owner(uv.uv_handle_t* handle) noexcept:
+    """Closes an open ``handle`` that no owner will hear of again: the
+    close callback (free_closed_block) frees its block alone."""
+    handle.data = NULL
+    uv.uv_close(handle, <uv.uv_close_cb><void*>free_closed_block)
 
 
 cdef void free_closed_block(uv.uv_handle_t* handle) noexcept:
     # The close callback of an owner's handle closed without its owner
-    # (close_orphaned, Stream._abandon_handle, a loop's close_all): a loop
+    # (close_without_owner): a loop
     # callback (see loop.pyx, "The GIL"), which takes the GIL first, for
     # the allocator the block came from.
     uv.pyuvnet_take_gil(handle.loop)

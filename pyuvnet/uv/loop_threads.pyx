@@ -15,8 +15,7 @@ cdef void close_every_handle(uv.uv_handle_t* handle, void* arg) noexcept with gi
         return
     owner = <Handle>handle.data
     owner.handle = NULL
-    handle.data = NULL
-    uv.uv_close(handle, <uv.uv_close_cb><void*>free_closed_block)
+    close_without_owner(handle)
     if isinstance(owner, Stream):
         (<Stream>owner).connecting = False
     owner.let_go()

@@ -121,8 +121,7 @@ cdef class Stream(StreamReadable):
         pending connect request then reports to nobody."""
         if self.is_open():
             self.stop_reading()
-            self.handle.data = NULL
-            uv.uv_close(self.handle, <uv.uv_close_cb><void*>free_closed_block)
+            close_without_owner(self.handle)
             self.handle = NULL
             self.connected = False
 
