@@ -95,6 +95,16 @@ def alive(pid):
         return False
 
 
+def gone_by(pid, deadline):
+    """Whether process ``pid`` has stopped running by ``deadline``
+    (time.monotonic()), looking every 10 ms until then."""
+    while alive(pid):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def process_tree(pid):
     """``pid`` and its descendants (a cluster's primary and its workers)."""
     tree = [pid]
@@ -193,13 +203,14 @@ class Server:
                 self.proc.wait()
         deadline = time.monotonic() + STOP_TIMEOUT
         for pid in workers:
-            while alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if alive(pid):
+            if not gone_by(pid, deadline):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+                # A killed process runs on until the scheduler gives it a
+                # CPU to die on: on a busy machine, after kill() returns.
+                gone_by(pid, time.monotonic() + STOP_TIMEOUT)
         self.proc.stdout.close()
         self.stderr.close()
 
