@@ -6,8 +6,8 @@
   TypedDicts, defaults and meaning from OPTION_DOCS below.
 * ``pyuvnet-events CLASS``: the events of an emitter (Socket, Server,
   TLSSocket, tls.Server, Worker, cluster, ...), in the order they are
-  emitted, from tools/gen_stubs.py's EVENTS (the table the stubs' listener
-  types are generated from).
+  emitted, from tools/event_table.py (the table the stubs' listener
+  types are generated from too).
 * ``pyuvnet-errors [tls]``: every error class of pyuvnet.errors (or of
   pyuvnet.tls), its code and bases.
 * ``pyuvnet-node-table MODULE``: every name of Node's ``net``, ``tls`` or
@@ -27,7 +27,8 @@ from docutils.parsers.rst import Directive
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
-import gen_stubs  # noqa: E402  (tools/ is not a package)
+import event_table  # noqa: E402  (tools/ is not a package)
+import gen_stubs  # noqa: E402
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import (  # noqa: E402
@@ -510,7 +511,7 @@ class EventsDirective(_TableDirective):
 
     def run(self):
         rows = []
-        for event, args, when in gen_stubs.EVENTS[self.arguments[0]] + gen_stubs.COMMON_EVENTS:
+        for event, args, when in event_table.EVENTS[self.arguments[0]] + event_table.COMMON_EVENTS:
             signature = ', '.join('%s: %s%s' % (arg[0], arg[1], ' (optional)' if arg[2:] else '')
                                   for arg in args)
             rows.append([_literal(event), _literal('(%s)' % signature), when])
