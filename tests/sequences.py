@@ -29,7 +29,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import pyuvnet as net
-from pyuvnet import _uv
 
 from support import open_fd_count
 

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from pyuvnet import aio, asgi
-from asgi_support import GET, HEAD, POST, connect, read_body, read_response, text_app
+from asgi_support import GET, HEAD, POST, read_body, read_response, text_app
 
 uvicorn = pytest.importorskip('uvicorn')
 pytest.importorskip('httptools')

@@ -26,7 +26,7 @@ writableNeedDrain] per write, and each event:
     //   [cb, null], [cb2, ECONNRESET], 'close'
 """
 import pyuvnet as net
-from tcp_write_support import connect, sink_server
+from tcp_write_support import connect
 
 
 def run_client(listening_server, run_loop, on_connect, paused=False, reset=False):

@@ -23,7 +23,6 @@ import textwrap
 
 import pytest
 
-import pyuvnet as net
 from pyuvnet import child_process, errors
 from child_scripts import script
 from support import event_names, record_events

@@ -7,7 +7,7 @@ pushes, a read(size) that raises the mark, and push()/unshift() from a
 import pytest
 
 import pyuvnet as net
-from pyuvnet import errors, stream
+from pyuvnet import stream
 from pyuvnet.stream import PassThrough, Readable, Transform, Writable
 from stream_support import calls, rewrap, run  # noqa: F401 (calls is a fixture)
 

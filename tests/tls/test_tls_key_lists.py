@@ -7,7 +7,6 @@ tls.createSecureContext() on the same kinds of keys: an ECDSA key and an
 RSA one, each encrypted with a passphrase of its own."""
 import pytest
 
-import pyuvnet as net
 import pyuvnet.tls as tls
 
 _BAD_DECRYPT = ('ERR_OSSL_BAD_DECRYPT', 'Provider routines', 'bad decrypt',

@@ -15,7 +15,6 @@ reconnects with its session):
     newSession id=32 bytes, newSession cb, secureConnection reused=false,
     resumeSession id=32 known=true, secureConnection reused=true
 """
-import subprocess
 
 import pytest
 

@@ -14,8 +14,6 @@ of a Node test file):
     server's own X509Certificate: issuerCertificate undefined, even with a chain
     after 'close': both undefined
 """
-import pytest
-
 import pyuvnet.tls as tls
 from pyuvnet.x509 import X509Certificate
 

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-import pyuvnet as net
 from pyuvnet.ws import WebSocket, WebSocketServer
 
 from ws_support import node_ws_process

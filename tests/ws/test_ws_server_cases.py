@@ -2,7 +2,7 @@
 event in place of the 400, and a Hixie-76 handshake refused for its
 missing Sec-WebSocket-Key."""
 from pyuvnet import http
-from pyuvnet.ws import WebSocket, WebSocketError, WebSocketServer
+from pyuvnet.ws import WebSocketError, WebSocketServer
 
 
 def test_ws_client_error_event_replaces_the_400(run_loop):
