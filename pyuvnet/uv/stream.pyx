@@ -202,7 +202,7 @@ cdef class Stream(StreamReadable):
         if self._destroyed:
             return 0
         self._destroyed = True
-        self.discard_writes()
+        discard_writes(self, error)
         self.discard_reads()
         self.connecting = False
         # The facade's timers: an idle timeout, a connect attempt's.

@@ -12,7 +12,8 @@
 # callback is in uv/write_requests.pyx).  What the queue holds, and the pool
 # of its empty lists, are in uv/write_queues.pyx; the first write of a
 # read's 'data' listener, sent at once or held to the poll's end, is in
-# uv/write_at_once.pyx.
+# uv/write_at_once.pyx; what destroy() does to the writes, in
+# uv/writes_on_destroy.pyx.
 #
 # A base class rather than a file of helpers, because a cdef class cannot be
 # split across files: every field and method stays a C access, and the
@@ -103,6 +104,9 @@ cdef class StreamWrites(Handle):
                                     # one entry (maybe None) per write_queue entry
     cdef list spare_callbacks       # flush()'s emptied write_callbacks, for the
                                     # next write() with a callback (no list made)
+    cdef tuple dropped              # after destroy() with a write request in flight:
+                                    # (its error, the callbacks of the writes it
+                                    # dropped), until the last request calls back
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
     cdef bint cancel_heard          # a write request was cancelled (write_done)
@@ -120,10 +124,10 @@ cdef class StreamWrites(Handle):
     cdef public bint connecting     # a connect is under way (writes wait)
     """True from connect() until 'connect' (or the failure); writes made
     meanwhile wait for the connection."""
+    cdef bint shutdown_sent         # (beside the flags above: no padding)
     cdef public uint64_t last_activity   # loop time of the last read/write
     """Internal: the loop time (ms) of the last read or write, stamped
     while ``_idle`` is set."""
-    cdef bint shutdown_sent
     # Room for our FIN's request at the end of the handle's own block
     # (tcp_init, pipe_init make it), NULL when the handle has none: no
     # malloc and free per connection.
@@ -421,9 +425,9 @@ cdef class StreamWrites(Handle):
         if status == uv.UV_ECANCELED:
             # The handle closed (destroy()) with this data not all sent.
             # As Node: the write libuv was on calls back with None, those
-            # queued behind it with ERR_STREAM_DESTROYED.
+            # queued behind it with destroy()'s error (writes_on_destroy).
             if self.cancel_heard:
-                err = errors.ERR_STREAM_DESTROYED('write')
+                err = dropped_write_error(self)
             self.cancel_heard = True
         elif status < 0:
             err = errors.errno_exception(status, 'write')
@@ -432,22 +436,8 @@ cdef class StreamWrites(Handle):
                 self.queue_tick(TICK_DRAIN)
         else:
             self.drain_if_empty()
-        if callbacks is not None and self.writing_now:
-            # Inside write(): as Node, a write's callback is never called
-            # before write() returns, but on the next tick.
-            for cb in callbacks:
-                if cb is not None:
-                    self.loop.call_soon(cb, (err,))
-        elif callbacks is not None:
-            for cb in callbacks:
-                if cb is not None:
-                    try:
-                        if isinstance(cb, WriteNotice):
-                            (<WriteNotice>cb).written(err)
-                        else:
-                            cb(err)
-                    except BaseException as exc:
-                        self.loop.report(exc)
+        if callbacks is not None:
+            call_write_callbacks(self, callbacks, err)
         if status < 0 and status != uv.UV_ECANCELED:
             self._on_stream_error(err)
 
@@ -539,42 +529,6 @@ cdef class StreamWrites(Handle):
                 self.schedule_flush()
         return 0
 
-    cdef int discard_writes(self) except -1:
-        """What destroy() does to the writes gathered this turn.  Node hands
-        each write to libuv at once, so data written before destroy() still
-        leaves if the kernel takes it without waiting; the same is done here
-        with one non-blocking write, and the rest is dropped.  Callbacks get
-        None (sent) or ERR_STREAM_DESTROYED (ERR_SOCKET_CLOSED_BEFORE_CONNECTION
-        while connecting), on the next tick."""
-        cdef list buffers
-        cdef list callbacks
-        cdef Py_ssize_t sent = 0, size
-        send_owed(self)    # (Node's write() had handed it to the kernel)
-        buffers = self.write_queue
-        callbacks = self.write_callbacks
-        self.write_queue = None
-        self.write_callbacks = None
-        self.queued_callbacks = 0
-        if (buffers and self.connected and self.is_open() and self.write_reqs == 0
-                and not self.corked):
-            sent = max(0, send_buffers(self, buffers, callbacks, self.queued_bytes, False))
-        self.queued_bytes = 0
-        if buffers is not None and not buffers:
-            # Sent in full (flush() kept it) and no WriteRequest holds it.
-            keep_spare_queue(buffers)
-        if not buffers or callbacks is None:
-            return 0    # the common case: no callback waits, no error to build
-        if self.connecting and not self.connected:
-            err = errors.ERR_SOCKET_CLOSED_BEFORE_CONNECTION()
-        else:
-            err = errors.ERR_STREAM_DESTROYED('write')
-        for data, cb in zip(buffers, callbacks):
-            size = PyBytes_GET_SIZE(data)
-            if cb is not None:
-                self.loop.call_soon(cb, (None if sent >= size else err,))
-            sent -= size
-        return 0
-
     def _flush_soon(self):
         """Send what waited for the connection, on this loop turn."""
         if self.write_queue or self.ending:
@@ -590,6 +544,7 @@ cdef class StreamWrites(Handle):
         self.inflight_bytes = 0
         self.need_drain = False
         self.cancel_heard = False
+        self.dropped = None
         self.corked = 0
         self.ending = False
         self.shutdown_sent = False
@@ -610,3 +565,23 @@ cdef class StreamWrites(Handle):
 
     def _write_after_destroy(self, callback):
         raise errors.ERR_STREAM_DESTROYED('write')
+
+
+cdef inline void call_write_callbacks(StreamWrites stream, list callbacks, object err):
+    """Each of ``callbacks`` (None entries skipped) with ``err``: on the
+    next tick inside write() (as Node, never before write() returns),
+    else now, a raising one reported and the rest still called."""
+    if stream.writing_now:
+        for cb in callbacks:
+            if cb is not None:
+                stream.loop.call_soon(cb, (err,))
+        return
+    for cb in callbacks:
+        if cb is not None:
+            try:
+                if isinstance(cb, WriteNotice):
+                    (<WriteNotice>cb).written(err)
+                else:
+                    cb(err)
+            except BaseException as exc:
+                stream.loop.report(exc)

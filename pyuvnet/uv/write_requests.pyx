@@ -81,6 +81,13 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
         Py_INCREF(wr)
         stream.inflight_bytes -= nbytes - wr.nbytes + skip
         stream.write_reqs += 1
+        if first and callbacks is not None:
+            # The writes the kernel took whole are done: their callbacks
+            # run now, not with the request's (as Node's, where each was
+            # handed to the kernel alone and called back at once).
+            wr.callbacks = callbacks[first:]
+            del callbacks[first:]
+            call_write_callbacks(stream, callbacks, None)
         return written
     finally:
         if bufs != stack_bufs:
@@ -100,6 +107,8 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
     stream.write_reqs -= 1
     stream.inflight_bytes -= wr.nbytes
     stream.write_done(wr.callbacks, status)
+    if stream.dropped is not None and stream.write_reqs == 0:
+        fail_dropped_writes(stream)
     stream.loop.after_callback()
 
 
