@@ -88,6 +88,12 @@ def summary(windows):
             **{key: percentile_us(hist, p) for key, p in PERCENTILES}}
 
 
+def window_p99s(windows):
+    """Each window's own p99 (µs): how a server's tail goes from window to
+    window, where the pooled p99 follows the worst window or two."""
+    return [percentile_us(pooled([hist]), 0.99) for hist in windows]
+
+
 class Cumulative:
     """A server's windows as cumulative counts over the values any of them
     holds: a weighted pooling's percentile is then a binary search."""

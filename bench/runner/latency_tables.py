@@ -32,6 +32,9 @@ PERCENTILES = (('p50_us', 'p50'), ('p99_us', 'p99'), ('p999_us', 'p99.9'))
 # floor the machine allows).
 MINE = {'echo': 'pyuvnet', 'http': 'pyuvnet-http-module'}
 NOT_PYTHON = frozenset({'node', 'node-http-module', 'libuv'})
+# A window whose own p99 is over this (µs) held a stall: at these loads
+# every server's typical window, the C echo's too, is well under it.
+STALL_US = 1000
 TITLES = {'echo': 'Echo, 1 KiB round trips, 10 connections',
           'http': 'HTTP hello, keep-alive, 50 connections'}
 
@@ -64,6 +67,17 @@ def ratio_line(cell, found):
             'rotations).')
 
 
+def window_spread(windows):
+    """'median | k of n': the median of the windows' own p99s, and how many
+    windows had a p99 over STALL_US (a stall of the machine's shows as such
+    a window, for the C echo as for the rest)."""
+    p99s = [p99 for p99 in latency_pool.window_p99s(windows) if p99 is not None]
+    if not p99s:
+        return '– | –'
+    stalled = sum(1 for p99 in p99s if p99 > STALL_US)
+    return f'{statistics.median(p99s):,.0f} | {stalled} of {len(p99s)}'
+
+
 def cell_table(cell, figures):
     """One cell's table: a row per rate and server, pooled over the
     rotations, and at each rate the verdict's ratio with its interval."""
@@ -74,13 +88,14 @@ def cell_table(cell, figures):
              '(closed loop, req/s) ' + ', '.join(f'{name} {rps:,.0f}' for name, rps in
                                                  ceiling.items())
              + f"; the rates are 50% and 80% of {figures['slowest']}'s.", '',
-             '| server | rate, req/s | requests | p50 µs | p99 µs | p99.9 µs | p99 × '
-             + f'{mine} |', '| --- | --- | --- | --- | --- | --- | --- |']
+             '| server | rate, req/s | requests | p50 µs | p99 µs | p99.9 µs '
+             f'| a window\'s p99, median µs | windows with p99 over {STALL_US:,} µs '
+             f'| p99 × {mine} |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |']
     ratios = []
     for share, by_name in figures['windows'].items():
         rate = f"{figures['rates'][share]:,} ({float(share):.0%})"
-        pooled = {name: latency_pool.summary(windows)
-                  for name, windows in unpacked(by_name).items()}
+        by_window = unpacked(by_name)
+        pooled = {name: latency_pool.summary(windows) for name, windows in by_window.items()}
         my_p99 = pooled.get(mine, {}).get('p99_us')
         for name, found in pooled.items():
             p99 = found['p99_us']
@@ -88,7 +103,7 @@ def cell_table(cell, figures):
             lines.append(f"| {name} | {rate} | {found['requests']:,} | "
                          + ' | '.join('–' if found[key] is None else f'{found[key]:,.0f}'
                                       for key, _ in PERCENTILES)
-                         + f' | {versus} |')
+                         + f' | {window_spread(by_window[name])} | {versus} |')
         ratios.append(f'- at {float(share):.0%}: ' + ratio_line(cell, verdict_ratio(cell, by_name)))
     return lines + [''] + ratios + ['']
 

@@ -63,11 +63,24 @@ def test_the_latency_tables_give_every_servers_pooled_figures_at_both_rates():
     assert text.startswith('**Echo, 1 KiB round trips, 10 connections**')
     assert "the rates are 50% and 80% of asyncio-protocol's" in text
     # uvloop at 80%: 6 windows of 1,000 pooled: p50 30, p99 800, p99.9 900; 800 / 150 = 5.33x
-    assert '| uvloop-protocol | 2,400 (80%) | 6,000 | 30 | 800 | 900 | 5.33× |' in text
-    assert '| pyuvnet-http-module | 1,500 (50%) | 6,000 | 20 | 300 | 600 | 1.00× |' in text
+    assert '| uvloop-protocol | 2,400 (80%) | 6,000 | 30 | 800 | 900 | 800 | 0 of 6 | 5.33× |' in text
+    assert ('| pyuvnet-http-module | 1,500 (50%) | 6,000 | 20 | 300 | 600 | 300 | 0 of 6 '
+            '| 1.00× |') in text
     assert text.count('| node |') == 2 and text.count('| libuv |') == 2
     assert ('- at 80%: pyuvnet / uvloop-protocol (the lowest other Python p99): **0.19×** '
             '(95% CI 0.19–0.19, paired bootstrap over 6 rotations).') in text
+
+
+def test_the_tables_give_the_median_window_p99_and_the_windows_over_a_millisecond():
+    # One rotation in three stalls: pooled, its window decides the p99
+    # (2 of 6 windows: a third of the requests at 1,500 and up); a window's
+    # own p99 is 100 in four windows of six.
+    figures = latency()
+    figures['echo']['windows']['0.5']['pyuvnet'] = (
+        [packed(20, 100, 200)] * 4 + [packed(1500, 2000, 3000)] * 2)
+    text = latency_tables.section(figures)
+    assert '| pyuvnet | 1,500 (50%) | 6,000 | 20 | 2,000 | 3,000 | 100 | 2 of 6 | 1.00× |' in text
+    assert "| a window's p99, median µs | windows with p99 over 1,000 µs |" in text
 
 
 def test_pyuvnet_lowest_of_the_python_servers_is_met_whatever_node_and_c_do():
