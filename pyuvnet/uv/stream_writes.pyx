@@ -65,6 +65,8 @@ cdef class StreamWrites(Handle):
                                     # it for the next turn once all of it left
     cdef bint first_of_read         # a 'data' listener of this stream's own read
                                     # runs and has not written yet (send_at_once)
+    cdef int uncorked_writes        # write_queue's first entries, released together by
+                                    # uncork() or end() (Node's one writev of them)
     cdef bytes deferred             # that first write, counted as written and not yet
                                     # offered to the kernel (send_held)
     cdef int write_reqs
@@ -109,7 +111,8 @@ cdef class StreamWrites(Handle):
                                     # dropped), until the last request calls back
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
-    cdef bint cancel_heard          # a write request was cancelled (write_done)
+    cdef int reqs_in_flight         # the write requests at the head that Node would have
+                                    # handed to the kernel (writes_on_destroy)
     cdef bint answer_before_send    # write() answers from the count before the
                                     # kernel is offered the data (a TLS socket's
                                     # raw stream: Node's TLSWrap calls back later,
@@ -366,6 +369,8 @@ cdef class StreamWrites(Handle):
         if self.corked > 0:
             self.corked -= 1
             if self.corked == 0 and (self.write_queue or self.ending):
+                if self.write_queue:
+                    self.uncorked_writes = len(self.write_queue)
                 if self.need_drain and self.write_reqs == 0:
                     # A write() answered False for the held data: Node
                     # hands it to the kernel in uncork(), and 'drain'
@@ -397,6 +402,7 @@ cdef class StreamWrites(Handle):
             self.queued_bytes = 0
             self.inflight_bytes += nbytes
             r = send_buffers(self, buffers, callbacks, nbytes)
+            self.uncorked_writes = 0
             if r < 0:
                 self.inflight_bytes -= nbytes
                 self.write_done(callbacks, <int>r)
@@ -420,16 +426,10 @@ cdef class StreamWrites(Handle):
     cdef void write_done(self, list callbacks, int status):
         """Data of ``callbacks``' writes left (status 0) or failed: as Node,
         'drain' first, then the callbacks in order (``callbacks`` is None
-        when no write had one)."""
+        when no write had one).  A request that calls back after destroy()
+        goes to write_request_after_close instead (writes_on_destroy)."""
         cdef object err = None
-        if status == uv.UV_ECANCELED:
-            # The handle closed (destroy()) with this data not all sent.
-            # As Node: the write libuv was on calls back with None, those
-            # queued behind it with destroy()'s error (writes_on_destroy).
-            if self.cancel_heard:
-                err = dropped_write_error(self)
-            self.cancel_heard = True
-        elif status < 0:
+        if status < 0:
             err = errors.errno_exception(status, 'write')
         elif self.writing_now:
             if self.need_drain:
@@ -438,13 +438,15 @@ cdef class StreamWrites(Handle):
             self.drain_if_empty()
         if callbacks is not None:
             call_write_callbacks(self, callbacks, err)
-        if status < 0 and status != uv.UV_ECANCELED:
+        if status < 0:
             self._on_stream_error(err)
 
     cdef void drain_if_empty(self):
-        """'drain', when a write() returned False and the buffer is empty."""
+        """'drain', when a write() returned False and the buffer is empty;
+        never after destroy() (as Node's afterWrite), e.g. on the tick that
+        uncork() queued before it."""
         if (self.need_drain and self.queued_bytes + self.inflight_bytes == 0
-                and not self.ending):
+                and not self.ending and self.is_writable_state()):
             self.need_drain = False
             if self.heard & HEARD_DRAIN:
                 try:
@@ -523,6 +525,8 @@ cdef class StreamWrites(Handle):
         send_owed(self)
         if not self.ending:
             self.ending = True
+            if self.corked and self.write_queue:
+                self.uncorked_writes = len(self.write_queue)
             self.corked = 0
             if (self.write_queue or not self.connected or not self.is_open()
                     or self.start_shutdown() < 0):
@@ -543,7 +547,8 @@ cdef class StreamWrites(Handle):
         self.queued_bytes = 0
         self.inflight_bytes = 0
         self.need_drain = False
-        self.cancel_heard = False
+        self.reqs_in_flight = 0
+        self.uncorked_writes = 0
         self.dropped = None
         self.corked = 0
         self.ending = False

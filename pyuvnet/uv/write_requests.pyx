@@ -23,6 +23,12 @@ cdef class WriteRequest:
     cdef list buffers
     cdef list callbacks
     cdef Py_ssize_t nbytes
+    # Its first writes that are Node's write in flight once the request is
+    # (uv/writes_on_destroy.pyx): sent with none ahead, the first, or those
+    # uncork() released together; sent behind another, all of them (Node
+    # buffered them, then hands them on as one writev).  Node would still
+    # buffer the rest.
+    cdef Py_ssize_t lead_writes
 
 
 cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
@@ -81,6 +87,10 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
         Py_INCREF(wr)
         stream.inflight_bytes -= nbytes - wr.nbytes + skip
         stream.write_reqs += 1
+        wr.lead_writes = n - first
+        if stream.write_reqs == 1:
+            stream.reqs_in_flight = 1
+            wr.lead_writes = max(1, stream.uncorked_writes - first)
         if first and callbacks is not None:
             # The writes the kernel took whole are done: their callbacks
             # run now, not with the request's (as Node's, where each was
@@ -106,7 +116,13 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
     Py_DECREF(wr)
     stream.write_reqs -= 1
     stream.inflight_bytes -= wr.nbytes
-    stream.write_done(wr.callbacks, status)
+    if status == uv.UV_ECANCELED or stream.dropped is not None:
+        write_request_after_close(stream, wr, status)
+    else:
+        # Node hands what it buffered meanwhile to the kernel now, as one
+        # writev (clearBuffer): the requests sent behind this one.
+        stream.reqs_in_flight = stream.write_reqs if status == 0 else 0
+        stream.write_done(wr.callbacks, status)
     if stream.dropped is not None and stream.write_reqs == 0:
         fail_dropped_writes(stream)
     stream.loop.after_callback()

@@ -6,6 +6,13 @@
 # gets null and the buffered ones the error (afterWrite -> errorBuffer),
 # all before 'close'.  With nothing in flight, the buffered ones are
 # errored on the next tick.
+#
+# Which of the write requests libuv still holds are Node's write in
+# flight: the first, when it was sent with none ahead of it; after a
+# request's callback, all those sent behind it (Node's clearBuffer hands
+# what it buffered meanwhile to the kernel as one writev).  The rest hold
+# writes Node would still buffer.  StreamWrites.reqs_in_flight counts
+# them (uv/write_requests.pyx keeps it).
 
 
 cdef int discard_writes(StreamWrites stream, object error) except -1:
@@ -35,7 +42,8 @@ cdef int discard_writes(StreamWrites stream, object error) except -1:
         keep_spare_queue(buffers)
     if stream.write_reqs:
         # Nothing was sent: the callbacks wait for the requests ahead, and
-        # a request behind the first gets ``error`` too (write_done).
+        # the requests behind Node's write in flight get ``error`` too
+        # (write_request_after_close).
         stream.dropped = (error, callbacks if buffers else None)
         return 0
     if not buffers or callbacks is None:
@@ -72,3 +80,25 @@ cdef void fail_dropped_writes(StreamWrites stream):
     stream.dropped = None
     if callbacks is not None:
         call_write_callbacks(stream, <list>callbacks, err)
+
+
+cdef void write_request_after_close(StreamWrites stream, WriteRequest wr, int status):
+    """A write request calls back after destroy() (or a close under it):
+    cancelled, or done before the close and called back after it.  As
+    Node's onWriteComplete, never 'drain' nor the socket's 'error'.  The
+    writes of Node's write in flight call back with None (they partly or
+    wholly left), those Node would still have buffered with the error,
+    unless libuv had sent them all (status 0: their data left)."""
+    cdef list callbacks = wr.callbacks
+    cdef Py_ssize_t lead = 0        # how many call back with None
+    if stream.reqs_in_flight > 0:
+        stream.reqs_in_flight -= 1
+        lead = wr.lead_writes
+    if callbacks is None:
+        return
+    if status == 0 or lead >= len(callbacks):
+        call_write_callbacks(stream, callbacks, None)
+        return
+    if lead:
+        call_write_callbacks(stream, callbacks[:lead], None)
+    call_write_callbacks(stream, callbacks[lead:], dropped_write_error(stream))

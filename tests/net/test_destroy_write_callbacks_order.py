@@ -46,14 +46,35 @@ a setImmediate that log; 'big' is 32 MiB, the others one byte each)::
                   destroy(new Error('boom'))
     destroy returned, error(boom), nextTick, setImmediate, close(true),
     cb1(ERR_SOCKET_CLOSED_BEFORE_CONNECTION), cb2(boom)
+  uncork_destroy  cork(); write(64 KiB, cb1); uncork(); destroy() (with a
+                  'drain' listener; the kernel takes it inside uncork())
+    write=false, writableLength=0, destroy returned, cb1(null), nextTick,
+    setImmediate, close(false)
+  uncork_only     the same with destroy() 20 ms later
+    write=false, writableLength=0, drain, cb1(null), destroy returned,
+    nextTick, setImmediate, close(false)
+  in_cb_turns     write(4 MiB, cb1 = destroy()); write(cb2); two setImmediate
+                  turns later write(cb3); the peer reads after 30 ms
+    drain, cb1(null), destroy returned, cb2(null), cb3(null), nextTick,
+    setImmediate, close(false)
+  corked_big      cork(); write(big, cb1); write(cb2); write(cb3); uncork();
+                  20 ms later destroy()
+    destroy returned, nextTick, setImmediate, cb1(null), cb2(null),
+    cb3(null), close(false)
+  turn_big        write(big, cb1); write(cb2); write(cb3); 20 ms later
+                  destroy() (the same as inflight_turn without the error)
+    destroy returned, nextTick, setImmediate, cb1(null),
+    cb2(ERR_STREAM_DESTROYED), cb3(ERR_STREAM_DESTROYED), close(false)
 
 pyuvnet matches the write callbacks' order and errors in every case.  Its
 differences, left: end()'s callback is a once 'finish' listener, so a
 destroyed socket never calls it (Node calls it with the error); in
-in_cb_async, cb2 and cb3 (sent behind the first write as a second libuv
-request) come at the close, after the ticks; while connecting, the
-callbacks come before 'close' (Node's wait for it as 'close' listeners
-added by write()).
+in_cb_async and in_cb_turns, cb2 and cb3 (sent behind the first write as
+libuv requests of their own) come at the close, after the ticks, and
+in in_cb_turns no 'drain' comes (Node's comes before cb1: its writev of
+cb2's and cb3's writes left at once, where pyuvnet's requests still count
+until their callbacks); while connecting, the callbacks come before
+'close' (Node's wait for it as 'close' listeners added by write()).
 """
 import pytest
 
@@ -66,10 +87,12 @@ def fmt(err):
     return 'null' if err is None else getattr(err, 'code', None) or str(err)
 
 
-def destroy_log(run_loop, sockdir, transport, begin, peer_reads_after=None):
-    """Connect to a server whose end does not read (until
-    ``peer_reads_after`` ms, if given), run ``begin(client, log, destroy)``
-    on 'connect' and return the log of callbacks and events."""
+def destroy_log(run_loop, sockdir, transport, begin, peer_reads_after=None,
+                options=None):
+    """Connect (with ``options`` besides the address) to a server whose end
+    does not read (until ``peer_reads_after`` ms, if given), run
+    ``begin(client, log, destroy)`` on 'connect' and return the log of
+    callbacks and events."""
     log, held = [], []
 
     def on_connection(sock):
@@ -81,10 +104,11 @@ def destroy_log(run_loop, sockdir, transport, begin, peer_reads_after=None):
     server = net.createServer(on_connection)
     if transport == 'tcp':
         server.listen(0, '127.0.0.1')
-        client = net.connect(server.address().port, '127.0.0.1')
+        address = {'port': server.address().port, 'host': '127.0.0.1'}
     else:
         server.listen(sockdir + '/s')
-        client = net.connect(sockdir + '/s')
+        address = {'path': sockdir + '/s'}
+    client = net.connect(dict(address, **(options or {})))
 
     def destroy(err=None):
         client.destroy(err)
@@ -258,3 +282,78 @@ def test_writes_dropped_while_connecting_get_the_closed_error_then_destroys(
     client.destroy(Exception('boom'))
     run_loop()
     assert log == ['cb1(ERR_SOCKET_CLOSED_BEFORE_CONNECTION)', 'cb2(boom)', 'error(boom)']
+
+
+def uncork_a_write_the_kernel_takes(client, log):
+    """cork(), a write of the high-water mark (answered False), uncork():
+    the kernel takes it whole inside uncork(), so 'drain' is due on the
+    next tick."""
+    client.on('drain', lambda: log.append('drain'))
+    client.cork()
+    log.append('write=%s' % client.write(bytes(65536), noting(log, 'cb1')))
+    client.uncork()
+    log.append('writableLength=%d' % client.writableLength)
+
+
+@transports
+@pytest.mark.parametrize('destroy_after, expected', [
+    (None, 'destroy returned, cb1(null), nextTick, setImmediate, close(false)'),
+    (20, 'drain, cb1(null), destroy returned, nextTick, setImmediate, close(false)')])
+def test_drain_uncork_queued_comes_unless_destroy_came_first(
+        run_loop, sockdir, transport, destroy_after, expected):
+    def begin(client, log, destroy):
+        uncork_a_write_the_kernel_takes(client, log)
+        if destroy_after is None:
+            destroy()
+        else:
+            net.setTimeout(destroy, destroy_after)
+    assert destroy_log(run_loop, sockdir, transport, begin) == (
+        'write=False, writableLength=0, ' + expected)
+
+
+@transports
+def test_writes_sent_on_two_turns_behind_a_finished_write_call_back_with_none(
+        run_loop, sockdir, transport):
+    # cb2's and cb3's writes are two requests behind the big one (the
+    # turn's flush comes between the two setImmediate turns).  Node hands
+    # both on as one writev when the big one is done, before its callback
+    # destroys the socket: in flight, they get null.
+    def begin(client, log, destroy):
+        client.write(bytes(4 << 20), destroying_in_cb1(log, destroy))
+        client.write(b'b', noting(log, 'cb2'))
+        net.setImmediate(lambda: net.setImmediate(
+            lambda: client.write(b'c', noting(log, 'cb3'))))
+    log = destroy_log(run_loop, sockdir, transport, begin, peer_reads_after=30)
+    assert log.startswith('cb1(null), destroy returned, ')
+    assert log.index('cb2(null), cb3(null)') > 0
+    assert log.endswith('close(false)')
+
+
+@transports
+def test_writes_gathered_behind_a_partly_taken_one_get_destroys_error(
+        run_loop, sockdir, transport):
+    # Under a high-water mark above the big write, the three leave as one
+    # writev and the kernel takes part of the first: Node had handed that
+    # one on alone and buffered the two behind it.
+    def begin(client, log, destroy):
+        write_three(client, log)
+        net.setTimeout(destroy, 20)
+    got = destroy_log(run_loop, sockdir, transport, begin,
+                      options={'highWaterMark': 4 * BIG})
+    assert got == ('destroy returned, nextTick, setImmediate, cb1(null), '
+                   'cb2(ERR_STREAM_DESTROYED), cb3(ERR_STREAM_DESTROYED), close(false)')
+
+
+@transports
+def test_corked_writes_uncork_released_together_call_back_with_none(
+        run_loop, sockdir, transport):
+    # uncork() hands the three on as one writev (Node's too), the kernel
+    # taking part of the first: all in flight together.
+    def begin(client, log, destroy):
+        client.cork()
+        write_three(client, log)
+        client.uncork()
+        net.setTimeout(destroy, 20)
+    assert destroy_log(run_loop, sockdir, transport, begin) == (
+        'destroy returned, nextTick, setImmediate, cb1(null), cb2(null), '
+        'cb3(null), close(false)')
