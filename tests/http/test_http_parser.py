@@ -102,6 +102,38 @@ def test_smuggling_and_bad_bytes_are_nodes_parse_errors(data, code, reason):
     assert all(call[0] == 'head' for call in calls[:-1])
 
 
+@pytest.mark.parametrize('data, parsed', [
+    (b"POST /big2 HTTP/1.1\r\nHost: e\r\nContent-Length: 70\t", 48),
+    (b"POST / HTTP/1.1\r\nHost: e\r\nContent-Length: 5\t \r\n\r\nhello", 43),
+    (b"POST / HTTP/1.1\r\nHost: e\r\nContent-Length: 5 \t\r\n\r\nhello", 44),
+], ids=['at-the-end-of-the-read', 'tab-then-space', 'space-then-tab'])
+def test_a_tab_after_a_content_lengths_digits_is_refused_where_it_stands(data, parsed):
+    # Node 20's llhttp (9.3.1) refuses it at once, bytesParsed at the tab,
+    # with or without --insecure-http-parser; the vendored 9.4 took it as
+    # whitespace and waited (the t15 audit's fuzz case #18879).
+    assert parse(data) == [('parse_error', 'HPE_INVALID_CONTENT_LENGTH',
+                            'Invalid character in Content-Length', parsed, data)]
+
+
+def test_a_tab_in_a_later_read_of_a_content_length_is_refused_there():
+    calls = parse(b"POST / HTTP/1.1\r\nContent-Length: 5", b"\t\r\n\r\nhello")
+    assert calls == [('parse_error', 'HPE_INVALID_CONTENT_LENGTH',
+                      'Invalid character in Content-Length', 0, b"\t\r\n\r\nhello")]
+
+
+def test_a_tab_before_a_content_length_or_after_other_values_is_whitespace():
+    # Node 20: both answered 200.
+    calls = parse(b"POST / HTTP/1.1\r\nContent-Length:\t5\r\nX: a\t\r\n\r\nhello")
+    assert calls == [('message', ('POST', '/', 1, 1, ('Content-Length', '5', 'X', 'a'),
+                                  True, False, 0), b'hello', None)]
+
+
+def test_a_response_with_a_tab_after_its_content_length_is_refused():
+    data = b"HTTP/1.1 200 OK\r\nContent-Length: 2\t\r\n\r\nok"
+    assert parse(data, response=True)[-1][:3] == (
+        'parse_error', 'HPE_INVALID_CONTENT_LENGTH', 'Invalid character in Content-Length')
+
+
 def test_the_header_limit_counts_the_request_line_and_headers_as_node():
     # Node's TrackHeader: url + names + values reaching maxHeaderSize.
     head = b"GET /" + b"u" * 10 + b" HTTP/1.1\r\nAb: " + b"v" * 10 + b"\r\n\r\n"

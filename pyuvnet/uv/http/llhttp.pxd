@@ -11,6 +11,7 @@ cdef extern from "llhttp.h":
         uint8_t method
         uint8_t http_major
         uint8_t http_minor
+        uint8_t header_state        # llhttp's: 2 while in a Content-Length's value
         uint8_t upgrade
         uint16_t flags
         uint16_t status_code

@@ -54,7 +54,7 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object s)
     int PyUnicode_1BYTE_KIND
 from libc.stdlib cimport realloc, free
-from libc.string cimport memcmp
+from libc.string cimport memchr, memcmp
 
 DEF MAX_CHUNK_EXTENSIONS = 16384
 # A body's rest from which reads land in a bytes object of their own
@@ -124,6 +124,8 @@ cdef class HTTPParser:
     cdef bint large_body        # this message's body is large_length_body()
     cdef Stream source          # the stream whose sink this parser is, or None
     cdef object error           # an exception a callback into the owner raised
+    cdef const char* refused_at # where a callback of ours found the error it
+                                # returned (llhttp's error_pos is its span's end)
     cdef readonly bint stopped
     cdef bint held              # the owner stopped reading: parsing waits (hold_here)
     # A server's head read alone whose large body comes next (parse_read):
@@ -516,6 +518,8 @@ cdef class HTTPParser:
             return 0
         if start != NULL:
             pos = ll.llhttp_get_error_pos(&self.parser)
+            if self.refused_at != NULL:
+                pos, self.refused_at = self.refused_at, NULL
             nparsed = pos - start if pos != NULL else 0
         if err == ll.HPE_PAUSED and self.held:
             # What follows the held message goes back in front of the
