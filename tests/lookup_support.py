@@ -1,25 +1,13 @@
 """What the tests of resolving before connecting share
-(tests/net/test_lookup_*.py): the made-up host name, the events recorded, a
-free port, a custom ``lookup`` that answers on a later turn, and a server
-that notes where each connection came from."""
-import socket
-
+(tests/net/test_lookup_*.py): the made-up host name, the events recorded,
+a custom ``lookup`` that answers on a later turn, and a server that notes
+where each connection came from."""
 import pyuvnet as net
 from support import record_events
 
 HOST = 'service.example'
 EVENTS = ('lookup', 'connectionAttempt', 'connectionAttemptFailed',
           'connectionAttemptTimeout', 'connect', 'timeout', 'error', 'close')
-
-
-def free_port(host='127.0.0.1'):
-    """A port nothing uses right now (released by a Python socket)."""
-    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
 
 
 def record(sock, log):

@@ -55,6 +55,19 @@ whole_loopback_net = pytest.mark.skipif(not sys.platform.startswith('linux'),
                                         reason='uses 127.0.0.2 and up, loopback on Linux only')
 
 
+def _family(host):
+    return socket.AF_INET6 if ':' in host else socket.AF_INET
+
+
+def free_port(host='127.0.0.1'):
+    """A port on ``host`` nothing uses right now (released by a Python
+    socket), for a connection's local port: anyone may take it again, so
+    never one to connect to (refused_port)."""
+    with socket.socket(_family(host), socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 # Sockets refused_port() holds: open until the test process exits.
 _HELD_PORTS = []
 
@@ -69,7 +82,7 @@ def refused_port(host='127.0.0.1'):
     ephemeral port may be that very one (a TCP self-connect, which succeeds
     and never fails). A held port can be neither.
     """
-    s = socket.socket(socket.AF_INET6 if ':' in host else socket.AF_INET, socket.SOCK_STREAM)
+    s = socket.socket(_family(host), socket.SOCK_STREAM)
     try:
         s.bind((host, 0))
     except OSError:

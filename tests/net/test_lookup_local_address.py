@@ -8,8 +8,8 @@ else goes through a custom ``lookup`` function."""
 import pytest
 
 import pyuvnet as net
-from lookup_support import HOST, free_port, greeting_server, lookup_giving, record
-from support import needs_ipv6, event_names as names, refused_port
+from lookup_support import HOST, greeting_server, lookup_giving, record
+from support import needs_ipv6, event_names as names, free_port, refused_port
 
 
 # -- localAddress and localPort ---------------------------------------------------

@@ -2,21 +2,11 @@
 refuses, name resolution ('localhost', the family and lookup options, a
 custom lookup), local binding (localAddress, localPort) and the addresses
 and families on both ends."""
-import socket
-
 import pytest
 
 import pyuvnet as net
-from support import needs_ipv6
+from support import free_port, needs_ipv6
 from pyuvnet import errors
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def greeting_server(listening_server, text=b'hello', **options):
