@@ -123,9 +123,9 @@ cdef extern from "uv.h" nogil:
     int AI_ADDRCONFIG, AI_V4MAPPED, AI_ALL
     int INET6_ADDRSTRLEN
 
-    # A loop callback that takes the GIL by hand (pyuvnet_take_gil; loop.pyx,
-    # "The GIL") is given as <uv_X_cb><void*>function: Cython cannot see
-    # that it does, and would warn of every such cast.
+    # A loop callback that takes the GIL by hand (pyuvnet_take_gil;
+    # loop/loop.pyx, "The GIL") is given as <uv_X_cb><void*>function: Cython
+    # cannot see that it does, and would warn of every such cast.
     ctypedef void (*uv_close_cb)(uv_handle_t* handle) with gil
     ctypedef void (*uv_alloc_cb)(uv_handle_t* handle, size_t suggested_size, uv_buf_t* buf) with gil
     ctypedef void (*uv_read_cb)(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) with gil
@@ -231,7 +231,7 @@ cdef extern from "uv.h" nogil:
     unsigned short ntohs(unsigned short)
 
 
-# -- processes and IPC pipes (pyuvnet.child_process; uv/process.pyx, uv/ipc.pyx)
+# -- processes and IPC pipes (pyuvnet.child_process; uv/handles/process.pyx, ipc.pyx)
 cdef extern from "uv.h" nogil:
     ctypedef struct uv_process_t:
         void* data

@@ -273,7 +273,7 @@ typedef struct {
     /* While run() is inside uv_run the loop's thread keeps the GIL, except
      * from the prepare phase to the first callback after the poll: this is
      * the thread state saved meanwhile, NULL whenever the thread holds the
-     * GIL (see "The GIL" in uv/loop.pyx). */
+     * GIL (see "The GIL" in uv/loop/loop.pyx). */
     PyThreadState* gil_released;
     /* Whether uv_run was entered with the GIL held (run()), so that the
      * prepare phase may let it go. */
@@ -286,7 +286,7 @@ typedef struct {
      * or NULL. */
     PyObject* read_chunk;
     /* The buffer a read written through is described by (write_through in
-     * uv/stream_reads.pyx): uv_try_write keeps no pointer to it. */
+     * uv/stream/read_callbacks.pyx): uv_try_write keeps no pointer to it. */
     uv_buf_t write_buf;
     char read_buf[PYUVNET_READ_BUF_SIZE];
 } pyuvnet_loop_t;
@@ -294,7 +294,7 @@ typedef struct {
 /* uv_now()'s body, the loop's time cached at the start of its turn (a
  * field of every platform's uv_loop_t): inlined where a call would make a
  * read callback's path without the GIL save registers (count_through in
- * uv/stream_reads.pyx). */
+ * uv/stream/read_callbacks.pyx). */
 #define pyuvnet_now(uvloop) ((uvloop)->time)
 
 /* The prepare phase: let the GIL go for the poll (when run() kept it). */
@@ -341,7 +341,7 @@ static inline void pyuvnet_bytes_forget_hash(PyObject* bytes) {
 #endif
 }
 
-/* The bytes a read delivers (see "Chunk reuse" in uv/stream.pyx).  A
+/* The bytes a read delivers (see "Chunk reuse" in uv/stream/stream.pyx).  A
  * chunk above pymalloc's sizes costs glibc a malloc and a free outside
  * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a
  * quarter of an echoed message's instructions.  So the loop keeps the
@@ -356,7 +356,7 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
     if (n >= PYUVNET_CHUNK_POOLED_MIN) {
         /* From the slot after the last one used: the chunks a turn's reads
          * still hold (writes held to the end of the poll's reads,
-         * uv/write_at_once.pyx) are those before it, in the order made. */
+         * uv/stream/held_writes.pyx) are those before it, in the order made. */
         for (k = 0; k < PYUVNET_CHUNK_POOL; k++) {
             i = (loop->chunk_next + k) & (PYUVNET_CHUNK_POOL - 1);
             chunk = loop->chunk_pool[i];
@@ -386,8 +386,8 @@ static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_
     return chunk;
 }
 
-/* A bytes object for a read to land in (a sink's buffer, Stream.sink_buffer
- * in uv/stream.pyx): *slot (a reference the sink owns, or NULL) if it is n
+/* A bytes object for a read to land in (a sink's buffer, Stream.sink_buffer in
+ * uv/stream/stream.pyx): *slot (a reference the sink owns, or NULL) if it is n
  * bytes long, else a new one put there.  Its bytes are uninitialised until
  * the read fills them, so it is never seen by Python code before
  * pyuvnet_bytes_handover.  NULL, with no error set, if it cannot be made:

@@ -465,7 +465,7 @@ cdef class HTTPParser:
                            and isinstance(self.owner, ServerExchange))
         while start < size and not stream._destroyed:
             n = min(size - start, uv.PYUVNET_CHUNK_SIZE)
-            stream.bytes_read += n      # as each chunk goes out (stream_reads.pyx)
+            stream.bytes_read += n      # as each chunk goes out (stream/read_callbacks.pyx)
             try:
                 if (stream.sink is self and sink_fed(stream)
                         and not stream.loop.cut_turn_short()):

@@ -1,4 +1,4 @@
-# HTTPParser as a Stream's sink (stream_readable.pyx's take_sink, set by
+# HTTPParser as a Stream's sink (stream/readable.pyx's take_sink, set by
 # HTTPParser.data_listener): the functions a socket's read path calls in C,
 # one to parse a read where libuv left it, one to offer libuv the buffer
 # the next read lands in (a large body's own bytes object, or a head's
@@ -6,12 +6,12 @@
 
 
 cdef int feed_parser(object parser, const char* data, Py_ssize_t size) except -1:
-    # Stream's sink function (stream_readable.pyx): a raw read, for the parser.
+    # Stream's sink function (stream/readable.pyx): a raw read, for the parser.
     return (<HTTPParser>parser).parse_read(data, size)
 
 
 cdef char* parser_read_buffer(object parser, size_t* size) noexcept:
-    # A Stream's sink buffer (stream_readable.pyx): inside a Content-Length
+    # A Stream's sink buffer (stream/readable.pyx): inside a Content-Length
     # body with at least READ_INTO_BODY_MIN bytes to come, the next read
     # lands in a bytes object of the body's rest (a chunk at most), so all
     # of it is body and on_body hands that object on uncopied (unless the

@@ -1,6 +1,6 @@
 # PKCS#12 (Node's ``pfx``): OpenSSL parses it (d2i_PKCS12_bio, PKCS12_parse)
 # and hands back DER, which tls/_keys.py loads through Python's ssl as it
-# loads PEM.  The table of functions is tls/openssl_sessions.pyx's.
+# loads PEM.  The table of functions is tls/sessions.pyx's.
 
 
 cdef bytes pkcs8_der(const void* pkey):

@@ -49,7 +49,7 @@
 # and the GC collects the pair.
 
 cdef int feed_pump(object pump, const char* data, Py_ssize_t size) except -1:
-    # Stream's sink function (stream_readable.pyx): a raw read, for the pump.
+    # Stream's sink function (stream/readable.pyx): a raw read, for the pump.
     return (<TLSPump>pump).feed(data, size)
 
 

@@ -508,7 +508,7 @@ cdef class WsReceiver:
 
 
 cdef int feed_ws(object receiver, const char* data, Py_ssize_t size) except -1:
-    # Stream's sink function (stream_readable.pyx): a raw read, for the receiver.
+    # Stream's sink function (stream/readable.pyx): a raw read, for the receiver.
     cdef WsReceiver self = <WsReceiver>receiver
     if not self.stopped:
         self.parse(<const uint8_t*>data, size)

@@ -1,7 +1,7 @@
 # WriteFlusher: a Loop's write flushing (its ``flusher``): which streams
 # have writes queued in this turn, and when those leave.
 #
-# A stream's write() queues its bytes (uv/stream_writes.pyx) and marks the
+# A stream's write() queues its bytes (uv/stream/writable.pyx) and marks the
 # stream here, once per turn (mark_dirty).  The loop's prepare handle sends
 # every marked stream's queue right before the loop may block (flush_all),
 # so that a turn's writes to one stream leave as one vectored write.  They
@@ -14,7 +14,7 @@
 # delivered (``cutting``) waits for the last of them (hold_flush, end_cut).
 #
 # It also holds the poll's reads bound for Python listeners (hold_read,
-# from uv/stream_reads.pyx) and delivers them from the check phase
+# from uv/stream/read_callbacks.pyx) and delivers them from the check phase
 # (end_of_poll, the Loop's ``read_check``), then sends the writes held
 # meanwhile: the listeners' Python runs after all the reads' syscalls and
 # before the writes', not between syscalls from cold caches.  The held
@@ -50,8 +50,8 @@ cdef class WriteFlusher:
 
     cdef void* owner                # the Loop (borrowed: see above)
     cdef list dirty_streams         # marked this turn, in the order marked
-    # Streams holding a write (defer_send, uv/write_at_once.pyx), in order, each a
-    # reference: a C array, as this is on the path of every echo.
+    # Streams holding a write (defer_send, uv/stream/held_writes.pyx), in
+    # order, each a reference: a C array, as this is on the path of every echo.
     cdef PyObject* held[CROWDED_TURN_STREAMS]
     cdef int held_count
     # Reads held to the poll's end (hold_read): each stream with its chunk,
@@ -76,9 +76,9 @@ cdef class WriteFlusher:
         (<Loop>self.owner).wake()
 
     cdef inline void defer(self, StreamWrites stream) noexcept:
-        """``stream`` holds a write (defer_send, uv/write_at_once.pyx) until the
-        prepare phase; when a turn has held CROWDED_TURN_STREAMS, they
-        leave before the next is held, as its gathered writes do
+        """``stream`` holds a write (defer_send, uv/stream/held_writes.pyx)
+        until the prepare phase; when a turn has held CROWDED_TURN_STREAMS,
+        they leave before the next is held, as its gathered writes do
         (flush_crowded_turn)."""
         if self.held_count == 0:
             if not self.dirty_streams:
@@ -250,7 +250,7 @@ cdef class WriteFlusher:
 
 
 cdef void flush_dirty_streams(uv.uv_prepare_t* handle) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     flush_with_gil(handle)
 
@@ -332,7 +332,7 @@ ctypedef int (*unchecked_step)(object target) noexcept
 
 
 cdef void deliver_held_reads(uv.uv_check_t* handle) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     held_reads_with_gil(handle)
 

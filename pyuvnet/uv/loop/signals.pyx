@@ -47,7 +47,7 @@
 # Loops of other threads neither watch nor wrap anything: Python runs
 # signal handlers in the main thread only.
 #
-# The state is the Loop's (its signal fields, uv/loop.pyx) and the
+# The state is the Loop's (its signal fields, uv/loop/loop.pyx) and the
 # functions here work it: the wakeup poll (start_signal_poll), the
 # deferred handlers (defer_signal) and the signal point that runs them.
 

@@ -1,5 +1,5 @@
 # What a stream's write queue holds, and the lists it is kept in (for
-# StreamWrites, uv/stream_writes.pyx): each chunk as bytes no caller can
+# StreamWrites, uv/stream/writable.pyx): each chunk as bytes no caller can
 # change (to_bytes), the write callback the stream calls as C (WriteNotice),
 # and the pool of empty queue lists that a stream's first write() takes.
 

@@ -1,6 +1,6 @@
 # Stream: the C half of a Socket over a uv_stream_t (TCP or pipe), on two C
-# bases: StreamWrites, the write half (uv/stream_writes.pyx), and
-# StreamReadable, the read half (uv/stream_readable.pyx).  Here: the
+# bases: StreamWrites, the write half (uv/stream/writable.pyx), and
+# StreamReadable, the read half (uv/stream/readable.pyx).  Here: the
 # facade's per-connection state, the handle's lifetime, and Node's
 # end/finish/close sequence, which every connection runs: 'end' with end()
 # after it, 'finish', 'close', each calling the facade's end()/destroy()

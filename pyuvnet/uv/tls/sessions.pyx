@@ -1,8 +1,9 @@
 # TLS sessions as OpenSSL's DER (i2d_SSL_SESSION / d2i_SSL_SESSION), the
 # new-session callback behind a client's 'session' event (one per TLS 1.3
-# ticket), renegotiate() and enableTrace(): calls on the proven SSL*
+# ticket) and a server's external session cache: calls on the proven SSL*
 # (tls/openssl.pyx) with a second table of OpenSSL functions
-# (pyuvnet_openssl_sessions.h).
+# (pyuvnet_openssl_sessions.h), named for the sessions and also used by
+# tls/pkcs12.pyx, tls/renegotiation.pyx and tls/trace.pyx.
 
 cdef extern from "tls/pyuvnet_openssl_sessions.h":
     ctypedef int (*pyuvnet_new_session_cb)(void* ssl, void* session)
@@ -264,90 +265,3 @@ def tls_external_session_cache(context):
     sessions_ssl.sess_set_get_cb(ctx, server_get_session)
     sessions_ssl.sess_set_new_cb(ctx, server_new_session)
     return True
-
-
-# -- renegotiate() and enableTrace() ------------------------------------------
-
-cdef enum:
-    SSL_CTRL_SET_MSG_CALLBACK_ARG = 16
-    BIO_NOCLOSE = 0
-
-cdef void* trace_bio = NULL     # fd 2 as a BIO, made once, for the process's life
-
-
-def tls_trace_available():
-    """Whether this OpenSSL has SSL_trace (built with enable-ssl-trace)."""
-    return load_sessions_openssl() and sessions_ssl.trace != NULL
-
-
-def tls_enable_trace(sslobj):
-    """SSL_trace of every TLS message of the connection to stderr (fd 2),
-    as Node's enableTrace()."""
-    global trace_bio
-    cdef void* ssl = required_ssl_pointer(sslobj)
-    if trace_bio == NULL:
-        trace_bio = sessions_ssl.new_fd_bio(2, BIO_NOCLOSE)
-        if trace_bio == NULL:
-            raise MemoryError()
-    sessions_ssl.set_msg_callback(ssl, sessions_ssl.trace)
-    sessions_ssl.ssl_ctrl(ssl, SSL_CTRL_SET_MSG_CALLBACK_ARG, 0, trace_bio)
-
-
-def tls_renegotiate(sslobj):
-    """SSL_renegotiate: None when started (the next handshake call sends
-    the hello), else OpenSSL's error as (reason, message): ('wrong ssl
-    version', 'error:0A00010A:SSL routines::wrong ssl version')."""
-    cdef void* ssl = required_ssl_pointer(sslobj)
-    cdef unsigned long code
-    cdef char text[256]
-    sessions_ssl.err_clear()
-    if sessions_ssl.renegotiate(ssl) == 1:
-        return None
-    code = sessions_ssl.err_get_error()
-    sessions_ssl.err_string(code, text, sizeof(text))
-    reason = sessions_ssl.err_reason_string(code)
-    sessions_ssl.err_clear()
-    return ((<bytes>reason).decode('ascii', 'replace') if reason != NULL else 'unknown',
-            (<bytes>text).decode('ascii', 'replace'))
-
-
-def tls_renegotiate_pending(sslobj):
-    """Whether a renegotiation this end asked for is still under way."""
-    return sessions_ssl.renegotiate_pending(required_ssl_pointer(sslobj)) == 1
-
-
-# -- a server's count of client renegotiations -------------------------------
-
-cdef enum:
-    SSL_CB_HANDSHAKE_START = 0x10
-    SSL_CB_HANDSHAKE_DONE = 0x20
-    SSL_OP_ALLOW_CLIENT_RENEGOTIATION = 0x100
-
-
-cdef void server_handshake_info(const void* ssl, int where, int ret) noexcept nogil:
-    # Each handshake's start and end on a server connection: recorded by
-    # its TLSSocket (SessionMethods._handshake_info), which acts once the
-    # OpenSSL call returned.  The other info calls (each state, alerts)
-    # stay in C.
-    if not where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE):
-        return
-    with gil:
-        try:
-            tls_socket = getattr(ssl_owner(<void*>ssl), 'pyuvnet_owner', None)
-            if tls_socket is not None:
-                tls_socket._handshake_info(bool(where & SSL_CB_HANDSHAKE_START))
-        except BaseException:
-            pass
-
-
-cdef int watch_client_renegotiation(object tls_socket, object sslobj) except -1:
-    """Let a server connection's client renegotiate (OpenSSL 3 refuses
-    unless told), each handshake reported to ``tls_socket`` to be counted
-    against tls.CLIENT_RENEG_LIMIT, as Node's server does."""
-    if not load_sessions_openssl() or not load_openssl():
-        return 0
-    cdef void* ssl = required_ssl_pointer(sslobj)
-    openssl.set_options(ssl, SSL_OP_ALLOW_CLIENT_RENEGOTIATION)
-    sessions_ssl.set_info_callback(ssl, server_handshake_info)
-    sslobj.pyuvnet_owner = tls_socket
-    return 0

@@ -121,7 +121,7 @@ def tcp_connect(Stream stream, object ip, int port):
 
 
 cdef void connect_done(uv.uv_connect_t* req, int status) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     take_gil_after_reads(req.handle.loop)
     connect_done_with_gil(req, status)
 

@@ -1,18 +1,18 @@
-# What destroy() does to a Stream's writes (StreamWrites, uv/stream_writes.pyx):
-# those gathered this turn get one last non-blocking write, and the
-# callbacks of what did not leave are called back with destroy()'s error,
-# in Node's order.  Node has one write in flight at a time and buffers the
-# rest; when that write's request is cancelled by the close, its callback
-# gets null and the buffered ones the error (afterWrite -> errorBuffer),
-# all before 'close'.  With nothing in flight, the buffered ones are
-# errored on the next tick.
+# What destroy() does to a Stream's writes (StreamWrites,
+# uv/stream/writable.pyx): those gathered this turn get one last non-blocking
+# write, and the callbacks of what did not leave are called back with
+# destroy()'s error, in Node's order.  Node has one write in flight at a time
+# and buffers the rest; when that write's request is cancelled by the close,
+# its callback gets null and the buffered ones the error (afterWrite ->
+# errorBuffer), all before 'close'.  With nothing in flight, the buffered ones
+# are errored on the next tick.
 #
-# Which of the write requests libuv still holds are Node's write in
-# flight: the first, when it was sent with none ahead of it; after a
-# request's callback, all those sent behind it (Node's clearBuffer hands
-# what it buffered meanwhile to the kernel as one writev).  The rest hold
-# writes Node would still buffer.  StreamWrites.reqs_in_flight counts
-# them (uv/write_requests.pyx keeps it).
+# Which of the write requests libuv still holds are Node's write in flight: the
+# first, when it was sent with none ahead of it; after a request's callback,
+# all those sent behind it (Node's clearBuffer hands what it buffered meanwhile
+# to the kernel as one writev).  The rest hold writes Node would still buffer.
+# StreamWrites.reqs_in_flight counts them (uv/stream/write_requests.pyx keeps
+# it).
 
 
 cdef int discard_writes(StreamWrites stream, object error) except -1:

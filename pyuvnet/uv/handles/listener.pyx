@@ -205,7 +205,7 @@ cdef class Listener(Handle):
 
 
 cdef void listener_connection(uv.uv_stream_t* server, int status) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     take_gil_after_reads(server.loop)
     connection_with_gil(server, status)
 

@@ -1,9 +1,9 @@
 # The write sent at once, or held to the poll's end: the first write() a
 # 'data' listener of a stream's own read makes (Stream.deliver sets
 # ``first_of_read``), on the path of every echo.  Module-level functions
-# taking the StreamWrites (uv/stream_writes.pyx), which calls them from
+# taking the StreamWrites (uv/stream/writable.pyx), which calls them from
 # write_bytes() and before anything that could tell a held write from
-# Node's (send_owed); WriteFlusher (uv/loop_flush.pyx) sends the held ones
+# Node's (send_owed); WriteFlusher (uv/loop/flush.pyx) sends the held ones
 # once the loop has run the reads of its poll.  A cdef class cannot span
 # files; these are all C calls.
 

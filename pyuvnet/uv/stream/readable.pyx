@@ -1,9 +1,10 @@
-# StreamReadable: the read half of a Stream (uv/stream.pyx), as its C base
-# (above StreamWrites, uv/stream_writes.pyx: a cdef class cannot be split
-# across files, and a base class keeps every field and method a C access).
+# StreamReadable: the read half of a Stream (uv/stream/stream.pyx), as its C
+# base (above StreamWrites, uv/stream/writable.pyx: a cdef class cannot be
+# split across files, and a base class keeps every field and method a C
+# access).
 #
-# Read path (its libuv callbacks: uv/stream_reads.pyx): libuv reads into
-# the loop's buffer (no GIL needed); each chunk becomes one ``bytes``
+# Read path (its libuv callbacks: uv/stream/read_callbacks.pyx): libuv reads
+# into the loop's buffer (no GIL needed); each chunk becomes one ``bytes``
 # handed to ``consumer`` with one Python call.
 # ``consumer`` is the sole 'data' listener itself when there is exactly one
 # and no decoding, else the emitter; when that listener is a stream's own
@@ -21,8 +22,8 @@
 #
 # A pipe() or a stream's own write that is the sole 'data' listener first
 # offers each read to the destination's kernel straight from the buffer,
-# without the GIL (write_through, uv/stream_reads.pyx); only what is left
-# becomes chunks.
+# without the GIL (write_through, uv/stream/read_callbacks.pyx); only what is
+# left becomes chunks.
 #
 # A sink (TLSPump's feed, the raw socket of a TLSSocket; HTTPParser's, a
 # plain HTTP connection) takes whole reads where libuv left them, with no

@@ -246,14 +246,14 @@ cdef void close_without_owner(uv.uv_handle_t* handle) noexcept:
 cdef void free_closed_block(uv.uv_handle_t* handle) noexcept:
     # The close callback of an owner's handle closed without its owner
     # (close_without_owner): a loop
-    # callback (see loop.pyx, "The GIL"), which takes the GIL first, for
+    # callback (see loop/loop.pyx, "The GIL"), which takes the GIL first, for
     # the allocator the block came from.
     uv.pyuvnet_take_gil(handle.loop)
     PyMem_Free(handle)
 
 
 cdef void owner_handle_closed(uv.uv_handle_t* handle) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     handle_closed_with_gil(handle)
 

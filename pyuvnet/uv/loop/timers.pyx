@@ -80,7 +80,7 @@ cdef class TimerHandle(Handle):
 
 
 cdef void timer_fired(uv.uv_timer_t* handle) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     fire_with_gil(handle)
 

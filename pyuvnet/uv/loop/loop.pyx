@@ -4,7 +4,7 @@
 #   timers   -> Timeout callbacks
 #   prepare  -> flush_prepare: every stream's writes of the last turn leave
 #               as one vectored write, right before the loop may block
-#               (WriteFlusher, uv/loop_flush.pyx)
+#               (WriteFlusher, uv/loop/flush.pyx)
 #   poll     -> I/O callbacks (reads, accepts, connects, write completions)
 #   check    -> setImmediate callbacks
 #   close    -> close callbacks
@@ -39,11 +39,11 @@ cdef class Loop:
     cdef bint maybe_queued
     cdef bint stopping              # stop() was called in this turn
     cdef list uncaught
-    cdef WriteFlusher flusher       # the turn's writes, and when they leave (uv/loop_flush.pyx)
-    cdef uv.uv_prepare_t* flush_prepare   # the flusher's (uv/loop_flush.pyx says why here)
+    cdef WriteFlusher flusher       # the turn's writes, and when they leave (uv/loop/flush.pyx)
+    cdef uv.uv_prepare_t* flush_prepare   # the flusher's (uv/loop/flush.pyx says why here)
     cdef uv.uv_prepare_t* gil_prepare     # lets the GIL go for the poll
     cdef uv.uv_check_t* immediate_check
-    cdef uv.uv_check_t* read_check  # delivers the poll's held reads (uv/loop_flush.pyx)
+    cdef uv.uv_check_t* read_check  # delivers the poll's held reads (uv/loop/flush.pyx)
     cdef uv.uv_idle_t* immediate_idle
     cdef object ticks
     # ticks' append and popleft, bound once: a deque has no C API, and a
@@ -59,7 +59,7 @@ cdef class Loop:
     cdef object wakeup
     cdef bint wakeup_sent
     cdef bint rerun
-    # signals (uv/signals.pyx): the main thread's watcher of the wakeup fd,
+    # signals (uv/loop/signals.pyx): the main thread's watcher of the wakeup fd,
     # handlers deferred out of pyuvnet's code, and whether the loop is at
     # the point where they run
     cdef uv.uv_poll_t* signal_poll
@@ -323,7 +323,7 @@ cdef class Loop:
         """For an outer loop that drives this one with ``run_once()``
         (pyuvnet.aio): while enabled, a Python signal handler that would
         interrupt pyuvnet's own code during a turn runs at the end of that
-        turn instead (see uv/signals.pyx).  Only in the main thread, where
+        turn instead (see uv/loop/signals.pyx).  Only in the main thread, where
         Python runs handlers; returns whether the guard was set, and each
         True must be undone by one ``guard_signals(False)``."""
         if threading.get_ident() != main_thread_ident:
@@ -531,7 +531,7 @@ cdef void release_gil_for_poll(uv.uv_prepare_t* handle) noexcept nogil:
 
 
 cdef void run_immediates(uv.uv_check_t* handle) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     uv.pyuvnet_take_gil(handle.loop)
     immediates_with_gil(handle)
 

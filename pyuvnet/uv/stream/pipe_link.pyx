@@ -6,11 +6,11 @@
 # 'drain' and 'end' (once per pause, once per pipe) are calls.  Node's
 # semantics are duplex.py's (pipe(), unpipe(), 'pipe' / 'unpipe').
 #
-# Write-through: while the destination has nothing queued or in flight, a
-# read goes to the destination's kernel straight from libuv's read buffer,
-# without the GIL, as a C proxy does and as Node's write() would send it
-# (write_through, uv/stream_reads.pyx); only what the kernel leaves becomes
-# chunks, through the path above.
+# Write-through: while the destination has nothing queued or in flight, a read
+# goes to the destination's kernel straight from libuv's read buffer, without
+# the GIL, as a C proxy does and as Node's write() would send it
+# (write_through, uv/stream/read_callbacks.pyx); only what the kernel leaves
+# becomes chunks, through the path above.
 
 
 @cython.final

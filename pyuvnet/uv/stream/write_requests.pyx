@@ -24,8 +24,8 @@ cdef class WriteRequest:
     cdef list callbacks
     cdef Py_ssize_t nbytes
     # Its first writes that are Node's write in flight once the request is
-    # (uv/writes_on_destroy.pyx): sent with none ahead, the first, or those
-    # uncork() released together; sent behind another, all of them (Node
+    # (uv/stream/discarded_writes.pyx): sent with none ahead, the first, or
+    # those uncork() released together; sent behind another, all of them (Node
     # buffered them, then hands them on as one writev).  Node would still
     # buffer the rest.
     cdef Py_ssize_t lead_writes
@@ -105,7 +105,7 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
 
 
 cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     take_gil_after_reads(req.handle.loop)
     write_done_with_gil(req, status)
 
@@ -134,7 +134,7 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
 # exactly once (UV_ECANCELED when the handle closes first, before its close
 # callback), frees or releases the request and drops that reference.
 cdef void stream_shutdown_done(uv.uv_shutdown_t* req, int status) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
     take_gil_after_reads(req.handle.loop)
     shutdown_done_with_gil(req, status)
 

@@ -1,19 +1,19 @@
-# StreamWrites: the write half of a Stream (uv/stream.pyx), as its first C
-# base (StreamReadable, the read half, uv/stream_readable.pyx, is the next).
+# StreamWrites: the write half of a Stream (uv/stream/stream.pyx), as its first
+# C base (StreamReadable, the read half, uv/stream/readable.pyx, is the next).
 #
-# Write path: ``write()`` appends to ``write_queue``; the loop's prepare
-# handle calls ``flush()`` once per turn, which sends the whole queue as one
-# vectored ``uv_try_write`` and hands what the kernel did not take to
-# ``uv_write`` (uv/write_requests.pyx).  A write that would make the queue
-# reach the high-water mark sends it at once instead, so that write()
-# answers as Node's does, from what the kernel left.  ``bytes`` are referenced, never
-# copied; other buffers are copied at ``write()`` so the caller may reuse them.
-# After end(), the queue is followed by our FIN (``uv_shutdown``; its
-# callback is in uv/write_requests.pyx).  What the queue holds, and the pool
-# of its empty lists, are in uv/write_queues.pyx; the first write of a
-# read's 'data' listener, sent at once or held to the poll's end, is in
-# uv/write_at_once.pyx; what destroy() does to the writes, in
-# uv/writes_on_destroy.pyx.
+# Write path: ``write()`` appends to ``write_queue``; the loop's prepare handle
+# calls ``flush()`` once per turn, which sends the whole queue as one vectored
+# ``uv_try_write`` and hands what the kernel did not take to ``uv_write``
+# (uv/stream/write_requests.pyx).  A write that would make the queue reach the
+# high-water mark sends it at once instead, so that write() answers as Node's
+# does, from what the kernel left.  ``bytes`` are referenced, never copied;
+# other buffers are copied at ``write()`` so the caller may reuse them.  After
+# end(), the queue is followed by our FIN (``uv_shutdown``; its callback is in
+# uv/stream/write_requests.pyx).  What the queue holds, and the pool of its
+# empty lists, are in uv/stream/write_queue.pyx; the first write of a read's
+# 'data' listener, sent at once or held to the poll's end, is in
+# uv/stream/held_writes.pyx; what destroy() does to the writes, in
+# uv/stream/discarded_writes.pyx.
 #
 # A base class rather than a file of helpers, because a cdef class cannot be
 # split across files: every field and method stays a C access, and the
@@ -112,7 +112,7 @@ cdef class StreamWrites(Handle):
     cdef int queued_callbacks       # non-None entries of write_callbacks
     cdef bint writing_now           # flush() runs inside write()
     cdef int reqs_in_flight         # the write requests at the head that Node would have
-                                    # handed to the kernel (writes_on_destroy)
+                                    # handed to the kernel (stream/discarded_writes.pyx)
     cdef bint answer_before_send    # write() answers from the count before the
                                     # kernel is offered the data (a TLS socket's
                                     # raw stream: Node's TLSWrap calls back later,
@@ -427,7 +427,8 @@ cdef class StreamWrites(Handle):
         """Data of ``callbacks``' writes left (status 0) or failed: as Node,
         'drain' first, then the callbacks in order (``callbacks`` is None
         when no write had one).  A request that calls back after destroy()
-        goes to write_request_after_close instead (writes_on_destroy)."""
+        goes to write_request_after_close instead
+        (stream/discarded_writes.pyx)."""
         cdef object err = None
         if status < 0:
             err = errors.errno_exception(status, 'write')

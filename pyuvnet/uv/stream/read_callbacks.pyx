@@ -1,9 +1,9 @@
-# libuv's read callbacks for a Stream (uv/stream.pyx): where a read lands
+# libuv's read callbacks for a Stream (uv/stream/stream.pyx): where a read lands
 # (the loop's buffer, or one its sink offers), and how it reaches the
 # stream's consumer: written through by a pipe() or an echo, parsed in
 # place by a sink, or cut into Node's chunks; one chunk for a Python
 # listener is held until the poll has brought its other reads (holds_read,
-# WriteFlusher.hold_read in uv/loop_flush.pyx).
+# WriteFlusher.hold_read in uv/loop/flush.pyx).
 #
 # Ownership: ``handle.data`` is the Stream, which holds itself (``adopt``)
 # while its handle is open, so it is alive whenever libuv reads; the buffer
@@ -22,7 +22,7 @@ cdef void stream_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 
 cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
                        uv.uv_buf_t* buf) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first, to
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first, to
     # read the Stream's state, unless the C fields say where the read lands
     # (lands_whole: most reads), which needs none.  A flowing stream reads the
     # whole buffer at once (read_with_gil cuts it into chunks); a paused
@@ -79,7 +79,7 @@ cdef inline void alloc_for(Stream stream, uv.uv_handle_t* handle, uv.uv_buf_t* b
 
 cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
                       const uv.uv_buf_t* buf) noexcept:
-    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first,
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first,
     # unless the whole read went through to its destination without it
     # (write_through, below).
     cdef void* dest
@@ -105,7 +105,7 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
 # the destination's waits to go first; only what the kernel leaves
 # becomes chunks, through the GIL path (write_bytes).  A read the kernel
 # takes whole runs no Python at all, and does not take the GIL: the loop's
-# turn keeps it released (loop.pyx, "The GIL").
+# turn keeps it released (loop/loop.pyx, "The GIL").
 #
 # No flag is kept in step with the streams' state: the checks read the
 # same C fields the GIL path reads (flowing, the read queue, the consumer
