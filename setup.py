@@ -483,9 +483,10 @@ setup(
         Extension(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],
-            # The binding's C helpers sit beside its .pyx files (pyuvnet_compat.h;
-            # the wings' own as "tls/pyuvnet_openssl.h"). llhttp's header: the
-            # HTTP parser binding (uv/http/parser.pyx).
+            # The binding's shared C helpers sit at the root of pyuvnet/uv
+            # (pyuvnet_compat.h); a wing's own in its room, named from that
+            # root ("tls/pyuvnet_openssl.h"). llhttp's header: the HTTP parser
+            # binding (uv/http/parser.pyx).
             include_dirs=["pyuvnet/uv", "vendor/llhttp/include"],
             depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + [
                 os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256],

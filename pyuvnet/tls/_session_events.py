@@ -4,7 +4,7 @@ new-session or key-log callback of its own).
 'session' (client): Node emits it for each new resumable session OpenSSL
 hands the client: under TLS 1.2 once, after 'secureConnect'; under TLS
 1.3 once per NewSessionTicket, which arrives after the handshake, with
-the first data.  OpenSSL's new-session callback (uv/tls/openssl_sessions.pyx)
+the first data.  OpenSSL's new-session callback (uv/tls/sessions.pyx)
 queues each as DER on the connection's SSLObject, and the socket emits
 them once the OpenSSL call returned (a listener must not run inside it).
 
@@ -31,7 +31,7 @@ from .. import _uv
 class ServerSessions:
     """A tls.Server connection's external session cache (Node's
     'newSession' / 'resumeSession'), filled by OpenSSL's callbacks
-    (uv/tls/openssl_sessions.pyx) and emptied by the socket: ``asked`` the
+    (uv/tls/sessions.pyx) and emptied by the socket: ``asked`` the
     session id the ClientHello offered (None before it came), ``waiting``
     while 'resumeSession' has not answered, ``answer`` its session data,
     ``new`` the (id, data) of the sessions OpenSSL made."""

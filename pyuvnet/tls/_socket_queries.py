@@ -44,7 +44,7 @@ def require_openssl(method):
 
 def require_sessions(method):
     """Raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM for ``method`` where the
-    session functions (uv/tls/openssl_sessions.pyx) cannot be reached."""
+    session functions (uv/tls/sessions.pyx) cannot be reached."""
     require_openssl(method)
     if not _uv.tls_sessions_available():
         raise ERR_FEATURE_UNAVAILABLE_ON_PLATFORM(method)

@@ -1,8 +1,8 @@
-"""TLSSocket's sessions, mixed into it: getSession() and 'session' (a
-client's sessions as OpenSSL's DER, tls/_session_events.py), a tls.Server's
-external session cache ('newSession', 'resumeSession'), renegotiate()
-and enableTrace().  The OpenSSL calls are in uv/tls/openssl_sessions.pyx; the
-pump (uv/tls/pump.pyx and its base, uv/tls/pump_data.pyx) calls the
+"""TLSSocket's sessions, mixed into it: getSession() and 'session' (a client's
+sessions as OpenSSL's DER, tls/_session_events.py), a tls.Server's external
+session cache ('newSession', 'resumeSession'), renegotiate() and enableTrace().
+The OpenSSL calls are in uv/tls/sessions.pyx, renegotiation.pyx and trace.pyx;
+the pump (uv/tls/pump.pyx and its base, uv/tls/pump_data.pyx) calls the
 underscored methods."""
 import ssl
 import time
@@ -44,7 +44,7 @@ class SessionMethods:
             self._announce_server_sessions(None)
             return
         # The sessions OpenSSL's new-session callback queued during the
-        # last OpenSSL call (tls/openssl_sessions.pyx): one per TLS 1.3 ticket.
+        # last OpenSSL call (tls/sessions.pyx): one per TLS 1.3 ticket.
         queue = self._session_watch
         while queue and not self._destroyed:
             self.emit('session', queue.pop(0))
@@ -169,7 +169,7 @@ class SessionMethods:
     _first_handshake_done = False
 
     def _handshake_info(self, started):
-        # Called from inside OpenSSL (tls/openssl_sessions.pyx) at each handshake's
+        # Called from inside OpenSSL (tls/renegotiation.pyx) at each handshake's
         # start and end on a server connection: only records, in the list
         # the pump hands to _renegotiation_progress after the read.  The
         # limit and window are read now, as Node reads them.

@@ -1,7 +1,7 @@
 """The order of the write callbacks, 'error' and 'close' when a socket is
 destroyed with writes in flight (a big write to a peer that does not
 read), queued behind one, corked, or taken whole by the kernel; over TCP
-and a unix socket (uv/writes_on_destroy.pyx).
+and a unix socket (uv/stream/discarded_writes.pyx).
 
 Node 20.20 pins it (the same over TCP loopback and a unix socket; each
 case's writes in its 'connect' listener, then destroy() and a nextTick and

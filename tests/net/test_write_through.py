@@ -1,7 +1,7 @@
-"""Write-through (write_through, uv/stream_reads.pyx): a read whose only
-consumer is a stream's write in C (a pipe(), or Node's echo
-``sock.on('data', sock.write)``) goes to the destination straight from
-libuv's read buffer while nothing of the destination's waits, and only
+"""Write-through (write_through, uv/stream/read_callbacks.pyx): a read whose
+only consumer is a stream's write in C (a pipe(), or Node's echo
+``sock.on('data', sock.write)``) goes to the destination straight from libuv's
+read buffer while nothing of the destination's waits, and only
 what the kernel leaves becomes chunks.  What Node shows must not change: every byte once and in
 order, 'data' listeners added to the source see every chunk, unpipe()
 mid-stream loses and repeats nothing, cork() holds the echo, and 'drain'

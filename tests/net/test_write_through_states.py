@@ -1,7 +1,7 @@
-"""Write-through without the GIL (write_through, uv/stream_reads.pyx) reads
-the streams' state at each read: every change that must stop a read going
-straight to the destination does, mid-stream, as Node's pipe() behaves
-(Node 20 ran the same exchanges: /usr/bin/node, the answers quoted in each
+"""Write-through without the GIL (write_through, uv/stream/read_callbacks.pyx)
+reads the streams' state at each read: every change that must stop a read going
+straight to the destination does, mid-stream, as Node's pipe() behaves (Node 20
+ran the same exchanges: /usr/bin/node, the answers quoted in each
 test).  Each test sends a first part through the pipe (written through),
 changes the state once the sink holds it, then sends a second."""
 import os
