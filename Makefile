@@ -234,6 +234,6 @@ memcheck: build/.installed-test
 	@command -v valgrind >/dev/null 2>&1 || apt-get install -y -qq --no-install-recommends valgrind >/dev/null
 	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --suppressions=tests/sanitizers/valgrind-python.supp \
 		--suppressions=/usr/lib/valgrind/python3.supp \
-		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/net/test_tcp_lifetime.py \
-		--deselect tests/net/test_tcp_lifetime.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
+		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/net/tcp/test_tcp_lifetime.py \
+		--deselect tests/net/tcp/test_tcp_lifetime.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
 		$(PYTEST_ARGS)

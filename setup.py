@@ -479,7 +479,7 @@ def libuv_sdist_files():
 
 setup(
     ext_modules=[
-        Extension("pyuvnet.events", ["pyuvnet/events.pyx"]),
+        Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"]),
         Extension(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],

@@ -29,8 +29,8 @@ def _load_pure_modules():
     package = types.ModuleType('pyuvnet')
     package.__path__ = [os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'pyuvnet')]
     sys.modules['pyuvnet'] = package
-    from pyuvnet.blocklist import BlockList
-    from pyuvnet.socketaddress import SocketAddress
+    from pyuvnet.net._blocklist import BlockList
+    from pyuvnet.net._socket_address import SocketAddress
     return BlockList, SocketAddress
 
 

@@ -7,7 +7,7 @@
     net.run()
 
 Every camelCase name also exists in snake_case (``create_server``), made
-from the one table in ``pyuvnet._names``.
+from the one table in ``pyuvnet._aliases``.
 """
 import importlib
 
@@ -18,21 +18,21 @@ from ._uv import (
     clearImmediate, nextTick, queueMicrotask, libuv_version,
 )
 from ._uv import Timeout, Immediate
-from ._names import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
-from .abort import AbortController, AbortSignal
-from .addresses import isIP, isIPv4, isIPv6
-from .blocklist import BlockList
-from .boundsocket import BoundSocket
-from .socketaddress import SocketAddress
+from ._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
+from ._abort import AbortController, AbortSignal
+from .net._addresses import isIP, isIPv4, isIPv6
+from .net._blocklist import BlockList
+from .net._bound_socket import BoundSocket
+from .net._socket_address import SocketAddress
 from .errors import (
     NodeError, NodeSystemError, AggregateError, AbortError, TimeoutOverflowWarning, KeepAliveWarning,
 )
 from .events import EventEmitter as _EventEmitterBase
-from .records import Record
-from .server import Server
-from .socket import Socket, Stream, createConnection
-from .async_methods import install as _install_async_methods
-from .connecting import (
+from ._records import Record
+from .net._server import Server
+from .net._socket import Socket, Stream, createConnection
+from .net._async_methods import install as _install_async_methods
+from .net._connecting import (
     getDefaultAutoSelectFamily, setDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout,
 )

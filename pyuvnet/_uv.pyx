@@ -26,14 +26,14 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
 
 from pyuvnet.uv cimport libuv as uv
-from pyuvnet.events cimport EventEmitter
+from pyuvnet.events._emitter cimport EventEmitter
 
 import os
 import threading
 from collections import deque
 
 from pyuvnet import errors
-from pyuvnet.encodings import encode, node_utf8
+from pyuvnet._encodings import encode, node_utf8
 
 cdef class WriteFlusher
 cdef class StreamWrites

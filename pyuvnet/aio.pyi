@@ -5,8 +5,8 @@ from types import TracebackType
 from typing import Any
 
 from . import _uv, errors
-from .server import Server
-from .socket import Socket
+from .net._server import Server
+from .net._socket import Socket
 
 __all__ = [
     'Bridge', 'install', 'uninstall', 'installed', 'attach', 'run',

@@ -25,56 +25,13 @@ importing this module opens the channel.  As in Node:
 Every other attribute of the module is the process emitter's (``on``,
 ``once``, ``off``, ``emit``, ... and their snake_case twins).
 """
-import os
+from .child_process._process import Process, the_process
 
-from ._names import ALIASES, add_aliases
-from .events import EventEmitter
-from .child_process._ipc_channel import Channel
-
-
-class Process(EventEmitter):
-    """The child's end of the channel; the module forwards to one of these."""
-
-    def __init__(self, environ=None):
-        """Open the channel named by ``NODE_CHANNEL_FD`` in ``environ``
-        (None: ``os.environ``), and remove the channel's variables from it,
-        if there is one."""
-        # None, not os.environ, as the default: a signature's default is
-        # printed by the API reference, and the environment must not be.
-        if environ is None:
-            environ = os.environ
-        self._ipc = None
-        fd = environ.pop('NODE_CHANNEL_FD', None)
-        serialization = environ.pop('NODE_CHANNEL_SERIALIZATION_MODE', None) or 'json'
-        if fd is not None:
-            self._ipc = Channel(self, int(fd), serialization, counted=True)
-
-    @property
-    def channel(self):
-        """The open channel (``ref()``, ``unref()``), None once closed."""
-        return self._ipc if self._ipc is not None and self._ipc.open else None
-
-    @property
-    def connected(self):
-        """True while the channel is open (False once 'disconnect' was
-        emitted, or without a channel)."""
-        return self._ipc is not None and self._ipc.connected
-
-    def send(self, message, sendHandle=None, options=None, callback=None):
-        """Send ``message`` to the parent (see child_process._ipc_channel.Channel.send)."""
-        return self._ipc.send(message, sendHandle, options, callback)
-
-    def disconnect(self):
-        """Close the channel; 'disconnect' follows."""
-        self._ipc.disconnect()
-
-
-add_aliases(Process, ALIASES['EventEmitter'])
-add_aliases(Process, ALIASES['Process'])
-_process = Process()
+# This face is Process's public home: help() and the API reference name it here.
+Process.__module__ = __name__
 
 
 def __getattr__(name):
-    if name in ('send', 'disconnect') and _process._ipc is None:
+    if name in ('send', 'disconnect') and the_process._ipc is None:
         raise AttributeError(name)
-    return getattr(_process, name)
+    return getattr(the_process, name)

@@ -3,6 +3,7 @@ hangs, when the loop does not finish."""
 import os
 import shutil
 import signal
+import sys
 import tempfile
 
 import pytest
@@ -11,6 +12,16 @@ import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import http, https
 from pyuvnet import _uv
+
+# The helper modules live beside their family's tests (tests/<family>/
+# *_support.py), and some serve other families too (tls_certs_support's
+# certificates, aio_support's bridge): every folder holding one is on the
+# path, as tests/ itself is for support.py.
+_TESTS = os.path.dirname(os.path.abspath(__file__))
+for _folder, _dirs, _files in sorted(os.walk(_TESTS)):
+    _dirs[:] = [d for d in _dirs if not d.startswith(('.', '__'))]
+    if any(f.endswith('_support.py') for f in _files) and _folder not in sys.path:
+        sys.path.append(_folder)
 
 # pytest rewrites the asserts of test modules and conftest only: the helper
 # modules that assert for their tests are named here, so that a failing
@@ -133,8 +144,8 @@ def sockdir():
 
 @pytest.fixture(scope='session')
 def tls_certs(tmp_path_factory):
-    """Certificates for the TLS tests (tests/tls_certs.py), made once per run."""
-    from tls_certs import OPENSSL, Certs
+    """Certificates for the TLS tests (tests/tls/tls_certs_support.py), made once per run."""
+    from tls_certs_support import OPENSSL, Certs
     if OPENSSL is None:
         pytest.skip('the openssl CLI is not installed')
     return Certs(tmp_path_factory.mktemp('tls'))

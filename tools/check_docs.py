@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import child_process, cluster, http, https, process, promises, tls  # noqa: E402
-from pyuvnet._names import ALIASES, snake_name  # noqa: E402
+from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
            net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,

@@ -7,7 +7,7 @@ Three kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
 line inside a class body (or at module level), are generated:
 
 * ``snake_case twins``: for every camelCase name of the class's ALIASES
-  entries (pyuvnet._names, the one table; STUB_TARGETS says which entries
+  entries (pyuvnet._aliases, the one table; STUB_TARGETS says which entries
   a class has), its snake_case twin: ``snake = camel`` for a method the
   class body defines, a renamed copy of the definition for a property, an
   attribute, or a name inherited from a base whose stub gives no twin (the
@@ -30,21 +30,21 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from pyuvnet._names import ALIASES, snake_name  # noqa: E402  (path set above)
+from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402  (path set above)
 from event_table import COMMON_EVENTS, EVENTS  # noqa: E402  (tools/, the script's folder)
 
 # (stub file, class) -> the ALIASES entries whose names the class has.
 # 'module' is the stub's module level. Mirrors pyuvnet/__init__.py.
 STUB_TARGETS = {
-    ('events.pyi', 'EventEmitter'): ('EventEmitter',),
+    ('events/__init__.pyi', 'EventEmitter'): ('EventEmitter',),
     ('_uv.pyi', 'Timeout'): ('EventEmitter', 'Timeout'),
     ('_uv.pyi', 'Immediate'): ('Immediate',),
-    ('socket.pyi', 'Socket'): ('EventEmitter', 'Socket'),
-    ('server.pyi', 'Server'): ('EventEmitter', 'Server'),
-    ('abort.pyi', 'AbortSignal'): ('EventEmitter', 'AbortSignal'),
-    ('blocklist.pyi', 'BlockList'): ('BlockList',),
-    ('socketaddress.pyi', 'SocketAddress'): ('SocketAddress',),
-    ('boundsocket.pyi', 'BoundSocket'): ('BoundSocket',),
+    ('net/_socket.pyi', 'Socket'): ('EventEmitter', 'Socket'),
+    ('net/_server.pyi', 'Server'): ('EventEmitter', 'Server'),
+    ('_abort.pyi', 'AbortSignal'): ('EventEmitter', 'AbortSignal'),
+    ('net/_blocklist.pyi', 'BlockList'): ('BlockList',),
+    ('net/_socket_address.pyi', 'SocketAddress'): ('SocketAddress',),
+    ('net/_bound_socket.pyi', 'BoundSocket'): ('BoundSocket',),
     ('child_process/__init__.pyi', 'module'): ('child_process',),
     ('child_process/__init__.pyi', 'ChildProcess'): ('EventEmitter', 'ChildProcess'),
     ('process.pyi', 'Process'): ('EventEmitter', 'Process'),
@@ -66,10 +66,10 @@ STUB_TARGETS = {
     ('http/__init__.pyi', 'ServerResponse'): ('ServerResponse',),
     ('http/__init__.pyi', 'ClientRequest'): ('ClientRequest',),
     ('http/__init__.pyi', 'Agent'): ('EventEmitter', 'Agent'),
-    ('https.pyi', 'module'): ('https',),
+    ('https/__init__.pyi', 'module'): ('https',),
     ('asgi/__init__.pyi', 'module'): ('asgi',),
     ('wsgi/__init__.pyi', 'module'): ('wsgi',),
-    ('https.pyi', 'Server'): ('http.Server',),
+    ('https/__init__.pyi', 'Server'): ('http.Server',),
     ('ws/__init__.pyi', 'module'): ('ws',),
     ('ws/__init__.pyi', 'WebSocket'): ('EventEmitter', 'WebSocket'),
     ('ws/__init__.pyi', 'WebSocketServer'): ('EventEmitter', 'WebSocketServer'),
@@ -81,11 +81,11 @@ STUB_TARGETS = {
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
 EXPORTED_TWINS = ('__init__.pyi', 'tls/__init__.pyi', 'cluster/__init__.pyi', 'child_process/__init__.pyi',
-                  'http/__init__.pyi', 'https.pyi', 'stream/__init__.pyi', 'ws/__init__.pyi')
+                  'http/__init__.pyi', 'https/__init__.pyi', 'stream/__init__.pyi', 'ws/__init__.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
 EVENT_KEYS = {('tls/__init__.pyi', 'Server'): 'tls.Server', ('cluster/__init__.pyi', '_Cluster'): 'cluster',
-              ('http/__init__.pyi', 'Server'): 'http.Server', ('https.pyi', 'Server'): 'https.Server'}
+              ('http/__init__.pyi', 'Server'): 'http.Server', ('https/__init__.pyi', 'Server'): 'https.Server'}
 
 ADDING = ('on', 'addListener', 'once', 'prependListener', 'prependOnceListener')
 REMOVING = ('off', 'removeListener')

@@ -37,7 +37,7 @@ from pyuvnet import (  # noqa: E402
 )
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import command as child_process_command  # noqa: E402
-from pyuvnet._names import ALIASES, snake_name  # noqa: E402
+from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
 
 # Option -> (default, what it does). Node's meaning; pyuvnet's default.
 OPTION_DOCS = {
@@ -574,7 +574,7 @@ class NodeTableDirective(_TableDirective):
                 present = hasattr(obj, py_name) or _set_by_constructor(obj, py_name)
                 spellings = [_literal(py_name)] if present else []
                 # A twin is a name of the alias table that the object has
-                # in snake_case (so not pyuvnet.server, the module).
+                # in snake_case (so not pyuvnet.net._server, the module).
                 twin = snake_name(py_name)
                 if present and py_name in _ALIASED and twin != py_name and hasattr(obj, twin):
                     spellings.append(_literal(twin))

@@ -27,7 +27,7 @@ asyncio, with pyuvnet's loop driven inside it (pyuvnet.aio).  The rooms:
 pyuvnet/uv/asgi/handler.pyx and cycle.pyx), ``_websocket`` (the
 websocket scope over pyuvnet.ws), ``_lifespan``.
 """
-from pyuvnet._names import ALIASES, add_aliases, snake_name
+from pyuvnet._aliases import ALIASES, add_aliases, snake_name
 
 from ._lifespan import LifespanFailure
 from ._server import SecureServer, Server, create_server_for

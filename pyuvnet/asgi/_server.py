@@ -13,14 +13,15 @@ installs the bridge on it).  Around the server's life, the app's lifespan:
 import asyncio
 
 from pyuvnet import aio, https, tls
-from pyuvnet._names import OptionSpec, normalize_options
+from pyuvnet._options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet.http._common import destroy_soon
-from pyuvnet.http._server import _ANSWERS, _BAD_REQUEST, SERVER_OPTIONS as _HTTP_OPTIONS
-from pyuvnet.server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
+from pyuvnet._http_shared import (
+    BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS as _HTTP_OPTIONS, destroy_soon,
+)
+from pyuvnet.net._server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
-from ._cycle import handler_for
+from ._handler import handler_for
 from ._websocket import WebSocketCycle, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
@@ -74,7 +75,7 @@ def answer_client_error(server, error, socket):
     res = None if connection is None else connection.current
     if (connection is None or not connection.closing) and not socket.writableEnded and (
             res is None or not res._header_sent):
-        socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
+        socket.write(CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST))
     destroy_soon(socket)
 
 

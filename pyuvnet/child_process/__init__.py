@@ -28,12 +28,12 @@ ChildProcess events, in Node's order:
   'close'(code, signal)         after 'exit', once its stdio pipes and the
                                 channel have closed too
 """
-from .._names import ALIASES, add_aliases, snake_name
-from .buffered import exec, execFile
-from .arguments import signal_name, signal_number
-from .child import FORK_OPTIONS, SPAWN_OPTIONS, ChildProcess, fork, spawn
-from .command import CommandFailedError
-from .sync import execFileSync, execSync, spawnSync
+from .._aliases import ALIASES, add_aliases, snake_name
+from ._buffered import exec, execFile
+from ._arguments import signal_name, signal_number
+from ._child import FORK_OPTIONS, SPAWN_OPTIONS, ChildProcess, fork, spawn
+from ._command import CommandFailedError
+from ._sync import execFileSync, execSync, spawnSync
 
 __all__ = ['fork', 'spawn', 'ChildProcess', 'exec', 'execFile', 'spawnSync', 'execSync',
            'execFileSync', 'CommandFailedError']

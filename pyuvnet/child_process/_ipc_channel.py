@@ -31,8 +31,8 @@ import struct
 import warnings
 
 from .. import _uv, errors
-from ..server import Server
-from ..socket import Socket
+from ..net._server import Server
+from ..net._socket import Socket
 from ._ipc_json import JsonCodec
 
 __all__ = ['Channel', 'SERIALIZATIONS']

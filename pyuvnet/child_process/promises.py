@@ -19,8 +19,8 @@ Cancelling the future kills the child (``killSignal``).
 """
 import asyncio
 
-from .. import aio
-from ..records import Record
+from ..events import _aio as aio
+from .._records import Record
 from . import buffered
 
 __all__ = ['exec', 'execFile', 'ChildProcessFuture']

@@ -5,11 +5,12 @@ import os
 import sys
 from collections.abc import Mapping
 
-from .. import _uv, child_process, errors, validate
-from .._names import snake_name
-from ..child_process.arguments import validate_args
+from .. import _uv, child_process, errors
+from .. import _validate as validate
+from .._aliases import snake_name
+from ..child_process._arguments import validate_args
 from ..child_process._ipc_channel import SERIALIZATIONS
-from ..records import Record
+from .._records import Record
 from ._handles import RoundRobinHandle, SharedHandle, wire_errno
 from ._messages import is_seq, on_internal, send
 from ._state import SCHED_NONE, SCHED_RR, STATE, js

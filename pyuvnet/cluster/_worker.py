@@ -1,16 +1,17 @@
 """A worker: ``Worker`` (as the primary sees it, ``cluster.workers[id]``,
 or as it sees itself, ``cluster.worker``), and a worker process's own
 side: its TCP listen() through the primary (Node's cluster._getServer,
-the listen hook it hands to server.py), the connections the primary
+the listen hook it hands to net/_server.py), the connections the primary
 sends it, and its disconnect."""
 import os
 from collections.abc import Mapping
 
-from .. import _uv, errors, server as server_module
-from .._names import ALIASES, add_aliases
-from ..addresses import isIP
+from .. import _uv, errors
+from ..net import _server as server_module
+from .._aliases import ALIASES, add_aliases
+from ..net._addresses import isIP
 from ..events import EventEmitter
-from ..records import Record
+from .._records import Record
 from ._messages import on_internal, send
 from ._state import STATE, exit_now, js
 
@@ -120,7 +121,7 @@ class _RoundRobinStandIn:
 
 
 def _worker_listen(server, address, port, backlog, options):
-    """server.py's hook: Node's cluster._getServer for a TCP listen()."""
+    """net/_server.py's hook: Node's cluster._getServer for a TCP listen()."""
     address_type = isIP(address) if address else 4
     indexes_key = '%s:%s:%s:%s' % (js(address), port, address_type, 'undefined')
     index = STATE.indexes[indexes_key] = STATE.indexes.get(indexes_key, -1) + 1
@@ -230,10 +231,10 @@ def _on_worker_channel_closed():
 
 def setup_worker():
     """In a worker, at import: ``cluster.worker`` over this process's
-    channel, and server.py's listen hook."""
+    channel, and net/_server.py's listen hook."""
     # Imported here: pyuvnet.process opens an inherited channel as it is
     # imported, which only a worker's cluster may do.
-    from ..process import _process as proc
+    from ..process import the_process as proc
     worker = STATE.worker = Worker(int(os.environ.pop('NODE_UNIQUE_ID')), proc, 'online')
     proc.on('internalMessage', on_internal(_on_worker_message, worker))
     # A 'disconnect' listener keeps the channel (and the worker) alive while

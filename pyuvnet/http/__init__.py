@@ -6,8 +6,8 @@ connection's HTTP state), ``_incoming`` (IncomingMessage), ``_outgoing``
 (OutgoingMessage, ServerResponse), ``_client`` (ClientRequest, request(),
 get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).
 """
-from pyuvnet import validate
-from pyuvnet._names import ALIASES, add_aliases, snake_name
+from pyuvnet import _validate as validate
+from pyuvnet._aliases import ALIASES, add_aliases, snake_name
 
 from ._common import (
     ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT,

@@ -19,8 +19,10 @@ Events: 'free'(socket, options) when a socket is handed back.
 import math
 import re
 
-from pyuvnet import createConnection as _create_connection, isIP, validate
-from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet import createConnection as _create_connection, isIP
+from pyuvnet import _validate as validate
+from pyuvnet._aliases import ALIASES, add_aliases
+from pyuvnet._options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.events import EventEmitter
 

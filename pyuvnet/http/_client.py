@@ -22,36 +22,26 @@ import base64
 import re
 from urllib.parse import urlsplit
 
-from pyuvnet import _uv, validate
-from pyuvnet.socket import Socket as _Socket
-from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet import _uv
+from pyuvnet import _validate as validate
+from pyuvnet.net._socket import Socket as _Socket
+from pyuvnet._aliases import ALIASES, add_aliases
+from pyuvnet._options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
+from pyuvnet._http_shared import REQUEST_OPTIONS, destroy_soon
 
 from ._agent import Agent
 import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced
 from ._common import (
     ERR_INVALID_HTTP_TOKEN, ERR_INVALID_PROTOCOL, ERR_INVALID_URL, ERR_UNESCAPED_CHARACTERS,
-    HTTPParseError, SocketListeners, connection_reset, destroy_soon, field,
+    HTTPParseError, SocketListeners, connection_reset, field,
     is_token, unique_names,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage
 
-__all__ = ['ClientRequest', 'request', 'get', 'REQUEST_OPTIONS']
+__all__ = ['ClientRequest', 'request', 'get']
 
-REQUEST_OPTIONS = OptionSpec({
-    'protocol': 'string', 'host': 'string', 'hostname': 'string', 'port': ('number', 'string'),
-    'path': 'string', 'method': 'string', 'headers': 'object', 'agent': 'any', 'auth': 'string',
-    'timeout': 'number', 'setHost': 'boolean', 'createConnection': 'function',
-    'localAddress': 'string', 'localPort': 'number', 'family': 'number', 'socketPath': 'string',
-    'signal': 'object', 'defaultPort': 'number', 'lookup': 'function',
-    'insecureHTTPParser': 'boolean', 'maxHeaderSize': 'number', 'joinDuplicateHeaders': 'boolean',
-    'uniqueHeaders': 'object', 'setDefaultHeaders': 'boolean', 'servername': 'string',
-    # https's, checked by pyuvnet.tls when the connection is made
-    'ca': 'any', 'cert': 'any', 'key': 'any', 'rejectUnauthorized': 'boolean', 'ciphers': 'string',
-    'minVersion': 'string', 'maxVersion': 'string', 'ALPNProtocols': 'any',
-    'checkServerIdentity': 'function', 'session': 'any', 'secureContext': 'any',
-})
 _SPECIAL_SCHEMES = frozenset(('http', 'https', 'ws', 'wss', 'ftp'))
 # Node's INVALID_PATH_REGEX: a path is sent as latin-1, printable, no space.
 _INVALID_PATH = re.compile('[^\u0021-\u00ff]')

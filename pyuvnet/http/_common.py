@@ -277,16 +277,6 @@ def listed_field(attr, doc):
     return property(get, lambda self, value: setattr(self, attr, value), doc=doc)
 
 
-def destroy_soon(socket):
-    """Node's socket.destroySoon(): end, and destroy once our side has
-    finished (a TLSSocket has no destroySoon of its own)."""
-    if hasattr(socket, 'destroySoon'):
-        socket.destroySoon()
-    else:
-        socket.once('finish', socket.destroy)
-        socket.end()
-
-
 class SocketListeners:
     """The listeners an HTTP exchange puts on its socket: the parser's feed
     on 'data' (which takes a TCP or pipe socket's reads unmade), and its

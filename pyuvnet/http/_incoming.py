@@ -15,8 +15,10 @@ message.  The head is kept as llhttp gave it (``rawHeaders``); ``headers``,
 ``headersDistinct`` and ``trailers`` are made from it on first use, with
 Node's rules for duplicates.
 """
-from pyuvnet import _uv, duplex, encodings
-from pyuvnet._names import ALIASES, add_aliases
+from pyuvnet import _uv
+from pyuvnet.net import _piping as duplex
+from pyuvnet import _encodings as encodings
+from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet.stream._native import NativeReadable
 
 from ._common import field, listed_field

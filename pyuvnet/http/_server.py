@@ -24,39 +24,24 @@ listener).
 """
 from functools import partial
 
-from pyuvnet import _uv, validate
-from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options
+from pyuvnet import _uv
+from pyuvnet import _validate as validate
+from pyuvnet._aliases import ALIASES, add_aliases
+from pyuvnet._options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
-from pyuvnet.server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
+from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS, destroy_soon
+from pyuvnet.net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 
 from ._common import (
-    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, destroy_soon, field,
+    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, field,
     unique_names,
 )
 from ._incoming import IncomingMessage
 from ._outgoing import ServerResponse
 
-__all__ = ['Server', 'HTTPServerMixin', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE',
-           'HTTP_SERVER_RULES']
+__all__ = ['Server', 'HTTPServerMixin', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE']
 
 DEFAULT_MAX_HEADER_SIZE = 16384
-HTTP_SERVER_RULES = {
-    'IncomingMessage': 'function', 'ServerResponse': 'function',
-    'requestTimeout': 'number', 'headersTimeout': 'number', 'keepAliveTimeout': 'number',
-    'connectionsCheckingInterval': 'number', 'maxHeaderSize': 'number',
-    'insecureHTTPParser': 'boolean', 'requireHostHeader': 'boolean',
-    'joinDuplicateHeaders': 'boolean', 'rejectNonStandardBodyWrites': 'boolean',
-    'uniqueHeaders': 'object',
-}
-SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **HTTP_SERVER_RULES))
-
-# Node's canned answers to a client error (_http_server.js).
-_ANSWERS = {
-    'HPE_HEADER_OVERFLOW': b'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
-    'HPE_CHUNK_EXTENSIONS_OVERFLOW': b'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
-    'ERR_HTTP_REQUEST_TIMEOUT': b'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
-}
-_BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
 # Node 20's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER: an idle socket's timeout
 # is this much longer than the Keep-Alive: timeout=N its client was told,
 # so that a client reusing it at the last moment does not meet a reset.
@@ -183,7 +168,7 @@ class Server(HTTPServerMixin, _NetServer):
         first, alone) is added to 'request'."""
         if callable(options) and requestListener is None:
             options, requestListener = None, options
-        opts = normalize_options(options, kwargs, SERVER_OPTIONS)
+        opts = normalize_options(options, kwargs, HTTP_SERVER_OPTIONS)
         net_options = {k: v for k, v in opts.items() if k in _NET_SERVER_OPTIONS.rules}
         net_options.setdefault('noDelay', True)
         _NetServer.__init__(self, net_options)
@@ -295,7 +280,7 @@ class ServerConnection(_uv.ServerExchange):
             return
         if not self.closing and not socket.writableEnded and (
                 res is None or not res._header_sent):
-            socket.write(_ANSWERS.get(getattr(error, 'code', None), _BAD_REQUEST))
+            socket.write(CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST))
         # What is queued still leaves (Node's writes have left by then).
         destroy_soon(socket)
 

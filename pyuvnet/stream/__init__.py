@@ -18,7 +18,7 @@ finished() (asyncio bridge). See docs/api/stream.md.
 """
 import importlib
 
-from .._names import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._abort import addAbortSignal
 from ._base import StreamBase as Stream
 from ._duplex import Duplex, PassThrough, Transform

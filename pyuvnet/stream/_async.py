@@ -3,7 +3,8 @@ for`` over a Readable, async iterables as Readable.from() sources and
 pipeline stages, and an async function as a pipeline's last stage. Each
 needs the asyncio bridge (``aio.attach()`` or ``aio.install()``).
 """
-from .. import aio, errors
+from .. import errors
+from ..events import _aio as aio
 from .._uv import nextTick
 from ._finished import eos
 from ._utils import destroyer

@@ -3,7 +3,7 @@ fields, option functions bound as methods, chunk conversion and the
 'data'-side listener hooks' decorator form."""
 import types
 
-from ..encodings import encode
+from .._encodings import encode
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
 from ._state import destroy_stream, undestroy

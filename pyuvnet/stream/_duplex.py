@@ -1,7 +1,7 @@
 """stream.Duplex, stream.Transform and stream.PassThrough (Node 20's
 duplex.js, transform.js, passthrough.js)."""
 from .. import errors
-from .._names import OptionSpec, normalize_options
+from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from ._readable import READABLE_RULES, Readable
 from ._writable import WRITABLE_RULES, Writable

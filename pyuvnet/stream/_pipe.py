@@ -1,6 +1,6 @@
 """Readable.pipe(): Node 20's, to any destination with write(), 'drain'
 and the emitter methods (a stream.Writable, a net.Socket, an HTTP message)."""
-from .._names import normalize_options
+from .._options import normalize_options
 from .._uv import nextTick
 from ._legacy import prepend_listener
 from ._state import error_or_destroy

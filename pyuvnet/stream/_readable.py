@@ -4,9 +4,9 @@ sequence in Node's order."""
 import re
 
 from .. import errors
-from .._names import OptionSpec, normalize_options
+from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
-from ..encodings import decoder as make_decoder, normalize as normalize_encoding
+from .._encodings import decoder as make_decoder, normalize as normalize_encoding
 from ..events import EventEmitter
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe

@@ -31,7 +31,7 @@ def getDefaultHighWaterMark(objectMode=False):
 
 def setDefaultHighWaterMark(objectMode, value):
     """Set the default of getDefaultHighWaterMark() for new streams."""
-    from ..validate import validate_integer
+    from .._validate import validate_integer
     _default_hwm[bool(objectMode)] = validate_integer(value, 'value', 0)
 
 
@@ -87,7 +87,7 @@ class ReadableState:
         self.encoding = None
         self.readable = True
         if opts.get('encoding'):
-            from ..encodings import decoder, normalize
+            from .._encodings import decoder, normalize
             self.encoding = normalize(opts['encoding'])
             self.decoder = decoder(self.encoding)
 

@@ -2,9 +2,9 @@
 write() with its return value and 'drain', cork()/uncork() and _writev(),
 _final() and the finish sequence in Node's order."""
 from .. import errors
-from .._names import OptionSpec, normalize_options
+from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
-from ..encodings import normalize as normalize_encoding
+from .._encodings import normalize as normalize_encoding
 from ._state import WritableState, construct, destroy_stream, error_or_destroy, nop
 from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
 

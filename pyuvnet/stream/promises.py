@@ -8,8 +8,8 @@ finished() as asyncio awaitables, under the asyncio bridge
         async with aio.attach():
             await promises.pipeline(source, gzip, destination)
 """
-from .. import aio
-from .._names import OptionSpec, normalize_options
+from ..events import _aio as aio
+from .._options import OptionSpec, normalize_options
 from .. import errors
 from ._finished import finished as _finished
 from ._pipeline import pipeline_impl

@@ -17,11 +17,13 @@ import os
 import re
 import warnings
 
-from .. import _uv, createConnection as _create_connection, errors, validate
-from .._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
-from ..server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
-from ..addresses import isIP as _is_ip
-from ..connecting import is_pipe_name
+from .. import _uv, createConnection as _create_connection, errors
+from .. import _validate as validate
+from .._aliases import ALIASES, add_aliases, snake_name
+from .._options import OptionSpec, normalize_options
+from ..net._server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from ..net._addresses import isIP as _is_ip
+from ..net._connecting import is_pipe_name
 from ._certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,
 )

@@ -17,7 +17,7 @@ import ssl
 import tempfile
 
 from .. import _uv, errors
-from ..encodings import node_utf8
+from .._encodings import node_utf8
 
 
 class TLSError(errors.NodeError, ConnectionError):

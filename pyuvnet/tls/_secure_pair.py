@@ -12,9 +12,9 @@ import socket as _socket
 import warnings
 
 from .. import errors
-from .._names import ALIASES, add_aliases
+from .._aliases import ALIASES, add_aliases
 from ..events import EventEmitter
-from ..socket import Socket
+from ..net._socket import Socket
 from ._context import SecureContext
 from ._socket import TLSSocket
 

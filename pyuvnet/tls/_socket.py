@@ -41,11 +41,15 @@ the handshake failed.
 import errno as _errno
 import ssl
 
-from .. import _uv, encodings, errors, system_errors, validate
-from .._names import ALIASES, add_aliases, normalize_options
-from ..records import Record
+from .. import _uv, errors
+from .. import _encodings as encodings
+from ..errors import _system_errors as system_errors
+from .. import _validate as validate
+from .._aliases import ALIASES, add_aliases
+from .._options import normalize_options
+from .._records import Record
 from ..events import EventEmitter
-from ..socket import Socket
+from ..net._socket import Socket
 from ..stream._native import NativeDuplex
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (

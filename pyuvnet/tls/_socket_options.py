@@ -6,8 +6,8 @@ tls.Server's connections share (server_settings).  TLSSocket
 import ssl
 
 from .. import _uv, errors
-from .._names import OptionSpec
-from ..addresses import isIP
+from .._options import OptionSpec
+from ..net._addresses import isIP
 from ._context import (
     CONTEXT_RULES, ServerNameHook, node_utf8, verify_mode_without_enforcing,
     verify_result_readable, verify_without_enforcing,

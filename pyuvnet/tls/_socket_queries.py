@@ -9,8 +9,9 @@ tls_context.verify_result_readable), each raises
 ERR_FEATURE_UNAVAILABLE_ON_PLATFORM."""
 import ssl
 
-from .. import _uv, errors, validate
-from ..records import Record
+from .. import _uv, errors
+from .. import _validate as validate
+from .._records import Record
 from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, verify_result_readable
 from ._x509 import X509Certificate, peer_certificates
 

@@ -10,8 +10,9 @@ ERR_FEATURE_UNAVAILABLE_ON_PLATFORM."""
 import datetime
 import ssl
 
-from .. import _uv, errors, validate
-from .._names import ALIASES, add_aliases
+from .. import _uv, errors
+from .. import _validate as validate
+from .._aliases import ALIASES, add_aliases
 from ._certificates import certificate_record
 from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error
 from ._der import public_key_type

@@ -10,7 +10,7 @@ frame, ``send(bytes)`` a binary one.  Framing, masking and UTF-8
 validation run in C (pyuvnet/uv/ws/frames.pyx).  See docs/WEBSOCKET.md.
 """
 
-from pyuvnet._names import ALIASES, add_aliases
+from pyuvnet._aliases import ALIASES, add_aliases
 
 from ._errors import WebSocketError, WebSocketRangeError
 from ._server import WebSocketServer

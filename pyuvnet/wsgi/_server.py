@@ -12,12 +12,13 @@ can wait for it without stopping the loop.
 import asyncio
 import concurrent.futures
 
-from pyuvnet import https, validate
+from pyuvnet import https
+from pyuvnet import _validate as validate
 from pyuvnet.asgi._server import (
     ClosesAfterWork, answer_client_error, asyncio_loop, make_server, server_options,
 )
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet.http._server import SERVER_OPTIONS as _HTTP_OPTIONS
+from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 
 from ._exchange import (
     HIGH_WATER, Exchange, Requests, environ_for, input_for, whole_body_input,

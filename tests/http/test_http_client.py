@@ -9,7 +9,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.http as http
-from http_routes import node_server
+from http_routes_support import node_server
 from support import NODE, refused_port
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')

@@ -1,6 +1,6 @@
 """pyuvnet.http's server answers raw requests with the bytes Node 20's
 http server answers (only the Date header's value differs): one Node
-process runs tests/http_routes.py's app, pyuvnet.http runs its twin, and
+process runs tests/http/http_routes_support.py's app, pyuvnet.http runs its twin, and
 each case's bytes go to both.  The cases pin Node's response heads (header
 order, Date, Connection, Keep-Alive, Content-Length or chunked), HTTP/1.0,
 HEAD/204/304, pipelining, 100-continue, the missing Host 400 and the
@@ -13,7 +13,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.http as http
-from http_routes import NODE_APP, node_server, pyuvnet_app
+from http_routes_support import NODE_APP, node_server, pyuvnet_app
 from support import NODE
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')

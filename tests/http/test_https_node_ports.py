@@ -2,7 +2,7 @@
 client's certificate checks (ca, rejectUnauthorized, checkServerIdentity,
 servername from the Host header), https.Agent (its name, its options,
 SNI per request, createConnection's forms), and the server's http
-behaviour over TLS.  The certificates are made by tests/tls_certs.py; the
+behaviour over TLS.  The certificates are made by tests/tls/tls_certs_support.py; the
 expected values are what Node 20 gives running the same exchanges with
 its own client and server."""
 

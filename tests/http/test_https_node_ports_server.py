@@ -4,7 +4,7 @@ paused reads, Host headers, maxHeadersCount both ways, timeouts, a
 slowloris head, unix sockets, close() with an answer in flight, the
 agent's createConnection() and a burst of requests over the global
 agent.  The expected values are what Node 20 gives for the same
-exchanges (certificates from tests/tls_certs.py)."""
+exchanges (certificates from tests/tls/tls_certs_support.py)."""
 import os
 
 import pyuvnet as net
@@ -284,7 +284,7 @@ def test_a_self_signed_certificate_without_key_cert_sign_is_its_own_ca(serve, tl
     """test-https-selfsigned-no-keycertsign-no-crash.js: a self-signed
     leaf whose keyUsage lacks keyCertSign, given as the client's ``ca``:
     the request is answered, authorized (as Node 20 with OpenSSL 3)."""
-    from tls_certs import _run
+    from tls_certs_support import _run
     _run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
          '-keyout', 'nokcs.key', '-out', 'nokcs.pem', '-subj', '/CN=127.0.0.1', '-days', '2',
          '-addext', 'keyUsage=digitalSignature,keyEncipherment',

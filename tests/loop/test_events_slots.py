@@ -7,7 +7,7 @@ import pytest
 
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 from pyuvnet.events import EventEmitter
-from pyuvnet.socket import Socket
+from pyuvnet.net._socket import Socket
 
 
 def _f():

@@ -27,7 +27,7 @@ import pyuvnet as net
 from signal_support import Traffic
 from support import TESTS, event_names, linux_only, record_events
 
-CHILD = os.path.join(TESTS, 'signal_child.py')
+CHILD = os.path.join(TESTS, 'loop', 'signal_child_support.py')
 # The examples stop in milliseconds; the bound is wider so that a loaded
 # 2-core CI machine cannot fail it, and still far below the 10 s grace
 # periods and timeouts that waiting for anything would show.
@@ -35,7 +35,7 @@ EXIT_WITHIN = 3.0
 
 
 class Child:
-    """tests/signal_child.py MODE, killed and reaped whatever happens."""
+    """tests/loop/signal_child_support.py MODE, killed and reaped whatever happens."""
 
     def __init__(self, mode):
         self.proc = subprocess.Popen([sys.executable, CHILD, mode], stdout=subprocess.PIPE,
@@ -180,7 +180,7 @@ def test_a_handler_interrupting_pyuvnet_code_runs_after_the_callback(run_loop, p
 
     def on_connect():
         caller = sys._getframe(1)
-        assert caller.f_code.co_name == '_on_connect'      # pyuvnet/socket.py
+        assert caller.f_code.co_name == '_on_connect'      # pyuvnet/net/_socket.py
         handler = signal.getsignal(signal.SIGINT)
         seen.append(handler)
         handler(signal.SIGINT, caller)
@@ -372,10 +372,10 @@ def frame_in(module_names):
 
 
 @pytest.mark.parametrize('stack, deferred', [
-    (['pyuvnet.socket'], True),
-    (['pyuvnet.server', 'json.decoder'], True),     # the stdlib, called by pyuvnet
+    (['pyuvnet.net._socket'], True),
+    (['pyuvnet.net._server', 'json.decoder'], True),     # the stdlib, called by pyuvnet
     (['__main__'], False),
-    (['pyuvnet.socket', 'myapp'], False),           # a listener, called by pyuvnet
+    (['pyuvnet.net._socket', 'myapp'], False),           # a listener, called by pyuvnet
     (['pyuvnet.bench.runner'], False),              # a user of pyuvnet
 ], ids=['pyuvnet', 'stdlib-under-pyuvnet', 'user', 'listener', 'bench'])
 def test_which_interrupted_frames_hold_a_handler_back(run_loop, stack, deferred):

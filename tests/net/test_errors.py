@@ -57,7 +57,7 @@ LIBUV_TABLE = [
 def builtin_base(err):
     """The builtin OSError subclass a pyuvnet system error derives from."""
     return next(c for c in type(err).__mro__
-                if issubclass(c, OSError) and c.__module__ != 'pyuvnet.system_errors')
+                if issubclass(c, OSError) and c.__module__ != 'pyuvnet.errors._system_errors')
 
 
 @posix_only
@@ -103,7 +103,7 @@ def test_system_error_classes_are_one_per_builtin_and_named_after_it():
                     FileNotFoundError, socket.gaierror):
         cls = SYSTEM_ERROR_CLASSES[builtin]
         assert cls.__name__ == builtin.__name__
-        assert cls.__module__ == 'pyuvnet.system_errors'
+        assert cls.__module__ == 'pyuvnet.errors._system_errors'
         assert issubclass(cls, builtin) and issubclass(cls, NodeSystemError)
     assert all(issubclass(cls, NodeError) for cls in SYSTEM_ERROR_CLASSES.values())
 

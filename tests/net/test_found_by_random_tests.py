@@ -6,14 +6,14 @@ import pytest
 
 import pyuvnet as net
 
-from sequences import ConnectedPair, warm_up_loop
+from sequences_support import ConnectedPair, warm_up_loop
 from support import linux_only, open_fd_count
 from fuzz_support import StrSubclass, coded_or_arity
 
 
 @linux_only
 def test_no_end_after_close_when_resumed_after_destroy_with_input_buffered():
-    """Found by tests/sequences.py: pause, the peer's FIN buffered, destroy,
+    """Found by tests/net/sequences_support.py: pause, the peer's FIN buffered, destroy,
     resume -> 'end' emitted after 'close'."""
     warm_up_loop()
     machine = ConnectedPair()

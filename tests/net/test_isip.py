@@ -3,7 +3,7 @@ import ipaddress
 
 import pytest
 
-from pyuvnet.addresses import isIP, isIPv4, isIPv6
+from pyuvnet.net._addresses import isIP, isIPv4, isIPv6
 
 IPV4 = [
     '127.0.0.1', '0.0.0.0', '255.255.255.255', '1.2.3.4', '10.0.0.10',

@@ -1,10 +1,10 @@
-"""Random operation sequences over connected pairs (tests/sequences.py), in
+"""Random operation sequences over connected pairs (tests/net/sequences_support.py), in
 the suite's budget: 50 sequences of up to 30 steps. `make stress` runs 300
 (short) or 10,000 (long)."""
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from sequences import ConnectedPair, warm_up_loop
+from sequences_support import ConnectedPair, warm_up_loop
 from support import linux_only
 
 SUITE_SETTINGS = settings(

@@ -2,8 +2,8 @@
 addresses, value semantics, and SocketAddress.parse()."""
 import pytest
 
-from pyuvnet.records import Record
-from pyuvnet.socketaddress import ERR_INVALID_ADDRESS, SocketAddress
+from pyuvnet._records import Record
+from pyuvnet.net._socket_address import ERR_INVALID_ADDRESS, SocketAddress
 from support import assert_code
 
 

@@ -24,7 +24,7 @@ import textwrap
 import pytest
 
 from pyuvnet import child_process, errors
-from child_scripts import script
+from child_scripts_support import script
 from support import event_names, record_events
 
 FORK_CYCLES = int(os.environ.get('PYUVNET_FORK_CYCLES', '100'))

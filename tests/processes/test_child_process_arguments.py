@@ -26,8 +26,8 @@ import sys
 import pytest
 
 from pyuvnet import child_process, errors
-from child_scripts import script
-from ipc_peer import open_fds
+from child_scripts_support import script
+from ipc_peer_support import open_fds
 
 
 class StrRaises:

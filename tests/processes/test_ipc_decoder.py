@@ -28,8 +28,8 @@ import pytest
 
 from pyuvnet import _uv, child_process, errors, setImmediate, setTimeout
 from pyuvnet.child_process._ipc_json import JsonCodec, parse_line
-from child_scripts import script
-from ipc_peer import RawPeer, run_until_quiet
+from child_scripts_support import script
+from ipc_peer_support import RawPeer, run_until_quiet
 
 
 def read(run_loop, *chunks):

@@ -15,7 +15,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import child_process, errors
-from child_scripts import script
+from child_scripts_support import script
 
 
 def fork_worker(tmp_path):

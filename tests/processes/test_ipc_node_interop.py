@@ -17,7 +17,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import child_process
-from child_scripts import script
+from child_scripts_support import script
 
 NODE = shutil.which('node') or ('/usr/bin/node' if os.path.exists('/usr/bin/node') else None)
 pytestmark = pytest.mark.skipif(NODE is None, reason='node is not installed')

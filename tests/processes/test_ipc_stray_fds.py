@@ -15,7 +15,7 @@ import warnings
 
 import pytest
 
-from ipc_peer import (
+from ipc_peer_support import (
     RawPeer, handle_line, node_child_flood, node_parent_flood, open_fds, run_until_quiet, tcp_pair,
     udp_socket,
 )

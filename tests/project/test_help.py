@@ -10,7 +10,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import aio, child_process, cluster, process, promises, tls
-from pyuvnet._names import ALIASES, snake_name
+from pyuvnet._aliases import ALIASES, snake_name
 
 EMITTERS = {'Socket': net.Socket, 'Server': net.Server, 'EventEmitter': net.EventEmitter,
             'AbortSignal': net.AbortSignal, 'Timeout': net.Timeout,
@@ -186,6 +186,6 @@ def test_the_docstring_walk_sees_the_modules_classes():
     for expected in ('pyuvnet.tls.TLSSocket', 'pyuvnet.cluster.Worker', 'pyuvnet.aio.Bridge',
                      'pyuvnet.process.Process', 'pyuvnet.child_process.ChildProcess',
                      'pyuvnet.tls._socket.TLSSocket.getPeerCertificate',
-                     'pyuvnet.cluster.Worker.kill', 'pyuvnet.server.Server.listening'):
+                     'pyuvnet.cluster.Worker.kill', 'pyuvnet.net._server.Server.listening'):
         assert expected in names, expected
     assert any(name.startswith('pyuvnet.uv.') or '.Stream.' in name for name in names)

@@ -1,9 +1,10 @@
-"""camelCase/snake_case twins and option normalisation (pyuvnet._names)."""
+"""camelCase/snake_case twins and option normalisation (pyuvnet._aliases)."""
 import types
 
 import pytest
 
-from pyuvnet._names import ALIASES, OptionSpec, add_aliases, normalize_options, snake_name
+from pyuvnet._aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
 from pyuvnet.events import EventEmitter
 

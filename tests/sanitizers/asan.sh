@@ -90,8 +90,8 @@ echo "asan: the test suite"
 status=0
 "$py" -m pytest -q -p no:cacheprovider \
     --deselect 'tests/loop/test_aio_bridge.py::test_timers_count_from_when_they_are_set' \
-    --deselect tests/net/test_tcp_read.py::test_once_data_listener_is_called_once \
-    --deselect tests/net/test_autoselectfamily_timeouts.py::test_a_timed_out_attempt_is_closed_when_the_next_one_wins \
+    --deselect tests/net/tcp/test_tcp_read.py::test_once_data_listener_is_called_once \
+    --deselect tests/net/autoselectfamily/test_autoselectfamily_timeouts.py::test_a_timed_out_attempt_is_closed_when_the_next_one_wins \
     "$@" || status=$?
 if [ "${PYUVNET_ASAN_STRESS:-yes}" != no ]; then
     echo "asan: the stress tests, short mode"

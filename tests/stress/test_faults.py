@@ -8,7 +8,7 @@ import pytest
 import pyuvnet as net
 
 
-from sequences import warm_up_loop
+from sequences_support import warm_up_loop
 from stress_support import scaled
 from support import open_fd_count
 

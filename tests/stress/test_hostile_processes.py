@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 import pyuvnet as net
 from pyuvnet import child_process, cluster, errors
-from child_scripts import script
+from child_scripts_support import script
 from cluster_support import serve_after_hostile_worker
-from ipc_peer import (
+from ipc_peer_support import (
     RawPeer, handle_line, node_child_flood, node_parent_flood, open_fds, tcp_pair, udp_socket,
 )
-from sequences import warm_up_loop
+from sequences_support import warm_up_loop
 from stress_support import scaled
 from support import NODE
 

@@ -20,7 +20,7 @@ import textwrap
 
 import pyuvnet as net
 
-from sequences import warm_up_loop
+from sequences_support import warm_up_loop
 from stress_support import RSS_IS_OURS, fds_available, raise_fd_limit, scaled
 from support import open_fd_count, rss_bytes
 

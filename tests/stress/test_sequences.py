@@ -1,4 +1,4 @@
-"""Random operation sequences (tests/sequences.py) at stress budget: 300
+"""Random operation sequences (tests/net/sequences_support.py) at stress budget: 300
 sequences of up to 50 steps (short), 10,000 (long); PYUVNET_SEQUENCES=N
 sets another count.
 
@@ -11,7 +11,7 @@ import os
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from sequences import ConnectedPair, warm_up_loop
+from sequences_support import ConnectedPair, warm_up_loop
 from stress_support import scaled
 
 BATCH = 500

@@ -17,7 +17,7 @@ import weakref
 import pyuvnet as net
 import pyuvnet.tls as tls
 
-from sequences import warm_up_loop
+from sequences_support import warm_up_loop
 from stress_support import raise_fd_limit, scaled
 from support import open_fd_count
 

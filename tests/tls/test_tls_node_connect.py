@@ -1,7 +1,7 @@
 """Node's own tests of tls.connect()'s options (test/parallel/
 test-tls-connect-*.js and kin in nodejs/node), ported: each behaviour was
 first run under /usr/bin/node v20 with certificates made by
-tests/tls_certs.py, and each docstring names the Node file and what Node
+tests/tls/tls_certs_support.py, and each docstring names the Node file and what Node
 printed."""
 import os
 import warnings
@@ -10,7 +10,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from pyuvnet.abort import AbortController
+from pyuvnet._abort import AbortController
 
 
 def test_connect_without_host_goes_to_localhost_and_verifies_it(tls_server, tls_certs,

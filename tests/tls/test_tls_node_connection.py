@@ -1,6 +1,6 @@
 """Node's own tls tests on a connection's life (test/parallel/test-tls-*.js
 in nodejs/node), ported: each behaviour was first run under /usr/bin/node
-v20 with certificates made by tests/tls_certs.py, and each docstring names
+v20 with certificates made by tests/tls/tls_certs_support.py, and each docstring names
 the Node file and what Node printed."""
 import errno
 

@@ -1,7 +1,7 @@
 """Node's own tls tests on who the ends are: SNI contexts and client
 certificates (test/parallel/test-tls-sni-*.js, test-tls-client-auth.js,
 test-tls-server-verify.js in nodejs/node), ported: each row was first run
-under /usr/bin/node v20 with certificates made by tests/tls_certs.py."""
+under /usr/bin/node v20 with certificates made by tests/tls/tls_certs_support.py."""
 import pytest
 
 import pyuvnet.tls as tls
@@ -134,7 +134,7 @@ def chain(tls_certs, tmp_path_factory):
     signed: PEM texts of 'key', 'leaf', 'int'."""
     import shutil
     import subprocess
-    from tls_certs import OPENSSL
+    from tls_certs_support import OPENSSL
     folder = tmp_path_factory.mktemp('chain')
     for name in ('ca.pem', 'ca.key'):
         shutil.copy(tls_certs.path(name), str(folder / name))

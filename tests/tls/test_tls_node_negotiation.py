@@ -1,7 +1,7 @@
 """Node's own tls tests on what the two ends negotiate: versions, ALPN,
 curves, the certificate picked (test/parallel/test-tls-*.js in
 nodejs/node), ported: each row was first run under /usr/bin/node v20 with
-certificates made by tests/tls_certs.py, and each docstring names the Node
+certificates made by tests/tls/tls_certs_support.py, and each docstring names the Node
 file."""
 import pytest
 

@@ -273,7 +273,7 @@ _NODE_RSA_ORDER = ['subject', 'issuer', 'subjectaltname', 'infoAccess', 'ca', 'm
 
 def _openssl(*args, cwd):
     import subprocess
-    from tls_certs import OPENSSL
+    from tls_certs_support import OPENSSL
     return subprocess.run([OPENSSL] + list(args), cwd=cwd, check=True, capture_output=True).stdout
 
 

@@ -1,6 +1,6 @@
 """Node's own tls tests on servers and their options (test/parallel/
 test-tls-*.js in nodejs/node), ported: each behaviour was first run under
-/usr/bin/node v20 with certificates made by tests/tls_certs.py, and each
+/usr/bin/node v20 with certificates made by tests/tls/tls_certs_support.py, and each
 docstring names the Node file and what Node printed."""
 import pytest
 

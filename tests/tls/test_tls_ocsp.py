@@ -26,7 +26,7 @@ import pyuvnet.tls as tls
 from pyuvnet import errors
 from pyuvnet.x509 import X509Certificate
 from support import NODE, node  # noqa: F401 (node: a fixture)
-from tls_certs import OPENSSL
+from tls_certs_support import OPENSSL
 
 
 def ocsp_run(tls_server, tls_certs, run_loop, answer=None, listen=True, request=True,

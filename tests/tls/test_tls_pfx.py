@@ -27,7 +27,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from tls_certs import OPENSSL
+from tls_certs_support import OPENSSL
 
 PASSWORD = 'sesame'
 

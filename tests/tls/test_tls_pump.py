@@ -38,12 +38,12 @@ def test_established_stream_runs_no_pyuvnet_python_per_chunk(tls_server, tls_cer
     whose 'data' listener is its own write (both C), fed 4 MiB in 16 KiB
     writes after a first echoed byte (both handshakes are over), enters
     no Python function of tls/_socket.py / tls/_socket_options.py /
-    tls/_context.py / socket.py for any chunk while the bytes flow."""
+    tls/_context.py / net/_socket.py for any chunk while the bytes flow."""
     total = 4 * 1024 * 1024
     block = b'x' * 16384
     server, port = tls_server(lambda s: s.on('data', s.write))
     counts, profile = _python_frames_in(('tls/_socket.py', 'tls/_socket_options.py', 'tls/_context.py',
-                                         'socket.py'))
+                                         'net/_socket.py'))
     received = []
     client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca})
 

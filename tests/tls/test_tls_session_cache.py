@@ -21,7 +21,7 @@ import pytest
 import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import child_process
-from tls_certs import OPENSSL
+from tls_certs_support import OPENSSL
 from support import node  # noqa: F401 (a fixture)
 
 

@@ -35,7 +35,7 @@ import pyuvnet.tls as tls
 from pyuvnet import errors
 from pyuvnet.x509 import PublicKey, X509Certificate
 from support import NODE
-from tls_certs import OPENSSL, _key, _run
+from tls_certs_support import OPENSSL, _key, _run
 
 LEAF_EXTENSIONS = (
     'subjectAltName=DNS:localhost,DNS:*.example.com,IP:127.0.0.1,email:a@b.test\n'

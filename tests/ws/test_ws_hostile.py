@@ -2,7 +2,7 @@
 fragmented message past maxPayload, a compressed bomb, a slow reader, a
 peer that never answers the close, a peer that vanishes, and pause().
 The peer is a raw pyuvnet socket that does the handshake by hand
-(tests/ws_support.py)."""
+(tests/ws/ws_support.py)."""
 import zlib
 
 import pyuvnet as net

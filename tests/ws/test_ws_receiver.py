@@ -1,6 +1,6 @@
 """The receiver against hostile and honest frames, with ws v8 as the
 oracle: each case is written to a ws server on Node and to a pyuvnet.ws
-server (the same echo server, tests/ws_support.py), and both must report
+server (the same echo server, tests/ws/ws_support.py), and both must report
 the same events (message, ping, error with ws's code and message, close
 with its code and reason) and send the same frames back (the echo, the
 pong, the close frame with its status: 1002, 1007, 1009).

@@ -11,7 +11,7 @@
 #
 # Here too is the kit of Python helpers the three files share.  What the
 # ASGI spec leaves open is done as uvicorn does it (the list is in
-# pyuvnet/asgi/_cycle.py's docstring).
+# pyuvnet/asgi/_handler.py's docstring).
 
 
 cdef extern from "Python.h":
@@ -37,7 +37,7 @@ cdef dict current_tasks = None
 
 def _set_asgi_kit(**kit):
     """pyuvnet.asgi's helpers: ``logger``, ``unquote``, ``split_target``,
-    ``connection_ends``, ``header_name`` (pyuvnet/asgi/_cycle.py), and
+    ``connection_ends``, ``header_name`` (pyuvnet/asgi/_handler.py), and
     asyncio's ``Task``, ``enter_task``, ``leave_task``,
     ``base_create_task`` (BaseEventLoop.create_task) and ``current_tasks``
     (or None) for AppRun."""

@@ -1,5 +1,5 @@
 # A pyuvnet.asgi server's 'request' and 'checkContinue' listener in C
-# (pyuvnet/asgi/_cycle.py's handler_for makes it), and what its requests
+# (pyuvnet/asgi/_handler.py's handler_for makes it), and what its requests
 # share:
 #
 #   ASGIHandler      the scope's per-server part, the request targets and

@@ -24,7 +24,7 @@ cdef extern from *:
 
 
 cdef class ServerCore(EventEmitter):
-    """The C half of a Server (pyuvnet/server.py): what runs per accepted
+    """The C half of a Server (pyuvnet/net/_server.py): what runs per accepted
     connection.  The server's socket options are read once (``_set_accept_
     options``, from its constructor); each connection is then counted, set
     up and handed to the 'connection' listeners without a Python frame of

@@ -85,7 +85,7 @@ cdef inline Py_ssize_t send_at_once(StreamWrites s, bytes data) noexcept:
     makes, handed to the kernel now (uv_try_write) while nothing of ours
     waits to go first: as Node's write() does with every chunk, so that
     writableLength is 0 again when write() returns (Node 20;
-    tests/net/test_write_at_once.py).  An echo's answer then needs no
+    tests/net/write/test_write_at_once.py).  An echo's answer then needs no
     queue, no flush at the end of the turn and no request.  Only the
     first: the listener's further writes are gathered into one writev,
     as writes elsewhere are.  A chunk of the high-water mark or more that

@@ -121,7 +121,7 @@ cdef void stream_read(uv.uv_stream_t* handle, ssize_t nread,
 #
 # This is Node's own timing: its write() hands each chunk to libuv at
 # once, and one the kernel takes whole returns true with no 'drain',
-# whatever the high-water mark (Node 20; tests/net/test_write_through.py).
+# whatever the high-water mark (Node 20; tests/net/write/test_write_through.py).
 # What it skips (the chunk copied into bytes, the write gathered until the
 # loop's prepare) cannot be seen: the bytes leave before any listener
 # could run.  When the kernel takes part of a read whose first chunk is of

@@ -1,0 +1,81 @@
+"""What the HTTP families (http and https, asgi, wsgi, ws) share, below
+all of them, so that none imports another's rooms: the HTTP server's option
+rules, Node's canned answers to a client error and ``destroySoon``, the
+request options a client takes (ws's handshake takes them too), and the
+two facts about a request the app servers read (its connection's ends,
+its target split)."""
+from pyuvnet._options import OptionSpec
+from pyuvnet.net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+
+__all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
+           'REQUEST_OPTIONS', 'destroy_soon', 'connection_ends', 'split_target']
+
+HTTP_SERVER_RULES = {
+    'IncomingMessage': 'function', 'ServerResponse': 'function',
+    'requestTimeout': 'number', 'headersTimeout': 'number', 'keepAliveTimeout': 'number',
+    'connectionsCheckingInterval': 'number', 'maxHeaderSize': 'number',
+    'insecureHTTPParser': 'boolean', 'requireHostHeader': 'boolean',
+    'joinDuplicateHeaders': 'boolean', 'rejectNonStandardBodyWrites': 'boolean',
+    'uniqueHeaders': 'object',
+}
+# http.Server's options: net.Server's and HTTP's.
+HTTP_SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **HTTP_SERVER_RULES))
+
+# Node's canned answers to a client error (_http_server.js).
+CLIENT_ERROR_ANSWERS = {
+    'HPE_HEADER_OVERFLOW': b'HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n',
+    'HPE_CHUNK_EXTENSIONS_OVERFLOW': b'HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n',
+    'ERR_HTTP_REQUEST_TIMEOUT': b'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
+}
+BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
+
+REQUEST_OPTIONS = OptionSpec({
+    'protocol': 'string', 'host': 'string', 'hostname': 'string', 'port': ('number', 'string'),
+    'path': 'string', 'method': 'string', 'headers': 'object', 'agent': 'any', 'auth': 'string',
+    'timeout': 'number', 'setHost': 'boolean', 'createConnection': 'function',
+    'localAddress': 'string', 'localPort': 'number', 'family': 'number', 'socketPath': 'string',
+    'signal': 'object', 'defaultPort': 'number', 'lookup': 'function',
+    'insecureHTTPParser': 'boolean', 'maxHeaderSize': 'number', 'joinDuplicateHeaders': 'boolean',
+    'uniqueHeaders': 'object', 'setDefaultHeaders': 'boolean', 'servername': 'string',
+    # https's, checked by pyuvnet.tls when the connection is made
+    'ca': 'any', 'cert': 'any', 'key': 'any', 'rejectUnauthorized': 'boolean', 'ciphers': 'string',
+    'minVersion': 'string', 'maxVersion': 'string', 'ALPNProtocols': 'any',
+    'checkServerIdentity': 'function', 'session': 'any', 'secureContext': 'any',
+})
+
+
+def destroy_soon(socket):
+    """Node's socket.destroySoon(): end, and destroy once our side has
+    finished (a TLSSocket has no destroySoon of its own)."""
+    if hasattr(socket, 'destroySoon'):
+        socket.destroySoon()
+    else:
+        socket.once('finish', socket.destroy)
+        socket.end()
+
+
+def connection_ends(socket, server):
+    """The scope's ``client`` and ``server`` of a connection, found once per
+    socket: ``(host, port)`` pairs; on a Unix socket the server is
+    ``(path, None)`` (asgiref's spec) and the client None."""
+    ends = getattr(socket, '_asgi_ends', None)
+    if ends is None:
+        port = socket.localPort
+        if port is None:
+            path = server.address()
+            ends = (None, (path, None) if isinstance(path, str) else None)
+        else:
+            ends = ((socket.remoteAddress, socket.remotePort), (socket.localAddress, port))
+        socket._asgi_ends = ends
+    return ends
+
+
+def split_target(url):
+    """(raw path, query string) of a request target as bytes; an
+    absolute-form target (a proxy's) keeps only its path."""
+    path, _, query = url.partition('?')
+    if path[:1] != '/' and '://' in path:
+        rest = path.split('://', 1)[1]
+        slash = rest.find('/')
+        path = rest[slash:] if slash >= 0 else '/'
+    return path.encode('latin-1'), query.encode('latin-1')

@@ -1,0 +1,34 @@
+"""pyuvnet.events: Node's ``events`` module, ``EventEmitter`` and its
+listener limits (docs/api/events.md).
+
+The emitter is a Cython extension (events/_emitter.pyx, with its async
+listeners in events/_emitter_async.pyx); this package also holds what
+waits on emitters: ``_event_wait`` and the asyncio bridge ``_aio``
+(public as ``pyuvnet.aio``), which this face does not import, so that
+``import pyuvnet`` does not import asyncio.
+"""
+import sys
+import types
+
+from . import _emitter
+from ._emitter import EventEmitter, MaxListenersExceededWarning, setMaxListeners
+from ._emitter import _NO_LISTENER, _on_method   # for the emitters' subclasses
+
+__all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
+           'setMaxListeners']
+
+
+class _EventsModule(types.ModuleType):
+    """``events.defaultMaxListeners`` is the extension's global, which
+    setMaxListeners() rebinds: read and assigned there, as Node's is."""
+
+    @property
+    def defaultMaxListeners(self):
+        return _emitter.defaultMaxListeners
+
+    @defaultMaxListeners.setter
+    def defaultMaxListeners(self, n):
+        _emitter.defaultMaxListeners = n
+
+
+sys.modules[__name__].__class__ = _EventsModule
