@@ -1,51 +1,22 @@
-# Types of pyuvnet.aio: the asyncio bridge and awaitables (docs/ASYNCIO.md).
-import asyncio
-from collections.abc import Coroutine
-from types import TracebackType
-from typing import Any
-
-from . import _uv, errors
-from .net._server import Server
-from .net._socket import Socket
+# pyuvnet.aio is a face: the bridge's types are its room's, events/_aio.pyi.
+from .events._aio import (
+    ERR_STREAM_PREMATURE_CLOSE as ERR_STREAM_PREMATURE_CLOSE,
+    Bridge as Bridge,
+    SocketIterator as SocketIterator,
+    aclose as aclose,
+    attach as attach,
+    connected as connected,
+    drained as drained,
+    install as install,
+    installed as installed,
+    iterate as iterate,
+    listening as listening,
+    run as run,
+    uninstall as uninstall,
+)
 
 __all__ = [
     'Bridge', 'install', 'uninstall', 'installed', 'attach', 'run',
     'listening', 'connected', 'drained', 'iterate', 'aclose',
     'SocketIterator', 'ERR_STREAM_PREMATURE_CLOSE',
 ]
-
-ERR_STREAM_PREMATURE_CLOSE = errors.ERR_STREAM_PREMATURE_CLOSE
-
-class Bridge:
-    loop: asyncio.AbstractEventLoop
-    uv_loop: _uv.Loop
-    closed: bool
-    def __init__(self, loop: asyncio.AbstractEventLoop, uv_loop: _uv.Loop) -> None: ...
-    def kick(self) -> None: ...
-    def spawn(self, coroutine: Coroutine[Any, Any, object]) -> None: ...
-    def close(self, final_turn: bool = True) -> None: ...
-
-def install(loop: asyncio.AbstractEventLoop | None = None) -> Bridge: ...
-def uninstall() -> bool: ...
-def installed() -> Bridge | None: ...
-
-class attach:
-    bridge: Bridge | None
-    error: BaseException | None
-    def __init__(self) -> None: ...
-    async def __aenter__(self) -> Bridge: ...
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> bool | None: ...
-
-async def run() -> None: ...
-async def listening(server: Server) -> Server: ...
-async def connected(sock: Socket) -> Socket: ...
-async def drained(sock: Socket) -> None: ...
-async def aclose(server: Server) -> None: ...
-def iterate(sock: Socket, high_water_mark: int | None = None) -> SocketIterator: ...
-
-class SocketIterator:
-    def __init__(self, sock: Socket, high_water_mark: int | None = None) -> None: ...
-    def __aiter__(self) -> SocketIterator: ...
-    async def __anext__(self) -> bytes | str: ...
-    async def aclose(self) -> None: ...

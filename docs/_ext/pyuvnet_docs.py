@@ -31,12 +31,10 @@ import event_table  # noqa: E402  (tools/ is not a package)
 import gen_stubs  # noqa: E402
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import (  # noqa: E402
-    child_process, cluster, connecting, errors, http, https, server as server_module, stream,
-    tls,
-)
+from pyuvnet import child_process, cluster, errors, http, https, stream, tls  # noqa: E402
+from pyuvnet.net import _connecting as connecting, _server as server_module  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
-from pyuvnet.child_process import command as child_process_command  # noqa: E402
+from pyuvnet.child_process import _command as child_process_command  # noqa: E402
 from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
 
 # Option -> (default, what it does). Node's meaning; pyuvnet's default.

@@ -21,7 +21,7 @@ import asyncio
 
 from ..events import _aio as aio
 from .._records import Record
-from . import buffered
+from . import _buffered as buffered
 
 __all__ = ['exec', 'execFile', 'ChildProcessFuture']
 
