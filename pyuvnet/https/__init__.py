@@ -13,10 +13,9 @@ import json
 from .. import tls
 from .._aliases import ALIASES, add_aliases, snake_name
 from .._options import OptionSpec, normalize_options
-from ..http._agent import Agent as _HTTPAgent
-from ..http._client import ClientRequest as _ClientRequest
 from .._http_shared import HTTP_SERVER_RULES
-from ..http._server import HTTPServerMixin
+from ..http import Agent as _HTTPAgent, ClientRequest as _ClientRequest
+from ..http._server import HTTPServerMixin   # https is http's second face
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 

@@ -9,7 +9,7 @@ import time
 
 from .. import _uv
 from .. import _validate as validate
-from ..errors._node_error import NodeError
+from ..errors import NodeError
 from ._context import tls_setting
 from ._keys import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error
 from ._socket_queries import require_sessions
