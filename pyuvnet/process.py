@@ -27,9 +27,6 @@ Every other attribute of the module is the process emitter's (``on``,
 """
 from .child_process._process import Process, the_process
 
-# This face is Process's public home: help() and the API reference name it here.
-Process.__module__ = __name__
-
 
 def __getattr__(name):
     if name in ('send', 'disconnect') and the_process._ipc is None:

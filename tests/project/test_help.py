@@ -119,10 +119,22 @@ def _module_names(module):
     itself (cluster, process: their other attributes are the emitter's)."""
     names = getattr(module, '__all__', None)
     if names is None:
+        # A face without __all__ (pyuvnet.process) offers what it defines
+        # and what it re-exports from its room.
         names = [name for name, value in vars(module).items()
-                 if not name.startswith('_') and getattr(value, '__module__', None) == module.__name__
-                 and callable(value)]
+                 if not name.startswith('_') and callable(value)
+                 and _defined_for(getattr(value, '__module__', None) or '', module.__name__)]
     return [name for name in names if name not in _TWINS]
+
+
+# Faces without __all__ whose objects live in a room of another package.
+_FACE_ROOMS = {'pyuvnet.process': 'pyuvnet.child_process._process'}
+
+
+def _defined_for(home, face):
+    """Whether an object whose ``__module__`` is ``home`` is the face
+    ``face``'s own: defined there, or in the room it re-exports."""
+    return home in (face, _FACE_ROOMS.get(face))
 
 
 def _defining_class(cls, name):
