@@ -81,6 +81,7 @@ cdef class AppRun:
     cdef HTTPCycle cycle
     cdef object coro            # the app's coroutine (None before and after it)
     cdef object given           # what the early first step yielded
+    cdef bint given_blocking    # ``given`` is a Future the Task must wait on
     cdef object error           # what the Task must raise once the app ended
     cdef int state
     # A spare's: its Task, the Future it parks on, and the request's
@@ -122,6 +123,7 @@ cdef class AppRun:
         else:
             self.state = RUN_GOING
             self.given = None
+            self.given_blocking = False
             context = self.context
             if context is not None:
                 PyContext_Enter(context)
@@ -174,6 +176,16 @@ cdef class AppRun:
         else:
             self.state = RUN_GIVEN
             self.given = out
+            # A Future yielded by an await says so by its blocking flag,
+            # which the Task that takes it clears at once; until the
+            # Task's step takes ``given``, the flag is ours to hold, not
+            # the Future's: another task awaiting the same Future
+            # meanwhile (the app's receive() and a child task's send()
+            # can both wait on the cycle's one waiter) would find it set
+            # and fail with "await wasn't used with future".
+            if getattr(out, '_asyncio_future_blocking', False):
+                out._asyncio_future_blocking = False
+                self.given_blocking = True
         return 0
 
     cdef object step(self, value):
@@ -182,6 +194,9 @@ cdef class AppRun:
         if state == RUN_GIVEN:
             self.state = RUN_GOING
             out, self.given = self.given, None
+            if self.given_blocking:
+                self.given_blocking = False
+                out._asyncio_future_blocking = True     # as Future.__await__ yields it
             return out
         if state == RUN_ENDED or state == RUN_OVER:
             return self.over()
