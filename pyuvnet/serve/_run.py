@@ -1,31 +1,16 @@
 """Running one server until SIGINT/SIGTERM (or, in a cluster worker, until
 the primary disconnects it), then shutting it down gracefully."""
 import asyncio
+import logging
 import os
 import signal
 import sys
 
 from pyuvnet import aio, asgi, cluster, wsgi
 
-__all__ = ['serve', 'server_options']
+__all__ = ['serve', 'say']
 
-
-def server_options(args, interface):
-    """createServer()'s options from the command line's."""
-    options = {}
-    if interface == 'asgi':
-        options['lifespan'] = args.lifespan
-    else:
-        options['threads'] = args.threads
-        options['multiprocess'] = args.workers > 1
-    if args.root_path:
-        options['rootPath'] = args.root_path
-    if args.ssl_certfile:
-        with open(args.ssl_certfile, 'rb') as f:
-            options['cert'] = f.read()
-        with open(args.ssl_keyfile or args.ssl_certfile, 'rb') as f:
-            options['key'] = f.read()
-    return options
+logger = logging.getLogger('uvicorn.error')
 
 
 def say(text):
@@ -36,12 +21,14 @@ def say(text):
     sys.stderr.flush()
 
 
-async def serve(app, interface, args):
-    """Serve until told to stop; the exit status."""
+async def serve(app, interface, config):
+    """Serve ``app`` as ``config`` (a Config) says until told to stop; the
+    exit status."""
     loop = asyncio.get_running_loop()
     async with aio.attach():
         module = asgi if interface == 'asgi' else wsgi
-        server = module.createServer(app, server_options(args, interface))
+        logger.info('Started server process [%d]', os.getpid())
+        server = module.createServer(app, config.server_options(interface))
         stop = asyncio.Event()
         closed = loop.create_future()
         server.on('close', lambda: closed.done() or closed.set_result(None))
@@ -53,29 +40,36 @@ async def serve(app, interface, args):
         else:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-        if args.uds:
-            server.listen(args.uds)
+        if config.uds:
+            server.listen(config.uds, config.backlog)
         else:
-            server.listen(args.port, args.host)
+            server.listen(config.port, config.host, config.backlog)
         try:
             await aio.listening(server)
         except Exception as exc:
             say('cannot serve: %s' % exc)
             return 3
-        scheme = 'https' if args.ssl_certfile else 'http'
-        where = ('unix:' + args.uds) if args.uds else '%s://%s:%d' % (
-            scheme, args.host, server.address().port)
-        say('%s app %s on %s (pid %d)' % (interface.upper(), args.target, where, os.getpid()))
+        scheme = 'https' if config.is_ssl else 'http'
+        where = ('unix:' + config.uds) if config.uds else '%s://%s:%d' % (
+            scheme, config.host, server.address().port)
+        target = config.app if isinstance(config.app, str) else getattr(app, '__name__', 'app')
+        say('%s app %s on %s (pid %d)' % (interface.upper(), target, where, os.getpid()))
         await stop.wait()
         say('shutting down (pid %d)' % os.getpid())
         server.close()
         try:
-            await asyncio.wait_for(asyncio.shield(closed), args.timeout_graceful_shutdown)
+            await asyncio.wait_for(asyncio.shield(closed), config.timeout_graceful_shutdown)
         except asyncio.TimeoutError:
             say('graceful shutdown timed out after %gs: closing every connection'
-                % args.timeout_graceful_shutdown)
-            server.closeAllConnections()
-            for task in list(getattr(server, '_tasks', ())):
+                % config.timeout_graceful_shutdown)
+            # As uvicorn: each request still running is cancelled, and one
+            # that has not started its answer gets a 500 before its
+            # connection is closed.
+            tasks = list(getattr(server, '_tasks', ()))
+            for task in tasks:
                 task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=1)
+            server.closeAllConnections()
             await closed
     return 0

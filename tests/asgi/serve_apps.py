@@ -42,3 +42,11 @@ class Handler:
 
 handler = Handler()
 broken_import = None
+
+
+async def env_app(scope, receive, send):
+    """Answers with $GREETING (--env-file's test)."""
+    body = os.environ.get('GREETING', '').encode()
+    await send({'type': 'http.response.start', 'status': 200,
+                'headers': [(b'content-length', b'%d' % len(body))]})
+    await send({'type': 'http.response.body', 'body': body})

@@ -1,0 +1,179 @@
+"""The command line of ``pyuvnet serve``: every uvicorn 0.54 flag, with its
+name, default and help, plus gunicorn's ``--threads`` and ``--timeout``
+and pyuvnet's ``--proxy-protocol``; and the Config it makes."""
+import argparse
+import ssl
+
+from ._config import Config, ConfigError, LOG_LEVELS
+
+__all__ = ['parser', 'config_of', 'version_line']
+
+
+def version_line():
+    """``--version``'s line, as uvicorn's: the server, Python's version."""
+    import platform
+    from importlib import metadata
+    try:
+        version = metadata.version('pyuvnet')
+    except metadata.PackageNotFoundError:
+        version = 'unknown'
+    return 'Running pyuvnet %s with %s %s on %s' % (
+        version, platform.python_implementation(), platform.python_version(), platform.system())
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.exit(0, version_line() + '\n')
+
+
+def _switch(p, name, default, help_text):
+    """A ``--name / --no-name`` pair, as uvicorn's click flags."""
+    p.add_argument('--' + name, dest=name.replace('-', '_'), action=argparse.BooleanOptionalAction,
+                   default=default, help=help_text)
+
+
+def _boolean(text):
+    # click's BOOLEAN: --ws-per-message-deflate true/false/1/0/yes/no
+    lowered = text.lower()
+    if lowered in ('1', 'true', 't', 'yes', 'y', 'on'):
+        return True
+    if lowered in ('0', 'false', 'f', 'no', 'n', 'off'):
+        return False
+    raise argparse.ArgumentTypeError('%r is not a valid boolean' % text)
+
+
+def parser():
+    """The command line's parser (uvicorn's flag names and defaults)."""
+    p = argparse.ArgumentParser(
+        prog='pyuvnet serve',
+        description='Serve an ASGI 3 or WSGI application on pyuvnet (uvicorn\'s flags).')
+    p.add_argument('target', help='the app, as MODULE:ATTR (e.g. main:app)')
+    add = p.add_argument
+    add('--host', default='127.0.0.1', help='Bind socket to this host. [default: 127.0.0.1]')
+    add('--port', type=int, default=8000,
+        help='Bind socket to this port. If 0, an available port will be picked. [default: 8000]')
+    add('--uds', help='Bind to a UNIX domain socket.')
+    add('--fd', type=int, help='Bind to socket from this file descriptor.')
+    add('--reload', action='store_true', help='Enable auto-reload.')
+    add('--reload-dir', dest='reload_dirs', action='append', metavar='PATH',
+        help='Set reload directories explicitly, instead of using the current working directory.')
+    add('--reload-include', dest='reload_includes', action='append', metavar='GLOB',
+        help="Set glob patterns to include while watching for files ('*.py' by default).")
+    add('--reload-exclude', dest='reload_excludes', action='append', metavar='GLOB',
+        help="Set glob patterns to exclude while watching for files ('.*, .py[cod], .sw.*, ~*' "
+             'by default).')
+    add('--reload-delay', type=float, default=0.25,
+        help='Delay between previous and next check if application needs to be. [default: 0.25]')
+    add('--workers', type=int, default=None,
+        help='Number of worker processes. Defaults to the $WEB_CONCURRENCY environment '
+             'variable if available, or 1.')
+    add('--threads', type=int, default=1,
+        help="WSGI: worker threads per process; 0 runs the app on the loop's thread "
+             '(gunicorn). [default: 1]')
+    add('--timeout', type=float, default=30,
+        help='WSGI: a worker whose every app thread has been busy this many seconds is '
+             'replaced (gunicorn). [default: 30]')
+    add('--loop', choices=('auto', 'asyncio', 'uvloop'), default='auto',
+        help="Event loop implementation: auto is uvloop's when installed. [default: auto]")
+    add('--http', choices=('auto', 'h11', 'httptools'), default='auto',
+        help="Accepted for uvicorn's command lines: pyuvnet's HTTP/1.1 parser is llhttp "
+             'whatever is chosen.')
+    add('--http2', action='store_true', help='HTTP/2 (not served yet: refused).')
+    add('--ws', choices=('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto'),
+        default='auto',
+        help="WebSocket protocol implementation: pyuvnet's own unless 'none'. [default: auto]")
+    add('--ws-max-size', type=int, default=16 * 1024 * 1024,
+        help='WebSocket max size message in bytes [default: 16777216]')
+    add('--ws-max-queue', type=int, default=32,
+        help='The maximum length of the WebSocket message queue. [default: 32]')
+    add('--ws-ping-interval', type=float, default=20.0,
+        help='WebSocket ping interval in seconds. [default: 20.0]')
+    add('--ws-ping-timeout', type=float, default=20.0,
+        help='WebSocket ping timeout in seconds. [default: 20.0]')
+    add('--ws-per-message-deflate', type=_boolean, default=True, metavar='BOOLEAN',
+        help='WebSocket per-message-deflate compression [default: True]')
+    add('--lifespan', choices=('auto', 'on', 'off'), default='auto',
+        help='Lifespan implementation. [default: auto]')
+    add('--interface', choices=('auto', 'asgi3', 'asgi', 'wsgi'), default='auto',
+        help='Select ASGI3 or WSGI as the application interface: auto takes an async '
+             'callable for ASGI. [default: auto]')
+    add('--env-file', metavar='PATH', help='Environment configuration file.')
+    add('--log-config', metavar='PATH',
+        help='Logging configuration file. Supported formats: .ini, .json, .yaml.')
+    add('--log-level', choices=tuple(LOG_LEVELS), default=None, type=str.lower,
+        help='Log level. [default: info]')
+    _switch(p, 'access-log', True, 'Enable/Disable access log.')
+    _switch(p, 'use-colors', None, 'Enable/Disable colorized logging.')
+    _switch(p, 'proxy-headers', True,
+            'Enable/Disable X-Forwarded-Proto, X-Forwarded-For to populate url scheme and '
+            'remote address info.')
+    _switch(p, 'server-header', True, 'Enable/Disable default Server header.')
+    _switch(p, 'date-header', True, 'Enable/Disable default Date header.')
+    add('--forwarded-allow-ips',
+        help="Comma separated list of IP Addresses, IP Networks, or literals (e.g. UNIX Socket "
+             "path) to trust with proxy headers. Defaults to the $FORWARDED_ALLOW_IPS "
+             "environment variable if available, or '127.0.0.1,::1'. The literal '*' means "
+             'trust everything.')
+    add('--proxy-protocol', action='store_true',
+        help="Expect HAProxy's PROXY protocol header (v1 or v2) first on every connection; "
+             "the scope's client is the address it names.")
+    add('--root-path', default='',
+        help="Set the ASGI 'root_path' (WSGI's SCRIPT_NAME) for applications submounted below "
+             'a given URL path.')
+    add('--limit-concurrency', type=int,
+        help='Maximum number of concurrent connections or tasks to allow, before issuing '
+             'HTTP 503 responses.')
+    add('--backlog', type=int, default=2048,
+        help='Maximum number of connections to hold in backlog [default: 2048]')
+    add('--limit-max-requests', type=int,
+        help='Maximum number of requests to service before terminating the process.')
+    add('--limit-max-requests-jitter', type=int, default=0,
+        help='Maximum jitter to add to limit_max_requests. [default: 0]')
+    add('--timeout-keep-alive', type=float, default=5,
+        help='Close Keep-Alive connections if no new data is received within this timeout '
+             '(in seconds). [default: 5]')
+    add('--timeout-graceful-shutdown', type=float, default=None, metavar='S',
+        help='Maximum number of seconds to wait for graceful shutdown.')
+    add('--timeout-worker-healthcheck', type=float, default=5,
+        help='Maximum number of seconds to wait for a worker to respond to a healthcheck. '
+             '[default: 5]')
+    add('--ssl-keyfile', help='SSL key file')
+    add('--ssl-certfile', help='SSL certificate file')
+    add('--ssl-keyfile-password', help='SSL keyfile password')
+    add('--ssl-version', type=int, default=int(ssl.PROTOCOL_TLS_SERVER),
+        help="SSL version to use (see stdlib ssl module's) [default: 17]")
+    add('--ssl-cert-reqs', type=int, default=int(ssl.CERT_NONE),
+        help="Whether client certificate is required (see stdlib ssl module's) [default: 0]")
+    add('--ssl-ca-certs', help='CA certificates file')
+    add('--ssl-ciphers', help="Ciphers to use (see stdlib ssl module's).")
+    add('--header', dest='headers', action='append', metavar='NAME:VALUE',
+        help='Specify custom default HTTP response headers as a Name:Value pair')
+    add('--version', action=_Version, help='Display the pyuvnet version and exit.')
+    add('--app-dir', default='',
+        help='Look for APP in the specified directory, by adding this to the PYTHONPATH. '
+             'Defaults to the current working directory.')
+    add('--h11-max-incomplete-event-size', type=int,
+        help="Accepted for uvicorn's command lines: the request head's limit is "
+             "pyuvnet's 16 KiB (Node's).")
+    add('--reset-contextvars', action='store_true',
+        help='Run each ASGI request in a fresh contextvars.Context (pyuvnet always does).')
+    add('--factory', action='store_true',
+        help='Treat APP as an application factory, i.e. a () -> <ASGI app> callable.')
+    return p
+
+
+def config_of(args):
+    """The Config of parsed command-line ``args``; ConfigError for a value
+    no server can use."""
+    options = {name: value for name, value in vars(args).items() if name != 'target'}
+    if options['interface'] == 'asgi3':
+        options['interface'] = 'asgi'
+    if options['http2']:
+        raise ConfigError('--http2 is not served yet (issue 60)')
+    try:
+        return Config(args.target, **options)
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from None
