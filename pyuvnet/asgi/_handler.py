@@ -30,20 +30,20 @@ import asyncio
 import collections.abc
 import logging
 import sys
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from pyuvnet import _uv
 from pyuvnet._http_shared import connection_ends, split_target
 
 __all__ = ['handler_for', 'header_name']
 
-logger = logging.getLogger('pyuvnet.asgi')
+logger = logging.getLogger('uvicorn.error')
 
 
 def handler_for(server, app):
     """The C 'request' listener of an ASGI server (its ``_tasks``, scheme,
     root path, versions and lifespan state set up already)."""
-    return _uv.ASGIHandler(server, app, server._root_path, server._scheme,
+    return _uv.ASGIHandler(server, app, server.config, server._scheme,
                            server._asgi_versions, server._state, server._tasks)
 
 
@@ -75,7 +75,8 @@ def _current_tasks():
 # create_task() and ensure_future(); and so is a request's Task's own.
 collections.abc.Coroutine.register(_uv.Ready)
 collections.abc.Coroutine.register(_uv.AppRun)
-_uv._set_asgi_kit(logger=logger, unquote=unquote, split_target=split_target,
+_uv._set_asgi_kit(logger=logger, access_logger=logging.getLogger('uvicorn.access'),
+                  unquote=unquote, quote=quote, split_target=split_target,
                   connection_ends=connection_ends, header_name=header_name,
                   Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
                   leave_task=asyncio.tasks._leave_task,

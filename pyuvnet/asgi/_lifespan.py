@@ -19,7 +19,7 @@ _SEND_TYPES = frozenset((
     'lifespan.shutdown.complete', 'lifespan.shutdown.failed',
 ))
 
-logger = logging.getLogger('pyuvnet.asgi')
+logger = logging.getLogger('uvicorn.error')
 
 
 class LifespanFailure(RuntimeError):
@@ -45,6 +45,7 @@ class Lifespan:
         self.state = {}
         self.task = None
         self.error_occurred = False
+        self.exception = None       # what the app raised, if it did
         self.failure = None         # the LifespanFailure, once one happened
         self.started = False        # startup() finished without a failure
         self.shut_down = False
@@ -60,12 +61,16 @@ class Lifespan:
         self._shutdown_done = asyncio.Event()
         self.task = loop.create_task(self._main())
         self._queue.put_nowait({'type': 'lifespan.startup'})
+        logger.info('Waiting for application startup.')
         await self._startup_done.wait()
+        error = self.exception
         if self.failure is None and self.error_occurred and self.mode == 'on':
-            self.failure = LifespanFailure('startup')
+            # The app's exception is the failure's cause and in its message.
+            self.failure = LifespanFailure(
+                'startup', '' if error is None else '%s: %s' % (type(error).__name__, error))
         if self.failure is not None:
             logger.error('Application startup failed. Exiting.')
-            raise self.failure
+            raise self.failure from error
         self.started = True
         logger.info('Application startup complete.')
 
@@ -91,6 +96,7 @@ class Lifespan:
             await self.app(scope, self._receive, self._send)
         except BaseException as exc:
             self.error_occurred = True
+            self.exception = exc
             if self.failure is None:
                 if self.mode == 'auto':
                     logger.info("ASGI 'lifespan' protocol appears unsupported.")

@@ -12,7 +12,7 @@ installs the bridge on it).  Around the server's life, the app's lifespan:
 """
 import asyncio
 
-from pyuvnet import aio, https, tls
+from pyuvnet import _uv, _validate, aio, https, tls
 from pyuvnet._options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet.http import Server as _HTTPServer
@@ -24,9 +24,11 @@ from pyuvnet.net._server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen
 from ._handler import handler_for
 from ._websocket import WebSocketCycle, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
+from ._proxy_protocol import read_proxy_headers
 
-__all__ = ['Server', 'SecureServer', 'ClosesAfterWork', 'answer_client_error', 'create_server_for', 'make_server',
-           'server_options',
+__all__ = ['Server', 'SecureServer', 'ClosesAfterWork', 'answer_client_error', 'config_of',
+           'take_proxy_protocol',
+           'create_server_for', 'make_server', 'server_options', 'CONFIG_RULES',
            'asyncio_loop']
 
 
@@ -36,8 +38,17 @@ def server_options(extra):
     return OptionSpec(dict(getattr(https, 'SERVER_OPTIONS').rules, **extra))
 
 
-# What ASGI adds to http.createServer's options.
-ASGI_RULES = {'lifespan': 'string', 'rootPath': 'string'}
+# What the ASGI and WSGI servers add to http.createServer's options: a
+# Config (pyuvnet/serve/_config.py) whole, or its settings one by one.
+CONFIG_RULES = {
+    'config': 'object', 'rootPath': 'string', 'accessLog': 'boolean',
+    'proxyHeaders': 'boolean', 'forwardedAllowIps': ('string', 'object'),
+    'serverHeader': 'boolean', 'dateHeader': 'boolean', 'headers': 'object',
+    'limitConcurrency': 'integer', 'proxyProtocol': 'boolean',
+    'wsMaxSize': 'integer', 'wsMaxQueue': 'integer', 'wsPingInterval': ('number', 'object'),
+    'wsPingTimeout': ('number', 'object'), 'wsPerMessageDeflate': 'boolean',
+}
+ASGI_RULES = dict(CONFIG_RULES, lifespan='string')
 OPTIONS = server_options(ASGI_RULES)
 # The TLS options: any of them makes the server an https.Server.
 _TLS_ONLY = frozenset(getattr(tls, 'SERVER_OPTIONS').rules) - frozenset(_NET_OPTIONS.rules)
@@ -45,19 +56,71 @@ _LIFESPAN_MODES = ('auto', 'on', 'off')
 
 
 def asyncio_loop():
-    """The asyncio loop the app will run on (the running one, else the one
-    pyuvnet.aio's bridge is installed on); the bridge is installed on it."""
+    """The asyncio loop the app will run on, with pyuvnet.aio's bridge
+    installed on it: the running one, else the one the bridge is installed
+    on, else (a program that calls ``net.run()``) an asyncio loop of
+    pyuvnet's own, which ``net.run()`` then runs, driving pyuvnet's."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         bridge = aio.installed()
-        if bridge is None or bridge.closed or bridge.loop.is_closed():
-            raise RuntimeError(
-                'pyuvnet.asgi runs the application on asyncio: call listen() from a '
-                'coroutine (under asyncio.run()), or run the app with `pyuvnet serve`') from None
+        if bridge is None:
+            bridge = aio.install(asyncio.new_event_loop())
+            bridge.own_loop = True
+            _uv._set_run_driver(_run_own_loop)
         return bridge.loop
     aio.install(loop)
     return loop
+
+
+def _run_own_loop():
+    """net.run() with an asyncio loop of asyncio_loop()'s own: it runs
+    until pyuvnet's loop is idle and the app's tasks are done (the
+    lifespan shutdown, a request finishing).  False when there is none to
+    run (net.run() then runs pyuvnet's loop alone)."""
+    bridge = aio.installed()
+    if bridge is None or not getattr(bridge, 'own_loop', False) or bridge.loop.is_running():
+        return False
+    loop = bridge.loop
+    while True:
+        loop.run_until_complete(aio.run())
+        pending = asyncio.all_tasks(loop)
+        if not pending:
+            return True
+        loop.run_until_complete(asyncio.wait(pending))
+
+
+def config_of(opts):
+    """The server's Config: the one given as ``config``, else one of the
+    options given one by one (uvicorn's defaults, but no Server header:
+    a program's server is Node's, which sends none)."""
+    config = opts.get('config')
+    if config is not None:
+        return config
+    from pyuvnet.serve._config import Config
+    if 'threads' in opts:
+        _validate.validate_integer(opts['threads'], 'options.threads', 0)
+    settings = {name: opts[name] for name in CONFIG_RULES if name in opts}
+    settings.setdefault('serverHeader', False)
+    for name in ('lifespan', 'threads'):
+        if name in opts:
+            settings[name] = opts[name]
+    return Config(None, **settings)
+
+
+def take_proxy_protocol(server, config):
+    """With ``config.proxy_protocol``, ``server``'s connections read a
+    PROXY header first (pyuvnet/asgi/_proxy_protocol.py)."""
+    if not config.proxy_protocol:
+        return
+    if server._scheme == 'https':
+        raise ERR_INVALID_ARG_VALUE('options.proxyProtocol', True,
+                                    'is not served with TLS (terminate TLS at the balancer)')
+    # The listener that makes a connection's HTTP state (a ServerExchange).
+    http_listener, = [listener for listener in server.listeners('connection')
+                      if isinstance(getattr(listener, 'func', None), type)
+                      and issubclass(listener.func, _uv.ServerExchange)]
+    read_proxy_headers(server, http_listener)
 
 
 def answer_client_error(server, error, socket):
@@ -87,7 +150,9 @@ class ClosesAfterWork:
     _closing_task = None
 
     def emit(self, event, *args):
-        if event == 'close' and self._closing_task is None and self._close_due():
+        # (An asyncio loop that has ended runs no more work: 'close' now.)
+        if event == 'close' and self._closing_task is None and self._close_due() \
+                and not self._loop.is_closed():
             self._closing_task = self._loop.create_task(self._close_after_work(args))
             return True
         return super().emit(event, *args)
@@ -106,12 +171,12 @@ class ServerMixin(ClosesAfterWork):
     _scheme = 'http'
 
     def _setup_asgi(self, app, opts):
-        mode = opts.get('lifespan', 'auto')
+        self.config = config = config_of(opts)
+        mode = config.lifespan
         if mode not in _LIFESPAN_MODES:
             raise ERR_INVALID_ARG_VALUE('options.lifespan', mode,
                                         "must be one of 'auto', 'on', 'off'")
         self.app = app
-        self._root_path = opts.get('rootPath', '').rstrip('/')
         self._lifespan = None if mode == 'off' else Lifespan(app, mode)
         self._state = {} if self._lifespan is None else self._lifespan.state
         self._asgi_versions = {'version': ASGI_VERSION, 'spec_version': '2.3'}
@@ -126,6 +191,7 @@ class ServerMixin(ClosesAfterWork):
         self.on('checkContinue', self._asgi.check_continue)
         self.on('upgrade', self._on_upgrade)
         self.on('clientError', self._on_client_error)
+        take_proxy_protocol(self, config)
 
     @property
     def state(self):
@@ -137,12 +203,12 @@ class ServerMixin(ClosesAfterWork):
     def _on_client_error(self, error, socket):
         answer_client_error(self, error, socket)
 
+    def _takes_upgrade(self, req):
+        # Only WebSocket upgrades are taken; any other (curl --http2's h2c)
+        # is a plain request, as uvicorn answers it.
+        return req.headers.get('upgrade', '').lower() == 'websocket'
+
     def _on_upgrade(self, req, socket, head):
-        if req.headers.get('upgrade', '').lower() != 'websocket':
-            # Only WebSocket upgrades are served (an h2c one gets a 400).
-            socket.end(b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
-            socket.resume()
-            return
         cycle = WebSocketCycle(self, req, socket, head)
         self._websockets.add(cycle)
         socket.on('close', lambda *_: self._websockets.discard(cycle))

@@ -81,6 +81,11 @@ class HTTPServerMixin:
         if requestListener is not None:
             self.on('request', requestListener)
 
+    def _takes_upgrade(self, req):
+        """Whether an upgrade request is an 'upgrade' (Node: when someone
+        listens for it); else it is answered as a plain request."""
+        return bool(self.listenerCount('upgrade'))
+
     @staticmethod
     def _timeout_option(opts, name, default):
         if name not in opts:
@@ -209,7 +214,7 @@ class ServerConnection(_uv.ServerExchange):
         """A CONNECT, or an upgrade request someone listens for (Node's
         parserOnIncoming): the parser's _on_upgrade follows with the bytes
         after its head, and no 'request'."""
-        if req.method != 'CONNECT' and not self.server.listenerCount('upgrade'):
+        if req.method != 'CONNECT' and not self.server._takes_upgrade(req):
             return False
         req.upgrade = True
         self.upgrading = req

@@ -16,7 +16,7 @@ import os
 import ssl
 import sys
 
-from pyuvnet._names import snake_name
+from pyuvnet._aliases import snake_name
 
 __all__ = ['Config', 'ConfigError', 'LOGGING_CONFIG', 'LOG_LEVELS', 'TRACE_LOG_LEVEL',
            'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
@@ -57,7 +57,10 @@ _LEVEL_COLORS = {TRACE_LOG_LEVEL: '34', logging.DEBUG: '36', logging.INFO: '32',
 
 class ConfigError(ValueError):
     """A setting that cannot be used: the message is the one line the
-    command line prints."""
+    command line prints (``code`` as Node's errors, for a program's
+    createServer() options)."""
+
+    code = 'ERR_INVALID_ARG_VALUE'
 
 
 class DefaultFormatter(logging.Formatter):
@@ -355,6 +358,12 @@ class Config:
         options = {'config': self, 'keepAliveTimeout': int(self.timeout_keep_alive * 1000)}
         if interface == 'asgi':
             options['lifespan'] = self.lifespan
+            # Also as options of their own, for the WebSocket scope's
+            # settings read from the options (pyuvnet/asgi/_websocket.py).
+            options.update(wsMaxSize=self.ws_max_size, wsMaxQueue=self.ws_max_queue,
+                           wsPingInterval=self.ws_ping_interval,
+                           wsPingTimeout=self.ws_ping_timeout,
+                           wsPerMessageDeflate=self.ws_per_message_deflate)
         else:
             options['threads'] = self.threads
             options['multiprocess'] = self.workers > 1

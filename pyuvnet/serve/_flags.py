@@ -26,7 +26,8 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(0, version_line() + '\n')
+        print(version_line())
+        parser.exit(0)
 
 
 def _switch(p, name, default, help_text):
@@ -168,7 +169,10 @@ def parser():
 def config_of(args):
     """The Config of parsed command-line ``args``; ConfigError for a value
     no server can use."""
-    options = {name: value for name, value in vars(args).items() if name != 'target'}
+    # A flag not given is left to Config's default (uvicorn's: --log-config
+    # absent is uvicorn's LOGGING_CONFIG, not None).
+    options = {name: value for name, value in vars(args).items()
+               if name != 'target' and value is not None}
     if options['interface'] == 'asgi3':
         options['interface'] = 'asgi'
     if options['http2']:

@@ -35,7 +35,7 @@ from pyuvnet.http import validateHeaderName, validateHeaderValue
 
 __all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'environ_key', 'input_for']
 
-logger = logging.getLogger('pyuvnet.wsgi')
+logger = logging.getLogger('uvicorn.error')
 
 HIGH_WATER = 65536
 
@@ -118,8 +118,32 @@ def whole_body_input(req):
     return input_for(req.read() or b'')
 
 
+def forwarded(trust, environ):
+    """REMOTE_ADDR (and REMOTE_PORT) and wsgi.url_scheme of a request that
+    has X-Forwarded-* headers, from a peer ``trust`` (a ProxyTrust)
+    believes: what uvicorn's proxy headers make of its scope."""
+    client, scheme = trust.forwarded(environ.get('REMOTE_ADDR') or None,
+                                     environ.get('HTTP_X_FORWARDED_PROTO'),
+                                     environ.get('HTTP_X_FORWARDED_FOR'))
+    if client is not None:
+        environ['REMOTE_ADDR'] = client[0]
+        environ['REMOTE_PORT'] = str(client[1])
+    if scheme in ('http', 'https'):
+        environ['wsgi.url_scheme'] = scheme
+
+
+def log_access(server, req, status):
+    """uvicorn's access line of a response whose head goes out now."""
+    logger = server._access_logger
+    if logger.isEnabledFor(logging.INFO):
+        client = connection_ends(req.socket, server)[0]
+        logger.info('%s - "%s %s HTTP/%s" %d', '%s:%d' % client if client else '',
+                    req.method, req.url, req.httpVersion, status)
+
+
 _uv._set_wsgi_kit(
     connection_environ=connection_environ, unquote=_unquote, target_parts=_target_parts,
+    forwarded=forwarded, log_access=log_access,
     logger=logger, validateHeaderName=validateHeaderName,
     validateHeaderValue=validateHeaderValue,
     Condition=lambda: threading.Condition(threading.Lock()))

@@ -11,11 +11,13 @@ can wait for it without stopping the loop.
 """
 import asyncio
 import concurrent.futures
+import logging
 
 from pyuvnet import https
 from pyuvnet import _validate as validate
 from pyuvnet.asgi._server import (
-    ClosesAfterWork, answer_client_error, asyncio_loop, make_server, server_options,
+    CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
+    server_options, take_proxy_protocol,
 )
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
@@ -27,7 +29,7 @@ from ._input import StreamInput
 
 __all__ = ['Server', 'SecureServer', 'create_server_for']
 
-WSGI_RULES = {'threads': 'number', 'rootPath': 'string', 'multiprocess': 'boolean'}
+WSGI_RULES = dict(CONFIG_RULES, threads='number', multiprocess='boolean')
 OPTIONS = server_options(WSGI_RULES)
 
 
@@ -37,9 +39,15 @@ class ServerMixin(ClosesAfterWork):
     _scheme = 'http'
 
     def _setup_wsgi(self, app, opts):
+        self.config = config = config_of(opts)
         self.app = app
-        self._threads = validate.validate_integer(opts.get('threads', 1), 'options.threads', 0)
-        self._root_path = opts.get('rootPath', '').rstrip('/')
+        self._threads = validate.validate_integer(config.threads, 'options.threads', 0)
+        self._root_path = config.root_path.rstrip('/')
+        self._trust = config.trusted_proxies()
+        # Read by each response's head (pyuvnet/uv/wsgi/call.pyx).
+        self._default_pairs = tuple(config.response_headers())
+        self._send_date = config.date_header
+        self._access_logger = None
         self._multiprocess = opts.get('multiprocess', False)
         self._loop = None
         self._executor = None
@@ -49,11 +57,16 @@ class ServerMixin(ClosesAfterWork):
         self.on('request', Requests(self, app, self._threads))
         self.on('checkContinue', self._on_request)
         self.on('clientError', lambda error, socket: answer_client_error(self, error, socket))
+        take_proxy_protocol(self, config)
 
     def listen(self, *args, **kwargs):
         """http.Server's listen(), every form.  Needs an asyncio loop (see
         pyuvnet.asgi): the worker threads hand their work back through it."""
         self._loop = asyncio_loop()
+        # uvicorn's rule, taken once the logging is configured: lines only
+        # for a logger with somewhere to write them.
+        logger = logging.getLogger('uvicorn.access')
+        self._access_logger = logger if self.config.access_log and logger.hasHandlers() else None
         return super().listen(*args, **kwargs)
 
     def _call_soon(self, function, *args):

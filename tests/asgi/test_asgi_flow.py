@@ -78,7 +78,7 @@ def test_send_waits_while_the_client_does_not_read():
 
 
 def test_client_leaving_mid_response_is_a_disconnect(caplog):
-    caplog.set_level(logging.ERROR, logger='pyuvnet.asgi')
+    caplog.set_level(logging.ERROR, logger='uvicorn.error')
     done = []
 
     async def app(scope, receive, send):

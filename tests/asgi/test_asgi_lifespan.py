@@ -111,7 +111,7 @@ def test_exception_in_startup_with_lifespan_on_fails(caplog):
 
 
 def test_exception_in_startup_with_lifespan_auto_is_unsupported(caplog):
-    caplog.set_level(logging.INFO, logger='pyuvnet.asgi')
+    caplog.set_level(logging.INFO, logger='uvicorn.error')
     app = make(fail='raise')
 
     async def client(server):

@@ -95,8 +95,10 @@ async def answer(port, data, head_request):
 
 
 async def under_uvicorn(app, data, head_request):
+    # Logging left as it is: uvicorn's config would reconfigure the
+    # 'uvicorn' loggers, which pyuvnet's servers in this process log to.
     config = uvicorn.Config(app, host='127.0.0.1', port=0, lifespan='off', http='httptools',
-                            log_level='critical', access_log=False)
+                            log_config=None, access_log=False)
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve())
     while not server.started:

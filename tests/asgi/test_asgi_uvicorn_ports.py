@@ -3,11 +3,11 @@ sends uvicorn's request bytes to a real pyuvnet.asgi server and asserts
 what uvicorn 0.3x with httptools answers (checked against uvicorn itself:
 tests/asgi/test_asgi_uvicorn_oracle.py runs the same apps under both).
 
-Not ported: request logging (pyuvnet has no access log), limit_concurrency
-(no such option), the keep-alive timer internals (Node's keepAliveTimeout
-is tested in tests/http), the upgrade-routing cases (a WebSocket upgrade
-goes to pyuvnet.ws, tests/asgi/test_asgi_websocket.py; an h2c one gets a
-400 where uvicorn serves it as plain HTTP), the ASGI 2 half of test_scopes.
+Not ported here: request logging, limit_concurrency and the h2c upgrade
+served as a plain request (tests/asgi/test_asgi_config.py pins them), the
+keep-alive timer internals (Node's keepAliveTimeout is tested in
+tests/http), the WebSocket upgrade routing (pyuvnet.ws,
+tests/asgi/test_asgi_websocket.py), the ASGI 2 half of test_scopes.
 The huge-header cases are ported with Node's maxHeaderSize as the limit."""
 import asyncio
 import logging

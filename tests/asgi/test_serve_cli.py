@@ -78,7 +78,8 @@ def stop(proc, signum=signal.SIGTERM):
 
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
 def test_asgi_app_served_and_stopped_gracefully(signum):
-    proc = start('serve_apps:asgi_app', '--root-path', '/api')
+    # (Without the access log, uvicorn's default, stdout is the app's alone.)
+    proc = start('serve_apps:asgi_app', '--root-path', '/api', '--no-access-log')
     try:
         port, = address_of(proc)
         assert get(port) == b'asgi %d /api' % proc.pid
@@ -112,7 +113,8 @@ def test_factory_and_unix_socket(tmp_path):
 
 
 def test_forced_interface_and_lifespan_off():
-    proc = start('serve_apps:handler', '--interface', 'asgi', '--lifespan', 'off')
+    proc = start('serve_apps:handler', '--interface', 'asgi', '--lifespan', 'off',
+                 '--no-access-log')
     try:
         port, = address_of(proc)
         assert get(port).startswith(b'asgi ')

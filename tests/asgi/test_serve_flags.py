@@ -6,8 +6,10 @@ each run under both servers where uvicorn has the flag."""
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -35,7 +37,7 @@ def test_every_uvicorn_flag_is_on_the_command_line():
 
 def test_the_defaults_are_uvicorns():
     uvicorn = pytest.importorskip('uvicorn')
-    theirs = uvicorn.Config('m:app')
+    theirs = uvicorn.Config('m:app', log_config=None)     # (its logging left as it is)
     ours = Config('m:app')
     for name in ('host', 'port', 'uds', 'fd', 'lifespan', 'access_log', 'proxy_headers',
                  'server_header', 'date_header', 'forwarded_allow_ips', 'root_path',
@@ -206,6 +208,15 @@ def test_log_config_files(tmp_path, kind):
                             line) for line in lines), lines
 
 
+def until_closed(sock):
+    data = b''
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+
+
 def test_env_file_and_header(tmp_path):
     env = tmp_path / 'app.env'
     env.write_text('# settings\nexport GREETING="hello there"\nOTHER=1\n')
@@ -213,17 +224,28 @@ def test_env_file_and_header(tmp_path):
                  '--header', 'X-Team: web')
     try:
         port, = address_of(proc)
-        import socket
         with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
             sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-            data = b''
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = until_closed(sock)
     finally:
         code, out, err = stop(proc)
     head, body = data.split(b'\r\n\r\n', 1)
     assert body == b'hello there'
     assert b'\r\nserver: pyuvnet\r\n' in head and b'\r\nX-Team: web\r\n' in head, head
+
+
+def test_a_request_still_running_at_the_graceful_deadline_gets_a_500():
+    # uvicorn: the request's task is cancelled and, having not started its
+    # answer, gets a 500 before the connection closes.
+    proc = start('serve_apps:asgi_app', '--lifespan', 'off', '--timeout-graceful-shutdown', '0.5')
+    try:
+        port, = address_of(proc)
+        sock = socket.create_connection(('127.0.0.1', port), timeout=20)
+        sock.sendall(b'GET /slow HTTP/1.1\r\nHost: x\r\n\r\n')
+        time.sleep(0.3)
+    finally:
+        code, out, err = stop(proc)
+    data = until_closed(sock)
+    sock.close()
+    assert code == 0, err
+    assert data.startswith(b'HTTP/1.1 500 Internal Server Error\r\n'), data

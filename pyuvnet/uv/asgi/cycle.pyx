@@ -36,8 +36,9 @@ cdef dict current_tasks = None
 
 
 def _set_asgi_kit(**kit):
-    """pyuvnet.asgi's helpers: ``logger``, ``unquote``, ``split_target``,
-    ``connection_ends``, ``header_name`` (pyuvnet/asgi/_handler.py), and
+    """pyuvnet.asgi's helpers: ``logger``, ``access_logger``, ``unquote``,
+    ``quote``, ``split_target``, ``connection_ends``, ``header_name``
+    (pyuvnet/asgi/_handler.py), and
     asyncio's ``Task``, ``enter_task``, ``leave_task``,
     ``base_create_task`` (BaseEventLoop.create_task) and ``current_tasks``
     (or None) for AppRun."""
@@ -179,6 +180,11 @@ cdef class HTTPCycle(BodyWatch):
         return 0
 
     cdef int close_connection(self) except -1:
+        cdef ResponseCore res = self.res
+        if res._header is not None and not res._header_sent and not res._closed:
+            # The head the app started goes out first, as uvicorn writes
+            # it at http.response.start.
+            res.flushHeaders()
         socket = self.req.socket
         if socket is not None:
             # What the app sent leaves first, as from uvicorn's transport:
@@ -320,7 +326,13 @@ cdef class HTTPCycle(BodyWatch):
             # (uvicorn's shutdown turns keep-alive off).  (Once it emitted
             # 'close', no connection is left to keep alive.)
             res._should_keep_alive = False
-        cdef tuple made = self.handler.head_block(message.get('headers', ()))
+        cdef ASGIHandler handler = self.handler
+        cdef tuple made = handler.head_block(message.get('headers', ()))
         self.length = made[1]
-        res.write_head(message['status'], None, None, <HeaderBlock>made[0])
+        status = message['status']
+        if handler.access_logger is not None:
+            handler.log_access(self.scope, status)
+        if not handler.send_date:
+            res._send_date = False
+        res.write_head(status, None, None, <HeaderBlock>made[0])
         return 0

@@ -46,15 +46,27 @@ cdef class ASGIHandler:
     cdef list pairs             # by position: (name, value, (lower name bytes, value bytes))
     cdef object last_url
     cdef tuple last_target      # (path, raw_path, query_string) of last_url
+    # From the server's Config (pyuvnet/serve/_config.py), read once:
+    cdef readonly object config
+    cdef object access_logger   # 'uvicorn.access' while the access log is on, else None
+    cdef object trust           # the ProxyTrust of X-Forwarded-*, or None
+    cdef tuple default_pairs    # (name, value) each head has before the app's
+    cdef bint send_date
+    cdef Py_ssize_t limit       # --limit-concurrency, or -1
 
-    def __init__(self, server, app, str root_path, str scheme, dict versions, state,
-                 set tasks):
+    def __init__(self, server, app, config, str scheme, dict versions, state, set tasks):
         self.server = server
         self.app = app
         self.state = state
         self.tasks = tasks
+        self.config = config
+        root_path = config.root_path.rstrip('/')
         self.root_path = root_path
         self.raw_root = root_path.encode('utf-8')
+        self.trust = config.trusted_proxies()
+        self.default_pairs = tuple(config.response_headers())
+        self.send_date = config.date_header
+        self.limit = -1 if config.limit_concurrency is None else config.limit_concurrency
         self.unique = (<ServerSettings?>server._settings).unique_headers
         self.blocks = {}
         self.pairs = []
@@ -79,6 +91,12 @@ cdef class ASGIHandler:
             self._loop = loop
             self.task_factory_of = loop.get_task_factory
             self.plain_loop = plain_create_task(loop)
+            # uvicorn's rule, taken when the server listens (after the
+            # logging is configured): lines are made only for a logger
+            # with somewhere to write them.
+            logger = asgi_kit['access_logger']
+            self.access_logger = (logger if self.config.access_log and logger.hasHandlers()
+                                  else None)
 
     def end_spare(self):
         """The spare Task ends (at the server's close)."""
@@ -95,6 +113,9 @@ cdef class ASGIHandler:
         self.start(<IncomingCore?>req, <ResponseCore?>res, True)
 
     cdef int start(self, IncomingCore req, ResponseCore res, bint expect_continue) except -1:
+        if self.limit >= 0 and self.over_limit():
+            self.unavailable(req, res)
+            return 0
         cdef HTTPCycle cycle = HTTPCycle.__new__(HTTPCycle)
         cycle.handler = self
         cycle.req = req
@@ -130,6 +151,36 @@ cdef class ASGIHandler:
             self.tasks.add(task)
         return 0
 
+    cdef bint over_limit(self) except -1:
+        # uvicorn's count: the open connections (this one among them) or
+        # the requests under way.
+        return (len(self.server._http_connections) >= self.limit
+                or len(self.tasks) >= self.limit)
+
+    cdef int unavailable(self, IncomingCore req, ResponseCore res) except -1:
+        """uvicorn's answer past --limit-concurrency: 503, then the close."""
+        if self.access_logger is not None:
+            self.log_access(self.make_scope(req, req.socket, False), 503)
+        res.writeHead(503, list(UNAVAILABLE_HEAD))
+        res.end(UNAVAILABLE_BODY)
+        if not req._ended:
+            req.dump()
+        return 0
+
+    cdef int log_access(self, dict scope, status) except -1:
+        """uvicorn's access line, made only when the logger takes INFO."""
+        logger = self.access_logger
+        if not logger.isEnabledFor(20):
+            return 0
+        client = scope['client']
+        query = scope['query_string']
+        path = asgi_kit['quote'](scope['path'])
+        if query:
+            path = path + '?' + query.decode('ascii', 'replace')
+        logger.info('%s - "%s %s HTTP/%s" %d', '%s:%d' % client if client else '',
+                    scope['method'], path, scope['http_version'], status)
+        return 0
+
     def scope(self, req, socket, str kind):
         """The ``http`` or ``websocket`` scope of ``req`` on ``socket``."""
         return self.make_scope(<IncomingCore?>req, socket, kind == 'websocket')
@@ -153,7 +204,10 @@ cdef class ASGIHandler:
                 scope['http_version'] = req.httpVersion
         else:
             scope = PyDict_Copy(self.connection_scope(<ServerExchange>exchange, req, target))
-        scope['headers'] = self.headers(<tuple>req._raw)
+        cdef list headers = self.headers(<tuple>req._raw)
+        scope['headers'] = headers
+        if self.trust is not None and forwarded(headers):
+            self.trust.apply(scope, websocket)
         state = self.state
         scope['state'] = PyDict_Copy(state) if type(state) is dict else state.copy()
         return scope
@@ -262,7 +316,7 @@ cdef class ASGIHandler:
                     self.last_headers = key
                     self.last_made = <tuple>found
                     return <tuple>found
-        pairs = []
+        pairs = list(self.default_pairs)
         length = None
         for name, value in headers:
             name = name.decode('latin-1') if type(name) is bytes else name
@@ -293,6 +347,28 @@ cdef class ASGIHandler:
                                             and same_pair(<tuple>pair, last[i])):
                 return False
         return True
+
+
+cdef tuple UNAVAILABLE_HEAD = ('content-type', 'text/plain; charset=utf-8', 'content-length', '19',
+                               'connection', 'close')
+cdef bytes UNAVAILABLE_BODY = b'Service Unavailable'
+
+
+cdef bint forwarded(list headers) except -1:
+    """Whether a request's scope headers have X-Forwarded-For or
+    X-Forwarded-Proto (looked for before any Python is called)."""
+    cdef Py_ssize_t n
+    cdef const char* text
+    for pair in headers:
+        name = (<tuple>pair)[0]
+        n = PyBytes_GET_SIZE(name)
+        if n == 15 or n == 17:
+            text = PyBytes_AS_STRING(name)
+            if memcmp(text, b'x-forwarded-', 12) == 0 and (
+                    (n == 15 and memcmp(text + 12, b'for', 3) == 0)
+                    or (n == 17 and memcmp(text + 12, b'proto', 5) == 0)):
+                return True
+    return False
 
 
 cdef bint same_pair(tuple pair, last) except -1:

@@ -247,10 +247,19 @@ cdef class WsgiCall:
         if self.closed or res._finished:
             return True
         if not self.head_made:
+            # The server's Config (pyuvnet/wsgi/_server.py): its headers,
+            # its Date header, its access log.
+            server = self.server
+            defaults = <tuple?>server._default_pairs
+            if not server._send_date:
+                res._send_date = False
+            if server._access_logger is not None:
+                wsgi_kit['log_access'](server, self.req, self.code)
             if self.c_writes and not res._headers:
-                res.write_head(self.code, self.reason, None, wsgi_block(self.pairs, res._unique))
+                res.write_head(self.code, self.reason, None,
+                               wsgi_block(self.pairs, res._unique, defaults))
             else:
-                res.writeHead(self.code, self.reason, [text for pair in self.pairs
+                res.writeHead(self.code, self.reason, [text for pair in defaults + self.pairs
                                                        for text in pair])
             self.head_made = True       # not before: a head refused gets the 500
         if end:

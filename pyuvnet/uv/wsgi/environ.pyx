@@ -23,8 +23,8 @@ cdef dict wsgi_environ_keys = {'Content-Type': 'CONTENT_TYPE',
 
 def _set_wsgi_kit(**kit):
     """pyuvnet.wsgi's helpers: connection_environ(server, socket),
-    unquote(path), target_parts(url), logger, validateHeaderName,
-    validateHeaderValue, Condition."""
+    unquote(path), target_parts(url), forwarded(trust, environ), logger,
+    validateHeaderName, validateHeaderValue, Condition."""
     wsgi_kit.update(kit)
 
 
@@ -153,7 +153,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
                 return environ
             # Seen twice in a row: its environ is kept from now on (a
             # client whose requests all differ never pays for the copy).
-            environ = request_environ(connection.base, req, body)
+            environ = request_environ(connection.base, req, body, server._trust)
             connection.last = PyDict_Copy(environ)
             connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
             return environ
@@ -165,7 +165,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
         connection.base = <dict?>wsgi_kit['connection_environ'](server, req.socket)
         if exchange is not None:
             exchange.app_data = connection
-    environ = request_environ(connection.base, req, body)
+    environ = request_environ(connection.base, req, body, server._trust)
     if exchange is not None:
         connection.last = connection.spare = None
         connection.method, connection.url, connection.raw = req.method, req.url, req._raw
@@ -173,8 +173,10 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
     return environ
 
 
-cdef dict request_environ(dict base, IncomingCore req, body):
-    """A copy of ``base`` with ``req``'s own keys."""
+cdef dict request_environ(dict base, IncomingCore req, body, trust):
+    """A copy of ``base`` with ``req``'s own keys; REMOTE_ADDR and
+    wsgi.url_scheme from X-Forwarded-* when ``trust`` (a ProxyTrust, or
+    None) trusts the peer."""
     cdef str url = req.url
     cdef str path, query
     cdef Py_ssize_t mark
@@ -213,4 +215,7 @@ cdef dict request_environ(dict base, IncomingCore req, body):
         found = <PyObject*>PyDict_SetDefault(environ, key, value)
         if found != <PyObject*>value:
             environ[key] = <str>found + ',' + value
+    if trust is not None and ('HTTP_X_FORWARDED_FOR' in environ
+                              or 'HTTP_X_FORWARDED_PROTO' in environ):
+        wsgi_kit['forwarded'](trust, environ)
     return environ

@@ -23,6 +23,7 @@ cdef Py_ssize_t wsgi_memo_length = 0
 cdef bint wsgi_memo_bodiless = False
 cdef object wsgi_memo_unique = None
 cdef HeaderBlock wsgi_memo_block = None
+cdef tuple wsgi_memo_defaults = None
 cdef const char* WSGI_CONTENT_LENGTH = b'content-length'
 
 cdef extern from "Python.h":
@@ -114,15 +115,17 @@ cdef extern from *:
     bint same_pairs "pyuvnet_same_pairs" (object headers, object known)
 
 
-cdef HeaderBlock wsgi_block(tuple pairs, unique):
-    """header_block() of start_response's kept headers: made once for the
-    headers it checked last."""
-    global wsgi_memo_unique, wsgi_memo_block
-    if pairs is wsgi_memo_pairs and wsgi_memo_block is not None and unique is wsgi_memo_unique:
+cdef HeaderBlock wsgi_block(tuple pairs, unique, tuple defaults):
+    """header_block() of the server's ``defaults`` (its Server header and
+    --header's) and start_response's kept headers after them: made once
+    for the headers it checked last."""
+    global wsgi_memo_unique, wsgi_memo_block, wsgi_memo_defaults
+    if (pairs is wsgi_memo_pairs and wsgi_memo_block is not None and unique is wsgi_memo_unique
+            and defaults is wsgi_memo_defaults):
         return wsgi_memo_block
-    block = header_block(pairs, unique)
+    block = header_block(defaults + pairs if defaults else pairs, unique)
     if pairs is wsgi_memo_pairs:
-        wsgi_memo_unique, wsgi_memo_block = unique, block
+        wsgi_memo_unique, wsgi_memo_block, wsgi_memo_defaults = unique, block, defaults
     return block
 
 
