@@ -101,13 +101,6 @@ def test_http_options_apply():
     assert responses[0][0] == 431
 
 
-def test_listen_needs_asyncio():
-    server = asgi.createServer(text_app())
-    with pytest.raises(RuntimeError, match='asyncio'):
-        server.listen(0, '127.0.0.1')
-    assert not server.listening
-
-
 def test_https_scheme(tls_certs):
     """TLS options make an https.Server, and the scope's scheme 'https'."""
     import ssl

@@ -203,8 +203,24 @@ def queueMicrotask(callback):
     current_loop().queue_microtask(callback)
 
 
+# Set from above (pyuvnet.asgi, pyuvnet.wsgi) when a server made outside
+# asyncio needs an asyncio loop run too: ``driver()`` runs both to their
+# end and returns True, or returns False when it has nothing to drive.
+# (The core cannot import the asyncio layer; the layer installs this.)
+cdef object run_driver = None
+
+
+def _set_run_driver(driver):
+    global run_driver
+    run_driver = driver
+
+
 def run():
-    """Run this thread's loop until nothing ref'd is left (see Loop.run)."""
+    """Run this thread's loop until nothing ref'd is left (see Loop.run);
+    with an asyncio loop a server started for itself (pyuvnet.asgi), both
+    run, asyncio's driving pyuvnet's."""
+    if run_driver is not None and run_driver():
+        return
     current_loop().run()
 
 
