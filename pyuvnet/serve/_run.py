@@ -8,6 +8,8 @@ import sys
 
 from pyuvnet import aio, asgi, cluster, wsgi
 
+from ._config import ConfigError
+
 __all__ = ['serve', 'say']
 
 logger = logging.getLogger('uvicorn.error')
@@ -28,7 +30,12 @@ async def serve(app, interface, config):
     async with aio.attach():
         module = asgi if interface == 'asgi' else wsgi
         logger.info('Started server process [%d]', os.getpid())
-        server = module.createServer(app, config.server_options(interface))
+        try:
+            options = config.server_options(interface)
+        except ConfigError as exc:
+            say('error: %s' % exc)
+            return 1
+        server = module.createServer(app, options)
         stop = asyncio.Event()
         closed = loop.create_future()
         server.on('close', lambda: closed.done() or closed.set_result(None))

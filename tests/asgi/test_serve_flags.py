@@ -249,3 +249,12 @@ def test_a_request_still_running_at_the_graceful_deadline_gets_a_500():
     sock.close()
     assert code == 0, err
     assert data.startswith(b'HTTP/1.1 500 Internal Server Error\r\n'), data
+
+
+def test_a_missing_certificate_is_one_line_and_status_1(tmp_path):
+    proc = start('serve_apps:asgi_app', '--ssl-certfile', str(tmp_path / 'nope.pem'))
+    out, err = proc.communicate(timeout=30)
+    lines = [line for line in err.splitlines() if not line.startswith('INFO:')]
+    assert proc.returncode == 1
+    assert lines == ['pyuvnet serve: error: --ssl-certfile %s: No such file or directory'
+                     % (tmp_path / 'nope.pem')], err
