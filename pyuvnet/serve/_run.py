@@ -47,7 +47,9 @@ async def serve(app, interface, config):
         else:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-        if config.uds:
+        if config.fd is not None:
+            server.listen({'fd': config.fd, 'backlog': config.backlog})
+        elif config.uds:
             server.listen(config.uds, config.backlog)
         else:
             server.listen(config.port, config.host, config.backlog)
@@ -57,8 +59,9 @@ async def serve(app, interface, config):
             say('cannot serve: %s' % exc)
             return 3
         scheme = 'https' if config.is_ssl else 'http'
-        where = ('unix:' + config.uds) if config.uds else '%s://%s:%d' % (
-            scheme, config.host, server.address().port)
+        address = server.address()
+        where = ('unix:' + address) if isinstance(address, str) else '%s://%s:%d' % (
+            scheme, address.address, address.port)
         target = config.app if isinstance(config.app, str) else getattr(app, '__name__', 'app')
         say('%s app %s on %s (pid %d)' % (interface.upper(), target, where, os.getpid()))
         await stop.wait()

@@ -258,3 +258,22 @@ def test_a_missing_certificate_is_one_line_and_status_1(tmp_path):
     assert proc.returncode == 1
     assert lines == ['pyuvnet serve: error: --ssl-certfile %s: No such file or directory'
                      % (tmp_path / 'nope.pem')], err
+
+
+def test_fd_serves_on_a_socket_made_for_it():
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'pyuvnet', 'serve', '--app-dir', HERE, 'serve_apps:asgi_app',
+         '--lifespan', 'off', '--fd', str(listener.fileno())],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE,
+        pass_fds=[listener.fileno()])
+    listener.close()
+    try:
+        assert address_of(proc) == [port]
+        assert get(port).startswith(b'asgi ')
+    finally:
+        code, out, err = stop(proc)
+    assert code == 0, err
