@@ -129,7 +129,7 @@ class _HeaderReader:
         socket.setTimeout(0)
         self.pending = b''
         if ends is not None:
-            # Read by connection_ends() (pyuvnet/asgi/_cycle.py): the
+            # Read by connection_ends() (pyuvnet/_http_shared.py): the
             # scope's client and server, WSGI's REMOTE_ADDR.
             socket._asgi_ends = ends
         self.http_listener(socket)

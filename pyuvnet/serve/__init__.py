@@ -10,7 +10,6 @@ runs its lifespan shutdown) and exits 0.  The rooms: ``_target`` (the
 import, the interface), ``_run`` (one server's life).
 """
 import asyncio
-import logging
 import os
 import signal
 import sys

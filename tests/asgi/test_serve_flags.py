@@ -4,7 +4,6 @@ flags (the access log on stdout in uvicorn's line, --no-access-log,
 --log-level, --log-config in JSON, YAML and INI), --env-file and --header,
 each run under both servers where uvicorn has the flag."""
 import json
-import os
 import re
 import socket
 import subprocess
