@@ -2,16 +2,21 @@
 import logging
 from typing import Any
 
+__all__ = ['Config', 'ConfigError', 'LOGGING_CONFIG', 'LOG_LEVELS', 'TRACE_LOG_LEVEL',
+           'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
+
 TRACE_LOG_LEVEL: int
 LOG_LEVELS: dict[str, int]
 LOGGING_CONFIG: dict[str, Any]
 
-class ConfigError(ValueError): ...
+class ConfigError(ValueError):
+    code: str
 
 class DefaultFormatter(logging.Formatter):
     use_colors: bool | None
     def __init__(self, fmt: str | None = None, datefmt: str | None = None, style: Any = '%',
                  use_colors: bool | None = None) -> None: ...
+    def level_prefix(self, record: logging.LogRecord) -> str: ...
 
 class AccessFormatter(DefaultFormatter): ...
 
