@@ -12,7 +12,9 @@ import pytest
 from pyuvnet import asgi
 from pyuvnet.serve import Config
 
-from asgi_support import GET, LateEvent, connect, exchange, header, read_response, serve, text_app
+from asgi_support import (
+    GET, LateEvent, connect, exchange, header, read_all, read_response, serve, text_app,
+)
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -219,11 +221,7 @@ def test_a_second_response_start_sends_the_first_head_then_closes():
             await send({'type': 'http.response.start', 'status': 404, 'headers': []})
 
     async def client(server):
-        reader, writer = await connect(server)
-        writer.write(GET)
-        data = await asyncio.wait_for(reader.read(), 5)
-        writer.close()
-        return data
+        return await read_all(server, GET)
     data = serve(app, client)
     assert data.startswith(b'HTTP/1.1 200 OK\r\n'), data
     assert b'404' not in data

@@ -13,7 +13,7 @@ import pytest
 from pyuvnet import wsgi
 from pyuvnet.asgi._proxy_protocol import Incomplete, V2_SIGNATURE, parse
 
-from asgi_support import GET, connect, read_response, serve
+from asgi_support import GET, connect, read_all, read_response, serve
 from test_asgi_config import scope_app
 
 pytestmark = pytest.mark.timeout(30)
@@ -102,11 +102,7 @@ def test_a_connection_without_a_valid_header_is_closed(data):
     seen = []
 
     async def talk(server):
-        reader, writer = await connect(server)
-        writer.write(data)
-        received = await asyncio.wait_for(reader.read(), 5)
-        writer.close()
-        return received
+        return await read_all(server, data)
     assert serve(scope_app(seen), talk, proxyProtocol=True) == b''
     assert seen == []
 
