@@ -15,6 +15,11 @@ refuses to run without it.
 llhttp, Node's HTTP parser, is always compiled into pyuvnet._uv from
 vendor/llhttp, whose files every build and sdist checks against the
 SHA-256 digests pinned below (LLHTTP_SHA256).
+
+c-ares, Node's DNS resolver, is compiled into pyuvnet._uv the same way from
+vendor/c-ares, whose SHA256SUMS list (the digest of every file) is pinned
+below (CARES_SHA256SUMS) and checked, with every file it names, by every
+build and sdist.
 """
 import glob
 import hashlib
@@ -131,6 +136,13 @@ IN_CHECKOUT = os.path.exists(os.path.join(HERE, ".git"))
 # them against these digests, so that the parser that ships is the pinned one.
 VENDOR_LLHTTP = os.path.join(HERE, "vendor", "llhttp")
 LLHTTP_RELEASE = "9.4.3"
+
+# c-ares, the resolver of pyuvnet.dns (Node 20's is 1.34.x), as plain files
+# under vendor/c-ares taken by tools/fetch_cares.py from pycares 5.2.1's
+# sdist; this is the SHA-256 of their list of digests, vendor/c-ares/SHA256SUMS.
+VENDOR_CARES = os.path.join(HERE, "vendor", "c-ares")
+CARES_RELEASE = "1.34.9"
+CARES_SHA256SUMS = "c1871196fd4a16fbc472c544713e314cb2ad100c75ff8c13b76c9ec906cdfd8b"
 LLHTTP_SHA256 = {
     "include/llhttp.h": "5bc82fa51b19aa8bee7d921038393fbfc74e8cc9bae0844c2d82c102fb8cfd68",
     "src/api.c": "0f8590206fe2f264db2825401b5fb856b979ee1363dc88b06f36dc9577afb941",
@@ -379,6 +391,66 @@ def compile_llhttp(build):
         include_dirs=[os.path.join(VENDOR_LLHTTP, "include")], extra_postargs=flags)
 
 
+def check_cares():
+    """Stops the build unless vendor/c-ares holds exactly the pinned files
+    (SHA256SUMS, whose own digest is pinned, names each file's); c-ares's
+    .c files to compile."""
+    sums_path = os.path.join(VENDOR_CARES, "SHA256SUMS")
+    try:
+        with open(sums_path, "rb") as f:
+            sums = f.read()
+    except FileNotFoundError:
+        fail("vendor/c-ares/SHA256SUMS is missing (c-ares {} is part of pyuvnet's "
+             "source; python tools/fetch_cares.py restores it)".format(CARES_RELEASE), "")
+    if hashlib.sha256(sums).hexdigest() != CARES_SHA256SUMS:
+        fail("vendor/c-ares/SHA256SUMS is not the pinned c-ares {}'s".format(CARES_RELEASE), "")
+    sources = []
+    for line in sums.decode().splitlines():
+        digest, name = line.split()
+        path = os.path.join(VENDOR_CARES, name)
+        try:
+            with open(path, "rb") as f:
+                found = hashlib.sha256(f.read()).hexdigest()
+        except FileNotFoundError:
+            fail("vendor/c-ares/{} is missing (python tools/fetch_cares.py "
+                 "restores c-ares {})".format(name, CARES_RELEASE), "")
+        if found != digest:
+            fail("vendor/c-ares/{} has SHA-256 {}, not the pinned c-ares {}'s {}".format(
+                name, found, CARES_RELEASE, digest), "")
+        if name.endswith(".c"):
+            sources.append(path)
+    return sources
+
+
+def cares_config_dir():
+    """The folder of ares_config.h and ares_build.h for this platform."""
+    if platform_key() != "linux":
+        fail("compiling c-ares in is set up for Linux only (vendor/cares-config/), "
+             "not {}".format(sys.platform), "")
+    return os.path.join(HERE, "vendor", "cares-config", "linux")
+
+
+def compile_cares(build):
+    """c-ares's object files, with its own build's defines; hidden, so that
+    another c-ares in the process (pycares') is never mixed up with it."""
+    flags = optimise_flags(build.compiler) + ["-fvisibility=hidden"]
+    return build.compiler.compile(
+        check_cares(), output_dir=build.build_temp,
+        macros=[("HAVE_CONFIG_H", "1"), ("CARES_BUILDING_LIBRARY", None),
+                ("CARES_STATICLIB", None), ("_GNU_SOURCE", None)],
+        include_dirs=[cares_config_dir(), os.path.join(VENDOR_CARES, "include"),
+                      os.path.join(VENDOR_CARES, "src", "lib"),
+                      os.path.join(VENDOR_CARES, "src", "lib", "include")],
+        extra_postargs=flags)
+
+
+def copy_cares_license(ext, build):
+    """c-ares's MIT licence travels with its code: beside the module."""
+    target = os.path.dirname(build.get_ext_fullpath(ext.name))
+    build.mkpath(target)
+    shutil.copyfile(os.path.join(VENDOR_CARES, "LICENSE.md"),
+                    os.path.join(target, "c-ares-LICENSE.md"))
+
 class build_ext(_build_ext):
     def finalize_options(self):
         # Cythonize here, not at import, so that sdists and metadata compile
@@ -398,6 +470,7 @@ class build_ext(_build_ext):
 
     def build_extensions(self):
         check_llhttp()
+        check_cares()
         self.libuv = choose_libuv()
         print("pyuvnet: using " + self.libuv.describe(), file=sys.stderr, flush=True)
         for ext in self.extensions:
@@ -409,6 +482,10 @@ class build_ext(_build_ext):
                 ext.depends.append(self.record_choice())
                 BundledLibuv.remove_licenses(ext, self)
                 copy_llhttp_license(ext, self)
+                copy_cares_license(ext, self)
+                ext.include_dirs.append(cares_config_dir())
+                # c-ares's legacy calls are Node's choice too: no deprecation marks.
+                ext.define_macros += [("CARES_STATICLIB", None), ("CARES_NO_DEPRECATED", None)]
                 self.libuv.configure(ext, self)
         super().build_extensions()
 
@@ -433,6 +510,7 @@ class build_ext(_build_ext):
             if isinstance(self.libuv, BundledLibuv):
                 ext.extra_objects.extend(self.libuv.compile(self))
             ext.extra_objects.extend(compile_llhttp(self))
+            ext.extra_objects.extend(compile_cares(self))
         super().build_extension(ext)
 
 
@@ -442,6 +520,7 @@ class sdist(_sdist):
 
     def run(self):
         check_llhttp()
+        check_cares()
         if not is_libuv_source(VENDOR_LIBUV):
             raise SystemExit(
                 "pyuvnet: error: an sdist must carry libuv's source and vendor/libuv holds "
@@ -486,10 +565,11 @@ setup(
             # The binding's shared C helpers sit at the root of pyuvnet/uv
             # (pyuvnet_compat.h); a wing's own in its room, named from that
             # root ("tls/pyuvnet_openssl.h"). llhttp's header: the HTTP parser
-            # binding (uv/http/parser.pyx).
-            include_dirs=["pyuvnet/uv", "vendor/llhttp/include"],
+            # binding (uv/http/parser.pyx); c-ares': the resolver (uv/dns/).
+            include_dirs=["pyuvnet/uv", "vendor/llhttp/include", "vendor/c-ares/include"],
             depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + [
-                os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256],
+                os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256] + [
+                os.path.join("vendor", "c-ares", "SHA256SUMS")],
         ),
     ],
     cmdclass={"build_ext": build_ext, "sdist": sdist},

@@ -1,0 +1,93 @@
+"""Fill vendor/c-ares with c-ares's pinned release, from pycares's sdist.
+
+    python tools/fetch_cares.py [--archive PATH] [DEST]
+
+pyuvnet's resolver (pyuvnet.dns) is c-ares, Node's own, compiled into
+pyuvnet._uv from plain files committed under vendor/c-ares. They were taken
+with this script from pycares 5.2.1's sdist on PyPI, which carries c-ares
+1.34.9 under deps/c-ares: the archive is checked against its SHA-256, and
+only what the build reads is unpacked (include/*.h, src/lib's .c and .h
+files, the licence). The script also writes vendor/c-ares/SHA256SUMS, the
+digest of every file; setup.py pins that list's own digest
+(CARES_SHA256SUMS), so a changed file stops the build.
+
+--archive takes a pycares sdist already downloaded (pip download
+--no-deps --no-binary :all: pycares==5.2.1); without it pip fetches it.
+DEST defaults to vendor/c-ares and is replaced.
+"""
+import argparse
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+CARRIER = "pycares==5.2.1"
+CARRIER_SHA256 = "3e89edc56a3745046676207958bf3dbf2971c5df0d64de9f7a893eba8bf255b4"
+CARRIER_PREFIX = "pycares-5.2.1/deps/c-ares/"
+RELEASE = "1.34.9"
+WANTED = re.compile(r"include/[^/]+\.h|src/lib/.*\.[ch]|LICENSE\.md")
+
+
+def download_carrier(folder):
+    """pycares's sdist (only the sdist has c-ares's source) as bytes."""
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                    "--no-binary", ":all:", "--dest", folder, CARRIER], check=True)
+    names = [n for n in os.listdir(folder) if n.endswith(".tar.gz")]
+    if len(names) != 1:
+        raise SystemExit("fetch_cares: pip left {} in {}, not one sdist".format(names, folder))
+    return os.path.join(folder, names[0])
+
+
+def unpack(data, dest):
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != CARRIER_SHA256:
+        raise SystemExit("fetch_cares: {}'s sdist has SHA-256 {}, not the pinned {}".format(
+            CARRIER, digest, CARRIER_SHA256))
+    if os.path.isdir(dest):
+        shutil.rmtree(dest)
+    sums = []
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        for member in archive.getmembers():
+            if not member.isfile() or not member.name.startswith(CARRIER_PREFIX):
+                continue
+            name = member.name[len(CARRIER_PREFIX):]
+            if not WANTED.fullmatch(name):
+                continue
+            content = archive.extractfile(member).read()
+            path = os.path.join(dest, name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(content)
+            sums.append("{}  {}\n".format(hashlib.sha256(content).hexdigest(), name))
+    with open(os.path.join(dest, "include", "ares_version.h")) as f:
+        found = re.search(r'#define ARES_VERSION_STR\s+"([\d.]+)"', f.read()).group(1)
+    if found != RELEASE:
+        raise SystemExit("fetch_cares: the archive holds c-ares {}, not {}".format(found, RELEASE))
+    with open(os.path.join(dest, "SHA256SUMS"), "w") as f:
+        f.writelines(sorted(sums, key=lambda line: line.split()[1]))
+    print("fetch_cares: c-ares {} in {} ({} files)".format(found, dest, len(sums)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--archive")
+    parser.add_argument("dest", nargs="?", default=os.path.join(ROOT, "vendor", "c-ares"))
+    args = parser.parse_args()
+    if args.archive:
+        with open(args.archive, "rb") as f:
+            unpack(f.read(), args.dest)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        with open(download_carrier(folder), "rb") as f:
+            unpack(f.read(), args.dest)
+
+
+if __name__ == "__main__":
+    main()
