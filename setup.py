@@ -355,21 +355,26 @@ def choose_libuv():
     return SystemLibuv()
 
 
-def check_llhttp():
-    """Stops the build unless vendor/llhttp holds exactly the pinned files."""
-    for name, digest in sorted(LLHTTP_SHA256.items()):
-        path = os.path.join(VENDOR_LLHTTP, name)
+def check_pinned_files(library, release, folder, digests):
+    """Stops the build unless ``folder`` holds every file of ``digests``
+    ({name: SHA-256}) with its digest; the .c files among them."""
+    where = os.path.relpath(folder, HERE)
+    for name, digest in sorted(digests.items()):
         try:
-            with open(path, "rb") as f:
+            with open(os.path.join(folder, name), "rb") as f:
                 found = hashlib.sha256(f.read()).hexdigest()
         except FileNotFoundError:
-            fail("vendor/llhttp/{} is missing (llhttp {} is part of pyuvnet's "
-                 "source)".format(name, LLHTTP_RELEASE), "")
+            fail("{}/{} is missing ({} {} is part of pyuvnet's source)".format(
+                where, name, library, release), "")
         if found != digest:
-            fail("vendor/llhttp/{} has SHA-256 {}, not the pinned llhttp {}'s {}".format(
-                name, found, LLHTTP_RELEASE, digest), "")
-    return [os.path.join(VENDOR_LLHTTP, name) for name in sorted(LLHTTP_SHA256)
-            if name.endswith(".c")]
+            fail("{}/{} has SHA-256 {}, not the pinned {} {}'s {}".format(
+                where, name, found, library, release, digest), "")
+    return [os.path.join(folder, name) for name in sorted(digests) if name.endswith(".c")]
+
+
+def check_llhttp():
+    """Stops the build unless vendor/llhttp holds exactly the pinned files."""
+    return check_pinned_files("llhttp", LLHTTP_RELEASE, VENDOR_LLHTTP, LLHTTP_SHA256)
 
 
 def copy_llhttp_license(ext, build):
@@ -394,32 +399,12 @@ def compile_llhttp(build):
 def check_cares():
     """Stops the build unless vendor/c-ares holds exactly the pinned files
     (SHA256SUMS, whose own digest is pinned, names each file's); c-ares's
-    .c files to compile."""
-    sums_path = os.path.join(VENDOR_CARES, "SHA256SUMS")
-    try:
-        with open(sums_path, "rb") as f:
-            sums = f.read()
-    except FileNotFoundError:
-        fail("vendor/c-ares/SHA256SUMS is missing (c-ares {} is part of pyuvnet's "
-             "source; python tools/fetch_cares.py restores it)".format(CARES_RELEASE), "")
-    if hashlib.sha256(sums).hexdigest() != CARES_SHA256SUMS:
-        fail("vendor/c-ares/SHA256SUMS is not the pinned c-ares {}'s".format(CARES_RELEASE), "")
-    sources = []
-    for line in sums.decode().splitlines():
-        digest, name = line.split()
-        path = os.path.join(VENDOR_CARES, name)
-        try:
-            with open(path, "rb") as f:
-                found = hashlib.sha256(f.read()).hexdigest()
-        except FileNotFoundError:
-            fail("vendor/c-ares/{} is missing (python tools/fetch_cares.py "
-                 "restores c-ares {})".format(name, CARES_RELEASE), "")
-        if found != digest:
-            fail("vendor/c-ares/{} has SHA-256 {}, not the pinned c-ares {}'s {}".format(
-                name, found, CARES_RELEASE, digest), "")
-        if name.endswith(".c"):
-            sources.append(path)
-    return sources
+    .c files to compile. python tools/fetch_cares.py restores them."""
+    sums = {"SHA256SUMS": CARES_SHA256SUMS}
+    check_pinned_files("c-ares", CARES_RELEASE, VENDOR_CARES, sums)
+    with open(os.path.join(VENDOR_CARES, "SHA256SUMS")) as f:
+        digests = {name: digest for digest, name in (line.split() for line in f)}
+    return check_pinned_files("c-ares", CARES_RELEASE, VENDOR_CARES, digests)
 
 
 def cares_config_dir():

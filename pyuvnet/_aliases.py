@@ -154,6 +154,18 @@ ALIASES = {
     'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',
                   'removeEventListener'),
     'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
+    # pyuvnet.dns and pyuvnet.dns.promises (docs/DNS.md)
+    'dns': ('lookupService', 'getServers', 'setServers', 'resolveAny',
+            'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr',
+            'resolveSoa', 'resolveSrv', 'resolveTxt', 'getDefaultResultOrder',
+            'setDefaultResultOrder'),
+    'dns.promises': ('lookupService', 'getServers', 'setServers',
+                     'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
+                     'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt',
+                     'getDefaultResultOrder', 'setDefaultResultOrder'),
+    'dns.Resolver': ('getServers', 'setServers', 'setLocalAddress',
+                     'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
+                     'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt'),
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 

@@ -31,7 +31,7 @@ import event_table  # noqa: E402  (tools/ is not a package)
 import gen_stubs  # noqa: E402
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, errors, http, https, stream, tls  # noqa: E402
+from pyuvnet import child_process, cluster, dns, errors, http, https, stream, tls  # noqa: E402
 from pyuvnet.net import _connecting as connecting, _server as server_module  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import _command as child_process_command  # noqa: E402
@@ -213,6 +213,33 @@ NODE_CHILD_PROCESS = {
                      'stdio', 'stdout', 'unref'),
 }
 
+# Node's dns module (doc/api/dns.md, Node 20), the documented names.
+NODE_DNS = {
+    'module': ('Resolver', 'getDefaultResultOrder', 'getServers', 'lookup', 'lookupService',
+               'promises', 'resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa',
+               'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr',
+               'resolveSoa', 'resolveSrv', 'resolveTxt', 'reverse', 'setDefaultResultOrder',
+               'setServers', 'ADDRCONFIG', 'V4MAPPED', 'ALL', 'NODATA', 'FORMERR', 'SERVFAIL',
+               'NOTFOUND', 'NOTIMP', 'REFUSED', 'BADQUERY', 'BADNAME', 'BADFAMILY', 'BADRESP',
+               'CONNREFUSED', 'TIMEOUT', 'EOF', 'FILE', 'NOMEM', 'DESTRUCTION', 'BADSTR',
+               'BADFLAGS', 'NONAME', 'BADHINTS', 'NOTINITIALIZED', 'LOADIPHLPAPI',
+               'ADDRGETNETWORKPARAMS', 'CANCELLED'),
+    'Resolver': ('cancel', 'getServers', 'resolve', 'resolve4', 'resolve6', 'resolveAny',
+                 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs',
+                 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'reverse',
+                 'setLocalAddress', 'setServers'),
+}
+
+DNS_DIFFERENCES = {
+    ('module', 'promises'): 'a submodule (pyuvnet.dns.promises), loaded at first use; its '
+                            'calls return asyncio futures (the asyncio bridge attached)',
+    ('module', 'lookup'): 'returns None (Node: the request object); the same getaddrinfo '
+                          'net uses',
+    ('module', 'resolve'): "the default resolver is per pyuvnet loop, with setServers()' "
+                           'servers',
+    ('module', 'ADDRCONFIG'): "Linux's value",
+}
+
 CHILD_PROCESS_DIFFERENCES = {
     ('module', 'exec'): "the error is a CommandFailedError (code, killed, signal, cmd) and "
                        'carries stdout and stderr, as the promisified form in Node does',
@@ -363,6 +390,7 @@ def _node_modules():
         'child_process': (NODE_CHILD_PROCESS, {'module': child_process,
                                                'ChildProcess': child_process.ChildProcess},
                           CHILD_PROCESS_DIFFERENCES),
+        'dns': (NODE_DNS, {'module': dns, 'Resolver': dns.Resolver}, DNS_DIFFERENCES),
     }
 
 

@@ -30,7 +30,7 @@ from ._system_errors import (
 __all__ = [
     'NodeError', 'NodeSystemError', 'AbortError', 'AggregateError',
     'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_MISSING_ARGS',
-    'ERR_OUT_OF_RANGE', 'ERR_SOCKET_BAD_PORT', 'ERR_INVALID_IP_ADDRESS',
+    'ERR_OUT_OF_RANGE', 'ERR_SOCKET_BAD_PORT', 'ERR_INVALID_IP_ADDRESS', 'ERR_DNS_SET_SERVERS_FAILED',
     'ERR_INVALID_ADDRESS', 'ERR_INVALID_ADDRESS_FAMILY', 'ERR_UNKNOWN_ENCODING',
     'ERR_INVALID_FD_TYPE', 'ERR_INVALID_HANDLE_TYPE',
     'ERR_SERVER_ALREADY_LISTEN', 'ERR_SERVER_NOT_RUNNING',
@@ -214,6 +214,14 @@ class ERR_SOCKET_BAD_PORT(NodeError, ValueError):
 class ERR_INVALID_IP_ADDRESS(NodeError, ValueError):
     """``ERR_INVALID_IP_ADDRESS(address)``."""
     _template = 'Invalid IP address: %s'
+
+
+class ERR_DNS_SET_SERVERS_FAILED(NodeError, RuntimeError):
+    """``ERR_DNS_SET_SERVERS_FAILED(reason, servers)``: c-ares refused a
+    resolver's new servers (``'There are pending queries.'``)."""
+
+    def __init__(self, reason, servers):
+        super().__init__('c-ares failed to set servers: "%s" [%s]' % (reason, _repr(servers)))
 
 
 class ERR_INVALID_ADDRESS_FAMILY(NodeError, ValueError):

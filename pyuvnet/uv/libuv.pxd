@@ -80,6 +80,10 @@ cdef extern from "uv.h" nogil:
     ctypedef struct uv_getaddrinfo_t:
         void* data
 
+    ctypedef struct uv_getnameinfo_t:
+        void* data
+        uv_loop_t* loop
+
     ctypedef struct uv_buf_t:
         char* base
         size_t len
@@ -139,6 +143,8 @@ cdef extern from "uv.h" nogil:
     ctypedef void (*uv_idle_cb)(uv_idle_t* handle) with gil
     ctypedef void (*uv_poll_cb)(uv_poll_t* handle, int status, int events) with gil
     ctypedef void (*uv_getaddrinfo_cb)(uv_getaddrinfo_t* req, int status, addrinfo* res) with gil
+    ctypedef void (*uv_getnameinfo_cb)(uv_getnameinfo_t* req, int status, const char* hostname,
+                                       const char* service) with gil
 
     # loop
     int uv_loop_init(uv_loop_t* loop)
@@ -221,6 +227,9 @@ cdef extern from "uv.h" nogil:
     int uv_getaddrinfo(uv_loop_t* loop, uv_getaddrinfo_t* req, uv_getaddrinfo_cb cb,
                        const char* node, const char* service, const addrinfo* hints)
     void uv_freeaddrinfo(addrinfo* ai)
+    int uv_getnameinfo(uv_loop_t* loop, uv_getnameinfo_t* req, uv_getnameinfo_cb cb,
+                       const sockaddr* addr, int flags)
+    int NI_NAMEREQD
 
     # addresses
     int uv_ip4_addr(const char* ip, int port, sockaddr_in* addr)
@@ -228,6 +237,7 @@ cdef extern from "uv.h" nogil:
     int uv_ip4_name(const sockaddr_in* src, char* dst, size_t size)
     int uv_ip6_name(const sockaddr_in6* src, char* dst, size_t size)
     int uv_inet_pton(int af, const char* src, void* dst)
+    int uv_inet_ntop(int af, const void* src, char* dst, size_t size)
     unsigned short ntohs(unsigned short)
 
 

@@ -14,6 +14,8 @@ import pyuvnet.https as https
 import pyuvnet.ws as ws
 from pyuvnet import stream
 from pyuvnet import asgi, wsgi
+from pyuvnet import dns
+from pyuvnet.dns import promises as dns_promises
 
 TARGETS = {
     'tls': tls,
@@ -53,6 +55,9 @@ TARGETS = {
     'Writable': stream.Writable,
     'asgi': asgi,
     'wsgi': wsgi,
+    'dns': dns,
+    'dns.Resolver': dns.Resolver,
+    'dns.promises': dns_promises,
 }
 # Rows a subclass inherits from its base's row.
 INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}

@@ -1,0 +1,167 @@
+"""resolve4 against a local authoritative responder: the client's CPU per
+query for pyuvnet.dns, Node's dns.Resolver and aiodns (pycares under
+asyncio), all three c-ares (docs/DNS.md; figures in bench/RESULTS-ARCHIVE.md).
+
+    nice -n 10 python bench/dns_resolve.py [--queries 5000] [--concurrency 50] [--repeats 5]
+
+The responder is the tests' (tests/dns/dns_support.py), in a process of
+its own on 127.0.0.1. Each client is a fresh process that asks 200
+questions to warm up, then ``--queries`` questions with ``--concurrency``
+in flight, and reports the user+system CPU it spent on them (getrusage;
+Node's process.cpuUsage()). Each client runs ``--repeats`` times,
+interleaved; the report is the median with min-max, and each one's ratio
+to Node's median. Every run is bounded by a 60 s cap.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS_DNS = os.path.join(os.path.dirname(HERE), 'tests', 'dns')
+CAP_SECONDS = 60
+
+RESPONDER = r'''
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from dns_support import Responder, A
+with Responder({'a.test': [A('10.0.0.1'), A('10.0.0.2')]}) as server:
+    print(server.server, flush=True)
+    sys.stdin.read()
+'''
+
+PYUVNET_CLIENT = r'''
+import json, resource, sys
+import pyuvnet
+from pyuvnet import dns
+server, count, concurrency = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+resolver = dns.Resolver({'timeout': 2000, 'tries': 2})
+resolver.setServers([server])
+state = {'asked': 0, 'failed': 0}
+
+def ask_until(total):
+    def answered(err, addresses=None):
+        if err is not None:
+            state['failed'] += 1
+        if state['asked'] < total:
+            state['asked'] += 1
+            resolver.resolve4('a.test', answered)
+    for _ in range(concurrency):
+        state['asked'] += 1
+        resolver.resolve4('a.test', answered)
+    pyuvnet.run()
+
+ask_until(200)
+state['asked'] = 0
+before = resource.getrusage(resource.RUSAGE_SELF)
+ask_until(count)
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+print(json.dumps({'cpu_s': cpu, 'failed': state['failed']}))
+'''
+
+AIODNS_CLIENT = r'''
+import asyncio, json, resource, sys
+import aiodns
+server, count, concurrency = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+
+async def main():
+    resolver = aiodns.DNSResolver(nameservers=[server], timeout=2, tries=2)
+    failed = 0
+
+    async def worker(share):
+        nonlocal failed
+        for _ in range(share):
+            try:
+                await resolver.query('a.test', 'A')
+            except aiodns.error.DNSError:
+                failed += 1
+
+    async def ask(total):
+        await asyncio.gather(*(worker(total // concurrency) for _ in range(concurrency)))
+    await ask(200)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    await ask(count)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(json.dumps({'cpu_s': cpu, 'failed': failed}))
+asyncio.run(main())
+'''
+
+NODE_CLIENT = r'''
+const dns = require('dns');
+const [server, count, concurrency] = [process.argv[1], +process.argv[2], +process.argv[3]];
+const resolver = new dns.Resolver({timeout: 2000, tries: 2});
+resolver.setServers([server]);
+let asked = 0, answered = 0, failed = 0;
+function askUntil(total, done) {
+  asked = 0; answered = 0;
+  const one = (err) => {
+    if (err) failed++;
+    answered++;
+    if (asked < total) { asked++; resolver.resolve4('a.test', one); }
+    else if (answered === total) done();
+  };
+  for (let i = 0; i < concurrency; i++) { asked++; resolver.resolve4('a.test', one); }
+}
+askUntil(200, () => {
+  const before = process.cpuUsage();
+  askUntil(count, () => {
+    const used = process.cpuUsage(before);
+    console.log(JSON.stringify({cpu_s: (used.user + used.system) / 1e6, failed}));
+  });
+});
+'''
+
+
+def client_command(name, server, args):
+    counts = [server, str(args.queries), str(args.concurrency)]
+    if name == 'node':
+        return [shutil.which('node') or '/usr/bin/node', '-e', NODE_CLIENT] + counts
+    return [sys.executable, '-c', PYUVNET_CLIENT if name == 'pyuvnet' else AIODNS_CLIENT] + counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--queries', type=int, default=5000)
+    parser.add_argument('--concurrency', type=int, default=50)
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--clients', default='pyuvnet,node,aiodns')
+    args = parser.parse_args()
+    clients = args.clients.split(',')
+    responder = subprocess.Popen([sys.executable, '-c', RESPONDER, TESTS_DNS],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        server = responder.stdout.readline().strip()
+        results = {name: [] for name in clients}
+        for _ in range(args.repeats):
+            for name in clients:
+                out = subprocess.run(client_command(name, server, args), capture_output=True,
+                                     text=True, timeout=CAP_SECONDS)
+                if out.returncode != 0:
+                    print('%s failed: %s' % (name, out.stderr.strip()[-400:]), file=sys.stderr)
+                    continue
+                report = json.loads(out.stdout.strip().splitlines()[-1])
+                if report['failed']:
+                    print('%s: %d questions failed' % (name, report['failed']), file=sys.stderr)
+                results[name].append(report['cpu_s'] / args.queries * 1e6)
+    finally:
+        responder.stdin.close()
+        responder.wait(10)
+    node = statistics.median(results['node']) if results.get('node') else None
+    print('resolve4, %d questions, %d in flight, %d runs each: client CPU per question (us)'
+          % (args.queries, args.concurrency, args.repeats))
+    for name, values in results.items():
+        if not values:
+            print('%-8s missing' % name)
+            continue
+        median = statistics.median(values)
+        ratio = ' %.2fx Node' % (median / node) if node else ''
+        print('%-8s %6.1f  (min %.1f, max %.1f)%s' % (name, median, min(values), max(values), ratio))
+
+
+if __name__ == '__main__':
+    main()

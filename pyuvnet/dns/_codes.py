@@ -1,0 +1,32 @@
+"""Node's dns error codes as the module's constants (``dns.NOTFOUND ==
+'ENOTFOUND'``), shared by pyuvnet.dns and pyuvnet.dns.promises."""
+
+# Node's error codes, as constants (dns.NOTFOUND == 'ENOTFOUND').
+NODATA = 'ENODATA'
+FORMERR = 'EFORMERR'
+SERVFAIL = 'ESERVFAIL'
+NOTFOUND = 'ENOTFOUND'
+NOTIMP = 'ENOTIMP'
+REFUSED = 'EREFUSED'
+BADQUERY = 'EBADQUERY'
+BADNAME = 'EBADNAME'
+BADFAMILY = 'EBADFAMILY'
+BADRESP = 'EBADRESP'
+CONNREFUSED = 'ECONNREFUSED'
+TIMEOUT = 'ETIMEOUT'
+EOF = 'EOF'
+FILE = 'EFILE'
+NOMEM = 'ENOMEM'
+DESTRUCTION = 'EDESTRUCTION'
+BADSTR = 'EBADSTR'
+BADFLAGS = 'EBADFLAGS'
+NONAME = 'ENONAME'
+BADHINTS = 'EBADHINTS'
+NOTINITIALIZED = 'ENOTINITIALIZED'
+LOADIPHLPAPI = 'ELOADIPHLPAPI'
+ADDRGETNETWORKPARAMS = 'EADDRGETNETWORKPARAMS'
+CANCELLED = 'ECANCELLED'
+
+CODES = [name for name, value in list(globals().items())
+         if name.isupper() and isinstance(value, str) and value.startswith('E')]
+__all__ = list(CODES)

@@ -1,0 +1,123 @@
+"""pyuvnet.dns.promises: Node 20's ``dns.promises``, as asyncio awaitables.
+
+    from pyuvnet import aio
+    from pyuvnet.dns import promises as dns
+
+    async def main():
+        async with aio.attach():
+            mx = await dns.resolveMx('example.com')
+
+The surface is ``pyuvnet.dns``'s without callbacks: each call starts its
+question at once (bad arguments raise there) and returns an
+``asyncio.Future`` settled with what the callback would get (``lookup``:
+``{'address', 'family'}``, or the list with ``all``; ``lookupService``:
+``{'hostname', 'service'}``) or rejected with its error. Needs the asyncio
+bridge on the running loop (``aio.attach()`` or ``aio.install()``).
+"""
+from .. import aio
+from .._lookup import getDefaultResultOrder, lookup as _lookup, setDefaultResultOrder
+from .._names import ALIASES, add_aliases
+from ._resolver import RRTYPES, Resolver as _CallbackResolver
+from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
+from ._codes import CODES
+from ._default import default_resolver, set_default_servers
+from ._service import lookupService as _lookup_service
+
+__all__ = [
+    'Resolver', 'lookup', 'lookupService', 'getServers', 'setServers', 'resolve', 'resolve4',
+    'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
+    'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'reverse',
+    'getDefaultResultOrder', 'setDefaultResultOrder',
+] + CODES
+
+
+def _settle(ask, shape=None):
+    """A future for ``ask(callback)``: the callback's error, or its result
+    (``shape`` makes the callback's values into one)."""
+    future = aio._bridge().loop.create_future()
+
+    def callback(err, *values):
+        if future.done():
+            return
+        if err is not None:
+            future.set_exception(err)
+        else:
+            future.set_result(shape(*values) if shape else values[0])
+    ask(callback)
+    return future
+
+
+class Resolver(_CallbackResolver):
+    """Node's ``dns.promises.Resolver``: :class:`pyuvnet.dns.Resolver`
+    whose questions return futures; ``cancel()`` rejects them with
+    ECANCELLED."""
+
+    def resolve(self, hostname, rrtype='A'):
+        if not isinstance(rrtype, str):
+            return super().resolve(hostname, rrtype, None)  # Node's type error
+        return _settle(lambda callback: super(Resolver, self).resolve(hostname, rrtype, callback))
+
+    def resolve4(self, hostname, options=None):
+        return _settle(lambda callback: self._ask('A', hostname, options, callback))
+
+    def resolve6(self, hostname, options=None):
+        return _settle(lambda callback: self._ask('AAAA', hostname, options, callback))
+
+    def reverse(self, ip):
+        return _settle(lambda callback: super(Resolver, self).reverse(ip, callback))
+
+
+def _promise_method(rrtype):
+    def method(self, hostname):
+        return _settle(lambda callback: self._ask(rrtype, hostname, None, callback))
+    name = RRTYPES[rrtype][1]
+    method.__name__ = name
+    method.__qualname__ = 'Resolver.' + name
+    method.__doc__ = 'A future of :meth:`pyuvnet.dns.Resolver.%s`\'s answer.' % name
+    return method
+
+
+for _rrtype in ('ANY', 'CAA', 'CNAME', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'):
+    setattr(Resolver, RRTYPES[_rrtype][1], _promise_method(_rrtype))
+
+def lookup(hostname, options=None):
+    """A future of ``{'address', 'family'}`` (a list of them with ``all``)."""
+    def shape(address, family=None):
+        return address if isinstance(address, list) else {'address': address, 'family': family}
+    return _settle(lambda callback: _lookup(hostname, options, callback), shape)
+
+
+def lookupService(address=None, port=None):
+    """A future of ``{'hostname', 'service'}`` (getnameinfo)."""
+    if address is None or port is None:
+        _lookup_service(address, port, None)     # Node's ERR_MISSING_ARGS
+    return _settle(lambda callback: _lookup_service(address, port, callback),
+                   lambda hostname, service: {'hostname': hostname, 'service': service})
+
+
+def getServers():
+    """The default resolver's servers."""
+    return default_resolver().getServers()
+
+
+def setServers(servers):
+    """Sets the default resolver's servers (a new default resolver, as
+    pyuvnet.dns.setServers)."""
+    set_default_servers(servers)
+
+
+def _default_method(name):
+    def method(hostname, *options):
+        return _settle(lambda callback: getattr(default_resolver(), name)(hostname, *options, callback))
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = 'A future of :meth:`Resolver.%s` on the default resolver.' % name
+    return method
+
+
+for _name in ('resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname',
+              'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv',
+              'resolveTxt', 'reverse'):
+    globals()[_name] = _default_method(_name)
+
+add_aliases(Resolver, ALIASES['dns.Resolver'])
+add_aliases(globals(), ALIASES['dns.promises'])

@@ -1,0 +1,1 @@
+# The dns wing of the binding: c-ares's declarations (ares.pxd).

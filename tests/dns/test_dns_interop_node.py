@@ -1,0 +1,44 @@
+"""The same questions through Node's dns.Resolver (setServers to the test's
+responder) and pyuvnet's give the same records and the same error codes."""
+import json
+import subprocess
+
+import pytest
+
+from dns_records import NODE_ANSWERS, NODE_FAILURES
+from support import NODE
+
+from pyuvnet import dns
+
+pytestmark = pytest.mark.skipif(NODE is None, reason='needs node, the reference')
+
+NODE_SCRIPT = r'''
+const dns = require('dns');
+const r = new dns.Resolver({timeout: 200, tries: 2});
+r.setServers([process.argv[1]]);
+const jobs = JSON.parse(process.argv[2]);
+const out = [];
+let left = jobs.length;
+jobs.forEach(([method, name, options], i) => {
+  const done = (err, result) => {
+    out[i] = err ? {code: err.code, syscall: err.syscall, hostname: err.hostname} : result;
+    if (--left === 0) console.log(JSON.stringify(out));
+  };
+  if (options) r[method](name, options, done); else r[method](name, done);
+});
+'''
+
+
+def test_node_and_pyuvnet_read_the_same_records(responder, resolver, run_loop):
+    jobs = [[m, n, o] for m, n, o, _ in NODE_ANSWERS] + [[m, n, None] for m, n, _, _ in NODE_FAILURES]
+    node = subprocess.run([NODE, '-e', NODE_SCRIPT, responder.server, json.dumps(jobs)],
+                          capture_output=True, text=True, timeout=30, check=True)
+    from_node = json.loads(node.stdout)
+    ours = [None] * len(jobs)
+    for i, (method, name, options) in enumerate(jobs):
+        def done(err, result=None, i=i):
+            ours[i] = ({'code': err.code, 'syscall': err.syscall, 'hostname': err.hostname}
+                       if err else result)
+        getattr(resolver, method)(name, *([options] if options else []), done)
+    run_loop(10)
+    assert ours == from_node
