@@ -106,17 +106,36 @@ def setServers(servers):
     set_default_servers(servers)
 
 
+def resolve(hostname, rrtype='A'):
+    """A future of the default resolver's records of type ``rrtype``."""
+    return _settle(lambda callback: default_resolver().resolve(hostname, rrtype, callback))
+
+
+def resolve4(hostname, options=None):
+    """A future of the default resolver's IPv4 addresses."""
+    return _settle(lambda callback: default_resolver().resolve4(hostname, options, callback))
+
+
+def resolve6(hostname, options=None):
+    """A future of the default resolver's IPv6 addresses."""
+    return _settle(lambda callback: default_resolver().resolve6(hostname, options, callback))
+
+
+def reverse(ip):
+    """A future of the default resolver's names for an IP address."""
+    return _settle(lambda callback: default_resolver().reverse(ip, callback))
+
+
 def _default_method(name):
-    def method(hostname, *options):
-        return _settle(lambda callback: getattr(default_resolver(), name)(hostname, *options, callback))
+    def method(hostname):
+        return _settle(lambda callback: getattr(default_resolver(), name)(hostname, callback))
     method.__name__ = method.__qualname__ = name
     method.__doc__ = 'A future of :meth:`Resolver.%s` on the default resolver.' % name
     return method
 
 
-for _name in ('resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname',
-              'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv',
-              'resolveTxt', 'reverse'):
+for _name in ('resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
+              'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt'):
     globals()[_name] = _default_method(_name)
 
 add_aliases(Resolver, ALIASES['dns.Resolver'])
