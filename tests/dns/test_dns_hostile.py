@@ -102,3 +102,30 @@ def test_answer_count_larger_than_the_answers_fails_any(resolver, ask):
     err, _ = ask(resolver, 'resolveAny', 'ancount.test')
     assert err.code in ('EBADRESP', 'ETIMEOUT')
     assert (err.syscall, err.hostname) == ('queryAny', 'ancount.test')
+
+
+def test_a_loop_closed_with_a_question_in_flight_frees_the_resolvers_handles(responder):
+    # The loop's close() closes c-ares' polls and timer as its own; the
+    # resolver then refuses new questions instead of touching them.
+    import pyuvnet as net
+    from pyuvnet import _uv
+    loop = net.Loop()
+    saved = _uv._thread_state.loop
+    _uv._thread_state.loop = loop
+    try:
+        resolver = dns.Resolver({'timeout': 5000, 'tries': 1})
+        resolver.setServers([responder.server])
+        resolver.resolve4('silent.test', lambda *args: None)
+        loop.run_once()         # libuv starts polling c-ares' socket
+    finally:
+        _uv._thread_state.loop = saved
+    loop.close()
+    try:
+        resolver.resolve4('a.test', lambda *args: None)
+    except RuntimeError as exc:
+        assert 'closed' in str(exc)
+    else:
+        raise AssertionError('a closed loop took a question')
+    del resolver
+    import gc
+    gc.collect()
