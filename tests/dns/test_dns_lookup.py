@@ -58,3 +58,15 @@ def test_no_hostname_answers_null(ask):
 def test_lookup_service_gives_host_and_service(ask):
     host, service = socket.getnameinfo(('127.0.0.1', 22), socket.NI_NAMEREQD)
     assert ask(dns, 'lookupService', '127.0.0.1', 22) == (None, (host, service))
+
+
+def test_net_connect_takes_dns_lookup_as_its_lookup(listening_server, run_loop):
+    import pyuvnet as net
+    got = []
+    server, port = listening_server(lambda sock: sock.end(b'hi'))
+    sock = net.connect({'port': port, 'host': 'localhost', 'lookup': dns.lookup,
+                        'family': 4})
+    sock.on('data', got.append)
+    sock.on('close', lambda had_error: server.close())
+    run_loop()
+    assert b''.join(got) == b'hi'
