@@ -18,6 +18,7 @@ V4MAPPED = 0x0008
 ALL = 0x0010
 
 _ORDERS = ('verbatim', 'ipv4first', 'ipv6first')
+_EAI_NONAME = -3008             # libuv's: getaddrinfo found nothing
 _default_order = 'verbatim'     # Node 17 and later
 
 
@@ -117,5 +118,3 @@ def lookup(hostname, options=None, callback=None):
     if status < 0:
         _uv.nextTick(found, status, [])
 
-
-_EAI_NONAME = -3008
