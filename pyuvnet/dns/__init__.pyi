@@ -3,6 +3,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from . import promises as promises
+from ._codes import *  # Node's error codes (NODATA, ...), in __all__
 from ._resolver import Resolver as Resolver
 from ._service import lookupService as lookupService
 
@@ -24,30 +25,6 @@ _Answer = Callable[[OSError | None, Any], object]
 ADDRCONFIG: int
 V4MAPPED: int
 ALL: int
-NODATA: str
-FORMERR: str
-SERVFAIL: str
-NOTFOUND: str
-NOTIMP: str
-REFUSED: str
-BADQUERY: str
-BADNAME: str
-BADFAMILY: str
-BADRESP: str
-CONNREFUSED: str
-TIMEOUT: str
-EOF: str
-FILE: str
-NOMEM: str
-DESTRUCTION: str
-BADSTR: str
-BADFLAGS: str
-NONAME: str
-BADHINTS: str
-NOTINITIALIZED: str
-LOADIPHLPAPI: str
-ADDRGETNETWORKPARAMS: str
-CANCELLED: str
 
 def lookup(hostname: str | None, options: int | Mapping[str, Any] | Callable[..., object] | None = None,
            callback: Callable[..., object] | None = None) -> None: ...

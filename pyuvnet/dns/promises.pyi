@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._lookup import getDefaultResultOrder as getDefaultResultOrder
+from ._codes import *  # Node's error codes (NODATA, ...), in __all__
 from .._lookup import setDefaultResultOrder as setDefaultResultOrder
 
 __all__ = [
@@ -17,30 +18,6 @@ __all__ = [
     'CANCELLED',
 ]
 
-NODATA: str
-FORMERR: str
-SERVFAIL: str
-NOTFOUND: str
-NOTIMP: str
-REFUSED: str
-BADQUERY: str
-BADNAME: str
-BADFAMILY: str
-BADRESP: str
-CONNREFUSED: str
-TIMEOUT: str
-EOF: str
-FILE: str
-NOMEM: str
-DESTRUCTION: str
-BADSTR: str
-BADFLAGS: str
-NONAME: str
-BADHINTS: str
-NOTINITIALIZED: str
-LOADIPHLPAPI: str
-ADDRGETNETWORKPARAMS: str
-CANCELLED: str
 
 # At run time a subclass of pyuvnet.dns.Resolver whose questions return
 # futures; typed apart, as its methods' signatures differ from the base's.
