@@ -76,9 +76,8 @@ def _validate_int(options, key, minimum):
 
 
 def _to_ascii(name):
-    """Node's toASCII: a name with non-ASCII labels in punycode, others as given."""
-    if name.isascii():
-        return name
+    """Node's toASCII of a name with non-ASCII labels: punycode (as given
+    when IDNA refuses it)."""
     try:
         return name.encode('idna').decode('ascii')
     except UnicodeError:
@@ -173,12 +172,16 @@ class Resolver:
     def _ask(self, rrtype, name, options, callback):
         if callback is None and callable(options):
             options, callback = None, options
-        validate_string(name, 'name')
-        validate_function(callback, 'callback')
+        # The checks inline (the validators only to raise): this runs per question.
+        if not isinstance(name, str):
+            validate_string(name, 'name')
+        if not callable(callback):
+            validate_function(callback, 'callback')
         qtype, _method, syscall = RRTYPES[rrtype]
-        ttl = bool(options and options.get('ttl'))
+        ttl = options is not None and bool(options.get('ttl'))
         question = _Question(self, callback, syscall, name)
-        _uv.cares_query(self._core, _to_ascii(name), qtype, ttl, question.answered)
+        _uv.cares_query(self._core, name if name.isascii() else _to_ascii(name), qtype, ttl,
+                        question.answered)
         question.asking = False
 
     def resolve(self, hostname, rrtype=None, callback=None):

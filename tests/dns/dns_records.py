@@ -26,6 +26,8 @@ MISBEHAVE = {
     'spoofonly.test': 'spoof-only', 'garbage.test': 'garbage', 'ancount.test': 'bad-ancount',
 }
 ZONE['ancount.test'] = [A('1.2.3.4', ttl=123)]
+# A name with a non-ASCII label is asked in punycode, as Node's toASCII does.
+ZONE['xn--caf-dma.test'] = [A('10.7.7.7')]
 ZONE['spoofid.test'] = ZONE['spoofport.test'] = ZONE['spoofonly.test'] = [A('10.9.9.9')]
 
 MX_RECORDS = [{'exchange': 'mx1.a.test', 'priority': 10}, {'exchange': 'mx2.a.test', 'priority': 20}]

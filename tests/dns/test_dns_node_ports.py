@@ -82,3 +82,14 @@ def test_resolveany(run_loop):
     err, records = answers[0]
     assert err is None
     assert [{k: v for k, v in r.items() if k != 'ttl'} for r in records] == expected
+
+
+def test_setlocaladdress():
+    # test-dns-setlocaladdress.js
+    import pytest
+    resolver = dns.Resolver()
+    resolver.setLocalAddress('127.0.0.1')
+    resolver.setLocalAddress('::1')
+    for bad in (('bad',), (123,), ()):
+        with pytest.raises(Exception):
+            resolver.setLocalAddress(*bad)

@@ -98,3 +98,8 @@ def test_each_resolver_asks_its_own_servers(run_loop):
             resolver.resolve4('example.org', lambda err, found: answers.append(found))
         run_loop()
     assert sorted(answers) == [['1.2.3.4'], ['5.6.7.8']]
+
+
+def test_non_ascii_names_are_asked_in_punycode(responder, resolver, ask):
+    assert ask(resolver, 'resolve4', 'caf\xe9.test') == (None, ['10.7.7.7'])
+    assert responder.count('udp', 'xn--caf-dma.test') == 1
