@@ -69,8 +69,7 @@ def _options(options, callback):
             verbatim = validate_boolean(options['verbatim'], 'options.verbatim')
             order = 'verbatim' if verbatim else 'ipv4first'
         if options.get('order') is not None:
-            order = validate_one_of(options['order'], 'options.order',
-                                    ('ipv4first', 'ipv6first', 'verbatim'))
+            order = validate_one_of(options['order'], 'options.order', _ORDERS)
     return family, hints, all_, order
 
 

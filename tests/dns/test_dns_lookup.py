@@ -70,3 +70,37 @@ def test_net_connect_takes_dns_lookup_as_its_lookup(listening_server, run_loop):
     sock.on('close', lambda had_error: server.close())
     run_loop()
     assert b''.join(got) == b'hi'
+
+
+def test_lookup_arguments_as_node_20_checks_them():
+    # test-dns-lookup.js's validation, pinned under /usr/bin/node.
+    import pytest
+    from pyuvnet import errors
+
+    def raised(*args):
+        with pytest.raises(errors.NodeError) as info:
+            dns.lookup(*args)
+        return info.value.code, str(info.value)
+    noop = lambda *args: None  # noqa: E731
+    assert raised(5, noop)[0] == 'ERR_INVALID_ARG_TYPE'
+    assert raised('nodejs.org', {'hints': 100}, noop) == (
+        'ERR_INVALID_ARG_VALUE', "The argument 'hints' is invalid. Received 100")
+    assert raised('nodejs.org', {'family': 20}, noop) == (
+        'ERR_INVALID_ARG_VALUE', "The property 'options.family' must be one of: 0, 4, 6. Received 20")
+    assert raised('nodejs.org', 20, noop) == (
+        'ERR_INVALID_ARG_VALUE', "The argument 'family' must be one of: 0, 4, 6. Received 20")
+    assert raised('nodejs.org', {'all': 'x'}, noop)[0] == 'ERR_INVALID_ARG_TYPE'
+    assert raised('nodejs.org', {'verbatim': 'x'}, noop)[0] == 'ERR_INVALID_ARG_TYPE'
+    assert raised('nodejs.org', {'order': 'x'}, noop) == (
+        'ERR_INVALID_ARG_VALUE', "The property 'options.order' must be one of: 'verbatim', "
+        "'ipv4first', 'ipv6first'. Received 'x'")
+    assert raised('nodejs.org', {})[0] == 'ERR_INVALID_ARG_TYPE'
+    assert raised('nodejs.org', 'x', noop)[0] == 'ERR_INVALID_ARG_TYPE'
+
+
+def test_lookup_of_nothing_and_of_an_address(ask):
+    # test-dns-lookup.js: false with all gives [], an address itself.
+    assert ask(dns, 'lookup', False, {'hints': 0, 'family': 0, 'all': True}) == (None, [])
+    assert ask(dns, 'lookup', '127.0.0.1', {'family': 4, 'hints': 0, 'all': False}) == (
+        None, ('127.0.0.1', 4))
+    assert ask(dns, 'lookup', '', {'family': 6}) == (None, (None, 6))
