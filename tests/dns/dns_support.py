@@ -17,7 +17,8 @@ a name outside it is NXDOMAIN, a type the name lacks is an empty NOERROR
 
 Answers over UDP longer than 512 bytes (or the query's EDNS size) are
 truncated (TC set, no records), so the client must ask again over TCP:
-``queries`` records ``(transport, name, type)`` for each question seen.
+``queries`` records ``(transport, name, type)`` for each question seen,
+``peers`` the address each UDP question came from.
 """
 import os
 import select
@@ -113,6 +114,7 @@ class Responder:
         self.table = {name.lower().rstrip('.'): records for name, records in table.items()}
         self.misbehave = {name.lower(): how for name, how in (misbehave or {}).items()}
         self.queries = []
+        self.peers = []
         family = socket.AF_INET6 if ':' in host else socket.AF_INET
         self.udp, self.tcp = self._bind_pair(family, host)
         self.port = self.udp.getsockname()[1]
@@ -229,6 +231,7 @@ class Responder:
                     conn.close()
 
     def _reply_udp(self, packet, peer):
+        self.peers.append(peer[0])
         try:
             reply = self.answer(packet, 'udp')
         except (IndexError, struct.error, UnicodeDecodeError):

@@ -103,3 +103,9 @@ def test_each_resolver_asks_its_own_servers(run_loop):
 def test_non_ascii_names_are_asked_in_punycode(responder, resolver, ask):
     assert ask(resolver, 'resolve4', 'caf\xe9.test') == (None, ['10.7.7.7'])
     assert responder.count('udp', 'xn--caf-dma.test') == 1
+
+
+def test_set_local_address_is_the_questions_source(responder, resolver, ask):
+    resolver.setLocalAddress('127.0.0.2')
+    assert ask(resolver, 'resolve4', 'a.test') == (None, ['10.0.0.1', '10.0.0.2'])
+    assert responder.peers == ['127.0.0.2']
