@@ -64,8 +64,6 @@ cdef class ChannelCore:
     how many times each server is asked."""
     cdef CaresDriver* driver
     cdef Loop loop
-    cdef readonly int timeout
-    cdef readonly int tries
 
     def __cinit__(self, int timeout=-1, int tries=4):
         cdef ares.ares_options options
@@ -75,8 +73,6 @@ cdef class ChannelCore:
         init_cares_library()
         self.loop = current_loop()
         self.loop.live()                # RuntimeError on a closed loop
-        self.timeout = timeout
-        self.tries = tries
         self.driver = <CaresDriver*>malloc(sizeof(CaresDriver))
         if self.driver == NULL:
             raise MemoryError()
