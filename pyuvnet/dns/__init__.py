@@ -10,10 +10,10 @@ Node's keys; failures are ``OSError``\\s with Node's ``code``
 ``hostname``. ``pyuvnet.dns.promises`` has the same surface as awaitables.
 See docs/DNS.md.
 """
-from .._lookup import (
+from ._lookup import (
     ADDRCONFIG, ALL, V4MAPPED, getDefaultResultOrder, lookup, setDefaultResultOrder,
 )
-from .._names import ALIASES, add_aliases
+from .._aliases import ALIASES, add_aliases
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._default import default_resolver, set_default_servers
 from ._resolver import Resolver

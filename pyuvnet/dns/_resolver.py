@@ -10,12 +10,10 @@ as Node queues every answer.
 """
 import socket
 
-from .. import _uv, errors
-from .._names import OptionSpec, normalize_options
-from ..addresses import isIP
-from ..node_error import NodeError
-from ..system_errors import SYSTEM_ERROR_CLASSES
-from ..validate import validate_function, validate_string
+from .. import _uv, errors, isIP
+from .._options import OptionSpec, normalize_options
+from ..errors import NodeError, SYSTEM_ERROR_CLASSES
+from .._validate import validate_function, validate_string
 from ._servers import node_servers, servers_csv
 
 __all__ = ['Resolver', 'RRTYPES', 'resolver_exception']

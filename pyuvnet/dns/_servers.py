@@ -2,9 +2,8 @@
 list written back in ``getServers()``'s form."""
 import re
 
-from .. import errors
-from ..addresses import isIP
-from ..validate import validate_array, validate_string
+from .. import errors, isIP
+from .._validate import validate_array, validate_string
 
 __all__ = ['servers_csv', 'node_servers']
 

@@ -1,7 +1,6 @@
 """dns.lookupService: getnameinfo (libuv's thread pool), as Node's."""
-from .. import _uv, errors
-from ..addresses import isIP
-from ..validate import validate_function, validate_port
+from .. import _uv, errors, isIP
+from .._validate import validate_function, validate_port
 
 __all__ = ['lookupService']
 

@@ -14,9 +14,9 @@ question at once (bad arguments raise there) and returns an
 ``{'hostname', 'service'}``) or rejected with its error. Needs the asyncio
 bridge on the running loop (``aio.attach()`` or ``aio.install()``).
 """
-from .. import aio
-from .._lookup import getDefaultResultOrder, lookup as _lookup, setDefaultResultOrder
-from .._names import ALIASES, add_aliases
+from ..events import _aio as aio
+from ._lookup import getDefaultResultOrder, lookup as _lookup, setDefaultResultOrder
+from .._aliases import ALIASES, add_aliases
 from ._resolver import RRTYPES, Resolver as _CallbackResolver
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._codes import CODES

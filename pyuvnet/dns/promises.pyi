@@ -3,9 +3,9 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .._lookup import getDefaultResultOrder as getDefaultResultOrder
+from ._lookup import getDefaultResultOrder as getDefaultResultOrder
 from ._codes import *  # Node's error codes (NODATA, ...), in __all__
-from .._lookup import setDefaultResultOrder as setDefaultResultOrder
+from ._lookup import setDefaultResultOrder as setDefaultResultOrder
 
 __all__ = [
     'Resolver', 'lookup', 'lookupService', 'getServers', 'setServers', 'resolve', 'resolve4',

@@ -15,7 +15,7 @@ from pyuvnet import tls
 
 PACKAGE = os.path.dirname(net.__file__)
 ASYNCIO_LAYER = {'aio', 'events._aio', 'promises', 'net._awaitables', 'net._async_methods',
-                 'child_process.promises', 'stream._async', 'stream.promises'}
+                 'child_process.promises', 'stream._async', 'stream.promises', 'dns.promises'}
 
 
 def module_name(path):

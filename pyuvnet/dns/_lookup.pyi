@@ -1,4 +1,4 @@
-# Types of pyuvnet._lookup (dns.lookup over getaddrinfo; the default result order).
+# Types of pyuvnet.dns._lookup (dns.lookup over getaddrinfo; the default result order).
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 

@@ -1,13 +1,11 @@
 """Node's ``dns.lookup`` over getaddrinfo (libuv's, on its thread pool), and
 the default result order ``dns.setDefaultResultOrder()`` sets.
 
-It lives below both ``pyuvnet`` (net, which resolves with getaddrinfo
-before connecting) and ``pyuvnet.dns``, which re-exports it: Node's
-``lookup`` is getaddrinfo, not c-ares.
+Node's ``lookup`` is getaddrinfo, not c-ares: the same
+``_uv.getaddrinfo`` net resolves a host with before connecting.
 """
-from . import _uv, errors
-from .addresses import isIP
-from .validate import validate_boolean, validate_function, validate_number, validate_one_of
+from .. import _uv, errors, isIP
+from .._validate import validate_boolean, validate_function, validate_number, validate_one_of
 
 __all__ = ['lookup', 'getDefaultResultOrder', 'setDefaultResultOrder', 'in_order',
            'ADDRCONFIG', 'V4MAPPED', 'ALL']
