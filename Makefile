@@ -5,6 +5,7 @@
 #
 #   make test   [PYTHON=python3] [PYTEST_ARGS=...]
 #   make bench  [PYTHON=python3] [BENCH_ARGS=...]
+#   make bench-check       the benchmark's timing self-checks (not in make test)
 #   make develop           only the setup: pyuvnet built in place, test extras
 #   make libuv-choice      which libuv the next build uses, and why
 #   make libuv             libuv's pinned source into vendor/libuv (when the submodule is empty)
@@ -105,6 +106,15 @@ bench-copy:
 	@$(PY) -c "import os, sys; sys.path.insert(0, 'bench'); from pathlib import Path; \
 		from runner import build; program = str(build.copy_aliasing(Path('pyuvnet/uv').resolve())); \
 		os.execv(program, [program])"
+
+# The benchmark harness's self-checks that assert timing or CPU shares
+# (marked load_sensitive, left out of `make test`): alone, and the failed
+# ones once more, since a loaded machine can fail one without a bug.
+.PHONY: bench-check
+bench-check: build/.installed-test
+	$(PY) -m pytest -q --load-sensitive tests/bench $(PYTEST_ARGS) || { \
+		echo "make: bench-check: the failed ones again (a loaded machine can fail a timing check)"; \
+		$(PY) -m pytest -q --load-sensitive --last-failed tests/bench $(PYTEST_ARGS); }
 
 bundled-test:
 	bash .ci/run wheels

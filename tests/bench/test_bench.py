@@ -325,6 +325,7 @@ def test_realistic_http_server_answers_pipelined_requests_in_order(name):
     assert all('date' in headers for _, headers, _ in got)
 
 
+@pytest.mark.load_sensitive
 @pytest.mark.parametrize('name', REALISTIC_HTTP)
 def test_realistic_http_server_answers_keep_alive_requests_without_a_delayed_ack_stall(name):
     """20 keep-alive round trips on one connection, each sent once the last
@@ -559,6 +560,7 @@ def test_a_terminated_run_stops_every_server_it_started():
 SPIN = 'import time\nend = time.time() + 10\nprint(1, flush=True)\nwhile time.time() < end: pass'
 
 
+@pytest.mark.load_sensitive
 def test_loadgen_samples_the_servers_user_time_finely(loadgen, serve):
     """server_user_sampled_s (loadgen_usercpu.c): a process that only spins
     in user space is sampled as user time, as much as /proc counts it

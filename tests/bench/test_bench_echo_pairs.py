@@ -179,6 +179,7 @@ def test_the_record_holds_rows_and_rounds_and_its_table_reads_them():
 
 
 @needs_proc
+@pytest.mark.load_sensitive
 def test_a_real_round_measures_two_servers_in_the_same_seconds(loadgen):  # noqa: F811
     """The C echo server and pyuvnet's callback server, one short round of
     the 1 KiB pingpong: each has its user µs per round trip from the same

@@ -83,6 +83,7 @@ def test_a_worker_that_stops_answering_fails_the_slice():
         worker.close()
 
 
+@pytest.mark.load_sensitive
 @needs_proc
 def test_a_round_measures_the_server_and_the_app_in_the_same_window(loadgen):  # noqa: F811
     """pyuvnet's ASGI server and the worker, alternating in 50 ms slices:

@@ -58,6 +58,7 @@ def share(pid, seconds=WINDOW):
     return (run_ns(pids) - began) / 1e9 / seconds
 
 
+@pytest.mark.load_sensitive
 def test_a_server_spinning_while_idle_takes_nothing_from_the_measured_one(bench):
     """Two servers pinned to the server's CPU: one spins while idle, the
     other is measured (here it spins too, as a loaded server would). In
@@ -84,6 +85,7 @@ def test_a_server_spinning_while_idle_takes_nothing_from_the_measured_one(bench)
     assert seen['measured'] > 0.1  # it ran: alone on its CPU but for other load
 
 
+@pytest.mark.load_sensitive
 def test_every_stopped_process_is_continued_when_a_measurement_fails(bench):
     """A run error (recorded), and a Ctrl-C (raised through): after either,
     every process of the other servers' trees runs again, a primary's
@@ -144,6 +146,7 @@ def test_a_stopped_server_still_stops_at_once_on_its_sigterm():
     assert time.monotonic() - began < 2
 
 
+@pytest.mark.load_sensitive
 def test_each_servers_idle_cpu_is_recorded_and_noted_under_its_tables(bench):
     """As the servers start, each one's CPU share while idle (and alone) is
     recorded; the record carries it, and a table with a server past
@@ -170,6 +173,7 @@ def test_each_servers_idle_cpu_is_recorded_and_noted_under_its_tables(bench):
         assert 'the others stopped' in text
 
 
+@pytest.mark.load_sensitive
 def test_the_sampler_counts_a_process_trees_user_cpu_over_the_block():
     """bench/cpu_sampler.c (wrk's runs): every thread of every process
     named is sampled over the block; a sleeping primary and its spinning

@@ -80,6 +80,7 @@ def run(loadgen, target, *args, duration='0.3'):
     return proc.returncode, json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.load_sensitive
 def test_pipelined_batches_are_counted_per_response_with_latencies(loadgen, serve):
     server = serve()
     code, result = run(loadgen, server.target, '--conns', '3', '--pipeline', '16')

@@ -25,6 +25,7 @@ def run(loadgen, target, *args):
     return json.loads(proc.stdout)
 
 
+@pytest.mark.load_sensitive
 def test_the_open_loop_sends_at_its_rate_and_reports_p999(loadgen, echo):
     result = run(loadgen, echo(), '--conns', '4', '--rate', '400', '--duration', '1')
     assert result['rate'] == 400
@@ -33,6 +34,7 @@ def test_the_open_loop_sends_at_its_rate_and_reports_p999(loadgen, echo):
     assert 0 < result['p50_us'] <= result['p99_us'] <= result['p999_us']
 
 
+@pytest.mark.load_sensitive
 def test_a_stall_counts_for_every_request_scheduled_during_it(loadgen, echo):
     """One connection at 200/s; its 40th message (0.2 s in, in the window)
     is held 0.3 s: the 60 requests due meanwhile go late and are charged
