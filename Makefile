@@ -91,9 +91,10 @@ bench-asgi:
 	$(MAKE) bench BENCH_ARGS="--asgi --only $(WEB_SYSTEMS) $(BENCH_ARGS)"
 
 # The tools the asked run loads or counts with: wrk for the HTTP cells
-# (--http, --full), valgrind for --instructions; installed with apt-get when
-# root, else named (the runner then marks those rows "missing" with the reason).
-BENCH_TOOLS = $(if $(filter --http --full --asgi,$(BENCH_ARGS)),wrk) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
+# (the default run's web servers, unless --no-web; --http, --full),
+# valgrind for --instructions; installed with apt-get when root, else named
+# (the runner then marks those rows "missing" with the reason).
+BENCH_TOOLS = $(if $(filter --http --full --asgi,$(BENCH_ARGS))$(if $(filter --no-web,$(BENCH_ARGS)),,web),wrk) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
 .PHONY: bench-deps
 bench-deps:
 	@missing=""; \

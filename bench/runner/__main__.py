@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import build, echo_pairs, latency_tables, markdown, report, runner, targets
+from . import build, echo_pairs, latency_tables, markdown, report, runner, summary, targets
 from .results import Results
 from .systems import ECHO, HTTP, PROXY, matches
 
@@ -48,6 +48,13 @@ def parse_args(argv):
                              'granian, fastpysgi) under wrk: hello at 50 and 500 connections, '
                              'a 64 KiB upload, a FastAPI JSON endpoint, and each ASGI server\'s '
                              'share of a FastAPI request in paired rounds (--full includes them)')
+    parser.add_argument('--no-web', action='store_true',
+                        help='leave out the Python web servers (pyuvnet.asgi, pyuvnet.wsgi, '
+                             'uvicorn, granian, fastpysgi) that the default run measures on '
+                             'the hello and the FastAPI endpoint at 50 connections')
+    parser.add_argument('--verdicts', action='store_true',
+                        help="print the issues' targets, met or missed, after the tables "
+                             '(the saved record always holds them)')
     parser.add_argument('--instructions', action='store_true',
                         help='add instructions per message (perf, else callgrind: slow)')
     parser.add_argument('--pyuvnet-tree', metavar='DIR', type=Path,
@@ -121,7 +128,8 @@ def parse_args(argv):
     return runner.Settings(seconds=args.seconds, warmup=min(1.0, max(0.1, args.seconds / 4)),
                            repeats=args.repeats, full=args.full, http=args.http or args.full,
                            instructions=args.instructions, only=only,
-                           asgi=args.asgi or args.full,
+                           asgi=args.asgi or args.full, web=not args.no_web,
+                           verdicts=args.verdicts,
                            pyuvnet_tree=str(args.pyuvnet_tree.resolve()) if args.pyuvnet_tree else None)
 
 
@@ -135,6 +143,7 @@ def redraw(json_path):
     results = Results.from_json(record)
     print(report.render(results, record))
     print('\n' + report.targets_text(targets.rows(record)))
+    print(summary.render(results, record))
     drawn = report.draw(results, record, json_path)
     if not drawn:
         sys.exit('bench: no matplotlib: no chart')
@@ -201,10 +210,12 @@ def main(argv=None):
         sys.exit(f'bench: cannot build the load generator: {err}')
     meta['targets'] = targets.rows({**meta, **results.to_json()})
     print(report.render(results, meta))
-    print('\n' + report.targets_text(meta['targets']))
+    if settings.verdicts:
+        print('\n' + report.targets_text(meta['targets']))
     saved = report.save(results, meta, build.bench_dir() / 'results')
     print(f"\nsaved {' and '.join(report.path_text(p) for p in saved)}"
           + ('' if len(saved) > 1 else ' (no matplotlib: no chart)'))
+    print(summary.render(results, meta))
 
 
 if __name__ == '__main__':

@@ -25,7 +25,7 @@ from .procs import Server, ServerFailed, cpu_plan, raise_nofile
 from .report import figure
 from .results import Results
 from .scenarios import (IDLE, asgi_matrix, concurrency_matrix, echo_matrix, http_matrix,
-                        proxy_matrix)
+                        proxy_matrix, web_matrix)
 from .systems import (ECHO, ECHO_MARK, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY,
                       WEB, WEB_ASGI, Missing, System, select, server_env, uv_echo)
 
@@ -44,7 +44,9 @@ class Settings:
     http: bool
     instructions: bool
     only: tuple
-    asgi: bool = False  # the Python web servers' cells (asgi_matrix)
+    asgi: bool = False  # the Python web servers' cells (asgi_matrix) and the FastAPI share
+    web: bool = False   # the web servers' two headline cells (web_matrix), the default run's
+    verdicts: bool = False  # the targets report printed (it is saved in any case)
     pyuvnet_tree: str | None = None  # another checkout's pyuvnet (a "before" run)
 
 
@@ -117,16 +119,24 @@ class Bench:
     # -- runs ----------------------------------------------------------
 
     def attempt(self, scenario, name, server, measure):
-        """Run ``measure()`` and record it; a short text for the progress log."""
+        """Run ``measure()`` and record it, a failed run tried once more
+        (a server that died is not); a short text for the progress log."""
         if self.results.cell(scenario, name).error:
             return 'skipped'  # one failed run already voids the cell: save the time
-        try:
-            server.check()
-            with self.alone(server):
-                run = measure()
-        except (load.RunError, ServerFailed) as err:
-            self.results.fail(scenario, name, str(err))
-            return 'error'
+        for tries_left in (1, 0):
+            try:
+                server.check()
+                with self.alone(server):
+                    run = measure()
+                break
+            except ServerFailed as err:
+                self.results.fail(scenario, name, str(err))
+                return 'error'
+            except load.RunError as err:
+                if not tries_left:
+                    self.results.fail(scenario, name, f'{err} (tried twice)')
+                    return 'error'
+                self.log(f'{scenario.title}: {name} failed ({err}); once more')
         self.results.add(scenario, name, run)
         return figure(run[scenario.metric], scenario.unit)
 
@@ -213,15 +223,16 @@ class Bench:
     def http(self):
         systems = select(HTTP_SYSTEMS + (HTTP_CLUSTER if self.settings.full else ()),
                          self.settings.only)
-        if self.settings.asgi:
+        if self.settings.asgi or self.settings.web:
             # The web servers' cells are the asgi section's: each cell once.
             systems = [s for s in systems if s.name not in WEB]
         self.http_cells(systems, http_matrix(self.settings.full))
 
     def asgi(self):
         """The Python web servers on asgi_matrix's cells (the FastAPI one on
-        the ASGI servers only), then the servers' share of a FastAPI
-        request against FastAPI's own cost, in paired rounds (share.py)."""
+        the ASGI servers only), then, with --asgi, the servers' share of a
+        FastAPI request against FastAPI's own cost, in paired rounds
+        (share.py); the default run: web_matrix's two cells alone."""
         systems = [s for s in select(HTTP_SYSTEMS, self.settings.only) if s.name in WEB]
         figures = {}
 
@@ -230,7 +241,10 @@ class Bench:
                        if name in WEB_ASGI and server.proc.poll() is None}
             if servers:
                 figures['fastapi_share'] = self.fastapi_share(servers)
-        self.http_cells(systems, asgi_matrix(), {'fastapi': WEB_ASGI}, then)
+        if self.settings.asgi:
+            self.http_cells(systems, asgi_matrix(), {'fastapi': WEB_ASGI}, then)
+        else:
+            self.http_cells(systems, web_matrix(), {'fastapi': WEB_ASGI})
         return figures
 
     def fastapi_share(self, servers):
@@ -330,7 +344,7 @@ def run(settings, log):
             timed('proxy', bench.proxy)
         if settings.http:
             timed('http', bench.http)
-        if settings.asgi:
+        if settings.asgi or settings.web:
             figures.update(timed('asgi', bench.asgi))
         if settings.instructions:
             method = timed('instructions', bench.instructions)

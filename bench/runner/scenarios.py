@@ -146,6 +146,12 @@ def asgi_matrix():
             Scenario('http', conns=50, variant='fastapi')]
 
 
+def web_matrix():
+    """The default run's Python web server cells: the hello and the FastAPI
+    endpoint at 50 connections (asgi_matrix's first and last)."""
+    return [HTTP, Scenario('http', conns=50, variant='fastapi')]
+
+
 IDLE = Scenario('idle', 'tcp', conns=5000)
 HTTP = Scenario('http', 'tcp', conns=50)
 # The row that gets the instructions-per-message column.
