@@ -139,3 +139,24 @@ def test_a_failed_run_is_tried_once_more_before_the_cell_fails():
     assert bench.attempt(pingpong, 'node', FakeServer(), fails) == 'error'
     assert bench.results.cell(pingpong, 'node').error == \
         'nothing completed in the measured window (tried twice)'
+
+
+def test_results_md_opens_with_the_comparison_from_the_recorded_runs():
+    """bench/RESULTS.md's first section is the three tables a newcomer
+    asks for, and its web servers' figures are those of the run it names."""
+    text = (ROOT / 'bench' / 'RESULTS.md').read_text()
+    sections = [line for line in text.splitlines() if line.startswith('## ')]
+    assert sections[0] == '## pyuvnet against what you would use instead'
+    opening = text.split('\n## ')[1]
+    assert [line for line in opening.splitlines() if line.startswith('### ')] == [
+        '### Python web servers (ASGI, WSGI, FastAPI)', '### Node 20', '### asyncio and uvloop']
+    results, _ = recorded(WEB_RUN)
+    assert 'results/2026-11-26-web-4.json' in opening
+    rows = {line.split(' | ')[0].strip('| *'): line for line in opening.splitlines()
+            if line.startswith('| ')}
+    for label, system in (('pyuvnet.asgi', 'pyuvnet-asgi'), ('uvicorn (uvloop, httptools)',
+                                                            'uvicorn-asgi'),
+                          ('granian, ASGI', 'granian-asgi'), ('fastpysgi, WSGI', 'fastpysgi-wsgi')):
+        cell = results.cells[(HTTP, system)]
+        assert f"{cell.median('rps'):,.0f}" in rows[label], label
+        assert f"{cell.median('cpu_us'):.1f}" in rows[label], label
