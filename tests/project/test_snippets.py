@@ -9,7 +9,12 @@ leaves nothing in the folder it runs in):
   ``net.run()`` go on for a moment after the block started it, then closes
   every server the block listened with and lets the loop finish. Its
   servers listen on a free port (a fixed TCP port in the block becomes 0),
-  so that the suite never depends on one being free.
+  so that the suite never depends on one being free. Meanwhile a hostile
+  client visits each server: 128 KiB of binary junk, then a reset; and
+  each WebSocketServer gets a message one byte over its ``maxPayload``.
+  The program must go on serving through both (nothing raised out of
+  ``net.run()``, every server still listening), and must not end by itself
+  before the harness stops it.
 * ``<!-- snippet: skip: REASON -->``: not run; the reason is required (say,
   a fragment that continues a block above, or a program for a supervisor).
 
@@ -43,8 +48,45 @@ HARNESS = textwrap.dedent('''\
     import pyuvnet as net
 
     SERVE_MS = 300
+    HOSTILE_MS = 50
     path, serves, prelude = sys.argv[1], sys.argv[2] == 'serves', sys.argv[3]
     servers = []
+    ws_servers = []
+    stopped = []
+
+    def ignore(*args):
+        pass
+
+    def junk_and_reset(server):
+        address = server.address()
+        if isinstance(address, str):
+            options = {'path': address}
+        else:
+            options = {'port': address['port'], 'host': '127.0.0.1'}
+        sock = net.connect(options)
+        sock.on('error', ignore)
+        sock.on('data', ignore)
+        sock.write(bytes(range(256)) * 512)
+        net.setTimeout(sock.resetAndDestroy, 30)
+
+    def over_max_payload(wss):
+        from pyuvnet.ws import WebSocket
+        http_server = wss.options.get('server')
+        address = (http_server or wss).address()
+        if wss.options.get('noServer') or not isinstance(address, dict):
+            return
+        url = 'ws://127.0.0.1:%d%s' % (address['port'], wss.options.get('path') or '/')
+        client = WebSocket(url)
+        client.on('error', ignore)
+        client.on('open', lambda: client.send(b'x' * (wss.options['maxPayload'] + 1)))
+
+    def hostile_clients():
+        for server in servers:
+            if server.listening:
+                junk_and_reset(server)
+        for wss in ws_servers:
+            over_max_payload(wss)
+
     if serves:
         listen = net.Server.listen
         def recording_listen(self, *args, **kwargs):
@@ -57,10 +99,26 @@ HARNESS = textwrap.dedent('''\
                 kwargs['port'] = 0
             return listen(self, *args, **kwargs)
         net.Server.listen = recording_listen
+        from pyuvnet import ws
+        ws_init = ws.WebSocketServer.__init__
+        def recording_init(self, *args, **kwargs):
+            ws_init(self, *args, **kwargs)
+            ws_servers.append(self)
+        ws.WebSocketServer.__init__ = recording_init
         run = net.run
+        def stop():
+            stopped.append(True)
+            net.stop()
         def run_a_while():
-            net.setTimeout(net.stop, SERVE_MS).unref()
+            net.setTimeout(hostile_clients, HOSTILE_MS).unref()
+            net.setTimeout(stop, SERVE_MS).unref()
             run()
+            if not stopped:
+                sys.exit('the program ended by itself before the harness stopped it: '
+                         'a served program keeps serving')
+            down = [server for server in servers if not server.listening]
+            if down:
+                sys.exit('%d of its servers stopped listening' % len(down))
         net.run = run_a_while
     namespace = {'__name__': '__main__'}
     exec(compile(prelude, '<prelude>', 'exec'), namespace)
