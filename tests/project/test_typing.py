@@ -271,3 +271,56 @@ def test_a_chunk_listener_may_take_bytes_alone_and_arity_still_bites(tmp_path, m
     assert status == 1
     assert len(errors) == 1 and errors[0].startswith('No overload variant of "on" of '
                                                      '"IncomingMessage" matches'), errors
+
+
+@needs_mypy
+def test_stream_options_and_pipe_pass_strict_as_documented(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from typing import Callable
+
+        import pyuvnet as net
+        from pyuvnet import stream
+
+        def write(self: stream.Writable, chunk: bytes, encoding: str,
+                  callback: Callable[..., object]) -> None:
+            callback()
+
+        def transform(self: stream.Transform, chunk: bytes, encoding: str,
+                      callback: Callable[..., object]) -> None:
+            callback(None, chunk.upper())
+
+        sink = stream.Writable(write=write, highWaterMark=4, object_mode=False)
+        upper = stream.Transform({'transform': transform}, high_water_mark=10)
+        source = stream.Readable.from_([b'a', b'b'])
+        source.pipe(upper).pipe(sink).on('finish', lambda: None)
+        source.pipe(net.connect(8124, '127.0.0.1'), end=False)
+        stream.Duplex(allowHalfOpen=False, read=lambda self, size: None)
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_on_a_misspelt_stream_option_a_wrong_write_and_a_pipe_to_nothing(
+        tmp_path, mypy_cache):
+    """The three stream mistakes mypy --strict let through (issue 57)."""
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from typing import Callable
+
+        from pyuvnet import stream
+
+        def write(chunk: bytes, callback: Callable[..., object]) -> None:
+            callback()
+
+        stream.Transform(highWaterMrak=10)
+        stream.Writable(write=write)
+        stream.Readable().pipe(42)
+    """)
+    assert status == 1
+    assert errors == [
+        'Unexpected keyword argument "highWaterMrak" for "Transform"; did you mean '
+        '"highWaterMark"?  [call-arg]',
+        'Argument "write" to "Writable" has incompatible type "Callable[[bytes, Callable[..., '
+        'object]], None]"; expected "Callable[[Any, Any, str, Callable[..., Any]], object]"  '
+        '[arg-type]',
+        'Value of type variable "_Dest" of "pipe" of "Readable" cannot be "int"  [type-var]',
+    ]
