@@ -45,8 +45,10 @@ VENV_STALE := $(shell [ -x .venv/bin/python ] && \
 	[ "$$(.venv/bin/python $(PY_ID) 2>/dev/null)" != "$(ASKED_ID)" ] && echo yes)
 endif
 endif
-# The interpreter pyuvnet is built for, part of the install key below.
-BUILT_FOR := $(if $(VENV_STALE),$(ASKED_ID),$(shell $(PY) $(PY_ID) 2>/dev/null))
+# The interpreter pyuvnet is built for, part of the install key below:
+# before .venv exists, the one it will be made with (else the first build's
+# key would differ from the second's, and the second would build again).
+BUILT_FOR := $(if $(VENV_STALE),$(ASKED_ID),$(shell { $(PY) $(PY_ID) || $(PYTHON) $(PY_ID); } 2>/dev/null))
 
 # Which libuv pyuvnet is built against stays what the last build chose
 # (build/libuv, 'system' or 'bundled') until PYUVNET_LIBUV= asks for
@@ -65,9 +67,16 @@ EDITABLE := editable_mode=compat
 # pip rebuilds the extensions on every editable install, so the install is
 # redone only when a source or the libuv choice changes. The choice (the
 # interpreter, the libuv, the install's mode) is kept in build/install-key,
-# rewritten only when it differs.
+# rewritten only when it differs. A build writes it again once it has
+# recorded its libuv in build/libuv (a make of its own, which reads that
+# choice as the next make will), so that `make docs` after the first
+# `make test` finds the key unchanged and does not build again.
 SOURCES := setup.py pyproject.toml $(shell find pyuvnet -name '*.pyx' -o -name '*.pxd' -o -name '*.h')
 KEY := $(PY) $(BUILT_FOR) $(LIBUV) $(PYUVNET_LIBUV_SOURCE) $(EDITABLE) $(if $(LIBUV),,$(wildcard vendor/libuv/include/uv.h))
+
+# The libuv the last build used, in setup.py's own words (its one
+# "pyuvnet: using ..." line), said once before the tests or the benchmark.
+SAY_BUILT_LIBUV = echo "make: pyuvnet is built against $$(sed -n 's/^ *pyuvnet: using //p' build/pip-install.log 2>/dev/null | head -n 1)"
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PIP_ROOT_USER_ACTION := ignore
@@ -75,11 +84,11 @@ export PIP_ROOT_USER_ACTION := ignore
 .PHONY: test bench bundled-test develop deps libuv sdist clean FORCE
 
 test: build/.installed-test
-	@echo "make: pyuvnet is built against $(LIBUV_SAYS)"
+	@$(SAY_BUILT_LIBUV)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build/.installed-bench bench-deps
-	@echo "make: pyuvnet is built against $(LIBUV_SAYS)"
+	@$(SAY_BUILT_LIBUV)
 	@command -v node >/dev/null 2>&1 || echo "make: Node.js is not installed, so the benchmark leaves Node out (apt-get install nodejs, or https://nodejs.org)"
 	$(PY) bench/run.py $(BENCH_ARGS)
 
@@ -121,6 +130,7 @@ bundled-test:
 	bash .ci/run wheels
 
 develop: build/.installed-test
+	@$(SAY_BUILT_LIBUV)
 
 .PHONY: libuv-choice
 libuv-choice:
@@ -140,16 +150,17 @@ build/install-key: FORCE
 # `make bench` installs the test extras too, so either stamp serves `make test`.
 build/.installed-test: EXTRAS = test
 build/.installed-bench: EXTRAS = test,bench
-# Quiet, but for the line saying which libuv was chosen; the whole log on failure.
+# Quiet (the target that follows says which libuv was used); the whole log on failure.
 build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | deps $(VENV)
-	@echo "make: pip install -e '.[$(EXTRAS)]' against $(LIBUV_SAYS) (log: build/pip-install.log)"
+	@echo "make: building pyuvnet in place: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
 	@PYUVNET_LIBUV=$(LIBUV) $(PY) -m pip install -v -e '.[$(EXTRAS)]' --config-settings $(EDITABLE) \
 		>build/pip-install.log 2>&1 \
 		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
-	@grep -h '^ *pyuvnet: ' build/pip-install.log | sed 's/^ *//'
-	@# What was chosen, kept for the next builds (see LIBUV above).
+	@grep -h '^ *pyuvnet: ' build/pip-install.log | grep -v '^ *pyuvnet: using ' | sed 's/^ *//' || true
+	@# What was chosen, kept for the next builds (see LIBUV above), and the key with it.
 	@if grep -q '^ *pyuvnet: using system libuv' build/pip-install.log; then echo system; \
 		else echo bundled; fi >build/libuv
+	@$(MAKE) --no-print-directory -s build/install-key
 	@touch $@
 
 $(VENV): $(if $(VENV_STALE),FORCE)

@@ -306,9 +306,9 @@ class SystemLibuv:
         return shlex.split(subprocess.check_output(["pkg-config", option, "libuv"], text=True))
 
     def describe(self):
-        return ("system libuv {} (pkg-config: {}); the result needs that libuv at run "
-                "time: a build for a distribution's own package, not a wheel to publish".format(
-                    self.version, " ".join(self.cflags + self.libs)))
+        return ("system libuv {} (pkg-config: {}), loaded from this machine when pyuvnet "
+                "is imported: the build runs where that libuv is installed (wheels compile "
+                "libuv in instead)".format(self.version, " ".join(self.cflags + self.libs)))
 
     def configure(self, ext, build):
         for flag in self.cflags:

@@ -78,3 +78,28 @@ def test_the_install_is_editable_as_a_path_entry():
         makefile = f.read()
     assert 'EDITABLE := editable_mode=compat' in makefile
     assert "--config-settings $(EDITABLE)" in makefile
+
+
+def test_a_second_make_after_the_first_build_builds_nothing(tree):
+    """The first build's key (made before .venv and build/libuv exist) is
+    the one the next make computes: `make docs` right after the first
+    `make test` does not compile the extension again (issue 57: 290 s).
+    The interpreter is a stand-in outside any virtualenv: its `-m venv`
+    makes a .venv of itself, its `-m pip` prints setup.py's line; the rest
+    is the Makefile's."""
+    for name in ('setup.py', 'pyproject.toml'):
+        (tree / name).write_text('')
+    base = os.path.join(sys.base_prefix, 'bin', 'python3')
+    python = tree / 'python'
+    python.write_text('#!/bin/sh\n'
+                      'case "$1 $2" in\n'
+                      '"-m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;\n'
+                      '"-m pip") echo "  pyuvnet: using system libuv 1.44.2 (pkg-config: -luv)" ;;\n'
+                      '*) exec %s "$@" ;;\n'
+                      'esac\n' % base)
+    python.chmod(0o755)
+    said = 'make: pyuvnet is built against system libuv 1.44.2 (pkg-config: -luv)'
+    first = _make(tree, 'develop', 'PYTHON=%s' % python)
+    assert (tree / '.venv' / 'bin' / 'python').exists()
+    assert 'make: building pyuvnet in place' in first and first.endswith(said)
+    assert _make(tree, 'develop', 'PYTHON=%s' % python) == said
