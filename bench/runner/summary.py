@@ -1,6 +1,6 @@
 """The summary that ends a run: per workload, pyuvnet's figure beside each
 peer's, and the ratio in words ("3.9x uvicorn-asgi's req/s at 0.17x its
-CPU"); then the cells that failed, each with its reason. A pure function of
+CPU", CPU per operation as the table's column); then the cells that failed, each with its reason. A pure function of
 the Results, so that it is tested on recorded runs, not by running one."""
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def in_words(scenario, mine, peer, theirs):
     text = f"{times(value_mine / value_theirs)} {peer}'s {WORDS[scenario.unit]}"
     cpu_mine, cpu_theirs = mine.median('cpu_us'), theirs.median('cpu_us')
     if cpu_mine and cpu_theirs:
-        text += f' at {times(cpu_mine / cpu_theirs)} its CPU per {scenario.operation}'
+        text += f' at {times(cpu_mine / cpu_theirs)} its CPU'
     return text
 
 

@@ -35,11 +35,11 @@ def test_a_recorded_web_run_reads_as_ratios_in_words():
     assert lines[hello + 3].split() == ['pyuvnet-wsgi', '53,360', '18.5']
     assert lines[hello + 4].endswith(
         "uvicorn-asgi    12,051       82.8  "
-        "pyuvnet-asgi: 4.0x uvicorn-asgi's req/s at 0.25x its CPU per request")
+        "pyuvnet-asgi: 4.0x uvicorn-asgi's req/s at 0.25x its CPU")
     # each WSGI server against pyuvnet's WSGI server
     assert any(line.startswith('  fastpysgi-wsgi') and
-               line.endswith("pyuvnet-wsgi: 1.3x fastpysgi-wsgi's req/s at 0.74x its CPU "
-                             'per request') for line in lines[hello:hello + 9])
+               line.endswith("pyuvnet-wsgi: 1.3x fastpysgi-wsgi's req/s at 0.74x its CPU")
+               for line in lines[hello:hello + 9])
     # the WSGI servers serve no FastAPI endpoint: not asked, not said
     assert 'does not serve' not in text and 'not run here' not in text
     assert 'no figure' not in text and 'missed by' not in text
@@ -73,7 +73,7 @@ def test_failed_cells_are_named_with_their_reason_and_left_out_of_the_tables():
     results.missing(HTTP, 'fastpysgi-wsgi', 'fastpysgi-wsgi does not serve it')
     results.add(Scenario('http', conns=50, variant='fastapi'), 'fastpysgi-wsgi', run(1.0, 1.0))
     text = summary.render(results, META)
-    assert "pyuvnet: 3.0x node's req/s at 0.33x its CPU per round trip" in text
+    assert "pyuvnet: 3.0x node's req/s at 0.33x its CPU" in text
     assert text.splitlines()[-5:] == [
         'failed (each tried twice; the table above leaves them out):',
         '  libuv, tcp pingpong 1 KiB x 10 conns: nothing completed in the measured window '
