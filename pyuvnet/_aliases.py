@@ -149,6 +149,11 @@ ALIASES = {
     'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
               'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
               'keepSocketAlive', 'defaultPort'),
+    # pyuvnet.fs (docs/api/fs.md): the streams' own rows; their stream rows
+    # are Readable's and Writable's.
+    'fs': ('createReadStream', 'createWriteStream'),
+    'ReadStream': ('bytesRead', 'autoClose'),
+    'WriteStream': ('bytesWritten', 'autoClose', 'destroySoon'),
     # pyuvnet.ws (docs/WEBSOCKET.md); emitters: EventEmitter's rows too
     'ws': ('createWebSocketStream',),
     'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',

@@ -12,7 +12,7 @@ from pyuvnet import x509
 import pyuvnet.http as http
 import pyuvnet.https as https
 import pyuvnet.ws as ws
-from pyuvnet import stream
+from pyuvnet import fs, stream
 from pyuvnet import asgi, wsgi
 from pyuvnet import dns
 from pyuvnet.dns import promises as dns_promises
@@ -53,6 +53,9 @@ TARGETS = {
     'stream': stream,
     'Readable': stream.Readable,
     'Writable': stream.Writable,
+    'fs': fs,
+    'ReadStream': fs.ReadStream,
+    'WriteStream': fs.WriteStream,
     'asgi': asgi,
     'wsgi': wsgi,
     'dns': dns,
@@ -60,7 +63,8 @@ TARGETS = {
     'dns.promises': dns_promises,
 }
 # Rows a subclass inherits from its base's row.
-INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage'}
+INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage',
+             'ReadStream': 'Readable', 'WriteStream': 'Writable'}
 
 
 def names_of(target):
