@@ -207,11 +207,26 @@ def event_overloads(cls, indent):
     return ''.join(indent + line + '\n' for line in lines)
 
 
+# Each tree's classes by name (the first of a name), walked once and kept
+# with the tree, so that its id stays its own.
+_CLASSES_OF = {}
+
+
+def _classes_of(tree):
+    if id(tree) not in _CLASSES_OF:
+        index = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                index.setdefault(node.name, node)
+        _CLASSES_OF[id(tree)] = (tree, index)
+    return _CLASSES_OF[id(tree)][1]
+
+
 def _class_node(trees, name):
     for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ClassDef) and node.name == name:
-                return node
+        node = _classes_of(tree).get(name)
+        if node is not None:
+            return node
     return None
 
 
