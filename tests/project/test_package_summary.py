@@ -14,19 +14,17 @@ from support import ROOT, needs_source_tree
 # The wheels' suites run from a copy of tests/ beside pyproject.toml, without README.md.
 needs_source_tree('README.md', 'pyproject.toml', 'docs/index.md')
 
-# Faces that are a Node module of their own without being a package of their
-# own: pyuvnet itself is `net`; `https` is a module beside the http package.
-MODULE_FACES = ('net', 'https')
-# Packages that are no module of the stack: the Cython layer.
-NOT_MODULES = ('uv',)
+# Packages that are no module of the stack: the Cython layer, and the
+# core's own parts that net's pages document (Node's errors, EventEmitter).
+NOT_MODULES = ('uv', 'errors', 'events')
 
 
 def _families():
-    """The modules the package has: its public packages (each a family's
-    face), and MODULE_FACES."""
+    """The modules the package has: its public packages, each a family's
+    (net's rooms are pyuvnet/net/, its face pyuvnet itself)."""
     packages = {info.name for info in pkgutil.iter_modules(pyuvnet.__path__)
                 if info.ispkg and not info.name.startswith('_')}
-    return packages - set(NOT_MODULES) | set(MODULE_FACES)
+    return packages - set(NOT_MODULES)
 
 
 def _read(*path):
