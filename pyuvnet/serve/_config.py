@@ -266,6 +266,7 @@ class Config:
     Built once; ``configure_logging()`` and ``load_env()`` apply its
     process-wide parts (the command line calls both first)."""
 
+    #: Every option's name, snake_case, in uvicorn.Config's order.
     OPTIONS = tuple(_DEFAULTS)
 
     def __init__(self, app=None, **options):
@@ -324,6 +325,7 @@ class Config:
 
     @property
     def is_ssl(self):
+        """Whether the server speaks TLS: a certificate or key was given."""
         return bool(self.ssl_keyfile or self.ssl_certfile)
 
     @property
