@@ -458,11 +458,11 @@ class Socket(_uv.DgramCore):
         self._option(syscall, 'set_membership', str(group),
                      None if interface is None else str(interface), join)
 
-    def addMembership(self, multicastAddress, interfaceAddress=None):
+    def addMembership(self, multicastAddress=None, interfaceAddress=None):
         """Join the multicast group (IP_ADD_MEMBERSHIP)."""
         self._membership('addMembership', True, multicastAddress, interfaceAddress)
 
-    def dropMembership(self, multicastAddress, interfaceAddress=None):
+    def dropMembership(self, multicastAddress=None, interfaceAddress=None):
         """Leave the multicast group (IP_DROP_MEMBERSHIP)."""
         self._membership('dropMembership', False, multicastAddress, interfaceAddress)
 
