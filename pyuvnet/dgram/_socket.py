@@ -55,7 +55,7 @@ class Socket(_uv.DgramCore):
         self.type = type
         self._family = 4 if type == 'udp4' else 6
         self._lookup = resolver(lookup, self._family)
-        self._handle = None             # the UDPHandle, made when bound
+        self._default_lookup = lookup is None
         self._closed = False
         self._refed = True
         self._receiving = False
@@ -183,11 +183,19 @@ class Socket(_uv.DgramCore):
         self._handle.recv_start()
         self._receiving = True
         self._bind_state = BOUND
+        self._update_send_path()
         if self._recv_buffer_size:
             self._buffer_size(self._recv_buffer_size, True)
         if self._send_buffer_size:
             self._buffer_size(self._send_buffer_size, False)
         self.emit('listening')
+
+    def _update_send_path(self):
+        """Let send() take its C path while the socket is bound, not
+        connected (nor connecting), not closed and has the default lookup."""
+        fast = (self._bind_state == BOUND and self._connect_state == DISCONNECTED
+                and not self._closed and self._default_lookup)
+        self._send_family = self._family if fast else 0
 
     def _enqueue(self, call):
         if self._queue is None:
@@ -216,6 +224,7 @@ class Socket(_uv.DgramCore):
         if self._connect_state != DISCONNECTED:
             raise errors.ERR_SOCKET_DGRAM_IS_CONNECTED()
         self._connect_state = CONNECTING
+        self._update_send_path()
         if self._bind_state == UNBOUND:
             self.bind({'port': 0, 'exclusive': True}, None)
         if self._bind_state != BOUND:
@@ -238,6 +247,7 @@ class Socket(_uv.DgramCore):
                 err = errors.exception_with_host_port(status, 'connect', address, port)
         if err is not None:
             self._connect_state = DISCONNECTED
+            self._update_send_path()
 
             def report():
                 if callback is not None:
@@ -259,17 +269,12 @@ class Socket(_uv.DgramCore):
         if status:
             raise errors.errno_exception(status, 'connect')
         self._connect_state = DISCONNECTED
+        self._update_send_path()
 
     # -- send ---------------------------------------------------------------
 
-    def send(self, msg, *args, **keywords):
-        """Send one datagram, in Node's forms: ``send(msg[, offset, length],
-        port[, address][, callback])`` unconnected, ``send(msg[, offset,
-        length][, callback])`` connected (or the same as keywords).  ``msg``
-        is bytes, a str, or a list of them (one datagram).  A socket not
-        bound yet is bound first and the datagram sent once 'listening'
-        came.  ``callback(err, bytes_sent)`` follows; without one a failed
-        send is dropped, as in Node.  Bad arguments raise at once."""
+    def _send_slow(self, msg, *args, **keywords):
+        # send()'s every form but the one the C base takes (_uv.DgramCore.send).
         if keywords:
             args = self._send_arguments(args, keywords)
         offset, length, port, address, callback = (args + (None,) * 5)[:5]
@@ -374,6 +379,7 @@ class Socket(_uv.DgramCore):
         if self._handle is not None:
             self._handle.close()
         self._closed = True
+        self._send_family = 0
         _uv.nextTick(self.emit, 'close')
         return self
 

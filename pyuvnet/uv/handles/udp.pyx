@@ -73,6 +73,7 @@ cdef extern from *:
 
 
 from cpython.dict cimport PyDict_SetItem
+from cpython.unicode cimport PyUnicode_AsUTF8
 from libc.string cimport memcmp
 from pyuvnet.records import Record
 
@@ -99,13 +100,71 @@ def udp_recvmmsg_flag():
 cdef class DgramCore(EventEmitter):
     """The C base of ``dgram.Socket``: its sole plain 'message' listener,
     kept as listeners change, so that a datagram reaches it without a
-    lookup."""
+    lookup; and ``send()``'s common form (bytes to an IP literal and a
+    port, on a bound, unconnected socket with the default lookup) taken in
+    C, with Node's timing: the datagram leaves on the next tick, where
+    Node's lookup of an IP literal answers."""
 
     cdef object message_listener
+    cdef public object _handle          # the UDPHandle, or None until bound
+    # 4 or 6 while send() may take its C path (the facade says when), else 0.
+    cdef public int _send_family
+    cdef object pending                 # (bytes, ip, port, callback), sent at their ticks
 
     cdef void _listeners_changed(self, object event):
         if event == MESSAGE:
             self.message_listener = self._sole_listener(MESSAGE)
+
+    def send(self, msg, *args, **keywords):
+        """Send one datagram, in Node's forms: ``send(msg[, offset, length],
+        port[, address][, callback])`` unconnected, ``send(msg[, offset,
+        length][, callback])`` connected (or the same as keywords).  ``msg``
+        is bytes, a str, or a list of them (one datagram).  A socket not
+        bound yet is bound first and the datagram sent once 'listening'
+        came.  ``callback(err, bytes_sent)`` follows; without one a failed
+        send is dropped, as in Node.  Bad arguments raise at once."""
+        cdef Py_ssize_t n = len(args)
+        cdef object port, address, callback = None
+        if self._send_family and not keywords and type(msg) is bytes and (n == 2 or n == 3):
+            port = args[0]
+            address = args[1]
+            if n == 3:
+                callback = args[2]
+            if (type(port) is int and 0 < <long>port < 65536 and type(address) is str
+                    and (callback is None or callable(callback))
+                    and is_ip_of(<str>address, self._send_family)):
+                if self.pending is None:
+                    self.pending = deque()
+                self.pending.append((msg, address, port, callback))
+                (<UDPHandle>self._handle).loop.call_soon_tick(self)
+                return None
+        return self._send_slow(msg, *args, **keywords)
+
+    cdef int on_tick(self) except -1:
+        # One send() of the C path, at the tick its lookup would answer.
+        cdef tuple item = <tuple>self.pending.popleft()
+        cdef UDPHandle udp = <UDPHandle>self._handle
+        cdef object callback = item[3]
+        cdef Py_ssize_t r
+        if not Handle.is_open(udp):
+            return 0        # closed meanwhile: dropped, as Node's doSend does
+        r = udp.send_list([item[0]], item[1], item[2],
+                          None if callback is None else (callback, item[1], item[2]))
+        if callback is None:
+            return 0
+        if r >= 1:
+            udp.loop.call_soon(callback, (None, r - 1))
+        elif r < 0:
+            udp.loop.call_soon(callback, (errors.exception_with_host_port(
+                r, 'send', item[1], item[2]),))
+        return 0
+
+
+cdef bint is_ip_of(str address, int family) except -1:
+    """Whether ``address`` is an IP literal of ``family`` (4 or 6)."""
+    cdef unsigned char raw[16]
+    cdef const char* text = PyUnicode_AsUTF8(address)
+    return uv.uv_inet_pton(uv.AF_INET if family == 4 else uv.AF_INET6, text, raw) == 0
 
 
 cdef class UDPHandle(Handle):
@@ -150,11 +209,15 @@ cdef class UDPHandle(Handle):
         return <uv.uv_udp_t*>self.handle
 
     cdef void on_handle_closed(self) except *:
-        # libuv reads into the buffer no more: the close callback came.
+        # libuv reads into the buffer no more, and every send has called
+        # back (ECANCELED for those the close caught): the close callback
+        # came.  The owner is let go, so that the socket and its closed
+        # handle are no reference cycle (freed without the cyclic GC).
         if self.recv_buf != NULL:
             PyMem_RawFree(self.recv_buf)
             self.recv_buf = NULL
         self.receiving = False
+        self.owner = None
 
     def close(self):
         """Close the handle: its sends not yet gone call back with
@@ -326,6 +389,10 @@ cdef class UDPHandle(Handle):
         + 1 when it left at once (uv_udp_try_send), 0 when queued
         (``owner._after_send(callback, status, size)`` follows, if
         ``callback`` is not None), or a libuv error code."""
+        return self.send_list(chunks, ip, port, callback)
+
+    cdef Py_ssize_t send_list(self, list chunks, object ip, int port,
+                              object callback) except? -9999:
         cdef uv.sockaddr_storage addr
         cdef uv.sockaddr* to = NULL
         cdef uv.uv_buf_t small[8]
@@ -337,7 +404,7 @@ cdef class UDPHandle(Handle):
         if not Handle.is_open(self):
             return uv.UV_EBADF
         if ip is not None:
-            parse_ip(ip, port, &addr)
+            udp_addr(ip, port, &addr)
             to = <uv.sockaddr*>&addr
         if n > 8:
             bufs = <uv.uv_buf_t*>PyMem_Malloc(n * sizeof(uv.uv_buf_t))
@@ -371,6 +438,20 @@ cdef class UDPHandle(Handle):
         finally:
             if bufs != small:
                 PyMem_Free(bufs)
+
+
+cdef int udp_addr(object ip, int port, uv.sockaddr_storage* addr) except -1:
+    """parse_ip without its encode: an exact str's UTF-8 is CPython's own
+    (kept with the str: rinfo.address's is made once per peer)."""
+    cdef const char* text
+    if type(ip) is not str:
+        return parse_ip(ip, port, addr)
+    text = PyUnicode_AsUTF8(ip)
+    if uv.uv_ip4_addr(text, port, <uv.sockaddr_in*>addr) == 0:
+        return uv.AF_INET
+    if uv.uv_ip6_addr(text, port, <uv.sockaddr_in6*>addr) == 0:
+        return uv.AF_INET6
+    raise errors.ERR_INVALID_IP_ADDRESS(ip)
 
 
 cdef class UDPSendRequest:
