@@ -5,6 +5,7 @@ base (``_uv.DgramCore``); everything here runs per user call."""
 from collections.abc import Mapping
 
 from pyuvnet import _uv, errors
+from pyuvnet._handle_refs import HandleRefs
 from pyuvnet._names import OptionSpec, normalize_options
 from pyuvnet.records import Record
 from pyuvnet.validate import (
@@ -28,7 +29,7 @@ _BIND_OPTIONS = OptionSpec({'port': 'any', 'address': 'any', 'exclusive': 'any',
 _SEND_KEYWORDS = ('offset', 'length', 'port', 'address', 'callback')
 
 
-class Socket(_uv.DgramCore):
+class Socket(_uv.DgramCore, HandleRefs):
     """Node's ``dgram.Socket``: made by ``createSocket()``; bound by
     ``bind()`` (or at the first ``send()``/``connect()``); emits
     'listening', 'message'(msg, rinfo), 'connect', 'error' and 'close'."""
@@ -408,20 +409,6 @@ class Socket(_uv.DgramCore):
             raise errors.errno_exception(found, syscall)
         address, port, family = found
         return Record(address=address, family=family, port=port)
-
-    def ref(self):
-        """Let the socket keep ``run()`` going (the default); returns it."""
-        self._refed = True
-        if self._handle is not None:
-            self._handle.ref()
-        return self
-
-    def unref(self):
-        """Let ``run()`` return while only this socket is left; returns it."""
-        self._refed = False
-        if self._handle is not None:
-            self._handle.unref()
-        return self
 
     # -- options --------------------------------------------------------------
 

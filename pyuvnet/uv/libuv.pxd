@@ -239,6 +239,7 @@ cdef extern from "uv.h" nogil:
     int uv_inet_pton(int af, const char* src, void* dst)
     int uv_inet_ntop(int af, const void* src, char* dst, size_t size)
     unsigned short ntohs(unsigned short)
+    unsigned short htons(unsigned short)
 
 
 # -- processes and IPC pipes (pyuvnet.child_process; uv/handles/process.pyx, ipc.pyx)

@@ -75,7 +75,7 @@ cdef extern from *:
 from cpython.dict cimport PyDict_SetItem
 from cpython.unicode cimport PyUnicode_AsUTF8
 from libc.string cimport memcmp
-from pyuvnet.records import Record
+from pyuvnet.records import RemoteInfo
 
 cdef str MESSAGE = 'message'
 cdef str K_ADDRESS = 'address'
@@ -110,6 +110,9 @@ cdef class DgramCore(EventEmitter):
     # 4 or 6 while send() may take its C path (the facade says when), else 0.
     cdef public int _send_family
     cdef object pending                 # (bytes, ip, port, callback), sent at their ticks
+    # The str last found an IP literal of _send_family: an echo answers the
+    # same rinfo.address object again and again.
+    cdef object checked_ip
 
     cdef void _listeners_changed(self, object event):
         if event == MESSAGE:
@@ -132,7 +135,9 @@ cdef class DgramCore(EventEmitter):
                 callback = args[2]
             if (type(port) is int and 0 < <long>port < 65536 and type(address) is str
                     and (callback is None or callable(callback))
-                    and is_ip_of(<str>address, self._send_family)):
+                    and (address is self.checked_ip
+                         or is_ip_of(<str>address, self._send_family))):
+                self.checked_ip = address
                 if self.pending is None:
                     self.pending = deque()
                 self.pending.append((msg, address, port, callback))
@@ -179,6 +184,9 @@ cdef class UDPHandle(Handle):
     # or a client's datagrams come from the same few peers.
     cdef uv.sockaddr_storage last_peer
     cdef object last_address
+    # The str a send went to last, and its sockaddr (port aside).
+    cdef object last_to_ip
+    cdef uv.sockaddr_storage last_to
 
     def __init__(self, DgramCore owner, bint refed=True):
         cdef uv.uv_loop_t* uvloop = self.loop.live()
@@ -359,7 +367,7 @@ cdef class UDPHandle(Handle):
 
     cdef object rinfo(self, const uv.sockaddr* addr, ssize_t size):
         """The 'message' rinfo Record: {address, family, port, size}."""
-        cdef object record = owned(tp_new_raw(<PyTypeObject*>Record, <PyObject*>NO_ARGS))
+        cdef object record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
         cdef uv.sockaddr_storage peer
         cdef size_t addr_len
         cdef int port
@@ -383,6 +391,18 @@ cdef class UDPHandle(Handle):
 
     # -- sending ------------------------------------------------------------
 
+    cdef int target(self, object ip, int port, uv.sockaddr_storage* addr) except -1:
+        """``addr`` for ``ip``:``port``, parsed once per peer str."""
+        if ip is not self.last_to_ip:
+            udp_addr(ip, port, &self.last_to)
+            self.last_to_ip = ip
+        memcpy(addr, &self.last_to, sizeof(uv.sockaddr_storage))
+        if addr.ss_family == uv.AF_INET:
+            (<uv.sockaddr_in*>addr).sin_port = uv.htons(port)
+        else:
+            (<uv.sockaddr_in6*>addr).sin6_port = uv.htons(port)
+        return 0
+
     def send(self, list chunks, object ip, int port, object callback):
         """Send ``chunks`` (bytes) as one datagram, to ``ip``:``port`` (ip
         None: the connected peer).  As Node's UDPWrap: the datagram's size
@@ -404,7 +424,7 @@ cdef class UDPHandle(Handle):
         if not Handle.is_open(self):
             return uv.UV_EBADF
         if ip is not None:
-            udp_addr(ip, port, &addr)
+            self.target(ip, port, &addr)
             to = <uv.sockaddr*>&addr
         if n > 8:
             bufs = <uv.uv_buf_t*>PyMem_Malloc(n * sizeof(uv.uv_buf_t))
