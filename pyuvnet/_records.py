@@ -3,7 +3,6 @@
 ``server.address()`` and friends return a ``Record``: attribute access
 (``addr.port``), equal to the dict Node would print, and immutable.
 """
-from operator import itemgetter
 
 
 class Record(dict):
@@ -29,17 +28,3 @@ class Record(dict):
 
     def __reduce__(self):
         return (Record, (dict(self),))
-
-
-class RemoteInfo(Record):
-    """A dgram 'message' rinfo: a Record whose keys (address, family,
-    port, size) are also properties over C getters, so that ``rinfo.port``
-    per datagram costs no failed attribute lookup first (Record's
-    ``__getattr__`` runs only after one, with an AttributeError made and
-    dropped)."""
-
-    __slots__ = ()
-    address = property(itemgetter('address'), doc='The sender\'s IP address.')
-    family = property(itemgetter('family'), doc="'IPv4' or 'IPv6'.")
-    port = property(itemgetter('port'), doc="The sender's port.")
-    size = property(itemgetter('size'), doc='The datagram\'s size in bytes.')

@@ -234,3 +234,29 @@ def test_a_bytes_chunk_is_sent_without_a_copy_and_bytearrays_are_copied():
     copied = chunk_list(mutable)[0]
     mutable[0] = ord('z')
     assert copied == b'abc'
+
+
+def test_a_refused_connected_peer_is_a_recvmsg_error_and_sends_go_on(run_loop):
+    # Node 20: the ICMP refusal reaches the receive path ('error', recvmsg);
+    # the sends themselves succeed.
+    holder = dgram.createSocket('udp4')
+    log = []
+
+    def held():
+        port = _port(holder)
+        holder.close()
+        client = dgram.createSocket('udp4')
+        client.on('error', lambda err: log.append(('error', err.code, err.syscall)))
+
+        def second(err, n):
+            log.append(('cb2', err, n))
+            net.setTimeout(client.close, 50)
+
+        def first(err, n):
+            log.append(('cb1', err, n))
+            net.setTimeout(lambda: client.send(b'b', second), 50)
+        client.connect(port, '127.0.0.1', lambda: client.send(b'a', first))
+    holder.bind(0, '127.0.0.1', held)
+    run_loop()
+    assert log == [('cb1', None, 1), ('error', 'ECONNREFUSED', 'recvmsg'), ('cb2', None, 1),
+                   ('error', 'ECONNREFUSED', 'recvmsg')]

@@ -75,7 +75,8 @@ cdef extern from *:
 from cpython.dict cimport PyDict_SetItem
 from cpython.unicode cimport PyUnicode_AsUTF8
 from libc.string cimport memcmp
-from pyuvnet.records import RemoteInfo
+from cpython.dict cimport PyDict_GetItem
+from pyuvnet.records import Record
 
 cdef str MESSAGE = 'message'
 cdef str K_ADDRESS = 'address'
@@ -89,6 +90,39 @@ cdef str IPV6 = 'IPv6'
 # bind()'s flags, for the facade.
 UDP_IPV6ONLY = uv.UV_UDP_IPV6ONLY
 UDP_REUSEADDR = uv.UV_UDP_REUSEADDR
+
+
+cdef class RecordKey:
+    """A read-only attribute of a Record subclass: its dict's ``key``, read
+    in C (a dict subclass's own ``rinfo['port']`` goes through a Python
+    level __getitem__ lookup; a property over itemgetter did too)."""
+    cdef object key
+
+    def __cinit__(self, key):
+        self.key = key
+
+    def __get__(self, obj, objtype):
+        cdef PyObject* value
+        if obj is None:
+            return self
+        value = PyDict_GetItem(obj, self.key)
+        if value == NULL:
+            raise AttributeError(self.key)
+        return <object>value
+
+
+class RemoteInfo(Record):
+    """A dgram 'message' rinfo: a Record whose keys (address, family,
+    port, size) are also attributes read in C, so that ``rinfo.port`` per
+    datagram costs no failed attribute lookup first (Record's
+    ``__getattr__`` runs only after one, an AttributeError made and
+    dropped each time)."""
+
+    __slots__ = ()
+    address = RecordKey('address')
+    family = RecordKey('family')
+    port = RecordKey('port')
+    size = RecordKey('size')
 
 
 def udp_recvmmsg_flag():
@@ -110,6 +144,8 @@ cdef class DgramCore(EventEmitter):
     # 4 or 6 while send() may take its C path (the facade says when), else 0.
     cdef public int _send_family
     cdef object pending                 # (bytes, ip, port, callback), sent at their ticks
+    # pending's append and popleft, bound once (a deque has no C API)
+    cdef object pending_append, pending_popleft
     # The str last found an IP literal of _send_family: an echo answers the
     # same rinfo.address object again and again.
     cdef object checked_ip
@@ -140,21 +176,23 @@ cdef class DgramCore(EventEmitter):
                 self.checked_ip = address
                 if self.pending is None:
                     self.pending = deque()
-                self.pending.append((msg, address, port, callback))
+                    self.pending_append = self.pending.append
+                    self.pending_popleft = self.pending.popleft
+                self.pending_append((msg, address, port, callback))
                 (<UDPHandle>self._handle).loop.call_soon_tick(self)
                 return None
         return self._send_slow(msg, *args, **keywords)
 
     cdef int on_tick(self) except -1:
         # One send() of the C path, at the tick its lookup would answer.
-        cdef tuple item = <tuple>self.pending.popleft()
+        cdef tuple item = <tuple>self.pending_popleft()
         cdef UDPHandle udp = <UDPHandle>self._handle
         cdef object callback = item[3]
         cdef Py_ssize_t r
         if not Handle.is_open(udp):
             return 0        # closed meanwhile: dropped, as Node's doSend does
-        r = udp.send_list([item[0]], item[1], item[2],
-                          None if callback is None else (callback, item[1], item[2]))
+        r = udp.send_one(<bytes>item[0], item[1], item[2],
+                         None if callback is None else (callback, item[1], item[2]))
         if callback is None:
             return 0
         if r >= 1:
@@ -411,6 +449,25 @@ cdef class UDPHandle(Handle):
         ``callback`` is not None), or a libuv error code."""
         return self.send_list(chunks, ip, port, callback)
 
+    cdef Py_ssize_t send_one(self, bytes data, object ip, int port,
+                             object callback) except? -9999:
+        """send_list() of one bytes, with no list made unless libuv
+        queues it."""
+        cdef uv.sockaddr_storage addr
+        cdef uv.uv_buf_t buf
+        cdef int r
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        self.target(ip, port, &addr)
+        buf.base = PyBytes_AS_STRING(data)
+        buf.len = PyBytes_GET_SIZE(data)
+        r = uv.uv_udp_try_send(self.udp(), &buf, 1, <uv.sockaddr*>&addr)
+        if r >= 0:
+            return buf.len + 1
+        if r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
+            return r
+        return self.queue(&buf, 1, <uv.sockaddr*>&addr, [data], callback, buf.len)
+
     cdef Py_ssize_t send_list(self, list chunks, object ip, int port,
                               object callback) except? -9999:
         cdef uv.sockaddr_storage addr
@@ -419,7 +476,6 @@ cdef class UDPHandle(Handle):
         cdef uv.uv_buf_t* bufs = small
         cdef Py_ssize_t n = len(chunks), i, size = 0
         cdef bytes chunk
-        cdef UDPSendRequest req
         cdef int r
         if not Handle.is_open(self):
             return uv.UV_EBADF
@@ -441,23 +497,29 @@ cdef class UDPHandle(Handle):
                 return size + 1
             if r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
                 return r
-            req = UDPSendRequest.__new__(UDPSendRequest)
-            r = uv.uv_udp_send(&req.req, self.udp(), bufs, n, to,
-                               <uv.uv_udp_send_cb><void*>udp_sent)
-            if r < 0:
-                return r
-            # libuv copied the uv_buf_t array; the bytes stay with the request.
-            req.udp = self
-            req.chunks = chunks
-            req.callback = callback
-            req.size = size
-            req.req.data = <void*>req
-            Py_INCREF(req)
-            self.loop.io_changed()
-            return 0
+            return self.queue(bufs, n, to, chunks, callback, size)
         finally:
             if bufs != small:
                 PyMem_Free(bufs)
+
+    cdef Py_ssize_t queue(self, uv.uv_buf_t* bufs, Py_ssize_t n, uv.sockaddr* to, list chunks,
+                          object callback, Py_ssize_t size) except? -9999:
+        """What the kernel did not take at once, to uv_udp_send: 0, or a
+        libuv error code."""
+        cdef UDPSendRequest req = UDPSendRequest.__new__(UDPSendRequest)
+        cdef int r = uv.uv_udp_send(&req.req, self.udp(), bufs, n, to,
+                                    <uv.uv_udp_send_cb><void*>udp_sent)
+        if r < 0:
+            return r
+        # libuv copied the uv_buf_t array; the bytes stay with the request.
+        req.udp = self
+        req.chunks = chunks
+        req.callback = callback
+        req.size = size
+        req.req.data = <void*>req
+        Py_INCREF(req)
+        self.loop.io_changed()
+        return 0
 
 
 cdef int udp_addr(object ip, int port, uv.sockaddr_storage* addr) except -1:
