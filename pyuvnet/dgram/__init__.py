@@ -16,6 +16,9 @@ from ._socket import Socket, createSocket
 
 __all__ = ['Socket', 'createSocket']
 
+# Shown, pickled and documented under the face's name.
+Socket.__module__ = createSocket.__module__ = __name__
+
 add_aliases(Socket, ALIASES['EventEmitter'] + ALIASES['dgram.Socket'])
 add_aliases(globals(), ALIASES['dgram'])
 __all__ += [snake_name(name) for name in ALIASES['dgram']]
