@@ -11,7 +11,7 @@ Datagrams are received in C (recvmmsg where the kernel has it) and handed
 to 'message' as ``bytes`` with an ``rinfo`` Record ``{address, family,
 port, size}``.  Every camelCase name has its snake_case twin.
 """
-from .._names import ALIASES, add_aliases, snake_name
+from .._aliases import ALIASES, add_aliases, snake_name
 from ._socket import Socket, createSocket
 
 __all__ = ['Socket', 'createSocket']

@@ -5,9 +5,9 @@ from typing import Any, Literal, TypedDict, overload
 
 from typing_extensions import Self, Unpack
 
-from ..abort import AbortSignal
+from .._abort import AbortSignal
 from ..events import EventEmitter
-from ..records import Record
+from .._records import Record
 
 __all__ = ['Socket', 'createSocket']
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from pyuvnet import _uv, errors
 from pyuvnet._handle_refs import HandleRefs
-from pyuvnet._names import OptionSpec, normalize_options
-from pyuvnet.records import Record
-from pyuvnet.validate import (
+from pyuvnet._options import OptionSpec, normalize_options
+from pyuvnet._records import Record
+from pyuvnet._validate import (
     is_number, validate_abort_signal, validate_function, validate_number, validate_port,
     validate_string,
 )

@@ -76,7 +76,7 @@ from cpython.dict cimport PyDict_SetItem
 from cpython.unicode cimport PyUnicode_AsUTF8
 from libc.string cimport memcmp
 from cpython.dict cimport PyDict_GetItem
-from pyuvnet.records import Record
+from pyuvnet._records import Record
 
 cdef str MESSAGE = 'message'
 cdef str K_ADDRESS = 'address'
