@@ -53,24 +53,6 @@ cdef extern from *:
         char* recv_buf
     void pyuvnet_udp_alloc(uv.uv_handle_t* handle, size_t suggested, uv.uv_buf_t* buf) nogil
 
-cdef extern from *:
-    """
-    /* A 'message' listener's call with (msg, rinfo): as pyuvnet_call_one,
-       with two arguments. */
-    static int pyuvnet_call_two(PyObject *func, PyObject *a, PyObject *b) {
-        PyObject *args[3] = {NULL, a, b};
-        vectorcallfunc call = PyVectorcall_Function(func);
-        PyObject *result = call != NULL
-            ? call(func, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
-            : PyObject_Vectorcall(func, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-        if (result == NULL)
-            return -1;
-        Py_DECREF(result);
-        return 0;
-    }
-    """
-    int call_two "pyuvnet_call_two" (PyObject* func, PyObject* a, PyObject* b)
-
 
 from cpython.dict cimport PyDict_SetItem
 from cpython.unicode cimport PyUnicode_AsUTF8
