@@ -154,6 +154,15 @@ ALIASES = {
     'fs': ('createReadStream', 'createWriteStream'),
     'ReadStream': ('bytesRead', 'autoClose'),
     'WriteStream': ('bytesWritten', 'autoClose', 'destroySoon'),
+    # pyuvnet.dgram (docs/DGRAM.md); its Socket is an emitter: EventEmitter's rows too
+    'dgram': ('createSocket',),
+    'dgram.Socket': (
+        'remoteAddress', 'setBroadcast', 'setTTL', 'setMulticastTTL', 'setMulticastLoopback',
+        'setMulticastInterface', 'addMembership', 'dropMembership',
+        'addSourceSpecificMembership', 'dropSourceSpecificMembership',
+        'setRecvBufferSize', 'setSendBufferSize', 'getRecvBufferSize', 'getSendBufferSize',
+        'getSendQueueSize', 'getSendQueueCount',
+    ),
     # pyuvnet.ws (docs/WEBSOCKET.md); emitters: EventEmitter's rows too
     'ws': ('createWebSocketStream',),
     'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',

@@ -135,6 +135,15 @@ class Stream(Handle):
     def destroySoon(self) -> None: ...
 
 # The C bases of pyuvnet.http's IncomingMessage, OutgoingMessage,
+# The C base of dgram.Socket (pyuvnet/uv/handles/udp.pyx): pyuvnet's own,
+# typed where its subclass is public (pyuvnet/dgram/__init__.pyi).
+@disjoint_base
+class DgramCore(EventEmitter):
+    _handle: Any
+    _send_family: int
+    def send(self, msg: Any, *args: Any, **keywords: Any) -> None: ...
+    def __getattr__(self, name: str) -> Any: ...
+
 # ServerResponse and server connection (pyuvnet/uv/http/*.pyx): pyuvnet's
 # own, typed where their subclasses are public (pyuvnet/http/__init__.pyi).
 @disjoint_base

@@ -41,6 +41,15 @@ EVENTS = {
         ('error', (('err', 'Exception'),), 'listen failed (EADDRINUSE, ...), on the next tick'),
         ('close', (), 'after close(), once every connection has closed'),
     ),
+    'dgram.Socket': (
+        ('listening', (), 'bound (by bind(), or by the first send() or connect())'),
+        ('connect', (), 'connect() associated the socket with its peer (on the next tick)'),
+        ('message', (('msg', 'bytes'), ('rinfo', 'Record')),
+         'a datagram arrived: its bytes, and the sender {address, family, port, size}'),
+        ('error', (('err', 'Exception'),),
+         'a bind, lookup or receive failed (a failed send goes to its callback)'),
+        ('close', (), 'on the tick after close(); nothing is emitted after it'),
+    ),
     'AbortSignal': (
         ('abort', (('signal', 'AbortSignal'),), 'the signal was aborted (once)'),
     ),

@@ -84,16 +84,19 @@ STUB_TARGETS = {
     ('fs/__init__.pyi', 'module'): ('fs',),
     ('fs/__init__.pyi', 'ReadStream'): ('ReadStream',),
     ('fs/__init__.pyi', 'WriteStream'): ('WriteStream',),
+    ('dgram/__init__.pyi', 'module'): ('dgram',),
+    ('dgram/__init__.pyi', 'Socket'): ('EventEmitter', 'dgram.Socket'),
 }
 
 # Modules whose ``__all__`` names their twins too (help() lists only __all__).
 EXPORTED_TWINS = ('__init__.pyi', 'tls/__init__.pyi', 'cluster/__init__.pyi', 'child_process/__init__.pyi',
                   'http/__init__.pyi', 'https/__init__.pyi', 'stream/__init__.pyi', 'ws/__init__.pyi',
-                  'fs/__init__.pyi')
+                  'fs/__init__.pyi', 'dgram/__init__.pyi')
 
 # (stub file, class) -> its EVENTS key, where that is not the class's name.
 EVENT_KEYS = {('tls/__init__.pyi', 'Server'): 'tls.Server', ('cluster/__init__.pyi', '_Cluster'): 'cluster',
-              ('http/__init__.pyi', 'Server'): 'http.Server', ('https/__init__.pyi', 'Server'): 'https.Server'}
+              ('http/__init__.pyi', 'Server'): 'http.Server', ('https/__init__.pyi', 'Server'): 'https.Server',
+              ('dgram/__init__.pyi', 'Socket'): 'dgram.Socket'}
 
 ADDING = ('on', 'addListener', 'once', 'prependListener', 'prependOnceListener')
 REMOVING = ('off', 'removeListener')

@@ -31,7 +31,7 @@ import event_table  # noqa: E402  (tools/ is not a package)
 import gen_stubs  # noqa: E402
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, dns, errors, http, https, stream, tls  # noqa: E402
+from pyuvnet import child_process, cluster, dgram, dns, errors, http, https, stream, tls  # noqa: E402
 from pyuvnet.net import _connecting as connecting, _server as server_module  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import _command as child_process_command  # noqa: E402
@@ -202,6 +202,24 @@ NODE_CLUSTER = {
                'SCHED_RR', 'Worker'),
     'Worker': ('disconnect', 'exitedAfterDisconnect', 'id', 'isConnected', 'isDead', 'kill',
                'process', 'send', 'destroy'),
+}
+
+# Node's dgram module (doc/api/dgram.md, Node 20), the documented names.
+NODE_DGRAM = {
+    'module': ('createSocket', 'Socket'),
+    'Socket': ('addMembership', 'addSourceSpecificMembership', 'address', 'bind', 'close',
+               'connect', 'disconnect', 'dropMembership', 'dropSourceSpecificMembership',
+               'getRecvBufferSize', 'getSendBufferSize', 'getSendQueueSize',
+               'getSendQueueCount', 'ref', 'remoteAddress', 'send', 'setBroadcast',
+               'setMulticastInterface', 'setMulticastLoopback', 'setMulticastTTL',
+               'setRecvBufferSize', 'setSendBufferSize', 'setTTL', 'unref'),
+}
+
+DGRAM_DIFFERENCES = {
+    ('Socket', 'bind'): "in a cluster worker it binds on its own, as with exclusive: true "
+                        "(Node shares the primary's socket)",
+    ('Socket', 'send'): 'a bytearray or memoryview is copied when sent (bytes are not); '
+                        'keywords offset, length, port, address, callback too',
 }
 
 # Node's child_process module (doc/api/child_process.md, Node 20), the documented names.
@@ -387,6 +405,7 @@ def _node_modules():
         'stream': (NODE_STREAM, {'module': stream, 'Readable': stream.Readable,
                                  'Writable': stream.Writable, 'Transform': stream.Transform},
                    STREAM_DIFFERENCES),
+        'dgram': (NODE_DGRAM, {'module': dgram, 'Socket': dgram.Socket}, DGRAM_DIFFERENCES),
         'child_process': (NODE_CHILD_PROCESS, {'module': child_process,
                                                'ChildProcess': child_process.ChildProcess},
                           CHILD_PROCESS_DIFFERENCES),

@@ -21,6 +21,7 @@ import warnings
 import sys
 
 from ._node_error import NodeError
+from ._system_errors import _describe as _describe_uv
 from ._system_errors import (
     NodeSystemError, SYSTEM_ERROR_CLASSES, uv_err_name, uv_strerror,
     exception_with_host_port, uv_exception_with_host_port, errno_exception,
@@ -45,6 +46,9 @@ __all__ = [
     'errno_exception', 'uv_exception', 'dns_exception',
     'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
+    'ERR_BUFFER_OUT_OF_BOUNDS', 'ERR_SOCKET_BAD_TYPE', 'ERR_SOCKET_ALREADY_BOUND',
+    'ERR_SOCKET_BAD_BUFFER_SIZE', 'ERR_SOCKET_BUFFER_SIZE', 'ERR_SOCKET_DGRAM_IS_CONNECTED',
+    'ERR_SOCKET_DGRAM_NOT_CONNECTED', 'ERR_SOCKET_DGRAM_NOT_RUNNING',
 ]
 
 
@@ -298,6 +302,56 @@ class ERR_SOCKET_CLOSED(NodeError, RuntimeError):
     """A closed BoundSocket used, a write on a socket whose connection is gone, or
     resetAndDestroy() on a socket with no connection."""
     _template = 'Socket is closed'
+
+
+# dgram
+class ERR_BUFFER_OUT_OF_BOUNDS(NodeError, IndexError, ValueError):
+    """``ERR_BUFFER_OUT_OF_BOUNDS(name)``: an offset or length past a buffer's end."""
+    _template = '"%s" is outside of buffer bounds'
+
+
+class ERR_SOCKET_BAD_TYPE(NodeError, TypeError):
+    """A dgram socket type other than 'udp4' or 'udp6'."""
+    _template = 'Bad socket type specified. Valid types are: udp4, udp6'
+
+
+class ERR_SOCKET_ALREADY_BOUND(NodeError, RuntimeError):
+    """bind() on a dgram socket already bound (or binding)."""
+    _template = 'Socket is already bound'
+
+
+class ERR_SOCKET_BAD_BUFFER_SIZE(NodeError, TypeError):
+    """A dgram buffer size that is not an unsigned 32-bit integer."""
+    _template = 'Buffer size must be a positive integer'
+
+
+class ERR_SOCKET_BUFFER_SIZE(NodeError, RuntimeError):
+    """``ERR_SOCKET_BUFFER_SIZE(code, syscall)``: libuv refused to get or set
+    a dgram socket's buffer size; ``errno``, ``syscall`` and ``info`` (the
+    code's ``errno``/``code``/``message``/``syscall``) as Node's SystemError."""
+
+    def __init__(self, code, syscall):
+        name, text = _describe_uv(code)
+        self.errno = code
+        self.syscall = syscall
+        self.info = {'errno': code, 'code': name, 'message': text, 'syscall': syscall}
+        super().__init__('Could not get or set buffer size: %s returned %s (%s)'
+                         % (syscall, name, text))
+
+
+class ERR_SOCKET_DGRAM_IS_CONNECTED(NodeError, RuntimeError):
+    """connect() on a connected dgram socket, or send() to an address from one."""
+    _template = 'Already connected'
+
+
+class ERR_SOCKET_DGRAM_NOT_CONNECTED(NodeError, RuntimeError):
+    """disconnect() or remoteAddress() on a dgram socket not connected."""
+    _template = 'Not connected'
+
+
+class ERR_SOCKET_DGRAM_NOT_RUNNING(NodeError, RuntimeError):
+    """A closed dgram socket used."""
+    _template = 'Not running'
 
 
 class ERR_SOCKET_HANDLE_ADOPTED(NodeError, RuntimeError):

@@ -16,6 +16,7 @@ from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
 from .._options import OptionSpec, normalize_options
 from .._records import Record
+from .._handle_refs import HandleRefs
 from ._connecting import is_pipe_name
 from ._socket import Socket
 
@@ -47,7 +48,7 @@ _EAFNOSUPPORT = -97
 _EADDRNOTAVAIL = -99
 
 
-class Server(_uv.ServerCore):
+class Server(_uv.ServerCore, HandleRefs):
     """A TCP or IPC server (Node's ``net.Server``).  What runs per
     connection (counting it, its socket options, 'connection') is the C
     base's, ``_uv.ServerCore``; ``_closing`` (read by pyuvnet.aio) is True
@@ -315,20 +316,6 @@ class Server(_uv.ServerCore):
         """``callback(None, count)`` on the next tick."""
         validate.validate_function(callback, 'callback')
         _uv.nextTick(callback, None, self._connections)
-        return self
-
-    def ref(self):
-        """Let the server keep run() going while it listens (the default)."""
-        self._refed = True
-        if self._handle is not None:
-            self._handle.ref()
-        return self
-
-    def unref(self):
-        """Let run() return while this server is all that is left."""
-        self._refed = False
-        if self._handle is not None:
-            self._handle.unref()
         return self
 
     def __repr__(self):

@@ -239,6 +239,7 @@ cdef extern from "uv.h" nogil:
     int uv_inet_pton(int af, const char* src, void* dst)
     int uv_inet_ntop(int af, const void* src, char* dst, size_t size)
     unsigned short ntohs(unsigned short)
+    unsigned short htons(unsigned short)
 
 
 # -- processes and IPC pipes (pyuvnet.child_process; uv/handles/process.pyx, ipc.pyx)
@@ -282,6 +283,58 @@ cdef extern from "uv.h" nogil:
                   unsigned int nbufs, uv_stream_t* send_handle, uv_write_cb cb)
     int uv_pipe_pending_count(uv_pipe_t* handle)
     uv_handle_type uv_pipe_pending_type(uv_pipe_t* handle)
+
+
+# -- UDP (pyuvnet.dgram; uv/handles/udp.pyx)
+cdef extern from "uv.h" nogil:
+    ctypedef struct uv_udp_t:
+        void* data
+        uv_loop_t* loop
+        size_t send_queue_size
+        size_t send_queue_count
+
+    ctypedef struct uv_udp_send_t:
+        void* data
+        uv_udp_t* handle
+
+    ctypedef enum uv_membership:
+        UV_LEAVE_GROUP, UV_JOIN_GROUP
+
+    int UV_UDP_IPV6ONLY, UV_UDP_REUSEADDR, UV_UDP_RECVMMSG
+    int UV_UDP_PARTIAL, UV_UDP_MMSG_CHUNK, UV_UDP_MMSG_FREE
+    int UV_EMSGSIZE, UV_EISCONN
+
+    ctypedef void (*uv_udp_send_cb)(uv_udp_send_t* req, int status) with gil
+    ctypedef void (*uv_udp_recv_cb)(uv_udp_t* handle, ssize_t nread, const uv_buf_t* buf,
+                                    const sockaddr* addr, unsigned flags) with gil
+
+    int uv_udp_init_ex(uv_loop_t*, uv_udp_t* handle, unsigned int flags)
+    int uv_udp_open(uv_udp_t* handle, uv_os_sock_t sock)
+    int uv_udp_bind(uv_udp_t* handle, const sockaddr* addr, unsigned int flags)
+    int uv_udp_connect(uv_udp_t* handle, const sockaddr* addr)
+    int uv_udp_getpeername(const uv_udp_t* handle, sockaddr* name, int* namelen)
+    int uv_udp_getsockname(const uv_udp_t* handle, sockaddr* name, int* namelen)
+    int uv_udp_set_membership(uv_udp_t* handle, const char* multicast_addr,
+                              const char* interface_addr, uv_membership membership)
+    int uv_udp_set_source_membership(uv_udp_t* handle, const char* multicast_addr,
+                                     const char* interface_addr, const char* source_addr,
+                                     uv_membership membership)
+    int uv_udp_set_multicast_loop(uv_udp_t* handle, int on)
+    int uv_udp_set_multicast_ttl(uv_udp_t* handle, int ttl)
+    int uv_udp_set_multicast_interface(uv_udp_t* handle, const char* interface_addr)
+    int uv_udp_set_broadcast(uv_udp_t* handle, int on)
+    int uv_udp_set_ttl(uv_udp_t* handle, int ttl)
+    int uv_udp_send(uv_udp_send_t* req, uv_udp_t* handle, const uv_buf_t bufs[],
+                    unsigned int nbufs, const sockaddr* addr, uv_udp_send_cb send_cb)
+    int uv_udp_try_send(uv_udp_t* handle, const uv_buf_t bufs[], unsigned int nbufs,
+                        const sockaddr* addr)
+    int uv_udp_recv_start(uv_udp_t* handle, uv_alloc_cb alloc_cb, uv_udp_recv_cb recv_cb)
+    int uv_udp_using_recvmmsg(const uv_udp_t* handle)
+    int uv_udp_recv_stop(uv_udp_t* handle)
+    size_t uv_udp_get_send_queue_size(const uv_udp_t* handle)
+    size_t uv_udp_get_send_queue_count(const uv_udp_t* handle)
+    int uv_send_buffer_size(uv_handle_t* handle, int* value)
+    int uv_recv_buffer_size(uv_handle_t* handle, int* value)
 
 
 cdef extern from "pyuvnet_compat.h":

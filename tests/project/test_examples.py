@@ -34,6 +34,12 @@ def test_dns_tool_self_test_passes():
     assert 'self-test passed' in result.stdout
 
 
+def test_udp_echo_self_test_passes():
+    result = run_example('udp_echo.py', '--self-test')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'self-test passed' in result.stdout
+
+
 @pytest.mark.parametrize('name', sorted(n for n in os.listdir(EXAMPLES) if n.endswith('.py')))
 def test_every_example_explains_itself_with_help(name):
     result = run_example(name, '--help')

@@ -16,6 +16,7 @@ from pyuvnet import fs, stream
 from pyuvnet import asgi, wsgi
 from pyuvnet import dns
 from pyuvnet.dns import promises as dns_promises
+from pyuvnet import dgram
 
 TARGETS = {
     'tls': tls,
@@ -61,6 +62,8 @@ TARGETS = {
     'dns': dns,
     'dns.Resolver': dns.Resolver,
     'dns.promises': dns_promises,
+    'dgram': dgram,
+    'dgram.Socket': dgram.Socket,
 }
 # Rows a subclass inherits from its base's row.
 INHERITED = {'ServerResponse': 'OutgoingMessage', 'ClientRequest': 'OutgoingMessage',

@@ -439,27 +439,37 @@ def write_method(cls):
 
 cdef extern from *:
     """
-    /* A 'data' listener's call with its chunk: vectorcall with a free slot
-       before the argument (a bound method puts its self there), without
-       Cython's generic call's type tests, and straight through the
-       callable's vectorcall slot when it has one (a function, a bound
-       method: PyObject_Vectorcall would also check the result's error
-       state, which a NULL result here reports anyway). */
-    static int pyuvnet_call_one(PyObject *func, PyObject *arg) {
-        PyObject *args[2] = {NULL, arg};
+    /* A listener's call with its arguments (args[-1] a free slot, which a
+       bound method puts its self in): vectorcall without Cython's generic
+       call's type tests, and straight through the callable's vectorcall
+       slot when it has one (a function, a bound method:
+       PyObject_Vectorcall would also check the result's error state,
+       which a NULL result here reports anyway). */
+    static inline int pyuvnet_call_vector(PyObject *func, PyObject **args, size_t nargs) {
         vectorcallfunc call = PyVectorcall_Function(func);
         PyObject *result = call != NULL
-            ? call(func, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
-            : PyObject_Vectorcall(func, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            ? call(func, args, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)
+            : PyObject_Vectorcall(func, args, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
         if (result == NULL)
             return -1;
         Py_DECREF(result);
         return 0;
     }
+    /* A 'data' listener's call with its chunk. */
+    static int pyuvnet_call_one(PyObject *func, PyObject *arg) {
+        PyObject *args[2] = {NULL, arg};
+        return pyuvnet_call_vector(func, args + 1, 1);
+    }
+    /* A dgram 'message' listener's call with (msg, rinfo). */
+    static int pyuvnet_call_two(PyObject *func, PyObject *a, PyObject *b) {
+        PyObject *args[3] = {NULL, a, b};
+        return pyuvnet_call_vector(func, args + 1, 2);
+    }
     """
     # -1 with the exception set when the listener raised, else 0 (its
     # result dropped).
     int call_one "pyuvnet_call_one" (PyObject* func, PyObject* arg)
+    int call_two "pyuvnet_call_two" (PyObject* func, PyObject* a, PyObject* b)
 
 
 cdef inline bint sink_fed(StreamReadable stream):

@@ -1,0 +1,24 @@
+"""pyuvnet.dgram: Node's ``dgram`` module, UDP over libuv.
+
+    from pyuvnet import dgram, run
+
+    server = dgram.createSocket('udp4')
+    server.on('message', lambda msg, rinfo: server.send(msg, rinfo.port, rinfo.address))
+    server.bind(41234, '127.0.0.1')
+    run()
+
+Datagrams are received in C (recvmmsg where the kernel has it) and handed
+to 'message' as ``bytes`` with an ``rinfo`` Record ``{address, family,
+port, size}``.  Every camelCase name has its snake_case twin.
+"""
+from .._aliases import ALIASES, add_aliases, snake_name
+from ._socket import Socket, createSocket
+
+__all__ = ['Socket', 'createSocket']
+
+# Shown, pickled and documented under the face's name.
+Socket.__module__ = createSocket.__module__ = __name__
+
+add_aliases(Socket, ALIASES['EventEmitter'] + ALIASES['dgram.Socket'])
+add_aliases(globals(), ALIASES['dgram'])
+__all__ += [snake_name(name) for name in ALIASES['dgram']]

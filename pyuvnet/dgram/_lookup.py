@@ -1,0 +1,41 @@
+"""How a dgram socket resolves the address it binds, connects or sends to:
+Node's lookup4/lookup6 (``lookup(address or the loopback, 4 or 6, cb)``)
+over ``dns.lookup``'s shape; by default an IP literal answers on the next
+tick, as Node's dns.lookup does, and a name goes to getaddrinfo."""
+from pyuvnet import _uv, errors
+from pyuvnet.net._addresses import isIP
+
+LOOPBACK = {4: '127.0.0.1', 6: '::1'}
+
+
+def default_lookup(hostname, family, callback):
+    """``dns.lookup(hostname, family, callback)`` for one address:
+    ``callback(err, address, family)``, never synchronously."""
+    found = isIP(hostname)
+    if found:
+        _uv.nextTick(callback, None, hostname, found)
+        return
+
+    def answered(status, addresses):
+        if status < 0:
+            callback(errors.dns_exception(status, 'getaddrinfo', hostname))
+        elif not addresses:
+            callback(errors.dns_exception(-3008, 'getaddrinfo', hostname))
+        else:
+            callback(None, *addresses[0])
+
+    status = _uv.getaddrinfo(hostname, family, 0, answered)
+    if status < 0:
+        _uv.nextTick(callback, errors.dns_exception(status, 'getaddrinfo', hostname))
+
+
+def resolver(lookup, family):
+    """The ``(address, callback)`` lookup of a socket of ``family`` (4 or
+    6), over ``lookup`` (a dns.lookup-shaped function, None for the
+    default)."""
+    lookup = default_lookup if lookup is None else lookup
+    loopback = LOOPBACK[family]
+
+    def resolve(address, callback):
+        lookup(address or loopback, family, callback)
+    return resolve

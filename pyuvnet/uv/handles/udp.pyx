@@ -1,0 +1,582 @@
+# UDP over uv_udp_t: the handle of a pyuvnet.dgram Socket (DgramCore, the
+# C base of dgram.Socket, and UDPHandle, its libuv handle), as Node keeps
+# its UDPWrap under lib/dgram.js.
+#
+# Receiving: every datagram of a poll is read with recvmmsg where libuv and
+# the kernel have it (UV_UDP_RECVMMSG: one alloc'd buffer of 20 datagram
+# slots per batch), copied once into the bytes 'message' gives, and handed
+# to the socket's sole 'message' listener from C with its rinfo Record
+# (made here, the peer's address str kept from the datagram before): no
+# Python but the listener's runs per datagram.
+#
+# Ownership (docs/DESIGN.md, "Ownership rules"): the uv_udp_t and its
+# receive buffer's pointer are one PyMem block (pyuvnet_udp_t), which the
+# close callback frees; the receive buffer itself (PyMem_Raw, as the alloc
+# callback runs without the GIL) is freed by on_handle_closed, after the
+# close callback, when libuv no longer reads into it.  A UDPHandle holds
+# itself from udp_init until its close callback: it is closed by its
+# Socket's close() (or with its loop), never collected while open.  Each
+# uv_udp_send_t lives in a UDPSendRequest, which holds itself, its chunks
+# and its callback from submission until libuv calls it back (once, with
+# UV_ECANCELED if the handle closed first).
+
+
+cdef extern from *:
+    """
+    /* recvmmsg (libuv >= 1.40 hands the batch's buffer back with
+       UV_UDP_MMSG_FREE): the alloc callback offers this many 64 KiB
+       datagram slots, libuv's UV__MMSG_MAXWIDTH; without it, one. */
+    #if UV_VERSION_HEX >= ((1 << 16) | (40 << 8))
+    #define PYUVNET_UDP_RECVMMSG UV_UDP_RECVMMSG
+    #define PYUVNET_UDP_SLOTS 20
+    #else
+    #define PYUVNET_UDP_RECVMMSG 0
+    #define PYUVNET_UDP_SLOTS 1
+    #endif
+    #define PYUVNET_UDP_SLOT (64 * 1024)
+    typedef struct {
+        uv_udp_t udp;
+        char *recv_buf;   /* PYUVNET_UDP_SLOTS slots, made at the first receive */
+    } pyuvnet_udp_t;
+    /* The alloc callback, without the GIL: the handle's receive buffer,
+       reused for every batch (libuv is done with it when the read
+       callback returns). */
+    static void pyuvnet_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+        (void)suggested;
+        buf->base = ((pyuvnet_udp_t *)handle)->recv_buf;
+        buf->len = PYUVNET_UDP_SLOTS * PYUVNET_UDP_SLOT;
+    }
+    """
+    int PYUVNET_UDP_RECVMMSG, PYUVNET_UDP_SLOTS, PYUVNET_UDP_SLOT
+    ctypedef struct pyuvnet_udp_t:
+        uv.uv_udp_t udp
+        char* recv_buf
+    void pyuvnet_udp_alloc(uv.uv_handle_t* handle, size_t suggested, uv.uv_buf_t* buf) nogil
+
+
+from cpython.dict cimport PyDict_SetItem
+from cpython.unicode cimport PyUnicode_AsUTF8
+from libc.string cimport memcmp
+from cpython.dict cimport PyDict_GetItem
+from pyuvnet._records import Record
+
+cdef str MESSAGE = 'message'
+cdef str K_ADDRESS = 'address'
+cdef str K_FAMILY = 'family'
+cdef str K_PORT = 'port'
+cdef str K_SIZE = 'size'
+cdef str IPV4 = 'IPv4'
+cdef str IPV6 = 'IPv6'
+
+
+# bind()'s flags, for the facade.
+UDP_IPV6ONLY = uv.UV_UDP_IPV6ONLY
+UDP_REUSEADDR = uv.UV_UDP_REUSEADDR
+
+
+cdef class RecordKey:
+    """A read-only attribute of a Record subclass: its dict's ``key``, read
+    in C (a dict subclass's own ``rinfo['port']`` goes through a Python
+    level __getitem__ lookup; a property over itemgetter did too)."""
+    cdef object key
+
+    def __cinit__(self, key):
+        self.key = key
+
+    def __get__(self, obj, objtype):
+        cdef PyObject* value
+        if obj is None:
+            return self
+        value = PyDict_GetItem(obj, self.key)
+        if value == NULL:
+            raise AttributeError(self.key)
+        return <object>value
+
+
+class RemoteInfo(Record):
+    """A dgram 'message' rinfo: a Record whose keys (address, family,
+    port, size) are also attributes read in C, so that ``rinfo.port`` per
+    datagram costs no failed attribute lookup first (Record's
+    ``__getattr__`` runs only after one, an AttributeError made and
+    dropped each time)."""
+
+    __slots__ = ()
+    address = RecordKey('address')
+    family = RecordKey('family')
+    port = RecordKey('port')
+    size = RecordKey('size')
+
+
+def udp_recvmmsg_flag():
+    """Whether sockets ask libuv for recvmmsg (its build and pyuvnet's
+    know of it; the kernel's answer is ``UDPHandle.using_recvmmsg()``)."""
+    return PYUVNET_UDP_RECVMMSG != 0
+
+
+cdef class DgramCore(EventEmitter):
+    """The C base of ``dgram.Socket``: its sole plain 'message' listener,
+    kept as listeners change, so that a datagram reaches it without a
+    lookup; and ``send()``'s common form (bytes to an IP literal and a
+    port, on a bound, unconnected socket with the default lookup) taken in
+    C, with Node's timing: the datagram leaves on the next tick, where
+    Node's lookup of an IP literal answers."""
+
+    cdef object message_listener
+    cdef public object _handle          # the UDPHandle, or None until bound
+    # 4 or 6 while send() may take its C path (the facade says when), else 0.
+    cdef public int _send_family
+    cdef object pending                 # (bytes, ip, port, callback), sent at their ticks
+    # pending's append and popleft, bound once (a deque has no C API)
+    cdef object pending_append, pending_popleft
+    # The str last found an IP literal of _send_family: an echo answers the
+    # same rinfo.address object again and again.
+    cdef object checked_ip
+
+    cdef void _listeners_changed(self, object event):
+        if event == MESSAGE:
+            self.message_listener = self._sole_listener(MESSAGE)
+
+    def send(self, msg, *args, **keywords):
+        """Send one datagram, in Node's forms: ``send(msg[, offset, length],
+        port[, address][, callback])`` unconnected, ``send(msg[, offset,
+        length][, callback])`` connected (or the same as keywords).  ``msg``
+        is bytes, a str, or a list of them (one datagram).  A socket not
+        bound yet is bound first and the datagram sent once 'listening'
+        came.  ``callback(err, bytes_sent)`` follows; without one a failed
+        send is dropped, as in Node.  Bad arguments raise at once."""
+        cdef Py_ssize_t n = len(args)
+        cdef object port, address, callback = None
+        if self._send_family and not keywords and type(msg) is bytes and (n == 2 or n == 3):
+            port = args[0]
+            address = args[1]
+            if n == 3:
+                callback = args[2]
+            if (type(port) is int and 0 < <long>port < 65536 and type(address) is str
+                    and (callback is None or callable(callback))
+                    and (address is self.checked_ip
+                         or is_ip_of(<str>address, self._send_family))):
+                self.checked_ip = address
+                if self.pending is None:
+                    self.pending = deque()
+                    self.pending_append = self.pending.append
+                    self.pending_popleft = self.pending.popleft
+                self.pending_append((msg, address, port, callback))
+                (<UDPHandle>self._handle).loop.call_soon_tick(self)
+                return None
+        return self._send_slow(msg, *args, **keywords)
+
+    cdef int on_tick(self) except -1:
+        # One send() of the C path, at the tick its lookup would answer.
+        cdef tuple item = <tuple>self.pending_popleft()
+        cdef UDPHandle udp = <UDPHandle>self._handle
+        cdef object callback = item[3]
+        cdef Py_ssize_t r
+        if not Handle.is_open(udp):
+            return 0        # closed meanwhile: dropped, as Node's doSend does
+        r = udp.send_one(<bytes>item[0], item[1], item[2],
+                         None if callback is None else (callback, item[1], item[2]))
+        if callback is None:
+            return 0
+        if r >= 1:
+            udp.loop.call_soon(callback, (None, r - 1))
+        elif r < 0:
+            udp.loop.call_soon(callback, (errors.exception_with_host_port(
+                r, 'send', item[1], item[2]),))
+        return 0
+
+
+cdef bint is_ip_of(str address, int family) except -1:
+    """Whether ``address`` is an IP literal of ``family`` (4 or 6)."""
+    cdef unsigned char raw[16]
+    cdef const char* text = PyUnicode_AsUTF8(address)
+    return uv.uv_inet_pton(uv.AF_INET if family == 4 else uv.AF_INET6, text, raw) == 0
+
+
+cdef class UDPHandle(Handle):
+    """One uv_udp_t of a ``dgram.Socket`` (its owner), made unbound:
+    ``bind()`` or ``open()`` gives it its socket.  Methods answer 0 or a
+    libuv error code, as Node's UDPWrap does, for the facade to raise."""
+
+    cdef DgramCore owner
+    cdef char* recv_buf
+    cdef bint receiving
+    # The peer address of the last datagram (port 0) and its str: an echo's
+    # or a client's datagrams come from the same few peers.
+    cdef uv.sockaddr_storage last_peer
+    cdef object last_address
+    # The str a send went to last, and its sockaddr (port aside).
+    cdef object last_to_ip
+    cdef uv.sockaddr_storage last_to
+
+    def __init__(self, DgramCore owner, bint refed=True):
+        cdef uv.uv_loop_t* uvloop = self.loop.live()
+        cdef pyuvnet_udp_t* block = <pyuvnet_udp_t*>PyMem_Malloc(sizeof(pyuvnet_udp_t))
+        cdef int r
+        if self.handle != NULL:
+            raise RuntimeError('UDPHandle already initialised')
+        if block == NULL:
+            raise MemoryError()
+        block.recv_buf = NULL
+        r = uv.uv_udp_init_ex(uvloop, &block.udp, uv.AF_UNSPEC | PYUVNET_UDP_RECVMMSG)
+        if r < 0:
+            PyMem_Free(block)
+            raise errors.uv_exception(r, 'uv_udp_init')
+        self.owner = owner
+        self.refed = refed
+        self.last_address = None
+        memset(&self.last_peer, 0, sizeof(self.last_peer))
+        self.adopt(<uv.uv_handle_t*>block)
+        self.hold()
+
+    def __dealloc__(self):
+        close_orphaned(self)
+        if self.recv_buf != NULL:
+            PyMem_RawFree(self.recv_buf)
+
+    cdef inline uv.uv_udp_t* udp(self):
+        return <uv.uv_udp_t*>self.handle
+
+    cdef void on_handle_closed(self) except *:
+        # libuv reads into the buffer no more, and every send has called
+        # back (ECANCELED for those the close caught): the close callback
+        # came.  The owner is let go, so that the socket and its closed
+        # handle are no reference cycle (freed without the cyclic GC).
+        if self.recv_buf != NULL:
+            PyMem_RawFree(self.recv_buf)
+            self.recv_buf = NULL
+        self.receiving = False
+        self.owner = None
+
+    def close(self):
+        """Close the handle: its sends not yet gone call back with
+        ECANCELED; nothing is received any more."""
+        self.close_handle()
+
+    def opened(self):
+        """Whether the handle is open (not closed nor closing)."""
+        return Handle.is_open(self)
+
+    def bind(self, object ip, int port, unsigned int flags):
+        cdef uv.sockaddr_storage addr
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        parse_ip(ip, port, &addr)
+        return uv.uv_udp_bind(self.udp(), <uv.sockaddr*>&addr, flags)
+
+    def open(self, uv.uv_os_sock_t fd):
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        return uv.uv_udp_open(self.udp(), fd)
+
+    def connect(self, object ip, int port):
+        cdef uv.sockaddr_storage addr
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        parse_ip(ip, port, &addr)
+        return uv.uv_udp_connect(self.udp(), <uv.sockaddr*>&addr)
+
+    def disconnect(self):
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        return uv.uv_udp_connect(self.udp(), NULL)
+
+    def name(self, bint peer):
+        """(address, port, family) or a libuv error code."""
+        cdef uv.sockaddr_storage addr
+        cdef int size = sizeof(addr)
+        cdef int r
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        if peer:
+            r = uv.uv_udp_getpeername(self.udp(), <uv.sockaddr*>&addr, &size)
+        else:
+            r = uv.uv_udp_getsockname(self.udp(), <uv.sockaddr*>&addr, &size)
+        if r < 0:
+            return r
+        return sockaddr_to_tuple(<uv.sockaddr*>&addr)
+
+    def fileno(self):
+        cdef uv.uv_os_fd_t fd
+        if Handle.is_open(self) and uv.uv_fileno(self.handle, &fd) == 0:
+            return <intptr_t>fd
+        return -1
+
+    def using_recvmmsg(self):
+        return Handle.is_open(self) and uv.uv_udp_using_recvmmsg(self.udp()) == 1
+
+    # -- options (each 0 or a libuv error code) ------------------------------
+
+    def set_broadcast(self, bint on):
+        return uv.uv_udp_set_broadcast(self.udp(), on) if Handle.is_open(self) else uv.UV_EBADF
+
+    def set_ttl(self, int ttl):
+        return uv.uv_udp_set_ttl(self.udp(), ttl) if Handle.is_open(self) else uv.UV_EBADF
+
+    def set_multicast_ttl(self, int ttl):
+        return uv.uv_udp_set_multicast_ttl(self.udp(), ttl) if Handle.is_open(self) else uv.UV_EBADF
+
+    def set_multicast_loop(self, bint on):
+        return uv.uv_udp_set_multicast_loop(self.udp(), on) if Handle.is_open(self) else uv.UV_EBADF
+
+    def set_multicast_interface(self, str interface):
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        return uv.uv_udp_set_multicast_interface(self.udp(), interface.encode())
+
+    def set_membership(self, str group, object interface, bint join):
+        cdef bytes iface = interface.encode() if interface is not None else None
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        return uv.uv_udp_set_membership(self.udp(), group.encode(),
+                                        <char*>iface if iface is not None else NULL,
+                                        uv.UV_JOIN_GROUP if join else uv.UV_LEAVE_GROUP)
+
+    def set_source_membership(self, str source, str group, object interface, bint join):
+        cdef bytes iface = interface.encode() if interface is not None else None
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        return uv.uv_udp_set_source_membership(
+            self.udp(), group.encode(), <char*>iface if iface is not None else NULL,
+            source.encode(), uv.UV_JOIN_GROUP if join else uv.UV_LEAVE_GROUP)
+
+    def buffer_size(self, int size, bint recv):
+        """(0, the size now) after setting ``size`` (0: only asking), or
+        (a libuv error code, 0)."""
+        cdef int value = size
+        cdef int r
+        if not Handle.is_open(self):
+            return (uv.UV_EBADF, 0)
+        if recv:
+            r = uv.uv_recv_buffer_size(self.handle, &value)
+        else:
+            r = uv.uv_send_buffer_size(self.handle, &value)
+        if r < 0:
+            return (r, 0)
+        return (0, value)
+
+    def send_queue(self):
+        """(bytes, datagrams) waiting in libuv's send queue."""
+        if not Handle.is_open(self):
+            return (0, 0)
+        return (uv.uv_udp_get_send_queue_size(self.udp()),
+                uv.uv_udp_get_send_queue_count(self.udp()))
+
+    # -- receiving ----------------------------------------------------------
+
+    def recv_start(self):
+        cdef int r
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        if self.recv_buf == NULL:
+            self.recv_buf = <char*>PyMem_RawMalloc(PYUVNET_UDP_SLOTS * PYUVNET_UDP_SLOT)
+            if self.recv_buf == NULL:
+                raise MemoryError()
+            (<pyuvnet_udp_t*>self.handle).recv_buf = self.recv_buf
+        r = uv.uv_udp_recv_start(self.udp(), <uv.uv_alloc_cb><void*>pyuvnet_udp_alloc,
+                                 <uv.uv_udp_recv_cb><void*>udp_received)
+        if r == 0:
+            self.receiving = True
+            self.loop.io_changed()
+        return r
+
+    def recv_stop(self):
+        if Handle.is_open(self) and self.receiving:
+            self.receiving = False
+            return uv.uv_udp_recv_stop(self.udp())
+        return 0
+
+    cdef object rinfo(self, const uv.sockaddr* addr, ssize_t size):
+        """The 'message' rinfo Record: {address, family, port, size}."""
+        cdef object record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
+        cdef uv.sockaddr_storage peer
+        cdef size_t addr_len
+        cdef int port
+        cdef bint v4 = addr.sa_family == uv.AF_INET
+        addr_len = sizeof(uv.sockaddr_in) if v4 else sizeof(uv.sockaddr_in6)
+        memcpy(&peer, addr, addr_len)
+        if v4:
+            port = uv.ntohs((<uv.sockaddr_in*>addr).sin_port)
+            (<uv.sockaddr_in*>&peer).sin_port = 0
+        else:
+            port = uv.ntohs((<uv.sockaddr_in6*>addr).sin6_port)
+            (<uv.sockaddr_in6*>&peer).sin6_port = 0
+        if self.last_address is None or memcmp(&peer, &self.last_peer, addr_len) != 0:
+            self.last_address = sockaddr_to_tuple(<uv.sockaddr*>&peer)[0]
+            memcpy(&self.last_peer, &peer, addr_len)
+        PyDict_SetItem(record, K_ADDRESS, self.last_address)
+        PyDict_SetItem(record, K_FAMILY, IPV4 if v4 else IPV6)
+        PyDict_SetItem(record, K_PORT, port)
+        PyDict_SetItem(record, K_SIZE, size)
+        return record
+
+    # -- sending ------------------------------------------------------------
+
+    cdef int target(self, object ip, int port, uv.sockaddr_storage* addr) except -1:
+        """``addr`` for ``ip``:``port``, parsed once per peer str."""
+        if ip is not self.last_to_ip:
+            udp_addr(ip, port, &self.last_to)
+            self.last_to_ip = ip
+        memcpy(addr, &self.last_to, sizeof(uv.sockaddr_storage))
+        if addr.ss_family == uv.AF_INET:
+            (<uv.sockaddr_in*>addr).sin_port = uv.htons(port)
+        else:
+            (<uv.sockaddr_in6*>addr).sin6_port = uv.htons(port)
+        return 0
+
+    def send(self, list chunks, object ip, int port, object callback):
+        """Send ``chunks`` (bytes) as one datagram, to ``ip``:``port`` (ip
+        None: the connected peer).  As Node's UDPWrap: the datagram's size
+        + 1 when it left at once (uv_udp_try_send), 0 when queued
+        (``owner._after_send(callback, status, size)`` follows, if
+        ``callback`` is not None), or a libuv error code."""
+        return self.send_list(chunks, ip, port, callback)
+
+    cdef Py_ssize_t send_one(self, bytes data, object ip, int port,
+                             object callback) except? -9999:
+        """send_list() of one bytes, with no list made unless libuv
+        queues it."""
+        cdef uv.sockaddr_storage addr
+        cdef uv.uv_buf_t buf
+        cdef int r
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        self.target(ip, port, &addr)
+        buf.base = PyBytes_AS_STRING(data)
+        buf.len = PyBytes_GET_SIZE(data)
+        r = uv.uv_udp_try_send(self.udp(), &buf, 1, <uv.sockaddr*>&addr)
+        if r >= 0:
+            return buf.len + 1
+        if r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
+            return r
+        return self.queue(&buf, 1, <uv.sockaddr*>&addr, [data], callback, buf.len)
+
+    cdef Py_ssize_t send_list(self, list chunks, object ip, int port,
+                              object callback) except? -9999:
+        cdef uv.sockaddr_storage addr
+        cdef uv.sockaddr* to = NULL
+        cdef uv.uv_buf_t small[8]
+        cdef uv.uv_buf_t* bufs = small
+        cdef Py_ssize_t n = len(chunks), i, size = 0
+        cdef bytes chunk
+        cdef int r
+        if not Handle.is_open(self):
+            return uv.UV_EBADF
+        if ip is not None:
+            self.target(ip, port, &addr)
+            to = <uv.sockaddr*>&addr
+        if n > 8:
+            bufs = <uv.uv_buf_t*>PyMem_Malloc(n * sizeof(uv.uv_buf_t))
+            if bufs == NULL:
+                raise MemoryError()
+        try:
+            for i in range(n):
+                chunk = <bytes?>chunks[i]
+                bufs[i].base = PyBytes_AS_STRING(chunk)
+                bufs[i].len = PyBytes_GET_SIZE(chunk)
+                size += PyBytes_GET_SIZE(chunk)
+            r = uv.uv_udp_try_send(self.udp(), bufs, n, to)
+            if r >= 0:
+                return size + 1
+            if r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
+                return r
+            return self.queue(bufs, n, to, chunks, callback, size)
+        finally:
+            if bufs != small:
+                PyMem_Free(bufs)
+
+    cdef Py_ssize_t queue(self, uv.uv_buf_t* bufs, Py_ssize_t n, uv.sockaddr* to, list chunks,
+                          object callback, Py_ssize_t size) except? -9999:
+        """What the kernel did not take at once, to uv_udp_send: 0, or a
+        libuv error code."""
+        cdef UDPSendRequest req = UDPSendRequest.__new__(UDPSendRequest)
+        cdef int r = uv.uv_udp_send(&req.req, self.udp(), bufs, n, to,
+                                    <uv.uv_udp_send_cb><void*>udp_sent)
+        if r < 0:
+            return r
+        # libuv copied the uv_buf_t array; the bytes stay with the request.
+        req.udp = self
+        req.chunks = chunks
+        req.callback = callback
+        req.size = size
+        req.req.data = <void*>req
+        Py_INCREF(req)
+        self.loop.io_changed()
+        return 0
+
+
+cdef int udp_addr(object ip, int port, uv.sockaddr_storage* addr) except -1:
+    """parse_ip without its encode: an exact str's UTF-8 is CPython's own
+    (kept with the str: rinfo.address's is made once per peer)."""
+    cdef const char* text
+    if type(ip) is not str:
+        return parse_ip(ip, port, addr)
+    text = PyUnicode_AsUTF8(ip)
+    if uv.uv_ip4_addr(text, port, <uv.sockaddr_in*>addr) == 0:
+        return uv.AF_INET
+    if uv.uv_ip6_addr(text, port, <uv.sockaddr_in6*>addr) == 0:
+        return uv.AF_INET6
+    raise errors.ERR_INVALID_IP_ADDRESS(ip)
+
+
+cdef class UDPSendRequest:
+    """One uv_udp_send_t; holds itself, its datagram's bytes and its
+    callback from submission until libuv calls it back."""
+    cdef uv.uv_udp_send_t req
+    cdef UDPHandle udp
+    cdef list chunks
+    cdef object callback
+    cdef Py_ssize_t size
+
+
+cdef void udp_sent(uv.uv_udp_send_t* req, int status) noexcept:
+    # A loop callback (see loop.pyx, "The GIL"): takes the GIL first.
+    take_gil_after_reads(req.handle.loop)
+    sent_with_gil(req, status)
+
+
+cdef void sent_with_gil(uv.uv_udp_send_t* req, int status) noexcept:
+    cdef UDPSendRequest sr = <UDPSendRequest>req.data
+    cdef UDPHandle udp = sr.udp
+    cdef object callback = sr.callback
+    Py_DECREF(sr)       # the submission's reference; ``sr`` holds it still
+    if callback is None:
+        return
+    try:
+        udp.owner._after_send(callback, status, sr.size)
+    except BaseException as exc:
+        udp.loop.report(exc)
+    udp.loop.after_callback()
+
+
+cdef void udp_received(uv.uv_udp_t* handle, ssize_t nread, const uv.uv_buf_t* buf,
+                       const uv.sockaddr* addr, unsigned flags) noexcept:
+    # A loop callback (see loop.pyx, "The GIL").  Nothing read (the
+    # kernel's EAGAIN) or a recvmmsg batch's buffer handed back
+    # (UV_UDP_MMSG_FREE; the buffer is the handle's, freed at its close):
+    # no GIL, no Python.
+    if nread == 0 and addr == NULL:
+        return
+    take_gil_after_reads(handle.loop)
+    received_with_gil(handle, nread, buf.base, addr)
+
+
+cdef void received_with_gil(uv.uv_udp_t* handle, ssize_t nread, const char* base,
+                            const uv.sockaddr* addr) noexcept:
+    cdef UDPHandle udp = <UDPHandle>handle.data
+    cdef DgramCore owner = udp.owner
+    cdef object listener
+    cdef object msg, rinfo
+    try:
+        if nread < 0:
+            owner._on_recv_error(nread)
+        else:
+            msg = PyBytes_FromStringAndSize(base, nread)
+            rinfo = udp.rinfo(addr, nread)
+            listener = owner.message_listener
+            if listener is None:
+                owner._emit(MESSAGE, (msg, rinfo))
+            elif call_two(<PyObject*>listener, <PyObject*>msg, <PyObject*>rinfo) < 0:
+                report_raised(udp.loop)
+    except BaseException as exc:
+        udp.loop.report(exc)
+    udp.loop.after_callback()
