@@ -8,9 +8,10 @@ Try it: curl --http2-prior-knowledge http://127.0.0.1:8125/hello
 from __future__ import annotations
 
 import argparse
+from functools import partial
 import signal
 import sys
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import pyuvnet as net
 from pyuvnet import http2
@@ -18,8 +19,8 @@ from pyuvnet import http2
 
 def serve(port: int = 8125, host: str = '127.0.0.1',
           on_listening: Optional[Callable[[], object]] = None) -> http2.Http2Server:
-    def on_stream(stream: http2.ServerHttp2Stream, headers: dict, flags: int,
-                  raw: list) -> None:
+    def on_stream(stream: http2.ServerHttp2Stream, headers: dict[str, Any], flags: int,
+                  raw: list[str]) -> None:
         stream.respond({':status': 200, 'content-type': 'text/plain; charset=utf-8'})
         stream.end(('you asked for %s\n' % headers[':path']).encode())
 
@@ -42,7 +43,7 @@ def self_test() -> int:
             req = session.request({':path': path}, {'endStream': True})
             chunks: list[bytes] = []
             req.on('data', chunks.append)
-            req.on('end', lambda path=path, chunks=chunks: finished(session, path, chunks))
+            req.on('end', partial(finished, session, path, chunks))
 
     def finished(session: http2.ClientHttp2Session, path: str, chunks: list[bytes]) -> None:
         answers[path] = b''.join(chunks)

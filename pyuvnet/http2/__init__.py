@@ -25,6 +25,11 @@ __all__ = [
 ] + [name for name in _ERRORS if name.startswith('ERR_')]
 
 add_aliases(globals(), ALIASES['http2'])
+# Their home is the public face (help(), pickling, the stubs' checks).
+for _cls in (Http2Server, Http2SecureServer, Http2Session, ServerHttp2Session, ClientHttp2Session,
+             Http2Stream, ServerHttp2Stream, ClientHttp2Stream):
+    _cls.__module__ = __name__
+del _cls
 add_aliases(Http2Session, ALIASES['EventEmitter'] + ALIASES['Http2Session'])
 add_aliases(Http2Stream, ALIASES['Http2Stream'])
 add_aliases(ServerHttp2Stream, ALIASES['ServerHttp2Stream'])
