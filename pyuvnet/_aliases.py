@@ -114,7 +114,7 @@ ALIASES = {
               'getUnpackedSettings', 'sensitiveHeaders'),
     'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout'),
     'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
-    'ServerHttp2Stream': ('additionalHeaders',),
+    'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),
     'wsgi': ('createServer',),

@@ -95,6 +95,7 @@ class Http2Session(EventEmitter):
 
     @property
     def socket(self):
+        """The Socket or TLSSocket the session runs over."""
         return self._socket
 
     # -- settings, ping, goaway ---------------------------------------------
@@ -131,6 +132,7 @@ class Http2Session(EventEmitter):
 
     @property
     def pendingSettingsAck(self):
+        """True while a SETTINGS frame sent waits for the peer's ACK."""
         return bool(self._settings_sent)
 
     @property
@@ -174,9 +176,11 @@ class Http2Session(EventEmitter):
         self._socket.setTimeout(msecs)
 
     def ref(self):
+        """The session's socket keeps the loop running (the default)."""
         self._socket.ref()
 
     def unref(self):
+        """The session's socket alone no longer keeps the loop running."""
         self._socket.unref()
 
     def close(self, callback=None):
