@@ -3,7 +3,7 @@
 ``connect()``, sessions and streams, settings, and Node's ERR_HTTP2_* errors.
 Framing, HPACK and flow control run in nghttp2 (compiled into pyuvnet._uv);
 Python is called once per stream event."""
-from .._names import ALIASES, add_aliases
+from .._aliases import ALIASES, add_aliases
 from ._constants import CONSTANTS as _CONSTANTS
 from ._errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
 from ._errors import __all__ as _ERRORS
@@ -13,7 +13,7 @@ from ._server import (Http2SecureServer, Http2Server, connect, createSecureServe
 from ._session import ClientHttp2Session, Http2Session, ServerHttp2Session
 from ._settings import getDefaultSettings, getPackedSettings, getUnpackedSettings
 from ._stream import ClientHttp2Stream, Http2Stream, ServerHttp2Stream
-from ..records import Record
+from .._records import Record
 
 constants = Record(_CONSTANTS)
 

@@ -6,10 +6,10 @@ from typing import Any, Literal, overload
 from typing_extensions import Self, Unpack
 
 from ..events import EventEmitter
-from ..node_error import NodeError
-from ..records import Record
-from ..server import Server as _NetServer
-from ..socket import Socket
+from ..errors import NodeError
+from .._records import Record
+from ..net._server import Server as _NetServer
+from ..net._socket import Socket
 from ..stream import Duplex, Readable
 from ..http import IncomingMessage, ServerResponse
 from ..tls import Server as _TLSServer, TLSSocket
@@ -19,7 +19,8 @@ __all__ = [
     'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
     'Http2Server', 'Http2SecureServer', 'Http2Session', 'ServerHttp2Session',
     'ClientHttp2Session', 'Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream',
-    'ERR_HTTP2_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_HEADERS_SENT',
+    'ERR_HTTP2_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_HEADERS_AFTER_RESPOND',
+    'ERR_HTTP2_HEADERS_SENT',
     'ERR_HTTP2_HEADER_SINGLE_VALUE', 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED',
     'ERR_HTTP2_INVALID_CONNECTION_HEADERS', 'ERR_HTTP2_INVALID_HEADER_VALUE',
     'ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH', 'ERR_HTTP2_INVALID_PSEUDOHEADER',
@@ -1375,6 +1376,7 @@ class ERR_HTTP2_INVALID_SESSION(NodeError, RuntimeError): ...
 class ERR_HTTP2_INVALID_STREAM(NodeError, RuntimeError): ...
 class ERR_HTTP2_GOAWAY_SESSION(NodeError, RuntimeError): ...
 class ERR_HTTP2_HEADERS_SENT(NodeError, RuntimeError): ...
+class ERR_HTTP2_HEADERS_AFTER_RESPOND(NodeError, RuntimeError): ...
 class ERR_HTTP2_HEADER_SINGLE_VALUE(NodeError, TypeError): ...
 class ERR_HTTP2_INFO_STATUS_NOT_ALLOWED(NodeError, ValueError): ...
 class ERR_HTTP2_INVALID_CONNECTION_HEADERS(NodeError, TypeError): ...

@@ -1,9 +1,10 @@
 """Node 20's ERR_HTTP2_* errors, with Node's messages."""
-from ..node_error import NodeError
+from ..errors import NodeError
 from ._constants import CONSTANTS
 
 __all__ = [
-    'ERR_HTTP2_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_HEADERS_SENT',
+    'ERR_HTTP2_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_HEADERS_AFTER_RESPOND',
+    'ERR_HTTP2_HEADERS_SENT',
     'ERR_HTTP2_HEADER_SINGLE_VALUE', 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED',
     'ERR_HTTP2_INVALID_CONNECTION_HEADERS', 'ERR_HTTP2_INVALID_HEADER_VALUE',
     'ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH', 'ERR_HTTP2_INVALID_PSEUDOHEADER',
@@ -54,6 +55,10 @@ class ERR_HTTP2_GOAWAY_SESSION(NodeError, RuntimeError):
 
 class ERR_HTTP2_HEADERS_SENT(NodeError, RuntimeError):
     _template = 'Response has already been initiated.'
+
+
+class ERR_HTTP2_HEADERS_AFTER_RESPOND(NodeError, RuntimeError):
+    _template = 'Cannot specify additional headers after response initiated'
 
 
 class ERR_HTTP2_HEADER_SINGLE_VALUE(NodeError, TypeError):

@@ -3,11 +3,11 @@ HTTP/1.1 for ``allowHTTP1``) and ``connect()``, the client's session."""
 from urllib.parse import urlsplit
 
 from .. import tls
-from .._names import OptionSpec, normalize_options
-from ..http._server import HTTPServerMixin
+from .. import createConnection
+from .._options import OptionSpec, normalize_options
+from ..http._server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
-from ..server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
-from ..socket import createConnection
+from ..net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._session import ClientHttp2Session, ServerHttp2Session
 

@@ -10,7 +10,7 @@ from collections import deque
 from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
-from ..records import Record
+from .._records import Record
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
@@ -100,13 +100,11 @@ class Http2Session(EventEmitter):
 
     # -- settings, ping, goaway ---------------------------------------------
 
-    def _start(self):
-        """The connection preface (a client's magic is nghttp2's) and our
-        first SETTINGS."""
-        self.connecting = False
+    def _send_first_settings(self):
+        """Our first SETTINGS, the first frame nghttp2 sends (after a
+        client's magic, which is nghttp2's): submitted before anything else."""
         self._settings_sent.append((self._options['settings'], None, time.monotonic()))
         self._core.submit_settings(settings_entries(self._options['settings']))
-        self._flush()
 
     @property
     def localSettings(self):
@@ -260,6 +258,13 @@ class Http2Session(EventEmitter):
         self._schedule_flush()
         return result
 
+    def _reset_stream(self, stream_id, code):
+        """RST_STREAM for a stream, also while the session is being
+        destroyed (its last frames are flushed then)."""
+        if self._core is not None:
+            self._core.submit_rst_stream(stream_id, code)
+            self._schedule_flush()
+
     def _schedule_flush(self):
         if not self._flush_scheduled and self._core is not None:
             self._flush_scheduled = True
@@ -411,8 +416,9 @@ class ServerHttp2Session(Http2Session):
     def __init__(self, socket, options, server=None):
         super().__init__(socket, True, options)
         self.server = server
-        self._start()
-        # Bytes the socket read before the session existed (none usually).
+        self.connecting = False
+        self._send_first_settings()
+        self._flush()
 
     def _new_remote_stream(self, stream_id, headers):
         stream = ServerHttp2Stream(self, stream_id)
@@ -429,9 +435,13 @@ class ClientHttp2Session(Http2Session):
         self._authority = authority
         self._scheme = scheme
         self._pending = []
+        # Pings and settings asked for before the connection is up follow
+        # it; the socket holds what is written until then.
+        self._send_first_settings()
 
     def _connected(self):
-        self._start()
+        self.connecting = False
+        self._flush()
         pending, self._pending = self._pending, []
         for stream, block in pending:
             self._open(stream, block)

@@ -2,7 +2,7 @@
 packed form of getPackedSettings()/getUnpackedSettings()."""
 import struct
 
-from ..records import Record
+from .._records import Record
 from ._errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
 
 __all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',

@@ -8,7 +8,7 @@ from email.utils import formatdate
 from .._uv import nextTick
 from ..stream import Duplex
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
+from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
                       ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
@@ -72,18 +72,23 @@ class Http2Stream(Duplex):
         return self
 
     def close(self, code=NO_ERROR, callback=None):
-        """Closes the stream at once with RST_STREAM ``code``; ``callback``
-        on 'close'."""
+        """Closes the stream with RST_STREAM ``code``; ``callback`` on
+        'close'. As Node's, a code other than NO_ERROR and CANCEL is this
+        stream's 'error' too (ERR_HTTP2_STREAM_ERROR) once nghttp2 closed it."""
         if not isinstance(code, int) or not 0 <= code <= 2 ** 32 - 1:
             from ..errors import ERR_OUT_OF_RANGE
             raise ERR_OUT_OF_RANGE('code', '>= 0 && <= 4294967295', code)
         if callback is not None:
             self.once('close', callback)
-        if self._ng_closed:
+        if self._ng_closed or self.rstCode is not None:
             return
         self.rstCode = code
-        self._reset(code)
-        self.destroy()
+        if self.id is None or self.session._core is None:
+            self._ng_closed = True
+            self.destroy()
+            return
+        # Destroyed when nghttp2 reports the stream closed (_on_close).
+        self.session._reset_stream(self.id, code)
 
     def sendTrailers(self, headers):
         """The trailing headers, once 'wantTrailers' was emitted."""
@@ -142,8 +147,8 @@ class Http2Stream(Duplex):
 
     def _reset(self, code):
         self._ng_closed = True
-        if self.id is not None and self.session._core is not None:
-            self.session._submit('submit_rst_stream', self.id, code)
+        if self.id is not None:
+            self.session._reset_stream(self.id, code)
 
     def _before_data(self):
         """A server's write before respond() responds with :status 200."""
@@ -174,8 +179,10 @@ class Http2Stream(Duplex):
             self.rstCode = code
         if self.destroyed:
             return
+        code = self.rstCode
         if code != NO_ERROR:
-            if not self.writableFinished or not self.readableEnded:
+            if not self.writableEnded:
+                # As Node: a reset while this side was still writing.
                 self.aborted = True
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
@@ -237,7 +244,7 @@ class ServerHttp2Stream(Http2Stream):
         if self.destroyed or self._ng_closed:
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
-            raise ERR_HTTP2_HEADERS_SENT()
+            raise ERR_HTTP2_HEADERS_AFTER_RESPOND()
         headers = dict(headers or {})
         status = int(headers.get(':status', 100))
         if not 100 <= status < 200 or status == 101:

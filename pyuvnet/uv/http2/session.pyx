@@ -12,8 +12,11 @@
 # session and deletes it once, in close() or in __dealloc__; nghttp2 calls
 # back only from inside receive(), send() and the submit calls, which the
 # core makes itself, so the core (and its owner, a strong reference) is alive
-# in every callback. What the owner raises in a callback is kept and raised
-# again once nghttp2 has returned.
+# in every callback. A close() from inside a callback (the owner destroyed
+# on a GOAWAY, say) only drops the owner: nghttp2 is still running, so the
+# session is deleted when receive() or send() returns, and the callbacks
+# left stop nghttp2 at once. What the owner raises in a callback is kept
+# and raised again once nghttp2 has returned.
 from pyuvnet.uv.http2 cimport nghttp2 as ng
 from libc.stdint cimport uint8_t, int32_t, uint32_t
 from libc.stdlib cimport malloc, free
@@ -65,6 +68,7 @@ cdef class H2Core:
     cdef dict outgoing          # stream id -> H2Outgoing
     cdef list done              # write callbacks (and streams wanting trailers) to call
     cdef object error           # what the owner raised in a callback
+    cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
     cdef readonly bint is_server
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
@@ -120,17 +124,23 @@ cdef class H2Core:
             self.session = NULL
 
     def close(self):
-        """Frees the nghttp2 session now (not at the next gc); the core is
+        """Frees the nghttp2 session now (not at the next gc), or, from
+        inside one of its callbacks, as soon as nghttp2 returns; the core is
         dead afterwards. The streams' queued writes are dropped."""
+        self.owner = None
+        self.error = None
+        self.outgoing.clear()
+        self.receiving.clear()
+        if self.depth == 0:
+            self.free_session()
+
+    cdef free_session(self):
         if self.session is not NULL:
             ng.nghttp2_session_del(self.session)
             self.session = NULL
-        self.outgoing.clear()
-        self.receiving.clear()
-        self.owner = None
 
     cdef inline int check(self, int rc) except -1:
-        if self.session is NULL:
+        if self.session is NULL or self.owner is None:
             raise H2LibraryError(ng.NGHTTP2_ERR_INVALID_STATE)
         if rc < 0:
             raise H2LibraryError(rc)
@@ -151,9 +161,16 @@ cdef class H2Core:
         protocol badly enough that the session must end (nghttp2 has queued
         the GOAWAY)."""
         cdef ng.nghttp2_ssize rc
-        if self.session is NULL or data.shape[0] == 0:
+        if self.session is NULL or self.owner is None or data.shape[0] == 0:
             return
-        rc = ng.nghttp2_session_mem_recv2(self.session, &data[0], data.shape[0])
+        self.depth += 1
+        try:
+            rc = ng.nghttp2_session_mem_recv2(self.session, &data[0], data.shape[0])
+        finally:
+            self.depth -= 1
+        if self.owner is None:      # closed by a callback
+            self.free_session()
+            return
         self.raise_pending()
         if rc < 0:
             raise H2LibraryError(<int>rc)
@@ -168,8 +185,18 @@ cdef class H2Core:
         cdef list parts = []
         cdef Py_ssize_t total = 0
         cdef list done
-        while self.session is not NULL and total < H2_SEND_BATCH:
-            n = ng.nghttp2_session_mem_send2(self.session, &data)
+        if self.depth:
+            # Inside a callback nghttp2 may not send; the owner flushes after.
+            return b''
+        while self.session is not NULL and self.owner is not None and total < H2_SEND_BATCH:
+            self.depth += 1
+            try:
+                n = ng.nghttp2_session_mem_send2(self.session, &data)
+            finally:
+                self.depth -= 1
+            if self.owner is None:
+                self.free_session()
+                return b''
             self.raise_pending()
             if n < 0:
                 raise H2LibraryError(<int>n)
@@ -181,7 +208,8 @@ cdef class H2Core:
             done, self.done = self.done, []
             for callback in done:
                 if isinstance(callback, int):
-                    self.owner._h2_want_trailers(callback)
+                    if self.owner is not None:
+                        self.owner._h2_want_trailers(callback)
                 else:
                     callback()
         return b''.join(parts)
@@ -391,6 +419,8 @@ cdef inline int h2_failed(H2Core core, error) noexcept:
 cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                              void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         core.receiving[frame.hd.stream_id] = H2HeaderBlock()
     except BaseException as error:
@@ -407,6 +437,8 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
     cdef ng.nghttp2_vec n = ng.nghttp2_rcbuf_get_buf(name)
     cdef ng.nghttp2_vec v = ng.nghttp2_rcbuf_get_buf(value)
     cdef H2HeaderBlock block
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         block = core.receiving.get(frame.hd.stream_id)
         if block is None:
@@ -434,6 +466,8 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
     cdef int32_t stream_id = frame.hd.stream_id
     cdef uint8_t t = frame.hd.type
     cdef bint end_stream = (frame.hd.flags & ng.NGHTTP2_FLAG_END_STREAM) != 0
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         if t == ng.NGHTTP2_HEADERS:
             block = core.receiving.pop(stream_id, None)
@@ -462,6 +496,8 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
 cdef int h2_on_data_chunk(ng.nghttp2_session* session, uint8_t flags, int32_t stream_id,
                           const uint8_t* data, size_t length, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         core.owner._h2_data(stream_id, PyBytes_FromStringAndSize(<const char*>data, length))
     except BaseException as error:
@@ -473,6 +509,8 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
                             void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
     cdef H2Outgoing queue
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         core.receiving.pop(stream_id, None)
         core.outgoing.pop(stream_id, None)
@@ -485,6 +523,8 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
 cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                               int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         core.owner._h2_frame_error(frame.hd.type, lib_error, frame.hd.stream_id)
     except BaseException as error:
@@ -509,6 +549,8 @@ cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_i
     cdef H2Outgoing queue
     cdef size_t copied = 0, take
     cdef bytes chunk
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         queue = core.outgoing.get(stream_id)
         if queue is None:
