@@ -2,20 +2,21 @@
 packed form of getPackedSettings()/getUnpackedSettings()."""
 import struct
 
+from ..errors import ERR_INVALID_ARG_TYPE
 from .._records import Record
 from ._errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
 
 __all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
            'check_settings', 'settings_entries']
 
-# Node's name, the setting's id, its largest value; in Node's order.
+# Node's name, the setting's id, its largest value; by id, Node 20's order.
 _MAX_U32 = 2 ** 32 - 1
 _SETTINGS = (
     ('headerTableSize', 1, _MAX_U32),
     ('enablePush', 2, 1),
+    ('maxConcurrentStreams', 3, _MAX_U32),
     ('initialWindowSize', 4, 2 ** 31 - 1),
     ('maxFrameSize', 5, 2 ** 24 - 1),
-    ('maxConcurrentStreams', 3, _MAX_U32),
     ('maxHeaderListSize', 6, _MAX_U32),
     ('enableConnectProtocol', 8, 1),
 )
@@ -66,6 +67,8 @@ def getPackedSettings(settings=None):
 def getUnpackedSettings(buf, options=None):
     """The settings a packed payload holds; ``{'validate': True}`` checks
     their values as Node does."""
+    if not isinstance(buf, (bytes, bytearray, memoryview)):
+        raise ERR_INVALID_ARG_TYPE('buf', ['Buffer', 'TypedArray'], buf)
     buf = bytes(buf)
     if len(buf) % 6:
         raise ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH()
@@ -76,7 +79,7 @@ def getUnpackedSettings(buf, options=None):
         if name == 'maxHeaderListSize':
             settings['maxHeaderSize'] = value
         if name is not None:
-            settings[name] = bool(value) if name in _BOOLEAN and value in (0, 1) else value
+            settings[name] = value != 0 if name in _BOOLEAN else value
     if options and options.get('validate'):
         check_settings(settings)
     return Record(settings)
