@@ -19,7 +19,8 @@ SHA-256 digests pinned below (LLHTTP_SHA256).
 c-ares, Node's DNS resolver, is compiled into pyuvnet._uv the same way from
 vendor/c-ares, whose SHA256SUMS list (the digest of every file) is pinned
 below (CARES_SHA256SUMS) and checked, with every file it names, by every
-build and sdist.
+build and sdist. nghttp2, Node's HTTP/2 library, likewise from
+vendor/nghttp2 (NGHTTP2_SHA256SUMS).
 """
 import glob
 import hashlib
@@ -143,6 +144,14 @@ LLHTTP_RELEASE = "9.4.3"
 VENDOR_CARES = os.path.join(HERE, "vendor", "c-ares")
 CARES_RELEASE = "1.34.9"
 CARES_SHA256SUMS = "c1871196fd4a16fbc472c544713e314cb2ad100c75ff8c13b76c9ec906cdfd8b"
+
+# nghttp2, the HTTP/2 library of pyuvnet.http2 (Node's too), its C library
+# only (lib/), as plain files under vendor/nghttp2 taken by
+# tools/fetch_nghttp2.py from PyPI's ngh2 0.3.0 sdist; this is the SHA-256 of
+# their list of digests, vendor/nghttp2/SHA256SUMS.
+VENDOR_NGHTTP2 = os.path.join(HERE, "vendor", "nghttp2")
+NGHTTP2_RELEASE = "1.70.0"
+NGHTTP2_SHA256SUMS = "bb0f748798cbaf96d6a9332f5615f77efcc7f9e53e8a5da26f1537d704322186"
 LLHTTP_SHA256 = {
     "include/llhttp.h": "5bc82fa51b19aa8bee7d921038393fbfc74e8cc9bae0844c2d82c102fb8cfd68",
     "src/api.c": "0f8590206fe2f264db2825401b5fb856b979ee1363dc88b06f36dc9577afb941",
@@ -372,17 +381,25 @@ def check_pinned_files(library, release, folder, digests):
     return [os.path.join(folder, name) for name in sorted(digests) if name.endswith(".c")]
 
 
+def check_listed_files(library, release, folder, sums_digest):
+    """Stops the build unless ``folder``'s SHA256SUMS has the pinned digest
+    and every file it names has its own; the .c files among them."""
+    check_pinned_files(library, release, folder, {"SHA256SUMS": sums_digest})
+    with open(os.path.join(folder, "SHA256SUMS")) as f:
+        digests = {name: digest for digest, name in (line.split() for line in f)}
+    return check_pinned_files(library, release, folder, digests)
+
+
+def copy_license(ext, build, source, name):
+    """A vendored library's licence travels with its code: beside the module."""
+    target = os.path.dirname(build.get_ext_fullpath(ext.name))
+    build.mkpath(target)
+    shutil.copyfile(source, os.path.join(target, name))
+
+
 def check_llhttp():
     """Stops the build unless vendor/llhttp holds exactly the pinned files."""
     return check_pinned_files("llhttp", LLHTTP_RELEASE, VENDOR_LLHTTP, LLHTTP_SHA256)
-
-
-def copy_llhttp_license(ext, build):
-    """llhttp's MIT licence travels with its code: beside the module."""
-    target = os.path.dirname(build.get_ext_fullpath(ext.name))
-    build.mkpath(target)
-    shutil.copyfile(os.path.join(VENDOR_LLHTTP, "LICENSE"),
-                    os.path.join(target, "llhttp-LICENSE"))
 
 
 def compile_llhttp(build):
@@ -400,11 +417,7 @@ def check_cares():
     """Stops the build unless vendor/c-ares holds exactly the pinned files
     (SHA256SUMS, whose own digest is pinned, names each file's); c-ares's
     .c files to compile. python tools/fetch_cares.py restores them."""
-    sums = {"SHA256SUMS": CARES_SHA256SUMS}
-    check_pinned_files("c-ares", CARES_RELEASE, VENDOR_CARES, sums)
-    with open(os.path.join(VENDOR_CARES, "SHA256SUMS")) as f:
-        digests = {name: digest for digest, name in (line.split() for line in f)}
-    return check_pinned_files("c-ares", CARES_RELEASE, VENDOR_CARES, digests)
+    return check_listed_files("c-ares", CARES_RELEASE, VENDOR_CARES, CARES_SHA256SUMS)
 
 
 def cares_config_dir():
@@ -429,12 +442,25 @@ def compile_cares(build):
         extra_postargs=flags)
 
 
-def copy_cares_license(ext, build):
-    """c-ares's MIT licence travels with its code: beside the module."""
-    target = os.path.dirname(build.get_ext_fullpath(ext.name))
-    build.mkpath(target)
-    shutil.copyfile(os.path.join(VENDOR_CARES, "LICENSE.md"),
-                    os.path.join(target, "c-ares-LICENSE.md"))
+def check_nghttp2():
+    """Stops the build unless vendor/nghttp2 holds exactly the pinned files
+    (as c-ares'); nghttp2's .c files. python tools/fetch_nghttp2.py
+    restores them."""
+    return check_listed_files("nghttp2", NGHTTP2_RELEASE, VENDOR_NGHTTP2, NGHTTP2_SHA256SUMS)
+
+
+def compile_nghttp2(build):
+    """nghttp2's object files, a static library inside the module (no
+    config.h: the two network headers every POSIX system has; Windows
+    byte-swaps by itself); hidden, as llhttp's."""
+    flags = optimise_flags(build.compiler)
+    macros = [("NGHTTP2_STATICLIB", None)]
+    if build.compiler.compiler_type != "msvc":
+        flags.append("-fvisibility=hidden")
+        macros += [("HAVE_ARPA_INET_H", "1"), ("HAVE_NETINET_IN_H", "1")]
+    return build.compiler.compile(
+        check_nghttp2(), output_dir=build.build_temp, macros=macros,
+        include_dirs=[os.path.join(VENDOR_NGHTTP2, "lib", "includes")], extra_postargs=flags)
 
 class build_ext(_build_ext):
     def finalize_options(self):
@@ -456,6 +482,7 @@ class build_ext(_build_ext):
     def build_extensions(self):
         check_llhttp()
         check_cares()
+        check_nghttp2()
         self.libuv = choose_libuv()
         print("pyuvnet: using " + self.libuv.describe(), file=sys.stderr, flush=True)
         for ext in self.extensions:
@@ -466,11 +493,14 @@ class build_ext(_build_ext):
                     ext.define_macros.append(("WIN32_LEAN_AND_MEAN", None))
                 ext.depends.append(self.record_choice())
                 BundledLibuv.remove_licenses(ext, self)
-                copy_llhttp_license(ext, self)
-                copy_cares_license(ext, self)
+                copy_license(ext, self, os.path.join(VENDOR_LLHTTP, "LICENSE"), "llhttp-LICENSE")
+                copy_license(ext, self, os.path.join(VENDOR_CARES, "LICENSE.md"),
+                             "c-ares-LICENSE.md")
+                copy_license(ext, self, os.path.join(VENDOR_NGHTTP2, "COPYING"), "nghttp2-LICENSE")
                 ext.include_dirs.append(cares_config_dir())
                 # c-ares's legacy calls are Node's choice too: no deprecation marks.
-                ext.define_macros += [("CARES_STATICLIB", None), ("CARES_NO_DEPRECATED", None)]
+                ext.define_macros += [("CARES_STATICLIB", None), ("CARES_NO_DEPRECATED", None),
+                                      ("NGHTTP2_STATICLIB", None)]
                 self.libuv.configure(ext, self)
         super().build_extensions()
 
@@ -489,13 +519,15 @@ class build_ext(_build_ext):
         return path
 
     def build_extension(self, ext):
-        # libuv and llhttp are compiled only when _uv is about to be linked again.
+        # libuv and the vendored libraries are compiled only when _uv is about
+        # to be linked again.
         if ext.name == UV_EXT and (self.force or newer_group(
                 ext.sources + ext.depends, self.get_ext_fullpath(ext.name), "newer")):
             if isinstance(self.libuv, BundledLibuv):
                 ext.extra_objects.extend(self.libuv.compile(self))
             ext.extra_objects.extend(compile_llhttp(self))
             ext.extra_objects.extend(compile_cares(self))
+            ext.extra_objects.extend(compile_nghttp2(self))
         super().build_extension(ext)
 
 
@@ -506,6 +538,7 @@ class sdist(_sdist):
     def run(self):
         check_llhttp()
         check_cares()
+        check_nghttp2()
         if not is_libuv_source(VENDOR_LIBUV):
             raise SystemExit(
                 "pyuvnet: error: an sdist must carry libuv's source and vendor/libuv holds "
@@ -550,11 +583,14 @@ setup(
             # The binding's shared C helpers sit at the root of pyuvnet/uv
             # (pyuvnet_compat.h); a wing's own in its room, named from that
             # root ("tls/pyuvnet_openssl.h"). llhttp's header: the HTTP parser
-            # binding (uv/http/parser.pyx); c-ares': the resolver (uv/dns/).
-            include_dirs=["pyuvnet/uv", "vendor/llhttp/include", "vendor/c-ares/include"],
+            # binding (uv/http/parser.pyx); c-ares': the resolver (uv/dns/);
+            # nghttp2's: the http2 wing (uv/http2/).
+            include_dirs=["pyuvnet/uv", "vendor/llhttp/include", "vendor/c-ares/include",
+                          "vendor/nghttp2/lib/includes"],
             depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + [
                 os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256] + [
-                os.path.join("vendor", "c-ares", "SHA256SUMS")],
+                os.path.join("vendor", "c-ares", "SHA256SUMS"),
+                os.path.join("vendor", "nghttp2", "SHA256SUMS")],
         ),
     ],
     cmdclass={"build_ext": build_ext, "sdist": sdist},

@@ -109,6 +109,12 @@ ALIASES = {
     'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
              'globalAgent', 'setMaxIdleHTTPParsers'),
     'https': ('createServer', 'globalAgent'),
+    # pyuvnet.http2 (docs/HTTP2.md); sessions and streams: EventEmitter's and Duplex's rows too
+    'http2': ('createServer', 'createSecureServer', 'getDefaultSettings', 'getPackedSettings',
+              'getUnpackedSettings', 'sensitiveHeaders'),
+    'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout'),
+    'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
+    'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),
     'wsgi': ('createServer',),

@@ -111,6 +111,7 @@ include "uv/wsgi/input.pyx"
 include "uv/wsgi/environ.pyx"
 include "uv/wsgi/start_response.pyx"
 include "uv/wsgi/call.pyx"
+include "uv/http2/session.pyx"
 
 
 def libuv_version():

@@ -299,6 +299,55 @@ EVENTS = {
 }
 
 # Every emitter also emits these two (Node's EventEmitter).
+# pyuvnet.http2 (docs/HTTP2.md): what its servers, sessions and streams add.
+_H2_STREAM_EVENT = ('stream', (('stream', 'ServerHttp2Stream'), ('headers', 'dict[str, Any]'),
+                               ('flags', 'int'), ('rawHeaders', 'list[str]')),
+                    'a request opened a stream (its head in Node\'s headers object)')
+_H2_SERVER_EVENTS = (
+    ('session', (('session', 'ServerHttp2Session'),), 'a connection speaks HTTP/2: its session'),
+    _H2_STREAM_EVENT,
+    ('sessionError', (('err', 'Exception'), ('session', 'ServerHttp2Session')),
+     "a session's 'error'"),
+)
+_H2_HEADERS_ARGS = (('headers', 'dict[str, Any]'), ('flags', 'int'), ('rawHeaders', 'list[str]'))
+_H2_STREAM_EVENTS = (
+    ('ready', (), 'the stream has its id'),
+    ('trailers', _H2_HEADERS_ARGS, 'the peer\'s trailing headers'),
+    ('wantTrailers', (), 'waitForTrailers: the data is out, sendTrailers() may be called'),
+    ('aborted', (), 'the peer reset the stream before it ended'),
+    ('timeout', (), 'idle for the setTimeout() period'),
+    ('frameError', (('type', 'int'), ('code', 'int'), ('id', 'int')), 'a frame could not be sent'),
+)
+EVENTS.update({
+    'Http2Server': EVENTS['Server'][:2] + _H2_SERVER_EVENTS + EVENTS['Server'][2:],
+    'Http2SecureServer': EVENTS['tls.Server'][:3] + _H2_SERVER_EVENTS + (
+        ('unknownProtocol', (('socket', 'TLSSocket'),),
+         'a client chose neither h2 nor (allowHTTP1) http/1.1'),
+        ('request', (('request', 'IncomingMessage'), ('response', 'ServerResponse')),
+         'allowHTTP1: an HTTP/1.1 request'),
+    ) + EVENTS['tls.Server'][3:],
+    'Http2Session': (
+        ('connect', (('session', 'Http2Session'), ('socket', 'Socket')),
+         'a client\'s session is connected (its preface and SETTINGS queued)'),
+        _H2_STREAM_EVENT,
+        ('remoteSettings', (('settings', 'Record'),), 'the peer\'s SETTINGS arrived'),
+        ('localSettings', (('settings', 'Record'),), 'the peer acknowledged our SETTINGS'),
+        ('ping', (('payload', 'bytes'),), 'the peer\'s PING (answered by nghttp2)'),
+        ('goaway', (('errorCode', 'int'), ('lastStreamID', 'int'), ('opaqueData', 'bytes')),
+         'the peer\'s GOAWAY'),
+        ('frameError', (('type', 'int'), ('code', 'int'), ('id', 'int')), 'a frame could not be sent'),
+        ('timeout', (), 'idle for the setTimeout() period'),
+        ('error', (('err', 'Exception'),), "the session failed; 'close' follows"),
+        ('close', (), 'the session is destroyed: last, once'),
+    ),
+    'Http2Stream': EVENTS['Duplex'][:-2] + _H2_STREAM_EVENTS + EVENTS['Duplex'][-2:],
+    'ClientHttp2Stream': EVENTS['Duplex'][:-2] + _H2_STREAM_EVENTS + (
+        ('response', _H2_HEADERS_ARGS, 'the response\'s head'),
+        ('headers', _H2_HEADERS_ARGS, 'an informational (1xx) head'),
+    ) + EVENTS['Duplex'][-2:],
+})
+
+
 COMMON_EVENTS = (
     ('newListener', (('event', 'str'), ('listener', 'Callable[..., object]')),
      'before a listener is added'),

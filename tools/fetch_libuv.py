@@ -48,19 +48,21 @@ def source_version(path):
                     for part in ("MAJOR", "MINOR", "PATCH"))
 
 
-def download_carrier(folder):
-    """uvloop's sdist (not a wheel: only the sdist has libuv's source) as bytes."""
+def download_sdist(folder, requirement, digest, project):
+    """A project's sdist from PyPI (not a wheel: only an sdist has the C
+    source) as bytes, checked against its pinned SHA-256."""
     subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                    "--no-binary", "uvloop", "--dest", folder, CARRIER], check=True)
+                    "--no-binary", project, "--dest", folder, requirement], check=True)
     names = [n for n in os.listdir(folder) if n.endswith(".tar.gz")]
     if len(names) != 1:
-        raise SystemExit("fetch_libuv: pip left {} in {}, not one sdist".format(names, folder))
+        raise SystemExit("{}: pip left {} in {}, not one sdist".format(
+            os.path.basename(sys.argv[0]), names, folder))
     with open(os.path.join(folder, names[0]), "rb") as f:
         data = f.read()
-    digest = hashlib.sha256(data).hexdigest()
-    if digest != CARRIER_SHA256:
-        raise SystemExit("fetch_libuv: {} has SHA-256 {}, expected {}".format(
-            names[0], digest, CARRIER_SHA256))
+    found = hashlib.sha256(data).hexdigest()
+    if found != digest:
+        raise SystemExit("{}: {} has SHA-256 {}, expected {}".format(
+            os.path.basename(sys.argv[0]), names[0], found, digest))
     return data
 
 
@@ -92,7 +94,7 @@ def main(argv):
         raise SystemExit("fetch_libuv: {} holds libuv {}, not the pinned {}; "
                          "empty it first".format(dest, have, want))
     with tempfile.TemporaryDirectory() as tmp:
-        data = download_carrier(tmp)
+        data = download_sdist(tmp, CARRIER, CARRIER_SHA256, "uvloop")
     os.makedirs(dest, exist_ok=True)
     unpack(data, dest)
     got = source_version(dest)

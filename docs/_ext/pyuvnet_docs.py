@@ -31,7 +31,7 @@ import event_table  # noqa: E402  (tools/ is not a package)
 import gen_stubs  # noqa: E402
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, dgram, dns, errors, http, https, stream, tls  # noqa: E402
+from pyuvnet import child_process, cluster, dgram, dns, errors, http, http2, https, stream, tls  # noqa: E402
 from pyuvnet.net import _connecting as connecting, _server as server_module  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import _command as child_process_command  # noqa: E402
@@ -328,6 +328,42 @@ NODE_HTTPS = {
     'Server': ('close', 'closeAllConnections', 'closeIdleConnections', 'headersTimeout', 'listen',
                'maxHeadersCount', 'requestTimeout', 'setTimeout', 'timeout', 'keepAliveTimeout'),
 }
+# Node's http2 module as documented (doc/api/http2.md, Node 20), the
+# names of its core API; the compatibility API's classes are not yet here.
+NODE_HTTP2 = {
+    'module': ('connect', 'constants', 'createServer', 'createSecureServer',
+               'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
+               'sensitiveHeaders', 'performServerHandshake', 'Http2ServerRequest',
+               'Http2ServerResponse'),
+    'Http2Session': ('alpnProtocol', 'close', 'closed', 'connecting', 'destroy', 'destroyed',
+                     'encrypted', 'goaway', 'localSettings', 'originSet', 'pendingSettingsAck',
+                     'ping', 'ref', 'remoteSettings', 'setLocalWindowSize', 'setTimeout',
+                     'socket', 'state', 'settings', 'type', 'unref'),
+    'ServerHttp2Session': ('altsvc', 'origin'),
+    'ClientHttp2Session': ('request',),
+    'Http2Stream': ('aborted', 'bufferSize', 'close', 'closed', 'destroyed', 'endAfterHeaders',
+                    'id', 'pending', 'priority', 'rstCode', 'sentHeaders', 'sentInfoHeaders',
+                    'sentTrailers', 'session', 'setTimeout', 'state', 'sendTrailers'),
+    'ServerHttp2Stream': ('additionalHeaders', 'headersSent', 'pushAllowed', 'pushStream',
+                          'respond', 'respondWithFD', 'respondWithFile'),
+}
+HTTP2_DIFFERENCES = {
+    ('module', 'performServerHandshake'): 'not yet',
+    ('module', 'Http2ServerRequest'): 'the compatibility API is not yet built (docs/HTTP2.md)',
+    ('module', 'Http2ServerResponse'): 'the compatibility API is not yet built (docs/HTTP2.md)',
+    ('module', 'sensitiveHeaders'): "a unique object, the key Node's symbol is",
+    ('Http2Session', 'originSet'): 'not yet',
+    ('Http2Session', 'setLocalWindowSize'): 'not yet',
+    ('ServerHttp2Session', 'altsvc'): 'not yet',
+    ('ServerHttp2Session', 'origin'): 'not yet',
+    ('Http2Stream', 'endAfterHeaders'): 'not yet',
+    ('Http2Stream', 'priority'): 'not yet (RFC 9113 deprecates it)',
+    ('Http2Stream', 'closed'): "the Duplex's: True once 'close' was emitted",
+    ('ServerHttp2Stream', 'pushAllowed'): 'not yet',
+    ('ServerHttp2Stream', 'pushStream'): 'not yet',
+    ('ServerHttp2Stream', 'respondWithFD'): 'not yet',
+    ('ServerHttp2Stream', 'respondWithFile'): 'not yet',
+}
 HTTP_DIFFERENCES = {
     ('module', 'setMaxIdleHTTPParsers'): 'checks its argument as Node and changes nothing: each '
                                          'connection owns its parser (no pool)',
@@ -402,6 +438,12 @@ def _node_modules():
                              'ClientRequest': http.ClientRequest, 'Agent': http.Agent},
                  HTTP_DIFFERENCES),
         'https': (NODE_HTTPS, {'module': https, 'Server': https.Server}, HTTP_DIFFERENCES),
+        'http2': (NODE_HTTP2, {'module': http2, 'Http2Session': http2.Http2Session,
+                               'ServerHttp2Session': http2.ServerHttp2Session,
+                               'ClientHttp2Session': http2.ClientHttp2Session,
+                               'Http2Stream': http2.Http2Stream,
+                               'ServerHttp2Stream': http2.ServerHttp2Stream},
+                  HTTP2_DIFFERENCES),
         'stream': (NODE_STREAM, {'module': stream, 'Readable': stream.Readable,
                                  'Writable': stream.Writable, 'Transform': stream.Transform},
                    STREAM_DIFFERENCES),

@@ -6,6 +6,7 @@ from typing import Any, Literal, overload
 from typing_extensions import Self, Unpack
 
 from .. import tls
+from .._options import OptionSpec
 from ..http import (
     Agent as _HTTPAgent, AgentOptions, ClientRequest as _ClientRequest, HTTPServerOptions,
     IncomingMessage, RequestOptions, ServerResponse,
@@ -19,7 +20,7 @@ __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 _RequestListener = Callable[[IncomingMessage, ServerResponse], object]
 _ResponseListener = Callable[[IncomingMessage], object]
 
-SERVER_OPTIONS: object
+SERVER_OPTIONS: OptionSpec
 
 class HTTPSServerOptions(HTTPServerOptions, tls.TLSServerOptions, total=False):
     """The options of https.createServer(): tls.createServer()'s and http's."""

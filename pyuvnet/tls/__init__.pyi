@@ -6,6 +6,7 @@ from typing import Literal, overload
 from typing_extensions import Self, Unpack
 
 from ..errors import NodeError
+from .._options import OptionSpec
 from .._records import Record
 from ..net._server import Server as _NetServer, ServerOptions
 from ..net._socket import ConnectOptions, Socket
@@ -66,8 +67,8 @@ class TLSConnectOptions(ConnectOptions, TLSConnectionOptions, total=False):
     ...
     # END snake_case twins
 
-SERVER_OPTIONS: object
-TLS_CONNECT_OPTIONS: object
+SERVER_OPTIONS: OptionSpec
+TLS_CONNECT_OPTIONS: OptionSpec
 rootCertificates: tuple[str, ...]
 root_certificates: tuple[str, ...]
 

@@ -12,7 +12,7 @@ from pyuvnet import x509
 import pyuvnet.http as http
 import pyuvnet.https as https
 import pyuvnet.ws as ws
-from pyuvnet import fs, stream
+from pyuvnet import fs, http2, stream
 from pyuvnet import asgi, wsgi
 from pyuvnet import dns
 from pyuvnet.dns import promises as dns_promises
@@ -49,6 +49,10 @@ TARGETS = {
     'Agent': http.Agent,
     'https': https,
     'ws': ws,
+    'http2': http2,
+    'Http2Session': http2.Http2Session,
+    'Http2Stream': http2.Http2Stream,
+    'ServerHttp2Stream': http2.ServerHttp2Stream,
     'WebSocket': ws.WebSocket,
     'WebSocketServer': ws.WebSocketServer,
     'stream': stream,

@@ -1,0 +1,35 @@
+"""Node 20's ``http2`` module on nghttp2 (docs/HTTP2.md): HTTP/2 servers
+(h2c with prior knowledge, and h2 over TLS by ALPN), the client's
+``connect()``, sessions and streams, settings, and Node's ERR_HTTP2_* errors.
+Framing, HPACK and flow control run in nghttp2 (compiled into pyuvnet._uv);
+Python is called once per stream event."""
+from .._aliases import ALIASES, add_aliases
+from ._constants import CONSTANTS as _CONSTANTS
+from ._errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
+from ._errors import __all__ as _ERRORS
+from ._headers import sensitiveHeaders
+from ._server import (Http2SecureServer, Http2Server, connect, createSecureServer,
+                      createServer)
+from ._session import ClientHttp2Session, Http2Session, ServerHttp2Session
+from ._settings import getDefaultSettings, getPackedSettings, getUnpackedSettings
+from ._stream import ClientHttp2Stream, Http2Stream, ServerHttp2Stream
+from .._records import Record
+
+constants = Record(_CONSTANTS)
+
+__all__ = [
+    'createServer', 'createSecureServer', 'connect', 'constants', 'sensitiveHeaders',
+    'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
+    'Http2Server', 'Http2SecureServer', 'Http2Session', 'ServerHttp2Session',
+    'ClientHttp2Session', 'Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream',
+] + [name for name in _ERRORS if name.startswith('ERR_')]
+
+add_aliases(globals(), ALIASES['http2'])
+# Their home is the public face (help(), pickling, the stubs' checks).
+for _cls in (Http2Server, Http2SecureServer, Http2Session, ServerHttp2Session, ClientHttp2Session,
+             Http2Stream, ServerHttp2Stream, ClientHttp2Stream):
+    _cls.__module__ = __name__
+del _cls
+add_aliases(Http2Session, ALIASES['EventEmitter'] + ALIASES['Http2Session'])
+add_aliases(Http2Stream, ALIASES['Http2Stream'])
+add_aliases(ServerHttp2Stream, ALIASES['ServerHttp2Stream'])

@@ -1,0 +1,117 @@
+"""Node 20's ERR_HTTP2_* errors, with Node's messages."""
+from ..errors import NodeError
+from ._constants import CONSTANTS
+
+__all__ = [
+    'ERR_HTTP2_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_HEADERS_AFTER_RESPOND',
+    'ERR_HTTP2_HEADERS_SENT',
+    'ERR_HTTP2_HEADER_SINGLE_VALUE', 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED',
+    'ERR_HTTP2_INVALID_CONNECTION_HEADERS', 'ERR_HTTP2_INVALID_HEADER_VALUE',
+    'ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH', 'ERR_HTTP2_INVALID_PSEUDOHEADER',
+    'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_INVALID_STREAM',
+    'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PING_CANCEL', 'ERR_HTTP2_PING_LENGTH',
+    'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STATUS_INVALID', 'ERR_HTTP2_STREAM_ERROR',
+    'ERR_HTTP2_TRAILERS_ALREADY_SENT', 'ERR_HTTP2_TRAILERS_NOT_READY',
+    'ERR_HTTP2_UNSUPPORTED_PROTOCOL', 'error_code_name',
+]
+
+# HTTP/2's error codes by number, as Node names them in messages.
+_CODE_NAMES = {CONSTANTS[name]: name for name in (
+    'NGHTTP2_NO_ERROR', 'NGHTTP2_PROTOCOL_ERROR', 'NGHTTP2_INTERNAL_ERROR',
+    'NGHTTP2_FLOW_CONTROL_ERROR', 'NGHTTP2_SETTINGS_TIMEOUT', 'NGHTTP2_STREAM_CLOSED',
+    'NGHTTP2_FRAME_SIZE_ERROR', 'NGHTTP2_REFUSED_STREAM', 'NGHTTP2_CANCEL',
+    'NGHTTP2_COMPRESSION_ERROR', 'NGHTTP2_CONNECT_ERROR', 'NGHTTP2_ENHANCE_YOUR_CALM',
+    'NGHTTP2_INADEQUATE_SECURITY', 'NGHTTP2_HTTP_1_1_REQUIRED')}
+
+
+def error_code_name(code):
+    """Node's name for an HTTP/2 error code (the number itself if unknown)."""
+    return _CODE_NAMES.get(code, code)
+
+
+class ERR_HTTP2_ERROR(NodeError, RuntimeError):
+    """nghttp2 refused or failed: its own message."""
+
+
+class ERR_HTTP2_STREAM_ERROR(NodeError, RuntimeError):
+    _template = 'Stream closed with error code %s'
+
+
+class ERR_HTTP2_SESSION_ERROR(NodeError, RuntimeError):
+    _template = 'Session closed with error code %s'
+
+
+class ERR_HTTP2_INVALID_SESSION(NodeError, RuntimeError):
+    _template = 'The session has been destroyed'
+
+
+class ERR_HTTP2_INVALID_STREAM(NodeError, RuntimeError):
+    _template = 'The stream has been destroyed'
+
+
+class ERR_HTTP2_GOAWAY_SESSION(NodeError, RuntimeError):
+    _template = 'New streams cannot be created after receiving a GOAWAY'
+
+
+class ERR_HTTP2_HEADERS_SENT(NodeError, RuntimeError):
+    _template = 'Response has already been initiated.'
+
+
+class ERR_HTTP2_HEADERS_AFTER_RESPOND(NodeError, RuntimeError):
+    _template = 'Cannot specify additional headers after response initiated'
+
+
+class ERR_HTTP2_HEADER_SINGLE_VALUE(NodeError, TypeError):
+    _template = 'Header field "%s" must only have a single value'
+
+
+class ERR_HTTP2_INFO_STATUS_NOT_ALLOWED(NodeError, ValueError):
+    _template = 'Informational status codes cannot be used'
+
+
+class ERR_HTTP2_INVALID_CONNECTION_HEADERS(NodeError, TypeError):
+    _template = 'HTTP/1 Connection specific headers are forbidden: "%s"'
+
+
+class ERR_HTTP2_INVALID_HEADER_VALUE(NodeError, TypeError):
+    _template = 'Invalid value "%s" for header "%s"'
+
+
+class ERR_HTTP2_INVALID_PSEUDOHEADER(NodeError, TypeError):
+    _template = '"%s" is an invalid pseudoheader or is used incorrectly'
+
+
+class ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH(NodeError, ValueError):
+    _template = 'Packed settings length must be a multiple of six'
+
+
+class ERR_HTTP2_INVALID_SETTING_VALUE(NodeError, ValueError, TypeError):
+    _template = 'Invalid value for setting "%s": %s'
+
+
+class ERR_HTTP2_PAYLOAD_FORBIDDEN(NodeError, RuntimeError):
+    _template = 'Responses with %s status must not have a payload'
+
+
+class ERR_HTTP2_PING_CANCEL(NodeError, RuntimeError):
+    _template = 'HTTP2 ping cancelled'
+
+
+class ERR_HTTP2_PING_LENGTH(NodeError, ValueError):
+    _template = 'HTTP2 ping payload must be 8 bytes'
+
+
+class ERR_HTTP2_STATUS_INVALID(NodeError, ValueError):
+    _template = 'Invalid status code: %s'
+
+
+class ERR_HTTP2_TRAILERS_ALREADY_SENT(NodeError, RuntimeError):
+    _template = 'Trailing headers have already been sent'
+
+
+class ERR_HTTP2_TRAILERS_NOT_READY(NodeError, RuntimeError):
+    _template = 'Trailing headers cannot be sent until after the wantTrailers event is emitted'
+
+
+class ERR_HTTP2_UNSUPPORTED_PROTOCOL(NodeError, ValueError):
+    _template = 'protocol "%s" is unsupported.'

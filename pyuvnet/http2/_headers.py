@@ -1,0 +1,91 @@
+"""Header blocks between Node's header objects and nghttp2's name/value
+pairs: the checks Node makes before sending, and a received block made into
+Node's object (duplicates joined as Node joins them)."""
+from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
+                      ERR_HTTP2_INVALID_PSEUDOHEADER)
+
+__all__ = ['sensitiveHeaders', 'to_block', 'to_object']
+
+
+class _SensitiveHeaders:
+    """``http2.sensitiveHeaders``: the key (Node's symbol) under which a
+    headers object lists the names never to be compressed (HPACK's
+    never-indexed fields)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return 'sensitiveHeaders'
+
+
+sensitiveHeaders = _SensitiveHeaders()
+
+_PSEUDO = {':status', ':method', ':authority', ':scheme', ':path', ':protocol'}
+_CONNECTION_SPECIFIC = {'connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding',
+                        'keep-alive', 'proxy-connection'}
+# Names Node allows once only in a block.
+_SINGLE_VALUE = {
+    ':status', ':method', ':authority', ':scheme', ':path', ':protocol', 'access-control-allow-credentials',
+    'access-control-max-age', 'access-control-request-method', 'age', 'authorization',
+    'content-encoding', 'content-language', 'content-length', 'content-location', 'content-md5',
+    'content-range', 'content-type', 'date', 'dnt', 'etag', 'expires', 'from', 'host',
+    'if-match', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since',
+    'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'range', 'referer',
+    'retry-after', 'tk', 'upgrade-insecure-requests', 'user-agent', 'x-content-type-options'}
+
+
+def _one_byte(value):
+    """A value as Node writes it: each character's low byte."""
+    text = value if isinstance(value, str) else str(value)
+    try:
+        return text.encode('latin-1')
+    except UnicodeEncodeError:
+        return bytes(ord(ch) & 0xFF for ch in text)
+
+
+def to_block(headers):
+    """[(name, value, never_index)] as bytes, pseudo-headers first; raises
+    Node's errors for a connection-specific header, an unknown or misplaced
+    pseudo-header and a repeated single-value header."""
+    headers = headers or {}
+    sensitive = {str(name).lower() for name in headers.get(sensitiveHeaders, ())}
+    pseudo, regular = [], []
+    for key, value in headers.items():
+        if key is sensitiveHeaders or value is None:
+            continue
+        name = str(key).lower()
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        if name.startswith(':'):
+            if name not in _PSEUDO:
+                raise ERR_HTTP2_INVALID_PSEUDOHEADER(name)
+        elif name in _CONNECTION_SPECIFIC and not (
+                name == 'te' and len(values) == 1 and str(values[0]) == 'trailers'):
+            raise ERR_HTTP2_INVALID_CONNECTION_HEADERS(name)
+        if len(values) > 1 and name in _SINGLE_VALUE:
+            raise ERR_HTTP2_HEADER_SINGLE_VALUE(name)
+        target = pseudo if name.startswith(':') else regular
+        never_index = name in sensitive
+        for item in values:
+            target.append((name.encode('latin-1'), _one_byte(item), never_index))
+    return pseudo + regular
+
+
+def to_object(block):
+    """Node's headers object of a received block (a flat [name, value, ...]
+    list): ':status' a number, 'set-cookie' a list, 'cookie' joined by '; ',
+    other repeats by ', ' (single-value names keep their first value)."""
+    headers = {}
+    for i in range(0, len(block), 2):
+        name, value = block[i], block[i + 1]
+        if name == ':status':
+            value = int(value)
+        existing = headers.get(name)
+        if existing is None:
+            headers[name] = [value] if name == 'set-cookie' else value
+        elif name == 'set-cookie':
+            existing.append(value)
+        elif name == 'cookie':
+            headers[name] = existing + '; ' + value
+        elif name not in _SINGLE_VALUE:
+            headers[name] = existing + ', ' + value
+    return headers

@@ -1,0 +1,164 @@
+"""Http2Server (h2c, prior knowledge), Http2SecureServer (h2 by ALPN, and
+HTTP/1.1 for ``allowHTTP1``) and ``connect()``, the client's session."""
+from urllib.parse import urlsplit
+
+from .. import tls
+from .. import createConnection
+from .._options import OptionSpec, normalize_options
+from ..http._server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
+from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
+from ..net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
+from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
+from ._session import ClientHttp2Session, ServerHttp2Session
+
+__all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect']
+
+# The options a session takes (Node's names), beside net's, tls's and http's.
+SESSION_RULES = {
+    'settings': 'object', 'maxDeflateDynamicTableSize': 'number', 'maxSettings': 'number',
+    'maxOutstandingPings': 'number', 'maxReservedRemoteStreams': 'number',
+    'maxSendHeaderBlockLength': 'number', 'peerMaxConcurrentStreams': 'number',
+    'maxHeaderListPairs': 'number', 'maxSessionMemory': 'number', 'paddingStrategy': 'number',
+    'maxSessionInvalidFrames': 'number', 'maxSessionRejectedStreams': 'number',
+    'unknownProtocolTimeout': 'number', 'allowHTTP1': 'boolean', 'origins': 'object',
+    'Http1IncomingMessage': 'any', 'Http1ServerResponse': 'any',
+    'Http2ServerRequest': 'any', 'Http2ServerResponse': 'any', 'createConnection': 'function',
+    'protocol': 'string',
+}
+_SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **SESSION_RULES))
+_SECURE_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **SESSION_RULES))
+_CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES))
+
+
+def _session_part(opts):
+    return {k: v for k, v in opts.items() if k in SESSION_RULES}
+
+
+class _SessionsOfServer:
+    """What both servers do with a connection that speaks HTTP/2: a
+    ServerHttp2Session, its 'stream' and 'error' events the server's
+    'stream' and 'sessionError'."""
+
+    def _start_session(self, socket):
+        session = ServerHttp2Session(socket, self._session_options, self)
+        self._sessions.add(session)
+        session.on('stream', lambda *args: self.emit('stream', *args))
+        session.on('error', lambda error: self.emit('sessionError', error, session))
+        session.on('close', lambda: self._sessions.discard(session))
+        self.emit('session', session)
+        return session
+
+    def _close_sessions(self):
+        for session in list(self._sessions):
+            session.close()
+
+
+class Http2Server(_SessionsOfServer, _NetServer):
+    """Node's ``Http2Server``: a net.Server whose connections speak h2c
+    (HTTP/2 with prior knowledge). Events: 'session', 'stream',
+    'sessionError', and net.Server's."""
+
+    def __init__(self, options=None, onRequestHandler=None, **kwargs):
+        if callable(options) and onRequestHandler is None:
+            options, onRequestHandler = None, options
+        opts = normalize_options(options, kwargs, _SERVER_OPTIONS)
+        _NetServer.__init__(self, {k: v for k, v in opts.items()
+                                   if k in _NET_SERVER_OPTIONS.rules})
+        self._session_options = _session_part(opts)
+        self._sessions = set()
+        self.on('connection', self._start_session)
+        if onRequestHandler is not None:
+            self.on('request', onRequestHandler)
+
+    def close(self, callback=None):
+        """Stops accepting; the open sessions close gracefully (GOAWAY)."""
+        self._close_sessions()
+        return _NetServer.close(self, callback)
+
+
+class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
+    """Node's ``Http2SecureServer``: a tls.Server offering h2 by ALPN; with
+    ``allowHTTP1`` it also offers http/1.1 and serves those connections as
+    https.Server does ('request'). A client choosing neither gets
+    'unknownProtocol' and its socket is destroyed."""
+
+    def __init__(self, options=None, onRequestHandler=None, **kwargs):
+        if callable(options) and onRequestHandler is None:
+            options, onRequestHandler = None, options
+        opts = normalize_options(options, kwargs, _SECURE_SERVER_OPTIONS)
+        tls_options = {k: v for k, v in opts.items() if k in tls.SERVER_OPTIONS.rules}
+        self._allow_http1 = bool(opts.get('allowHTTP1'))
+        tls_options.setdefault('ALPNProtocols',
+                               ['h2', 'http/1.1'] if self._allow_http1 else ['h2'])
+        tls.Server.__init__(self, tls_options)
+        self._session_options = _session_part(opts)
+        self._sessions = set()
+        self._setup_http(opts, onRequestHandler, '_http1Connection')
+        self.on('secureConnection', self._on_secure_connection)
+
+    def _on_secure_connection(self, socket):
+        protocol = socket.alpnProtocol
+        if protocol == 'h2':
+            self._start_session(socket)
+        elif self._allow_http1:
+            self.emit('_http1Connection', socket)
+        elif self.listenerCount('unknownProtocol'):
+            self.emit('unknownProtocol', socket)
+        else:
+            socket.destroy()
+
+    def close(self, callback=None):
+        """Stops accepting; the open sessions close gracefully (GOAWAY)."""
+        self._close_sessions()
+        return HTTPServerMixin.close(self, callback)
+
+
+def createServer(options=None, onRequestHandler=None, **kwargs):
+    """An Http2Server (h2c); ``options``: net.Server's and the session's
+    (``settings``, ``peerMaxConcurrentStreams``, ``maxHeaderListPairs``, ...)."""
+    return Http2Server(options, onRequestHandler, **kwargs)
+
+
+def createSecureServer(options=None, onRequestHandler=None, **kwargs):
+    """An Http2SecureServer; ``options``: tls.createServer()'s (``key``,
+    ``cert``, ...), ``allowHTTP1``, and the session's."""
+    return Http2SecureServer(options, onRequestHandler, **kwargs)
+
+
+def connect(authority, options=None, listener=None, **kwargs):
+    """A ClientHttp2Session to ``authority`` ('http://host:port' for h2c,
+    'https://host:port' for h2 over TLS); ``listener`` on 'connect'.
+    ``options``: tls.connect()'s, the session's, ``createConnection``."""
+    if callable(options) and listener is None:
+        options, listener = None, options
+    opts = normalize_options(options, kwargs, _CONNECT_OPTIONS)
+    url = urlsplit(authority if isinstance(authority, str) else str(authority))
+    protocol = url.scheme + ':' if url.scheme else opts.get('protocol', 'https:')
+    if protocol not in ('http:', 'https:'):
+        raise ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol)
+    port = url.port or (80 if protocol == 'http:' else 443)
+    host = url.hostname or 'localhost'
+    name = opts.get('servername') or host
+    shown = '[%s]' % name if ':' in name else name
+    if 'createConnection' in opts:
+        socket = opts['createConnection'](authority, opts)
+        ready = 'connect'
+    elif protocol == 'http:':
+        socket = createConnection({'host': host, 'port': port})
+        ready = 'connect'
+    else:
+        tls_opts = {k: v for k, v in opts.items()
+                    if k in tls.TLS_CONNECT_OPTIONS.rules and k not in SESSION_RULES}
+        tls_opts.update(host=host, port=port, ALPNProtocols=['h2'])
+        tls_opts.setdefault('servername', host)
+        socket = tls.connect(tls_opts)
+        ready = 'secureConnect'
+    session = ClientHttp2Session(socket, _session_part(opts), '%s:%s' % (shown, port),
+                                 protocol[:-1])
+    if listener is not None:
+        session.once('connect', listener)
+    if getattr(socket, 'connecting', True) or ready == 'secureConnect':
+        socket.once(ready, session._connected)
+    else:
+        session._connected()
+    return session

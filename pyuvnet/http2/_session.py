@@ -1,0 +1,487 @@
+"""Http2Session and its server and client kinds: one HTTP/2 connection over
+a pyuvnet Socket or TLSSocket. The socket's reads go to the session's
+nghttp2 core (``_uv.H2Core``), which calls back here once per stream event;
+the frames nghttp2 makes are written while the socket takes them (a
+socket's backpressure pauses the framing, so nothing piles up in memory)."""
+import os
+import time
+from collections import deque
+
+from .. import _uv
+from .._uv import nextTick, setImmediate
+from ..events import EventEmitter
+from .._records import Record
+from ._constants import CONSTANTS
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
+                      ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
+                      error_code_name)
+from ._headers import to_block, to_object
+from ._settings import SETTING_IDS, check_settings, settings_entries
+from ._stream import ClientHttp2Stream, ServerHttp2Stream
+
+__all__ = ['Http2Session', 'ServerHttp2Session', 'ClientHttp2Session', 'session_options']
+
+NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
+_END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
+_END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
+_HCAT_REQUEST = 0
+
+# Node 20's defaults of the session options nghttp2 applies.
+_DEFAULTS = {
+    'maxDeflateDynamicTableSize': 4096, 'maxSettings': 32, 'maxOutstandingPings': 10,
+    'maxReservedRemoteStreams': 200, 'maxSendHeaderBlockLength': 65536,
+    'peerMaxConcurrentStreams': 100, 'maxHeaderListPairs': 128, 'maxSessionMemory': 10,
+}
+
+
+def session_options(options):
+    """The session's options with Node's defaults, and the nghttp2 options
+    of its core."""
+    opts = dict(_DEFAULTS)
+    opts.update({k: v for k, v in (options or {}).items() if v is not None})
+    settings = check_settings(opts.get('settings'))
+    opts['settings'] = settings
+    core = {
+        'peerMaxConcurrentStreams': int(opts['peerMaxConcurrentStreams']),
+        'maxReservedRemoteStreams': int(opts['maxReservedRemoteStreams']),
+        # Node's maxOutstandingPings bounds PING and SETTINGS ACKs waiting
+        # to leave (a flood of either); nghttp2 counts both as one queue.
+        'maxOutstandingAcks': max(int(opts['maxOutstandingPings']), 1) * 100,
+        'maxSettings': int(opts['maxSettings']),
+        'maxSendHeaderBlockLength': int(opts['maxSendHeaderBlockLength']),
+        'maxHeaderTableSize': int(opts['maxDeflateDynamicTableSize']),
+        'maxHeaderListSize': int(settings.get('maxHeaderListSize', 65535)),
+        'maxHeaderListPairs': max(int(opts['maxHeaderListPairs']), 4),
+    }
+    return opts, core
+
+
+class Http2Session(EventEmitter):
+    """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
+    ``encrypted``, ``localSettings``, ``remoteSettings``,
+    ``pendingSettingsAck``, ``state``, ``closed``, ``destroyed``,
+    ``connecting``; ``settings()``, ``ping()``, ``goaway()``, ``close()``,
+    ``destroy()``, ``setTimeout()``, ``ref()``/``unref()``. Events:
+    'connect', 'stream', 'remoteSettings', 'localSettings', 'ping',
+    'goaway', 'frameError', 'timeout', 'error', 'close'."""
+
+    def __init__(self, socket, is_server, options):
+        super().__init__()
+        opts, core_options = session_options(options)
+        self._options = opts
+        self._socket = socket
+        self._core = _uv.H2Core(self, is_server, core_options)
+        self._streams = {}
+        self._flush_scheduled = False
+        self._waiting_drain = False
+        self._pings = deque()
+        self._settings_sent = deque()
+        self._goaway_code = None
+        self._close_error = None
+        self._closed_emitted = False
+        self.type = CONSTANTS['NGHTTP2_SESSION_SERVER' if is_server else 'NGHTTP2_SESSION_CLIENT']
+        self.closed = False
+        self.destroyed = False
+        self.connecting = True
+        self.encrypted = hasattr(socket, 'alpnProtocol')
+        self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
+        self._local_settings = None
+        self._remote_settings = None
+        socket.on('data', self._on_socket_data)
+        socket.on('drain', self._on_socket_drain)
+        socket.on('close', self._on_socket_close)
+        socket.on('error', self._on_socket_error)
+        socket.on('timeout', self._on_socket_timeout)
+
+    @property
+    def socket(self):
+        """The Socket or TLSSocket the session runs over."""
+        return self._socket
+
+    # -- settings, ping, goaway ---------------------------------------------
+
+    def _send_first_settings(self):
+        """Our first SETTINGS, the first frame nghttp2 sends (after a
+        client's magic, which is nghttp2's): submitted before anything else."""
+        self._settings_sent.append((self._options['settings'], None, time.monotonic()))
+        self._core.submit_settings(settings_entries(self._options['settings']))
+
+    @property
+    def localSettings(self):
+        """The settings the peer acknowledged (Node's object)."""
+        return self._settings_record(self._core.local_setting if self._core else None)
+
+    @property
+    def remoteSettings(self):
+        """The settings the peer sent."""
+        return self._settings_record(self._core.remote_setting if self._core else None)
+
+    @staticmethod
+    def _settings_record(read):
+        if read is None:
+            return Record({})
+        settings = {}
+        for name, setting_id in SETTING_IDS.items():
+            value = read(setting_id)
+            settings[name] = bool(value) if name in ('enablePush', 'enableConnectProtocol') else value
+            if name == 'maxHeaderListSize':
+                settings['maxHeaderSize'] = value
+        return Record(settings)
+
+    @property
+    def pendingSettingsAck(self):
+        """True while a SETTINGS frame sent waits for the peer's ACK."""
+        return bool(self._settings_sent)
+
+    @property
+    def state(self):
+        """Node's session.state: nghttp2's windows, queue and HPACK tables."""
+        return Record(self._core.state()) if self._core is not None else Record({})
+
+    def settings(self, settings, callback=None):
+        """Sends a SETTINGS frame; ``callback(err, settings, duration)``
+        once the peer acknowledges it."""
+        self._check_alive()
+        settings = check_settings(settings)
+        self._settings_sent.append((settings, callback, time.monotonic()))
+        self._submit('submit_settings', settings_entries(settings))
+
+    def ping(self, payload=None, callback=None):
+        """Sends a PING; ``callback(err, duration_ms, payload)`` on its ACK.
+        Gives back False when maxOutstandingPings are already waiting."""
+        if callable(payload) and callback is None:
+            payload, callback = None, payload
+        self._check_alive()
+        payload = os.urandom(8) if payload is None else bytes(payload)
+        if len(payload) != 8:
+            raise ERR_HTTP2_PING_LENGTH()
+        if len(self._pings) >= self._options['maxOutstandingPings']:
+            return False
+        self._pings.append((payload, callback, time.monotonic()))
+        self._submit('submit_ping', payload)
+        return True
+
+    def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=b''):
+        """Sends a GOAWAY frame."""
+        self._check_alive()
+        self._submit('submit_goaway', code, -1 if lastStreamID is None else lastStreamID,
+                     bytes(opaqueData or b''))
+
+    def setTimeout(self, msecs, callback=None):
+        """'timeout' after ``msecs`` without activity."""
+        if callback is not None:
+            self.once('timeout', callback)
+        self._socket.setTimeout(msecs)
+
+    def ref(self):
+        """The session's socket keeps the loop running (the default)."""
+        self._socket.ref()
+
+    def unref(self):
+        """The session's socket alone no longer keeps the loop running."""
+        self._socket.unref()
+
+    def close(self, callback=None):
+        """Closes gracefully: GOAWAY, no new streams, destroyed once the
+        open streams are done; ``callback`` on 'close'."""
+        if callback is not None:
+            self.once('close', callback)
+        if self.closed or self.destroyed:
+            return
+        self.closed = True
+        if self._core is not None:
+            self.goaway()
+        self._maybe_destroy()
+
+    def destroy(self, error=None, code=None):
+        """Destroys the session now: its streams with ``error``, a GOAWAY
+        with ``code`` (INTERNAL_ERROR with an error) sent, the socket ended;
+        'error' (if any), then 'close'."""
+        if self.destroyed:
+            return
+        self.destroyed = True
+        self.closed = True
+        if code is None:
+            code = CONSTANTS['NGHTTP2_INTERNAL_ERROR'] if error is not None else NO_ERROR
+        if error is None and code != NO_ERROR:
+            error = ERR_HTTP2_SESSION_ERROR(error_code_name(code))
+        for stream in list(self._streams.values()):
+            stream.destroy(error)
+        for _payload, callback, _started in self._pings:
+            if callback is not None:
+                nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
+        self._pings.clear()
+        core = self._core
+        if core is not None:
+            if self._goaway_code is None and not self._socket.destroyed:
+                try:
+                    core.submit_goaway(code, -1, b'')
+                except Exception:    # the session had already ended itself
+                    pass
+            self._waiting_drain = False
+            self._flush()
+            self._core = None
+            core.close()
+        self._close_error = error
+        socket = self._socket
+        if socket.destroyed:
+            nextTick(self._emit_close)
+            return
+        socket.once('close', lambda *_: self._emit_close())
+        socket.end(lambda *_: setImmediate(socket.destroy))
+
+    def _emit_close(self):
+        if self._closed_emitted:
+            return
+        self._closed_emitted = True
+        if self._close_error is not None:
+            self.emit('error', self._close_error)
+        self.emit('close')
+
+    def _maybe_destroy(self):
+        if self.closed and not self.destroyed and not self._streams:
+            self.destroy()
+
+    def _check_alive(self):
+        if self.destroyed or self._core is None:
+            raise ERR_HTTP2_INVALID_SESSION()
+
+    # -- frames out ------------------------------------------------------------
+
+    def _submit(self, method, *args):
+        """An H2Core submit call; the frames leave at the end of this tick."""
+        self._check_alive()
+        try:
+            result = getattr(self._core, method)(*args)
+        except _uv.H2LibraryError as error:
+            raise ERR_HTTP2_ERROR(str(error)) from None
+        self._schedule_flush()
+        return result
+
+    def _reset_stream(self, stream_id, code):
+        """RST_STREAM for a stream, also while the session is being
+        destroyed (its last frames are flushed then)."""
+        if self._core is not None:
+            self._core.submit_rst_stream(stream_id, code)
+            self._schedule_flush()
+
+    def _schedule_flush(self):
+        if not self._flush_scheduled and self._core is not None:
+            self._flush_scheduled = True
+            nextTick(self._flush)
+
+    def _flush(self):
+        """Writes nghttp2's frames while the socket takes them."""
+        self._flush_scheduled = False
+        while self._core is not None and not self._waiting_drain:
+            try:
+                data = self._core.send()
+            except _uv.H2LibraryError as error:
+                self.destroy(ERR_HTTP2_ERROR(str(error)))
+                return
+            if not data:
+                break
+            if self._socket.destroyed:
+                return
+            if not self._socket.write(data):
+                self._waiting_drain = True
+        if self._core is not None and not self.destroyed and self._core.wants() == (False, False):
+            # nghttp2 ended the session (a GOAWAY sent or received, no streams).
+            self.destroy(None if self._goaway_code in (None, NO_ERROR)
+                         else ERR_HTTP2_SESSION_ERROR(error_code_name(self._goaway_code)),
+                         code=NO_ERROR)
+
+    # -- the socket's events -------------------------------------------------
+
+    def _on_socket_data(self, data):
+        core = self._core
+        if core is None:
+            return
+        try:
+            core.receive(data)
+        except _uv.H2LibraryError as error:
+            self.destroy(ERR_HTTP2_ERROR(str(error)))
+            return
+        self._flush()
+
+    def _on_socket_drain(self):
+        self._waiting_drain = False
+        self._flush()
+
+    def _on_socket_close(self, *_):
+        # As Node: the open streams close with CANCEL, then the session.
+        for stream in list(self._streams.values()):
+            stream.close(CONSTANTS['NGHTTP2_CANCEL'])
+        self.destroy()
+
+    def _on_socket_error(self, error):
+        self.destroy(error)
+
+    def _on_socket_timeout(self):
+        if self.listenerCount('timeout'):
+            self.emit('timeout')
+        else:
+            self.close()
+
+    def _touch(self):
+        """Activity on a stream (the socket's timer sees the bytes)."""
+
+    # -- nghttp2's events (H2Core calls these, once per stream event) ---------
+
+    def _h2_headers(self, stream_id, category, block, end_stream):
+        headers = to_object(block)
+        flags = _END_HEADERS | (_END_STREAM if end_stream else 0)
+        stream = self._streams.get(stream_id)
+        if category == _HCAT_REQUEST and self.type == 0:
+            stream = self._new_remote_stream(stream_id, headers)
+            self.emit('stream', stream, headers, flags, block)
+        elif stream is not None:
+            stream._on_headers(headers, flags, block)
+        if stream is not None and end_stream and not stream.destroyed:
+            stream._on_end()
+
+    def _h2_data(self, stream_id, data):
+        stream = self._streams.get(stream_id)
+        if stream is not None and not stream.destroyed:
+            stream._on_data(data)
+        else:
+            self._core.consume(stream_id, len(data))
+
+    def _h2_end(self, stream_id):
+        stream = self._streams.get(stream_id)
+        if stream is not None and not stream.destroyed:
+            stream._on_end()
+
+    def _h2_stream_close(self, stream_id, code):
+        stream = self._streams.get(stream_id)
+        if stream is not None:
+            stream._on_close(code)
+
+    def _h2_rst_stream(self, stream_id, code):
+        stream = self._streams.get(stream_id)
+        if stream is not None and stream.rstCode is None:
+            stream.rstCode = code
+
+    def _h2_want_trailers(self, stream_id):
+        stream = self._streams.get(stream_id)
+        if stream is not None and not stream.destroyed:
+            stream._on_want_trailers()
+
+    def _h2_settings(self, ack):
+        if not ack:
+            self.emit('remoteSettings', self.remoteSettings)
+            return
+        if self._settings_sent:
+            _settings, callback, started = self._settings_sent.popleft()
+            local = self.localSettings
+            if callback is not None:
+                callback(None, local, (time.monotonic() - started) * 1000)
+            self.emit('localSettings', local)
+
+    def _h2_ping(self, ack, payload):
+        if not ack:
+            self.emit('ping', payload)
+            return
+        if self._pings:
+            _sent, callback, started = self._pings.popleft()
+            if callback is not None:
+                callback(None, (time.monotonic() - started) * 1000, payload)
+
+    def _h2_goaway(self, code, last_stream_id, opaque):
+        self._goaway_code = code
+        self.emit('goaway', code, last_stream_id, opaque)
+        if code == NO_ERROR:
+            self.close()
+        else:
+            self.destroy(ERR_HTTP2_SESSION_ERROR(error_code_name(code)), code)
+
+    def _h2_frame_error(self, frame_type, lib_error, stream_id):
+        stream = self._streams.get(stream_id) if stream_id else None
+        target = stream if stream is not None else self
+        target.emit('frameError', frame_type, lib_error, stream_id)
+
+    def _forget(self, stream):
+        if self._streams.get(stream.id) is stream:
+            del self._streams[stream.id]
+        self._maybe_destroy()
+
+    def _new_remote_stream(self, stream_id, headers):
+        raise NotImplementedError
+
+
+class ServerHttp2Session(Http2Session):
+    """Node's ``ServerHttp2Session``: a server's end of a connection; its
+    'stream' events are the peer's requests."""
+
+    def __init__(self, socket, options, server=None):
+        super().__init__(socket, True, options)
+        self.server = server
+        self.connecting = False
+        self._send_first_settings()
+        self._flush()
+
+    def _new_remote_stream(self, stream_id, headers):
+        stream = ServerHttp2Stream(self, stream_id)
+        stream._head_request = headers.get(':method') == 'HEAD'
+        self._streams[stream_id] = stream
+        return stream
+
+
+class ClientHttp2Session(Http2Session):
+    """Node's ``ClientHttp2Session``: ``request()`` opens a stream."""
+
+    def __init__(self, socket, options, authority, scheme):
+        super().__init__(socket, False, options)
+        self._authority = authority
+        self._scheme = scheme
+        self._pending = []
+        # Pings and settings asked for before the connection is up follow
+        # it; the socket holds what is written until then.
+        self._send_first_settings()
+
+    def _connected(self):
+        self.connecting = False
+        self._flush()
+        pending, self._pending = self._pending, []
+        for stream, block in pending:
+            self._open(stream, block)
+        self.emit('connect', self, self._socket)
+
+    def request(self, headers=None, options=None):
+        """A new stream for a request: ``headers`` (':method' GET, ':path'
+        '/', ':scheme' and ':authority' the session's unless given);
+        ``options``: ``endStream``, ``waitForTrailers``."""
+        if self.destroyed:
+            raise ERR_HTTP2_INVALID_SESSION()
+        if self.closed or self._goaway_code is not None:
+            raise ERR_HTTP2_GOAWAY_SESSION()
+        options = options or {}
+        headers = dict(headers or {})
+        headers.setdefault(':method', 'GET')
+        if headers[':method'] != 'CONNECT':
+            headers.setdefault(':authority', self._authority)
+            headers.setdefault(':scheme', self._scheme)
+            headers.setdefault(':path', '/')
+        block = to_block(headers)
+        stream = ClientHttp2Stream(self, None)
+        stream.sentHeaders = headers
+        stream._wait_for_trailers = bool(options.get('waitForTrailers'))
+        if options.get('endStream') or headers[':method'] == 'HEAD':
+            stream.end()
+        if self.connecting:
+            self._pending.append((stream, block))
+        else:
+            nextTick(self._open, stream, block)
+        return stream
+
+    def _open(self, stream, block):
+        if stream.destroyed or self._core is None:
+            return
+        # A stream whose writable side ended before it opened sends its
+        # request as HEADERS alone, with END_STREAM.
+        state = stream._writableState
+        end_stream = state.ending and state.length == 0 and not stream._wait_for_trailers
+        stream.id = self._submit('submit_request', block, end_stream)
+        stream.headersSent = True
+        self._streams[stream.id] = stream
+        stream.emit('ready')

@@ -1,0 +1,278 @@
+"""Http2Stream, one HTTP/2 stream as a stream.Duplex, and its server and
+client kinds. What is written goes to the session's nghttp2 queue (the
+write's callback runs once nghttp2 framed it, so a closed flow-control window
+holds write() at False until 'drain'); what is read opens the stream's
+window only as the reader takes it."""
+from email.utils import formatdate
+
+from .._uv import nextTick
+from ..stream import Duplex
+from ._constants import CONSTANTS
+from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
+                      ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID, ERR_HTTP2_STREAM_ERROR,
+                      ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
+                      error_code_name)
+from ._headers import to_block
+
+__all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
+
+NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
+CANCEL = CONSTANTS['NGHTTP2_CANCEL']
+INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
+
+
+class Http2Stream(Duplex):
+    """Node's ``Http2Stream``: a Duplex whose writes are the stream's DATA
+    and whose reads are the peer's. ``id``, ``session``, ``rstCode`` (set
+    once closed), ``sentHeaders``, ``sentTrailers``, ``sentInfoHeaders``,
+    ``closed``, ``pending``, ``state``; ``close(code)``, ``setTimeout()``,
+    ``sendTrailers()``. Events: 'close', 'aborted', 'error', 'trailers',
+    'wantTrailers', 'timeout', and Duplex's."""
+
+    def __init__(self, session, stream_id, options=None):
+        super().__init__(dict(options or {}, autoDestroy=False, allowHalfOpen=True))
+        self.session = session
+        self.id = stream_id
+        self.rstCode = None
+        self.sentHeaders = None
+        self.sentTrailers = None
+        self.sentInfoHeaders = None
+        self.headersSent = False
+        self._ng_closed = False           # nghttp2 closed the stream (or it never opened)
+        self.aborted = False
+        self._wait_for_trailers = False
+        self._trailers_ready = False
+        self._unconsumed = 0          # DATA bytes read, not yet given back to the window
+        self._timer = None
+
+    @property
+    def pending(self):
+        """True until the stream has its id."""
+        return self.id is None
+
+    @property
+    def bufferSize(self):
+        """Bytes written and not yet framed by nghttp2."""
+        core = self.session._core
+        return 0 if core is None or self.id is None else core.queued(self.id)
+
+    @property
+    def state(self):
+        """Node's stream.state (the stream's window sizes, from nghttp2)."""
+        core = self.session._core
+        if core is None or self.id is None or self._ng_closed:
+            return {}
+        return core.stream_state(self.id)
+
+    def setTimeout(self, msecs, callback=None):
+        """'timeout' after ``msecs`` without activity on the session."""
+        if callback is not None:
+            self.once('timeout', callback)
+        self.session._socket.setTimeout(msecs)
+        return self
+
+    def close(self, code=NO_ERROR, callback=None):
+        """Closes the stream with RST_STREAM ``code``; ``callback`` on
+        'close'. As Node's, a code other than NO_ERROR and CANCEL is this
+        stream's 'error' too (ERR_HTTP2_STREAM_ERROR) once nghttp2 closed it."""
+        if not isinstance(code, int) or not 0 <= code <= 2 ** 32 - 1:
+            from ..errors import ERR_OUT_OF_RANGE
+            raise ERR_OUT_OF_RANGE('code', '>= 0 && <= 4294967295', code)
+        if callback is not None:
+            self.once('close', callback)
+        if self._ng_closed or self.rstCode is not None:
+            return
+        self.rstCode = code
+        if self.id is None or self.session._core is None:
+            self._ng_closed = True
+            self.destroy()
+            return
+        # Destroyed when nghttp2 reports the stream closed (_on_close).
+        self.session._reset_stream(self.id, code)
+
+    def sendTrailers(self, headers):
+        """The trailing headers, once 'wantTrailers' was emitted."""
+        if self.destroyed or self._ng_closed:
+            raise ERR_HTTP2_INVALID_STREAM()
+        if self.sentTrailers is not None:
+            raise ERR_HTTP2_TRAILERS_ALREADY_SENT()
+        if not self._trailers_ready:
+            raise ERR_HTTP2_TRAILERS_NOT_READY()
+        self.sentTrailers = dict(headers or {})
+        self.session._submit('submit_trailers', self.id, to_block(headers))
+
+    # -- Duplex's hooks --------------------------------------------------------
+
+    def _write(self, chunk, encoding, callback):
+        if self.id is None:      # a request not opened yet
+            self.once('ready', lambda: self._write(chunk, encoding, callback))
+            return
+        self._before_data()
+        if not self.session._core.write(self.id, bytes(chunk), callback):
+            callback(ERR_HTTP2_INVALID_STREAM())
+            return
+        self.session._schedule_flush()
+
+    def _final(self, callback):
+        if self.id is None:
+            self.once('ready', lambda: self._final(callback))
+            return
+        self._before_data()
+        core = self.session._core
+        if core is None or not core.end_data(self.id, callback, self._wait_for_trailers):
+            callback()      # the head was sent with END_STREAM: nothing to end
+            return
+        self.session._schedule_flush()
+
+    def _read(self, size):
+        # The reader wants more: give what it took back to the windows.
+        if self._unconsumed and self.session._core is not None:
+            self.session._core.consume(self.id, self._unconsumed)
+            self._unconsumed = 0
+            self.session._schedule_flush()
+
+    def _destroy(self, error, callback):
+        if not self._ng_closed:
+            code = self.rstCode
+            if code is None:
+                code = INTERNAL_ERROR if error is not None else (
+                    self.session._goaway_code or NO_ERROR)
+            self.rstCode = code
+            if self.id is not None:
+                self._reset(code)
+        if self._timer is not None:
+            self._timer = None
+        self.session._forget(self)
+        callback(error)
+
+    def _reset(self, code):
+        self._ng_closed = True
+        if self.id is not None:
+            self.session._reset_stream(self.id, code)
+
+    def _before_data(self):
+        """A server's write before respond() responds with :status 200."""
+
+    # -- the session's calls -------------------------------------------------
+
+    def _on_data(self, data):
+        self.session._touch()
+        if self.push(data):
+            self.session._core.consume(self.id, len(data))
+        else:
+            self._unconsumed += len(data)
+
+    def _on_end(self):
+        self.push(None)
+
+    def _on_trailers(self, headers, flags, raw):
+        self.emit('trailers', headers, flags, raw)
+
+    def _on_want_trailers(self):
+        self._trailers_ready = True
+        self.emit('wantTrailers')
+
+    def _on_close(self, code):
+        """nghttp2 closed the stream with ``code`` (0 after a clean end)."""
+        self._ng_closed = True
+        if self.rstCode is None:
+            self.rstCode = code
+        if self.destroyed:
+            return
+        code = self.rstCode
+        if code != NO_ERROR:
+            if not self.writableEnded:
+                # As Node: a reset while this side was still writing.
+                self.aborted = True
+                self.emit('aborted')
+            error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
+            self.destroy(error)
+        elif self.readableEnded or not self.readable:
+            self.destroy()
+        else:
+            # A clean close with data still unread: destroyed once read.
+            self.once('end', lambda: nextTick(self.destroy))
+            if self.readableFlowing is None:
+                self.resume()
+
+
+class ServerHttp2Stream(Http2Stream):
+    """Node's ``ServerHttp2Stream``: a request's stream; ``respond()``,
+    ``additionalHeaders()``, ``headersSent``."""
+
+    def respond(self, headers=None, options=None):
+        """Sends the response head (``:status`` 200 unless given);
+        ``options``: ``endStream`` (no body), ``waitForTrailers``,
+        ``sendDate`` (a ``date`` header unless given; True)."""
+        if self.destroyed or self._ng_closed:
+            raise ERR_HTTP2_INVALID_STREAM()
+        if self.headersSent:
+            raise ERR_HTTP2_HEADERS_SENT()
+        options = options or {}
+        headers = dict(headers or {})
+        status = headers.setdefault(':status', 200)
+        try:
+            status = int(status)
+        except (TypeError, ValueError):
+            raise ERR_HTTP2_STATUS_INVALID(status) from None
+        if not 100 <= status <= 599:
+            raise ERR_HTTP2_STATUS_INVALID(status)
+        if status < 200:
+            raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
+        headers[':status'] = status
+        if options.get('sendDate', True):
+            headers.setdefault('date', formatdate(usegmt=True))
+        end_stream = bool(options.get('endStream'))
+        # 204, 205 and 304 carry no body; nor does HEAD's answer.
+        if status in (204, 205, 304) or self._head_request:
+            end_stream = True
+        self._wait_for_trailers = bool(options.get('waitForTrailers'))
+        if end_stream and self._wait_for_trailers:
+            # The head cannot end the stream: trailers follow an empty DATA.
+            end_stream = False
+        block = to_block(headers)
+        self.headersSent = True
+        self.sentHeaders = headers
+        self.session._submit('submit_response', self.id, block, end_stream)
+        if end_stream:
+            self.end()
+        elif self._wait_for_trailers and options.get('endStream'):
+            self.end()
+
+    def additionalHeaders(self, headers):
+        """An informational (1xx) head before respond()."""
+        if self.destroyed or self._ng_closed:
+            raise ERR_HTTP2_INVALID_STREAM()
+        if self.headersSent:
+            raise ERR_HTTP2_HEADERS_AFTER_RESPOND()
+        headers = dict(headers or {})
+        status = int(headers.get(':status', 100))
+        if not 100 <= status < 200 or status == 101:
+            raise ERR_HTTP2_STATUS_INVALID(status)
+        headers[':status'] = status
+        self.sentInfoHeaders = (self.sentInfoHeaders or []) + [headers]
+        self.session._submit('submit_headers', self.id, to_block(headers))
+
+    _head_request = False
+
+    def _before_data(self):
+        if not self.headersSent and not self.destroyed:
+            self.respond()
+
+
+class ClientHttp2Stream(Http2Stream):
+    """Node's ``ClientHttp2Stream``: a request's stream on the client;
+    'response'(headers, flags, rawHeaders), 'headers' (1xx), 'trailers',
+    'ready' once it has its id."""
+
+    def _on_headers(self, headers, flags, raw):
+        status = headers.get(':status')
+        if status is not None and 100 <= status < 200:
+            self.emit('headers', headers, flags, raw)
+        elif status is not None and not self._got_response:
+            self._got_response = True
+            self.emit('response', headers, flags, raw)
+        else:
+            self._on_trailers(headers, flags, raw)
+
+    _got_response = False

@@ -1,0 +1,588 @@
+# The http2 wing: one nghttp2 session driven from memory (uv/http2/nghttp2.pxd).
+#
+# H2Core holds the nghttp2_session of one Http2Session (pyuvnet/http2/
+# _session.py, its owner). The socket's reads go in through receive(); the
+# frames nghttp2 makes come out of send(), which the owner writes to the
+# socket while the socket takes them. Framing, HPACK and flow control run in
+# nghttp2; nghttp2's callbacks gather a frame's pieces in C and call the owner
+# once per stream event: a header block complete, a DATA chunk, a stream's
+# end, its close, a SETTINGS, PING or GOAWAY frame.
+#
+# Ownership: nghttp2 gets the H2Core as its user_data. The core owns the
+# session and deletes it once, in close() or in __dealloc__; nghttp2 calls
+# back only from inside receive(), send() and the submit calls, which the
+# core makes itself, so the core (and its owner, a strong reference) is alive
+# in every callback. A close() from inside a callback (the owner destroyed
+# on a GOAWAY, say) only drops the owner: nghttp2 is still running, so the
+# session is deleted when receive() or send() returns, and the callbacks
+# left stop nghttp2 at once. What the owner raises in a callback is kept
+# and raised again once nghttp2 has returned.
+from pyuvnet.uv.http2 cimport nghttp2 as ng
+from libc.stdint cimport uint8_t, int32_t, uint32_t
+from libc.stdlib cimport malloc, free
+
+# How much send() frames at most before it hands the bytes to the owner: the
+# socket's backpressure is looked at between two sends.
+cdef Py_ssize_t H2_SEND_BATCH = 65536
+
+
+class H2LibraryError(Exception):
+    """An nghttp2 call failed: ``code`` is nghttp2's (negative) error code,
+    the message nghttp2_strerror()'s text (Node's ERR_HTTP2_ERROR)."""
+
+    def __init__(self, int code):
+        super().__init__(ng.nghttp2_strerror(code).decode('ascii'))
+        self.code = code
+
+
+cdef class H2Outgoing:
+    """A stream's DATA waiting for nghttp2: the chunks written and the write
+    callback of each, called once nghttp2 has framed the whole chunk."""
+    cdef object chunks          # deque of bytes
+    cdef object callbacks       # deque, one callback (or None) per chunk
+    cdef Py_ssize_t offset      # how much of the first chunk went out
+    cdef public Py_ssize_t queued   # bytes waiting
+    cdef bint eof               # end() was called: END_STREAM after the last chunk
+    cdef object final_callback
+    cdef bint want_trailers     # the stream ends with trailers, not END_STREAM
+    cdef bint deferred          # nghttp2 was told to wait (NGHTTP2_ERR_DEFERRED)
+
+    def __cinit__(self):
+        self.chunks = deque()
+        self.callbacks = deque()
+
+
+cdef class H2HeaderBlock:
+    """A header block being received: [name, value, ...] and its size."""
+    cdef list fields
+    cdef size_t size
+
+    def __cinit__(self):
+        self.fields = []
+
+
+cdef class H2Core:
+    cdef ng.nghttp2_session* session
+    cdef object owner
+    cdef dict receiving         # stream id -> [name, value, ...] of a header block
+    cdef dict outgoing          # stream id -> H2Outgoing
+    cdef list done              # write callbacks (and streams wanting trailers) to call
+    cdef object error           # what the owner raised in a callback
+    cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
+    cdef readonly bint is_server
+    cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
+    cdef size_t max_header_pairs        # and its count of fields
+
+    def __cinit__(self, owner, bint is_server, dict options):
+        """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
+        maxReservedRemoteStreams, maxOutstandingAcks, maxSettings,
+        maxSendHeaderBlockLength, maxHeaderTableSize (nghttp2's options)."""
+        cdef ng.nghttp2_session_callbacks* callbacks
+        cdef ng.nghttp2_option* option
+        cdef int rc
+        self.owner = owner
+        self.is_server = is_server
+        self.receiving = {}
+        self.outgoing = {}
+        self.done = []
+        self.max_header_list_size = options['maxHeaderListSize']
+        self.max_header_pairs = options['maxHeaderListPairs']
+        if ng.nghttp2_session_callbacks_new(&callbacks) != 0:
+            raise MemoryError()
+        if ng.nghttp2_option_new(&option) != 0:
+            ng.nghttp2_session_callbacks_del(callbacks)
+            raise MemoryError()
+        ng.nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, h2_on_begin_headers)
+        ng.nghttp2_session_callbacks_set_on_header_callback2(callbacks, h2_on_header)
+        ng.nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, h2_on_frame_recv)
+        ng.nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, h2_on_data_chunk)
+        ng.nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, h2_on_stream_close)
+        ng.nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, h2_on_frame_not_send)
+        ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
+        # The receive window opens as the streams' readers take their data
+        # (consume()), not as nghttp2 parses it: a paused reader stops its window.
+        ng.nghttp2_option_set_no_auto_window_update(option, 1)
+        ng.nghttp2_option_set_peer_max_concurrent_streams(option, options['peerMaxConcurrentStreams'])
+        ng.nghttp2_option_set_max_reserved_remote_streams(option, options['maxReservedRemoteStreams'])
+        ng.nghttp2_option_set_max_outbound_ack(option, options['maxOutstandingAcks'])
+        ng.nghttp2_option_set_max_settings(option, options['maxSettings'])
+        ng.nghttp2_option_set_max_send_header_block_length(option, options['maxSendHeaderBlockLength'])
+        ng.nghttp2_option_set_max_deflate_dynamic_table_size(option, options['maxHeaderTableSize'])
+        if is_server:
+            rc = ng.nghttp2_session_server_new2(&self.session, callbacks, <void*>self, option)
+        else:
+            rc = ng.nghttp2_session_client_new2(&self.session, callbacks, <void*>self, option)
+        ng.nghttp2_option_del(option)
+        ng.nghttp2_session_callbacks_del(callbacks)
+        if rc != 0:
+            self.session = NULL
+            raise H2LibraryError(rc)
+
+    def __dealloc__(self):
+        if self.session is not NULL:
+            ng.nghttp2_session_del(self.session)
+            self.session = NULL
+
+    def close(self):
+        """Frees the nghttp2 session now (not at the next gc), or, from
+        inside one of its callbacks, as soon as nghttp2 returns; the core is
+        dead afterwards. The streams' queued writes are dropped."""
+        self.owner = None
+        self.error = None
+        self.outgoing.clear()
+        self.receiving.clear()
+        if self.depth == 0:
+            self.free_session()
+
+    cdef free_session(self):
+        if self.session is not NULL:
+            ng.nghttp2_session_del(self.session)
+            self.session = NULL
+
+    cdef inline int check(self, int rc) except -1:
+        if self.session is NULL or self.owner is None:
+            raise H2LibraryError(ng.NGHTTP2_ERR_INVALID_STATE)
+        if rc < 0:
+            raise H2LibraryError(rc)
+        return 0
+
+    cdef int raise_pending(self) except -1:
+        cdef object error = self.error
+        if error is not None:
+            self.error = None
+            raise error
+        return 0
+
+    # -- bytes in, frames out ----------------------------------------------
+
+    def receive(self, const uint8_t[:] data):
+        """Feeds the bytes a socket read to nghttp2 (which calls the owner
+        per stream event); raises H2LibraryError when the peer broke the
+        protocol badly enough that the session must end (nghttp2 has queued
+        the GOAWAY)."""
+        cdef ng.nghttp2_ssize rc
+        if self.session is NULL or self.owner is None or data.shape[0] == 0:
+            return
+        self.depth += 1
+        try:
+            rc = ng.nghttp2_session_mem_recv2(self.session, &data[0], data.shape[0])
+        finally:
+            self.depth -= 1
+        if self.owner is None:      # closed by a callback
+            self.free_session()
+            return
+        self.raise_pending()
+        if rc < 0:
+            raise H2LibraryError(<int>rc)
+
+    def send(self):
+        """The next frames to write (up to about 64 KiB), b'' when nghttp2
+        has nothing to send; then the write callbacks whose chunks were
+        framed are called, and the owner's _h2_want_trailers for each stream
+        whose data ran out before its trailers."""
+        cdef const uint8_t* data
+        cdef ng.nghttp2_ssize n
+        cdef list parts = []
+        cdef Py_ssize_t total = 0
+        cdef list done
+        if self.depth:
+            # Inside a callback nghttp2 may not send; the owner flushes after.
+            return b''
+        while self.session is not NULL and self.owner is not None and total < H2_SEND_BATCH:
+            self.depth += 1
+            try:
+                n = ng.nghttp2_session_mem_send2(self.session, &data)
+            finally:
+                self.depth -= 1
+            if self.owner is None:
+                self.free_session()
+                return b''
+            self.raise_pending()
+            if n < 0:
+                raise H2LibraryError(<int>n)
+            if n == 0:
+                break
+            parts.append(PyBytes_FromStringAndSize(<char*>data, n))
+            total += n
+        if self.done:
+            done, self.done = self.done, []
+            for callback in done:
+                if isinstance(callback, int):
+                    if self.owner is not None:
+                        self.owner._h2_want_trailers(callback)
+                else:
+                    callback()
+        return b''.join(parts)
+
+    def wants(self):
+        """(want_read, want_write): whether the session still reads, and has
+        frames to send."""
+        if self.session is NULL:
+            return (False, False)
+        return (bool(ng.nghttp2_session_want_read(self.session)),
+                bool(ng.nghttp2_session_want_write(self.session)))
+
+    # -- submitting ----------------------------------------------------------
+
+    def submit_settings(self, list entries):
+        """A SETTINGS frame of (id, value) pairs."""
+        cdef Py_ssize_t n = len(entries), i
+        cdef ng.nghttp2_settings_entry* iv = <ng.nghttp2_settings_entry*>malloc(
+            sizeof(ng.nghttp2_settings_entry) * (n or 1))
+        if iv is NULL:
+            raise MemoryError()
+        try:
+            for i in range(n):
+                iv[i].settings_id = entries[i][0]
+                iv[i].value = entries[i][1]
+            self.check(ng.nghttp2_submit_settings(self.session, ng.NGHTTP2_FLAG_NONE, iv, n)
+                       if self.session is not NULL else 0)
+        finally:
+            free(iv)
+
+    def submit_ping(self, bytes payload):
+        """A PING of the 8 bytes given."""
+        self.check(0)
+        self.check(ng.nghttp2_submit_ping(self.session, ng.NGHTTP2_FLAG_NONE,
+                                          <const uint8_t*><char*>payload))
+
+    def submit_goaway(self, uint32_t code, int32_t last_stream_id, bytes opaque):
+        """A GOAWAY; last_stream_id < 0: the last stream nghttp2 processed."""
+        self.check(0)
+        if last_stream_id < 0:
+            last_stream_id = ng.nghttp2_session_get_last_proc_stream_id(self.session)
+        self.check(ng.nghttp2_submit_goaway(
+            self.session, ng.NGHTTP2_FLAG_NONE, last_stream_id, code,
+            <const uint8_t*><char*>opaque, len(opaque)))
+
+    def submit_rst_stream(self, int32_t stream_id, uint32_t code):
+        self.check(0)
+        self.check(ng.nghttp2_submit_rst_stream(self.session, ng.NGHTTP2_FLAG_NONE, stream_id, code))
+
+    def submit_request(self, list headers, bint end_stream):
+        """A request's HEADERS; gives back the new stream's id. Unless
+        end_stream, the stream's body follows through write()/end_data()."""
+        cdef int32_t stream_id
+        cdef ng.nghttp2_data_provider2 provider
+        self.check(0)
+        provider.source.ptr = NULL
+        provider.read_callback = h2_read_data
+        stream_id = with_nv(headers, self.session, 0, 0, NULL if end_stream else &provider)
+        self.check(stream_id)
+        if not end_stream:
+            self.outgoing[stream_id] = H2Outgoing()
+        return stream_id
+
+    def submit_response(self, int32_t stream_id, list headers, bint end_stream):
+        """A response's HEADERS (or an informational one, 1xx, with
+        ``end_stream`` None-like: see submit_headers)."""
+        cdef ng.nghttp2_data_provider2 provider
+        self.check(0)
+        provider.source.ptr = NULL
+        provider.read_callback = h2_read_data
+        if not end_stream and stream_id not in self.outgoing:
+            self.outgoing[stream_id] = H2Outgoing()
+        self.check(with_nv(headers, self.session, 1, stream_id,
+                           NULL if end_stream else &provider))
+
+    def submit_headers(self, int32_t stream_id, list headers):
+        """A HEADERS frame without END_STREAM (1xx, additionalHeaders())."""
+        self.check(0)
+        self.check(with_nv(headers, self.session, 2, stream_id, NULL))
+
+    def submit_trailers(self, int32_t stream_id, list headers):
+        """The trailing HEADERS, with END_STREAM."""
+        self.check(0)
+        self.check(with_nv(headers, self.session, 3, stream_id, NULL))
+
+    def write(self, int32_t stream_id, bytes chunk, callback):
+        """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it."""
+        cdef H2Outgoing queue = self.outgoing.get(stream_id)
+        if queue is None or queue.eof:
+            return False
+        queue.chunks.append(chunk)
+        queue.callbacks.append(callback)
+        queue.queued += len(chunk)
+        self.resume(stream_id, queue)
+        return True
+
+    def end_data(self, int32_t stream_id, callback, bint want_trailers):
+        """No more DATA: END_STREAM after what is queued (or, with
+        want_trailers, the owner's _h2_want_trailers); ``callback()`` then."""
+        cdef H2Outgoing queue = self.outgoing.get(stream_id)
+        if queue is None:
+            return False
+        queue.eof = True
+        queue.final_callback = callback
+        queue.want_trailers = want_trailers
+        self.resume(stream_id, queue)
+        return True
+
+    cdef resume(self, int32_t stream_id, H2Outgoing queue):
+        if queue.deferred and self.session is not NULL:
+            queue.deferred = False
+            ng.nghttp2_session_resume_data(self.session, stream_id)
+
+    def consume(self, int32_t stream_id, size_t size):
+        """``size`` bytes of a stream's DATA were taken by its reader: the
+        stream's and the connection's windows open by as much."""
+        if self.session is not NULL and size:
+            ng.nghttp2_session_consume(self.session, stream_id, size)
+
+    def queued(self, int32_t stream_id):
+        """Bytes written on a stream that nghttp2 has not framed yet."""
+        cdef H2Outgoing queue = self.outgoing.get(stream_id)
+        return 0 if queue is None else queue.queued
+
+    # -- state ---------------------------------------------------------------
+
+    def local_setting(self, int id):
+        self.check(0)
+        return ng.nghttp2_session_get_local_settings(self.session, id)
+
+    def remote_setting(self, int id):
+        self.check(0)
+        return ng.nghttp2_session_get_remote_settings(self.session, id)
+
+    def state(self):
+        """Node's session.state fields, from nghttp2."""
+        self.check(0)
+        s = self.session
+        return {
+            'effectiveLocalWindowSize': ng.nghttp2_session_get_effective_local_window_size(s),
+            'effectiveRecvDataLength': ng.nghttp2_session_get_effective_recv_data_length(s),
+            'nextStreamID': ng.nghttp2_session_get_next_stream_id(s),
+            'localWindowSize': ng.nghttp2_session_get_local_window_size(s),
+            'lastProcStreamID': ng.nghttp2_session_get_last_proc_stream_id(s),
+            'remoteWindowSize': ng.nghttp2_session_get_remote_window_size(s),
+            'outboundQueueSize': ng.nghttp2_session_get_outbound_queue_size(s),
+            'deflateDynamicTableSize': ng.nghttp2_session_get_hd_deflate_dynamic_table_size(s),
+            'inflateDynamicTableSize': ng.nghttp2_session_get_hd_inflate_dynamic_table_size(s),
+        }
+
+    def stream_state(self, int32_t stream_id):
+        """Node's stream.state window fields."""
+        if self.session is NULL:
+            return {'localWindowSize': 0}
+        return {
+            'localWindowSize': ng.nghttp2_session_get_stream_remote_window_size(self.session, stream_id),
+            'effectiveLocalWindowSize':
+                ng.nghttp2_session_get_stream_effective_local_window_size(self.session, stream_id),
+            'effectiveRecvDataLength':
+                ng.nghttp2_session_get_stream_effective_recv_data_length(self.session, stream_id),
+        }
+
+
+cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_t stream_id,
+                     ng.nghttp2_data_provider2* provider) except? -1:
+    """Submits a header block given as [(name bytes, value bytes, no_index)]:
+    kind 0 request, 1 response, 2 headers, 3 trailers. nghttp2 copies the
+    names and values before it returns."""
+    cdef Py_ssize_t n = len(headers), i
+    cdef ng.nghttp2_nv* nva = <ng.nghttp2_nv*>malloc(sizeof(ng.nghttp2_nv) * (n or 1))
+    cdef bytes name, value
+    cdef int32_t rc
+    if nva is NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            name, value, no_index = headers[i]
+            nva[i].name = <uint8_t*>PyBytes_AS_STRING(name)
+            nva[i].namelen = PyBytes_GET_SIZE(name)
+            nva[i].value = <uint8_t*>PyBytes_AS_STRING(value)
+            nva[i].valuelen = PyBytes_GET_SIZE(value)
+            nva[i].flags = ng.NGHTTP2_NV_FLAG_NO_INDEX if no_index else ng.NGHTTP2_NV_FLAG_NONE
+        if kind == 0:
+            rc = ng.nghttp2_submit_request2(session, NULL, nva, n, provider, NULL)
+        elif kind == 1:
+            rc = ng.nghttp2_submit_response2(session, stream_id, nva, n, provider)
+        elif kind == 2:
+            rc = ng.nghttp2_submit_headers(session, ng.NGHTTP2_FLAG_NONE, stream_id, NULL, nva, n, NULL)
+        else:
+            rc = ng.nghttp2_submit_trailer(session, stream_id, nva, n)
+    finally:
+        free(nva)
+    return rc
+
+
+# -- nghttp2's callbacks ------------------------------------------------------
+# Each is called by nghttp2 from inside an H2Core method (user_data is that
+# core, alive for the call). A Python error is kept in core.error and nghttp2
+# told to stop (NGHTTP2_ERR_CALLBACK_FAILURE); the method raises it.
+
+cdef inline int h2_failed(H2Core core, error) noexcept:
+    if core.error is None:
+        core.error = error
+    return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+
+
+cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                             void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.receiving[frame.hd.stream_id] = H2HeaderBlock()
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                      ng.nghttp2_rcbuf* name, ng.nghttp2_rcbuf* value, uint8_t flags,
+                      void* user_data) noexcept:
+    # Names are lowercase ASCII (nghttp2 checks); values are read as latin-1,
+    # a str per byte, as Node reads them.
+    cdef H2Core core = <H2Core>user_data
+    cdef ng.nghttp2_vec n = ng.nghttp2_rcbuf_get_buf(name)
+    cdef ng.nghttp2_vec v = ng.nghttp2_rcbuf_get_buf(value)
+    cdef H2HeaderBlock block
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        block = core.receiving.get(frame.hd.stream_id)
+        if block is None:
+            return 0
+        # As Node: each field counts its name, value and 32 bytes; a block
+        # over maxHeaderListSize or maxHeaderListPairs resets its stream
+        # with ENHANCE_YOUR_CALM, and what it held is dropped (an HPACK
+        # bomb decodes into nothing kept).
+        block.size += n.len + v.len + 32
+        if block.size > core.max_header_list_size or len(block.fields) // 2 >= core.max_header_pairs:
+            del core.receiving[frame.hd.stream_id]
+            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
+                                         ng.NGHTTP2_ENHANCE_YOUR_CALM)
+            return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+        block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
+        block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                          void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    cdef int32_t stream_id = frame.hd.stream_id
+    cdef uint8_t t = frame.hd.type
+    cdef bint end_stream = (frame.hd.flags & ng.NGHTTP2_FLAG_END_STREAM) != 0
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        if t == ng.NGHTTP2_HEADERS:
+            block = core.receiving.pop(stream_id, None)
+            if block is not None:
+                core.owner._h2_headers(stream_id, frame.headers.cat,
+                                       (<H2HeaderBlock>block).fields, end_stream)
+        elif t == ng.NGHTTP2_DATA:
+            if end_stream:
+                core.owner._h2_end(stream_id)
+        elif t == ng.NGHTTP2_SETTINGS:
+            core.owner._h2_settings(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK))
+        elif t == ng.NGHTTP2_PING:
+            core.owner._h2_ping(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK),
+                                (<char*>frame.ping.opaque_data)[:8])
+        elif t == ng.NGHTTP2_GOAWAY:
+            core.owner._h2_goaway(frame.goaway.error_code, frame.goaway.last_stream_id,
+                                  (<char*>frame.goaway.opaque_data)[:frame.goaway.opaque_data_len]
+                                  if frame.goaway.opaque_data_len else b'')
+        elif t == ng.NGHTTP2_RST_STREAM:
+            core.owner._h2_rst_stream(stream_id, frame.rst_stream.error_code)
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_data_chunk(ng.nghttp2_session* session, uint8_t flags, int32_t stream_id,
+                          const uint8_t* data, size_t length, void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.owner._h2_data(stream_id, PyBytes_FromStringAndSize(<const char*>data, length))
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint32_t code,
+                            void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    cdef H2Outgoing queue
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.receiving.pop(stream_id, None)
+        core.outgoing.pop(stream_id, None)
+        core.owner._h2_stream_close(stream_id, code)
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                              int lib_error, void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.owner._h2_frame_error(frame.hd.type, lib_error, frame.hd.stream_id)
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                             int lib_error, void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    core.receiving.pop(frame.hd.stream_id, None)
+    return 0
+
+
+cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_id, uint8_t* buf,
+                                   size_t length, uint32_t* data_flags,
+                                   ng.nghttp2_data_source* source, void* user_data) noexcept:
+    # DATA for one stream: what its writes queued, copied into nghttp2's
+    # frame (at most the flow-control window nghttp2 allows). An empty
+    # queue not yet ended defers the stream until write()/end_data().
+    cdef H2Core core = <H2Core>user_data
+    cdef H2Outgoing queue
+    cdef size_t copied = 0, take
+    cdef bytes chunk
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        queue = core.outgoing.get(stream_id)
+        if queue is None:
+            data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
+            return 0
+        while copied < length and queue.chunks:
+            chunk = queue.chunks[0]
+            take = min(length - copied, <size_t>(len(chunk) - queue.offset))
+            memcpy(buf + copied, PyBytes_AS_STRING(chunk) + queue.offset, take)
+            copied += take
+            queue.offset += take
+            queue.queued -= take
+            if queue.offset == len(chunk):
+                queue.chunks.popleft()
+                queue.offset = 0
+                callback = queue.callbacks.popleft()
+                if callback is not None:
+                    core.done.append(callback)
+        if not queue.chunks:
+            if queue.eof:
+                data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
+                if queue.want_trailers:
+                    data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_END_STREAM
+                    core.done.append(stream_id)
+                if queue.final_callback is not None:
+                    core.done.append(queue.final_callback)
+                    queue.final_callback = None
+                del core.outgoing[stream_id]
+            elif copied == 0:
+                queue.deferred = True
+                return ng.NGHTTP2_ERR_DEFERRED
+    except BaseException as error:
+        h2_failed(core, error)
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    return copied

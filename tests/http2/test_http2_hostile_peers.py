@@ -1,0 +1,88 @@
+"""Hostile peers, raw bytes: each case's answer (GOAWAY or RST_STREAM and
+its code) was pinned first against a Node 20 http2 server fed the same
+bytes. Memory stays bounded: the server ends the session (or the stream)
+instead of queueing what the peer sends or refuses to read."""
+import pytest
+
+from pyuvnet import http2
+from http2_support import (CONTINUATION, END_HEADERS, END_STREAM, GET_BLOCK, HEADERS, PING,
+                           PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, goaway_code, listen,
+                           rst_codes, serve_until, settings)
+
+INTERNAL_ERROR, ENHANCE_YOUR_CALM = 2, 11
+
+
+def answering_server(errors):
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond({':status': 200})
+        stream.end(b'ok')
+    server.on('stream', on_stream)
+    server.on('sessionError', lambda error, session: errors.append(error.code))
+    return server
+
+
+def feed(run_loop, chunks, timeout=5):
+    errors = []
+    server = answering_server(errors)
+    port = listen(run_loop, server)
+    peer = RawPeer(port, [PREFACE + settings()] + chunks, timeout=timeout)
+    serve_until(run_loop, server, peer)
+    return peer.frames(), errors
+
+
+def test_rapid_reset_ends_the_session_with_internal_error(run_loop):
+    # CVE-2023-44487: 3000 streams opened and reset at once. Node 20:
+    # GOAWAY INTERNAL_ERROR.
+    flood = b''.join(frame(HEADERS, END_HEADERS | END_STREAM, 1 + 2 * i, GET_BLOCK)
+                     + frame(RST_STREAM, 0, 1 + 2 * i, (8).to_bytes(4, 'big'))
+                     for i in range(3000))
+    frames, _errors = feed(run_loop, [flood])
+    assert goaway_code(frames) == INTERNAL_ERROR
+
+
+def test_a_continuation_flood_ends_the_session(run_loop):
+    # CVE-2024-27316: one header block spread over 5000 CONTINUATION
+    # frames. Node 20: GOAWAY INTERNAL_ERROR and 'sessionError'
+    # ERR_HTTP2_ERROR "Too many CONTINUATION frames following a HEADER frame".
+    flood = frame(HEADERS, 0, 1, GET_BLOCK) + b''.join(
+        frame(CONTINUATION, 0, 1, b'\x40\x01a\x01b') for _ in range(5000))
+    frames, errors = feed(run_loop, [flood])
+    assert goaway_code(frames) == INTERNAL_ERROR
+    assert errors == ['ERR_HTTP2_ERROR']
+
+
+@pytest.mark.parametrize('flood_frame', [frame(SETTINGS, 0, 0), frame(PING, 0, 0, b'12345678')],
+                         ids=['settings', 'ping'])
+def test_a_flood_of_frames_to_acknowledge_ends_the_session(run_loop, flood_frame):
+    # The peer sends frames whose ACKs would queue without end. Node 20:
+    # 'Flooding was detected', GOAWAY INTERNAL_ERROR.
+    def flood(sock):
+        try:
+            for _ in range(200):
+                sock.sendall(flood_frame * 500)
+        except OSError:
+            pass        # the server closed: what the test expects
+    frames, errors = feed(run_loop, [flood])
+    assert goaway_code(frames) == INTERNAL_ERROR
+    assert errors == ['ERR_HTTP2_ERROR']
+
+
+def test_an_hpack_bomb_resets_its_stream_with_enhance_your_calm(run_loop):
+    # A 4000-byte field put in the dynamic table, then named 200 times by
+    # one index byte each: 800 KB decoded from 4 KB. Node 20: RST_STREAM
+    # ENHANCE_YOUR_CALM, the session goes on.
+    big = (b'\x40\x01x\x7f' + bytes([0x80 | ((4000 - 127) & 0x7F), (4000 - 127) >> 7])
+           + b'a' * 4000)
+    bomb = frame(HEADERS, END_HEADERS | END_STREAM, 1, GET_BLOCK + big + b'\xbe' * 200)
+    frames, errors = feed(run_loop, [bomb], timeout=1)
+    assert rst_codes(frames) == [ENHANCE_YOUR_CALM]
+    assert goaway_code(frames) in (None, 0) and errors == []
+
+
+def test_more_header_pairs_than_max_header_list_pairs_reset_the_stream(run_loop):
+    many = frame(HEADERS, END_HEADERS | END_STREAM, 1, GET_BLOCK + b''.join(
+        b'\x00\x02h%d\x01v' % (i % 10) for i in range(200)))
+    frames, errors = feed(run_loop, [many], timeout=1)
+    assert rst_codes(frames) == [ENHANCE_YOUR_CALM]
