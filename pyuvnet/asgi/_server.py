@@ -185,6 +185,9 @@ class ServerMixin(ClosesAfterWork):
         self._starting = False
         self._wss = None            # the WebSocketServer of the handshakes, once needed
         self._ws_settings = WebSocketSettings(opts)
+        # uvicorn's h11 refuses more than Node's llhttp (HTTP/0.9, two
+        # Hosts, Transfer-Encoding: identity, chunked): so do we, with 400.
+        self._settings.strict = True
         self._websockets = set()    # the WebSocketCycles under way
         # Each request's cycle is C's: the handler is the listener.
         self._asgi = handler_for(self, app)
