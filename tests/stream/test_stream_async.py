@@ -8,7 +8,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import aio, errors
-from pyuvnet.abort import AbortController
+from pyuvnet import AbortController
 from pyuvnet.stream import PassThrough, Readable, Transform, Writable, pipeline, promises
 from aio_support import arun, needs_backend_fd  # noqa: F401 (arun: the fixture)
 
