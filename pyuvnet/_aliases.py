@@ -152,6 +152,7 @@ ALIASES = {
         'writableEnded', 'writableNeedDrain', 'writableHighWaterMark', 'writableCorked',
         'writableLength', 'writableErrored', 'writableAborted',
     ),
+    'Duplex': ('allowHalfOpen',),
     'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
               'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
               'keepSocketAlive', 'defaultPort'),

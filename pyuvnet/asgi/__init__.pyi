@@ -21,6 +21,16 @@ class ASGIServerOptions(HTTPSServerOptions, total=False):
     lifespan: Literal['auto', 'on', 'off']
     rootPath: str
     root_path: str
+    wsMaxSize: int
+    ws_max_size: int
+    wsMaxQueue: int
+    ws_max_queue: int
+    wsPingInterval: float
+    ws_ping_interval: float
+    wsPingTimeout: float
+    ws_ping_timeout: float
+    wsPerMessageDeflate: bool
+    ws_per_message_deflate: bool
 
 class LifespanFailure(RuntimeError):
     phase: str

@@ -22,7 +22,7 @@ from pyuvnet._http_shared import (
 from pyuvnet.net._server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
 from ._handler import handler_for
-from ._websocket import WebSocketCycle, upgrade_server
+from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 from ._proxy_protocol import read_proxy_headers
 
@@ -184,6 +184,10 @@ class ServerMixin(ClosesAfterWork):
         self._tasks = set()
         self._starting = False
         self._wss = None            # the WebSocketServer of the handshakes, once needed
+        self._ws_settings = WebSocketSettings(opts)
+        # uvicorn's h11 refuses more than Node's llhttp (HTTP/0.9, two
+        # Hosts, Transfer-Encoding: identity, chunked): so do we, with 400.
+        self._settings.strict = True
         self._websockets = set()    # the WebSocketCycles under way
         # Each request's cycle is C's: the handler is the listener.
         self._asgi = handler_for(self, app)
@@ -216,7 +220,7 @@ class ServerMixin(ClosesAfterWork):
 
     def _upgrades(self):
         if self._wss is None:
-            self._wss = upgrade_server()
+            self._wss = upgrade_server(self._ws_settings)
         return self._wss
 
     def _run(self, cycle):

@@ -9,17 +9,26 @@ subprotocol and headers it gives), or is refused with a 403 when it sends
 returns before the handshake gets a 500; one that fails after it closes
 the connection with 1011; one that returns without closing closes it with
 1000; send() after the client left raises ``ClientDisconnected`` (an
-OSError); permessage-deflate is offered.  Messages wait for receive() in a
-queue: past 16 of them the connection is paused until the app catches up.
+OSError).
+
+The server's options bound what a connection costs, as uvicorn's flags
+(its defaults when absent): ``wsMaxSize`` (16 MiB) a message, counted
+after inflation and refused with 1009 as soon as zlib passes it;
+``wsMaxQueue`` (32) the messages waiting for receive(): at that many the
+connection is paused (not one more frame parsed) until the app catches up;
+``wsPingInterval`` / ``wsPingTimeout`` (20 s, 20 s; None: none) a
+keepalive ping, and a close with 1011 when its pong does not come in time;
+``wsPerMessageDeflate`` (True) offers permessage-deflate.
 """
 import collections
 import logging
 
-__all__ = ['WebSocketCycle', 'ClientDisconnected', 'upgrade_server']
+from pyuvnet import _uv
+
+__all__ = ['WebSocketCycle', 'ClientDisconnected', 'upgrade_server', 'WebSocketSettings']
 
 logger = logging.getLogger('pyuvnet.asgi')
 
-QUEUE_HIGH = 16
 _500 = (b'HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n'
         b'Content-Length: 21\r\nConnection: close\r\n\r\nInternal Server Error')
 _403 = b'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
@@ -29,11 +38,33 @@ class ClientDisconnected(OSError):
     """send() on a WebSocket the client has closed."""
 
 
-def upgrade_server():
+class WebSocketSettings:
+    """An ASGI server's WebSocket settings: its Config's (``config``, whose
+    None turns the pings off, as uvicorn's), else its options', uvicorn's
+    defaults for those absent; 0 turns a limit or the pings off."""
+
+    def __init__(self, options):
+        config = options.get('config')
+        if config is not None:
+            self.max_size = config.ws_max_size
+            self.max_queue = config.ws_max_queue
+            self.ping_interval = config.ws_ping_interval
+            self.ping_timeout = config.ws_ping_timeout
+            self.per_message_deflate = config.ws_per_message_deflate
+            return
+        self.max_size = options.get('wsMaxSize', 16 * 1024 * 1024)
+        self.max_queue = options.get('wsMaxQueue', 32)
+        self.ping_interval = options.get('wsPingInterval', 20.0)
+        self.ping_timeout = options.get('wsPingTimeout', 20.0)
+        self.per_message_deflate = options.get('wsPerMessageDeflate', True)
+
+
+def upgrade_server(settings):
     """The WebSocketServer that completes the handshakes of one ASGI
     server (noServer; the subprotocol and headers are the app's)."""
     from pyuvnet.ws import WebSocketServer
-    wss = WebSocketServer(noServer=True, perMessageDeflate=True, clientTracking=False,
+    wss = WebSocketServer(noServer=True, perMessageDeflate=settings.per_message_deflate,
+                          maxPayload=settings.max_size or 0, clientTracking=False,
                           handleProtocols=lambda offered, req: req._asgi_accept[0])
     wss.on('headers', lambda lines, req: lines.extend(req._asgi_accept[1]))
     return wss
@@ -56,6 +87,9 @@ class WebSocketCycle:
         self.close_sent = False
         self.queue = collections.deque()
         self.waiter = None
+        self.settings = server._ws_settings
+        self.ping_timer = None      # the keepalive's interval, then its pong's deadline
+        self.pong_due = None
         scope = self.scope = server._asgi.scope(req, socket, 'websocket')
         offered = req.headers.get('sec-websocket-protocol', '')
         scope['subprotocols'] = [p.strip() for p in offered.split(',') if p.strip()]
@@ -107,12 +141,13 @@ class WebSocketCycle:
     def on_message(self, data, is_binary):
         self.queue.append({'type': 'websocket.receive', 'bytes': data} if is_binary else
                           {'type': 'websocket.receive', 'text': data.decode('utf-8')})
-        if len(self.queue) >= QUEUE_HIGH:
+        if 0 < (self.settings.max_queue or 0) <= len(self.queue):
             self.ws.pause()
         self.wake()
 
     def on_close(self, code, reason):
         self.closed = True
+        self.stop_pings()
         self.queue.append({'type': 'websocket.disconnect', 'code': code,
                            'reason': bytes(reason).decode('utf-8', 'replace')})
         self.wake()
@@ -128,6 +163,45 @@ class WebSocketCycle:
         self.ws = ws
         ws.on('message', self.on_message)
         ws.on('close', self.on_close)
+        # A peer's protocol error (1002, 1007, 1009 past wsMaxSize...): the
+        # close frame with its code follows, then 'close' (the app's
+        # websocket.disconnect); websockets logs it at debug level.
+        ws.on('error', self.on_error)
+        if self.settings.ping_interval:
+            ws.on('pong', self.on_pong)
+            self.ping_timer = _uv.setInterval(self.keepalive, self.settings.ping_interval * 1000)
+
+    def on_error(self, err):
+        logger.debug('WebSocket closed by a protocol error: %s', err)
+
+    # -- the keepalive (websockets' keepalive_ping, as uvicorn runs it) ------------
+
+    def keepalive(self):
+        if self.pong_due is not None:
+            return                  # the last ping's pong is still awaited
+        self.ws.ping()
+        if self.settings.ping_timeout:
+            self.pong_due = _uv.setTimeout(self.pong_missed, self.settings.ping_timeout * 1000)
+
+    def on_pong(self, data):
+        if self.pong_due is not None:
+            _uv.clearTimeout(self.pong_due)
+            self.pong_due = None
+
+    def pong_missed(self):
+        self.pong_due = None
+        self.stop_pings()
+        if not self.closed and not self.close_sent:
+            self.close_sent = True
+            self.ws.close(1011, 'keepalive ping timeout')
+
+    def stop_pings(self):
+        if self.ping_timer is not None:
+            _uv.clearInterval(self.ping_timer)
+            self.ping_timer = None
+        if self.pong_due is not None:
+            _uv.clearTimeout(self.pong_due)
+            self.pong_due = None
 
     # -- receive and send ----------------------------------------------------------
 
@@ -140,7 +214,8 @@ class WebSocketCycle:
                 self.waiter = self.loop.create_future()
             await self.waiter
         message = self.queue.popleft()
-        if self.ws is not None and len(self.queue) < QUEUE_HIGH // 2 and not self.closed:
+        if self.ws is not None and self.ws.isPaused and not self.closed and (
+                len(self.queue) < (self.settings.max_queue or 1 << 62)):
             self.ws.resume()
         return message
 

@@ -333,7 +333,10 @@ class ClientRequest(OutgoingMessage):
         res._close_after_end = False    # its 'close' comes from _on_response_end
         self.res = self._response = res
         self._keep_socket = head[5] and self._should_keep_alive
-        if status == 101 or (self.method == 'CONNECT' and 200 <= status < 300):
+        # llhttp's upgrade flag, as Node's res.upgrade: a 101 without
+        # Upgrade and Connection: upgrade is a response ('unexpected-response'
+        # for a WebSocket client, as ws).
+        if head[6] or (self.method == 'CONNECT' and 200 <= status < 300):
             res.upgrade = True
             return res          # _on_upgrade follows
         # Before the user's: the socket is free when their 'end' runs (Node).
@@ -356,6 +359,11 @@ class ClientRequest(OutgoingMessage):
 
     def _on_upgrade(self, rest):
         res = self._response
+        if res is not None and not res.upgrade:
+            # llhttp ends any 101 as an upgrade; Node takes only the one
+            # its head made an upgrade (res.upgrade): this one was a
+            # response, emitted as such.
+            return
         event = 'connect' if self.method == 'CONNECT' else 'upgrade'
         socket = self._release()
         if self.listenerCount(event):

@@ -67,5 +67,5 @@ _add_aliases(globals(), _ALIASES['stream'])
 # EventEmitter's twins first (its Cython class cannot take them), then the
 # streams' own (Readable's addListener is its own, so is its twin).
 _add_aliases(Stream, _ALIASES['EventEmitter'])
-for _cls in (Readable, Writable):
+for _cls in (Readable, Writable, Duplex):
     _add_aliases(_cls, _ALIASES[_cls.__name__])

@@ -29,10 +29,19 @@ class Duplex(Readable, Writable):
         """A duplex stream (docs/api/stream.md)."""
         self._init_duplex(normalize_options(options, kwargs, _DUPLEX_OPTIONS))
 
+    @property
+    def allowHalfOpen(self):
+        """False: the write side ends once the read side has ended."""
+        return self._allow_half_open
+
+    @allowHalfOpen.setter
+    def allowHalfOpen(self, value):
+        self._allow_half_open = value
+
     def _init_duplex(self, opts):
         self._init_readable(opts, True)
         self._init_writable(opts, True)
-        self.allowHalfOpen = opts.get('allowHalfOpen') is not False
+        self._allow_half_open = opts.get('allowHalfOpen') is not False
         if opts.get('readable') is False:
             r = self._readableState
             r.readable = False

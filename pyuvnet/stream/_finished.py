@@ -105,9 +105,12 @@ def eos(stream, opts, callback):
         call(errored)
 
     listeners = [('end', onend), ('finish', onfinish), ('close', onclose)]
-    if writable and w is None:
-        # A stream without Node's state (a pyuvnet socket): 'end' or
-        # 'close' once it is no longer writable counts as finished.
+    if writable and w is None and not hasattr(type(stream), 'writableFinished'):
+        # A legacy stream, with neither Node's state nor its
+        # writableFinished: 'end' or 'close' once it is no longer writable
+        # counts as finished.  (A pyuvnet socket emits 'finish' as Node's
+        # does: 'end' would be too early when it ends itself then, with
+        # its echo still to send, as pipeline(socket, socket) does.)
         listeners += [('end', onlegacyfinish), ('close', onlegacyfinish)]
     if opts.get('error') is not False:
         listeners.append(('error', onerror))

@@ -29,9 +29,8 @@ def pipeline(*streams, **kwargs):
     or one failed (then every stage is destroyed). Returns the last stage.
     A single list of stages may be given instead. Options (keywords):
     signal (abort: destroy all), end (False: leave the destination open)."""
-    if not streams:
-        raise errors.ERR_MISSING_ARGS('streams')
-    callback = streams[-1]
+    # Node checks the callback first: pipeline() with nothing lacks it.
+    callback = streams[-1] if streams else None
     validate_function(callback, 'streams[stream.length - 1]')
     streams = streams[:-1]
     if len(streams) == 1 and isinstance(streams[0], (list, tuple)):
@@ -293,18 +292,20 @@ def _pipe(src, dst, finish, end):
             nextTick(end_fn)
         else:
             src.once('end', end_fn)
-
-        def on_src_done(err=None):
-            r = getattr(src, '_readableState', None)
-            if err is not None and getattr(err, 'code', None) == 'ERR_STREAM_PREMATURE_CLOSE' \
-                    and r is not None and r.ended and r.errored is None and not r.errorEmitted:
-                src.once('end', end_fn)
-                src.once('error', finish)
-            else:
-                finish(err)
-        eos(src, {'readable': True, 'writable': False}, on_src_done)
     else:
+        # Counted for the destination's end, which is not ours to wait
+        # for: the source's end is the pipeline's (Node 20).
         finish()
+
+    def on_src_done(err=None):
+        r = getattr(src, '_readableState', None)
+        if err is not None and getattr(err, 'code', None) == 'ERR_STREAM_PREMATURE_CLOSE' \
+                and r is not None and r.ended and r.errored is None and not r.errorEmitted:
+            src.once('end', finish)
+            src.once('error', finish)
+        else:
+            finish(err)
+    eos(src, {'readable': True, 'writable': False}, on_src_done)
     unwatch = eos(dst, {'readable': False, 'writable': True}, finish)
 
     def cleanup():

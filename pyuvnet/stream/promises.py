@@ -8,11 +8,14 @@ finished() as asyncio awaitables, under the asyncio bridge
         async with aio.attach():
             await promises.pipeline(source, gzip, destination)
 """
+from collections.abc import Mapping
+
 from ..events import _aio as aio
 from .._options import OptionSpec, normalize_options
 from .. import errors
 from ._finished import finished as _finished
 from ._pipeline import pipeline_impl
+from ._utils import is_node_stream
 
 __all__ = ['pipeline', 'finished']
 
@@ -20,12 +23,17 @@ _PIPELINE_OPTIONS = OptionSpec(dict(signal='object', end='boolean'))
 
 
 def pipeline(*streams, **kwargs):
-    """``await pipeline(source, *transforms, destination)``: the stages
-    joined as ``stream.pipeline()`` joins them; resolves with the last
-    stage's value (an async function's result) or None, raises the first
-    error. Options (keywords): signal, end. The pipeline starts at the call."""
+    """``await pipeline(source, *transforms, destination[, options])``: the
+    stages joined as ``stream.pipeline()`` joins them; resolves with the
+    last stage's value (an async function's result) or None, raises the
+    first error. Options, a dict last (as Node's) or keywords: signal (an
+    abort rejects with ABORT_ERR and destroys every stage), end (False:
+    the destination is left open). The pipeline starts at the call."""
     bridge = aio._bridge()
-    opts = normalize_options(None, kwargs, _PIPELINE_OPTIONS)
+    options = None
+    if streams and isinstance(streams[-1], Mapping) and not is_node_stream(streams[-1]):
+        options, streams = streams[-1], streams[:-1]
+    opts = normalize_options(options, kwargs, _PIPELINE_OPTIONS)
     if len(streams) == 1 and isinstance(streams[0], (list, tuple)):
         streams = tuple(streams[0])
     if len(streams) < 2:

@@ -7,18 +7,20 @@ connection, on either side (``WebSocket(address, protocols, options)``
 opens one as a client).  Messages arrive as ``bytes`` with ``isBinary``
 (False for text frames, validated UTF-8); ``send(str)`` sends a text
 frame, ``send(bytes)`` a binary one.  Framing, masking and UTF-8
-validation run in C (pyuvnet/uv/ws/frames.pyx).  See docs/WEBSOCKET.md.
+validation run in C (pyuvnet/uv/ws/frames.pyx).  ``broadcast(clients,
+data)`` sends one message to many connections, framed once.  See docs/WEBSOCKET.md.
 """
 
 from pyuvnet._aliases import ALIASES, add_aliases
 
+from ._broadcast import broadcast
 from ._errors import WebSocketError, WebSocketRangeError
 from ._server import WebSocketServer
 from ._stream import createWebSocketStream
 from ._websocket import WebSocket
 
 __all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError',
-           'createWebSocketStream', 'create_web_socket_stream']
+           'broadcast', 'createWebSocketStream', 'create_web_socket_stream']
 
 add_aliases(globals(), ALIASES['ws'])
 

@@ -1,6 +1,6 @@
 # Types of pyuvnet.ws (the npm ws package, v8): WebSocket and WebSocketServer.
 # Generated sections: python tools/gen_stubs.py (see docs/typing.md).
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, TypedDict, overload
 
 from typing_extensions import Self, Unpack
@@ -11,7 +11,7 @@ from ..net._socket import Socket
 from ..stream import Duplex
 
 __all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError',
-           'createWebSocketStream']
+           'broadcast', 'createWebSocketStream']
 
 _Data = bytes | bytearray | memoryview | str | int | float
 _Callback = Callable[[Exception | None], object]
@@ -570,6 +570,10 @@ class WebSocketServer(EventEmitter):
 
 
 Server = WebSocketServer
+
+
+def broadcast(clients: Iterable[WebSocket], data: _Data | None,
+              options: Mapping[str, Any] | None = None) -> int: ...
 
 
 def createWebSocketStream(ws: WebSocket, options: Mapping[str, Any] | None = None,

@@ -166,7 +166,9 @@ class PerMessageDeflate:
 
     def decompress(self, data):
         """A whole message inflated; WebSocketRangeError (1009) past
-        maxPayload, WebSocketError (1007) for what zlib refuses."""
+        maxPayload, WebSocketError (1007) for what zlib refuses.  zlib
+        stops one byte past maxPayload: a bomb costs maxPayload, not what
+        it would inflate to."""
         endpoint = 'client' if self.is_server else 'server'
         if self._inflate is None:
             self._inflate = zlib.decompressobj(-self._bits(endpoint))
@@ -178,17 +180,13 @@ class PerMessageDeflate:
                 out = self._inflate.decompress(data + _TRAILER)
         except zlib.error as exc:
             self._inflate = None
-            text = str(exc)
-            err = WebSocketError(text.split(': ', 1)[-1])
-            err.code = 'Z_DATA_ERROR'
-            err._status = 1007
-            raise err from None
+            raise _inflate_error(str(exc)) from None
         if limit > 0 and len(out) > limit:
             self._inflate = None
-            err = WebSocketRangeError('Max payload size exceeded')
-            err.code = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
-            err._status = 1009
-            raise err
+            # The error's traceback keeps this frame, and with it the
+            # locals: not the inflated megabytes.
+            del out
+            raise _too_big()
         if self._inflate.eof:
             self._inflate = None
         elif self.params.get(endpoint + '_no_context_takeover'):
@@ -197,6 +195,22 @@ class PerMessageDeflate:
 
     def cleanup(self):
         self._inflate = self._deflate = None
+
+
+def _inflate_error(text):
+    # Built apart from decompress(), whose frame the traceback keeps: an
+    # error in its locals would be a cycle through the traceback.
+    err = WebSocketError(text.split(': ', 1)[-1])
+    err.code = 'Z_DATA_ERROR'
+    err._status = 1007
+    return err
+
+
+def _too_big():
+    err = WebSocketRangeError('Max payload size exceeded')
+    err.code = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+    err._status = 1009
+    return err
 
 
 def _is_number(value):

@@ -282,11 +282,10 @@ class WebSocket(EventTarget, EventEmitter):
         if mask and self._generate_mask is not None:
             self._generate_mask(self._mask_buffer)
             frame = _frame_with_key(opcode, payload, fin, rsv1, bytes(self._mask_buffer))
-        else:
-            frame = _uv.ws_frame(opcode, payload, fin, mask, rsv1)
-        if cb is None:
-            return self._socket.write(frame)
-        return self._socket.write(frame, None, cb)
+            if cb is None:
+                return self._socket.write(frame)
+            return self._socket.write(frame, None, cb)
+        return _uv.ws_send(self._socket, opcode, payload, fin, mask, rsv1, cb)
 
     def _send_after_close(self, data, cb):
         if data is not None:
@@ -303,11 +302,11 @@ class WebSocket(EventTarget, EventEmitter):
             # The common case (an echo, a broadcast) in one C call and a write.
             kind = type(data)
             if kind is bytes:
-                self._socket.write(_uv.ws_frame(_OP_BINARY, data, True, not self._is_server))
+                _uv.ws_send(self._socket, _OP_BINARY, data, True, not self._is_server)
                 return
             if kind is str:
-                self._socket.write(_uv.ws_frame(
-                    _OP_TEXT, data.encode('utf-8', 'surrogatepass'), True, not self._is_server))
+                _uv.ws_send(self._socket, _OP_TEXT, data.encode('utf-8', 'surrogatepass'),
+                            True, not self._is_server)
                 return
         if self._ready_state == CONNECTING:
             raise _not_open(CONNECTING)
@@ -395,6 +394,7 @@ class WebSocket(EventTarget, EventEmitter):
         if self._ready_state in (CONNECTING, CLOSED):
             return
         self._paused = True
+        self._receiver.held = True
         self._socket.pause()
 
     def resume(self):
@@ -404,10 +404,14 @@ class WebSocket(EventTarget, EventEmitter):
         self._paused = False
         if not self._reading:
             return                  # _start_reading resumes
+        receiver = self._receiver
+        receiver.held = False
         head, self._head = self._head, None
         if head:
             # What came with the handshake is read first (held while paused).
-            self._receiver.feed(head)
+            receiver.feed(head)
+        # Then the frames a read brought past a pause().
+        receiver.resume_parsing()
         if not self._paused and self._ready_state != CLOSED:
             self._socket.resume()
 

@@ -58,6 +58,7 @@ TARGETS = {
     'stream': stream,
     'Readable': stream.Readable,
     'Writable': stream.Writable,
+    'Duplex': stream.Duplex,
     'fs': fs,
     'ReadStream': fs.ReadStream,
     'WriteStream': fs.WriteStream,

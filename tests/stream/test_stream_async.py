@@ -8,6 +8,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import aio, errors
+from pyuvnet import AbortController
 from pyuvnet.stream import PassThrough, Readable, Transform, Writable, pipeline, promises
 from aio_support import arun, needs_backend_fd  # noqa: F401 (arun: the fixture)
 
@@ -203,3 +204,26 @@ def test_an_async_generator_yielding_none_is_an_error(arun):
     seen = arun(main)
     assert [type(e) for e in seen] == [errors.ERR_STREAM_NULL_VALUES]
     assert str(seen[0]) == 'May not write null values to stream'
+
+
+def test_promises_pipeline_takes_its_options_last(arun):
+    # Node 20's stream/promises pipeline(a, b, {end, signal}): end False
+    # leaves the destination open; an aborted signal rejects with
+    # ABORT_ERR and destroys every stage, the destination too.
+    async def main():
+        async with aio.attach():
+            source, destination = PassThrough(), PassThrough()
+            destination.resume()
+            waiting = promises.pipeline(source, destination, {'end': False})
+            source.end(b'x')
+            assert await waiting is None
+            assert not destination.writableEnded and not destination.destroyed
+
+            controller = AbortController()
+            controller.abort()
+            source, destination = PassThrough(), PassThrough()
+            with pytest.raises(errors.AbortError) as info:
+                await promises.pipeline(source, destination, {'signal': controller.signal})
+            assert info.value.code == 'ABORT_ERR'
+            assert source.destroyed and destination.destroyed
+    arun(main)

@@ -194,3 +194,21 @@ def test_passthrough_passes_and_drains():
 def test_transform_of_readable_hwm_0_buffers_on_neither_side():
     t = Transform(readableHighWaterMark=0, transform=lambda self, c, e, cb: cb(None, c))
     assert (t.readableHighWaterMark, t.writableHighWaterMark) == (0, 0)
+
+
+def test_allow_half_open_has_its_snake_case_twin():
+    duplex = Duplex(allowHalfOpen=False)
+    assert duplex.allow_half_open is False
+    duplex.allow_half_open = True
+    assert duplex.allowHalfOpen is True
+    assert Transform().allow_half_open is True and PassThrough().allow_half_open is True
+
+
+@pytest.mark.parametrize('cls', [Readable, Writable, Duplex, Transform, PassThrough])
+def test_every_camel_case_name_of_a_stream_has_its_twin(cls):
+    import re
+    from pyuvnet._aliases import snake_name
+    stream = cls()
+    names = {name for name in set(dir(stream)) | set(vars(stream))
+             if not name.startswith('_') and re.search('[a-z][A-Z]', name)}
+    assert names and [name for name in sorted(names) if not hasattr(stream, snake_name(name))] == []

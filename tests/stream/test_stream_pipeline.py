@@ -152,6 +152,12 @@ def test_pipeline_premature_close():
     assert results == ['ERR_STREAM_PREMATURE_CLOSE']
 
 
+def test_pipeline_with_nothing_lacks_its_callback():
+    # Node 20 looks for the callback first: ERR_INVALID_ARG_TYPE.
+    with pytest.raises(errors.ERR_INVALID_ARG_TYPE, match=r'streams\[stream.length - 1\]'):
+        pipeline()
+
+
 def test_pipeline_arguments():
     with pytest.raises(errors.ERR_MISSING_ARGS):
         pipeline(PassThrough(), lambda err: None)

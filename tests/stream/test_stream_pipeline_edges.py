@@ -6,7 +6,7 @@ the callback."""
 import pytest
 
 import pyuvnet as net
-from pyuvnet.stream import Duplex, PassThrough, Readable, Writable, pipeline
+from pyuvnet.stream import Duplex, PassThrough, Readable, Transform, Writable, pipeline
 from stream_support import calls, run  # noqa: F401 (calls is a fixture)
 
 
@@ -85,3 +85,48 @@ def test_an_exception_in_the_callback_is_raised(calls):
     pipeline(s, Writable(write=lambda self, c, e, cb: cb()), calls.must_call(callback))
     with pytest.raises(RuntimeError, match='^error$'):
         run()
+
+
+@pytest.mark.parametrize('mark, reads, errored', [
+    (16384, 493, ['a', 'b', 'c', 'dst', 'src']),
+    (65536, 1001, ['a', 'b', 'c', 'dst']),
+], ids=['node20-mark', 'spec-mark'])
+def test_a_middle_transform_error_reaches_each_stream_not_yet_done(mark, reads, errored):
+    # Node 20 (t30's case): a source of 1,000 pushes of 100 bytes, then
+    # a, b (calls back with an error from the third read on), c and a
+    # sink.  Every stream still going gets the error; a source that has
+    # ended by then destroyed itself (autoDestroy) and gets none.  Which
+    # one it is depends on the high-water marks alone: under Node 20's
+    # 16 KiB all five ('src' after 493 reads); under SPEC's 64 KiB (and
+    # Node 22's, setDefaultHighWaterMark(false, 65536)) the source has
+    # read all 1,000 first, and Node's answer is the four.
+    from pyuvnet import stream
+    saved = stream.getDefaultHighWaterMark(False)
+    stream.setDefaultHighWaterMark(False, mark)
+    try:
+        count = [0]
+
+        def read(self, size):
+            count[0] += 1
+            self.push(None if count[0] > 1000 else b'x' * 100)
+
+        def fails_from_the_third(self, chunk, encoding, cb):
+            cb(ValueError('boom') if count[0] >= 3 else None, chunk)
+        streams = {
+            'src': Readable(read=read),
+            'a': PassThrough(),
+            'b': Transform(transform=fails_from_the_third),
+            'c': PassThrough(),
+            'dst': Writable(write=lambda self, chunk, encoding, cb: cb()),
+        }
+        got = []
+        for name, s in streams.items():
+            s.on('error', lambda err, name=name: got.append(name))
+        results = []
+        pipeline(*streams.values(), lambda err, value=None: results.append(str(err)))
+        run()
+    finally:
+        stream.setDefaultHighWaterMark(False, saved)
+    assert results == ['boom'] and count[0] == reads
+    assert sorted(got) == errored
+    assert all(s.destroyed for s in streams.values())

@@ -88,6 +88,26 @@ def test_pipeline_socket_to_itself_echoes(listening_server, run_loop):
     assert results == [None]
 
 
+def test_pipeline_socket_to_itself_calls_back_after_finish_over_net(listening_server, run_loop):
+    # Node's own echo server (the stream docs' pipeline(socket, socket)):
+    # Node 20 echoes, emits 'finish', then calls back with no error.  The
+    # socket ends itself at 'end' (allowHalfOpen False), its echo still to
+    # leave: that is not the write side finished.
+    events = []
+
+    def on_connection(sock):
+        sock.on('finish', lambda: events.append('finish'))
+        pipeline(sock, sock, lambda err, value=None: (events.append(('callback', err)),
+                                                      server.close()))
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1')
+    client.on('data', lambda data: events.append(('echo', data)))
+    client.write(b'hello')
+    client.once('data', lambda data: client.end())
+    run_loop()
+    assert events == [('echo', b'hello'), 'finish', ('callback', None)]
+
+
 def test_pipeline_socket_through_a_transform(listening_server, run_loop):
     def upper():
         return Transform(transform=lambda self, c, e, cb: cb(None, c.upper()))
@@ -177,6 +197,21 @@ def test_tls_sockets_in_a_pipeline(tls_server, tls_certs, run_loop):
     client.on('close', lambda *a: server.close())
     run_loop()
     assert b''.join(got) == b'cba'
+
+
+def test_pipeline_tls_socket_to_itself_calls_back_after_finish(tls_server, tls_certs, run_loop):
+    events = []
+
+    def on_secure(sock):
+        sock.on('finish', lambda: events.append('finish'))
+        pipeline(sock, sock, lambda err, value=None: (events.append(('callback', err)),
+                                                      server.close()))
+    server, port = tls_server(on_secure)
+    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+    client.on('data', lambda data: (events.append(('echo', data)), client.end()))
+    client.write(b'hello')
+    run_loop()
+    assert events == [('echo', b'hello'), 'finish', ('callback', None)]
 
 
 def test_a_childs_stdio_pipes_are_streams(run_loop):

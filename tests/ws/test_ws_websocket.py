@@ -464,3 +464,47 @@ def test_wss_with_pyuvnet_https(tls_certs):
     server.listen(0, '127.0.0.1', listening)
     net.run()
     assert out == [b'over tls', 1005]
+
+
+def test_a_101_without_upgrade_is_an_unexpected_response(run_loop):
+    # ws v8 on Node 20 (audit t23): Node's http client takes a 101 that
+    # lacks "Upgrade: websocket" for a response, not an upgrade, and ws
+    # emits 'unexpected-response' (an 'error' without a listener).
+    out = []
+
+    def on_connection(sock):
+        def answer(chunk):
+            key = [line.split(b':', 1)[1].strip() for line in chunk.split(b'\r\n')
+                   if line.lower().startswith(b'sec-websocket-key')][0].decode()
+            from pyuvnet.ws._constants import accept_key
+            sock.write(('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n'
+                        'Sec-WebSocket-Accept: %s\r\n\r\n' % accept_key(key)).encode())
+        sock.once('data', answer)
+    server = net.createServer(on_connection)
+
+    def listening():
+        ws = WebSocket('ws://127.0.0.1:%d' % server.address()['port'])
+        ws.on('error', lambda err: out.append(str(err)))
+        ws.on('unexpected-response', lambda req, res: (
+            out.append(res.statusCode), req.destroy(), server.close()))
+    server.listen(0, '127.0.0.1', listening)
+    run_loop()
+    assert out == [101]
+
+
+def test_buffered_amount_is_0_once_the_kernel_took_the_writes(run_loop):
+    # ws v8 reads 0 in 'connection' (Node handed the 101 to the kernel
+    # inside write()); pyuvnet's gathered writes go when it is asked.
+    amounts = []
+
+    def connection(ws, req):
+        amounts.append(ws.bufferedAmount)
+        ws.send(b'x' * 100)
+        amounts.append(ws.bufferedAmount)
+        ws.close()
+    wss = WebSocketServer(port=0, host='127.0.0.1')
+    wss.on('connection', connection)
+    client = WebSocket('ws://127.0.0.1:%d' % wss.address()['port'])
+    client.on('close', lambda *args: wss.close())
+    run_loop()
+    assert amounts == [0, 0]

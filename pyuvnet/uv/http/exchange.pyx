@@ -29,6 +29,9 @@ cdef class ServerSettings:
     """insecureHTTPParser: llhttp's lenient flags."""
     cdef public bint require_host
     """requireHostHeader: an HTTP/1.1 request without Host gets 400."""
+    cdef public bint strict
+    """The parsers refuse what h11 refuses and llhttp takes
+    (HTTPParser.strict): the ASGI server's, as uvicorn's."""
     cdef public bint join_duplicates
     """joinDuplicateHeaders."""
     cdef public bint reject_body_writes
@@ -101,6 +104,7 @@ cdef class ServerExchange:
         self.parser = HTTPParser(self, False, settings.max_header_size,
                                  settings.max_headers_count, settings.insecure,
                                  settings.strs)
+        (<HTTPParser>self.parser).strict = settings.strict
         server._http_connections.add(self)
         cdef EventEmitter emitter = <EventEmitter?>socket
         data = (<HTTPParser>self.parser).data_listener(socket)

@@ -46,6 +46,8 @@ cdef extern from "llhttp.h":
         HPE_PAUSED_UPGRADE
 
     ctypedef int llhttp_method_t
+    enum:
+        HTTP_CONNECT
 
     # llhttp_t.flags
     enum:

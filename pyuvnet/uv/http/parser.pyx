@@ -73,6 +73,11 @@ DEF HEAD_MEMO_KEY = 8               # Py_ssize_t's of a head's key: see build_he
 cdef enum:
     NAME_HOST = 1
     NAME_EXPECT = 2
+    # What h11 refuses and llhttp takes (``strict`` refuses them too): a
+    # second Host, a Transfer-Encoding other than one "chunked".
+    NAME_HOST_AGAIN = 4
+    NAME_TE_NOT_CHUNKED = 8
+    NAME_TE_SEEN = 16
 HTTP_NAME_HOST = NAME_HOST
 HTTP_NAME_EXPECT = NAME_EXPECT
 # What the parser calls its owner for (HTTPParser.call_exchange).
@@ -100,7 +105,11 @@ cdef class HTTPParser:
     cdef Py_ssize_t n_ends, ends_cap
     cdef size_t header_nread
     cdef size_t chunk_ext_nread
-    cdef int name_flags             # NAME_HOST | NAME_EXPECT: what the last raw_headers() saw
+    cdef int name_flags             # NAME_HOST | NAME_EXPECT ...: what the last raw_headers() saw
+    cdef public bint strict
+    """Refuse what uvicorn's h11 refuses and llhttp takes: HTTP/0.9, two
+    Host headers, a Transfer-Encoding other than one "chunked" (the ASGI
+    and WSGI servers'; Node's http takes them)."""
     cdef public size_t max_header_size
     cdef Py_ssize_t headers_limit   # maxHeadersCount as a limit (0: none)
     cdef Py_ssize_t limited         # what the last raw_headers() cut at maxHeadersCount (0: none)
@@ -267,22 +276,34 @@ cdef class HTTPParser:
         cdef tuple raw = PyTuple_New(pairs * 2)
         start = self.ends[first - 1]
         self.name_flags = 0
+        cdef bint te_value = False
         for i in range(pairs * 2):
             end = self.ends[first + i]
             if i & 1:
                 while end > start and (self.buf[end - 1] == b' ' or self.buf[end - 1] == b'\t'):
                     end -= 1
+                if te_value and not self.name_is(start, end, b'chunked'):
+                    self.name_flags |= NAME_TE_NOT_CHUNKED
+                te_value = False
             elif end - start == 4 and self.name_is(start, end, b'host'):
+                if self.name_flags & NAME_HOST:
+                    self.name_flags |= NAME_HOST_AGAIN
                 self.name_flags |= NAME_HOST
             elif end - start == 6 and self.name_is(start, end, b'expect'):
                 self.name_flags |= NAME_EXPECT
+            elif end - start == 17 and self.name_is(start, end, b'transfer-encoding'):
+                if self.name_flags & NAME_TE_SEEN:
+                    self.name_flags |= NAME_TE_NOT_CHUNKED
+                self.name_flags |= NAME_TE_SEEN
+                te_value = True
             s = self.text(i + 1, start, end)
             Py_INCREF(s)
             PyTuple_SET_ITEM(raw, i, s)
             start = self.ends[first + i]
+        self.name_flags &= ~NAME_TE_SEEN    # the walk's own, not the head's
         if self.limited:
             # Host and Expect count where Node looks: in ``headers``.
-            self.name_flags = 0
+            self.name_flags &= NAME_HOST_AGAIN | NAME_TE_NOT_CHUNKED
             for i in range(0, self.limited * 2, 2):
                 name = <str>raw[i]
                 if len(name) == 4 and name.lower() == 'host':

@@ -67,6 +67,22 @@ cdef int on_header_value(ll.llhttp_t* p, const char* at, size_t length) noexcept
     return on_header_data(p, at, length)
 
 
+cdef bint h11_refuses(HTTPParser self, ll.llhttp_t* p) noexcept:
+    # HTTPParser.strict's refusals, each with the reason the 400 is for.
+    # (The head's flags: a head known again from the memo was not read.)
+    cdef int flags = (<tuple>self.head)[7]
+    if p.http_major == 0:
+        ll.llhttp_set_error_reason(p, "HPE_INVALID_VERSION:Invalid HTTP version")
+    elif flags & NAME_TE_NOT_CHUNKED:
+        ll.llhttp_set_error_reason(
+            p, "HPE_INVALID_TRANSFER_ENCODING:Transfer-Encoding other than chunked")
+    elif flags & NAME_HOST_AGAIN:
+        ll.llhttp_set_error_reason(p, "HPE_INVALID_HEADER_TOKEN:Duplicate Host header")
+    else:
+        return False
+    return True
+
+
 cdef int on_mark(ll.llhttp_t* p) noexcept:
     return parser_of(p).mark()
 
@@ -80,6 +96,9 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
     except BaseException as exc:
         self.error = exc
         return -1
+    if self.strict and not self.response and h11_refuses(self, p):
+        self.head = None            # never handed over
+        return ll.HPE_USER
     # Trailers, if any, are collected afresh after ends[0] (an empty url).
     self.header_nread = 0
     self.buf_len = 0
@@ -90,8 +109,28 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
                           or (100 <= p.status_code < 200 and p.status_code != 101)):
         self.large_body = False
         return 1
+    if not self.response and p.upgrade and upgrade_taken(self, p):
+        # Node's parserOnIncoming answers 2: no body, the connection is the
+        # upgrade's from the end of the head (ws then reads a body sent
+        # with the upgrade request as frames, and refuses them).
+        self.large_body = False
+        return 2
     self.large_body = large_length_body(p)
     return 0
+
+
+cdef bint upgrade_taken(HTTPParser self, ll.llhttp_t* p) noexcept:
+    # A CONNECT, or an upgrade request the server listens for (see
+    # ServerConnection._upgrade_wanted, which decides the same at dispatch).
+    if p.method == ll.HTTP_CONNECT:
+        return True
+    if not isinstance(self.owner, ServerExchange):
+        return False
+    try:
+        return (<ServerExchange>self.owner).server.listenerCount('upgrade') > 0
+    except BaseException as exc:
+        self.error = exc
+        return False
 
 
 cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:

@@ -152,6 +152,12 @@ cdef class StreamWrites(Handle):
         pending write request; a chunk the kernel took part of counts
         whole until all of it left, as Node's)."""
         send_owed(self)
+        if self.flush_queued and not self.writing_now and self.write_reqs == 0:
+            # Writes gathered for the turn's writev: Node's would be in the
+            # kernel by now, and its writableLength 0.  Asked, they go now
+            # (rarely asked: the gathering keeps its speed elsewhere).
+            self.loop.flusher.unmark_dirty(self)
+            self.flush_now()
         return self.queued_bytes + self.inflight_bytes
 
     @property

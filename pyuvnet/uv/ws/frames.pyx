@@ -137,28 +137,20 @@ cdef int ws_next_mask(uint8_t* key) except -1:
     return 0
 
 
-def ws_frame(int opcode, data, bint fin=True, bint mask=False, bint rsv1=False):
-    """One frame: ``opcode``, ``data`` (bytes-like) as its payload, masked
-    with a fresh random key when ``mask`` (a client's frames)."""
-    cdef const uint8_t[::1] view = data
-    cdef Py_ssize_t n = view.shape[0], head = 2
-    cdef uint8_t key[4]
-    cdef uint8_t* out
+cdef inline Py_ssize_t ws_head(uint8_t* out, int opcode, Py_ssize_t n, bint fin, bint mask,
+                               bint rsv1) noexcept:
+    """A frame's header for a payload of ``n`` bytes, at ``out`` (room for
+    14 bytes), with room for the masking key when ``mask``; its length."""
+    cdef Py_ssize_t head = 2
     cdef int i
-    if n > 65535:
-        head = 10
-    elif n > 125:
-        head = 4
-    if mask:
-        head += 4
-    frame = PyBytes_FromStringAndSize(NULL, head + n)
-    out = <uint8_t*>PyBytes_AS_STRING(frame)
     out[0] = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | (opcode & 0x0F)
     if n > 65535:
+        head = 10
         out[1] = 127
         for i in range(8):
             out[2 + i] = (n >> (8 * (7 - i))) & 0xFF
     elif n > 125:
+        head = 4
         out[1] = 126
         out[2] = n >> 8
         out[3] = n & 0xFF
@@ -166,6 +158,23 @@ def ws_frame(int opcode, data, bint fin=True, bint mask=False, bint rsv1=False):
         out[1] = <uint8_t>n
     if mask:
         out[1] |= 0x80
+        head += 4
+    return head
+
+
+def ws_frame(int opcode, data, bint fin=True, bint mask=False, bint rsv1=False):
+    """One frame: ``opcode``, ``data`` (bytes-like) as its payload, masked
+    with a fresh random key when ``mask`` (a client's frames)."""
+    cdef const uint8_t[::1] view = data
+    cdef Py_ssize_t n = view.shape[0], head
+    cdef uint8_t header[14]
+    cdef uint8_t key[4]
+    cdef uint8_t* out
+    head = ws_head(header, opcode, n, fin, mask, rsv1)
+    frame = PyBytes_FromStringAndSize(NULL, head + n)
+    out = <uint8_t*>PyBytes_AS_STRING(frame)
+    memcpy(out, header, head)
+    if mask:
         ws_next_mask(key)
         memcpy(out + head - 4, key, 4)
         if n:
@@ -173,6 +182,48 @@ def ws_frame(int opcode, data, bint fin=True, bint mask=False, bint rsv1=False):
     elif n:
         memcpy(out + head, &view[0], n)
     return frame
+
+
+def ws_frame_head(int opcode, Py_ssize_t size, bint fin=True, bint rsv1=False):
+    """The header of an unmasked frame whose payload is ``size`` bytes
+    (a server's, sent with the payload by ``ws_write``)."""
+    cdef uint8_t header[14]
+    return PyBytes_FromStringAndSize(<char*>header, ws_head(header, opcode, size, fin, False, rsv1))
+
+
+# An unmasked payload this long or longer leaves as the header and the
+# caller's own bytes (one writev, no copy); a shorter one is copied into
+# one frame, which the first write of a read may hand the kernel at once.
+DEF WS_GATHER_MIN = 16384
+
+
+def ws_write(socket, bytes head, bytes data, callback=None):
+    """``head`` then ``data`` written to ``socket``: as two entries of a
+    plain stream's queue, which leave in one writev and keep ``data``
+    itself, not a copy (a non-reader's queue of a message sent N times
+    is one payload and N headers); joined on any other socket.  write()'s
+    answer."""
+    cdef StreamWrites plain = own_write_of(socket.write)
+    if plain is not None:
+        return plain.write_after(head, data, callback) == 1
+    if callback is None:
+        return socket.write(head + data)
+    return socket.write(head + data, None, callback)
+
+
+def ws_send(socket, int opcode, data, bint fin=True, bint mask=False, bint rsv1=False,
+            callback=None):
+    """One frame of ``data`` (bytes-like) written to ``socket``: a server's
+    payload of WS_GATHER_MIN bytes or more, when bytes, without a copy
+    (``ws_write``); else one frame (``ws_frame``).  write()'s answer."""
+    cdef uint8_t header[14]
+    if not mask and type(data) is bytes and PyBytes_GET_SIZE(data) >= WS_GATHER_MIN:
+        head = PyBytes_FromStringAndSize(
+            <char*>header, ws_head(header, opcode, PyBytes_GET_SIZE(data), fin, False, rsv1))
+        return ws_write(socket, head, data, callback)
+    if callback is None:
+        return socket.write(ws_frame(opcode, data, fin, mask, rsv1))
+    return socket.write(ws_frame(opcode, data, fin, mask, rsv1), None, callback)
 
 
 cdef class WsReceiver:
@@ -187,6 +238,11 @@ cdef class WsReceiver:
     cdef unsigned long long max_payload_c
     cdef Py_ssize_t max_fragments
     cdef readonly bint stopped          # a close frame or an error: nothing more parsed
+    # The WebSocket is paused: no frame is parsed until resume_parsing();
+    # what a read brought past the last one waits in ``buf``, so that a
+    # paused connection holds one read, not the messages it would make.
+    cdef public bint held
+    cdef bint parsing                   # inside parse(): a resume there is its loop's
     # Bytes read but not parsed yet (a frame's beginning).
     cdef uint8_t* buf
     cdef Py_ssize_t buf_len, buf_cap
@@ -239,15 +295,29 @@ cdef class WsReceiver:
 
     def release(self):
         """Reads no longer come here; the WebSocket is let go (the cycle
-        through it broken)."""
+        through it broken) and the buffers are freed."""
         cdef Stream stream = self.source
-        self.stopped = True
+        self.stop()
         if stream is not None:
             self.source = None
             stream.drop_sink(self)
 
     def stop(self):
+        """Nothing more is parsed: what waits for the rest of a frame or a
+        message is freed now, not when the WebSocket and this receiver,
+        which refer to each other, are collected (a 100 MiB partial
+        message held until the next cyclic collection)."""
         self.stopped = True
+        self.drop_buffers()
+
+    cdef void drop_buffers(self) noexcept:
+        free(self.buf)
+        self.buf = NULL
+        self.buf_len = self.buf_cap = 0
+        free(self.msg)
+        self.msg = NULL
+        self.msg_len = self.msg_cap = 0
+        self.parts = None
 
     def feed(self, data):
         """Parses one chunk the connection read."""
@@ -255,6 +325,12 @@ cdef class WsReceiver:
         if self.stopped or view.shape[0] == 0:
             return
         self.parse(&view[0], view.shape[0])
+
+    def resume_parsing(self):
+        """No longer held: the frames that waited are parsed now."""
+        self.held = False
+        if self.buf_len and not self.parsing and not self.stopped:
+            self.parse(self.buf, 0)
 
     cdef int grow(self, uint8_t** area, Py_ssize_t* cap, Py_ssize_t need) except -1:
         cdef Py_ssize_t size = cap[0] if cap[0] else 4096
@@ -282,9 +358,11 @@ cdef class WsReceiver:
         else:
             p = data
             n = size
+        self.parsing = True
         try:
             used = self.frames(p, n)
         finally:
+            self.parsing = False
             # What was parsed is gone even when a listener raised.
             if p == <const uint8_t*>self.buf:
                 if used < n:
@@ -302,6 +380,7 @@ cdef class WsReceiver:
 
     cdef int fail(self, str message, str code, int status, bint prefix, bint range_error) except -1:
         self.stopped = True
+        self.drop_buffers()
         if prefix:
             message = 'Invalid WebSocket frame: ' + message
         self.owner._on_receiver_error(message, code, status, range_error)
@@ -317,7 +396,7 @@ cdef class WsReceiver:
         cdef uint32_t high
         while not self.stopped:
             if not self.in_payload:
-                if n - pos < 2:
+                if n - pos < 2 or self.held:
                     break
                 b0 = p[pos]
                 b1 = p[pos + 1]

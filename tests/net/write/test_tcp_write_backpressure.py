@@ -120,7 +120,10 @@ def test_writable_length_and_buffer_size_return_to_zero(listening_server, run_lo
     net.setTimeout(lambda: client.end(), 50)
     client.on('close', lambda _: server.close())
     run_loop()
-    assert seen == [('after write', 5, 5), ('cb', 0, 0), ('finish', 0, 0)]
+    # Node 20: [['after write', 0, 0], ['cb', 0, 0], ['finish', 0, 0]]
+    # (its write() handed the chunk to the kernel); asked, pyuvnet's
+    # gathered write goes at once too.
+    assert seen == [('after write', 0, 0), ('cb', 0, 0), ('finish', 0, 0)]
 
 
 def test_writing_again_on_each_drain_moves_a_lot_of_data(listening_server, run_loop):

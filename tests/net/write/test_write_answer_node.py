@@ -3,8 +3,8 @@ answer counts what the kernel has not taken once the write was offered to
 it (Node's writeOrBuffer looks at state.length after _write), a chunk the
 kernel took part of counts whole until all of it left, and a write's
 callback never runs inside write().  pyuvnet gathers writes that stay
-under the mark into one writev per turn (their answer is True either way),
-so its writableLength shows them until the turn's flush where Node's is 0.
+under the mark into one writev per turn (their answer is True either way);
+asked, writableLength sends them first, so that it reads as Node's, 0.
 
 The oracle, run under /usr/bin/node (v20.20) against a loopback server
 that reads (``s.resume()``) or not (``pauseOnConnect``), highWaterMark
@@ -64,10 +64,10 @@ def test_writes_the_kernel_takes_whole_answer_true_with_no_drain(listening_serve
         for size in (100, 65535, 65536, 200000, 1 << 20):
             write(client, log, size)
     log = run_client(listening_server, run_loop, on_connect)
-    # The 100 bytes wait for the turn's writev (Node: 0); the 65535 after
-    # them reach the mark, so both are offered to the kernel, which takes
-    # them: 0, as every later one.
-    assert log == [(100, True, 100, False), (65535, True, 0, False),
+    # The 100 bytes wait for the turn's writev, until writableLength is
+    # asked: then they go (Node: 0); the 65535 reach the mark and are
+    # offered to the kernel at once, which takes them: 0, as every later one.
+    assert log == [(100, True, 0, False), (65535, True, 0, False),
                    (65536, True, 0, False), (200000, True, 0, False),
                    (1 << 20, True, 0, False), 'close']
 
@@ -79,7 +79,7 @@ def test_a_write_that_reaches_the_mark_sends_what_was_gathered_with_it(listening
         for size in (65535, 1, 1):
             write(client, log, size)
     log = run_client(listening_server, run_loop, on_connect)
-    assert log == [(65535, True, 65535, False), (1, True, 0, False), (1, True, 1, False),
+    assert log == [(65535, True, 0, False), (1, True, 0, False), (1, True, 0, False),
                    'close']
 
 
@@ -136,8 +136,8 @@ def test_callbacks_of_writes_sent_inside_write_run_on_the_next_tick(listening_se
         write(client, log, 10, lambda err: log.append(('cb2', err)))
         log.append('returned')
     log = run_client(listening_server, run_loop, on_connect)
-    # Node's order; the 10 bytes wait for the turn's writev (Node: 0).
-    assert log == [(100000, True, 0, False), (10, True, 10, False), 'returned',
+    # Node's order and figures (the 10 bytes go when writableLength is asked).
+    assert log == [(100000, True, 0, False), (10, True, 0, False), 'returned',
                    ('cb', None), 'tick', ('cb2', None), 'close']
 
 

@@ -114,3 +114,26 @@ def test_a_callback_echo_to_a_peer_that_does_not_read_loses_nothing_and_drains_e
     assert hashlib.sha1(got).digest() == hashlib.sha1(data).digest()
     assert False in answers
     assert drains and set(drains) == {0}
+
+
+def test_writable_length_sends_the_gathered_writes_first(listening_server, run_loop):
+    # Outside a read's listener small writes are gathered for one writev;
+    # asked for writableLength, they go at once: 0, as Node 20's (its
+    # write() hands each to the kernel).  Every byte once and in order.
+    seen = []
+
+    def on_data(sock, chunk):
+        sock.write(chunk)
+    target = callback_echo(listening_server, on_data)
+    client = net.connect(target, '127.0.0.1')
+    got = []
+    client.on('data', got.append)
+
+    def connected():
+        for part in (b'a' * 10, b'b' * 20, b'c' * 30):
+            client.write(part)
+        seen.append(client.writableLength)
+        client.end()
+    client.on('connect', connected)
+    run_loop()
+    assert seen == [0] and b''.join(got) == b'a' * 10 + b'b' * 20 + b'c' * 30
