@@ -86,8 +86,8 @@ def names_of(target):
         names |= set(ALIASES['Server'])     # tls.Server is a net.Server
     if target in INHERITED:
         names |= names_of(INHERITED[target])
-    # pyuvnet's own streams are Readable and Writable: their rows too.
-    for base in (stream.Readable, stream.Writable):
+    # pyuvnet's own streams are Readable, Writable or Duplex: their rows too.
+    for base in (stream.Readable, stream.Writable, stream.Duplex):
         if isinstance(obj, type) and issubclass(obj, base) and obj is not base:
             names |= set(ALIASES[base.__name__])
     return names
