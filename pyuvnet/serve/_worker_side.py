@@ -1,0 +1,111 @@
+"""A worker's side of the supervisor (_supervisor.py): what it tells its
+primary over the cluster channel, and its heartbeat.
+
+- ``boot-failed``: the one line of why it cannot serve, sent before it
+  exits with BOOT_FAILED, so that the primary says it once for all.
+- ``retire``: it has served ``--limit-max-requests``; it serves on until
+  the primary, its replacement listening, disconnects it.
+- The heartbeat (``--timeout``, WSGI): the file the primary names in
+  PYUVNET_SERVE_HEARTBEAT has its modification time set every quarter of
+  the timeout while some app thread is free or has been busy for less
+  than the timeout.  A loop blocked by the app (``--threads 0``) sets it
+  no more, and neither do app threads all stuck: the primary kills the
+  worker (gunicorn's WorkerTmp, over the modification time).
+"""
+import asyncio
+import os
+import signal
+import time
+
+from pyuvnet import cluster
+
+from ._options import limit_max_requests
+
+__all__ = ['BOOT_FAILED', 'HEARTBEAT_ENV', 'MESSAGE_KEY', 'boot_failed', 'ignore_interrupts',
+           'start_duties']
+
+# gunicorn's WORKER_BOOT_ERROR status.
+BOOT_FAILED = 3
+HEARTBEAT_ENV = 'PYUVNET_SERVE_HEARTBEAT'
+MESSAGE_KEY = 'pyuvnet-serve'
+
+
+def ignore_interrupts():
+    """In a worker, from its first line: Ctrl-C (which the terminal sends
+    the whole group) is the primary's to act on, even while the app is
+    still being imported."""
+    if cluster.isWorker:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+async def boot_failed(cause):
+    """In a worker: hand ``cause`` (one line) to the primary, which says
+    it, once the message has left.  Returns the exit status."""
+    sent = asyncio.get_running_loop().create_future()
+    cluster.worker.send({MESSAGE_KEY: 'boot-failed', 'cause': cause},
+                        callback=lambda *_: sent.done() or sent.set_result(None))
+    await sent
+    return BOOT_FAILED
+
+
+async def tell_boot_failure(cause):
+    """boot_failed() before any server runs (the app could not be
+    imported in this worker): the channel driven by pyuvnet.aio."""
+    from pyuvnet import aio
+    async with aio.attach():
+        return await boot_failed(cause)
+
+
+def start_duties(server, options):
+    """In a worker that listens (on the running asyncio loop): its
+    heartbeat and its request count, each if the primary asked for it."""
+    given = os.environ.pop(HEARTBEAT_ENV, None)
+    if given:
+        path, _, timeout = given.rpartition(':')
+        Heartbeat(server, asyncio.get_running_loop(), path, float(timeout)).beat()
+    limit = limit_max_requests(options)
+    if limit:
+        count_requests(server, limit)
+
+
+def count_requests(server, limit):
+    served = [0]
+
+    def one(req, res):
+        served[0] += 1
+        if served[0] == limit:
+            retire()
+    server.on('request', one)
+
+
+def retire():
+    """Ask the primary to replace this worker (its replacement first)."""
+    cluster.worker.send({MESSAGE_KEY: 'retire'})
+
+
+class Heartbeat:
+    """The worker's heartbeat file, set while the app threads are not all
+    stuck (see the module's docstring)."""
+
+    def __init__(self, server, loop, path, timeout):
+        self.server = server
+        self.loop = loop
+        self.path = path
+        self.timeout = timeout
+        self.every = max(0.05, min(1.0, timeout / 4))
+        self.busy_since = {}        # a running request's future -> when first seen running
+
+    def beat(self):
+        if not self.stuck():
+            try:
+                os.utime(self.path)
+            except OSError:
+                return          # the primary is gone, or forgot this worker
+        self.loop.call_later(self.every, self.beat)
+
+    def stuck(self):
+        threads, running = self.server._app_threads_busy()
+        now = time.monotonic()
+        self.busy_since = {f: self.busy_since.get(f, now) for f in running}
+        long_busy = sum(1 for since in self.busy_since.values() if now - since > self.timeout)
+        return long_busy >= threads
