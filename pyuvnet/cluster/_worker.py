@@ -191,6 +191,12 @@ def _accept_from_primary(message, fd):
 
 
 def _take_connection(message, fd):
+    if not STATE.worker.isConnected():
+        # Held past the channel's end (the worker is leaving): the primary
+        # has given the connection to another worker already.
+        if fd is not None:
+            os.close(fd)
+        return
     server = STATE.owners.get(message.get('key'))
     accepted = server is not None and fd is not None
     if accepted and server.maxConnections is not None and \

@@ -23,6 +23,7 @@ connection).  What it does, by signal or event, as gunicorn does:
   replacement is forked first and it drains once that one listens.
 """
 import os
+import shutil
 import signal
 import tempfile
 import time
@@ -89,7 +90,7 @@ class Supervisor:
             self._fork()
         net.run()
         if self.heartbeat_dir:
-            os.rmdir(self.heartbeat_dir)
+            shutil.rmtree(self.heartbeat_dir, ignore_errors=True)
         return self.status
 
     def stop(self, status=0, cause=None):
@@ -153,15 +154,10 @@ class Supervisor:
         return w
 
     def _retire(self, w):
+        # No longer serving: its heartbeat is not watched while it drains.
         self.serving.pop(w.id, None)
-        self.heartbeats_forget(w.id, keep_file=True)
-        w.disconnect()
-
-    def heartbeats_forget(self, worker_id, keep_file=False):
-        path = self.heartbeats.pop(worker_id, None)
-        if path is not None and not keep_file:
-            os.unlink(path)
-        return path
+        if w.isConnected():
+            w.send({MESSAGE_KEY: 'drain'})
 
     def _on_listening(self, w):
         if self.booting.pop(w.id, None) is None:
@@ -203,7 +199,9 @@ class Supervisor:
             w.boot_failure = str(message.get('cause', 'the worker could not serve'))
 
     def _on_exit(self, w, code, signal_name):
-        self.heartbeats_forget(w.id)
+        path = self.heartbeats.pop(w.id, None)
+        if path is not None:
+            os.unlink(path)
         self.serving.pop(w.id, None)
         self.old.discard(w.id)
         timed_out = w.id in self.killed

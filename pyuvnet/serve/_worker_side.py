@@ -3,6 +3,11 @@ primary over the cluster channel, and its heartbeat.
 
 - ``boot-failed``: the one line of why it cannot serve, sent before it
   exits with BOOT_FAILED, so that the primary says it once for all.
+- ``drain`` (from the primary, its replacement listening): it refuses
+  the connections the primary hands it from then on (the primary gives
+  them to another worker), and a moment later disconnects: the
+  connections it took just before have had their request read by then,
+  so its server's close() does not take them for idle ones.
 - ``retire``: it has served ``--limit-max-requests``; it serves on until
   the primary, its replacement listening, disconnects it.
 - The heartbeat (``--timeout``, WSGI): the file the primary names in
@@ -26,6 +31,8 @@ __all__ = ['BOOT_FAILED', 'HEARTBEAT_ENV', 'MESSAGE_KEY', 'boot_failed', 'ignore
 
 # gunicorn's WORKER_BOOT_ERROR status.
 BOOT_FAILED = 3
+# Seconds between refusing new connections and closing the server.
+DRAIN_GRACE = 0.25
 HEARTBEAT_ENV = 'PYUVNET_SERVE_HEARTBEAT'
 MESSAGE_KEY = 'pyuvnet-serve'
 
@@ -66,6 +73,14 @@ def start_duties(server, options):
     limit = limit_max_requests(options)
     if limit:
         count_requests(server, limit)
+    cluster.worker.on('message', lambda message, handle=None: on_message(server, message))
+
+
+def on_message(server, message):
+    if isinstance(message, dict) and message.get(MESSAGE_KEY) == 'drain':
+        # Node's refusal: the primary hands the connection to another worker.
+        server.maxConnections = 0
+        asyncio.get_running_loop().call_later(DRAIN_GRACE, cluster.worker.disconnect)
 
 
 def count_requests(server, limit):
@@ -80,7 +95,8 @@ def count_requests(server, limit):
 
 def retire():
     """Ask the primary to replace this worker (its replacement first)."""
-    cluster.worker.send({MESSAGE_KEY: 'retire'})
+    if cluster.worker.isConnected():
+        cluster.worker.send({MESSAGE_KEY: 'retire'})
 
 
 class Heartbeat:
