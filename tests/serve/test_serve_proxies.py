@@ -36,7 +36,28 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NGINX = shutil.which('nginx') or shutil.which('nginx', path='/usr/sbin:/sbin')
 HAPROXY = shutil.which('haproxy') or shutil.which('haproxy', path='/usr/sbin:/sbin')
 
-NGINX_CONF = '''\
+# The site (docs/ASGI.md's, rendered with the docs' socket and port) ...
+NGINX_SITE = '''\
+upstream pyuvnet {{
+    server unix:{socket};
+    keepalive 8;
+}}
+server {{
+    listen {listen};
+    location / {{
+        proxy_pass http://pyuvnet;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_buffering off;
+    }}
+}}
+'''
+# ... in the test's own nginx.conf: in the foreground, its files in the
+# test's folder.
+NGINX_MAIN = '''\
 daemon off;
 master_process off;
 worker_processes 1;
@@ -50,41 +71,24 @@ http {{
     fastcgi_temp_path {dir}/fastcgi;
     uwsgi_temp_path {dir}/uwsgi;
     scgi_temp_path {dir}/scgi;
-    keepalive_requests 1000;
-
-    upstream pyuvnet {{
-        server unix:{dir}/app.sock;
-        keepalive 8;
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://pyuvnet;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_buffering off;
-        }}
-    }}
+    include {dir}/site.conf;
 }}
 '''
-
 HAPROXY_CONF = '''\
-global
-    maxconn 64
 defaults
     mode tcp
     timeout connect 5s
-    timeout client 30s
-    timeout server 30s
+    timeout client 60s
+    timeout server 60s
 frontend web
-    bind 127.0.0.1:{port}
+    bind {bind}
     default_backend pyuvnet
 backend pyuvnet
-    server app 127.0.0.1:{app_port} send-proxy-v2
+    server app1 {server} send-proxy-v2
 '''
+# What docs/ASGI.md shows in place of the test's folder and ports.
+DOCS_NGINX = NGINX_SITE.format(socket='/run/myapp/app.sock', listen='80')
+DOCS_HAPROXY = HAPROXY_CONF.format(bind=':80', server='127.0.0.1:8000')
 
 
 def has_flag(flag):
@@ -139,7 +143,9 @@ def nginx(tmp_path):
     if NGINX is None:
         pytest.skip('nginx is not installed (apt-get install nginx-light; .ci/run does)')
     port = free_port()
-    (tmp_path / 'nginx.conf').write_text(NGINX_CONF.format(dir=tmp_path, port=port))
+    (tmp_path / 'site.conf').write_text(NGINX_SITE.format(
+        socket=tmp_path / 'app.sock', listen='127.0.0.1:%d' % port))
+    (tmp_path / 'nginx.conf').write_text(NGINX_MAIN.format(dir=tmp_path))
     proxy = Proxy([NGINX, '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'),
                    '-e', str(tmp_path / 'nginx-error.log')], port)
     yield proxy
@@ -198,7 +204,8 @@ def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
     try:
         app_port = log.ports(1)[0]
         port = free_port()
-        (tmp_path / 'haproxy.cfg').write_text(HAPROXY_CONF.format(port=port, app_port=app_port))
+        (tmp_path / 'haproxy.cfg').write_text(HAPROXY_CONF.format(
+            bind='127.0.0.1:%d' % port, server='127.0.0.1:%d' % app_port))
         proxy = Proxy([HAPROXY, '-db', '-f', str(tmp_path / 'haproxy.cfg')], port)
         with socket.create_connection(('127.0.0.1', port), 10) as sock:
             client_port = sock.getsockname()[1]
@@ -213,3 +220,13 @@ def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
         if proxy is not None:
             proxy.stop()
         assert log.stop() == 0, log.text()
+
+
+def test_the_docs_show_these_configurations():
+    page = os.path.join(HERE, '..', '..', 'docs', 'ASGI.md')
+    if not os.path.isfile(page):
+        pytest.skip('needs the source tree (docs/ASGI.md)')
+    with open(page) as f:
+        text = f.read()
+    assert '```nginx\n' + DOCS_NGINX + '```' in text
+    assert '```text\n' + DOCS_HAPROXY + '```' in text
