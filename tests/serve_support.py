@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 
+from support import recv_all
+
 __all__ = ['ServerLog', 'address_of', 'get', 'request', 'serve_command', 'stop']
 
 
@@ -129,11 +131,6 @@ def request(port, path='/', seconds=10):
         sock.settimeout(seconds)
         sock.connect(port if isinstance(port, str) else ('127.0.0.1', port))
         sock.sendall(b'GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' % path.encode())
-        data = b''
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
+        data = recv_all(sock)
     head, _, body = data.partition(b'\r\n\r\n')
     return int(head.split(b' ', 2)[1]) if head else None, body

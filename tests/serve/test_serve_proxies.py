@@ -28,7 +28,7 @@ import pytest
 from pyuvnet.serve import parser
 from proxied_apps import stream_bytes
 from serve_support import ServerLog, serve_command
-from support import free_port
+from support import free_port, recv_all
 
 pytestmark = pytest.mark.timeout(180)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -175,19 +175,24 @@ def test_nginx_200_requests_on_one_connection_and_a_5_mib_stream(served_on_unix_
         assert log.stop() == 0, log.text()
 
 
+def who_am_i(port):
+    """(this client's port, the status, the body) of GET /who through the
+    proxy on ``port``: the body says what the app saw of the client."""
+    with socket.create_connection(('127.0.0.1', port), 10) as sock:
+        sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        client_port = sock.getsockname()[1]
+        head, _, body = recv_all(sock).partition(b'\r\n\r\n')
+    return client_port, int(head.split()[1]), body
+
+
 @needs_flag('--proxy-headers')
 def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx):
     # A unix socket's peer has no address: uvicorn trusts it only with
     # --forwarded-allow-ips '*' (its docs' advice for --uds).
     log = served_on_unix_socket('--proxy-headers', '--forwarded-allow-ips', '*')
     try:
-        with socket.create_connection(('127.0.0.1', nginx.port), 10) as sock:
-            sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-            answer = b''
-            while chunk := sock.recv(65536):
-                answer += chunk
-        head, _, body = answer.partition(b'\r\n\r\n')
-        assert head.startswith(b'HTTP/1.1 200')
+        _, status, body = who_am_i(nginx.port)
+        assert status == 200
         # nginx's X-Forwarded-For names the host only: uvicorn's client
         # is then (host, 0).
         assert body.decode().split() == ['127.0.0.1', '0', 'http', '/who']
@@ -207,14 +212,8 @@ def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
         (tmp_path / 'haproxy.cfg').write_text(HAPROXY_CONF.format(
             bind='127.0.0.1:%d' % port, server='127.0.0.1:%d' % app_port))
         proxy = Proxy([HAPROXY, '-db', '-f', str(tmp_path / 'haproxy.cfg')], port)
-        with socket.create_connection(('127.0.0.1', port), 10) as sock:
-            client_port = sock.getsockname()[1]
-            sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
-            answer = b''
-            while chunk := sock.recv(65536):
-                answer += chunk
-        head, _, body = answer.partition(b'\r\n\r\n')
-        assert head.startswith(b'HTTP/1.1 200'), answer
+        client_port, status, body = who_am_i(port)
+        assert status == 200
         assert body.decode().split() == ['127.0.0.1', str(client_port), 'http', '/who']
     finally:
         if proxy is not None:
