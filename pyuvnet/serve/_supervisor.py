@@ -32,7 +32,7 @@ from pyuvnet import cluster
 
 from ._options import limit_max_requests, timeout_for, workers_wanted
 from ._reload import Watcher
-from ._worker_side import BOOT_FAILED, HEARTBEAT_ENV, MESSAGE_KEY
+from ._worker_side import HEARTBEAT_ENV, MESSAGE_KEY
 
 __all__ = ['Supervisor', 'needs_supervisor']
 
@@ -173,6 +173,10 @@ class Supervisor:
                                                   '' if self.wanted == 1 else 's'))
         self.serving[w.id] = w
         self.batch.discard(w.id)
+        if w.id in self.heartbeats:
+            # Watched from now on: its time starts here, however long the
+            # app took to import (the worker's first beat follows).
+            os.utime(self.heartbeats[w.id])
         stuck = self.stuck.pop(w.id, None)
         if stuck is not None:
             # Its replacement listens: the connections it holds unanswered

@@ -9,7 +9,7 @@ primary over the cluster channel, and its heartbeat.
   connections it took just before have had their request read by then,
   so its server's close() does not take them for idle ones.
 - ``retire``: it has served ``--limit-max-requests``; it serves on until
-  the primary, its replacement listening, disconnects it.
+  the primary, its replacement listening, tells it to drain.
 - The heartbeat (``--timeout``, WSGI): the file the primary names in
   PYUVNET_SERVE_HEARTBEAT has its modification time set every quarter of
   the timeout while some app thread is free or has been busy for less
@@ -27,7 +27,7 @@ from pyuvnet import cluster
 from ._options import limit_max_requests
 
 __all__ = ['BOOT_FAILED', 'HEARTBEAT_ENV', 'MESSAGE_KEY', 'boot_failed', 'ignore_interrupts',
-           'start_duties']
+           'retire', 'start_duties', 'tell_boot_failure']
 
 # gunicorn's WORKER_BOOT_ERROR status.
 BOOT_FAILED = 3
