@@ -73,14 +73,13 @@ def start_duties(server, options):
     limit = limit_max_requests(options)
     if limit:
         count_requests(server, limit)
-    cluster.worker.on('message', lambda message, handle=None: on_message(server, message))
 
-
-def on_message(server, message):
-    if isinstance(message, dict) and message.get(MESSAGE_KEY) == 'drain':
-        # Node's refusal: the primary hands the connection to another worker.
-        server.maxConnections = 0
-        asyncio.get_running_loop().call_later(DRAIN_GRACE, cluster.worker.disconnect)
+    def on_message(message, handle=None):
+        if isinstance(message, dict) and message.get(MESSAGE_KEY) == 'drain':
+            # Node's refusal: the primary hands the connection to another worker.
+            server.maxConnections = 0
+            asyncio.get_running_loop().call_later(DRAIN_GRACE, cluster.worker.disconnect)
+    cluster.worker.on('message', on_message)
 
 
 def count_requests(server, limit):
