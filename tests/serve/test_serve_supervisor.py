@@ -128,3 +128,17 @@ def test_limit_max_requests_replaces_the_worker_with_no_refused_request():
         log.wait(r'shutting down \(pid %s\)' % first.decode())
     finally:
         assert log.stop() == 0, log.text()
+
+
+@pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT])
+def test_the_primary_drains_every_worker_on_a_stop_signal(signum):
+    log = serve('supervised_apps:asgi_app', '--workers', '2')
+    try:
+        port = log.ports(2)[0]
+        pids = pids_answering(port)
+    finally:
+        assert log.stop(signum) == 0, log.text()
+    assert len(log.matches(r'shutting down \(pid')) == 2
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid), 0)
