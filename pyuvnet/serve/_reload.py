@@ -65,15 +65,26 @@ class Watcher:
         self.thread = threading.Thread(target=self._watch, name='pyuvnet-reload', daemon=True)
 
     def start(self):
+        """Start watching; returns what is watched, and how, in words."""
         self.thread.start()
+        return 'watching %s for changes (%s)' % (
+            ', '.join(str(d) for d in self.dirs),
+            'watchfiles' if self._watchfiles() is not None else 'polling every %gs' % self.delay)
+
+    @staticmethod
+    def _watchfiles():
+        try:
+            import watchfiles
+        except ImportError:
+            return None
+        return watchfiles
 
     def stop(self):
         self.stopped.set()
 
     def _watch(self):
-        try:
-            import watchfiles
-        except ImportError:
+        watchfiles = self._watchfiles()
+        if watchfiles is None:
             self._poll()
             return
         for changes in watchfiles.watch(*self.dirs, watch_filter=None, stop_event=self.stopped,

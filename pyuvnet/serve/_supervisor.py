@@ -85,7 +85,7 @@ class Supervisor:
                                          max(50, min(1000, int(self.timeout * 250))))
         if self.args.reload:
             self.watcher = Watcher(self.args)
-            self.watcher.start()
+            self.say(self.watcher.start())
         for _ in range(self.wanted):
             self._fork()
         net.run()
@@ -117,7 +117,10 @@ class Supervisor:
     def reload(self):
         """SIGHUP (which the reload watcher sends too): fork a fresh set of
         workers; the running ones drain once it listens."""
-        if self.stopping or self.batch:
+        if self.stopping:
+            return
+        if self.batch:
+            self.say('a reload (or a replacement) is under way: this one skipped')
             return
         self.say('reloading: %d new worker%s' % (self.wanted, '' if self.wanted == 1 else 's'))
         self.old = set(self.serving) | set(self.booting)

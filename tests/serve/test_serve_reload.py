@@ -3,6 +3,7 @@ seconds, by watchfiles where it is installed and by polling otherwise,
 with uvicorn's include and exclude patterns (uvicorn 0.54's FileFilter:
 '*.py' watched; '.*', '.py[cod]', '.sw.*', '~*' not; a default named on
 the other side dropped; an excluded directory leaves out what is below)."""
+import re
 import subprocess
 import sys
 import time
@@ -68,6 +69,8 @@ def test_a_change_to_the_app_is_served_within_seconds(tmp_path, watcher):
         write_app(tmp_path, 'two')
         assert served_within(port, b'two', 20), log.text()
         log.wait('reloading: 1 new worker')
+        how = 'watchfiles' if watcher == 'watchfiles' else 'polling every 0.25s'
+        assert log.matches(re.escape('watching %s for changes (%s)' % (tmp_path, how)))
     finally:
         assert log.stop() == 0, log.text()
 
