@@ -85,15 +85,18 @@ def run_config(config, argv):
         say('error: %s' % exc)
         return 1
     interface = interface_of(app) if config.interface == 'auto' else config.interface
-    if cluster.isPrimary and needs_supervisor(config, interface):
-        if argv is None:
-            say('error: workers > 1, reload, limit_max_requests or a WSGI timeout need '
-                'the app as a "module:attr" target (or timeout=0)')
-            return 1
+    if cluster.isPrimary and argv is not None and needs_supervisor(config, interface):
         try:
             check_address_free(config)
         except BadOption as exc:
             say('error: %s' % exc)
             return 1
         return Supervisor(config, argv, interface, say).run()
+    if cluster.isPrimary and needs_supervisor(config, None):
+        # A program's run() has no command line for its workers to run;
+        # a WSGI app's timeout alone (interface None leaves it out) is
+        # given up there rather than refused.
+        say('error: workers > 1, reload and limit_max_requests need the command line '
+            '(pyuvnet serve MODULE:ATTR)')
+        return 1
     return run_loop(serve(app, interface, config), config.loop)

@@ -20,7 +20,7 @@ def check_options(args):
         raise BadOption('--workers must be 1 or more (got %d)' % args.workers)
     if args.threads < 0:
         raise BadOption('--threads must be 0 or more (got %d)' % args.threads)
-    if not args.uds and not 0 <= args.port <= 0xFFFF:
+    if not args.uds and getattr(args, 'fd', None) is None and not 0 <= args.port <= 0xFFFF:
         # Node's ERR_SOCKET_BAD_PORT range.
         raise BadOption('--port %d: a port should be >= 0 and < 65536' % args.port)
     if (getattr(args, 'timeout', 0) or 0) < 0:
@@ -47,7 +47,7 @@ def check_address_free(args):
     """In the primary, before it forks: the TCP address can be bound (as
     libuv binds it, SO_REUSEADDR), so that a port in use or a host that is
     not this machine's is said once, at once, rather than by each worker."""
-    if args.uds:
+    if args.uds or getattr(args, 'fd', None) is not None:
         return
     try:
         infos = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM,

@@ -8,7 +8,6 @@ import sys
 
 from pyuvnet import aio, asgi, cluster, wsgi
 
-from ._config import ConfigError
 from ._worker_side import boot_failed, start_duties
 
 __all__ = ['serve', 'say']
@@ -44,7 +43,8 @@ async def serve(app, interface, config):
         try:
             options = config.server_options(interface)
             server = module.createServer(app, options)
-        except (ConfigError, ValueError, OSError) as exc:
+        except Exception as exc:
+            # The options' files (the certificate, the key) read and parsed.
             return await cannot_serve(exc)
         stop = asyncio.Event()
         closed = loop.create_future()

@@ -38,7 +38,8 @@ __all__ = ['Supervisor', 'needs_supervisor']
 
 
 def needs_supervisor(args, interface):
-    """Whether ``pyuvnet serve`` runs a primary for these options."""
+    """Whether ``pyuvnet serve`` runs a primary for these options (the
+    WSGI timeout counted when ``interface`` is 'wsgi' only)."""
     return (workers_wanted(args) > 1 or bool(args.reload) or bool(limit_max_requests(args))
             or bool(timeout_for(args, interface)))
 

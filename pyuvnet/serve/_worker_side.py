@@ -19,6 +19,7 @@ primary over the cluster channel, and its heartbeat.
 """
 import asyncio
 import os
+import random
 import signal
 import time
 
@@ -72,7 +73,9 @@ def start_duties(server, options):
         Heartbeat(server, asyncio.get_running_loop(), path, float(timeout)).beat()
     limit = limit_max_requests(options)
     if limit:
-        count_requests(server, limit)
+        # uvicorn's jitter: the workers of one start do not all retire at once.
+        jitter = getattr(options, 'limit_max_requests_jitter', 0) or 0
+        count_requests(server, limit + random.randint(0, jitter))
 
     def on_message(message, handle=None):
         if isinstance(message, dict) and message.get(MESSAGE_KEY) == 'drain':
