@@ -8,6 +8,7 @@ import sys
 
 from pyuvnet import aio, asgi, cluster, wsgi
 
+from ._config import ConfigError
 from ._worker_side import boot_failed, start_duties
 
 __all__ = ['serve', 'say']
@@ -42,10 +43,14 @@ async def serve(app, interface, config):
         logger.info('Started server process [%d]', os.getpid())
         try:
             options = config.server_options(interface)
+        except ConfigError as exc:
+            return await cannot_serve(exc)
+        try:
             server = module.createServer(app, options)
         except Exception as exc:
-            # The options' files (the certificate, the key) read and parsed.
-            return await cannot_serve(exc)
+            # The certificate and key were read (server_options), not parsed.
+            return await cannot_serve('--ssl-certfile %s: %s' % (config.ssl_certfile, exc)
+                                      if config.ssl_certfile else exc)
         stop = asyncio.Event()
         closed = loop.create_future()
         server.on('close', lambda: closed.done() or closed.set_result(None))

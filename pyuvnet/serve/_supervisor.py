@@ -36,6 +36,13 @@ from ._worker_side import HEARTBEAT_ENV, MESSAGE_KEY
 
 __all__ = ['Supervisor', 'needs_supervisor']
 
+# A worker's first line ignores Ctrl-C (the terminal signals the whole
+# group; stopping is the primary's to do), before even pyuvnet is imported:
+# `python -m pyuvnet` would import the package first.  Then it runs
+# `python -m pyuvnet serve ARGS`.
+WORKER_BOOT = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+               "import runpy; runpy.run_module('pyuvnet', run_name='__main__', alter_sys=True)")
+
 
 def needs_supervisor(args, interface):
     """Whether ``pyuvnet serve`` runs a primary for these options (the
@@ -65,7 +72,7 @@ class Supervisor:
         self.timer = None
         self.watcher = None
         self.heartbeat_dir = None
-        cluster.setupPrimary(execArgv=['-m', 'pyuvnet'], exec='serve', args=argv)
+        cluster.setupPrimary(execArgv=['-c', WORKER_BOOT], exec='serve', args=argv)
         cluster.on('exit', self._on_exit)
 
     # -- the life -------------------------------------------------------

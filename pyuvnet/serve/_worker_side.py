@@ -39,9 +39,10 @@ MESSAGE_KEY = 'pyuvnet-serve'
 
 
 def ignore_interrupts():
-    """In a worker, from its first line: Ctrl-C (which the terminal sends
-    the whole group) is the primary's to act on, even while the app is
-    still being imported."""
+    """In a worker: Ctrl-C (which the terminal sends the whole group) is
+    the primary's to act on, even while the app is still being imported
+    (the supervisor's workers ignore it from their first line; this is
+    for a worker of another primary)."""
     if cluster.isWorker:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
