@@ -68,14 +68,23 @@ def stop(proc, signum=signal.SIGTERM):
 
 class ServerLog:
     """What a served child says on stderr, read by a thread (so that a long
-    test never fills the pipe), and waited for line by line."""
+    test never fills the pipe), and waited for line by line.  Its stdout
+    (the access log, as uvicorn's) is read too, into ``access``: a pipe
+    left unread fills after some thousand requests, and every worker then
+    blocks in its next access line."""
 
     def __init__(self, proc):
         self.proc = proc
         self.lines = []
+        self.access = []
         self.changed = threading.Condition()
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
+        self.access_thread = None
+        if proc.stdout is not None:
+            self.access_thread = threading.Thread(
+                target=lambda: self.access.extend(proc.stdout), daemon=True)
+            self.access_thread.start()
 
     def _read(self):
         for line in self.proc.stderr:
@@ -120,7 +129,9 @@ class ServerLog:
                 self.proc.kill()
                 self.proc.wait()
         self.thread.join(10)
-        self.proc.stdout.close()
+        if self.access_thread is not None:
+            self.access_thread.join(10)
+            self.proc.stdout.close()
         return self.proc.returncode
 
 
