@@ -8,6 +8,8 @@ primary over the cluster channel, and its heartbeat.
   them to another worker), and a moment later disconnects: the
   connections it took just before have had their request read by then,
   so its server's close() does not take them for idle ones.
+- A message to a primary that closed the channel first is dropped
+  (channel_closed_while_leaving), not a crash of the leaving worker.
 - ``retire``: it has served ``--limit-max-requests``; it serves on until
   the primary, its replacement listening, tells it to drain.
 - The heartbeat (``--timeout``, WSGI): the file the primary names in
@@ -23,7 +25,7 @@ import random
 import signal
 import time
 
-from pyuvnet import cluster
+from pyuvnet import cluster, errors
 
 from ._options import limit_max_requests
 
@@ -84,6 +86,16 @@ def start_duties(server, options):
             server.maxConnections = 0
             asyncio.get_running_loop().call_later(DRAIN_GRACE, cluster.worker.disconnect)
     cluster.worker.on('message', on_message)
+    cluster.worker.on('error', channel_closed_while_leaving)
+
+
+def channel_closed_while_leaving(err):
+    """A message the primary no longer reads (a drained worker's late
+    refusal of a connection, the primary having let go of it first) is
+    lost on purpose: the primary gives that connection to another worker,
+    and this one is leaving.  Any other error is raised, as unheard."""
+    if not isinstance(err, errors.ERR_IPC_CHANNEL_CLOSED):
+        raise err
 
 
 def count_requests(server, limit):
