@@ -11,9 +11,7 @@ with its own configuration file, in the foreground, and reaped:
 
 The configurations are docs/ASGI.md's ("Deploying").  nginx and haproxy
 come from apt (.ci/run installs them); a test skips, saying so, only
-where they are not installed.  The forwarded client and the PROXY
-protocol need the flags `--proxy-headers` and `--proxy-protocol`: until
-the command line has them, those two tests are expected failures."""
+where they are not installed."""
 import hashlib
 import http.client
 import os
@@ -25,7 +23,6 @@ import time
 
 import pytest
 
-from pyuvnet.serve import parser
 from proxied_apps import stream_bytes
 from serve_support import ServerLog, serve_command
 from support import free_port, recv_all
@@ -89,15 +86,6 @@ backend pyuvnet
 # What docs/ASGI.md shows in place of the test's folder and ports.
 DOCS_NGINX = NGINX_SITE.format(socket='/run/myapp/app.sock', listen='80')
 DOCS_HAPROXY = HAPROXY_CONF.format(bind=':80', server='127.0.0.1:8000')
-
-
-def has_flag(flag):
-    return flag in parser()._option_string_actions
-
-
-def needs_flag(flag):
-    return pytest.mark.xfail(not has_flag(flag), strict=True,
-                             reason='pyuvnet serve has no %s yet (issue 58, serve-a)' % flag)
 
 
 class Proxy:
@@ -185,7 +173,6 @@ def who_am_i(port):
     return client_port, int(head.split()[1]), body
 
 
-@needs_flag('--proxy-headers')
 def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx):
     # A unix socket's peer has no address: uvicorn trusts it only with
     # --forwarded-allow-ips '*' (its docs' advice for --uds).
@@ -200,7 +187,6 @@ def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx):
         assert log.stop() == 0, log.text()
 
 
-@needs_flag('--proxy-protocol')
 def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
     if HAPROXY is None:
         pytest.skip('haproxy is not installed (apt-get install haproxy; .ci/run does)')
