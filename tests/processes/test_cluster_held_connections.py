@@ -47,7 +47,11 @@ def test_a_held_connection_goes_to_another_worker_when_its_holder_dies(tmp_path)
     assert {'event': 'held', 'count': 1} in lines
     assert {'event': 'first exit', 'signal': 'SIGKILL'} in lines
     assert {'event': 'answer', 'by': '2'} in lines
-    assert events.index('first exit') < events.index('answer')
+    # The kill is sent at 'second listening'.  The primary hands the
+    # connection on when the worker's channel ends, which the kernel may
+    # report before or after its exit (Node's 'exit' and 'disconnect'
+    # come in either order): only the kill is sure to come first.
+    assert events.index('second listening') < events.index('answer')
 
 
 def test_a_held_connection_is_refused_when_its_server_closes(tmp_path):
