@@ -180,6 +180,24 @@ def _on_worker_message(w, message, fd):
 
 def _accept_from_primary(message, fd):
     server = STATE.owners.get(message.get('key'))
+    # A server may hold the connection until it can serve it (a WSGI
+    # server whose app threads are all busy): its answer waits as long,
+    # and is a refusal if the server has closed meanwhile.
+    hold = getattr(server, '_take_connection_when_free', None)
+    if hold is not None and fd is not None:
+        hold(lambda: _take_connection(message, fd))
+    else:
+        _take_connection(message, fd)
+
+
+def _take_connection(message, fd):
+    if not STATE.worker.isConnected():
+        # Held past the channel's end (the worker is leaving): the primary
+        # has given the connection to another worker already.
+        if fd is not None:
+            os.close(fd)
+        return
+    server = STATE.owners.get(message.get('key'))
     accepted = server is not None and fd is not None
     if accepted and server.maxConnections is not None and \
             server._connections >= server.maxConnections and not server.dropMaxConnection:

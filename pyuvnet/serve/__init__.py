@@ -3,23 +3,28 @@
     pyuvnet serve main:app --port 8000 --workers 4
     python -m pyuvnet serve main:app
 
-One process serves with ``--workers 1`` (the default); more are
-pyuvnet.cluster workers of one primary, which forks them, forks again one
-that dies, and on SIGINT or SIGTERM disconnects them all (each drains and
-runs its lifespan shutdown) and exits 0.  The rooms: ``_target`` (the
-import, the interface), ``_run`` (one server's life).
+One process serves with ``--workers 1`` (the default) unless a primary
+is needed: more workers, ``--reload``, ``--limit-max-requests``, or a WSGI
+app's ``--timeout``; the workers are then pyuvnet.cluster workers of a
+primary (gunicorn's arbiter: signals, replacement, reload).  Bad input is
+one line on stderr and exit status 1.  The rooms: ``_config`` and
+``_flags`` (the options), ``_target`` (the import, the interface),
+``_run`` (one server's life), ``_checks`` (the options checked up front),
+``_supervisor`` (the primary), ``_worker_side`` (a worker's part in it),
+``_reload`` (the file watch), ``_options`` (what the supervisor reads).
 """
 import asyncio
-import os
-import signal
 import sys
 
 from pyuvnet import cluster
 
+from ._checks import BadOption, check_address_free, check_options
 from ._config import Config, ConfigError
 from ._flags import config_of, parser
 from ._run import say, serve
+from ._supervisor import Supervisor, needs_supervisor
 from ._target import TargetError, interface_of, load
+from ._worker_side import ignore_interrupts, tell_boot_failure
 
 __all__ = ['Config', 'main', 'parser', 'run', 'run_loop']
 
@@ -42,6 +47,7 @@ def run_loop(main, loop):
 
 def main(argv=None):
     """Run the command line; returns the exit status."""
+    ignore_interrupts()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser().parse_args(argv)
     try:
@@ -64,52 +70,33 @@ def run_config(config, argv):
     """Serve what ``config`` says: the exit status.  ``argv`` is the command
     line (for the workers to run again), None for a program's run()."""
     try:
+        check_options(config)
         config.configure_logging()
         config.load_env()
-    except ConfigError as exc:
+        app = config.app
+        if isinstance(app, str):
+            app = load(app, config.factory, config.app_dir or '.')
+        elif config.factory:
+            app = app()
+    except (BadOption, ConfigError, TargetError) as exc:
+        if cluster.isWorker:
+            # The primary says it, once for every worker.
+            return run_loop(tell_boot_failure(str(exc)), 'asyncio')
         say('error: %s' % exc)
         return 1
-    app = config.app
-    if isinstance(app, str):
+    interface = interface_of(app) if config.interface == 'auto' else config.interface
+    if cluster.isPrimary and argv is not None and needs_supervisor(config, interface):
         try:
-            app = load(app, config.factory, config.app_dir or '.')
-        except TargetError as exc:
+            check_address_free(config)
+        except BadOption as exc:
             say('error: %s' % exc)
             return 1
-    elif config.factory:
-        app = app()
-    interface = interface_of(app) if config.interface == 'auto' else config.interface
-    if config.workers > 1 and cluster.isPrimary:
-        if argv is None:
-            say('error: workers > 1 needs the app as a "module:attr" target')
-            return 1
-        return run_primary(config, argv)
+        return Supervisor(config, argv, interface, say).run()
+    if cluster.isPrimary and needs_supervisor(config, None):
+        # A program's run() has no command line for its workers to run;
+        # a WSGI app's timeout alone (interface None leaves it out) is
+        # given up there rather than refused.
+        say('error: workers > 1, reload and limit_max_requests need the command line '
+            '(pyuvnet serve MODULE:ATTR)')
+        return 1
     return run_loop(serve(app, interface, config), config.loop)
-
-
-def run_primary(config, argv):
-    """Fork the workers (each runs this command again), keep them alive,
-    and drain them all on SIGINT or SIGTERM."""
-    import pyuvnet as net
-    state = {'stopping': False}
-    cluster.setupPrimary(execArgv=['-m', 'pyuvnet'], exec='serve', args=argv)
-
-    def on_exit(worker, code, signal_name):
-        if not state['stopping'] and not worker.exitedAfterDisconnect:
-            say('worker %d exited (%s): forking another' % (worker.id, signal_name or code))
-            cluster.fork()
-
-    def drain(*_):
-        if state['stopping']:
-            return
-        state['stopping'] = True
-        say('primary %d: stopping %d workers' % (os.getpid(), len(cluster.workers)))
-        for worker in list(cluster.workers.values()):
-            worker.disconnect()
-    cluster.on('exit', on_exit)
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, drain)
-    for _ in range(config.workers):
-        cluster.fork()
-    net.run()
-    return 0

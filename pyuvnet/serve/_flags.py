@@ -46,9 +46,16 @@ def _boolean(text):
     raise argparse.ArgumentTypeError('%r is not a valid boolean' % text)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A bad flag is one line on stderr and exit status 1 (--help: 0)."""
+
+    def error(self, message):
+        self.exit(1, 'pyuvnet serve: error: %s (see pyuvnet serve --help)\n' % message)
+
+
 def parser():
     """The command line's parser (uvicorn's flag names and defaults)."""
-    p = argparse.ArgumentParser(
+    p = _OneLineParser(
         prog='pyuvnet serve',
         description='Serve an ASGI 3 or WSGI application on pyuvnet (uvicorn\'s flags).')
     p.add_argument('target', help='the app, as MODULE:ATTR (e.g. main:app)')

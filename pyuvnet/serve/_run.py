@@ -9,6 +9,7 @@ import sys
 from pyuvnet import aio, asgi, cluster, wsgi
 
 from ._config import ConfigError
+from ._worker_side import boot_failed, start_duties
 
 __all__ = ['serve', 'say']
 
@@ -23,9 +24,19 @@ def say(text):
     sys.stderr.flush()
 
 
+async def cannot_serve(why):
+    """Why the server cannot serve (an exception or its line), said once
+    (by the primary, in a worker); the exit status."""
+    cause = str(why).splitlines()[0] if str(why) else type(why).__name__
+    if cluster.isWorker:
+        return await boot_failed(cause)
+    say('error: %s' % cause)
+    return 1
+
+
 async def serve(app, interface, config):
     """Serve ``app`` as ``config`` (a Config) says until told to stop; the
-    exit status."""
+    exit status.  A server that cannot listen is one line and status 1."""
     loop = asyncio.get_running_loop()
     async with aio.attach():
         module = asgi if interface == 'asgi' else wsgi
@@ -33,9 +44,13 @@ async def serve(app, interface, config):
         try:
             options = config.server_options(interface)
         except ConfigError as exc:
-            say('error: %s' % exc)
-            return 1
-        server = module.createServer(app, options)
+            return await cannot_serve(exc)
+        try:
+            server = module.createServer(app, options)
+        except Exception as exc:
+            # The certificate and key were read (server_options), not parsed.
+            return await cannot_serve('--ssl-certfile %s: %s' % (config.ssl_certfile, exc)
+                                      if config.ssl_certfile else exc)
         stop = asyncio.Event()
         closed = loop.create_future()
         server.on('close', lambda: closed.done() or closed.set_result(None))
@@ -56,8 +71,9 @@ async def serve(app, interface, config):
         try:
             await aio.listening(server)
         except Exception as exc:
-            say('cannot serve: %s' % exc)
-            return 3
+            return await cannot_serve(exc)
+        if cluster.isWorker:
+            start_duties(server, config)
         scheme = 'https' if config.is_ssl else 'http'
         address = server.address()
         where = ('unix:' + address) if isinstance(address, str) else '%s://%s:%d' % (

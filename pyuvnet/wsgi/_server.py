@@ -52,6 +52,7 @@ class ServerMixin(ClosesAfterWork):
         self._loop = None
         self._executor = None
         self._running = set()       # futures of the requests on worker threads
+        self._held = []             # a cluster worker's connections not taken yet
         # The requests answered at once are the C listener's; it gives
         # the rest to _on_request.
         self.on('request', Requests(self, app, self._threads))
@@ -112,7 +113,39 @@ class ServerMixin(ClosesAfterWork):
         return first_call
 
     def _done(self, future):
-        self._loop.call_soon_threadsafe(self._running.discard, future)
+        self._loop.call_soon_threadsafe(self._request_done, future)
+
+    def _request_done(self, future):
+        self._running.discard(future)
+        while self._held and len(self._running) < self._threads:
+            self._held.pop(0)()
+
+    def close(self, callback=None):
+        """http.Server's close(); a cluster worker's connections held for a
+        free thread are refused (the primary gives them to another worker)."""
+        super().close(callback)
+        held, self._held = self._held, []
+        for take in held:
+            take()
+        return self
+
+    def _take_connection_when_free(self, take):
+        """In a cluster worker (the primary hands it each connection):
+        ``take()`` the connection now if an app thread is free, else once
+        one is.  Meanwhile the primary gives this worker no other
+        connection, and gives this one to another worker if this one dies:
+        as a gunicorn sync worker leaves them in the listen queue, a
+        worker whose threads are stuck takes no connection it could not
+        answer."""
+        if self._threads == 0 or len(self._running) < self._threads:
+            take()
+        else:
+            self._held.append(take)
+
+    def _app_threads_busy(self):
+        """(how many app threads, the requests running on them): what
+        ``pyuvnet serve``'s heartbeat tells a stuck worker by."""
+        return max(self._threads, 1), [f for f in self._running if f.running()]
 
     def _close_due(self):
         return self._executor is not None

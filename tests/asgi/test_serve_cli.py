@@ -2,78 +2,23 @@
 served, its interface told, signals, workers, and a target that cannot be
 imported."""
 import os
-import re
-import select
 import signal
 import socket
-import subprocess
 import sys
 import time
 
 import pytest
 
 from pyuvnet.serve import _target
+from serve_support import address_of, get, serve_command, stop
 
 pytestmark = pytest.mark.timeout(60)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def start(*args):
-    proc = subprocess.Popen(
-        [sys.executable, '-m', 'pyuvnet', 'serve', '--app-dir', HERE, '--port', '0'] + list(args),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=HERE)
-    return proc
+    return serve_command(HERE, *args)
 
-
-def address_of(proc, count=1, seconds=45):
-    """The port each of ``count`` servers announced (stderr lines), read
-    against a deadline: a server that does not announce fails the test
-    with what it did say, rather than the test's timeout.  What was read
-    past the announcements is kept for stop()."""
-    ports, lines, pending = [], [], b''
-    fd = proc.stderr.fileno()
-    deadline = time.monotonic() + seconds
-    while len(ports) < count:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            break
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        *whole, pending = (pending + chunk).split(b'\n')
-        for line in whole:
-            if len(ports) == count:
-                pending = line + b'\n' + pending
-                continue
-            lines.append(line.decode() + '\n')
-            found = re.search(r'on (?:https?://[\d.]+:(\d+)|unix:(\S+))', lines[-1])
-            if found:
-                ports.append(int(found.group(1)) if found.group(1) else found.group(2))
-    assert len(ports) == count, (lines, pending, proc.poll())
-    proc.announced = ''.join(lines)
-    proc.unread = pending.decode()
-    return ports
-
-
-def get(port, path='/'):
-    family = socket.AF_UNIX if isinstance(port, str) else socket.AF_INET
-    with socket.socket(family) as sock:
-        sock.settimeout(10)
-        sock.connect(port if isinstance(port, str) else ('127.0.0.1', port))
-        sock.sendall(b'GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' % path.encode())
-        data = b''
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    return data.split(b'\r\n\r\n', 1)[1]
-
-
-def stop(proc, signum=signal.SIGTERM):
-    proc.send_signal(signum)
-    out, err = proc.communicate(timeout=30)
-    return proc.returncode, out, getattr(proc, 'unread', '') + err
 
 
 @pytest.mark.parametrize('signum', [signal.SIGINT, signal.SIGTERM])
@@ -90,7 +35,8 @@ def test_asgi_app_served_and_stopped_gracefully(signum):
 
 
 def test_wsgi_app_told_by_auto():
-    proc = start('serve_apps:wsgi_app', '--threads', '2')
+    # --timeout 0: one process, no primary (a WSGI app's timeout needs one).
+    proc = start('serve_apps:wsgi_app', '--threads', '2', '--timeout', '0')
     try:
         port, = address_of(proc)
         assert get(port) == b'wsgi %d' % proc.pid

@@ -1,0 +1,121 @@
+"""``--reload``: the primary's watch on the app's files.
+
+A thread watches ``--reload-dir``s (watchfiles where it is installed,
+else a walk every ``--reload-delay`` seconds comparing modification
+times) for a change to a file the patterns take, and tells the primary
+with a SIGHUP to itself: the loop of the primary wakes for signals, and a
+reload is what SIGHUP does anyway (a fresh set of workers; the old drain).
+
+The patterns are uvicorn's (uvicorn/supervisors/watchfilesreload.py's
+rules): ``*.py`` and the ``--reload-include`` globs are watched,
+``.*``, ``.py[cod]``, ``.sw.*``, ``~*`` and the ``--reload-exclude`` globs
+are not (a default named on the other side is dropped), and an exclude
+that is a directory leaves out what is below it.  Unlike uvicorn's
+fallback, the polling watcher follows the patterns too.
+"""
+import os
+import signal
+import threading
+from pathlib import Path
+
+from ._options import reload_delay, reload_dirs, reload_excludes, reload_includes
+
+__all__ = ['FileFilter', 'Watcher']
+
+DEFAULT_INCLUDES = ('*.py',)
+DEFAULT_EXCLUDES = ('.*', '.py[cod]', '.sw.*', '~*')
+
+
+class FileFilter:
+    """Whether a changed path is one to reload for."""
+
+    def __init__(self, includes, excludes):
+        self.includes = set(d for d in DEFAULT_INCLUDES if d not in excludes) | set(includes)
+        self.excludes = set(d for d in DEFAULT_EXCLUDES if d not in includes)
+        self.exclude_dirs = []
+        for pattern in excludes:
+            path = Path(pattern)
+            if path.is_dir():
+                self.exclude_dirs.append(path.resolve())
+            else:
+                self.excludes.add(pattern)
+
+    def __call__(self, path):
+        path = Path(path)
+        if not any(path.match(pattern) for pattern in self.includes):
+            return False
+        if any(excluded in path.parents for excluded in self.exclude_dirs):
+            return False
+        # A file named exactly as an include pattern is watched whatever
+        # the excludes say (uvicorn's rule, for e.g. an include '.env').
+        if any(str(path).endswith(pattern) for pattern in self.includes):
+            return True
+        return not any(path.match(pattern) for pattern in self.excludes)
+
+
+class Watcher:
+    """A thread that sends this process a SIGHUP after each change;
+    ``stop()`` ends it (within ``--reload-delay``)."""
+
+    def __init__(self, options):
+        self.dirs = [Path(d).resolve() for d in reload_dirs(options)]
+        self.filter = FileFilter(reload_includes(options), reload_excludes(options))
+        self.delay = reload_delay(options)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name='pyuvnet-reload', daemon=True)
+
+    def start(self):
+        """Start watching; returns what is watched, and how, in words."""
+        self.thread.start()
+        return 'watching %s for changes (%s)' % (
+            ', '.join(str(d) for d in self.dirs),
+            'watchfiles' if self._watchfiles() is not None else 'polling every %gs' % self.delay)
+
+    @staticmethod
+    def _watchfiles():
+        try:
+            import watchfiles
+        except ImportError:
+            return None
+        return watchfiles
+
+    def stop(self):
+        self.stopped.set()
+
+    def _watch(self):
+        watchfiles = self._watchfiles()
+        if watchfiles is None:
+            self._poll()
+            return
+        for changes in watchfiles.watch(*self.dirs, watch_filter=None, stop_event=self.stopped,
+                                        yield_on_timeout=True, ignore_permission_denied=True,
+                                        debounce=int(self.delay * 1000), step=50):
+            if any(self.filter(path) for _, path in changes):
+                self._tell()
+
+    def _poll(self):
+        seen = self._mtimes()
+        while not self.stopped.wait(self.delay):
+            now = self._mtimes()
+            if now != seen:
+                seen = now
+                self._tell()
+
+    def _mtimes(self):
+        found = {}
+        for top in self.dirs:
+            for folder, subdirs, files in os.walk(top):
+                # Hidden directories (.git, .venv) are the excludes' '.*'.
+                subdirs[:] = [d for d in subdirs if not d.startswith('.')]
+                for name in files:
+                    path = os.path.join(folder, name)
+                    if self.filter(path):
+                        try:
+                            found[path] = os.stat(path).st_mtime_ns
+                        except OSError:
+                            pass
+        return found
+
+    def _tell(self):
+        if not self.stopped.is_set():
+            os.kill(os.getpid(), signal.SIGHUP)

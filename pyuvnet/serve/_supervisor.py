@@ -1,0 +1,270 @@
+"""The primary of ``pyuvnet serve``: gunicorn's arbiter over pyuvnet.cluster.
+
+It runs when the workers need one: ``--workers`` above 1, ``--reload``,
+``--limit-max-requests``, or a WSGI app with a ``--timeout``.  Each worker
+is this command run again as a cluster worker (SCHED_RR: the primary
+holds the listening socket, so a worker replaced never refuses a
+connection).  What it does, by signal or event, as gunicorn does:
+
+- INT, TERM, QUIT: every worker drains (closes its server, finishes its
+  requests, runs its lifespan shutdown); exit 0 once all have exited.
+- HUP (and ``--reload`` on a change): a fresh set of workers is forked;
+  once all of them listen the old ones drain.  If one of them fails to
+  boot, they are stopped and the old ones go on serving.
+- TTIN, TTOU: one worker more, one fewer (never below one; the oldest
+  goes).
+- A worker that dies after it listened is replaced.  One that fails to
+  boot (exits before it listens) stops the server: gunicorn's
+  WORKER_BOOT_ERROR rule, so that a broken app is never forked in a loop;
+  the cause is said once and the exit status is 1.
+- ``--timeout`` (WSGI): a worker whose heartbeat file is older than that
+  (every app thread busy, or its loop blocked) is killed and replaced.
+- A worker that served ``--limit-max-requests`` asks to retire; its
+  replacement is forked first and it drains once that one listens.
+"""
+import os
+import shutil
+import signal
+import tempfile
+import time
+
+from pyuvnet import cluster
+
+from ._options import limit_max_requests, timeout_for, workers_wanted
+from ._reload import Watcher
+from ._worker_side import HEARTBEAT_ENV, MESSAGE_KEY
+
+__all__ = ['Supervisor', 'needs_supervisor']
+
+# A worker's first line ignores Ctrl-C (the terminal signals the whole
+# group; stopping is the primary's to do), before even pyuvnet is imported:
+# `python -m pyuvnet` would import the package first.  Then it runs
+# `python -m pyuvnet serve ARGS`.
+WORKER_BOOT = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+               "import runpy; runpy.run_module('pyuvnet', run_name='__main__', alter_sys=True)")
+
+
+def needs_supervisor(args, interface):
+    """Whether ``pyuvnet serve`` runs a primary for these options (the
+    WSGI timeout counted when ``interface`` is 'wsgi' only)."""
+    return (workers_wanted(args) > 1 or bool(args.reload) or bool(limit_max_requests(args))
+            or bool(timeout_for(args, interface)))
+
+
+class Supervisor:
+    """The primary's state: its workers, by generation, and what it is doing."""
+
+    def __init__(self, args, argv, interface, say):
+        self.args = args
+        self.say = say
+        self.wanted = workers_wanted(args)
+        self.timeout = timeout_for(args, interface)
+        self.status = 0
+        self.announced = False
+        self.stopping = False
+        self.serving = {}       # worker id -> Worker, listening
+        self.booting = {}       # worker id -> Worker, not listening yet
+        self.batch = set()      # ids of a reload's workers still booting
+        self.old = set()        # ids of the workers a reload replaces
+        self.heartbeats = {}    # worker id -> its heartbeat file's path
+        self.stuck = {}         # a timed-out worker's replacement id -> the stuck Worker
+        self.killed = set()     # ids of the timed-out workers killed
+        self.timer = None
+        self.watcher = None
+        self.heartbeat_dir = None
+        cluster.setupPrimary(execArgv=['-c', WORKER_BOOT], exec='serve', args=argv)
+        cluster.on('exit', self._on_exit)
+
+    # -- the life -------------------------------------------------------
+
+    def run(self):
+        """Fork the workers and serve until stopped; the exit status."""
+        import pyuvnet as net
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+            signal.signal(signum, lambda *_: self.stop())
+        signal.signal(signal.SIGHUP, lambda *_: self.reload())
+        signal.signal(signal.SIGTTIN, lambda *_: self.scale(+1))
+        signal.signal(signal.SIGTTOU, lambda *_: self.scale(-1))
+        if self.timeout:
+            self.heartbeat_dir = tempfile.mkdtemp(prefix='pyuvnet-serve-')
+            # Checked about four times per timeout (at most once a second,
+            # as gunicorn's arbiter wakes).
+            self.timer = net.setInterval(self._check_heartbeats,
+                                         max(50, min(1000, int(self.timeout * 250))))
+        if self.args.reload:
+            self.watcher = Watcher(self.args)
+            self.say(self.watcher.start())
+        for _ in range(self.wanted):
+            self._fork()
+        net.run()
+        if self.heartbeat_dir:
+            shutil.rmtree(self.heartbeat_dir, ignore_errors=True)
+        return self.status
+
+    def stop(self, status=0, cause=None):
+        """Drain every worker (kill those still booting) and end."""
+        if cause:
+            self.say('error: %s' % cause)
+        self.status = self.status or status
+        if self.stopping:
+            return
+        self.stopping = True
+        if status == 0:
+            self.say('primary %d: stopping %d workers' % (os.getpid(), len(cluster.workers)))
+        if self.timer is not None:
+            self.timer.close()
+            self.timer = None
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+        for w in list(self.booting.values()):
+            w.kill('SIGTERM')
+        for w in list(self.serving.values()):
+            w.disconnect()
+
+    def reload(self):
+        """SIGHUP (which the reload watcher sends too): fork a fresh set of
+        workers; the running ones drain once it listens."""
+        if self.stopping:
+            return
+        if self.batch:
+            self.say('a reload (or a replacement) is under way: this one skipped')
+            return
+        self.say('reloading: %d new worker%s' % (self.wanted, '' if self.wanted == 1 else 's'))
+        self.old = set(self.serving) | set(self.booting)
+        for _ in range(self.wanted):
+            self.batch.add(self._fork().id)
+
+    def scale(self, step):
+        """SIGTTIN (+1) and SIGTTOU (-1)."""
+        if self.stopping or self.wanted + step < 1:
+            return
+        self.wanted += step
+        if step > 0:
+            self._fork()
+        else:
+            oldest = min(self.serving) if self.serving else None
+            if oldest is not None:
+                self._retire(self.serving[oldest])
+        self.say('%d worker%s' % (self.wanted, '' if self.wanted == 1 else 's'))
+
+    # -- one worker ------------------------------------------------------
+
+    def _fork(self):
+        env = {}
+        if self.timeout:
+            fd, path = tempfile.mkstemp(dir=self.heartbeat_dir)
+            os.close(fd)
+            env[HEARTBEAT_ENV] = '%s:%g' % (path, self.timeout)
+        w = cluster.fork(env)
+        if self.timeout:
+            self.heartbeats[w.id] = path
+        self.booting[w.id] = w
+        w.on('listening', lambda address: self._on_listening(w))
+        w.on('message', lambda message, handle=None: self._on_message(w, message))
+        return w
+
+    def _retire(self, w):
+        # No longer serving: its heartbeat is not watched while it drains.
+        self.serving.pop(w.id, None)
+        if w.isConnected():
+            w.send({MESSAGE_KEY: 'drain'})
+
+    def _on_listening(self, w):
+        if self.booting.pop(w.id, None) is None:
+            return
+        if self.stopping:
+            w.disconnect()
+            return
+        if not self.announced:
+            # Said once a worker serves: a server that never does says
+            # only why.
+            self.announced = True
+            self.say('primary %d: %d worker%s' % (os.getpid(), self.wanted,
+                                                  '' if self.wanted == 1 else 's'))
+        self.serving[w.id] = w
+        self.batch.discard(w.id)
+        if w.id in self.heartbeats:
+            # Watched from now on: its time starts here, however long the
+            # app took to import (the worker's first beat follows).
+            os.utime(self.heartbeats[w.id])
+        stuck = self.stuck.pop(w.id, None)
+        if stuck is not None:
+            # Its replacement listens: the connections it holds unanswered
+            # go to that one (pyuvnet.cluster hands on what a dead worker
+            # never took).  A stuck thread cannot be drained: killed.
+            self.killed.add(stuck.id)
+            stuck.process.kill('SIGKILL')
+        if self.old and not self.batch:
+            old, self.old = self.old, set()
+            for worker_id in old:
+                replaced = self.serving.get(worker_id) or self.booting.pop(worker_id, None)
+                if replaced is not None:
+                    self._retire(replaced)
+
+    def _on_message(self, w, message):
+        if not isinstance(message, dict) or MESSAGE_KEY not in message:
+            return
+        what = message[MESSAGE_KEY]
+        if what == 'retire' and w.id in self.serving and not self.stopping:
+            # Its replacement first: the old one drains once it listens.
+            self.old.add(w.id)
+            self.batch.add(self._fork().id)
+        elif what == 'boot-failed':
+            w.boot_failure = str(message.get('cause', 'the worker could not serve'))
+
+    def _on_exit(self, w, code, signal_name):
+        path = self.heartbeats.pop(w.id, None)
+        if path is not None:
+            os.unlink(path)
+        self.serving.pop(w.id, None)
+        self.old.discard(w.id)
+        timed_out = w.id in self.killed
+        self.killed.discard(w.id)
+        if self.booting.pop(w.id, None) is not None:
+            if w.isConnected():
+                # Its last messages (why it failed) come before the
+                # channel's end, which may follow the exit.
+                w.once('disconnect', lambda: self._boot_failed(w, code, signal_name))
+            else:
+                self._boot_failed(w, code, signal_name)
+        elif not self.stopping and not w.exitedAfterDisconnect and not timed_out:
+            self.say('worker %d (pid %d) exited (%s): forking another'
+                     % (w.id, w.process.pid, signal_name or code))
+            self._fork()
+
+    def _boot_failed(self, w, code, signal_name):
+        if self.stopping:
+            return
+        cause = getattr(w, 'boot_failure', None) or 'worker %d exited (%s) before it listened' % (
+            w.id, signal_name or code)
+        if w.id in self.batch:
+            # A reload's worker: the running ones go on serving.
+            for worker_id in self.batch - {w.id}:
+                other = self.booting.get(worker_id)
+                if other is not None:
+                    self.booting.pop(worker_id)
+                    other.kill('SIGTERM')
+            self.batch.clear()
+            self.old.clear()
+            self.say('reload failed, the running workers go on: %s' % cause)
+            return
+        self.stop(1, cause)
+
+    def _check_heartbeats(self):
+        now = time.time()
+        for worker_id, path in list(self.heartbeats.items()):
+            w = self.serving.get(worker_id)
+            if w is None:
+                continue        # still booting: its app may import for long
+            try:
+                idle = now - os.stat(path).st_mtime
+            except OSError:
+                continue
+            if idle > self.timeout and w not in self.stuck.values():
+                self.say('WORKER TIMEOUT (pid %d): every app thread busy for over %gs'
+                         % (w.process.pid, self.timeout))
+                # Replaced first, so that the primary's listening socket
+                # stays open and the connections waiting go to the new one.
+                self.stuck[self._fork().id] = w
+

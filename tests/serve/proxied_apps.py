@@ -1,0 +1,35 @@
+"""The app the proxies' tests (tests/serve/test_serve_proxies.py) put
+behind nginx and HAProxy."""
+import hashlib
+
+STREAM_SIZE = 5 * 1024 * 1024
+CHUNK = 65536
+
+
+def stream_chunk(index):
+    """The ``index``-th 64 KiB of /stream: bytes that differ chunk by chunk,
+    so that a lost, doubled or reordered chunk shows."""
+    seed = hashlib.sha256(b'%d' % index).digest()
+    return (seed * (CHUNK // len(seed) + 1))[:CHUNK]
+
+
+def stream_bytes():
+    return b''.join(stream_chunk(i) for i in range(STREAM_SIZE // CHUNK))
+
+
+async def app(scope, receive, send):
+    if scope['type'] != 'http':
+        return
+    if scope['path'] == '/stream':
+        # Chunked (no Content-Length), as a StreamingResponse sends it.
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        for index in range(STREAM_SIZE // CHUNK):
+            await send({'type': 'http.response.body', 'body': stream_chunk(index),
+                        'more_body': True})
+        await send({'type': 'http.response.body', 'body': b''})
+        return
+    client = scope.get('client') or ('', 0)
+    body = ('%s %s %s %s' % (client[0], client[1], scope['scheme'], scope['path'])).encode()
+    await send({'type': 'http.response.start', 'status': 200,
+                'headers': [(b'content-length', b'%d' % len(body))]})
+    await send({'type': 'http.response.body', 'body': body})

@@ -1,0 +1,217 @@
+"""`pyuvnet serve` behind real proxies, each the test's own process on
+loopback (its port free_port()'s, the app's a unix socket or port 0),
+with its own configuration file, in the foreground, and reaped:
+
+- nginx over a unix socket (--uds) with a keep-alive upstream and
+  X-Forwarded-For/-Proto: 200 requests on one client connection and a
+  5 MiB chunked stream pass byte for byte, and with --proxy-headers the
+  app sees the forwarded client and scheme;
+- HAProxy in TCP mode with send-proxy-v2 in front of --proxy-protocol: the
+  app sees the address the client connected from.
+
+The configurations are docs/ASGI.md's ("Deploying").  nginx and haproxy
+come from apt (.ci/run installs them); a test skips, saying so, only
+where they are not installed."""
+import hashlib
+import http.client
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from proxied_apps import stream_bytes
+from serve_support import ServerLog, serve_command
+from support import free_port, recv_all
+
+pytestmark = pytest.mark.timeout(180)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+NGINX = shutil.which('nginx') or shutil.which('nginx', path='/usr/sbin:/sbin')
+HAPROXY = shutil.which('haproxy') or shutil.which('haproxy', path='/usr/sbin:/sbin')
+
+# The site (docs/ASGI.md's, rendered with the docs' socket and port) ...
+NGINX_SITE = '''\
+upstream pyuvnet {{
+    server unix:{socket};
+    keepalive 8;
+}}
+server {{
+    listen {listen};
+    location / {{
+        proxy_pass http://pyuvnet;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_buffering off;
+    }}
+}}
+'''
+# ... in the test's own nginx.conf: in the foreground, its files in the
+# test's folder.
+NGINX_MAIN = '''\
+daemon off;
+master_process off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/site.conf;
+}}
+'''
+HAPROXY_CONF = '''\
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend web
+    bind {bind}
+    default_backend pyuvnet
+backend pyuvnet
+    server app1 {server} send-proxy-v2
+'''
+# What docs/ASGI.md shows in place of the test's folder and ports.
+DOCS_NGINX = NGINX_SITE.format(socket='/run/myapp/app.sock', listen='80')
+DOCS_HAPROXY = HAPROXY_CONF.format(bind=':80', server='127.0.0.1:8000')
+
+
+class Proxy:
+    """A proxy process in the foreground, stopped and reaped at the end."""
+
+    def __init__(self, command, port):
+        self.port = port
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(('127.0.0.1', port), 1).close()
+                return
+            except OSError:
+                assert self.proc.poll() is None, self.proc.communicate()[1]
+                assert time.monotonic() < deadline, 'the proxy never listened'
+                time.sleep(0.05)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.communicate(timeout=20)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.communicate()
+
+
+@pytest.fixture
+def served_on_unix_socket(tmp_path):
+    """(the app's ServerLog, the folder) for the app on tmp_path/app.sock."""
+    def serve(*args):
+        log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--uds',
+                                      str(tmp_path / 'app.sock'), *args))
+        log.wait(r'on unix:')
+        return log
+    return serve
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    if NGINX is None:
+        pytest.skip('nginx is not installed (apt-get install nginx-light; .ci/run does)')
+    port = free_port()
+    (tmp_path / 'site.conf').write_text(NGINX_SITE.format(
+        socket=tmp_path / 'app.sock', listen='127.0.0.1:%d' % port))
+    (tmp_path / 'nginx.conf').write_text(NGINX_MAIN.format(dir=tmp_path))
+    proxy = Proxy([NGINX, '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'),
+                   '-e', str(tmp_path / 'nginx-error.log')], port)
+    yield proxy
+    proxy.stop()
+
+
+def test_nginx_200_requests_on_one_connection_and_a_5_mib_stream(served_on_unix_socket, nginx):
+    log = served_on_unix_socket()
+    try:
+        client = http.client.HTTPConnection('127.0.0.1', nginx.port, timeout=30)
+        client.connect()
+        first_socket = client.sock
+        for number in range(200):
+            client.request('GET', '/n/%d' % number)
+            answer = client.getresponse()
+            assert answer.status == 200
+            assert answer.read().split()[-1] == b'/n/%d' % number
+        assert client.sock is first_socket      # one connection all along
+        client.request('GET', '/stream')
+        answer = client.getresponse()
+        assert answer.status == 200
+        body = answer.read()
+        assert len(body) == 5 * 1024 * 1024
+        assert hashlib.sha256(body).digest() == hashlib.sha256(stream_bytes()).digest()
+        client.close()
+    finally:
+        assert log.stop() == 0, log.text()
+
+
+def who_am_i(port):
+    """(this client's port, the status, the body) of GET /who through the
+    proxy on ``port``: the body says what the app saw of the client."""
+    with socket.create_connection(('127.0.0.1', port), 10) as sock:
+        sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+        client_port = sock.getsockname()[1]
+        head, _, body = recv_all(sock).partition(b'\r\n\r\n')
+    return client_port, int(head.split()[1]), body
+
+
+def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx):
+    # A unix socket's peer has no address: uvicorn trusts it only with
+    # --forwarded-allow-ips '*' (its docs' advice for --uds).
+    log = served_on_unix_socket('--proxy-headers', '--forwarded-allow-ips', '*')
+    try:
+        _, status, body = who_am_i(nginx.port)
+        assert status == 200
+        # nginx's X-Forwarded-For names the host only: uvicorn's client
+        # is then (host, 0).
+        assert body.decode().split() == ['127.0.0.1', '0', 'http', '/who']
+    finally:
+        assert log.stop() == 0, log.text()
+
+
+def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
+    if HAPROXY is None:
+        pytest.skip('haproxy is not installed (apt-get install haproxy; .ci/run does)')
+    log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--proxy-protocol'))
+    proxy = None
+    try:
+        app_port = log.ports(1)[0]
+        port = free_port()
+        (tmp_path / 'haproxy.cfg').write_text(HAPROXY_CONF.format(
+            bind='127.0.0.1:%d' % port, server='127.0.0.1:%d' % app_port))
+        proxy = Proxy([HAPROXY, '-db', '-f', str(tmp_path / 'haproxy.cfg')], port)
+        client_port, status, body = who_am_i(port)
+        assert status == 200
+        assert body.decode().split() == ['127.0.0.1', str(client_port), 'http', '/who']
+    finally:
+        if proxy is not None:
+            proxy.stop()
+        assert log.stop() == 0, log.text()
+
+
+def test_the_docs_show_these_configurations():
+    page = os.path.join(HERE, '..', '..', 'docs', 'ASGI.md')
+    if not os.path.isfile(page):
+        pytest.skip('needs the source tree (docs/ASGI.md)')
+    with open(page) as f:
+        text = f.read()
+    assert '```nginx\n' + DOCS_NGINX + '```' in text
+    assert '```text\n' + DOCS_HAPROXY + '```' in text
