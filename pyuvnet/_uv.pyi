@@ -177,6 +177,7 @@ class ServerSettings:
     incoming_class: Any
     response_class: Any
     unique_headers: Any
+    strict: bool
     @property
     def strs(self) -> list[str]: ...
 

@@ -84,7 +84,7 @@ STUB_TARGETS = {
     ('stream/__init__.pyi', 'module'): ('stream',),
     ('stream/__init__.pyi', 'Readable'): ('EventEmitter', 'Readable'),
     ('stream/__init__.pyi', 'Writable'): ('EventEmitter', 'Writable'),
-    ('stream/__init__.pyi', 'Duplex'): ('EventEmitter', 'Readable', 'Writable', 'Duplex'),
+    ('stream/__init__.pyi', 'Duplex'): ('Duplex',),
     ('fs/__init__.pyi', 'module'): ('fs',),
     ('fs/__init__.pyi', 'ReadStream'): ('ReadStream',),
     ('fs/__init__.pyi', 'WriteStream'): ('WriteStream',),
