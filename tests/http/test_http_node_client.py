@@ -3,7 +3,6 @@ keep-alive Agent reusing one connection, a chunked upload, Expect:
 100-continue, an upgrade, and curl's GET, POST, HEAD and connection
 reuse.  Node reports what it saw as one JSON line."""
 import json
-import os
 import shutil
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 import pyuvnet.http as http
 from pyuvnet import child_process
 from http_server_support import echo_app
-from support import NODE
+from support import NODE, external_env
 
 NODE_CLIENT = r"""
 const http = require('http');
@@ -92,8 +91,7 @@ def test_curl_gets_posts_heads_and_reuses_the_connection(run_loop):
 
     def listening():
         url = 'http://127.0.0.1:%d/' % server.address().port
-        # Without the sanitizers' LD_PRELOAD (make asan): curl is not under test.
-        env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
+        env = external_env()   # curl is not under test
         child = child_process.spawn(CURL, [
             '-sS', '--no-progress-meter', url, '--next', '-d', 'x=1', url, '--next', '-I', url],
             {'env': env})

@@ -4,7 +4,6 @@ Node 20 https server; curl (--cacert) against pyuvnet's https server.
 Each side checks the other's certificate; Node reports what it saw as one
 JSON line."""
 import json
-import os
 import shutil
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 import pyuvnet.https as https
 from pyuvnet import child_process
 from http_server_support import echo_app
-from support import NODE
+from support import NODE, external_env
 
 CURL = shutil.which('curl')
 
@@ -133,8 +132,7 @@ def test_curl_checks_the_certificate_and_reuses_the_tls_connection(run_loop, tls
 
     def listening():
         url = 'https://127.0.0.1:%d/' % server.address().port
-        # Without the sanitizers' LD_PRELOAD (make asan): curl is not under test.
-        env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
+        env = external_env()   # curl is not under test
         child = child_process.spawn(CURL, [
             '-sS', '--no-progress-meter', '--cacert', tls_certs.path('ca.pem'), url,
             '--next', '--cacert', tls_certs.path('ca.pem'), '-d', 'x=1', url], {'env': env})

@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pyuvnet as net
+from support import external_env
 
 CURL = shutil.which('curl')
 NGHTTP = shutil.which('nghttp')
@@ -29,7 +30,7 @@ def echo_stream(stream, headers, flags, raw):
 def run_peer(run_loop, server, argv, timeout=20):
     """Runs ``argv`` beside the loop; once it exits the server closes. Gives
     back (returncode, stdout, stderr); the child is reaped whatever happens."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=external_env())
     try:
         def poll():
             if proc.poll() is not None:

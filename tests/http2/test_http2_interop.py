@@ -188,11 +188,11 @@ def test_pyuvnet_client_talks_to_node_20s_server_over_tls(run_loop, node, tls_ce
 @pytest.mark.skipif(NGHTTPD is None, reason='nghttpd (nghttp2-client) is not installed')
 def test_pyuvnet_client_gets_a_file_from_nghttpd(run_loop, tmp_path):
     import subprocess
-    from support import free_port
+    from support import external_env, free_port
     (tmp_path / 'hello.txt').write_bytes(b'hello from nghttpd\n' * 1000)
     port = free_port()
     proc = subprocess.Popen([NGHTTPD, '--no-tls', '-d', str(tmp_path), str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=external_env())
     try:
         import socket as pysocket
         import time

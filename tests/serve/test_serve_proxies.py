@@ -25,7 +25,7 @@ import pytest
 
 from proxied_apps import stream_bytes
 from serve_support import ServerLog, serve_command
-from support import free_port, recv_all
+from support import external_env, free_port, recv_all
 
 pytestmark = pytest.mark.timeout(180)
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -94,7 +94,7 @@ class Proxy:
     def __init__(self, command, port):
         self.port = port
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, env=external_env())
         deadline = time.monotonic() + 30
         while True:
             try:

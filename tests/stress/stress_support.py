@@ -7,13 +7,6 @@ if MODE not in ('short', 'long'):
     raise RuntimeError('PYUVNET_STRESS is short or long, not %r' % (MODE,))
 
 
-# Under AddressSanitizer (`make asan` preloads libasan) freed memory waits in
-# ASan's quarantine (256 MB by default) before it is reused, so RSS grows
-# with everything freed: an RSS bound there measures the quarantine, not
-# pyuvnet.  The bounds hold in the plain build's stress run (`make stress`).
-RSS_IS_OURS = 'libasan' not in os.environ.get('LD_PRELOAD', '')
-
-
 def scaled(short, long):
     """The figure of the current mode."""
     return long if MODE == 'long' else short

@@ -12,7 +12,7 @@ RSS_BOUND:
 - a server that sends a 1 GiB answer to a 'response' listener that does
   not read it yet (before: 1 GiB in 2.4 s).
 Short mode offers each for a few seconds; long mode (PYUVNET_STRESS=long)
-the issue's full sizes.  Not under ASan (stress_support.RSS_IS_OURS).
+the issue's full sizes.  Not under ASan (support.RSS_IS_OURS).
 """
 import socket
 import subprocess
@@ -22,7 +22,8 @@ import time
 
 import pytest
 
-from stress_support import RSS_IS_OURS, scaled
+from stress_support import scaled
+from support import RSS_IS_OURS
 
 RSS_BOUND = 64 << 20
 

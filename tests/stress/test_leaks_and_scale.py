@@ -5,7 +5,7 @@ Leaks: connect/close cycles, alternating FIN (end) and RST
 plain-socket client process; every cycle counted on both sides. Bounds: the
 fd count ends exactly where it started; RSS ends within RSS_GROWTH_BOUND of
 what it was after a warm-up (not under ASan, whose quarantine keeps what
-is freed: stress_support.RSS_IS_OURS).
+is freed: support.RSS_IS_OURS).
 
 Scale: concurrent idle connections from clients spread over 127.0.0.x
 (10,000 long, or what the fd hard limit leaves room for: both ends are here);
@@ -21,8 +21,8 @@ import textwrap
 import pyuvnet as net
 
 from sequences_support import warm_up_loop
-from stress_support import RSS_IS_OURS, fds_available, raise_fd_limit, scaled
-from support import open_fd_count, rss_bytes
+from stress_support import fds_available, raise_fd_limit, scaled
+from support import RSS_IS_OURS, open_fd_count, rss_bytes
 
 RSS_GROWTH_BOUND = 16 * 2**20
 PER_CONNECTION_BOUND = 24 * 2**10

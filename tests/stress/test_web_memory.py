@@ -16,7 +16,8 @@ import zlib
 
 import pytest
 
-from stress_support import RSS_IS_OURS, scaled
+from stress_support import scaled
+from support import RSS_IS_OURS
 from ws_support import HANDSHAKE, frame, parse_frames, read_head
 
 MIB = 1 << 20

@@ -14,7 +14,7 @@ import pytest
 import pyuvnet as net
 from pyuvnet.ws import WebSocket, WebSocketServer, broadcast
 
-from support import rss_bytes
+from support import RSS_IS_OURS, rss_bytes
 from ws_support import HANDSHAKE, frame, parse_frames, raw_client, read_head
 
 MIB = 1 << 20
@@ -78,7 +78,7 @@ def test_error_closes_free_the_message_without_a_collection(run_loop, attack):
     assert errors == [('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', 1009)] * ROUNDS
     # Held until a collection, each round kept another 16 MiB (80 MiB
     # after the first); freed at once, the first round's heap is reused.
-    assert rss[-1] - rss[0] < 2 * MAX_PAYLOAD, [r // MIB for r in rss]
+    assert rss[-1] - rss[0] < 2 * MAX_PAYLOAD or not RSS_IS_OURS, [r // MIB for r in rss]
 
 
 def test_a_message_sent_again_and_again_to_a_non_reader_is_held_once(run_loop):
@@ -104,7 +104,7 @@ def test_a_message_sent_again_and_again_to_a_non_reader_is_held_once(run_loop):
     finally:
         client.close()
     assert state['buffered'] > sends * len(payload) // 2     # still queued, not sent
-    assert state['growth'] < 24 * MIB, state['growth'] // MIB
+    assert state['growth'] < 24 * MIB or not RSS_IS_OURS, state['growth'] // MIB
 
 
 def _clients(port, count, receive_buffer=4096):
@@ -162,7 +162,7 @@ def test_broadcast_frames_a_message_once_for_every_client(run_loop):
         for sock in socks:
             sock.close()
     assert state['sent'] == count and state['queued'] > count * len(payload) // 2
-    assert state['growth'] < 24 * MIB, state['growth'] // MIB
+    assert state['growth'] < 24 * MIB or not RSS_IS_OURS, state['growth'] // MIB
     assert set(received.values()) == {(b'HTTP/1.1 101 Switching Protocols',
                                        ((2, payload),), len(payload) + 10)}
 
