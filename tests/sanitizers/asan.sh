@@ -9,6 +9,8 @@
 #
 # Usage: tests/sanitizers/asan.sh [pytest arguments for the suite run]
 # PYUVNET_ASAN_STRESS=no leaves the stress run out (CI's time budget).
+# PYUVNET_ASAN_JOBS: the suite's pytest-xdist workers (as make test's
+# TEST_JOBS: one more than the cores, at most 8; 0 runs one process).
 # PYUVNET_ASAN_STAGE=build only builds; =test only tests the last build
 # (CI builds while other work runs, and tests later).
 set -euo pipefail
@@ -88,7 +90,8 @@ echo "asan: the test suite"
 # arriving as two reads; an attempt timing out before the next wins) that
 # the sanitizers' slowdown upsets on a loaded machine.
 status=0
-"$py" -m pytest -q -p no:cacheprovider \
+jobs=${PYUVNET_ASAN_JOBS:-$(n=$(nproc 2>/dev/null || echo 1); n=$((n + 1)); [ $n -gt 8 ] && n=8; echo $n)}
+"$py" -m pytest -q -p no:cacheprovider -n "$jobs" \
     --deselect 'tests/loop/test_aio_bridge.py::test_timers_count_from_when_they_are_set' \
     --deselect tests/net/tcp/test_tcp_read.py::test_once_data_listener_is_called_once \
     --deselect tests/net/autoselectfamily/test_autoselectfamily_timeouts.py::test_a_timed_out_attempt_is_closed_when_the_next_one_wins \
