@@ -9,8 +9,8 @@ from typing_extensions import Self, Unpack
 from .._abort import AbortSignal
 from ..events import EventEmitter
 from .._records import Record
-from ..net._server import Server
-from ..net._socket import Socket
+from .. import Server
+from .. import Socket
 
 __all__ = ['fork', 'spawn', 'ChildProcess', 'exec', 'execFile', 'spawnSync', 'execSync',
            'execFileSync', 'CommandFailedError']

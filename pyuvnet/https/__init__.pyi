@@ -12,7 +12,7 @@ from ..http import (
     IncomingMessage, RequestOptions, ServerResponse,
 )
 from .._records import Record
-from ..net._socket import Socket
+from .. import Socket
 from ..tls._socket import TLSConnectionOptions, TLSSocket
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']

@@ -8,8 +8,8 @@ from typing_extensions import Self, Unpack
 from ..errors import NodeError
 from .._options import OptionSpec
 from .._records import Record
-from ..net._server import Server as _NetServer, ServerOptions
-from ..net._socket import ConnectOptions, Socket
+from .. import Server as _NetServer, ServerOptions
+from .. import ConnectOptions, Socket
 from ._certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID as ERR_TLS_CERT_ALTNAME_INVALID,
     checkServerIdentity as checkServerIdentity,

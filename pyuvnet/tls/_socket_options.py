@@ -7,7 +7,7 @@ import ssl
 
 from .. import _uv, errors
 from .._options import OptionSpec
-from ..net._addresses import isIP
+from .. import isIP
 from ._context import (
     CONTEXT_RULES, ServerNameHook, node_utf8, verify_mode_without_enforcing,
     verify_result_readable, verify_without_enforcing,
