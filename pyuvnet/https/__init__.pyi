@@ -13,7 +13,7 @@ from ..http import (
 )
 from .._records import Record
 from .. import Socket
-from ..tls._socket import TLSConnectionOptions, TLSSocket
+from ..tls import TLSConnectionOptions, TLSSocket
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 

@@ -26,7 +26,7 @@ from ._secure_pair import (
     ERR_TLS_INVALID_CONTEXT as ERR_TLS_INVALID_CONTEXT, SecurePair as SecurePair,
     createSecurePair as createSecurePair,
 )
-from ._socket import TLSConnectionOptions, TLSSocket as TLSSocket
+from ._socket import TLSConnectionOptions as TLSConnectionOptions, TLSSocket as TLSSocket
 from ._x509 import X509Certificate as X509Certificate
 from ._socket_queries import (
     ERR_INVALID_STATE as ERR_INVALID_STATE, ERR_TLS_INVALID_STATE as ERR_TLS_INVALID_STATE,
