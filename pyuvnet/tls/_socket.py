@@ -52,9 +52,10 @@ from .. import Socket
 from .._native_streams import NativeDuplex
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (
-    CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT, own_certificate,
-    peer_chain, tls_error, verify_error_code, verify_result,
+    CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT,
+    tls_error, verify_error_code,
 )
+from ._verification import own_certificate, peer_chain, verify_result
 from ._ocsp import OCSPStapling
 from ._socket_sessions import SessionMethods
 from ._socket_queries import (
