@@ -1,6 +1,9 @@
 # Types of pyuvnet.tls._verification: the peer's verification as Node reads it.
 import ssl
 
+__all__ = ['verify_without_enforcing', 'verify_mode_without_enforcing', 'verify_result_readable',
+           'verify_result', 'peer_chain', 'own_certificate']
+
 def verify_without_enforcing(sslobj: ssl.SSLObject, request: bool = False, require: bool = False) -> None: ...
 def verify_mode_without_enforcing(request: bool = False, require: bool = False) -> int: ...
 def verify_result_readable() -> bool: ...
