@@ -32,6 +32,7 @@ from ._records import Record
 from .net._server import Server
 from .net._socket import Socket, Stream, createConnection
 from .net._async_methods import install as _install_async_methods
+from .stream import _hooks as _stream_hooks
 from .net._connecting import (
     getDefaultAutoSelectFamily, setDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout,
@@ -77,6 +78,16 @@ def __getattr__(name):
 # sock.connected(), async for, async with server...: the asyncio layer's
 # methods, which import asyncio only when called (docs/DESIGN.md).
 _install_async_methods()
+
+
+def _stream_async_layer():
+    from .stream import _async
+    return _async
+
+
+# The stream classes' asyncio layer (async for, async generator stages),
+# imported at its first use: stream's core never imports it.
+_stream_hooks.set_async_layer(_stream_async_layer)
 _add_aliases(globals(), _ALIASES['module'])
 __all__ += [_snake_name(name) for name in _ALIASES['module']]
 # Emitters get EventEmitter's twins too: they inherit its methods from the

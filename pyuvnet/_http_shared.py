@@ -5,7 +5,7 @@ request options a client takes (ws's handshake takes them too), and the
 two facts about a request the app servers read (its connection's ends,
 its target split)."""
 from pyuvnet._options import OptionSpec
-from pyuvnet.net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
 __all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
            'REQUEST_OPTIONS', 'destroy_soon', 'connection_ends', 'split_target']

@@ -13,7 +13,7 @@ from pyuvnet.errors import (
 )
 
 __all__ = [
-    'is_number', 'validate_port', 'validate_number', 'validate_integer',
+    'is_number', 'is_pipe_name', 'validate_port', 'validate_number', 'validate_integer',
     'validate_int32', 'validate_uint32', 'validate_string', 'validate_function',
     'validate_boolean', 'validate_object', 'validate_array', 'validate_one_of',
     'validate_abort_signal', 'MAX_SAFE_INTEGER', 'MIN_SAFE_INTEGER',
@@ -26,6 +26,12 @@ MIN_SAFE_INTEGER = -MAX_SAFE_INTEGER
 def is_number(value):
     """True for an ``int`` or ``float`` that is not a ``bool``."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def is_pipe_name(text):
+    """Node's isPipeName: a string that is not a non-negative number (net's
+    connect() and listen() and tls.connect() read such a string as a path)."""
+    return not js_number(text) >= 0
 
 
 def _is_integral(value):

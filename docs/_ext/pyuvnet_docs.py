@@ -32,7 +32,8 @@ import gen_stubs  # noqa: E402
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import child_process, cluster, dgram, dns, errors, http, http2, https, stream, tls  # noqa: E402
-from pyuvnet.net import _connecting as connecting, _server as server_module  # noqa: E402
+from pyuvnet.net import _connecting as connecting  # noqa: E402
+from pyuvnet import _listening as listening  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import _command as child_process_command  # noqa: E402
 from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
@@ -502,15 +503,15 @@ def _option_specs():
     return {
         'socket': (connecting.SOCKET_RULES, 'SocketOptions'),
         'connect': (connecting.CONNECT_RULES, 'ConnectOptions'),
-        'server': (server_module.SERVER_OPTIONS.rules, 'ServerOptions'),
-        'listen': (server_module.LISTEN_OPTIONS.rules, 'ListenOptions'),
+        'server': (listening.SERVER_OPTIONS.rules, 'ServerOptions'),
+        'listen': (listening.LISTEN_OPTIONS.rules, 'ListenOptions'),
         'spawn': (child_process.SPAWN_OPTIONS.rules, 'SpawnOptions'),
         'fork': (child_process.FORK_OPTIONS.rules, 'ForkOptions'),
         'exec': (child_process_command.EXEC_FILE_OPTIONS.rules, 'ExecOptions'),
         'sync': (child_process_command.SYNC_OPTIONS.rules, 'SyncOptions'),
         'secure-context': (context, 'SecureContextOptions'),
         'tls-connection': (_without(connection, context), 'TLSConnectionOptions'),
-        'tls-server': (_without(tls.SERVER_OPTIONS.rules, server_module.SERVER_OPTIONS.rules,
+        'tls-server': (_without(tls.SERVER_OPTIONS.rules, listening.SERVER_OPTIONS.rules,
                                 context, connection), 'TLSServerOptions'),
         'tls-connect': (_without(tls.TLS_CONNECT_OPTIONS.rules, context, connection),
                         'TLSConnectOptions'),

@@ -7,21 +7,15 @@ from typing import Any, Literal, Protocol, TypedDict, overload
 from typing_extensions import Self, Unpack
 
 from .._abort import AbortSignal
+from .._fork_options import _Serialization, _Stdio, _Strings
 from ..events import EventEmitter
 from .._records import Record
-from ..net._server import Server
-from ..net._socket import Socket
+from .. import Server
+from .. import Socket
 
 __all__ = ['fork', 'spawn', 'ChildProcess', 'exec', 'execFile', 'spawnSync', 'execSync',
            'execFileSync', 'CommandFailedError']
 
-# One stdio entry: a pipe to the parent, the parent's own fd, none, the
-# IPC channel (at most one), or a file descriptor of the parent.
-_StdioEntry = Literal['pipe', 'inherit', 'ignore', 'ipc'] | int | None
-_Stdio = Literal['pipe', 'inherit', 'ignore'] | list[_StdioEntry] | tuple[_StdioEntry, ...]
-# A list or a tuple (what the runtime takes; a str is no list of them).
-_Strings = list[str] | tuple[str, ...]
-_Serialization = Literal['json', 'advanced']
 _SendCallback = Callable[[Exception | None], object]
 _Signal = str | int
 

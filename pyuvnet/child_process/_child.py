@@ -12,11 +12,12 @@ from .. import _validate as validate
 from .._aliases import ALIASES, add_aliases
 from .._options import OptionSpec, normalize_options
 from ..events import EventEmitter
-from ..net._socket import Socket
-from ._ipc_channel import Channel, SERIALIZATIONS
+from .. import Socket
+from .._fork_options import SERIALIZATIONS, refuse_nul, validate_args
+from ._ipc_channel import Channel
 from ._arguments import (
-    env_pairs, normalize_stdio, os_bytes, refuse_nul, shell_command, signal_name, signal_number,
-    validate_args, validate_kill_signal, validate_timeout,
+    env_pairs, normalize_stdio, os_bytes, shell_command, signal_name, signal_number,
+    validate_kill_signal, validate_timeout,
 )
 
 __all__ = ['fork', 'spawn', 'ChildProcess']

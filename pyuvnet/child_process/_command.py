@@ -17,7 +17,8 @@ from .. import errors
 from .. import _encodings as encodings
 from .. import _validate as validate
 from .._options import OptionSpec
-from ._arguments import refuse_nul, validate_kill_signal, validate_timeout
+from .._fork_options import refuse_nul
+from ._arguments import validate_kill_signal, validate_timeout
 from ._child import SPAWN_OPTIONS
 
 DEFAULT_MAX_BUFFER = 1024 * 1024

@@ -31,13 +31,11 @@ import struct
 import warnings
 
 from .. import _uv, errors
-from ..net._server import Server
-from ..net._socket import Socket
+from .. import Server
+from .. import Socket
 from ._ipc_json import JsonCodec
 
-__all__ = ['Channel', 'SERIALIZATIONS']
-
-SERIALIZATIONS = ('json', 'advanced')
+__all__ = ['Channel']
 
 # Node: "if the other end is > 2 reads behind, please stop sending".
 QUEUE_LIMIT = 65536 * 2

@@ -25,7 +25,8 @@ from .. import _uv, errors
 from .. import _encodings as encodings
 from .._options import normalize_options
 from .._records import Record
-from ._arguments import normalize_stdio, shell_command, validate_args
+from .._fork_options import validate_args
+from ._arguments import normalize_stdio, shell_command
 from ._child import spawn
 from ._command import (
     SYNC_OPTIONS, CommandFailedError, RunOptions, split_file_args, validate_command_text,

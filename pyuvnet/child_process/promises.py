@@ -19,7 +19,7 @@ Cancelling the future kills the child (``killSignal``).
 """
 import asyncio
 
-from ..events import _aio as aio
+from .. import _aio_bridge as aio
 from .._records import Record
 from . import _buffered as buffered
 

@@ -5,11 +5,12 @@ from typing import Any, Literal, TypedDict, overload
 
 from typing_extensions import Self, Unpack
 
-from ..child_process import ChildProcess, _Serialization, _Stdio, _Strings
+from .._fork_options import _Serialization, _Stdio, _Strings
+from ..child_process import ChildProcess
 from ..events import EventEmitter
 from .._records import Record
-from ..net._server import Server
-from ..net._socket import Socket
+from .. import Server
+from .. import Socket
 
 __all__ = [
     'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',

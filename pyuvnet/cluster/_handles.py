@@ -4,8 +4,8 @@ worker's first ``queryServer``; ``add(worker, reply)`` answers a worker
 that listens, ``remove(worker)`` is True once no worker is left."""
 from .. import _uv, errors
 from ._messages import send
-from ..net._bound_socket import BoundSocket
-from ..net._server import Server
+from .. import BoundSocket
+from .. import Server
 
 
 def wire_errno(err):

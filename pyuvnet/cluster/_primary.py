@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from .. import _uv, child_process, errors
 from .. import _validate as validate
 from .._aliases import snake_name
-from ..child_process._arguments import validate_args
-from ..child_process._ipc_channel import SERIALIZATIONS
+from .._fork_options import SERIALIZATIONS, validate_args
 from .._records import Record
 from ._handles import RoundRobinHandle, SharedHandle, wire_errno
 from ._messages import is_seq, on_internal, send

@@ -7,9 +7,9 @@ import os
 from collections.abc import Mapping
 
 from .. import _uv, errors
-from ..net import _server as server_module
+from .. import _listening
 from .._aliases import ALIASES, add_aliases
-from ..net._addresses import isIP
+from .. import isIP
 from ..events import EventEmitter
 from .._records import Record
 from ._messages import on_internal, send
@@ -258,7 +258,7 @@ def setup_worker():
     # A 'disconnect' listener keeps the channel (and the worker) alive while
     # the primary is there, as in Node.
     proc.once('disconnect', _on_worker_channel_closed)
-    server_module._cluster_listen = _worker_listen
+    _listening.cluster_listen = _worker_listen
     send(proc, {'act': 'online'})
 
 

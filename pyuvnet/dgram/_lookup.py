@@ -3,7 +3,7 @@ Node's lookup4/lookup6 (``lookup(address or the loopback, 4 or 6, cb)``)
 over ``dns.lookup``'s shape; by default an IP literal answers on the next
 tick, as Node's dns.lookup does, and a name goes to getaddrinfo."""
 from pyuvnet import _uv, errors
-from pyuvnet.net._addresses import isIP
+from pyuvnet import isIP
 
 LOOPBACK = {4: '127.0.0.1', 6: '::1'}
 

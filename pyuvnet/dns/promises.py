@@ -14,7 +14,7 @@ question at once (bad arguments raise there) and returns an
 ``{'hostname', 'service'}``) or rejected with its error. Needs the asyncio
 bridge on the running loop (``aio.attach()`` or ``aio.install()``).
 """
-from ..events import _aio as aio
+from .. import _aio_bridge as aio
 from ._lookup import getDefaultResultOrder, lookup as _lookup, setDefaultResultOrder
 from .._aliases import ALIASES, add_aliases
 from ._resolver import RRTYPES, Resolver as _CallbackResolver

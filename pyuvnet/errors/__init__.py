@@ -25,7 +25,7 @@ from ._system_errors import _describe as _describe_uv
 from ._system_errors import (
     NodeSystemError, SYSTEM_ERROR_CLASSES, uv_err_name, uv_strerror,
     exception_with_host_port, uv_exception_with_host_port, errno_exception,
-    uv_exception, dns_exception,
+    uv_exception, dns_exception, conn_reset_exception,
 )
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
     'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
-    'errno_exception', 'uv_exception', 'dns_exception',
+    'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
     'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',
     'TimeoutOverflowWarning', 'KeepAliveWarning', 'warn_timeout_overflow',
     'ERR_BUFFER_OUT_OF_BOUNDS', 'ERR_SOCKET_BAD_TYPE', 'ERR_SOCKET_ALREADY_BOUND',

@@ -8,7 +8,7 @@ from ._system_errors import (
     exception_with_host_port as exception_with_host_port,
     uv_exception_with_host_port as uv_exception_with_host_port,
     errno_exception as errno_exception, uv_exception as uv_exception,
-    dns_exception as dns_exception,
+    dns_exception as dns_exception, conn_reset_exception as conn_reset_exception,
 )
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
     'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
     'ERR_IP_BLOCKED', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
-    'errno_exception', 'uv_exception', 'dns_exception',
+    'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
     'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE',
     'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK',
     'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',

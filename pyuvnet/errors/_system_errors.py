@@ -21,7 +21,7 @@ from ._node_error import NodeError
 __all__ = [
     'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
-    'errno_exception', 'uv_exception', 'dns_exception',
+    'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
 ]
 
 
@@ -232,6 +232,12 @@ def _system_error(code, message, syscall, **fields):
         if value is not None:
             setattr(err, key, value)
     return err
+
+
+def conn_reset_exception(message):
+    """Node's ConnResetException: an ECONNRESET error with Node's own
+    message and no syscall (a peer that left during a TLS handshake)."""
+    return _system_error(_uv_code('ECONNRESET', -4077), message, None)
 
 
 def _host_port_details(address, port):

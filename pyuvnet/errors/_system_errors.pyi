@@ -5,7 +5,7 @@ from ._node_error import NodeError
 __all__ = [
     'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
-    'errno_exception', 'uv_exception', 'dns_exception',
+    'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
 ]
 
 class NodeSystemError(NodeError):
@@ -31,3 +31,4 @@ def uv_exception_with_host_port(code: int, syscall: str, address: str | None = N
 def errno_exception(code: int, syscall: str, original: str | None = None) -> OSError: ...
 def uv_exception(code: int, syscall: str, path: str | None = None, dest: str | None = None) -> OSError: ...
 def dns_exception(code: int | str, syscall: str, hostname: str | None = None) -> OSError: ...
+def conn_reset_exception(message: str) -> OSError: ...

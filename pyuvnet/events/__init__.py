@@ -2,10 +2,11 @@
 listener limits (docs/api/events.md).
 
 The emitter is a Cython extension (events/_emitter.pyx, with its async
-listeners in events/_emitter_async.pyx); this package also holds what
-waits on emitters: ``_event_wait`` and the asyncio bridge ``_aio``
-(public as ``pyuvnet.aio``), which this face does not import, so that
-``import pyuvnet`` does not import asyncio.
+listeners in events/_emitter_async.pyx).  What waits on emitters lives
+below the families that use it: ``pyuvnet/_event_wait.py`` and the
+asyncio bridge ``pyuvnet/_aio_bridge.py`` (public as ``pyuvnet.aio``),
+which nothing imported by ``import pyuvnet`` imports, so that importing
+pyuvnet does not import asyncio.
 """
 import sys
 import types

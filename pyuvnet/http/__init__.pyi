@@ -8,8 +8,8 @@ from typing_extensions import Self, Unpack
 from ..errors import NodeError
 from ..events import EventEmitter
 from .._records import Record
-from ..net._server import Server as _NetServer, ServerOptions
-from ..net._socket import Socket
+from .. import Server as _NetServer, ServerOptions
+from .. import Socket
 
 __all__ = [
     'createServer', 'Server', 'request', 'get', 'ClientRequest', 'Agent', 'globalAgent',

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from pyuvnet import _uv
 from pyuvnet import _validate as validate
-from pyuvnet.net._socket import Socket as _Socket
+from pyuvnet import Socket as _Socket
 from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet._options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE

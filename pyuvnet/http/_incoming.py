@@ -16,10 +16,10 @@ message.  The head is kept as llhttp gave it (``rawHeaders``); ``headers``,
 Node's rules for duplicates.
 """
 from pyuvnet import _uv
-from pyuvnet.net import _piping as duplex
+from pyuvnet import _native_piping as duplex
 from pyuvnet import _encodings as encodings
 from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet.stream._native import NativeReadable
+from pyuvnet._native_streams import NativeReadable
 
 from ._common import field, listed_field
 

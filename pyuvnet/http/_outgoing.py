@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pyuvnet import _uv
 from pyuvnet import _encodings as encodings
 from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet.stream._native import NativeWritable
+from pyuvnet._native_streams import NativeWritable
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 
 from ._common import (

@@ -30,7 +30,8 @@ from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet._options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS, destroy_soon
-from pyuvnet.net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
+from pyuvnet import Server as _NetServer
+from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
 from ._common import (
     ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, field,

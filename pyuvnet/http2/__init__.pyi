@@ -8,8 +8,8 @@ from typing_extensions import Self, Unpack
 from ..events import EventEmitter
 from ..errors import NodeError
 from .._records import Record
-from ..net._server import Server as _NetServer
-from ..net._socket import Socket
+from .. import Server as _NetServer
+from .. import Socket
 from ..stream import Duplex, Readable
 from ..http import IncomingMessage, ServerResponse
 from ..tls import Server as _TLSServer, TLSSocket

@@ -7,7 +7,8 @@ from .. import createConnection
 from .._options import OptionSpec, normalize_options
 from ..http._server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
-from ..net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
+from .. import Server as _NetServer
+from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._session import ClientHttp2Session, ServerHttp2Session
 

@@ -12,8 +12,8 @@ from ..http import (
     IncomingMessage, RequestOptions, ServerResponse,
 )
 from .._records import Record
-from ..net._socket import Socket
-from ..tls._socket import TLSConnectionOptions, TLSSocket
+from .. import Socket
+from ..tls import TLSConnectionOptions, TLSSocket
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 

@@ -14,7 +14,6 @@ import inspect
 
 from ._server import Server
 from ._socket import Socket
-from ..stream import _hooks as _stream_hooks
 
 __all__ = ['install']
 
@@ -64,16 +63,9 @@ class ServerMethods:
         await self.aclose()
 
 
-def _stream_async_layer():
-    from ..stream import _async
-    return _async
-
-
 def install():
     """Give ``Socket`` and ``Server`` the methods above (idempotent).  Each
-    is shown as the class's own (``Socket.connected``). The stream classes
-    get their asyncio layer (``async for``, async generator stages) too."""
-    _stream_hooks.set_async_layer(_stream_async_layer)
+    is shown as the class's own (``Socket.connected``)."""
     for cls, methods in ((Socket, SocketMethods), (Server, ServerMethods)):
         for name, function in vars(methods).items():
             if inspect.isfunction(function):

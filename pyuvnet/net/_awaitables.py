@@ -4,10 +4,11 @@ server's ``async for`` (``ServerIterator``)."""
 import collections
 
 from .. import errors
-from ..events import _aio as aio
-from ..events._event_wait import EventWait, the_error
+from .. import _aio_bridge as aio
+from .._event_wait import EventWait, the_error
 from .._options import OptionSpec, normalize_options
-from ._server import LISTEN_OPTIONS, SERVER_OPTIONS, Server
+from .._listening import LISTEN_OPTIONS, SERVER_OPTIONS
+from ._server import Server
 from ._socket import createConnection
 from ._connecting import normalize_connect_args
 from .._validate import validate_abort_signal

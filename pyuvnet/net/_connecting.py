@@ -28,7 +28,7 @@ from .. import _validate as validate
 
 __all__ = [
     'SOCKET_RULES', 'CONNECT_RULES', 'CREATE_CONNECTION_OPTIONS',
-    'normalize_connect_args', 'is_pipe_name', 'plan_tcp_connect', 'ConnectPlan',
+    'normalize_connect_args', 'plan_tcp_connect', 'ConnectPlan',
     'interleave_families', 'defaults',
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
     'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
@@ -83,7 +83,7 @@ def normalize_connect_args(args, kwargs):
         options = normalize_options(None, kwargs, CREATE_CONNECTION_OPTIONS)
     elif isinstance(args[0], dict):
         options = normalize_options(args[0], kwargs, CREATE_CONNECTION_OPTIONS)
-    elif isinstance(args[0], str) and is_pipe_name(args[0]):
+    elif isinstance(args[0], str) and validate.is_pipe_name(args[0]):
         options = {'path': args[0]}
     else:
         # The port is checked as options.port is (a bool is a type error).
@@ -94,11 +94,6 @@ def normalize_connect_args(args, kwargs):
     if 'path' not in options and options.get('port') is None:
         raise errors.ERR_MISSING_ARGS(['options', 'port', 'path'])
     return options, listener
-
-
-def is_pipe_name(text):
-    """Node's isPipeName: a string that is not a non-negative number."""
-    return not validate.js_number(text) >= 0
 
 
 def _is_ip(host):

@@ -9,7 +9,7 @@ from .. import _uv
 
 __all__ = [
     'SOCKET_RULES', 'CONNECT_RULES', 'CREATE_CONNECTION_OPTIONS',
-    'normalize_connect_args', 'is_pipe_name', 'plan_tcp_connect', 'ConnectPlan',
+    'normalize_connect_args', 'plan_tcp_connect', 'ConnectPlan',
     'interleave_families', 'defaults',
     'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
     'getDefaultAutoSelectFamilyAttemptTimeout', 'setDefaultAutoSelectFamilyAttemptTimeout',
@@ -24,7 +24,6 @@ CREATE_CONNECTION_OPTIONS: object
 
 def normalize_connect_args(args: tuple[object, ...] | list[object],
                            kwargs: dict[str, object]) -> tuple[dict[str, object], _Done | None]: ...
-def is_pipe_name(text: object) -> bool: ...
 def plan_tcp_connect(sock: _uv.Stream, options: dict[str, object]) -> ConnectPlan: ...
 
 class ConnectPlan:

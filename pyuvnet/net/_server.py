@@ -14,34 +14,14 @@ from .. import _validate as validate
 from ._addresses import isIP
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
-from .._options import OptionSpec, normalize_options
+from .._options import normalize_options
+from .. import _listening
+from .._listening import SERVER_OPTIONS, backlog_arg, is_fd, normalize_listen_args
 from .._records import Record
 from .._handle_refs import HandleRefs
-from ._connecting import is_pipe_name
 from ._socket import Socket
 
-SERVER_OPTIONS = OptionSpec({
-    'allowHalfOpen': 'boolean', 'pauseOnConnect': 'boolean',
-    # Node takes these two for their truth (Boolean()): 1 and 'true' are on.
-    'noDelay': 'any', 'keepAlive': 'any',
-    'keepAliveInitialDelay': 'number', 'highWaterMark': 'number',
-    'blockList': 'object',
-})
-
-LISTEN_OPTIONS = OptionSpec({
-    # port, host and path are checked by listen() itself, as Node does.
-    'port': 'any', 'host': 'any', 'path': 'any',
-    'backlog': 'number', 'exclusive': 'boolean', 'readableAll': 'boolean',
-    'writableAll': 'boolean', 'ipv6Only': 'boolean', 'reusePort': 'boolean',
-    'signal': 'object', 'fd': 'integer', 'handle': 'object',
-})
-
 DEFAULT_BACKLOG = 511
-
-# Set by pyuvnet.cluster in a cluster worker: a TCP listen() that is not
-# exclusive asks the primary (Node's listenInCluster); called as
-# _cluster_listen(server, address, port, backlog, options).
-_cluster_listen = None
 
 _EINVAL = -22
 _EAFNOSUPPORT = -97
@@ -102,7 +82,7 @@ class Server(_uv.ServerCore, HandleRefs):
             else:
                 signal.addEventListener('abort', lambda *_: self.close(), {'once': True})
         # As Node's `backlog || 511`, as an int libuv takes.
-        backlog = _backlog_arg(options.get('backlog')) or DEFAULT_BACKLOG
+        backlog = backlog_arg(options.get('backlog')) or DEFAULT_BACKLOG
         # Node's precedence: a handle or fd, then a port, then a path.
         if 'fd' in options or 'handle' in options:
             self._listen_handle(options, backlog)
@@ -132,8 +112,8 @@ class Server(_uv.ServerCore, HandleRefs):
         self._bind_and_listen(found[0][0], port, backlog, options)
 
     def _listen_any(self, port, backlog, options):
-        if _cluster_listen is not None and not options.get('exclusive'):
-            _cluster_listen(self, None, port, backlog, options)
+        if _listening.cluster_listen is not None and not options.get('exclusive'):
+            _listening.cluster_listen(self, None, port, backlog, options)
             return
         # As Node: all interfaces over IPv6 ('::', which also takes IPv4 on
         # most systems), or 0.0.0.0 where IPv6 is unavailable.
@@ -143,8 +123,8 @@ class Server(_uv.ServerCore, HandleRefs):
         self._after_listen(status, '::', port)
 
     def _bind_and_listen(self, host, port, backlog, options):
-        if _cluster_listen is not None and not options.get('exclusive'):
-            _cluster_listen(self, host, port, backlog, options)
+        if _listening.cluster_listen is not None and not options.get('exclusive'):
+            _listening.cluster_listen(self, host, port, backlog, options)
             return
         status = self._open_listener(host, port, backlog, options)
         self._after_listen(status, host, port)
@@ -326,7 +306,7 @@ def _handle_fd(handle):
     """(fd, owned) to listen on for each of Node's handle forms.  pyuvnet
     objects and Python sockets keep their own fd, so the server gets a
     duplicate it owns; a bare ``fd`` is taken over as Node does."""
-    if _is_fd(handle):
+    if is_fd(handle):
         return handle, False
     if isinstance(handle, BoundSocket):
         return handle._adopt(), True       # adoption: the server owns the socket now
@@ -337,88 +317,8 @@ def _handle_fd(handle):
         if fd >= 0:
             return os.dup(fd), True
     fd = getattr(handle, 'fd', None)
-    if _is_fd(fd):
+    if is_fd(fd):
         return fd, False
     if callable(getattr(handle, 'fileno', None)):
         return os.dup(handle.fileno()), True
     raise errors.ERR_INVALID_ARG_VALUE('options', handle, 'must have the property "port" or "path"')
-
-
-def _is_fd(value):
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def normalize_listen_args(args, kwargs):
-    """Node's listen() argument forms: (options dict, callback)."""
-    args = list(args)
-    callback = None
-    if args and callable(args[-1]):
-        callback = args.pop()
-    if not args:
-        return normalize_options(None, kwargs, LISTEN_OPTIONS), callback
-    first = args[0]
-    if isinstance(first, dict):
-        return _normalize_listen_options(first, kwargs), callback
-    options = normalize_options(None, kwargs, LISTEN_OPTIONS)
-    if isinstance(first, bool):
-        raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
-    if isinstance(first, str) and is_pipe_name(first):
-        options['path'] = first
-    elif first is None or isinstance(first, (int, float, str)):
-        if first is not None:
-            options['port'] = first
-        # As Node: only a string is a host; anything else there may be
-        # the backlog (listen(port, 127) listens on every address).
-        if len(args) > 1 and isinstance(args[1], str):
-            options['host'] = args[1]
-    else:
-        options['handle'] = first
-    # Node's backlogFromArgs: the first of the 2nd and 3rd arguments that
-    # is a positive number; anything else leaves the default.
-    backlog = _backlog_arg(args[1] if len(args) > 1 else None) or \
-        _backlog_arg(args[2] if len(args) > 2 else None)
-    if backlog:
-        options['backlog'] = backlog
-    return options, callback
-
-
-def _normalize_listen_options(first, kwargs):
-    """listen(options): Node's checks, in Node's order."""
-    options = normalize_options(first, kwargs, LISTEN_OPTIONS)
-    if 'fd' in options and not _is_fd(options['fd']):
-        del options['fd']
-    if 'port' in first and first['port'] is None:
-        # Node: an explicit undefined port means "any port".
-        options['port'] = 0
-    if 'fd' in options or 'handle' in options:
-        return options
-    port = options.get('port')
-    if port is not None and (isinstance(port, str) or validate.is_number(port)):
-        host = options.get('host')
-        if host is not None and not isinstance(host, str):
-            raise errors.ERR_INVALID_ARG_TYPE('hostname', 'string', host)
-        if not host:
-            options.pop('host', None)
-        options.pop('path', None)
-        return options
-    options.pop('port', None)
-    path = options.get('path')
-    if isinstance(path, str) and path and is_pipe_name(path):
-        return options
-    if 'port' in first or 'path' in first:
-        raise errors.ERR_INVALID_ARG_VALUE('options', first)
-    raise errors.ERR_INVALID_ARG_VALUE('options', first, 'must have the property "port" or "path"')
-
-
-def _backlog_arg(value):
-    """Node's toNumber(): Number(value) when it is >= 0, else None (an
-    int for libuv, at most the largest int32)."""
-    if isinstance(value, str):
-        number = validate.js_number(value)
-    elif isinstance(value, (int, float)):
-        number = value
-    else:
-        return None
-    if not number >= 0:
-        return None
-    return int(min(number, 2 ** 31 - 1))

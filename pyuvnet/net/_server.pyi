@@ -74,7 +74,6 @@ class ListenOptions(TypedDict, total=False):
     # END snake_case twins
 
 SERVER_OPTIONS: Any   # an OptionSpec (pyuvnet._aliases), whose .rules http and tls extend
-LISTEN_OPTIONS: object
 DEFAULT_BACKLOG: int
 
 class _Connections(Protocol):

@@ -25,11 +25,11 @@ import errno as _errno
 
 from .. import _uv, errors
 from . import _connecting as connecting
-from . import _piping as duplex
+from .. import _native_piping as duplex
 from .. import _encodings as encodings
 from . import _tcp_options as tcp_options
 from ..events import _on_method
-from ..stream._native import NativeDuplex
+from .._native_streams import NativeDuplex
 from ._idle_timeout import IdleTimeout, check_timeout
 from .._options import OptionSpec, normalize_options
 from ._blocklist import BlockList

@@ -10,7 +10,7 @@ from .._abort import AbortSignal
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
 from .._records import Record
-from ..stream._native import NativeDuplex
+from .._native_streams import NativeDuplex
 
 _Buffer = bytearray | memoryview
 _Data = bytes | bytearray | memoryview | str
@@ -86,7 +86,7 @@ class _AcceptingServer(Protocol):
     def getConnections(self, callback: Callable[[Exception | None, int], object]) -> object: ...
     def close(self, callback: Callable[..., object] | None = None) -> object: ...
 
-# A stream.Duplex whose C base comes first (stream/_native.py): its own
+# A stream.Duplex whose C base comes first (pyuvnet/_native_streams.py): its own
 # methods win, as Node's socket methods, so where they differ from
 # Duplex's the override is marked: write(data, ...) and end() with Node's
 # socket signatures (end's callback takes no argument), destroy() without

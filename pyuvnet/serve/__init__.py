@@ -19,7 +19,7 @@ import sys
 from pyuvnet import cluster
 
 from ._checks import BadOption, check_address_free, check_options
-from ._config import Config, ConfigError
+from .._app_config import Config, ConfigError
 from ._flags import config_of, parser
 from ._run import say, serve
 from ._supervisor import Supervisor, needs_supervisor

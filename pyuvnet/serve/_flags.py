@@ -4,7 +4,7 @@ and pyuvnet's ``--proxy-protocol``; and the Config it makes."""
 import argparse
 import ssl
 
-from ._config import Config, ConfigError, LOG_LEVELS
+from .._app_config import Config, ConfigError, LOG_LEVELS
 
 __all__ = ['parser', 'config_of', 'version_line']
 

@@ -8,7 +8,7 @@ import sys
 
 from pyuvnet import aio, asgi, cluster, wsgi
 
-from ._config import ConfigError
+from .._app_config import ConfigError
 from ._worker_side import boot_failed, start_duties
 
 __all__ = ['serve', 'say']

@@ -3,7 +3,7 @@
 The core (Readable, pipeline, Readable.from) never imports asyncio or the
 bridge (tests/project/test_layers.py); what needs them (async iteration,
 async generators as sources and pipeline stages, coroutines as the last
-stage) is in ``pyuvnet.stream._async``, which ``pyuvnet.net._async_methods``
+stage) is in ``pyuvnet.stream._async``, which ``pyuvnet/__init__.py``
 registers here when pyuvnet is imported, without importing it.
 """
 

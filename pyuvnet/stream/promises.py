@@ -10,7 +10,7 @@ finished() as asyncio awaitables, under the asyncio bridge
 """
 from collections.abc import Mapping
 
-from ..events import _aio as aio
+from .. import _aio_bridge as aio
 from .._options import OptionSpec, normalize_options
 from .. import errors
 from ._finished import finished as _finished

@@ -21,9 +21,9 @@ from .. import _uv, createConnection as _create_connection, errors
 from .. import _validate as validate
 from .._aliases import ALIASES, add_aliases, snake_name
 from .._options import OptionSpec, normalize_options
-from ..net._server import Server as _NetServer, SERVER_OPTIONS as _NET_SERVER_OPTIONS
-from ..net._addresses import isIP as _is_ip
-from ..net._connecting import is_pipe_name
+from .. import Server as _NetServer
+from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .. import isIP as _is_ip
 from ._certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,
 )
@@ -237,7 +237,7 @@ def connect(*args, **kwargs):
     tls_opts = normalize_options({k: v for k, v in merged.items() if k in _TLS_CONNECT_KEYS},
                                  {}, TLS_CONNECT_OPTIONS)
     net_opts = {k: v for k, v in merged.items() if k not in _TLS_CONNECT_KEYS}
-    if args and isinstance(args[0], str) and is_pipe_name(args[0]):
+    if args and isinstance(args[0], str) and validate.is_pipe_name(args[0]):
         net_opts.setdefault('path', args[0])     # tls.connect(path[, options][, cb])
     elif args:
         net_opts.setdefault('port', args[0])

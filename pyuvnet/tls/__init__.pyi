@@ -8,8 +8,8 @@ from typing_extensions import Self, Unpack
 from ..errors import NodeError
 from .._options import OptionSpec
 from .._records import Record
-from ..net._server import Server as _NetServer, ServerOptions
-from ..net._socket import ConnectOptions, Socket
+from .. import Server as _NetServer, ServerOptions
+from .. import ConnectOptions, Socket
 from ._certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID as ERR_TLS_CERT_ALTNAME_INVALID,
     checkServerIdentity as checkServerIdentity,
@@ -26,7 +26,7 @@ from ._secure_pair import (
     ERR_TLS_INVALID_CONTEXT as ERR_TLS_INVALID_CONTEXT, SecurePair as SecurePair,
     createSecurePair as createSecurePair,
 )
-from ._socket import TLSConnectionOptions, TLSSocket as TLSSocket
+from ._socket import TLSConnectionOptions as TLSConnectionOptions, TLSSocket as TLSSocket
 from ._x509 import X509Certificate as X509Certificate
 from ._socket_queries import (
     ERR_INVALID_STATE as ERR_INVALID_STATE, ERR_TLS_INVALID_STATE as ERR_TLS_INVALID_STATE,

@@ -20,7 +20,7 @@ later (tls_context.ServerNameHook): the SNI answer comes first, then
 'OCSPRequest' for the chosen context's certificate.
 
 Where OpenSSL cannot be reached from this Python (see
-tls_context.verify_result_readable), ``requestOCSP`` raises
+tls/_verification.py's verify_result_readable), ``requestOCSP`` raises
 ERR_FEATURE_UNAVAILABLE_ON_PLATFORM and 'OCSPRequest' is never emitted."""
 import ssl
 

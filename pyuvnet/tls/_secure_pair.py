@@ -14,7 +14,7 @@ import warnings
 from .. import errors
 from .._aliases import ALIASES, add_aliases
 from ..events import EventEmitter
-from ..net._socket import Socket
+from .. import Socket
 from ._context import SecureContext
 from ._socket import TLSSocket
 

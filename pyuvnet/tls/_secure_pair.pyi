@@ -7,7 +7,7 @@ from typing_extensions import Self, Unpack
 
 from ..errors import NodeError
 from ..events import EventEmitter
-from ..net._socket import Socket
+from .. import Socket
 from ._context import SecureContext
 from ._socket import TLSSocket
 

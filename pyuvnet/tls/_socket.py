@@ -43,19 +43,19 @@ import ssl
 
 from .. import _uv, errors
 from .. import _encodings as encodings
-from ..errors import _system_errors as system_errors
 from .. import _validate as validate
 from .._aliases import ALIASES, add_aliases
 from .._options import normalize_options
 from .._records import Record
 from ..events import EventEmitter
-from ..net._socket import Socket
-from ..stream._native import NativeDuplex
+from .. import Socket
+from .._native_streams import NativeDuplex
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (
-    CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT, own_certificate,
-    peer_chain, tls_error, verify_error_code, verify_result,
+    CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT,
+    tls_error, verify_error_code,
 )
+from ._verification import own_certificate, peer_chain, verify_result
 from ._ocsp import OCSPStapling
 from ._socket_sessions import SessionMethods
 from ._socket_queries import (
@@ -512,10 +512,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
             'server' if self._is_server else 'client', self.getProtocol() or 'handshaking')
 
 
-# libuv's code is -errno on unix.
-_ECONNRESET = -_errno.ECONNRESET
-
-
 def _all_of(callbacks):
     """One write callback that runs ``callbacks`` in order."""
     def run(err=None):
@@ -526,8 +522,7 @@ def _all_of(callbacks):
 
 def _hang_up(is_server):
     """Node's ECONNRESET for a peer that left during the handshake."""
-    return system_errors._system_error(_ECONNRESET, _SERVER_HANG_UP if is_server else _CLIENT_HANG_UP,
-                                None)
+    return errors.conn_reset_exception(_SERVER_HANG_UP if is_server else _CLIENT_HANG_UP)
 
 
 add_aliases(TLSSocket, ALIASES['EventEmitter'] + ALIASES['TLSSocket'])

@@ -8,9 +8,9 @@ from typing_extensions import Self, Unpack
 from .. import _uv
 from ..events import EventEmitter
 from .._records import Record
-from ..stream._native import NativeDuplex
+from .._native_streams import NativeDuplex
 from ._x509 import X509Certificate
-from ..net._socket import Socket
+from .. import Socket
 from ._context import SecureContext, SecureContextOptions
 from ._socket_options import (
     CONNECTION_RULES as CONNECTION_RULES, TLS_SOCKET_OPTIONS as TLS_SOCKET_OPTIONS,
@@ -57,7 +57,7 @@ class TLSSocketOptions(TLSConnectionOptions, total=False):
     is_server: bool | None
     # END snake_case twins
 
-# A stream.Duplex whose C base comes first (stream/_native.py): its own
+# A stream.Duplex whose C base comes first (pyuvnet/_native_streams.py): its own
 # methods win, as Node's socket methods, so where they differ from
 # Duplex's the override is marked: write(data, ...) and end() with Node's
 # socket signatures (end's callback takes no argument), destroy() without

@@ -7,10 +7,10 @@ import ssl
 
 from .. import _uv, errors
 from .._options import OptionSpec
-from ..net._addresses import isIP
-from ._context import (
-    CONTEXT_RULES, ServerNameHook, node_utf8, verify_mode_without_enforcing,
-    verify_result_readable, verify_without_enforcing,
+from .. import isIP
+from ._context import CONTEXT_RULES, ServerNameHook, node_utf8
+from ._verification import (
+    verify_mode_without_enforcing, verify_result_readable, verify_without_enforcing,
 )
 from ._keys import must_be_a_buffer
 from ._socket_queries import require_sessions

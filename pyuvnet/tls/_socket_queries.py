@@ -5,14 +5,15 @@ ticket, the key exchange's key, the shared signature algorithms, RFC
 and the certificates as X509Certificate objects.
 
 Where OpenSSL cannot be reached from this Python (no proven SSL*, see
-tls_context.verify_result_readable), each raises
+tls/_verification.py's verify_result_readable), each raises
 ERR_FEATURE_UNAVAILABLE_ON_PLATFORM."""
 import ssl
 
 from .. import _uv, errors
 from .. import _validate as validate
 from .._records import Record
-from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, verify_result_readable
+from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM
+from ._verification import verify_result_readable
 from ._x509 import X509Certificate, peer_certificates
 
 

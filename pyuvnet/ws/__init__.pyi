@@ -7,7 +7,7 @@ from typing_extensions import Self, Unpack
 
 from ..events import EventEmitter
 from ..http import ClientRequest, IncomingMessage, Server as _HTTPServer
-from ..net._socket import Socket
+from .. import Socket
 from ..stream import Duplex
 
 __all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError',

@@ -15,7 +15,7 @@ import logging
 
 from pyuvnet import https
 from pyuvnet import _validate as validate
-from pyuvnet.asgi._server import (
+from pyuvnet._app_server import (
     CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
     server_options, take_proxy_protocol,
 )

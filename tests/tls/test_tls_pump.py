@@ -16,7 +16,7 @@ import pytest
 import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import _uv
-from pyuvnet.tls import _context as tls_context, _session_events as tls_session
+from pyuvnet.tls import _context as tls_context, _session_events as tls_session, _verification
 from support import event_names, record_events
 
 
@@ -38,12 +38,12 @@ def test_established_stream_runs_no_pyuvnet_python_per_chunk(tls_server, tls_cer
     whose 'data' listener is its own write (both C), fed 4 MiB in 16 KiB
     writes after a first echoed byte (both handshakes are over), enters
     no Python function of tls/_socket.py / tls/_socket_options.py /
-    tls/_context.py / net/_socket.py for any chunk while the bytes flow."""
+    tls/_context.py / tls/_verification.py / net/_socket.py for any chunk while the bytes flow."""
     total = 4 * 1024 * 1024
     block = b'x' * 16384
     server, port = tls_server(lambda s: s.on('data', s.write))
     counts, profile = _python_frames_in(('tls/_socket.py', 'tls/_socket_options.py', 'tls/_context.py',
-                                         'net/_socket.py'))
+                                         'tls/_verification.py', 'net/_socket.py'))
     received = []
     client = tls.connect(port, '127.0.0.1', {'ca': tls_certs.ca})
 
@@ -120,8 +120,8 @@ def test_a_server_connection_lives_and_dies_without_python_tls_frames(
             s.on('close', lambda _: server.close())
     server, port = tls_server(on_secure)
     counts, profile = _python_frames_in(('tls/__init__.py', 'tls/_socket.py', 'tls/_socket_options.py',
-                                         'tls/_context.py', 'tls/_certificates.py', 'tls/_session_events.py',
-                                         '/ssl.py'))
+                                         'tls/_context.py', 'tls/_verification.py', 'tls/_certificates.py',
+                                         'tls/_session_events.py', '/ssl.py'))
     thread, failures = _blocking_clients(port, tls_certs.ca, count)
     sys.setprofile(profile)
     try:
@@ -211,10 +211,10 @@ def test_unprovable_pointer_falls_back_to_cert_required_with_a_warning(
     with an 'error' then 'close', and a RuntimeWarning says why the codes
     may differ from Node's."""
     monkeypatch.setattr(_uv, 'tls_ssl_pointer_proven', lambda sslobj: False)
-    monkeypatch.setattr(tls_context, '_readable', None)
+    monkeypatch.setattr(_verification, '_readable', None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        assert tls_context.verify_result_readable() is False
+        assert _verification.verify_result_readable() is False
     assert [w.category for w in caught] == [RuntimeWarning]
     server, port = tls_server(key=tls_certs.self_key, cert=tls_certs.self_cert)
     server.on('tlsClientError', lambda err, s: None)

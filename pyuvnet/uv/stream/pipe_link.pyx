@@ -4,7 +4,7 @@
 # listener is a PipeLink hands it each chunk without a call (Stream.deliver),
 # and a Stream destination's write is StreamWrites.write_bytes; only
 # 'drain' and 'end' (once per pause, once per pipe) are calls.  Node's
-# semantics are net/_piping.py's (pipe(), unpipe(), 'pipe' / 'unpipe').
+# semantics are pyuvnet/_native_piping.py's (pipe(), unpipe(), 'pipe' / 'unpipe').
 #
 # Write-through: while the destination has nothing queued or in flight, a read
 # goes to the destination's kernel straight from libuv's read buffer, without

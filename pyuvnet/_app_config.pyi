@@ -1,4 +1,4 @@
-# Types of pyuvnet.serve's Config (pyuvnet/serve/_config.py).
+# Types of pyuvnet.serve's Config (pyuvnet/_app_config.py).
 import logging
 from typing import Any
 

@@ -1,7 +1,8 @@
 """One server's configuration: ``Config``, built once from the command line
 (``pyuvnet serve``) or from ``pyuvnet.serve.run(app, **options)``, and read
 whole by every layer: the process supervisor, the server's life (``_run``)
-and the ASGI or WSGI server and its C request handler.
+and the ASGI or WSGI server and its C request handler.  It lives below
+them all (pyuvnet.serve re-exports it) since asgi and wsgi read it too.
 
 Its attributes are uvicorn.Config's parameters, with uvicorn 0.54's
 defaults and meanings, plus gunicorn's ``threads`` and ``timeout`` and
@@ -34,9 +35,9 @@ LOGGING_CONFIG = {
     'version': 1,
     'disable_existing_loggers': False,
     'formatters': {
-        'default': {'()': 'pyuvnet.serve._config.DefaultFormatter',
+        'default': {'()': 'pyuvnet._app_config.DefaultFormatter',
                     'fmt': '%(levelprefix)s %(message)s', 'use_colors': None},
-        'access': {'()': 'pyuvnet.serve._config.AccessFormatter',
+        'access': {'()': 'pyuvnet._app_config.AccessFormatter',
                    'fmt': '%(levelprefix)s %(client_addr)s - "%(request_line)s" %(status_code)s'},
     },
     'handlers': {

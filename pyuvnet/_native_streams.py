@@ -16,10 +16,8 @@ and Readable's and Writable's properties over ``_readableState`` and
 ``_writableState`` (readableAborted, readableObjectMode, ...), which this
 object does not have.
 """
-from ..events import EventEmitter
-from ._duplex import Duplex
-from ._readable import Readable
-from ._writable import Writable
+from .events import EventEmitter
+from .stream import Duplex, Readable, Writable
 
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
 

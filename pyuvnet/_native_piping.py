@@ -1,7 +1,8 @@
-"""The Duplex parts of a Socket that are not its connection state: pipe()
-and unpipe() with backpressure, and Node's onread static-buffer reader."""
-from .. import _uv, errors
-from .. import _validate as validate
+"""pipe() and unpipe() with backpressure for pyuvnet's C streams (a
+Socket, an HTTP IncomingMessage), over the C PipeLink, and Node's onread
+static-buffer reader: below net and http, which both pipe this way."""
+from . import _uv, errors
+from . import _validate as validate
 
 __all__ = ['pipe', 'unpipe', 'onread_reader']
 

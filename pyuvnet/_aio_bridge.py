@@ -6,9 +6,9 @@ import asyncio
 import collections
 import threading
 
-from .. import errors
-from . import _emitter
-from .._uv import get_loop, setInterval
+from . import errors
+from .events import _emitter
+from ._uv import get_loop, setInterval
 from ._event_wait import EventWait, the_error
 
 __all__ = [

@@ -4,9 +4,8 @@ from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any
 
-from .. import _uv, errors
-from ..net._server import Server
-from ..net._socket import Socket
+from . import _uv, errors
+from . import Server, Socket
 
 __all__ = [
     'Bridge', 'install', 'uninstall', 'installed', 'attach', 'run',

@@ -1,6 +1,6 @@
-# Types of pyuvnet.stream._native: the stream bases of pyuvnet's C streams,
+# Types of pyuvnet._native_streams: the stream bases of pyuvnet's C streams,
 # whose state properties are read-only (the C base's).
-from . import Duplex, Readable, Writable
+from .stream import Duplex, Readable, Writable
 
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
 

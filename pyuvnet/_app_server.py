@@ -1,0 +1,155 @@
+"""What the app servers (pyuvnet.asgi, pyuvnet.wsgi) share, below both: the
+options they add to https.createServer()'s, their Config, the asyncio loop
+their apps run on, the PROXY protocol, the 'clientError' answer, 'close'
+held until the app's work is done, and createServer()'s choice of http or
+https."""
+import asyncio
+
+from pyuvnet import _uv, _validate, aio, https, tls
+from pyuvnet._options import OptionSpec, normalize_options
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
+from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, destroy_soon
+from pyuvnet._listening import SERVER_OPTIONS as _NET_OPTIONS
+from pyuvnet._proxy_protocol import read_proxy_headers
+
+__all__ = ['ClosesAfterWork', 'answer_client_error', 'config_of', 'take_proxy_protocol',
+           'make_server', 'server_options', 'CONFIG_RULES', 'asyncio_loop']
+
+
+def server_options(extra):
+    """https.createServer()'s option rules (http's and TLS's) plus ``extra``.
+    (The stubs type SERVER_OPTIONS as a bare object: read through getattr.)"""
+    return OptionSpec(dict(getattr(https, 'SERVER_OPTIONS').rules, **extra))
+
+
+# What the ASGI and WSGI servers add to http.createServer's options: a
+# Config (pyuvnet/_app_config.py) whole, or its settings one by one.
+CONFIG_RULES = {
+    'config': 'object', 'rootPath': 'string', 'accessLog': 'boolean',
+    'proxyHeaders': 'boolean', 'forwardedAllowIps': ('string', 'object'),
+    'serverHeader': 'boolean', 'dateHeader': 'boolean', 'headers': 'object',
+    'limitConcurrency': 'integer', 'proxyProtocol': 'boolean',
+    'wsMaxSize': 'integer', 'wsMaxQueue': 'integer', 'wsPingInterval': ('number', 'object'),
+    'wsPingTimeout': ('number', 'object'), 'wsPerMessageDeflate': 'boolean',
+}
+# The TLS options: any of them makes the server an https.Server.
+_TLS_ONLY = frozenset(getattr(tls, 'SERVER_OPTIONS').rules) - frozenset(_NET_OPTIONS.rules)
+
+
+def asyncio_loop():
+    """The asyncio loop the app will run on, with pyuvnet.aio's bridge
+    installed on it: the running one, else the one the bridge is installed
+    on, else (a program that calls ``net.run()``) an asyncio loop of
+    pyuvnet's own, which ``net.run()`` then runs, driving pyuvnet's."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        bridge = aio.installed()
+        if bridge is None:
+            bridge = aio.install(asyncio.new_event_loop())
+            bridge.own_loop = True
+            _uv._set_run_driver(_run_own_loop)
+        return bridge.loop
+    aio.install(loop)
+    return loop
+
+
+def _run_own_loop():
+    """net.run() with an asyncio loop of asyncio_loop()'s own: it runs
+    until pyuvnet's loop is idle and the app's tasks are done (the
+    lifespan shutdown, a request finishing).  False when there is none to
+    run (net.run() then runs pyuvnet's loop alone)."""
+    bridge = aio.installed()
+    if bridge is None or not getattr(bridge, 'own_loop', False) or bridge.loop.is_running():
+        return False
+    loop = bridge.loop
+    while True:
+        loop.run_until_complete(aio.run())
+        pending = asyncio.all_tasks(loop)
+        if not pending:
+            return True
+        loop.run_until_complete(asyncio.wait(pending))
+
+
+def config_of(opts):
+    """The server's Config: the one given as ``config``, else one of the
+    options given one by one (uvicorn's defaults, but no Server header:
+    a program's server is Node's, which sends none)."""
+    config = opts.get('config')
+    if config is not None:
+        return config
+    from pyuvnet._app_config import Config
+    if 'threads' in opts:
+        _validate.validate_integer(opts['threads'], 'options.threads', 0)
+    settings = {name: opts[name] for name in CONFIG_RULES if name in opts}
+    settings.setdefault('serverHeader', False)
+    for name in ('lifespan', 'threads'):
+        if name in opts:
+            settings[name] = opts[name]
+    return Config(None, **settings)
+
+
+def take_proxy_protocol(server, config):
+    """With ``config.proxy_protocol``, ``server``'s connections read a
+    PROXY header first (pyuvnet/_proxy_protocol.py)."""
+    if not config.proxy_protocol:
+        return
+    if server._scheme == 'https':
+        raise ERR_INVALID_ARG_VALUE('options.proxyProtocol', True,
+                                    'is not served with TLS (terminate TLS at the balancer)')
+    # The listener that makes a connection's HTTP state (a ServerExchange).
+    http_listener, = [listener for listener in server.listeners('connection')
+                      if isinstance(getattr(listener, 'func', None), type)
+                      and issubclass(listener.func, _uv.ServerExchange)]
+    read_proxy_headers(server, http_listener)
+
+
+def answer_client_error(server, error, socket):
+    """The ASGI and WSGI servers' 'clientError': Node's answer (400, 408,
+    413 or 431, then the end), except for bytes after a Connection: close
+    request while its answer is under way: as uvicorn, the requests before
+    it are answered and the rest is dropped (Node, whose answers to async
+    handlers come later, would answer 400 at once and lose them)."""
+    connection = next((c for c in server._http_connections if c.socket is socket), None)
+    if socket.destroyed:
+        return
+    if getattr(error, 'code', None) == 'HPE_CLOSED_CONNECTION' and connection is not None \
+            and connection.current is not None:
+        return      # the answer under way says Connection: close and ends the connection
+    res = None if connection is None else connection.current
+    if (connection is None or not connection.closing) and not socket.writableEnded and (
+            res is None or not res._header_sent):
+        socket.write(CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST))
+    destroy_soon(socket)
+
+
+class ClosesAfterWork:
+    """'close' held back until the app's work is done (``_before_close``,
+    when ``_close_due()``), so that whoever waits for 'close' sees the app
+    finished.  Shared by the ASGI and WSGI servers."""
+
+    _closing_task = None
+
+    def emit(self, event, *args):
+        # (An asyncio loop that has ended runs no more work: 'close' now.)
+        if event == 'close' and self._closing_task is None and self._close_due() \
+                and not self._loop.is_closed():
+            self._closing_task = self._loop.create_task(self._close_after_work(args))
+            return True
+        return super().emit(event, *args)
+
+    async def _close_after_work(self, args):
+        try:
+            await self._before_close()
+        finally:
+            self._closing_task = None
+            super().emit('close', *args)
+
+
+def make_server(app, options, kwargs, spec, plain, secure):
+    """``plain(app, opts)``, or ``secure(app, opts)`` when TLS options are
+    given: a createServer(app, options) of pyuvnet.asgi or pyuvnet.wsgi."""
+    if not callable(app):
+        raise ERR_INVALID_ARG_TYPE('app', 'function', app)
+    opts = normalize_options(options, kwargs, spec)
+    return (secure if _TLS_ONLY.intersection(opts) else plain)(app, opts)
