@@ -157,7 +157,7 @@ build/.installed-test: EXTRAS = test
 build/.installed-bench: EXTRAS = test,bench
 # Quiet (the target that follows says which libuv was used); the whole log on failure.
 build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | deps $(VENV)
-	@echo "make: building pyuvnet in place: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
+	@echo "make: building pyuvnet in place, some minutes the first time: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
 	@PYUVNET_LIBUV=$(LIBUV) $(PY) -m pip install -v -e '.[$(EXTRAS)]' --config-settings $(EDITABLE) \
 		>build/pip-install.log 2>&1 \
 		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
