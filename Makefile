@@ -152,12 +152,13 @@ build/install-key: FORCE
 	@mkdir -p build
 	@echo '$(KEY)' | cmp -s - $@ || echo '$(KEY)' >$@
 
-# `make bench` installs the test extras too, so either stamp serves `make test`.
+# `make bench` installs the test extras too, so its build also stamps
+# build/.installed-test: `make test` (or docs) after it builds nothing more.
 build/.installed-test: EXTRAS = test
 build/.installed-bench: EXTRAS = test,bench
 # Quiet (the target that follows says which libuv was used); the whole log on failure.
 build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | deps $(VENV)
-	@echo "make: building pyuvnet in place: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
+	@echo "make: building pyuvnet in place, some minutes the first time: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
 	@PYUVNET_LIBUV=$(LIBUV) $(PY) -m pip install -v -e '.[$(EXTRAS)]' --config-settings $(EDITABLE) \
 		>build/pip-install.log 2>&1 \
 		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
@@ -166,7 +167,7 @@ build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | dep
 	@if grep -q '^ *pyuvnet: using system libuv' build/pip-install.log; then echo system; \
 		else echo bundled; fi >build/libuv
 	@$(MAKE) --no-print-directory -s build/install-key
-	@touch $@
+	@touch $@ $(if $(filter build/.installed-bench,$@),build/.installed-test)
 
 $(VENV): $(if $(VENV_STALE),FORCE)
 ifneq ($(VENV_STALE),)

@@ -4,10 +4,12 @@
 
 1. Every name of ``pyuvnet.__all__`` (camelCase; the twins are named in
    their camelCase entries), of the public submodules (promises,
-   child_process, tls, cluster: their ``__all__``), and every public method
-   and property of the public classes, must have an entry in the site's
-   index (genindex.html). A member a class inherits unchanged is its
-   base's entry.
+   child_process, tls, cluster, http, https, stream, fs: their
+   ``__all__``), and every public method and property of the public
+   classes, must have an entry in the site's index (genindex.html). A
+   member a class inherits unchanged from one of these classes is that
+   base's entry (one it inherits from a private base, as fs's streams
+   their ``pending``, is its own).
 2. The pages read well in a browser (what a look at them found): no
    markup left raw (a MyST role inside reStructuredText), no value
    documented with its builtin type's docstring, no code line wider than
@@ -42,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, http, https, process, promises, tls  # noqa: E402
+from pyuvnet import child_process, cluster, fs, http, https, process, promises, stream, tls  # noqa: E402
 from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
 
 CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
@@ -50,8 +52,9 @@ CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAd
            net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
            tls.TLSSocket, tls.Server, tls.SecureContext, cluster.Worker,
            http.Server, http.IncomingMessage, http.OutgoingMessage, http.ServerResponse,
-           http.ClientRequest, http.Agent)
-MODULES = (promises, child_process, tls, cluster, http, https)
+           http.ClientRequest, http.Agent, stream.Stream, stream.Readable, stream.Writable,
+           stream.Duplex, stream.Transform, stream.PassThrough, fs.ReadStream, fs.WriteStream)
+MODULES = (promises, child_process, tls, cluster, http, https, stream, fs)
 # Module attributes made on first use (not in the module's namespace).
 LAZY = {tls: ('rootCertificates',)}
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {
@@ -90,10 +93,10 @@ def public_names():
             if cls is not net.EventEmitter and hasattr(emitter, name) and \
                     getattr(cls, name) is getattr(emitter, name):
                 continue  # EventEmitter's entry documents it for every emitter
-            base = next((base for base in cls.__mro__[1:] if base in CLASSES), None)
-            if base is not None and hasattr(base, name) and \
-                    inspect.getattr_static(cls, name) is inspect.getattr_static(base, name):
-                continue  # inherited unchanged: the base's entry (tls.Server's listen)
+            if any(base in CLASSES and hasattr(base, name) and
+                   inspect.getattr_static(cls, name) is inspect.getattr_static(base, name)
+                   for base in cls.__mro__[1:]):
+                continue  # inherited unchanged: a base's entry (tls.Server's listen)
             yield '%s.%s' % (qualified(cls), name)
 
 

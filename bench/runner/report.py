@@ -86,9 +86,13 @@ def layout(header, rows):
 
 
 def longer_cells(settings):
-    """The clause for the cells measured longer (records since 2026-11-24)."""
-    seconds = settings.get('user_cpu_seconds')
-    return f" ({seconds:g} s for the targets' user-CPU cells)" if seconds else ''
+    """The clause for the cells measured longer (records since 2026-11-24;
+    the HTTP cells' length, since 2026-11-27)."""
+    seconds, http = settings.get('user_cpu_seconds'), settings.get('http_seconds')
+    clause = f"{seconds:g} s for the targets' user-CPU cells" if seconds else ''
+    if http:
+        clause += f"{', ' if clause else ''}{http:g} s for the HTTP cells"
+    return f' ({clause})' if clause else ''
 
 
 def render(results, meta):

@@ -255,6 +255,19 @@ class ServerHttp2Stream(Http2Stream):
 
     _head_request = False
 
+    def _final(self, callback):
+        # As Node's server stream, once its response is out: a request
+        # whose body is not being read is closed with NO_ERROR (RFC 9113
+        # 8.1), so that a reset the client sends after it is no 'error' of
+        # this stream (unhandled, it would end the server).
+        self.once('finish', self._close_unread_request)
+        super()._final(callback)
+
+    def _close_unread_request(self):
+        if self.headersSent and not self._wait_for_trailers and not self.readableEnded \
+                and self.readableLength == 0 and not self._ng_closed:
+            self.close()
+
     def _before_data(self):
         if not self.headersSent and not self.destroyed:
             self.respond()

@@ -7,7 +7,7 @@ from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._encodings import decoder as make_decoder, normalize as normalize_encoding
-from ..events import EventEmitter
+from ..events import _NO_LISTENER, EventEmitter
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe
 from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
@@ -21,7 +21,6 @@ READABLE_RULES = dict(
 )
 _READABLE_OPTIONS = OptionSpec(READABLE_RULES)
 _MAX_HWM = 0x40000000
-_MISSING = object()
 
 
 # Node's NumberParseInt(size, 10) of a size that is not an integer: its
@@ -237,10 +236,10 @@ class Readable(StreamBase):
 
     # -- listeners: 'data' starts the flow, 'readable' takes over ---------
 
-    def on(self, event, listener=_MISSING):
+    def on(self, event, listener=_NO_LISTENER):
         """As EventEmitter.on(); a 'data' listener resumes the stream, a
         'readable' listener switches it to paused reads."""
-        if listener is _MISSING:
+        if listener is _NO_LISTENER:
             return EventEmitter.on(self, event)
         EventEmitter.on(self, event, listener)
         _listener_added(self, event)
@@ -248,9 +247,9 @@ class Readable(StreamBase):
 
     addListener = on
 
-    def once(self, event, listener=_MISSING):
+    def once(self, event, listener=_NO_LISTENER):
         """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
-        if listener is _MISSING:
+        if listener is _NO_LISTENER:
             return EventEmitter.once(self, event)
         EventEmitter.once(self, event, listener)
         _listener_added(self, event)

@@ -286,8 +286,9 @@ def test_the_cells_whose_user_cpu_a_target_reads_run_for_user_cpu_seconds(monkey
     calls = []
     monkeypatch.setattr(load, 'run', lambda loadgen, target, scenario, seconds, warmup, cpu,
                         server_pid=None: calls.append((scenario, seconds, warmup)))
-    bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4, warmup=0.1), loadgen='lg',
-                            plan=SimpleNamespace(client=1))
+    bench = SimpleNamespace(settings=SimpleNamespace(seconds=0.4, warmup=0.1,
+                                                    user_cpu_seconds=3.0),
+                            loadgen='lg', plan=SimpleNamespace(client=1))
     other = Scenario('pingpong', 'tcp', 64, 100)
     for scenario in (PINGPONG, STREAM, other, *targets.PROXIES):
         runner.Bench.measure_load(bench, SimpleNamespace(pid=7), 'target', scenario)
@@ -415,3 +416,30 @@ def test_ws_rows_without_the_scripts_say_what_they_need():
         'no figure: not run (needs --full)'
     assert find(rows, 'WebSocket callgrind instructions')['verdict'] == \
         'no figure: not run (needs --full --instructions)'
+
+
+def test_the_default_run_shortens_the_targets_cells_and_says_so(monkeypatch):
+    """Issue 57: the default run (no --verdicts, no --full) prints no
+    targets, so their cells (three quarters of its echo time at 3 s) run
+    1.5 s, long enough for the summary's CPU figure; the record says so,
+    and the targets read from it say why they have no figure rather than
+    a verdict on half the ticks."""
+    from types import SimpleNamespace
+    from runner import load, runner
+    calls = []
+    monkeypatch.setattr(load, 'run', lambda loadgen, target, scenario, seconds, warmup, cpu,
+                        server_pid=None: calls.append(seconds))
+    settings = runner.Settings(seconds=0.4, warmup=0.1, repeats=3, full=False, http=False,
+                               instructions=False, only=(), web=True)
+    assert settings.user_cpu_seconds == runner.SUMMARY_CPU_SECONDS == 1.5
+    assert runner.Settings(**{**settings.__dict__, 'verdicts': True}).user_cpu_seconds == 3.0
+    bench = SimpleNamespace(settings=settings, loadgen='lg', plan=SimpleNamespace(client=1))
+    for scenario, _, _ in targets.ECHO_CPU:
+        runner.Bench.measure_load(bench, SimpleNamespace(pid=7), 'target', scenario)
+    assert calls == [1.5] * len(targets.ECHO_CPU)
+    data = {**record(), 'settings': {'repeats': 3, 'seconds': 0.4, 'user_cpu_seconds': 1.5}}
+    cpu_rows = [r for r in targets.rows(data) if 'server user CPU per round trip' in r['target']
+                and r['issue'] in (25, 45)]
+    assert cpu_rows and all(r['verdict'] == 'no figure: ' + targets.SHORT_CELLS
+                            for r in cpu_rows)
+    assert any(r['met'] is not None for r in targets.rows(record()))   # older records: verdicts

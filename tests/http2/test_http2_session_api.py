@@ -5,6 +5,7 @@ waitForTrailers, ping, settings, close() then request(), and Node's errors
 for a bad head."""
 import pytest
 
+import pyuvnet as net
 from pyuvnet import http2
 from http2_support import listen
 from support import assert_code
@@ -142,3 +143,32 @@ def test_destroying_the_session_from_inside_its_events_is_safe(run_loop):
     assert 'server stream close' in events
     assert events[-1] == 'client session close'
     assert session.destroyed
+
+
+@pytest.mark.parametrize('ended, server_error', [(True, None), (False, 'ERR_HTTP2_STREAM_ERROR')])
+def test_a_reset_after_the_response_ended_is_no_error_of_the_server_stream(
+        run_loop, ended, server_error):
+    """Node 20: a server stream whose response has ended, with the request
+    still open and its body unread, closes itself with NO_ERROR (rstCode
+    0), so that the client's later RST_STREAM(INTERNAL_ERROR) is no
+    'error' there (with no listener, it would end the server); a stream
+    still writing gets the error, as in Node."""
+    seen = {}
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('error', lambda err: seen.setdefault('server_error', err.code))
+        stream.on('close', lambda: seen.setdefault('server_rst', stream.rstCode))
+        stream.respond({':status': 200})
+        if ended:
+            stream.end(b'hello')
+        else:
+            stream.write(b'hello')
+
+    def client(session, done):
+        req = session.request({':path': '/'})       # its end never sent
+        req.on('error', lambda err: None)
+        req.on('response', lambda *args: req.close(http2.constants.NGHTTP2_INTERNAL_ERROR))
+        req.on('close', lambda: net.setTimeout(done, 20))
+    exchange(run_loop, on_stream, client)
+    assert seen.get('server_error') == server_error
+    assert seen['server_rst'] == (0 if ended else 2)

@@ -84,9 +84,33 @@ def test_a_second_make_after_the_first_build_builds_nothing(tree):
     """The first build's key (made before .venv and build/libuv exist) is
     the one the next make computes: `make docs` right after the first
     `make test` does not compile the extension again (issue 57: 290 s).
-    The interpreter is a stand-in outside any virtualenv: its `-m venv`
-    makes a .venv of itself, its `-m pip` prints setup.py's line; the rest
-    is the Makefile's."""
+    The interpreter is a stand-in (_stand_in); the rest is the Makefile's."""
+    python = _stand_in(tree)
+    first = _make(tree, 'develop', 'PYTHON=%s' % python)
+    assert (tree / '.venv' / 'bin' / 'python').exists()
+    assert 'make: building pyuvnet in place' in first and first.endswith(SAID)
+    assert _make(tree, 'develop', 'PYTHON=%s' % python) == SAID
+
+
+def test_the_benchmarks_build_serves_the_tests(tree):
+    """README's two commands in its order: `make bench`'s build (the test
+    and bench extras) stamps the tests' too, so `make test` (here `make
+    develop`, its set-up) after it builds nothing (issue 57: a fresh
+    clone's `make test` after `make bench` compiled pyuvnet again, 6
+    minutes on a loaded 2-core machine)."""
+    python = _stand_in(tree)
+    first = _make(tree, 'build/.installed-bench', 'PYTHON=%s' % python)
+    assert "pip install -e '.[test,bench]'" in first
+    assert _make(tree, 'develop', 'PYTHON=%s' % python) == SAID
+
+
+SAID = 'make: pyuvnet is built against system libuv 1.44.2 (pkg-config: -luv)'
+
+
+def _stand_in(tree):
+    """An interpreter outside any virtualenv standing in for the build:
+    its `-m venv` makes a .venv of itself, its `-m pip` prints setup.py's
+    line (SAID's libuv); beside it an empty setup.py and pyproject.toml."""
     for name in ('setup.py', 'pyproject.toml'):
         (tree / name).write_text('')
     base = os.path.join(sys.base_prefix, 'bin', 'python3')
@@ -98,8 +122,4 @@ def test_a_second_make_after_the_first_build_builds_nothing(tree):
                       '*) exec %s "$@" ;;\n'
                       'esac\n' % base)
     python.chmod(0o755)
-    said = 'make: pyuvnet is built against system libuv 1.44.2 (pkg-config: -luv)'
-    first = _make(tree, 'develop', 'PYTHON=%s' % python)
-    assert (tree / '.venv' / 'bin' / 'python').exists()
-    assert 'make: building pyuvnet in place' in first and first.endswith(said)
-    assert _make(tree, 'develop', 'PYTHON=%s' % python) == said
+    return python
