@@ -11,6 +11,7 @@ installs the bridge on it).  Around the server's life, the app's lifespan:
                the lifespan shutdown, then 'close'.
 """
 import asyncio
+import contextvars
 
 from pyuvnet import _uv, _validate, aio, https, tls
 from pyuvnet._options import OptionSpec, normalize_options
@@ -21,7 +22,7 @@ from pyuvnet._http_shared import (
 )
 from pyuvnet.net._server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
-from ._handler import handler_for
+from ._handler import handler_for, logger
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 from ._proxy_protocol import read_proxy_headers
@@ -114,8 +115,9 @@ def take_proxy_protocol(server, config):
     if not config.proxy_protocol:
         return
     if server._scheme == 'https':
-        raise ERR_INVALID_ARG_VALUE('options.proxyProtocol', True,
-                                    'is not served with TLS (terminate TLS at the balancer)')
+        # The header comes before the handshake: the TLS acceptor waits.
+        read_proxy_headers(server, server._acceptor, tls=True)
+        return
     # The listener that makes a connection's HTTP state (a ServerExchange).
     http_listener, = [listener for listener in server.listeners('connection')
                       if isinstance(getattr(listener, 'func', None), type)
@@ -209,8 +211,14 @@ class ServerMixin(ClosesAfterWork):
 
     def _takes_upgrade(self, req):
         # Only WebSocket upgrades are taken; any other (curl --http2's h2c)
-        # is a plain request, as uvicorn answers it.
-        return req.headers.get('upgrade', '').lower() == 'websocket'
+        # is a plain request, as uvicorn answers it.  With --ws none a
+        # WebSocket one is too, and uvicorn's warning is said.
+        if req.headers.get('upgrade', '').lower() != 'websocket':
+            return False
+        if self.config.ws == 'none':
+            logger.warning('Unsupported upgrade request.')
+            return False
+        return True
 
     def _on_upgrade(self, req, socket, head):
         cycle = WebSocketCycle(self, req, socket, head)
@@ -224,7 +232,11 @@ class ServerMixin(ClosesAfterWork):
         return self._wss
 
     def _run(self, cycle):
-        task = self._loop.create_task(cycle.run(self.app))
+        if self.config.reset_contextvars:
+            # An empty context, as each request's (uv/asgi/handler.pyx).
+            task = contextvars.Context().run(self._loop.create_task, cycle.run(self.app))
+        else:
+            task = self._loop.create_task(cycle.run(self.app))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -10,7 +10,8 @@ connection).  What it does, by signal or event, as gunicorn does:
   requests, runs its lifespan shutdown); exit 0 once all have exited.
 - HUP (and ``--reload`` on a change): a fresh set of workers is forked;
   once all of them listen the old ones drain.  If one of them fails to
-  boot, they are stopped and the old ones go on serving.
+  boot, or does not listen within ``--timeout-worker-healthcheck``
+  (uvicorn's restart), they are stopped and the old ones go on serving.
 - TTIN, TTOU: one worker more, one fewer (never below one; the oldest
   goes).
 - A worker that dies after it listened is replaced.  One that fails to
@@ -134,6 +135,23 @@ class Supervisor:
         self.old = set(self.serving) | set(self.booting)
         for _ in range(self.wanted):
             self.batch.add(self._fork().id)
+        import pyuvnet as net
+        # Unref'd: a primary whose workers have all gone does not wait for it.
+        net.setTimeout(self._not_ready_in_time,
+                       int(self.args.timeout_worker_healthcheck * 1000),
+                       frozenset(self.batch)).unref()
+
+    def _not_ready_in_time(self, batch):
+        """uvicorn's restart: a reload's worker not listening within
+        ``--timeout-worker-healthcheck`` is killed, and the running workers
+        go on (see _boot_failed)."""
+        late = [self.booting[worker_id] for worker_id in batch
+                if worker_id in self.batch and worker_id in self.booting]
+        if late and not self.stopping:
+            late[0].boot_failure = ('worker %d did not listen within %gs '
+                                    '(--timeout-worker-healthcheck)'
+                                    % (late[0].id, self.args.timeout_worker_healthcheck))
+            late[0].process.kill('SIGKILL')
 
     def scale(self, step):
         """SIGTTIN (+1) and SIGTTOU (-1)."""
