@@ -168,8 +168,8 @@ def parser():
         help='The bytes a request head may take (llhttp\'s limit; past it, 431). '
              '[default: 16384]')
     add('--reset-contextvars', action='store_true',
-        help='Run each ASGI request in an empty contextvars.Context: nothing set at import '
-             'or in the lifespan is seen.')
+        help="Run each ASGI request in an empty contextvars.Context: nothing set in the "
+             "server's context (at the app's import) is seen.")
     add('--factory', action='store_true',
         help='Treat APP as an application factory, i.e. a () -> <ASGI app> callable.')
     return p

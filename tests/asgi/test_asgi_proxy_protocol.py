@@ -152,10 +152,13 @@ async def tls_request_after(server, header, cafile):
             break
         incoming.write(data)
         try:
-            while True:
-                answer += tls.read(65536)
-        except (ssl.SSLWantReadError, ssl.SSLZeroReturnError):
-            pass
+            plain = tls.read(65536)
+            while plain:
+                answer += plain
+                plain = tls.read(65536)
+        except ssl.SSLWantReadError:
+            continue
+        break           # the server's close_notify
     writer.close()
     return answer
 

@@ -21,11 +21,7 @@ if STALL and cluster.isWorker and os.path.exists(STALL):
 
 async def app(scope, receive, send):
     if scope['type'] == 'lifespan':
-        while True:
-            message = await receive()
-            await send({'type': message['type'] + '.complete'})
-            if message['type'] == 'lifespan.shutdown':
-                return
+        return      # (no lifespan: as uvicorn, the server goes on without)
     if scope['type'] == 'websocket':
         await send({'type': 'websocket.accept'})
         await send({'type': 'websocket.close'})

@@ -265,30 +265,25 @@ def served_behind_haproxy(tmp_path, server_options=None, *flags):
         raise
 
 
-def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
-    log, proxy = served_behind_haproxy(tmp_path)
-    try:
-        client_port, status, body = who_am_i(proxy.port)
-        assert status == 200
-        assert body.decode().split() == ['127.0.0.1', str(client_port), 'http', '/who']
-    finally:
-        proxy.stop()
-        assert log.stop() == 0, log.text()
-
-
 def tls_flags(tls_certs):
     return ['--ssl-certfile', tls_certs.path('leaf.pem'), '--ssl-keyfile',
             tls_certs.path('leaf.key')]
 
 
-def test_haproxy_send_proxy_then_its_own_tls_to_a_tls_server(tmp_path, tls_certs):
-    # HAProxy's "send-proxy ssl": the PROXY line, then HAProxy's handshake.
-    log, proxy = served_behind_haproxy(tmp_path, 'send-proxy ssl verify none',
-                                       *tls_flags(tls_certs))
+@pytest.mark.parametrize('tls', [False, True], ids=['send-proxy-v2', 'send-proxy-ssl'])
+def test_haproxy_send_proxy_gives_the_app_the_clients_address(tmp_path, tls_certs, tls):
+    # With TLS, HAProxy's "send-proxy ssl": the PROXY line, then HAProxy's
+    # own handshake with the server.
+    if tls:
+        log, proxy = served_behind_haproxy(tmp_path, 'send-proxy ssl verify none',
+                                           *tls_flags(tls_certs))
+    else:
+        log, proxy = served_behind_haproxy(tmp_path)
     try:
         client_port, status, body = who_am_i(proxy.port)
         assert status == 200
-        assert body.decode().split() == ['127.0.0.1', str(client_port), 'https', '/who']
+        assert body.decode().split() == ['127.0.0.1', str(client_port),
+                                         'https' if tls else 'http', '/who']
     finally:
         proxy.stop()
         assert log.stop() == 0, log.text()
