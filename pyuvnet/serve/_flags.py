@@ -147,8 +147,8 @@ def parser():
     add('--timeout-graceful-shutdown', type=float, default=None, metavar='S',
         help='Maximum number of seconds to wait for graceful shutdown.')
     add('--timeout-worker-healthcheck', type=float, default=5,
-        help='Seconds a reload\'s new worker has to listen: one that does not is killed and '
-             'the running workers go on (uvicorn\'s restart). [default: 5]')
+        help="Seconds a SIGHUP's new worker has to listen: one that does not is killed and "
+             "the running workers go on (uvicorn's restart). [default: 5]")
     add('--ssl-keyfile', help='SSL key file')
     add('--ssl-certfile', help='SSL certificate file')
     add('--ssl-keyfile-password', help='SSL keyfile password')

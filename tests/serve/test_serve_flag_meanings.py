@@ -119,6 +119,8 @@ def test_a_reloads_worker_not_listening_within_the_healthcheck_timeout_is_killed
         assert after <= before and after
     finally:
         assert log.stop() == 0, log.text()
+    # The reload's other worker, stopped with it, is not replaced either.
+    assert 'forking another' not in log.text()
 
 
 def test_http_h11_is_refused_in_one_line():
