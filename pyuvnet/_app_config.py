@@ -233,6 +233,10 @@ def _host_port(value):
     return value, 0
 
 
+# uvicorn's --ws values: 'none' turns WebSocket off; each other is
+# pyuvnet's own WebSocket (there is one implementation).
+WS_CHOICES = ('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto')
+
 _DEFAULTS = dict(
     host='127.0.0.1', port=8000, uds=None, fd=None, loop='auto', http='auto', ws='auto',
     lifespan='auto', env_file=None, log_config=LOGGING_CONFIG, log_level=None,
@@ -311,6 +315,15 @@ class Config:
                 raise ConfigError('--%s must be 1 or more' % name.replace('_', '-'))
         if self.timeout_keep_alive < 0:
             raise ConfigError('--timeout-keep-alive must be 0 or more')
+        if self.h11_max_incomplete_event_size is not None and self.h11_max_incomplete_event_size < 1:
+            raise ConfigError('--h11-max-incomplete-event-size must be 1 or more')
+        if self.timeout_worker_healthcheck <= 0:
+            raise ConfigError('--timeout-worker-healthcheck must be above 0')
+        if self.http == 'h11':
+            raise ConfigError("--http h11: pyuvnet parses HTTP/1.1 with llhttp only "
+                              "(httptools' parser): use --http auto or httptools")
+        if self.ws not in WS_CHOICES:
+            raise ConfigError('--ws must be one of %s, not %r' % (', '.join(WS_CHOICES), self.ws))
 
     @staticmethod
     def _header(header):
@@ -379,6 +392,9 @@ class Config:
         this configuration (``interface`` 'asgi' or 'wsgi'), with the
         Config itself under ``config`` for the server to read whole."""
         options = {'config': self, 'keepAliveTimeout': int(self.timeout_keep_alive * 1000)}
+        if self.h11_max_incomplete_event_size is not None:
+            # h11's buffer of a head not yet whole: llhttp's head limit.
+            options['maxHeaderSize'] = self.h11_max_incomplete_event_size
         if interface == 'asgi':
             options['lifespan'] = self.lifespan
             # Also as options of their own, for the WebSocket scope's

@@ -95,8 +95,9 @@ def take_proxy_protocol(server, config):
     if not config.proxy_protocol:
         return
     if server._scheme == 'https':
-        raise ERR_INVALID_ARG_VALUE('options.proxyProtocol', True,
-                                    'is not served with TLS (terminate TLS at the balancer)')
+        # The header comes before the handshake: the TLS acceptor waits.
+        read_proxy_headers(server, server._acceptor, tls=True)
+        return
     # The listener that makes a connection's HTTP state (a ServerExchange).
     http_listener, = [listener for listener in server.listeners('connection')
                       if isinstance(getattr(listener, 'func', None), type)

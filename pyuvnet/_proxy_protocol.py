@@ -4,7 +4,7 @@ send it: a header before the first byte of HTTP naming the address the
 client connected from and the one it connected to.
 
 With it on, a server's connections start with this module's reader rather
-than its HTTP parser: the header is read (and only the header), its
+than its HTTP parser (or, with TLS, before the handshake): the header is read (and only the header), its
 addresses become the connection's ends (the scope's ``client`` and
 ``server``, WSGI's ``REMOTE_ADDR``), and the bytes after it go to the HTTP
 parser, which is attached then.  A connection whose first bytes are not a
@@ -91,21 +91,24 @@ def _parse_v2(data):
             (str(ipaddress.ip_address(destination)), destination_port)), used
 
 
-def read_proxy_headers(server, http_listener):
+def read_proxy_headers(server, http_listener, tls=False):
     """Make ``server``'s connections read a PROXY header before HTTP:
-    ``http_listener`` (its 'connection' listener that attaches the HTTP
-    parser) is called once the header is in."""
+    ``http_listener`` (its 'connection' listener: the one that attaches
+    the HTTP parser, or with ``tls`` the TLS server's acceptor, which
+    returns the TLSSocket) is called once the header is in.  As HAProxy's ``send-proxy``
+    with ``ssl``: the header comes before the TLS handshake."""
     server.removeListener('connection', http_listener)
-    server.on('connection', lambda socket: _HeaderReader(server, socket, http_listener))
+    server.on('connection', lambda socket: _HeaderReader(server, socket, http_listener, tls))
 
 
 class _HeaderReader:
     """One connection's PROXY header, read from its first bytes."""
 
-    def __init__(self, server, socket, http_listener):
+    def __init__(self, server, socket, http_listener, tls):
         self.server = server
         self.socket = socket
         self.http_listener = http_listener
+        self.tls = tls
         self.pending = b''
         socket.on('data', self.on_data)
         socket.setTimeout(server.headersTimeout, self.on_timeout)
@@ -128,11 +131,12 @@ class _HeaderReader:
         socket.removeListener('timeout', self.on_timeout)
         socket.setTimeout(0)
         self.pending = b''
+        wrapped = self.http_listener(socket)
         if ends is not None:
             # Read by connection_ends() (pyuvnet/_http_shared.py): the
-            # scope's client and server, WSGI's REMOTE_ADDR.
-            socket._asgi_ends = ends
-        self.http_listener(socket)
+            # scope's client and server, WSGI's REMOTE_ADDR; on the socket
+            # the requests come on (with TLS, the TLSSocket).
+            (wrapped if self.tls else socket)._asgi_ends = ends
         rest = data[used:]
         if rest and not socket.destroyed:
             for listener in socket.listeners('data'):

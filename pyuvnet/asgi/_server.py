@@ -11,6 +11,7 @@ installs the bridge on it).  Around the server's life, the app's lifespan:
                the lifespan shutdown, then 'close'.
 """
 import asyncio
+import contextvars
 
 from pyuvnet import https
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
@@ -22,7 +23,7 @@ from pyuvnet._app_server import (
     server_options, take_proxy_protocol,
 )
 
-from ._handler import handler_for
+from ._handler import handler_for, logger
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
@@ -78,8 +79,14 @@ class ServerMixin(ClosesAfterWork):
 
     def _takes_upgrade(self, req):
         # Only WebSocket upgrades are taken; any other (curl --http2's h2c)
-        # is a plain request, as uvicorn answers it.
-        return req.headers.get('upgrade', '').lower() == 'websocket'
+        # is a plain request, as uvicorn answers it.  With --ws none a
+        # WebSocket one is too, and uvicorn's warning is said.
+        if req.headers.get('upgrade', '').lower() != 'websocket':
+            return False
+        if self.config.ws == 'none':
+            logger.warning('Unsupported upgrade request.')
+            return False
+        return True
 
     def _on_upgrade(self, req, socket, head):
         cycle = WebSocketCycle(self, req, socket, head)
@@ -93,7 +100,11 @@ class ServerMixin(ClosesAfterWork):
         return self._wss
 
     def _run(self, cycle):
-        task = self._loop.create_task(cycle.run(self.app))
+        if self.config.reset_contextvars:
+            # An empty context, as each request's (uv/asgi/handler.pyx).
+            task = contextvars.Context().run(self._loop.create_task, cycle.run(self.app))
+        else:
+            task = self._loop.create_task(cycle.run(self.app))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

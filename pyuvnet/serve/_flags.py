@@ -87,12 +87,13 @@ def parser():
     add('--loop', choices=('auto', 'asyncio', 'uvloop'), default='auto',
         help="Event loop implementation: auto is uvloop's when installed. [default: auto]")
     add('--http', choices=('auto', 'h11', 'httptools'), default='auto',
-        help="Accepted for uvicorn's command lines: pyuvnet's HTTP/1.1 parser is llhttp "
-             'whatever is chosen.')
+        help="HTTP/1.1 parser: auto and httptools are llhttp (httptools' parser); h11 is "
+             'refused (pyuvnet has no other). [default: auto]')
     add('--http2', action='store_true', help='HTTP/2 (not served yet: refused).')
     add('--ws', choices=('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto'),
         default='auto',
-        help="WebSocket protocol implementation: pyuvnet's own unless 'none'. [default: auto]")
+        help="WebSocket: 'none' turns it off (an upgrade request is then a plain request, as "
+             "uvicorn's); any other is pyuvnet's own implementation. [default: auto]")
     add('--ws-max-size', type=int, default=16 * 1024 * 1024,
         help='WebSocket max size message in bytes [default: 16777216]')
     add('--ws-max-queue', type=int, default=32,
@@ -146,8 +147,8 @@ def parser():
     add('--timeout-graceful-shutdown', type=float, default=None, metavar='S',
         help='Maximum number of seconds to wait for graceful shutdown.')
     add('--timeout-worker-healthcheck', type=float, default=5,
-        help='Maximum number of seconds to wait for a worker to respond to a healthcheck. '
-             '[default: 5]')
+        help="Seconds a SIGHUP's new worker has to listen: one that does not is killed and "
+             "the running workers go on (uvicorn's restart). [default: 5]")
     add('--ssl-keyfile', help='SSL key file')
     add('--ssl-certfile', help='SSL certificate file')
     add('--ssl-keyfile-password', help='SSL keyfile password')
@@ -164,10 +165,11 @@ def parser():
         help='Look for APP in the specified directory, by adding this to the PYTHONPATH. '
              'Defaults to the current working directory.')
     add('--h11-max-incomplete-event-size', type=int,
-        help="Accepted for uvicorn's command lines: the request head's limit is "
-             "pyuvnet's 16 KiB (Node's).")
+        help='The bytes a request head may take (llhttp\'s limit; past it, 431). '
+             '[default: 16384]')
     add('--reset-contextvars', action='store_true',
-        help='Run each ASGI request in a fresh contextvars.Context (pyuvnet always does).')
+        help="Run each ASGI request in an empty contextvars.Context: nothing set in the "
+             "server's context (at the app's import) is seen.")
     add('--factory', action='store_true',
         help='Treat APP as an application factory, i.e. a () -> <ASGI app> callable.')
     return p

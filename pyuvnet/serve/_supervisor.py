@@ -10,7 +10,9 @@ connection).  What it does, by signal or event, as gunicorn does:
   requests, runs its lifespan shutdown); exit 0 once all have exited.
 - HUP (and ``--reload`` on a change): a fresh set of workers is forked;
   once all of them listen the old ones drain.  If one of them fails to
-  boot, they are stopped and the old ones go on serving.
+  boot, or (SIGHUP's, as uvicorn's restart) does not listen within
+  ``--timeout-worker-healthcheck``, they are stopped and the old ones go
+  on serving.
 - TTIN, TTOU: one worker more, one fewer (never below one; the oldest
   goes).
 - A worker that dies after it listened is replaced.  One that fails to
@@ -68,7 +70,7 @@ class Supervisor:
         self.old = set()        # ids of the workers a reload replaces
         self.heartbeats = {}    # worker id -> its heartbeat file's path
         self.stuck = {}         # a timed-out worker's replacement id -> the stuck Worker
-        self.killed = set()     # ids of the timed-out workers killed
+        self.killed = set()     # ids of the workers killed on purpose: not replaced at exit
         self.timer = None
         self.watcher = None
         self.heartbeat_dir = None
@@ -134,6 +136,25 @@ class Supervisor:
         self.old = set(self.serving) | set(self.booting)
         for _ in range(self.wanted):
             self.batch.add(self._fork().id)
+        if not self.args.reload:
+            # uvicorn's SIGHUP restart is bounded; its --reload is not.
+            import pyuvnet as net
+            # Unref'd: a primary whose workers have all gone does not wait.
+            net.setTimeout(self._not_ready_in_time,
+                           int(self.args.timeout_worker_healthcheck * 1000),
+                           frozenset(self.batch)).unref()
+
+    def _not_ready_in_time(self, batch):
+        """uvicorn's restart: a reload's worker not listening within
+        ``--timeout-worker-healthcheck`` is killed, and the running workers
+        go on (see _boot_failed)."""
+        late = [self.booting[worker_id] for worker_id in batch
+                if worker_id in self.batch and worker_id in self.booting]
+        if late and not self.stopping:
+            late[0].boot_failure = ('worker %d did not listen within %gs '
+                                    '(--timeout-worker-healthcheck)'
+                                    % (late[0].id, self.args.timeout_worker_healthcheck))
+            late[0].process.kill('SIGKILL')
 
     def scale(self, step):
         """SIGTTIN (+1) and SIGTTOU (-1)."""
@@ -244,6 +265,7 @@ class Supervisor:
                 other = self.booting.get(worker_id)
                 if other is not None:
                     self.booting.pop(worker_id)
+                    self.killed.add(worker_id)      # not to be replaced at its exit
                     other.kill('SIGTERM')
             self.batch.clear()
             self.old.clear()

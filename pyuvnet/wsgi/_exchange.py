@@ -133,10 +133,16 @@ def forwarded(trust, environ):
 
 
 def log_access(server, req, status):
-    """uvicorn's access line of a response whose head goes out now."""
+    """uvicorn's access line of a response whose head goes out now: its
+    client is the environ's REMOTE_ADDR and REMOTE_PORT, the forwarded one
+    from a trusted proxy (as uvicorn's line shows the scope's client)."""
     logger = server._access_logger
     if logger.isEnabledFor(logging.INFO):
         client = connection_ends(req.socket, server)[0]
+        forwarded_for = req.headers.get('x-forwarded-for')
+        if server._trust is not None and forwarded_for is not None:
+            client = server._trust.forwarded(client[0] if client else None, None,
+                                             forwarded_for)[0] or client
         logger.info('%s - "%s %s HTTP/%s" %d', '%s:%d' % client if client else '',
                     req.method, req.url, req.httpVersion, status)
 

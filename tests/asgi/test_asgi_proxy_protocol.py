@@ -2,10 +2,12 @@
 header, v1 and v2, first on each connection; the scope's client (WSGI's
 REMOTE_ADDR) is the address it names, and a connection without a valid
 header is closed.  The headers are the bytes of HAProxy's spec
-(doc/proxy-protocol.txt); tests/asgi with a real HAProxy in front are
-serve-b's."""
+(doc/proxy-protocol.txt).  With TLS the header comes before the
+handshake, as HAProxy's send-proxy sends it to an ``ssl`` server; the
+tests with a real HAProxy in front are tests/serve/test_serve_proxies.py."""
 import asyncio
 import socket
+import ssl
 import struct
 
 import pytest
@@ -120,3 +122,69 @@ def test_wsgi_remote_addr_is_the_headers():
         writer.close()
         return body
     assert serve(app, talk, module=wsgi, proxyProtocol=True) == b'203.0.113.7'
+
+
+async def tls_request_after(server, header, cafile):
+    """The response's bytes to GET over TLS on a connection whose first
+    bytes are ``header`` and the ClientHello, in one write (as a balancer's
+    PROXY header and its client's first bytes may come in one segment)."""
+    reader, writer = await connect(server)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ssl.create_default_context(cafile=cafile).wrap_bio(
+        incoming, outgoing, server_hostname='localhost')
+    first = header
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            writer.write(first + outgoing.read())
+            first = b''
+            data = await reader.read(65536)
+            assert data, 'the server closed the connection during the handshake'
+            incoming.write(data)
+    tls.write(GET.replace(b'\r\n\r\n', b'\r\nConnection: close\r\n\r\n'))
+    writer.write(outgoing.read())
+    answer = b''
+    while True:
+        data = await reader.read(65536)
+        if not data:
+            break
+        incoming.write(data)
+        try:
+            plain = tls.read(65536)
+            while plain:
+                answer += plain
+                plain = tls.read(65536)
+        except ssl.SSLWantReadError:
+            continue
+        break           # the server's close_notify
+    writer.close()
+    return answer
+
+
+@pytest.mark.parametrize('header, client', [
+    (V1, ('203.0.113.7', 51234)),
+    (v2(), ('198.51.100.9', 40000)),
+])
+def test_with_tls_the_header_comes_before_the_handshake(tls_certs, header, client):
+    # HAProxy's send-proxy (or a TLS passthrough balancer) in front of a
+    # TLS server: the scope's client is the header's, its scheme https.
+    seen = []
+
+    async def talk(server):
+        return await tls_request_after(server, header, tls_certs.path('ca.pem'))
+    answer = serve(scope_app(seen), talk, proxyProtocol=True, key=tls_certs.key,
+                   cert=tls_certs.cert)
+    assert answer.startswith(b'HTTP/1.1 200 ') and answer.endswith(b'ok')
+    assert seen == [(client, 'https')]
+
+
+def test_with_tls_a_connection_without_a_header_is_closed_before_the_handshake(tls_certs):
+    seen = []
+
+    async def talk(server):
+        with pytest.raises(AssertionError, match='closed the connection during the handshake'):
+            await tls_request_after(server, b'', tls_certs.path('ca.pem'))
+    serve(scope_app(seen), talk, proxyProtocol=True, key=tls_certs.key, cert=tls_certs.cert)
+    assert seen == []

@@ -33,3 +33,12 @@ async def app(scope, receive, send):
     await send({'type': 'http.response.start', 'status': 200,
                 'headers': [(b'content-length', b'%d' % len(body))]})
     await send({'type': 'http.response.body', 'body': body})
+
+
+def wsgi_app(environ, start_response):
+    """The WSGI twin of ``app``'s answer to any path: what the environ says
+    of the client, the scheme and the path."""
+    body = ('%s %s %s %s' % (environ.get('REMOTE_ADDR', ''), environ.get('REMOTE_PORT', ''),
+                             environ['wsgi.url_scheme'], environ['PATH_INFO'])).encode()
+    start_response('200 OK', [('Content-Length', str(len(body)))])
+    return [body]

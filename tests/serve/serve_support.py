@@ -113,7 +113,7 @@ class ServerLog:
 
     def ports(self, count=1, seconds=60):
         """The ports of the first ``count`` announcements."""
-        return [int(m.group(1)) for m in self.wait(r'on http://[\d.]+:(\d+)', count, seconds)]
+        return [int(m.group(1)) for m in self.wait(r'on https?://[\d.]+:(\d+)', count, seconds)]
 
     def text(self):
         return ''.join(line for line in self.lines if line is not None)

@@ -4,10 +4,13 @@ with its own configuration file, in the foreground, and reaped:
 
 - nginx over a unix socket (--uds) with a keep-alive upstream and
   X-Forwarded-For/-Proto: 200 requests on one client connection and a
-  5 MiB chunked stream pass byte for byte, and with --proxy-headers the
-  app sees the forwarded client and scheme;
+  5 MiB chunked stream pass byte for byte; with nginx on TLS and
+  --proxy-headers, the ASGI and WSGI apps and their access lines see the
+  forwarded client and scheme https (and neither from an untrusted peer);
 - HAProxy in TCP mode with send-proxy-v2 in front of --proxy-protocol: the
-  app sees the address the client connected from.
+  app sees the address the client connected from; with TLS at pyuvnet, the
+  PROXY header comes before the handshake (HAProxy's "send-proxy ssl", and
+  the client's own TLS passed through).
 
 The configurations are docs/ASGI.md's ("Deploying").  nginx and haproxy
 come from apt (.ci/run installs them); a test skips, saying so, only
@@ -18,6 +21,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 
@@ -118,24 +122,44 @@ class Proxy:
 @pytest.fixture
 def served_on_unix_socket(tmp_path):
     """(the app's ServerLog, the folder) for the app on tmp_path/app.sock."""
-    def serve(*args):
-        log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--uds',
-                                      str(tmp_path / 'app.sock'), *args))
+    def serve(target='proxied_apps:app', *args):
+        log = ServerLog(serve_command(HERE, target, '--uds', str(tmp_path / 'app.sock'), *args))
         log.wait(r'on unix:')
         return log
     return serve
 
 
-@pytest.fixture
-def nginx(tmp_path):
+def start_nginx(folder, tls_certs=None):
+    """nginx in front of folder/app.sock, docs/ASGI.md's site; with
+    ``tls_certs`` it listens with TLS (its $scheme, and so the
+    X-Forwarded-Proto it sends, is then https)."""
     if NGINX is None:
         pytest.skip('nginx is not installed (apt-get install nginx-light; .ci/run does)')
     port = free_port()
-    (tmp_path / 'site.conf').write_text(NGINX_SITE.format(
-        socket=tmp_path / 'app.sock', listen='127.0.0.1:%d' % port))
-    (tmp_path / 'nginx.conf').write_text(NGINX_MAIN.format(dir=tmp_path))
-    proxy = Proxy([NGINX, '-p', str(tmp_path), '-c', str(tmp_path / 'nginx.conf'),
-                   '-e', str(tmp_path / 'nginx-error.log')], port)
+    listen = '127.0.0.1:%d' % port
+    main = NGINX_MAIN
+    if tls_certs is not None:
+        listen += ' ssl'
+        main = main.replace('    include', '    ssl_certificate %s;\n    ssl_certificate_key %s;\n'
+                            '    include' % (tls_certs.path('leaf.pem'),
+                                             tls_certs.path('leaf.key')))
+    (folder / 'site.conf').write_text(NGINX_SITE.format(socket=folder / 'app.sock',
+                                                        listen=listen))
+    (folder / 'nginx.conf').write_text(main.format(dir=folder))
+    return Proxy([NGINX, '-p', str(folder), '-c', str(folder / 'nginx.conf'),
+                  '-e', str(folder / 'nginx-error.log')], port)
+
+
+@pytest.fixture
+def nginx(tmp_path):
+    proxy = start_nginx(tmp_path)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def nginx_tls(tmp_path, tls_certs):
+    proxy = start_nginx(tmp_path, tls_certs)
     yield proxy
     proxy.stop()
 
@@ -173,37 +197,114 @@ def who_am_i(port):
     return client_port, int(head.split()[1]), body
 
 
-def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx):
+# The client connects from 127.0.0.5 (any 127/8 address is this machine's):
+# a forwarded client then differs from every address the proxy has.
+CLIENT_HOST = '127.0.0.5'
+
+
+def who_am_i_over_tls(port, tls_certs):
+    """(the status, the body) of GET /who through nginx's TLS on ``port``,
+    from CLIENT_HOST."""
+    context = ssl.create_default_context(cafile=tls_certs.path('ca.pem'))
+    with socket.create_connection(('127.0.0.1', port), 10,
+                                  source_address=(CLIENT_HOST, 0)) as raw:
+        with context.wrap_socket(raw, server_hostname='localhost') as sock:
+            sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+            head, _, body = recv_all(sock).partition(b'\r\n\r\n')
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize('target', ['proxied_apps:app', 'proxied_apps:wsgi_app'])
+@pytest.mark.parametrize('trusted', [True, False], ids=['trusted', 'untrusted'])
+def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx_tls, tls_certs,
+                                              target, trusted):
     # A unix socket's peer has no address: uvicorn trusts it only with
-    # --forwarded-allow-ips '*' (its docs' advice for --uds).
-    log = served_on_unix_socket('--proxy-headers', '--forwarded-allow-ips', '*')
+    # --forwarded-allow-ips '*' (its docs' advice for --uds); by default
+    # (127.0.0.1,::1) both headers are ignored.
+    trust = ['--forwarded-allow-ips', '*'] if trusted else []
+    log = served_on_unix_socket(target, '--proxy-headers', *trust)
     try:
-        _, status, body = who_am_i(nginx.port)
-        assert status == 200
-        # nginx's X-Forwarded-For names the host only: uvicorn's client
-        # is then (host, 0).
-        assert body.decode().split() == ['127.0.0.1', '0', 'http', '/who']
+        status, body = who_am_i_over_tls(nginx_tls.port, tls_certs)
     finally:
         assert log.stop() == 0, log.text()
+    assert status == 200
+    wsgi = target.endswith('wsgi_app')
+    if trusted:
+        # nginx's X-Forwarded-For names the host only: uvicorn's client
+        # is then (host, 0); X-Forwarded-Proto is nginx's https.
+        assert body.decode().split() == [CLIENT_HOST, '0', 'https', '/who']
+        client = CLIENT_HOST + ':0'
+    else:
+        # The socket's own: a unix socket's client has no address.
+        assert body.decode().split() == (['http', '/who'] if wsgi else ['0', 'http', '/who'])
+        client = ''
+    # The access line names the same client as the app saw (uvicorn's
+    # line is the scope's client; WSGI's is REMOTE_ADDR's).
+    assert [line for line in log.access if '/who' in line] == [
+        'INFO:     %s - "GET /who HTTP/1.1" 200 OK\n' % client]
 
 
-def test_haproxy_send_proxy_v2_gives_the_app_the_clients_address(tmp_path):
+def served_behind_haproxy(tmp_path, server_options=None, *flags):
+    """(the app's ServerLog, HAProxy's Proxy) for docs/ASGI.md's HAProxy in
+    front of ``pyuvnet serve --proxy-protocol FLAGS``; ``server_options``
+    in place of the docs' ``send-proxy-v2``."""
     if HAPROXY is None:
         pytest.skip('haproxy is not installed (apt-get install haproxy; .ci/run does)')
-    log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--proxy-protocol'))
-    proxy = None
+    log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--proxy-protocol', *flags))
     try:
         app_port = log.ports(1)[0]
         port = free_port()
-        (tmp_path / 'haproxy.cfg').write_text(HAPROXY_CONF.format(
-            bind='127.0.0.1:%d' % port, server='127.0.0.1:%d' % app_port))
-        proxy = Proxy([HAPROXY, '-db', '-f', str(tmp_path / 'haproxy.cfg')], port)
-        client_port, status, body = who_am_i(port)
+        config = HAPROXY_CONF.format(bind='127.0.0.1:%d' % port,
+                                     server='127.0.0.1:%d' % app_port)
+        if server_options is not None:
+            config = config.replace('send-proxy-v2', server_options)
+        (tmp_path / 'haproxy.cfg').write_text(config)
+        return log, Proxy([HAPROXY, '-db', '-f', str(tmp_path / 'haproxy.cfg')], port)
+    except BaseException:
+        log.stop()
+        raise
+
+
+def tls_flags(tls_certs):
+    return ['--ssl-certfile', tls_certs.path('leaf.pem'), '--ssl-keyfile',
+            tls_certs.path('leaf.key')]
+
+
+@pytest.mark.parametrize('tls', [False, True], ids=['send-proxy-v2', 'send-proxy-ssl'])
+def test_haproxy_send_proxy_gives_the_app_the_clients_address(tmp_path, tls_certs, tls):
+    # With TLS, HAProxy's "send-proxy ssl": the PROXY line, then HAProxy's
+    # own handshake with the server.
+    if tls:
+        log, proxy = served_behind_haproxy(tmp_path, 'send-proxy ssl verify none',
+                                           *tls_flags(tls_certs))
+    else:
+        log, proxy = served_behind_haproxy(tmp_path)
+    try:
+        client_port, status, body = who_am_i(proxy.port)
         assert status == 200
-        assert body.decode().split() == ['127.0.0.1', str(client_port), 'http', '/who']
+        assert body.decode().split() == ['127.0.0.1', str(client_port),
+                                         'https' if tls else 'http', '/who']
     finally:
-        if proxy is not None:
-            proxy.stop()
+        proxy.stop()
+        assert log.stop() == 0, log.text()
+
+
+def test_haproxy_passes_the_clients_tls_through_after_send_proxy_v2(tmp_path, tls_certs):
+    # TLS passthrough (mode tcp): the client's own handshake follows the
+    # PROXY header on the same connection.
+    log, proxy = served_behind_haproxy(tmp_path, None, *tls_flags(tls_certs))
+    try:
+        context = ssl.create_default_context(cafile=tls_certs.path('ca.pem'))
+        with socket.create_connection(('127.0.0.1', proxy.port), 10,
+                                      source_address=(CLIENT_HOST, 0)) as raw:
+            client_port = raw.getsockname()[1]
+            with context.wrap_socket(raw, server_hostname='localhost') as sock:
+                sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+                head, _, body = recv_all(sock).partition(b'\r\n\r\n')
+        assert int(head.split()[1]) == 200
+        assert body.decode().split() == [CLIENT_HOST, str(client_port), 'https', '/who']
+    finally:
+        proxy.stop()
         assert log.stop() == 0, log.text()
 
 

@@ -67,7 +67,9 @@ def test_a_worker_that_dies_is_replaced():
 
 @pytest.mark.parametrize('app', ['supervised_apps:asgi_app', 'supervised_apps:wsgi_app'])
 def test_sighup_replaces_every_worker_and_no_request_fails(app):
-    log = serve(app, '--workers', '2')
+    # (The new workers' boot is not what is tested: under a loaded CI it
+    # may take longer than the healthcheck's 5 s default.)
+    log = serve(app, '--workers', '2', '--timeout-worker-healthcheck', '60')
     try:
         port = log.ports(2)[0]
         before = pids_answering(port)

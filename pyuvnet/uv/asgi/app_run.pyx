@@ -43,7 +43,9 @@ cdef extern from *:
     object bound_method "PyMethod_New" (object func, object self)
 
 import sys
-from cpython.contextvars cimport PyContext_CopyCurrent, PyContext_Enter, PyContext_Exit
+from cpython.contextvars cimport (
+    PyContext_CopyCurrent, PyContext_Enter, PyContext_Exit, PyContext_New,
+)
 from cpython.dict cimport PyDict_SetDefault
 
 cdef enum:

@@ -53,6 +53,7 @@ cdef class ASGIHandler:
     cdef tuple default_pairs    # (name, value) each head has before the app's
     cdef bint send_date
     cdef Py_ssize_t limit       # --limit-concurrency, or -1
+    cdef bint fresh_contexts    # --reset-contextvars: each app run in an empty Context
 
     def __init__(self, server, app, config, str scheme, dict versions, state, set tasks):
         self.server = server
@@ -67,6 +68,7 @@ cdef class ASGIHandler:
         self.default_pairs = tuple(config.response_headers())
         self.send_date = config.date_header
         self.limit = -1 if config.limit_concurrency is None else config.limit_concurrency
+        self.fresh_contexts = bool(config.reset_contextvars)
         self.unique = (<ServerSettings?>server._settings).unique_headers
         self.blocks = {}
         self.pairs = []
@@ -131,7 +133,10 @@ cdef class ASGIHandler:
         loop = self._loop
         if PYUVNET_EARLY_STEP and self.task_factory_of() is None:
             # The app's first step now, in this turn (uv/asgi/app_run.pyx).
-            context = PyContext_CopyCurrent()
+            # uvicorn's: a copy of the server's context, or with
+            # --reset-contextvars an empty one (nothing set at import or
+            # in the lifespan is seen).
+            context = PyContext_New() if self.fresh_contexts else PyContext_CopyCurrent()
             if self.plain_loop:
                 run = early_on_spare(self, cycle, loop, context)
                 if run is None:
@@ -145,7 +150,12 @@ cdef class ASGIHandler:
         else:
             run = AppRun.__new__(AppRun)
             run.cycle = cycle
-            task = cycle.task = loop.create_task(run)
+            if self.fresh_contexts:
+                # (create_task's context= is 3.11's: a task copies the
+                # context it is made in.)
+                task = cycle.task = PyContext_New().run(loop.create_task, run)
+            else:
+                task = cycle.task = loop.create_task(run)
         if run.state != RUN_ENDED and run.state != RUN_OVER:
             # Under way (an eager task factory may have run it whole).
             self.tasks.add(task)

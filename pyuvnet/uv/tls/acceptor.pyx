@@ -59,6 +59,8 @@ cdef class TLSAcceptor:
         self.settings = settings
 
     def __call__(self, raw):
+        """Wrap ``raw``; the TLSSocket (for a caller that reads first bytes
+        of its own: the PROXY header, pyuvnet/asgi/_proxy_protocol.py)."""
         cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
         tls_socket.accept(raw, self)
         if raw.isPaused():
@@ -67,3 +69,4 @@ cdef class TLSAcceptor:
             # TLSSocket starts paused: its plaintext waits for resume().
             tls_socket._flowing = False
             current_loop().next_tick(raw.resume)
+        return tls_socket
