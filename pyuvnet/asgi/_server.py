@@ -22,6 +22,8 @@ from pyuvnet._http_shared import (
 from pyuvnet.net._server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen_args
 
 from ._handler import handler_for
+from ._http2 import on_stream_for
+from ._http2_route import ALPN_PROTOCOLS, close_sessions, is_http_listener, serve_http2
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 from ._proxy_protocol import read_proxy_headers
@@ -47,6 +49,7 @@ CONFIG_RULES = {
     'limitConcurrency': 'integer', 'proxyProtocol': 'boolean',
     'wsMaxSize': 'integer', 'wsMaxQueue': 'integer', 'wsPingInterval': ('number', 'object'),
     'wsPingTimeout': ('number', 'object'), 'wsPerMessageDeflate': 'boolean',
+    'http2': 'boolean',
 }
 ASGI_RULES = dict(CONFIG_RULES, lifespan='string')
 OPTIONS = server_options(ASGI_RULES)
@@ -116,10 +119,10 @@ def take_proxy_protocol(server, config):
     if server._scheme == 'https':
         raise ERR_INVALID_ARG_VALUE('options.proxyProtocol', True,
                                     'is not served with TLS (terminate TLS at the balancer)')
-    # The listener that makes a connection's HTTP state (a ServerExchange).
+    # The listener that makes a connection's HTTP state (a ServerExchange),
+    # or the h2c router before it.
     http_listener, = [listener for listener in server.listeners('connection')
-                      if isinstance(getattr(listener, 'func', None), type)
-                      and issubclass(listener.func, _uv.ServerExchange)]
+                      if is_http_listener(listener)]
     read_proxy_headers(server, http_listener)
 
 
@@ -195,6 +198,8 @@ class ServerMixin(ClosesAfterWork):
         self.on('checkContinue', self._asgi.check_continue)
         self.on('upgrade', self._on_upgrade)
         self.on('clientError', self._on_client_error)
+        if config.http2:
+            serve_http2(self, on_stream_for(self))
         take_proxy_protocol(self, config)
 
     @property
@@ -238,6 +243,7 @@ class ServerMixin(ClosesAfterWork):
         """http.Server's close(); the WebSockets under way are closed with
         1012 (service restart), as uvicorn's shutdown closes them."""
         super().close(callback)
+        close_sessions(self)
         for cycle in list(self._websockets):
             cycle.going_away()
         return self
@@ -294,8 +300,20 @@ class SecureServer(ServerMixin, https.Server):
     _scheme = 'https'
 
     def __init__(self, app, opts):
+        opts = with_alpn(opts)
         https.Server.__init__(self, {k: v for k, v in opts.items() if k not in ASGI_RULES})
         self._setup_asgi(app, opts)
+
+
+def with_alpn(opts):
+    """A secure server's options with its Config made (under ``config``)
+    and, when it serves HTTP/2, ALPN's ``h2`` and ``http/1.1`` offered
+    (unless ``ALPNProtocols`` says otherwise)."""
+    config = config_of(opts)
+    opts = dict(opts, config=config)
+    if config.http2:
+        opts.setdefault('ALPNProtocols', list(ALPN_PROTOCOLS))
+    return opts
 
 
 def make_server(app, options, kwargs, spec, plain, secure):

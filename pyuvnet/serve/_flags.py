@@ -89,7 +89,9 @@ def parser():
     add('--http', choices=('auto', 'h11', 'httptools'), default='auto',
         help="Accepted for uvicorn's command lines: pyuvnet's HTTP/1.1 parser is llhttp "
              'whatever is chosen.')
-    add('--http2', action='store_true', help='HTTP/2 (not served yet: refused).')
+    _switch(p, 'http2', True,
+            'Enable/Disable HTTP/2 beside HTTP/1.1: h2 by ALPN with --ssl-certfile, h2c '
+            '(prior knowledge) without.')
     add('--ws', choices=('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto'),
         default='auto',
         help="WebSocket protocol implementation: pyuvnet's own unless 'none'. [default: auto]")
@@ -182,8 +184,6 @@ def config_of(args):
                if name != 'target' and value is not None}
     if options['interface'] == 'asgi3':
         options['interface'] = 'asgi'
-    if options['http2']:
-        raise ConfigError('--http2 is not served yet (issue 60)')
     try:
         return Config(args.target, **options)
     except TypeError as exc:

@@ -17,11 +17,13 @@ from pyuvnet import https
 from pyuvnet import _validate as validate
 from pyuvnet.asgi._server import (
     CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
-    server_options, take_proxy_protocol,
+    server_options, take_proxy_protocol, with_alpn,
 )
+from pyuvnet.asgi._http2_route import close_sessions, serve_http2
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 
+from ._http2 import on_stream_for
 from ._exchange import (
     HIGH_WATER, Exchange, Requests, environ_for, input_for, whole_body_input,
 )
@@ -58,6 +60,8 @@ class ServerMixin(ClosesAfterWork):
         self.on('request', Requests(self, app, self._threads))
         self.on('checkContinue', self._on_request)
         self.on('clientError', lambda error, socket: answer_client_error(self, error, socket))
+        if config.http2:
+            serve_http2(self, on_stream_for(self))
         take_proxy_protocol(self, config)
 
     def listen(self, *args, **kwargs):
@@ -95,11 +99,14 @@ class ServerMixin(ClosesAfterWork):
             if req.headers.get('expect', '').lower() == '100-continue':
                 # Sent as the app first reads the body (as uvicorn does).
                 body._call_soon = self._continue_then(res, body._call_soon)
-        environ = environ_for(self, req, body)
+        self._submit(exchange.run, self.app, environ_for(self, req, body))
+
+    def _submit(self, function, *args):
+        """``function(*args)`` on an app thread (made when first needed)."""
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max(self._threads, 1), thread_name_prefix='pyuvnet-wsgi')
-        future = self._executor.submit(exchange.run, self.app, environ)
+        future = self._executor.submit(function, *args)
         self._running.add(future)
         future.add_done_callback(self._done)
 
@@ -124,6 +131,7 @@ class ServerMixin(ClosesAfterWork):
         """http.Server's close(); a cluster worker's connections held for a
         free thread are refused (the primary gives them to another worker)."""
         super().close(callback)
+        close_sessions(self)
         held, self._held = self._held, []
         for take in held:
             take()
@@ -182,6 +190,7 @@ class SecureServer(ServerMixin, https.Server):
     _scheme = 'https'
 
     def __init__(self, app, opts):
+        opts = with_alpn(opts)
         https.Server.__init__(self, {k: v for k, v in opts.items() if k not in WSGI_RULES})
         self._setup_wsgi(app, opts)
 

@@ -1,0 +1,128 @@
+"""HTTP/2 beside HTTP/1.1 on one ASGI or WSGI server (``http2`` option,
+``pyuvnet serve --http2/--no-http2``; on by default, as hypercorn and
+granian serve it).
+
+- With TLS, ALPN offers ``h2`` and ``http/1.1``; a connection that chose
+  ``h2`` becomes a pyuvnet.http2 ServerHttp2Session, any other goes to the
+  server's HTTP/1.1 parser.
+- Without TLS, a connection whose first bytes are HTTP/2's connection
+  preface is served as h2c (prior knowledge, RFC 9113 3.3); any other goes
+  to the HTTP/1.1 parser with the bytes read so far. The preface is looked
+  for once per connection, not per request.
+
+Each request stream is handed to ``on_stream(stream, headers, flags, raw,
+socket)`` (the 'stream' event's arguments and the connection; the ASGI or
+WSGI server's); the sessions are closed (GOAWAY) with the server.
+"""
+from pyuvnet import _uv, http2
+
+__all__ = ['serve_http2', 'close_sessions', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS']
+
+PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+ALPN_PROTOCOLS = ['h2', 'http/1.1']
+
+
+def is_http_listener(listener):
+    """Whether ``listener`` is the one a server's connections go through to
+    reach HTTP: http.Server's (the ServerExchange class, bound), or the
+    h2c router that stands in for it."""
+    if isinstance(listener, _PrefaceRouter):
+        return True
+    return isinstance(getattr(listener, 'func', None), type) \
+        and issubclass(listener.func, _uv.ServerExchange)
+
+
+def serve_http2(server, on_stream):
+    """Make ``server`` (an ASGI or WSGI http.Server or https.Server, its
+    ``_scheme`` set) serve HTTP/2 connections, their streams to
+    ``on_stream``. Call before take_proxy_protocol (a PROXY header comes
+    before the preface)."""
+    event = 'secureConnection' if server._scheme == 'https' else 'connection'
+    http_listener, = [listener for listener in server.listeners(event)
+                      if is_http_listener(listener)]
+    server.removeListener(event, http_listener)
+    server._h2_sessions = set()
+    router = (_ALPNRouter if event == 'secureConnection' else _PrefaceRouter)(
+        server, http_listener, on_stream)
+    server.on(event, router)
+
+
+def close_sessions(server):
+    """GOAWAY on each HTTP/2 session of ``server``: no new streams; each
+    session ends once its streams are done."""
+    for session in list(getattr(server, '_h2_sessions', ())):
+        session.close()
+
+
+def _start_session(server, socket, on_stream):
+    session = http2.ServerHttp2Session(socket, {}, server)
+    server._h2_sessions.add(session)
+    session.on('stream', lambda stream, headers, flags, raw: on_stream(stream, headers, flags,
+                                                                       raw, socket))
+    # A peer's protocol error ends its session ('error', then 'close'):
+    # the server carries on.
+    session.on('error', lambda error: None)
+    session.on('close', lambda: server._h2_sessions.discard(session))
+    return session
+
+
+class _ALPNRouter:
+    """An https.Server's 'secureConnection': h2 or HTTP/1.1 by ALPN."""
+
+    def __init__(self, server, http_listener, on_stream):
+        self.server = server
+        self.http_listener = http_listener
+        self.on_stream = on_stream
+
+    def __call__(self, socket):
+        if socket.alpnProtocol == 'h2':
+            _start_session(self.server, socket, self.on_stream)
+        else:
+            self.http_listener(socket)
+
+
+class _PrefaceRouter(_ALPNRouter):
+    """An http.Server's 'connection': h2c when the preface opens it."""
+
+    def __call__(self, socket):
+        _PrefaceWatch(self, socket)
+
+
+class _PrefaceWatch:
+    """One connection's first bytes, read until they tell HTTP/2's preface
+    from anything else (at most 24 bytes are held). A connection that says
+    nothing within the server's headersTimeout is destroyed, as the
+    HTTP/1.1 parser's own check would."""
+
+    def __init__(self, router, socket):
+        self.router = router
+        self.socket = socket
+        self.pending = b''
+        socket.on('data', self.on_data)
+        socket.setTimeout(router.server.headersTimeout, self.on_timeout)
+
+    def on_data(self, chunk):
+        data = self.pending + bytes(chunk)
+        seen = min(len(data), len(PREFACE))
+        is_h2 = data[:seen] == PREFACE[:seen]
+        if is_h2 and seen < len(PREFACE):
+            self.pending = data
+            return
+        socket = self.socket
+        socket.removeListener('data', self.on_data)
+        socket.removeListener('timeout', self.on_timeout)
+        socket.setTimeout(0)
+        self.pending = b''
+        router = self.router
+        if is_h2:
+            _start_session(router.server, socket, router.on_stream)
+        else:
+            router.http_listener(socket)
+        # The bytes read so far go to whoever reads the connection now.
+        if not socket.destroyed:
+            for listener in socket.listeners('data'):
+                listener(data)
+
+    def on_timeout(self):
+        self.pending = b''
+        self.socket.destroy()
