@@ -206,12 +206,8 @@ def test_a_client_that_never_reads_holds_the_app_not_memory():
         loop = asyncio.get_running_loop()
         sock = socket.create_connection(('127.0.0.1', port_of(server)))
         sock.setblocking(False)
-        # The preface, empty SETTINGS, one GET; then nothing is read and no
-        # WINDOW_UPDATE is sent.
-        block = b'\x82\x86\x84\x41\x09127.0.0.1'     # GET http / :authority (HPACK)
-        frames = PREFACE + struct.pack('!I', 0)[1:] + b'\x04\x00' + b'\0\0\0\0'
-        frames += struct.pack('!I', len(block))[1:] + b'\x01\x05' + struct.pack('!I', 1) + block
-        await loop.sock_sendall(sock, frames)
+        # One GET; then nothing is read and no WINDOW_UPDATE is sent.
+        await loop.sock_sendall(sock, h2c_get_bytes())
         total = before = -1
         while total != before or total < 0:      # until the app stops getting further
             before = total
@@ -283,3 +279,35 @@ def test_closing_the_server_sends_goaway_to_an_idle_session():
         # The session is left open: the server's close must end it.
     serve(scope_app, client)
     assert seen == {'status': 200, 'goaway': 0}
+
+
+def h2c_get_bytes(authority=b'127.0.0.1'):
+    """The preface, an empty SETTINGS and a GET / on stream 1 (HPACK, no
+    Huffman), as a client with prior knowledge sends them."""
+    block = b'\x82\x86\x84\x41' + bytes([len(authority)]) + authority
+    return (PREFACE + b'\0\0\0\x04\x00\0\0\0\0'
+            + struct.pack('!I', len(block))[1:] + b'\x01\x05' + struct.pack('!I', 1) + block)
+
+
+def test_proxy_protocol_then_the_preface():
+    clients = []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        clients.append((scope['http_version'], scope['client']))
+        await send({'type': 'http.response.start', 'status': 204, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b''})
+
+    async def client(server):
+        reader, writer = await asyncio.open_connection('127.0.0.1', port_of(server))
+        writer.write(b'PROXY TCP4 10.1.2.3 10.0.0.1 5555 80\r\n' + h2c_get_bytes())
+        # The server's SETTINGS, then HEADERS on stream 1 (frame type 1).
+        while True:
+            head = await reader.readexactly(9)
+            await reader.readexactly(int.from_bytes(head[:3], 'big'))
+            if head[3] == 1 and head[5:9] == b'\0\0\0\x01':
+                break
+        writer.close()
+    serve(app, client, proxyProtocol=True)
+    assert clients == [('2', ('10.1.2.3', 5555))]

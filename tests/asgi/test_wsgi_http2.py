@@ -4,13 +4,12 @@ httpx, a client that never reads holding the app's thread, not memory."""
 import asyncio
 import json
 import socket
-import struct
 
 import pytest
 
 from pyuvnet import wsgi
 from asgi_support import serve
-from test_asgi_http2 import CURL, PREFACE, h2_request, port_of, run_child
+from test_asgi_http2 import CURL, h2_request, h2c_get_bytes, port_of, run_child
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -97,10 +96,7 @@ def test_a_client_that_never_reads_holds_the_wsgi_thread_not_memory():
         loop = asyncio.get_running_loop()
         sock = socket.create_connection(('127.0.0.1', port_of(server)))
         sock.setblocking(False)
-        block = b'\x82\x86\x84\x41\x09127.0.0.1'     # GET http / :authority (HPACK)
-        frames = PREFACE + struct.pack('!I', 0)[1:] + b'\x04\x00' + b'\0\0\0\0'
-        frames += struct.pack('!I', len(block))[1:] + b'\x01\x05' + struct.pack('!I', 1) + block
-        await loop.sock_sendall(sock, frames)
+        await loop.sock_sendall(sock, h2c_get_bytes())
         total = before = -1
         while total != before or total < 0:
             before = total
