@@ -16,6 +16,8 @@ WSGI server's); the sessions are closed (GOAWAY) with the server.
 """
 from pyuvnet import _uv, http2
 
+from ._first_bytes import FirstBytes
+
 __all__ = ['serve_http2', 'close_sessions', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS']
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
@@ -88,41 +90,24 @@ class _PrefaceRouter(_ALPNRouter):
         _PrefaceWatch(self, socket)
 
 
-class _PrefaceWatch:
+class _PrefaceWatch(FirstBytes):
     """One connection's first bytes, read until they tell HTTP/2's preface
     from anything else (at most 24 bytes are held). A connection that says
     nothing within the server's headersTimeout is destroyed, as the
     HTTP/1.1 parser's own check would."""
 
     def __init__(self, router, socket):
+        super().__init__(socket, router.server.headersTimeout)
         self.router = router
-        self.socket = socket
-        self.pending = b''
-        socket.on('data', self.on_data)
-        socket.setTimeout(router.server.headersTimeout, self.on_timeout)
 
     def on_data(self, chunk):
         data = self.pending + bytes(chunk)
         seen = min(len(data), len(PREFACE))
-        is_h2 = data[:seen] == PREFACE[:seen]
-        if is_h2 and seen < len(PREFACE):
+        if data[:seen] != PREFACE[:seen]:
+            self.hand_over(self.router.http_listener, data)
+        elif seen < len(PREFACE):
             self.pending = data
-            return
-        socket = self.socket
-        socket.removeListener('data', self.on_data)
-        socket.removeListener('timeout', self.on_timeout)
-        socket.setTimeout(0)
-        self.pending = b''
-        router = self.router
-        if is_h2:
-            _start_session(router.server, socket, router.on_stream)
         else:
-            router.http_listener(socket)
-        # The bytes read so far go to whoever reads the connection now.
-        if not socket.destroyed:
-            for listener in socket.listeners('data'):
-                listener(data)
-
-    def on_timeout(self):
-        self.pending = b''
-        self.socket.destroy()
+            router = self.router
+            self.hand_over(lambda socket: _start_session(router.server, socket,
+                                                         router.on_stream), data)

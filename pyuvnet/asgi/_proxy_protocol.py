@@ -15,6 +15,8 @@ a balancer's health check, keeps the connection's own addresses.
 import ipaddress
 import struct
 
+from ._first_bytes import FirstBytes
+
 __all__ = ['read_proxy_headers', 'parse', 'Incomplete', 'V2_SIGNATURE']
 
 V1_PREFIX = b'PROXY '
@@ -99,16 +101,12 @@ def read_proxy_headers(server, http_listener):
     server.on('connection', lambda socket: _HeaderReader(server, socket, http_listener))
 
 
-class _HeaderReader:
+class _HeaderReader(FirstBytes):
     """One connection's PROXY header, read from its first bytes."""
 
     def __init__(self, server, socket, http_listener):
-        self.server = server
-        self.socket = socket
+        super().__init__(socket, server.headersTimeout)
         self.http_listener = http_listener
-        self.pending = b''
-        socket.on('data', self.on_data)
-        socket.setTimeout(server.headersTimeout, self.on_timeout)
 
     def on_data(self, chunk):
         data = self.pending + bytes(chunk)
@@ -123,24 +121,8 @@ class _HeaderReader:
         except ValueError:
             self.refuse()
             return
-        socket = self.socket
-        socket.removeListener('data', self.on_data)
-        socket.removeListener('timeout', self.on_timeout)
-        socket.setTimeout(0)
-        self.pending = b''
         if ends is not None:
             # Read by connection_ends() (pyuvnet/_http_shared.py): the
             # scope's client and server, WSGI's REMOTE_ADDR.
-            socket._asgi_ends = ends
-        self.http_listener(socket)
-        rest = data[used:]
-        if rest and not socket.destroyed:
-            for listener in socket.listeners('data'):
-                listener(rest)
-
-    def on_timeout(self):
-        self.refuse()
-
-    def refuse(self):
-        self.pending = b''
-        self.socket.destroy()
+            self.socket._asgi_ends = ends
+        self.hand_over(self.http_listener, data[used:])
