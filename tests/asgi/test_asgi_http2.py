@@ -1,7 +1,8 @@
 """ASGI apps over HTTP/2 (pyuvnet/asgi/_http2.py and _http2_route.py): h2c
 with prior knowledge and HTTP/1.1 on one port, h2 by ALPN with TLS; the
 scope, streaming both ways under flow control, http.disconnect on a reset,
-trailers; answered to curl, nghttp, httpx and pyuvnet's own http2 client."""
+trailers; answered to curl, nghttp, httpx, Node 20's http2 client and
+pyuvnet's own."""
 import asyncio
 import json
 import shutil
@@ -12,7 +13,7 @@ import pytest
 
 from pyuvnet import aio, http2
 from asgi_support import TIMEOUT, serve
-from support import external_env
+from support import NODE, external_env
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -195,6 +196,7 @@ def test_a_client_that_never_reads_holds_the_app_not_memory():
         if scope['type'] != 'http':
             return
         await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        finished.append(False)              # the head went out; the body is next
         chunk = b'y' * 65536
         for _ in range(1024):           # 64 MiB, were it read
             await send({'type': 'http.response.body', 'body': chunk, 'more_body': True})
@@ -220,7 +222,7 @@ def test_a_client_that_never_reads_holds_the_app_not_memory():
     assert total < 2 * 1024 * 1024
     # Once the client left, send() returned at once (uvicorn's way) and the
     # app ran to its end: nothing was left waiting.
-    assert finished
+    assert finished == [False, True]
 
 
 def test_trailers_follow_the_body():
@@ -311,3 +313,73 @@ def test_proxy_protocol_then_the_preface():
         writer.close()
     serve(app, client, proxyProtocol=True)
     assert clients == [('2', ('10.1.2.3', 5555))]
+
+
+def test_an_app_that_does_not_read_the_upload_holds_the_client_back():
+    received = []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        while not received:
+            await asyncio.sleep(0.05)       # not reading until the client says
+        while True:
+            message = await receive()
+            received.append(len(message.get('body', b'')))
+            if not message.get('more_body'):
+                break
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b'%d' % sum(received)})
+
+    chunk = b'u' * 65536
+
+    async def client(server):
+        session, req = h2_request(port_of(server), {':method': 'POST', ':path': '/up'},
+                                  end=False)
+        framed = []
+        for _ in range(64):                  # 4 MiB offered at once
+            req.write(chunk, lambda *_: framed.append(1))
+        req.end()
+        total = before = -1
+        while total != before or total < 0:      # until the client gets no further
+            before = total
+            await asyncio.sleep(0.3)
+            total = len(framed) * len(chunk)
+        received.append(0)                   # the app starts reading now
+        answer = asyncio.get_running_loop().create_future()
+        req.on('data', lambda data: answer.set_result(bytes(data)))
+        body = await answer
+        session.close()
+        return total, body
+    held, body = serve(app, client)
+    # The stream's 64 KiB window (and the 64 KiB the server lets wait) held
+    # the client back, then the whole body arrived once the app read it.
+    assert held <= 512 * 1024
+    assert body == b'%d' % (64 * 65536)
+
+
+NODE_CLIENT = r"""
+const http2 = require('http2');
+const session = http2.connect(process.argv[1]);
+const req = session.request({':method': 'POST', ':path': '/from-node?q=1', 'x-one': 'a'});
+req.end('the body');
+let body = '';
+req.setEncoding('utf8');
+req.on('response', (headers) => { console.log(headers[':status']); });
+req.on('data', (d) => { body += d; });
+req.on('end', () => { console.log(body); session.close(); });
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason='node is not installed')
+def test_node_20s_http2_client_gets_the_asgi_answer():
+    async def client(server):
+        return await run_child(NODE, '-e', NODE_CLIENT, 'http://127.0.0.1:%d' % port_of(server))
+    code, out, err = serve(scope_app, client)
+    assert code == 0, err
+    status, body = out.split('\n', 1)
+    seen = json.loads(body)
+    assert status == '200'
+    assert (seen['http_version'], seen['method'], seen['path'], seen['query_string']) == \
+        ('2', 'POST', '/from-node', 'q=1')
+    assert ['x-one', 'a'] in seen['headers'] and seen['size'] == len('the body')
