@@ -199,11 +199,13 @@ class Http2Cycle:
         """Runs ``app`` on this stream's scope."""
         try:
             await app(self.scope, self.receive, self.send)
-        except BaseException as exc:
+        except asyncio.CancelledError:
+            # (A graceful shutdown that timed out: uvicorn's 500, no log.)
+            self._fail()
+            raise
+        except Exception as exc:
             logger.error('Exception in ASGI application\n', exc_info=exc)
             self._fail()
-            if not isinstance(exc, Exception):
-                raise
         else:
             if not self.response_complete and not self.disconnected:
                 logger.error('ASGI callable returned without %s response.'

@@ -18,7 +18,7 @@ from pyuvnet import _uv, http2
 
 from ._first_bytes import FirstBytes
 
-__all__ = ['serve_http2', 'close_sessions', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS']
+__all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS']
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 ALPN_PROTOCOLS = ['h2', 'http/1.1']
@@ -49,11 +49,27 @@ def serve_http2(server, on_stream):
     server.on(event, router)
 
 
-def close_sessions(server):
-    """GOAWAY on each HTTP/2 session of ``server``: no new streams; each
-    session ends once its streams are done."""
-    for session in list(getattr(server, '_h2_sessions', ())):
-        session.close()
+class ServesHttp2:
+    """What an ASGI or WSGI server adds to http.Server's close() and
+    closeAllConnections() for its HTTP/2 sessions (none until
+    serve_http2())."""
+
+    _h2_sessions = frozenset()
+
+    def close(self, callback=None):
+        """http.Server's close(), and GOAWAY on each HTTP/2 session: no new
+        streams; each session ends once its streams are done."""
+        super().close(callback)
+        for session in list(self._h2_sessions):
+            session.close()
+        return self
+
+    def closeAllConnections(self):
+        """http.Server's, and every HTTP/2 session destroyed too (its
+        streams reset)."""
+        super().closeAllConnections()
+        for session in list(self._h2_sessions):
+            session.destroy()
 
 
 def _start_session(server, socket, on_stream):

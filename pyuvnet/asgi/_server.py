@@ -23,7 +23,7 @@ from pyuvnet.net._server import SERVER_OPTIONS as _NET_OPTIONS, normalize_listen
 
 from ._handler import handler_for
 from ._http2 import on_stream_for
-from ._http2_route import ALPN_PROTOCOLS, close_sessions, is_http_listener, serve_http2
+from ._http2_route import ALPN_PROTOCOLS, ServesHttp2, is_http_listener, serve_http2
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 from ._proxy_protocol import read_proxy_headers
@@ -168,7 +168,7 @@ class ClosesAfterWork:
             super().emit('close', *args)
 
 
-class ServerMixin(ClosesAfterWork):
+class ServerMixin(ServesHttp2, ClosesAfterWork):
     """What the ASGI http.Server and https.Server share."""
 
     _scheme = 'http'
@@ -243,7 +243,6 @@ class ServerMixin(ClosesAfterWork):
         """http.Server's close(); the WebSockets under way are closed with
         1012 (service restart), as uvicorn's shutdown closes them."""
         super().close(callback)
-        close_sessions(self)
         for cycle in list(self._websockets):
             cycle.going_away()
         return self

@@ -19,7 +19,7 @@ from pyuvnet.asgi._server import (
     CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
     server_options, take_proxy_protocol, with_alpn,
 )
-from pyuvnet.asgi._http2_route import close_sessions, serve_http2
+from pyuvnet.asgi._http2_route import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 
@@ -35,7 +35,7 @@ WSGI_RULES = dict(CONFIG_RULES, threads='number', multiprocess='boolean')
 OPTIONS = server_options(WSGI_RULES)
 
 
-class ServerMixin(ClosesAfterWork):
+class ServerMixin(ServesHttp2, ClosesAfterWork):
     """What the WSGI http.Server and https.Server share."""
 
     _scheme = 'http'
@@ -131,7 +131,6 @@ class ServerMixin(ClosesAfterWork):
         """http.Server's close(); a cluster worker's connections held for a
         free thread are refused (the primary gives them to another worker)."""
         super().close(callback)
-        close_sessions(self)
         held, self._held = self._held, []
         for take in held:
             take()

@@ -383,3 +383,28 @@ def test_node_20s_http2_client_gets_the_asgi_answer():
     assert (seen['http_version'], seen['method'], seen['path'], seen['query_string']) == \
         ('2', 'POST', '/from-node', 'q=1')
     assert ['x-one', 'a'] in seen['headers'] and seen['size'] == len('the body')
+
+
+def test_close_all_connections_ends_the_sessions_and_the_app_hears_it():
+    heard = []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        while True:
+            message = await receive()
+            heard.append(message['type'])
+            if message['type'] == 'http.disconnect':
+                return
+
+    async def client(server):
+        session, req = h2_request(port_of(server), {':path': '/held'})
+        closed = asyncio.get_running_loop().create_future()
+        session.on('close', lambda: closed.done() or closed.set_result(True))
+        while not heard:
+            await asyncio.sleep(0.01)
+        # (pyuvnet serve's graceful shutdown, once its timeout is up.)
+        server.closeAllConnections()
+        return await closed
+    assert serve(app, client)
+    assert heard == ['http.request', 'http.disconnect']
