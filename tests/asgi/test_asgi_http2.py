@@ -163,6 +163,31 @@ def h2_request(port, headers, body=None, end=True):
     return session, req
 
 
+async def h2_status(port, path='/'):
+    """The :status of a GET over h2c (pyuvnet's client)."""
+    session, req = h2_request(port, {':path': path})
+    status = asyncio.get_running_loop().create_future()
+    req.on('response', lambda headers, *_: status.set_result(headers[':status']))
+    req.resume()
+    try:
+        return await status
+    finally:
+        session.close()
+
+
+async def settled(measure):
+    """``measure()`` once it has moved from 0 and then stopped changing
+    (looked at every 0.3 s)."""
+    while not measure():
+        await asyncio.sleep(0.05)
+    value, before = measure(), None
+    while value != before:
+        before = value
+        await asyncio.sleep(0.3)
+        value = measure()
+    return value
+
+
 def test_a_stream_reset_mid_body_is_http_disconnect():
     got = []
 
@@ -199,8 +224,8 @@ def test_a_client_that_never_reads_holds_the_app_not_memory():
         finished.append(False)              # the head went out; the body is next
         chunk = b'y' * 65536
         for _ in range(1024):           # 64 MiB, were it read
+            sent.append(len(chunk))         # handed to send()
             await send({'type': 'http.response.body', 'body': chunk, 'more_body': True})
-            sent.append(len(chunk))
         await send({'type': 'http.response.body', 'body': b''})
         finished.append(True)
 
@@ -210,11 +235,7 @@ def test_a_client_that_never_reads_holds_the_app_not_memory():
         sock.setblocking(False)
         # One GET; then nothing is read and no WINDOW_UPDATE is sent.
         await loop.sock_sendall(sock, h2c_get_bytes())
-        total = before = -1
-        while total != before or total < 0:      # until the app stops getting further
-            before = total
-            await asyncio.sleep(0.3)
-            total = sum(sent)
+        total = await settled(lambda: sum(sent))      # the app gets no further
         sock.close()
         return total
     total = serve(app, client)
@@ -256,16 +277,7 @@ def test_an_app_failing_before_its_answer_gets_500_over_http2():
         if scope['type'] == 'http':
             raise ValueError('broken')
 
-    async def client(server):
-        session, req = h2_request(port_of(server), {':path': '/fail'})
-        status = asyncio.get_running_loop().create_future()
-        req.on('response', lambda headers, *_: status.set_result(headers[':status']))
-        req.resume()
-        try:
-            return await status
-        finally:
-            session.close()
-    assert serve(app, client) == 500
+    assert serve(app, lambda server: h2_status(port_of(server), '/fail')) == 500
 
 
 def test_closing_the_server_sends_goaway_to_an_idle_session():
@@ -340,11 +352,7 @@ def test_an_app_that_does_not_read_the_upload_holds_the_client_back():
         for _ in range(64):                  # 4 MiB offered at once
             req.write(chunk, lambda *_: framed.append(1))
         req.end()
-        total = before = -1
-        while total != before or total < 0:      # until the client gets no further
-            before = total
-            await asyncio.sleep(0.3)
-            total = len(framed) * len(chunk)
+        total = await settled(lambda: len(framed) * len(chunk))   # the client gets no further
         received.append(0)                   # the app starts reading now
         answer = asyncio.get_running_loop().create_future()
         req.on('data', lambda data: answer.set_result(bytes(data)))

@@ -9,7 +9,7 @@ import pytest
 
 from pyuvnet import wsgi
 from asgi_support import serve
-from test_asgi_http2 import CURL, h2_request, h2c_get_bytes, port_of, run_child
+from test_asgi_http2 import CURL, h2_status, h2c_get_bytes, port_of, run_child, settled
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -68,16 +68,7 @@ def test_a_failing_wsgi_app_gets_500_over_http2():
     def app(environ, start_response):
         raise ValueError('broken')
 
-    async def client(server):
-        session, req = h2_request(port_of(server), {':path': '/'})
-        status = asyncio.get_running_loop().create_future()
-        req.on('response', lambda headers, *_: status.set_result(headers[':status']))
-        req.resume()
-        try:
-            return await status
-        finally:
-            session.close()
-    assert serve(app, client, module=wsgi) == 500
+    assert serve(app, lambda server: h2_status(port_of(server)), module=wsgi) == 500
 
 
 def test_a_client_that_never_reads_holds_the_wsgi_thread_not_memory():
@@ -97,11 +88,7 @@ def test_a_client_that_never_reads_holds_the_wsgi_thread_not_memory():
         sock = socket.create_connection(('127.0.0.1', port_of(server)))
         sock.setblocking(False)
         await loop.sock_sendall(sock, h2c_get_bytes())
-        total = before = -1
-        while total != before or total < 0:
-            before = total
-            await asyncio.sleep(0.3)
-            total = sum(produced)
+        total = await settled(lambda: sum(produced))
         sock.close()
         return total
     assert serve(app, client, module=wsgi) < 2 * 1024 * 1024
