@@ -104,6 +104,13 @@ WEB_SYSTEMS = pyuvnet-asgi,pyuvnet-wsgi,uvicorn,granian,fastpysgi
 bench-asgi:
 	$(MAKE) bench BENCH_ARGS="--asgi --only $(WEB_SYSTEMS) $(BENCH_ARGS)"
 
+# HTTP/2 (issue 60): `pyuvnet serve` over h2c (ASGI and WSGI) against Node's
+# http2 server, loaded by h2load (apt: nghttp2-client); some minutes.
+.PHONY: bench-h2
+bench-h2: build/.installed-bench
+	@command -v h2load >/dev/null 2>&1 || { echo "make: bench-h2 needs h2load (sudo apt-get install nghttp2-client)"; exit 1; }
+	$(PY) bench/h2load_serve.py $(BENCH_ARGS)
+
 # The tools the asked run loads or counts with: wrk for the HTTP cells
 # (the default run's web servers, unless --no-web; --http, --full),
 # valgrind for --instructions; installed with apt-get when root, else named

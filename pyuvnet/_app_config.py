@@ -253,7 +253,7 @@ _DEFAULTS = dict(
     ws_max_size=16 * 1024 * 1024, ws_max_queue=32, ws_ping_interval=20.0,
     ws_ping_timeout=20.0, ws_per_message_deflate=True,
     # gunicorn's and pyuvnet's
-    threads=1, timeout=30, proxy_protocol=False, http2=False,
+    threads=1, timeout=30, proxy_protocol=False, http2=True,
 )
 
 
@@ -265,7 +265,8 @@ class Config:
     parameters (snake_case or camelCase), or ``threads`` (WSGI threads per
     process), ``timeout`` (gunicorn's worker timeout, seconds),
     ``proxy_protocol`` (HAProxy's PROXY header first on each connection)
-    or ``http2`` (not served yet).  An unknown option is a TypeError, a
+    or ``http2`` (HTTP/2 beside HTTP/1.1: h2 by ALPN with TLS, h2c with
+    prior knowledge without; on by default).  An unknown option is a TypeError, a
     value out of range a :class:`ConfigError`.
 
     Built once; ``configure_logging()`` and ``load_env()`` apply its

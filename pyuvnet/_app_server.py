@@ -7,13 +7,14 @@ import asyncio
 
 from pyuvnet import _uv, _validate, aio, https, tls
 from pyuvnet._options import OptionSpec, normalize_options
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, destroy_soon
 from pyuvnet._listening import SERVER_OPTIONS as _NET_OPTIONS
 from pyuvnet._proxy_protocol import read_proxy_headers
+from pyuvnet._app_http2 import ALPN_PROTOCOLS, is_http_listener
 
 __all__ = ['ClosesAfterWork', 'answer_client_error', 'config_of', 'take_proxy_protocol',
-           'make_server', 'server_options', 'CONFIG_RULES', 'asyncio_loop']
+           'make_server', 'server_options', 'CONFIG_RULES', 'asyncio_loop', 'with_alpn']
 
 
 def server_options(extra):
@@ -31,6 +32,7 @@ CONFIG_RULES = {
     'limitConcurrency': 'integer', 'proxyProtocol': 'boolean',
     'wsMaxSize': 'integer', 'wsMaxQueue': 'integer', 'wsPingInterval': ('number', 'object'),
     'wsPingTimeout': ('number', 'object'), 'wsPerMessageDeflate': 'boolean',
+    'http2': 'boolean',
 }
 # The TLS options: any of them makes the server an https.Server.
 _TLS_ONLY = frozenset(getattr(tls, 'SERVER_OPTIONS').rules) - frozenset(_NET_OPTIONS.rules)
@@ -98,11 +100,22 @@ def take_proxy_protocol(server, config):
         # The header comes before the handshake: the TLS acceptor waits.
         read_proxy_headers(server, server._acceptor, tls=True)
         return
-    # The listener that makes a connection's HTTP state (a ServerExchange).
+    # The listener that makes a connection's HTTP state (a ServerExchange),
+    # or the h2c router before it.
     http_listener, = [listener for listener in server.listeners('connection')
-                      if isinstance(getattr(listener, 'func', None), type)
-                      and issubclass(listener.func, _uv.ServerExchange)]
+                      if is_http_listener(listener)]
     read_proxy_headers(server, http_listener)
+
+
+def with_alpn(opts):
+    """A secure server's options with its Config made (under ``config``)
+    and, when it serves HTTP/2, ALPN's ``h2`` and ``http/1.1`` offered
+    (unless ``ALPNProtocols`` says otherwise)."""
+    config = config_of(opts)
+    opts = dict(opts, config=config)
+    if config.http2:
+        opts.setdefault('ALPNProtocols', list(ALPN_PROTOCOLS))
+    return opts
 
 
 def answer_client_error(server, error, socket):

@@ -15,6 +15,8 @@ a balancer's health check, keeps the connection's own addresses.
 import ipaddress
 import struct
 
+from ._first_bytes import FirstBytes
+
 __all__ = ['read_proxy_headers', 'parse', 'Incomplete', 'V2_SIGNATURE']
 
 V1_PREFIX = b'PROXY '
@@ -101,17 +103,13 @@ def read_proxy_headers(server, http_listener, tls=False):
     server.on('connection', lambda socket: _HeaderReader(server, socket, http_listener, tls))
 
 
-class _HeaderReader:
+class _HeaderReader(FirstBytes):
     """One connection's PROXY header, read from its first bytes."""
 
     def __init__(self, server, socket, http_listener, tls):
-        self.server = server
-        self.socket = socket
+        super().__init__(socket, server.headersTimeout)
         self.http_listener = http_listener
         self.tls = tls
-        self.pending = b''
-        socket.on('data', self.on_data)
-        socket.setTimeout(server.headersTimeout, self.on_timeout)
 
     def on_data(self, chunk):
         data = self.pending + bytes(chunk)
@@ -126,25 +124,12 @@ class _HeaderReader:
         except ValueError:
             self.refuse()
             return
-        socket = self.socket
-        socket.removeListener('data', self.on_data)
-        socket.removeListener('timeout', self.on_timeout)
-        socket.setTimeout(0)
-        self.pending = b''
-        wrapped = self.http_listener(socket)
-        if ends is not None:
-            # Read by connection_ends() (pyuvnet/_http_shared.py): the
-            # scope's client and server, WSGI's REMOTE_ADDR; on the socket
-            # the requests come on (with TLS, the TLSSocket).
-            (wrapped if self.tls else socket)._asgi_ends = ends
-        rest = data[used:]
-        if rest and not socket.destroyed:
-            for listener in socket.listeners('data'):
-                listener(rest)
 
-    def on_timeout(self):
-        self.refuse()
-
-    def refuse(self):
-        self.pending = b''
-        self.socket.destroy()
+        def attach(socket):
+            wrapped = self.http_listener(socket)
+            if ends is not None:
+                # Read by connection_ends() (pyuvnet/_http_shared.py): the
+                # scope's client and server, WSGI's REMOTE_ADDR; on the socket
+                # the requests come on (with TLS, the TLSSocket).
+                (wrapped if self.tls else socket)._asgi_ends = ends
+        self.hand_over(attach, data[used:])

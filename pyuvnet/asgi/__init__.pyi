@@ -31,6 +31,7 @@ class ASGIServerOptions(HTTPSServerOptions, total=False):
     ws_ping_timeout: float
     wsPerMessageDeflate: bool
     ws_per_message_deflate: bool
+    http2: bool
 
 class LifespanFailure(RuntimeError):
     phase: str

@@ -20,10 +20,12 @@ from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 from pyuvnet._listening import normalize_listen_args
 from pyuvnet._app_server import (
     CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
-    server_options, take_proxy_protocol,
+    server_options, take_proxy_protocol, with_alpn,
 )
+from pyuvnet._app_http2 import ServesHttp2, serve_http2
 
 from ._handler import handler_for, logger
+from ._http2 import on_stream_for
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
@@ -35,7 +37,7 @@ OPTIONS = server_options(ASGI_RULES)
 _LIFESPAN_MODES = ('auto', 'on', 'off')
 
 
-class ServerMixin(ClosesAfterWork):
+class ServerMixin(ServesHttp2, ClosesAfterWork):
     """What the ASGI http.Server and https.Server share."""
 
     _scheme = 'http'
@@ -65,6 +67,8 @@ class ServerMixin(ClosesAfterWork):
         self.on('checkContinue', self._asgi.check_continue)
         self.on('upgrade', self._on_upgrade)
         self.on('clientError', self._on_client_error)
+        if config.http2:
+            serve_http2(self, on_stream_for(self))
         take_proxy_protocol(self, config)
 
     @property
@@ -174,6 +178,7 @@ class SecureServer(ServerMixin, https.Server):
     _scheme = 'https'
 
     def __init__(self, app, opts):
+        opts = with_alpn(opts)
         https.Server.__init__(self, {k: v for k, v in opts.items() if k not in ASGI_RULES})
         self._setup_asgi(app, opts)
 

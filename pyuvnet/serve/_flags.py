@@ -89,7 +89,9 @@ def parser():
     add('--http', choices=('auto', 'h11', 'httptools'), default='auto',
         help="HTTP/1.1 parser: auto and httptools are llhttp (httptools' parser); h11 is "
              'refused (pyuvnet has no other). [default: auto]')
-    add('--http2', action='store_true', help='HTTP/2 (not served yet: refused).')
+    _switch(p, 'http2', True,
+            'Enable/Disable HTTP/2 beside HTTP/1.1: h2 by ALPN with --ssl-certfile, h2c '
+            '(prior knowledge) without.')
     add('--ws', choices=('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto'),
         default='auto',
         help="WebSocket: 'none' turns it off (an upgrade request is then a plain request, as "
@@ -184,8 +186,6 @@ def config_of(args):
                if name != 'target' and value is not None}
     if options['interface'] == 'asgi3':
         options['interface'] = 'asgi'
-    if options['http2']:
-        raise ConfigError('--http2 is not served yet (issue 60)')
     try:
         return Config(args.target, **options)
     except TypeError as exc:

@@ -18,6 +18,7 @@ class WSGIServerOptions(HTTPSServerOptions, total=False):
     rootPath: str
     root_path: str
     multiprocess: bool
+    http2: bool
 
 class Server(http.Server):
     app: _WSGIApp

@@ -17,11 +17,13 @@ from pyuvnet import https
 from pyuvnet import _validate as validate
 from pyuvnet._app_server import (
     CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
-    server_options, take_proxy_protocol,
+    server_options, take_proxy_protocol, with_alpn,
 )
+from pyuvnet._app_http2 import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 
+from ._http2 import on_stream_for
 from ._exchange import (
     HIGH_WATER, Exchange, Requests, environ_for, input_for, whole_body_input,
 )
@@ -33,7 +35,7 @@ WSGI_RULES = dict(CONFIG_RULES, threads='number', multiprocess='boolean')
 OPTIONS = server_options(WSGI_RULES)
 
 
-class ServerMixin(ClosesAfterWork):
+class ServerMixin(ServesHttp2, ClosesAfterWork):
     """What the WSGI http.Server and https.Server share."""
 
     _scheme = 'http'
@@ -58,6 +60,8 @@ class ServerMixin(ClosesAfterWork):
         self.on('request', Requests(self, app, self._threads))
         self.on('checkContinue', self._on_request)
         self.on('clientError', lambda error, socket: answer_client_error(self, error, socket))
+        if config.http2:
+            serve_http2(self, on_stream_for(self))
         take_proxy_protocol(self, config)
 
     def listen(self, *args, **kwargs):
@@ -95,11 +99,14 @@ class ServerMixin(ClosesAfterWork):
             if req.headers.get('expect', '').lower() == '100-continue':
                 # Sent as the app first reads the body (as uvicorn does).
                 body._call_soon = self._continue_then(res, body._call_soon)
-        environ = environ_for(self, req, body)
+        self._submit(exchange.run, self.app, environ_for(self, req, body))
+
+    def _submit(self, function, *args):
+        """``function(*args)`` on an app thread (made when first needed)."""
         if self._executor is None:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max(self._threads, 1), thread_name_prefix='pyuvnet-wsgi')
-        future = self._executor.submit(exchange.run, self.app, environ)
+        future = self._executor.submit(function, *args)
         self._running.add(future)
         future.add_done_callback(self._done)
 
@@ -182,6 +189,7 @@ class SecureServer(ServerMixin, https.Server):
     _scheme = 'https'
 
     def __init__(self, app, opts):
+        opts = with_alpn(opts)
         https.Server.__init__(self, {k: v for k, v in opts.items() if k not in WSGI_RULES})
         self._setup_wsgi(app, opts)
 
