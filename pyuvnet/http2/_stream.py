@@ -12,6 +12,7 @@ from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, E
                       ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
+from ._file_response import FileResponses
 from ._headers import to_block
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
@@ -196,9 +197,10 @@ class Http2Stream(Duplex):
                 self.resume()
 
 
-class ServerHttp2Stream(Http2Stream):
+class ServerHttp2Stream(FileResponses, Http2Stream):
     """Node's ``ServerHttp2Stream``: a request's stream; ``respond()``,
-    ``additionalHeaders()``, ``headersSent``."""
+    ``respondWithFD()``, ``respondWithFile()``, ``additionalHeaders()``,
+    ``headersSent``."""
 
     def respond(self, headers=None, options=None):
         """Sends the response head (``:status`` 200 unless given);
@@ -226,17 +228,14 @@ class ServerHttp2Stream(Http2Stream):
         # 204, 205 and 304 carry no body; nor does HEAD's answer.
         if status in (204, 205, 304) or self._head_request:
             end_stream = True
-        self._wait_for_trailers = bool(options.get('waitForTrailers'))
-        if end_stream and self._wait_for_trailers:
-            # The head cannot end the stream: trailers follow an empty DATA.
-            end_stream = False
+        # As Node's: a head that ends the stream sends no trailers
+        # ('wantTrailers' never comes), whatever waitForTrailers says.
+        self._wait_for_trailers = bool(options.get('waitForTrailers')) and not end_stream
         block = to_block(headers)
         self.headersSent = True
         self.sentHeaders = headers
         self.session._submit('submit_response', self.id, block, end_stream)
         if end_stream:
-            self.end()
-        elif self._wait_for_trailers and options.get('endStream'):
             self.end()
 
     def additionalHeaders(self, headers):
@@ -268,6 +267,8 @@ class ClientHttp2Stream(Http2Stream):
     def _on_headers(self, headers, flags, raw):
         status = headers.get(':status')
         if status is not None and 100 <= status < 200:
+            if status == 100:
+                self.emit('continue')     # as Node's: before 'headers'
             self.emit('headers', headers, flags, raw)
         elif status is not None and not self._got_response:
             self._got_response = True
