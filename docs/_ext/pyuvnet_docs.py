@@ -373,7 +373,8 @@ HTTP2_DIFFERENCES = {
     ('ServerHttp2Session', 'altsvc'): 'not yet',
     ('ServerHttp2Session', 'origin'): 'not yet',
     ('Http2Stream', 'endAfterHeaders'): 'not yet',
-    ('Http2Stream', 'priority'): 'not yet (RFC 9113 deprecates it)',
+    ('Http2Stream', 'priority'): 'options checked as Node 20 checks them; no PRIORITY frame is '
+                                 'sent (RFC 9113 deprecates the scheme)',
     ('Http2Stream', 'closed'): "the Duplex's: True once 'close' was emitted",
     ('ServerHttp2Stream', 'pushAllowed'): 'not yet',
     ('ServerHttp2Stream', 'pushStream'): 'not yet',

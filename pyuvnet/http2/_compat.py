@@ -15,7 +15,7 @@ from ._headers import connection_header_allowed
 
 __all__ = ['Http2ServerRequest', 'Http2ServerResponse', 'serve_compat']
 
-_warned = set()
+_warned: set[str] = set()
 
 
 def _warn_once(key, message):
@@ -441,11 +441,15 @@ class Http2ServerResponse(Stream):
             stream.end()
         return self
 
-    def destroy(self, error=None):
-        """Destroys the stream (RST_STREAM INTERNAL_ERROR with an error)."""
+    def destroy(self, error=None, callback=None):
+        """Destroys the stream (RST_STREAM INTERNAL_ERROR with an error);
+        ``callback(error)`` once it closed."""
+        if callback is not None:
+            self._stream.once('close', lambda: callback(error))
         if not self._destroyed:
             self._destroyed = True
             self._stream.destroy(error)
+        return self
 
     def setTimeout(self, msecs, callback=None):
         """The stream's setTimeout(), while the response is open."""

@@ -336,7 +336,7 @@ class Http2Session(EventEmitter):
 
     # -- nghttp2's events (H2Core calls these, once per stream event) ---------
 
-    def _h2_headers(self, stream_id, category, block, end_stream, sensitive=None):
+    def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
         headers = to_object(block, sensitive)
         flags = _END_HEADERS | (_END_STREAM if end_stream else 0)
         stream = self._streams.get(stream_id)

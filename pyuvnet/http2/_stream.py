@@ -12,7 +12,7 @@ from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, E
                       ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
-from ._file_response import FileResponses
+from ._file_response import respond_with_fd, respond_with_file
 from ._headers import to_block
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
@@ -90,6 +90,27 @@ class Http2Stream(Duplex):
             return
         # Destroyed when nghttp2 reports the stream closed (_on_close).
         self.session._reset_stream(self.id, code)
+
+    def priority(self, options):
+        """Node's priority(): ``options`` (weight, parent, exclusive, silent)
+        checked as Node 20 checks them. No PRIORITY frame is sent: RFC 9113
+        deprecates the scheme and nghttp2's servers ignore it."""
+        from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
+        if self.destroyed or self._ng_closed:
+            raise ERR_HTTP2_INVALID_STREAM()
+        if not isinstance(options, dict):
+            raise ERR_INVALID_ARG_TYPE('options', 'object', options)
+        for name, kind in (('weight', (int, float)), ('parent', (int, float)),
+                           ('exclusive', bool), ('silent', bool)):
+            value = options.get(name)
+            if value is None:
+                continue
+            wrong = isinstance(value, bool) if kind is not bool else False
+            if wrong or not isinstance(value, kind):
+                raise ERR_INVALID_ARG_TYPE('options.' + name,
+                                           'boolean' if kind is bool else 'number', value)
+        if options.get('parent') is not None and options['parent'] < 0:
+            raise ERR_OUT_OF_RANGE('options.parent', '>= 0', options['parent'])
 
     def sendTrailers(self, headers):
         """The trailing headers, once 'wantTrailers' was emitted."""
@@ -197,7 +218,7 @@ class Http2Stream(Duplex):
                 self.resume()
 
 
-class ServerHttp2Stream(FileResponses, Http2Stream):
+class ServerHttp2Stream(Http2Stream):
     """Node's ``ServerHttp2Stream``: a request's stream; ``respond()``,
     ``respondWithFD()``, ``respondWithFile()``, ``additionalHeaders()``,
     ``headersSent``."""
@@ -237,6 +258,23 @@ class ServerHttp2Stream(FileResponses, Http2Stream):
         self.session._submit('submit_response', self.id, block, end_stream)
         if end_stream:
             self.end()
+
+    def respondWithFD(self, fd, headers=None, options=None):
+        """Responds with the bytes of the open file ``fd`` (not closed
+        here): from ``offset``, ``length`` bytes (to its end by default).
+        ``options``: offset, length, statCheck(stat, headers, statOptions)
+        (an os.stat_result; returning False cancels the response),
+        waitForTrailers, sendDate."""
+        respond_with_fd(self, fd, headers, options)
+
+    def respondWithFile(self, path, headers=None, options=None):
+        """Responds with the file at ``path`` (opened and closed here), its
+        ``content-length`` set: from ``offset``, ``length`` bytes. An open
+        or stat error goes to ``onError(err)`` (else destroys the stream);
+        a directory is ERR_HTTP2_SEND_FILE. ``options``: offset, length,
+        statCheck(stat, headers) (False cancels), onError,
+        waitForTrailers, sendDate."""
+        respond_with_file(self, path, headers, options)
 
     def additionalHeaders(self, headers):
         """An informational (1xx) head before respond()."""
