@@ -34,9 +34,20 @@ class Http2ServerRequest(Readable):
     Events: 'aborted' (the peer reset the stream while it was open),
     'close', and Readable's."""
 
-    httpVersion = '2.0'
-    httpVersionMajor = 2
-    httpVersionMinor = 0
+    @property
+    def httpVersion(self):
+        """'2.0' (an HTTP/1.1 request under allowHTTP1 says '1.1')."""
+        return '2.0'
+
+    @property
+    def httpVersionMajor(self):
+        """The major version, 2."""
+        return 2
+
+    @property
+    def httpVersionMinor(self):
+        """The minor version, 0."""
+        return 0
 
     def __init__(self, stream, headers, options=None, rawHeaders=None):
         # As Node 20's: not destroyed at its end, and destroy() leaves the
@@ -82,6 +93,7 @@ class Http2ServerRequest(Readable):
 
     @property
     def headers(self):
+        """The request's headers object, pseudo-headers included."""
         return self._headers
 
     @property
@@ -91,6 +103,7 @@ class Http2ServerRequest(Readable):
 
     @property
     def rawTrailers(self):
+        """The received trailers: [name, value, ...] (once read)."""
         return self._raw_trailers
 
     @property
@@ -105,6 +118,7 @@ class Http2ServerRequest(Readable):
 
     @property
     def method(self):
+        """':method' (settable, a non-empty str)."""
         return self._headers.get(':method')
 
     @method.setter
@@ -129,10 +143,12 @@ class Http2ServerRequest(Readable):
 
     @property
     def authority(self):
+        """':authority'."""
         return self._headers.get(':authority')
 
     @property
     def scheme(self):
+        """':scheme'."""
         return self._headers.get(':scheme')
 
     @property
@@ -232,6 +248,7 @@ class Http2ServerResponse(Stream):
 
     @property
     def headersSent(self):
+        """True once the head went."""
         return self._stream.headersSent
 
     @property
@@ -243,18 +260,23 @@ class Http2ServerResponse(Stream):
 
     @property
     def writableFinished(self):
+        """The stream's: True once all was handed to nghttp2."""
         return self._stream.writableFinished
 
     @property
     def writableLength(self):
+        """The stream's: bytes written and not yet handed on."""
         return self._stream.writableLength
 
     @property
     def writableHighWaterMark(self):
+        """The stream's: where write() starts to give False."""
         return self._stream.writableHighWaterMark
 
     @property
     def statusCode(self):
+        """200 unless set: 200-599 (1xx is ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
+        others ERR_HTTP2_STATUS_INVALID)."""
         return self._status
 
     @statusCode.setter
@@ -318,20 +340,26 @@ class Http2ServerResponse(Stream):
             raise ERR_INVALID_ARG_TYPE('name', 'string', name)
 
     def getHeader(self, name):
+        """A header set so far (the name in any case), or None."""
         self._check_name(name)
         return self._headers.get(name.strip().lower())
 
     def getHeaders(self):
+        """A copy of the headers set so far."""
         return dict(self._headers)
 
     def getHeaderNames(self):
+        """The names set so far, lowercase."""
         return list(self._headers)
 
     def hasHeader(self, name):
+        """Whether a header is set (the name in any case)."""
         self._check_name(name)
         return name.strip().lower() in self._headers
 
     def removeHeader(self, name):
+        """Unsets a header (':status' back to 200); ERR_HTTP2_HEADERS_SENT
+        once sent."""
         self._check_name(name)
         if self._stream.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
@@ -350,6 +378,7 @@ class Http2ServerResponse(Stream):
         self._trailers[name] = value
 
     def addTrailers(self, headers):
+        """setTrailer() for each of ``headers``."""
         for name, value in dict(headers).items():
             self.setTrailer(name, value)
 
@@ -458,9 +487,11 @@ class Http2ServerResponse(Stream):
         return self
 
     def cork(self):
+        """The stream's cork()."""
         self._stream.cork()
 
     def uncork(self):
+        """The stream's uncork()."""
         self._stream.uncork()
 
     # -- the stream's events ---------------------------------------------
