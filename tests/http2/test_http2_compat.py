@@ -7,21 +7,13 @@ import warnings
 import pytest
 
 from pyuvnet import http2
-from http2_support import listen
+from http2_support import listen, run_exchange
 
 
 def compat_exchange(run_loop, handler, client, server=None):
     """A server whose 'request' is ``handler(req, res)`` and a client
     session given to ``client(session, done)``; ``done()`` closes both."""
-    server = server or http2.createServer(handler)
-    port = listen(run_loop, server)
-    session = http2.connect('http://127.0.0.1:%d' % port)
-
-    def done():
-        session.close()
-        server.close()
-    client(session, done)
-    run_loop(10)
+    run_exchange(run_loop, server or http2.createServer(handler), client)
 
 
 def request_then_done(session, done, seen, headers=None, body=None):
