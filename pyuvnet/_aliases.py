@@ -114,7 +114,16 @@ ALIASES = {
               'getUnpackedSettings', 'sensitiveHeaders'),
     'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout'),
     'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
-    'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders'),
+    'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders',
+                          'respondWithFD', 'respondWithFile'),
+    'Http2ServerRequest': ('setTimeout', 'rawHeaders', 'rawTrailers', 'httpVersion',
+                           'httpVersionMajor', 'httpVersionMinor'),
+    'Http2ServerResponse': (
+        'statusCode', 'statusMessage', 'setHeader', 'appendHeader', 'getHeader', 'getHeaders',
+        'getHeaderNames',
+        'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead', 'writeContinue',
+        'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
+        'writableHighWaterMark', 'setTimeout'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),
     'wsgi': ('createServer',),

@@ -309,6 +309,16 @@ _H2_SERVER_EVENTS = (
     ('sessionError', (('err', 'Exception'), ('session', 'ServerHttp2Session')),
      "a session's 'error'"),
 )
+# The compatibility API's events (with a 'request' listener).
+_H2_COMPAT_ARGS = (('request', 'Http2ServerRequest'), ('response', 'Http2ServerResponse'))
+_H2_COMPAT_EVENTS = (
+    ('request', _H2_COMPAT_ARGS, 'a stream as a request and its response'),
+    ('checkContinue', _H2_COMPAT_ARGS, "a request with 'expect: 100-continue'"),
+    ('checkExpectation', _H2_COMPAT_ARGS, "a request with another 'expect'"),
+    ('connect', _H2_COMPAT_ARGS, 'a CONNECT request (else 405)'),
+)
+_H2_EITHER_ARGS = (('request', 'Http2ServerRequest | IncomingMessage'),
+                   ('response', 'Http2ServerResponse | ServerResponse'))
 _H2_HEADERS_ARGS = (('headers', 'dict[str, Any]'), ('flags', 'int'), ('rawHeaders', 'list[str]'))
 _H2_STREAM_EVENTS = (
     ('ready', (), 'the stream has its id'),
@@ -319,13 +329,24 @@ _H2_STREAM_EVENTS = (
     ('frameError', (('type', 'int'), ('code', 'int'), ('id', 'int')), 'a frame could not be sent'),
 )
 EVENTS.update({
-    'Http2Server': EVENTS['Server'][:2] + _H2_SERVER_EVENTS + EVENTS['Server'][2:],
+    'Http2Server': EVENTS['Server'][:2] + _H2_SERVER_EVENTS + _H2_COMPAT_EVENTS + EVENTS['Server'][2:],
     'Http2SecureServer': EVENTS['tls.Server'][:3] + _H2_SERVER_EVENTS + (
         ('unknownProtocol', (('socket', 'TLSSocket'),),
          'a client chose neither h2 nor (allowHTTP1) http/1.1'),
-        ('request', (('request', 'IncomingMessage'), ('response', 'ServerResponse')),
-         'allowHTTP1: an HTTP/1.1 request'),
+        ('request', _H2_EITHER_ARGS, 'a request: an h2 stream, or (allowHTTP1) HTTP/1.1'),
+        ('checkContinue', _H2_EITHER_ARGS, "a request with 'expect: 100-continue'"),
+        ('checkExpectation', _H2_EITHER_ARGS, "a request with another 'expect'"),
+        ('connect', _H2_COMPAT_ARGS, 'an h2 CONNECT request (else 405)'),
     ) + EVENTS['tls.Server'][3:],
+    'Http2ServerRequest': EVENTS['Readable'][:-2] + (
+        ('aborted', (), 'the peer reset the stream before it ended'),
+    ) + EVENTS['Readable'][-2:],
+    'Http2ServerResponse': (
+        ('drain', (), "write() may be called again after it gave False"),
+        ('finish', (), 'the stream closed after end()'),
+        ('error', (('err', 'Exception'),), 'the response failed'),
+        ('close', (), 'the stream closed'),
+    ),
     'Http2Session': (
         ('connect', (('session', 'Http2Session'), ('socket', 'Socket')),
          'a client\'s session is connected (its preface and SETTINGS queued)'),
@@ -342,6 +363,7 @@ EVENTS.update({
     ),
     'Http2Stream': EVENTS['Duplex'][:-2] + _H2_STREAM_EVENTS + EVENTS['Duplex'][-2:],
     'ClientHttp2Stream': EVENTS['Duplex'][:-2] + _H2_STREAM_EVENTS + (
+        ('continue', (), 'the server sent 100 (Continue)'),
         ('response', _H2_HEADERS_ARGS, 'the response\'s head'),
         ('headers', _H2_HEADERS_ARGS, 'an informational (1xx) head'),
     ) + EVENTS['Duplex'][-2:],

@@ -60,6 +60,8 @@ STUB_TARGETS = {
     ('http2/__init__.pyi', 'Http2Session'): ('EventEmitter', 'Http2Session'),
     ('http2/__init__.pyi', 'Http2Stream'): ('Http2Stream',),
     ('http2/__init__.pyi', 'ServerHttp2Stream'): ('ServerHttp2Stream',),
+    ('http2/__init__.pyi', 'Http2ServerRequest'): ('Http2ServerRequest',),
+    ('http2/__init__.pyi', 'Http2ServerResponse'): ('Http2ServerResponse',),
     ('cluster/__init__.pyi', 'module'): ('cluster',),
     ('dns/__init__.pyi', 'module'): ('dns',),
     ('dns/_resolver.pyi', 'Resolver'): ('dns.Resolver',),

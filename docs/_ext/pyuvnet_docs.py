@@ -329,8 +329,8 @@ NODE_HTTPS = {
     'Server': ('close', 'closeAllConnections', 'closeIdleConnections', 'headersTimeout', 'listen',
                'maxHeadersCount', 'requestTimeout', 'setTimeout', 'timeout', 'keepAliveTimeout'),
 }
-# Node's http2 module as documented (doc/api/http2.md, Node 20), the
-# names of its core API; the compatibility API's classes are not yet here.
+# Node's http2 module as documented (doc/api/http2.md, Node 20): the core
+# API and the compatibility API's classes.
 NODE_HTTP2 = {
     'module': ('connect', 'constants', 'createServer', 'createSecureServer',
                'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
@@ -347,23 +347,41 @@ NODE_HTTP2 = {
                     'sentTrailers', 'session', 'setTimeout', 'state', 'sendTrailers'),
     'ServerHttp2Stream': ('additionalHeaders', 'headersSent', 'pushAllowed', 'pushStream',
                           'respond', 'respondWithFD', 'respondWithFile'),
+    'Http2ServerRequest': ('aborted', 'authority', 'complete', 'connection', 'destroy',
+                           'headers', 'httpVersion', 'method', 'rawHeaders', 'rawTrailers',
+                           'scheme', 'setTimeout', 'socket', 'stream', 'trailers', 'url'),
+    'Http2ServerResponse': ('addTrailers', 'appendHeader', 'connection', 'createPushResponse',
+                            'end', 'finished', 'getHeader', 'getHeaderNames', 'getHeaders',
+                            'hasHeader', 'headersSent', 'removeHeader', 'req', 'sendDate',
+                            'setHeader', 'setTimeout', 'socket', 'statusCode', 'statusMessage',
+                            'stream', 'writableEnded', 'write', 'writeContinue',
+                            'writeEarlyHints', 'writeHead'),
 }
 HTTP2_DIFFERENCES = {
     ('module', 'performServerHandshake'): 'not yet',
-    ('module', 'Http2ServerRequest'): 'the compatibility API is not yet built (docs/HTTP2.md)',
-    ('module', 'Http2ServerResponse'): 'the compatibility API is not yet built (docs/HTTP2.md)',
+    ('Http2ServerRequest', 'destroy'): "Readable's, as Node 20's: the stream is left open (Node's "
+                                       "docs say it is destroyed; Node 20 does not)",
+    ('Http2ServerRequest', 'socket'): "the session's socket itself (Node gives a proxy of it)",
+    ('Http2ServerRequest', 'connection'): "the session's socket itself (Node gives a proxy of it)",
+    ('Http2ServerResponse', 'socket'): "the session's socket itself (Node gives a proxy of it)",
+    ('Http2ServerResponse', 'connection'): "the session's socket itself (Node gives a proxy of it)",
+    ('Http2ServerResponse', 'createPushResponse'): 'not yet (pushStream is not built)',
+    ('Http2ServerResponse', 'writeEarlyHints'): 'not yet',
+    ('Http2ServerResponse', 'statusMessage'): "'' with a RuntimeWarning once (Node's UnsupportedWarning)",
     ('module', 'sensitiveHeaders'): "a unique object, the key Node's symbol is",
     ('Http2Session', 'originSet'): 'not yet',
     ('Http2Session', 'setLocalWindowSize'): 'not yet',
     ('ServerHttp2Session', 'altsvc'): 'not yet',
     ('ServerHttp2Session', 'origin'): 'not yet',
     ('Http2Stream', 'endAfterHeaders'): 'not yet',
-    ('Http2Stream', 'priority'): 'not yet (RFC 9113 deprecates it)',
+    ('Http2Stream', 'priority'): 'options checked as Node 20 checks them; no PRIORITY frame is '
+                                 'sent (RFC 9113 deprecates the scheme)',
     ('Http2Stream', 'closed'): "the Duplex's: True once 'close' was emitted",
     ('ServerHttp2Stream', 'pushAllowed'): 'not yet',
     ('ServerHttp2Stream', 'pushStream'): 'not yet',
-    ('ServerHttp2Stream', 'respondWithFD'): 'not yet',
-    ('ServerHttp2Stream', 'respondWithFile'): 'not yet',
+    ('ServerHttp2Stream', 'respondWithFD'): "statCheck gets an os.stat_result; a FileHandle is "
+                                            "any object with fileno()",
+    ('ServerHttp2Stream', 'respondWithFile'): 'statCheck gets an os.stat_result',
 }
 HTTP_DIFFERENCES = {
     ('module', 'setMaxIdleHTTPParsers'): 'checks its argument as Node and changes nothing: each '
@@ -443,7 +461,9 @@ def _node_modules():
                                'ServerHttp2Session': http2.ServerHttp2Session,
                                'ClientHttp2Session': http2.ClientHttp2Session,
                                'Http2Stream': http2.Http2Stream,
-                               'ServerHttp2Stream': http2.ServerHttp2Stream},
+                               'ServerHttp2Stream': http2.ServerHttp2Stream,
+                               'Http2ServerRequest': http2.Http2ServerRequest,
+                               'Http2ServerResponse': http2.Http2ServerResponse},
                   HTTP2_DIFFERENCES),
         'stream': (NODE_STREAM, {'module': stream, 'Readable': stream.Readable,
                                  'Writable': stream.Writable, 'Transform': stream.Transform},

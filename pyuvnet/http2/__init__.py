@@ -7,6 +7,7 @@ from .._aliases import ALIASES, add_aliases
 from ._constants import CONSTANTS as _CONSTANTS
 from ._errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
 from ._errors import __all__ as _ERRORS
+from ._compat import Http2ServerRequest, Http2ServerResponse
 from ._headers import sensitiveHeaders
 from ._server import (Http2SecureServer, Http2Server, connect, createSecureServer,
                       createServer)
@@ -22,14 +23,18 @@ __all__ = [
     'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
     'Http2Server', 'Http2SecureServer', 'Http2Session', 'ServerHttp2Session',
     'ClientHttp2Session', 'Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream',
+    'Http2ServerRequest', 'Http2ServerResponse',
 ] + [name for name in _ERRORS if name.startswith('ERR_')]
 
 add_aliases(globals(), ALIASES['http2'])
 # Their home is the public face (help(), pickling, the stubs' checks).
 for _cls in (Http2Server, Http2SecureServer, Http2Session, ServerHttp2Session, ClientHttp2Session,
-             Http2Stream, ServerHttp2Stream, ClientHttp2Stream):
+             Http2Stream, ServerHttp2Stream, ClientHttp2Stream, Http2ServerRequest,
+             Http2ServerResponse):
     _cls.__module__ = __name__
 del _cls
 add_aliases(Http2Session, ALIASES['EventEmitter'] + ALIASES['Http2Session'])
 add_aliases(Http2Stream, ALIASES['Http2Stream'])
 add_aliases(ServerHttp2Stream, ALIASES['ServerHttp2Stream'])
+add_aliases(Http2ServerRequest, ALIASES['Http2ServerRequest'])
+add_aliases(Http2ServerResponse, ALIASES['Http2ServerResponse'])

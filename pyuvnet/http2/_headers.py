@@ -4,7 +4,7 @@ Node's object (duplicates joined as Node joins them)."""
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
-__all__ = ['sensitiveHeaders', 'to_block', 'to_object']
+__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed']
 
 
 class _SensitiveHeaders:
@@ -43,6 +43,12 @@ def _one_byte(value):
         return bytes(ord(ch) & 0xFF for ch in text)
 
 
+def connection_header_allowed(name, value):
+    """False for HTTP/1's connection-specific headers (``te`` but for
+    'trailers'), which HTTP/2 forbids."""
+    return name not in _CONNECTION_SPECIFIC or (name == 'te' and str(value) == 'trailers')
+
+
 def to_block(headers):
     """[(name, value, never_index)] as bytes, pseudo-headers first; raises
     Node's errors for a connection-specific header, an unknown or misplaced
@@ -58,22 +64,27 @@ def to_block(headers):
         if name.startswith(':'):
             if name not in _PSEUDO:
                 raise ERR_HTTP2_INVALID_PSEUDOHEADER(name)
-        elif name in _CONNECTION_SPECIFIC and not (
-                name == 'te' and len(values) == 1 and str(values[0]) == 'trailers'):
+        elif not connection_header_allowed(name, values[0] if len(values) == 1 else None):
             raise ERR_HTTP2_INVALID_CONNECTION_HEADERS(name)
         if len(values) > 1 and name in _SINGLE_VALUE:
             raise ERR_HTTP2_HEADER_SINGLE_VALUE(name)
         target = pseudo if name.startswith(':') else regular
-        never_index = name in sensitive
         for item in values:
-            target.append((name.encode('latin-1'), _one_byte(item), never_index))
+            value = _one_byte(item)
+            # As Node: authorization, and a cookie under 20 bytes, are
+            # never indexed whatever the list says.
+            never_index = name in sensitive or name == 'authorization' or (
+                name == 'cookie' and len(value) < 20)
+            target.append((name.encode('latin-1'), value, never_index))
     return pseudo + regular
 
 
-def to_object(block):
+def to_object(block, sensitive=None):
     """Node's headers object of a received block (a flat [name, value, ...]
     list): ':status' a number, 'set-cookie' a list, 'cookie' joined by '; ',
-    other repeats by ', ' (single-value names keep their first value)."""
+    other repeats by ', ' (single-value names keep their first value); the
+    names the peer sent never-indexed (``sensitive``) as a list under
+    ``sensitiveHeaders``, as Node's."""
     headers = {}
     for i in range(0, len(block), 2):
         name, value = block[i], block[i + 1]
@@ -88,4 +99,6 @@ def to_object(block):
             headers[name] = existing + '; ' + value
         elif name not in _SINGLE_VALUE:
             headers[name] = existing + ', ' + value
+    if sensitive:
+        headers[sensitiveHeaders] = sensitive
     return headers

@@ -9,6 +9,7 @@ from ..http._server import HTTPServerMixin   # allowHTTP1: http's server, as Nod
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
 from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from ._compat import serve_compat
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._session import ClientHttp2Session, ServerHttp2Session
 
@@ -38,16 +39,33 @@ def _session_part(opts):
 class _SessionsOfServer:
     """What both servers do with a connection that speaks HTTP/2: a
     ServerHttp2Session, its 'stream' and 'error' events the server's
-    'stream' and 'sessionError'."""
+    'stream' and 'sessionError'; with a 'request' listener, each stream is
+    also an Http2ServerRequest and Http2ServerResponse (the compatibility
+    API), given to 'request' before 'stream'."""
 
     def _start_session(self, socket):
         session = ServerHttp2Session(socket, self._session_options, self)
         self._sessions.add(session)
-        session.on('stream', lambda *args: self.emit('stream', *args))
-        session.on('error', lambda error: self.emit('sessionError', error, session))
-        session.on('close', lambda: self._sessions.discard(session))
+
+        def on_error(error):
+            self.emit('sessionError', error, session)
+
+        def on_close():
+            # These listeners hold the session: off it at close, so that
+            # it is freed then, not at the next gc.
+            self._sessions.discard(session)
+            session.removeListener('error', on_error)
+            session.removeListener('stream', self._on_session_stream)
+        session.on('stream', self._on_session_stream)
+        session.on('error', on_error)
+        session.once('close', on_close)
         self.emit('session', session)
         return session
+
+    def _on_session_stream(self, stream, headers, flags, raw_headers):
+        if self.listenerCount('request'):
+            serve_compat(self, stream, headers, flags, raw_headers)
+        self.emit('stream', stream, headers, flags, raw_headers)
 
     def _close_sessions(self):
         for session in list(self._sessions):

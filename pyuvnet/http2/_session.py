@@ -234,6 +234,14 @@ class Http2Session(EventEmitter):
         if self._closed_emitted:
             return
         self._closed_emitted = True
+        # The socket's listeners are this session's methods: off them, the
+        # session and its socket are freed at once (no cycle left for gc).
+        socket = self._socket
+        socket.removeListener('data', self._on_socket_data)
+        socket.removeListener('drain', self._on_socket_drain)
+        socket.removeListener('close', self._on_socket_close)
+        socket.removeListener('error', self._on_socket_error)
+        socket.removeListener('timeout', self._on_socket_timeout)
         if self._close_error is not None:
             self.emit('error', self._close_error)
         self.emit('close')
@@ -328,8 +336,8 @@ class Http2Session(EventEmitter):
 
     # -- nghttp2's events (H2Core calls these, once per stream event) ---------
 
-    def _h2_headers(self, stream_id, category, block, end_stream):
-        headers = to_object(block)
+    def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
+        headers = to_object(block, sensitive)
         flags = _END_HEADERS | (_END_STREAM if end_stream else 0)
         stream = self._streams.get(stream_id)
         if category == _HCAT_REQUEST and self.type == 0:

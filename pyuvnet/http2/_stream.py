@@ -12,6 +12,7 @@ from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, E
                       ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
+from ._file_response import respond_with_fd, respond_with_file
 from ._headers import to_block
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
@@ -89,6 +90,27 @@ class Http2Stream(Duplex):
             return
         # Destroyed when nghttp2 reports the stream closed (_on_close).
         self.session._reset_stream(self.id, code)
+
+    def priority(self, options):
+        """Node's priority(): ``options`` (weight, parent, exclusive, silent)
+        checked as Node 20 checks them. No PRIORITY frame is sent: RFC 9113
+        deprecates the scheme and nghttp2's servers ignore it."""
+        from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
+        if self.destroyed or self._ng_closed:
+            raise ERR_HTTP2_INVALID_STREAM()
+        if not isinstance(options, dict):
+            raise ERR_INVALID_ARG_TYPE('options', 'object', options)
+        for name, kind in (('weight', (int, float)), ('parent', (int, float)),
+                           ('exclusive', bool), ('silent', bool)):
+            value = options.get(name)
+            if value is None:
+                continue
+            wrong = isinstance(value, bool) if kind is not bool else False
+            if wrong or not isinstance(value, kind):
+                raise ERR_INVALID_ARG_TYPE('options.' + name,
+                                           'boolean' if kind is bool else 'number', value)
+        if options.get('parent') is not None and options['parent'] < 0:
+            raise ERR_OUT_OF_RANGE('options.parent', '>= 0', options['parent'])
 
     def sendTrailers(self, headers):
         """The trailing headers, once 'wantTrailers' was emitted."""
@@ -198,7 +220,8 @@ class Http2Stream(Duplex):
 
 class ServerHttp2Stream(Http2Stream):
     """Node's ``ServerHttp2Stream``: a request's stream; ``respond()``,
-    ``additionalHeaders()``, ``headersSent``."""
+    ``respondWithFD()``, ``respondWithFile()``, ``additionalHeaders()``,
+    ``headersSent``."""
 
     def respond(self, headers=None, options=None):
         """Sends the response head (``:status`` 200 unless given);
@@ -226,18 +249,32 @@ class ServerHttp2Stream(Http2Stream):
         # 204, 205 and 304 carry no body; nor does HEAD's answer.
         if status in (204, 205, 304) or self._head_request:
             end_stream = True
-        self._wait_for_trailers = bool(options.get('waitForTrailers'))
-        if end_stream and self._wait_for_trailers:
-            # The head cannot end the stream: trailers follow an empty DATA.
-            end_stream = False
+        # As Node's: a head that ends the stream sends no trailers
+        # ('wantTrailers' never comes), whatever waitForTrailers says.
+        self._wait_for_trailers = bool(options.get('waitForTrailers')) and not end_stream
         block = to_block(headers)
         self.headersSent = True
         self.sentHeaders = headers
         self.session._submit('submit_response', self.id, block, end_stream)
         if end_stream:
             self.end()
-        elif self._wait_for_trailers and options.get('endStream'):
-            self.end()
+
+    def respondWithFD(self, fd, headers=None, options=None):
+        """Responds with the bytes of the open file ``fd`` (not closed
+        here): from ``offset``, ``length`` bytes (to its end by default).
+        ``options``: offset, length, statCheck(stat, headers, statOptions)
+        (an os.stat_result; returning False cancels the response),
+        waitForTrailers, sendDate."""
+        respond_with_fd(self, fd, headers, options)
+
+    def respondWithFile(self, path, headers=None, options=None):
+        """Responds with the file at ``path`` (opened and closed here), its
+        ``content-length`` set: from ``offset``, ``length`` bytes. An open
+        or stat error goes to ``onError(err)`` (else destroys the stream);
+        a directory is ERR_HTTP2_SEND_FILE. ``options``: offset, length,
+        statCheck(stat, headers) (False cancels), onError,
+        waitForTrailers, sendDate."""
+        respond_with_file(self, path, headers, options)
 
     def additionalHeaders(self, headers):
         """An informational (1xx) head before respond()."""
@@ -281,6 +318,8 @@ class ClientHttp2Stream(Http2Stream):
     def _on_headers(self, headers, flags, raw):
         status = headers.get(':status')
         if status is not None and 100 <= status < 200:
+            if status == 100:
+                self.emit('continue')     # as Node's: before 'headers'
             self.emit('headers', headers, flags, raw)
         elif status is not None and not self._got_response:
             self._got_response = True

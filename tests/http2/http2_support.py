@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pyuvnet as net
+from pyuvnet import http2
 from support import external_env
 
 CURL = shutil.which('curl')
@@ -50,6 +51,19 @@ def listen(run_loop, server):
     """The port the server listens on (127.0.0.1, chosen by the kernel)."""
     server.listen(0, '127.0.0.1')
     return server.address()['port']
+
+
+def run_exchange(run_loop, server, client):
+    """A client session to ``server`` given to ``client(session, done)``;
+    ``done()`` closes both. Runs the loop until they are closed."""
+    session = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+
+    def done():
+        session.close()
+        server.close()
+    client(session, done)
+    run_loop(10)
+    return session
 
 
 # -- a raw HTTP/2 peer, for what a well-behaved client never sends ----------

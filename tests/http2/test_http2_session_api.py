@@ -7,7 +7,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import listen
+from http2_support import run_exchange
 from support import assert_code
 
 
@@ -16,15 +16,7 @@ def exchange(run_loop, on_stream, client):
     given to ``client(session, done)``; ``done()`` closes both."""
     server = http2.createServer()
     server.on('stream', on_stream)
-    port = listen(run_loop, server)
-    session = http2.connect('http://127.0.0.1:%d' % port)
-
-    def done():
-        session.close()
-        server.close()
-    client(session, done)
-    run_loop(10)
-    return session
+    return run_exchange(run_loop, server, client)
 
 
 @pytest.mark.parametrize('code, client_error', [

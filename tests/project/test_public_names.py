@@ -53,6 +53,8 @@ TARGETS = {
     'Http2Session': http2.Http2Session,
     'Http2Stream': http2.Http2Stream,
     'ServerHttp2Stream': http2.ServerHttp2Stream,
+    'Http2ServerRequest': http2.Http2ServerRequest,
+    'Http2ServerResponse': http2.Http2ServerResponse,
     'WebSocket': ws.WebSocket,
     'WebSocketServer': ws.WebSocketServer,
     'stream': stream,

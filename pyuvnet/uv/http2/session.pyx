@@ -53,9 +53,11 @@ cdef class H2Outgoing:
 
 
 cdef class H2HeaderBlock:
-    """A header block being received: [name, value, ...] and its size."""
+    """A header block being received: [name, value, ...], its size, and the
+    names the peer sent never-indexed (None while there are none)."""
     cdef list fields
     cdef size_t size
+    cdef list sensitive
 
     def __cinit__(self):
         self.fields = []
@@ -291,9 +293,21 @@ cdef class H2Core:
         self.check(with_nv(headers, self.session, 2, stream_id, NULL))
 
     def submit_trailers(self, int32_t stream_id, list headers):
-        """The trailing HEADERS, with END_STREAM."""
+        """The trailing HEADERS, with END_STREAM; no headers end the stream
+        with an empty DATA instead, as Node does."""
+        cdef ng.nghttp2_data_provider2 provider
+        cdef H2Outgoing queue
         self.check(0)
-        self.check(with_nv(headers, self.session, 3, stream_id, NULL))
+        if headers:
+            self.check(with_nv(headers, self.session, 3, stream_id, NULL))
+            return
+        queue = H2Outgoing()
+        queue.eof = True
+        self.outgoing[stream_id] = queue
+        provider.source.ptr = NULL
+        provider.read_callback = h2_read_data
+        self.check(ng.nghttp2_submit_data2(self.session, ng.NGHTTP2_FLAG_END_STREAM,
+                                           stream_id, &provider))
 
     def write(self, int32_t stream_id, bytes chunk, callback):
         """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it."""
@@ -455,6 +469,10 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
         block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
         block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
+        if flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:
+            if block.sensitive is None:
+                block.sensitive = []
+            block.sensitive.append(block.fields[-2])
     except BaseException as error:
         return h2_failed(core, error)
     return 0
@@ -473,7 +491,8 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
             block = core.receiving.pop(stream_id, None)
             if block is not None:
                 core.owner._h2_headers(stream_id, frame.headers.cat,
-                                       (<H2HeaderBlock>block).fields, end_stream)
+                                       (<H2HeaderBlock>block).fields, end_stream,
+                                       (<H2HeaderBlock>block).sensitive)
         elif t == ng.NGHTTP2_DATA:
             if end_stream:
                 core.owner._h2_end(stream_id)

@@ -1,0 +1,58 @@
+"""A session's objects are freed when it closes, without a cyclic
+collection: with gc disabled, the client's session and stream and the
+compatibility API's request and response are gone once the exchange is
+over (their listeners on the socket and the stream are taken off at close,
+so no cycle is left for gc).
+
+Not asserted here, and still waiting for a collection: a server stream that
+wrote (pyuvnet.stream's Writable keeps its onwrite callback, a closure over
+the stream, on the stream) and so its session, and a connected client's
+net.Socket (held by its ConnectPlan)."""
+import gc
+import weakref
+
+from pyuvnet import http2
+from http2_support import listen
+
+ROUNDS = 3
+
+
+def test_sessions_and_compat_objects_are_freed_without_gc(run_loop):
+    refs = []
+
+    def handler(req, res):
+        refs.extend(weakref.ref(obj) for obj in (req, res))
+        res.end('ok')
+
+    server = http2.createServer(handler)
+    port = listen(run_loop, server)
+    done = []
+
+    def one_round():
+        session = http2.connect('http://127.0.0.1:%d' % port)
+        req = session.request({':path': '/'})
+        refs.extend(weakref.ref(obj) for obj in (session, req))
+        req.resume()
+        req.on('end', session.close)
+        session.on('close', after)
+        req.end()
+
+    def after():
+        done.append(True)
+        if len(done) < ROUNDS:
+            one_round()
+        else:
+            server.close()
+
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        one_round()
+        run_loop(10)
+        alive = [ref() for ref in refs if ref() is not None]
+    finally:
+        if enabled:
+            gc.enable()
+    assert len(refs) == 4 * ROUNDS
+    assert alive == []
