@@ -9,6 +9,7 @@ from typing_extensions import Self, Unpack
 from .._abort import AbortSignal
 from ..events import EventEmitter
 from .._records import Record
+from ..dgram import Socket as DgramSocket
 from ..net._server import Server
 from ..net._socket import Socket
 
@@ -207,7 +208,7 @@ class ChildProcess(EventEmitter):
     def channel(self) -> _Channel | None: ...
     def kill(self, signal: str | int | None = None) -> bool: ...
     # send(message[, sendHandle[, options]][, callback]).
-    def send(self, message: Any, sendHandle: Server | Socket | _SendCallback | None = None,
+    def send(self, message: Any, sendHandle: Server | Socket | DgramSocket | _SendCallback | None = None,
              options: SendOptions | _SendCallback | None = None,
              callback: _SendCallback | None = None) -> bool: ...
     def disconnect(self) -> None: ...

@@ -8,6 +8,7 @@ from typing_extensions import Self, Unpack
 from ..child_process import ChildProcess, _Serialization, _Stdio, _Strings
 from ..events import EventEmitter
 from .._records import Record
+from ..dgram import Socket as DgramSocket
 from ..net._server import Server
 from ..net._socket import Socket
 
@@ -219,7 +220,7 @@ class Worker(EventEmitter):
     def exitedAfterDisconnect(self) -> bool | None: ...
     @exitedAfterDisconnect.setter
     def exitedAfterDisconnect(self, value: bool | None) -> None: ...
-    def send(self, message: Any, sendHandle: Server | Socket | Callable[..., object] | None = None,
+    def send(self, message: Any, sendHandle: Server | Socket | DgramSocket | Callable[..., object] | None = None,
              options: Any = None, callback: Callable[..., object] | None = None) -> bool: ...
     def isConnected(self) -> bool: ...
     def isDead(self) -> bool: ...

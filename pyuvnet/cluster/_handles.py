@@ -1,8 +1,10 @@
 """The primary's side of a server its workers share (Node's
 round_robin_handle.js and shared_handle.js): one per address, made on a
 worker's first ``queryServer``; ``add(worker, reply)`` answers a worker
-that listens, ``remove(worker)`` is True once no worker is left."""
+that listens (or binds a UDP socket), ``remove(worker)`` is True once no
+worker is left."""
 from .. import _uv, errors
+from ..dgram import Socket as DgramSocket
 from ._messages import send
 from ..net._bound_socket import BoundSocket
 from ..net._server import Server
@@ -150,4 +152,37 @@ class SharedHandle:
             return False
         if self.server is not None:
             self.server.close()
+        return True
+
+
+class SharedUdpHandle:
+    """A UDP socket the workers share (Node's SharedHandle over
+    dgram._createSocketHandle): bound here once, never read here, and sent
+    to each worker binding the same address, which receives on it."""
+
+    def __init__(self, key, message):
+        self.key = key
+        self.workers = set()
+        self.sock = DgramSocket(message['addressType'])
+        address = message.get('address') or ('0.0.0.0' if message['addressType'] == 'udp4'
+                                              else '::')
+        # The handle alone, bound without receiving: the workers read it.
+        self.errno = self.sock._udp().bind(address, message.get('port') or 0,
+                                           message.get('flags') or 0)
+        if self.errno:
+            self.sock.close()
+            self.sock = None
+
+    def add(self, w, reply):
+        self.workers.add(w.id)
+        reply(self.errno, None, self.sock)
+
+    def remove(self, w):
+        if w.id not in self.workers:
+            return False
+        self.workers.discard(w.id)
+        if self.workers:
+            return False
+        if self.sock is not None:
+            self.sock.close()
         return True

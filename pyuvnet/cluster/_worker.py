@@ -1,12 +1,14 @@
 """A worker: ``Worker`` (as the primary sees it, ``cluster.workers[id]``,
 or as it sees itself, ``cluster.worker``), and a worker process's own
 side: its TCP listen() through the primary (Node's cluster._getServer,
-the listen hook it hands to net/_server.py), the connections the primary
-sends it, and its disconnect."""
+the listen hook it hands to net/_server.py), its UDP bind() likewise (the
+bind hook of dgram/_socket.py), the connections the primary sends it, and
+its disconnect."""
 import os
 from collections.abc import Mapping
 
 from .. import _uv, errors
+from ..dgram import _socket as dgram_module
 from ..net import _server as server_module
 from .._aliases import ALIASES, add_aliases
 from ..net._addresses import isIP
@@ -14,6 +16,8 @@ from ..events import EventEmitter
 from .._records import Record
 from ._messages import on_internal, send
 from ._state import STATE, exit_now, js
+
+_UV_EBADF = -9
 
 
 class Worker(EventEmitter):
@@ -168,6 +172,58 @@ def _worker_listen(server, address, port, backlog, options):
     send(STATE.worker.process, message, callback=answered)
 
 
+def _worker_bind(sock, ip, port, flags):
+    """dgram/_socket.py's hook: Node's cluster._getServer for a UDP bind()
+    that is not exclusive.  The primary binds the socket (once per address
+    and index) and sends it; every worker binding there shares it, and
+    the kernel gives each datagram to one of them."""
+    address_type = sock.type
+    # Node's dgram asks with fd -1 (it binds an fd itself, never through
+    # the primary), which its keys carry.
+    indexes_key = '%s:%s:%s:%s' % (js(ip), port, address_type, -1)
+    index = STATE.indexes[indexes_key] = STATE.indexes.get(indexes_key, -1) + 1
+    message = {'act': 'queryServer', 'index': index, 'data': None, 'address': ip,
+               'port': port, 'addressType': address_type, 'fd': -1, 'flags': flags}
+
+    def answered(reply, fd):
+        key = reply.get('key')
+        if reply.get('errno'):
+            if fd is not None:
+                os.close(fd)
+            sock._bind_shared(reply['errno'], None, ip, port)
+            return
+        if fd is None or sock._closed:
+            # Closed while the primary bound it (or the fd did not come):
+            # the primary stops counting this worker.
+            if fd is not None:
+                os.close(fd)
+            forget(key)
+            if not sock._closed:
+                sock._bind_shared(_UV_EBADF, None, ip, port)
+            return
+        STATE.owners[key] = sock
+        sock.once('close', lambda: forget(key))
+        sock._bind_shared(0, fd, ip, port)
+
+    def forget(key):
+        # Node's handle.close() in a worker: the primary stops counting it.
+        if STATE.owners.get(key) is sock:
+            del STATE.owners[key]
+        STATE.indexes.pop(indexes_key, None)
+        worker = STATE.worker
+        if worker is not None and worker.isConnected():
+            send(worker.process, {'act': 'close', 'key': key})
+
+    def listening():
+        worker = STATE.worker
+        if worker is None or not worker.isConnected():
+            return
+        worker.state = 'listening'
+        send(worker.process, dict(message, act='listening', port=sock.address().port))
+    sock.once('listening', listening)
+    send(STATE.worker.process, message, callback=answered)
+
+
 def _on_worker_message(w, message, fd):
     act = message.get('act')
     if act == 'newconn':
@@ -259,6 +315,7 @@ def setup_worker():
     # the primary is there, as in Node.
     proc.once('disconnect', _on_worker_channel_closed)
     server_module._cluster_listen = _worker_listen
+    dgram_module._cluster_bind = _worker_bind
     send(proc, {'act': 'online'})
 
 
