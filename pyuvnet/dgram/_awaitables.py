@@ -6,7 +6,7 @@ import collections
 
 from .. import _uv, errors
 from ..events import _aio as aio
-from ..events._event_wait import EventWait, the_error
+from ..events._event_wait import EventWait, Listening, Wakeup, the_error
 from ._socket import BOUND, CONNECTED
 
 __all__ = ['bound', 'connected', 'sent', 'aclose', 'MessageIterator']
@@ -131,13 +131,11 @@ class MessageIterator:
         self._stopped = False         # the socket's receiving stopped by this
         self._ended = sock._closed
         self._error = None
-        self._waiter = None
-        self._listeners = ()
+        self._wakeup = Wakeup()
+        self._listening = Listening(sock)
         if not self._ended:
-            self._listeners = (('message', self._on_message), ('error', self._on_error),
-                               ('close', self._on_close))
-            for event, listener in self._listeners:
-                sock.on(event, listener)
+            self._listening.listen(('message', self._on_message), ('error', self._on_error),
+                                   ('close', self._on_close))
 
     def __aiter__(self):
         return self
@@ -147,10 +145,10 @@ class MessageIterator:
         if len(self._queue) >= self._hwm and not self._paused:
             self._paused = True
             _uv.setImmediate(self._stop)
-        self._wake()
+        self._wakeup.wake()
 
     def _stop(self):
-        if self._paused and not self._stopped and self._listeners:
+        if self._paused and not self._stopped and self._listening.active:
             self._stopped = True
             self._sock._stop_receiving()
 
@@ -158,23 +156,15 @@ class MessageIterator:
         if self._error is None:
             self._error = err
         self._stop_listening()
-        self._wake()
 
     def _on_close(self):
         self._ended = True
         self._stop_listening()
-        self._wake()
-
-    def _wake(self):
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
 
     def _stop_listening(self):
-        listeners, self._listeners = self._listeners, ()
-        for event, listener in listeners:
-            self._sock.removeListener(event, listener)
+        self._listening.stop()
         self._resume()
+        self._wakeup.wake()
 
     def _resume(self):
         self._paused = False
@@ -194,13 +184,9 @@ class MessageIterator:
                 error, self._error = self._error, None
                 self._ended = True
                 raise error
-            if self._ended or not self._listeners:
+            if self._ended or not self._listening.active:
                 raise StopAsyncIteration
-            self._waiter = bridge.loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
+            await self._wakeup.wait(bridge.loop)
 
     async def aclose(self):
         """Stop iterating: the queued datagrams are dropped, the socket
