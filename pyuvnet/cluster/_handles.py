@@ -155,34 +155,21 @@ class SharedHandle:
         return True
 
 
-class SharedUdpHandle:
+class SharedUdpHandle(SharedHandle):
     """A UDP socket the workers share (Node's SharedHandle over
     dgram._createSocketHandle): bound here once, never read here, and sent
-    to each worker binding the same address, which receives on it."""
+    to each worker binding the same address, which receives on it.  Its
+    ``server`` (what add() sends, remove() closes) is that dgram socket."""
 
     def __init__(self, key, message):
         self.key = key
         self.workers = set()
-        self.sock = DgramSocket(message['addressType'])
+        self.server = DgramSocket(message['addressType'])
         address = message.get('address') or ('0.0.0.0' if message['addressType'] == 'udp4'
                                               else '::')
         # The handle alone, bound without receiving: the workers read it.
-        self.errno = self.sock._udp().bind(address, message.get('port') or 0,
-                                           message.get('flags') or 0)
+        self.errno = self.server._udp().bind(address, message.get('port') or 0,
+                                             message.get('flags') or 0)
         if self.errno:
-            self.sock.close()
-            self.sock = None
-
-    def add(self, w, reply):
-        self.workers.add(w.id)
-        reply(self.errno, None, self.sock)
-
-    def remove(self, w):
-        if w.id not in self.workers:
-            return False
-        self.workers.discard(w.id)
-        if self.workers:
-            return False
-        if self.sock is not None:
-            self.sock.close()
-        return True
+            self.server.close()
+            self.server = None
