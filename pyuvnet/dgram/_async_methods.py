@@ -16,11 +16,6 @@ from ._socket import Socket
 __all__ = ['install']
 
 
-def _awaitables():
-    from . import _awaitables
-    return _awaitables
-
-
 class SocketMethods:
     """What ``dgram.Socket`` gets: waits on its events under the asyncio bridge."""
 
@@ -28,35 +23,41 @@ class SocketMethods:
         """Awaitable: resolves with the socket once bound ('listening'),
         raises its 'error' (EADDRINUSE, ...) or ERR_SOCKET_DGRAM_NOT_RUNNING
         if it closes first."""
-        return _awaitables().bound(self)
+        from ._awaitables import bound
+        return bound(self)
 
     def connected(self):
         """Awaitable: resolves with the socket once connected ('connect'),
         raises its 'error' or ERR_SOCKET_DGRAM_NOT_RUNNING if it closes
         first."""
-        return _awaitables().connected(self)
+        from ._awaitables import connected
+        return connected(self)
 
     def sent(self, msg, *args, **keywords):
         """``await sock.sent(msg[, offset, length][, port][, address])``:
         send() (the datagram goes at the call), resolving with the bytes
         sent, raising the send's error (Node's promisified send)."""
-        return _awaitables().sent(self, msg, *args, **keywords)
+        from ._awaitables import sent
+        return sent(self, msg, *args, **keywords)
 
     def aclose(self):
         """Awaitable: close() and wait for 'close' (Node's
         ``socket[Symbol.asyncDispose]()``); at once if closed already."""
-        return _awaitables().aclose(self)
+        from ._awaitables import aclose
+        return aclose(self)
 
     def messages(self, high_water_mark=None):
         """``async for msg, rinfo in sock.messages(...)``: 'message' as
         pairs, at most ``high_water_mark`` (default 1024) queued before the
         socket stops receiving (see ``MessageIterator``); ``async for ...
         in sock`` is this with the default."""
-        return _awaitables().MessageIterator(self, high_water_mark)
+        from ._awaitables import MessageIterator
+        return MessageIterator(self, high_water_mark)
 
     def __aiter__(self):
         """``async for msg, rinfo in sock``: ``sock.messages()``."""
-        return _awaitables().MessageIterator(self)
+        from ._awaitables import MessageIterator
+        return MessageIterator(self)
 
     async def __aenter__(self):
         return self

@@ -48,6 +48,7 @@ def _serve(run_loop, make_server, count=COUNT):
     gc.disable()
     try:
         run_loop(20)
+        thread.join(10)         # the last echo may still be on its way to it
         assert echoed == [b'x'] * count
         return _sockets_alive() - before
     finally:
