@@ -124,6 +124,15 @@ class _RoundRobinStandIn:
         pass
 
 
+def _forget_owner(key, owner, indexes_key):
+    """Node's handle.close() in a worker: the primary stops counting it
+    (not after a disconnect, which let go of every owner first)."""
+    if STATE.owners.get(key) is owner:
+        del STATE.owners[key]
+        STATE.indexes.pop(indexes_key, None)
+        send(STATE.worker.process, {'act': 'close', 'key': key})
+
+
 def _worker_listen(server, address, port, backlog, options):
     """net/_server.py's hook: Node's cluster._getServer for a TCP listen()."""
     address_type = isIP(address) if address else 4
@@ -148,11 +157,7 @@ def _worker_listen(server, address, port, backlog, options):
         STATE.owners[key] = server
 
         def forget():
-            # Node's handle.close() in a worker: the primary stops counting it.
-            if STATE.owners.get(key) is server:
-                del STATE.owners[key]
-                STATE.indexes.pop(indexes_key, None)
-                send(STATE.worker.process, {'act': 'close', 'key': key})
+            _forget_owner(key, server, indexes_key)
         if fd is not None:
             server._listen_handle({'fd': fd}, backlog)
             server.once('close', forget)
@@ -192,27 +197,18 @@ def _worker_bind(sock, ip, port, flags):
                 os.close(fd)
             sock._bind_shared(reply['errno'], None, ip, port)
             return
+        STATE.owners[key] = sock
         if fd is None or sock._closed:
             # Closed while the primary bound it (or the fd did not come):
             # the primary stops counting this worker.
             if fd is not None:
                 os.close(fd)
-            forget(key)
+            _forget_owner(key, sock, indexes_key)
             if not sock._closed:
                 sock._bind_shared(_UV_EBADF, None, ip, port)
             return
-        STATE.owners[key] = sock
-        sock.once('close', lambda: forget(key))
+        sock.once('close', lambda: _forget_owner(key, sock, indexes_key))
         sock._bind_shared(0, fd, ip, port)
-
-    def forget(key):
-        # Node's handle.close() in a worker: the primary stops counting it.
-        if STATE.owners.get(key) is sock:
-            del STATE.owners[key]
-        STATE.indexes.pop(indexes_key, None)
-        worker = STATE.worker
-        if worker is not None and worker.isConnected():
-            send(worker.process, {'act': 'close', 'key': key})
 
     def listening():
         worker = STATE.worker
