@@ -3,6 +3,7 @@ query for pyuvnet.dns, Node's dns.Resolver and aiodns (pycares under
 asyncio), all three c-ares (docs/DNS.md; figures in bench/RESULTS-ARCHIVE.md).
 
     nice -n 10 python bench/dns_resolve.py [--queries 5000] [--concurrency 50] [--repeats 5]
+                                           [--json FILE]
 
 The responder is the tests' (tests/dns/dns_support.py), in a process of
 its own on 127.0.0.1. Each client is a fresh process that asks 200
@@ -10,7 +11,11 @@ questions to warm up, then ``--queries`` questions with ``--concurrency``
 in flight, and reports the user+system CPU it spent on them (getrusage;
 Node's process.cpuUsage()). Each client runs ``--repeats`` times,
 interleaved; the report is the median with min-max, and each one's ratio
-to Node's median. Every run is bounded by a 60 s cap.
+to Node's over the paired runs (run i of each came in the same repeat):
+their median and range. Every run is bounded by a 60 s cap. ``--json``
+writes the runs' figures for ``bench/run.py --full`` (its ``dns`` step,
+issue 56's row in the targets report): ``{'systems': {name: {'cpu': [us
+per question, one per run]}}, 'missing': {name: why}}``.
 """
 import argparse
 import json
@@ -124,14 +129,39 @@ def client_command(name, server, args):
     return [sys.executable, '-c', PYUVNET_CLIENT if name == 'pyuvnet' else AIODNS_CLIENT] + counts
 
 
+# The report's and the JSON's name of each client.
+NAMES = {'pyuvnet': 'pyuvnet.dns', 'node': 'Node dns', 'aiodns': 'aiodns'}
+
+
+def missing_clients(clients):
+    """{client: why it cannot run} for the clients whose runtime is absent."""
+    missing = {}
+    if 'node' in clients and not (shutil.which('node') or os.path.exists('/usr/bin/node')):
+        missing['node'] = 'node is not installed'
+    if 'aiodns' in clients:
+        try:
+            import aiodns  # noqa: F401 (only whether it is there)
+        except ImportError:
+            missing['aiodns'] = 'aiodns is not installed (pip install aiodns: the bench extra)'
+    return missing
+
+
+def paired_ratios(mine, theirs):
+    """Run i's ratio of each repeat both have: per-pair, as the load moves."""
+    return [a / b for a, b in zip(mine, theirs) if b]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--queries', type=int, default=5000)
     parser.add_argument('--concurrency', type=int, default=50)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--clients', default='pyuvnet,node,aiodns')
+    parser.add_argument('--json', help='write the figures here (bench/run.py --full)')
     args = parser.parse_args()
     clients = args.clients.split(',')
+    missing = missing_clients(clients)
+    clients = [name for name in clients if name not in missing]
     responder = subprocess.Popen([sys.executable, '-c', RESPONDER, TESTS_DNS],
                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -151,16 +181,27 @@ def main():
     finally:
         responder.stdin.close()
         responder.wait(10)
-    node = statistics.median(results['node']) if results.get('node') else None
+    node = results.get('node')
     print('resolve4, %d questions, %d in flight, %d runs each: client CPU per question (us)'
           % (args.queries, args.concurrency, args.repeats))
     for name, values in results.items():
         if not values:
             print('%-8s missing' % name)
             continue
-        median = statistics.median(values)
-        ratio = ' %.2fx Node' % (median / node) if node else ''
-        print('%-8s %6.1f  (min %.1f, max %.1f)%s' % (name, median, min(values), max(values), ratio))
+        ratios = paired_ratios(values, node) if node and len(node) == len(values) else []
+        ratio = ' %.2fx Node (%.2f-%.2f, paired runs)' % (
+            statistics.median(ratios), min(ratios), max(ratios)) if ratios else ''
+        print('%-8s %6.1f  (min %.1f, max %.1f)%s'
+              % (name, statistics.median(values), min(values), max(values), ratio))
+    for name, why in missing.items():
+        print('%-8s missing: %s' % (name, why))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump({'queries': args.queries, 'concurrency': args.concurrency,
+                       'systems': {NAMES[name]: {'cpu': values}
+                                   for name, values in results.items() if values},
+                       'missing': {NAMES[name]: why for name, why in missing.items()}},
+                      f, indent=1)
 
 
 if __name__ == '__main__':

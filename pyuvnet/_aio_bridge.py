@@ -9,7 +9,7 @@ import threading
 from . import errors
 from .events import _emitter
 from ._uv import get_loop, setInterval
-from ._event_wait import EventWait, the_error
+from ._event_wait import EventWait, Listening, Wakeup, the_error
 
 __all__ = [
     'Bridge', 'install', 'uninstall', 'installed', 'attach', 'run',
@@ -496,10 +496,10 @@ class SocketIterator:
         self._paused = False          # paused by this iterator (backpressure)
         self._ended = False
         self._error = None
-        self._waiter = None
+        self._wakeup = Wakeup()
         self._started = False
         self._finished = False
-        self._listeners = ()
+        self._listening = Listening(sock)
 
     def __aiter__(self):
         return self
@@ -513,10 +513,8 @@ class SocketIterator:
         if sock.destroyed:
             self._error = ERR_STREAM_PREMATURE_CLOSE()
             return
-        self._listeners = (('data', self._on_data), ('end', self._on_end),
-                           ('error', self._on_error), ('close', self._on_close))
-        for event, listener in self._listeners:
-            sock.on(event, listener)
+        self._listening.listen(('data', self._on_data), ('end', self._on_end),
+                               ('error', self._on_error), ('close', self._on_close))
         if sock.isPaused():
             sock.resume()
 
@@ -546,14 +544,10 @@ class SocketIterator:
         self._wake()
 
     def _wake(self):
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wakeup.wake()
 
     def _stop_listening(self):
-        listeners, self._listeners = self._listeners, ()
-        for event, listener in listeners:
-            self._sock.removeListener(event, listener)
+        self._listening.stop()
 
     async def __anext__(self):
         bridge = _bridge()
@@ -577,11 +571,7 @@ class SocketIterator:
             if self._ended:
                 self._finished = True
                 raise StopAsyncIteration
-            self._waiter = bridge.loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
+            await self._wakeup.wait(bridge.loop)
 
     async def aclose(self):
         """Stop iterating; destroys the socket unless it ended (or failed)."""

@@ -164,7 +164,7 @@ def headers_object(pairs):
 def log_access(client, method, path, status):
     """uvicorn's access line, the protocol HTTP/2.0."""
     if access_logger.isEnabledFor(logging.INFO):
-        # The HTTP/1.1 line's five arguments (pyuvnet/serve/_config.py's
+        # The HTTP/1.1 line's five arguments (pyuvnet/_app_config.py's
         # AccessFormatter reads them), the version Node's httpVersion.
         access_logger.info('%s - "%s %s HTTP/%s" %d', '%s:%d' % client if client else '',
                            method, path, '2.0', status)

@@ -8,7 +8,7 @@ from . import _validate as validate
 from ._options import OptionSpec, normalize_options
 
 __all__ = ['SERVER_OPTIONS', 'LISTEN_OPTIONS', 'normalize_listen_args', 'backlog_arg', 'is_fd',
-           'cluster_listen']
+           'cluster_listen', 'cluster_bind']
 
 SERVER_OPTIONS = OptionSpec({
     'allowHalfOpen': 'boolean', 'pauseOnConnect': 'boolean',
@@ -30,6 +30,9 @@ LISTEN_OPTIONS = OptionSpec({
 # exclusive asks the primary (Node's listenInCluster); called as
 # cluster_listen(server, address, port, backlog, options).
 cluster_listen = None
+# Likewise a UDP bind() that is not ``exclusive`` (pyuvnet/dgram/_socket.py):
+# cluster_bind(socket, address, port, flags).
+cluster_bind = None
 
 
 def is_fd(value):

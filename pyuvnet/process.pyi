@@ -8,6 +8,7 @@ from typing_extensions import Self, Unpack
 
 from .child_process import SendOptions, _Channel
 from .events import EventEmitter
+from .dgram import Socket as DgramSocket
 from .net._server import Server
 from .net._socket import Socket
 
@@ -20,7 +21,7 @@ class Process(EventEmitter):
     @property
     def connected(self) -> bool: ...
     # send(message[, sendHandle[, options]][, callback]).
-    def send(self, message: Any, sendHandle: Server | Socket | _SendCallback | None = None,
+    def send(self, message: Any, sendHandle: Server | Socket | DgramSocket | _SendCallback | None = None,
              options: SendOptions | _SendCallback | None = None,
              callback: _SendCallback | None = None) -> bool: ...
     def disconnect(self) -> None: ...

@@ -2,7 +2,8 @@
 
 ``--full`` runs ``bench/tls_bench.py`` (TLS handshakes and echo against
 Node and uvloop), ``bench/ws_bench.py`` (the WebSocket echo against ws
-v8, websockets and uvicorn) and ``bench/latency.py`` (every server's
+v8, websockets and uvicorn), ``bench/dns_resolve.py`` (resolve4's client
+CPU against Node's resolver and aiodns) and ``bench/latency.py`` (every server's
 latency at the same open-loop rates, echo and HTTP hello); with
 ``--instructions`` too, the callgrind counts: ``bench/conn_instructions.py`` (per TCP connection, and per 1 KiB
 message), ``bench/http_instructions.py`` (per HTTP request, at pipeline 1
@@ -54,6 +55,8 @@ def steps(full, instructions, repeats, tree=None):
     if full:
         out.append(('tls', ['tls_bench.py', '--repeats', str(repeats)], 600))
         out.append(('ws', ['ws_bench.py', '--repeats', str(repeats), '--seconds', '2'], 600))
+        # About 1 minute: 5,000 resolve4 per client and repeat.
+        out.append(('dns', ['dns_resolve.py', '--repeats', str(repeats)], 300))
         # About 11 minutes: N saturation runs per server, then 60 rotations
         # of 0.4 s windows at the two rates (about 12 at 5 repeats).
         out.append(('latency', ['latency.py', '--repeats', str(repeats)], 900))

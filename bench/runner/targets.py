@@ -536,6 +536,31 @@ def ws_rows(record):
     return out
 
 
+# -- issue 56: the DNS resolver -------------------------------------------------
+
+DNS_MINE = 'pyuvnet.dns'
+
+
+def dns_rows(record):
+    """dns_resolve.py's resolve4 against a local responder: the client's
+    CPU per question beside Node's resolver (issue 56's bound) and aiodns
+    (reported beside it: the issue sets no bound)."""
+    figures, why = script(record, 'dns', '--full')
+    cpu = lambda d, n: d.get('systems', {}).get(n, {}).get('cpu')  # noqa: E731
+    target = ('resolve4 against a local authoritative server: client CPU per question, '
+              f'{DNS_MINE} / {{}}')
+    out = [side_row(figures, why, cpu, 'Node dns', target.format('Node dns ≤ 0.5×'), 'µs',
+                    0.5, False, False, DNS_MINE, 56)]
+    beside = target.format('aiodns (reported: no bound)')
+    ratio = None if why else ratio_of(cpu(figures, DNS_MINE) or [], cpu(figures, 'aiodns') or [])
+    if ratio is None:
+        return out + [row(56, beside, why=why or figures.get('missing', {}).get('aiodns')
+                          or 'no figures')]
+    return out + [{'issue': 56, 'target': beside, 'measured': f'{ratio_text(ratio)}; {DNS_MINE} '
+                   f"{figure(ratio.mine, 'µs')}, aiodns {figure(ratio.theirs, 'µs')}",
+                   'versus_c': '–', 'verdict': 'reported', 'ratio': None, 'met': None}]
+
+
 # -- issue 45: latency at equal load, the TLS handshake's floor ----------------
 
 def latency_rows(record):
@@ -606,7 +631,7 @@ def tls_floor_rows(record):
 
 
 def rows(record):
-    """Every target's row, by issue: 25's, 26's, 43's, 44's, then 45's."""
+    """Every target's row, by issue: 25's, 26's, 43's, 44's, 45's, then 56's."""
     table = cells(record)
     short = short_cells(record)
     return [*echo_rows(table, short), *proxy_rows(table), *callgrind_rows(record),
@@ -614,4 +639,4 @@ def rows(record):
             *ws_rows(record), *echo_rows_45(table, short), *callgrind_rows_45(record),
             *proxy_instruction_rows(record),
             *tls_floor_rows(record),
-            *latency_rows(record)]
+            *latency_rows(record), *dns_rows(record)]

@@ -208,7 +208,8 @@ NODE_CLUSTER = {
 # Node's dgram module (doc/api/dgram.md, Node 20), the documented names.
 NODE_DGRAM = {
     'module': ('createSocket', 'Socket'),
-    'Socket': ('addMembership', 'addSourceSpecificMembership', 'address', 'bind', 'close',
+    'Socket': ('[Symbol.asyncDispose]', 'addMembership', 'addSourceSpecificMembership',
+               'address', 'bind', 'close',
                'connect', 'disconnect', 'dropMembership', 'dropSourceSpecificMembership',
                'getRecvBufferSize', 'getSendBufferSize', 'getSendQueueSize',
                'getSendQueueCount', 'ref', 'remoteAddress', 'send', 'setBroadcast',
@@ -217,8 +218,8 @@ NODE_DGRAM = {
 }
 
 DGRAM_DIFFERENCES = {
-    ('Socket', 'bind'): "in a cluster worker it binds on its own, as with exclusive: true "
-                        "(Node shares the primary's socket)",
+    ('Socket', '[Symbol.asyncDispose]'): 'aclose() (awaitable), and async with sock:; '
+                                         'bound(), connected(), sent(), async for too',
     ('Socket', 'send'): 'a bytearray or memoryview is copied when sent (bytes are not); '
                         'keywords offset, length, port, address, callback too',
 }
@@ -479,6 +480,7 @@ def _node_modules():
 _ALIASED = {camel for names in ALIASES.values() for camel in names}
 _PY_NAMES = {('Readable', '[Symbol.asyncIterator]'): '__aiter__', ('Readable', 'from'): 'from_',
              ('Server', '[Symbol.asyncDispose]'): 'aclose',
+             ('Socket', '[Symbol.asyncDispose]'): 'aclose',
              ('Server', '[Symbol.asyncIterator]'): '__aiter__'}
 
 

@@ -12,6 +12,7 @@ from ..events import EventEmitter
 from .._records import Record
 from .. import Server
 from .. import Socket
+from ..dgram import Socket as DgramSocket
 
 __all__ = ['fork', 'spawn', 'ChildProcess', 'exec', 'execFile', 'spawnSync', 'execSync',
            'execFileSync', 'CommandFailedError']
@@ -201,7 +202,7 @@ class ChildProcess(EventEmitter):
     def channel(self) -> _Channel | None: ...
     def kill(self, signal: str | int | None = None) -> bool: ...
     # send(message[, sendHandle[, options]][, callback]).
-    def send(self, message: Any, sendHandle: Server | Socket | _SendCallback | None = None,
+    def send(self, message: Any, sendHandle: Server | Socket | DgramSocket | _SendCallback | None = None,
              options: SendOptions | _SendCallback | None = None,
              callback: _SendCallback | None = None) -> bool: ...
     def disconnect(self) -> None: ...

@@ -13,7 +13,8 @@ it (pinned with /usr/bin/node; see docs/PROCESSES.md):
 - A handle travels with the write of
   ``{"cmd":"NODE_HANDLE","type":"net.Server"|"net.Socket","msg":<message>}``
   (SCM_RIGHTS; ``"net.Native"`` when the message is the protocol's own,
-  e.g. cluster's).  The receiver answers ``{"cmd":"NODE_HANDLE_ACK"}`` (or
+  e.g. cluster's), or of ``{"cmd":"NODE_HANDLE","type":"dgram.Socket",
+  "msg":<message>,"dgramType":"udp4"|"udp6"}`` for a UDP socket.  The receiver answers ``{"cmd":"NODE_HANDLE_ACK"}`` (or
   ``NODE_HANDLE_NACK`` when the fd did not come); until the ACK, the
   sender queues every later message, so order is kept.
 
@@ -33,6 +34,7 @@ import warnings
 from .. import _uv, errors
 from .. import Server
 from .. import Socket
+from ..dgram import Socket as DgramSocket
 from ._ipc_json import JsonCodec
 
 __all__ = ['Channel']
@@ -86,14 +88,17 @@ def is_internal(message):
     return isinstance(cmd, str) and len(cmd) > 5 and cmd.startswith('NODE_')
 
 
-def handle_message(conversion, message):
-    """The NODE_HANDLE envelope of ``message``.  A protocol message's handle
-    (cluster's ``newconn``, the reply to ``queryServer``) is typed
-    ``net.Native``, as Node sends it: a Node receiver hands such a handle to
-    its cluster code as the bare TCP handle, which a ``net.Socket`` or
+def handle_message(conversion, message, handle):
+    """The NODE_HANDLE envelope of ``message`` sent with ``handle``.  A
+    protocol message's handle (cluster's ``newconn``, the reply to
+    ``queryServer``) is typed ``net.Native`` (``dgram.Native`` for a UDP
+    socket), as Node sends it: a Node receiver hands such a handle to its
+    cluster code as the bare handle, which a ``net.Socket`` or
     ``net.Server`` in its place would break."""
-    kind = 'net.Native' if is_internal(message) else conversion.type
-    return {'cmd': 'NODE_HANDLE', 'type': kind, 'msg': message}
+    if is_internal(message):
+        return {'cmd': 'NODE_HANDLE', 'type': conversion.native_type, 'msg': message}
+    return dict({'cmd': 'NODE_HANDLE', 'type': conversion.type, 'msg': message},
+                **conversion.fields(handle))
 
 
 class Channel:
@@ -205,7 +210,7 @@ class Channel:
                 return len(self._handle_queue) == 1
             native = conversion.export(handle, options)
             if native is not None:
-                message = handle_message(conversion, message)
+                message = handle_message(conversion, message, handle)
                 data = None
         elif self._handle_queue is not None and not internal:
             data = data or self._codec.encode(message)
@@ -230,7 +235,8 @@ class Channel:
             return self._backlog_bytes + self._pipe.write_queue_size < QUEUE_LIMIT
         if self._backlog:
             self._flush_backlog()
-        status = self._submit(data, native, [callback] if callback is not None else None)
+        status = self._submit(data, native, [callback] if callback is not None else None,
+                              native is not None)
         if status < 0 and conversion is not None and native is not None:
             conversion.sent(handle, options, acked=True)
         elif status >= 0 and native is not None:
@@ -238,13 +244,16 @@ class Channel:
             self._pending = (message['msg'], handle, options, callback, conversion, 0)
         return self._backlog_bytes + self._pipe.write_queue_size < QUEUE_LIMIT
 
-    def _submit(self, data, native, callbacks):
+    def _submit(self, data, native, callbacks, with_handle=False):
         """One pipe write; ``callbacks`` (or None) hear how it went."""
         status = self._pipe.write(data, native, self._write_done if callbacks is None
                                   else lambda status: self._write_done(status, callbacks))
         if status < 0:
+            # Refused with the channel open: the handle's fault (an unbound
+            # UDP socket has no fd: EBADF), reported as Node's 'write' error.
             for callback in callbacks or [None]:
-                self._report(errors.ERR_IPC_CHANNEL_CLOSED(), callback)
+                self._report(errors.errno_exception(status, 'write') if with_handle and self.open
+                             else errors.ERR_IPC_CHANNEL_CLOSED(), callback)
         elif status == 1:
             # Written at once: callbacks come on the next tick.
             for callback in callbacks or ():
@@ -363,14 +372,15 @@ class Channel:
             return
         kind_named = message.get('type')
         conversion = CONVERSIONS.get(kind_named) if isinstance(kind_named, str) else None
-        if conversion is None or kind not in ('tcp', 'pipe'):
-            # A handle this side cannot take (a UDP socket's 'dgram'
-            # type, say): refused, for this message alone.
+        if conversion is None or not conversion.takes(kind, message):
+            # A handle this side cannot take (an fd of another kind than
+            # the type says, a type it does not know): refused, for this
+            # message alone.
             os.close(fd)
             warnings.warn('a handle of type %r (a %s fd) cannot be received here; closed'
                           % (kind_named, kind))
             return
-        conversion.receive(fd, lambda handle: self._target.emit('message', inner, handle))
+        conversion.receive(fd, message, lambda handle: self._target.emit('message', inner, handle))
 
     def _handle_acked(self):
         queue, self._handle_queue = self._handle_queue or [], None
@@ -394,11 +404,11 @@ class Channel:
             warnings.warn('Handle did not reach the receiving process correctly')
             return
         native = conversion.export(handle, options)
-        data = self._codec.encode(handle_message(conversion, message))
+        data = self._codec.encode(handle_message(conversion, message, handle))
         self._handle_queue = self._handle_queue or []
         if self._backlog:
             self._flush_backlog()
-        if self._submit(data, native, None) >= 0:
+        if self._submit(data, native, None, True) >= 0:
             self._pending = (message, handle, options, callback, conversion, tries + 1)
 
     def _on_end(self, status):
@@ -456,7 +466,22 @@ def _close_all(received):
         os.close(fd)
 
 
-class ServerConversion:
+class StreamConversion:
+    """What the conversions of a TCP or pipe handle share: the fd kinds
+    they take, and no field in the envelope but the type."""
+
+    native_type = 'net.Native'
+
+    @staticmethod
+    def takes(kind, message):
+        return kind in ('tcp', 'pipe')
+
+    @staticmethod
+    def fields(handle):
+        return {}
+
+
+class ServerConversion(StreamConversion):
     """A listening Server travels as its listening socket; the sender keeps
     listening too, and the receiver gets a Server accepting on it."""
 
@@ -471,12 +496,12 @@ class ServerConversion:
         pass
 
     @staticmethod
-    def receive(fd, emit):
+    def receive(fd, message, emit):
         server = Server()
         server.listen({'fd': fd}, lambda: emit(server))
 
 
-class SocketConversion:
+class SocketConversion(StreamConversion):
     """A connected Socket travels as its connection.  Without
     ``keepOpen`` the sender stops reading at once and destroys its socket
     when the receiver has acknowledged it (Node's sequence)."""
@@ -498,11 +523,43 @@ class SocketConversion:
             sock.destroy()
 
     @staticmethod
-    def receive(fd, emit):
+    def receive(fd, message, emit):
         emit(Socket({'fd': fd, 'readable': True, 'writable': True}))
 
 
-CONVERSIONS = {c.type: c for c in (ServerConversion, SocketConversion)}
+class DgramConversion:
+    """A dgram Socket travels as its UDP socket, its type (``dgramType``)
+    in the envelope; both ends then share it (the kernel gives each
+    datagram to one of them), as in Node: the sender keeps its socket.  One
+    not bound yet has no fd: the write fails with EBADF; a closed one
+    sends the message without a handle."""
+
+    type = 'dgram.Socket'
+    native_type = 'dgram.Native'
+
+    @staticmethod
+    def takes(kind, message):
+        return kind == 'udp' and message.get('dgramType') in ('udp4', 'udp6')
+
+    @staticmethod
+    def fields(sock):
+        return {'dgramType': sock.type}
+
+    @staticmethod
+    def export(sock, options):
+        return None if sock._closed else sock._udp()
+
+    @staticmethod
+    def sent(sock, options, acked):
+        pass
+
+    @staticmethod
+    def receive(fd, message, emit):
+        sock = DgramSocket(message['dgramType'])
+        sock.bind({'fd': fd}, lambda: emit(sock))
+
+
+CONVERSIONS = {c.type: c for c in (ServerConversion, SocketConversion, DgramConversion)}
 
 
 def handle_conversion(handle):
@@ -510,4 +567,6 @@ def handle_conversion(handle):
         return SocketConversion
     if isinstance(handle, Server):
         return ServerConversion
+    if isinstance(handle, DgramSocket):
+        return DgramConversion
     raise errors.ERR_INVALID_HANDLE_TYPE()

@@ -11,6 +11,7 @@ from ..events import EventEmitter
 from .._records import Record
 from .. import Server
 from .. import Socket
+from ..dgram import Socket as DgramSocket
 
 __all__ = [
     'isPrimary', 'isMaster', 'isWorker', 'workers', 'worker', 'settings', 'schedulingPolicy',
@@ -220,7 +221,7 @@ class Worker(EventEmitter):
     def exitedAfterDisconnect(self) -> bool | None: ...
     @exitedAfterDisconnect.setter
     def exitedAfterDisconnect(self, value: bool | None) -> None: ...
-    def send(self, message: Any, sendHandle: Server | Socket | Callable[..., object] | None = None,
+    def send(self, message: Any, sendHandle: Server | Socket | DgramSocket | Callable[..., object] | None = None,
              options: Any = None, callback: Callable[..., object] | None = None) -> bool: ...
     def isConnected(self) -> bool: ...
     def isDead(self) -> bool: ...

@@ -1,8 +1,10 @@
 """The primary's side of a server its workers share (Node's
 round_robin_handle.js and shared_handle.js): one per address, made on a
 worker's first ``queryServer``; ``add(worker, reply)`` answers a worker
-that listens, ``remove(worker)`` is True once no worker is left."""
+that listens (or binds a UDP socket), ``remove(worker)`` is True once no
+worker is left."""
 from .. import _uv, errors
+from ..dgram import Socket as DgramSocket
 from ._messages import send
 from .. import BoundSocket
 from .. import Server
@@ -151,3 +153,23 @@ class SharedHandle:
         if self.server is not None:
             self.server.close()
         return True
+
+
+class SharedUdpHandle(SharedHandle):
+    """A UDP socket the workers share (Node's SharedHandle over
+    dgram._createSocketHandle): bound here once, never read here, and sent
+    to each worker binding the same address, which receives on it.  Its
+    ``server`` (what add() sends, remove() closes) is that dgram socket."""
+
+    def __init__(self, key, message):
+        self.key = key
+        self.workers = set()
+        self.server = DgramSocket(message['addressType'])
+        address = message.get('address') or ('0.0.0.0' if message['addressType'] == 'udp4'
+                                              else '::')
+        # The handle alone, bound without receiving: the workers read it.
+        self.errno = self.server._udp().bind(address, message.get('port') or 0,
+                                             message.get('flags') or 0)
+        if self.errno:
+            self.server.close()
+            self.server = None

@@ -10,7 +10,7 @@ from .. import _validate as validate
 from .._aliases import snake_name
 from .._fork_options import SERIALIZATIONS, validate_args
 from .._records import Record
-from ._handles import RoundRobinHandle, SharedHandle, wire_errno
+from ._handles import RoundRobinHandle, SharedHandle, SharedUdpHandle, wire_errno
 from ._messages import is_seq, on_internal, send
 from ._state import SCHED_NONE, SCHED_RR, STATE, js
 from ._worker import Worker
@@ -156,6 +156,9 @@ def _on_primary_message(w, message, fd):
     elif act == 'listening':
         info = Record(addressType=message.get('addressType'), address=message.get('address'),
                       port=message.get('port'))
+        if 'fd' in message:
+            # A UDP bind's (-1, Node's dgram sends it), in Node's record too.
+            info = Record(dict(info, fd=message['fd']))
         w.state = 'listening'
         w.emit('listening', info)
         STATE.emit('listening', w, info)
@@ -177,8 +180,12 @@ def _is_query(message):
         return is_seq(value) and low <= value <= high
     address = message.get('address')
     backlog = message.get('backlog')
+    flags = message.get('flags')
     return (is_seq(message.get('seq')) and is_int('port', 0, 0xFFFF)
-            and message.get('addressType') in (4, 6) and is_int('index', 0, 2 ** 31 - 1)
+            and message.get('addressType') in (4, 6, 'udp4', 'udp6')
+            and is_int('index', 0, 2 ** 31 - 1)
+            and (flags is None or is_int('flags', 0, 2 ** 31 - 1))
+            and ('fd' not in message or is_int('fd', -1, 2 ** 31 - 1))
             and (address is None or (isinstance(address, str) and '\0' not in address))
             and (backlog is None or is_int('backlog', -2 ** 31, 2 ** 31 - 1)))
 
@@ -187,10 +194,15 @@ def _query_server(w, message):
     if w.exitedAfterDisconnect:
         return
     key = '%s:%s:%s:%s:%s' % (js(message.get('address')), message.get('port'),
-                              message.get('addressType'), 'undefined', message.get('index'))
+                              message.get('addressType'), message.get('fd', 'undefined'),
+                              message.get('index'))
     handle = STATE.handles.get(key)
     if handle is None:
-        kind = RoundRobinHandle if STATE.frozen_policy == SCHED_RR else SharedHandle
+        # A UDP socket is always shared, whatever the policy (Node's).
+        if message.get('addressType') in ('udp4', 'udp6'):
+            kind = SharedUdpHandle
+        else:
+            kind = RoundRobinHandle if STATE.frozen_policy == SCHED_RR else SharedHandle
         try:
             handle = kind(key, message)
         except errors.NodeError as err:

@@ -1,8 +1,9 @@
 """A worker: ``Worker`` (as the primary sees it, ``cluster.workers[id]``,
 or as it sees itself, ``cluster.worker``), and a worker process's own
 side: its TCP listen() through the primary (Node's cluster._getServer,
-the listen hook it hands to net/_server.py), the connections the primary
-sends it, and its disconnect."""
+the listen hook it sets in pyuvnet/_listening.py), its UDP bind() likewise (the
+bind hook beside it), the connections the primary sends it, and
+its disconnect."""
 import os
 from collections.abc import Mapping
 
@@ -14,6 +15,8 @@ from ..events import EventEmitter
 from .._records import Record
 from ._messages import on_internal, send
 from ._state import STATE, exit_now, js
+
+_UV_EBADF = -9
 
 
 class Worker(EventEmitter):
@@ -120,8 +123,17 @@ class _RoundRobinStandIn:
         pass
 
 
+def _forget_owner(key, owner, indexes_key):
+    """Node's handle.close() in a worker: the primary stops counting it
+    (not after a disconnect, which let go of every owner first)."""
+    if STATE.owners.get(key) is owner:
+        del STATE.owners[key]
+        STATE.indexes.pop(indexes_key, None)
+        send(STATE.worker.process, {'act': 'close', 'key': key})
+
+
 def _worker_listen(server, address, port, backlog, options):
-    """net/_server.py's hook: Node's cluster._getServer for a TCP listen()."""
+    """_listening.cluster_listen, net's hook: Node's cluster._getServer for a TCP listen()."""
     address_type = isIP(address) if address else 4
     indexes_key = '%s:%s:%s:%s' % (js(address), port, address_type, 'undefined')
     index = STATE.indexes[indexes_key] = STATE.indexes.get(indexes_key, -1) + 1
@@ -144,11 +156,7 @@ def _worker_listen(server, address, port, backlog, options):
         STATE.owners[key] = server
 
         def forget():
-            # Node's handle.close() in a worker: the primary stops counting it.
-            if STATE.owners.get(key) is server:
-                del STATE.owners[key]
-                STATE.indexes.pop(indexes_key, None)
-                send(STATE.worker.process, {'act': 'close', 'key': key})
+            _forget_owner(key, server, indexes_key)
         if fd is not None:
             server._listen_handle({'fd': fd}, backlog)
             server.once('close', forget)
@@ -165,6 +173,49 @@ def _worker_listen(server, address, port, backlog, options):
         send(worker.process, dict(message, act='listening',
                                   port=(address_now or {}).get('port', port)))
     server.once('listening', listening)
+    send(STATE.worker.process, message, callback=answered)
+
+
+def _worker_bind(sock, ip, port, flags):
+    """_listening.cluster_bind, dgram's hook: Node's cluster._getServer for a UDP bind()
+    that is not exclusive.  The primary binds the socket (once per address
+    and index) and sends it; every worker binding there shares it, and
+    the kernel gives each datagram to one of them."""
+    address_type = sock.type
+    # Node's dgram asks with fd -1 (it binds an fd itself, never through
+    # the primary), which its keys carry.
+    indexes_key = '%s:%s:%s:%s' % (js(ip), port, address_type, -1)
+    index = STATE.indexes[indexes_key] = STATE.indexes.get(indexes_key, -1) + 1
+    message = {'act': 'queryServer', 'index': index, 'data': None, 'address': ip,
+               'port': port, 'addressType': address_type, 'fd': -1, 'flags': flags}
+
+    def answered(reply, fd):
+        key = reply.get('key')
+        if reply.get('errno'):
+            if fd is not None:
+                os.close(fd)
+            sock._bind_shared(reply['errno'], None, ip, port)
+            return
+        STATE.owners[key] = sock
+        if fd is None or sock._closed:
+            # Closed while the primary bound it (or the fd did not come):
+            # the primary stops counting this worker.
+            if fd is not None:
+                os.close(fd)
+            _forget_owner(key, sock, indexes_key)
+            if not sock._closed:
+                sock._bind_shared(_UV_EBADF, None, ip, port)
+            return
+        sock.once('close', lambda: _forget_owner(key, sock, indexes_key))
+        sock._bind_shared(0, fd, ip, port)
+
+    def listening():
+        worker = STATE.worker
+        if worker is None or not worker.isConnected():
+            return
+        worker.state = 'listening'
+        send(worker.process, dict(message, act='listening', port=sock.address().port))
+    sock.once('listening', listening)
     send(STATE.worker.process, message, callback=answered)
 
 
@@ -259,6 +310,7 @@ def setup_worker():
     # the primary is there, as in Node.
     proc.once('disconnect', _on_worker_channel_closed)
     _listening.cluster_listen = _worker_listen
+    _listening.cluster_bind = _worker_bind
     send(proc, {'act': 'online'})
 
 

@@ -9,9 +9,13 @@
 
 Datagrams are received in C (recvmmsg where the kernel has it) and handed
 to 'message' as ``bytes`` with an ``rinfo`` Record ``{address, family,
-port, size}``.  Every camelCase name has its snake_case twin.
+port, size}``.  Every camelCase name has its snake_case twin.  Under the
+asyncio bridge (``pyuvnet.aio``) a socket has awaitables: ``await
+sock.bound()``, ``connected()``, ``sent(msg, ...)``, ``aclose()``, ``async
+with sock`` and ``async for msg, rinfo in sock`` (docs/ASYNCIO.md).
 """
 from .._aliases import ALIASES, add_aliases, snake_name
+from ._async_methods import install as _install_async_methods
 from ._socket import Socket, createSocket
 
 __all__ = ['Socket', 'createSocket']
@@ -19,6 +23,9 @@ __all__ = ['Socket', 'createSocket']
 # Shown, pickled and documented under the face's name.
 Socket.__module__ = createSocket.__module__ = __name__
 
+# await sock.bound(), async for msg, rinfo in sock, ...: the asyncio layer's
+# methods, which import asyncio only when called.
+_install_async_methods()
 add_aliases(Socket, ALIASES['EventEmitter'] + ALIASES['dgram.Socket'])
 add_aliases(globals(), ALIASES['dgram'])
 __all__ += [snake_name(name) for name in ALIASES['dgram']]

@@ -2,9 +2,10 @@
 its send queue, over the C handle (``_uv.UDPHandle``, uv/handles/udp.pyx),
 as Node's lib/dgram.js runs over UDPWrap.  'message' is emitted by the C
 base (``_uv.DgramCore``); everything here runs per user call."""
+import os
 from collections.abc import Mapping
 
-from pyuvnet import _uv, errors
+from pyuvnet import _listening, _uv, errors
 from pyuvnet._handle_refs import HandleRefs
 from pyuvnet._options import OptionSpec, normalize_options
 from pyuvnet._records import Record
@@ -27,7 +28,6 @@ SOCKET_OPTIONS = OptionSpec({
 })
 _BIND_OPTIONS = OptionSpec({'port': 'any', 'address': 'any', 'exclusive': 'any', 'fd': 'any'})
 _SEND_KEYWORDS = ('offset', 'length', 'port', 'address', 'callback')
-
 
 class Socket(_uv.DgramCore, HandleRefs):
     """Node's ``dgram.Socket``: made by ``createSocket()``; bound by
@@ -122,24 +122,30 @@ class Socket(_uv.DgramCore, HandleRefs):
         if callback is not None:
             self._bind_callback(callback)
         port = args[0] if args else None
+        exclusive = False
         if isinstance(port, Mapping):
             fd = port.get('fd')
             if isinstance(fd, int) and not isinstance(fd, bool) and 0 < fd < 2 ** 31:
                 return self._bind_fd(fd)
             address = port.get('address') or ''
+            exclusive = bool(port.get('exclusive'))
             port = port.get('port')
         else:
             address = args[1] if len(args) > 1 and not callable(args[1]) else ''
         if not address:
             address = '0.0.0.0' if self.type == 'udp4' else '::'
-        self._lookup(address, lambda err, ip=None, *_: self._bind_to(err, ip, port))
+        self._lookup(address, lambda err, ip=None, *_: self._bind_to(err, ip, port, exclusive))
         return self
 
     def _bind_callback(self, callback):
         # Node: the callback is a 'listening' listener, gone at an 'error'.
+        # The pair's cells are emptied once it is removed, so that the
+        # functions (which hold the socket) are no cycle for the GC.
         def remove(*_):
+            nonlocal remove, on_listening
             self.removeListener('error', remove)
             self.removeListener('listening', on_listening)
+            remove = on_listening = None
 
         def on_listening():
             remove()
@@ -157,7 +163,7 @@ class Socket(_uv.DgramCore, HandleRefs):
         self._start_listening()
         return self
 
-    def _bind_to(self, err, ip, port):
+    def _bind_to(self, err, ip, port, exclusive):
         if err is not None:
             self._bind_failed(err)
             return
@@ -166,9 +172,30 @@ class Socket(_uv.DgramCore, HandleRefs):
         flags = (_uv.UDP_REUSEADDR if self._reuse_addr else 0) | \
                 (_uv.UDP_IPV6ONLY if self._ipv6_only else 0)
         # Node's C++ takes the port as ToUint32, and libuv its low 16 bits.
-        status = self._udp().bind(ip, to_uint32(port or 0) & 0xFFFF, flags)
+        port_number = to_uint32(port or 0) & 0xFFFF
+        # In a cluster worker the primary binds the socket and shares it
+        # with every worker binding the same address (Node's bindServerHandle).
+        if _listening.cluster_bind is not None and not exclusive:
+            _listening.cluster_bind(self, ip, port_number, flags)
+            return
+        status = self._udp().bind(ip, port_number, flags)
         if status:
             self._bind_failed(errors.exception_with_host_port(status, 'bind', ip, port))
+            return
+        self._start_listening()
+
+    def _bind_shared(self, errno, fd, ip, port):
+        """A cluster worker's bind to ``ip``:``port``, answered by the
+        primary: its socket as ``fd`` (which this takes over), or the
+        libuv error ``errno`` of its bind (Node's worker raises it as its
+        own: 'bind EADDRINUSE 127.0.0.1:41234')."""
+        if errno:
+            self._bind_failed(errors.exception_with_host_port(errno, 'bind', ip, port))
+            return
+        status = self._udp().open(fd)
+        if status:
+            os.close(fd)
+            self._bind_failed(errors.errno_exception(status, 'open'))
             return
         self._start_listening()
 
@@ -388,6 +415,12 @@ class Socket(_uv.DgramCore, HandleRefs):
         if self._receiving:
             self._handle.recv_stop()
             self._receiving = False
+
+    def _resume_receiving(self):
+        # After a _stop_receiving() of the asyncio layer's (its queue full).
+        if not self._receiving and not self._closed and self._bind_state == BOUND:
+            self._handle.recv_start()
+            self._receiving = True
 
     def address(self):
         """The bound address, a Record ``{address, family, port}``; EBADF

@@ -5,7 +5,7 @@ import collections
 
 from .. import errors
 from .. import _aio_bridge as aio
-from .._event_wait import EventWait, the_error
+from .._event_wait import EventWait, Listening, Wakeup, the_error
 from .._options import OptionSpec, normalize_options
 from .._listening import LISTEN_OPTIONS, SERVER_OPTIONS
 from ._server import Server
@@ -132,18 +132,17 @@ class ServerIterator:
         self._sockets = collections.deque()
         self._error = None
         self._done = False        # 'close' or 'error' came, or aclose()
-        self._waiter = None
-        self._listeners = (('connection', self._on_connection), ('error', self._on_error),
-                           ('close', self._on_close))
-        for event, listener in self._listeners:
-            server.on(event, listener)
+        self._wakeup = Wakeup()
+        self._listening = Listening(server)
+        self._listening.listen(('connection', self._on_connection), ('error', self._on_error),
+                               ('close', self._on_close))
 
     def __aiter__(self):
         return self
 
     def _on_connection(self, sock):
         self._sockets.append(sock)
-        self._wake()
+        self._wakeup.wake()
 
     def _on_error(self, err):
         self._error = err
@@ -154,15 +153,8 @@ class ServerIterator:
 
     def _stop_listening(self):
         self._done = True
-        listeners, self._listeners = self._listeners, ()
-        for event, listener in listeners:
-            self._server.removeListener(event, listener)
-        self._wake()
-
-    def _wake(self):
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._listening.stop()
+        self._wakeup.wake()
 
     async def __anext__(self):
         bridge = aio._bridge()
@@ -174,11 +166,7 @@ class ServerIterator:
                 raise error
             if self._done:
                 raise StopAsyncIteration
-            self._waiter = bridge.loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
+            await self._wakeup.wait(bridge.loop)
 
     async def aclose(self):
         """Stop: no more sockets; the queued ones are destroyed."""

@@ -330,15 +330,17 @@ def test_every_http_cell_runs_for_user_cpu_seconds_under_its_client(monkeypatch)
 def test_full_runs_tls_bench_and_instructions_add_the_callgrind_scripts():
     from runner import scripts
     assert scripts.steps(False, True, 3) == []
-    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws', 'latency']
+    assert [key for key, _, _ in scripts.steps(True, False, 3)] == ['tls', 'ws', 'dns', 'latency']
     full = {key: argv for key, argv, _ in scripts.steps(True, True, 5)}
-    assert list(full) == ['tls', 'ws', 'latency', 'conn_instructions', 'conn_instructions_idiom',
+    assert list(full) == ['tls', 'ws', 'dns', 'latency', 'conn_instructions',
+                          'conn_instructions_idiom',
                           'conn_instructions_pipe', 'conn_instructions_uvloop',
                           'http_instructions_pipeline1',
                           'http_instructions_pipeline16', 'http_instructions_close',
                           'proxy_instructions', 'tls_instructions', 'ws_instructions']
     assert full['tls'][-2:] == ['--repeats', '5'] and '--messages' in full['conn_instructions']
     assert full['ws'][:3] == ['ws_bench.py', '--repeats', '5']
+    assert full['dns'] == ['dns_resolve.py', '--repeats', '5']
     assert full['latency'] == ['latency.py', '--repeats', '5']
     assert full['ws_instructions'][:2] == ['ws_bench.py', '--instructions']
     # the headline server's count (a Python callback), the idiom's, pipe()'s
@@ -443,3 +445,34 @@ def test_the_default_run_shortens_the_targets_cells_and_says_so(monkeypatch):
     assert cpu_rows and all(r['verdict'] == 'no figure: ' + targets.SHORT_CELLS
                             for r in cpu_rows)
     assert any(r['met'] is not None for r in targets.rows(record()))   # older records: verdicts
+
+
+def dns_record():
+    """dns_resolve.py's figures: pyuvnet.dns at 8, 9 and 10 µs per question
+    against Node's 20, 18 and 25 and aiodns's 36 in each run."""
+    data = record()
+    data['scripts']['dns'] = {'systems': {
+        'pyuvnet.dns': {'cpu': [8.0, 9.0, 10.0]},
+        'Node dns': {'cpu': [20.0, 18.0, 25.0]},
+        'aiodns': {'cpu': [36.0, 36.0, 36.0]}}, 'missing': {}}
+    return data
+
+
+def test_dns_rows_hold_resolve4_to_half_of_node_and_report_aiodns_beside():
+    rows = targets.rows(dns_record())
+    node = find(rows, 'resolve4', 'Node dns')
+    assert node['issue'] == 56 and node['ratio'] == pytest.approx(0.4) and node['verdict'] == 'met'
+    assert '(0.40–0.50)' in node['measured']
+    beside = find(rows, 'resolve4', 'aiodns')
+    assert beside['verdict'] == 'reported' and beside['ratio'] is None
+    assert beside['measured'].startswith('0.25×')
+
+
+def test_dns_rows_without_the_script_or_aiodns_say_why():
+    rows = targets.rows(record())
+    assert find(rows, 'resolve4', 'Node dns')['verdict'] == 'no figure: not run (needs --full)'
+    data = dns_record()
+    del data['scripts']['dns']['systems']['aiodns']
+    data['scripts']['dns']['missing'] = {'aiodns': 'aiodns is not installed'}
+    assert find(targets.rows(data), 'resolve4', 'aiodns')['verdict'] == \
+        'no figure: aiodns is not installed'

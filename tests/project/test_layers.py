@@ -11,11 +11,12 @@ import sys
 import pytest
 
 import pyuvnet as net
-from pyuvnet import tls
+from pyuvnet import dgram, tls
 
 PACKAGE = os.path.dirname(net.__file__)
 ASYNCIO_LAYER = {'aio', '_aio_bridge', 'promises', 'net._awaitables', 'net._async_methods',
-                 'child_process.promises', 'stream._async', 'stream.promises', 'dns.promises'}
+                 'child_process.promises', 'stream._async', 'stream.promises', 'dns.promises',
+                 'dgram._awaitables', 'dgram._async_methods'}
 
 
 def module_name(path):
@@ -147,7 +148,8 @@ def test_the_circle_finder_sees_a_circle():
 
 
 @pytest.mark.parametrize('module', ['net._socket', 'net._server', 'net._connecting', 'tls._socket', 'errors',
-                                    'stream', 'stream._pipeline', 'stream._readable'])
+                                    'stream', 'stream._pipeline', 'stream._readable',
+                                    'dgram._socket'])
 def test_the_core_does_not_import_the_asyncio_layer(module):
     graph = import_graph()
     reached, todo = set(), [module]
@@ -167,6 +169,8 @@ def test_importing_pyuvnet_does_not_import_asyncio():
 @pytest.mark.parametrize('cls, names', [
     (net.Socket, ('connected', 'drained', '__aiter__')),
     (net.Server, ('aclose', '__aiter__', '__aenter__', '__aexit__')),
+    (dgram.Socket, ('bound', 'connected', 'sent', 'aclose', 'messages', '__aiter__',
+                    '__aenter__', '__aexit__')),
 ])
 def test_the_awaitable_methods_are_the_classes_own(cls, names):
     for name in names:

@@ -16,8 +16,9 @@
 #
 # A closed owner whose only references come from its own listeners (bound
 # methods of itself, or functions closing over it) is unreachable; the close callback's last step
-# (``on_released``) lets Stream drop them, so that it is freed then rather
-# than by the cyclic GC.
+# (``on_released``) lets Stream drop them (a UDP handle's lets its dgram
+# socket do so), so that it is freed then rather than by the cyclic GC
+# (``held_by_own_listeners_alone``).
 
 
 cdef extern from *:
@@ -144,11 +145,29 @@ cdef extern from *:
         return type->tp_finalize == NULL && type->tp_del == NULL;
     }
     """
-    # Stream.on_released's test: references to an emitter from its own listeners.
     Py_ssize_t pyuvnet_own_listener_refs(PyObject* owner, PyObject* events, PyObject* held0,
                                          PyObject* held1, PyObject* consumer)
     bint pyuvnet_unobserved(PyObject* o)
     Py_ssize_t _Py_REFCNT "Py_REFCNT" (PyObject* o)
+
+
+cdef bint held_by_own_listeners_alone(EventEmitter owner, PyObject* consumer,
+                                      Py_ssize_t other_refs) noexcept:
+    """Whether a closed emitter is unreachable: it is referred to by its
+    own listeners (at least one of them) and ``other_refs`` references the
+    caller knows of (its own, the emitter's fields pointing at itself) and
+    by nothing else, and no weak reference or finalizer can see it go.
+    ``consumer`` is what else holds a listener (the read path's), borrowed:
+    a reference taken to pass it would count against it.
+    Then dropping its listeners frees it as the cyclic GC would, later
+    (Stream.on_released; DgramCore.release_closed)."""
+    cdef Py_ssize_t own = pyuvnet_own_listener_refs(
+        <PyObject*>owner, <PyObject*>owner._events, <PyObject*>owner._held0,
+        <PyObject*>owner._held1, consumer)
+    if own <= 0:
+        return False
+    return (_Py_REFCNT(<PyObject*>owner) == other_refs + own
+            and pyuvnet_unobserved(<PyObject*>owner))
 
 
 # The loop of the listener accepting a connection while ServerCore.new_socket

@@ -136,6 +136,18 @@ cdef class DgramCore(EventEmitter):
         if event == MESSAGE:
             self.message_listener = self._sole_listener(MESSAGE)
 
+    cdef void release_closed(self, Py_ssize_t caller_refs) noexcept:
+        # A closed socket whose listeners close over it (Node's echo,
+        # ``sock.on('message', lambda m, r: sock.send(m, r.port,
+        # r.address))``) is a reference cycle through them: when they (and
+        # ``caller_refs``, the caller's) are all that refer to it, nothing
+        # can reach it, and they are dropped now, as TCP's are
+        # (Stream.on_released), rather than left to the cyclic GC.
+        if not held_by_own_listeners_alone(self, <PyObject*>self.message_listener, caller_refs):
+            return
+        self.message_listener = None
+        self._drop_listeners()
+
     def send(self, msg, *args, **keywords):
         """Send one datagram, in Node's forms: ``send(msg[, offset, length],
         port[, address][, callback])`` unconnected, ``send(msg[, offset,
@@ -240,12 +252,16 @@ cdef class UDPHandle(Handle):
         # libuv reads into the buffer no more, and every send has called
         # back (ECANCELED for those the close caught): the close callback
         # came.  The owner is let go, so that the socket and its closed
-        # handle are no reference cycle (freed without the cyclic GC).
+        # handle are no reference cycle (freed without the cyclic GC), and
+        # may drop its own listeners' cycle (release_closed).
+        cdef DgramCore owner = self.owner
         if self.recv_buf != NULL:
             PyMem_RawFree(self.recv_buf)
             self.recv_buf = NULL
         self.receiving = False
         self.owner = None
+        if owner is not None:
+            owner.release_closed(1)     # 1: ``owner`` here
 
     def close(self):
         """Close the handle: its sends not yet gone call back with

@@ -70,16 +70,12 @@ cdef class Stream(StreamReadable):
         # it: they are dropped now, which frees it as the GC would have
         # later.  Not with a weak reference or a __del__ that could still
         # see the socket.
-        cdef Py_ssize_t own = pyuvnet_own_listener_refs(
-            <PyObject*>self, <PyObject*>self._events, <PyObject*>self._held0,
-            <PyObject*>self._held1, <PyObject*>self.consumer)
-        if own <= 0:
-            return
+        cdef Py_ssize_t self_refs = caller_refs
         if <PyObject*>self.write_target == <PyObject*>self:
-            own += 1
+            self_refs += 1
         if <PyObject*>self.through == <PyObject*>self:
-            own += 1
-        if _Py_REFCNT(<PyObject*>self) != caller_refs + own or not pyuvnet_unobserved(<PyObject*>self):
+            self_refs += 1
+        if not held_by_own_listeners_alone(self, <PyObject*>self.consumer, self_refs):
             return
         self.write_target = self.through = None
         self.consumer = None

@@ -1,0 +1,141 @@
+"""pyuvnet.cluster and UDP: a worker's bind() goes through the primary,
+which binds the socket once and shares it with every worker binding the
+same address, unless ``exclusive: true`` (Node's bindServerHandle and
+SharedHandle, whatever the scheduling policy).
+
+Node (v20) pinned with /usr/bin/node:
+
+    // worker: dgram.createSocket('udp4').bind(0, '127.0.0.1') in 2 workers
+    // sends {"cmd":"NODE_CLUSTER","act":"queryServer","index":0,"data":null,
+    // "address":"127.0.0.1","port":0,"addressType":"udp4","fd":-1,"flags":0}
+    // and gets {"cmd":"NODE_HANDLE","type":"dgram.Native","msg":{"cmd":
+    // "NODE_CLUSTER","errno":0,"key":"127.0.0.1:0:udp4:-1:0","ack":1,...}}
+    // with the bound UDP fd; both workers' 'listening' come to the primary
+    // as {addressType: 'udp4', address: '127.0.0.1', port: P, fd: -1},
+    // the same P.  A worker binding a port the primary holds gets 'error':
+    // code EADDRINUSE, syscall 'bind', 'bind EADDRINUSE 127.0.0.1:P'.
+(test-cluster-dgram-1.js: the workers share the port and receive every
+datagram between them.)
+"""
+import sys
+
+import pytest
+
+from cluster_support import run_primary
+
+pytestmark = pytest.mark.skipif(sys.platform == 'win32', reason='cluster workers are POSIX here')
+
+# Two workers bind 127.0.0.1 with OPTIONS; once both are listening the
+# primary sends COUNT datagrams, one at a time, each answered by the worker
+# that got it; then every worker is disconnected.
+PRIMARY = '''
+from pyuvnet import dgram
+listening = {}
+answers = []
+def on_listening(worker, address):
+    listening[worker.id] = dict(address)
+    if len(listening) == 2:
+        report(event='listening', addresses=listening)
+        client = dgram.createSocket('udp4')
+        def answered(msg, rinfo):
+            answers.append(msg.decode())
+            if len(answers) == COUNT:
+                report(event='answered', answers=answers)
+                client.close()
+                for w in list(cluster.workers.values()):
+                    w.disconnect()
+            else:
+                client.send(b'ping', address['port'], '127.0.0.1')
+        client.on('message', answered)
+        client.send(b'ping', address['port'], '127.0.0.1')
+cluster.on('listening', on_listening)
+cluster.on('exit', lambda w, code, signal: report(event='exit', id=w.id, code=code))
+for _ in range(2):
+    cluster.fork()
+'''
+
+WORKER = '''
+from pyuvnet import dgram
+sock = dgram.createSocket('udp4')
+sock.on('message', lambda msg, rinfo: sock.send(str(cluster.worker.id).encode(), rinfo.port,
+                                                rinfo.address))
+sock.bind(OPTIONS)
+'''
+
+
+def run(tmp_path, options, count=20):
+    lines = run_primary(tmp_path, PRIMARY.replace('COUNT', str(count)),
+                        WORKER.replace('OPTIONS', repr(options)), timeout=60)
+    return {line['event']: line for line in lines}, lines
+
+
+def test_workers_share_the_primary_socket_and_receive_every_datagram(tmp_path):
+    events, lines = run(tmp_path, {'port': 0, 'address': '127.0.0.1'})
+    addresses = list(events['listening']['addresses'].values())
+    assert addresses[0] == addresses[1]
+    assert addresses[0]['addressType'] == 'udp4' and addresses[0]['fd'] == -1
+    assert addresses[0]['address'] == '127.0.0.1' and addresses[0]['port'] > 0
+    # Every datagram was answered by one worker or the other.
+    assert len(events['answered']['answers']) == 20
+    assert set(events['answered']['answers']) <= {'1', '2'}
+    assert sorted(line['code'] for line in lines if line['event'] == 'exit') == [0, 0]
+
+
+def test_an_exclusive_bind_is_the_worker_own(tmp_path):
+    """Not through the primary at all: its own port, and no cluster
+    'listening' (Node sends that from cluster._getServer only)."""
+    primary = """
+    ports = {}
+    cluster.on('listening', lambda w, address: report(event='cluster listening'))
+    def on_message(w, message, *_):
+        ports[w.id] = message
+        if len(ports) == 2:
+            report(event='ports', ports=list(ports.values()))
+            for worker in list(cluster.workers.values()):
+                worker.disconnect()
+    cluster.on('message', on_message)
+    for _ in range(2):
+        cluster.fork()
+    """
+    worker = """
+    from pyuvnet import dgram, process
+    sock = dgram.createSocket('udp4')
+    def bound():
+        process.send(sock.address().port)
+        sock.close()        # not the cluster's: disconnect() would not close it
+    sock.bind({'port': 0, 'address': '127.0.0.1', 'exclusive': True}, bound)
+    """
+    lines = run_primary(tmp_path, primary, worker, timeout=60)
+    ports = [line for line in lines if line['event'] == 'ports'][0]['ports']
+    assert ports[0] != ports[1]
+    assert {'event': 'cluster listening'} not in lines
+
+
+def test_a_bind_the_primary_cannot_make_is_the_worker_error(tmp_path):
+    primary = '''
+    from pyuvnet import dgram
+    hold = dgram.createSocket('udp4')
+    def bound():
+        w = cluster.fork()
+        w.on('message', lambda message, *_: report(event='error', **message))
+        w.on('exit', lambda *_: hold.close())
+        w.send(hold.address().port)
+    hold.bind(0, '127.0.0.1', bound)
+    '''
+    worker = '''
+    from pyuvnet import dgram, process
+    def bind(port):
+        sock = dgram.createSocket('udp4')
+        def failed(err):
+            process.send({'code': err.code, 'syscall': err.syscall, 'message': str(err),
+                          'port': err.port - port})
+            cluster.worker.disconnect()
+        sock.on('error', failed)
+        sock.bind(port, '127.0.0.1')
+    process.once('message', bind)
+    '''
+    lines = run_primary(tmp_path, primary, worker, timeout=60)
+    error = [line for line in lines if line['event'] == 'error'][0]
+    assert error['code'] == 'EADDRINUSE' and error['syscall'] == 'bind'
+    assert error['message'].startswith('bind EADDRINUSE 127.0.0.1:')
+    assert error['port'] == 0
