@@ -20,6 +20,32 @@ run_pytest() {
     [ "$rc" = 0 ] || die "tests failed: $(tail -1 <<<"$lines")"
 }
 
+# run_suite LOG COMMAND...: a whole suite (make test, make asan), whose
+# failed tests, if any, run once more alone (the command with
+# PYTEST_ARGS=--last-failed added and one process), where a test that
+# failed only because the machine was loaded (two lanes on two cores,
+# several test processes) passes. Every test retried is named, and one
+# that fails again fails CI; so does any sanitizer report, never retried.
+# Of the first run, the passed tests are counted; of the retry, all.
+run_suite() {
+    local log=$1 rc=0 lines
+    shift
+    "$@" 2>&1 | tee "$log" || rc=$?
+    lines=$(grep -E '^[0-9]+ (passed|failed)|^=* ?[0-9]+ (passed|failed)' "$log" || true)
+    [ -n "$lines" ] || die "no pytest summary line in $log"
+    if [ "$rc" = 0 ]; then
+        echo "$lines" >>"$WORK/summaries"
+        return
+    fi
+    ! grep -qE 'ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer' "$log" ||
+        die "a sanitizer reported an error (above): not retried"
+    grep -oE '[0-9]+ passed' <<<"$(tail -1 <<<"$lines")" >>"$WORK/summaries" || true
+    note "RETRY: $(grep -cE '^(FAILED|ERROR) ' "$log") tests failed in the whole run; each runs again alone:"
+    grep -E '^(FAILED|ERROR) ' "$log" | sed 's/^/    /'
+    run_pytest "${log%.log}-retry.log" "$@" TEST_JOBS=0 PYUVNET_ASAN_JOBS=0 \
+        PYTEST_ARGS="--last-failed --last-failed-no-failures none"
+}
+
 # total WORD: the sum of "N WORD" over every closing line kept.
 total() {
     grep -oE "[0-9]+ $1" "$WORK/summaries" 2>/dev/null | awk '{n += $1} END {print n + 0}'

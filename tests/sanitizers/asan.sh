@@ -91,7 +91,8 @@ echo "asan: the test suite"
 # the sanitizers' slowdown upsets on a loaded machine.
 status=0
 jobs=${PYUVNET_ASAN_JOBS:-$(n=$(nproc 2>/dev/null || echo 1); n=$((n + 1)); [ $n -gt 8 ] && n=8; echo $n)}
-"$py" -m pytest -q -p no:cacheprovider -n "$jobs" \
+# (pytest's cache is on: a retry runs the failed ones with --last-failed.)
+"$py" -m pytest -q -n "$jobs" \
     --deselect 'tests/loop/test_aio_bridge.py::test_timers_count_from_when_they_are_set' \
     --deselect tests/net/tcp/test_tcp_read.py::test_once_data_listener_is_called_once \
     --deselect tests/net/autoselectfamily/test_autoselectfamily_timeouts.py::test_a_timed_out_attempt_is_closed_when_the_next_one_wins \
