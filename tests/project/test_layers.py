@@ -223,8 +223,11 @@ PRIVATE_IMPORTS_ALLOWED = {
     # HTTP/1.1 with it, as Node's https and http2 take _http_server's.
     ('https', 'http._server'),
     ('http2._server', 'http._server'),
-    # Socket's C on(), made by the events extension (events/_emitter.pyx).
+    # Socket's C on(), made by the events extension (events/_emitter.pyx),
+    # and the sentinel Readable's on() takes as its listener's default (so
+    # that its signature reads as EventEmitter's).
     ('net._socket', 'events._on_method'),
+    ('stream._readable', 'events._NO_LISTENER'),
 }
 
 
