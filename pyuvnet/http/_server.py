@@ -29,7 +29,10 @@ from pyuvnet import _validate as validate
 from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet._options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
-from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS, destroy_soon
+from pyuvnet._http_shared import (
+    BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS, destroy_after_answer,
+    destroy_soon,
+)
 from pyuvnet.net._server import SERVER_OPTIONS as _NET_SERVER_OPTIONS, Server as _NetServer
 
 from ._common import (
@@ -283,11 +286,14 @@ class ServerConnection(_uv.ServerExchange):
         res = self.current
         if socket.destroyed:
             return
-        if not self.closing and not socket.writableEnded and (
-                res is None or not res._header_sent):
-            socket.write(CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST))
-        # What is queued still leaves (Node's writes have left by then).
-        destroy_soon(socket)
+        if socket.writableEnded:
+            # What is queued still leaves (Node's writes have left by then).
+            destroy_soon(socket)
+            return
+        answer = b''
+        if not self.closing and (res is None or not res._header_sent):
+            answer = CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST)
+        destroy_after_answer(socket, answer)
 
     def _detach(self):
         """The connection is someone else's now (an upgrade): no parser,
