@@ -207,10 +207,13 @@ class ServerMixin(ClosesAfterWork):
     def _on_client_error(self, error, socket):
         answer_client_error(self, error, socket)
 
-    def _takes_upgrade(self, req):
+    def _takes_upgrade(self, raw_headers):
         # Only WebSocket upgrades are taken; any other (curl --http2's h2c)
-        # is a plain request, as uvicorn answers it.
-        return req.headers.get('upgrade', '').lower() == 'websocket'
+        # is a plain request, its body read as a body, as uvicorn's h11
+        # answers it.
+        upgrade = ', '.join(raw_headers[i + 1] for i in range(0, len(raw_headers), 2)
+                            if raw_headers[i].lower() == 'upgrade')
+        return upgrade.lower() == 'websocket'
 
     def _on_upgrade(self, req, socket, head):
         cycle = WebSocketCycle(self, req, socket, head)

@@ -84,9 +84,11 @@ class HTTPServerMixin:
         if requestListener is not None:
             self.on('request', requestListener)
 
-    def _takes_upgrade(self, req):
-        """Whether an upgrade request is an 'upgrade' (Node: when someone
-        listens for it); else it is answered as a plain request."""
+    def _takes_upgrade(self, raw_headers):
+        """Whether an upgrade request (its raw headers) is an 'upgrade'
+        (Node: when someone listens for it); else it is answered as a
+        plain request.  Asked by the parser at the head's end (a request
+        taken has no body: what follows is the upgrade's) and at dispatch."""
         return bool(self.listenerCount('upgrade'))
 
     @staticmethod
@@ -217,7 +219,9 @@ class ServerConnection(_uv.ServerExchange):
         """A CONNECT, or an upgrade request someone listens for (Node's
         parserOnIncoming): the parser's _on_upgrade follows with the bytes
         after its head, and no 'request'."""
-        if req.method != 'CONNECT' and not self.server._takes_upgrade(req):
+        # (req._raw: the parser's tuple; rawHeaders would make it a list,
+        # which the ASGI handler does not take.)
+        if req.method != 'CONNECT' and not self.server._takes_upgrade(req._raw):
             return False
         req.upgrade = True
         self.upgrading = req
