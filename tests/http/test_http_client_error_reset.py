@@ -5,13 +5,13 @@ so a request that went on past the chunk where the error was found leaves
 bytes unread in the kernel, and the close is a reset (the client reads
 the answer, then ECONNRESET); a request read whole closes with a FIN."""
 import socket
-import subprocess
 import threading
 
 import pytest
 
 import pyuvnet.http as http
-from support import NODE, external_env
+from http_routes_support import node_server
+from support import NODE
 
 NODE_SERVER = r"""
 const http = require('http');
@@ -26,14 +26,8 @@ def big_header_request(size):
 
 @pytest.fixture(scope='module')
 def node_port():
-    proc = subprocess.Popen([NODE, '-e', NODE_SERVER], stdout=subprocess.PIPE, text=True,
-                            env=external_env())
-    try:
-        yield int(proc.stdout.readline())
-    finally:
-        proc.kill()
-        proc.wait()
-        proc.stdout.close()
+    with node_server(NODE, NODE_SERVER) as port:
+        yield port
 
 
 def raw_answer(port, request):
