@@ -84,6 +84,10 @@ class HTTPServerMixin:
         if requestListener is not None:
             self.on('request', requestListener)
 
+    # What follows an upgrade request nobody took, in the same read: Node
+    # does not parse it (the ASGI and WSGI servers do).
+    _parses_past_plain_upgrade = False
+
     def _takes_upgrade(self, raw_headers):
         """Whether an upgrade request (its raw headers) is an 'upgrade'
         (Node: when someone listens for it); else it is answered as a
@@ -199,8 +203,12 @@ class ServerConnection(_uv.ServerExchange):
     def _on_upgrade(self, rest):
         req, self.upgrading = self.upgrading, None
         if req is None:
-            # An upgrade nobody listens for was an ordinary request; as in
-            # Node, the rest of its read is not parsed (later reads are).
+            # An upgrade nobody takes was an ordinary request.  Node leaves
+            # the rest of its read unparsed (later reads are parsed); the
+            # ASGI and WSGI servers read it as the next requests, as h11
+            # and gunicorn do.
+            if rest and self.server._parses_past_plain_upgrade:
+                self.parser.feed(rest)
             return
         socket = self.socket
         self._detach()
