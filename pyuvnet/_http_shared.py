@@ -8,7 +8,7 @@ from pyuvnet._options import OptionSpec
 from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
 __all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
-           'REQUEST_OPTIONS', 'destroy_soon', 'connection_ends', 'split_target']
+           'REQUEST_OPTIONS', 'destroy_soon', 'destroy_after_answer', 'connection_ends', 'split_target']
 
 HTTP_SERVER_RULES = {
     'IncomingMessage': 'function', 'ServerResponse': 'function',
@@ -52,6 +52,25 @@ def destroy_soon(socket):
     else:
         socket.once('finish', socket.destroy)
         socket.end()
+
+
+def destroy_after_answer(socket, answer):
+    """Node's socketOnError without a 'clientError' listener: write
+    ``answer`` (may be empty) and destroy the socket once it has left,
+    reading nothing more meanwhile.  Node reads 64 KiB at a time and stops
+    at the error, so what the peer sent past that chunk is still unread in
+    the kernel when Node closes, and the close is a reset (RST, not FIN).
+    pyuvnet reads up to 256 KiB at once: what it took past the erring
+    chunk, or what came since, waits in the paused socket, and then the
+    socket is reset too; what is still in the kernel resets it by itself."""
+    socket.pause()
+
+    def answered(*_):
+        if socket.readableLength and hasattr(socket, 'resetAndDestroy'):
+            socket.resetAndDestroy()
+        else:
+            socket.destroy()
+    socket.write(answer, answered)
 
 
 def connection_ends(socket, server):

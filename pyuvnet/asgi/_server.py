@@ -40,6 +40,10 @@ _LIFESPAN_MODES = ('auto', 'on', 'off')
 class ServerMixin(ServesHttp2, ClosesAfterWork):
     """What the ASGI http.Server and https.Server share."""
 
+    # A request after an upgrade not taken, in the same read, is parsed
+    # (h11 and gunicorn answer it; Node's http does not).
+    _parses_past_plain_upgrade = True
+
     _scheme = 'http'
 
     def _setup_asgi(self, app, opts):
@@ -81,11 +85,14 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
     def _on_client_error(self, error, socket):
         answer_client_error(self, error, socket)
 
-    def _takes_upgrade(self, req):
+    def _takes_upgrade(self, raw_headers):
         # Only WebSocket upgrades are taken; any other (curl --http2's h2c)
-        # is a plain request, as uvicorn answers it.  With --ws none a
-        # WebSocket one is too, and uvicorn's warning is said.
-        if req.headers.get('upgrade', '').lower() != 'websocket':
+        # is a plain request, its body read as a body, as uvicorn's h11
+        # answers it.  With --ws none a WebSocket one is too, with uvicorn's
+        # warning.
+        upgrade = ', '.join(raw_headers[i + 1] for i in range(0, len(raw_headers), 2)
+                            if raw_headers[i].lower() == 'upgrade')
+        if upgrade.lower() != 'websocket':
             return False
         if self.config.ws == 'none':
             logger.warning('Unsupported upgrade request.')

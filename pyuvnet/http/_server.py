@@ -29,7 +29,10 @@ from pyuvnet import _validate as validate
 from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet._options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
-from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS, destroy_soon
+from pyuvnet._http_shared import (
+    BAD_REQUEST, CLIENT_ERROR_ANSWERS, HTTP_SERVER_OPTIONS, destroy_after_answer,
+    destroy_soon,
+)
 from pyuvnet import Server as _NetServer
 from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
@@ -82,9 +85,15 @@ class HTTPServerMixin:
         if requestListener is not None:
             self.on('request', requestListener)
 
-    def _takes_upgrade(self, req):
-        """Whether an upgrade request is an 'upgrade' (Node: when someone
-        listens for it); else it is answered as a plain request."""
+    # What follows an upgrade request nobody took, in the same read: Node
+    # does not parse it (the ASGI and WSGI servers do).
+    _parses_past_plain_upgrade = False
+
+    def _takes_upgrade(self, raw_headers):
+        """Whether an upgrade request (its raw headers) is an 'upgrade'
+        (Node: when someone listens for it); else it is answered as a
+        plain request.  Asked by the parser at the head's end (a request
+        taken has no body: what follows is the upgrade's) and at dispatch."""
         return bool(self.listenerCount('upgrade'))
 
     @staticmethod
@@ -195,8 +204,12 @@ class ServerConnection(_uv.ServerExchange):
     def _on_upgrade(self, rest):
         req, self.upgrading = self.upgrading, None
         if req is None:
-            # An upgrade nobody listens for was an ordinary request; as in
-            # Node, the rest of its read is not parsed (later reads are).
+            # An upgrade nobody takes was an ordinary request.  Node leaves
+            # the rest of its read unparsed (later reads are parsed); the
+            # ASGI and WSGI servers read it as the next requests, as h11
+            # and gunicorn do.
+            if rest and self.server._parses_past_plain_upgrade:
+                self.parser.feed(rest)
             return
         socket = self.socket
         self._detach()
@@ -215,7 +228,9 @@ class ServerConnection(_uv.ServerExchange):
         """A CONNECT, or an upgrade request someone listens for (Node's
         parserOnIncoming): the parser's _on_upgrade follows with the bytes
         after its head, and no 'request'."""
-        if req.method != 'CONNECT' and not self.server._takes_upgrade(req):
+        # (req._raw: the parser's tuple; rawHeaders would make it a list,
+        # which the ASGI handler does not take.)
+        if req.method != 'CONNECT' and not self.server._takes_upgrade(req._raw):
             return False
         req.upgrade = True
         self.upgrading = req
@@ -284,11 +299,14 @@ class ServerConnection(_uv.ServerExchange):
         res = self.current
         if socket.destroyed:
             return
-        if not self.closing and not socket.writableEnded and (
-                res is None or not res._header_sent):
-            socket.write(CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST))
-        # What is queued still leaves (Node's writes have left by then).
-        destroy_soon(socket)
+        if socket.writableEnded:
+            # What is queued still leaves (Node's writes have left by then).
+            destroy_soon(socket)
+            return
+        answer = b''
+        if not self.closing and (res is None or not res._header_sent):
+            answer = CLIENT_ERROR_ANSWERS.get(getattr(error, 'code', None), BAD_REQUEST)
+        destroy_after_answer(socket, answer)
 
     def _detach(self):
         """The connection is someone else's now (an upgrade): no parser,

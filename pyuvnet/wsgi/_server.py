@@ -38,6 +38,10 @@ OPTIONS = server_options(WSGI_RULES)
 class ServerMixin(ServesHttp2, ClosesAfterWork):
     """What the WSGI http.Server and https.Server share."""
 
+    # A request after an upgrade not taken, in the same read, is parsed
+    # (h11 and gunicorn answer it; Node's http does not).
+    _parses_past_plain_upgrade = True
+
     _scheme = 'http'
 
     def _setup_wsgi(self, app, opts):

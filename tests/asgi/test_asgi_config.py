@@ -269,6 +269,30 @@ def test_an_h2c_upgrade_is_answered_as_a_plain_request_and_the_connection_kept()
     assert serve(text_app(b'plain'), client) == (200, b'plain', 200)
 
 
+def test_an_h2c_upgrade_with_a_body_is_a_plain_request_with_that_body():
+    # uvicorn 0.54 --http h11 (audit t27): the body is the request's, and a
+    # request pipelined after it in the same read is answered too (Node's
+    # http leaves that unparsed); only a WebSocket upgrade makes what
+    # follows the head the upgrade's.
+    bodies = []
+
+    async def app(scope, receive, send):
+        message = await receive()
+        bodies.append((scope['path'], message['body']))
+        await text_app(b'plain')(scope, receive, send)
+
+    async def client(server):
+        reader, writer = await connect(server)
+        writer.write(H2C.replace(b'GET /', b'POST /a').replace(
+            b'\r\n\r\n', b'\r\nContent-Length: 5\r\n\r\nhello') + GET)
+        first = await read_response(reader)
+        second = await read_response(reader)
+        writer.close()
+        return first[0], second[0]
+    assert serve(app, client) == (200, 200)
+    assert bodies == [('/a', b'hello'), ('/', b'')]
+
+
 # -- the same settings on pyuvnet.wsgi ---------------------------------------------
 
 def environ_app(environ, start_response):

@@ -44,6 +44,17 @@ def test_hello(threads):
     assert not closed
 
 
+def test_a_request_after_an_h2c_upgrade_in_the_same_read_is_answered(threads):
+    # gunicorn 27 (audit t29, h2c_get): the upgrade is not taken, the GET is
+    # a plain request, and the request written right behind it is answered
+    # too (Node's http leaves the rest of that read unparsed).
+    h2c = (b'GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n'
+           b'Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n')
+    responses, closed = run(hello, h2c + GET, responses=2, threads=threads)
+    assert [(status, body) for status, headers, body, raw in responses] == [
+        (200, b'hello'), (200, b'hello')]
+
+
 def test_environ(threads):
     seen = {}
 

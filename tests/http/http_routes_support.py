@@ -5,6 +5,8 @@ import contextlib
 import json
 import subprocess
 
+from support import external_env
+
 NODE_APP = r"""
 const http = require('http');
 const app = (req, res) => {
@@ -107,8 +109,10 @@ def pyuvnet_app(req, res):
 
 @contextlib.contextmanager
 def node_server(node, script, *args):
-    """Runs ``script`` (which prints its port first) with Node; yields the port."""
-    proc = subprocess.Popen([node, '-e', script, *args], stdout=subprocess.PIPE, text=True)
+    """Runs ``script`` (which prints its port first) with Node, without the
+    sanitizers' LD_PRELOAD; yields the port."""
+    proc = subprocess.Popen([node, '-e', script, *args], stdout=subprocess.PIPE, text=True,
+                            env=external_env())
     try:
         yield int(proc.stdout.readline())
     finally:

@@ -79,7 +79,7 @@ cdef class ServerExchange:
     cdef public Py_ssize_t outgoing_data    # held by answers waiting their turn
     cdef public bint paused             # reading stopped: the answers are not read
     cdef public bint dispatching        # a request's listeners run (not idle)
-    cdef bint plain_writes              # socket.write is StreamWrites.write (C may call it)
+    cdef bint plain_writes              # socket.write is its own C write (write_after)
     cdef public object upgrading
     cdef public object app_data         # what the app glue above keeps per
                                         # connection (pyuvnet.wsgi's environ part)
@@ -97,8 +97,9 @@ cdef class ServerExchange:
         'end', 'close', 'error' and 'timeout'."""
         self.server = server
         self.socket = socket
-        self.plain_writes = (isinstance(socket, StreamWrites)
-                             and type(socket).write is StreamWrites.write)
+        # (A net.Socket's write is write_method's C method, not
+        # StreamWrites.write itself: own_write_of knows both.)
+        self.plain_writes = own_write_of(socket.write) is socket
         cdef ServerSettings settings = <ServerSettings?>server._settings
         self.settings = settings
         self.parser = HTTPParser(self, False, settings.max_header_size,

@@ -120,14 +120,15 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
 
 
 cdef bint upgrade_taken(HTTPParser self, ll.llhttp_t* p) noexcept:
-    # A CONNECT, or an upgrade request the server listens for (see
-    # ServerConnection._upgrade_wanted, which decides the same at dispatch).
+    # A CONNECT, or an upgrade request the server takes (its _takes_upgrade,
+    # which ServerConnection._upgrade_wanted asks the same at dispatch): one
+    # it does not take is a plain request, whose body is read as a body.
     if p.method == ll.HTTP_CONNECT:
         return True
     if not isinstance(self.owner, ServerExchange):
         return False
     try:
-        return (<ServerExchange>self.owner).server.listenerCount('upgrade') > 0
+        return bool((<ServerExchange>self.owner).server._takes_upgrade((<tuple>self.head)[4]))
     except BaseException as exc:
         self.error = exc
         return False
