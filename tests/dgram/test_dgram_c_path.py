@@ -7,6 +7,7 @@ import gc
 import socket
 import sys
 import threading
+import tracemalloc
 import weakref
 
 import pytest
@@ -163,3 +164,31 @@ def test_an_unbound_socket_dropped_holds_nothing():
     ref = weakref.ref(sock)
     del sock
     assert ref() is None
+
+
+def test_a_handle_initialised_twice_is_refused_and_allocates_nothing(run_loop):
+    # The refusal comes before the uv_udp_t block is allocated (it once
+    # came after, and each refused call leaked the block, ~230 bytes).
+    sock = dgram.createSocket('udp4')
+    handle = sock._udp()
+
+    def refusals(count):
+        refused = 0
+        for _ in range(count):
+            try:
+                handle.__init__(sock)
+            except RuntimeError as exc:
+                refused += 'already initialised' in str(exc)
+        return refused
+    tracemalloc.start()
+    try:
+        refusals(50)        # the interpreter's first-time caches
+        before = tracemalloc.get_traced_memory()[0]
+        refused = refusals(200)
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    sock.close()
+    run_loop()
+    assert refused == 200
+    assert grown < 2048

@@ -109,3 +109,13 @@ def test_set_local_address_is_the_questions_source(responder, resolver, ask):
     resolver.setLocalAddress('127.0.0.2')
     assert ask(resolver, 'resolve4', 'a.test') == (None, ['10.0.0.1', '10.0.0.2'])
     assert responder.peers == ['127.0.0.2']
+
+
+def test_a_local_address_this_host_lacks_fails_the_question_with_econnrefused(resolver, ask):
+    # Node 20: c-ares cannot bind the question's socket there, queryA
+    # ECONNREFUSED at once. An address whose first octet is >= 128 also
+    # pins the address's packing (once an int shift overflowing, which
+    # the sanitizers' lane aborts on).
+    resolver.setLocalAddress('203.0.113.9')
+    err, _ = ask(resolver, 'resolve4', 'a.test')
+    assert (err.code, err.syscall, err.hostname) == ('ECONNREFUSED', 'queryA', 'a.test')

@@ -75,10 +75,19 @@ grep -q __asan_report < <(nm -D "$so") || { echo "asan: $so is not instrumented"
 # PYTHONMALLOC=malloc puts Python objects on ASan's heap too, so a freed
 # object that libuv still points at is caught.
 export LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+# A report must reach the log: a test's stderr is pytest's capture file,
+# lost with the process the report ends, which leaves only "a worker
+# crashed" (or nothing at all). ASan's reports go to files of their own
+# (log_path), shown at the end; UBSan's runtime (gcc's libubsan, a runtime
+# apart) does not take log_path, so the suite runs with --capture=sys, and
+# what C writes to fd 2 goes to the log as it happens.
+reports=$OUT/reports
+rm -rf "$reports"
+mkdir -p "$reports"
 # handle_segv=0: a child the tests crash on purpose dies of its own SIGSEGV
 # (ASan would turn it into SIGABRT); memory errors are found by ASan's own
 # checks, not by its SEGV handler.
-export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_init_order=1:handle_segv=0
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_init_order=1:handle_segv=0:log_path=$reports/asan
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export PYTHONMALLOC=malloc
 # The sanitizers run the suite several times slower (TLS handshakes most):
@@ -92,13 +101,19 @@ echo "asan: the test suite"
 status=0
 jobs=${PYUVNET_ASAN_JOBS:-$(n=$(nproc 2>/dev/null || echo 1); n=$((n + 1)); [ $n -gt 8 ] && n=8; echo $n)}
 # (pytest's cache is on: a retry runs the failed ones with --last-failed.)
-"$py" -m pytest -q -n "$jobs" \
+"$py" -m pytest -q --capture=sys -n "$jobs" \
     --deselect 'tests/loop/test_aio_bridge.py::test_timers_count_from_when_they_are_set' \
     --deselect tests/net/tcp/test_tcp_read.py::test_once_data_listener_is_called_once \
     --deselect tests/net/autoselectfamily/test_autoselectfamily_timeouts.py::test_a_timed_out_attempt_is_closed_when_the_next_one_wins \
     "$@" || status=$?
 if [ "${PYUVNET_ASAN_STRESS:-yes}" != no ]; then
     echo "asan: the stress tests, short mode"
-    PYUVNET_STRESS=short "$py" -m pytest -q -p no:cacheprovider tests/stress || status=$?
+    PYUVNET_STRESS=short "$py" -m pytest -q -p no:cacheprovider --capture=sys tests/stress || status=$?
 fi
+for report in "$reports"/*; do
+    [ -e "$report" ] || break
+    echo "asan: a report, $report:"
+    cat "$report"
+    status=1
+done
 exit $status

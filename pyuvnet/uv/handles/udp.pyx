@@ -222,10 +222,12 @@ cdef class UDPHandle(Handle):
 
     def __init__(self, DgramCore owner, bint refed=True):
         cdef uv.uv_loop_t* uvloop = self.loop.live()
-        cdef pyuvnet_udp_t* block = <pyuvnet_udp_t*>PyMem_Malloc(sizeof(pyuvnet_udp_t))
+        cdef pyuvnet_udp_t* block
         cdef int r
         if self.handle != NULL:
             raise RuntimeError('UDPHandle already initialised')
+        # Allocated only once the refusals are past: nothing to give back.
+        block = <pyuvnet_udp_t*>PyMem_Malloc(sizeof(pyuvnet_udp_t))
         if block == NULL:
             raise MemoryError()
         block.recv_buf = NULL
