@@ -66,7 +66,7 @@ class ServesHttp2:
     closeAllConnections() for its HTTP/2 sessions (none until
     serve_http2())."""
 
-    _h2_sessions = frozenset()
+    _h2_sessions: 'frozenset[object] | set[object]' = frozenset()
 
     def close(self, callback=None):
         """http.Server's close(), and GOAWAY on each HTTP/2 session: no new
