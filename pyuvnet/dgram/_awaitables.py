@@ -23,16 +23,7 @@ async def bound(sock):
     """Wait until ``sock`` is bound ('listening'; at once if it is);
     returns the socket.  Raises the 'error' it emits instead (EADDRINUSE,
     ...), or ERR_SOCKET_DGRAM_NOT_RUNNING if it closes first (or was)."""
-    bridge = aio._bridge()
-    if sock._closed:
-        raise errors.ERR_SOCKET_DGRAM_NOT_RUNNING()
-    if sock._bind_state == BOUND:
-        return sock
-    waiting = EventWait(sock, bridge.loop.create_future())
-    waiting.resolve_on('listening', sock)
-    waiting.reject_on('error', the_error)
-    waiting.reject_on('close', _not_running)
-    return await waiting.wait()
+    return await _state_reached(sock, 'listening', lambda: sock._bind_state == BOUND)
 
 
 async def connected(sock):
@@ -40,13 +31,20 @@ async def connected(sock):
     returns the socket.  Raises the 'error' it emits instead (a failed
     connect() without a callback emits it), or ERR_SOCKET_DGRAM_NOT_RUNNING
     if it closes first (or was)."""
+    return await _state_reached(sock, 'connect', lambda: sock._connect_state == CONNECTED)
+
+
+async def _state_reached(sock, event, reached):
+    """``sock`` once ``reached()`` holds, or at its next ``event``; the
+    'error' it emits meanwhile, or ERR_SOCKET_DGRAM_NOT_RUNNING at its
+    'close' (or if it is closed already), raised instead."""
     bridge = aio._bridge()
     if sock._closed:
         raise errors.ERR_SOCKET_DGRAM_NOT_RUNNING()
-    if sock._connect_state == CONNECTED:
+    if reached():
         return sock
     waiting = EventWait(sock, bridge.loop.create_future())
-    waiting.resolve_on('connect', sock)
+    waiting.resolve_on(event, sock)
     waiting.reject_on('error', the_error)
     waiting.reject_on('close', _not_running)
     return await waiting.wait()
