@@ -14,10 +14,18 @@ run_pytest() {
     local log=$1 rc=0 lines
     shift
     "$@" 2>&1 | tee "$log" || rc=$?
-    lines=$(grep -E '^[0-9]+ (passed|failed)|^=* ?[0-9]+ (passed|failed)' "$log" || true)
-    [ -n "$lines" ] || die "no pytest summary line in $log"
+    lines=$(summary_lines "$log") || exit 1
     echo "$lines" >>"$WORK/summaries"
     [ "$rc" = 0 ] || die "tests failed: $(tail -1 <<<"$lines")"
+}
+
+# summary_lines LOG: the closing lines of the pytest runs in LOG (there
+# must be one).
+summary_lines() {
+    local lines
+    lines=$(grep -E '^[0-9]+ (passed|failed)|^=* ?[0-9]+ (passed|failed)' "$1" || true)
+    [ -n "$lines" ] || die "no pytest summary line in $1"
+    echo "$lines"
 }
 
 # run_suite LOG COMMAND...: a whole suite (make test, make asan), whose
@@ -31,8 +39,7 @@ run_suite() {
     local log=$1 rc=0 lines
     shift
     "$@" 2>&1 | tee "$log" || rc=$?
-    lines=$(grep -E '^[0-9]+ (passed|failed)|^=* ?[0-9]+ (passed|failed)' "$log" || true)
-    [ -n "$lines" ] || die "no pytest summary line in $log"
+    lines=$(summary_lines "$log") || exit 1
     if [ "$rc" = 0 ]; then
         echo "$lines" >>"$WORK/summaries"
         return
