@@ -13,7 +13,6 @@ import types
 
 from . import _emitter
 from ._emitter import EventEmitter, MaxListenersExceededWarning, setMaxListeners
-from ._emitter import _NO_LISTENER, _on_method   # for the emitters' subclasses
 
 __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
            'setMaxListeners']

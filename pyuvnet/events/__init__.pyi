@@ -12,9 +12,6 @@ _Listener = Callable[..., object]
 _F = TypeVar('_F', bound=Callable[..., object])
 
 defaultMaxListeners: int
-# on()'s default listener (none given: the decorator form), for the
-# emitters' subclasses whose on() is Python (stream.Readable's).
-_NO_LISTENER: str
 
 class MaxListenersExceededWarning(RuntimeWarning):
     emitter: EventEmitter

@@ -15,6 +15,8 @@ from cpython.function cimport PyFunction_Check
 import warnings
 from weakref import ref as _weakref
 
+from pyuvnet._no_listener import NO_LISTENER
+
 __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
            'setMaxListeners']
 
@@ -22,20 +24,8 @@ __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
 # unlimited. Change it with setMaxListeners(n) (or by assigning it here).
 defaultMaxListeners = 10
 
-class _NoListener(str):
-    """The default of on()'s ``listener``: none given, so on(event) is the
-    decorator form (on(event, None) is an error, as in Node). Its repr is
-    ``...``, so that signatures and help() read ``listener=...``. A str, so
-    that a C method's text signature may name it (_on_method's: inspect
-    takes no other objects there)."""
-    __slots__ = ()
-
-    def __repr__(self):
-        return '...'
-
-
-cdef object _MISSING = _NoListener('...')
-_NO_LISTENER = _MISSING
+# on()'s default: no listener given, the decorator form.
+cdef object _MISSING = NO_LISTENER
 
 # The listeners of every emitter that has none yet: shared, so always empty.
 cdef dict NO_EVENTS = {}
@@ -548,48 +538,6 @@ cdef class EventEmitter:
     def getMaxListeners(self):
         """This emitter's listener limit (``defaultMaxListeners`` unless set)."""
         return _max_listeners(self)
-
-
-cdef object EMITTER_ON = EventEmitter.__dict__['on']
-
-
-cdef extern from *:
-    """
-    /* _on_method: CPython 3.11 calls a C method straight from the bytecode
-       only for its own type's instances; EventEmitter's Cython function
-       went through the generic call and its argument parsing. */
-    static PyMethodDef pyuvnet_on_def = {"on", NULL, METH_FASTCALL | METH_KEYWORDS, NULL};
-
-    static PyObject* pyuvnet_on_descriptor(PyObject* cls, void* fn, const char* doc) {
-        pyuvnet_on_def.ml_meth = (PyCFunction)(void(*)(void))fn;
-        pyuvnet_on_def.ml_doc = doc;
-        return PyDescr_NewMethod((PyTypeObject*)cls, &pyuvnet_on_def);
-    }
-    """
-    object pyuvnet_on_descriptor(object cls, void* fn, const char* doc)
-    object PyObject_Vectorcall(object func, PyObject** args, size_t nargsf, PyObject* kwnames)
-    object bound_method "PyMethod_New" (object func, object self)
-
-
-cdef object emitter_on(object self, PyObject** args, Py_ssize_t nargs, PyObject* kwnames):
-    """on(event, listener) straight to _add; any other call (a decorator,
-    keywords, a wrong call) to EventEmitter.on, for its answers and errors."""
-    if kwnames == NULL and nargs == 2 and <object>args[1] is not _MISSING:
-        (<EventEmitter>self)._add(<object>args[0], <object>args[1], False, False)
-        return self
-    return PyObject_Vectorcall(bound_method(EMITTER_ON, self), args, nargs, kwnames)
-
-
-cdef bytes ON_DOC = ('on($self, event, listener=pyuvnet.events._NO_LISTENER)\n--\n\n'
-                     + EMITTER_ON.__doc__).encode()
-
-
-def _on_method(cls):
-    """EventEmitter.on as a C method of ``cls`` (a Python subclass), for
-    its ``on`` and ``addListener``; ON_DOC carries inspect's signature."""
-    if not issubclass(cls, EventEmitter):
-        raise TypeError(f'{cls!r} is not an EventEmitter')
-    return pyuvnet_on_descriptor(cls, <void*>emitter_on, ON_DOC)
 
 
 def setMaxListeners(n, *emitters):

@@ -28,7 +28,6 @@ from . import _connecting as connecting
 from .. import _native_piping as duplex
 from .. import _encodings as encodings
 from . import _tcp_options as tcp_options
-from ..events import _on_method
 from .._native_streams import NativeDuplex
 from ._idle_timeout import IdleTimeout, check_timeout
 from .._options import OptionSpec, normalize_options
@@ -513,7 +512,7 @@ class Socket(_uv.Stream, NativeDuplex):
 # per-message path of every echo; _uv.write_method says why).
 Socket.write = _uv.write_method(Socket)
 # on() likewise: a server's connection handler calls it per connection.
-Socket.on = Socket.addListener = _on_method(Socket)
+Socket.on = Socket.addListener = _uv.on_method(Socket)
 
 Stream = Socket
 

@@ -7,7 +7,8 @@ from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._encodings import decoder as make_decoder, normalize as normalize_encoding
-from ..events import _NO_LISTENER, EventEmitter
+from ..events import EventEmitter
+from .._no_listener import NO_LISTENER
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe
 from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
@@ -236,10 +237,10 @@ class Readable(StreamBase):
 
     # -- listeners: 'data' starts the flow, 'readable' takes over ---------
 
-    def on(self, event, listener=_NO_LISTENER):
+    def on(self, event, listener=NO_LISTENER):
         """As EventEmitter.on(); a 'data' listener resumes the stream, a
         'readable' listener switches it to paused reads."""
-        if listener is _NO_LISTENER:
+        if listener is NO_LISTENER:
             return EventEmitter.on(self, event)
         EventEmitter.on(self, event, listener)
         _listener_added(self, event)
@@ -247,9 +248,9 @@ class Readable(StreamBase):
 
     addListener = on
 
-    def once(self, event, listener=_NO_LISTENER):
+    def once(self, event, listener=NO_LISTENER):
         """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
-        if listener is _NO_LISTENER:
+        if listener is NO_LISTENER:
             return EventEmitter.once(self, event)
         EventEmitter.once(self, event, listener)
         _listener_added(self, event)

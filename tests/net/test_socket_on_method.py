@@ -1,5 +1,5 @@
 """Socket.on is EventEmitter.on made a method of Socket itself
-(events._on_method), so that CPython calls ``sock.on(event, listener)``
+(_uv.on_method), so that CPython calls ``sock.on(event, listener)``
 straight from the bytecode; and a server keeps its sole 'connection'
 listener rather than looking it up per connection.  Every way of calling
 on() must answer as EventEmitter.on does, and a server must call the
@@ -10,6 +10,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import errors, events
+from pyuvnet._no_listener import NO_LISTENER
 
 
 def test_the_doc_and_the_name_are_the_emitters():
@@ -17,9 +18,9 @@ def test_the_doc_and_the_name_are_the_emitters():
     assert net.Socket.on.__doc__ == events.EventEmitter.on.__doc__
     assert net.Socket.on.__name__ == 'on'
     assert str(inspect.signature(sock.on)) == '(event, listener=...)'
-    assert inspect.signature(sock.on).parameters['listener'].default is events._NO_LISTENER
+    assert inspect.signature(sock.on).parameters['listener'].default is NO_LISTENER
     with pytest.raises(TypeError, match='is not an EventEmitter'):
-        events._on_method(int)
+        net._uv.on_method(int)
 
 
 def test_every_call_form_answers_as_the_emitters_on():

@@ -44,7 +44,7 @@ def test_help_names_each_twin_as_an_alias(name):
 def test_help_shows_no_sentinel_object_as_a_default(cls):
     text = _help(cls)
     assert 'object at 0x' not in text
-    # Socket's on() is a C method of its own (events._on_method): its self
+    # Socket's on() is a C method of its own (_uv.on_method): its self
     # is positional-only, as a C method's is.
     assert re.search(r'on\(self, (/, )?event, listener=\.\.\.\)', text)
 
