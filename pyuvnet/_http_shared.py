@@ -1,14 +1,20 @@
-"""What the HTTP families (http and https, asgi, wsgi, ws) share, below
-all of them, so that none imports another's rooms: the HTTP server's option
-rules, Node's canned answers to a client error and ``destroySoon``, the
-request options a client takes (ws's handshake takes them too), and the
-two facts about a request the app servers read (its connection's ends,
-its target split)."""
+"""What the HTTP families (http and https, http2, asgi, wsgi, ws) share,
+below all of them, so that none imports another's rooms: the HTTP server's
+option rules and errors (a parse error, a request timeout, a reset), Node's
+canned answers to a client error and ``destroySoon``, the request options a
+client takes (ws's handshake takes them too), the uniqueHeaders option
+read, a property over an attribute (``field``), and the two facts about a
+request the app servers read (its connection's ends, its target split)."""
+import errno
+
 from pyuvnet._options import OptionSpec
 from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
 
 __all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
-           'REQUEST_OPTIONS', 'destroy_soon', 'destroy_after_answer', 'connection_ends', 'split_target']
+           'REQUEST_OPTIONS', 'ERR_HTTP_REQUEST_TIMEOUT', 'HTTPParseError', 'connection_reset',
+           'unique_names', 'field', 'destroy_soon', 'destroy_after_answer', 'connection_ends',
+           'split_target']
 
 HTTP_SERVER_RULES = {
     'IncomingMessage': 'function', 'ServerResponse': 'function',
@@ -28,6 +34,56 @@ CLIENT_ERROR_ANSWERS = {
     'ERR_HTTP_REQUEST_TIMEOUT': b'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n',
 }
 BAD_REQUEST = b'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'
+
+
+class ERR_HTTP_REQUEST_TIMEOUT(NodeError, RuntimeError):
+    _template = 'Request timeout'
+
+    def __init__(self):
+        super().__init__()
+
+
+class HTTPParseError(NodeError, ValueError):
+    """A request or response llhttp refused: Node's 'Parse Error: <reason>',
+    with ``code`` (``'HPE_*'``), ``reason``, ``bytesParsed`` and ``rawPacket``."""
+
+    def __init__(self, code, reason, bytes_parsed, raw_packet=None):
+        super().__init__('Parse Error: ' + reason)
+        self.code = code
+        self.reason = reason
+        self.bytesParsed = self.bytes_parsed = bytes_parsed
+        self.rawPacket = self.raw_packet = raw_packet
+
+
+def connection_reset(message):
+    """Node's connResetException: an ECONNRESET error with ``message``."""
+    error = ConnectionResetError(message)
+    error.errno = errno.ECONNRESET
+    error.code = 'ECONNRESET'
+    return error
+
+
+def unique_names(option):
+    """The uniqueHeaders option as a frozenset of lower-case names, or None:
+    as Node's, an object that is not a list is ignored (a string or a
+    number was refused by the options' type check already)."""
+    if not isinstance(option, (list, tuple, set, frozenset)):
+        return None
+    for name in option:
+        if not isinstance(name, str):
+            raise ERR_INVALID_ARG_TYPE('options.uniqueHeaders', 'Array of strings', option)
+    return frozenset(name.lower() for name in option)
+
+
+def field(attr, doc, of=None):
+    """A read-write property over the instance attribute ``attr`` (so that
+    the camelCase name and its snake_case twin stay one value), or over
+    ``attr`` of the object the instance attribute ``of`` holds."""
+    if of is None:
+        return property(lambda self: getattr(self, attr),
+                        lambda self, value: setattr(self, attr, value), doc=doc)
+    return property(lambda self: getattr(getattr(self, of), attr),
+                    lambda self, value: setattr(getattr(self, of), attr, value), doc=doc)
 
 REQUEST_OPTIONS = OptionSpec({
     'protocol': 'string', 'host': 'string', 'hostname': 'string', 'port': ('number', 'string'),

@@ -1,8 +1,9 @@
 """pyuvnet.http: Node's ``http`` module over pyuvnet sockets (docs/HTTP.md).
 
 The parser is llhttp, Node's own, compiled into pyuvnet._uv
-(pyuvnet/uv/http/parser.pyx).  The rooms: ``_server`` (http.Server and a
-connection's HTTP state), ``_incoming`` (IncomingMessage), ``_outgoing``
+(pyuvnet/uv/http/parser.pyx).  The rooms: ``_server`` (http.Server, over
+the HTTP/1.1 server https and http2 share, pyuvnet/_http_server.py),
+``_incoming`` (IncomingMessage), ``_outgoing``
 (OutgoingMessage, ServerResponse), ``_client`` (ClientRequest, request(),
 get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).
 """
@@ -20,7 +21,8 @@ from ._agent import Agent, globalAgent
 from ._client import ClientRequest, get, request
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage, ServerResponse
-from ._server import DEFAULT_MAX_HEADER_SIZE, Server
+from ._server import Server
+from pyuvnet._http_server import DEFAULT_MAX_HEADER_SIZE
 
 __all__ = [
     'createServer', 'Server', 'request', 'get', 'ClientRequest', 'Agent', 'globalAgent',

@@ -1,10 +1,14 @@
 """What pyuvnet.http's server and client share: Node's tables (STATUS_CODES,
 METHODS), header validation, the HTTP errors and the Date line."""
-import errno
 import re
 import time
 
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
+from pyuvnet.errors import NodeError
+# What the HTTP/1.1 server below http (pyuvnet/_http_server.py) shares with
+# http's rooms, which take it from here.
+from pyuvnet._http_shared import (
+    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, field, unique_names,
+)
 
 __all__ = [
     'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue',
@@ -137,13 +141,6 @@ class ERR_INVALID_URL(NodeError, TypeError, ValueError):
         self.input = url
 
 
-class ERR_HTTP_REQUEST_TIMEOUT(NodeError, RuntimeError):
-    _template = 'Request timeout'
-
-    def __init__(self):
-        super().__init__()
-
-
 class ERR_HTTP_TRAILER_INVALID(NodeError, RuntimeError):
     _template = 'Trailers are invalid with this transfer encoding'
 
@@ -156,18 +153,6 @@ class ERR_HTTP_BODY_NOT_ALLOWED(NodeError, RuntimeError):
 
     def __init__(self):
         super().__init__()
-
-
-def unique_names(option):
-    """The uniqueHeaders option as a frozenset of lower-case names, or None:
-    as Node's, an object that is not a list is ignored (a string or a
-    number was refused by the options' type check already)."""
-    if not isinstance(option, (list, tuple, set, frozenset)):
-        return None
-    for name in option:
-        if not isinstance(name, str):
-            raise ERR_INVALID_ARG_TYPE('options.uniqueHeaders', 'Array of strings', option)
-    return frozenset(name.lower() for name in option)
 
 
 # Node's continueExpression: an Expect holding the token 100-continue.
@@ -183,26 +168,6 @@ class ERR_HTTP_CONTENT_LENGTH_MISMATCH(NodeError, RuntimeError):
     def __init__(self, actual, expected):
         super().__init__('Response body\'s content-length of %d byte(s) does not match the '
                          'content-length of %d byte(s) set in header' % (actual, expected))
-
-
-class HTTPParseError(NodeError, ValueError):
-    """A request or response llhttp refused: Node's 'Parse Error: <reason>',
-    with ``code`` (``'HPE_*'``), ``reason``, ``bytesParsed`` and ``rawPacket``."""
-
-    def __init__(self, code, reason, bytes_parsed, raw_packet=None):
-        super().__init__('Parse Error: ' + reason)
-        self.code = code
-        self.reason = reason
-        self.bytesParsed = self.bytes_parsed = bytes_parsed
-        self.rawPacket = self.raw_packet = raw_packet
-
-
-def connection_reset(message):
-    """Node's connResetException: an ECONNRESET error with ``message``."""
-    error = ConnectionResetError(message)
-    error.errno = errno.ECONNRESET
-    error.code = 'ECONNRESET'
-    return error
 
 
 def _quote(name):
@@ -251,17 +216,6 @@ def date_line(seconds):
     """The Date header's line for ``seconds`` since the epoch (the C head
     makes it once a second, as Node's utcDate())."""
     return time.strftime('Date: %a, %d %b %Y %H:%M:%S GMT\r\n', time.gmtime(seconds))
-
-
-def field(attr, doc, of=None):
-    """A read-write property over the instance attribute ``attr`` (so that
-    the camelCase name and its snake_case twin stay one value), or over
-    ``attr`` of the object the instance attribute ``of`` holds."""
-    if of is None:
-        return property(lambda self: getattr(self, attr),
-                        lambda self, value: setattr(self, attr, value), doc=doc)
-    return property(lambda self: getattr(getattr(self, of), attr),
-                    lambda self, value: setattr(getattr(self, of), attr, value), doc=doc)
 
 
 def listed_field(attr, doc):

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from .. import tls
 from .. import createConnection
 from .._options import OptionSpec, normalize_options
-from ..http._server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
+from .._http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
 from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS

@@ -15,7 +15,7 @@ from .._aliases import ALIASES, add_aliases, snake_name
 from .._options import OptionSpec, normalize_options
 from .._http_shared import HTTP_SERVER_RULES
 from ..http import Agent as _HTTPAgent, ClientRequest as _ClientRequest
-from ..http._server import HTTPServerMixin   # https is http's second face
+from .._http_server import HTTPServerMixin
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 

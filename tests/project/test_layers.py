@@ -195,7 +195,7 @@ def private_imports_across_families():
     """(importer, imported) for each module of a family that imports
     another family's underscored module or name ('net._socket' from tls);
     a family's rooms are its own, shared only through a private module
-    below both (pyuvnet/_http_shared.py) or the other's public face."""
+    below both (pyuvnet/_http_server.py) or the other's public face."""
     found = set()
     for folder, _dirs, files in os.walk(PACKAGE):
         for file in files:
@@ -216,21 +216,8 @@ def private_imports_across_families():
     return found
 
 
-# Each a debt, listed with its reason by docs/DESIGN.md ("Layout"); the list
-# only shrinks (a pair fixed must leave it).
-PRIVATE_IMPORTS_ALLOWED = {
-    # HTTPServerMixin is http's whole server (its connections, requests and
-    # responses): https (http's second face) and http2's allowHTTP1 serve
-    # HTTP/1.1 with it, as Node's https and http2 take _http_server's.
-    ('https', 'http._server'),
-    ('http2._server', 'http._server'),
-}
-
-
 def test_no_family_imports_another_familys_private_rooms():
-    found = private_imports_across_families()
-    assert found - PRIVATE_IMPORTS_ALLOWED == set()
-    assert PRIVATE_IMPORTS_ALLOWED - found == set(), 'fixed: take them off the list'
+    assert private_imports_across_families() == set()
 
 
 def test_the_private_import_check_sees_a_room_of_another_family(tmp_path, monkeypatch):

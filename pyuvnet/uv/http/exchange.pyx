@@ -38,7 +38,8 @@ cdef class ServerSettings:
     """rejectNonStandardBodyWrites: a body written to a HEAD, 204 or 304
     answer raises ERR_HTTP_BODY_NOT_ALLOWED (else it is dropped)."""
     cdef public object incoming_class, response_class
-    """The IncomingMessage and ServerResponse options (the classes made)."""
+    """The IncomingMessage and ServerResponse options (the classes made):
+    pyuvnet.http's unless the options name others."""
     cdef public object unique_headers
     """uniqueHeaders, lower-cased (or None)."""
     cdef readonly list strs
@@ -51,6 +52,8 @@ cdef class ServerSettings:
         self.keep_alive_timeout = 5000
         self.max_header_size = 16384
         self.require_host = True
+        self.incoming_class = default_incoming_class
+        self.response_class = default_response_class
         self.strs = []
 
 
