@@ -92,7 +92,7 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
     if self.n_ends == 0 and self.mark() != 0:    # a head without headers
         return -1
     try:
-        self.build_head()
+        build_head(self)
     except BaseException as exc:
         self.error = exc
         return -1
@@ -162,7 +162,7 @@ cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
 
 cdef int on_message_complete(ll.llhttp_t* p) noexcept:
     cdef HTTPParser self = parser_of(p)
-    trailers = self.raw_headers(1) if self.n_ends > 1 else None
+    trailers = raw_headers(self, 1) if self.n_ends > 1 else None
     self.in_message = False
     self.head_done = False
     self.parse_at = NULL            # a message after this one begins within the parse()
