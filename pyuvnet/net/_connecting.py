@@ -20,7 +20,8 @@ import os
 import socket as _socket
 from collections.abc import Mapping
 
-from .. import _uv, errors
+import pyuvnet._uv as _uv
+from .. import errors
 from .._options import OptionSpec, normalize_options
 from ._addresses import isIP
 from .._records import Record

@@ -2,10 +2,10 @@
 # connection plan (lookup, Happy Eyeballs attempts), the autoSelectFamily
 # defaults. Package-internal but for the four default functions, which
 # pyuvnet re-exports.
-# The socket is typed by its C base: socket.pyi imports this stub.
+# The socket is typed by its C base: _socket.pyi imports this stub.
 from collections.abc import Callable
 
-from .. import _uv
+import pyuvnet._uv as _uv
 
 __all__ = [
     'SOCKET_RULES', 'CONNECT_RULES', 'CREATE_CONNECTION_OPTIONS',

@@ -9,7 +9,8 @@ Events, in Node's order:
 """
 import os
 
-from .. import _uv, errors
+import pyuvnet._uv as _uv
+from .. import errors
 from .. import _validate as validate
 from ._addresses import isIP
 from ._blocklist import BlockList

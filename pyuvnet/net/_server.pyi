@@ -6,7 +6,7 @@ from typing import Any, Literal, Protocol, TypedDict, overload
 
 from typing_extensions import Self, Unpack
 
-from .. import _uv
+import pyuvnet._uv as _uv
 from .._abort import AbortSignal
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket

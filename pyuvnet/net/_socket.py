@@ -23,7 +23,8 @@ Events, in Node's order:
 """
 import errno as _errno
 
-from .. import _uv, errors
+import pyuvnet._uv as _uv
+from .. import errors
 from . import _connecting as connecting
 from .. import _native_piping as duplex
 from .. import _encodings as encodings

@@ -5,7 +5,7 @@ from typing import Any, Literal, Protocol, TypedDict, TypeVar, overload
 
 from typing_extensions import Self, Unpack
 
-from .. import _uv
+import pyuvnet._uv as _uv
 from .._abort import AbortSignal
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
@@ -78,7 +78,7 @@ class ConnectOptions(SocketOptions, total=False):
     # END snake_case twins
 
 class _AcceptingServer(Protocol):
-    # What a socket knows of the pyuvnet.Server that accepted it: server.pyi
+    # What a socket knows of the pyuvnet.Server that accepted it: _server.pyi
     # imports this stub, so this one names the server by what it offers.
     @property
     def listening(self) -> bool: ...
