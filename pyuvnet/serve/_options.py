@@ -1,4 +1,4 @@
-"""What the supervisor reads of a Config (_config.py): each accessor is
+"""What the supervisor reads of a Config (pyuvnet/_app_config.py): each accessor is
 named after the attribute it reads (uvicorn.Config's names, gunicorn's
 ``timeout``)."""
 __all__ = ['limit_max_requests', 'reload_delay', 'reload_dirs',

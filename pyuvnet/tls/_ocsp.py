@@ -16,7 +16,7 @@ an error fails the handshake (the server emits 'tlsClientError' with that
 very error, the client sees ECONNRESET).
 
 The same suspended certificate step serves an SNICallback that answers
-later (tls_context.ServerNameHook): the SNI answer comes first, then
+later (tls/_context.py's ServerNameHook): the SNI answer comes first, then
 'OCSPRequest' for the chosen context's certificate.
 
 Where OpenSSL cannot be reached from this Python (see

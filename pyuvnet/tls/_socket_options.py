@@ -2,7 +2,7 @@
 are checked by, the ALPN list and the SNI name they give, a client's
 ``ssl.SSLObject`` (wrap_client), and the ``_uv.TLSServerSettings`` a
 tls.Server's connections share (server_settings).  TLSSocket
-(tls/_socket.py) and tls.Server (tls.py) use them."""
+(tls/_socket.py) and tls.Server (tls/__init__.py) use them."""
 import ssl
 
 from .. import _uv, errors

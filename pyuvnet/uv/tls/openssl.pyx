@@ -8,7 +8,7 @@
 # used only once proven: OpenSSL must say that this SSL's app data (which
 # _ssl sets to its own object) is that very object, and that its SSL_CTX is
 # the one read from the context object.  A wrong layout fails the proof;
-# callers then fall back (tls_context.verify_result_readable()).
+# callers then fall back (tls/_verification.py's verify_result_readable()).
 
 cdef extern from "tls/pyuvnet_openssl.h":
     ctypedef int (*pyuvnet_verify_cb)(int, void*)
