@@ -1,8 +1,8 @@
 """pipe() and unpipe() with backpressure for pyuvnet's C streams (a
 Socket, an HTTP IncomingMessage), over the C PipeLink, and Node's onread
 static-buffer reader: below net and http, which both pipe this way."""
+import pyuvnet._uv as _uv
 from . import errors
-from ._uv import PipeLink
 from . import _validate as validate
 
 __all__ = ['pipe', 'unpipe', 'onread_reader']
@@ -10,9 +10,9 @@ __all__ = ['pipe', 'unpipe', 'onread_reader']
 
 def pipe(source, destination, options=None):
     """source.pipe(destination[, {'end': bool}]): see Socket.pipe.  The
-    chunks go through a C ``PipeLink`` (no Python per chunk)."""
+    chunks go through a C ``_uv.PipeLink`` (no Python per chunk)."""
     end = True if options is None else options.get('end', True)
-    link = PipeLink(source, destination, bool(end))
+    link = _uv.PipeLink(source, destination, bool(end))
     destination.on('drain', link.on_drain)
     if end:
         source.once('end', link.on_end)
