@@ -57,6 +57,7 @@ class Http2Stream(Duplex):
     sentTrailers: dict[str, Any] | None
     sentInfoHeaders: list[dict[str, Any]] | None
     headersSent: bool
+    endAfterHeaders: bool
     aborted: bool
     def __init__(self, session: Http2Session, stream_id: int | None,
                  options: Mapping[str, Any] | None = None) -> None: ...

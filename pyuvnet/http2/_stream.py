@@ -39,7 +39,12 @@ class Http2Stream(Duplex):
         self.sentTrailers = None
         self.sentInfoHeaders = None
         self.headersSent = False
+        self.endAfterHeaders = False      # the peer's head came with END_STREAM
         self._ng_closed = False           # nghttp2 closed the stream (or it never opened)
+        # The peer closed the stream cleanly while its body was unread: as
+        # in Node, the stream looks open until its 'end', and an answer
+        # given then goes nowhere instead of raising.
+        self._closed_unread = False
         self.aborted = False
         self._wait_for_trailers = False
         self._trailers_ready = False
@@ -131,7 +136,7 @@ class Http2Stream(Duplex):
             return
         self._before_data()
         if not self.session._core.write(self.id, bytes(chunk), callback):
-            callback(ERR_HTTP2_INVALID_STREAM())
+            callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
             return
         self.session._schedule_flush()
 
@@ -187,6 +192,10 @@ class Http2Stream(Duplex):
     def _on_end(self):
         self.push(None)
 
+    def _on_headers(self, headers, flags, raw):
+        # A server stream's second header block is the request's trailers.
+        self._on_trailers(headers, flags, raw)
+
     def _on_trailers(self, headers, flags, raw):
         self.emit('trailers', headers, flags, raw)
 
@@ -213,6 +222,7 @@ class Http2Stream(Duplex):
             self.destroy()
         else:
             # A clean close with data still unread: destroyed once read.
+            self._closed_unread = True
             self.once('end', lambda: nextTick(self.destroy))
             if self.readableFlowing is None:
                 self.resume()
@@ -227,7 +237,7 @@ class ServerHttp2Stream(Http2Stream):
         """Sends the response head (``:status`` 200 unless given);
         ``options``: ``endStream`` (no body), ``waitForTrailers``,
         ``sendDate`` (a ``date`` header unless given; True)."""
-        if self.destroyed or self._ng_closed:
+        if self.destroyed or self._ng_closed and not self._closed_unread:
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
@@ -255,7 +265,8 @@ class ServerHttp2Stream(Http2Stream):
         block = to_block(headers)
         self.headersSent = True
         self.sentHeaders = headers
-        self.session._submit('submit_response', self.id, block, end_stream)
+        if not self._ng_closed:
+            self.session._submit('submit_response', self.id, block, end_stream)
         if end_stream:
             self.end()
 
@@ -323,8 +334,10 @@ class ClientHttp2Stream(Http2Stream):
             self.emit('headers', headers, flags, raw)
         elif status is not None and not self._got_response:
             self._got_response = True
+            self.endAfterHeaders = bool(flags & CONSTANTS['NGHTTP2_FLAG_END_STREAM'])
             self.emit('response', headers, flags, raw)
         else:
             self._on_trailers(headers, flags, raw)
 
     _got_response = False
+    _end_with_head = False      # request(): endStream, HEADERS carry END_STREAM

@@ -19,7 +19,8 @@
 # and raised again once nghttp2 has returned.
 from pyuvnet.uv.http2 cimport nghttp2 as ng
 from libc.stdint cimport uint8_t, int32_t, uint32_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport malloc, free, calloc, realloc
+from libc.string cimport memset
 
 # How much send() frames at most before it hands the bytes to the owner: the
 # socket's backpressure is looked at between two sends.
@@ -74,6 +75,8 @@ cdef class H2Core:
     cdef readonly bint is_server
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
+    cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
+    cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
 
     def __cinit__(self, owner, bint is_server, dict options):
         """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
@@ -81,6 +84,7 @@ cdef class H2Core:
         maxSendHeaderBlockLength, maxHeaderTableSize (nghttp2's options)."""
         cdef ng.nghttp2_session_callbacks* callbacks
         cdef ng.nghttp2_option* option
+        cdef ng.nghttp2_mem mem
         cdef int rc
         self.owner = owner
         self.is_server = is_server
@@ -89,6 +93,12 @@ cdef class H2Core:
         self.done = []
         self.max_header_list_size = options['maxHeaderListSize']
         self.max_header_pairs = options['maxHeaderListPairs']
+        self.max_session_memory = options['maxSessionMemory']
+        mem.mem_user_data = <void*>&self.allocated
+        mem.malloc = h2_mem_malloc
+        mem.free = h2_mem_free
+        mem.calloc = h2_mem_calloc
+        mem.realloc = h2_mem_realloc
         if ng.nghttp2_session_callbacks_new(&callbacks) != 0:
             raise MemoryError()
         if ng.nghttp2_option_new(&option) != 0:
@@ -101,6 +111,7 @@ cdef class H2Core:
         ng.nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, h2_on_stream_close)
         ng.nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, h2_on_frame_not_send)
         ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
+        ng.nghttp2_session_callbacks_set_error_callback2(callbacks, h2_on_error)
         # The receive window opens as the streams' readers take their data
         # (consume()), not as nghttp2 parses it: a paused reader stops its window.
         ng.nghttp2_option_set_no_auto_window_update(option, 1)
@@ -111,9 +122,9 @@ cdef class H2Core:
         ng.nghttp2_option_set_max_send_header_block_length(option, options['maxSendHeaderBlockLength'])
         ng.nghttp2_option_set_max_deflate_dynamic_table_size(option, options['maxHeaderTableSize'])
         if is_server:
-            rc = ng.nghttp2_session_server_new2(&self.session, callbacks, <void*>self, option)
+            rc = ng.nghttp2_session_server_new3(&self.session, callbacks, <void*>self, option, &mem)
         else:
-            rc = ng.nghttp2_session_client_new2(&self.session, callbacks, <void*>self, option)
+            rc = ng.nghttp2_session_client_new3(&self.session, callbacks, <void*>self, option, &mem)
         ng.nghttp2_option_del(option)
         ng.nghttp2_session_callbacks_del(callbacks)
         if rc != 0:
@@ -256,6 +267,22 @@ cdef class H2Core:
         self.check(ng.nghttp2_submit_goaway(
             self.session, ng.NGHTTP2_FLAG_NONE, last_stream_id, code,
             <const uint8_t*><char*>opaque, len(opaque)))
+
+    def terminate(self, uint32_t code):
+        """Ends the session with a GOAWAY of ``code``: nghttp2 ignores what
+        the peer sends after it, and wants() is (False, False) once it left."""
+        self.check(0)
+        self.check(ng.nghttp2_session_terminate_session(self.session, code))
+
+    def memory(self):
+        """What the session holds, as Node counts it against
+        maxSessionMemory: nghttp2's own allocations and the data written and
+        not yet framed."""
+        cdef size_t total = self.allocated
+        cdef H2Outgoing queue
+        for queue in self.outgoing.values():
+            total += queue.queued
+        return total
 
     def submit_rst_stream(self, int32_t stream_id, uint32_t code):
         self.check(0)
@@ -436,6 +463,14 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
+        # As Node: a new stream while the session holds more than
+        # maxSessionMemory is refused (RST_STREAM ENHANCE_YOUR_CALM) and
+        # never reaches the owner.
+        if (core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST
+                and core.memory() > core.max_session_memory):
+            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
+                                         ng.NGHTTP2_ENHANCE_YOUR_CALM)
+            return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
         core.receiving[frame.hd.stream_id] = H2HeaderBlock()
     except BaseException as error:
         return h2_failed(core, error)
@@ -555,7 +590,36 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
                              int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
     core.receiving.pop(frame.hd.stream_id, None)
+    # DATA past its content-length: the nghttp2 Node 20 carries resets the
+    # stream without calling here, and so does Node.
+    if frame.hd.type == ng.NGHTTP2_DATA and lib_error == ng.NGHTTP2_ERR_PROTO:
+        return 0
+    if (lib_error < ng.NGHTTP2_ERR_FATAL or lib_error == ng.NGHTTP2_ERR_PROTO
+            or lib_error == ng.NGHTTP2_ERR_STREAM_CLOSED or lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL):
+        h2_end_as_node(core, session, lib_error)
     return 0
+
+
+cdef int h2_on_error(ng.nghttp2_session* session, int lib_error, const char* message,
+                     size_t length, void* user_data) noexcept:
+    # A first frame other than SETTINGS: Node 20 ends the session as for a
+    # protocol error.
+    if lib_error == ng.NGHTTP2_ERR_SETTINGS_EXPECTED:
+        h2_end_as_node(<H2Core>user_data, session, ng.NGHTTP2_ERR_PROTO)
+    return 0
+
+
+cdef void h2_end_as_node(H2Core core, ng.nghttp2_session* session, int lib_error) noexcept:
+    # As Node 20's OnInvalidFrame: these errors end the session with GOAWAY
+    # INTERNAL_ERROR (queued before nghttp2's own, which then is not sent)
+    # and are the session's error (ERR_HTTP2_ERROR, nghttp2's text), raised
+    # once receive() returns.
+    ng.nghttp2_session_terminate_session(session, ng.NGHTTP2_INTERNAL_ERROR)
+    if core.error is None:
+        try:
+            core.error = H2LibraryError(lib_error)
+        except BaseException as error:
+            core.error = error
 
 
 cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_id, uint8_t* buf,
@@ -605,3 +669,54 @@ cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_i
         h2_failed(core, error)
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     return copied
+
+
+# nghttp2's allocator: the C library's, each block prefixed with its size so
+# that the core knows what its session holds (maxSessionMemory). The prefix
+# is 16 bytes, keeping malloc's alignment.
+DEF H2_MEM_PREFIX = 16
+
+
+cdef void* h2_mem_malloc(size_t size, void* counter) noexcept:
+    cdef size_t* block = <size_t*>malloc(size + H2_MEM_PREFIX)
+    if block is NULL:
+        return NULL
+    block[0] = size
+    (<size_t*>counter)[0] += size
+    return <char*>block + H2_MEM_PREFIX
+
+
+cdef void h2_mem_free(void* ptr, void* counter) noexcept:
+    cdef size_t* block
+    if ptr is NULL:
+        return
+    block = <size_t*>(<char*>ptr - H2_MEM_PREFIX)
+    (<size_t*>counter)[0] -= block[0]
+    free(block)
+
+
+cdef void* h2_mem_calloc(size_t count, size_t size, void* counter) noexcept:
+    cdef void* ptr
+    if size and count > (<size_t>-1 - H2_MEM_PREFIX) // size:
+        return NULL
+    ptr = h2_mem_malloc(count * size, counter)
+    if ptr is not NULL:
+        memset(ptr, 0, count * size)
+    return ptr
+
+
+cdef void* h2_mem_realloc(void* ptr, size_t size, void* counter) noexcept:
+    cdef size_t* block
+    cdef size_t old
+    cdef size_t* moved
+    if ptr is NULL:
+        return h2_mem_malloc(size, counter)
+    block = <size_t*>(<char*>ptr - H2_MEM_PREFIX)
+    old = block[0]
+    moved = <size_t*>realloc(block, size + H2_MEM_PREFIX)
+    if moved is NULL:
+        return NULL
+    moved[0] = size
+    (<size_t*>counter)[0] += size
+    (<size_t*>counter)[0] -= old
+    return <char*>moved + H2_MEM_PREFIX
