@@ -19,8 +19,7 @@
 # and raised again once nghttp2 has returned.
 from pyuvnet.uv.http2 cimport nghttp2 as ng
 from libc.stdint cimport uint8_t, int32_t, uint32_t
-from libc.stdlib cimport malloc, free, calloc, realloc
-from libc.string cimport memset
+from libc.stdlib cimport malloc, free
 
 # How much send() frames at most before it hands the bytes to the owner: the
 # socket's backpressure is looked at between two sends.
@@ -600,28 +599,6 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
     return 0
 
 
-cdef int h2_on_error(ng.nghttp2_session* session, int lib_error, const char* message,
-                     size_t length, void* user_data) noexcept:
-    # A first frame other than SETTINGS: Node 20 ends the session as for a
-    # protocol error.
-    if lib_error == ng.NGHTTP2_ERR_SETTINGS_EXPECTED:
-        h2_end_as_node(<H2Core>user_data, session, ng.NGHTTP2_ERR_PROTO)
-    return 0
-
-
-cdef void h2_end_as_node(H2Core core, ng.nghttp2_session* session, int lib_error) noexcept:
-    # As Node 20's OnInvalidFrame: these errors end the session with GOAWAY
-    # INTERNAL_ERROR (queued before nghttp2's own, which then is not sent)
-    # and are the session's error (ERR_HTTP2_ERROR, nghttp2's text), raised
-    # once receive() returns.
-    ng.nghttp2_session_terminate_session(session, ng.NGHTTP2_INTERNAL_ERROR)
-    if core.error is None:
-        try:
-            core.error = H2LibraryError(lib_error)
-        except BaseException as error:
-            core.error = error
-
-
 cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_id, uint8_t* buf,
                                    size_t length, uint32_t* data_flags,
                                    ng.nghttp2_data_source* source, void* user_data) noexcept:
@@ -670,53 +647,3 @@ cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_i
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     return copied
 
-
-# nghttp2's allocator: the C library's, each block prefixed with its size so
-# that the core knows what its session holds (maxSessionMemory). The prefix
-# is 16 bytes, keeping malloc's alignment.
-DEF H2_MEM_PREFIX = 16
-
-
-cdef void* h2_mem_malloc(size_t size, void* counter) noexcept:
-    cdef size_t* block = <size_t*>malloc(size + H2_MEM_PREFIX)
-    if block is NULL:
-        return NULL
-    block[0] = size
-    (<size_t*>counter)[0] += size
-    return <char*>block + H2_MEM_PREFIX
-
-
-cdef void h2_mem_free(void* ptr, void* counter) noexcept:
-    cdef size_t* block
-    if ptr is NULL:
-        return
-    block = <size_t*>(<char*>ptr - H2_MEM_PREFIX)
-    (<size_t*>counter)[0] -= block[0]
-    free(block)
-
-
-cdef void* h2_mem_calloc(size_t count, size_t size, void* counter) noexcept:
-    cdef void* ptr
-    if size and count > (<size_t>-1 - H2_MEM_PREFIX) // size:
-        return NULL
-    ptr = h2_mem_malloc(count * size, counter)
-    if ptr is not NULL:
-        memset(ptr, 0, count * size)
-    return ptr
-
-
-cdef void* h2_mem_realloc(void* ptr, size_t size, void* counter) noexcept:
-    cdef size_t* block
-    cdef size_t old
-    cdef size_t* moved
-    if ptr is NULL:
-        return h2_mem_malloc(size, counter)
-    block = <size_t*>(<char*>ptr - H2_MEM_PREFIX)
-    old = block[0]
-    moved = <size_t*>realloc(block, size + H2_MEM_PREFIX)
-    if moved is NULL:
-        return NULL
-    moved[0] = size
-    (<size_t*>counter)[0] += size
-    (<size_t*>counter)[0] -= old
-    return <char*>moved + H2_MEM_PREFIX
