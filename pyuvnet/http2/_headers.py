@@ -1,6 +1,9 @@
 """Header blocks between Node's header objects and nghttp2's name/value
 pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
+import re
+
+from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
@@ -20,6 +23,7 @@ class _SensitiveHeaders:
 
 sensitiveHeaders = _SensitiveHeaders()
 
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _PSEUDO = {':status', ':method', ':authority', ':scheme', ':path', ':protocol'}
 _CONNECTION_SPECIFIC = {'connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding',
                         'keep-alive', 'proxy-connection'}
@@ -51,8 +55,9 @@ def connection_header_allowed(name, value):
 
 def to_block(headers):
     """[(name, value, never_index)] as bytes, pseudo-headers first; raises
-    Node's errors for a connection-specific header, an unknown or misplaced
-    pseudo-header and a repeated single-value header."""
+    Node's errors for a name that is no HTTP token, a connection-specific
+    header, an unknown or misplaced pseudo-header and a repeated
+    single-value header."""
     headers = headers or {}
     sensitive = {str(name).lower() for name in headers.get(sensitiveHeaders, ())}
     pseudo, regular = [], []
@@ -64,6 +69,8 @@ def to_block(headers):
         if name.startswith(':'):
             if name not in _PSEUDO:
                 raise ERR_HTTP2_INVALID_PSEUDOHEADER(name)
+        elif name and not _TOKEN.match(name):
+            raise ERR_INVALID_HTTP_TOKEN('Header name', str(key))
         elif not connection_header_allowed(name, values[0] if len(values) == 1 else None):
             raise ERR_HTTP2_INVALID_CONNECTION_HEADERS(name)
         if len(values) > 1 and name in _SINGLE_VALUE:

@@ -15,6 +15,7 @@ from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
                       error_code_name)
+from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._settings import SETTING_IDS, check_settings, settings_entries
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
@@ -486,7 +487,12 @@ class ClientHttp2Session(Http2Session):
             headers.setdefault(':authority', self._authority)
             headers.setdefault(':scheme', self._scheme)
             headers.setdefault(':path', '/')
-        block = to_block(headers)
+        try:
+            block = to_block(headers)
+        except ERR_INVALID_HTTP_TOKEN as error:
+            # As Node's: a name that is no token ends the session too.
+            self.destroy(error)
+            raise
         stream = ClientHttp2Stream(self, None)
         stream.sentHeaders = headers
         stream._wait_for_trailers = bool(options.get('waitForTrailers'))
