@@ -7,7 +7,8 @@ from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
-__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed']
+__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO']
 
 
 class _SensitiveHeaders:
@@ -25,6 +26,9 @@ sensitiveHeaders = _SensitiveHeaders()
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _PSEUDO = {':status', ':method', ':authority', ':scheme', ':path', ':protocol'}
+# As Node's: a response's head carries :status only, trailers none.
+RESPONSE_PSEUDO = frozenset({':status'})
+TRAILER_PSEUDO = frozenset()
 _CONNECTION_SPECIFIC = {'connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding',
                         'keep-alive', 'proxy-connection'}
 # Names Node allows once only in a block.
@@ -53,7 +57,7 @@ def connection_header_allowed(name, value):
     return name not in _CONNECTION_SPECIFIC or (name == 'te' and str(value) == 'trailers')
 
 
-def to_block(headers):
+def to_block(headers, allowed_pseudo=_PSEUDO):
     """[(name, value, never_index)] as bytes, pseudo-headers first; raises
     Node's errors for a name that is no HTTP token, a connection-specific
     header, an unknown or misplaced pseudo-header and a repeated
@@ -67,7 +71,7 @@ def to_block(headers):
         name = str(key).lower()
         values = list(value) if isinstance(value, (list, tuple)) else [value]
         if name.startswith(':'):
-            if name not in _PSEUDO:
+            if name not in allowed_pseudo:
                 raise ERR_HTTP2_INVALID_PSEUDOHEADER(name)
         elif name and not _TOKEN.match(name):
             raise ERR_INVALID_HTTP_TOKEN('Header name', str(key))

@@ -13,7 +13,7 @@ from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, E
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
 from ._file_response import respond_with_fd, respond_with_file
-from ._headers import to_block
+from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
@@ -125,8 +125,9 @@ class Http2Stream(Duplex):
             raise ERR_HTTP2_TRAILERS_ALREADY_SENT()
         if not self._trailers_ready:
             raise ERR_HTTP2_TRAILERS_NOT_READY()
+        block = to_block(headers, TRAILER_PSEUDO)
         self.sentTrailers = dict(headers or {})
-        self.session._submit('submit_trailers', self.id, to_block(headers))
+        self.session._submit('submit_trailers', self.id, block)
 
     # -- Duplex's hooks --------------------------------------------------------
 
@@ -221,8 +222,11 @@ class Http2Stream(Duplex):
         elif self.readableEnded or not self.readable:
             self.destroy()
         else:
-            # A clean close with data still unread: destroyed once read.
+            # A clean close with data still unread: destroyed once read. As
+            # Node's, the close ends the readable side if the peer's
+            # END_STREAM did not (a RST_STREAM NO_ERROR).
             self._closed_unread = True
+            self.push(None)
             self.once('end', lambda: nextTick(self.destroy))
             if self.readableFlowing is None:
                 self.resume()
@@ -262,7 +266,7 @@ class ServerHttp2Stream(Http2Stream):
         # As Node's: a head that ends the stream sends no trailers
         # ('wantTrailers' never comes), whatever waitForTrailers says.
         self._wait_for_trailers = bool(options.get('waitForTrailers')) and not end_stream
-        block = to_block(headers)
+        block = to_block(headers, RESPONSE_PSEUDO)
         self.headersSent = True
         self.sentHeaders = headers
         if not self._ng_closed:
@@ -298,8 +302,9 @@ class ServerHttp2Stream(Http2Stream):
         if not 100 <= status < 200 or status == 101:
             raise ERR_HTTP2_STATUS_INVALID(status)
         headers[':status'] = status
+        block = to_block(headers, RESPONSE_PSEUDO)
         self.sentInfoHeaders = (self.sentInfoHeaders or []) + [headers]
-        self.session._submit('submit_headers', self.id, to_block(headers))
+        self.session._submit('submit_headers', self.id, block)
 
     _head_request = False
 

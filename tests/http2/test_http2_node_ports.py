@@ -320,3 +320,56 @@ def test_a_request_header_name_that_is_no_token_throws_and_ends_the_session(run_
     req.on('end', lambda: (good.close(), server.close()))
     run_loop(10)
     assert seen == {'session_error': 'ERR_INVALID_HTTP_TOKEN', 'server': ('123', '123')}
+
+
+@pytest.mark.parametrize('status', [204, 205, 304])
+def test_a_response_without_a_body_ends_the_stream_at_respond(run_loop, status):
+    # Ports test-http2-respond-no-data.js: respond() with 204, 205 or 304
+    # ends the stream (no end() called); the server stream closes destroyed
+    # and the client's request ends.
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('close', lambda: seen.append(('closed', stream.destroyed)))
+        stream.respond({':status': status})
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, flags, raw: seen.append(headers[':status']))
+        req.resume()
+        req.on('end', lambda: (seen.append('end'), done()))
+        req.end()
+    exchange(run_loop, on_stream, client)
+    assert status in seen and 'end' in seen and ('closed', True) in seen
+
+
+def test_request_pseudo_headers_in_a_response_or_trailers_are_refused(run_loop):
+    # Ports test-http2-misused-pseudoheaders.js: :path, :authority,
+    # :method and :scheme in respond(), and :status in sendTrailers(), are
+    # ERR_HTTP2_INVALID_PSEUDOHEADER; the response still goes out.
+    seen = {'errors': []}
+
+    def on_stream(stream, headers, flags, raw):
+        for name in (':path', ':authority', ':method', ':scheme'):
+            assert_code('ERR_HTTP2_INVALID_PSEUDOHEADER', lambda: stream.respond({name: '/'}))
+            seen['errors'].append(name)
+        stream.respond({}, {'waitForTrailers': True})
+
+        def want_trailers():
+            assert_code('ERR_HTTP2_INVALID_PSEUDOHEADER',
+                        lambda: stream.sendTrailers({':status': 'bar'}))
+            seen['errors'].append(':status')
+            stream.close()
+        stream.on('wantTrailers', want_trailers)
+        stream.end(b'hello world')
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, flags, raw: seen.setdefault('status',
+                                                                       headers[':status']))
+        req.resume()
+        req.on('end', lambda: seen.setdefault('end', True))
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == {'errors': [':path', ':authority', ':method', ':scheme', ':status'],
+                    'status': 200, 'end': True}
