@@ -65,6 +65,7 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
     headers = headers or {}
     sensitive = {str(name).lower() for name in headers.get(sensitiveHeaders, ())}
     pseudo, regular = [], []
+    singles = set()         # as Node's: 'Content-Length' and 'content-length' are one name
     for key, value in headers.items():
         if key is sensitiveHeaders or value is None:
             continue
@@ -77,8 +78,10 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
             raise ERR_INVALID_HTTP_TOKEN('Header name', str(key))
         elif not connection_header_allowed(name, values[0] if len(values) == 1 else None):
             raise ERR_HTTP2_INVALID_CONNECTION_HEADERS(name)
-        if len(values) > 1 and name in _SINGLE_VALUE:
-            raise ERR_HTTP2_HEADER_SINGLE_VALUE(name)
+        if name in _SINGLE_VALUE:
+            if len(values) > 1 or name in singles:
+                raise ERR_HTTP2_HEADER_SINGLE_VALUE(name)
+            singles.add(name)
         target = pseudo if name.startswith(':') else regular
         for item in values:
             value = _one_byte(item)

@@ -373,3 +373,64 @@ def test_request_pseudo_headers_in_a_response_or_trailers_are_refused(run_loop):
     exchange(run_loop, on_stream, client)
     assert seen == {'errors': [':path', ':authority', ':method', ':scheme', ':status'],
                     'status': 200, 'end': True}
+
+
+def test_respond_and_request_leave_their_arguments_unchanged(run_loop):
+    # Ports test-http2-dont-override.js: the defaults go into copies; the
+    # headers and options objects given stay empty.
+    given = {}
+
+    def on_stream(stream, headers, flags, raw):
+        given['server'] = ({}, {})
+        stream.respond(*given['server'])
+        stream.end()
+
+    def client(session, done):
+        given['client'] = ({}, {})
+        req = session.request(*given['client'])
+        req.resume()
+        req.on('end', done)
+    server = http2.createServer(given.setdefault('options', {}))
+    server.on('stream', on_stream)
+    run_exchange(run_loop, server, client)
+    assert given == {'options': {}, 'server': ({}, {}), 'client': ({}, {})}
+
+
+def test_content_length_twice_or_on_a_get_is_refused(run_loop):
+    # Ports test-http2-multi-content-length.js: two content-length values
+    # are ERR_HTTP2_HEADER_SINGLE_VALUE (a TypeError) at request(); a POST
+    # with one and a body of that length ends; a GET with content-length
+    # is reset by nghttp2 (ERR_HTTP2_STREAM_ERROR, PROTOCOL_ERROR).
+    seen = {}
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond()
+        stream.end()
+
+    def client(session, done):
+        error = assert_code('ERR_HTTP2_HEADER_SINGLE_VALUE', lambda: session.request(
+            {':method': 'POST', 'content-length': 1, 'Content-Length': 2}), TypeError)
+        seen['single'] = str(error)
+        left = [2]
+
+        def closed(name):
+            seen.setdefault(name + ' close', True)
+            left[0] -= 1
+            if not left[0]:
+                done()
+        post = session.request({':method': 'POST', 'content-length': 1})
+        post.resume()
+        post.on('end', lambda: seen.setdefault('post end', True))
+        post.on('close', lambda: closed('post'))
+        post.end(b'a')
+        get = session.request({'content-length': 1})
+        get.resume()
+        get.on('end', lambda: seen.setdefault('get end', True))
+        get.on('error', lambda error: seen.setdefault('get error', (error.code, str(error))))
+        get.on('close', lambda: closed('get'))
+    exchange(run_loop, on_stream, client)
+    assert seen == {
+        'single': 'Header field "content-length" must only have a single value',
+        'post end': True, 'post close': True, 'get close': True,
+        'get error': ('ERR_HTTP2_STREAM_ERROR',
+                      'Stream closed with error code NGHTTP2_PROTOCOL_ERROR')}
