@@ -434,3 +434,47 @@ def test_content_length_twice_or_on_a_get_is_refused(run_loop):
         'post end': True, 'post close': True, 'get close': True,
         'get error': ('ERR_HTTP2_STREAM_ERROR',
                       'Stream closed with error code NGHTTP2_PROTOCOL_ERROR')}
+
+
+@pytest.mark.parametrize('encoding, expected', [
+    ('ascii', '61a1003d00'), ('latin1', '61a1003d00'), ('utf8', '61c2a1c480f09f9880'),
+    ('utf16le', '6100a10000013dd800de'),
+])
+def test_a_request_write_encodes_a_string_as_asked(run_loop, encoding, expected):
+    # Ports test-http2-createwritereq.js (its encodings but the aliases of
+    # these four): the server reads the string's bytes in the write's
+    # encoding, Node's Buffer.from(string, encoding) (pinned with node).
+    received = []
+
+    def on_request(req, res):
+        req.on('data', received.append)
+        req.on('end', res.end)
+
+    def client(session, done):
+        req = session.request({':path': '/' + encoding, ':method': 'POST'})
+        req.write('a\u00a1\u0100\U0001f600', encoding)
+        req.resume()
+        req.on('end', done)
+        req.end()
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert b''.join(received).hex() == expected
+
+
+def test_compat_end_after_a_status_without_body_is_no_error(run_loop):
+    # Ports test-http2-compat-serverresponse-end-after-statuses-without-
+    # body.js: writeHead(204/205/304) then end() raises nothing, and each
+    # request gets its response.
+    statuses = [204, 205, 304]
+    seen = []
+
+    def on_request(req, res):
+        res.writeHead(statuses.pop())
+        res.end()
+
+    def client(session, done):
+        for _ in range(3):
+            req = session.request({':path': '/'})
+            req.on('response', lambda headers, flags, raw: (
+                seen.append(headers[':status']), len(seen) == 3 and done()))
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert sorted(seen) == [204, 205, 304]
