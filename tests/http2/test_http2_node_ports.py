@@ -478,3 +478,44 @@ def test_compat_end_after_a_status_without_body_is_no_error(run_loop):
                 seen.append(headers[':status']), len(seen) == 3 and done()))
     run_exchange(run_loop, http2.createServer(on_request), client)
     assert sorted(seen) == [204, 205, 304]
+
+
+def test_compat_request_headers_and_their_order(run_loop):
+    # Ports test-http2-compat-serverrequest-headers.js: the request's
+    # method, scheme, url and authority come from the pseudo-headers (no
+    # 'path'); rawHeaders has the pseudo-headers first, then the others in
+    # the order sent; url and method can be set, a blank or non-string
+    # method is refused.
+    seen = {}
+
+    def on_request(req, res):
+        seen['fields'] = (getattr(req, 'path', None), req.method, req.scheme, req.url,
+                          req.authority == req.headers[':authority'])
+        seen['raw_names'] = req.rawHeaders[::2]
+        req.url = '/one'
+        req.method = 'POST'
+        seen['set'] = (req.url, req.method)
+        error = assert_code('ERR_INVALID_ARG_VALUE', lambda: setattr(req, 'method', '   '),
+                            TypeError)
+        seen['blank'] = str(error)
+        error = assert_code('ERR_INVALID_ARG_TYPE', lambda: setattr(req, 'method', True),
+                            TypeError)
+        seen['bool'] = str(error)
+        res.end()
+
+    def client(session, done):
+        req = session.request({':path': '/foobar', ':method': 'GET', 'foo1': 'abc1',
+                               ':scheme': 'http', 'foo2': 'abc2'})
+        req.on('end', done)
+        req.end()
+        req.resume()
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert seen['fields'] == (None, 'GET', 'http', '/foobar', True)
+    assert seen['raw_names'][4:] == ['foo1', 'foo2']
+    assert sorted(seen['raw_names'][:4]) == [':authority', ':method', ':path', ':scheme']
+    assert seen['set'] == ('/one', 'POST')
+    assert seen['blank'] == "The argument 'method' is invalid. Received '   '"
+    # Node's 'boolean (true)' reads as Python's type and repr here, as
+    # everywhere in pyuvnet's ERR_INVALID_ARG_TYPE.
+    assert seen['bool'] == ('The "method" argument must be of type string. '
+                            'Received type bool (True)')
