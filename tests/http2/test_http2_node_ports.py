@@ -519,3 +519,53 @@ def test_compat_request_headers_and_their_order(run_loop):
     # everywhere in pyuvnet's ERR_INVALID_ARG_TYPE.
     assert seen['bool'] == ('The "method" argument must be of type string. '
                             'Received type bool (True)')
+
+
+def test_compat_request_trailers_and_raw_trailers(run_loop):
+    # Ports test-http2-compat-serverrequest-trailers.js: names differing in
+    # case are sent as separate fields; req.trailers joins them with ', ',
+    # req.rawTrailers keeps each, after the body.
+    seen = {}
+
+    def on_request(req, res):
+        body = []
+        req.on('data', body.append)
+
+        def end():
+            seen.update(trailers=dict(req.trailers), raw=req.rawTrailers, body=b''.join(body))
+            res.end()
+        req.on('end', end)
+
+    def client(session, done):
+        req = session.request({':path': '/foobar', ':method': 'POST'}, {'waitForTrailers': True})
+        req.on('wantTrailers', lambda: req.sendTrailers({
+            'x-fOo': 'xOxOxOx', 'x-foO': 'OxOxOxO', 'X-fOo': 'xOxOxOx', 'X-foO': 'OxOxOxO',
+            'x-foo-test': 'test, test'}))
+        req.resume()
+        req.on('end', done)
+        req.write(b'test\n')
+        req.end(b'test')
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert seen['body'] == b'test\ntest'
+    assert seen['trailers'] == {'x-foo': 'xOxOxOx, OxOxOxO, xOxOxOx, OxOxOxO',
+                                'x-foo-test': 'test, test'}
+    assert seen['raw'] == ['x-foo', 'xOxOxOx', 'x-foo', 'OxOxOxO', 'x-foo', 'xOxOxOx',
+                           'x-foo', 'OxOxOxO', 'x-foo-test', 'test, test']
+
+
+def test_compat_send_date_false_sends_no_date(run_loop):
+    # Ports test-http2-compat-serverresponse-headers-send-date.js.
+    seen = {}
+
+    def on_request(req, res):
+        res.sendDate = False
+        res.writeHead(200)
+        res.end()
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, flags, raw: seen.setdefault('names', set(headers)))
+        req.resume()
+        req.on('end', done)
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert 'date' not in seen['names'] and 'Date' not in seen['names']
