@@ -400,10 +400,15 @@ class Http2ServerResponse(Stream):
                 raise ERR_INVALID_ARG_VALUE('headers', headers)
             else:
                 pairs = list(zip(headers[::2], headers[1::2]))
+            # As Node's: a list replaces what setHeader() set under its
+            # names, and keeps its own repeats.
+            for name, _value in pairs:
+                self._headers.pop(str(name).strip().lower(), None)
+            for name, value in pairs:
+                self.appendHeader(name, value)
         else:
-            pairs = list((headers or {}).items())
-        for name, value in pairs:
-            self._set_header(name, value)
+            for name, value in (headers or {}).items():
+                self._set_header(name, value)
         self.statusCode = statusCode
         self._begin_send()
         return self

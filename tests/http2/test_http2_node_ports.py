@@ -569,3 +569,66 @@ def test_compat_send_date_false_sends_no_date(run_loop):
         req.on('end', done)
     run_exchange(run_loop, http2.createServer(on_request), client)
     assert 'date' not in seen['names'] and 'Date' not in seen['names']
+
+
+@pytest.mark.parametrize('fields', [
+    [['foo', 'bar'], ['foo', 'baz'], ['ABC', 123]],
+    ['foo', 'bar', 'foo', 'baz', 'ABC', 123],
+], ids=['pairs', 'flat'])
+def test_compat_write_head_takes_header_lists(run_loop, fields):
+    # Ports test-http2-compat-serverresponse-writehead-array.js: pairs or
+    # a flat list; repeated names are joined by the client; writeHead()
+    # returns the response.
+    seen = {}
+
+    def on_request(req, res):
+        seen['returned'] = res.writeHead(200, fields) is res
+        res.end()
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, flags, raw: seen.setdefault(
+            'head', (headers[':status'], headers['foo'], headers['abc'])))
+        req.resume()
+        req.on('end', done)
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert seen == {'returned': True, 'head': (200, 'bar, baz', '123')}
+
+
+def test_compat_write_head_with_an_odd_flat_list_is_refused(run_loop):
+    # The third case of test-http2-compat-serverresponse-writehead-array.js:
+    # ERR_INVALID_ARG_VALUE; end() still answers.
+    seen = {}
+
+    def on_request(req, res):
+        assert_code('ERR_INVALID_ARG_VALUE',
+                    lambda: res.writeHead(200, ['foo', 'bar', 'ABC', 123, 'extra']))
+        seen['refused'] = True
+        res.end()
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.resume()
+        req.on('end', done)
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert seen == {'refused': True}
+
+
+def test_compat_write_head_with_a_status_message(run_loop):
+    # Ports test-http2-compat-serverresponse-statusmessage.js: the message
+    # is dropped with an UnsupportedWarning, the headers go out.
+    seen = {}
+
+    def on_request(req, res):
+        res.writeHead(200, 'OK', {'foo-bar': 'abc123'})
+        res.end()
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, flags, raw: seen.setdefault(
+            'head', (headers[':status'], headers['foo-bar'])))
+        req.resume()
+        req.on('end', done)
+    with pytest.warns(Warning, match=r'Status message is not supported by HTTP/2 \(RFC7540 8.1.2.4\)'):
+        run_exchange(run_loop, http2.createServer(on_request), client)
+    assert seen == {'head': (200, 'abc123')}
