@@ -143,8 +143,8 @@ class Http2ServerRequest(Readable):
 
     @property
     def authority(self):
-        """':authority'."""
-        return self._headers.get(':authority')
+        """':authority', else the host header (as Node's)."""
+        return self._headers.get(':authority', self._headers.get('host'))
 
     @property
     def scheme(self):
@@ -412,6 +412,12 @@ class Http2ServerResponse(Stream):
         self.statusCode = statusCode
         self._begin_send()
         return self
+
+    def flushHeaders(self):
+        """Sends the head now, with the status and headers set so far
+        (once: nothing if it went)."""
+        if not self._stream.headersSent and not self._closed and not self._stream.destroyed:
+            self.writeHead(self.statusCode)
 
     def writeContinue(self):
         """An informational 100 (Continue) head."""

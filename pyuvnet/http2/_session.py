@@ -484,7 +484,9 @@ class ClientHttp2Session(Http2Session):
         headers = dict(headers or {})
         headers.setdefault(':method', 'GET')
         if headers[':method'] != 'CONNECT':
-            headers.setdefault(':authority', self._authority)
+            # As Node's: a host header stands for :authority.
+            if 'host' not in headers:
+                headers.setdefault(':authority', self._authority)
             headers.setdefault(':scheme', self._scheme)
             headers.setdefault(':path', '/')
         try:

@@ -5,6 +5,7 @@ Node's test crafts bytes."""
 import pytest
 
 from pyuvnet import http2
+from pyuvnet import nextTick
 from http2_support import (END_HEADERS, END_STREAM, HEADERS, PREFACE, RawPeer, frame, listen,
                            run_exchange, serve_until, settings)
 from support import assert_code
@@ -632,3 +633,53 @@ def test_compat_write_head_with_a_status_message(run_loop):
     with pytest.warns(Warning, match=r'Status message is not supported by HTTP/2 \(RFC7540 8.1.2.4\)'):
         run_exchange(run_loop, http2.createServer(on_request), client)
     assert seen == {'head': (200, 'abc123')}
+
+
+def test_a_host_header_stands_for_authority(run_loop):
+    # Ports test-http2-compat-serverrequest-host.js: a request with host
+    # gets no :authority added, and req.authority falls back to host.
+    seen = {}
+
+    def on_request(req, res):
+        seen.update(authority=req.authority, host=req.headers.get('host'),
+                    has_authority=':authority' in req.headers or ':authority' in req.rawHeaders)
+        res.end()
+
+    def client(session, done):
+        req = session.request({':path': '/foobar', ':method': 'GET', ':scheme': 'http',
+                               'host': 'localhost:1234'})
+        req.on('end', done)
+        req.end()
+        req.resume()
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert seen == {'authority': 'localhost:1234', 'host': 'localhost:1234',
+                    'has_authority': False}
+
+
+def test_compat_flush_headers_sends_the_head_once(run_loop):
+    # Ports test-http2-compat-serverresponse-flushheaders.js: flushHeaders()
+    # sends the head (headersSent True), again is a no-op, writeHead() after
+    # it is ERR_HTTP2_HEADERS_SENT; the client gets 200 without the refused
+    # header.
+    seen = {}
+
+    def on_request(req, res):
+        seen['before'] = res.headersSent
+        res.flushHeaders()
+        seen['after'] = res.headersSent
+        res.flushHeaders()
+        assert_code('ERR_HTTP2_HEADERS_SENT', lambda: res.writeHead(400, {'foo-bar': 'abc123'}))
+        res.on('finish', lambda: nextTick(res.flushHeaders))
+        seen['res'] = res
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+
+        def response(headers, flags, raw):
+            seen['head'] = (headers[':status'], headers.get('foo-bar'))
+            seen['res'].end()
+        req.on('response', response)
+        req.resume()
+        req.on('end', done)
+    run_exchange(run_loop, http2.createServer(on_request), client)
+    assert (seen['before'], seen['after'], seen['head']) == (False, True, (200, None))
