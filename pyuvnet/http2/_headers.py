@@ -28,7 +28,7 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _PSEUDO = {':status', ':method', ':authority', ':scheme', ':path', ':protocol'}
 # As Node's: a response's head carries :status only, trailers none.
 RESPONSE_PSEUDO = frozenset({':status'})
-TRAILER_PSEUDO = frozenset()
+TRAILER_PSEUDO: frozenset[str] = frozenset()
 _CONNECTION_SPECIFIC = {'connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding',
                         'keep-alive', 'proxy-connection'}
 # Names Node allows once only in a block.
