@@ -992,6 +992,7 @@ class Http2ServerResponse(Stream):
     add_trailers = addTrailers
     write_head = writeHead
     write_continue = writeContinue
+    flush_headers = flushHeaders
     @property
     def headers_sent(self) -> bool: ...
     @property
