@@ -447,17 +447,20 @@ def expected(case, pinned, serve=False):
 
 # -- the client -------------------------------------------------------------
 
-def probe(address, case, timeout=5.0, settle=0.25):
+def probe(address, case, timeout=5.0, settle=0.25, expect=None):
     """Sends ``case`` to ``address`` ((host, port) or a unix path) and gives
     back its outcome: {'goaway': code name or None, 'rst': {stream: code
     name}, 'status': {stream: status}, 'closed': the server closed}. It
     reads until the server closes, or ``settle`` seconds after the fence's
-    ACK or a GOAWAY came."""
+    ACK or a GOAWAY came; with ``expect`` (an outcome), also until each of
+    its responses came, so that a loaded machine's late answer is not
+    taken for none (``timeout`` bounds it all)."""
     family = socket.AF_UNIX if isinstance(address, str) else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     received = b''
     closed = False
+    awaited = set((expect or {}).get('status', ()))
     try:
         sock.connect(address)
         sock.sendall(case.send if case.own_preface else PREFACE + frame(SETTINGS, 0, 0))
@@ -472,13 +475,13 @@ def probe(address, case, timeout=5.0, settle=0.25):
         fenced_at = None
         while time.monotonic() < deadline:
             if fenced_at is not None:
-                if time.monotonic() > fenced_at + settle:
+                if time.monotonic() > fenced_at + settle and not awaited:
                     break
                 sock.settimeout(settle)
             try:
                 chunk = sock.recv(65536)
             except socket.timeout:
-                if fenced_at is not None:
+                if fenced_at is not None and not awaited:
                     break
                 continue
             except OSError:
@@ -488,9 +491,11 @@ def probe(address, case, timeout=5.0, settle=0.25):
                 closed = True
                 break
             received += chunk
+            frames = parse_frames(received)
+            awaited -= {str(stream) for kind, _f, stream, _p in frames if kind == HEADERS}
             if fenced_at is None and any(kind == GOAWAY or kind == PING and flags & 1
                                          and payload == FENCE
-                                         for kind, flags, _s, payload in parse_frames(received)):
+                                         for kind, flags, _s, payload in frames):
                 fenced_at = time.monotonic()
     except OSError:
         closed = True

@@ -49,7 +49,8 @@ def run_cases(run_loop, cases):
     server = answering_server([])
     port = listen(run_loop, server)
     pool = concurrent.futures.ThreadPoolExecutor(8)
-    futures = {case.id: pool.submit(probe, ('127.0.0.1', port), case) for case in cases}
+    futures = {case.id: pool.submit(probe, ('127.0.0.1', port), case,
+                                    expect=expected(case, PINNED)) for case in cases}
 
     def poll():
         if all(future.done() for future in futures.values()):

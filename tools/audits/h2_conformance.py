@@ -114,8 +114,9 @@ def servers(folder):
     return found
 
 
-def run_cases(argv, cases, folder):
-    """{case id: outcome} of ``cases`` sent to the server ``argv`` starts."""
+def run_cases(argv, cases, folder, expect=None):
+    """{case id: outcome} of ``cases`` sent to the server ``argv`` starts;
+    ``expect(case)``, the answer owed, lets a late response be waited for."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=folder)
     try:
         port = wait_for_port(proc)
@@ -123,7 +124,8 @@ def run_cases(argv, cases, folder):
         # may follow the fence's ACK by up to a second (an ASGI app's, on a
         # loaded machine).
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
-            answers = pool.map(lambda case: probe(('127.0.0.1', port), case, settle=1.0), cases)
+            answers = pool.map(lambda case: probe(('127.0.0.1', port), case, settle=1.0,
+                                                  expect=expect and expect(case)), cases)
             return {case.id: answer for case, answer in zip(cases, answers)}
     finally:
         proc.kill()
@@ -152,7 +154,8 @@ def main():
             print('pinned %d cases to %s' % (len(cases), PINNED))
         findings = known = 0
         for name, argv in commands.items():
-            answers = run_cases(argv, cases, folder)
+            answers = run_cases(argv, cases, folder, lambda case, serve=name == 'serve':
+                                expected(case, reference, serve))
             for case in cases:
                 answer = answers[case.id]
                 if answer == reference[case.id]:
