@@ -122,7 +122,7 @@ ALIASES = {
         'statusCode', 'statusMessage', 'setHeader', 'appendHeader', 'getHeader', 'getHeaders',
         'getHeaderNames',
         'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead', 'writeContinue',
-        'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
+        'flushHeaders', 'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
         'writableHighWaterMark', 'setTimeout'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),

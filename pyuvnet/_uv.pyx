@@ -114,6 +114,7 @@ include "uv/wsgi/environ.pyx"
 include "uv/wsgi/start_response.pyx"
 include "uv/wsgi/call.pyx"
 include "uv/http2/session.pyx"
+include "uv/http2/limits.pyx"
 
 
 def libuv_version():

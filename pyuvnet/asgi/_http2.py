@@ -217,13 +217,15 @@ class Http2Cycle:
         """``http.response.start``, ``http.response.body`` and
         ``http.response.trailers``; waits while the client does not take
         the body."""
+        if self.disconnected:
+            # As uvicorn's: once the client left, every message goes nowhere
+            # (a body after an ignored start is no error).
+            return
         kind = message['type']
         if kind == 'http.response.start':
             if self.response_started:
                 raise RuntimeError("Unexpected ASGI message 'http.response.start' sent, "
                                    'after response already started.')
-            if self.disconnected:
-                return
             status = int(message['status'])
             headers = response_headers(status, message.get('headers', ()), self.defaults)
             if message.get('trailers'):

@@ -57,6 +57,7 @@ class Http2Stream(Duplex):
     sentTrailers: dict[str, Any] | None
     sentInfoHeaders: list[dict[str, Any]] | None
     headersSent: bool
+    endAfterHeaders: bool
     aborted: bool
     def __init__(self, session: Http2Session, stream_id: int | None,
                  options: Mapping[str, Any] | None = None) -> None: ...
@@ -961,6 +962,7 @@ class Http2ServerResponse(Stream):
     def addTrailers(self, headers: _Headers) -> None: ...
     def writeHead(self, statusCode: int, statusMessage: str | _Headers | Sequence[Any] | None = None,
                   headers: _Headers | Sequence[Any] | None = None) -> Self: ...
+    def flushHeaders(self) -> None: ...
     def writeContinue(self) -> bool: ...
     def write(self, chunk: _Chunk, encoding: str | Callable[..., object] | None = None,
               callback: Callable[..., object] | None = None) -> bool: ...
@@ -990,6 +992,7 @@ class Http2ServerResponse(Stream):
     add_trailers = addTrailers
     write_head = writeHead
     write_continue = writeContinue
+    flush_headers = flushHeaders
     @property
     def headers_sent(self) -> bool: ...
     @property

@@ -143,8 +143,8 @@ class Http2ServerRequest(Readable):
 
     @property
     def authority(self):
-        """':authority'."""
-        return self._headers.get(':authority')
+        """':authority', else the host header (as Node's)."""
+        return self._headers.get(':authority', self._headers.get('host'))
 
     @property
     def scheme(self):
@@ -400,13 +400,24 @@ class Http2ServerResponse(Stream):
                 raise ERR_INVALID_ARG_VALUE('headers', headers)
             else:
                 pairs = list(zip(headers[::2], headers[1::2]))
+            # As Node's: a list replaces what setHeader() set under its
+            # names, and keeps its own repeats.
+            for name, _value in pairs:
+                self._headers.pop(str(name).strip().lower(), None)
+            for name, value in pairs:
+                self.appendHeader(name, value)
         else:
-            pairs = list((headers or {}).items())
-        for name, value in pairs:
-            self._set_header(name, value)
+            for name, value in (headers or {}).items():
+                self._set_header(name, value)
         self.statusCode = statusCode
         self._begin_send()
         return self
+
+    def flushHeaders(self):
+        """Sends the head now, with the status and headers set so far
+        (once: nothing if it went)."""
+        if not self._stream.headersSent and not self._closed and not self._stream.destroyed:
+            self.writeHead(self.statusCode)
 
     def writeContinue(self):
         """An informational 100 (Continue) head."""

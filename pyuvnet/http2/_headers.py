@@ -1,10 +1,14 @@
 """Header blocks between Node's header objects and nghttp2's name/value
 pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
+import re
+
+from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
-__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed']
+__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO']
 
 
 class _SensitiveHeaders:
@@ -20,7 +24,11 @@ class _SensitiveHeaders:
 
 sensitiveHeaders = _SensitiveHeaders()
 
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _PSEUDO = {':status', ':method', ':authority', ':scheme', ':path', ':protocol'}
+# As Node's: a response's head carries :status only, trailers none.
+RESPONSE_PSEUDO = frozenset({':status'})
+TRAILER_PSEUDO: frozenset[str] = frozenset()
 _CONNECTION_SPECIFIC = {'connection', 'upgrade', 'http2-settings', 'te', 'transfer-encoding',
                         'keep-alive', 'proxy-connection'}
 # Names Node allows once only in a block.
@@ -49,25 +57,31 @@ def connection_header_allowed(name, value):
     return name not in _CONNECTION_SPECIFIC or (name == 'te' and str(value) == 'trailers')
 
 
-def to_block(headers):
+def to_block(headers, allowed_pseudo=_PSEUDO):
     """[(name, value, never_index)] as bytes, pseudo-headers first; raises
-    Node's errors for a connection-specific header, an unknown or misplaced
-    pseudo-header and a repeated single-value header."""
+    Node's errors for a name that is no HTTP token, a connection-specific
+    header, an unknown or misplaced pseudo-header and a repeated
+    single-value header."""
     headers = headers or {}
     sensitive = {str(name).lower() for name in headers.get(sensitiveHeaders, ())}
     pseudo, regular = [], []
+    singles = set()         # as Node's: 'Content-Length' and 'content-length' are one name
     for key, value in headers.items():
         if key is sensitiveHeaders or value is None:
             continue
         name = str(key).lower()
         values = list(value) if isinstance(value, (list, tuple)) else [value]
         if name.startswith(':'):
-            if name not in _PSEUDO:
+            if name not in allowed_pseudo:
                 raise ERR_HTTP2_INVALID_PSEUDOHEADER(name)
+        elif name and not _TOKEN.match(name):
+            raise ERR_INVALID_HTTP_TOKEN('Header name', str(key))
         elif not connection_header_allowed(name, values[0] if len(values) == 1 else None):
             raise ERR_HTTP2_INVALID_CONNECTION_HEADERS(name)
-        if len(values) > 1 and name in _SINGLE_VALUE:
-            raise ERR_HTTP2_HEADER_SINGLE_VALUE(name)
+        if name in _SINGLE_VALUE:
+            if len(values) > 1 or name in singles:
+                raise ERR_HTTP2_HEADER_SINGLE_VALUE(name)
+            singles.add(name)
         target = pseudo if name.startswith(':') else regular
         for item in values:
             value = _one_byte(item)

@@ -15,6 +15,7 @@ from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
                       error_code_name)
+from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._settings import SETTING_IDS, check_settings, settings_entries
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
@@ -25,6 +26,7 @@ NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 _HCAT_REQUEST = 0
+_NGHTTP2_ERR_PROTO = -505      # nghttp2's code for a peer's protocol error
 
 # Node 20's defaults of the session options nghttp2 applies.
 _DEFAULTS = {
@@ -52,6 +54,8 @@ def session_options(options):
         'maxHeaderTableSize': int(opts['maxDeflateDynamicTableSize']),
         'maxHeaderListSize': int(settings.get('maxHeaderListSize', 65535)),
         'maxHeaderListPairs': max(int(opts['maxHeaderListPairs']), 4),
+        # Node's is in MB (10^6 bytes), at least 1.
+        'maxSessionMemory': int(max(opts['maxSessionMemory'], 1) * 1000000),
     }
     return opts, core
 
@@ -342,6 +346,7 @@ class Http2Session(EventEmitter):
         stream = self._streams.get(stream_id)
         if category == _HCAT_REQUEST and self.type == 0:
             stream = self._new_remote_stream(stream_id, headers)
+            stream.endAfterHeaders = end_stream
             self.emit('stream', stream, headers, flags, block)
         elif stream is not None:
             stream._on_headers(headers, flags, block)
@@ -394,14 +399,26 @@ class Http2Session(EventEmitter):
             _sent, callback, started = self._pings.popleft()
             if callback is not None:
                 callback(None, (time.monotonic() - started) * 1000, payload)
+        else:
+            # As Node 20: an ACK of no PING sent is a protocol error, the
+            # session's end (GOAWAY INTERNAL_ERROR, ERR_HTTP2_ERROR).
+            raise _uv.H2LibraryError(_NGHTTP2_ERR_PROTO)
 
     def _h2_goaway(self, code, last_stream_id, opaque):
         self._goaway_code = code
         self.emit('goaway', code, last_stream_id, opaque)
-        if code == NO_ERROR:
+        if self.destroyed or self._core is None:
+            return
+        if code == NO_ERROR and self._streams:
             self.close()
         else:
-            self.destroy(ERR_HTTP2_SESSION_ERROR(error_code_name(code)), code)
+            # As Node's: the session ends, answering with GOAWAY NO_ERROR
+            # whatever the peer's code. nghttp2 ignores the frames after
+            # this one, and the session is destroyed once that GOAWAY left
+            # (_flush), with ERR_HTTP2_SESSION_ERROR for a code other than
+            # NO_ERROR.
+            self.closed = True
+            self._core.terminate(NO_ERROR)
 
     def _h2_frame_error(self, frame_type, lib_error, stream_id):
         stream = self._streams.get(stream_id) if stream_id else None
@@ -467,14 +484,27 @@ class ClientHttp2Session(Http2Session):
         headers = dict(headers or {})
         headers.setdefault(':method', 'GET')
         if headers[':method'] != 'CONNECT':
-            headers.setdefault(':authority', self._authority)
+            # As Node's: a host header stands for :authority.
+            if 'host' not in headers:
+                headers.setdefault(':authority', self._authority)
             headers.setdefault(':scheme', self._scheme)
             headers.setdefault(':path', '/')
-        block = to_block(headers)
+        try:
+            block = to_block(headers)
+        except ERR_INVALID_HTTP_TOKEN as error:
+            # As Node's: a name that is no token ends the session too.
+            self.destroy(error)
+            raise
         stream = ClientHttp2Stream(self, None)
         stream.sentHeaders = headers
         stream._wait_for_trailers = bool(options.get('waitForTrailers'))
-        if options.get('endStream') or headers[':method'] == 'HEAD':
+        end_stream = options.get('endStream')
+        if end_stream is None:
+            # As Node's: GET, HEAD and DELETE end with their head unless
+            # told otherwise.
+            end_stream = headers[':method'] in ('GET', 'HEAD', 'DELETE')
+        stream._end_with_head = bool(end_stream) and not stream._wait_for_trailers
+        if end_stream:
             stream.end()
         if self.connecting:
             self._pending.append((stream, block))
@@ -485,11 +515,9 @@ class ClientHttp2Session(Http2Session):
     def _open(self, stream, block):
         if stream.destroyed or self._core is None:
             return
-        # A stream whose writable side ended before it opened sends its
-        # request as HEADERS alone, with END_STREAM.
-        state = stream._writableState
-        end_stream = state.ending and state.length == 0 and not stream._wait_for_trailers
-        stream.id = self._submit('submit_request', block, end_stream)
+        # As Node's, only endStream sends the request as HEADERS alone, with
+        # END_STREAM; an end() before the stream opened is an empty DATA.
+        stream.id = self._submit('submit_request', block, stream._end_with_head)
         stream.headersSent = True
         self._streams[stream.id] = stream
         stream.emit('ready')

@@ -13,7 +13,7 @@ from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, E
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
 from ._file_response import respond_with_fd, respond_with_file
-from ._headers import to_block
+from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
@@ -39,7 +39,12 @@ class Http2Stream(Duplex):
         self.sentTrailers = None
         self.sentInfoHeaders = None
         self.headersSent = False
+        self.endAfterHeaders = False      # the peer's head came with END_STREAM
         self._ng_closed = False           # nghttp2 closed the stream (or it never opened)
+        # The peer closed the stream cleanly while its body was unread: as
+        # in Node, the stream looks open until its 'end', and an answer
+        # given then goes nowhere instead of raising.
+        self._closed_unread = False
         self.aborted = False
         self._wait_for_trailers = False
         self._trailers_ready = False
@@ -120,8 +125,9 @@ class Http2Stream(Duplex):
             raise ERR_HTTP2_TRAILERS_ALREADY_SENT()
         if not self._trailers_ready:
             raise ERR_HTTP2_TRAILERS_NOT_READY()
+        block = to_block(headers, TRAILER_PSEUDO)
         self.sentTrailers = dict(headers or {})
-        self.session._submit('submit_trailers', self.id, to_block(headers))
+        self.session._submit('submit_trailers', self.id, block)
 
     # -- Duplex's hooks --------------------------------------------------------
 
@@ -131,7 +137,7 @@ class Http2Stream(Duplex):
             return
         self._before_data()
         if not self.session._core.write(self.id, bytes(chunk), callback):
-            callback(ERR_HTTP2_INVALID_STREAM())
+            callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
             return
         self.session._schedule_flush()
 
@@ -187,6 +193,10 @@ class Http2Stream(Duplex):
     def _on_end(self):
         self.push(None)
 
+    def _on_headers(self, headers, flags, raw):
+        # A server stream's second header block is the request's trailers.
+        self._on_trailers(headers, flags, raw)
+
     def _on_trailers(self, headers, flags, raw):
         self.emit('trailers', headers, flags, raw)
 
@@ -212,7 +222,11 @@ class Http2Stream(Duplex):
         elif self.readableEnded or not self.readable:
             self.destroy()
         else:
-            # A clean close with data still unread: destroyed once read.
+            # A clean close with data still unread: destroyed once read. As
+            # Node's, the close ends the readable side if the peer's
+            # END_STREAM did not (a RST_STREAM NO_ERROR).
+            self._closed_unread = True
+            self.push(None)
             self.once('end', lambda: nextTick(self.destroy))
             if self.readableFlowing is None:
                 self.resume()
@@ -227,7 +241,7 @@ class ServerHttp2Stream(Http2Stream):
         """Sends the response head (``:status`` 200 unless given);
         ``options``: ``endStream`` (no body), ``waitForTrailers``,
         ``sendDate`` (a ``date`` header unless given; True)."""
-        if self.destroyed or self._ng_closed:
+        if self.destroyed or self._ng_closed and not self._closed_unread:
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
@@ -252,10 +266,11 @@ class ServerHttp2Stream(Http2Stream):
         # As Node's: a head that ends the stream sends no trailers
         # ('wantTrailers' never comes), whatever waitForTrailers says.
         self._wait_for_trailers = bool(options.get('waitForTrailers')) and not end_stream
-        block = to_block(headers)
+        block = to_block(headers, RESPONSE_PSEUDO)
         self.headersSent = True
         self.sentHeaders = headers
-        self.session._submit('submit_response', self.id, block, end_stream)
+        if not self._ng_closed:
+            self.session._submit('submit_response', self.id, block, end_stream)
         if end_stream:
             self.end()
 
@@ -287,8 +302,9 @@ class ServerHttp2Stream(Http2Stream):
         if not 100 <= status < 200 or status == 101:
             raise ERR_HTTP2_STATUS_INVALID(status)
         headers[':status'] = status
+        block = to_block(headers, RESPONSE_PSEUDO)
         self.sentInfoHeaders = (self.sentInfoHeaders or []) + [headers]
-        self.session._submit('submit_headers', self.id, to_block(headers))
+        self.session._submit('submit_headers', self.id, block)
 
     _head_request = False
 
@@ -323,8 +339,10 @@ class ClientHttp2Stream(Http2Stream):
             self.emit('headers', headers, flags, raw)
         elif status is not None and not self._got_response:
             self._got_response = True
+            self.endAfterHeaders = bool(flags & CONSTANTS['NGHTTP2_FLAG_END_STREAM'])
             self.emit('response', headers, flags, raw)
         else:
             self._on_trailers(headers, flags, raw)
 
     _got_response = False
+    _end_with_head = False      # request(): endStream, HEADERS carry END_STREAM

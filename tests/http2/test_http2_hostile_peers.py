@@ -5,7 +5,7 @@ instead of queueing what the peer sends or refuses to read."""
 import pytest
 
 from pyuvnet import http2
-from http2_support import (CONTINUATION, END_HEADERS, END_STREAM, GET_BLOCK, HEADERS, PING,
+from http2_support import (ACK, CONTINUATION, END_HEADERS, END_STREAM, GET_BLOCK, HEADERS, PING,
                            PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, goaway_code, listen,
                            rst_codes, serve_until, settings)
 
@@ -86,3 +86,37 @@ def test_more_header_pairs_than_max_header_list_pairs_reset_the_stream(run_loop)
         b'\x00\x02h%d\x01v' % (i % 10) for i in range(200)))
     frames, errors = feed(run_loop, [many], timeout=1)
     assert rst_codes(frames) == [ENHANCE_YOUR_CALM]
+
+
+def test_new_streams_are_refused_while_the_session_holds_max_session_memory(run_loop):
+    # A peer that opens no window (SETTINGS_INITIAL_WINDOW_SIZE 0) makes
+    # the server hold what its streams write. Node 20 with maxSessionMemory
+    # 1 (MB) and 256 KiB written per stream: the first 4 streams are
+    # served, each later one is refused with RST_STREAM ENHANCE_YOUR_CALM
+    # and never emitted; the session goes on (no GOAWAY).
+    import time
+    streams = []
+    server = http2.createServer({'maxSessionMemory': 1})
+
+    def on_stream(stream, headers, flags, raw):
+        streams.append(stream.id)
+        stream.respond({':status': 200})
+        stream.write(b'\0' * (256 * 1024))
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+
+    def one_by_one(sock):
+        # Each request in its own read, as Node's peer sent them.
+        for stream_id in range(1, 41, 2):
+            sock.sendall(frame(HEADERS, END_HEADERS | END_STREAM, stream_id, GET_BLOCK))
+            time.sleep(0.02)
+        time.sleep(0.3)
+    peer = RawPeer(port, [PREFACE + settings(initial_window_size=0) + frame(SETTINGS, ACK, 0),
+                          one_by_one], timeout=1)
+    serve_until(run_loop, server, peer)
+    frames = peer.frames()
+    resets = {stream: int.from_bytes(payload[:4], 'big')
+              for kind, _f, stream, payload in frames if kind == RST_STREAM}
+    assert streams == [1, 3, 5, 7]
+    assert resets == {stream_id: ENHANCE_YOUR_CALM for stream_id in range(9, 41, 2)}
+    assert goaway_code(frames) is None

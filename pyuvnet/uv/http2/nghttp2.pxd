@@ -87,6 +87,11 @@ cdef extern from "nghttp2/nghttp2.h":
         NGHTTP2_ERR_INVALID_ARGUMENT
         NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE
         NGHTTP2_ERR_INVALID_STATE
+        NGHTTP2_ERR_PROTO
+        NGHTTP2_ERR_STREAM_CLOSED
+        NGHTTP2_ERR_FLOW_CONTROL
+        NGHTTP2_ERR_SETTINGS_EXPECTED
+        NGHTTP2_ERR_FATAL
         NGHTTP2_DATA_FLAG_EOF
         NGHTTP2_DATA_FLAG_NO_END_STREAM
         NGHTTP2_NV_FLAG_NONE
@@ -127,6 +132,7 @@ cdef extern from "nghttp2/nghttp2.h":
     ctypedef int (*on_stream_close_cb)(nghttp2_session*, int32_t, uint32_t, void*) noexcept
     ctypedef int (*on_frame_not_send_cb)(nghttp2_session*, const nghttp2_frame*, int, void*) noexcept
     ctypedef int (*on_invalid_frame_recv_cb)(nghttp2_session*, const nghttp2_frame*, int, void*) noexcept
+    ctypedef int (*error_cb2)(nghttp2_session*, int, const char*, size_t, void*) noexcept
 
     const char* nghttp2_strerror(int lib_error_code)
     const char* nghttp2_http2_strerror(uint32_t error_code)
@@ -141,6 +147,7 @@ cdef extern from "nghttp2/nghttp2.h":
     void nghttp2_session_callbacks_set_on_stream_close_callback(nghttp2_session_callbacks*, on_stream_close_cb)
     void nghttp2_session_callbacks_set_on_frame_not_send_callback(nghttp2_session_callbacks*, on_frame_not_send_cb)
     void nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(nghttp2_session_callbacks*, on_invalid_frame_recv_cb)
+    void nghttp2_session_callbacks_set_error_callback2(nghttp2_session_callbacks*, error_cb2)
 
     int nghttp2_option_new(nghttp2_option** option_ptr)
     void nghttp2_option_del(nghttp2_option* option)
@@ -152,10 +159,17 @@ cdef extern from "nghttp2/nghttp2.h":
     void nghttp2_option_set_max_send_header_block_length(nghttp2_option* option, size_t val)
     void nghttp2_option_set_max_deflate_dynamic_table_size(nghttp2_option* option, size_t val)
 
-    int nghttp2_session_server_new2(nghttp2_session** session_ptr, const nghttp2_session_callbacks* callbacks,
-                                    void* user_data, const nghttp2_option* option)
-    int nghttp2_session_client_new2(nghttp2_session** session_ptr, const nghttp2_session_callbacks* callbacks,
-                                    void* user_data, const nghttp2_option* option)
+    ctypedef struct nghttp2_mem:
+        void* mem_user_data
+        void* (*malloc)(size_t, void*) noexcept
+        void (*free)(void*, void*) noexcept
+        void* (*calloc)(size_t, size_t, void*) noexcept
+        void* (*realloc)(void*, size_t, void*) noexcept
+
+    int nghttp2_session_server_new3(nghttp2_session** session_ptr, const nghttp2_session_callbacks* callbacks,
+                                    void* user_data, const nghttp2_option* option, nghttp2_mem* mem)
+    int nghttp2_session_client_new3(nghttp2_session** session_ptr, const nghttp2_session_callbacks* callbacks,
+                                    void* user_data, const nghttp2_option* option, nghttp2_mem* mem)
     void nghttp2_session_del(nghttp2_session* session)
 
     nghttp2_ssize nghttp2_session_mem_recv2(nghttp2_session* session, const uint8_t* data, size_t inlen)

@@ -74,6 +74,8 @@ cdef class H2Core:
     cdef readonly bint is_server
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
+    cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
+    cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
 
     def __cinit__(self, owner, bint is_server, dict options):
         """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
@@ -81,6 +83,7 @@ cdef class H2Core:
         maxSendHeaderBlockLength, maxHeaderTableSize (nghttp2's options)."""
         cdef ng.nghttp2_session_callbacks* callbacks
         cdef ng.nghttp2_option* option
+        cdef ng.nghttp2_mem mem
         cdef int rc
         self.owner = owner
         self.is_server = is_server
@@ -89,6 +92,12 @@ cdef class H2Core:
         self.done = []
         self.max_header_list_size = options['maxHeaderListSize']
         self.max_header_pairs = options['maxHeaderListPairs']
+        self.max_session_memory = options['maxSessionMemory']
+        mem.mem_user_data = <void*>&self.allocated
+        mem.malloc = h2_mem_malloc
+        mem.free = h2_mem_free
+        mem.calloc = h2_mem_calloc
+        mem.realloc = h2_mem_realloc
         if ng.nghttp2_session_callbacks_new(&callbacks) != 0:
             raise MemoryError()
         if ng.nghttp2_option_new(&option) != 0:
@@ -101,6 +110,7 @@ cdef class H2Core:
         ng.nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, h2_on_stream_close)
         ng.nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, h2_on_frame_not_send)
         ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
+        ng.nghttp2_session_callbacks_set_error_callback2(callbacks, h2_on_error)
         # The receive window opens as the streams' readers take their data
         # (consume()), not as nghttp2 parses it: a paused reader stops its window.
         ng.nghttp2_option_set_no_auto_window_update(option, 1)
@@ -111,9 +121,9 @@ cdef class H2Core:
         ng.nghttp2_option_set_max_send_header_block_length(option, options['maxSendHeaderBlockLength'])
         ng.nghttp2_option_set_max_deflate_dynamic_table_size(option, options['maxHeaderTableSize'])
         if is_server:
-            rc = ng.nghttp2_session_server_new2(&self.session, callbacks, <void*>self, option)
+            rc = ng.nghttp2_session_server_new3(&self.session, callbacks, <void*>self, option, &mem)
         else:
-            rc = ng.nghttp2_session_client_new2(&self.session, callbacks, <void*>self, option)
+            rc = ng.nghttp2_session_client_new3(&self.session, callbacks, <void*>self, option, &mem)
         ng.nghttp2_option_del(option)
         ng.nghttp2_session_callbacks_del(callbacks)
         if rc != 0:
@@ -256,6 +266,22 @@ cdef class H2Core:
         self.check(ng.nghttp2_submit_goaway(
             self.session, ng.NGHTTP2_FLAG_NONE, last_stream_id, code,
             <const uint8_t*><char*>opaque, len(opaque)))
+
+    def terminate(self, uint32_t code):
+        """Ends the session with a GOAWAY of ``code``: nghttp2 ignores what
+        the peer sends after it, and wants() is (False, False) once it left."""
+        self.check(0)
+        self.check(ng.nghttp2_session_terminate_session(self.session, code))
+
+    def memory(self):
+        """What the session holds, as Node counts it against
+        maxSessionMemory: nghttp2's own allocations and the data written and
+        not yet framed."""
+        cdef size_t total = self.allocated
+        cdef H2Outgoing queue
+        for queue in self.outgoing.values():
+            total += queue.queued
+        return total
 
     def submit_rst_stream(self, int32_t stream_id, uint32_t code):
         self.check(0)
@@ -436,6 +462,14 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
+        # As Node: a new stream while the session holds more than
+        # maxSessionMemory is refused (RST_STREAM ENHANCE_YOUR_CALM) and
+        # never reaches the owner.
+        if (core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST
+                and core.memory() > core.max_session_memory):
+            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
+                                         ng.NGHTTP2_ENHANCE_YOUR_CALM)
+            return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
         core.receiving[frame.hd.stream_id] = H2HeaderBlock()
     except BaseException as error:
         return h2_failed(core, error)
@@ -555,6 +589,13 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
                              int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
     core.receiving.pop(frame.hd.stream_id, None)
+    # DATA past its content-length: the nghttp2 Node 20 carries resets the
+    # stream without calling here, and so does Node.
+    if frame.hd.type == ng.NGHTTP2_DATA and lib_error == ng.NGHTTP2_ERR_PROTO:
+        return 0
+    if (lib_error < ng.NGHTTP2_ERR_FATAL or lib_error == ng.NGHTTP2_ERR_PROTO
+            or lib_error == ng.NGHTTP2_ERR_STREAM_CLOSED or lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL):
+        h2_end_as_node(core, session, lib_error)
     return 0
 
 
@@ -605,3 +646,4 @@ cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_i
         h2_failed(core, error)
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     return copied
+

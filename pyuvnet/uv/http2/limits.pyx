@@ -1,0 +1,80 @@
+# The http2 wing's limits, as Node 20 applies them to a session
+# (uv/http2/session.pyx holds the session itself):
+# - the protocol errors that end the session Node's way (h2_end_as_node,
+#   called from nghttp2's invalid-frame and error callbacks);
+# - the allocator nghttp2 is given, which counts what the session holds
+#   against maxSessionMemory (H2Core.memory()).
+from libc.stdlib cimport malloc, free, realloc
+from libc.string cimport memset
+
+cdef int h2_on_error(ng.nghttp2_session* session, int lib_error, const char* message,
+                     size_t length, void* user_data) noexcept:
+    # A first frame other than SETTINGS: Node 20 ends the session as for a
+    # protocol error.
+    if lib_error == ng.NGHTTP2_ERR_SETTINGS_EXPECTED:
+        h2_end_as_node(<H2Core>user_data, session, ng.NGHTTP2_ERR_PROTO)
+    return 0
+
+
+cdef void h2_end_as_node(H2Core core, ng.nghttp2_session* session, int lib_error) noexcept:
+    # As Node 20's OnInvalidFrame: these errors end the session with GOAWAY
+    # INTERNAL_ERROR (queued before nghttp2's own, which then is not sent)
+    # and are the session's error (ERR_HTTP2_ERROR, nghttp2's text), raised
+    # once receive() returns.
+    ng.nghttp2_session_terminate_session(session, ng.NGHTTP2_INTERNAL_ERROR)
+    if core.error is None:
+        try:
+            core.error = H2LibraryError(lib_error)
+        except BaseException as error:
+            core.error = error
+
+
+# nghttp2's allocator: the C library's, each block prefixed with its size so
+# that the core knows what its session holds (maxSessionMemory). The prefix
+# is 16 bytes, keeping malloc's alignment.
+DEF H2_MEM_PREFIX = 16
+
+
+cdef void* h2_mem_malloc(size_t size, void* counter) noexcept:
+    cdef size_t* block = <size_t*>malloc(size + H2_MEM_PREFIX)
+    if block is NULL:
+        return NULL
+    block[0] = size
+    (<size_t*>counter)[0] += size
+    return <char*>block + H2_MEM_PREFIX
+
+
+cdef void h2_mem_free(void* ptr, void* counter) noexcept:
+    cdef size_t* block
+    if ptr is NULL:
+        return
+    block = <size_t*>(<char*>ptr - H2_MEM_PREFIX)
+    (<size_t*>counter)[0] -= block[0]
+    free(block)
+
+
+cdef void* h2_mem_calloc(size_t count, size_t size, void* counter) noexcept:
+    cdef void* ptr
+    if size and count > (<size_t>-1 - H2_MEM_PREFIX) // size:
+        return NULL
+    ptr = h2_mem_malloc(count * size, counter)
+    if ptr is not NULL:
+        memset(ptr, 0, count * size)
+    return ptr
+
+
+cdef void* h2_mem_realloc(void* ptr, size_t size, void* counter) noexcept:
+    cdef size_t* block
+    cdef size_t old
+    cdef size_t* moved
+    if ptr is NULL:
+        return h2_mem_malloc(size, counter)
+    block = <size_t*>(<char*>ptr - H2_MEM_PREFIX)
+    old = block[0]
+    moved = <size_t*>realloc(block, size + H2_MEM_PREFIX)
+    if moved is NULL:
+        return NULL
+    moved[0] = size
+    (<size_t*>counter)[0] += size
+    (<size_t*>counter)[0] -= old
+    return <char*>moved + H2_MEM_PREFIX
