@@ -389,3 +389,29 @@ def test_undestroy_makes_a_destroyed_stream_usable_again():
     w.end(b'again')
     run()
     assert got == [b'again'] and w.writableFinished
+
+
+def test_a_subclassed_writable_that_wrote_is_freed_without_gc():
+    # The callback _write() gets is no attribute of the stream: a stream
+    # that wrote and finished holds no cycle through itself.
+    import gc
+    import weakref
+
+    class Sink(Writable):
+        def _write(self, chunk, encoding, callback):
+            net.nextTick(callback)
+
+    w = Sink()
+    w.write(b'a')
+    w.end(b'b')
+    run()
+    assert w.writableFinished
+    ref = weakref.ref(w)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del w
+        assert ref() is None
+    finally:
+        if enabled:
+            gc.enable()
