@@ -1,10 +1,13 @@
 """Header blocks between Node's header objects and nghttp2's name/value
 pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
+import time
+from email.utils import formatdate
+
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
-__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed']
+__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed', 'utc_date']
 
 
 class _SensitiveHeaders:
@@ -49,11 +52,49 @@ def connection_header_allowed(name, value):
     return name not in _CONNECTION_SPECIFIC or (name == 'te' and str(value) == 'trailers')
 
 
+# Names a block takes as they are (lower-case str, neither a connection
+# header nor an unknown pseudo-header, no never-index rule of their own):
+# name -> (its bytes, whether it is a pseudo-header). Bounded: responses
+# mostly repeat a few names.
+_PLAIN_NAMES = {}
+_PLAIN_NAMES_MAX = 512
+
+
+def _plain_name(key):
+    entry = _PLAIN_NAMES.get(key)
+    if entry is None and type(key) is str and key == key.lower() \
+            and len(_PLAIN_NAMES) < _PLAIN_NAMES_MAX and key.isascii() \
+            and key not in _CONNECTION_SPECIFIC and key not in ('authorization', 'cookie') \
+            and (key[:1] != ':' or key in _PSEUDO):
+        entry = _PLAIN_NAMES[key] = (key.encode('ascii'), key[:1] == ':')
+    return entry
+
+
 def to_block(headers):
     """[(name, value, never_index)] as bytes, pseudo-headers first; raises
     Node's errors for a connection-specific header, an unknown or misplaced
     pseudo-header and a repeated single-value header."""
-    headers = headers or {}
+    if not headers:
+        return []
+    # The common block first: plain names, one str or int value each (a
+    # dict's keys are unique, so no single-value name repeats).
+    pseudo, regular = [], []
+    for key, value in headers.items():
+        entry = _plain_name(key)
+        kind = type(value)
+        if entry is None or (kind is not str and kind is not int):
+            return _to_block(headers)
+        if kind is str:
+            if not value.isascii():
+                return _to_block(headers)
+            value = value.encode('ascii')
+        else:
+            value = b'%d' % value
+        (pseudo if entry[1] else regular).append((entry[0], value, False))
+    return pseudo + regular
+
+
+def _to_block(headers):
     sensitive = {str(name).lower() for name in headers.get(sensitiveHeaders, ())}
     pseudo, regular = [], []
     for key, value in headers.items():
@@ -77,6 +118,18 @@ def to_block(headers):
                 name == 'cookie' and len(value) < 20)
             target.append((name.encode('latin-1'), value, never_index))
     return pseudo + regular
+
+
+_date = [0, '']
+
+
+def utc_date():
+    """The ``date`` header's value now, made once a second (as Node's
+    utcDate())."""
+    now = int(time.time())
+    if now != _date[0]:
+        _date[0], _date[1] = now, formatdate(now, usegmt=True)
+    return _date[1]
 
 
 def to_object(block, sensitive=None):
