@@ -120,15 +120,16 @@ def _to_block(headers):
     return pseudo + regular
 
 
-_date = [0, '']
+_date = (0, '')      # (the second, its date header), replaced whole
 
 
 def utc_date():
     """The ``date`` header's value now, made once a second (as Node's
     utcDate())."""
+    global _date
     now = int(time.time())
     if now != _date[0]:
-        _date[0], _date[1] = now, formatdate(now, usegmt=True)
+        _date = (now, formatdate(now, usegmt=True))
     return _date[1]
 
 

@@ -16,9 +16,10 @@ from ._headers import to_block, utc_date
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
-_STREAM_OPTIONS = {'autoDestroy': False, 'allowHalfOpen': True}
 CANCEL = CONSTANTS['NGHTTP2_CANCEL']
 INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
+# A stream's Duplex options, as Node's: destroyed by the session, not at end.
+_STREAM_OPTIONS = {'autoDestroy': False, 'allowHalfOpen': True}
 
 
 class Http2Stream(Duplex):
