@@ -104,8 +104,10 @@ WEB_SYSTEMS = pyuvnet-asgi,pyuvnet-wsgi,uvicorn,granian,fastpysgi
 bench-asgi:
 	$(MAKE) bench BENCH_ARGS="--asgi --only $(WEB_SYSTEMS) $(BENCH_ARGS)"
 
-# HTTP/2 (issue 60): `pyuvnet serve` over h2c (ASGI and WSGI) against Node's
-# http2 server, loaded by h2load (apt: nghttp2-client); some minutes.
+# HTTP/2 (issue 60), loaded by h2load (apt: nghttp2-client) over h2c:
+# pyuvnet.http2's core API against Node's http2 server, `pyuvnet serve`
+# (ASGI and WSGI) against hypercorn and granian (the bench extras), and a
+# 64 MiB download over HTTP/2 against HTTP/1.1; some minutes.
 .PHONY: bench-h2
 bench-h2: build/.installed-bench
 	@command -v h2load >/dev/null 2>&1 || { echo "make: bench-h2 needs h2load (sudo apt-get install nghttp2-client)"; exit 1; }

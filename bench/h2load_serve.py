@@ -1,17 +1,27 @@
-"""HTTP/2 cells: ``pyuvnet serve`` over h2c (the hello app as ASGI and as
-WSGI, bench/servers/hello_apps.py) against Node 20's http2 server
-(bench/servers/node_http2_hello.js, the same answer), loaded by h2load
-(nghttp2-client): many streams per connection (``-m``) over a few
-connections (``-c``).
+"""HTTP/2 cells, loaded by h2load (nghttp2-client) over h2c.
+
+hello: the same answer (bench/servers/hello_apps.py's GET "/") from
+  - pyuvnet.http2's core API (createServer and 'stream',
+    bench/servers/pyuvnet_http2_hello.py) against Node 20's http2 server
+    (bench/servers/node_http2_hello.js), the same code;
+  - ``pyuvnet serve`` with the ASGI and the WSGI app, against the Python
+    servers that speak HTTP/2, hypercorn and granian (ASGI, one worker,
+    bench/servers/external_hello.py);
+  many streams per connection (``-m``) over a few connections (``-c``).
+download: a 64 MiB response (bench/servers/download_app.py) over one
+  HTTP/2 stream and over HTTP/1.1 (``h2load --h1``), from the same
+  ``pyuvnet serve``: the server's CPU per MiB of each.
 
 Each server runs in its own process, started once; the repeats are
 interleaved (every repeat visits every server). A row gives requests/s
 and the server's CPU per request (user, and user + system, from
-/proc/<pid>/stat around the run), each as the median with min-max over
-the repeats. Not in the suite; ``make bench-h2``.
+/proc/<pid>/stat of the server's process tree around the run), each as the
+median with min-max over the repeats; the ratios the issue asks for
+follow. Not in the suite; ``make bench-h2``.
 
     python bench/h2load_serve.py [--repeats 5] [--requests 100000]
                                  [--clients 4] [--streams 100] [--threads 1]
+                                 [--downloads 8] [--cells hello,download]
 """
 import argparse
 import os
@@ -24,14 +34,12 @@ import subprocess
 import sys
 import time
 
+from runner.procs import process_tree, tree_cpu_seconds
+
 HERE = pathlib.Path(__file__).resolve().parent
-TICKS = os.sysconf('SC_CLK_TCK')
-
-
-def cpu_ticks(pid):
-    """(user, system) clock ticks of ``pid`` so far."""
-    fields = pathlib.Path('/proc/%d/stat' % pid).read_text().rsplit(')', 1)[1].split()
-    return int(fields[11]), int(fields[12])
+SERVERS = HERE / 'servers'
+MIB = 1024 * 1024
+DOWNLOAD_MIB = 64
 
 
 def wait_for_port(proc, pattern, seconds=30):
@@ -46,87 +54,105 @@ def wait_for_port(proc, pattern, seconds=30):
             if not chunk:
                 raise RuntimeError('the server exited: %r' % pending)
             pending[fd] += chunk
-            found = re.search(pattern, pending[fd].decode(errors='replace'))
+            found = re.search(pattern, pending[fd].decode(errors='replace'), re.M)
             if found:
                 return int(found.group(1))
     raise RuntimeError('no port announced: %r' % pending)
 
 
-def start_servers(threads):
-    """{name: (process, port)} of the servers that could start, and
-    {name: reason} of those that could not."""
-    servers, missing = {}, {}
-    env = dict(os.environ, PYTHONPATH=str(HERE / 'servers'))
+def commands(args):
+    """{name: (argv, the pattern of its port's line)} of the cells asked for,
+    and {name: reason} of the servers that cannot run here."""
+    cells = set(args.cells.split(','))
     serve = [sys.executable, '-m', 'pyuvnet', 'serve', '--port', '0', '--no-access-log',
              '--lifespan', 'off']
-    commands = {
-        'pyuvnet-asgi': (serve + ['hello_apps:app'], r'on http://[\d.]+:(\d+)'),
-        'pyuvnet-wsgi': (serve + ['--threads', str(threads), '--timeout', '0',
-                                  'hello_apps:wsgi_app'], r'on http://[\d.]+:(\d+)'),
-    }
-    node = shutil.which('node')
-    if node:
-        commands['node-http2'] = ([node, str(HERE / 'servers' / 'node_http2_hello.js')],
+    announced = r'on http://[\d.]+:(\d+)'
+    found, missing = {}, {}
+    if 'hello' in cells:
+        found['pyuvnet-http2'] = ([sys.executable, str(SERVERS / 'pyuvnet_http2_hello.py')],
                                   r'^(\d+)')
-    else:
-        missing['node-http2'] = 'node is not installed'
-    for name, (argv, pattern) in commands.items():
+        node = shutil.which('node')
+        if node:
+            found['node-http2'] = ([node, str(SERVERS / 'node_http2_hello.js')], r'^(\d+)')
+        else:
+            missing['node-http2'] = 'node is not installed'
+        found['pyuvnet-asgi'] = (serve + ['hello_apps:app'], announced)
+        found['pyuvnet-wsgi'] = (serve + ['--threads', str(args.threads), '--timeout', '0',
+                                          'hello_apps:wsgi_app'], announced)
+        for peer, module in (('hypercorn', 'hypercorn'), ('granian', 'granian')):
+            if shutil.which(module, path=os.path.dirname(sys.executable)) \
+                    or shutil.which(module):
+                found[peer] = ([sys.executable, str(SERVERS / 'external_hello.py'),
+                                peer + '-h2'], r'^(\d+)')
+            else:
+                missing[peer] = '%s is not installed (make bench-h2 installs it)' % module
+    if 'download' in cells:
+        found['pyuvnet-download'] = (serve + ['download_app:app'], announced)
+    return found, missing
+
+
+def start_servers(args):
+    """{name: (process, port)} of the servers that could start, and
+    {name: reason} of those that could not."""
+    servers = {}
+    argvs, missing = commands(args)
+    env = dict(os.environ, PYTHONPATH=str(SERVERS))
+    for name, (argv, pattern) in argvs.items():
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                cwd=str(HERE / 'servers'))
+                                cwd=str(SERVERS))
         try:
             servers[name] = (proc, wait_for_port(proc, pattern))
         except RuntimeError as exc:
-            proc.kill()
-            proc.wait()
+            stop(proc)
             missing[name] = str(exc)
     return servers, missing
 
 
-def load(port, args):
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def load(port, requests, clients, streams, h1=False):
     """(requests/s, requests done) of one h2load run."""
-    argv = ['h2load', '-n', str(args.requests), '-c', str(args.clients), '-m',
-            str(args.streams), 'http://127.0.0.1:%d/' % port]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=300).stdout
+    argv = ['h2load', '-n', str(requests), '-c', str(clients), '-m', str(streams),
+            'http://127.0.0.1:%d/' % port] + (['--h1'] if h1 else [])
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=600).stdout
     rate = re.search(r'finished in [\d.]+\w+, ([\d.]+) req/s', out)
     done = re.search(r'requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded', out)
-    if not rate or not done or done.group(2) != str(args.requests):
+    if not rate or not done or done.group(2) != str(requests):
         raise RuntimeError('h2load did not finish every request:\n' + out)
     return float(rate.group(1)), int(done.group(2))
 
 
-def spread(values, unit):
-    return '%.1f %s (%.1f-%.1f)' % (statistics.median(values), unit, min(values), max(values))
+def measured(proc, run):
+    """(run()'s result, (user, user + system) CPU seconds the server's
+    process tree spent meanwhile)."""
+    tree = process_tree(proc.pid)
+    user0, system0 = tree_cpu_seconds(tree)
+    result = run()
+    user1, system1 = tree_cpu_seconds(tree)
+    return result, (user1 - user0, user1 - user0 + system1 - system0)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--repeats', type=int, default=5)
-    parser.add_argument('--requests', type=int, default=100000)
-    parser.add_argument('--clients', type=int, default=4)
-    parser.add_argument('--streams', type=int, default=100)
-    parser.add_argument('--threads', type=int, default=1, help='the WSGI server\'s threads')
-    args = parser.parse_args()
-    if shutil.which('h2load') is None:
-        sys.exit('h2load is not installed (apt-get install nghttp2-client)')
-    servers, missing = start_servers(args.threads)
-    figures = {name: {'rate': [], 'user': [], 'cpu': []} for name in servers}
-    try:
-        for name, (proc, port) in servers.items():
-            load(port, argparse.Namespace(**dict(vars(args), requests=2000)))    # warm-up
-        for _ in range(args.repeats):
-            for name, (proc, port) in servers.items():
-                user0, system0 = cpu_ticks(proc.pid)
-                rate, done = load(port, args)
-                user1, system1 = cpu_ticks(proc.pid)
-                per = 1e6 / TICKS / done
-                figures[name]['rate'].append(rate)
-                figures[name]['user'].append((user1 - user0) * per)
-                figures[name]['cpu'].append((user1 - user0 + system1 - system0) * per)
-    finally:
-        for proc, _ in servers.values():
-            proc.terminate()
-            proc.wait(timeout=30)
-    print('h2load -c %d -m %d, %d requests x %d repeats: median (min-max)'
+def spread(values, unit, digits=1):
+    return '%.*f %s (%.*f-%.*f)' % (digits, statistics.median(values), unit, digits, min(values),
+                                    digits, max(values))
+
+
+def ratio(figures, name, other, field):
+    a, b = figures.get(name, {}).get(field), figures.get(other, {}).get(field)
+    if not a or not b:
+        return None
+    return statistics.median(a) / statistics.median(b)
+
+
+def report_hello(args, figures, missing):
+    print('hello: h2load -c %d -m %d, %d requests x %d repeats: median (min-max)'
           % (args.clients, args.streams, args.requests, args.repeats))
     print('%-14s %-28s %-26s %s' % ('server', 'requests/s', 'user CPU/request',
                                     'user+sys CPU/request'))
@@ -136,6 +162,86 @@ def main():
                                         spread(figure['cpu'], 'us')))
     for name, reason in missing.items():
         print('%-14s missing: %s' % (name, reason))
+    lines = [('pyuvnet-http2 / node-http2, user CPU', ratio(figures, 'pyuvnet-http2', 'node-http2',
+                                                          'user'), '<= 0.5')]
+    peers = [peer for peer in ('hypercorn', 'granian') if peer in figures]
+    if peers:
+        best = min(peers, key=lambda peer: statistics.median(figures[peer]['user']))
+        lines.append(('pyuvnet-asgi / %s (the best peer), user CPU' % best,
+                      ratio(figures, 'pyuvnet-asgi', best, 'user'), '<= 0.5'))
+        for peer in peers:
+            lines.append(('pyuvnet-asgi / %s, requests/s' % peer,
+                          ratio(figures, 'pyuvnet-asgi', peer, 'rate'), '>= 1.5'))
+    for label, value, target in lines:
+        if value is not None:
+            print('  %-48s %.2fx (target %s)' % (label, value, target))
+
+
+def run_download(proc, port, args):
+    """{('h2' | 'h1', 'user' | 'cpu'): [CPU ms per MiB, one per repeat]}."""
+    per = {(kind, field): [] for kind in ('h2', 'h1') for field in ('user', 'cpu')}
+    load(port, 1, 1, 1)       # warm-up
+    for _ in range(args.repeats):
+        for kind in ('h2', 'h1'):
+            (_rate, done), (user, cpu) = measured(
+                proc, lambda: load(port, args.downloads, 1, 1, h1=kind == 'h1'))
+            per[kind, 'user'].append(user * 1e3 / (done * DOWNLOAD_MIB))
+            per[kind, 'cpu'].append(cpu * 1e3 / (done * DOWNLOAD_MIB))
+    return per
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--requests', type=int, default=100000)
+    parser.add_argument('--clients', type=int, default=4)
+    parser.add_argument('--streams', type=int, default=100)
+    parser.add_argument('--threads', type=int, default=1, help='the WSGI server\'s threads')
+    parser.add_argument('--downloads', type=int, default=8,
+                        help='64 MiB responses per repeat of the download cell')
+    parser.add_argument('--cells', default='hello,download')
+    args = parser.parse_args()
+    if shutil.which('h2load') is None:
+        sys.exit('h2load is not installed (apt-get install nghttp2-client)')
+    servers, missing = start_servers(args)
+    hello = {name: server for name, server in servers.items() if name != 'pyuvnet-download'}
+    figures = {name: {'rate': [], 'user': [], 'cpu': []} for name in hello}
+    download = None
+    try:
+        for name, (proc, port) in hello.items():
+            load(port, 2000, args.clients, args.streams)    # warm-up
+        for _ in range(args.repeats):
+            for name, (proc, port) in hello.items():
+                try:
+                    (rate, done), (user, cpu) = measured(
+                        proc, lambda: load(port, args.requests, args.clients, args.streams))
+                except RuntimeError as exc:
+                    raise RuntimeError('%s: %s' % (name, exc)) from None
+                figures[name]['rate'].append(rate)
+                figures[name]['user'].append(user * 1e6 / done)
+                figures[name]['cpu'].append(cpu * 1e6 / done)
+        if 'pyuvnet-download' in servers:
+            download = run_download(*servers['pyuvnet-download'], args)
+    finally:
+        for proc, _ in servers.values():
+            stop(proc)
+    if hello:
+        report_hello(args, figures, missing)
+    if download is not None:
+        # HTTP/1.1 hands the app's chunks to the kernel as they are (its
+        # cost is mostly system time); HTTP/2 frames them in nghttp2 (user
+        # time): user + system is the comparable figure.
+        print('download: %d x %d MiB over one stream (HTTP/2, h2c) and over HTTP/1.1, '
+              'pyuvnet serve, %d repeats: CPU per MiB, median (min-max)'
+              % (args.downloads, DOWNLOAD_MIB, args.repeats))
+        print('  %-10s %-30s %s' % ('', 'user', 'user+sys'))
+        for kind, label in (('h2', 'HTTP/2'), ('h1', 'HTTP/1.1')):
+            print('  %-10s %-30s %s' % (label, spread(download[kind, 'user'], 'ms/MiB', 2),
+                                        spread(download[kind, 'cpu'], 'ms/MiB', 2)))
+        h1 = statistics.median(download['h1', 'cpu'])
+        if h1:
+            print('  %-48s %.2fx (target <= 1.3)' % (
+                'HTTP/2 / HTTP/1.1, user+sys CPU', statistics.median(download['h2', 'cpu']) / h1))
 
 
 if __name__ == '__main__':

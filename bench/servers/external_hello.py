@@ -1,7 +1,8 @@
 """The hello apps (hello_apps.py) served by another project's server as its
 own command line serves it, with one worker:
 
-    external_hello.py granian-asgi|granian-rsgi|fastpysgi-asgi|fastpysgi-wsgi
+    external_hello.py granian-asgi|granian-rsgi|granian-h2|hypercorn-h2|
+                      fastpysgi-asgi|fastpysgi-wsgi
 
 These servers bind the port they are given: this script picks a free one,
 starts the server as its child (the runner counts a server's CPU over its
@@ -31,6 +32,15 @@ COMMANDS = {
     'granian-rsgi': ('granian', ['--interface', 'rsgi', '--loop', 'uvloop', '--workers', '1',
                                  '--no-ws', '--log-level', 'warning', '--host', HOST,
                                  '--port', '{port}', 'hello_apps:rsgi_app']),
+    # The HTTP/2 peers of bench/h2load_serve.py: granian's default --http
+    # auto and hypercorn both take h2c with prior knowledge.
+    'granian-h2': ('granian', ['--interface', 'asgi', '--loop', 'uvloop', '--workers', '1',
+                               '--http', 'auto', '--no-ws', '--log-level', 'warning',
+                               '--host', HOST, '--port', '{port}', 'hello_apps:app']),
+    'hypercorn-h2': ('hypercorn', ['--config', 'python:hypercorn_h2_config',
+                                   '--workers', '1', '--worker-class', 'uvloop',
+                                   '--log-level', 'warning', '--bind', HOST + ':{port}',
+                                   'hello_apps:app']),
     # fastpysgi's command line tells ASGI from WSGI by the callable.
     'fastpysgi-asgi': ('fastpysgi', ['hello_apps:app', '--host', HOST, '--port', '{port}']),
     'fastpysgi-wsgi': ('fastpysgi', ['hello_apps:wsgi_app', '--host', HOST, '--port', '{port}']),

@@ -2,13 +2,15 @@
 pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
 import re
+import time
+from email.utils import formatdate
 
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
 __all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
-           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO']
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date']
 
 
 class _SensitiveHeaders:
@@ -57,12 +59,51 @@ def connection_header_allowed(name, value):
     return name not in _CONNECTION_SPECIFIC or (name == 'te' and str(value) == 'trailers')
 
 
+# Names a block takes as they are (lower-case str, neither a connection
+# header nor an unknown pseudo-header, no never-index rule of their own):
+# name -> (its bytes, whether it is a pseudo-header). Bounded: responses
+# mostly repeat a few names.
+_PLAIN_NAMES = {}
+_PLAIN_NAMES_MAX = 512
+
+
+def _plain_name(key):
+    entry = _PLAIN_NAMES.get(key)
+    if entry is None and type(key) is str and key == key.lower() \
+            and len(_PLAIN_NAMES) < _PLAIN_NAMES_MAX and key.isascii() \
+            and key not in _CONNECTION_SPECIFIC and key not in ('authorization', 'cookie') \
+            and (key in _PSEUDO if key[:1] == ':' else _TOKEN.match(key) is not None):
+        entry = _PLAIN_NAMES[key] = (key.encode('ascii'), key[:1] == ':')
+    return entry
+
+
 def to_block(headers, allowed_pseudo=_PSEUDO):
     """[(name, value, never_index)] as bytes, pseudo-headers first; raises
     Node's errors for a name that is no HTTP token, a connection-specific
     header, an unknown or misplaced pseudo-header and a repeated
     single-value header."""
-    headers = headers or {}
+    if not headers:
+        return []
+    # The common block first: plain names, one str or int value each (a
+    # dict's keys are unique, so no single-value name repeats).
+    pseudo, regular = [], []
+    for key, value in headers.items():
+        entry = _plain_name(key)
+        kind = type(value)
+        if entry is None or (kind is not str and kind is not int) \
+                or (entry[1] and key not in allowed_pseudo):
+            return _to_block(headers, allowed_pseudo)
+        if kind is str:
+            if not value.isascii():
+                return _to_block(headers, allowed_pseudo)
+            value = value.encode('ascii')
+        else:
+            value = b'%d' % value
+        (pseudo if entry[1] else regular).append((entry[0], value, False))
+    return pseudo + regular
+
+
+def _to_block(headers, allowed_pseudo):
     sensitive = {str(name).lower() for name in headers.get(sensitiveHeaders, ())}
     pseudo, regular = [], []
     singles = set()         # as Node's: 'Content-Length' and 'content-length' are one name
@@ -91,6 +132,19 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
                 name == 'cookie' and len(value) < 20)
             target.append((name.encode('latin-1'), value, never_index))
     return pseudo + regular
+
+
+_date = (0, '')      # (the second, its date header), replaced whole
+
+
+def utc_date():
+    """The ``date`` header's value now, made once a second (as Node's
+    utcDate())."""
+    global _date
+    now = int(time.time())
+    if now != _date[0]:
+        _date = (now, formatdate(now, usegmt=True))
+    return _date[1]
 
 
 def to_object(block, sensitive=None):

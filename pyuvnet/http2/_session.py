@@ -91,6 +91,10 @@ class Http2Session(EventEmitter):
         self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
         self._local_settings = None
         self._remote_settings = None
+        # As Node's sessions: Nagle's algorithm off, so that a response's
+        # frames are not held for the peer's delayed ACK.
+        if hasattr(socket, 'setNoDelay'):
+            socket.setNoDelay(True)
         socket.on('data', self._on_socket_data)
         socket.on('drain', self._on_socket_drain)
         socket.on('close', self._on_socket_close)

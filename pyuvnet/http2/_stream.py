@@ -3,8 +3,6 @@ client kinds. What is written goes to the session's nghttp2 queue (the
 write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
-from email.utils import formatdate
-
 from .._uv import nextTick
 from ..stream import Duplex
 from ._constants import CONSTANTS
@@ -13,13 +11,15 @@ from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, E
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
 from ._file_response import respond_with_fd, respond_with_file
-from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block
+from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block, utc_date
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 CANCEL = CONSTANTS['NGHTTP2_CANCEL']
 INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
+# A stream's Duplex options, as Node's: destroyed by the session, not at end.
+_STREAM_OPTIONS = {'autoDestroy': False, 'allowHalfOpen': True}
 
 
 class Http2Stream(Duplex):
@@ -31,7 +31,12 @@ class Http2Stream(Duplex):
     'wantTrailers', 'timeout', and Duplex's."""
 
     def __init__(self, session, stream_id, options=None):
-        super().__init__(dict(options or {}, autoDestroy=False, allowHalfOpen=True))
+        if options:
+            super().__init__(dict(options, autoDestroy=False, allowHalfOpen=True))
+        else:
+            # The session's own streams: Duplex's options, known valid, set
+            # up without being checked again (once per stream).
+            self._init_duplex(_STREAM_OPTIONS)
         self.session = session
         self.id = stream_id
         self.rstCode = None
@@ -258,7 +263,7 @@ class ServerHttp2Stream(Http2Stream):
             raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
         headers[':status'] = status
         if options.get('sendDate', True):
-            headers.setdefault('date', formatdate(usegmt=True))
+            headers.setdefault('date', utc_date())
         end_stream = bool(options.get('endStream'))
         # 204, 205 and 304 carry no body; nor does HEAD's answer.
         if status in (204, 205, 304) or self._head_request:

@@ -1,7 +1,7 @@
 """What Readable and Writable share: the EventEmitter base with the stream
 fields, option functions bound as methods, chunk conversion and the
 'data'-side listener hooks' decorator form."""
-import types
+import weakref
 
 from .._encodings import encode
 from ..events import EventEmitter
@@ -13,6 +13,22 @@ __all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'BYTES_LI
 BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
+class _OptionMethod:
+    """An option function bound to its stream as a method, the stream held
+    weakly: a bound method kept on the stream would be a cycle through it,
+    which only gc frees. Whoever calls it got it from the stream, so the
+    stream is alive then."""
+
+    __slots__ = ('__func__', '_stream')
+
+    def __init__(self, fn, stream):
+        self.__func__ = fn
+        self._stream = weakref.ref(stream)
+
+    def __call__(self, *args, **kwargs):
+        return self.__func__(self._stream(), *args, **kwargs)
+
+
 def bind_options(stream, opts, names):
     """Node's ``new Readable({read() {...}})``: each function option in
     ``names`` ('read' -> ``_read``) becomes a method of this stream: it is
@@ -20,7 +36,7 @@ def bind_options(stream, opts, names):
     for name in names:
         fn = opts.get(name)
         if fn is not None:
-            setattr(stream, '_' + name, types.MethodType(fn, stream))
+            setattr(stream, '_' + name, _OptionMethod(fn, stream))
 
 
 def to_bytes(chunk, encoding):

@@ -1,6 +1,8 @@
 """stream.Writable: Node 20's write side (lib/internal/streams/writable.js):
 write() with its return value and 'drain', cork()/uncork() and _writev(),
 _final() and the finish sequence in Node's order."""
+from functools import partial
+
 from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
@@ -233,12 +235,11 @@ def _write_or_buffer(stream, state, chunk, encoding, callback):
 
 
 def _onwrite_for(stream):
-    # The callback _write() gets. Node keeps one per stream (state.onwrite);
-    # it must be callable more than once to detect ERR_MULTIPLE_CALLBACK.
-    onwrite = stream.__dict__.get('_onwrite_cb')
-    if onwrite is None:
-        onwrite = stream._onwrite_cb = lambda err=None: _onwrite(stream, err)
-    return onwrite
+    # The callback _write() gets: callable more than once, to detect
+    # ERR_MULTIPLE_CALLBACK (from the state, as Node's one state.onwrite
+    # does). Made per write rather than kept on the stream: kept, it would
+    # be a cycle through the stream, which only gc could free.
+    return partial(_onwrite, stream)
 
 
 def _do_write(stream, state, writev, length, chunk, encoding, cb):
@@ -262,7 +263,7 @@ def _onwrite_error(stream, state, err, cb):
     error_or_destroy(stream, err)
 
 
-def _onwrite(stream, err):
+def _onwrite(stream, err=None):
     state = stream._writableState
     if not state.expectWriteCb:
         error_or_destroy(stream, errors.ERR_MULTIPLE_CALLBACK())

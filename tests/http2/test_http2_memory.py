@@ -1,12 +1,11 @@
 """A session's objects are freed when it closes, without a cyclic
-collection: with gc disabled, the client's session and stream and the
-compatibility API's request and response are gone once the exchange is
-over (their listeners on the socket and the stream are taken off at close,
-so no cycle is left for gc).
+collection: with gc disabled, the client's session and stream, the server's
+session and the stream it wrote its response on, and the compatibility
+API's request and response are gone once the exchange is over (their
+listeners on the socket and the stream are taken off at close, and a
+Writable keeps no callback over itself, so no cycle is left for gc).
 
-Not asserted here, and still waiting for a collection: a server stream that
-wrote (pyuvnet.stream's Writable keeps its onwrite callback, a closure over
-the stream, on the stream) and so its session, and a connected client's
+Not asserted here, and still waiting for a collection: a connected client's
 net.Socket (held by its ConnectPlan)."""
 import gc
 import weakref
@@ -55,4 +54,48 @@ def test_sessions_and_compat_objects_are_freed_without_gc(run_loop):
         if enabled:
             gc.enable()
     assert len(refs) == 4 * ROUNDS
+    assert alive == []
+
+
+def test_a_server_stream_that_wrote_and_its_session_are_freed_without_gc(run_loop):
+    refs = []
+
+    def on_stream(stream, headers, flags, raw):
+        refs.extend((weakref.ref(stream), weakref.ref(stream.session)))
+        stream.respond({':status': 200})
+        stream.write(b'several ')
+        stream.end(b'writes')
+
+    server = http2.createServer()
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    bodies, done = [], []
+
+    def one_round():
+        session = http2.connect('http://127.0.0.1:%d' % port)
+        req = session.request({':path': '/'})
+        req.on('data', bodies.append)
+        req.on('end', session.close)
+        session.on('close', after)
+        req.end()
+
+    def after():
+        done.append(True)
+        if len(done) < ROUNDS:
+            one_round()
+        else:
+            server.close()
+
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        one_round()
+        run_loop(10)
+        alive = [ref() for ref in refs if ref() is not None]
+    finally:
+        if enabled:
+            gc.enable()
+    assert b''.join(bodies) == b'several writes' * ROUNDS
+    assert len(refs) == 2 * ROUNDS
     assert alive == []

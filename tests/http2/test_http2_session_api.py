@@ -1,14 +1,18 @@
 """Sessions and streams between pyuvnet's client and server, each case
 pinned first with Node 20 on both sides (the same script in node gives the
 same codes, messages and values): close(code) and rstCode, trailers with
-waitForTrailers, ping, settings, close() then request(), and Node's errors
-for a bad head."""
+waitForTrailers, ping, settings, close() then request(), Node's errors
+for a bad head, and Nagle's algorithm off on both ends (Node 20's sessions
+set TCP_NODELAY on their sockets, server and client: strace shows it)."""
+import socket
+import sys
+
 import pytest
 
 import pyuvnet as net
 from pyuvnet import http2
 from http2_support import run_exchange
-from support import assert_code
+from support import assert_code, os_socket
 
 
 def exchange(run_loop, on_stream, client):
@@ -164,3 +168,29 @@ def test_a_reset_after_the_response_ended_is_no_error_of_the_server_stream(
     exchange(run_loop, on_stream, client)
     assert seen.get('server_error') == server_error
     assert seen['server_rst'] == (0 if ended else 2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
+def test_both_ends_of_a_session_turn_nagles_algorithm_off(run_loop):
+    seen = {}
+
+    def nodelay(local_port, remote_port):
+        s = os_socket(local_port, remote_port)
+        try:
+            return s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        finally:
+            s.close()
+
+    def on_stream(stream, headers, flags, raw):
+        sock = stream.session.socket
+        seen['server'] = nodelay(sock.localPort, sock.remotePort)
+        stream.respond({':status': 200}, {'endStream': True})
+
+    def client(session, done):
+        req = session.request({':path': '/'}, {'endStream': True})
+        req.on('response', lambda *_: seen.setdefault(
+            'client', nodelay(session.socket.localPort, session.socket.remotePort)))
+        req.on('close', done)
+        req.resume()
+    exchange(run_loop, on_stream, client)
+    assert seen == {'server': True, 'client': True}

@@ -389,3 +389,36 @@ def test_undestroy_makes_a_destroyed_stream_usable_again():
     w.end(b'again')
     run()
     assert got == [b'again'] and w.writableFinished
+
+
+class _Sink(Writable):
+    def _write(self, chunk, encoding, callback):
+        net.nextTick(callback)
+
+
+@pytest.mark.parametrize('make', [
+    _Sink,
+    lambda: Writable(write=lambda self, chunk, encoding, callback: net.nextTick(callback),
+                     final=lambda self, callback: callback()),
+], ids=['subclass', 'options'])
+def test_a_writable_that_wrote_is_freed_without_gc(make):
+    # Neither the callback _write() gets nor an option function bound as a
+    # method is kept over the stream: a stream that wrote and finished
+    # holds no cycle through itself.
+    import gc
+    import weakref
+
+    w = make()
+    w.write(b'a')
+    w.end(b'b')
+    run()
+    assert w.writableFinished
+    ref = weakref.ref(w)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del w
+        assert ref() is None
+    finally:
+        if enabled:
+            gc.enable()
