@@ -4,6 +4,7 @@ import errno
 import re
 import time
 
+from pyuvnet._http_shared import INVALID_VALUE_CHAR
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
 
 __all__ = [
@@ -213,7 +214,6 @@ def _quote(name):
 # RFC 9110's token and field-value characters, as Node's checkIsHttpToken
 # and checkInvalidHeaderChar.
 _TOKEN = re.compile(r"[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+\Z")
-INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 
 def is_token(name):
