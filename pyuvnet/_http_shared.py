@@ -12,7 +12,8 @@ from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 
 __all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
-           'REQUEST_OPTIONS', 'INVALID_VALUE_CHAR', 'link_header_value', 'destroy_soon', 'destroy_after_answer', 'connection_ends', 'split_target']
+           'REQUEST_OPTIONS', 'destroy_soon', 'destroy_after_answer', 'connection_ends', 'split_target',
+           'INVALID_VALUE_CHAR', 'link_header_value']
 
 HTTP_SERVER_RULES = {
     'IncomingMessage': 'function', 'ServerResponse': 'function',

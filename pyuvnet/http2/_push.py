@@ -1,20 +1,16 @@
 """Server push (RFC 9113 8.4), as Node 20 does it: a server stream's
 pushStream() promises a request (PUSH_PROMISE) and gives back the pushed
-stream to respond on; a client session hands each pushed stream to its
-'stream' listeners, and the pushed response's head is that stream's 'push'.
+stream to respond on. (A client's side: Http2Session._h2_push_promise.)
 """
 from .. import _uv
 from .._uv import nextTick
 from ..errors import ERR_INVALID_ARG_TYPE
-from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_NESTED_PUSH,
                       ERR_HTTP2_OUT_OF_STREAMS, ERR_HTTP2_PUSH_DISABLED)
-from ._headers import to_block, to_object
+from ._headers import to_block
 
-__all__ = ['push_allowed', 'push_stream', 'receive_push']
+__all__ = ['push_allowed', 'push_stream']
 
-_END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
-_CANCEL = CONSTANTS['NGHTTP2_CANCEL']
 # What nghttp2's refusals mean in Node's words.
 _SUBMIT_ERRORS = {-509: ERR_HTTP2_OUT_OF_STREAMS, -510: ERR_HTTP2_INVALID_STREAM}
 
@@ -70,21 +66,3 @@ def push_stream(stream, headers, options, callback):
     # The promised request is the server's own: nothing to read.
     pushed.push(None)
     nextTick(callback, None, pushed, headers, 0)
-
-
-def receive_push(session, promised_id, block, sensitive):
-    """A client's PUSH_PROMISE: the pushed stream, its writable side ended,
-    to 'stream'(stream, requestHeaders, flags, rawHeaders). With no
-    'stream' listener nobody would read it: it is cancelled (Node 20 keeps
-    it open, and the session with it)."""
-    from ._stream import ClientHttp2Stream
-    headers = to_object(block, sensitive)
-    pushed = ClientHttp2Stream(session, promised_id)
-    pushed._pushed = True
-    pushed.sentHeaders = headers
-    session._streams[promised_id] = pushed
-    pushed.end()
-    if not session.listenerCount('stream'):
-        pushed.close(_CANCEL)
-        return
-    session.emit('stream', pushed, headers, _END_HEADERS, block)

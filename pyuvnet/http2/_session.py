@@ -17,7 +17,6 @@ from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVAL
                       error_code_name)
 from ._headers import to_block, to_object
 from ._origins import altsvc_arguments, origin_arguments
-from ._push import receive_push
 from ._settings import SETTING_IDS, check_settings, settings_entries
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
 
@@ -431,7 +430,20 @@ class Http2Session(EventEmitter):
         self.close()
 
     def _h2_push_promise(self, parent_id, promised_id, block, sensitive):
-        receive_push(self, promised_id, block, sensitive)
+        # A client's: the pushed stream, its writable side ended, to
+        # 'stream'(stream, requestHeaders, flags, rawHeaders); its head will
+        # be 'push'. With no 'stream' listener nobody would read it: it is
+        # cancelled (Node 20 keeps it open, and the session with it).
+        headers = to_object(block, sensitive)
+        pushed = ClientHttp2Stream(self, promised_id)
+        pushed._pushed = True
+        pushed.sentHeaders = headers
+        self._streams[promised_id] = pushed
+        pushed.end()
+        if not self.listenerCount('stream'):
+            pushed.close(CONSTANTS['NGHTTP2_CANCEL'])
+            return
+        self.emit('stream', pushed, headers, _END_HEADERS, block)
 
     def _h2_altsvc(self, alt, origin, stream_id):
         self.emit('altsvc', alt, origin, stream_id)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from pyuvnet import http2
-from http2_support import listen, run_peer
+from http2_support import listen, run_node_client
 from support import NODE
 
 
@@ -153,8 +153,6 @@ req.on('end', () => { setTimeout(() => { console.log(JSON.stringify(seen)); sess
 @pytest.mark.skipif(NODE is None, reason='node is not installed')
 def test_node_20s_client_reads_pyuvnets_altsvc_frames(run_loop):
     server = sending_server(http2.createServer(), {})
-    port = listen(run_loop, server)
-    code, out, err = run_peer(run_loop, server, [NODE, '-e', NODE_ALTSVC_CLIENT,
-                                                 'http://127.0.0.1:%d' % port])
+    code, out, err = run_node_client(run_loop, server, NODE_ALTSVC_CLIENT)
     assert code == 0, err
     assert [tuple(item) for item in json.loads(out)] == EXPECTED_ALTSVC

@@ -10,7 +10,7 @@ import pytest
 
 from pyuvnet import http2
 from http2_support import (GET_BLOCK, HEADERS, END_HEADERS, END_STREAM, PREFACE, RawPeer, frame,
-                           listen, run_exchange, run_peer, serve_until, settings)
+                           listen, run_exchange, run_node_client, serve_until, settings)
 from support import NODE, node  # noqa: F401 (the fixture)
 
 
@@ -154,8 +154,6 @@ def test_node_20s_clients_priority_is_the_streams_event(run_loop):
         stream.respond()
         stream.on('priority', lambda *a: stream.end(json.dumps(a)))
     server.on('stream', on_stream)
-    port = listen(run_loop, server)
-    code, out, err = run_peer(run_loop, server, [NODE, '-e', NODE_PRIORITY_CLIENT,
-                                                 'http://127.0.0.1:%d' % port])
+    code, out, err = run_node_client(run_loop, server, NODE_PRIORITY_CLIENT)
     assert code == 0, err
     assert json.loads(out) == [1, 0, 42, True]
