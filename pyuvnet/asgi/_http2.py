@@ -48,7 +48,7 @@ def on_stream_for(server):
 
     def on_stream(stream, headers, flags, raw, socket):
         server._run(Http2Cycle(server, stream, headers, raw, socket, trust, defaults))
-    server._h2_on_stream = on_stream
+    server._h2_on_stream = on_stream    # a pushed request's way in (Http2Cycle._push)
     return on_stream
 
 
@@ -110,7 +110,8 @@ class Http2Cycle:
             'server': local, 'client': client, 'scheme': scheme,
             'method': headers.get(':method', 'GET'), 'root_path': config.root_path.rstrip('/'),
             'path': path, 'raw_path': raw_path, 'query_string': query, 'headers': pairs,
-            'state': dict(server._state), 'extensions': {'http.response.trailers': {}, 'http.response.push': {}},
+            'state': dict(server._state),
+            'extensions': {'http.response.trailers': {}, 'http.response.push': {}},
         }
         self.logs = config.access_log and access_logger.hasHandlers()
         self.body = []              # chunks received, not yet given to the app

@@ -366,4 +366,4 @@ class ClientHttp2Stream(Http2Stream):
             self._on_trailers(headers, flags, raw)
 
     _got_response = False
-    _pushed = False     # a server's push (_push.py): its head is 'push'
+    _pushed = False     # a server's push (Http2Session._h2_push_promise): its head is 'push'

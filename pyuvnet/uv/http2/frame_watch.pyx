@@ -58,8 +58,10 @@ cdef class H2FrameWatch:
                 if self.head_len == 9:
                     self.head_len = 0
                     length = (<size_t>self.head[0] << 16) | (<size_t>self.head[1] << 8) | self.head[2]
-                    self.stream_id = <int32_t>(((<uint32_t>self.head[5] << 24) | (<uint32_t>self.head[6] << 16)
-                                                | (<uint32_t>self.head[7] << 8) | self.head[8]) & 0x7FFFFFFF)
+                    self.stream_id = <int32_t>(((<uint32_t>self.head[5] << 24)
+                                                | (<uint32_t>self.head[6] << 16)
+                                                | (<uint32_t>self.head[7] << 8) | self.head[8])
+                                               & 0x7FFFFFFF)
                     # A PRIORITY of another length, or on stream 0, is
                     # nghttp2's to refuse (FRAME_SIZE_ERROR, PROTOCOL_ERROR).
                     if self.head[3] == ng.NGHTTP2_PRIORITY and length == 5 and self.stream_id != 0:
