@@ -115,7 +115,7 @@ ALIASES = {
     'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout'),
     'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
     'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders',
-                          'respondWithFD', 'respondWithFile'),
+                          'respondWithFD', 'respondWithFile', 'pushStream', 'pushAllowed'),
     'Http2ServerRequest': ('setTimeout', 'rawHeaders', 'rawTrailers', 'httpVersion',
                            'httpVersionMajor', 'httpVersionMinor'),
     'Http2ServerResponse': (
@@ -123,7 +123,7 @@ ALIASES = {
         'getHeaderNames',
         'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead', 'writeContinue',
         'flushHeaders', 'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
-        'writableHighWaterMark', 'setTimeout'),
+        'writableHighWaterMark', 'setTimeout', 'writeEarlyHints', 'createPushResponse'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),
     'wsgi': ('createServer',),

@@ -16,6 +16,13 @@ log_access() and INTERNAL_ERROR.
 Each request stream is handed to ``on_stream(stream, headers, flags, raw,
 socket)`` (the 'stream' event's arguments and the connection; the ASGI or
 WSGI server's); the sessions are closed (GOAWAY) with the server.
+
+A session with no open stream for the server's ``keepAliveTimeout``
+(``--timeout-keep-alive``) is closed as an idle HTTP/1.1 keep-alive
+connection is: GOAWAY (NO_ERROR), then the connection ends. A stream
+open counts as activity however quiet it is (an app streaming slowly, a
+client reading slowly), as hypercorn's keep-alive timeout counts only
+connections without a request.
 """
 import logging
 
@@ -93,7 +100,23 @@ def _start_session(server, socket, on_stream):
     # the server carries on.
     session.on('error', lambda error: None)
     session.on('close', lambda: server._h2_sessions.discard(session))
+    _close_when_idle(session, server.keepAliveTimeout)
     return session
+
+
+def _close_when_idle(session, msecs):
+    """GOAWAY once ``session`` has been quiet ``msecs`` with no stream open
+    (the socket's timer counts the quiet; 0 turns it off)."""
+    if not msecs:
+        return
+
+    def on_timeout():
+        if session._streams:
+            # A stream open but quiet: look again after another spell.
+            session.setTimeout(msecs, on_timeout)
+        else:
+            session.close()
+    session.setTimeout(msecs, on_timeout)
 
 
 class _ALPNRouter:

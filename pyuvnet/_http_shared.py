@@ -3,18 +3,20 @@ below all of them, so that none imports another's rooms: the HTTP server's
 option rules and errors (a parse error, a request timeout, a reset), Node's
 canned answers to a client error and ``destroySoon``, the request options a
 client takes (ws's handshake takes them too), the uniqueHeaders option
-read, a property over an attribute (``field``), and the two facts about a
-request the app servers read (its connection's ends, its target split)."""
+read, a property over an attribute (``field``), the two facts about a
+request the app servers read (its connection's ends, its target split), and
+the Link value of a 103 Early Hints (http's and http2's writeEarlyHints())."""
 import errno
+import re
 
 from pyuvnet._options import OptionSpec
 from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, NodeError
 
 __all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
            'REQUEST_OPTIONS', 'ERR_HTTP_REQUEST_TIMEOUT', 'HTTPParseError', 'connection_reset',
            'unique_names', 'field', 'destroy_soon', 'destroy_after_answer', 'connection_ends',
-           'split_target']
+           'split_target', 'INVALID_VALUE_CHAR', 'link_header_value']
 
 HTTP_SERVER_RULES = {
     'IncomingMessage': 'function', 'ServerResponse': 'function',
@@ -154,3 +156,23 @@ def split_target(url):
         slash = rest.find('/')
         path = rest[slash:] if slash >= 0 else '/'
     return path.encode('latin-1'), query.encode('latin-1')
+
+
+# A character a header value may not hold (Node's checkInvalidHeaderChar).
+INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
+# Node's linkValueRegExp (internal/validators.js): '<uri>' and ';'-parameters.
+_LINK_VALUE = re.compile(r'(?:<[^>]*>)(?:\s*;\s*[^;"\s]+(?:=(")?[^;"\s]*\1)?)*\Z')
+_LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
+
+
+def link_header_value(hints):
+    """Node's validateLinkHeaderValue: a Link value, a list joined with ', '."""
+    links = [hints] if isinstance(hints, str) else hints
+    if not isinstance(links, (list, tuple)):
+        raise ERR_INVALID_ARG_VALUE('hints', hints, _LINK_FORMAT)
+    for link in links:
+        # Node's pattern lets CR and LF through inside '<...>': not sent here.
+        if (not isinstance(link, str) or not _LINK_VALUE.match(link)
+                or INVALID_VALUE_CHAR.search(link)):
+            raise ERR_INVALID_ARG_VALUE('hints', link, _LINK_FORMAT)
+    return ', '.join(links)

@@ -113,8 +113,10 @@ include "uv/wsgi/input.pyx"
 include "uv/wsgi/environ.pyx"
 include "uv/wsgi/start_response.pyx"
 include "uv/wsgi/call.pyx"
+include "uv/http2/frame_watch.pyx"
 include "uv/http2/session.pyx"
 include "uv/http2/limits.pyx"
+include "uv/http2/extensions.pyx"
 
 
 def libuv_version():

@@ -320,6 +320,7 @@ _H2_COMPAT_EVENTS = (
 _H2_EITHER_ARGS = (('request', 'Http2ServerRequest | IncomingMessage'),
                    ('response', 'Http2ServerResponse | ServerResponse'))
 _H2_HEADERS_ARGS = (('headers', 'dict[str, Any]'), ('flags', 'int'), ('rawHeaders', 'list[str]'))
+_H2_PRIORITY_ARGS = (('id', 'int'), ('parent', 'int'), ('weight', 'int'), ('exclusive', 'bool'))
 _H2_STREAM_EVENTS = (
     ('ready', (), 'the stream has its id'),
     ('trailers', _H2_HEADERS_ARGS, 'the peer\'s trailing headers'),
@@ -327,6 +328,7 @@ _H2_STREAM_EVENTS = (
     ('aborted', (), 'the peer reset the stream before it ended'),
     ('timeout', (), 'idle for the setTimeout() period'),
     ('frameError', (('type', 'int'), ('code', 'int'), ('id', 'int')), 'a frame could not be sent'),
+    ('priority', _H2_PRIORITY_ARGS, "the peer's PRIORITY frame for this stream"),
 )
 EVENTS.update({
     'Http2Server': EVENTS['Server'][:2] + _H2_SERVER_EVENTS + _H2_COMPAT_EVENTS + EVENTS['Server'][2:],
@@ -357,6 +359,10 @@ EVENTS.update({
         ('goaway', (('errorCode', 'int'), ('lastStreamID', 'int'), ('opaqueData', 'bytes')),
          'the peer\'s GOAWAY'),
         ('frameError', (('type', 'int'), ('code', 'int'), ('id', 'int')), 'a frame could not be sent'),
+        ('priority', _H2_PRIORITY_ARGS, 'a PRIORITY frame for a stream the session has not open'),
+        ('altsvc', (('alt', 'str'), ('origin', 'str'), ('streamId', 'int')),
+         "a client's: the server's ALTSVC frame"),
+        ('origin', (('origins', 'list[str]'),), "a client's over TLS: the server's ORIGIN frame"),
         ('timeout', (), 'idle for the setTimeout() period'),
         ('error', (('err', 'Exception'),), "the session failed; 'close' follows"),
         ('close', (), 'the session is destroyed: last, once'),
@@ -365,6 +371,7 @@ EVENTS.update({
     'ClientHttp2Stream': EVENTS['Duplex'][:-2] + _H2_STREAM_EVENTS + (
         ('continue', (), 'the server sent 100 (Continue)'),
         ('response', _H2_HEADERS_ARGS, 'the response\'s head'),
+        ('push', _H2_HEADERS_ARGS, "a pushed stream's response head"),
         ('headers', _H2_HEADERS_ARGS, 'an informational (1xx) head'),
     ) + EVENTS['Duplex'][-2:],
 })

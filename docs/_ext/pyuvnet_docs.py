@@ -366,20 +366,22 @@ HTTP2_DIFFERENCES = {
     ('Http2ServerRequest', 'connection'): "the session's socket itself (Node gives a proxy of it)",
     ('Http2ServerResponse', 'socket'): "the session's socket itself (Node gives a proxy of it)",
     ('Http2ServerResponse', 'connection'): "the session's socket itself (Node gives a proxy of it)",
-    ('Http2ServerResponse', 'createPushResponse'): 'not yet (pushStream is not built)',
-    ('Http2ServerResponse', 'writeEarlyHints'): 'not yet',
     ('Http2ServerResponse', 'statusMessage'): "'' with a RuntimeWarning once (Node's UnsupportedWarning)",
     ('module', 'sensitiveHeaders'): "a unique object, the key Node's symbol is",
     ('Http2Session', 'originSet'): 'not yet',
     ('Http2Session', 'setLocalWindowSize'): 'not yet',
-    ('ServerHttp2Session', 'altsvc'): 'not yet',
-    ('ServerHttp2Session', 'origin'): 'not yet',
+    ('ServerHttp2Session', 'altsvc'): "a URL object is anything with an origin (a dict's 'origin' "
+                                      "or an attribute); neither origin nor stream is "
+                                      "ERR_HTTP2_ALTSVC_INVALID_ORIGIN (Node 20 aborts)",
+    ('ServerHttp2Session', 'origin'): "a URL object is anything with an origin (a dict's 'origin' "
+                                      "or an attribute)",
     ('Http2Stream', 'endAfterHeaders'): 'not yet',
-    ('Http2Stream', 'priority'): 'options checked as Node 20 checks them; no PRIORITY frame is '
-                                 'sent (RFC 9113 deprecates the scheme)',
+    ('Http2Stream', 'priority'): "a PRIORITY frame as Node 20's; written beside nghttp2 1.70, "
+                                 "which no longer sends them (nor reports them: the 'priority' "
+                                 "events are found by the session)",
     ('Http2Stream', 'closed'): "the Duplex's: True once 'close' was emitted",
-    ('ServerHttp2Stream', 'pushAllowed'): 'not yet',
-    ('ServerHttp2Stream', 'pushStream'): 'not yet',
+    ('ServerHttp2Stream', 'pushStream'): "a client with no 'stream' listener cancels the push "
+                                         "(Node 20 leaves it, and the session, open)",
     ('ServerHttp2Stream', 'respondWithFD'): "statCheck gets an os.stat_result; a FileHandle is "
                                             "any object with fileno()",
     ('ServerHttp2Stream', 'respondWithFile'): 'statCheck gets an os.stat_result',

@@ -16,6 +16,12 @@ Where the ASGI spec leaves room it does as the HTTP/1.1 cycle does
   ``http.disconnect``; send() after it does nothing;
 - ``http.response.trailers`` (the extension is offered in the scope's
   ``extensions``) go out as HTTP/2 trailers once the body has;
+- ``http.response.push`` (offered too) promises a GET of its ``path``
+  with its ``headers`` (and this request's ``:authority`` and scheme) with
+  pushStream(), and the app is run on the pushed request as on any other,
+  its response the pushed stream's, as hypercorn does; a client that
+  disabled push, or a stream gone, makes the message do nothing (the ASGI
+  spec's "if the server can");
 - an app that fails before it starts the response gets a 500; after, the
   stream is reset (INTERNAL_ERROR).
 """
@@ -42,6 +48,7 @@ def on_stream_for(server):
 
     def on_stream(stream, headers, flags, raw, socket):
         server._run(Http2Cycle(server, stream, headers, raw, socket, trust, defaults))
+    server._h2_on_stream = on_stream    # a pushed request's way in (Http2Cycle._push)
     return on_stream
 
 
@@ -89,6 +96,7 @@ class Http2Cycle:
     def __init__(self, server, stream, headers, raw, socket, trust, defaults):
         self.server = server
         self.stream = stream
+        self.socket = socket
         self.defaults = defaults
         config = server.config
         client, local = connection_ends(socket, server)
@@ -102,7 +110,8 @@ class Http2Cycle:
             'server': local, 'client': client, 'scheme': scheme,
             'method': headers.get(':method', 'GET'), 'root_path': config.root_path.rstrip('/'),
             'path': path, 'raw_path': raw_path, 'query_string': query, 'headers': pairs,
-            'state': dict(server._state), 'extensions': {'http.response.trailers': {}},
+            'state': dict(server._state),
+            'extensions': {'http.response.trailers': {}, 'http.response.push': {}},
         }
         self.logs = config.access_log and access_logger.hasHandlers()
         self.body = []              # chunks received, not yet given to the app
@@ -250,8 +259,27 @@ class Http2Cycle:
             if not message.get('more_trailers', False):
                 self.trailers_done = True
                 self._send_trailers()
+        elif kind == 'http.response.push':
+            self._push(message['path'], message.get('headers', ()))
         else:
             raise RuntimeError("Unexpected ASGI message '%s' sent." % kind)
+
+    def _push(self, path, pairs):
+        stream = self.stream
+        if self.closed or not stream.pushAllowed or stream.id % 2 == 0:
+            return
+        headers = headers_object(pairs)
+        headers.update({':method': 'GET', ':path': path, ':scheme': self.scope['scheme']})
+        socket = self.socket
+
+        def pushed(error, push=None, sent=None, *_):
+            if error is None:
+                raw = []
+                for name, value in sent.items():
+                    for item in (value if isinstance(value, list) else (value,)):
+                        raw += (name, str(item))
+                self.server._h2_on_stream(push, sent, 0, raw, socket)
+        stream.pushStream(headers, pushed)
 
     async def _send_body(self, body, more):
         stream = self.stream

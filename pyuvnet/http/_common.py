@@ -3,11 +3,12 @@ METHODS), header validation, the HTTP errors and the Date line."""
 import re
 import time
 
-from pyuvnet.errors import NodeError
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
 # What the HTTP/1.1 server below http (pyuvnet/_http_server.py) shares with
 # http's rooms, which take it from here.
 from pyuvnet._http_shared import (
-    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, connection_reset, field, unique_names,
+    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, INVALID_VALUE_CHAR, connection_reset, field,
+    unique_names,
 )
 
 __all__ = [
@@ -178,7 +179,6 @@ def _quote(name):
 # RFC 9110's token and field-value characters, as Node's checkIsHttpToken
 # and checkInvalidHeaderChar.
 _TOKEN = re.compile(r"[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+\Z")
-INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 
 
 def is_token(name):

@@ -12,18 +12,18 @@ Events:
   'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END)
 """
 import math
-import re
 from collections.abc import Mapping
 
 from pyuvnet import _uv
 from pyuvnet import _encodings as encodings
 from pyuvnet._aliases import ALIASES, add_aliases
+from pyuvnet._http_shared import link_header_value
 from pyuvnet._native_streams import NativeWritable
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
 
 from ._common import (
     ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT,
-    ERR_HTTP_INVALID_STATUS_CODE, ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR, INVALID_VALUE_CHAR,
+    ERR_HTTP_INVALID_STATUS_CODE, ERR_HTTP_TRAILER_INVALID, ERR_INVALID_CHAR,
     STATUS_CODES, date_line, expects_continue, field, header_text, validateHeaderName,
     validateHeaderValue,
 )
@@ -38,24 +38,6 @@ def _body_bytes(chunk, encoding):
     if isinstance(chunk, (bytes, bytearray, memoryview)):
         return bytes(chunk)
     raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
-
-
-# Node's linkValueRegExp (internal/validators.js): '<uri>' and ';'-parameters.
-_LINK_VALUE = re.compile(r'(?:<[^>]*>)(?:\s*;\s*[^;"\s]+(?:=(")?[^;"\s]*\1)?)*\Z')
-_LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
-
-
-def _link_value(hints):
-    """Node's validateLinkHeaderValue: a Link value, a list joined with ', '."""
-    links = [hints] if isinstance(hints, str) else hints
-    if not isinstance(links, (list, tuple)):
-        raise ERR_INVALID_ARG_VALUE('hints', hints, _LINK_FORMAT)
-    for link in links:
-        # Node's pattern lets CR and LF through inside '<...>': not sent here.
-        if (not isinstance(link, str) or not _LINK_VALUE.match(link)
-                or INVALID_VALUE_CHAR.search(link)):
-            raise ERR_INVALID_ARG_VALUE('hints', link, _LINK_FORMAT)
-    return ', '.join(links)
 
 
 def make_header_block(pairs, unique=None):
@@ -443,7 +425,7 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
         link = hints.get('link')
         if link is None:
             return
-        link = _link_value(link)
+        link = link_header_value(link)
         if not link:
             return
         lines = ['HTTP/1.1 103 Early Hints\r\n', 'Link: %s\r\n' % link]

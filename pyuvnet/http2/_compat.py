@@ -5,7 +5,8 @@ compat.js does: the request reads the stream, the response writes it."""
 import warnings
 
 from .._uv import nextTick
-from ..errors import ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
+from .._http_shared import link_header_value
+from ..errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ..stream import Readable, Stream
 from ._errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
@@ -124,7 +125,6 @@ class Http2ServerRequest(Readable):
     @method.setter
     def method(self, method):
         if not isinstance(method, str):
-            from ..errors import ERR_INVALID_ARG_TYPE
             raise ERR_INVALID_ARG_TYPE('method', 'string', method)
         if not method.strip():
             raise ERR_INVALID_ARG_VALUE('method', method)
@@ -425,6 +425,35 @@ class Http2ServerResponse(Stream):
             return False
         self._stream.additionalHeaders({':status': 100})
         return True
+
+    def writeEarlyHints(self, hints):
+        """An informational 103 (Early Hints) head: ``hints['link']`` (a
+        string, or a list joined with ', ', each as '</a.css>; rel=preload',
+        else ERR_INVALID_ARG_VALUE) and the other hints as headers. False
+        (nothing sent) for an empty list or once the head went."""
+        if not isinstance(hints, dict):
+            raise ERR_INVALID_ARG_TYPE('hints', 'object', hints)
+        link = link_header_value(hints.get('link'))
+        if not link or self._stream.headersSent or self._closed:
+            return False
+        headers = {name: value for name, value in hints.items() if name != 'link'}
+        headers.update({':status': 103, 'link': link})
+        self._stream.additionalHeaders(headers)
+        return True
+
+    def createPushResponse(self, headers, callback=None):
+        """Pushes a response (the stream's pushStream()): ``callback(err,
+        response)`` with an Http2ServerResponse of the pushed stream."""
+        if not callable(callback):
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
+        if self._closed:
+            nextTick(callback, ERR_HTTP2_INVALID_STREAM())
+            return
+        response_class = type(self)
+
+        def pushed(error, stream=None, *_):
+            callback(error) if error is not None else callback(None, response_class(stream))
+        self._stream.pushStream(headers, {}, pushed)
 
     def _begin_send(self):
         headers = dict(self._headers)

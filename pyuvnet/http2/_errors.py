@@ -3,13 +3,17 @@ from ..errors import NodeError
 from ._constants import CONSTANTS
 
 __all__ = [
+    'ERR_HTTP2_ALTSVC_INVALID_ORIGIN', 'ERR_HTTP2_ALTSVC_LENGTH',
     'ERR_HTTP2_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_HEADERS_AFTER_RESPOND',
     'ERR_HTTP2_HEADERS_SENT',
     'ERR_HTTP2_HEADER_SINGLE_VALUE', 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED',
     'ERR_HTTP2_INVALID_CONNECTION_HEADERS', 'ERR_HTTP2_INVALID_HEADER_VALUE',
-    'ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH', 'ERR_HTTP2_INVALID_PSEUDOHEADER',
+    'ERR_HTTP2_INVALID_ORIGIN', 'ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH',
+    'ERR_HTTP2_INVALID_PSEUDOHEADER', 'ERR_HTTP2_NESTED_PUSH', 'ERR_HTTP2_ORIGIN_LENGTH',
+    'ERR_HTTP2_OUT_OF_STREAMS',
     'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_INVALID_STREAM',
-    'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PING_CANCEL', 'ERR_HTTP2_PING_LENGTH', 'ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED',
+    'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PUSH_DISABLED', 'ERR_HTTP2_PING_CANCEL',
+    'ERR_HTTP2_PING_LENGTH', 'ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED',
     'ERR_HTTP2_SEND_FILE', 'ERR_HTTP2_SEND_FILE_NOSEEK',
     'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STATUS_INVALID', 'ERR_HTTP2_STREAM_ERROR',
     'ERR_HTTP2_TRAILERS_ALREADY_SENT', 'ERR_HTTP2_TRAILERS_NOT_READY',
@@ -128,3 +132,31 @@ class ERR_HTTP2_TRAILERS_NOT_READY(NodeError, RuntimeError):
 
 class ERR_HTTP2_UNSUPPORTED_PROTOCOL(NodeError, ValueError):
     _template = 'protocol "%s" is unsupported.'
+
+
+class ERR_HTTP2_PUSH_DISABLED(NodeError, RuntimeError):
+    _template = 'HTTP/2 client has disabled push streams'
+
+
+class ERR_HTTP2_NESTED_PUSH(NodeError, RuntimeError):
+    _template = 'A push stream cannot initiate another push stream.'
+
+
+class ERR_HTTP2_OUT_OF_STREAMS(NodeError, RuntimeError):
+    _template = 'No stream ID is available because maximum stream ID has been reached'
+
+
+class ERR_HTTP2_ALTSVC_INVALID_ORIGIN(NodeError, TypeError):
+    _template = 'HTTP/2 ALTSVC frames require a valid origin'
+
+
+class ERR_HTTP2_ALTSVC_LENGTH(NodeError, TypeError):
+    _template = 'HTTP/2 ALTSVC frames are limited to 16382 bytes'
+
+
+class ERR_HTTP2_INVALID_ORIGIN(NodeError, TypeError):
+    _template = 'HTTP/2 ORIGIN frames require a valid origin'
+
+
+class ERR_HTTP2_ORIGIN_LENGTH(NodeError, TypeError):
+    _template = 'HTTP/2 ORIGIN frames are limited to 16382 bytes'

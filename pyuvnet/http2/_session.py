@@ -17,6 +17,7 @@ from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVAL
                       error_code_name)
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
+from ._origins import altsvc_arguments, origin_arguments
 from ._settings import SETTING_IDS, check_settings, settings_entries
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
 
@@ -274,6 +275,16 @@ class Http2Session(EventEmitter):
         self._schedule_flush()
         return result
 
+    def _submit_extra(self, function, *args):
+        """_submit() of one of _uv's h2_* functions (given the core)."""
+        self._check_alive()
+        try:
+            result = function(self._core, *args)
+        except _uv.H2LibraryError as error:
+            raise ERR_HTTP2_ERROR(str(error)) from None
+        self._schedule_flush()
+        return result
+
     def _reset_stream(self, stream_id, code):
         """RST_STREAM for a stream, also while the session is being
         destroyed (its last frames are flushed then)."""
@@ -428,6 +439,47 @@ class Http2Session(EventEmitter):
         stream = self._streams.get(stream_id) if stream_id else None
         target = stream if stream is not None else self
         target.emit('frameError', frame_type, lib_error, stream_id)
+        # As Node 20 (once a GOAWAY in flight may have come): the stream,
+        # which can no longer finish (a pushed response after the client's
+        # GOAWAY, say), is closed and the session closes. Node passes
+        # nghttp2's negative code to close(), which throws: CANCEL here.
+        setImmediate(self._after_frame_error, stream)
+
+    def _after_frame_error(self, stream):
+        if stream is not None and not stream.destroyed:
+            stream.close(CONSTANTS['NGHTTP2_CANCEL'])
+        self.close()
+
+    def _h2_push_promise(self, parent_id, promised_id, block, sensitive):
+        # A client's: the pushed stream, its writable side ended, to
+        # 'stream'(stream, requestHeaders, flags, rawHeaders); its head will
+        # be 'push'. With no 'stream' listener nobody would read it: it is
+        # cancelled (Node 20 keeps it open, and the session with it).
+        headers = to_object(block, sensitive)
+        pushed = ClientHttp2Stream(self, promised_id)
+        pushed._pushed = True
+        pushed.sentHeaders = headers
+        self._streams[promised_id] = pushed
+        pushed.end()
+        if not self.listenerCount('stream'):
+            pushed.close(CONSTANTS['NGHTTP2_CANCEL'])
+            return
+        self.emit('stream', pushed, headers, _END_HEADERS, block)
+
+    def _h2_altsvc(self, alt, origin, stream_id):
+        self.emit('altsvc', alt, origin, stream_id)
+
+    def _h2_origin(self, origins):
+        # As Node's: an ORIGIN frame counts only over TLS (RFC 8336 2.2).
+        if self.encrypted:
+            self.emit('origin', origins)
+
+    def _h2_priority(self, stream_id, parent, weight, exclusive):
+        # As Node 20's: the stream's event, or the session's for a stream
+        # it does not know (yet: a PRIORITY may come before its HEADERS).
+        stream = self._streams.get(stream_id)
+        target = stream if stream is not None and not stream.destroyed else self
+        target.emit('priority', stream_id, parent, weight, exclusive)
 
     def _forget(self, stream):
         if self._streams.get(stream.id) is stream:
@@ -440,7 +492,7 @@ class Http2Session(EventEmitter):
 
 class ServerHttp2Session(Http2Session):
     """Node's ``ServerHttp2Session``: a server's end of a connection; its
-    'stream' events are the peer's requests."""
+    'stream' events are the peer's requests; ``altsvc()``, ``origin()``."""
 
     def __init__(self, socket, options, server=None):
         super().__init__(socket, True, options)
@@ -449,9 +501,25 @@ class ServerHttp2Session(Http2Session):
         self._send_first_settings()
         self._flush()
 
+    def altsvc(self, alt, originOrStream=None):
+        """An ALTSVC frame (RFC 7838): ``alt`` (an Alt-Svc field value) for
+        an origin (a URL string, or an object with an ``origin``) or for a
+        stream (its id)."""
+        self._check_alive()
+        stream_id, origin, value = altsvc_arguments(alt, originOrStream)
+        self._submit_extra(_uv.h2_altsvc, stream_id, origin, value)
+
+    def origin(self, *origins):
+        """An ORIGIN frame (RFC 8336) of the origins given (URL strings, or
+        objects with an ``origin``); none given sends nothing."""
+        self._check_alive()
+        if origins:
+            self._submit_extra(_uv.h2_origin, origin_arguments(origins))
+
     def _new_remote_stream(self, stream_id, headers):
         stream = ServerHttp2Stream(self, stream_id)
         stream._head_request = headers.get(':method') == 'HEAD'
+        stream._request_headers = headers
         self._streams[stream_id] = stream
         return stream
 

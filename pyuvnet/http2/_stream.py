@@ -3,15 +3,18 @@ client kinds. What is written goes to the session's nghttp2 queue (the
 write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
+from .. import _uv
 from .._uv import nextTick
 from ..stream import Duplex
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
-                      ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID, ERR_HTTP2_STREAM_ERROR,
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
+                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID,
+                      ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
 from ._file_response import respond_with_fd, respond_with_file
 from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block, utc_date
+from ._push import push_allowed, push_stream
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
@@ -102,9 +105,10 @@ class Http2Stream(Duplex):
         self.session._reset_stream(self.id, code)
 
     def priority(self, options):
-        """Node's priority(): ``options`` (weight, parent, exclusive, silent)
-        checked as Node 20 checks them. No PRIORITY frame is sent: RFC 9113
-        deprecates the scheme and nghttp2's servers ignore it."""
+        """Node's priority(): ``options`` (weight 16, parent 0, exclusive,
+        silent) checked as Node 20 checks them; unless ``silent``, a
+        PRIORITY frame (RFC 7540's scheme, which RFC 9113 deprecates: the
+        peer may ignore it, as nghttp2 1.70 does) once the stream has its id."""
         from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
         if self.destroyed or self._ng_closed:
             raise ERR_HTTP2_INVALID_STREAM()
@@ -121,6 +125,20 @@ class Http2Stream(Duplex):
                                            'boolean' if kind is bool else 'number', value)
         if options.get('parent') is not None and options['parent'] < 0:
             raise ERR_OUT_OF_RANGE('options.parent', '>= 0', options['parent'])
+        if not options.get('silent'):
+            weight = options.get('weight')
+            self._send_priority(int(options.get('parent') or 0),
+                                16 if weight is None else int(weight), bool(options.get('exclusive')))
+
+    def _send_priority(self, parent, weight, exclusive):
+        if self.id is None:
+            self.once('ready', lambda: self._send_priority(parent, weight, exclusive))
+            return
+        if parent == self.id:
+            raise ERR_HTTP2_ERROR('Invalid argument')   # nghttp2 1.61's answer, in Node 20
+        # nghttp2's bounds: a weight is 1 to 256.
+        self.session._submit_extra(_uv.h2_priority, self.id, parent, min(max(weight, 1), 256),
+                                   exclusive)
 
     def sendTrailers(self, headers):
         """The trailing headers, once 'wantTrailers' was emitted."""
@@ -235,6 +253,10 @@ class Http2Stream(Duplex):
             self.once('end', lambda: nextTick(self.destroy))
             if self.readableFlowing is None:
                 self.resume()
+            else:
+                # As Node's: a paused reader with nothing left unread still
+                # gets its 'end' (and the stream its destroy).
+                self.read(0)
 
 
 class ServerHttp2Stream(Http2Stream):
@@ -296,6 +318,21 @@ class ServerHttp2Stream(Http2Stream):
         waitForTrailers, sendDate."""
         respond_with_file(self, path, headers, options)
 
+    @property
+    def pushAllowed(self):
+        """Whether pushStream() may push: the stream and session open, and
+        the client's SETTINGS_ENABLE_PUSH on."""
+        return push_allowed(self)
+
+    def pushStream(self, headers, options=None, callback=None):
+        """Pushes a response (a PUSH_PROMISE of the request ``headers``,
+        ':method' GET, ':path' '/', ':authority' and ':scheme' this
+        request's unless given); ``callback(err, pushStream, headers, 0)``
+        gives the new stream to respond on. ``options``: ``endStream``.
+        ERR_HTTP2_PUSH_DISABLED when the client disabled push or the stream
+        closed, ERR_HTTP2_NESTED_PUSH from a pushed stream."""
+        push_stream(self, headers, options, callback)
+
     def additionalHeaders(self, headers):
         """An informational (1xx) head before respond()."""
         if self.destroyed or self._ng_closed:
@@ -334,7 +371,8 @@ class ServerHttp2Stream(Http2Stream):
 class ClientHttp2Stream(Http2Stream):
     """Node's ``ClientHttp2Stream``: a request's stream on the client;
     'response'(headers, flags, rawHeaders), 'headers' (1xx), 'trailers',
-    'ready' once it has its id."""
+    'ready' once it has its id; a pushed stream's head is 'push' instead
+    of 'response'."""
 
     def _on_headers(self, headers, flags, raw):
         status = headers.get(':status')
@@ -345,9 +383,10 @@ class ClientHttp2Stream(Http2Stream):
         elif status is not None and not self._got_response:
             self._got_response = True
             self.endAfterHeaders = bool(flags & CONSTANTS['NGHTTP2_FLAG_END_STREAM'])
-            self.emit('response', headers, flags, raw)
+            self.emit('push' if self._pushed else 'response', headers, flags, raw)
         else:
             self._on_trailers(headers, flags, raw)
 
     _got_response = False
     _end_with_head = False      # request(): endStream, HEADERS carry END_STREAM
+    _pushed = False     # a server's push (Http2Session._h2_push_promise): its head is 'push'

@@ -47,6 +47,14 @@ def run_peer(run_loop, server, argv, timeout=20):
     return proc.returncode, out, err
 
 
+def run_node_client(run_loop, server, script):
+    """Node 20 runs ``script`` (-e) with the server's http:// URL as its
+    argument; gives back (returncode, stdout, stderr) once it exits."""
+    from support import NODE
+    url = 'http://127.0.0.1:%d' % listen(run_loop, server)
+    return run_peer(run_loop, server, [NODE, '-e', script, url])
+
+
 def listen(run_loop, server):
     """The port the server listens on (127.0.0.1, chosen by the kernel)."""
     server.listen(0, '127.0.0.1')

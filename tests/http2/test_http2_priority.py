@@ -1,10 +1,17 @@
-"""stream.priority(): Node 20 checks its options and gives back nothing;
-pinned under Node 20 with the same calls (codes and messages but for
-Python's type names). pyuvnet sends no PRIORITY frame (RFC 9113)."""
+"""stream.priority() and the 'priority' event: Node 20 checks the options,
+gives back nothing and, unless ``silent``, sends a PRIORITY frame (RFC
+7540's, which RFC 9113 deprecates); a PRIORITY received is the stream's
+'priority'(id, parent, weight, exclusive), or the session's for a stream not
+open. Pinned under Node 20 with the same calls and bytes (codes and messages
+but for Python's type names)."""
+import json
+
 import pytest
 
 from pyuvnet import http2
-from http2_support import listen
+from http2_support import (GET_BLOCK, HEADERS, END_HEADERS, END_STREAM, PREFACE, RawPeer, frame,
+                           listen, run_exchange, run_node_client, serve_until, settings)
+from support import NODE, node  # noqa: F401 (the fixture)
 
 
 @pytest.mark.parametrize('options, code, message', [
@@ -44,3 +51,109 @@ def test_bad_priority_options_raise_nodes_errors(run_loop, options, code, messag
     assert seen['error'][0] == code and seen['error'][1].startswith(message)
     assert seen['ok'] is None
     assert seen['after_close'] == 'ERR_HTTP2_INVALID_STREAM'
+
+
+def priority_frame(stream_id, parent, weight, exclusive=False):
+    return frame(2, 0, stream_id, ((parent | (0x80000000 if exclusive else 0)).to_bytes(4, 'big')
+                                   + bytes([weight - 1])))
+
+
+def test_priority_frames_are_the_streams_event_or_the_sessions(run_loop):
+    # Node 20 with the same bytes: [1, 0, 42, false] on the session (the
+    # PRIORITY came before the stream's HEADERS), then [1, 0, 7, true] and
+    # [1, 3, 256, false] on the stream; one for stream 9 (never opened) on
+    # the session.
+    seen = []
+    server = http2.createServer()
+    server.on('session', lambda session: session.on(
+        'priority', lambda *a: seen.append(('session',) + a)))
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('priority', lambda *a: seen.append(('stream',) + a))
+        stream.on('end', lambda: (stream.respond(), stream.end()))
+        stream.resume()
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    peer = RawPeer(port, [
+        PREFACE + settings() + priority_frame(1, 0, 42) + frame(HEADERS, END_HEADERS, 1, GET_BLOCK),
+        priority_frame(1, 0, 7, True),
+        # Split across reads, inside the frame's header and its payload.
+        priority_frame(1, 3, 256)[:4], priority_frame(1, 3, 256)[4:11], priority_frame(1, 3, 256)[11:],
+        priority_frame(9, 1, 1) + frame(0, END_STREAM, 1)], timeout=2)
+    serve_until(run_loop, server, peer)
+    assert seen == [('session', 1, 0, 42, False), ('stream', 1, 0, 7, True),
+                    ('stream', 1, 3, 256, False), ('session', 9, 1, 1, False)]
+
+
+def test_a_clients_priority_reaches_the_server(run_loop):
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('priority', lambda *a: seen.append(a) if len(seen) < 2 else (
+            seen.append(a), stream.respond(), stream.end()))
+    server.on('stream', on_stream)
+
+    def client(session, done):
+        req = session.request()
+        # Before the stream has its id: sent once it has.
+        req.priority({'weight': 42, 'parent': 0, 'exclusive': True})
+        req.on('ready', lambda: (req.priority({'weight': 300}), req.priority({'weight': 0}),
+                                 req.priority({'weight': 5, 'silent': True})))
+        req.resume()
+        req.on('end', done)
+    run_exchange(run_loop, server, client)
+    # Weights outside 1-256 are nghttp2's nearest; a silent one sends nothing.
+    assert seen == [(1, 0, 42, True), (1, 0, 256, False), (1, 0, 1, False)]
+
+
+NODE_PRIORITY_SERVER = r"""
+const http2 = require('http2');
+const server = http2.createServer();
+server.on('stream', (stream) => {
+  stream.on('priority', (...args) => {
+    stream.respond();
+    stream.end(JSON.stringify(args));
+  });
+});
+server.listen(0, () => console.log(server.address().port));
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason='node is not installed')
+def test_node_20s_server_reads_pyuvnets_priority_frame(run_loop, node):
+    peer = node(NODE_PRIORITY_SERVER)
+    port = int(peer.readline())
+    session = http2.connect('http://127.0.0.1:%d' % port)
+    req = session.request()
+    body = []
+    req.on('response', lambda *_: None)
+    req.on('ready', lambda: req.priority({'weight': 42, 'parent': 0, 'exclusive': True}))
+    req.on('data', body.append)
+    req.on('end', session.close)
+    run_loop(10)
+    assert json.loads(b''.join(body)) == [1, 0, 42, True]
+
+
+NODE_PRIORITY_CLIENT = r"""
+const http2 = require('http2');
+const session = http2.connect(process.argv[1]);
+const req = session.request({':path': '/'});
+req.on('response', () => setTimeout(() => req.priority({weight: 42, parent: 0, exclusive: true}), 50));
+let body = '';
+req.on('data', (d) => { body += d; });
+req.on('end', () => { console.log(body); session.close(); });
+"""
+
+
+@pytest.mark.skipif(NODE is None, reason='node is not installed')
+def test_node_20s_clients_priority_is_the_streams_event(run_loop):
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond()
+        stream.on('priority', lambda *a: stream.end(json.dumps(a)))
+    server.on('stream', on_stream)
+    code, out, err = run_node_client(run_loop, server, NODE_PRIORITY_CLIENT)
+    assert code == 0, err
+    assert json.loads(out) == [1, 0, 42, True]

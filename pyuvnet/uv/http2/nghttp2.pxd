@@ -57,6 +57,24 @@ cdef extern from "nghttp2/nghttp2.h":
         nghttp2_frame_hd hd
         int32_t promised_stream_id
 
+    ctypedef struct nghttp2_extension:
+        nghttp2_frame_hd hd
+        void* payload
+
+    ctypedef struct nghttp2_ext_altsvc:
+        uint8_t* origin
+        size_t origin_len
+        uint8_t* field_value
+        size_t field_value_len
+
+    ctypedef struct nghttp2_origin_entry:
+        uint8_t* origin
+        size_t origin_len
+
+    ctypedef struct nghttp2_ext_origin:
+        size_t nov
+        nghttp2_origin_entry* ov
+
     ctypedef union nghttp2_frame:
         nghttp2_frame_hd hd
         nghttp2_headers headers
@@ -64,6 +82,7 @@ cdef extern from "nghttp2/nghttp2.h":
         nghttp2_ping ping
         nghttp2_goaway goaway
         nghttp2_push_promise push_promise
+        nghttp2_extension ext
 
     ctypedef union nghttp2_data_source:
         int fd
@@ -92,6 +111,7 @@ cdef extern from "nghttp2/nghttp2.h":
         NGHTTP2_ERR_FLOW_CONTROL
         NGHTTP2_ERR_SETTINGS_EXPECTED
         NGHTTP2_ERR_FATAL
+        NGHTTP2_ERR_PUSH_DISABLED
         NGHTTP2_DATA_FLAG_EOF
         NGHTTP2_DATA_FLAG_NO_END_STREAM
         NGHTTP2_NV_FLAG_NONE
@@ -108,6 +128,8 @@ cdef extern from "nghttp2/nghttp2.h":
         NGHTTP2_PING
         NGHTTP2_GOAWAY
         NGHTTP2_WINDOW_UPDATE
+        NGHTTP2_ALTSVC
+        NGHTTP2_ORIGIN
         NGHTTP2_HCAT_REQUEST
         NGHTTP2_HCAT_RESPONSE
         NGHTTP2_HCAT_PUSH_RESPONSE
@@ -158,6 +180,7 @@ cdef extern from "nghttp2/nghttp2.h":
     void nghttp2_option_set_max_settings(nghttp2_option* option, size_t val)
     void nghttp2_option_set_max_send_header_block_length(nghttp2_option* option, size_t val)
     void nghttp2_option_set_max_deflate_dynamic_table_size(nghttp2_option* option, size_t val)
+    void nghttp2_option_set_builtin_recv_extension_type(nghttp2_option* option, uint8_t type)
 
     ctypedef struct nghttp2_mem:
         void* mem_user_data
@@ -195,6 +218,13 @@ cdef extern from "nghttp2/nghttp2.h":
     int nghttp2_submit_data2(nghttp2_session* session, uint8_t flags, int32_t stream_id,
                              const nghttp2_data_provider2* data_prd)
     int nghttp2_submit_trailer(nghttp2_session* session, int32_t stream_id, const nghttp2_nv* nva, size_t nvlen)
+    int32_t nghttp2_submit_push_promise(nghttp2_session* session, uint8_t flags, int32_t stream_id,
+                                        const nghttp2_nv* nva, size_t nvlen, void* promised_stream_user_data)
+    int nghttp2_submit_altsvc(nghttp2_session* session, uint8_t flags, int32_t stream_id,
+                              const uint8_t* origin, size_t origin_len,
+                              const uint8_t* field_value, size_t field_value_len)
+    int nghttp2_submit_origin(nghttp2_session* session, uint8_t flags, const nghttp2_origin_entry* ov,
+                              size_t nov)
     int nghttp2_submit_rst_stream(nghttp2_session* session, uint8_t flags, int32_t stream_id, uint32_t error_code)
 
     uint32_t nghttp2_session_get_local_settings(nghttp2_session* session, int id)

@@ -76,6 +76,9 @@ cdef class H2Core:
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
+    cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
+    cdef bint watched                   # receive() is given bytes the watch has seen
+    cdef list raw_frames                # PRIORITY frames to write after nghttp2's (extensions.pyx)
 
     def __cinit__(self, owner, bint is_server, dict options):
         """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
@@ -98,6 +101,8 @@ cdef class H2Core:
         mem.free = h2_mem_free
         mem.calloc = h2_mem_calloc
         mem.realloc = h2_mem_realloc
+        self.watch = H2FrameWatch(is_server)
+        self.raw_frames = []
         if ng.nghttp2_session_callbacks_new(&callbacks) != 0:
             raise MemoryError()
         if ng.nghttp2_option_new(&option) != 0:
@@ -120,6 +125,10 @@ cdef class H2Core:
         ng.nghttp2_option_set_max_settings(option, options['maxSettings'])
         ng.nghttp2_option_set_max_send_header_block_length(option, options['maxSendHeaderBlockLength'])
         ng.nghttp2_option_set_max_deflate_dynamic_table_size(option, options['maxHeaderTableSize'])
+        if not is_server:
+            # A server's ALTSVC and ORIGIN frames reach the owner ('altsvc', 'origin').
+            ng.nghttp2_option_set_builtin_recv_extension_type(option, ng.NGHTTP2_ALTSVC)
+            ng.nghttp2_option_set_builtin_recv_extension_type(option, ng.NGHTTP2_ORIGIN)
         if is_server:
             rc = ng.nghttp2_session_server_new3(&self.session, callbacks, <void*>self, option, &mem)
         else:
@@ -175,6 +184,8 @@ cdef class H2Core:
         cdef ng.nghttp2_ssize rc
         if self.session is NULL or self.owner is None or data.shape[0] == 0:
             return
+        if not self.watched and h2_receive_priorities(self, data):
+            return
         self.depth += 1
         try:
             rc = ng.nghttp2_session_mem_recv2(self.session, &data[0], data.shape[0])
@@ -193,7 +204,7 @@ cdef class H2Core:
         framed are called, and the owner's _h2_want_trailers for each stream
         whose data ran out before its trailers."""
         cdef const uint8_t* data
-        cdef ng.nghttp2_ssize n
+        cdef ng.nghttp2_ssize n = 0
         cdef list parts = []
         cdef Py_ssize_t total = 0
         cdef list done
@@ -216,6 +227,11 @@ cdef class H2Core:
                 break
             parts.append(PyBytes_FromStringAndSize(<char*>data, n))
             total += n
+        if n == 0 and self.raw_frames:
+            # Between two of nghttp2's frame sequences (HEADERS and its
+            # CONTINUATIONs leave in one): PRIORITY frames may go.
+            parts.extend(self.raw_frames)
+            self.raw_frames = []
         if self.done:
             done, self.done = self.done, []
             for callback in done:
@@ -416,7 +432,8 @@ cdef class H2Core:
 cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_t stream_id,
                      ng.nghttp2_data_provider2* provider) except? -1:
     """Submits a header block given as [(name bytes, value bytes, no_index)]:
-    kind 0 request, 1 response, 2 headers, 3 trailers. nghttp2 copies the
+    kind 0 request, 1 response, 2 headers, 3 trailers, 4 a PUSH_PROMISE on
+    stream_id (giving back the promised id). nghttp2 copies the
     names and values before it returns."""
     cdef Py_ssize_t n = len(headers), i
     cdef ng.nghttp2_nv* nva = <ng.nghttp2_nv*>malloc(sizeof(ng.nghttp2_nv) * (n or 1))
@@ -438,8 +455,10 @@ cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_
             rc = ng.nghttp2_submit_response2(session, stream_id, nva, n, provider)
         elif kind == 2:
             rc = ng.nghttp2_submit_headers(session, ng.NGHTTP2_FLAG_NONE, stream_id, NULL, nva, n, NULL)
-        else:
+        elif kind == 3:
             rc = ng.nghttp2_submit_trailer(session, stream_id, nva, n)
+        else:
+            rc = ng.nghttp2_submit_push_promise(session, ng.NGHTTP2_FLAG_NONE, stream_id, nva, n, NULL)
     finally:
         free(nva)
     return rc
@@ -470,7 +489,7 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
             ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
                                          ng.NGHTTP2_ENHANCE_YOUR_CALM)
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
-        core.receiving[frame.hd.stream_id] = H2HeaderBlock()
+        core.receiving[h2_block_id(frame)] = H2HeaderBlock()
     except BaseException as error:
         return h2_failed(core, error)
     return 0
@@ -485,10 +504,12 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
     cdef ng.nghttp2_vec n = ng.nghttp2_rcbuf_get_buf(name)
     cdef ng.nghttp2_vec v = ng.nghttp2_rcbuf_get_buf(value)
     cdef H2HeaderBlock block
+    cdef int32_t block_id
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
-        block = core.receiving.get(frame.hd.stream_id)
+        block_id = h2_block_id(frame)
+        block = core.receiving.get(block_id)
         if block is None:
             return 0
         # As Node: each field counts its name, value and 32 bytes; a block
@@ -497,8 +518,8 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
         # bomb decodes into nothing kept).
         block.size += n.len + v.len + 32
         if block.size > core.max_header_list_size or len(block.fields) // 2 >= core.max_header_pairs:
-            del core.receiving[frame.hd.stream_id]
-            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
+            del core.receiving[block_id]
+            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, block_id,
                                          ng.NGHTTP2_ENHANCE_YOUR_CALM)
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
         block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
@@ -541,6 +562,8 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
                                   if frame.goaway.opaque_data_len else b'')
         elif t == ng.NGHTTP2_RST_STREAM:
             core.owner._h2_rst_stream(stream_id, frame.rst_stream.error_code)
+        elif t == ng.NGHTTP2_PUSH_PROMISE or t == ng.NGHTTP2_ALTSVC or t == ng.NGHTTP2_ORIGIN:
+            h2_on_extra_frame(core, frame)
     except BaseException as error:
         return h2_failed(core, error)
     return 0
@@ -588,7 +611,7 @@ cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_fram
 cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                              int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
-    core.receiving.pop(frame.hd.stream_id, None)
+    core.receiving.pop(h2_block_id(frame), None)
     # DATA past its content-length: the nghttp2 Node 20 carries resets the
     # stream without calling here, and so does Node.
     if frame.hd.type == ng.NGHTTP2_DATA and lib_error == ng.NGHTTP2_ERR_PROTO:

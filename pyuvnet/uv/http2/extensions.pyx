@@ -1,0 +1,112 @@
+# What the http2 wing adds to H2Core (session.pyx) beside requests and
+# responses: server push (PUSH_PROMISE out, and in on a client), the ALTSVC
+# and ORIGIN frames (RFC 7838, RFC 8336: a server's, read by a client), and
+# RFC 7540's PRIORITY frames, which nghttp2 1.70 neither sends nor reports
+# (its nghttp2_submit_priority does nothing): the core writes them itself
+# between nghttp2's frames and finds the received ones with its H2FrameWatch.
+# Each submit function is given the live core its owner holds.
+
+
+cdef inline int32_t h2_block_id(const ng.nghttp2_frame* frame) noexcept:
+    """The stream a header block is for: a PUSH_PROMISE's is the promised one."""
+    if frame.hd.type == ng.NGHTTP2_PUSH_PROMISE:
+        return frame.push_promise.promised_stream_id
+    return frame.hd.stream_id
+
+
+cdef str h2_text(const uint8_t* data, size_t length):
+    return (<const char*>data)[:length].decode('latin-1') if length else ''
+
+
+cdef int h2_on_extra_frame(H2Core core, const ng.nghttp2_frame* frame) except -1:
+    """A PUSH_PROMISE, ALTSVC or ORIGIN received (h2_on_frame_recv's)."""
+    cdef ng.nghttp2_ext_altsvc* altsvc
+    cdef ng.nghttp2_ext_origin* origin
+    cdef H2HeaderBlock block
+    cdef size_t i
+    if frame.hd.type == ng.NGHTTP2_PUSH_PROMISE:
+        block = core.receiving.pop(frame.push_promise.promised_stream_id, None)
+        if block is not None:
+            core.owner._h2_push_promise(frame.hd.stream_id, frame.push_promise.promised_stream_id,
+                                        block.fields, block.sensitive)
+    elif frame.hd.type == ng.NGHTTP2_ALTSVC:
+        altsvc = <ng.nghttp2_ext_altsvc*>frame.ext.payload
+        core.owner._h2_altsvc(h2_text(altsvc.field_value, altsvc.field_value_len),
+                              h2_text(altsvc.origin, altsvc.origin_len), frame.hd.stream_id)
+    else:
+        origin = <ng.nghttp2_ext_origin*>frame.ext.payload
+        core.owner._h2_origin([h2_text(origin.ov[i].origin, origin.ov[i].origin_len)
+                               for i in range(origin.nov)])
+    return 0
+
+
+cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
+    """receive()'s first step: False when no PRIORITY frame ends in
+    ``data`` (receive() goes on with all of it); else the bytes go to
+    receive() in pieces, the owner's _h2_priority after each such frame."""
+    cdef list found = core.watch.scan(&data[0], data.shape[0])
+    cdef Py_ssize_t start = 0
+    if found is None:
+        return False
+    core.watched = True
+    try:
+        for end, stream_id, parent, weight, exclusive in found:
+            core.receive(data[start:end])
+            start = end
+            if core.owner is None:
+                return True
+            core.owner._h2_priority(stream_id, parent, weight, exclusive)
+        if core.owner is not None and start < data.shape[0]:
+            core.receive(data[start:])
+    finally:
+        core.watched = False
+    return True
+
+
+def h2_push_promise(H2Core core, int32_t stream_id, list headers):
+    """A PUSH_PROMISE of ``headers`` on the peer's stream ``stream_id``;
+    gives back the promised stream's id, whose response follows with
+    submit_response()."""
+    cdef int32_t promised
+    core.check(0)
+    promised = with_nv(headers, core.session, 4, stream_id, NULL)
+    core.check(promised)
+    return promised
+
+
+def h2_altsvc(H2Core core, int32_t stream_id, bytes origin, bytes value):
+    """An ALTSVC frame: for ``origin`` on stream 0, or for a stream's own."""
+    core.check(0)
+    core.check(ng.nghttp2_submit_altsvc(core.session, ng.NGHTTP2_FLAG_NONE, stream_id,
+                                        <const uint8_t*>PyBytes_AS_STRING(origin), len(origin),
+                                        <const uint8_t*>PyBytes_AS_STRING(value), len(value)))
+
+
+def h2_origin(H2Core core, list origins):
+    """An ORIGIN frame of ``origins`` (bytes each)."""
+    cdef Py_ssize_t n = len(origins), i
+    cdef ng.nghttp2_origin_entry* ov
+    cdef bytes origin
+    core.check(0)
+    ov = <ng.nghttp2_origin_entry*>malloc(sizeof(ng.nghttp2_origin_entry) * (n or 1))
+    if ov is NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            origin = origins[i]
+            ov[i].origin = <uint8_t*>PyBytes_AS_STRING(origin)
+            ov[i].origin_len = PyBytes_GET_SIZE(origin)
+        # nghttp2 copies the origins before it returns.
+        core.check(ng.nghttp2_submit_origin(core.session, ng.NGHTTP2_FLAG_NONE, ov, n))
+    finally:
+        free(ov)
+
+
+def h2_priority(H2Core core, int32_t stream_id, uint32_t parent, int weight, bint exclusive):
+    """A PRIORITY frame for ``stream_id`` (weight 1-256), written once
+    nghttp2 has no frame under way (H2Core.send())."""
+    core.check(0)
+    core.raw_frames.append(
+        b'\x00\x00\x05\x02\x00' + (stream_id & 0x7FFFFFFF).to_bytes(4, 'big')
+        + ((parent & 0x7FFFFFFF) | (0x80000000 if exclusive else 0)).to_bytes(4, 'big')
+        + bytes([weight - 1]))

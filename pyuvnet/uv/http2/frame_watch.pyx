@@ -1,0 +1,71 @@
+# RFC 7540's PRIORITY frames, which nghttp2 1.70 reads and drops without a
+# callback (RFC 9113 deprecates the scheme) while Node 20, on nghttp2 1.61,
+# still emits 'priority' for them. H2Core.receive() has this watch follow
+# the frame boundaries of the bytes it is given (a few compares per frame,
+# no copy) and cuts the bytes after each PRIORITY frame, so its event comes
+# in order with the frames nghttp2 reports.
+from pyuvnet.uv.http2 cimport nghttp2 as ng
+from libc.stdint cimport uint8_t, int32_t, uint32_t
+from libc.string cimport memcpy
+
+# The client's connection preface a server reads before the first frame.
+cdef size_t H2_CLIENT_MAGIC_LEN = 24
+
+
+cdef class H2FrameWatch:
+    cdef size_t skip            # bytes of the preface or of a payload not looked at
+    cdef uint8_t head[9]        # a frame header being read
+    cdef int head_len
+    cdef uint8_t body[5]        # a PRIORITY payload being read
+    cdef int body_len           # -1 unless a PRIORITY payload is being read
+    cdef int32_t stream_id
+
+    def __cinit__(self, bint is_server):
+        self.skip = H2_CLIENT_MAGIC_LEN if is_server else 0
+        self.body_len = -1
+
+    cdef list scan(self, const uint8_t* data, size_t n):
+        """[(end, stream id, parent, weight, exclusive)] of the PRIORITY
+        frames that end in data[:n], ``end`` the offset just after each;
+        None when there are none (the usual case)."""
+        cdef size_t pos = 0, take, length
+        cdef list found = None
+        cdef uint32_t parent
+        while pos < n:
+            if self.skip:
+                take = min(self.skip, n - pos)
+                pos += take
+                self.skip -= take
+            elif self.body_len >= 0:
+                take = min(<size_t>(5 - self.body_len), n - pos)
+                memcpy(self.body + self.body_len, data + pos, take)
+                pos += take
+                self.body_len += take
+                if self.body_len == 5:
+                    self.body_len = -1
+                    parent = ((<uint32_t>self.body[0] << 24) | (<uint32_t>self.body[1] << 16)
+                              | (<uint32_t>self.body[2] << 8) | self.body[3])
+                    if found is None:
+                        found = []
+                    # As Node reports it: the weight as sent plus one.
+                    found.append((pos, self.stream_id, parent & 0x7FFFFFFF,
+                                  self.body[4] + 1, bool(parent >> 31)))
+            else:
+                take = min(<size_t>(9 - self.head_len), n - pos)
+                memcpy(self.head + self.head_len, data + pos, take)
+                pos += take
+                self.head_len += take
+                if self.head_len == 9:
+                    self.head_len = 0
+                    length = (<size_t>self.head[0] << 16) | (<size_t>self.head[1] << 8) | self.head[2]
+                    self.stream_id = <int32_t>(((<uint32_t>self.head[5] << 24)
+                                                | (<uint32_t>self.head[6] << 16)
+                                                | (<uint32_t>self.head[7] << 8) | self.head[8])
+                                               & 0x7FFFFFFF)
+                    # A PRIORITY of another length, or on stream 0, is
+                    # nghttp2's to refuse (FRAME_SIZE_ERROR, PROTOCOL_ERROR).
+                    if self.head[3] == ng.NGHTTP2_PRIORITY and length == 5 and self.stream_id != 0:
+                        self.body_len = 0
+                    else:
+                        self.skip = length
+        return found
