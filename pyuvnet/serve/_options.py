@@ -16,10 +16,10 @@ def limit_max_requests(options):
     return getattr(options, 'limit_max_requests', None)
 
 
-def timeout_for(options, interface):
-    """gunicorn's ``timeout`` (0: none); it is WSGI's only (an ASGI app
-    never blocks its loop for long without being broken)."""
-    return (getattr(options, 'timeout', 0) or 0) if interface == 'wsgi' else 0
+def timeout_for(options):
+    """gunicorn's ``timeout`` (0: none): how long a worker may go without
+    an app thread free (WSGI) or its loop turning (ASGI)."""
+    return getattr(options, 'timeout', 0) or 0
 
 
 def reload_dirs(options):
