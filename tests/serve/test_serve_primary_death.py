@@ -3,12 +3,16 @@ the primary ends: a stop signal (TERM, INT, QUIT) with a worker stuck in
 its app (every WSGI app thread blocked, or an ASGI app's loop frozen by a
 sync call), or the primary killed outright (SIGKILL).
 
-gunicorn 27 pinned: TERM, INT and QUIT stop the arbiter, which kills the
-workers still running at its deadline (--graceful-timeout) and exits 0;
-after a SIGKILL of the arbiter its workers notice their parent is gone
-and exit.  Here a stuck worker is killed at --timeout while the server
-stops, and a worker asks the kernel for SIGKILL at its primary's death
-(which reaches it even with its loop frozen)."""
+gunicorn 27 pinned (2 sync workers, both in an app that sleeps, --timeout
+3, --graceful-timeout 2): SIGTERM kills them at the graceful deadline,
+the blocked clients get EOF with no answer, the arbiter exits 0 (2.2 s);
+SIGINT (its quick stop) raises SystemExit in the app (the clients get
+500) and exits 0 (0.8 s); after a SIGKILL of the arbiter both workers
+were still running 6 s later, with PPID 1 (a sync worker looks at its
+parent only between requests).  Here a stop signal drains, and a worker
+stuck in its app is killed at --timeout (the clients get EOF); a worker
+asks the kernel for SIGKILL at its primary's death, which reaches it even
+with its loop frozen: none is left (better than the reference there)."""
 import os
 import signal
 import threading
