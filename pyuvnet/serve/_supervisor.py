@@ -1,14 +1,14 @@
 """The primary of ``pyuvnet serve``: gunicorn's arbiter over pyuvnet.cluster.
 
 It runs when the workers need one: ``--workers`` above 1, ``--reload``,
-``--limit-max-requests``, or a WSGI app with a ``--timeout``.  Its
-workers die with it, whatever ends it (SIGKILL included): each asks the
-kernel for SIGKILL at its primary's death (PR_SET_PDEATHSIG), which a
-worker whose loop is blocked gets too, where the channel's end would go
-unnoticed.  Each worker
+``--limit-max-requests``, or a WSGI app with a ``--timeout``.  Each worker
 is this command run again as a cluster worker (SCHED_RR: the primary
 holds the listening socket, so a worker replaced never refuses a
-connection).  What it does, by signal or event, as gunicorn does:
+connection).  The workers die with their primary, whatever ends it
+(SIGKILL included): each asks the kernel for SIGKILL at its primary's
+death (PR_SET_PDEATHSIG), which reaches a worker whose loop is blocked
+too, where the channel's end would go unnoticed.  What the primary does,
+by signal or event, as gunicorn does:
 
 - INT, TERM, QUIT: every worker drains (closes its server, finishes its
   requests, runs its lifespan shutdown); exit 0 once all have exited.
@@ -23,9 +23,10 @@ connection).  What it does, by signal or event, as gunicorn does:
   boot (exits before it listens) stops the server: gunicorn's
   WORKER_BOOT_ERROR rule, so that a broken app is never forked in a loop;
   the cause is said once and the exit status is 1.
-- ``--timeout``: a worker whose heartbeat file is older than that (every
-  app thread busy, or its loop blocked: an ASGI app's sync call, which
-  uvicorn's healthcheck thread would answer for) is killed.  One that
+- ``--timeout`` (_options.timeout_for): a worker whose heartbeat file is
+  older than that (every app thread busy, or its loop blocked: an ASGI
+  app's sync call, which uvicorn's healthcheck thread would answer for)
+  is killed.  One that
   serves is replaced first; one that drains (a reload's, a retired one,
   or every one while the server stops) is killed at once, so that a
   stuck app never keeps the server from stopping.
@@ -61,12 +62,10 @@ WORKER_BOOT = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
 
 
 def needs_supervisor(args, interface):
-    """Whether ``pyuvnet serve`` runs a primary for these options: the
-    timeout counts for a WSGI app only (``interface`` 'wsgi'); an ASGI one
-    alone has none, as under uvicorn, whose single process is watched by
-    nobody."""
+    """Whether ``pyuvnet serve`` runs a primary for these options (the
+    timeout counted for ``interface`` as timeout_for says)."""
     return (workers_wanted(args) > 1 or bool(args.reload) or bool(limit_max_requests(args))
-            or (interface == 'wsgi' and bool(timeout_for(args))))
+            or bool(timeout_for(args, interface)))
 
 
 class Supervisor:
@@ -76,7 +75,7 @@ class Supervisor:
         self.args = args
         self.say = say
         self.wanted = workers_wanted(args)
-        self.timeout = timeout_for(args)
+        self.timeout = timeout_for(args, interface)
         self.interface = interface
         self.status = 0
         self.announced = False
@@ -295,7 +294,8 @@ class Supervisor:
         stuck = set(self.stuck.values())
         for worker_id, (w, path) in list(self.heartbeats.items()):
             if worker_id in self.booting or w in stuck or worker_id in self.killed:
-                continue        # booting: its app may import for long
+                # Booting (its app may import for long), or dealt with.
+                continue
             try:
                 idle = now - os.stat(path).st_mtime
             except OSError:

@@ -21,6 +21,7 @@ class does, through the loop's notify and --timeout.  pyuvnet's workers
 beat from the loop, so the primary replaces a frozen one after
 --timeout."""
 import os
+import signal
 import threading
 import time
 
@@ -102,3 +103,23 @@ def test_an_asgi_app_has_no_primary_for_the_timeout():
         assert request(port) == (200, b'%d' % log.proc.pid)
     finally:
         assert log.stop() == 0, log.text()
+
+
+def test_an_asgi_app_s_lone_worker_is_not_watched():
+    # A primary (for --limit-max-requests) with one ASGI worker: as
+    # uvicorn's --reload worker, its frozen loop is left alone (a
+    # breakpoint stops it there); the primary's SIGKILL ends it still.
+    log = ServerLog(serve_command(HERE, 'supervised_apps:asgi_app', '--timeout', '1',
+                                  '--limit-max-requests', '1000'))
+    try:
+        port = log.ports(1)[0]
+        worker = int(request(port)[1])
+        assert worker != log.proc.pid
+        frozen = in_thread(request, port, '/block', 60)
+        time.sleep(4)
+        assert 'WORKER TIMEOUT' not in log.text()
+        assert not frozen
+    finally:
+        assert log.stop(signal.SIGKILL) == -signal.SIGKILL, log.text()
+    frozen.thread.join(60)
+    assert frozen[0] == (None, b'') or isinstance(frozen[0], ConnectionError)
