@@ -89,8 +89,8 @@ class HTTPServerMixin:
     def _takes_upgrade(self, raw_headers):
         """Whether an upgrade request (its raw headers) is an 'upgrade'
         (Node: when someone listens for it); else it is answered as a
-        plain request.  Asked by the parser at the head's end (a request
-        taken has no body: what follows is the upgrade's) and at dispatch."""
+        plain request.  Asked once, by the parser at the head's end (a
+        request taken has no body: what follows is the upgrade's)."""
         return bool(self.listenerCount('upgrade'))
 
     @staticmethod
@@ -201,17 +201,13 @@ class ServerConnection(_uv.ServerExchange):
 
     # -- requests and responses ------------------------------------------------
 
-    def _upgrade_wanted(self, req):
+    def _take_upgrade(self, req):
         """A CONNECT, or an upgrade request someone listens for (Node's
-        parserOnIncoming): the parser's _on_upgrade follows with the bytes
-        after its head, and no 'request'."""
-        # (req._raw: the parser's tuple; rawHeaders would make it a list,
-        # which the ASGI handler does not take.)
-        if req.method != 'CONNECT' and not self.server._takes_upgrade(req._raw):
-            return False
+        parserOnIncoming), as the parser found it at the head's end: its
+        _on_upgrade follows with the bytes after the head, and no
+        'request'."""
         req.upgrade = True
         self.upgrading = req
-        return True
 
     # -- the socket's events ---------------------------------------------------
 

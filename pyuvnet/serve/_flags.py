@@ -82,8 +82,9 @@ def parser():
         help="WSGI: worker threads per process; 0 runs the app on the loop's thread "
              '(gunicorn). [default: 1]')
     add('--timeout', type=float, default=30,
-        help='WSGI: a worker whose every app thread has been busy this many seconds is '
-             'replaced (gunicorn). [default: 30]')
+        help='A worker whose every app thread (WSGI) or whose event loop (ASGI, with '
+             '--workers 2 or more) has been busy this many seconds is replaced; 0: '
+             'never (gunicorn). [default: 30]')
     add('--loop', choices=('auto', 'asyncio', 'uvloop'), default='auto',
         help="Event loop implementation: auto is uvloop's when installed. [default: auto]")
     add('--http', choices=('auto', 'h11', 'httptools'), default='auto',

@@ -17,9 +17,13 @@ def limit_max_requests(options):
 
 
 def timeout_for(options, interface):
-    """gunicorn's ``timeout`` (0: none); it is WSGI's only (an ASGI app
-    never blocks its loop for long without being broken)."""
-    return (getattr(options, 'timeout', 0) or 0) if interface == 'wsgi' else 0
+    """gunicorn's ``timeout`` (0: none): how long a worker may go without
+    an app thread free (WSGI) or its loop turning (ASGI).  An ASGI app's
+    workers are watched when there are several, as uvicorn's
+    multiprocess supervisor watches its own; its single process and
+    ``--reload``'s worker are not (a breakpoint stops the loop there)."""
+    timeout = getattr(options, 'timeout', 0) or 0
+    return timeout if interface == 'wsgi' or workers_wanted(options) > 1 else 0
 
 
 def reload_dirs(options):

@@ -4,7 +4,11 @@ It runs when the workers need one: ``--workers`` above 1, ``--reload``,
 ``--limit-max-requests``, or a WSGI app with a ``--timeout``.  Each worker
 is this command run again as a cluster worker (SCHED_RR: the primary
 holds the listening socket, so a worker replaced never refuses a
-connection).  What it does, by signal or event, as gunicorn does:
+connection).  The workers die with their primary, whatever ends it
+(SIGKILL included): each asks the kernel for SIGKILL at its primary's
+death (PR_SET_PDEATHSIG), which reaches a worker whose loop is blocked
+too, where the channel's end would go unnoticed.  What the primary does,
+by signal or event, as gunicorn does:
 
 - INT, TERM, QUIT: every worker drains (closes its server, finishes its
   requests, runs its lifespan shutdown); exit 0 once all have exited.
@@ -19,8 +23,13 @@ connection).  What it does, by signal or event, as gunicorn does:
   boot (exits before it listens) stops the server: gunicorn's
   WORKER_BOOT_ERROR rule, so that a broken app is never forked in a loop;
   the cause is said once and the exit status is 1.
-- ``--timeout`` (WSGI): a worker whose heartbeat file is older than that
-  (every app thread busy, or its loop blocked) is killed and replaced.
+- ``--timeout`` (_options.timeout_for): a worker whose heartbeat file is
+  older than that (every app thread busy, or its loop blocked: an ASGI
+  app's sync call, which uvicorn's healthcheck thread would answer for)
+  is killed.  One that
+  serves is replaced first; one that drains (a reload's, a retired one,
+  or every one while the server stops) is killed at once, so that a
+  stuck app never keeps the server from stopping.
 - A worker that served ``--limit-max-requests`` asks to retire; its
   replacement is forked first and it drains once that one listens.
 """
@@ -34,7 +43,7 @@ from pyuvnet import cluster
 
 from ._options import limit_max_requests, timeout_for, workers_wanted
 from ._reload import Watcher
-from ._worker_side import HEARTBEAT_ENV, MESSAGE_KEY
+from ._worker_side import HEARTBEAT_ENV, MESSAGE_KEY, PRIMARY_ENV
 
 __all__ = ['Supervisor', 'needs_supervisor']
 
@@ -42,13 +51,19 @@ __all__ = ['Supervisor', 'needs_supervisor']
 # group; stopping is the primary's to do), before even pyuvnet is imported:
 # `python -m pyuvnet` would import the package first.  Then it runs
 # `python -m pyuvnet serve ARGS`.
+# On Linux it first asks for SIGKILL at the primary's death, and exits
+# if the primary is already gone (then its parent is another process).
 WORKER_BOOT = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-               "import runpy; runpy.run_module('pyuvnet', run_name='__main__', alter_sys=True)")
+               "import os, sys, ctypes; "
+               "sys.platform == 'linux' and ctypes.CDLL(None).prctl(1, int(signal.SIGKILL)); "
+               "os.getppid() == int(os.environ.pop('%s')) or os._exit(1); "
+               "import runpy; runpy.run_module('pyuvnet', run_name='__main__', alter_sys=True)"
+               % PRIMARY_ENV)
 
 
 def needs_supervisor(args, interface):
     """Whether ``pyuvnet serve`` runs a primary for these options (the
-    WSGI timeout counted when ``interface`` is 'wsgi' only)."""
+    timeout counted for ``interface`` as timeout_for says)."""
     return (workers_wanted(args) > 1 or bool(args.reload) or bool(limit_max_requests(args))
             or bool(timeout_for(args, interface)))
 
@@ -61,6 +76,7 @@ class Supervisor:
         self.say = say
         self.wanted = workers_wanted(args)
         self.timeout = timeout_for(args, interface)
+        self.interface = interface
         self.status = 0
         self.announced = False
         self.stopping = False
@@ -68,7 +84,7 @@ class Supervisor:
         self.booting = {}       # worker id -> Worker, not listening yet
         self.batch = set()      # ids of a reload's workers still booting
         self.old = set()        # ids of the workers a reload replaces
-        self.heartbeats = {}    # worker id -> its heartbeat file's path
+        self.heartbeats = {}    # worker id -> (the Worker, its heartbeat file's path)
         self.stuck = {}         # a timed-out worker's replacement id -> the stuck Worker
         self.killed = set()     # ids of the workers killed on purpose: not replaced at exit
         self.timer = None
@@ -90,9 +106,11 @@ class Supervisor:
         if self.timeout:
             self.heartbeat_dir = tempfile.mkdtemp(prefix='pyuvnet-serve-')
             # Checked about four times per timeout (at most once a second,
-            # as gunicorn's arbiter wakes).
+            # as gunicorn's arbiter wakes), while stopping too; unref'd:
+            # the workers keep the primary running.
             self.timer = net.setInterval(self._check_heartbeats,
                                          max(50, min(1000, int(self.timeout * 250))))
+            self.timer.unref()
         if self.args.reload:
             self.watcher = Watcher(self.args)
             self.say(self.watcher.start())
@@ -113,14 +131,14 @@ class Supervisor:
         self.stopping = True
         if status == 0:
             self.say('primary %d: stopping %d workers' % (os.getpid(), len(cluster.workers)))
-        if self.timer is not None:
-            self.timer.close()
-            self.timer = None
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
         for w in list(self.booting.values()):
             w.kill('SIGTERM')
+        for w in list(self.stuck.values()):
+            self._kill_stuck(w)
+        self.stuck.clear()
         for w in list(self.serving.values()):
             w.disconnect()
 
@@ -172,21 +190,20 @@ class Supervisor:
     # -- one worker ------------------------------------------------------
 
     def _fork(self):
-        env = {}
+        env = {PRIMARY_ENV: str(os.getpid())}
         if self.timeout:
             fd, path = tempfile.mkstemp(dir=self.heartbeat_dir)
             os.close(fd)
             env[HEARTBEAT_ENV] = '%s:%g' % (path, self.timeout)
         w = cluster.fork(env)
         if self.timeout:
-            self.heartbeats[w.id] = path
+            self.heartbeats[w.id] = (w, path)
         self.booting[w.id] = w
         w.on('listening', lambda address: self._on_listening(w))
         w.on('message', lambda message, handle=None: self._on_message(w, message))
         return w
 
     def _retire(self, w):
-        # No longer serving: its heartbeat is not watched while it drains.
         self.serving.pop(w.id, None)
         if w.isConnected():
             w.send({MESSAGE_KEY: 'drain'})
@@ -208,14 +225,13 @@ class Supervisor:
         if w.id in self.heartbeats:
             # Watched from now on: its time starts here, however long the
             # app took to import (the worker's first beat follows).
-            os.utime(self.heartbeats[w.id])
+            os.utime(self.heartbeats[w.id][1])
         stuck = self.stuck.pop(w.id, None)
         if stuck is not None:
             # Its replacement listens: the connections it holds unanswered
             # go to that one (pyuvnet.cluster hands on what a dead worker
             # never took).  A stuck thread cannot be drained: killed.
-            self.killed.add(stuck.id)
-            stuck.process.kill('SIGKILL')
+            self._kill_stuck(stuck)
         if self.old and not self.batch:
             old, self.old = self.old, set()
             for worker_id in old:
@@ -235,9 +251,9 @@ class Supervisor:
             w.boot_failure = str(message.get('cause', 'the worker could not serve'))
 
     def _on_exit(self, w, code, signal_name):
-        path = self.heartbeats.pop(w.id, None)
-        if path is not None:
-            os.unlink(path)
+        beating = self.heartbeats.pop(w.id, None)
+        if beating is not None:
+            os.unlink(beating[1])
         self.serving.pop(w.id, None)
         self.old.discard(w.id)
         timed_out = w.id in self.killed
@@ -275,18 +291,29 @@ class Supervisor:
 
     def _check_heartbeats(self):
         now = time.time()
-        for worker_id, path in list(self.heartbeats.items()):
-            w = self.serving.get(worker_id)
-            if w is None:
-                continue        # still booting: its app may import for long
+        stuck = set(self.stuck.values())
+        for worker_id, (w, path) in list(self.heartbeats.items()):
+            if worker_id in self.booting or w in stuck or worker_id in self.killed:
+                # Booting (its app may import for long), or dealt with.
+                continue
             try:
                 idle = now - os.stat(path).st_mtime
             except OSError:
                 continue
-            if idle > self.timeout and w not in self.stuck.values():
-                self.say('WORKER TIMEOUT (pid %d): every app thread busy for over %gs'
-                         % (w.process.pid, self.timeout))
+            if idle <= self.timeout:
+                continue
+            self.say('WORKER TIMEOUT (pid %d): %s for over %gs' % (
+                w.process.pid, 'every app thread busy' if self.interface == 'wsgi'
+                else 'its event loop blocked', self.timeout))
+            if worker_id in self.serving and not self.stopping:
                 # Replaced first, so that the primary's listening socket
                 # stays open and the connections waiting go to the new one.
                 self.stuck[self._fork().id] = w
+            else:
+                self._kill_stuck(w)
 
+    def _kill_stuck(self, w):
+        # Not replaced at its exit: its replacement is forked already, or
+        # it was leaving.
+        self.killed.add(w.id)
+        w.process.kill('SIGKILL')

@@ -12,12 +12,14 @@ primary over the cluster channel, and its heartbeat.
   (channel_closed_while_leaving), not a crash of the leaving worker.
 - ``retire``: it has served ``--limit-max-requests``; it serves on until
   the primary, its replacement listening, tells it to drain.
-- The heartbeat (``--timeout``, WSGI): the file the primary names in
-  PYUVNET_SERVE_HEARTBEAT has its modification time set every quarter of
-  the timeout while some app thread is free or has been busy for less
-  than the timeout.  A loop blocked by the app (``--threads 0``) sets it
-  no more, and neither do app threads all stuck: the primary kills the
-  worker (gunicorn's WorkerTmp, over the modification time).
+- The heartbeat (``--timeout``): the file the primary names in
+  PYUVNET_SERVE_HEARTBEAT has its modification time set, every quarter
+  of the timeout (at most a second), to the last moment the worker was
+  free: now while an app thread is free (WSGI) or the loop turns, else
+  the moment the last app thread became busy.  A loop blocked by the app
+  (an ASGI app's sync call, WSGI's ``--threads 0``) sets it no more: the
+  primary kills a worker whose file is older than the timeout
+  (gunicorn's WorkerTmp, over the modification time).
 """
 import asyncio
 import os
@@ -29,14 +31,16 @@ from pyuvnet import cluster, errors
 
 from ._options import limit_max_requests
 
-__all__ = ['BOOT_FAILED', 'HEARTBEAT_ENV', 'MESSAGE_KEY', 'boot_failed', 'ignore_interrupts',
-           'retire', 'start_duties', 'tell_boot_failure']
+__all__ = ['BOOT_FAILED', 'HEARTBEAT_ENV', 'MESSAGE_KEY', 'PRIMARY_ENV', 'boot_failed',
+           'ignore_interrupts', 'retire', 'start_duties', 'tell_boot_failure']
 
 # gunicorn's WORKER_BOOT_ERROR status.
 BOOT_FAILED = 3
 # Seconds between refusing new connections and closing the server.
 DRAIN_GRACE = 0.25
 HEARTBEAT_ENV = 'PYUVNET_SERVE_HEARTBEAT'
+# The primary's pid, which a worker checks is its parent's as it starts.
+PRIMARY_ENV = 'PYUVNET_SERVE_PRIMARY'
 MESSAGE_KEY = 'pyuvnet-serve'
 
 
@@ -115,28 +119,33 @@ def retire():
 
 
 class Heartbeat:
-    """The worker's heartbeat file, set while the app threads are not all
-    stuck (see the module's docstring)."""
+    """The worker's heartbeat file (see the module's docstring)."""
 
     def __init__(self, server, loop, path, timeout):
         self.server = server
         self.loop = loop
         self.path = path
-        self.timeout = timeout
         self.every = max(0.05, min(1.0, timeout / 4))
         self.busy_since = {}        # a running request's future -> when first seen running
 
     def beat(self):
-        if not self.stuck():
-            try:
-                os.utime(self.path)
-            except OSError:
-                return          # the primary is gone, or forgot this worker
+        free_at = self.free_at()
+        try:
+            os.utime(self.path, (free_at, free_at))
+        except OSError:
+            return          # the primary is gone, or forgot this worker
         self.loop.call_later(self.every, self.beat)
 
-    def stuck(self):
-        threads, running = self.server._app_threads_busy()
-        now = time.monotonic()
-        self.busy_since = {f: self.busy_since.get(f, now) for f in running}
-        long_busy = sum(1 for since in self.busy_since.values() if now - since > self.timeout)
-        return long_busy >= threads
+    def free_at(self):
+        """The wall-clock time the worker was last free."""
+        now = time.time()
+        threads_busy = getattr(self.server, '_app_threads_busy', None)
+        if threads_busy is None:
+            return now          # ASGI: the loop turns, so it serves
+        threads, running = threads_busy()
+        clock = time.monotonic()
+        self.busy_since = {f: self.busy_since.get(f, clock) for f in running}
+        if len(running) < threads:
+            return now
+        # Every thread busy since the last of them took its request.
+        return now - (clock - max(self.busy_since.values()))

@@ -6,7 +6,8 @@ import threading
 import time
 
 
-# A request to /block holds its app thread until the process ends.
+# A request to /block holds its app thread (an ASGI app's: the loop) until
+# the process ends.
 _never = threading.Event()
 
 
@@ -23,6 +24,8 @@ async def asgi_app(scope, receive, send):
             await send({'type': message['type'] + '.complete'})
             if message['type'] == 'lifespan.shutdown':
                 return
+    if scope['path'] == '/block':
+        _never.wait()       # a sync call in an async app: the loop frozen
     body = _body_of(scope['path'])
     await send({'type': 'http.response.start', 'status': 200,
                 'headers': [(b'content-length', b'%d' % len(body))]})

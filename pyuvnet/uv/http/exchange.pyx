@@ -84,6 +84,8 @@ cdef class ServerExchange:
     cdef public bint dispatching        # a request's listeners run (not idle)
     cdef bint plain_writes              # socket.write is its own C write (write_after)
     cdef public object upgrading
+    cdef bint upgrade_taken             # the parser's answer for the head it
+                                        # read last: an upgrade taken
     cdef public object app_data         # what the app glue above keeps per
                                         # connection (pyuvnet.wsgi's environ part)
     cdef object __weakref__
@@ -285,7 +287,8 @@ cdef class ServerExchange:
 
     cdef int dispatch_request(self, IncomingCore req, tuple head) except -1:
         server = self.server
-        if head[6] and self._upgrade_wanted(req):
+        if head[6] and self.upgrade_taken:
+            self._take_upgrade(req)
             return 0
         limit = self.settings.max_requests
         cls = self.settings.response_class

@@ -120,18 +120,20 @@ cdef int on_headers_complete(ll.llhttp_t* p) noexcept:
 
 
 cdef bint upgrade_taken(HTTPParser self, ll.llhttp_t* p) noexcept:
-    # A CONNECT, or an upgrade request the server takes (its _takes_upgrade,
-    # which ServerConnection._upgrade_wanted asks the same at dispatch): one
-    # it does not take is a plain request, whose body is read as a body.
-    if p.method == ll.HTTP_CONNECT:
-        return True
+    # A CONNECT, or an upgrade request the server takes (its _takes_upgrade):
+    # one it does not take is a plain request, whose body is read as a body.
+    # The answer is the exchange's for this head's dispatch, which asks no
+    # more (the server's answer may log: --ws none's warning, said once).
     if not isinstance(self.owner, ServerExchange):
-        return False
-    try:
-        return bool((<ServerExchange>self.owner).server._takes_upgrade((<tuple>self.head)[4]))
-    except BaseException as exc:
-        self.error = exc
-        return False
+        return p.method == ll.HTTP_CONNECT
+    cdef ServerExchange exchange = <ServerExchange>self.owner
+    exchange.upgrade_taken = p.method == ll.HTTP_CONNECT
+    if not exchange.upgrade_taken:
+        try:
+            exchange.upgrade_taken = bool(exchange.server._takes_upgrade((<tuple>self.head)[4]))
+        except BaseException as exc:
+            self.error = exc
+    return exchange.upgrade_taken
 
 
 cdef int on_body(ll.llhttp_t* p, const char* at, size_t length) noexcept:
