@@ -170,6 +170,17 @@ def masked_frame(size):
     return b'\x82' + length + key + payload
 
 
+def read_head(sock, peer):
+    """A handshake's head, read from ``sock`` up to its blank line."""
+    head = b''
+    while b'\r\n\r\n' not in head:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError('the %s closed during the handshake' % peer)
+        head += chunk
+    return head
+
+
 def open_client(port):
     """A blocking socket past its handshake with the server at ``port``."""
     sock = socket.create_connection(('127.0.0.1', port), timeout=COUNT_LIMIT)
@@ -177,12 +188,7 @@ def open_client(port):
     sock.sendall(b'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'
                  b'Connection: Upgrade\r\nSec-WebSocket-Key: ' + key +
                  b'\r\nSec-WebSocket-Version: 13\r\n\r\n')
-    head = b''
-    while b'\r\n\r\n' not in head:
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise RuntimeError('the server closed during the handshake')
-        head += chunk
+    head = read_head(sock, 'server')
     if not head.startswith(b'HTTP/1.1 101'):
         raise RuntimeError('handshake refused: %r' % head[:80])
     return sock

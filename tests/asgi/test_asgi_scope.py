@@ -48,6 +48,25 @@ def test_scope_keys_and_types():
     assert scope['state'] == {}
 
 
+def test_scope_headers_after_a_listener_read_raw_headers():
+    # A 'request' listener ahead of the app's that reads req.rawHeaders
+    # makes them a list (Node's array) where the parser left a tuple; the
+    # scope is made from that list, and nothing reads it as a tuple.
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope['headers'])
+        await text_app()(scope, receive, send)
+
+    async def client(server):
+        server.prependListener('request', lambda req, res: seen.append(req.rawHeaders))
+        return await exchange(server, b'GET / HTTP/1.1\r\nHost: example.org\r\nX-A: b\r\n\r\n')
+    (response,), _ = serve(app, client)
+    assert response[:3] == (200, response[1], b'Hello, world')
+    assert seen == [['Host', 'example.org', 'X-A', 'b'],
+                    [(b'host', b'example.org'), (b'x-a', b'b')]]
+
+
 def test_scope_method_and_absolute_target():
     scope = scope_of(b'OPTIONS http://example.org/a/b?c HTTP/1.1\r\nHost: example.org\r\n\r\n')
     assert scope['method'] == 'OPTIONS'

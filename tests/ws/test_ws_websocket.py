@@ -7,6 +7,7 @@ import pytest
 import pyuvnet as net
 from pyuvnet import http
 from pyuvnet.ws import WebSocket, WebSocketError, WebSocketRangeError, WebSocketServer
+from ws_support import node_ws  # noqa: F401 (a fixture)
 
 
 
@@ -492,19 +493,37 @@ def test_a_101_without_upgrade_is_an_unexpected_response(run_loop):
     assert out == [101]
 
 
-def test_buffered_amount_is_0_once_the_kernel_took_the_writes(run_loop):
+BUFFERED_AMOUNTS = r"""
+const { WebSocket, WebSocketServer } = require('ws');
+const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+const amounts = [];
+wss.on('connection', (ws, req) => {
+  amounts.push(ws.bufferedAmount, req.socket.writableLength);
+  ws.send(Buffer.alloc(100, 0x78));
+  amounts.push(ws.bufferedAmount, req.socket.writableLength);
+  ws.close();
+});
+wss.on('listening', () => {
+  const client = new WebSocket('ws://127.0.0.1:' + wss.address().port);
+  client.on('close', () => { wss.close(); console.log(JSON.stringify(amounts)); });
+});
+"""
+
+
+def test_buffered_amount_is_0_once_the_kernel_took_the_writes(run_loop, node_ws):
     # ws v8 reads 0 in 'connection' (Node handed the 101 to the kernel
-    # inside write()); pyuvnet's gathered writes go when it is asked.
+    # inside write()), and 0 after a small send; pyuvnet's gathered
+    # writes go when bufferedAmount or writableLength is asked.
     amounts = []
 
     def connection(ws, req):
-        amounts.append(ws.bufferedAmount)
+        amounts.extend((ws.bufferedAmount, req.socket.writableLength))
         ws.send(b'x' * 100)
-        amounts.append(ws.bufferedAmount)
+        amounts.extend((ws.bufferedAmount, req.socket.writableLength))
         ws.close()
     wss = WebSocketServer(port=0, host='127.0.0.1')
     wss.on('connection', connection)
     client = WebSocket('ws://127.0.0.1:%d' % wss.address()['port'])
     client.on('close', lambda *args: wss.close())
     run_loop()
-    assert amounts == [0, 0]
+    assert amounts == node_ws(BUFFERED_AMOUNTS).result() == [0, 0, 0, 0]

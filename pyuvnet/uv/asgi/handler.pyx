@@ -214,7 +214,10 @@ cdef class ASGIHandler:
                 scope['http_version'] = req.httpVersion
         else:
             scope = PyDict_Copy(self.connection_scope(<ServerExchange>exchange, req, target))
-        cdef list headers = self.headers(<tuple>req._raw)
+        # The parser's tuple, unless something read req.rawHeaders first
+        # (a listener before the app's: it is a list from then on).
+        raw = req._raw
+        cdef list headers = self.headers(raw if type(raw) is tuple else tuple(raw))
         scope['headers'] = headers
         if self.trust is not None and forwarded(headers):
             self.trust.apply(scope, websocket)
