@@ -42,3 +42,32 @@ def test_node_and_pyuvnet_read_the_same_records(responder, resolver, run_loop):
         getattr(resolver, method)(name, *([options] if options else []), done)
     run_loop(10)
     assert ours == from_node
+
+
+NODE_REPEAT = r'''
+const dns = require('dns');
+const r = new dns.Resolver({timeout: 200, tries: 2});
+r.setServers([process.argv[1]]);
+let left = +process.argv[2];
+const again = () => { if (left-- > 0) r.resolve4('a.test', again); };
+again();
+'''
+
+
+def test_a_repeated_question_reaches_the_server_each_time_as_from_node(responder, resolver,
+                                                                        run_loop):
+    # Node turns c-ares' query cache off (qcache_max_ttl = 0), so a record
+    # changed on the server is seen by the next question, not its TTL later.
+    subprocess.run([NODE, '-e', NODE_REPEAT, responder.server, '3'], capture_output=True,
+                   timeout=30, check=True)
+    from_node = responder.count(name='a.test')
+    left = [3]
+
+    def again(*_):
+        if left[0]:
+            left[0] -= 1
+            resolver.resolve4('a.test', again)
+    again()
+    run_loop(10)
+    assert from_node == 3
+    assert responder.count(name='a.test') - from_node == 3

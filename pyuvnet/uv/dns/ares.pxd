@@ -36,10 +36,12 @@ cdef extern from "ares.h":
         int tries
         ares_sock_state_cb sock_state_cb
         void* sock_state_cb_data
+        unsigned int qcache_max_ttl
 
     int ARES_SUCCESS, ARES_ENODATA, ARES_ENOTFOUND, ARES_EBADNAME, ARES_ECANCELLED
     int ARES_EDESTRUCTION, ARES_ENOMEM, ARES_EBADRESP
     int ARES_OPT_FLAGS, ARES_OPT_TIMEOUTMS, ARES_OPT_TRIES, ARES_OPT_SOCK_STATE_CB
+    int ARES_OPT_QUERY_CACHE
     int ARES_FLAG_NOCHECKRESP
     int ARES_LIB_INIT_ALL
 
