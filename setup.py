@@ -30,6 +30,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import sysconfig
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext as _build_ext
@@ -143,7 +144,7 @@ LLHTTP_RELEASE = "9.4.3"
 # sdist; this is the SHA-256 of their list of digests, vendor/c-ares/SHA256SUMS.
 VENDOR_CARES = os.path.join(HERE, "vendor", "c-ares")
 CARES_RELEASE = "1.34.9"
-CARES_SHA256SUMS = "c1871196fd4a16fbc472c544713e314cb2ad100c75ff8c13b76c9ec906cdfd8b"
+CARES_SHA256SUMS = "6bf6cd5e98606049e953c7c1f8f6e674b21571faa8d307c2a78cec6f81763be4"
 
 # nghttp2, the HTTP/2 library of pyuvnet.http2 (Node's too), its C library
 # only (lib/), as plain files under vendor/nghttp2 taken by
@@ -420,23 +421,96 @@ def check_cares():
     return check_listed_files("c-ares", CARES_RELEASE, VENDOR_CARES, CARES_SHA256SUMS)
 
 
-def cares_config_dir():
-    """The folder of ares_config.h and ares_build.h for this platform."""
-    if platform_key() != "linux":
-        fail("compiling c-ares in is set up for Linux only (vendor/cares-config/), "
-             "not {}".format(sys.platform), "")
-    return os.path.join(HERE, "vendor", "cares-config", "linux")
+# The defines c-ares's CMakeLists.txt gives every file on each system
+# (its SYSFLAGS; Linux's as pyuvnet has always compiled it).
+CARES_SYSTEM_MACROS = {
+    "linux": [("_GNU_SOURCE", None)],
+    "darwin": [("_DARWIN_C_SOURCE", None)],
+    "win": [("WIN32_LEAN_AND_MEAN", None), ("_CRT_SECURE_NO_DEPRECATE", None),
+            ("_CRT_NONSTDC_NO_DEPRECATE", None), ("_WIN32_WINNT", "0x0602")],
+}
+
+# Where c-ares's CMake wrote this build's headers (configure_cares), once.
+_cares_configured = {}
+
+
+def cares_config_dir(build):
+    """The folder of ares_config.h and ares_build.h for this platform:
+    Linux's are pinned (vendor/cares-config/linux); elsewhere, or with
+    PYUVNET_CARES_CONFIG=cmake, c-ares's own CMake writes them for this
+    system (configure_cares)."""
+    if platform_key() == "linux" and os.environ.get("PYUVNET_CARES_CONFIG") != "cmake":
+        return os.path.join(HERE, "vendor", "cares-config", "linux")
+    if build.build_temp not in _cares_configured:
+        _cares_configured[build.build_temp] = configure_cares(build)
+    return _cares_configured[build.build_temp]
+
+
+def configure_cares(build):
+    """Runs c-ares's CMake configure (no build: setuptools compiles c-ares
+    as on Linux) into build_temp/cares-config, for its probes of this
+    system's headers and functions; its folder. CMake targets the compiler
+    and macOS release setuptools builds for."""
+    out = os.path.join(os.path.abspath(build.build_temp), "cares-config")
+    cmake = shutil.which("cmake")
+    if cmake is None:
+        fail("c-ares's configuration for {} is written by its CMake, and cmake is not "
+             "on PATH".format(sys.platform),
+             "pip installs it for the build on macOS and Windows (pyproject.toml's "
+             "build requirements); elsewhere install CMake 3.5 or newer (pip install "
+             "cmake, or the system's package).\n")
+    command = [cmake, "-S", VENDOR_CARES, "-B", out, "-DCARES_STATIC=ON", "-DCARES_SHARED=OFF",
+               "-DCARES_INSTALL=OFF", "-DCARES_BUILD_TOOLS=OFF", "-DCARES_BUILD_TESTS=OFF",
+               "-DCARES_THREADS=ON"]
+    if platform_key() == "win" and not os.environ.get("CMAKE_GENERATOR"):
+        # Visual Studio's generator, for the interpreter's architecture.
+        arch = {"win-amd64": "x64", "win32": "Win32", "win-arm64": "ARM64"}.get(
+            sysconfig.get_platform())
+        if arch:
+            command += ["-A", arch]
+    if platform_key() == "darwin":
+        target = (os.environ.get("MACOSX_DEPLOYMENT_TARGET")
+                  or sysconfig.get_config_var("MACOSX_DEPLOYMENT_TARGET"))
+        if target:
+            # c-ares's probes refuse functions newer than the target.
+            command.append("-DCMAKE_OSX_DEPLOYMENT_TARGET={}".format(target))
+        archs = re.findall(r"-arch\s+(\S+)", os.environ.get("ARCHFLAGS", ""))
+        if archs:
+            command.append("-DCMAKE_OSX_ARCHITECTURES={}".format(";".join(archs)))
+    print("pyuvnet: c-ares's configuration by its CMake: " + " ".join(command),
+          file=sys.stderr, flush=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True)
+    headers = [os.path.join(out, name) for name in ("ares_config.h", "ares_build.h")]
+    if done.returncode != 0 or not all(os.path.isfile(path) for path in headers):
+        fail("c-ares's CMake configure failed:\n" + done.stdout[-4000:], "")
+    return out
+
+
+def cares_libraries(config_dir):
+    """The system libraries c-ares links on this platform (its CMake's
+    CARES_DEPENDENT_LIBS): Windows' sockets, registry and IP helper API;
+    libresolv where its probe found it. None with Linux's pinned headers."""
+    if config_dir == os.path.join(HERE, "vendor", "cares-config", "linux"):
+        return []
+    libraries = ["ws2_32", "advapi32", "iphlpapi"] if platform_key() == "win" else []
+    with open(os.path.join(config_dir, "ares_config.h")) as f:
+        if re.search(r"^#define HAVE_LIBRESOLV 1", f.read(), re.MULTILINE):
+            libraries.append("resolv")
+    return libraries
 
 
 def compile_cares(build):
     """c-ares's object files, with its own build's defines; hidden, so that
     another c-ares in the process (pycares') is never mixed up with it."""
-    flags = optimise_flags(build.compiler) + ["-fvisibility=hidden"]
+    flags = optimise_flags(build.compiler)
+    if build.compiler.compiler_type != "msvc":
+        flags.append("-fvisibility=hidden")
     return build.compiler.compile(
         check_cares(), output_dir=build.build_temp,
         macros=[("HAVE_CONFIG_H", "1"), ("CARES_BUILDING_LIBRARY", None),
-                ("CARES_STATICLIB", None), ("_GNU_SOURCE", None)],
-        include_dirs=[cares_config_dir(), os.path.join(VENDOR_CARES, "include"),
+                ("CARES_STATICLIB", None)] + CARES_SYSTEM_MACROS.get(platform_key(), []),
+        include_dirs=[cares_config_dir(build), os.path.join(VENDOR_CARES, "include"),
                       os.path.join(VENDOR_CARES, "src", "lib"),
                       os.path.join(VENDOR_CARES, "src", "lib", "include")],
         extra_postargs=flags)
@@ -497,7 +571,8 @@ class build_ext(_build_ext):
                 copy_license(ext, self, os.path.join(VENDOR_CARES, "LICENSE.md"),
                              "c-ares-LICENSE.md")
                 copy_license(ext, self, os.path.join(VENDOR_NGHTTP2, "COPYING"), "nghttp2-LICENSE")
-                ext.include_dirs.append(cares_config_dir())
+                ext.include_dirs.append(cares_config_dir(self))
+                ext.libraries.extend(cares_libraries(cares_config_dir(self)))
                 # c-ares's legacy calls are Node's choice too: no deprecation marks.
                 ext.define_macros += [("CARES_STATICLIB", None), ("CARES_NO_DEPRECATED", None),
                                       ("NGHTTP2_STATICLIB", None)]

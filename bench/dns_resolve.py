@@ -1,8 +1,11 @@
 """resolve4 against a local authoritative responder: the client's CPU per
 query for pyuvnet.dns, Node's dns.Resolver and aiodns (pycares under
 asyncio), all three c-ares (docs/DNS.md; figures in bench/RESULTS-ARCHIVE.md).
+pyuvnet and Node run c-ares without its query cache (Node's setting), so
+each question is a datagram out and one in: the same system calls for both,
+whose system CPU the report gives apart from the user CPU.
 
-    nice -n 10 python bench/dns_resolve.py [--queries 5000] [--concurrency 50] [--repeats 5]
+    nice -n 10 python bench/dns_resolve.py [--queries 20000] [--concurrency 50] [--repeats 5]
                                            [--json FILE]
 
 The responder is the tests' (tests/dns/dns_support.py), in a process of
@@ -15,7 +18,8 @@ to Node's over the paired runs (run i of each came in the same repeat):
 their median and range. Every run is bounded by a 60 s cap. ``--json``
 writes the runs' figures for ``bench/run.py --full`` (its ``dns`` step,
 issue 56's row in the targets report): ``{'systems': {name: {'cpu': [us
-per question, one per run]}}, 'missing': {name: why}}``.
+per question, one per run], 'user': [...], 'system': [...]}}, 'missing':
+{name: why}}``.
 """
 import argparse
 import json
@@ -64,8 +68,8 @@ state['asked'] = 0
 before = resource.getrusage(resource.RUSAGE_SELF)
 ask_until(count)
 after = resource.getrusage(resource.RUSAGE_SELF)
-cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-print(json.dumps({'cpu_s': cpu, 'failed': state['failed']}))
+user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+print(json.dumps({'user_s': user, 'system_s': system, 'failed': state['failed']}))
 '''
 
 AIODNS_CLIENT = r'''
@@ -91,8 +95,8 @@ async def main():
     before = resource.getrusage(resource.RUSAGE_SELF)
     await ask(count)
     after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    print(json.dumps({'cpu_s': cpu, 'failed': failed}))
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    print(json.dumps({'user_s': user, 'system_s': system, 'failed': failed}))
 asyncio.run(main())
 '''
 
@@ -116,7 +120,7 @@ askUntil(200, () => {
   const before = process.cpuUsage();
   askUntil(count, () => {
     const used = process.cpuUsage(before);
-    console.log(JSON.stringify({cpu_s: (used.user + used.system) / 1e6, failed}));
+    console.log(JSON.stringify({user_s: used.user / 1e6, system_s: used.system / 1e6, failed}));
   });
 });
 '''
@@ -153,7 +157,7 @@ def paired_ratios(mine, theirs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--queries', type=int, default=5000)
+    parser.add_argument('--queries', type=int, default=20000)
     parser.add_argument('--concurrency', type=int, default=50)
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--clients', default='pyuvnet,node,aiodns')
@@ -167,6 +171,7 @@ def main():
     try:
         server = responder.stdout.readline().strip()
         results = {name: [] for name in clients}
+        split = {name: ([], []) for name in clients}     # user, system
         for _ in range(args.repeats):
             for name in clients:
                 out = subprocess.run(client_command(name, server, args), capture_output=True,
@@ -177,7 +182,10 @@ def main():
                 report = json.loads(out.stdout.strip().splitlines()[-1])
                 if report['failed']:
                     print('%s: %d questions failed' % (name, report['failed']), file=sys.stderr)
-                results[name].append(report['cpu_s'] / args.queries * 1e6)
+                user, system = (report[key] / args.queries * 1e6 for key in ('user_s', 'system_s'))
+                results[name].append(user + system)
+                split[name][0].append(user)
+                split[name][1].append(system)
     finally:
         responder.stdin.close()
         responder.wait(10)
@@ -191,14 +199,16 @@ def main():
         ratios = paired_ratios(values, node) if node and len(node) == len(values) else []
         ratio = ' %.2fx Node (%.2f-%.2f, paired runs)' % (
             statistics.median(ratios), min(ratios), max(ratios)) if ratios else ''
-        print('%-8s %6.1f  (min %.1f, max %.1f)%s'
-              % (name, statistics.median(values), min(values), max(values), ratio))
+        print('%-8s %6.1f  (min %.1f, max %.1f; user %.1f + system %.1f)%s'
+              % (name, statistics.median(values), min(values), max(values),
+                 statistics.median(split[name][0]), statistics.median(split[name][1]), ratio))
     for name, why in missing.items():
         print('%-8s missing: %s' % (name, why))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump({'queries': args.queries, 'concurrency': args.concurrency,
-                       'systems': {NAMES[name]: {'cpu': values}
+                       'systems': {NAMES[name]: {'cpu': values, 'user': split[name][0],
+                                                 'system': split[name][1]}
                                    for name, values in results.items() if values},
                        'missing': {NAMES[name]: why for name, why in missing.items()}},
                       f, indent=1)

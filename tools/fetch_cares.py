@@ -7,7 +7,9 @@ pyuvnet._uv from plain files committed under vendor/c-ares. They were taken
 with this script from pycares 5.2.1's sdist on PyPI, which carries c-ares
 1.34.9 under deps/c-ares: the archive is checked against its SHA-256, and
 only what the build reads is unpacked (include/*.h, src/lib's .c and .h
-files, the licence). The script also writes vendor/c-ares/SHA256SUMS, the
+files, the licence, and what c-ares's CMake configure reads: its
+CMakeLists.txt files, cmake/, the two config templates and src/lib's
+Makefile.inc). The script also writes vendor/c-ares/SHA256SUMS, the
 digest of every file; setup.py pins that list's own digest
 (CARES_SHA256SUMS), so a changed file stops the build.
 
@@ -32,7 +34,13 @@ CARRIER = "pycares==5.2.1"
 CARRIER_SHA256 = "3e89edc56a3745046676207958bf3dbf2971c5df0d64de9f7a893eba8bf255b4"
 CARRIER_PREFIX = "pycares-5.2.1/deps/c-ares/"
 RELEASE = "1.34.9"
-WANTED = re.compile(r"include/[^/]+\.h|src/lib/.*\.[ch]|LICENSE\.md")
+# The sources, and the inputs of c-ares's CMake configure: setup.py runs it
+# (configure only) on platforms without pinned config headers (macOS,
+# Windows) to write their ares_config.h and ares_build.h.
+WANTED = re.compile(r"include/[^/]+\.h|src/lib/.*\.[ch]|LICENSE\.md"
+                    r"|(docs/|include/|src/|src/lib/|src/tools/)?CMakeLists\.txt"
+                    r"|cmake/[^/]+\.cmake|include/ares_build\.h\.cmake"
+                    r"|src/lib/ares_config\.h\.cmake|src/lib/Makefile\.inc")
 
 
 def download_carrier(folder):

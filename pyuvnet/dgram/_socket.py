@@ -63,6 +63,7 @@ class Socket(_uv.DgramCore, HandleRefs):
         self._bind_state = UNBOUND
         self._connect_state = DISCONNECTED
         self._queue = None              # what waits for the bind: calls
+        self._drop_bind_callback = None  # while bind()'s callback waits for it
         self._reuse_addr = bool(opts.get('reuseAddr'))
         self._ipv6_only = bool(opts.get('ipv6Only'))
         self._recv_buffer_size = opts.get('recvBufferSize')
@@ -140,18 +141,21 @@ class Socket(_uv.DgramCore, HandleRefs):
     def _bind_callback(self, callback):
         # Node: the callback is a 'listening' listener, gone at an 'error'.
         # The pair's cells are emptied once it is removed, so that the
-        # functions (which hold the socket) are no cycle for the GC.
+        # functions (which hold the socket) are no cycle for the GC; a
+        # close() before the bind completed removes it too (neither event
+        # can come for that bind any more, though Node leaves the pair).
         def remove(*_):
             nonlocal remove, on_listening
             self.removeListener('error', remove)
             self.removeListener('listening', on_listening)
-            remove = on_listening = None
+            remove = on_listening = self._drop_bind_callback = None
 
         def on_listening():
             remove()
             callback()
         self.on('error', remove)
         self.on('listening', on_listening)
+        self._drop_bind_callback = remove
 
     def _bind_fd(self, fd):
         kind = _uv.guess_handle(fd)
@@ -164,10 +168,10 @@ class Socket(_uv.DgramCore, HandleRefs):
         return self
 
     def _bind_to(self, err, ip, port, exclusive):
+        if self._closed:
+            return      # Node: closed meanwhile, even a failed lookup is dropped
         if err is not None:
             self._bind_failed(err)
-            return
-        if self._closed:
             return
         flags = (_uv.UDP_REUSEADDR if self._reuse_addr else 0) | \
                 (_uv.UDP_IPV6ONLY if self._ipv6_only else 0)
@@ -189,6 +193,11 @@ class Socket(_uv.DgramCore, HandleRefs):
         primary: its socket as ``fd`` (which this takes over), or the
         libuv error ``errno`` of its bind (Node's worker raises it as its
         own: 'bind EADDRINUSE 127.0.0.1:41234')."""
+        if self._closed:
+            # Closed while the primary answered: its socket is not taken.
+            if not errno:
+                os.close(fd)
+            return
         if errno:
             self._bind_failed(errors.exception_with_host_port(errno, 'bind', ip, port))
             return
@@ -403,9 +412,10 @@ class Socket(_uv.DgramCore, HandleRefs):
             self._queue.append(self.close)
             return self
         self._health_check()
+        if self._drop_bind_callback is not None:
+            self._drop_bind_callback()
         self._stop_receiving()
-        if self._handle is not None:
-            self._handle.close()
+        self._close_handle()
         self._closed = True
         self._send_family = 0
         _uv.nextTick(self.emit, 'close')

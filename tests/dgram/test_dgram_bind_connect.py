@@ -230,6 +230,21 @@ def test_a_failed_connect_lookup_goes_to_the_callback(run_loop):
     assert sock._connect_state == 0
 
 
+def test_a_bind_lookup_failing_after_close_emits_nothing_more(run_loop):
+    # Node 20: the socket closed while its bind's lookup ran; the lookup's
+    # error is dropped (log: ['close'] alone).
+    def lookup(host, family, callback):
+        net.setTimeout(lambda: callback(RuntimeError('nope')), 10)
+    sock = dgram.createSocket({'type': 'udp4', 'lookup': lookup})
+    log = []
+    sock.on('error', lambda err: log.append('error'))
+    sock.on('close', lambda: log.append('close'))
+    sock.bind(0, 'x.test')
+    sock.close()
+    run_loop()
+    assert log == ['close']
+
+
 def test_unref_lets_run_return(run_loop):
     sock = dgram.createSocket('udp4')
     sock.bind(0)

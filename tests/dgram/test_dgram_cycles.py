@@ -2,8 +2,9 @@
 (Node's echo, ``sock.on('message', lambda m, r: sock.send(m, r.port,
 r.address))``, or a bound method of the socket) is freed when its handle's
 close completes, not left to the cyclic GC (DgramCore.release_closed, the
-helper TCP's Stream.on_released uses); one anything else can still reach
-keeps its listeners after 'close', as in Node 20."""
+helper TCP's Stream.on_released uses), on every path: bound, never bound,
+closed while its bind was under way, or after a failed bind; one anything
+else can still reach keeps its listeners after 'close', as in Node 20."""
 import gc
 import socket
 import threading
@@ -122,3 +123,71 @@ def _listen_and_close_on_message(sock, bound):
                                                      lambda *_: sock.close()))
     sock.on('close', lambda: None)
     sock.bind(0, '127.0.0.1', lambda: bound(sock.address().port))
+
+
+def _left_alive(run_loop, make, count=COUNT):
+    """How many more sockets are alive than before once ``make()`` ran
+    ``count`` times and then the loop, with the cyclic GC off."""
+    gc.collect()
+    before = _sockets_alive()
+    gc.disable()
+    try:
+        for _ in range(count):
+            make()
+        run_loop()
+        return _sockets_alive() - before
+    finally:
+        gc.enable()
+
+
+def _echo_listener(sock):
+    sock.on('message', lambda msg, rinfo: sock.send(msg, rinfo.port, rinfo.address))
+
+
+def test_a_socket_never_bound_is_freed_at_close_without_the_gc(run_loop):
+    def make():
+        sock = dgram.createSocket('udp4')
+        _echo_listener(sock)
+        sock.close(lambda: sock.type)
+    assert _left_alive(run_loop, make) == 0
+
+
+def test_a_socket_closed_while_binding_is_freed_at_close_without_the_gc(run_loop):
+    def make():
+        sock = dgram.createSocket('udp4')
+        _echo_listener(sock)
+        sock.bind(0, '127.0.0.1', lambda: sock.address())
+        sock.close()
+    assert _left_alive(run_loop, make) == 0
+
+
+def test_a_socket_closed_with_a_send_queued_for_its_bind_is_freed_without_the_gc(run_loop):
+    def make():
+        sock = dgram.createSocket('udp4')
+        _echo_listener(sock)
+        sock.send(b'x', 9, '127.0.0.1', lambda *_: sock.type)
+        sock.close()
+    assert _left_alive(run_loop, make) == 0
+
+
+def test_a_socket_whose_bind_failed_is_freed_at_close_without_the_gc(run_loop):
+    holder = dgram.createSocket('udp4')
+    ports = []
+    holder.bind(0, '127.0.0.1', lambda: ports.append(holder.address().port))
+    holder.unref()
+    run_loop()
+    port = ports[0]
+    codes = []
+
+    def make():
+        sock = dgram.createSocket('udp4')
+        _echo_listener(sock)
+        sock.on('error', lambda err: (codes.append(err.code), sock.close()))
+        sock.bind(port, '127.0.0.1')
+    try:
+        assert _left_alive(run_loop, make) == 0
+        assert codes == ['EADDRINUSE'] * COUNT
+    finally:
+        holder.close()
+        run_loop()
+

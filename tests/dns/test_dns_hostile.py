@@ -4,11 +4,12 @@ compression-pointer loop and garbage are EBADRESP, a silent server is
 ETIMEOUT after about timeout x tries, a refused port ECONNREFUSED, and
 cancel() ends what is in flight with ECANCELLED. The sockets c-ares opens
 are closed again."""
+import gc
 import time
 
 from support import open_fd_count, refused_port
 
-from pyuvnet import dns
+from pyuvnet import _uv, dns
 
 
 def test_answer_with_a_spoofed_id_is_ignored(responder, resolver, ask):
@@ -129,3 +130,39 @@ def test_a_loop_closed_with_a_question_in_flight_frees_the_resolvers_handles(res
     del resolver
     import gc
     gc.collect()
+
+
+def _resolvers_alive():
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, (dns.Resolver, _uv.ChannelCore)))
+
+
+def test_resolvers_made_asked_cancelled_and_dropped_are_freed_without_the_gc(responder,
+                                                                             run_loop):
+    # Each resolver's callbacks close over it; none needs the cyclic GC:
+    # its channel, sockets and handles go when its last question ends.
+    answers = []
+
+    def make(name, cancel):
+        resolver = dns.Resolver({'timeout': 200, 'tries': 1})
+        resolver.setServers([responder.server])
+        resolver.resolve4(name, lambda err, *rest: answers.append(
+            (err and err.code, resolver.getServers())))
+        if cancel:
+            resolver.cancel()
+    gc.collect()
+    before_fds = open_fd_count()
+    before = _resolvers_alive()
+    gc.disable()
+    try:
+        dns.Resolver()          # made and dropped, never asked
+        for name, cancel in (('a.test', False), ('silent.test', True), ('nx.test', False),
+                             ('a.test', True)):
+            make(name, cancel)
+        run_loop(10)
+        assert sorted(str(code) for code, _ in answers) == ['ECANCELLED', 'ECANCELLED',
+                                                            'ENOTFOUND', 'None']
+        assert _resolvers_alive() == before
+    finally:
+        gc.enable()
+    run_loop()      # the polls' and timers' close callbacks
+    assert open_fd_count() <= before_fds

@@ -4,6 +4,7 @@ and the failures with Node's code, syscall, hostname and message."""
 import pytest
 
 from dns_records import NODE_ANSWERS, NODE_FAILURES, MX_RECORDS
+from dns_support import A
 
 from pyuvnet import dns
 
@@ -39,6 +40,14 @@ def test_answers_are_queried_over_udp(responder, resolver, ask):
     ask(resolver, 'resolve4', 'a.test')
     assert responder.count('udp', 'a.test') == 1
     assert responder.count('tcp') == 0
+
+
+def test_a_record_changed_on_the_server_is_seen_by_the_next_question(responder, resolver, ask):
+    # No answer is kept for its TTL (Node's c-ares runs without its cache).
+    assert ask(resolver, 'resolve4', 'a.test') == (None, ['10.0.0.1', '10.0.0.2'])
+    responder.table['a.test'] = [A('10.9.9.9')]
+    assert ask(resolver, 'resolve4', 'a.test') == (None, ['10.9.9.9'])
+    assert responder.count('udp', 'a.test') == 2
 
 
 def test_truncated_answer_is_asked_again_over_tcp(responder, resolver, ask):

@@ -71,7 +71,9 @@ def test_the_sdist_carries_libuvs_pinned_source_and_nothing_else_of_it(tmp_path)
             'vendor/libuv/src/uv-common.c', 'vendor/libuv/src/unix/core.c',
             'vendor/libuv/CMakeLists.txt', 'vendor/libuv/LICENSE',
             'vendor/libuv/LICENSE-extra'} <= names
-    assert not [name for name in names if '/test/' in name or '/docs/' in name]
+    # (c-ares' docs/CMakeLists.txt is another matter: its CMake configure reads it.)
+    assert not [name for name in names
+                if name.startswith('vendor/libuv/') and ('/test/' in name or '/docs/' in name)]
 
 
 def test_a_build_without_vendored_libuv_does_not_warn_about_it(tmp_path):

@@ -19,8 +19,32 @@ cdef inline str dns_latin1(const char* text, Py_ssize_t length=-1):
     return PyUnicode_DecodeLatin1(text, length, NULL)
 
 
+cdef extern from *:
+    """
+    /* An IPv4 address in dotted decimal, as inet_ntop writes it (without
+       its snprintf, a third of a small answer's parse); its length. */
+    static int pyuvnet_ipv4_text(const unsigned char *octets, char *text) {
+        int at = 0, i;
+        for (i = 0; i < 4; i++) {
+            unsigned int o = octets[i];
+            if (i)
+                text[at++] = '.';
+            if (o >= 100)
+                text[at++] = (char)('0' + o / 100);
+            if (o >= 10)
+                text[at++] = (char)('0' + o / 10 % 10);
+            text[at++] = (char)('0' + o % 10);
+        }
+        return at;
+    }
+    """
+    int pyuvnet_ipv4_text(const unsigned char* octets, char* text)
+
+
 cdef str dns_packed_address(int family, const void* packed):
     cdef char text[64]
+    if family == uv.AF_INET:
+        return dns_latin1(text, pyuvnet_ipv4_text(<const unsigned char*>packed, text))
     uv.uv_inet_ntop(family, packed, text, sizeof(text))
     return dns_latin1(text)
 
@@ -70,31 +94,72 @@ cdef object dns_parse_addresses(int rrtype, const unsigned char* abuf, int alen,
     cdef ares.ares_addrttl ttls4[MAX_TTLS]
     cdef ares.ares_addr6ttl ttls6[MAX_TTLS]
     cdef int count = MAX_TTLS
-    cdef int i
-    cdef list found = []
     if rrtype == RR_A:
         status[0] = ares.ares_parse_a_reply(abuf, alen, &host, ttls4, &count)
     else:
         status[0] = ares.ares_parse_aaaa_reply(abuf, alen, &host, ttls6, &count)
     if status[0] != ares.ARES_SUCCESS:
         return None
+    ares.ares_free_hostent(host)
+    return dns_address_list(rrtype, ttls4, ttls6, count, ttl, typed)
+
+
+cdef object dns_record_addresses(int rrtype, const ares.ares_dns_record_t* record, bint ttl,
+                                 int* status):
+    """resolve4's and resolve6's records from the answer c-ares parsed, as
+    dns_parse_addresses() reads them from its bytes: ares_parse_a_reply's
+    steps after its parse (its status too: ENODATA unless an address of
+    the family or a CNAME alias was found)."""
+    cdef ares.ares_addrinfo found
+    cdef ares.ares_addrttl ttls4[MAX_TTLS]
+    cdef ares.ares_addr6ttl ttls6[MAX_TTLS]
+    cdef size_t count = 0
+    memset(&found, 0, sizeof(found))
     try:
-        for i in range(count):
-            if rrtype == RR_A:
-                address = dns_packed_address(uv.AF_INET, &ttls4[i].ipaddr)
-                record_ttl = ttls4[i].ttl
-            else:
-                address = dns_packed_address(uv.AF_INET6, &ttls6[i].ip6addr)
-                record_ttl = ttls6[i].ttl
-            if typed:
-                found.append({'address': address, 'ttl': record_ttl,
-                              'type': 'A' if rrtype == RR_A else 'AAAA'})
-            elif ttl:
-                found.append({'address': address, 'ttl': record_ttl})
-            else:
-                found.append(address)
+        status[0] = ares.ares_parse_into_addrinfo(record, 0, 0, &found)
+        if status[0] != ares.ARES_SUCCESS and status[0] != ares.ARES_ENODATA:
+            if status[0] == ares.ARES_EBADNAME:
+                status[0] = ares.ARES_EBADRESP
+            return None
+        ares.ares_addrinfo2addrttl(&found, uv.AF_INET if rrtype == RR_A else uv.AF_INET6,
+                                   MAX_TTLS, ttls4, ttls6, &count)
+        if count == 0 and not dns_has_alias(found.cnames):
+            status[0] = ares.ARES_ENODATA
+            return None
+        status[0] = ares.ARES_SUCCESS
+        return dns_address_list(rrtype, ttls4, ttls6, <int>count, ttl, False)
     finally:
-        ares.ares_free_hostent(host)
+        ares.ares_freeaddrinfo_cnames(found.cnames)
+        ares.ares_freeaddrinfo_nodes(found.nodes)
+        ares.ares_free_string(found.name)
+
+
+cdef bint dns_has_alias(ares.ares_addrinfo_cname* cname) noexcept:
+    while cname != NULL:
+        if cname.alias != NULL:
+            return True
+        cname = cname.next
+    return False
+
+
+cdef list dns_address_list(int rrtype, ares.ares_addrttl* ttls4, ares.ares_addr6ttl* ttls6,
+                           int count, bint ttl, bint typed):
+    cdef list found = []
+    cdef int i
+    for i in range(count):
+        if rrtype == RR_A:
+            address = dns_packed_address(uv.AF_INET, &ttls4[i].ipaddr)
+            record_ttl = ttls4[i].ttl
+        else:
+            address = dns_packed_address(uv.AF_INET6, &ttls6[i].ip6addr)
+            record_ttl = ttls6[i].ttl
+        if typed:
+            found.append({'address': address, 'ttl': record_ttl,
+                          'type': 'A' if rrtype == RR_A else 'AAAA'})
+        elif ttl:
+            found.append({'address': address, 'ttl': record_ttl})
+        else:
+            found.append(address)
     return found
 
 

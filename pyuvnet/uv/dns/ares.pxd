@@ -29,6 +29,13 @@ cdef extern from "ares.h":
                                    unsigned char* abuf, int alen) noexcept
     ctypedef void (*ares_host_callback)(void* arg, int status, int timeouts,
                                         hostent* host) noexcept
+    # The parsed answer's form (c-ares >= 1.28): A and AAAA questions take
+    # it, so that their answer is parsed once (queries.pyx).
+    ctypedef int ares_status_t
+    ctypedef struct ares_dns_record_t:
+        pass
+    ctypedef void (*ares_callback_dnsrec)(void* arg, ares_status_t status, size_t timeouts,
+                                          const ares_dns_record_t* dnsrec) noexcept
 
     struct ares_options:
         int flags
@@ -36,10 +43,12 @@ cdef extern from "ares.h":
         int tries
         ares_sock_state_cb sock_state_cb
         void* sock_state_cb_data
+        unsigned int qcache_max_ttl
 
     int ARES_SUCCESS, ARES_ENODATA, ARES_ENOTFOUND, ARES_EBADNAME, ARES_ECANCELLED
     int ARES_EDESTRUCTION, ARES_ENOMEM, ARES_EBADRESP
     int ARES_OPT_FLAGS, ARES_OPT_TIMEOUTMS, ARES_OPT_TRIES, ARES_OPT_SOCK_STATE_CB
+    int ARES_OPT_QUERY_CACHE
     int ARES_FLAG_NOCHECKRESP
     int ARES_LIB_INIT_ALL
 
@@ -123,3 +132,41 @@ cdef extern from "ares.h":
     int ares_parse_soa_reply(const unsigned char* abuf, int alen, ares_soa_reply** out)
     void ares_free_hostent(hostent* host)
     void ares_free_data(void* dataptr)
+
+    ares_status_t ares_query_dnsrec(ares_channel_t* channel, const char* name, int dnsclass,
+                                    int type, ares_callback_dnsrec callback, void* arg,
+                                    unsigned short* qid)
+    struct ares_addrinfo_cname:
+        char* alias
+        ares_addrinfo_cname* next
+    struct ares_addrinfo_node:
+        pass
+    struct ares_addrinfo:
+        ares_addrinfo_cname* cnames
+        ares_addrinfo_node* nodes
+        char* name
+
+
+cdef extern from *:
+    """
+    /* ares_parse_a_reply's and ares_parse_aaaa_reply's own steps, after
+       their parse of the answer: c-ares internals (src/lib/ares_private.h),
+       in the module with the rest of the vendored, pinned c-ares.  With
+       them an A or AAAA answer c-ares parsed is read as those calls read
+       it, with no write of it back to bytes and no second parse. */
+    ares_status_t ares_parse_into_addrinfo(const ares_dns_record_t *dnsrec,
+                                           ares_bool_t cname_only_is_enodata,
+                                           unsigned short port, struct ares_addrinfo *ai);
+    ares_status_t ares_addrinfo2addrttl(const struct ares_addrinfo *ai, int family,
+                                        size_t req_naddrttls, struct ares_addrttl *addrttls,
+                                        struct ares_addr6ttl *addr6ttls, size_t *naddrttls);
+    void ares_freeaddrinfo_nodes(struct ares_addrinfo_node *ai_node);
+    void ares_freeaddrinfo_cnames(struct ares_addrinfo_cname *ai_cname);
+    """
+    ares_status_t ares_parse_into_addrinfo(const ares_dns_record_t* dnsrec, int cname_only_is_enodata,
+                                           unsigned short port, ares_addrinfo* ai)
+    ares_status_t ares_addrinfo2addrttl(const ares_addrinfo* ai, int family, size_t req_naddrttls,
+                                        ares_addrttl* addrttls, ares_addr6ttl* addr6ttls,
+                                        size_t* naddrttls)
+    void ares_freeaddrinfo_nodes(ares_addrinfo_node* ai_node)
+    void ares_freeaddrinfo_cnames(ares_addrinfo_cname* ai_cname)

@@ -68,7 +68,7 @@ cdef class ChannelCore:
     def __cinit__(self, int timeout=-1, int tries=4):
         cdef ares.ares_options options
         cdef int optmask = (ares.ARES_OPT_FLAGS | ares.ARES_OPT_SOCK_STATE_CB
-                            | ares.ARES_OPT_TRIES)
+                            | ares.ARES_OPT_TRIES | ares.ARES_OPT_QUERY_CACHE)
         cdef int r
         init_cares_library()
         self.loop = current_loop()
@@ -86,6 +86,10 @@ cdef class ChannelCore:
         # (ESERVFAIL, EREFUSED), not a reason to ask the next server.
         options.flags = ares.ARES_FLAG_NOCHECKRESP
         options.tries = tries
+        # As Node (cares_wrap's qcache_max_ttl = 0): every question goes to
+        # the servers; c-ares' own cache (on by default since 1.31) would
+        # answer a repeated one for its TTL, unlike Node.
+        options.qcache_max_ttl = 0
         if timeout >= 0:
             options.timeout = timeout
             optmask |= ares.ARES_OPT_TIMEOUTMS

@@ -48,9 +48,16 @@ def cares_query(ChannelCore core, str name, int rrtype, bint ttl, callback):
     q.callback = callback
     q.rrtype = rrtype
     q.ttl = ttl
-    Py_INCREF(q)        # given back by cares_query_answered
+    Py_INCREF(q)        # given back by cares_query_answered or cares_record_answered
     core.query_started()
-    ares.ares_query(channel, raw, DNS_CLASS_IN, rrtype, cares_query_answered, <void*>q)
+    if rrtype == RR_A or rrtype == RR_AAAA:
+        # resolve4/resolve6's common form: the answer as c-ares parsed it,
+        # read once (ares_query would write it back to bytes for
+        # ares_parse_a_reply to parse again: a third of the question's C).
+        ares.ares_query_dnsrec(channel, raw, DNS_CLASS_IN, rrtype, cares_record_answered,
+                               <void*>q, NULL)
+    else:
+        ares.ares_query(channel, raw, DNS_CLASS_IN, rrtype, cares_query_answered, <void*>q)
     cares_submitted(core)
 
 
@@ -88,6 +95,23 @@ cdef void cares_query_answered(void* arg, int status, int timeouts, unsigned cha
     try:
         if status == ares.ARES_SUCCESS:
             result = dns_parse_answer(q.rrtype, abuf, alen, q.ttl, &parsed)
+        q.callback(cares_status_code(parsed), result)
+    except BaseException as exc:
+        q.core.loop.report(exc)
+
+
+cdef void cares_record_answered(void* arg, ares.ares_status_t status, size_t timeouts,
+                                const ares.ares_dns_record_t* record) noexcept with gil:
+    # ares_query_dnsrec's callback (as cares_query_answered's); ``record``
+    # is c-ares' and valid only during this call.
+    cdef DnsQuery q = <DnsQuery>arg
+    cdef int parsed = status
+    Py_DECREF(q)
+    q.core.query_ended()
+    result = None
+    try:
+        if status == ares.ARES_SUCCESS:
+            result = dns_record_addresses(q.rrtype, record, q.ttl, &parsed)
         q.callback(cares_status_code(parsed), result)
     except BaseException as exc:
         q.core.loop.report(exc)

@@ -148,6 +148,18 @@ cdef class DgramCore(EventEmitter):
         self.message_listener = None
         self._drop_listeners()
 
+    def _close_handle(self):
+        """Close the handle.  A socket never bound (or closed before its
+        bind's lookup answered) has none: one is made to be closed (no
+        socket behind it yet), so that its close callback frees this
+        socket's own listeners' cycle (release_closed) as a bound one's
+        does, rather than the cyclic GC; none on a closed loop."""
+        if self._handle is None:
+            if current_loop().uvloop == NULL:
+                return
+            self._handle = UDPHandle(self)
+        (<UDPHandle>self._handle).close_handle()
+
     def send(self, msg, *args, **keywords):
         """Send one datagram, in Node's forms: ``send(msg[, offset, length],
         port[, address][, callback])`` unconnected, ``send(msg[, offset,
