@@ -161,14 +161,10 @@ build/install-key: FORCE
 	@mkdir -p build
 	@echo '$(KEY)' | cmp -s - $@ || echo '$(KEY)' >$@
 
-# `make bench` installs the test extras too, so its build also stamps
-# build/.installed-test: `make test` (or docs) after it builds nothing more.
-build/.installed-test: EXTRAS = test
-build/.installed-bench: EXTRAS = test,bench
 # Quiet (the target that follows says which libuv was used); the whole log on failure.
-build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | deps $(VENV)
-	@echo "make: building pyuvnet in place, some minutes the first time: pip install -e '.[$(EXTRAS)]' (log: build/pip-install.log)"
-	@PYUVNET_LIBUV=$(LIBUV) $(PY) -m pip install -v -e '.[$(EXTRAS)]' --config-settings $(EDITABLE) \
+build/.installed-test: build/install-key $(SOURCES) | deps $(VENV)
+	@echo "make: building pyuvnet in place, some minutes the first time: pip install -e '.[test]' (log: build/pip-install.log)"
+	@PYUVNET_LIBUV=$(LIBUV) $(PY) -m pip install -v -e '.[test]' --config-settings $(EDITABLE) \
 		>build/pip-install.log 2>&1 \
 		|| { cat build/pip-install.log; echo "make: pip install failed"; exit 1; }
 	@grep -h '^ *pyuvnet: ' build/pip-install.log | grep -v '^ *pyuvnet: using ' | sed 's/^ *//' || true
@@ -176,7 +172,16 @@ build/.installed-test build/.installed-bench: build/install-key $(SOURCES) | dep
 	@if grep -q '^ *pyuvnet: using system libuv' build/pip-install.log; then echo system; \
 		else echo bundled; fi >build/libuv
 	@$(MAKE) --no-print-directory -s build/install-key
-	@touch $@ $(if $(filter build/.installed-bench,$@),build/.installed-test)
+	@touch $@
+
+# The benchmark's extras on top of that build, without building again:
+# pip takes the installed pyuvnet as it is and adds what its 'bench' extra
+# asks for, so `make bench` after `make test` compiles nothing.
+build/.installed-bench: build/.installed-test
+	@echo "make: installing the benchmark's peers: pip install 'pyuvnet[bench]' (pyuvnet stays as built)"
+	@$(PY) -m pip install 'pyuvnet[bench]' >build/pip-install-bench.log 2>&1 \
+		|| { cat build/pip-install-bench.log; echo "make: pip install failed"; exit 1; }
+	@touch $@
 
 $(VENV): $(if $(VENV_STALE),FORCE)
 ifneq ($(VENV_STALE),)

@@ -3,13 +3,14 @@
     python tools/check_docs.py build/docs/html
 
 1. Every name of ``pyuvnet.__all__`` (camelCase; the twins are named in
-   their camelCase entries), of the public submodules (promises,
-   child_process, tls, cluster, http, https, stream, fs: their
-   ``__all__``), and every public method and property of the public
-   classes, must have an entry in the site's index (genindex.html). A
-   member a class inherits unchanged from one of these classes is that
-   base's entry (one it inherits from a private base, as fs's streams
-   their ``pending``, is its own).
+   their camelCase entries), of every public module (each package and
+   module of pyuvnet whose name has no private part, found by walking
+   the package, so a new one is checked too: their ``__all__``), and
+   every public method and property of the classes they export, must
+   have an entry in the site's index (genindex.html). A member a class
+   inherits unchanged from one of these classes is that base's entry
+   (one it inherits from a private base, as fs's streams their
+   ``pending``, is its own).
 2. The pages read well in a browser (what a look at them found): no
    markup left raw (a MyST role inside reStructuredText), no value
    documented with its builtin type's docstring, no code line wider than
@@ -35,8 +36,10 @@
 """
 import glob
 import html
+import importlib
 import inspect
 import os
+import pkgutil
 import re
 import sys
 
@@ -44,60 +47,129 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
-from pyuvnet import child_process, cluster, fs, http, https, process, promises, stream, tls  # noqa: E402
+from pyuvnet import process  # noqa: E402
 from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
 
-CLASSES = (net.Socket, net.Server, net.EventEmitter, net.BlockList, net.SocketAddress,
-           net.BoundSocket, net.Timeout, net.Immediate, net.Loop, net.AbortController,
-           net.AbortSignal, promises.ServerIterator, child_process.ChildProcess, process.Process,
-           tls.TLSSocket, tls.Server, tls.SecureContext, cluster.Worker,
-           http.Server, http.IncomingMessage, http.OutgoingMessage, http.ServerResponse,
-           http.ClientRequest, http.Agent, stream.Stream, stream.Readable, stream.Writable,
-           stream.Duplex, stream.Transform, stream.PassThrough, fs.ReadStream, fs.WriteStream)
-MODULES = (promises, child_process, tls, cluster, http, https, stream, fs)
+# Not checked here: the Cython layer (no public names), net's rooms (their
+# face is pyuvnet itself), and errors, whose __all__ also holds the helpers
+# pyuvnet's families raise with (its error classes are checked where net's
+# __all__ and the families' name them).
+SKIPPED = ('uv', 'errors', 'net')
+
+
+def _public_modules():
+    """Every public module but pyuvnet itself (net's face, whose __all__ is
+    read on its own): each package or module of pyuvnet, and each of their
+    submodules (dns.promises), with no part of its name private."""
+    found = []
+    for info in pkgutil.iter_modules(net.__path__, 'pyuvnet.'):
+        name = info.name.rpartition('.')[2]
+        if name.startswith('_') or name in SKIPPED:
+            continue
+        module = importlib.import_module(info.name)
+        found.append(module)
+        if info.ispkg:
+            found += [importlib.import_module(sub.name)
+                      for sub in pkgutil.iter_modules(module.__path__, info.name + '.')
+                      if not sub.name.rpartition('.')[2].startswith('_')]
+    return tuple(found)
+
+
+MODULES = _public_modules()
 # Module attributes made on first use (not in the module's namespace).
-LAZY = {tls: ('rootCertificates',)}
+LAZY = {'pyuvnet.tls': ('rootCertificates',)}
 TWINS = {snake_name(camel) for names in ALIASES.values() for camel in names} - {
     camel for names in ALIASES.values() for camel in names}
 # Attributes of the C half of Socket that are pyuvnet's own plumbing.
 INTERNAL = {'read_eof', 'readable_side', 'ending', 'last_activity', 'server'}
 
 
+def face_name(module):
+    """A module's name under pyuvnet: 'dns.promises'."""
+    return module.__name__.partition('.')[2]
+
+
 def module_names(module):
-    """A submodule's public names (its ``__all__``); the twins are named in
-    their camelCase entries."""
-    return [name for name in list(module.__all__) + list(LAZY.get(module, ())) if name not in TWINS]
+    """A submodule's public names (its ``__all__``; pyuvnet.process, which
+    forwards to the child's process object, has none); the twins are named
+    in their camelCase entries."""
+    names = list(getattr(module, '__all__', ())) + list(LAZY.get(module.__name__, ()))
+    return [name for name in names if name not in TWINS]
 
 
-def qualified(cls):
-    """How the index names a class: ``Server``, or ``tls.Server`` for a
-    class of a submodule whose name is also a class of pyuvnet."""
-    module = cls.__module__.rpartition('.')[2]
-    if cls is not getattr(net, cls.__name__, None) and hasattr(net, cls.__name__):
-        return '%s.%s' % ('tls' if module.startswith('tls') else module, cls.__name__)
-    return cls.__name__
+def _public_classes():
+    """(face, class) for each class of pyuvnet a public module exports, at
+    the first face that does (http2 before its compat module's names),
+    less the errors and warnings (their members are Python's); and
+    pyuvnet.process's Process, which that face forwards to."""
+    found, seen = [], set()
+    for module in (net,) + MODULES:
+        for name in module_names(module):
+            value = getattr(module, name, None)
+            if (isinstance(value, type) and value.__module__.startswith('pyuvnet')
+                    and not issubclass(value, BaseException) and value not in seen):
+                seen.add(value)
+                found.append((module, value))
+    return found + [(process, process.Process)]
 
 
-def public_names():
+CLASSES = _public_classes()
+
+
+def qualified(face, cls):
+    """How the index names a class: ``Server`` for one of pyuvnet's own,
+    else with its face (``tls.Server``, ``dns.promises.Resolver``)."""
+    return cls.__name__ if face is net else '%s.%s' % (face_name(face), cls.__name__)
+
+
+def _owner(cls, name):
+    """The class of ``cls``'s MRO that defines ``name``."""
+    return next(klass for klass in cls.__mro__ if name in vars(klass))
+
+
+def _entries():
+    """(name, object) of each public name: the module's value, or a class
+    member as its class holds it (a function, a property)."""
     for name in net.__all__:
         if name not in TWINS and name != 'errors':
-            yield name
+            yield name, getattr(net, name)
     for module in MODULES:
         for name in module_names(module):
-            yield '%s.%s' % (module.__name__.rpartition('.')[2], name)
+            yield '%s.%s' % (face_name(module), name), getattr(module, name)
     emitter = net.EventEmitter.__mro__[1]   # the Cython base
-    for cls in CLASSES:
+    classes = {cls for _, cls in CLASSES}
+    for face, cls in CLASSES:
         for name in dir(cls):
             if name.startswith('_') or name in TWINS or name in INTERNAL:
                 continue
-            if cls is not net.EventEmitter and hasattr(emitter, name) and \
-                    getattr(cls, name) is getattr(emitter, name):
-                continue  # EventEmitter's entry documents it for every emitter
-            if any(base in CLASSES and hasattr(base, name) and
-                   inspect.getattr_static(cls, name) is inspect.getattr_static(base, name)
+            if not _owner(cls, name).__module__.startswith('pyuvnet'):
+                continue  # Python's own (Record's dict methods, a Future's)
+            if cls is not net.EventEmitter and hasattr(emitter, name) and (
+                    getattr(cls, name) is getattr(emitter, name) or name == 'emit'):
+                # EventEmitter's entry documents it for every emitter (the
+                # ASGI and WSGI servers' emit() only watches for 'close').
+                continue
+            member = inspect.getattr_static(cls, name)
+            if any(base in classes and hasattr(base, name) and
+                   member is inspect.getattr_static(base, name)
                    for base in cls.__mro__[1:]):
                 continue  # inherited unchanged: a base's entry (tls.Server's listen)
-            yield '%s.%s' % (qualified(cls), name)
+            yield '%s.%s' % (qualified(face, cls), name), member
+
+
+def public_names():
+    return [name for name, _ in _entries()]
+
+
+def _other_names():
+    """Each public name's other names: those of the same object (ws.Server
+    is ws.WebSocketServer; https.Server's close is http.Server's, from
+    their private mixin), of which one entry documents all."""
+    named = {}
+    for name, value in _entries():
+        if value is not None and not isinstance(value, (bool, int)):
+            named.setdefault(id(value), set()).add(name)
+    return {name: names - {name} for names in named.values() for name in names}
 
 
 # The longest code line that fits the page's column (furo, a 1280 px wide
@@ -207,8 +279,8 @@ def _signature_targets():
     """(name, callable) for the public functions and classes (with their
     public methods) of the modules and CLASSES."""
     named = [('%s.%s' % (module.__name__, name), getattr(module, name, None))
-             for module in (net,) + MODULES for name in module.__all__]
-    named += [('%s.%s' % (cls.__module__, cls.__name__), cls) for cls in CLASSES]
+             for module in (net,) + MODULES for name in module_names(module)]
+    named += [('%s.%s' % (cls.__module__, cls.__name__), cls) for _, cls in CLASSES]
     for name, target in named:
         if callable(target):
             yield name, target
@@ -234,17 +306,26 @@ def runtime_defaults():
     return found
 
 
+def undocumented(anchors):
+    """The public names no anchor documents: an anchor (``pyuvnet.x.y``,
+    the site's index entries or Sphinx's table of Python objects) ending
+    in the name, or in one of the same object's other names."""
+    # Each anchor's every tail: 'pyuvnet.dns.promises.Resolver.resolve4'
+    # documents 'Resolver.resolve4' and 'dns.promises.Resolver.resolve4'.
+    documented = {'.'.join(anchor.split('.')[-size:])
+                  for anchor in anchors for size in range(1, anchor.count('.') + 1)}
+    others = _other_names()
+    return [name for name in public_names()
+            if name not in documented and not others.get(name, set()) & documented]
+
+
 def main(site, environ=None):
     """Every public name has an index entry (an object anchor #pyuvnet...
     ending in ``name`` or ``Class.member``), the pages have no defect, no
     file holds an environment value and no signature a runtime default;
     1 when one of them fails."""
     with open(os.path.join(site, 'genindex.html')) as f:
-        anchors = set(re.findall(r'href="[^"]*#(pyuvnet[\w.]*)"', f.read()))
-    documented = {anchor.rpartition('.')[2] for anchor in anchors}
-    documented |= {'.'.join(anchor.split('.')[-2:]) for anchor in anchors}
-    documented |= {'.'.join(anchor.split('.')[-3:]) for anchor in anchors}
-    missing = [name for name in public_names() if name not in documented]
+        missing = undocumented(re.findall(r'href="[^"]*#(pyuvnet[\w.]*)"', f.read()))
     status = 0
     if missing:
         print('check_docs: not in the site index: ' + ', '.join(missing))

@@ -4,6 +4,7 @@ CPU", CPU per operation as the table's column); then the cells that failed, each
 the Results, so that it is tested on recorded runs, not by running one."""
 from __future__ import annotations
 
+from .load import MIN_CPU_SECONDS
 from .report import figure
 
 WORDS = {'req/s': 'req/s', 'MiB/s': 'MiB/s', 'conn/s': 'connections/s',
@@ -97,6 +98,11 @@ def render(results, meta):
         lines = workload(results, scenario)
         if lines:
             out += ['', *lines]
+    if any(cell.status == 'ok' and cell.median('cpu_us') is None
+           for cell in results.cells.values()):
+        out += ['', f"CPU '-': the server used under {MIN_CPU_SECONDS:g} s of CPU in a "
+                f"measured window, too little to divide; longer runs (BENCH_ARGS='--seconds 2') "
+                f"give it"]
     failed = failures(results)
     if failed:
         out += ['', 'failed (each tried twice; the table above leaves them out):', *failed]

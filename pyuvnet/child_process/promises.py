@@ -30,6 +30,7 @@ class ChildProcessFuture(asyncio.Future):
     """The future exec() and execFile() return; ``child`` is the
     ChildProcess it waits for (Node's ``promise.child``)."""
 
+    #: The ChildProcess the future waits for (Node's ``promise.child``).
     child = None
 
 

@@ -133,6 +133,9 @@ class EventTarget:
             self.on(type, listener)
 
     def removeEventListener(self, type, handler):
+        """Remove the first listener addEventListener() added with this
+        ``handler`` (not one set through an ``on<event>`` attribute), as
+        ws's."""
         for listener in self.listeners(type):
             if isinstance(listener, _Listener) and listener.handler is handler and \
                     not listener.for_attribute:

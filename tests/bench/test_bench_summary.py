@@ -101,7 +101,13 @@ def test_a_peer_without_a_cpu_figure_gets_the_rate_ratio_alone():
     stream = Scenario('stream', size=64 * 1024, conns=10)
     results.add(stream, 'pyuvnet', {'mib_s': 300.0, 'cpu_us': 36.0})
     results.add(stream, 'node', {'mib_s': 150.0})
-    assert "pyuvnet: 2.0x node's MiB/s\n" in summary.render(results, META) + '\n'
+    text = summary.render(results, META)
+    assert "pyuvnet: 2.0x node's MiB/s\n" in text + '\n'
+    # the '-' in node's CPU column is said once, with how to get the figure
+    assert text.splitlines()[-1] == ("CPU '-': the server used under 0.1 s of CPU in a measured "
+                                     "window, too little to divide; longer runs "
+                                     "(BENCH_ARGS='--seconds 2') give it")
+    assert text.count("CPU '-'") == 1
 
 
 def test_the_default_run_has_the_web_servers_and_no_verdicts():

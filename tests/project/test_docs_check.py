@@ -2,8 +2,11 @@
 a site that publishes an environment value of the machine that built it,
 and a public signature whose default is a runtime value (issue 22 item 8:
 ``process.Process(environ=os.environ)`` printed the builder's whole
-environment into the child_process page)."""
+environment into the child_process page), and, with Sphinx reading the
+docs in the suite, any public name of any public module the API reference
+lacks."""
 import os
+import subprocess
 import sys
 
 import pytest
@@ -110,3 +113,43 @@ def test_smartquotes_are_off():
         namespace = {'__file__': f.name}
         exec(compile(f.read(), f.name, 'exec'), namespace)
     assert namespace['smartquotes'] is False
+
+
+# -- every public name of every public module is in the API reference ------
+
+@pytest.mark.timeout(600)   # Sphinx imports every module: minutes on a loaded machine
+def test_sphinx_documents_every_public_name(tmp_path):
+    """Check 1 of `make docs` in the suite: Sphinx reads the docs (its
+    dummy builder, which writes no page) and its table of Python objects
+    holds every public name of every public module, so a name added
+    without an entry fails here, not only in CI's docs lane."""
+    import pickle
+    doctrees = tmp_path / 'doctrees'
+    done = subprocess.run([sys.executable, '-m', 'sphinx', '-b', 'dummy', '-q', '-W', '--keep-going',
+                           '-d', str(doctrees), os.path.join(ROOT, 'docs'), str(tmp_path / 'out')],
+                          capture_output=True, text=True, timeout=540)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(doctrees / 'environment.pickle', 'rb') as f:
+        objects = pickle.load(f).domaindata['py']['objects']
+    assert check_docs.undocumented(objects) == []
+
+
+def test_the_check_reads_every_public_module():
+    """The modules are found by walking the package: the families whose
+    names the check once left out are among them, with their promises."""
+    checked = {check_docs.face_name(module) for module in check_docs.MODULES}
+    assert {'dgram', 'dns', 'dns.promises', 'http2', 'ws', 'asgi', 'wsgi', 'serve', 'aio',
+            'x509', 'child_process.promises', 'stream.promises'} <= checked
+
+
+def test_a_new_public_name_without_an_entry_fails(tmp_path, capsys, monkeypatch):
+    """A function added to a module's __all__, and a method added to a
+    public class, with no entry in the site, fail the check by name."""
+    from pyuvnet import dgram, ws
+    site = _site(tmp_path, '<p>the API</p>')
+    monkeypatch.setattr(dgram, 'plantedFunction', lambda: None, raising=False)
+    monkeypatch.setattr(dgram, '__all__', dgram.__all__ + ['plantedFunction'])
+    monkeypatch.setattr(ws.WebSocket, 'plantedMethod', lambda self: None, raising=False)
+    assert check_docs.main(site, {}) == 1
+    out = capsys.readouterr().out
+    assert 'dgram.plantedFunction' in out and 'ws.WebSocket.plantedMethod' in out

@@ -93,15 +93,28 @@ def test_a_second_make_after_the_first_build_builds_nothing(tree):
 
 
 def test_the_benchmarks_build_serves_the_tests(tree):
-    """README's two commands in its order: `make bench`'s build (the test
-    and bench extras) stamps the tests' too, so `make test` (here `make
+    """README's two commands in its order: `make bench`'s set-up is the
+    tests' build and the bench extra beside it, so `make test` (here `make
     develop`, its set-up) after it builds nothing (issue 57: a fresh
     clone's `make test` after `make bench` compiled pyuvnet again, 6
     minutes on a loaded 2-core machine)."""
     python = _stand_in(tree)
     first = _make(tree, 'build/.installed-bench', 'PYTHON=%s' % python)
-    assert "pip install -e '.[test,bench]'" in first
+    assert "pip install -e '.[test]'" in first and "pip install 'pyuvnet[bench]'" in first
     assert _make(tree, 'develop', 'PYTHON=%s' % python) == SAID
+
+
+def test_the_benchmark_after_the_tests_builds_nothing(tree):
+    """The other order: `make bench` after `make test` adds the bench
+    extra to the installed pyuvnet (pip keeps it as it is) and compiles
+    nothing (issue 57: it ran the editable install again, which rebuilds
+    every extension)."""
+    python = _stand_in(tree)
+    _make(tree, 'develop', 'PYTHON=%s' % python)
+    then = _make(tree, 'build/.installed-bench', 'PYTHON=%s' % python)
+    assert then == "make: installing the benchmark's peers: pip install 'pyuvnet[bench]' " \
+        "(pyuvnet stays as built)"
+    assert _make(tree, 'build/.installed-bench', 'PYTHON=%s' % python) == ''
 
 
 SAID = 'make: pyuvnet is built against system libuv 1.44.2 (pkg-config: -luv)'

@@ -138,14 +138,15 @@ def test_a_destination_reset_by_its_peer_mid_pipe_errors_then_closes(listening_s
 def test_piped_traffic_keeps_both_idle_timeouts_off(listening_server, run_loop):
     # Node 20: setTimeout(150) on both sides of the pipe while 1 KiB goes
     # through every 30 ms: no 'timeout' while it flows (the source reads,
-    # the destination writes), both once it stops.
+    # the destination writes), both once it stops. Here 1 s, not 150 ms: a
+    # loaded machine (load 19 on 2 cores) stalled the sender past 150 ms.
     timeouts = []
     state = {}
 
     def on_pipe(src, dest):
         state['src'], state['dest'] = src, dest
-        src.setTimeout(150, lambda: timeouts.append(('src', state['sent'])))
-        dest.setTimeout(150, lambda: timeouts.append(('dest', state['sent'])))
+        src.setTimeout(1000, lambda: timeouts.append(('src', state['sent'])))
+        dest.setTimeout(1000, lambda: timeouts.append(('dest', state['sent'])))
 
     port, received = proxy_to_sink(listening_server, on_pipe)
     state['sent'] = 0
@@ -156,7 +157,7 @@ def test_piped_traffic_keeps_both_idle_timeouts_off(listening_server, run_loop):
                 client.destroy()
                 state['src'].destroy()
                 state['dest'].destroy()
-            net.setTimeout(done, 400)
+            net.setTimeout(done, 1500)
             return
         client.write(b'\1' * 1024)
         state['sent'] += 1
