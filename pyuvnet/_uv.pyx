@@ -115,6 +115,7 @@ include "uv/wsgi/start_response.pyx"
 include "uv/wsgi/call.pyx"
 include "uv/http2/frame_watch.pyx"
 include "uv/http2/session.pyx"
+include "uv/http2/callbacks.pyx"
 include "uv/http2/limits.pyx"
 include "uv/http2/extensions.pyx"
 

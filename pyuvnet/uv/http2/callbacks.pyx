@@ -1,0 +1,212 @@
+# The http2 wing's nghttp2 callbacks (H2Core is in session.pyx): the pieces
+# of a frame gathered in C (a header block, field by field, against the
+# session's limits), one call to the owner per stream event, and a stream's
+# DATA copied from its write queue into nghttp2's frame.
+from pyuvnet.uv.http2 cimport nghttp2 as ng
+from libc.stdint cimport uint8_t, int32_t, uint32_t
+
+# Each is called by nghttp2 from inside an H2Core method (user_data is that
+# core, alive for the call). A Python error is kept in core.error and nghttp2
+# told to stop (NGHTTP2_ERR_CALLBACK_FAILURE); the method raises it.
+
+cdef inline int h2_failed(H2Core core, error) noexcept:
+    if core.error is None:
+        core.error = error
+    return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+
+
+cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                             void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        # As Node: a new stream while the session holds more than
+        # maxSessionMemory is refused (RST_STREAM ENHANCE_YOUR_CALM) and
+        # never reaches the owner.
+        if (core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST
+                and core.memory() > core.max_session_memory):
+            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
+                                         ng.NGHTTP2_ENHANCE_YOUR_CALM)
+            return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+        core.receiving[h2_block_id(frame)] = H2HeaderBlock()
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                      ng.nghttp2_rcbuf* name, ng.nghttp2_rcbuf* value, uint8_t flags,
+                      void* user_data) noexcept:
+    # Names are lowercase ASCII (nghttp2 checks); values are read as latin-1,
+    # a str per byte, as Node reads them.
+    cdef H2Core core = <H2Core>user_data
+    cdef ng.nghttp2_vec n = ng.nghttp2_rcbuf_get_buf(name)
+    cdef ng.nghttp2_vec v = ng.nghttp2_rcbuf_get_buf(value)
+    cdef H2HeaderBlock block
+    cdef int32_t block_id
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        block_id = h2_block_id(frame)
+        block = core.receiving.get(block_id)
+        if block is None:
+            return 0
+        # As Node: each field counts its name, value and 32 bytes; a block
+        # over maxHeaderListSize or maxHeaderListPairs resets its stream
+        # with ENHANCE_YOUR_CALM, and what it held is dropped (an HPACK
+        # bomb decodes into nothing kept).
+        block.size += n.len + v.len + 32
+        if block.size > core.max_header_list_size or len(block.fields) // 2 >= core.max_header_pairs:
+            del core.receiving[block_id]
+            ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, block_id,
+                                         ng.NGHTTP2_ENHANCE_YOUR_CALM)
+            return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+        block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
+        block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
+        if flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:
+            if block.sensitive is None:
+                block.sensitive = []
+            block.sensitive.append(block.fields[-2])
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                          void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    cdef int32_t stream_id = frame.hd.stream_id
+    cdef uint8_t t = frame.hd.type
+    cdef bint end_stream = (frame.hd.flags & ng.NGHTTP2_FLAG_END_STREAM) != 0
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        if t == ng.NGHTTP2_HEADERS:
+            block = core.receiving.pop(stream_id, None)
+            if block is not None:
+                core.owner._h2_headers(stream_id, frame.headers.cat,
+                                       (<H2HeaderBlock>block).fields, end_stream,
+                                       (<H2HeaderBlock>block).sensitive)
+        elif t == ng.NGHTTP2_DATA:
+            if end_stream:
+                core.owner._h2_end(stream_id)
+        elif t == ng.NGHTTP2_SETTINGS:
+            core.owner._h2_settings(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK))
+        elif t == ng.NGHTTP2_PING:
+            core.owner._h2_ping(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK),
+                                (<char*>frame.ping.opaque_data)[:8])
+        elif t == ng.NGHTTP2_GOAWAY:
+            core.owner._h2_goaway(frame.goaway.error_code, frame.goaway.last_stream_id,
+                                  (<char*>frame.goaway.opaque_data)[:frame.goaway.opaque_data_len]
+                                  if frame.goaway.opaque_data_len else b'')
+        elif t == ng.NGHTTP2_RST_STREAM:
+            core.owner._h2_rst_stream(stream_id, frame.rst_stream.error_code)
+        elif t == ng.NGHTTP2_PUSH_PROMISE or t == ng.NGHTTP2_ALTSVC or t == ng.NGHTTP2_ORIGIN:
+            h2_on_extra_frame(core, frame)
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_data_chunk(ng.nghttp2_session* session, uint8_t flags, int32_t stream_id,
+                          const uint8_t* data, size_t length, void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.owner._h2_data(stream_id, PyBytes_FromStringAndSize(<const char*>data, length))
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint32_t code,
+                            void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    cdef H2Outgoing queue
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.receiving.pop(stream_id, None)
+        core.outgoing.pop(stream_id, None)
+        core.owner._h2_stream_close(stream_id, code)
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                              int lib_error, void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        core.owner._h2_frame_error(frame.hd.type, lib_error, frame.hd.stream_id)
+    except BaseException as error:
+        return h2_failed(core, error)
+    return 0
+
+
+cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                             int lib_error, void* user_data) noexcept:
+    cdef H2Core core = <H2Core>user_data
+    core.receiving.pop(h2_block_id(frame), None)
+    # DATA past its content-length: the nghttp2 Node 20 carries resets the
+    # stream without calling here, and so does Node.
+    if frame.hd.type == ng.NGHTTP2_DATA and lib_error == ng.NGHTTP2_ERR_PROTO:
+        return 0
+    if (lib_error < ng.NGHTTP2_ERR_FATAL or lib_error == ng.NGHTTP2_ERR_PROTO
+            or lib_error == ng.NGHTTP2_ERR_STREAM_CLOSED or lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL):
+        h2_end_as_node(core, session, lib_error)
+    return 0
+
+
+cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_id, uint8_t* buf,
+                                   size_t length, uint32_t* data_flags,
+                                   ng.nghttp2_data_source* source, void* user_data) noexcept:
+    # DATA for one stream: what its writes queued, copied into nghttp2's
+    # frame (at most the flow-control window nghttp2 allows). An empty
+    # queue not yet ended defers the stream until write()/end_data().
+    cdef H2Core core = <H2Core>user_data
+    cdef H2Outgoing queue
+    cdef size_t copied = 0, take
+    cdef bytes chunk
+    if core.owner is None:
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    try:
+        queue = core.outgoing.get(stream_id)
+        if queue is None:
+            data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
+            return 0
+        while copied < length and queue.chunks:
+            chunk = queue.chunks[0]
+            take = min(length - copied, <size_t>(len(chunk) - queue.offset))
+            memcpy(buf + copied, PyBytes_AS_STRING(chunk) + queue.offset, take)
+            copied += take
+            queue.offset += take
+            queue.queued -= take
+            if queue.offset == len(chunk):
+                queue.chunks.popleft()
+                queue.offset = 0
+                callback = queue.callbacks.popleft()
+                if callback is not None:
+                    core.done.append(callback)
+        if not queue.chunks:
+            if queue.eof:
+                data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
+                if queue.want_trailers:
+                    data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_END_STREAM
+                    core.done.append(stream_id)
+                if queue.final_callback is not None:
+                    core.done.append(queue.final_callback)
+                    queue.final_callback = None
+                del core.outgoing[stream_id]
+            elif copied == 0:
+                queue.deferred = True
+                return ng.NGHTTP2_ERR_DEFERRED
+    except BaseException as error:
+        h2_failed(core, error)
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    return copied
+
