@@ -4,8 +4,9 @@ option rules and errors (a parse error, a request timeout, a reset), Node's
 canned answers to a client error and ``destroySoon``, the request options a
 client takes (ws's handshake takes them too), the uniqueHeaders option
 read, a property over an attribute (``field``), the two facts about a
-request the app servers read (its connection's ends, its target split), and
-the Link value of a 103 Early Hints (http's and http2's writeEarlyHints())."""
+request the app servers read (its connection's ends, its target split), the
+Link value of a 103 Early Hints (http's and http2's writeEarlyHints()), and a
+header value as Node's String(value) sends it (http's and http2's heads)."""
 import errno
 import re
 
@@ -16,7 +17,7 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, NodeErro
 __all__ = ['HTTP_SERVER_RULES', 'HTTP_SERVER_OPTIONS', 'CLIENT_ERROR_ANSWERS', 'BAD_REQUEST',
            'REQUEST_OPTIONS', 'ERR_HTTP_REQUEST_TIMEOUT', 'HTTPParseError', 'connection_reset',
            'unique_names', 'field', 'destroy_soon', 'destroy_after_answer', 'connection_ends',
-           'split_target', 'INVALID_VALUE_CHAR', 'link_header_value']
+           'split_target', 'INVALID_VALUE_CHAR', 'link_header_value', 'header_text']
 
 HTTP_SERVER_RULES = {
     'IncomingMessage': 'function', 'ServerResponse': 'function',
@@ -163,6 +164,17 @@ INVALID_VALUE_CHAR = re.compile(r'[^\t\x20-\x7e\x80-\xff]')
 # Node's linkValueRegExp (internal/validators.js): '<uri>' and ';'-parameters.
 _LINK_VALUE = re.compile(r'(?:<[^>]*>)(?:\s*;\s*[^;"\s]+(?:=(")?[^;"\s]*\1)?)*\Z')
 _LINK_FORMAT = 'must be an array or string of format "</styles.css>; rel=preload; as=style"'
+
+
+def header_text(value):
+    """A header value as it is sent: Node's String(value)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def link_header_value(hints):

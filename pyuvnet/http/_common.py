@@ -8,7 +8,7 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
 # http's rooms, which take it from here.
 from pyuvnet._http_shared import (
     ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, INVALID_VALUE_CHAR, connection_reset, field,
-    unique_names,
+    header_text, unique_names,
 )
 
 __all__ = [
@@ -199,17 +199,6 @@ def validateHeaderValue(name, value):
     for item in (value if isinstance(value, (list, tuple)) else (value,)):
         if INVALID_VALUE_CHAR.search(header_text(item)):
             raise ERR_INVALID_CHAR('header content', name)
-
-
-def header_text(value):
-    """A header value as it is sent: Node's String(value)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def date_line(seconds):

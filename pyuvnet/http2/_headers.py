@@ -5,6 +5,7 @@ import re
 import time
 from email.utils import formatdate
 
+from .._http_shared import header_text
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
@@ -46,7 +47,7 @@ _SINGLE_VALUE = {
 
 def _one_byte(value):
     """A value as Node writes it: each character's low byte."""
-    text = value if isinstance(value, str) else str(value)
+    text = header_text(value)
     try:
         return text.encode('latin-1')
     except UnicodeEncodeError:

@@ -1,9 +1,10 @@
 """Sessions and streams between pyuvnet's client and server, each case
 pinned first with Node 20 on both sides (the same script in node gives the
 same codes, messages and values): close(code) and rstCode, trailers with
-waitForTrailers, ping, settings, close() then request(), Node's errors
-for a bad head, and Nagle's algorithm off on both ends (Node 20's sessions
-set TCP_NODELAY on their sockets, server and client: strace shows it)."""
+waitForTrailers, header values as Node's String(value), ping, settings,
+close() then request(), Node's errors for a bad head, and Nagle's
+algorithm off on both ends (Node 20's sessions set TCP_NODELAY on their
+sockets, server and client: strace shows it)."""
 import socket
 import sys
 
@@ -64,6 +65,27 @@ def test_trailers_follow_the_data_when_the_stream_waits_for_them(run_loop):
         req.on('close', done)
     exchange(run_loop, on_stream, client)
     assert (seen['status'], b''.join(seen['body']), seen['trailers']) == (200, b'body', {'x-t': '1'})
+
+
+def test_header_values_are_sent_as_nodes_string_of_them(run_loop):
+    # Node 20's String(value): booleans in lower case, an integral float
+    # without its '.0'; a list's items are joined with ', ' on receipt.
+    seen = {}
+
+    def on_stream(stream, headers, flags, raw):
+        seen['request'] = headers['x-q']
+        stream.respond({':status': 200, 'x-t': True, 'x-f': False, 'x-n': 1.0, 'x-h': 1.5,
+                        'x-l': [True, 2]})
+        stream.end()
+
+    def client(session, done):
+        req = session.request({':path': '/', 'x-q': True})
+        req.on('response', lambda headers, flags, raw: seen.setdefault(
+            'response', [headers[name] for name in ('x-t', 'x-f', 'x-n', 'x-h', 'x-l')]))
+        req.on('close', done)
+        req.resume()
+    exchange(run_loop, on_stream, client)
+    assert seen == {'request': 'true', 'response': ['true', 'false', '1', '1.5', 'true, 2']}
 
 
 def test_ping_settings_and_request_after_close(run_loop):
