@@ -4,7 +4,7 @@ write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
-from .._uv import nextTick
+from .._uv import nextTick, setImmediate
 from ..stream import Duplex
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
@@ -354,14 +354,20 @@ class ServerHttp2Stream(Http2Stream):
         # As Node's server stream, once its response is out: a request
         # whose body is not being read is closed with NO_ERROR (RFC 9113
         # 8.1), so that a reset the client sends after it is no 'error' of
-        # this stream (unhandled, it would end the server).
+        # this stream (unhandled, it would end the server), and the client's
+        # stream closes though it never ended its request.
         self.once('finish', self._close_unread_request)
         super()._final(callback)
 
     def _close_unread_request(self):
-        if self.headersSent and not self._wait_for_trailers and not self.readableEnded \
+        # Trailers waited for must have been sent first (the compatibility
+        # API always waits for them), and the body never read (Node's
+        # didRead and readableFlowing). As Node's, the close waits a turn
+        # (setImmediate): a push made on 'finish' still finds its parent open.
+        if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
+                and self.readableFlowing is None and not self.readableEnded \
                 and self.readableLength == 0 and not self._ng_closed:
-            self.close()
+            setImmediate(self.close)
 
     def _before_data(self):
         if not self.headersSent and not self.destroyed:

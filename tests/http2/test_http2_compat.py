@@ -7,7 +7,9 @@ import warnings
 import pytest
 
 from pyuvnet import http2
-from http2_support import listen, run_exchange
+from http2_support import (DATA, END_HEADERS, END_STREAM, HEADERS, PING, PREFACE, RST_STREAM,
+                           RawPeer, frame, listen, parse_frames, run_exchange, serve_until,
+                           settings)
 
 
 def compat_exchange(run_loop, handler, client, server=None):
@@ -300,3 +302,74 @@ def test_bad_arguments_raise_nodes_codes_at_once(run_loop):
 def test_the_response_methods_have_snake_case_twins():
     assert http2.Http2ServerResponse.set_header is http2.Http2ServerResponse.setHeader
     assert http2.Http2ServerResponse.write_head is http2.Http2ServerResponse.writeHead
+
+
+# POST / over http, localhost (HPACK's static table), its stream left open.
+POST_OPEN = frame(HEADERS, END_HEADERS, 1, b'\x83\x86\x84\x01\x09localhost')
+
+
+def stream_one_frames(run_loop, handler, after_end_stream):
+    """A raw client's POST left unended, answered by ``handler``: the
+    frames of stream 1 (type, flags, payload) read until the response's
+    END_STREAM and then ``after_end_stream``'s frame (a kind to wait for,
+    and bytes to send first)."""
+    server = http2.createServer(handler)
+    received = []
+
+    def read_until(done):
+        def read(sock):
+            while not done(parse_frames(b''.join(received))):
+                data = sock.recv(65536)
+                if not data:
+                    return
+                received.append(data)
+        return read
+
+    wait_for, send = after_end_stream
+    peer = RawPeer(listen(run_loop, server), [
+        PREFACE + settings() + POST_OPEN,
+        read_until(lambda frames: any(f[0] == DATA and f[1] & END_STREAM for f in frames)),
+        send,
+        read_until(lambda frames: any(f[0] == wait_for for f in frames)),
+    ], timeout=10, read=False)
+    serve_until(run_loop, server, peer)
+    return [(kind, flags, payload) for kind, flags, stream_id, payload in
+            parse_frames(b''.join(received)) if stream_id == 1]
+
+
+def answer_hi(req, res):
+    res.end('hi')
+
+
+def test_an_unended_unread_request_is_closed_with_no_error_after_the_response(run_loop):
+    # As Node 20: the response ends with an empty DATA (trailers waited
+    # for, none set), then RST_STREAM NO_ERROR closes the request.
+    frames = stream_one_frames(run_loop, answer_hi, (RST_STREAM, b''))
+    assert [kind_flags[:2] for kind_flags in frames] == [
+        (HEADERS, END_HEADERS), (DATA, 0), (DATA, END_STREAM), (RST_STREAM, 0)]
+    assert frames[1][2] == b'hi' and frames[2][2] == b'' and frames[3][2] == b'\0\0\0\0'
+
+
+def test_a_request_being_read_is_left_for_the_client_to_end(run_loop):
+    # Node 20 sends no RST_STREAM when the handler reads the request: the
+    # stream closes when the client ends it (a PING's ACK shows nothing else came).
+    def handler(req, res):
+        req.on('data', lambda chunk: None)
+        answer_hi(req, res)
+    frames = stream_one_frames(run_loop, handler, (
+        PING, frame(DATA, END_STREAM, 1) + frame(PING, 0, 0, b'12345678')))
+    assert [kind_flags[:2] for kind_flags in frames] == [
+        (HEADERS, END_HEADERS), (DATA, 0), (DATA, END_STREAM)]
+
+
+def test_a_client_that_never_ends_its_request_sees_the_stream_close(run_loop):
+    seen = []
+
+    def client(session, done):
+        req = session.request({':path': '/', ':method': 'POST'}, {'endStream': False})
+        req.on('response', lambda headers, flags, raw: seen.append(headers[':status']))
+        req.on('data', seen.append)
+        req.on('end', lambda: seen.append('end'))
+        req.on('close', lambda: (seen.append(('close', req.rstCode)), done()))
+    compat_exchange(run_loop, answer_hi, client)
+    assert seen == [200, b'hi', 'end', ('close', 0)]
