@@ -64,7 +64,7 @@ def connection_header_allowed(name, value):
 # header nor an unknown pseudo-header, no never-index rule of their own):
 # name -> (its bytes, whether it is a pseudo-header). Bounded: responses
 # mostly repeat a few names.
-_PLAIN_NAMES = {}
+_PLAIN_NAMES: dict[str, tuple[bytes, bool]] = {}
 _PLAIN_NAMES_MAX = 512
 
 
