@@ -25,7 +25,8 @@ from .report import figure, longer_cells, versions
 from .results import Results
 from .scenarios import MATRIX_CONNS, Scenario
 from .systems import MATRIX_SYSTEMS, WEB
-from .targets import ratio_of, ratio_text, round_shares, rows as target_rows, user_us
+from .ratios import ratio_of, ratio_text, user_us
+from .targets import round_shares, rows as target_rows
 
 BEGIN = '<!-- bench-tables:begin (python bench/run.py --markdown; do not edit by hand) -->'
 END = '<!-- bench-tables:end -->'

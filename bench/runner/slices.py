@@ -23,7 +23,7 @@ import time
 
 from . import load
 from .isolate import send, wait_stopped
-from .targets import user_us
+from .ratios import user_us
 
 # 0.05 s matched the phases better than 0.1 s (two identical ASGI servers'
 # share ratio, interquartile 0.68-0.97 and 0.87-1.16 over 12 rounds,

@@ -7,7 +7,7 @@ from dataclasses import asdict
 import pytest
 
 import bench_support  # noqa: F401 (puts bench/ on sys.path)
-from runner import markdown, targets  # noqa: E402
+from runner import markdown, ratios, targets  # noqa: E402
 from runner.results import Results  # noqa: E402
 from runner.scenarios import HTTP_VARIANTS, Scenario  # noqa: E402
 
@@ -129,28 +129,28 @@ def test_a_record_made_before_the_callback_server_reads_its_pyuvnet_as_the_idiom
 
 
 def test_verdict_wording_for_upper_lower_and_strict_bounds():
-    assert targets.verdict(0.6, 0.5) == 'missed by 20%'
-    assert targets.verdict(0.5, 0.5) == 'met'
-    assert targets.verdict(1.8, 2.0, higher=True) == 'missed by 10%'
-    assert targets.verdict(1.0, 1.0, higher=True, strict=True) == 'missed (level)'
-    assert targets.verdict(0.99, 1.0, strict=True) == 'met'
+    assert ratios.verdict(0.6, 0.5) == 'missed by 20%'
+    assert ratios.verdict(0.5, 0.5) == 'met'
+    assert ratios.verdict(1.8, 2.0, higher=True) == 'missed by 10%'
+    assert ratios.verdict(1.0, 1.0, higher=True, strict=True) == 'missed (level)'
+    assert ratios.verdict(0.99, 1.0, strict=True) == 'met'
 
 
 def test_unequal_repeat_counts_give_the_ratio_of_medians_with_the_widest_range():
-    ratio = targets.ratio_of([2.0, 4.0, 3.0], [1.0, 2.0])
+    ratio = ratios.ratio_of([2.0, 4.0, 3.0], [1.0, 2.0])
     assert not ratio.paired and ratio.median == pytest.approx(2.0)
     assert (ratio.low, ratio.high) == (pytest.approx(1.0), pytest.approx(4.0))
 
 
 def test_six_or_more_pairs_give_the_medians_confidence_interval_in_the_text():
-    few = targets.ratio_of([1.0] * 5, [2.0] * 5)
-    assert few.ci is None and targets.ratio_text(few) == '0.50× (0.50–0.50)'
+    few = ratios.ratio_of([1.0] * 5, [2.0] * 5)
+    assert few.ci is None and ratios.ratio_text(few) == '0.50× (0.50–0.50)'
     mine = [0.9, 1.1, 0.8, 1.2, 0.7, 1.0, 1.3, 0.95]
-    ratio = targets.ratio_of(mine, [1.0] * len(mine))
+    ratio = ratios.ratio_of(mine, [1.0] * len(mine))
     # 8 pairs: the 95% interval of the median runs from the 1st to the 8th
     # value (P(none of 8 below the median) = 1/256 <= 0.025, 9/256 > 0.025).
     assert ratio.ci == (pytest.approx(0.7), pytest.approx(1.3))
-    assert targets.ratio_text(ratio) == '0.97× (95% CI 0.70–1.30, range 0.70–1.30)'
+    assert ratios.ratio_text(ratio) == '0.97× (95% CI 0.70–1.30, range 0.70–1.30)'
 
 
 def test_a_system_that_did_not_run_gives_a_no_figure_row_with_the_reason():
