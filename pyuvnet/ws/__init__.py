@@ -7,7 +7,7 @@ connection, on either side (``WebSocket(address, protocols, options)``
 opens one as a client).  Messages arrive as ``bytes`` with ``isBinary``
 (False for text frames, validated UTF-8); ``send(str)`` sends a text
 frame, ``send(bytes)`` a binary one.  Framing, masking and UTF-8
-validation run in C (pyuvnet/uv/ws/frames.pyx).  ``broadcast(clients,
+validation run in C (pyuvnet/uv/ws/).  ``broadcast(clients,
 data)`` sends one message to many connections, framed once.  See docs/WEBSOCKET.md.
 """
 

@@ -2,7 +2,7 @@
 either side once its handshake is done (the client's handshake is
 ``_client.py``'s, the server's ``_server.py``'s).
 
-Reads go to the C receiver (``_uv.WsReceiver``, pyuvnet/uv/ws/frames.pyx),
+Reads go to the C receiver (``_uv.WsReceiver``, pyuvnet/uv/ws/receiver.pyx),
 the socket's sink, which emits 'message' itself; frames leave built by
 ``_uv.ws_frame``.  The closing handshake, its timer and the order of the
 events are ws's: 'close'(code, reason) is the last event, once the socket
