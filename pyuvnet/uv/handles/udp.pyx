@@ -55,7 +55,7 @@ cdef extern from *:
 
 
 
-from cpython.dict cimport PyDict_SetItem
+from cpython.dict cimport PyDict_SetItem, PyDict_Update
 from libc.string cimport memcmp
 
 cdef str K_ADDRESS = 'address'
@@ -85,10 +85,13 @@ cdef class UDPHandle(Handle):
     cdef DgramCore owner
     cdef char* recv_buf
     cdef bint receiving
-    # The peer address of the last datagram (port 0) and its str: an echo's
-    # or a client's datagrams come from the same few peers.
+    # The peer address of the last datagram (port 0), and its rinfo as a
+    # plain dict (None before the first): an echo's or a client's datagrams
+    # come from the same few peers, in runs of one size.
     cdef uv.sockaddr_storage last_peer
-    cdef object last_address
+    cdef dict last_rinfo
+    cdef int last_port
+    cdef ssize_t last_size
     # The str a send went to last, and its sockaddr (port aside).
     cdef object last_to_ip
     cdef uv.sockaddr_storage last_to
@@ -110,7 +113,6 @@ cdef class UDPHandle(Handle):
             raise errors.uv_exception(r, 'uv_udp_init')
         self.owner = owner
         self.refed = refed
-        self.last_address = None
         memset(&self.last_peer, 0, sizeof(self.last_peer))
         self.adopt(<uv.uv_handle_t*>block)
         self.hold()
@@ -277,7 +279,9 @@ cdef class UDPHandle(Handle):
         return 0
 
     cdef object rinfo(self, const uv.sockaddr* addr, ssize_t size):
-        """The 'message' rinfo Record: {address, family, port, size}."""
+        """The 'message' rinfo Record: {address, family, port, size}, a copy
+        of last_rinfo, brought up to date first (an update into an empty
+        dict copies the other's table whole: no key hashed or inserted)."""
         cdef object record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
         cdef uv.sockaddr_storage peer
         cdef size_t addr_len
@@ -291,13 +295,18 @@ cdef class UDPHandle(Handle):
         else:
             port = uv.ntohs((<uv.sockaddr_in6*>addr).sin6_port)
             (<uv.sockaddr_in6*>&peer).sin6_port = 0
-        if self.last_address is None or memcmp(&peer, &self.last_peer, addr_len) != 0:
-            self.last_address = sockaddr_to_tuple(<uv.sockaddr*>&peer)[0]
+        if self.last_rinfo is None or memcmp(&peer, &self.last_peer, addr_len) != 0:
             memcpy(&self.last_peer, &peer, addr_len)
-        PyDict_SetItem(record, K_ADDRESS, self.last_address)
-        PyDict_SetItem(record, K_FAMILY, IPV4 if v4 else IPV6)
-        PyDict_SetItem(record, K_PORT, port)
-        PyDict_SetItem(record, K_SIZE, size)
+            self.last_rinfo = {K_ADDRESS: sockaddr_to_tuple(<uv.sockaddr*>&peer)[0],
+                               K_FAMILY: IPV4 if v4 else IPV6, K_PORT: port, K_SIZE: size}
+        else:
+            if port != self.last_port:
+                PyDict_SetItem(self.last_rinfo, K_PORT, port)
+            if size != self.last_size:
+                PyDict_SetItem(self.last_rinfo, K_SIZE, size)
+        self.last_port = port
+        self.last_size = size
+        PyDict_Update(record, self.last_rinfo)
         return record
 
     # -- sending ------------------------------------------------------------
