@@ -6,9 +6,12 @@ datagram with callgrind beside a bare libuv echo in C, the floor.
 The servers are bench/udp/echo_*; the client is this process: one socket
 keeping ``--window`` datagrams in flight (a datagram lost is sent again
 after 200 ms, and counted).  Each round runs every server in turn (a
-fresh process, a warm-up, then ``--datagrams`` measured), reading the
-server's user and system ticks from /proc/PID/stat around the measured
-part: coarse (10 ms ticks), so the rounds are many and the figures given
+fresh process, a warm-up, then ``--datagrams`` measured), reading around
+the measured part the server's CPU time to the nanosecond
+(/proc/PID/schedstat) and its user and system ticks (/proc/PID/stat),
+which split that time: the kernel samples the split once per 10 ms tick,
+and user time is a sixth of an echo's CPU, so the user figure wants
+many datagrams (200,000 is ~25 user ticks: +-20%); the rounds are given
 as median and range, with each round's pyuvnet/peer ratio (paired).
 
     python bench/udp_echo.py                        # 5 rounds of 20,000
@@ -18,7 +21,6 @@ Needs node (the reference), uvloop, a C compiler and libuv's headers; and
 valgrind for ``--instructions``.  Short: about a minute on 2 CPUs.
 """
 import argparse
-import os
 import shutil
 import socket
 import statistics
@@ -34,7 +36,6 @@ sys.path.insert(0, str(HERE))
 from runner.instructions import callgrind_argv, callgrind_control, callgrind_total  # noqa: E402
 
 UDP = HERE / 'udp'
-TICK = os.sysconf('SC_CLK_TCK')
 PAYLOAD = bytes(range(256)) * 4         # 1 KiB
 
 
@@ -70,6 +71,11 @@ def cpu_ticks(pid):
     return int(fields[11]), int(fields[12])     # utime, stime
 
 
+def cpu_ns(pid):
+    """The CPU time the process ran, in ns (the scheduler's own count)."""
+    return int(Path('/proc/%d/schedstat' % pid).read_text().split()[0])
+
+
 def pingpong(port, count, window):
     """``count`` datagrams echoed, ``window`` in flight; returns the
     datagrams sent again after a loss."""
@@ -95,18 +101,23 @@ def pingpong(port, count, window):
 
 
 def measure(argv, count, window):
-    """(user µs, system µs, lost) per datagram of one server run."""
+    """(user µs, system µs, lost) per datagram of one server run: the CPU
+    time in ns, split as the ticks are."""
     proc, port = start(argv)
     try:
         pingpong(port, 2000, window)
         user0, sys0 = cpu_ticks(proc.pid)
+        ns0 = cpu_ns(proc.pid)
         lost = pingpong(port, count, window)
+        ns1 = cpu_ns(proc.pid)
         user1, sys1 = cpu_ticks(proc.pid)
     finally:
         proc.kill()
         proc.wait()
-    scale = 1e6 / TICK / count
-    return (user1 - user0) * scale, (sys1 - sys0) * scale, lost
+    total = (ns1 - ns0) / 1e3 / count
+    ticks = (user1 - user0) + (sys1 - sys0)
+    user = total * (user1 - user0) / ticks if ticks else 0.0
+    return user, total - user, lost
 
 
 def instructions(argv, count, window):

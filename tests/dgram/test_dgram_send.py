@@ -58,6 +58,42 @@ def test_rinfo_is_a_record_with_node_keys_in_order(run_loop):
         rinfo['port'] = 1
 
 
+def test_each_rinfo_is_its_own_datagrams_across_peers_and_sizes(run_loop):
+    # The handle keeps the last datagram's rinfo to copy from: every record
+    # kept must still say its own peer and size after later datagrams.
+    got = []
+    server = dgram.createSocket('udp4')
+    clients = [dgram.createSocket('udp4'), dgram.createSocket('udp4')]
+    plan = [(0, b'a'), (0, b'bb'), (1, b'bb!'), (0, b'cc'), (1, b'ddd'), (1, b'e')]
+
+    def on_message(msg, rinfo):
+        got.append((msg, rinfo))
+        if len(got) == len(plan):
+            for sock in [server] + clients:
+                sock.close()
+    server.on('message', on_message)
+
+    def start():
+        for which, payload in plan:
+            clients[which].send(payload, _port(server), '127.0.0.1')
+
+    def bind_clients():
+        clients[0].bind(0, '127.0.0.1', lambda: clients[1].bind(0, '127.0.0.1', start))
+    server.bind(0, '127.0.0.1', bind_clients)
+    run_loop()
+    assert sorted(m for m, _ in got) == sorted(p for _, p in plan)
+    assert len({id(rinfo) for _, rinfo in got}) == len(plan)
+    sender = dict((payload, which) for which, payload in plan)
+    seen = {0: set(), 1: set()}
+    for msg, rinfo in got:
+        assert list(rinfo.items()) == [('address', '127.0.0.1'), ('family', 'IPv4'),
+                                       ('port', rinfo.port), ('size', len(msg))]
+        seen[sender[msg]].add(rinfo.port)
+    assert len(seen[0]) == len(seen[1]) == 1 and seen[0] != seen[1]
+    with pytest.raises(AttributeError):
+        got[0][1].nothing
+
+
 def test_empty_datagrams_in_every_form(run_loop):
     got = []
     client = dgram.createSocket('udp4')

@@ -1,6 +1,6 @@
-# UDP over uv_udp_t: the handle of a pyuvnet.dgram Socket (DgramCore, the
-# C base of dgram.Socket, and UDPHandle, its libuv handle), as Node keeps
-# its UDPWrap under lib/dgram.js.
+# UDP over uv_udp_t: UDPHandle, the libuv handle of a pyuvnet.dgram Socket
+# (whose C base, DgramCore, is udp_socket.pyx's), as Node keeps its UDPWrap
+# under lib/dgram.js.
 #
 # Receiving: every datagram of a poll is read with recvmmsg where libuv and
 # the kernel have it (UV_UDP_RECVMMSG: one alloc'd buffer of 20 datagram
@@ -54,13 +54,10 @@ cdef extern from *:
     void pyuvnet_udp_alloc(uv.uv_handle_t* handle, size_t suggested, uv.uv_buf_t* buf) nogil
 
 
-from cpython.dict cimport PyDict_SetItem
-from cpython.unicode cimport PyUnicode_AsUTF8
-from libc.string cimport memcmp
-from cpython.dict cimport PyDict_GetItem
-from pyuvnet._records import Record
 
-cdef str MESSAGE = 'message'
+from cpython.dict cimport PyDict_SetItem, PyDict_Update
+from libc.string cimport memcmp
+
 cdef str K_ADDRESS = 'address'
 cdef str K_FAMILY = 'family'
 cdef str K_PORT = 'port'
@@ -74,146 +71,10 @@ UDP_IPV6ONLY = uv.UV_UDP_IPV6ONLY
 UDP_REUSEADDR = uv.UV_UDP_REUSEADDR
 
 
-cdef class RecordKey:
-    """A read-only attribute of a Record subclass: its dict's ``key``, read
-    in C (a dict subclass's own ``rinfo['port']`` goes through a Python
-    level __getitem__ lookup; a property over itemgetter did too)."""
-    cdef object key
-
-    def __cinit__(self, key):
-        self.key = key
-
-    def __get__(self, obj, objtype):
-        cdef PyObject* value
-        if obj is None:
-            return self
-        value = PyDict_GetItem(obj, self.key)
-        if value == NULL:
-            raise AttributeError(self.key)
-        return <object>value
-
-
-class RemoteInfo(Record):
-    """A dgram 'message' rinfo: a Record whose keys (address, family,
-    port, size) are also attributes read in C, so that ``rinfo.port`` per
-    datagram costs no failed attribute lookup first (Record's
-    ``__getattr__`` runs only after one, an AttributeError made and
-    dropped each time)."""
-
-    __slots__ = ()
-    address = RecordKey('address')
-    family = RecordKey('family')
-    port = RecordKey('port')
-    size = RecordKey('size')
-
-
 def udp_recvmmsg_flag():
     """Whether sockets ask libuv for recvmmsg (its build and pyuvnet's
     know of it; the kernel's answer is ``UDPHandle.using_recvmmsg()``)."""
     return PYUVNET_UDP_RECVMMSG != 0
-
-
-cdef class DgramCore(EventEmitter):
-    """The C base of ``dgram.Socket``: its sole plain 'message' listener,
-    kept as listeners change, so that a datagram reaches it without a
-    lookup; and ``send()``'s common form (bytes to an IP literal and a
-    port, on a bound, unconnected socket with the default lookup) taken in
-    C, with Node's timing: the datagram leaves on the next tick, where
-    Node's lookup of an IP literal answers."""
-
-    cdef object message_listener
-    cdef public object _handle          # the UDPHandle, or None until bound
-    # 4 or 6 while send() may take its C path (the facade says when), else 0.
-    cdef public int _send_family
-    cdef object pending                 # (bytes, ip, port, callback), sent at their ticks
-    # pending's append and popleft, bound once (a deque has no C API)
-    cdef object pending_append, pending_popleft
-    # The str last found an IP literal of _send_family: an echo answers the
-    # same rinfo.address object again and again.
-    cdef object checked_ip
-
-    cdef void _listeners_changed(self, object event):
-        if event == MESSAGE:
-            self.message_listener = self._sole_listener(MESSAGE)
-
-    cdef void release_closed(self, Py_ssize_t caller_refs) noexcept:
-        # A closed socket whose listeners close over it (Node's echo,
-        # ``sock.on('message', lambda m, r: sock.send(m, r.port,
-        # r.address))``) is a reference cycle through them: when they (and
-        # ``caller_refs``, the caller's) are all that refer to it, nothing
-        # can reach it, and they are dropped now, as TCP's are
-        # (Stream.on_released), rather than left to the cyclic GC.
-        if not held_by_own_listeners_alone(self, <PyObject*>self.message_listener, caller_refs):
-            return
-        self.message_listener = None
-        self._drop_listeners()
-
-    def _close_handle(self):
-        """Close the handle.  A socket never bound (or closed before its
-        bind's lookup answered) has none: one is made to be closed (no
-        socket behind it yet), so that its close callback frees this
-        socket's own listeners' cycle (release_closed) as a bound one's
-        does, rather than the cyclic GC; none on a closed loop."""
-        if self._handle is None:
-            if current_loop().uvloop == NULL:
-                return
-            self._handle = UDPHandle(self)
-        (<UDPHandle>self._handle).close_handle()
-
-    def send(self, msg, *args, **keywords):
-        """Send one datagram, in Node's forms: ``send(msg[, offset, length],
-        port[, address][, callback])`` unconnected, ``send(msg[, offset,
-        length][, callback])`` connected (or the same as keywords).  ``msg``
-        is bytes, a str, or a list of them (one datagram).  A socket not
-        bound yet is bound first and the datagram sent once 'listening'
-        came.  ``callback(err, bytes_sent)`` follows; without one a failed
-        send is dropped, as in Node.  Bad arguments raise at once."""
-        cdef Py_ssize_t n = len(args)
-        cdef object port, address, callback = None
-        if self._send_family and not keywords and type(msg) is bytes and (n == 2 or n == 3):
-            port = args[0]
-            address = args[1]
-            if n == 3:
-                callback = args[2]
-            if (type(port) is int and 0 < <long>port < 65536 and type(address) is str
-                    and (callback is None or callable(callback))
-                    and (address is self.checked_ip
-                         or is_ip_of(<str>address, self._send_family))):
-                self.checked_ip = address
-                if self.pending is None:
-                    self.pending = deque()
-                    self.pending_append = self.pending.append
-                    self.pending_popleft = self.pending.popleft
-                self.pending_append((msg, address, port, callback))
-                (<UDPHandle>self._handle).loop.call_soon_tick(self)
-                return None
-        return self._send_slow(msg, *args, **keywords)
-
-    cdef int on_tick(self) except -1:
-        # One send() of the C path, at the tick its lookup would answer.
-        cdef tuple item = <tuple>self.pending_popleft()
-        cdef UDPHandle udp = <UDPHandle>self._handle
-        cdef object callback = item[3]
-        cdef Py_ssize_t r
-        if not Handle.is_open(udp):
-            return 0        # closed meanwhile: dropped, as Node's doSend does
-        r = udp.send_one(<bytes>item[0], item[1], item[2],
-                         None if callback is None else (callback, item[1], item[2]))
-        if callback is None:
-            return 0
-        if r >= 1:
-            udp.loop.call_soon(callback, (None, r - 1))
-        elif r < 0:
-            udp.loop.call_soon(callback, (errors.exception_with_host_port(
-                r, 'send', item[1], item[2]),))
-        return 0
-
-
-cdef bint is_ip_of(str address, int family) except -1:
-    """Whether ``address`` is an IP literal of ``family`` (4 or 6)."""
-    cdef unsigned char raw[16]
-    cdef const char* text = PyUnicode_AsUTF8(address)
-    return uv.uv_inet_pton(uv.AF_INET if family == 4 else uv.AF_INET6, text, raw) == 0
 
 
 cdef class UDPHandle(Handle):
@@ -224,10 +85,13 @@ cdef class UDPHandle(Handle):
     cdef DgramCore owner
     cdef char* recv_buf
     cdef bint receiving
-    # The peer address of the last datagram (port 0) and its str: an echo's
-    # or a client's datagrams come from the same few peers.
+    # The peer address of the last datagram (port 0), and its rinfo as a
+    # plain dict (None before the first): an echo's or a client's datagrams
+    # come from the same few peers, in runs of one size.
     cdef uv.sockaddr_storage last_peer
-    cdef object last_address
+    cdef dict last_rinfo
+    cdef int last_port
+    cdef ssize_t last_size
     # The str a send went to last, and its sockaddr (port aside).
     cdef object last_to_ip
     cdef uv.sockaddr_storage last_to
@@ -249,7 +113,6 @@ cdef class UDPHandle(Handle):
             raise errors.uv_exception(r, 'uv_udp_init')
         self.owner = owner
         self.refed = refed
-        self.last_address = None
         memset(&self.last_peer, 0, sizeof(self.last_peer))
         self.adopt(<uv.uv_handle_t*>block)
         self.hold()
@@ -416,7 +279,9 @@ cdef class UDPHandle(Handle):
         return 0
 
     cdef object rinfo(self, const uv.sockaddr* addr, ssize_t size):
-        """The 'message' rinfo Record: {address, family, port, size}."""
+        """The 'message' rinfo Record: {address, family, port, size}, a copy
+        of last_rinfo, brought up to date first (an update into an empty
+        dict copies the other's table whole: no key hashed or inserted)."""
         cdef object record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
         cdef uv.sockaddr_storage peer
         cdef size_t addr_len
@@ -430,13 +295,18 @@ cdef class UDPHandle(Handle):
         else:
             port = uv.ntohs((<uv.sockaddr_in6*>addr).sin6_port)
             (<uv.sockaddr_in6*>&peer).sin6_port = 0
-        if self.last_address is None or memcmp(&peer, &self.last_peer, addr_len) != 0:
-            self.last_address = sockaddr_to_tuple(<uv.sockaddr*>&peer)[0]
+        if self.last_rinfo is None or memcmp(&peer, &self.last_peer, addr_len) != 0:
             memcpy(&self.last_peer, &peer, addr_len)
-        PyDict_SetItem(record, K_ADDRESS, self.last_address)
-        PyDict_SetItem(record, K_FAMILY, IPV4 if v4 else IPV6)
-        PyDict_SetItem(record, K_PORT, port)
-        PyDict_SetItem(record, K_SIZE, size)
+            self.last_rinfo = {K_ADDRESS: sockaddr_to_tuple(<uv.sockaddr*>&peer)[0],
+                               K_FAMILY: IPV4 if v4 else IPV6, K_PORT: port, K_SIZE: size}
+        else:
+            if port != self.last_port:
+                PyDict_SetItem(self.last_rinfo, K_PORT, port)
+            if size != self.last_size:
+                PyDict_SetItem(self.last_rinfo, K_SIZE, size)
+        self.last_port = port
+        self.last_size = size
+        PyDict_Update(record, self.last_rinfo)
         return record
 
     # -- sending ------------------------------------------------------------
