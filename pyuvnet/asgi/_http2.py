@@ -47,7 +47,11 @@ def on_stream_for(server):
     defaults = tuple(server.config.response_headers())
 
     def on_stream(stream, headers, flags, raw, socket):
-        server._run(Http2Cycle(server, stream, headers, raw, socket, trust, defaults))
+        # As an HTTP/1.1 request's: the app's first step in this turn, on
+        # the handler's spare Task (uv/asgi/app_run.pyx), so that an app
+        # that never waits answers with no Task of its own.
+        cycle = Http2Cycle(server, stream, headers, raw, socket, trust, defaults)
+        server._asgi.run_coroutine(cycle.run(server.app))
     server._h2_on_stream = on_stream    # a pushed request's way in (Http2Cycle._push)
     return on_stream
 
@@ -127,12 +131,11 @@ class Http2Cycle:
         self.trailers_done = False
         self.trailers_wanted = False    # the stream waits for sendTrailers()
         self.waiter = None          # a receive() or send() waiting for the stream
+        self.drain_watched = False  # 'drain' is listened to once a write() said False
         stream.pause()
         stream.on('data', self._on_data)
         stream.on('end', self._on_end)
         stream.on('close', self._on_close)
-        stream.on('drain', self._wake)
-        stream.on('wantTrailers', self._on_want_trailers)
         # A reset stream's 'error' (ERR_HTTP2_STREAM_ERROR) is its 'close' here.
         stream.on('error', _ignore)
 
@@ -151,6 +154,11 @@ class Http2Cycle:
         self._wake()
 
     def _on_close(self):
+        # Let go of the stream (nothing uses it once closed): its listeners
+        # hold this cycle, and with a link both ways a request's objects
+        # (some 20) would wait for the gc, whose passes then cost more than
+        # the request (issue 60).
+        self.stream = None
         self.closed = True
         self.disconnected = not self.response_complete
         self._wake()
@@ -239,6 +247,7 @@ class Http2Cycle:
             headers = response_headers(status, message.get('headers', ()), self.defaults)
             if message.get('trailers'):
                 self.trailers = []
+                self.stream.on('wantTrailers', self._on_want_trailers)
             self.stream.respond(headers, {'waitForTrailers': self.trailers is not None,
                                           'sendDate': self.server.config.date_header})
             self.response_started = True
@@ -290,6 +299,9 @@ class Http2Cycle:
         if not more:
             stream.end(body) if body else stream.end()
         elif body and not stream.write(body):
+            if not self.drain_watched:
+                self.drain_watched = True
+                stream.on('drain', self._wake)
             while stream.writableNeedDrain and not self.closed:
                 await self._wait()
 
@@ -323,3 +335,4 @@ def forwarded(trust, pairs, client, scheme):
 
 def _ignore(*_):
     pass
+

@@ -89,6 +89,10 @@ class Http2Call:
     # -- the loop's side ----------------------------------------------------
 
     def _on_close(self):
+        # Let go of the stream (nothing uses it once closed): its 'close'
+        # listener holds this call, and with a link both ways a request's
+        # objects would wait for the gc (issue 60).
+        self.stream = None
         self.closed = True
         if self.input is not None:
             self.input.abort()

@@ -4,10 +4,12 @@ scope, streaming both ways under flow control, http.disconnect on a reset,
 trailers; answered to curl, nghttp, httpx, Node 20's http2 client and
 pyuvnet's own."""
 import asyncio
+import gc
 import json
 import shutil
 import socket
 import struct
+import weakref
 
 import pytest
 
@@ -186,6 +188,33 @@ async def settled(measure):
         await asyncio.sleep(0.3)
         value = measure()
     return value
+
+
+def test_a_streams_cycle_is_freed_at_close_without_the_gc():
+    # Its stream's listeners hold the cycle: were the cycle to hold the
+    # stream past 'close', both would wait for the gc (issue 60).
+    cycles = []
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        cycles.append(weakref.ref(receive.__self__))
+        await send({'type': 'http.response.start', 'status': 200})
+        await send({'type': 'http.response.body', 'body': b'ok'})
+
+    async def client(server):
+        statuses = [await h2_status(port_of(server)) for _ in range(3)]
+        for _ in range(200):
+            if all(cycle() is None for cycle in cycles):
+                break
+            await asyncio.sleep(0.01)
+        return statuses, [cycle() is None for cycle in cycles]
+    gc.disable()
+    try:
+        statuses, freed = serve(app, client)
+    finally:
+        gc.enable()
+    assert statuses == [200] * 3 and freed == [True] * 3
 
 
 def test_a_stream_reset_mid_body_is_http_disconnect():

@@ -78,9 +78,11 @@ async def _awaited(awaitable):
 @cython.final
 @cython.freelist(16)
 cdef class AppRun:
-    """A request's Task's coroutine: the app run on one HTTPCycle."""
+    """A request's Task's coroutine: the app run on one HTTPCycle, or a
+    coroutine that runs it (an HTTP/2 stream's, pyuvnet/asgi/_http2.py,
+    which finishes the request itself)."""
 
-    cdef HTTPCycle cycle
+    cdef HTTPCycle cycle        # None for a coroutine given whole
     cdef object coro            # the app's coroutine (None before and after it)
     cdef object given           # what the early first step yielded
     cdef bint given_blocking    # ``given`` is a Future the Task must wait on
@@ -121,6 +123,8 @@ cdef class AppRun:
                 raise exc
             # Thrown in before the app ran (a Task cancelled at once): as
             # if the app had raised it.
+            if self.coro is not None:
+                self.coro.close()
             self.ended(None, exc)
         else:
             self.state = RUN_GOING
@@ -281,14 +285,15 @@ cdef class AppRun:
     cdef object ended(self, result, error):
         self.state = RUN_OVER
         self.coro = None
-        self.error = self.cycle.finish(result, error)
+        self.error = error if self.cycle is None else self.cycle.finish(result, error)
         return ENDED
 
 
-cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context):
-    """``cycle``'s early step on ``handler``'s spare Task: None when the
-    app ended there (the spare parked again), else the run whose Task
-    (its ``task``) is now the request's."""
+cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context,
+                          coro=None):
+    """``cycle``'s early step on ``handler``'s spare Task (or, with no
+    cycle, ``coro``'s): None when it ended there (the spare parked again),
+    else the run whose Task (its ``task``) is now the request's."""
     # Taken out meanwhile: a request dispatched during this step gets another.
     cdef AppRun run = handler.spare
     handler.spare = None
@@ -301,8 +306,11 @@ cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context):
         run.task = AsyncioTask(run, loop=loop, name=TASK_NAME)
     run.state = RUN_FRESH
     run.cycle = cycle
+    run.coro = coro
     run.context = context
-    task = cycle.task = run.task
+    task = run.task
+    if cycle is not None:
+        cycle.task = task
     run.early(loop, task, context)
     if not run.repark():
         return run

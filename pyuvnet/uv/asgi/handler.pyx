@@ -161,6 +161,28 @@ cdef class ASGIHandler:
             self.tasks.add(task)
         return 0
 
+    def run_coroutine(self, coro):
+        """Runs ``coro`` (an HTTP/2 stream's run of the app, which
+        finishes its request itself) as a request's: its first step now,
+        on the spare Task, as start() does, where that can be; else on a
+        Task of its own.  The Task under way is in ``tasks`` until done."""
+        cdef AppRun run
+        loop = self._loop
+        if PYUVNET_EARLY_STEP and self.plain_loop and self.task_factory_of() is None:
+            context = PyContext_New() if self.fresh_contexts else PyContext_CopyCurrent()
+            run = early_on_spare(self, None, loop, context, coro)
+            if run is None:
+                return
+            task, run.task = run.task, None
+            if run.state == RUN_ENDED or run.state == RUN_OVER:
+                return
+        elif self.fresh_contexts:
+            task = PyContext_New().run(loop.create_task, coro)
+        else:
+            task = loop.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
     cdef bint over_limit(self) except -1:
         # uvicorn's count: the open connections (this one among them) or
         # the requests under way.
