@@ -140,7 +140,8 @@ def answer_client_error(server, error, socket):
 class ClosesAfterWork:
     """'close' held back until the app's work is done (``_before_close``,
     when ``_close_due()``), so that whoever waits for 'close' sees the app
-    finished.  Shared by the ASGI and WSGI servers."""
+    finished.  The ASGI server's (the WSGI server holds its own, without
+    asyncio)."""
 
     _closing_task = None
 

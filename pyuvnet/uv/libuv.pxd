@@ -62,6 +62,10 @@ cdef extern from "uv.h" nogil:
     ctypedef struct uv_poll_t:
         void* data
 
+    ctypedef struct uv_async_t:
+        void* data
+        uv_loop_t* loop
+
     ctypedef struct uv_req_t:
         void* data
 
@@ -142,6 +146,7 @@ cdef extern from "uv.h" nogil:
     ctypedef void (*uv_check_cb)(uv_check_t* handle) with gil
     ctypedef void (*uv_idle_cb)(uv_idle_t* handle) with gil
     ctypedef void (*uv_poll_cb)(uv_poll_t* handle, int status, int events) with gil
+    ctypedef void (*uv_async_cb)(uv_async_t* handle) with gil
     ctypedef void (*uv_getaddrinfo_cb)(uv_getaddrinfo_t* req, int status, addrinfo* res) with gil
     ctypedef void (*uv_getnameinfo_cb)(uv_getnameinfo_t* req, int status, const char* hostname,
                                        const char* service) with gil
@@ -184,6 +189,8 @@ cdef extern from "uv.h" nogil:
     int uv_idle_start(uv_idle_t* idle, uv_idle_cb cb)
     int uv_idle_stop(uv_idle_t* idle)
     int uv_poll_init(uv_loop_t* loop, uv_poll_t* handle, int fd)
+    int uv_async_init(uv_loop_t* loop, uv_async_t* handle, uv_async_cb cb)
+    int uv_async_send(uv_async_t* handle) nogil
     int uv_poll_start(uv_poll_t* handle, int events, uv_poll_cb cb)
     int uv_poll_stop(uv_poll_t* handle)
 

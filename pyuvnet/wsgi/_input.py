@@ -15,8 +15,8 @@ HIGH_WATER = 65536
 
 class StreamInput:
     """A file-like body for an app running on a worker thread.
-    ``call_soon`` runs a function on the loop's thread (asyncio's
-    call_soon_threadsafe)."""
+    ``call_soon`` runs a function on the loop's thread (the pyuvnet
+    loop's call_soon_threadsafe)."""
 
     def __init__(self, req, call_soon):
         self._req = req

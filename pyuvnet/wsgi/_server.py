@@ -1,23 +1,27 @@
 """The WSGI server: an http.Server (or https.Server) whose requests run a
 PEP 3333 application, on ``threads`` worker threads or on the loop's own.
 
-The worker threads talk to the loop's thread through the asyncio loop
-that drives pyuvnet (``call_soon_threadsafe``), found at listen() as the
-ASGI server finds it.  With ``threads: 0`` a request whose body is all in
-runs at once on the loop's thread, and so does one with a Content-Length of
-at most 64 KiB once its body is in; any other whose body is still coming
-runs on a thread of its own (made when first needed), so that wsgi.input
-can wait for it without stopping the loop.
+The worker threads talk to the loop's thread through pyuvnet's own loop
+(``Loop.call_soon_threadsafe``, a libuv async handle): no asyncio loop is
+needed or made, under ``net.run()`` or inside ``asyncio.run()`` alike (there
+the bridge runs pyuvnet's loop, which the handle wakes).  While a request
+runs on a worker thread the loop stays alive, and the server's 'close'
+waits for every such request to end.
+
+With ``threads: 0`` a request whose body is all in runs at once on the
+loop's thread, and so does one with a Content-Length of at most 64 KiB
+once its body is in; any other whose body is still coming runs on a
+thread of its own (made when first needed), so that wsgi.input can wait
+for it without stopping the loop.
 """
-import asyncio
 import concurrent.futures
 import logging
 
-from pyuvnet import https
+from pyuvnet import _uv, https
 from pyuvnet import _validate as validate
 from pyuvnet._app_server import (
-    CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
-    server_options, take_proxy_protocol, with_alpn,
+    CONFIG_RULES, answer_client_error, config_of, make_server, server_options,
+    take_proxy_protocol, with_alpn,
 )
 from pyuvnet._app_http2 import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
@@ -35,7 +39,7 @@ WSGI_RULES = dict(CONFIG_RULES, threads='number', multiprocess='boolean')
 OPTIONS = server_options(WSGI_RULES)
 
 
-class ServerMixin(ServesHttp2, ClosesAfterWork):
+class ServerMixin(ServesHttp2):
     """What the WSGI http.Server and https.Server share."""
 
     # A request after an upgrade not taken, in the same read, is parsed
@@ -59,6 +63,7 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
         self._executor = None
         self._running = set()       # futures of the requests on worker threads
         self._held = []             # a cluster worker's connections not taken yet
+        self._close_args = None     # 'close' held until _running empties
         # The requests answered at once are the C listener's; it gives
         # the rest to _on_request.
         self.on('request', Requests(self, app, self._threads))
@@ -69,9 +74,9 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
         take_proxy_protocol(self, config)
 
     def listen(self, *args, **kwargs):
-        """http.Server's listen(), every form.  Needs an asyncio loop (see
-        pyuvnet.asgi): the worker threads hand their work back through it."""
-        self._loop = asyncio_loop()
+        """http.Server's listen(), every form: the worker threads hand their
+        work back through the listening thread's pyuvnet loop."""
+        self._loop = _uv.get_loop()
         # uvicorn's rule, taken once the logging is configured: lines only
         # for a logger with somewhere to write them.
         logger = logging.getLogger('uvicorn.access')
@@ -111,6 +116,7 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max(self._threads, 1), thread_name_prefix='pyuvnet-wsgi')
         future = self._executor.submit(function, *args)
+        self._loop.thread_work_started()
         self._running.add(future)
         future.add_done_callback(self._done)
 
@@ -128,8 +134,12 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
 
     def _request_done(self, future):
         self._running.discard(future)
+        self._loop.thread_work_done()
         while self._held and len(self._running) < self._threads:
             self._held.pop(0)()
+        if not self._running and self._close_args is not None:
+            args, self._close_args = self._close_args, None
+            self.emit('close', *args)
 
     def close(self, callback=None):
         """http.Server's close(); a cluster worker's connections held for a
@@ -158,15 +168,17 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
         ``pyuvnet serve``'s heartbeat tells a stuck worker by."""
         return max(self._threads, 1), [f for f in self._running if f.running()]
 
-    def _close_due(self):
-        return self._executor is not None
-
-    async def _before_close(self):
-        # 'close' once the worker threads are done with their requests.
-        if self._running:
-            await asyncio.wait([asyncio.wrap_future(f) for f in list(self._running)])
-        executor, self._executor = self._executor, None
-        executor.shutdown(wait=False)
+    def emit(self, event, *args):
+        # 'close' once the worker threads are done with their requests, so
+        # that whoever waits for it sees the app finished.
+        if event == 'close':
+            if self._running:
+                self._close_args = args
+                return True
+            executor, self._executor = self._executor, None
+            if executor is not None:
+                executor.shutdown(wait=False)
+        return super().emit(event, *args)
 
 
 def collects_on_loop(req):

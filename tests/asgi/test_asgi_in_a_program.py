@@ -4,26 +4,24 @@ on an asyncio loop pyuvnet starts and runs for it), the lifespan runs
 around it, and ``net.run()`` returns once the server closed.  Each case
 runs in a child interpreter, so that the asyncio loop it leaves behind is
 not this process's."""
+import inspect
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
+from support import recv_all
+
 pytestmark = pytest.mark.timeout(60)
 
-CLIENT = '''
+CLIENT = inspect.getsource(recv_all) + '''
 import socket, sys, threading
 
 def fetch(port, path):
     with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
         sock.sendall(b'GET %s HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' % path)
-        data = b''
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                return data.split(b'\\r\\n\\r\\n', 1)[1]
-            data += chunk
+        return recv_all(sock).split(b'\\r\\n\\r\\n', 1)[1]
 
 def talk(port, paths):
     for path in paths:
@@ -119,6 +117,68 @@ def test_a_wsgi_server_serves_under_net_run():
         client.join()
         print('ran', flush=True)
     ''') == ['/w', 'ran']
+
+
+def test_a_wsgi_server_under_net_run_makes_no_asyncio_loop():
+    # A streamed body read through wsgi.input on a worker thread, an app
+    # that fails (500), and the close waiting for the slow request still
+    # running on its thread: all without an asyncio loop being made.
+    got = run_child('''
+        import asyncio, time
+        import pyuvnet as net
+        from pyuvnet import aio, wsgi
+
+        made = []
+        base_init = asyncio.BaseEventLoop.__init__
+        def counting_init(self, *args, **kwargs):
+            made.append(self)
+            base_init(self, *args, **kwargs)
+        asyncio.BaseEventLoop.__init__ = counting_init
+        main_thread = threading.get_ident()
+
+        def app(environ, start_response):
+            assert threading.get_ident() != main_thread
+            path = environ['PATH_INFO']
+            if path == '/fail':
+                raise ValueError('the app fails')
+            if path == '/slow':
+                time.sleep(0.2)    # the server closes meanwhile: 'close' waits
+                print('slept', flush=True)
+            body = b'%s:%s' % (path.encode(), b'|'.join(environ['wsgi.input'].readlines()))
+            start_response('200 OK', [('Content-Length', str(len(body)))])
+            return [body]
+
+        def streamed(port):
+            with socket.create_connection(('127.0.0.1', port), timeout=10) as sock:
+                sock.sendall(b'POST /up HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: chunked\\r\\n'
+                             b'Connection: close\\r\\n\\r\\n')
+                for part in (b'a\\nb', b'c\\n', b'd'):
+                    time.sleep(0.05)
+                    sock.sendall(b'%x\\r\\n%s\\r\\n' % (len(part), part))
+                sock.sendall(b'0\\r\\n\\r\\n')
+                data = recv_all(sock)
+            head, body = data.split(b'\\r\\n\\r\\n', 1)
+            print(head.split()[1].decode(), body.decode().replace('\\n', '/'), flush=True)
+
+        def talk(port):
+            streamed(port)
+            print('fail', fetch(port, b'/fail').decode() or '-', flush=True)
+            sys.stdout.write(fetch(port, b'/slow').decode() + '\\n')
+            sys.stdout.flush()
+
+        server = wsgi.createServer(app, threads=2)
+        server.on('close', lambda: print('closed', flush=True))
+        close_after(server, '/slow')
+        thread = threading.Thread(target=lambda: talk(server.address().port))
+        server.listen(0, '127.0.0.1', thread.start)
+        net.run()
+        thread.join(20)
+        print('ran', len(made), aio.installed(), flush=True)
+    ''')
+    assert got[:2] == ['200', '/up:a/|bc/|d']
+    # (The client's line for /slow and 'close' may come either way.)
+    assert sorted(got[-5:-3]) == ['/slow:', 'closed'] and got[-3:] == ['ran', '0', 'None']
+    assert got[2:7] == ['fail', 'Internal', 'Server', 'Error', 'slept']
 
 
 def test_close_after_the_asyncio_loop_ended_calls_back_server_not_running():

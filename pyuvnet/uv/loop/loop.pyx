@@ -66,6 +66,11 @@ cdef class Loop:
     cdef int signal_poll_fd
     cdef list deferred_signals
     cdef bint at_signal_point
+    # calls from other threads (uv/loop/threads.pyx): the async handle that
+    # wakes the loop for them, their queue, and the work that keeps it ref'd
+    cdef uv.uv_async_t* thread_async
+    cdef object thread_calls
+    cdef int thread_work
 
     def __cinit__(self):
         cdef int err
@@ -85,6 +90,9 @@ cdef class Loop:
         self.rerun = False
         self.signal_poll = NULL
         self.deferred_signals = []
+        self.thread_calls = deque()
+        self.thread_work = 0
+        self.thread_async = NULL
         self.loop_ptr = <uv.pyuvnet_loop_t*>PyMem_RawMalloc(sizeof(uv.pyuvnet_loop_t))
         if self.loop_ptr == NULL:
             raise MemoryError()
@@ -123,6 +131,10 @@ cdef class Loop:
         # The check handle only runs immediates; it never keeps the loop
         # alive by itself (the idle handle does that for ref'd immediates).
         uv.uv_unref(<uv.uv_handle_t*>self.immediate_check)
+        self.thread_async = <uv.uv_async_t*>PyMem_RawMalloc(sizeof(uv.uv_async_t))
+        uv.uv_async_init(self.uvloop, self.thread_async, <uv.uv_async_cb><void*>thread_calls_due)
+        self.thread_async.data = <void*>self
+        uv.uv_unref(<uv.uv_handle_t*>self.thread_async)
 
     def __dealloc__(self):
         # A loop is only collected once no handle refers to it (every
@@ -134,6 +146,7 @@ cdef class Loop:
         uv.uv_close(<uv.uv_handle_t*>self.immediate_check, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.immediate_idle, free_closed_handle)
         uv.uv_close(<uv.uv_handle_t*>self.read_check, free_closed_handle)
+        uv.uv_close(<uv.uv_handle_t*>self.thread_async, free_closed_handle)
         if self.signal_poll != NULL:
             uv.uv_close(<uv.uv_handle_t*>self.signal_poll, free_closed_handle)
         uv.uv_run(self.uvloop, uv.UV_RUN_NOWAIT)
@@ -164,6 +177,10 @@ cdef class Loop:
         cdef int turns = 0
         if self.uvloop == NULL or self.running:
             return
+        # Before the walk closes it: from here on no other thread may send
+        # to it (call_soon_threadsafe looks, as it sends, with the GIL held).
+        self.thread_async = NULL
+        self.thread_calls.clear()
         uv.uv_walk(self.uvloop, close_every_handle, <void*>self)
         self.running = True
         try:
@@ -475,6 +492,58 @@ cdef class Loop:
         self.microtasks.append((callback, ()))
         self.maybe_queued = True
         self.wake()
+
+    # -- calls from other threads (uv/loop/threads.pyx) -------------------
+
+    def call_soon_threadsafe(self, callback, *args):
+        """Run ``callback(*args)`` on this loop's thread, from any thread,
+        in the order given, each as its own callback (nextTicks and
+        microtasks drain after it; an exception is an uncaught one).  Does
+        not keep the loop alive (``thread_work_started``); RuntimeError
+        once the loop is closed."""
+        validate_callback(callback)
+        if self.thread_async == NULL:
+            raise RuntimeError('this pyuvnet loop is closed')
+        # A deque's append is atomic under the GIL; the send wakes the loop
+        # (libuv coalesces sends made before the callback runs).
+        self.thread_calls.append((callback, args))
+        uv.uv_async_send(self.thread_async)
+
+    def thread_work_started(self):
+        """Keep the loop alive until the matching ``thread_work_done()``
+        (each counts): work handed to another thread will answer through
+        ``call_soon_threadsafe``.  On the loop's thread only."""
+        if self.thread_async == NULL:
+            raise RuntimeError('this pyuvnet loop is closed')
+        self.thread_work += 1
+        if self.thread_work == 1:
+            uv.uv_ref(<uv.uv_handle_t*>self.thread_async)
+
+    def thread_work_done(self):
+        """The end of one ``thread_work_started()``."""
+        if self.thread_work == 0:
+            raise RuntimeError('thread_work_done() without thread_work_started()')
+        self.thread_work -= 1
+        if self.thread_work == 0 and self.thread_async != NULL:
+            uv.uv_unref(<uv.uv_handle_t*>self.thread_async)
+
+    cdef void run_thread_calls(self) noexcept:
+        # Only the calls queued so far: one sent meanwhile waits for the
+        # next turn, so a thread sending without pause cannot starve I/O.
+        cdef Py_ssize_t count = len(self.thread_calls)
+        popleft = self.thread_calls.popleft
+        while count > 0 and self.thread_calls:
+            count -= 1
+            callback, args = popleft()
+            try:
+                callback(*args)
+            except BaseException as exc:
+                self.report(exc)
+                # run() stops to raise it: the rest run when it next runs.
+                if self.thread_calls and self.thread_async != NULL:
+                    uv.uv_async_send(self.thread_async)
+                count = 0
+            self.after_callback()
 
     # -- immediates -------------------------------------------------------
 

@@ -1,6 +1,21 @@
 # Which loop a thread has, and the closing of that loop when its thread
 # ends: the current loop (get_loop, current_loop), and the walk that closes
-# every handle of a loop nobody can run any more (LoopReaper).
+# every handle of a loop nobody can run any more (LoopReaper).  Also how
+# other threads reach a loop (Loop.call_soon_threadsafe): a queue of calls
+# and one uv_async_t per loop that wakes it to run them (thread_calls_due).
+# The handle is made with the loop, unref'd unless thread work is under
+# way, and closed with the loop's other handles (close_all's walk, or
+# __dealloc__); no asyncio loop is needed to hand work back.
+
+
+cdef void thread_calls_due(uv.uv_async_t* handle) noexcept:
+    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
+    uv.pyuvnet_take_gil(handle.loop)
+    run_thread_calls_with_gil(handle)
+
+
+cdef void run_thread_calls_with_gil(uv.uv_async_t* handle) noexcept:
+    (<Loop>handle.data).run_thread_calls()
 
 
 cdef void close_every_handle(uv.uv_handle_t* handle, void* arg) noexcept with gil:
