@@ -86,6 +86,7 @@ def timer_slack_while_running(loadgen, target, *args):
         assert proc.returncode == 0, out + err
 
 
+@pytest.mark.load_sensitive
 def test_the_open_loop_waits_with_no_timer_slack_and_the_closed_loop_keeps_its_own(
         loadgen, echo):
     # Linux lets a normal thread's timed wait end up to 50 us late: charged
