@@ -16,6 +16,32 @@ from http2_support import listen
 ROUNDS = 3
 
 
+def alive_after_rounds_without_gc(run_loop, server, one_round, refs):
+    """Runs ROUNDS exchanges one after another with the cyclic collector
+    off (``one_round(after)`` starts one and calls ``after`` at its
+    session's close; the last closes ``server``): what ``refs`` still
+    reaches once they are over."""
+    done = []
+
+    def after():
+        done.append(True)
+        if len(done) < ROUNDS:
+            one_round(after)
+        else:
+            server.close()
+
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        one_round(after)
+        run_loop(10)
+        return [ref() for ref in refs if ref() is not None]
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def test_sessions_and_compat_objects_are_freed_without_gc(run_loop):
     refs = []
 
@@ -25,9 +51,8 @@ def test_sessions_and_compat_objects_are_freed_without_gc(run_loop):
 
     server = http2.createServer(handler)
     port = listen(run_loop, server)
-    done = []
 
-    def one_round():
+    def one_round(after):
         session = http2.connect('http://127.0.0.1:%d' % port)
         req = session.request({':path': '/'})
         refs.extend(weakref.ref(obj) for obj in (session, req))
@@ -36,23 +61,7 @@ def test_sessions_and_compat_objects_are_freed_without_gc(run_loop):
         session.on('close', after)
         req.end()
 
-    def after():
-        done.append(True)
-        if len(done) < ROUNDS:
-            one_round()
-        else:
-            server.close()
-
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        one_round()
-        run_loop(10)
-        alive = [ref() for ref in refs if ref() is not None]
-    finally:
-        if enabled:
-            gc.enable()
+    alive = alive_after_rounds_without_gc(run_loop, server, one_round, refs)
     assert len(refs) == 4 * ROUNDS
     assert alive == []
 
@@ -69,9 +78,9 @@ def test_a_server_stream_that_wrote_and_its_session_are_freed_without_gc(run_loo
     server = http2.createServer()
     server.on('stream', on_stream)
     port = listen(run_loop, server)
-    bodies, done = [], []
+    bodies = []
 
-    def one_round():
+    def one_round(after):
         session = http2.connect('http://127.0.0.1:%d' % port)
         req = session.request({':path': '/'})
         req.on('data', bodies.append)
@@ -79,23 +88,7 @@ def test_a_server_stream_that_wrote_and_its_session_are_freed_without_gc(run_loo
         session.on('close', after)
         req.end()
 
-    def after():
-        done.append(True)
-        if len(done) < ROUNDS:
-            one_round()
-        else:
-            server.close()
-
-    enabled = gc.isenabled()
-    gc.collect()
-    gc.disable()
-    try:
-        one_round()
-        run_loop(10)
-        alive = [ref() for ref in refs if ref() is not None]
-    finally:
-        if enabled:
-            gc.enable()
+    alive = alive_after_rounds_without_gc(run_loop, server, one_round, refs)
     assert b''.join(bodies) == b'several writes' * ROUNDS
     assert len(refs) == 2 * ROUNDS
     assert alive == []
