@@ -277,5 +277,6 @@ memcheck: build/.installed-test
 	PYTHONMALLOC=malloc valgrind -q --error-exitcode=99 --suppressions=tests/sanitizers/valgrind-python.supp \
 		--suppressions=/usr/lib/valgrind/python3.supp \
 		$(PY) -m pytest -q -p no:cacheprovider -p no:faulthandler tests/net/tcp/test_tcp_lifetime.py \
-		--deselect tests/net/tcp/test_tcp_lifetime.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
+		tests/net/tcp/test_tcp_unreferenced.py \
+		--deselect tests/net/tcp/test_tcp_unreferenced.py::test_streaming_to_an_unreferenced_socket_with_gc_in_between \
 		$(PYTEST_ARGS)

@@ -1,11 +1,10 @@
 """Lifetime and memory safety: destroy() from inside every kind of
-callback, destroy during a large pending write, sockets and servers the
-program dropped every reference to (with gc.collect() in between), many
-connections in a row, exceptions out of listeners, reconnecting."""
+callback, destroy during a large pending write, many connections in a
+row, exceptions out of listeners, reconnecting. Sockets the program
+dropped every reference to are in test_tcp_unreferenced.py."""
 import gc
 import os
 import sys
-import weakref
 
 import pytest
 
@@ -13,17 +12,7 @@ import pyuvnet as net
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc/self/fd')
 
-
-@pytest.fixture(autouse=True)
-def collections_see_this_test_only():
-    """What the suite made before the test is frozen (gc.freeze): the
-    tests' gc.collect() then costs as much late in a whole-suite run as
-    alone (unfrozen, each took long enough there, under load, for a test
-    that collects every turn to miss its deadline), and still frees what
-    the test dropped."""
-    gc.freeze()
-    yield
-    gc.unfreeze()
+pytestmark = pytest.mark.usefixtures('collections_see_this_test_only')
 
 
 def echo_server(listening_server, **options):
@@ -167,132 +156,6 @@ def test_destroy_while_connecting(listening_server, run_loop):
     client.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
     run_loop()
     assert log == [('close', False)]
-
-
-# -- no references, garbage collection ----------------------------------------------
-
-def test_connected_socket_without_references_survives_gc(listening_server, run_loop):
-    got = []
-    closed = []
-    refs = []
-
-    def on_connection(sock):
-        sock.on('data', lambda d: sock.end(d.upper()))
-
-    server, port = listening_server(on_connection)
-
-    def start():
-        c = net.connect(port, '127.0.0.1')
-        c.write(b'ping')
-        # Listeners that do not refer to the socket: nothing of ours does.
-        c.on('data', got.append)
-        c.on('close', closed.append)
-        refs.append(weakref.ref(c))
-    start()
-    gc.collect()
-    collector = net.setInterval(gc.collect, 2)
-
-    def done(*_):
-        net.clearInterval(collector)
-        server.close()
-    server.on('connection', lambda sock: sock.on('close', done))
-    run_loop()
-    assert b''.join(got) == b'PING'
-    assert closed == [False]
-    gc.collect()
-    assert refs[0]() is None, 'a closed socket must not be kept alive'
-
-
-def test_streaming_to_an_unreferenced_socket_with_gc_in_between(listening_server, run_loop):
-    data = os.urandom(2 << 20)
-    got = []
-    closed = []
-
-    def on_connection(sock):
-        # Send in 64 KiB pieces from a timer, collecting garbage each time.
-        pos = [0]
-
-        def step():
-            gc.collect()
-            if pos[0] >= len(data):
-                net.clearInterval(ticker)
-                sock.end()
-                return
-            sock.write(data[pos[0]:pos[0] + 65536])
-            pos[0] += 65536
-        ticker = net.setInterval(step, 1)
-        sock.on('close', lambda _: server.close())
-
-    server, port = listening_server(on_connection)
-
-    def start():
-        c = net.connect(port, '127.0.0.1')
-        c.on('data', got.append)
-        c.on('close', closed.append)
-    start()
-    gc.collect()
-    run_loop(timeout=20)
-    assert b''.join(got) == data
-    assert closed == [False]
-
-
-def test_unreferenced_socket_with_a_pending_write_delivers_it(listening_server, run_loop):
-    size = 8 << 20
-    received = [0]
-    callbacks = []
-
-    def on_connection(sock):
-        sock.on('data', lambda d: received.__setitem__(0, received[0] + len(d)))
-        net.setTimeout(lambda: (gc.collect(), sock.resume()), 100)
-        sock.on('close', lambda _: server.close())
-
-    server, port = listening_server(on_connection, pauseOnConnect=True)
-
-    def start():
-        c = net.connect(port, '127.0.0.1')
-        c.on('connect', lambda: None)
-        c.end(b'\x01' * size, lambda *a: callbacks.append(a))
-        c.resume()
-    start()
-    gc.collect()
-    run_loop(timeout=20)
-    assert received[0] == size
-    assert len(callbacks) == 1
-
-
-def test_unreferenced_listening_server_keeps_accepting(run_loop):
-    got = []
-
-    def start():
-        server = net.createServer(lambda sock: (sock.end(b'alive'), sock.server.close()))
-        server.listen(0, '127.0.0.1')
-        return server.address().port
-    port = start()
-    gc.collect()
-    client = net.connect(port, '127.0.0.1')
-    client.on('data', got.append)
-    run_loop()
-    assert b''.join(got) == b'alive'
-
-
-def test_closed_server_is_collectable(run_loop):
-    server = net.createServer()
-    server.listen(0, '127.0.0.1')
-    ref = weakref.ref(server)
-    server.close()
-    del server
-    run_loop()
-    gc.collect()
-    assert ref() is None
-
-
-def test_socket_dropped_before_it_ever_connected_is_collectable(run_loop):
-    sock = net.Socket()
-    ref = weakref.ref(sock)
-    del sock
-    gc.collect()
-    assert ref() is None
-    run_loop()
 
 
 # -- volume of connections --------------------------------------------------------
@@ -563,24 +426,6 @@ def test_exception_in_any_listener_is_raised_from_run_and_the_rest_still_finishe
     run_loop()
     assert sorted(closes) == ['client', 'server']
     assert client.destroyed is True
-
-
-def test_unreferenced_server_and_client_during_name_resolution(run_loop):
-    got = []
-
-    def start():
-        def on_listening():
-            c = net.connect(server.address().port, 'localhost')
-            c.on('data', got.append)
-        server = net.createServer(lambda sock: (sock.end(b'resolved'), sock.server.close()))
-        server.listen(0, 'localhost', on_listening)
-    start()
-    gc.collect()
-    collector = net.setInterval(gc.collect, 1)
-    collector.unref()
-    run_loop()
-    collector.close()
-    assert b''.join(got) == b'resolved'
 
 
 def test_writes_chained_from_write_callbacks(listening_server, run_loop):
