@@ -2,9 +2,11 @@
  * loadgen.h: what the load generator's files share (see loadgen.c's
  * header for what the tool does). Each file holds one concern:
  *
- *   loadgen.c         main, argument and target parsing, the phases
- *                     (setup, run, drain, hold), the epoll event loop
- *                     and the run's state (its variables, declared below)
+ *   loadgen.c         main, the phases (setup, run, drain, hold), the
+ *                     epoll event loop and the run's state (its
+ *                     variables, declared below)
+ *   loadgen_args.c    the command line (the options below) and the
+ *                     target's address; the file-descriptor limit
  *   loadgen_conns.c   the byte pattern; opening, retrying, closing and
  *                     half-closing connections; the send budget and flush;
  *                     --rate's schedule of each connection's requests
@@ -139,6 +141,12 @@ void shut(struct conn *c);
 extern uint64_t interval_ns;
 void start_request(struct conn *c, uint64_t now);
 void next_request(struct conn *c, uint64_t now);
+
+/* ---- loadgen_args.c -------------------------------------------------- */
+
+void parse_args(int argc, char **argv);
+void parse_target(const char *target);
+void raise_nofile(unsigned long long need);
 
 /* ---- loadgen_http.c -------------------------------------------------- */
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 CFLAGS = ('-Wall', '-Wextra', '-O2')
 # The load generator's files (loadgen.h says what each holds).
-LOADGEN_SOURCES = ('loadgen.c', 'loadgen_conns.c', 'loadgen_http.c', 'loadgen_ws.c',
-                   'loadgen_report.c', 'loadgen_usercpu.c')
+LOADGEN_SOURCES = ('loadgen.c', 'loadgen_args.c', 'loadgen_conns.c', 'loadgen_http.c',
+                   'loadgen_ws.c', 'loadgen_report.c', 'loadgen_usercpu.c')
 LOADGEN_HEADERS = ('loadgen.h',)
 
 
