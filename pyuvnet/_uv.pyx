@@ -60,6 +60,7 @@ __all__ = [
 include "uv/loop/loop.pyx"
 include "uv/loop/flush.pyx"
 include "uv/loop/threads.pyx"
+include "uv/loop/immediates.pyx"
 include "uv/loop/signals.pyx"
 include "uv/handles/handle.pyx"
 include "uv/loop/timers.pyx"

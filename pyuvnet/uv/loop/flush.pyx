@@ -160,7 +160,7 @@ cdef class WriteFlusher:
         uv.uv_check_stop(loop.read_check)
         self.release_held()
         if not immediates_due and loop.immediates:
-            loop.run_immediate_batch()
+            run_immediate_batch(loop)
 
     cdef inline void release_held(self) noexcept:
         """The held reads to their listeners, in the order read, then the

@@ -527,24 +527,6 @@ cdef class Loop:
         if self.thread_work == 0 and self.thread_async != NULL:
             uv.uv_unref(<uv.uv_handle_t*>self.thread_async)
 
-    cdef void run_thread_calls(self) noexcept:
-        # Only the calls queued so far: one sent meanwhile waits for the
-        # next turn, so a thread sending without pause cannot starve I/O.
-        cdef Py_ssize_t count = len(self.thread_calls)
-        popleft = self.thread_calls.popleft
-        while count > 0 and self.thread_calls:
-            count -= 1
-            callback, args = popleft()
-            try:
-                callback(*args)
-            except BaseException as exc:
-                self.report(exc)
-                # run() stops to raise it: the rest run when it next runs.
-                if self.thread_calls and self.thread_async != NULL:
-                    uv.uv_async_send(self.thread_async)
-                count = 0
-            self.after_callback()
-
     # -- immediates -------------------------------------------------------
 
     cdef void add_immediate(self, ImmediateHandle imm):
@@ -568,26 +550,6 @@ cdef class Loop:
         else:
             uv.uv_idle_stop(self.immediate_idle)
 
-    cdef void run_immediate_batch(self):
-        # Immediates queued while this batch runs wait for the next turn,
-        # as Node's do.
-        cdef list batch = self.immediates
-        cdef ImmediateHandle imm
-        self.immediates = []
-        for imm in batch:
-            if imm.cleared:
-                continue
-            imm.cleared = True
-            if imm.refed:
-                self.ref_immediate(-1)
-            try:
-                imm.callback(*imm.args)
-            except BaseException as exc:
-                self.report(exc)
-            self.after_callback()
-        if not self.immediates:
-            uv.uv_check_stop(self.immediate_check)
-
 
 cdef inline bint queued(object queue) noexcept:
     # A deque keeps its length in ob_size (CPython's deque_len returns
@@ -597,24 +559,6 @@ cdef inline bint queued(object queue) noexcept:
 
 cdef void release_gil_for_poll(uv.uv_prepare_t* handle) noexcept nogil:
     uv.pyuvnet_release_gil(handle.loop)
-
-
-cdef void run_immediates(uv.uv_check_t* handle) noexcept:
-    # A loop callback (see loop/loop.pyx, "The GIL"): takes the GIL first.
-    uv.pyuvnet_take_gil(handle.loop)
-    immediates_with_gil(handle)
-
-
-cdef void immediates_with_gil(uv.uv_check_t* handle) noexcept:
-    cdef Loop loop = <Loop>handle.data
-    if loop.flusher.reads_held:
-        # The poll's 'data' comes before the check phase's immediates.
-        loop.flusher.end_of_poll()
-    loop.run_immediate_batch()
-
-
-cdef void idle_noop(uv.uv_idle_t* handle) noexcept nogil:
-    pass
 
 
 cdef void free_closed_handle(uv.uv_handle_t* handle) noexcept nogil:

@@ -15,7 +15,23 @@ cdef void thread_calls_due(uv.uv_async_t* handle) noexcept:
 
 
 cdef void run_thread_calls_with_gil(uv.uv_async_t* handle) noexcept:
-    (<Loop>handle.data).run_thread_calls()
+    cdef Loop loop = <Loop>handle.data
+    # Only the calls queued so far: one sent meanwhile waits for the
+    # next turn, so a thread sending without pause cannot starve I/O.
+    cdef Py_ssize_t count = len(loop.thread_calls)
+    popleft = loop.thread_calls.popleft
+    while count > 0 and loop.thread_calls:
+        count -= 1
+        callback, args = popleft()
+        try:
+            callback(*args)
+        except BaseException as exc:
+            loop.report(exc)
+            # run() stops to raise it: the rest run when it next runs.
+            if loop.thread_calls and loop.thread_async != NULL:
+                uv.uv_async_send(loop.thread_async)
+            count = 0
+        loop.after_callback()
 
 
 cdef void close_every_handle(uv.uv_handle_t* handle, void* arg) noexcept with gil:
