@@ -11,7 +11,8 @@ from ..events import EventEmitter
 from .._no_listener import NO_LISTENER
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe
-from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
+from ._base import (
+    BYTES_LIKE, ListenerDecorator, StreamBase, bind_options, state_property, to_bytes)
 
 __all__ = ['Readable', 'READABLE_RULES']
 
@@ -239,9 +240,10 @@ class Readable(StreamBase):
 
     def on(self, event, listener=NO_LISTENER):
         """As EventEmitter.on(); a 'data' listener resumes the stream, a
-        'readable' listener switches it to paused reads."""
+        'readable' listener switches it to paused reads. ``on(event)``: a
+        decorator, with the same effect."""
         if listener is NO_LISTENER:
-            return EventEmitter.on(self, event)
+            return ListenerDecorator(self.on, event)
         EventEmitter.on(self, event, listener)
         _listener_added(self, event)
         return self
@@ -251,7 +253,7 @@ class Readable(StreamBase):
     def once(self, event, listener=NO_LISTENER):
         """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
         if listener is NO_LISTENER:
-            return EventEmitter.once(self, event)
+            return ListenerDecorator(self.once, event)
         EventEmitter.once(self, event, listener)
         _listener_added(self, event)
         return self

@@ -344,6 +344,33 @@ def test_remove_readable_listener_lets_data_flow():
     assert got == [b'a']
 
 
+@pytest.mark.parametrize('method', ['on', 'once', 'addListener'])
+def test_a_data_listener_added_by_decorator_starts_the_flow(method):
+    # r.on('data', fn) resumes the stream (Node's Readable.prototype.on);
+    # the decorator form adds the same listener, so it must too.
+    r = Readable(read=idle)
+    got = []
+
+    @getattr(r, method)('data')
+    def on_data(chunk):
+        got.append(chunk)
+    assert on_data is not None and r.readableFlowing is True
+    r.push('a')
+    r.push(None)
+    run()
+    assert got == [b'a'] and r.readableEnded
+
+
+def test_a_readable_listener_added_by_decorator_pauses_the_flow():
+    r = Readable(read=idle)
+    r.on('data', lambda chunk: None)
+
+    @r.on('readable')
+    def on_readable():
+        pass
+    assert r._readableState.readableListening is True and r.readableFlowing is False
+
+
 def test_snake_case_twins_and_from_alias():
     r = Readable(read=idle, high_water_mark=10)
     assert r.readable_high_water_mark == 10
