@@ -186,6 +186,7 @@ cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_i
                 data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_END_STREAM
         if core.sender is not None and n >= H2_NO_COPY_MIN:
             data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_COPY
+            core.sender.queue = queue
             return n
         h2_take(core, stream_id, queue, n, buf)
         if n == 0 and not queue.eof:

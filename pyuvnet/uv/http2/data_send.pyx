@@ -24,9 +24,9 @@ from libc.stdlib cimport malloc, realloc, free
 # joins its HEADERS in one buffer.
 cdef size_t H2_NO_COPY_MIN = 4096
 # How much one send() lays out before nghttp2 is paused (NGHTTP2_ERR_PAUSE):
-# one writev of up to 16 frames of 16 KiB; the socket's backpressure is
+# one writev of up to 64 frames of 16 KiB; the socket's backpressure is
 # looked at between two.
-cdef Py_ssize_t H2_DIRECT_BATCH = 262144
+cdef Py_ssize_t H2_DIRECT_BATCH = 1048576
 # The padding of a padded frame (nghttp2 pads only when asked to).
 cdef uint8_t H2_ZEROS[256]
 
@@ -48,6 +48,7 @@ cdef class H2DataSend:
     cdef uint8_t* copied
     cdef size_t copied_len, copied_room
     cdef list keep
+    cdef H2Outgoing queue           # the queue h2_read_data left a frame's payload in
     cdef Py_ssize_t total           # bytes laid out
     cdef Py_ssize_t payload         # of which slices of written bytes
 
@@ -63,6 +64,7 @@ cdef class H2DataSend:
         self.count = 0
         self.copied_len = 0
         self.keep = None
+        self.queue = None
         self.total = 0
         self.payload = 0
 
@@ -240,20 +242,23 @@ cdef int h2_send_data(ng.nghttp2_session* session, ng.nghttp2_frame* frame,
                       const uint8_t* framehd, size_t length, ng.nghttp2_data_source* source,
                       void* user_data) noexcept:
     # A DATA frame h2_read_data left uncopied (NGHTTP2_DATA_FLAG_NO_COPY),
-    # called by nghttp2 right after it, in the same send(): its header
+    # called by nghttp2 right after it, in the same send() (so the stream's
+    # queue it hands over, in sender.queue, is the frame's): its header
     # (and padding, when padded) copied, its payload laid out as slices.
     cdef H2Core core = <H2Core>user_data
     cdef H2DataSend sender = core.sender
     cdef size_t padlen = frame.data.padlen
     cdef uint8_t pad_length
-    if core.owner is None or sender is None:
+    cdef H2Outgoing queue
+    if core.owner is None or sender is None or sender.queue is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         sender.add_copy(framehd, 9)
         if padlen:
             pad_length = <uint8_t>(padlen - 1)
             sender.add_copy(&pad_length, 1)
-        h2_take(core, frame.hd.stream_id, core.outgoing[frame.hd.stream_id], length, NULL)
+        queue, sender.queue = sender.queue, None
+        h2_take(core, frame.hd.stream_id, queue, length, NULL)
         if padlen > 1:
             sender.add_copy(H2_ZEROS, padlen - 1)
     except BaseException as error:
