@@ -146,3 +146,32 @@ def test_a_session_destroyed_with_data_queued_frees_every_chunk_without_gc(run_l
             gc.enable()
     assert seen['in flight'] > 0 and seen['queued'] > 0
     assert seen['refs'] == [0] * len(chunks)
+
+
+def test_a_client_upload_written_before_the_connection_arrives_intact(run_loop):
+    # The request's body is written while the client's socket still
+    # connects (its frames then wait as bytes) and after (uncopied).
+    body = os.urandom(sum(SIZES) * 2)
+    chunks, offset = [], 0
+    for size in SIZES * 2:
+        chunks.append(body[offset:offset + size])
+        offset += size
+    received, seen = [], {}
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('data', received.append)
+        stream.on('end', lambda: (stream.respond({':status': 204}), stream.end()))
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    session = http2.connect('http://127.0.0.1:%d' % port)
+    req = session.request({':path': '/', ':method': 'POST'})
+    pump(req, chunks, seen)
+    req.resume()
+
+    def done():
+        session.close()
+        server.close()
+    req.on('end', done)
+    run_loop(20)
+    assert b''.join(received) == body
