@@ -21,6 +21,22 @@ MIB = 1 << 20
 SIZES = [1, 5000, 16384, 100003, 3, 70000, MIB, 4095, 4096, 16385, 333333]
 
 
+def sized_chunks(rounds):
+    """(a random body, its chunks: SIZES ``rounds`` times over)."""
+    body = os.urandom(sum(SIZES) * rounds)
+    chunks, offset = [], 0
+    for size in SIZES * rounds:
+        chunks.append(body[offset:offset + size])
+        offset += size
+    return body, chunks
+
+
+def run_until_end(run_loop, server, session, req):
+    """Runs the loop until ``req``'s response ends, then closes both."""
+    req.on('end', lambda: (session.close(), server.close()))
+    run_loop(20)
+
+
 def pump(stream, chunks, seen):
     """Writes ``chunks`` as a well-behaved writer (waiting for 'drain'
     after a False), then ends the stream."""
@@ -39,11 +55,7 @@ def pump(stream, chunks, seen):
 
 
 def test_a_large_body_through_small_windows_arrives_intact(run_loop):
-    body = os.urandom(sum(SIZES) * 3)
-    chunks, offset = [], 0
-    for size in SIZES * 3:
-        chunks.append(body[offset:offset + size])
-        offset += size
+    body, chunks = sized_chunks(3)
     seen, received = {}, []
     server = http2.createServer()
 
@@ -58,12 +70,7 @@ def test_a_large_body_through_small_windows_arrives_intact(run_loop):
                             {'settings': {'initialWindowSize': 20000}})
     req = session.request({':path': '/'})
     req.on('data', received.append)
-
-    def done():
-        session.close()
-        server.close()
-    req.on('end', done)
-    run_loop(20)
+    run_until_end(run_loop, server, session, req)
     assert b''.join(received) == body
     assert seen.get('false') and seen['drain'] == seen['false']
 
@@ -151,11 +158,7 @@ def test_a_session_destroyed_with_data_queued_frees_every_chunk_without_gc(run_l
 def test_a_client_upload_written_before_the_connection_arrives_intact(run_loop):
     # The request's body is written while the client's socket still
     # connects (its frames then wait as bytes) and after (uncopied).
-    body = os.urandom(sum(SIZES) * 2)
-    chunks, offset = [], 0
-    for size in SIZES * 2:
-        chunks.append(body[offset:offset + size])
-        offset += size
+    body, chunks = sized_chunks(2)
     received, seen = [], {}
     server = http2.createServer()
 
@@ -168,10 +171,5 @@ def test_a_client_upload_written_before_the_connection_arrives_intact(run_loop):
     req = session.request({':path': '/', ':method': 'POST'})
     pump(req, chunks, seen)
     req.resume()
-
-    def done():
-        session.close()
-        server.close()
-    req.on('end', done)
-    run_loop(20)
+    run_until_end(run_loop, server, session, req)
     assert b''.join(received) == body
