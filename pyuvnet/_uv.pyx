@@ -47,6 +47,7 @@ cdef class ServerExchange
 cdef class ResponseCore
 cdef class IncomingCore
 cdef class MessageCore
+cdef class H2DataSend
 
 # The public names (those typed in _uv.pyi); the binding's helpers
 # (tcp_bind, pipe_connect, ...) are pyuvnet's own.
@@ -119,6 +120,7 @@ include "uv/wsgi/call.pyx"
 include "uv/http2/frame_watch.pyx"
 include "uv/http2/session.pyx"
 include "uv/http2/callbacks.pyx"
+include "uv/http2/data_send.pyx"
 include "uv/http2/limits.pyx"
 include "uv/http2/extensions.pyx"
 

@@ -76,6 +76,7 @@ class Http2Session(EventEmitter):
         self._options = opts
         self._socket = socket
         self._core = _uv.H2Core(self, is_server, core_options)
+        _uv.h2_write_to(self._core, socket)
         self._streams = {}
         self._flush_scheduled = False
         self._waiting_drain = False
@@ -306,6 +307,10 @@ class Http2Session(EventEmitter):
             except _uv.H2LibraryError as error:
                 self.destroy(ERR_HTTP2_ERROR(str(error)))
                 return
+            if data.__class__ is bool:
+                # The core wrote its frames to the socket itself.
+                self._waiting_drain = not data
+                continue
             if not data:
                 break
             if self._socket.destroyed:

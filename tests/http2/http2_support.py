@@ -131,7 +131,7 @@ class RawPeer:
     def __init__(self, port, chunks, timeout=10, read=True):
         import socket
         import threading
-        self.received = b''
+        self._received = bytearray()    # (bytes += bytes would copy it all each read)
         self.error = None
         self._socket = socket.create_connection(('127.0.0.1', port))
         self._socket.settimeout(timeout)
@@ -147,13 +147,18 @@ class RawPeer:
                     data = self._socket.recv(65536)
                     if not data:
                         break
-                    self.received += data
+                    self._received += data
             except OSError as error:
                 self.error = error
             finally:
                 self._socket.close()
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
+
+    @property
+    def received(self):
+        """The bytes read."""
+        return bytes(self._received)
 
     def frames(self):
         return parse_frames(self.received)

@@ -165,13 +165,13 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
 cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_id, uint8_t* buf,
                                    size_t length, uint32_t* data_flags,
                                    ng.nghttp2_data_source* source, void* user_data) noexcept:
-    # DATA for one stream: what its writes queued, copied into nghttp2's
-    # frame (at most the flow-control window nghttp2 allows). An empty
-    # queue not yet ended defers the stream until write()/end_data().
+    # DATA for one stream: what its writes queued (at most the flow-control
+    # window nghttp2 allows), copied into nghttp2's frame, or left where it
+    # is for h2_send_data (data_send.pyx). An empty queue not yet ended
+    # defers the stream until write()/end_data().
     cdef H2Core core = <H2Core>user_data
     cdef H2Outgoing queue
-    cdef size_t copied = 0, take
-    cdef bytes chunk
+    cdef size_t n
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
@@ -179,34 +179,20 @@ cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_i
         if queue is None:
             data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
             return 0
-        while copied < length and queue.chunks:
-            chunk = queue.chunks[0]
-            take = min(length - copied, <size_t>(len(chunk) - queue.offset))
-            memcpy(buf + copied, PyBytes_AS_STRING(chunk) + queue.offset, take)
-            copied += take
-            queue.offset += take
-            queue.queued -= take
-            if queue.offset == len(chunk):
-                queue.chunks.popleft()
-                queue.offset = 0
-                callback = queue.callbacks.popleft()
-                if callback is not None:
-                    core.done.append(callback)
-        if not queue.chunks:
-            if queue.eof:
-                data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
-                if queue.want_trailers:
-                    data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_END_STREAM
-                    core.done.append(stream_id)
-                if queue.final_callback is not None:
-                    core.done.append(queue.final_callback)
-                    queue.final_callback = None
-                del core.outgoing[stream_id]
-            elif copied == 0:
-                queue.deferred = True
-                return ng.NGHTTP2_ERR_DEFERRED
+        n = min(length, <size_t>queue.queued)
+        if n == <size_t>queue.queued and queue.eof:
+            data_flags[0] |= ng.NGHTTP2_DATA_FLAG_EOF
+            if queue.want_trailers:
+                data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_END_STREAM
+        if core.sender is not None and n >= H2_NO_COPY_MIN:
+            data_flags[0] |= ng.NGHTTP2_DATA_FLAG_NO_COPY
+            core.sender.queue = queue
+            return n
+        h2_take(core, stream_id, queue, n, buf)
+        if n == 0 and not queue.eof:
+            queue.deferred = True
+            return ng.NGHTTP2_ERR_DEFERRED
     except BaseException as error:
         h2_failed(core, error)
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
-    return copied
-
+    return n

@@ -75,8 +75,13 @@ cdef extern from "nghttp2/nghttp2.h":
         size_t nov
         nghttp2_origin_entry* ov
 
+    ctypedef struct nghttp2_data:
+        nghttp2_frame_hd hd
+        size_t padlen
+
     ctypedef union nghttp2_frame:
         nghttp2_frame_hd hd
+        nghttp2_data data
         nghttp2_headers headers
         nghttp2_rst_stream rst_stream
         nghttp2_ping ping
@@ -114,6 +119,8 @@ cdef extern from "nghttp2/nghttp2.h":
         NGHTTP2_ERR_PUSH_DISABLED
         NGHTTP2_DATA_FLAG_EOF
         NGHTTP2_DATA_FLAG_NO_END_STREAM
+        NGHTTP2_DATA_FLAG_NO_COPY
+        NGHTTP2_ERR_PAUSE
         NGHTTP2_NV_FLAG_NONE
         NGHTTP2_NV_FLAG_NO_INDEX
         NGHTTP2_FLAG_NONE
@@ -155,6 +162,8 @@ cdef extern from "nghttp2/nghttp2.h":
     ctypedef int (*on_frame_not_send_cb)(nghttp2_session*, const nghttp2_frame*, int, void*) noexcept
     ctypedef int (*on_invalid_frame_recv_cb)(nghttp2_session*, const nghttp2_frame*, int, void*) noexcept
     ctypedef int (*error_cb2)(nghttp2_session*, int, const char*, size_t, void*) noexcept
+    ctypedef int (*send_data_cb)(nghttp2_session*, nghttp2_frame*, const uint8_t*, size_t,
+                                 nghttp2_data_source*, void*) noexcept
 
     const char* nghttp2_strerror(int lib_error_code)
     const char* nghttp2_http2_strerror(uint32_t error_code)
@@ -170,6 +179,7 @@ cdef extern from "nghttp2/nghttp2.h":
     void nghttp2_session_callbacks_set_on_frame_not_send_callback(nghttp2_session_callbacks*, on_frame_not_send_cb)
     void nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(nghttp2_session_callbacks*, on_invalid_frame_recv_cb)
     void nghttp2_session_callbacks_set_error_callback2(nghttp2_session_callbacks*, error_cb2)
+    void nghttp2_session_callbacks_set_send_data_callback(nghttp2_session_callbacks*, send_data_cb)
 
     int nghttp2_option_new(nghttp2_option** option_ptr)
     void nghttp2_option_del(nghttp2_option* option)

@@ -79,6 +79,7 @@ cdef class H2Core:
     cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
     cdef list raw_frames                # PRIORITY frames to write after nghttp2's (extensions.pyx)
+    cdef H2DataSend sender              # send() writes DATA uncopied to the socket (data_send.pyx)
 
     def __cinit__(self, owner, bint is_server, dict options):
         """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
@@ -116,6 +117,7 @@ cdef class H2Core:
         ng.nghttp2_session_callbacks_set_on_frame_not_send_callback(callbacks, h2_on_frame_not_send)
         ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
         ng.nghttp2_session_callbacks_set_error_callback2(callbacks, h2_on_error)
+        ng.nghttp2_session_callbacks_set_send_data_callback(callbacks, h2_send_data)
         # The receive window opens as the streams' readers take their data
         # (consume()), not as nghttp2 parses it: a paused reader stops its window.
         ng.nghttp2_option_set_no_auto_window_update(option, 1)
@@ -150,6 +152,7 @@ cdef class H2Core:
         dead afterwards. The streams' queued writes are dropped."""
         self.owner = None
         self.error = None
+        self.sender = None
         self.outgoing.clear()
         self.receiving.clear()
         if self.depth == 0:
@@ -202,15 +205,20 @@ cdef class H2Core:
         """The next frames to write (up to about 64 KiB), b'' when nghttp2
         has nothing to send; then the write callbacks whose chunks were
         framed are called, and the owner's _h2_want_trailers for each stream
-        whose data ran out before its trailers."""
+        whose data ran out before its trailers. With DATA payloads written
+        uncopied (h2_write_to), those frames are written to the socket here
+        instead: True, or False once the socket wants 'drain'."""
         cdef const uint8_t* data
         cdef ng.nghttp2_ssize n = 0
         cdef list parts = []
         cdef Py_ssize_t total = 0
         cdef list done
+        cdef H2DataSend sender = self.sender
         if self.depth:
             # Inside a callback nghttp2 may not send; the owner flushes after.
             return b''
+        if sender is not None:
+            sender.reset()
         while self.session is not NULL and self.owner is not None and total < H2_SEND_BATCH:
             self.depth += 1
             try:
@@ -225,13 +233,17 @@ cdef class H2Core:
                 raise H2LibraryError(<int>n)
             if n == 0:
                 break
-            parts.append(PyBytes_FromStringAndSize(<char*>data, n))
+            if sender is not None:
+                sender.add_copy(data, n)
+            else:
+                parts.append(PyBytes_FromStringAndSize(<char*>data, n))
             total += n
         if n == 0 and self.raw_frames:
             # Between two of nghttp2's frame sequences (HEADERS and its
             # CONTINUATIONs leave in one): PRIORITY frames may go.
             parts.extend(self.raw_frames)
             self.raw_frames = []
+        out = b''.join(parts) if sender is None else sender.finish(parts)
         if self.done:
             done, self.done = self.done, []
             for callback in done:
@@ -240,7 +252,7 @@ cdef class H2Core:
                         self.owner._h2_want_trailers(callback)
                 else:
                     callback()
-        return b''.join(parts)
+        return out
 
     def wants(self):
         """(want_read, want_write): whether the session still reads, and has

@@ -41,10 +41,8 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
     uv_write with the rest."""
     cdef uv.uv_buf_t stack_bufs[STACK_BUFS]
     cdef uv.uv_buf_t* bufs = stack_bufs
-    cdef Py_ssize_t n = len(buffers), i, first = 0, written = 0, r
-    cdef uv.uv_stream_t* handle = <uv.uv_stream_t*>stream.handle
+    cdef Py_ssize_t n = len(buffers), i
     cdef bytes data
-    cdef WriteRequest wr
     if n > STACK_BUFS:
         bufs = <uv.uv_buf_t*>PyMem_RawMalloc(n * sizeof(uv.uv_buf_t))
         if bufs == NULL:
@@ -54,54 +52,67 @@ cdef Py_ssize_t send_buffers(StreamWrites stream, list buffers, list callbacks,
             data = <bytes>buffers[i]
             bufs[i].base = PyBytes_AS_STRING(data)
             bufs[i].len = PyBytes_GET_SIZE(data)
-        if skip:
-            bufs[0].base += skip
-            bufs[0].len -= skip
-        elif stream.write_reqs == 0:
-            r = uv.uv_try_write(handle, bufs, <unsigned int>n)
-            if r >= 0:
-                written = r
-            elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
-                return r
-        if written == nbytes or not queue_rest:
-            return written
-        # Skip what the kernel took; the rest goes to libuv's queue.
-        r = written
-        while first < n and <Py_ssize_t>bufs[first].len <= r:
-            r -= bufs[first].len
-            first += 1
-        bufs[first].base += r
-        bufs[first].len -= r
-        wr = WriteRequest.__new__(WriteRequest)
-        wr.stream = stream
-        wr.buffers = buffers
-        wr.callbacks = callbacks
-        # A buffer the kernel took part of counts whole until the request
-        # is done (writableLength as Node's); skipped bytes are part of it.
-        wr.nbytes = nbytes - written + r + skip
-        r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), <uv.uv_write_cb><void*>stream_write_done)
-        if r < 0:
-            return r
-        stream.loop.io_changed()
-        wr.req.data = <void*>wr
-        Py_INCREF(wr)
-        stream.inflight_bytes -= nbytes - wr.nbytes + skip
-        stream.write_reqs += 1
-        wr.lead_writes = n - first
-        if stream.write_reqs == 1:
-            stream.reqs_in_flight = 1
-            wr.lead_writes = max(1, stream.uncorked_writes - first)
-        if first and callbacks is not None:
-            # The writes the kernel took whole are done: their callbacks
-            # run now, not with the request's (as Node's, where each was
-            # handed to the kernel alone and called back at once).
-            wr.callbacks = callbacks[first:]
-            del callbacks[first:]
-            call_write_callbacks(stream, callbacks, None)
-        return written
+        return send_bufs(stream, bufs, n, buffers, callbacks, nbytes, queue_rest, skip)
     finally:
         if bufs != stack_bufs:
             PyMem_RawFree(bufs)
+
+
+cdef Py_ssize_t send_bufs(StreamWrites stream, uv.uv_buf_t* bufs, Py_ssize_t n, list buffers,
+                          list callbacks, Py_ssize_t nbytes, bint queue_rest=True,
+                          Py_ssize_t skip=0) except? -1:
+    """send_buffers() of ``n`` buffers already laid out in ``bufs`` (which
+    it may change), whose memory ``buffers`` keeps alive: the WriteRequest
+    holds that list until libuv is done (uv/http2/data_send.pyx points
+    them into slices of the bytes it keeps)."""
+    cdef Py_ssize_t first = 0, written = 0, r
+    cdef uv.uv_stream_t* handle = <uv.uv_stream_t*>stream.handle
+    cdef WriteRequest wr
+    if skip:
+        bufs[0].base += skip
+        bufs[0].len -= skip
+    elif stream.write_reqs == 0:
+        r = uv.uv_try_write(handle, bufs, <unsigned int>n)
+        if r >= 0:
+            written = r
+        elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
+            return r
+    if written == nbytes or not queue_rest:
+        return written
+    # Skip what the kernel took; the rest goes to libuv's queue.
+    r = written
+    while first < n and <Py_ssize_t>bufs[first].len <= r:
+        r -= bufs[first].len
+        first += 1
+    bufs[first].base += r
+    bufs[first].len -= r
+    wr = WriteRequest.__new__(WriteRequest)
+    wr.stream = stream
+    wr.buffers = buffers
+    wr.callbacks = callbacks
+    # A buffer the kernel took part of counts whole until the request
+    # is done (writableLength as Node's); skipped bytes are part of it.
+    wr.nbytes = nbytes - written + r + skip
+    r = uv.uv_write(&wr.req, handle, bufs + first, <unsigned int>(n - first), <uv.uv_write_cb><void*>stream_write_done)
+    if r < 0:
+        return r
+    stream.loop.io_changed()
+    wr.req.data = <void*>wr
+    Py_INCREF(wr)
+    stream.inflight_bytes -= nbytes - wr.nbytes + skip
+    stream.write_reqs += 1
+    wr.lead_writes = n - first
+    if stream.write_reqs == 1:
+        stream.reqs_in_flight = 1
+        wr.lead_writes = max(1, stream.uncorked_writes - first)
+    if first and callbacks is not None:
+        # The writes the kernel took whole are done: their callbacks
+        # run now, not with the request's (as Node's, where each was
+        # handed to the kernel alone and called back at once).
+        wr.callbacks = callbacks[first:]
+        del callbacks[first:]
+        call_write_callbacks(stream, callbacks, None)
+    return written
 
 
 cdef void stream_write_done(uv.uv_write_t* req, int status) noexcept:
