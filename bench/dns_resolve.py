@@ -6,7 +6,7 @@ each question is a datagram out and one in: the same system calls for both,
 whose system CPU the report gives apart from the user CPU.
 
     nice -n 10 python bench/dns_resolve.py [--queries 20000] [--concurrency 50] [--repeats 5]
-                                           [--json FILE]
+                                           [--json FILE] [--instructions]
 
 The responder is the tests' (tests/dns/dns_support.py), in a process of
 its own on 127.0.0.1. Each client is a fresh process that asks 200
@@ -20,6 +20,13 @@ writes the runs' figures for ``bench/run.py --full`` (its ``dns`` step,
 issue 56's row in the targets report): ``{'systems': {name: {'cpu': [us
 per question, one per run], 'user': [...], 'system': [...]}}, 'missing':
 {name: why}}``.
+
+``--instructions`` also counts each client's instructions per question
+under callgrind (valgrind), which the machine's load does not move: the
+difference between a run of 3,000 questions and one of 1,000, over
+2,000, so that start-up, warm-up and exit cancel out. Node's figure is
+a few percent high at these counts, its JIT still warming (2026-11-28:
+100,700 here, 95,900 from runs of 2,000 and 6,000).
 """
 import argparse
 import json
@@ -28,8 +35,14 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from runner.instructions import callgrind_argv, callgrind_total  # noqa: E402
+
 TESTS_DNS = os.path.join(os.path.dirname(HERE), 'tests', 'dns')
 CAP_SECONDS = 60
 
@@ -133,6 +146,25 @@ def client_command(name, server, args):
     return [sys.executable, '-c', PYUVNET_CLIENT if name == 'pyuvnet' else AIODNS_CLIENT] + counts
 
 
+def instructions(name, server, args):
+    """The client's instructions per question under callgrind: (run of
+    3n questions - run of n) / 2n, n = 1,000."""
+    totals = []
+    with tempfile.TemporaryDirectory(prefix='pyuvnet-dns-instr-') as scratch:
+        for count in (1000, 3000):
+            sized = argparse.Namespace(queries=count, concurrency=args.concurrency)
+            out = Path(scratch) / ('callgrind.%d' % count)
+            # Node writes machine code as it runs: valgrind must see it change.
+            options = ['--smc-check=all-non-file'] if name == 'node' else []
+            proc = subprocess.run(callgrind_argv(out, client_command(name, server, sized),
+                                                 *options),
+                                  capture_output=True, text=True, timeout=CAP_SECONDS * 10)
+            if proc.returncode != 0:
+                raise RuntimeError('%s under callgrind: %s' % (name, proc.stderr.strip()[-400:]))
+            totals.append(callgrind_total(out))
+    return (totals[1] - totals[0]) / 2000
+
+
 # The report's and the JSON's name of each client.
 NAMES = {'pyuvnet': 'pyuvnet.dns', 'node': 'Node dns', 'aiodns': 'aiodns'}
 
@@ -162,6 +194,8 @@ def main():
     parser.add_argument('--repeats', type=int, default=5)
     parser.add_argument('--clients', default='pyuvnet,node,aiodns')
     parser.add_argument('--json', help='write the figures here (bench/run.py --full)')
+    parser.add_argument('--instructions', action='store_true',
+                        help='also instructions per question under callgrind')
     args = parser.parse_args()
     clients = args.clients.split(',')
     missing = missing_clients(clients)
@@ -186,6 +220,8 @@ def main():
                 results[name].append(user + system)
                 split[name][0].append(user)
                 split[name][1].append(system)
+        counted = {name: instructions(name, server, args) for name in clients
+                   if args.instructions}
     finally:
         responder.stdin.close()
         responder.wait(10)
@@ -202,6 +238,8 @@ def main():
         print('%-8s %6.1f  (min %.1f, max %.1f; user %.1f + system %.1f)%s'
               % (name, statistics.median(values), min(values), max(values),
                  statistics.median(split[name][0]), statistics.median(split[name][1]), ratio))
+    for name, count in counted.items():
+        print('%-8s %.0f instructions per question (callgrind)' % (name, count))
     for name, why in missing.items():
         print('%-8s missing: %s' % (name, why))
     if args.json:

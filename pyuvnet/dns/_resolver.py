@@ -1,12 +1,13 @@
 """Node's ``dns.Resolver`` over a c-ares channel (``_uv.ChannelCore``, the
 C in ``pyuvnet/uv/dns/``): the questions, their errors and their servers.
 
-A query's answer is parsed in C into Node's records; this module checks
-the arguments as Node 20 does, names the failures as Node does
-(``queryMx ENODATA example.com``: ``code``, ``syscall``, ``hostname``) and
-calls back. A callback never runs inside the call that asked: an answer
-c-ares gives at once (a name it refuses) waits for the next check phase,
-as Node queues every answer.
+A query's answer is parsed in C into Node's records, and the C calls
+back; this module checks the arguments as Node 20 does and names the
+failures as Node does (``queryMx ENODATA example.com``: ``code``,
+``syscall``, ``hostname``: ``resolver_exception``, which the C calls). A
+callback never runs inside the call that asked: an answer c-ares gives
+at once (a name it refuses) waits for the next check phase, as Node
+queues every answer.
 """
 import socket
 
@@ -82,31 +83,6 @@ def _to_ascii(name):
         return name
 
 
-class _Question:
-    """One question in flight: its callback, called once, never inside the
-    call that asked."""
-    __slots__ = ('resolver', 'callback', 'syscall', 'hostname', 'asking')
-
-    def __init__(self, resolver, callback, syscall, hostname):
-        self.resolver = resolver
-        self.callback = callback
-        self.syscall = syscall
-        self.hostname = hostname
-        self.asking = True
-        resolver._pending += 1
-
-    def answered(self, code, result):
-        if self.asking:
-            _uv.setImmediate(self.answered, code, result)
-            self.asking = False
-            return
-        self.resolver._pending -= 1
-        if code is None:
-            self.callback(None, result)
-        else:
-            self.callback(resolver_exception(code, self.syscall, self.hostname))
-
-
 class Resolver:
     """Node's ``dns.Resolver([options])``: its own c-ares channel and servers.
 
@@ -121,9 +97,8 @@ class Resolver:
         options = normalize_options(options, kwargs, _RESOLVER_OPTIONS)
         timeout = _validate_int(options, 'timeout', -1)
         tries = _validate_int(options, 'tries', 1)
-        self._core = _uv.ChannelCore(-1 if timeout is None else timeout,
+        self._core = _uv.ChannelCore(resolver_exception, -1 if timeout is None else timeout,
                                      4 if tries is None else tries)
-        self._pending = 0       # questions asked whose callback has not run
 
     # -- servers -----------------------------------------------------------
 
@@ -135,7 +110,7 @@ class Resolver:
         """Ask these servers (IPv4 or IPv6, with an optional port:
         ``'1.2.3.4:5353'``, ``'[::1]:5353'``) in order; ``[]`` asks none."""
         csv = servers_csv(servers)
-        if self._pending:
+        if self._core.pending:
             raise errors.ERR_DNS_SET_SERVERS_FAILED('There are pending queries.', [list(servers)])
         status = self._core.set_servers(csv)
         if status:
@@ -177,10 +152,8 @@ class Resolver:
             validate_function(callback, 'callback')
         qtype, _method, syscall = RRTYPES[rrtype]
         ttl = options is not None and bool(options.get('ttl'))
-        question = _Question(self, callback, syscall, name)
         _uv.cares_query(self._core, name if name.isascii() else _to_ascii(name), qtype, ttl,
-                        question.answered)
-        question.asking = False
+                        callback, syscall, name)
 
     def resolve(self, hostname, rrtype=None, callback=None):
         """Records of type ``rrtype`` (``'A'``, the default, ``'MX'``, ...)
@@ -249,9 +222,7 @@ class Resolver:
         family = isIP(ip)
         if not family:
             raise errors.dns_exception(_UV_EINVAL, 'getHostByAddr', ip)
-        question = _Question(self, callback, 'getHostByAddr', ip)
-        _uv.cares_get_host_by_addr(self._core, _pack(ip, family), family, question.answered)
-        question.asking = False
+        _uv.cares_get_host_by_addr(self._core, _pack(ip, family), family, callback, ip)
 
 
 def _pack(address, family):

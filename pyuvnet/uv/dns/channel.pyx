@@ -61,16 +61,21 @@ cdef class ChannelCore:
     """One c-ares channel on the current thread's loop (a ``Resolver``'s).
 
     ``timeout`` is each try's time in ms (-1: c-ares' default), ``tries``
-    how many times each server is asked."""
+    how many times each server is asked; ``make_error(code, syscall,
+    hostname)`` builds a failed question's error."""
     cdef CaresDriver* driver
     cdef Loop loop
+    cdef object make_error
+    cdef readonly int pending
+    """Questions asked whose callback has not run yet."""
 
-    def __cinit__(self, int timeout=-1, int tries=4):
+    def __cinit__(self, make_error, int timeout=-1, int tries=4):
         cdef ares.ares_options options
         cdef int optmask = (ares.ARES_OPT_FLAGS | ares.ARES_OPT_SOCK_STATE_CB
                             | ares.ARES_OPT_TRIES | ares.ARES_OPT_QUERY_CACHE)
         cdef int r
         init_cares_library()
+        self.make_error = make_error
         self.loop = current_loop()
         self.loop.live()                # RuntimeError on a closed loop
         self.driver = <CaresDriver*>malloc(sizeof(CaresDriver))
