@@ -39,6 +39,8 @@ from runner.procs import process_tree, tree_cpu_seconds
 HERE = pathlib.Path(__file__).resolve().parent
 SERVERS = HERE / 'servers'
 MIB = 1024 * 1024
+# The hello's body (bench/servers/hello_apps.py's HELLO, and the http2 servers').
+HELLO_BYTES = len(b'Hello, world!\n')
 DOWNLOAD_MIB = 64
 
 
@@ -117,15 +119,22 @@ def stop(proc):
         proc.wait()
 
 
-def load(port, requests, clients, streams, h1=False):
-    """(requests/s, requests done) of one h2load run."""
+def load(port, requests, clients, streams, body, h1=False):
+    """(requests/s, requests done) of one h2load run, every request
+    answered 2xx with a body of ``body`` bytes (h2load's "succeeded" alone
+    would not tell a short or wrong answer)."""
     argv = ['h2load', '-n', str(requests), '-c', str(clients), '-m', str(streams),
             'http://127.0.0.1:%d/' % port] + (['--h1'] if h1 else [])
     out = subprocess.run(argv, capture_output=True, text=True, timeout=600).stdout
     rate = re.search(r'finished in [\d.]+\w+, ([\d.]+) req/s', out)
     done = re.search(r'requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded', out)
-    if not rate or not done or done.group(2) != str(requests):
-        raise RuntimeError('h2load did not finish every request:\n' + out)
+    statuses = re.search(r'status codes: (\d+) 2xx', out)
+    data = re.search(r'traffic: .*\((\d+)\) data', out)
+    if not rate or not done or done.group(2) != str(requests) \
+            or not statuses or statuses.group(1) != str(requests) \
+            or not data or int(data.group(1)) != requests * body:
+        raise RuntimeError('h2load did not see every request answered 2xx with a %d-byte '
+                           'body:\n%s' % (body, out))
     return float(rate.group(1)), int(done.group(2))
 
 
@@ -180,11 +189,12 @@ def report_hello(args, figures, missing):
 def run_download(proc, port, args):
     """{('h2' | 'h1', 'user' | 'cpu'): [CPU ms per MiB, one per repeat]}."""
     per = {(kind, field): [] for kind in ('h2', 'h1') for field in ('user', 'cpu')}
-    load(port, 1, 1, 1)       # warm-up
+    size = DOWNLOAD_MIB * MIB
+    load(port, 1, 1, 1, size)       # warm-up
     for _ in range(args.repeats):
         for kind in ('h2', 'h1'):
             (_rate, done), (user, cpu) = measured(
-                proc, lambda: load(port, args.downloads, 1, 1, h1=kind == 'h1'))
+                proc, lambda: load(port, args.downloads, 1, 1, size, h1=kind == 'h1'))
             per[kind, 'user'].append(user * 1e3 / (done * DOWNLOAD_MIB))
             per[kind, 'cpu'].append(cpu * 1e3 / (done * DOWNLOAD_MIB))
     return per
@@ -209,12 +219,13 @@ def main():
     download = None
     try:
         for name, (proc, port) in hello.items():
-            load(port, 2000, args.clients, args.streams)    # warm-up
+            load(port, 2000, args.clients, args.streams, HELLO_BYTES)    # warm-up
         for _ in range(args.repeats):
             for name, (proc, port) in hello.items():
                 try:
                     (rate, done), (user, cpu) = measured(
-                        proc, lambda: load(port, args.requests, args.clients, args.streams))
+                        proc, lambda: load(port, args.requests, args.clients, args.streams,
+                                       HELLO_BYTES))
                 except RuntimeError as exc:
                     raise RuntimeError('%s: %s' % (name, exc)) from None
                 figures[name]['rate'].append(rate)

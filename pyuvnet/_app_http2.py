@@ -94,29 +94,53 @@ class ServesHttp2:
 def _start_session(server, socket, on_stream):
     session = http2.ServerHttp2Session(socket, {}, server)
     server._h2_sessions.add(session)
-    session.on('stream', lambda stream, headers, flags, raw: on_stream(stream, headers, flags,
-                                                                       raw, socket))
-    # A peer's protocol error ends its session ('error', then 'close'):
-    # the server carries on.
-    session.on('error', lambda error: None)
-    session.on('close', lambda: server._h2_sessions.discard(session))
-    _close_when_idle(session, server.keepAliveTimeout)
+    _Served(server, session, socket, on_stream)
     return session
 
 
-def _close_when_idle(session, msecs):
-    """GOAWAY once ``session`` has been quiet ``msecs`` with no stream open
-    (the socket's timer counts the quiet; 0 turns it off)."""
-    if not msecs:
-        return
+class _Served:
+    """One session's listeners, as bound methods of this object (no
+    closure over the session): at 'close' it lets go of the session, so
+    that no session -> listener -> session loop is left for the gc."""
 
-    def on_timeout():
+    __slots__ = ('server', 'session', 'socket', 'on_stream', 'msecs')
+
+    def __init__(self, server, session, socket, on_stream):
+        self.server = server
+        self.session = session
+        self.socket = socket
+        self.on_stream = on_stream
+        self.msecs = server.keepAliveTimeout
+        session.on('stream', self._on_stream)
+        # A peer's protocol error ends its session ('error', then 'close'):
+        # the server carries on.
+        session.on('error', _ignore)
+        session.on('close', self._on_close)
+        # GOAWAY once the session has been quiet ``msecs`` with no stream
+        # open (the socket's timer counts the quiet; 0 turns it off).
+        if self.msecs:
+            session.setTimeout(self.msecs, self._on_timeout)
+
+    def _on_stream(self, stream, headers, flags, raw):
+        self.on_stream(stream, headers, flags, raw, self.socket)
+
+    def _on_close(self):
+        self.server._h2_sessions.discard(self.session)
+        self.session = self.socket = None
+
+    def _on_timeout(self):
+        session = self.session
+        if session is None:
+            return
         if session._streams:
             # A stream open but quiet: look again after another spell.
-            session.setTimeout(msecs, on_timeout)
+            session.setTimeout(self.msecs, self._on_timeout)
         else:
             session.close()
-    session.setTimeout(msecs, on_timeout)
+
+
+def _ignore(*_):
+    pass
 
 
 class _ALPNRouter:

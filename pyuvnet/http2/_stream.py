@@ -359,6 +359,12 @@ class ServerHttp2Stream(Http2Stream):
         self.once('finish', self._close_unread_request)
         super()._final(callback)
 
+    def _destroy(self, error, callback):
+        # Destroyed, it will not finish: off its 'finish', this stream's
+        # own method, it is freed at close, not by the gc.
+        self.removeListener('finish', self._close_unread_request)
+        super()._destroy(error, callback)
+
     def _close_unread_request(self):
         # Trailers waited for must have been sent first (the compatibility
         # API always waits for them), and the body never read (Node's

@@ -51,10 +51,12 @@ class Http2Call:
         self.head_sent = False
         stream.on('close', self._on_close)
         stream.on('error', lambda error: None)
+        # Paused, also with no body to read: a stream the core closes
+        # unread costs it least then.
+        stream.pause()
         if ended:
             body = input_for(b'')
         else:
-            stream.pause()
             body = self.input = StreamInput(stream, server._call_soon)
         self.environ = self._environ(headers, raw, socket, body)
         server._submit(self.run, server.app)

@@ -42,14 +42,20 @@ class StreamInput:
         with self._cond:
             self._ended = True
             self._cond.notify_all()
+        self._req = None
 
     def abort(self):
         with self._cond:
             self._aborted = True
             self._cond.notify_all()
+        self._req = None
 
     def _resume(self):
+        # The body is over: the request let go (its listeners hold us, so
+        # holding it would be a loop only the gc frees).
         req = self._req
+        if req is None:
+            return
         if not self._started:
             self._started = True
             req.on('data', self.push)
