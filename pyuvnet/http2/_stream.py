@@ -21,8 +21,9 @@ __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 CANCEL = CONSTANTS['NGHTTP2_CANCEL']
 INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
-# A stream's Duplex options, as Node's: destroyed by the session, not at end.
-_STREAM_OPTIONS = {'autoDestroy': False, 'allowHalfOpen': True}
+# A stream's Duplex options, as Node's: destroyed by the session, not at
+# end; the session's streams copy the states they make.
+_STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
 
 
 class Http2Stream(Duplex):
@@ -38,26 +39,31 @@ class Http2Stream(Duplex):
             super().__init__(dict(options, autoDestroy=False, allowHalfOpen=True))
         else:
             # The session's own streams: Duplex's options, known valid, set
-            # up without being checked again (once per stream).
-            self._init_duplex(_STREAM_OPTIONS)
+            # up without being read again (once per stream).
+            self._init_duplex_as(_STREAM_STATES)
         self.session = session
         self.id = stream_id
+        # Node's fields (instance attributes: the public-names table lists
+        # a class's camelCase names with their snake_case twins).
         self.rstCode = None
         self.sentHeaders = None
         self.sentTrailers = None
         self.sentInfoHeaders = None
         self.headersSent = False
         self.endAfterHeaders = False      # the peer's head came with END_STREAM
-        self._ng_closed = False           # nghttp2 closed the stream (or it never opened)
-        # The peer closed the stream cleanly while its body was unread: as
-        # in Node, the stream looks open until its 'end', and an answer
-        # given then goes nowhere instead of raising.
-        self._closed_unread = False
-        self.aborted = False
-        self._wait_for_trailers = False
-        self._trailers_ready = False
-        self._unconsumed = 0          # DATA bytes read, not yet given back to the window
-        self._timer = None
+
+    # The private fields start as these (class defaults: a stream is made
+    # per request, and most keep most of them).
+    _ng_closed = False          # nghttp2 closed the stream (or it never opened)
+    # The peer closed the stream cleanly while its body was unread: as in
+    # Node, the stream looks open until its 'end', and an answer given then
+    # goes nowhere instead of raising.
+    _closed_unread = False
+    aborted = False
+    _wait_for_trailers = False
+    _trailers_ready = False
+    _unconsumed = 0             # DATA bytes read, not yet given back to the window
+    _timer = None
 
     @property
     def pending(self):
