@@ -154,6 +154,14 @@ def to_object(block, sensitive=None):
     other repeats by ', ' (single-value names keep their first value); the
     names the peer sent never-indexed (``sensitive``) as a list under
     ``sensitiveHeaders``, as Node's."""
+    # Most blocks repeat no name and have neither of the two names that
+    # change their value's kind: made in one step.
+    headers = dict(zip(block[0::2], block[1::2]))
+    if len(headers) * 2 == len(block) and ':status' not in headers \
+            and 'set-cookie' not in headers:
+        if sensitive:
+            headers[sensitiveHeaders] = sensitive
+        return headers
     headers = {}
     for i in range(0, len(block), 2):
         name, value = block[i], block[i + 1]

@@ -275,6 +275,17 @@ class Http2Session(EventEmitter):
         self._schedule_flush()
         return result
 
+    def _submit_response(self, stream_id, block, end_stream):
+        """_submit('submit_response', ...), made once per request."""
+        core = self._core
+        if self.destroyed or core is None:
+            raise ERR_HTTP2_INVALID_SESSION()
+        try:
+            core.submit_response(stream_id, block, end_stream)
+        except _uv.H2LibraryError as error:
+            raise ERR_HTTP2_ERROR(str(error)) from None
+        self._schedule_flush()
+
     def _submit_extra(self, function, *args):
         """_submit() of one of _uv's h2_* functions (given the core)."""
         self._check_alive()

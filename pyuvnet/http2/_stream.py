@@ -278,32 +278,39 @@ class ServerHttp2Stream(Http2Stream):
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
-        options = options or {}
-        headers = dict(headers or {})
-        status = headers.setdefault(':status', 200)
-        try:
-            status = int(status)
-        except (TypeError, ValueError):
-            raise ERR_HTTP2_STATUS_INVALID(status) from None
-        if not 100 <= status <= 599:
+        headers = dict(headers) if headers else {}
+        status = headers.get(':status')
+        if status is None:
+            status = 200
+        elif type(status) is not int:
+            try:
+                status = int(status)
+            except (TypeError, ValueError):
+                raise ERR_HTTP2_STATUS_INVALID(status) from None
+        if not 200 <= status <= 599:
+            if 100 <= status < 200:
+                raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
             raise ERR_HTTP2_STATUS_INVALID(status)
-        if status < 200:
-            raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
         headers[':status'] = status
-        if options.get('sendDate', True):
-            headers.setdefault('date', utc_date())
-        end_stream = bool(options.get('endStream'))
+        if options:
+            send_date = options.get('sendDate', True)
+            end_stream = bool(options.get('endStream'))
+            wait_for_trailers = bool(options.get('waitForTrailers'))
+        else:
+            send_date, end_stream, wait_for_trailers = True, False, False
+        if send_date and 'date' not in headers:
+            headers['date'] = utc_date()
         # 204, 205 and 304 carry no body; nor does HEAD's answer.
         if status in (204, 205, 304) or self._head_request:
             end_stream = True
         # As Node's: a head that ends the stream sends no trailers
         # ('wantTrailers' never comes), whatever waitForTrailers says.
-        self._wait_for_trailers = bool(options.get('waitForTrailers')) and not end_stream
+        self._wait_for_trailers = wait_for_trailers and not end_stream
         block = to_block(headers, RESPONSE_PSEUDO)
         self.headersSent = True
         self.sentHeaders = headers
         if not self._ng_closed:
-            self.session._submit('submit_response', self.id, block, end_stream)
+            self.session._submit_response(self.id, block, end_stream)
         if end_stream:
             self.end()
 
