@@ -164,7 +164,8 @@ class Http2Stream(Duplex):
         if self.id is None:      # a request not opened yet
             self.once('ready', lambda: self._write(chunk, encoding, callback))
             return
-        self._before_data()
+        if not self.headersSent:
+            self._before_data()
         if not self.session._core.write(self.id, bytes(chunk), callback):
             callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
             return
@@ -174,7 +175,8 @@ class Http2Stream(Duplex):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))
             return
-        self._before_data()
+        if not self.headersSent:
+            self._before_data()
         core = self.session._core
         if core is None or not core.end_data(self.id, callback, self._wait_for_trailers):
             callback()      # the head was sent with END_STREAM: nothing to end
@@ -242,13 +244,13 @@ class Http2Stream(Duplex):
             return
         code = self.rstCode
         if code != NO_ERROR:
-            if not self.writableEnded:
+            if not self._writableState.ending:      # writableEnded
                 # As Node: a reset while this side was still writing.
                 self.aborted = True
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif self.readableEnded or not self.readable:
+        elif not self.readable:     # which readableEnded is too
             self.destroy()
         else:
             # A clean close with data still unread: destroyed once read. As
@@ -257,7 +259,7 @@ class Http2Stream(Duplex):
             self._closed_unread = True
             self.push(None)
             self.once('end', lambda: nextTick(self.destroy))
-            if self.readableFlowing is None:
+            if self._readableState.flowing is None:     # readableFlowing
                 self.resume()
             else:
                 # As Node's: a paused reader with nothing left unread still
