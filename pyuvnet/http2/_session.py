@@ -368,14 +368,15 @@ class Http2Session(EventEmitter):
 
     def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
         headers = to_object(block, sensitive)
-        flags = _END_HEADERS | (_END_STREAM if end_stream else 0)
-        stream = self._streams.get(stream_id)
+        flags = _END_HEADERS | _END_STREAM if end_stream else _END_HEADERS
         if category == _HCAT_REQUEST and self.type == 0:
             stream = self._new_remote_stream(stream_id, headers)
             stream.endAfterHeaders = end_stream
             self.emit('stream', stream, headers, flags, block)
-        elif stream is not None:
-            stream._on_headers(headers, flags, block)
+        else:
+            stream = self._streams.get(stream_id)
+            if stream is not None:
+                stream._on_headers(headers, flags, block)
         if stream is not None and end_stream and not stream.destroyed:
             stream._on_end()
 
@@ -529,7 +530,8 @@ class ServerHttp2Session(Http2Session):
 
     def _new_remote_stream(self, stream_id, headers):
         stream = ServerHttp2Stream(self, stream_id)
-        stream._head_request = headers.get(':method') == 'HEAD'
+        if headers.get(':method') == 'HEAD':
+            stream._head_request = True
         stream._request_headers = headers
         self._streams[stream_id] = stream
         return stream
