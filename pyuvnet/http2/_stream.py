@@ -5,6 +5,7 @@ holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
 from .._uv import nextTick, setImmediate
+from ..events import EventEmitter
 from ..stream import Duplex
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
@@ -257,8 +258,10 @@ class Http2Stream(Duplex):
             # Node's, the close ends the readable side if the peer's
             # END_STREAM did not (a RST_STREAM NO_ERROR).
             self._closed_unread = True
-            self.push(None)
-            self.once('end', lambda: nextTick(self.destroy))
+            if not self._readableState.ended:     # else push(None) does nothing
+                self.push(None)
+            # EventEmitter's once(): Readable's adds nothing for 'end'.
+            EventEmitter.once(self, 'end', lambda: nextTick(self.destroy))
             if self._readableState.flowing is None:     # readableFlowing
                 self.resume()
             else:
@@ -370,8 +373,9 @@ class ServerHttp2Stream(Http2Stream):
         # whose body is not being read is closed with NO_ERROR (RFC 9113
         # 8.1), so that a reset the client sends after it is no 'error' of
         # this stream (unhandled, it would end the server), and the client's
-        # stream closes though it never ended its request.
-        self.once('finish', self._close_unread_request)
+        # stream closes though it never ended its request. (EventEmitter's
+        # once(): Readable's adds nothing for 'finish'.)
+        EventEmitter.once(self, 'finish', self._close_unread_request)
         super()._final(callback)
 
     def _close_unread_request(self):
