@@ -79,6 +79,7 @@ class Http2Session(EventEmitter):
         self._streams = {}
         self._flush_scheduled = False
         self._waiting_drain = False
+        self._last_writes = []      # streams written to since the last flush
         self._pings = deque()
         self._settings_sent = deque()
         self._goaway_code = None
@@ -230,6 +231,7 @@ class Http2Session(EventEmitter):
             self._waiting_drain = False
             self._flush()
             self._core = None
+            self._last_writes = []      # they hold their streams
             core.close()
         self._close_error = error
         socket = self._socket
@@ -312,6 +314,11 @@ class Http2Session(EventEmitter):
         """Writes nghttp2's frames while the socket takes them."""
         self._flush_scheduled = False
         while self._core is not None and not self._waiting_drain:
+            if self._last_writes:
+                # A write's callback may have written again: checked before each batch.
+                streams, self._last_writes = self._last_writes, []
+                for stream in streams:
+                    stream._end_with_last_write()
             try:
                 data = self._core.send()
             except _uv.H2LibraryError as error:

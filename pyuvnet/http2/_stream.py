@@ -167,10 +167,24 @@ class Http2Stream(Duplex):
             return
         if not self.headersSent:
             self._before_data()
-        if not self.session._core.write(self.id, bytes(chunk), callback):
+        session = self.session
+        if not session._core.write(self.id, bytes(chunk), callback):
             callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
             return
-        self.session._schedule_flush()
+        session._last_writes.append(self)
+        session._schedule_flush()
+
+    def _end_with_last_write(self):
+        """As Node's (its end check after each write): a stream whose end()
+        came right after its last write, no trailers wanted, ends with that
+        write's DATA frame (END_STREAM on it), not with an empty one after;
+        its _final() then finds the stream ended. Called as the frames are
+        about to leave."""
+        w = self._writableState
+        core = self.session._core
+        if w.ending and not w.finalCalled and not w.buffered and not self._wait_for_trailers \
+                and not self._ng_closed and core is not None:
+            core.end_data(self.id, None, False)
 
     def _final(self, callback):
         if self.id is None:
