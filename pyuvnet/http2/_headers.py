@@ -6,6 +6,7 @@ import time
 from email.utils import formatdate
 
 from .._http_shared import header_text
+from .._uv import h2_plain_block
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
@@ -85,23 +86,24 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
     single-value header."""
     if not headers:
         return []
-    # The common block first: plain names, one str or int value each (a
-    # dict's keys are unique, so no single-value name repeats).
-    pseudo, regular = [], []
-    for key, value in headers.items():
-        entry = _plain_name(key)
-        kind = type(value)
-        if entry is None or (kind is not str and kind is not int) \
-                or (entry[1] and key not in allowed_pseudo):
-            return _to_block(headers, allowed_pseudo)
-        if kind is str:
-            if not value.isascii():
-                return _to_block(headers, allowed_pseudo)
-            value = value.encode('ascii')
-        else:
-            value = b'%d' % value
-        (pseudo if entry[1] else regular).append((entry[0], value, False))
-    return pseudo + regular
+    # The common block first, made in C: plain names (learned here the
+    # first time they come), one str or int value each (a dict's keys are
+    # unique, so no single-value name repeats).
+    if type(headers) is dict:
+        block = h2_plain_block(headers, _PLAIN_NAMES, allowed_pseudo)
+        if block is None and _learn_names(headers):
+            block = h2_plain_block(headers, _PLAIN_NAMES, allowed_pseudo)
+        if block is not None:
+            return block
+    return _to_block(headers, allowed_pseudo)
+
+
+def _learn_names(headers):
+    """Whether a name of ``headers`` joined the plain names."""
+    known = len(_PLAIN_NAMES)
+    for key in headers:
+        _plain_name(key)
+    return len(_PLAIN_NAMES) > known
 
 
 def _to_block(headers, allowed_pseudo):
@@ -154,6 +156,14 @@ def to_object(block, sensitive=None):
     other repeats by ', ' (single-value names keep their first value); the
     names the peer sent never-indexed (``sensitive``) as a list under
     ``sensitiveHeaders``, as Node's."""
+    # Most blocks repeat no name and have neither of the two names that
+    # change their value's kind: made in one step.
+    headers = dict(zip(block[0::2], block[1::2]))
+    if len(headers) * 2 == len(block) and ':status' not in headers \
+            and 'set-cookie' not in headers:
+        if sensitive:
+            headers[sensitiveHeaders] = sensitive
+        return headers
     headers = {}
     for i in range(0, len(block), 2):
         name, value = block[i], block[i + 1]

@@ -80,6 +80,7 @@ class Http2Session(EventEmitter):
         self._streams = {}
         self._flush_scheduled = False
         self._waiting_drain = False
+        self._last_writes = []      # streams written to since the last flush
         self._pings = deque()
         self._settings_sent = deque()
         self._goaway_code = None
@@ -231,6 +232,7 @@ class Http2Session(EventEmitter):
             self._waiting_drain = False
             self._flush()
             self._core = None
+            self._last_writes = []      # they hold their streams
             core.close()
         self._close_error = error
         socket = self._socket
@@ -276,6 +278,17 @@ class Http2Session(EventEmitter):
         self._schedule_flush()
         return result
 
+    def _submit_response(self, stream_id, block, end_stream):
+        """_submit('submit_response', ...), made once per request."""
+        core = self._core
+        if self.destroyed or core is None:
+            raise ERR_HTTP2_INVALID_SESSION()
+        try:
+            core.submit_response(stream_id, block, end_stream)
+        except _uv.H2LibraryError as error:
+            raise ERR_HTTP2_ERROR(str(error)) from None
+        self._schedule_flush()
+
     def _submit_extra(self, function, *args):
         """_submit() of one of _uv's h2_* functions (given the core)."""
         self._check_alive()
@@ -302,6 +315,11 @@ class Http2Session(EventEmitter):
         """Writes nghttp2's frames while the socket takes them."""
         self._flush_scheduled = False
         while self._core is not None and not self._waiting_drain:
+            if self._last_writes:
+                # A write's callback may have written again: checked before each batch.
+                streams, self._last_writes = self._last_writes, []
+                for stream in streams:
+                    stream._end_with_last_write()
             try:
                 data = self._core.send()
             except _uv.H2LibraryError as error:
@@ -362,14 +380,15 @@ class Http2Session(EventEmitter):
 
     def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
         headers = to_object(block, sensitive)
-        flags = _END_HEADERS | (_END_STREAM if end_stream else 0)
-        stream = self._streams.get(stream_id)
+        flags = _END_HEADERS | _END_STREAM if end_stream else _END_HEADERS
         if category == _HCAT_REQUEST and self.type == 0:
             stream = self._new_remote_stream(stream_id, headers)
             stream.endAfterHeaders = end_stream
             self.emit('stream', stream, headers, flags, block)
-        elif stream is not None:
-            stream._on_headers(headers, flags, block)
+        else:
+            stream = self._streams.get(stream_id)
+            if stream is not None:
+                stream._on_headers(headers, flags, block)
         if stream is not None and end_stream and not stream.destroyed:
             stream._on_end()
 
@@ -523,7 +542,8 @@ class ServerHttp2Session(Http2Session):
 
     def _new_remote_stream(self, stream_id, headers):
         stream = ServerHttp2Stream(self, stream_id)
-        stream._head_request = headers.get(':method') == 'HEAD'
+        if headers.get(':method') == 'HEAD':
+            stream._head_request = True
         stream._request_headers = headers
         self._streams[stream_id] = stream
         return stream

@@ -5,6 +5,7 @@ holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
 from .._uv import nextTick, setImmediate
+from ..events import EventEmitter
 from ..stream import Duplex
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
@@ -21,8 +22,9 @@ __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 CANCEL = CONSTANTS['NGHTTP2_CANCEL']
 INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
-# A stream's Duplex options, as Node's: destroyed by the session, not at end.
-_STREAM_OPTIONS = {'autoDestroy': False, 'allowHalfOpen': True}
+# A stream's Duplex options, as Node's: destroyed by the session, not at
+# end; the session's streams copy the states they make.
+_STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
 
 
 class Http2Stream(Duplex):
@@ -38,26 +40,31 @@ class Http2Stream(Duplex):
             super().__init__(dict(options, autoDestroy=False, allowHalfOpen=True))
         else:
             # The session's own streams: Duplex's options, known valid, set
-            # up without being checked again (once per stream).
-            self._init_duplex(_STREAM_OPTIONS)
+            # up without being read again (once per stream).
+            self._init_duplex_as(_STREAM_STATES)
         self.session = session
         self.id = stream_id
+        # Node's fields (instance attributes: the public-names table lists
+        # a class's camelCase names with their snake_case twins).
         self.rstCode = None
         self.sentHeaders = None
         self.sentTrailers = None
         self.sentInfoHeaders = None
         self.headersSent = False
         self.endAfterHeaders = False      # the peer's head came with END_STREAM
-        self._ng_closed = False           # nghttp2 closed the stream (or it never opened)
-        # The peer closed the stream cleanly while its body was unread: as
-        # in Node, the stream looks open until its 'end', and an answer
-        # given then goes nowhere instead of raising.
-        self._closed_unread = False
-        self.aborted = False
-        self._wait_for_trailers = False
-        self._trailers_ready = False
-        self._unconsumed = 0          # DATA bytes read, not yet given back to the window
-        self._timer = None
+
+    # The private fields start as these (class defaults: a stream is made
+    # per request, and most keep most of them).
+    _ng_closed = False          # nghttp2 closed the stream (or it never opened)
+    # The peer closed the stream cleanly while its body was unread: as in
+    # Node, the stream looks open until its 'end', and an answer given then
+    # goes nowhere instead of raising.
+    _closed_unread = False
+    aborted = False
+    _wait_for_trailers = False
+    _trailers_ready = False
+    _unconsumed = 0             # DATA bytes read, not yet given back to the window
+    _timer = None
 
     @property
     def pending(self):
@@ -158,17 +165,33 @@ class Http2Stream(Duplex):
         if self.id is None:      # a request not opened yet
             self.once('ready', lambda: self._write(chunk, encoding, callback))
             return
-        self._before_data()
-        if not self.session._core.write(self.id, bytes(chunk), callback):
+        if not self.headersSent:
+            self._before_data()
+        session = self.session
+        if not session._core.write(self.id, bytes(chunk), callback):
             callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
             return
-        self.session._schedule_flush()
+        session._last_writes.append(self)
+        session._schedule_flush()
+
+    def _end_with_last_write(self):
+        """As Node's (its end check after each write): a stream whose end()
+        came right after its last write, no trailers wanted, ends with that
+        write's DATA frame (END_STREAM on it), not with an empty one after;
+        its _final() then finds the stream ended. Called as the frames are
+        about to leave."""
+        w = self._writableState
+        core = self.session._core
+        if w.ending and not w.finalCalled and not w.buffered and not self._wait_for_trailers \
+                and not self._ng_closed and core is not None:
+            core.end_data(self.id, None, False)
 
     def _final(self, callback):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))
             return
-        self._before_data()
+        if not self.headersSent:
+            self._before_data()
         core = self.session._core
         if core is None or not core.end_data(self.id, callback, self._wait_for_trailers):
             callback()      # the head was sent with END_STREAM: nothing to end
@@ -236,22 +259,24 @@ class Http2Stream(Duplex):
             return
         code = self.rstCode
         if code != NO_ERROR:
-            if not self.writableEnded:
+            if not self._writableState.ending:      # writableEnded
                 # As Node: a reset while this side was still writing.
                 self.aborted = True
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif self.readableEnded or not self.readable:
+        elif not self.readable:     # which readableEnded is too
             self.destroy()
         else:
             # A clean close with data still unread: destroyed once read. As
             # Node's, the close ends the readable side if the peer's
             # END_STREAM did not (a RST_STREAM NO_ERROR).
             self._closed_unread = True
-            self.push(None)
-            self.once('end', lambda: nextTick(self.destroy))
-            if self.readableFlowing is None:
+            if not self._readableState.ended:     # else push(None) does nothing
+                self.push(None)
+            # EventEmitter's once(): Readable's adds nothing for 'end'.
+            EventEmitter.once(self, 'end', lambda: nextTick(self.destroy))
+            if self._readableState.flowing is None:     # readableFlowing
                 self.resume()
             else:
                 # As Node's: a paused reader with nothing left unread still
@@ -272,32 +297,39 @@ class ServerHttp2Stream(Http2Stream):
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
-        options = options or {}
-        headers = dict(headers or {})
-        status = headers.setdefault(':status', 200)
-        try:
-            status = int(status)
-        except (TypeError, ValueError):
-            raise ERR_HTTP2_STATUS_INVALID(status) from None
-        if not 100 <= status <= 599:
+        headers = dict(headers) if headers else {}
+        status = headers.get(':status')
+        if status is None:
+            status = 200
+        elif type(status) is not int:
+            try:
+                status = int(status)
+            except (TypeError, ValueError):
+                raise ERR_HTTP2_STATUS_INVALID(status) from None
+        if not 200 <= status <= 599:
+            if 100 <= status < 200:
+                raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
             raise ERR_HTTP2_STATUS_INVALID(status)
-        if status < 200:
-            raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
         headers[':status'] = status
-        if options.get('sendDate', True):
-            headers.setdefault('date', utc_date())
-        end_stream = bool(options.get('endStream'))
+        if options:
+            send_date = options.get('sendDate', True)
+            end_stream = bool(options.get('endStream'))
+            wait_for_trailers = bool(options.get('waitForTrailers'))
+        else:
+            send_date, end_stream, wait_for_trailers = True, False, False
+        if send_date and 'date' not in headers:
+            headers['date'] = utc_date()
         # 204, 205 and 304 carry no body; nor does HEAD's answer.
         if status in (204, 205, 304) or self._head_request:
             end_stream = True
         # As Node's: a head that ends the stream sends no trailers
         # ('wantTrailers' never comes), whatever waitForTrailers says.
-        self._wait_for_trailers = bool(options.get('waitForTrailers')) and not end_stream
+        self._wait_for_trailers = wait_for_trailers and not end_stream
         block = to_block(headers, RESPONSE_PSEUDO)
         self.headersSent = True
         self.sentHeaders = headers
         if not self._ng_closed:
-            self.session._submit('submit_response', self.id, block, end_stream)
+            self.session._submit_response(self.id, block, end_stream)
         if end_stream:
             self.end()
 
@@ -355,8 +387,9 @@ class ServerHttp2Stream(Http2Stream):
         # whose body is not being read is closed with NO_ERROR (RFC 9113
         # 8.1), so that a reset the client sends after it is no 'error' of
         # this stream (unhandled, it would end the server), and the client's
-        # stream closes though it never ended its request.
-        self.once('finish', self._close_unread_request)
+        # stream closes though it never ended its request. (EventEmitter's
+        # once(): Readable's adds nothing for 'finish'.)
+        EventEmitter.once(self, 'finish', self._close_unread_request)
         super()._final(callback)
 
     def _destroy(self, error, callback):

@@ -4,6 +4,7 @@ from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from ._readable import READABLE_RULES, Readable
+from ._state import ReadableState, WritableState, construct
 from ._writable import WRITABLE_RULES, Writable
 
 __all__ = ['Duplex', 'Transform', 'PassThrough']
@@ -51,6 +52,26 @@ class Duplex(Readable, Writable):
             w.writable = False
             w.ending = w.ended = w.finished = True
         self._init_signal(opts)
+
+    @staticmethod
+    def _states_template(opts):
+        """What _init_duplex_as() copies: the states a Duplex gets from
+        ``opts``, options of a kind of stream made often (no function,
+        signal, encoding, readable or writable among them)."""
+        return (ReadableState(opts, True), WritableState(opts, True),
+                opts.get('allowHalfOpen') is not False)
+
+    def _init_duplex_as(self, template):
+        """_init_duplex() of the options a _states_template() was made of,
+        without reading them again (once per stream of that kind)."""
+        readable, writable, self._allow_half_open = template
+        self._readableState = readable.fresh_copy()
+        self._writableState = writable.fresh_copy()
+        if self._construct is not None:
+            # Both sides wait for the class's _construct(), as _init_duplex's.
+            self._init_base()
+            construct(self, self._read_constructed)
+            construct(self, self._write_constructed)
 
     @property
     def destroyed(self):

@@ -91,6 +91,15 @@ class ReadableState:
             self.encoding = normalize(opts['encoding'])
             self.decoder = decoder(self.encoding)
 
+    def fresh_copy(self):
+        """A new state with this unused one's fields and a buffer of its
+        own (Duplex._init_duplex_as: a stream kind made often)."""
+        state = ReadableState.__new__(ReadableState)
+        state.__dict__.update(self.__dict__)
+        state.buffer = deque()
+        state.pipes = []
+        return state
+
 
 class WritableState:
     """The write side's state: the buffered writes, corking and the finish
@@ -133,6 +142,15 @@ class WritableState:
         self.closeEmitted = False
         self.writable = True
         self.onFinished = []
+
+    def fresh_copy(self):
+        """A new state with this unused one's fields and a buffer of its
+        own (Duplex._init_duplex_as)."""
+        state = WritableState.__new__(WritableState)
+        state.__dict__.update(self.__dict__)
+        state.buffered = []
+        state.onFinished = []
+        return state
 
     @property
     def bufferedRequestCount(self):

@@ -212,3 +212,56 @@ def test_every_camel_case_name_of_a_stream_has_its_twin(cls):
     names = {name for name in set(dir(stream)) | set(vars(stream))
              if not name.startswith('_') and re.search('[a-z][A-Z]', name)}
     assert names and [name for name in sorted(names) if not hasattr(stream, snake_name(name))] == []
+
+
+class _Made(Duplex):
+    """A Duplex kind made often: its states copied from a template."""
+
+    TEMPLATE = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': False})
+
+    def __init__(self, log):
+        self._init_duplex_as(self.TEMPLATE)
+        self.log = log
+
+    def _read(self, size):
+        self.log.append('read')
+
+    def _write(self, chunk, encoding, callback):
+        self.log.append('write ' + bytes(chunk).decode())
+        callback()
+
+
+def test_a_duplex_made_from_a_template_is_one_made_from_its_options():
+    # Duplex._states_template()/_init_duplex_as() (http2's streams): each
+    # stream has states of its own, with the template's options.
+    one, two = _Made([]), _Made([])
+    made = Duplex({'autoDestroy': False, 'allowHalfOpen': False})
+    assert vars(one._readableState) == vars(made._readableState)
+    assert vars(one._writableState) == vars(made._writableState)
+    assert one.allowHalfOpen is made.allowHalfOpen is False
+    assert one._readableState.buffer is not two._readableState.buffer
+    assert one._readableState.pipes is not two._readableState.pipes
+    assert one._writableState.buffered is not two._writableState.buffered
+    assert one._writableState.onFinished is not two._writableState.onFinished
+    one.push(b'a')
+    assert (one.readableLength, two.readableLength) == (1, 0)
+    log = recorder(one, ['finish', 'close'])
+    one.end(b'x')
+    run()
+    assert 'write x' in one.log and log == ['finish'] and not one.destroyed
+
+
+class _MadeWithConstruct(_Made):
+    def _construct(self, callback):
+        self.log.append('construct')
+        net.setImmediate(lambda: (self.log.append('constructed'), callback()))
+
+
+def test_a_template_made_duplex_waits_for_its_construct():
+    # As test_construct_holds_writes_until_done, on a template's copy.
+    d = _MadeWithConstruct([])
+    d.write('q')
+    d.end()
+    recorder(d, ['finish'], d.log)
+    run()
+    assert d.log == ['construct', 'constructed', 'write q', 'finish']

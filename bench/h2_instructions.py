@@ -1,0 +1,86 @@
+"""``python bench/h2_instructions.py``: the user-space instructions per
+request of pyuvnet.http2's core-API hello (bench/servers/
+pyuvnet_http2_hello.py, bench-h2's cell), counted with callgrind under
+h2load's load.
+
+The server starts under ``valgrind --tool=callgrind``; h2load (outside
+valgrind) sends ``--warmup`` requests uncounted, then each round zeroes
+the counters (callgrind_control -z), sends ``--requests`` requests over
+``--clients`` connections of ``--streams`` streams each, and dumps the
+counters (-d): the figure is the round's instructions over its requests,
+whatever the machine's load. The rounds' median and spread are printed;
+``--keep DIR`` keeps the dumps for callgrind_annotate.
+
+    python bench/h2_instructions.py [--rounds 3] [--requests 10000]
+                                    [--clients 2] [--streams 50] [--keep DIR]
+"""
+import argparse
+import pathlib
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from h2load_serve import SERVERS, load, stop, wait_for_port
+
+
+def counted(out_dir, pid):
+    """The instructions of the newest dump of ``pid`` in ``out_dir``."""
+    for _ in range(100):
+        dumps = sorted(out_dir.glob('cg.%d.*' % pid), key=lambda p: p.stat().st_mtime)
+        dumps = [p for p in dumps if not p.name.endswith('.%d' % pid)]
+        if dumps:
+            text = dumps[-1].read_text(errors='replace')
+            total = re.search(r'^(?:summary|totals): (\d+)', text, re.M)
+            if total:
+                return int(total.group(1)), dumps[-1]
+        time.sleep(0.1)
+    raise RuntimeError('callgrind wrote no dump')
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--requests', type=int, default=10000)
+    parser.add_argument('--warmup', type=int, default=2000)
+    parser.add_argument('--clients', type=int, default=2)
+    parser.add_argument('--streams', type=int, default=50)
+    parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
+    args = parser.parse_args()
+    for tool in ('valgrind', 'callgrind_control', 'h2load'):
+        if not shutil.which(tool):
+            sys.exit('h2_instructions: %s is not installed' % tool)
+    out_dir = pathlib.Path(args.keep or tempfile.mkdtemp(prefix='h2-instructions-'))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    argv = ['valgrind', '--tool=callgrind', '--callgrind-out-file=%s/cg.%%p' % out_dir,
+            '--log-file=%s/valgrind.log' % out_dir,
+            sys.executable, str(SERVERS / 'pyuvnet_http2_hello.py')]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=str(SERVERS))
+    try:
+        port = wait_for_port(proc, r'^(\d+)', seconds=120)
+        load(port, args.warmup, args.clients, args.streams)
+        figures = []
+        for n in range(args.rounds):
+            subprocess.run(['callgrind_control', '-z', str(proc.pid)], check=True,
+                           capture_output=True)
+            load(port, args.requests, args.clients, args.streams)
+            subprocess.run(['callgrind_control', '-d', str(proc.pid)], check=True,
+                           capture_output=True)
+            total, dump = counted(out_dir, proc.pid)
+            figures.append(total / args.requests)
+            print('round %d: %.0f instructions per request (%s)' % (n + 1, figures[-1], dump.name))
+    finally:
+        stop(proc)
+        if not args.keep:
+            shutil.rmtree(out_dir, ignore_errors=True)
+    print('pyuvnet-http2 hello: %.0f instructions per request (%.0f-%.0f, %d rounds of %d, '
+          '-c %d -m %d)' % (statistics.median(figures), min(figures), max(figures),
+                            args.rounds, args.requests, args.clients, args.streams))
+
+
+if __name__ == '__main__':
+    main()
