@@ -7,7 +7,9 @@
 # slots per batch), copied once into the bytes 'message' gives, and handed
 # to the socket's sole 'message' listener from C with its rinfo Record
 # (made here, the peer's address str kept from the datagram before): no
-# Python but the listener's runs per datagram.
+# Python but the listener's runs per datagram.  The bytes and the rinfo
+# of a datagram the listener let go are the next one's, refilled (the
+# loop's chunk pool; UDPHandle.rinfo), rather than freed and made again.
 #
 # Ownership (docs/DESIGN.md, "Ownership rules"): the uv_udp_t and its
 # receive buffer's pointer are one PyMem block (pyuvnet_udp_t), which the
@@ -54,50 +56,6 @@ cdef extern from *:
     void pyuvnet_udp_alloc(uv.uv_handle_t* handle, size_t suggested, uv.uv_buf_t* buf) nogil
 
 
-# A message's bytes or rinfo that the listener let go (the handle's own
-# reference all that is left) becomes the next datagram's, rather than one
-# freed and another allocated (a 1 KiB bytes is a malloc and a free, ~500
-# instructions, and a fresh cache line set each time): nobody else can see
-# it change.  Not where a count of 1 proves nothing (free-threaded builds)
-# or the bytes' cached hash is unknown (a CPython after 3.14).
-cdef extern from *:
-    """
-    #if !defined(Py_GIL_DISABLED) && PY_VERSION_HEX < 0x030F0000
-    #define PYUVNET_REUSE 1
-    #else
-    #define PYUVNET_REUSE 0
-    #endif
-    static inline int pyuvnet_reusable(PyObject *o) {
-        return PYUVNET_REUSE && o != Py_None && Py_REFCNT(o) == 1;
-    }
-    /* ``b`` (reusable, of ``n`` bytes) holds ``src``'s now, its hash unknown. */
-    static inline void pyuvnet_bytes_refill(PyObject *b, const char *src, Py_ssize_t n) {
-        memcpy(PyBytes_AS_STRING(b), src, (size_t)n);
-    #if PYUVNET_REUSE
-    #pragma GCC diagnostic push
-    #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-        ((PyBytesObject *)b)->ob_shash = -1;
-    #pragma GCC diagnostic pop
-    #endif
-    }
-    /* Whether dicts ``a`` and ``b`` hold the same objects, in one order. */
-    static int pyuvnet_same_items(PyObject *a, PyObject *b) {
-        Py_ssize_t i = 0, j = 0;
-        PyObject *ka, *va, *kb, *vb;
-        if (PyDict_GET_SIZE(a) != PyDict_GET_SIZE(b))
-            return 0;
-        while (PyDict_Next(b, &j, &kb, &vb))
-            if (!PyDict_Next(a, &i, &ka, &va) || ka != kb || va != vb)
-                return 0;
-        return 1;
-    }
-    """
-    bint reusable "pyuvnet_reusable" (PyObject* o)
-    void bytes_refill "pyuvnet_bytes_refill" (object b, const char* src, Py_ssize_t n)
-    bint same_rinfo_items "pyuvnet_same_items" (object a, object b)
-
-
-
 from cpython.dict cimport PyDict_SetItem, PyDict_Update
 from libc.string cimport memcmp
 
@@ -135,9 +93,10 @@ cdef class UDPHandle(Handle):
     cdef dict last_rinfo
     cdef int last_port
     cdef ssize_t last_size
-    # The last message's bytes and rinfo, taken again when let go (reusable).
-    cdef object last_msg
+    # The last rinfo given, and its dict version then: taken back for the
+    # next datagram when the listener let it go unchanged.
     cdef object last_record
+    cdef unsigned long long record_version
     # The str a send went to last, and its sockaddr (port aside).
     cdef object last_to_ip
     cdef uv.sockaddr_storage last_to
@@ -182,7 +141,6 @@ cdef class UDPHandle(Handle):
             PyMem_RawFree(self.recv_buf)
             self.recv_buf = NULL
         self.receiving = False
-        self.last_msg = None
         self.last_record = None
         self.owner = None
         if owner is not None:
@@ -326,23 +284,14 @@ cdef class UDPHandle(Handle):
             return uv.uv_udp_recv_stop(self.udp())
         return 0
 
-    cdef object message(self, const char* base, ssize_t size):
-        """The 'message' bytes: the last one's refilled when the listener
-        let it go and it has this size, else a new one (kept for the next,
-        unless a singleton: sizes 0 and 1)."""
-        cdef object msg
-        if reusable(<PyObject*>self.last_msg) and PyBytes_GET_SIZE(self.last_msg) == size:
-            bytes_refill(self.last_msg, base, size)
-            return self.last_msg
-        msg = PyBytes_FromStringAndSize(base, size)
-        self.last_msg = msg if size > 1 else None
-        return msg
-
     cdef object rinfo(self, const uv.sockaddr* addr, ssize_t size):
         """The 'message' rinfo Record: {address, family, port, size}, a copy
         of last_rinfo, brought up to date first (an update into an empty
-        dict copies the other's table whole: no key hashed or inserted); or
-        the last one, let go as it was given, brought up to date alike."""
+        dict copies the other's table whole: no key hashed or inserted).
+        The last one is given again, brought up to date alike, when the
+        listener let it go unchanged: only this handle refers to it (no
+        Python code can see it change) and its dict version is the one it
+        was given with (dict.__setitem__ can change a Record)."""
         cdef object record = None
         cdef object value
         cdef uv.sockaddr_storage peer
@@ -362,9 +311,10 @@ cdef class UDPHandle(Handle):
             self.last_rinfo = {K_ADDRESS: sockaddr_to_tuple(<uv.sockaddr*>&peer)[0],
                                K_FAMILY: IPV4 if v4 else IPV6, K_PORT: port, K_SIZE: size}
         else:
-            # (dict.__setitem__ can still change a Record: checked.)
-            if (reusable(<PyObject*>self.last_record) and type(self.last_record) is RemoteInfo
-                    and same_rinfo_items(self.last_record, self.last_rinfo)):
+            if (uv.PYUVNET_DICT_VERSIONS and self.last_record is not None
+                    and _Py_REFCNT(<PyObject*>self.last_record) == 1
+                    and uv.pyuvnet_dict_version(self.last_record) == self.record_version
+                    and type(self.last_record) is RemoteInfo):
                 record = self.last_record
             if port != self.last_port:
                 value = port
@@ -382,6 +332,7 @@ cdef class UDPHandle(Handle):
             record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
             PyDict_Update(record, self.last_rinfo)
             self.last_record = record
+        self.record_version = uv.pyuvnet_dict_version(record)
         return record
 
     # -- sending ------------------------------------------------------------
@@ -545,7 +496,8 @@ cdef void received_with_gil(uv.uv_udp_t* handle, ssize_t nread, const char* base
         if nread < 0:
             owner._on_recv_error(nread)
         else:
-            msg = udp.message(base, nread)
+            # (a bytes the listener let go is refilled: pyuvnet_chunk)
+            msg = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>udp.loop.uvloop, base, nread)
             rinfo = udp.rinfo(addr, nread)
             listener = owner.message_listener
             if listener is None:
