@@ -4,7 +4,7 @@
 #
 # Receiving: every datagram of a poll is read with recvmmsg where libuv and
 # the kernel have it (UV_UDP_RECVMMSG: one alloc'd buffer of 20 datagram
-# slots per batch), copied once into the bytes 'message' gives, and handed
+# slots at most per batch), copied once into the bytes 'message' gives, and handed
 # to the socket's sole 'message' listener from C with its rinfo Record
 # (made here, the peer's address str kept from the datagram before): no
 # Python but the listener's runs per datagram.  The bytes and the rinfo
@@ -26,7 +26,7 @@
 cdef extern from *:
     """
     /* recvmmsg (libuv >= 1.40 hands the batch's buffer back with
-       UV_UDP_MMSG_FREE): the alloc callback offers this many 64 KiB
+       UV_UDP_MMSG_FREE): the alloc callback offers up to this many 64 KiB
        datagram slots, libuv's UV__MMSG_MAXWIDTH; without it, one. */
     #if UV_VERSION_HEX >= ((1 << 16) | (40 << 8))
     #define PYUVNET_UDP_RECVMMSG UV_UDP_RECVMMSG
@@ -39,21 +39,50 @@ cdef extern from *:
     typedef struct {
         uv_udp_t udp;
         char *recv_buf;   /* PYUVNET_UDP_SLOTS slots, made at the first receive */
+        int slots;        /* what the next batch is offered */
+        int got;          /* datagrams of the batch under way */
     } pyuvnet_udp_t;
     /* The alloc callback, without the GIL: the handle's receive buffer,
        reused for every batch (libuv is done with it when the read
        callback returns). */
     static void pyuvnet_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+        pyuvnet_udp_t *udp = (pyuvnet_udp_t *)handle;
         (void)suggested;
-        buf->base = ((pyuvnet_udp_t *)handle)->recv_buf;
-        buf->len = PYUVNET_UDP_SLOTS * PYUVNET_UDP_SLOT;
+        buf->base = udp->recv_buf;
+        buf->len = (size_t)udp->slots * PYUVNET_UDP_SLOT;
+    }
+    /* How wide the next recvmmsg is, from the read callbacks: libuv sets
+       up every slot it is offered (a msghdr and an iovec, ~17
+       instructions each) at each call, and calls until the kernel says
+       EAGAIN: a poll's reads were two 20-slot calls, the second finding
+       nothing.  After a partial batch the kernel has most likely nothing
+       more, so that call is offered one slot; any other, the widest
+       (after a full batch, or a poll's first). */
+    static inline void pyuvnet_udp_count(uv_udp_t *handle, const struct sockaddr *addr,
+                                         unsigned flags) {
+    #if PYUVNET_UDP_SLOTS > 1
+        pyuvnet_udp_t *udp = (pyuvnet_udp_t *)handle;
+        if (addr != NULL) {
+            udp->got++;
+        } else if (flags & UV_UDP_MMSG_FREE) {
+            udp->slots = udp->got < udp->slots ? 1 : PYUVNET_UDP_SLOTS;
+            udp->got = 0;
+        } else {
+            /* EAGAIN or an error: the poll's reads are over. */
+            udp->slots = PYUVNET_UDP_SLOTS;
+        }
+    #else
+        (void)handle; (void)addr; (void)flags;
+    #endif
     }
     """
     int PYUVNET_UDP_RECVMMSG, PYUVNET_UDP_SLOTS, PYUVNET_UDP_SLOT
     ctypedef struct pyuvnet_udp_t:
         uv.uv_udp_t udp
         char* recv_buf
+        int slots, got
     void pyuvnet_udp_alloc(uv.uv_handle_t* handle, size_t suggested, uv.uv_buf_t* buf) nogil
+    void pyuvnet_udp_count(uv.uv_udp_t* handle, const uv.sockaddr* addr, unsigned flags) nogil
 
 
 from cpython.dict cimport PyDict_SetItem, PyDict_Update
@@ -112,6 +141,8 @@ cdef class UDPHandle(Handle):
         if block == NULL:
             raise MemoryError()
         block.recv_buf = NULL
+        block.slots = PYUVNET_UDP_SLOTS
+        block.got = 0
         r = uv.uv_udp_init_ex(uvloop, &block.udp, uv.AF_UNSPEC | PYUVNET_UDP_RECVMMSG)
         if r < 0:
             PyMem_Free(block)
@@ -480,6 +511,7 @@ cdef void udp_received(uv.uv_udp_t* handle, ssize_t nread, const uv.uv_buf_t* bu
     # kernel's EAGAIN) or a recvmmsg batch's buffer handed back
     # (UV_UDP_MMSG_FREE; the buffer is the handle's, freed at its close):
     # no GIL, no Python.
+    pyuvnet_udp_count(handle, addr, flags)
     if nread == 0 and addr == NULL:
         return
     take_gil_after_reads(handle.loop)
