@@ -16,6 +16,11 @@ as median and range, with each round's pyuvnet/peer ratio (paired).
 
     python bench/udp_echo.py                        # 5 rounds of 20,000
     python bench/udp_echo.py --rounds 3 --datagrams 10000 --instructions
+    python bench/udp_echo.py --before /tmp/old      # also an older pyuvnet
+
+``--before DIR`` runs a second pyuvnet server, in every round, with DIR
+(holding a built copy of the ``pyuvnet`` package) first on PYTHONPATH:
+a change's before and after, paired.
 
 Needs node (the reference), uvloop, a C compiler and libuv's headers; and
 valgrind for ``--instructions``.  Short: about a minute on 2 CPUs.
@@ -48,8 +53,13 @@ def floor_binary():
     return str(out)
 
 
-def servers():
+def servers(before=None):
+    # (the path set in the process itself: callgrind follows no exec)
+    before = {} if before is None else {'before': [sys.executable, '-c', (
+        'import runpy, sys; sys.path.insert(0, %r); runpy.run_path(%r, run_name="__main__")'
+        % (before, str(UDP / 'echo_pyuvnet.py')))]}
     return {
+        **before,
         'pyuvnet': [sys.executable, str(UDP / 'echo_pyuvnet.py')],
         'node': [shutil.which('node') or '/usr/bin/node', str(UDP / 'echo_node.js')],
         'uvloop': [sys.executable, str(UDP / 'echo_uvloop.py')],
@@ -149,8 +159,10 @@ def main():
     parser.add_argument('--window', type=int, default=8)
     parser.add_argument('--instructions', action='store_true',
                         help='also instructions per datagram under callgrind (pyuvnet, C floor)')
+    parser.add_argument('--before', metavar='DIR',
+                        help='also the pyuvnet package built in DIR, as "before"')
     args = parser.parse_args()
-    argvs = servers()
+    argvs = servers(args.before)
     user = {name: [] for name in argvs}
     system = {name: [] for name in argvs}
     for _ in range(args.rounds):
@@ -164,12 +176,15 @@ def main():
           % (args.rounds, args.datagrams))
     for name in argvs:
         print('  %-8s user %s   system %s' % (name, summary(user[name]), summary(system[name])))
-    for peer in ('node', 'uvloop'):
-        ratios = [p / q for p, q in zip(user['pyuvnet'], user[peer]) if q]
-        print('  pyuvnet/%s user CPU, paired rounds: %s' % (peer, summary(ratios)))
+    for peer in ('node', 'uvloop', 'before'):
+        if peer in argvs:
+            ratios = [p / q for p, q in zip(user['pyuvnet'], user[peer]) if q]
+            print('  pyuvnet/%s user CPU, paired rounds: %s' % (peer, summary(ratios)))
     if args.instructions:
         count = max(args.datagrams // 4, 2000)
-        for name in ('pyuvnet', 'c-floor'):
+        for name in ('before', 'pyuvnet', 'c-floor'):
+            if name not in argvs:
+                continue
             print('  %-8s instructions per datagram: %.0f'
                   % (name, instructions(argvs[name], count, args.window)))
 

@@ -364,6 +364,9 @@ cdef extern from "pyuvnet_compat.h":
     bytes pyuvnet_read_chunk_take(pyuvnet_loop_t* loop, ssize_t n)
     # ``mine`` is the str ``known``, compared by bytes (exact str only).
     bint pyuvnet_same_text(object mine, object known)
+    # A dict's version (PEP 509), where CPython has one (PYUVNET_DICT_VERSIONS).
+    unsigned long long pyuvnet_dict_version(object d)
+    bint PYUVNET_DICT_VERSIONS
 
 cdef extern from "pyuvnet_compat.h" nogil:
     # Features newer than libuv 1.44 are chosen at compile time from

@@ -341,6 +341,27 @@ static inline void pyuvnet_bytes_forget_hash(PyObject* bytes) {
 #endif
 }
 
+/* Whether a dict changed since a moment: its version (PEP 509), which
+ * every change moves on.  CPython 3.14 has none (PYUVNET_DICT_VERSIONS 0):
+ * there what was lent out is never taken back (a WSGI environ, a dgram
+ * rinfo). */
+#if PY_VERSION_HEX < 0x030E0000
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+static inline unsigned long long pyuvnet_dict_version(PyObject* d) {
+    return ((PyDictObject*)d)->ma_version_tag;
+}
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+#define PYUVNET_DICT_VERSIONS 1
+#else
+static inline unsigned long long pyuvnet_dict_version(PyObject* d) { (void)d; return 0; }
+#define PYUVNET_DICT_VERSIONS 0
+#endif
+
 /* The bytes a read delivers (see "Chunk reuse" in uv/stream/stream.pyx).  A
  * chunk above pymalloc's sizes costs glibc a malloc and a free outside
  * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a

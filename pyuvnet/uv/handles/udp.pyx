@@ -4,10 +4,12 @@
 #
 # Receiving: every datagram of a poll is read with recvmmsg where libuv and
 # the kernel have it (UV_UDP_RECVMMSG: one alloc'd buffer of 20 datagram
-# slots per batch), copied once into the bytes 'message' gives, and handed
+# slots at most per batch), copied once into the bytes 'message' gives, and handed
 # to the socket's sole 'message' listener from C with its rinfo Record
 # (made here, the peer's address str kept from the datagram before): no
-# Python but the listener's runs per datagram.
+# Python but the listener's runs per datagram.  The bytes and the rinfo
+# of a datagram the listener let go are the next one's, refilled (the
+# loop's chunk pool; UDPHandle.rinfo), rather than freed and made again.
 #
 # Ownership (docs/DESIGN.md, "Ownership rules"): the uv_udp_t and its
 # receive buffer's pointer are one PyMem block (pyuvnet_udp_t), which the
@@ -24,7 +26,7 @@
 cdef extern from *:
     """
     /* recvmmsg (libuv >= 1.40 hands the batch's buffer back with
-       UV_UDP_MMSG_FREE): the alloc callback offers this many 64 KiB
+       UV_UDP_MMSG_FREE): the alloc callback offers up to this many 64 KiB
        datagram slots, libuv's UV__MMSG_MAXWIDTH; without it, one. */
     #if UV_VERSION_HEX >= ((1 << 16) | (40 << 8))
     #define PYUVNET_UDP_RECVMMSG UV_UDP_RECVMMSG
@@ -37,22 +39,50 @@ cdef extern from *:
     typedef struct {
         uv_udp_t udp;
         char *recv_buf;   /* PYUVNET_UDP_SLOTS slots, made at the first receive */
+        int slots;        /* what the next batch is offered */
+        int got;          /* datagrams of the batch under way */
     } pyuvnet_udp_t;
     /* The alloc callback, without the GIL: the handle's receive buffer,
        reused for every batch (libuv is done with it when the read
        callback returns). */
     static void pyuvnet_udp_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf) {
+        pyuvnet_udp_t *udp = (pyuvnet_udp_t *)handle;
         (void)suggested;
-        buf->base = ((pyuvnet_udp_t *)handle)->recv_buf;
-        buf->len = PYUVNET_UDP_SLOTS * PYUVNET_UDP_SLOT;
+        buf->base = udp->recv_buf;
+        buf->len = (size_t)udp->slots * PYUVNET_UDP_SLOT;
+    }
+    /* How wide the next recvmmsg is, from the read callbacks: libuv sets
+       up every slot it is offered (a msghdr and an iovec, ~17
+       instructions each) at each call, and calls until the kernel says
+       EAGAIN: a poll's reads were two 20-slot calls, the second finding
+       nothing.  After a partial batch the kernel has most likely nothing
+       more, so that call is offered one slot; any other, the widest
+       (after a full batch, or a poll's first). */
+    static inline void pyuvnet_udp_count(uv_udp_t *handle, const struct sockaddr *addr,
+                                         unsigned flags) {
+    #if PYUVNET_UDP_SLOTS > 1
+        pyuvnet_udp_t *udp = (pyuvnet_udp_t *)handle;
+        if (addr != NULL) {
+            udp->got++;
+        } else if (flags & UV_UDP_MMSG_FREE) {
+            udp->slots = udp->got < udp->slots ? 1 : PYUVNET_UDP_SLOTS;
+            udp->got = 0;
+        } else {
+            /* EAGAIN or an error: the poll's reads are over. */
+            udp->slots = PYUVNET_UDP_SLOTS;
+        }
+    #else
+        (void)handle; (void)addr; (void)flags;
+    #endif
     }
     """
     int PYUVNET_UDP_RECVMMSG, PYUVNET_UDP_SLOTS, PYUVNET_UDP_SLOT
     ctypedef struct pyuvnet_udp_t:
         uv.uv_udp_t udp
         char* recv_buf
+        int slots, got
     void pyuvnet_udp_alloc(uv.uv_handle_t* handle, size_t suggested, uv.uv_buf_t* buf) nogil
-
+    void pyuvnet_udp_count(uv.uv_udp_t* handle, const uv.sockaddr* addr, unsigned flags) nogil
 
 
 from cpython.dict cimport PyDict_SetItem, PyDict_Update
@@ -92,6 +122,10 @@ cdef class UDPHandle(Handle):
     cdef dict last_rinfo
     cdef int last_port
     cdef ssize_t last_size
+    # The last rinfo given, and its dict version then: taken back for the
+    # next datagram when the listener let it go unchanged.
+    cdef object last_record
+    cdef unsigned long long record_version
     # The str a send went to last, and its sockaddr (port aside).
     cdef object last_to_ip
     cdef uv.sockaddr_storage last_to
@@ -107,6 +141,8 @@ cdef class UDPHandle(Handle):
         if block == NULL:
             raise MemoryError()
         block.recv_buf = NULL
+        block.slots = PYUVNET_UDP_SLOTS
+        block.got = 0
         r = uv.uv_udp_init_ex(uvloop, &block.udp, uv.AF_UNSPEC | PYUVNET_UDP_RECVMMSG)
         if r < 0:
             PyMem_Free(block)
@@ -136,6 +172,7 @@ cdef class UDPHandle(Handle):
             PyMem_RawFree(self.recv_buf)
             self.recv_buf = NULL
         self.receiving = False
+        self.last_record = None
         self.owner = None
         if owner is not None:
             owner.release_closed(1)     # 1: ``owner`` here
@@ -281,8 +318,13 @@ cdef class UDPHandle(Handle):
     cdef object rinfo(self, const uv.sockaddr* addr, ssize_t size):
         """The 'message' rinfo Record: {address, family, port, size}, a copy
         of last_rinfo, brought up to date first (an update into an empty
-        dict copies the other's table whole: no key hashed or inserted)."""
-        cdef object record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
+        dict copies the other's table whole: no key hashed or inserted).
+        The last one is given again, brought up to date alike, when the
+        listener let it go unchanged: only this handle refers to it (no
+        Python code can see it change) and its dict version is the one it
+        was given with (dict.__setitem__ can change a Record)."""
+        cdef object record = None
+        cdef object value
         cdef uv.sockaddr_storage peer
         cdef size_t addr_len
         cdef int port
@@ -300,13 +342,28 @@ cdef class UDPHandle(Handle):
             self.last_rinfo = {K_ADDRESS: sockaddr_to_tuple(<uv.sockaddr*>&peer)[0],
                                K_FAMILY: IPV4 if v4 else IPV6, K_PORT: port, K_SIZE: size}
         else:
+            if (uv.PYUVNET_DICT_VERSIONS and self.last_record is not None
+                    and _Py_REFCNT(<PyObject*>self.last_record) == 1
+                    and uv.pyuvnet_dict_version(self.last_record) == self.record_version
+                    and type(self.last_record) is RemoteInfo):
+                record = self.last_record
             if port != self.last_port:
-                PyDict_SetItem(self.last_rinfo, K_PORT, port)
+                value = port
+                PyDict_SetItem(self.last_rinfo, K_PORT, value)
+                if record is not None:
+                    PyDict_SetItem(record, K_PORT, value)
             if size != self.last_size:
-                PyDict_SetItem(self.last_rinfo, K_SIZE, size)
+                value = size
+                PyDict_SetItem(self.last_rinfo, K_SIZE, value)
+                if record is not None:
+                    PyDict_SetItem(record, K_SIZE, value)
         self.last_port = port
         self.last_size = size
-        PyDict_Update(record, self.last_rinfo)
+        if record is None:
+            record = owned(tp_new_raw(<PyTypeObject*>RemoteInfo, <PyObject*>NO_ARGS))
+            PyDict_Update(record, self.last_rinfo)
+            self.last_record = record
+        self.record_version = uv.pyuvnet_dict_version(record)
         return record
 
     # -- sending ------------------------------------------------------------
@@ -454,6 +511,7 @@ cdef void udp_received(uv.uv_udp_t* handle, ssize_t nread, const uv.uv_buf_t* bu
     # kernel's EAGAIN) or a recvmmsg batch's buffer handed back
     # (UV_UDP_MMSG_FREE; the buffer is the handle's, freed at its close):
     # no GIL, no Python.
+    pyuvnet_udp_count(handle, addr, flags)
     if nread == 0 and addr == NULL:
         return
     take_gil_after_reads(handle.loop)
@@ -470,7 +528,8 @@ cdef void received_with_gil(uv.uv_udp_t* handle, ssize_t nread, const char* base
         if nread < 0:
             owner._on_recv_error(nread)
         else:
-            msg = PyBytes_FromStringAndSize(base, nread)
+            # (a bytes the listener let go is refilled: pyuvnet_chunk)
+            msg = uv.pyuvnet_chunk(<uv.pyuvnet_loop_t*>udp.loop.uvloop, base, nread)
             rinfo = udp.rinfo(addr, nread)
             listener = owner.message_listener
             if listener is None:

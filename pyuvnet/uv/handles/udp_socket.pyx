@@ -77,7 +77,12 @@ cdef class DgramCore(EventEmitter):
     cdef public object _handle          # the UDPHandle, or None until bound
     # 4 or 6 while send() may take its C path (the facade says when), else 0.
     cdef public int _send_family
-    cdef object pending                 # (bytes, ip, port, callback), sent at their ticks
+    # The oldest send of the C path waiting for its tick (next_msg None:
+    # none), and those after it: (bytes, ip, port, callback), in a deque.
+    # An echo has one at a time: no tuple nor deque for it.
+    cdef object next_msg, next_ip, next_callback
+    cdef int next_port
+    cdef object pending
     # pending's append and popleft, bound once (a deque has no C API)
     cdef object pending_append, pending_popleft
     # The str last found an IP literal of _send_family: an echo answers the
@@ -132,32 +137,44 @@ cdef class DgramCore(EventEmitter):
                     and (address is self.checked_ip
                          or is_ip_of(<str>address, self._send_family))):
                 self.checked_ip = address
-                if self.pending is None:
-                    self.pending = deque()
-                    self.pending_append = self.pending.append
-                    self.pending_popleft = self.pending.popleft
-                self.pending_append((msg, address, port, callback))
+                if self.next_msg is None and not self.pending:
+                    self.next_msg = msg
+                    self.next_ip = address
+                    self.next_port = <int>port
+                    self.next_callback = callback
+                else:
+                    if self.pending is None:
+                        self.pending = deque()
+                        self.pending_append = self.pending.append
+                        self.pending_popleft = self.pending.popleft
+                    self.pending_append((msg, address, port, callback))
                 (<UDPHandle>self._handle).loop.call_soon_tick(self)
                 return None
         return self._send_slow(msg, *args, **keywords)
 
     cdef int on_tick(self) except -1:
-        # One send() of the C path, at the tick its lookup would answer.
-        cdef tuple item = <tuple>self.pending_popleft()
+        # One send() of the C path, at the tick its lookup would answer:
+        # the oldest waiting.
+        cdef tuple item
+        cdef object msg, ip, callback
+        cdef int port
         cdef UDPHandle udp = <UDPHandle>self._handle
-        cdef object callback = item[3]
         cdef Py_ssize_t r
+        if self.next_msg is not None:
+            msg, ip, port, callback = self.next_msg, self.next_ip, self.next_port, self.next_callback
+            self.next_msg = self.next_ip = self.next_callback = None
+        else:
+            item = <tuple>self.pending_popleft()
+            msg, ip, port, callback = item
         if not Handle.is_open(udp):
             return 0        # closed meanwhile: dropped, as Node's doSend does
-        r = udp.send_one(<bytes>item[0], item[1], item[2],
-                         None if callback is None else (callback, item[1], item[2]))
+        r = udp.send_one(<bytes>msg, ip, port, None if callback is None else (callback, ip, port))
         if callback is None:
             return 0
         if r >= 1:
             udp.loop.call_soon(callback, (None, r - 1))
         elif r < 0:
-            udp.loop.call_soon(callback, (errors.exception_with_host_port(
-                r, 'send', item[1], item[2]),))
+            udp.loop.call_soon(callback, (errors.exception_with_host_port(r, 'send', ip, port),))
         return 0
 
 

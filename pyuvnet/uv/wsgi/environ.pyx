@@ -59,28 +59,6 @@ def _wsgi_environ(server, req, body):
     return wsgi_environ(server, <IncomingCore?>req, body)
 
 
-# Whether a dict changed since a moment: its version (PEP 509), which
-# every change moves on.  CPython 3.14 has none: there an environ lent out
-# is never taken back (see WsgiConnection).
-cdef extern from *:
-    """
-    #if PY_VERSION_HEX < 0x030E0000
-    #pragma GCC diagnostic push
-    #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-    static inline unsigned long long pyuvnet_dict_version(PyObject *d) {
-        return ((PyDictObject *)d)->ma_version_tag;
-    }
-    #pragma GCC diagnostic pop
-    #define PYUVNET_DICT_VERSIONS 1
-    #else
-    static inline unsigned long long pyuvnet_dict_version(PyObject *d) { return 0; }
-    #define PYUVNET_DICT_VERSIONS 0
-    #endif
-    """
-    unsigned long long dict_version "pyuvnet_dict_version" (object d)
-    bint DICT_VERSIONS "PYUVNET_DICT_VERSIONS"
-
-
 @cython.final
 cdef class WsgiConnection:
     """What the environs of a connection's requests share: the
@@ -122,7 +100,7 @@ cdef class WsgiConnection:
         else:
             self.spare = None
         self.lent = <PyObject*>environ
-        self.lent_version = dict_version(environ)
+        self.lent_version = uv.pyuvnet_dict_version(environ)
         return environ
 
     cdef int give_back(self, dict environ, Py_ssize_t holders) except -1:
@@ -131,8 +109,8 @@ cdef class WsgiConnection:
         references) are all it has."""
         if <PyObject*>environ is self.lent:
             self.lent = NULL
-            if DICT_VERSIONS and Py_REFCNT(environ) == holders \
-                    and dict_version(environ) == self.lent_version:
+            if uv.PYUVNET_DICT_VERSIONS and Py_REFCNT(environ) == holders \
+                    and uv.pyuvnet_dict_version(environ) == self.lent_version:
                 self.spare = environ
         return 0
 
