@@ -14,12 +14,13 @@ from .._records import Record
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
-                      error_code_name)
+                      ERR_HTTP2_SOCKET_BOUND, error_code_name)
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._origins import altsvc_arguments, origin_arguments
-from ._settings import SETTING_IDS, check_settings, settings_entries
+from ._settings import SETTING_IDS, check_settings, session_options, settings_entries
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
+from ._window import WindowAndOrigins, library_error
 
 __all__ = ['Http2Session', 'ServerHttp2Session', 'ClientHttp2Session', 'session_options']
 
@@ -29,39 +30,7 @@ _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 _HCAT_REQUEST = 0
 _NGHTTP2_ERR_PROTO = -505      # nghttp2's code for a peer's protocol error
 
-# Node 20's defaults of the session options nghttp2 applies.
-_DEFAULTS = {
-    'maxDeflateDynamicTableSize': 4096, 'maxSettings': 32, 'maxOutstandingPings': 10,
-    'maxReservedRemoteStreams': 200, 'maxSendHeaderBlockLength': 65536,
-    'peerMaxConcurrentStreams': 100, 'maxHeaderListPairs': 128, 'maxSessionMemory': 10,
-}
-
-
-def session_options(options):
-    """The session's options with Node's defaults, and the nghttp2 options
-    of its core."""
-    opts = dict(_DEFAULTS)
-    opts.update({k: v for k, v in (options or {}).items() if v is not None})
-    settings = check_settings(opts.get('settings'))
-    opts['settings'] = settings
-    core = {
-        'peerMaxConcurrentStreams': int(opts['peerMaxConcurrentStreams']),
-        'maxReservedRemoteStreams': int(opts['maxReservedRemoteStreams']),
-        # Node's maxOutstandingPings bounds PING and SETTINGS ACKs waiting
-        # to leave (a flood of either); nghttp2 counts both as one queue.
-        'maxOutstandingAcks': max(int(opts['maxOutstandingPings']), 1) * 100,
-        'maxSettings': int(opts['maxSettings']),
-        'maxSendHeaderBlockLength': int(opts['maxSendHeaderBlockLength']),
-        'maxHeaderTableSize': int(opts['maxDeflateDynamicTableSize']),
-        'maxHeaderListSize': int(settings.get('maxHeaderListSize', 65535)),
-        'maxHeaderListPairs': max(int(opts['maxHeaderListPairs']), 4),
-        # Node's is in MB (10^6 bytes), at least 1.
-        'maxSessionMemory': int(max(opts['maxSessionMemory'], 1) * 1000000),
-    }
-    return opts, core
-
-
-class Http2Session(EventEmitter):
+class Http2Session(WindowAndOrigins, EventEmitter):
     """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
     ``encrypted``, ``localSettings``, ``remoteSettings``,
     ``pendingSettingsAck``, ``state``, ``closed``, ``destroyed``,
@@ -71,6 +40,8 @@ class Http2Session(EventEmitter):
     'goaway', 'frameError', 'timeout', 'error', 'close'."""
 
     def __init__(self, socket, is_server, options):
+        if getattr(socket, '_http2_session', None) is not None:
+            raise ERR_HTTP2_SOCKET_BOUND()
         super().__init__()
         opts, core_options = session_options(options)
         self._options = opts
@@ -92,6 +63,8 @@ class Http2Session(EventEmitter):
         self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
         self._local_settings = None
         self._remote_settings = None
+        self._origin_set = None
+        socket._http2_session = self
         # As Node's sessions: Nagle's algorithm off, so that a response's
         # frames are not held for the peer's delayed ACK.
         if hasattr(socket, 'setNoDelay'):
@@ -251,6 +224,7 @@ class Http2Session(EventEmitter):
         socket.removeListener('close', self._on_socket_close)
         socket.removeListener('error', self._on_socket_error)
         socket.removeListener('timeout', self._on_socket_timeout)
+        socket._http2_session = None
         if self._close_error is not None:
             self.emit('error', self._close_error)
         self.emit('close')
@@ -327,7 +301,7 @@ class Http2Session(EventEmitter):
         try:
             core.receive(data)
         except _uv.H2LibraryError as error:
-            self.destroy(ERR_HTTP2_ERROR(str(error)))
+            self.destroy(library_error(error))
             return
         self._flush()
 
@@ -472,6 +446,7 @@ class Http2Session(EventEmitter):
     def _h2_origin(self, origins):
         # As Node's: an ORIGIN frame counts only over TLS (RFC 8336 2.2).
         if self.encrypted:
+            self._add_origins(origins)
             self.emit('origin', origins)
 
     def _h2_priority(self, stream_id, parent, weight, exclusive):

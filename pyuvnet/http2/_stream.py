@@ -58,6 +58,7 @@ class Http2Stream(Duplex):
         self._trailers_ready = False
         self._unconsumed = 0          # DATA bytes read, not yet given back to the window
         self._timer = None
+        self._closing = False         # close() is ending the writable side
 
     @property
     def pending(self):
@@ -101,8 +102,23 @@ class Http2Stream(Duplex):
             self._ng_closed = True
             self.destroy()
             return
-        # Destroyed when nghttp2 reports the stream closed (_on_close).
-        self.session._reset_stream(self.id, code)
+        self._closing = True
+        try:
+            self._end_aborted()
+        finally:
+            self._closing = False
+        # As Node's: what the stream has pending leaves before its
+        # RST_STREAM (nghttp2 would send the RST_STREAM first), once
+        # nghttp2 may send (not inside one of its callbacks). Destroyed when
+        # nghttp2 reports the stream closed (_on_close).
+        nextTick(self._reset_after_pending, code)
+
+    def _reset_after_pending(self, code):
+        if self._ng_closed or self.session._core is None:
+            return
+        self.session._flush()
+        if not self._ng_closed:
+            self.session._reset_stream(self.id, code)
 
     def priority(self, options):
         """Node's priority(): ``options`` (weight 16, parent 0, exclusive,
@@ -160,13 +176,21 @@ class Http2Stream(Duplex):
             return
         self._before_data()
         if not self.session._core.write(self.id, bytes(chunk), callback):
-            callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
+            # As Node's: a write to a stream the peer closed cleanly (its
+            # body unread) goes nowhere and never completes (no 'finish').
+            if not self._closed_unread:
+                callback(ERR_HTTP2_INVALID_STREAM())
             return
         self.session._schedule_flush()
 
     def _final(self, callback):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))
+            return
+        if self.rstCode is not None and not self._closing:
+            # As Node's: an end that waited on writes past close() sends no
+            # END_STREAM; the RST_STREAM goes first.
+            callback()
             return
         self._before_data()
         core = self.session._core
@@ -243,20 +267,45 @@ class Http2Stream(Duplex):
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
         elif self.readableEnded or not self.readable:
-            self.destroy()
-        else:
-            # A clean close with data still unread: destroyed once read. As
-            # Node's, the close ends the readable side if the peer's
-            # END_STREAM did not (a RST_STREAM NO_ERROR).
+            self._end_aborted()
+            nextTick(self.destroy)
+        elif self._readableState.ended:
+            # The peer's END_STREAM came before the close, in the same read.
+            # Node has run the 'end' listeners between those two frames, so
+            # what they do (answer, say) comes before the close: it looks
+            # open until then.
             self._closed_unread = True
+            self.once('end', self._after_end)
+            self._read_to_end()
+        else:
+            # A RST_STREAM NO_ERROR with the readable side open: as Node's,
+            # the writable side is aborted first, then the close ends the
+            # readable side; destroyed once read.
+            self._end_aborted()
             self.push(None)
             self.once('end', lambda: nextTick(self.destroy))
-            if self.readableFlowing is None:
-                self.resume()
-            else:
-                # As Node's: a paused reader with nothing left unread still
-                # gets its 'end' (and the stream its destroy).
-                self.read(0)
+            self._read_to_end()
+
+    def _after_end(self):
+        self._end_aborted()
+        nextTick(self.destroy)
+
+    def _end_aborted(self):
+        # As Node's closeStream(): a stream closed cleanly while its
+        # writable side was open is 'aborted', and that side ends ('finish').
+        if not self.writableEnded:
+            if not self.aborted:
+                self.aborted = True
+                self.emit('aborted')
+            self.end()
+
+    def _read_to_end(self):
+        if self.readableFlowing is None:
+            self.resume()
+        else:
+            # As Node's: a paused reader with nothing left unread still
+            # gets its 'end' (and the stream its destroy).
+            self.read(0)
 
 
 class ServerHttp2Stream(Http2Stream):
@@ -370,7 +419,8 @@ class ServerHttp2Stream(Http2Stream):
             setImmediate(self.close)
 
     def _before_data(self):
-        if not self.headersSent and not self.destroyed:
+        if not self.headersSent and not self.destroyed and not self._ng_closed \
+                and self.rstCode is None:
             self.respond()
 
 
