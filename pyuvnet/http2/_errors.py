@@ -12,7 +12,8 @@ __all__ = [
     'ERR_HTTP2_INVALID_PSEUDOHEADER', 'ERR_HTTP2_NESTED_PUSH', 'ERR_HTTP2_ORIGIN_LENGTH',
     'ERR_HTTP2_OUT_OF_STREAMS',
     'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_INVALID_STREAM',
-    'ERR_HTTP2_NO_MEM', 'ERR_HTTP2_SOCKET_BOUND', 'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
+    'ERR_HTTP2_NO_MEM', 'ERR_HTTP2_SOCKET_BOUND', 'ERR_HTTP2_STREAM_CANCEL',
+    'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
     'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PUSH_DISABLED', 'ERR_HTTP2_PING_CANCEL',
     'ERR_HTTP2_PING_LENGTH', 'ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED',
     'ERR_HTTP2_SEND_FILE', 'ERR_HTTP2_SEND_FILE_NOSEEK',
@@ -57,6 +58,18 @@ class ERR_HTTP2_INVALID_STREAM(NodeError, RuntimeError):
 
 class ERR_HTTP2_TOO_MANY_INVALID_FRAMES(NodeError, RuntimeError):
     _template = 'Too many invalid HTTP/2 frames'
+
+
+class ERR_HTTP2_STREAM_CANCEL(NodeError, RuntimeError):
+    """A request destroyed with its session before it was sent; ``cause``
+    is the session's error, if any."""
+
+    def __init__(self, error=None):
+        message = 'The pending stream has been canceled'
+        if error is not None:
+            message += ' (caused by: %s)' % error
+        super().__init__(message)
+        self.cause = error
 
 
 class ERR_HTTP2_SOCKET_BOUND(NodeError, RuntimeError):

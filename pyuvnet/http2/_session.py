@@ -14,11 +14,12 @@ from .._records import Record
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
-                      ERR_HTTP2_SOCKET_BOUND, error_code_name)
+                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL, error_code_name)
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._origins import altsvc_arguments, origin_arguments
 from ._settings import SETTING_IDS, check_settings, session_options, settings_entries
+from ._request_options import check_request_options
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
 from ._window import WindowAndOrigins, library_error
 
@@ -38,6 +39,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     ``destroy()``, ``setTimeout()``, ``ref()``/``unref()``. Events:
     'connect', 'stream', 'remoteSettings', 'localSettings', 'ping',
     'goaway', 'frameError', 'timeout', 'error', 'close'."""
+
+    _pending = ()     # a client's requests waiting for the connection
 
     def __init__(self, socket, is_server, options):
         if getattr(socket, '_http2_session', None) is not None:
@@ -230,7 +233,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self.emit('close')
 
     def _maybe_destroy(self):
-        if self.closed and not self.destroyed and not self._streams:
+        if self.closed and not self.destroyed and not self._streams and not self._pending:
             self.destroy()
 
     def _check_alive(self):
@@ -286,7 +289,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                 return
             if not self._socket.write(data):
                 self._waiting_drain = True
-        if self._core is not None and not self.destroyed and self._core.wants() == (False, False):
+        if self._core is not None and not self.destroyed and not self._pending \
+                and self._core.wants() == (False, False):
             # nghttp2 ended the session (a GOAWAY sent or received, no streams).
             self.destroy(None if self._goaway_code in (None, NO_ERROR)
                          else ERR_HTTP2_SESSION_ERROR(error_code_name(self._goaway_code)),
@@ -514,10 +518,19 @@ class ClientHttp2Session(Http2Session):
     def _connected(self):
         self.connecting = False
         self._flush()
-        pending, self._pending = self._pending, []
-        for stream, block in pending:
+        # One by one: a request left waiting keeps a closed session open.
+        while self._pending:
+            stream, block = self._pending.pop(0)
             self._open(stream, block)
         self.emit('connect', self, self._socket)
+
+    def destroy(self, error=None, code=None):
+        # As Node's: the requests not sent yet are canceled.
+        if not self.destroyed:
+            pending, self._pending = self._pending, []
+            for stream, _block in pending:
+                stream.destroy(ERR_HTTP2_STREAM_CANCEL(error))
+        super().destroy(error, code)
 
     def request(self, headers=None, options=None):
         """A new stream for a request: ``headers`` (':method' GET, ':path'
@@ -527,7 +540,8 @@ class ClientHttp2Session(Http2Session):
             raise ERR_HTTP2_INVALID_SESSION()
         if self.closed or self._goaway_code is not None:
             raise ERR_HTTP2_GOAWAY_SESSION()
-        options = options or {}
+        options = {} if options is None else options
+        check_request_options(options)
         headers = dict(headers or {})
         headers.setdefault(':method', 'GET')
         if headers[':method'] != 'CONNECT':
@@ -560,7 +574,15 @@ class ClientHttp2Session(Http2Session):
         return stream
 
     def _open(self, stream, block):
-        if stream.destroyed or self._core is None:
+        if stream.destroyed:
+            return
+        if self._core is None:
+            stream.destroy(ERR_HTTP2_STREAM_CANCEL(self._close_error))
+            return
+        if self.closed:
+            # As Node's: a session closed while the request waited for the
+            # connection sends nothing of it.
+            stream.destroy(ERR_HTTP2_GOAWAY_SESSION())
             return
         # As Node's, only endStream sends the request as HEADERS alone, with
         # END_STREAM; an end() before the stream opened is an empty DATA.

@@ -15,6 +15,7 @@ from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP
 from ._file_response import respond_with_fd, respond_with_file
 from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block, utc_date
 from ._push import push_allowed, push_stream
+from ._request_options import check_priority_options
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
@@ -125,22 +126,12 @@ class Http2Stream(Duplex):
         silent) checked as Node 20 checks them; unless ``silent``, a
         PRIORITY frame (RFC 7540's scheme, which RFC 9113 deprecates: the
         peer may ignore it, as nghttp2 1.70 does) once the stream has its id."""
-        from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
+        from ..errors import ERR_INVALID_ARG_TYPE
         if self.destroyed or self._ng_closed:
             raise ERR_HTTP2_INVALID_STREAM()
         if not isinstance(options, dict):
             raise ERR_INVALID_ARG_TYPE('options', 'object', options)
-        for name, kind in (('weight', (int, float)), ('parent', (int, float)),
-                           ('exclusive', bool), ('silent', bool)):
-            value = options.get(name)
-            if value is None:
-                continue
-            wrong = isinstance(value, bool) if kind is not bool else False
-            if wrong or not isinstance(value, kind):
-                raise ERR_INVALID_ARG_TYPE('options.' + name,
-                                           'boolean' if kind is bool else 'number', value)
-        if options.get('parent') is not None and options['parent'] < 0:
-            raise ERR_OUT_OF_RANGE('options.parent', '>= 0', options['parent'])
+        check_priority_options(options)
         if not options.get('silent'):
             weight = options.get('weight')
             self._send_priority(int(options.get('parent') or 0),
