@@ -15,6 +15,7 @@ from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
                       ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL, error_code_name)
+from ..errors import ERR_INVALID_ARG_TYPE
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._origins import altsvc_arguments, origin_arguments
@@ -126,6 +127,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def settings(self, settings, callback=None):
         """Sends a SETTINGS frame; ``callback(err, settings, duration)``
         once the peer acknowledges it."""
+        if callback is not None and not callable(callback):
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         self._check_alive()
         settings = check_settings(settings)
         self._settings_sent.append((settings, callback, time.monotonic()))
@@ -314,8 +317,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._flush()
 
     def _on_socket_close(self, *_):
-        # As Node: the open streams close with CANCEL, then the session.
+        # As Node: the open streams close with CANCEL, then the session; a
+        # stream's readable side ends ('end' once read, then 'close').
         for stream in list(self._streams.values()):
+            if not stream._readableState.ended:
+                stream.push(None)
             stream.close(CONSTANTS['NGHTTP2_CANCEL'])
         self.destroy()
 

@@ -62,6 +62,12 @@ class Http2Stream(Duplex):
         self._closing = False         # close() is ending the writable side
 
     @property
+    def closed(self):
+        """As Node's: True once close() was called or the stream was closed
+        (by the peer, nghttp2, or destroy())."""
+        return self.rstCode is not None or self._ng_closed or self.destroyed
+
+    @property
     def pending(self):
         """True until the stream has its id."""
         return self.id is None
@@ -94,14 +100,24 @@ class Http2Stream(Duplex):
         if not isinstance(code, int) or not 0 <= code <= 2 ** 32 - 1:
             from ..errors import ERR_OUT_OF_RANGE
             raise ERR_OUT_OF_RANGE('code', '>= 0 && <= 4294967295', code)
+        if callback is not None and not callable(callback):
+            from ..errors import ERR_INVALID_ARG_TYPE
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         if callback is not None:
             self.once('close', callback)
         if self._ng_closed or self.rstCode is not None:
             return
         self.rstCode = code
-        if self.id is None or self.session._core is None:
+        if self.session._core is None:
             self._ng_closed = True
             self.destroy()
+            return
+        if self.id is None:
+            # As Node's: a request not sent yet ends its readable side now
+            # and is reset once it has its id.
+            self._end_aborted()
+            self.push(None)
+            self.once('ready', lambda: self._reset_after_pending(code))
             return
         self._closing = True
         try:

@@ -224,3 +224,165 @@ def test_request_options_of_the_wrong_type_are_refused(run_loop, option, good):
         session.on('connect', on_connect)
     exchange(run_loop, None, client)
     assert codes == ['ERR_INVALID_ARG_TYPE'] * 4
+
+
+def test_writes_before_connect_are_sent_once_connected(run_loop):
+    # Ports test-http2-client-write-before-connect.js.
+    seen = {}
+
+    def on_stream(stream, headers, flags, raw):
+        data = []
+        stream.setEncoding('utf8')
+        stream.on('data', data.append)
+        stream.on('end', lambda: seen.setdefault('data', ''.join(data)))
+        stream.respond()
+        stream.end('ok')
+
+    def client(session, done):
+        req = session.request({':method': 'POST'})
+        req.write('some data ')
+        req.end('more data')
+        req.on('response', lambda *_: seen.setdefault('response', True))
+        req.resume()
+        req.on('end', lambda: seen.setdefault('end', True))
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == {'data': 'some data more data', 'response': True, 'end': True}
+
+
+SETTING_ERRORS = [('headerTableSize', -1), ('headerTableSize', 2 ** 32),
+                  ('initialWindowSize', -1), ('initialWindowSize', 2 ** 32), ('maxFrameSize', 1),
+                  ('maxFrameSize', 2 ** 24), ('maxConcurrentStreams', -1),
+                  ('maxConcurrentStreams', 2 ** 32), ('maxHeaderListSize', -1),
+                  ('maxHeaderListSize', 2 ** 32), ('maxHeaderSize', -1), ('maxHeaderSize', 2 ** 32),
+                  ('enablePush', 'a'), ('enablePush', 1), ('enablePush', 0), ('enablePush', {})]
+
+
+def test_settings_before_connect_are_checked_then_sent(run_loop):
+    # Ports test-http2-client-settings-before-connect.js (without its
+    # customSettings, which pyuvnet does not take): bad values are
+    # ERR_HTTP2_INVALID_SETTING_VALUE, a callback that is not callable
+    # ERR_INVALID_ARG_TYPE; good settings sent before the connection reach
+    # the server, which sees two SETTINGS frames.
+    seen = {'errors': [], 'remote': 0}
+    server = http2.createServer()
+    server.on('stream', lambda stream, *_: (stream.respond(), stream.end('ok')))
+    server.on('session', lambda session: session.on(
+        'remoteSettings', lambda settings: seen.__setitem__('remote', seen['remote'] + 1)))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    for name, value in SETTING_ERRORS:
+        try:
+            client.settings({name: value})
+        except http2.ERR_HTTP2_INVALID_SETTING_VALUE as error:
+            seen['errors'].append(error.code)
+    for callback in (1, True, {}, []):
+        try:
+            client.settings({}, callback)
+        except TypeError as error:
+            seen['errors'].append(error.code)
+    client.settings({'maxFrameSize': 1234567})
+    req = client.request()
+    req.on('response', lambda *_: seen.setdefault('response', True))
+    req.resume()
+    req.on('close', lambda: (server.close(), client.close()))
+    run_loop(10)
+    assert seen['errors'] == (['ERR_HTTP2_INVALID_SETTING_VALUE'] * len(SETTING_ERRORS)
+                              + ['ERR_INVALID_ARG_TYPE'] * 4)
+    assert seen['remote'] == 2 and seen['response']
+
+
+def test_close_before_connect_checks_its_arguments_then_resets(run_loop):
+    # Ports test-http2-client-rststream-before-connect.js: close() with a
+    # code out of range or a callback that is not callable throws and
+    # leaves the stream open; close(1) closes it at once (`closed`; a
+    # second close() does nothing), its readable side ends, and once it is
+    # sent it is reset: 'error' ERR_HTTP2_STREAM_ERROR PROTOCOL_ERROR (no
+    # 'response'), then 'close' with rstCode 1.
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda stream, *_: (stream.respond(), stream.end('ok')))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request()
+    try:
+        req.close(2 ** 32)
+    except Exception as error:
+        seen.append((error.code, str(error), req.closed))
+    for not_callable in (True, 1, {}, [], 'test'):
+        try:
+            req.close(1, not_callable)
+        except TypeError as error:
+            seen.append((error.code, req.closed))
+    req.close(1, lambda: seen.append('callback'))
+    seen.append(('closed', req.closed))
+    req.close(2)
+    req.on('close', lambda: (seen.append(('close', req.destroyed, req.rstCode)), server.close(),
+                             client.close()))
+    req.on('error', lambda error: seen.append((error.code, str(error))))
+    req.on('response', lambda *_: seen.append('response'))
+    req.on('end', lambda: seen.append('end'))
+    req.resume()
+    req.end()
+    run_loop(10)
+    assert seen[0] == ('ERR_OUT_OF_RANGE', 'The value of "code" is out of range. It must be '
+                       '>= 0 && <= 4294967295. Received 4294967296', False)
+    assert seen[1:6] == [('ERR_INVALID_ARG_TYPE', False)] * 5
+    assert seen[6] == ('closed', True)
+    # Node 20's order (pinned): end, error, the close callback, close.
+    assert seen[7:] == ['end', ('ERR_HTTP2_STREAM_ERROR',
+                                'Stream closed with error code NGHTTP2_PROTOCOL_ERROR'),
+                        'callback', ('close', True, 1)]
+
+
+def test_a_request_destroyed_with_an_error_before_connect_resets_internal(run_loop):
+    # Ports test-http2-client-stream-destroy-before-connect.js.
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda stream, *_: (stream.on('error', lambda error: None),
+                                            stream.respond(), stream.end()))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    dec = countdown(2, lambda: (server.close(), client.close()))
+    client.on('connect', dec)
+    req = client.request()
+    req.destroy(RuntimeError('test'))
+    req.on('error', lambda error: seen.append(str(error)))
+    req.on('close', lambda: (seen.append(req.rstCode), dec()))
+    req.on('response', lambda *_: seen.append('response'))
+    req.resume()
+    req.on('end', lambda: seen.append('end'))
+    run_loop(10)
+    assert seen == ['test', http2.constants.NGHTTP2_INTERNAL_ERROR]
+
+
+def test_a_session_closed_before_it_connects_calls_back(run_loop):
+    # Ports test-http2-client-shutdown-before-connect.js.
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda *_: seen.append('stream'))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    client.close(lambda: (seen.append('closed'), server.close()))
+    run_loop(10)
+    assert seen == ['closed']
+
+
+def test_a_client_socket_destroyed_mid_response_aborts_the_server_stream(run_loop):
+    # Ports test-http2-client-socket-destroy.js: the server stream (never
+    # ended) gets 'aborted' and 'close'; the client's request ends and
+    # closes, and so does its session.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.on('aborted', lambda: seen.append('server aborted'))
+        stream.on('close', lambda: seen.append('server close'))
+        stream.respond()
+        stream.write('<html><head></head><body><h1>this is some data</h2></body></html>')
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request()
+    req.on('response', lambda *_: client.socket.destroy())
+    req.resume()
+    req.on('end', lambda: seen.append('end'))
+    req.on('close', lambda: (seen.append('close'), server.close()))
+    client.on('close', lambda: seen.append('session close'))
+    run_loop(10)
+    assert sorted(seen) == ['close', 'end', 'server aborted', 'server close', 'session close']
