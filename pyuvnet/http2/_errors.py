@@ -12,6 +12,7 @@ __all__ = [
     'ERR_HTTP2_INVALID_PSEUDOHEADER', 'ERR_HTTP2_NESTED_PUSH', 'ERR_HTTP2_ORIGIN_LENGTH',
     'ERR_HTTP2_OUT_OF_STREAMS',
     'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_INVALID_STREAM',
+    'ERR_HTTP2_INVALID_INFO_STATUS', 'ERR_HTTP2_STATUS_101',
     'ERR_HTTP2_NO_MEM', 'ERR_HTTP2_SOCKET_BOUND', 'ERR_HTTP2_STREAM_CANCEL',
     'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
     'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PUSH_DISABLED', 'ERR_HTTP2_PING_CANCEL',
@@ -70,6 +71,14 @@ class ERR_HTTP2_STREAM_CANCEL(NodeError, RuntimeError):
             message += ' (caused by: %s)' % error
         super().__init__(message)
         self.cause = error
+
+
+class ERR_HTTP2_INVALID_INFO_STATUS(NodeError, ValueError):
+    _template = 'Invalid informational status code: %s'
+
+
+class ERR_HTTP2_STATUS_101(NodeError, RuntimeError):
+    _template = 'HTTP status code 101 (Switching Protocols) is forbidden in HTTP/2'
 
 
 class ERR_HTTP2_SOCKET_BOUND(NodeError, RuntimeError):

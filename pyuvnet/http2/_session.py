@@ -152,7 +152,10 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=b''):
         """Sends a GOAWAY frame."""
         self._check_alive()
-        self._submit('submit_goaway', code, -1 if lastStreamID is None else lastStreamID,
+        # As Node's: a last stream id of 0 or less (or none) is the last
+        # stream the session processed.
+        self._submit('submit_goaway', code,
+                     -1 if lastStreamID is None or lastStreamID <= 0 else lastStreamID,
                      bytes(opaqueData or b''))
 
     def setTimeout(self, msecs, callback=None):

@@ -8,7 +8,8 @@ from .._uv import nextTick, setImmediate
 from ..stream import Duplex
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
-                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID,
+                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_INFO_STATUS,
+                      ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID,
                       ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
@@ -256,7 +257,9 @@ class Http2Stream(Duplex):
 
     def _on_want_trailers(self):
         self._trailers_ready = True
-        self.emit('wantTrailers')
+        if not self.emit('wantTrailers'):
+            # As Node's: with no listener, the stream ends with no trailers.
+            self.sendTrailers({})
 
     def _on_close(self, code):
         """nghttp2 closed the stream with ``code`` (0 after a clean end)."""
@@ -391,14 +394,16 @@ class ServerHttp2Stream(Http2Stream):
 
     def additionalHeaders(self, headers):
         """An informational (1xx) head before respond()."""
-        if self.destroyed or self._ng_closed:
+        if self.closed:
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_AFTER_RESPOND()
         headers = dict(headers or {})
         status = int(headers.get(':status', 100))
-        if not 100 <= status < 200 or status == 101:
-            raise ERR_HTTP2_STATUS_INVALID(status)
+        if status == 101:
+            raise ERR_HTTP2_STATUS_101()
+        if not 100 <= status < 200:
+            raise ERR_HTTP2_INVALID_INFO_STATUS(status)
         headers[':status'] = status
         block = to_block(headers, RESPONSE_PSEUDO)
         self.sentInfoHeaders = (self.sentInfoHeaders or []) + [headers]

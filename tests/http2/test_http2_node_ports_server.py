@@ -1,0 +1,232 @@
+"""Node 20's server-side http2 tests (test/parallel/test-http2-*.js),
+rewritten for pyuvnet: each test names the Node test it ports. Both ends
+are pyuvnet's, as in Node's tests."""
+import pytest
+
+import pyuvnet as net
+from pyuvnet import http2
+from http2_support import run_exchange
+
+C = http2.constants
+
+
+def exchange(run_loop, on_stream, client, server=None):
+    server = server or http2.createServer()
+    if on_stream is not None:
+        server.on('stream', on_stream)
+    return run_exchange(run_loop, server, client)
+
+
+def countdown(count, then):
+    left = [count]
+
+    def dec(*_):
+        left[0] -= 1
+        if left[0] == 0:
+            then()
+    return dec
+
+
+RST_TESTS = [(C.NGHTTP2_NO_ERROR, None), (C.NGHTTP2_NO_ERROR, None),
+             (C.NGHTTP2_PROTOCOL_ERROR, 'NGHTTP2_PROTOCOL_ERROR'), (C.NGHTTP2_CANCEL, None),
+             (C.NGHTTP2_REFUSED_STREAM, 'NGHTTP2_REFUSED_STREAM'),
+             (C.NGHTTP2_INTERNAL_ERROR, 'NGHTTP2_INTERNAL_ERROR')]
+
+
+def test_a_server_close_with_each_code_reaches_the_client(run_loop):
+    # Ports test-http2-server-rst-stream.js: each request is 'aborted'
+    # and closes with the server's code; an error code other than NO_ERROR
+    # and CANCEL is ERR_HTTP2_STREAM_ERROR on both ends.
+    server_errors, client_seen = [], []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('error', lambda error: server_errors.append(str(error)))
+        stream.close(int(headers['rstcode']))
+
+    def client(session, done):
+        dec = countdown(len(RST_TESTS), done)
+        for code, _name in RST_TESTS:
+            req = session.request({':method': 'POST', 'rstcode': code})
+            events = []
+            client_seen.append((code, events))
+            req.on('aborted', lambda events=events: events.append('aborted'))
+            req.on('error', lambda error, events=events: events.append(error.code))
+            req.on('close', lambda req=req, events=events: (events.append(req.rstCode), dec()))
+    exchange(run_loop, on_stream, client)
+    for code, events in client_seen:
+        name = dict(RST_TESTS)[code]
+        assert events == ['aborted'] + (['ERR_HTTP2_STREAM_ERROR'] if name else []) + [code]
+    assert sorted(server_errors) == sorted('Stream closed with error code %s' % name
+                                           for _code, name in RST_TESTS if name)
+
+
+def test_additional_headers_after_close_is_invalid_stream(run_loop):
+    # Ports test-http2-server-rst-before-respond.js: close() then
+    # additionalHeaders() throws ERR_HTTP2_INVALID_STREAM; the client gets
+    # neither 'headers' nor 'response', and closes with NO_ERROR.
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.close()
+        try:
+            stream.additionalHeaders({':status': 123, 'abc': 123})
+        except http2.ERR_HTTP2_INVALID_STREAM as error:
+            seen.append(error.code)
+
+    def client(session, done):
+        req = session.request()
+        req.on('headers', lambda *_: seen.append('headers'))
+        req.on('response', lambda *_: seen.append('response'))
+        req.on('close', lambda: (seen.append(req.rstCode), done()))
+    exchange(run_loop, on_stream, client)
+    assert seen == ['ERR_HTTP2_INVALID_STREAM', C.NGHTTP2_NO_ERROR]
+
+
+def test_informational_headers_before_the_response(run_loop):
+    # Ports test-http2-info-headers.js.
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        for fields in ({':status': 201}, {':status': 101}, {':method': 'POST'}):
+            try:
+                stream.additionalHeaders(fields)
+            except Exception as error:
+                seen.append((error.code, str(error)))
+        stream.additionalHeaders({':status': 100})
+        stream.additionalHeaders({':status': 100})
+        stream.respond({'content-type': 'text/html', ':status': 200})
+        try:
+            stream.additionalHeaders({'abc': 123})
+        except http2.ERR_HTTP2_HEADERS_AFTER_RESPOND as error:
+            seen.append((error.code, str(error)))
+        stream.end('hello world')
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        seen.append(hasattr(req, 'additionalHeaders'))
+        req.on('headers', lambda headers, *_: seen.append(('headers', headers[':status'])))
+        req.on('response', lambda headers, *_: seen.append(
+            ('response', headers[':status'], headers['content-type'])))
+        req.resume()
+        req.on('end', done)
+        req.end()
+    exchange(run_loop, on_stream, client)
+    assert seen == [
+        False,
+        ('ERR_HTTP2_INVALID_INFO_STATUS', 'Invalid informational status code: 201'),
+        ('ERR_HTTP2_STATUS_101', 'HTTP status code 101 (Switching Protocols) is forbidden in '
+         'HTTP/2'),
+        ('ERR_HTTP2_INVALID_PSEUDOHEADER',
+         '":method" is an invalid pseudoheader or is used incorrectly'),
+        ('ERR_HTTP2_HEADERS_AFTER_RESPOND',
+         'Cannot specify additional headers after response initiated'),
+        ('headers', 100), ('headers', 100), ('response', 200, 'text/html')]
+
+
+def test_write_callbacks_are_called_on_both_ends(run_loop):
+    # Ports test-http2-write-callbacks.js.
+    seen = {}
+
+    def read_all(stream, key):
+        data = []
+        stream.setEncoding('utf8')
+        stream.on('data', data.append)
+        stream.on('end', lambda: seen.setdefault(key, ''.join(data)))
+
+    def on_stream(stream, headers, flags, raw):
+        stream.write('abc', lambda *_: stream.end('xyz'))
+        read_all(stream, 'server')
+
+    def client(session, done):
+        req = session.request({':method': 'POST'})
+        req.write('abc', lambda *_: req.end('xyz'))
+        read_all(req, 'client')
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == {'server': 'abcxyz', 'client': 'abcxyz'}
+
+
+def test_goaway_carries_its_opaque_data(run_loop):
+    # Ports test-http2-goaway-opaquedata.js: the client's 'goaway' has the
+    # code, the last stream id and the opaque data; the request still ends.
+    seen = []
+    server = http2.createServer()
+    sessions = []
+
+    def on_stream(stream, headers, flags, raw):
+        sessions.append(stream.session)
+        stream.session.on('close', lambda: seen.append('session close'))
+        stream.session.goaway(0, 0, b'\x01\x02\x03\x04\x05')
+        stream.respond()
+        stream.end()
+    server.on('stream', on_stream)
+    server.on('close', lambda: seen.append('server close'))
+
+    def client(session, done):
+        def on_goaway(code, last, opaque):
+            seen.append((code, last, opaque))
+            sessions[0].close()
+            server.close()
+        session.once('goaway', on_goaway)
+        req = session.request()
+        req.resume()
+        req.on('end', lambda: seen.append('end'))
+        req.on('close', lambda: (seen.append('close'), session.close()))
+        req.end()
+    run_exchange(run_loop, server, client)
+    assert seen[0] == (0, 1, b'\x01\x02\x03\x04\x05')
+    assert sorted(seen[1:]) == ['close', 'end', 'server close', 'session close']
+
+
+def test_wait_for_trailers_without_a_listener_ends_without_trailers(run_loop):
+    # Ports test-http2-no-wanttrailers-listener.js.
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond(None, {'waitForTrailers': True})
+        stream.end('ok')
+
+    def client(session, done):
+        req = session.request()
+        req.resume()
+        req.on('trailers', lambda *_: seen.append('trailers'))
+        req.on('close', lambda: (seen.append('close'), done()))
+    exchange(run_loop, on_stream, client)
+    assert seen == ['close']
+
+
+def test_a_hundred_streams_echo_their_uploads_at_once(run_loop):
+    # Ports test-http2-multiplex.js: 100 concurrent POSTs, each written a
+    # letter every 10 ms and piped back by the server.
+    count = 100
+    results = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond()
+        stream.pipe(stream)
+
+    def client(session, done):
+        session.setMaxListeners(100)
+        dec = countdown(count, done)
+
+        def request():
+            req = session.request({':method': 'POST'})
+            data = []
+            req.setEncoding('utf8')
+            req.on('data', data.append)
+            req.on('end', lambda: results.append(''.join(data)))
+            req.on('close', dec)
+            sent = [0]
+
+            def write_chunk():
+                if sent[0] < 10:
+                    req.write(chr(97 + sent[0]))
+                    net.setTimeout(write_chunk, 10)
+                else:
+                    req.end()
+                sent[0] += 1
+            write_chunk()
+        for _ in range(count):
+            request()
+    exchange(run_loop, on_stream, client)
+    assert results == ['abcdefghij'] * count
