@@ -140,10 +140,17 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if callable(payload) and callback is None:
             payload, callback = None, payload
         self._check_alive()
+        if payload is not None and not isinstance(payload, (bytes, bytearray, memoryview)):
+            raise ERR_INVALID_ARG_TYPE('payload', ['Buffer', 'TypedArray', 'DataView'], payload)
         payload = os.urandom(8) if payload is None else bytes(payload)
         if len(payload) != 8:
             raise ERR_HTTP2_PING_LENGTH()
+        if callback is not None and not callable(callback):
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         if len(self._pings) >= self._options['maxOutstandingPings']:
+            # As Node's: the callback is told the ping was cancelled.
+            if callback is not None:
+                nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
             return False
         self._pings.append((payload, callback, time.monotonic()))
         self._submit('submit_ping', payload)

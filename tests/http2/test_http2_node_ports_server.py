@@ -230,3 +230,199 @@ def test_a_hundred_streams_echo_their_uploads_at_once(run_loop):
             request()
     exchange(run_loop, on_stream, client)
     assert results == ['abcdefghij'] * count
+
+
+def test_sent_headers_info_headers_and_trailers_are_kept(run_loop):
+    # Ports test-http2-sent-headers.js.
+    seen = {}
+
+    def on_stream(stream, headers, flags, raw):
+        stream.additionalHeaders({':status': 102})
+        seen['info'] = stream.sentInfoHeaders[0][':status']
+        stream.respond({'abc': 'xyz'}, {'waitForTrailers': True})
+        stream.on('wantTrailers', lambda: stream.sendTrailers({'xyz': 'abc'}))
+        seen['sent'] = (stream.sentHeaders['abc'], stream.sentHeaders[':status'],
+                        'date' in stream.sentHeaders)
+        stream.end()
+        stream.on('close', lambda: seen.setdefault('trailers', stream.sentTrailers['xyz']))
+
+    def client(session, done):
+        req = session.request()
+        req.on('headers', lambda headers, flags, *_: seen.setdefault(
+            'headers', (headers[':status'], isinstance(flags, int))))
+        sent = req.sentHeaders
+        seen['request'] = (sent[':method'], sent[':scheme'], sent[':path'],
+                           sent[':authority'].startswith('127.0.0.1:'))
+        req.resume()
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == {'info': 102, 'sent': ('xyz', 200, True), 'headers': (102, True),
+                    'request': ('GET', 'http', '/', True), 'trailers': 'abc'}
+
+
+def test_each_status_reaches_the_client(run_loop):
+    # Ports test-http2-status-code.js.
+    codes = [200, 202, 300, 400, 404, 451, 500]
+    statuses = iter(codes)
+    got = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond({':status': next(statuses)}, {'endStream': True})
+
+    def client(session, done):
+        dec = countdown(len(codes), done)
+        for _ in codes:
+            req = session.request()
+            req.on('response', lambda headers, *_: got.append(headers[':status']))
+            req.resume()
+            req.on('end', dec)
+    exchange(run_loop, on_stream, client)
+    assert got == codes
+
+
+def test_empty_chunks_piped_both_ways_are_skipped(run_loop):
+    # Ports test-http2-zero-length-write.js.
+    from pyuvnet.stream import Readable
+    seen = {}
+
+    def source():
+        chunks = ['', 'asdf', '', 'foo', '', 'bar', '']
+
+        def read(self, size):
+            self.push(chunks.pop(0) if chunks else None)
+        return Readable(read=read)
+
+    def on_stream(stream, headers, flags, raw):
+        data = []
+        stream.respond()
+        stream.resume()
+        stream.setEncoding('utf8')
+        stream.on('data', data.append)
+
+        def on_end():
+            source().pipe(stream)
+            seen['server'] = ''.join(data)
+        stream.on('end', on_end)
+
+    def client(session, done):
+        data = []
+        req = session.request({':method': 'POST'})
+        req.on('response', lambda *_: seen.setdefault('response', True))
+        req.setEncoding('utf8')
+        req.on('data', data.append)
+        req.on('end', lambda: (seen.setdefault('client', ''.join(data)), done()))
+        source().pipe(req)
+    exchange(run_loop, on_stream, client)
+    assert seen == {'server': 'asdffoobar', 'client': 'asdffoobar', 'response': True}
+
+
+def test_pings_their_limit_and_their_argument_errors(run_loop):
+    # Ports test-http2-ping.js (without its async_hooks counts): two
+    # pings are answered with their payloads, a third over
+    # maxOutstandingPings 2 gives False and ERR_HTTP2_PING_CANCEL; bad
+    # payloads and callbacks throw; the server's ping is answered too.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        def answered(err, duration, payload):
+            seen.append(('server ping', err, isinstance(duration, float), len(payload)))
+            stream.end('ok')
+        seen.append(stream.session.ping(answered))
+        stream.respond()
+    server.on('stream', on_stream)
+
+    def client(session, done):
+        def on_connect(*_):
+            for payload in (b'abcdefgh', b'abcdefgi'):
+                seen.append(session.ping(payload, lambda err, duration, ret, payload=payload:
+                                         seen.append((err, ret == payload))))
+            seen.append(session.ping(lambda err, *_: seen.append(err.code)))
+            for payload in (1, True, {}, []):
+                try:
+                    session.ping(payload)
+                except TypeError as error:
+                    seen.append(error.code)
+            for payload in (b'abcdefg', b'abcdefghi'):
+                try:
+                    session.ping(payload)
+                except http2.ERR_HTTP2_PING_LENGTH as error:
+                    seen.append(str(error))
+            for callback in (1, True, {}, []):
+                try:
+                    session.ping(b'abcdefgh', callback)
+                except TypeError as error:
+                    seen.append(error.code)
+            req = session.request()
+            req.resume()
+            req.on('end', done)
+        session.on('connect', on_connect)
+    from http2_support import listen
+    session = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server),
+                            {'maxOutstandingPings': 2})
+    client(session, lambda: (session.close(), server.close()))
+    run_loop(10)
+    assert seen[:3] == [True, True, False]
+    assert seen[3:7] == ['ERR_INVALID_ARG_TYPE'] * 4
+    assert seen[7:9] == ['HTTP2 ping payload must be 8 bytes'] * 2
+    assert seen[9:13] == ['ERR_INVALID_ARG_TYPE'] * 4
+    rest = seen[13:]
+    assert 'ERR_HTTP2_PING_CANCEL' in rest and (None, True) in rest and rest.count((None, True)) == 2
+    assert True in rest and ('server ping', None, True, 8) in rest
+
+
+SINGLES = ['content-type', 'user-agent', 'referer', 'authorization', 'proxy-authorization',
+           'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards']
+
+
+def test_single_value_fields_refuse_two_values(run_loop):
+    # Ports test-http2-single-headers.js.
+    seen = []
+
+    def client(session, done):
+        for name in SINGLES:
+            for fields in ({name: 'abc', name.upper(): 'xyz'}, {name: ['abc', 'xyz']}):
+                try:
+                    session.request(fields)
+                except http2.ERR_HTTP2_HEADER_SINGLE_VALUE as error:
+                    seen.append(str(error))
+        done()
+    exchange(run_loop, lambda *_: seen.append('stream'), client)
+    assert seen == ['Header field "%s" must only have a single value' % name
+                    for name in SINGLES for _ in range(2)]
+
+
+def test_a_date_set_by_the_handler_is_the_one_sent(run_loop):
+    # Ports test-http2-removed-header-stays-removed.js (compatibility API).
+    seen = []
+
+    def on_request(request, response):
+        response.setHeader('date', 'snacks o clock')
+        response.end()
+
+    def client(session, done):
+        req = session.request()
+        req.on('response', lambda headers, *_: seen.append(headers['date']))
+        req.resume()
+        req.on('end', done)
+    exchange(run_loop, None, client, http2.createServer(on_request))
+    assert seen == ['snacks o clock']
+
+
+def test_server_close_calls_back_once_its_sessions_are_closed(run_loop):
+    # Ports test-http2-server-close-callback.js.
+    seen = []
+    server = http2.createServer()
+    sessions = []
+
+    def maybe_close():
+        if len(seen) == 2:
+            server.close(lambda *args: seen.append(('closed', args[0] if args else None)))
+            sessions[0].close()
+    server.on('session', lambda session: (sessions.append(session), seen.append('session'),
+                                          maybe_close()))
+    from http2_support import listen
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    client.on('connect', lambda *_: (seen.append('connect'), maybe_close()))
+    run_loop(10)
+    assert sorted(map(str, seen)) == ["('closed', None)", 'connect', 'session']
