@@ -153,8 +153,9 @@ class Http2ServerRequest(Readable):
 
     @property
     def socket(self):
-        """The session's socket (Node gives a proxy of it)."""
-        return self._stream.session.socket
+        """The session's socket (Node gives a proxy of it); None once the
+        response has closed ('finish'), as Node's."""
+        return None if self._closed else self._stream.session.socket
 
     connection = socket
 
@@ -232,8 +233,9 @@ class Http2ServerResponse(Stream):
 
     @property
     def socket(self):
-        """The session's socket (Node gives a proxy of it)."""
-        return self._stream.session.socket
+        """The session's socket (Node gives a proxy of it); None once the
+        response has closed ('finish'), as Node's."""
+        return None if self._closed else self._stream.session.socket
 
     connection = socket
 

@@ -207,6 +207,26 @@ class Http2Stream(Duplex):
             return
         self.session._schedule_flush()
 
+    def end(self, chunk=None, encoding=None, callback=None):
+        """Duplex's end(); END_STREAM goes on the last DATA frame when it
+        can (see _pack_end_stream)."""
+        result = super().end(chunk, encoding, callback)
+        self._pack_end_stream()
+        return result
+
+    def _pack_end_stream(self):
+        # As Node's, whose framing runs after the tick: when every chunk
+        # written is already queued for nghttp2 (none waits in the
+        # Writable) and _final has not run yet, the queue is told now that
+        # it ends, so that END_STREAM goes on its last DATA frame instead of
+        # an empty DATA frame after it. _final still gives its callback.
+        state = self._writableState
+        core = self.session._core
+        if (self.id is not None and core is not None and self.rstCode is None
+                and not self._ng_closed and state.ending and not state.finalCalled
+                and state.bufferedIndex >= len(state.buffered)):
+            core.end_data(self.id, None, self._wait_for_trailers)
+
     def _read(self, size):
         # The reader wants more: give what it took back to the windows.
         if self._unconsumed and self.session._core is not None:
@@ -231,6 +251,9 @@ class Http2Stream(Duplex):
     def _reset(self, code):
         self._ng_closed = True
         if self.id is not None:
+            # As Node's: the frames already queued leave before the
+            # RST_STREAM (outside nghttp2's callbacks, where it may send).
+            self.session._flush()
             self.session._reset_stream(self.id, code)
 
     def _before_data(self):
@@ -310,7 +333,9 @@ class Http2Stream(Duplex):
             self.end()
 
     def _read_to_end(self):
-        if self.readableFlowing is None:
+        # As Node's onStreamClose(): a server's request nobody reads is
+        # dumped; a client's response waits for its reader.
+        if self.readableFlowing is None and self.session.type == 0:
             self.resume()
         else:
             # As Node's: a paused reader with nothing left unread still

@@ -239,3 +239,59 @@ def test_compat_flush_headers_sends_the_head_once(run_loop):
         req.on('end', done)
     run_exchange(run_loop, http2.createServer(on_request), client)
     assert (seen['before'], seen['after'], seen['head']) == (False, True, (200, None))
+
+
+def test_compat_status_code_is_checked_when_set(run_loop):
+    # Ports test-http2-compat-serverresponse-statuscode.js.
+    seen = []
+
+    def on_request(request, response):
+        seen.append(response.statusCode)
+        for status in (200, 300, 400, 500):
+            response.statusCode = status
+        for status in (100, 99, 600):
+            try:
+                response.statusCode = status
+            except ValueError as error:
+                seen.append(error.code)
+        response.on('finish', lambda: seen.append('finish'))
+        response.end()
+    server = http2.createServer(on_request)
+
+    def client(session, done):
+        req = session.request()
+        req.on('end', done)
+        req.end()
+        req.resume()
+    run_exchange(run_loop, server, client)
+    assert seen == [200, 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED', 'ERR_HTTP2_STATUS_INVALID',
+                    'ERR_HTTP2_STATUS_INVALID', 'finish']
+
+
+def test_compat_finished_and_the_socket_after_finish(run_loop):
+    # Ports test-http2-compat-serverresponse-finished.js: finished and
+    # writableEnded turn True at end(); socket and connection are the same
+    # socket until 'finish', None after it; the stream stays.
+    import pyuvnet as net
+    seen = []
+
+    def on_request(request, response):
+        seen.append((isinstance(response.socket, net.Socket),
+                     response.socket is response.connection))
+
+        def on_finish():
+            seen.append((response.socket, response.connection))
+            net.nextTick(lambda: seen.append(response.stream is not None))
+        response.on('finish', on_finish)
+        seen.append((response.finished, response.writableEnded))
+        response.end()
+        seen.append((response.finished, response.writableEnded))
+    server = http2.createServer(on_request)
+
+    def client(session, done):
+        req = session.request()
+        req.on('end', done)
+        req.end()
+        req.resume()
+    run_exchange(run_loop, server, client)
+    assert seen == [(True, True), (False, False), (True, True), (None, None), True]

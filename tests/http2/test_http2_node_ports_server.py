@@ -426,3 +426,129 @@ def test_server_close_calls_back_once_its_sessions_are_closed(run_loop):
     client.on('connect', lambda *_: (seen.append('connect'), maybe_close()))
     run_loop(10)
     assert sorted(map(str, seen)) == ["('closed', None)", 'connect', 'session']
+
+
+@pytest.mark.parametrize('path, frames', [('/singleEnd', [(1, 4), (0, 1)]),
+                                          ('/sequentialEnd', [(1, 4), (0, 1)]),
+                                          ('/delayedEnd', [(1, 4), (0, 0), (0, 1)])])
+def test_end_stream_is_packed_with_the_last_data_when_it_can_be(run_loop, path, frames):
+    # Ports test-http2-pack-end-stream-flag.js (a raw client counts the
+    # frames where Node's counts framesReceived): end(data) and write() then
+    # end() send one DATA with END_STREAM; an end() in the write's callback
+    # sends an empty DATA with END_STREAM after it.
+    from http2_support import (END_HEADERS, END_STREAM, HEADERS, PREFACE, RawPeer, frame,
+                               listen, serve_until, settings)
+    from h2_conformance_support import request
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond({'content-type': 'text/html', ':status': 200})
+        if headers[':path'] == '/singleEnd':
+            stream.end('OK')
+        elif headers[':path'] == '/sequentialEnd':
+            stream.write('OK')
+            stream.end()
+        else:
+            stream.write('OK', lambda *_: stream.end())
+    server.on('stream', on_stream)
+    peer = RawPeer(listen(run_loop, server), [
+        PREFACE + settings() + frame(HEADERS, END_HEADERS | END_STREAM, 1, request('GET', path))],
+        timeout=1)
+    serve_until(run_loop, server, peer)
+    got = [(kind, flags & END_STREAM if kind == 0 else flags)
+           for kind, flags, stream, _p in peer.frames() if stream == 1]
+    assert got == frames
+
+
+def test_a_stream_destroyed_after_a_write_still_responded(run_loop):
+    # Ports test-http2-destroy-after-write.js.
+    seen = []
+    server = http2.createServer()
+
+    def on_session(session):
+        def on_stream(stream, headers, flags, raw):
+            def on_end():
+                stream.respond({':status': 200})
+                stream.write('foo')
+                stream.destroy()
+            stream.on('end', on_end)
+            stream.resume()
+        session.on('stream', on_stream)
+    server.on('session', on_session)
+
+    def client(session, done):
+        req = session.request({':method': 'POST'})
+        req.on('response', lambda headers, *_: seen.append(headers[':status']))
+        req.on('close', lambda: (seen.append('close'), done()))
+        req.resume()
+        req.end()
+    run_exchange(run_loop, server, client)
+    assert seen == [200, 'close']
+
+
+def test_a_response_read_after_its_push_loses_no_data(run_loop):
+    # Ports test-http2-dont-lose-data.js.
+    seen = {}
+
+    def on_stream(stream, headers, flags, raw):
+        seen['allowed'] = stream.pushAllowed
+
+        def pushed(err, push, *_):
+            push.respond()
+            push.end('a push stream')
+        stream.pushStream({':path': '/file'}, pushed)
+        stream.respond()
+        stream.end('hello world')
+
+    def client(session, done):
+        req = session.request()
+        pushes = []
+        session.on('stream', lambda stream, headers, *_: (
+            pushes.append(stream), seen.setdefault('path', headers[':path'])))
+
+        def on_response(*_):
+            push = pushes[0]
+            data = []
+            push.setEncoding('utf8')
+            push.on('data', data.append)
+
+            def read_response():
+                body = []
+                req.setEncoding('utf8')
+                req.on('data', body.append)
+                req.on('end', lambda: (seen.setdefault('body', ''.join(body)), done()))
+            push.on('end', lambda: (seen.setdefault('push', ''.join(data)),
+                                    net.setImmediate(read_response)))
+        req.on('response', on_response)
+    exchange(run_loop, on_stream, client)
+    assert seen == {'allowed': True, 'path': '/file', 'push': 'a push stream',
+                    'body': 'hello world'}
+
+
+def test_trailers_after_the_session_began_closing_are_sent(run_loop):
+    # Ports test-http2-trailers-after-session-close.js.
+    seen = {}
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        server.close()
+        stream.session.close()
+        stream.on('wantTrailers', lambda: stream.sendTrailers({'xyz': 'abc'}))
+        stream.respond({':status': 200}, {'waitForTrailers': True})
+        stream.write('some data')
+        stream.end()
+    server.on('stream', on_stream)
+    from http2_support import listen
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    client.socket.on('close', lambda *_: seen.setdefault('socket close', True))
+    req = client.request({':path': '/', ':method': 'POST'})
+    req.end()
+    req.on('response', lambda *_: seen.setdefault('response', True))
+    data = []
+    req.on('data', data.append)
+    req.on('end', lambda: seen.setdefault('data', b''.join(data)))
+    req.on('trailers', lambda headers, *_: seen.setdefault('trailers', headers['xyz']))
+    req.on('close', lambda: (seen.setdefault('close', True), client.close()))
+    run_loop(10)
+    assert seen == {'response': True, 'data': b'some data', 'trailers': 'abc', 'close': True,
+                    'socket close': True}
