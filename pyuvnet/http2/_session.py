@@ -42,6 +42,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     'goaway', 'frameError', 'timeout', 'error', 'close'."""
 
     _pending = ()     # a client's requests waiting for the connection
+    _receiving = False    # inside nghttp2's callbacks, where it may not send
 
     def __init__(self, socket, is_server, options):
         if getattr(socket, '_http2_session', None) is not None:
@@ -315,11 +316,14 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         core = self._core
         if core is None:
             return
+        self._receiving = True
         try:
             core.receive(data)
         except _uv.H2LibraryError as error:
             self.destroy(library_error(error))
             return
+        finally:
+            self._receiving = False
         self._flush()
 
     def _on_socket_drain(self):

@@ -252,7 +252,11 @@ class Http2Stream(Duplex):
         self._ng_closed = True
         if self.id is not None:
             # As Node's: the frames already queued leave before the
-            # RST_STREAM (outside nghttp2's callbacks, where it may send).
+            # RST_STREAM. Inside nghttp2's callbacks it may not send: the
+            # RST_STREAM then waits for the flush that follows the read.
+            if self.session._receiving:
+                nextTick(self.session._reset_stream, self.id, code)
+                return
             self.session._flush()
             self.session._reset_stream(self.id, code)
 

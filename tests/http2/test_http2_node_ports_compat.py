@@ -295,3 +295,187 @@ def test_compat_finished_and_the_socket_after_finish(run_loop):
         req.resume()
     run_exchange(run_loop, server, client)
     assert seen == [(True, True), (False, False), (True, True), (None, None), True]
+
+
+def compat_exchange(run_loop, on_request, client=None, server=None):
+    """``on_request`` on a compatibility server; the client reads one GET
+    to its end (or runs ``client(session, done)``)."""
+    server = server or http2.createServer(on_request)
+
+    def read_one(session, done):
+        req = session.request()
+        req.on('end', done)
+        req.end()
+        req.resume()
+    run_exchange(run_loop, server, client or read_one)
+
+
+def test_compat_request_version_and_socket(run_loop):
+    # Ports test-http2-compat-serverrequest.js.
+    import pyuvnet as net
+    seen = []
+
+    def on_request(request, response):
+        seen.append((request.httpVersion, request.httpVersionMajor, request.httpVersionMinor))
+        seen.append((isinstance(request.socket, net.Socket),
+                     request.socket is request.connection))
+        response.on('finish', lambda: nextTick(lambda: seen.append(request.socket is not None)))
+        response.end()
+    compat_exchange(run_loop, on_request)
+    assert seen == [('2.0', 2, 0), (True, True), True]
+
+
+def test_compat_write_after_the_stream_closed_or_ended(run_loop):
+    # Ports the first two parts of test-http2-compat-serverresponse-write.js:
+    # write() is True while open; after stream.close() a write's callback
+    # gets ERR_HTTP2_INVALID_STREAM (no 'error'), and the next write is
+    # falsy; after end() a write's callback gets ERR_STREAM_WRITE_AFTER_END.
+    seen = []
+
+    def on_request(request, response):
+        seen.append(response.write('muahaha', 'utf8', lambda *_: seen.append('written')))
+
+        def after_close(*_):
+            response.on('error', lambda error: seen.append(('error', error.code)))
+
+            def on_written(err):
+                seen.append(err.code)
+                seen.append(bool(response.write('muahaha', lambda *_: seen.append('cb'))))
+            response.write('muahaha', on_written)
+        response.stream.close(0, after_close)
+    compat_exchange(run_loop, on_request)
+
+    def on_request_ended(request, response):
+        response.end()
+        response.write('asd', lambda err: seen.append(err.code))
+    compat_exchange(run_loop, on_request_ended)
+    assert seen[:4] == [True, 'written', 'ERR_HTTP2_INVALID_STREAM', False]
+    assert seen[-1] == 'ERR_STREAM_WRITE_AFTER_END'
+    assert ('error', 'ERR_HTTP2_INVALID_STREAM') not in seen
+
+
+def test_compat_a_paused_request_reads_nothing_until_resumed(run_loop):
+    # Ports test-http2-compat-serverrequest-pause.js.
+    import pyuvnet as net
+    seen = []
+    body = 'Request Body from Client'
+
+    def on_request(request, response):
+        data = []
+        request.pause()
+        request.setEncoding('utf8')
+        request.on('data', data.append)
+        net.setTimeout(lambda: (seen.append(''.join(data)), request.resume()), 100)
+        request.on('end', lambda: (seen.append(''.join(data)), response.end()))
+        response.on('finish', lambda: nextTick(lambda: (request.pause(), request.resume(),
+                                                        seen.append('finish'))))
+
+    def client(session, done):
+        req = session.request({':path': '/foobar', ':method': 'POST'})
+        req.resume()
+        req.end(body)
+        req.on('end', done)
+    compat_exchange(run_loop, on_request, client)
+    assert seen == ['', body, 'finish']
+
+
+def test_compat_connect_goes_to_the_connect_event(run_loop):
+    # Ports test-http2-compat-method-connect.js: a CONNECT is the server's
+    # 'connect' (never 'request'), twice over two sessions.
+    seen = []
+    server = http2.createServer(lambda *_: seen.append('request'))
+
+    def on_connect(request, response):
+        seen.append(request.headers[':method'])
+        response.statusCode = 405
+        response.end()
+    server.on('connect', on_connect)
+    from http2_support import listen
+    port = listen(run_loop, server)
+
+    def attempt(left):
+        if not left:
+            server.close()
+            return
+        client = http2.connect('http://127.0.0.1:%d' % port)
+        req = client.request({':method': 'CONNECT', ':authority': 'localhost:%d' % port})
+        req.on('response', lambda headers, *_: seen.append(headers[':status']))
+        req.resume()
+        req.on('end', lambda: (client.close(), attempt(left - 1)))
+        req.end()
+    attempt(2)
+    run_loop(10)
+    assert seen == ['CONNECT', 405, 'CONNECT', 405]
+
+
+def test_compat_trailers_and_their_errors(run_loop):
+    # Ports test-http2-compat-serverresponse-trailers.js.
+    seen = []
+
+    def on_request(request, response):
+        response.addTrailers({'ABC': 123})
+        response.setTrailer('ABCD', 123)
+        for call in (lambda: response.addTrailers({'': 'test'}),
+                     lambda: response.setTrailer('test', None),
+                     lambda: response.setTrailer(None, 'x'),
+                     lambda: response.setTrailer('', 'x')):
+            try:
+                call()
+            except TypeError as error:
+                seen.append((error.code, str(error)))
+        response.end('hello')
+
+    def client(session, done):
+        req = session.request()
+        req.on('trailers', lambda headers, *_: seen.append((headers['abc'], headers['abcd'])))
+        req.resume()
+        req.on('end', done)
+    compat_exchange(run_loop, on_request, client)
+    assert seen == [
+        ('ERR_INVALID_HTTP_TOKEN', 'Header name must be a valid HTTP token [""]'),
+        ('ERR_HTTP2_INVALID_HEADER_VALUE', 'Invalid value "null" for header "test"'),
+        ('ERR_INVALID_ARG_TYPE', 'The "name" argument must be of type string. Received None'),
+        ('ERR_INVALID_HTTP_TOKEN', 'Header name must be a valid HTTP token [""]'),
+        ('123', '123')]
+
+
+def test_compat_request_and_response_close_when_the_client_goes(run_loop):
+    # Ports test-http2-compat-serverresponse-close.js.
+    seen = []
+    server = http2.createServer()
+
+    def on_request(request, response):
+        response.writeHead(200)
+        response.write('a')
+        request.on('close', lambda: seen.append('request close'))
+        response.on('close', lambda: seen.append('response close'))
+        request.on('error', lambda error: seen.append(error.code))
+    server.on('request', on_request)
+
+    def client(session, done):
+        req = session.request()
+        req.on('error', lambda error: None)
+        req.on('data', lambda chunk: (session.destroy(), server.close()))
+    run_exchange(run_loop, server, client)
+    assert sorted(seen) == ['request close', 'response close']
+
+
+def test_compat_drain_is_the_streams(run_loop):
+    # Ports test-http2-compat-serverresponse-drain.js.
+    seen = []
+
+    def on_request(request, response):
+        response.stream._writableState.highWaterMark = 5
+        seen.append(response.write('tests'))
+        response.on('drain', lambda: response.end('tests'))
+
+    def client(session, done):
+        req = session.request({':path': '/foobar', ':method': 'POST'})
+        req.resume()
+        req.end()
+        data = []
+        req.setEncoding('utf8')
+        req.on('data', data.append)
+        req.on('end', lambda: (seen.append(''.join(data)), done()))
+    compat_exchange(run_loop, on_request, client)
+    assert seen == [False, 'teststests']
