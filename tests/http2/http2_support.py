@@ -61,6 +61,26 @@ def listen(run_loop, server):
     return server.address()['port']
 
 
+def exchange(run_loop, on_stream, client, server=None):
+    """run_exchange() against ``server`` (an h2c server by default) with
+    ``on_stream`` on its 'stream' event (None: no listener added)."""
+    server = server or http2.createServer()
+    if on_stream is not None:
+        server.on('stream', on_stream)
+    return run_exchange(run_loop, server, client)
+
+
+def countdown(count, then):
+    """A function that calls ``then()`` on its ``count``-th call."""
+    left = [count]
+
+    def dec(*_):
+        left[0] -= 1
+        if left[0] == 0:
+            then()
+    return dec
+
+
 def run_exchange(run_loop, server, client):
     """A client session to ``server`` given to ``client(session, done)``;
     ``done()`` closes both. Runs the loop until they are closed."""

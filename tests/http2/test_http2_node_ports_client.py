@@ -7,24 +7,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import fs, http2
-from http2_support import listen, run_exchange
-
-
-def exchange(run_loop, on_stream, client, server=None):
-    server = server or http2.createServer()
-    if on_stream is not None:
-        server.on('stream', on_stream)
-    return run_exchange(run_loop, server, client)
-
-
-def countdown(count, then):
-    left = [count]
-
-    def dec(*_):
-        left[0] -= 1
-        if left[0] == 0:
-            then()
-    return dec
+from http2_support import countdown, exchange, listen, run_exchange
 
 
 def test_a_response_and_a_push_both_read_to_their_end(run_loop):

@@ -241,6 +241,19 @@ def test_compat_flush_headers_sends_the_head_once(run_loop):
     assert (seen['before'], seen['after'], seen['head']) == (False, True, (200, None))
 
 
+def compat_exchange(run_loop, on_request, client=None, server=None):
+    """``on_request`` on a compatibility server; the client reads one GET
+    to its end (or runs ``client(session, done)``)."""
+    server = server or http2.createServer(on_request)
+
+    def read_one(session, done):
+        req = session.request()
+        req.on('end', done)
+        req.end()
+        req.resume()
+    run_exchange(run_loop, server, client or read_one)
+
+
 def test_compat_status_code_is_checked_when_set(run_loop):
     # Ports test-http2-compat-serverresponse-statuscode.js.
     seen = []
@@ -256,14 +269,7 @@ def test_compat_status_code_is_checked_when_set(run_loop):
                 seen.append(error.code)
         response.on('finish', lambda: seen.append('finish'))
         response.end()
-    server = http2.createServer(on_request)
-
-    def client(session, done):
-        req = session.request()
-        req.on('end', done)
-        req.end()
-        req.resume()
-    run_exchange(run_loop, server, client)
+    compat_exchange(run_loop, on_request)
     assert seen == [200, 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED', 'ERR_HTTP2_STATUS_INVALID',
                     'ERR_HTTP2_STATUS_INVALID', 'finish']
 
@@ -286,28 +292,8 @@ def test_compat_finished_and_the_socket_after_finish(run_loop):
         seen.append((response.finished, response.writableEnded))
         response.end()
         seen.append((response.finished, response.writableEnded))
-    server = http2.createServer(on_request)
-
-    def client(session, done):
-        req = session.request()
-        req.on('end', done)
-        req.end()
-        req.resume()
-    run_exchange(run_loop, server, client)
+    compat_exchange(run_loop, on_request)
     assert seen == [(True, True), (False, False), (True, True), (None, None), True]
-
-
-def compat_exchange(run_loop, on_request, client=None, server=None):
-    """``on_request`` on a compatibility server; the client reads one GET
-    to its end (or runs ``client(session, done)``)."""
-    server = server or http2.createServer(on_request)
-
-    def read_one(session, done):
-        req = session.request()
-        req.on('end', done)
-        req.end()
-        req.resume()
-    run_exchange(run_loop, server, client or read_one)
 
 
 def test_compat_request_version_and_socket(run_loop):

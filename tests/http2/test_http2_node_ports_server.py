@@ -5,27 +5,9 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import run_exchange
+from http2_support import countdown, exchange, run_exchange
 
 C = http2.constants
-
-
-def exchange(run_loop, on_stream, client, server=None):
-    server = server or http2.createServer()
-    if on_stream is not None:
-        server.on('stream', on_stream)
-    return run_exchange(run_loop, server, client)
-
-
-def countdown(count, then):
-    left = [count]
-
-    def dec(*_):
-        left[0] -= 1
-        if left[0] == 0:
-            then()
-    return dec
-
 
 RST_TESTS = [(C.NGHTTP2_NO_ERROR, None), (C.NGHTTP2_NO_ERROR, None),
              (C.NGHTTP2_PROTOCOL_ERROR, 'NGHTTP2_PROTOCOL_ERROR'), (C.NGHTTP2_CANCEL, None),
