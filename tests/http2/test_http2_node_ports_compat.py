@@ -465,3 +465,78 @@ def test_compat_drain_is_the_streams(run_loop):
         req.on('end', lambda: (seen.append(''.join(data)), done()))
     compat_exchange(run_loop, on_request, client)
     assert seen == [False, 'teststests']
+
+
+def test_compat_set_header_and_a_dropped_connection_header(run_loop, monkeypatch):
+    # Ports test-http2-server-set-header.js: headers set by the handler
+    # arrive lower-cased; a connection header is dropped with Node's
+    # UnsupportedWarning.
+    import warnings
+    monkeypatch.setattr(importlib.import_module('pyuvnet.http2._compat'), '_warned', set())
+    body = '<html><head></head><body><h1>this is some data</h2></body></html>'
+    seen = []
+
+    def on_request(request, response):
+        response.setHeader('foobar', 'baz')
+        response.setHeader('X-POWERED-BY', 'node-test')
+        response.setHeader('connection', 'connection-test')
+        response.end(body)
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.setEncoding('utf8')
+        req.on('response', lambda headers, *_: seen.append(
+            (headers['foobar'], headers['x-powered-by'], 'connection' in headers)))
+        data = []
+        req.on('data', data.append)
+        req.on('end', lambda: (seen.append(''.join(data)), done()))
+        req.end()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        compat_exchange(run_loop, on_request, client)
+    assert seen == [('baz', 'node-test', False), body]
+    assert any('The provided connection header is not valid' in str(w.message) for w in caught)
+
+
+def test_compat_writes_to_a_destroyed_stream_do_not_raise(run_loop):
+    # Ports test-http2-compat-write-head-destroyed.js.
+    seen = []
+
+    def on_request(request, response):
+        request.stream.destroy()
+        response.writeHead(200)
+        response.write('hello ')
+        response.end('world')
+
+    def client(session, done):
+        req = session.request()
+        req.on('response', lambda *_: seen.append('response'))
+        req.on('error', lambda error: None)
+        req.on('close', lambda: (seen.append('close'), done()))
+        req.resume()
+    compat_exchange(run_loop, on_request, client)
+    assert seen == ['close']
+
+
+def test_compat_headers_set_after_destroy_do_not_raise(run_loop):
+    # Ports test-http2-compat-serverresponse-headers-after-destroy.js.
+    seen = []
+
+    def on_request(request, response):
+        def on_finish():
+            seen.append(response.headersSent)
+            response.setHeader('test', 'value')
+            response.removeHeader('test')
+            nextTick(lambda: (response.setHeader('test', 'value'), response.removeHeader('test'),
+                              seen.append('later')))
+        response.on('finish', on_finish)
+        response.destroy()
+
+    def client(session, done):
+        req = session.request()
+        req.on('error', lambda error: None)
+        req.on('close', done)
+        req.end()
+        req.resume()
+    compat_exchange(run_loop, on_request, client)
+    assert seen == [False, 'later']

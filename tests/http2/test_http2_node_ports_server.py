@@ -534,3 +534,49 @@ def test_trailers_after_the_session_began_closing_are_sent(run_loop):
     run_loop(10)
     assert seen == {'response': True, 'data': b'some data', 'trailers': 'abc', 'close': True,
                     'socket close': True}
+
+
+def test_a_stream_over_max_concurrent_streams_is_refused(run_loop):
+    # Ports test-http2-max-concurrent-streams.js: the server's
+    # maxConcurrentStreams 1 reaches the client; its first POST is
+    # answered, the second is refused (aborted, ERR_HTTP2_STREAM_ERROR
+    # REFUSED_STREAM, no response, no end).
+    seen = {'first': [], 'second': []}
+    server = http2.createServer({'settings': {'maxConcurrentStreams': 1}})
+    server.on('stream', lambda stream, *_: (seen.setdefault('streams', []).append(1),
+                                            stream.respond(), stream.end('hello world')))
+
+    def client(session, done):
+        dec = countdown(2, done)
+        session.on('remoteSettings', lambda settings: seen.setdefault(
+            'max', settings.maxConcurrentStreams))
+        for name in ('first', 'second'):
+            req = session.request({':method': 'POST'})
+            events = seen[name]
+            for event in ('aborted', 'response', 'end'):
+                req.on(event, lambda *_, event=event, events=events: events.append(event))
+            req.on('error', lambda error, events=events: events.append(str(error)))
+            req.resume()
+            req.on('close', dec)
+            if name == 'first':
+                req.end()
+    exchange(run_loop, None, client, server)
+    assert seen['max'] == 1 and seen['streams'] == [1]
+    assert seen['first'] == ['response', 'end']
+    assert seen['second'] == ['aborted', 'Stream closed with error code NGHTTP2_REFUSED_STREAM']
+
+
+def test_a_new_server_stream_is_not_aborted(run_loop):
+    # Ports test-http2-stream-client.js (without util.inspect's text).
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        seen.append(stream.aborted)
+        stream.end('ok')
+
+    def client(session, done):
+        req = session.request()
+        req.resume()
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == [False]
