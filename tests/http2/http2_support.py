@@ -81,6 +81,21 @@ def countdown(count, then):
     return dec
 
 
+def upload_file(session, path, seen, done):
+    """A POST with the file at ``path`` piped into it (Node's ports'
+    upload); 'response' noted in ``seen``; ``done()`` once the response
+    ended and the file was read."""
+    from pyuvnet import fs
+    dec = countdown(2, done)
+    req = session.request({':method': 'POST'})
+    req.on('response', lambda *_: seen.append('response'))
+    req.resume()
+    req.on('end', dec)
+    source = fs.createReadStream(str(path))
+    source.on('close', dec)
+    source.pipe(req)
+
+
 def run_exchange(run_loop, server, client):
     """A client session to ``server`` given to ``client(session, done)``;
     ``done()`` closes both. Runs the loop until they are closed."""

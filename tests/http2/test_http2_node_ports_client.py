@@ -6,8 +6,8 @@ import os
 import pytest
 
 import pyuvnet as net
-from pyuvnet import fs, http2
-from http2_support import countdown, exchange, listen, run_exchange
+from pyuvnet import http2
+from http2_support import countdown, exchange, listen, upload_file
 
 
 def test_a_response_and_a_push_both_read_to_their_end(run_loop):
@@ -154,16 +154,7 @@ def test_a_file_piped_into_a_request_reaches_the_server_whole(run_loop, tmp_path
         stream.respond()
         stream.end()
 
-    def client(session, done):
-        dec = countdown(2, done)
-        req = session.request({':method': 'POST'})
-        req.on('response', lambda *_: got.append('response'))
-        req.resume()
-        req.on('end', dec)
-        source = fs.createReadStream(str(path))
-        source.on('close', dec)
-        source.pipe(req)
-    exchange(run_loop, on_stream, client)
+    exchange(run_loop, on_stream, lambda session, done: upload_file(session, path, got, done))
     assert b''.join(chunk for chunk in got if isinstance(chunk, bytes)) == data
     assert 'end' in got and 'response' in got
 

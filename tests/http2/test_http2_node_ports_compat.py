@@ -9,7 +9,7 @@ import pytest
 
 from pyuvnet import http2
 from pyuvnet import nextTick
-from http2_support import run_exchange
+from http2_support import run_exchange, upload_file
 from support import assert_code
 
 
@@ -540,3 +540,57 @@ def test_compat_headers_set_after_destroy_do_not_raise(run_loop):
         req.resume()
     compat_exchange(run_loop, on_request, client)
     assert seen == [False, 'later']
+
+
+def test_compat_a_request_piped_to_a_file_is_complete(run_loop, tmp_path):
+    # Ports test-http2-compat-serverrequest-pipe.js (a generated file for
+    # Node's fixture image).
+    import os
+    from pyuvnet import fs
+    data = os.urandom(200 * 1024)
+    source_path, dest_path = tmp_path / 'in.bin', tmp_path / 'out.bin'
+    source_path.write_bytes(data)
+    seen = []
+
+    def on_request(request, response):
+        dest = request.pipe(fs.createWriteStream(str(dest_path)))
+        dest.on('finish', lambda: (seen.append((request.complete, dest_path.read_bytes() == data)),
+                                   response.end()))
+
+    compat_exchange(run_loop, on_request,
+                    lambda session, done: upload_file(session, source_path, seen, done))
+    assert seen == [(True, True), 'response']
+
+
+def test_compat_a_short_body_piped_is_kept_for_a_late_reader(run_loop):
+    # Ports test-http2-compat-short-stream-client-server.js: the client
+    # starts reading 100 ms after the response; no 'close' before it reads.
+    import pyuvnet as net
+    from pyuvnet.stream import Readable
+    seen = []
+
+    def on_request(request, response):
+        response.setHeader('content-type', 'text/html')
+
+        def read(self, size):
+            self.push('test')
+            self.push(None)
+        Readable(read=read).pipe(response)
+
+    def client(session, done):
+        req = session.request()
+        req.on('response', lambda headers, *_: seen.append(
+            (headers[':status'], headers['content-type'])))
+        early = lambda: seen.append('early close')   # noqa: E731
+        req.on('close', early)
+
+        def read_late():
+            data = []
+            req.setEncoding('utf8')
+            req.removeListener('close', early)
+            req.on('close', done)
+            req.on('data', data.append)
+            req.on('end', lambda: seen.append(''.join(data)))
+        net.setTimeout(read_late, 100)
+    compat_exchange(run_loop, on_request, client)
+    assert seen == [(200, 'text/html'), 'test']

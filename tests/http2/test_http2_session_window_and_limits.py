@@ -13,7 +13,7 @@ from http2_support import (END_HEADERS, END_STREAM, HEADERS, PING, PREFACE, RawP
                            goaway_code, listen, parse_frames, rst_codes, run_exchange,
                            serve_until, settings)
 from support import assert_code
-from h2_conformance_support import lit, request
+from h2_conformance_support import request
 
 INTERNAL_ERROR, ENHANCE_YOUR_CALM = 2, 11
 FENCE = frame(PING, 0, 0, b'12345678')
