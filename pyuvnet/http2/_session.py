@@ -19,7 +19,7 @@ from ..errors import ERR_INVALID_ARG_TYPE
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._origins import altsvc_arguments, origin_arguments
-from ._settings import SETTING_IDS, check_settings, session_options, settings_entries
+from ._settings import check_settings, session_options, settings_entries, settings_record
 from ._request_options import check_request_options
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
 from ._window import WindowAndOrigins, library_error
@@ -96,24 +96,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     @property
     def localSettings(self):
         """The settings the peer acknowledged (Node's object)."""
-        return self._settings_record(self._core.local_setting if self._core else None)
+        return settings_record(self._core.local_setting if self._core else None)
 
     @property
     def remoteSettings(self):
         """The settings the peer sent."""
-        return self._settings_record(self._core.remote_setting if self._core else None)
-
-    @staticmethod
-    def _settings_record(read):
-        if read is None:
-            return Record({})
-        settings = {}
-        for name, setting_id in SETTING_IDS.items():
-            value = read(setting_id)
-            settings[name] = bool(value) if name in ('enablePush', 'enableConnectProtocol') else value
-            if name == 'maxHeaderListSize':
-                settings['maxHeaderSize'] = value
-        return Record(settings)
+        return settings_record(self._core.remote_setting if self._core else None)
 
     @property
     def pendingSettingsAck(self):

@@ -7,7 +7,7 @@ from .._records import Record
 from ._errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
 
 __all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
-           'check_settings', 'settings_entries', 'session_options']
+           'check_settings', 'settings_entries', 'session_options', 'settings_record']
 
 # Node's name, the setting's id, its largest value; by id, Node 20's order.
 _MAX_U32 = 2 ** 32 - 1
@@ -127,3 +127,17 @@ def _uint32_option(value):
         return min(max(int(value), 0), 0xFFFFFFFF)
     except (TypeError, ValueError):
         return 0
+
+
+def settings_record(read):
+    """A session's localSettings/remoteSettings: Node's object of the
+    values ``read(setting_id)`` gives (an empty one without a session)."""
+    if read is None:
+        return Record({})
+    settings = {}
+    for name, setting_id in SETTING_IDS.items():
+        value = read(setting_id)
+        settings[name] = bool(value) if name in _BOOLEAN else value
+        if name == 'maxHeaderListSize':
+            settings['maxHeaderSize'] = value
+    return Record(settings)

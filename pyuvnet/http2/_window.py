@@ -4,6 +4,7 @@ authoritative for (``originSet``), and the session errors nghttp2's
 failures become."""
 from .. import _uv
 from .._validate import validate_int32
+from ._origins import url_origin
 from ._errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_NO_MEM, \
     ERR_HTTP2_TOO_MANY_INVALID_FRAMES
 
@@ -17,14 +18,6 @@ def library_error(error):
     if isinstance(error, _uv.H2TooManyInvalidFrames):
         return ERR_HTTP2_TOO_MANY_INVALID_FRAMES()
     return ERR_HTTP2_ERROR(str(error))
-
-
-def _origin_of(servername, port):
-    # As Node's getURLOrigin(): the host lower-cased, and no port for 443.
-    host = servername.lower()
-    if ':' in host and not host.startswith('['):
-        host = '[%s]' % host
-    return 'https://%s' % host if port in (None, 443) else 'https://%s:%s' % (host, port)
 
 
 class WindowAndOrigins:
@@ -61,7 +54,11 @@ class WindowAndOrigins:
             self._origin_set = {}
             servername = getattr(self._socket, 'servername', None)
             if servername:
-                self._origin_set[_origin_of(servername, self._socket.remotePort)] = None
+                # As Node's getURLOrigin() of https://servername:port.
+                port = self._socket.remotePort
+                self._origin_set[url_origin('https://%s%s' % (
+                    '[%s]' % servername if ':' in servername else servername,
+                    '' if port is None else ':%d' % port))] = None
         return self._origin_set
 
     def _add_origins(self, origins):
