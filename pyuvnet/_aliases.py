@@ -111,8 +111,9 @@ ALIASES = {
     'https': ('createServer', 'globalAgent'),
     # pyuvnet.http2 (docs/HTTP2.md); sessions and streams: EventEmitter's and Duplex's rows too
     'http2': ('createServer', 'createSecureServer', 'getDefaultSettings', 'getPackedSettings',
-              'getUnpackedSettings', 'sensitiveHeaders'),
-    'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout'),
+              'getUnpackedSettings', 'sensitiveHeaders', 'performServerHandshake'),
+    'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout',
+                     'setLocalWindowSize', 'originSet'),
     'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
     'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders',
                           'respondWithFD', 'respondWithFile', 'pushStream', 'pushAllowed'),

@@ -10,7 +10,7 @@ from ._errors import __all__ as _ERRORS
 from ._compat import Http2ServerRequest, Http2ServerResponse
 from ._headers import sensitiveHeaders
 from ._server import (Http2SecureServer, Http2Server, connect, createSecureServer,
-                      createServer)
+                      createServer, performServerHandshake)
 from ._session import ClientHttp2Session, Http2Session, ServerHttp2Session
 from ._settings import getDefaultSettings, getPackedSettings, getUnpackedSettings
 from ._stream import ClientHttp2Stream, Http2Stream, ServerHttp2Stream
@@ -19,7 +19,8 @@ from .._records import Record
 constants = Record(_CONSTANTS)
 
 __all__ = [
-    'createServer', 'createSecureServer', 'connect', 'constants', 'sensitiveHeaders',
+    'createServer', 'createSecureServer', 'connect', 'performServerHandshake', 'constants',
+    'sensitiveHeaders',
     'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
     'Http2Server', 'Http2SecureServer', 'Http2Session', 'ServerHttp2Session',
     'ClientHttp2Session', 'Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream',

@@ -153,7 +153,8 @@ class Http2ServerRequest(Readable):
 
     @property
     def socket(self):
-        """The session's socket (Node gives a proxy of it)."""
+        """The session's socket (Node gives a proxy of it); the request
+        keeps it after its response finished, as Node's."""
         return self._stream.session.socket
 
     connection = socket
@@ -232,8 +233,9 @@ class Http2ServerResponse(Stream):
 
     @property
     def socket(self):
-        """The session's socket (Node gives a proxy of it)."""
-        return self._stream.session.socket
+        """The session's socket (Node gives a proxy of it); None once the
+        response has closed ('finish'), as Node's."""
+        return None if self._closed else self._stream.session.socket
 
     connection = socket
 
@@ -305,7 +307,10 @@ class Http2ServerResponse(Stream):
         self._set_header(name, value)
         return self
 
-    def _set_header(self, name, value):
+    @staticmethod
+    def _field_name(name, value):
+        # As Node's assertValidHeader(): the name lower-cased, a token, no
+        # pseudo-header, and a value.
         name = name.strip().lower()
         if not name or ' ' in name:
             raise ERR_INVALID_HTTP_TOKEN('Header name', name)
@@ -313,6 +318,10 @@ class Http2ServerResponse(Stream):
             raise ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED()
         if value is None:
             raise ERR_HTTP2_INVALID_HEADER_VALUE('null', name)
+        return name
+
+    def _set_header(self, name, value):
+        name = self._field_name(name, value)
         if not connection_header_allowed(name, value):
             _warn_once('connection', 'The provided connection header is not valid, the value '
                        'will be dropped from the header and will never be in use.')
@@ -372,10 +381,7 @@ class Http2ServerResponse(Stream):
     def setTrailer(self, name, value):
         """A trailer, sent after the body."""
         self._check_name(name)
-        name = name.strip().lower()
-        if value is None:
-            raise ERR_HTTP2_INVALID_HEADER_VALUE('null', name)
-        self._trailers[name] = value
+        self._trailers[self._field_name(name, value)] = value
 
     def addTrailers(self, headers):
         """setTrailer() for each of ``headers``."""

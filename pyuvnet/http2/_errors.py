@@ -12,6 +12,9 @@ __all__ = [
     'ERR_HTTP2_INVALID_PSEUDOHEADER', 'ERR_HTTP2_NESTED_PUSH', 'ERR_HTTP2_ORIGIN_LENGTH',
     'ERR_HTTP2_OUT_OF_STREAMS',
     'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_INVALID_STREAM',
+    'ERR_HTTP2_INVALID_INFO_STATUS', 'ERR_HTTP2_STATUS_101',
+    'ERR_HTTP2_NO_MEM', 'ERR_HTTP2_SOCKET_BOUND', 'ERR_HTTP2_STREAM_CANCEL',
+    'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
     'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PUSH_DISABLED', 'ERR_HTTP2_PING_CANCEL',
     'ERR_HTTP2_PING_LENGTH', 'ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED',
     'ERR_HTTP2_SEND_FILE', 'ERR_HTTP2_SEND_FILE_NOSEEK',
@@ -52,6 +55,38 @@ class ERR_HTTP2_INVALID_SESSION(NodeError, RuntimeError):
 
 class ERR_HTTP2_INVALID_STREAM(NodeError, RuntimeError):
     _template = 'The stream has been destroyed'
+
+
+class ERR_HTTP2_TOO_MANY_INVALID_FRAMES(NodeError, RuntimeError):
+    _template = 'Too many invalid HTTP/2 frames'
+
+
+class ERR_HTTP2_STREAM_CANCEL(NodeError, RuntimeError):
+    """A request destroyed with its session before it was sent; ``cause``
+    is the session's error, if any."""
+
+    def __init__(self, error=None):
+        message = 'The pending stream has been canceled'
+        if error is not None:
+            message += ' (caused by: %s)' % error
+        super().__init__(message)
+        self.cause = error
+
+
+class ERR_HTTP2_INVALID_INFO_STATUS(NodeError, ValueError):
+    _template = 'Invalid informational status code: %s'
+
+
+class ERR_HTTP2_STATUS_101(NodeError, RuntimeError):
+    _template = 'HTTP status code 101 (Switching Protocols) is forbidden in HTTP/2'
+
+
+class ERR_HTTP2_SOCKET_BOUND(NodeError, RuntimeError):
+    _template = 'The socket is already bound to an Http2Session'
+
+
+class ERR_HTTP2_NO_MEM(NodeError, RuntimeError):
+    _template = 'Out of memory'
 
 
 class ERR_HTTP2_GOAWAY_SESSION(NodeError, RuntimeError):

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from .. import tls
 from .. import createConnection
 from .._options import OptionSpec, normalize_options
+from .._validate import validate_uint32
 from .._http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
@@ -13,7 +14,8 @@ from ._compat import serve_compat
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._session import ClientHttp2Session, ServerHttp2Session
 
-__all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect']
+__all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect',
+           'performServerHandshake']
 
 # The options a session takes (Node's names), beside net's, tls's and http's.
 SESSION_RULES = {
@@ -21,7 +23,7 @@ SESSION_RULES = {
     'maxOutstandingPings': 'number', 'maxReservedRemoteStreams': 'number',
     'maxSendHeaderBlockLength': 'number', 'peerMaxConcurrentStreams': 'number',
     'maxHeaderListPairs': 'number', 'maxSessionMemory': 'number', 'paddingStrategy': 'number',
-    'maxSessionInvalidFrames': 'number', 'maxSessionRejectedStreams': 'number',
+    'maxSessionInvalidFrames': 'any', 'maxSessionRejectedStreams': 'any',
     'unknownProtocolTimeout': 'number', 'allowHTTP1': 'boolean', 'origins': 'object',
     'Http1IncomingMessage': 'any', 'Http1ServerResponse': 'any',
     'Http2ServerRequest': 'any', 'Http2ServerResponse': 'any', 'createConnection': 'function',
@@ -34,6 +36,15 @@ _CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULE
 
 def _session_part(opts):
     return {k: v for k, v in opts.items() if k in SESSION_RULES}
+
+
+def _server_session_part(opts):
+    # As Node's initializeOptions() (servers only; connect() takes them as
+    # given): the two session limits are checked as uint32.
+    for name in ('maxSessionInvalidFrames', 'maxSessionRejectedStreams'):
+        if opts.get(name) is not None:
+            validate_uint32(opts[name], name)
+    return _session_part(opts)
 
 
 class _SessionsOfServer:
@@ -83,7 +94,7 @@ class Http2Server(_SessionsOfServer, _NetServer):
         opts = normalize_options(options, kwargs, _SERVER_OPTIONS)
         _NetServer.__init__(self, {k: v for k, v in opts.items()
                                    if k in _NET_SERVER_OPTIONS.rules})
-        self._session_options = _session_part(opts)
+        self._session_options = _server_session_part(opts)
         self._sessions = set()
         self.on('connection', self._start_session)
         if onRequestHandler is not None:
@@ -110,7 +121,7 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
         tls_options.setdefault('ALPNProtocols',
                                ['h2', 'http/1.1'] if self._allow_http1 else ['h2'])
         tls.Server.__init__(self, tls_options)
-        self._session_options = _session_part(opts)
+        self._session_options = _server_session_part(opts)
         self._sessions = set()
         self._setup_http(opts, onRequestHandler, '_http1Connection')
         self.on('secureConnection', self._on_secure_connection)
@@ -176,8 +187,19 @@ def connect(authority, options=None, listener=None, **kwargs):
                                  protocol[:-1])
     if listener is not None:
         session.once('connect', listener)
-    if getattr(socket, 'connecting', True) or ready == 'secureConnect':
+    # As Node's: a socket that is not connecting (a createConnection()
+    # stream that is no net.Socket, say) is taken as connected.
+    if getattr(socket, 'connecting', False) or ready == 'secureConnect':
         socket.once(ready, session._connected)
     else:
         session._connected()
     return session
+
+
+def performServerHandshake(socket, options=None, **kwargs):
+    """A ServerHttp2Session over ``socket``, a connection accepted some
+    other way (a net.Server's socket, or any Duplex); ``options``: the
+    session's, as createServer() takes them. A socket that already has a
+    session is ERR_HTTP2_SOCKET_BOUND."""
+    opts = dict(options or {}, **kwargs)
+    return ServerHttp2Session(socket, _server_session_part(opts))

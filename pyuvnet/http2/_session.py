@@ -14,12 +14,15 @@ from .._records import Record
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
-                      error_code_name)
+                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL, error_code_name)
+from ..errors import ERR_INVALID_ARG_TYPE
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
 from ._origins import altsvc_arguments, origin_arguments
-from ._settings import SETTING_IDS, check_settings, settings_entries
+from ._settings import check_settings, session_options, settings_entries, settings_record
+from ._request_options import check_request_options
 from ._stream import ClientHttp2Stream, ServerHttp2Stream
+from ._window import WindowAndOrigins, library_error
 
 __all__ = ['Http2Session', 'ServerHttp2Session', 'ClientHttp2Session', 'session_options']
 
@@ -29,39 +32,7 @@ _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 _HCAT_REQUEST = 0
 _NGHTTP2_ERR_PROTO = -505      # nghttp2's code for a peer's protocol error
 
-# Node 20's defaults of the session options nghttp2 applies.
-_DEFAULTS = {
-    'maxDeflateDynamicTableSize': 4096, 'maxSettings': 32, 'maxOutstandingPings': 10,
-    'maxReservedRemoteStreams': 200, 'maxSendHeaderBlockLength': 65536,
-    'peerMaxConcurrentStreams': 100, 'maxHeaderListPairs': 128, 'maxSessionMemory': 10,
-}
-
-
-def session_options(options):
-    """The session's options with Node's defaults, and the nghttp2 options
-    of its core."""
-    opts = dict(_DEFAULTS)
-    opts.update({k: v for k, v in (options or {}).items() if v is not None})
-    settings = check_settings(opts.get('settings'))
-    opts['settings'] = settings
-    core = {
-        'peerMaxConcurrentStreams': int(opts['peerMaxConcurrentStreams']),
-        'maxReservedRemoteStreams': int(opts['maxReservedRemoteStreams']),
-        # Node's maxOutstandingPings bounds PING and SETTINGS ACKs waiting
-        # to leave (a flood of either); nghttp2 counts both as one queue.
-        'maxOutstandingAcks': max(int(opts['maxOutstandingPings']), 1) * 100,
-        'maxSettings': int(opts['maxSettings']),
-        'maxSendHeaderBlockLength': int(opts['maxSendHeaderBlockLength']),
-        'maxHeaderTableSize': int(opts['maxDeflateDynamicTableSize']),
-        'maxHeaderListSize': int(settings.get('maxHeaderListSize', 65535)),
-        'maxHeaderListPairs': max(int(opts['maxHeaderListPairs']), 4),
-        # Node's is in MB (10^6 bytes), at least 1.
-        'maxSessionMemory': int(max(opts['maxSessionMemory'], 1) * 1000000),
-    }
-    return opts, core
-
-
-class Http2Session(EventEmitter):
+class Http2Session(WindowAndOrigins, EventEmitter):
     """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
     ``encrypted``, ``localSettings``, ``remoteSettings``,
     ``pendingSettingsAck``, ``state``, ``closed``, ``destroyed``,
@@ -70,7 +41,12 @@ class Http2Session(EventEmitter):
     'connect', 'stream', 'remoteSettings', 'localSettings', 'ping',
     'goaway', 'frameError', 'timeout', 'error', 'close'."""
 
+    _pending = ()     # a client's requests waiting for the connection
+    _receiving = False    # inside nghttp2's callbacks, where it may not send
+
     def __init__(self, socket, is_server, options):
+        if getattr(socket, '_http2_session', None) is not None:
+            raise ERR_HTTP2_SOCKET_BOUND()
         super().__init__()
         opts, core_options = session_options(options)
         self._options = opts
@@ -94,6 +70,8 @@ class Http2Session(EventEmitter):
         self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
         self._local_settings = None
         self._remote_settings = None
+        self._origin_set = None
+        socket._http2_session = self
         # As Node's sessions: Nagle's algorithm off, so that a response's
         # frames are not held for the peer's delayed ACK.
         if hasattr(socket, 'setNoDelay'):
@@ -120,24 +98,12 @@ class Http2Session(EventEmitter):
     @property
     def localSettings(self):
         """The settings the peer acknowledged (Node's object)."""
-        return self._settings_record(self._core.local_setting if self._core else None)
+        return settings_record(self._core.local_setting if self._core else None)
 
     @property
     def remoteSettings(self):
         """The settings the peer sent."""
-        return self._settings_record(self._core.remote_setting if self._core else None)
-
-    @staticmethod
-    def _settings_record(read):
-        if read is None:
-            return Record({})
-        settings = {}
-        for name, setting_id in SETTING_IDS.items():
-            value = read(setting_id)
-            settings[name] = bool(value) if name in ('enablePush', 'enableConnectProtocol') else value
-            if name == 'maxHeaderListSize':
-                settings['maxHeaderSize'] = value
-        return Record(settings)
+        return settings_record(self._core.remote_setting if self._core else None)
 
     @property
     def pendingSettingsAck(self):
@@ -152,6 +118,8 @@ class Http2Session(EventEmitter):
     def settings(self, settings, callback=None):
         """Sends a SETTINGS frame; ``callback(err, settings, duration)``
         once the peer acknowledges it."""
+        if callback is not None and not callable(callback):
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         self._check_alive()
         settings = check_settings(settings)
         self._settings_sent.append((settings, callback, time.monotonic()))
@@ -163,10 +131,17 @@ class Http2Session(EventEmitter):
         if callable(payload) and callback is None:
             payload, callback = None, payload
         self._check_alive()
+        if payload is not None and not isinstance(payload, (bytes, bytearray, memoryview)):
+            raise ERR_INVALID_ARG_TYPE('payload', ['Buffer', 'TypedArray', 'DataView'], payload)
         payload = os.urandom(8) if payload is None else bytes(payload)
         if len(payload) != 8:
             raise ERR_HTTP2_PING_LENGTH()
+        if callback is not None and not callable(callback):
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         if len(self._pings) >= self._options['maxOutstandingPings']:
+            # As Node's: the callback is told the ping was cancelled.
+            if callback is not None:
+                nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
             return False
         self._pings.append((payload, callback, time.monotonic()))
         self._submit('submit_ping', payload)
@@ -175,7 +150,10 @@ class Http2Session(EventEmitter):
     def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=b''):
         """Sends a GOAWAY frame."""
         self._check_alive()
-        self._submit('submit_goaway', code, -1 if lastStreamID is None else lastStreamID,
+        # As Node's: a last stream id of 0 or less (or none) is the last
+        # stream the session processed.
+        self._submit('submit_goaway', code,
+                     -1 if lastStreamID is None or lastStreamID <= 0 else lastStreamID,
                      bytes(opaqueData or b''))
 
     def setTimeout(self, msecs, callback=None):
@@ -254,12 +232,13 @@ class Http2Session(EventEmitter):
         socket.removeListener('close', self._on_socket_close)
         socket.removeListener('error', self._on_socket_error)
         socket.removeListener('timeout', self._on_socket_timeout)
+        socket._http2_session = None
         if self._close_error is not None:
             self.emit('error', self._close_error)
         self.emit('close')
 
     def _maybe_destroy(self):
-        if self.closed and not self.destroyed and not self._streams:
+        if self.closed and not self.destroyed and not self._streams and not self._pending:
             self.destroy()
 
     def _check_alive(self):
@@ -335,7 +314,8 @@ class Http2Session(EventEmitter):
                 return
             if not self._socket.write(data):
                 self._waiting_drain = True
-        if self._core is not None and not self.destroyed and self._core.wants() == (False, False):
+        if self._core is not None and not self.destroyed and not self._pending \
+                and self._core.wants() == (False, False):
             # nghttp2 ended the session (a GOAWAY sent or received, no streams).
             self.destroy(None if self._goaway_code in (None, NO_ERROR)
                          else ERR_HTTP2_SESSION_ERROR(error_code_name(self._goaway_code)),
@@ -347,11 +327,14 @@ class Http2Session(EventEmitter):
         core = self._core
         if core is None:
             return
+        self._receiving = True
         try:
             core.receive(data)
         except _uv.H2LibraryError as error:
-            self.destroy(ERR_HTTP2_ERROR(str(error)))
+            self.destroy(library_error(error))
             return
+        finally:
+            self._receiving = False
         self._flush()
 
     def _on_socket_drain(self):
@@ -359,8 +342,11 @@ class Http2Session(EventEmitter):
         self._flush()
 
     def _on_socket_close(self, *_):
-        # As Node: the open streams close with CANCEL, then the session.
+        # As Node: the open streams close with CANCEL, then the session; a
+        # stream's readable side ends ('end' once read, then 'close').
         for stream in list(self._streams.values()):
+            if not stream._readableState.ended:
+                stream.push(None)
             stream.close(CONSTANTS['NGHTTP2_CANCEL'])
         self.destroy()
 
@@ -496,6 +482,7 @@ class Http2Session(EventEmitter):
     def _h2_origin(self, origins):
         # As Node's: an ORIGIN frame counts only over TLS (RFC 8336 2.2).
         if self.encrypted:
+            self._add_origins(origins)
             self.emit('origin', origins)
 
     def _h2_priority(self, stream_id, parent, weight, exclusive):
@@ -564,10 +551,19 @@ class ClientHttp2Session(Http2Session):
     def _connected(self):
         self.connecting = False
         self._flush()
-        pending, self._pending = self._pending, []
-        for stream, block in pending:
+        # One by one: a request left waiting keeps a closed session open.
+        while self._pending:
+            stream, block = self._pending.pop(0)
             self._open(stream, block)
         self.emit('connect', self, self._socket)
+
+    def destroy(self, error=None, code=None):
+        # As Node's: the requests not sent yet are canceled.
+        if not self.destroyed:
+            pending, self._pending = self._pending, []
+            for stream, _block in pending:
+                stream.destroy(ERR_HTTP2_STREAM_CANCEL(error))
+        super().destroy(error, code)
 
     def request(self, headers=None, options=None):
         """A new stream for a request: ``headers`` (':method' GET, ':path'
@@ -577,7 +573,8 @@ class ClientHttp2Session(Http2Session):
             raise ERR_HTTP2_INVALID_SESSION()
         if self.closed or self._goaway_code is not None:
             raise ERR_HTTP2_GOAWAY_SESSION()
-        options = options or {}
+        options = {} if options is None else options
+        check_request_options(options)
         headers = dict(headers or {})
         headers.setdefault(':method', 'GET')
         if headers[':method'] != 'CONNECT':
@@ -610,7 +607,15 @@ class ClientHttp2Session(Http2Session):
         return stream
 
     def _open(self, stream, block):
-        if stream.destroyed or self._core is None:
+        if stream.destroyed:
+            return
+        if self._core is None:
+            stream.destroy(ERR_HTTP2_STREAM_CANCEL(self._close_error))
+            return
+        if self.closed:
+            # As Node's: a session closed while the request waited for the
+            # connection sends nothing of it.
+            stream.destroy(ERR_HTTP2_GOAWAY_SESSION())
             return
         # As Node's, only endStream sends the request as HEADERS alone, with
         # END_STREAM; an end() before the stream opened is an empty DATA.

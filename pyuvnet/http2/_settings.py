@@ -7,7 +7,7 @@ from .._records import Record
 from ._errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
 
 __all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
-           'check_settings', 'settings_entries']
+           'check_settings', 'settings_entries', 'session_options', 'settings_record']
 
 # Node's name, the setting's id, its largest value; by id, Node 20's order.
 _MAX_U32 = 2 ** 32 - 1
@@ -82,4 +82,62 @@ def getUnpackedSettings(buf, options=None):
             settings[name] = value != 0 if name in _BOOLEAN else value
     if options and options.get('validate'):
         check_settings(settings)
+    return Record(settings)
+
+
+# Node 20's defaults of the session options nghttp2 applies.
+_SESSION_DEFAULTS = {
+    'maxDeflateDynamicTableSize': 4096, 'maxSettings': 32, 'maxOutstandingPings': 10,
+    'maxReservedRemoteStreams': 200, 'maxSendHeaderBlockLength': 65536,
+    'peerMaxConcurrentStreams': 100, 'maxHeaderListPairs': 128, 'maxSessionMemory': 10,
+    'maxSessionInvalidFrames': 1000, 'maxSessionRejectedStreams': 100,
+}
+
+
+def session_options(options):
+    """The session's options with Node's defaults, and the nghttp2 options
+    of its core."""
+    opts = dict(_SESSION_DEFAULTS)
+    opts.update({k: v for k, v in (options or {}).items() if v is not None})
+    settings = check_settings(opts.get('settings'))
+    opts['settings'] = settings
+    core = {
+        'peerMaxConcurrentStreams': int(opts['peerMaxConcurrentStreams']),
+        'maxReservedRemoteStreams': int(opts['maxReservedRemoteStreams']),
+        # Node's maxOutstandingPings bounds PING and SETTINGS ACKs waiting
+        # to leave (a flood of either); nghttp2 counts both as one queue.
+        'maxOutstandingAcks': max(int(opts['maxOutstandingPings']), 1) * 100,
+        'maxSettings': int(opts['maxSettings']),
+        'maxSendHeaderBlockLength': int(opts['maxSendHeaderBlockLength']),
+        'maxHeaderTableSize': int(opts['maxDeflateDynamicTableSize']),
+        'maxHeaderListSize': int(settings.get('maxHeaderListSize', 65535)),
+        'maxHeaderListPairs': max(int(opts['maxHeaderListPairs']), 4),
+        # Node's is in MB (10^6 bytes), at least 1.
+        'maxSessionMemory': int(max(opts['maxSessionMemory'], 1) * 1000000),
+        'maxSessionInvalidFrames': _uint32_option(opts['maxSessionInvalidFrames']),
+        'maxSessionRejectedStreams': _uint32_option(opts['maxSessionRejectedStreams']),
+    }
+    return opts, core
+
+
+def _uint32_option(value):
+    # A client's are not checked (Node's connect() takes them as given):
+    # read as nghttp2's uint32 would, out-of-range values clamped.
+    try:
+        return min(max(int(value), 0), 0xFFFFFFFF)
+    except (TypeError, ValueError):
+        return 0
+
+
+def settings_record(read):
+    """A session's localSettings/remoteSettings: Node's object of the
+    values ``read(setting_id)`` gives (an empty one without a session)."""
+    if read is None:
+        return Record({})
+    settings = {}
+    for name, setting_id in SETTING_IDS.items():
+        value = read(setting_id)
+        settings[name] = bool(value) if name in _BOOLEAN else value
+        if name == 'maxHeaderListSize':
+            settings['maxHeaderSize'] = value
     return Record(settings)

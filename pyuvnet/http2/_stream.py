@@ -9,13 +9,15 @@ from ..events import EventEmitter
 from ..stream import Duplex
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
-                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_INVALID,
+                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_INFO_STATUS,
+                      ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID,
                       ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
 from ._file_response import respond_with_fd, respond_with_file
 from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block, utc_date
 from ._push import push_allowed, push_stream
+from ._request_options import check_priority_options
 
 __all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
 
@@ -65,6 +67,13 @@ class Http2Stream(Duplex):
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
     _timer = None
+    _closing = False            # close() is ending the writable side
+
+    @property
+    def closed(self):
+        """As Node's: True once close() was called or the stream was closed
+        (by the peer, nghttp2, or destroy())."""
+        return self.rstCode is not None or self._ng_closed or self.destroyed
 
     @property
     def pending(self):
@@ -99,39 +108,54 @@ class Http2Stream(Duplex):
         if not isinstance(code, int) or not 0 <= code <= 2 ** 32 - 1:
             from ..errors import ERR_OUT_OF_RANGE
             raise ERR_OUT_OF_RANGE('code', '>= 0 && <= 4294967295', code)
+        if callback is not None and not callable(callback):
+            from ..errors import ERR_INVALID_ARG_TYPE
+            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         if callback is not None:
             self.once('close', callback)
         if self._ng_closed or self.rstCode is not None:
             return
         self.rstCode = code
-        if self.id is None or self.session._core is None:
+        if self.session._core is None:
             self._ng_closed = True
             self.destroy()
             return
-        # Destroyed when nghttp2 reports the stream closed (_on_close).
-        self.session._reset_stream(self.id, code)
+        if self.id is None:
+            # As Node's: a request not sent yet ends its readable side now
+            # and is reset once it has its id.
+            self._end_aborted()
+            self.push(None)
+            self.once('ready', lambda: self._reset_after_pending(code))
+            return
+        self._closing = True
+        try:
+            self._end_aborted()
+        finally:
+            self._closing = False
+        # As Node's: what the stream has pending leaves before its
+        # RST_STREAM (nghttp2 would send the RST_STREAM first), once
+        # nghttp2 may send (not inside one of its callbacks). Destroyed when
+        # nghttp2 reports the stream closed (_on_close).
+        nextTick(self._reset_after_pending, code)
+
+    def _reset_after_pending(self, code):
+        if self._ng_closed or self.session._core is None:
+            return
+        self.session._flush()
+        if not self._ng_closed:
+            self.session._reset_stream(self.id, code)
 
     def priority(self, options):
         """Node's priority(): ``options`` (weight 16, parent 0, exclusive,
         silent) checked as Node 20 checks them; unless ``silent``, a
         PRIORITY frame (RFC 7540's scheme, which RFC 9113 deprecates: the
         peer may ignore it, as nghttp2 1.70 does) once the stream has its id."""
-        from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
+        from ..errors import ERR_INVALID_ARG_TYPE
         if self.destroyed or self._ng_closed:
             raise ERR_HTTP2_INVALID_STREAM()
         if not isinstance(options, dict):
             raise ERR_INVALID_ARG_TYPE('options', 'object', options)
-        for name, kind in (('weight', (int, float)), ('parent', (int, float)),
-                           ('exclusive', bool), ('silent', bool)):
-            value = options.get(name)
-            if value is None:
-                continue
-            wrong = isinstance(value, bool) if kind is not bool else False
-            if wrong or not isinstance(value, kind):
-                raise ERR_INVALID_ARG_TYPE('options.' + name,
-                                           'boolean' if kind is bool else 'number', value)
-        if options.get('parent') is not None and options['parent'] < 0:
-            raise ERR_OUT_OF_RANGE('options.parent', '>= 0', options['parent'])
+        check_priority_options(options)
         if not options.get('silent'):
             weight = options.get('weight')
             self._send_priority(int(options.get('parent') or 0),
@@ -169,7 +193,10 @@ class Http2Stream(Duplex):
             self._before_data()
         session = self.session
         if not session._core.write(self.id, bytes(chunk), callback):
-            callback(None if self._closed_unread else ERR_HTTP2_INVALID_STREAM())
+            # As Node's: a write to a stream the peer closed cleanly (its
+            # body unread) goes nowhere and never completes (no 'finish').
+            if not self._closed_unread:
+                callback(ERR_HTTP2_INVALID_STREAM())
             return
         session._last_writes.append(self)
         session._schedule_flush()
@@ -179,16 +206,21 @@ class Http2Stream(Duplex):
         came right after its last write, no trailers wanted, ends with that
         write's DATA frame (END_STREAM on it), not with an empty one after;
         its _final() then finds the stream ended. Called as the frames are
-        about to leave."""
+        about to leave. Not after close(), whose RST_STREAM ends it."""
         w = self._writableState
         core = self.session._core
         if w.ending and not w.finalCalled and not w.buffered and not self._wait_for_trailers \
-                and not self._ng_closed and core is not None:
+                and not self._ng_closed and self.rstCode is None and core is not None:
             core.end_data(self.id, None, False)
 
     def _final(self, callback):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))
+            return
+        if self.rstCode is not None and not self._closing:
+            # As Node's: an end that waited on writes past close() sends no
+            # END_STREAM; the RST_STREAM goes first.
+            callback()
             return
         if not self.headersSent:
             self._before_data()
@@ -222,6 +254,13 @@ class Http2Stream(Duplex):
     def _reset(self, code):
         self._ng_closed = True
         if self.id is not None:
+            # As Node's: the frames already queued leave before the
+            # RST_STREAM. Inside nghttp2's callbacks it may not send: the
+            # RST_STREAM then waits for the flush that follows the read.
+            if self.session._receiving:
+                nextTick(self.session._reset_stream, self.id, code)
+                return
+            self.session._flush()
             self.session._reset_stream(self.id, code)
 
     def _before_data(self):
@@ -248,7 +287,9 @@ class Http2Stream(Duplex):
 
     def _on_want_trailers(self):
         self._trailers_ready = True
-        self.emit('wantTrailers')
+        if not self.emit('wantTrailers'):
+            # As Node's: with no listener, the stream ends with no trailers.
+            self.sendTrailers({})
 
     def _on_close(self, code):
         """nghttp2 closed the stream with ``code`` (0 after a clean end)."""
@@ -265,23 +306,48 @@ class Http2Stream(Duplex):
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif not self.readable:     # which readableEnded is too
-            self.destroy()
-        else:
-            # A clean close with data still unread: destroyed once read. As
-            # Node's, the close ends the readable side if the peer's
-            # END_STREAM did not (a RST_STREAM NO_ERROR).
+        elif self.readableEnded or not self.readable:
+            self._end_aborted()
+            nextTick(self.destroy)
+        elif self._readableState.ended:
+            # The peer's END_STREAM came before the close, in the same read.
+            # Node has run the 'end' listeners between those two frames, so
+            # what they do (answer, say) comes before the close: it looks
+            # open until then.
             self._closed_unread = True
-            if not self._readableState.ended:     # else push(None) does nothing
-                self.push(None)
-            # EventEmitter's once(): Readable's adds nothing for 'end'.
+            EventEmitter.once(self, 'end', self._after_end)
+            self._read_to_end()
+        else:
+            # A RST_STREAM NO_ERROR with the readable side open: as Node's,
+            # the writable side is aborted first, then the close ends the
+            # readable side; destroyed once read.
+            self._end_aborted()
+            self.push(None)
             EventEmitter.once(self, 'end', lambda: nextTick(self.destroy))
-            if self._readableState.flowing is None:     # readableFlowing
-                self.resume()
-            else:
-                # As Node's: a paused reader with nothing left unread still
-                # gets its 'end' (and the stream its destroy).
-                self.read(0)
+            self._read_to_end()
+
+    def _after_end(self):
+        self._end_aborted()
+        nextTick(self.destroy)
+
+    def _end_aborted(self):
+        # As Node's closeStream(): a stream closed cleanly while its
+        # writable side was open is 'aborted', and that side ends ('finish').
+        if not self.writableEnded:
+            if not self.aborted:
+                self.aborted = True
+                self.emit('aborted')
+            self.end()
+
+    def _read_to_end(self):
+        # As Node's onStreamClose(): a server's request nobody reads is
+        # dumped; a client's response waits for its reader.
+        if self.readableFlowing is None and self.session.type == 0:
+            self.resume()
+        else:
+            # As Node's: a paused reader with nothing left unread still
+            # gets its 'end' (and the stream its destroy).
+            self.read(0)
 
 
 class ServerHttp2Stream(Http2Stream):
@@ -367,14 +433,16 @@ class ServerHttp2Stream(Http2Stream):
 
     def additionalHeaders(self, headers):
         """An informational (1xx) head before respond()."""
-        if self.destroyed or self._ng_closed:
+        if self.closed:
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_AFTER_RESPOND()
         headers = dict(headers or {})
         status = int(headers.get(':status', 100))
-        if not 100 <= status < 200 or status == 101:
-            raise ERR_HTTP2_STATUS_INVALID(status)
+        if status == 101:
+            raise ERR_HTTP2_STATUS_101()
+        if not 100 <= status < 200:
+            raise ERR_HTTP2_INVALID_INFO_STATUS(status)
         headers[':status'] = status
         block = to_block(headers, RESPONSE_PSEUDO)
         self.sentInfoHeaders = (self.sentInfoHeaders or []) + [headers]
@@ -409,7 +477,8 @@ class ServerHttp2Stream(Http2Stream):
             setImmediate(self.close)
 
     def _before_data(self):
-        if not self.headersSent and not self.destroyed:
+        if not self.headersSent and not self.destroyed and not self._ng_closed \
+                and self.rstCode is None:
             self.respond()
 
 

@@ -61,6 +61,41 @@ def listen(run_loop, server):
     return server.address()['port']
 
 
+def exchange(run_loop, on_stream, client, server=None):
+    """run_exchange() against ``server`` (an h2c server by default) with
+    ``on_stream`` on its 'stream' event (None: no listener added)."""
+    server = server or http2.createServer()
+    if on_stream is not None:
+        server.on('stream', on_stream)
+    return run_exchange(run_loop, server, client)
+
+
+def countdown(count, then):
+    """A function that calls ``then()`` on its ``count``-th call."""
+    left = [count]
+
+    def dec(*_):
+        left[0] -= 1
+        if left[0] == 0:
+            then()
+    return dec
+
+
+def upload_file(session, path, seen, done):
+    """A POST with the file at ``path`` piped into it (Node's ports'
+    upload); 'response' noted in ``seen``; ``done()`` once the response
+    ended and the file was read."""
+    from pyuvnet import fs
+    dec = countdown(2, done)
+    req = session.request({':method': 'POST'})
+    req.on('response', lambda *_: seen.append('response'))
+    req.resume()
+    req.on('end', dec)
+    source = fs.createReadStream(str(path))
+    source.on('close', dec)
+    source.pipe(req)
+
+
 def run_exchange(run_loop, server, client):
     """A client session to ``server`` given to ``client(session, done)``;
     ``done()`` closes both. Runs the loop until they are closed."""

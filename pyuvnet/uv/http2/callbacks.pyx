@@ -26,9 +26,13 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
         # never reaches the owner.
         if (core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST
                 and core.memory() > core.max_session_memory):
+            if h2_count_rejected(core):
+                return ng.NGHTTP2_ERR_CALLBACK_FAILURE
             ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
                                          ng.NGHTTP2_ENHANCE_YOUR_CALM)
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+        if core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
+            core.rejected_streams = 0
         core.receiving[h2_block_id(frame)] = H2HeaderBlock()
     except BaseException as error:
         return h2_failed(core, error)
@@ -91,6 +95,8 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
         elif t == ng.NGHTTP2_DATA:
             if end_stream:
                 core.owner._h2_end(stream_id)
+            elif frame.hd.length == 0 and h2_count_invalid(core):
+                return ng.NGHTTP2_ERR_CALLBACK_FAILURE
         elif t == ng.NGHTTP2_SETTINGS:
             core.owner._h2_settings(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK))
         elif t == ng.NGHTTP2_PING:
@@ -152,6 +158,8 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
                              int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
     core.receiving.pop(h2_block_id(frame), None)
+    if h2_count_invalid(core):
+        return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     # DATA past its content-length: the nghttp2 Node 20 carries resets the
     # stream without calling here, and so does Node.
     if frame.hd.type == ng.NGHTTP2_DATA and lib_error == ng.NGHTTP2_ERR_PROTO:

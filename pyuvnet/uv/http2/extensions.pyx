@@ -110,3 +110,10 @@ def h2_priority(H2Core core, int32_t stream_id, uint32_t parent, int weight, bin
         b'\x00\x00\x05\x02\x00' + (stream_id & 0x7FFFFFFF).to_bytes(4, 'big')
         + ((parent & 0x7FFFFFFF) | (0x80000000 if exclusive else 0)).to_bytes(4, 'big')
         + bytes([weight - 1]))
+
+
+def h2_set_local_window_size(H2Core core, int32_t size):
+    """The connection's receive window set to ``size`` (nghttp2 sends the
+    WINDOW_UPDATE it takes, Node's setLocalWindowSize)."""
+    core.check(0)
+    core.check(ng.nghttp2_session_set_local_window_size(core.session, ng.NGHTTP2_FLAG_NONE, 0, size))

@@ -78,3 +78,39 @@ cdef void* h2_mem_realloc(void* ptr, size_t size, void* counter) noexcept:
     (<size_t*>counter)[0] += size
     (<size_t*>counter)[0] -= old
     return <char*>moved + H2_MEM_PREFIX
+
+
+# maxSessionInvalidFrames and maxSessionRejectedStreams, counted as Node 20
+# counts them: the one over the limit (count > max, counted before the
+# increment) makes nghttp2 stop, and the session ends with GOAWAY
+# INTERNAL_ERROR. Invalid frames are those nghttp2 reports as invalid and
+# empty DATA frames without END_STREAM; rejected streams are those refused
+# for maxSessionMemory, a count that an admitted stream sets back to 0.
+
+class H2TooManyInvalidFrames(H2LibraryError):
+    """The peer sent more invalid frames than maxSessionInvalidFrames
+    (Node's ERR_HTTP2_TOO_MANY_INVALID_FRAMES)."""
+
+    def __init__(self):
+        super().__init__(ng.NGHTTP2_ERR_CALLBACK_FAILURE)
+
+
+cdef bint h2_count_invalid(H2Core core) noexcept:
+    """Counts an invalid frame; True when it is one too many (the error to
+    raise is kept in core.error)."""
+    core.invalid_frames += 1
+    if core.invalid_frames - 1 <= core.max_invalid_frames:
+        return False
+    if core.error is None:
+        try:
+            core.error = H2TooManyInvalidFrames()
+        except BaseException as error:
+            core.error = error
+    return True
+
+
+cdef bint h2_count_rejected(H2Core core) noexcept:
+    """Counts a refused stream; True when it is one too many (nghttp2 stops,
+    and the session ends with nghttp2's "user callback" error, as Node's)."""
+    core.rejected_streams += 1
+    return core.rejected_streams - 1 > core.max_rejected_streams

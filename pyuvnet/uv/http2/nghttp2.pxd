@@ -243,6 +243,8 @@ cdef extern from "nghttp2/nghttp2.h":
     int32_t nghttp2_session_get_effective_recv_data_length(nghttp2_session* session)
     int32_t nghttp2_session_get_remote_window_size(nghttp2_session* session)
     int32_t nghttp2_session_get_local_window_size(nghttp2_session* session)
+    int nghttp2_session_set_local_window_size(nghttp2_session* session, uint8_t flags, int32_t stream_id,
+                                              int32_t window_size)
     size_t nghttp2_session_get_outbound_queue_size(nghttp2_session* session)
     int32_t nghttp2_session_get_last_proc_stream_id(nghttp2_session* session)
     int32_t nghttp2_session_get_next_stream_id(nghttp2_session* session)

@@ -80,6 +80,10 @@ cdef class H2Core:
     cdef bint watched                   # receive() is given bytes the watch has seen
     cdef list raw_frames                # PRIORITY frames to write after nghttp2's (extensions.pyx)
     cdef H2DataSend sender              # send() writes DATA uncopied to the socket (data_send.pyx)
+    cdef uint32_t invalid_frames        # Node's counts against maxSessionInvalidFrames
+    cdef uint32_t max_invalid_frames
+    cdef uint32_t rejected_streams      # and maxSessionRejectedStreams (limits.pyx)
+    cdef uint32_t max_rejected_streams
 
     def __cinit__(self, owner, bint is_server, dict options):
         """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
@@ -97,6 +101,8 @@ cdef class H2Core:
         self.max_header_list_size = options['maxHeaderListSize']
         self.max_header_pairs = options['maxHeaderListPairs']
         self.max_session_memory = options['maxSessionMemory']
+        self.max_invalid_frames = options.get('maxSessionInvalidFrames', 1000)
+        self.max_rejected_streams = options.get('maxSessionRejectedStreams', 100)
         mem.mem_user_data = <void*>&self.allocated
         mem.malloc = h2_mem_malloc
         mem.free = h2_mem_free

@@ -1,0 +1,67 @@
+"""What Http2Session adds beside its frames (_session.py): the connection's
+receive window (``setLocalWindowSize()``), the origins a TLS session is
+authoritative for (``originSet``), and the session errors nghttp2's
+failures become."""
+from .. import _uv
+from .._validate import validate_int32
+from ._origins import url_origin
+from ._errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_NO_MEM, \
+    ERR_HTTP2_TOO_MANY_INVALID_FRAMES
+
+__all__ = ['WindowAndOrigins', 'library_error']
+
+_NGHTTP2_ERR_NOMEM = -901
+
+
+def library_error(error):
+    """The session error of an H2LibraryError raised by the core."""
+    if isinstance(error, _uv.H2TooManyInvalidFrames):
+        return ERR_HTTP2_TOO_MANY_INVALID_FRAMES()
+    return ERR_HTTP2_ERROR(str(error))
+
+
+class WindowAndOrigins:
+    """Http2Session's setLocalWindowSize() and originSet."""
+
+    def setLocalWindowSize(self, windowSize):
+        """Sets the connection's receive window to ``windowSize`` bytes
+        (0 to 2**31-1); a larger one is announced with WINDOW_UPDATE."""
+        if self.destroyed:
+            raise ERR_HTTP2_INVALID_SESSION()
+        validate_int32(windowSize, 'windowSize', 0)
+        self._check_alive()
+        try:
+            _uv.h2_set_local_window_size(self._core, windowSize)
+        except _uv.H2LibraryError as error:
+            if error.code != _NGHTTP2_ERR_NOMEM:
+                raise ERR_HTTP2_ERROR(str(error)) from None
+            self.destroy(ERR_HTTP2_NO_MEM())
+            return
+        self._schedule_flush()
+
+    @property
+    def originSet(self):
+        """The origins this TLS session is authoritative for, as Node keeps
+        them: the TLS server name (with the peer's port) first, then each
+        origin of the ORIGIN frames received; None without TLS, before the
+        connection is up, and once the session is destroyed."""
+        if not self.encrypted or self.connecting or self.destroyed:
+            return None
+        return list(self._origins())
+
+    def _origins(self):
+        if self._origin_set is None:
+            self._origin_set = {}
+            servername = getattr(self._socket, 'servername', None)
+            if servername:
+                # As Node's getURLOrigin() of https://servername:port.
+                port = self._socket.remotePort
+                self._origin_set[url_origin('https://%s%s' % (
+                    '[%s]' % servername if ':' in servername else servername,
+                    '' if port is None else ':%d' % port))] = None
+        return self._origin_set
+
+    def _add_origins(self, origins):
+        known = self._origins()
+        for origin in origins:
+            known[origin] = None
