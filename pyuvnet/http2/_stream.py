@@ -54,6 +54,7 @@ class Http2Stream(Duplex):
         self.sentInfoHeaders = None
         self.headersSent = False
         self.endAfterHeaders = False      # the peer's head came with END_STREAM
+        self.aborted = False
 
     # The private fields start as these (class defaults: a stream is made
     # per request, and most keep most of them).
@@ -62,7 +63,6 @@ class Http2Stream(Duplex):
     # Node, the stream looks open until its 'end', and an answer given then
     # goes nowhere instead of raising.
     _closed_unread = False
-    aborted = False
     _wait_for_trailers = False
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
