@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 
-from h2load_serve import SERVERS, load, stop, wait_for_port
+from h2load_serve import HELLO_BYTES, SERVERS, load, stop, wait_for_port
 
 
 def counted(out_dir, pid):
@@ -62,12 +62,12 @@ def main():
                             cwd=str(SERVERS))
     try:
         port = wait_for_port(proc, r'^(\d+)', seconds=120)
-        load(port, args.warmup, args.clients, args.streams)
+        load(port, args.warmup, args.clients, args.streams, HELLO_BYTES)
         figures = []
         for n in range(args.rounds):
             subprocess.run(['callgrind_control', '-z', str(proc.pid)], check=True,
                            capture_output=True)
-            load(port, args.requests, args.clients, args.streams)
+            load(port, args.requests, args.clients, args.streams, HELLO_BYTES)
             subprocess.run(['callgrind_control', '-d', str(proc.pid)], check=True,
                            capture_output=True)
             total, dump = counted(out_dir, proc.pid)
