@@ -206,17 +206,22 @@ cdef inline object _joined(object existing, object listener, bint prepend):
     return (listener,) + existing if prepend else existing + (listener,)
 
 
+# The method a decorator registers through, by (prepend, once).
+cdef tuple _ADDING_METHODS = ('on', 'once', 'prependListener', 'prependOnceListener')
+
+
 @cython.final
 cdef class _Registrar:
     """The decorator that on(event) and its kin return without a listener:
-    registers the decorated function and returns it unchanged."""
+    registers the decorated function through the emitter's own method (so a
+    subclass's override, such as a stream's 'data' resuming it, applies as
+    with a listener given) and returns it unchanged."""
     cdef EventEmitter _emitter
     cdef object _event
-    cdef bint _prepend
-    cdef bint _once
+    cdef str _method
 
     def __call__(self, listener):
-        self._emitter._add(self._event, listener, self._prepend, self._once)
+        getattr(self._emitter, self._method)(self._event, listener)
         return listener
 
 
@@ -227,8 +232,7 @@ cdef object _add_or_decorate(EventEmitter emitter, object event, object listener
         registrar = _Registrar.__new__(_Registrar)
         registrar._emitter = emitter
         registrar._event = event
-        registrar._prepend = prepend
-        registrar._once = once
+        registrar._method = _ADDING_METHODS[2 * prepend + once]
         return registrar
     emitter._add(event, listener, prepend, once)
     return emitter

@@ -8,8 +8,7 @@ from ..events import EventEmitter
 from ._legacy import legacy_pipe
 from ._state import destroy_stream, undestroy
 
-__all__ = ['StreamBase', 'ListenerDecorator', 'bind_options', 'to_bytes', 'state_property',
-           'BYTES_LIKE']
+__all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'BYTES_LIKE']
 
 BYTES_LIKE = (bytes, bytearray, memoryview)
 
@@ -28,22 +27,6 @@ class _OptionMethod:
 
     def __call__(self, *args, **kwargs):
         return self.__func__(self._stream(), *args, **kwargs)
-
-
-class ListenerDecorator:
-    """What ``on(event)`` returns without a listener: registers the
-    decorated function through the stream's own on()/once(), so 'data'
-    resumes as with a listener given, and returns the function."""
-
-    __slots__ = ('_add', '_event')
-
-    def __init__(self, add, event):
-        self._add = add
-        self._event = event
-
-    def __call__(self, listener):
-        self._add(self._event, listener)
-        return listener
 
 
 def bind_options(stream, opts, names):

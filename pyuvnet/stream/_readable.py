@@ -11,8 +11,7 @@ from ..events import EventEmitter
 from .._no_listener import NO_LISTENER
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe
-from ._base import (
-    BYTES_LIKE, ListenerDecorator, StreamBase, bind_options, state_property, to_bytes)
+from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
 
 __all__ = ['Readable', 'READABLE_RULES']
 
@@ -240,10 +239,9 @@ class Readable(StreamBase):
 
     def on(self, event, listener=NO_LISTENER):
         """As EventEmitter.on(); a 'data' listener resumes the stream, a
-        'readable' listener switches it to paused reads. ``on(event)``: a
-        decorator, with the same effect."""
+        'readable' listener switches it to paused reads."""
         if listener is NO_LISTENER:
-            return ListenerDecorator(self.on, event)
+            return EventEmitter.on(self, event)
         EventEmitter.on(self, event, listener)
         _listener_added(self, event)
         return self
@@ -253,7 +251,7 @@ class Readable(StreamBase):
     def once(self, event, listener=NO_LISTENER):
         """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
         if listener is NO_LISTENER:
-            return ListenerDecorator(self.once, event)
+            return EventEmitter.once(self, event)
         EventEmitter.once(self, event, listener)
         _listener_added(self, event)
         return self
