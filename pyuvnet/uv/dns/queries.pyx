@@ -138,21 +138,35 @@ cdef void cares_submitted(ChannelCore core) noexcept:
     core.loop.wake()
 
 
+cdef DnsQuery dns_query_back(void* arg):
+    """The query c-ares hands back to its callback: the submission's
+    reference given back (``q`` holds its own), the core's count of
+    queries in flight down."""
+    cdef DnsQuery q = <DnsQuery>arg
+    Py_DECREF(q)
+    q.core.query_ended()
+    return q
+
+
+cdef void dns_parse_failed(DnsQuery q, BaseException exc) noexcept:
+    """An answer whose parse raised (MemoryError): reported, and the
+    user's callback never runs, so its pending count is given back here."""
+    q.core.pending -= 1
+    q.core.loop.report(exc)
+
+
 cdef void cares_query_answered(void* arg, int status, int timeouts, unsigned char* abuf,
                          int alen) noexcept with gil:
     # c-ares' callback (GIL held: it runs inside an ares call pyuvnet made).
     # ``abuf`` is c-ares' and valid only during this call.
-    cdef DnsQuery q = <DnsQuery>arg
+    cdef DnsQuery q = dns_query_back(arg)
     cdef int parsed = status
-    Py_DECREF(q)
-    q.core.query_ended()
     result = None
     if status == ares.ARES_SUCCESS:
         try:
             result = dns_parse_answer(q.rrtype, abuf, alen, q.ttl, &parsed)
         except BaseException as exc:
-            q.core.pending -= 1
-            q.core.loop.report(exc)
+            dns_parse_failed(q, exc)
             return
     dns_answered(q, cares_status_code(parsed), result)
 
@@ -161,17 +175,14 @@ cdef void cares_record_answered(void* arg, ares.ares_status_t status, size_t tim
                                 const ares.ares_dns_record_t* record) noexcept with gil:
     # ares_query_dnsrec's callback (as cares_query_answered's); ``record``
     # is c-ares' and valid only during this call.
-    cdef DnsQuery q = <DnsQuery>arg
+    cdef DnsQuery q = dns_query_back(arg)
     cdef int parsed = status
-    Py_DECREF(q)
-    q.core.query_ended()
     result = None
     if status == ares.ARES_SUCCESS:
         try:
             result = dns_record_addresses(q.rrtype, record, q.ttl, &parsed)
         except BaseException as exc:
-            q.core.pending -= 1
-            q.core.loop.report(exc)
+            dns_parse_failed(q, exc)
             return
     dns_answered(q, cares_status_code(parsed), result)
 
@@ -179,15 +190,12 @@ cdef void cares_record_answered(void* arg, ares.ares_status_t status, size_t tim
 cdef void cares_host_found(void* arg, int status, int timeouts, ares.hostent* host) noexcept with gil:
     # c-ares' callback for cares_get_host_by_addr; ``host`` is c-ares' (freed
     # after this call).
-    cdef DnsQuery q = <DnsQuery>arg
-    Py_DECREF(q)
-    q.core.query_ended()
+    cdef DnsQuery q = dns_query_back(arg)
     result = None
     if status == ares.ARES_SUCCESS:
         try:
             result = dns_host_aliases(host)
         except BaseException as exc:
-            q.core.pending -= 1
-            q.core.loop.report(exc)
+            dns_parse_failed(q, exc)
             return
     dns_answered(q, cares_status_code(status), result)
