@@ -1,7 +1,8 @@
 """``python bench/h2_instructions.py``: the user-space instructions per
 request of pyuvnet.http2's core-API hello (bench/servers/
-pyuvnet_http2_hello.py, bench-h2's cell), counted with callgrind under
-h2load's load.
+pyuvnet_http2_hello.py, bench-h2's cell), or with ``--server asgi`` of
+``pyuvnet serve``'s ASGI hello (bench-h2's pyuvnet-asgi cell), counted
+with callgrind under h2load's load.
 
 The server starts under ``valgrind --tool=callgrind``; h2load (outside
 valgrind) sends ``--warmup`` requests uncounted, then each round zeroes
@@ -9,12 +10,15 @@ the counters (callgrind_control -z), sends ``--requests`` requests over
 ``--clients`` connections of ``--streams`` streams each, and dumps the
 counters (-d): the figure is the round's instructions over its requests,
 whatever the machine's load. The rounds' median and spread are printed;
-``--keep DIR`` keeps the dumps for callgrind_annotate.
+``--keep DIR`` keeps the dumps for callgrind_annotate. A PYTHONPATH
+given is the server's too (another tree's pyuvnet, for a before/after).
 
-    python bench/h2_instructions.py [--rounds 3] [--requests 10000]
-                                    [--clients 2] [--streams 50] [--keep DIR]
+    python bench/h2_instructions.py [--server core|asgi] [--rounds 3]
+                                    [--requests 10000] [--clients 2]
+                                    [--streams 50] [--keep DIR]
 """
 import argparse
+import os
 import pathlib
 import re
 import shutil
@@ -24,7 +28,7 @@ import sys
 import tempfile
 import time
 
-from h2load_serve import HELLO_BYTES, SERVERS, load, stop, wait_for_port
+from h2load_serve import HELLO_BYTES, SERVERS, commands, load, stop, wait_for_port
 
 
 def counted(out_dir, pid):
@@ -43,6 +47,7 @@ def counted(out_dir, pid):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--server', choices=('core', 'asgi'), default='core')
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--requests', type=int, default=10000)
     parser.add_argument('--warmup', type=int, default=2000)
@@ -55,13 +60,16 @@ def main():
             sys.exit('h2_instructions: %s is not installed' % tool)
     out_dir = pathlib.Path(args.keep or tempfile.mkdtemp(prefix='h2-instructions-'))
     out_dir.mkdir(parents=True, exist_ok=True)
+    name = 'pyuvnet-http2' if args.server == 'core' else 'pyuvnet-asgi'
+    (server, pattern), = [found for cell, found in commands(
+        argparse.Namespace(cells='hello', threads=1))[0].items() if cell == name]
     argv = ['valgrind', '--tool=callgrind', '--callgrind-out-file=%s/cg.%%p' % out_dir,
-            '--log-file=%s/valgrind.log' % out_dir,
-            sys.executable, str(SERVERS / 'pyuvnet_http2_hello.py')]
+            '--log-file=%s/valgrind.log' % out_dir] + server
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=str(SERVERS))
+                            cwd=str(SERVERS), env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                                filter(None, (str(SERVERS), os.environ.get('PYTHONPATH'))))))
     try:
-        port = wait_for_port(proc, r'^(\d+)', seconds=120)
+        port = wait_for_port(proc, pattern, seconds=120)
         load(port, args.warmup, args.clients, args.streams, HELLO_BYTES)
         figures = []
         for n in range(args.rounds):
@@ -77,8 +85,8 @@ def main():
         stop(proc)
         if not args.keep:
             shutil.rmtree(out_dir, ignore_errors=True)
-    print('pyuvnet-http2 hello: %.0f instructions per request (%.0f-%.0f, %d rounds of %d, '
-          '-c %d -m %d)' % (statistics.median(figures), min(figures), max(figures),
+    print('%s hello: %.0f instructions per request (%.0f-%.0f, %d rounds of %d, '
+          '-c %d -m %d)' % (name, statistics.median(figures), min(figures), max(figures),
                             args.rounds, args.requests, args.clients, args.streams))
 
 

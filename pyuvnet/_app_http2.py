@@ -14,8 +14,10 @@ The stream cycles of both servers share this module's headers_object(),
 log_access() and INTERNAL_ERROR.
 
 Each request stream is handed to ``on_stream(stream, headers, flags, raw,
-socket)`` (the 'stream' event's arguments and the connection; the ASGI or
-WSGI server's); the sessions are closed (GOAWAY) with the server.
+socket)`` (the 'stream' event's arguments and the connection; the WSGI
+server's), or, for the ASGI server, its requests to a request sink (no
+Http2Stream: ServerHttp2Session's ``_request_sink``); the sessions are
+closed (GOAWAY) with the server.
 
 A session with no open stream for the server's ``keepAliveTimeout``
 (``--timeout-keep-alive``) is closed as an idle HTTP/1.1 keep-alive
@@ -29,9 +31,13 @@ import logging
 from pyuvnet import _uv, http2
 from pyuvnet._first_bytes import FirstBytes
 from pyuvnet.http2 import constants
+# The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
+# checked as Http2Stream's respond() makes them.
+from pyuvnet.http2._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block, utc_date
 
 __all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',
-           'headers_object', 'log_access', 'INTERNAL_ERROR', 'access_logger']
+           'headers_object', 'log_access', 'INTERNAL_ERROR', 'access_logger',
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'to_block', 'utc_date']
 
 access_logger = logging.getLogger('uvicorn.access')
 INTERNAL_ERROR = constants.NGHTTP2_INTERNAL_ERROR
@@ -53,18 +59,18 @@ def is_http_listener(listener):
         and issubclass(listener.func, _uv.ServerExchange)
 
 
-def serve_http2(server, on_stream):
+def serve_http2(server, on_stream, sink=None):
     """Make ``server`` (an ASGI or WSGI http.Server or https.Server, its
     ``_scheme`` set) serve HTTP/2 connections, their streams to
-    ``on_stream``. Call before take_proxy_protocol (a PROXY header comes
-    before the preface)."""
+    ``on_stream`` or, given a request ``sink``, their requests to it. Call
+    before take_proxy_protocol (a PROXY header comes before the preface)."""
     event = 'secureConnection' if server._scheme == 'https' else 'connection'
     http_listener, = [listener for listener in server.listeners(event)
                       if is_http_listener(listener)]
     server.removeListener(event, http_listener)
     server._h2_sessions = set()
     router = (_ALPNRouter if event == 'secureConnection' else _PrefaceRouter)(
-        server, http_listener, on_stream)
+        server, http_listener, on_stream, sink)
     server.on(event, router)
 
 
@@ -91,8 +97,9 @@ class ServesHttp2:
             session.destroy()
 
 
-def _start_session(server, socket, on_stream):
+def _start_session(server, socket, on_stream, sink):
     session = http2.ServerHttp2Session(socket, {}, server)
+    session._request_sink = sink
     server._h2_sessions.add(session)
     _Served(server, session, socket, on_stream)
     return session
@@ -111,7 +118,8 @@ class _Served:
         self.socket = socket
         self.on_stream = on_stream
         self.msecs = server.keepAliveTimeout
-        session.on('stream', self._on_stream)
+        if on_stream is not None:
+            session.on('stream', self._on_stream)
         # A peer's protocol error ends its session ('error', then 'close'):
         # the server carries on.
         session.on('error', _ignore)
@@ -146,14 +154,15 @@ def _ignore(*_):
 class _ALPNRouter:
     """An https.Server's 'secureConnection': h2 or HTTP/1.1 by ALPN."""
 
-    def __init__(self, server, http_listener, on_stream):
+    def __init__(self, server, http_listener, on_stream, sink):
         self.server = server
         self.http_listener = http_listener
         self.on_stream = on_stream
+        self.sink = sink
 
     def __call__(self, socket):
         if socket.alpnProtocol == 'h2':
-            _start_session(self.server, socket, self.on_stream)
+            _start_session(self.server, socket, self.on_stream, self.sink)
         else:
             self.http_listener(socket)
 
@@ -185,7 +194,7 @@ class _PrefaceWatch(FirstBytes):
         else:
             router = self.router
             self.hand_over(lambda socket: _start_session(router.server, socket,
-                                                         router.on_stream), data)
+                                                         router.on_stream, router.sink), data)
 
 
 def headers_object(pairs):

@@ -1,5 +1,9 @@
-"""One HTTP/2 request stream as an ASGI ``http`` scope (the streams
-pyuvnet/_app_http2.py hands over).
+"""One HTTP/2 request as an ASGI ``http`` scope, with no Http2Stream: the
+server's sessions hand their requests to request_sink_for()'s sink
+(ServerHttp2Session's ``_request_sink``), and each Http2Cycle is driven
+by its stream's events straight from the session's nghttp2 core, and
+writes its answer straight to it (the Duplex, its states, listeners and
+teardown ticks were most of a request's cost, issue 60).
 
 Where the ASGI spec leaves room it does as the HTTP/1.1 cycle does
 (pyuvnet/uv/asgi/cycle.pyx) and as hypercorn does over HTTP/2:
@@ -7,89 +11,92 @@ Where the ASGI spec leaves room it does as the HTTP/1.1 cycle does
 - the scope's ``http_version`` is '2', its headers the request's regular
   ones (lower-case, as HTTP/2 sends them) with ``:authority`` first as
   ``host`` when no ``host`` came;
-- the body flows as the app asks: the stream stays paused until the first
-  receive(), and is paused again while 64 KiB wait unread, so a slow app
-  closes the stream's flow-control window rather than filling memory;
-- send() waits while the stream's write() said False, until its 'drain'
+- the body flows as the app asks: up to 64 KiB wait unread with the
+  stream's flow-control window given back, then the window stays shut
+  until the app takes them, so a slow app holds the client back rather
+  than filling memory;
+- send() of a streamed body waits while 16 KiB or more of it wait to be
+  framed (a Duplex's write() said False there), until all of it has been
   (a client that does not read holds the app there);
 - a stream reset by the client (RST_STREAM) or whose connection went is
   ``http.disconnect``; send() after it does nothing;
 - ``http.response.trailers`` (the extension is offered in the scope's
   ``extensions``) go out as HTTP/2 trailers once the body has;
 - ``http.response.push`` (offered too) promises a GET of its ``path``
-  with its ``headers`` (and this request's ``:authority`` and scheme) with
-  pushStream(), and the app is run on the pushed request as on any other,
-  its response the pushed stream's, as hypercorn does; a client that
-  disabled push, or a stream gone, makes the message do nothing (the ASGI
-  spec's "if the server can");
+  with its ``headers`` (and this request's ``:authority`` and scheme), and
+  the app is run on the pushed request as on any other, its response the
+  pushed stream's, as hypercorn does; a client that disabled push, or a
+  stream gone, makes the message do nothing (the ASGI spec's "if the
+  server can");
 - an app that fails before it starts the response gets a 500; after, the
-  stream is reset (INTERNAL_ERROR).
+  stream is reset (INTERNAL_ERROR) once what it sent has left.
+
+Ownership: the session holds a cycle in its ``_streams`` while nghttp2
+holds the stream id; the cycle leaves them once the stream closed (or the
+connection went), and the app's Task holds it until the app returns.
 """
 import asyncio
 import logging
 from urllib.parse import quote, unquote
 
+from pyuvnet import _uv, http2
+from pyuvnet._uv import nextTick
 from pyuvnet._http_shared import connection_ends, split_target
-from pyuvnet._app_http2 import INTERNAL_ERROR, access_logger, headers_object, log_access
+from pyuvnet._app_http2 import (INTERNAL_ERROR, RESPONSE_PSEUDO, TRAILER_PSEUDO, access_logger,
+                                headers_object, log_access, to_block, utc_date)
 from pyuvnet.http2 import constants
 
-__all__ = ['on_stream_for', 'Http2Cycle', 'request_pairs', 'request_target', 'forwarded',
-           'HIGH_WATER']
+__all__ = ['request_sink_for', 'Http2Cycle', 'forwarded', 'HIGH_WATER']
 
 logger = logging.getLogger('uvicorn.error')
 
-HIGH_WATER = 65536
-_END_STREAM = constants.NGHTTP2_FLAG_END_STREAM
+HIGH_WATER = 65536          # request body bytes let wait unread
+WRITE_HIGH_WATER = 16384    # response body bytes not framed yet that hold send()
+NO_ERROR = constants.NGHTTP2_NO_ERROR
+CANCEL = constants.NGHTTP2_CANCEL
+_ENABLE_PUSH = constants.NGHTTP2_SETTINGS_ENABLE_PUSH
+_NO_BODY = frozenset((204, 205, 304))
 
 
-def on_stream_for(server):
-    """The ASGI server's handler of a request stream (the server's config
-    read once: its proxy trust and default response headers)."""
+def request_sink_for(server):
+    """The ASGI server's request sink (the server's config read once: its
+    proxy trust and default response headers)."""
     trust = server.config.trusted_proxies()
     defaults = tuple(server.config.response_headers())
 
-    def on_stream(stream, headers, flags, raw, socket):
-        # As an HTTP/1.1 request's: the app's first step in this turn, on
-        # the handler's spare Task (uv/asgi/app_run.pyx), so that an app
-        # that never waits answers with no Task of its own.
-        cycle = Http2Cycle(server, stream, headers, raw, socket, trust, defaults,
-                           bool(flags & _END_STREAM))
-        server._asgi.run_coroutine(cycle.run(server.app))
-    server._h2_on_stream = on_stream    # a pushed request's way in (Http2Cycle._push)
-    return on_stream
+    def sink(session, stream_id, raw, ended):
+        return Http2Cycle(server, session, stream_id, raw, ended, trust, defaults)
+    return sink
 
 
-def request_target(server, headers):
-    """(path, raw path, query string) of a request's ``:path``, the path
-    %-decoded and under the server's root path."""
-    raw_path, query = split_target(headers.get(':path', '/'))
-    path = unquote(raw_path.decode('latin-1'))
-    root = server.config.root_path.rstrip('/')
-    return root + path, raw_path, query
-
-
-def request_pairs(raw):
-    """The regular headers of a received block (flat name, value list) as
-    byte pairs, ``:authority`` as ``host`` when no ``host`` came."""
+def request_head(raw):
+    """(method, target, authority, header pairs) of a received block (flat
+    name, value list): the pairs its regular headers as bytes, with
+    ``:authority`` first as ``host`` when no ``host`` came; the authority
+    ``:authority``, else ``host``."""
     pairs = []
-    authority = None
-    has_host = False
+    method, target, authority, host = 'GET', '/', None, None
     for i in range(0, len(raw), 2):
         name = raw[i]
         if name[:1] == ':':
-            if name == ':authority':
+            if name == ':method':
+                method = raw[i + 1]
+            elif name == ':path':
+                target = raw[i + 1]
+            elif name == ':authority':
                 authority = raw[i + 1]
             continue
-        has_host = has_host or name == 'host'
+        if name == 'host' and host is None:
+            host = raw[i + 1]
         pairs.append((name.encode('latin-1'), raw[i + 1].encode('latin-1')))
-    if authority is not None and not has_host:
+    if authority is not None and host is None:
         pairs.insert(0, (b'host', authority.encode('latin-1')))
-    return pairs
+    return method, target, authority if authority is not None else host, pairs
 
 
 def response_headers(status, pairs, defaults):
-    """respond()'s headers of a status and the app's header pairs, the
-    server's ``defaults`` (name, value) added where the app set none."""
+    """A response head's headers of a status and the app's header pairs,
+    the server's ``defaults`` (name, value) added where the app set none."""
     headers = headers_object(pairs)
     headers[':status'] = status
     for name, value in defaults:
@@ -98,81 +105,152 @@ def response_headers(status, pairs, defaults):
 
 
 class Http2Cycle:
-    """One request stream's scope, receive() and send()."""
+    """One request stream's scope, receive() and send(), and the stream's
+    side its session calls (ServerHttp2Session's ``_request_sink``)."""
 
-    def __init__(self, server, stream, headers, raw, socket, trust, defaults, ended):
+    __slots__ = ('server', 'session', 'id', 'trust', 'defaults', 'authority', 'scope', 'logs',
+                 'head_request', 'body', 'body_size', 'unconsumed', 'ended', 'body_given',
+                 'destroyed', 'disconnected', 'response_started', 'response_complete',
+                 'out_open', 'wait_trailers', 'trailers', 'trailers_done', 'trailers_wanted',
+                 'waiter', 'rstCode', '__weakref__')
+
+    def __init__(self, server, session, stream_id, raw, ended, trust, defaults):
         self.server = server
-        self.stream = stream
-        self.socket = socket
+        self.session = session
+        self.id = stream_id
+        self.trust = trust
         self.defaults = defaults
         config = server.config
-        client, local = connection_ends(socket, server)
-        path, raw_path, query = request_target(server, headers)
-        pairs = request_pairs(raw)
+        client, local = connection_ends(session.socket, server)
+        method, target, self.authority, pairs = request_head(raw)
+        raw_path, query = split_target(target)
+        root = config.root_path.rstrip('/')
         scheme = server._scheme
         if trust is not None:
             client, scheme = forwarded(trust, pairs, client, scheme)
         self.scope = {
             'type': 'http', 'asgi': server._asgi_versions, 'http_version': '2',
             'server': local, 'client': client, 'scheme': scheme,
-            'method': headers.get(':method', 'GET'), 'root_path': config.root_path.rstrip('/'),
-            'path': path, 'raw_path': raw_path, 'query_string': query, 'headers': pairs,
-            'state': dict(server._state),
+            'method': method, 'root_path': root,
+            'path': root + unquote(raw_path.decode('latin-1')), 'raw_path': raw_path,
+            'query_string': query, 'headers': pairs, 'state': dict(server._state),
             'extensions': {'http.response.trailers': {}, 'http.response.push': {}},
         }
         self.logs = config.access_log and access_logger.hasHandlers()
+        self.head_request = method == 'HEAD'
         # Chunks received, not yet given to the app (none come after a
         # head that ended the stream: no list made for them).
         self.body = () if ended else []
-        self.body_size = 0
+        self.body_size = 0          # bytes in ``body``
+        self.unconsumed = 0         # of which the window has not been given back
         self.ended = ended          # the request's body is all in
         self.body_given = False     # the app has had the last of it
-        self.flowing = False
-        self.closed = False
-        self.disconnected = False   # the stream closed before the response was done
+        self.destroyed = False      # the stream closed (or its connection went)
+        self.disconnected = False   # it closed before the response was done
         self.response_started = False
         self.response_complete = False
+        self.out_open = False       # the response's DATA may still be written
+        self.wait_trailers = False  # its DATA ends without END_STREAM, for trailers
         self.trailers = None        # the pairs, when the app said it sends trailers
         self.trailers_done = False
-        self.trailers_wanted = False    # the stream waits for sendTrailers()
+        self.trailers_wanted = False    # nghttp2 asked for them
         self.waiter = None          # a receive() or send() waiting for the stream
-        self.drain_watched = False  # 'drain' is listened to once a write() said False
-        # Paused, as a stream the core closes unread costs it least then.
-        stream.pause()
-        if not ended:
-            stream.on('data', self._on_data)
-            stream.on('end', self._on_end)
-        stream.on('close', self._on_close)
-        # A reset stream's 'error' (ERR_HTTP2_STREAM_ERROR) is its 'close' here.
-        stream.on('error', _ignore)
+        self.rstCode = None
 
-    # -- the stream's events ------------------------------------------------
+    # -- the session's calls -------------------------------------------------
 
-    def _on_data(self, chunk):
-        self.body.append(bytes(chunk))
-        self.body_size += len(chunk)
-        if self.body_size >= HIGH_WATER:
-            self.flowing = False
-            self.stream.pause()
+    def _begin(self):
+        # As an HTTP/1.1 request's: the app's first step in this turn, on
+        # the handler's spare Task (uv/asgi/app_run.pyx), so that an app
+        # that never waits answers with no Task of its own.
+        self.server._asgi.run_coroutine(self.run(self.server.app))
+
+    def _on_data(self, data):
+        size = len(data)
+        self.body_size += size
+        if self.body_size <= HIGH_WATER:
+            self.session._core.consume(self.id, size)
+        else:
+            self.unconsumed += size
+        self.body.append(data)
         self._wake()
 
     def _on_end(self):
         self.ended = True
         self._wake()
 
-    def _on_close(self):
-        # Let go of the stream (nothing uses it once closed): its listeners
-        # hold this cycle, and with a link both ways a request's objects
-        # (some 20) would wait for the gc, whose passes then cost more than
-        # the request (issue 60).
-        self.stream = None
-        self.closed = True
-        self.disconnected = not self.response_complete
-        self._wake()
+    def _on_headers(self, *_):
+        """The request's trailers: no part of an ASGI request."""
 
     def _on_want_trailers(self):
         self.trailers_wanted = True
         self._send_trailers()
+
+    def _on_close(self, code):
+        if self.rstCode is None:
+            self.rstCode = code
+        self._gone()
+
+    def _on_connection_lost(self):
+        if self.rstCode is None:
+            self.rstCode = CANCEL
+        self._gone()
+
+    def destroy(self, error=None):
+        """The session's end: the stream reset (as an Http2Stream's destroy())."""
+        if self.destroyed:
+            return
+        if self.rstCode is None:
+            code = self.rstCode = INTERNAL_ERROR if error is not None else (
+                self.session._goaway_code or NO_ERROR)
+            if self.session._receiving:
+                nextTick(self._reset, code)
+            else:
+                self._reset(code)
+        self._gone()
+
+    def close(self, code=NO_ERROR):
+        """RST_STREAM ``code`` once the frames sent before it have left."""
+        if self.destroyed or self.rstCode is not None:
+            return
+        self.rstCode = code
+        nextTick(self._reset_if_open, code)
+
+    def emit(self, *_):
+        """The session's 'frameError' and 'priority': nobody listens."""
+        return False
+
+    def _reset_if_open(self, code):
+        if not self.destroyed:
+            self._reset(code)
+
+    def _reset(self, code):
+        session = self.session
+        if session._core is not None:
+            session._flush()
+            session._reset_stream(self.id, code)
+
+    def _consume(self):
+        core = self.session._core
+        if core is not None:
+            # (nghttp2 gives a closed stream's bytes back to the connection.)
+            core.consume(self.id, self.unconsumed)
+        self.unconsumed = 0
+
+    def _gone(self):
+        if self.destroyed:
+            return
+        self.destroyed = True
+        if self.unconsumed:
+            self._consume()
+        self.disconnected = not self.response_complete
+        self.out_open = False
+        session = self.session
+        if session._streams.get(self.id) is self:
+            del session._streams[self.id]
+            if session.closed:
+                nextTick(session._maybe_destroy)
+        self._wake()
 
     def _wake(self, *_):
         waiter, self.waiter = self.waiter, None
@@ -209,44 +287,40 @@ class Http2Cycle:
             self.scope = None
 
     def _fail(self):
-        stream = self.stream
-        if self.closed or stream.destroyed:
+        if self.destroyed:
             return
         if not self.response_started:
             self.response_started = self.response_complete = True
             self._log(500)
-            stream.respond({':status': 500, 'content-type': 'text/plain; charset=utf-8'})
-            stream.end(b'Internal Server Error')
+            self._respond({':status': 500, 'content-type': 'text/plain; charset=utf-8',
+                           'date': utc_date()}, False)
+            self._send_body(b'Internal Server Error', False)
         elif not self.response_complete:
-            stream.close(INTERNAL_ERROR)
+            self.out_open = False
+            self.close(INTERNAL_ERROR)
 
     async def receive(self):
         """The next ``http.request`` (body chunk), or ``http.disconnect``:
         at once if the client left, else once the response is done and
         the stream closed."""
         while True:
-            if self.disconnected or (self.closed and self.body_given):
+            if self.disconnected or (self.destroyed and self.body_given):
                 return {'type': 'http.disconnect'}
-            if not self.body_given:
-                if self.body or self.ended or self.closed:
-                    chunks, self.body, self.body_size = self.body, [], 0
-                    more = not (self.ended or self.closed)
-                    self.body_given = not more
-                    if more and not self.flowing:
-                        self._flow()
-                    return {'type': 'http.request', 'body': b''.join(chunks), 'more_body': more}
-                if not self.flowing:
-                    self._flow()
+            if not self.body_given and (self.body or self.ended or self.destroyed):
+                chunks, self.body, self.body_size = self.body, [], 0
+                more = not (self.ended or self.destroyed)
+                self.body_given = not more
+                if self.unconsumed:
+                    # The windows open by what the app took past the 64 KiB.
+                    self._consume()
+                    self.session._schedule_flush()
+                return {'type': 'http.request', 'body': b''.join(chunks), 'more_body': more}
             await self._wait()
 
-    def _flow(self):
-        self.flowing = True
-        self.stream.resume()
-
     async def send(self, message):
-        """``http.response.start``, ``http.response.body`` and
-        ``http.response.trailers``; waits while the client does not take
-        the body."""
+        """``http.response.start``, ``http.response.body``,
+        ``http.response.trailers`` and ``http.response.push``; waits while
+        the client does not take the body."""
         if self.disconnected:
             # As uvicorn's: once the client left, every message goes nowhere
             # (a body after an ignored start is no error).
@@ -258,11 +332,9 @@ class Http2Cycle:
                                    'after response already started.')
             status = int(message['status'])
             headers = response_headers(status, message.get('headers', ()), self.defaults)
-            if message.get('trailers'):
-                self.trailers = []
-                self.stream.on('wantTrailers', self._on_want_trailers)
-            self.stream.respond(headers, {'waitForTrailers': self.trailers is not None,
-                                          'sendDate': self.server.config.date_header})
+            if self.server.config.date_header and 'date' not in headers:
+                headers['date'] = utc_date()
+            self._respond(headers, bool(message.get('trailers')))
             self.response_started = True
             self._log(status)
         elif kind == 'http.response.body':
@@ -287,48 +359,78 @@ class Http2Cycle:
         else:
             raise RuntimeError("Unexpected ASGI message '%s' sent." % kind)
 
-    def _push(self, path, pairs):
-        stream = self.stream
-        if self.closed or self.scope is None or not stream.pushAllowed or stream.id % 2 == 0:
-            return
-        headers = headers_object(pairs)
-        headers.update({':method': 'GET', ':path': path, ':scheme': self.scope['scheme']})
-        socket = self.socket
-
-        def pushed(error, push=None, sent=None, *_):
-            if error is None:
-                raw = []
-                for name, value in sent.items():
-                    for item in (value if isinstance(value, list) else (value,)):
-                        raw += (name, str(item))
-                self.server._h2_on_stream(push, sent, 0, raw, socket)
-        stream.pushStream(headers, pushed)
+    def _respond(self, headers, trailers):
+        """Submits the response's head (its status checked as respond()
+        checks it): END_STREAM on it when no body may follow."""
+        status = headers[':status']
+        if not 200 <= status <= 599:
+            if 100 <= status < 200:
+                raise http2.ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
+            raise http2.ERR_HTTP2_STATUS_INVALID(status)
+        end = status in _NO_BODY or self.head_request
+        if trailers:
+            self.trailers = []
+        self.wait_trailers = trailers and not end
+        block = to_block(headers, RESPONSE_PSEUDO)
+        if not self.destroyed:
+            self.session._submit_response(self.id, block, end)
+            self.out_open = not end
 
     def _send_body(self, body, more):
-        """Writes a body chunk; True when the app must wait for 'drain'."""
-        stream = self.stream
+        """Queues a body chunk (and, unless ``more``, the body's end: its
+        DATA frame carries END_STREAM); True when the app must wait for
+        the stream's queue to be framed."""
         if not more:
             self.response_complete = True
-        if self.closed or stream.writableEnded:
+        if not self.out_open:
             return False
+        session = self.session
+        core = session._core
+        if body:
+            core.write(self.id, body if type(body) is bytes else bytes(body),
+                       self._wake if more else None)
         if not more:
-            stream.end(body) if body else stream.end()
-            return False
-        return bool(body) and not stream.write(body)
+            self.out_open = False
+            core.end_data(self.id, None, self.wait_trailers)
+        session._schedule_flush()
+        return more and core.queued(self.id) >= WRITE_HIGH_WATER
 
     async def _drained(self):
-        stream = self.stream
-        if not self.drain_watched:
-            self.drain_watched = True
-            stream.on('drain', self._wake)
-        while not self.closed and stream.writableNeedDrain:
+        while not self.destroyed and self.session._core.queued(self.id):
             await self._wait()
 
     def _send_trailers(self):
-        if not (self.trailers_wanted and self.trailers_done) or self.closed:
+        if not (self.trailers_wanted and self.trailers_done) or self.destroyed:
             return
         self.trailers_wanted = False
-        self.stream.sendTrailers(headers_object(self.trailers))
+        self.session._submit('submit_trailers', self.id,
+                             to_block(headers_object(self.trailers), TRAILER_PSEUDO))
+
+    def _push(self, path, pairs):
+        session = self.session
+        core = session._core
+        if (self.destroyed or self.scope is None or self.id % 2 == 0 or session.closed
+                or core is None or not core.remote_setting(_ENABLE_PUSH)):
+            return
+        headers = headers_object(pairs)
+        headers.update({':method': 'GET', ':path': path, ':scheme': self.scope['scheme']})
+        if headers.get(':authority') is None and headers.get('host') is None:
+            headers[':authority'] = self.authority
+        block = to_block(headers)
+        try:
+            promised = _uv.h2_push_promise(core, self.id, block)
+        except _uv.H2LibraryError:
+            return      # (out of stream ids, say: as a refused push)
+        session._schedule_flush()
+        raw = []
+        for name, value in headers.items():
+            for item in (value if isinstance(value, list) else (value,)):
+                if item is not None:
+                    raw += (name, str(item))
+        pushed = session._streams[promised] = Http2Cycle(
+            self.server, session, promised, raw, True, self.trust, self.defaults)
+        # The app runs on it a turn later, as on a pushStream()'s callback.
+        nextTick(pushed._begin)
 
     def _log(self, status):
         if self.logs:
@@ -352,8 +454,3 @@ def forwarded(trust, pairs, client, scheme):
     if new_scheme in ('http', 'https'):
         scheme = new_scheme
     return new_client or client, scheme
-
-
-def _ignore(*_):
-    pass
-

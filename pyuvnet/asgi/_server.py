@@ -25,7 +25,7 @@ from pyuvnet._app_server import (
 from pyuvnet._app_http2 import ServesHttp2, serve_http2
 
 from ._handler import handler_for, logger
-from ._http2 import on_stream_for
+from ._http2 import request_sink_for
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
 
@@ -72,7 +72,7 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
         self.on('upgrade', self._on_upgrade)
         self.on('clientError', self._on_client_error)
         if config.http2:
-            serve_http2(self, on_stream_for(self))
+            serve_http2(self, None, request_sink_for(self))
         take_proxy_protocol(self, config)
 
     @property

@@ -42,6 +42,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     'goaway', 'frameError', 'timeout', 'error', 'close'."""
 
     _pending = ()     # a client's requests waiting for the connection
+    _request_sink = None    # ServerHttp2Session's, when a server handles its requests itself
     _receiving = False    # inside nghttp2's callbacks, where it may not send
 
     def __init__(self, socket, is_server, options):
@@ -342,12 +343,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._flush()
 
     def _on_socket_close(self, *_):
-        # As Node: the open streams close with CANCEL, then the session; a
-        # stream's readable side ends ('end' once read, then 'close').
+        # As Node: the open streams close with CANCEL, then the session.
         for stream in list(self._streams.values()):
-            if not stream._readableState.ended:
-                stream.push(None)
-            stream.close(CONSTANTS['NGHTTP2_CANCEL'])
+            stream._on_connection_lost()
         self.destroy()
 
     def _on_socket_error(self, error):
@@ -365,6 +363,13 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     # -- nghttp2's events (H2Core calls these, once per stream event) ---------
 
     def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
+        if category == _HCAT_REQUEST and self._request_sink is not None:
+            # A server's own request handler (ServerHttp2Session's
+            # _request_sink): no Http2Stream, no 'stream' event.
+            stream = self._streams[stream_id] = self._request_sink(self, stream_id, block,
+                                                                   end_stream)
+            stream._begin()
+            return
         headers = to_object(block, sensitive)
         flags = _END_HEADERS | _END_STREAM if end_stream else _END_HEADERS
         if category == _HCAT_REQUEST and self.type == 0:
@@ -503,7 +508,20 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
 class ServerHttp2Session(Http2Session):
     """Node's ``ServerHttp2Session``: a server's end of a connection; its
-    'stream' events are the peer's requests; ``altsvc()``, ``origin()``."""
+    'stream' events are the peer's requests; ``altsvc()``, ``origin()``.
+
+    ``_request_sink`` (pyuvnet's own servers: the ASGI one) replaces the
+    'stream' event and its Http2Stream: ``sink(session, stream_id, block,
+    end_stream)`` gives back the request's handler, which the session holds
+    in ``_streams`` from then on and calls as it calls a stream:
+    ``_begin()`` once held, then ``_on_data(bytes)``, ``_on_end()``,
+    ``_on_headers(...)`` (trailers), ``_on_want_trailers()``,
+    ``_on_close(code)`` (nghttp2 closed it), ``_on_connection_lost()``,
+    ``destroy(error)``, ``close(code)``, ``emit(...)`` ('frameError',
+    'priority'), and its ``rstCode`` and ``destroyed`` fields. The handler
+    leaves ``_streams`` itself once closed (``_forget``); until then the
+    session (nghttp2 holding the stream id) keeps it alive.
+    """
 
     def __init__(self, socket, options, server=None):
         super().__init__(socket, True, options)

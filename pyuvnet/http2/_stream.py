@@ -291,6 +291,13 @@ class Http2Stream(Duplex):
             # As Node's: with no listener, the stream ends with no trailers.
             self.sendTrailers({})
 
+    def _on_connection_lost(self):
+        # As Node: the open streams close with CANCEL; a stream's readable
+        # side ends ('end' once read, then 'close').
+        if not self._readableState.ended:
+            self.push(None)
+        self.close(CANCEL)
+
     def _on_close(self, code):
         """nghttp2 closed the stream with ``code`` (0 after a clean end)."""
         self._ng_closed = True
