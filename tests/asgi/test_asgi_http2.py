@@ -309,6 +309,30 @@ def test_an_app_failing_before_its_answer_gets_500_over_http2():
     assert serve(app, lambda server: h2_status(port_of(server), '/fail')) == 500
 
 
+def test_an_app_failing_mid_body_resets_the_stream_after_what_it_sent():
+    # As main's Http2Stream-based cycle did (nghttp -nv: DATA, then
+    # RST_STREAM INTERNAL_ERROR; hypercorn 0.17 leaves the stream open).
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b'part', 'more_body': True})
+        raise ValueError('broken')
+
+    async def client(server):
+        session, req = h2_request(port_of(server), {':path': '/'})
+        closed = asyncio.get_running_loop().create_future()
+        seen = {'body': b'', 'ended': False}
+        req.on('data', lambda chunk: seen.update(body=seen['body'] + bytes(chunk)))
+        req.on('end', lambda: seen.update(ended=True))
+        req.on('close', lambda: closed.done() or closed.set_result(req.rstCode))
+        seen['code'] = await closed
+        session.close()
+        return seen
+    assert serve(app, client) == {'body': b'part', 'ended': False,
+                                  'code': http2.constants.NGHTTP2_INTERNAL_ERROR}
+
+
 def test_closing_the_server_sends_goaway_to_an_idle_session():
     seen = {}
 
