@@ -311,7 +311,7 @@ def test_an_app_failing_before_its_answer_gets_500_over_http2():
 
 def test_an_app_failing_mid_body_resets_the_stream_after_what_it_sent():
     # As main's Http2Stream-based cycle did (nghttp -nv: DATA, then
-    # RST_STREAM INTERNAL_ERROR; hypercorn 0.17 leaves the stream open).
+    # RST_STREAM INTERNAL_ERROR; hypercorn 0.18 leaves the stream open).
     async def app(scope, receive, send):
         if scope['type'] != 'http':
             return
