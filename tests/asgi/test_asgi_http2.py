@@ -419,6 +419,32 @@ def test_an_app_that_does_not_read_the_upload_holds_the_client_back():
     assert body == b'%d' % (64 * 65536)
 
 
+def test_uploads_the_app_never_read_give_the_connections_window_back():
+    # What waited unread is given back to the connection's window when its
+    # stream closes: else each upload would shrink it for good, and the
+    # connection would stall after a few.
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b'ok'})
+
+    async def client(server):
+        session = http2.connect('http://127.0.0.1:%d' % port_of(server))
+        answers = []
+        for _ in range(6):
+            req = session.request({':method': 'POST', ':path': '/up'})
+            done = asyncio.get_running_loop().create_future()
+            req.on('response', lambda headers, *_: answers.append(headers[':status']))
+            req.on('close', lambda: done.done() or done.set_result(None))
+            req.resume()
+            req.end(b'u' * 100000)
+            await asyncio.wait_for(done, 5)
+        session.close()
+        return answers
+    assert serve(app, client) == [200] * 6
+
+
 NODE_CLIENT = r"""
 const http2 = require('http2');
 const session = http2.connect(process.argv[1]);
