@@ -36,6 +36,7 @@ holds the stream id; the cycle leaves them once the stream closed (or the
 connection went), and the app's Task holds it until the app returns.
 """
 import asyncio
+import functools
 import logging
 from urllib.parse import quote, unquote
 
@@ -59,23 +60,40 @@ _NO_BODY = frozenset((204, 205, 304))
 
 
 def request_sink_for(server):
-    """The ASGI server's request sink (the server's config read once: its
-    proxy trust and default response headers)."""
-    trust = server.config.trusted_proxies()
-    defaults = tuple(server.config.response_headers())
+    """The ASGI server's request sink: Http2Cycle with the server's config
+    read once."""
+    return functools.partial(Http2Cycle, ServerSide(server))
 
-    def sink(session, stream_id, raw, ended):
-        return Http2Cycle(server, session, stream_id, raw, ended, trust, defaults)
-    return sink
+
+class ServerSide:
+    """What each of a server's cycles reads of it: its proxy trust, default
+    response headers, root path and scheme; whether access lines are made
+    (uvicorn's rule, taken at the first request, once logging is set up)."""
+
+    __slots__ = ('server', 'trust', 'defaults', 'root', 'scheme', 'date', 'logs')
+
+    def __init__(self, server):
+        config = server.config
+        self.server = server
+        self.trust = config.trusted_proxies()
+        self.defaults = tuple(config.response_headers())
+        self.root = config.root_path.rstrip('/')
+        self.scheme = server._scheme
+        self.date = config.date_header
+        self.logs = None
+
+
+_FORWARDED = ('x-forwarded-for', 'x-forwarded-proto')
 
 
 def request_head(raw):
-    """(method, target, authority, header pairs) of a received block (flat
-    name, value list): the pairs its regular headers as bytes, with
-    ``:authority`` first as ``host`` when no ``host`` came; the authority
-    ``:authority``, else ``host``."""
+    """(method, target, authority, header pairs, proxied) of a received
+    block (flat name, value list): the pairs its regular headers as bytes,
+    with ``:authority`` first as ``host`` when no ``host`` came; the
+    authority ``:authority``, else ``host``; proxied whether an
+    X-Forwarded-For or -Proto came."""
     pairs = []
-    method, target, authority, host = 'GET', '/', None, None
+    method, target, authority, host, proxied = 'GET', '/', None, None, False
     for i in range(0, len(raw), 2):
         name = raw[i]
         if name[:1] == ':':
@@ -88,10 +106,12 @@ def request_head(raw):
             continue
         if name == 'host' and host is None:
             host = raw[i + 1]
+        elif name in _FORWARDED:
+            proxied = True
         pairs.append((name.encode('latin-1'), raw[i + 1].encode('latin-1')))
     if authority is not None and host is None:
         pairs.insert(0, (b'host', authority.encode('latin-1')))
-    return method, target, authority if authority is not None else host, pairs
+    return method, target, authority if authority is not None else host, pairs, proxied
 
 
 def response_headers(status, pairs, defaults):
@@ -108,35 +128,41 @@ class Http2Cycle:
     """One request stream's scope, receive() and send(), and the stream's
     side its session calls (ServerHttp2Session's ``_request_sink``)."""
 
-    __slots__ = ('server', 'session', 'id', 'trust', 'defaults', 'authority', 'scope', 'logs',
+    __slots__ = ('side', 'server', 'session', 'id', 'authority', 'scope', 'logs',
                  'head_request', 'body', 'body_size', 'unconsumed', 'ended', 'body_given',
                  'destroyed', 'disconnected', 'response_started', 'response_complete',
                  'out_open', 'wait_trailers', 'trailers', 'trailers_done', 'trailers_wanted',
                  'waiter', 'rstCode', '__weakref__')
 
-    def __init__(self, server, session, stream_id, raw, ended, trust, defaults):
-        self.server = server
+    def __init__(self, side, session, stream_id, raw, ended):
+        self.side = side
+        self.server = server = side.server
         self.session = session
         self.id = stream_id
-        self.trust = trust
-        self.defaults = defaults
-        config = server.config
         client, local = connection_ends(session.socket, server)
-        method, target, self.authority, pairs = request_head(raw)
-        raw_path, query = split_target(target)
-        root = config.root_path.rstrip('/')
-        scheme = server._scheme
-        if trust is not None:
-            client, scheme = forwarded(trust, pairs, client, scheme)
+        method, target, self.authority, pairs, proxied = request_head(raw)
+        if '?' in target or target[:1] != '/':
+            raw_path, query = split_target(target)
+            path = raw_path.decode('latin-1')
+        else:
+            raw_path, query, path = target.encode('latin-1'), b'', target
+        if '%' in path:
+            path = unquote(path)
+        scheme = side.scheme
+        if proxied and side.trust is not None:
+            client, scheme = forwarded(side.trust, pairs, client, scheme)
         self.scope = {
             'type': 'http', 'asgi': server._asgi_versions, 'http_version': '2',
             'server': local, 'client': client, 'scheme': scheme,
-            'method': method, 'root_path': root,
-            'path': root + unquote(raw_path.decode('latin-1')), 'raw_path': raw_path,
-            'query_string': query, 'headers': pairs, 'state': dict(server._state),
+            'method': method, 'root_path': side.root, 'path': side.root + path,
+            'raw_path': raw_path, 'query_string': query, 'headers': pairs,
+            'state': dict(server._state),
             'extensions': {'http.response.trailers': {}, 'http.response.push': {}},
         }
-        self.logs = config.access_log and access_logger.hasHandlers()
+        logs = side.logs
+        if logs is None:
+            logs = side.logs = server.config.access_log and access_logger.hasHandlers()
+        self.logs = logs
         self.head_request = method == 'HEAD'
         # Chunks received, not yet given to the app (none come after a
         # head that ended the stream: no list made for them).
@@ -331,8 +357,8 @@ class Http2Cycle:
                 raise RuntimeError("Unexpected ASGI message 'http.response.start' sent, "
                                    'after response already started.')
             status = int(message['status'])
-            headers = response_headers(status, message.get('headers', ()), self.defaults)
-            if self.server.config.date_header and 'date' not in headers:
+            headers = response_headers(status, message.get('headers', ()), self.side.defaults)
+            if self.side.date and 'date' not in headers:
                 headers['date'] = utc_date()
             self._respond(headers, bool(message.get('trailers')))
             self.response_started = True
@@ -392,7 +418,8 @@ class Http2Cycle:
         if not more:
             self.out_open = False
             core.end_data(self.id, None, self.wait_trailers)
-        session._schedule_flush()
+        if not session._flush_scheduled:
+            session._schedule_flush()
         return more and core.queued(self.id) >= WRITE_HIGH_WATER
 
     async def _drained(self):
@@ -427,8 +454,7 @@ class Http2Cycle:
             for item in (value if isinstance(value, list) else (value,)):
                 if item is not None:
                     raw += (name, str(item))
-        pushed = session._streams[promised] = Http2Cycle(
-            self.server, session, promised, raw, True, self.trust, self.defaults)
+        pushed = session._streams[promised] = Http2Cycle(self.side, session, promised, raw, True)
         # The app runs on it a turn later, as on a pushStream()'s callback.
         nextTick(pushed._begin)
 
