@@ -316,6 +316,33 @@ def test_too_many_rejected_streams_end_the_session(run_loop):
     assert events == [('ERR_HTTP2_ERROR', 'The user callback function failed')]
 
 
+def test_a_reset_streams_queued_data_leaves_the_sessions_memory(run_loop):
+    # As the test above, four streams fill maxSessionMemory with data the
+    # peer's window 0 holds; once the peer resets them, what they queued no
+    # longer counts: its next stream is answered, not refused.
+    server = http2.createServer({'maxSessionMemory': 1})
+
+    def on_stream(stream, *_):
+        stream.on('error', lambda error: None)
+        stream.respond()
+        stream.write(bytes(256 * 1024))
+    server.on('stream', on_stream)
+    resets = b''.join(frame(3, 0, 1 + 2 * i, (8).to_bytes(4, 'big')) for i in range(4))
+    peer = RawPeer(listen(run_loop, server),
+                   [PREFACE + settings(initial_window_size=0) + b''.join(
+                       frame(HEADERS, END_HEADERS | END_STREAM, 1 + 2 * i, request())
+                       for i in range(4)),
+                    lambda sock: time.sleep(0.3),
+                    resets + frame(HEADERS, END_HEADERS | END_STREAM, 9, request()) + FENCE],
+                   timeout=1)
+    serve_until(run_loop, server, peer)
+    got = parse_frames(peer.received)
+    answered = [stream for kind, _f, stream, _p in got if kind == HEADERS]
+    refused = [stream for kind, _f, stream, payload in got
+               if kind == 3 and int.from_bytes(payload, 'big') == ENHANCE_YOUR_CALM]
+    assert answered == [1, 3, 5, 7, 9] and refused == []
+
+
 @pytest.mark.parametrize('name', ['maxSessionInvalidFrames', 'maxSessionRejectedStreams'])
 @pytest.mark.parametrize('value, code, message', [
     ('a', 'ERR_INVALID_ARG_TYPE', 'The "{}" argument must be of type number. '

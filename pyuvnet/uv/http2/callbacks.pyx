@@ -15,6 +15,14 @@ cdef inline int h2_failed(H2Core core, error) noexcept:
     return ng.NGHTTP2_ERR_CALLBACK_FAILURE
 
 
+cdef inline int h2_drop_queue(H2Core core, int32_t stream_id) except -1:
+    # A stream's queue goes, with what it held from core.memory()'s count.
+    cdef H2Outgoing queue = core.outgoing.pop(stream_id, None)
+    if queue is not None:
+        core.queued_bytes -= queue.queued
+    return 0
+
+
 cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                              void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
@@ -135,7 +143,7 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         core.receiving.pop(stream_id, None)
-        core.outgoing.pop(stream_id, None)
+        h2_drop_queue(core, stream_id)
         core.owner._h2_stream_close(stream_id, code)
     except BaseException as error:
         return h2_failed(core, error)

@@ -221,6 +221,7 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
             taken += take
             queue.offset += take
             queue.queued -= take
+            core.queued_bytes -= take
         if queue.offset < PyBytes_GET_SIZE(chunk):
             break
         queue.chunks.popleft()

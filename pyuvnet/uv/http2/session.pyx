@@ -75,6 +75,7 @@ cdef class H2Core:
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
+    cdef Py_ssize_t queued_bytes        # the bytes of every H2Outgoing's queue
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
     cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
@@ -160,6 +161,7 @@ cdef class H2Core:
         self.error = None
         self.sender = None
         self.outgoing.clear()
+        self.queued_bytes = 0
         self.receiving.clear()
         if self.depth == 0:
             self.free_session()
@@ -311,11 +313,9 @@ cdef class H2Core:
         """What the session holds, as Node counts it against
         maxSessionMemory: nghttp2's own allocations and the data written and
         not yet framed."""
-        cdef size_t total = self.allocated
-        cdef H2Outgoing queue
-        for queue in self.outgoing.values():
-            total += queue.queued
-        return total
+        # (Kept as the queues change: summed here, it cost a pass over
+        # every stream's queue per stream opened.)
+        return self.allocated + <size_t>self.queued_bytes
 
     def submit_rst_stream(self, int32_t stream_id, uint32_t code):
         self.check(0)
@@ -361,6 +361,7 @@ cdef class H2Core:
         if headers:
             self.check(with_nv(headers, self.session, 3, stream_id, NULL))
             return
+        h2_drop_queue(self, stream_id)
         queue = H2Outgoing()
         queue.eof = True
         self.outgoing[stream_id] = queue
@@ -377,6 +378,7 @@ cdef class H2Core:
         queue.chunks.append(chunk)
         queue.callbacks.append(callback)
         queue.queued += len(chunk)
+        self.queued_bytes += len(chunk)
         self.resume(stream_id, queue)
         return True
 
