@@ -44,7 +44,7 @@ from pyuvnet import _uv, http2
 from pyuvnet._uv import nextTick
 from pyuvnet._http_shared import connection_ends, split_target
 from pyuvnet._app_http2 import (INTERNAL_ERROR, RESPONSE_PSEUDO, TRAILER_PSEUDO, access_logger,
-                                headers_object, log_access, to_block, utc_date)
+                                headers_object, log_access, pairs_block, to_block, utc_date)
 from pyuvnet.http2 import constants
 
 __all__ = ['request_sink_for', 'Http2Cycle', 'forwarded', 'HIGH_WATER']
@@ -70,13 +70,22 @@ class ServerSide:
     response headers, root path and scheme; whether access lines are made
     (uvicorn's rule, taken at the first request, once logging is set up)."""
 
-    __slots__ = ('server', 'trust', 'defaults', 'root', 'scheme', 'date', 'logs')
+    __slots__ = ('server', 'trust', 'defaults', 'extra', 'root', 'scheme', 'date', 'logs')
 
     def __init__(self, server):
         config = server.config
         self.server = server
         self.trust = config.trusted_proxies()
         self.defaults = tuple(config.response_headers())
+        # The defaults' block entries, for pairs_block() (None: names it
+        # cannot take, for to_block() to judge at each response).
+        named = {}
+        for name, value in self.defaults:
+            named.setdefault(name.lower(), value)
+        try:
+            self.extra = to_block(named, RESPONSE_PSEUDO)
+        except Exception:
+            self.extra = None
         self.root = config.root_path.rstrip('/')
         self.scheme = server._scheme
         self.date = config.date_header
@@ -318,8 +327,9 @@ class Http2Cycle:
         if not self.response_started:
             self.response_started = self.response_complete = True
             self._log(500)
-            self._respond({':status': 500, 'content-type': 'text/plain; charset=utf-8',
-                           'date': utc_date()}, False)
+            self._respond(500, to_block({'content-type': 'text/plain; charset=utf-8',
+                                         'date': utc_date(), ':status': 500},
+                                        RESPONSE_PSEUDO), False)
             self._send_body(b'Internal Server Error', False)
         elif not self.response_complete:
             self.out_open = False
@@ -357,10 +367,16 @@ class Http2Cycle:
                 raise RuntimeError("Unexpected ASGI message 'http.response.start' sent, "
                                    'after response already started.')
             status = int(message['status'])
-            headers = response_headers(status, message.get('headers', ()), self.side.defaults)
-            if self.side.date and 'date' not in headers:
-                headers['date'] = utc_date()
-            self._respond(headers, bool(message.get('trailers')))
+            pairs = message.get('headers', ())
+            side = self.side
+            block = None if side.extra is None else pairs_block(
+                pairs, status, side.extra, utc_date().encode('ascii') if side.date else None)
+            if block is None:
+                headers = response_headers(status, pairs, side.defaults)
+                if side.date and 'date' not in headers:
+                    headers['date'] = utc_date()
+                block = to_block(headers, RESPONSE_PSEUDO)
+            self._respond(status, block, bool(message.get('trailers')))
             self.response_started = True
             self._log(status)
         elif kind == 'http.response.body':
@@ -385,10 +401,9 @@ class Http2Cycle:
         else:
             raise RuntimeError("Unexpected ASGI message '%s' sent." % kind)
 
-    def _respond(self, headers, trailers):
+    def _respond(self, status, block, trailers):
         """Submits the response's head (its status checked as respond()
         checks it): END_STREAM on it when no body may follow."""
-        status = headers[':status']
         if not 200 <= status <= 599:
             if 100 <= status < 200:
                 raise http2.ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
@@ -397,7 +412,6 @@ class Http2Cycle:
         if trailers:
             self.trailers = []
         self.wait_trailers = trailers and not end
-        block = to_block(headers, RESPONSE_PSEUDO)
         if not self.destroyed:
             self.session._submit_response(self.id, block, end)
             self.out_open = not end

@@ -1,18 +1,19 @@
 """Header blocks between Node's header objects and nghttp2's name/value
 pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
+import functools
 import re
 import time
 from email.utils import formatdate
 
 from .._http_shared import header_text
-from .._uv import h2_plain_block
+from .._uv import h2_pairs_block, h2_plain_block
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
                       ERR_HTTP2_INVALID_PSEUDOHEADER)
 
 __all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
-           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date']
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block']
 
 
 class _SensitiveHeaders:
@@ -96,6 +97,13 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
         if block is not None:
             return block
     return _to_block(headers, allowed_pseudo)
+
+
+# pairs_block(pairs, status, extra, date): a response head's block made in
+# C of an app's (bytes name, bytes value) pairs, as to_block() makes it of
+# the headers object they make, or None when they need to_block()'s way
+# (uv/http2/head_block.pyx: h2_pairs_block).
+pairs_block = functools.partial(h2_pairs_block, plain_names=_PLAIN_NAMES)
 
 
 def _learn_names(headers):

@@ -33,3 +33,44 @@ def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
             regular.append(((<tuple>entry)[0], data, False))
     pseudo.extend(regular)
     return pseudo
+
+
+cdef dict h2_pair_names = {}    # a header pair's bytes name -> its plain name's bytes
+cdef Py_ssize_t H2_PAIR_NAMES_MAX = 512
+
+
+def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
+    """A response head's block of ``:status`` and header pairs of bytes (an
+    ASGI app's: kept in their order), then the (name, value, False)
+    entries of ``extra`` whose names the pairs lack, then ``date`` (bytes
+    or None) unless a ``date`` came: as to_block() makes it of the headers
+    object the pairs make. None, for that longer way, when a name is not
+    lower-case and plain (``plain_names``, as h2_plain_block's: known
+    valid, no connection header, not indexed by its own rule) or comes
+    twice, or a name or value is not bytes."""
+    cdef list block = [(b':status', b'%d' % status, False)]
+    cdef set seen = set()
+    cdef object name, value, entry
+    for pair in pairs:
+        name, value = pair
+        if type(name) is not bytes or type(value) is not bytes:
+            return None
+        entry = h2_pair_names.get(name)
+        if entry is None:
+            entry = plain_names.get((<bytes>name).decode('latin-1'))
+            if entry is None or (<tuple>entry)[1] or (<tuple>entry)[0] != name:
+                return None
+            entry = (<tuple>entry)[0]
+            if len(h2_pair_names) < H2_PAIR_NAMES_MAX:
+                h2_pair_names[name] = entry
+        if entry in seen:
+            return None
+        seen.add(entry)
+        block.append((entry, value, False))
+    for item in extra:
+        if (<tuple>item)[0] not in seen:
+            seen.add((<tuple>item)[0])
+            block.append(item)
+    if date is not None and b'date' not in seen:
+        block.append((b'date', date, False))
+    return block

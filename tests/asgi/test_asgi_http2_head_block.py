@@ -1,0 +1,52 @@
+"""The ASGI cycle's response head over HTTP/2 made in C from the app's
+header pairs (uv/http2/head_block.pyx: h2_pairs_block, through
+pyuvnet/asgi/_http2.py): the same block as the longer way, the pairs made
+a headers object and that object to_block(), or None to take that way."""
+import pytest
+
+from pyuvnet._app_http2 import RESPONSE_PSEUDO, pairs_block, to_block
+from pyuvnet.asgi._http2 import response_headers
+
+DEFAULTS = (('server', 'pyuvnet'), ('x-default', 'd'))
+DATE = 'Sat, 28 Nov 2026 05:00:00 GMT'
+
+CASES = {
+    'plain': [(b'content-type', b'text/plain'), (b'content-length', b'14')],
+    'none': [],
+    'an app server header': [(b'server', b'mine'), (b'content-length', b'2')],
+    'an app date': [(b'date', b'Thu, 01 Jan 2026 00:00:00 GMT')],
+    'a latin-1 value': [(b'x-note', 'caf\xe9'.encode('latin-1'))],
+    'upper case': [(b'Content-Type', b'text/plain')],
+    'a repeat': [(b'x-a', b'1'), (b'x-b', b'2'), (b'x-a', b'3')],
+    'set-cookies': [(b'set-cookie', b'a=1'), (b'set-cookie', b'b=2')],
+    'a connection header': [(b'connection', b'keep-alive'), (b'x-a', b'1')],
+    'a cookie': [(b'cookie', b'a=1')],
+    'str values': [(b'x-a', '1')],
+    'a pseudo-header': [(b':status', b'201')],
+}
+
+
+def longer_way(pairs, status, defaults, date):
+    headers = response_headers(status, pairs, defaults)
+    if date is not None and 'date' not in headers:
+        headers['date'] = date
+    return to_block(headers, RESPONSE_PSEUDO)
+
+
+@pytest.mark.parametrize('pairs', CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize('date', [DATE, None], ids=['date', 'no date'])
+def test_the_c_block_is_the_longer_ways_or_none(pairs, date):
+    extra = to_block(dict(DEFAULTS), RESPONSE_PSEUDO)
+    longer = longer_way(pairs, 200, DEFAULTS, date)
+    # Twice: the second time the names are known (to_block learned them).
+    for _ in range(2):
+        block = pairs_block(pairs, 200, extra, None if date is None else date.encode())
+        assert block is None or block == longer
+
+
+@pytest.mark.parametrize('case', ['plain', 'none', 'an app server header', 'an app date',
+                                  'a latin-1 value'])
+def test_the_common_heads_take_the_c_way(case):
+    extra = to_block(dict(DEFAULTS), RESPONSE_PSEUDO)
+    longer_way(CASES[case], 200, DEFAULTS, DATE)      # the names learned
+    assert pairs_block(CASES[case], 200, extra, DATE.encode()) is not None
