@@ -41,7 +41,7 @@ import logging
 from urllib.parse import quote, unquote
 
 from pyuvnet import _uv, http2
-from pyuvnet._uv import nextTick
+from pyuvnet._uv import asgi_ready, nextTick
 from pyuvnet._http_shared import connection_ends, split_target
 from pyuvnet._app_http2 import (INTERNAL_ERROR, RESPONSE_PSEUDO, TRAILER_PSEUDO, access_logger,
                                 headers_object, log_access, pairs_block, to_block, utc_date)
@@ -57,6 +57,8 @@ NO_ERROR = constants.NGHTTP2_NO_ERROR
 CANCEL = constants.NGHTTP2_CANCEL
 _ENABLE_PUSH = constants.NGHTTP2_SETTINGS_ENABLE_PUSH
 _NO_BODY = frozenset((204, 205, 304))
+READY = asgi_ready()
+DISCONNECT = {'type': 'http.disconnect'}
 
 
 def request_sink_for(server):
@@ -335,32 +337,44 @@ class Http2Cycle:
             self.out_open = False
             self.close(INTERNAL_ERROR)
 
-    async def receive(self):
+    def receive(self):
         """The next ``http.request`` (body chunk), or ``http.disconnect``:
         at once if the client left, else once the response is done and
-        the stream closed."""
-        while True:
-            if self.disconnected or (self.destroyed and self.body_given):
-                return {'type': 'http.disconnect'}
-            if not self.body_given and (self.body or self.ended or self.destroyed):
-                chunks, self.body, self.body_size = self.body, [], 0
-                more = not (self.ended or self.destroyed)
-                self.body_given = not more
-                if self.unconsumed:
-                    # The windows open by what the app took past the 64 KiB.
-                    self._consume()
-                    self.session._schedule_flush()
-                return {'type': 'http.request', 'body': b''.join(chunks), 'more_body': more}
-            await self._wait()
+        the stream closed (an awaitable done at once when nothing waits)."""
+        message = self._received()
+        return self._receive_later() if message is None else asgi_ready(message)
 
-    async def send(self, message):
+    async def _receive_later(self):
+        while True:
+            await self._wait()
+            message = self._received()
+            if message is not None:
+                return message
+
+    def _received(self):
+        """The message receive() gives now, or None when it must wait."""
+        if self.disconnected or (self.destroyed and self.body_given):
+            return DISCONNECT
+        if not self.body_given and (self.body or self.ended or self.destroyed):
+            chunks, self.body, self.body_size = self.body, [], 0
+            more = not (self.ended or self.destroyed)
+            self.body_given = not more
+            if self.unconsumed:
+                # The windows open by what the app took past the 64 KiB.
+                self._consume()
+                self.session._schedule_flush()
+            return {'type': 'http.request', 'body': b''.join(chunks), 'more_body': more}
+        return None
+
+    def send(self, message):
         """``http.response.start``, ``http.response.body``,
         ``http.response.trailers`` and ``http.response.push``; waits while
-        the client does not take the body."""
+        the client does not take the body (an awaitable done at once
+        otherwise)."""
         if self.disconnected:
             # As uvicorn's: once the client left, every message goes nowhere
             # (a body after an ignored start is no error).
-            return
+            return READY
         kind = message['type']
         if kind == 'http.response.start':
             if self.response_started:
@@ -387,7 +401,7 @@ class Http2Cycle:
                 raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, "
                                    'after response already completed.')
             if self._send_body(message.get('body', b''), message.get('more_body', False)):
-                await self._drained()
+                return self._drained()
         elif kind == 'http.response.trailers':
             if self.trailers is None:
                 raise RuntimeError("Unexpected ASGI message 'http.response.trailers': "
@@ -400,6 +414,7 @@ class Http2Cycle:
             self._push(message['path'], message.get('headers', ()))
         else:
             raise RuntimeError("Unexpected ASGI message '%s' sent." % kind)
+        return READY
 
     def _respond(self, status, block, trailers):
         """Submits the response's head (its status checked as respond()

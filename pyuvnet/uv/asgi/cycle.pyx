@@ -110,6 +110,12 @@ cdef inline Ready ready(value):
     return done
 
 
+def asgi_ready(value=None):
+    """A Ready done with ``value``: what the HTTP/2 cycle's receive() and
+    send() (pyuvnet/asgi/_http2.py) return when nothing must wait."""
+    return READY_NONE if value is None else ready(value)
+
+
 cdef inline bint not_text(kind, str text) except -1:
     # ``kind != text``: an app's message types ('http.response.body') are
     # not interned, so not ours, and Cython's str != is PyUnicode_Compare,
