@@ -41,7 +41,7 @@ import logging
 from urllib.parse import quote, unquote
 
 from pyuvnet import _uv, http2
-from pyuvnet._uv import asgi_ready, nextTick
+from pyuvnet._uv import asgi_ready, h2_request_head, nextTick
 from pyuvnet._http_shared import connection_ends, split_target
 from pyuvnet._app_http2 import (INTERNAL_ERROR, RESPONSE_PSEUDO, TRAILER_PSEUDO, access_logger,
                                 headers_object, log_access, pairs_block, to_block, utc_date)
@@ -94,37 +94,6 @@ class ServerSide:
         self.logs = None
 
 
-_FORWARDED = ('x-forwarded-for', 'x-forwarded-proto')
-
-
-def request_head(raw):
-    """(method, target, authority, header pairs, proxied) of a received
-    block (flat name, value list): the pairs its regular headers as bytes,
-    with ``:authority`` first as ``host`` when no ``host`` came; the
-    authority ``:authority``, else ``host``; proxied whether an
-    X-Forwarded-For or -Proto came."""
-    pairs = []
-    method, target, authority, host, proxied = 'GET', '/', None, None, False
-    for i in range(0, len(raw), 2):
-        name = raw[i]
-        if name[:1] == ':':
-            if name == ':method':
-                method = raw[i + 1]
-            elif name == ':path':
-                target = raw[i + 1]
-            elif name == ':authority':
-                authority = raw[i + 1]
-            continue
-        if name == 'host' and host is None:
-            host = raw[i + 1]
-        elif name in _FORWARDED:
-            proxied = True
-        pairs.append((name.encode('latin-1'), raw[i + 1].encode('latin-1')))
-    if authority is not None and host is None:
-        pairs.insert(0, (b'host', authority.encode('latin-1')))
-    return method, target, authority if authority is not None else host, pairs, proxied
-
-
 def response_headers(status, pairs, defaults):
     """A response head's headers of a status and the app's header pairs,
     the server's ``defaults`` (name, value) added where the app set none."""
@@ -151,7 +120,7 @@ class Http2Cycle:
         self.session = session
         self.id = stream_id
         client, local = connection_ends(session.socket, server)
-        method, target, self.authority, pairs, proxied = request_head(raw)
+        method, target, self.authority, pairs, proxied = h2_request_head(raw)
         if '?' in target or target[:1] != '/':
             raw_path, query = split_target(target)
             path = raw_path.decode('latin-1')

@@ -1,10 +1,12 @@
-"""The ASGI cycle's response head over HTTP/2 made in C from the app's
-header pairs (uv/http2/head_block.pyx: h2_pairs_block, through
-pyuvnet/asgi/_http2.py): the same block as the longer way, the pairs made
+"""The ASGI cycle's heads over HTTP/2 made in C (uv/http2/head_block.pyx,
+through pyuvnet/asgi/_http2.py): the request's scope parts of its received
+block (h2_request_head), and the response's block of the app's header
+pairs (h2_pairs_block): the same block as the longer way, the pairs made
 a headers object and that object to_block(), or None to take that way."""
 import pytest
 
 from pyuvnet._app_http2 import RESPONSE_PSEUDO, pairs_block, to_block
+from pyuvnet._uv import h2_request_head
 from pyuvnet.asgi._http2 import response_headers
 
 DEFAULTS = (('server', 'pyuvnet'), ('x-default', 'd'))
@@ -50,3 +52,20 @@ def test_the_common_heads_take_the_c_way(case):
     extra = to_block(dict(DEFAULTS), RESPONSE_PSEUDO)
     longer_way(CASES[case], 200, DEFAULTS, DATE)      # the names learned
     assert pairs_block(CASES[case], 200, extra, DATE.encode()) is not None
+
+
+def test_the_request_head_of_a_received_block():
+    block = [':method', 'POST', ':scheme', 'http', ':authority', 'example.com:8080',
+             ':path', '/a?b=1', 'x-forwarded-for', '10.0.0.1', 'accept', 'caf\xe9']
+    assert h2_request_head(block) == (
+        'POST', '/a?b=1', 'example.com:8080',
+        [(b'host', b'example.com:8080'), (b'x-forwarded-for', b'10.0.0.1'),
+         (b'accept', 'caf\xe9'.encode('latin-1'))], True)
+
+
+def test_a_host_header_stands_and_names_the_authority_when_none_came():
+    assert h2_request_head([':path', '/', 'host', 'h', 'host', 'i']) == (
+        'GET', '/', 'h', [(b'host', b'h'), (b'host', b'i')], False)
+    assert h2_request_head([':authority', 'a', 'host', 'h']) == (
+        'GET', '/', 'a', [(b'host', b'h')], False)
+    assert h2_request_head([]) == ('GET', '/', None, [], False)

@@ -74,3 +74,37 @@ def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
     if date is not None and b'date' not in seen:
         block.append((b'date', date, False))
     return block
+
+
+def h2_request_head(list fields):
+    """(method, target, authority, pairs, proxied) of a request's received
+    block (``[name, value, ...]`` as str): ``:method`` ('GET' when none),
+    ``:path`` ('/'), the authority (``:authority``, else ``host``), the
+    regular headers as (bytes, bytes) pairs, with ``:authority`` first as
+    ``host`` when no ``host`` came (an ASGI scope's), and whether an
+    X-Forwarded-For or -Proto came."""
+    cdef list pairs = []
+    cdef Py_ssize_t i
+    cdef str name, value
+    cdef object method = 'GET', target = '/', authority = None, host = None
+    cdef bint proxied = False
+    for i in range(0, len(fields) - 1, 2):
+        name = fields[i]
+        value = fields[i + 1]
+        if name.startswith(':'):
+            if name == ':method':
+                method = value
+            elif name == ':path':
+                target = value
+            elif name == ':authority':
+                authority = value
+            continue
+        if name == 'host':
+            if host is None:
+                host = value
+        elif name == 'x-forwarded-for' or name == 'x-forwarded-proto':
+            proxied = True
+        pairs.append((name.encode('latin-1'), value.encode('latin-1')))
+    if authority is not None and host is None:
+        pairs.insert(0, (b'host', (<str>authority).encode('latin-1')))
+    return method, target, authority if authority is not None else host, pairs, proxied
