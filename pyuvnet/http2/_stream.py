@@ -306,7 +306,9 @@ class Http2Stream(Duplex):
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif self.readableEnded or not self.readable:
+        elif self.readableEnded or not self.readable or self._readableState.errored:
+            # Errored (a write after end, say): Node's close comes after its
+            # 'error' (it sends on a later turn) and finds it unreadable.
             self._end_aborted()
             nextTick(self.destroy)
         elif self._readableState.ended:

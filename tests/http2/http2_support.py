@@ -109,6 +109,22 @@ def run_exchange(run_loop, server, client):
     return session
 
 
+def compat_get(run_loop, on_request, client=None, server=None):
+    """``on_request`` on a compatibility server; the client reads one GET
+    to its end (or runs ``client(session, done)``). Gives back the body
+    read (b'' with ``client``)."""
+    server = server or http2.createServer(on_request)
+    body = []
+
+    def read_one(session, done):
+        req = session.request()
+        req.on('data', body.append)
+        req.on('end', done)
+        req.end()
+    run_exchange(run_loop, server, client or read_one)
+    return b''.join(body)
+
+
 # -- a raw HTTP/2 peer, for what a well-behaved client never sends ----------
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
