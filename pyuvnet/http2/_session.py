@@ -529,10 +529,13 @@ class ServerHttp2Session(Http2Session):
 
     def _new_remote_stream(self, stream_id, headers):
         stream = ServerHttp2Stream(self, stream_id)
-        if headers.get(':method') == 'HEAD':
-            stream._head_request = True
         stream._request_headers = headers
         self._streams[stream_id] = stream
+        if headers.get(':method') == 'HEAD':
+            # As Node's: a HEAD's answer has no body, its writable side is
+            # ended before the 'stream' event.
+            stream._head_request = True
+            stream.end()
         return stream
 
 

@@ -4,7 +4,8 @@ write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
-from .._uv import nextTick, setImmediate
+from .._validate import validate_function, validate_number
+from .._uv import nextTick, setImmediate, setTimeout
 from ..events import EventEmitter
 from ..stream import Duplex
 from ._constants import CONSTANTS
@@ -27,6 +28,20 @@ INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
 # A stream's Duplex options, as Node's: destroyed by the session, not at
 # end; the session's streams copy the states they make.
 _STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
+
+
+_TIMEOUT_MAX = 2 ** 31 - 1
+
+
+def check_timer_duration(msecs, callback):
+    """Node's getTimerDuration() and callback check, as its
+    Http2Stream.setTimeout() makes them."""
+    validate_number(msecs, 'msecs')
+    if not 0 <= msecs < float('inf'):
+        from ..errors import ERR_OUT_OF_RANGE
+        raise ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', msecs)
+    if callback is not None:
+        validate_function(callback, 'callback')
 
 
 class Http2Stream(Duplex):
@@ -66,7 +81,7 @@ class Http2Stream(Duplex):
     _wait_for_trailers = False
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
-    _timer = None
+    _timer = None               # setTimeout()'s, refreshed by this stream's reads and writes
     _closing = False            # close() is ending the writable side
 
     @property
@@ -95,11 +110,37 @@ class Http2Stream(Duplex):
         return core.stream_state(self.id)
 
     def setTimeout(self, msecs, callback=None):
-        """'timeout' after ``msecs`` without activity on the session."""
+        """'timeout' after ``msecs`` ms without this stream's reads or
+        writes, as Node's (0: none, and ``callback`` comes off 'timeout');
+        the stream is not closed, that is the listener's call. Nothing once
+        the stream closed."""
+        if self.destroyed:
+            return self
+        check_timer_duration(msecs, callback)
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None
+        if not msecs:
+            if callback is not None:
+                self.removeListener('timeout', callback)
+            return self
+        # Unref'd, as Node's: a stream's timer keeps no loop alive.
+        self._timer = setTimeout(self._on_timeout, min(msecs, _TIMEOUT_MAX))
+        self._timer.unref()
         if callback is not None:
             self.once('timeout', callback)
-        self.session._socket.setTimeout(msecs)
         return self
+
+    def _on_timeout(self):
+        if not self.destroyed:
+            self.emit('timeout')
+
+    def _stop_timer(self):
+        # As Node's closeStream(): a closed stream's timer and its 'timeout'
+        # listeners go.
+        self._timer.close()
+        self._timer = None
+        self.removeAllListeners('timeout')
 
     def close(self, code=NO_ERROR, callback=None):
         """Closes the stream with RST_STREAM ``code``; ``callback`` on
@@ -116,6 +157,8 @@ class Http2Stream(Duplex):
         if self._ng_closed or self.rstCode is not None:
             return
         self.rstCode = code
+        if self._timer is not None:
+            self._stop_timer()
         if self.session._core is None:
             self._ng_closed = True
             self.destroy()
@@ -191,6 +234,8 @@ class Http2Stream(Duplex):
             return
         if not self.headersSent:
             self._before_data()
+        if self._timer is not None:
+            self._timer.refresh()
         session = self.session
         if not session._core.write(self.id, bytes(chunk), callback):
             # As Node's: a write to a stream the peer closed cleanly (its
@@ -241,13 +286,18 @@ class Http2Stream(Duplex):
         if not self._ng_closed:
             code = self.rstCode
             if code is None:
+                # As Node's closeStream() from _destroy(): a stream
+                # destroyed while its writable side was open is 'aborted'.
+                if not self._writableState.ending and not self.aborted:
+                    self.aborted = True
+                    self.emit('aborted')
                 code = INTERNAL_ERROR if error is not None else (
                     self.session._goaway_code or NO_ERROR)
             self.rstCode = code
             if self.id is not None:
                 self._reset(code)
         if self._timer is not None:
-            self._timer = None
+            self._stop_timer()
         self.session._forget(self)
         callback(error)
 
@@ -270,6 +320,8 @@ class Http2Stream(Duplex):
 
     def _on_data(self, data):
         self.session._touch()
+        if self._timer is not None:
+            self._timer.refresh()
         if self.push(data):
             self.session._core.consume(self.id, len(data))
         else:
@@ -294,6 +346,8 @@ class Http2Stream(Duplex):
     def _on_close(self, code):
         """nghttp2 closed the stream with ``code`` (0 after a clean end)."""
         self._ng_closed = True
+        if self._timer is not None:
+            self._stop_timer()
         if self.rstCode is None:
             self.rstCode = code
         if self.destroyed:
@@ -398,7 +452,7 @@ class ServerHttp2Stream(Http2Stream):
         self.sentHeaders = headers
         if not self._ng_closed:
             self.session._submit_response(self.id, block, end_stream)
-        if end_stream:
+        if end_stream and not self.writableEnded:
             self.end()
 
     def respondWithFD(self, fd, headers=None, options=None):
@@ -460,6 +514,11 @@ class ServerHttp2Stream(Http2Stream):
         # stream closes though it never ended its request. (EventEmitter's
         # once(): Readable's adds nothing for 'finish'.)
         EventEmitter.once(self, 'finish', self._close_unread_request)
+        if self._head_request and not self.headersSent:
+            # As Node's: a HEAD's stream is ended from the start and
+            # finishes then; its respond() sends the head with END_STREAM.
+            callback()
+            return
         super()._final(callback)
 
     def _destroy(self, error, callback):
@@ -471,11 +530,12 @@ class ServerHttp2Stream(Http2Stream):
     def _close_unread_request(self):
         # Trailers waited for must have been sent first (the compatibility
         # API always waits for them), and the body never read (Node's
-        # didRead and readableFlowing). As Node's, the close waits a turn
-        # (setImmediate): a push made on 'finish' still finds its parent open.
+        # didRead and readableFlowing), though some of it may be buffered.
+        # As Node's, the close waits a turn (setImmediate): a push made on
+        # 'finish' still finds its parent open.
         if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
                 and self.readableFlowing is None and not self.readableEnded \
-                and self.readableLength == 0 and not self._ng_closed:
+                and not self._ng_closed:
             setImmediate(self.close)
 
     def _before_data(self):
