@@ -97,13 +97,27 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     @property
     def localSettings(self):
-        """The settings the peer acknowledged (Node's object)."""
-        return settings_record(self._core.local_setting if self._core else None)
+        """The settings the peer acknowledged (Node's object: the same one
+        until the next ACK)."""
+        if self._local_settings is None:
+            if self._core is None:
+                return settings_record(None)
+            self._local_settings = settings_record(self._core.local_setting)
+        return self._local_settings
 
     @property
     def remoteSettings(self):
-        """The settings the peer sent."""
-        return settings_record(self._core.remote_setting if self._core else None)
+        """The settings the peer sent (the same object until its next
+        SETTINGS)."""
+        if self._remote_settings is None:
+            if self._core is None:
+                return settings_record(None)
+            self._remote_settings = settings_record(self._core.remote_setting)
+        return self._remote_settings
+
+    # Node's kLocalSettings/kRemoteSettings: read once per SETTINGS frame.
+    _local_settings = None
+    _remote_settings = None
 
     @property
     def pendingSettingsAck(self):
@@ -407,10 +421,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _h2_settings(self, ack):
         if not ack:
+            self._remote_settings = None
             self.emit('remoteSettings', self.remoteSettings)
             return
         if self._settings_sent:
             _settings, callback, started = self._settings_sent.popleft()
+            self._local_settings = None
             local = self.localSettings
             if callback is not None:
                 callback(None, local, (time.monotonic() - started) * 1000)

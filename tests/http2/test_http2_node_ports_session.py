@@ -1,0 +1,171 @@
+"""Node 20's tests of sessions: settings, push refusal and goaway
+(test/parallel/test-http2-*.js), rewritten for pyuvnet: each test names
+the Node test it ports. Both ends are pyuvnet's."""
+import pytest
+
+import pyuvnet as net
+from pyuvnet import http2
+from http2_support import listen
+from support import assert_code
+
+SETTING_TYPES = {'headerTableSize': int, 'enablePush': bool, 'initialWindowSize': int,
+                 'maxFrameSize': int, 'maxConcurrentStreams': int, 'maxHeaderListSize': int,
+                 'maxHeaderSize': int}
+
+
+def test_session_settings_are_kept_sent_and_checked(run_loop):
+    # Ports test-http2-session-settings.js: both ends' settings have
+    # Node's fields and types and are the same object when read again;
+    # the client's 'localSettings' (twice: its first SETTINGS and one set
+    # later) and 'remoteSettings' (the server's defaults, then its
+    # maxConcurrentStreams 2); settings() waits for its ACK; bad values
+    # are ERR_HTTP2_INVALID_SETTING_VALUE.
+    seen = {'local': [], 'remote': [], 'errors': []}
+    server = http2.createServer()
+
+    def on_stream(stream, headers, *_):
+        session = stream.session
+        for settings in (session.localSettings, session.remoteSettings):
+            seen.setdefault('types', []).append(
+                {name: type(settings[name]) for name in SETTING_TYPES} == SETTING_TYPES)
+        seen['same'] = (session.localSettings is session.localSettings,
+                        session.remoteSettings is session.remoteSettings)
+        stream.respond({'content-type': 'text/html', ':status': 200})
+        stream.end('hello world')
+    server.on('stream', on_stream)
+    server.on('session', lambda session: session.settings({'maxConcurrentStreams': 2}))
+    port = listen(run_loop, server)
+    client = http2.connect('http://127.0.0.1:%d' % port,
+                           {'settings': {'enablePush': False, 'initialWindowSize': 123456}})
+    client.on('localSettings', lambda settings: seen['local'].append(
+        (settings['enablePush'], settings['initialWindowSize'], settings['maxFrameSize'])))
+    client.on('remoteSettings', lambda settings: seen['remote'].append(
+        settings['maxConcurrentStreams']))
+    req = client.request({':path': '/'})
+
+    def on_ready():
+        seen['pending'] = client.pendingSettingsAck
+        client.settings({'maxHeaderListSize': 1}, lambda *args: seen.update(acked=args[0]))
+        for name, value in (('headerTableSize', -1), ('headerTableSize', 2 ** 32),
+                            ('initialWindowSize', -1), ('initialWindowSize', 2 ** 32),
+                            ('maxFrameSize', 16383), ('maxFrameSize', 2 ** 24),
+                            ('maxHeaderListSize', -1), ('maxHeaderListSize', 2 ** 32),
+                            ('maxHeaderSize', -1), ('maxHeaderSize', 2 ** 32)):
+            error = assert_code('ERR_HTTP2_INVALID_SETTING_VALUE',
+                                lambda: client.settings({name: value}), ValueError)
+            seen['errors'].append(str(error) == 'Invalid value for setting "%s": %s' % (name, value))
+        # (Node's null is left out: None is pyuvnet's undefined, "not set".)
+        for value in (1, {}, 'test', [], float('inf'), float('nan')):
+            assert_code('ERR_HTTP2_INVALID_SETTING_VALUE',
+                        lambda: client.settings({'enablePush': value}), TypeError)
+    req.on('ready', on_ready)
+    req.on('response', lambda *_: seen.setdefault('response', True))
+    req.resume()
+    req.on('end', lambda: (server.close(), client.close()))
+    req.end()
+    run_loop(10)
+    assert seen['types'] == [True, True] and seen['same'] == (True, True)
+    assert seen['local'] == [(False, 123456, 16384)] * 2
+    assert seen['remote'] == [2 ** 32 - 1, 2]
+    assert (seen['pending'], seen['acked'], seen['response']) == (True, None, True)
+    assert seen['errors'] == [True] * 10
+
+
+def test_a_client_without_push_is_refused_pushes(run_loop):
+    # Ports test-http2-server-push-disabled.js: the server's session sees
+    # enablePush False in the client's settings; pushAllowed is False and
+    # pushStream() raises ERR_HTTP2_PUSH_DISABLED; no push reaches the
+    # client.
+    seen = []
+    server = http2.createServer()
+    server.on('session', lambda session: session.on(
+        'remoteSettings', lambda settings: seen.append(settings['enablePush'])))
+
+    def on_stream(stream, headers, *_):
+        seen.append(stream.pushAllowed)
+        seen.append(assert_code('ERR_HTTP2_PUSH_DISABLED', lambda: stream.pushStream(
+            {':scheme': 'http', ':path': '/foobar', ':authority': 'localhost'},
+            lambda *_: seen.append('pushed'))).code)
+        stream.respond({':status': 200})
+        stream.end('test')
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server),
+                           {'settings': {'enablePush': False}})
+    client.on('stream', lambda *_: seen.append('client stream'))
+    req = client.request({':path': '/'})
+    req.resume()
+    req.on('end', lambda: (server.close(), client.destroy()))
+    req.end()
+    run_loop(10)
+    assert seen == [False, False, 'ERR_HTTP2_PUSH_DISABLED']
+
+
+def test_push_stream_checks_its_callback_and_headers(run_loop):
+    # Ports test-http2-server-push-stream-errors-args.js: the callback must
+    # be a function (Node 20: ERR_INVALID_ARG_TYPE), and a connection
+    # header is ERR_HTTP2_INVALID_CONNECTION_HEADERS.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, headers, *_):
+        error = assert_code('ERR_INVALID_ARG_TYPE', lambda: stream.pushStream(
+            {':scheme': 'http', ':path': '/foobar', ':authority': 'localhost'}, {}, 'callback'),
+            TypeError)
+        seen.append(str(error).split('. ')[0])
+        error = assert_code('ERR_HTTP2_INVALID_CONNECTION_HEADERS', lambda: stream.pushStream(
+            {'connection': 'test'}, {}, lambda *_: None), TypeError)
+        seen.append(str(error))
+        stream.end('test')
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request({':path': '/'})
+    req.setEncoding('utf8')
+    body = []
+    req.on('data', body.append)
+    req.on('end', lambda: (seen.append(''.join(body)), server.close(), client.close()))
+    req.end()
+    run_loop(10)
+    assert seen == ['The "callback" argument must be of type function',
+                    'HTTP/1 Connection specific headers are forbidden: "connection"', 'test']
+
+
+def test_a_request_made_then_closed_before_connect_gets_goaway_session(run_loop):
+    # Ports test-http2-goaway-delayed-request.js: close() right after a
+    # request, before the socket connected: the request errs with
+    # ERR_HTTP2_GOAWAY_SESSION and the session closes.
+    seen = []
+    server = http2.createServer()
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    client.on('close', lambda: (seen.append('close'), server.close()))
+    stream = client.request()
+    stream.on('error', lambda error: seen.append(error.code))
+    client.close()
+    run_loop(10)
+    assert seen == ['ERR_HTTP2_GOAWAY_SESSION', 'close']
+
+
+def test_goaway_twice_then_after_close(run_loop):
+    # Ports test-http2-server-shutdown-redundant.js: goaway(1) then
+    # goaway(2) on the server; the client's session and its request err
+    # with ERR_HTTP2_SESSION_ERROR; after the server session's close,
+    # goaway() is ERR_HTTP2_INVALID_SESSION.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, headers, *_):
+        session = stream.session
+        session.goaway(1)
+        session.goaway(2)
+        session.on('close', lambda: seen.append(assert_code(
+            'ERR_HTTP2_INVALID_SESSION', lambda: session.goaway(3)).code))
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    client.on('error', lambda error: seen.append(('session', error.code)))
+    req = client.request()
+    req.on('error', lambda error: seen.append(('request', error.code)))
+    req.resume()
+    req.on('close', lambda: (server.close(), client.close()))
+    run_loop(10)
+    assert sorted(seen, key=str) == [('request', 'ERR_HTTP2_SESSION_ERROR'),
+                                     ('session', 'ERR_HTTP2_SESSION_ERROR'),
+                                     'ERR_HTTP2_INVALID_SESSION']
