@@ -270,3 +270,24 @@ def test_compat_destroying_the_response_resets_the_stream(run_loop):
     # Node 20's: the reset requests end with 'error', not 'end'.
     assert seen == [('/', 'end'), ('/error', 'ERR_HTTP2_STREAM_ERROR', message),
                     ('/error', 'ERR_HTTP2_STREAM_ERROR', message)]
+
+
+def test_compat_response_writable_properties(run_loop):
+    # Ports test-http2-res-writable-properties.js as Node 20 runs it: the
+    # high water mark is the socket's; writableLength counts what write() took and is 0 at
+    # 'finish', where writableFinished is true. (writableObjectMode and
+    # writableNeedDrain, which a later Node adds, are left out.)
+    seen = []
+
+    def on_request(request, response):
+        seen.append(response.writableHighWaterMark == request.socket.writableHighWaterMark)
+        seen.append(response.writableLength)
+        response.write('')
+        length = response.writableLength
+        response.write('asd')
+        seen.append(response.writableLength - length)
+        response.end()
+        response.on('finish', lambda: seen.append((response.writableLength,
+                                                   response.writableFinished)))
+    compat_get(run_loop, on_request)
+    assert seen == [True, 0, 3, (0, True)]
