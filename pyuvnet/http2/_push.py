@@ -20,6 +20,7 @@ def push_allowed(stream):
     client's SETTINGS_ENABLE_PUSH is on."""
     session = stream.session
     return (not stream.destroyed and not stream._ng_closed and not session.closed
+            and session._goaway_code is None
             and not session.destroyed and session._core is not None
             and bool(session._core.remote_setting(2)))
 

@@ -14,7 +14,7 @@ from .._records import Record
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
-                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL, error_code_name)
+                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL)
 from ..errors import ERR_INVALID_ARG_TYPE
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
@@ -118,6 +118,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     # Node's kLocalSettings/kRemoteSettings: read once per SETTINGS frame.
     _local_settings = None
     _remote_settings = None
+    _destroy_code = NO_ERROR        # Node's destroyCode: what destroy() closed the streams with
 
     @property
     def pendingSettingsAck(self):
@@ -199,34 +200,46 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def destroy(self, error=None, code=None):
         """Destroys the session now: its streams with ``error``, a GOAWAY
         with ``code`` (INTERNAL_ERROR with an error) sent, the socket ended;
-        'error' (if any), then 'close'."""
+        'error' (if any), then 'close'. As Node's, ``destroy(code)`` with an
+        int is that code, with ERR_HTTP2_SESSION_ERROR unless NO_ERROR; the
+        streams' rstCode is the code. ``closed`` stays as close() left it."""
         if self.destroyed:
             return
         self.destroyed = True
-        self.closed = True
+        if isinstance(error, int) and not isinstance(error, bool):
+            code, error = error, (ERR_HTTP2_SESSION_ERROR(error) if error != NO_ERROR else None)
         if code is None:
             code = CONSTANTS['NGHTTP2_INTERNAL_ERROR'] if error is not None else NO_ERROR
-        if error is None and code != NO_ERROR:
-            error = ERR_HTTP2_SESSION_ERROR(error_code_name(code))
+        self._destroy_code = code
         for stream in list(self._streams.values()):
             stream.destroy(error)
         for _payload, callback, _started in self._pings:
             if callback is not None:
                 nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
         self._pings.clear()
+        self._close_error = error
+        core = self._core
+        if core is not None and self._goaway_code is None and not self._socket.destroyed:
+            try:
+                if self._receiving:
+                    # Inside nghttp2's callbacks, where it may not send: as
+                    # Node's, terminate(), which also has it ignore the rest
+                    # of the read; the GOAWAY leaves once the read returned.
+                    core.terminate(code)
+                    return
+                core.submit_goaway(code, -1, b'')
+            except Exception:    # the session had already ended itself
+                pass
+        self._finish_destroy()
+
+    def _finish_destroy(self):
         core = self._core
         if core is not None:
-            if self._goaway_code is None and not self._socket.destroyed:
-                try:
-                    core.submit_goaway(code, -1, b'')
-                except Exception:    # the session had already ended itself
-                    pass
             self._waiting_drain = False
             self._flush()
             self._core = None
             self._last_writes = []      # they hold their streams
             core.close()
-        self._close_error = error
         socket = self._socket
         if socket.destroyed:
             nextTick(self._emit_close)
@@ -331,9 +344,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._core is not None and not self.destroyed and not self._pending \
                 and self._core.wants() == (False, False):
             # nghttp2 ended the session (a GOAWAY sent or received, no streams).
+            # As Node's, the error names the peer's code by its number.
             self.destroy(None if self._goaway_code in (None, NO_ERROR)
-                         else ERR_HTTP2_SESSION_ERROR(error_code_name(self._goaway_code)),
-                         code=NO_ERROR)
+                         else ERR_HTTP2_SESSION_ERROR(self._goaway_code), code=NO_ERROR)
 
     # -- the socket's events -------------------------------------------------
 
@@ -345,10 +358,19 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         try:
             core.receive(data)
         except _uv.H2LibraryError as error:
+            self._receiving = False
             self.destroy(library_error(error))
+            if self._core is not None:      # destroyed by a callback before
+                self._finish_destroy()
             return
         finally:
             self._receiving = False
+        if self.destroyed:
+            # destroy() came from one of nghttp2's callbacks: its GOAWAY
+            # and the socket's end were left for now.
+            if self._core is not None:
+                self._finish_destroy()
+            return
         self._flush()
 
     def _on_socket_drain(self):
@@ -457,8 +479,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             # whatever the peer's code. nghttp2 ignores the frames after
             # this one, and the session is destroyed once that GOAWAY left
             # (_flush), with ERR_HTTP2_SESSION_ERROR for a code other than
-            # NO_ERROR.
-            self.closed = True
+            # NO_ERROR. Not closed (Node's closed is close()'s alone): the
+            # GOAWAY's code refuses new requests.
             self._core.terminate(NO_ERROR)
 
     def _h2_frame_error(self, frame_type, lib_error, stream_id):
@@ -631,7 +653,7 @@ class ClientHttp2Session(Http2Session):
         if self._core is None:
             stream.destroy(ERR_HTTP2_STREAM_CANCEL(self._close_error))
             return
-        if self.closed:
+        if self.closed or self._goaway_code is not None:
             # As Node's: a session closed while the request waited for the
             # connection sends nothing of it.
             stream.destroy(ERR_HTTP2_GOAWAY_SESSION())

@@ -287,12 +287,17 @@ class Http2Stream(Duplex):
             code = self.rstCode
             if code is None:
                 # As Node's closeStream() from _destroy(): a stream
-                # destroyed while its writable side was open is 'aborted'.
-                if not self._writableState.ending and not self.aborted:
-                    self.aborted = True
-                    self.emit('aborted')
-                code = INTERNAL_ERROR if error is not None else (
-                    self.session._goaway_code or NO_ERROR)
+                # destroyed while its writable side was open is 'aborted',
+                # and that side ends (a later write is write after end).
+                if not self._writableState.ending:
+                    if not self.aborted:
+                        self.aborted = True
+                        self.emit('aborted')
+                    self.end()
+                # As Node's: the session's GOAWAY or destroy code first.
+                session = self.session
+                code = session._goaway_code or session._destroy_code or (
+                    INTERNAL_ERROR if error is not None else NO_ERROR)
             self.rstCode = code
             if self.id is not None:
                 self._reset(code)
