@@ -14,9 +14,10 @@ from support import assert_code
 
 
 def test_compat_end_after_a_status_without_body_is_no_error(run_loop):
-    # Ports test-http2-compat-serverresponse-end-after-statuses-without-
-    # body.js: writeHead(204/205/304) then end() raises nothing, and each
-    # request gets its response.
+    # Ports
+    # test-http2-compat-serverresponse-end-after-statuses-without-body.js:
+    # writeHead(204/205/304) then end() raises nothing, and each request
+    # gets its response.
     statuses = [204, 205, 304]
     seen = []
 

@@ -253,8 +253,9 @@ def test_compat_early_hints_go_as_a_103(run_loop):
 
 def test_compat_early_hints_of_the_wrong_type_or_value_are_refused(run_loop):
     # Ports test-http2-compat-write-early-hints-invalid-argument-type.js
-    # and -value.js: hints that are no dict, and a link that is no string
-    # (Node's BigInt: an int here), throw before anything is sent.
+    # and test-http2-compat-write-early-hints-invalid-argument-value.js:
+    # hints that are no dict, and a link that is no string (Node's BigInt:
+    # an int here), throw before anything is sent.
     seen = []
 
     def on_request(request, response):

@@ -211,9 +211,9 @@ def test_compat_response_headers_are_read_and_checked(run_loop):
 
 def test_compat_status_message_is_empty_and_setting_it_warns(run_loop, monkeypatch):
     # Ports test-http2-compat-serverresponse-statusmessage-property.js and
-    # -property-set.js: statusMessage reads ''; setting it only warns
-    # (UnsupportedWarning, once a process: a fresh record makes it this
-    # test's).
+    # test-http2-compat-serverresponse-statusmessage-property-set.js:
+    # statusMessage reads ''; setting it only warns (UnsupportedWarning,
+    # once a process: a fresh record makes it this test's).
     seen = []
 
     def on_request(request, response):

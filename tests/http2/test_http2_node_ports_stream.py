@@ -126,10 +126,10 @@ def test_respond_with_file_stat_check_may_answer_304_instead(run_loop, tmp_path)
 
 
 def test_respond_with_file_errors_go_to_on_error(run_loop, tmp_path):
-    # Ports test-http2-respond-file-404.js and -error-dir.js: a missing
-    # file is ENOENT and a directory ERR_HTTP2_SEND_FILE (Node 20's
-    # 'Directories cannot be sent'), both to onError
-    # (statCheck never called), which answers 404.
+    # Ports test-http2-respond-file-404.js and
+    # test-http2-respond-file-error-dir.js: a missing file is ENOENT and a
+    # directory ERR_HTTP2_SEND_FILE (Node 20's 'Directories cannot be
+    # sent'), both to onError (statCheck never called), which answers 404.
     errors = []
 
     def respond_with(target):
