@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from .. import tls
 from .. import createConnection
 from .._options import OptionSpec, normalize_options
-from .._validate import validate_uint32
+from .._validate import validate_function, validate_uint32
 from .._http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
@@ -70,8 +70,29 @@ class _SessionsOfServer:
         session.on('stream', self._on_session_stream)
         session.on('error', on_error)
         session.once('close', on_close)
+        if self.timeout:
+            def on_timeout():
+                # As Node's sessionOnTimeout(): the server's 'timeout', or
+                # the session destroyed when nobody listens.
+                if not session.destroyed and not session.closed \
+                        and not self.emit('timeout', session):
+                    session.destroy()
+            session.setTimeout(self.timeout, on_timeout)
+            session.once('close', lambda: session.removeListener('timeout', on_timeout))
         self.emit('session', session)
         return session
+
+    def setTimeout(self, msecs=0, callback=None):
+        """Node's Http2Server.setTimeout(): each new session's idle timeout
+        in ms (0: none); when one expires, 'timeout'(session), or without a
+        listener the session is destroyed. ``callback`` is added as a
+        'timeout' listener."""
+        if callback is not None:
+            validate_function(callback, 'callback')
+        self.timeout = msecs
+        if callback is not None:
+            self.on('timeout', callback)
+        return self
 
     def _on_session_stream(self, stream, headers, flags, raw_headers):
         if self.listenerCount('request'):
@@ -86,7 +107,9 @@ class _SessionsOfServer:
 class Http2Server(_SessionsOfServer, _NetServer):
     """Node's ``Http2Server``: a net.Server whose connections speak h2c
     (HTTP/2 with prior knowledge). Events: 'session', 'stream',
-    'sessionError', and net.Server's."""
+    'sessionError', 'timeout' (setTimeout()), and net.Server's."""
+
+    timeout = 0     # ms of a session's idle timeout (setTimeout())
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
         if callable(options) and onRequestHandler is None:

@@ -11,6 +11,7 @@ from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
 from .._records import Record
+from .._validate import validate_number
 from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
@@ -162,9 +163,17 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._submit('submit_ping', payload)
         return True
 
-    def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=b''):
-        """Sends a GOAWAY frame."""
+    def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=None):
+        """Sends a GOAWAY frame; its arguments checked as Node's
+        (ERR_INVALID_ARG_TYPE): ``code`` and ``lastStreamID`` numbers,
+        ``opaqueData`` bytes."""
         self._check_alive()
+        if opaqueData is not None and not isinstance(opaqueData, (bytes, bytearray, memoryview)):
+            raise ERR_INVALID_ARG_TYPE('opaqueData', ['Buffer', 'TypedArray', 'DataView'],
+                                       opaqueData)
+        validate_number(code, 'code')
+        if lastStreamID is not None:
+            validate_number(lastStreamID, 'lastStreamID')
         # As Node's: a last stream id of 0 or less (or none) is the last
         # stream the session processed.
         self._submit('submit_goaway', code,

@@ -291,3 +291,14 @@ def test_compat_response_writable_properties(run_loop):
                                                    response.writableFinished)))
     compat_get(run_loop, on_request)
     assert seen == [True, 0, 3, (0, True)]
+
+
+def test_compat_empty_writes_between_chunks_send_nothing(run_loop):
+    # Ports test-http2-write-empty-string.js: writes of '' among the body's
+    # chunks leave the body as the other chunks make it.
+    def on_request(request, response):
+        response.writeHead(200, {'Content-Type': 'text/plain'})
+        for chunk in ('1\n', '', '2\n', ''):
+            response.write(chunk)
+        response.end('3\n')
+    assert compat_get(run_loop, on_request) == b'1\n2\n3\n'
