@@ -660,7 +660,10 @@ class ClientHttp2Session(Http2Session):
         if stream.destroyed:
             return
         if self._core is None:
-            stream.destroy(ERR_HTTP2_STREAM_CANCEL(self._close_error))
+            # Asked for while connected, destroyed before this tick: Node's
+            # was open by then, so it goes as the open streams went (the
+            # session's error, if any; not a pending one's CANCEL).
+            stream.destroy(self._close_error)
             return
         if self.closed or self._goaway_code is not None:
             # As Node's: a session closed while the request waited for the

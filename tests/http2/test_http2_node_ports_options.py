@@ -1,0 +1,154 @@
+"""Node 20's tests of the servers' options and limits, and of
+respondWithFile()'s and respondWithFD()'s options
+(test/parallel/test-http2-*.js), rewritten for pyuvnet: each test names
+the Node test it ports. Both ends are pyuvnet's."""
+import os
+
+import pyuvnet as net
+from pyuvnet import http2
+from http2_support import compat_get, exchange, listen
+from support import assert_code
+
+
+def test_a_busy_session_does_not_time_out(run_loop):
+    # Ports test-http2-session-timeout.js: server.timeout set as an
+    # attribute (300 ms); a client making a request every 10 ms for 400 ms
+    # keeps its session busy: no 'timeout'.
+    seen = []
+    server = http2.createServer(lambda req, res: res.end())
+    server.timeout = 300
+    server.on('timeout', lambda *_: seen.append('timeout'))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+
+    def make_request(attempts):
+        client.request({':path': '/foobar'}).end()
+        if attempts:
+            net.setTimeout(make_request, 10, attempts - 1)
+        else:
+            server.close()
+            client.destroy()
+    make_request(40)
+    run_loop(10)
+    assert seen == []
+
+
+def test_a_servers_response_class_is_its_option(run_loop):
+    # Ports test-http2-options-server-response.js: Http2ServerResponse
+    # given as an option makes the responses, with their own methods.
+    class MyServerResponse(http2.Http2ServerResponse):
+        def status(self, code):
+            return self.writeHead(code, {'Content-Type': 'text/plain'})
+    seen = []
+
+    def on_request(request, response):
+        seen.append(type(response) is MyServerResponse)
+        response.status(200)
+        response.end()
+    server = http2.createServer({'Http2ServerResponse': MyServerResponse}, on_request)
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, *_: seen.append(headers['content-type']))
+        req.resume()
+        req.on('end', done)
+    compat_get(run_loop, None, client, server)
+    assert seen == [True, 'text/plain']
+
+
+def test_header_pairs_past_the_minimum_are_refused(run_loop):
+    # Ports test-http2-too-many-headers.js: maxHeaderListPairs 0 is taken
+    # as nghttp2's minimum (4 pairs, pseudo-headers included): a request
+    # with one more field is reset with ENHANCE_YOUR_CALM before any
+    # 'stream'.
+    seen = []
+    server = http2.createServer({'maxHeaderListPairs': 0})
+    server.on('stream', lambda *_: seen.append('stream'))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request({'foo': 'bar'})
+    req.on('error', lambda error: seen.append(error.code))
+    req.on('close', lambda: (seen.append(req.rstCode), server.close(), client.close()))
+    run_loop(10)
+    assert seen == ['ERR_HTTP2_STREAM_ERROR', http2.constants.NGHTTP2_ENHANCE_YOUR_CALM]
+
+
+def test_the_compat_sockets_bytes_written_count_the_response(run_loop):
+    # Ports test-http2-byteswritten-server.js: once the session's socket
+    # finishes, its bytesWritten counts the response (a 1 KiB body).
+    seen = []
+
+    def on_request(request, response):
+        response.socket.on('finish', lambda: seen.append(request.socket.bytesWritten > 1024))
+        response.writeHead(200, {'Content-Type': 'text/plain'})
+        response.write(b'1' * 1024)
+        response.end()
+    assert compat_get(run_loop, on_request) == b'1' * 1024
+    assert seen == [True]
+
+
+def test_respond_with_file_refuses_a_payload_for_204(run_loop, tmp_path):
+    # Ports test-http2-respond-file-204.js: respondWithFile() with :status
+    # 204 raises ERR_HTTP2_PAYLOAD_FORBIDDEN; the stream still responds.
+    path = tmp_path / 'file.txt'
+    path.write_bytes(b'...')
+    seen = []
+
+    def on_stream(stream, *_):
+        error = assert_code('ERR_HTTP2_PAYLOAD_FORBIDDEN', lambda: stream.respondWithFile(
+            str(path), {':status': 204, 'content-type': 'text/plain'}))
+        seen.append(str(error))
+        stream.respond({})
+        stream.end()
+
+    def client(session, done):
+        req = session.request()
+        req.on('response', lambda headers, *_: seen.append(headers[':status']))
+        req.on('data', lambda chunk: seen.append('data'))
+        req.on('end', done)
+        req.end()
+    exchange(run_loop, on_stream, client)
+    assert seen == ['Responses with 204 status must not have a payload', 200]
+
+
+def test_respond_with_fd_sends_the_range_asked(run_loop, tmp_path):
+    # Ports test-http2-respond-file-fd-range.js: the request's range header
+    # gives respondWithFD()'s offset and length, which statCheck sees in
+    # its options and sets content-length from; 8-11 gives 3 bytes, 8-28
+    # the 9 the file has from 8.
+    import re
+    path = tmp_path / 'printA.txt'
+    path.write_bytes(b'console.log("A");')       # 17 bytes
+    fd = os.open(str(path), os.O_RDONLY)
+    seen = []
+
+    def on_stream(stream, headers, *_):
+        first, last = (int(n) for n in re.match(r'bytes=(\d+)-(\d+)', headers['range']).groups())
+
+        def stat_check(stat, response_headers, options):
+            seen.append((options['offset'], options['length']))
+            response_headers['content-length'] = min(options['length'], stat.st_size - first)
+        stream.respondWithFD(fd, {'content-type': 'text/plain'},
+                             {'statCheck': stat_check, 'offset': first, 'length': last - first})
+
+    def client(session, done):
+        left = [2]
+        for asked in ('bytes=8-11', 'bytes=8-28'):
+            req = session.request({'range': asked})
+            req.on('response', lambda headers, *_, asked=asked: seen.append(
+                (asked, headers['content-type'], int(headers['content-length']))))
+            body = []
+            req.on('data', body.append)
+
+            def on_end(asked=asked, body=body):
+                seen.append((asked, b''.join(body)))
+                left[0] -= 1
+                if not left[0]:
+                    done()
+            req.on('end', on_end)
+            req.end()
+    try:
+        exchange(run_loop, on_stream, client)
+    finally:
+        os.close(fd)
+    assert sorted(seen, key=str) == sorted([
+        (8, 3), (8, 20), ('bytes=8-11', 'text/plain', 3), ('bytes=8-28', 'text/plain', 9),
+        ('bytes=8-11', b'log'), ('bytes=8-28', b'log("A");')], key=str)
