@@ -103,9 +103,12 @@ class Http2Stream(Duplex):
 
     @property
     def state(self):
-        """Node's stream.state (the stream's window sizes, from nghttp2)."""
+        """Node's stream.state, from nghttp2: ``state`` (its RFC state, 1
+        idle to 7 closed), ``weight``, ``sumDependencyWeight``,
+        ``localClose``, ``remoteClose``, ``localWindowSize``; {} once
+        destroyed (or not yet opened)."""
         core = self.session._core
-        if core is None or self.id is None or self._ng_closed:
+        if core is None or self.id is None or self.destroyed:
             return {}
         return core.stream_state(self.id)
 
