@@ -97,9 +97,12 @@ class Http2Stream(Duplex):
 
     @property
     def bufferSize(self):
-        """Bytes written and not yet framed by nghttp2."""
+        """Node's: the bytes write() took and did not call back yet
+        (writableLength) plus those handed to nghttp2 and not framed, so
+        a chunk being framed counts twice, as in Node."""
         core = self.session._core
-        return 0 if core is None or self.id is None else core.queued(self.id)
+        queued = 0 if core is None or self.id is None else core.queued(self.id)
+        return queued + self.writableLength
 
     @property
     def state(self):

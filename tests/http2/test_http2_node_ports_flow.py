@@ -1,0 +1,160 @@
+"""Node 20's tests of pushes, concurrency, buffering and streams destroyed
+mid-write (test/parallel/test-http2-*.js), rewritten for pyuvnet: each
+test names the Node test it ports. Both ends are pyuvnet's."""
+import pyuvnet as net
+from pyuvnet import http2
+from http2_support import compat_get, countdown, exchange, listen
+
+
+def test_a_push_reaches_the_client_with_its_headers(run_loop):
+    # Ports test-http2-server-push-stream.js: the promise's scheme, path and
+    # authority, then the push's head (200, content-type, x-push-data) on
+    # 'push'; the request's own body is 'test'.
+    seen = []
+
+    def on_stream(stream, headers, *_):
+        if headers[':path'] == '/':
+            def pushed(err, push, *_):
+                push.respond({'content-type': 'text/html', ':status': 200,
+                              'x-push-data': 'pushed by server'})
+                push.end('pushed by server data')
+                stream.end('test')
+            stream.pushStream({':scheme': 'http', ':path': '/foobar',
+                               ':authority': 'localhost:1234'}, pushed)
+        stream.respond({'content-type': 'text/html', ':status': 200})
+
+    def client(session, done):
+        def on_push_stream(stream, headers, *_):
+            seen.append((headers[':scheme'], headers[':path'], headers[':authority']))
+            stream.on('push', lambda headers, *_: seen.append(
+                (headers[':status'], headers['content-type'], headers['x-push-data'])))
+            stream.resume()
+        session.on('stream', on_push_stream)
+        req = session.request({':path': '/'})
+        body = []
+        req.on('data', body.append)
+        req.on('end', lambda: (seen.append(b''.join(body)), session.destroy(), done()))
+        req.end()
+    exchange(run_loop, on_stream, client)
+    assert seen == [('http', '/foobar', 'localhost:1234'), (200, 'text/html', 'pushed by server'),
+                    b'test']
+
+
+def test_max_concurrent_streams_one_serves_one_at_a_time(run_loop):
+    # Ports test-http2-too-many-streams.js: with maxConcurrentStreams 1 the
+    # server never has two streams open at once; the client's two requests
+    # (and a third made after the first closed) are all served in turn.
+    seen = []
+    server = http2.createServer({'settings': {'maxConcurrentStreams': 1}})
+    open_streams = [0]
+
+    def on_stream(stream, *_):
+        open_streams[0] += 1
+        seen.append(open_streams[0])
+        stream.respond()
+
+        def finish():
+            stream.end('ok')
+            open_streams[0] -= 1
+        net.setImmediate(finish)
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    dec = countdown(3, lambda: (server.close(), client.destroy()))
+
+    def on_remote_settings(settings):
+        seen.append(('max', client.remoteSettings['maxConcurrentStreams']))
+        first = client.request()
+        first.resume()
+
+        def after_first():
+            dec()
+
+            def third():
+                req = client.request()
+                req.resume()
+                req.on('close', dec)
+            net.setImmediate(third)
+        first.on('close', after_first)
+        second = client.request()
+        second.resume()
+        second.on('close', dec)
+    client.once('remoteSettings', on_remote_settings)
+    run_loop(10)
+    assert seen == [('max', 1), 1, 1, 1]
+
+
+def test_buffer_size_counts_what_waits_to_be_sent(run_loop):
+    # Ports test-http2-buffersize.js: two POSTs made before the connection
+    # count each write of 30 bytes in bufferSize (30, 60, ... 300), then
+    # end and close; the server reads each to its end and closes them.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.on('data', lambda chunk: None)
+        stream.on('end', lambda: seen.append('end'))
+        stream.on('close', dec)
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    dec = countdown(2, lambda: (client.close(), server.close()))
+    errors = []
+    for _ in range(2):
+        stream = client.request({':method': 'POST'})
+        stream.on('data', lambda chunk: None)
+        sizes = []
+        for _ in range(10):
+            stream.write(bytes(30), lambda error=None: error and errors.append(error))
+            sizes.append(stream.bufferSize)
+        seen.append(sizes)
+        stream.end()
+        stream.close()
+    run_loop(10)
+    assert seen[:2] == [list(range(30, 301, 30))] * 2
+    assert (seen[2:], errors) == (['end', 'end'], [])
+
+
+def test_a_stream_destroyed_after_a_large_write_closes_both(run_loop, tls_certs):
+    # Ports test-http2-large-write-destroy.js as Node 20 runs it (over TLS,
+    # generated certificates): a response waiting for trailers writes
+    # 60000 bytes and is destroyed; both ends close with rstCode 0 and no
+    # 'error' (the copy read expects INTERNAL_ERROR on both).
+    seen = []
+    server = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert})
+
+    def on_stream(stream, *_):
+        stream.once('error', lambda error: seen.append(('server', str(error))))
+        stream.on('close', lambda: seen.append(('server close', stream.rstCode)))
+        stream.respond({'Content-Type': 'application/octet-stream', 'Content-Length': 120000,
+                        'Vary': 'Accept-Encoding'}, {'waitForTrailers': True})
+        stream.write(b'D' * 60000)
+        stream.destroy()
+    server.on('stream', on_stream)
+    client = http2.connect('https://localhost:%d' % listen(run_loop, server),
+                           {'rejectUnauthorized': False})
+    req = client.request({':path': '/'})
+    req.once('error', lambda error: seen.append(('client', str(error))))
+    req.end()
+    req.resume()
+    req.on('close', lambda: (seen.append(('client close', req.rstCode)), client.close(),
+                             server.close()))
+    run_loop(10)
+    assert sorted(seen, key=str) == [('client close', 0), ('server close', 0)]
+
+
+def test_an_echo_destroyed_at_its_first_data_closes_clean(run_loop):
+    # Ports test-http2-many-writes-and-destroy.js as Node 20 runs it: 4000
+    # writes of 6 bytes to a compat server piping the request back; the
+    # client destroys its request at the first echoed data: it closes with
+    # rstCode 0 and no 'error' (the copy read expects CANCEL).
+    seen = []
+    server = http2.createServer(lambda req, res: req.pipe(res))
+
+    def client(session, done):
+        req = session.request({':method': 'POST'})
+        req.once('error', lambda error: seen.append(str(error)))
+        for _ in range(4000):
+            req.write(bytes(6))
+        req.on('close', lambda: (seen.append(('close', req.rstCode)), done()))
+        req.once('data', lambda chunk: req.destroy())
+    compat_get(run_loop, None, client, server)
+    assert seen == [('close', 0)]
