@@ -158,3 +158,39 @@ def test_an_echo_destroyed_at_its_first_data_closes_clean(run_loop):
         req.once('data', lambda chunk: req.destroy())
     compat_get(run_loop, None, client, server)
     assert seen == [('close', 0)]
+
+
+def test_a_hundred_requests_on_one_client_session(run_loop):
+    # Ports test-http2-create-client-session.js: 100 GETs (flags 5 at the
+    # server: END_STREAM and END_HEADERS), each answered in two writes
+    # with a date; the h2c session is not encrypted, has no originSet and
+    # negotiated 'h2c'.
+    body = '<html><head></head><body><h1>this is some data</h2></body></html>'
+    seen = {'flags': set(), 'bodies': 0, 'heads': set()}
+
+    def on_stream(stream, headers, flags, *_):
+        seen['flags'].add((headers[':scheme'], bool(headers[':authority']), headers[':method'],
+                           flags))
+        stream.respond({'content-type': 'text/html', ':status': 200})
+        stream.write(body[:20])
+        stream.end(body[20:])
+
+    def client(session, done):
+        session.setMaxListeners(101)
+        session.on('connect', lambda *_: seen.update(
+            connect=(session.encrypted, session.originSet, session.alpnProtocol)))
+        dec = countdown(100, done)
+        for _ in range(100):
+            req = session.request()
+            req.on('response', lambda headers, *_: seen['heads'].add(
+                (headers[':status'], headers['content-type'], bool(headers['date']))))
+            req.setEncoding('utf8')
+            data = []
+            req.on('data', data.append)
+            req.on('end', lambda data=data: seen.update(
+                bodies=seen['bodies'] + (''.join(data) == body)))
+            req.on('close', dec)
+    exchange(run_loop, on_stream, client)
+    assert seen['flags'] == {('http', True, 'GET', 5)}
+    assert seen['heads'] == {(200, 'text/html', True)} and seen['bodies'] == 100
+    assert seen['connect'] == (False, None, 'h2c')
