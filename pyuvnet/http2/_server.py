@@ -185,12 +185,25 @@ def connect(authority, options=None, listener=None, **kwargs):
     if callable(options) and listener is None:
         options, listener = None, options
     opts = normalize_options(options, kwargs, _CONNECT_OPTIONS)
-    url = urlsplit(authority if isinstance(authority, str) else str(authority))
-    protocol = url.scheme + ':' if url.scheme else opts.get('protocol', 'https:')
+    if isinstance(authority, dict):
+        # As Node's: a URL's parts (protocol, port, hostname or host); the
+        # default port follows the authority's own protocol.
+        given = authority.get('protocol')
+        protocol = given or opts.get('protocol', 'https:')
+        port = authority.get('port')
+        if port in (None, ''):
+            port = 80 if given == 'http:' else 443
+        port = int(port)
+        host = str(authority.get('hostname') or authority.get('host') or 'localhost')
+        if host.startswith('['):
+            host = host[1:-1]
+    else:
+        url = urlsplit(authority if isinstance(authority, str) else str(authority))
+        protocol = url.scheme + ':' if url.scheme else opts.get('protocol', 'https:')
+        port = url.port or (80 if protocol == 'http:' else 443)
+        host = url.hostname or 'localhost'
     if protocol not in ('http:', 'https:'):
         raise ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol)
-    port = url.port or (80 if protocol == 'http:' else 443)
-    host = url.hostname or 'localhost'
     name = opts.get('servername') or host
     shown = '[%s]' % name if ':' in name else name
     if 'createConnection' in opts:

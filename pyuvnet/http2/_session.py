@@ -13,7 +13,9 @@ from ..events import EventEmitter
 from .._records import Record
 from .._validate import validate_number
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
+from ._errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
+                      ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION,
+                      ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
                       ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL)
 from ..errors import ERR_INVALID_ARG_TYPE
@@ -627,12 +629,19 @@ class ClientHttp2Session(Http2Session):
         check_request_options(options)
         headers = dict(headers or {})
         headers.setdefault(':method', 'GET')
-        if headers[':method'] != 'CONNECT':
+        if headers[':method'] != 'CONNECT' or headers.get(':protocol') is not None:
             # As Node's: a host header stands for :authority.
             if 'host' not in headers:
                 headers.setdefault(':authority', self._authority)
             headers.setdefault(':scheme', self._scheme)
             headers.setdefault(':path', '/')
+        elif headers.get(':authority') is None:
+            # As Node's: a plain CONNECT names its target, and only that.
+            raise ERR_HTTP2_CONNECT_AUTHORITY()
+        elif headers.get(':scheme') is not None:
+            raise ERR_HTTP2_CONNECT_SCHEME()
+        elif headers.get(':path') is not None:
+            raise ERR_HTTP2_CONNECT_PATH()
         try:
             block = to_block(headers)
         except ERR_INVALID_HTTP_TOKEN as error:

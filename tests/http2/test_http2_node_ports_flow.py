@@ -194,3 +194,80 @@ def test_a_hundred_requests_on_one_client_session(run_loop):
     assert seen['flags'] == {('http', True, 'GET', 5)}
     assert seen['heads'] == {(200, 'text/html', True)} and seen['bodies'] == 100
     assert seen['connect'] == (False, None, 'h2c')
+
+
+def test_a_connect_request_tunnels_to_a_tcp_server(run_loop):
+    # Ports test-http2-connect-method.js: CONNECT needs :authority and
+    # forbids :scheme and :path (ERR_HTTP2_CONNECT_*); a valid one reaches
+    # a proxy that pipes it to a TCP server, which reads 'hello' and
+    # answers 'hello' back through the tunnel.
+    seen = []
+
+    def on_tcp(socket):
+        data = []
+        socket.setEncoding('utf8')
+        socket.on('data', data.append)
+        socket.on('end', lambda: seen.append(('tcp end', ''.join(data))))
+        socket.end('hello')
+    tcp = net.createServer(on_tcp)
+    tcp.listen(0, '127.0.0.1')
+    port = tcp.address()['port']
+    proxy = http2.createServer()
+
+    def on_stream(stream, headers, *_):
+        host, _, target_port = headers[':authority'].rpartition(':')
+        seen.append((headers[':method'], host, int(target_port) == port))
+        socket = net.connect(int(target_port), '127.0.0.1', lambda *_: (
+            stream.respond(), socket.pipe(stream), stream.pipe(socket)))
+        socket.on('error', lambda error: stream.close(http2.constants.NGHTTP2_CONNECT_ERROR))
+    proxy.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, proxy))
+    from support import assert_code
+    for headers, code, message in (
+            ({':method': 'CONNECT'}, 'ERR_HTTP2_CONNECT_AUTHORITY',
+             ':authority header is required for CONNECT requests'),
+            ({':method': 'CONNECT', ':authority': 'localhost:%d' % port, ':scheme': 'http'},
+             'ERR_HTTP2_CONNECT_SCHEME', 'The :scheme header is forbidden for CONNECT requests'),
+            ({':method': 'CONNECT', ':authority': 'localhost:%d' % port, ':path': '/'},
+             'ERR_HTTP2_CONNECT_PATH', 'The :path header is forbidden for CONNECT requests')):
+        seen.append(str(assert_code(code, lambda: client.request(headers))) == message)
+    req = client.request({':method': 'CONNECT', ':authority': 'localhost:%d' % port})
+    req.on('response', lambda *_: seen.append('response'))
+    req.setEncoding('utf8')
+    data = []
+    req.on('data', data.append)
+    req.on('end', lambda: (seen.append(('end', ''.join(data))), client.destroy(), proxy.close(),
+                           tcp.close()))
+    req.end('hello')
+    run_loop(10)
+    assert seen[:4] == [True, True, True, ('CONNECT', 'localhost', True)]
+    assert sorted(seen[4:], key=str) == [('end', 'hello'), ('tcp end', 'hello'), 'response']
+
+
+def test_connect_takes_a_url_or_its_parts(run_loop, tls_certs):
+    # Ports test-http2-create-client-connect.js: connect() with an
+    # 'http://' string, or an options object (port; port and hostname)
+    # with protocol 'http:', and the same over TLS ('https://', or
+    # protocol 'https:', rejectUnauthorized false): each connects.
+    # (Node's url.parse() and URL objects are its own; its 'socketError'
+    # case is an event Node 20 no longer has.)
+    seen = []
+    server = http2.createServer()
+    port = listen(run_loop, server)
+    secure = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert})
+    secure_port = listen(run_loop, secure)
+    opts = {'rejectUnauthorized': False}
+    items = [('http://localhost:%d' % port,), ({'port': port}, {'protocol': 'http:'}),
+             ({'port': port, 'hostname': '127.0.0.1'}, {'protocol': 'http:'}),
+             ('https://localhost:%d' % secure_port, opts),
+             ({'port': secure_port, 'protocol': 'https:'}, opts),
+             # (localhost: a servername that is an IP address warns, as Node's.)
+             ({'port': secure_port, 'hostname': 'localhost', 'protocol': 'https:'}, opts)]
+    dec = countdown(len(items), lambda: net.setImmediate(
+        lambda: (server.close(), secure.close())))
+    for item in items:
+        client = http2.connect(*item)
+        client.on('connect', lambda *_, client=client: (
+            seen.append(client.encrypted), client.destroy(), dec()))
+    run_loop(10)
+    assert sorted(seen) == [False] * 3 + [True] * 3
