@@ -330,3 +330,26 @@ def test_respond_with_an_invalid_fd_ends_the_response_empty(run_loop):
     exchange(run_loop, on_stream, client)
     assert sorted(seen, key=str) == sorted(
         ['response', ('server close', 0), ('end', 0)], key=str)
+
+
+def test_settings_past_max_settings_end_the_session(run_loop):
+    # Ports test-http2-max-settings.js: a server allowing 1 setting gets a
+    # client's SETTINGS with 2: its session never sees them nor a stream;
+    # the client gets GOAWAY ENHANCE_YOUR_CALM (11) and errs with
+    # 'Session closed with error code 11'.
+    seen = []
+    server = http2.createServer({'maxSettings': 1})
+
+    def on_session(session):
+        seen.append('session')
+        session.on('stream', lambda *_: seen.append('stream'))
+        session.on('remoteSettings', lambda *_: seen.append('remoteSettings'))
+        session.on('error', lambda error: None)
+    server.on('session', on_session)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server),
+                           {'settings': {'headerTableSize': 1000, 'enablePush': False}})
+    client.on('goaway', lambda code, *_: seen.append(('goaway', code)))
+    client.on('error', lambda error: (seen.append((error.code, str(error))), server.close()))
+    run_loop(10)
+    assert seen == ['session', ('goaway', 11),
+                    ('ERR_HTTP2_SESSION_ERROR', 'Session closed with error code 11')]
