@@ -152,9 +152,14 @@ class Http2Stream(Duplex):
         """Closes the stream with RST_STREAM ``code``; ``callback`` on
         'close'. As Node's, a code other than NO_ERROR and CANCEL is this
         stream's 'error' too (ERR_HTTP2_STREAM_ERROR) once nghttp2 closed it."""
-        if not isinstance(code, int) or not 0 <= code <= 2 ** 32 - 1:
+        if not isinstance(code, (int, float)) or isinstance(code, bool):
+            # As Node's validateInteger(): a type first, then a range.
+            from ..errors import ERR_INVALID_ARG_TYPE
+            raise ERR_INVALID_ARG_TYPE('code', 'number', code)
+        if isinstance(code, float) or not 0 <= code <= 2 ** 32 - 1:
             from ..errors import ERR_OUT_OF_RANGE
-            raise ERR_OUT_OF_RANGE('code', '>= 0 && <= 4294967295', code)
+            raise ERR_OUT_OF_RANGE('code', 'an integer' if isinstance(code, float) and
+                                   not code.is_integer() else '>= 0 && <= 4294967295', code)
         if callback is not None and not callable(callback):
             from ..errors import ERR_INVALID_ARG_TYPE
             raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)

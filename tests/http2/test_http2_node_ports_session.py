@@ -293,3 +293,78 @@ def test_a_goaway_before_the_response_errs_the_request(run_loop):
     run_loop(10)
     assert seen == [('goaway', 1), ('request', 'ERR_HTTP2_SESSION_ERROR'), ('close', 1),
                     ('session', 'ERR_HTTP2_SESSION_ERROR')]
+
+
+def test_close_checks_its_code(run_loop):
+    # Ports test-http2-invalidargtypes-errors.js: stream.close('string') is
+    # ERR_INVALID_ARG_TYPE, 1.5 and -1 ERR_OUT_OF_RANGE; the stream then
+    # answers as usual.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        error = assert_code('ERR_INVALID_ARG_TYPE', lambda: stream.close('string'), TypeError)
+        seen.append(str(error).startswith('The "code" argument must be of type number'))
+        # And Node 20's ranges (validateInteger), run under it first.
+        for code, message in ((1.5, 'It must be an integer. Received 1.5'),
+                              (-1, 'It must be >= 0 && <= 4294967295. Received -1')):
+            error = assert_code('ERR_OUT_OF_RANGE', lambda: stream.close(code))
+            seen.append(str(error).endswith(message))
+        stream.respond()
+        stream.end('ok')
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request()
+    req.resume()
+    req.on('close', lambda: (seen.append('close'), server.close(), client.close()))
+    run_loop(10)
+    assert seen == [True, True, True, 'close']
+
+
+def test_a_server_session_sets_its_local_window(run_loop):
+    # Ports test-http2-server-setLocalWindowSize.js: setLocalWindowSize(1
+    # MiB) on the server's new session is its state's local and effective
+    # local window; the remote window stays the default.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.respond()
+        stream.end('ok')
+    server.on('stream', on_stream)
+
+    def on_session(session):
+        session.setLocalWindowSize(2 ** 20)
+        state = session.state
+        seen.append((state['effectiveLocalWindowSize'], state['localWindowSize'],
+                     state['remoteWindowSize']))
+    server.on('session', on_session)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request()
+    req.resume()
+    req.on('close', lambda: (client.close(), server.close()))
+    run_loop(10)
+    assert seen == [(2 ** 20, 2 ** 20, http2.getDefaultSettings()['initialWindowSize'])]
+
+
+def test_an_http1_client_is_a_bad_preface(run_loop):
+    # Ports test-http2-server-http1-client.js: an HTTP/1.1 GET to an h2c
+    # server: its session errs with ERR_HTTP2_ERROR 'Received bad client
+    # magic byte string' and closes; no stream. (The GET is written on a
+    # plain socket: pyuvnet's http client, reading the server's SETTINGS
+    # as a bad response, drops its socket before its request leaves.)
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda *_: seen.append('stream'))
+
+    def on_session(session):
+        session.on('error', lambda error: seen.append((error.code, str(error))))
+        session.on('close', lambda: seen.append('close'))
+    server.on('session', on_session)
+    socket = net.connect(listen(run_loop, server), '127.0.0.1')
+    socket.on('error', lambda error: None)
+    socket.on('close', lambda *_: server.close())
+    socket.end(b'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')
+    socket.resume()
+    run_loop(10)
+    assert seen == [('ERR_HTTP2_ERROR', 'Received bad client magic byte string'), 'close']
