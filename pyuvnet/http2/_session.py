@@ -567,6 +567,11 @@ class ServerHttp2Session(Http2Session):
         stream (its id)."""
         self._check_alive()
         stream_id, origin, value = altsvc_arguments(alt, originOrStream)
+        if stream_id and stream_id not in self._streams:
+            # As Node's: nothing for a stream that does not exist (with
+            # nghttp2 1.70 the frame went, and the client's next request
+            # was then refused with REFUSED_STREAM).
+            return
         self._submit_extra(_uv.h2_altsvc, stream_id, origin, value)
 
     def origin(self, *origins):

@@ -368,3 +368,54 @@ def test_an_http1_client_is_a_bad_preface(run_loop):
     socket.resume()
     run_loop(10)
     assert seen == [('ERR_HTTP2_ERROR', 'Received bad client magic byte string'), 'close']
+
+
+def test_altsvc_frames_and_their_argument_errors(run_loop):
+    # Ports test-http2-altsvc.js (but for Node's URL objects): ALTSVC for
+    # an origin given as a string or as an object's 'origin', and for the
+    # request's stream (origin ''), reach the client's 'altsvc'; one for a
+    # stream that does not exist sends nothing; bad stream ids, values and
+    # origins raise Node's errors.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.session.altsvc('h2=":8000"', stream.id)
+        stream.respond()
+        stream.end('ok')
+    server.on('stream', on_stream)
+
+    def on_session(session):
+        session.altsvc('h2=":8000"', 'https://example.org:8111/this')
+        session.altsvc('h2=":8000"', {'origin': 'https://example.org:8111'})
+        session.altsvc('h2=":8000"', 3)
+        for value in (0, -1, 1.1, 0xFFFFFFFF + 1, float('inf'), float('-inf')):
+            error = assert_code('ERR_OUT_OF_RANGE', lambda: session.altsvc('h2=":8000"', value))
+            seen.append(str(error).startswith('The value of "originOrStream" is out of range. '
+                                              'It must be > 0 && < 4294967296. Received '))
+        for value in (0, {}, [], None, float('inf')):
+            assert_code('ERR_INVALID_ARG_TYPE', lambda: session.altsvc(value), TypeError)
+        for value in ('\u0001', 'h2="\uff20"', '\U0001F440'):
+            error = assert_code('ERR_INVALID_CHAR', lambda: session.altsvc(value), TypeError)
+            seen.append(str(error) == 'Invalid character in alt')
+        for value in ({}, [], True):
+            assert_code('ERR_INVALID_ARG_TYPE', lambda: session.altsvc('clear', value), TypeError)
+        for value in ('abc:', {'origin': 'null'}, {'origin': ''}):
+            error = assert_code('ERR_HTTP2_ALTSVC_INVALID_ORIGIN',
+                                lambda: session.altsvc('h2=":8000', value), TypeError)
+            seen.append(str(error) == 'HTTP/2 ALTSVC frames require a valid origin')
+        error = assert_code('ERR_HTTP2_ALTSVC_LENGTH', lambda: session.altsvc(
+            'h2=":8000"', 'http://example.%s.org:8000' % ('a' * 17000)), TypeError)
+        seen.append(str(error) == 'HTTP/2 ALTSVC frames are limited to 16382 bytes')
+    server.on('session', on_session)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    got = []
+    client.on('altsvc', lambda alt, origin, stream_id: got.append((alt, origin, stream_id)))
+    req = client.request()
+    req.resume()
+    req.on('close', lambda: (client.close(), server.close()))
+    run_loop(10)
+    assert seen == [True] * 13
+    assert sorted(got) == [('h2=":8000"', '', 1),
+                           ('h2=":8000"', 'https://example.org:8111', 0),
+                           ('h2=":8000"', 'https://example.org:8111', 0)]
