@@ -96,6 +96,20 @@ def upload_file(session, path, seen, done):
     source.pipe(req)
 
 
+def upload_unread(session, path, seen, done):
+    """A POST with the file at ``path`` piped into it that the server may
+    answer without reading: the response's status and 'end' noted in
+    ``seen``; at 'end' the file stream is closed (what is left unsent) and
+    ``done()`` called."""
+    from pyuvnet import fs
+    req = session.request({':method': 'POST'})
+    req.on('response', lambda headers, *_: seen.append(headers[':status']))
+    req.resume()
+    source = fs.createReadStream(str(path))
+    req.on('end', lambda: (seen.append('end'), source.destroy(), done()))
+    source.pipe(req)
+
+
 def run_exchange(run_loop, server, client):
     """A client session to ``server`` given to ``client(session, done)``;
     ``done()`` closes both. Runs the loop until they are closed."""

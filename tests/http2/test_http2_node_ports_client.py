@@ -7,7 +7,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import countdown, exchange, listen, upload_file
+from http2_support import countdown, exchange, listen, upload_file, upload_unread
 
 
 def test_a_response_and_a_push_both_read_to_their_end(run_loop):
@@ -386,7 +386,6 @@ def test_an_upload_answered_400_unread_closes_clean(run_loop, tmp_path):
     # Node's JPEG): the server answers 400 a turn after the stream came,
     # without reading the upload; its stream closes with rstCode 0 and the
     # client's response ends.
-    from pyuvnet import fs
     path = tmp_path / 'upload.bin'
     path.write_bytes(bytes(range(256)) * 1024)
     seen = []
@@ -398,14 +397,8 @@ def test_an_upload_answered_400_unread_closes_clean(run_loop, tmp_path):
             stream.end()
         net.setImmediate(answer)
 
-    def client(session, done):
-        req = session.request({':method': 'POST'})
-        req.on('response', lambda headers, *_: seen.append(headers[':status']))
-        req.resume()
-        source = fs.createReadStream(str(path))
-        req.on('end', lambda: (seen.append('end'), source.destroy(), done()))
-        source.pipe(req)
-    exchange(run_loop, on_stream, client)
+    exchange(run_loop, on_stream,
+             lambda session, done: upload_unread(session, path, seen, done))
     assert sorted(seen, key=str) == sorted([400, 'end', ('server close', 0)], key=str)
 
 

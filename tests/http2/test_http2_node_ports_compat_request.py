@@ -2,9 +2,11 @@
 early hints, pushes and errors (test/parallel/test-http2-compat-*.js),
 rewritten for pyuvnet: each test names the Node test it ports; the client
 is pyuvnet's http2.connect(), the server an http2.createServer()."""
+import pytest
+
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import compat_get, countdown, run_exchange
+from http2_support import compat_get, countdown, run_exchange, upload_unread
 from support import assert_code
 
 
@@ -151,7 +153,6 @@ def test_compat_an_upload_answered_400_unread_still_ends(run_loop, tmp_path):
     # Node's JPEG): the handler answers 400 a turn later without reading
     # the upload; the client gets the 400 and its response ends, though
     # the file is not all sent (the file stream is closed then).
-    from pyuvnet import fs
     path = tmp_path / 'upload.bin'
     path.write_bytes(bytes(range(256)) * 1024)
     seen = []
@@ -164,54 +165,36 @@ def test_compat_an_upload_answered_400_unread_still_ends(run_loop, tmp_path):
         stream = response.stream
         stream.on('close', lambda: seen.append(('server', stream.rstCode, stream.readableLength)))
 
-    def client(session, done):
-        req = session.request({':method': 'POST'})
-        req.on('response', lambda headers, *_: seen.append(headers[':status']))
-        req.resume()
-        source = fs.createReadStream(str(path))
-        req.on('end', lambda: (seen.append('end'), source.destroy(), done()))
-        source.pipe(req)
-    compat_get(run_loop, on_request, client)
+    compat_get(run_loop, on_request,
+               lambda session, done: upload_unread(session, path, seen, done))
     # As Node's: the server resets the unread request with NO_ERROR (some
     # of its body buffered, then dropped) once its response is out.
     assert seen == [400, 'end', ('server', 0, 0)]
 
 
-def test_compat_request_set_timeout_fires_until_the_response_ends(run_loop):
-    # Ports test-http2-compat-serverrequest-settimeout.js: the request's
-    # timeout fires once; set again from its callback or after 'finish'
-    # (then a tick later) it never fires and raises nothing.
+@pytest.mark.parametrize('side', ['request', 'response'])
+def test_compat_set_timeout_fires_until_the_response_ends(run_loop, side):
+    # Ports test-http2-compat-serverrequest-settimeout.js and
+    # test-http2-compat-serverresponse-settimeout.js: the request's (or the
+    # response's) timeout fires once and ends the response; set again from
+    # its callback (the request's test) or after 'finish' (then a tick
+    # later) it never fires and raises nothing.
     seen = []
 
     def on_request(request, response):
+        target = request if side == 'request' else response
+
         def on_timeout():
             seen.append('timeout')
             response.end()
-            request.setTimeout(1, lambda: seen.append('again'))
-        request.setTimeout(1, on_timeout)
+            if side == 'request':
+                target.setTimeout(1, lambda: seen.append('again'))
+        target.setTimeout(1, on_timeout)
 
         def on_finish():
-            request.setTimeout(1, lambda: seen.append('after finish'))
+            target.setTimeout(1, lambda: seen.append('after finish'))
             net.nextTick(lambda: seen.append(
-                request.setTimeout(1, lambda: seen.append('after tick')) is request))
-        response.on('finish', on_finish)
-    compat_get(run_loop, on_request)
-    net.setTimeout(lambda: None, 20)
-    run_loop()
-    assert seen == ['timeout', True]
-
-
-def test_compat_response_set_timeout_fires_until_the_response_ends(run_loop):
-    # Ports test-http2-compat-serverresponse-settimeout.js.
-    seen = []
-
-    def on_request(request, response):
-        response.setTimeout(1, lambda: (seen.append('timeout'), response.end()))
-
-        def on_finish():
-            response.setTimeout(1, lambda: seen.append('after finish'))
-            net.nextTick(lambda: seen.append(
-                response.setTimeout(1, lambda: seen.append('after tick')) is response))
+                target.setTimeout(1, lambda: seen.append('after tick')) is target))
         response.on('finish', on_finish)
     compat_get(run_loop, on_request)
     net.setTimeout(lambda: None, 20)

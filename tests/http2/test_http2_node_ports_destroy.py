@@ -1,6 +1,8 @@
 """Node 20's tests of sessions and streams ended early: destroy, cancel
 and frame errors (test/parallel/test-http2-*.js), rewritten for pyuvnet:
 each test names the Node test it ports. Both ends are pyuvnet's."""
+import pytest
+
 import pyuvnet as net
 from pyuvnet import http2
 from http2_support import exchange, listen
@@ -158,7 +160,6 @@ def test_a_stream_destroyed_with_an_error_emits_that_error(run_loop):
     assert sorted(seen, key=str) == sorted(
         [True, ('server close', http2.constants.NGHTTP2_INTERNAL_ERROR), ('client close', 0)],
         key=str)
-    import pytest
     with pytest.raises(Exception, match='kaboom'):
         run(False)
     run_loop(10)

@@ -1,8 +1,6 @@
 """Node 20's tests of sessions: settings, push refusal and goaway
 (test/parallel/test-http2-*.js), rewritten for pyuvnet: each test names
 the Node test it ports. Both ends are pyuvnet's."""
-import pytest
-
 import pyuvnet as net
 from pyuvnet import http2
 from http2_support import listen

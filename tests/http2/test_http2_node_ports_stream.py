@@ -4,7 +4,6 @@ test names the Node test it ports. Both ends are pyuvnet's."""
 import os
 
 import pyuvnet as net
-from pyuvnet import http2
 from http2_support import exchange
 from support import assert_code
 
