@@ -109,7 +109,17 @@ class Http2Server(_SessionsOfServer, _NetServer):
     (HTTP/2 with prior knowledge). Events: 'session', 'stream',
     'sessionError', 'timeout' (setTimeout()), and net.Server's."""
 
-    timeout = 0     # ms of a session's idle timeout (setTimeout())
+    _timeout = 0
+
+    @property
+    def timeout(self):
+        """Each new session's idle timeout in ms (0: none), as setTimeout()
+        sets it."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, msecs):
+        self._timeout = msecs
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
         if callable(options) and onRequestHandler is None:
