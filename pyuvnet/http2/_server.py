@@ -31,7 +31,16 @@ SESSION_RULES = {
 }
 _SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **SESSION_RULES))
 _SECURE_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **SESSION_RULES))
-_CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES))
+# As Node's connect(), which spreads its options into net.connect(): the
+# socket's own (net checks their values).
+_NET_CONNECT_RULES = {
+    'localAddress': 'string', 'localPort': 'number', 'family': ('number', 'string'),
+    'hints': 'number', 'lookup': 'function', 'noDelay': 'any', 'keepAlive': 'any',
+    'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
+    'autoSelectFamilyAttemptTimeout': 'number',
+}
+_CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES,
+                                   **_NET_CONNECT_RULES))
 
 
 def _session_part(opts):
@@ -214,18 +223,19 @@ def connect(authority, options=None, listener=None, **kwargs):
         host = url.hostname or 'localhost'
     if protocol not in ('http:', 'https:'):
         raise ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol)
+    net_opts = {k: v for k, v in opts.items() if k in _NET_CONNECT_RULES}
     name = opts.get('servername') or host
     shown = '[%s]' % name if ':' in name else name
     if 'createConnection' in opts:
         socket = opts['createConnection'](authority, opts)
         ready = 'connect'
     elif protocol == 'http:':
-        socket = createConnection({'host': host, 'port': port})
+        socket = createConnection(dict(net_opts, host=host, port=port))
         ready = 'connect'
     else:
         tls_opts = {k: v for k, v in opts.items()
                     if k in tls.TLS_CONNECT_OPTIONS.rules and k not in SESSION_RULES}
-        tls_opts.update(host=host, port=port, ALPNProtocols=['h2'])
+        tls_opts.update(net_opts, host=host, port=port, ALPNProtocols=['h2'])
         tls_opts.setdefault('servername', host)
         socket = tls.connect(tls_opts)
         ready = 'secureConnect'

@@ -353,3 +353,26 @@ def test_settings_past_max_settings_end_the_session(run_loop):
     run_loop(10)
     assert seen == ['session', ('goaway', 11),
                     ('ERR_HTTP2_SESSION_ERROR', 'Session closed with error code 11')]
+
+
+def test_connect_binds_its_local_address(run_loop):
+    # Ports test-http2-connect-options.js: localAddress 127.0.0.2 (one of
+    # Linux's loopback addresses) is where the server's request comes from.
+    seen = []
+
+    def on_request(request, response):
+        seen.append(request.connection.remoteAddress)
+        request.on('end', lambda: (response.writeHead(200, {'Content-Type': 'text/plain'}),
+                                   response.end('You are from: %s'
+                                                % request.connection.remoteAddress)))
+        request.resume()
+    server = http2.createServer(on_request)
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server),
+                           {'localAddress': '127.0.0.2'})
+    req = client.request({':path': '/'})
+    body = []
+    req.on('data', body.append)
+    req.on('end', lambda: (client.close(), req.close(), server.close()))
+    req.end()
+    run_loop(10)
+    assert (seen, b''.join(body)) == (['127.0.0.2'], b'You are from: 127.0.0.2')
