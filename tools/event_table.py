@@ -308,6 +308,8 @@ _H2_SERVER_EVENTS = (
     _H2_STREAM_EVENT,
     ('sessionError', (('err', 'Exception'), ('session', 'ServerHttp2Session')),
      "a session's 'error'"),
+    ('timeout', (('session', 'ServerHttp2Session'),),
+     "a session idle for setTimeout()'s period (without a listener it is destroyed)"),
 )
 # The compatibility API's events (with a 'request' listener).
 _H2_COMPAT_ARGS = (('request', 'Http2ServerRequest'), ('response', 'Http2ServerResponse'))

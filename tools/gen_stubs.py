@@ -57,6 +57,8 @@ STUB_TARGETS = {
     ('tls/_x509.pyi', 'X509Certificate'): ('X509Certificate',),
     ('tls/_x509.pyi', 'PublicKey'): ('PublicKey',),
     ('http2/__init__.pyi', 'module'): ('http2',),
+    ('http2/__init__.pyi', 'Http2Server'): ('Http2Server',),
+    ('http2/__init__.pyi', 'Http2SecureServer'): ('Http2Server',),
     ('http2/__init__.pyi', 'Http2Session'): ('EventEmitter', 'Http2Session'),
     ('http2/__init__.pyi', 'Http2Stream'): ('Http2Stream',),
     ('http2/__init__.pyi', 'ServerHttp2Stream'): ('ServerHttp2Stream',),

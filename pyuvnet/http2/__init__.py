@@ -34,6 +34,8 @@ for _cls in (Http2Server, Http2SecureServer, Http2Session, ServerHttp2Session, C
              Http2ServerResponse):
     _cls.__module__ = __name__
 del _cls
+add_aliases(Http2Server, ALIASES['Http2Server'])
+add_aliases(Http2SecureServer, ALIASES['Http2Server'])
 add_aliases(Http2Session, ALIASES['EventEmitter'] + ALIASES['Http2Session'])
 add_aliases(Http2Stream, ALIASES['Http2Stream'])
 add_aliases(ServerHttp2Stream, ALIASES['ServerHttp2Stream'])

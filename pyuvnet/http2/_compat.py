@@ -296,6 +296,11 @@ class Http2ServerResponse(Stream):
         _warn_once('statusMessage', 'Status message is not supported by HTTP/2 (RFC7540 8.1.2.4)')
         return ''
 
+    @statusMessage.setter
+    def statusMessage(self, message):
+        # As Node's: setting it only warns.
+        _warn_once('statusMessage', 'Status message is not supported by HTTP/2 (RFC7540 8.1.2.4)')
+
     # -- headers ------------------------------------------------------------
 
     def setHeader(self, name, value):

@@ -13,6 +13,7 @@ __all__ = [
     'ERR_HTTP2_OUT_OF_STREAMS',
     'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_INVALID_SETTING_VALUE', 'ERR_HTTP2_INVALID_STREAM',
     'ERR_HTTP2_INVALID_INFO_STATUS', 'ERR_HTTP2_STATUS_101',
+    'ERR_HTTP2_CONNECT_AUTHORITY', 'ERR_HTTP2_CONNECT_SCHEME', 'ERR_HTTP2_CONNECT_PATH',
     'ERR_HTTP2_NO_MEM', 'ERR_HTTP2_SOCKET_BOUND', 'ERR_HTTP2_STREAM_CANCEL',
     'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
     'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PUSH_DISABLED', 'ERR_HTTP2_PING_CANCEL',
@@ -79,6 +80,18 @@ class ERR_HTTP2_INVALID_INFO_STATUS(NodeError, ValueError):
 
 class ERR_HTTP2_STATUS_101(NodeError, RuntimeError):
     _template = 'HTTP status code 101 (Switching Protocols) is forbidden in HTTP/2'
+
+
+class ERR_HTTP2_CONNECT_AUTHORITY(NodeError, RuntimeError):
+    _template = ':authority header is required for CONNECT requests'
+
+
+class ERR_HTTP2_CONNECT_SCHEME(NodeError, RuntimeError):
+    _template = 'The :scheme header is forbidden for CONNECT requests'
+
+
+class ERR_HTTP2_CONNECT_PATH(NodeError, RuntimeError):
+    _template = 'The :path header is forbidden for CONNECT requests'
 
 
 class ERR_HTTP2_SOCKET_BOUND(NodeError, RuntimeError):

@@ -63,13 +63,13 @@ def altsvc_arguments(alt, origin_or_stream):
         if origin == 'null':
             raise ERR_HTTP2_ALTSVC_INVALID_ORIGIN()
     elif isinstance(origin_or_stream, (int, float)) and not isinstance(origin_or_stream, bool):
-        if origin_or_stream != int(origin_or_stream) or not 0 < origin_or_stream < 2 ** 32:
+        # (An infinite or NaN id is out of range too, as Node's >>> 0 check.)
+        if not (isinstance(origin_or_stream, int) or origin_or_stream.is_integer()) \
+                or not 0 < origin_or_stream < 2 ** 32:
             raise ERR_OUT_OF_RANGE('originOrStream', '> 0 && < 4294967296', origin_or_stream)
         stream_id = int(origin_or_stream)
     elif origin_or_stream is None:
-        # Node 20 aborts the process on an ALTSVC with neither (a failed
-        # assertion in node_http2.cc): an origin is missing.
-        raise ERR_HTTP2_ALTSVC_INVALID_ORIGIN()
+        pass        # checked after alt, as Node's (which then aborts)
     else:
         origin = None if isinstance(origin_or_stream, bool) else _origin_of(origin_or_stream)
         if not isinstance(origin, str):
@@ -81,6 +81,10 @@ def altsvc_arguments(alt, origin_or_stream):
         raise ERR_INVALID_ARG_TYPE('alt', 'string', alt)
     if not _ALT_VALUE.match(alt):
         raise ERR_INVALID_CHAR('alt')
+    if origin_or_stream is None:
+        # Node 20 aborts the process on an ALTSVC with neither (a failed
+        # assertion in node_http2.cc): an origin is missing.
+        raise ERR_HTTP2_ALTSVC_INVALID_ORIGIN()
     if len(alt) + len(origin) > MAX_PAYLOAD:
         raise ERR_HTTP2_ALTSVC_LENGTH()
     return stream_id, origin.encode('latin-1', 'replace'), alt.encode('latin-1')

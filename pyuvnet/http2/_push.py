@@ -20,6 +20,7 @@ def push_allowed(stream):
     client's SETTINGS_ENABLE_PUSH is on."""
     session = stream.session
     return (not stream.destroyed and not stream._ng_closed and not session.closed
+            and session._goaway_code is None
             and not session.destroyed and session._core is not None
             and bool(session._core.remote_setting(2)))
 
@@ -59,10 +60,12 @@ def push_stream(stream, headers, options, callback):
     session._schedule_flush()
     pushed = type(stream)(session, promised)
     pushed.sentHeaders = headers
-    # No body (HEAD, endStream): its respond() ends it, as a HEAD's does.
-    # (Node ends its writable side here; pyuvnet's would respond at once.)
-    pushed._head_request = head or bool(options.get('endStream'))
     session._streams[promised] = pushed
+    if head or options.get('endStream'):
+        # No body: as Node's, its writable side ends now and its respond()
+        # sends the head with END_STREAM, as a HEAD's.
+        pushed._head_request = True
+        pushed.end()
     # The promised request is the server's own: nothing to read.
     pushed.push(None)
     nextTick(callback, None, pushed, headers, 0)

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from .. import tls
 from .. import createConnection
 from .._options import OptionSpec, normalize_options
-from .._validate import validate_uint32
+from .._validate import validate_function, validate_uint32
 from .._http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
@@ -31,7 +31,16 @@ SESSION_RULES = {
 }
 _SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **SESSION_RULES))
 _SECURE_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **SESSION_RULES))
-_CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES))
+# As Node's connect(), which spreads its options into net.connect(): the
+# socket's own (net checks their values).
+_NET_CONNECT_RULES = {
+    'localAddress': 'string', 'localPort': 'number', 'family': ('number', 'string'),
+    'hints': 'number', 'lookup': 'function', 'noDelay': 'any', 'keepAlive': 'any',
+    'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
+    'autoSelectFamilyAttemptTimeout': 'number',
+}
+_CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES,
+                                   **_NET_CONNECT_RULES))
 
 
 def _session_part(opts):
@@ -70,8 +79,29 @@ class _SessionsOfServer:
         session.on('stream', self._on_session_stream)
         session.on('error', on_error)
         session.once('close', on_close)
+        if self.timeout:
+            def on_timeout():
+                # As Node's sessionOnTimeout(): the server's 'timeout', or
+                # the session destroyed when nobody listens.
+                if not session.destroyed and not session.closed \
+                        and not self.emit('timeout', session):
+                    session.destroy()
+            session.setTimeout(self.timeout, on_timeout)
+            session.once('close', lambda: session.removeListener('timeout', on_timeout))
         self.emit('session', session)
         return session
+
+    def setTimeout(self, msecs=0, callback=None):
+        """Node's Http2Server.setTimeout(): each new session's idle timeout
+        in ms (0: none); when one expires, 'timeout'(session), or without a
+        listener the session is destroyed. ``callback`` is added as a
+        'timeout' listener."""
+        if callback is not None:
+            validate_function(callback, 'callback')
+        self.timeout = msecs
+        if callback is not None:
+            self.on('timeout', callback)
+        return self
 
     def _on_session_stream(self, stream, headers, flags, raw_headers):
         if self.listenerCount('request'):
@@ -86,7 +116,19 @@ class _SessionsOfServer:
 class Http2Server(_SessionsOfServer, _NetServer):
     """Node's ``Http2Server``: a net.Server whose connections speak h2c
     (HTTP/2 with prior knowledge). Events: 'session', 'stream',
-    'sessionError', and net.Server's."""
+    'sessionError', 'timeout' (setTimeout()), and net.Server's."""
+
+    _timeout = 0
+
+    @property
+    def timeout(self):
+        """Each new session's idle timeout in ms (0: none), as setTimeout()
+        sets it."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, msecs):
+        self._timeout = msecs
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
         if callable(options) and onRequestHandler is None:
@@ -162,24 +204,38 @@ def connect(authority, options=None, listener=None, **kwargs):
     if callable(options) and listener is None:
         options, listener = None, options
     opts = normalize_options(options, kwargs, _CONNECT_OPTIONS)
-    url = urlsplit(authority if isinstance(authority, str) else str(authority))
-    protocol = url.scheme + ':' if url.scheme else opts.get('protocol', 'https:')
+    if isinstance(authority, dict):
+        # As Node's: a URL's parts (protocol, port, hostname or host); the
+        # default port follows the authority's own protocol.
+        given = authority.get('protocol')
+        protocol = given or opts.get('protocol', 'https:')
+        port = authority.get('port')
+        if port in (None, ''):
+            port = 80 if given == 'http:' else 443
+        port = int(port)
+        host = str(authority.get('hostname') or authority.get('host') or 'localhost')
+        if host.startswith('['):
+            host = host[1:-1]
+    else:
+        url = urlsplit(authority if isinstance(authority, str) else str(authority))
+        protocol = url.scheme + ':' if url.scheme else opts.get('protocol', 'https:')
+        port = url.port or (80 if protocol == 'http:' else 443)
+        host = url.hostname or 'localhost'
     if protocol not in ('http:', 'https:'):
         raise ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol)
-    port = url.port or (80 if protocol == 'http:' else 443)
-    host = url.hostname or 'localhost'
+    net_opts = {k: v for k, v in opts.items() if k in _NET_CONNECT_RULES}
     name = opts.get('servername') or host
     shown = '[%s]' % name if ':' in name else name
     if 'createConnection' in opts:
         socket = opts['createConnection'](authority, opts)
         ready = 'connect'
     elif protocol == 'http:':
-        socket = createConnection({'host': host, 'port': port})
+        socket = createConnection(dict(net_opts, host=host, port=port))
         ready = 'connect'
     else:
         tls_opts = {k: v for k, v in opts.items()
                     if k in tls.TLS_CONNECT_OPTIONS.rules and k not in SESSION_RULES}
-        tls_opts.update(host=host, port=port, ALPNProtocols=['h2'])
+        tls_opts.update(net_opts, host=host, port=port, ALPNProtocols=['h2'])
         tls_opts.setdefault('servername', host)
         socket = tls.connect(tls_opts)
         ready = 'secureConnect'

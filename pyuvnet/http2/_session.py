@@ -11,10 +11,13 @@ from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
 from .._records import Record
+from .._validate import validate_number
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION, ERR_HTTP2_INVALID_SESSION,
+from ._errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
+                      ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION,
+                      ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
-                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL, error_code_name)
+                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL)
 from ..errors import ERR_INVALID_ARG_TYPE
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._headers import to_block, to_object
@@ -98,13 +101,28 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     @property
     def localSettings(self):
-        """The settings the peer acknowledged (Node's object)."""
-        return settings_record(self._core.local_setting if self._core else None)
+        """The settings the peer acknowledged (Node's object: the same one
+        until the next ACK)."""
+        if self._local_settings is None:
+            if self._core is None:
+                return settings_record(None)
+            self._local_settings = settings_record(self._core.local_setting)
+        return self._local_settings
 
     @property
     def remoteSettings(self):
-        """The settings the peer sent."""
-        return settings_record(self._core.remote_setting if self._core else None)
+        """The settings the peer sent (the same object until its next
+        SETTINGS)."""
+        if self._remote_settings is None:
+            if self._core is None:
+                return settings_record(None)
+            self._remote_settings = settings_record(self._core.remote_setting)
+        return self._remote_settings
+
+    # Node's kLocalSettings/kRemoteSettings: read once per SETTINGS frame.
+    _local_settings = None
+    _remote_settings = None
+    _destroy_code = NO_ERROR        # Node's destroyCode: what destroy() closed the streams with
 
     @property
     def pendingSettingsAck(self):
@@ -148,9 +166,17 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._submit('submit_ping', payload)
         return True
 
-    def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=b''):
-        """Sends a GOAWAY frame."""
+    def goaway(self, code=NO_ERROR, lastStreamID=None, opaqueData=None):
+        """Sends a GOAWAY frame; its arguments checked as Node's
+        (ERR_INVALID_ARG_TYPE): ``code`` and ``lastStreamID`` numbers,
+        ``opaqueData`` bytes."""
         self._check_alive()
+        if opaqueData is not None and not isinstance(opaqueData, (bytes, bytearray, memoryview)):
+            raise ERR_INVALID_ARG_TYPE('opaqueData', ['Buffer', 'TypedArray', 'DataView'],
+                                       opaqueData)
+        validate_number(code, 'code')
+        if lastStreamID is not None:
+            validate_number(lastStreamID, 'lastStreamID')
         # As Node's: a last stream id of 0 or less (or none) is the last
         # stream the session processed.
         self._submit('submit_goaway', code,
@@ -186,34 +212,46 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def destroy(self, error=None, code=None):
         """Destroys the session now: its streams with ``error``, a GOAWAY
         with ``code`` (INTERNAL_ERROR with an error) sent, the socket ended;
-        'error' (if any), then 'close'."""
+        'error' (if any), then 'close'. As Node's, ``destroy(code)`` with an
+        int is that code, with ERR_HTTP2_SESSION_ERROR unless NO_ERROR; the
+        streams' rstCode is the code. ``closed`` stays as close() left it."""
         if self.destroyed:
             return
         self.destroyed = True
-        self.closed = True
+        if isinstance(error, int) and not isinstance(error, bool):
+            code, error = error, (ERR_HTTP2_SESSION_ERROR(error) if error != NO_ERROR else None)
         if code is None:
             code = CONSTANTS['NGHTTP2_INTERNAL_ERROR'] if error is not None else NO_ERROR
-        if error is None and code != NO_ERROR:
-            error = ERR_HTTP2_SESSION_ERROR(error_code_name(code))
+        self._destroy_code = code
         for stream in list(self._streams.values()):
             stream.destroy(error)
         for _payload, callback, _started in self._pings:
             if callback is not None:
                 nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
         self._pings.clear()
+        self._close_error = error
+        core = self._core
+        if core is not None and self._goaway_code is None and not self._socket.destroyed:
+            try:
+                if self._receiving:
+                    # Inside nghttp2's callbacks, where it may not send: as
+                    # Node's, terminate(), which also has it ignore the rest
+                    # of the read; the GOAWAY leaves once the read returned.
+                    core.terminate(code)
+                    return
+                core.submit_goaway(code, -1, b'')
+            except Exception:    # the session had already ended itself
+                pass
+        self._finish_destroy()
+
+    def _finish_destroy(self):
         core = self._core
         if core is not None:
-            if self._goaway_code is None and not self._socket.destroyed:
-                try:
-                    core.submit_goaway(code, -1, b'')
-                except Exception:    # the session had already ended itself
-                    pass
             self._waiting_drain = False
             self._flush()
             self._core = None
             self._last_writes = []      # they hold their streams
             core.close()
-        self._close_error = error
         socket = self._socket
         if socket.destroyed:
             nextTick(self._emit_close)
@@ -318,9 +356,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._core is not None and not self.destroyed and not self._pending \
                 and self._core.wants() == (False, False):
             # nghttp2 ended the session (a GOAWAY sent or received, no streams).
+            # As Node's, the error names the peer's code by its number.
             self.destroy(None if self._goaway_code in (None, NO_ERROR)
-                         else ERR_HTTP2_SESSION_ERROR(error_code_name(self._goaway_code)),
-                         code=NO_ERROR)
+                         else ERR_HTTP2_SESSION_ERROR(self._goaway_code), code=NO_ERROR)
 
     # -- the socket's events -------------------------------------------------
 
@@ -332,10 +370,19 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         try:
             core.receive(data)
         except _uv.H2LibraryError as error:
+            self._receiving = False
             self.destroy(library_error(error))
+            if self._core is not None:      # destroyed by a callback before
+                self._finish_destroy()
             return
         finally:
             self._receiving = False
+        if self.destroyed:
+            # destroy() came from one of nghttp2's callbacks: its GOAWAY
+            # and the socket's end were left for now.
+            if self._core is not None:
+                self._finish_destroy()
+            return
         self._flush()
 
     def _on_socket_drain(self):
@@ -412,10 +459,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _h2_settings(self, ack):
         if not ack:
+            self._remote_settings = None
             self.emit('remoteSettings', self.remoteSettings)
             return
         if self._settings_sent:
             _settings, callback, started = self._settings_sent.popleft()
+            self._local_settings = None
             local = self.localSettings
             if callback is not None:
                 callback(None, local, (time.monotonic() - started) * 1000)
@@ -446,8 +495,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             # whatever the peer's code. nghttp2 ignores the frames after
             # this one, and the session is destroyed once that GOAWAY left
             # (_flush), with ERR_HTTP2_SESSION_ERROR for a code other than
-            # NO_ERROR.
-            self.closed = True
+            # NO_ERROR. Not closed (Node's closed is close()'s alone): the
+            # GOAWAY's code refuses new requests.
             self._core.terminate(NO_ERROR)
 
     def _h2_frame_error(self, frame_type, lib_error, stream_id):
@@ -536,6 +585,11 @@ class ServerHttp2Session(Http2Session):
         stream (its id)."""
         self._check_alive()
         stream_id, origin, value = altsvc_arguments(alt, originOrStream)
+        if stream_id and stream_id not in self._streams:
+            # As Node's: nothing for a stream that does not exist (with
+            # nghttp2 1.70 the frame went, and the client's next request
+            # was then refused with REFUSED_STREAM).
+            return
         self._submit_extra(_uv.h2_altsvc, stream_id, origin, value)
 
     def origin(self, *origins):
@@ -547,10 +601,13 @@ class ServerHttp2Session(Http2Session):
 
     def _new_remote_stream(self, stream_id, headers):
         stream = ServerHttp2Stream(self, stream_id)
-        if headers.get(':method') == 'HEAD':
-            stream._head_request = True
         stream._request_headers = headers
         self._streams[stream_id] = stream
+        if headers.get(':method') == 'HEAD':
+            # As Node's: a HEAD's answer has no body, its writable side is
+            # ended before the 'stream' event.
+            stream._head_request = True
+            stream.end()
         return stream
 
 
@@ -595,12 +652,19 @@ class ClientHttp2Session(Http2Session):
         check_request_options(options)
         headers = dict(headers or {})
         headers.setdefault(':method', 'GET')
-        if headers[':method'] != 'CONNECT':
+        if headers[':method'] != 'CONNECT' or headers.get(':protocol') is not None:
             # As Node's: a host header stands for :authority.
             if 'host' not in headers:
                 headers.setdefault(':authority', self._authority)
             headers.setdefault(':scheme', self._scheme)
             headers.setdefault(':path', '/')
+        elif headers.get(':authority') is None:
+            # As Node's: a plain CONNECT names its target, and only that.
+            raise ERR_HTTP2_CONNECT_AUTHORITY()
+        elif headers.get(':scheme') is not None:
+            raise ERR_HTTP2_CONNECT_SCHEME()
+        elif headers.get(':path') is not None:
+            raise ERR_HTTP2_CONNECT_PATH()
         try:
             block = to_block(headers)
         except ERR_INVALID_HTTP_TOKEN as error:
@@ -628,9 +692,12 @@ class ClientHttp2Session(Http2Session):
         if stream.destroyed:
             return
         if self._core is None:
-            stream.destroy(ERR_HTTP2_STREAM_CANCEL(self._close_error))
+            # Asked for while connected, destroyed before this tick: Node's
+            # was open by then, so it goes as the open streams went (the
+            # session's error, if any; not a pending one's CANCEL).
+            stream.destroy(self._close_error)
             return
-        if self.closed:
+        if self.closed or self._goaway_code is not None:
             # As Node's: a session closed while the request waited for the
             # connection sends nothing of it.
             stream.destroy(ERR_HTTP2_GOAWAY_SESSION())

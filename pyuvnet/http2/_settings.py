@@ -37,19 +37,25 @@ def check_settings(settings):
     """Checks a settings object as Node does; gives back a plain dict in
     Node's names (maxHeaderSize is maxHeaderListSize's other name)."""
     settings = dict(settings or {})
-    if 'maxHeaderSize' in settings:
-        settings.setdefault('maxHeaderListSize', settings.pop('maxHeaderSize'))
+    # Checked under its own name, as Node's, then sent as maxHeaderListSize.
+    header_size = settings.pop('maxHeaderSize', None)
     for name, _setting_id, largest in _SETTINGS:
-        value = settings.get(name)
-        if value is None:
-            continue
-        if name in _BOOLEAN:
-            if not isinstance(value, bool):
-                raise ERR_HTTP2_INVALID_SETTING_VALUE(name, value)
-        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= largest \
-                or (name == 'maxFrameSize' and value < 16384):
-            raise ERR_HTTP2_INVALID_SETTING_VALUE(name, value)
+        _check_setting(name, settings.get(name), largest)
+    if header_size is not None:
+        _check_setting('maxHeaderSize', header_size, _MAX_U32)
+        settings.setdefault('maxHeaderListSize', header_size)
     return settings
+
+
+def _check_setting(name, value, largest):
+    if value is None:
+        return
+    if name in _BOOLEAN:
+        if not isinstance(value, bool):
+            raise ERR_HTTP2_INVALID_SETTING_VALUE(name, value)
+    elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= largest \
+            or (name == 'maxFrameSize' and value < 16384):
+        raise ERR_HTTP2_INVALID_SETTING_VALUE(name, value)
 
 
 def settings_entries(settings):

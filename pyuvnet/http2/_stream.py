@@ -4,7 +4,8 @@ write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
-from .._uv import nextTick, setImmediate
+from .._validate import validate_function, validate_number
+from .._uv import nextTick, setImmediate, setTimeout
 from ..events import EventEmitter
 from ..stream import Duplex
 from ._constants import CONSTANTS
@@ -27,6 +28,20 @@ INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
 # A stream's Duplex options, as Node's: destroyed by the session, not at
 # end; the session's streams copy the states they make.
 _STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
+
+
+_TIMEOUT_MAX = 2 ** 31 - 1
+
+
+def check_timer_duration(msecs, callback):
+    """Node's getTimerDuration() and callback check, as its
+    Http2Stream.setTimeout() makes them."""
+    validate_number(msecs, 'msecs')
+    if not 0 <= msecs < float('inf'):
+        from ..errors import ERR_OUT_OF_RANGE
+        raise ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', msecs)
+    if callback is not None:
+        validate_function(callback, 'callback')
 
 
 class Http2Stream(Duplex):
@@ -66,7 +81,7 @@ class Http2Stream(Duplex):
     _wait_for_trailers = False
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
-    _timer = None
+    _timer = None               # setTimeout()'s, refreshed by this stream's reads and writes
     _closing = False            # close() is ending the writable side
 
     @property
@@ -82,32 +97,69 @@ class Http2Stream(Duplex):
 
     @property
     def bufferSize(self):
-        """Bytes written and not yet framed by nghttp2."""
+        """Node's: the bytes write() took and did not call back yet
+        (writableLength) plus those handed to nghttp2 and not framed, so
+        a chunk being framed counts twice, as in Node."""
         core = self.session._core
-        return 0 if core is None or self.id is None else core.queued(self.id)
+        queued = 0 if core is None or self.id is None else core.queued(self.id)
+        return queued + self.writableLength
 
     @property
     def state(self):
-        """Node's stream.state (the stream's window sizes, from nghttp2)."""
+        """Node's stream.state, from nghttp2: ``state`` (its RFC state, 1
+        idle to 7 closed), ``weight``, ``sumDependencyWeight``,
+        ``localClose``, ``remoteClose``, ``localWindowSize``; {} once
+        destroyed (or not yet opened)."""
         core = self.session._core
-        if core is None or self.id is None or self._ng_closed:
+        if core is None or self.id is None or self.destroyed:
             return {}
         return core.stream_state(self.id)
 
     def setTimeout(self, msecs, callback=None):
-        """'timeout' after ``msecs`` without activity on the session."""
+        """'timeout' after ``msecs`` ms without this stream's reads or
+        writes, as Node's (0: none, and ``callback`` comes off 'timeout');
+        the stream is not closed, that is the listener's call. Nothing once
+        the stream closed."""
+        if self.destroyed:
+            return self
+        check_timer_duration(msecs, callback)
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None
+        if not msecs:
+            if callback is not None:
+                self.removeListener('timeout', callback)
+            return self
+        # Unref'd, as Node's: a stream's timer keeps no loop alive.
+        self._timer = setTimeout(self._on_timeout, min(msecs, _TIMEOUT_MAX))
+        self._timer.unref()
         if callback is not None:
             self.once('timeout', callback)
-        self.session._socket.setTimeout(msecs)
         return self
+
+    def _on_timeout(self):
+        if not self.destroyed:
+            self.emit('timeout')
+
+    def _stop_timer(self):
+        # As Node's closeStream(): a closed stream's timer and its 'timeout'
+        # listeners go.
+        self._timer.close()
+        self._timer = None
+        self.removeAllListeners('timeout')
 
     def close(self, code=NO_ERROR, callback=None):
         """Closes the stream with RST_STREAM ``code``; ``callback`` on
         'close'. As Node's, a code other than NO_ERROR and CANCEL is this
         stream's 'error' too (ERR_HTTP2_STREAM_ERROR) once nghttp2 closed it."""
-        if not isinstance(code, int) or not 0 <= code <= 2 ** 32 - 1:
+        if not isinstance(code, (int, float)) or isinstance(code, bool):
+            # As Node's validateInteger(): a type first, then a range.
+            from ..errors import ERR_INVALID_ARG_TYPE
+            raise ERR_INVALID_ARG_TYPE('code', 'number', code)
+        if isinstance(code, float) or not 0 <= code <= 2 ** 32 - 1:
             from ..errors import ERR_OUT_OF_RANGE
-            raise ERR_OUT_OF_RANGE('code', '>= 0 && <= 4294967295', code)
+            raise ERR_OUT_OF_RANGE('code', 'an integer' if isinstance(code, float) and
+                                   not code.is_integer() else '>= 0 && <= 4294967295', code)
         if callback is not None and not callable(callback):
             from ..errors import ERR_INVALID_ARG_TYPE
             raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
@@ -116,6 +168,8 @@ class Http2Stream(Duplex):
         if self._ng_closed or self.rstCode is not None:
             return
         self.rstCode = code
+        if self._timer is not None:
+            self._stop_timer()
         if self.session._core is None:
             self._ng_closed = True
             self.destroy()
@@ -191,6 +245,8 @@ class Http2Stream(Duplex):
             return
         if not self.headersSent:
             self._before_data()
+        if self._timer is not None:
+            self._timer.refresh()
         session = self.session
         if not session._core.write(self.id, bytes(chunk), callback):
             # As Node's: a write to a stream the peer closed cleanly (its
@@ -241,13 +297,23 @@ class Http2Stream(Duplex):
         if not self._ng_closed:
             code = self.rstCode
             if code is None:
-                code = INTERNAL_ERROR if error is not None else (
-                    self.session._goaway_code or NO_ERROR)
+                # As Node's closeStream() from _destroy(): a stream
+                # destroyed while its writable side was open is 'aborted',
+                # and that side ends (a later write is write after end).
+                if not self._writableState.ending:
+                    if not self.aborted:
+                        self.aborted = True
+                        self.emit('aborted')
+                    self.end()
+                # As Node's: the session's GOAWAY or destroy code first.
+                session = self.session
+                code = session._goaway_code or session._destroy_code or (
+                    INTERNAL_ERROR if error is not None else NO_ERROR)
             self.rstCode = code
             if self.id is not None:
                 self._reset(code)
         if self._timer is not None:
-            self._timer = None
+            self._stop_timer()
         self.session._forget(self)
         callback(error)
 
@@ -270,6 +336,8 @@ class Http2Stream(Duplex):
 
     def _on_data(self, data):
         self.session._touch()
+        if self._timer is not None:
+            self._timer.refresh()
         if self.push(data):
             self.session._core.consume(self.id, len(data))
         else:
@@ -301,6 +369,8 @@ class Http2Stream(Duplex):
     def _on_close(self, code):
         """nghttp2 closed the stream with ``code`` (0 after a clean end)."""
         self._ng_closed = True
+        if self._timer is not None:
+            self._stop_timer()
         if self.rstCode is None:
             self.rstCode = code
         if self.destroyed:
@@ -313,7 +383,9 @@ class Http2Stream(Duplex):
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif self.readableEnded or not self.readable:
+        elif self.readableEnded or not self.readable or self._readableState.errored:
+            # Errored (a write after end, say): Node's close comes after its
+            # 'error' (it sends on a later turn) and finds it unreadable.
             self._end_aborted()
             nextTick(self.destroy)
         elif self._readableState.ended:
@@ -403,7 +475,7 @@ class ServerHttp2Stream(Http2Stream):
         self.sentHeaders = headers
         if not self._ng_closed:
             self.session._submit_response(self.id, block, end_stream)
-        if end_stream:
+        if end_stream and not self.writableEnded:
             self.end()
 
     def respondWithFD(self, fd, headers=None, options=None):
@@ -465,6 +537,11 @@ class ServerHttp2Stream(Http2Stream):
         # stream closes though it never ended its request. (EventEmitter's
         # once(): Readable's adds nothing for 'finish'.)
         EventEmitter.once(self, 'finish', self._close_unread_request)
+        if self._head_request and not self.headersSent:
+            # As Node's: a HEAD's stream is ended from the start and
+            # finishes then; its respond() sends the head with END_STREAM.
+            callback()
+            return
         super()._final(callback)
 
     def _destroy(self, error, callback):
@@ -476,11 +553,12 @@ class ServerHttp2Stream(Http2Stream):
     def _close_unread_request(self):
         # Trailers waited for must have been sent first (the compatibility
         # API always waits for them), and the body never read (Node's
-        # didRead and readableFlowing). As Node's, the close waits a turn
-        # (setImmediate): a push made on 'finish' still finds its parent open.
+        # didRead and readableFlowing), though some of it may be buffered.
+        # As Node's, the close waits a turn (setImmediate): a push made on
+        # 'finish' still finds its parent open.
         if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
                 and self.readableFlowing is None and not self.readableEnded \
-                and self.readableLength == 0 and not self._ng_closed:
+                and not self._ng_closed:
             setImmediate(self.close)
 
     def _before_data(self):

@@ -96,6 +96,20 @@ def upload_file(session, path, seen, done):
     source.pipe(req)
 
 
+def upload_unread(session, path, seen, done):
+    """A POST with the file at ``path`` piped into it that the server may
+    answer without reading: the response's status and 'end' noted in
+    ``seen``; at 'end' the file stream is closed (what is left unsent) and
+    ``done()`` called."""
+    from pyuvnet import fs
+    req = session.request({':method': 'POST'})
+    req.on('response', lambda headers, *_: seen.append(headers[':status']))
+    req.resume()
+    source = fs.createReadStream(str(path))
+    req.on('end', lambda: (seen.append('end'), source.destroy(), done()))
+    source.pipe(req)
+
+
 def run_exchange(run_loop, server, client):
     """A client session to ``server`` given to ``client(session, done)``;
     ``done()`` closes both. Runs the loop until they are closed."""
@@ -107,6 +121,22 @@ def run_exchange(run_loop, server, client):
     client(session, done)
     run_loop(10)
     return session
+
+
+def compat_get(run_loop, on_request, client=None, server=None):
+    """``on_request`` on a compatibility server; the client reads one GET
+    to its end (or runs ``client(session, done)``). Gives back the body
+    read (b'' with ``client``)."""
+    server = server or http2.createServer(on_request)
+    body = []
+
+    def read_one(session, done):
+        req = session.request()
+        req.on('data', body.append)
+        req.on('end', done)
+        req.end()
+    run_exchange(run_loop, server, client or read_one)
+    return b''.join(body)
 
 
 # -- a raw HTTP/2 peer, for what a well-behaved client never sends ----------

@@ -7,7 +7,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import countdown, exchange, listen, upload_file
+from http2_support import countdown, exchange, listen, upload_file, upload_unread
 
 
 def test_a_response_and_a_push_both_read_to_their_end(run_loop):
@@ -360,3 +360,73 @@ def test_a_client_socket_destroyed_mid_response_aborts_the_server_stream(run_loo
     client.on('close', lambda: seen.append('session close'))
     run_loop(10)
     assert sorted(seen) == ['close', 'end', 'server aborted', 'server close', 'session close']
+
+
+def test_a_client_of_an_http1_server_errs_with_protocol_error(run_loop):
+    # Ports test-http2-client-http1-server.js: http2.connect() to an
+    # HTTP/1.1 server: its request and its session err with ERR_HTTP2_ERROR
+    # 'Protocol error'; both close.
+    from pyuvnet import http
+    seen = []
+    server = http.createServer(lambda req, res: seen.append('request'))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request()
+    req.on('close', lambda: seen.append('request close'))
+    req.on('error', lambda error: seen.append(('request', error.code, str(error))))
+    client.on('error', lambda error: seen.append(('session', error.code, str(error))))
+    client.on('close', lambda: (seen.append('session close'), server.close()))
+    run_loop(10)
+    assert sorted(seen, key=str) == sorted([
+        ('request', 'ERR_HTTP2_ERROR', 'Protocol error'), 'request close',
+        ('session', 'ERR_HTTP2_ERROR', 'Protocol error'), 'session close'], key=str)
+
+
+def test_an_upload_answered_400_unread_closes_clean(run_loop, tmp_path):
+    # Ports test-http2-client-upload-reject.js (a generated file for
+    # Node's JPEG): the server answers 400 a turn after the stream came,
+    # without reading the upload; its stream closes with rstCode 0 and the
+    # client's response ends.
+    path = tmp_path / 'upload.bin'
+    path.write_bytes(bytes(range(256)) * 1024)
+    seen = []
+
+    def on_stream(stream, *_):
+        def answer():
+            stream.on('close', lambda: seen.append(('server close', stream.rstCode)))
+            stream.respond({':status': 400})
+            stream.end()
+        net.setImmediate(answer)
+
+    exchange(run_loop, on_stream,
+             lambda session, done: upload_unread(session, path, seen, done))
+    assert sorted(seen, key=str) == sorted([400, 'end', ('server close', 0)], key=str)
+
+
+def test_connect_calls_back_and_refuses_other_protocols(run_loop):
+    # Ports test-http2-connect.js: connect() with or without options and a
+    # listener, each session's 'connect'; a createConnection() giving an
+    # already connected socket still calls back; 'ssh://' is
+    # ERR_HTTP2_UNSUPPORTED_PROTOCOL.
+    from support import assert_code
+    seen = []
+    server = http2.createServer()
+    authority = 'http://localhost:%d' % listen(run_loop, server)
+    clients = [http2.connect(authority), http2.connect(authority, {}),
+               http2.connect(authority, {}, lambda *_: seen.append('listener')),
+               http2.connect(authority, lambda *_: seen.append('listener'))]
+    dec = countdown(len(clients) + 1, server.close)
+    for client in clients:
+        client.once('connect', lambda *_, client=client: (seen.append('connect'), client.close(),
+                                                         dec()))
+
+    def on_socket_connect(*_):
+        http2.connect(authority, {'createConnection': lambda *_: socket},
+                      lambda session, *_: (seen.append('on connected socket'), session.close(),
+                                           dec()))
+    socket = net.connect(server.address()['port'], '127.0.0.1', on_socket_connect)
+    seen.append(assert_code('ERR_HTTP2_UNSUPPORTED_PROTOCOL',
+                            lambda: http2.connect('ssh://localhost')).code)
+    run_loop(10)
+    assert sorted(seen) == sorted(['ERR_HTTP2_UNSUPPORTED_PROTOCOL', 'connect', 'connect',
+                                   'connect', 'connect', 'listener', 'listener',
+                                   'on connected socket'])

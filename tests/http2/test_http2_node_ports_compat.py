@@ -9,14 +9,15 @@ import pytest
 
 from pyuvnet import http2
 from pyuvnet import nextTick
-from http2_support import run_exchange, upload_file
+from http2_support import compat_get, run_exchange, upload_file
 from support import assert_code
 
 
 def test_compat_end_after_a_status_without_body_is_no_error(run_loop):
-    # Ports test-http2-compat-serverresponse-end-after-statuses-without-
-    # body.js: writeHead(204/205/304) then end() raises nothing, and each
-    # request gets its response.
+    # Ports
+    # test-http2-compat-serverresponse-end-after-statuses-without-body.js:
+    # writeHead(204/205/304) then end() raises nothing, and each request
+    # gets its response.
     statuses = [204, 205, 304]
     seen = []
 
@@ -241,19 +242,6 @@ def test_compat_flush_headers_sends_the_head_once(run_loop):
     assert (seen['before'], seen['after'], seen['head']) == (False, True, (200, None))
 
 
-def compat_exchange(run_loop, on_request, client=None, server=None):
-    """``on_request`` on a compatibility server; the client reads one GET
-    to its end (or runs ``client(session, done)``)."""
-    server = server or http2.createServer(on_request)
-
-    def read_one(session, done):
-        req = session.request()
-        req.on('end', done)
-        req.end()
-        req.resume()
-    run_exchange(run_loop, server, client or read_one)
-
-
 def test_compat_status_code_is_checked_when_set(run_loop):
     # Ports test-http2-compat-serverresponse-statuscode.js.
     seen = []
@@ -269,7 +257,7 @@ def test_compat_status_code_is_checked_when_set(run_loop):
                 seen.append(error.code)
         response.on('finish', lambda: seen.append('finish'))
         response.end()
-    compat_exchange(run_loop, on_request)
+    compat_get(run_loop, on_request)
     assert seen == [200, 'ERR_HTTP2_INFO_STATUS_NOT_ALLOWED', 'ERR_HTTP2_STATUS_INVALID',
                     'ERR_HTTP2_STATUS_INVALID', 'finish']
 
@@ -292,7 +280,7 @@ def test_compat_finished_and_the_socket_after_finish(run_loop):
         seen.append((response.finished, response.writableEnded))
         response.end()
         seen.append((response.finished, response.writableEnded))
-    compat_exchange(run_loop, on_request)
+    compat_get(run_loop, on_request)
     assert seen == [(True, True), (False, False), (True, True), (None, None), True]
 
 
@@ -307,7 +295,7 @@ def test_compat_request_version_and_socket(run_loop):
                      request.socket is request.connection))
         response.on('finish', lambda: nextTick(lambda: seen.append(request.socket is not None)))
         response.end()
-    compat_exchange(run_loop, on_request)
+    compat_get(run_loop, on_request)
     assert seen == [('2.0', 2, 0), (True, True), True]
 
 
@@ -329,12 +317,12 @@ def test_compat_write_after_the_stream_closed_or_ended(run_loop):
                 seen.append(bool(response.write('muahaha', lambda *_: seen.append('cb'))))
             response.write('muahaha', on_written)
         response.stream.close(0, after_close)
-    compat_exchange(run_loop, on_request)
+    compat_get(run_loop, on_request)
 
     def on_request_ended(request, response):
         response.end()
         response.write('asd', lambda err: seen.append(err.code))
-    compat_exchange(run_loop, on_request_ended)
+    compat_get(run_loop, on_request_ended)
     assert seen[:4] == [True, 'written', 'ERR_HTTP2_INVALID_STREAM', False]
     assert seen[-1] == 'ERR_STREAM_WRITE_AFTER_END'
     assert ('error', 'ERR_HTTP2_INVALID_STREAM') not in seen
@@ -361,7 +349,7 @@ def test_compat_a_paused_request_reads_nothing_until_resumed(run_loop):
         req.resume()
         req.end(body)
         req.on('end', done)
-    compat_exchange(run_loop, on_request, client)
+    compat_get(run_loop, on_request, client)
     assert seen == ['', body, 'finish']
 
 
@@ -416,7 +404,7 @@ def test_compat_trailers_and_their_errors(run_loop):
         req.on('trailers', lambda headers, *_: seen.append((headers['abc'], headers['abcd'])))
         req.resume()
         req.on('end', done)
-    compat_exchange(run_loop, on_request, client)
+    compat_get(run_loop, on_request, client)
     assert seen == [
         ('ERR_INVALID_HTTP_TOKEN', 'Header name must be a valid HTTP token [""]'),
         ('ERR_HTTP2_INVALID_HEADER_VALUE', 'Invalid value "null" for header "test"'),
@@ -463,7 +451,7 @@ def test_compat_drain_is_the_streams(run_loop):
         req.setEncoding('utf8')
         req.on('data', data.append)
         req.on('end', lambda: (seen.append(''.join(data)), done()))
-    compat_exchange(run_loop, on_request, client)
+    compat_get(run_loop, on_request, client)
     assert seen == [False, 'teststests']
 
 
@@ -493,7 +481,7 @@ def test_compat_set_header_and_a_dropped_connection_header(run_loop, monkeypatch
         req.end()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
-        compat_exchange(run_loop, on_request, client)
+        compat_get(run_loop, on_request, client)
     assert seen == [('baz', 'node-test', False), body]
     assert any('The provided connection header is not valid' in str(w.message) for w in caught)
 
@@ -514,7 +502,7 @@ def test_compat_writes_to_a_destroyed_stream_do_not_raise(run_loop):
         req.on('error', lambda error: None)
         req.on('close', lambda: (seen.append('close'), done()))
         req.resume()
-    compat_exchange(run_loop, on_request, client)
+    compat_get(run_loop, on_request, client)
     assert seen == ['close']
 
 
@@ -538,7 +526,7 @@ def test_compat_headers_set_after_destroy_do_not_raise(run_loop):
         req.on('close', done)
         req.end()
         req.resume()
-    compat_exchange(run_loop, on_request, client)
+    compat_get(run_loop, on_request, client)
     assert seen == [False, 'later']
 
 
@@ -557,7 +545,7 @@ def test_compat_a_request_piped_to_a_file_is_complete(run_loop, tmp_path):
         dest.on('finish', lambda: (seen.append((request.complete, dest_path.read_bytes() == data)),
                                    response.end()))
 
-    compat_exchange(run_loop, on_request,
+    compat_get(run_loop, on_request,
                     lambda session, done: upload_file(session, source_path, seen, done))
     assert seen == [(True, True), 'response']
 
@@ -592,5 +580,5 @@ def test_compat_a_short_body_piped_is_kept_for_a_late_reader(run_loop):
             req.on('data', data.append)
             req.on('end', lambda: seen.append(''.join(data)))
         net.setTimeout(read_late, 100)
-    compat_exchange(run_loop, on_request, client)
+    compat_get(run_loop, on_request, client)
     assert seen == [(200, 'text/html'), 'test']

@@ -96,6 +96,23 @@ def test_clearing_twice_and_clearing_a_fired_timer_is_harmless(run_loop):
     run_loop()
 
 
+
+def test_a_timer_cleared_and_dropped_in_its_own_callback_is_freed_once(run_loop):
+    # Its only reference goes inside its callback (an object's timer
+    # replaced from its 'timeout', say): the close's hold keeps it until
+    # libuv's close callback. Before, that hold was let go on the way out
+    # of the callback, and the close callback read the freed timer.
+    fired = []
+    holder = {}
+
+    def on_fire():
+        fired.append('first')
+        net.clearTimeout(holder.pop('timer'))
+        holder['timer'] = net.setTimeout(lambda: fired.append('second'), 1)
+    holder['timer'] = net.setTimeout(on_fire, 1)
+    run_loop()
+    assert fired == ['first', 'second']
+
 @pytest.mark.parametrize('bad', [None, 'callback', 5, object()])
 def test_non_callable_callback_is_err_invalid_arg_type(bad):
     for fn in (net.setTimeout, net.setInterval, net.setImmediate):

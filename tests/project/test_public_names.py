@@ -50,6 +50,7 @@ TARGETS = {
     'https': https,
     'ws': ws,
     'http2': http2,
+    'Http2Server': http2.Http2Server,
     'Http2Session': http2.Http2Session,
     'Http2Stream': http2.Http2Stream,
     'ServerHttp2Stream': http2.ServerHttp2Stream,

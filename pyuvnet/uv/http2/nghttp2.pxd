@@ -10,6 +10,7 @@ cdef extern from "nghttp2/nghttp2.h":
     ctypedef struct nghttp2_session_callbacks
     ctypedef struct nghttp2_option
     ctypedef struct nghttp2_rcbuf
+    ctypedef struct nghttp2_stream
     ctypedef struct nghttp2_info:
         const char* version_str
 
@@ -254,5 +255,11 @@ cdef extern from "nghttp2/nghttp2.h":
     int32_t nghttp2_session_get_stream_remote_window_size(nghttp2_session* session, int32_t stream_id)
     int32_t nghttp2_session_get_stream_effective_local_window_size(nghttp2_session* session, int32_t stream_id)
     int32_t nghttp2_session_get_stream_effective_recv_data_length(nghttp2_session* session, int32_t stream_id)
+    nghttp2_stream* nghttp2_session_find_stream(nghttp2_session* session, int32_t stream_id)
+    int nghttp2_stream_get_state(nghttp2_stream* stream)
+    int32_t nghttp2_stream_get_weight(nghttp2_stream* stream)
+    int32_t nghttp2_stream_get_sum_dependency_weight(nghttp2_stream* stream)
+    int nghttp2_session_get_stream_local_close(nghttp2_session* session, int32_t stream_id)
+    int nghttp2_session_get_stream_remote_close(nghttp2_session* session, int32_t stream_id)
 
     nghttp2_vec nghttp2_rcbuf_get_buf(nghttp2_rcbuf* rcbuf)

@@ -437,15 +437,22 @@ cdef class H2Core:
         }
 
     def stream_state(self, int32_t stream_id):
-        """Node's stream.state window fields."""
-        if self.session is NULL:
-            return {'localWindowSize': 0}
+        """Node's stream.state, read as its RefreshState() reads it: idle (1)
+        and zeros for a stream nghttp2 does not hold (yet); its
+        localWindowSize is, as Node's, nghttp2's remote window."""
+        cdef ng.nghttp2_stream* stream = NULL
+        if self.session is not NULL:
+            stream = ng.nghttp2_session_find_stream(self.session, stream_id)
+        if stream is NULL:
+            return {'state': 1, 'weight': 0, 'sumDependencyWeight': 0, 'localClose': 0,
+                    'remoteClose': 0, 'localWindowSize': 0}
         return {
+            'state': ng.nghttp2_stream_get_state(stream),
+            'weight': ng.nghttp2_stream_get_weight(stream),
+            'sumDependencyWeight': ng.nghttp2_stream_get_sum_dependency_weight(stream),
+            'localClose': ng.nghttp2_session_get_stream_local_close(self.session, stream_id),
+            'remoteClose': ng.nghttp2_session_get_stream_remote_close(self.session, stream_id),
             'localWindowSize': ng.nghttp2_session_get_stream_remote_window_size(self.session, stream_id),
-            'effectiveLocalWindowSize':
-                ng.nghttp2_session_get_stream_effective_local_window_size(self.session, stream_id),
-            'effectiveRecvDataLength':
-                ng.nghttp2_session_get_stream_effective_recv_data_length(self.session, stream_id),
         }
 
 

@@ -69,8 +69,11 @@ cdef class TimerHandle(Handle):
             self.callback(*self.args)
         except BaseException as exc:
             self.loop.report(exc)
-        if not self.repeat and self.handle != NULL and not uv.uv_is_active(self.handle):
-            # Fired and not refreshed: libuv no longer calls back.
+        if not self.repeat and self.is_open() and not uv.uv_is_active(self.handle):
+            # Fired and not refreshed: libuv no longer calls back. Not when
+            # the callback closed it: that hold is the close callback's to
+            # let go (else a timer cleared and dropped in its own callback
+            # is freed before libuv's close callback, which then reads it).
             self.let_go()
         self.loop.after_callback()
 
