@@ -266,7 +266,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             core.submit_response(stream_id, block, end_stream)
         except _uv.H2LibraryError as error:
             raise ERR_HTTP2_ERROR(str(error)) from None
-        self._schedule_flush()
+        if not self._flush_scheduled:
+            self._schedule_flush()
 
     def _submit_extra(self, function, *args):
         """_submit() of one of _uv's h2_* functions (given the core)."""
@@ -375,7 +376,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             stream = self._streams.get(stream_id)
             if stream is not None:
                 stream._on_headers(headers, flags, block)
-        if stream is not None and end_stream and not stream.destroyed:
+        # (stream.destroyed, read from the states: once per request.)
+        if stream is not None and end_stream and not (
+                stream._readableState.destroyed and stream._writableState.destroyed):
             stream._on_end()
 
     def _h2_data(self, stream_id, data):
@@ -495,7 +498,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _forget(self, stream):
         if self._streams.get(stream.id) is stream:
             del self._streams[stream.id]
-        self._maybe_destroy()
+        if self.closed:     # (_maybe_destroy's first test: a call less per stream)
+            self._maybe_destroy()
 
     def _new_remote_stream(self, stream_id, headers):
         raise NotImplementedError

@@ -199,7 +199,8 @@ class Http2Stream(Duplex):
                 callback(ERR_HTTP2_INVALID_STREAM())
             return
         session._last_writes.append(self)
-        session._schedule_flush()
+        if not session._flush_scheduled:
+            session._schedule_flush()
 
     def _end_with_last_write(self):
         """As Node's (its end check after each write): a stream whose end()
@@ -296,7 +297,10 @@ class Http2Stream(Duplex):
         self._ng_closed = True
         if self.rstCode is None:
             self.rstCode = code
-        if self.destroyed:
+        # (The properties destroyed, readableEnded and readable, read from
+        # the states: this runs once per stream.)
+        r = self._readableState
+        if r.destroyed and self._writableState.destroyed:
             return
         code = self.rstCode
         if code != NO_ERROR:
@@ -306,10 +310,10 @@ class Http2Stream(Duplex):
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif self.readableEnded or not self.readable:
+        elif r.endEmitted or not r.readable or r.destroyed or r.errorEmitted:
             self._end_aborted()
             nextTick(self.destroy)
-        elif self._readableState.ended:
+        elif r.ended:
             # The peer's END_STREAM came before the close, in the same read.
             # Node has run the 'end' listeners between those two frames, so
             # what they do (answer, say) comes before the close: it looks
@@ -333,7 +337,7 @@ class Http2Stream(Duplex):
     def _end_aborted(self):
         # As Node's closeStream(): a stream closed cleanly while its
         # writable side was open is 'aborted', and that side ends ('finish').
-        if not self.writableEnded:
+        if not self._writableState.ending:      # writableEnded
             if not self.aborted:
                 self.aborted = True
                 self.emit('aborted')
@@ -342,7 +346,7 @@ class Http2Stream(Duplex):
     def _read_to_end(self):
         # As Node's onStreamClose(): a server's request nobody reads is
         # dumped; a client's response waits for its reader.
-        if self.readableFlowing is None and self.session.type == 0:
+        if self._readableState.flowing is None and self.session.type == 0:
             self.resume()
         else:
             # As Node's: a paused reader with nothing left unread still
@@ -359,7 +363,8 @@ class ServerHttp2Stream(Http2Stream):
         """Sends the response head (``:status`` 200 unless given);
         ``options``: ``endStream`` (no body), ``waitForTrailers``,
         ``sendDate`` (a ``date`` header unless given; True)."""
-        if self.destroyed or self._ng_closed and not self._closed_unread:
+        if self._readableState.destroyed and self._writableState.destroyed \
+                or self._ng_closed and not self._closed_unread:      # destroyed, as read
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
@@ -458,12 +463,17 @@ class ServerHttp2Stream(Http2Stream):
         # stream closes though it never ended its request. (EventEmitter's
         # once(): Readable's adds nothing for 'finish'.)
         EventEmitter.once(self, 'finish', self._close_unread_request)
+        self._finish_heard = True
         super()._final(callback)
+
+    _finish_heard = False       # _close_unread_request listens to 'finish'
 
     def _destroy(self, error, callback):
         # Destroyed, it will not finish: off its 'finish', this stream's
         # own method, it is freed at close, not by the gc.
-        self.removeListener('finish', self._close_unread_request)
+        if self._finish_heard:
+            self._finish_heard = False
+            self.removeListener('finish', self._close_unread_request)
         super()._destroy(error, callback)
 
     def _close_unread_request(self):
@@ -471,9 +481,11 @@ class ServerHttp2Stream(Http2Stream):
         # API always waits for them), and the body never read (Node's
         # didRead and readableFlowing). As Node's, the close waits a turn
         # (setImmediate): a push made on 'finish' still finds its parent open.
+        self._finish_heard = False
+        r = self._readableState     # readableFlowing, readableEnded, readableLength
         if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
-                and self.readableFlowing is None and not self.readableEnded \
-                and self.readableLength == 0 and not self._ng_closed:
+                and r.flowing is None and not r.endEmitted \
+                and r.length == 0 and not self._ng_closed:
             setImmediate(self.close)
 
     def _before_data(self):
