@@ -148,12 +148,13 @@ def fresh_states(readable, writable):
     """New states with the fields of these unused ones and lists and
     buffers of their own (Duplex._init_duplex_as: a stream kind made often;
     both in one call)."""
+    # A dict's copy() is one block copy; update() inserted key by key.
     r = ReadableState.__new__(ReadableState)
-    r.__dict__.update(readable.__dict__)
+    r.__dict__ = readable.__dict__.copy()
     r.buffer = deque()
     r.pipes = []
     w = WritableState.__new__(WritableState)
-    w.__dict__.update(writable.__dict__)
+    w.__dict__ = writable.__dict__.copy()
     w.buffered = []
     w.onFinished = []
     return r, w
