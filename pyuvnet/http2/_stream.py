@@ -68,6 +68,7 @@ class Http2Stream(Duplex):
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
     _timer = None
     _closing = False            # close() is ending the writable side
+    _finish_heard = False       # a server's _close_unread_request listens to 'finish'
 
     @property
     def closed(self):
@@ -249,6 +250,11 @@ class Http2Stream(Duplex):
                 self._reset(code)
         if self._timer is not None:
             self._timer = None
+        if self._finish_heard:
+            # Destroyed, it will not finish: off its 'finish', this stream's
+            # own method, it is freed at close, not by the gc.
+            self._finish_heard = False
+            self.removeListener('finish', self._close_unread_request)
         self.session._forget(self)
         callback(error)
 
@@ -464,17 +470,7 @@ class ServerHttp2Stream(Http2Stream):
         # once(): Readable's adds nothing for 'finish'.)
         EventEmitter.once(self, 'finish', self._close_unread_request)
         self._finish_heard = True
-        super()._final(callback)
-
-    _finish_heard = False       # _close_unread_request listens to 'finish'
-
-    def _destroy(self, error, callback):
-        # Destroyed, it will not finish: off its 'finish', this stream's
-        # own method, it is freed at close, not by the gc.
-        if self._finish_heard:
-            self._finish_heard = False
-            self.removeListener('finish', self._close_unread_request)
-        super()._destroy(error, callback)
+        Http2Stream._final(self, callback)
 
     def _close_unread_request(self):
         # Trailers waited for must have been sent first (the compatibility

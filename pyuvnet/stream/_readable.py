@@ -106,7 +106,8 @@ class Readable(StreamBase):
                 (state.length >= state.highWaterMark if state.highWaterMark != 0
                  else state.length > 0) or state.ended):
             if state.length == 0 and state.ended:
-                _end_readable(self)
+                if not state.endEmitted:        # Node's endReadable(), here and below
+                    nextTick(_end_readable_nt, state, self)
             else:
                 _emit_readable(self)
             return None
@@ -115,8 +116,8 @@ class Readable(StreamBase):
         else:
             n = _how_much_to_read(n, state)
         if n == 0 and state.ended:
-            if state.length == 0:
-                _end_readable(self)
+            if state.length == 0 and not state.endEmitted:
+                nextTick(_end_readable_nt, state, self)
             return None
         do_read = state.needReadable
         if state.length == 0 or state.length - n < state.highWaterMark:
@@ -150,8 +151,8 @@ class Readable(StreamBase):
         if state.length == 0:
             if not state.ended:
                 state.needReadable = True
-            if n_orig != n and state.ended:
-                _end_readable(self)
+            if n_orig != n and state.ended and not state.endEmitted:
+                nextTick(_end_readable_nt, state, self)
         if ret is not None and not state.errorEmitted and not state.closeEmitted:
             state.dataEmitted = True
             self.emit('data', ret)
@@ -565,13 +566,6 @@ def _flow(stream):
     state = stream._readableState
     while state.flowing and stream.read() is not None:
         pass
-
-
-def _end_readable(stream):
-    state = stream._readableState
-    if not state.endEmitted:
-        state.ended = True
-        nextTick(_end_readable_nt, state, stream)
 
 
 def _end_readable_nt(state, stream):
