@@ -379,7 +379,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         # (stream.destroyed, read from the states: once per request.)
         if stream is not None and end_stream and not (
                 stream._readableState.destroyed and stream._writableState.destroyed):
-            stream._on_end()
+            stream.push(None)
 
     def _h2_data(self, stream_id, data):
         stream = self._streams.get(stream_id)
@@ -391,7 +391,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _h2_end(self, stream_id):
         stream = self._streams.get(stream_id)
         if stream is not None and not stream.destroyed:
-            stream._on_end()
+            stream.push(None)
 
     def _h2_stream_close(self, stream_id, code):
         stream = self._streams.get(stream_id)

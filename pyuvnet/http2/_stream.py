@@ -282,9 +282,6 @@ class Http2Stream(Duplex):
         else:
             self._unconsumed += len(data)
 
-    def _on_end(self):
-        self.push(None)
-
     def _on_headers(self, headers, flags, raw):
         # A server stream's second header block is the request's trailers.
         self._on_trailers(headers, flags, raw)

@@ -210,21 +210,18 @@ def _write(stream, chunk, encoding, cb):
         error_or_destroy(stream, err, True)
         return err
     state.pendingcb += 1
-    return _write_or_buffer(stream, state, chunk, encoding, cb)
-
-
-def _write_or_buffer(stream, state, chunk, encoding, callback):
+    # Node's writeOrBuffer(), written out (a call less per write).
     length = 1 if state.objectMode else len(chunk)
     state.length += length
     if state.writing or state.corked or state.errored is not None or not state.constructed:
-        state.buffered.append({'chunk': chunk, 'encoding': encoding, 'callback': callback})
+        state.buffered.append({'chunk': chunk, 'encoding': encoding, 'callback': cb})
         if state.allBuffers and encoding != 'buffer':
             state.allBuffers = False
-        if state.allNoop and callback is not nop:
+        if state.allNoop and cb is not nop:
             state.allNoop = False
     else:
         state.writelen = length
-        state.writecb = None if callback is nop else callback
+        state.writecb = None if cb is nop else cb
         state.writing = state.sync = state.expectWriteCb = True
         stream._write(chunk, encoding, partial(_onwrite, stream))   # _onwrite_for's
         state.sync = False
