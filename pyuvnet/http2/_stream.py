@@ -193,7 +193,9 @@ class Http2Stream(Duplex):
         if not self.headersSent:
             self._before_data()
         session = self.session
-        if not session._core.write(self.id, bytes(chunk), callback):
+        # (Writable gives bytes; bytes() of bytes looks up and calls __bytes__.)
+        if not session._core.write(self.id, chunk if type(chunk) is bytes else bytes(chunk),
+                                   callback):
             # As Node's: a write to a stream the peer closed cleanly (its
             # body unread) goes nowhere and never completes (no 'finish').
             if not self._closed_unread:
