@@ -38,6 +38,11 @@ class Http2Stream(Duplex):
     'wantTrailers', 'timeout', and Duplex's."""
 
     def __init__(self, session, stream_id, options=None):
+        # A dict of its own from the start: an EventEmitter subclass's
+        # instance, made by the C base's tp_new, otherwise gets a split dict
+        # on its first attribute, which CPython 3.11 cannot specialize
+        # attribute reads and writes on (each goes the generic way).
+        self.__dict__ = {}
         if options:
             super().__init__(dict(options, autoDestroy=False, allowHalfOpen=True))
         else:
