@@ -377,9 +377,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             stream = self._streams.get(stream_id)
             if stream is not None:
                 stream._on_headers(headers, flags, block)
-        # (stream.destroyed, read from the states: once per request.)
-        if stream is not None and end_stream and not (
-                stream._readableState.destroyed and stream._writableState.destroyed):
+        if stream is not None and end_stream and not stream.destroyed:
             stream.push(None)
 
     def _h2_data(self, stream_id, data):
