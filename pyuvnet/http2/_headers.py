@@ -166,7 +166,8 @@ def to_object(block, sensitive=None):
     ``sensitiveHeaders``, as Node's."""
     # Most blocks repeat no name and have neither of the two names that
     # change their value's kind: made in one step.
-    headers = dict(zip(block[0::2], block[1::2]))
+    pairs = iter(block)
+    headers = dict(zip(pairs, pairs))
     if len(headers) * 2 == len(block) and ':status' not in headers \
             and 'set-cookie' not in headers:
         if sensitive:

@@ -52,6 +52,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if getattr(socket, '_http2_session', None) is not None:
             raise ERR_HTTP2_SOCKET_BOUND()
         super().__init__()
+        self.__dict__ = {}      # see _stream.py, Http2Stream.__init__
         opts, core_options = session_options(options)
         self._options = opts
         self._socket = socket
@@ -305,7 +306,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             core.submit_response(stream_id, block, end_stream)
         except _uv.H2LibraryError as error:
             raise ERR_HTTP2_ERROR(str(error)) from None
-        self._schedule_flush()
+        if not self._flush_scheduled:
+            self._schedule_flush()
 
     def _submit_extra(self, function, *args):
         """_submit() of one of _uv's h2_* functions (given the core)."""
@@ -428,7 +430,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             if stream is not None:
                 stream._on_headers(headers, flags, block)
         if stream is not None and end_stream and not stream.destroyed:
-            stream._on_end()
+            stream.push(None)
 
     def _h2_data(self, stream_id, data):
         stream = self._streams.get(stream_id)
@@ -549,7 +551,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _forget(self, stream):
         if self._streams.get(stream.id) is stream:
             del self._streams[stream.id]
-        self._maybe_destroy()
+        if self.closed:     # (_maybe_destroy's first test: a call less per stream)
+            self._maybe_destroy()
 
     def _new_remote_stream(self, stream_id, headers):
         raise NotImplementedError

@@ -28,6 +28,21 @@ INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
 # A stream's Duplex options, as Node's: destroyed by the session, not at
 # end; the session's streams copy the states they make.
 _STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
+# A new stream's __dict__, copied whole (see Http2Stream.__init__): every
+# field a stream sets during a request, so that none is added later.
+_FIELDS = dict.fromkeys((
+    '_allow_half_open', '_readableState', '_writableState', 'session', 'id', 'rstCode',
+    'sentHeaders', 'sentTrailers', 'sentInfoHeaders', 'headersSent', 'endAfterHeaders',
+    'aborted', '_request_headers'))     # a server's request head (_push.py)
+_FIELDS.update(
+    _ng_closed=False,           # nghttp2 closed the stream (or it never opened)
+    # The peer closed the stream cleanly while its body was unread: as in
+    # Node, the stream looks open until its 'end', and an answer given then
+    # goes nowhere instead of raising.
+    _closed_unread=False,
+    _wait_for_trailers=False,
+    _finish_heard=False,        # a server's _close_unread_request listens to 'finish'
+)
 
 
 _TIMEOUT_MAX = 2 ** 31 - 1
@@ -53,6 +68,12 @@ class Http2Stream(Duplex):
     'wantTrailers', 'timeout', and Duplex's."""
 
     def __init__(self, session, stream_id, options=None):
+        # A dict of its own from the start: an EventEmitter subclass's
+        # instance, made by the C base's tp_new, otherwise gets a split dict
+        # on its first attribute, which CPython 3.11 cannot specialize
+        # attribute reads and writes on (each goes the generic way). Made
+        # with every field already there, later writes are specialized too.
+        self.__dict__ = _FIELDS.copy()
         if options:
             super().__init__(dict(options, autoDestroy=False, allowHalfOpen=True))
         else:
@@ -71,14 +92,8 @@ class Http2Stream(Duplex):
         self.endAfterHeaders = False      # the peer's head came with END_STREAM
         self.aborted = False
 
-    # The private fields start as these (class defaults: a stream is made
-    # per request, and most keep most of them).
-    _ng_closed = False          # nghttp2 closed the stream (or it never opened)
-    # The peer closed the stream cleanly while its body was unread: as in
-    # Node, the stream looks open until its 'end', and an answer given then
-    # goes nowhere instead of raising.
-    _closed_unread = False
-    _wait_for_trailers = False
+    # The other private fields start as these (class defaults: most
+    # streams keep them; _FIELDS has those a request sets).
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
     _timer = None               # setTimeout()'s, refreshed by this stream's reads and writes
@@ -248,14 +263,17 @@ class Http2Stream(Duplex):
         if self._timer is not None:
             self._timer.refresh()
         session = self.session
-        if not session._core.write(self.id, bytes(chunk), callback):
+        # (Writable gives bytes; bytes() of bytes looks up and calls __bytes__.)
+        if not session._core.write(self.id, chunk if type(chunk) is bytes else bytes(chunk),
+                                   callback):
             # As Node's: a write to a stream the peer closed cleanly (its
             # body unread) goes nowhere and never completes (no 'finish').
             if not self._closed_unread:
                 callback(ERR_HTTP2_INVALID_STREAM())
             return
         session._last_writes.append(self)
-        session._schedule_flush()
+        if not session._flush_scheduled:
+            session._schedule_flush()
 
     def _end_with_last_write(self):
         """As Node's (its end check after each write): a stream whose end()
@@ -314,6 +332,11 @@ class Http2Stream(Duplex):
                 self._reset(code)
         if self._timer is not None:
             self._stop_timer()
+        if self._finish_heard:
+            # Destroyed, it will not finish: off its 'finish', this stream's
+            # own method, it is freed at close, not by the gc.
+            self._finish_heard = False
+            self.removeListener('finish', self._close_unread_request)
         self.session._forget(self)
         callback(error)
 
@@ -344,6 +367,7 @@ class Http2Stream(Duplex):
             self._unconsumed += len(data)
 
     def _on_end(self):
+        # (Not in _h2_headers' END_STREAM: the session pushes that end itself.)
         self.push(None)
 
     def _on_headers(self, headers, flags, raw):
@@ -373,7 +397,10 @@ class Http2Stream(Duplex):
             self._stop_timer()
         if self.rstCode is None:
             self.rstCode = code
-        if self.destroyed:
+        # (The properties destroyed, readableEnded and readable, read from
+        # the states: this runs once per stream.)
+        r = self._readableState
+        if r.destroyed and self._writableState.destroyed:
             return
         code = self.rstCode
         if code != NO_ERROR:
@@ -383,12 +410,12 @@ class Http2Stream(Duplex):
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif self.readableEnded or not self.readable or self._readableState.errored:
+        elif r.endEmitted or not r.readable or r.destroyed or r.errorEmitted or r.errored:
             # Errored (a write after end, say): Node's close comes after its
             # 'error' (it sends on a later turn) and finds it unreadable.
             self._end_aborted()
             nextTick(self.destroy)
-        elif self._readableState.ended:
+        elif r.ended:
             # The peer's END_STREAM came before the close, in the same read.
             # Node has run the 'end' listeners between those two frames, so
             # what they do (answer, say) comes before the close: it looks
@@ -412,7 +439,7 @@ class Http2Stream(Duplex):
     def _end_aborted(self):
         # As Node's closeStream(): a stream closed cleanly while its
         # writable side was open is 'aborted', and that side ends ('finish').
-        if not self.writableEnded:
+        if not self._writableState.ending:      # writableEnded
             if not self.aborted:
                 self.aborted = True
                 self.emit('aborted')
@@ -421,7 +448,7 @@ class Http2Stream(Duplex):
     def _read_to_end(self):
         # As Node's onStreamClose(): a server's request nobody reads is
         # dumped; a client's response waits for its reader.
-        if self.readableFlowing is None and self.session.type == 0:
+        if self._readableState.flowing is None and self.session.type == 0:
             self.resume()
         else:
             # As Node's: a paused reader with nothing left unread still
@@ -438,7 +465,8 @@ class ServerHttp2Stream(Http2Stream):
         """Sends the response head (``:status`` 200 unless given);
         ``options``: ``endStream`` (no body), ``waitForTrailers``,
         ``sendDate`` (a ``date`` header unless given; True)."""
-        if self.destroyed or self._ng_closed and not self._closed_unread:
+        if self._readableState.destroyed and self._writableState.destroyed \
+                or self._ng_closed and not self._closed_unread:      # destroyed, as read
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
@@ -537,18 +565,13 @@ class ServerHttp2Stream(Http2Stream):
         # stream closes though it never ended its request. (EventEmitter's
         # once(): Readable's adds nothing for 'finish'.)
         EventEmitter.once(self, 'finish', self._close_unread_request)
+        self._finish_heard = True
         if self._head_request and not self.headersSent:
             # As Node's: a HEAD's stream is ended from the start and
             # finishes then; its respond() sends the head with END_STREAM.
             callback()
             return
-        super()._final(callback)
-
-    def _destroy(self, error, callback):
-        # Destroyed, it will not finish: off its 'finish', this stream's
-        # own method, it is freed at close, not by the gc.
-        self.removeListener('finish', self._close_unread_request)
-        super()._destroy(error, callback)
+        Http2Stream._final(self, callback)
 
     def _close_unread_request(self):
         # Trailers waited for must have been sent first (the compatibility
@@ -556,9 +579,10 @@ class ServerHttp2Stream(Http2Stream):
         # didRead and readableFlowing), though some of it may be buffered.
         # As Node's, the close waits a turn (setImmediate): a push made on
         # 'finish' still finds its parent open.
+        self._finish_heard = False
+        r = self._readableState     # readableFlowing, readableEnded
         if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
-                and self.readableFlowing is None and not self.readableEnded \
-                and not self._ng_closed:
+                and r.flowing is None and not r.endEmitted and not self._ng_closed:
             setImmediate(self.close)
 
     def _before_data(self):

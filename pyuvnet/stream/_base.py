@@ -2,13 +2,15 @@
 fields, option functions bound as methods, chunk conversion and the
 'data'-side listener hooks' decorator form."""
 import weakref
+from operator import attrgetter
 
 from .._encodings import encode
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
 from ._state import destroy_stream, undestroy
 
-__all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'BYTES_LIKE']
+__all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'state_reader',
+           'BYTES_LIKE']
 
 BYTES_LIKE = (bytes, bytearray, memoryview)
 
@@ -100,8 +102,14 @@ class StreamBase(EventEmitter):
         return None
 
 
+def state_reader(side, field, doc):
+    """A read-only property of ``self.<side>.<field>`` (a state's field),
+    read in C: no Python frame per read, and streams read these often."""
+    return property(attrgetter(side + '.' + field), doc=doc)
+
+
 def state_property(side, field, doc):
-    """A property reading and writing ``self.<side>.<field>`` (a state's field)."""
-    return property(lambda self: getattr(getattr(self, side), field),
+    """state_reader() that also writes ``self.<side>.<field>``."""
+    return property(attrgetter(side + '.' + field),
                     lambda self, value: setattr(getattr(self, side), field, value), doc=doc)
 

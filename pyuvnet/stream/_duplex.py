@@ -4,7 +4,7 @@ from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from ._readable import READABLE_RULES, Readable
-from ._state import ReadableState, WritableState, construct
+from ._state import ReadableState, WritableState, construct, fresh_states
 from ._writable import WRITABLE_RULES, Writable
 
 __all__ = ['Duplex', 'Transform', 'PassThrough']
@@ -65,8 +65,7 @@ class Duplex(Readable, Writable):
         """_init_duplex() of the options a _states_template() was made of,
         without reading them again (once per stream of that kind)."""
         readable, writable, self._allow_half_open = template
-        self._readableState = readable.fresh_copy()
-        self._writableState = writable.fresh_copy()
+        self._readableState, self._writableState = fresh_states(readable, writable)
         if self._construct is not None:
             # Both sides wait for the class's _construct(), as _init_duplex's.
             self._init_base()

@@ -11,7 +11,8 @@ from ..events import EventEmitter
 from .._no_listener import NO_LISTENER
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe
-from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
+from ._base import (BYTES_LIKE, StreamBase, bind_options, state_property, state_reader,
+                    to_bytes)
 
 __all__ = ['Readable', 'READABLE_RULES']
 
@@ -74,6 +75,10 @@ class Readable(StreamBase):
         chunk, as Node's push(undefined), adds nothing). Returns False once
         the buffer holds highWaterMark or more: stop pushing until the
         next ``_read()``."""
+        if chunk is None:       # _add_chunk()'s first case, the end of every stream
+            self._readableState.reading = False
+            _on_eof_chunk(self, self._readableState)
+            return False
         return _add_chunk(self, chunk, encoding, False)
 
     def unshift(self, chunk, encoding=None):
@@ -89,7 +94,9 @@ class Readable(StreamBase):
         """Take ``size`` bytes (all buffered when None; one object in object
         mode) from the buffer, or None when not enough is there yet."""
         state = self._readableState
-        n = _parse_size(size)
+        # (The common cases of _parse_size() and _how_much_to_read() are
+        # written out: read() runs several times per stream.)
+        n = size if size is None or type(size) is int else _parse_size(size)
         n_orig = n
         if n is not None and n > state.highWaterMark:
             state.highWaterMark = _new_high_water_mark(n)
@@ -99,14 +106,18 @@ class Readable(StreamBase):
                 (state.length >= state.highWaterMark if state.highWaterMark != 0
                  else state.length > 0) or state.ended):
             if state.length == 0 and state.ended:
-                _end_readable(self)
+                if not state.endEmitted:        # Node's endReadable(), here and below
+                    nextTick(_end_readable_nt, state, self)
             else:
                 _emit_readable(self)
             return None
-        n = _how_much_to_read(n, state)
+        if (n is not None and n <= 0) or (state.length == 0 and state.ended):
+            n = 0
+        else:
+            n = _how_much_to_read(n, state)
         if n == 0 and state.ended:
-            if state.length == 0:
-                _end_readable(self)
+            if state.length == 0 and not state.endEmitted:
+                nextTick(_end_readable_nt, state, self)
             return None
         do_read = state.needReadable
         if state.length == 0 or state.length - n < state.highWaterMark:
@@ -140,8 +151,8 @@ class Readable(StreamBase):
         if state.length == 0:
             if not state.ended:
                 state.needReadable = True
-            if n_orig != n and state.ended:
-                _end_readable(self)
+            if n_orig != n and state.ended and not state.endEmitted:
+                nextTick(_end_readable_nt, state, self)
         if ret is not None and not state.errorEmitted and not state.closeEmitted:
             state.dataEmitted = True
             self.emit('data', ret)
@@ -287,18 +298,15 @@ class Readable(StreamBase):
 
     destroyed = state_property('_readableState', 'destroyed', 'True once destroy() was called.')
 
-    readableHighWaterMark = property(lambda self: self._readableState.highWaterMark,
-                                     doc='The high-water mark of the read buffer.')
-    readableLength = property(lambda self: self._readableState.length,
-                              doc='Bytes (or objects) in the read buffer.')
-    readableObjectMode = property(lambda self: self._readableState.objectMode,
-                                  doc='True in object mode.')
-    readableEncoding = property(lambda self: self._readableState.encoding,
-                                doc="setEncoding()'s encoding, or None.")
-    readableEnded = property(lambda self: self._readableState.endEmitted,
-                             doc="True once 'end' was emitted.")
-    readableDidRead = property(lambda self: self._readableState.dataEmitted,
-                               doc="True once 'data' was emitted.")
+    readableHighWaterMark = state_reader('_readableState', 'highWaterMark',
+                                         'The high-water mark of the read buffer.')
+    readableLength = state_reader('_readableState', 'length',
+                                  'Bytes (or objects) in the read buffer.')
+    readableObjectMode = state_reader('_readableState', 'objectMode', 'True in object mode.')
+    readableEncoding = state_reader('_readableState', 'encoding',
+                                    "setEncoding()'s encoding, or None.")
+    readableEnded = state_reader('_readableState', 'endEmitted', "True once 'end' was emitted.")
+    readableDidRead = state_reader('_readableState', 'dataEmitted', "True once 'data' was emitted.")
     readableAborted = property(
         lambda self: bool(self._readableState.readable is not False and
                           (self._readableState.destroyed or self._readableState.errored is not None)
@@ -558,13 +566,6 @@ def _flow(stream):
     state = stream._readableState
     while state.flowing and stream.read() is not None:
         pass
-
-
-def _end_readable(stream):
-    state = stream._readableState
-    if not state.endEmitted:
-        state.ended = True
-        nextTick(_end_readable_nt, state, stream)
 
 
 def _end_readable_nt(state, stream):

@@ -91,15 +91,6 @@ class ReadableState:
             self.encoding = normalize(opts['encoding'])
             self.decoder = decoder(self.encoding)
 
-    def fresh_copy(self):
-        """A new state with this unused one's fields and a buffer of its
-        own (Duplex._init_duplex_as: a stream kind made often)."""
-        state = ReadableState.__new__(ReadableState)
-        state.__dict__.update(self.__dict__)
-        state.buffer = deque()
-        state.pipes = []
-        return state
-
 
 class WritableState:
     """The write side's state: the buffered writes, corking and the finish
@@ -143,15 +134,6 @@ class WritableState:
         self.writable = True
         self.onFinished = []
 
-    def fresh_copy(self):
-        """A new state with this unused one's fields and a buffer of its
-        own (Duplex._init_duplex_as)."""
-        state = WritableState.__new__(WritableState)
-        state.__dict__.update(self.__dict__)
-        state.buffered = []
-        state.onFinished = []
-        return state
-
     @property
     def bufferedRequestCount(self):
         """How many writes wait in the buffer (corked, or behind one in flight)."""
@@ -160,6 +142,22 @@ class WritableState:
     def getBuffer(self):
         """The writes waiting in the buffer, oldest first (a new list)."""
         return self.buffered[self.bufferedIndex:]
+
+
+def fresh_states(readable, writable):
+    """New states with the fields of these unused ones and lists and
+    buffers of their own (Duplex._init_duplex_as: a stream kind made often;
+    both in one call)."""
+    # A dict's copy() is one block copy; update() inserted key by key.
+    r = ReadableState.__new__(ReadableState)
+    r.__dict__ = readable.__dict__.copy()
+    r.buffer = deque()
+    r.pipes = []
+    w = WritableState.__new__(WritableState)
+    w.__dict__ = writable.__dict__.copy()
+    w.buffered = []
+    w.onFinished = []
+    return r, w
 
 
 def _states(stream):
@@ -178,12 +176,16 @@ def destroy_stream(stream, err=None, cb=None):
     """Node's destroy(): mark both sides destroyed, call ``_destroy`` (after
     a pending ``_construct``), then emit 'error' (if any) and 'close' on the
     next tick. A second call only calls ``cb``."""
-    r, w = _states(stream)
+    # (_states() and _record_error() written out on this path: a stream's
+    # destroy and its 'close' are per request for the servers' streams.)
+    r = getattr(stream, '_readableState', None)
+    w = getattr(stream, '_writableState', None)
     if (w is not None and w.destroyed) or (r is not None and r.destroyed):
         if callable(cb):
             cb()
         return stream
-    _record_error(err, w, r)
+    if err is not None:
+        _record_error(err, w, r)
     if w is not None:
         w.destroyed = True
     if r is not None:
@@ -211,8 +213,10 @@ def _call_destroy(stream, err, cb):
         if called:
             return
         called = True
-        r, w = _states(stream)
-        _record_error(err, w, r)
+        r = getattr(stream, '_readableState', None)
+        w = getattr(stream, '_writableState', None)
+        if err is not None:
+            _record_error(err, w, r)
         if w is not None:
             w.closed = True
         if r is not None:
@@ -235,7 +239,8 @@ def _emit_error_close(stream, err):
 
 
 def _emit_close(stream):
-    r, w = _states(stream)
+    r = getattr(stream, '_readableState', None)
+    w = getattr(stream, '_writableState', None)
     if w is not None:
         w.closeEmitted = True
     if r is not None:

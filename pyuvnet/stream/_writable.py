@@ -8,7 +8,8 @@ from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._encodings import normalize as normalize_encoding
 from ._state import WritableState, construct, destroy_stream, error_or_destroy, nop
-from ._base import BYTES_LIKE, StreamBase, bind_options, state_property, to_bytes
+from ._base import (BYTES_LIKE, StreamBase, bind_options, state_property, state_reader,
+                    to_bytes)
 
 __all__ = ['Writable', 'WRITABLE_RULES']
 
@@ -147,27 +148,25 @@ class Writable(StreamBase):
 
     destroyed = state_property('_writableState', 'destroyed', 'True once destroy() was called.')
 
-    writableFinished = property(lambda self: self._writableState.finished,
-                                doc="True once 'finish' is due (all written after end()).")
-    writableObjectMode = property(lambda self: self._writableState.objectMode,
-                                  doc='True in object mode.')
+    writableFinished = state_reader('_writableState', 'finished',
+                                    "True once 'finish' is due (all written after end()).")
+    writableObjectMode = state_reader('_writableState', 'objectMode', 'True in object mode.')
     writableBuffer = property(
         lambda self: self._writableState.buffered[self._writableState.bufferedIndex:],
         doc='The buffered writes, as {chunk, encoding, callback} dicts.')
-    writableEnded = property(lambda self: self._writableState.ending,
-                             doc='True once end() was called.')
+    writableEnded = state_reader('_writableState', 'ending', 'True once end() was called.')
     writableNeedDrain = property(
         lambda self: bool(not self._writableState.destroyed and not self._writableState.ending
                           and self._writableState.needDrain),
         doc="True when write() returned False and 'drain' is still to come.")
-    writableHighWaterMark = property(lambda self: self._writableState.highWaterMark,
-                                     doc='The high-water mark of the write buffer.')
-    writableCorked = property(lambda self: self._writableState.corked,
-                              doc='How many cork() calls wait for uncork().')
-    writableLength = property(lambda self: self._writableState.length,
-                              doc='Bytes (or objects) written and not yet handled.')
-    writableErrored = property(lambda self: self._writableState.errored,
-                               doc='The error the write side failed with, or None.')
+    writableHighWaterMark = state_reader('_writableState', 'highWaterMark',
+                                         'The high-water mark of the write buffer.')
+    writableCorked = state_reader('_writableState', 'corked',
+                                  'How many cork() calls wait for uncork().')
+    writableLength = state_reader('_writableState', 'length',
+                                  'Bytes (or objects) written and not yet handled.')
+    writableErrored = state_reader('_writableState', 'errored',
+                                   'The error the write side failed with, or None.')
     writableAborted = property(
         lambda self: bool(self._writableState.writable is not False and
                           (self._writableState.destroyed or self._writableState.errored is not None)
@@ -193,9 +192,11 @@ def _write(stream, chunk, encoding, cb):
             if state.decodeStrings:
                 chunk = to_bytes(chunk, encoding)
                 encoding = 'buffer'
+        elif type(chunk) is bytes:
+            encoding = 'buffer'
         elif isinstance(chunk, BYTES_LIKE):
             # A copy: the caller may change its buffer after write() returns.
-            chunk = to_bytes(chunk, None)
+            chunk = bytes(chunk)
             encoding = 'buffer'
         else:
             raise errors.ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'TypedArray', 'DataView'], chunk)
@@ -209,23 +210,20 @@ def _write(stream, chunk, encoding, cb):
         error_or_destroy(stream, err, True)
         return err
     state.pendingcb += 1
-    return _write_or_buffer(stream, state, chunk, encoding, cb)
-
-
-def _write_or_buffer(stream, state, chunk, encoding, callback):
+    # Node's writeOrBuffer(), written out (a call less per write).
     length = 1 if state.objectMode else len(chunk)
     state.length += length
     if state.writing or state.corked or state.errored is not None or not state.constructed:
-        state.buffered.append({'chunk': chunk, 'encoding': encoding, 'callback': callback})
+        state.buffered.append({'chunk': chunk, 'encoding': encoding, 'callback': cb})
         if state.allBuffers and encoding != 'buffer':
             state.allBuffers = False
-        if state.allNoop and callback is not nop:
+        if state.allNoop and cb is not nop:
             state.allNoop = False
     else:
         state.writelen = length
-        state.writecb = None if callback is nop else callback
+        state.writecb = None if cb is nop else cb
         state.writing = state.sync = state.expectWriteCb = True
-        stream._write(chunk, encoding, _onwrite_for(stream))
+        stream._write(chunk, encoding, partial(_onwrite, stream))   # _onwrite_for's
         state.sync = False
     ret = state.length < state.highWaterMark or state.length == 0
     if not ret:
@@ -321,10 +319,13 @@ def _after_write(stream, state, count, cb):
     if not state.ending and not stream.destroyed and state.length == 0 and state.needDrain:
         state.needDrain = False
         stream.emit('drain')
-    while count > 0:
-        count -= 1
-        state.pendingcb -= 1
-        cb(None)
+    if cb is nop:
+        state.pendingcb -= count
+    else:
+        while count > 0:
+            count -= 1
+            state.pendingcb -= 1
+            cb(None)
     if state.destroyed:
         _error_buffer(state)
     if state.ending:

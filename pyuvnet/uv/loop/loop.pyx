@@ -482,10 +482,16 @@ cdef class Loop:
         self.wake()
 
     def next_tick(self, callback, *args):
+        self.queue_tick(callback, args)
+
+    cdef int queue_tick(self, object callback, tuple args) except -1:
+        # nextTick()'s, called as C: through next_tick it cost a bound
+        # method and a second *args tuple per tick (several per request).
         validate_callback(callback)
         self.tick_append((callback, args))
         self.maybe_queued = True
         self.wake()
+        return 0
 
     def queue_microtask(self, callback):
         validate_callback(callback)

@@ -76,23 +76,38 @@ cdef class LoopReaper:
             pass
 
 
+cdef extern from "Python.h":
+    unsigned long PyThread_get_thread_ident()
+
+
 _thread_state = threading.local()
 cdef object main_thread_ident = threading.main_thread().ident
+cdef unsigned long main_thread_id = main_thread_ident
+# The main thread's loop once made (it lives until the process ends), for
+# current_loop() to give without the threading.local: each nextTick,
+# setImmediate and timer asks for the loop, and a thread-local's lookup is
+# two dict lookups and a type lookup.
+cdef Loop main_loop = None
 
 
 def get_loop():
     """The current thread's loop, created on first use; a thread's loop is
     closed when the thread ends (LoopReaper)."""
+    global main_loop
     try:
         return _thread_state.loop
     except AttributeError:
         loop = _thread_state.loop = Loop()
         if threading.get_ident() != main_thread_ident:
             _thread_state.reaper = LoopReaper(loop)
+        else:
+            main_loop = loop
         return loop
 
 
 cdef Loop current_loop():
+    if main_loop is not None and PyThread_get_thread_ident() == main_thread_id:
+        return main_loop
     try:
         return <Loop>_thread_state.loop
     except AttributeError:

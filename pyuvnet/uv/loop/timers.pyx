@@ -197,7 +197,7 @@ clearImmediate = clearTimeout
 
 def nextTick(callback, *args):
     """Queue ``callback(*args)`` to run before the loop moves on."""
-    current_loop().next_tick(callback, *args)
+    current_loop().queue_tick(callback, args)
 
 
 def queueMicrotask(callback):
