@@ -451,7 +451,7 @@ class Http2Cycle:
         for name, value in headers.items():
             for item in (value if isinstance(value, list) else (value,)):
                 if item is not None:
-                    raw += (name, str(item))
+                    raw += (name.encode('latin-1'), str(item).encode('latin-1'))
         pushed = session._streams[promised] = Http2Cycle(self.side, session, promised, raw, True)
         # The app runs on it a turn later, as on a pushStream()'s callback.
         nextTick(pushed._begin)

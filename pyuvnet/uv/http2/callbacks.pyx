@@ -51,7 +51,7 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
                       ng.nghttp2_rcbuf* name, ng.nghttp2_rcbuf* value, uint8_t flags,
                       void* user_data) noexcept:
     # Names are lowercase ASCII (nghttp2 checks); values are read as latin-1,
-    # a str per byte, as Node reads them.
+    # a str per byte, as Node reads them (bytes for core.request_bytes).
     cdef H2Core core = <H2Core>user_data
     cdef ng.nghttp2_vec n = ng.nghttp2_rcbuf_get_buf(name)
     cdef ng.nghttp2_vec v = ng.nghttp2_rcbuf_get_buf(value)
@@ -74,6 +74,14 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
             ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, block_id,
                                          ng.NGHTTP2_ENHANCE_YOUR_CALM)
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+        if (core.request_bytes and frame.hd.type == ng.NGHTTP2_HEADERS
+                and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST):
+            # For the session's request sink, which puts them in an ASGI
+            # scope as bytes: no str made and encoded back (nor the
+            # sensitive names, which no scope carries).
+            block.fields.append(PyBytes_FromStringAndSize(<char*>n.base, n.len))
+            block.fields.append(PyBytes_FromStringAndSize(<char*>v.base, v.len))
+            return 0
         block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
         block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
         if flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:

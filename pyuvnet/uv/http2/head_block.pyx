@@ -78,33 +78,37 @@ def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
 
 def h2_request_head(list fields):
     """(method, target, authority, pairs, proxied) of a request's received
-    block (``[name, value, ...]`` as str): ``:method`` ('GET' when none),
-    ``:path`` ('/'), the authority (``:authority``, else ``host``), the
-    regular headers as (bytes, bytes) pairs, with ``:authority`` first as
-    ``host`` when no ``host`` came (an ASGI scope's), and whether an
-    X-Forwarded-For or -Proto came."""
+    block (``[name, value, ...]`` as bytes: H2Core.request_bytes):
+    ``:method`` ('GET' when none), ``:path`` ('/'), the authority
+    (``:authority``, else ``host``) as latin-1 str, the regular headers as
+    (bytes, bytes) pairs, with ``:authority`` first as ``host`` when no
+    ``host`` came (an ASGI scope's), and whether an X-Forwarded-For or
+    -Proto came."""
     cdef list pairs = []
     cdef Py_ssize_t i
-    cdef str name, value
+    cdef bytes name, value
     cdef object method = 'GET', target = '/', authority = None, host = None
     cdef bint proxied = False
     for i in range(0, len(fields) - 1, 2):
         name = fields[i]
         value = fields[i + 1]
-        if name.startswith(':'):
-            if name == ':method':
-                method = value
-            elif name == ':path':
-                target = value
-            elif name == ':authority':
+        if name[:1] == b':':
+            if name == b':method':
+                method = value.decode('latin-1')
+            elif name == b':path':
+                target = value.decode('latin-1')
+            elif name == b':authority':
                 authority = value
             continue
-        if name == 'host':
+        if name == b'host':
             if host is None:
                 host = value
-        elif name == 'x-forwarded-for' or name == 'x-forwarded-proto':
+        elif name == b'x-forwarded-for' or name == b'x-forwarded-proto':
             proxied = True
-        pairs.append((name.encode('latin-1'), value.encode('latin-1')))
+        pairs.append((name, value))
     if authority is not None and host is None:
-        pairs.insert(0, (b'host', (<str>authority).encode('latin-1')))
-    return method, target, authority if authority is not None else host, pairs, proxied
+        pairs.insert(0, (b'host', authority))
+    if authority is None:
+        authority = host
+    return (method, target, None if authority is None else (<bytes>authority).decode('latin-1'),
+            pairs, proxied)

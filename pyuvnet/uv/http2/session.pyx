@@ -72,6 +72,7 @@ cdef class H2Core:
     cdef object error           # what the owner raised in a callback
     cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
     cdef readonly bint is_server
+    cdef public bint request_bytes      # a request's fields kept as bytes (an ASGI server's)
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
