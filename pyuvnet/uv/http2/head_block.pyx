@@ -37,6 +37,7 @@ def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
 
 cdef dict h2_pair_names = {}    # a header pair's bytes name -> its plain name's bytes
 cdef Py_ssize_t H2_PAIR_NAMES_MAX = 512
+cdef dict h2_status_bytes = {}  # a status -> its bytes (a % format each time was ~700 instructions)
 
 
 def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
@@ -48,7 +49,12 @@ def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
     lower-case and plain (``plain_names``, as h2_plain_block's: known
     valid, no connection header, not indexed by its own rule) or comes
     twice, or a name or value is not bytes."""
-    cdef list block = [(b':status', b'%d' % status, False)]
+    cdef object code = h2_status_bytes.get(status)
+    if code is None:
+        code = b'%d' % status
+        if len(h2_status_bytes) < H2_PAIR_NAMES_MAX:
+            h2_status_bytes[status] = code
+    cdef list block = [(b':status', code, False)]
     cdef set seen = set()
     cdef object name, value, entry
     for pair in pairs:
@@ -92,7 +98,7 @@ def h2_request_head(list fields):
     for i in range(0, len(fields) - 1, 2):
         name = fields[i]
         value = fields[i + 1]
-        if name[:1] == b':':
+        if len(name) and (<const char*>name)[0] == b':':
             if name == b':method':
                 method = value.decode('latin-1')
             elif name == b':path':

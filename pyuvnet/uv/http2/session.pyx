@@ -67,6 +67,8 @@ cdef class H2Core:
     cdef ng.nghttp2_session* session
     cdef object owner
     cdef dict receiving         # stream id -> [name, value, ...] of a header block
+    cdef H2HeaderBlock header_block     # the block whose fields nghttp2 is giving (or None),
+    cdef int32_t header_block_id        # for h2_on_header without a lookup per field
     cdef dict outgoing          # stream id -> H2Outgoing
     cdef list done              # write callbacks (and streams wanting trailers) to call
     cdef object error           # what the owner raised in a callback
@@ -164,6 +166,7 @@ cdef class H2Core:
         self.outgoing.clear()
         self.queued_bytes = 0
         self.receiving.clear()
+        self.header_block = None
         if self.depth == 0:
             self.free_session()
 
