@@ -40,7 +40,7 @@ cdef Py_ssize_t H2_PAIR_NAMES_MAX = 512
 cdef dict h2_status_bytes = {}  # a status -> its bytes (a % format each time was ~700 instructions)
 
 
-def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
+def h2_pairs_block(dict plain_names, pairs, int status, list extra, date):
     """A response head's block of ``:status`` and header pairs of bytes (an
     ASGI app's: kept in their order), then the (name, value, False)
     entries of ``extra`` whose names the pairs lack, then ``date`` (bytes
@@ -48,7 +48,8 @@ def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
     object the pairs make. None, for that longer way, when a name is not
     lower-case and plain (``plain_names``, as h2_plain_block's: known
     valid, no connection header, not indexed by its own rule) or comes
-    twice, or a name or value is not bytes."""
+    twice, or a name or value is not bytes. (``plain_names`` first: a
+    partial() gives it with no keywords dict per call.)"""
     cdef object code = h2_status_bytes.get(status)
     if code is None:
         code = b'%d' % status
