@@ -119,7 +119,7 @@ class Http2Cycle:
         self.server = server = side.server
         self.session = session
         self.id = stream_id
-        client, local = connection_ends(session.socket, server)
+        client, local = connection_ends(session._socket, server)
         method, target, self.authority, pairs, proxied = h2_request_head(raw)
         if '?' in target or target[:1] != '/':
             raw_path, query = split_target(target)

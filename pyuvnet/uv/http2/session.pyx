@@ -39,7 +39,8 @@ cdef class H2Outgoing:
     """A stream's DATA waiting for nghttp2: the chunks written and the write
     callback of each, called once nghttp2 has framed the whole chunk."""
     cdef object chunks          # deque of bytes
-    cdef object callbacks       # deque, one callback (or None) per chunk
+    cdef object callbacks       # deque, one callback (or None) per chunk; None
+                                # while every chunk's is None (a deque less a response)
     cdef Py_ssize_t offset      # how much of the first chunk went out
     cdef public Py_ssize_t queued   # bytes waiting
     cdef bint eof               # end() was called: END_STREAM after the last chunk
@@ -49,7 +50,6 @@ cdef class H2Outgoing:
 
     def __cinit__(self):
         self.chunks = deque()
-        self.callbacks = deque()
 
 
 cdef class H2HeaderBlock:
@@ -380,7 +380,11 @@ cdef class H2Core:
         if queue is None or queue.eof:
             return False
         queue.chunks.append(chunk)
-        queue.callbacks.append(callback)
+        if queue.callbacks is not None:
+            queue.callbacks.append(callback)
+        elif callback is not None:
+            queue.callbacks = deque([None] * (len(queue.chunks) - 1))
+            queue.callbacks.append(callback)
         queue.queued += len(chunk)
         self.queued_bytes += len(chunk)
         self.resume(stream_id, queue)
