@@ -100,7 +100,9 @@ class ServesHttp2:
 
 def _start_session(server, socket, on_stream, sink):
     session = http2.ServerHttp2Session(socket, {}, server)
-    session._request_sink = sink
+    if sink is not None:
+        session._request_sink = sink
+        session._core.request_bytes = True      # (the sink takes its fields as bytes)
     server._h2_sessions.add(session)
     _Served(server, session, socket, on_stream)
     return session

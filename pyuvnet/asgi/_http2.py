@@ -119,7 +119,7 @@ class Http2Cycle:
         self.server = server = side.server
         self.session = session
         self.id = stream_id
-        client, local = connection_ends(session.socket, server)
+        client, local = connection_ends(session._socket, server)
         method, target, self.authority, pairs, proxied = h2_request_head(raw)
         if '?' in target or target[:1] != '/':
             raw_path, query = split_target(target)
@@ -252,11 +252,13 @@ class Http2Cycle:
         self.disconnected = not self.response_complete
         self.out_open = False
         session = self.session
-        if session._streams.get(self.id) is self:
-            del session._streams[self.id]
+        streams = session._streams
+        if streams.get(self.id) is self:
+            del streams[self.id]
             if session.closed:
                 nextTick(session._maybe_destroy)
-        self._wake()
+        if self.waiter is not None:
+            self._wake()
 
     def _wake(self, *_):
         waiter, self.waiter = self.waiter, None
@@ -297,7 +299,8 @@ class Http2Cycle:
             return
         if not self.response_started:
             self.response_started = self.response_complete = True
-            self._log(500)
+            if self.logs:
+                self._log(500)
             self._respond(500, to_block({'content-type': 'text/plain; charset=utf-8',
                                          'date': utc_date(), ':status': 500},
                                         RESPONSE_PSEUDO), False)
@@ -361,7 +364,8 @@ class Http2Cycle:
                 block = to_block(headers, RESPONSE_PSEUDO)
             self._respond(status, block, bool(message.get('trailers')))
             self.response_started = True
-            self._log(status)
+            if self.logs:
+                self._log(status)
         elif kind == 'http.response.body':
             if not self.response_started:
                 raise RuntimeError("Expected ASGI message 'http.response.start', "
@@ -451,18 +455,17 @@ class Http2Cycle:
         for name, value in headers.items():
             for item in (value if isinstance(value, list) else (value,)):
                 if item is not None:
-                    raw += (name, str(item))
+                    raw += (name.encode('latin-1'), str(item).encode('latin-1'))
         pushed = session._streams[promised] = Http2Cycle(self.side, session, promised, raw, True)
         # The app runs on it a turn later, as on a pushStream()'s callback.
         nextTick(pushed._begin)
 
     def _log(self, status):
-        if self.logs:
-            scope = self.scope
-            path = quote(scope['path'])
-            if scope['query_string']:
-                path += '?' + scope['query_string'].decode('ascii', 'replace')
-            log_access(scope['client'], scope['method'], path, status)
+        scope = self.scope
+        path = quote(scope['path'])
+        if scope['query_string']:
+            path += '?' + scope['query_string'].decode('ascii', 'replace')
+        log_access(scope['client'], scope['method'], path, status)
 
 
 def forwarded(trust, pairs, client, scheme):

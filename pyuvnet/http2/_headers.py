@@ -103,7 +103,7 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
 # C of an app's (bytes name, bytes value) pairs, as to_block() makes it of
 # the headers object they make, or None when they need to_block()'s way
 # (uv/http2/head_block.pyx: h2_pairs_block).
-pairs_block = functools.partial(h2_pairs_block, plain_names=_PLAIN_NAMES)
+pairs_block = functools.partial(h2_pairs_block, _PLAIN_NAMES)     # (positional: no kwargs dict)
 
 
 def _learn_names(headers):

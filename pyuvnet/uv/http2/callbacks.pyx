@@ -41,7 +41,9 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
         if core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
             core.rejected_streams = 0
-        core.receiving[h2_block_id(frame)] = H2HeaderBlock()
+        # (A block's fields come one after the other, after this call.)
+        core.header_block = core.receiving[h2_block_id(frame)] = H2HeaderBlock()
+        core.header_block_id = h2_block_id(frame)
     except BaseException as error:
         return h2_failed(core, error)
     return 0
@@ -51,7 +53,7 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
                       ng.nghttp2_rcbuf* name, ng.nghttp2_rcbuf* value, uint8_t flags,
                       void* user_data) noexcept:
     # Names are lowercase ASCII (nghttp2 checks); values are read as latin-1,
-    # a str per byte, as Node reads them.
+    # a str per byte, as Node reads them (bytes for core.request_bytes).
     cdef H2Core core = <H2Core>user_data
     cdef ng.nghttp2_vec n = ng.nghttp2_rcbuf_get_buf(name)
     cdef ng.nghttp2_vec v = ng.nghttp2_rcbuf_get_buf(value)
@@ -61,9 +63,12 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         block_id = h2_block_id(frame)
-        block = core.receiving.get(block_id)
-        if block is None:
-            return 0
+        if core.header_block is not None and core.header_block_id == block_id:
+            block = core.header_block
+        else:
+            block = core.receiving.get(block_id)
+            if block is None:
+                return 0
         # As Node: each field counts its name, value and 32 bytes; a block
         # over maxHeaderListSize or maxHeaderListPairs resets its stream
         # with ENHANCE_YOUR_CALM, and what it held is dropped (an HPACK
@@ -71,9 +76,18 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
         block.size += n.len + v.len + 32
         if block.size > core.max_header_list_size or len(block.fields) // 2 >= core.max_header_pairs:
             del core.receiving[block_id]
+            core.header_block = None
             ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, block_id,
                                          ng.NGHTTP2_ENHANCE_YOUR_CALM)
             return ng.NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE
+        if (core.request_bytes and frame.hd.type == ng.NGHTTP2_HEADERS
+                and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST):
+            # For the session's request sink, which puts them in an ASGI
+            # scope as bytes: no str made and encoded back (nor the
+            # sensitive names, which no scope carries).
+            block.fields.append(PyBytes_FromStringAndSize(<char*>n.base, n.len))
+            block.fields.append(PyBytes_FromStringAndSize(<char*>v.base, v.len))
+            return 0
         block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
         block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
         if flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:
@@ -93,6 +107,7 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
     cdef bint end_stream = (frame.hd.flags & ng.NGHTTP2_FLAG_END_STREAM) != 0
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    core.header_block = None        # (any block received is whole by now)
     try:
         if t == ng.NGHTTP2_HEADERS:
             block = core.receiving.pop(stream_id, None)
@@ -143,6 +158,7 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
         core.receiving.pop(stream_id, None)
+        core.header_block = None
         h2_drop_queue(core, stream_id)
         core.owner._h2_stream_close(stream_id, code)
     except BaseException as error:
@@ -166,6 +182,7 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
                              int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
     core.receiving.pop(h2_block_id(frame), None)
+    core.header_block = None
     if h2_count_invalid(core):
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     # DATA past its content-length: the nghttp2 Node 20 carries resets the

@@ -226,9 +226,10 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
             break
         queue.chunks.popleft()
         queue.offset = 0
-        callback = queue.callbacks.popleft()
-        if callback is not None:
-            core.done.append(callback)
+        if queue.callbacks is not None:
+            callback = queue.callbacks.popleft()
+            if callback is not None:
+                core.done.append(callback)
     if not queue.chunks and queue.eof:
         if queue.want_trailers:
             core.done.append(stream_id)

@@ -37,9 +37,10 @@ def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
 
 cdef dict h2_pair_names = {}    # a header pair's bytes name -> its plain name's bytes
 cdef Py_ssize_t H2_PAIR_NAMES_MAX = 512
+cdef dict h2_status_bytes = {}  # a status -> its bytes (a % format each time was ~700 instructions)
 
 
-def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
+def h2_pairs_block(dict plain_names, pairs, int status, list extra, date):
     """A response head's block of ``:status`` and header pairs of bytes (an
     ASGI app's: kept in their order), then the (name, value, False)
     entries of ``extra`` whose names the pairs lack, then ``date`` (bytes
@@ -47,8 +48,14 @@ def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
     object the pairs make. None, for that longer way, when a name is not
     lower-case and plain (``plain_names``, as h2_plain_block's: known
     valid, no connection header, not indexed by its own rule) or comes
-    twice, or a name or value is not bytes."""
-    cdef list block = [(b':status', b'%d' % status, False)]
+    twice, or a name or value is not bytes. (``plain_names`` first: a
+    partial() gives it with no keywords dict per call.)"""
+    cdef object code = h2_status_bytes.get(status)
+    if code is None:
+        code = b'%d' % status
+        if len(h2_status_bytes) < H2_PAIR_NAMES_MAX:
+            h2_status_bytes[status] = code
+    cdef list block = [(b':status', code, False)]
     cdef set seen = set()
     cdef object name, value, entry
     for pair in pairs:
@@ -78,33 +85,37 @@ def h2_pairs_block(pairs, int status, list extra, date, dict plain_names):
 
 def h2_request_head(list fields):
     """(method, target, authority, pairs, proxied) of a request's received
-    block (``[name, value, ...]`` as str): ``:method`` ('GET' when none),
-    ``:path`` ('/'), the authority (``:authority``, else ``host``), the
-    regular headers as (bytes, bytes) pairs, with ``:authority`` first as
-    ``host`` when no ``host`` came (an ASGI scope's), and whether an
-    X-Forwarded-For or -Proto came."""
+    block (``[name, value, ...]`` as bytes: H2Core.request_bytes):
+    ``:method`` ('GET' when none), ``:path`` ('/'), the authority
+    (``:authority``, else ``host``) as latin-1 str, the regular headers as
+    (bytes, bytes) pairs, with ``:authority`` first as ``host`` when no
+    ``host`` came (an ASGI scope's), and whether an X-Forwarded-For or
+    -Proto came."""
     cdef list pairs = []
     cdef Py_ssize_t i
-    cdef str name, value
+    cdef bytes name, value
     cdef object method = 'GET', target = '/', authority = None, host = None
     cdef bint proxied = False
     for i in range(0, len(fields) - 1, 2):
         name = fields[i]
         value = fields[i + 1]
-        if name.startswith(':'):
-            if name == ':method':
-                method = value
-            elif name == ':path':
-                target = value
-            elif name == ':authority':
+        if len(name) and (<const char*>name)[0] == b':':
+            if name == b':method':
+                method = value.decode('latin-1')
+            elif name == b':path':
+                target = value.decode('latin-1')
+            elif name == b':authority':
                 authority = value
             continue
-        if name == 'host':
+        if name == b'host':
             if host is None:
                 host = value
-        elif name == 'x-forwarded-for' or name == 'x-forwarded-proto':
+        elif name == b'x-forwarded-for' or name == b'x-forwarded-proto':
             proxied = True
-        pairs.append((name.encode('latin-1'), value.encode('latin-1')))
+        pairs.append((name, value))
     if authority is not None and host is None:
-        pairs.insert(0, (b'host', (<str>authority).encode('latin-1')))
-    return method, target, authority if authority is not None else host, pairs, proxied
+        pairs.insert(0, (b'host', authority))
+    if authority is None:
+        authority = host
+    return (method, target, None if authority is None else (<bytes>authority).decode('latin-1'),
+            pairs, proxied)

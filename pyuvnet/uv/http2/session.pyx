@@ -39,7 +39,8 @@ cdef class H2Outgoing:
     """A stream's DATA waiting for nghttp2: the chunks written and the write
     callback of each, called once nghttp2 has framed the whole chunk."""
     cdef object chunks          # deque of bytes
-    cdef object callbacks       # deque, one callback (or None) per chunk
+    cdef object callbacks       # deque, one callback (or None) per chunk; None
+                                # while every chunk's is None (a deque less a response)
     cdef Py_ssize_t offset      # how much of the first chunk went out
     cdef public Py_ssize_t queued   # bytes waiting
     cdef bint eof               # end() was called: END_STREAM after the last chunk
@@ -49,7 +50,6 @@ cdef class H2Outgoing:
 
     def __cinit__(self):
         self.chunks = deque()
-        self.callbacks = deque()
 
 
 cdef class H2HeaderBlock:
@@ -67,11 +67,14 @@ cdef class H2Core:
     cdef ng.nghttp2_session* session
     cdef object owner
     cdef dict receiving         # stream id -> [name, value, ...] of a header block
+    cdef H2HeaderBlock header_block     # the block whose fields nghttp2 is giving (or None),
+    cdef int32_t header_block_id        # for h2_on_header without a lookup per field
     cdef dict outgoing          # stream id -> H2Outgoing
     cdef list done              # write callbacks (and streams wanting trailers) to call
     cdef object error           # what the owner raised in a callback
     cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
     cdef readonly bint is_server
+    cdef public bint request_bytes      # a request's fields kept as bytes (an ASGI server's)
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
@@ -163,6 +166,7 @@ cdef class H2Core:
         self.outgoing.clear()
         self.queued_bytes = 0
         self.receiving.clear()
+        self.header_block = None
         if self.depth == 0:
             self.free_session()
 
@@ -376,7 +380,11 @@ cdef class H2Core:
         if queue is None or queue.eof:
             return False
         queue.chunks.append(chunk)
-        queue.callbacks.append(callback)
+        if queue.callbacks is not None:
+            queue.callbacks.append(callback)
+        elif callback is not None:
+            queue.callbacks = deque([None] * (len(queue.chunks) - 1))
+            queue.callbacks.append(callback)
         queue.queued += len(chunk)
         self.queued_bytes += len(chunk)
         self.resume(stream_id, queue)
