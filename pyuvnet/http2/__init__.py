@@ -11,9 +11,13 @@ from ._compat import Http2ServerRequest, Http2ServerResponse
 from ._headers import sensitiveHeaders
 from ._server import (Http2SecureServer, Http2Server, connect, createSecureServer,
                       createServer, performServerHandshake)
-from ._session import ClientHttp2Session, Http2Session, ServerHttp2Session
+from ._client_session import ClientHttp2Session
+from ._server_session import ServerHttp2Session
+from ._session import Http2Session
 from ._settings import getDefaultSettings, getPackedSettings, getUnpackedSettings
-from ._stream import ClientHttp2Stream, Http2Stream, ServerHttp2Stream
+from ._client_stream import ClientHttp2Stream
+from ._server_stream import ServerHttp2Stream
+from ._stream import Http2Stream
 from .._records import Record
 
 constants = Record(_CONSTANTS)

@@ -12,7 +12,8 @@ from .. import Server as _NetServer
 from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from ._compat import serve_compat
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
-from ._session import ClientHttp2Session, ServerHttp2Session
+from ._client_session import ClientHttp2Session
+from ._server_session import ServerHttp2Session
 
 __all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect',
            'performServerHandshake']

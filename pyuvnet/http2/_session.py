@@ -1,8 +1,9 @@
-"""Http2Session and its server and client kinds: one HTTP/2 connection over
-a pyuvnet Socket or TLSSocket. The socket's reads go to the session's
-nghttp2 core (``_uv.H2Core``), which calls back here once per stream event;
-the frames nghttp2 makes are written while the socket takes them (a
-socket's backpressure pauses the framing, so nothing piles up in memory)."""
+"""Http2Session: one HTTP/2 connection over a pyuvnet Socket or TLSSocket
+(its server and client kinds are in _server_session.py and
+_client_session.py). The socket's reads go to the session's nghttp2 core
+(``_uv.H2Core``), which calls back here once per stream event; the frames
+nghttp2 makes are written while the socket takes them (a socket's
+backpressure pauses the framing, so nothing piles up in memory)."""
 import os
 import time
 from collections import deque
@@ -13,21 +14,15 @@ from ..events import EventEmitter
 from .._records import Record
 from .._validate import validate_number
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
-                      ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_ERROR, ERR_HTTP2_GOAWAY_SESSION,
-                      ERR_HTTP2_INVALID_SESSION,
-                      ERR_HTTP2_PING_CANCEL, ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR,
-                      ERR_HTTP2_SOCKET_BOUND, ERR_HTTP2_STREAM_CANCEL)
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_PING_CANCEL,
+                      ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
-from ..http import ERR_INVALID_HTTP_TOKEN
-from ._headers import to_block, to_object
-from ._origins import altsvc_arguments, origin_arguments
+from ._headers import to_object
 from ._settings import check_settings, session_options, settings_entries, settings_record
-from ._request_options import check_request_options
-from ._stream import ClientHttp2Stream, ServerHttp2Stream
+from ._client_stream import ClientHttp2Stream
 from ._window import WindowAndOrigins, library_error
 
-__all__ = ['Http2Session', 'ServerHttp2Session', 'ClientHttp2Session', 'session_options']
+__all__ = ['Http2Session', 'session_options']
 
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
@@ -556,158 +551,3 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _new_remote_stream(self, stream_id, headers):
         raise NotImplementedError
-
-
-class ServerHttp2Session(Http2Session):
-    """Node's ``ServerHttp2Session``: a server's end of a connection; its
-    'stream' events are the peer's requests; ``altsvc()``, ``origin()``.
-
-    ``_request_sink`` (pyuvnet's own servers: the ASGI one) replaces the
-    'stream' event and its Http2Stream: ``sink(session, stream_id, block,
-    end_stream)`` gives back the request's handler, which the session holds
-    in ``_streams`` from then on and calls as it calls a stream:
-    ``_begin()`` once held, then ``_on_data(bytes)``, ``_on_end()``,
-    ``_on_headers(...)`` (trailers), ``_on_want_trailers()``,
-    ``_on_close(code)`` (nghttp2 closed it), ``_on_connection_lost()``,
-    ``destroy(error)``, ``close(code)``, ``emit(...)`` ('frameError',
-    'priority'), and its ``rstCode`` and ``destroyed`` fields. The handler
-    leaves ``_streams`` itself once closed (``_forget``); until then the
-    session (nghttp2 holding the stream id) keeps it alive.
-    """
-
-    def __init__(self, socket, options, server=None):
-        super().__init__(socket, True, options)
-        self.server = server
-        self.connecting = False
-        self._send_first_settings()
-        self._flush()
-
-    def altsvc(self, alt, originOrStream=None):
-        """An ALTSVC frame (RFC 7838): ``alt`` (an Alt-Svc field value) for
-        an origin (a URL string, or an object with an ``origin``) or for a
-        stream (its id)."""
-        self._check_alive()
-        stream_id, origin, value = altsvc_arguments(alt, originOrStream)
-        if stream_id and stream_id not in self._streams:
-            # As Node's: nothing for a stream that does not exist (with
-            # nghttp2 1.70 the frame went, and the client's next request
-            # was then refused with REFUSED_STREAM).
-            return
-        self._submit_extra(_uv.h2_altsvc, stream_id, origin, value)
-
-    def origin(self, *origins):
-        """An ORIGIN frame (RFC 8336) of the origins given (URL strings, or
-        objects with an ``origin``); none given sends nothing."""
-        self._check_alive()
-        if origins:
-            self._submit_extra(_uv.h2_origin, origin_arguments(origins))
-
-    def _new_remote_stream(self, stream_id, headers):
-        stream = ServerHttp2Stream(self, stream_id)
-        stream._request_headers = headers
-        self._streams[stream_id] = stream
-        if headers.get(':method') == 'HEAD':
-            # As Node's: a HEAD's answer has no body, its writable side is
-            # ended before the 'stream' event.
-            stream._head_request = True
-            stream.end()
-        return stream
-
-
-class ClientHttp2Session(Http2Session):
-    """Node's ``ClientHttp2Session``: ``request()`` opens a stream."""
-
-    def __init__(self, socket, options, authority, scheme):
-        super().__init__(socket, False, options)
-        self._authority = authority
-        self._scheme = scheme
-        self._pending = []
-        # Pings and settings asked for before the connection is up follow
-        # it; the socket holds what is written until then.
-        self._send_first_settings()
-
-    def _connected(self):
-        self.connecting = False
-        self._flush()
-        # One by one: a request left waiting keeps a closed session open.
-        while self._pending:
-            stream, block = self._pending.pop(0)
-            self._open(stream, block)
-        self.emit('connect', self, self._socket)
-
-    def destroy(self, error=None, code=None):
-        # As Node's: the requests not sent yet are canceled.
-        if not self.destroyed:
-            pending, self._pending = self._pending, []
-            for stream, _block in pending:
-                stream.destroy(ERR_HTTP2_STREAM_CANCEL(error))
-        super().destroy(error, code)
-
-    def request(self, headers=None, options=None):
-        """A new stream for a request: ``headers`` (':method' GET, ':path'
-        '/', ':scheme' and ':authority' the session's unless given);
-        ``options``: ``endStream``, ``waitForTrailers``."""
-        if self.destroyed:
-            raise ERR_HTTP2_INVALID_SESSION()
-        if self.closed or self._goaway_code is not None:
-            raise ERR_HTTP2_GOAWAY_SESSION()
-        options = {} if options is None else options
-        check_request_options(options)
-        headers = dict(headers or {})
-        headers.setdefault(':method', 'GET')
-        if headers[':method'] != 'CONNECT' or headers.get(':protocol') is not None:
-            # As Node's: a host header stands for :authority.
-            if 'host' not in headers:
-                headers.setdefault(':authority', self._authority)
-            headers.setdefault(':scheme', self._scheme)
-            headers.setdefault(':path', '/')
-        elif headers.get(':authority') is None:
-            # As Node's: a plain CONNECT names its target, and only that.
-            raise ERR_HTTP2_CONNECT_AUTHORITY()
-        elif headers.get(':scheme') is not None:
-            raise ERR_HTTP2_CONNECT_SCHEME()
-        elif headers.get(':path') is not None:
-            raise ERR_HTTP2_CONNECT_PATH()
-        try:
-            block = to_block(headers)
-        except ERR_INVALID_HTTP_TOKEN as error:
-            # As Node's: a name that is no token ends the session too.
-            self.destroy(error)
-            raise
-        stream = ClientHttp2Stream(self, None)
-        stream.sentHeaders = headers
-        stream._wait_for_trailers = bool(options.get('waitForTrailers'))
-        end_stream = options.get('endStream')
-        if end_stream is None:
-            # As Node's: GET, HEAD and DELETE end with their head unless
-            # told otherwise.
-            end_stream = headers[':method'] in ('GET', 'HEAD', 'DELETE')
-        stream._end_with_head = bool(end_stream) and not stream._wait_for_trailers
-        if end_stream:
-            stream.end()
-        if self.connecting:
-            self._pending.append((stream, block))
-        else:
-            nextTick(self._open, stream, block)
-        return stream
-
-    def _open(self, stream, block):
-        if stream.destroyed:
-            return
-        if self._core is None:
-            # Asked for while connected, destroyed before this tick: Node's
-            # was open by then, so it goes as the open streams went (the
-            # session's error, if any; not a pending one's CANCEL).
-            stream.destroy(self._close_error)
-            return
-        if self.closed or self._goaway_code is not None:
-            # As Node's: a session closed while the request waited for the
-            # connection sends nothing of it.
-            stream.destroy(ERR_HTTP2_GOAWAY_SESSION())
-            return
-        # As Node's, only endStream sends the request as HEADERS alone, with
-        # END_STREAM; an end() before the stream opened is an empty DATA.
-        stream.id = self._submit('submit_request', block, stream._end_with_head)
-        stream.headersSent = True
-        self._streams[stream.id] = stream
-        stream.emit('ready')

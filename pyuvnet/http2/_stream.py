@@ -1,26 +1,21 @@
-"""Http2Stream, one HTTP/2 stream as a stream.Duplex, and its server and
-client kinds. What is written goes to the session's nghttp2 queue (the
+"""Http2Stream, one HTTP/2 stream as a stream.Duplex (its server and client
+kinds are _server_stream.py's and _client_stream.py's). What is written goes to the session's nghttp2 queue (the
 write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
 from .._validate import validate_function, validate_number
-from .._uv import nextTick, setImmediate, setTimeout
+from .._uv import nextTick, setTimeout
 from ..events import EventEmitter
 from ..stream import Duplex
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
-                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_INFO_STATUS,
-                      ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID,
-                      ERR_HTTP2_STREAM_ERROR,
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
-from ._file_response import respond_with_fd, respond_with_file
-from ._headers import RESPONSE_PSEUDO, TRAILER_PSEUDO, to_block, utc_date
-from ._push import push_allowed, push_stream
+from ._headers import TRAILER_PSEUDO, to_block
 from ._request_options import check_priority_options
 
-__all__ = ['Http2Stream', 'ServerHttp2Stream', 'ClientHttp2Stream']
+__all__ = ['Http2Stream']
 
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 CANCEL = CONSTANTS['NGHTTP2_CANCEL']
@@ -454,162 +449,3 @@ class Http2Stream(Duplex):
             # As Node's: a paused reader with nothing left unread still
             # gets its 'end' (and the stream its destroy).
             self.read(0)
-
-
-class ServerHttp2Stream(Http2Stream):
-    """Node's ``ServerHttp2Stream``: a request's stream; ``respond()``,
-    ``respondWithFD()``, ``respondWithFile()``, ``additionalHeaders()``,
-    ``headersSent``."""
-
-    def respond(self, headers=None, options=None):
-        """Sends the response head (``:status`` 200 unless given);
-        ``options``: ``endStream`` (no body), ``waitForTrailers``,
-        ``sendDate`` (a ``date`` header unless given; True)."""
-        if self._readableState.destroyed and self._writableState.destroyed \
-                or self._ng_closed and not self._closed_unread:      # destroyed, as read
-            raise ERR_HTTP2_INVALID_STREAM()
-        if self.headersSent:
-            raise ERR_HTTP2_HEADERS_SENT()
-        headers = dict(headers) if headers else {}
-        status = headers.get(':status')
-        if status is None:
-            status = 200
-        elif type(status) is not int:
-            try:
-                status = int(status)
-            except (TypeError, ValueError):
-                raise ERR_HTTP2_STATUS_INVALID(status) from None
-        if not 200 <= status <= 599:
-            if 100 <= status < 200:
-                raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
-            raise ERR_HTTP2_STATUS_INVALID(status)
-        headers[':status'] = status
-        if options:
-            send_date = options.get('sendDate', True)
-            end_stream = bool(options.get('endStream'))
-            wait_for_trailers = bool(options.get('waitForTrailers'))
-        else:
-            send_date, end_stream, wait_for_trailers = True, False, False
-        if send_date and 'date' not in headers:
-            headers['date'] = utc_date()
-        # 204, 205 and 304 carry no body; nor does HEAD's answer.
-        if status in (204, 205, 304) or self._head_request:
-            end_stream = True
-        # As Node's: a head that ends the stream sends no trailers
-        # ('wantTrailers' never comes), whatever waitForTrailers says.
-        self._wait_for_trailers = wait_for_trailers and not end_stream
-        block = to_block(headers, RESPONSE_PSEUDO)
-        self.headersSent = True
-        self.sentHeaders = headers
-        if not self._ng_closed:
-            self.session._submit_response(self.id, block, end_stream)
-        if end_stream and not self.writableEnded:
-            self.end()
-
-    def respondWithFD(self, fd, headers=None, options=None):
-        """Responds with the bytes of the open file ``fd`` (not closed
-        here): from ``offset``, ``length`` bytes (to its end by default).
-        ``options``: offset, length, statCheck(stat, headers, statOptions)
-        (an os.stat_result; returning False cancels the response),
-        waitForTrailers, sendDate."""
-        respond_with_fd(self, fd, headers, options)
-
-    def respondWithFile(self, path, headers=None, options=None):
-        """Responds with the file at ``path`` (opened and closed here), its
-        ``content-length`` set: from ``offset``, ``length`` bytes. An open
-        or stat error goes to ``onError(err)`` (else destroys the stream);
-        a directory is ERR_HTTP2_SEND_FILE. ``options``: offset, length,
-        statCheck(stat, headers) (False cancels), onError,
-        waitForTrailers, sendDate."""
-        respond_with_file(self, path, headers, options)
-
-    @property
-    def pushAllowed(self):
-        """Whether pushStream() may push: the stream and session open, and
-        the client's SETTINGS_ENABLE_PUSH on."""
-        return push_allowed(self)
-
-    def pushStream(self, headers, options=None, callback=None):
-        """Pushes a response (a PUSH_PROMISE of the request ``headers``,
-        ':method' GET, ':path' '/', ':authority' and ':scheme' this
-        request's unless given); ``callback(err, pushStream, headers, 0)``
-        gives the new stream to respond on. ``options``: ``endStream``.
-        ERR_HTTP2_PUSH_DISABLED when the client disabled push or the stream
-        closed, ERR_HTTP2_NESTED_PUSH from a pushed stream."""
-        push_stream(self, headers, options, callback)
-
-    def additionalHeaders(self, headers):
-        """An informational (1xx) head before respond()."""
-        if self.closed:
-            raise ERR_HTTP2_INVALID_STREAM()
-        if self.headersSent:
-            raise ERR_HTTP2_HEADERS_AFTER_RESPOND()
-        headers = dict(headers or {})
-        status = int(headers.get(':status', 100))
-        if status == 101:
-            raise ERR_HTTP2_STATUS_101()
-        if not 100 <= status < 200:
-            raise ERR_HTTP2_INVALID_INFO_STATUS(status)
-        headers[':status'] = status
-        block = to_block(headers, RESPONSE_PSEUDO)
-        self.sentInfoHeaders = (self.sentInfoHeaders or []) + [headers]
-        self.session._submit('submit_headers', self.id, block)
-
-    _head_request = False
-
-    def _final(self, callback):
-        # As Node's server stream, once its response is out: a request
-        # whose body is not being read is closed with NO_ERROR (RFC 9113
-        # 8.1), so that a reset the client sends after it is no 'error' of
-        # this stream (unhandled, it would end the server), and the client's
-        # stream closes though it never ended its request. (EventEmitter's
-        # once(): Readable's adds nothing for 'finish'.)
-        EventEmitter.once(self, 'finish', self._close_unread_request)
-        self._finish_heard = True
-        if self._head_request and not self.headersSent:
-            # As Node's: a HEAD's stream is ended from the start and
-            # finishes then; its respond() sends the head with END_STREAM.
-            callback()
-            return
-        Http2Stream._final(self, callback)
-
-    def _close_unread_request(self):
-        # Trailers waited for must have been sent first (the compatibility
-        # API always waits for them), and the body never read (Node's
-        # didRead and readableFlowing), though some of it may be buffered.
-        # As Node's, the close waits a turn (setImmediate): a push made on
-        # 'finish' still finds its parent open.
-        self._finish_heard = False
-        r = self._readableState     # readableFlowing, readableEnded
-        if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
-                and r.flowing is None and not r.endEmitted and not self._ng_closed:
-            setImmediate(self.close)
-
-    def _before_data(self):
-        if not self.headersSent and not self.destroyed and not self._ng_closed \
-                and self.rstCode is None:
-            self.respond()
-
-
-class ClientHttp2Stream(Http2Stream):
-    """Node's ``ClientHttp2Stream``: a request's stream on the client;
-    'response'(headers, flags, rawHeaders), 'headers' (1xx), 'trailers',
-    'ready' once it has its id; a pushed stream's head is 'push' instead
-    of 'response'."""
-
-    def _on_headers(self, headers, flags, raw):
-        status = headers.get(':status')
-        if status is not None and 100 <= status < 200:
-            if status == 100:
-                self.emit('continue')     # as Node's: before 'headers'
-            self.emit('headers', headers, flags, raw)
-        elif status is not None and not self._got_response:
-            self._got_response = True
-            self.endAfterHeaders = bool(flags & CONSTANTS['NGHTTP2_FLAG_END_STREAM'])
-            self.emit('push' if self._pushed else 'response', headers, flags, raw)
-        else:
-            self._on_trailers(headers, flags, raw)
-
-    _got_response = False
-    _end_with_head = False      # request(): endStream, HEADERS carry END_STREAM
-    _pushed = False     # a server's push (Http2Session._h2_push_promise): its head is 'push'

@@ -1,0 +1,65 @@
+"""ServerHttp2Session: a server's end of an HTTP/2 connection (Http2Session
+is in _session.py): its requests as 'stream' events (or to a request
+sink), ALTSVC and ORIGIN frames."""
+from .. import _uv
+from ._origins import altsvc_arguments, origin_arguments
+from ._server_stream import ServerHttp2Stream
+from ._session import Http2Session
+
+__all__ = ['ServerHttp2Session']
+
+
+class ServerHttp2Session(Http2Session):
+    """Node's ``ServerHttp2Session``: a server's end of a connection; its
+    'stream' events are the peer's requests; ``altsvc()``, ``origin()``.
+
+    ``_request_sink`` (pyuvnet's own servers: the ASGI one) replaces the
+    'stream' event and its Http2Stream: ``sink(session, stream_id, block,
+    end_stream)`` gives back the request's handler, which the session holds
+    in ``_streams`` from then on and calls as it calls a stream:
+    ``_begin()`` once held, then ``_on_data(bytes)``, ``_on_end()``,
+    ``_on_headers(...)`` (trailers), ``_on_want_trailers()``,
+    ``_on_close(code)`` (nghttp2 closed it), ``_on_connection_lost()``,
+    ``destroy(error)``, ``close(code)``, ``emit(...)`` ('frameError',
+    'priority'), and its ``rstCode`` and ``destroyed`` fields. The handler
+    leaves ``_streams`` itself once closed (``_forget``); until then the
+    session (nghttp2 holding the stream id) keeps it alive.
+    """
+
+    def __init__(self, socket, options, server=None):
+        super().__init__(socket, True, options)
+        self.server = server
+        self.connecting = False
+        self._send_first_settings()
+        self._flush()
+
+    def altsvc(self, alt, originOrStream=None):
+        """An ALTSVC frame (RFC 7838): ``alt`` (an Alt-Svc field value) for
+        an origin (a URL string, or an object with an ``origin``) or for a
+        stream (its id)."""
+        self._check_alive()
+        stream_id, origin, value = altsvc_arguments(alt, originOrStream)
+        if stream_id and stream_id not in self._streams:
+            # As Node's: nothing for a stream that does not exist (with
+            # nghttp2 1.70 the frame went, and the client's next request
+            # was then refused with REFUSED_STREAM).
+            return
+        self._submit_extra(_uv.h2_altsvc, stream_id, origin, value)
+
+    def origin(self, *origins):
+        """An ORIGIN frame (RFC 8336) of the origins given (URL strings, or
+        objects with an ``origin``); none given sends nothing."""
+        self._check_alive()
+        if origins:
+            self._submit_extra(_uv.h2_origin, origin_arguments(origins))
+
+    def _new_remote_stream(self, stream_id, headers):
+        stream = ServerHttp2Stream(self, stream_id)
+        stream._request_headers = headers
+        self._streams[stream_id] = stream
+        if headers.get(':method') == 'HEAD':
+            # As Node's: a HEAD's answer has no body, its writable side is
+            # ended before the 'stream' event.
+            stream._head_request = True
+            stream.end()
+        return stream
