@@ -420,12 +420,15 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             stream = self._new_remote_stream(stream_id, headers)
             stream.endAfterHeaders = end_stream
             self.emit('stream', stream, headers, flags, block)
+            if end_stream and not stream.destroyed:
+                stream.push(None)
         else:
+            # (A request sink's handler too, for its trailers: no push().)
             stream = self._streams.get(stream_id)
             if stream is not None:
                 stream._on_headers(headers, flags, block)
-        if stream is not None and end_stream and not stream.destroyed:
-            stream.push(None)
+                if end_stream and not stream.destroyed:
+                    stream._on_end()
 
     def _h2_data(self, stream_id, data):
         stream = self._streams.get(stream_id)

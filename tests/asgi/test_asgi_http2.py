@@ -301,6 +301,41 @@ def test_trailers_follow_the_body():
     assert seen['trailers']['x-checksum'] == 'abc'
 
 
+def test_a_request_ending_with_trailers_is_answered_and_the_server_goes_on():
+    # The request's trailers (HEADERS with END_STREAM) end its body: the
+    # app gets the whole body, and the session serves the next request.
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        body = b''
+        while True:
+            message = await receive()
+            body += message.get('body', b'')
+            if not message.get('more_body'):
+                break
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        await send({'type': 'http.response.body', 'body': b'got ' + body})
+
+    async def client(server):
+        session = http2.connect('http://127.0.0.1:%d' % port_of(server))
+        session.on('error', lambda error: None)
+        answers = []
+        for path in ('/with-trailers', '/after'):
+            req = session.request({':path': path, ':method': 'POST'}, {'waitForTrailers': True})
+            req.on('wantTrailers', lambda req=req: req.sendTrailers({'x-sum': '5'}))
+            done = asyncio.get_running_loop().create_future()
+            seen = {'body': b''}
+            req.on('response', lambda headers, *_, seen=seen: seen.update(status=headers[':status']))
+            req.on('data', lambda chunk, seen=seen: seen.update(body=seen['body'] + bytes(chunk)))
+            req.on('close', lambda done=done: done.done() or done.set_result(None))
+            req.end(b'hello')
+            await done
+            answers.append((seen.get('status'), seen['body']))
+        session.close()
+        return answers
+    assert serve(app, client) == [(200, b'got hello'), (200, b'got hello')]
+
+
 def test_an_app_failing_before_its_answer_gets_500_over_http2():
     async def app(scope, receive, send):
         if scope['type'] == 'http':
