@@ -167,7 +167,9 @@ def test_a_wsgi_server_under_net_run_makes_no_asyncio_loop():
             sys.stdout.flush()
 
         server = wsgi.createServer(app, threads=2)
-        server.on('close', lambda: print('closed', flush=True))
+        # One write each (print() writes its end apart): the client's line
+        # for /slow comes from another thread at about the same time.
+        server.on('close', lambda: (sys.stdout.write('closed\\n'), sys.stdout.flush()))
         close_after(server, '/slow')
         thread = threading.Thread(target=lambda: talk(server.address().port))
         server.listen(0, '127.0.0.1', thread.start)
