@@ -33,12 +33,13 @@ from pyuvnet._first_bytes import FirstBytes
 from pyuvnet.http2 import constants
 # The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
 # checked as Http2Stream's respond() makes them.
-from pyuvnet.http2._headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pairs_block, to_block,
-                                    utc_date)
+from pyuvnet.http2._headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pairs_block, status_error,
+                                    to_block, utc_date)
 
 __all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',
            'headers_object', 'log_access', 'INTERNAL_ERROR', 'access_logger',
-           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'pairs_block', 'to_block', 'utc_date']
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'pairs_block', 'status_error', 'to_block',
+           'utc_date']
 
 access_logger = logging.getLogger('uvicorn.access')
 INTERNAL_ERROR = constants.NGHTTP2_INTERNAL_ERROR

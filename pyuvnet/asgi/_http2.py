@@ -40,11 +40,12 @@ import functools
 import logging
 from urllib.parse import quote, unquote
 
-from pyuvnet import _uv, http2
+from pyuvnet import _uv
 from pyuvnet._uv import asgi_ready, h2_request_head, nextTick
 from pyuvnet._http_shared import connection_ends, split_target
 from pyuvnet._app_http2 import (INTERNAL_ERROR, RESPONSE_PSEUDO, TRAILER_PSEUDO, access_logger,
-                                headers_object, log_access, pairs_block, to_block, utc_date)
+                                headers_object, log_access, pairs_block, status_error,
+                                to_block, utc_date)
 from pyuvnet.http2 import constants
 
 __all__ = ['request_sink_for', 'Http2Cycle', 'forwarded', 'HIGH_WATER']
@@ -393,9 +394,7 @@ class Http2Cycle:
         """Submits the response's head (its status checked as respond()
         checks it): END_STREAM on it when no body may follow."""
         if not 200 <= status <= 599:
-            if 100 <= status < 200:
-                raise http2.ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
-            raise http2.ERR_HTTP2_STATUS_INVALID(status)
+            raise status_error(status)
         end = status in _NO_BODY or self.head_request
         if trailers:
             self.trailers = []
@@ -451,11 +450,8 @@ class Http2Cycle:
         except _uv.H2LibraryError:
             return      # (out of stream ids, say: as a refused push)
         session._schedule_flush()
-        raw = []
-        for name, value in headers.items():
-            for item in (value if isinstance(value, list) else (value,)):
-                if item is not None:
-                    raw += (name.encode('latin-1'), str(item).encode('latin-1'))
+        # The pushed request's fields as a received block's: the promise's own.
+        raw = [part for name, value, _no_index in block for part in (name, value)]
         pushed = session._streams[promised] = Http2Cycle(self.side, session, promised, raw, True)
         # The app runs on it a turn later, as on a pushStream()'s callback.
         nextTick(pushed._begin)

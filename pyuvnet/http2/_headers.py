@@ -9,11 +9,12 @@ from email.utils import formatdate
 from .._http_shared import header_text
 from .._uv import h2_pairs_block, h2_plain_block
 from ..http import ERR_INVALID_HTTP_TOKEN
-from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INVALID_CONNECTION_HEADERS,
-                      ERR_HTTP2_INVALID_PSEUDOHEADER)
+from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
+                      ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
+                      ERR_HTTP2_STATUS_INVALID)
 
 __all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
-           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block']
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block', 'status_error']
 
 
 class _SensitiveHeaders:
@@ -104,6 +105,15 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
 # the headers object they make, or None when they need to_block()'s way
 # (uv/http2/head_block.pyx: h2_pairs_block).
 pairs_block = functools.partial(h2_pairs_block, _PLAIN_NAMES)     # (positional: no kwargs dict)
+
+
+def status_error(status):
+    """Node's error for a response head's ``:status`` (an int) outside
+    200-599, as respond() raises it: a 1xx is not allowed there, anything
+    else is invalid. (Its callers test the range: no call per response.)"""
+    if 100 <= status < 200:
+        return ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
+    return ERR_HTTP2_STATUS_INVALID(status)
 
 
 def _learn_names(headers):

@@ -4,10 +4,10 @@ additional headers, the close of a request left unread."""
 from .._uv import setImmediate
 from ..events import EventEmitter
 from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
-                      ERR_HTTP2_INFO_STATUS_NOT_ALLOWED, ERR_HTTP2_INVALID_INFO_STATUS,
-                      ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
+                      ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_STREAM,
+                      ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
 from ._file_response import respond_with_fd, respond_with_file
-from ._headers import RESPONSE_PSEUDO, to_block, utc_date
+from ._headers import RESPONSE_PSEUDO, status_error, to_block, utc_date
 from ._push import push_allowed, push_stream
 from ._stream import Http2Stream
 
@@ -38,9 +38,7 @@ class ServerHttp2Stream(Http2Stream):
             except (TypeError, ValueError):
                 raise ERR_HTTP2_STATUS_INVALID(status) from None
         if not 200 <= status <= 599:
-            if 100 <= status < 200:
-                raise ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
-            raise ERR_HTTP2_STATUS_INVALID(status)
+            raise status_error(status)
         headers[':status'] = status
         if options:
             send_date = options.get('sendDate', True)

@@ -369,14 +369,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         except _uv.H2LibraryError as error:
             self._receiving = False
             self.destroy(library_error(error))
-            if self._core is not None:      # destroyed by a callback before
-                self._finish_destroy()
-            return
         finally:
             self._receiving = False
         if self.destroyed:
-            # destroy() came from one of nghttp2's callbacks: its GOAWAY
-            # and the socket's end were left for now.
+            # destroy() came from one of nghttp2's callbacks (before the
+            # read ended, or failed): its GOAWAY and the socket's end were
+            # left for now.
             if self._core is not None:
                 self._finish_destroy()
             return
