@@ -70,6 +70,13 @@ def exchange(run_loop, on_stream, client, server=None):
     return run_exchange(run_loop, server, client)
 
 
+def get_once(session, done):
+    """A run_exchange() client: one GET, read to its close, then ``done()``."""
+    req = session.request()
+    req.resume()
+    req.on('close', done)
+
+
 def countdown(count, then):
     """A function that calls ``then()`` on its ``count``-th call."""
     left = [count]

@@ -3,7 +3,7 @@
 the Node test it ports. Both ends are pyuvnet's."""
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import listen
+from http2_support import exchange, get_once, listen
 from support import assert_code
 
 SETTING_TYPES = {'headerTableSize': int, 'enablePush': bool, 'initialWindowSize': int,
@@ -241,7 +241,6 @@ def test_goaway_checks_its_arguments(run_loop):
     # lastStreamID must be numbers, opaqueData bytes
     # (ERR_INVALID_ARG_TYPE); the session is destroyed after.
     seen = []
-    server = http2.createServer()
 
     def on_stream(stream, *_):
         session = stream.session
@@ -256,12 +255,7 @@ def test_goaway_checks_its_arguments(run_loop):
                 error = assert_code('ERR_INVALID_ARG_TYPE', call, TypeError)
                 seen.append(str(error).startswith(message))
         session.destroy()
-    server.on('stream', on_stream)
-    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
-    req = client.request()
-    req.resume()
-    req.on('close', lambda: (client.close(), server.close()))
-    run_loop(10)
+    exchange(run_loop, on_stream, get_once)
     assert seen == [True] * 12
 
 
@@ -337,11 +331,7 @@ def test_a_server_session_sets_its_local_window(run_loop):
         seen.append((state['effectiveLocalWindowSize'], state['localWindowSize'],
                      state['remoteWindowSize']))
     server.on('session', on_session)
-    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
-    req = client.request()
-    req.resume()
-    req.on('close', lambda: (client.close(), server.close()))
-    run_loop(10)
+    exchange(run_loop, None, get_once, server)
     assert seen == [(2 ** 20, 2 ** 20, http2.getDefaultSettings()['initialWindowSize'])]
 
 
@@ -406,13 +396,12 @@ def test_altsvc_frames_and_their_argument_errors(run_loop):
             'h2=":8000"', 'http://example.%s.org:8000' % ('a' * 17000)), TypeError)
         seen.append(str(error) == 'HTTP/2 ALTSVC frames are limited to 16382 bytes')
     server.on('session', on_session)
-    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
     got = []
-    client.on('altsvc', lambda alt, origin, stream_id: got.append((alt, origin, stream_id)))
-    req = client.request()
-    req.resume()
-    req.on('close', lambda: (client.close(), server.close()))
-    run_loop(10)
+
+    def client(session, done):
+        session.on('altsvc', lambda alt, origin, stream_id: got.append((alt, origin, stream_id)))
+        get_once(session, done)
+    exchange(run_loop, None, client, server)
     assert seen == [True] * 13
     assert sorted(got) == [('h2=":8000"', '', 1),
                            ('h2=":8000"', 'https://example.org:8111', 0),
