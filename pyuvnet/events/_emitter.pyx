@@ -6,7 +6,7 @@ EventEmitter) and, through ``_emitter.pxd``, by Cython classes that override
 ``_listeners_changed`` and call ``_emit``/``_sole_listener`` directly.
 """
 cimport cython
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION
@@ -68,6 +68,7 @@ cdef int _check_listener(object listener) except -1:
 
 
 include "_emitter_async.pyx"
+include "_emitter_values.pyx"
 
 
 @cython.final
@@ -269,6 +270,7 @@ cdef class EventEmitter:
         # never get a listener: they share one empty dict, never written
         # (_add gives an emitter its own first).
         self._events = NO_EVENTS
+        pyuvnet_emitter_inline_values(Py_TYPE(self), <PyTypeObject*>EventEmitter)
 
     # -- C-level interface (_emitter.pxd) ----------------------------------
 
@@ -299,6 +301,7 @@ cdef class EventEmitter:
 
     cdef void _drop_listeners(self):
         self._events = NO_EVENTS
+        pyuvnet_emitter_inline_values(Py_TYPE(self), <PyTypeObject*>EventEmitter)
         # (An event in slot 1 has one in slot 0; most messages have neither.)
         if self._event0 is not None:
             self._event0 = self._held0 = self._event1 = self._held1 = None

@@ -47,7 +47,6 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if getattr(socket, '_http2_session', None) is not None:
             raise ERR_HTTP2_SOCKET_BOUND()
         super().__init__()
-        self.__dict__ = {}      # see _stream.py, Http2Stream.__init__
         opts, core_options = session_options(options)
         self._options = opts
         self._socket = socket

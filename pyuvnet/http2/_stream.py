@@ -23,23 +23,6 @@ INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
 # A stream's Duplex options, as Node's: destroyed by the session, not at
 # end; the session's streams copy the states they make.
 _STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
-# A new stream's __dict__, copied whole (see Http2Stream.__init__): every
-# field a stream sets during a request, so that none is added later.
-_FIELDS = dict.fromkeys((
-    '_allow_half_open', '_readableState', '_writableState', 'session', 'id', 'rstCode',
-    'sentHeaders', 'sentTrailers', 'sentInfoHeaders', 'headersSent', 'endAfterHeaders',
-    'aborted', '_request_headers'))     # a server's request head (_push.py)
-_FIELDS.update(
-    _ng_closed=False,           # nghttp2 closed the stream (or it never opened)
-    # The peer closed the stream cleanly while its body was unread: as in
-    # Node, the stream looks open until its 'end', and an answer given then
-    # goes nowhere instead of raising.
-    _closed_unread=False,
-    _wait_for_trailers=False,
-    _finish_heard=False,        # a server's _close_unread_request listens to 'finish'
-)
-
-
 _TIMEOUT_MAX = 2 ** 31 - 1
 
 
@@ -63,12 +46,6 @@ class Http2Stream(Duplex):
     'wantTrailers', 'timeout', and Duplex's."""
 
     def __init__(self, session, stream_id, options=None):
-        # A dict of its own from the start: an EventEmitter subclass's
-        # instance, made by the C base's tp_new, otherwise gets a split dict
-        # on its first attribute, which CPython 3.11 cannot specialize
-        # attribute reads and writes on (each goes the generic way). Made
-        # with every field already there, later writes are specialized too.
-        self.__dict__ = _FIELDS.copy()
         if options:
             super().__init__(dict(options, autoDestroy=False, allowHalfOpen=True))
         else:
@@ -86,9 +63,19 @@ class Http2Stream(Duplex):
         self.headersSent = False
         self.endAfterHeaders = False      # the peer's head came with END_STREAM
         self.aborted = False
+        # The private fields a request sets, set here so that every stream
+        # adds its attributes in one order (CPython's inline values).
+        self._request_headers = None    # a server's request head (_push.py)
+        self._ng_closed = False         # nghttp2 closed the stream (or it never opened)
+        # The peer closed the stream cleanly while its body was unread: as in
+        # Node, the stream looks open until its 'end', and an answer given then
+        # goes nowhere instead of raising.
+        self._closed_unread = False
+        self._wait_for_trailers = False
+        self._finish_heard = False      # a server's _close_unread_request listens to 'finish'
 
     # The other private fields start as these (class defaults: most
-    # streams keep them; _FIELDS has those a request sets).
+    # streams keep them; __init__ sets those a request sets).
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
     _timer = None               # setTimeout()'s, refreshed by this stream's reads and writes
