@@ -7,7 +7,7 @@ import time
 from email.utils import formatdate
 
 from .._http_shared import header_text
-from .._uv import h2_pairs_block, h2_plain_block
+from .._uv import h2_headers_object, h2_pairs_block, h2_plain_block
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
                       ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
@@ -168,35 +168,10 @@ def utc_date():
     return _date[1]
 
 
-def to_object(block, sensitive=None):
-    """Node's headers object of a received block (a flat [name, value, ...]
-    list): ':status' a number, 'set-cookie' a list, 'cookie' joined by '; ',
-    other repeats by ', ' (single-value names keep their first value); the
-    names the peer sent never-indexed (``sensitive``) as a list under
-    ``sensitiveHeaders``, as Node's."""
-    # Most blocks repeat no name and have neither of the two names that
-    # change their value's kind: made in one step.
-    pairs = iter(block)
-    headers = dict(zip(pairs, pairs))
-    if len(headers) * 2 == len(block) and ':status' not in headers \
-            and 'set-cookie' not in headers:
-        if sensitive:
-            headers[sensitiveHeaders] = sensitive
-        return headers
-    headers = {}
-    for i in range(0, len(block), 2):
-        name, value = block[i], block[i + 1]
-        if name == ':status':
-            value = int(value)
-        existing = headers.get(name)
-        if existing is None:
-            headers[name] = [value] if name == 'set-cookie' else value
-        elif name == 'set-cookie':
-            existing.append(value)
-        elif name == 'cookie':
-            headers[name] = existing + '; ' + value
-        elif name not in _SINGLE_VALUE:
-            headers[name] = existing + ', ' + value
-    if sensitive:
-        headers[sensitiveHeaders] = sensitive
-    return headers
+# to_object(block, sensitive): Node's headers object of a received block
+# (a flat [name, value, ...] list): ':status' a number, 'set-cookie' a
+# list, 'cookie' joined by '; ', other repeats by ', ' (single-value names
+# keep their first value); the names the peer sent never-indexed
+# (``sensitive``, a list or None) as a list under ``sensitiveHeaders``, as
+# Node's. Made in C (uv/http2/head_block.pyx), once per received block.
+to_object = functools.partial(h2_headers_object, _SINGLE_VALUE, sensitiveHeaders)

@@ -1,6 +1,9 @@
 # The http2 wing's common header block, made in C: pyuvnet/http2/_headers.py's
 # to_block() gives a head whose names it has checked before (its plain-names
-# cache) to h2_plain_block(), once per response, instead of a Python loop.
+# cache) to h2_plain_block(), once per response, instead of a Python loop;
+# a received block becomes Node's headers object in h2_headers_object().
+from cpython.dict cimport PyDict_GetItemWithError
+from cpython.unicode cimport PyUnicode_READ_CHAR
 
 
 def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
@@ -119,3 +122,38 @@ def h2_request_head(list fields):
         authority = host
     return (method, target, None if authority is None else (<bytes>authority).decode('latin-1'),
             pairs, proxied)
+
+
+def h2_headers_object(single_value, sensitive_key, list block, sensitive):
+    """Node's headers object of a received block (``[name, value, ...]``,
+    str): ':status' an int, 'set-cookie' a list, a repeated 'cookie' joined
+    by '; ', other repeats by ', ' but for the names in ``single_value``
+    (the first kept); the never-indexed names (``sensitive``, a list or
+    None) under ``sensitive_key`` (http2/_headers.py's to_object())."""
+    cdef dict headers = {}
+    cdef Py_ssize_t i
+    cdef object name, value
+    cdef PyObject* existing
+    cdef Py_UCS4 first
+    for i in range(0, len(block) - 1, 2):
+        name = block[i]
+        value = block[i + 1]
+        # Only ':status', 'set-cookie' and 'cookie' change their value's
+        # kind: the others are not compared.
+        first = PyUnicode_READ_CHAR(name, 0) if type(name) is str and len(<str>name) else 0
+        existing = PyDict_GetItemWithError(headers, name)
+        if existing == NULL:
+            if first == u':' and name == ':status':
+                value = int(value)
+            elif first == u's' and name == 'set-cookie':
+                value = [value]
+            headers[name] = value
+        elif first == u's' and name == 'set-cookie':
+            (<list>existing).append(value)
+        elif first == u'c' and name == 'cookie':
+            headers[name] = <object>existing + '; ' + value
+        elif name not in single_value:
+            headers[name] = <object>existing + ', ' + value
+    if sensitive:
+        headers[sensitive_key] = sensitive
+    return headers
