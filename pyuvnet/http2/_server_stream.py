@@ -119,9 +119,12 @@ class ServerHttp2Stream(Http2Stream):
         # 8.1), so that a reset the client sends after it is no 'error' of
         # this stream (unhandled, it would end the server), and the client's
         # stream closes though it never ended its request. (EventEmitter's
-        # once(): Readable's adds nothing for 'finish'.)
-        EventEmitter.once(self, 'finish', self._close_unread_request)
-        self._finish_heard = True
+        # once(): Readable's adds nothing for 'finish'.) Not once nghttp2
+        # closed the stream (the usual answer: its END_STREAM has left), when
+        # there is nothing left to close.
+        if not self._ng_closed:
+            EventEmitter.once(self, 'finish', self._close_unread_request)
+            self._finish_heard = True
         if self._head_request and not self.headersSent:
             # As Node's: a HEAD's stream is ended from the start and
             # finishes then; its respond() sends the head with END_STREAM.

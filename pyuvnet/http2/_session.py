@@ -417,7 +417,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             stream = self._new_remote_stream(stream_id, headers)
             stream.endAfterHeaders = end_stream
             self.emit('stream', stream, headers, flags, block)
-            if end_stream and not stream.destroyed:
+            # (stream.destroyed, read from its states.)
+            if end_stream and not (stream._readableState.destroyed
+                                   and stream._writableState.destroyed):
                 stream.push(None)
         else:
             # (A request sink's handler too, for its trailers: no push().)

@@ -415,7 +415,8 @@ class Http2Stream(Duplex):
             self._read_to_end()
 
     def _after_end(self):
-        self._end_aborted()
+        if not self._writableState.ending:      # (mostly ended: no call)
+            self._end_aborted()
         nextTick(self.destroy)
 
     def _end_aborted(self):
