@@ -26,6 +26,8 @@ class ServerHttp2Session(Http2Session):
     session (nghttp2 holding the stream id) keeps it alive.
     """
 
+    _request_stream = ServerHttp2Stream
+
     def __init__(self, socket, options, server=None):
         super().__init__(socket, True, options)
         self.server = server
@@ -52,14 +54,3 @@ class ServerHttp2Session(Http2Session):
         self._check_alive()
         if origins:
             self._submit_extra(_uv.h2_origin, origin_arguments(origins))
-
-    def _new_remote_stream(self, stream_id, headers):
-        stream = ServerHttp2Stream(self, stream_id)
-        stream._request_headers = headers
-        self._streams[stream_id] = stream
-        if headers.get(':method') == 'HEAD':
-            # As Node's: a HEAD's answer has no body, its writable side is
-            # ended before the 'stream' event.
-            stream._head_request = True
-            stream.end()
-        return stream

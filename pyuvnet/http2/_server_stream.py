@@ -1,13 +1,13 @@
 """ServerHttp2Stream: a request's stream on the server (Http2Stream is in
 _stream.py), and its answer: respond(), the file responses, the 1xx and
 additional headers, the close of a request left unread."""
-from .._uv import setImmediate
+from .._uv import h2_plain_block, setImmediate
 from ..events import EventEmitter
 from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
                       ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_STREAM,
                       ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
 from ._file_response import respond_with_fd, respond_with_file
-from ._headers import RESPONSE_PSEUDO, status_error, to_block, utc_date
+from ._headers import _PLAIN_NAMES, RESPONSE_PSEUDO, status_error, to_block, utc_date
 from ._push import push_allowed, push_stream
 from ._stream import Http2Stream
 
@@ -54,7 +54,10 @@ class ServerHttp2Stream(Http2Stream):
         # As Node's: a head that ends the stream sends no trailers
         # ('wantTrailers' never comes), whatever waitForTrailers says.
         self._wait_for_trailers = wait_for_trailers and not end_stream
-        block = to_block(headers, RESPONSE_PSEUDO)
+        # (to_block()'s common case, its C call made here: once per response.)
+        block = h2_plain_block(headers, _PLAIN_NAMES, RESPONSE_PSEUDO)
+        if block is None:
+            block = to_block(headers, RESPONSE_PSEUDO)
         self.headersSent = True
         self.sentHeaders = headers
         if not self._ng_closed:

@@ -41,6 +41,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     _pending = ()     # a client's requests waiting for the connection
     _request_sink = None    # ServerHttp2Session's, when a server handles its requests itself
+    _request_stream = None  # ServerHttp2Session's: the class of its requests' streams
     _receiving = False    # inside nghttp2's callbacks, where it may not send
 
     def __init__(self, socket, is_server, options):
@@ -414,8 +415,15 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         headers = to_object(block, sensitive)
         flags = _END_HEADERS | _END_STREAM if end_stream else _END_HEADERS
         if category == _HCAT_REQUEST and self.type == 0:
-            stream = self._new_remote_stream(stream_id, headers)
+            # A server's request: its stream, made here (once per request).
+            stream = self._streams[stream_id] = self._request_stream(self, stream_id)
+            stream._request_headers = headers
             stream.endAfterHeaders = end_stream
+            if headers.get(':method') == 'HEAD':
+                # As Node's: a HEAD's answer has no body, its writable side is
+                # ended before the 'stream' event.
+                stream._head_request = True
+                stream.end()
             self.emit('stream', stream, headers, flags, block)
             # (stream.destroyed, read from its states.)
             if end_stream and not (stream._readableState.destroyed
@@ -550,6 +558,3 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             del self._streams[stream.id]
         if self.closed:     # (_maybe_destroy's first test: a call less per stream)
             self._maybe_destroy()
-
-    def _new_remote_stream(self, stream_id, headers):
-        raise NotImplementedError

@@ -4,6 +4,26 @@
 # a received block becomes Node's headers object in h2_headers_object().
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_READ_CHAR
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+
+
+@cython.cdivision(True)
+cdef bytes h2_int_bytes(object value):
+    """b'%d' % value (an int): without the format's machinery (~700
+    instructions) for a non-negative one that fits in a C long long (a
+    :status, a content-length)."""
+    cdef char digits[20]
+    cdef int at = 20
+    cdef int overflow = 0
+    cdef long long number = PyLong_AsLongLongAndOverflow(value, &overflow)
+    if overflow or number < 0:
+        return b'%d' % value
+    while True:
+        at -= 1
+        digits[at] = <char>(48 + number % 10)
+        number //= 10
+        if number == 0:
+            return PyBytes_FromStringAndSize(digits + at, 20 - at)
 
 
 def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
@@ -25,7 +45,7 @@ def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
                 return None
             data = (<str>value).encode('ascii')
         elif type(value) is int:
-            data = b'%d' % value
+            data = h2_int_bytes(value)
         else:
             return None
         if (<tuple>entry)[1]:
