@@ -73,13 +73,16 @@ class Http2Stream(Duplex):
         self._closed_unread = False
         self._wait_for_trailers = False
         self._finish_heard = False      # a server's _close_unread_request listens to 'finish'
+        # (Read on every write, at the end and at the close: instance
+        # attributes, which CPython 3.11 reads at once, where a class
+        # default is looked up.)
+        self._timer = None      # setTimeout()'s, refreshed by this stream's reads and writes
+        self._closing = False   # close() is ending the writable side
 
     # The other private fields start as these (class defaults: most
     # streams keep them; __init__ sets those a request sets).
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
-    _timer = None               # setTimeout()'s, refreshed by this stream's reads and writes
-    _closing = False            # close() is ending the writable side
 
     @property
     def closed(self):
