@@ -395,27 +395,35 @@ class Http2Stream(Duplex):
                 self.emit('aborted')
             error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.destroy(error)
-        elif r.endEmitted or not r.readable or r.destroyed or r.errorEmitted or r.errored:
+            return
+        if r.endEmitted or not r.readable or r.destroyed or r.errorEmitted or r.errored:
             # Errored (a write after end, say): Node's close comes after its
             # 'error' (it sends on a later turn) and finds it unreadable.
             self._end_aborted()
             nextTick(self.destroy)
-        elif r.ended:
+            return
+        if r.ended:
             # The peer's END_STREAM came before the close, in the same read.
             # Node has run the 'end' listeners between those two frames, so
             # what they do (answer, say) comes before the close: it looks
             # open until then.
             self._closed_unread = True
-            EventEmitter.once(self, 'end', self._after_end)
-            self._read_to_end()
         else:
             # A RST_STREAM NO_ERROR with the readable side open: as Node's,
             # the writable side is aborted first, then the close ends the
-            # readable side; destroyed once read.
+            # readable side.
             self._end_aborted()
             self.push(None)
-            EventEmitter.once(self, 'end', lambda: nextTick(self.destroy))
-            self._read_to_end()
+        # Destroyed once read (_after_end). As Node's onStreamClose(): a
+        # server's request nobody reads is dumped; a client's response
+        # waits for its reader.
+        EventEmitter.once(self, 'end', self._after_end)
+        if r.flowing is None and self.session.type == 0:
+            self.resume()
+        else:
+            # As Node's: a paused reader with nothing left unread still
+            # gets its 'end' (and the stream its destroy).
+            self.read(0)
 
     def _after_end(self):
         if not self._writableState.ending:      # (mostly ended: no call)
@@ -430,13 +438,3 @@ class Http2Stream(Duplex):
                 self.aborted = True
                 self.emit('aborted')
             self.end()
-
-    def _read_to_end(self):
-        # As Node's onStreamClose(): a server's request nobody reads is
-        # dumped; a client's response waits for its reader.
-        if self._readableState.flowing is None and self.session.type == 0:
-            self.resume()
-        else:
-            # As Node's: a paused reader with nothing left unread still
-            # gets its 'end' (and the stream its destroy).
-            self.read(0)
