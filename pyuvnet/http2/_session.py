@@ -41,7 +41,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     _pending = ()     # a client's requests waiting for the connection
     _request_sink = None    # ServerHttp2Session's, when a server handles its requests itself
-    _request_stream = None  # ServerHttp2Session's: the class of its requests' streams
+    _request_stream: type   # ServerHttp2Session's: the class of its requests' streams
     _receiving = False    # inside nghttp2's callbacks, where it may not send
 
     def __init__(self, socket, is_server, options):
