@@ -3,11 +3,10 @@ pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
 import functools
 import re
-import time
 from email.utils import formatdate
 
 from .._http_shared import header_text
-from .._uv import h2_headers_object, h2_pairs_block, h2_plain_block
+from .._uv import h2_headers_object, h2_pairs_block, h2_plain_block, h2_utc_date
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
                       ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
@@ -155,17 +154,9 @@ def _to_block(headers, allowed_pseudo):
     return pseudo + regular
 
 
-_date = (0, '')      # (the second, its date header), replaced whole
-
-
-def utc_date():
-    """The ``date`` header's value now, made once a second (as Node's
-    utcDate())."""
-    global _date
-    now = int(time.time())
-    if now != _date[0]:
-        _date = (now, formatdate(now, usegmt=True))
-    return _date[1]
+# utc_date(): the ``date`` header's value now, made once a second (as
+# Node's utcDate()), in C (uv/http2/head_block.pyx).
+utc_date = functools.partial(h2_utc_date, formatdate)
 
 
 # to_object(block, sensitive): Node's headers object of a received block
