@@ -117,17 +117,20 @@ class ServerHttp2Stream(Http2Stream):
     _head_request = False
 
     def _final(self, callback):
+        if self._ng_closed:
+            # The usual answer: nghttp2 closed the stream once its
+            # END_STREAM left. Nothing to end (as Http2Stream._final() of a
+            # closed stream, which close() cannot be closing) or to close.
+            callback()
+            return
         # As Node's server stream, once its response is out: a request
         # whose body is not being read is closed with NO_ERROR (RFC 9113
         # 8.1), so that a reset the client sends after it is no 'error' of
         # this stream (unhandled, it would end the server), and the client's
         # stream closes though it never ended its request. (EventEmitter's
-        # once(): Readable's adds nothing for 'finish'.) Not once nghttp2
-        # closed the stream (the usual answer: its END_STREAM has left), when
-        # there is nothing left to close.
-        if not self._ng_closed:
-            EventEmitter.once(self, 'finish', self._close_unread_request)
-            self._finish_heard = True
+        # once(): Readable's adds nothing for 'finish'.)
+        EventEmitter.once(self, 'finish', self._close_unread_request)
+        self._finish_heard = True
         if self._head_request and not self.headersSent:
             # As Node's: a HEAD's stream is ended from the start and
             # finishes then; its respond() sends the head with END_STREAM.
