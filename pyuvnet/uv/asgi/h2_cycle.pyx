@@ -50,6 +50,10 @@ cdef class H2Sink:
     cdef ASGIHandler handler
     cdef bint date
     cdef object logs            # None until the first request
+    # The last head's block, and the pairs, status and date it was made of.
+    cdef list last_block
+    cdef tuple last_pairs
+    cdef object last_status, last_date
 
     def __init__(self, server, helpers, pairs_block):
         config = server.config
@@ -64,6 +68,24 @@ cdef class H2Sink:
         self.root = config.root_path.rstrip('/')
         self.scheme = server._scheme
         self.date = config.date_header
+
+    cdef list head_block(self, pairs, status):
+        """A response head's block of an app's header pairs (pairs_block()'s,
+        or None for the longer way): the last one again when the pairs,
+        status and date are the last's (an app's headers mostly repeat)."""
+        date = h2_date() if self.date else None
+        if (self.last_block is not None and date is self.last_date
+                and status == self.last_status and h2_same_pairs(pairs, self.last_pairs)):
+            return self.last_block
+        if self.extra is None:
+            return None
+        block = self.pairs_block(pairs, status, self.extra, date)
+        if block is not None and (type(pairs) is list or type(pairs) is tuple):
+            self.last_block = block
+            self.last_pairs = tuple(pairs)
+            self.last_status = status
+            self.last_date = date
+        return block
 
     def serve(self, session):
         """``session``'s core hands its requests to this sink (made into
@@ -97,6 +119,25 @@ cdef class H2Requests:
     cdef dict streams           # the session's _streams
     cdef object client          # the scope's, before any X-Forwarded-For
     cdef dict template          # a scope's per-session part
+
+
+cdef bint h2_same_pairs(pairs, tuple last) except -1:
+    """Whether an app's header pairs are ``last``: a list or tuple of
+    (bytes, bytes) tuples, each with the same bytes (an app makes them
+    anew per response, with equal bytes)."""
+    cdef Py_ssize_t i, n = len(last)
+    if (type(pairs) is not list and type(pairs) is not tuple) or len(pairs) != n:
+        return False
+    for i in range(n):
+        pair, old = pairs[i], last[i]
+        if pair is old and type(old) is tuple:
+            continue
+        if (type(pair) is not tuple or len(<tuple>pair) != 2 or type(old) is not tuple
+                or type((<tuple>pair)[0]) is not bytes or type((<tuple>pair)[1]) is not bytes
+                or not same_bytes((<tuple>pair)[0], (<tuple>old)[0])
+                or not same_bytes((<tuple>pair)[1], (<tuple>old)[1])):
+            return False
+    return True
 
 
 cdef int h2_sink_request(H2Requests requests, int32_t stream_id, list raw,
@@ -417,8 +458,7 @@ cdef class H2Cycle:
         status = int(message['status'])
         pairs = message.get('headers', ())
         cdef H2Sink sink = self.requests.sink
-        block = None if sink.extra is None else sink.pairs_block(
-            pairs, status, sink.extra, h2_date() if sink.date else None)
+        block = sink.head_block(pairs, status)
         if block is None:
             block = sink.helpers.response_block(status, pairs, sink.defaults, sink.date)
         self.respond(status, block, bool(message.get('trailers')))

@@ -37,8 +37,11 @@ class H2LibraryError(Exception):
 
 cdef class H2Outgoing:
     """A stream's DATA waiting for nghttp2: the chunks written and the write
-    callback of each, called once nghttp2 has framed the whole chunk."""
-    cdef object chunks          # deque of bytes
+    callback of each, called once nghttp2 has framed the whole chunk. The
+    oldest chunk is held alone: a deque only once a second one waits (a
+    response's one body chunk makes none)."""
+    cdef bytes first            # the oldest chunk not framed whole (None: none waits)
+    cdef object rest            # deque of the chunks after it, or None until one came
     cdef object callbacks       # deque, one callback (or None) per chunk; None
                                 # while every chunk's is None (a deque less a response)
     cdef Py_ssize_t offset      # how much of the first chunk went out
@@ -48,8 +51,19 @@ cdef class H2Outgoing:
     cdef bint want_trailers     # the stream ends with trailers, not END_STREAM
     cdef bint deferred          # nghttp2 was told to wait (NGHTTP2_ERR_DEFERRED)
 
-    def __cinit__(self):
-        self.chunks = deque()
+    cdef int push(self, bytes chunk) except -1:
+        if self.first is None:
+            self.first = chunk
+        else:
+            if self.rest is None:
+                self.rest = deque()
+            self.rest.append(chunk)
+        return 0
+
+    cdef int pop(self) except -1:
+        """The first chunk was framed whole: the next is first."""
+        self.first = self.rest.popleft() if self.rest else None
+        return 0
 
 
 cdef class H2HeaderBlock:
@@ -389,11 +403,12 @@ cdef class H2Core:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None or queue.eof:
             return False
-        queue.chunks.append(chunk)
+        if queue.callbacks is None and callback is not None:
+            # A None for each chunk before this one: the first, the rest's.
+            queue.callbacks = deque([None] * ((queue.first is not None) + (
+                len(queue.rest) if queue.rest is not None else 0)))
+        queue.push(chunk)
         if queue.callbacks is not None:
-            queue.callbacks.append(callback)
-        elif callback is not None:
-            queue.callbacks = deque([None] * (len(queue.chunks) - 1))
             queue.callbacks.append(callback)
         queue.queued += len(chunk)
         self.queued_bytes += len(chunk)
