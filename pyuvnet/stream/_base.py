@@ -74,11 +74,7 @@ class StreamBase(EventEmitter):
         'close' destroys it unless ``end=False``. Returns ``dest``."""
         return legacy_pipe(self, dest, options, kwargs)
 
-    def destroy(self, error=None, callback=None):
-        """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
-        (when ``error`` is given) and 'close' on the next tick. Pending
-        writes fail with ERR_STREAM_DESTROYED; a second call does nothing."""
-        return destroy_stream(self, error, callback)
+    destroy = destroy_stream        # destroy(error=None, callback=None), a method
 
     def _destroy(self, err, callback):
         callback(err)

@@ -102,22 +102,21 @@ class Readable(StreamBase):
             state.highWaterMark = _new_high_water_mark(n)
         if n != 0:
             state.emittedReadable = False
-        if n == 0 and state.needReadable and (
-                (state.length >= state.highWaterMark if state.highWaterMark != 0
-                 else state.length > 0) or state.ended):
-            if state.length == 0 and state.ended:
-                if not state.endEmitted:        # Node's endReadable(), here and below
-                    nextTick(_end_readable_nt, state, self)
-            else:
-                _emit_readable(self)
+        if state.length == 0 and state.ended:
+            # Node's two ways to this end (the needReadable one and n == 0)
+            # in one: all a read of an ended, empty stream does is endReadable().
+            _end_readable(self, state)
             return None
-        if (n is not None and n <= 0) or (state.length == 0 and state.ended):
+        if n == 0 and state.needReadable and (state.ended or (
+                state.length >= state.highWaterMark if state.highWaterMark != 0
+                else state.length > 0)):
+            _emit_readable(self)
+            return None
+        if n is not None and n <= 0:
             n = 0
         else:
             n = _how_much_to_read(n, state)
         if n == 0 and state.ended:
-            if state.length == 0 and not state.endEmitted:
-                nextTick(_end_readable_nt, state, self)
             return None
         do_read = state.needReadable
         if state.length == 0 or state.length - n < state.highWaterMark:
@@ -151,8 +150,8 @@ class Readable(StreamBase):
         if state.length == 0:
             if not state.ended:
                 state.needReadable = True
-            if n_orig != n and state.ended and not state.endEmitted:
-                nextTick(_end_readable_nt, state, self)
+            if n_orig != n and state.ended:
+                _end_readable(self, state)
         if ret is not None and not state.errorEmitted and not state.closeEmitted:
             state.dataEmitted = True
             self.emit('data', ret)
@@ -416,6 +415,8 @@ def _add_chunk(stream, chunk, encoding, front):
         elif state.destroyed or state.errored is not None:
             return False
         else:
+            if state.endQueued:
+                _unshift_after_eof(stream, state)
             _push_chunk(stream, state, chunk, True)
         return _can_push_more(state)
     if state.ended:
@@ -503,7 +504,11 @@ def _on_eof_chunk(stream, state):
             state.length += 1 if state.objectMode else len(chunk)
     state.ended = True
     if state.sync:
-        _emit_readable(stream)
+        # _emit_readable(), written out: this is every stream's end.
+        state.needReadable = False
+        if not state.emittedReadable:
+            state.emittedReadable = True
+            nextTick(_emit_readable_now, stream)
     else:
         state.needReadable = False
         state.emittedReadable = True
@@ -531,7 +536,8 @@ def _emit_readable_now(stream):
     # Another 'readable' is wanted when paused, not ended and below the mark.
     if not state.flowing and not state.ended and state.length <= state.highWaterMark:
         state.needReadable = True
-    _flow(stream)
+    while state.flowing and stream.read() is not None:      # Node's flow()
+        pass
 
 
 def _maybe_read_more(stream, state):
@@ -557,18 +563,40 @@ def _resume(stream, state):
         stream.read(0)
     state.resumeScheduled = False
     stream.emit('resume')
-    _flow(stream)
+    while state.flowing and stream.read() is not None:      # Node's flow()
+        pass
     if state.flowing and not state.reading:
         stream.read(0)
 
 
-def _flow(stream):
-    state = stream._readableState
-    while state.flowing and stream.read() is not None:
-        pass
+def _end_readable(stream, state):
+    # Node's endReadable() (its callers have set state.ended). Node queues
+    # an endReadableNT per call, and each checks the state when it runs;
+    # while one is queued, a later one finds 'end' emitted, or fails as the
+    # first did (nothing in between but an unshift(): _unshift_after_eof).
+    # So one is queued, and counts the calls it stands for.
+    if not state.endEmitted:
+        if state.endQueued:
+            state.endQueued += 1
+        else:
+            state.endQueued = 1
+            nextTick(_end_readable_nt, state, stream)
+
+
+def _unshift_after_eof(stream, state):
+    # Data back in an ended stream before its 'end': the queued tick will
+    # fail, and the ones it stands for would each check again later, the
+    # data maybe read by then. They are queued now, and later calls queue
+    # their own (Node's queue, but for ticks queued between those calls
+    # and this unshift).
+    while state.endQueued > 1:
+        state.endQueued -= 1
+        nextTick(_end_readable_nt, state, stream)
+    state.endQueued = 0
 
 
 def _end_readable_nt(state, stream):
+    state.endQueued = 0
     if state.errored is None and not state.closeEmitted and not state.endEmitted \
             and state.length == 0:
         state.endEmitted = True

@@ -13,7 +13,7 @@ from .._uv import nextTick
 
 __all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
            'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream',
-           'construct', 'undestroy', 'nop']
+           'construct', 'undestroy', 'nop', 'error_buffer', 'reset_buffer']
 
 # SPEC section 5: 64 KiB for bytes (Node >= 22; Node 20 had 16 KiB), 16
 # objects in object mode, as Node.
@@ -62,6 +62,7 @@ class ReadableState:
         self.flowing = None
         self.ended = False
         self.endEmitted = False
+        self.endQueued = 0          # the endReadable() calls one queued tick stands for
         self.reading = False
         self.constructed = True
         # push() from inside _read() is synchronous: 'readable' waits a tick.
@@ -160,6 +161,29 @@ def fresh_states(readable, writable):
     return r, w
 
 
+def error_buffer(state):
+    """Node's errorBuffer(): the buffered writes and the end() callbacks
+    of a destroyed (or failed) write side fail with its error."""
+    if state.writing:
+        return
+    for entry in state.buffered[state.bufferedIndex:]:
+        state.length -= 1 if state.objectMode else len(entry['chunk'])
+        entry['callback'](state.errored if state.errored is not None
+                          else errors.ERR_STREAM_DESTROYED('write'))
+    callbacks, state.onFinished = state.onFinished, []
+    for fn in callbacks:
+        fn(state.errored if state.errored is not None else errors.ERR_STREAM_DESTROYED('end'))
+    reset_buffer(state)
+
+
+def reset_buffer(state):
+    """An empty write buffer."""
+    state.buffered = []
+    state.bufferedIndex = 0
+    state.allBuffers = True
+    state.allNoop = True
+
+
 def _states(stream):
     return getattr(stream, '_readableState', None), getattr(stream, '_writableState', None)
 
@@ -172,20 +196,24 @@ def _record_error(err, w, r):
             r.errored = err
 
 
-def destroy_stream(stream, err=None, cb=None):
-    """Node's destroy(): mark both sides destroyed, call ``_destroy`` (after
-    a pending ``_construct``), then emit 'error' (if any) and 'close' on the
-    next tick. A second call only calls ``cb``."""
-    # (_states() and _record_error() written out on this path: a stream's
-    # destroy and its 'close' are per request for the servers' streams.)
+def destroy_stream(stream, error=None, callback=None):
+    """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
+    (when ``error`` is given) and 'close' on the next tick; buffered
+    writes and end() callbacks fail with ERR_STREAM_DESTROYED (or the
+    error). A second call does nothing."""
+    # Node's Writable.prototype.destroy() (the buffer's callbacks) and
+    # destroy() in one: StreamBase.destroy is this function, a call less
+    # for each stream (the servers' streams are destroyed once a request).
     r = getattr(stream, '_readableState', None)
     w = getattr(stream, '_writableState', None)
+    if w is not None and not w.destroyed and (w.bufferedIndex < len(w.buffered) or w.onFinished):
+        nextTick(error_buffer, w)
     if (w is not None and w.destroyed) or (r is not None and r.destroyed):
-        if callable(cb):
-            cb()
+        if callable(callback):
+            callback()
         return stream
-    if err is not None:
-        _record_error(err, w, r)
+    if error is not None:
+        _record_error(error, w, r)
     if w is not None:
         w.destroyed = True
     if r is not None:
@@ -193,9 +221,9 @@ def destroy_stream(stream, err=None, cb=None):
     s = w if w is not None else r
     if not s.constructed:
         stream._after_construct_destroy.append(
-            lambda er: _call_destroy(stream, _aggregate(er, err), cb))
+            lambda er: _call_destroy(stream, _aggregate(er, error), callback))
     else:
-        _call_destroy(stream, err, cb)
+        _call_destroy(stream, error, callback)
     return stream
 
 

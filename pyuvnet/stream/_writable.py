@@ -7,7 +7,8 @@ from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._encodings import normalize as normalize_encoding
-from ._state import WritableState, construct, destroy_stream, error_or_destroy, nop
+from ._state import (WritableState, construct, error_buffer, error_or_destroy, nop,
+                     reset_buffer)
 from ._base import (BYTES_LIKE, StreamBase, bind_options, state_property, state_reader,
                     to_bytes)
 
@@ -63,16 +64,6 @@ class Writable(StreamBase):
         else:
             raise errors.ERR_METHOD_NOT_IMPLEMENTED('_write()')
 
-    def destroy(self, error=None, callback=None):
-        """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
-        (when ``error`` is given) and 'close' on the next tick; buffered
-        writes and end() callbacks fail with ERR_STREAM_DESTROYED (or the
-        error). A second call does nothing."""
-        state = self._writableState
-        if not state.destroyed and (state.bufferedIndex < len(state.buffered) or state.onFinished):
-            nextTick(_error_buffer, state)
-        return destroy_stream(self, error, callback)
-
     def pipe(self, dest, options=None, **kwargs):
         """A Writable has nothing to read: ERR_STREAM_CANNOT_PIPE, as an
         'error' (Node's errorOrDestroy); returns None."""
@@ -116,7 +107,8 @@ class Writable(StreamBase):
             pass
         elif state.errored is None and not state.ending:
             state.ending = True
-            _finish_maybe(self, state, True)
+            if not state.writing:       # (else the write's callback finishes)
+                _finish_maybe(self, state, True)
             state.ended = True
         elif state.finished:
             err = errors.ERR_STREAM_ALREADY_FINISHED('end')
@@ -257,7 +249,7 @@ def _do_write(stream, state, writev, length, chunk, encoding, cb):
 def _onwrite_error(stream, state, err, cb):
     state.pendingcb -= 1
     cb(err)
-    _error_buffer(state)
+    error_buffer(state)
     error_or_destroy(stream, err)
 
 
@@ -327,29 +319,9 @@ def _after_write(stream, state, count, cb):
             state.pendingcb -= 1
             cb(None)
     if state.destroyed:
-        _error_buffer(state)
+        error_buffer(state)
     if state.ending:
         _finish_maybe(stream, state, True)
-
-
-def _error_buffer(state):
-    if state.writing:
-        return
-    for entry in state.buffered[state.bufferedIndex:]:
-        state.length -= 1 if state.objectMode else len(entry['chunk'])
-        entry['callback'](state.errored if state.errored is not None
-                          else errors.ERR_STREAM_DESTROYED('write'))
-    callbacks, state.onFinished = state.onFinished, []
-    for fn in callbacks:
-        fn(state.errored if state.errored is not None else errors.ERR_STREAM_DESTROYED('end'))
-    _reset_buffer(state)
-
-
-def _reset_buffer(state):
-    state.buffered = []
-    state.bufferedIndex = 0
-    state.allBuffers = True
-    state.allNoop = True
 
 
 def _clear_buffer(stream, state):
@@ -370,7 +342,7 @@ def _clear_buffer(stream, state):
                 for entry in chunks:
                     entry['callback'](err)
         _do_write(stream, state, True, state.length, chunks, '', callback)
-        _reset_buffer(state)
+        reset_buffer(state)
     else:
         while True:
             entry = buffered[i]
@@ -382,7 +354,7 @@ def _clear_buffer(stream, state):
             if i >= len(buffered) or state.writing:
                 break
         if i == len(buffered):
-            _reset_buffer(state)
+            reset_buffer(state)
         elif i > 256:
             del buffered[:i]
             state.bufferedIndex = 0
@@ -422,19 +394,16 @@ def _call_final(stream, state):
     state.sync = False
 
 
-def _prefinish(stream, state):
-    if not state.prefinished and not state.finalCalled:
-        if stream._final is not None and not state.destroyed:
-            state.finalCalled = True
-            _call_final(stream, state)
-        else:
-            state.prefinished = True
-            stream.emit('prefinish')
-
-
 def _finish_maybe(stream, state, sync=False):
     if _need_finish(state):
-        _prefinish(stream, state)
+        # Node's prefinish(), written out (it runs once per stream).
+        if not state.prefinished and not state.finalCalled:
+            if stream._final is not None and not state.destroyed:
+                state.finalCalled = True
+                _call_final(stream, state)
+            else:
+                state.prefinished = True
+                stream.emit('prefinish')
         if state.pendingcb == 0:
             if sync:
                 state.pendingcb += 1
