@@ -75,11 +75,30 @@ class Readable(StreamBase):
         chunk, as Node's push(undefined), adds nothing). Returns False once
         the buffer holds highWaterMark or more: stop pushing until the
         next ``_read()``."""
-        if chunk is None:       # _add_chunk()'s first case, the end of every stream
-            self._readableState.reading = False
-            _on_eof_chunk(self, self._readableState)
+        if chunk is not None:
+            return _add_chunk(self, chunk, encoding, False)
+        # Node's onEofChunk() (_add_chunk()'s first case), the end of
+        # every stream, written here.
+        state = self._readableState
+        state.reading = False
+        if state.ended:
             return False
-        return _add_chunk(self, chunk, encoding, False)
+        if state.decoder is not None:
+            chunk = state.decoder(b'', True)
+            if chunk:
+                state.buffer.append(chunk)
+                state.length += 1 if state.objectMode else len(chunk)
+        state.ended = True
+        state.needReadable = False
+        if state.sync:
+            # emitReadable(): 'readable' on the next tick.
+            if not state.emittedReadable:
+                state.emittedReadable = True
+                nextTick(_emit_readable_now, self)
+        else:
+            state.emittedReadable = True
+            _emit_readable_now(self)
+        return False
 
     def unshift(self, chunk, encoding=None):
         """Put ``chunk`` back at the front of the read buffer."""
@@ -338,6 +357,7 @@ class Readable(StreamBase):
 
 
 setattr(Readable, 'from', Readable.from_)
+_READ = Readable.read
 
 
 def _listener_added(stream, event):
@@ -396,9 +416,7 @@ def _bytes_chunk(stream, state, chunk, encoding, front):
 def _add_chunk(stream, chunk, encoding, front):
     state = stream._readableState
     if chunk is None:
-        state.reading = False
-        _on_eof_chunk(stream, state)
-        return False
+        return Readable.push(stream, None)
     if not state.objectMode:
         converted = _bytes_chunk(stream, state, chunk, encoding, front)
         if converted is None:
@@ -494,27 +512,6 @@ def _from_list(n, state):
     return parts[0] if len(parts) == 1 else ('' if state.decoder is not None else b'').join(parts)
 
 
-def _on_eof_chunk(stream, state):
-    if state.ended:
-        return
-    if state.decoder is not None:
-        chunk = state.decoder(b'', True)
-        if chunk:
-            state.buffer.append(chunk)
-            state.length += 1 if state.objectMode else len(chunk)
-    state.ended = True
-    if state.sync:
-        # _emit_readable(), written out: this is every stream's end.
-        state.needReadable = False
-        if not state.emittedReadable:
-            state.emittedReadable = True
-            nextTick(_emit_readable_now, stream)
-    else:
-        state.needReadable = False
-        state.emittedReadable = True
-        _emit_readable_now(stream)
-
-
 def _emit_readable(stream):
     state = stream._readableState
     state.needReadable = False
@@ -536,8 +533,15 @@ def _emit_readable_now(stream):
     # Another 'readable' is wanted when paused, not ended and below the mark.
     if not state.flowing and not state.ended and state.length <= state.highWaterMark:
         state.needReadable = True
-    while state.flowing and stream.read() is not None:      # Node's flow()
-        pass
+    # Node's flow(). Its read() of an ended, empty stream is endReadable()
+    # and emittedReadable reset, and nothing else: made as such when the
+    # stream's read() is Readable's.
+    if state.flowing and state.ended and not state.length and type(stream).read is _READ:
+        state.emittedReadable = False
+        _end_readable(stream, state)
+    else:
+        while state.flowing and stream.read() is not None:
+            pass
 
 
 def _maybe_read_more(stream, state):
@@ -559,27 +563,45 @@ def _read_more(stream, state):
 
 
 def _resume(stream, state):
+    # Node's resume_(): read(0), 'resume', flow() and read(0). Of an ended,
+    # empty stream, with Readable's read(), the reads are made as what they
+    # are (see _emit_readable_now): read(0) is endReadable().
+    # (A queued endReadableNT only counts one more: written out.)
+    own_read = type(stream).read is _READ
     if not state.reading:
-        stream.read(0)
-    state.resumeScheduled = False
-    stream.emit('resume')
-    while state.flowing and stream.read() is not None:      # Node's flow()
-        pass
-    if state.flowing and not state.reading:
-        stream.read(0)
-
-
-def _end_readable(stream, state):
-    # Node's endReadable() (its callers have set state.ended). Node queues
-    # an endReadableNT per call, and each checks the state when it runs;
-    # while one is queued, a later one finds 'end' emitted, or fails as the
-    # first did (nothing in between but an unshift(): _unshift_after_eof).
-    # So one is queued, and counts the calls it stands for.
-    if not state.endEmitted:
-        if state.endQueued:
+        if not own_read or not state.ended or state.length:
+            stream.read(0)
+        elif state.endQueued:
             state.endQueued += 1
         else:
-            state.endQueued = 1
+            _end_readable(stream, state)
+    state.resumeScheduled = False
+    stream.emit('resume')
+    if own_read and state.flowing and state.ended and not state.length:
+        state.emittedReadable = False
+        if state.endQueued:
+            state.endQueued += 1 if state.reading else 2
+        else:
+            _end_readable(stream, state, 1 if state.reading else 2)
+    else:
+        while state.flowing and stream.read() is not None:
+            pass
+        if state.flowing and not state.reading:
+            stream.read(0)
+
+
+def _end_readable(stream, state, calls=1):
+    # Node's endReadable(), ``calls`` times (its callers have set
+    # state.ended). Node queues an endReadableNT per call, and each checks
+    # the state when it runs; while one is queued, a later one finds 'end'
+    # emitted, or fails as the first did (nothing in between but an
+    # unshift(): _unshift_after_eof). So one is queued, and counts the
+    # calls it stands for.
+    if not state.endEmitted:
+        if state.endQueued:
+            state.endQueued += calls
+        else:
+            state.endQueued = calls
             nextTick(_end_readable_nt, state, stream)
 
 

@@ -145,22 +145,6 @@ class WritableState:
         return self.buffered[self.bufferedIndex:]
 
 
-def fresh_states(readable, writable):
-    """New states with the fields of these unused ones and lists and
-    buffers of their own (Duplex._init_duplex_as: a stream kind made often;
-    both in one call)."""
-    # A dict's copy() is one block copy; update() inserted key by key.
-    r = ReadableState.__new__(ReadableState)
-    r.__dict__ = readable.__dict__.copy()
-    r.buffer = deque()
-    r.pipes = []
-    w = WritableState.__new__(WritableState)
-    w.__dict__ = writable.__dict__.copy()
-    w.buffered = []
-    w.onFinished = []
-    return r, w
-
-
 def error_buffer(state):
     """Node's errorBuffer(): the buffered writes and the end() callbacks
     of a destroyed (or failed) write side fail with its error."""
@@ -218,12 +202,33 @@ def destroy_stream(stream, error=None, callback=None):
         w.destroyed = True
     if r is not None:
         r.destroyed = True
-    s = w if w is not None else r
-    if not s.constructed:
-        stream._after_construct_destroy.append(
-            lambda er: _call_destroy(stream, _aggregate(er, error), callback))
+    called = False
+
+    def on_destroy(err=None):
+        nonlocal called
+        if called:
+            return
+        called = True
+        if err is not None:
+            _record_error(err, w, r)
+        if w is not None:
+            w.closed = True
+        if r is not None:
+            r.closed = True
+        if callable(callback):
+            callback(err)
+        if err is not None:
+            nextTick(_emit_error_close, stream, err)
+        else:
+            nextTick(_emit_close, stream)
+    if (w if w is not None else r).constructed:
+        try:
+            stream._destroy(error, on_destroy)
+        except Exception as exc:
+            on_destroy(exc)
     else:
-        _call_destroy(stream, error, callback)
+        stream._after_construct_destroy.append(
+            lambda er: _call_destroy(stream, _aggregate(er, error), on_destroy))
     return stream
 
 
@@ -233,28 +238,8 @@ def _aggregate(inner, outer):
     return inner if inner is not None else outer
 
 
-def _call_destroy(stream, err, cb):
-    called = False
-
-    def on_destroy(err=None):
-        nonlocal called
-        if called:
-            return
-        called = True
-        r = getattr(stream, '_readableState', None)
-        w = getattr(stream, '_writableState', None)
-        if err is not None:
-            _record_error(err, w, r)
-        if w is not None:
-            w.closed = True
-        if r is not None:
-            r.closed = True
-        if callable(cb):
-            cb(err)
-        if err is not None:
-            nextTick(_emit_error_close, stream, err)
-        else:
-            nextTick(_emit_close, stream)
+def _call_destroy(stream, err, on_destroy):
+    # destroy()'s call of _destroy(), once a pending _construct() is done.
     try:
         stream._destroy(err, on_destroy)
     except Exception as exc:

@@ -296,6 +296,13 @@ def _onwrite(stream, err=None):
                 state.afterWriteTickInfo = [stream, state, 1, cb]
                 state.afterWritePending = True
                 nextTick(_after_write_tick, state.afterWriteTickInfo)
+        elif cb is nop and not state.needDrain and not state.afterWritePending \
+                and not state.destroyed:
+            # _after_write() of a write without callback and no 'drain'
+            # due: all it does is this.
+            state.pendingcb -= 1
+            if state.ending:
+                _finish_maybe(stream, state, True)
         else:
             _after_write(stream, state, 1, cb)
 
@@ -369,48 +376,50 @@ def _need_finish(state):
             and not state.writing and not state.errorEmitted and not state.closeEmitted)
 
 
-def _call_final(stream, state):
-    def on_final(err=None):
-        if state.prefinished:
-            error_or_destroy(stream, err if err is not None else errors.ERR_MULTIPLE_CALLBACK())
-            return
-        state.pendingcb -= 1
-        if err is not None:
-            callbacks, state.onFinished = state.onFinished, []
-            for fn in callbacks:
-                fn(err)
-            error_or_destroy(stream, err, state.sync)
-        elif _need_finish(state):
+def _finish_maybe(stream, state, sync=False):
+    # (Node's needFinish(), prefinish() and callFinal() written out: this
+    # is every write side's end. _need_finish() has the first test's terms.)
+    if not state.ending or state.writing or state.length or state.buffered \
+            or state.destroyed or not state.constructed or state.errored is not None \
+            or state.finished or state.errorEmitted or state.closeEmitted:
+        return
+    if not state.prefinished and not state.finalCalled:
+        if stream._final is not None and not state.destroyed:
+            state.finalCalled = True
+
+            def on_final(err=None):
+                if state.prefinished:
+                    error_or_destroy(stream, err if err is not None
+                                     else errors.ERR_MULTIPLE_CALLBACK())
+                    return
+                state.pendingcb -= 1
+                if err is not None:
+                    callbacks, state.onFinished = state.onFinished, []
+                    for fn in callbacks:
+                        fn(err)
+                    error_or_destroy(stream, err, state.sync)
+                elif _need_finish(state):
+                    state.prefinished = True
+                    stream.emit('prefinish')
+                    state.pendingcb += 1
+                    nextTick(_finish, stream, state)
+            state.sync = True
+            state.pendingcb += 1
+            try:
+                stream._final(on_final)
+            except Exception as exc:
+                on_final(exc)
+            state.sync = False
+        else:
             state.prefinished = True
             stream.emit('prefinish')
+    if state.pendingcb == 0:
+        if sync:
             state.pendingcb += 1
-            nextTick(_finish, stream, state)
-    state.sync = True
-    state.pendingcb += 1
-    try:
-        stream._final(on_final)
-    except Exception as exc:
-        on_final(exc)
-    state.sync = False
-
-
-def _finish_maybe(stream, state, sync=False):
-    if _need_finish(state):
-        # Node's prefinish(), written out (it runs once per stream).
-        if not state.prefinished and not state.finalCalled:
-            if stream._final is not None and not state.destroyed:
-                state.finalCalled = True
-                _call_final(stream, state)
-            else:
-                state.prefinished = True
-                stream.emit('prefinish')
-        if state.pendingcb == 0:
-            if sync:
-                state.pendingcb += 1
-                nextTick(_finish_if_needed, stream, state)
-            elif _need_finish(state):
-                state.pendingcb += 1
-                _finish(stream, state)
+            nextTick(_finish_if_needed, stream, state)
+        elif _need_finish(state):
+            state.pendingcb += 1
+            _finish(stream, state)
 
 
 def _finish_if_needed(stream, state):
