@@ -35,6 +35,8 @@ def bind_options(stream, opts, names):
     """Node's ``new Readable({read() {...}})``: each function option in
     ``names`` ('read' -> ``_read``) becomes a method of this stream: it is
     called with the stream first, as a method is (``read(self, size)``)."""
+    if opts.keys().isdisjoint(names):       # (most streams: one C call)
+        return
     for name in names:
         fn = opts.get(name)
         if fn is not None:

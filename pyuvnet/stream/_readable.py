@@ -272,7 +272,8 @@ class Readable(StreamBase):
         if listener is NO_LISTENER:
             return EventEmitter.on(self, event)
         EventEmitter.on(self, event, listener)
-        _listener_added(self, event)
+        if event == 'data' or event == 'readable':
+            _listener_added(self, event)
         return self
 
     addListener = on
@@ -282,7 +283,8 @@ class Readable(StreamBase):
         if listener is NO_LISTENER:
             return EventEmitter.once(self, event)
         EventEmitter.once(self, event, listener)
-        _listener_added(self, event)
+        if event == 'data' or event == 'readable':
+            _listener_added(self, event)
         return self
 
     def removeListener(self, event, listener):
@@ -526,7 +528,7 @@ def _emit_readable_now(stream):
         listening = stream.listenerCount('readable')
         stream.emit('readable')
         state.emittedReadable = False
-        if stream.listenerCount('readable') < listening:
+        if listening and stream.listenerCount('readable') < listening:
             # A once() listener went: Node's wrapper removes it through
             # removeListener(), which lets 'data' listeners flow again.
             nextTick(_update_readable_listening, stream)

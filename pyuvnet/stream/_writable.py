@@ -91,9 +91,11 @@ class Writable(StreamBase):
         """Write ``chunk`` (if given), then finish: 'finish' follows once
         everything is written; ``callback(err)`` then (or on failure)."""
         state = self._writableState
-        if callable(chunk):
+        # (Each test of a callable first asks whether there is one: end()
+        # and end(chunk) are most streams' last call.)
+        if chunk is not None and callable(chunk):
             chunk, encoding, callback = None, None, chunk
-        elif callable(encoding):
+        elif encoding is not None and callable(encoding):
             encoding, callback = None, encoding
         err = None
         if chunk is not None:
@@ -114,7 +116,7 @@ class Writable(StreamBase):
             err = errors.ERR_STREAM_ALREADY_FINISHED('end')
         elif state.destroyed:
             err = errors.ERR_STREAM_DESTROYED('end')
-        if callable(callback):
+        if callback is not None and callable(callback):
             if err is not None:
                 nextTick(callback, err)
             elif state.errored is not None:
@@ -168,7 +170,11 @@ class Writable(StreamBase):
 
 def _write(stream, chunk, encoding, cb):
     state = stream._writableState
-    if callable(encoding):
+    if encoding is None:        # (the common case first: no callable to test)
+        encoding = state.defaultEncoding
+        if cb is None or not callable(cb):
+            cb = nop
+    elif callable(encoding):
         cb, encoding = encoding, state.defaultEncoding
     else:
         if not encoding:
@@ -180,24 +186,21 @@ def _write(stream, chunk, encoding, cb):
     if chunk is None:
         raise errors.ERR_STREAM_NULL_VALUES()
     if not state.objectMode:
-        if isinstance(chunk, str):
+        if type(chunk) is bytes:
+            encoding = 'buffer'
+        elif isinstance(chunk, str):
             if state.decodeStrings:
                 chunk = to_bytes(chunk, encoding)
                 encoding = 'buffer'
-        elif type(chunk) is bytes:
-            encoding = 'buffer'
         elif isinstance(chunk, BYTES_LIKE):
             # A copy: the caller may change its buffer after write() returns.
             chunk = bytes(chunk)
             encoding = 'buffer'
         else:
             raise errors.ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'TypedArray', 'DataView'], chunk)
-    err = None
-    if state.ending:
-        err = errors.ERR_STREAM_WRITE_AFTER_END()
-    elif state.destroyed:
-        err = errors.ERR_STREAM_DESTROYED('write')
-    if err is not None:
+    if state.ending or state.destroyed:
+        err = (errors.ERR_STREAM_WRITE_AFTER_END() if state.ending
+               else errors.ERR_STREAM_DESTROYED('write'))
         nextTick(cb, err)
         error_or_destroy(stream, err, True)
         return err
