@@ -419,7 +419,11 @@ def _add_chunk(stream, chunk, encoding, front):
     state = stream._readableState
     if chunk is None:
         return Readable.push(stream, None)
-    if not state.objectMode:
+    if state.objectMode:
+        pass
+    elif type(chunk) is bytes and chunk:    # _bytes_chunk()'s common case
+        encoding = ''
+    else:
         converted = _bytes_chunk(stream, state, chunk, encoding, front)
         if converted is None:
             return False
@@ -451,7 +455,8 @@ def _add_chunk(stream, chunk, encoding, front):
             _maybe_read_more(stream, state)
             return _can_push_more(state)
     _push_chunk(stream, state, chunk, False)
-    return _can_push_more(state)
+    # (_can_push_more(), written out: this is every chunk's way.)
+    return not state.ended and (state.length < state.highWaterMark or state.length == 0)
 
 
 def _push_chunk(stream, state, chunk, front):
@@ -470,7 +475,9 @@ def _push_chunk(stream, state, chunk, front):
             state.buffer.append(chunk)
         if state.needReadable:
             _emit_readable(stream)
-    _maybe_read_more(stream, state)
+    if not state.readingMore and state.constructed:     # _maybe_read_more()
+        state.readingMore = True
+        nextTick(_read_more, stream, state)
 
 
 def _how_much_to_read(n, state):
