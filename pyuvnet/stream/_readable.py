@@ -10,6 +10,7 @@ from .._encodings import decoder as make_decoder, normalize as normalize_encodin
 from ..events import EventEmitter
 from .._no_listener import NO_LISTENER
 from ._state import ReadableState, construct, error_or_destroy
+from ._end import end_readable, unshift_after_eof
 from ._pipe import pipe
 from ._base import (BYTES_LIKE, StreamBase, bind_options, state_property, state_reader,
                     to_bytes)
@@ -124,7 +125,7 @@ class Readable(StreamBase):
         if state.length == 0 and state.ended:
             # Node's two ways to this end (the needReadable one and n == 0)
             # in one: all a read of an ended, empty stream does is endReadable().
-            _end_readable(self, state)
+            end_readable(self, state)
             return None
         if n == 0 and state.needReadable and (state.ended or (
                 state.length >= state.highWaterMark if state.highWaterMark != 0
@@ -170,7 +171,7 @@ class Readable(StreamBase):
             if not state.ended:
                 state.needReadable = True
             if n_orig != n and state.ended:
-                _end_readable(self, state)
+                end_readable(self, state)
         if ret is not None and not state.errorEmitted and not state.closeEmitted:
             state.dataEmitted = True
             self.emit('data', ret)
@@ -440,7 +441,7 @@ def _add_chunk(stream, chunk, encoding, front):
             return False
         else:
             if state.endQueued:
-                _unshift_after_eof(stream, state)
+                unshift_after_eof(stream, state)
             _push_chunk(stream, state, chunk, True)
         return _can_push_more(state)
     if state.ended:
@@ -547,7 +548,7 @@ def _emit_readable_now(stream):
     # stream's read() is Readable's.
     if state.flowing and state.ended and not state.length and type(stream).read is _READ:
         state.emittedReadable = False
-        _end_readable(stream, state)
+        end_readable(stream, state)
     else:
         while state.flowing and stream.read() is not None:
             pass
@@ -583,7 +584,7 @@ def _resume(stream, state):
         elif state.endQueued:
             state.endQueued += 1
         else:
-            _end_readable(stream, state)
+            end_readable(stream, state)
     state.resumeScheduled = False
     stream.emit('resume')
     if own_read and state.flowing and state.ended and not state.length:
@@ -591,55 +592,9 @@ def _resume(stream, state):
         if state.endQueued:
             state.endQueued += 1 if state.reading else 2
         else:
-            _end_readable(stream, state, 1 if state.reading else 2)
+            end_readable(stream, state, 1 if state.reading else 2)
     else:
         while state.flowing and stream.read() is not None:
             pass
         if state.flowing and not state.reading:
             stream.read(0)
-
-
-def _end_readable(stream, state, calls=1):
-    # Node's endReadable(), ``calls`` times (its callers have set
-    # state.ended). Node queues an endReadableNT per call, and each checks
-    # the state when it runs; while one is queued, a later one finds 'end'
-    # emitted, or fails as the first did (nothing in between but an
-    # unshift(): _unshift_after_eof). So one is queued, and counts the
-    # calls it stands for.
-    if not state.endEmitted:
-        if state.endQueued:
-            state.endQueued += calls
-        else:
-            state.endQueued = calls
-            nextTick(_end_readable_nt, state, stream)
-
-
-def _unshift_after_eof(stream, state):
-    # Data back in an ended stream before its 'end': the queued tick will
-    # fail, and the ones it stands for would each check again later, the
-    # data maybe read by then. They are queued now, and later calls queue
-    # their own (Node's queue, but for ticks queued between those calls
-    # and this unshift).
-    while state.endQueued > 1:
-        state.endQueued -= 1
-        nextTick(_end_readable_nt, state, stream)
-    state.endQueued = 0
-
-
-def _end_readable_nt(state, stream):
-    state.endQueued = 0
-    if state.errored is None and not state.closeEmitted and not state.endEmitted \
-            and state.length == 0:
-        state.endEmitted = True
-        stream.emit('end')
-        w = getattr(stream, '_writableState', None)
-        if w is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
-            nextTick(_end_writable, stream)
-        elif state.autoDestroy:
-            if w is None or (w.autoDestroy and (w.finished or w.writable is False)):
-                stream.destroy()
-
-
-def _end_writable(stream):
-    if stream.writable and not stream.writableEnded and not stream.destroyed:
-        stream.end()
