@@ -16,8 +16,8 @@ log_access() and INTERNAL_ERROR.
 Each request stream is handed to ``on_stream(stream, headers, flags, raw,
 socket)`` (the 'stream' event's arguments and the connection; the WSGI
 server's), or, for the ASGI server, its requests to a request sink (no
-Http2Stream: ServerHttp2Session's ``_request_sink``); the sessions are
-closed (GOAWAY) with the server.
+Http2Stream: ``sink.serve(session)`` has the session's core hand them
+over); the sessions are closed (GOAWAY) with the server.
 
 A session with no open stream for the server's ``keepAliveTimeout``
 (``--timeout-keep-alive``) is closed as an idle HTTP/1.1 keep-alive
@@ -32,14 +32,15 @@ from pyuvnet import _uv, http2
 from pyuvnet._first_bytes import FirstBytes
 from pyuvnet.http2 import constants
 # The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
-# checked as Http2Stream's respond() makes them.
+# checked as Http2Stream's respond() makes them; and its session's errors.
 from pyuvnet.http2._headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pairs_block, status_error,
                                     to_block, utc_date)
+from pyuvnet.http2._errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION
 
 __all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',
            'headers_object', 'log_access', 'INTERNAL_ERROR', 'access_logger',
            'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'pairs_block', 'status_error', 'to_block',
-           'utc_date']
+           'utc_date', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_INVALID_SESSION']
 
 access_logger = logging.getLogger('uvicorn.access')
 INTERNAL_ERROR = constants.NGHTTP2_INTERNAL_ERROR
@@ -102,8 +103,7 @@ class ServesHttp2:
 def _start_session(server, socket, on_stream, sink):
     session = http2.ServerHttp2Session(socket, {}, server)
     if sink is not None:
-        session._request_sink = sink
-        session._core.request_bytes = True      # (the sink takes its fields as bytes)
+        sink.serve(session)
     server._h2_sessions.add(session)
     _Served(server, session, socket, on_stream)
     return session

@@ -124,6 +124,7 @@ include "uv/http2/callbacks.pyx"
 include "uv/http2/data_send.pyx"
 include "uv/http2/limits.pyx"
 include "uv/http2/extensions.pyx"
+include "uv/asgi/h2_cycle.pyx"
 
 
 def libuv_version():

@@ -78,7 +78,7 @@ collections.abc.Coroutine.register(_uv.AppRun)
 _uv._set_asgi_kit(logger=logger, access_logger=logging.getLogger('uvicorn.access'),
                   unquote=unquote, quote=quote, split_target=split_target,
                   connection_ends=connection_ends, header_name=header_name,
-                  Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
+                  CancelledError=asyncio.CancelledError, Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
                   leave_task=asyncio.tasks._leave_task,
                   base_create_task=asyncio.BaseEventLoop.create_task,
                   current_tasks=_current_tasks())

@@ -3,7 +3,6 @@ pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
 import functools
 import re
-from email.utils import formatdate
 
 from .._http_shared import header_text
 from .._uv import h2_headers_object, h2_pairs_block, h2_plain_block, h2_utc_date
@@ -156,7 +155,7 @@ def _to_block(headers, allowed_pseudo):
 
 # utc_date(): the ``date`` header's value now, made once a second (as
 # Node's utcDate()), in C (uv/http2/head_block.pyx).
-utc_date = functools.partial(h2_utc_date, formatdate)
+utc_date = h2_utc_date
 
 
 # to_object(block, sensitive): Node's headers object of a received block

@@ -13,17 +13,18 @@ class ServerHttp2Session(Http2Session):
     """Node's ``ServerHttp2Session``: a server's end of a connection; its
     'stream' events are the peer's requests; ``altsvc()``, ``origin()``.
 
-    ``_request_sink`` (pyuvnet's own servers: the ASGI one) replaces the
-    'stream' event and its Http2Stream: ``sink(session, stream_id, block,
-    end_stream)`` gives back the request's handler, which the session holds
-    in ``_streams`` from then on and calls as it calls a stream:
-    ``_begin()`` once held, then ``_on_data(bytes)``, ``_on_end()``,
+    A request sink (pyuvnet's own servers: the ASGI one, uv/asgi/
+    h2_cycle.pyx's H2Sink.serve(session)) replaces the 'stream' event and
+    its Http2Stream: the session's core hands each request's head, and its
+    stream's close, to the sink's handler in C, which it keeps in the
+    session's ``_streams``; the session calls the handler as it calls a
+    stream for the rest: ``_on_data(bytes)``, ``_on_end()``,
     ``_on_headers(...)`` (trailers), ``_on_want_trailers()``,
-    ``_on_close(code)`` (nghttp2 closed it), ``_on_connection_lost()``,
-    ``destroy(error)``, ``close(code)``, ``emit(...)`` ('frameError',
-    'priority'), and its ``rstCode`` and ``destroyed`` fields. The handler
-    leaves ``_streams`` itself once closed (``_forget``); until then the
-    session (nghttp2 holding the stream id) keeps it alive.
+    ``_on_connection_lost()``, ``destroy(error)``, ``close(code)``,
+    ``emit(...)`` ('frameError', 'priority'), and its ``rstCode`` and
+    ``destroyed`` fields. The handler leaves ``_streams`` itself once
+    closed; until then the session (nghttp2 holding the stream id) keeps
+    it alive.
     """
 
     _request_stream = ServerHttp2Stream

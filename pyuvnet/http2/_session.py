@@ -40,7 +40,6 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     'goaway', 'frameError', 'timeout', 'error', 'close'."""
 
     _pending = ()     # a client's requests waiting for the connection
-    _request_sink = None    # ServerHttp2Session's, when a server handles its requests itself
     _request_stream: type   # ServerHttp2Session's: the class of its requests' streams
     _receiving = False    # inside nghttp2's callbacks, where it may not send
 
@@ -405,13 +404,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     # -- nghttp2's events (H2Core calls these, once per stream event) ---------
 
     def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
-        if category == _HCAT_REQUEST and self._request_sink is not None:
-            # A server's own request handler (ServerHttp2Session's
-            # _request_sink): no Http2Stream, no 'stream' event.
-            stream = self._streams[stream_id] = self._request_sink(self, stream_id, block,
-                                                                   end_stream)
-            stream._begin()
-            return
+        # (A core with a request sink gives its requests to the sink, not here.)
         headers = to_object(block, sensitive)
         flags = _END_HEADERS | _END_STREAM if end_stream else _END_HEADERS
         if category == _HCAT_REQUEST and self.type == 0:

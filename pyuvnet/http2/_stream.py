@@ -4,7 +4,8 @@ write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
-from .._validate import validate_function, validate_number
+from .._timer_duration import TIMEOUT_MAX, check_timer_duration
+from .._validate import validate_function
 from .._uv import nextTick, setTimeout
 from ..events import EventEmitter
 from ..stream import Duplex
@@ -23,18 +24,6 @@ INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
 # A stream's Duplex options, as Node's: destroyed by the session, not at
 # end; the session's streams copy the states they make.
 _STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
-_TIMEOUT_MAX = 2 ** 31 - 1
-
-
-def check_timer_duration(msecs, callback):
-    """Node's getTimerDuration() and callback check, as its
-    Http2Stream.setTimeout() makes them."""
-    validate_number(msecs, 'msecs')
-    if not 0 <= msecs < float('inf'):
-        from ..errors import ERR_OUT_OF_RANGE
-        raise ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', msecs)
-    if callback is not None:
-        validate_function(callback, 'callback')
 
 
 class Http2Stream(Duplex):
@@ -122,7 +111,9 @@ class Http2Stream(Duplex):
         the stream closed."""
         if self.destroyed:
             return self
-        check_timer_duration(msecs, callback)
+        check_timer_duration(msecs)
+        if callback is not None:
+            validate_function(callback, 'callback')
         if self._timer is not None:
             self._timer.close()
             self._timer = None
@@ -131,7 +122,7 @@ class Http2Stream(Duplex):
                 self.removeListener('timeout', callback)
             return self
         # Unref'd, as Node's: a stream's timer keeps no loop alive.
-        self._timer = setTimeout(self._on_timeout, min(msecs, _TIMEOUT_MAX))
+        self._timer = setTimeout(self._on_timeout, min(msecs, TIMEOUT_MAX))
         self._timer.unref()
         if callback is not None:
             self.once('timeout', callback)

@@ -6,30 +6,10 @@ while ``sock._idle`` is set: a socket without a timeout reads no clock);
 the timer checks the stamp when it fires and re-arms itself for what is
 left, so the per-chunk path never touches a timer.
 """
-import sys
-
-from .. import errors
-from .. import _validate as validate
+from .._timer_duration import TIMEOUT_MAX
 from .._uv import get_loop, setTimeout
 
-__all__ = ['IdleTimeout', 'check_timeout', 'TIMEOUT_MAX']
-
-_FLOAT_MAX = sys.float_info.max
-# The longest timer libuv is given, as Node's TIMEOUT_MAX (2**31-1 ms).
-TIMEOUT_MAX = 2 ** 31 - 1
-
-
-def check_timeout(timeout):
-    """Node's checks of socket.setTimeout()'s ``msecs``: a finite number
-    >= 0.  Above TIMEOUT_MAX it will run as TIMEOUT_MAX: Node's
-    TimeoutOverflowWarning says so."""
-    validate.validate_number(timeout, 'msecs', 0)
-    if timeout == float('inf') or timeout > _FLOAT_MAX:
-        # An int beyond any float is JavaScript's Infinity too.
-        raise errors.ERR_OUT_OF_RANGE('msecs', 'a non-negative finite number', timeout)
-    if timeout > TIMEOUT_MAX:
-        errors.warn_timeout_overflow(
-            timeout, 'Timer duration was truncated to %d.' % TIMEOUT_MAX, stacklevel=3)
+__all__ = ['IdleTimeout']
 
 
 class IdleTimeout:
@@ -44,7 +24,7 @@ class IdleTimeout:
         self.seen_at = None         # last_activity of the last 'timeout'
 
     def set(self, timeout):
-        """(Re)start counting ``timeout`` ms (checked by check_timeout())
+        """(Re)start counting ``timeout`` ms (checked by check_timer_duration())
         from now; 0 stops."""
         self.clear()
         self.ms = timeout

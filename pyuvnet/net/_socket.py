@@ -30,7 +30,8 @@ from .. import _native_piping as duplex
 from .. import _encodings as encodings
 from . import _tcp_options as tcp_options
 from .._native_streams import NativeDuplex
-from ._idle_timeout import IdleTimeout, check_timeout
+from ._idle_timeout import IdleTimeout
+from .._timer_duration import check_timer_duration
 from .._options import OptionSpec, normalize_options
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
@@ -318,7 +319,7 @@ class Socket(_uv.Stream, NativeDuplex):
         (as Node).  Returns the socket."""
         if self._destroyed:
             return self
-        check_timeout(timeout)
+        check_timer_duration(timeout)
         if callback is not None:
             validate.validate_function(callback, 'callback')
         if self._idle is None:

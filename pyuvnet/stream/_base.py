@@ -35,6 +35,8 @@ def bind_options(stream, opts, names):
     """Node's ``new Readable({read() {...}})``: each function option in
     ``names`` ('read' -> ``_read``) becomes a method of this stream: it is
     called with the stream first, as a method is (``read(self, size)``)."""
+    if opts.keys().isdisjoint(names):       # (most streams: one C call)
+        return
     for name in names:
         fn = opts.get(name)
         if fn is not None:
@@ -74,11 +76,7 @@ class StreamBase(EventEmitter):
         'close' destroys it unless ``end=False``. Returns ``dest``."""
         return legacy_pipe(self, dest, options, kwargs)
 
-    def destroy(self, error=None, callback=None):
-        """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
-        (when ``error`` is given) and 'close' on the next tick. Pending
-        writes fail with ERR_STREAM_DESTROYED; a second call does nothing."""
-        return destroy_stream(self, error, callback)
+    destroy = destroy_stream        # destroy(error=None, callback=None), a method
 
     def _destroy(self, err, callback):
         callback(err)

@@ -10,6 +10,7 @@ from .._encodings import decoder as make_decoder, normalize as normalize_encodin
 from ..events import EventEmitter
 from .._no_listener import NO_LISTENER
 from ._state import ReadableState, construct, error_or_destroy
+from ._end import end_readable, unshift_after_eof
 from ._pipe import pipe
 from ._base import (BYTES_LIKE, StreamBase, bind_options, state_property, state_reader,
                     to_bytes)
@@ -75,11 +76,30 @@ class Readable(StreamBase):
         chunk, as Node's push(undefined), adds nothing). Returns False once
         the buffer holds highWaterMark or more: stop pushing until the
         next ``_read()``."""
-        if chunk is None:       # _add_chunk()'s first case, the end of every stream
-            self._readableState.reading = False
-            _on_eof_chunk(self, self._readableState)
+        if chunk is not None:
+            return _add_chunk(self, chunk, encoding, False)
+        # Node's onEofChunk() (_add_chunk()'s first case), the end of
+        # every stream, written here.
+        state = self._readableState
+        state.reading = False
+        if state.ended:
             return False
-        return _add_chunk(self, chunk, encoding, False)
+        if state.decoder is not None:
+            chunk = state.decoder(b'', True)
+            if chunk:
+                state.buffer.append(chunk)
+                state.length += 1 if state.objectMode else len(chunk)
+        state.ended = True
+        state.needReadable = False
+        if state.sync:
+            # emitReadable(): 'readable' on the next tick.
+            if not state.emittedReadable:
+                state.emittedReadable = True
+                nextTick(_emit_readable_now, self)
+        else:
+            state.emittedReadable = True
+            _emit_readable_now(self)
+        return False
 
     def unshift(self, chunk, encoding=None):
         """Put ``chunk`` back at the front of the read buffer."""
@@ -102,22 +122,21 @@ class Readable(StreamBase):
             state.highWaterMark = _new_high_water_mark(n)
         if n != 0:
             state.emittedReadable = False
-        if n == 0 and state.needReadable and (
-                (state.length >= state.highWaterMark if state.highWaterMark != 0
-                 else state.length > 0) or state.ended):
-            if state.length == 0 and state.ended:
-                if not state.endEmitted:        # Node's endReadable(), here and below
-                    nextTick(_end_readable_nt, state, self)
-            else:
-                _emit_readable(self)
+        if state.length == 0 and state.ended:
+            # Node's two ways to this end (the needReadable one and n == 0)
+            # in one: all a read of an ended, empty stream does is endReadable().
+            end_readable(self, state)
             return None
-        if (n is not None and n <= 0) or (state.length == 0 and state.ended):
+        if n == 0 and state.needReadable and (state.ended or (
+                state.length >= state.highWaterMark if state.highWaterMark != 0
+                else state.length > 0)):
+            _emit_readable(self)
+            return None
+        if n is not None and n <= 0:
             n = 0
         else:
             n = _how_much_to_read(n, state)
         if n == 0 and state.ended:
-            if state.length == 0 and not state.endEmitted:
-                nextTick(_end_readable_nt, state, self)
             return None
         do_read = state.needReadable
         if state.length == 0 or state.length - n < state.highWaterMark:
@@ -151,8 +170,8 @@ class Readable(StreamBase):
         if state.length == 0:
             if not state.ended:
                 state.needReadable = True
-            if n_orig != n and state.ended and not state.endEmitted:
-                nextTick(_end_readable_nt, state, self)
+            if n_orig != n and state.ended:
+                end_readable(self, state)
         if ret is not None and not state.errorEmitted and not state.closeEmitted:
             state.dataEmitted = True
             self.emit('data', ret)
@@ -254,7 +273,8 @@ class Readable(StreamBase):
         if listener is NO_LISTENER:
             return EventEmitter.on(self, event)
         EventEmitter.on(self, event, listener)
-        _listener_added(self, event)
+        if event == 'data' or event == 'readable':
+            _listener_added(self, event)
         return self
 
     addListener = on
@@ -264,7 +284,8 @@ class Readable(StreamBase):
         if listener is NO_LISTENER:
             return EventEmitter.once(self, event)
         EventEmitter.once(self, event, listener)
-        _listener_added(self, event)
+        if event == 'data' or event == 'readable':
+            _listener_added(self, event)
         return self
 
     def removeListener(self, event, listener):
@@ -339,6 +360,7 @@ class Readable(StreamBase):
 
 
 setattr(Readable, 'from', Readable.from_)
+_READ = Readable.read
 
 
 def _listener_added(stream, event):
@@ -397,10 +419,12 @@ def _bytes_chunk(stream, state, chunk, encoding, front):
 def _add_chunk(stream, chunk, encoding, front):
     state = stream._readableState
     if chunk is None:
-        state.reading = False
-        _on_eof_chunk(stream, state)
-        return False
-    if not state.objectMode:
+        return Readable.push(stream, None)
+    if state.objectMode:
+        pass
+    elif type(chunk) is bytes and chunk:    # _bytes_chunk()'s common case
+        encoding = ''
+    else:
         converted = _bytes_chunk(stream, state, chunk, encoding, front)
         if converted is None:
             return False
@@ -416,6 +440,8 @@ def _add_chunk(stream, chunk, encoding, front):
         elif state.destroyed or state.errored is not None:
             return False
         else:
+            if state.endQueued:
+                unshift_after_eof(stream, state)
             _push_chunk(stream, state, chunk, True)
         return _can_push_more(state)
     if state.ended:
@@ -430,7 +456,8 @@ def _add_chunk(stream, chunk, encoding, front):
             _maybe_read_more(stream, state)
             return _can_push_more(state)
     _push_chunk(stream, state, chunk, False)
-    return _can_push_more(state)
+    # (_can_push_more(), written out: this is every chunk's way.)
+    return not state.ended and (state.length < state.highWaterMark or state.length == 0)
 
 
 def _push_chunk(stream, state, chunk, front):
@@ -449,7 +476,9 @@ def _push_chunk(stream, state, chunk, front):
             state.buffer.append(chunk)
         if state.needReadable:
             _emit_readable(stream)
-    _maybe_read_more(stream, state)
+    if not state.readingMore and state.constructed:     # _maybe_read_more()
+        state.readingMore = True
+        nextTick(_read_more, stream, state)
 
 
 def _how_much_to_read(n, state):
@@ -493,23 +522,6 @@ def _from_list(n, state):
     return parts[0] if len(parts) == 1 else ('' if state.decoder is not None else b'').join(parts)
 
 
-def _on_eof_chunk(stream, state):
-    if state.ended:
-        return
-    if state.decoder is not None:
-        chunk = state.decoder(b'', True)
-        if chunk:
-            state.buffer.append(chunk)
-            state.length += 1 if state.objectMode else len(chunk)
-    state.ended = True
-    if state.sync:
-        _emit_readable(stream)
-    else:
-        state.needReadable = False
-        state.emittedReadable = True
-        _emit_readable_now(stream)
-
-
 def _emit_readable(stream):
     state = stream._readableState
     state.needReadable = False
@@ -524,14 +536,22 @@ def _emit_readable_now(stream):
         listening = stream.listenerCount('readable')
         stream.emit('readable')
         state.emittedReadable = False
-        if stream.listenerCount('readable') < listening:
+        if listening and stream.listenerCount('readable') < listening:
             # A once() listener went: Node's wrapper removes it through
             # removeListener(), which lets 'data' listeners flow again.
             nextTick(_update_readable_listening, stream)
     # Another 'readable' is wanted when paused, not ended and below the mark.
     if not state.flowing and not state.ended and state.length <= state.highWaterMark:
         state.needReadable = True
-    _flow(stream)
+    # Node's flow(). Its read() of an ended, empty stream is endReadable()
+    # and emittedReadable reset, and nothing else: made as such when the
+    # stream's read() is Readable's.
+    if state.flowing and state.ended and not state.length and type(stream).read is _READ:
+        state.emittedReadable = False
+        end_readable(stream, state)
+    else:
+        while state.flowing and stream.read() is not None:
+            pass
 
 
 def _maybe_read_more(stream, state):
@@ -553,34 +573,28 @@ def _read_more(stream, state):
 
 
 def _resume(stream, state):
+    # Node's resume_(): read(0), 'resume', flow() and read(0). Of an ended,
+    # empty stream, with Readable's read(), the reads are made as what they
+    # are (see _emit_readable_now): read(0) is endReadable().
+    # (A queued endReadableNT only counts one more: written out.)
+    own_read = type(stream).read is _READ
     if not state.reading:
-        stream.read(0)
+        if not own_read or not state.ended or state.length:
+            stream.read(0)
+        elif state.endQueued:
+            state.endQueued += 1
+        else:
+            end_readable(stream, state)
     state.resumeScheduled = False
     stream.emit('resume')
-    _flow(stream)
-    if state.flowing and not state.reading:
-        stream.read(0)
-
-
-def _flow(stream):
-    state = stream._readableState
-    while state.flowing and stream.read() is not None:
-        pass
-
-
-def _end_readable_nt(state, stream):
-    if state.errored is None and not state.closeEmitted and not state.endEmitted \
-            and state.length == 0:
-        state.endEmitted = True
-        stream.emit('end')
-        w = getattr(stream, '_writableState', None)
-        if w is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
-            nextTick(_end_writable, stream)
-        elif state.autoDestroy:
-            if w is None or (w.autoDestroy and (w.finished or w.writable is False)):
-                stream.destroy()
-
-
-def _end_writable(stream):
-    if stream.writable and not stream.writableEnded and not stream.destroyed:
-        stream.end()
+    if own_read and state.flowing and state.ended and not state.length:
+        state.emittedReadable = False
+        if state.endQueued:
+            state.endQueued += 1 if state.reading else 2
+        else:
+            end_readable(stream, state, 1 if state.reading else 2)
+    else:
+        while state.flowing and stream.read() is not None:
+            pass
+        if state.flowing and not state.reading:
+            stream.read(0)

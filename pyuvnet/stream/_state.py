@@ -13,7 +13,7 @@ from .._uv import nextTick
 
 __all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
            'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream',
-           'construct', 'undestroy', 'nop']
+           'construct', 'undestroy', 'nop', 'error_buffer', 'reset_buffer']
 
 # SPEC section 5: 64 KiB for bytes (Node >= 22; Node 20 had 16 KiB), 16
 # objects in object mode, as Node.
@@ -48,48 +48,60 @@ def _high_water_mark(opts, duplex_key, is_duplex, object_mode):
     return int(hwm)
 
 
+# A new state's fields before the options and the buffers, in Node's
+# order: each state's __dict__ starts as a copy of these (one block copy,
+# not a store per field; the copies' attribute reads specialize alike,
+# whether made here or by Duplex._init_duplex_as).
+_READABLE_FIELDS = dict(
+    objectMode=False, highWaterMark=0, buffer=None, length=0, pipes=None, flowing=None,
+    ended=False, endEmitted=False,
+    endQueued=0,                # the endReadable() calls one queued tick stands for
+    reading=False, constructed=True,
+    sync=True,                  # push() from inside _read(): 'readable' waits a tick
+    needReadable=False, emittedReadable=False, readableListening=False,
+    resumeScheduled=False, paused=None, errorEmitted=False, emitClose=True, autoDestroy=True,
+    destroyed=False, errored=None, closed=False, closeEmitted=False, defaultEncoding='utf8',
+    awaitDrainWriters=None, multiAwaitDrain=False, readingMore=False, dataEmitted=False,
+    decoder=None, encoding=None, readable=True)
+_WRITABLE_FIELDS = dict(
+    objectMode=False, highWaterMark=0, finalCalled=False, needDrain=False, ending=False,
+    ended=False, finished=False, destroyed=False, decodeStrings=True, defaultEncoding='utf8',
+    length=0, writing=False, corked=0, sync=True, bufferProcessing=False,
+    writecb=None,               # None: the write has no callback
+    expectWriteCb=False,        # a second call is ERR_MULTIPLE_CALLBACK
+    writelen=0, afterWriteTickInfo=None, afterWritePending=False, buffered=None,
+    bufferedIndex=0, allBuffers=True, allNoop=True, pendingcb=0, constructed=True,
+    prefinished=False, errorEmitted=False, emitClose=True, autoDestroy=True, errored=None,
+    closed=False, closeEmitted=False, writable=True, onFinished=None)
+
+
+def _common_options(state, opts):
+    # The options both sides read alike (none given: the fields' defaults).
+    if opts.get('emitClose') is False:
+        state.emitClose = False
+    if opts.get('autoDestroy') is False:
+        state.autoDestroy = False
+    if opts.get('defaultEncoding'):
+        state.defaultEncoding = opts['defaultEncoding']
+
+
 class ReadableState:
     """The read side's state: the buffer of chunks, flowing mode and the
     end sequence (field names as Node's, for code that reads them)."""
 
     def __init__(self, opts, is_duplex):
+        self.__dict__ = _READABLE_FIELDS.copy()
         self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('readableObjectMode')))
         self.highWaterMark = _high_water_mark(opts, 'readableHighWaterMark', is_duplex,
                                               self.objectMode)
         self.buffer = deque()
-        self.length = 0
         self.pipes = []
-        self.flowing = None
-        self.ended = False
-        self.endEmitted = False
-        self.reading = False
-        self.constructed = True
-        # push() from inside _read() is synchronous: 'readable' waits a tick.
-        self.sync = True
-        self.needReadable = False
-        self.emittedReadable = False
-        self.readableListening = False
-        self.resumeScheduled = False
-        self.paused = None
-        self.errorEmitted = False
-        self.emitClose = opts.get('emitClose') is not False
-        self.autoDestroy = opts.get('autoDestroy') is not False
-        self.destroyed = False
-        self.errored = None
-        self.closed = False
-        self.closeEmitted = False
-        self.defaultEncoding = opts.get('defaultEncoding') or 'utf8'
-        self.awaitDrainWriters = None
-        self.multiAwaitDrain = False
-        self.readingMore = False
-        self.dataEmitted = False
-        self.decoder = None
-        self.encoding = None
-        self.readable = True
-        if opts.get('encoding'):
-            from .._encodings import decoder, normalize
-            self.encoding = normalize(opts['encoding'])
-            self.decoder = decoder(self.encoding)
+        if opts:
+            _common_options(self, opts)
+            if opts.get('encoding'):
+                from .._encodings import decoder, normalize
+                self.encoding = normalize(opts['encoding'])
+                self.decoder = decoder(self.encoding)
 
 
 class WritableState:
@@ -97,42 +109,16 @@ class WritableState:
     sequence (field names as Node's)."""
 
     def __init__(self, opts, is_duplex):
+        self.__dict__ = _WRITABLE_FIELDS.copy()
         self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('writableObjectMode')))
         self.highWaterMark = _high_water_mark(opts, 'writableHighWaterMark', is_duplex,
                                               self.objectMode)
-        self.finalCalled = False
-        self.needDrain = False
-        self.ending = False
-        self.ended = False
-        self.finished = False
-        self.destroyed = False
-        self.decodeStrings = opts.get('decodeStrings') is not False
-        self.defaultEncoding = opts.get('defaultEncoding') or 'utf8'
-        self.length = 0
-        self.writing = False
-        self.corked = 0
-        self.sync = True
-        self.bufferProcessing = False
-        self.writecb = None             # None: the write has no callback
-        self.expectWriteCb = False      # a second call is ERR_MULTIPLE_CALLBACK
-        self.writelen = 0
-        self.afterWriteTickInfo = None
-        self.afterWritePending = False
         self.buffered = []
-        self.bufferedIndex = 0
-        self.allBuffers = True
-        self.allNoop = True
-        self.pendingcb = 0
-        self.constructed = True
-        self.prefinished = False
-        self.errorEmitted = False
-        self.emitClose = opts.get('emitClose') is not False
-        self.autoDestroy = opts.get('autoDestroy') is not False
-        self.errored = None
-        self.closed = False
-        self.closeEmitted = False
-        self.writable = True
         self.onFinished = []
+        if opts:
+            _common_options(self, opts)
+            if opts.get('decodeStrings') is False:
+                self.decodeStrings = False
 
     @property
     def bufferedRequestCount(self):
@@ -144,20 +130,27 @@ class WritableState:
         return self.buffered[self.bufferedIndex:]
 
 
-def fresh_states(readable, writable):
-    """New states with the fields of these unused ones and lists and
-    buffers of their own (Duplex._init_duplex_as: a stream kind made often;
-    both in one call)."""
-    # A dict's copy() is one block copy; update() inserted key by key.
-    r = ReadableState.__new__(ReadableState)
-    r.__dict__ = readable.__dict__.copy()
-    r.buffer = deque()
-    r.pipes = []
-    w = WritableState.__new__(WritableState)
-    w.__dict__ = writable.__dict__.copy()
-    w.buffered = []
-    w.onFinished = []
-    return r, w
+def error_buffer(state):
+    """Node's errorBuffer(): the buffered writes and the end() callbacks
+    of a destroyed (or failed) write side fail with its error."""
+    if state.writing:
+        return
+    for entry in state.buffered[state.bufferedIndex:]:
+        state.length -= 1 if state.objectMode else len(entry['chunk'])
+        entry['callback'](state.errored if state.errored is not None
+                          else errors.ERR_STREAM_DESTROYED('write'))
+    callbacks, state.onFinished = state.onFinished, []
+    for fn in callbacks:
+        fn(state.errored if state.errored is not None else errors.ERR_STREAM_DESTROYED('end'))
+    reset_buffer(state)
+
+
+def reset_buffer(state):
+    """An empty write buffer."""
+    state.buffered = []
+    state.bufferedIndex = 0
+    state.allBuffers = True
+    state.allNoop = True
 
 
 def _states(stream):
@@ -172,31 +165,57 @@ def _record_error(err, w, r):
             r.errored = err
 
 
-def destroy_stream(stream, err=None, cb=None):
-    """Node's destroy(): mark both sides destroyed, call ``_destroy`` (after
-    a pending ``_construct``), then emit 'error' (if any) and 'close' on the
-    next tick. A second call only calls ``cb``."""
-    # (_states() and _record_error() written out on this path: a stream's
-    # destroy and its 'close' are per request for the servers' streams.)
-    r = getattr(stream, '_readableState', None)
-    w = getattr(stream, '_writableState', None)
+def destroy_stream(self, error=None, callback=None):
+    """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
+    (when ``error`` is given) and 'close' on the next tick; buffered
+    writes and end() callbacks fail with ERR_STREAM_DESTROYED (or the
+    error). A second call does nothing."""
+    # Node's Writable.prototype.destroy() (the buffer's callbacks) and
+    # destroy() in one. StreamBase.destroy is this function (hence self),
+    # a call less for each stream: the servers' streams are destroyed once
+    # a request.
+    r = getattr(self, '_readableState', None)
+    w = getattr(self, '_writableState', None)
+    if w is not None and not w.destroyed and (w.bufferedIndex < len(w.buffered) or w.onFinished):
+        nextTick(error_buffer, w)
     if (w is not None and w.destroyed) or (r is not None and r.destroyed):
-        if callable(cb):
-            cb()
-        return stream
-    if err is not None:
-        _record_error(err, w, r)
+        if callable(callback):
+            callback()
+        return self
+    if error is not None:
+        _record_error(error, w, r)
     if w is not None:
         w.destroyed = True
     if r is not None:
         r.destroyed = True
-    s = w if w is not None else r
-    if not s.constructed:
-        stream._after_construct_destroy.append(
-            lambda er: _call_destroy(stream, _aggregate(er, err), cb))
+    called = False
+
+    def on_destroy(err=None):
+        nonlocal called
+        if called:
+            return
+        called = True
+        if err is not None:
+            _record_error(err, w, r)
+        if w is not None:
+            w.closed = True
+        if r is not None:
+            r.closed = True
+        if callable(callback):
+            callback(err)
+        if err is not None:
+            nextTick(_emit_error_close, self, err)
+        else:
+            nextTick(_emit_close, self)
+    if (w if w is not None else r).constructed:
+        try:
+            self._destroy(error, on_destroy)
+        except Exception as exc:
+            on_destroy(exc)
     else:
-        _call_destroy(stream, err, cb)
-    return stream
+        self._after_construct_destroy.append(
+            lambda er: _call_destroy(self, _aggregate(er, error), on_destroy))
+    return self
 
 
 def _aggregate(inner, outer):
@@ -205,28 +224,8 @@ def _aggregate(inner, outer):
     return inner if inner is not None else outer
 
 
-def _call_destroy(stream, err, cb):
-    called = False
-
-    def on_destroy(err=None):
-        nonlocal called
-        if called:
-            return
-        called = True
-        r = getattr(stream, '_readableState', None)
-        w = getattr(stream, '_writableState', None)
-        if err is not None:
-            _record_error(err, w, r)
-        if w is not None:
-            w.closed = True
-        if r is not None:
-            r.closed = True
-        if callable(cb):
-            cb(err)
-        if err is not None:
-            nextTick(_emit_error_close, stream, err)
-        else:
-            nextTick(_emit_close, stream)
+def _call_destroy(stream, err, on_destroy):
+    # destroy()'s call of _destroy(), once a pending _construct() is done.
     try:
         stream._destroy(err, on_destroy)
     except Exception as exc:

@@ -7,7 +7,8 @@ from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._encodings import normalize as normalize_encoding
-from ._state import WritableState, construct, destroy_stream, error_or_destroy, nop
+from ._state import (WritableState, construct, error_buffer, error_or_destroy, nop,
+                     reset_buffer)
 from ._base import (BYTES_LIKE, StreamBase, bind_options, state_property, state_reader,
                     to_bytes)
 
@@ -63,16 +64,6 @@ class Writable(StreamBase):
         else:
             raise errors.ERR_METHOD_NOT_IMPLEMENTED('_write()')
 
-    def destroy(self, error=None, callback=None):
-        """Destroy the stream: ``_destroy(err, cb)`` runs, then 'error'
-        (when ``error`` is given) and 'close' on the next tick; buffered
-        writes and end() callbacks fail with ERR_STREAM_DESTROYED (or the
-        error). A second call does nothing."""
-        state = self._writableState
-        if not state.destroyed and (state.bufferedIndex < len(state.buffered) or state.onFinished):
-            nextTick(_error_buffer, state)
-        return destroy_stream(self, error, callback)
-
     def pipe(self, dest, options=None, **kwargs):
         """A Writable has nothing to read: ERR_STREAM_CANNOT_PIPE, as an
         'error' (Node's errorOrDestroy); returns None."""
@@ -100,9 +91,11 @@ class Writable(StreamBase):
         """Write ``chunk`` (if given), then finish: 'finish' follows once
         everything is written; ``callback(err)`` then (or on failure)."""
         state = self._writableState
-        if callable(chunk):
+        # (Each test of a callable first asks whether there is one: end()
+        # and end(chunk) are most streams' last call.)
+        if chunk is not None and callable(chunk):
             chunk, encoding, callback = None, None, chunk
-        elif callable(encoding):
+        elif encoding is not None and callable(encoding):
             encoding, callback = None, encoding
         err = None
         if chunk is not None:
@@ -116,13 +109,14 @@ class Writable(StreamBase):
             pass
         elif state.errored is None and not state.ending:
             state.ending = True
-            _finish_maybe(self, state, True)
+            if not state.writing:       # (else the write's callback finishes)
+                _finish_maybe(self, state, True)
             state.ended = True
         elif state.finished:
             err = errors.ERR_STREAM_ALREADY_FINISHED('end')
         elif state.destroyed:
             err = errors.ERR_STREAM_DESTROYED('end')
-        if callable(callback):
+        if callback is not None and callable(callback):
             if err is not None:
                 nextTick(callback, err)
             elif state.errored is not None:
@@ -176,7 +170,11 @@ class Writable(StreamBase):
 
 def _write(stream, chunk, encoding, cb):
     state = stream._writableState
-    if callable(encoding):
+    if encoding is None:        # (the common case first: no callable to test)
+        encoding = state.defaultEncoding
+        if cb is None or not callable(cb):
+            cb = nop
+    elif callable(encoding):
         cb, encoding = encoding, state.defaultEncoding
     else:
         if not encoding:
@@ -188,24 +186,21 @@ def _write(stream, chunk, encoding, cb):
     if chunk is None:
         raise errors.ERR_STREAM_NULL_VALUES()
     if not state.objectMode:
-        if isinstance(chunk, str):
+        if type(chunk) is bytes:
+            encoding = 'buffer'
+        elif isinstance(chunk, str):
             if state.decodeStrings:
                 chunk = to_bytes(chunk, encoding)
                 encoding = 'buffer'
-        elif type(chunk) is bytes:
-            encoding = 'buffer'
         elif isinstance(chunk, BYTES_LIKE):
             # A copy: the caller may change its buffer after write() returns.
             chunk = bytes(chunk)
             encoding = 'buffer'
         else:
             raise errors.ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'TypedArray', 'DataView'], chunk)
-    err = None
-    if state.ending:
-        err = errors.ERR_STREAM_WRITE_AFTER_END()
-    elif state.destroyed:
-        err = errors.ERR_STREAM_DESTROYED('write')
-    if err is not None:
+    if state.ending or state.destroyed:
+        err = (errors.ERR_STREAM_WRITE_AFTER_END() if state.ending
+               else errors.ERR_STREAM_DESTROYED('write'))
         nextTick(cb, err)
         error_or_destroy(stream, err, True)
         return err
@@ -257,7 +252,7 @@ def _do_write(stream, state, writev, length, chunk, encoding, cb):
 def _onwrite_error(stream, state, err, cb):
     state.pendingcb -= 1
     cb(err)
-    _error_buffer(state)
+    error_buffer(state)
     error_or_destroy(stream, err)
 
 
@@ -304,6 +299,13 @@ def _onwrite(stream, err=None):
                 state.afterWriteTickInfo = [stream, state, 1, cb]
                 state.afterWritePending = True
                 nextTick(_after_write_tick, state.afterWriteTickInfo)
+        elif cb is nop and not state.needDrain and not state.afterWritePending \
+                and not state.destroyed:
+            # _after_write() of a write without callback and no 'drain'
+            # due: all it does is this.
+            state.pendingcb -= 1
+            if state.ending:
+                _finish_maybe(stream, state, True)
         else:
             _after_write(stream, state, 1, cb)
 
@@ -327,29 +329,9 @@ def _after_write(stream, state, count, cb):
             state.pendingcb -= 1
             cb(None)
     if state.destroyed:
-        _error_buffer(state)
+        error_buffer(state)
     if state.ending:
         _finish_maybe(stream, state, True)
-
-
-def _error_buffer(state):
-    if state.writing:
-        return
-    for entry in state.buffered[state.bufferedIndex:]:
-        state.length -= 1 if state.objectMode else len(entry['chunk'])
-        entry['callback'](state.errored if state.errored is not None
-                          else errors.ERR_STREAM_DESTROYED('write'))
-    callbacks, state.onFinished = state.onFinished, []
-    for fn in callbacks:
-        fn(state.errored if state.errored is not None else errors.ERR_STREAM_DESTROYED('end'))
-    _reset_buffer(state)
-
-
-def _reset_buffer(state):
-    state.buffered = []
-    state.bufferedIndex = 0
-    state.allBuffers = True
-    state.allNoop = True
 
 
 def _clear_buffer(stream, state):
@@ -370,7 +352,7 @@ def _clear_buffer(stream, state):
                 for entry in chunks:
                     entry['callback'](err)
         _do_write(stream, state, True, state.length, chunks, '', callback)
-        _reset_buffer(state)
+        reset_buffer(state)
     else:
         while True:
             entry = buffered[i]
@@ -382,7 +364,7 @@ def _clear_buffer(stream, state):
             if i >= len(buffered) or state.writing:
                 break
         if i == len(buffered):
-            _reset_buffer(state)
+            reset_buffer(state)
         elif i > 256:
             del buffered[:i]
             state.bufferedIndex = 0
@@ -397,51 +379,50 @@ def _need_finish(state):
             and not state.writing and not state.errorEmitted and not state.closeEmitted)
 
 
-def _call_final(stream, state):
-    def on_final(err=None):
-        if state.prefinished:
-            error_or_destroy(stream, err if err is not None else errors.ERR_MULTIPLE_CALLBACK())
-            return
-        state.pendingcb -= 1
-        if err is not None:
-            callbacks, state.onFinished = state.onFinished, []
-            for fn in callbacks:
-                fn(err)
-            error_or_destroy(stream, err, state.sync)
-        elif _need_finish(state):
-            state.prefinished = True
-            stream.emit('prefinish')
-            state.pendingcb += 1
-            nextTick(_finish, stream, state)
-    state.sync = True
-    state.pendingcb += 1
-    try:
-        stream._final(on_final)
-    except Exception as exc:
-        on_final(exc)
-    state.sync = False
-
-
-def _prefinish(stream, state):
+def _finish_maybe(stream, state, sync=False):
+    # (Node's needFinish(), prefinish() and callFinal() written out: this
+    # is every write side's end. _need_finish() has the first test's terms.)
+    if not state.ending or state.writing or state.length or state.buffered \
+            or state.destroyed or not state.constructed or state.errored is not None \
+            or state.finished or state.errorEmitted or state.closeEmitted:
+        return
     if not state.prefinished and not state.finalCalled:
         if stream._final is not None and not state.destroyed:
             state.finalCalled = True
-            _call_final(stream, state)
+
+            def on_final(err=None):
+                if state.prefinished:
+                    error_or_destroy(stream, err if err is not None
+                                     else errors.ERR_MULTIPLE_CALLBACK())
+                    return
+                state.pendingcb -= 1
+                if err is not None:
+                    callbacks, state.onFinished = state.onFinished, []
+                    for fn in callbacks:
+                        fn(err)
+                    error_or_destroy(stream, err, state.sync)
+                elif _need_finish(state):
+                    state.prefinished = True
+                    stream.emit('prefinish')
+                    state.pendingcb += 1
+                    nextTick(_finish, stream, state)
+            state.sync = True
+            state.pendingcb += 1
+            try:
+                stream._final(on_final)
+            except Exception as exc:
+                on_final(exc)
+            state.sync = False
         else:
             state.prefinished = True
             stream.emit('prefinish')
-
-
-def _finish_maybe(stream, state, sync=False):
-    if _need_finish(state):
-        _prefinish(stream, state)
-        if state.pendingcb == 0:
-            if sync:
-                state.pendingcb += 1
-                nextTick(_finish_if_needed, stream, state)
-            elif _need_finish(state):
-                state.pendingcb += 1
-                _finish(stream, state)
+    if state.pendingcb == 0:
+        if sync:
+            state.pendingcb += 1
+            nextTick(_finish_if_needed, stream, state)
+        elif _need_finish(state):
+            state.pendingcb += 1
+            _finish(stream, state)
 
 
 def _finish_if_needed(stream, state):

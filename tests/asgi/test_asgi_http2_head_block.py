@@ -2,12 +2,17 @@
 through pyuvnet/asgi/_http2.py): the request's scope parts of its received
 block (h2_request_head), and the response's block of the app's header
 pairs (h2_pairs_block): the same block as the longer way, the pairs made
-a headers object and that object to_block(), or None to take that way."""
+a headers object and that object to_block(), or None to take that way;
+and the server's last block made again only when the pairs differ."""
+import asyncio
+
 import pytest
 
+from pyuvnet import http2
 from pyuvnet._app_http2 import RESPONSE_PSEUDO, pairs_block, to_block
 from pyuvnet._uv import h2_request_head
 from pyuvnet.asgi._http2 import response_headers
+from asgi_support import serve
 
 DEFAULTS = (('server', 'pyuvnet'), ('x-default', 'd'))
 DATE = 'Sat, 28 Nov 2026 05:00:00 GMT'
@@ -69,3 +74,40 @@ def test_a_host_header_stands_and_names_the_authority_when_none_came():
     assert h2_request_head([b':authority', b'a', b'host', b'h']) == (
         'GET', '/', 'a', [(b'host', b'h')], False)
     assert h2_request_head([]) == ('GET', '/', None, [], False)
+
+
+def test_a_head_is_made_again_unless_its_pairs_status_and_date_are_the_last():
+    # The cycle keeps the last block (uv/asgi/h2_cycle.pyx, H2Sink.head_block):
+    # the same tuples with another status, equal bytes anew, a pair that is
+    # a list (changed in place between two answers) each get their own head.
+    same = [(b'x-a', b'1')]
+    in_place = [b'x-a', b'3']
+    answers = [(200, same), (201, same), (200, [(b'x-a', b'2')]), (200, [in_place]),
+               (200, [in_place]), (200, [(b'x-a', b'5'), (b'x-b', b'6')])]
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        n = int(scope['path'][1:])
+        if n == 4:
+            in_place[1] = b'4'
+        status, pairs = answers[n]
+        await send({'type': 'http.response.start', 'status': status, 'headers': pairs})
+        await send({'type': 'http.response.body', 'body': b''})
+
+    async def client(server):
+        session = http2.connect('http://127.0.0.1:%d' % server.address().port)
+        heads = []
+        try:
+            for n in range(len(answers)):
+                req = session.request({':path': '/%d' % n})
+                head = asyncio.get_running_loop().create_future()
+                req.on('response', lambda headers, *_: head.set_result(headers))
+                req.resume()
+                headers = await head
+                heads.append((headers[':status'], headers['x-a'], headers.get('x-b')))
+        finally:
+            session.close()
+        return heads
+    assert serve(app, client) == [(200, '1', None), (201, '1', None), (200, '2', None),
+                                  (200, '3', None), (200, '4', None), (200, '5', '6')]

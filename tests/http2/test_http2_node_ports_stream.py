@@ -2,9 +2,10 @@
 and pushes (test/parallel/test-http2-*.js), rewritten for pyuvnet: each
 test names the Node test it ports. Both ends are pyuvnet's."""
 import os
+import warnings
 
 import pyuvnet as net
-from http2_support import exchange
+from http2_support import exchange, get_once
 from support import assert_code
 
 
@@ -44,6 +45,27 @@ def test_stream_and_session_timeouts_fire_and_their_arguments_are_checked(run_lo
         session.setTimeout(1, on_session_timeout)
     exchange(run_loop, on_stream, client)
     assert seen == [True] * 5 + [200]
+
+
+def test_a_streams_timeout_above_int32_is_truncated_with_a_warning(run_loop):
+    # Node 20: stream.setTimeout(2 ** 31) warns "TimeoutOverflowWarning:
+    # 2147483648 does not fit into a 32-bit signed integer.\nTimer duration
+    # was truncated to 2147483647." (getTimerDuration, as a socket's).
+    caught = []
+
+    def on_stream(stream, headers, *_):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter('always')
+            stream.setTimeout(2 ** 31)
+        caught.extend(seen)
+        stream.respond({':status': 200})
+        stream.end()
+    exchange(run_loop, on_stream, get_once)
+    assert [str(w.message) for w in caught] == [
+        '2147483648 does not fit into a 32-bit signed integer.\n'
+        'Timer duration was truncated to 2147483647.']
+    assert caught[0].category is net.TimeoutOverflowWarning
+    assert caught[0].filename == __file__
 
 
 def test_a_streams_timeout_waits_for_its_activity_and_stops_at_close(run_loop):

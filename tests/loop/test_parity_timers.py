@@ -132,3 +132,17 @@ def test_no_warning_at_the_largest_delay():
         sock = net.Socket()
         sock.setTimeout(2 ** 31 - 1)
         sock.destroy()
+
+
+@pytest.mark.parametrize('msecs, shown', [(-1, '-1'), (float('nan'), 'nan'), (-0.5, '-0.5'),
+                                          (float('inf'), 'inf')])
+def test_socket_timeout_refuses_what_is_not_a_finite_number_at_least_0(msecs, shown):
+    """Node 20: new net.Socket().setTimeout(-1) (NaN, Infinity too) throws
+    ERR_OUT_OF_RANGE 'The value of "msecs" is out of range. It must be a
+    non-negative finite number. Received -1'; nothing is armed."""
+    sock = net.Socket()
+    with pytest.raises(net.errors.ERR_OUT_OF_RANGE) as raised:
+        sock.setTimeout(msecs)
+    assert str(raised.value) == ('The value of "msecs" is out of range. It must be a '
+                                 'non-negative finite number. Received ' + shown)
+    assert sock.timeout is None

@@ -118,8 +118,10 @@ def test_limit_max_requests_replaces_the_worker_with_no_refused_request():
     log = serve('supervised_apps:wsgi_app', '--limit-max-requests', '10')
     try:
         port = log.ports(1)[0]
-        # Each worker serves its ten, and on until its replacement listens.
-        load = LoadLoop(port, count=2000, seconds=120,
+        # Each worker serves its ten, and on until its replacement listens:
+        # under load a replacement may boot for longer than 2,000 requests
+        # take, so the third pid ends the loop (or 120 s), not a count.
+        load = LoadLoop(port, count=10 ** 6, seconds=120,
                         until=lambda answers: len({pid for _, pid in answers}) == 3)
         load.run()
         assert load.failures == []

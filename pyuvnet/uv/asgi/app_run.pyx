@@ -78,11 +78,11 @@ async def _awaited(awaitable):
 @cython.final
 @cython.freelist(16)
 cdef class AppRun:
-    """A request's Task's coroutine: the app run on one HTTPCycle, or a
-    coroutine that runs it (an HTTP/2 stream's, pyuvnet/asgi/_http2.py,
-    which finishes the request itself)."""
+    """A request's Task's coroutine: the app run on one HTTPCycle, or on
+    an HTTP/2 stream's H2Cycle (uv/asgi/h2_cycle.pyx)."""
 
-    cdef HTTPCycle cycle        # None for a coroutine given whole
+    cdef HTTPCycle cycle        # None for an HTTP/2 stream's
+    cdef H2Cycle h2             # (or None)
     cdef object coro            # the app's coroutine (None before and after it)
     cdef object given           # what the early first step yielded
     cdef bint given_blocking    # ``given`` is a Future the Task must wait on
@@ -241,8 +241,9 @@ cdef class AppRun:
             if self.coro is None:
                 self.state = RUN_GOING
                 # Bound here, not looked up on the cycle.
-                coro = cycle.handler.app(cycle.scope, bound_method(CYCLE_RECEIVE, cycle),
-                                         bound_method(CYCLE_SEND, cycle))
+                coro = (self.h2.call_app() if cycle is None else
+                        cycle.handler.app(cycle.scope, bound_method(CYCLE_RECEIVE, cycle),
+                                          bound_method(CYCLE_SEND, cycle)))
                 self.coro = coro if PyCoro_CheckExact(coro) else _awaited(coro)
             status = pyuvnet_iter_send(self.coro, value, &out)
         except BaseException as error:
@@ -267,6 +268,7 @@ cdef class AppRun:
                 and not task._callbacks and task.get_name() is TASK_NAME):
             self.state = RUN_PARKED
             self.cycle = None
+            self.h2 = None
             self.context = None
             return True
         if not self.park_done():
@@ -285,14 +287,19 @@ cdef class AppRun:
     cdef object ended(self, result, error):
         self.state = RUN_OVER
         self.coro = None
-        self.error = error if self.cycle is None else self.cycle.finish(result, error)
+        if self.cycle is not None:
+            self.error = self.cycle.finish(result, error)
+        else:
+            # (The stream's cycle is let go with the app's end.)
+            h2, self.h2 = self.h2, None
+            self.error = error if h2 is None else h2.finish(error)
         return ENDED
 
 
 cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context,
-                          coro=None):
+                          H2Cycle h2=None):
     """``cycle``'s early step on ``handler``'s spare Task (or, with no
-    cycle, ``coro``'s): None when it ended there (the spare parked again),
+    cycle, ``h2``'s): None when it ended there (the spare parked again),
     else the run whose Task (its ``task``) is now the request's."""
     # Taken out meanwhile: a request dispatched during this step gets another.
     cdef AppRun run = handler.spare
@@ -306,7 +313,7 @@ cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context,
         run.task = AsyncioTask(run, loop=loop, name=TASK_NAME)
     run.state = RUN_FRESH
     run.cycle = cycle
-    run.coro = coro
+    run.h2 = h2
     run.context = context
     task = run.task
     if cycle is not None:

@@ -25,6 +25,8 @@ cdef extern from "Python.h":
 cdef class ASGIHandler
 cdef class HTTPCycle
 cdef class AppRun
+cdef class H2Cycle
+cdef class H2Requests
 
 # pyuvnet.asgi's Python helpers for the rare paths (set by _set_asgi_kit).
 cdef dict asgi_kit = {}
@@ -38,8 +40,8 @@ cdef dict current_tasks = None
 def _set_asgi_kit(**kit):
     """pyuvnet.asgi's helpers: ``logger``, ``access_logger``, ``unquote``,
     ``quote``, ``split_target``, ``connection_ends``, ``header_name``
-    (pyuvnet/asgi/_handler.py), and
-    asyncio's ``Task``, ``enter_task``, ``leave_task``,
+    (pyuvnet/asgi/_handler.py), asyncio's ``CancelledError`` (for
+    H2Cycle), and asyncio's ``Task``, ``enter_task``, ``leave_task``,
     ``base_create_task`` (BaseEventLoop.create_task) and ``current_tasks``
     (or None) for AppRun."""
     global AsyncioTask, enter_task, leave_task, base_create_task, current_tasks
@@ -108,12 +110,6 @@ cdef inline Ready ready(value):
     cdef Ready done = Ready.__new__(Ready)
     done.value = value
     return done
-
-
-def asgi_ready(value=None):
-    """A Ready done with ``value``: what the HTTP/2 cycle's receive() and
-    send() (pyuvnet/asgi/_http2.py) return when nothing must wait."""
-    return READY_NONE if value is None else ready(value)
 
 
 cdef inline bint not_text(kind, str text) except -1:

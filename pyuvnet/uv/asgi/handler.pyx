@@ -161,27 +161,31 @@ cdef class ASGIHandler:
             self.tasks.add(task)
         return 0
 
-    def run_coroutine(self, coro):
-        """Runs ``coro`` (an HTTP/2 stream's run of the app, which
-        finishes its request itself) as a request's: its first step now,
-        on the spare Task, as start() does, where that can be; else on a
-        Task of its own.  The Task under way is in ``tasks`` until done."""
+    cdef int run_h2(self, H2Cycle h2) except -1:
+        """Runs the app on an HTTP/2 stream's cycle (which finishes its
+        request itself): its first step now, on the spare Task, as start()
+        does, where that can be; else on a Task of its own.  The Task
+        under way is in ``tasks`` until done."""
         cdef AppRun run
         loop = self._loop
         if PYUVNET_EARLY_STEP and self.plain_loop and self.task_factory_of() is None:
             context = PyContext_New() if self.fresh_contexts else PyContext_CopyCurrent()
-            run = early_on_spare(self, None, loop, context, coro)
+            run = early_on_spare(self, None, loop, context, h2)
             if run is None:
-                return
+                return 0
             task, run.task = run.task, None
             if run.state == RUN_ENDED or run.state == RUN_OVER:
-                return
-        elif self.fresh_contexts:
-            task = PyContext_New().run(loop.create_task, coro)
+                return 0
         else:
-            task = loop.create_task(coro)
+            run = AppRun.__new__(AppRun)
+            run.h2 = h2
+            if self.fresh_contexts:
+                task = PyContext_New().run(loop.create_task, run)
+            else:
+                task = loop.create_task(run)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return 0
 
     cdef bint over_limit(self) except -1:
         # uvicorn's count: the open connections (this one among them) or

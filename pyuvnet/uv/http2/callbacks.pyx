@@ -111,7 +111,14 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
     try:
         if t == ng.NGHTTP2_HEADERS:
             block = core.receiving.pop(stream_id, None)
-            if block is not None:
+            if block is None:
+                pass
+            elif core.sink is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
+                # An ASGI server's request: its cycle, with no Python call
+                # of the owner's (uv/asgi/h2_cycle.pyx).
+                h2_sink_request(<H2Requests>core.sink, stream_id,
+                                (<H2HeaderBlock>block).fields, end_stream)
+            else:
                 core.owner._h2_headers(stream_id, frame.headers.cat,
                                        (<H2HeaderBlock>block).fields, end_stream,
                                        (<H2HeaderBlock>block).sensitive)
@@ -160,7 +167,8 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
         core.receiving.pop(stream_id, None)
         core.header_block = None
         h2_drop_queue(core, stream_id)
-        core.owner._h2_stream_close(stream_id, code)
+        if core.sink is None or not h2_sink_close(<H2Requests>core.sink, stream_id, code):
+            core.owner._h2_stream_close(stream_id, code)
     except BaseException as error:
         return h2_failed(core, error)
     return 0

@@ -210,8 +210,8 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
     (trailers wanted, end_data()'s callback) follows its last chunk."""
     cdef size_t taken = 0, take
     cdef bytes chunk
-    while queue.chunks:
-        chunk = queue.chunks[0]
+    while queue.first is not None:
+        chunk = queue.first
         take = min(length - taken, <size_t>(PyBytes_GET_SIZE(chunk) - queue.offset))
         if take:
             if buf is NULL:
@@ -224,13 +224,13 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
             core.queued_bytes -= take
         if queue.offset < PyBytes_GET_SIZE(chunk):
             break
-        queue.chunks.popleft()
+        queue.pop()
         queue.offset = 0
         if queue.callbacks is not None:
             callback = queue.callbacks.popleft()
             if callback is not None:
                 core.done.append(callback)
-    if not queue.chunks and queue.eof:
+    if queue.first is None and queue.eof:
         if queue.want_trailers:
             core.done.append(stream_id)
         if queue.final_callback is not None:

@@ -5,23 +5,23 @@
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_READ_CHAR
 from cpython.long cimport PyLong_AsLongLongAndOverflow
-from libc.time cimport time as c_time, time_t
-
-# utc_date()'s: the second its value is of, and that value.
-cdef time_t h2_date_second = -1
-cdef object h2_date_value = None
 
 
-def h2_utc_date(formatdate):
-    """The ``date`` header's value now, ``formatdate(now, usegmt=True)``
-    made once a second (http2/_headers.py's utc_date(), as Node's
-    utcDate()): a C call per response instead of a Python one."""
-    global h2_date_second, h2_date_value
-    cdef time_t now = c_time(NULL)
-    if now != h2_date_second:
-        h2_date_value = formatdate(now, usegmt=True)
-        h2_date_second = now
-    return h2_date_value
+# h2_utc_date()'s: the h2_date() value its str was made of, and that str.
+cdef bytes h2_utc_bytes = None
+cdef str h2_utc_text = None
+
+
+def h2_utc_date():
+    """The ``date`` header's value now, a str (http2/_headers.py's
+    utc_date(), as Node's utcDate()): uv/asgi/h2_cycle.pyx's h2_date(),
+    made once a second, decoded once."""
+    global h2_utc_bytes, h2_utc_text
+    value = h2_date()
+    if value is not h2_utc_bytes:
+        h2_utc_text = value.decode('ascii')
+        h2_utc_bytes = value
+    return h2_utc_text
 
 
 @cython.cdivision(True)

@@ -37,8 +37,11 @@ class H2LibraryError(Exception):
 
 cdef class H2Outgoing:
     """A stream's DATA waiting for nghttp2: the chunks written and the write
-    callback of each, called once nghttp2 has framed the whole chunk."""
-    cdef object chunks          # deque of bytes
+    callback of each, called once nghttp2 has framed the whole chunk. The
+    oldest chunk is held alone: a deque only once a second one waits (a
+    response's one body chunk makes none)."""
+    cdef bytes first            # the oldest chunk not framed whole (None: none waits)
+    cdef object rest            # deque of the chunks after it, or None until one came
     cdef object callbacks       # deque, one callback (or None) per chunk; None
                                 # while every chunk's is None (a deque less a response)
     cdef Py_ssize_t offset      # how much of the first chunk went out
@@ -48,8 +51,19 @@ cdef class H2Outgoing:
     cdef bint want_trailers     # the stream ends with trailers, not END_STREAM
     cdef bint deferred          # nghttp2 was told to wait (NGHTTP2_ERR_DEFERRED)
 
-    def __cinit__(self):
-        self.chunks = deque()
+    cdef int push(self, bytes chunk) except -1:
+        if self.first is None:
+            self.first = chunk
+        else:
+            if self.rest is None:
+                self.rest = deque()
+            self.rest.append(chunk)
+        return 0
+
+    cdef int pop(self) except -1:
+        """The first chunk was framed whole: the next is first."""
+        self.first = self.rest.popleft() if self.rest else None
+        return 0
 
 
 cdef class H2HeaderBlock:
@@ -75,6 +89,8 @@ cdef class H2Core:
     cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
     cdef readonly bint is_server
     cdef public bint request_bytes      # a request's fields kept as bytes (an ASGI server's)
+    cdef object sink            # an ASGI server's H2Requests (uv/asgi/h2_cycle.pyx), or None:
+                                # the requests and their closes go there, not to the owner
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
@@ -163,6 +179,7 @@ cdef class H2Core:
         self.owner = None
         self.error = None
         self.sender = None
+        self.sink = None
         self.outgoing.clear()
         self.queued_bytes = 0
         self.receiving.clear()
@@ -342,6 +359,9 @@ cdef class H2Core:
     def submit_response(self, int32_t stream_id, list headers, bint end_stream):
         """A response's HEADERS (or an informational one, 1xx, with
         ``end_stream`` None-like: see submit_headers)."""
+        self.respond(stream_id, headers, end_stream)
+
+    cdef int respond(self, int32_t stream_id, list headers, bint end_stream) except -1:
         cdef ng.nghttp2_data_provider2 provider
         self.check(0)
         provider.source.ptr = NULL
@@ -350,6 +370,7 @@ cdef class H2Core:
             self.outgoing[stream_id] = H2Outgoing()
         self.check(with_nv(headers, self.session, 1, stream_id,
                            NULL if end_stream else &provider))
+        return 0
 
     def submit_headers(self, int32_t stream_id, list headers):
         """A HEADERS frame without END_STREAM (1xx, additionalHeaders())."""
@@ -376,14 +397,18 @@ cdef class H2Core:
 
     def write(self, int32_t stream_id, bytes chunk, callback):
         """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it."""
+        return self.queue_chunk(stream_id, chunk, callback)
+
+    cdef bint queue_chunk(self, int32_t stream_id, bytes chunk, callback) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None or queue.eof:
             return False
-        queue.chunks.append(chunk)
+        if queue.callbacks is None and callback is not None:
+            # A None for each chunk before this one: the first, the rest's.
+            queue.callbacks = deque([None] * ((queue.first is not None) + (
+                len(queue.rest) if queue.rest is not None else 0)))
+        queue.push(chunk)
         if queue.callbacks is not None:
-            queue.callbacks.append(callback)
-        elif callback is not None:
-            queue.callbacks = deque([None] * (len(queue.chunks) - 1))
             queue.callbacks.append(callback)
         queue.queued += len(chunk)
         self.queued_bytes += len(chunk)
@@ -393,6 +418,9 @@ cdef class H2Core:
     def end_data(self, int32_t stream_id, callback, bint want_trailers):
         """No more DATA: END_STREAM after what is queued (or, with
         want_trailers, the owner's _h2_want_trailers); ``callback()`` then."""
+        return self.end_queue(stream_id, callback, want_trailers)
+
+    cdef bint end_queue(self, int32_t stream_id, callback, bint want_trailers) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None:
             return False
@@ -415,6 +443,9 @@ cdef class H2Core:
 
     def queued(self, int32_t stream_id):
         """Bytes written on a stream that nghttp2 has not framed yet."""
+        return self.queued_on(stream_id)
+
+    cdef Py_ssize_t queued_on(self, int32_t stream_id) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         return 0 if queue is None else queue.queued
 

@@ -1,0 +1,52 @@
+"""The end of a stream's read side (Node's endReadable() and
+endReadableNT): 'end' on a later tick once the buffer is empty, then the
+write side's end (allowHalfOpen False) or the auto-destroy."""
+from .._uv import nextTick
+
+__all__ = ['end_readable', 'unshift_after_eof']
+
+
+def end_readable(stream, state, calls=1):
+    """Node's endReadable(), ``calls`` times (the callers have set
+    state.ended). Node queues an endReadableNT per call, and each checks
+    the state when it runs; while one is queued, a later one finds 'end'
+    emitted, or fails as the first did (nothing in between but an
+    unshift(): unshift_after_eof). So one is queued, and counts the calls
+    it stands for (ReadableState.endQueued)."""
+    if not state.endEmitted:
+        if state.endQueued:
+            state.endQueued += calls
+        else:
+            state.endQueued = calls
+            nextTick(_end_readable_nt, state, stream)
+
+
+def unshift_after_eof(stream, state):
+    """Data back in an ended stream before its 'end': the queued tick will
+    fail, and the ones it stands for would each check again later, the
+    data maybe read by then. They are queued now, and later calls queue
+    their own (Node's queue, but for ticks queued between those calls and
+    this unshift)."""
+    while state.endQueued > 1:
+        state.endQueued -= 1
+        nextTick(_end_readable_nt, state, stream)
+    state.endQueued = 0
+
+
+def _end_readable_nt(state, stream):
+    state.endQueued = 0
+    if state.errored is None and not state.closeEmitted and not state.endEmitted \
+            and state.length == 0:
+        state.endEmitted = True
+        stream.emit('end')
+        w = getattr(stream, '_writableState', None)
+        if w is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
+            nextTick(_end_writable, stream)
+        elif state.autoDestroy:
+            if w is None or (w.autoDestroy and (w.finished or w.writable is False)):
+                stream.destroy()
+
+
+def _end_writable(stream):
+    if stream.writable and not stream.writableEnded and not stream.destroyed:
+        stream.end()

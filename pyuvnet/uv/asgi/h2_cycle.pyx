@@ -1,0 +1,549 @@
+# ASGI over HTTP/2 in C: each request stream of an ASGI server's session is
+# an H2Cycle, made and closed straight from the session's nghttp2 callbacks
+# (uv/http2/callbacks.pyx: H2Core.sink), its answer submitted straight to
+# the core, and its app run on the handler's spare Task as an HTTP/1.1
+# request's is (uv/asgi/app_run.pyx).  A hello runs no Python frame of
+# pyuvnet's own (each was some 1-3k instructions of a request's, issue 60).
+#
+#   H2Sink       the server's config, read once (pyuvnet/asgi/_http2.py
+#                makes it, and gives it the Python helpers of rare paths)
+#   H2Requests   one session's: its core, its streams dict, its ends
+#   H2Cycle      one request stream: its scope, receive() and send()
+#
+# What the ASGI spec leaves open is done as pyuvnet/asgi/_http2.py's
+# docstring lists.  Ownership: the session's ``_streams`` holds a cycle
+# while nghttp2 holds its stream id; the cycle leaves it once the stream
+# closed (or the connection went); the app's run holds it until the app
+# returns.  The session-level events (SETTINGS, PING, GOAWAY, limits,
+# timeouts, close) stay the Python session's, which calls the cycle's
+# ``_on_*``, destroy() and close() as it calls an Http2Stream's.
+
+cdef int H2_HIGH_WATER = 65536          # request body bytes let wait unread
+cdef int H2_WRITE_HIGH_WATER = 16384    # response body bytes not framed yet that hold send()
+cdef uint32_t H2_NO_ERROR = 0, H2_CANCEL = 8, H2_INTERNAL_ERROR = 2
+cdef int32_t H2_ENABLE_PUSH = 2         # SETTINGS_ENABLE_PUSH
+cdef bytes h2_date_line = None          # date_line()'s last, and its value alone
+cdef bytes h2_date_value = None
+
+
+cdef bytes h2_date():
+    """The ``date`` header's value now (the HTTP/1.1 head's, made once a
+    second)."""
+    global h2_date_line, h2_date_value
+    line = date_line()
+    if line is not h2_date_line:
+        h2_date_line = line
+        h2_date_value = line[6:-2]      # ('Date: ' ... '\r\n')
+    return h2_date_value
+
+
+@cython.final
+cdef class H2Sink:
+    """An ASGI server's HTTP/2 requests' sink: what each cycle reads of the
+    server (its handler, proxy trust, default response headers, root path,
+    scheme; whether access lines are made: uvicorn's rule, taken at the
+    first request, once logging is set up), and ``helpers``, the Python
+    of the rare paths (pyuvnet/asgi/_http2.py's Helpers)."""
+
+    cdef object server, helpers, trust, defaults, extra, root, scheme, versions
+    cdef object pairs_block     # (pairs, status, extra, date) -> a head's block, or None
+    cdef ASGIHandler handler
+    cdef bint date
+    cdef object logs            # None until the first request
+    # The last head's block, and the pairs, status and date it was made of.
+    cdef list last_block
+    cdef tuple last_pairs
+    cdef object last_status, last_date
+
+    def __init__(self, server, helpers, pairs_block):
+        config = server.config
+        self.server = server
+        self.helpers = helpers
+        self.pairs_block = pairs_block
+        self.handler = server._asgi
+        self.versions = server._asgi_versions
+        self.trust = config.trusted_proxies()
+        self.defaults = tuple(config.response_headers())
+        self.extra = helpers.extra_block(self.defaults)
+        self.root = config.root_path.rstrip('/')
+        self.scheme = server._scheme
+        self.date = config.date_header
+
+    cdef list head_block(self, pairs, status):
+        """A response head's block of an app's header pairs (pairs_block()'s,
+        or None for the longer way): the last one again when the pairs,
+        status and date are the last's (an app's headers mostly repeat)."""
+        date = h2_date() if self.date else None
+        if (self.last_block is not None and date is self.last_date
+                and status == self.last_status and h2_same_pairs(pairs, self.last_pairs)):
+            return self.last_block
+        if self.extra is None:
+            return None
+        block = self.pairs_block(pairs, status, self.extra, date)
+        if block is not None and (type(pairs) is list or type(pairs) is tuple):
+            self.last_block = block
+            self.last_pairs = tuple(pairs)
+            self.last_status = status
+            self.last_date = date
+        return block
+
+    def serve(self, session):
+        """``session``'s core hands its requests to this sink (made into
+        cycles, kept in the session's ``_streams``)."""
+        cdef H2Core core = session._core
+        cdef H2Requests requests = H2Requests.__new__(H2Requests)
+        requests.sink = self
+        requests.session = session
+        requests.core = core
+        requests.streams = session._streams
+        client, local = asgi_kit['connection_ends'](session._socket, self.server)
+        requests.client = client
+        # The scope's keys in the order of asgiref's spec; the Nones are
+        # set per request (a copy of a dict is cheaper than a new one).
+        requests.template = {
+            'type': 'http', 'asgi': self.versions, 'http_version': '2',
+            'server': local, 'client': client, 'scheme': self.scheme,
+            'method': None, 'root_path': self.root, 'path': None, 'raw_path': None,
+            'query_string': None, 'headers': None, 'state': None, 'extensions': None}
+        core.request_bytes = True       # (the scope takes the fields as bytes)
+        core.sink = requests
+
+
+@cython.final
+cdef class H2Requests:
+    """One session's side of the sink (its core's ``sink`` until closed)."""
+
+    cdef H2Sink sink
+    cdef object session
+    cdef H2Core core
+    cdef dict streams           # the session's _streams
+    cdef object client          # the scope's, before any X-Forwarded-For
+    cdef dict template          # a scope's per-session part
+
+
+cdef bint h2_same_pairs(pairs, tuple last) except -1:
+    """Whether an app's header pairs are ``last``: a list or tuple of
+    (bytes, bytes) tuples, each with the same bytes (an app makes them
+    anew per response, with equal bytes)."""
+    cdef Py_ssize_t i, n = len(last)
+    if (type(pairs) is not list and type(pairs) is not tuple) or len(pairs) != n:
+        return False
+    for i in range(n):
+        pair, old = pairs[i], last[i]
+        if pair is old and type(old) is tuple:
+            continue
+        if (type(pair) is not tuple or len(<tuple>pair) != 2 or type(old) is not tuple
+                or type((<tuple>pair)[0]) is not bytes or type((<tuple>pair)[1]) is not bytes
+                or not same_bytes((<tuple>pair)[0], (<tuple>old)[0])
+                or not same_bytes((<tuple>pair)[1], (<tuple>old)[1])):
+            return False
+    return True
+
+
+cdef int h2_sink_request(H2Requests requests, int32_t stream_id, list raw,
+                         bint ended) except -1:
+    # A request's head came (callbacks.pyx): its cycle, held, and its app run.
+    cdef H2Cycle cycle = h2_cycle_new(requests, stream_id, raw, ended)
+    requests.streams[stream_id] = cycle
+    requests.sink.handler.run_h2(cycle)
+    return 0
+
+
+cdef bint h2_sink_close(H2Requests requests, int32_t stream_id, uint32_t code) except -1:
+    # A stream closed (callbacks.pyx): False when it is none of our cycles.
+    stream = requests.streams.get(stream_id)
+    if type(stream) is not H2Cycle:
+        return False
+    (<H2Cycle>stream).on_close(code)
+    return True
+
+
+cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint ended):
+    cdef H2Sink sink = requests.sink
+    cdef H2Cycle cycle = H2Cycle.__new__(H2Cycle)
+    cdef str method, target, path
+    cycle.requests = requests
+    cycle.id = stream_id
+    method, target, cycle.authority, pairs, proxied = h2_request_head(raw)
+    if '?' in target or not target or target[0] != u'/':
+        raw_path, query = asgi_kit['split_target'](target)
+        path = raw_path.decode('latin-1')
+    else:
+        raw_path, query, path = target.encode('latin-1'), b'', target
+    if '%' in path:
+        path = asgi_kit['unquote'](path)
+    server = sink.server
+    cdef dict scope = requests.template.copy()
+    scope['method'] = method
+    scope['path'] = sink.root + path if sink.root else path
+    scope['raw_path'] = raw_path
+    scope['query_string'] = query
+    scope['headers'] = pairs
+    scope['state'] = dict(server._state)
+    scope['extensions'] = {'http.response.trailers': {}, 'http.response.push': {}}
+    if proxied and sink.trust is not None:
+        scope['client'], scope['scheme'] = sink.helpers.forwarded(
+            sink.trust, pairs, requests.client, sink.scheme)
+    cycle.scope = scope
+    if sink.logs is None:
+        sink.logs = bool(server.config.access_log and asgi_kit['access_logger'].hasHandlers())
+    cycle.logs = sink.logs
+    cycle.head_request = method == 'HEAD'
+    # Chunks received, not yet given to the app (none come after a head
+    # that ended the stream: no list made for them).
+    cycle.body = None if ended else []
+    cycle.ended = ended
+    return cycle
+
+
+@cython.final
+cdef class H2Cycle:
+    """One request stream's scope, receive() and send(), and the stream's
+    side its session calls."""
+
+    cdef H2Requests requests
+    cdef readonly int32_t id
+    cdef object authority
+    cdef readonly dict scope    # (let go with the app's end)
+    cdef bint logs, head_request
+    cdef list body              # chunks received, not given to the app yet (or None)
+    cdef Py_ssize_t body_size   # bytes in ``body``
+    cdef Py_ssize_t unconsumed  # of which the window has not been given back
+    cdef bint ended             # the request's body is all in
+    cdef bint body_given        # the app has had the last of it
+    cdef public bint destroyed  # the stream closed (or its connection went)
+    cdef bint disconnected      # it closed before the response was done
+    cdef bint response_started, response_complete
+    cdef bint out_open          # the response's DATA may still be written
+    cdef bint wait_trailers     # its DATA ends without END_STREAM, for trailers
+    cdef list trailers          # the pairs, when the app said it sends trailers
+    cdef bint trailers_done
+    cdef bint trailers_wanted   # nghttp2 asked for them
+    cdef object waiter          # a receive() or send() waiting for the stream
+    cdef public object rstCode
+    cdef object __weakref__
+
+    # -- the app's run (uv/asgi/app_run.pyx) -----------------------------------
+
+    cdef object call_app(self):
+        coro = self.requests.sink.handler.app(self.scope, bound_method(H2_RECEIVE, self),
+                                              bound_method(H2_SEND, self))
+        return coro if PyCoro_CheckExact(coro) else _awaited(coro)
+
+    cdef object finish(self, error):
+        """The app ended (raising ``error``, or None): what its Task must
+        raise."""
+        try:
+            if error is None:
+                if not self.response_complete and not self.disconnected:
+                    asgi_kit['logger'].error(
+                        'ASGI callable returned without %s response.'
+                        % ('completing' if self.response_started else 'starting'))
+                    self.fail()
+                return None
+            if isinstance(error, Exception):
+                asgi_kit['logger'].error('Exception in ASGI application\n', exc_info=error)
+                self.fail()
+                return None
+            if isinstance(error, asgi_kit['CancelledError']):
+                # (A graceful shutdown that timed out: uvicorn's 500, no log.)
+                self.fail()
+            return error
+        finally:
+            # The scope is let go with the app, not with the stream: the
+            # streams of one read close together after their flush, and
+            # what they hold till then the gc promotes (its full passes
+            # were some 8 us a request at h2load -m 100, issue 60).
+            self.scope = None
+
+    cdef int fail(self) except -1:
+        if self.destroyed:
+            return 0
+        if not self.response_started:
+            self.response_started = self.response_complete = True
+            if self.logs:
+                self.requests.sink.helpers.log(self.scope, 500)
+            self.respond(500, self.requests.sink.helpers.error_block(), False)
+            self.send_body(b'Internal Server Error', False)
+        elif not self.response_complete:
+            self.out_open = False
+            self.close(H2_INTERNAL_ERROR)
+        return 0
+
+    # -- the session's calls -------------------------------------------------
+
+    def _begin(self):
+        """The app's run (a pushed stream's, a turn after its promise)."""
+        self.requests.sink.handler.run_h2(self)
+
+    def _on_data(self, data):
+        size = len(data)
+        self.body_size += size
+        if self.body_size <= H2_HIGH_WATER:
+            self.requests.core.consume(self.id, size)
+        else:
+            self.unconsumed += size
+        self.body.append(data)
+        self.wake()
+
+    def _on_end(self):
+        self.ended = True
+        self.wake()
+
+    def _on_headers(self, *_):
+        """The request's trailers: no part of an ASGI request."""
+
+    def _on_want_trailers(self):
+        self.trailers_wanted = True
+        self.send_trailers()
+
+    cdef int on_close(self, code) except -1:
+        if self.rstCode is None:
+            self.rstCode = code
+        return self.gone()
+
+    def _on_connection_lost(self):
+        if self.rstCode is None:
+            self.rstCode = H2_CANCEL
+        self.gone()
+
+    def destroy(self, error=None):
+        """The session's end: the stream reset (as an Http2Stream's destroy())."""
+        if self.destroyed:
+            return
+        if self.rstCode is None:
+            session = self.requests.session
+            code = self.rstCode = H2_INTERNAL_ERROR if error is not None else (
+                session._goaway_code or H2_NO_ERROR)
+            if session._receiving:
+                nextTick(self._reset, code)
+            else:
+                self._reset(code)
+        self.gone()
+
+    def close(self, code=H2_NO_ERROR):
+        """RST_STREAM ``code`` once the frames sent before it have left."""
+        if self.destroyed or self.rstCode is not None:
+            return
+        self.rstCode = code
+        nextTick(self._reset_if_open, code)
+
+    def emit(self, *_):
+        """The session's 'frameError' and 'priority': nobody listens."""
+        return False
+
+    def _reset_if_open(self, code):
+        if not self.destroyed:
+            self._reset(code)
+
+    def _reset(self, code):
+        session = self.requests.session
+        if session._core is not None:
+            session._flush()
+            session._reset_stream(self.id, code)
+
+    cdef int consume(self) except -1:
+        # (nghttp2 gives a closed stream's bytes back to the connection.)
+        self.requests.core.consume(self.id, self.unconsumed)
+        self.unconsumed = 0
+        return 0
+
+    cdef int gone(self) except -1:
+        if self.destroyed:
+            return 0
+        self.destroyed = True
+        if self.unconsumed:
+            self.consume()
+        self.disconnected = not self.response_complete
+        self.out_open = False
+        cdef H2Requests requests = self.requests
+        cdef dict streams = requests.streams
+        key = self.id
+        if streams.get(key) is self:
+            del streams[key]
+            if requests.session.closed:
+                nextTick(requests.session._maybe_destroy)
+        if self.waiter is not None:
+            self.wake()
+        return 0
+
+    def _wake(self, *_):
+        self.wake()
+
+    cdef int wake(self) except -1:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return 0
+
+    cdef object waiting(self):
+        """The Future to wait on until something changes for the stream."""
+        if self.waiter is None:
+            self.waiter = self.requests.sink.handler._loop.create_future()
+        return self.waiter
+
+    # -- the app's side -----------------------------------------------------
+
+    def receive(self):
+        """The next ``http.request`` (body chunk), or ``http.disconnect``:
+        at once if the client left, else once the response is done and
+        the stream closed (an awaitable done at once when nothing waits)."""
+        message = self.received()
+        return self.receive_later() if message is None else ready(message)
+
+    async def receive_later(self):
+        message = None
+        while message is None:
+            await self.waiting()
+            message = self.received()
+        return message
+
+    cdef object received(self):
+        """The message receive() gives now, or None when it must wait."""
+        if self.disconnected or (self.destroyed and self.body_given):
+            return DISCONNECT
+        if not self.body_given and (self.body or self.ended or self.destroyed):
+            chunks, self.body, self.body_size = self.body, [], 0
+            more = not (self.ended or self.destroyed)
+            self.body_given = not more
+            if self.unconsumed:
+                # The windows open by what the app took past the 64 KiB.
+                self.consume()
+                self.requests.session._schedule_flush()
+            return {'type': 'http.request', 'body': b''.join(chunks) if chunks else b'',
+                    'more_body': more}
+        return None
+
+    def send(self, message):
+        """``http.response.start``, ``http.response.body``,
+        ``http.response.trailers`` and ``http.response.push``; waits while
+        the client does not take the body (an awaitable done at once
+        otherwise)."""
+        if self.disconnected:
+            # As uvicorn's: once the client left, every message goes nowhere
+            # (a body after an ignored start is no error).
+            return READY_NONE
+        # Read as a dict (an app's messages are), by C calls.
+        cdef dict msg = message if type(message) is dict else dict(message)
+        kind = msg['type']
+        if not not_text(kind, 'http.response.start'):
+            if self.response_started:
+                raise RuntimeError("Unexpected ASGI message 'http.response.start' sent, "
+                                   'after response already started.')
+            self.start_response(msg)
+        elif not not_text(kind, 'http.response.body'):
+            if not self.response_started:
+                raise RuntimeError("Expected ASGI message 'http.response.start', "
+                                   "but got 'http.response.body'.")
+            if self.response_complete:
+                raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, "
+                                   'after response already completed.')
+            if self.send_body(msg.get('body', b''), msg.get('more_body', False)):
+                return self.drained()
+        elif kind == 'http.response.trailers':
+            if self.trailers is None:
+                raise RuntimeError("Unexpected ASGI message 'http.response.trailers': "
+                                   "the response's start did not say trailers.")
+            self.trailers.extend(msg.get('headers', ()))
+            if not msg.get('more_trailers', False):
+                self.trailers_done = True
+                self.send_trailers()
+        elif kind == 'http.response.push':
+            self.push(msg['path'], msg.get('headers', ()))
+        else:
+            raise RuntimeError("Unexpected ASGI message '%s' sent." % kind)
+        return READY_NONE
+
+    cdef int start_response(self, dict message) except -1:
+        status = int(message['status'])
+        pairs = message.get('headers', ())
+        cdef H2Sink sink = self.requests.sink
+        block = sink.head_block(pairs, status)
+        if block is None:
+            block = sink.helpers.response_block(status, pairs, sink.defaults, sink.date)
+        self.respond(status, block, bool(message.get('trailers')))
+        self.response_started = True
+        if self.logs:
+            sink.helpers.log(self.scope, status)
+        return 0
+
+    cdef int respond(self, status, list block, bint trailers) except -1:
+        """Submits the response's head (its status checked as respond()
+        checks it): END_STREAM on it when no body may follow."""
+        if not 200 <= status <= 599:
+            raise self.requests.sink.helpers.status_error(status)
+        cdef bint end = status == 204 or status == 205 or status == 304 or self.head_request
+        if trailers:
+            self.trailers = []
+        self.wait_trailers = trailers and not end
+        if self.destroyed:
+            return 0
+        cdef H2Requests requests = self.requests
+        session = requests.session
+        if session.destroyed or requests.core.owner is None:
+            raise requests.sink.helpers.invalid_session()
+        try:
+            requests.core.respond(self.id, block, end)
+        except H2LibraryError as error:
+            raise requests.sink.helpers.http2_error(error) from None
+        if not session._flush_scheduled:
+            session._schedule_flush()
+        self.out_open = not end
+        return 0
+
+    cdef bint send_body(self, body, more) except -1:
+        """Queues a body chunk (and, unless ``more``, the body's end: its
+        DATA frame carries END_STREAM); True when the app must wait for
+        the stream's queue to be framed."""
+        if not more:
+            self.response_complete = True
+        if not self.out_open:
+            return False
+        cdef H2Requests requests = self.requests
+        cdef H2Core core = requests.core
+        if body:
+            core.queue_chunk(self.id, body if type(body) is bytes else bytes(body),
+                             self._wake if more else None)
+        if not more:
+            self.out_open = False
+            core.end_queue(self.id, None, self.wait_trailers)
+        session = requests.session
+        if not session._flush_scheduled:
+            session._schedule_flush()
+        return more and core.queued_on(self.id) >= H2_WRITE_HIGH_WATER
+
+    async def drained(self):
+        while not self.destroyed and self.requests.core.queued_on(self.id):
+            await self.waiting()
+
+    cdef int send_trailers(self) except -1:
+        if not (self.trailers_wanted and self.trailers_done) or self.destroyed:
+            return 0
+        self.trailers_wanted = False
+        self.requests.session._submit('submit_trailers', self.id,
+                                      self.requests.sink.helpers.trailers_block(self.trailers))
+        return 0
+
+    cdef int push(self, path, pairs) except -1:
+        cdef H2Requests requests = self.requests
+        session = requests.session
+        core = requests.core
+        if (self.destroyed or self.scope is None or self.id % 2 == 0 or session.closed
+                or requests.core.owner is None or not core.remote_setting(H2_ENABLE_PUSH)):
+            return 0
+        block = requests.sink.helpers.push_block(path, pairs, self.scope['scheme'],
+                                                 self.authority)
+        try:
+            promised = h2_push_promise(core, self.id, block)
+        except H2LibraryError:
+            return 0        # (out of stream ids, say: as a refused push)
+        session._schedule_flush()
+        # The pushed request's fields as a received block's: the promise's own.
+        raw = [part for name, value, _no_index in block for part in (name, value)]
+        pushed = requests.streams[promised] = h2_cycle_new(requests, promised, raw, True)
+        # The app runs on it a turn later, as on a pushStream()'s callback.
+        nextTick(pushed._begin)
+        return 0
+
+
+cdef object H2_RECEIVE = H2Cycle.receive, H2_SEND = H2Cycle.send
