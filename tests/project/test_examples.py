@@ -50,22 +50,41 @@ def test_every_example_explains_itself_with_help(name):
 def test_chat_server_relays_lines_to_every_other_client(run_loop):
     received = {'alice': [], 'bob': [], 'carol': []}
     clients = {}
+    said = []
+
+    def text_of(name):
+        return ''.join(received[name])
+
+    def on_data(name, chunk):
+        received[name].append(chunk)
+        # Once all three were welcomed (each is in the room by then), alice
+        # speaks, split across two writes; once bob and carol both heard
+        # her, all leave. (Events, not timers: under load a connection may
+        # take any time.)
+        if not said and all(text_of(n).startswith('Welcome') for n in received):
+            said.append(True)
+            clients['alice'].write('hello ev')
+            clients['alice'].write('eryone\n')
+        elif said and all('> hello everyone\n' in text_of(n) for n in ('bob', 'carol')):
+            finish()
 
     def start_clients():
         port = server.address().port
         for name in received:
             sock = net.connect(port, '127.0.0.1')
             sock.setEncoding('utf8')
-            sock.on('data', received[name].append)
+            sock.on('data', lambda chunk, name=name: on_data(name, chunk))
             clients[name] = sock
-        # Once all three are in, alice speaks, split across two writes.
-        net.setTimeout(lambda: (clients['alice'].write('hello ev'), clients['alice'].write('eryone\n')), 100)
-        net.setTimeout(finish, 400)
+        stop_anyway.append(net.setTimeout(finish, 10_000))
+
+    stop_anyway = []
 
     def finish():
-        for sock in clients.values():
-            sock.end()
-        server.close()
+        if server.listening:
+            stop_anyway[0].close()
+            for sock in clients.values():
+                sock.end()
+            server.close()
 
     server = chat_server.serve(0, on_listening=start_clients)
     run_loop()
