@@ -66,6 +66,8 @@ cdef class H2Outgoing:
         return 0
 
 
+@cython.final
+@cython.freelist(8)
 cdef class H2HeaderBlock:
     """A header block being received: [name, value, ...], its size, and the
     names the peer sent never-indexed (None while there are none)."""
@@ -334,8 +336,11 @@ cdef class H2Core:
         """What the session holds, as Node counts it against
         maxSessionMemory: nghttp2's own allocations and the data written and
         not yet framed."""
+        return self.held()
+
+    cdef inline size_t held(self) noexcept:
         # (Kept as the queues change: summed here, it cost a pass over
-        # every stream's queue per stream opened.)
+        # every stream's queue per stream opened; a C call, read per stream.)
         return self.allocated + <size_t>self.queued_bytes
 
     def submit_rst_stream(self, int32_t stream_id, uint32_t code):
@@ -438,8 +443,12 @@ cdef class H2Core:
     def consume(self, int32_t stream_id, size_t size):
         """``size`` bytes of a stream's DATA were taken by its reader: the
         stream's and the connection's windows open by as much."""
+        self.give_back(stream_id, size)
+
+    cdef inline int give_back(self, int32_t stream_id, size_t size) except -1:
         if self.session is not NULL and size:
             ng.nghttp2_session_consume(self.session, stream_id, size)
+        return 0
 
     def queued(self, int32_t stream_id):
         """Bytes written on a stream that nghttp2 has not framed yet."""
