@@ -118,9 +118,10 @@ cdef class H2Requests:
     cdef object session
     cdef H2Core core
     cdef dict streams           # the session's _streams
-    cdef dict state             # and its instance dict: its ``destroyed`` and
-                                # ``_flush_scheduled`` read per response without
-                                # a getattr (some 200 instructions each, issue 60)
+    cdef dict state             # and its instance dict: its ``destroyed``,
+                                # ``closed`` and ``_flush_scheduled`` read per
+                                # response without a getattr (some 200
+                                # instructions each, issue 60)
     cdef object client          # the scope's, before any X-Forwarded-For
     cdef dict template          # a scope's per-session part
 
@@ -398,7 +399,7 @@ cdef class H2Cycle:
         key = self.id
         if streams.get(key) is self:
             del streams[key]
-            if requests.session.closed:
+            if requests.state['closed']:
                 nextTick(requests.session._maybe_destroy)
         if self.waiter is not None:
             self.wake()

@@ -35,11 +35,13 @@ class H2LibraryError(Exception):
         self.code = code
 
 
+@cython.final
 cdef class H2Outgoing:
     """A stream's DATA waiting for nghttp2: the chunks written and the write
     callback of each, called once nghttp2 has framed the whole chunk. The
     oldest chunk is held alone: a deque only once a second one waits (a
-    response's one body chunk makes none)."""
+    response's one body chunk makes none). Made by tp_new (__new__): no
+    Python type call per response."""
     cdef bytes first            # the oldest chunk not framed whole (None: none waits)
     cdef object rest            # deque of the chunks after it, or None until one came
     cdef object callbacks       # deque, one callback (or None) per chunk; None
@@ -358,7 +360,7 @@ cdef class H2Core:
         stream_id = with_nv(headers, self.session, 0, 0, NULL if end_stream else &provider)
         self.check(stream_id)
         if not end_stream:
-            self.outgoing[stream_id] = H2Outgoing()
+            self.outgoing[stream_id] = H2Outgoing.__new__(H2Outgoing)
         return stream_id
 
     def submit_response(self, int32_t stream_id, list headers, bint end_stream):
@@ -372,7 +374,7 @@ cdef class H2Core:
         provider.source.ptr = NULL
         provider.read_callback = h2_read_data
         if not end_stream and stream_id not in self.outgoing:
-            self.outgoing[stream_id] = H2Outgoing()
+            self.outgoing[stream_id] = H2Outgoing.__new__(H2Outgoing)
         self.check(with_nv(headers, self.session, 1, stream_id,
                            NULL if end_stream else &provider))
         return 0
@@ -392,7 +394,7 @@ cdef class H2Core:
             self.check(with_nv(headers, self.session, 3, stream_id, NULL))
             return
         h2_drop_queue(self, stream_id)
-        queue = H2Outgoing()
+        queue = H2Outgoing.__new__(H2Outgoing)
         queue.eof = True
         self.outgoing[stream_id] = queue
         provider.source.ptr = NULL
