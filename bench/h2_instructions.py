@@ -9,13 +9,14 @@ valgrind) sends ``--warmup`` requests uncounted, then each round zeroes
 the counters (callgrind_control -z), sends ``--requests`` requests over
 ``--clients`` connections of ``--streams`` streams each, and dumps the
 counters (-d): the figure is the round's instructions over its requests,
-whatever the machine's load. The rounds' median and spread are printed;
+whatever the machine's load. ``--upload N`` makes each request a POST of
+N bytes (hello_apps.py answers with the length: the request body's path). The rounds' median and spread are printed;
 ``--keep DIR`` keeps the dumps for callgrind_annotate. A PYTHONPATH
 given is the server's too (another tree's pyuvnet, for a before/after).
 
     python bench/h2_instructions.py [--server core|asgi] [--rounds 3]
                                     [--requests 10000] [--clients 2]
-                                    [--streams 50] [--keep DIR]
+                                    [--streams 50] [--upload N] [--keep DIR]
 """
 import argparse
 import os
@@ -53,6 +54,7 @@ def main():
     parser.add_argument('--warmup', type=int, default=2000)
     parser.add_argument('--clients', type=int, default=2)
     parser.add_argument('--streams', type=int, default=50)
+    parser.add_argument('--upload', type=int, help='POST a body of this many bytes')
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
     args = parser.parse_args()
     for tool in ('valgrind', 'callgrind_control', 'h2load'):
@@ -68,14 +70,19 @@ def main():
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=str(SERVERS), env=dict(os.environ, PYTHONPATH=os.pathsep.join(
                                 filter(None, (str(SERVERS), os.environ.get('PYTHONPATH'))))))
+    upload, body = None, HELLO_BYTES
+    if args.upload is not None:
+        upload = str(out_dir / 'upload')
+        pathlib.Path(upload).write_bytes(b'x' * args.upload)
+        body = len(b'%d\n' % args.upload)
     try:
         port = wait_for_port(proc, pattern, seconds=120)
-        load(port, args.warmup, args.clients, args.streams, HELLO_BYTES)
+        load(port, args.warmup, args.clients, args.streams, body, upload=upload)
         figures = []
         for n in range(args.rounds):
             subprocess.run(['callgrind_control', '-z', str(proc.pid)], check=True,
                            capture_output=True)
-            load(port, args.requests, args.clients, args.streams, HELLO_BYTES)
+            load(port, args.requests, args.clients, args.streams, body, upload=upload)
             subprocess.run(['callgrind_control', '-d', str(proc.pid)], check=True,
                            capture_output=True)
             total, dump = counted(out_dir, proc.pid)
@@ -85,8 +92,9 @@ def main():
         stop(proc)
         if not args.keep:
             shutil.rmtree(out_dir, ignore_errors=True)
-    print('%s hello: %.0f instructions per request (%.0f-%.0f, %d rounds of %d, '
-          '-c %d -m %d)' % (name, statistics.median(figures), min(figures), max(figures),
+    print('%s %s: %.0f instructions per request (%.0f-%.0f, %d rounds of %d, '
+          '-c %d -m %d)' % (name, 'hello' if upload is None else 'POST of %d bytes' % args.upload,
+                            statistics.median(figures), min(figures), max(figures),
                             args.rounds, args.requests, args.clients, args.streams))
 
 

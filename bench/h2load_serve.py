@@ -119,12 +119,14 @@ def stop(proc):
         proc.wait()
 
 
-def load(port, requests, clients, streams, body, h1=False):
+def load(port, requests, clients, streams, body, h1=False, upload=None):
     """(requests/s, requests done) of one h2load run, every request
     answered 2xx with a body of ``body`` bytes (h2load's "succeeded" alone
-    would not tell a short or wrong answer)."""
+    would not tell a short or wrong answer); with ``upload`` (a file's
+    path) each request is a POST of that file."""
     argv = ['h2load', '-n', str(requests), '-c', str(clients), '-m', str(streams),
-            'http://127.0.0.1:%d/' % port] + (['--h1'] if h1 else [])
+            'http://127.0.0.1:%d/' % port] + (['--h1'] if h1 else []) + (
+                ['-d', upload] if upload else [])
     out = subprocess.run(argv, capture_output=True, text=True, timeout=600).stdout
     rate = re.search(r'finished in [\d.]+\w+, ([\d.]+) req/s', out)
     done = re.search(r'requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded', out)

@@ -15,10 +15,10 @@ class ServerHttp2Session(Http2Session):
 
     A request sink (pyuvnet's own servers: the ASGI one, uv/asgi/
     h2_cycle.pyx's H2Sink.serve(session)) replaces the 'stream' event and
-    its Http2Stream: the session's core hands each request's head, and its
-    stream's close, to the sink's handler in C, which it keeps in the
-    session's ``_streams``; the session calls the handler as it calls a
-    stream for the rest: ``_on_data(bytes)``, ``_on_end()``,
+    its Http2Stream: the session's core hands each request's head, its
+    DATA and their END_STREAM, and its stream's close, to the sink's
+    handler in C, which it keeps in the session's ``_streams``; the session
+    calls the handler as it calls a stream for the rest: ``_on_end()`` and
     ``_on_headers(...)`` (trailers), ``_on_want_trailers()``,
     ``_on_connection_lost()``, ``destroy(error)``, ``close(code)``,
     ``emit(...)`` ('frameError', 'priority'), and its ``rstCode`` and

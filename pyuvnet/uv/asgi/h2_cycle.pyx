@@ -96,6 +96,7 @@ cdef class H2Sink:
         requests.session = session
         requests.core = core
         requests.streams = session._streams
+        requests.state = session.__dict__
         client, local = asgi_kit['connection_ends'](session._socket, self.server)
         requests.client = client
         # The scope's keys in the order of asgiref's spec; the Nones are
@@ -117,8 +118,18 @@ cdef class H2Requests:
     cdef object session
     cdef H2Core core
     cdef dict streams           # the session's _streams
+    cdef dict state             # and its instance dict: its ``destroyed``,
+                                # ``closed`` and ``_flush_scheduled`` read per
+                                # response without a getattr (some 200
+                                # instructions each, issue 60)
     cdef object client          # the scope's, before any X-Forwarded-For
     cdef dict template          # a scope's per-session part
+
+    cdef int flush_later(self) except -1:
+        # (The session's _schedule_flush(), called once per flush, not per response.)
+        if not self.state['_flush_scheduled']:
+            self.session._schedule_flush()
+        return 0
 
 
 cdef bint h2_same_pairs(pairs, tuple last) except -1:
@@ -147,6 +158,29 @@ cdef int h2_sink_request(H2Requests requests, int32_t stream_id, list raw,
     requests.streams[stream_id] = cycle
     requests.sink.handler.run_h2(cycle)
     return 0
+
+
+cdef bint h2_sink_data(H2Requests requests, int32_t stream_id, bytes data) except -1:
+    # A request's DATA chunk (callbacks.pyx): False when it is none of our
+    # cycles. A destroyed cycle's bytes open the windows again at once.
+    stream = requests.streams.get(stream_id)
+    if type(stream) is not H2Cycle:
+        return False
+    if (<H2Cycle>stream).destroyed:
+        requests.core.give_back(stream_id, len(data))
+    else:
+        (<H2Cycle>stream).on_data(data)
+    return True
+
+
+cdef bint h2_sink_end(H2Requests requests, int32_t stream_id) except -1:
+    # A request's END_STREAM on DATA (callbacks.pyx): as h2_sink_data.
+    stream = requests.streams.get(stream_id)
+    if type(stream) is not H2Cycle:
+        return False
+    if not (<H2Cycle>stream).destroyed:
+        (<H2Cycle>stream).on_end()
+    return True
 
 
 cdef bint h2_sink_close(H2Requests requests, int32_t stream_id, uint32_t code) except -1:
@@ -276,19 +310,23 @@ cdef class H2Cycle:
         """The app's run (a pushed stream's, a turn after its promise)."""
         self.requests.sink.handler.run_h2(self)
 
-    def _on_data(self, data):
-        size = len(data)
+    cdef int on_data(self, bytes data) except -1:
+        cdef Py_ssize_t size = len(data)
         self.body_size += size
         if self.body_size <= H2_HIGH_WATER:
-            self.requests.core.consume(self.id, size)
+            self.requests.core.give_back(self.id, size)
         else:
             self.unconsumed += size
         self.body.append(data)
-        self.wake()
+        return self.wake()
 
     def _on_end(self):
+        """The request's trailers ended it (the session's _h2_headers)."""
+        self.on_end()
+
+    cdef int on_end(self) except -1:
         self.ended = True
-        self.wake()
+        return self.wake()
 
     def _on_headers(self, *_):
         """The request's trailers: no part of an ASGI request."""
@@ -344,7 +382,7 @@ cdef class H2Cycle:
 
     cdef int consume(self) except -1:
         # (nghttp2 gives a closed stream's bytes back to the connection.)
-        self.requests.core.consume(self.id, self.unconsumed)
+        self.requests.core.give_back(self.id, self.unconsumed)
         self.unconsumed = 0
         return 0
 
@@ -361,7 +399,7 @@ cdef class H2Cycle:
         key = self.id
         if streams.get(key) is self:
             del streams[key]
-            if requests.session.closed:
+            if requests.state['closed']:
                 nextTick(requests.session._maybe_destroy)
         if self.waiter is not None:
             self.wake()
@@ -479,15 +517,13 @@ cdef class H2Cycle:
         if self.destroyed:
             return 0
         cdef H2Requests requests = self.requests
-        session = requests.session
-        if session.destroyed or requests.core.owner is None:
+        if requests.state['destroyed'] or requests.core.owner is None:
             raise requests.sink.helpers.invalid_session()
         try:
             requests.core.respond(self.id, block, end)
         except H2LibraryError as error:
             raise requests.sink.helpers.http2_error(error) from None
-        if not session._flush_scheduled:
-            session._schedule_flush()
+        requests.flush_later()
         self.out_open = not end
         return 0
 
@@ -507,9 +543,7 @@ cdef class H2Cycle:
         if not more:
             self.out_open = False
             core.end_queue(self.id, None, self.wait_trailers)
-        session = requests.session
-        if not session._flush_scheduled:
-            session._schedule_flush()
+        requests.flush_later()
         return more and core.queued_on(self.id) >= H2_WRITE_HIGH_WATER
 
     async def drained(self):

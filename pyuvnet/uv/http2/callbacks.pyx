@@ -16,7 +16,7 @@ cdef inline int h2_failed(H2Core core, error) noexcept:
 
 
 cdef inline int h2_drop_queue(H2Core core, int32_t stream_id) except -1:
-    # A stream's queue goes, with what it held from core.memory()'s count.
+    # A stream's queue goes, with what it held from core.held()'s count.
     cdef H2Outgoing queue = core.outgoing.pop(stream_id, None)
     if queue is not None:
         core.queued_bytes -= queue.queued
@@ -33,7 +33,7 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
         # maxSessionMemory is refused (RST_STREAM ENHANCE_YOUR_CALM) and
         # never reaches the owner.
         if (core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST
-                and core.memory() > core.max_session_memory):
+                and core.held() > core.max_session_memory):
             if h2_count_rejected(core):
                 return ng.NGHTTP2_ERR_CALLBACK_FAILURE
             ng.nghttp2_submit_rst_stream(session, ng.NGHTTP2_FLAG_NONE, frame.hd.stream_id,
@@ -42,7 +42,9 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
         if core.is_server and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
             core.rejected_streams = 0
         # (A block's fields come one after the other, after this call.)
-        core.header_block = core.receiving[h2_block_id(frame)] = H2HeaderBlock()
+        # (Made by its type's tp_new: no Python type call per stream.)
+        core.header_block = core.receiving[h2_block_id(frame)] = H2HeaderBlock.__new__(
+            H2HeaderBlock)
         core.header_block_id = h2_block_id(frame)
     except BaseException as error:
         return h2_failed(core, error)
@@ -124,7 +126,8 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
                                        (<H2HeaderBlock>block).sensitive)
         elif t == ng.NGHTTP2_DATA:
             if end_stream:
-                core.owner._h2_end(stream_id)
+                if core.sink is None or not h2_sink_end(<H2Requests>core.sink, stream_id):
+                    core.owner._h2_end(stream_id)
             elif frame.hd.length == 0 and h2_count_invalid(core):
                 return ng.NGHTTP2_ERR_CALLBACK_FAILURE
         elif t == ng.NGHTTP2_SETTINGS:
@@ -148,10 +151,15 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
 cdef int h2_on_data_chunk(ng.nghttp2_session* session, uint8_t flags, int32_t stream_id,
                           const uint8_t* data, size_t length, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
+    cdef bytes chunk
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
-        core.owner._h2_data(stream_id, PyBytes_FromStringAndSize(<const char*>data, length))
+        chunk = PyBytes_FromStringAndSize(<const char*>data, length)
+        # An ASGI server's request body goes to its cycle, with no Python
+        # call of the owner's (uv/asgi/h2_cycle.pyx).
+        if core.sink is None or not h2_sink_data(<H2Requests>core.sink, stream_id, chunk):
+            core.owner._h2_data(stream_id, chunk)
     except BaseException as error:
         return h2_failed(core, error)
     return 0

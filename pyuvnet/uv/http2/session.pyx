@@ -35,11 +35,13 @@ class H2LibraryError(Exception):
         self.code = code
 
 
+@cython.final
 cdef class H2Outgoing:
     """A stream's DATA waiting for nghttp2: the chunks written and the write
     callback of each, called once nghttp2 has framed the whole chunk. The
     oldest chunk is held alone: a deque only once a second one waits (a
-    response's one body chunk makes none)."""
+    response's one body chunk makes none). Made by tp_new (__new__): no
+    Python type call per response."""
     cdef bytes first            # the oldest chunk not framed whole (None: none waits)
     cdef object rest            # deque of the chunks after it, or None until one came
     cdef object callbacks       # deque, one callback (or None) per chunk; None
@@ -66,6 +68,8 @@ cdef class H2Outgoing:
         return 0
 
 
+@cython.final
+@cython.freelist(8)
 cdef class H2HeaderBlock:
     """A header block being received: [name, value, ...], its size, and the
     names the peer sent never-indexed (None while there are none)."""
@@ -334,8 +338,11 @@ cdef class H2Core:
         """What the session holds, as Node counts it against
         maxSessionMemory: nghttp2's own allocations and the data written and
         not yet framed."""
+        return self.held()
+
+    cdef inline size_t held(self) noexcept:
         # (Kept as the queues change: summed here, it cost a pass over
-        # every stream's queue per stream opened.)
+        # every stream's queue per stream opened; a C call, read per stream.)
         return self.allocated + <size_t>self.queued_bytes
 
     def submit_rst_stream(self, int32_t stream_id, uint32_t code):
@@ -353,7 +360,7 @@ cdef class H2Core:
         stream_id = with_nv(headers, self.session, 0, 0, NULL if end_stream else &provider)
         self.check(stream_id)
         if not end_stream:
-            self.outgoing[stream_id] = H2Outgoing()
+            self.outgoing[stream_id] = H2Outgoing.__new__(H2Outgoing)
         return stream_id
 
     def submit_response(self, int32_t stream_id, list headers, bint end_stream):
@@ -367,7 +374,7 @@ cdef class H2Core:
         provider.source.ptr = NULL
         provider.read_callback = h2_read_data
         if not end_stream and stream_id not in self.outgoing:
-            self.outgoing[stream_id] = H2Outgoing()
+            self.outgoing[stream_id] = H2Outgoing.__new__(H2Outgoing)
         self.check(with_nv(headers, self.session, 1, stream_id,
                            NULL if end_stream else &provider))
         return 0
@@ -387,7 +394,7 @@ cdef class H2Core:
             self.check(with_nv(headers, self.session, 3, stream_id, NULL))
             return
         h2_drop_queue(self, stream_id)
-        queue = H2Outgoing()
+        queue = H2Outgoing.__new__(H2Outgoing)
         queue.eof = True
         self.outgoing[stream_id] = queue
         provider.source.ptr = NULL
@@ -438,8 +445,12 @@ cdef class H2Core:
     def consume(self, int32_t stream_id, size_t size):
         """``size`` bytes of a stream's DATA were taken by its reader: the
         stream's and the connection's windows open by as much."""
+        self.give_back(stream_id, size)
+
+    cdef inline int give_back(self, int32_t stream_id, size_t size) except -1:
         if self.session is not NULL and size:
             ng.nghttp2_session_consume(self.session, stream_id, size)
+        return 0
 
     def queued(self, int32_t stream_id):
         """Bytes written on a stream that nghttp2 has not framed yet."""
