@@ -10,13 +10,19 @@ the counters (callgrind_control -z), sends ``--requests`` requests over
 ``--clients`` connections of ``--streams`` streams each, and dumps the
 counters (-d): the figure is the round's instructions over its requests,
 whatever the machine's load. ``--upload N`` makes each request a POST of
-N bytes (hello_apps.py answers with the length: the request body's path). The rounds' median and spread are printed;
-``--keep DIR`` keeps the dumps for callgrind_annotate. A PYTHONPATH
-given is the server's too (another tree's pyuvnet, for a before/after).
+N bytes (hello_apps.py answers with the length: the request body's
+path). ``--counted`` (ASGI) serves hello_apps.py's ``counted_app``:
+the hello with a third header whose value changes per response, so that
+its head is never the last one again and HPACK indexes a new value each
+time (the hello's head repeats). The rounds' median and spread are
+printed; ``--keep DIR`` keeps the dumps for callgrind_annotate. A
+PYTHONPATH given is the server's too (another tree's pyuvnet, for a
+before/after).
 
     python bench/h2_instructions.py [--server core|asgi] [--rounds 3]
                                     [--requests 10000] [--clients 2]
-                                    [--streams 50] [--upload N] [--keep DIR]
+                                    [--streams 50] [--upload N | --counted]
+                                    [--keep DIR]
 """
 import argparse
 import os
@@ -55,6 +61,9 @@ def main():
     parser.add_argument('--clients', type=int, default=2)
     parser.add_argument('--streams', type=int, default=50)
     parser.add_argument('--upload', type=int, help='POST a body of this many bytes')
+    parser.add_argument('--counted', action='store_true',
+                        help="serve hello_apps:counted_app (ASGI): the hello with a header whose "
+                             'value changes per response')
     parser.add_argument('--keep', help='keep the callgrind dumps in this folder')
     args = parser.parse_args()
     for tool in ('valgrind', 'callgrind_control', 'h2load'):
@@ -62,9 +71,13 @@ def main():
             sys.exit('h2_instructions: %s is not installed' % tool)
     out_dir = pathlib.Path(args.keep or tempfile.mkdtemp(prefix='h2-instructions-'))
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.counted and (args.server != 'asgi' or args.upload is not None):
+        sys.exit('h2_instructions: --counted is an ASGI app (--server asgi), a GET')
     name = 'pyuvnet-http2' if args.server == 'core' else 'pyuvnet-asgi'
     (server, pattern), = [found for cell, found in commands(
         argparse.Namespace(cells='hello', threads=1))[0].items() if cell == name]
+    if args.counted:
+        server = [arg if arg != 'hello_apps:app' else 'hello_apps:counted_app' for arg in server]
     argv = ['valgrind', '--tool=callgrind', '--callgrind-out-file=%s/cg.%%p' % out_dir,
             '--log-file=%s/valgrind.log' % out_dir] + server
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -93,7 +106,8 @@ def main():
         if not args.keep:
             shutil.rmtree(out_dir, ignore_errors=True)
     print('%s %s: %.0f instructions per request (%.0f-%.0f, %d rounds of %d, '
-          '-c %d -m %d)' % (name, 'hello' if upload is None else 'POST of %d bytes' % args.upload,
+          '-c %d -m %d)' % (name, 'POST of %d bytes' % args.upload if upload else
+                            'hello with a counter header' if args.counted else 'hello',
                             statistics.median(figures), min(figures), max(figures),
                             args.rounds, args.requests, args.clients, args.streams))
 

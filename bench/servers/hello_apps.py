@@ -8,6 +8,8 @@ hello requests pay nothing for it.
 No server is imported here: each server's script (or its own command line,
 bench/servers/external_hello.py) imports the app it serves.
 """
+import itertools
+
 HELLO = b'Hello, world!\n'
 NOT_FOUND = b'Not found\n'
 JSON_PATH = '/json'
@@ -51,6 +53,22 @@ async def app(scope, receive, send):
                 'headers': [(b'content-type', b'text/plain'),
                             (b'content-length', b'%d' % len(body))]})
     await send({'type': 'http.response.body', 'body': body})
+
+
+_answered = itertools.count()
+
+
+async def counted_app(scope, receive, send):
+    """ASGI 3: the hello to any GET, with a third header whose value
+    changes per response (a counter), so that no server can give its head
+    again as the last one (bench/h2_instructions.py --counted)."""
+    if scope['type'] != 'http':
+        return
+    await send({'type': 'http.response.start', 'status': 200,
+                'headers': [(b'content-type', b'text/plain'),
+                            (b'content-length', b'%d' % len(HELLO)),
+                            (b'x-request', b'%d' % next(_answered))]})
+    await send({'type': 'http.response.body', 'body': HELLO})
 
 
 def wsgi_app(environ, start_response):

@@ -25,9 +25,10 @@ FASTAPI = Scenario('http', 'tcp', 1, 50, 'fastapi')
 UPLOAD_BODY = bytes(range(256)) * 256     # 64 KiB
 
 
-def asgi_call(path, method='GET', body=b''):
-    """(status, body) of hello_apps.app for one request, in process."""
-    sent = []
+def asgi_call(path, method='GET', body=b'', app=hello_apps.app, sent=None):
+    """(status, body) of ``app`` (hello_apps.app) for one request, in
+    process; ``sent`` (a list) gets its messages."""
+    sent = [] if sent is None else sent
     chunks = [body[i:i + 1000] for i in range(0, len(body), 1000)] or [b'']
 
     async def receive():
@@ -39,7 +40,7 @@ def asgi_call(path, method='GET', body=b''):
     scope = {'type': 'http', 'method': method, 'path': path, 'raw_path': path.encode(),
              'query_string': b'', 'headers': [], 'root_path': '', 'scheme': 'http',
              'http_version': '1.1', 'asgi': {'version': '3.0'}}
-    asyncio.run(hello_apps.app(scope, receive, send))
+    asyncio.run(app(scope, receive, send))
     return sent[0]['status'], b''.join(m.get('body', b'') for m in sent[1:])
 
 
@@ -47,6 +48,18 @@ def test_the_asgi_hello_app_says_hello_counts_an_upload_and_404s_the_rest():
     assert asgi_call('/') == (200, b'Hello, world!\n')
     assert asgi_call('/', 'POST', UPLOAD_BODY) == (200, b'65536\n')
     assert asgi_call('/missing') == (404, b'Not found\n')
+
+
+def test_the_counted_app_is_the_hello_with_a_header_that_changes_per_response():
+    heads = []
+    for _ in range(2):
+        sent = []
+        assert asgi_call('/', app=hello_apps.counted_app, sent=sent) == (200, b'Hello, world!\n')
+        heads.append(sent[0]['headers'])
+    assert heads[0][:2] == heads[1][:2] == [(b'content-type', b'text/plain'),
+                                            (b'content-length', b'14')]
+    (name, first), (_, second) = heads[0][2], heads[1][2]
+    assert name == b'x-request' and int(second) == int(first) + 1
 
 
 def test_the_asgi_hello_app_hands_json_to_fastapi():
