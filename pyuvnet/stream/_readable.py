@@ -576,23 +576,17 @@ def _resume(stream, state):
     # Node's resume_(): read(0), 'resume', flow() and read(0). Of an ended,
     # empty stream, with Readable's read(), the reads are made as what they
     # are (see _emit_readable_now): read(0) is endReadable().
-    # (A queued endReadableNT only counts one more: written out.)
     own_read = type(stream).read is _READ
     if not state.reading:
         if not own_read or not state.ended or state.length:
             stream.read(0)
-        elif state.endQueued:
-            state.endQueued += 1
         else:
             end_readable(stream, state)
     state.resumeScheduled = False
     stream.emit('resume')
     if own_read and state.flowing and state.ended and not state.length:
         state.emittedReadable = False
-        if state.endQueued:
-            state.endQueued += 1 if state.reading else 2
-        else:
-            end_readable(stream, state, 1 if state.reading else 2)
+        end_readable(stream, state, 1 if state.reading else 2)
     else:
         while state.flowing and stream.read() is not None:
             pass

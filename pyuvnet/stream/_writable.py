@@ -380,11 +380,9 @@ def _need_finish(state):
 
 
 def _finish_maybe(stream, state, sync=False):
-    # (Node's needFinish(), prefinish() and callFinal() written out: this
-    # is every write side's end. _need_finish() has the first test's terms.)
-    if not state.ending or state.writing or state.length or state.buffered \
-            or state.destroyed or not state.constructed or state.errored is not None \
-            or state.finished or state.errorEmitted or state.closeEmitted:
+    # (Node's prefinish() and callFinal() written out: this is every write
+    # side's end.)
+    if not _need_finish(state):
         return
     if not state.prefinished and not state.finalCalled:
         if stream._final is not None and not state.destroyed:
