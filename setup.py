@@ -206,6 +206,8 @@ class sdist(_sdist):
 setup(
     ext_modules=[
         Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"]),
+        Extension("pyuvnet.stream._core", ["pyuvnet/stream/_core.pyx"],
+                  depends=glob.glob("pyuvnet/stream/core/*.pyx")),
         Extension(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],

@@ -1,7 +1,5 @@
 """stream.Duplex, stream.Transform and stream.PassThrough (Node 20's
 duplex.js, transform.js, passthrough.js)."""
-from collections import deque
-
 from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
@@ -67,16 +65,9 @@ class Duplex(Readable, Writable):
         """_init_duplex() of the options a _states_template() was made of,
         without reading them again (once per stream of that kind)."""
         readable, writable, self._allow_half_open = template
-        # New states with the template's fields (a dict's copy() is one
-        # block copy) and buffers of their own.
-        r = self._readableState = ReadableState.__new__(ReadableState)
-        r.__dict__ = readable.__dict__.copy()
-        r.buffer = deque()
-        r.pipes = []
-        w = self._writableState = WritableState.__new__(WritableState)
-        w.__dict__ = writable.__dict__.copy()
-        w.buffered = []
-        w.onFinished = []
+        # New states with the template's fields and buffers of their own.
+        self._readableState = readable.clone()
+        self._writableState = writable.clone()
         if self._construct is not None:
             # Both sides wait for the class's _construct(), as _init_duplex's.
             self._init_base()

@@ -1,24 +1,19 @@
-"""The state every stream carries (Node's ReadableState and WritableState),
-the shared high-water mark rules, and the destroy/construct machinery both
-sides use (Node's lib/internal/streams/destroy.js).
+"""The state every stream carries (Node's ReadableState and WritableState,
+C structs made in _core.pyx's core/states.pyx), the default high-water
+marks, and the destroy/construct machinery both sides use (Node's
+lib/internal/streams/destroy.js).
 
 Node keeps these as ``stream._readableState`` and ``stream._writableState``;
 so does pyuvnet, so that code which looks at them (``finished()``, the
 ``pipe()`` of another library) sees the same fields under the same names.
 """
-from collections import deque
-
 from .. import errors
 from .._uv import nextTick
+from ._core import ReadableState, WritableState, default_hwm as _default_hwm
 
 __all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
            'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream',
            'construct', 'undestroy', 'nop', 'error_buffer', 'reset_buffer']
-
-# SPEC section 5: 64 KiB for bytes (Node >= 22; Node 20 had 16 KiB), 16
-# objects in object mode, as Node.
-_default_hwm = {False: 64 * 1024, True: 16}
-
 
 def nop(*args):
     """The callback of a write() given none."""
@@ -33,101 +28,6 @@ def setDefaultHighWaterMark(objectMode, value):
     """Set the default of getDefaultHighWaterMark() for new streams."""
     from .._validate import validate_integer
     _default_hwm[bool(objectMode)] = validate_integer(value, 'value', 0)
-
-
-def _high_water_mark(opts, duplex_key, is_duplex, object_mode):
-    hwm = opts.get('highWaterMark')
-    if hwm is None and is_duplex:
-        hwm = opts.get(duplex_key)
-    if hwm is None:
-        return _default_hwm[object_mode]
-    if isinstance(hwm, bool) or not isinstance(hwm, (int, float)) or hwm < 0 or (
-            isinstance(hwm, float) and not hwm.is_integer()):
-        raise errors.ERR_INVALID_ARG_VALUE(
-            'options.' + duplex_key if is_duplex else 'options.highWaterMark', hwm)
-    return int(hwm)
-
-
-# A new state's fields before the options and the buffers, in Node's
-# order: each state's __dict__ starts as a copy of these (one block copy,
-# not a store per field; the copies' attribute reads specialize alike,
-# whether made here or by Duplex._init_duplex_as).
-_READABLE_FIELDS = dict(
-    objectMode=False, highWaterMark=0, buffer=None, length=0, pipes=None, flowing=None,
-    ended=False, endEmitted=False,
-    endQueued=0,                # the endReadable() calls one queued tick stands for
-    reading=False, constructed=True,
-    sync=True,                  # push() from inside _read(): 'readable' waits a tick
-    needReadable=False, emittedReadable=False, readableListening=False,
-    resumeScheduled=False, paused=None, errorEmitted=False, emitClose=True, autoDestroy=True,
-    destroyed=False, errored=None, closed=False, closeEmitted=False, defaultEncoding='utf8',
-    awaitDrainWriters=None, multiAwaitDrain=False, readingMore=False, dataEmitted=False,
-    decoder=None, encoding=None, readable=True)
-_WRITABLE_FIELDS = dict(
-    objectMode=False, highWaterMark=0, finalCalled=False, needDrain=False, ending=False,
-    ended=False, finished=False, destroyed=False, decodeStrings=True, defaultEncoding='utf8',
-    length=0, writing=False, corked=0, sync=True, bufferProcessing=False,
-    writecb=None,               # None: the write has no callback
-    expectWriteCb=False,        # a second call is ERR_MULTIPLE_CALLBACK
-    writelen=0, afterWriteTickInfo=None, afterWritePending=False, buffered=None,
-    bufferedIndex=0, allBuffers=True, allNoop=True, pendingcb=0, constructed=True,
-    prefinished=False, errorEmitted=False, emitClose=True, autoDestroy=True, errored=None,
-    closed=False, closeEmitted=False, writable=True, onFinished=None)
-
-
-def _common_options(state, opts):
-    # The options both sides read alike (none given: the fields' defaults).
-    if opts.get('emitClose') is False:
-        state.emitClose = False
-    if opts.get('autoDestroy') is False:
-        state.autoDestroy = False
-    if opts.get('defaultEncoding'):
-        state.defaultEncoding = opts['defaultEncoding']
-
-
-class ReadableState:
-    """The read side's state: the buffer of chunks, flowing mode and the
-    end sequence (field names as Node's, for code that reads them)."""
-
-    def __init__(self, opts, is_duplex):
-        self.__dict__ = _READABLE_FIELDS.copy()
-        self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('readableObjectMode')))
-        self.highWaterMark = _high_water_mark(opts, 'readableHighWaterMark', is_duplex,
-                                              self.objectMode)
-        self.buffer = deque()
-        self.pipes = []
-        if opts:
-            _common_options(self, opts)
-            if opts.get('encoding'):
-                from .._encodings import decoder, normalize
-                self.encoding = normalize(opts['encoding'])
-                self.decoder = decoder(self.encoding)
-
-
-class WritableState:
-    """The write side's state: the buffered writes, corking and the finish
-    sequence (field names as Node's)."""
-
-    def __init__(self, opts, is_duplex):
-        self.__dict__ = _WRITABLE_FIELDS.copy()
-        self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('writableObjectMode')))
-        self.highWaterMark = _high_water_mark(opts, 'writableHighWaterMark', is_duplex,
-                                              self.objectMode)
-        self.buffered = []
-        self.onFinished = []
-        if opts:
-            _common_options(self, opts)
-            if opts.get('decodeStrings') is False:
-                self.decodeStrings = False
-
-    @property
-    def bufferedRequestCount(self):
-        """How many writes wait in the buffer (corked, or behind one in flight)."""
-        return len(self.buffered) - self.bufferedIndex
-
-    def getBuffer(self):
-        """The writes waiting in the buffer, oldest first (a new list)."""
-        return self.buffered[self.bufferedIndex:]
 
 
 def error_buffer(state):

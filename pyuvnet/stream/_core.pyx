@@ -1,0 +1,14 @@
+# cython: language_level=3, auto_pickle=False
+"""The stream package's state and hot sequences in C (Node 20's
+lib/internal/streams/): ``ReadableState`` and ``WritableState`` as C
+structs (_core.pxd), and the sequences that run on every stream, written
+over those fields. The classes (Readable, Writable, Duplex) stay Python
+classes in the package's .py files; their hot methods are this module's
+functions, bound as methods.
+
+The rooms are included, not imported, so that the sequences reach each
+other and the states' fields in C:
+
+    core/states.pyx       the two states and their options
+"""
+include "core/states.pyx"
