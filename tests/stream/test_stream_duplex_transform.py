@@ -232,9 +232,10 @@ class _Made(Duplex):
 
 
 def _fields(state):
-    # Every field of a state (its C struct's, read through their properties).
+    # Every field of a state (its C struct's, read through its descriptors).
     return {name: getattr(state, name) for name, attr in vars(type(state)).items()
-            if type(attr).__name__ == 'getset_descriptor' and not name.startswith('_')}
+            if type(attr).__name__ in ('getset_descriptor', 'member_descriptor')
+            and not name.startswith('_')}
 
 
 def test_a_duplex_made_from_a_template_is_one_made_from_its_options():

@@ -33,15 +33,22 @@ cdef class ReadableState:
     end sequence (field names as Node's, for code that reads them)."""
 
     def __cinit__(self, *args, **kwargs):
-        # Node's defaults (what __new__ gives; clone() and __init__ start here).
-        self.flowing = None
-        self.constructed = True
-        self.sync = True
-        self.paused = None
-        self.emitClose = True
-        self.autoDestroy = True
+        # Node's defaults, in Node's order (what __new__ gives; clone() and
+        # __init__ start here). The other object fields start as None.
+        self.objectMode = False
+        self.ended = self.endEmitted = self.reading = False
+        self.constructed = self.sync = True
+        self.needReadable = self.emittedReadable = self.readableListening = False
+        self.resumeScheduled = self.errorEmitted = False
+        self.emitClose = self.autoDestroy = True
+        self.destroyed = self.closed = self.closeEmitted = False
         self.defaultEncoding = 'utf8'
+        self.multiAwaitDrain = self.readingMore = self.dataEmitted = False
         self.readable = True
+
+    def __delattr__(self, name):
+        # C reads every field: none may be missing.
+        raise AttributeError("a stream state's fields cannot be deleted")
 
     def __init__(self, dict opts, bint is_duplex):
         self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('readableObjectMode')))
@@ -84,15 +91,21 @@ cdef class WritableState:
     sequence (field names as Node's)."""
 
     def __cinit__(self, *args, **kwargs):
+        self.objectMode = self.finalCalled = self.needDrain = False
+        self.ending = self.ended = self.finished = self.destroyed = False
         self.decodeStrings = True
         self.defaultEncoding = 'utf8'
+        self.writing = False
         self.sync = True
-        self.allBuffers = True
-        self.allNoop = True
-        self.constructed = True
-        self.emitClose = True
-        self.autoDestroy = True
+        self.bufferProcessing = self.expectWriteCb = self.afterWritePending = False
+        self.allBuffers = self.allNoop = self.constructed = True
+        self.prefinished = self.errorEmitted = False
+        self.emitClose = self.autoDestroy = True
+        self.closed = self.closeEmitted = False
         self.writable = True
+
+    def __delattr__(self, name):
+        raise AttributeError("a stream state's fields cannot be deleted")
 
     def __init__(self, dict opts, bint is_duplex):
         self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('writableObjectMode')))
@@ -132,3 +145,78 @@ cdef class WritableState:
     def getBuffer(self):
         """The writes waiting in the buffer, oldest first (a new list)."""
         return self.buffered[self.bufferedIndex:]
+
+
+# -- the object fields as member descriptors ---------------------------------
+# Cython makes every `cdef public` field a property (a getset descriptor),
+# which CPython 3.11 reads and writes through a C call each time: about
+# three times a __slots__ field's cost, and Python code (a subclass's, or
+# the package's own) reads these fields often. A member descriptor of
+# type T_OBJECT_EX is what __slots__ makes, and the interpreter
+# specializes it (LOAD_ATTR_SLOT). Its offset is found by storing a marker
+# through the property and finding it in an instance's memory, so that
+# nothing depends on how Cython names the struct. Deleting is refused by
+# the classes' __delattr__: the C code never finds a field missing.
+
+cdef extern from "structmember.h":
+    ctypedef struct PyMemberDef:
+        const char *name
+        int type
+        Py_ssize_t offset
+        int flags
+        const char *doc
+    int T_OBJECT_EX
+
+cdef extern from "Python.h":
+    object PyDescr_NewMember(PyTypeObject *type, PyMemberDef *member)
+    void PyType_Modified(PyTypeObject *type)
+    ctypedef struct PyTypeObject:
+        Py_ssize_t tp_basicsize
+        PyObject *tp_dict
+    ctypedef struct PyObject
+
+from cpython.mem cimport PyMem_Calloc
+from cpython.unicode cimport PyUnicode_AsUTF8
+from cpython.dict cimport PyDict_SetItem
+
+# The names the members' C strings point into, kept for the process's life.
+cdef list _member_names = []
+
+
+cdef _fields_as_members(type cls):
+    cdef PyTypeObject *tp = <PyTypeObject *>cls
+    names = [name for name, attr in vars(cls).items()
+             if type(attr).__name__ == 'getset_descriptor' and not name.startswith('_')]
+    probe = cls.__new__(cls)
+    cdef PyObject **words = <PyObject **><void *>probe
+    cdef Py_ssize_t count = tp.tp_basicsize // sizeof(PyObject *)
+    # One PyMemberDef per field, never freed: the descriptors point at them.
+    cdef PyMemberDef *members = <PyMemberDef *>PyMem_Calloc(len(names), sizeof(PyMemberDef))
+    if members == NULL:
+        raise MemoryError()
+    cdef Py_ssize_t i, n = 0
+    for name in names:
+        marker = object()
+        try:
+            setattr(probe, name, marker)
+        except (TypeError, AttributeError):
+            continue        # a C integer field, or a read-only property: it stays
+        for i in range(count):
+            if words[i] == <PyObject *>marker:
+                break
+        else:
+            raise RuntimeError('stream._core: no slot found for ' + name)
+        _member_names.append(name)
+        members[n].name = PyUnicode_AsUTF8(name)
+        members[n].type = T_OBJECT_EX
+        members[n].offset = i * sizeof(PyObject *)
+        PyDict_SetItem(<object>tp.tp_dict, name, PyDescr_NewMember(tp, &members[n]))
+        # (The type's attribute cache may still point at the property,
+        # just freed.)
+        PyType_Modified(tp)
+        setattr(probe, name, None)
+        n += 1
+
+
+_fields_as_members(ReadableState)
+_fields_as_members(WritableState)
