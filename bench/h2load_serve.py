@@ -98,7 +98,9 @@ def start_servers(args):
     {name: reason} of those that could not."""
     servers = {}
     argvs, missing = commands(args)
-    env = dict(os.environ, PYTHONPATH=str(SERVERS))
+    # (A PYTHONPATH given is the servers' too: another tree's pyuvnet.)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, (str(SERVERS), os.environ.get('PYTHONPATH')))))
     for name, (argv, pattern) in argvs.items():
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                 cwd=str(SERVERS))
