@@ -3,13 +3,10 @@ with its buffer, flowing and paused modes, 'readable', pipe() and the end
 sequence in Node's order."""
 from .. import errors
 from .._options import OptionSpec, normalize_options
-from .._uv import nextTick
 from .._encodings import decoder as make_decoder, normalize as normalize_encoding
-from ..events import EventEmitter
-from .._no_listener import NO_LISTENER
-from ._core import (listener_added, maybe_read_more, readable_get, readable_pause,
-                    readable_push, readable_read, readable_resume, readable_set,
-                    readable_unshift, update_readable_listening)
+from ._core import (maybe_read_more, readable_get, readable_on, readable_once, readable_pause,
+                    readable_push, readable_read, readable_remove_all_listeners,
+                    readable_remove_listener, readable_resume, readable_set, readable_unshift)
 from ._state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe
 from ._base import StreamBase, bind_options, state_property, state_reader
@@ -132,43 +129,11 @@ class Readable(StreamBase):
 
     # -- listeners: 'data' starts the flow, 'readable' takes over ---------
 
-    def on(self, event, listener=NO_LISTENER):
-        """As EventEmitter.on(); a 'data' listener resumes the stream, a
-        'readable' listener switches it to paused reads."""
-        if listener is NO_LISTENER:
-            return EventEmitter.on(self, event)
-        EventEmitter.on(self, event, listener)
-        if event == 'data' or event == 'readable':
-            listener_added(self, event)
-        return self
-
-    addListener = on
-
-    def once(self, event, listener=NO_LISTENER):
-        """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
-        if listener is NO_LISTENER:
-            return EventEmitter.once(self, event)
-        EventEmitter.once(self, event, listener)
-        if event == 'data' or event == 'readable':
-            listener_added(self, event)
-        return self
-
-    def removeListener(self, event, listener):
-        """As EventEmitter.removeListener(); without 'readable' listeners
-        the stream may flow again."""
-        EventEmitter.removeListener(self, event, listener)
-        if event == 'readable':
-            nextTick(update_readable_listening, self)
-        return self
-
-    off = removeListener
-
-    def removeAllListeners(self, event=None):
-        """As EventEmitter.removeAllListeners()."""
-        EventEmitter.removeAllListeners(self, event)
-        if event is None or event == 'readable':
-            nextTick(update_readable_listening, self)
-        return self
+    # on(event, listener), once(), removeListener(), removeAllListeners(): C
+    on = addListener = readable_on
+    once = readable_once
+    removeListener = off = readable_remove_listener
+    removeAllListeners = readable_remove_all_listeners
 
     # -- Node's properties --------------------------------------------------
 

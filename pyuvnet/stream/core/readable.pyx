@@ -9,6 +9,8 @@ import re
 
 from pyuvnet._uv import nextTick
 from pyuvnet._encodings import decoder as make_decoder, normalize as normalize_encoding
+from pyuvnet._no_listener import NO_LISTENER
+from pyuvnet.events import EventEmitter
 
 cdef enum:
     MAX_HWM = 0x40000000      # read(n)'s largest n: 1 GiB
@@ -436,9 +438,53 @@ def _read_more(stream, ReadableState state):
 
 # -- listeners: 'data' starts the flow, 'readable' takes over ---------------
 
-def listener_added(stream, event):
-    """What on()/once() of ``event`` ('data' or 'readable') does after
-    adding the listener."""
+# EventEmitter's own methods (the Readable ones below extend them).
+_emitter_on = EventEmitter.on
+_emitter_once = EventEmitter.once
+_emitter_remove = EventEmitter.removeListener
+_emitter_remove_all = EventEmitter.removeAllListeners
+
+
+def readable_on(self, event, listener=NO_LISTENER):
+    """As EventEmitter.on(); a 'data' listener resumes the stream, a
+    'readable' listener switches it to paused reads."""
+    if listener is NO_LISTENER:
+        return _emitter_on(self, event)
+    _emitter_on(self, event, listener)
+    if event == 'data' or event == 'readable':
+        _listener_added(self, event)
+    return self
+
+
+def readable_once(self, event, listener=NO_LISTENER):
+    """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
+    if listener is NO_LISTENER:
+        return _emitter_once(self, event)
+    _emitter_once(self, event, listener)
+    if event == 'data' or event == 'readable':
+        _listener_added(self, event)
+    return self
+
+
+def readable_remove_listener(self, event, listener):
+    """As EventEmitter.removeListener(); without 'readable' listeners
+    the stream may flow again."""
+    _emitter_remove(self, event, listener)
+    if event == 'readable':
+        nextTick(update_readable_listening, self)
+    return self
+
+
+def readable_remove_all_listeners(self, event=None):
+    """As EventEmitter.removeAllListeners()."""
+    _emitter_remove_all(self, event)
+    if event is None or event == 'readable':
+        nextTick(update_readable_listening, self)
+    return self
+
+
+cdef int _listener_added(object stream, object event) except -1:
+    # What on()/once() of 'data' or 'readable' does once it is added.
     cdef ReadableState state = stream._readableState
     if event == 'data':
         if stream.listenerCount('readable') > 0:
@@ -454,11 +500,12 @@ def listener_added(stream, event):
                 _emit_readable(stream, state)
             elif not state.reading:
                 nextTick(stream.read, 0)
+    return 0
 
 
 def update_readable_listening(stream):
-    """Node's updateReadableListening(), a tick after 'readable' listeners
-    may have gone."""
+    # Node's updateReadableListening(), a tick after 'readable' listeners
+    # may have gone.
     cdef ReadableState state = stream._readableState
     state.readableListening = stream.listenerCount('readable') > 0
     if state.resumeScheduled and state.paused is False:
