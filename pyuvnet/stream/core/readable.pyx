@@ -439,31 +439,32 @@ def _read_more(stream, ReadableState state):
 # -- listeners: 'data' starts the flow, 'readable' takes over ---------------
 
 # EventEmitter's own methods (the Readable ones below extend them).
-_emitter_on = EventEmitter.on
-_emitter_once = EventEmitter.once
-_emitter_remove = EventEmitter.removeListener
-_emitter_remove_all = EventEmitter.removeAllListeners
+cdef object _emitter_on = EventEmitter.on
+cdef object _emitter_once = EventEmitter.once
+cdef object _emitter_remove = EventEmitter.removeListener
+cdef object _emitter_remove_all = EventEmitter.removeAllListeners
 
 
 def readable_on(self, event, listener=NO_LISTENER):
     """As EventEmitter.on(); a 'data' listener resumes the stream, a
     'readable' listener switches it to paused reads."""
-    if listener is NO_LISTENER:
-        return _emitter_on(self, event)
-    _emitter_on(self, event, listener)
-    if event == 'data' or event == 'readable':
-        _listener_added(self, event)
-    return self
+    return _add_listener(self, event, listener, _emitter_on)
 
 
 def readable_once(self, event, listener=NO_LISTENER):
     """As EventEmitter.once(), with on()'s effect for 'data'/'readable'."""
+    return _add_listener(self, event, listener, _emitter_once)
+
+
+cdef object _add_listener(object stream, object event, object listener, object add):
+    # add (EventEmitter's on or once), then what a 'data' or 'readable'
+    # listener does; without a listener, add's decorator form.
     if listener is NO_LISTENER:
-        return _emitter_once(self, event)
-    _emitter_once(self, event, listener)
+        return add(stream, event)
+    add(stream, event, listener)
     if event == 'data' or event == 'readable':
-        _listener_added(self, event)
-    return self
+        _listener_added(stream, event)
+    return stream
 
 
 def readable_remove_listener(self, event, listener):
