@@ -35,22 +35,27 @@ cdef int unshift_after_eof(object stream, ReadableState state) except -1:
 
 
 def _end_readable_nt(ReadableState state, stream):
-    cdef WritableState w
     state.endQueued = 0
     if state.errored is None and not state.closeEmitted and not state.endEmitted \
             and state.length == 0:
         state.endEmitted = True
         stream.emit('end')
-        ws = getattr(stream, '_writableState', None)
-        if ws is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
+        w = getattr(stream, '_writableState', None)
+        if w is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
             nextTick(_end_writable, stream)
         elif state.autoDestroy:
-            if ws is None:
+            if w is None or _write_side_done(w):
                 stream.destroy()
-                return
-            w = ws
-            if w.autoDestroy and (w.finished or not w.writable):
-                stream.destroy()
+
+
+cdef bint _write_side_done(object w) except -1:
+    # The write side lets the auto-destroy go: its fields read in C when it
+    # is a WritableState, else as any object's.
+    cdef WritableState ws
+    if type(w) is WritableState:
+        ws = <WritableState>w
+        return ws.autoDestroy and (ws.finished or not ws.writable)
+    return bool(w.autoDestroy and (w.finished or w.writable is False))
 
 
 def _end_writable(stream):
