@@ -10,5 +10,9 @@ The rooms are included, not imported, so that the sequences reach each
 other and the states' fields in C:
 
     core/states.pyx       the two states and their options
+    core/readable.pyx     the read side: push, read, flowing mode, 'readable'
+    core/readable_end.pyx the read side's end: endReadable and its tick
 """
 include "core/states.pyx"
+include "core/readable.pyx"
+include "core/readable_end.pyx"
