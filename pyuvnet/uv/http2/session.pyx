@@ -95,6 +95,10 @@ cdef class H2Core:
     cdef public bint request_bytes      # a request's fields kept as bytes (an ASGI server's)
     cdef object sink            # an ASGI server's H2Requests (uv/asgi/h2_cycle.pyx), or None:
                                 # the requests and their closes go there, not to the owner
+    cdef readonly dict streams  # the owner's streams (its _streams): stream id -> its
+                                # stream, or a request sink's handler
+    cdef object headers_object  # a server's (serve_streams()): its requests' streams are
+                                # made in C (server_streams.pyx); None: the owner's _h2_headers
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
@@ -120,6 +124,7 @@ cdef class H2Core:
         self.owner = owner
         self.is_server = is_server
         self.receiving = {}
+        self.streams = {}
         self.outgoing = {}
         self.done = []
         self.max_header_list_size = options['maxHeaderListSize']
@@ -190,6 +195,12 @@ cdef class H2Core:
         self.header_block = None
         if self.depth == 0:
             self.free_session()
+
+    def serve_streams(self, headers_object):
+        """A server's: each request's stream is made and given to the
+        owner's 'stream' listeners from nghttp2's callback (server_streams.pyx),
+        its headers object made by ``headers_object(fields, sensitive)``."""
+        self.headers_object = headers_object
 
     cdef free_session(self):
         if self.session is not NULL:
