@@ -6,7 +6,9 @@
 # socket while the socket takes them. Framing, HPACK and flow control run in
 # nghttp2; nghttp2's callbacks (callbacks.pyx) gather a frame's pieces in C
 # and call the owner once per stream event: a header block complete, a DATA
-# chunk, a stream's end, its close, a SETTINGS, PING or GOAWAY frame.
+# chunk, a stream's end, a SETTINGS, PING or GOAWAY frame. A stream's close
+# goes to the stream itself (the core holds the owner's streams by id), and
+# a server's request becomes its stream here (server_streams.pyx).
 #
 # Ownership: nghttp2 gets the H2Core as its user_data. The core owns the
 # session and deletes it once, in close() or in __dealloc__; nghttp2 calls
