@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from .. import tls
 from .. import createConnection
 from .._options import OptionSpec, normalize_options
+from .._uv import H2StreamRelay
 from .._validate import validate_function, validate_uint32
 from .._http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
@@ -76,8 +77,11 @@ class _SessionsOfServer:
             # it is freed then, not at the next gc.
             self._sessions.discard(session)
             session.removeListener('error', on_error)
-            session.removeListener('stream', self._on_session_stream)
-        session.on('stream', self._on_session_stream)
+            session.removeListener('stream', relay)
+        # The session's 'stream' is the server's (after the compatibility
+        # API's request, if listened to): in C, a Python frame less per request.
+        relay = H2StreamRelay(self, serve_compat)
+        session.on('stream', relay)
         session.on('error', on_error)
         session.once('close', on_close)
         if self.timeout:
@@ -103,11 +107,6 @@ class _SessionsOfServer:
         if callback is not None:
             self.on('timeout', callback)
         return self
-
-    def _on_session_stream(self, stream, headers, flags, raw_headers):
-        if self.listenerCount('request'):
-            serve_compat(self, stream, headers, flags, raw_headers)
-        self.emit('stream', stream, headers, flags, raw_headers)
 
     def _close_sessions(self):
         for session in list(self._sessions):

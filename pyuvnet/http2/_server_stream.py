@@ -1,10 +1,11 @@
 """ServerHttp2Stream: a request's stream on the server (Http2Stream is in
 _stream.py), and its answer: respond(), the file responses, the 1xx and
 additional headers, the close of a request left unread."""
-from .._uv import h2_plain_block, setImmediate
+from .._uv import H2LibraryError, h2_plain_block, h2_respond, setImmediate
 from ..events import EventEmitter
-from ._errors import (ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
-                      ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_STREAM,
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
+                      ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_SESSION,
+                      ERR_HTTP2_INVALID_STREAM,
                       ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
 from ._file_response import respond_with_fd, respond_with_file
 from ._headers import _PLAIN_NAMES, RESPONSE_PSEUDO, status_error, to_block, utc_date
@@ -28,6 +29,23 @@ class ServerHttp2Stream(Http2Stream):
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_SENT()
+        session = self.session
+        core = session._core
+        if not options and not self._ng_closed and not self._head_request \
+                and core is not None and not session.destroyed:
+            # The usual answer (a body follows, no options), its head made
+            # and submitted in one C call; any other head, or nghttp2's
+            # refusal, the way below.
+            try:
+                sent = h2_respond(core, self.id, headers, _PLAIN_NAMES, RESPONSE_PSEUDO)
+            except H2LibraryError:
+                sent = None
+            if sent is not None:
+                self.headersSent = True
+                self.sentHeaders = sent
+                if not session._flush_scheduled:
+                    session._schedule_flush()
+                return
         headers = dict(headers) if headers else {}
         status = headers.get(':status')
         if status is None:
@@ -61,7 +79,15 @@ class ServerHttp2Stream(Http2Stream):
         self.headersSent = True
         self.sentHeaders = headers
         if not self._ng_closed:
-            self.session._submit_response(self.id, block, end_stream)
+            # (The session's _submit() of the response, inline.)
+            if session.destroyed or core is None:
+                raise ERR_HTTP2_INVALID_SESSION()
+            try:
+                core.submit_response(self.id, block, end_stream)
+            except H2LibraryError as error:
+                raise ERR_HTTP2_ERROR(str(error)) from None
+            if not session._flush_scheduled:
+                session._schedule_flush()
         if end_stream and not self.writableEnded:
             self.end()
 

@@ -27,7 +27,6 @@ __all__ = ['Http2Session', 'session_options']
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
-_HCAT_REQUEST = 0
 _NGHTTP2_ERR_PROTO = -505      # nghttp2's code for a peer's protocol error
 
 class Http2Session(WindowAndOrigins, EventEmitter):
@@ -52,7 +51,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._socket = socket
         self._core = _uv.H2Core(self, is_server, core_options)
         _uv.h2_write_to(self._core, socket)
-        self._streams = {}
+        # (The core's own dict: it finds a closed stream there.)
+        self._streams = self._core.streams
         self._flush_scheduled = False
         self._waiting_drain = False
         self._last_writes = []      # streams written to since the last flush
@@ -291,18 +291,6 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._schedule_flush()
         return result
 
-    def _submit_response(self, stream_id, block, end_stream):
-        """_submit('submit_response', ...), made once per request."""
-        core = self._core
-        if self.destroyed or core is None:
-            raise ERR_HTTP2_INVALID_SESSION()
-        try:
-            core.submit_response(stream_id, block, end_stream)
-        except _uv.H2LibraryError as error:
-            raise ERR_HTTP2_ERROR(str(error)) from None
-        if not self._flush_scheduled:
-            self._schedule_flush()
-
     def _submit_extra(self, function, *args):
         """_submit() of one of _uv's h2_* functions (given the core)."""
         self._check_alive()
@@ -333,7 +321,18 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                 # A write's callback may have written again: checked before each batch.
                 streams, self._last_writes = self._last_writes, []
                 for stream in streams:
-                    stream._end_with_last_write()
+                    # As Node's (its end check after each write): a stream
+                    # whose end() came right after its last write, no
+                    # trailers wanted, ends with that write's DATA frame
+                    # (END_STREAM on it), not with an empty one after; its
+                    # _final() then finds the stream ended. Not after
+                    # close(), whose RST_STREAM ends it. (Inline: once per
+                    # response.)
+                    w = stream._writableState
+                    if w.ending and not w.finalCalled and not w.buffered \
+                            and not stream._wait_for_trailers and not stream._ng_closed \
+                            and stream.rstCode is None:
+                        self._core.end_data(stream.id, None, False)
             try:
                 data = self._core.send()
             except _uv.H2LibraryError as error:
@@ -404,31 +403,17 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     # -- nghttp2's events (H2Core calls these, once per stream event) ---------
 
     def _h2_headers(self, stream_id, category, block, end_stream, sensitive):
-        # (A core with a request sink gives its requests to the sink, not here.)
+        # A response's head, a 1xx, trailers (a request sink's handler's
+        # too: its _on_headers(), no push()). A server's requests are not
+        # here: the core makes their streams (uv/http2/server_streams.pyx),
+        # or gives them to its request sink.
         headers = to_object(block, sensitive)
         flags = _END_HEADERS | _END_STREAM if end_stream else _END_HEADERS
-        if category == _HCAT_REQUEST and self.type == 0:
-            # A server's request: its stream, made here (once per request).
-            stream = self._streams[stream_id] = self._request_stream(self, stream_id)
-            stream._request_headers = headers
-            stream.endAfterHeaders = end_stream
-            if headers.get(':method') == 'HEAD':
-                # As Node's: a HEAD's answer has no body, its writable side is
-                # ended before the 'stream' event.
-                stream._head_request = True
-                stream.end()
-            self.emit('stream', stream, headers, flags, block)
-            # (stream.destroyed, read from its states.)
-            if end_stream and not (stream._readableState.destroyed
-                                   and stream._writableState.destroyed):
-                stream.push(None)
-        else:
-            # (A request sink's handler too, for its trailers: no push().)
-            stream = self._streams.get(stream_id)
-            if stream is not None:
-                stream._on_headers(headers, flags, block)
-                if end_stream and not stream.destroyed:
-                    stream._on_end()
+        stream = self._streams.get(stream_id)
+        if stream is not None:
+            stream._on_headers(headers, flags, block)
+            if end_stream and not stream.destroyed:
+                stream._on_end()
 
     def _h2_data(self, stream_id, data):
         stream = self._streams.get(stream_id)
@@ -441,11 +426,6 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         stream = self._streams.get(stream_id)
         if stream is not None and not stream.destroyed:
             stream._on_end()
-
-    def _h2_stream_close(self, stream_id, code):
-        stream = self._streams.get(stream_id)
-        if stream is not None:
-            stream._on_close(code)
 
     def _h2_rst_stream(self, stream_id, code):
         stream = self._streams.get(stream_id)
@@ -545,9 +525,3 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         stream = self._streams.get(stream_id)
         target = stream if stream is not None and not stream.destroyed else self
         target.emit('priority', stream_id, parent, weight, exclusive)
-
-    def _forget(self, stream):
-        if self._streams.get(stream.id) is stream:
-            del self._streams[stream.id]
-        if self.closed:     # (_maybe_destroy's first test: a call less per stream)
-            self._maybe_destroy()

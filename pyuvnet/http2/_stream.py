@@ -251,18 +251,6 @@ class Http2Stream(Duplex):
         if not session._flush_scheduled:
             session._schedule_flush()
 
-    def _end_with_last_write(self):
-        """As Node's (its end check after each write): a stream whose end()
-        came right after its last write, no trailers wanted, ends with that
-        write's DATA frame (END_STREAM on it), not with an empty one after;
-        its _final() then finds the stream ended. Called as the frames are
-        about to leave. Not after close(), whose RST_STREAM ends it."""
-        w = self._writableState
-        core = self.session._core
-        if w.ending and not w.finalCalled and not w.buffered and not self._wait_for_trailers \
-                and not self._ng_closed and self.rstCode is None and core is not None:
-            core.end_data(self.id, None, False)
-
     def _final(self, callback):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))
@@ -313,7 +301,13 @@ class Http2Stream(Duplex):
             # own method, it is freed at close, not by the gc.
             self._finish_heard = False
             self.removeListener('finish', self._close_unread_request)
-        self.session._forget(self)
+        # Out of the session's streams (once per stream: inline).
+        session = self.session
+        streams = session._streams
+        if streams.get(self.id) is self:
+            del streams[self.id]
+        if session.closed:     # (_maybe_destroy's first test: a call less per stream)
+            session._maybe_destroy()
         callback(error)
 
     def _reset(self, code):
@@ -343,7 +337,8 @@ class Http2Stream(Duplex):
             self._unconsumed += len(data)
 
     def _on_end(self):
-        # (Not in _h2_headers' END_STREAM: the session pushes that end itself.)
+        # (Not for a request's head with END_STREAM: the core pushes that
+        # end where it makes the stream, uv/http2/server_streams.pyx.)
         self.push(None)
 
     def _on_headers(self, headers, flags, raw):

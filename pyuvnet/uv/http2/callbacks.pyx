@@ -120,6 +120,10 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
                 # of the owner's (uv/asgi/h2_cycle.pyx).
                 h2_sink_request(<H2Requests>core.sink, stream_id,
                                 (<H2HeaderBlock>block).fields, end_stream)
+            elif core.headers_object is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
+                # A core-API server's request: its stream, made and emitted
+                # in C (server_streams.pyx).
+                h2_stream_request(core, stream_id, <H2HeaderBlock>block, end_stream)
             else:
                 core.owner._h2_headers(stream_id, frame.headers.cat,
                                        (<H2HeaderBlock>block).fields, end_stream,
@@ -176,7 +180,11 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
         core.header_block = None
         h2_drop_queue(core, stream_id)
         if core.sink is None or not h2_sink_close(<H2Requests>core.sink, stream_id, code):
-            core.owner._h2_stream_close(stream_id, code)
+            # The stream's own _on_close(code), found here: no call of the
+            # owner's per stream.
+            stream = core.streams.get(stream_id)
+            if stream is not None:
+                stream._on_close(code)
     except BaseException as error:
         return h2_failed(core, error)
     return 0

@@ -1,6 +1,7 @@
 # The http2 wing's common header block, made in C: pyuvnet/http2/_headers.py's
 # to_block() gives a head whose names it has checked before (its plain-names
-# cache) to h2_plain_block(), once per response, instead of a Python loop;
+# cache) to h2_plain_block(), once per response, instead of a Python loop,
+# and ServerHttp2Stream.respond() its common answer whole to h2_respond();
 # a received block becomes Node's headers object in h2_headers_object().
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_READ_CHAR
@@ -16,6 +17,10 @@ def h2_utc_date():
     """The ``date`` header's value now, a str (http2/_headers.py's
     utc_date(), as Node's utcDate()): uv/asgi/h2_cycle.pyx's h2_date(),
     made once a second, decoded once."""
+    return h2_utc_str()
+
+
+cdef str h2_utc_str():
     global h2_utc_bytes, h2_utc_text
     value = h2_date()
     if value is not h2_utc_bytes:
@@ -49,6 +54,46 @@ def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
     names already checked) and allowed if a pseudo-header, and every value
     is a str of ASCII or an int (not a bool); None otherwise, for to_block()'s
     own checks to decide."""
+    return h2_plain_list(headers, plain_names, allowed_pseudo)
+
+
+def h2_respond(H2Core core, int32_t stream_id, headers, dict plain_names, allowed_pseudo):
+    """ServerHttp2Stream.respond()'s common answer in one call: a head of
+    plain names and values (h2_plain_block()'s) whose ``:status``, an int
+    (200 if none), is 200 to 599 and allows a body (not 204, 205, 304),
+    submitted on the stream with its body to follow. Gives back the head
+    sent: a copy of ``headers``, its ``:status`` and a ``date`` (unless
+    given) added as respond() adds them. None, nothing sent, for any other
+    head: respond()'s own way decides."""
+    cdef dict head
+    cdef long long code
+    cdef int overflow = 0
+    cdef list block
+    if headers is None:
+        head = {}
+    elif type(headers) is dict:
+        head = dict(headers) if headers else {}
+    else:
+        return None     # (read once, there)
+    status = head.get(':status')
+    if status is None:
+        head[':status'] = 200
+    elif type(status) is int:
+        code = PyLong_AsLongLongAndOverflow(status, &overflow)
+        if overflow or not 200 <= code <= 599 or code == 204 or code == 205 or code == 304:
+            return None
+    else:
+        return None
+    if 'date' not in head:
+        head['date'] = h2_utc_str()
+    block = h2_plain_list(head, plain_names, allowed_pseudo)
+    if block is None:
+        return None
+    core.respond(stream_id, block, False)
+    return head
+
+
+cdef list h2_plain_list(dict headers, dict plain_names, allowed_pseudo):
     cdef list pseudo = []
     cdef list regular = []
     cdef object entry

@@ -126,6 +126,7 @@ cdef extern from "nghttp2/nghttp2.h":
         NGHTTP2_NV_FLAG_NO_INDEX
         NGHTTP2_FLAG_NONE
         NGHTTP2_FLAG_END_STREAM
+        NGHTTP2_FLAG_END_HEADERS
         NGHTTP2_FLAG_ACK
         NGHTTP2_DATA
         NGHTTP2_HEADERS

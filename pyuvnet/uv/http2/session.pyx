@@ -6,7 +6,9 @@
 # socket while the socket takes them. Framing, HPACK and flow control run in
 # nghttp2; nghttp2's callbacks (callbacks.pyx) gather a frame's pieces in C
 # and call the owner once per stream event: a header block complete, a DATA
-# chunk, a stream's end, its close, a SETTINGS, PING or GOAWAY frame.
+# chunk, a stream's end, a SETTINGS, PING or GOAWAY frame. A stream's close
+# goes to the stream itself (the core holds the owner's streams by id), and
+# a server's request becomes its stream here (server_streams.pyx).
 #
 # Ownership: nghttp2 gets the H2Core as its user_data. The core owns the
 # session and deletes it once, in close() or in __dealloc__; nghttp2 calls
@@ -95,6 +97,10 @@ cdef class H2Core:
     cdef public bint request_bytes      # a request's fields kept as bytes (an ASGI server's)
     cdef object sink            # an ASGI server's H2Requests (uv/asgi/h2_cycle.pyx), or None:
                                 # the requests and their closes go there, not to the owner
+    cdef readonly dict streams  # the owner's streams (its _streams): stream id -> its
+                                # stream, or a request sink's handler
+    cdef object headers_object  # a server's (serve_streams()): its requests' streams are
+                                # made in C (server_streams.pyx); None: the owner's _h2_headers
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
@@ -120,6 +126,7 @@ cdef class H2Core:
         self.owner = owner
         self.is_server = is_server
         self.receiving = {}
+        self.streams = {}
         self.outgoing = {}
         self.done = []
         self.max_header_list_size = options['maxHeaderListSize']
@@ -190,6 +197,12 @@ cdef class H2Core:
         self.header_block = None
         if self.depth == 0:
             self.free_session()
+
+    def serve_streams(self, headers_object):
+        """A server's: each request's stream is made and given to the
+        owner's 'stream' listeners from nghttp2's callback (server_streams.pyx),
+        its headers object made by ``headers_object(fields, sensitive)``."""
+        self.headers_object = headers_object
 
     cdef free_session(self):
         if self.session is not NULL:
