@@ -10,5 +10,9 @@ The rooms are included, not imported, so that the sequences reach each
 other and the states' fields in C:
 
     core/states.pyx       the two states and their options
+    core/writable.pyx     write(), end(), the buffer and the finish sequence
+    core/destroy.pyx      destroy() and errorOrDestroy()
 """
 include "core/states.pyx"
+include "core/writable.pyx"
+include "core/destroy.pyx"
