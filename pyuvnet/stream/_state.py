@@ -11,11 +11,11 @@ from .. import errors
 from .._uv import nextTick
 # destroy() and errorOrDestroy() are C (core/destroy.pyx), as is the write
 # buffer's errorBuffer() (core/writable.pyx); their names are this module's.
-from ._core import (ReadableState, WritableState, default_hwm as _default_hwm, destroy_stream,
-                    error_buffer, error_or_destroy, nop, reset_buffer)
+from ._core import (ReadableState, WritableState, default_hwm as _default_hwm, destroy_default,
+                    destroy_stream, error_buffer, error_or_destroy, nop, reset_buffer)
 
 __all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
-           'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream',
+           'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream', 'destroy_default',
            'construct', 'undestroy', 'nop', 'error_buffer', 'reset_buffer']
 
 

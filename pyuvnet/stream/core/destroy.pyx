@@ -23,6 +23,7 @@ def destroy_stream(self, error=None, callback=None):
     cdef ReadableState r = getattr(self, '_readableState', None)
     cdef WritableState w = getattr(self, '_writableState', None)
     cdef _OnDestroy on_destroy
+    cdef _DestroyConstructed after
     cdef bint constructed
     if w is not None and not w.destroyed and (w.bufferedIndex < len(w.buffered) or w.onFinished):
         nextTick(error_buffer, w)
@@ -49,9 +50,15 @@ def destroy_stream(self, error=None, callback=None):
         except Exception as exc:
             on_destroy(exc)
     else:
-        self._after_construct_destroy.append(
-            lambda er: _call_destroy(self, _aggregate(er, error), on_destroy))
+        after = _DestroyConstructed.__new__(_DestroyConstructed)
+        after.stream, after.error, after.on_destroy = self, error, on_destroy
+        self._after_construct_destroy.append(after)
     return self
+
+
+def destroy_default(self, err, callback):
+    """Node's default _destroy(): nothing to release; done at once."""
+    callback(err)
 
 
 @cython.final
@@ -82,18 +89,22 @@ cdef class _OnDestroy:
             nextTick(_emit_close_nt, self.stream)
 
 
-cdef _aggregate(inner, outer):
-    if inner is not None and outer is not None and inner is not outer:
-        return errors.AggregateError([outer, inner])
-    return inner if inner is not None else outer
+@cython.final
+cdef class _DestroyConstructed:
+    # destroy()'s call of _destroy() once a pending _construct() is done,
+    # with the error of either (both: an AggregateError).
+    cdef object stream, error, on_destroy
 
-
-cdef _call_destroy(stream, err, on_destroy):
-    # destroy()'s call of _destroy(), once a pending _construct() is done.
-    try:
-        stream._destroy(err, on_destroy)
-    except Exception as exc:
-        on_destroy(exc)
+    def __call__(self, er):
+        err = self.error
+        if er is not None and err is not None and er is not err:
+            err = errors.AggregateError([err, er])
+        elif er is not None:
+            err = er
+        try:
+            self.stream._destroy(err, self.on_destroy)
+        except Exception as exc:
+            self.on_destroy(exc)
 
 
 def _emit_error_close_nt(stream, err):
