@@ -1,7 +1,8 @@
 # Node's destroy machinery (lib/internal/streams/destroy.js) over both
 # states' C fields: destroy() with its _destroy() callback, 'error' and
-# 'close' on the next tick, and errorOrDestroy(). stream/_state.py
-# re-exports these; StreamBase binds destroy_stream as its destroy().
+# 'close' on the next tick, errorOrDestroy(), construct() and undestroy().
+# stream/_state.py re-exports these; StreamBase binds destroy_stream as its
+# destroy().
 # A subclass's _destroy, emit and destroy stay Python calls.
 cimport cython
 
@@ -163,3 +164,103 @@ def error_or_destroy(stream, err, sync=False):
     destroys itself (autoDestroy, the default), else record it and emit
     'error' (on the next tick when ``sync``)."""
     _error_or_destroy(stream, err, sync)
+
+
+# -- construct() and undestroy() ----------------------------------------------
+
+def construct(stream, on_constructed):
+    """Call ``stream._construct(callback)`` on the next tick when the class
+    or the options define it; both sides wait for it (a Duplex calls this
+    once per side and the second call only adds its continuation)."""
+    cdef ReadableState r
+    cdef WritableState w
+    if stream._construct is None:
+        return
+    r = getattr(stream, '_readableState', None)
+    w = getattr(stream, '_writableState', None)
+    if r is not None:
+        r.constructed = False
+    if w is not None:
+        w.constructed = False
+    waiting = stream._after_construct
+    waiting.append(on_constructed)
+    if len(waiting) > 1:
+        return
+    nextTick(_construct_nt, stream)
+
+
+def _construct_nt(stream):
+    cdef _OnConstruct on_construct = _OnConstruct.__new__(_OnConstruct)
+    cdef _ConstructCallback callback = _ConstructCallback.__new__(_ConstructCallback)
+    on_construct.stream = stream
+    callback.on_construct = on_construct
+    try:
+        stream._construct(callback)
+    except Exception as exc:
+        nextTick(on_construct, exc)
+
+
+@cython.final
+cdef class _ConstructCallback:
+    # The callback _construct() gets: its outcome is taken on the next tick.
+    cdef _OnConstruct on_construct
+
+    def __call__(self, err=None):
+        nextTick(self.on_construct, err)
+
+
+@cython.final
+cdef class _OnConstruct:
+    # _construct()'s outcome: the sides go on (their continuations), or
+    # the destroy() that waited runs, or the error destroys the stream.
+    cdef bint called
+    cdef object stream
+
+    def __call__(self, err=None):
+        cdef ReadableState r
+        cdef WritableState w
+        cdef bint destroyed
+        stream = self.stream
+        if self.called:
+            _error_or_destroy(stream, err if err is not None
+                              else errors.ERR_MULTIPLE_CALLBACK(), False)
+            return
+        self.called = True
+        r = getattr(stream, '_readableState', None)
+        w = getattr(stream, '_writableState', None)
+        if r is not None:
+            r.constructed = True
+        if w is not None:
+            w.constructed = True
+        if w is not None:
+            destroyed = w.destroyed
+        else:       # (neither state: AttributeError, as a field of None)
+            destroyed = (<object>r).destroyed
+        if destroyed:
+            waiting, stream._after_construct_destroy = stream._after_construct_destroy, []
+            for fn in waiting:
+                fn(err)
+        elif err is not None:
+            _error_or_destroy(stream, err, True)
+        else:
+            waiting, stream._after_construct = stream._after_construct, []
+            for fn in waiting:
+                fn()
+
+
+def undestroy(stream):
+    """Node's _undestroy(): the state of a stream never destroyed, so that
+    it can be used again (what net.Socket does before a reconnect)."""
+    cdef ReadableState r = getattr(stream, '_readableState', None)
+    cdef WritableState w = getattr(stream, '_writableState', None)
+    if r is not None:
+        r.constructed = True
+        r.closed = r.closeEmitted = r.destroyed = r.errorEmitted = False
+        r.errored = None
+        r.ended = r.endEmitted = not r.readable
+    if w is not None:
+        w.constructed = True
+        w.closed = w.closeEmitted = w.destroyed = w.errorEmitted = False
+        w.errored = None
+        w.finalCalled = w.prefinished = w.finished = False
+        w.ended = w.ending = not w.writable

@@ -11,7 +11,6 @@ def duplex_init_as(self, tuple template):
     self._writableState = (<WritableState?>writable).clone()
     if self._construct is not None:
         # Both sides wait for the class's _construct(), as _init_duplex's.
-        from pyuvnet.stream._state import construct
         self._init_base()
         construct(self, self._read_constructed)
         construct(self, self._write_constructed)
