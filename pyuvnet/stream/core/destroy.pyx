@@ -144,7 +144,7 @@ cdef _emit_error(object stream, object err):
     stream.emit('error', err)
 
 
-cdef _error_or_destroy(object stream, object err, bint sync):
+cdef _error_or_destroy(object stream, object err, bint sync=False):
     cdef ReadableState r = getattr(stream, '_readableState', None)
     cdef WritableState w = getattr(stream, '_writableState', None)
     if (w is not None and w.destroyed) or (r is not None and r.destroyed):
