@@ -7,7 +7,7 @@ from operator import attrgetter
 from .._encodings import encode
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
-from ._state import destroy_stream, undestroy
+from ._state import destroy_default, destroy_stream, undestroy
 
 __all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'state_reader',
            'BYTES_LIKE']
@@ -78,8 +78,7 @@ class StreamBase(EventEmitter):
 
     destroy = destroy_stream        # destroy(error=None, callback=None), a method
 
-    def _destroy(self, err, callback):
-        callback(err)
+    _destroy = destroy_default      # _destroy(err, callback): callback(err)
 
     def _undestroy(self):
         undestroy(self)

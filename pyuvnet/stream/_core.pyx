@@ -12,7 +12,13 @@ other and the states' fields in C:
     core/states.pyx       the two states and their options
     core/readable.pyx     the read side: push, read, flowing mode, 'readable'
     core/readable_end.pyx the read side's end: endReadable and its tick
+    core/writable.pyx     write(), end(), the buffer and the finish sequence
+    core/destroy.pyx      destroy() and errorOrDestroy()
+    core/duplex.pyx       Duplex's init from a template of states
 """
 include "core/states.pyx"
 include "core/readable.pyx"
 include "core/readable_end.pyx"
+include "core/writable.pyx"
+include "core/destroy.pyx"
+include "core/duplex.pyx"

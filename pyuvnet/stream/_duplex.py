@@ -3,8 +3,9 @@ duplex.js, transform.js, passthrough.js)."""
 from .. import errors
 from .._options import OptionSpec, normalize_options
 from .._uv import nextTick
+from ._core import duplex_init_as
 from ._readable import READABLE_RULES, Readable
-from ._state import ReadableState, WritableState, construct
+from ._state import ReadableState, WritableState
 from ._writable import WRITABLE_RULES, Writable
 
 __all__ = ['Duplex', 'Transform', 'PassThrough']
@@ -61,18 +62,7 @@ class Duplex(Readable, Writable):
         return (ReadableState(opts, True), WritableState(opts, True),
                 opts.get('allowHalfOpen') is not False)
 
-    def _init_duplex_as(self, template):
-        """_init_duplex() of the options a _states_template() was made of,
-        without reading them again (once per stream of that kind)."""
-        readable, writable, self._allow_half_open = template
-        # New states with the template's fields and buffers of their own.
-        self._readableState = readable.clone()
-        self._writableState = writable.clone()
-        if self._construct is not None:
-            # Both sides wait for the class's _construct(), as _init_duplex's.
-            self._init_base()
-            construct(self, self._read_constructed)
-            construct(self, self._write_constructed)
+    _init_duplex_as = duplex_init_as        # _init_duplex_as(template)
 
     @property
     def destroyed(self):

@@ -42,13 +42,6 @@ cdef inline bint _own_read(object stream):
     return type(stream).read is readable_read
 
 
-cdef int _error_or_destroy(object stream, object err) except -1:
-    # (The destroy machinery's module imports this one: imported when used.)
-    from pyuvnet.stream._state import error_or_destroy
-    error_or_destroy(stream, err)
-    return 0
-
-
 cdef inline bint _can_push_more(ReadableState state):
     # Below the mark, or empty (so that a highWaterMark of 0 still reads).
     return not state.ended and (state.length < state.highWaterMark or state.length == 0)
