@@ -10,6 +10,7 @@ The rooms are included, not imported, so that the sequences reach each
 other and the states' fields in C:
 
     core/states.pyx       the two states and their options
+    core/ticks.pyx        nextTick() as a C call
     core/readable.pyx     the read side: push, read, flowing mode, 'readable'
     core/readable_end.pyx the read side's end: endReadable and its tick
     core/writable.pyx     write(), end(), the buffer and the finish sequence
@@ -17,6 +18,7 @@ other and the states' fields in C:
     core/duplex.pyx       Duplex's init from a template of states
 """
 include "core/states.pyx"
+include "core/ticks.pyx"
 include "core/readable.pyx"
 include "core/readable_end.pyx"
 include "core/writable.pyx"

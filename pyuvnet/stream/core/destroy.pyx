@@ -27,7 +27,7 @@ def destroy_stream(self, error=None, callback=None):
     cdef _DestroyConstructed after
     cdef bint constructed
     if w is not None and not w.destroyed and (w.bufferedIndex < len(w.buffered) or w.onFinished):
-        nextTick(error_buffer, w)
+        next_tick(error_buffer, (w,))
     if (w is not None and w.destroyed) or (r is not None and r.destroyed):
         if callable(callback):
             callback()
@@ -85,9 +85,9 @@ cdef class _OnDestroy:
         if callable(callback):
             callback(err)
         if err is not None:
-            nextTick(_emit_error_close_nt, self.stream, err)
+            next_tick(_emit_error_close_nt, (self.stream, err))
         else:
-            nextTick(_emit_close_nt, self.stream)
+            next_tick(_emit_close_nt, (self.stream,))
 
 
 @cython.final
@@ -154,7 +154,7 @@ cdef _error_or_destroy(object stream, object err, bint sync=False):
     elif err is not None:
         _record_error(err, w, r)
         if sync:
-            nextTick(_emit_error_nt, stream, err)
+            next_tick(_emit_error_nt, (stream, err))
         else:
             _emit_error(stream, err)
 
@@ -186,7 +186,7 @@ def construct(stream, on_constructed):
     waiting.append(on_constructed)
     if len(waiting) > 1:
         return
-    nextTick(_construct_nt, stream)
+    next_tick(_construct_nt, (stream,))
 
 
 def _construct_nt(stream):
@@ -197,7 +197,7 @@ def _construct_nt(stream):
     try:
         stream._construct(callback)
     except Exception as exc:
-        nextTick(on_construct, exc)
+        next_tick(on_construct, (exc,))
 
 
 @cython.final
@@ -206,7 +206,7 @@ cdef class _ConstructCallback:
     cdef _OnConstruct on_construct
 
     def __call__(self, err=None):
-        nextTick(self.on_construct, err)
+        next_tick(self.on_construct, (err,))
 
 
 @cython.final

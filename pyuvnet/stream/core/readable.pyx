@@ -7,7 +7,6 @@
 # keeps Readable's (``own_read``).
 import re
 
-from pyuvnet._uv import nextTick
 from pyuvnet._encodings import decoder as make_decoder, normalize as normalize_encoding
 from pyuvnet._no_listener import NO_LISTENER
 from pyuvnet.events import EventEmitter
@@ -80,7 +79,7 @@ cdef bint _push_eof(object stream, ReadableState state) except -1:
         # emitReadable(): 'readable' on the next tick.
         if not state.emittedReadable:
             state.emittedReadable = True
-            nextTick(_emit_readable_tick, stream)
+            next_tick(_emit_readable_tick, (stream,))
     else:
         state.emittedReadable = True
         emit_readable_now(stream)
@@ -320,7 +319,7 @@ def readable_resume(self):
         state.flowing = not state.readableListening
         if not state.resumeScheduled:
             state.resumeScheduled = True
-            nextTick(_resume_tick, self, state)
+            next_tick(_resume_tick, (self, state))
     state.paused = False
     return self
 
@@ -366,7 +365,7 @@ cdef int _emit_readable(object stream, ReadableState state) except -1:
     state.needReadable = False
     if not state.emittedReadable:
         state.emittedReadable = True
-        nextTick(_emit_readable_tick, stream)
+        next_tick(_emit_readable_tick, (stream,))
     return 0
 
 
@@ -384,7 +383,7 @@ cdef int emit_readable_now(object stream) except -1:
         if listening and stream.listenerCount('readable') < listening:
             # A once() listener went: Node's wrapper removes it through
             # removeListener(), which lets 'data' listeners flow again.
-            nextTick(update_readable_listening, stream)
+            next_tick(update_readable_listening, (stream,))
     # Another 'readable' is wanted when paused, not ended and below the mark.
     if not state.flowing and not state.ended and state.length <= state.highWaterMark:
         state.needReadable = True
@@ -403,7 +402,7 @@ cdef int emit_readable_now(object stream) except -1:
 cdef int _maybe_read_more(object stream, ReadableState state) except -1:
     if not state.readingMore and state.constructed:
         state.readingMore = True
-        nextTick(_read_more, stream, state)
+        next_tick(_read_more, (stream, state))
     return 0
 
 
@@ -465,7 +464,7 @@ def readable_remove_listener(self, event, listener):
     the stream may flow again."""
     _emitter_remove(self, event, listener)
     if event == 'readable':
-        nextTick(update_readable_listening, self)
+        next_tick(update_readable_listening, (self,))
     return self
 
 
@@ -473,7 +472,7 @@ def readable_remove_all_listeners(self, event=None):
     """As EventEmitter.removeAllListeners()."""
     _emitter_remove_all(self, event)
     if event is None or event == 'readable':
-        nextTick(update_readable_listening, self)
+        next_tick(update_readable_listening, (self,))
     return self
 
 
@@ -493,7 +492,7 @@ cdef int _listener_added(object stream, object event) except -1:
             if state.length:
                 _emit_readable(stream, state)
             elif not state.reading:
-                nextTick(stream.read, 0)
+                next_tick(stream.read, (0,))
     return 0
 
 

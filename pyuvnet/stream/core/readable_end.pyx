@@ -17,7 +17,7 @@ cdef int end_readable(object stream, ReadableState state, Py_ssize_t calls) exce
             state.endQueued += calls
         else:
             state.endQueued = calls
-            nextTick(_end_readable_nt, state, stream)
+            next_tick(_end_readable_nt, (state, stream))
     return 0
 
 
@@ -29,7 +29,7 @@ cdef int unshift_after_eof(object stream, ReadableState state) except -1:
     # this unshift).
     while state.endQueued > 1:
         state.endQueued -= 1
-        nextTick(_end_readable_nt, state, stream)
+        next_tick(_end_readable_nt, (state, stream))
     state.endQueued = 0
     return 0
 
@@ -42,7 +42,7 @@ def _end_readable_nt(ReadableState state, stream):
         stream.emit('end')
         w = getattr(stream, '_writableState', None)
         if w is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
-            nextTick(_end_writable, stream)
+            next_tick(_end_writable, (stream,))
         elif state.autoDestroy:
             if w is None or _write_side_done(w):
                 stream.destroy()

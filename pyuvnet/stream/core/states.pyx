@@ -32,7 +32,7 @@ cdef class ReadableState:
     """The read side's state: the buffer of chunks, flowing mode and the
     end sequence (field names as Node's, for code that reads them)."""
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self, *args):
         # Node's defaults, in Node's order (what __new__ gives; clone() and
         # __init__ start here). The other object fields start as None.
         self.objectMode = False
@@ -90,7 +90,7 @@ cdef class WritableState:
     """The write side's state: the buffered writes, corking and the finish
     sequence (field names as Node's)."""
 
-    def __cinit__(self, *args, **kwargs):
+    def __cinit__(self, *args):
         self.objectMode = self.finalCalled = self.needDrain = False
         self.ending = self.ended = self.finished = self.destroyed = False
         self.decodeStrings = True

@@ -7,7 +7,6 @@
 cimport cython
 
 from pyuvnet._encodings import encode, normalize as normalize_encoding
-from pyuvnet._uv import nextTick
 
 
 def nop(*args):
@@ -57,7 +56,7 @@ cdef object _write(object stream, object chunk, object encoding, object cb):
     if state.ending or state.destroyed:
         err = (errors.ERR_STREAM_WRITE_AFTER_END() if state.ending
                else errors.ERR_STREAM_DESTROYED('write'))
-        nextTick(cb, err)
+        next_tick(cb, (err,))
         _error_or_destroy(stream, err, True)
         return err
     state.pendingcb += 1
@@ -153,7 +152,7 @@ cdef _onwrite(object stream, object err):
         if r is not None and r.errored is None:
             r.errored = err
         if sync:
-            nextTick(_onwrite_error, stream, state, err, cb)
+            next_tick(_onwrite_error, (stream, state, err, cb))
         else:
             _onwrite_error(stream, state, err, cb)
         return
@@ -167,7 +166,7 @@ cdef _onwrite(object stream, object err):
         if cb is nop:
             if not state.afterWritePending and need_tick:
                 state.afterWritePending = True
-                nextTick(_after_write_nt, stream, state, 1, cb)
+                next_tick(_after_write_nt, (stream, state, 1, cb))
             else:
                 state.pendingcb -= 1
                 if state.ending:
@@ -177,7 +176,7 @@ cdef _onwrite(object stream, object err):
         else:
             state.afterWriteTickInfo = [stream, state, 1, cb]
             state.afterWritePending = True
-            nextTick(_after_write_tick, state.afterWriteTickInfo)
+            next_tick(_after_write_tick, (state.afterWriteTickInfo,))
     elif cb is nop and not state.needDrain and not state.afterWritePending \
             and not state.destroyed:
         # _after_write() of a write without callback and no 'drain' due:
@@ -358,11 +357,11 @@ def writable_end(self, chunk=None, encoding=None, callback=None):
         err = errors.ERR_STREAM_DESTROYED('end')
     if callback is not None and callable(callback):
         if err is not None:
-            nextTick(callback, err)
+            next_tick(callback, (err,))
         elif state.errored is not None:
-            nextTick(callback, state.errored)
+            next_tick(callback, (state.errored,))
         elif state.finished:
-            nextTick(callback, None)
+            next_tick(callback, (None,))
         else:
             state.onFinished.append(callback)
     return self
@@ -409,7 +408,7 @@ cdef class _OnFinal:
             state.prefinished = True
             stream.emit('prefinish')
             state.pendingcb += 1
-            nextTick(_finish_nt, stream, state)
+            next_tick(_finish_nt, (stream, state))
 
 
 cdef _finish_maybe(object stream, WritableState state, bint sync):
@@ -437,7 +436,7 @@ cdef _finish_maybe(object stream, WritableState state, bint sync):
     if state.pendingcb == 0:
         if sync:
             state.pendingcb += 1
-            nextTick(_finish_if_needed, stream, state)
+            next_tick(_finish_if_needed, (stream, state))
         elif _need_finish(state):
             state.pendingcb += 1
             _finish(stream, state)
