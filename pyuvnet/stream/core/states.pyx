@@ -28,6 +28,13 @@ cdef extern from *:
     Py_ssize_t PY_SSIZE_T_MAX
 
 
+cdef tuple _common_options(dict opts):
+    # What both sides read alike: emitClose, autoDestroy, defaultEncoding
+    # (each its default unless given).
+    return (opts.get('emitClose') is not False, opts.get('autoDestroy') is not False,
+            opts.get('defaultEncoding') or 'utf8')
+
+
 cdef class ReadableState:
     """The read side's state: the buffer of chunks, flowing mode and the
     end sequence (field names as Node's, for code that reads them)."""
@@ -57,12 +64,7 @@ cdef class ReadableState:
         self.buffer = deque()
         self.pipes = []
         if opts:
-            if opts.get('emitClose') is False:
-                self.emitClose = False
-            if opts.get('autoDestroy') is False:
-                self.autoDestroy = False
-            if opts.get('defaultEncoding'):
-                self.defaultEncoding = opts['defaultEncoding']
+            self.emitClose, self.autoDestroy, self.defaultEncoding = _common_options(opts)
             if opts.get('encoding'):
                 from pyuvnet._encodings import decoder, normalize
                 self.encoding = normalize(opts['encoding'])
@@ -114,12 +116,7 @@ cdef class WritableState:
         self.buffered = []
         self.onFinished = []
         if opts:
-            if opts.get('emitClose') is False:
-                self.emitClose = False
-            if opts.get('autoDestroy') is False:
-                self.autoDestroy = False
-            if opts.get('defaultEncoding'):
-                self.defaultEncoding = opts['defaultEncoding']
+            self.emitClose, self.autoDestroy, self.defaultEncoding = _common_options(opts)
             if opts.get('decodeStrings') is False:
                 self.decodeStrings = False
 
