@@ -51,6 +51,33 @@ cdef int h2_on_begin_headers(ng.nghttp2_session* session, const ng.nghttp2_frame
     return 0
 
 
+# The names of HPACK's static table come in nghttp2's static buffers,
+# whose bytes never move: each is decoded once and its str kept (its hash
+# computed once, then, for the dicts it keys), in a small cache indexed by
+# the buffer's address. Other names are decoded each time.
+cdef enum:
+    H2_NAME_SLOTS = 128
+cdef const uint8_t* h2_name_bases[H2_NAME_SLOTS]
+cdef size_t h2_name_lens[H2_NAME_SLOTS]
+cdef PyObject* h2_name_texts[H2_NAME_SLOTS]     # owned references
+
+
+cdef object h2_header_name(ng.nghttp2_rcbuf* name, ng.nghttp2_vec n):
+    cdef size_t slot
+    if not ng.nghttp2_rcbuf_is_static(name):
+        return (<char*>n.base)[:n.len].decode('latin-1')
+    slot = (<size_t>n.base >> 3) % H2_NAME_SLOTS
+    if h2_name_bases[slot] == n.base and h2_name_lens[slot] == n.len:
+        return <object>h2_name_texts[slot]
+    text = (<char*>n.base)[:n.len].decode('latin-1')
+    Py_INCREF(text)
+    Py_XDECREF(h2_name_texts[slot])
+    h2_name_texts[slot] = <PyObject*>text
+    h2_name_bases[slot] = n.base
+    h2_name_lens[slot] = n.len
+    return text
+
+
 cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                       ng.nghttp2_rcbuf* name, ng.nghttp2_rcbuf* value, uint8_t flags,
                       void* user_data) noexcept:
@@ -90,7 +117,7 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
             block.fields.append(PyBytes_FromStringAndSize(<char*>n.base, n.len))
             block.fields.append(PyBytes_FromStringAndSize(<char*>v.base, v.len))
             return 0
-        block.fields.append((<char*>n.base)[:n.len].decode('latin-1'))
+        block.fields.append(h2_header_name(name, n))
         block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
         if flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:
             if block.sensitive is None:

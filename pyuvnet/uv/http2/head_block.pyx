@@ -7,6 +7,9 @@ from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_READ_CHAR
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 
+cdef extern from "Python.h":
+    bint PyUnicode_IS_ASCII(object text)
+
 
 # h2_utc_date()'s: the h2_date() value its str was made of, and that str.
 cdef bytes h2_utc_bytes = None
@@ -103,7 +106,8 @@ cdef list h2_plain_list(dict headers, dict plain_names, allowed_pseudo):
         if entry is None:
             return None
         if type(value) is str:
-            if not (<str>value).isascii():
+            # (The flag's test, not a call of isascii(): once per header.)
+            if not PyUnicode_IS_ASCII(value):
                 return None
             data = (<str>value).encode('ascii')
         elif type(value) is int:

@@ -264,3 +264,4 @@ cdef extern from "nghttp2/nghttp2.h":
     int nghttp2_session_get_stream_remote_close(nghttp2_session* session, int32_t stream_id)
 
     nghttp2_vec nghttp2_rcbuf_get_buf(nghttp2_rcbuf* rcbuf)
+    int nghttp2_rcbuf_is_static(const nghttp2_rcbuf* rcbuf)
