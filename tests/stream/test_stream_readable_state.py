@@ -434,3 +434,20 @@ def test_unpipe_and_resume_from_inside_transform(calls):
     read_stream.on('end', calls.must_call())
     read_stream.pipe(t).resume()
     run()
+
+
+@pytest.mark.parametrize('side', ['_readableState', '_writableState'])
+def test_a_state_field_keeps_what_is_stored_and_cannot_be_deleted(side):
+    # The states are C structs (stream._core): a field reads back what
+    # Python stored, as the old instance attributes did, and deleting one
+    # is refused, since the C sequences read every field.
+    state = getattr(PassThrough(), side)
+    state.destroyed = 1
+    assert state.destroyed == 1 and type(state.destroyed) is int
+    state.errored = marker = ValueError('kept')
+    assert state.errored is marker
+    with pytest.raises(AttributeError):
+        del state.destroyed
+    assert state.destroyed == 1
+    with pytest.raises(AttributeError):
+        state.not_a_field = True
