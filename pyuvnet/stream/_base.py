@@ -1,18 +1,14 @@
 """What Readable and Writable share: the EventEmitter base with the stream
-fields, option functions bound as methods, chunk conversion and the
-'data'-side listener hooks' decorator form."""
+fields, option functions bound as methods, and the properties over the
+states' fields (a chunk's conversion is stream._core's core/chunks.pyx)."""
 import weakref
 from operator import attrgetter
 
-from .._encodings import encode
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
 from ._state import destroy_default, destroy_stream, undestroy
 
-__all__ = ['StreamBase', 'bind_options', 'to_bytes', 'state_property', 'state_reader',
-           'BYTES_LIKE']
-
-BYTES_LIKE = (bytes, bytearray, memoryview)
+__all__ = ['StreamBase', 'bind_options', 'state_property', 'state_reader']
 
 
 class _OptionMethod:
@@ -41,13 +37,6 @@ def bind_options(stream, opts, names):
         fn = opts.get(name)
         if fn is not None:
             setattr(stream, '_' + name, _OptionMethod(fn, stream))
-
-
-def to_bytes(chunk, encoding):
-    """A chunk as bytes: str encoded (Node's encodings), bytes-like copied."""
-    if isinstance(chunk, str):
-        return encode(chunk, encoding)
-    return chunk if type(chunk) is bytes else bytes(chunk)
 
 
 class StreamBase(EventEmitter):

@@ -11,6 +11,7 @@ other and the states' fields in C:
 
     core/states.pyx       the two states and their options
     core/ticks.pyx        nextTick() as a C call
+    core/chunks.pyx       the byte-like kinds, and a chunk made bytes
     core/readable.pyx     the read side: push, read, flowing mode, 'readable'
     core/readable_end.pyx the read side's end: endReadable and its tick
     core/writable.pyx     write(), end(), the buffer and the finish sequence
@@ -19,6 +20,7 @@ other and the states' fields in C:
 """
 include "core/states.pyx"
 include "core/ticks.pyx"
+include "core/chunks.pyx"
 include "core/readable.pyx"
 include "core/readable_end.pyx"
 include "core/writable.pyx"

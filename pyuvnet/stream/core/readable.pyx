@@ -91,7 +91,6 @@ cdef object _bytes_chunk(object stream, ReadableState state, object chunk, objec
     # push()/unshift()'s chunk in byte mode as (chunk, encoding), or None
     # after reporting a chunk of the wrong type. A str in the stream's
     # encoding stays a str; otherwise it becomes bytes.
-    from pyuvnet.stream._base import BYTES_LIKE, to_bytes
     if isinstance(chunk, str):
         encoding = normalize_encoding(encoding or state.defaultEncoding)
         if state.encoding != encoding:

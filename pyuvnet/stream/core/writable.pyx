@@ -13,9 +13,6 @@ def nop(*args):
     """The callback of a write() given none."""
 
 
-cdef tuple _BYTES_LIKE = (bytes, bytearray, memoryview)
-
-
 # -- write() ------------------------------------------------------------------
 
 cdef object _write(object stream, object chunk, object encoding, object cb):
@@ -46,7 +43,7 @@ cdef object _write(object stream, object chunk, object encoding, object cb):
             if state.decodeStrings:
                 chunk = encode(chunk, encoding)
                 encoding = 'buffer'
-        elif isinstance(chunk, _BYTES_LIKE):
+        elif isinstance(chunk, BYTES_LIKE):
             # A copy: the caller may change its buffer after write() returns.
             chunk = bytes(chunk)
             encoding = 'buffer'
