@@ -206,8 +206,10 @@ class sdist(_sdist):
 setup(
     ext_modules=[
         Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"]),
-        Extension("pyuvnet.stream._core", ["pyuvnet/stream/_core.pyx"],
-                  depends=glob.glob("pyuvnet/stream/core/*.pyx")),
+        # pyuvnet_cpython.h, at the package's root: the one gate for the
+        # extensions' use of CPython's internals.
+        Extension("pyuvnet.stream._core", ["pyuvnet/stream/_core.pyx"], include_dirs=["pyuvnet"],
+                  depends=glob.glob("pyuvnet/stream/core/*.pyx") + ["pyuvnet/pyuvnet_cpython.h"]),
         Extension(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],

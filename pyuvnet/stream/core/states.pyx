@@ -53,6 +53,9 @@ cdef class ReadableState:
         self.multiAwaitDrain = self.readingMore = self.dataEmitted = False
         self.readable = True
 
+    def __setattr__(self, name, value):
+        _store_field(self, ReadableState, name, value)
+
     def __delattr__(self, name):
         # C reads every field: none may be missing.
         raise AttributeError("a stream state's fields cannot be deleted")
@@ -106,6 +109,9 @@ cdef class WritableState:
         self.closed = self.closeEmitted = False
         self.writable = True
 
+    def __setattr__(self, name, value):
+        _store_field(self, WritableState, name, value)
+
     def __delattr__(self, name):
         raise AttributeError("a stream state's fields cannot be deleted")
 
@@ -150,10 +156,18 @@ cdef class WritableState:
 # three times a __slots__ field's cost, and Python code (a subclass's, or
 # the package's own) reads these fields often. A member descriptor of
 # type T_OBJECT_EX is what __slots__ makes, and the interpreter
-# specializes it (LOAD_ATTR_SLOT). Its offset is found by storing a marker
-# through the property and finding it in an instance's memory, so that
-# nothing depends on how Cython names the struct. Deleting is refused by
-# the classes' __delattr__: the C code never finds a field missing.
+# specializes reads through it (LOAD_ATTR_SLOT). Its offset is found by
+# storing a marker through the property and finding it in an instance's
+# memory, so that nothing depends on how Cython names the struct.
+#
+# The C sequences read every field and expect an object there, so no
+# Python call may leave one empty. The members are READONLY: their own
+# __set__ and __delete__ (type(state).__dict__[name].__delete__(state))
+# and object.__setattr__ refuse; a store goes through the states'
+# __setattr__, which writes the field itself (_store_field), and a delete
+# through their __delattr__, which refuses. Only where pyuvnet_cpython.h
+# allows it (the CPython versions it was tested on); elsewhere the fields
+# stay Cython's properties, which refuse a delete themselves.
 
 cdef extern from "structmember.h":
     ctypedef struct PyMemberDef:
@@ -163,10 +177,16 @@ cdef extern from "structmember.h":
         int flags
         const char *doc
     int T_OBJECT_EX
+    int READONLY
+
+cdef extern from "pyuvnet_cpython.h":
+    int PYUVNET_CPYTHON_TRICKS
+    bint pyuvnet_store_member(object obj, type owner, object name, object value)
 
 cdef extern from "Python.h":
     object PyDescr_NewMember(PyTypeObject *type, PyMemberDef *member)
     void PyType_Modified(PyTypeObject *type)
+    int PyObject_GenericSetAttr(object o, object name, object value) except -1
     ctypedef struct PyTypeObject:
         Py_ssize_t tp_basicsize
         PyObject *tp_dict
@@ -176,11 +196,27 @@ from cpython.mem cimport PyMem_Calloc
 from cpython.unicode cimport PyUnicode_AsUTF8
 from cpython.dict cimport PyDict_SetItem
 
-# The names the members' C strings point into, kept for the process's life.
+# The members' names, whose C strings the PyMemberDefs point into, kept
+# for the process's life.
 cdef list _member_names = []
 
 
+def member_fields(type cls):
+    """The fields of ``cls`` (ReadableState or WritableState) made member
+    descriptors, in declaration order: none where pyuvnet_cpython.h keeps
+    Cython's properties (tests/stream/test_state_fields.py)."""
+    return [name for name, attr in vars(cls).items() if type(attr).__name__ == 'member_descriptor']
+
+
+cdef inline int _store_field(object state, type owner, object name, object value) except -1:
+    if pyuvnet_store_member(state, owner, name, value):
+        return 0
+    return PyObject_GenericSetAttr(state, name, value)
+
+
 cdef _fields_as_members(type cls):
+    if not PYUVNET_CPYTHON_TRICKS:
+        return
     cdef PyTypeObject *tp = <PyTypeObject *>cls
     names = [name for name, attr in vars(cls).items()
              if type(attr).__name__ == 'getset_descriptor' and not name.startswith('_')]
@@ -203,15 +239,16 @@ cdef _fields_as_members(type cls):
                 break
         else:
             raise RuntimeError('stream._core: no slot found for ' + name)
+        setattr(probe, name, None)
         _member_names.append(name)
         members[n].name = PyUnicode_AsUTF8(name)
         members[n].type = T_OBJECT_EX
+        members[n].flags = READONLY
         members[n].offset = i * sizeof(PyObject *)
         PyDict_SetItem(<object>tp.tp_dict, name, PyDescr_NewMember(tp, &members[n]))
         # (The type's attribute cache may still point at the property,
         # just freed.)
         PyType_Modified(tp)
-        setattr(probe, name, None)
         n += 1
 
 

@@ -1,0 +1,65 @@
+/* pyuvnet_cpython.h: the one gate for what pyuvnet's extensions do with
+ * CPython's internals (the layout of a type, its slots and caches), below
+ * the limited API.
+ *
+ * Each such trick is a speed-up with a plain path beside it; one behind
+ * this gate is taken only where this header says the interpreter is one
+ * it was tested on:
+ * CPython 3.9 to 3.13 with the GIL (the versions CI and pyenv run here).
+ * Elsewhere (a newer CPython, a free-threaded build, another
+ * implementation) PYUVNET_CPYTHON_TRICKS is 0 and the plain path runs.
+ *
+ * The tricks, each in the room it speeds up (docs/DESIGN.md lists them):
+ *   stream/core/states.pyx   the states' object fields as __slots__-style
+ *                            member descriptors: behind this gate
+ *   events/_emitter_values.pyx  inline attribute values for the Python
+ *                            subclasses of EventEmitter: its own gate,
+ *                            3.11 and 3.12 only
+ *   uv/handles/udp_socket.pyx, uv/wsgi/call.pyx, uv/stream/stream.pyx,
+ *   uv/tls/pyuvnet_openssl.h  type slots, a type's attribute lookup and
+ *                            version tag, _ssl's object layout: not gated
+ *                            yet (docs/DESIGN.md)
+ */
+#ifndef PYUVNET_CPYTHON_H
+#define PYUVNET_CPYTHON_H
+
+#include "Python.h"
+
+#if defined(PYPY_VERSION) || defined(Py_GIL_DISABLED) || defined(Py_LIMITED_API) \
+    || PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030E0000
+#define PYUVNET_CPYTHON_TRICKS 0
+#else
+#define PYUVNET_CPYTHON_TRICKS 1
+#endif
+
+#if PYUVNET_CPYTHON_TRICKS
+#include "structmember.h"
+
+/* Stores ``value`` in ``obj``'s field ``name`` when that field is one of
+   ``owner``'s read-only object members (stream/core/states.pyx makes
+   them so that no Python call can empty one): 1 when stored, 0 when
+   ``name`` is no such member (the caller stores the generic way). As
+   fast as the generic store: the type's attribute cache finds the
+   member; ``value`` is never NULL (a delete goes to __delattr__). */
+static inline int pyuvnet_store_member(PyObject *obj, PyTypeObject *owner,
+                                       PyObject *name, PyObject *value) {
+    PyObject *descr = _PyType_Lookup(Py_TYPE(obj), name), *old, **field;
+    PyMemberDef *member;
+    if (descr == NULL || Py_TYPE(descr) != &PyMemberDescr_Type
+            || PyDescr_TYPE(descr) != owner)
+        return 0;
+    member = ((PyMemberDescrObject *)descr)->d_member;
+    if (member->type != T_OBJECT_EX || !(member->flags & READONLY))
+        return 0;
+    field = (PyObject **)((char *)obj + member->offset);
+    old = *field;
+    Py_INCREF(value);
+    *field = value;
+    Py_XDECREF(old);
+    return 1;
+}
+#else
+#define pyuvnet_store_member(obj, owner, name, value) 0
+#endif
+
+#endif /* PYUVNET_CPYTHON_H */
