@@ -35,7 +35,7 @@ FORK_OPTIONS = OptionSpec(dict({
     'execArgv': 'object',
 }, **RUN_LIMIT_OPTIONS))
 
-_UV_ESRCH = -3
+_UV_ESRCH = errors.uv_code('ESRCH')
 _CHANNEL_VARIABLES = (b'NODE_CHANNEL_FD=', b'NODE_CHANNEL_SERIALIZATION_MODE=')
 _UV_ENOENT_LIKE = ('EACCES', 'EAGAIN', 'EMFILE', 'ENFILE', 'ENOENT')
 

@@ -16,7 +16,7 @@ from .._records import Record
 from ._messages import on_internal, send
 from ._state import STATE, exit_now, js
 
-_UV_EBADF = -9
+_UV_EBADF = errors.uv_code('EBADF')
 
 
 class Worker(EventEmitter):

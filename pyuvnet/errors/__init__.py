@@ -23,7 +23,7 @@ import sys
 from ._node_error import NodeError
 from ._system_errors import _describe as _describe_uv
 from ._system_errors import (
-    NodeSystemError, SYSTEM_ERROR_CLASSES, uv_err_name, uv_strerror,
+    NodeSystemError, SYSTEM_ERROR_CLASSES, uv_code, uv_err_name, uv_strerror,
     exception_with_host_port, uv_exception_with_host_port, errno_exception,
     uv_exception, dns_exception, conn_reset_exception,
 )
@@ -41,7 +41,7 @@ __all__ = [
     'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR', 'ERR_IP_BLOCKED',
     'ERR_STREAM_PUSH_AFTER_EOF', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT', 'ERR_STREAM_CANNOT_PIPE',
     'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
-    'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
+    'SYSTEM_ERROR_CLASSES', 'uv_code', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
     'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE', 'ERR_CHILD_PROCESS_IPC_REQUIRED', 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER', 'ERR_IPC_SYNC_FORK', 'ERR_UNKNOWN_SIGNAL', 'ERR_SOCKET_HANDLE_ADOPTED',

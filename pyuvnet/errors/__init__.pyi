@@ -4,7 +4,7 @@ from typing import Any
 from ._node_error import NodeError as NodeError
 from ._system_errors import (
     NodeSystemError as NodeSystemError, SYSTEM_ERROR_CLASSES as SYSTEM_ERROR_CLASSES,
-    uv_err_name as uv_err_name, uv_strerror as uv_strerror,
+    uv_code as uv_code, uv_err_name as uv_err_name, uv_strerror as uv_strerror,
     exception_with_host_port as exception_with_host_port,
     uv_exception_with_host_port as uv_exception_with_host_port,
     errno_exception as errno_exception, uv_exception as uv_exception,
@@ -24,7 +24,7 @@ __all__ = [
     'ERR_STREAM_ALREADY_FINISHED', 'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR',
     'ERR_STREAM_PUSH_AFTER_EOF', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT', 'ERR_STREAM_CANNOT_PIPE',
     'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
-    'ERR_IP_BLOCKED', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
+    'ERR_IP_BLOCKED', 'SYSTEM_ERROR_CLASSES', 'uv_code', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
     'ERR_IPC_CHANNEL_CLOSED', 'ERR_IPC_DISCONNECTED', 'ERR_IPC_ONE_PIPE',

@@ -19,7 +19,7 @@ import sys
 from ._node_error import NodeError
 
 __all__ = [
-    'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
+    'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_code', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
 ]
@@ -127,9 +127,18 @@ def _uv_code(name, fallback):
 
 
 _BY_CODE = {}
+_BY_NAME = {}
 for _name, _fallback, _message in _UV_ERRORS:
-    _BY_CODE.setdefault(_uv_code(_name, _fallback), (_name, _message))
+    _BY_NAME[_name] = _uv_code(_name, _fallback)
+    _BY_CODE.setdefault(_BY_NAME[_name], (_name, _message))
 del _name, _fallback, _message
+
+
+def uv_code(name):
+    """libuv's code for error ``name`` on this platform, as uv/errno.h
+    defines ``UV_<name>``: ``uv_code('ETIMEDOUT') == -110`` on Linux, -60 on
+    macOS, -4039 on Windows. KeyError for a name libuv does not have."""
+    return _BY_NAME[name]
 
 
 def _describe(code):

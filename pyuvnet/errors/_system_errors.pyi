@@ -3,7 +3,7 @@
 from ._node_error import NodeError
 
 __all__ = [
-    'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_err_name', 'uv_strerror',
+    'NodeSystemError', 'SYSTEM_ERROR_CLASSES', 'uv_code', 'uv_err_name', 'uv_strerror',
     'exception_with_host_port', 'uv_exception_with_host_port',
     'errno_exception', 'uv_exception', 'dns_exception', 'conn_reset_exception',
 ]
@@ -22,6 +22,7 @@ class NodeSystemError(NodeError):
 
 SYSTEM_ERROR_CLASSES: dict[type[OSError], type[NodeSystemError]]
 
+def uv_code(name: str) -> int: ...
 def uv_err_name(code: int) -> str: ...
 def uv_strerror(code: int) -> str: ...
 def exception_with_host_port(code: int, syscall: str, address: str | None = None,

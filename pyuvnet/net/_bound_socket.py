@@ -29,9 +29,9 @@ _OPTIONS = OptionSpec({
 _TCP_OPTIONS = ('host', 'port', 'ipv6Only', 'reusePort')
 # sockaddr_un.sun_path on Linux; libuv binds with UV_PIPE_NO_TRUNCATE there.
 _SUN_PATH_SIZE = 108
-_EINVAL = -22
-_EACCES = -13
-_ENOENT = -2
+_EINVAL = errors.uv_code('EINVAL')
+_EACCES = errors.uv_code('EACCES')
+_ENOENT = errors.uv_code('ENOENT')
 
 
 class BoundSocket:

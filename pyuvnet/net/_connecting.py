@@ -59,8 +59,8 @@ CONNECT_RULES = {
 
 CREATE_CONNECTION_OPTIONS = OptionSpec(dict(SOCKET_RULES, **CONNECT_RULES))
 
-_ETIMEDOUT = -110
-_EAI_NONAME = -3008
+_ETIMEDOUT = errors.uv_code('ETIMEDOUT')
+_EAI_NONAME = errors.uv_code('EAI_NONAME')
 # connect()'s family may also be named, as in Node.
 _FAMILY_NAMES = {'IPv4': 4, 'IPv6': 6}
 # The getaddrinfo hints dns.lookup accepts: ADDRCONFIG, V4MAPPED, ALL.

@@ -24,9 +24,9 @@ from ._socket import Socket
 
 DEFAULT_BACKLOG = 511
 
-_EINVAL = -22
-_EAFNOSUPPORT = -97
-_EADDRNOTAVAIL = -99
+_EINVAL = errors.uv_code('EINVAL')
+_EAFNOSUPPORT = errors.uv_code('EAFNOSUPPORT')
+_EADDRNOTAVAIL = errors.uv_code('EADDRNOTAVAIL')
 
 
 class Server(_uv.ServerCore, HandleRefs):

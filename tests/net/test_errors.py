@@ -90,6 +90,20 @@ def test_code_nobody_knows_reads_unknown():
     assert (err.code, err.uv_code, err.errno) == ('UNKNOWN', -99999, 99999)
 
 
+def test_uv_code_is_libuvs_number_for_a_name_on_this_platform():
+    # uv/errno.h: UV_E<name> is -errno where the platform has the errno,
+    # libuv's own number otherwise (EOF, EAI_*), so the facade names
+    # them rather than writing Linux's numbers.
+    assert errors.uv_code('ETIMEDOUT') == -errno.ETIMEDOUT
+    assert errors.uv_code('EBADF') == -errno.EBADF
+    assert errors.uv_code('EAI_NONAME') == -3008
+    assert errors.uv_code('EOF') == -4095
+    for name in ('EINVAL', 'EADDRINUSE', 'ESRCH', 'EAI_NONAME'):
+        assert errors.uv_err_name(errors.uv_code(name)) == name
+    with pytest.raises(KeyError):
+        errors.uv_code('ENOTANERROR')
+
+
 @posix_only
 def test_errno_libuv_has_no_name_for_reads_as_pythons_errno():
     code = uv('ENOLINK')
