@@ -205,9 +205,10 @@ class sdist(_sdist):
 
 setup(
     ext_modules=[
-        Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"]),
-        # pyuvnet_cpython.h, at the package's root: the one gate for the
-        # extensions' use of CPython's internals.
+        # Each extension reads pyuvnet_cpython.h, at the package's root: the
+        # one gate for the extensions' use of CPython's internals.
+        Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"], include_dirs=["pyuvnet"],
+                  depends=["pyuvnet/pyuvnet_cpython.h"]),
         Extension("pyuvnet.stream._core", ["pyuvnet/stream/_core.pyx"], include_dirs=["pyuvnet"],
                   depends=glob.glob("pyuvnet/stream/core/*.pyx") + ["pyuvnet/pyuvnet_cpython.h"]),
         Extension(
@@ -218,9 +219,9 @@ setup(
             # root ("tls/pyuvnet_openssl.h"). llhttp's header: the HTTP parser
             # binding (uv/http/parser.pyx); c-ares': the resolver (uv/dns/);
             # nghttp2's: the http2 wing (uv/http2/).
-            include_dirs=["pyuvnet/uv", "vendor/llhttp/include", "vendor/c-ares/include",
+            include_dirs=["pyuvnet/uv", "pyuvnet", "vendor/llhttp/include", "vendor/c-ares/include",
                           "vendor/nghttp2/lib/includes"],
-            depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + [
+            depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + ["pyuvnet/pyuvnet_cpython.h"] + [
                 os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256] + [
                 os.path.join("vendor", "c-ares", "SHA256SUMS"),
                 os.path.join("vendor", "nghttp2", "SHA256SUMS")],

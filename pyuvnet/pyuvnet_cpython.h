@@ -10,15 +10,15 @@
  * implementation) PYUVNET_CPYTHON_TRICKS is 0 and the plain path runs.
  *
  * The tricks, each in the room it speeds up (docs/DESIGN.md lists them):
- *   stream/core/states.pyx   the states' object fields as __slots__-style
- *                            member descriptors: behind this gate
+ *   stream/core/states.pyx   the states' object fields as read-only
+ *                            __slots__-style member descriptors
  *   events/_emitter_values.pyx  inline attribute values for the Python
- *                            subclasses of EventEmitter: its own gate,
- *                            3.11 and 3.12 only
- *   uv/handles/udp_socket.pyx, uv/wsgi/call.pyx, uv/stream/stream.pyx,
- *   uv/tls/pyuvnet_openssl.h  type slots, a type's attribute lookup and
- *                            version tag, _ssl's object layout: not gated
- *                            yet (docs/DESIGN.md)
+ *                            subclasses of EventEmitter (3.11, 3.12 only)
+ *   uv/wsgi/call.pyx         vectorcall for the WSGI start_response
+ * Not behind it yet: uv/handles/udp_socket.pyx (a type's tp_getattro),
+ * uv/stream/stream.pyx (a type's attribute lookup and version tag); and
+ * uv/tls/pyuvnet_openssl.h reads the SSL pointer out of _ssl's objects,
+ * which TLS needs on every interpreter (it checks the object's size).
  */
 #ifndef PYUVNET_CPYTHON_H
 #define PYUVNET_CPYTHON_H

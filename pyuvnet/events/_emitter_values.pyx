@@ -21,7 +21,8 @@
 # (about 200 instructions per instance, allocated and freed).
 cdef extern from *:
     """
-    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
+    #include "pyuvnet_cpython.h"
+    #if PYUVNET_CPYTHON_TRICKS && PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030D0000
     static int pyuvnet_emitter_allocating = 0;
 
     static PyObject *pyuvnet_emitter_alloc(PyTypeObject *type, Py_ssize_t nitems) {

@@ -319,11 +319,18 @@ cdef class WsgiCall:
 # vectorcall: a type's tp_call (Cython's __call__) takes its arguments as a
 # tuple made per call.  wsgi_vectorcall is its function, kept in each
 # WsgiCall; the type is told where once (enable_vectorcall).
+# Setting a ready type's flags is below the limited API: only where
+# pyuvnet_cpython.h allows it; elsewhere the call goes through tp_call.
 cdef extern from *:
     """
+    #include "pyuvnet_cpython.h"
     static void pyuvnet_enable_vectorcall(PyTypeObject *type, PyObject *instance, void **slot) {
+    #if PYUVNET_CPYTHON_TRICKS
         type->tp_vectorcall_offset = (char *)slot - (char *)instance;
         type->tp_flags |= Py_TPFLAGS_HAVE_VECTORCALL;
+    #else
+        (void)type; (void)instance; (void)slot;
+    #endif
     }
     """
     void enable_vectorcall "pyuvnet_enable_vectorcall" (PyTypeObject* type, PyObject* instance,
