@@ -294,6 +294,12 @@ class Http2Stream(Duplex):
     send_trailers = sendTrailers
     @property
     def buffer_size(self) -> int: ...
+    rst_code: int | None
+    sent_headers: dict[str, Any] | None
+    sent_trailers: dict[str, Any] | None
+    sent_info_headers: list[dict[str, Any]] | None
+    headers_sent: bool
+    end_after_headers: bool
     # END snake_case twins
 
 
@@ -557,7 +563,7 @@ class Http2Session(EventEmitter):
              callback: Callable[[Exception | None, float, bytes], object] | None = None) -> bool: ...
     def goaway(self, code: int = 0, lastStreamID: int | None = None,
                opaqueData: bytes | None = None) -> None: ...
-    def setTimeout(self, msecs: float, callback: Callable[[], object] | None = None) -> None: ...
+    def setTimeout(self, msecs: float, callback: Callable[[], object] | None = None) -> Self: ...
     def ref(self) -> None: ...
     def unref(self) -> None: ...
     def close(self, callback: Callable[[], object] | None = None) -> None: ...
@@ -894,6 +900,7 @@ class Http2Session(EventEmitter):
     set_local_window_size = setLocalWindowSize
     @property
     def origin_set(self) -> list[str] | None: ...
+    alpn_protocol: str
     # END snake_case twins
 
 

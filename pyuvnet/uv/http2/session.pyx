@@ -155,8 +155,9 @@ cdef class H2Core:
         ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
         ng.nghttp2_session_callbacks_set_error_callback2(callbacks, h2_on_error)
         ng.nghttp2_session_callbacks_set_send_data_callback(callbacks, h2_send_data)
-        # The receive window opens as the streams' readers take their data
-        # (consume()), not as nghttp2 parses it: a paused reader stops its window.
+        # A stream's receive window opens as its reader takes its data
+        # (consume()), not as nghttp2 parses it: a paused reader stops its
+        # window (the connection's opens as the DATA comes, h2_on_data_chunk).
         ng.nghttp2_option_set_no_auto_window_update(option, 1)
         ng.nghttp2_option_set_peer_max_concurrent_streams(option, options['peerMaxConcurrentStreams'])
         ng.nghttp2_option_set_max_reserved_remote_streams(option, options['maxReservedRemoteStreams'])
@@ -457,12 +458,12 @@ cdef class H2Core:
 
     def consume(self, int32_t stream_id, size_t size):
         """``size`` bytes of a stream's DATA were taken by its reader: the
-        stream's and the connection's windows open by as much."""
+        stream's window opens by as much."""
         self.give_back(stream_id, size)
 
     cdef inline int give_back(self, int32_t stream_id, size_t size) except -1:
         if self.session is not NULL and size:
-            ng.nghttp2_session_consume(self.session, stream_id, size)
+            ng.nghttp2_session_consume_stream(self.session, stream_id, size)
         return 0
 
     def queued(self, int32_t stream_id):
