@@ -126,7 +126,8 @@ ALIASES = {
         'getHeaderNames',
         'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead', 'writeContinue',
         'flushHeaders', 'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
-        'writableHighWaterMark', 'setTimeout', 'writeEarlyHints', 'createPushResponse'),
+        'writableHighWaterMark', 'setTimeout', 'writeEarlyHints', 'createPushResponse',
+        'writableCorked'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),
     'wsgi': ('createServer',),

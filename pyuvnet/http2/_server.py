@@ -60,29 +60,34 @@ def _server_session_part(opts):
 
 class _SessionsOfServer:
     """What both servers do with a connection that speaks HTTP/2: a
-    ServerHttp2Session, its 'stream' and 'error' events the server's
-    'stream' and 'sessionError'; with a 'request' listener, each stream is
+    ServerHttp2Session, its 'stream', 'error' and 'priority' events the
+    server's 'stream', 'sessionError' and 'priority'; with a 'request' listener, each stream is
     also an Http2ServerRequest and Http2ServerResponse (the compatibility
     API), given to 'request' before 'stream'."""
 
     def _start_session(self, socket):
         session = ServerHttp2Session(socket, self._session_options, self)
-        self._sessions.add(session)
 
         def on_error(error):
             self.emit('sessionError', error, session)
 
+        def on_priority(*args):
+            # As Node's sessionOnPriority(): a PRIORITY for a stream the
+            # session does not know (yet) is the server's 'priority'.
+            self.emit('priority', *args)
+
         def on_close():
             # These listeners hold the session: off it at close, so that
             # it is freed then, not at the next gc.
-            self._sessions.discard(session)
             session.removeListener('error', on_error)
+            session.removeListener('priority', on_priority)
             session.removeListener('stream', relay)
         # The session's 'stream' is the server's (after the compatibility
         # API's request, if listened to): in C, a Python frame less per request.
         relay = H2StreamRelay(self, serve_compat)
         session.on('stream', relay)
         session.on('error', on_error)
+        session.on('priority', on_priority)
         session.once('close', on_close)
         if self.timeout:
             def on_timeout():
@@ -107,10 +112,6 @@ class _SessionsOfServer:
         if callback is not None:
             self.on('timeout', callback)
         return self
-
-    def _close_sessions(self):
-        for session in list(self._sessions):
-            session.close()
 
 
 class Http2Server(_SessionsOfServer, _NetServer):
@@ -137,15 +138,9 @@ class Http2Server(_SessionsOfServer, _NetServer):
         _NetServer.__init__(self, {k: v for k, v in opts.items()
                                    if k in _NET_SERVER_OPTIONS.rules})
         self._session_options = _server_session_part(opts)
-        self._sessions = set()
         self.on('connection', self._start_session)
         if onRequestHandler is not None:
             self.on('request', onRequestHandler)
-
-    def close(self, callback=None):
-        """Stops accepting; the open sessions close gracefully (GOAWAY)."""
-        self._close_sessions()
-        return _NetServer.close(self, callback)
 
 
 class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
@@ -164,7 +159,6 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
                                ['h2', 'http/1.1'] if self._allow_http1 else ['h2'])
         tls.Server.__init__(self, tls_options)
         self._session_options = _server_session_part(opts)
-        self._sessions = set()
         self._setup_http(opts, onRequestHandler, '_http1Connection')
         self.on('secureConnection', self._on_secure_connection)
 
@@ -178,11 +172,6 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
             self.emit('unknownProtocol', socket)
         else:
             socket.destroy()
-
-    def close(self, callback=None):
-        """Stops accepting; the open sessions close gracefully (GOAWAY)."""
-        self._close_sessions()
-        return HTTPServerMixin.close(self, callback)
 
 
 def createServer(options=None, onRequestHandler=None, **kwargs):

@@ -260,6 +260,10 @@ class Http2Stream(Duplex):
         if not session._flush_scheduled:
             session._schedule_flush()
 
+    def _writev(self, chunks, callback):
+        # As Node's: writes buffered together (a cork(), say) leave as one.
+        self._write(b''.join([entry['chunk'] for entry in chunks]), None, callback)
+
     def _final(self, callback):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))

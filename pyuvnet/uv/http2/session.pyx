@@ -108,7 +108,7 @@ cdef class H2Core:
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
     cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
-    cdef list raw_frames                # PRIORITY frames to write after nghttp2's (extensions.pyx)
+    cdef list raw_frames                # PRIORITY frames to write before nghttp2's (extensions.pyx)
     cdef H2DataSend sender              # send() writes DATA uncopied to the socket (data_send.pyx)
     cdef uint32_t invalid_frames        # Node's counts against maxSessionInvalidFrames
     cdef uint32_t max_invalid_frames
@@ -266,6 +266,18 @@ cdef class H2Core:
             return b''
         if sender is not None:
             sender.reset()
+        if self.raw_frames:
+            # PRIORITY frames first, between two of nghttp2's frame sequences
+            # (HEADERS and its CONTINUATIONs leave in one): as nghttp2 queues
+            # its own ahead of new streams' HEADERS, Node's peer hears a
+            # request's PRIORITY before the request.
+            for frame in self.raw_frames:
+                if sender is not None:
+                    sender.add_copy(<const uint8_t*>PyBytes_AS_STRING(frame),
+                                    PyBytes_GET_SIZE(frame))
+                else:
+                    parts.append(frame)
+            self.raw_frames = []
         while self.session is not NULL and self.owner is not None and total < H2_SEND_BATCH:
             self.depth += 1
             try:
@@ -285,11 +297,6 @@ cdef class H2Core:
             else:
                 parts.append(PyBytes_FromStringAndSize(<char*>data, n))
             total += n
-        if n == 0 and self.raw_frames:
-            # Between two of nghttp2's frame sequences (HEADERS and its
-            # CONTINUATIONs leave in one): PRIORITY frames may go.
-            parts.extend(self.raw_frames)
-            self.raw_frames = []
         out = b''.join(parts) if sender is None else sender.finish(parts)
         if self.done:
             done, self.done = self.done, []

@@ -1,0 +1,234 @@
+"""More of Node 20's test/parallel/test-http2-*.js, rewritten for pyuvnet:
+each test names the Node test it ports. Both ends are pyuvnet's."""
+import os
+
+import pyuvnet as net
+from pyuvnet import http2
+from http2_support import countdown, exchange, listen, run_exchange
+
+
+def test_session_ping_event_and_callback_on_both_ends(run_loop):
+    # Ports test-http2-onping.js: each end pings the other with the same
+    # 8 bytes; each gets 'ping' with them, each ping's callback is called.
+    check = bytes([1, 2, 3, 4, 5, 6, 7, 8])
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.respond()
+        stream.end(b'ok')
+    server.on('stream', on_stream)
+
+    def on_session(session):
+        session.on('ping', lambda payload: seen.append(('server ping', payload)))
+        session.ping(check, lambda err, *_: seen.append(('server acked', err)))
+    server.on('session', on_session)
+
+    def client(session, done):
+        session.on('ping', lambda payload: seen.append(('client ping', payload)))
+        session.on('connect', lambda *_: session.ping(
+            check, lambda err, *_: seen.append(('client acked', err))))
+        req = session.request()
+        req.resume()
+        req.on('close', done)
+    run_exchange(run_loop, server, client)
+    assert sorted(seen, key=str) == sorted([('server ping', check), ('server acked', None),
+                                            ('client ping', check), ('client acked', None)],
+                                           key=str)
+
+
+def test_unref_sessions_keep_no_loop_alive(run_loop):
+    # Ports test-http2-session-unref.js (its first two clients; the third
+    # is a JS duplex pair as the socket, docs/HTTP2.md): the server's
+    # sessions unref'd, a client unref'd at once and one destroyed then
+    # unref'd at 'connect': once the server is unref'd too, nothing keeps
+    # the loop running (the run returns) and nothing crashed.
+    server = http2.createServer()
+    sessions = []
+    clients = []
+
+    def on_session(session):
+        sessions.append(session)
+        session.unref()
+        if len(sessions) == 2:
+            server.unref()
+    server.on('session', on_session)
+    port = listen(run_loop, server)
+    first = http2.connect('http://localhost:%d' % port)
+    first.unref()
+    second = http2.connect('http://localhost:%d' % port)
+    second.on('connect', lambda *_: (second.destroy(), second.unref()))
+    clients += [first, second]
+    run_loop(10)
+    assert len(sessions) == 2 and second.destroyed
+    # (Reaped: the loop let them be.)
+    first.destroy()
+    for session in sessions:
+        session.destroy()
+    server.close()
+    run_loop()
+
+
+def test_stream_listeners_can_change_after_the_session_is_destroyed(run_loop):
+    # Ports test-http2-stream-removelisteners-after-close.js: a request
+    # whose session is destroyed at once gets 'error' and 'close', never
+    # 'priority'; at 'close' its listeners can be removed and added.
+    server = http2.createServer(lambda req, res: res.end('Hi!\n'))
+    seen = []
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    req = client.request({':path': '/'})
+
+    def on_close():
+        req.removeAllListeners()
+        req.on('priority', lambda *_: seen.append('priority'))
+        seen.append('close')
+        server.close()
+    req.on('close', on_close)
+    req.on('priority', lambda *_: seen.append('priority'))
+    req.on('error', lambda error: seen.append('error'))
+    client.destroy()
+    run_loop()
+    assert seen == ['error', 'close']
+
+
+def test_a_request_leaves_no_connect_listener_behind(run_loop):
+    # Ports test-http2-request-remove-connect-listener.js: a request made
+    # before the connection adds no 'connect' listener that stays; the
+    # client's own once('connect') is called.
+    seen = []
+
+    def on_stream(stream, *_):
+        stream.respond()
+        stream.end()
+
+    def client(session, done):
+        req = session.request()
+        session.once('connect', lambda *_: seen.append('connect'))
+        req.on('response', lambda *_: seen.append(session.listenerCount('connect')))
+        req.resume()
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == ['connect', 0]
+
+
+def test_a_server_writes_whatever_the_clients_window(run_loop):
+    # Ports test-http2-window-size.js: the server writes four buffers (of
+    # 16 and of 255 bytes, one per turn, waiting for 'drain' when told
+    # to); the client, its initialWindowSize 16, 255, 256, 2**17 or the
+    # default, reads them all, in order.
+    for size in (1 << 4, (1 << 8) - 1):
+        buffers = [bytes([value]) * size for value in range(4)]
+        for window in (1 << 4, (1 << 8) - 1, 1 << 8, 1 << 17, None):
+            server = http2.createServer()
+
+            def on_stream(stream, *_, buffers=buffers):
+                left = list(buffers)
+
+                def write_next():
+                    if not left:
+                        stream.end()
+                        return
+                    if stream.write(left.pop(0)):
+                        net.setImmediate(write_next)
+                    else:
+                        stream.once('drain', write_next)
+                write_next()
+            server.on('stream', on_stream)
+            port = listen(run_loop, server)
+            settings = {} if window is None else {'initialWindowSize': window}
+            client = http2.connect({'authority': 'localhost', 'protocol': 'http:', 'port': port},
+                                   {'settings': settings})
+            got = []
+
+            def on_connect(*_):
+                req = client.request({':method': 'GET', ':path': '/'})
+                req.on('data', got.append)
+                req.on('end', lambda: (client.close(), server.close()))
+                req.end()
+            client.on('connect', on_connect)
+            run_loop(10)
+            assert b''.join(got) == b''.join(buffers), (size, window)
+
+
+def test_many_requests_for_a_large_body_all_complete(run_loop):
+    # Ports test-http2-large-write-multiple-requests.js: a server with
+    # maxSessionMemory 1000 answers 100 requests on one session with the
+    # same large body (a generated 100 KiB for Node's JPEG); each request
+    # reads it whole.
+    content = os.urandom(100 * 1024)
+    server = http2.createServer({'maxSessionMemory': 1000})
+
+    def on_stream(stream, *_):
+        stream.respond({'content-type': 'image/jpeg', ':status': 200})
+        stream.end(content)
+    server.on('stream', on_stream)
+    bodies = []
+
+    def client(session, done):
+        finished = countdown(100, done)
+        for _ in range(100):
+            req = session.request({':path': '/'})
+            req.end()
+            chunks = []
+            req.on('data', chunks.append)
+            req.on('end', lambda chunks=chunks: (bodies.append(b''.join(chunks)), finished()))
+    run_exchange(run_loop, server, client)
+    assert len(bodies) == 100 and all(body == content for body in bodies)
+
+
+def test_a_compat_response_counts_its_corks(run_loop):
+    # Ports test-http2-res-corked.js: res.writableCorked follows cork()
+    # and uncork() (0 to 4 and back); the client gets the body in two
+    # 'data' (the first write, then the four corked ones at once).
+    corks = []
+
+    def on_request(req, res):
+        corks.append(res.writableCorked)
+        res.write(b'1' * 1024)
+        for _ in range(4):
+            res.cork()
+            corks.append(res.writableCorked)
+            res.write(b'1' * 1024)
+        for _ in range(4):
+            res.uncork()
+            corks.append(res.writableCorked)
+        res.end()
+    server = http2.createServer(on_request)
+    data = []
+
+    def client(session, done):
+        req = session.request()
+        req.on('data', data.append)
+        req.on('end', done)
+    run_exchange(run_loop, server, client)
+    assert corks == [0, 1, 2, 3, 4, 3, 2, 1, 0]
+    assert len(data) == 2 and sum(map(len, data)) == 5 * 1024
+
+
+def test_priority_frames_are_priority_events_on_both_ends(run_loop):
+    # Ports test-http2-priority-event.js: the server's stream.priority()
+    # and the client's req.priority() (parent 0, weight 1, not exclusive)
+    # reach the peer as 'priority' (1, 0, 1, False): the server's on the
+    # server, the client's on the request.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.priority({'parent': 0, 'weight': 1, 'exclusive': False})
+        stream.respond({'content-type': 'text/html', ':status': 200})
+        stream.end(b'hello world')
+    server.on('stream', on_stream)
+    server.on('priority', lambda *args: seen.append(('server',) + args))
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        session.on('connect', lambda *_: req.priority(
+            {'parent': 0, 'weight': 1, 'exclusive': False}))
+        req.on('priority', lambda *args: seen.append(('request',) + args))
+        req.on('response', lambda *_: seen.append('response'))
+        req.resume()
+        req.on('end', done)
+        req.end()
+    run_exchange(run_loop, server, client)
+    assert sorted(seen, key=str) == sorted([('server', 1, 0, 1, False),
+                                            ('request', 1, 0, 1, False), 'response'], key=str)
