@@ -113,7 +113,7 @@ ALIASES = {
     # pyuvnet.http2 (docs/HTTP2.md); sessions and streams: EventEmitter's and Duplex's rows too
     'http2': ('createServer', 'createSecureServer', 'getDefaultSettings', 'getPackedSettings',
               'getUnpackedSettings', 'sensitiveHeaders', 'performServerHandshake'),
-    'Http2Server': ('setTimeout',),
+    'Http2Server': ('setTimeout', 'updateSettings'),
     'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout',
                      'setLocalWindowSize', 'originSet'),
     'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),

@@ -1,5 +1,6 @@
 """Http2Server (h2c, prior knowledge), Http2SecureServer (h2 by ALPN, and
 HTTP/1.1 for ``allowHTTP1``) and ``connect()``, the client's session."""
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from .. import tls
@@ -12,9 +13,11 @@ from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
 from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from ._compat import serve_compat
+from ..errors import ERR_INVALID_ARG_TYPE
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._client_session import ClientHttp2Session
 from ._server_session import ServerHttp2Session
+from ._settings import check_settings
 
 __all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect',
            'performServerHandshake']
@@ -100,6 +103,16 @@ class _SessionsOfServer:
             session.once('close', lambda: session.removeListener('timeout', on_timeout))
         self.emit('session', session)
         return session
+
+    def updateSettings(self, settings):
+        """Node's: the SETTINGS each new session sends, merged into the
+        server's; checked as Node's (ERR_INVALID_ARG_TYPE, then
+        ERR_HTTP2_INVALID_SETTING_VALUE)."""
+        if not isinstance(settings, Mapping):
+            raise ERR_INVALID_ARG_TYPE('settings', 'object', settings)
+        check_settings(settings)
+        self._session_options['settings'] = dict(self._session_options.get('settings') or {},
+                                                 **settings)
 
     def setTimeout(self, msecs=0, callback=None):
         """Node's Http2Server.setTimeout(): each new session's idle timeout

@@ -180,11 +180,18 @@ class Http2Stream(Duplex):
             self.push(None)
             self.once('ready', lambda: self._reset_after_pending(code))
             return
+        w = self._writableState
+        ending = w.ending
         self._closing = True
         try:
             self._end_aborted()
         finally:
             self._closing = False
+        if ending and code == NO_ERROR and not w.finished:
+            # As Node's closeStream(): an end() given before, the writes it
+            # waits on (past the peer's window, say) leave first.
+            EventEmitter.once(self, 'finish', lambda: self._reset_after_pending(code))
+            return
         # As Node's: what the stream has pending leaves before its
         # RST_STREAM (nghttp2 would send the RST_STREAM first), once
         # nghttp2 may send (not inside one of its callbacks). Destroyed when

@@ -232,3 +232,124 @@ def test_priority_frames_are_priority_events_on_both_ends(run_loop):
     run_exchange(run_loop, server, client)
     assert sorted(seen, key=str) == sorted([('server', 1, 0, 1, False),
                                             ('request', 1, 0, 1, False), 'response'], key=str)
+
+
+def test_a_stream_closed_after_its_writes_still_sends_them(run_loop, tls_certs):
+    # Ports test-http2-large-write-close.js: over TLS, a response of two
+    # 100,000-byte writes, end() and close() at once: the client reads
+    # all 200,000 bytes before the request's 'close'.
+    content = b'\x44' * 100000
+    server = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert})
+
+    def on_stream(stream, *_):
+        stream.respond({'Content-Type': 'application/octet-stream',
+                        'Content-Length': str(len(content) * 2), 'Vary': 'Accept-Encoding'})
+        stream.write(content)
+        stream.write(content)
+        stream.end()
+        stream.close()
+    server.on('stream', on_stream)
+    received = []
+    client = http2.connect('https://localhost:%d' % listen(run_loop, server),
+                           {'rejectUnauthorized': False})
+    req = client.request({':path': '/'})
+    req.end()
+    req.on('data', lambda data: received.append(len(data)))
+    req.on('close', lambda: (received.append('close'), client.close(), server.close()))
+    run_loop(10)
+    assert received[-1] == 'close' and sum(received[:-1]) == len(content) * 2
+
+
+def test_update_settings_are_the_next_sessions_settings(run_loop):
+    # Ports test-http2-update-settings.js (customSettings is not built,
+    # docs/HTTP2.md; the options' symbol read as the next session's
+    # SETTINGS): updateSettings() merges into the server's settings;
+    # '' is ERR_INVALID_ARG_TYPE, a value of the wrong kind
+    # ERR_HTTP2_INVALID_SETTING_VALUE (a RangeError).
+    from support import assert_code
+    server = http2.createServer({'settings': {'maxFrameSize': 16385}})
+    server.updateSettings({'headerTableSize': 1, 'maxConcurrentStreams': 1,
+                           'enableConnectProtocol': True})
+    error = assert_code('ERR_INVALID_ARG_TYPE', lambda: server.updateSettings(''), TypeError)
+    assert str(error).startswith('The "settings" argument must be of type object.')
+    error = assert_code('ERR_HTTP2_INVALID_SETTING_VALUE',
+                        lambda: server.updateSettings({'maxHeaderListSize': 'foo'}), ValueError)
+    assert str(error) == 'Invalid value for setting "maxHeaderListSize": foo'
+    seen = {}
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+
+    def on_settings(settings):
+        seen.update({name: settings[name] for name in (
+            'headerTableSize', 'maxConcurrentStreams', 'enableConnectProtocol', 'maxFrameSize')})
+        client.close()
+        server.close()
+    client.once('remoteSettings', on_settings)
+    run_loop()
+    assert seen == {'headerTableSize': 1, 'maxConcurrentStreams': 1,
+                    'enableConnectProtocol': True, 'maxFrameSize': 16385}
+
+
+def test_closed_streams_are_forgotten_by_a_small_session(run_loop):
+    # Ports test-http2-forget-closed-streams.js: a server with
+    # maxSessionMemory 1 answers 10,000 POSTs in a row on one session,
+    # each at its end with a 200 and endStream; none is refused.
+    server = http2.createServer({'maxSessionMemory': 1})
+
+    def on_session(session):
+        def on_stream(stream, *_):
+            stream.on('end', lambda: stream.respond({':status': 200}, {'endStream': True}))
+            stream.resume()
+        session.on('stream', on_stream)
+    server.on('session', on_session)
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    statuses = []
+
+    def next_request(i):
+        if i == 10000:
+            client.close()
+            server.close()
+            return
+        stream = client.request({':method': 'POST'})
+
+        def on_response(headers, *_):
+            statuses.append(headers[':status'])
+            stream.on('close', lambda: next_request(i + 1))
+        stream.on('response', on_response)
+        stream.end()
+    next_request(0)
+    run_loop(60)
+    assert statuses == [200] * 10000
+
+
+def test_a_destroyed_server_socket_closes_stream_session_and_server(run_loop):
+    # Ports test-http2-server-socket-destroy.js: the server destroys its
+    # session's socket while answering a POST: the socket, the stream (its
+    # 'aborted' too), the session and then the server close; the client's
+    # request is 'aborted' and its session closes (an ECONNRESET allowed).
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.respond()
+        stream.write(b'test')
+        socket = stream.session.socket
+        socket.on('close', lambda *_: seen.append('socket close'))
+        stream.on('close', lambda: seen.append('stream close'))
+        stream.on('aborted', lambda: seen.append('stream aborted'))
+        server.on('close', lambda: seen.append('server close'))
+        stream.session.on('close', lambda: (seen.append('session close'), server.close()))
+        socket.destroy()
+    server.on('stream', on_stream)
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    errors = []
+    client.on('error', lambda error: errors.append(error.code))
+    client.on('close', lambda: seen.append('client close'))
+    req = client.request({':method': 'POST'})
+    req.on('error', lambda error: errors.append(error.code))
+    req.on('aborted', lambda: seen.append('request aborted'))
+    req.resume()
+    run_loop(10)
+    assert sorted(seen) == sorted(['socket close', 'stream close', 'stream aborted',
+                                   'session close', 'server close', 'request aborted',
+                                   'client close'])
+    assert set(errors) <= {'ECONNRESET'}
