@@ -34,7 +34,9 @@ SESSION_RULES = {
     'Http2ServerRequest': 'any', 'Http2ServerResponse': 'any', 'createConnection': 'function',
     'protocol': 'string',
 }
-_SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **SESSION_RULES))
+# (As Node's createServer(), TLS options are taken and left unused.)
+_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **_NET_SERVER_OPTIONS.rules,
+                                  **SESSION_RULES))
 _SECURE_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **SESSION_RULES))
 # As Node's connect(), which spreads its options into net.connect(): the
 # socket's own (net checks their values).
