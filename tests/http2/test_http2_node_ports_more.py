@@ -471,3 +471,184 @@ def test_servers_start_time_out_and_take_net_options(run_loop, tls_certs):
     assert sorted(seen, key=str) == sorted(
         ['secure listening', 'plain listening'] + ['timeout', 'timeout callback'] * 2
         + [('allowHalfOpen', True)] * 2, key=str)
+
+
+def _elipses(tmp_path):
+    path = tmp_path / 'elipses.txt'
+    path.write_text('\u2026' * 2000, encoding='utf-8')
+    return path
+
+
+def test_respond_with_an_open_fd(run_loop, tmp_path):
+    # Ports test-http2-respond-file-fd.js: respondWithFD() of an open fd
+    # with content-type and content-length; the client reads both and the
+    # file; the fd stays the caller's (closed at the server's 'close').
+    path = _elipses(tmp_path)
+    data = path.read_bytes()
+    fd = os.open(path, os.O_RDONLY)
+    server = http2.createServer()
+    server.on('stream', lambda stream, *_: stream.respondWithFD(
+        fd, {'content-type': 'text/plain', 'content-length': len(data)}))
+    closed = []
+    server.on('close', lambda: (os.close(fd), closed.append(True)))
+    seen = {}
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    req = client.request()
+    req.on('response', lambda headers, *_: seen.update(
+        type=headers['content-type'], length=int(headers['content-length'])))
+    body = []
+    req.on('data', body.append)
+    req.on('end', lambda: (client.close(), server.close()))
+    req.end()
+    run_loop(10)
+    assert seen == {'type': 'text/plain', 'length': len(data)}
+    assert b''.join(body) == data and closed == [True]
+
+
+def test_respond_with_file_from_the_compat_api(run_loop, tmp_path):
+    # Ports test-http2-respond-file-compat.js: a 'request' handler answers
+    # with response.stream.respondWithFile(); the client's 'response' and
+    # 'end' come.
+    path = _elipses(tmp_path)
+    server = http2.createServer(lambda request, response: response.stream.respondWithFile(
+        str(path)))
+    seen = []
+
+    def client(session, done):
+        req = session.request()
+        req.on('response', lambda *_: seen.append('response'))
+        req.on('end', lambda: (seen.append('end'), done()))
+        req.end()
+        req.resume()
+    run_exchange(run_loop, server, client)
+    assert seen == ['response', 'end']
+
+
+def test_a_pushed_stream_responds_with_an_fd(run_loop, tmp_path):
+    # Ports test-http2-respond-file-push.js: the server answers, ends, and
+    # pushes /file.txt, its stream answered by respondWithFD() with
+    # content-type, content-length and last-modified; the client's pushed
+    # stream gets those in 'push' and reads the file.
+    from email.utils import formatdate
+    path = _elipses(tmp_path)
+    data = path.read_bytes()
+    modified = formatdate(os.stat(path).st_mtime, usegmt=True)
+    fd = os.open(path, os.O_RDONLY)
+    server = http2.createServer()
+    errors = []
+
+    def on_stream(stream, *_):
+        stream.respond({})
+        stream.end()
+
+        def pushed(err, push, *_):
+            errors.append(err)
+            push.respondWithFD(fd, {'content-type': 'text/plain', 'content-length': len(data),
+                                    'last-modified': modified})
+        stream.pushStream({':path': '/file.txt', ':method': 'GET'}, pushed)
+        stream.end()
+    server.on('stream', on_stream)
+    server.on('close', lambda: os.close(fd))
+    seen = {}
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    maybe_close = countdown(2, lambda: (server.close(), client.close()))
+    req = client.request({})
+    req.on('response', lambda *_: seen.setdefault('response', True))
+
+    def on_push_stream(stream, headers, *_):
+        stream.on('push', lambda headers, *_: seen.update(
+            type=headers['content-type'], length=int(headers['content-length']),
+            modified=headers['last-modified']))
+        body = []
+        stream.on('data', body.append)
+        stream.on('end', lambda: (seen.update(body=b''.join(body)), maybe_close()))
+    client.on('stream', on_push_stream)
+    req.resume()
+    req.on('end', maybe_close)
+    req.end()
+    run_loop(10)
+    assert errors == [None]
+    assert seen == {'response': True, 'type': 'text/plain', 'length': len(data),
+                    'modified': modified, 'body': data}
+
+
+def test_header_names_that_are_no_token_on_both_apis(run_loop):
+    # Ports test-http2-invalidheaderfields-client.js: request() with
+    # 'no underscore' throws ERR_INVALID_HTTP_TOKEN and the session's
+    # 'error' is the same; res.setHeader('x y z') and writeHead() with
+    # 'an invalid header' throw it too, and the response still ends.
+    from support import assert_code
+    seen = []
+    server1 = http2.createServer()
+    session1 = http2.connect('http://localhost:%d' % listen(run_loop, server1))
+    assert_code('ERR_INVALID_HTTP_TOKEN', lambda: session1.request({'no underscore': 123}))
+    session1.on('error', lambda error: (seen.append(('session', error.code)), server1.close()))
+
+    def set_header(req, res):
+        assert_code('ERR_INVALID_HTTP_TOKEN', lambda: res.setHeader('x y z', 123))
+        seen.append('setHeader')
+        res.end()
+
+    def write_head(req, res):
+        assert_code('ERR_INVALID_HTTP_TOKEN', lambda: res.writeHead(200, {'an invalid header': 123}))
+        seen.append('writeHead')
+        res.end()
+    for handler in (set_header, write_head):
+        server = http2.createServer(handler)
+        session = http2.connect('http://localhost:%d' % listen(run_loop, server))
+        req = session.request()
+        req.resume()
+        req.on('end', lambda session=session, server=server: (
+            seen.append('end'), session.close(), server.close()))
+    run_loop(10)
+    assert sorted(seen, key=str) == sorted([('session', 'ERR_INVALID_HTTP_TOKEN'), 'setHeader',
+                                            'writeHead', 'end', 'end'], key=str)
+
+
+def test_pushes_past_max_reserved_remote_streams_are_cancelled(run_loop):
+    # Ports test-http2-options-max-reserved-streams.js: a client with
+    # maxReservedRemoteStreams 1 takes the first of two pushes ('stream'
+    # once: 'push', 'end', 'close'); the second push is 'aborted' on the
+    # server and closes with rstCode 8, no 'error'.
+    seen = []
+    server = http2.createServer()
+    client = []
+    done = countdown(3, lambda: (server.close(), client[0].close()))
+
+    def on_stream(stream, *_):
+        def first(err, pushed, *_):
+            seen.append(('first', err))
+            pushed.respond()
+            pushed.end()
+            pushed.on('aborted', lambda: seen.append('first aborted'))
+
+        def second(err, pushed, *_):
+            seen.append(('second', err))
+            pushed.respond()
+            pushed.on('aborted', lambda: seen.append('second aborted'))
+            pushed.on('error', lambda error: seen.append(('second error', error.code)))
+            pushed.on('close', lambda: (seen.append(('second close', pushed.rstCode)), done()))
+        stream.pushStream({':path': '/foobar'}, first)
+        stream.pushStream({':path': '/foobar'}, second)
+        stream.respond()
+        stream.end(b'hello world')
+    server.on('stream', on_stream)
+    client.append(http2.connect('http://localhost:%d' % listen(run_loop, server),
+                                {'maxReservedRemoteStreams': 1}))
+
+    def on_push(stream, *_):
+        seen.append('client stream')
+        stream.resume()
+        stream.on('push', lambda *_: seen.append('push'))
+        stream.on('end', lambda: seen.append('push end'))
+        stream.on('close', done)
+    client[0].on('stream', on_push)
+    req = client[0].request()
+    req.on('response', lambda *_: seen.append('response'))
+    req.resume()
+    req.on('end', lambda: seen.append('end'))
+    req.on('close', done)
+    run_loop(10)
+    assert sorted(seen, key=str) == sorted(
+        [('first', None), ('second', None), 'second aborted', ('second close', 8),
+         'client stream', 'push', 'push end', 'response', 'end'], key=str)
