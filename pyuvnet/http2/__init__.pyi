@@ -1515,7 +1515,7 @@ class Http2Server(_NetServer):
 
 
 class Http2SecureServer(_TLSServer):
-    def __init__(self, options: Mapping[str, Any] | Callable[..., object] | None = None,
+    def __init__(self, options: Mapping[str, Any] | None = None,
                  onRequestHandler: Callable[..., object] | None = None, **kwargs: Any) -> None: ...
     timeout: float
     def setTimeout(self, msecs: float = 0,
@@ -1948,7 +1948,7 @@ class Http2SecureServer(_TLSServer):
 def createServer(options: Mapping[str, Any] | Callable[..., object] | None = None,
                  onRequestHandler: Callable[..., object] | None = None,
                  **kwargs: Any) -> Http2Server: ...
-def createSecureServer(options: Mapping[str, Any] | Callable[..., object] | None = None,
+def createSecureServer(options: Mapping[str, Any] | None = None,
                        onRequestHandler: Callable[..., object] | None = None,
                        **kwargs: Any) -> Http2SecureServer: ...
 def connect(authority: str, options: Mapping[str, Any] | Callable[..., object] | None = None,

@@ -56,7 +56,11 @@ def _session_part(opts):
 
 def _server_session_part(opts):
     # As Node's initializeOptions() (servers only; connect() takes them as
-    # given): the two session limits are checked as uint32.
+    # given): settings an object (a function is none), the two session
+    # limits uint32.
+    settings = opts.get('settings')
+    if settings is not None and not isinstance(settings, Mapping):
+        raise ERR_INVALID_ARG_TYPE('options.settings', 'object', settings)
     for name in ('maxSessionInvalidFrames', 'maxSessionRejectedStreams'):
         if opts.get(name) is not None:
             validate_uint32(opts[name], name)
@@ -165,8 +169,7 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
     'unknownProtocol' and its socket is destroyed."""
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
-        if callable(options) and onRequestHandler is None:
-            options, onRequestHandler = None, options
+        # (As Node's: no handler in the options' place, unlike createServer().)
         opts = normalize_options(options, kwargs, _SECURE_SERVER_OPTIONS)
         tls_options = {k: v for k, v in opts.items() if k in tls.SERVER_OPTIONS.rules}
         self._allow_http1 = bool(opts.get('allowHTTP1'))

@@ -652,3 +652,126 @@ def test_pushes_past_max_reserved_remote_streams_are_cancelled(run_loop):
     assert sorted(seen, key=str) == sorted(
         [('first', None), ('second', None), 'second aborted', ('second close', 8),
          'client stream', 'push', 'push end', 'response', 'end'], key=str)
+
+
+def test_priority_before_the_connection(run_loop):
+    # Ports test-http2-client-priority-before-connect.js: priority({}) on
+    # a request made before the connection: the request still gets its
+    # response, 'end' and 'close'.
+    seen = []
+
+    def on_stream(stream, *_):
+        stream.respond()
+        stream.end(b'ok')
+
+    def client(session, done):
+        req = session.request()
+        req.priority({})
+        req.on('response', lambda *_: seen.append('response'))
+        req.resume()
+        req.on('end', lambda: seen.append('end'))
+        req.on('close', done)
+    exchange(run_loop, on_stream, client)
+    assert seen == ['response', 'end']
+
+
+def test_an_extended_connect_reaches_the_server(run_loop):
+    # Ports test-http2-connect-method-extended.js: a server with
+    # enableConnectProtocol; once the client sees it in 'remoteSettings',
+    # a CONNECT with :protocol 'foo' carries :scheme http, :path / and the
+    # :authority; its stream closes with rstCode 0.
+    seen = {}
+    server = http2.createServer({'settings': {'enableConnectProtocol': True}})
+
+    def on_stream(stream, headers, *_):
+        seen['headers'] = {name: headers[name] for name in (
+            ':method', ':scheme', ':protocol', ':authority', ':path')}
+        stream.respond()
+        stream.end(b'ok')
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    client = http2.connect('http://localhost:%d' % port)
+
+    def on_settings(settings):
+        seen['enabled'] = settings['enableConnectProtocol']
+        req = client.request({':method': 'CONNECT', ':protocol': 'foo'})
+        req.resume()
+        req.on('end', lambda: seen.setdefault('end', True))
+        req.on('close', lambda: (seen.update(rstCode=req.rstCode), server.close(),
+                                 client.close()))
+        req.end()
+    client.once('remoteSettings', on_settings)
+    run_loop(10)
+    assert seen == {'enabled': True, 'end': True, 'rstCode': 0,
+                    'headers': {':method': 'CONNECT', ':scheme': 'http', ':protocol': 'foo',
+                                ':authority': 'localhost:%d' % port, ':path': '/'}}
+
+
+def test_extended_connect_cannot_be_turned_off(run_loop):
+    # Ports test-http2-connect-method-extended-cant-turn-off.js: a server
+    # that turns enableConnectProtocol off again is behaving badly: the
+    # client's CONNECT with :protocol gets 'error', and no 'stream' comes.
+    seen = []
+    server = http2.createServer({'settings': {'enableConnectProtocol': True}})
+    server.on('stream', lambda *_: seen.append('stream'))
+    server.on('session', lambda session: session.settings({'enableConnectProtocol': False}))
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    client.on('error', lambda error: seen.append('session error'))
+
+    def on_settings(settings):
+        if not settings['enableConnectProtocol']:
+            return
+        req = client.request({':method': 'CONNECT', ':protocol': 'foo'})
+        req.on('error', lambda error: (seen.append('error'), server.close()))
+    client.once('remoteSettings', on_settings)
+    run_loop(10)
+    assert 'error' in seen and 'stream' not in seen
+
+
+def test_server_options_of_the_wrong_type(run_loop):
+    # Ports test-http2-createserver-options.js and
+    # -createsecureserver-options.js (Node's null and Symbol left out:
+    # None is no options): options that are no object, and settings that
+    # are none (a function included), are ERR_INVALID_ARG_TYPE; a
+    # maxSessionInvalidFrames or maxSessionRejectedStreams of -1 or -inf
+    # is ERR_OUT_OF_RANGE. createSecureServer() takes no handler first.
+    from support import assert_code
+    for create, bad in ((http2.createServer, (1, True, 'test')),
+                        (http2.createSecureServer, (lambda: None, 1, 'test'))):
+        for value in bad:
+            error = assert_code('ERR_INVALID_ARG_TYPE', lambda: create(value), TypeError)
+            assert str(error).startswith('The "options" argument must be of type object.')
+        for value in (1, True, 'test', lambda: None):
+            error = assert_code('ERR_INVALID_ARG_TYPE', lambda: create({'settings': value}),
+                                TypeError)
+            assert str(error).startswith(
+                'The "options.settings" property must be of type object.')
+        for name in ('maxSessionInvalidFrames', 'maxSessionRejectedStreams'):
+            for value in (-1, float('-inf')):
+                assert_code('ERR_OUT_OF_RANGE', lambda: create({name: value}), ValueError)
+
+
+def test_many_requests_before_the_connection_warn_of_no_listeners(run_loop):
+    # Ports test-http2-client-request-listeners-warning.js: more requests
+    # than EventEmitter.defaultMaxListeners before the client connected:
+    # no MaxListenersExceededWarning, every request answered.
+    import warnings
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.respond()
+        stream.end()
+    server.on('stream', on_stream)
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    answered = []
+    count = net.EventEmitter().getMaxListeners() + 1     # (Node's defaultMaxListeners, 10)
+    done = countdown(count, lambda: (server.close(), client.close()))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        for _ in range(count):
+            stream = client.request()
+            stream.on('response', lambda *_: (answered.append(True), done()))
+            stream.end()
+        run_loop(10)
+    assert len(answered) == count == 11
+    assert [str(w.message) for w in caught] == []
