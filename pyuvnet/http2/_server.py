@@ -26,6 +26,7 @@ __all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServ
 SESSION_RULES = {
     'settings': 'object', 'maxDeflateDynamicTableSize': 'number', 'maxSettings': 'number',
     'maxOutstandingPings': 'number', 'maxReservedRemoteStreams': 'number',
+    'maxOutstandingSettings': 'number',
     'maxSendHeaderBlockLength': 'number', 'peerMaxConcurrentStreams': 'number',
     'maxHeaderListPairs': 'number', 'maxSessionMemory': 'number', 'paddingStrategy': 'number',
     'maxSessionInvalidFrames': 'any', 'maxSessionRejectedStreams': 'any',

@@ -14,7 +14,8 @@ from ..events import EventEmitter
 from .._records import Record
 from .._validate import validate_number
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_PING_CANCEL,
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
+                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_PING_CANCEL,
                       ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
 from ._headers import to_object
@@ -137,6 +138,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         self._check_alive()
         settings = check_settings(settings)
+        if len(self._settings_sent) >= self._options['maxOutstandingSettings']:
+            # As Node's: a SETTINGS past maxOutstandingSettings unacknowledged
+            # ends the session (GOAWAY INTERNAL_ERROR).
+            self.destroy(ERR_HTTP2_MAX_PENDING_SETTINGS_ACK())
+            return
         self._settings_sent.append((settings, callback, time.monotonic()))
         self._submit('submit_settings', settings_entries(settings))
 

@@ -97,6 +97,7 @@ def getUnpackedSettings(buf, options=None):
 # Node 20's defaults of the session options nghttp2 applies.
 _SESSION_DEFAULTS = {
     'maxDeflateDynamicTableSize': 4096, 'maxSettings': 32, 'maxOutstandingPings': 10,
+    'maxOutstandingSettings': 10,
     'maxReservedRemoteStreams': 200, 'maxSendHeaderBlockLength': 65536,
     'peerMaxConcurrentStreams': 100, 'maxHeaderListPairs': 128, 'maxSessionMemory': 10,
     'maxSessionInvalidFrames': 1000, 'maxSessionRejectedStreams': 100,

@@ -775,3 +775,92 @@ def test_many_requests_before_the_connection_warn_of_no_listeners(run_loop):
         run_loop(10)
     assert len(answered) == count == 11
     assert [str(w.message) for w in caught] == []
+
+
+def test_settings_past_max_outstanding_settings_end_the_session(run_loop):
+    # Ports test-http2-too-many-settings.js: with maxOutstandingSettings 2
+    # (the first SETTINGS counts), a session's second settings() is one
+    # too many: the session is destroyed at once, its 'error'
+    # ERR_HTTP2_MAX_PENDING_SETTINGS_ACK; a server's peer gets
+    # ERR_HTTP2_SESSION_ERROR "Session closed with error code 2". The
+    # same for a client's own session.
+    seen = []
+
+    def too_many(session, who):
+        session.on('error', lambda error: seen.append((who, error.code, str(error))))
+        for _ in range(2):
+            session.settings({'enablePush': False})
+            seen.append((who, session.pendingSettingsAck, session.destroyed))
+    server = http2.createServer({'maxOutstandingSettings': 2})
+    server.on('stream', lambda *_: seen.append('stream'))
+    server.once('session', lambda session: too_many(session, 'server'))
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    client.on('error', lambda error: seen.append(('client', error.code, str(error))))
+    client.on('close', server.close)
+    run_loop(10)
+    # (The two ends' errors in either order: each is its own end's.)
+    assert seen[:2] == [('server', True, False), ('server', True, True)]
+    assert sorted(seen[2:]) == [
+        ('client', 'ERR_HTTP2_SESSION_ERROR', 'Session closed with error code 2'),
+        ('server', 'ERR_HTTP2_MAX_PENDING_SETTINGS_ACK',
+         'Maximum number of pending settings acknowledgements')]
+    seen.clear()
+    server = http2.createServer()
+    server.on('stream', lambda *_: seen.append('stream'))
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server),
+                           {'maxOutstandingSettings': 2})
+    client.on('connect', lambda *_: too_many(client, 'client'))
+    client.on('close', server.close)
+    run_loop(10)
+    assert seen[1:] == [('client', True, True),
+                        ('client', 'ERR_HTTP2_MAX_PENDING_SETTINGS_ACK',
+                         'Maximum number of pending settings acknowledgements')]
+    assert seen[0][::2] == ('client', False)
+
+
+def test_an_altsvc_frame_past_the_frame_size_crashes_nothing(run_loop):
+    # Ports test-http2-malformed-altsvc.js: a raw client's SETTINGS, ACK,
+    # then an ALTSVC frame of 2**14 + 1 bytes (past the frame size): no
+    # 'stream', nothing crashes, the client's socket closes.
+    from http2_support import PREFACE, frame, settings
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda *_: seen.append('stream'))
+    port = listen(run_loop, server)
+    raw = []
+
+    def on_connect():
+        sock = raw[0]
+        sock.write(PREFACE, lambda *_: sock.write(settings(), lambda *_: (
+            sock.write(frame(4, 1, 0)),
+            sock.write(frame(0x0a, 0, 0, bytes((1 << 14) + 1)),
+                       lambda *_: (seen.append('written'), sock.destroy())))))
+    raw.append(net.connect(port, '127.0.0.1', on_connect))
+    raw[0].on('error', lambda _error: None)
+    raw[0].on('close', lambda *_: (seen.append('close'), server.close()))
+    raw[0].resume()
+    run_loop(10)
+    assert seen == ['written', 'close']
+
+
+def test_an_allow_http1_server_closes_at_once_past_an_idle_keep_alive(run_loop, tls_certs):
+    # Ports test-http2-allow-http1.js: an allowHTTP1 server answers an
+    # https.get() with connection: keep-alive; once the response came,
+    # server.close()'s callback (no error) and 'close' come before the
+    # next setImmediate: the idle HTTP/1.1 connection holds nothing open.
+    from pyuvnet import https
+    seen = []
+    server = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert,
+                                       'allowHTTP1': True})
+    server.on('request', lambda req, res: (res.writeHead(200), res.end()))
+    server.on('close', lambda: seen.append('close'))
+
+    def on_response(res):
+        res.resume()
+        net.setImmediate(lambda: seen.append('immediate'))
+        server.close(lambda *args: seen.append(('closed', args)))
+    server.listen(0, lambda *_: https.get(
+        'https://localhost:%d' % server.address()['port'],
+        {'rejectUnauthorized': False, 'headers': {'connection': 'keep-alive'}}, on_response))
+    run_loop(10)
+    assert seen[-1] == 'immediate' and ('closed', ()) in seen and 'close' in seen
