@@ -864,3 +864,51 @@ def test_an_allow_http1_server_closes_at_once_past_an_idle_keep_alive(run_loop, 
         {'rejectUnauthorized': False, 'headers': {'connection': 'keep-alive'}}, on_response))
     run_loop(10)
     assert seen[-1] == 'immediate' and ('closed', ()) in seen and 'close' in seen
+
+
+def test_invalid_frames_past_max_session_invalid_frames_end_the_session(run_loop):
+    # Ports test-http2-max-invalid-frames.js: a server with
+    # maxSessionInvalidFrames 100; a raw client, once SETTINGS are
+    # exchanged, sends requests whose head is a :status (invalid), nine
+    # per 10 ms: the server ends the connection within about 100 of them
+    # (Node's bound: +-100).
+    from http2_support import PREFACE, frame
+    server = http2.createServer({'maxSessionInvalidFrames': 100})
+
+    def on_stream(stream, *_):
+        stream.respond({'content-type': 'text/plain', ':status': 200})
+        stream.end(b'Hello, world!\n')
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    state = {'count': 0, 'stream': 1, 'error': False, 'acked': False}
+    conn = net.connect({'port': port, 'host': '127.0.0.1', 'allowHalfOpen': True})
+    conn.write(PREFACE + frame(4, 0, 0))
+
+    def write_requests():
+        for _ in range(9):
+            if state['error']:
+                return
+            ok = conn.write(frame(1, 0x5, state['stream'], b'\x88'))
+            state['stream'] += 2
+            if not ok:
+                break
+            state['count'] += 1
+        if not state['error']:
+            net.setTimeout(write_requests, 10)
+
+    def on_data(_chunk):
+        if not state['acked']:
+            state['acked'] = True
+            conn.write(frame(4, 1, 0))
+            write_requests()
+    conn.on('data', on_data)
+
+    def on_end_or_error(*_):
+        if not state['error']:
+            state['error'] = True
+            conn.destroy()
+            server.close()
+    conn.on('error', on_end_or_error)
+    conn.on('end', on_end_or_error)
+    run_loop(20)
+    assert state['error'] and abs(state['count'] - 100) < 100, state['count']
