@@ -6,9 +6,10 @@ object).  The options normaliser that takes keys in either spelling is
 ``pyuvnet._options``.
 """
 import re
+from operator import attrgetter
 from types import ModuleType
 
-__all__ = ['ALIASES', 'snake_name', 'add_aliases']
+__all__ = ['ALIASES', 'FIELD_ALIASES', 'snake_name', 'add_aliases', 'add_field_twins']
 
 # A word is: an acronym with a version suffix (IPv4), an acronym in the
 # plural (CIDRs), an acronym with its digits (X509), an acronym (IP, not
@@ -112,7 +113,7 @@ ALIASES = {
     # pyuvnet.http2 (docs/HTTP2.md); sessions and streams: EventEmitter's and Duplex's rows too
     'http2': ('createServer', 'createSecureServer', 'getDefaultSettings', 'getPackedSettings',
               'getUnpackedSettings', 'sensitiveHeaders', 'performServerHandshake'),
-    'Http2Server': ('setTimeout',),
+    'Http2Server': ('setTimeout', 'updateSettings'),
     'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout',
                      'setLocalWindowSize', 'originSet'),
     'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
@@ -125,7 +126,8 @@ ALIASES = {
         'getHeaderNames',
         'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead', 'writeContinue',
         'flushHeaders', 'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
-        'writableHighWaterMark', 'setTimeout', 'writeEarlyHints', 'createPushResponse'),
+        'writableHighWaterMark', 'setTimeout', 'writeEarlyHints', 'createPushResponse',
+        'writableCorked'),
     # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
     'asgi': ('createServer',),
     'wsgi': ('createServer',),
@@ -201,6 +203,15 @@ ALIASES = {
 }
 """Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
 
+FIELD_ALIASES = {
+    'Http2Stream': ('rstCode', 'sentHeaders', 'sentTrailers', 'sentInfoHeaders', 'headersSent',
+                    'endAfterHeaders'),
+    'Http2Session': ('alpnProtocol',),
+}
+"""Class -> the camelCase fields its instances hold as plain attributes
+(read on hot paths: no property in front of them); add_field_twins() gives
+each a snake_case twin reading and writing it."""
+
 
 def add_aliases(target, names):
     """Give each camelCase name in ``names`` its snake_case twin on ``target``.
@@ -240,6 +251,20 @@ def add_aliases(target, names):
             target[snake] = value
         else:
             setattr(target, snake, value)
+
+
+def add_field_twins(cls, names):
+    """Give each camelCase instance field in ``names`` its snake_case twin
+    on ``cls``: a property over the field, documented ``Alias of camel.``.
+    Raises ``ValueError`` for a twin ``cls`` already defines."""
+    for camel in names:
+        snake = snake_name(camel)
+        if snake == camel or snake in vars(cls):
+            raise ValueError('%r: no new twin for %r' % (cls, camel))
+        twin = _AliasProperty(attrgetter(camel),
+                              lambda self, value, camel=camel: setattr(self, camel, value))
+        twin.__doc__ = 'Alias of %s.' % camel
+        setattr(cls, snake, twin)
 
 
 def _is_data_descriptor(value):

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402  (path set above)
+from pyuvnet._aliases import ALIASES, FIELD_ALIASES, snake_name  # noqa: E402  (path set above)
 from event_table import COMMON_EVENTS, EVENTS  # noqa: E402  (tools/, the script's folder)
 
 # (stub file, class) -> the ALIASES entries whose names the class has.
@@ -267,7 +267,8 @@ def twins(trees, cls, entries, has_events, indent, exported=False):
     """The twins of every name of ``entries`` that ``cls`` defines or inherits
     from a base whose stub does not already give the twin; at module level,
     ``exported`` adds them to ``__all__`` (the package's namespace does)."""
-    camels = dict.fromkeys(camel for entry in entries for camel in ALIASES[entry])
+    camels = dict.fromkeys([camel for entry in entries for camel in ALIASES[entry]]
+                           + list(FIELD_ALIASES.get(cls, ())))
     if cls == 'module':
         body = trees[0].body
         names = [camel for camel in camels if any(_defines(item, camel) for item in body)]
@@ -287,7 +288,7 @@ def twins(trees, cls, entries, has_events, indent, exported=False):
         own = owner == cls
         if not own and _has_twins(owner, camel):
             continue  # the base's stub gives the twin
-        if own and not _is_property(defs[0]):
+        if own and not _is_property(defs[0]) and not (camel in FIELD_ALIASES.get(cls, ())):
             lines.append('%s = %s' % (snake, camel))
             continue
         for node in defs:

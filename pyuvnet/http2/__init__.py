@@ -3,7 +3,7 @@
 ``connect()``, sessions and streams, settings, and Node's ERR_HTTP2_* errors.
 Framing, HPACK and flow control run in nghttp2 (compiled into pyuvnet._uv);
 Python is called once per stream event."""
-from .._aliases import ALIASES, add_aliases
+from .._aliases import ALIASES, FIELD_ALIASES, add_aliases, add_field_twins
 from ._constants import CONSTANTS as _CONSTANTS
 from ._errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
 from ._errors import __all__ as _ERRORS
@@ -42,6 +42,8 @@ add_aliases(Http2Server, ALIASES['Http2Server'])
 add_aliases(Http2SecureServer, ALIASES['Http2Server'])
 add_aliases(Http2Session, ALIASES['EventEmitter'] + ALIASES['Http2Session'])
 add_aliases(Http2Stream, ALIASES['Http2Stream'])
+add_field_twins(Http2Stream, FIELD_ALIASES['Http2Stream'])
+add_field_twins(Http2Session, FIELD_ALIASES['Http2Session'])
 add_aliases(ServerHttp2Stream, ALIASES['ServerHttp2Stream'])
 add_aliases(Http2ServerRequest, ALIASES['Http2ServerRequest'])
 add_aliases(Http2ServerResponse, ALIASES['Http2ServerResponse'])

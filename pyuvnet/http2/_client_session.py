@@ -6,7 +6,7 @@ from ._client_stream import ClientHttp2Stream
 from ._errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
                       ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_GOAWAY_SESSION,
                       ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL)
-from ._headers import to_block
+from ._headers import headers_arg, to_block
 from ._request_options import check_request_options
 from ._session import Http2Session
 
@@ -52,7 +52,7 @@ class ClientHttp2Session(Http2Session):
             raise ERR_HTTP2_GOAWAY_SESSION()
         options = {} if options is None else options
         check_request_options(options)
-        headers = dict(headers or {})
+        headers = headers_arg(headers)
         headers.setdefault(':method', 'GET')
         if headers[':method'] != 'CONNECT' or headers.get(':protocol') is not None:
             # As Node's: a host header stands for :authority.

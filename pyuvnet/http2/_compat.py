@@ -276,6 +276,11 @@ class Http2ServerResponse(Stream):
         return self._stream.writableHighWaterMark
 
     @property
+    def writableCorked(self):
+        """The stream's: how many cork() calls uncork() has not undone."""
+        return self._stream.writableCorked
+
+    @property
     def statusCode(self):
         """200 unless set: 200-599 (1xx is ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
         others ERR_HTTP2_STATUS_INVALID)."""

@@ -17,6 +17,7 @@ __all__ = [
     'ERR_HTTP2_NO_MEM', 'ERR_HTTP2_SOCKET_BOUND', 'ERR_HTTP2_STREAM_CANCEL',
     'ERR_HTTP2_TOO_MANY_INVALID_FRAMES',
     'ERR_HTTP2_PAYLOAD_FORBIDDEN', 'ERR_HTTP2_PUSH_DISABLED', 'ERR_HTTP2_PING_CANCEL',
+    'ERR_HTTP2_MAX_PENDING_SETTINGS_ACK',
     'ERR_HTTP2_PING_LENGTH', 'ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED',
     'ERR_HTTP2_SEND_FILE', 'ERR_HTTP2_SEND_FILE_NOSEEK',
     'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STATUS_INVALID', 'ERR_HTTP2_STREAM_ERROR',
@@ -144,6 +145,10 @@ class ERR_HTTP2_INVALID_SETTING_VALUE(NodeError, ValueError, TypeError):
 
 class ERR_HTTP2_PAYLOAD_FORBIDDEN(NodeError, RuntimeError):
     _template = 'Responses with %s status must not have a payload'
+
+
+class ERR_HTTP2_MAX_PENDING_SETTINGS_ACK(NodeError, RuntimeError):
+    _template = 'Maximum number of pending settings acknowledgements'
 
 
 class ERR_HTTP2_PING_CANCEL(NodeError, RuntimeError):

@@ -10,6 +10,7 @@ from .._uv import nextTick
 from ..fs import ReadStream
 from ._errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_PAYLOAD_FORBIDDEN,
                       ERR_HTTP2_SEND_FILE, ERR_HTTP2_SEND_FILE_NOSEEK)
+from ._headers import headers_arg
 
 __all__ = ['respond_with_fd', 'respond_with_file']
 
@@ -35,7 +36,7 @@ def _file_head(stream, headers, options):
     if stream.headersSent:
         raise ERR_HTTP2_HEADERS_SENT()
     options = _check_options(options)
-    headers = dict(headers or {})
+    headers = headers_arg(headers)
     status = int(headers.setdefault(':status', 200))
     headers[':status'] = status
     if status in _NO_PAYLOAD or stream._head_request:

@@ -3,16 +3,19 @@ pairs: the checks Node makes before sending, and a received block made into
 Node's object (duplicates joined as Node joins them)."""
 import functools
 import re
+from collections.abc import Mapping
 
 from .._http_shared import header_text
 from .._uv import h2_headers_object, h2_pairs_block, h2_plain_block, h2_utc_date
+from ..errors import ERR_INVALID_ARG_TYPE
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
                       ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
                       ERR_HTTP2_STATUS_INVALID)
 
 __all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
-           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block', 'status_error']
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block', 'status_error',
+           'headers_arg']
 
 
 class _SensitiveHeaders:
@@ -105,10 +108,20 @@ def to_block(headers, allowed_pseudo=_PSEUDO):
 pairs_block = functools.partial(h2_pairs_block, _PLAIN_NAMES)     # (positional: no kwargs dict)
 
 
+def headers_arg(headers):
+    """A headers argument as Node checks it (ERR_INVALID_ARG_TYPE unless
+    an object: a mapping, None for none), copied into a dict."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ERR_INVALID_ARG_TYPE('headers', 'object', headers)
+    return dict(headers)
+
+
 def status_error(status):
-    """Node's error for a response head's ``:status`` (an int) outside
-    200-599, as respond() raises it: a 1xx is not allowed there, anything
-    else is invalid. (Its callers test the range: no call per response.)"""
+    """The ASGI servers' error for a response head's ``:status`` (an int)
+    outside 200-599: a 1xx is not allowed there, anything else is invalid.
+    (Its callers test the range: no call per response.)"""
     if 100 <= status < 200:
         return ERR_HTTP2_INFO_STATUS_NOT_ALLOWED()
     return ERR_HTTP2_STATUS_INVALID(status)

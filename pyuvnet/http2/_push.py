@@ -7,7 +7,7 @@ from .._uv import nextTick
 from ..errors import ERR_INVALID_ARG_TYPE
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_NESTED_PUSH,
                       ERR_HTTP2_OUT_OF_STREAMS, ERR_HTTP2_PUSH_DISABLED)
-from ._headers import to_block
+from ._headers import headers_arg, to_block
 
 __all__ = ['push_allowed', 'push_stream']
 
@@ -37,10 +37,8 @@ def push_stream(stream, headers, options, callback):
         raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
     if options is not None and not isinstance(options, dict):
         raise ERR_INVALID_ARG_TYPE('options', 'object', options)
-    if headers is not None and not isinstance(headers, dict):
-        raise ERR_INVALID_ARG_TYPE('headers', 'object', headers)
+    headers = headers_arg(headers)
     options = dict(options or {})
-    headers = dict(headers or {})
     session = stream.session
     request = getattr(stream, '_request_headers', None) or {}
     headers.setdefault(':method', 'GET')

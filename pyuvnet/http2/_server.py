@@ -1,5 +1,6 @@
 """Http2Server (h2c, prior knowledge), Http2SecureServer (h2 by ALPN, and
 HTTP/1.1 for ``allowHTTP1``) and ``connect()``, the client's session."""
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from .. import tls
@@ -12,9 +13,11 @@ from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
 from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from ._compat import serve_compat
+from ..errors import ERR_INVALID_ARG_TYPE
 from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._client_session import ClientHttp2Session
 from ._server_session import ServerHttp2Session
+from ._settings import check_settings
 
 __all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect',
            'performServerHandshake']
@@ -23,6 +26,7 @@ __all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServ
 SESSION_RULES = {
     'settings': 'object', 'maxDeflateDynamicTableSize': 'number', 'maxSettings': 'number',
     'maxOutstandingPings': 'number', 'maxReservedRemoteStreams': 'number',
+    'maxOutstandingSettings': 'number',
     'maxSendHeaderBlockLength': 'number', 'peerMaxConcurrentStreams': 'number',
     'maxHeaderListPairs': 'number', 'maxSessionMemory': 'number', 'paddingStrategy': 'number',
     'maxSessionInvalidFrames': 'any', 'maxSessionRejectedStreams': 'any',
@@ -31,7 +35,9 @@ SESSION_RULES = {
     'Http2ServerRequest': 'any', 'Http2ServerResponse': 'any', 'createConnection': 'function',
     'protocol': 'string',
 }
-_SERVER_OPTIONS = OptionSpec(dict(_NET_SERVER_OPTIONS.rules, **SESSION_RULES))
+# (As Node's createServer(), TLS options are taken and left unused.)
+_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **_NET_SERVER_OPTIONS.rules,
+                                  **SESSION_RULES))
 _SECURE_SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **SESSION_RULES))
 # As Node's connect(), which spreads its options into net.connect(): the
 # socket's own (net checks their values).
@@ -51,7 +57,11 @@ def _session_part(opts):
 
 def _server_session_part(opts):
     # As Node's initializeOptions() (servers only; connect() takes them as
-    # given): the two session limits are checked as uint32.
+    # given): settings an object (a function is none), the two session
+    # limits uint32.
+    settings = opts.get('settings')
+    if settings is not None and not isinstance(settings, Mapping):
+        raise ERR_INVALID_ARG_TYPE('options.settings', 'object', settings)
     for name in ('maxSessionInvalidFrames', 'maxSessionRejectedStreams'):
         if opts.get(name) is not None:
             validate_uint32(opts[name], name)
@@ -60,29 +70,34 @@ def _server_session_part(opts):
 
 class _SessionsOfServer:
     """What both servers do with a connection that speaks HTTP/2: a
-    ServerHttp2Session, its 'stream' and 'error' events the server's
-    'stream' and 'sessionError'; with a 'request' listener, each stream is
+    ServerHttp2Session, its 'stream', 'error' and 'priority' events the
+    server's 'stream', 'sessionError' and 'priority'; with a 'request' listener, each stream is
     also an Http2ServerRequest and Http2ServerResponse (the compatibility
     API), given to 'request' before 'stream'."""
 
     def _start_session(self, socket):
         session = ServerHttp2Session(socket, self._session_options, self)
-        self._sessions.add(session)
 
         def on_error(error):
             self.emit('sessionError', error, session)
 
+        def on_priority(*args):
+            # As Node's sessionOnPriority(): a PRIORITY for a stream the
+            # session does not know (yet) is the server's 'priority'.
+            self.emit('priority', *args)
+
         def on_close():
             # These listeners hold the session: off it at close, so that
             # it is freed then, not at the next gc.
-            self._sessions.discard(session)
             session.removeListener('error', on_error)
+            session.removeListener('priority', on_priority)
             session.removeListener('stream', relay)
         # The session's 'stream' is the server's (after the compatibility
         # API's request, if listened to): in C, a Python frame less per request.
         relay = H2StreamRelay(self, serve_compat)
         session.on('stream', relay)
         session.on('error', on_error)
+        session.on('priority', on_priority)
         session.once('close', on_close)
         if self.timeout:
             def on_timeout():
@@ -96,6 +111,16 @@ class _SessionsOfServer:
         self.emit('session', session)
         return session
 
+    def updateSettings(self, settings):
+        """Node's: the SETTINGS each new session sends, merged into the
+        server's; checked as Node's (ERR_INVALID_ARG_TYPE, then
+        ERR_HTTP2_INVALID_SETTING_VALUE)."""
+        if not isinstance(settings, Mapping):
+            raise ERR_INVALID_ARG_TYPE('settings', 'object', settings)
+        check_settings(settings)
+        self._session_options['settings'] = dict(self._session_options.get('settings') or {},
+                                                 **settings)
+
     def setTimeout(self, msecs=0, callback=None):
         """Node's Http2Server.setTimeout(): each new session's idle timeout
         in ms (0: none); when one expires, 'timeout'(session), or without a
@@ -107,10 +132,6 @@ class _SessionsOfServer:
         if callback is not None:
             self.on('timeout', callback)
         return self
-
-    def _close_sessions(self):
-        for session in list(self._sessions):
-            session.close()
 
 
 class Http2Server(_SessionsOfServer, _NetServer):
@@ -137,15 +158,9 @@ class Http2Server(_SessionsOfServer, _NetServer):
         _NetServer.__init__(self, {k: v for k, v in opts.items()
                                    if k in _NET_SERVER_OPTIONS.rules})
         self._session_options = _server_session_part(opts)
-        self._sessions = set()
         self.on('connection', self._start_session)
         if onRequestHandler is not None:
             self.on('request', onRequestHandler)
-
-    def close(self, callback=None):
-        """Stops accepting; the open sessions close gracefully (GOAWAY)."""
-        self._close_sessions()
-        return _NetServer.close(self, callback)
 
 
 class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
@@ -155,8 +170,7 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
     'unknownProtocol' and its socket is destroyed."""
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
-        if callable(options) and onRequestHandler is None:
-            options, onRequestHandler = None, options
+        # (As Node's: no handler in the options' place, unlike createServer().)
         opts = normalize_options(options, kwargs, _SECURE_SERVER_OPTIONS)
         tls_options = {k: v for k, v in opts.items() if k in tls.SERVER_OPTIONS.rules}
         self._allow_http1 = bool(opts.get('allowHTTP1'))
@@ -164,7 +178,6 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
                                ['h2', 'http/1.1'] if self._allow_http1 else ['h2'])
         tls.Server.__init__(self, tls_options)
         self._session_options = _server_session_part(opts)
-        self._sessions = set()
         self._setup_http(opts, onRequestHandler, '_http1Connection')
         self.on('secureConnection', self._on_secure_connection)
 
@@ -178,11 +191,6 @@ class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
             self.emit('unknownProtocol', socket)
         else:
             socket.destroy()
-
-    def close(self, callback=None):
-        """Stops accepting; the open sessions close gracefully (GOAWAY)."""
-        self._close_sessions()
-        return HTTPServerMixin.close(self, callback)
 
 
 def createServer(options=None, onRequestHandler=None, **kwargs):

@@ -8,7 +8,7 @@ from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP
                       ERR_HTTP2_INVALID_STREAM,
                       ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
 from ._file_response import respond_with_fd, respond_with_file
-from ._headers import _PLAIN_NAMES, RESPONSE_PSEUDO, status_error, to_block, utc_date
+from ._headers import _PLAIN_NAMES, RESPONSE_PSEUDO, headers_arg, to_block, utc_date
 from ._push import push_allowed, push_stream
 from ._stream import Http2Stream
 
@@ -46,7 +46,7 @@ class ServerHttp2Stream(Http2Stream):
                 if not session._flush_scheduled:
                     session._schedule_flush()
                 return
-        headers = dict(headers) if headers else {}
+        headers = headers_arg(headers)
         status = headers.get(':status')
         if status is None:
             status = 200
@@ -56,7 +56,8 @@ class ServerHttp2Stream(Http2Stream):
             except (TypeError, ValueError):
                 raise ERR_HTTP2_STATUS_INVALID(status) from None
         if not 200 <= status <= 599:
-            raise status_error(status)
+            # (Node 20's respond(): a 1xx is invalid here too.)
+            raise ERR_HTTP2_STATUS_INVALID(status)
         headers[':status'] = status
         if options:
             send_date = options.get('sendDate', True)
@@ -129,7 +130,7 @@ class ServerHttp2Stream(Http2Stream):
             raise ERR_HTTP2_INVALID_STREAM()
         if self.headersSent:
             raise ERR_HTTP2_HEADERS_AFTER_RESPOND()
-        headers = dict(headers or {})
+        headers = headers_arg(headers)
         status = int(headers.get(':status', 100))
         if status == 101:
             raise ERR_HTTP2_STATUS_101()

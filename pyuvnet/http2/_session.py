@@ -14,7 +14,8 @@ from ..events import EventEmitter
 from .._records import Record
 from .._validate import validate_number
 from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_PING_CANCEL,
+from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
+                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_PING_CANCEL,
                       ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
 from ._headers import to_object
@@ -118,6 +119,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     _local_settings = None
     _remote_settings = None
     _destroy_code = NO_ERROR        # Node's destroyCode: what destroy() closed the streams with
+    _core_ended = False     # nghttp2 ended the session itself: destroy() sends no GOAWAY
 
     @property
     def pendingSettingsAck(self):
@@ -136,6 +138,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         self._check_alive()
         settings = check_settings(settings)
+        if len(self._settings_sent) >= self._options['maxOutstandingSettings']:
+            # As Node's: a SETTINGS past maxOutstandingSettings unacknowledged
+            # ends the session (GOAWAY INTERNAL_ERROR).
+            self.destroy(ERR_HTTP2_MAX_PENDING_SETTINGS_ACK())
+            return
         self._settings_sent.append((settings, callback, time.monotonic()))
         self._submit('submit_settings', settings_entries(settings))
 
@@ -179,10 +186,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                      bytes(opaqueData or b''))
 
     def setTimeout(self, msecs, callback=None):
-        """'timeout' after ``msecs`` without activity."""
+        """'timeout' after ``msecs`` without activity; gives back the
+        session, as Node's."""
         if callback is not None:
             self.once('timeout', callback)
         self._socket.setTimeout(msecs)
+        return self
 
     def ref(self):
         """The session's socket keeps the loop running (the default)."""
@@ -226,7 +235,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._pings.clear()
         self._close_error = error
         core = self._core
-        if core is not None and self._goaway_code is None and not self._socket.destroyed:
+        if core is not None and self._goaway_code is None and not self._core_ended \
+                and not self._socket.destroyed:
             try:
                 if self._receiving:
                     # Inside nghttp2's callbacks, where it may not send: as
@@ -351,7 +361,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._core is not None and not self.destroyed and not self._pending \
                 and self._core.wants() == (False, False):
             # nghttp2 ended the session (a GOAWAY sent or received, no streams).
-            # As Node's, the error names the peer's code by its number.
+            # As Node's, the error names the peer's code by its number; no
+            # second GOAWAY goes (Node's peer hears one 'goaway').
+            self._core_ended = True
             self.destroy(None if self._goaway_code in (None, NO_ERROR)
                          else ERR_HTTP2_SESSION_ERROR(self._goaway_code), code=NO_ERROR)
 
@@ -465,7 +477,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _h2_goaway(self, code, last_stream_id, opaque):
         self._goaway_code = code
-        self.emit('goaway', code, last_stream_id, opaque)
+        # As Node's: no opaque data is undefined (None), not an empty buffer.
+        self.emit('goaway', code, last_stream_id, opaque or None)
         if self.destroyed or self._core is None:
             return
         if code == NO_ERROR and self._streams:
@@ -476,7 +489,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             # this one, and the session is destroyed once that GOAWAY left
             # (_flush), with ERR_HTTP2_SESSION_ERROR for a code other than
             # NO_ERROR. Not closed (Node's closed is close()'s alone): the
-            # GOAWAY's code refuses new requests.
+            # GOAWAY's code refuses new requests. As Node's, the open
+            # streams end now, with the session's error.
+            if code != NO_ERROR:
+                error = ERR_HTTP2_SESSION_ERROR(code)
+                for stream in list(self._streams.values()):
+                    stream.destroy(error)
             self._core.terminate(NO_ERROR)
 
     def _h2_frame_error(self, frame_type, lib_error, stream_id):

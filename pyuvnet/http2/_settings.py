@@ -1,6 +1,7 @@
 """HTTP/2 SETTINGS as Node's objects: the defaults, their checks, and the
 packed form of getPackedSettings()/getUnpackedSettings()."""
 import struct
+from collections.abc import Mapping
 
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._records import Record
@@ -36,6 +37,8 @@ def getDefaultSettings():
 def check_settings(settings):
     """Checks a settings object as Node does; gives back a plain dict in
     Node's names (maxHeaderSize is maxHeaderListSize's other name)."""
+    if settings is not None and not isinstance(settings, Mapping):
+        raise ERR_INVALID_ARG_TYPE('settings', 'object', settings)
     settings = dict(settings or {})
     # Checked under its own name, as Node's, then sent as maxHeaderListSize.
     header_size = settings.pop('maxHeaderSize', None)
@@ -94,6 +97,7 @@ def getUnpackedSettings(buf, options=None):
 # Node 20's defaults of the session options nghttp2 applies.
 _SESSION_DEFAULTS = {
     'maxDeflateDynamicTableSize': 4096, 'maxSettings': 32, 'maxOutstandingPings': 10,
+    'maxOutstandingSettings': 10,
     'maxReservedRemoteStreams': 200, 'maxSendHeaderBlockLength': 65536,
     'peerMaxConcurrentStreams': 100, 'maxHeaderListPairs': 128, 'maxSessionMemory': 10,
     'maxSessionInvalidFrames': 1000, 'maxSessionRejectedStreams': 100,

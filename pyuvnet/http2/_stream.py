@@ -13,7 +13,7 @@ from ._constants import CONSTANTS
 from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
-from ._headers import TRAILER_PSEUDO, to_block
+from ._headers import TRAILER_PSEUDO, headers_arg, to_block
 from ._request_options import check_priority_options
 
 __all__ = ['Http2Stream']
@@ -22,8 +22,11 @@ NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 CANCEL = CONSTANTS['NGHTTP2_CANCEL']
 INTERNAL_ERROR = CONSTANTS['NGHTTP2_INTERNAL_ERROR']
 # A stream's Duplex options, as Node's: destroyed by the session, not at
-# end; the session's streams copy the states they make.
-_STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True})
+# end; the session's streams copy the states they make. Node 20's read
+# buffer (16 KiB): past it no _read() reads ahead, so a paused reader holds
+# one window of DATA (_reading).
+_STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen': True,
+                                          'readableHighWaterMark': 16384})
 
 
 class Http2Stream(Duplex):
@@ -72,6 +75,11 @@ class Http2Stream(Duplex):
     # streams keep them; __init__ sets those a request sets).
     _trailers_ready = False
     _unconsumed = 0             # DATA bytes read, not yet given back to the window
+    # As Node's readStart()/readStop(): the DATA is given back to the
+    # stream's window as it comes from a _read() until a push() finds the
+    # reader full; held from then (and before the first _read()) while
+    # the reader is not in flow.
+    _reading = False
 
     @property
     def closed(self):
@@ -172,11 +180,18 @@ class Http2Stream(Duplex):
             self.push(None)
             self.once('ready', lambda: self._reset_after_pending(code))
             return
+        w = self._writableState
+        ending = w.ending
         self._closing = True
         try:
             self._end_aborted()
         finally:
             self._closing = False
+        if ending and code == NO_ERROR and not w.finished:
+            # As Node's closeStream(): an end() given before, the writes it
+            # waits on (past the peer's window, say) leave first.
+            EventEmitter.once(self, 'finish', lambda: self._reset_after_pending(code))
+            return
         # As Node's: what the stream has pending leaves before its
         # RST_STREAM (nghttp2 would send the RST_STREAM first), once
         # nghttp2 may send (not inside one of its callbacks). Destroyed when
@@ -224,8 +239,9 @@ class Http2Stream(Duplex):
             raise ERR_HTTP2_TRAILERS_ALREADY_SENT()
         if not self._trailers_ready:
             raise ERR_HTTP2_TRAILERS_NOT_READY()
+        headers = headers_arg(headers)
         block = to_block(headers, TRAILER_PSEUDO)
-        self.sentTrailers = dict(headers or {})
+        self.sentTrailers = headers
         self.session._submit('submit_trailers', self.id, block)
 
     # -- Duplex's hooks --------------------------------------------------------
@@ -251,6 +267,10 @@ class Http2Stream(Duplex):
         if not session._flush_scheduled:
             session._schedule_flush()
 
+    def _writev(self, chunks, callback):
+        # As Node's: writes buffered together (a cork(), say) leave as one.
+        self._write(b''.join([entry['chunk'] for entry in chunks]), None, callback)
+
     def _final(self, callback):
         if self.id is None:
             self.once('ready', lambda: self._final(callback))
@@ -269,7 +289,8 @@ class Http2Stream(Duplex):
         self.session._schedule_flush()
 
     def _read(self, size):
-        # The reader wants more: give what it took back to the windows.
+        # The reader wants more: give what it took back to the window.
+        self._reading = True
         if self._unconsumed and self.session._core is not None:
             self.session._core.consume(self.id, self._unconsumed)
             self._unconsumed = 0
@@ -291,6 +312,10 @@ class Http2Stream(Duplex):
                 session = self.session
                 code = session._goaway_code or session._destroy_code or (
                     INTERNAL_ERROR if error is not None else NO_ERROR)
+                if error is None and code != NO_ERROR and code != CANCEL:
+                    # As Node's: a session's code is the stream's error
+                    # (destroy(None, PROTOCOL_ERROR), say).
+                    error = ERR_HTTP2_STREAM_ERROR(error_code_name(code))
             self.rstCode = code
             if self.id is not None:
                 self._reset(code)
@@ -312,7 +337,9 @@ class Http2Stream(Duplex):
 
     def _reset(self, code):
         self._ng_closed = True
-        if self.id is not None:
+        # As Node's, a session being destroyed sends no RST_STREAM: its
+        # GOAWAY ends the streams, and the peer's get the session's error.
+        if self.id is not None and not self.session.destroyed:
             # As Node's: the frames already queued leave before the
             # RST_STREAM. Inside nghttp2's callbacks it may not send: the
             # RST_STREAM then waits for the flush that follows the read.
@@ -331,10 +358,15 @@ class Http2Stream(Duplex):
         self.session._touch()
         if self._timer is not None:
             self._timer.refresh()
-        if self.push(data):
+        # (A reader in flow reads: its 'stream' listener ran at once, where
+        # Node's runs after the read, and resume() waits a tick for _read().)
+        if self._reading or self._readableState.flowing:
             self.session._core.consume(self.id, len(data))
+            if not self.push(data):
+                self._reading = False
         else:
             self._unconsumed += len(data)
+            self.push(data)
 
     def _on_end(self):
         # (Not for a request's head with END_STREAM: the core pushes that
@@ -375,12 +407,18 @@ class Http2Stream(Duplex):
             return
         code = self.rstCode
         if code != NO_ERROR:
-            if not self._writableState.ending:      # writableEnded
-                # As Node: a reset while this side was still writing.
-                self.aborted = True
-                self.emit('aborted')
-            error = None if code == CANCEL else ERR_HTTP2_STREAM_ERROR(error_code_name(code))
-            self.destroy(error)
+            # As Node: a reset while this side was still writing aborts
+            # and ends it ('aborted', 'finish').
+            self._end_aborted()
+            if code == CANCEL:
+                if r.flowing and not r.ended and not r.length:
+                    # As Node's: a reader in flow gets its 'end' first.
+                    self.push(None)
+                    EventEmitter.once(self, 'end', self._after_end)
+                    return
+                self.destroy()
+                return
+            self.destroy(ERR_HTTP2_STREAM_ERROR(error_code_name(code)))
             return
         if r.endEmitted or not r.readable or r.destroyed or r.errorEmitted or r.errored:
             # Errored (a write after end, say): Node's close comes after its

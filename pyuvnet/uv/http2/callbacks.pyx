@@ -185,6 +185,10 @@ cdef int h2_on_data_chunk(ng.nghttp2_session* session, uint8_t flags, int32_t st
     cdef bytes chunk
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    # As Node's: the connection's window opens as the DATA comes, a
+    # stream's as its reader takes it (give_back()), so a paused reader
+    # holds its stream, not the connection.
+    ng.nghttp2_session_consume_connection(session, length)
     try:
         chunk = PyBytes_FromStringAndSize(<const char*>data, length)
         # An ASGI server's request body goes to its cycle, with no Python

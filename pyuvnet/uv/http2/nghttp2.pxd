@@ -212,7 +212,8 @@ cdef extern from "nghttp2/nghttp2.h":
     int nghttp2_session_want_read(nghttp2_session* session)
     int nghttp2_session_want_write(nghttp2_session* session)
     int nghttp2_session_resume_data(nghttp2_session* session, int32_t stream_id)
-    int nghttp2_session_consume(nghttp2_session* session, int32_t stream_id, size_t size)
+    int nghttp2_session_consume_connection(nghttp2_session* session, size_t size)
+    int nghttp2_session_consume_stream(nghttp2_session* session, int32_t stream_id, size_t size)
     int nghttp2_session_terminate_session(nghttp2_session* session, uint32_t error_code)
 
     int nghttp2_submit_settings(nghttp2_session* session, uint8_t flags, const nghttp2_settings_entry* iv, size_t niv)

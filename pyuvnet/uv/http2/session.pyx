@@ -108,7 +108,7 @@ cdef class H2Core:
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
     cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
-    cdef list raw_frames                # PRIORITY frames to write after nghttp2's (extensions.pyx)
+    cdef list raw_frames                # PRIORITY frames to write before nghttp2's (extensions.pyx)
     cdef H2DataSend sender              # send() writes DATA uncopied to the socket (data_send.pyx)
     cdef uint32_t invalid_frames        # Node's counts against maxSessionInvalidFrames
     cdef uint32_t max_invalid_frames
@@ -155,8 +155,9 @@ cdef class H2Core:
         ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
         ng.nghttp2_session_callbacks_set_error_callback2(callbacks, h2_on_error)
         ng.nghttp2_session_callbacks_set_send_data_callback(callbacks, h2_send_data)
-        # The receive window opens as the streams' readers take their data
-        # (consume()), not as nghttp2 parses it: a paused reader stops its window.
+        # A stream's receive window opens as its reader takes its data
+        # (consume()), not as nghttp2 parses it: a paused reader stops its
+        # window (the connection's opens as the DATA comes, h2_on_data_chunk).
         ng.nghttp2_option_set_no_auto_window_update(option, 1)
         ng.nghttp2_option_set_peer_max_concurrent_streams(option, options['peerMaxConcurrentStreams'])
         ng.nghttp2_option_set_max_reserved_remote_streams(option, options['maxReservedRemoteStreams'])
@@ -265,6 +266,18 @@ cdef class H2Core:
             return b''
         if sender is not None:
             sender.reset()
+        if self.raw_frames:
+            # PRIORITY frames first, between two of nghttp2's frame sequences
+            # (HEADERS and its CONTINUATIONs leave in one): as nghttp2 queues
+            # its own ahead of new streams' HEADERS, Node's peer hears a
+            # request's PRIORITY before the request.
+            for frame in self.raw_frames:
+                if sender is not None:
+                    sender.add_copy(<const uint8_t*>PyBytes_AS_STRING(frame),
+                                    PyBytes_GET_SIZE(frame))
+                else:
+                    parts.append(frame)
+            self.raw_frames = []
         while self.session is not NULL and self.owner is not None and total < H2_SEND_BATCH:
             self.depth += 1
             try:
@@ -284,11 +297,6 @@ cdef class H2Core:
             else:
                 parts.append(PyBytes_FromStringAndSize(<char*>data, n))
             total += n
-        if n == 0 and self.raw_frames:
-            # Between two of nghttp2's frame sequences (HEADERS and its
-            # CONTINUATIONs leave in one): PRIORITY frames may go.
-            parts.extend(self.raw_frames)
-            self.raw_frames = []
         out = b''.join(parts) if sender is None else sender.finish(parts)
         if self.done:
             done, self.done = self.done, []
@@ -457,12 +465,12 @@ cdef class H2Core:
 
     def consume(self, int32_t stream_id, size_t size):
         """``size`` bytes of a stream's DATA were taken by its reader: the
-        stream's and the connection's windows open by as much."""
+        stream's window opens by as much."""
         self.give_back(stream_id, size)
 
     cdef inline int give_back(self, int32_t stream_id, size_t size) except -1:
         if self.session is not NULL and size:
-            ng.nghttp2_session_consume(self.session, stream_id, size)
+            ng.nghttp2_session_consume_stream(self.session, stream_id, size)
         return 0
 
     def queued(self, int32_t stream_id):
