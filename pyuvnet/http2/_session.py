@@ -226,7 +226,10 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._pings.clear()
         self._close_error = error
         core = self._core
-        if core is not None and self._goaway_code is None and not self._socket.destroyed:
+        # (Once nghttp2 is done with the session, a GOAWAY of its own or the
+        # peer's was the last word: one GOAWAY per connection end.)
+        if core is not None and self._goaway_code is None and not self._socket.destroyed \
+                and core.wants() != (False, False):
             try:
                 if self._receiving:
                     # Inside nghttp2's callbacks, where it may not send: as
@@ -480,6 +483,13 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             self._core.terminate(NO_ERROR)
 
     def _h2_frame_error(self, frame_type, lib_error, stream_id):
+        # As Node's OnFrameNotSent: with no 'frameError' listener on the
+        # session or any of its streams, an unsent frame is ignored.
+        # (An ASGI server's streams are its request cycles: no listeners.)
+        if not self.listenerCount('frameError') and not any(
+                s.listenerCount('frameError') for s in self._streams.values()
+                if isinstance(s, EventEmitter)):
+            return
         stream = self._streams.get(stream_id) if stream_id else None
         target = stream if stream is not None else self
         target.emit('frameError', frame_type, lib_error, stream_id)
