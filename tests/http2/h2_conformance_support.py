@@ -433,6 +433,12 @@ SERVE_KNOWN_DIFFERENCES = {
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
     '3.4/an HTTP/1.1 request instead of the preface': (
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
+    # serve advertises SETTINGS_MAX_CONCURRENT_STREAMS 100 (Node's server
+    # none): a stream over it after the ACK ends the session, as a Node
+    # server's with settings.maxConcurrentStreams 100 does.
+    '5.1.2/120 open streams': (
+        {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None},
+        '--h2-max-concurrent-streams 100'),
 }
 
 
