@@ -5,7 +5,8 @@ cancelled (HEADERS then RST_STREAM CANCEL in one read) leaves the session
 and its other streams going, as Node's OnFrameNotSent ignores the frames a
 closed stream could not send; streams over settings.maxConcurrentStreams
 are refused with REFUSED_STREAM until the peer acknowledged the setting,
-and one opened after that ends the session (GOAWAY INTERNAL_ERROR)."""
+and one opened after that ends the session (GOAWAY INTERNAL_ERROR); held
+streams count against maxSessionMemory as Node's do."""
 import time
 
 import pytest
@@ -15,7 +16,7 @@ from http2_support import (ACK, DATA, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY
                            PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, goaway_code, listen,
                            serve_until, settings)
 
-INTERNAL_ERROR, REFUSED_STREAM, CANCEL = 2, 7, 8
+INTERNAL_ERROR, REFUSED_STREAM, CANCEL, ENHANCE_YOUR_CALM = 2, 7, 8, 11
 
 
 def get(stream_id):
@@ -124,3 +125,26 @@ def test_a_stream_over_the_acknowledged_max_concurrent_streams_ends_the_session(
     assert goaway_code(frames) == INTERNAL_ERROR
     assert [kind for kind, *_ in frames].count(GOAWAY) == 1
     assert errors == ['ERR_HTTP2_ERROR'] and frame_errors == []
+
+
+def test_held_streams_count_against_max_session_memory_as_in_node(run_loop):
+    # Node 20 counts its Http2Stream's size per open stream: with
+    # maxSessionMemory 1 (MB) it admits 1464 streams that are never
+    # answered nor ended (15646 with the default 10), then refuses each
+    # new one with ENHANCE_YOUR_CALM, and the 102nd refusal in a row ends
+    # the session. pyuvnet counts nghttp2's own share and the same size.
+    streams, errors = [], []
+    server = held_streams_server({'maxSessionMemory': 1}, streams)
+    server.on('sessionError', lambda error, session: errors.append(error.code))
+    port = listen(run_loop, server)
+    post = b'\x83\x86\x84\x01\x09localhost'     # POST /, its body never sent
+    opens = b''.join(frame(HEADERS, END_HEADERS, 1 + 2 * i, post) for i in range(3000))
+    peer = RawPeer(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0), opens], timeout=2)
+    serve_until(run_loop, server, peer)
+    frames = peer.frames()
+    assert 1400 <= len(streams) <= 1600, len(streams)
+    refused = [stream for kind, _f, stream, payload in frames
+               if kind == RST_STREAM and payload[:4] == ENHANCE_YOUR_CALM.to_bytes(4, 'big')]
+    assert refused[0] == 2 * len(streams) + 1 and len(refused) == 101
+    assert goaway_code(frames) == INTERNAL_ERROR
+    assert errors == ['ERR_HTTP2_ERROR']
