@@ -245,8 +245,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _finish_destroy(self):
         core = self._core
         if core is not None:
+            # The session's last frames (its streams' resets, then the
+            # GOAWAY) all go, whatever the socket's backpressure: the
+            # GOAWAY was lost behind thousands of resets.
             self._waiting_drain = False
-            self._flush()
+            self._flush(True)
             self._core = None
             self._last_writes = []      # they hold their streams
             core.close()
@@ -316,10 +319,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             self._flush_scheduled = True
             nextTick(self._flush)
 
-    def _flush(self):
-        """Writes nghttp2's frames while the socket takes them."""
+    def _flush(self, ending=False):
+        """Writes nghttp2's frames while the socket takes them (all of them
+        when the session is ``ending``)."""
         self._flush_scheduled = False
-        while self._core is not None and not self._waiting_drain:
+        while self._core is not None and (ending or not self._waiting_drain):
             if self._last_writes:
                 # A write's callback may have written again: checked before each batch.
                 streams, self._last_writes = self._last_writes, []

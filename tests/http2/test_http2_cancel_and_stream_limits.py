@@ -7,12 +7,13 @@ closed stream could not send; streams over settings.maxConcurrentStreams
 are refused with REFUSED_STREAM until the peer acknowledged the setting,
 and one opened after that ends the session (GOAWAY INTERNAL_ERROR); held
 streams count against maxSessionMemory as Node's do."""
+import socket
 import time
 
 import pytest
 
 from pyuvnet import http2
-from http2_support import (ACK, DATA, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS,
+from http2_support import (ACK, DATA, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS, PING,
                            PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, goaway_code, listen,
                            serve_until, settings)
 
@@ -29,6 +30,10 @@ def cancel(stream_id):
 
 def pause(seconds):
     return lambda sock: time.sleep(seconds)
+
+
+def small_receive_buffer(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 
 
 # Stream 1 answered at once but cancelled in the read that opened it, then
@@ -148,3 +153,26 @@ def test_held_streams_count_against_max_session_memory_as_in_node(run_loop):
     assert refused[0] == 2 * len(streams) + 1 and len(refused) == 101
     assert goaway_code(frames) == INTERNAL_ERROR
     assert errors == ['ERR_HTTP2_ERROR']
+
+
+def test_a_session_ending_with_thousands_of_streams_open_sends_its_goaway_last(run_loop):
+    # 16000 held streams, then a protocol error (a PING ACK of no PING):
+    # as Node 20, each stream is reset with INTERNAL_ERROR and the GOAWAY
+    # INTERNAL_ERROR comes after them, however many (208 KB of resets,
+    # more than the socket takes at once: the last 5000 and the GOAWAY
+    # used to be lost).
+    streams = []
+    server = held_streams_server({'maxSessionMemory': 100}, streams)
+    server.on('sessionError', lambda error, session: None)
+    port = listen(run_loop, server)
+    post = b'\x83\x86\x84\x01\x09localhost'     # POST /, its body never sent
+    opens = b''.join(frame(HEADERS, END_HEADERS, 1 + 2 * i, post) for i in range(16000))
+    # (A small receive buffer, read late: the server's writes back up.)
+    peer = RawPeer(port, [small_receive_buffer, PREFACE + settings() + frame(SETTINGS, ACK, 0),
+                          opens, pause(0.5), frame(PING, ACK, 0, b'12345678'), pause(0.5)],
+                   timeout=5)
+    serve_until(run_loop, server, peer)
+    frames = peer.frames()
+    assert len(streams) == 16000
+    assert sum(1 for kind, *_ in frames if kind == RST_STREAM) == 16000
+    assert frames[-1][0] == GOAWAY and goaway_code(frames) == INTERNAL_ERROR
