@@ -1,7 +1,7 @@
 """h2spec, the HTTP/2 conformance suite (RFC 9113 and RFC 7541, 146
 cases), run whole against pyuvnet.http2's core-API server and against
-`pyuvnet serve` over h2c (issue 70). Every case passes but those listed
-below, each with why. h2spec is ../shared/tools/h2spec/h2spec beside the
+`pyuvnet serve` over h2c and over TLS (issue 70). Every case passes but
+those listed below, each failed by Node 20's server too, or why not. h2spec is ../shared/tools/h2spec/h2spec beside the
 repository (CI has it there; $PYUVNET_H2SPEC names another copy); without
 it the test skips, except under CI."""
 import os
@@ -45,9 +45,15 @@ NODE_ANSWERS = {
 SHARED_PORT = {'http2/3.5/2'}
 
 
-def h2spec(port, report):
+# Over TLS, as Node 20's server over TLS fails them too: DATA or HEADERS on a
+# stream the server has answered and closed by the time they come.
+OVER_TLS = {'http2/5.1/5', 'http2/5.1/6', 'http2/6.1/2'}
+
+
+def h2spec(port, report, tls=False):
     return subprocess.Popen([H2SPEC, '-h', '127.0.0.1', '-p', str(port), '-o', '3', '-j',
-                             str(report)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                             str(report)] + (['-t', '-k'] if tls else []),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
 def failures(report):
@@ -92,20 +98,25 @@ def test_the_core_server_passes_h2spec_as_node_20(run_loop, tmp_path):
     out = proc.communicate()[0].decode('utf-8', 'replace')
     failed, count = failures(report)
     assert count >= 146, out[-2000:]
-    assert failed == NODE_ANSWERS, out[-4000:]
+    assert failed <= NODE_ANSWERS, out[-4000:]
 
 
-def test_serve_passes_h2spec_over_h2c(tmp_path):
+@pytest.mark.parametrize('tls', [False, True], ids=['h2c', 'h2 over TLS'])
+def test_serve_passes_h2spec(tmp_path, tls_certs, tls):
+    # Over TLS the session is h2 from ALPN: an invalid preface is the
+    # session's error (3.5/2 passes).
+    flags = ('--ssl-certfile', tls_certs.path('leaf.pem'),
+             '--ssl-keyfile', tls_certs.path('leaf.key')) if tls else ()
     proc = serve_command(ASGI_DIR, 'serve_apps:asgi_app', '--no-access-log',
-                         '--timeout-graceful-shutdown', '1')
+                         '--timeout-graceful-shutdown', '1', *flags)
     try:
         port, = address_of(proc)
         report = tmp_path / 'serve.xml'
-        out = h2spec(port, report).communicate(timeout=100)[0].decode('utf-8', 'replace')
+        out = h2spec(port, report, tls).communicate(timeout=100)[0].decode('utf-8', 'replace')
         assert proc.poll() is None, out[-2000:]
     finally:
         code, _out, err = stop(proc)
     assert code == 0, err
     failed, count = failures(report)
     assert count >= 146, out[-2000:]
-    assert failed == NODE_ANSWERS | SHARED_PORT, out[-4000:]
+    assert failed <= NODE_ANSWERS | (OVER_TLS if tls else SHARED_PORT), out[-4000:]
