@@ -113,6 +113,23 @@ bench-h2: build/.installed-bench
 	@command -v h2load >/dev/null 2>&1 || { echo "make: bench-h2 needs h2load (sudo apt-get install nghttp2-client)"; exit 1; }
 	$(PY) bench/h2load_serve.py $(BENCH_ARGS)
 
+# HTTP/2 under attack (issue 70): the floods and resource attacks of
+# ../shared/audits/h2 (attacks.py, its honest client timing requests
+# throughout, peak RSS of the server's processes) against pyuvnet.http2's
+# server, `pyuvnet serve` over h2c and serve with --limit-concurrency 1000,
+# then its table; load-heavy, some minutes, not in CI. H2AUDIT_ARGS adds
+# to attacks.py's arguments (--attacks NAME,..., --targets, --duration);
+# docs/RELIABILITY.md has the figures.
+H2AUDIT ?= ../shared/audits/h2
+H2AUDIT_OUT ?= build/audit-h2
+.PHONY: audit-h2
+audit-h2: build/.installed-bench
+	@test -f $(H2AUDIT)/attacks.py || { echo "make: audit-h2 needs the audits at $(H2AUDIT) (H2AUDIT=DIR)"; exit 1; }
+	@mkdir -p $(H2AUDIT_OUT)
+	H2AUDIT_OUT=$(abspath $(H2AUDIT_OUT)) $(PY) $(H2AUDIT)/attacks.py --targets pyuv,serve,serve_lc \
+		--out $(abspath $(H2AUDIT_OUT))/results.jsonl $(H2AUDIT_ARGS)
+	$(PY) $(H2AUDIT)/summarize.py $(H2AUDIT_OUT)/results.jsonl
+
 # The tools the asked run loads or counts with: wrk for the HTTP cells
 # (the default run's web servers, unless --no-web; --http, --full),
 # valgrind for --instructions; installed with apt-get when root, else named

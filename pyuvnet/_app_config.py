@@ -253,7 +253,7 @@ _DEFAULTS = dict(
     ws_max_size=16 * 1024 * 1024, ws_max_queue=32, ws_ping_interval=20.0,
     ws_ping_timeout=20.0, ws_per_message_deflate=True,
     # gunicorn's and pyuvnet's
-    threads=1, timeout=30, proxy_protocol=False, http2=True,
+    threads=1, timeout=30, proxy_protocol=False, http2=True, h2_max_concurrent_streams=100,
 )
 
 
@@ -264,9 +264,10 @@ class Config:
     ``"module:attr"`` target; each option is one of uvicorn.Config's
     parameters (snake_case or camelCase), or ``threads`` (WSGI threads per
     process), ``timeout`` (gunicorn's worker timeout, seconds),
-    ``proxy_protocol`` (HAProxy's PROXY header first on each connection)
-    or ``http2`` (HTTP/2 beside HTTP/1.1: h2 by ALPN with TLS, h2c with
-    prior knowledge without; on by default).  An unknown option is a TypeError, a
+    ``proxy_protocol`` (HAProxy's PROXY header first on each connection),
+    ``http2`` (HTTP/2 beside HTTP/1.1: h2 by ALPN with TLS, h2c with
+    prior knowledge without; on by default) or ``h2_max_concurrent_streams``
+    (the streams one HTTP/2 connection may have open, 100 as hypercorn's).  An unknown option is a TypeError, a
     value out of range a :class:`ConfigError`.
 
     Built once; ``configure_logging()`` and ``load_env()`` apply its
@@ -314,6 +315,8 @@ class Config:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError('--%s must be 1 or more' % name.replace('_', '-'))
+        if not 1 <= self.h2_max_concurrent_streams <= 2 ** 32 - 1:
+            raise ConfigError('--h2-max-concurrent-streams must be from 1 to 4294967295')
         if self.timeout_keep_alive < 0:
             raise ConfigError('--timeout-keep-alive must be 0 or more')
         if self.h11_max_incomplete_event_size is not None and self.h11_max_incomplete_event_size < 1:

@@ -85,6 +85,7 @@ class Config:
     timeout: float
     proxy_protocol: bool
     http2: bool
+    h2_max_concurrent_streams: int
     def __init__(self, app: Any = None, **options: Any) -> None: ...
     @property
     def is_ssl(self) -> bool: ...

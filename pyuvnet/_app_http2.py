@@ -72,6 +72,8 @@ def serve_http2(server, on_stream, sink=None):
                       if is_http_listener(listener)]
     server.removeListener(event, http_listener)
     server._h2_sessions = set()
+    server._h2_options = {'settings': {
+        'maxConcurrentStreams': server.config.h2_max_concurrent_streams}}
     router = (_ALPNRouter if event == 'secureConnection' else _PrefaceRouter)(
         server, http_listener, on_stream, sink)
     server.on(event, router)
@@ -101,7 +103,10 @@ class ServesHttp2:
 
 
 def _start_session(server, socket, on_stream, sink):
-    session = http2.ServerHttp2Session(socket, {}, server)
+    # Streams bounded per connection (--h2-max-concurrent-streams): nghttp2
+    # refuses those over the setting (REFUSED_STREAM) until the peer has
+    # acknowledged it, and ends a connection that opens more after that.
+    session = http2.ServerHttp2Session(socket, server._h2_options, server)
     if sink is not None:
         sink.serve(session)
     server._h2_sessions.add(session)

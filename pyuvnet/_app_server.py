@@ -32,7 +32,7 @@ CONFIG_RULES = {
     'limitConcurrency': 'integer', 'proxyProtocol': 'boolean',
     'wsMaxSize': 'integer', 'wsMaxQueue': 'integer', 'wsPingInterval': ('number', 'object'),
     'wsPingTimeout': ('number', 'object'), 'wsPerMessageDeflate': 'boolean',
-    'http2': 'boolean',
+    'http2': 'boolean', 'h2MaxConcurrentStreams': 'integer',
 }
 # The TLS options: any of them makes the server an https.Server.
 _TLS_ONLY = frozenset(getattr(tls, 'SERVER_OPTIONS').rules) - frozenset(_NET_OPTIONS.rules)

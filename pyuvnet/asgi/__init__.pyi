@@ -32,6 +32,8 @@ class ASGIServerOptions(HTTPSServerOptions, total=False):
     wsPerMessageDeflate: bool
     ws_per_message_deflate: bool
     http2: bool
+    h2MaxConcurrentStreams: int
+    h2_max_concurrent_streams: int
 
 class LifespanFailure(RuntimeError):
     phase: str

@@ -90,10 +90,11 @@ class Helpers:
         return to_block(headers, RESPONSE_PSEUDO)
 
     @staticmethod
-    def error_block():
-        """The head of the 500 an app that failed before its start gets."""
+    def error_block(status=500):
+        """The head of the 500 an app that failed before its start gets (or
+        of --limit-concurrency's 503)."""
         return to_block({'content-type': 'text/plain; charset=utf-8', 'date': utc_date(),
-                         ':status': 500}, RESPONSE_PSEUDO)
+                         ':status': status}, RESPONSE_PSEUDO)
 
     @staticmethod
     def trailers_block(pairs):

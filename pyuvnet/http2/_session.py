@@ -235,8 +235,10 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._pings.clear()
         self._close_error = error
         core = self._core
+        # (Once nghttp2 is done with the session, a GOAWAY of its own or the
+        # peer's was the last word: one GOAWAY per connection end.)
         if core is not None and self._goaway_code is None and not self._core_ended \
-                and not self._socket.destroyed:
+                and not self._socket.destroyed and core.wants() != (False, False):
             try:
                 if self._receiving:
                     # Inside nghttp2's callbacks, where it may not send: as
@@ -252,8 +254,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _finish_destroy(self):
         core = self._core
         if core is not None:
+            # The session's last frames (its streams' resets, then the
+            # GOAWAY) all go, whatever the socket's backpressure: the
+            # GOAWAY was lost behind thousands of resets.
             self._waiting_drain = False
-            self._flush()
+            self._flush(True)
             self._core = None
             self._last_writes = []      # they hold their streams
             core.close()
@@ -323,10 +328,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             self._flush_scheduled = True
             nextTick(self._flush)
 
-    def _flush(self):
-        """Writes nghttp2's frames while the socket takes them."""
+    def _flush(self, ending=False):
+        """Writes nghttp2's frames while the socket takes them (all of them
+        when the session is ``ending``)."""
         self._flush_scheduled = False
-        while self._core is not None and not self._waiting_drain:
+        while self._core is not None and (ending or not self._waiting_drain):
             if self._last_writes:
                 # A write's callback may have written again: checked before each batch.
                 streams, self._last_writes = self._last_writes, []
@@ -498,6 +504,13 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             self._core.terminate(NO_ERROR)
 
     def _h2_frame_error(self, frame_type, lib_error, stream_id):
+        # As Node's OnFrameNotSent: with no 'frameError' listener on the
+        # session or any of its streams, an unsent frame is ignored.
+        # (An ASGI server's streams are its request cycles: no listeners.)
+        if not self.listenerCount('frameError') and not any(
+                s.listenerCount('frameError') for s in self._streams.values()
+                if isinstance(s, EventEmitter)):
+            return
         stream = self._streams.get(stream_id) if stream_id else None
         target = stream if stream is not None else self
         target.emit('frameError', frame_type, lib_error, stream_id)

@@ -93,6 +93,9 @@ def parser():
     _switch(p, 'http2', True,
             'Enable/Disable HTTP/2 beside HTTP/1.1: h2 by ALPN with --ssl-certfile, h2c '
             '(prior knowledge) without.')
+    add('--h2-max-concurrent-streams', type=int, default=100, metavar='N',
+        help='Streams one HTTP/2 connection may have open (SETTINGS_MAX_CONCURRENT_STREAMS); '
+             'more are refused (REFUSED_STREAM). [default: 100]')
     add('--ws', choices=('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto'),
         default='auto',
         help="WebSocket: 'none' turns it off (an upgrade request is then a plain request, as "

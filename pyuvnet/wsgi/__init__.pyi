@@ -19,6 +19,8 @@ class WSGIServerOptions(HTTPSServerOptions, total=False):
     root_path: str
     multiprocess: bool
     http2: bool
+    h2MaxConcurrentStreams: int
+    h2_max_concurrent_streams: int
 
 class Server(http.Server):
     app: _WSGIApp

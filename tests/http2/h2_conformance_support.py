@@ -407,9 +407,10 @@ CASES = _cases()
 _ENDS_FIRST = ('Node runs its stream callbacks between the frames of one read, so a stream '
                'ended before the bad frame gets its answer out; pyuvnet runs them after the '
                'read, when the session has already ended')
-_NO_PRIORITY = 'nghttp2 1.70 ignores PRIORITY frames (RFC 9113 deprecates them)'
 _WINDOW = ('nghttp2 1.70 makes a stream window past 2^31-1 a connection error '
            '(FLOW_CONTROL_ERROR); 1.61 resets the stream')
+_STREAM_WINDOW = ('RFC 9113 6.9.1: the stream is reset (FLOW_CONTROL_ERROR) and the session '
+                  'goes on; Node 20 then also ends the session with GOAWAY INTERNAL_ERROR')
 KNOWN_DIFFERENCES = {
     '5.1/half-closed (remote): HEADERS': (
         {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _ENDS_FIRST),
@@ -417,12 +418,9 @@ KNOWN_DIFFERENCES = {
         {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _ENDS_FIRST),
     '6.8/a request, then GOAWAY': (
         {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _ENDS_FIRST),
-    '5.3/PRIORITY depending on its own stream': (
-        {'goaway': None, 'rst': {}, 'status': {}, 'closed': False}, _NO_PRIORITY),
-    '6.3/PRIORITY on stream 0': (
-        {'goaway': None, 'rst': {}, 'status': {}, 'closed': False}, _NO_PRIORITY),
     '6.9.1/a stream window over 2^31-1': (
-        {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _WINDOW),
+        {'goaway': None, 'rst': {'1': 'FLOW_CONTROL_ERROR'}, 'status': {}, 'closed': False},
+        _STREAM_WINDOW),
     '6.9.2/SETTINGS_INITIAL_WINDOW_SIZE overflowing an open stream': (
         {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _WINDOW),
 }
@@ -435,6 +433,12 @@ SERVE_KNOWN_DIFFERENCES = {
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
     '3.4/an HTTP/1.1 request instead of the preface': (
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
+    # serve advertises SETTINGS_MAX_CONCURRENT_STREAMS 100 (Node's server
+    # none): a stream over it after the ACK ends the session, as a Node
+    # server's with settings.maxConcurrentStreams 100 does.
+    '5.1.2/120 open streams': (
+        {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None},
+        '--h2-max-concurrent-streams 100'),
 }
 
 

@@ -304,6 +304,20 @@ cdef class H2Cycle:
             self.close(H2_INTERNAL_ERROR)
         return 0
 
+    cdef int unavailable(self) except -1:
+        """--limit-concurrency's answer, the app not run: uvicorn's 503 (the
+        connection goes on), and the stream reset NO_ERROR if its body is
+        still coming (RFC 9113 8.1)."""
+        self.response_started = self.response_complete = True
+        if self.logs:
+            self.requests.sink.helpers.log(self.scope, 503)
+        self.scope = None
+        self.respond(503, self.requests.sink.helpers.error_block(503), False)
+        self.send_body(UNAVAILABLE_BODY, False)
+        if not self.ended:
+            self.close(H2_NO_ERROR)
+        return 0
+
     # -- the session's calls -------------------------------------------------
 
     def _begin(self):

@@ -167,6 +167,10 @@ cdef class ASGIHandler:
         does, where that can be; else on a Task of its own.  The Task
         under way is in ``tasks`` until done."""
         cdef AppRun run
+        if self.limit >= 0 and len(self.tasks) >= self.limit:
+            # --limit-concurrency counts the streams under way too.
+            h2.unavailable()
+            return 0
         loop = self._loop
         if PYUVNET_EARLY_STEP and self.plain_loop and self.task_factory_of() is None:
             context = PyContext_New() if self.fresh_contexts else PyContext_CopyCurrent()

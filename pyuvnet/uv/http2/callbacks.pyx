@@ -226,6 +226,12 @@ cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_fram
     cdef H2Core core = <H2Core>user_data
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
+    # As Node's OnFrameNotSent: a frame left unsent because its stream or
+    # the session is closing is no error (a response to a request the
+    # client cancelled in the same read: the session goes on).
+    if (lib_error == ng.NGHTTP2_ERR_STREAM_CLOSED or lib_error == ng.NGHTTP2_ERR_STREAM_CLOSING
+            or lib_error == ng.NGHTTP2_ERR_SESSION_CLOSING):
+        return 0
     try:
         core.owner._h2_frame_error(frame.hd.type, lib_error, frame.hd.stream_id)
     except BaseException as error:

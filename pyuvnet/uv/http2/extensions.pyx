@@ -41,25 +41,62 @@ cdef int h2_on_extra_frame(H2Core core, const ng.nghttp2_frame* frame) except -1
 
 
 cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
-    """receive()'s first step: False when no PRIORITY frame ends in
+    """receive()'s first step: False when the watch found nothing in
     ``data`` (receive() goes on with all of it); else the bytes go to
-    receive() in pieces, the owner's _h2_priority after each such frame."""
+    receive() in pieces: the owner's _h2_priority after each PRIORITY
+    frame, and a stream's WINDOW_UPDATE checked before nghttp2 reads it."""
     cdef list found = core.watch.scan(&data[0], data.shape[0])
-    cdef Py_ssize_t start = 0
+    cdef Py_ssize_t start = 0, end
+    cdef int32_t stream_id
     if found is None:
         return False
     core.watched = True
     try:
-        for end, stream_id, parent, weight, exclusive in found:
+        for kind, end, stream_id, parent, weight, exclusive in found:
+            if kind == H2_FOUND_WINDOW:
+                # (A frame begun in an earlier read is nghttp2's already.)
+                if end - H2_WINDOW_UPDATE_LEN >= start:
+                    core.receive(data[start:end - H2_WINDOW_UPDATE_LEN])
+                    start = end - H2_WINDOW_UPDATE_LEN
+                    if core.owner is None:
+                        return True
+                    if h2_window_overflows(core, stream_id, parent):
+                        start = end
+                continue
             core.receive(data[start:end])
             start = end
-            if core.owner is None:
+            if core.owner is None or core.session is NULL:
+                return True
+            if stream_id == 0:
+                # As Node 20's nghttp2: a connection error, which Node
+                # answers as the other protocol errors.
+                h2_end_as_node(core, core.session, ng.NGHTTP2_ERR_PROTO)
+                core.raise_pending()
+            if parent == <uint32_t>stream_id:
+                # As Node 20's nghttp2: GOAWAY PROTOCOL_ERROR, no 'priority'.
+                ng.nghttp2_session_terminate_session(core.session, ng.NGHTTP2_PROTOCOL_ERROR)
                 return True
             core.owner._h2_priority(stream_id, parent, weight, exclusive)
         if core.owner is not None and start < data.shape[0]:
             core.receive(data[start:])
     finally:
         core.watched = False
+    return True
+
+
+cdef bint h2_window_overflows(H2Core core, int32_t stream_id, uint32_t increment) except -1:
+    """Whether a stream's WINDOW_UPDATE takes its window past 2^31-1: then,
+    as RFC 9113 6.9.1 and Node 20's nghttp2 do, the stream is reset with
+    FLOW_CONTROL_ERROR and nghttp2 never sees the frame (1.70 would end
+    the connection)."""
+    cdef int32_t window
+    if core.session is NULL:
+        return False
+    window = ng.nghttp2_session_get_stream_remote_window_size(core.session, stream_id)
+    if window < 0 or increment <= <uint32_t>(0x7FFFFFFF - window):
+        return False
+    ng.nghttp2_submit_rst_stream(core.session, ng.NGHTTP2_FLAG_NONE, stream_id,
+                                 ng.NGHTTP2_FLOW_CONTROL_ERROR)
     return True
 
 

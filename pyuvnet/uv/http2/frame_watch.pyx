@@ -1,23 +1,38 @@
 # RFC 7540's PRIORITY frames, which nghttp2 1.70 reads and drops without a
 # callback (RFC 9113 deprecates the scheme) while Node 20, on nghttp2 1.61,
-# still emits 'priority' for them. H2Core.receive() has this watch follow
-# the frame boundaries of the bytes it is given (a few compares per frame,
-# no copy) and cuts the bytes after each PRIORITY frame, so its event comes
-# in order with the frames nghttp2 reports.
+# still emits 'priority' for them (and refuses one on stream 0 or on its
+# own stream). H2Core.receive() has this watch follow the frame boundaries
+# of the bytes it is given (a few compares per frame, no copy) and cuts the
+# bytes after each PRIORITY frame, so its event comes in order with the
+# frames nghttp2 reports. It also cuts before a stream's WINDOW_UPDATE of
+# a large increment, which may take the stream's window past 2^31-1: a
+# stream error (RFC 9113 6.9.1) that nghttp2 1.70 makes the connection's.
 from pyuvnet.uv.http2 cimport nghttp2 as ng
 from libc.stdint cimport uint8_t, int32_t, uint32_t
 from libc.string cimport memcpy
 
 # The client's connection preface a server reads before the first frame.
 cdef size_t H2_CLIENT_MAGIC_LEN = 24
+# A stream's WINDOW_UPDATE from this increment up is looked at before
+# nghttp2 reads it (one whose stream's window was already past 2^31-1
+# less this, and which takes it further, stays nghttp2's connection error).
+cdef uint32_t H2_WATCHED_INCREMENT = 1 << 30
+# What scan() finds: (H2_FOUND_PRIORITY, end, stream id, parent, weight,
+# exclusive), or (H2_FOUND_WINDOW, end, stream id, increment, 0, False).
+cdef enum:
+    H2_FOUND_PRIORITY = 0
+    H2_FOUND_WINDOW = 1
+    H2_WINDOW_UPDATE_LEN = 13           # a WINDOW_UPDATE frame's header and payload
 
 
 cdef class H2FrameWatch:
     cdef size_t skip            # bytes of the preface or of a payload not looked at
     cdef uint8_t head[9]        # a frame header being read
     cdef int head_len
-    cdef uint8_t body[5]        # a PRIORITY payload being read
-    cdef int body_len           # -1 unless a PRIORITY payload is being read
+    cdef uint8_t body[5]        # a PRIORITY or WINDOW_UPDATE payload being read
+    cdef int body_len           # -1 unless such a payload is being read
+    cdef int body_need          # its length (5 or 4)
+    cdef uint8_t kind           # its frame type
     cdef int32_t stream_id
 
     def __cinit__(self, bint is_server):
@@ -25,9 +40,9 @@ cdef class H2FrameWatch:
         self.body_len = -1
 
     cdef list scan(self, const uint8_t* data, size_t n):
-        """[(end, stream id, parent, weight, exclusive)] of the PRIORITY
-        frames that end in data[:n], ``end`` the offset just after each;
-        None when there are none (the usual case)."""
+        """What is found (the H2_FOUND_* tuples above) of the frames that end
+        in data[:n], ``end`` the offset just after each; None when there is
+        nothing (the usual case)."""
         cdef size_t pos = 0, take, length
         cdef list found = None
         cdef uint32_t parent
@@ -37,19 +52,25 @@ cdef class H2FrameWatch:
                 pos += take
                 self.skip -= take
             elif self.body_len >= 0:
-                take = min(<size_t>(5 - self.body_len), n - pos)
+                take = min(<size_t>(self.body_need - self.body_len), n - pos)
                 memcpy(self.body + self.body_len, data + pos, take)
                 pos += take
                 self.body_len += take
-                if self.body_len == 5:
+                if self.body_len == self.body_need:
                     self.body_len = -1
                     parent = ((<uint32_t>self.body[0] << 24) | (<uint32_t>self.body[1] << 16)
                               | (<uint32_t>self.body[2] << 8) | self.body[3])
+                    if self.kind == ng.NGHTTP2_WINDOW_UPDATE:
+                        if (parent & 0x7FFFFFFF) < H2_WATCHED_INCREMENT:
+                            continue
+                        item = (H2_FOUND_WINDOW, pos, self.stream_id, parent & 0x7FFFFFFF, 0, False)
+                    else:
+                        # As Node reports it: the weight as sent plus one.
+                        item = (H2_FOUND_PRIORITY, pos, self.stream_id, parent & 0x7FFFFFFF,
+                                self.body[4] + 1, bool(parent >> 31))
                     if found is None:
                         found = []
-                    # As Node reports it: the weight as sent plus one.
-                    found.append((pos, self.stream_id, parent & 0x7FFFFFFF,
-                                  self.body[4] + 1, bool(parent >> 31)))
+                    found.append(item)
             else:
                 take = min(<size_t>(9 - self.head_len), n - pos)
                 memcpy(self.head + self.head_len, data + pos, take)
@@ -62,10 +83,16 @@ cdef class H2FrameWatch:
                                                 | (<uint32_t>self.head[6] << 16)
                                                 | (<uint32_t>self.head[7] << 8) | self.head[8])
                                                & 0x7FFFFFFF)
-                    # A PRIORITY of another length, or on stream 0, is
-                    # nghttp2's to refuse (FRAME_SIZE_ERROR, PROTOCOL_ERROR).
-                    if self.head[3] == ng.NGHTTP2_PRIORITY and length == 5 and self.stream_id != 0:
+                    # A PRIORITY of another length is nghttp2's to refuse
+                    # (FRAME_SIZE_ERROR), as is a WINDOW_UPDATE of another
+                    # length; the connection's window is nghttp2's too.
+                    self.kind = self.head[3]
+                    if self.kind == ng.NGHTTP2_PRIORITY and length == 5:
                         self.body_len = 0
+                        self.body_need = 5
+                    elif self.kind == ng.NGHTTP2_WINDOW_UPDATE and length == 4 and self.stream_id:
+                        self.body_len = 0
+                        self.body_need = 4
                     else:
                         self.skip = length
         return found

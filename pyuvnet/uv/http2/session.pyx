@@ -26,6 +26,11 @@ from libc.stdlib cimport malloc, free
 # How much send() frames at most before it hands the bytes to the owner: the
 # socket's backpressure is looked at between two sends.
 cdef Py_ssize_t H2_SEND_BATCH = 65536
+# What each open stream counts against maxSessionMemory beside nghttp2's
+# own allocations: Node 20 counts its Http2Stream object's size per stream,
+# which makes it refuse new streams at about 15.6k held streams with the
+# default 10 MB (some 635 bytes a stream; nghttp2's share is some 140).
+cdef size_t H2_NODE_STREAM_SIZE = 494
 
 
 class H2LibraryError(Exception):
@@ -357,14 +362,15 @@ cdef class H2Core:
 
     def memory(self):
         """What the session holds, as Node counts it against
-        maxSessionMemory: nghttp2's own allocations and the data written and
-        not yet framed."""
+        maxSessionMemory: nghttp2's own allocations, the data written and
+        not yet framed, and Node's size of a stream per open stream."""
         return self.held()
 
     cdef inline size_t held(self) noexcept:
         # (Kept as the queues change: summed here, it cost a pass over
         # every stream's queue per stream opened; a C call, read per stream.)
-        return self.allocated + <size_t>self.queued_bytes
+        return (self.allocated + <size_t>self.queued_bytes
+                + <size_t>len(self.streams) * H2_NODE_STREAM_SIZE)
 
     def submit_rst_stream(self, int32_t stream_id, uint32_t code):
         self.check(0)
