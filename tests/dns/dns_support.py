@@ -285,3 +285,24 @@ class Responder:
         if reply is not None:
             conn.sendall(struct.pack('!H', len(reply)) + reply)
         return True
+
+
+# Node's side of the tests that ask Node and pyuvnet the same questions:
+# ``node -e NODE_SCRIPT server jobs``, jobs a JSON list of [method, name,
+# options or null]; prints each outcome (the records, or the error's code,
+# syscall and hostname) as JSON, in the jobs' order.
+NODE_SCRIPT = r'''
+const dns = require('dns');
+const r = new dns.Resolver({timeout: 200, tries: 2});
+r.setServers([process.argv[1]]);
+const jobs = JSON.parse(process.argv[2]);
+const out = [];
+let left = jobs.length;
+jobs.forEach(([method, name, options], i) => {
+  const done = (err, result) => {
+    out[i] = err ? {code: err.code, syscall: err.syscall, hostname: err.hostname} : result;
+    if (--left === 0) console.log(JSON.stringify(out));
+  };
+  if (options) r[method](name, options, done); else r[method](name, done);
+});
+'''
