@@ -7,6 +7,7 @@ from typing import Any, Callable, Generator, TypeVar, final
 from typing_extensions import Self, TypeVarTuple, Unpack, disjoint_base
 
 from .events import EventEmitter
+from ._records import Record
 
 __all__ = [
     'Loop', 'get_loop', 'run', 'stop', 'setTimeout', 'setInterval', 'setImmediate',
@@ -149,6 +150,14 @@ class DgramCore(EventEmitter):
     def _close_handle(self) -> None: ...
     def send(self, msg: Any, *args: Any, **keywords: Any) -> None: ...
     def __getattr__(self, name: str) -> Any: ...
+
+# A dgram 'message' rinfo (pyuvnet/uv/handles/udp_socket.pyx): its keys
+# as attributes, read-only.
+class RemoteInfo(Record):
+    address: str
+    family: str
+    port: int
+    size: int
 
 # ServerResponse and server connection (pyuvnet/uv/http/*.pyx): pyuvnet's
 # own, typed where their subclasses are public (pyuvnet/http/__init__.pyi).

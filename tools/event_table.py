@@ -44,7 +44,7 @@ EVENTS = {
     'dgram.Socket': (
         ('listening', (), 'bound (by bind(), or by the first send() or connect())'),
         ('connect', (), 'connect() associated the socket with its peer (on the next tick)'),
-        ('message', (('msg', 'bytes'), ('rinfo', 'Record')),
+        ('message', (('msg', 'bytes'), ('rinfo', 'RemoteInfo')),
          'a datagram arrived: its bytes, and the sender {address, family, port, size}'),
         ('error', (('err', 'Exception'),),
          'a bind, lookup or receive failed (a failed send goes to its callback)'),

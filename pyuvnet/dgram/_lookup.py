@@ -4,6 +4,7 @@ over ``dns.lookup``'s shape; by default an IP literal answers on the next
 tick, as Node's dns.lookup does, and a name goes to getaddrinfo."""
 from pyuvnet import _uv, errors
 from pyuvnet import isIP
+from ._errors import node_errno
 
 LOOPBACK = {4: '127.0.0.1', 6: '::1'}
 
@@ -18,15 +19,15 @@ def default_lookup(hostname, family, callback):
 
     def answered(status, addresses):
         if status < 0:
-            callback(errors.dns_exception(status, 'getaddrinfo', hostname))
+            callback(node_errno(errors.dns_exception(status, 'getaddrinfo', hostname)))
         elif not addresses:
-            callback(errors.dns_exception(-3008, 'getaddrinfo', hostname))
+            callback(node_errno(errors.dns_exception(-3008, 'getaddrinfo', hostname)))
         else:
             callback(None, *addresses[0])
 
     status = _uv.getaddrinfo(hostname, family, 0, answered)
     if status < 0:
-        _uv.nextTick(callback, errors.dns_exception(status, 'getaddrinfo', hostname))
+        _uv.nextTick(callback, node_errno(errors.dns_exception(status, 'getaddrinfo', hostname)))
 
 
 def resolver(lookup, family):

@@ -2,6 +2,7 @@
 its send queue, over the C handle (``_uv.UDPHandle``, uv/handles/udp.pyx),
 as Node's lib/dgram.js runs over UDPWrap.  'message' is emitted by the C
 base (``_uv.DgramCore``); everything here runs per user call."""
+import math
 import os
 from collections.abc import Mapping
 
@@ -11,16 +12,14 @@ from pyuvnet._options import OptionSpec, normalize_options
 from pyuvnet._records import Record
 from pyuvnet._validate import (
     is_number, validate_abort_signal, validate_function, validate_number, validate_port,
-    validate_string,
+    validate_string, validate_uint32,
 )
 from ._buffers import chunk_list, slice_buffer, to_int32, to_uint32
+from ._errors import errno_exception, with_host_port
 from ._lookup import resolver
 
 UNBOUND, BINDING, BOUND = 0, 1, 2
 DISCONNECTED, CONNECTING, CONNECTED = 0, 1, 2
-
-_UV_EBADF = -9
-_UV_EINVAL = -22
 
 SOCKET_OPTIONS = OptionSpec({
     'type': 'any', 'reuseAddr': 'any', 'ipv6Only': 'any', 'recvBufferSize': 'any',
@@ -66,8 +65,8 @@ class Socket(_uv.DgramCore, HandleRefs):
         self._drop_bind_callback = None  # while bind()'s callback waits for it
         self._reuse_addr = bool(opts.get('reuseAddr'))
         self._ipv6_only = bool(opts.get('ipv6Only'))
-        self._recv_buffer_size = opts.get('recvBufferSize')
-        self._send_buffer_size = opts.get('sendBufferSize')
+        self._recv_buffer_size = _buffer_size_option(opts, 'recvBufferSize')
+        self._send_buffer_size = _buffer_size_option(opts, 'sendBufferSize')
         if callable(listener):
             self.on('message', listener)
         signal = opts.get('signal')
@@ -92,17 +91,16 @@ class Socket(_uv.DgramCore, HandleRefs):
             raise errors.ERR_SOCKET_DGRAM_NOT_RUNNING()
 
     def _udp(self):
-        """The handle, made at the first call that needs a socket."""
+        """The handle, made at the first call that needs one: it has no
+        socket until bound, and libuv answers EBADF for it then, as
+        Node's (made with the dgram.Socket) does."""
         if self._handle is None:
-            self._handle = _uv.UDPHandle(self, self._refed)
+            self._handle = _uv.UDPHandle(self, self._refed, self._family)
         return self._handle
 
     def _handle_call(self, method, *args):
-        """``method`` of the handle (0 or a libuv code); EBADF without one,
-        as libuv answers a handle with no socket yet."""
-        if self._handle is None:
-            return _UV_EBADF
-        return getattr(self._handle, method)(*args)
+        """``method`` of the handle: 0 or a libuv code."""
+        return getattr(self._udp(), method)(*args)
 
     # -- bind ---------------------------------------------------------------
 
@@ -146,6 +144,8 @@ class Socket(_uv.DgramCore, HandleRefs):
         # can come for that bind any more, though Node leaves the pair).
         def remove(*_):
             nonlocal remove, on_listening
+            if on_listening is None:
+                return      # removed already: an 'error' listener closed the socket
             self.removeListener('error', remove)
             self.removeListener('listening', on_listening)
             remove = on_listening = self._drop_bind_callback = None
@@ -163,7 +163,7 @@ class Socket(_uv.DgramCore, HandleRefs):
             raise errors.ERR_INVALID_FD_TYPE(kind.upper())
         err = self._udp().open(fd)
         if err:
-            raise errors.errno_exception(err, 'open')
+            raise errno_exception(err, 'open')
         self._start_listening()
         return self
 
@@ -184,7 +184,7 @@ class Socket(_uv.DgramCore, HandleRefs):
             return
         status = self._udp().bind(ip, port_number, flags)
         if status:
-            self._bind_failed(errors.exception_with_host_port(status, 'bind', ip, port))
+            self._bind_failed(with_host_port(status, 'bind', ip, port))
             return
         self._start_listening()
 
@@ -199,12 +199,12 @@ class Socket(_uv.DgramCore, HandleRefs):
                 os.close(fd)
             return
         if errno:
-            self._bind_failed(errors.exception_with_host_port(errno, 'bind', ip, port))
+            self._bind_failed(with_host_port(errno, 'bind', ip, port))
             return
         status = self._udp().open(fd)
         if status:
             os.close(fd)
-            self._bind_failed(errors.errno_exception(status, 'open'))
+            self._bind_failed(errno_exception(status, 'open'))
             return
         self._start_listening()
 
@@ -281,7 +281,7 @@ class Socket(_uv.DgramCore, HandleRefs):
         if err is None:
             status = self._handle.connect(ip, port)
             if status:
-                err = errors.exception_with_host_port(status, 'connect', address, port)
+                err = with_host_port(status, 'connect', address, port)
         if err is not None:
             self._connect_state = DISCONNECTED
             self._update_send_path()
@@ -304,7 +304,7 @@ class Socket(_uv.DgramCore, HandleRefs):
             raise errors.ERR_SOCKET_DGRAM_NOT_CONNECTED()
         status = self._handle_call('disconnect')
         if status:
-            raise errors.errno_exception(status, 'connect')
+            raise errno_exception(status, 'connect')
         self._connect_state = DISCONNECTED
         self._update_send_path()
 
@@ -385,19 +385,19 @@ class Socket(_uv.DgramCore, HandleRefs):
             if callback is not None:
                 _uv.nextTick(callback, None, status - 1)
         elif status and callback is not None:
-            _uv.nextTick(callback, errors.exception_with_host_port(status, 'send', address, port))
+            _uv.nextTick(callback, with_host_port(status, 'send', address, port))
 
     def _after_send(self, request, status, size):
         # A queued send's completion (the handle's, from C).
         callback, address, port = request
         if status < 0:
-            callback(errors.exception_with_host_port(status, 'send', address, port), size)
+            callback(with_host_port(status, 'send', address, port), size)
         else:
             callback(None, size)
 
     def _on_recv_error(self, status):
         # A failed receive (from C).
-        self.emit('error', errors.errno_exception(status, 'recvmsg'))
+        self.emit('error', errno_exception(status, 'recvmsg'))
 
     # -- close, addresses ---------------------------------------------------
 
@@ -449,7 +449,7 @@ class Socket(_uv.DgramCore, HandleRefs):
     def _name(self, peer, syscall):
         found = self._handle_call('name', peer)
         if isinstance(found, int):
-            raise errors.errno_exception(found, syscall)
+            raise errno_exception(found, syscall)
         address, port, family = found
         return Record(address=address, family=family, port=port)
 
@@ -458,7 +458,7 @@ class Socket(_uv.DgramCore, HandleRefs):
     def _option(self, syscall, method, *args):
         status = self._handle_call(method, *args)
         if status:
-            raise errors.errno_exception(status, syscall)
+            raise errno_exception(status, syscall)
 
     def setBroadcast(self, flag):
         """SO_BROADCAST on or off (the socket must be bound)."""
@@ -522,13 +522,7 @@ class Socket(_uv.DgramCore, HandleRefs):
     def _buffer_size(self, size, recv):
         if not (is_number(size) and to_uint32(size) == size):
             raise errors.ERR_SOCKET_BAD_BUFFER_SIZE()
-        if self._handle is None:
-            status, value = _UV_EBADF, 0
-        elif size > 2 ** 31 - 1:
-            # Node's C++ takes the size as a C int, and refuses what does not fit.
-            status, value = _UV_EINVAL, 0
-        else:
-            status, value = self._handle.buffer_size(int(size), recv)
+        status, value = self._udp().buffer_size(int(size), recv)
         if status:
             raise errors.ERR_SOCKET_BUFFER_SIZE(
                 status, 'uv_recv_buffer_size' if recv else 'uv_send_buffer_size')
@@ -557,6 +551,16 @@ class Socket(_uv.DgramCore, HandleRefs):
     def getSendQueueCount(self):
         """Datagrams queued in libuv, waiting for the kernel to take them."""
         return self._handle.send_queue()[1] if self._handle is not None else 0
+
+
+def _buffer_size_option(options, name):
+    """createSocket()'s ``name`` option: a uint32 or ERR_OUT_OF_RANGE (a
+    RangeError) at once, as Node checks it; None when JavaScript would
+    find it falsy (NaN too), as Node skips it then."""
+    size = options.get(name)
+    if not size or (isinstance(size, float) and math.isnan(size)):
+        return None
+    return validate_uint32(size, 'options.' + name)
 
 
 def createSocket(type=None, listener=None, **options):

@@ -13,7 +13,7 @@ See docs/DNS.md.
 from ._lookup import (
     ADDRCONFIG, ALL, V4MAPPED, getDefaultResultOrder, lookup, setDefaultResultOrder,
 )
-from .._aliases import ALIASES, add_aliases
+from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._default import default_resolver, set_default_servers
 from ._resolver import Resolver
@@ -48,14 +48,14 @@ def resolve(hostname, rrtype=None, callback=None):
     return default_resolver().resolve(hostname, rrtype, callback)
 
 
-def resolve4(hostname, options=None, callback=None):
+def resolve4(hostname, options=None, callback=None, **keywords):
     """:meth:`Resolver.resolve4` on the default resolver."""
-    default_resolver().resolve4(hostname, options, callback)
+    default_resolver().resolve4(hostname, options, callback, **keywords)
 
 
-def resolve6(hostname, options=None, callback=None):
+def resolve6(hostname, options=None, callback=None, **keywords):
     """:meth:`Resolver.resolve6` on the default resolver."""
-    default_resolver().resolve6(hostname, options, callback)
+    default_resolver().resolve6(hostname, options, callback, **keywords)
 
 
 def _default_method(name):
@@ -78,8 +78,8 @@ resolveSrv = _default_method('resolveSrv')
 resolveTxt = _default_method('resolveTxt')
 reverse = _default_method('reverse')
 
-add_aliases(Resolver, ALIASES['dns.Resolver'])
-add_aliases(globals(), ALIASES['dns'])
+_add_aliases(Resolver, _ALIASES['dns.Resolver'])
+_add_aliases(globals(), _ALIASES['dns'])
 
 
 def __getattr__(name):

@@ -4,16 +4,21 @@ the default result order ``dns.setDefaultResultOrder()`` sets.
 Node's ``lookup`` is getaddrinfo, not c-ares: the same
 ``_uv.getaddrinfo`` net resolves a host with before connecting.
 """
+import socket
+from collections.abc import Mapping
+
 from .. import _uv, errors, isIP
+from .._options import OptionSpec, normalize_options
 from .._validate import validate_boolean, validate_function, validate_number, validate_one_of
 
-__all__ = ['lookup', 'getDefaultResultOrder', 'setDefaultResultOrder', 'in_order',
-           'ADDRCONFIG', 'V4MAPPED', 'ALL']
+__all__ = ['lookup', 'lookup_options', 'getDefaultResultOrder', 'setDefaultResultOrder',
+           'in_order', 'ADDRCONFIG', 'V4MAPPED', 'ALL']
 
-# getaddrinfo's hints, as Node's dns module exports them (Linux values).
-ADDRCONFIG = 0x0400
-V4MAPPED = 0x0008
-ALL = 0x0010
+# getaddrinfo's hints: the system's AI_* values, as Node's dns module
+# exports them (32, 8 and 16 on Linux), handed to getaddrinfo as they are.
+ADDRCONFIG = socket.AI_ADDRCONFIG
+V4MAPPED = socket.AI_V4MAPPED
+ALL = socket.AI_ALL
 
 _ORDERS = ('verbatim', 'ipv4first', 'ipv6first')
 _EAI_NONAME = -3008             # libuv's: getaddrinfo found nothing
@@ -71,11 +76,27 @@ def _options(options, callback):
     return family, hints, all_, order
 
 
-def lookup(hostname, options=None, callback=None):
+# Checked as Node checks them, in _options(); here only their names.
+_LOOKUP_OPTIONS = OptionSpec({'family': 'any', 'hints': 'any', 'all': 'any', 'verbatim': 'any',
+                              'order': 'any'})
+
+
+def lookup_options(options, keywords):
+    """lookup()'s options dict from ``keywords`` (``family=6``,
+    ``all=True``) beside the options dict or family number."""
+    if options is not None and not isinstance(options, Mapping):
+        if isinstance(options, bool) or not isinstance(options, (int, float)):
+            raise errors.ERR_INVALID_ARG_TYPE('options', ['integer', 'Object'], options)
+        options = {'family': options}
+    return normalize_options(options, keywords, _LOOKUP_OPTIONS)
+
+
+def lookup(hostname, options=None, callback=None, **keywords):
     """Node's ``dns.lookup(hostname[, options], callback)``: getaddrinfo.
 
     ``options`` is a family (0, 4, 6) or a dict with ``family`` (also
-    ``'IPv4'``/``'IPv6'``), ``hints``, ``all``, ``verbatim`` and ``order``.
+    ``'IPv4'``/``'IPv6'``), ``hints``, ``all``, ``verbatim`` and ``order``,
+    or the same as keywords (``lookup(name, callback, family=6)``).
     ``callback(err, address, family)``, or ``callback(err, [{'address',
     'family'}, ...])`` with ``all``, runs on a later turn; a failure is
     Node's ``getaddrinfo ENOTFOUND host`` error (``code``, ``hostname``,
@@ -83,6 +104,8 @@ def lookup(hostname, options=None, callback=None):
     """
     if callable(options) and callback is None:
         options, callback = None, options
+    if keywords:
+        options = lookup_options(options, keywords)
     if hostname:
         if not isinstance(hostname, str):
             raise errors.ERR_INVALID_ARG_TYPE('hostname', 'string', hostname)

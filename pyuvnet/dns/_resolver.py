@@ -15,9 +15,9 @@ from .. import _uv, errors, isIP
 from .._options import OptionSpec, normalize_options
 from ..errors import NodeError, SYSTEM_ERROR_CLASSES
 from .._validate import validate_function, validate_string
-from ._servers import node_servers, servers_csv
+from ._servers import node_servers, packed_servers
 
-__all__ = ['Resolver', 'RRTYPES', 'resolver_exception']
+__all__ = ['Resolver', 'RRTYPES', 'resolver_exception', 'query_options']
 
 # rrtype -> (c-ares' query type, the method Node's resolve() dispatches to,
 # Node's syscall name).
@@ -37,6 +37,7 @@ RRTYPES = {
 }
 
 _RESOLVER_OPTIONS = OptionSpec({'timeout': 'any', 'tries': 'any'})
+_QUERY_OPTIONS = OptionSpec({'ttl': 'any'})     # Node reads options.ttl as a truth value
 _UV_EINVAL = -22
 _INT32_MAX = 2 ** 31 - 1
 
@@ -51,6 +52,14 @@ def resolver_exception(code, syscall, hostname):
     err.syscall = syscall
     err.hostname = hostname
     return err
+
+
+def query_options(options, callback, keywords):
+    """(options, callback) of resolve4()/resolve6() given ``keywords``
+    (``ttl=True``) beside or instead of the options dict."""
+    if callback is None and callable(options):
+        options, callback = None, options
+    return normalize_options(options, keywords, _QUERY_OPTIONS), callback
 
 
 def _invalid_arg_value(message):
@@ -109,10 +118,10 @@ class Resolver:
     def setServers(self, servers):
         """Ask these servers (IPv4 or IPv6, with an optional port:
         ``'1.2.3.4:5353'``, ``'[::1]:5353'``) in order; ``[]`` asks none."""
-        csv = servers_csv(servers)
+        packed = packed_servers(servers)
         if self._core.pending:
             raise errors.ERR_DNS_SET_SERVERS_FAILED('There are pending queries.', [list(servers)])
-        status = self._core.set_servers(csv)
+        status = self._core.set_servers(packed)
         if status:
             raise resolver_exception(_uv.CARES_CODES[status], 'setServers', '')
 
@@ -166,12 +175,18 @@ class Resolver:
             raise errors.ERR_INVALID_ARG_VALUE('rrtype', rrtype)
         self._ask(rrtype, hostname, None, callback)
 
-    def resolve4(self, hostname, options=None, callback=None):
-        """IPv4 addresses; with ``{'ttl': True}`` ``{'address', 'ttl'}`` dicts."""
+    def resolve4(self, hostname, options=None, callback=None, **keywords):
+        """IPv4 addresses; with ``{'ttl': True}`` (or ``ttl=True``)
+        ``{'address', 'ttl'}`` dicts."""
+        if keywords:
+            options, callback = query_options(options, callback, keywords)
         self._ask('A', hostname, options, callback)
 
-    def resolve6(self, hostname, options=None, callback=None):
-        """IPv6 addresses; with ``{'ttl': True}`` ``{'address', 'ttl'}`` dicts."""
+    def resolve6(self, hostname, options=None, callback=None, **keywords):
+        """IPv6 addresses; with ``{'ttl': True}`` (or ``ttl=True``)
+        ``{'address', 'ttl'}`` dicts."""
+        if keywords:
+            options, callback = query_options(options, callback, keywords)
         self._ask('AAAA', hostname, options, callback)
 
     def resolveAny(self, hostname, callback):

@@ -1,11 +1,15 @@
-"""``setServers()``'s strings read as Node reads them, and c-ares' server
+"""``setServers()``'s strings read as Node reads them, packed for c-ares
+as Node's cares_wrap hands them over (an address with no zone id: a
+link-local server is kept, its ``%scope`` dropped), and c-ares' server
 list written back in ``getServers()``'s form."""
 import re
+import socket
+import struct
 
 from .. import errors, isIP
 from .._validate import validate_array, validate_string
 
-__all__ = ['servers_csv', 'node_servers']
+__all__ = ['packed_servers', 'node_servers']
 
 DNS_PORT = 53
 _BRACKETED = re.compile(r'^\[([^[\]]*)\]')
@@ -27,16 +31,21 @@ def _server(text):
     raise errors.ERR_INVALID_IP_ADDRESS(text)
 
 
-def servers_csv(servers):
-    """c-ares' server list (``"1.2.3.4:53,[::1]:5353"``) from Node's array
-    of ``'1.2.3.4'``, ``'1.2.3.4:5353'``, ``'::1'``, ``'[::1]:5353'``."""
+def packed_servers(servers):
+    """The servers of Node's array of ``'1.2.3.4'``, ``'1.2.3.4:5353'``,
+    ``'::1'``, ``'[fe80::1%eth0]:5353'``, 19 bytes each: the family (4 or
+    6), the port (network order), the address (16 bytes; uv_inet_pton's
+    reading, the zone id dropped, as Node's binding reads it)."""
     validate_array(servers, 'servers')
     parsed = []
     for index, text in enumerate(servers):
         validate_string(text, 'servers[%d]' % index)
         parsed.append(_server(text))
-    return ','.join(('[%s]:%d' if family == 6 else '%s:%d') % (address, port)
-                    for family, address, port in parsed)
+    return b''.join(
+        # (Node's binding takes the port's low 16 bits: 99999 is 34463.)
+        struct.pack('!BH16s', family, port & 0xFFFF, socket.inet_pton(
+            socket.AF_INET6 if family == 6 else socket.AF_INET, address.partition('%')[0]))
+        for family, address, port in parsed)
 
 
 def node_servers(csv):

@@ -1,7 +1,7 @@
 # Types of pyuvnet.dns._servers (setServers()' strings, getServers()' list).
 from collections.abc import Sequence
 
-__all__ = ['servers_csv', 'node_servers']
+__all__ = ['packed_servers', 'node_servers']
 
-def servers_csv(servers: Sequence[str]) -> str: ...
+def packed_servers(servers: Sequence[str]) -> bytes: ...
 def node_servers(csv: str) -> list[str]: ...

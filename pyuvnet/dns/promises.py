@@ -15,11 +15,13 @@ question at once (bad arguments raise there) and returns an
 bridge on the running loop (``aio.attach()`` or ``aio.install()``).
 """
 from .. import _aio_bridge as aio
-from ._lookup import getDefaultResultOrder, lookup as _lookup, setDefaultResultOrder
-from .._aliases import ALIASES, add_aliases
-from ._resolver import RRTYPES, Resolver as _CallbackResolver
+from ._lookup import (
+    getDefaultResultOrder, lookup as _lookup, lookup_options, setDefaultResultOrder,
+)
+from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from ._resolver import RRTYPES as _RRTYPES, Resolver as _CallbackResolver, query_options
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
-from ._codes import CODES
+from ._codes import CODES as _CODES
 from ._default import default_resolver, set_default_servers
 from ._service import lookupService as _lookup_service
 
@@ -28,7 +30,7 @@ __all__ = [
     'resolve6', 'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
     'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt', 'reverse',
     'getDefaultResultOrder', 'setDefaultResultOrder',
-] + CODES
+] + _CODES
 
 
 def _settle(ask, shape=None):
@@ -57,10 +59,14 @@ class Resolver(_CallbackResolver):
             return super().resolve(hostname, rrtype, None)  # Node's type error
         return _settle(lambda callback: super(Resolver, self).resolve(hostname, rrtype, callback))
 
-    def resolve4(self, hostname, options=None):
+    def resolve4(self, hostname, options=None, **keywords):
+        if keywords:
+            options = query_options(options, None, keywords)[0]
         return _settle(lambda callback: self._ask('A', hostname, options, callback))
 
-    def resolve6(self, hostname, options=None):
+    def resolve6(self, hostname, options=None, **keywords):
+        if keywords:
+            options = query_options(options, None, keywords)[0]
         return _settle(lambda callback: self._ask('AAAA', hostname, options, callback))
 
     def reverse(self, ip):
@@ -70,7 +76,7 @@ class Resolver(_CallbackResolver):
 def _promise_method(rrtype):
     def method(self, hostname):
         return _settle(lambda callback: self._ask(rrtype, hostname, None, callback))
-    name = RRTYPES[rrtype][1]
+    name = _RRTYPES[rrtype][1]
     method.__name__ = name
     method.__qualname__ = 'Resolver.' + name
     method.__doc__ = 'A future of :meth:`pyuvnet.dns.Resolver.%s`\'s answer.' % name
@@ -78,10 +84,13 @@ def _promise_method(rrtype):
 
 
 for _rrtype in ('ANY', 'CAA', 'CNAME', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'):
-    setattr(Resolver, RRTYPES[_rrtype][1], _promise_method(_rrtype))
+    setattr(Resolver, _RRTYPES[_rrtype][1], _promise_method(_rrtype))
 
-def lookup(hostname, options=None):
+def lookup(hostname, options=None, **keywords):
     """A future of ``{'address', 'family'}`` (a list of them with ``all``)."""
+    if keywords:
+        options = lookup_options(options, keywords)
+
     def shape(address, family=None):
         return address if isinstance(address, list) else {'address': address, 'family': family}
     return _settle(lambda callback: _lookup(hostname, options, callback), shape)
@@ -111,13 +120,17 @@ def resolve(hostname, rrtype='A'):
     return _settle(lambda callback: default_resolver().resolve(hostname, rrtype, callback))
 
 
-def resolve4(hostname, options=None):
+def resolve4(hostname, options=None, **keywords):
     """A future of the default resolver's IPv4 addresses."""
+    if keywords:
+        options = query_options(options, None, keywords)[0]
     return _settle(lambda callback: default_resolver().resolve4(hostname, options, callback))
 
 
-def resolve6(hostname, options=None):
+def resolve6(hostname, options=None, **keywords):
     """A future of the default resolver's IPv6 addresses."""
+    if keywords:
+        options = query_options(options, None, keywords)[0]
     return _settle(lambda callback: default_resolver().resolve6(hostname, options, callback))
 
 
@@ -138,5 +151,5 @@ for _name in ('resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveN
               'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt'):
     globals()[_name] = _default_method(_name)
 
-add_aliases(Resolver, ALIASES['dns.Resolver'])
-add_aliases(globals(), ALIASES['dns.promises'])
+_add_aliases(Resolver, _ALIASES['dns.Resolver'])
+_add_aliases(globals(), _ALIASES['dns.promises'])

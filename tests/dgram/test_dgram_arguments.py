@@ -199,3 +199,28 @@ def test_the_errors_are_node_errors_of_their_codes():
                  'ERR_SOCKET_DGRAM_NOT_RUNNING'):
         err = getattr(errors, name)()
         assert isinstance(err, NodeError) and err.code == name
+
+
+@pytest.mark.parametrize('name', ['recvBufferSize', 'sendBufferSize'])
+@pytest.mark.parametrize('size, message', [
+    (-5, 'It must be >= 0 && <= 4294967295. Received -5'),
+    (2 ** 40, 'It must be >= 0 && <= 4294967295. Received 1_099_511_627_776'),
+    (2 ** 32, 'It must be >= 0 && <= 4294967295. Received 4294967296'),
+    (1.5, 'It must be an integer. Received 1.5')])
+def test_create_socket_refuses_a_buffer_size_out_of_range_at_once(name, size, message):
+    # Node 20: validateUint32 in the constructor, a RangeError.
+    err = assert_code('ERR_OUT_OF_RANGE', lambda: dgram.createSocket({'type': 'udp4', name: size}),
+                      ValueError)
+    assert str(err) == 'The value of "options.%s" is out of range. %s' % (name, message)
+
+
+def test_create_socket_refuses_a_buffer_size_that_is_no_number():
+    err = assert_code('ERR_INVALID_ARG_TYPE',
+                      lambda: dgram.createSocket('udp4', recvBufferSize='5'), TypeError)
+    assert str(err) == ('The "options.recvBufferSize" property must be of type number. '
+                        "Received type str ('5')")  # pyuvnet names Python's type
+
+
+@pytest.mark.parametrize('size', [0, None, float('nan'), 2 ** 32 - 1])
+def test_create_socket_takes_a_falsy_or_uint32_buffer_size(size):
+    dgram.createSocket('udp4', recvBufferSize=size, sendBufferSize=size).close()

@@ -84,7 +84,7 @@ def test_bind_error_is_emitted_and_a_second_bind_may_follow(run_loop):
     run_loop()
     port = log[0]
     assert log[1:] == [('EADDRINUSE', 'bind EADDRINUSE 127.0.0.1:%d' % port, 'bind',
-                        '127.0.0.1', port, errno.EADDRINUSE), 'listening again']
+                        '127.0.0.1', port, -errno.EADDRINUSE), 'listening again']
 
 
 def test_reuse_addr_lets_two_sockets_share_a_port(run_loop):

@@ -177,6 +177,12 @@ class Responder:
         question = packet[12:12 + len(encode_name(name)) + 4]
         if how == 'silent':
             return None
+        if how == 'empty':
+            return b''
+        if how == 'id-only':
+            return struct.pack('!H', qid)
+        if how == 'header-only':
+            return struct.pack('!6H', qid, 0x8400, 0, 0, 0, 0)
         if how.startswith('rcode:'):
             return self._message(qid, question, int(how[6:]), [])
         if how == 'pointer-loop':
@@ -205,7 +211,13 @@ class Responder:
         return struct.pack('!6H', qid, flags, 1, ancount, 0, 0)
 
     def _message(self, qid, question, rcode, records, name=''):
-        body = b''.join(encode_name(name) + struct.pack('!HHIH', TYPES[kind], 1, ttl, len(rdata))
+        owner = encode_name(name)
+        if sum(len(owner) + 10 + len(rdata) for _, rdata, _ in records) > 65000:
+            # A large answer's owner names point at the question's (RFC
+            # 1035 4.1.4), as real servers' do: 4,000 A records fit in
+            # one TCP message so.
+            owner = struct.pack('!H', 0xC00C)
+        body = b''.join(owner + struct.pack('!HHIH', TYPES[kind], 1, ttl, len(rdata))
                         + rdata for kind, rdata, ttl in records)
         return self._header(qid, rcode, len(records)) + question + body
 
@@ -239,8 +251,16 @@ class Responder:
         if reply is None:
             return
         how = self.misbehave.get(self.queries[-1][1], '')
-        wrong_id = struct.pack('!H', (struct.unpack('!H', reply[:2])[0] + 1) & 0xFFFF)
+        if how.startswith('late:'):
+            # The first try's answer, ``late:MS`` after it (from a timer
+            # thread; a socket's sendto is thread-safe); the retries none.
+            if self.count(name=self.queries[-1][1]) == 1:
+                timer = threading.Timer(int(how[5:]) / 1000, self.udp.sendto, (reply, peer))
+                timer.daemon = True
+                timer.start()
+            return
         if how in ('spoof-id', 'spoof-only'):
+            wrong_id = struct.pack('!H', (struct.unpack('!H', reply[:2])[0] + 1) & 0xFFFF)
             self.udp.sendto(wrong_id + reply[2:], peer)
         if how in ('spoof-port', 'spoof-only'):
             self.spoofer.sendto(reply, peer)
@@ -265,3 +285,24 @@ class Responder:
         if reply is not None:
             conn.sendall(struct.pack('!H', len(reply)) + reply)
         return True
+
+
+# Node's side of the tests that ask Node and pyuvnet the same questions:
+# ``node -e NODE_SCRIPT server jobs``, jobs a JSON list of [method, name,
+# options or null]; prints each outcome (the records, or the error's code,
+# syscall and hostname) as JSON, in the jobs' order.
+NODE_SCRIPT = r'''
+const dns = require('dns');
+const r = new dns.Resolver({timeout: 200, tries: 2});
+r.setServers([process.argv[1]]);
+const jobs = JSON.parse(process.argv[2]);
+const out = [];
+let left = jobs.length;
+jobs.forEach(([method, name, options], i) => {
+  const done = (err, result) => {
+    out[i] = err ? {code: err.code, syscall: err.syscall, hostname: err.hostname} : result;
+    if (--left === 0) console.log(JSON.stringify(out));
+  };
+  if (options) r[method](name, options, done); else r[method](name, done);
+});
+'''

@@ -6,6 +6,7 @@ import subprocess
 import pytest
 
 from dns_records import NODE_ANSWERS, NODE_FAILURES
+from dns_support import NODE_SCRIPT
 from support import NODE, node  # noqa: F401 (node: a fixture)
 
 import pyuvnet as net
@@ -13,21 +14,6 @@ from pyuvnet import dgram, dns
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='needs node, the reference')
 
-NODE_SCRIPT = r'''
-const dns = require('dns');
-const r = new dns.Resolver({timeout: 200, tries: 2});
-r.setServers([process.argv[1]]);
-const jobs = JSON.parse(process.argv[2]);
-const out = [];
-let left = jobs.length;
-jobs.forEach(([method, name, options], i) => {
-  const done = (err, result) => {
-    out[i] = err ? {code: err.code, syscall: err.syscall, hostname: err.hostname} : result;
-    if (--left === 0) console.log(JSON.stringify(out));
-  };
-  if (options) r[method](name, options, done); else r[method](name, done);
-});
-'''
 
 
 def test_node_and_pyuvnet_read_the_same_records(responder, resolver, run_loop):

@@ -2,8 +2,11 @@
 names its original. Node's mock server (dgram + common/dns.js) is the
 responder of dns_support.py here; what Node 20 does was checked under
 /usr/bin/node (Node 20's errno of a c-ares failure is undefined: None)."""
+import pytest
+
 import pyuvnet as net
 from dns_support import AAAA, MX, NS, PTR, SOA, TXT, A, Responder
+from support import assert_code
 
 from pyuvnet import dns
 
@@ -93,3 +96,33 @@ def test_setlocaladdress():
     for bad in (('bad',), (123,), ()):
         with pytest.raises(Exception):
             resolver.setLocalAddress(*bad)
+
+
+@pytest.mark.parametrize('value', [None, 8080, '8.8.8.8', {'address': '8.8.8.8'}])
+def test_setservers_type_check_of_the_list(value):
+    # test-dns-setservers-type-check.js: what is no list, for the module's,
+    # a Resolver's and the promises' setServers.
+    from pyuvnet.dns import promises
+    for set_servers in (dns.setServers, dns.Resolver().setServers, promises.setServers,
+                        promises.Resolver().setServers):
+        err = assert_code('ERR_INVALID_ARG_TYPE', lambda: set_servers(value), TypeError)
+        assert str(err).startswith('The "servers" argument must be an instance of Array.')
+
+
+@pytest.mark.parametrize('value', [None, 8080, {'address': '8.8.8.8'}])
+def test_setservers_type_check_of_each_server(value):
+    # test-dns-setservers-type-check.js: a list holding what is no string.
+    from pyuvnet.dns import promises
+    for set_servers in (dns.setServers, dns.Resolver().setServers, promises.setServers,
+                        promises.Resolver().setServers):
+        err = assert_code('ERR_INVALID_ARG_TYPE', lambda: set_servers([value]), TypeError)
+        assert str(err).startswith('The "servers[0]" argument must be of type string.')
+
+
+def test_resolvens_typeerror():
+    # test-dns-resolvens-typeerror.js (regress-7070): a name that is no
+    # string, and no callback, are TypeErrors at once (the promises' half
+    # is in test_dns_promises.py, under the asyncio bridge).
+    err = assert_code('ERR_INVALID_ARG_TYPE', lambda: dns.resolveNs([], print), TypeError)
+    assert str(err).startswith('The "name" argument must be of type string')
+    assert_code('ERR_INVALID_ARG_TYPE', lambda: dns.resolveNs('', None), TypeError)

@@ -68,3 +68,19 @@ def test_bad_arguments_raise_at_the_call():
             dns.promises.Resolver().resolve4(5)
         return True
     assert run(main)
+
+
+def test_resolvens_typeerror_of_the_promises():
+    # test-dns-resolvens-typeerror.js: dnsPromises.resolveNs([]) throws at
+    # once, before any future.
+    from pyuvnet.dns import promises
+    from pyuvnet.errors import NodeError
+
+    async def main():
+        try:
+            promises.resolveNs([])
+        except NodeError as err:
+            return err
+    err = run(main)
+    assert (err.code, isinstance(err, TypeError)) == ('ERR_INVALID_ARG_TYPE', True)
+    assert str(err).startswith('The "name" argument must be of type string')

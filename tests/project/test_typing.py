@@ -325,3 +325,41 @@ def test_types_bite_on_a_misspelt_stream_option_a_wrong_write_and_a_pipe_to_noth
         '[arg-type]',
         'Value of type variable "_Dest" of "pipe" of "Readable" cannot be "int"  [type-var]',
     ]
+
+
+@needs_mypy
+def test_dgram_and_dns_pass_strict_with_typed_events_and_keywords(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from pyuvnet import dgram, dns
+        from pyuvnet._uv import RemoteInfo
+
+        sock = dgram.createSocket('udp4')
+
+        def on_message(msg: bytes, rinfo: RemoteInfo) -> None:
+            port: int = rinfo.port
+            address: str = rinfo.address
+            print(msg, port, address)
+        sock.on('message', on_message)
+        sock.on('listening', lambda: None)
+        dns.lookup('localhost', print, family=6)
+        dns.Resolver().resolve6('a.test', ttl=True, callback=print)
+    """)
+    assert (status, errors) == (0, [])
+
+
+@needs_mypy
+def test_types_bite_on_a_misspelt_dgram_event_and_a_wrong_rinfo(tmp_path, mypy_cache):
+    status, errors = _mypy(tmp_path, mypy_cache, """
+        from pyuvnet import dgram
+
+        sock = dgram.createSocket('udp4')
+        sock.on('mesage', lambda msg, rinfo: None)
+
+        def on_message(msg: bytes, rinfo: str) -> None: ...
+        sock.on('message', on_message)
+    """)
+    assert status == 1
+    assert errors == [
+        'No overload variant of "on" of "Socket" matches argument types "str", "Callable[[Any, Any], None]"  [call-overload]',
+        'No overload variant of "on" of "Socket" matches argument types "str", "Callable[[bytes, str], None]"  [call-overload]',
+    ]

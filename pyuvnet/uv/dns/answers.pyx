@@ -10,7 +10,11 @@ cdef int RR_A = 1, RR_NS = 2, RR_CNAME = 5, RR_SOA = 6, RR_PTR = 12, RR_MX = 15
 cdef int RR_TXT = 16, RR_AAAA = 28, RR_SRV = 33, RR_NAPTR = 35, RR_ANY = 255, RR_CAA = 257
 
 cdef enum:
-    MAX_TTLS = 256      # Node keeps at most this many TTLs of an A or AAAA answer
+    # Node keeps this many TTLs of an A or AAAA answer (its addrttls
+    # array): resolve4({ttl: true}) gives every address, the ones past it
+    # with ttl undefined (None here); resolveAny aborts past it in Node
+    # (a CHECK), and keeps the first so many here.
+    MAX_TTLS = 256
 
 
 cdef inline str dns_latin1(const char* text, Py_ssize_t length=-1):
@@ -39,6 +43,18 @@ cdef extern from *:
     }
     """
     int pyuvnet_ipv4_text(const unsigned char* octets, char* text)
+
+
+cdef extern from *:
+    """
+    /* The packed address of an AF_INET or AF_INET6 sockaddr. */
+    static const void *pyuvnet_sockaddr_ip(const void *sa) {
+        if (((const struct sockaddr *)sa)->sa_family == AF_INET)
+            return &((const struct sockaddr_in *)sa)->sin_addr;
+        return &((const struct sockaddr_in6 *)sa)->sin6_addr;
+    }
+    """
+    const void* pyuvnet_sockaddr_ip(const void* sa)
 
 
 cdef str dns_packed_address(int family, const void* packed):
@@ -114,6 +130,8 @@ cdef object dns_record_addresses(int rrtype, const ares.ares_dns_record_t* recor
     cdef ares.ares_addrttl ttls4[MAX_TTLS]
     cdef ares.ares_addr6ttl ttls6[MAX_TTLS]
     cdef size_t count = 0
+    cdef int family = uv.AF_INET if rrtype == RR_A else uv.AF_INET6
+    cdef list addresses
     memset(&found, 0, sizeof(found))
     try:
         status[0] = ares.ares_parse_into_addrinfo(record, 0, 0, &found)
@@ -121,17 +139,43 @@ cdef object dns_record_addresses(int rrtype, const ares.ares_dns_record_t* recor
             if status[0] == ares.ARES_EBADNAME:
                 status[0] = ares.ARES_EBADRESP
             return None
-        ares.ares_addrinfo2addrttl(&found, uv.AF_INET if rrtype == RR_A else uv.AF_INET6,
-                                   MAX_TTLS, ttls4, ttls6, &count)
-        if count == 0 and not dns_has_alias(found.cnames):
+        if ttl:
+            # The TTLs as ares_parse_a_reply gives Node's array (a CNAME's
+            # lower TTL caps an address's).
+            ares.ares_addrinfo2addrttl(&found, family, MAX_TTLS, ttls4, ttls6, &count)
+        addresses = dns_node_addresses(found.nodes, family, ttls4, ttls6, count, ttl)
+        if not addresses and not dns_has_alias(found.cnames):
             status[0] = ares.ARES_ENODATA
             return None
         status[0] = ares.ARES_SUCCESS
-        return dns_address_list(rrtype, ttls4, ttls6, <int>count, ttl, False)
+        return addresses
     finally:
         ares.ares_freeaddrinfo_cnames(found.cnames)
         ares.ares_freeaddrinfo_nodes(found.nodes)
         ares.ares_free_string(found.name)
+
+
+cdef list dns_node_addresses(ares.ares_addrinfo_node* node, int family,
+                             ares.ares_addrttl* ttls4, ares.ares_addr6ttl* ttls6, size_t count,
+                             bint ttl):
+    """Every address of ``family`` in the answer, in its order, as Node's
+    hostent gives them (not only those its TTL array holds); with ``ttl``,
+    ``{'address', 'ttl'}`` dicts, the TTL None past the ``count`` known."""
+    cdef list found = []
+    cdef size_t i = 0
+    while node != NULL:
+        if node.ai_family == family:
+            address = dns_packed_address(family, pyuvnet_sockaddr_ip(node.ai_addr))
+            if ttl:
+                record_ttl = None
+                if i < count:
+                    record_ttl = ttls4[i].ttl if family == uv.AF_INET else ttls6[i].ttl
+                found.append({'address': address, 'ttl': record_ttl})
+            else:
+                found.append(address)
+            i += 1
+        node = node.ai_next
+    return found
 
 
 cdef bint dns_has_alias(ares.ares_addrinfo_cname* cname) noexcept:
@@ -358,7 +402,11 @@ cdef object dns_parse_any(const unsigned char* abuf, int alen, int* status):
             records = dns_parse_caa(abuf, alen, True, status)
         if records is not None:
             found += records
-        elif status[0] != ares.ARES_ENODATA:
+        elif status[0] != ares.ARES_ENODATA and not (kind == RR_SOA
+                                                    and status[0] == ares.ARES_EBADRESP):
+            # (c-ares' SOA parse says EBADRESP for an answer without one,
+            # which every parse before this one read whole: Node's own SOA
+            # parse finds none and goes on.)
             return None
     status[0] = ares.ARES_SUCCESS
     return found

@@ -58,7 +58,6 @@ cdef extern from "ares.h":
     void ares_cancel(ares_channel_t* channel)
     void ares_set_local_ip4(ares_channel_t* channel, unsigned int local_ip)
     void ares_set_local_ip6(ares_channel_t* channel, const unsigned char* local_ip6)
-    int ares_set_servers_ports_csv(ares_channel_t* channel, const char* servers)
     char* ares_get_servers_csv(const ares_channel_t* channel)
     void ares_free_string(void* str)
     const char* ares_strerror(int code)
@@ -140,7 +139,10 @@ cdef extern from "ares.h":
         char* alias
         ares_addrinfo_cname* next
     struct ares_addrinfo_node:
-        pass
+        int ai_ttl
+        int ai_family
+        const void* ai_addr         # a struct sockaddr of ai_family
+        ares_addrinfo_node* ai_next
     struct ares_addrinfo:
         ares_addrinfo_cname* cnames
         ares_addrinfo_node* nodes

@@ -21,6 +21,40 @@
 from pyuvnet.uv.dns cimport ares
 from libc.stdlib cimport malloc, free
 
+cdef extern from *:
+    """
+    /* ares_set_servers_ports() of ``count`` servers packed as setServers
+       packs them (_servers.py): per server its family (4 or 6), its port
+       (2 bytes, network order) and 16 bytes of address (an IPv4 one in
+       the first 4).  Node's cares_wrap sets its servers so: unlike the CSV
+       form, this keeps a link-local IPv6 server given with no interface. */
+    static int pyuvnet_set_servers(ares_channel_t *channel, const unsigned char *packed,
+                                   int count) {
+        struct ares_addr_port_node *nodes = NULL;
+        int i, r;
+        if (count > 0) {
+            nodes = (struct ares_addr_port_node *)calloc((size_t)count, sizeof(*nodes));
+            if (nodes == NULL)
+                return ARES_ENOMEM;
+        }
+        for (i = 0; i < count; i++) {
+            const unsigned char *entry = packed + 19 * i;
+            nodes[i].next = i + 1 < count ? &nodes[i + 1] : NULL;
+            nodes[i].family = entry[0] == 6 ? AF_INET6 : AF_INET;
+            nodes[i].udp_port = nodes[i].tcp_port = (entry[1] << 8) | entry[2];
+            if (entry[0] == 6)
+                memcpy(&nodes[i].addr.addr6, entry + 3, 16);
+            else
+                memcpy(&nodes[i].addr.addr4, entry + 3, 4);
+        }
+        r = ares_set_servers_ports(channel, nodes);
+        free(nodes);
+        return r;
+    }
+    """
+    int pyuvnet_set_servers(ares.ares_channel_t* channel, const unsigned char* packed,
+                            int count)
+
 ctypedef struct CaresDriver
 
 ctypedef struct CaresPoll:
@@ -148,9 +182,11 @@ cdef class ChannelCore:
         ares.ares_cancel(self.channel())
         cares_rearm_timer(self.driver)
 
-    def set_servers(self, str csv):
-        """c-ares' servers from ``"1.2.3.4:53,[::1]:5353"``; 0 or an ares status."""
-        return ares.ares_set_servers_ports_csv(self.channel(), csv.encode())
+    def set_servers(self, bytes packed):
+        """c-ares' servers, packed 19 bytes each (family, port, address:
+        _servers.py); 0 or an ares status."""
+        return pyuvnet_set_servers(self.channel(), <const unsigned char*>PyBytes_AS_STRING(packed),
+                                   <int>(len(packed) // 19))
 
     def get_servers(self):
         """The servers as c-ares lists them: ``"1.2.3.4:53,[::1]:5353"``."""

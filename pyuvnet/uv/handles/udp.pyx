@@ -86,6 +86,7 @@ cdef extern from *:
 
 
 from cpython.dict cimport PyDict_SetItem, PyDict_Update
+from libc.limits cimport INT_MAX
 from libc.string cimport memcmp
 
 cdef str K_ADDRESS = 'address'
@@ -129,8 +130,12 @@ cdef class UDPHandle(Handle):
     # The str a send went to last, and its sockaddr (port aside).
     cdef object last_to_ip
     cdef uv.sockaddr_storage last_to
+    # AF_INET or AF_INET6: the only family of the addresses it binds,
+    # connects and sends to (Node's UDPWrap parses them as its family's:
+    # another's is EINVAL); AF_UNSPEC for a handle made only to be closed.
+    cdef int family
 
-    def __init__(self, DgramCore owner, bint refed=True):
+    def __init__(self, DgramCore owner, bint refed=True, int family=0):
         cdef uv.uv_loop_t* uvloop = self.loop.live()
         cdef pyuvnet_udp_t* block
         cdef int r
@@ -149,6 +154,7 @@ cdef class UDPHandle(Handle):
             raise errors.uv_exception(r, 'uv_udp_init')
         self.owner = owner
         self.refed = refed
+        self.family = uv.AF_INET if family == 4 else uv.AF_INET6 if family == 6 else uv.AF_UNSPEC
         memset(&self.last_peer, 0, sizeof(self.last_peer))
         self.adopt(<uv.uv_handle_t*>block)
         self.hold()
@@ -190,7 +196,8 @@ cdef class UDPHandle(Handle):
         cdef uv.sockaddr_storage addr
         if not Handle.is_open(self):
             return uv.UV_EBADF
-        parse_ip(ip, port, &addr)
+        if self.address(ip, port, &addr) < 0:
+            return uv.UV_EINVAL
         return uv.uv_udp_bind(self.udp(), <uv.sockaddr*>&addr, flags)
 
     def open(self, uv.uv_os_sock_t fd):
@@ -202,7 +209,8 @@ cdef class UDPHandle(Handle):
         cdef uv.sockaddr_storage addr
         if not Handle.is_open(self):
             return uv.UV_EBADF
-        parse_ip(ip, port, &addr)
+        if self.address(ip, port, &addr) < 0:
+            return uv.UV_EINVAL
         return uv.uv_udp_connect(self.udp(), <uv.sockaddr*>&addr)
 
     def disconnect(self):
@@ -269,13 +277,17 @@ cdef class UDPHandle(Handle):
             self.udp(), group.encode(), <char*>iface if iface is not None else NULL,
             source.encode(), uv.UV_JOIN_GROUP if join else uv.UV_LEAVE_GROUP)
 
-    def buffer_size(self, int size, bint recv):
+    def buffer_size(self, long long size, bint recv):
         """(0, the size now) after setting ``size`` (0: only asking), or
-        (a libuv error code, 0)."""
-        cdef int value = size
+        (a libuv error code, 0).  A size over a C int is EINVAL, as
+        Node's C++ refuses it."""
+        cdef int value
         cdef int r
         if not Handle.is_open(self):
             return (uv.UV_EBADF, 0)
+        if size > INT_MAX:
+            return (uv.UV_EINVAL, 0)
+        value = <int>size
         if recv:
             r = uv.uv_recv_buffer_size(self.handle, &value)
         else:
@@ -368,10 +380,19 @@ cdef class UDPHandle(Handle):
 
     # -- sending ------------------------------------------------------------
 
-    cdef int target(self, object ip, int port, uv.sockaddr_storage* addr) except -1:
-        """``addr`` for ``ip``:``port``, parsed once per peer str."""
+    cdef int address(self, object ip, int port, uv.sockaddr_storage* addr) except -2:
+        """Fill ``addr`` for ``ip``:``port``: 0, or -1 when ``ip`` is not
+        of the handle's family."""
+        cdef int family = udp_addr(ip, port, addr)
+        return -1 if self.family != uv.AF_UNSPEC and family != self.family else 0
+
+    cdef int target(self, object ip, int port, uv.sockaddr_storage* addr) except -2:
+        """``addr`` for ``ip``:``port``, parsed once per peer str; -1
+        when ``ip`` is not of the handle's family."""
         if ip is not self.last_to_ip:
-            udp_addr(ip, port, &self.last_to)
+            if self.address(ip, port, &self.last_to) < 0:
+                self.last_to_ip = None      # last_to was written over
+                return -1
             self.last_to_ip = ip
         memcpy(addr, &self.last_to, sizeof(uv.sockaddr_storage))
         if addr.ss_family == uv.AF_INET:
@@ -397,7 +418,8 @@ cdef class UDPHandle(Handle):
         cdef int r
         if not Handle.is_open(self):
             return uv.UV_EBADF
-        self.target(ip, port, &addr)
+        if self.target(ip, port, &addr) < 0:
+            return uv.UV_EINVAL
         buf.base = PyBytes_AS_STRING(data)
         buf.len = PyBytes_GET_SIZE(data)
         r = uv.uv_udp_try_send(self.udp(), &buf, 1, <uv.sockaddr*>&addr)
@@ -419,7 +441,8 @@ cdef class UDPHandle(Handle):
         if not Handle.is_open(self):
             return uv.UV_EBADF
         if ip is not None:
-            self.target(ip, port, &addr)
+            if self.target(ip, port, &addr) < 0:
+                return uv.UV_EINVAL
             to = <uv.sockaddr*>&addr
         if n > 8:
             bufs = <uv.uv_buf_t*>PyMem_Malloc(n * sizeof(uv.uv_buf_t))

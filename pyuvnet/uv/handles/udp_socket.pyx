@@ -160,6 +160,7 @@ cdef class DgramCore(EventEmitter):
         cdef int port
         cdef UDPHandle udp = <UDPHandle>self._handle
         cdef Py_ssize_t r
+        cdef object err
         if self.next_msg is not None:
             msg, ip, port, callback = self.next_msg, self.next_ip, self.next_port, self.next_callback
             self.next_msg = self.next_ip = self.next_callback = None
@@ -174,7 +175,9 @@ cdef class DgramCore(EventEmitter):
         if r >= 1:
             udp.loop.call_soon(callback, (None, r - 1))
         elif r < 0:
-            udp.loop.call_soon(callback, (errors.exception_with_host_port(r, 'send', ip, port),))
+            err = errors.exception_with_host_port(r, 'send', ip, port)
+            err.errno = r       # Node's dgram errno: libuv's code (dgram/_errors.py)
+            udp.loop.call_soon(callback, (err,))
         return 0
 
 
