@@ -50,27 +50,61 @@ def asyncio_loop():
         if bridge is None:
             bridge = aio.install(asyncio.new_event_loop())
             bridge.own_loop = True
-            _uv._set_run_driver(_run_own_loop)
+            bridge.stop_request = None
+            _uv._set_run_driver(_run_own_loop, _stop_own_loop)
         return bridge.loop
     aio.install(loop)
     return loop
 
 
+def _own_bridge():
+    """The bridge of asyncio_loop()'s own asyncio loop, or None."""
+    bridge = aio.installed()
+    return bridge if bridge is not None and getattr(bridge, 'own_loop', False) else None
+
+
 def _run_own_loop():
     """net.run() with an asyncio loop of asyncio_loop()'s own: it runs
     until pyuvnet's loop is idle and the app's tasks are done (the
-    lifespan shutdown, a request finishing).  False when there is none to
-    run (net.run() then runs pyuvnet's loop alone)."""
-    bridge = aio.installed()
-    if bridge is None or not getattr(bridge, 'own_loop', False) or bridge.loop.is_running():
+    lifespan shutdown, a request finishing), or net.stop().  False when
+    there is none to run (net.run() then runs pyuvnet's loop alone)."""
+    bridge = _own_bridge()
+    if bridge is None or bridge.loop.is_running():
         return False
+    bridge.loop.run_until_complete(_drive(bridge))
+    return True
+
+
+async def _drive(bridge):
     loop = bridge.loop
-    while True:
-        loop.run_until_complete(aio.run())
-        pending = asyncio.all_tasks(loop)
-        if not pending:
-            return True
-        loop.run_until_complete(asyncio.wait(pending))
+    stopped = bridge.stop_request = loop.create_future()
+    try:
+        while True:
+            idle = loop.create_task(aio.run())
+            await asyncio.wait((idle, stopped), return_when=asyncio.FIRST_COMPLETED)
+            if stopped.done():
+                idle.cancel()
+                return
+            idle.result()       # what a pyuvnet callback raised
+            pending = asyncio.all_tasks(loop) - {asyncio.current_task()}
+            if pending:
+                # An app's task (a startup about to listen, a shutdown, a
+                # request) may give pyuvnet's loop more to do.
+                ended = loop.create_task(asyncio.wait(pending))
+                await asyncio.wait((ended, stopped), return_when=asyncio.FIRST_COMPLETED)
+                ended.cancel()
+            elif not bridge.uv_loop.alive():
+                return
+    finally:
+        bridge.stop_request = None
+
+
+def _stop_own_loop():
+    """net.stop(): a running _run_own_loop() returns after this turn."""
+    bridge = _own_bridge()
+    stopped = None if bridge is None else bridge.stop_request
+    if stopped is not None and not stopped.done():
+        stopped.set_result(None)
 
 
 def config_of(opts):

@@ -82,6 +82,7 @@ class Lifespan:
         self.shut_down = True
         if self.error_occurred:
             return
+        logger.info('Waiting for application shutdown.')
         self._queue.put_nowait({'type': 'lifespan.shutdown'})
         await self._shutdown_done.wait()
         if self.failure is not None or (self.error_occurred and self.mode == 'on'):

@@ -50,11 +50,12 @@ def close_after(server, last):
 '''
 
 
-def run_child(code):
+def run_child(code, words=True):
+    """The child's output, as words (else as lines)."""
     out = subprocess.run([sys.executable, '-c', CLIENT + textwrap.dedent(code)],
                          capture_output=True, text=True, timeout=50)
     assert out.returncode == 0, out.stderr
-    return out.stdout.split()
+    return out.stdout.split() if words else out.stdout.splitlines()
 
 
 def test_an_asgi_server_serves_under_net_run_with_its_lifespan():
@@ -204,3 +205,104 @@ def test_close_after_the_asyncio_loop_ended_calls_back_server_not_running():
         net.run()
         print('ran', flush=True)
     ''') == ['ERR_SERVER_NOT_RUNNING', 'ran']
+
+
+# uvicorn 0.54 (lifespan 'auto'), run on both idioms first: an app that
+# returns at once for a scope it does not serve gets "Waiting for
+# application startup." and "Application startup complete." (and the
+# shutdown's two lines at the end); one that
+# raises (``assert scope['type'] == 'http'``) gets "ASGI 'lifespan'
+# protocol appears unsupported." between them.  Both serve.
+LOGGED = '''
+import logging
+logging.basicConfig(stream=sys.stdout, format='%(name)s:%(levelname)s:%(message)s',
+                    level=logging.INFO)
+'''
+
+
+@pytest.mark.parametrize('idiom, said', [
+    ("if scope['type'] != 'http':\n                return",
+     ['INFO:Waiting for application startup.', 'INFO:Application startup complete.',
+      'INFO:Waiting for application shutdown.', 'INFO:Application shutdown complete.']),
+    ("assert scope['type'] == 'http'",
+     ['INFO:Waiting for application startup.',
+      "INFO:ASGI 'lifespan' protocol appears unsupported.",
+      'INFO:Application startup complete.']),
+], ids=['returns', 'raises'])
+def test_an_asgi_app_without_lifespan_serves_under_net_run(idiom, said):
+    got = run_child(textwrap.indent(LOGGED, ' ' * 8) + '''
+        import pyuvnet as net
+        from pyuvnet import asgi
+
+        async def app(scope, receive, send):
+            %s
+            body = scope['path'].encode()
+            await send({'type': 'http.response.start', 'status': 200,
+                        'headers': [(b'content-length', str(len(body)).encode())]})
+            await send({'type': 'http.response.body', 'body': body})
+
+        server = asgi.createServer(app)
+        close_after(server, '/b')
+        server.listen(0, '127.0.0.1', lambda: client.start(server.address().port, [b'/a', b'/b']))
+        net.run()
+        client.join()
+        print('ran', flush=True)
+    ''' % idiom, words=False)
+    assert [line[len('uvicorn.error:'):] for line in got
+            if line.startswith('uvicorn.error:')] == said
+    assert [line for line in got if ':' not in line] == ['/a', '/b', 'ran']
+
+
+TURNS = '''
+from pyuvnet import _aio_bridge
+turns = [0]
+base_turn = _aio_bridge.Bridge._turn
+def counted_turn(self):
+    turns[0] += 1
+    base_turn(self)
+_aio_bridge.Bridge._turn = counted_turn
+'''
+
+
+@pytest.mark.parametrize('where', ['timer', 'app'])
+@pytest.mark.parametrize('lifespan', ['auto', 'off'])
+def test_net_stop_makes_net_run_return_while_an_asgi_server_serves(where, lifespan):
+    # http.createServer's program returns at once too; the server is still
+    # there, and a second net.run() serves on until it closes.  While run()
+    # waits for the timer, the asyncio loop sleeps: a few bridge turns, not
+    # the thousands of a selector polled with a zero timeout.
+    got = run_child(textwrap.indent(TURNS, ' ' * 8) + '''
+        import pyuvnet as net
+        from pyuvnet import asgi
+
+        WHERE = %r
+
+        async def app(scope, receive, send):
+            if scope['type'] != 'http':
+                return
+            if WHERE == 'app':
+                net.stop()
+            body = scope['path'].encode()
+            await send({'type': 'http.response.start', 'status': 200,
+                        'headers': [(b'content-length', str(len(body)).encode())]})
+            await send({'type': 'http.response.body', 'body': body})
+
+        server = asgi.createServer(app, lifespan=%r)
+
+        def listening():
+            if WHERE == 'timer':
+                net.setTimeout(net.stop, 300)
+            else:
+                client.start(server.address().port, [b'/a'])
+        server.listen(0, '127.0.0.1', listening)
+        net.run()
+        client.join() if WHERE == 'app' else None
+        print('stopped', turns[0] < 50, server.listening, flush=True)
+        close_after(server, '/b')
+        client.start(server.address().port, [b'/b'])
+        net.run()
+        client.join()
+        print('ran', server.listening, flush=True)
+    ''' % (where, lifespan))
+    assert got == (['/a'] if where == 'app' else []) + [
+        'stopped', 'True', 'True', '/b', 'ran', 'False']

@@ -219,14 +219,18 @@ def queueMicrotask(callback):
 
 # Set from above (pyuvnet.asgi, pyuvnet.wsgi) when a server made outside
 # asyncio needs an asyncio loop run too: ``driver()`` runs both to their
-# end and returns True, or returns False when it has nothing to drive.
-# (The core cannot import the asyncio layer; the layer installs this.)
+# end and returns True, or returns False when it has nothing to drive;
+# ``stopper()`` makes a running driver() return (net.stop()), since the
+# asyncio loop, not uv_run(), is what runs then.
+# (The core cannot import the asyncio layer; the layer installs these.)
 cdef object run_driver = None
+cdef object run_stopper = None
 
 
-def _set_run_driver(driver):
-    global run_driver
+def _set_run_driver(driver, stopper):
+    global run_driver, run_stopper
     run_driver = driver
+    run_stopper = stopper
 
 
 def run():
@@ -242,3 +246,5 @@ def stop():
     """Make this thread's ``run()`` return after the current turn (what is
     still ref'd stays; a later ``run()`` goes on with it)."""
     current_loop().stop()
+    if run_stopper is not None:
+        run_stopper()
