@@ -912,3 +912,30 @@ def test_invalid_frames_past_max_session_invalid_frames_end_the_session(run_loop
     conn.on('end', on_end_or_error)
     run_loop(20)
     assert state['error'] and abs(state['count'] - 100) < 100, state['count']
+
+
+def test_sensitive_headers_reach_the_client_as_never_indexed(run_loop):
+    # Ports test-http2-sensitive-headers.js (over a TCP connection for
+    # Node's duplex pair): a response listing 'Sensitive' (any case) under
+    # sensitiveHeaders; the client's head lists cookie (a short one, never
+    # indexed whatever the list) and sensitive under sensitiveHeaders.
+    seen = {}
+    server = http2.createServer()
+
+    def on_stream(stream, *_):
+        stream.respond({'content-type': 'text/html', ':status': 200, 'cookie': 'donotindex',
+                        'not-sensitive': 'foo', 'sensitive': 'bar',
+                        http2.sensitiveHeaders: ['Sensitive']})
+        stream.end(b'<h1>Hello World</h1>')
+    server.on('stream', on_stream)
+
+    def client(session, done):
+        req = session.request({':path': '/'})
+        req.on('response', lambda headers, *_: seen.update(
+            status=headers[':status'], cookie=headers['cookie'],
+            sensitive=headers[http2.sensitiveHeaders]))
+        req.on('end', done)
+        req.resume()
+        req.end()
+    run_exchange(run_loop, server, client)
+    assert seen == {'status': 200, 'cookie': 'donotindex', 'sensitive': ['cookie', 'sensitive']}
