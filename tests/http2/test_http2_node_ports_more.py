@@ -939,3 +939,32 @@ def test_sensitive_headers_reach_the_client_as_never_indexed(run_loop):
         req.end()
     run_exchange(run_loop, server, client)
     assert seen == {'status': 200, 'cookie': 'donotindex', 'sensitive': ['cookie', 'sensitive']}
+
+
+def test_streams_destroyed_while_read_over_tls(run_loop, tls_certs):
+    # Ports test-http2-multistream-destroy-on-read-tls.js: ten requests on
+    # one TLS session to a server writing 10 KiB at each 'drain' without
+    # end; each request is destroyed at its first 'data'; then the client
+    # is destroyed: ten 'stream's, nothing crashes, the loop ends.
+    names = 'abcdefghij'
+    streams = []
+    server = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert})
+
+    def on_stream(stream, *_):
+        streams.append(stream)
+        stream.on('error', lambda _error: None)
+
+        def write():
+            stream.write(b'a' * 10240)
+            stream.once('drain', write)
+        write()
+    server.on('stream', on_stream)
+    client = http2.connect('https://localhost:%d' % listen(run_loop, server),
+                           {'ca': tls_certs.ca})
+    destroyed = countdown(len(names), lambda: (client.destroy(), server.close()))
+    read = []
+    for name in names:
+        req = client.request({':path': '/' + name})
+        req.once('data', lambda _data, req=req: (read.append(True), req.destroy(), destroyed()))
+    run_loop(10)
+    assert len(streams) == len(read) == len(names)
