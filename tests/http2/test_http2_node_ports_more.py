@@ -968,3 +968,50 @@ def test_streams_destroyed_while_read_over_tls(run_loop, tls_certs):
         req.once('data', lambda _data, req=req: (read.append(True), req.destroy(), destroyed()))
     run_loop(10)
     assert len(streams) == len(read) == len(names)
+
+
+def test_a_flood_of_invalid_requests_ends_the_session(run_loop):
+    # Ports test-http2-reset-flood.js (one process: pyuvnet's loop runs
+    # both ends): a raw client floods a server of maxSessionInvalidFrames
+    # 100 with requests whose head is a :status, nine per turn
+    # (setImmediate): the server ends the connection.
+    from http2_support import PREFACE, frame
+    server = http2.createServer({'maxSessionInvalidFrames': 100})
+
+    def on_stream(stream, *_):
+        stream.respond({'content-type': 'text/plain', ':status': 200})
+        stream.end(b'Hello, world!\n')
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    state = {'stream': 1, 'ended': False, 'acked': False, 'sent': 0}
+    conn = net.connect({'port': port, 'host': '127.0.0.1', 'allowHalfOpen': True})
+    conn.write(PREFACE + frame(4, 0, 0))
+
+    def write_requests():
+        for _ in range(9):
+            if state['ended']:
+                return
+            ok = conn.write(frame(1, 0x5, state['stream'], b'\x88'))
+            state['stream'] += 2
+            state['sent'] += 1
+            if not ok:
+                break
+        if not state['ended'] and state['sent'] < 100000:
+            net.setImmediate(write_requests)
+
+    def on_data(_chunk):
+        if not state['acked']:
+            state['acked'] = True
+            conn.write(frame(4, 1, 0))
+            write_requests()
+    conn.on('data', on_data)
+
+    def ended(*_):
+        if not state['ended']:
+            state['ended'] = True
+            conn.destroy()
+            server.close()
+    conn.on('error', ended)
+    conn.on('end', ended)
+    run_loop(20)
+    assert state['ended'] and state['sent'] < 100000
