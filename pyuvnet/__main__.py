@@ -19,7 +19,10 @@ def main(argv=None):
         print(version_line())
         return 0
     if not argv or argv[0] != 'serve':
-        sys.stderr.write(USAGE)
+        # argparse's words for a subcommand, as uvicorn's click says its own.
+        sys.stderr.write(USAGE + '\npyuvnet: error: %s\n' % (
+            "unknown command '%s' (choose from 'serve')" % argv[0] if argv
+            else 'a command is required (serve)'))
         return 2
     from pyuvnet.serve import main as serve_main
     return serve_main(argv[1:])

@@ -253,7 +253,8 @@ _DEFAULTS = dict(
     ws_max_size=16 * 1024 * 1024, ws_max_queue=32, ws_ping_interval=20.0,
     ws_ping_timeout=20.0, ws_per_message_deflate=True,
     # gunicorn's and pyuvnet's
-    threads=1, timeout=30, proxy_protocol=False, http2=True, h2_max_concurrent_streams=100,
+    threads=1, timeout=30, umask=None, proxy_protocol=False, http2=True,
+    h2_max_concurrent_streams=100,
 )
 
 
@@ -263,11 +264,14 @@ class Config:
     ``Config(app, **options)``: ``app`` is the application or its
     ``"module:attr"`` target; each option is one of uvicorn.Config's
     parameters (snake_case or camelCase), or ``threads`` (WSGI threads per
-    process), ``timeout`` (gunicorn's worker timeout, seconds),
+    process), ``timeout`` (gunicorn's worker timeout, seconds), ``umask``
+    (gunicorn's: the ``uds`` socket's mode is 0o777 without its bits; by
+    default it is uvicorn's 0o666),
     ``proxy_protocol`` (HAProxy's PROXY header first on each connection),
     ``http2`` (HTTP/2 beside HTTP/1.1: h2 by ALPN with TLS, h2c with
     prior knowledge without; on by default) or ``h2_max_concurrent_streams``
-    (the streams one HTTP/2 connection may have open, 100 as hypercorn's).  An unknown option is a TypeError, a
+    (the streams one HTTP/2 connection may have open, 100 as hypercorn's).
+    An unknown option is a TypeError, a
     value out of range a :class:`ConfigError`.
 
     Built once; ``configure_logging()`` and ``load_env()`` apply its
@@ -311,6 +315,8 @@ class Config:
                 raise ConfigError('--%s must be 1 or more' % name)
         if self.threads < 0:
             raise ConfigError('--threads must be 0 or more')
+        if self.umask is not None and not 0 <= self.umask <= 0o777:
+            raise ConfigError('--umask must be between 0 and 0o777 (got %o)' % self.umask)
         for name in ('limit_concurrency', 'limit_max_requests'):
             value = getattr(self, name)
             if value is not None and value < 1:
@@ -345,6 +351,13 @@ class Config:
     def is_ssl(self):
         """Whether the server speaks TLS: a certificate or key was given."""
         return bool(self.ssl_keyfile or self.ssl_certfile)
+
+    @property
+    def uds_mode(self):
+        """The mode the ``uds`` socket is given once it listens: uvicorn's
+        0o666 (any local user, nginx's workers among them, may connect),
+        or with ``umask`` gunicorn's 0o777 without the umask's bits."""
+        return 0o666 if self.umask is None else 0o777 & ~self.umask
 
     @property
     def log_level_number(self):

@@ -95,6 +95,10 @@ class Lifespan:
                  'state': self.state}
         try:
             await self.app(scope, self._receive, self._send)
+        except asyncio.CancelledError:
+            # The loop ending under a waiting app (asyncio.run's clean-up):
+            # not the app's answer to the protocol.
+            raise
         except BaseException as exc:
             self.error_occurred = True
             self.exception = exc

@@ -28,6 +28,7 @@ from ._handler import handler_for, logger
 from ._http2 import request_sink_for
 from ._websocket import WebSocketCycle, WebSocketSettings, upgrade_server
 from ._lifespan import ASGI_VERSION, Lifespan
+from ._trace import trace_connections, traced_app
 
 __all__ = ['Server', 'SecureServer', 'create_server_for']
 
@@ -52,7 +53,9 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
         if mode not in _LIFESPAN_MODES:
             raise ERR_INVALID_ARG_VALUE('options.lifespan', mode,
                                         "must be one of 'auto', 'on', 'off'")
-        self.app = app
+        # --log-level trace: the app wrapped to log its messages, as uvicorn.
+        self.app = app = traced_app(app)
+        trace_connections(self)
         self._lifespan = None if mode == 'off' else Lifespan(app, mode)
         self._state = {} if self._lifespan is None else self._lifespan.state
         self._asgi_versions = {'version': ASGI_VERSION, 'spec_version': '2.3'}

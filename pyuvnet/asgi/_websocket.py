@@ -22,16 +22,21 @@ keepalive ping, and a close with 1011 when its pong does not come in time;
 """
 import collections
 import logging
+from urllib.parse import quote
 
 from pyuvnet import _uv
 
 __all__ = ['WebSocketCycle', 'ClientDisconnected', 'upgrade_server', 'WebSocketSettings']
 
-logger = logging.getLogger('pyuvnet.asgi')
+# uvicorn's logger, for every WebSocket line: its access line ('"WebSocket
+# /ws" [accepted]'), websockets' 'connection open' and 'connection rejected
+# (403 Forbidden)' (which uvicorn hands that logger), and the app's errors.
+logger = logging.getLogger('uvicorn.error')
 
 _500 = (b'HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\n'
         b'Content-Length: 21\r\nConnection: close\r\n\r\nInternal Server Error')
 _403 = b'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
+_REJECTED = {_500: '500 Internal Server Error', _403: '403 Forbidden'}
 
 
 class ClientDisconnected(OSError):
@@ -108,7 +113,7 @@ class WebSocketCycle:
                 raise
         else:
             if not self.accepted and not self.refused:
-                logger.error('ASGI callable returned without sending handshake.')
+                logger.error('ASGI callable returned without completing handshake.')
                 self.refuse(_500)
             elif self.accepted and not self.close_sent and not self.closed:
                 self.ws.close(1000)
@@ -122,9 +127,21 @@ class WebSocketCycle:
         elif self.ws is None and not self.closed:
             self.refuse(_403)
 
+    def access(self, outcome):
+        """uvicorn's WebSocket access line: '127.0.0.1:5000 - "WebSocket
+        /ws?x=1" [accepted]' (or 403)."""
+        scope = self.scope
+        client = scope.get('client')
+        target = quote(scope['path'])
+        if scope['query_string']:
+            target += '?' + scope['query_string'].decode('ascii')
+        logger.info('%s - "WebSocket %s" %s', '%s:%d' % tuple(client) if client else '',
+                    target, outcome)
+
     def refuse(self, answer):
         if not self.refused and not self.socket.destroyed:
             self.refused = True
+            logger.info('connection rejected (%s)', _REJECTED[answer])
             self.socket.end(answer)
             # Detached from HTTP it is paused: read on, to see the peer's end.
             self.socket.resume()
@@ -161,6 +178,7 @@ class WebSocketCycle:
 
     def accepted_by(self, ws, req):
         self.ws = ws
+        logger.info('connection open')
         ws.on('message', self.on_message)
         ws.on('close', self.on_close)
         # A peer's protocol error (1002, 1007, 1009 past wsMaxSize...): the
@@ -226,6 +244,7 @@ class WebSocketCycle:
                 raise ClientDisconnected('the client left before the handshake')
             if kind == 'websocket.accept':
                 self.accepted = True
+                self.access('[accepted]')
                 headers = ['%s: %s' % (name.decode('latin-1'), value.decode('latin-1'))
                            for name, value in message.get('headers') or ()]
                 self.req._asgi_accept = (message.get('subprotocol'), headers)
@@ -235,6 +254,7 @@ class WebSocketCycle:
                     self.closed = True      # the handshake was refused (a bad request)
                 return
             if kind == 'websocket.close':
+                self.access('403')
                 self.refuse(_403)
                 return
             raise RuntimeError("Expected ASGI message 'websocket.accept' or 'websocket.close', "

@@ -359,8 +359,13 @@ class Channel:
             return
         (kind, fd), extra = fds[0], fds[1:]
         _close_all(extra)
-        self._send(_ACK, None, {}, None, internal=True)
         inner = message.get('msg')
+        if fd is None and not is_internal(inner):
+            # It came, and this process had no fd left for it (EMFILE): the
+            # sender tries again.  A layer above's (cluster's) decides.
+            self._send(_NACK, None, {}, None, internal=True)
+            return
+        self._send(_ACK, None, {}, None, internal=True)
         if is_internal(inner):
             # A protocol message of a layer above (cluster's): the fd,
             # which the listener now owns, comes with it as it is (and is
@@ -463,7 +468,8 @@ class Channel:
 
 def _close_all(received):
     for _, fd in received:
-        os.close(fd)
+        if fd is not None:
+            os.close(fd)
 
 
 class StreamConversion:

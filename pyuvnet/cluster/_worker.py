@@ -249,6 +249,12 @@ def _take_connection(message, fd):
             os.close(fd)
         return
     server = STATE.owners.get(message.get('key'))
+    if server is not None and fd is None:
+        # It came and this worker had no fd left for it (EMFILE): dropped,
+        # as libuv's accept at EMFILE drops one, and said taken so that the
+        # primary lets go of it too rather than hand it back at once.
+        send(STATE.worker.process, {'ack': message['seq'], 'accepted': True})
+        return
     accepted = server is not None and fd is not None
     if accepted and server.maxConnections is not None and \
             server._connections >= server.maxConnections and not server.dropMaxConnection:

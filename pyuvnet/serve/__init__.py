@@ -7,21 +7,24 @@ One process serves with ``--workers 1`` (the default) unless a primary
 is needed: more workers, ``--reload``, ``--limit-max-requests``, or a WSGI
 app's ``--timeout``; the workers are then pyuvnet.cluster workers of a
 primary (gunicorn's arbiter: signals, replacement, reload).  Bad input is
-one line on stderr and exit status 1.  The rooms: ``_config`` and
-``_flags`` (the options), ``_target`` (the import, the interface),
+one line on stderr and exit status 1; an app whose startup fails, or an
+address that cannot be bound, exit status 3 (uvicorn's STARTUP_FAILURE)
+after uvicorn's log.  The rooms: ``_flags`` (the options; the Config is
+pyuvnet/_app_config.py's), ``_target`` (the import, the interface),
 ``_run`` (one server's life), ``_checks`` (the options checked up front),
 ``_supervisor`` (the primary), ``_worker_side`` (a worker's part in it),
 ``_reload`` (the file watch), ``_options`` (what the supervisor reads).
 """
 import asyncio
+import logging
 import sys
 
 from pyuvnet import cluster
 
-from ._checks import BadOption, check_address_free, check_options
+from ._checks import BadOption, bind_error, check_options
 from .._app_config import Config, ConfigError
 from ._flags import config_of, parser
-from ._run import say, serve
+from ._run import STARTUP_FAILED, say, serve
 from ._supervisor import Supervisor, needs_supervisor
 from ._target import TargetError, interface_of, load
 from ._worker_side import ignore_interrupts, tell_boot_failure
@@ -86,11 +89,11 @@ def run_config(config, argv):
         return 1
     interface = interface_of(app) if config.interface == 'auto' else config.interface
     if cluster.isPrimary and argv is not None and needs_supervisor(config, interface):
-        try:
-            check_address_free(config)
-        except BadOption as exc:
-            say('error: %s' % exc)
-            return 1
+        failure = bind_error(config)
+        if failure is not None:
+            # uvicorn's parent: the OSError's line, exit 3.
+            logging.getLogger('uvicorn.error').error('%s', failure)
+            return STARTUP_FAILED
         return Supervisor(config, argv, interface, say).run()
     if cluster.isPrimary and needs_supervisor(config, None):
         # A program's run() has no command line for its workers to run;

@@ -46,6 +46,14 @@ def _boolean(text):
     raise argparse.ArgumentTypeError('%r is not a valid boolean' % text)
 
 
+def _umask(text):
+    # gunicorn's reading: int(text, 0), and a leading 0 means octal.
+    try:
+        return int(text, 8) if text[:1] == '0' and text[1:2].isdigit() else int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%r is not a mask (e.g. 0o007)' % text) from None
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """A bad flag is one line on stderr and exit status 1 (--help: 0)."""
 
@@ -65,6 +73,9 @@ def parser():
         help='Bind socket to this port. If 0, an available port will be picked. [default: 8000]')
     add('--uds', help='Bind to a UNIX domain socket.')
     add('--fd', type=int, help='Bind to socket from this file descriptor.')
+    add('--umask', type=_umask, metavar='MASK',
+        help="The --uds socket's mode is 0o777 without these bits (gunicorn's; e.g. 0o007: "
+             "the owner and group only). [default: none, the mode is uvicorn's 0o666]")
     add('--reload', action='store_true', help='Enable auto-reload.')
     add('--reload-dir', dest='reload_dirs', action='append', metavar='PATH',
         help='Set reload directories explicitly, instead of using the current working directory.')

@@ -9,9 +9,10 @@ import sys
 from pyuvnet import aio, asgi, cluster, wsgi
 
 from .._app_config import ConfigError
+from ._checks import bind_failure_line
 from ._worker_side import boot_failed, start_duties
 
-__all__ = ['serve', 'say']
+__all__ = ['serve', 'say', 'STARTUP_FAILED', 'one_line']
 
 logger = logging.getLogger('uvicorn.error')
 
@@ -24,19 +25,39 @@ def say(text):
     sys.stderr.flush()
 
 
-async def cannot_serve(why):
-    """Why the server cannot serve (an exception or its line), said once
-    (by the primary, in a worker); the exit status."""
-    cause = str(why).splitlines()[0] if str(why) else type(why).__name__
+# uvicorn's STARTUP_FAILURE: the app's startup failed, or the server
+# could not listen (gunicorn's WORKER_BOOT_ERROR has the same value).
+STARTUP_FAILED = 3
+
+
+def one_line(why):
+    """The line that says ``why`` (an exception or its text): a message of
+    several lines (Starlette's lifespan sends its traceback as the failure's
+    message) is said by its last, the exception's own line."""
+    lines = [line for line in str(why).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(why).__name__
+
+
+def startup_failure_line(failure):
+    """A LifespanFailure in one line: 'ASGI application startup failed:
+    RuntimeError: the database is down'."""
+    text = 'ASGI application %s failed' % failure.phase
+    return text + (': ' + one_line(failure.message) if failure.message else '')
+
+
+async def cannot_serve(cause, status=1):
+    """Why the server cannot serve (one line), said once (by the primary,
+    in a worker); the exit status."""
     if cluster.isWorker:
         return await boot_failed(cause)
     say('error: %s' % cause)
-    return 1
+    return status
 
 
 async def serve(app, interface, config):
     """Serve ``app`` as ``config`` (a Config) says until told to stop; the
-    exit status.  A server that cannot listen is one line and status 1."""
+    exit status: 1 for a setting no server can use, 3 (uvicorn's) when the
+    app's startup failed or the address could not be bound."""
     loop = asyncio.get_running_loop()
     async with aio.attach():
         module = asgi if interface == 'asgi' else wsgi
@@ -44,13 +65,13 @@ async def serve(app, interface, config):
         try:
             options = config.server_options(interface)
         except ConfigError as exc:
-            return await cannot_serve(exc)
+            return await cannot_serve(one_line(exc))
         try:
             server = module.createServer(app, options)
         except Exception as exc:
             # The certificate and key were read (server_options), not parsed.
-            return await cannot_serve('--ssl-certfile %s: %s' % (config.ssl_certfile, exc)
-                                      if config.ssl_certfile else exc)
+            return await cannot_serve('--ssl-certfile %s: %s' % (config.ssl_certfile, one_line(exc))
+                                      if config.ssl_certfile else one_line(exc))
         stop = asyncio.Event()
         closed = loop.create_future()
         server.on('close', lambda: closed.done() or closed.set_result(None))
@@ -70,8 +91,19 @@ async def serve(app, interface, config):
             server.listen(config.port, config.host, config.backlog)
         try:
             await aio.listening(server)
+        except asgi.LifespanFailure as failure:
+            # Its lines are logged (uvicorn's); the last says why.
+            return await cannot_serve(startup_failure_line(failure), STARTUP_FAILED)
         except Exception as exc:
-            return await cannot_serve(exc)
+            # uvicorn's: the error's line (no traceback), then the app's
+            # lifespan shutdown, which close() runs.
+            line = bind_failure_line(exc, config)
+            logger.error(line)
+            server.close()
+            await closed
+            return await boot_failed(line) if cluster.isWorker else STARTUP_FAILED
+        if config.uds:
+            os.chmod(config.uds, config.uds_mode)
         if cluster.isWorker:
             start_duties(server, config)
         scheme = 'https' if config.is_ssl else 'http'
@@ -79,7 +111,10 @@ async def serve(app, interface, config):
         where = ('unix:' + address) if isinstance(address, str) else '%s://%s:%d' % (
             scheme, address.address, address.port)
         target = config.app if isinstance(config.app, str) else getattr(app, '__name__', 'app')
-        say('%s app %s on %s (pid %d)' % (interface.upper(), target, where, os.getpid()))
+        # uvicorn's "(Press CTRL+C to quit)" where Ctrl-C is this process's
+        # to act on (a worker's primary says it once for all).
+        say('%s app %s on %s (pid %d)%s' % (interface.upper(), target, where, os.getpid(),
+                                            '' if cluster.isWorker else ' (Press CTRL+C to quit)'))
         await stop.wait()
         say('shutting down (pid %d)' % os.getpid())
         server.close()

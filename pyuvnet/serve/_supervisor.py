@@ -20,9 +20,10 @@ by signal or event, as gunicorn does:
 - TTIN, TTOU: one worker more, one fewer (never below one; the oldest
   goes).
 - A worker that dies after it listened is replaced.  One that fails to
-  boot (exits before it listens) stops the server: gunicorn's
-  WORKER_BOOT_ERROR rule, so that a broken app is never forked in a loop;
-  the cause is said once and the exit status is 1.
+  boot (exits before it listens, or exits with BOOT_FAILED, 3, at any
+  time) stops the server: gunicorn's WORKER_BOOT_ERROR rule, so that a
+  broken app is never forked in a loop; the cause is said once and the
+  exit status is 3, gunicorn's (and uvicorn's for a failed startup).
 - ``--timeout`` (_options.timeout_for): a worker whose heartbeat file is
   older than that (every app thread busy, or its loop blocked: an ASGI
   app's sync call, which uvicorn's healthcheck thread would answer for)
@@ -43,7 +44,7 @@ from pyuvnet import cluster
 
 from ._options import limit_max_requests, timeout_for, workers_wanted
 from ._reload import Watcher
-from ._worker_side import HEARTBEAT_ENV, MESSAGE_KEY, PRIMARY_ENV
+from ._worker_side import BOOT_FAILED, HEARTBEAT_ENV, MESSAGE_KEY, PRIMARY_ENV
 
 __all__ = ['Supervisor', 'needs_supervisor']
 
@@ -66,6 +67,10 @@ def needs_supervisor(args, interface):
     timeout counted for ``interface`` as timeout_for says)."""
     return (workers_wanted(args) > 1 or bool(args.reload) or bool(limit_max_requests(args))
             or bool(timeout_for(args, interface)))
+
+
+def _workers(count):
+    return '%d worker%s' % (count, '' if count == 1 else 's')
 
 
 class Supervisor:
@@ -130,7 +135,7 @@ class Supervisor:
             return
         self.stopping = True
         if status == 0:
-            self.say('primary %d: stopping %d workers' % (os.getpid(), len(cluster.workers)))
+            self.say('primary %d: stopping %s' % (os.getpid(), _workers(len(cluster.workers))))
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
@@ -185,7 +190,7 @@ class Supervisor:
             oldest = min(self.serving) if self.serving else None
             if oldest is not None:
                 self._retire(self.serving[oldest])
-        self.say('%d worker%s' % (self.wanted, '' if self.wanted == 1 else 's'))
+        self.say(_workers(self.wanted))
 
     # -- one worker ------------------------------------------------------
 
@@ -218,8 +223,8 @@ class Supervisor:
             # Said once a worker serves: a server that never does says
             # only why.
             self.announced = True
-            self.say('primary %d: %d worker%s' % (os.getpid(), self.wanted,
-                                                  '' if self.wanted == 1 else 's'))
+            self.say('primary %d: %s (Press CTRL+C to quit)' % (os.getpid(),
+                                                                _workers(self.wanted)))
         self.serving[w.id] = w
         self.batch.discard(w.id)
         if w.id in self.heartbeats:
@@ -265,6 +270,10 @@ class Supervisor:
                 w.once('disconnect', lambda: self._boot_failed(w, code, signal_name))
             else:
                 self._boot_failed(w, code, signal_name)
+        elif code == BOOT_FAILED and not self.stopping and not timed_out:
+            # gunicorn's halt: "Worker failed to boot." whenever it exits so.
+            self.stop(BOOT_FAILED, 'worker %d (pid %d) exited with code %d: it failed to boot'
+                      % (w.id, w.process.pid, code))
         elif not self.stopping and not w.exitedAfterDisconnect and not timed_out:
             self.say('worker %d (pid %d) exited (%s): forking another'
                      % (w.id, w.process.pid, signal_name or code))
@@ -287,7 +296,7 @@ class Supervisor:
             self.old.clear()
             self.say('reload failed, the running workers go on: %s' % cause)
             return
-        self.stop(1, cause)
+        self.stop(BOOT_FAILED, cause)
 
     def _check_heartbeats(self):
         now = time.time()

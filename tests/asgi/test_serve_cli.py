@@ -46,16 +46,23 @@ def test_wsgi_app_told_by_auto():
     assert 'WSGI app serve_apps:wsgi_app' in proc.announced
 
 
-def test_factory_and_unix_socket(tmp_path):
+@pytest.mark.parametrize('umask, mode', [(None, 0o666), ('0o027', 0o750), ('007', 0o770)])
+def test_factory_and_unix_socket_with_uvicorns_mode_or_gunicorns_umask(tmp_path, umask, mode):
+    # uvicorn 0.54 chmods its --uds socket 0o666 (nginx's workers, another
+    # user, may connect); gunicorn 27 binds it under --umask: srwxr-x---
+    # for 0o027, srwxrwx--- for 007 (pinned under both).
     path = str(tmp_path / 'serve.sock')
-    proc = start('serve_apps:make_app', '--factory', '--uds', path)
+    proc = start('serve_apps:make_app', '--factory', '--uds', path,
+                 *(['--umask', umask] if umask else []))
     try:
         where, = address_of(proc)
         assert where == path
         assert get(path).startswith(b'asgi ')
+        assert os.stat(path).st_mode & 0o7777 == mode
     finally:
         code, out, err = stop(proc)
     assert code == 0
+    assert 'on unix:%s (pid %d) (Press CTRL+C to quit)' % (path, proc.pid) in proc.announced
 
 
 def test_forced_interface_and_lifespan_off():
@@ -118,6 +125,20 @@ def test_workers_share_the_port_each_with_its_lifespan():
     assert code == 0, err
     assert out.count('lifespan.startup') == 2
     assert out.count('lifespan.shutdown') == 2
+
+
+@pytest.mark.parametrize('argv, said', [
+    (['bogus'], "pyuvnet: error: unknown command 'bogus' (choose from 'serve')"),
+    ([], 'pyuvnet: error: a command is required (serve)'),
+])
+def test_an_unknown_command_says_so_after_the_usage(argv, said):
+    # argparse's subcommand error (uvicorn's click says "Error: ..." too).
+    import subprocess
+    out = subprocess.run([sys.executable, '-m', 'pyuvnet'] + argv, capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 2
+    assert out.stderr.startswith('usage: pyuvnet ')
+    assert out.stderr.splitlines()[-1] == said
 
 
 def test_console_script_is_declared():

@@ -28,6 +28,19 @@ async def app(scope, receive, send):
                         'more_body': True})
         await send({'type': 'http.response.body', 'body': b''})
         return
+    if scope['path'] == '/upload':
+        # The body's SHA-256, read whole.
+        digest = hashlib.sha256()
+        more = True
+        while more:
+            message = await receive()
+            digest.update(message.get('body', b''))
+            more = message.get('more_body', False)
+        body = digest.hexdigest().encode()
+        await send({'type': 'http.response.start', 'status': 200,
+                    'headers': [(b'content-length', b'%d' % len(body))]})
+        await send({'type': 'http.response.body', 'body': body})
+        return
     client = scope.get('client') or ('', 0)
     body = ('%s %s %s %s' % (client[0], client[1], scope['scheme'], scope['path'])).encode()
     await send({'type': 'http.response.start', 'status': 200,

@@ -14,6 +14,8 @@ _never = threading.Event()
 def _body_of(path):
     if path == '/die':
         os._exit(7)
+    if path == '/exit3':
+        os._exit(3)         # gunicorn's WORKER_BOOT_ERROR
     return b'%d' % os.getpid()
 
 
@@ -47,3 +49,19 @@ async def failing_lifespan(scope, receive, send):
     if scope['type'] == 'lifespan':
         await receive()
         await send({'type': 'lifespan.startup.failed', 'message': 'no database'})
+
+
+async def starlette_like_failure(scope, receive, send):
+    """Starlette's way: the startup's exception sent as the failure's
+    message, its whole traceback."""
+    if scope['type'] == 'lifespan':
+        await receive()
+        await send({'type': 'lifespan.startup.failed', 'message': (
+            'Traceback (most recent call last):\n  File "app.py", line 1, in lifespan\n'
+            'RuntimeError: the database is down\n')})
+
+
+async def raising_lifespan(scope, receive, send):
+    if scope['type'] == 'lifespan':
+        await receive()
+        raise RuntimeError('the database is down')

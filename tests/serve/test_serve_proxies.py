@@ -4,7 +4,10 @@ with its own configuration file, in the foreground, and reaped:
 
 - nginx over a unix socket (--uds) with a keep-alive upstream and
   X-Forwarded-For/-Proto: 200 requests on one client connection and a
-  5 MiB chunked stream pass byte for byte; with nginx on TLS and
+  5 MiB chunked stream pass byte for byte; the same with nginx as
+  distributions run it (its workers as an unprivileged user, nobody)
+  in front of --uds and of an inherited --fd socket, with a 5 MiB
+  upload and the client's address; with nginx on TLS and
   --proxy-headers, the ASGI and WSGI apps and their access lines see the
   forwarded client and scheme https (and neither from an untrusted peer);
 - HAProxy in TCP mode with send-proxy-v2 in front of --proxy-protocol: the
@@ -15,14 +18,18 @@ with its own configuration file, in the foreground, and reaped:
 The configurations are docs/ASGI.md's ("Deploying").  nginx and haproxy
 come from apt (.ci/run installs them); a test skips, saying so, only
 where they are not installed."""
+import grp
 import hashlib
 import http.client
 import os
+import pathlib
+import pwd
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -242,6 +249,131 @@ def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx_tls, 
     # line is the scope's client; WSGI's is REMOTE_ADDR's).
     assert [line for line in log.access if '/who' in line] == [
         'INFO:     %s - "GET /who HTTP/1.1" 200 OK\n' % client]
+
+
+# nginx as distributions run it: the master as root, the workers as an
+# unprivileged user (Debian's www-data; here nobody, which every system
+# has).  They connect to the app's socket as that user: uvicorn's 0o666
+# mode on --uds lets them, and a socket passed as --fd (systemd's socket
+# activation) has the mode its maker gave it (systemd's SocketMode=0666).
+NGINX_AS_NOBODY = '''\
+user nobody {group};
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_max_body_size 16m;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/site.conf;
+}}
+'''
+
+
+@pytest.fixture
+def open_folder():
+    """A folder every user may enter (pytest's tmp_path is the test
+    user's alone), for the app's socket and nginx's temporary files."""
+    path = tempfile.mkdtemp(prefix='pyuvnet-nginx-', dir='/tmp')
+    os.chmod(path, 0o755)
+    yield pathlib.Path(path)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def start_nginx_as_nobody(folder):
+    """nginx in front of folder/app.sock, its workers running as nobody."""
+    if NGINX is None:
+        pytest.skip('nginx is not installed (apt-get install nginx-light; .ci/run does)')
+    if os.geteuid() != 0:
+        pytest.skip("nginx's master must be root to run its workers as another user")
+    group = grp.getgrgid(pwd.getpwnam('nobody').pw_gid).gr_name
+    for name in ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'):
+        (folder / name).mkdir(mode=0o777)
+        os.chmod(folder / name, 0o777)      # the workers write there
+    port = free_port()
+    (folder / 'site.conf').write_text(NGINX_SITE.format(socket=folder / 'app.sock',
+                                                        listen='127.0.0.1:%d' % port))
+    (folder / 'nginx.conf').write_text(NGINX_AS_NOBODY.format(dir=folder, group=group))
+    proxy = Proxy([NGINX, '-p', str(folder), '-c', str(folder / 'nginx.conf'),
+                   '-e', str(folder / 'nginx-error.log')], port)
+    workers = [pid for pid in os.listdir('/proc') if pid.isdigit() and _parent_of(pid) ==
+               proxy.proc.pid]
+    assert workers and all(os.stat('/proc/' + pid).st_uid == pwd.getpwnam('nobody').pw_uid
+                           for pid in workers), workers
+    return proxy
+
+
+def _parent_of(pid):
+    try:
+        with open('/proc/%s/stat' % pid) as f:
+            return int(f.read().rsplit(')', 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def served_behind_nginx(folder, how):
+    """The app's ServerLog on folder/app.sock, made by ``pyuvnet serve
+    --uds`` or (``how`` 'fd') by the test as systemd would make it, and
+    inherited as --fd."""
+    flags = ['--proxy-headers', '--forwarded-allow-ips', '*']
+    path = str(folder / 'app.sock')
+    if how == 'uds':
+        log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--uds', path, *flags))
+    else:
+        with socket.socket(socket.AF_UNIX) as listening:
+            listening.bind(path)
+            os.chmod(path, 0o666)
+            listening.listen(128)
+            log = ServerLog(serve_command(HERE, 'proxied_apps:app', '--fd',
+                                          str(listening.fileno()), *flags,
+                                          pass_fds=(listening.fileno(),)))
+    log.wait(r'on unix:')
+    return log
+
+
+@pytest.mark.parametrize('how', ['uds', 'fd'])
+def test_nginx_with_unprivileged_workers_in_front_of_the_app_socket(open_folder, how):
+    log = served_behind_nginx(open_folder, how)
+    nginx = None
+    try:
+        nginx = start_nginx_as_nobody(open_folder)
+        client = http.client.HTTPConnection('127.0.0.1', nginx.port, timeout=30)
+        client.connect()
+        first_socket = client.sock
+        for number in range(200):
+            client.request('GET', '/n/%d' % number)
+            answer = client.getresponse()
+            assert answer.status == 200, (answer.status, log.text())
+            assert answer.read().split()[-1] == b'/n/%d' % number
+        assert client.sock is first_socket      # one connection all along
+        client.request('GET', '/stream')
+        answer = client.getresponse()
+        body = answer.read()
+        assert answer.status == 200 and len(body) == 5 * 1024 * 1024
+        assert hashlib.sha256(body).digest() == hashlib.sha256(stream_bytes()).digest()
+        upload = stream_bytes()
+        client.request('POST', '/upload', body=upload)
+        answer = client.getresponse()
+        assert answer.status == 200
+        assert answer.read() == hashlib.sha256(upload).hexdigest().encode()
+        client.close()
+        # The client's own address, through nginx's X-Forwarded-For.
+        with socket.create_connection(('127.0.0.1', nginx.port), 10,
+                                      source_address=(CLIENT_HOST, 0)) as sock:
+            sock.sendall(b'GET /who HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+            head, _, body = recv_all(sock).partition(b'\r\n\r\n')
+        assert int(head.split()[1]) == 200
+        assert body.decode().split() == [CLIENT_HOST, '0', 'http', '/who']
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        assert log.stop() == 0, log.text()
 
 
 def served_behind_haproxy(tmp_path, server_options=None, *flags):

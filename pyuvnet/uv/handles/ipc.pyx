@@ -127,7 +127,8 @@ cdef class IpcPipe(Handle):
 
     cdef list take_pending(self):
         """Accept every fd that arrived with this read, as [(kind, fd)]
-        with fds of our own; kind is 'tcp', 'pipe', 'udp' or 'other'.
+        with fds of our own (None for one this process had no fd left
+        for); kind is 'tcp', 'pipe', 'udp' or 'other'.
         Every one is taken, whatever its type: one left pending would stay
         at the head of libuv's queue and every later fd would be read with
         the wrong message."""
@@ -148,7 +149,12 @@ cdef class IpcPipe(Handle):
             tmp.data = NULL
             r = uv.uv_accept(<uv.uv_stream_t*>pipe, <uv.uv_stream_t*>tmp)
             if r == 0 and uv.uv_fileno(<uv.uv_handle_t*>tmp, &fd) == 0:
-                received.append((PENDING_KINDS.get(kind, 'other'), os.dup(fd)))
+                try:
+                    received.append((PENDING_KINDS.get(kind, 'other'), os.dup(fd)))
+                except OSError:
+                    # Out of fds (EMFILE): it came but cannot be kept, fd
+                    # None (closing tmp closes the one received).
+                    received.append((PENDING_KINDS.get(kind, 'other'), None))
             # (A failed uv_accept has closed the fd and moved to the next.)
             uv.uv_close(<uv.uv_handle_t*>tmp, free_closed_handle)
         return received
