@@ -42,6 +42,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     _pending = ()     # a client's requests waiting for the connection
     _request_stream: type   # ServerHttp2Session's: the class of its requests' streams
     _receiving = False    # inside nghttp2's callbacks, where it may not send
+    _read_failed = False  # nghttp2 refused the peer's bytes: destroy() follows
 
     def __init__(self, socket, is_server, options):
         if getattr(socket, '_http2_session', None) is not None:
@@ -384,6 +385,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             core.receive(data)
         except _uv.H2LibraryError as error:
             self._receiving = False
+            self._read_failed = True
             self.destroy(library_error(error))
         finally:
             self._receiving = False

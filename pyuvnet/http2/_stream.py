@@ -337,17 +337,21 @@ class Http2Stream(Duplex):
 
     def _reset(self, code):
         self._ng_closed = True
-        # As Node's, a session being destroyed sends no RST_STREAM: its
-        # GOAWAY ends the streams, and the peer's get the session's error.
-        if self.id is not None and not self.session.destroyed:
+        # As Node's on the wire: a session the program destroys sends no
+        # RST_STREAM (its GOAWAY ends the streams, and the peer's get the
+        # session's error); one destroyed inside its read (a peer's
+        # protocol error) resets each open stream before its GOAWAY.
+        session = self.session
+        if self.id is not None and (not session.destroyed or session._receiving
+                                    or session._read_failed):
             # As Node's: the frames already queued leave before the
             # RST_STREAM. Inside nghttp2's callbacks it may not send: the
             # RST_STREAM then waits for the flush that follows the read.
-            if self.session._receiving:
-                nextTick(self.session._reset_stream, self.id, code)
+            if session._receiving:
+                nextTick(session._reset_stream, self.id, code)
                 return
-            self.session._flush()
-            self.session._reset_stream(self.id, code)
+            session._flush()
+            session._reset_stream(self.id, code)
 
     def _before_data(self):
         """A server's write before respond() responds with :status 200."""
