@@ -126,3 +126,25 @@ def test_lookupservice_promises():
     found = run(main)
     assert found['service'] in ('ssh', '22')
     assert isinstance(found['hostname'], str) and found['hostname']
+
+
+def test_lookup_promises_options_deprecated():
+    # test-dns-lookup-promises-options-deprecated.js: each bad option
+    # throws at once, as a dict or (pyuvnet's) as a keyword.
+    from pyuvnet.errors import NodeError
+    bad = [({'hints': '-1'}, 'ERR_INVALID_ARG_TYPE'), ({'hints': -1}, 'ERR_INVALID_ARG_VALUE'),
+           ({'family': '6'}, 'ERR_INVALID_ARG_VALUE'), ({'all': 'true'}, 'ERR_INVALID_ARG_TYPE'),
+           ({'verbatim': 'true'}, 'ERR_INVALID_ARG_TYPE'),
+           ({'order': 'true'}, 'ERR_INVALID_ARG_VALUE')]
+
+    def code(call):
+        try:
+            call()
+        except NodeError as err:
+            return err.code
+
+    async def main():
+        return ([code(lambda: dns.promises.lookup('127.0.0.1', options)) for options, _ in bad]
+                + [code(lambda: dns.promises.lookup('127.0.0.1', **options)) for options, _ in bad]
+                + [code(lambda: dns.promises.lookup('127.0.0.1', '6'))])
+    assert run(main) == [expected for _, expected in bad] * 2 + ['ERR_INVALID_ARG_TYPE']
