@@ -212,3 +212,57 @@ def test_dgram_regress_4496():
     sock = dgram.createSocket('udp4')
     assert_code('ERR_INVALID_ARG_TYPE', lambda: sock.send(True, 0, 1, 1, 'host'), TypeError)
     sock.close()
+
+
+def test_dgram_udp6_send_default_host(run_loop):
+    # test-dgram-udp6-send-default-host.js: a udp6 socket sending to its own
+    # port with no address reaches itself through ::1, in each form (with
+    # offset and length, plain, a list), from bytes and from the other
+    # buffer types (Node's ArrayBufferViews: bytearray and memoryview here).
+    to_send = [b'x' * 256, b'y' * 256, b'z' * 256, 'hello']
+    received = []
+    sent = [0]
+    client = dgram.createSocket('udp6')
+
+    def listening():
+        port = client.address().port
+        client.send(to_send[0], 0, len(to_send[0]), port)
+        client.send(to_send[1], port)
+        client.send([to_send[2]], port)
+        client.send(to_send[3], 0, len(to_send[3]), port)
+        sent[0] = 256 * 3 + 5
+        for view in (bytearray, memoryview):
+            client.send(view(to_send[0]), 0, 256, port)
+            client.send(view(to_send[1]), port)
+            client.send([view(to_send[2])], port)
+            sent[0] += 256 * 3
+
+    def on_message(msg, rinfo):
+        received.append((msg, rinfo.address))
+        if sum(len(m) for m, _ in received) == sent[0]:
+            client.close()
+    client.on('listening', listening)
+    client.on('message', on_message)
+    client.bind(0)
+    run_loop()
+    assert sorted(received) == sorted(
+        [(b'x' * 256, '::1'), (b'y' * 256, '::1'), (b'z' * 256, '::1')] * 3
+        + [(b'hello', '::1')])
+
+
+def test_dgram_close(run_loop):
+    # test-dgram-close.js: close() with a send not yet gone returns the
+    # socket; its callback and 'close' both run, and nothing raises after.
+    log = []
+    sock = dgram.createSocket('udp4')
+    getter = dgram.createSocket('udp4')
+
+    def bound():
+        sock.send(b'*' * 1024, 0, 1024, getter.address().port, getter.address().address)
+        log.append(sock.close(lambda: log.append('callback')) is sock)
+        sock.on('close', lambda: log.append('close'))
+        net.setImmediate(lambda: net.setImmediate(lambda: log.append(sock.getSendQueueCount())))
+        getter.close()
+    getter.bind(0, 'localhost', bound)
+    run_loop()
+    assert log == [True, 'callback', 'close', 0]
