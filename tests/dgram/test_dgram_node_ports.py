@@ -266,3 +266,20 @@ def test_dgram_close(run_loop):
     getter.bind(0, 'localhost', bound)
     run_loop()
     assert log == [True, 'callback', 'close', 0]
+
+
+def test_dgram_empty_packet(run_loop):
+    # test-dgram-empty-packet.js: a zero-length slice sent to the socket's
+    # own port arrives, and its callback runs: two calls, no more.
+    log = []
+    client = dgram.createSocket('udp4')
+
+    def counted(what):
+        log.append(what)
+        if len(log) == 2:
+            client.close()
+    client.on('message', lambda msg, rinfo: counted(('message', msg)))
+    client.bind(0, lambda: client.send(b'\0', 0, 0, client.address().port, '127.0.0.1',
+                                       lambda err, size: counted(('sent', err, size))))
+    run_loop()
+    assert sorted(log, key=str) == [('message', b''), ('sent', None, 0)]
