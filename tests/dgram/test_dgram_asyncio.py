@@ -138,6 +138,7 @@ def test_sent_rejects_when_the_socket_closes_before_the_send_went(arun):
 
 
 def test_aclose_waits_for_close_and_returns_at_once_after(arun):
+    # test-dgram-async-dispose.mjs: Symbol.asyncDispose is aclose() here.
     async def main():
         async with aio.attach():
             events = []

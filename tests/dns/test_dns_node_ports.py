@@ -126,3 +126,36 @@ def test_resolvens_typeerror():
     err = assert_code('ERR_INVALID_ARG_TYPE', lambda: dns.resolveNs([], print), TypeError)
     assert str(err).startswith('The "name" argument must be of type string')
     assert_code('ERR_INVALID_ARG_TYPE', lambda: dns.resolveNs('', None), TypeError)
+
+
+def test_promises_exists():
+    # test-dns-promises-exists.js: dns.promises is the module's attribute
+    # and has the module's error codes.
+    from pyuvnet.dns import promises
+    assert dns.promises is promises
+    for name in ('NODATA', 'FORMERR', 'SERVFAIL', 'NOTFOUND', 'NOTIMP', 'REFUSED', 'BADQUERY',
+                 'BADNAME', 'BADFAMILY', 'BADRESP', 'CONNREFUSED', 'TIMEOUT', 'EOF', 'FILE',
+                 'NOMEM', 'DESTRUCTION', 'BADSTR', 'BADFLAGS', 'NONAME', 'BADHINTS',
+                 'NOTINITIALIZED', 'LOADIPHLPAPI', 'ADDRGETNETWORKPARAMS', 'CANCELLED'):
+        assert getattr(promises, name) == getattr(dns, name)
+
+
+def test_regress_6244(run_loop):
+    # test-dns-regress-6244.js: resolve4 of an IP literal asks about it as a
+    # name (the responder's NXDOMAIN here) and calls back, no crash.
+    answers = []
+    with Responder({}) as responder:
+        resolver = dns.Resolver({'timeout': 200, 'tries': 2})
+        resolver.setServers([responder.server])
+        resolver.resolve4('127.0.0.1', lambda err, *rest: answers.append(err.code))
+        run_loop(10)
+    assert answers == ['ENOTFOUND']
+
+
+@pytest.mark.parametrize('order', ['my_order', 4])
+def test_set_default_order_refuses_an_unknown_order(order):
+    # test-dns-set-default-order.js, its checks (the rest spies on Node's
+    # internal getaddrinfo binding).
+    from pyuvnet.dns import promises
+    for set_order in (dns.setDefaultResultOrder, promises.setDefaultResultOrder):
+        assert_code('ERR_INVALID_ARG_VALUE', lambda: set_order(order))

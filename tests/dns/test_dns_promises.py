@@ -6,6 +6,7 @@ import pytest
 
 from aio_support import needs_backend_fd
 from dns_records import MX_RECORDS
+from dns_support import Responder
 
 from pyuvnet import aio, dns
 
@@ -84,3 +85,66 @@ def test_resolvens_typeerror_of_the_promises():
     err = run(main)
     assert (err.code, isinstance(err, TypeError)) == ('ERR_INVALID_ARG_TYPE', True)
     assert str(err).startswith('The "name" argument must be of type string')
+
+
+def test_channel_cancel_promise():
+    # test-dns-channel-cancel-promise.js: one question's future, then ten,
+    # each rejected with ECANCELLED (syscall and hostname kept) once the
+    # server has them.
+    silent = {'example%d.org' % i: 'silent' for i in range(11)}
+
+    async def cancelled(resolver, responder, names):
+        futures = [resolver.resolve4(name) for name in names]
+        for _ in range(1000):
+            if responder.count(None, names[-1]):
+                break
+            await asyncio.sleep(0.005)
+        resolver.cancel()
+        found = []
+        for name, future in zip(names, futures):
+            try:
+                await future
+            except OSError as err:
+                found.append((err.code, err.syscall, err.hostname == name))
+        return found
+
+    async def main():
+        with Responder({}, silent) as responder:
+            resolver = dns.promises.Resolver()
+            resolver.setServers([responder.server])
+            return (await cancelled(resolver, responder, ['example0.org'])
+                    + await cancelled(resolver, responder,
+                                      ['example%d.org' % i for i in range(1, 11)]))
+    assert run(main) == [('ECANCELLED', 'queryA', True)] * 11
+
+
+def test_lookupservice_promises():
+    # test-dns-lookupService-promises.js, its loopback half (the other asks
+    # getnameinfo about 192.0.2.1, which may go to the system's servers).
+    async def main():
+        return await dns.promises.lookupService('127.0.0.1', 22)
+    found = run(main)
+    assert found['service'] in ('ssh', '22')
+    assert isinstance(found['hostname'], str) and found['hostname']
+
+
+def test_lookup_promises_options_deprecated():
+    # test-dns-lookup-promises-options-deprecated.js: each bad option
+    # throws at once, as a dict or (pyuvnet's) as a keyword.
+    from pyuvnet.errors import NodeError
+    bad = [({'hints': '-1'}, 'ERR_INVALID_ARG_TYPE'), ({'hints': -1}, 'ERR_INVALID_ARG_VALUE'),
+           ({'family': '6'}, 'ERR_INVALID_ARG_VALUE'), ({'all': 'true'}, 'ERR_INVALID_ARG_TYPE'),
+           ({'verbatim': 'true'}, 'ERR_INVALID_ARG_TYPE'),
+           ({'order': 'true'}, 'ERR_INVALID_ARG_VALUE')]
+
+    def code(call):
+        try:
+            call()
+        except NodeError as err:
+            return err.code
+
+    async def main():
+        return ([code(lambda: dns.promises.lookup('127.0.0.1', options)) for options, _ in bad]
+                + [code(lambda: dns.promises.lookup('127.0.0.1', **options)) for options, _ in bad]
+                + [code(lambda: dns.promises.lookup('127.0.0.1', '6'))])
+    assert run(main) == [expected for _, expected in bad] * 2 + ['ERR_INVALID_ARG_TYPE']
