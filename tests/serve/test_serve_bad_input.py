@@ -20,7 +20,6 @@ Ctrl-C while the workers import the app is a quiet exit 0."""
 import os
 import signal
 import socket
-import subprocess
 import time
 
 import pytest

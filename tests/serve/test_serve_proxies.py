@@ -171,25 +171,31 @@ def nginx_tls(tmp_path, tls_certs):
     proxy.stop()
 
 
+def requests_and_stream_through(port):
+    """200 requests on one connection through the proxy on ``port``, then
+    the 5 MiB stream, each answer checked; the connection, still open."""
+    client = http.client.HTTPConnection('127.0.0.1', port, timeout=30)
+    client.connect()
+    first_socket = client.sock
+    for number in range(200):
+        client.request('GET', '/n/%d' % number)
+        answer = client.getresponse()
+        assert answer.status == 200
+        assert answer.read().split()[-1] == b'/n/%d' % number
+    assert client.sock is first_socket      # one connection all along
+    client.request('GET', '/stream')
+    answer = client.getresponse()
+    assert answer.status == 200
+    body = answer.read()
+    assert len(body) == 5 * 1024 * 1024
+    assert hashlib.sha256(body).digest() == hashlib.sha256(stream_bytes()).digest()
+    return client
+
+
 def test_nginx_200_requests_on_one_connection_and_a_5_mib_stream(served_on_unix_socket, nginx):
     log = served_on_unix_socket()
     try:
-        client = http.client.HTTPConnection('127.0.0.1', nginx.port, timeout=30)
-        client.connect()
-        first_socket = client.sock
-        for number in range(200):
-            client.request('GET', '/n/%d' % number)
-            answer = client.getresponse()
-            assert answer.status == 200
-            assert answer.read().split()[-1] == b'/n/%d' % number
-        assert client.sock is first_socket      # one connection all along
-        client.request('GET', '/stream')
-        answer = client.getresponse()
-        assert answer.status == 200
-        body = answer.read()
-        assert len(body) == 5 * 1024 * 1024
-        assert hashlib.sha256(body).digest() == hashlib.sha256(stream_bytes()).digest()
-        client.close()
+        requests_and_stream_through(nginx.port).close()
     finally:
         assert log.stop() == 0, log.text()
 
@@ -256,24 +262,10 @@ def test_nginx_forwards_the_client_and_scheme(served_on_unix_socket, nginx_tls, 
 # has).  They connect to the app's socket as that user: uvicorn's 0o666
 # mode on --uds lets them, and a socket passed as --fd (systemd's socket
 # activation) has the mode its maker gave it (systemd's SocketMode=0666).
-NGINX_AS_NOBODY = '''\
-user nobody {group};
-daemon off;
-worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log warn;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_max_body_size 16m;
-    client_body_temp_path {dir}/client_body;
-    proxy_temp_path {dir}/proxy;
-    fastcgi_temp_path {dir}/fastcgi;
-    uwsgi_temp_path {dir}/uwsgi;
-    scgi_temp_path {dir}/scgi;
-    include {dir}/site.conf;
-}}
-'''
+NGINX_AS_NOBODY = NGINX_MAIN.replace(
+    'master_process off;\n', '').replace(
+    'daemon off;\n', 'user nobody {group};\ndaemon off;\n').replace(
+    '    access_log off;\n', '    access_log off;\n    client_max_body_size 16m;\n')
 
 
 @pytest.fixture
@@ -343,20 +335,7 @@ def test_nginx_with_unprivileged_workers_in_front_of_the_app_socket(open_folder,
     nginx = None
     try:
         nginx = start_nginx_as_nobody(open_folder)
-        client = http.client.HTTPConnection('127.0.0.1', nginx.port, timeout=30)
-        client.connect()
-        first_socket = client.sock
-        for number in range(200):
-            client.request('GET', '/n/%d' % number)
-            answer = client.getresponse()
-            assert answer.status == 200, (answer.status, log.text())
-            assert answer.read().split()[-1] == b'/n/%d' % number
-        assert client.sock is first_socket      # one connection all along
-        client.request('GET', '/stream')
-        answer = client.getresponse()
-        body = answer.read()
-        assert answer.status == 200 and len(body) == 5 * 1024 * 1024
-        assert hashlib.sha256(body).digest() == hashlib.sha256(stream_bytes()).digest()
+        client = requests_and_stream_through(nginx.port)
         upload = stream_bytes()
         client.request('POST', '/upload', body=upload)
         answer = client.getresponse()
