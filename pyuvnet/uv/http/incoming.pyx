@@ -141,13 +141,7 @@ cdef class IncomingCore(MessageCore):
     def _take_reads(self, state):
         """Hand the body to ``state`` (as Stream._take_reads)."""
         queue = self._buffer
-        state.flowing = self._flowing
-        if self._flowing is False:
-            state.paused = True
-        state.decoder = self._decoder
-        if self._end_emitted:
-            state.ended = state.endEmitted = True
-        state.destroyed = state.closed = self._closed
+        hand_over(state, self._flowing, self._decoder, self._end_emitted, self._closed)
         self._consumed = True
         self._decoder = self._buffer = None
         self.buffered = 0

@@ -93,6 +93,21 @@ cdef Py_ssize_t readable_heard(EventEmitter stream, object state,
     return count
 
 
+cdef int hand_over(object state, object flowing, object decoder, bint end_emitted,
+                   bint closed) except -1:
+    """What a C stream's read side gives the ReadableState that takes it
+    over (its _take_reads): its flowing mode (None, False, True), its
+    decoder, an 'end' already emitted, its being closed."""
+    state.flowing = flowing
+    if flowing is False:
+        state.paused = True
+    state.decoder = decoder
+    if end_emitted:
+        state.ended = state.endEmitted = True
+    state.destroyed = state.closed = closed
+    return 0
+
+
 def _bind_node_reads(push, pause, resume, listener_added, update_listening, take):
     """stream/core's read-side functions, and the function that hands a
     native stream's reads to a ReadableState (_native_streams calls this
@@ -337,16 +352,10 @@ cdef class StreamReadable(StreamWrites):
         caller puts in its buffer, and whether the end came and is to be
         pushed after it.  The flowing mode, the decoder and an 'end'
         already emitted go with it."""
-        cdef object rs = state
         cdef list queue = self.read_queue
-        rs.flowing = None if self.flowing < 0 else bool(self.flowing)
-        if self.flowing == 0:
-            rs.paused = True
-        rs.decoder = self.decoder
-        if self._readable_ended:
-            rs.ended = rs.endEmitted = True
-        rs.destroyed = rs.closed = self._destroyed
-        rs.errored = getattr(self, '_errored', None)
+        hand_over(state, None if self.flowing < 0 else bool(self.flowing), self.decoder,
+                  self._readable_ended, self._destroyed)
+        state.errored = getattr(self, '_errored', None)
         self.decoder = state
         self.read_queue = None
         self.read_queued = 0

@@ -227,13 +227,7 @@ cdef class TLSPumpData(EventEmitter):
     def _take_reads(self, state):
         """Hand the read side to ``state`` (as Stream._take_reads)."""
         queue = self._read_queue
-        state.flowing = self._flowing
-        if self._flowing is False:
-            state.paused = True
-        state.decoder = self._decoder
-        if self._end_emitted:
-            state.ended = state.endEmitted = True
-        state.destroyed = state.closed = self._destroyed
+        hand_over(state, self._flowing, self._decoder, self._end_emitted, self._destroyed)
         state.errored = self._raw.errored
         self._decoder = None
         self._read_queue = []
