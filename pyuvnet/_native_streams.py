@@ -6,39 +6,63 @@ that its methods win:
 
     class Socket(_uv.Stream, NativeDuplex): ...
 
-Nothing here runs per chunk. What such a stream does not keep in Node's
-form is missing, as a Python user would expect: looking it up on an
-instance raises AttributeError, so ``hasattr()`` is False and duck typing
-sees it absent rather than wrong. Those are the methods over the read
-buffer (read(), push(), unshift(), wrap(), iterator()),
-setDefaultEncoding(), ``closed`` and ``errored`` (_NotKept descriptors),
-and Readable's and Writable's properties over ``_readableState`` and
-``_writableState`` (readableAborted, readableObjectMode, ...), which this
-object does not have.
+Nothing here runs per chunk. The read side is kept in C (flowing 'data',
+pause(), resume()) until a program takes Node's Readable API: read(),
+unshift(), push(), a 'readable' listener, async iteration. Then
+take_reads() gives the stream a stream/core ReadableState
+(``_readableState``), the C reads push into it, and stream/core runs
+Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
+"One read machine").
 """
 from .events import EventEmitter
+from ._encodings import normalize as normalize_encoding
 from .stream import Duplex, Readable, Writable
+from .stream._core import (readable_listener_added, readable_pause, readable_push, readable_read,
+                           readable_resume, readable_unshift, update_readable_listening)
+from .stream._state import ReadableState
+from . import _uv
 
-__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
+           'high_water_mark_option']
 
 
-class _NotKept:
-    """One of Readable's or Writable's methods that a stream kept in C does
-    not have. Reading it from an instance raises AttributeError, so that
-    ``hasattr(sock, 'read')`` is False and ``sock.read`` fails where it is
-    looked up, as for any attribute a Python object lacks; on the class it
-    is this descriptor, which says so in its docstring (help())."""
+def take_reads(stream):
+    """Give ``stream``'s read side (kept by its C base so far) a stream/core
+    ReadableState: what waited unread goes into its buffer, its flowing
+    mode, decoder and end go with it, and from now on the C reads push
+    into it. Returns the state."""
+    state = ReadableState({'highWaterMark': stream.readableHighWaterMark,
+                           'emitClose': False}, True)
+    # The C base's own end sequence runs after stream/core's 'end'.
+    state.endHook = type(stream)._node_end_emitted
+    # The reads are pushed from libuv's callbacks, never from inside _read().
+    state.sync = False
+    queue, fin = stream._take_reads(state)
+    if state.decoder is not None:
+        state.encoding = stream._readable_encoding
+    for chunk in queue or ():
+        if state.decoder is not None:
+            chunk = state.decoder(chunk)
+        if chunk:
+            state.buffer.append(chunk)
+            state.length += len(chunk)
+    if fin:
+        readable_push(stream, None)
+    if state.flowing and state.length:
+        # What the C side was about to flow: stream/core flows it now.
+        state.flowing = False
+        readable_resume(stream)
+    return state
 
-    def __init__(self, name, method=True):
-        self.name = name + '()' if method else name
-        self.__doc__ = ("Node's %s, which a stream whose state is kept in C does not"
-                        " have: reading it from an instance raises AttributeError." % self.name)
 
-    def __get__(self, instance, owner=None):
-        if instance is None:
-            return self
-        raise AttributeError('%r object keeps its stream state in C: it has no %s'
-                             % (type(instance).__name__, self.name))
+def high_water_mark_option(options):
+    """A socket's ``highWaterMark`` option, checked as every stream's is
+    (ERR_INVALID_ARG_VALUE, as Node's Duplex)."""
+    return ReadableState({'highWaterMark': options['highWaterMark']}, True).highWaterMark
+
+
+_uv._bind_node_reads(readable_push, readable_pause, readable_resume, readable_listener_added,
+                     update_readable_listening, take_reads)
 
 
 class _CListeners:
@@ -50,11 +74,6 @@ class _CListeners:
         # (Node's state objects) must not run (ClientRequest's super()).
         pass
 
-    # Stream's, over the states this object does not have: they would say
-    # False and None whatever happened.
-    closed = _NotKept('closed', method=False)
-    errored = _NotKept('errored', method=False)
-
     on = addListener = EventEmitter.on
     once = EventEmitter.once
     removeListener = off = EventEmitter.removeListener
@@ -62,19 +81,56 @@ class _CListeners:
 
 
 class _CReadSide:
-    """Readable's methods over Node's read buffer."""
+    """Readable's methods over Node's read buffer: each takes the Readable
+    API first (take_reads), then is stream/core's."""
 
-    read = _NotKept('read')
-    push = _NotKept('push')
-    unshift = _NotKept('unshift')
-    wrap = _NotKept('wrap')
-    iterator = _NotKept('iterator')
+    _readable_encoding = None       # setEncoding()'s, while C keeps the decoder
+
+    def read(self, size=None):
+        """Take ``size`` bytes (all buffered when None) from the read
+        buffer, or None while fewer are there (the rest at the end)."""
+        if self._readableState is None:
+            take_reads(self)
+        return readable_read(self, size)
+
+    def unshift(self, chunk, encoding=None):
+        """Put ``chunk`` back at the front of the read buffer."""
+        if self._readableState is None:
+            take_reads(self)
+        return readable_unshift(self, chunk, encoding)
+
+    def push(self, chunk=b'', encoding=None):
+        """Add ``chunk`` to the read buffer, as if it had been read."""
+        if self._readableState is None:
+            take_reads(self)
+        return readable_push(self, chunk, encoding)
+
+    readableObjectMode = property(lambda self: False, doc='False: a byte stream.')
+
+    @property
+    def readableEncoding(self):
+        """setEncoding()'s encoding, or None."""
+        state = self._readableState
+        return self._readable_encoding if state is None else state.encoding
+
+    @property
+    def readableDidRead(self):
+        """True once 'data' was emitted (or data read)."""
+        state = self._readableState
+        if state is None:
+            return bool(getattr(self, 'bytesRead', 0))
+        return state.dataEmitted
 
 
 class _CWriteSide:
-    """Writable's methods over Node's write state."""
+    """Writable's methods over Node's write state, which the C base keeps."""
 
-    setDefaultEncoding = set_default_encoding = _NotKept('setDefaultEncoding')
+    _default_encoding = None        # setDefaultEncoding()'s; None: utf8
+
+    def setDefaultEncoding(self, encoding):
+        """The encoding of a str written without one (Node's names)."""
+        self._default_encoding = normalize_encoding(encoding)
+        return self
 
 
 class NativeDuplex(_CListeners, _CReadSide, _CWriteSide, Duplex):
@@ -85,5 +141,7 @@ class NativeReadable(_CListeners, _CReadSide, Readable):
     """Mixin base of the C readable streams (http.IncomingMessage)."""
 
 
-class NativeWritable(_CListeners, _CWriteSide, Writable):
+class NativeWritable(_CListeners, Writable):
     """Mixin base of the C writable streams (http.OutgoingMessage)."""
+
+    closed = property(lambda self: self._closed, doc="True once 'close' was emitted.")

@@ -1,8 +1,14 @@
 # Types of pyuvnet._native_streams: the stream bases of pyuvnet's C streams,
 # whose state properties are read-only (the C base's).
+from typing import Any, Mapping
+
 from .stream import Duplex, Readable, Writable
 
-__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable']
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
+           'high_water_mark_option']
+
+def take_reads(stream: Any) -> Any: ...
+def high_water_mark_option(options: Mapping[str, Any]) -> int: ...
 
 class NativeDuplex(Duplex):
     @property  # type: ignore[misc]

@@ -20,6 +20,7 @@ from pyuvnet import _native_piping as duplex
 from pyuvnet import _encodings as encodings
 from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet._native_streams import NativeReadable
+from pyuvnet.stream import Readable
 
 from ._common import field, listed_field
 
@@ -147,52 +148,69 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
         self._emit_close()
 
     def isPaused(self):
-        """True after pause() until resume()."""
-        return self._flowing is False
+        """True after pause() until resume() (and while 'readable'
+        listeners take the data)."""
+        state = self._readableState
+        if state is None:
+            return self._flowing is False
+        return state.paused is True or state.flowing is False
 
     @property
     def readableHighWaterMark(self):
         """The socket stops reading while this many body bytes wait unread
         (the socket's readableHighWaterMark)."""
-        return 65536
+        state = self._readableState
+        if state is not None:
+            return state.highWaterMark
+        return 65536 if self.socket is None else self.socket.readableHighWaterMark
 
     @property  # type: ignore[misc]  # read-only: the C state's
     def readableFlowing(self):
         """None until a 'data' listener, resume() or pipe(); True while
         'data' flows; False after pause()."""
-        return self._flowing
+        state = self._readableState
+        return self._flowing if state is None else state.flowing
 
     @property
     def readableEnded(self):
         """True once 'end' was emitted: the whole body was read."""
-        return self._end_emitted
+        state = self._readableState
+        return self._end_emitted if state is None else state.endEmitted
+
+    @property  # type: ignore[misc]  # read-only: the C state's
+    def readable(self):
+        """Whether body data may still come: not closed, 'end' not emitted."""
+        return not self._closed and not self.readableEnded
+
+    @property
+    def readableAborted(self):
+        """True when the message closed (or was destroyed) before 'end'."""
+        return self._closed and not self._end_emitted
 
     @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True once the message was destroyed or has closed."""
         return self._closed
 
-    def setEncoding(self, encoding):
-        """'data' gives str decoded with ``encoding`` (Node's names)."""
-        self._decoder = encodings.decoder(encoding)
-        return self
+    @property
+    def closed(self):
+        """True once the message has closed."""
+        return self._closed
 
-    def read(self, size=None):
-        """What waits in the buffer (all of it, or ``size`` bytes), or None."""
-        if not self._buffer:
-            return None
-        data = b''.join(self._buffer)
-        if size is None or size >= len(data):
-            self._buffer = None
-            self.readableLength = 0
-            if self._ended:
-                _uv.nextTick(self._emit_end)
-            self._read_some()
-            return data
-        self._buffer = [data[size:]]
-        self.readableLength = len(data) - size
-        self._read_some()
-        return data[:size]
+    @property
+    def errored(self):
+        """The error the message was destroyed with, else None."""
+        state = self._readableState
+        return None if state is None else state.errored
+
+    def setEncoding(self, encoding):
+        """'data' (and read()) give str decoded with ``encoding`` (Node's
+        names), characters split across chunks kept whole."""
+        if self._readableState is not None:
+            return Readable.setEncoding(self, encoding)
+        self._decoder = encodings.decoder(encoding)
+        self._readable_encoding = encodings.normalize(encoding)
+        return self
 
     _pipes = ()     # duplex.pipe()'s links
 
@@ -209,16 +227,11 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
         duplex.unpipe(self, destination)
         return self
 
-    def __aiter__(self):
-        """``async for chunk in req`` (through pyuvnet.aio's bridge): the
-        body's chunks until 'end', pausing the connection while 64 KiB wait
-        unread; a connection closed first raises ERR_STREAM_PREMATURE_CLOSE."""
-        from pyuvnet import aio
-        return aio.iterate(self)
-
     def destroy(self, error=None):
-        """Close the message and its connection."""
-        if self.socket is not None:
+        """Close the message, and its connection unless the message was
+        read whole (Node's _destroy: a complete message read to its 'end'
+        leaves the connection to its next message)."""
+        if self.socket is not None and not (self.complete and self.readableEnded):
             self.socket.destroy(error)
         self._abort()
         return self

@@ -42,7 +42,7 @@ SOCKET_RULES = {
     # Node takes these two for their truth (Boolean()): 1 and 'true' are on.
     'noDelay': 'any', 'keepAlive': 'any',
     'keepAliveInitialDelay': 'number', 'typeOfService': 'number',
-    'blockList': 'object', 'onread': 'object', 'highWaterMark': 'number',
+    'blockList': 'object', 'onread': 'object', 'highWaterMark': 'any',
     'handle': 'object',
 }
 

@@ -29,7 +29,8 @@ from . import _connecting as connecting
 from .. import _native_piping as duplex
 from .. import _encodings as encodings
 from . import _tcp_options as tcp_options
-from .._native_streams import NativeDuplex
+from .._native_streams import NativeDuplex, high_water_mark_option
+from ..stream import Readable
 from ._idle_timeout import IdleTimeout
 from .._timer_duration import check_timer_duration
 from .._options import OptionSpec, normalize_options
@@ -52,8 +53,7 @@ class Socket(_uv.Stream, NativeDuplex):
         opts = normalize_options(options, kwargs, _CONSTRUCTOR_OPTIONS)
         self._init_state(opts.get('allowHalfOpen', False))
         if 'highWaterMark' in opts:
-            self._set_high_water_mark(
-                validate.validate_integer(opts['highWaterMark'], 'options.highWaterMark', 0))
+            self._set_high_water_mark(high_water_mark_option(opts))
         self._apply_socket_options(opts)
         if 'blockList' in opts:
             if not BlockList.isBlockList(opts['blockList']):
@@ -85,8 +85,10 @@ class Socket(_uv.Stream, NativeDuplex):
     _pipes = ()                 # a _uv.PipeLink per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
+    _errored = None             # destroy()'s error (Node's errored; Stream sets it)
     _STATE = ('_peer', '_sock', '_no_delay', '_keep_alive', '_type_of_service',
-              '_block_list', '_pipe_path', '_pipes', '_bound_handle', '_bound_path')
+              '_block_list', '_pipe_path', '_pipes', '_bound_handle', '_bound_path',
+              '_readable_encoding', '_errored')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
@@ -196,9 +198,11 @@ class Socket(_uv.Stream, NativeDuplex):
             if self._type_of_service is not None:
                 _uv.tcp_set_tos(self, self._type_of_service)
         self._flush_soon()
-        if not self.isPaused():
+        state = self._readableState
+        if state.reading if state is not None else not self.isPaused():
             # As Node: a socket paused before it connected does not read,
-            # so with nothing to write it keeps no loop alive.
+            # so with nothing to write it keeps no loop alive; with the
+            # Readable API taken, it reads once its state asked to.
             self._read_start()
         self.emit('connect')
         self.emit('ready')
@@ -280,8 +284,12 @@ class Socket(_uv.Stream, NativeDuplex):
         self.destroy(err)
 
     def setEncoding(self, encoding=None):
-        """Deliver 'data' as str, decoded across chunk boundaries."""
+        """Deliver 'data' (and read()) as str, decoded across chunk
+        boundaries."""
+        if self._readableState is not None:
+            return Readable.setEncoding(self, encoding)
         self._set_decoder(encodings.decoder(encoding))
+        self._readable_encoding = encodings.normalize(encoding)
         return self
 
     def _set_onread(self, onread):
@@ -449,7 +457,7 @@ class Socket(_uv.Stream, NativeDuplex):
     @property
     def readable(self):
         """Whether 'data' may still come: not destroyed, 'end' not emitted."""
-        return not self._destroyed and not self._readable_ended and self.readable_side
+        return not self._destroyed and not self.readableEnded and self.readable_side
 
     @property
     def writable(self):
@@ -459,7 +467,8 @@ class Socket(_uv.Stream, NativeDuplex):
     @property
     def readableEnded(self):
         """True once 'end' was emitted."""
-        return self._readable_ended
+        state = self._readableState
+        return self._readable_ended if state is None else state.endEmitted
 
     @property
     def writableEnded(self):

@@ -28,6 +28,11 @@ cdef class ReadableState:
     cdef public object multiAwaitDrain, readingMore, dataEmitted
     cdef public object decoder, encoding
     cdef public object readable
+    # pyuvnet's, not Node's: None, or what a stream whose bytes come from
+    # C (net.Socket, a TLSSocket, an IncomingMessage) runs after 'end' in
+    # place of the half-open end and auto-destroy below (called with the
+    # stream; its own end sequence, which C keeps).
+    cdef public object endHook
 
     cpdef ReadableState clone(self)
 

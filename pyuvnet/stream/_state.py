@@ -27,4 +27,9 @@ def getDefaultHighWaterMark(objectMode=False):
 def setDefaultHighWaterMark(objectMode, value):
     """Set the default of getDefaultHighWaterMark() for new streams."""
     from .._validate import validate_integer
-    _default_hwm[bool(objectMode)] = validate_integer(value, 'value', 0)
+    from .._uv import set_default_high_water_mark
+    value = validate_integer(value, 'value', 0)
+    _default_hwm[bool(objectMode)] = value
+    if not objectMode:
+        # The C streams' (sockets, TLS sockets) default, the same one.
+        set_default_high_water_mark(value)

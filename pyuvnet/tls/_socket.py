@@ -50,6 +50,7 @@ from .._records import Record
 from ..events import EventEmitter
 from .. import Socket
 from .._native_streams import NativeDuplex
+from ..stream import Readable
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (
     CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT,
@@ -228,7 +229,7 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
             callback, encoding = encoding, None
         if callback is not None:
             validate.validate_function(callback, 'cb')
-        data = _plaintext(data, encoding)
+        data = _plaintext(data, encoding or self._default_encoding)
         if self._pending_end is not None and not self._destroyed:
             # end() was called before the handshake finished.
             err = errors.ERR_STREAM_WRITE_AFTER_END()
@@ -268,16 +269,24 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     def readableLength(self):
         """Bytes of plaintext decrypted and waiting for a consumer (while
         paused, or before the first 'data' listener)."""
-        return self._read_queued
+        state = self._readableState
+        return self._read_queued if state is None else state.length
 
     def isPaused(self):
         """True after pause() until resume() (False before either)."""
-        return self._flowing is False
+        state = self._readableState
+        if state is None:
+            return self._flowing is False
+        return state.paused is True or state.flowing is False
 
     def setEncoding(self, encoding=None):
-        """Deliver 'data' as str decoded with ``encoding`` (Node's names;
-        None: 'utf8'), characters split across chunks kept whole."""
+        """Deliver 'data' (and read()) as str decoded with ``encoding``
+        (Node's names; None: 'utf8'), characters split across chunks kept
+        whole."""
+        if self._readableState is not None:
+            return Readable.setEncoding(self, encoding)
         self._decoder = encodings.decoder(encoding)
+        self._readable_encoding = encodings.normalize(encoding)
         return self
 
     def setTimeout(self, timeout, callback=None):
@@ -389,12 +398,31 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     @property
     def readableEnded(self):
         """True once 'end' was emitted."""
-        return self._end_emitted
+        state = self._readableState
+        return self._end_emitted if state is None else state.endEmitted
 
     @property
     def readable(self):
         """Whether 'data' may still come: not destroyed, 'end' not emitted."""
-        return not self._destroyed and not self._end_emitted
+        return not self._destroyed and not self.readableEnded
+
+    @property
+    def closed(self):
+        """True once destroyed (Node's, set before 'close')."""
+        return self._destroyed
+
+    @property
+    def errored(self):
+        """The error the socket was destroyed with, else None."""
+        state = self._readableState
+        if state is not None and state.errored is not None:
+            return state.errored
+        return self._raw.errored
+
+    @property
+    def readableAborted(self):
+        """True when destroyed or errored before 'end'."""
+        return self._destroyed and not self.readableEnded
 
     @property
     def writable(self):
@@ -404,7 +432,8 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     @property
     def readableFlowing(self):
         """None before a consumer, True while flowing, False after pause()."""
-        return self._flowing
+        state = self._readableState
+        return self._flowing if state is None else state.flowing
 
     @property
     def writableCorked(self):

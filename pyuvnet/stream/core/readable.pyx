@@ -475,6 +475,12 @@ def readable_remove_all_listeners(self, event=None):
     return self
 
 
+def readable_listener_added(stream, event):
+    """What Readable's on() does once a 'data' or 'readable' listener is
+    added (for the C streams, whose own on() adds it)."""
+    _listener_added(stream, event)
+
+
 cdef int _listener_added(object stream, object event) except -1:
     # What on()/once() of 'data' or 'readable' does once it is added.
     cdef ReadableState state = stream._readableState

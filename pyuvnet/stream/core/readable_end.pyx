@@ -40,6 +40,9 @@ def _end_readable_nt(ReadableState state, stream):
             and state.length == 0:
         state.endEmitted = True
         stream.emit('end')
+        if state.endHook is not None:
+            state.endHook(stream)
+            return
         w = getattr(stream, '_writableState', None)
         if w is not None and stream.writable and getattr(stream, 'allowHalfOpen', True) is False:
             next_tick(_end_writable, (stream,))

@@ -17,7 +17,8 @@ cdef Py_ssize_t _high_water_mark(dict opts, str duplex_key, bint is_duplex,
     if hwm is None:
         return default_hwm[object_mode]
     if isinstance(hwm, bool) or not isinstance(hwm, (int, float)) or hwm < 0 or (
-            isinstance(hwm, float) and not hwm.is_integer()):
+            isinstance(hwm, float) and not hwm.is_integer()) or hwm > MAX_DOUBLE:
+        # (An int beyond a double is Node's Infinity: no integer either.)
         raise errors.ERR_INVALID_ARG_VALUE(
             'options.' + duplex_key if is_duplex else 'options.highWaterMark', hwm)
     # (Node's limit is a double's; ours is the largest buffer there can be.)
@@ -26,6 +27,8 @@ cdef Py_ssize_t _high_water_mark(dict opts, str duplex_key, bint is_duplex,
 
 cdef extern from *:
     Py_ssize_t PY_SSIZE_T_MAX
+
+cdef object MAX_DOUBLE = float.fromhex('0x1.fffffffffffffp+1023')
 
 
 cdef tuple _common_options(dict opts):

@@ -63,8 +63,7 @@ cdef class IncomingCore(MessageCore):
     cdef public int _major, _minor
     cdef public object _raw, _raw_trailers
     cdef public list _buffer            # None until a chunk waits unread
-    cdef public Py_ssize_t readableLength
-    """Bytes of the body received and waiting to be read."""
+    cdef Py_ssize_t buffered            # body bytes in _buffer
     cdef bint read_stopped              # we paused the socket (Node's readStop)
     cdef object exchange                # a request's ServerExchange, or None
     cdef BodyWatch watch                # told of the body while not flowing, or None
@@ -87,6 +86,11 @@ cdef class IncomingCore(MessageCore):
     # after its response's 'close' (the server clears this, Node's order).
     cdef public bint _close_after_end
     cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
+    # stream/core's ReadableState once the Readable API was taken (as a
+    # Stream's: uv/stream/readable.pyx), which the body is pushed into;
+    # _flowing is then NODE_READS.
+    cdef public object _readableState
+    cdef Py_ssize_t readable_listeners  # 'readable' listeners last counted
 
     def __cinit__(self, *args, **kwargs):
         self.url = ''
@@ -108,6 +112,57 @@ cdef class IncomingCore(MessageCore):
                 and event == 'data'):
             self.resume()
         return 0
+
+    cdef void _listeners_changed(self, object event):
+        # 'readable' listeners take the Readable API; once taken, a 'data'
+        # listener is stream/core's to hear of (Node's Readable.on).
+        if type(event) is not str:
+            return
+        if PyUnicode_GET_LENGTH(event) == 8 and event == 'readable':
+            self.readable_listeners = readable_heard(self, self._readableState,
+                                                     self.readable_listeners)
+        elif (self._readableState is not None and event == 'data'
+                and self._handler('data') is not None):
+            NODE_LISTENER_ADDED(self, 'data')
+
+    @property
+    def readableLength(self):
+        """Bytes of the body received and waiting to be read."""
+        if self._readableState is not None:
+            return self._readableState.length
+        return self.buffered
+
+    def _read(self, n):
+        """Node's _read(), once the Readable API was taken: the socket
+        reads again if the body had stopped it."""
+        if self.read_stopped:
+            self.start_socket()
+
+    def _take_reads(self, state):
+        """Hand the body to ``state`` (as Stream._take_reads)."""
+        queue = self._buffer
+        hand_over(state, self._flowing, self._decoder, self._end_emitted, self._closed)
+        self._consumed = True
+        self._decoder = self._buffer = None
+        self.buffered = 0
+        self._readableState = state
+        self._flowing = NODE_READS
+        self.end_due = False
+        return queue, self._ended and not self._end_emitted
+
+    def _node_end_emitted(self):
+        """stream/core emitted 'end' (the ReadableState's endHook): the
+        message is complete, and closes if it closes after its 'end'."""
+        if not self._end_emitted:
+            self._end_emitted = self.complete = True
+            if self._close_after_end:
+                self.emit_close()
+
+    cdef int emit_close(self) except -1:
+        cdef object state = self._readableState
+        if state is not None and not self._closed:
+            state.destroyed = state.closed = state.closeEmitted = True
+        return MessageCore.emit_close(self)
 
     def _set_head(self, tuple head):
         """The parser's head: (method or status, url or reason, major,
@@ -133,6 +188,10 @@ cdef class IncomingCore(MessageCore):
         self.push(chunk)
 
     cdef int push(self, chunk) except -1:
+        if self._readableState is not None:
+            if not NODE_PUSH(self, chunk):
+                self.stop_socket()
+            return 0
         if self._flowing is True and not self._buffer:
             if self._decoder is not None:
                 chunk = self._decoder(chunk)
@@ -144,8 +203,8 @@ cdef class IncomingCore(MessageCore):
             self._buffer = [chunk]
         else:
             self._buffer.append(chunk)
-        self.readableLength += len(chunk)
-        if self.readableLength >= HIGH_WATER_MARK:
+        self.buffered += len(chunk)
+        if self.buffered >= HIGH_WATER_MARK:
             # Node's push() returned false: the socket stops reading until
             # the body is read (a read already under way still lands).
             self.stop_socket()
@@ -180,7 +239,10 @@ cdef class IncomingCore(MessageCore):
             self._raw_trailers = raw_trailers
             self._trailers = None
         self._ended = True
-        if self._flowing is True and not self._buffer:
+        if self._readableState is not None:
+            self.complete = True    # (Node's: before 'end', at the parser's end)
+            NODE_PUSH(self, None)
+        elif self._flowing is True and not self._buffer:
             # 'end' on the next tick, even if paused meanwhile (Node's
             # endReadable, queued once nothing is buffered).
             self.end_due = True
@@ -192,19 +254,23 @@ cdef class IncomingCore(MessageCore):
     def pause(self):
         """Stop 'data' until resume(); the connection reads on until a
         high-water mark's worth waits (readableHighWaterMark), as Node's."""
+        if self._readableState is not None:
+            return NODE_PAUSE(self)
         self._flowing = False
         return self
 
     def resume(self):
         """Start or restart 'data': what waited comes first, on a later tick."""
         self._consumed = True
+        if self._readableState is not None:
+            return NODE_RESUME(self)
         if self._flowing is not True:
             self._flowing = True
             if self._buffer or self._ended:
                 # What waited, then 'end' (with nothing waiting, a push
                 # emits at once and push_end queues the 'end').
                 current_loop().call_soon_tick(self)
-            if not self._ended and self.readableLength < HIGH_WATER_MARK:
+            if not self._ended and self.buffered < HIGH_WATER_MARK:
                 self.start_socket()
         return self
 
@@ -216,7 +282,7 @@ cdef class IncomingCore(MessageCore):
             return self.emit_end()
         while self._buffer and self._flowing is True and not self._closed:
             chunk = self._buffer.pop(0)
-            self.readableLength -= len(chunk)
+            self.buffered -= len(chunk)
             if self._decoder is not None:
                 chunk = self._decoder(chunk)
                 if not chunk:
@@ -230,7 +296,7 @@ cdef class IncomingCore(MessageCore):
     cdef int read_some(self) except -1:
         """The body was read down below the high-water mark: the socket
         reads again if we stopped it (Node's _read)."""
-        if self.read_stopped and self.readableLength < HIGH_WATER_MARK:
+        if self.read_stopped and self.buffered < HIGH_WATER_MARK:
             self.start_socket()
         return 0
 
@@ -262,7 +328,7 @@ cdef class IncomingCore(MessageCore):
         if chunks:
             body = <bytes>chunks[0] if len(chunks) == 1 else b''.join(chunks)
             self._buffer = None
-            self.readableLength = 0
+            self.buffered = 0
             self.read_some()
         if self._ended:
             self.dump()
@@ -283,7 +349,7 @@ cdef class IncomingCore(MessageCore):
         if not self._consumed:
             self._consumed = True
             self._buffer = None
-            self.readableLength = 0
+            self.buffered = 0
             self.removeAllListeners('data')
             self.resume()
         return 0

@@ -36,6 +36,87 @@
 # comes with a read of its own, into such a bytes object.
 
 
+# Node's Readable API on a Stream.  Until a program takes it (read(),
+# unshift(), a 'readable' listener, async iteration), the read side is the
+# C fields below: 'data' in flowing mode, pause() and resume(), the paths
+# above.  Taking it (_native_streams.take_reads) makes a stream/core
+# ReadableState, ``_readableState``; from then on ``flowing`` is
+# NODE_READS, every read is pushed into that state (push_node), the
+# peer's FIN is its push(None), and stream/core runs Node's sequences
+# over it: read(n) and howMuchToRead, 'readable', flowing, pause and
+# resume, endReadable.  The state asks for reads with _read(), and a push
+# it refuses (its high-water mark reached) stops reading.  Every path
+# above tests ``flowing == 1``, so none of them is taken then.
+cdef enum:
+    NODE_READS = 2
+
+# A new stream's high-water mark, both ways: stream.setDefaultHighWaterMark()
+# sets it (with stream/core's own default), so that it reaches new sockets
+# and TLS sockets as it reaches every other stream.
+cdef Py_ssize_t default_hwm = HIGH_WATER_MARK
+
+
+def set_default_high_water_mark(Py_ssize_t value):
+    """The byte-mode default of stream.setDefaultHighWaterMark(), as the
+    sockets made from now on take it (the caller validated it)."""
+    global default_hwm
+    default_hwm = value
+
+# stream/core's functions, which C calls over ``_readableState``
+# (_native_streams binds them: stream._core is an extension above _uv,
+# which imports it, so the state's fields are read here as attributes).
+cdef object NODE_PUSH = None            # readable_push(stream, chunk)
+cdef object NODE_PAUSE = None           # readable_pause(stream)
+cdef object NODE_RESUME = None          # readable_resume(stream)
+cdef object NODE_LISTENER_ADDED = None  # readable_listener_added(stream, event)
+cdef object NODE_LISTENING = None       # update_readable_listening(stream)
+cdef object NODE_TAKE = None            # _native_streams.take_reads(stream)
+
+
+cdef Py_ssize_t readable_heard(EventEmitter stream, object state,
+                               Py_ssize_t before) except -1:
+    """'readable' listeners of a C stream (a Stream, a TLS pump, an
+    IncomingCore) came or went, ``before`` of them before: the first takes
+    the Readable API (its ``state`` None so far); then Node's on() and
+    removeListener() hooks.  Returns how many there are now."""
+    cdef object handler = stream._handler('readable')
+    cdef Py_ssize_t count = (0 if handler is None else
+                             len(<tuple>handler) if type(handler) is tuple else 1)
+    if state is None:
+        if count == 0:
+            return 0
+        NODE_TAKE(stream)
+    if count > before:
+        NODE_LISTENER_ADDED(stream, 'readable')
+    else:
+        current_loop().call_soon(NODE_LISTENING, (stream,))
+    return count
+
+
+cdef int hand_over(object state, object flowing, object decoder, bint end_emitted,
+                   bint closed) except -1:
+    """What a C stream's read side gives the ReadableState that takes it
+    over (its _take_reads): its flowing mode (None, False, True), its
+    decoder, an 'end' already emitted, its being closed."""
+    state.flowing = flowing
+    if flowing is False:
+        state.paused = True
+    state.decoder = decoder
+    if end_emitted:
+        state.ended = state.endEmitted = True
+    state.destroyed = state.closed = closed
+    return 0
+
+
+def _bind_node_reads(push, pause, resume, listener_added, update_listening, take):
+    """stream/core's read-side functions, and the function that hands a
+    native stream's reads to a ReadableState (_native_streams calls this
+    once, at import)."""
+    global NODE_PUSH, NODE_PAUSE, NODE_RESUME, NODE_LISTENER_ADDED, NODE_LISTENING, NODE_TAKE
+    NODE_PUSH, NODE_PAUSE, NODE_RESUME = push, pause, resume
+    NODE_LISTENER_ADDED, NODE_LISTENING, NODE_TAKE = listener_added, update_listening, take
+
+
 ctypedef int (*stream_sink_fn)(object sink, const char* data, Py_ssize_t size) except -1
 # Where the sink wants the next read: ``*size`` bytes at the pointer it
 # returns, which stay put until the read has been fed to it; NULL: the
@@ -50,9 +131,12 @@ cdef class StreamReadable(StreamWrites):
 
     # Those a read touches first (StreamWrites says why).  The read half's
     # object fields are StreamWrites' (it says why too).
-    cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing
+    cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing,
+                                    # NODE_READS: stream/core's state decides
     cdef bint sink_on               # sink_listener is the sole consumer
     cdef bint big_reads             # the last read filled a chunk: the next lands in one
+    cdef int readable_listeners     # 'readable' listeners last counted (in the
+                                    # padding before bytes_read)
     cdef uint64_t bytes_read
     cdef stream_sink_buffer_fn sink_buffer  # or NULL: reads land in the loop's buffer
     # The rest.
@@ -73,8 +157,8 @@ cdef class StreamReadable(StreamWrites):
         # checking the constructor's.
         self.flowing = -1
         self.readable_side = True
-        self.read_hwm = HIGH_WATER_MARK
-        self.write_hwm = HIGH_WATER_MARK
+        self.read_hwm = default_hwm
+        self.write_hwm = default_hwm
 
     # -- properties the facade exposes ------------------------------------
 
@@ -86,17 +170,30 @@ cdef class StreamReadable(StreamWrites):
     @property
     def readableLength(self):
         """Bytes received and waiting for a consumer (while paused)."""
+        if self.flowing == NODE_READS:
+            return self.decoder.length
         return self.read_queued
 
     @property
     def readableHighWaterMark(self):
-        """Reading stops while this many bytes wait unread (65536)."""
+        """Reading stops while this many bytes wait unread
+        (stream.getDefaultHighWaterMark(), 65536)."""
+        if self.flowing == NODE_READS:
+            return self.decoder.highWaterMark
         return self.read_hwm
+
+    @property
+    def _readableState(self):
+        """stream/core's ReadableState once the Readable API was taken,
+        else None (the C fields keep the read side)."""
+        return self.decoder if self.flowing == NODE_READS else None
 
     @property
     def readableFlowing(self):
         """None before anything consumed the data, True while 'data' flows,
         False after pause() (Node's readable.readableFlowing)."""
+        if self.flowing == NODE_READS:
+            return self.decoder.flowing
         return None if self.flowing < 0 else bool(self.flowing)
 
     @readableFlowing.setter
@@ -104,7 +201,9 @@ cdef class StreamReadable(StreamWrites):
         # Node's setter: None puts the stream back before any consumer (the
         # next 'data' listener starts the flow); True and False as resume()
         # and pause().
-        if value is None:
+        if self.flowing == NODE_READS:
+            self.decoder.flowing = value
+        elif value is None:
             self.flowing = -1
         elif value:
             self.start_flowing()
@@ -232,12 +331,56 @@ cdef class StreamReadable(StreamWrites):
 
     cdef int keep_unread(self, bytes chunk) except -1:
         """Into the readable buffer, for resume() (or the next run())."""
+        if self.flowing == NODE_READS:
+            return self.push_node(chunk)
         if self.read_queue is None:
             self.read_queue = []
         self.read_queue.append(chunk)
         self.read_queued += PyBytes_GET_SIZE(chunk)
         if self.read_queued >= self.read_hwm:
             self.stop_reading()
+        return 0
+
+    def _read(self, n):
+        """Node's socket._read(): reads go on (stream/core asks once its
+        buffer is under the high-water mark)."""
+        self.start_reading()
+
+    def _take_reads(self, state):
+        """Hand the read side to ``state`` (a ReadableState), from now on:
+        returns what waited unread (a list of bytes, or None), which the
+        caller puts in its buffer, and whether the end came and is to be
+        pushed after it.  The flowing mode, the decoder and an 'end'
+        already emitted go with it."""
+        cdef list queue = self.read_queue
+        hand_over(state, None if self.flowing < 0 else bool(self.flowing), self.decoder,
+                  self._readable_ended, self._destroyed)
+        state.errored = getattr(self, '_errored', None)
+        self.decoder = state
+        self.read_queue = None
+        self.read_queued = 0
+        self.flowing = NODE_READS
+        self.update_consumer()
+        if self.read_eof and not self.end_delivered:
+            self.end_delivered = True
+            return queue, True
+        return queue, False
+
+    cdef int node_fin(self) except -1:
+        # The peer's FIN, once the read side is stream/core's.
+        if self.read_eof and not self.end_delivered and not self._destroyed:
+            self.end_delivered = True
+            self.push_node(None)
+        return 0
+
+    cdef int push_node(self, object chunk) except -1:
+        """Node's onStreamRead: the chunk pushed into ``_readableState``;
+        reading stops when the push is refused.  The end (None) is pushed,
+        then read(0), which ends a stream nobody reads as Node's does."""
+        if not NODE_PUSH(self, chunk):
+            self.stop_reading()
+        if chunk is None and not self._destroyed:
+            self.read(0)
         return 0
 
     cdef void start_reading(self):
@@ -275,6 +418,8 @@ cdef class StreamReadable(StreamWrites):
 
     cdef int maybe_deliver_end(self, bint last=False) except -1:
         # Paused, 'end' waits for resume(), as the data before it does.
+        if self.flowing == NODE_READS:
+            return self.node_fin()
         if (self.read_eof and not self.read_queue and not self.end_delivered
                 and self.flowing != 0):
             self.end_delivered = True
@@ -292,17 +437,21 @@ cdef class StreamReadable(StreamWrites):
         """Stop 'data' events until ``resume()``; what arrives meanwhile
         waits in the readable buffer (readableLength), up to
         readableHighWaterMark, then reading stops."""
+        if self.flowing == NODE_READS:
+            return NODE_PAUSE(self)
         self.flowing = 0
         return self
 
     def resume(self):
         """Start or restart 'data' events; what arrived meanwhile comes
         first, on the next tick."""
+        if self.flowing == NODE_READS:
+            return NODE_RESUME(self)
         self.start_flowing()
         return self
 
     cdef void start_flowing(self):
-        if self.flowing != 1:
+        if self.flowing < 1:
             self.flowing = 1
             if self.read_queue or self.read_eof:
                 self.loop.call_soon(self._drain_read_queue, ())
@@ -310,7 +459,12 @@ cdef class StreamReadable(StreamWrites):
                 self.start_reading()
 
     def isPaused(self):
-        """True after pause() until resume()."""
+        """True after pause() until resume() (and while 'readable'
+        listeners take the data)."""
+        cdef object rs
+        if self.flowing == NODE_READS:
+            rs = self.decoder
+            return rs.paused is True or rs.flowing is False
         return self.flowing == 0
 
     cdef void read_again(self):

@@ -87,7 +87,7 @@ cdef class Stream(StreamReadable):
 
     cdef void _listener_added_alone(self, object event, object sole):
         # A first 'data' listener: the read path's consumer without a lookup.
-        if is_data(event):
+        if is_data(event) and self.flowing != NODE_READS:
             self.consume(sole, True)
             self.data_heard()
         else:
@@ -96,6 +96,12 @@ cdef class Stream(StreamReadable):
     cdef void _listeners_changed(self, object event):
         cdef unsigned char bit
         if is_data(event):
+            if self.flowing == NODE_READS:
+                # Node's on('data'): stream/core's state decides (its
+                # removeListener('data') does nothing more).
+                if self._handler(event) is not None:
+                    NODE_LISTENER_ADDED(self, 'data')
+                return
             self.update_consumer()
             self.data_heard()
         elif type(event) is str:
@@ -105,6 +111,10 @@ cdef class Stream(StreamReadable):
                     self.heard &= ~bit
                 else:
                     self.heard |= bit
+                if bit == HEARD_READABLE:
+                    self.readable_listeners = readable_heard(
+                        self, self.decoder if self.flowing == NODE_READS else None,
+                        self.readable_listeners)
 
     cdef inline void data_heard(self):
         if self.consumer is not None and self.flowing == -1:
@@ -127,7 +137,10 @@ cdef class Stream(StreamReadable):
 
     def _reset_stream(self):
         """Forget a finished connection's state, for connect() again."""
+        if self.flowing == NODE_READS:
+            self.decoder = None     # the state: a new connection starts in C
         self.flowing = -1
+        self.readable_listeners = 0
         self.read_queue = None
         self.read_queued = 0
         self.read_eof = False
@@ -198,6 +211,18 @@ cdef class Stream(StreamReadable):
         if self._destroyed:
             return 0
         self._destroyed = True
+        if error is not None:
+            # Node's ``errored``: in the instance's dict (a C field more
+            # would cost every connection its allocation: see ``decoder``).
+            try:
+                self._errored = error
+            except AttributeError:
+                pass        # a bare Stream, which has no dict
+        if self.flowing == NODE_READS:
+            # Node's destroy() marks the read side's state as its own.
+            self.decoder.destroyed = self.decoder.closed = True
+            if error is not None:
+                self.decoder.errored = error
         discard_writes(self, error)
         self.discard_reads()
         self.connecting = False
@@ -249,23 +274,37 @@ cdef class Stream(StreamReadable):
         side finished too.  Nothing after destroy(), 'end' included."""
         if self._destroyed:
             return 0
+        if self.flowing == NODE_READS:
+            # Queued before the Readable API was taken: stream/core's 'end'.
+            return self.push_node(None)
         self._readable_ended = True
         try:
             if self.heard & HEARD_END:
                 self._emit('end', ())
         finally:
             # A listener that raised must not leave the socket half-done.
-            if not self._destroyed:
-                if not self._allow_half_open:
-                    if queued(self.loop.ticks):
-                        # Node's endWritableNT waits behind them.
-                        self.loop.call_soon(_end_after_peer, (self,))
-                    else:
-                        # Nothing could run between: the tick is saved.
-                        self.call_end()
-                if self._writable_finished:
-                    self.call_destroy()
+            self.after_readable_end()
         return 0
+
+    cdef int after_readable_end(self) except -1:
+        if not self._destroyed:
+            if not self._allow_half_open:
+                if queued(self.loop.ticks):
+                    # Node's endWritableNT waits behind them.
+                    self.loop.call_soon(_end_after_peer, (self,))
+                else:
+                    # Nothing could run between: the tick is saved.
+                    self.call_end()
+            if self._writable_finished:
+                self.call_destroy()
+        return 0
+
+    def _node_end_emitted(self):
+        """stream/core emitted 'end' (the ReadableState's endHook): the rest
+        of end_tick's sequence."""
+        if not self._destroyed:
+            self._readable_ended = True
+            self.after_readable_end()
 
     cdef int emit_finish(self) except -1:
         """Our FIN left (or failed to: as Node, the shutdown's own status
@@ -293,6 +332,8 @@ cdef class Stream(StreamReadable):
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
+        if self.flowing == NODE_READS:
+            self.decoder.closed = self.decoder.closeEmitted = True
         try:
             if self.heard & HEARD_CLOSE:
                 self._emit('close', (True,) if self._had_error else (False,))
@@ -302,6 +343,24 @@ cdef class Stream(StreamReadable):
                 self._reconnect = None
                 self.connect(*reconnect[0], **reconnect[1])
         return 0
+
+    # -- Node's closed, errored, readableAborted --------------------------
+
+    @property
+    def closed(self):
+        """True once destroyed (Node sets it as its _destroy() returns, before
+        'close')."""
+        return self._destroyed
+
+    @property
+    def errored(self):
+        """The error the stream was destroyed with, else None."""
+        return getattr(self, '_errored', None)
+
+    @property
+    def readableAborted(self):
+        """True when destroyed or errored before 'end'."""
+        return self.readable_side and self._destroyed and not self._readable_ended
 
     # -- hooks the facade overrides ---------------------------------------
 
@@ -316,7 +375,7 @@ cdef inline unsigned char heard_bit(str event):
     comparison with 'end'.)"""
     cdef Py_ssize_t n = PyUnicode_GET_LENGTH(event)
     cdef Py_UCS4 first
-    if n < 3 or n > 6:
+    if n < 3 or n > 8:
         return 0
     first = PyUnicode_READ_CHAR(event, 0)
     if first == 'e' and n == 3 and event == 'end':
@@ -327,6 +386,8 @@ cdef inline unsigned char heard_bit(str event):
         return HEARD_CLOSE
     if first == 'd' and n == 5 and event == 'drain':
         return HEARD_DRAIN
+    if first == 'r' and n == 8 and event == 'readable':
+        return HEARD_READABLE
     return 0
 
 

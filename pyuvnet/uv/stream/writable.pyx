@@ -39,6 +39,7 @@ cdef enum:
     HEARD_FINISH = 2
     HEARD_CLOSE = 4
     HEARD_DRAIN = 8
+    HEARD_READABLE = 16
     # StreamWrites.ticks
     TICK_DRAIN = 1
     TICK_END = 2
@@ -94,6 +95,11 @@ cdef class StreamWrites(Handle):
     cdef object sink                # fed whole reads by feed_sink while sink_on
     cdef object sink_listener       # the sink's 'data' listener
     cdef object onread              # Node's onread: takes every chunk, no 'data'
+    # setEncoding()'s decoder; once the Readable API was taken (flowing is
+    # NODE_READS: uv/stream/readable.pyx), stream/core's ReadableState, which
+    # the reads push into and which has the decoder then.  One slot for
+    # both: a field more would take an accepted socket past pymalloc's
+    # 512 bytes, to the system's malloc (270 instructions a connection).
     cdef object decoder
     # Stream's: the facade's per-connection references, kept here rather
     # than in an instance dict, which an accepted socket then never needs.
@@ -204,6 +210,8 @@ cdef class StreamWrites(Handle):
             callback, encoding = encoding, None
         if callback is not None and not callable(callback):
             raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
+        if encoding is None and isinstance(data, str):
+            encoding = self._default_encoding   # setDefaultEncoding()'s
         return self.write_bytes(<bytes>to_bytes(data, encoding), callback) == 1
 
     cdef int write_bytes(self, bytes data, object callback) except -1:

@@ -203,8 +203,14 @@ cdef class TLSPump(TLSPumpData):
         # Node's Readable starts flowing on the first 'data' listener (next
         # tick); 'session' and 'keylog' cost only while listened to.
         if event == 'data':
-            if self._flowing is None and self._handler('data') is not None:
+            if self._readableState is not None:
+                if self._handler('data') is not None:
+                    NODE_LISTENER_ADDED(self, 'data')
+            elif self._flowing is None and self._handler('data') is not None:
                 current_loop().next_tick(self.resume)
+        elif event == 'readable':
+            self.readable_listeners = readable_heard(self, self._readableState,
+                                                     self.readable_listeners)
         elif event == 'session':
             if not self._is_server and self._session_watch is None and self._handler('session') is not None:
                 self._start_session_watch()
@@ -383,6 +389,11 @@ cdef class TLSPump(TLSPumpData):
         self._destroyed = True
         self.stop_handshake_timer()
         self._ssl = None        # frees the SSLObject and its OpenSSL state
+        if self._readableState is not None:
+            state = self._readableState
+            state.destroyed = state.closed = state.closeEmitted = True
+            if state.errored is None:
+                state.errored = self._raw.errored
         self._emit('close', (had_error,))
 
     # The raw socket's events this socket repeats, without Python frames

@@ -32,7 +32,6 @@ cdef enum:
     # One TLS record carries at most 16 KiB of plaintext, and an SSL read
     # returns one record's: a larger buffer only costs malloc an mmap.
     TLS_READ_SIZE = 16384
-    TLS_READ_HWM = 65536        # Node's readableHighWaterMark for sockets
     # What a write's records take beyond its plaintext, allowed per 16 KiB
     # record (TLS 1.3: 22 bytes; TLS 1.2 CBC with SHA-384: up to 85).  A
     # write that needs more (smaller records) goes on in the BIO's buffer.
@@ -109,6 +108,11 @@ cdef class TLSPumpData(EventEmitter):
     cdef public object _pending_end  # end()'s arguments while handshaking
     cdef public object _renegotiation   # a client's renegotiate() under way: its callback
     cdef public object _session_watch   # client: the new sessions while 'session' has a listener; server: a tls_session.ServerSessions
+    # stream/core's ReadableState once the Readable API was taken (as a
+    # Stream's: uv/stream/readable.pyx), which the plaintext is pushed
+    # into; _flowing is then NODE_READS.
+    cdef public object _readableState
+    cdef Py_ssize_t readable_listeners  # 'readable' listeners last counted
 
     def __cinit__(self, *args, **kwargs):
         if SSLError is None:
@@ -139,7 +143,7 @@ cdef class TLSPumpData(EventEmitter):
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
                 break
-            if self._flowing is not True and self._read_queued >= TLS_READ_HWM:
+            if self._flowing is not True and self._read_queued >= self.raw_stream.read_hwm:
                 self._raw.pause()
                 break
             try:
@@ -155,7 +159,12 @@ cdef class TLSPumpData(EventEmitter):
                 return 0
             if not data:
                 break
-            if self._flowing is True and not self._read_queue:
+            if self._readableState is not None:
+                if not NODE_PUSH(self, data):
+                    # Its high-water mark: the raw socket stops until _read().
+                    self._raw.pause()
+                    break
+            elif self._flowing is True and not self._read_queue:
                 self.deliver(data)
             else:
                 self._read_queue.append(data)
@@ -179,13 +188,53 @@ cdef class TLSPumpData(EventEmitter):
     cdef int emit_end(self) except -1:
         if self._end_emitted:
             return 0
+        if self._readableState is not None:
+            # stream/core emits 'end' once its buffer is read (read(0): as
+            # a Stream's push_node).
+            if not self._readableState.ended:
+                NODE_PUSH(self, None)
+                self.read(0)
+            return 0
         self._end_emitted = True
         self._emit('end', ())
+        return self.after_end()
+
+    cdef int after_end(self) except -1:
         if not self._allow_half_open and not self._destroyed:
             self.end()
         elif self._raw_ended and self._raw.writableFinished and not self._destroyed:
             self.destroy()
         return 0
+
+    def _node_end_emitted(self):
+        """stream/core emitted 'end' (the ReadableState's endHook): the rest
+        of emit_end's sequence."""
+        if not self._end_emitted:
+            self._end_emitted = True
+            self.after_end()
+
+    def _read(self, n):
+        """Node's _read(), once the Readable API was taken: the raw socket
+        reads again, and what OpenSSL holds comes on the next tick."""
+        if self._raw.isPaused():
+            self._raw.resume()
+        current_loop().call_soon(self._read_on, ())
+
+    def _read_on(self):
+        if not self._destroyed:
+            self.read_plaintext()
+
+    def _take_reads(self, state):
+        """Hand the read side to ``state`` (as Stream._take_reads)."""
+        queue = self._read_queue
+        hand_over(state, self._flowing, self._decoder, self._end_emitted, self._destroyed)
+        state.errored = self._raw.errored
+        self._decoder = None
+        self._read_queue = []
+        self._read_queued = 0
+        self._readableState = state
+        self._flowing = NODE_READS
+        return queue, (self._peer_closed or self._raw_ended) and not self._end_emitted
 
     cdef int deliver(self, object data) except -1:
         if self._decoder is not None:
@@ -206,11 +255,15 @@ cdef class TLSPumpData(EventEmitter):
     def pause(self):
         """Stop 'data' until resume(); plaintext waits (readableLength) up
         to the high-water mark, then the raw socket stops reading."""
+        if self._readableState is not None:
+            return NODE_PAUSE(self)
         self._flowing = False
         return self
 
     def resume(self):
         """(Re)start 'data'; what waited comes first, on the next tick."""
+        if self._readableState is not None:
+            return NODE_RESUME(self)
         if self._flowing is not True:
             self._flowing = True
             current_loop().next_tick(self._drain_read_queue)
@@ -337,6 +390,10 @@ cdef class TLSPumpData(EventEmitter):
         """Close now; with ``error``: 'error'(error) then 'close'(True)."""
         if not self._destroyed:
             self._destroyed = True
+            if self._readableState is not None:
+                self._readableState.destroyed = self._readableState.closed = True
+                if error is not None:
+                    self._readableState.errored = error
             self._pending_writes = []
             self._corked_writes = []
             self._corked_bytes = 0

@@ -64,7 +64,6 @@ def test_huge_integers_get_nodes_range_codes(options, code):
     lambda: net.Socket().setTimeout(-10 ** 400),
     lambda: net.Server().listen(10 ** 400),
     lambda: net.setDefaultAutoSelectFamilyAttemptTimeout(10 ** 400),
-    lambda: net.Socket({'highWaterMark': 10 ** 400}),
     lambda: net.Socket({'fd': 10 ** 400}),
 ])
 def test_huge_integers_never_overflow(call):
@@ -72,6 +71,15 @@ def test_huge_integers_never_overflow(call):
     with pytest.raises(net.NodeError) as info:
         call()
     assert info.value.code in ('ERR_OUT_OF_RANGE', 'ERR_SOCKET_BAD_PORT')
+
+
+def test_a_huge_high_water_mark_is_an_invalid_value():
+    """Node 20: new net.Socket({highWaterMark: 1e400}) (Infinity) throws
+    ERR_INVALID_ARG_VALUE, as every stream's option (2 ** 60 is taken)."""
+    with pytest.raises(net.NodeError) as info:
+        net.Socket({'highWaterMark': 10 ** 400})
+    assert info.value.code == 'ERR_INVALID_ARG_VALUE'
+    assert net.Socket({'highWaterMark': 2 ** 60}).readableHighWaterMark > 0
 
 
 def test_a_huge_backlog_listens(run_loop):
