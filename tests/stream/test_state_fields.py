@@ -18,7 +18,8 @@ READABLE_OBJECT_FIELDS = [
     'constructed', 'sync', 'needReadable', 'emittedReadable', 'readableListening',
     'resumeScheduled', 'paused', 'errorEmitted', 'emitClose', 'autoDestroy', 'destroyed',
     'errored', 'closed', 'closeEmitted', 'defaultEncoding', 'awaitDrainWriters',
-    'multiAwaitDrain', 'readingMore', 'dataEmitted', 'decoder', 'encoding', 'readable']
+    'multiAwaitDrain', 'readingMore', 'dataEmitted', 'decoder', 'encoding', 'readable',
+    'endHook']
 READABLE_COUNTERS = ['highWaterMark', 'length', 'endQueued']
 WRITABLE_OBJECT_FIELDS = [
     'objectMode', 'finalCalled', 'needDrain', 'ending', 'ended', 'finished', 'destroyed',
