@@ -308,16 +308,24 @@ def test_the_raw_connection_going_away_closes_the_servers_tls_socket(tls_server,
     server, port = tls_server(lambda s: s.on('close', lambda had_error: seen.append(
         ('server tls close', had_error))))
 
+    relayed = []
+
     def on_proxy(raw):
         upstream = net.connect(port, '127.0.0.1', lambda: (raw.pipe(upstream),
                                                            upstream.pipe(raw)))
         for sock in (raw, upstream):
             sock.on('error', lambda err: None)
-        net.setTimeout(lambda: (raw.destroy(), upstream.destroy()), 100)
+        relayed.extend((raw, upstream))
+
+    def on_secure():
+        # (Timed from the handshake, not the connection: a slow build,
+        # under the sanitizers, took longer than 100 ms to get there.)
+        seen.append('secure')
+        net.setTimeout(lambda: [sock.destroy() for sock in relayed], 100)
     proxy = net.createServer(on_proxy)
     proxy.listen(0, '127.0.0.1')
     client = tls.connect({'port': proxy.address().port, 'rejectUnauthorized': False},
-                         lambda: seen.append('secure'))
+                         on_secure)
     client.on('error', lambda err: seen.append(('client error', err.code)))
     client.on('close', lambda _: (seen.append('client close'), net.setTimeout(
         lambda: (server.close(), proxy.close()), 50)))
