@@ -73,7 +73,8 @@ ALIASES = {
         'setMaxListeners', 'getMaxListeners',
     ),
     'Server': (
-        'getConnections', 'maxConnections', 'dropMaxConnection',
+        'getConnections', 'maxConnections', 'dropMaxConnection', 'allowHalfOpen',
+        'pauseOnConnect', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark',
     ),
     'Socket': (
         'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',

@@ -2,6 +2,8 @@
 Node's lookup4/lookup6 (``lookup(address or the loopback, 4 or 6, cb)``)
 over ``dns.lookup``'s shape; by default an IP literal answers on the next
 tick, as Node's dns.lookup does, and a name goes to getaddrinfo."""
+import sys
+
 from pyuvnet import _uv, errors
 from pyuvnet import isIP
 from ._errors import node_errno
@@ -28,6 +30,19 @@ def default_lookup(hostname, family, callback):
     status = _uv.getaddrinfo(hostname, family, 0, answered)
     if status < 0:
         _uv.nextTick(callback, node_errno(errors.dns_exception(status, 'getaddrinfo', hostname)))
+
+
+def program_dns_lookup():
+    """The function the program has put in place of ``dns.lookup``, None
+    while it is pyuvnet's own: Node's dgram reads ``dns.lookup`` when each
+    socket is made (newHandle).  Read from ``sys.modules``, not imported:
+    dns's face brings in the asyncio layer, which dgram's core stays
+    below, and a dns module never imported cannot have been replaced."""
+    face = sys.modules.get('pyuvnet.dns')
+    if face is None:
+        return None
+    current = face.lookup
+    return None if current is sys.modules['pyuvnet.dns._lookup'].lookup else current
 
 
 def resolver(lookup, family):

@@ -16,7 +16,7 @@ from pyuvnet._validate import (
 )
 from ._buffers import chunk_list, slice_buffer, to_int32, to_uint32
 from ._errors import errno_exception, with_host_port
-from ._lookup import resolver
+from ._lookup import program_dns_lookup, resolver
 
 UNBOUND, BINDING, BOUND = 0, 1, 2
 DISCONNECTED, CONNECTING, CONNECTED = 0, 1, 2
@@ -52,6 +52,8 @@ class Socket(_uv.DgramCore, HandleRefs):
         lookup = opts.get('lookup')
         if lookup is not None:
             validate_function(lookup, 'lookup')
+        else:
+            lookup = program_dns_lookup()
         self.type = type
         self._family = 4 if type == 'udp4' else 6
         self._lookup = resolver(lookup, self._family)

@@ -91,6 +91,17 @@ def lookup_options(options, keywords):
     return normalize_options(options, keywords, _LOOKUP_OPTIONS)
 
 
+def _is_js_falsy(hostname):
+    """Whether Node's ``if (hostname)`` lets ``hostname`` through as no
+    name: None, '', False, 0 and NaN; an empty dict or list is an object
+    there, refused as a hostname that is no string."""
+    if hostname is None or hostname == '':
+        return True
+    if isinstance(hostname, (int, float)):
+        return not hostname or hostname != hostname
+    return False
+
+
 def lookup(hostname, options=None, callback=None, **keywords):
     """Node's ``dns.lookup(hostname[, options], callback)``: getaddrinfo.
 
@@ -106,11 +117,11 @@ def lookup(hostname, options=None, callback=None, **keywords):
         options, callback = None, options
     if keywords:
         options = lookup_options(options, keywords)
-    if hostname:
-        if not isinstance(hostname, str):
-            raise errors.ERR_INVALID_ARG_TYPE('hostname', 'string', hostname)
+    no_host = _is_js_falsy(hostname)
+    if not no_host and not isinstance(hostname, str):
+        raise errors.ERR_INVALID_ARG_TYPE('hostname', 'string', hostname)
     family, hints, all_, order = _options(options, callback)
-    if not hostname:
+    if no_host:
         if all_:
             _uv.nextTick(callback, None, [])
         else:

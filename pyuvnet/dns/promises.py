@@ -23,7 +23,10 @@ from ._resolver import RRTYPES as _RRTYPES, Resolver as _CallbackResolver, query
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._codes import CODES as _CODES
 from ._default import default_resolver, set_default_servers
-from ._service import lookupService as _lookup_service
+from ._service import (
+    NOT_GIVEN as _NOT_GIVEN, check_service_args as _check_service_args,
+    lookupService as _lookup_service,
+)
 
 __all__ = [
     'Resolver', 'lookup', 'lookupService', 'getServers', 'setServers', 'resolve', 'resolve4',
@@ -96,10 +99,9 @@ def lookup(hostname, options=None, **keywords):
     return _settle(lambda callback: _lookup(hostname, options, callback), shape)
 
 
-def lookupService(address=None, port=None):
+def lookupService(address=_NOT_GIVEN, port=_NOT_GIVEN):
     """A future of ``{'hostname', 'service'}`` (getnameinfo)."""
-    if address is None or port is None:
-        _lookup_service(address, port, None)     # Node's ERR_MISSING_ARGS
+    _check_service_args(address, port, 'address', 'port')
     return _settle(lambda callback: _lookup_service(address, port, callback),
                    lambda hostname, service: {'hostname': hostname, 'service': service})
 

@@ -20,6 +20,7 @@ from .. import _listening
 from .._listening import SERVER_OPTIONS, backlog_arg, is_fd, normalize_listen_args
 from .._records import Record
 from .._handle_refs import HandleRefs
+from ..stream import getDefaultHighWaterMark
 from ._socket import Socket
 
 DEFAULT_BACKLOG = 511
@@ -47,10 +48,13 @@ class Server(_uv.ServerCore, HandleRefs):
         if callable(options) and connectionListener is None:
             options, connectionListener = None, options
         self._options = normalize_options(options, kwargs, SERVER_OPTIONS)
-        if 'highWaterMark' in self._options:
-            # Kept as the int it checked as (0.0 is 0: the C side takes ints).
-            self._options['highWaterMark'] = validate.validate_integer(
-                self._options['highWaterMark'], 'options.highWaterMark', 0)
+        # As Node: a negative highWaterMark is the default, and the default
+        # is the one of the server's birth, not of each connection's.
+        hwm = self._options.get('highWaterMark')
+        if hwm is None or (validate.validate_number(hwm, 'options.highWaterMark') < 0):
+            hwm = getDefaultHighWaterMark(False)
+        # Kept as the int it checked as (0.0 is 0: the C side takes ints).
+        self._options['highWaterMark'] = validate.validate_integer(hwm, 'options.highWaterMark', 0)
         if 'blockList' in self._options and not BlockList.isBlockList(self._options['blockList']):
             raise errors.ERR_INVALID_ARG_TYPE('options.blockList', 'net.BlockList', self._options['blockList'])
         self._refed = True
@@ -260,6 +264,36 @@ class Server(_uv.ServerCore, HandleRefs):
         if local is None:
             return None
         return Record(address=local[0], family=local[2], port=local[1])
+
+    def _connection_option(name, node_field=lambda value: value, option=lambda value: value):
+        """Node's plain server field ``name`` (``server.noDelay = True``),
+        over the option the C side reads at each accept: set, it holds for
+        the connections accepted after.  ``node_field`` makes the field of
+        the option, ``option`` the option of a field."""
+        def get(self):
+            return node_field(self._options.get(name))
+
+        def set(self, value):
+            self._options[name] = option(value)
+            self._set_accept_options(Socket, self._options)
+        return property(get, set)
+
+    allowHalfOpen = _connection_option('allowHalfOpen', lambda value: value or False)
+    allowHalfOpen.__doc__ = """Accepted sockets keep their writable side after the peer's end."""
+    pauseOnConnect = _connection_option('pauseOnConnect', bool)
+    pauseOnConnect.__doc__ = """Accepted sockets read nothing until resumed."""
+    noDelay = _connection_option('noDelay', bool)
+    noDelay.__doc__ = """Accepted TCP sockets have Nagle's algorithm off."""
+    keepAlive = _connection_option('keepAlive', bool)
+    keepAlive.__doc__ = """Accepted sockets have TCP keep-alive on."""
+    # Node keeps this field in seconds (~~(ms / 1000)), as its handle takes it.
+    keepAliveInitialDelay = _connection_option(
+        'keepAliveInitialDelay', lambda ms: int((ms or 0) / 1000), lambda seconds: seconds * 1000)
+    keepAliveInitialDelay.__doc__ = """The keep-alive's first probe delay, in whole seconds."""
+    highWaterMark = _connection_option(
+        'highWaterMark', option=lambda value: validate.validate_integer(value, 'highWaterMark', 0))
+    highWaterMark.__doc__ = """Accepted sockets' high-water mark (the default when the server was made)."""
+    del _connection_option
 
     @property
     def maxConnections(self):

@@ -95,6 +95,31 @@ def test_dgram_custom_lookup(run_loop):
         assert str(err).startswith('The "lookup" argument must be of type function.')
 
 
+def test_dgram_default_lookup_is_dns_lookup_when_the_socket_is_made(run_loop, monkeypatch):
+    # test-dgram-custom-lookup.js's second block: without a lookup option
+    # a socket uses dns.lookup as it is when the socket is made (Node's
+    # newHandle reads it then), so a program's replacement is called.
+    # Under Node 20: a replacement put back before bind() is still the one
+    # called; one put in after the socket was made is not.
+    shipped = dns.lookup
+    asked = []
+
+    def replacement(host, family, callback):
+        asked.append((host, family))
+        shipped(host, family, callback)
+    monkeypatch.setattr(dns, 'lookup', replacement)
+    replaced_at_birth = dgram.createSocket('udp4')
+    monkeypatch.setattr(dns, 'lookup', shipped)
+    shipped_at_birth = dgram.createSocket('udp4')
+    monkeypatch.setattr(dns, 'lookup', replacement)
+    bound = []
+    for sock in (replaced_at_birth, shipped_at_birth):
+        sock.bind(0, 'localhost', lambda sock=sock: (bound.append(sock.address().family), sock.close()))
+    run_loop()
+    assert bound == ['IPv4', 'IPv4']
+    assert asked == [('localhost', 4)]
+
+
 def test_dgram_bind_fd_error(run_loop):
     # test-dgram-bind-fd-error.js: an fd another socket of this loop holds
     # is EEXIST ('open EEXIST') at once; a TCP socket's fd is

@@ -139,3 +139,94 @@ def test_a_bind_the_primary_cannot_make_is_the_worker_error(tmp_path):
     assert error['code'] == 'EADDRINUSE' and error['syscall'] == 'bind'
     assert error['message'].startswith('bind EADDRINUSE 127.0.0.1:')
     assert error['port'] == 0
+
+
+def test_implicit_binds_are_each_socket_own_and_explicit_ones_share(tmp_path):
+    """test-dgram-exclusive-implicit-bind.js: four workers send one
+    datagram each to the primary's exclusive socket; two send unbound (an
+    implicit bind, a port of their own), two bind(0) first (through the
+    primary, one shared port): the primary sees three source ports."""
+    primary = """
+    from pyuvnet import dgram
+    ports = []
+    target = dgram.createSocket('udp4')
+    def received(msg, rinfo):
+        ports.append(rinfo.port)
+        if len(ports) == 4:
+            report(event='ports', distinct=len(set(ports)))
+            target.close()
+            cluster.disconnect()
+    target.on('message', received)
+    def listening():
+        env = {'TARGET_PORT': str(target.address().port)}
+        for bound in ('', '', 'y', 'y'):
+            cluster.fork(dict(env, BOUND=bound))
+    target.bind({'port': 0, 'address': '127.0.0.1', 'exclusive': True}, listening)
+    """
+    worker = """
+    import os
+    from pyuvnet import dgram
+    source = dgram.createSocket('udp4')
+    if os.environ['BOUND'] == 'y':
+        source.bind(0)
+    else:
+        # Not the cluster's socket: disconnect() does not close it (Node's comment).
+        source.unref()
+    source.send(b'abc', 0, 3, int(os.environ['TARGET_PORT']), '127.0.0.1')
+    """
+    lines = run_primary(tmp_path, primary, worker, timeout=60)
+    assert [line for line in lines if line['event'] == 'ports'] == [{'event': 'ports', 'distinct': 3}]
+
+
+def test_a_shared_bind_shares_and_an_exclusive_one_collides(tmp_path):
+    """test-dgram-bind-shared-ports.js: each worker binds a socket to P
+    (exclusive: false, through the primary) and then one to P + 1
+    (exclusive: true, its own). The first worker gets both; the second
+    shares P and gets EADDRINUSE for P + 1."""
+    primary = """
+    import socket
+    def free_pair():
+        # Two free UDP ports in a row, as Node's common.PORT and PORT + 1.
+        for _ in range(50):
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            probe.bind(('127.0.0.1', 0))
+            port = probe.getsockname()[1]
+            probe.close()
+            try:
+                for taken in (port, port + 1):
+                    check = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    check.bind(('127.0.0.1', taken))
+                    check.close()
+                return port
+            except OSError:
+                continue
+        raise RuntimeError('no two free ports in a row')
+    env = {'PORT': str(free_pair())}
+    def first_said(message, *_):
+        report(event='worker 1', message=message)
+        second = cluster.fork(env)
+        def second_said(message, *_):
+            report(event='worker 2', message=message)
+            first.kill()
+            second.kill()
+        second.on('message', second_said)
+    first = cluster.fork(env)
+    first.on('message', first_said)
+    """
+    worker = """
+    import os
+    from pyuvnet import dgram, process
+    port = int(os.environ['PORT'])
+    noop = lambda *args: None
+    socket1 = dgram.createSocket('udp4', noop)
+    socket2 = dgram.createSocket('udp4', noop)
+    socket1.on('error', lambda err: process.send('socket1:' + err.code))
+    socket2.on('error', lambda err: process.send('socket2:' + err.code))
+    socket1.bind({'address': 'localhost', 'port': port, 'exclusive': False},
+                 lambda: socket2.bind({'port': port + 1, 'exclusive': True},
+                                      lambda: process.send('success')))
+    """
+    lines = run_primary(tmp_path, primary, worker, timeout=60)
+    said = [line for line in lines if line['event'].startswith('worker')]
+    assert said == [{'event': 'worker 1', 'message': 'success'},
+                    {'event': 'worker 2', 'message': 'socket2:EADDRINUSE'}]

@@ -118,3 +118,44 @@ def test_the_server_counts_the_connection_gone_before_close_listeners(listening_
     client.resume()
     run_loop()
     assert counts == [0]
+
+
+def test_a_server_shows_its_connection_options_as_node_fields():
+    """Node 20's Server keeps its options as plain fields:
+    createServer({keepAliveInitialDelay: 2500, keepAlive: 1, noDelay: 'x'})
+    reads 2 (whole seconds), true, true; pauseOnConnect and allowHalfOpen
+    false when not given; highWaterMark the default of the server's birth,
+    and a negative one is the default."""
+    server = net.createServer({'keepAliveInitialDelay': 2500, 'keepAlive': 1, 'noDelay': 'x'})
+    assert (server.keepAliveInitialDelay, server.keepAlive, server.noDelay,
+            server.pauseOnConnect, server.allowHalfOpen) == (2, True, True, False, False)
+    default = net.stream.getDefaultHighWaterMark(False)
+    assert net.createServer({'highWaterMark': -5}).highWaterMark == default
+    born_before = net.createServer()
+    net.stream.setDefaultHighWaterMark(False, 1000)
+    try:
+        assert (born_before.highWaterMark, net.createServer().highWaterMark) == (default, 1000)
+    finally:
+        net.stream.setDefaultHighWaterMark(False, default)
+
+
+def test_a_server_field_set_after_creation_holds_for_later_connections(run_loop):
+    """Node 20: const t = net.createServer(); t.allowHalfOpen = true;
+    t.highWaterMark = 1000 -- the connection accepted after has
+    allowHalfOpen true and a readableHighWaterMark of 1000 (the server's
+    onconnection reads its fields)."""
+    server = net.createServer()
+    server.allowHalfOpen = True
+    server.highWaterMark = 1000
+    server.keepAliveInitialDelay = 3
+    seen = []
+
+    def connection(sock):
+        seen.append((sock.allowHalfOpen, sock.readableHighWaterMark, sock.writableHighWaterMark))
+        sock.destroy()
+        server.close()
+    server.on('connection', connection)
+    server.listen(0, '127.0.0.1', lambda: net.connect(server.address().port).on('error', lambda e: None))
+    run_loop()
+    assert seen == [(True, 1000, 1000)]
+    assert server.keepAliveInitialDelay == 3
