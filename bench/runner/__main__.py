@@ -160,9 +160,10 @@ def redraw(json_path):
     print('\n' + report.targets_text(targets.rows(record)))
     print(summary.render(results, record))
     drawn = report.draw(results, record, json_path)
-    if not drawn:
+    if drawn:
+        print(f"\nsaved {' and '.join(report.path_text(p) for p in drawn)}")
+    elif results.cells:  # (a run of the headline alone has no chart)
         sys.exit('bench: no matplotlib: no chart')
-    print(f"\nsaved {' and '.join(report.path_text(p) for p in drawn)}")
 
 
 def latency_figures(path):
@@ -229,7 +230,7 @@ def main(argv=None):
         print('\n' + report.targets_text(meta['targets']))
     saved = report.save(results, meta, build.bench_dir() / 'results')
     print(f"\nsaved {' and '.join(report.path_text(p) for p in saved)}"
-          + ('' if len(saved) > 1 else ' (no matplotlib: no chart)'))
+          + ('' if len(saved) > 1 or not results.cells else ' (no matplotlib: no chart)'))
     print(summary.render(results, meta))
 
 

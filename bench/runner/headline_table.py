@@ -106,10 +106,17 @@ def target_lines(record, kinds=KINDS, targets=TARGETS):
         verdict = 'met' if value >= goal else 'MISSED'
         cpu_mine, cpu_theirs = median(cells['pyuvnet serve'], 'cpu_us'), median(cells[peer],
                                                                                'cpu_us')
-        cpu = f' at {cpu_mine / cpu_theirs:.2f}x its CPU' if cpu_mine and cpu_theirs else ''
+        cpu = busy = ''
+        if cpu_mine and cpu_theirs:
+            # How much of its one core each server kept busy: well under 1,
+            # it waited (for a CPU shared with other work, or for its I/O).
+            cpu = f' at {cpu_mine / cpu_theirs:.2f}x its CPU'
+            busy = f'    busy: pyuvnet serve {mine * cpu_mine / 1e4:.0f}% of its core, {peer} ' \
+                   f'{best * cpu_theirs / 1e4:.0f}%'
         better = f', the better of {" and ".join(peers)}' if len(peers) > 1 else ''
         out.append(f"  {titles[key]}: pyuvnet serve {value:.2f}x {peer}'s req/s{cpu}{better} "
                    f'(target {goal:g}x: {verdict})')
+        out += [busy] if busy else []
     return ['targets, one core each (issue 71):', *out]
 
 

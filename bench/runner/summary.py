@@ -93,8 +93,10 @@ def render(results, meta):
     s = meta['settings']
     out = ['', '=' * 72]
     if meta.get('headline'):
-        out += [*headline_table.render(meta['headline'], meta), '', '=' * 72,
-                'the details: echo, HTTP and web servers']
+        out += headline_table.render(meta['headline'], meta)
+        if not results.cells:  # --headline-only
+            return '\n'.join(out)
+        out += ['', '=' * 72, 'the details: echo, HTTP and web servers']
     out += [f"pyuvnet against the others: {meta['date']}, {meta['host']} ({meta['cpus']} CPUs); "
            f"medians of {s['repeats']} runs; CPU is the server's per operation"
            .replace('medians of 1 runs', 'one run each')]

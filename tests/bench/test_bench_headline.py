@@ -10,6 +10,7 @@ from bench_support import ROOT  # noqa: F401 (puts bench/ on sys.path)
 from runner import headline, headline_table, load, summary  # noqa: E402
 from runner.headline import Entrant, Kind  # noqa: E402
 from runner.results import Results  # noqa: E402
+from runner.scenarios import HTTP  # noqa: E402
 
 KINDS = (
     Kind('fastapi', 'FastAPI JSON app: GET /json', 'wrk', (
@@ -90,10 +91,13 @@ def test_a_cell_without_figures_says_so_and_its_reason_is_listed():
 
 def test_the_targets_read_the_one_core_view_against_the_better_peer():
     lines = headline_table.render(sample(), kinds=KINDS)
-    assert "  FastAPI JSON app: pyuvnet serve 1.67x granian's req/s at 1.90x its CPU, the " \
-           "better of uvicorn and granian (target 1.3x: met)" in lines
-    assert "  Flask JSON app (WSGI): pyuvnet serve 1.14x gunicorn gthread's req/s at 1.00x " \
-           "its CPU (target 1.3x: MISSED)" in lines
+    # with the share of its one core each kept busy: req/s x CPU per request
+    at = lines.index("  FastAPI JSON app: pyuvnet serve 1.67x granian's req/s at 1.90x its CPU, "
+                     "the better of uvicorn and granian (target 1.3x: met)")
+    assert lines[at + 1] == '    busy: pyuvnet serve 95% of its core, granian 30%'
+    at = lines.index("  Flask JSON app (WSGI): pyuvnet serve 1.14x gunicorn gthread's req/s at "
+                     "1.00x its CPU (target 1.3x: MISSED)")
+    assert lines[at + 1] == '    busy: pyuvnet serve 40% of its core, gunicorn gthread 35%'
 
 
 def test_a_target_whose_peer_gave_no_figure_is_not_called_met():
@@ -113,10 +117,16 @@ def test_without_the_one_core_view_the_targets_are_not_measured():
 def test_the_summary_opens_with_the_headline_before_the_details():
     meta = {'date': '2026-11-28 20:00:00 +0000', 'host': 'vm', 'cpus': 2,
             'settings': {'repeats': 3}, 'headline': sample()}
-    text = summary.render(Results(), meta)
+    results = Results()
+    results.add(HTTP, 'pyuvnet-asgi', {'rps': 48000.0, 'cpu_us': 20.0})
+    text = summary.render(results, meta)
     assert text.index('pyuvnet against what you run today: 2026-11-28 20:00:00 +0000, vm '
                       '(2 CPUs)') < text.index('the details: echo, HTTP and web servers')
     assert text.index('the details') < text.index('pyuvnet against the others')
+    # a run of the headline alone ends with it
+    text = summary.render(Results(), meta)
+    assert text.splitlines()[-1].startswith('  flask, gunicorn gthread') \
+        and 'the details' not in text
 
 
 def test_the_one_core_view_puts_the_server_on_the_second_cpu():
