@@ -81,7 +81,10 @@ def ws_server(which):
         if which == 'websockets':
             return needs('websockets', lambda: [sys.executable, '-c',
                                                 ws_bench.WEBSOCKETS_SERVER])()
-        commands, missing, _ = ws_bench.ws_commands()
+        try:
+            commands, missing, _ = ws_bench.ws_commands()  # may run npm install
+        except (OSError, subprocess.CalledProcessError) as err:
+            raise Missing(f'ws 8 could not be installed: {err}') from None
         if which not in commands:
             raise Missing(missing[which])
         return commands[which]

@@ -183,3 +183,16 @@ def test_every_peer_is_compared_with_a_pyuvnet_entrant_of_its_kind():
     for key, peers, _ in headline.TARGETS:
         kind = next(kind for kind in headline.KINDS if kind.key == key)
         assert set(peers) <= {entrant.name for entrant in kind.entrants}
+
+
+def test_ws_8_that_npm_cannot_install_is_missing_not_a_crash(monkeypatch):
+    import subprocess
+    import ws_bench
+    from runner.systems import Missing
+
+    def failing():
+        raise subprocess.CalledProcessError(1, ['npm', 'install', 'ws@8'])
+    monkeypatch.setattr(ws_bench, 'ws_commands', failing)
+    command, _ = headline.ws_server('ws v8 (Node)')
+    with pytest.raises(Missing, match='ws 8 could not be installed'):
+        command()
