@@ -131,14 +131,17 @@ audit-h2: build/.installed-bench
 	$(PY) $(H2AUDIT)/summarize.py $(H2AUDIT_OUT)/results.jsonl
 
 # The tools the asked run loads or counts with: wrk for the HTTP cells
-# (the default run's web servers, unless --no-web; --http, --full),
+# (the headline's and the default run's web servers, unless --no-headline
+# and --no-web; --http, --full), h2load for the headline's HTTP/2 row,
 # valgrind for --instructions; installed with apt-get when root, else named
-# (the runner then marks those rows "missing" with the reason).
-BENCH_TOOLS = $(if $(filter --http --full --asgi,$(BENCH_ARGS))$(if $(filter --no-web,$(BENCH_ARGS)),,web),wrk) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
+# (the runner then marks those rows "missing" with the reason). TOOL=PACKAGE
+# where apt's package is named otherwise.
+BENCH_HEADLINE = $(if $(filter --no-headline --only --paired-echo --chart --markdown --latency,$(BENCH_ARGS)),,h2load=nghttp2-client)
+BENCH_TOOLS = $(if $(filter --http --full --asgi,$(BENCH_ARGS))$(if $(filter --no-web,$(BENCH_ARGS)),,web)$(BENCH_HEADLINE),wrk) $(BENCH_HEADLINE) $(if $(filter --instructions,$(BENCH_ARGS)),valgrind)
 .PHONY: bench-deps
 bench-deps:
 	@missing=""; \
-	for tool in $(BENCH_TOOLS); do command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; done; \
+	for tool in $(BENCH_TOOLS); do command -v $${tool%%=*} >/dev/null 2>&1 || missing="$$missing $${tool#*=}"; done; \
 	$(call APT_INSTALL_MISSING,echo "make: this run uses$$missing: install it (sudo apt-get install$$missing)$(COMMA) or its rows read \"missing\"")
 
 # pyuvnet_copy against glibc's memcpy, by page offset (bench/copy_aliasing.c).

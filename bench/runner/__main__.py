@@ -52,6 +52,13 @@ def parse_args(argv):
                         help='leave out the Python web servers (pyuvnet.asgi, pyuvnet.wsgi, '
                              'uvicorn, granian, fastpysgi) that the default run measures on '
                              'the hello and the FastAPI endpoint at 50 connections')
+    parser.add_argument('--no-headline', action='store_true',
+                        help='leave out the headline (pyuvnet against what each kind of user '
+                             'runs today, in two views; bench/runner/headline.py)')
+    parser.add_argument('--headline-only', action='store_true',
+                        help='run the headline alone (some minutes)')
+    parser.add_argument('--headline-seconds', type=positive(float), default=2.0,
+                        help="each headline run's measured seconds (default 2)")
     parser.add_argument('--verdicts', action='store_true',
                         help="print the issues' targets, met or missed, after the tables "
                              '(the saved record always holds them)')
@@ -121,6 +128,10 @@ def parse_args(argv):
         return args
     if args.chart:
         return args.chart
+    if args.headline_only and (args.no_headline or args.full or args.http or args.asgi
+                               or args.instructions or args.only):
+        parser.error('--headline-only runs nothing else: not with --no-headline, --full, '
+                     '--http, --asgi, --instructions or --only')
     only = tuple(filter(None, (name.strip() for name in args.only.split(','))))
     unknown = [want for want in only if not any(matches(name, want) for name in known)]
     if unknown:
@@ -128,7 +139,11 @@ def parse_args(argv):
     return runner.Settings(seconds=args.seconds, warmup=min(1.0, max(0.1, args.seconds / 4)),
                            repeats=args.repeats, full=args.full, http=args.http or args.full,
                            instructions=args.instructions, only=only,
-                           asgi=args.asgi or args.full, web=not args.no_web,
+                           asgi=args.asgi or args.full,
+                           web=not (args.no_web or args.headline_only),
+                           headline=not (args.no_headline or args.only),
+                           headline_only=args.headline_only,
+                           headline_seconds=args.headline_seconds,
                            verdicts=args.verdicts,
                            pyuvnet_tree=str(args.pyuvnet_tree.resolve()) if args.pyuvnet_tree else None)
 
@@ -145,9 +160,10 @@ def redraw(json_path):
     print('\n' + report.targets_text(targets.rows(record)))
     print(summary.render(results, record))
     drawn = report.draw(results, record, json_path)
-    if not drawn:
+    if drawn:
+        print(f"\nsaved {' and '.join(report.path_text(p) for p in drawn)}")
+    elif results.cells:  # (a run of the headline alone has no chart)
         sys.exit('bench: no matplotlib: no chart')
-    print(f"\nsaved {' and '.join(report.path_text(p) for p in drawn)}")
 
 
 def latency_figures(path):
@@ -214,7 +230,7 @@ def main(argv=None):
         print('\n' + report.targets_text(meta['targets']))
     saved = report.save(results, meta, build.bench_dir() / 'results')
     print(f"\nsaved {' and '.join(report.path_text(p) for p in saved)}"
-          + ('' if len(saved) > 1 else ' (no matplotlib: no chart)'))
+          + ('' if len(saved) > 1 or not results.cells else ' (no matplotlib: no chart)'))
     print(summary.render(results, meta))
 
 

@@ -76,8 +76,8 @@ def percentile(text):
     return value or None
 
 
-def wrk_argv(port, conns, seconds, variant=''):
-    url = f'http://127.0.0.1:{port}{HTTP_PATHS.get(variant, "/")}'
+def wrk_argv(port, conns, seconds, variant='', path=None):
+    url = f'http://127.0.0.1:{port}{path or HTTP_PATHS.get(variant, "/")}'
     argv = ['wrk', '-t1', f'-c{conns}', f'-d{seconds}s', '--latency',
             '--timeout', f'{seconds + WRK_TIMEOUT_MARGIN_SECONDS}s']
     if variant == 'close':
@@ -121,11 +121,12 @@ def sampled_user_cpu(pids):
         proc.stdout.close()
 
 
-def run(port, conns, seconds, cpu, variant='', server_pid=None):
+def run(port, conns, seconds, cpu, variant='', server_pid=None, path=None):
     """One wrk run of whole seconds (wrk's resolution) on one thread; with
-    ``server_pid``, the server's CPU per request too."""
+    ``server_pid``, the server's CPU per request too; ``path`` requested
+    instead of the variant's."""
     seconds = max(1, round(seconds))
-    argv = wrk_argv(port, conns, seconds, variant)
+    argv = wrk_argv(port, conns, seconds, variant, path)
     pids = process_tree(server_pid) if server_pid else None
     before = tree_cpu_seconds(pids) if pids else None
     waited = children_cpu_seconds()

@@ -207,6 +207,8 @@ def chart(results, meta, path):
     except ImportError:
         return False
     scenarios = results.scenarios()
+    if not scenarios:  # a run of the headline alone: its table is the summary's
+        return False
     cols = 2
     rows = (len(scenarios) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(13, 2.7 * rows + 1.4), squeeze=False,

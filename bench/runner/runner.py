@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
-from . import build, http, instructions, load, scripts, share
+from . import build, headline, http, instructions, load, scripts, share
 from .isolate import frozen, idle_share
 from .targets import USER_CPU_SCENARIOS, USER_CPU_SECONDS
 from .machine import describe
@@ -26,8 +26,8 @@ from .report import figure
 from .results import Results
 from .scenarios import (IDLE, asgi_matrix, concurrency_matrix, echo_matrix, http_matrix,
                         proxy_matrix, web_matrix)
-from .systems import (ECHO, ECHO_MARK, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS, PROXY,
-                      WEB, WEB_ASGI, Missing, System, select, server_env, uv_echo)
+from .systems import (ECHO, ECHO_MARK, HTTP as HTTP_SYSTEMS, HTTP_CLUSTER, MATRIX_SYSTEMS,
+                      NODE_HTTP_MODULE, PROXY, WEB, WEB_ASGI, Missing, System, select, server_env, uv_echo)
 
 
 # The FastAPI share's rounds (share.py) per --repeats: its rounds are short
@@ -52,6 +52,9 @@ class Settings:
     asgi: bool = False  # the Python web servers' cells (asgi_matrix) and the FastAPI share
     web: bool = False   # the web servers' two headline cells (web_matrix), the default run's
     verdicts: bool = False  # the targets report printed (it is saved in any case)
+    headline: bool = True   # the headline's kinds of user, first (headline.py)
+    headline_only: bool = False  # the headline alone, nothing after it
+    headline_seconds: float = 2.0  # each headline run's measured seconds
 
     @property
     def user_cpu_seconds(self):
@@ -247,7 +250,10 @@ class Bench:
         the ASGI servers only), then, with --asgi, the servers' share of a
         FastAPI request against FastAPI's own cost, in paired rounds
         (share.py); the default run: web_matrix's two cells alone."""
-        systems = [s for s in select(HTTP_SYSTEMS, self.settings.only) if s.name in WEB]
+        # Without --http, Node's http module and pyuvnet.http join the hello
+        # cell, so that its 'vs node-http-module' column has a figure.
+        joined = WEB + (() if self.settings.http else NODE_HTTP_MODULE)
+        systems = [s for s in select(HTTP_SYSTEMS, self.settings.only) if s.name in joined]
         figures = {}
 
         def then(running):
@@ -352,8 +358,13 @@ def run(settings, log):
 
     method = None
     figures = {}  # the stand-alone scripts' (scripts.py)
+    record = None
     try:
-        timed('echo', bench.echo)
+        if settings.headline or settings.headline_only:
+            record = timed('headline', lambda: headline.run(settings, bench.loadgen, bench.env,
+                                                            log))
+        if not settings.headline_only:
+            timed('echo', bench.echo)
         if settings.full:
             timed('idle', bench.idle)
             timed('proxy', bench.proxy)
@@ -377,4 +388,5 @@ def run(settings, log):
     meta['scripts'] = figures
     meta['elapsed_s'] = time.monotonic() - started
     meta['section_s'] = section_s
+    meta['headline'] = record
     return bench.results, meta

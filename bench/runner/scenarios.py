@@ -10,6 +10,7 @@ METRICS = {
     'connrate': ('conn_s', 'conn/s'),
     'idle': ('kib_per_conn', 'KiB/conn'),
     'http': ('rps', 'req/s'),
+    'ws': ('rps', 'msg/s'),  # the headline's WebSocket echo (headline.py)
 }
 
 

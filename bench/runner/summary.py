@@ -4,6 +4,7 @@ CPU", CPU per operation as the table's column); then the cells that failed, each
 the Results, so that it is tested on recorded runs, not by running one."""
 from __future__ import annotations
 
+from . import headline_table
 from .load import MIN_CPU_SECONDS
 from .report import figure
 
@@ -90,8 +91,13 @@ def missing(results):
 def render(results, meta):
     """The summary's text."""
     s = meta['settings']
-    out = ['', '=' * 72,
-           f"pyuvnet against the others: {meta['date']}, {meta['host']} ({meta['cpus']} CPUs); "
+    out = ['', '=' * 72]
+    if meta.get('headline'):
+        out += headline_table.render(meta['headline'], meta)
+        if not results.cells:  # --headline-only
+            return '\n'.join(out)
+        out += ['', '=' * 72, 'the details: echo, HTTP and web servers']
+    out += [f"pyuvnet against the others: {meta['date']}, {meta['host']} ({meta['cpus']} CPUs); "
            f"medians of {s['repeats']} runs; CPU is the server's per operation"
            .replace('medians of 1 runs', 'one run each')]
     for scenario in results.scenarios():

@@ -119,6 +119,9 @@ HTTP = (
 WEB = ('pyuvnet-asgi', 'pyuvnet-wsgi', 'uvicorn-asgi', 'granian-asgi', 'granian-rsgi',
        'fastpysgi-asgi', 'fastpysgi-wsgi')
 WEB_ASGI = ('pyuvnet-asgi', 'uvicorn-asgi', 'granian-asgi', 'fastpysgi-asgi')
+# Node's http module and its pyuvnet twin, which the default run adds to
+# the web servers' hello cell (runner.Bench.asgi).
+NODE_HTTP_MODULE = ('pyuvnet-http-module', 'node-http-module')
 
 # --full's cluster rows: Node's http module and pyuvnet.http, each the same
 # application as above in a cluster of CLUSTER_WORKERS workers

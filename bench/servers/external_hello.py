@@ -2,7 +2,10 @@
 own command line serves it, with one worker:
 
     external_hello.py granian-asgi|granian-rsgi|granian-h2|hypercorn-h2|
-                      fastpysgi-asgi|fastpysgi-wsgi
+                      fastpysgi-asgi|fastpysgi-wsgi|NAME-fastapi|NAME-flask
+
+(the -fastapi and -flask names are the headline's, bench/runner/headline.py:
+hello_apps.py's FastAPI and Flask apps as a user serves them, access log off)
 
 These servers bind the port they are given: this script picks a free one,
 starts the server as its child (the runner counts a server's CPU over its
@@ -44,6 +47,31 @@ COMMANDS = {
     # fastpysgi's command line tells ASGI from WSGI by the callable.
     'fastpysgi-asgi': ('fastpysgi', ['hello_apps:app', '--host', HOST, '--port', '{port}']),
     'fastpysgi-wsgi': ('fastpysgi', ['hello_apps:wsgi_app', '--host', HOST, '--port', '{port}']),
+    # The headline's: FastAPI as a user runs it today...
+    'pyuvnet-fastapi': ('pyuvnet', ['serve', '--no-access-log', '--log-level', 'warning',
+                                    '--host', HOST, '--port', '{port}', 'hello_apps:fastapi_app']),
+    'pyuvnet-fastapi-workers': ('pyuvnet', ['serve', '--workers', '2', '--no-access-log',
+                                            '--log-level', 'warning', '--host', HOST,
+                                            '--port', '{port}', 'hello_apps:fastapi_app']),
+    'uvicorn-fastapi': ('uvicorn', ['--no-access-log', '--log-level', 'warning', '--host', HOST,
+                                    '--port', '{port}', 'hello_apps:fastapi_app']),
+    'granian-fastapi': ('granian', ['--interface', 'asgi', '--loop', 'uvloop', '--workers', '1',
+                                    '--no-ws', '--log-level', 'warning', '--host', HOST,
+                                    '--port', '{port}', 'hello_apps:fastapi_app']),
+    'gunicorn-uvicorn-fastapi': ('gunicorn', ['-k', 'uvicorn.workers.UvicornWorker', '-w', '1',
+                                              '--log-level', 'warning', '-b', HOST + ':{port}',
+                                              'hello_apps:fastapi_app']),
+    'pyuvnet-h2': ('pyuvnet', ['serve', '--no-access-log', '--log-level', 'warning',
+                               '--host', HOST, '--port', '{port}', 'hello_apps:app']),
+    # ... and Flask: pyuvnet's default of one app thread, gunicorn's sync
+    # worker and its gthread worker with four threads, one process each.
+    'pyuvnet-flask': ('pyuvnet', ['serve', '--no-access-log', '--log-level', 'warning',
+                                  '--host', HOST, '--port', '{port}', 'hello_apps:flask_app']),
+    'gunicorn-sync-flask': ('gunicorn', ['-k', 'sync', '-w', '1', '--log-level', 'warning',
+                                         '-b', HOST + ':{port}', 'hello_apps:flask_app']),
+    'gunicorn-gthread-flask': ('gunicorn', ['-k', 'gthread', '--threads', '4', '-w', '1',
+                                            '--log-level', 'warning', '-b', HOST + ':{port}',
+                                            'hello_apps:flask_app']),
 }
 
 

@@ -3,7 +3,8 @@
 404) in each interface the benchmark's Python servers speak: ASGI 3, WSGI
 and granian's RSGI; and the FastAPI JSON endpoint of the ASGI cells
 (``GET /json``), reached from the ASGI app outside its hello path, so the
-hello requests pay nothing for it.
+hello requests pay nothing for it; the same endpoint as a Flask app, which
+the headline serves as it is (``fastapi_app`` is served so too).
 
 No server is imported here: each server's script (or its own command line,
 bench/servers/external_hello.py) imports the app it serves.
@@ -30,6 +31,24 @@ def _fastapi_app():
 
 
 fastapi_app = _fastapi_app()
+
+
+def _flask_app():
+    """The Flask app of the headline's WSGI row (bench/runner/headline.py):
+    FastAPI's JSON answer at the same path, or None without Flask."""
+    try:
+        from flask import Flask
+    except ImportError:
+        return None
+    web = Flask(__name__)
+
+    @web.get(JSON_PATH)
+    def hello_json():
+        return {'message': 'Hello, world!'}
+    return web
+
+
+flask_app = _flask_app()
 
 
 async def app(scope, receive, send):

@@ -3,7 +3,10 @@ is on when the server is made (nothing is added to a request otherwise).
 
 - ``uvicorn.error``: '127.0.0.1:5000 - HTTP connection made' and '... -
   HTTP connection lost', each TCP connection's (uvicorn's protocols log
-  them);
+  them); a connection upgraded to WebSocket logs '... - Upgrading to
+  WebSocket' and '... - WebSocket connection made' instead, and at its end
+  '... - WebSocket connection lost' (uvicorn's WebSocket protocol takes the
+  connection over, and its HTTP one logs no loss);
 - ``uvicorn.asgi``: every ASGI message, as uvicorn's MessageLoggerMiddleware
   logs them: '127.0.0.1:5000 - ASGI [2] Started scope={...}', 'Receive
   {...}', 'Send {...}', then 'Completed' or 'Raised exception'; bodies,
@@ -66,16 +69,35 @@ def traced_app(app):
     return traced
 
 
+def _peer(socket):
+    return '%s:%d - ' % (socket.remoteAddress, socket.remotePort) if socket.remoteAddress else ''
+
+
+def _trace(text, socket):
+    _error_logger.log(TRACE_LOG_LEVEL, '%s' + text, _peer(socket))
+
+
 def trace_connections(server):
-    """Each connection's 'made' and 'lost' TRACE line, when that level is
-    on for ``uvicorn.error``."""
+    """Each connection's 'made' and 'lost' TRACE line, HTTP or WebSocket,
+    when that level is on for ``uvicorn.error``."""
     if not _error_logger.isEnabledFor(TRACE_LOG_LEVEL):
         return
+    upgraded = set()  # the sockets now WebSocket's, until they close
+
+    def lost(socket):
+        if socket in upgraded:
+            upgraded.discard(socket)
+            _trace('WebSocket connection lost', socket)
+        else:
+            _trace('HTTP connection lost', socket)
 
     def made(socket):
-        peer = '%s:%d - ' % (socket.remoteAddress, socket.remotePort) \
-            if socket.remoteAddress else ''
-        _error_logger.log(TRACE_LOG_LEVEL, '%sHTTP connection made', peer)
-        socket.once('close', lambda *_: _error_logger.log(TRACE_LOG_LEVEL,
-                                                          '%sHTTP connection lost', peer))
+        _trace('HTTP connection made', socket)
+        socket.once('close', lambda *_: lost(socket))
+
+    def upgrading(req, socket, head):
+        upgraded.add(socket)
+        _trace('Upgrading to WebSocket', socket)
+        _trace('WebSocket connection made', socket)
     server.prependListener('connection', made)
+    server.prependListener('upgrade', upgrading)

@@ -3,6 +3,7 @@ from recorded runs: per workload pyuvnet's figure, each peer's, and the
 ratio in words; the failed cells named with their reason; nothing for the
 cells a run did not ask for."""
 import json
+import re
 
 import pytest
 
@@ -147,13 +148,26 @@ def test_a_failed_run_is_tried_once_more_before_the_cell_fails():
         'nothing completed in the measured window (tried twice)'
 
 
-def test_results_md_opens_with_the_comparison_from_the_recorded_runs():
-    """bench/RESULTS.md's first section is the three tables a newcomer
+def test_results_md_opens_with_the_headline_of_the_run_it_names():
+    """bench/RESULTS.md's first section is `make bench`'s headline, drawn
+    from the record it names, exactly as the summary prints it."""
+    from runner import headline_table
+    text = (ROOT / 'bench' / 'RESULTS.md').read_text()
+    first = text.split('\n## ')[1]
+    assert first.startswith("The headline: `make bench`'s first screen")
+    name = re.search(r'\(results/(\d{4}-\d\d-\d\d-headline\.json)\)', first).group(1)
+    record = json.loads((RESULTS / name).read_text())
+    block = first.split('```text\n')[1].split('\n```')[0]
+    assert block.splitlines() == headline_table.render(record['headline'], record)
+
+
+def test_results_md_then_has_the_comparison_from_the_recorded_runs():
+    """bench/RESULTS.md's second section is the three tables a newcomer
     asks for, and its web servers' figures are those of the run it names."""
     text = (ROOT / 'bench' / 'RESULTS.md').read_text()
     sections = [line for line in text.splitlines() if line.startswith('## ')]
-    assert sections[0] == '## pyuvnet against what you would use instead'
-    opening = text.split('\n## ')[1]
+    assert sections[1] == '## pyuvnet against what you would use instead'
+    opening = text.split('\n## ')[2]
     assert [line for line in opening.splitlines() if line.startswith('### ')] == [
         '### Python web servers (ASGI, WSGI, FastAPI)', '### Node 20', '### asyncio and uvloop']
     results, _ = recorded(WEB_RUN)

@@ -7,8 +7,9 @@
   Internal Server Error)`; an app that fails, `ERROR:    Exception in ASGI
   application` (uvicorn's logger, as on the HTTP path); one that returns
   first, `ERROR:    ASGI callable returned without completing handshake.`;
-- `--log-level trace`: each connection made and lost, and every ASGI
-  message of the lifespan and of a request (uvicorn's TRACE lines).
+- `--log-level trace`: each connection made and lost (a WebSocket's
+  upgrade, made and lost instead of HTTP's loss), and every ASGI message
+  of the lifespan and of a request (uvicorn's TRACE lines).
   `--log-level debug` adds nothing of uvicorn's own to these (its debug
   lines are the websockets library's frames).
 The lines are compared with the client's ports, the tracebacks' frames
@@ -77,6 +78,16 @@ def test_websocket_lines_are_uvicorns():
     assert ours == theirs
 
 
+def traced(session, pattern):
+    """(pyuvnet serve's lines, uvicorn's) matching ``pattern`` at
+    ``--log-level trace``, each after ``session(port)``."""
+    ours = logged(serve_command(HERE, 'logged_apps:websocket_app', '--log-level', 'trace'),
+                  session, pattern)
+    theirs = logged(uvicorn_command('logged_apps:websocket_app', '--log-level', 'trace'),
+                    session, pattern, uvicorn=True)
+    return ours, theirs
+
+
 def one_get(port):
     assert request(port, '/x') == (200, b'hi')
 
@@ -84,11 +95,7 @@ def one_get(port):
 def test_trace_logs_connections_and_asgi_messages_as_uvicorn():
     # The scope's own text differs (its keys' order, spec_version): its
     # line is compared up to the scope.
-    pattern = r'^TRACE:'
-    ours = logged(serve_command(HERE, 'logged_apps:websocket_app', '--log-level', 'trace'),
-                  one_get, pattern)
-    theirs = logged(uvicorn_command('logged_apps:websocket_app', '--log-level', 'trace'),
-                    one_get, pattern, uvicorn=True)
+    ours, theirs = traced(one_get, r'^TRACE:')
     shown = [line.split('scope=')[0] + ('scope=' if 'scope=' in line else '')
              for line in theirs]
     assert shown == [
@@ -106,6 +113,23 @@ def test_trace_logs_connections_and_asgi_messages_as_uvicorn():
             for line in ours] == shown
     # The lifespan's scope is the same text.
     assert ours[0] == theirs[0]
+
+
+def one_websocket(port):
+    with sync_client.connect('ws://127.0.0.1:%d/ws' % port) as ws:
+        ws.send('hello')
+        assert ws.recv(10) == 'hello'
+
+
+def test_trace_logs_a_websocket_connections_upgrade_and_loss_as_uvicorn():
+    ours, theirs = traced(one_websocket, r'^TRACE:.*(connection|Upgrading)')
+    # The HTTP protocol's loss is not logged: the WebSocket one took over.
+    assert theirs == [
+        'TRACE:    127.0.0.1:N - HTTP connection made',
+        'TRACE:    127.0.0.1:N - Upgrading to WebSocket',
+        'TRACE:    127.0.0.1:N - WebSocket connection made',
+        'TRACE:    127.0.0.1:N - WebSocket connection lost']
+    assert ours == theirs
 
 
 @pytest.mark.parametrize('level', ['info', 'debug'])
