@@ -42,7 +42,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     _pending = ()     # a client's requests waiting for the connection
     _request_stream: type   # ServerHttp2Session's: the class of its requests' streams
     _receiving = False    # inside nghttp2's callbacks, where it may not send
-    _read_failed = False  # nghttp2 refused the peer's bytes: destroy() follows
+    _unreset = None       # during destroy(): its newest stream, which sends no RST_STREAM
 
     def __init__(self, socket, is_server, options):
         if getattr(socket, '_http2_session', None) is not None:
@@ -228,8 +228,16 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if code is None:
             code = CONSTANTS['NGHTTP2_INTERNAL_ERROR'] if error is not None else NO_ERROR
         self._destroy_code = code
-        for stream in list(self._streams.values()):
+        streams = list(self._streams.values())
+        # As Node 20's wire, whoever ends the session (the program, or a
+        # read nghttp2 refused): each open stream is reset with the code
+        # before the GOAWAY, but the newest, whose RST_STREAM Node's
+        # GOAWAY overtakes (it waits for the write in flight).
+        if streams:
+            self._unreset = streams[-1]
+        for stream in streams:
             stream.destroy(error)
+        self._unreset = None
         for _payload, callback, _started in self._pings:
             if callback is not None:
                 nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
@@ -385,7 +393,6 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             core.receive(data)
         except _uv.H2LibraryError as error:
             self._receiving = False
-            self._read_failed = True
             self.destroy(library_error(error))
         finally:
             self._receiving = False
