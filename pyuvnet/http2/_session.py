@@ -512,26 +512,26 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                     stream.destroy(error)
             self._core.terminate(NO_ERROR)
 
-    def _h2_frame_error(self, frame_type, lib_error, stream_id):
+    def _h2_frame_error(self, frame_type, code, stream_id):
         # As Node's OnFrameNotSent: with no 'frameError' listener on the
         # session or any of its streams, an unsent frame is ignored.
         # (An ASGI server's streams are its request cycles: no listeners.)
+        # ``code`` is the HTTP/2 error code of nghttp2's, as Node 20 gives it.
         if not self.listenerCount('frameError') and not any(
                 s.listenerCount('frameError') for s in self._streams.values()
                 if isinstance(s, EventEmitter)):
             return
         stream = self._streams.get(stream_id) if stream_id else None
         target = stream if stream is not None else self
-        target.emit('frameError', frame_type, lib_error, stream_id)
+        target.emit('frameError', frame_type, code, stream_id)
         # As Node 20 (once a GOAWAY in flight may have come): the stream,
         # which can no longer finish (a pushed response after the client's
-        # GOAWAY, say), is closed and the session closes. Node passes
-        # nghttp2's negative code to close(), which throws: CANCEL here.
-        setImmediate(self._after_frame_error, stream)
+        # GOAWAY, say), is closed with that code, and the session closes.
+        setImmediate(self._after_frame_error, stream, code)
 
-    def _after_frame_error(self, stream):
+    def _after_frame_error(self, stream, code):
         if stream is not None and not stream.destroyed:
-            stream.close(CONSTANTS['NGHTTP2_CANCEL'])
+            stream.close(code)
         self.close()
 
     def _h2_push_promise(self, parent_id, promised_id, block, sensitive):
