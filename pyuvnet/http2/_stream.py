@@ -321,6 +321,9 @@ class Http2Stream(Duplex):
                 self._reset(code)
         if self._timer is not None:
             self._stop_timer()
+        # The request's head, kept for pushStream(), goes: a request an
+        # app holds after its end costs the stream alone.
+        self._request_headers = None
         if self._finish_heard:
             # Destroyed, it will not finish: off its 'finish', this stream's
             # own method, it is freed at close, not by the gc.
