@@ -165,17 +165,30 @@ class ServerHttp2Stream(Http2Stream):
             return
         Http2Stream._final(self, callback)
 
+    def sendTrailers(self, headers):
+        Http2Stream.sendTrailers(self, headers)
+        # As Node's finishSendTrailers(), a turn later: once nghttp2 has
+        # the trailers, a request left unread is closed as after 'finish'
+        # (before the 'frameError' of trailers it could not send).
+        setImmediate(self._close_if_unread, True)
+
     def _close_unread_request(self):
+        self._finish_heard = False
+        self._close_if_unread()
+
+    def _close_if_unread(self, now=False):
         # Trailers waited for must have been sent first (the compatibility
         # API always waits for them), and the body never read (Node's
         # didRead and readableFlowing), though some of it may be buffered.
-        # As Node's, the close waits a turn (setImmediate): a push made on
-        # 'finish' still finds its parent open.
-        self._finish_heard = False
+        # As Node's, the close after 'finish' waits a turn (setImmediate):
+        # a push made on 'finish' still finds its parent open.
         r = self._readableState     # readableFlowing, readableEnded
         if self.headersSent and (not self._wait_for_trailers or self.sentTrailers is not None) \
                 and r.flowing is None and not r.endEmitted and not self._ng_closed:
-            setImmediate(self.close)
+            if now:
+                self.close()
+            else:
+                setImmediate(self.close)
 
     def _before_data(self):
         if not self.headersSent and not self.destroyed and not self._ng_closed \

@@ -42,7 +42,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     _pending = ()     # a client's requests waiting for the connection
     _request_stream: type   # ServerHttp2Session's: the class of its requests' streams
     _receiving = False    # inside nghttp2's callbacks, where it may not send
-    _read_failed = False  # nghttp2 refused the peer's bytes: destroy() follows
+    _unreset = None       # during destroy(): its newest stream, which sends no RST_STREAM
 
     def __init__(self, socket, is_server, options):
         if getattr(socket, '_http2_session', None) is not None:
@@ -228,8 +228,16 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if code is None:
             code = CONSTANTS['NGHTTP2_INTERNAL_ERROR'] if error is not None else NO_ERROR
         self._destroy_code = code
-        for stream in list(self._streams.values()):
+        streams = list(self._streams.values())
+        # As Node 20's wire, whoever ends the session (the program, or a
+        # read nghttp2 refused): each open stream is reset with the code
+        # before the GOAWAY, but the newest, whose RST_STREAM Node's
+        # GOAWAY overtakes (it waits for the write in flight).
+        if streams:
+            self._unreset = streams[-1]
+        for stream in streams:
             stream.destroy(error)
+        self._unreset = None
         for _payload, callback, _started in self._pings:
             if callback is not None:
                 nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
@@ -385,7 +393,6 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             core.receive(data)
         except _uv.H2LibraryError as error:
             self._receiving = False
-            self._read_failed = True
             self.destroy(library_error(error))
         finally:
             self._receiving = False
@@ -505,26 +512,26 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                     stream.destroy(error)
             self._core.terminate(NO_ERROR)
 
-    def _h2_frame_error(self, frame_type, lib_error, stream_id):
+    def _h2_frame_error(self, frame_type, code, stream_id):
         # As Node's OnFrameNotSent: with no 'frameError' listener on the
         # session or any of its streams, an unsent frame is ignored.
         # (An ASGI server's streams are its request cycles: no listeners.)
+        # ``code`` is the HTTP/2 error code of nghttp2's, as Node 20 gives it.
         if not self.listenerCount('frameError') and not any(
                 s.listenerCount('frameError') for s in self._streams.values()
                 if isinstance(s, EventEmitter)):
             return
         stream = self._streams.get(stream_id) if stream_id else None
         target = stream if stream is not None else self
-        target.emit('frameError', frame_type, lib_error, stream_id)
+        target.emit('frameError', frame_type, code, stream_id)
         # As Node 20 (once a GOAWAY in flight may have come): the stream,
         # which can no longer finish (a pushed response after the client's
-        # GOAWAY, say), is closed and the session closes. Node passes
-        # nghttp2's negative code to close(), which throws: CANCEL here.
-        setImmediate(self._after_frame_error, stream)
+        # GOAWAY, say), is closed with that code, and the session closes.
+        setImmediate(self._after_frame_error, stream, code)
 
-    def _after_frame_error(self, stream):
+    def _after_frame_error(self, stream, code):
         if stream is not None and not stream.destroyed:
-            stream.close(CONSTANTS['NGHTTP2_CANCEL'])
+            stream.close(code)
         self.close()
 
     def _h2_push_promise(self, parent_id, promised_id, block, sensitive):

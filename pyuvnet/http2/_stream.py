@@ -321,6 +321,9 @@ class Http2Stream(Duplex):
                 self._reset(code)
         if self._timer is not None:
             self._stop_timer()
+        # The request's head, kept for pushStream(), goes: a request an
+        # app holds after its end costs the stream alone.
+        self._request_headers = None
         if self._finish_heard:
             # Destroyed, it will not finish: off its 'finish', this stream's
             # own method, it is freed at close, not by the gc.
@@ -337,20 +340,20 @@ class Http2Stream(Duplex):
 
     def _reset(self, code):
         self._ng_closed = True
-        # As Node's on the wire: a session the program destroys sends no
-        # RST_STREAM (its GOAWAY ends the streams, and the peer's get the
-        # session's error); one destroyed inside its read (a peer's
-        # protocol error) resets each open stream before its GOAWAY.
+        # (A session being destroyed resets all but its newest stream:
+        # Http2Session.destroy().)
         session = self.session
-        if self.id is not None and (not session.destroyed or session._receiving
-                                    or session._read_failed):
+        if self.id is not None and (not session.destroyed or session._unreset is not self):
             # As Node's: the frames already queued leave before the
             # RST_STREAM. Inside nghttp2's callbacks it may not send: the
-            # RST_STREAM then waits for the flush that follows the read.
-            if session._receiving:
+            # RST_STREAM then waits for the flush that follows the read,
+            # but a session destroyed there queues it now, ahead of the
+            # GOAWAY that ends it.
+            if not session._receiving:
+                session._flush()
+            elif not session.destroyed:
                 nextTick(session._reset_stream, self.id, code)
                 return
-            session._flush()
             session._reset_stream(self.id, code)
 
     def _before_data(self):

@@ -7,7 +7,7 @@ import pytest
 from pyuvnet import http2
 from http2_support import (ACK, CONTINUATION, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS,
                            PING, PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, goaway_code,
-                           listen, rst_codes, serve_until, settings)
+                           listen, parse_frames, rst_codes, serve_until, settings)
 
 INTERNAL_ERROR, ENHANCE_YOUR_CALM = 2, 11
 
@@ -123,3 +123,34 @@ def test_new_streams_are_refused_while_the_session_holds_max_session_memory(run_
     assert streams == [1, 3, 5, 7]
     assert resets == {stream_id: ENHANCE_YOUR_CALM for stream_id in range(9, 41, 2)}
     assert goaway_code(frames) is None
+
+
+def test_headers_again_on_a_closed_stream_are_ignored(run_loop):
+    # Ports test-http2-misbehaving-multiplex.js: HEADERS on streams 1 and 3,
+    # then on stream 1 again (closed by then), then on stream 5. Node's own
+    # copy expects the session's ERR_HTTP2_ERROR; Node 20 (20.20, nghttp2
+    # 1.61), fed the same frames, ignores the third HEADERS and answers
+    # streams 1, 3 and 5 with no error and no GOAWAY, and so does pyuvnet.
+    errors, seen = [], []
+    server = answering_server(errors)
+    server.on('stream', lambda stream, *_: seen.append(stream.id))
+    server.on('session', lambda session: session.on(
+        'error', lambda error: errors.append(error.code)))
+    port = listen(run_loop, server)
+    get = [frame(HEADERS, END_HEADERS | END_STREAM, i, GET_BLOCK) for i in (1, 3, 1, 5)]
+    first = bytearray()
+
+    def until_first_answered(sock):
+        # (Stream 1 closed on both sides before its HEADERS come again.)
+        while b'ok' not in first:
+            data = sock.recv(65536)
+            if not data:
+                break
+            first.extend(data)
+    peer = RawPeer(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0), get[0],
+                          until_first_answered] + get[1:], timeout=2)
+    serve_until(run_loop, server, peer)
+    frames = parse_frames(bytes(first) + peer.received)
+    assert seen == [1, 3, 5]
+    assert sorted({stream for kind, _f, stream, _p in frames if kind == HEADERS}) == [1, 3, 5]
+    assert goaway_code(frames) is None and rst_codes(frames) == [] and errors == []

@@ -368,3 +368,57 @@ def test_instance_fields_have_their_snake_case_twins(run_loop):
     assert seen == {'server': (True, 200, 'h2c'),
                     'client': (0, 0, False, '/', None, None, 'h2c'), 'written': 5}
     assert http2.ClientHttp2Stream.rst_code.__doc__ == 'Alias of rstCode.'
+
+
+def test_a_request_head_past_max_send_header_block_length_is_frame_error_6(run_loop):
+    # Node 20 (test-http2-options-max-headers-block-length.js's program):
+    # a client with maxSendHeaderBlockLength 10; its request's
+    # 'frameError' gives HEADERS (1), FRAME_SIZE_ERROR (6, not nghttp2's
+    # -522) and the stream id; then ERR_HTTP2_STREAM_ERROR for
+    # REFUSED_STREAM and 'close' with rstCode 7.
+    events = []
+    server = http2.createServer()
+    server.on('stream', lambda stream, *_: (stream.respond(), stream.end(b'ok')))
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server),
+                           {'maxSendHeaderBlockLength': 10})
+    req = client.request({':path': '/'})
+    req.on('response', lambda *_: events.append('response'))
+    req.resume()
+    req.on('frameError', lambda *args: events.append(('frameError',) + args))
+    req.on('error', lambda error: events.append(('error', error.code, str(error))))
+    req.on('close', lambda: (events.append(('close', req.rstCode)), client.close(),
+                             server.close()))
+    run_loop(10)
+    assert events == [('frameError', 1, 6, 1),
+                      ('error', 'ERR_HTTP2_STREAM_ERROR',
+                       'Stream closed with error code NGHTTP2_REFUSED_STREAM'), ('close', 7)]
+
+
+def test_trailers_past_max_send_header_block_length_end_the_stream_cleanly(run_loop):
+    # Node 20: a server with maxSendHeaderBlockLength 200 answers a GET
+    # with a body and 300 bytes of trailers: its stream's 'frameError'
+    # (1, 6, 1), then the unread request is closed as always (RST_STREAM
+    # NO_ERROR, rstCode 0, no error) and the session closes; the client
+    # reads the body, 'end', rstCode 0, no trailers.
+    server_events, client_events = [], []
+    server = http2.createServer({'maxSendHeaderBlockLength': 200})
+
+    def on_stream(stream, *_):
+        stream.on('frameError', lambda *args: server_events.append(('frameError',) + args))
+        stream.on('error', lambda error: server_events.append(('error', error.code)))
+        stream.on('close', lambda: server_events.append(('close', stream.rstCode)))
+        stream.respond({':status': 200}, {'waitForTrailers': True})
+        stream.on('wantTrailers', lambda: stream.sendTrailers({'x-t': 'a' * 300}))
+        stream.end(b'body')
+    server.on('stream', on_stream)
+    client = http2.connect('http://127.0.0.1:%d' % listen(run_loop, server))
+    req = client.request({':path': '/'})
+    for name in ('response', 'trailers', 'end'):
+        req.on(name, lambda *_, name=name: client_events.append(name))
+    req.on('data', lambda data: client_events.append(('data', data)))
+    req.on('error', lambda error: client_events.append(('error', error.code)))
+    req.on('close', lambda: (client_events.append(('close', req.rstCode)), client.close(),
+                             server.close()))
+    run_loop(10)
+    assert server_events == [('frameError', 1, 6, 1), ('close', 0)]
+    assert client_events == ['response', ('data', b'body'), 'end', ('close', 0)]

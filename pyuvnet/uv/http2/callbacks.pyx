@@ -221,6 +221,25 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
     return 0
 
 
+cdef uint32_t h2_frame_error_code(int lib_error) noexcept:
+    # As Node 20's OnFrameNotSent: 'frameError' gives the HTTP/2 code of
+    # nghttp2's error (RFC 9113 section 7), not nghttp2's own.
+    if lib_error == ng.NGHTTP2_ERR_STREAM_CLOSED:
+        return ng.NGHTTP2_STREAM_CLOSED
+    if lib_error == ng.NGHTTP2_ERR_HEADER_COMP:
+        return ng.NGHTTP2_COMPRESSION_ERROR
+    if lib_error == ng.NGHTTP2_ERR_FRAME_SIZE_ERROR:
+        return ng.NGHTTP2_FRAME_SIZE_ERROR
+    if lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL:
+        return ng.NGHTTP2_FLOW_CONTROL_ERROR
+    if lib_error == ng.NGHTTP2_ERR_REFUSED_STREAM:
+        return ng.NGHTTP2_REFUSED_STREAM
+    if (lib_error == ng.NGHTTP2_ERR_PROTO or lib_error == ng.NGHTTP2_ERR_HTTP_HEADER
+            or lib_error == ng.NGHTTP2_ERR_HTTP_MESSAGING):
+        return ng.NGHTTP2_PROTOCOL_ERROR
+    return ng.NGHTTP2_INTERNAL_ERROR
+
+
 cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                               int lib_error, void* user_data) noexcept:
     cdef H2Core core = <H2Core>user_data
@@ -233,7 +252,8 @@ cdef int h2_on_frame_not_send(ng.nghttp2_session* session, const ng.nghttp2_fram
             or lib_error == ng.NGHTTP2_ERR_SESSION_CLOSING):
         return 0
     try:
-        core.owner._h2_frame_error(frame.hd.type, lib_error, frame.hd.stream_id)
+        core.owner._h2_frame_error(frame.hd.type, h2_frame_error_code(lib_error),
+                                   frame.hd.stream_id)
     except BaseException as error:
         return h2_failed(core, error)
     return 0
