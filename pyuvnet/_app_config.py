@@ -20,8 +20,8 @@ from http import HTTPStatus
 
 from pyuvnet._aliases import snake_name
 
-__all__ = ['Config', 'ConfigError', 'LOGGING_CONFIG', 'LOG_LEVELS', 'TRACE_LOG_LEVEL',
-           'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
+__all__ = ['Config', 'ConfigError', 'DEFAULTS', 'LOGGING_CONFIG', 'LOG_LEVELS',
+           'TRACE_LOG_LEVEL', 'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
 
 TRACE_LOG_LEVEL = 5
 LOG_LEVELS = {
@@ -237,7 +237,9 @@ def _host_port(value):
 # pyuvnet's own WebSocket (there is one implementation).
 WS_CHOICES = ('auto', 'none', 'websockets', 'websockets-sansio', 'wsproto')
 
-_DEFAULTS = dict(
+# Every setting's default, written here alone (the command line's flags
+# and the servers' options given one by one take theirs from it).
+DEFAULTS = dict(
     host='127.0.0.1', port=8000, uds=None, fd=None, loop='auto', http='auto', ws='auto',
     lifespan='auto', env_file=None, log_config=LOGGING_CONFIG, log_level=None,
     access_log=True, use_colors=None, interface='auto', reload=False, reload_dirs=None,
@@ -278,14 +280,14 @@ class Config:
     process-wide parts (the command line calls both first)."""
 
     #: Every option's name, snake_case, in uvicorn.Config's order.
-    OPTIONS = tuple(_DEFAULTS)
+    OPTIONS = tuple(DEFAULTS)
 
     def __init__(self, app=None, **options):
         unknown = []
         given = {}
         for key, value in options.items():
-            name = key if key in _DEFAULTS else snake_name(key)
-            if name not in _DEFAULTS:
+            name = key if key in DEFAULTS else snake_name(key)
+            if name not in DEFAULTS:
                 unknown.append(key)
             else:
                 given[name] = value
@@ -293,7 +295,7 @@ class Config:
             raise TypeError('unknown server options: %s' % ', '.join(sorted(unknown)))
         self.app = app
         self.given = frozenset(given)
-        for name, default in _DEFAULTS.items():
+        for name, default in DEFAULTS.items():
             setattr(self, name, given.get(name, default))
         if self.workers is None:
             self.workers = int(os.environ.get('WEB_CONCURRENCY', 1))
@@ -406,25 +408,16 @@ class Config:
 
     def server_options(self, interface):
         """``asgi.createServer()``'s or ``wsgi.createServer()``'s options for
-        this configuration (``interface`` 'asgi' or 'wsgi'), with the
-        Config itself under ``config`` for the server to read whole."""
+        this configuration (``interface`` 'asgi' or 'wsgi'): the Config
+        itself under ``config``, which the server reads whole, and what
+        is http's, https's or WSGI's own of it (the keep-alive timeout,
+        the head's limit, the TLS options, ``wsgi.multiprocess``)."""
         options = {'config': self, 'keepAliveTimeout': int(self.timeout_keep_alive * 1000)}
         if self.h11_max_incomplete_event_size is not None:
             # h11's buffer of a head not yet whole: llhttp's head limit.
             options['maxHeaderSize'] = self.h11_max_incomplete_event_size
-        if interface == 'asgi':
-            options['lifespan'] = self.lifespan
-            # Also as options of their own, for the WebSocket scope's
-            # settings read from the options (pyuvnet/asgi/_websocket.py).
-            options.update(wsMaxSize=self.ws_max_size, wsMaxQueue=self.ws_max_queue,
-                           wsPingInterval=self.ws_ping_interval,
-                           wsPingTimeout=self.ws_ping_timeout,
-                           wsPerMessageDeflate=self.ws_per_message_deflate)
-        else:
-            options['threads'] = self.threads
+        if interface == 'wsgi':
             options['multiprocess'] = self.workers > 1
-        if self.root_path:
-            options['rootPath'] = self.root_path
         options.update(self.tls_options())
         return options
 

@@ -2,10 +2,11 @@
 import logging
 from typing import Any
 
-__all__ = ['Config', 'ConfigError', 'LOGGING_CONFIG', 'LOG_LEVELS', 'TRACE_LOG_LEVEL',
-           'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
+__all__ = ['Config', 'ConfigError', 'DEFAULTS', 'LOGGING_CONFIG', 'LOG_LEVELS',
+           'TRACE_LOG_LEVEL', 'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
 
 TRACE_LOG_LEVEL: int
+DEFAULTS: dict[str, Any]
 LOG_LEVELS: dict[str, int]
 LOGGING_CONFIG: dict[str, Any]
 

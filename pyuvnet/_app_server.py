@@ -7,7 +7,7 @@ import asyncio
 
 from pyuvnet import _uv, _validate, aio, https, tls
 from pyuvnet._options import OptionSpec, normalize_options
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE
+from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet._http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, destroy_soon
 from pyuvnet._listening import SERVER_OPTIONS as _NET_OPTIONS
 from pyuvnet._proxy_protocol import read_proxy_headers
@@ -107,21 +107,28 @@ def _stop_own_loop():
         stopped.set_result(None)
 
 
+# The settings a server takes one by one, each a Config's (ASGI's
+# ``lifespan``, WSGI's ``threads`` beside CONFIG_RULES's).
+_SETTINGS = frozenset(CONFIG_RULES) - {'config'} | {'lifespan', 'threads'}
+
+
 def config_of(opts):
-    """The server's Config: the one given as ``config``, else one of the
-    options given one by one (uvicorn's defaults, but no Server header:
-    a program's server is Node's, which sends none)."""
+    """The server's Config, made once: the one given as ``config`` (no
+    setting may be given beside it: ERR_INVALID_ARG_VALUE), else one of
+    the settings given one by one, as uvicorn.run(app, **kwargs) makes
+    its one Config (uvicorn's defaults, but no Server header: a
+    program's server is Node's, which sends none)."""
     config = opts.get('config')
     if config is not None:
+        for name in sorted(_SETTINGS.intersection(opts)):
+            raise ERR_INVALID_ARG_VALUE('options.' + name, opts[name],
+                                        'is set on options.config, not beside it')
         return config
     from pyuvnet._app_config import Config
     if 'threads' in opts:
         _validate.validate_integer(opts['threads'], 'options.threads', 0)
-    settings = {name: opts[name] for name in CONFIG_RULES if name in opts}
+    settings = {name: opts[name] for name in _SETTINGS.intersection(opts)}
     settings.setdefault('serverHeader', False)
-    for name in ('lifespan', 'threads'):
-        if name in opts:
-            settings[name] = opts[name]
     return Config(None, **settings)
 
 
@@ -146,7 +153,8 @@ def with_alpn(opts):
     and, when it serves HTTP/2, ALPN's ``h2`` and ``http/1.1`` offered
     (unless ``ALPNProtocols`` says otherwise)."""
     config = config_of(opts)
-    opts = dict(opts, config=config)
+    opts = {name: value for name, value in opts.items() if name not in _SETTINGS}
+    opts['config'] = config
     if config.http2:
         opts.setdefault('ALPNProtocols', list(ALPN_PROTOCOLS))
     return opts

@@ -2,7 +2,7 @@
 # Node's timer globals, and the C bases of Socket (Stream) and Timeout.
 # Only the names in _uv.__all__ are public; the binding's helpers
 # (tcp_bind, pipe_connect, ...) are pyuvnet's own business and untyped.
-from typing import Any, Callable, Generator, TypeVar, final
+from typing import Any, Callable, ClassVar, Generator, TypeVar, final
 
 from typing_extensions import Self, TypeVarTuple, Unpack, disjoint_base
 
@@ -314,6 +314,10 @@ def _wsgi_environ(server: Any, req: Any, body: Any) -> dict[str, Any]: ...
 def _wsgi_input(data: bytes) -> WsgiInput: ...
 
 class H2LibraryError(Exception):
+    PROTO: ClassVar[int]
+    STREAM_ID_NOT_AVAILABLE: ClassVar[int]
+    STREAM_CLOSED: ClassVar[int]
+    NOMEM: ClassVar[int]
     code: int
     def __init__(self, code: int) -> None: ...
 

@@ -16,9 +16,6 @@ from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, Py_SIZE
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 
 cdef extern from "Python.h":
-    # The type's method cache lookup (no descriptor called): a borrowed
-    # reference or NULL.
-    PyObject* _PyType_Lookup(PyTypeObject* type, PyObject* name)
     # The cyclic GC's bookkeeping of one object (http/exchange.pyx: the
     # exchange's messages, untracked until their 'close').  Track must not
     # be given an object already tracked: CPython aborts.
@@ -119,6 +116,7 @@ include "uv/wsgi/environ.pyx"
 include "uv/wsgi/start_response.pyx"
 include "uv/wsgi/call.pyx"
 include "uv/http2/frame_watch.pyx"
+include "uv/http2/request_sink.pyx"
 include "uv/http2/session.pyx"
 include "uv/http2/head_block.pyx"
 include "uv/http2/callbacks.pyx"

@@ -7,29 +7,36 @@
  * it was tested on:
  * CPython 3.9 to 3.13 with the GIL (the versions CI and pyenv run here).
  * Elsewhere (a newer CPython, a free-threaded build, another
- * implementation) PYUVNET_CPYTHON_TRICKS is 0 and the plain path runs.
+ * implementation) PYUVNET_CPYTHON_TRICKS is 0 and the plain path runs;
+ * CFLAGS=-DPYUVNET_CPYTHON_TRICKS=0 builds the plain path anywhere.
  *
- * The tricks, each in the room it speeds up (docs/DESIGN.md lists them):
+ * The tricks, each in the room it speeds up (docs/DESIGN.md lists them;
+ * tests/project/test_cpython_gate.py holds this list to the sources):
  *   stream/core/states.pyx   the states' object fields as read-only
  *                            __slots__-style member descriptors
  *   events/_emitter_values.pyx  inline attribute values for the Python
  *                            subclasses of EventEmitter (3.11, 3.12 only)
  *   uv/wsgi/call.pyx         vectorcall for the WSGI start_response
- * Not behind it yet: uv/handles/udp_socket.pyx (a type's tp_getattro),
- * uv/stream/stream.pyx (a type's attribute lookup and version tag); and
- * uv/tls/pyuvnet_openssl.h reads the SSL pointer out of _ssl's objects,
- * which TLS needs on every interpreter (it checks the object's size).
+ *   uv/handles/udp_socket.pyx   RemoteInfo's tp_getattro set back to the
+ *                            generic lookup (its base's __getattr__ hook)
+ *   uv/stream/stream.pyx     a type's method cache lookup and version tag
+ *                            (whether a subclass overrides end()/destroy())
+ * Not behind it: uv/tls/pyuvnet_openssl.h reads the SSL pointer out of
+ * _ssl's objects, which TLS needs on every interpreter (it checks the
+ * object's size).
  */
 #ifndef PYUVNET_CPYTHON_H
 #define PYUVNET_CPYTHON_H
 
 #include "Python.h"
 
+#ifndef PYUVNET_CPYTHON_TRICKS
 #if defined(PYPY_VERSION) || defined(Py_GIL_DISABLED) || defined(Py_LIMITED_API) \
     || PY_VERSION_HEX < 0x03090000 || PY_VERSION_HEX >= 0x030E0000
 #define PYUVNET_CPYTHON_TRICKS 0
 #else
 #define PYUVNET_CPYTHON_TRICKS 1
+#endif
 #endif
 
 #if PYUVNET_CPYTHON_TRICKS

@@ -23,9 +23,11 @@
 ``listen()``, cluster, Node's timeouts and limits apply.  The app runs on
 asyncio, with pyuvnet's loop driven inside it (pyuvnet.aio).  The rooms:
 ``_server`` (the servers, listen and close around the lifespan),
-``_cycle`` (one request's scope, receive and send: their C is
-pyuvnet/uv/asgi/handler.pyx and cycle.pyx), ``_websocket`` (the
-websocket scope over pyuvnet.ws), ``_lifespan``.
+``_handler`` (the C request handler made for a server: one request's
+scope, receive and send are pyuvnet/uv/asgi/handler.pyx and cycle.pyx),
+``_http2`` (an HTTP/2 stream's cycle: uv/asgi/h2_cycle.pyx),
+``_websocket`` (the websocket scope over pyuvnet.ws), ``_lifespan``,
+``_trace`` (``--log-level trace``'s lines).
 """
 from pyuvnet._aliases import ALIASES, add_aliases, snake_name
 

@@ -63,7 +63,7 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
         self._tasks = set()
         self._starting = False
         self._wss = None            # the WebSocketServer of the handshakes, once needed
-        self._ws_settings = WebSocketSettings(opts)
+        self._ws_settings = WebSocketSettings(config)
         # uvicorn's h11 refuses more than Node's llhttp (HTTP/0.9, two
         # Hosts, Transfer-Encoding: identity, chunked): so do we, with 400.
         self._settings.strict = True

@@ -44,24 +44,15 @@ class ClientDisconnected(OSError):
 
 
 class WebSocketSettings:
-    """An ASGI server's WebSocket settings: its Config's (``config``, whose
-    None turns the pings off, as uvicorn's), else its options', uvicorn's
-    defaults for those absent; 0 turns a limit or the pings off."""
+    """An ASGI server's WebSocket settings, its Config's ``ws_*`` (None
+    turns the pings off, as uvicorn's; 0 turns a limit or the pings off)."""
 
-    def __init__(self, options):
-        config = options.get('config')
-        if config is not None:
-            self.max_size = config.ws_max_size
-            self.max_queue = config.ws_max_queue
-            self.ping_interval = config.ws_ping_interval
-            self.ping_timeout = config.ws_ping_timeout
-            self.per_message_deflate = config.ws_per_message_deflate
-            return
-        self.max_size = options.get('wsMaxSize', 16 * 1024 * 1024)
-        self.max_queue = options.get('wsMaxQueue', 32)
-        self.ping_interval = options.get('wsPingInterval', 20.0)
-        self.ping_timeout = options.get('wsPingTimeout', 20.0)
-        self.per_message_deflate = options.get('wsPerMessageDeflate', True)
+    def __init__(self, config):
+        self.max_size = config.ws_max_size
+        self.max_queue = config.ws_max_queue
+        self.ping_interval = config.ws_ping_interval
+        self.ping_timeout = config.ws_ping_timeout
+        self.per_message_deflate = config.ws_per_message_deflate
 
 
 def upgrade_server(settings):

@@ -12,7 +12,7 @@ from .. import Server
 
 def wire_errno(err):
     # Node's messages carry libuv's (negative) error numbers.
-    return -abs(getattr(err, 'errno', None) or 22)
+    return -abs(getattr(err, 'errno', None) or errors.uv_code('EINVAL'))
 
 
 def listen_options(message):

@@ -23,7 +23,8 @@ def default_lookup(hostname, family, callback):
         if status < 0:
             callback(node_errno(errors.dns_exception(status, 'getaddrinfo', hostname)))
         elif not addresses:
-            callback(node_errno(errors.dns_exception(-3008, 'getaddrinfo', hostname)))
+            callback(node_errno(errors.dns_exception(errors.uv_code('EAI_NONAME'), 'getaddrinfo',
+                                                         hostname)))
         else:
             callback(None, *addresses[0])
 

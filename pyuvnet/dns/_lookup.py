@@ -21,7 +21,7 @@ V4MAPPED = socket.AI_V4MAPPED
 ALL = socket.AI_ALL
 
 _ORDERS = ('verbatim', 'ipv4first', 'ipv6first')
-_EAI_NONAME = -3008             # libuv's: getaddrinfo found nothing
+_EAI_NONAME = errors.uv_code('EAI_NONAME')     # getaddrinfo found nothing
 _default_order = 'verbatim'     # Node 17 and later
 
 

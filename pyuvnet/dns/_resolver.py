@@ -38,7 +38,7 @@ RRTYPES = {
 
 _RESOLVER_OPTIONS = OptionSpec({'timeout': 'any', 'tries': 'any'})
 _QUERY_OPTIONS = OptionSpec({'ttl': 'any'})     # Node reads options.ttl as a truth value
-_UV_EINVAL = -22
+_UV_EINVAL = errors.uv_code('EINVAL')
 _INT32_MAX = 2 ** 31 - 1
 
 

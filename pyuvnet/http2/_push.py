@@ -12,7 +12,8 @@ from ._headers import headers_arg, to_block
 __all__ = ['push_allowed', 'push_stream']
 
 # What nghttp2's refusals mean in Node's words.
-_SUBMIT_ERRORS = {-509: ERR_HTTP2_OUT_OF_STREAMS, -510: ERR_HTTP2_INVALID_STREAM}
+_SUBMIT_ERRORS = {_uv.H2LibraryError.STREAM_ID_NOT_AVAILABLE: ERR_HTTP2_OUT_OF_STREAMS,
+                  _uv.H2LibraryError.STREAM_CLOSED: ERR_HTTP2_INVALID_STREAM}
 
 
 def push_allowed(stream):

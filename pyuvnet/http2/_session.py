@@ -28,7 +28,6 @@ __all__ = ['Http2Session', 'session_options']
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
-_NGHTTP2_ERR_PROTO = -505      # nghttp2's code for a peer's protocol error
 
 class Http2Session(WindowAndOrigins, EventEmitter):
     """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
@@ -488,7 +487,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         else:
             # As Node 20: an ACK of no PING sent is a protocol error, the
             # session's end (GOAWAY INTERNAL_ERROR, ERR_HTTP2_ERROR).
-            raise _uv.H2LibraryError(_NGHTTP2_ERR_PROTO)
+            raise _uv.H2LibraryError(_uv.H2LibraryError.PROTO)
 
     def _h2_goaway(self, code, last_stream_id, opaque):
         self._goaway_code = code

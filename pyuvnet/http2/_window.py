@@ -10,8 +10,6 @@ from ._errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_NO_ME
 
 __all__ = ['WindowAndOrigins', 'library_error']
 
-_NGHTTP2_ERR_NOMEM = -901
-
 
 def library_error(error):
     """The session error of an H2LibraryError raised by the core."""
@@ -33,7 +31,7 @@ class WindowAndOrigins:
         try:
             _uv.h2_set_local_window_size(self._core, windowSize)
         except _uv.H2LibraryError as error:
-            if error.code != _NGHTTP2_ERR_NOMEM:
+            if error.code != _uv.H2LibraryError.NOMEM:
                 raise ERR_HTTP2_ERROR(str(error)) from None
             self.destroy(ERR_HTTP2_NO_MEM())
             return

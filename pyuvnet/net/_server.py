@@ -112,7 +112,8 @@ class Server(_uv.ServerCore, HandleRefs):
             return      # close() came first (Node's _listeningId)
         if status < 0 or not found:
             _uv.nextTick(self.emit, 'error',
-                         errors.dns_exception(status if status < 0 else -3008, 'getaddrinfo', host))
+                         errors.dns_exception(status if status < 0 else errors.uv_code('EAI_NONAME'),
+                                              'getaddrinfo', host))
             return
         self._bind_and_listen(found[0][0], port, backlog, options)
 

@@ -13,7 +13,7 @@ after uvicorn's log.  The rooms: ``_flags`` (the options; the Config is
 pyuvnet/_app_config.py's), ``_target`` (the import, the interface),
 ``_run`` (one server's life), ``_checks`` (the options checked up front),
 ``_supervisor`` (the primary), ``_worker_side`` (a worker's part in it),
-``_reload`` (the file watch), ``_options`` (what the supervisor reads).
+``_reload`` (the file watch); each reads the Config itself.
 """
 import asyncio
 import logging

@@ -18,8 +18,6 @@ import signal
 import threading
 from pathlib import Path
 
-from ._options import reload_delay, reload_dirs, reload_excludes, reload_includes
-
 __all__ = ['FileFilter', 'Watcher']
 
 DEFAULT_INCLUDES = ('*.py',)
@@ -57,10 +55,11 @@ class Watcher:
     """A thread that sends this process a SIGHUP after each change;
     ``stop()`` ends it (within ``--reload-delay``)."""
 
-    def __init__(self, options):
-        self.dirs = [Path(d).resolve() for d in reload_dirs(options)]
-        self.filter = FileFilter(reload_includes(options), reload_excludes(options))
-        self.delay = reload_delay(options)
+    def __init__(self, config):
+        # uvicorn's: the working directory unless --reload-dir says.
+        self.dirs = [Path(d).resolve() for d in config.reload_dirs or ['.']]
+        self.filter = FileFilter(config.reload_includes, config.reload_excludes)
+        self.delay = config.reload_delay
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._watch, name='pyuvnet-reload', daemon=True)
 

@@ -24,7 +24,7 @@ by signal or event, as gunicorn does:
   time) stops the server: gunicorn's WORKER_BOOT_ERROR rule, so that a
   broken app is never forked in a loop; the cause is said once and the
   exit status is 3, gunicorn's (and uvicorn's for a failed startup).
-- ``--timeout`` (_options.timeout_for): a worker whose heartbeat file is
+- ``--timeout`` (timeout_for): a worker whose heartbeat file is
   older than that (every app thread busy, or its loop blocked: an ASGI
   app's sync call, which uvicorn's healthcheck thread would answer for)
   is killed.  One that
@@ -42,7 +42,6 @@ import time
 
 from pyuvnet import cluster
 
-from ._options import limit_max_requests, timeout_for, workers_wanted
 from ._reload import Watcher
 from ._worker_side import BOOT_FAILED, HEARTBEAT_ENV, MESSAGE_KEY, PRIMARY_ENV
 
@@ -62,11 +61,20 @@ WORKER_BOOT = ("import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
                % PRIMARY_ENV)
 
 
-def needs_supervisor(args, interface):
-    """Whether ``pyuvnet serve`` runs a primary for these options (the
+def timeout_for(config, interface):
+    """gunicorn's ``timeout`` (0: none): how long a worker may go without
+    an app thread free (WSGI) or its loop turning (ASGI).  An ASGI app's
+    workers are watched when there are several, as uvicorn's
+    multiprocess supervisor watches its own; its single process and
+    ``--reload``'s worker are not (a breakpoint stops the loop there)."""
+    return config.timeout if interface == 'wsgi' or config.workers > 1 else 0
+
+
+def needs_supervisor(config, interface):
+    """Whether ``pyuvnet serve`` runs a primary for this Config (the
     timeout counted for ``interface`` as timeout_for says)."""
-    return (workers_wanted(args) > 1 or bool(args.reload) or bool(limit_max_requests(args))
-            or bool(timeout_for(args, interface)))
+    return (config.workers > 1 or bool(config.reload) or bool(config.limit_max_requests)
+            or bool(timeout_for(config, interface)))
 
 
 def _workers(count):
@@ -76,11 +84,11 @@ def _workers(count):
 class Supervisor:
     """The primary's state: its workers, by generation, and what it is doing."""
 
-    def __init__(self, args, argv, interface, say):
-        self.args = args
+    def __init__(self, config, argv, interface, say):
+        self.config = config
         self.say = say
-        self.wanted = workers_wanted(args)
-        self.timeout = timeout_for(args, interface)
+        self.wanted = config.workers
+        self.timeout = timeout_for(config, interface)
         self.interface = interface
         self.status = 0
         self.announced = False
@@ -116,8 +124,8 @@ class Supervisor:
             self.timer = net.setInterval(self._check_heartbeats,
                                          max(50, min(1000, int(self.timeout * 250))))
             self.timer.unref()
-        if self.args.reload:
-            self.watcher = Watcher(self.args)
+        if self.config.reload:
+            self.watcher = Watcher(self.config)
             self.say(self.watcher.start())
         for _ in range(self.wanted):
             self._fork()
@@ -159,12 +167,12 @@ class Supervisor:
         self.old = set(self.serving) | set(self.booting)
         for _ in range(self.wanted):
             self.batch.add(self._fork().id)
-        if not self.args.reload:
+        if not self.config.reload:
             # uvicorn's SIGHUP restart is bounded; its --reload is not.
             import pyuvnet as net
             # Unref'd: a primary whose workers have all gone does not wait.
             net.setTimeout(self._not_ready_in_time,
-                           int(self.args.timeout_worker_healthcheck * 1000),
+                           int(self.config.timeout_worker_healthcheck * 1000),
                            frozenset(self.batch)).unref()
 
     def _not_ready_in_time(self, batch):
@@ -176,7 +184,7 @@ class Supervisor:
         if late and not self.stopping:
             late[0].boot_failure = ('worker %d did not listen within %gs '
                                     '(--timeout-worker-healthcheck)'
-                                    % (late[0].id, self.args.timeout_worker_healthcheck))
+                                    % (late[0].id, self.config.timeout_worker_healthcheck))
             late[0].process.kill('SIGKILL')
 
     def scale(self, step):

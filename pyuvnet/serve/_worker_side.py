@@ -29,7 +29,6 @@ import time
 
 from pyuvnet import cluster, errors
 
-from ._options import limit_max_requests
 
 __all__ = ['BOOT_FAILED', 'HEARTBEAT_ENV', 'MESSAGE_KEY', 'PRIMARY_ENV', 'boot_failed',
            'ignore_interrupts', 'retire', 'start_duties', 'tell_boot_failure']
@@ -71,18 +70,17 @@ async def tell_boot_failure(cause):
         return await boot_failed(cause)
 
 
-def start_duties(server, options):
+def start_duties(server, config):
     """In a worker that listens (on the running asyncio loop): its
     heartbeat and its request count, each if the primary asked for it."""
     given = os.environ.pop(HEARTBEAT_ENV, None)
     if given:
         path, _, timeout = given.rpartition(':')
         Heartbeat(server, asyncio.get_running_loop(), path, float(timeout)).beat()
-    limit = limit_max_requests(options)
+    limit = config.limit_max_requests
     if limit:
         # uvicorn's jitter: the workers of one start do not all retire at once.
-        jitter = getattr(options, 'limit_max_requests_jitter', 0) or 0
-        count_requests(server, limit + random.randint(0, jitter))
+        count_requests(server, limit + random.randint(0, config.limit_max_requests_jitter))
 
     def on_message(message, handle=None):
         if isinstance(message, dict) and message.get(MESSAGE_KEY) == 'drain':

@@ -1,13 +1,14 @@
 # ASGI over HTTP/2 in C: each request stream of an ASGI server's session is
 # an H2Cycle, made and closed straight from the session's nghttp2 callbacks
-# (uv/http2/callbacks.pyx: H2Core.sink), its answer submitted straight to
+# (uv/http2/callbacks.pyx: H2Core.sink, an H2RequestSink), its answer submitted straight to
 # the core, and its app run on the handler's spare Task as an HTTP/1.1
 # request's is (uv/asgi/app_run.pyx).  A hello runs no Python frame of
 # pyuvnet's own (each was some 1-3k instructions of a request's, issue 60).
 #
 #   H2Sink       the server's config, read once (pyuvnet/asgi/_http2.py
 #                makes it, and gives it the Python helpers of rare paths)
-#   H2Requests   one session's: its core, its streams dict, its ends
+#   H2Requests   one session's: its core, its streams dict, its ends (the
+#                session's sink: uv/http2/request_sink.pxd's interface)
 #   H2Cycle      one request stream: its scope, receive() and send()
 #
 # What the ASGI spec leaves open is done as pyuvnet/asgi/_http2.py's
@@ -22,19 +23,6 @@ cdef int H2_HIGH_WATER = 65536          # request body bytes let wait unread
 cdef int H2_WRITE_HIGH_WATER = 16384    # response body bytes not framed yet that hold send()
 cdef uint32_t H2_NO_ERROR = 0, H2_CANCEL = 8, H2_INTERNAL_ERROR = 2
 cdef int32_t H2_ENABLE_PUSH = 2         # SETTINGS_ENABLE_PUSH
-cdef bytes h2_date_line = None          # date_line()'s last, and its value alone
-cdef bytes h2_date_value = None
-
-
-cdef bytes h2_date():
-    """The ``date`` header's value now (the HTTP/1.1 head's, made once a
-    second)."""
-    global h2_date_line, h2_date_value
-    line = date_line()
-    if line is not h2_date_line:
-        h2_date_line = line
-        h2_date_value = line[6:-2]      # ('Date: ' ... '\r\n')
-    return h2_date_value
 
 
 @cython.final
@@ -111,7 +99,7 @@ cdef class H2Sink:
 
 
 @cython.final
-cdef class H2Requests:
+cdef class H2Requests(H2RequestSink):
     """One session's side of the sink (its core's ``sink`` until closed)."""
 
     cdef H2Sink sink
@@ -131,6 +119,41 @@ cdef class H2Requests:
             self.session._schedule_flush()
         return 0
 
+    # -- the sink's interface (uv/http2/request_sink.pxd) ----------------------
+
+    cdef int on_request(self, int32_t stream_id, list fields, bint ended) except -1:
+        # A request's head came: its cycle, held, and its app run.
+        cdef H2Cycle cycle = h2_cycle_new(self, stream_id, fields, ended)
+        self.streams[stream_id] = cycle
+        self.sink.handler.run_h2(cycle)
+        return 0
+
+    cdef bint on_data(self, int32_t stream_id, bytes chunk) except -1:
+        # A destroyed cycle's bytes open the windows again at once.
+        stream = self.streams.get(stream_id)
+        if type(stream) is not H2Cycle:
+            return False
+        if (<H2Cycle>stream).destroyed:
+            self.core.give_back(stream_id, len(chunk))
+        else:
+            (<H2Cycle>stream).on_data(chunk)
+        return True
+
+    cdef bint on_end(self, int32_t stream_id) except -1:
+        stream = self.streams.get(stream_id)
+        if type(stream) is not H2Cycle:
+            return False
+        if not (<H2Cycle>stream).destroyed:
+            (<H2Cycle>stream).on_end()
+        return True
+
+    cdef bint on_close(self, int32_t stream_id, uint32_t code) except -1:
+        stream = self.streams.get(stream_id)
+        if type(stream) is not H2Cycle:
+            return False
+        (<H2Cycle>stream).on_close(code)
+        return True
+
 
 cdef bint h2_same_pairs(pairs, tuple last) except -1:
     """Whether an app's header pairs are ``last``: a list or tuple of
@@ -148,47 +171,6 @@ cdef bint h2_same_pairs(pairs, tuple last) except -1:
                 or not same_bytes((<tuple>pair)[0], (<tuple>old)[0])
                 or not same_bytes((<tuple>pair)[1], (<tuple>old)[1])):
             return False
-    return True
-
-
-cdef int h2_sink_request(H2Requests requests, int32_t stream_id, list raw,
-                         bint ended) except -1:
-    # A request's head came (callbacks.pyx): its cycle, held, and its app run.
-    cdef H2Cycle cycle = h2_cycle_new(requests, stream_id, raw, ended)
-    requests.streams[stream_id] = cycle
-    requests.sink.handler.run_h2(cycle)
-    return 0
-
-
-cdef bint h2_sink_data(H2Requests requests, int32_t stream_id, bytes data) except -1:
-    # A request's DATA chunk (callbacks.pyx): False when it is none of our
-    # cycles. A destroyed cycle's bytes open the windows again at once.
-    stream = requests.streams.get(stream_id)
-    if type(stream) is not H2Cycle:
-        return False
-    if (<H2Cycle>stream).destroyed:
-        requests.core.give_back(stream_id, len(data))
-    else:
-        (<H2Cycle>stream).on_data(data)
-    return True
-
-
-cdef bint h2_sink_end(H2Requests requests, int32_t stream_id) except -1:
-    # A request's END_STREAM on DATA (callbacks.pyx): as h2_sink_data.
-    stream = requests.streams.get(stream_id)
-    if type(stream) is not H2Cycle:
-        return False
-    if not (<H2Cycle>stream).destroyed:
-        (<H2Cycle>stream).on_end()
-    return True
-
-
-cdef bint h2_sink_close(H2Requests requests, int32_t stream_id, uint32_t code) except -1:
-    # A stream closed (callbacks.pyx): False when it is none of our cycles.
-    stream = requests.streams.get(stream_id)
-    if type(stream) is not H2Cycle:
-        return False
-    (<H2Cycle>stream).on_close(code)
     return True
 
 

@@ -12,11 +12,18 @@ cdef str MESSAGE = 'message'
 
 cdef extern from *:
     """
+    #include "pyuvnet_cpython.h"
     /* A type's attribute lookup without the __getattr__ hook its base
-       class's Python __getattr__ installed (RemoteInfo's). */
+       class's Python __getattr__ installed (RemoteInfo's): a slot of a
+       ready type rewritten, so only where pyuvnet_cpython.h allows it;
+       elsewhere the hook stays (and finds what the plain lookup would). */
     static void pyuvnet_plain_getattr(PyObject *type) {
+    #if PYUVNET_CPYTHON_TRICKS
         ((PyTypeObject *)type)->tp_getattro = PyObject_GenericGetAttr;
         PyType_Modified((PyTypeObject *)type);
+    #else
+        (void)type;
+    #endif
     }
     """
     void pyuvnet_plain_getattr(object type)

@@ -143,10 +143,9 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
             if block is None:
                 pass
             elif core.sink is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
-                # An ASGI server's request: its cycle, with no Python call
-                # of the owner's (uv/asgi/h2_cycle.pyx).
-                h2_sink_request(<H2Requests>core.sink, stream_id,
-                                (<H2HeaderBlock>block).fields, end_stream)
+                # An app server's request: to its sink, with no Python
+                # call of the owner's (request_sink.pxd).
+                core.sink.on_request(stream_id, (<H2HeaderBlock>block).fields, end_stream)
             elif core.headers_object is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
                 # A core-API server's request: its stream, made and emitted
                 # in C (server_streams.pyx).
@@ -157,7 +156,7 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
                                        (<H2HeaderBlock>block).sensitive)
         elif t == ng.NGHTTP2_DATA:
             if end_stream:
-                if core.sink is None or not h2_sink_end(<H2Requests>core.sink, stream_id):
+                if core.sink is None or not core.sink.on_end(stream_id):
                     core.owner._h2_end(stream_id)
             elif frame.hd.length == 0 and h2_count_invalid(core):
                 return ng.NGHTTP2_ERR_CALLBACK_FAILURE
@@ -191,9 +190,9 @@ cdef int h2_on_data_chunk(ng.nghttp2_session* session, uint8_t flags, int32_t st
     ng.nghttp2_session_consume_connection(session, length)
     try:
         chunk = PyBytes_FromStringAndSize(<const char*>data, length)
-        # An ASGI server's request body goes to its cycle, with no Python
-        # call of the owner's (uv/asgi/h2_cycle.pyx).
-        if core.sink is None or not h2_sink_data(<H2Requests>core.sink, stream_id, chunk):
+        # An app server's request body goes to its sink, with no Python
+        # call of the owner's (request_sink.pxd).
+        if core.sink is None or not core.sink.on_data(stream_id, chunk):
             core.owner._h2_data(stream_id, chunk)
     except BaseException as error:
         return h2_failed(core, error)
@@ -210,7 +209,7 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
         core.receiving.pop(stream_id, None)
         core.header_block = None
         h2_drop_queue(core, stream_id)
-        if core.sink is None or not h2_sink_close(<H2Requests>core.sink, stream_id, code):
+        if core.sink is None or not core.sink.on_close(stream_id, code):
             # The stream's own _on_close(code), found here: no call of the
             # owner's per stream.
             stream = core.streams.get(stream_id)

@@ -11,15 +11,28 @@ cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
 
 
+cdef bytes h2_date_line = None          # date_line()'s last, and its value alone
+cdef bytes h2_date_value = None
 # h2_utc_date()'s: the h2_date() value its str was made of, and that str.
 cdef bytes h2_utc_bytes = None
 cdef str h2_utc_text = None
 
 
+cdef bytes h2_date():
+    """The ``date`` header's value now (the HTTP/1.1 head's, made once a
+    second), for the core API's heads and an app server's."""
+    global h2_date_line, h2_date_value
+    line = date_line()
+    if line is not h2_date_line:
+        h2_date_line = line
+        h2_date_value = line[6:-2]      # ('Date: ' ... '\r\n')
+    return h2_date_value
+
+
 def h2_utc_date():
     """The ``date`` header's value now, a str (http2/_headers.py's
-    utc_date(), as Node's utcDate()): uv/asgi/h2_cycle.pyx's h2_date(),
-    made once a second, decoded once."""
+    utc_date(), as Node's utcDate()): h2_date(), made once a second,
+    decoded once."""
     return h2_utc_str()
 
 

@@ -1,8 +1,8 @@
 # A core-API server's requests (pyuvnet/http2/): each request's stream made
 # and given to its session's 'stream' listeners from nghttp2's callback, and
 # the server's relay of its sessions' 'stream'; no Python frame of pyuvnet's
-# own between the HEADERS frame and the user's listener. (The ASGI server's
-# requests go to its request sink instead: uv/asgi/h2_cycle.pyx.)
+# own between the HEADERS frame and the user's listener. (An app server's
+# requests go to its request sink instead: request_sink.pxd.)
 
 
 cdef int h2_stream_request(H2Core core, int32_t stream_id, H2HeaderBlock block,

@@ -35,7 +35,13 @@ cdef size_t H2_NODE_STREAM_SIZE = 494
 
 class H2LibraryError(Exception):
     """An nghttp2 call failed: ``code`` is nghttp2's (negative) error code,
-    the message nghttp2_strerror()'s text (Node's ERR_HTTP2_ERROR)."""
+    the message nghttp2_strerror()'s text (Node's ERR_HTTP2_ERROR).  The
+    codes the Python session tells apart are named here, from nghttp2.h."""
+
+    PROTO = ng.NGHTTP2_ERR_PROTO                                # a peer's protocol error
+    STREAM_ID_NOT_AVAILABLE = ng.NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE    # out of stream ids
+    STREAM_CLOSED = ng.NGHTTP2_ERR_STREAM_CLOSED
+    NOMEM = ng.NGHTTP2_ERR_NOMEM
 
     def __init__(self, int code):
         super().__init__(ng.nghttp2_strerror(code).decode('ascii'))
@@ -100,8 +106,8 @@ cdef class H2Core:
     cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
     cdef readonly bint is_server
     cdef public bint request_bytes      # a request's fields kept as bytes (an ASGI server's)
-    cdef object sink            # an ASGI server's H2Requests (uv/asgi/h2_cycle.pyx), or None:
-                                # the requests and their closes go there, not to the owner
+    cdef H2RequestSink sink     # an app server's (request_sink.pxd), or None: the
+                                # requests and their closes go there, not to the owner
     cdef readonly dict streams  # the owner's streams (its _streams): stream id -> its
                                 # stream, or a request sink's handler
     cdef object headers_object  # a server's (serve_streams()): its requests' streams are

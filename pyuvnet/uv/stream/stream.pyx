@@ -398,14 +398,38 @@ cdef object STREAM_DESTROY = Stream.__dict__['destroy']
 
 cdef extern from *:
     """
+    #include "pyuvnet_cpython.h"
     /* The version tag of a type whose methods have not changed since it
        was given one, else 0.  Tags are never reused: a type changed (or
-       freed, another made where it was) answers another tag. */
+       freed, another made where it was) answers another tag.  Without
+       pyuvnet_cpython.h's tricks, always 0 (no type is remembered). */
     static inline unsigned int pyuvnet_type_tag(PyTypeObject* type) {
+    #if PYUVNET_CPYTHON_TRICKS
         return (type->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ? type->tp_version_tag : 0;
+    #else
+        (void)type;
+        return 0;
+    #endif
+    }
+    /* Whether ``type``'s attribute ``name`` is ``own``: the type's method
+       cache (no descriptor called), or without the tricks a plain
+       getattr of the type (a function or method descriptor is itself). */
+    static inline int pyuvnet_type_attr_is(PyTypeObject* type, PyObject* name, PyObject* own) {
+    #if PYUVNET_CPYTHON_TRICKS
+        return _PyType_Lookup(type, name) == own;
+    #else
+        PyObject* found = PyObject_GetAttr((PyObject*)type, name);
+        if (found == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        Py_DECREF(found);
+        return found == own;
+    #endif
     }
     """
     unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
+    bint type_attr_is "pyuvnet_type_attr_is" (PyTypeObject* type, object name, object own) noexcept
 
 
 # The last Stream type found to override neither end() nor destroy(), and
@@ -426,10 +450,9 @@ cdef inline bint overridden(object obj, str name, object own):
 
 cdef bint overridden_by(PyTypeObject* cls, str name, object own) noexcept:
     global plain_type, plain_tag
-    if _PyType_Lookup(cls, <PyObject*>name) != <PyObject*>own:
+    if not type_attr_is(cls, name, own):
         return True
-    if (_PyType_Lookup(cls, <PyObject*>'end') == <PyObject*>STREAM_END
-            and _PyType_Lookup(cls, <PyObject*>'destroy') == <PyObject*>STREAM_DESTROY):
+    if type_attr_is(cls, 'end', STREAM_END) and type_attr_is(cls, 'destroy', STREAM_DESTROY):
         # (After the lookups, which give the type a tag if it had none.)
         plain_tag = type_tag(cls)
         plain_type = cls if plain_tag else NULL
