@@ -57,41 +57,72 @@ def pipe(src, dest, options, kwargs):
         state.multiAwaitDrain = True
         state.awaitDrainWriters = set([state.awaitDrainWriters] if state.awaitDrainWriters else [])
     state.pipes.append(dest)
-    ondata = PipeLink(src, dest)
+    piping = _Pipe(src, dest)
+    end_fn = piping.onend if opts.get('end', True) else piping.unpipe
+    # (Node reads state.endEmitted and state.flowing, which these are.)
+    if src.readableEnded:
+        nextTick(end_fn)
+    else:
+        src.once('end', end_fn)
+    dest.on('unpipe', piping.onunpipe)
+    src.on('data', piping.ondata)
+    # Before the destination's own 'error' listeners, as Node.
+    prepend_listener(dest, 'error', piping.onerror)
+    dest.once('close', piping.onclose)
+    dest.once('finish', piping.onfinish)
+    dest.emit('pipe', src)
+    if getattr(dest, 'writableNeedDrain', False) is True:
+        piping.ondata.pause()
+    elif not src.readableFlowing:
+        src.resume()
+    return dest
 
-    def unpipe_dest(*args):
-        src.unpipe(dest)
 
-    def onend(*args):
-        dest.end()
+class _Pipe:
+    """One pipe's listeners (Node's closures in pipe()), as bound methods:
+    closures that name one another would be reference cycles, which a
+    closed socket would wait for the cyclic GC to free. Once cleanup()
+    took the listeners off, nothing refers to it."""
 
-    end_fn = onend if opts.get('end', True) else unpipe_dest
+    __slots__ = ('src', 'dest', 'ondata')
 
-    def onunpipe(readable, info=None):
-        if readable is src and info is not None and info.get('hasUnpiped') is False:
+    def __init__(self, src, dest):
+        self.src = src
+        self.dest = dest
+        self.ondata = PipeLink(src, dest)
+
+    def unpipe(self, *args):
+        self.src.unpipe(self.dest)
+
+    def onend(self, *args):
+        self.dest.end()
+
+    def onunpipe(self, readable, info=None):
+        if readable is self.src and info is not None and info.get('hasUnpiped') is False:
             info['hasUnpiped'] = True
-            cleanup()
+            self.cleanup()
 
-    def cleanup():
-        dest.removeListener('close', onclose)
-        dest.removeListener('finish', onfinish)
-        ondrain = ondata.ondrain
-        if ondrain is not None:
-            dest.removeListener('drain', ondrain)
-        dest.removeListener('error', onerror)
-        dest.removeListener('unpipe', onunpipe)
-        src.removeListener('end', onend)
-        src.removeListener('end', unpipe_dest)
+    def cleanup(self):
+        src, dest, ondata = self.src, self.dest, self.ondata
+        dest.removeListener('close', self.onclose)
+        dest.removeListener('finish', self.onfinish)
+        if ondata.awaits_drain:
+            dest.removeListener('drain', ondata.drained)
+        dest.removeListener('error', self.onerror)
+        dest.removeListener('unpipe', self.onunpipe)
+        src.removeListener('end', self.onend)
+        src.removeListener('end', self.unpipe)
         src.removeListener('data', ondata)
         ondata.cleaned_up = True
         w = getattr(dest, '_writableState', None)
-        if ondrain is not None and _state(src).awaitDrainWriters \
+        if ondata.awaits_drain and _state(src).awaitDrainWriters \
                 and (w is None or w.needDrain):
-            ondrain()
+            ondata.drained()
 
-    def onerror(err):
-        unpipe_dest()
-        dest.removeListener('error', onerror)
+    def onerror(self, err):
+        dest = self.dest
+        self.unpipe()
+        dest.removeListener('error', self.onerror)
         if dest.listenerCount('error') == 0:
             s = getattr(dest, '_writableState', None) or getattr(dest, '_readableState', None)
             if s is not None and not s.errorEmitted:
@@ -99,31 +130,13 @@ def pipe(src, dest, options, kwargs):
             else:
                 dest.emit('error', err)
 
-    def onclose(*args):
-        dest.removeListener('finish', onfinish)
-        unpipe_dest()
+    def onclose(self, *args):
+        self.dest.removeListener('finish', self.onfinish)
+        self.unpipe()
 
-    def onfinish(*args):
-        dest.removeListener('close', onclose)
-        unpipe_dest()
-
-    # (Node reads state.endEmitted and state.flowing, which these are.)
-    if src.readableEnded:
-        nextTick(end_fn)
-    else:
-        src.once('end', end_fn)
-    dest.on('unpipe', onunpipe)
-    src.on('data', ondata)
-    # Before the destination's own 'error' listeners, as Node.
-    prepend_listener(dest, 'error', onerror)
-    dest.once('close', onclose)
-    dest.once('finish', onfinish)
-    dest.emit('pipe', src)
-    if getattr(dest, 'writableNeedDrain', False) is True:
-        ondata.pause()
-    elif not src.readableFlowing:
-        src.resume()
-    return dest
+    def onfinish(self, *args):
+        self.dest.removeListener('close', self.onclose)
+        self.unpipe()
 
 
 def unpipe(src, dest):

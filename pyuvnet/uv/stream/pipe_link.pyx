@@ -32,7 +32,9 @@ cdef class PipeLink:
     cdef readonly object source
     cdef readonly object destination
     cdef public bint cleaned_up     # set by the pipe's cleanup()
-    cdef readonly object ondrain    # ``drained``, once on the destination's 'drain'
+    # ``drained`` is on the destination's 'drain' (not kept as a bound
+    # method: that would be a cycle, left to the GC).
+    cdef readonly bint awaits_drain
     cdef StreamWrites dest_stream   # the destination, when its write is Stream's own
 
     def __init__(self, source, destination):
@@ -67,9 +69,9 @@ cdef class PipeLink:
             elif len(pipes) > 1 and self.destination in pipes:
                 state.awaitDrainWriters.add(self.destination)
             self.source.pause()
-        if self.ondrain is None:
-            self.ondrain = self.drained
-            self.destination.on('drain', self.ondrain)
+        if not self.awaits_drain:
+            self.awaits_drain = True
+            self.destination.on('drain', self.drained)
 
     def drained(self, *args):
         """The destination's 'drain': resume the source once no
