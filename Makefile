@@ -144,6 +144,13 @@ bench-deps:
 	for tool in $(BENCH_TOOLS); do command -v $${tool%%=*} >/dev/null 2>&1 || missing="$$missing $${tool#*=}"; done; \
 	$(call APT_INSTALL_MISSING,echo "make: this run uses$$missing: install it (sudo apt-get install$$missing)$(COMMA) or its rows read \"missing\"")
 
+# A length-prefixed protocol read with read(4) then read(n) on 'readable'
+# (issue 68): the server's CPU per 1 KiB message, pyuvnet against Node 20;
+# about a minute, not in CI. BENCH_ARGS: --messages, --size, --repeats.
+.PHONY: bench-length-prefixed
+bench-length-prefixed: build/.installed-test
+	$(PY) bench/length_prefixed.py $(BENCH_ARGS)
+
 # pyuvnet_copy against glibc's memcpy, by page offset (bench/copy_aliasing.c).
 .PHONY: bench-copy
 bench-copy:

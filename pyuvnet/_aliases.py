@@ -157,7 +157,7 @@ ALIASES = {
     'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
     # pyuvnet.stream (docs/api/stream.md); Duplex has both sides' rows.
     'stream': ('addAbortSignal', 'getDefaultHighWaterMark', 'setDefaultHighWaterMark',
-               'isReadable', 'isErrored', 'isDisturbed'),
+               'isReadable', 'isErrored', 'isDisturbed', 'duplexPair'),
     'Readable': (
         'setEncoding', 'isPaused', 'readableHighWaterMark', 'readableLength',
         'readableObjectMode', 'readableEncoding', 'readableEnded', 'readableDidRead',

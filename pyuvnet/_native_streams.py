@@ -37,6 +37,11 @@ def take_reads(stream):
     state.endHook = type(stream)._node_end_emitted
     # The reads are pushed from libuv's callbacks, never from inside _read().
     state.sync = False
+    held = stream._held_pipes
+    if held is not None:
+        # pipe()'s fields go with the reads (its closures look them up).
+        held.hand_to(state)
+        stream._held_pipes = None
     queue, fin = stream._take_reads(state)
     if state.decoder is not None:
         state.encoding = stream._readable_encoding
@@ -85,6 +90,7 @@ class _CReadSide:
     API first (take_reads), then is stream/core's."""
 
     _readable_encoding = None       # setEncoding()'s, while C keeps the decoder
+    _held_pipes = None              # pipe()'s fields, while C keeps the reads (stream/_pipe.py)
 
     def read(self, size=None):
         """Take ``size`` bytes (all buffered when None) from the read

@@ -16,7 +16,6 @@ message.  The head is kept as llhttp gave it (``rawHeaders``); ``headers``,
 Node's rules for duplicates.
 """
 from pyuvnet import _uv
-from pyuvnet import _native_piping as duplex
 from pyuvnet import _encodings as encodings
 from pyuvnet._aliases import ALIASES, add_aliases
 from pyuvnet._native_streams import NativeReadable
@@ -210,21 +209,6 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
             return Readable.setEncoding(self, encoding)
         self._decoder = encodings.decoder(encoding)
         self._readable_encoding = encodings.normalize(encoding)
-        return self
-
-    _pipes = ()     # duplex.pipe()'s links
-
-    def pipe(self, destination, options=None):
-        """Write every chunk into ``destination`` (end() it at 'end' unless
-        ``{'end': False}``), with Node's backpressure: a write() that returns
-        False pauses the message (and, once a high-water mark's worth waits,
-        the socket) until ``destination``'s 'drain'."""
-        return duplex.pipe(self, destination, options)
-
-    def unpipe(self, destination=None):
-        """Stop piping to ``destination`` (or to every destination); with
-        no pipe and no 'data' listener left, the message pauses."""
-        duplex.unpipe(self, destination)
         return self
 
     def destroy(self, error=None):

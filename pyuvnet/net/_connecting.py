@@ -167,7 +167,7 @@ class ConnectPlan:
 
     def _active(self):
         sock = self.sock
-        return not sock._destroyed and sock.connecting and sock._connect_plan is self
+        return sock is not None and not sock._destroyed and sock.connecting and sock._connect_plan is self
 
     def cancel_timer(self):
         if self.timer is not None:
@@ -355,8 +355,11 @@ class ConnectPlan:
         self._give_up_attempt(err)
 
     def connected(self):
-        """The current attempt succeeded: no further attempt starts."""
+        """The current attempt succeeded: no further attempt starts. The
+        plan lets go of its socket, which keeps the plan (its attempted
+        addresses): no cycle is left for the GC to free."""
         self.cancel_timer()
+        self.sock = None
 
 
 def _address_and_family(entry):

@@ -26,7 +26,7 @@ import errno as _errno
 import pyuvnet._uv as _uv
 from .. import errors
 from . import _connecting as connecting
-from .. import _native_piping as duplex
+from ._onread import onread_reader
 from .. import _encodings as encodings
 from . import _tcp_options as tcp_options
 from .._native_streams import NativeDuplex, high_water_mark_option
@@ -82,12 +82,11 @@ class Socket(_uv.Stream, NativeDuplex):
     _type_of_service = None
     _block_list = None
     _pipe_path = None
-    _pipes = ()                 # a _uv.PipeLink per pipe()
     _bound_handle = None        # 'tcp' or 'pipe': an adopted BoundSocket's handle
     _bound_path = None          # an adopted pipe BoundSocket's path: the local address
     _errored = None             # destroy()'s error (Node's errored; Stream sets it)
     _STATE = ('_peer', '_sock', '_no_delay', '_keep_alive', '_type_of_service',
-              '_block_list', '_pipe_path', '_pipes', '_bound_handle', '_bound_path',
+              '_block_list', '_pipe_path', '_held_pipes', '_bound_handle', '_bound_path',
               '_readable_encoding', '_errored')
 
     def _init_state(self, allow_half_open):
@@ -293,9 +292,9 @@ class Socket(_uv.Stream, NativeDuplex):
         return self
 
     def _set_onread(self, onread):
-        """Node's static-buffer read mode (see duplex.onread_reader): every
+        """Node's static-buffer read mode (see net/_onread.py): every
         chunk goes to ``onread['callback']``, never to 'data'."""
-        self._set_read_consumer(duplex.onread_reader(self, onread))
+        self._set_read_consumer(onread_reader(self, onread))
 
     # -- closing -----------------------------------------------------------
 
@@ -494,22 +493,6 @@ class Socket(_uv.Stream, NativeDuplex):
         if not self.readable and self.writable and self._connected:
             return 'writeOnly'
         return 'closed'
-
-    # -- Duplex: pipe ------------------------------------------------------
-
-    def pipe(self, destination, options=None):
-        """Write every chunk to ``destination`` with backpressure: pause
-        while its write() returns False, resume on its 'drain'.  With
-        ``{'end': True}`` (default) ``destination.end()`` follows 'end'.
-        ``destination`` gets 'pipe'(self).  Returns ``destination``."""
-        return duplex.pipe(self, destination, options)
-
-    def unpipe(self, destination=None):
-        """Stop piping to ``destination`` (or to every destination), which
-        gets 'unpipe'(self); with no pipe and no 'data' listener left, the
-        socket pauses.  Returns the socket."""
-        duplex.unpipe(self, destination)
-        return self
 
     def __repr__(self):
         state = self.readyState

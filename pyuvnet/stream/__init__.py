@@ -22,6 +22,7 @@ from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._abort import addAbortSignal
 from ._base import StreamBase as Stream
 from ._duplex import Duplex, PassThrough, Transform
+from ._duplex_pair import duplexPair
 from ._finished import finished
 from ._pipeline import pipeline
 from ._readable import Readable
@@ -32,7 +33,7 @@ from ._writable import Writable
 __all__ = [
     'Stream', 'Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough',
     'pipeline', 'finished', 'addAbortSignal', 'getDefaultHighWaterMark',
-    'setDefaultHighWaterMark', 'isReadable', 'isErrored', 'isDisturbed',
+    'setDefaultHighWaterMark', 'isReadable', 'isErrored', 'isDisturbed', 'duplexPair',
 ]
 
 

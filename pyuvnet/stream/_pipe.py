@@ -1,73 +1,128 @@
-"""Readable.pipe(): Node 20's, to any destination with write(), 'drain'
-and the emitter methods (a stream.Writable, a net.Socket, an HTTP message)."""
+"""Readable.pipe() and unpipe(): Node 20's (lib/internal/streams/readable.js),
+the project's one pipe, for every readable: a stream.Readable, a net.Socket,
+a TLSSocket, an HTTP IncomingMessage, a child's stdio pipe; to any
+destination with write(), 'drain' and the emitter methods.
+
+Its steps while data moves (ondata, pause, ondrain) are a C ``_uv.PipeLink``:
+a C stream hands each chunk to it without a Python call, and a C stream
+destination's write is C (the write-through of uv/stream/read_callbacks.pyx),
+so a pipe between sockets runs no Python until an end, an error or unpipe().
+
+Node keeps the pipe's fields (pipes, awaitDrainWriters, multiAwaitDrain) in
+the source's ReadableState. A C stream gets one only when a program takes
+the Readable API (_native_streams.take_reads), which takes these fields
+with it; until then they live in a HeldPipes beside its C read side."""
 from .._options import normalize_options
-from .._uv import nextTick
+from .._uv import PipeLink, nextTick
 from ._legacy import prepend_listener
 from ._state import error_or_destroy
 
-__all__ = ['pipe']
+__all__ = ['pipe', 'unpipe', 'HeldPipes']
+
+
+class HeldPipes:
+    """The pipe's part of ReadableState for a C stream whose C base still
+    keeps its reads (its flowing mode and end are the C base's: pipe()
+    reads them as readableFlowing and readableEnded). It holds no
+    reference to the stream, which would be a cycle."""
+
+    __slots__ = ('pipes', 'awaitDrainWriters', 'multiAwaitDrain')
+
+    def __init__(self):
+        self.pipes = []
+        self.awaitDrainWriters = None
+        self.multiAwaitDrain = False
+
+    def hand_to(self, state):
+        """Move the fields into ``state``, the stream's new ReadableState."""
+        state.pipes = self.pipes
+        state.awaitDrainWriters = self.awaitDrainWriters
+        state.multiAwaitDrain = self.multiAwaitDrain
+
+
+def _state(src):
+    state = src._readableState
+    if state is None:
+        state = src._held_pipes
+        if state is None:
+            state = src._held_pipes = HeldPipes()
+    return state
 
 
 def pipe(src, dest, options, kwargs):
     opts = normalize_options(options, kwargs, {'end': 'boolean'})
-    state = src._readableState
+    state = _state(src)
     if len(state.pipes) == 1 and not state.multiAwaitDrain:
         # A second destination: wait for the 'drain' of each one that is full.
         state.multiAwaitDrain = True
         state.awaitDrainWriters = set([state.awaitDrainWriters] if state.awaitDrainWriters else [])
     state.pipes.append(dest)
-    cleaned_up = False
-    ondrain = None
+    piping = _Pipe(src, dest)
+    end_fn = piping.onend if opts.get('end', True) else piping.unpipe
+    # (Node reads state.endEmitted and state.flowing, which these are.)
+    if src.readableEnded:
+        nextTick(end_fn)
+    else:
+        src.once('end', end_fn)
+    dest.on('unpipe', piping.onunpipe)
+    src.on('data', piping.ondata)
+    # Before the destination's own 'error' listeners, as Node.
+    prepend_listener(dest, 'error', piping.onerror)
+    dest.once('close', piping.onclose)
+    dest.once('finish', piping.onfinish)
+    dest.emit('pipe', src)
+    if getattr(dest, 'writableNeedDrain', False) is True:
+        piping.ondata.pause()
+    elif not src.readableFlowing:
+        src.resume()
+    return dest
 
-    def unpipe(*args):
-        src.unpipe(dest)
 
-    def onend(*args):
-        dest.end()
+class _Pipe:
+    """One pipe's listeners (Node's closures in pipe()), as bound methods:
+    closures that name one another would be reference cycles, which a
+    closed socket would wait for the cyclic GC to free. Once cleanup()
+    took the listeners off, nothing refers to it."""
 
-    end_fn = onend if opts.get('end', True) else unpipe
+    __slots__ = ('src', 'dest', 'ondata')
 
-    def onunpipe(readable, info=None):
-        if readable is src and info is not None and info.get('hasUnpiped') is False:
+    def __init__(self, src, dest):
+        self.src = src
+        self.dest = dest
+        self.ondata = PipeLink(src, dest)
+
+    def unpipe(self, *args):
+        self.src.unpipe(self.dest)
+
+    def onend(self, *args):
+        self.dest.end()
+
+    def onunpipe(self, readable, info=None):
+        if readable is self.src and info is not None and info.get('hasUnpiped') is False:
             info['hasUnpiped'] = True
-            cleanup()
+            self.cleanup()
 
-    def cleanup():
-        nonlocal cleaned_up
-        dest.removeListener('close', onclose)
-        dest.removeListener('finish', onfinish)
-        if ondrain is not None:
-            dest.removeListener('drain', ondrain)
-        dest.removeListener('error', onerror)
-        dest.removeListener('unpipe', onunpipe)
-        src.removeListener('end', onend)
-        src.removeListener('end', unpipe)
+    def cleanup(self):
+        src, dest, ondata = self.src, self.dest, self.ondata
+        dest.removeListener('close', self.onclose)
+        dest.removeListener('finish', self.onfinish)
+        if ondata.awaits_drain:
+            dest.removeListener('drain', ondata.drained)
+        dest.removeListener('error', self.onerror)
+        dest.removeListener('unpipe', self.onunpipe)
+        src.removeListener('end', self.onend)
+        src.removeListener('end', self.unpipe)
         src.removeListener('data', ondata)
-        cleaned_up = True
+        ondata.cleaned_up = True
         w = getattr(dest, '_writableState', None)
-        if ondrain is not None and state.awaitDrainWriters and (w is None or w.needDrain):
-            ondrain()
+        if ondata.awaits_drain and _state(src).awaitDrainWriters \
+                and (w is None or w.needDrain):
+            ondata.drained()
 
-    def pause():
-        nonlocal ondrain
-        if not cleaned_up:
-            if len(state.pipes) == 1 and state.pipes[0] is dest:
-                state.awaitDrainWriters = dest
-                state.multiAwaitDrain = False
-            elif len(state.pipes) > 1 and dest in state.pipes:
-                state.awaitDrainWriters.add(dest)
-            src.pause()
-        if ondrain is None:
-            ondrain = _on_drain(src, dest)
-            dest.on('drain', ondrain)
-
-    def ondata(chunk):
-        if dest.write(chunk) is False:
-            pause()
-
-    def onerror(err):
-        unpipe()
-        dest.removeListener('error', onerror)
+    def onerror(self, err):
+        dest = self.dest
+        self.unpipe()
+        dest.removeListener('error', self.onerror)
         if dest.listenerCount('error') == 0:
             s = getattr(dest, '_writableState', None) or getattr(dest, '_readableState', None)
             if s is not None and not s.errorEmitted:
@@ -75,39 +130,31 @@ def pipe(src, dest, options, kwargs):
             else:
                 dest.emit('error', err)
 
-    def onclose(*args):
-        dest.removeListener('finish', onfinish)
-        unpipe()
+    def onclose(self, *args):
+        self.dest.removeListener('finish', self.onfinish)
+        self.unpipe()
 
-    def onfinish(*args):
-        dest.removeListener('close', onclose)
-        unpipe()
-
-    if state.endEmitted:
-        nextTick(end_fn)
-    else:
-        src.once('end', end_fn)
-    dest.on('unpipe', onunpipe)
-    src.on('data', ondata)
-    # Before the destination's own 'error' listeners, as Node.
-    prepend_listener(dest, 'error', onerror)
-    dest.once('close', onclose)
-    dest.once('finish', onfinish)
-    dest.emit('pipe', src)
-    if getattr(dest, 'writableNeedDrain', False) is True:
-        pause()
-    elif not state.flowing:
-        src.resume()
-    return dest
+    def onfinish(self, *args):
+        self.dest.removeListener('close', self.onclose)
+        self.unpipe()
 
 
-def _on_drain(src, dest):
-    def ondrain(*args):
-        state = src._readableState
-        if state.awaitDrainWriters is dest:
-            state.awaitDrainWriters = None
-        elif state.multiAwaitDrain:
-            state.awaitDrainWriters.discard(dest)
-        if not state.awaitDrainWriters and src.listenerCount('data'):
-            src.resume()
-    return ondrain
+def unpipe(src, dest):
+    """``src.unpipe(dest)``: stop piping to ``dest`` (every destination
+    when None); the source pauses once it pipes nowhere."""
+    state = _state(src)
+    if not state.pipes:
+        return src
+    if dest is None:
+        dests, state.pipes = state.pipes, []
+        src.pause()
+        for d in dests:
+            d.emit('unpipe', src, {'hasUnpiped': False})
+        return src
+    if dest not in state.pipes:
+        return src
+    state.pipes.remove(dest)
+    if not state.pipes:
+        src.pause()
+    dest.emit('unpipe', src, {'hasUnpiped': False})
+    return src

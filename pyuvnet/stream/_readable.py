@@ -8,7 +8,7 @@ from ._core import (maybe_read_more, readable_get, readable_on, readable_once, r
                     readable_push, readable_read, readable_remove_all_listeners,
                     readable_remove_listener, readable_resume, readable_set, readable_unshift)
 from ._state import ReadableState, construct, error_or_destroy
-from ._pipe import pipe
+from ._pipe import pipe, unpipe
 from ._base import StreamBase, bind_options, state_property, state_reader
 
 __all__ = ['Readable', 'READABLE_RULES']
@@ -86,22 +86,7 @@ class Readable(StreamBase):
 
     def unpipe(self, dest=None):
         """Stop piping to ``dest`` (every destination when None)."""
-        state = self._readableState
-        if not state.pipes:
-            return self
-        if dest is None:
-            dests, state.pipes = state.pipes, []
-            self.pause()
-            for d in dests:
-                d.emit('unpipe', self, {'hasUnpiped': False})
-            return self
-        if dest not in state.pipes:
-            return self
-        state.pipes.remove(dest)
-        if not state.pipes:
-            self.pause()
-        dest.emit('unpipe', self, {'hasUnpiped': False})
-        return self
+        return unpipe(self, dest)
 
     def wrap(self, stream):
         """Read from an old-style stream (one with 'data' events and

@@ -336,11 +336,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         """The raw socket's local address: Record(port, family, address)."""
         return self._raw.address()
 
-    # Node's Readable.pipe over this socket's own events, as net.Socket's.
-    _pipes = ()
-    pipe = Socket.pipe
-    unpipe = Socket.unpipe
-
     def destroySoon(self):
         """end(), then destroy() once the queue has left (net.Socket's,
         which Node's TLSSocket inherits; pyuvnet's Socket has it in C, on

@@ -220,3 +220,72 @@ def test_a_childs_stdio_pipes_are_streams(run_loop):
     pipeline(child.stdout, sink, lambda err, value=None: results.append(err))
     run_loop(timeout=20)
     assert b''.join(got) == b'ABCDEF' and results == [None, None]
+
+
+def test_readable_from_pipes_into_a_socket_and_ends_it(listening_server, run_loop):
+    # Node 20: Readable.from([...]).pipe(socket) writes each chunk, then
+    # ends the socket (writableFinished at its 'close').
+    got = []
+
+    def on_connection(sock):
+        sock.on('data', got.append)
+        sock.on('end', lambda: (sock.end(), server.close()))
+    server, port = listening_server(on_connection)
+    seen = []
+    client = net.connect(port, '127.0.0.1',
+                         lambda: Readable.from_([b'ab', b'cd']).pipe(client))
+    client.resume()
+    client.on('close', lambda *_: seen.append(client.writableFinished))
+    run_loop()
+    assert b''.join(got) == b'abcd'
+    assert seen == [True]
+
+
+def test_a_failing_transform_destroys_both_sockets_of_a_pipeline(listening_server, run_loop):
+    # Node 20: pipeline(socket, transform, socket) whose transform fails
+    # at the second chunk calls back with that error, every stage destroyed.
+    seen = []
+
+    def on_connection(sock):
+        count = []
+
+        def transform(self, chunk, encoding, callback):
+            count.append(chunk)
+            if len(count) == 2:
+                return callback(ValueError('bad'))
+            callback(None, chunk.upper())
+        upper = Transform(transform=transform)
+
+        def done(err, value=None):
+            seen.append((str(err), sock.destroyed, upper.destroyed))
+            server.close()
+        pipeline(sock, upper, sock, done)
+    server, port = listening_server(on_connection)
+    client = net.connect(port, '127.0.0.1')
+    got = []
+
+    def on_data(chunk):
+        got.append(chunk)
+        if b''.join(got) == b'ABC':
+            client.write(b'x')
+    client.on('data', on_data)
+    client.on('error', lambda err: None)
+    client.write(b'abc')
+    run_loop()
+    assert seen == [('bad', True, True)]
+    assert b''.join(got) == b'ABC'
+
+
+def test_add_abort_signal_destroys_a_socket_with_an_abort_error(listening_server, run_loop):
+    # Node 20: the signal's abort destroys the socket: 'error' AbortError
+    # (code ABORT_ERR), and finished() calls back with it.
+    server, port = listening_server(lambda sock: (sock.resume(), sock.on('error', lambda e: None)))
+    controller = net.AbortController()
+    seen = []
+    client = net.connect(port, '127.0.0.1', controller.abort)
+    stream.addAbortSignal(controller.signal, client)
+    client.on('error', lambda err: seen.append(('error', type(err).__name__, err.code)))
+    finished(client, lambda err=None: (seen.append(('finished', type(err).__name__,
+                                                    client.destroyed)), server.close()))
+    run_loop()
+    assert seen == [('error', 'AbortError', 'ABORT_ERR'), ('finished', 'AbortError', True)]

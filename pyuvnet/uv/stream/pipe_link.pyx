@@ -1,10 +1,13 @@
-# PipeLink: one source.pipe(destination), as the source's 'data' listener,
-# the destination's 'drain' listener and (with end) the source's 'end'
-# listener.  The per-chunk step runs in C: a Stream whose sole 'data'
-# listener is a PipeLink hands it each chunk without a call (Stream.deliver),
-# and a Stream destination's write is StreamWrites.write_bytes; only
-# 'drain' and 'end' (once per pause, once per pipe) are calls.  Node's
-# semantics are pyuvnet/_native_piping.py's (pipe(), unpipe(), 'pipe' / 'unpipe').
+# PipeLink: the C half of stream/_pipe.py's pipe() (Node's
+# Readable.prototype.pipe, the project's only one): its ondata, pause and
+# ondrain steps, the ones that run while data moves; _pipe.py keeps the
+# rest (the listeners' set-up, unpipe, the ends, errors).
+#
+# ondata runs in C: a Stream whose sole 'data' listener is a PipeLink hands
+# it each chunk without a call (Stream.deliver), and a Stream
+# destination's write is StreamWrites.write_bytes. pause and ondrain are
+# C too, so a pipe between sockets runs no Python while backpressure
+# pauses and resumes it.
 #
 # Write-through: while the destination has nothing queued or in flight, a read
 # goes to the destination's kernel straight from libuv's read buffer, without
@@ -13,24 +16,30 @@
 # becomes chunks, through the path above.
 
 
+cdef object pipe_fields(object source):
+    """Where Node keeps the pipe's fields (pipes, awaitDrainWriters,
+    multiAwaitDrain): the source's ReadableState, or the HeldPipes of a C
+    stream whose C base keeps its reads (stream/_pipe.py)."""
+    cdef object state = source._readableState
+    return source._held_pipes if state is None else state
+
+
 @cython.final
 cdef class PipeLink:
-    """source -> destination, with Node's backpressure: a chunk the
-    destination's write() refuses (False) pauses the source; the
-    destination's 'drain' resumes it.  ``end``: the destination is ended
-    after the source's 'end'."""
+    """One ``source.pipe(destination)``'s ondata (the instance, called),
+    pause() and ondrain (``drained``), as Node's."""
 
     cdef readonly object source
     cdef readonly object destination
-    cdef readonly bint end
-    cdef public bint attached       # until unpipe()
+    cdef public bint cleaned_up     # set by the pipe's cleanup()
+    # ``drained`` is on the destination's 'drain' (not kept as a bound
+    # method: that would be a cycle, left to the GC).
+    cdef readonly bint awaits_drain
     cdef StreamWrites dest_stream   # the destination, when its write is Stream's own
 
-    def __init__(self, source, destination, bint end):
+    def __init__(self, source, destination):
         self.source = source
         self.destination = destination
-        self.end = end
-        self.attached = True
         self.dest_stream = own_write_of(getattr(destination, 'write', None))
 
     def __call__(self, chunk):
@@ -44,17 +53,33 @@ cdef class PipeLink:
         else:
             ok = self.destination.write(chunk) is not False
         if not ok:
-            if isinstance(self.source, Stream):
-                (<Stream>self.source).flowing = 0       # pause(), without the call
-            else:
-                self.source.pause()
+            self.pause()
         return 0
 
-    def on_drain(self):
-        """The destination's 'drain': resume a source this pipe paused."""
-        if self.attached and self.source.isPaused():
-            self.source.resume()
+    def pause(self):
+        """Wait for the destination's 'drain' (a refused write, or one
+        that needs a drain at pipe())."""
+        cdef object state, pipes
+        if not self.cleaned_up:
+            state = pipe_fields(self.source)
+            pipes = state.pipes
+            if len(pipes) == 1 and pipes[0] is self.destination:
+                state.awaitDrainWriters = self.destination
+                state.multiAwaitDrain = False
+            elif len(pipes) > 1 and self.destination in pipes:
+                state.awaitDrainWriters.add(self.destination)
+            self.source.pause()
+        if not self.awaits_drain:
+            self.awaits_drain = True
+            self.destination.on('drain', self.drained)
 
-    def on_end(self):
-        """The source's 'end': end the destination."""
-        self.destination.end()
+    def drained(self, *args):
+        """The destination's 'drain': resume the source once no
+        destination it pipes to waits for one."""
+        cdef object state = pipe_fields(self.source)
+        if state.awaitDrainWriters is self.destination:
+            state.awaitDrainWriters = None
+        elif state.multiAwaitDrain:
+            state.awaitDrainWriters.discard(self.destination)
+        if not state.awaitDrainWriters and self.source.listenerCount('data'):
+            self.source.resume()

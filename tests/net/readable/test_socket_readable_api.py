@@ -380,3 +380,47 @@ def test_leaving_async_for_destroys_the_socket_with_an_abort_error(listening_ser
             assert type(client.errored).__name__ == 'AbortError' and client.closed
             server.close()
     arun(main)
+
+
+def sockets_alive():
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, net.Socket))
+
+
+def test_a_client_read_in_paused_mode_is_freed_at_close_without_gc(listening_server, run_loop):
+    # Its connect plan let go of it once connected (issue 68).
+    server, port = serve(listening_server, lambda sock: sock.end(b'y' * 100000))
+    gc.collect()
+    before = sockets_alive()
+    gc.disable()
+    try:
+        client = net.connect(port, '127.0.0.1')
+        read_in_paused_mode(client)
+        client.on('close', lambda *_: server.close())
+        del client
+        run_loop()
+        assert sockets_alive() == before
+    finally:
+        gc.enable()
+
+
+
+def test_piped_sockets_are_freed_at_close_without_gc(listening_server, run_loop):
+    # The server pipes each connection to itself; the client pipes what
+    # comes back into a second connection, whose server reads and drops.
+    # (pipe()'s listeners hold no cycle once it cleaned up: issue 68.)
+    sink_server, sink_port = serve(listening_server, lambda sock: sock.resume())
+    server, port = serve(listening_server, lambda sock: sock.pipe(sock))
+    gc.collect()
+    before = sockets_alive()
+    gc.disable()
+    try:
+        client = net.connect(port, '127.0.0.1')
+        client.end(b'z' * 200000)
+        sink = net.connect(sink_port, '127.0.0.1')
+        client.pipe(sink)
+        sink.on('close', lambda *_: (server.close(), sink_server.close()))
+        del client, sink
+        run_loop()
+        assert sockets_alive() == before
+    finally:
+        gc.enable()

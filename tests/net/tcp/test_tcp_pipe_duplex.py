@@ -145,7 +145,7 @@ def test_unpipe_stops_the_flow_and_pauses_the_source(listening_server, run_loop)
 
     def on_connection(src):
         dest = net.connect(sink_port, '127.0.0.1')
-        dest.on('unpipe', lambda source: seen.update(unpipe_source_is_src=source is src))
+        dest.on('unpipe', lambda source, info: seen.update(unpipe_source_is_src=source is src))
         src.pipe(dest)
 
         def unpipe():
@@ -254,3 +254,73 @@ def test_a_proxy_of_two_pipes_runs_no_pyuvnet_python_per_chunk(listening_server,
         sys.setprofile(None)
     assert b''.join(received) == b'!' + block * (total // len(block))
     assert frames == {}
+
+
+def _two_connected(listening_server, then):
+    """Two client sockets to a server that reads and drops; ``then(a, b,
+    server)`` once both are connected."""
+    def on_connection(sock):
+        sock.on('data', lambda chunk: None)
+        sock.on('error', lambda err: None)
+    server, port = listening_server(on_connection)
+    a, b = net.connect(port, '127.0.0.1'), net.connect(port, '127.0.0.1')
+    connected = []
+
+    def on_connect():
+        connected.append(1)
+        if len(connected) == 2:
+            then(a, b, server)
+    a.on('connect', on_connect)
+    b.on('connect', on_connect)
+
+
+def test_pipe_and_unpipe_listeners_and_flow_as_node(listening_server, run_loop):
+    """Node 20's Readable.pipe() on sockets (pinned with /usr/bin/node):
+    the listeners pipe() adds on both sides, 'pipe' and 'unpipe' with
+    {'hasUnpiped': False}, and unpipe() leaving the source paused with
+    every one of them removed; a second unpipe() does nothing."""
+    seen = []
+
+    def then(a, b, server):
+        b.on('pipe', lambda src: seen.append(('pipe', src is a)))
+        b.on('unpipe', lambda src, info: seen.append(('unpipe', src is a, dict(info))))
+        seen.append(('before', a.readableFlowing))
+        before = {name: b.listenerCount(name) for name in ('error', 'close', 'finish', 'drain')}
+        assert a.pipe(b, {'end': False}) is b
+        seen.append(('piped', a.readableFlowing, a.listenerCount('data'),
+                     b.listenerCount('close') - before['close'],
+                     b.listenerCount('finish') - before['finish']))
+        a.unpipe(b)
+        seen.append(('unpiped', a.readableFlowing, a.isPaused(), a.listenerCount('data'),
+                     {name: b.listenerCount(name) for name in before} == before))
+        a.unpipe(b)
+        a.destroy()
+        b.destroy()
+        server.close()
+    _two_connected(listening_server, then)
+    run_loop()
+    assert seen == [('before', None), ('pipe', True), ('piped', True, 1, 1, 1),
+                    ('unpipe', True, {'hasUnpiped': False}),
+                    ('unpiped', False, True, 0, True)]
+
+
+def test_a_destroyed_destination_unpipes_its_source(listening_server, run_loop):
+    """Node 20: the destination's error unpipes the source first ('unpipe'
+    before the destination's own 'error' listener), which is left paused
+    and open."""
+    seen = []
+
+    def then(a, b, server):
+        a.pipe(b)
+        b.on('unpipe', lambda src, info: seen.append('unpipe'))
+        b.on('error', lambda err: seen.append(('error', str(err), b.destroyed)))
+
+        def on_close(*args):
+            seen.append(('close', a.destroyed, a.readableFlowing))
+            a.destroy()
+            server.close()
+        b.on('close', on_close)
+        b.destroy(Exception('boom'))
+    _two_connected(listening_server, then)
+    run_loop()
+    assert seen == ['unpipe', ('error', 'boom', True), ('close', False, False)]
