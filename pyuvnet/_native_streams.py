@@ -138,6 +138,15 @@ class _CWriteSide:
         self._default_encoding = normalize_encoding(encoding)
         return self
 
+    writableObjectMode = property(lambda self: False, doc='False: a byte stream.')
+    writableErrored = property(lambda self: self.errored,
+                               doc='The error the stream was destroyed with, else None.')
+
+    @property
+    def writableAborted(self):
+        """True when destroyed or errored before 'finish'."""
+        return (self.destroyed or self.errored is not None) and not self.writableFinished
+
 
 class NativeDuplex(_CListeners, _CReadSide, _CWriteSide, Duplex):
     """Mixin base of the C duplex streams (net.Socket, tls.TLSSocket)."""

@@ -227,8 +227,8 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         # write() (TLSPumpData's, in C) takes bytes on a secure socket itself.
         if callback is None and callable(encoding):
             callback, encoding = encoding, None
-        if callback is not None:
-            validate.validate_function(callback, 'cb')
+        elif not callable(callback):
+            callback = None     # as Node's write(): no function, no callback
         data = _plaintext(data, encoding or self._default_encoding)
         if self._pending_end is not None and not self._destroyed:
             # end() was called before the handshake finished.
@@ -251,6 +251,13 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         if data:        # (never an empty write: see TLSPumpData.write)
             self._ssl.write(data)
         return self._flush_out(callback)
+
+    @property
+    def writableBuffer(self):
+        """The writes waiting for 'secure' or for uncork(), as Node's
+        entries ({'chunk', 'encoding', 'callback'})."""
+        return [{'chunk': data, 'encoding': 'buffer', 'callback': callback}
+                for data, callback in self._pending_writes + self._corked_writes]
 
     def _write_corked(self):
         # As Node's writev to its TLS layer: the corked writes become one

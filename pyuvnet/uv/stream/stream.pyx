@@ -24,6 +24,52 @@ cdef tuple end_arguments(object data, object encoding, object callback):
     return data, encoding, callback
 
 
+cdef int add_end_callback(EventEmitter stream, object callback, bint ended,
+                          bint finished, bint destroyed) except -1:
+    """end(callback) of a socket (net or TLS), as Node's Writable.end():
+    ``callback(None)`` before the 'finish' listeners; destroyed before
+    that, at 'close' with the stream's error (else ERR_STREAM_DESTROYED);
+    already finished, ERR_STREAM_ALREADY_FINISHED on the next tick.  An
+    end(callback) after destroy() of a stream never ended is never
+    called, as in Node (its errorBuffer ran already)."""
+    cdef EndCallback entry
+    if finished:
+        current_loop().call_soon(callback, (errors.ERR_STREAM_ALREADY_FINISHED('end'),))
+    elif destroyed:
+        if ended:
+            current_loop().call_soon(callback, (errors.ERR_STREAM_DESTROYED('end'),))
+    else:
+        entry = EndCallback.__new__(EndCallback)
+        entry.stream = stream
+        entry.callback = callback
+        stream._add('finish', entry.finished, True, True)
+        stream._add('close', entry.closed, True, True)
+    return 0
+
+
+@cython.final
+cdef class EndCallback:
+    # One end(callback), a once listener of both 'finish' and 'close'
+    # (Node's kOnFinished entry): the first to run removes the other and
+    # drops the stream, so that no cycle is left through the listeners.
+    cdef EventEmitter stream
+    cdef object callback
+
+    cdef EventEmitter unhook(self, str event, object listener):
+        cdef EventEmitter stream = self.stream
+        self.stream = None
+        stream._remove(event, listener)
+        return stream
+
+    def finished(self):
+        self.unhook('close', self.closed)
+        self.callback(None)
+
+    def closed(self, *args):
+        err = self.unhook('finish', self.finished).errored
+        self.callback(errors.ERR_STREAM_DESTROYED('end') if err is None else err)
+
+
 cdef inline bint is_data(object event):
     return event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
                                and (<str>event) == 'data')
@@ -160,15 +206,15 @@ cdef class Stream(StreamReadable):
 
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then FIN after everything queued.
-        ``callback`` runs on 'finish'.  Returns the socket."""
+        ``callback(err)`` runs before the 'finish' listeners (``err`` None),
+        or with the error when the socket is destroyed first.  Returns the
+        socket."""
         data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
             self.write(data, encoding)
         if callback is not None:
-            if self._writable_finished:
-                self.loop.call_soon(callback, (errors.ERR_STREAM_ALREADY_FINISHED('end'),))
-            else:
-                self._add('finish', callback, False, True)
+            add_end_callback(self, callback, self._writable_ended, self._writable_finished,
+                             self._destroyed)
         self.end_writable()
         return self
 

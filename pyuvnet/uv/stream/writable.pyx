@@ -167,6 +167,18 @@ cdef class StreamWrites(Handle):
         return self.queued_bytes + self.inflight_bytes
 
     @property
+    def writableBuffer(self):
+        """The writes Node would hold in its buffer: those waiting while
+        corked or behind a write the kernel has not taken, as Node's
+        entries ({'chunk', 'encoding', 'callback'}); gathered writes of
+        this loop turn are, for Node, in the kernel already."""
+        if not self.write_queue or not (self.corked or self.write_reqs):
+            return []
+        return [{'chunk': chunk, 'encoding': 'buffer',
+                 'callback': None if self.write_callbacks is None else self.write_callbacks[i]}
+                for i, chunk in enumerate(self.write_queue)]
+
+    @property
     def writableHighWaterMark(self):
         """write() returns False once writableLength reaches this (65536)."""
         return self.write_hwm
@@ -208,8 +220,8 @@ cdef class StreamWrites(Handle):
         """write() of anything else: a str, a buffer, a callback."""
         if callback is None and callable(encoding):
             callback, encoding = encoding, None
-        if callback is not None and not callable(callback):
-            raise errors.ERR_INVALID_ARG_TYPE('cb', 'function', callback)
+        elif callback is not None and not callable(callback):
+            callback = None     # as Node's write(): no function, no callback
         if encoding is None and isinstance(data, str):
             encoding = self._default_encoding   # setDefaultEncoding()'s
         return self.write_bytes(<bytes>to_bytes(data, encoding), callback) == 1
@@ -385,10 +397,11 @@ cdef class StreamWrites(Handle):
             if self.corked == 0 and (self.write_queue or self.ending):
                 if self.write_queue:
                     self.uncorked_writes = len(self.write_queue)
-                if self.need_drain and self.write_reqs == 0:
-                    # A write() answered False for the held data: Node
-                    # hands it to the kernel in uncork(), and 'drain'
-                    # follows on the next tick when all of it left.
+                if (self.need_drain or self.queued_callbacks) and self.write_reqs == 0:
+                    # A write() answered False for the held data, or gave
+                    # a callback: Node hands it to the kernel in uncork(),
+                    # and 'drain' and the callbacks follow on the next
+                    # tick, ahead of ticks queued after uncork().
                     self.flush_now()
                 else:
                     self.schedule_flush()

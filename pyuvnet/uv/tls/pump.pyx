@@ -402,10 +402,7 @@ cdef class TLSPump(TLSPumpData):
         self._emit('drain', ())
 
     def _on_raw_finish(self):
-        # As Node's Writable: end()'s callbacks first, then 'finish'.
-        callbacks, self.end_callbacks = self.end_callbacks, []
-        for callback in callbacks:
-            callback()
+        # (end()'s callbacks are prepended 'finish' listeners: they run first.)
         self._emit('finish', ())
 
     def _on_raw_timeout(self):

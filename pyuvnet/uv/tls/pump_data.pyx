@@ -96,7 +96,6 @@ cdef class TLSPumpData(EventEmitter):
     cdef public Py_ssize_t _read_queued
     cdef public list _pending_writes    # (bytes, callback) written before 'secure'
     cdef public list _corked_writes     # (bytes, callback) written while corked
-    cdef list end_callbacks     # end()'s callbacks: they run before 'finish' listeners
     cdef public Py_ssize_t _corked_bytes
     cdef public bint _secure        # handshake done and the peer accepted
     cdef public bint _destroyed
@@ -120,7 +119,6 @@ cdef class TLSPumpData(EventEmitter):
         self._read_queue = []
         self._pending_writes = []
         self._corked_writes = []
-        self.end_callbacks = []
 
     # -- reading -----------------------------------------------------------
 
@@ -354,8 +352,11 @@ cdef class TLSPumpData(EventEmitter):
         data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
             self.write(data, encoding)
+        if callback is not None:
+            add_end_callback(self, callback, self._ended or self._pending_end is not None,
+                             self._raw.writableFinished, self._destroyed)
         if not self._secure and not self._destroyed:
-            self._pending_end = (None, None, callback)
+            self._pending_end = (None, None, None)
             return self
         self._pending_end = None
         if not self._ended and self.c_ssl is not None:
@@ -380,10 +381,7 @@ cdef class TLSPumpData(EventEmitter):
             elif unread:
                 self._incoming.write(unread)
             self.flush_out(None)
-        if callback is not None and not self._raw.writableFinished:
-            self.end_callbacks.append(callback)
-            callback = None
-        self._raw.end(callback)     # (a callback here: already finished, Node's error)
+        self._raw.end()
         return self
 
     def destroy(self, error=None):

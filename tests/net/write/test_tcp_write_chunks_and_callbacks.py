@@ -46,8 +46,7 @@ def test_write_accepts_node_chunk_types_and_encodings(listening_server, run_loop
     ((object(),), 'ERR_INVALID_ARG_TYPE', TypeError),
     ((None,), 'ERR_STREAM_NULL_VALUES', TypeError),
     (('x', 'no-such-encoding'), 'ERR_UNKNOWN_ENCODING', LookupError),
-    ((b'x', None, 'not callable'), 'ERR_INVALID_ARG_TYPE', TypeError),
-], ids=['int', 'float', 'dict', 'list', 'object', 'None', 'unknown-encoding', 'bad-callback'])
+], ids=['int', 'float', 'dict', 'list', 'object', 'None', 'unknown-encoding'])
 def test_bad_write_arguments_raise_at_once_with_nodes_code(listening_server, run_loop,
                                                            args, code, builtin):
     server, port = listening_server()
