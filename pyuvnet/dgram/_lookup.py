@@ -9,6 +9,7 @@ from pyuvnet import isIP
 from ._errors import node_errno
 
 LOOPBACK = {4: '127.0.0.1', 6: '::1'}
+_EAI_NONAME = errors.uv_code('EAI_NONAME')     # getaddrinfo found nothing
 
 
 def default_lookup(hostname, family, callback):
@@ -23,8 +24,7 @@ def default_lookup(hostname, family, callback):
         if status < 0:
             callback(node_errno(errors.dns_exception(status, 'getaddrinfo', hostname)))
         elif not addresses:
-            callback(node_errno(errors.dns_exception(errors.uv_code('EAI_NONAME'), 'getaddrinfo',
-                                                         hostname)))
+            callback(node_errno(errors.dns_exception(_EAI_NONAME, 'getaddrinfo', hostname)))
         else:
             callback(None, *addresses[0])
 

@@ -28,6 +28,7 @@ DEFAULT_BACKLOG = 511
 _EINVAL = errors.uv_code('EINVAL')
 _EAFNOSUPPORT = errors.uv_code('EAFNOSUPPORT')
 _EADDRNOTAVAIL = errors.uv_code('EADDRNOTAVAIL')
+_EAI_NONAME = errors.uv_code('EAI_NONAME')
 
 
 class Server(_uv.ServerCore, HandleRefs):
@@ -112,8 +113,7 @@ class Server(_uv.ServerCore, HandleRefs):
             return      # close() came first (Node's _listeningId)
         if status < 0 or not found:
             _uv.nextTick(self.emit, 'error',
-                         errors.dns_exception(status if status < 0 else errors.uv_code('EAI_NONAME'),
-                                              'getaddrinfo', host))
+                         errors.dns_exception(status if status < 0 else _EAI_NONAME, 'getaddrinfo', host))
             return
         self._bind_and_listen(found[0][0], port, backlog, options)
 
