@@ -261,7 +261,7 @@ typecheck: build/.installed-test
 	@$(PY) -c 'import mypy' 2>/dev/null || $(PY) -m pip install -q 'mypy>=1.18'
 	$(PY) tools/gen_stubs.py --check
 	$(PY) -m mypy.stubtest --mypy-config-file tools/mypy.ini --allowlist tools/stubtest-allowlist.txt pyuvnet
-	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi pyuvnet/*/*.pyi examples
+	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi pyuvnet/*/*.pyi pyuvnet/*/*/*.pyi examples
 
 # `make docs`: the documentation site, Sphinx with warnings as errors, in
 # build/docs/html (docs/index.md says why Sphinx).

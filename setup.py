@@ -209,8 +209,8 @@ setup(
         # one gate for the extensions' use of CPython's internals.
         Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"], include_dirs=["pyuvnet"],
                   depends=["pyuvnet/pyuvnet_cpython.h"]),
-        Extension("pyuvnet.stream._core", ["pyuvnet/stream/_core.pyx"], include_dirs=["pyuvnet"],
-                  depends=glob.glob("pyuvnet/stream/core/*.pyx") + ["pyuvnet/pyuvnet_cpython.h"]),
+        Extension("pyuvnet._internal.streams._core", ["pyuvnet/_internal/streams/_core.pyx"], include_dirs=["pyuvnet"],
+                  depends=glob.glob("pyuvnet/_internal/streams/core/*.pyx") + ["pyuvnet/pyuvnet_cpython.h"]),
         Extension(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],

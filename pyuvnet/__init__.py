@@ -7,7 +7,7 @@
     net.run()
 
 Every camelCase name also exists in snake_case (``create_server``), made
-from the one table in ``pyuvnet._aliases``.
+from the one table in ``pyuvnet._internal.aliases``.
 """
 import importlib
 
@@ -18,8 +18,8 @@ from ._uv import (
     clearImmediate, nextTick, queueMicrotask, libuv_version,
 )
 from ._uv import Timeout, Immediate
-from ._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
-from ._abort import AbortController, AbortSignal
+from ._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
+from ._internal.abort import AbortController, AbortSignal
 from .net._addresses import isIP, isIPv4, isIPv6
 from .net._blocklist import BlockList
 from .net._bound_socket import BoundSocket
@@ -28,7 +28,7 @@ from .errors import (
     NodeError, NodeSystemError, AggregateError, AbortError, TimeoutOverflowWarning, KeepAliveWarning,
 )
 from .events import EventEmitter as _EventEmitterBase
-from ._records import Record
+from ._internal.records import Record
 from .net._server import Server
 from .net._socket import Socket, Stream, createConnection
 from .net._async_methods import install as _install_async_methods

@@ -31,7 +31,7 @@ import threading
 from collections import deque
 
 from pyuvnet import errors
-from pyuvnet._encodings import encode, node_utf8
+from pyuvnet._internal.encodings import encode, node_utf8
 
 cdef class WriteFlusher
 cdef class StreamWrites

@@ -34,7 +34,7 @@ On top of it, awaitables for the common waits: ``listening(server)``,
 The contract (what runs when, where errors go, the limits) is in
 docs/ASYNCIO.md.
 """
-from ._aio_bridge import (
+from ._internal.aio_bridge import (
     Bridge, install, uninstall, installed,
     attach, run, listening, connected,
     drained, iterate, aclose, SocketIterator,

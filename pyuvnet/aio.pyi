@@ -1,5 +1,5 @@
 # pyuvnet.aio is a face: the bridge's types are its room's, _aio_bridge.pyi.
-from ._aio_bridge import (
+from ._internal.aio_bridge import (
     ERR_STREAM_PREMATURE_CLOSE as ERR_STREAM_PREMATURE_CLOSE,
     Bridge as Bridge,
     SocketIterator as SocketIterator,

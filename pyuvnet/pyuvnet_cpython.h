@@ -12,7 +12,8 @@
  *
  * The tricks, each in the room it speeds up (docs/DESIGN.md lists them;
  * tests/project/test_cpython_gate.py holds this list to the sources):
- *   stream/core/states.pyx   the states' object fields as read-only
+ *   _internal/streams/core/states.pyx
+ *                            the states' object fields as read-only
  *                            __slots__-style member descriptors
  *   events/_emitter_values.pyx  inline attribute values for the Python
  *                            subclasses of EventEmitter (3.11, 3.12 only)
@@ -43,7 +44,7 @@
 #include "structmember.h"
 
 /* Stores ``value`` in ``obj``'s field ``name`` when that field is one of
-   ``owner``'s read-only object members (stream/core/states.pyx makes
+   ``owner``'s read-only object members (_internal/streams/core/states.pyx makes
    them so that no Python call can empty one): 1 when stored, 0 when
    ``name`` is no such member (the caller stores the generic way). As
    fast as the generic store: the type's attribute cache finds the

@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import process  # noqa: E402
-from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
+from pyuvnet._internal.aliases import ALIASES, snake_name  # noqa: E402
 
 # Not checked here: the Cython layer (no public names), net's rooms (their
 # face is pyuvnet itself), and errors, whose __all__ also holds the helpers

@@ -7,7 +7,7 @@ Three kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
 line inside a class body (or at module level), are generated:
 
 * ``snake_case twins``: for every camelCase name of the class's ALIASES
-  entries (pyuvnet._aliases, the one table; STUB_TARGETS says which entries
+  entries (pyuvnet._internal.aliases, the one table; STUB_TARGETS says which entries
   a class has), its snake_case twin: ``snake = camel`` for a method the
   class body defines, a renamed copy of the definition for a property, an
   attribute, or a name inherited from a base whose stub gives no twin (the
@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from pyuvnet._aliases import ALIASES, FIELD_ALIASES, snake_name  # noqa: E402  (path set above)
+from pyuvnet._internal.aliases import ALIASES, FIELD_ALIASES, snake_name  # noqa: E402  (path set above)
 from event_table import COMMON_EVENTS, EVENTS  # noqa: E402  (tools/, the script's folder)
 
 # (stub file, class) -> the ALIASES entries whose names the class has.
@@ -41,7 +41,7 @@ STUB_TARGETS = {
     ('_uv.pyi', 'Immediate'): ('Immediate',),
     ('net/_socket.pyi', 'Socket'): ('EventEmitter', 'Socket'),
     ('net/_server.pyi', 'Server'): ('EventEmitter', 'Server'),
-    ('_abort.pyi', 'AbortSignal'): ('EventEmitter', 'AbortSignal'),
+    ('_internal/abort.pyi', 'AbortSignal'): ('EventEmitter', 'AbortSignal'),
     ('net/_blocklist.pyi', 'BlockList'): ('BlockList',),
     ('net/_socket_address.pyi', 'SocketAddress'): ('SocketAddress',),
     ('net/_bound_socket.pyi', 'BoundSocket'): ('BoundSocket',),

@@ -8,7 +8,7 @@
 
 tools/check_docs.py fails a site with an entry left without a description.
 """
-from pyuvnet._aliases import ALIASES, snake_name
+from pyuvnet._internal.aliases import ALIASES, snake_name
 
 
 def skip_twins(app, what, name, obj, skip, options):

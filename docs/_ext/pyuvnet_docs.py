@@ -33,10 +33,10 @@ import gen_stubs  # noqa: E402
 import pyuvnet as net  # noqa: E402
 from pyuvnet import child_process, cluster, dgram, dns, errors, http, http2, https, stream, tls  # noqa: E402
 from pyuvnet.net import _connecting as connecting  # noqa: E402
-from pyuvnet import _listening as listening  # noqa: E402
+from pyuvnet._internal import listening as listening  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import _command as child_process_command  # noqa: E402
-from pyuvnet._aliases import ALIASES, snake_name  # noqa: E402
+from pyuvnet._internal.aliases import ALIASES, snake_name  # noqa: E402
 from node_tables import (  # noqa: E402  (beside this file)
     NODE_NET, DIFFERENCES, NODE_TLS, NODE_CLUSTER,
     NODE_DGRAM, DGRAM_DIFFERENCES, NODE_CHILD_PROCESS, NODE_DNS,

@@ -29,7 +29,7 @@ scope, receive and send are pyuvnet/uv/asgi/handler.pyx and cycle.pyx),
 ``_websocket`` (the websocket scope over pyuvnet.ws), ``_lifespan``,
 ``_trace`` (``--log-level trace``'s lines).
 """
-from pyuvnet._aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
 
 from ._lifespan import LifespanFailure
 from ._server import SecureServer, Server, create_server_for

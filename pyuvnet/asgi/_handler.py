@@ -1,7 +1,7 @@
 """The Python side of an ASGI server's C request handler: the handler made
 for a server (``handler_for``) and the kit of Python helpers handed to it
 (the scope's header names, asyncio's task hooks; the connection's ends
-and the target's split come from pyuvnet._http_shared, which pyuvnet.wsgi
+and the target's split come from pyuvnet._internal.http_shared, which pyuvnet.wsgi
 reads too).
 
 The per-request work is C: ``ASGIHandler`` (pyuvnet/uv/asgi/handler.pyx),
@@ -33,7 +33,7 @@ import sys
 from urllib.parse import quote, unquote
 
 from pyuvnet import _uv
-from pyuvnet._http_shared import connection_ends, split_target
+from pyuvnet._internal.http_shared import connection_ends, split_target
 
 __all__ = ['handler_for', 'header_name']
 

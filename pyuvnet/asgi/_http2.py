@@ -40,7 +40,7 @@ connection went), and the app's run holds it until the app returns.
 from urllib.parse import quote
 
 from pyuvnet import _uv
-from pyuvnet._app_http2 import (RESPONSE_PSEUDO, TRAILER_PSEUDO, ERR_HTTP2_ERROR,
+from pyuvnet._internal.app_http2 import (RESPONSE_PSEUDO, TRAILER_PSEUDO, ERR_HTTP2_ERROR,
                                 ERR_HTTP2_INVALID_SESSION, headers_object, log_access,
                                 pairs_block, status_error, to_block, utc_date)
 

@@ -16,13 +16,13 @@ import contextvars
 from pyuvnet import https
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
-from pyuvnet._listening import normalize_listen_args
-from pyuvnet._app_server import (
+from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
+from pyuvnet._internal.listening import normalize_listen_args
+from pyuvnet._internal.app_server import (
     CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
     server_options, take_proxy_protocol, with_alpn,
 )
-from pyuvnet._app_http2 import ServesHttp2, serve_http2
+from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 
 from ._handler import handler_for, logger
 from ._http2 import request_sink_for

@@ -15,7 +15,7 @@ is on when the server is made (nothing is added to a request otherwise).
 import itertools
 import logging
 
-from pyuvnet._app_config import TRACE_LOG_LEVEL
+from pyuvnet._internal.app_config import TRACE_LOG_LEVEL
 
 __all__ = ['traced_app', 'trace_connections']
 

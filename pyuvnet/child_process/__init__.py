@@ -28,7 +28,7 @@ ChildProcess events, in Node's order:
   'close'(code, signal)         after 'exit', once its stdio pipes and the
                                 channel have closed too
 """
-from .._aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import ALIASES, add_aliases, snake_name
 from ._buffered import exec, execFile
 from ._arguments import signal_name, signal_number
 from ._child import FORK_OPTIONS, SPAWN_OPTIONS, ChildProcess, fork, spawn

@@ -8,8 +8,8 @@ import signal as signal_module
 from collections.abc import Mapping
 
 from .. import errors
-from .. import _validate as validate
-from .._fork_options import refuse_nul
+from .._internal import validate as validate
+from .._internal.fork_options import refuse_nul
 
 DEFAULT_SHELL = '/bin/sh'
 

@@ -14,9 +14,9 @@ and ``stderr``.
 from functools import partial
 
 from .. import _uv, errors
-from .. import _encodings as encodings
-from .._options import normalize_options
-from .._fork_options import validate_args
+from .._internal import encodings as encodings
+from .._internal.options import normalize_options
+from .._internal.fork_options import validate_args
 from ._child import spawn
 from ._command import (
     EXEC_FILE_OPTIONS, CommandFailedError, RunOptions, split_file_args, validate_command_text,

@@ -8,12 +8,12 @@ import sys
 from collections.abc import Mapping
 
 from .. import _uv, errors
-from .. import _validate as validate
-from .._aliases import ALIASES, add_aliases
-from .._options import OptionSpec, normalize_options
+from .._internal import validate as validate
+from .._internal.aliases import ALIASES, add_aliases
+from .._internal.options import OptionSpec, normalize_options
 from ..events import EventEmitter
 from .. import Socket
-from .._fork_options import SERIALIZATIONS, refuse_nul, validate_args
+from .._internal.fork_options import SERIALIZATIONS, refuse_nul, validate_args
 from ._ipc_channel import Channel
 from ._arguments import (
     env_pairs, normalize_stdio, os_bytes, shell_command, signal_name, signal_number,

@@ -14,10 +14,10 @@ Node's rules, pinned with Node 20:
 import sys
 
 from .. import errors
-from .. import _encodings as encodings
-from .. import _validate as validate
-from .._options import OptionSpec
-from .._fork_options import refuse_nul
+from .._internal import encodings as encodings
+from .._internal import validate as validate
+from .._internal.options import OptionSpec
+from .._internal.fork_options import refuse_nul
 from ._arguments import validate_kill_signal, validate_timeout
 from ._child import SPAWN_OPTIONS
 

@@ -3,7 +3,7 @@
 at import, which opens the channel ``NODE_CHANNEL_FD`` names."""
 import os
 
-from .._aliases import ALIASES, add_aliases
+from .._internal.aliases import ALIASES, add_aliases
 from ..events import EventEmitter
 from ._ipc_channel import Channel
 

@@ -22,10 +22,10 @@ import errno as errno_module
 import threading
 
 from .. import _uv, errors
-from .. import _encodings as encodings
-from .._options import normalize_options
-from .._records import Record
-from .._fork_options import validate_args
+from .._internal import encodings as encodings
+from .._internal.options import normalize_options
+from .._internal.records import Record
+from .._internal.fork_options import validate_args
 from ._arguments import normalize_stdio, shell_command
 from ._child import spawn
 from ._command import (

@@ -19,8 +19,8 @@ Cancelling the future kills the child (``killSignal``).
 """
 import asyncio
 
-from .. import _aio_bridge as aio
-from .._records import Record
+from .._internal import aio_bridge as aio
+from .._internal.records import Record
 from . import _buffered as buffered
 
 __all__ = ['exec', 'execFile', 'ChildProcessFuture']

@@ -5,7 +5,7 @@ from typing import overload
 
 from typing_extensions import Unpack
 
-from .._records import Record
+from .._internal.records import Record
 from . import ChildProcess, ExecOptions
 
 __all__ = ['exec', 'execFile', 'ChildProcessFuture']

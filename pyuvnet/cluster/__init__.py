@@ -43,7 +43,7 @@ worker's own side), ``_handles`` (the servers the workers share),
 import sys
 import types
 
-from .._aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import ALIASES, add_aliases, snake_name
 from ._primary import disconnect, fork, setupMaster, setupPrimary
 from ._state import SCHED_NONE, SCHED_RR, STATE as _cluster, Cluster as _Cluster
 from ._worker import Worker, setup_worker as _setup_worker

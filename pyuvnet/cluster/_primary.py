@@ -6,10 +6,10 @@ import sys
 from collections.abc import Mapping
 
 from .. import _uv, child_process, errors
-from .. import _validate as validate
-from .._aliases import snake_name
-from .._fork_options import SERIALIZATIONS, validate_args
-from .._records import Record
+from .._internal import validate as validate
+from .._internal.aliases import snake_name
+from .._internal.fork_options import SERIALIZATIONS, validate_args
+from .._internal.records import Record
 from ._handles import RoundRobinHandle, SharedHandle, SharedUdpHandle, wire_errno
 from ._messages import is_seq, on_internal, send
 from ._state import SCHED_NONE, SCHED_RR, STATE, js

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..events import EventEmitter
-from .._aliases import ALIASES, add_aliases
+from .._internal.aliases import ALIASES, add_aliases
 
 SCHED_NONE = 1
 SCHED_RR = 2

@@ -1,18 +1,18 @@
 """A worker: ``Worker`` (as the primary sees it, ``cluster.workers[id]``,
 or as it sees itself, ``cluster.worker``), and a worker process's own
 side: its TCP listen() through the primary (Node's cluster._getServer,
-the listen hook it sets in pyuvnet/_listening.py), its UDP bind() likewise (the
+the listen hook it sets in pyuvnet/_internal/listening.py), its UDP bind() likewise (the
 bind hook beside it), the connections the primary sends it, and
 its disconnect."""
 import os
 from collections.abc import Mapping
 
 from .. import _uv, errors
-from .. import _listening
-from .._aliases import ALIASES, add_aliases
+from .._internal import listening as _listening
+from .._internal.aliases import ALIASES, add_aliases
 from .. import isIP
 from ..events import EventEmitter
-from .._records import Record
+from .._internal.records import Record
 from ._messages import on_internal, send
 from ._state import STATE, exit_now, js
 

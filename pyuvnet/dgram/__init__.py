@@ -14,7 +14,7 @@ asyncio bridge (``pyuvnet.aio``) a socket has awaitables: ``await
 sock.bound()``, ``connected()``, ``sent(msg, ...)``, ``aclose()``, ``async
 with sock`` and ``async for msg, rinfo in sock`` (docs/ASYNCIO.md).
 """
-from .._aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import ALIASES, add_aliases, snake_name
 from ._async_methods import install as _install_async_methods
 from ._socket import Socket, createSocket
 

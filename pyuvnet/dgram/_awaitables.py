@@ -5,8 +5,8 @@ sock`` with a bounded queue."""
 import collections
 
 from .. import _uv, errors
-from .. import _aio_bridge as aio
-from .._event_wait import EventWait, Listening, Wakeup, the_error
+from .._internal import aio_bridge as aio
+from .._internal.event_wait import EventWait, Listening, Wakeup, the_error
 from ._socket import BOUND, CONNECTED
 
 __all__ = ['bound', 'connected', 'sent', 'aclose', 'MessageIterator']

@@ -4,7 +4,7 @@ Node's C++ layer converts (ToUint32, ToInt32)."""
 import math
 
 from pyuvnet import errors
-from pyuvnet._validate import is_number, js_number
+from pyuvnet._internal.validate import is_number, js_number
 
 _BUFFER_TYPES = ['Buffer', 'TypedArray', 'DataView', 'string']
 _BYTES_LIKE = (bytes, bytearray, memoryview)

@@ -6,11 +6,13 @@ import math
 import os
 from collections.abc import Mapping
 
-from pyuvnet import _listening, _uv, errors
-from pyuvnet._handle_refs import HandleRefs
-from pyuvnet._options import OptionSpec, normalize_options
-from pyuvnet._records import Record
-from pyuvnet._validate import (
+from pyuvnet import _uv, errors
+
+from pyuvnet._internal import listening as _listening
+from pyuvnet._internal.handle_refs import HandleRefs
+from pyuvnet._internal.options import OptionSpec, normalize_options
+from pyuvnet._internal.records import Record
+from pyuvnet._internal.validate import (
     is_number, validate_abort_signal, validate_function, validate_number, validate_port,
     validate_string, validate_uint32,
 )

@@ -13,7 +13,7 @@ See docs/DNS.md.
 from ._lookup import (
     ADDRCONFIG, ALL, V4MAPPED, getDefaultResultOrder, lookup, setDefaultResultOrder,
 )
-from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._default import default_resolver, set_default_servers
 from ._resolver import Resolver

@@ -8,8 +8,8 @@ import socket
 from collections.abc import Mapping
 
 from .. import _uv, errors, isIP
-from .._options import OptionSpec, normalize_options
-from .._validate import validate_boolean, validate_function, validate_number, validate_one_of
+from .._internal.options import OptionSpec, normalize_options
+from .._internal.validate import validate_boolean, validate_function, validate_number, validate_one_of
 
 __all__ = ['lookup', 'lookup_options', 'getDefaultResultOrder', 'setDefaultResultOrder',
            'in_order', 'ADDRCONFIG', 'V4MAPPED', 'ALL']

@@ -12,9 +12,9 @@ queues every answer.
 import socket
 
 from .. import _uv, errors, isIP
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from ..errors import NodeError, SYSTEM_ERROR_CLASSES
-from .._validate import validate_function, validate_string
+from .._internal.validate import validate_function, validate_string
 from ._servers import node_servers, packed_servers
 
 __all__ = ['Resolver', 'RRTYPES', 'resolver_exception', 'query_options']

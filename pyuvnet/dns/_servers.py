@@ -7,7 +7,7 @@ import socket
 import struct
 
 from .. import errors, isIP
-from .._validate import validate_array, validate_string
+from .._internal.validate import validate_array, validate_string
 
 __all__ = ['packed_servers', 'node_servers']
 

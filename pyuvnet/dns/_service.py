@@ -1,6 +1,6 @@
 """dns.lookupService: getnameinfo (libuv's thread pool), as Node's."""
 from .. import _uv, errors, isIP
-from .._validate import validate_function, validate_port
+from .._internal.validate import validate_function, validate_port
 
 __all__ = ['lookupService', 'NOT_GIVEN', 'check_service_args']
 

@@ -14,11 +14,11 @@ question at once (bad arguments raise there) and returns an
 ``{'hostname', 'service'}``) or rejected with its error. Needs the asyncio
 bridge on the running loop (``aio.attach()`` or ``aio.install()``).
 """
-from .. import _aio_bridge as aio
+from .._internal import aio_bridge as aio
 from ._lookup import (
     getDefaultResultOrder, lookup as _lookup, lookup_options, setDefaultResultOrder,
 )
-from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._resolver import RRTYPES as _RRTYPES, Resolver as _CallbackResolver, query_options
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._codes import CODES as _CODES

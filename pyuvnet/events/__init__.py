@@ -3,8 +3,8 @@ listener limits (docs/api/events.md).
 
 The emitter is a Cython extension (events/_emitter.pyx, with its async
 listeners in events/_emitter_async.pyx).  What waits on emitters lives
-below the families that use it: ``pyuvnet/_event_wait.py`` and the
-asyncio bridge ``pyuvnet/_aio_bridge.py`` (public as ``pyuvnet.aio``),
+below the families that use it: ``pyuvnet/_internal/event_wait.py`` and the
+asyncio bridge ``pyuvnet/_internal/aio_bridge.py`` (public as ``pyuvnet.aio``),
 which nothing imported by ``import pyuvnet`` imports, so that importing
 pyuvnet does not import asyncio.
 """

@@ -15,7 +15,7 @@ from cpython.function cimport PyFunction_Check
 import warnings
 from weakref import ref as _weakref
 
-from pyuvnet._no_listener import NO_LISTENER
+from pyuvnet._internal.no_listener import NO_LISTENER
 
 __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
            'setMaxListeners']
@@ -538,7 +538,7 @@ cdef class EventEmitter:
 
     def setMaxListeners(self, n):
         """Set this emitter's listener limit (a number >= 0; 0 = unlimited); returns self."""
-        from pyuvnet._validate import validate_number
+        from pyuvnet._internal.validate import validate_number
         _limits_of(self).max_listeners = validate_number(n, 'setMaxListeners', 0)
         return self
 
@@ -551,7 +551,7 @@ def setMaxListeners(n, *emitters):
     """Node's ``events.setMaxListeners``: set each emitter's listener limit,
     or ``defaultMaxListeners`` when no emitter is given."""
     global defaultMaxListeners
-    from pyuvnet._validate import validate_number
+    from pyuvnet._internal.validate import validate_number
     validate_number(n, 'setMaxListeners', 0)
     for emitter in emitters:
         if not callable(getattr(emitter, 'setMaxListeners', None)):

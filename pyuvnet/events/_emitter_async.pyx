@@ -6,28 +6,18 @@
 # An ``async def`` listener would only make a coroutine per emit, which
 # nobody awaits.  It is checked for once, at registration: with the
 # asyncio bridge attached (pyuvnet.aio, which is above the core and hands
-# its hook down with _set_async_listener_hook()), it is stored wrapped in an
+# its hook down through _internal/async_listeners.py), it is stored wrapped in an
 # _AsyncListener that runs each call's coroutine as a task of the bridge;
 # without one it is refused at once.
 
 # CO_COROUTINE: the code flag of an ``async def`` function.
 cdef int _CO_COROUTINE = 0x80
 
-# The bridge's hook: hook() -> the spawn(coroutine) of this thread's bridge,
-# or None when no bridge drives this thread's loop.  None until pyuvnet.aio
-# installs a bridge.
-cdef object _async_hook = None
+from pyuvnet._internal import async_listeners
 
 _NO_BRIDGE = ('an async def listener needs the asyncio bridge, which runs it as a task: '
               'register it inside "async with pyuvnet.aio.attach():" (or after '
               'pyuvnet.aio.install()), or pass a plain function')
-
-
-def _set_async_listener_hook(hook):
-    """Called by pyuvnet.aio when it installs a bridge: ``hook()`` returns
-    the spawn(coroutine) of the calling thread's bridge, or None."""
-    global _async_hook
-    _async_hook = hook
 
 
 cdef bint _is_async(object listener) except -1:
@@ -72,7 +62,8 @@ cdef class _AsyncListener:
 
 
 cdef object _async_listener(object listener):
-    spawn = _async_hook() if _async_hook is not None else None
+    hook = async_listeners.spawner
+    spawn = hook() if hook is not None else None
     if spawn is None:
         raise TypeError(_NO_BRIDGE)
     cdef _AsyncListener wrapper = _AsyncListener.__new__(_AsyncListener)

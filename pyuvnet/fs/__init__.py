@@ -15,7 +15,7 @@ are blocking system calls on the loop's thread, one chunk per loop turn
 of Node's fs (readFile, stat, ...) is Python's: ``open()``, ``os``,
 ``pathlib``. See docs/api/fs.md.
 """
-from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
+from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
 from ._streams import ReadStream, WriteStream
 
 __all__ = ['ReadStream', 'WriteStream', 'createReadStream', 'createWriteStream']

@@ -11,7 +11,7 @@ filesystem that stalls stalls the loop (read it on a thread of your own).
 import os
 
 from .. import errors
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from .._uv import setImmediate
 from ..stream import Readable, Writable, finished
 

@@ -2,13 +2,13 @@
 
 The parser is llhttp, Node's own, compiled into pyuvnet._uv
 (pyuvnet/uv/http/parser.pyx).  The rooms: ``_server`` (http.Server, over
-the HTTP/1.1 server https and http2 share, pyuvnet/_http_server.py),
+the HTTP/1.1 server https and http2 share, pyuvnet/_internal/http_server.py),
 ``_incoming`` (IncomingMessage), ``_outgoing``
 (OutgoingMessage, ServerResponse), ``_client`` (ClientRequest, request(),
 get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).
 """
-from pyuvnet import _validate as validate
-from pyuvnet._aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal import validate as validate
+from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
 
 from ._common import (
     ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT,
@@ -22,7 +22,7 @@ from ._client import ClientRequest, get, request
 from ._incoming import IncomingMessage
 from ._outgoing import OutgoingMessage, ServerResponse
 from ._server import Server
-from pyuvnet._http_server import DEFAULT_MAX_HEADER_SIZE
+from pyuvnet._internal.http_server import DEFAULT_MAX_HEADER_SIZE
 
 __all__ = [
     'createServer', 'Server', 'request', 'get', 'ClientRequest', 'Agent', 'globalAgent',

@@ -20,9 +20,9 @@ import math
 import re
 
 from pyuvnet import createConnection as _create_connection, isIP
-from pyuvnet import _validate as validate
-from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet._options import OptionSpec, normalize_options
+from pyuvnet._internal import validate as validate
+from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.events import EventEmitter
 

@@ -23,12 +23,12 @@ import re
 from urllib.parse import urlsplit
 
 from pyuvnet import _uv
-from pyuvnet import _validate as validate
+from pyuvnet._internal import validate as validate
 from pyuvnet import Socket as _Socket
-from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet._options import normalize_options
+from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
-from pyuvnet._http_shared import REQUEST_OPTIONS, destroy_soon
+from pyuvnet._internal.http_shared import REQUEST_OPTIONS, destroy_soon
 
 from ._agent import Agent
 import pyuvnet.http._agent as _agent  # the module: its globalAgent may be replaced

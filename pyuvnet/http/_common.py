@@ -4,9 +4,9 @@ import re
 import time
 
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
-# What the HTTP/1.1 server below http (pyuvnet/_http_server.py) shares with
+# What the HTTP/1.1 server below http (pyuvnet/_internal/http_server.py) shares with
 # http's rooms, which take it from here.
-from pyuvnet._http_shared import (
+from pyuvnet._internal.http_shared import (
     ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, INVALID_VALUE_CHAR, connection_reset, field,
     header_text, unique_names,
 )

@@ -16,9 +16,9 @@ message.  The head is kept as llhttp gave it (``rawHeaders``); ``headers``,
 Node's rules for duplicates.
 """
 from pyuvnet import _uv
-from pyuvnet import _encodings as encodings
-from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet._native_streams import NativeReadable
+from pyuvnet._internal import encodings as encodings
+from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.streams.native import NativeReadable
 from pyuvnet.stream import Readable
 
 from ._common import field, listed_field

@@ -15,10 +15,10 @@ import math
 from collections.abc import Mapping
 
 from pyuvnet import _uv
-from pyuvnet import _encodings as encodings
-from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet._http_shared import link_header_value
-from pyuvnet._native_streams import NativeWritable
+from pyuvnet._internal import encodings as encodings
+from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.http_shared import link_header_value
+from pyuvnet._internal.streams.native import NativeWritable
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
 
 from ._common import (

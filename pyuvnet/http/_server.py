@@ -1,12 +1,12 @@
 """http.Server: Node's HTTP/1.1 server over a net.Server; what it serves
-with (the connections' HTTP state, the timeouts) is pyuvnet/_http_server.py,
+with (the connections' HTTP state, the timeouts) is pyuvnet/_internal/http_server.py,
 which https and http2 serve HTTP/1.1 with too."""
-from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet._options import normalize_options
-from pyuvnet._http_shared import HTTP_SERVER_OPTIONS
-from pyuvnet._http_server import HTTPServerMixin
+from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.options import normalize_options
+from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS
+from pyuvnet._internal.http_server import HTTPServerMixin
 from pyuvnet import Server as _NetServer
-from pyuvnet._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from pyuvnet._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
 __all__ = ['Server']
 

@@ -3,12 +3,12 @@
 ``connect()``, sessions and streams, settings, and Node's ERR_HTTP2_* errors.
 Framing, HPACK and flow control run in nghttp2 (compiled into pyuvnet._uv);
 Python is called once per stream event."""
-from .._aliases import ALIASES, FIELD_ALIASES, add_aliases, add_field_twins
-from ._constants import CONSTANTS as _CONSTANTS
-from ._errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
-from ._errors import __all__ as _ERRORS
+from .._internal.aliases import ALIASES, FIELD_ALIASES, add_aliases, add_field_twins
+from .._internal.http2.constants import CONSTANTS as _CONSTANTS
+from .._internal.http2.errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
+from .._internal.http2.errors import __all__ as _ERRORS
 from ._compat import Http2ServerRequest, Http2ServerResponse
-from ._headers import sensitiveHeaders
+from .._internal.http2.headers import sensitiveHeaders
 from ._server import (Http2SecureServer, Http2Server, connect, createSecureServer,
                       createServer, performServerHandshake)
 from ._client_session import ClientHttp2Session
@@ -18,7 +18,7 @@ from ._settings import getDefaultSettings, getPackedSettings, getUnpackedSetting
 from ._client_stream import ClientHttp2Stream
 from ._server_stream import ServerHttp2Stream
 from ._stream import Http2Stream
-from .._records import Record
+from .._internal.records import Record
 
 constants = Record(_CONSTANTS)
 

@@ -8,7 +8,7 @@ from typing_extensions import Self, Unpack
 
 from ..events import EventEmitter
 from ..errors import NodeError
-from .._records import Record
+from .._internal.records import Record
 from .. import Server as _NetServer
 from .. import Socket
 from ..stream import Duplex, Readable, Stream

@@ -3,10 +3,10 @@ is in _session.py): request(), and the requests made before it connected."""
 from .._uv import nextTick
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._client_stream import ClientHttp2Stream
-from ._errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
+from .._internal.http2.errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
                       ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_GOAWAY_SESSION,
                       ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL)
-from ._headers import headers_arg, to_block
+from .._internal.http2.headers import headers_arg, to_block
 from ._request_options import check_request_options
 from ._session import Http2Session
 

@@ -1,6 +1,6 @@
 """ClientHttp2Stream: a request's stream on the client (Http2Stream is in
 _stream.py): its response head, 1xx heads, trailers and pushes."""
-from ._constants import CONSTANTS
+from .._internal.http2.constants import CONSTANTS
 from ._stream import Http2Stream
 
 __all__ = ['ClientHttp2Stream']

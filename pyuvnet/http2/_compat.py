@@ -5,14 +5,14 @@ compat.js does: the request reads the stream, the response writes it."""
 import warnings
 
 from .._uv import nextTick
-from .._http_shared import link_header_value
+from .._internal.http_shared import link_header_value
 from ..errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ..stream import Readable, Stream
-from ._errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
+from .._internal.http2.errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
                       ERR_HTTP2_INVALID_HEADER_VALUE, ERR_HTTP2_INVALID_STREAM,
                       ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED, ERR_HTTP2_STATUS_INVALID)
-from ._headers import connection_header_allowed
+from .._internal.http2.headers import connection_header_allowed
 
 __all__ = ['Http2ServerRequest', 'Http2ServerResponse', 'serve_compat']
 

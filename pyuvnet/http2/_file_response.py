@@ -8,9 +8,9 @@ import stat as stat_module
 from .. import errors
 from .._uv import nextTick
 from ..fs import ReadStream
-from ._errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_PAYLOAD_FORBIDDEN,
+from .._internal.http2.errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_PAYLOAD_FORBIDDEN,
                       ERR_HTTP2_SEND_FILE, ERR_HTTP2_SEND_FILE_NOSEEK)
-from ._headers import headers_arg
+from .._internal.http2.headers import headers_arg
 
 __all__ = ['respond_with_fd', 'respond_with_file']
 

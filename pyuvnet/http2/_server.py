@@ -5,16 +5,16 @@ from urllib.parse import urlsplit
 
 from .. import tls
 from .. import createConnection
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from .._uv import H2StreamRelay
-from .._validate import validate_function, validate_uint32
-from .._http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
+from .._internal.validate import validate_function, validate_uint32
+from .._internal.http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
-from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from ._compat import serve_compat
 from ..errors import ERR_INVALID_ARG_TYPE
-from ._errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
+from .._internal.http2.errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._client_session import ClientHttp2Session
 from ._server_session import ServerHttp2Session
 from ._settings import check_settings

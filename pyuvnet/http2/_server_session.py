@@ -2,7 +2,7 @@
 is in _session.py): its requests as 'stream' events (or to a request
 sink), ALTSVC and ORIGIN frames."""
 from .. import _uv
-from ._headers import to_object
+from .._internal.http2.headers import to_object
 from ._origins import altsvc_arguments, origin_arguments
 from ._server_stream import ServerHttp2Stream
 from ._session import Http2Session

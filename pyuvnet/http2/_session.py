@@ -11,14 +11,14 @@ from collections import deque
 from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
-from .._records import Record
-from .._validate import validate_number
-from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
+from .._internal.records import Record
+from .._internal.validate import validate_number
+from .._internal.http2.constants import CONSTANTS
+from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
                       ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_PING_CANCEL,
                       ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
-from ._headers import to_object
+from .._internal.http2.headers import to_object
 from ._settings import check_settings, session_options, settings_entries, settings_record
 from ._client_stream import ClientHttp2Stream
 from ._window import WindowAndOrigins, library_error

@@ -4,8 +4,8 @@ import struct
 from collections.abc import Mapping
 
 from ..errors import ERR_INVALID_ARG_TYPE
-from .._records import Record
-from ._errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
+from .._internal.records import Record
+from .._internal.http2.errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
 
 __all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
            'check_settings', 'settings_entries', 'session_options', 'settings_record']

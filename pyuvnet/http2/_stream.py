@@ -4,16 +4,16 @@ write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
-from .._timer_duration import TIMEOUT_MAX, check_timer_duration
-from .._validate import validate_function
+from .._internal.timer_duration import TIMEOUT_MAX, check_timer_duration
+from .._internal.validate import validate_function
 from .._uv import nextTick, setTimeout
 from ..events import EventEmitter
 from ..stream import Duplex
-from ._constants import CONSTANTS
-from ._errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STREAM_ERROR,
+from .._internal.http2.constants import CONSTANTS
+from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STREAM_ERROR,
                       ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
                       error_code_name)
-from ._headers import TRAILER_PSEUDO, headers_arg, to_block
+from .._internal.http2.headers import TRAILER_PSEUDO, headers_arg, to_block
 from ._request_options import check_priority_options
 
 __all__ = ['Http2Stream']

@@ -3,9 +3,9 @@ receive window (``setLocalWindowSize()``), the origins a TLS session is
 authoritative for (``originSet``), and the session errors nghttp2's
 failures become."""
 from .. import _uv
-from .._validate import validate_int32
+from .._internal.validate import validate_int32
 from ._origins import url_origin
-from ._errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_NO_MEM, \
+from .._internal.http2.errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_NO_MEM, \
     ERR_HTTP2_TOO_MANY_INVALID_FRAMES
 
 __all__ = ['WindowAndOrigins', 'library_error']

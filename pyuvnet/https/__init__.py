@@ -11,11 +11,11 @@ exactly as an http.Server's do (the same events, options and timeouts);
 import json
 
 from .. import tls
-from .._aliases import ALIASES, add_aliases, snake_name
-from .._options import OptionSpec, normalize_options
-from .._http_shared import HTTP_SERVER_RULES
+from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.options import OptionSpec, normalize_options
+from .._internal.http_shared import HTTP_SERVER_RULES
 from ..http import Agent as _HTTPAgent, ClientRequest as _ClientRequest
-from .._http_server import HTTPServerMixin
+from .._internal.http_server import HTTPServerMixin
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 

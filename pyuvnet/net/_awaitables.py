@@ -4,14 +4,14 @@ server's ``async for`` (``ServerIterator``)."""
 import collections
 
 from .. import errors
-from .. import _aio_bridge as aio
-from .._event_wait import EventWait, Listening, Wakeup, the_error
-from .._options import OptionSpec, normalize_options
-from .._listening import LISTEN_OPTIONS, SERVER_OPTIONS
+from .._internal import aio_bridge as aio
+from .._internal.event_wait import EventWait, Listening, Wakeup, the_error
+from .._internal.options import OptionSpec, normalize_options
+from .._internal.listening import LISTEN_OPTIONS, SERVER_OPTIONS
 from ._server import Server
 from ._socket import createConnection
 from ._connecting import normalize_connect_args
-from .._validate import validate_abort_signal
+from .._internal.validate import validate_abort_signal
 
 __all__ = ['connect', 'listen', 'ServerIterator']
 

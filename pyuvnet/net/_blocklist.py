@@ -29,7 +29,7 @@ from bisect import bisect_left, bisect_right
 from pyuvnet.net._addresses import IPV4_MAPPED_FIRST, IPV4_MAPPED_LAST, parse_ip
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet.net._socket_address import SocketAddress
-from pyuvnet._validate import validate_array, validate_int32, validate_string
+from pyuvnet._internal.validate import validate_array, validate_int32, validate_string
 
 __all__ = ['BlockList']
 

@@ -15,10 +15,10 @@ import sys
 
 from .. import errors
 from .._uv import pipe_open, tcp_open
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from ._addresses import isIP
-from .._records import Record
-from .._validate import validate_port
+from .._internal.records import Record
+from .._internal.validate import validate_port
 
 __all__ = ['BoundSocket']
 

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 
 import pyuvnet._uv as _uv
 from .. import errors
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from ._addresses import isIP
-from .._records import Record
-from .. import _validate as validate
+from .._internal.records import Record
+from .._internal import validate as validate
 
 __all__ = [
     'SOCKET_RULES', 'CONNECT_RULES', 'CREATE_CONNECTION_OPTIONS',

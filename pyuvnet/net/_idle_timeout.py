@@ -6,7 +6,7 @@ while ``sock._idle`` is set: a socket without a timeout reads no clock);
 the timer checks the stamp when it fires and re-arms itself for what is
 left, so the per-chunk path never touches a timer.
 """
-from .._timer_duration import TIMEOUT_MAX
+from .._internal.timer_duration import TIMEOUT_MAX
 from .._uv import get_loop, setTimeout
 
 __all__ = ['IdleTimeout']

@@ -1,7 +1,7 @@
 """Node's onread option of net.Socket: a static-buffer reader, the
 socket's read consumer in place of 'data'."""
 from .. import errors
-from .. import _validate as validate
+from .._internal import validate as validate
 
 __all__ = ['onread_reader']
 

@@ -11,15 +11,15 @@ import os
 
 import pyuvnet._uv as _uv
 from .. import errors
-from .. import _validate as validate
+from .._internal import validate as validate
 from ._addresses import isIP
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
-from .._options import normalize_options
-from .. import _listening
-from .._listening import SERVER_OPTIONS, backlog_arg, is_fd, normalize_listen_args
-from .._records import Record
-from .._handle_refs import HandleRefs
+from .._internal.options import normalize_options
+from .._internal import listening as _listening
+from .._internal.listening import SERVER_OPTIONS, backlog_arg, is_fd, normalize_listen_args
+from .._internal.records import Record
+from .._internal.handle_refs import HandleRefs
 from ..stream import getDefaultHighWaterMark
 from ._socket import Socket
 

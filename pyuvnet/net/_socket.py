@@ -27,17 +27,17 @@ import pyuvnet._uv as _uv
 from .. import errors
 from . import _connecting as connecting
 from ._onread import onread_reader
-from .. import _encodings as encodings
+from .._internal import encodings as encodings
 from . import _tcp_options as tcp_options
-from .._native_streams import NativeDuplex, high_water_mark_option
+from .._internal.streams.native import NativeDuplex, high_water_mark_option
 from ..stream import Readable
 from ._idle_timeout import IdleTimeout
-from .._timer_duration import check_timer_duration
-from .._options import OptionSpec, normalize_options
+from .._internal.timer_duration import check_timer_duration
+from .._internal.options import OptionSpec, normalize_options
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
-from .._records import Record
-from .. import _validate as validate
+from .._internal.records import Record
+from .._internal import validate as validate
 
 _CONSTRUCTOR_OPTIONS = OptionSpec(connecting.SOCKET_RULES)
 

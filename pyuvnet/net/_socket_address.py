@@ -3,13 +3,13 @@ family and flow label."""
 import re
 from urllib.parse import unquote_to_bytes
 
-from pyuvnet._options import OptionSpec, normalize_options
+from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.net._addresses import format_ip, parse_ip
 from pyuvnet.errors import (
     ERR_INVALID_ADDRESS, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT,
 )
-from pyuvnet._records import Record
-from pyuvnet._validate import validate_port, validate_string, validate_uint32
+from pyuvnet._internal.records import Record
+from pyuvnet._internal.validate import validate_port, validate_string, validate_uint32
 
 __all__ = ['SocketAddress']
 
@@ -36,7 +36,7 @@ class SocketAddress:
       ``'127.0.0.1'`` or ``'::'``. An IPv6 zone id (``%eth0``) is accepted
       and dropped. ``.address`` is the address as libuv writes it
       (``'::ffff:1.2.3.4'``, ``'::1'`` for ``'0:0::1'``).
-    * ``port``: 0-65535 as :func:`~pyuvnet._validate.validate_port` takes it,
+    * ``port``: 0-65535 as :func:`~pyuvnet._internal.validate.validate_port` takes it,
       default 0; else ``ERR_SOCKET_BAD_PORT``.
     * ``flowlabel``: an unsigned 32-bit integer (``ERR_INVALID_ARG_TYPE``,
       ``ERR_OUT_OF_RANGE``), at most ``0xFFFFF`` for IPv6; default 0. An

@@ -4,8 +4,8 @@ import warnings
 from collections.abc import Mapping
 
 from .. import errors
-from .. import _validate as validate
-from .._options import OptionSpec, normalize_options
+from .._internal import validate as validate
+from .._internal.options import OptionSpec, normalize_options
 
 __all__ = ['keep_alive_settings', 'type_of_service']
 

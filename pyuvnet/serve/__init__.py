@@ -10,7 +10,7 @@ primary (gunicorn's arbiter: signals, replacement, reload).  Bad input is
 one line on stderr and exit status 1; an app whose startup fails, or an
 address that cannot be bound, exit status 3 (uvicorn's STARTUP_FAILURE)
 after uvicorn's log.  The rooms: ``_flags`` (the options; the Config is
-pyuvnet/_app_config.py's), ``_target`` (the import, the interface),
+pyuvnet/_internal/app_config.py's), ``_target`` (the import, the interface),
 ``_run`` (one server's life), ``_checks`` (the options checked up front),
 ``_supervisor`` (the primary), ``_worker_side`` (a worker's part in it),
 ``_reload`` (the file watch); each reads the Config itself.
@@ -22,7 +22,7 @@ import sys
 from pyuvnet import cluster
 
 from ._checks import BadOption, bind_error, check_options
-from .._app_config import Config, ConfigError
+from .._internal.app_config import Config, ConfigError
 from ._flags import config_of, parser
 from ._run import STARTUP_FAILED, say, serve
 from ._supervisor import Supervisor, needs_supervisor

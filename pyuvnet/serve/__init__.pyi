@@ -4,7 +4,7 @@ import argparse
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
-from .._app_config import Config as Config
+from .._internal.app_config import Config as Config
 
 _T = TypeVar('_T')
 

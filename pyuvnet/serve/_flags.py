@@ -3,7 +3,7 @@ name, default and help, plus gunicorn's ``--threads`` and ``--timeout``
 and pyuvnet's ``--proxy-protocol``; and the Config it makes."""
 import argparse
 
-from .._app_config import DEFAULTS, Config, ConfigError, LOG_LEVELS
+from .._internal.app_config import DEFAULTS, Config, ConfigError, LOG_LEVELS
 
 __all__ = ['parser', 'config_of', 'version_line']
 
@@ -71,7 +71,7 @@ def parser():
 
     def add(*flags, **kwargs):
         # A flag with a value of its own defaults to Config's (one table:
-        # pyuvnet/_app_config.py); its help shows it as %(default)s.
+        # pyuvnet/_internal/app_config.py); its help shows it as %(default)s.
         dest = kwargs.get('dest', flags[0][2:].replace('-', '_'))
         if kwargs.pop('config_default', False):
             kwargs['default'] = DEFAULTS[dest]

@@ -8,7 +8,7 @@ import sys
 
 from pyuvnet import aio, asgi, cluster, wsgi
 
-from .._app_config import ConfigError
+from .._internal.app_config import ConfigError
 from ._checks import bind_failure_line
 from ._worker_side import boot_failed, start_duties
 

@@ -18,7 +18,7 @@ finished() (asyncio bridge). See docs/api/stream.md.
 """
 import importlib
 
-from .._aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._abort import addAbortSignal
 from ._base import StreamBase as Stream
 from ._duplex import Duplex, PassThrough, Transform
@@ -26,7 +26,7 @@ from ._duplex_pair import duplexPair
 from ._finished import finished
 from ._pipeline import pipeline
 from ._readable import Readable
-from ._state import getDefaultHighWaterMark, setDefaultHighWaterMark
+from .._internal.streams.state import getDefaultHighWaterMark, setDefaultHighWaterMark
 from ._utils import is_destroyed as _is_destroyed, is_readable as _is_readable
 from ._writable import Writable
 

@@ -4,7 +4,7 @@ pipeline stages, and an async function as a pipeline's last stage. Each
 needs the asyncio bridge (``aio.attach()`` or ``aio.install()``).
 """
 from .. import errors
-from .. import _aio_bridge as aio
+from .._internal import aio_bridge as aio
 from .._uv import nextTick
 from ._finished import eos
 from ._utils import destroyer

@@ -1,12 +1,12 @@
 """What Readable and Writable share: the EventEmitter base with the stream
 fields, option functions bound as methods, and the properties over the
-states' fields (a chunk's conversion is stream._core's core/chunks.pyx)."""
+states' fields (a chunk's conversion is _internal.streams._core's core/chunks.pyx)."""
 import weakref
 from operator import attrgetter
 
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
-from ._state import destroy_default, destroy_stream, undestroy
+from .._internal.streams.state import destroy_default, destroy_stream, undestroy
 
 __all__ = ['StreamBase', 'bind_options', 'state_property', 'state_reader']
 

@@ -1,11 +1,11 @@
 """stream.Duplex, stream.Transform and stream.PassThrough (Node 20's
 duplex.js, transform.js, passthrough.js)."""
 from .. import errors
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick
-from ._core import duplex_init_as
+from .._internal.streams._core import duplex_init_as
 from ._readable import READABLE_RULES, Readable
-from ._state import ReadableState, WritableState
+from .._internal.streams.state import ReadableState, WritableState
 from ._writable import WRITABLE_RULES, Writable
 
 __all__ = ['Duplex', 'Transform', 'PassThrough']

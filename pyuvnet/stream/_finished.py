@@ -2,9 +2,9 @@
 one callback once a stream is done reading and/or writing, or failed, or
 closed too early (ERR_STREAM_PREMATURE_CLOSE)."""
 from .. import errors
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick
-from .._validate import validate_abort_signal, validate_function
+from .._internal.validate import validate_abort_signal, validate_function
 from ._utils import (
     is_closed, is_node_stream, is_readable, is_readable_finished, is_readable_node_stream,
     is_writable, is_writable_finished, is_writable_node_stream, readable_errored,

@@ -3,7 +3,7 @@ lib/internal/streams/from.js). A sync iterable (a list, a generator) is
 pulled inside _read() until push() returns False; an async iterable is
 pulled by the asyncio layer (pyuvnet.stream._async)."""
 from .. import errors
-from .._options import normalize_options
+from .._internal.options import normalize_options
 from .._uv import nextTick, queueMicrotask
 
 __all__ = ['readable_from']

@@ -2,7 +2,7 @@
 the pipe of a plain emitter that emits 'data', 'end' and 'close' itself,
 with no read buffer (Readable.pipe() is _pipe.py's), and the
 prependListener() both use."""
-from .._options import normalize_options
+from .._internal.options import normalize_options
 from ..events import EventEmitter
 
 __all__ = ['legacy_pipe', 'prepend_listener']

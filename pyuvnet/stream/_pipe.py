@@ -10,12 +10,12 @@ so a pipe between sockets runs no Python until an end, an error or unpipe().
 
 Node keeps the pipe's fields (pipes, awaitDrainWriters, multiAwaitDrain) in
 the source's ReadableState. A C stream gets one only when a program takes
-the Readable API (_native_streams.take_reads), which takes these fields
+the Readable API (streams.native.take_reads), which takes these fields
 with it; until then they live in a HeldPipes beside its C read side."""
-from .._options import normalize_options
+from .._internal.options import normalize_options
 from .._uv import PipeLink, nextTick
 from ._legacy import prepend_listener
-from ._state import error_or_destroy
+from .._internal.streams.state import error_or_destroy
 
 __all__ = ['pipe', 'unpipe', 'HeldPipes']
 

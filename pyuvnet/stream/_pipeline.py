@@ -9,9 +9,9 @@ under the asyncio bridge, async iterables, async generator functions and an
 async function as the last stage (its result is the callback's value).
 """
 from .. import errors
-from .._options import OptionSpec, normalize_options
+from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick, queueMicrotask
-from .._validate import validate_abort_signal, validate_function
+from .._internal.validate import validate_abort_signal, validate_function
 from ._utils import (
     destroyer, is_iterable, is_node_stream, is_readable, is_readable_finished,
     is_readable_node_stream,

@@ -2,12 +2,12 @@
 with its buffer, flowing and paused modes, 'readable', pipe() and the end
 sequence in Node's order."""
 from .. import errors
-from .._options import OptionSpec, normalize_options
-from .._encodings import decoder as make_decoder, normalize as normalize_encoding
-from ._core import (maybe_read_more, readable_get, readable_on, readable_once, readable_pause,
+from .._internal.options import OptionSpec, normalize_options
+from .._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
+from .._internal.streams._core import (maybe_read_more, readable_get, readable_on, readable_once, readable_pause,
                     readable_push, readable_read, readable_remove_all_listeners,
                     readable_remove_listener, readable_resume, readable_set, readable_unshift)
-from ._state import ReadableState, construct, error_or_destroy
+from .._internal.streams.state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe, unpipe
 from ._base import StreamBase, bind_options, state_property, state_reader
 
@@ -45,7 +45,7 @@ class Readable(StreamBase):
     # -- the producer's side ------------------------------------------------
 
     # push(chunk=b'', encoding=None), unshift(chunk, encoding=None): C
-    # (stream/core/readable.pyx), as read(), pause() and resume() below.
+    # (pyuvnet/_internal/streams/core/readable.pyx), as read(), pause() and resume() below.
     push = readable_push
     unshift = readable_unshift
 

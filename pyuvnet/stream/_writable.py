@@ -3,11 +3,11 @@ write() with its return value and 'drain', cork()/uncork() and _writev(),
 _final() and the finish sequence in Node's order. The sequences are C
 (_core.pyx's core/writable.pyx); Writable binds them as its methods."""
 from .. import errors
-from .._options import OptionSpec, normalize_options
-from .._encodings import normalize as normalize_encoding
-from ._core import (writable_constructed, writable_cork, writable_end, writable_get,
+from .._internal.options import OptionSpec, normalize_options
+from .._internal.encodings import normalize as normalize_encoding
+from .._internal.streams._core import (writable_constructed, writable_cork, writable_end, writable_get,
                     writable_set, writable_uncork, writable_write)
-from ._state import WritableState, construct, error_or_destroy
+from .._internal.streams.state import WritableState, construct, error_or_destroy
 from ._base import StreamBase, bind_options, state_property, state_reader
 
 __all__ = ['Writable', 'WRITABLE_RULES']

@@ -10,8 +10,8 @@ finished() as asyncio awaitables, under the asyncio bridge
 """
 from collections.abc import Mapping
 
-from .. import _aio_bridge as aio
-from .._options import OptionSpec, normalize_options
+from .._internal import aio_bridge as aio
+from .._internal.options import OptionSpec, normalize_options
 from .. import errors
 from ._finished import finished as _finished
 from ._pipeline import pipeline_impl

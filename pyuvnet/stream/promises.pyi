@@ -2,7 +2,7 @@
 import asyncio
 from typing import Any
 
-from pyuvnet._abort import AbortSignal
+from pyuvnet._internal.abort import AbortSignal
 from pyuvnet.events import EventEmitter
 
 __all__ = ['pipeline', 'finished']

@@ -18,11 +18,11 @@ import re
 import warnings
 
 from .. import _uv, createConnection as _create_connection, errors
-from .. import _validate as validate
-from .._aliases import ALIASES, add_aliases, snake_name
-from .._options import OptionSpec, normalize_options
+from .._internal import validate as validate
+from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.options import OptionSpec, normalize_options
 from .. import Server as _NetServer
-from .._listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
+from .._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 from .. import isIP as _is_ip
 from ._certificates import (
     ERR_TLS_CERT_ALTNAME_INVALID, checkServerIdentity, load_root_certificates,

@@ -11,7 +11,7 @@ import ssl
 import tempfile
 
 from .. import errors
-from .._records import Record
+from .._internal.records import Record
 from ._der import certificate_details
 
 

@@ -3,7 +3,7 @@
 from typing import Any
 
 from ..errors import NodeError
-from .._records import Record
+from .._internal.records import Record
 
 class ERR_TLS_CERT_ALTNAME_INVALID(NodeError, ConnectionError):
     reason: str

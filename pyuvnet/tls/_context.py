@@ -13,8 +13,8 @@ import ssl
 import warnings
 
 from .. import _uv, errors
-from .. import _validate as validate
-from .._options import OptionSpec, normalize_options
+from .._internal import validate as validate
+from .._internal.options import OptionSpec, normalize_options
 from ._keys import (
     ERR_CRYPTO_OPERATION_FAILED, ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, LIBRARY_NAMES, TLSError,
     check_certificate, key_entries, load_cert_chain, load_pfx, load_trusted, node_utf8,

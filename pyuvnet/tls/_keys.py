@@ -17,7 +17,7 @@ import ssl
 import tempfile
 
 from .. import _uv, errors
-from .._encodings import node_utf8
+from .._internal.encodings import node_utf8
 
 
 class TLSError(errors.NodeError, ConnectionError):

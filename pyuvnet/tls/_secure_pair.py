@@ -12,7 +12,7 @@ import socket as _socket
 import warnings
 
 from .. import errors
-from .._aliases import ALIASES, add_aliases
+from .._internal.aliases import ALIASES, add_aliases
 from ..events import EventEmitter
 from .. import Socket
 from ._context import SecureContext

@@ -42,14 +42,14 @@ import errno as _errno
 import ssl
 
 from .. import _uv, errors
-from .. import _encodings as encodings
-from .. import _validate as validate
-from .._aliases import ALIASES, add_aliases
-from .._options import normalize_options
-from .._records import Record
+from .._internal import encodings as encodings
+from .._internal import validate as validate
+from .._internal.aliases import ALIASES, add_aliases
+from .._internal.options import normalize_options
+from .._internal.records import Record
 from ..events import EventEmitter
 from .. import Socket
-from .._native_streams import NativeDuplex
+from .._internal.streams.native import NativeDuplex
 from ..stream import Readable
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (

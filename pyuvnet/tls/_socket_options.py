@@ -6,7 +6,7 @@ tls.Server's connections share (server_settings).  TLSSocket
 import ssl
 
 from .. import _uv, errors
-from .._options import OptionSpec
+from .._internal.options import OptionSpec
 from .. import isIP
 from ._context import CONTEXT_RULES, ServerNameHook, node_utf8
 from ._verification import (

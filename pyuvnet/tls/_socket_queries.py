@@ -10,8 +10,8 @@ ERR_FEATURE_UNAVAILABLE_ON_PLATFORM."""
 import ssl
 
 from .. import _uv, errors
-from .. import _validate as validate
-from .._records import Record
+from .._internal import validate as validate
+from .._internal.records import Record
 from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM
 from ._verification import verify_result_readable
 from ._x509 import X509Certificate, peer_certificates

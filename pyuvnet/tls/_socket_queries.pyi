@@ -1,5 +1,5 @@
 from ..errors import NodeError
-from .._records import Record
+from .._internal.records import Record
 from ._x509 import X509Certificate
 
 class ERR_TLS_INVALID_STATE(NodeError, Exception): ...

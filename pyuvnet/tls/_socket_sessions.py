@@ -8,7 +8,7 @@ import ssl
 import time
 
 from .. import _uv
-from .. import _validate as validate
+from .._internal import validate as validate
 from ..errors import NodeError
 from ._context import tls_setting
 from ._keys import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error

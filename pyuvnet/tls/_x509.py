@@ -11,8 +11,8 @@ import datetime
 import ssl
 
 from .. import _uv, errors
-from .. import _validate as validate
-from .._aliases import ALIASES, add_aliases
+from .._internal import validate as validate
+from .._internal.aliases import ALIASES, add_aliases
 from ._certificates import certificate_record
 from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error
 from ._der import public_key_type

@@ -11,7 +11,7 @@ validation run in C (pyuvnet/uv/ws/).  ``broadcast(clients,
 data)`` sends one message to many connections, framed once.  See docs/WEBSOCKET.md.
 """
 
-from pyuvnet._aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import ALIASES, add_aliases
 
 from ._broadcast import broadcast
 from ._errors import WebSocketError, WebSocketRangeError

@@ -12,8 +12,8 @@ import os
 from urllib.parse import unquote, urljoin, urlsplit
 
 from pyuvnet import _uv
-from pyuvnet._options import OptionSpec, normalize_options
-from pyuvnet._http_shared import REQUEST_OPTIONS
+from pyuvnet._internal.options import OptionSpec, normalize_options
+from pyuvnet._internal.http_shared import REQUEST_OPTIONS
 
 from ._constants import CLOSE_TIMEOUT, CLOSING, CONNECTING, MAX_PAYLOAD, accept_key
 from ._errors import WebSocketError

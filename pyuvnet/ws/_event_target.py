@@ -4,7 +4,7 @@ and ErrorEvent objects, and the onopen/onmessage/onclose/onerror
 attributes, over the EventEmitter's listeners.  A text message's
 ``event.data`` is a str (ws: ``data.toString()``), a binary one bytes."""
 
-from pyuvnet._aliases import add_aliases
+from pyuvnet._internal.aliases import add_aliases
 
 __all__ = ['Event', 'MessageEvent', 'CloseEvent', 'ErrorEvent', 'EventTarget']
 

@@ -11,8 +11,8 @@ import weakref
 
 from pyuvnet import _uv
 from pyuvnet import http
-from pyuvnet._aliases import ALIASES, add_aliases
-from pyuvnet._options import OptionSpec, normalize_options
+from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.events import EventEmitter
 
 from ._constants import CLOSE_TIMEOUT, MAX_PAYLOAD, accept_key

@@ -4,7 +4,7 @@ received; backpressure pauses the WebSocket (its socket), a read resumes
 it.  Destroying the stream terminates the WebSocket; ending it closes it
 (the closing handshake)."""
 from pyuvnet import _uv
-from pyuvnet._aliases import snake_name
+from pyuvnet._internal.aliases import snake_name
 from pyuvnet.stream import Duplex
 
 from ._constants import CLOSED, CONNECTING

@@ -9,7 +9,7 @@ events are ws's: 'close'(code, reason) is the last event, once the socket
 closed; a receiver error is 'error' then a close frame with its code.
 """
 from pyuvnet import _uv
-from pyuvnet._aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import ALIASES, add_aliases
 from pyuvnet.events import EventEmitter
 
 from ._client import abort_handshake, init_as_client

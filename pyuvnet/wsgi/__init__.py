@@ -9,7 +9,7 @@ app as it arrives and the response iterable is streamed to the client,
 each bounded to 64 KiB ahead of its reader.  The rooms: ``_server``,
 ``_exchange`` (environ, start_response, the response), ``_input``.
 """
-from pyuvnet._aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
 
 from ._server import SecureServer, Server, create_server_for
 

@@ -30,7 +30,7 @@ import threading
 from urllib.parse import unquote_to_bytes
 
 from pyuvnet import _uv
-from pyuvnet._http_shared import connection_ends, split_target
+from pyuvnet._internal.http_shared import connection_ends, split_target
 from pyuvnet.http import validateHeaderName, validateHeaderValue
 
 __all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'environ_key', 'input_for']

@@ -1,5 +1,5 @@
 """One HTTP/2 request stream run through a WSGI app (the streams
-pyuvnet/_app_http2.py hands over).
+pyuvnet/_internal/app_http2.py hands over).
 
 The app runs on the server's worker threads (one at least, whatever
 ``threads`` says: the loop's thread never waits for a body or a client).
@@ -16,8 +16,8 @@ before its head went out gets a 500, after it the stream is reset.
 import concurrent.futures
 import logging
 
-from pyuvnet._http_shared import split_target
-from pyuvnet._app_http2 import INTERNAL_ERROR, headers_object, log_access
+from pyuvnet._internal.http_shared import split_target
+from pyuvnet._internal.app_http2 import INTERNAL_ERROR, headers_object, log_access
 from pyuvnet.http2 import constants
 
 from ._exchange import (FileWrapper, _unquote, connection_environ, environ_key, forwarded,

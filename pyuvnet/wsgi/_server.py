@@ -18,14 +18,14 @@ import concurrent.futures
 import logging
 
 from pyuvnet import _uv, https
-from pyuvnet import _validate as validate
-from pyuvnet._app_server import (
+from pyuvnet._internal import validate as validate
+from pyuvnet._internal.app_server import (
     CONFIG_RULES, answer_client_error, config_of, make_server, server_options,
     take_proxy_protocol, with_alpn,
 )
-from pyuvnet._app_http2 import ServesHttp2, serve_http2
+from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet._http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
+from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 
 from ._http2 import on_stream_for
 from ._exchange import (

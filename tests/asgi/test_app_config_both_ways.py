@@ -6,7 +6,7 @@ the command line's defaults are the Config's."""
 import pytest
 
 from pyuvnet import asgi, wsgi
-from pyuvnet._app_config import DEFAULTS
+from pyuvnet._internal.app_config import DEFAULTS
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.serve import Config
 from pyuvnet.serve._flags import parser

@@ -55,7 +55,7 @@ def access_records():
 
 
 def test_the_access_log_is_uvicorns_line_on_uvicorns_logger(access_records):
-    from pyuvnet._app_config import AccessFormatter
+    from pyuvnet._internal.app_config import AccessFormatter
     ports = []
 
     async def client(server):

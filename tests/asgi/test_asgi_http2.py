@@ -1,4 +1,4 @@
-"""ASGI apps over HTTP/2 (pyuvnet/asgi/_http2.py and pyuvnet/_app_http2.py): h2c
+"""ASGI apps over HTTP/2 (pyuvnet/asgi/_http2.py and pyuvnet/_internal/app_http2.py): h2c
 with prior knowledge and HTTP/1.1 on one port, h2 by ALPN with TLS; the
 scope, streaming both ways under flow control, http.disconnect on a reset,
 trailers; answered to curl, nghttp, httpx, Node 20's http2 client and

@@ -1,4 +1,4 @@
-"""ASGI over HTTP/2, what pyuvnet/asgi/_http2.py and pyuvnet/_app_http2.py
+"""ASGI over HTTP/2, what pyuvnet/asgi/_http2.py and pyuvnet/_internal/app_http2.py
 add beside the stream cycle: the ``http.response.push`` extension (a
 PUSH_PROMISE, then the app run on the pushed request, as hypercorn does) and
 the keep-alive timeout of an idle session (GOAWAY, as an idle HTTP/1.1

@@ -254,7 +254,7 @@ def test_an_asgi_app_without_lifespan_serves_under_net_run(idiom, said):
 
 
 TURNS = '''
-from pyuvnet import _aio_bridge
+from pyuvnet._internal import aio_bridge as _aio_bridge
 turns = [0]
 base_turn = _aio_bridge.Bridge._turn
 def counted_turn(self):

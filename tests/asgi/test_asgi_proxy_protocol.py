@@ -13,7 +13,7 @@ import struct
 import pytest
 
 from pyuvnet import wsgi
-from pyuvnet._proxy_protocol import Incomplete, V2_SIGNATURE, parse
+from pyuvnet._internal.proxy_protocol import Incomplete, V2_SIGNATURE, parse
 
 from asgi_support import GET, connect, read_all, read_response, serve
 from test_asgi_config import scope_app

@@ -205,7 +205,7 @@ def test_an_abort_signal_destroys_the_request_with_abort_error(serve):
     """test-http-agent-abort-controller.js (Node's ``signal`` option):
     aborted later or before, the
     request's 'error' is AbortError ABORT_ERR, then 'close'."""
-    from pyuvnet._abort import AbortController
+    from pyuvnet._internal.abort import AbortController
     got = []
 
     def exchange(server, port, done):

@@ -10,7 +10,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import errors, events
-from pyuvnet._no_listener import NO_LISTENER
+from pyuvnet._internal.no_listener import NO_LISTENER
 
 
 def test_the_doc_and_the_name_are_the_emitters():

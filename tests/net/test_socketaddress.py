@@ -2,7 +2,7 @@
 addresses, value semantics, and SocketAddress.parse()."""
 import pytest
 
-from pyuvnet._records import Record
+from pyuvnet._internal.records import Record
 from pyuvnet.net._socket_address import ERR_INVALID_ADDRESS, SocketAddress
 from support import assert_code
 

@@ -10,7 +10,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import aio, child_process, cluster, process, promises, tls
-from pyuvnet._aliases import ALIASES, snake_name
+from pyuvnet._internal.aliases import ALIASES, snake_name
 
 EMITTERS = {'Socket': net.Socket, 'Server': net.Server, 'EventEmitter': net.EventEmitter,
             'AbortSignal': net.AbortSignal, 'Timeout': net.Timeout,

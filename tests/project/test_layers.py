@@ -14,7 +14,7 @@ import pyuvnet as net
 from pyuvnet import dgram, tls
 
 PACKAGE = os.path.dirname(net.__file__)
-ASYNCIO_LAYER = {'aio', '_aio_bridge', 'promises', 'net._awaitables', 'net._async_methods',
+ASYNCIO_LAYER = {'aio', '_internal.aio_bridge', 'promises', 'net._awaitables', 'net._async_methods',
                  'child_process.promises', 'stream._async', 'stream.promises', 'dns.promises',
                  'dgram._awaitables', 'dgram._async_methods'}
 
@@ -132,8 +132,9 @@ def test_the_binding_imports_nothing_above_it():
     # (_uv._set_tls_kit, _uv._set_http_kit), never imported by it.  Record
     # is of the bottom layer, as errors is (dgram's rinfo is made in C), and
     # so is on()'s default listener (Socket's C on(), _uv.on_method).
-    assert import_graph()['_uv'] <= {'errors', '_encodings', 'events', 'events._emitter',
-                                     '_records', '_no_listener'}
+    assert import_graph()['_uv'] <= {'errors', '_internal', '_internal.encodings', 'events',
+                                     'events._emitter', '_internal.records',
+                                     '_internal.no_listener'}
 
 
 def test_the_graph_reads_the_cython_files(tmp_path):
@@ -186,7 +187,9 @@ def test_a_subclass_inherits_the_awaitable_methods():
 
 
 def family_of(module):
-    """'tls._socket' -> 'tls'; a module at pyuvnet's root has none."""
+    """'tls._socket' -> 'tls'; '_internal.listening' -> '_internal', the
+    private modules below the families, held to the same rule; a module at
+    pyuvnet's root ('aio', '_uv') is a face or the binding, and has none."""
     first = module.split('.')[0]
     return first if os.path.isdir(os.path.join(PACKAGE, first)) and first != 'uv' else None
 
@@ -195,7 +198,9 @@ def private_imports_across_families():
     """(importer, imported) for each module of a family that imports
     another family's underscored module or name ('net._socket' from tls);
     a family's rooms are its own, shared only through a private module
-    below both (pyuvnet/_http_server.py) or the other's public face."""
+    below both (pyuvnet/_internal/http_server.py) or the other's public face;
+    pyuvnet/_internal/ is a family for this rule: it may import faces and its
+    own modules, never a family's rooms."""
     found = set()
     for folder, _dirs, files in os.walk(PACKAGE):
         for file in files:
@@ -227,3 +232,35 @@ def test_the_private_import_check_sees_a_room_of_another_family(tmp_path, monkey
     (tmp_path / 'beta' / '_user.py').write_text('from ..alpha._room import X\nfrom ..alpha import Y\n')
     monkeypatch.setattr(sys.modules[__name__], 'PACKAGE', str(tmp_path))
     assert private_imports_across_families() == {('beta._user', 'alpha._room')}
+
+
+# The binding is the one private module at the root: the extension every
+# layer reaches (Node's internalBinding()), its .pyx rooms under uv/.
+ROOT_PRIVATE_ALLOWED = {'__init__', '__main__', '_uv'}
+
+
+def private_modules_at_the_root():
+    """The underscored modules directly in pyuvnet/ (a .py, .pyi or .pyx)."""
+    return {os.path.splitext(name)[0] for name in os.listdir(PACKAGE)
+            if name.startswith('_') and name.endswith(('.py', '.pyi', '.pyx'))} - ROOT_PRIVATE_ALLOWED
+
+
+def test_the_root_holds_faces_and_the_binding_only():
+    assert private_modules_at_the_root() == set()
+
+
+def test_the_root_check_sees_a_private_module(tmp_path, monkeypatch):
+    (tmp_path / '_drawer.py').write_text('X = 1\n')
+    (tmp_path / 'face.py').write_text('X = 1\n')
+    monkeypatch.setattr(sys.modules[__name__], 'PACKAGE', str(tmp_path))
+    assert private_modules_at_the_root() == {'_drawer'}
+
+
+def test_the_private_import_check_holds_internal_to_the_rule(tmp_path, monkeypatch):
+    (tmp_path / '_internal').mkdir()
+    (tmp_path / 'alpha').mkdir()
+    (tmp_path / 'alpha' / '_room.py').write_text('X = 1\n')
+    (tmp_path / '_internal' / 'shared.py').write_text('from ..alpha._room import X\n')
+    (tmp_path / 'alpha' / '_user.py').write_text('from .._internal.shared import X\n')
+    monkeypatch.setattr(sys.modules[__name__], 'PACKAGE', str(tmp_path))
+    assert private_imports_across_families() == {('_internal.shared', 'alpha._room')}

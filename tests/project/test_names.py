@@ -1,10 +1,10 @@
-"""camelCase/snake_case twins and option normalisation (pyuvnet._aliases)."""
+"""camelCase/snake_case twins and option normalisation (pyuvnet._internal.aliases)."""
 import types
 
 import pytest
 
-from pyuvnet._aliases import ALIASES, add_aliases, snake_name
-from pyuvnet._options import OptionSpec, normalize_options
+from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
 from pyuvnet.events import EventEmitter
 

@@ -6,7 +6,7 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import child_process, cluster, process
-from pyuvnet._aliases import ALIASES, snake_name
+from pyuvnet._internal.aliases import ALIASES, snake_name
 import pyuvnet.tls as tls
 from pyuvnet import x509
 import pyuvnet.http as http

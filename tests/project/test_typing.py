@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from pyuvnet._aliases import ALIASES, snake_name
+from pyuvnet._internal.aliases import ALIASES, snake_name
 
 from support import ROOT
 from typing_support import TOOLS, needs_mypy, run_mypy

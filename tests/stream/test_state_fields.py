@@ -1,4 +1,4 @@
-"""The fields of the stream states (stream._core's ReadableState and
+"""The fields of the stream states (_internal.streams._core's ReadableState and
 WritableState): which of them are made member descriptors, on which
 interpreters (pyuvnet/pyuvnet_cpython.h), and that no Python call can
 empty one, which would end the interpreter when the C sequences read it."""
@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from pyuvnet.stream import _core
+from pyuvnet._internal.streams import _core
 
 # Every object field of the states (_core.pxd); the counters are C
 # integers and stay properties.
@@ -84,7 +84,7 @@ def test_a_store_keeps_what_python_gives_and_only_the_state_writes_it(cls, field
 CHILD = textwrap.dedent('''
     import pyuvnet as net
     from pyuvnet import stream
-    from pyuvnet.stream import _core
+    from pyuvnet._internal.streams import _core
 
     def doors(cls, name):
         descriptor = vars(cls)[name]

@@ -207,7 +207,7 @@ def test_allow_half_open_has_its_snake_case_twin():
 @pytest.mark.parametrize('cls', [Readable, Writable, Duplex, Transform, PassThrough])
 def test_every_camel_case_name_of_a_stream_has_its_twin(cls):
     import re
-    from pyuvnet._aliases import snake_name
+    from pyuvnet._internal.aliases import snake_name
     stream = cls()
     names = {name for name in set(dir(stream)) | set(vars(stream))
              if not name.startswith('_') and re.search('[a-z][A-Z]', name)}

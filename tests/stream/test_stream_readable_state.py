@@ -438,7 +438,7 @@ def test_unpipe_and_resume_from_inside_transform(calls):
 
 @pytest.mark.parametrize('side', ['_readableState', '_writableState'])
 def test_a_state_field_keeps_what_is_stored_and_cannot_be_deleted(side):
-    # The states are C structs (stream._core): a field reads back what
+    # The states are C structs (_internal.streams._core): a field reads back what
     # Python stored, as the old instance attributes did, and deleting one
     # is refused, since the C sequences read every field.
     state = getattr(PassThrough(), side)

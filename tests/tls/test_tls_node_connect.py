@@ -10,7 +10,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from pyuvnet._abort import AbortController
+from pyuvnet._internal.abort import AbortController
 
 
 def test_connect_without_host_goes_to_localhost_and_verifies_it(tls_server, tls_certs,

@@ -46,7 +46,7 @@ cdef class ASGIHandler:
     cdef list pairs             # by position: (name, value, (lower name bytes, value bytes))
     cdef object last_url
     cdef tuple last_target      # (path, raw_path, query_string) of last_url
-    # From the server's Config (pyuvnet/_app_config.py), read once:
+    # From the server's Config (pyuvnet/_internal/app_config.py), read once:
     cdef readonly object config
     cdef object access_logger   # 'uvicorn.access' while the access log is on, else None
     cdef object trust           # the ProxyTrust of X-Forwarded-*, or None

@@ -6,7 +6,7 @@
 
 from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_AsUTF8
-from pyuvnet._records import Record
+from pyuvnet._internal.records import Record
 
 cdef str MESSAGE = 'message'
 

@@ -1,5 +1,5 @@
 # ServerExchange: the C half of pyuvnet.http's server connection
-# (pyuvnet/_http_server.py's ServerConnection), so that one request and its
+# (pyuvnet/_internal/http_server.py's ServerConnection), so that one request and its
 # answer run no Python frame of pyuvnet's own (docs/DESIGN.md, "Where
 # Python runs"): the parser's owner for whole messages, each request's
 # IncomingMessage and ServerResponse (http/incoming.pyx, outgoing.pyx),
@@ -59,7 +59,7 @@ cdef class ServerSettings:
 
 cdef class ServerExchange:
     """The C half of one server connection's HTTP state (pyuvnet/
-    _http_server.py's ServerConnection): its making, the parser's owner for
+    _internal/http_server.py's ServerConnection): its making, the parser's owner for
     whole messages, each request's IncomingMessage and ServerResponse, the
     responses' order, the exchange's end ('finish', then 'close' on the
     next tick), and the connection's 'end' and 'close'.

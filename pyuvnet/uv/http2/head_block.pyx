@@ -1,4 +1,4 @@
-# The http2 wing's common header block, made in C: pyuvnet/http2/_headers.py's
+# The http2 wing's common header block, made in C: pyuvnet/_internal/http2/headers.py's
 # to_block() gives a head whose names it has checked before (its plain-names
 # cache) to h2_plain_block(), once per response, instead of a Python loop,
 # and ServerHttp2Stream.respond() its common answer whole to h2_respond();
@@ -30,7 +30,7 @@ cdef bytes h2_date():
 
 
 def h2_utc_date():
-    """The ``date`` header's value now, a str (http2/_headers.py's
+    """The ``date`` header's value now, a str (pyuvnet/_internal/http2/headers.py's
     utc_date(), as Node's utcDate()): h2_date(), made once a second,
     decoded once."""
     return h2_utc_str()
@@ -228,7 +228,7 @@ def h2_headers_object(single_value, sensitive_key, list block, sensitive):
     str): ':status' an int, 'set-cookie' a list, a repeated 'cookie' joined
     by '; ', other repeats by ', ' but for the names in ``single_value``
     (the first kept); the never-indexed names (``sensitive``, a list or
-    None) under ``sensitive_key`` (http2/_headers.py's to_object())."""
+    None) under ``sensitive_key`` (pyuvnet/_internal/http2/headers.py's to_object())."""
     cdef dict headers = {}
     cdef Py_ssize_t i
     cdef object name, value

@@ -204,7 +204,7 @@ cdef int next_tick_c(object callback, tuple args) except -1:
     return current_loop().queue_tick(callback, args)
 
 
-# nextTick() for the other extensions (pyuvnet.stream._core), which cannot
+# nextTick() for the other extensions (pyuvnet._internal.streams._core), which cannot
 # cimport this module: next_tick_c's address in a capsule, which they read
 # at import and call as C. Through nextTick() each tick cost them a Python
 # call and its *args tuple (a dozen ticks per HTTP/2 request).

@@ -11,7 +11,7 @@
 # other call to the def it stands for, whose answers and errors it keeps.
 # And own_write_of: which stream a 'data' listener is the own write() of.
 
-from pyuvnet._no_listener import NO_LISTENER
+from pyuvnet._internal.no_listener import NO_LISTENER
 
 
 cdef object STREAM_WRITE = StreamWrites.__dict__['write']
@@ -115,7 +115,7 @@ cdef object emitter_on(object self, PyObject** args, Py_ssize_t nargs, PyObject*
 # __text_signature__), alive as long as the module.
 cdef bytes WRITE_DOC = ('write($self, data, encoding=None, callback=None)\n--\n\n'
                         + STREAM_WRITE.__doc__).encode()
-cdef bytes ON_DOC = ('on($self, event, listener=pyuvnet._no_listener.NO_LISTENER)\n--\n\n'
+cdef bytes ON_DOC = ('on($self, event, listener=pyuvnet._internal.no_listener.NO_LISTENER)\n--\n\n'
                      + EMITTER_ON.__doc__).encode()
 
 

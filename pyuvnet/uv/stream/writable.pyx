@@ -96,7 +96,7 @@ cdef class StreamWrites(Handle):
     cdef object sink_listener       # the sink's 'data' listener
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     # setEncoding()'s decoder; once the Readable API was taken (flowing is
-    # NODE_READS: uv/stream/readable.pyx), stream/core's ReadableState, which
+    # NODE_READS: uv/stream/readable.pyx), pyuvnet/_internal/streams/core's ReadableState, which
     # the reads push into and which has the decoder then.  One slot for
     # both: a field more would take an accepted socket past pymalloc's
     # 512 bytes, to the system's malloc (270 instructions a connection).

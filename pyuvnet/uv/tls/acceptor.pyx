@@ -60,7 +60,7 @@ cdef class TLSAcceptor:
 
     def __call__(self, raw):
         """Wrap ``raw``; the TLSSocket (for a caller that reads first bytes
-        of its own: the PROXY header, pyuvnet/_proxy_protocol.py)."""
+        of its own: the PROXY header, pyuvnet/_internal/proxy_protocol.py)."""
         cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
         tls_socket.accept(raw, self)
         if raw.isPaused():

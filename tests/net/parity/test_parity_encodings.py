@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from pyuvnet import _encodings as encodings
+from pyuvnet._internal import encodings as encodings
 
 
 def python_calls(function, *args):

@@ -1,0 +1,235 @@
+"""HTTP/2 beside HTTP/1.1 on one ASGI or WSGI server (``http2`` option,
+``pyuvnet serve --http2/--no-http2``; on by default, as hypercorn and
+granian serve it).
+
+- With TLS, ALPN offers ``h2`` and ``http/1.1``; a connection that chose
+  ``h2`` becomes a pyuvnet.http2 ServerHttp2Session, any other goes to the
+  server's HTTP/1.1 parser.
+- Without TLS, a connection whose first bytes are HTTP/2's connection
+  preface is served as h2c (prior knowledge, RFC 9113 3.3); any other goes
+  to the HTTP/1.1 parser with the bytes read so far. The preface is looked
+  for once per connection, not per request.
+
+The stream cycles of both servers share this module's headers_object(),
+log_access() and INTERNAL_ERROR.
+
+Each request stream is handed to ``on_stream(stream, headers, flags, raw,
+socket)`` (the 'stream' event's arguments and the connection; the WSGI
+server's), or, for the ASGI server, its requests to a request sink (no
+Http2Stream: ``sink.serve(session)`` has the session's core hand them
+over); the sessions are closed (GOAWAY) with the server.
+
+A session with no open stream for the server's ``keepAliveTimeout``
+(``--timeout-keep-alive``) is closed as an idle HTTP/1.1 keep-alive
+connection is: GOAWAY (NO_ERROR), then the connection ends. A stream
+open counts as activity however quiet it is (an app streaming slowly, a
+client reading slowly), as hypercorn's keep-alive timeout counts only
+connections without a request.
+"""
+import logging
+
+from pyuvnet import _uv, http2
+from pyuvnet._internal.first_bytes import FirstBytes
+from pyuvnet.http2 import constants
+# The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
+# checked as Http2Stream's respond() makes them; and its session's errors.
+from pyuvnet._internal.http2.headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pairs_block, status_error,
+                                    to_block, utc_date)
+from pyuvnet._internal.http2.errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION
+
+__all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',
+           'headers_object', 'log_access', 'INTERNAL_ERROR', 'access_logger',
+           'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'pairs_block', 'status_error', 'to_block',
+           'utc_date', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_INVALID_SESSION']
+
+access_logger = logging.getLogger('uvicorn.access')
+INTERNAL_ERROR = constants.NGHTTP2_INTERNAL_ERROR
+# Headers HTTP/2 forbids (RFC 9113 8.2.2): dropped from an app's response.
+_CONNECTION_SPECIFIC = frozenset((b'connection', b'keep-alive', b'proxy-connection',
+                                  b'transfer-encoding', b'upgrade'))
+
+PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
+ALPN_PROTOCOLS = ['h2', 'http/1.1']
+
+
+def is_http_listener(listener):
+    """Whether ``listener`` is the one a server's connections go through to
+    reach HTTP: http.Server's (the ServerExchange class, bound), or the
+    h2c router that stands in for it."""
+    if isinstance(listener, _PrefaceRouter):
+        return True
+    return isinstance(getattr(listener, 'func', None), type) \
+        and issubclass(listener.func, _uv.ServerExchange)
+
+
+def serve_http2(server, on_stream, sink=None):
+    """Make ``server`` (an ASGI or WSGI http.Server or https.Server, its
+    ``_scheme`` set) serve HTTP/2 connections, their streams to
+    ``on_stream`` or, given a request ``sink``, their requests to it. Call
+    before take_proxy_protocol (a PROXY header comes before the preface)."""
+    event = 'secureConnection' if server._scheme == 'https' else 'connection'
+    http_listener, = [listener for listener in server.listeners(event)
+                      if is_http_listener(listener)]
+    server.removeListener(event, http_listener)
+    server._h2_sessions = set()
+    server._h2_options = {'settings': {
+        'maxConcurrentStreams': server.config.h2_max_concurrent_streams}}
+    router = (_ALPNRouter if event == 'secureConnection' else _PrefaceRouter)(
+        server, http_listener, on_stream, sink)
+    server.on(event, router)
+
+
+class ServesHttp2:
+    """What an ASGI or WSGI server adds to http.Server's close() and
+    closeAllConnections() for its HTTP/2 sessions (none until
+    serve_http2())."""
+
+    _h2_sessions: 'frozenset[object] | set[object]' = frozenset()
+
+    def close(self, callback=None):
+        """http.Server's close(), and GOAWAY on each HTTP/2 session: no new
+        streams; each session ends once its streams are done."""
+        super().close(callback)
+        for session in list(self._h2_sessions):
+            session.close()
+        return self
+
+    def closeAllConnections(self):
+        """http.Server's, and every HTTP/2 session destroyed too (its
+        streams reset)."""
+        super().closeAllConnections()
+        for session in list(self._h2_sessions):
+            session.destroy()
+
+
+def _start_session(server, socket, on_stream, sink):
+    # Streams bounded per connection (--h2-max-concurrent-streams): nghttp2
+    # refuses those over the setting (REFUSED_STREAM) until the peer has
+    # acknowledged it, and ends a connection that opens more after that.
+    session = http2.ServerHttp2Session(socket, server._h2_options, server)
+    if sink is not None:
+        sink.serve(session)
+    server._h2_sessions.add(session)
+    _Served(server, session, socket, on_stream)
+    return session
+
+
+class _Served:
+    """One session's listeners, as bound methods of this object (no
+    closure over the session): at 'close' it lets go of the session, so
+    that no session -> listener -> session loop is left for the gc."""
+
+    __slots__ = ('server', 'session', 'socket', 'on_stream', 'msecs')
+
+    def __init__(self, server, session, socket, on_stream):
+        self.server = server
+        self.session = session
+        self.socket = socket
+        self.on_stream = on_stream
+        self.msecs = server.keepAliveTimeout
+        if on_stream is not None:
+            session.on('stream', self._on_stream)
+        # A peer's protocol error ends its session ('error', then 'close'):
+        # the server carries on.
+        session.on('error', _ignore)
+        session.on('close', self._on_close)
+        # GOAWAY once the session has been quiet ``msecs`` with no stream
+        # open (the socket's timer counts the quiet; 0 turns it off).
+        if self.msecs:
+            session.setTimeout(self.msecs, self._on_timeout)
+
+    def _on_stream(self, stream, headers, flags, raw):
+        self.on_stream(stream, headers, flags, raw, self.socket)
+
+    def _on_close(self):
+        self.server._h2_sessions.discard(self.session)
+        self.session = self.socket = None
+
+    def _on_timeout(self):
+        session = self.session
+        if session is None:
+            return
+        if session._streams:
+            # A stream open but quiet: look again after another spell.
+            session.setTimeout(self.msecs, self._on_timeout)
+        else:
+            session.close()
+
+
+def _ignore(*_):
+    pass
+
+
+class _ALPNRouter:
+    """An https.Server's 'secureConnection': h2 or HTTP/1.1 by ALPN."""
+
+    def __init__(self, server, http_listener, on_stream, sink):
+        self.server = server
+        self.http_listener = http_listener
+        self.on_stream = on_stream
+        self.sink = sink
+
+    def __call__(self, socket):
+        if socket.alpnProtocol == 'h2':
+            _start_session(self.server, socket, self.on_stream, self.sink)
+        else:
+            self.http_listener(socket)
+
+
+class _PrefaceRouter(_ALPNRouter):
+    """An http.Server's 'connection': h2c when the preface opens it."""
+
+    def __call__(self, socket):
+        _PrefaceWatch(self, socket)
+
+
+class _PrefaceWatch(FirstBytes):
+    """One connection's first bytes, read until they tell HTTP/2's preface
+    from anything else (at most 24 bytes are held). A connection that says
+    nothing within the server's headersTimeout is destroyed, as the
+    HTTP/1.1 parser's own check would."""
+
+    def __init__(self, router, socket):
+        super().__init__(socket, router.server.headersTimeout)
+        self.router = router
+
+    def on_data(self, chunk):
+        data = self.pending + bytes(chunk)
+        seen = min(len(data), len(PREFACE))
+        if data[:seen] != PREFACE[:seen]:
+            self.hand_over(self.router.http_listener, data)
+        elif seen < len(PREFACE):
+            self.pending = data
+        else:
+            router = self.router
+            self.hand_over(lambda socket: _start_session(router.server, socket,
+                                                         router.on_stream, router.sink), data)
+
+
+def headers_object(pairs):
+    """Node's headers object of ASGI header pairs (bytes or str), names
+    lower-cased, repeats as lists; connection-specific headers dropped."""
+    headers = {}
+    for name, value in pairs:
+        name = (name if isinstance(name, bytes) else name.encode('latin-1')).lower()
+        if name in _CONNECTION_SPECIFIC:
+            continue
+        key = name.decode('latin-1')
+        text = value.decode('latin-1') if isinstance(value, bytes) else str(value)
+        existing = headers.get(key)
+        if existing is None:
+            headers[key] = text
+        elif isinstance(existing, list):
+            existing.append(text)
+        else:
+            headers[key] = [existing, text]
+    return headers
+
+
+def log_access(client, method, path, status):
+    """uvicorn's access line, the protocol HTTP/2.0."""
+    if access_logger.isEnabledFor(logging.INFO):
+        # The HTTP/1.1 line's five arguments (pyuvnet/_internal/app_config.py's
+        # AccessFormatter reads them), the version Node's httpVersion.
+        access_logger.info('%s - "%s %s HTTP/%s" %d', '%s:%d' % client if client else '',
+                           method, path, '2.0', status)

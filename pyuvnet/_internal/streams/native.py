@@ -1,0 +1,162 @@
+"""The stream face of pyuvnet's own streams (net.Socket, tls.TLSSocket, a
+child's stdio pipes, the HTTP messages): classes whose reading, writing
+and end sequence are C (pyuvnet._uv.Stream, TLSPump, the HTTP cores) and
+which are Duplex, Readable or Writable by inheritance, the C base first so
+that its methods win:
+
+    class Socket(_uv.Stream, NativeDuplex): ...
+
+Nothing here runs per chunk. The read side is kept in C (flowing 'data',
+pause(), resume()) until a program takes Node's Readable API: read(),
+unshift(), push(), a 'readable' listener, async iteration. Then
+take_reads() gives the stream a pyuvnet/_internal/streams/core ReadableState
+(``_readableState``), the C reads push into it, and pyuvnet/_internal/streams/core runs
+Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
+"One read machine").
+"""
+from pyuvnet.events import EventEmitter
+from pyuvnet._internal.encodings import normalize as normalize_encoding
+from pyuvnet.stream import Duplex, Readable, Writable
+from pyuvnet._internal.streams._core import (readable_listener_added, readable_pause, readable_push, readable_read,
+                           readable_resume, readable_unshift, update_readable_listening)
+from pyuvnet._internal.streams.state import ReadableState
+from pyuvnet import _uv
+
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
+           'high_water_mark_option']
+
+
+def take_reads(stream):
+    """Give ``stream``'s read side (kept by its C base so far) a pyuvnet/_internal/streams/core
+    ReadableState: what waited unread goes into its buffer, its flowing
+    mode, decoder and end go with it, and from now on the C reads push
+    into it. Returns the state."""
+    state = ReadableState({'highWaterMark': stream.readableHighWaterMark,
+                           'emitClose': False}, True)
+    # The C base's own end sequence runs after pyuvnet/_internal/streams/core's 'end'.
+    state.endHook = type(stream)._node_end_emitted
+    # The reads are pushed from libuv's callbacks, never from inside _read().
+    state.sync = False
+    held = stream._held_pipes
+    if held is not None:
+        # pipe()'s fields go with the reads (its closures look them up).
+        held.hand_to(state)
+        stream._held_pipes = None
+    queue, fin = stream._take_reads(state)
+    if state.decoder is not None:
+        state.encoding = stream._readable_encoding
+    for chunk in queue or ():
+        if state.decoder is not None:
+            chunk = state.decoder(chunk)
+        if chunk:
+            state.buffer.append(chunk)
+            state.length += len(chunk)
+    if fin:
+        readable_push(stream, None)
+    if state.flowing and state.length:
+        # What the C side was about to flow: pyuvnet/_internal/streams/core flows it now.
+        state.flowing = False
+        readable_resume(stream)
+    return state
+
+
+def high_water_mark_option(options):
+    """A socket's ``highWaterMark`` option, checked as every stream's is
+    (ERR_INVALID_ARG_VALUE, as Node's Duplex)."""
+    return ReadableState({'highWaterMark': options['highWaterMark']}, True).highWaterMark
+
+
+_uv._bind_node_reads(readable_push, readable_pause, readable_resume, readable_listener_added,
+                     update_readable_listening, take_reads)
+
+
+class _CListeners:
+    """The C base watches its listeners itself ('data' starts reading): the
+    emitter's own methods, not Readable's, which work on _readableState."""
+
+    def __init__(self):
+        # The C base made the state; Readable's and Writable's __init__
+        # (Node's state objects) must not run (ClientRequest's super()).
+        pass
+
+    on = addListener = EventEmitter.on
+    once = EventEmitter.once
+    removeListener = off = EventEmitter.removeListener
+    removeAllListeners = EventEmitter.removeAllListeners
+
+
+class _CReadSide:
+    """Readable's methods over Node's read buffer: each takes the Readable
+    API first (take_reads), then is pyuvnet/_internal/streams/core's."""
+
+    _readable_encoding = None       # setEncoding()'s, while C keeps the decoder
+    _held_pipes = None              # pipe()'s fields, while C keeps the reads (stream/_pipe.py)
+
+    def read(self, size=None):
+        """Take ``size`` bytes (all buffered when None) from the read
+        buffer, or None while fewer are there (the rest at the end)."""
+        if self._readableState is None:
+            take_reads(self)
+        return readable_read(self, size)
+
+    def unshift(self, chunk, encoding=None):
+        """Put ``chunk`` back at the front of the read buffer."""
+        if self._readableState is None:
+            take_reads(self)
+        return readable_unshift(self, chunk, encoding)
+
+    def push(self, chunk=b'', encoding=None):
+        """Add ``chunk`` to the read buffer, as if it had been read."""
+        if self._readableState is None:
+            take_reads(self)
+        return readable_push(self, chunk, encoding)
+
+    readableObjectMode = property(lambda self: False, doc='False: a byte stream.')
+
+    @property
+    def readableEncoding(self):
+        """setEncoding()'s encoding, or None."""
+        state = self._readableState
+        return self._readable_encoding if state is None else state.encoding
+
+    @property
+    def readableDidRead(self):
+        """True once 'data' was emitted (or data read)."""
+        state = self._readableState
+        if state is None:
+            return bool(getattr(self, 'bytesRead', 0))
+        return state.dataEmitted
+
+
+class _CWriteSide:
+    """Writable's methods over Node's write state, which the C base keeps."""
+
+    _default_encoding = None        # setDefaultEncoding()'s; None: utf8
+
+    def setDefaultEncoding(self, encoding):
+        """The encoding of a str written without one (Node's names)."""
+        self._default_encoding = normalize_encoding(encoding)
+        return self
+
+    writableObjectMode = property(lambda self: False, doc='False: a byte stream.')
+    writableErrored = property(lambda self: self.errored,
+                               doc='The error the stream was destroyed with, else None.')
+
+    @property
+    def writableAborted(self):
+        """True when destroyed or errored before 'finish'."""
+        return (self.destroyed or self.errored is not None) and not self.writableFinished
+
+
+class NativeDuplex(_CListeners, _CReadSide, _CWriteSide, Duplex):
+    """Mixin base of the C duplex streams (net.Socket, tls.TLSSocket)."""
+
+
+class NativeReadable(_CListeners, _CReadSide, Readable):
+    """Mixin base of the C readable streams (http.IncomingMessage)."""
+
+
+class NativeWritable(_CListeners, Writable):
+    """Mixin base of the C writable streams (http.OutgoingMessage)."""
+
+    closed = property(lambda self: self._closed, doc="True once 'close' was emitted.")
