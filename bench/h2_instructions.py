@@ -1,8 +1,9 @@
 """``python bench/h2_instructions.py``: the user-space instructions per
 request of pyuvnet.http2's core-API hello (bench/servers/
-pyuvnet_http2_hello.py, bench-h2's cell), or with ``--server asgi`` of
-``pyuvnet serve``'s ASGI hello (bench-h2's pyuvnet-asgi cell), counted
-with callgrind under h2load's load.
+pyuvnet_http2_hello.py, bench-h2's cell), or with ``--server asgi`` or
+``--server wsgi`` of ``pyuvnet serve``'s ASGI or WSGI hello (bench-h2's
+pyuvnet-asgi and pyuvnet-wsgi cells; the WSGI app's one worker thread
+counted with the loop's), counted with callgrind under h2load's load.
 
 The server starts under ``valgrind --tool=callgrind``; h2load (outside
 valgrind) sends ``--warmup`` requests uncounted, then each round zeroes
@@ -19,7 +20,7 @@ printed; ``--keep DIR`` keeps the dumps for callgrind_annotate. A
 PYTHONPATH given is the server's too (another tree's pyuvnet, for a
 before/after).
 
-    python bench/h2_instructions.py [--server core|asgi] [--rounds 3]
+    python bench/h2_instructions.py [--server core|asgi|wsgi] [--rounds 3]
                                     [--requests 10000] [--clients 2]
                                     [--streams 50] [--upload N | --counted]
                                     [--keep DIR]
@@ -54,7 +55,7 @@ def counted(out_dir, pid):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--server', choices=('core', 'asgi'), default='core')
+    parser.add_argument('--server', choices=('core', 'asgi', 'wsgi'), default='core')
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--requests', type=int, default=10000)
     parser.add_argument('--warmup', type=int, default=2000)
@@ -73,7 +74,7 @@ def main():
     out_dir.mkdir(parents=True, exist_ok=True)
     if args.counted and (args.server != 'asgi' or args.upload is not None):
         sys.exit('h2_instructions: --counted is an ASGI app (--server asgi), a GET')
-    name = 'pyuvnet-http2' if args.server == 'core' else 'pyuvnet-asgi'
+    name = 'pyuvnet-http2' if args.server == 'core' else 'pyuvnet-' + args.server
     (server, pattern), = [found for cell, found in commands(
         argparse.Namespace(cells='hello', threads=1))[0].items() if cell == name]
     if args.counted:

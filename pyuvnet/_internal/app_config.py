@@ -336,6 +336,15 @@ class Config:
                               "(httptools' parser): use --http auto or httptools")
         if self.ws not in WS_CHOICES:
             raise ConfigError('--ws must be one of %s, not %r' % (', '.join(WS_CHOICES), self.ws))
+        if self.timeout < 0:
+            raise ConfigError('--timeout must be 0 (none) or more (got %g)' % self.timeout)
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ConfigError('--ssl-keyfile needs --ssl-certfile (the certificate it is the key of)')
+        if self.ssl_cert_reqs not in (ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.CERT_REQUIRED):
+            raise ConfigError('--ssl-cert-reqs must be 0, 1 or 2')
+        if self.ssl_version not in (ssl.PROTOCOL_TLS_SERVER, ssl.PROTOCOL_TLS):
+            raise ConfigError('--ssl-version %d: only TLS (%d, the default) is served'
+                              % (self.ssl_version, ssl.PROTOCOL_TLS_SERVER))
 
     @staticmethod
     def _header(header):
@@ -382,12 +391,10 @@ class Config:
 
     def tls_options(self):
         """https.createServer()'s TLS options of the ``ssl_*`` settings
-        (empty without a certificate).  A file that cannot be read is a
-        ConfigError naming it."""
+        (empty without a certificate), which an app server reads once, as
+        it is made.  A file that cannot be read is a ConfigError naming it."""
         if not self.is_ssl:
             return {}
-        if not self.ssl_certfile:
-            raise ConfigError('--ssl-keyfile needs --ssl-certfile')
         options = {'cert': _read(self.ssl_certfile, '--ssl-certfile'),
                    'key': _read(self.ssl_keyfile or self.ssl_certfile, '--ssl-keyfile')}
         if self.ssl_keyfile_password:
@@ -396,29 +403,9 @@ class Config:
             options['ca'] = _read(self.ssl_ca_certs, '--ssl-ca-certs')
         if self.ssl_ciphers:
             options['ciphers'] = self.ssl_ciphers
-        if self.ssl_cert_reqs not in (ssl.CERT_NONE, ssl.CERT_OPTIONAL, ssl.CERT_REQUIRED):
-            raise ConfigError('--ssl-cert-reqs must be 0, 1 or 2')
         if self.ssl_cert_reqs != ssl.CERT_NONE:
             options['requestCert'] = True
             options['rejectUnauthorized'] = self.ssl_cert_reqs == ssl.CERT_REQUIRED
-        if self.ssl_version not in (ssl.PROTOCOL_TLS_SERVER, ssl.PROTOCOL_TLS):
-            raise ConfigError('--ssl-version %d: only TLS (%d, the default) is served'
-                              % (self.ssl_version, ssl.PROTOCOL_TLS_SERVER))
-        return options
-
-    def server_options(self, interface):
-        """``asgi.createServer()``'s or ``wsgi.createServer()``'s options for
-        this configuration (``interface`` 'asgi' or 'wsgi'): the Config
-        itself under ``config``, which the server reads whole, and what
-        is http's, https's or WSGI's own of it (the keep-alive timeout,
-        the head's limit, the TLS options, ``wsgi.multiprocess``)."""
-        options = {'config': self, 'keepAliveTimeout': int(self.timeout_keep_alive * 1000)}
-        if self.h11_max_incomplete_event_size is not None:
-            # h11's buffer of a head not yet whole: llhttp's head limit.
-            options['maxHeaderSize'] = self.h11_max_incomplete_event_size
-        if interface == 'wsgi':
-            options['multiprocess'] = self.workers > 1
-        options.update(self.tls_options())
         return options
 
     # -- the process-wide parts ------------------------------------------------

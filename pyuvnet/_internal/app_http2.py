@@ -11,7 +11,7 @@ granian serve it).
   for once per connection, not per request.
 
 The stream cycles of both servers share this module's headers_object(),
-log_access() and INTERNAL_ERROR.
+response_headers(), log_access() and INTERNAL_ERROR.
 
 Each request stream is handed to ``on_stream(stream, headers, flags, raw,
 socket)`` (the 'stream' event's arguments and the connection; the WSGI
@@ -38,7 +38,7 @@ from pyuvnet._internal.http2.headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pa
 from pyuvnet._internal.http2.errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION
 
 __all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',
-           'headers_object', 'log_access', 'INTERNAL_ERROR', 'access_logger',
+           'headers_object', 'log_access', 'response_headers', 'INTERNAL_ERROR', 'access_logger',
            'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'pairs_block', 'status_error', 'to_block',
            'utc_date', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_INVALID_SESSION']
 
@@ -223,6 +223,17 @@ def headers_object(pairs):
             existing.append(text)
         else:
             headers[key] = [existing, text]
+    return headers
+
+
+def response_headers(status, pairs, defaults):
+    """A response head's headers (Node's object) of a status and the app's
+    header pairs, the server's ``defaults`` (name, value) added where the
+    app set none: both servers' HTTP/2 heads."""
+    headers = headers_object(pairs)
+    headers[':status'] = status
+    for name, value in defaults:
+        headers.setdefault(name.lower(), value)
     return headers
 
 

@@ -11,12 +11,14 @@ from pyuvnet._internal import validate as _validate
 from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet._internal.http_shared import BAD_REQUEST, CLIENT_ERROR_ANSWERS, destroy_soon
+from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 from pyuvnet._internal.listening import SERVER_OPTIONS as _NET_OPTIONS
 from pyuvnet._internal.proxy_protocol import read_proxy_headers
 from pyuvnet._internal.app_http2 import ALPN_PROTOCOLS, is_http_listener
 
 __all__ = ['ClosesAfterWork', 'answer_client_error', 'config_of', 'take_proxy_protocol',
-           'make_server', 'server_options', 'CONFIG_RULES', 'asyncio_loop', 'with_alpn']
+           'make_server', 'server_options', 'CONFIG_RULES', 'asyncio_loop', 'http_options',
+           'https_options']
 
 
 def server_options(extra):
@@ -112,26 +114,71 @@ def _stop_own_loop():
 # The settings a server takes one by one, each a Config's (ASGI's
 # ``lifespan``, WSGI's ``threads`` beside CONFIG_RULES's).
 _SETTINGS = frozenset(CONFIG_RULES) - {'config'} | {'lifespan', 'threads'}
+# Node's http options that are a Config's settings under uvicorn's name
+# (and, for the timeout, in seconds): given one by one they make the
+# Config's, which the server's http layer is then given back.
+_HTTP_SETTINGS = {'keepAliveTimeout': 'timeout_keep_alive',
+                  'maxHeaderSize': 'h11_max_incomplete_event_size'}
 
 
 def config_of(opts):
     """The server's Config, made once: the one given as ``config`` (no
-    setting may be given beside it: ERR_INVALID_ARG_VALUE), else one of
-    the settings given one by one, as uvicorn.run(app, **kwargs) makes
-    its one Config (uvicorn's defaults, but no Server header: a
-    program's server is Node's, which sends none)."""
+    setting may be given beside it, nor TLS options beside its TLS files:
+    ERR_INVALID_ARG_VALUE), else one of the settings given one by one, as
+    uvicorn.run(app, **kwargs) makes its one Config (uvicorn's defaults,
+    but no Server header: a program's server is Node's, which sends none)."""
     config = opts.get('config')
     if config is not None:
-        for name in sorted(_SETTINGS.intersection(opts)):
+        for name in sorted(_SETTINGS.union(_HTTP_SETTINGS).intersection(opts)):
             raise ERR_INVALID_ARG_VALUE('options.' + name, opts[name],
                                         'is set on options.config, not beside it')
+        if getattr(config, 'is_ssl', False):
+            for name in sorted(_TLS_ONLY.intersection(opts)):
+                raise ERR_INVALID_ARG_VALUE('options.' + name, opts[name],
+                                            "is read from options.config's TLS files, "
+                                            'not given beside them')
         return config
     from pyuvnet._internal.app_config import Config
     if 'threads' in opts:
         _validate.validate_integer(opts['threads'], 'options.threads', 0)
     settings = {name: opts[name] for name in _SETTINGS.intersection(opts)}
+    for option, name in _HTTP_SETTINGS.items():
+        if option in opts:
+            # Node's check and error, before the Config's.
+            settings[name] = _validate.validate_integer(opts[option], 'options.' + option, 0)
+    if 'timeout_keep_alive' in settings:
+        settings['timeout_keep_alive'] /= 1000
     settings.setdefault('serverHeader', False)
     return Config(None, **settings)
+
+
+def http_options(config, opts):
+    """An app server's http.Server options: http's of ``opts``, and what
+    its Config says of the http layer, read here once (_config_says)."""
+    return _config_says(config, {name: value for name, value in opts.items()
+                                 if name in _HTTP_OPTIONS.rules})
+
+
+def https_options(config, opts, own_rules):
+    """An app server's https.Server options: those of ``opts`` not in
+    ``own_rules`` (the app server's), what its Config says of the http
+    layer, its TLS files, and ALPN's ``h2`` and ``http/1.1`` offered when
+    it serves HTTP/2 (unless ``ALPNProtocols`` says otherwise)."""
+    options = _config_says(config, {name: value for name, value in opts.items()
+                                    if name not in own_rules})
+    options.update(config.tls_options())
+    if config.http2:
+        options.setdefault('ALPNProtocols', list(ALPN_PROTOCOLS))
+    return options
+
+
+def _config_says(config, options):
+    """``options`` with the Config's keep-alive timeout and head limit."""
+    options['keepAliveTimeout'] = round(config.timeout_keep_alive * 1000)
+    if config.h11_max_incomplete_event_size is not None:
+        # h11's buffer of a head not yet whole: llhttp's head limit.
+        options['maxHeaderSize'] = config.h11_max_incomplete_event_size
+    return options
 
 
 def take_proxy_protocol(server, config):
@@ -148,18 +195,6 @@ def take_proxy_protocol(server, config):
     http_listener, = [listener for listener in server.listeners('connection')
                       if is_http_listener(listener)]
     read_proxy_headers(server, http_listener)
-
-
-def with_alpn(opts):
-    """A secure server's options with its Config made (under ``config``)
-    and, when it serves HTTP/2, ALPN's ``h2`` and ``http/1.1`` offered
-    (unless ``ALPNProtocols`` says otherwise)."""
-    config = config_of(opts)
-    opts = {name: value for name, value in opts.items() if name not in _SETTINGS}
-    opts['config'] = config
-    if config.http2:
-        opts.setdefault('ALPNProtocols', list(ALPN_PROTOCOLS))
-    return opts
 
 
 def answer_client_error(server, error, socket):
@@ -207,8 +242,10 @@ class ClosesAfterWork:
 
 def make_server(app, options, kwargs, spec, plain, secure):
     """``plain(app, opts)``, or ``secure(app, opts)`` when TLS options are
-    given: a createServer(app, options) of pyuvnet.asgi or pyuvnet.wsgi."""
+    given, or a Config whose TLS files are: a createServer(app, options) of
+    pyuvnet.asgi or pyuvnet.wsgi."""
     if not callable(app):
         raise ERR_INVALID_ARG_TYPE('app', 'function', app)
     opts = normalize_options(options, kwargs, spec)
-    return (secure if _TLS_ONLY.intersection(opts) else plain)(app, opts)
+    tls = _TLS_ONLY.intersection(opts) or getattr(opts.get('config'), 'is_ssl', False)
+    return (secure if tls else plain)(app, opts)

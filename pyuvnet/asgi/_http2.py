@@ -42,7 +42,8 @@ from urllib.parse import quote
 from pyuvnet import _uv
 from pyuvnet._internal.app_http2 import (RESPONSE_PSEUDO, TRAILER_PSEUDO, ERR_HTTP2_ERROR,
                                 ERR_HTTP2_INVALID_SESSION, headers_object, log_access,
-                                pairs_block, status_error, to_block, utc_date)
+                                pairs_block, response_headers, status_error, to_block,
+                                utc_date)
 
 __all__ = ['request_sink_for', 'Helpers']
 
@@ -51,16 +52,6 @@ def request_sink_for(server):
     """The ASGI server's request sink (its sessions' cores hand it their
     requests: ``sink.serve(session)``), the server's config read once."""
     return _uv.H2Sink(server, Helpers, pairs_block)
-
-
-def response_headers(status, pairs, defaults):
-    """A response head's headers of a status and the app's header pairs,
-    the server's ``defaults`` (name, value) added where the app set none."""
-    headers = headers_object(pairs)
-    headers[':status'] = status
-    for name, value in defaults:
-        headers.setdefault(name.lower(), value)
-    return headers
 
 
 class Helpers:

@@ -16,11 +16,10 @@ import contextvars
 from pyuvnet import https
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 from pyuvnet._internal.listening import normalize_listen_args
 from pyuvnet._internal.app_server import (
-    CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, make_server,
-    server_options, take_proxy_protocol, with_alpn,
+    CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, http_options,
+    https_options, make_server, server_options, take_proxy_protocol,
 )
 from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 
@@ -47,8 +46,8 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
 
     _scheme = 'http'
 
-    def _setup_asgi(self, app, opts):
-        self.config = config = config_of(opts)
+    def _setup_asgi(self, app, config):
+        self.config = config
         mode = config.lifespan
         if mode not in _LIFESPAN_MODES:
             raise ERR_INVALID_ARG_VALUE('options.lifespan', mode,
@@ -178,8 +177,9 @@ class Server(ServerMixin, _HTTPServer):
     """An http.Server serving an ASGI 3 application (createServer's)."""
 
     def __init__(self, app, opts):
-        _HTTPServer.__init__(self, {k: v for k, v in opts.items() if k in _HTTP_OPTIONS.rules})
-        self._setup_asgi(app, opts)
+        config = config_of(opts)
+        _HTTPServer.__init__(self, http_options(config, opts))
+        self._setup_asgi(app, config)
 
 
 class SecureServer(ServerMixin, https.Server):
@@ -188,9 +188,9 @@ class SecureServer(ServerMixin, https.Server):
     _scheme = 'https'
 
     def __init__(self, app, opts):
-        opts = with_alpn(opts)
-        https.Server.__init__(self, {k: v for k, v in opts.items() if k not in ASGI_RULES})
-        self._setup_asgi(app, opts)
+        config = config_of(opts)
+        https.Server.__init__(self, https_options(config, opts, ASGI_RULES))
+        self._setup_asgi(app, config)
 
 
 def create_server_for(app, options, kwargs):

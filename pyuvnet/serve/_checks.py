@@ -15,13 +15,11 @@ class BadOption(Exception):
 
 
 def check_options(config):
-    """Numbers in range and the files named there (before the app is
-    imported, as uvicorn's parser refuses them)."""
+    """The port's range and the files named (before the app is imported,
+    as uvicorn's parser refuses them); the Config has refused the rest."""
     if not config.uds and config.fd is None and not 0 <= config.port <= 0xFFFF:
         # Node's ERR_SOCKET_BAD_PORT range.
         raise BadOption('--port %d: a port should be >= 0 and < 65536' % config.port)
-    if config.timeout < 0:
-        raise BadOption('--timeout must be 0 (none) or more (got %g)' % config.timeout)
     check_tls_files(config)
     if config.uds:
         folder = os.path.dirname(os.path.abspath(config.uds))
@@ -40,9 +38,8 @@ def _pem(flag, path):
 def check_tls_files(config):
     """The certificate and its key: each file readable, and holding what it
     must (uvicorn's ssl.load_cert_chain() raises a traceback that does not
-    say which file is wrong: "PEM lib")."""
-    if config.ssl_keyfile and not config.ssl_certfile:
-        raise BadOption('--ssl-keyfile needs --ssl-certfile (the certificate it is the key of)')
+    say which file is wrong: "PEM lib").  A key without a certificate the
+    Config refused."""
     if not config.ssl_certfile:
         return
     cert = _pem('ssl-certfile', config.ssl_certfile)

@@ -63,13 +63,12 @@ async def serve(app, interface, config):
         module = asgi if interface == 'asgi' else wsgi
         logger.info('Started server process [%d]', os.getpid())
         try:
-            options = config.server_options(interface)
+            # The server reads the Config whole (pyuvnet/_internal/app_server.py).
+            server = module.createServer(app, {'config': config})
         except ConfigError as exc:
             return await cannot_serve(one_line(exc))
-        try:
-            server = module.createServer(app, options)
         except Exception as exc:
-            # The certificate and key were read (server_options), not parsed.
+            # The certificate and key were read (Config.tls_options()), not parsed.
             return await cannot_serve('--ssl-certfile %s: %s' % (config.ssl_certfile, one_line(exc))
                                       if config.ssl_certfile else one_line(exc))
         stop = asyncio.Event()

@@ -33,7 +33,8 @@ from pyuvnet import _uv
 from pyuvnet._internal.http_shared import connection_ends, split_target
 from pyuvnet.http import validateHeaderName, validateHeaderValue
 
-__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'environ_key', 'input_for']
+__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'request_environ',
+           'input_for']
 
 logger = logging.getLogger('uvicorn.error')
 
@@ -47,10 +48,11 @@ Input = _uv.WsgiInput
 input_for = _uv._wsgi_input
 # A server's 'request' listener (C): Requests(server, app, threads).
 Requests = _uv.WsgiRequests
-# PEP 3333's environ of a request: environ_for(server, req, wsgi_input).
+# PEP 3333's environ of an HTTP/1.x request: environ_for(server, req, wsgi_input).
 environ_for = _uv._wsgi_environ
-# A request header's environ key (gunicorn's), or None.
-environ_key = _uv._wsgi_environ_key
+# The same of any protocol's request (HTTP/2's): request_environ(base,
+# method, target, protocol, header fields without pseudo-headers, wsgi_input, trust).
+request_environ = _uv._wsgi_request_environ
 
 
 def connection_environ(server, socket):

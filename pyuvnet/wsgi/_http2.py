@@ -16,12 +16,10 @@ before its head went out gets a 500, after it the stream is reset.
 import concurrent.futures
 import logging
 
-from pyuvnet._internal.http_shared import split_target
-from pyuvnet._internal.app_http2 import INTERNAL_ERROR, headers_object, log_access
+from pyuvnet._internal.app_http2 import INTERNAL_ERROR, log_access, response_headers
 from pyuvnet.http2 import constants
 
-from ._exchange import (FileWrapper, _unquote, connection_environ, environ_key, forwarded,
-                        input_for)
+from ._exchange import connection_environ, input_for, request_environ
 from ._input import StreamInput
 
 __all__ = ['on_stream_for', 'Http2Call']
@@ -64,28 +62,21 @@ class Http2Call:
     input = None
 
     def _environ(self, headers, raw, socket, body):
+        # The HTTP/1.1 requests' builder (uv/wsgi/environ.pyx), given what
+        # is HTTP/2's: the pseudo-headers (first in a block, RFC 9113
+        # 8.3) as the method and target, ``:authority`` as HTTP_HOST when
+        # no ``host`` came, and every stream on a thread of its own.
         server = self.server
-        environ = dict(connection_environ(server, socket))
-        raw_path, query = split_target(headers.get(':path', '/'))
-        path = _unquote(raw_path.decode('latin-1'))
-        root = server._root_path
-        if root and (path == root or path.startswith(root + '/')):
-            path = path[len(root):]
-        environ.update(REQUEST_METHOD=headers.get(':method', 'GET'), PATH_INFO=path,
-                       QUERY_STRING=query.decode('latin-1'), SERVER_PROTOCOL='HTTP/2')
-        environ['wsgi.input'] = body
+        fields = 0
+        while fields < len(raw) and raw[fields][:1] == ':':
+            fields += 2
+        environ = request_environ(connection_environ(server, socket),
+                                  headers.get(':method', 'GET'), headers.get(':path', '/'),
+                                  'HTTP/2', tuple(raw[fields:]), body, server._trust)
         environ['wsgi.multithread'] = True
-        environ['wsgi.file_wrapper'] = FileWrapper
-        for i in range(0, len(raw), 2):
-            name = raw[i]
-            key = ('HTTP_HOST' if name == ':authority' else None) if name[:1] == ':' \
-                else environ_key(name)
-            if key is None or (name == ':authority' and key in environ):
-                continue
-            value = raw[i + 1]
-            environ[key] = environ[key] + ',' + value if key in environ else value
-        if server._trust is not None:
-            forwarded(server._trust, environ)
+        authority = headers.get(':authority')
+        if authority is not None:
+            environ.setdefault('HTTP_HOST', authority)
         return environ
 
     # -- the loop's side ----------------------------------------------------
@@ -127,10 +118,7 @@ class Http2Call:
     def _send_head(self):
         server = self.server
         code = int(self.status.split(None, 1)[0])
-        headers = headers_object(self.headers)
-        headers[':status'] = code
-        for name, value in server._default_pairs:
-            headers.setdefault(name.lower(), value)
+        headers = response_headers(code, self.headers, server._default_pairs)
         if server._access_logger is not None:
             environ = self.environ
             client = (environ['REMOTE_ADDR'], int(environ['REMOTE_PORT'])) \

@@ -18,14 +18,13 @@ import concurrent.futures
 import logging
 
 from pyuvnet import _uv, https
-from pyuvnet._internal import validate as validate
+from pyuvnet import _validate as validate
 from pyuvnet._internal.app_server import (
-    CONFIG_RULES, answer_client_error, config_of, make_server, server_options,
-    take_proxy_protocol, with_alpn,
+    CONFIG_RULES, answer_client_error, config_of, http_options, https_options, make_server,
+    server_options, take_proxy_protocol,
 )
 from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
-from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS as _HTTP_OPTIONS
 
 from ._http2 import on_stream_for
 from ._exchange import (
@@ -48,8 +47,8 @@ class ServerMixin(ServesHttp2):
 
     _scheme = 'http'
 
-    def _setup_wsgi(self, app, opts):
-        self.config = config = config_of(opts)
+    def _setup_wsgi(self, app, config, opts):
+        self.config = config
         self.app = app
         self._threads = validate.validate_integer(config.threads, 'options.threads', 0)
         self._root_path = config.root_path.rstrip('/')
@@ -58,7 +57,8 @@ class ServerMixin(ServesHttp2):
         self._default_pairs = tuple(config.response_headers())
         self._send_date = config.date_header
         self._access_logger = None
-        self._multiprocess = opts.get('multiprocess', False)
+        # wsgi.multiprocess: given, or the Config's workers.
+        self._multiprocess = opts.get('multiprocess', config.workers > 1)
         self._loop = None
         self._executor = None
         self._running = set()       # futures of the requests on worker threads
@@ -195,8 +195,9 @@ class Server(ServerMixin, _HTTPServer):
     """An http.Server serving a WSGI application (createServer's)."""
 
     def __init__(self, app, opts):
-        _HTTPServer.__init__(self, {k: v for k, v in opts.items() if k in _HTTP_OPTIONS.rules})
-        self._setup_wsgi(app, opts)
+        config = config_of(opts)
+        _HTTPServer.__init__(self, http_options(config, opts))
+        self._setup_wsgi(app, config, opts)
 
 
 class SecureServer(ServerMixin, https.Server):
@@ -205,9 +206,9 @@ class SecureServer(ServerMixin, https.Server):
     _scheme = 'https'
 
     def __init__(self, app, opts):
-        opts = with_alpn(opts)
-        https.Server.__init__(self, {k: v for k, v in opts.items() if k not in WSGI_RULES})
-        self._setup_wsgi(app, opts)
+        config = config_of(opts)
+        https.Server.__init__(self, https_options(config, opts, WSGI_RULES))
+        self._setup_wsgi(app, config, opts)
 
 
 def create_server_for(app, options, kwargs):

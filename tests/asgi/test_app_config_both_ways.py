@@ -41,7 +41,15 @@ COMMON = [
     ('proxyProtocol', True, setting('proxy_protocol')),
     ('http2', False, setting('http2')),
     ('h2MaxConcurrentStreams', 7, setting('h2_max_concurrent_streams')),
+    # Node's http options that are the Config's settings under uvicorn's
+    # names (SPELLED), read where the connections read them.
+    ('keepAliveTimeout', 1500, lambda server: server.keepAliveTimeout),
+    ('maxHeaderSize', 4096, lambda server: server._settings.max_header_size),
 ]
+# An option's Config setting, where its name or unit differs.
+SPELLED = {'keepAliveTimeout': ('timeout_keep_alive', 1.5),
+           'maxHeaderSize': ('h11_max_incomplete_event_size', 4096),
+           'multiprocess': ('workers', 2)}
 ASGI = COMMON + [
     ('rootPath', '/api', setting('root_path')),
     ('lifespan', 'off', lambda server: server._lifespan),
@@ -54,6 +62,7 @@ ASGI = COMMON + [
 WSGI = COMMON + [
     ('rootPath', '/api/', lambda server: server._root_path),
     ('threads', 3, lambda server: server._threads),
+    ('multiprocess', True, lambda server: server._multiprocess),
 ]
 
 
@@ -65,7 +74,9 @@ def read_back(module, app, read, **options):
 
 def as_config(name, value):
     # A program's server sends no Server header unless told (Node's none).
-    return Config(None, **{name: value, 'serverHeader': value if name == 'serverHeader' else False})
+    settings = {'serverHeader': False}
+    settings.update([SPELLED.get(name, (name, value))])
+    return Config(None, **settings)
 
 
 @pytest.mark.parametrize('name, value, read', ASGI, ids=[case[0] for case in ASGI])
@@ -86,11 +97,37 @@ def test_a_wsgi_setting_is_the_same_given_one_by_one_or_on_a_config(name, value,
 
 @pytest.mark.parametrize('module, name, value', [
     (asgi, 'rootPath', '/api'), (asgi, 'wsMaxSize', 1024), (asgi, 'lifespan', 'off'),
-    (wsgi, 'threads', 2), (wsgi, 'dateHeader', False)])
+    (asgi, 'keepAliveTimeout', 1000), (wsgi, 'threads', 2), (wsgi, 'dateHeader', False),
+    (wsgi, 'maxHeaderSize', 4096)])
 def test_a_setting_beside_a_config_is_refused_not_dropped(module, name, value):
     app = text_app(b'ok') if module is asgi else wsgi_app
     with pytest.raises(ERR_INVALID_ARG_VALUE, match="options.%s' is set on options.config" % name):
         module.createServer(app, {'config': Config(None), name: value})
+
+
+def secure_reads(server):
+    # What a connection meets: TLS with the certificate and key, ALPN's offer.
+    context = server._context
+    return (server._scheme, type(server).__name__, context.cert_pem, context.key_pem,
+            server._tls_options.get('ALPNProtocols'))
+
+
+@pytest.mark.parametrize('module', [asgi, wsgi])
+def test_tls_options_one_by_one_or_a_configs_tls_files_make_the_same_server(module, tls_certs):
+    app = text_app(b'ok') if module is asgi else wsgi_app
+    given = read_back(module, app, secure_reads, key=tls_certs.key, cert=tls_certs.cert)
+    config = Config(None, ssl_certfile=tls_certs.path('leaf.pem'),
+                    ssl_keyfile=tls_certs.path('leaf.key'), serverHeader=False)
+    assert read_back(module, app, secure_reads, config=config) == given
+    assert given[:2] + given[4:] == ('https', 'SecureServer', ['h2', 'http/1.1'])
+    assert given[2].strip() == tls_certs.cert.strip()
+
+
+def test_tls_options_beside_a_configs_tls_files_are_refused_not_dropped(tls_certs):
+    config = Config(None, ssl_certfile=tls_certs.path('leaf.pem'),
+                    ssl_keyfile=tls_certs.path('leaf.key'))
+    with pytest.raises(ERR_INVALID_ARG_VALUE, match="options.cert' is read from options.config"):
+        asgi.createServer(text_app(b'ok'), {'config': config, 'cert': tls_certs.cert})
 
 
 def test_a_secure_servers_settings_make_one_config(tls_certs):

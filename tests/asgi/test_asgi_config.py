@@ -206,7 +206,7 @@ def test_no_date_header():
 def test_a_config_is_taken_whole():
     config = Config(access_log=False, server_header=True, headers=[('x-a', '1')],
                     root_path='/api/', timeout_keep_alive=7)
-    server = asgi.createServer(text_app(b'ok'), config.server_options('asgi'))
+    server = asgi.createServer(text_app(b'ok'), {'config': config})
     assert server.config is config
     assert server.keepAliveTimeout == 7000
     assert server._asgi.config is config

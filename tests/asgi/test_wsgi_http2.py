@@ -92,3 +92,90 @@ def test_a_client_that_never_reads_holds_the_wsgi_thread_not_memory():
         sock.close()
         return total
     assert serve(app, client, module=wsgi) < 2 * 1024 * 1024
+
+
+def one_request_environ(environ, start_response):
+    # The environ as text: what a request of either protocol makes of it.
+    environ['wsgi.input'].read()
+    seen = {key: value for key, value in environ.items() if isinstance(value, str)}
+    answer = json.dumps(seen).encode()
+    start_response('200 OK', [('Content-Length', str(len(answer)))])
+    return [answer]
+
+
+def h1_environ(port, target, fields):
+    with socket.create_connection(('127.0.0.1', port), 10) as sock:
+        sock.sendall(b'GET %s HTTP/1.1\r\n%s\r\n' % (target, b''.join(
+            b'%s: %s\r\n' % field for field in fields)))
+        data = b''
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            head, _, body = data.partition(b'\r\n\r\n')
+            length = int(head.lower().split(b'content-length: ')[1].split(b'\r\n')[0]) \
+                if b'\r\n\r\n' in data else None
+            if length is not None and len(body) >= length:
+                return json.loads(body[:length])
+
+
+def h2_environ(port, target, fields, authority):
+    import h2.config
+    import h2.connection
+    import h2.events
+    connection = h2.connection.H2Connection(h2.config.H2Configuration(
+        client_side=True, validate_outbound_headers=False))
+    connection.initiate_connection()
+    connection.send_headers(1, [(b':method', b'GET'), (b':scheme', b'http'),
+                                (b':authority', authority), (b':path', target)] + list(fields),
+                            end_stream=True)
+    body = b''
+    with socket.create_connection(('127.0.0.1', port), 10) as sock:
+        sock.sendall(connection.data_to_send())
+        while True:
+            chunk = sock.recv(65536)
+            assert chunk, body
+            for event in connection.receive_data(chunk):
+                if isinstance(event, h2.events.DataReceived):
+                    body += event.data
+                    connection.acknowledge_received_data(len(event.data), 1)
+                elif isinstance(event, h2.events.StreamEnded):
+                    return json.loads(body)
+            sock.sendall(connection.data_to_send())
+
+
+def test_one_builder_makes_the_environ_of_both_protocols():
+    pytest.importorskip('h2')
+    # Joined repeats, a dropped underscore name, the root path taken off,
+    # %-escapes, X-Forwarded-* from a trusted peer: the same environ,
+    # but for what is the protocol's own.
+    target = b'/api/a%20b?x=1'
+    fields = [(b'x-a', b'1'), (b'x-a', b'2'), (b'x_b', b'3'), (b'content-type', b'text/plain'),
+              (b'x-forwarded-proto', b'https')]
+
+    async def client(server):
+        port = port_of(server)
+        loop = asyncio.get_running_loop()
+        h1 = await loop.run_in_executor(None, h1_environ, port, target,
+                                        [(b'host', b'a.example')] + fields)
+        h2 = await loop.run_in_executor(None, h2_environ, port, target, fields, b'a.example')
+        return h1, h2
+    h1, h2 = serve(one_request_environ, client, module=wsgi, rootPath='/api', threads=2)
+    own = ('SERVER_PROTOCOL', 'REMOTE_PORT')
+    assert {k: v for k, v in h1.items() if k not in own} == \
+        {k: v for k, v in h2.items() if k not in own}
+    assert (h1['SERVER_PROTOCOL'], h2['SERVER_PROTOCOL']) == ('HTTP/1.1', 'HTTP/2')
+    assert (h2['PATH_INFO'], h2['HTTP_X_A'], h2['HTTP_HOST']) == ('/a b', '1,2', 'a.example')
+    assert h2['wsgi.url_scheme'] == 'https' and 'HTTP_X_B' not in h2
+
+
+def test_a_host_header_beside_the_authority_is_http_host_alone():
+    pytest.importorskip('h2')
+
+    async def client(server):
+        return await asyncio.get_running_loop().run_in_executor(
+            None, h2_environ, port_of(server), b'/', [(b'host', b'b.example')], b'a.example')
+    # (RFC 9113 8.3.1: the two should agree; a host given wins, as the
+    # HTTP/1.1 request's would, and is not joined to the authority.)
+    assert serve(one_request_environ, client, module=wsgi)['HTTP_HOST'] == 'b.example'

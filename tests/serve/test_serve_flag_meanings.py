@@ -19,6 +19,9 @@ pyuvnet's terms, or refused in one line:
   not ready within it and keeps the old; pyuvnet's reload (SIGHUP) does
   the same.
 - ``--http h11``: refused (pyuvnet has llhttp only, httptools' parser).
+- ``--timeout-keep-alive N``: an idle keep-alive connection is closed
+  after N seconds (uvicorn's); pyuvnet's http layer tells the client so,
+  as Node's does (``Keep-Alive: timeout=N``).
 """
 import os
 import signal
@@ -92,6 +95,34 @@ def test_h11_max_incomplete_event_size_is_the_request_heads_limit(flags, size, s
     log, port = served(*flags)
     try:
         assert first_answer(port, head_of(size))[0] == status
+    finally:
+        assert log.stop() == 0, log.text()
+
+
+def keep_alive_of(port):
+    """The Keep-Alive header's value of a plain GET's answer."""
+    with socket.create_connection(('127.0.0.1', port), 10) as sock:
+        sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+        received = b''
+        while b'\r\n\r\n' not in received:
+            chunk = sock.recv(65536)
+            assert chunk, received
+            received += chunk
+    for line in received.partition(b'\r\n\r\n')[0].split(b'\r\n')[1:]:
+        name, _, value = line.partition(b':')
+        if name.lower() == b'keep-alive':
+            return value.strip()
+    return None
+
+
+@pytest.mark.parametrize('flags, said', [([], b'timeout=5'),
+                                         (['--timeout-keep-alive', '3'], b'timeout=3')])
+def test_timeout_keep_alive_is_the_idle_timeout_each_connection_is_told(flags, said):
+    # The flag's one Config, read by the server's http layer as it is
+    # made: the timer of an idle connection, which its answers announce.
+    log, port = served(*flags)
+    try:
+        assert keep_alive_of(port) == said
     finally:
         assert log.stop() == 0, log.text()
 

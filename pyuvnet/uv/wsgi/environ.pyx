@@ -1,7 +1,9 @@
 # The environ of pyuvnet.wsgi's requests (PEP 3333, with gunicorn's
-# choices where it is silent), made in C from what the parser gave the
-# request's IncomingCore: the connection's part made once, a repeated
-# request's environ copied whole (WsgiConnection).
+# choices where it is silent), made in C by one builder of any protocol's
+# request (request_environ): from what the parser gave an HTTP/1.x
+# request's IncomingCore (the connection's part made once, a repeated
+# request's environ copied whole: WsgiConnection), or from an HTTP/2
+# stream's header fields (pyuvnet/wsgi/_http2.py).
 #
 # What Python does on the rare paths (logging, Node's header errors, the
 # connection's part of the environ) is handed over by ``_set_wsgi_kit``;
@@ -28,9 +30,11 @@ def _set_wsgi_kit(**kit):
     wsgi_kit.update(kit)
 
 
-def _wsgi_environ_key(str name):
-    """The environ key of a request header's name (gunicorn's), or None."""
-    return wsgi_environ_key(name)
+def _wsgi_request_environ(dict base, str method, str url, str protocol, tuple raw, body, trust):
+    """PEP 3333's environ of a request of any protocol: HTTP/2's
+    (pyuvnet/wsgi/_http2.py) hands its method, ``:path``, 'HTTP/2' and
+    its regular header fields; see request_environ()."""
+    return request_environ(base, method, url, protocol, raw, body, trust)
 
 
 cdef object wsgi_environ_key(str name):
@@ -131,7 +135,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
                 return environ
             # Seen twice in a row: its environ is kept from now on (a
             # client whose requests all differ never pays for the copy).
-            environ = request_environ(connection.base, req, body, server._trust)
+            environ = http1_environ(connection.base, req, body, server._trust)
             connection.last = PyDict_Copy(environ)
             connection.last['wsgi.input'] = WSGI_EMPTY_INPUT
             return environ
@@ -143,7 +147,7 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
         connection.base = <dict?>wsgi_kit['connection_environ'](server, req.socket)
         if exchange is not None:
             exchange.app_data = connection
-    environ = request_environ(connection.base, req, body, server._trust)
+    environ = http1_environ(connection.base, req, body, server._trust)
     if exchange is not None:
         connection.last = connection.spare = None
         connection.method, connection.url, connection.raw = req.method, req.url, req._raw
@@ -151,11 +155,25 @@ cdef dict wsgi_environ(server, IncomingCore req, body):
     return environ
 
 
-cdef dict request_environ(dict base, IncomingCore req, body, trust):
-    """A copy of ``base`` with ``req``'s own keys; REMOTE_ADDR and
-    wsgi.url_scheme from X-Forwarded-* when ``trust`` (a ProxyTrust, or
-    None) trusts the peer."""
-    cdef str url = req.url
+cdef inline dict http1_environ(dict base, IncomingCore req, body, trust):
+    """request_environ() of an HTTP/1.x request as its parser gave it."""
+    cdef str protocol
+    if req._major == 1 and req._minor == 1:
+        protocol = 'HTTP/1.1'
+    elif req._major == 1 and req._minor == 0:
+        protocol = 'HTTP/1.0'
+    else:
+        protocol = 'HTTP/%d.%d' % (req._major, req._minor)
+    return request_environ(base, req.method, req.url, protocol, req._raw, body, trust)
+
+
+cdef dict request_environ(dict base, str method, str url, str protocol, tuple raw, body,
+                          trust):
+    """A copy of ``base`` with a request's own keys, whatever its protocol
+    (what differs, the adapter gives: its ``protocol``, and ``raw``, its
+    header fields' (name, value, ...) tuple, without HTTP/2's
+    pseudo-headers); REMOTE_ADDR and wsgi.url_scheme from X-Forwarded-*
+    when ``trust`` (a ProxyTrust, or None) trusts the peer."""
     cdef str path, query
     cdef Py_ssize_t mark
     if len(url) and PyUnicode_READ_CHAR(url, 0) == 47:     # '/'
@@ -172,17 +190,11 @@ cdef dict request_environ(dict base, IncomingCore req, body, trust):
     script = <str?>environ['SCRIPT_NAME']
     if script and path.startswith(script):
         path = path[len(script):]
-    environ['REQUEST_METHOD'] = req.method
+    environ['REQUEST_METHOD'] = method
     environ['PATH_INFO'] = path
     environ['QUERY_STRING'] = query
-    if req._major == 1 and req._minor == 1:
-        environ['SERVER_PROTOCOL'] = 'HTTP/1.1'
-    elif req._major == 1 and req._minor == 0:
-        environ['SERVER_PROTOCOL'] = 'HTTP/1.0'
-    else:
-        environ['SERVER_PROTOCOL'] = 'HTTP/%d.%d' % (req._major, req._minor)
+    environ['SERVER_PROTOCOL'] = protocol
     environ['wsgi.input'] = body
-    cdef tuple raw = req._raw
     cdef Py_ssize_t i
     cdef PyObject* found
     for i in range(0, len(raw) - 1, 2):
