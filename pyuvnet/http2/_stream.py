@@ -348,9 +348,11 @@ class Http2Stream(Duplex):
             # RST_STREAM. Inside nghttp2's callbacks it may not send: the
             # RST_STREAM then waits for the flush that follows the read,
             # but a session destroyed there queues it now, ahead of the
-            # GOAWAY that ends it.
+            # GOAWAY that ends it. (Once nghttp2 was terminated, what it
+            # has queued is that GOAWAY: the reset goes ahead of it.)
             if not session._receiving:
-                session._flush()
+                if session._core is None or not session._core.terminated:
+                    session._flush()
             elif not session.destroyed:
                 nextTick(session._reset_stream, self.id, code)
                 return
