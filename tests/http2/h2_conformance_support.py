@@ -444,10 +444,8 @@ KNOWN_DIFFERENCES = {
 
 
 SERVE_KNOWN_DIFFERENCES = {
-    # pyuvnet serve's port speaks HTTP/1.1 too: what does not open with the
-    # preface is HTTP/1.1's (a 400, or the request served), never a GOAWAY.
-    '3.4/an invalid preface': (
-        {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
+    # pyuvnet serve's port speaks HTTP/1.1 too: a request is served as
+    # HTTP/1.1, never a GOAWAY (other bytes are an invalid preface, Node's).
     '3.4/an HTTP/1.1 request instead of the preface': (
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
     # serve advertises SETTINGS_MAX_CONCURRENT_STREAMS 100 (Node's server
