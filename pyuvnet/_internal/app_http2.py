@@ -6,9 +6,12 @@ granian serve it).
   ``h2`` becomes a pyuvnet.http2 ServerHttp2Session, any other goes to the
   server's HTTP/1.1 parser.
 - Without TLS, a connection whose first bytes are HTTP/2's connection
-  preface is served as h2c (prior knowledge, RFC 9113 3.3); any other goes
-  to the HTTP/1.1 parser with the bytes read so far. The preface is looked
-  for once per connection, not per request.
+  preface is served as h2c (prior knowledge, RFC 9113 3.3), and so is one
+  that opens with neither the preface nor an HTTP/1.1 request's method:
+  an invalid preface, a connection error the session answers as Node
+  20's does, with GOAWAY (RFC 9113 3.4; h2spec 3.5/2). A request goes to the
+  HTTP/1.1 parser with the bytes read so far. The first bytes are looked
+  at once per connection, not per request.
 
 The stream cycles of both servers share this module's headers_object(),
 response_headers(), log_access() and INTERNAL_ERROR.
@@ -28,7 +31,7 @@ connections without a request.
 """
 import logging
 
-from pyuvnet import _uv, http2
+from pyuvnet import _uv, http, http2
 from pyuvnet._internal.first_bytes import FirstBytes
 from pyuvnet.http2 import constants
 # The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
@@ -50,6 +53,11 @@ _CONNECTION_SPECIFIC = frozenset((b'connection', b'keep-alive', b'proxy-connecti
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 ALPN_PROTOCOLS = ['h2', 'http/1.1']
+# What may open an HTTP/1.1 request: a method llhttp knows, then a space;
+# and what may still become one.
+_REQUEST_STARTS = frozenset(method.encode('ascii') + b' ' for method in http.METHODS)
+_REQUEST_BEGUN = frozenset(start[:n] for start in _REQUEST_STARTS for n in range(len(start)))
+_LONGEST_START = max(map(len, _REQUEST_STARTS))
 
 
 def is_http_listener(listener):
@@ -185,9 +193,9 @@ class _PrefaceRouter(_ALPNRouter):
 
 class _PrefaceWatch(FirstBytes):
     """One connection's first bytes, read until they tell HTTP/2's preface
-    from anything else (at most 24 bytes are held). A connection that says
-    nothing within the server's headersTimeout is destroyed, as the
-    HTTP/1.1 parser's own check would."""
+    or an HTTP/1.1 request from anything else (at most 24 bytes are held).
+    A connection that says nothing within the server's headersTimeout is
+    destroyed, as the HTTP/1.1 parser's own check would."""
 
     def __init__(self, router, socket):
         super().__init__(socket, router.server.headersTimeout)
@@ -196,14 +204,29 @@ class _PrefaceWatch(FirstBytes):
     def on_data(self, chunk):
         data = self.pending + bytes(chunk)
         seen = min(len(data), len(PREFACE))
-        if data[:seen] != PREFACE[:seen]:
+        if data[:seen] == PREFACE[:seen]:
+            if seen < len(PREFACE):
+                self.pending = data
+            else:
+                self.hand_over(self.start_session, data)
+            return
+        # (The empty lines a request line may follow, RFC 9112 2.2.)
+        line = data.lstrip(b'\r\n')
+        space = line.find(b' ', 0, _LONGEST_START)
+        if space >= 0 and line[:space + 1] in _REQUEST_STARTS:
             self.hand_over(self.router.http_listener, data)
-        elif seen < len(PREFACE):
-            self.pending = data
+        elif space < 0 and line in _REQUEST_BEGUN:
+            if len(data) < len(PREFACE):
+                self.pending = data
+            else:       # (many empty lines: the parser's to judge)
+                self.hand_over(self.router.http_listener, data)
         else:
-            router = self.router
-            self.hand_over(lambda socket: _start_session(router.server, socket,
-                                                         router.on_stream, router.sink), data)
+            # Neither: an invalid preface, the session's to refuse.
+            self.hand_over(self.start_session, data)
+
+    def start_session(self, socket):
+        router = self.router
+        _start_session(router.server, socket, router.on_stream, router.sink)
 
 
 def headers_object(pairs):

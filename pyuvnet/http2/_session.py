@@ -328,7 +328,14 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         """RST_STREAM for a stream, also while the session is being
         destroyed (its last frames are flushed then)."""
         if self._core is not None:
-            self._core.submit_rst_stream(stream_id, code)
+            if self.destroyed and (self._receiving or self._core.terminated):
+                # A session destroyed inside a read, or after a protocol
+                # error, has nghttp2 terminated, which then sends none of
+                # the RST_STREAM frames queued in it: as Node's wire, each
+                # goes ahead of the GOAWAY all the same.
+                _uv.h2_reset_ahead(self._core, stream_id, code)
+            else:
+                self._core.submit_rst_stream(stream_id, code)
             self._schedule_flush()
 
     def _schedule_flush(self):
@@ -480,14 +487,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if not ack:
             self.emit('ping', payload)
             return
+        # An ACK of no PING sent is ignored, as RFC 9113 6.7 has it (h2spec
+        # 6.7/2; Node 20 ends the session for it).
         if self._pings:
             _sent, callback, started = self._pings.popleft()
             if callback is not None:
                 callback(None, (time.monotonic() - started) * 1000, payload)
-        else:
-            # As Node 20: an ACK of no PING sent is a protocol error, the
-            # session's end (GOAWAY INTERNAL_ERROR, ERR_HTTP2_ERROR).
-            raise _uv.H2LibraryError(_uv.H2LibraryError.PROTO)
 
     def _h2_goaway(self, code, last_stream_id, opaque):
         self._goaway_code = code

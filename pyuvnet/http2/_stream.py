@@ -283,6 +283,14 @@ class Http2Stream(Duplex):
         if not self.headersSent:
             self._before_data()
         core = self.session._core
+        if self._wait_for_trailers and core is not None and not core.queued(self.id):
+            # As Node's: with no DATA left to send, the end is done at once
+            # ('finish' queued), and 'wantTrailers' comes after it, as the
+            # stream's last DATA frame leaves.
+            if core.end_data(self.id, None, True):
+                self.session._schedule_flush()
+            callback()
+            return
         if core is None or not core.end_data(self.id, callback, self._wait_for_trailers):
             callback()      # the head was sent with END_STREAM: nothing to end
             return
@@ -348,9 +356,11 @@ class Http2Stream(Duplex):
             # RST_STREAM. Inside nghttp2's callbacks it may not send: the
             # RST_STREAM then waits for the flush that follows the read,
             # but a session destroyed there queues it now, ahead of the
-            # GOAWAY that ends it.
+            # GOAWAY that ends it. (Once nghttp2 was terminated, what it
+            # has queued is that GOAWAY: the reset goes ahead of it.)
             if not session._receiving:
-                session._flush()
+                if session._core is None or not session._core.terminated:
+                    session._flush()
             elif not session.destroyed:
                 nextTick(session._reset_stream, self.id, code)
                 return
@@ -388,6 +398,12 @@ class Http2Stream(Duplex):
         self.emit('trailers', headers, flags, raw)
 
     def _on_want_trailers(self):
+        w = self._writableState
+        if w.prefinished and not w.finished:
+            # The end was done at once (_final()): as Node's, 'finish' comes
+            # first, its tick already queued.
+            nextTick(self._on_want_trailers)
+            return
         self._trailers_ready = True
         if not self.emit('wantTrailers'):
             # As Node's: with no listener, the stream ends with no trailers.

@@ -411,7 +411,24 @@ _WINDOW = ('nghttp2 1.70 makes a stream window past 2^31-1 a connection error '
            '(FLOW_CONTROL_ERROR); 1.61 resets the stream')
 _STREAM_WINDOW = ('RFC 9113 6.9.1: the stream is reset (FLOW_CONTROL_ERROR) and the session '
                   'goes on; Node 20 then also ends the session with GOAWAY INTERNAL_ERROR')
+_CLOSED = ('RFC 9113 5.1 and 5.1.1 (h2spec 5.1/8, 9, 5.1.1/2): nghttp2 keeps no closed '
+           'stream and Node ignores the frame; pyuvnet remembers what the client ended '
+           '(uv/http2/closed_streams.pyx)')
+_RFC_CODE = ('RFC 9113 6.7, 6.5.2 and 6.9.1 (h2spec 6.7/2, 6.9.1/2): an unsolicited PING '
+             'ACK is ignored, a flow-control error keeps its code on the GOAWAY')
 KNOWN_DIFFERENCES = {
+    '5.1/closed: DATA after RST_STREAM': (
+        {'goaway': None, 'rst': {'1': 'STREAM_CLOSED'}, 'status': {}, 'closed': False}, _CLOSED),
+    '5.1/closed: HEADERS after RST_STREAM': (
+        {'goaway': None, 'rst': {'1': 'STREAM_CLOSED'}, 'status': {}, 'closed': False}, _CLOSED),
+    '5.1.1/a stream id below a used one': (
+        {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _CLOSED),
+    '6.7/PING with ACK is not answered': (
+        {'goaway': None, 'rst': {}, 'status': {}, 'closed': False}, _RFC_CODE),
+    '6.5.2/SETTINGS_INITIAL_WINDOW_SIZE 2^31': (
+        {'goaway': 'FLOW_CONTROL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _RFC_CODE),
+    '6.9.1/a connection window over 2^31-1': (
+        {'goaway': 'FLOW_CONTROL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _RFC_CODE),
     '5.1/half-closed (remote): HEADERS': (
         {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _ENDS_FIRST),
     '5.1.1/a stream id equal to a closed one': (
@@ -422,15 +439,13 @@ KNOWN_DIFFERENCES = {
         {'goaway': None, 'rst': {'1': 'FLOW_CONTROL_ERROR'}, 'status': {}, 'closed': False},
         _STREAM_WINDOW),
     '6.9.2/SETTINGS_INITIAL_WINDOW_SIZE overflowing an open stream': (
-        {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _WINDOW),
+        {'goaway': 'FLOW_CONTROL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _WINDOW),
 }
 
 
 SERVE_KNOWN_DIFFERENCES = {
-    # pyuvnet serve's port speaks HTTP/1.1 too: what does not open with the
-    # preface is HTTP/1.1's (a 400, or the request served), never a GOAWAY.
-    '3.4/an invalid preface': (
-        {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
+    # pyuvnet serve's port speaks HTTP/1.1 too: a request is served as
+    # HTTP/1.1, never a GOAWAY (other bytes are an invalid preface, Node's).
     '3.4/an HTTP/1.1 request instead of the preface': (
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
     # serve advertises SETTINGS_MAX_CONCURRENT_STREAMS 100 (Node's server

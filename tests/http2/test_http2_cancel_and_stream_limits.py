@@ -14,7 +14,7 @@ import pytest
 
 from pyuvnet import http2
 from http2_support import (ACK, DATA, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS, PING,
-                           PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, goaway_code, listen,
+                           PREFACE, RST_STREAM, SETTINGS, WINDOW_UPDATE, RawPeer, frame, goaway_code, listen,
                            serve_until, settings)
 
 INTERNAL_ERROR, REFUSED_STREAM, CANCEL, ENHANCE_YOUR_CALM = 2, 7, 8, 11
@@ -156,7 +156,7 @@ def test_held_streams_count_against_max_session_memory_as_in_node(run_loop):
 
 
 def test_a_session_ending_with_thousands_of_streams_open_sends_its_goaway_last(run_loop):
-    # 16000 held streams, then a protocol error (a PING ACK of no PING):
+    # 16000 held streams, then a protocol error (a zero WINDOW_UPDATE):
     # as Node 20, each stream but the newest is reset with INTERNAL_ERROR
     # (test_http2_session_end_wire.py) and the GOAWAY INTERNAL_ERROR comes
     # after them, however many (208 KB of resets,
@@ -170,7 +170,7 @@ def test_a_session_ending_with_thousands_of_streams_open_sends_its_goaway_last(r
     opens = b''.join(frame(HEADERS, END_HEADERS, 1 + 2 * i, post) for i in range(16000))
     # (A small receive buffer, read late: the server's writes back up.)
     peer = RawPeer(port, [small_receive_buffer, PREFACE + settings() + frame(SETTINGS, ACK, 0),
-                          opens, pause(0.5), frame(PING, ACK, 0, b'12345678'), pause(0.5)],
+                          opens, pause(0.5), frame(WINDOW_UPDATE, 0, 0, bytes(4)), pause(0.5)],
                    timeout=5)
     serve_until(run_loop, server, peer)
     frames = peer.frames()

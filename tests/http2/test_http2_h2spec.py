@@ -1,9 +1,10 @@
 """h2spec, the HTTP/2 conformance suite (RFC 9113 and RFC 7541, 146
 cases), run whole against pyuvnet.http2's core-API server and against
-`pyuvnet serve` over h2c and over TLS (issue 70). Every case passes but
-those listed below, each failed by Node 20's server too, or why not. h2spec is ../shared/tools/h2spec/h2spec beside the
-repository (CI has it there; $PYUVNET_H2SPEC names another copy); without
-it the test skips, except under CI."""
+`pyuvnet serve`, each over h2c and over TLS (issue 70): every case
+passes, as hypercorn 0.18 passes them (all 146 over TLS; over h2c all but
+3.5/2, which pyuvnet passes too). h2spec is ../shared/tools/h2spec/h2spec
+beside the repository (CI has it there; $PYUVNET_H2SPEC names another
+copy); without it the test skips, except under CI."""
 import os
 import pathlib
 import re
@@ -28,29 +29,6 @@ pytestmark = [pytest.mark.timeout(120),
               pytest.mark.skipif(not os.path.exists(H2SPEC),
                                  reason='h2spec is not at %s' % H2SPEC)]
 
-# The cases pyuvnet fails as Node 20 fails them (h2spec: 138 of Node's 146
-# pass, and these 7 fail, run against node_h2_server.js of ../shared/audits/h2):
-# Node answers these protocol errors with GOAWAY INTERNAL_ERROR, queued
-# before nghttp2's own code, which h2spec wants (docs/HTTP2.md).
-NODE_ANSWERS = {
-    'http2/5.1/8', 'http2/5.1/9',       # DATA or HEADERS after the server's RST_STREAM
-    'http2/5.1/11', 'http2/5.1/12',     # DATA or HEADERS on a closed stream
-    'http2/5.1.1/2',                    # a stream id below one used before
-    'http2/6.7/2',                      # a PING ACK of no PING sent
-    'http2/6.9.1/2',                    # the connection window past 2^31-1
-}
-# `serve`'s port speaks HTTP/1.1 too: bytes that are not the preface are an
-# HTTP/1.1 request, answered 400 as uvicorn answers it (hypercorn closes
-# without a word, which h2spec fails as well).
-SHARED_PORT = {'http2/3.5/2'}
-
-
-# DATA or HEADERS on a stream the server may have answered and closed by
-# the time they come: they pass or fail by that race, which Node 20's
-# server loses over TLS every time, and pyuvnet's on a loaded machine.
-RACING = {'http2/5.1/5', 'http2/5.1/6', 'http2/6.1/2'}
-
-
 def h2spec(port, report, tls=False):
     return subprocess.Popen([H2SPEC, '-h', '127.0.0.1', '-p', str(port), '-o', '3', '-j',
                              str(report)] + (['-t', '-k'] if tls else []),
@@ -71,8 +49,13 @@ def failures(report):
     return failed, count
 
 
-def test_the_core_server_passes_h2spec_as_node_20(run_loop, tmp_path):
-    server = http2.createServer()
+@pytest.mark.parametrize('tls', [False, True], ids=['h2c', 'h2 over TLS'])
+def test_the_core_server_passes_every_h2spec_case(run_loop, tmp_path, request, tls):
+    if tls:
+        certs = request.getfixturevalue('tls_certs')
+        server = http2.createSecureServer({'key': certs.key, 'cert': certs.cert})
+    else:
+        server = http2.createServer()
 
     def on_stream(stream, headers, flags, raw):
         stream.on('error', lambda error: None)
@@ -86,7 +69,7 @@ def test_the_core_server_passes_h2spec_as_node_20(run_loop, tmp_path):
         'close', lambda: sessions.discard(session))))
     port = listen(run_loop, server)
     report = tmp_path / 'core.xml'
-    proc = h2spec(port, report)
+    proc = h2spec(port, report, tls)
 
     def poll():
         if proc.poll() is not None:
@@ -99,15 +82,14 @@ def test_the_core_server_passes_h2spec_as_node_20(run_loop, tmp_path):
     out = proc.communicate()[0].decode('utf-8', 'replace')
     failed, count = failures(report)
     assert count >= 146, out[-2000:]
-    assert failed <= NODE_ANSWERS | RACING, out[-4000:]
+    assert failed == set(), out[-4000:]
 
 
 @pytest.mark.parametrize('tls', [False, True], ids=['h2c', 'h2 over TLS'])
-def test_serve_passes_h2spec(tmp_path, tls_certs, tls):
-    # Over TLS the session is h2 from ALPN: an invalid preface is the
-    # session's error (3.5/2 passes).
-    flags = ('--ssl-certfile', tls_certs.path('leaf.pem'),
-             '--ssl-keyfile', tls_certs.path('leaf.key')) if tls else ()
+def test_serve_passes_every_h2spec_case(tmp_path, request, tls):
+    certs = request.getfixturevalue('tls_certs') if tls else None
+    flags = ('--ssl-certfile', certs.path('leaf.pem'),
+             '--ssl-keyfile', certs.path('leaf.key')) if tls else ()
     proc = serve_command(ASGI_DIR, 'serve_apps:asgi_app', '--no-access-log',
                          '--timeout-graceful-shutdown', '1', *flags)
     try:
@@ -120,4 +102,4 @@ def test_serve_passes_h2spec(tmp_path, tls_certs, tls):
     assert code == 0, err
     failed, count = failures(report)
     assert count >= 146, out[-2000:]
-    assert failed <= NODE_ANSWERS | RACING | (set() if tls else SHARED_PORT), out[-4000:]
+    assert failed == set(), out[-4000:]

@@ -10,8 +10,8 @@ import pytest
 
 import pyuvnet as net
 from pyuvnet import http2
-from http2_support import (ACK, END_HEADERS, GOAWAY, HEADERS, PING, PREFACE, RST_STREAM,
-                           SETTINGS, RawPeer, frame, listen, parse_frames, serve_until,
+from http2_support import (ACK, END_HEADERS, GOAWAY, HEADERS, PREFACE, RST_STREAM,
+                           SETTINGS, WINDOW_UPDATE, RawPeer, frame, listen, parse_frames, serve_until,
                            settings)
 
 NO_ERROR, PROTOCOL_ERROR, INTERNAL_ERROR = 0, 1, 2
@@ -38,9 +38,7 @@ def wire(frames):
 
 def server_destroying(run_loop, ending):
     """Streams 1 and 3 held, then stream 5 asks /end, whose 'stream' listener
-    calls ``ending(session)``; the frames the peer got. (Not the destroy
-    itself: pyuvnet's listener runs inside the read, where Node's runs a
-    tick later, and a destroy there sends the GOAWAY alone, docs/HTTP2.md.)"""
+    calls ``ending(session)``; the frames the peer got."""
     server = http2.createServer()
 
     def on_stream(stream, headers, flags, raw):
@@ -73,15 +71,30 @@ def test_a_server_session_the_program_destroys_resets_its_streams_but_the_newest
         ('RST_STREAM', 1, code), ('RST_STREAM', 3, code), ('GOAWAY', 5, code)]
 
 
+@pytest.mark.parametrize('ending, code', [
+    (lambda session: session.destroy(), NO_ERROR),
+    (lambda session: session.destroy(None, PROTOCOL_ERROR), PROTOCOL_ERROR),
+], ids=['destroy()', 'destroy(None, code)'])
+def test_a_session_destroyed_inside_a_stream_listener_resets_its_other_streams_first(
+        run_loop, ending, code):
+    # Node 20, session.destroy() in stream 5's 'stream' listener, streams 1
+    # and 3 held (in one read or two): RST_STREAM 1 and 3, then GOAWAY.
+    # Inside the read nghttp2 is terminated, and sends none of the resets
+    # queued in it: they go ahead of its GOAWAY.
+    assert server_destroying(run_loop, ending) == [
+        ('RST_STREAM', 1, code), ('RST_STREAM', 3, code), ('GOAWAY', 5, code)]
+
+
 def test_a_session_refusing_a_read_resets_its_streams_but_the_newest(run_loop):
-    # A PING ACK of no PING sent ends the session (Node 20's protocol error).
+    # A zero WINDOW_UPDATE on the connection ends the session (Node 20's
+    # protocol error).
     server = http2.createServer()
     server.on('stream', lambda stream, *_: stream.on('error', lambda _error: None))
     server.on('sessionError', lambda *_: None)
     port = listen(run_loop, server)
     peer = RawPeer(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0),
                           post(1, b'/hold') + post(3, b'/hold'), lambda s: s.recv(65536),
-                          frame(PING, ACK, 0, b'12345678')], timeout=1)
+                          frame(WINDOW_UPDATE, 0, 0, bytes(4))], timeout=1)
     serve_until(run_loop, server, peer)
     assert wire(peer.frames()) == [('RST_STREAM', 1, INTERNAL_ERROR), ('GOAWAY', 3, INTERNAL_ERROR)]
 

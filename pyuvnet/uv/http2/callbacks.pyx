@@ -170,6 +170,7 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
                                   (<char*>frame.goaway.opaque_data)[:frame.goaway.opaque_data_len]
                                   if frame.goaway.opaque_data_len else b'')
         elif t == ng.NGHTTP2_RST_STREAM:
+            core.closed.peer_reset = stream_id     # (its close comes next)
             core.owner._h2_rst_stream(stream_id, frame.rst_stream.error_code)
         elif t == ng.NGHTTP2_PUSH_PROMISE or t == ng.NGHTTP2_ALTSVC or t == ng.NGHTTP2_ORIGIN:
             h2_on_extra_frame(core, frame)
@@ -209,6 +210,8 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
         core.receiving.pop(stream_id, None)
         core.header_block = None
         h2_drop_queue(core, stream_id)
+        if core.is_server:
+            h2_closed_on_close(&core.closed, session, stream_id)
         if core.sink is None or not core.sink.on_close(stream_id, code):
             # The stream's own _on_close(code), found here: no call of the
             # owner's per stream.
@@ -263,6 +266,9 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
     cdef H2Core core = <H2Core>user_data
     core.receiving.pop(h2_block_id(frame), None)
     core.header_block = None
+    if lib_error == ng.NGHTTP2_ERR_REFUSED_STREAM and core.is_server:
+        # Refused before nghttp2 made it a stream: its DATA may still come.
+        h2_closed_note(&core.closed, frame.hd.stream_id, H2_CLOSED_BY_SERVER)
     if h2_count_invalid(core):
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     # DATA past its content-length: the nghttp2 Node 20 carries resets the

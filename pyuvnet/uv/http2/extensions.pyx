@@ -44,24 +44,31 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
     """receive()'s first step: False when the watch found nothing in
     ``data`` (receive() goes on with all of it); else the bytes go to
     receive() in pieces: the owner's _h2_priority after each PRIORITY
-    frame, and a stream's WINDOW_UPDATE checked before nghttp2 reads it."""
+    frame, and a stream's WINDOW_UPDATE, or a frame on a stream nghttp2
+    has closed, checked before nghttp2 reads it."""
     cdef list found = core.watch.scan(&data[0], data.shape[0])
-    cdef Py_ssize_t start = 0, end
+    cdef Py_ssize_t start = 0, end, frame_start
     cdef int32_t stream_id
     if found is None:
         return False
     core.watched = True
     try:
         for kind, end, stream_id, parent, weight, exclusive in found:
-            if kind == H2_FOUND_WINDOW:
-                # (A frame begun in an earlier read is nghttp2's already.)
-                if end - H2_WINDOW_UPDATE_LEN >= start:
-                    core.receive(data[start:end - H2_WINDOW_UPDATE_LEN])
-                    start = end - H2_WINDOW_UPDATE_LEN
+            if kind != H2_FOUND_PRIORITY:
+                # Looked at before nghttp2 reads the frame (one begun in an
+                # earlier read is nghttp2's already).
+                frame_start = end - (H2_WINDOW_UPDATE_LEN if kind == H2_FOUND_WINDOW
+                                     else H2_FRAME_HEAD_LEN)
+                if frame_start >= start:
+                    core.receive(data[start:frame_start])
+                    start = frame_start
                     if core.owner is None:
                         return True
-                    if h2_window_overflows(core, stream_id, parent):
-                        start = end
+                    if kind == H2_FOUND_WINDOW:
+                        if h2_window_overflows(core, stream_id, parent):
+                            start = end
+                    elif h2_answer_closed_stream(core, stream_id, parent):
+                        return True
                 continue
             core.receive(data[start:end])
             start = end
@@ -74,6 +81,7 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
                 core.raise_pending()
             if parent == <uint32_t>stream_id:
                 # As Node 20's nghttp2: GOAWAY PROTOCOL_ERROR, no 'priority'.
+                core.terminated = True
                 ng.nghttp2_session_terminate_session(core.session, ng.NGHTTP2_PROTOCOL_ERROR)
                 return True
             core.owner._h2_priority(stream_id, parent, weight, exclusive)
@@ -81,6 +89,35 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
             core.receive(data[start:])
     finally:
         core.watched = False
+    return True
+
+
+cdef bint h2_answer_closed_stream(H2Core core, int32_t stream_id, uint8_t kind) except -1:
+    """A DATA or HEADERS frame on a stream of the client's that nghttp2
+    holds no more, answered as closed_streams.pyx says: True when the
+    session ends for it (nghttp2 ignores what follows)."""
+    cdef int answer
+    if core.session is NULL:
+        return False
+    answer = h2_closed_answer(&core.closed, core.session, stream_id, kind)
+    if answer == H2_ANSWER_RESET:
+        # Counted as Node counts invalid frames: a flood of them ends.
+        if h2_count_invalid(core):
+            h2_end_as_node(core, core.session, ng.NGHTTP2_ERR_PROTO)
+            core.raise_pending()
+            return True
+        # (nghttp2 sends no RST_STREAM for a stream it does not hold.)
+        h2_reset_ahead(core, stream_id, ng.NGHTTP2_STREAM_CLOSED)
+        return False
+    if answer == H2_ANSWER_END:
+        core.terminated = True
+        ng.nghttp2_session_terminate_session(core.session, ng.NGHTTP2_STREAM_CLOSED)
+        return True
+    if answer == H2_ANSWER_NONE:
+        return False
+    h2_end_as_node(core, core.session, ng.NGHTTP2_ERR_STREAM_CLOSED
+                   if answer == H2_ANSWER_INVALID_CLOSED else ng.NGHTTP2_ERR_PROTO)
+    core.raise_pending()
     return True
 
 
@@ -147,6 +184,15 @@ def h2_priority(H2Core core, int32_t stream_id, uint32_t parent, int weight, bin
         b'\x00\x00\x05\x02\x00' + (stream_id & 0x7FFFFFFF).to_bytes(4, 'big')
         + ((parent & 0x7FFFFFFF) | (0x80000000 if exclusive else 0)).to_bytes(4, 'big')
         + bytes([weight - 1]))
+
+
+def h2_reset_ahead(H2Core core, int32_t stream_id, uint32_t code):
+    """A RST_STREAM of ``code`` written as the PRIORITY frames are, ahead
+    of nghttp2's frames: for a stream nghttp2 holds no more, or once it was
+    terminated (which refuses the RST_STREAM frames queued in it)."""
+    core.check(0)
+    core.raw_frames.append(b'\x00\x00\x04\x03\x00' + (stream_id & 0x7FFFFFFF).to_bytes(4, 'big')
+                           + code.to_bytes(4, 'big'))
 
 
 def h2_set_local_window_size(H2Core core, int32_t size):

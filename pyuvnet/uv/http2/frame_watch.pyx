@@ -18,11 +18,15 @@ cdef size_t H2_CLIENT_MAGIC_LEN = 24
 # less this, and which takes it further, stays nghttp2's connection error).
 cdef uint32_t H2_WATCHED_INCREMENT = 1 << 30
 # What scan() finds: (H2_FOUND_PRIORITY, end, stream id, parent, weight,
-# exclusive), or (H2_FOUND_WINDOW, end, stream id, increment, 0, False).
+# exclusive), (H2_FOUND_WINDOW, end, stream id, increment, 0, False), or
+# (H2_FOUND_STREAM_FRAME, end of its frame header, stream id, frame type,
+# 0, False).
 cdef enum:
     H2_FOUND_PRIORITY = 0
     H2_FOUND_WINDOW = 1
+    H2_FOUND_STREAM_FRAME = 2
     H2_WINDOW_UPDATE_LEN = 13           # a WINDOW_UPDATE frame's header and payload
+    H2_FRAME_HEAD_LEN = 9
 
 
 cdef class H2FrameWatch:
@@ -34,6 +38,8 @@ cdef class H2FrameWatch:
     cdef int body_need          # its length (5 or 4)
     cdef uint8_t kind           # its frame type
     cdef int32_t stream_id
+    cdef ng.nghttp2_session* session    # a server's (H2Core sets it), else NULL
+    cdef int32_t max_opened             # the client's newest stream the watch saw open
 
     def __cinit__(self, bint is_server):
         self.skip = H2_CLIENT_MAGIC_LEN if is_server else 0
@@ -87,6 +93,20 @@ cdef class H2FrameWatch:
                     # (FRAME_SIZE_ERROR), as is a WINDOW_UPDATE of another
                     # length; the connection's window is nghttp2's too.
                     self.kind = self.head[3]
+                    if ((self.kind == ng.NGHTTP2_DATA or self.kind == ng.NGHTTP2_HEADERS)
+                            and self.session is not NULL and self.stream_id & 1):
+                        # A new stream's HEADERS is nghttp2's alone; a
+                        # frame on a stream below the newest that nghttp2
+                        # holds no more is looked at first. (Few: a
+                        # request's body in the read that opened it.)
+                        if self.kind == ng.NGHTTP2_HEADERS and self.stream_id > self.max_opened:
+                            self.max_opened = self.stream_id
+                        elif (self.stream_id <= self.max_opened and ng.nghttp2_session_find_stream(
+                                self.session, self.stream_id) is NULL):
+                            if found is None:
+                                found = []
+                            found.append((H2_FOUND_STREAM_FRAME, pos, self.stream_id, self.kind,
+                                          0, False))
                     if self.kind == ng.NGHTTP2_PRIORITY and length == 5:
                         self.body_len = 0
                         self.body_need = 5

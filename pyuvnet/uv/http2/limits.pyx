@@ -20,8 +20,12 @@ cdef void h2_end_as_node(H2Core core, ng.nghttp2_session* session, int lib_error
     # As Node 20's OnInvalidFrame: these errors end the session with GOAWAY
     # INTERNAL_ERROR (queued before nghttp2's own, which then is not sent)
     # and are the session's error (ERR_HTTP2_ERROR, nghttp2's text), raised
-    # once receive() returns.
-    ng.nghttp2_session_terminate_session(session, ng.NGHTTP2_INTERNAL_ERROR)
+    # once receive() returns. A flow-control error keeps its own code,
+    # which RFC 9113 6.9.1 and 6.9.2 want on the GOAWAY (h2spec 6.9.1/2).
+    core.terminated = True
+    ng.nghttp2_session_terminate_session(
+        session, ng.NGHTTP2_FLOW_CONTROL_ERROR if lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL
+        else ng.NGHTTP2_INTERNAL_ERROR)
     if core.error is None:
         try:
             core.error = H2LibraryError(lib_error)

@@ -119,6 +119,9 @@ cdef class H2Core:
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
     cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
+    cdef H2ClosedStreams closed         # a server's: how the client's closed streams ended
+    cdef readonly bint terminated       # told to end the session: nghttp2 sends no
+                                        # RST_STREAM after that (h2_reset_ahead's then)
     cdef list raw_frames                # PRIORITY frames to write before nghttp2's (extensions.pyx)
     cdef H2DataSend sender              # send() writes DATA uncopied to the socket (data_send.pyx)
     cdef uint32_t invalid_frames        # Node's counts against maxSessionInvalidFrames
@@ -189,6 +192,8 @@ cdef class H2Core:
         if rc != 0:
             self.session = NULL
             raise H2LibraryError(rc)
+        if is_server:
+            self.watch.session = self.session
 
     def __dealloc__(self):
         if self.session is not NULL:
@@ -218,6 +223,7 @@ cdef class H2Core:
 
     cdef free_session(self):
         if self.session is not NULL:
+            self.watch.session = NULL
             ng.nghttp2_session_del(self.session)
             self.session = NULL
 
@@ -364,6 +370,7 @@ cdef class H2Core:
         """Ends the session with a GOAWAY of ``code``: nghttp2 ignores what
         the peer sends after it, and wants() is (False, False) once it left."""
         self.check(0)
+        self.terminated = True
         self.check(ng.nghttp2_session_terminate_session(self.session, code))
 
     def memory(self):
