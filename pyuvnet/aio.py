@@ -35,11 +35,11 @@ The contract (what runs when, where errors go, the limits) is in
 docs/ASYNCIO.md.
 """
 from ._internal.aio_bridge import (
-    Bridge, install, uninstall, installed,
-    attach, run, listening, connected,
-    drained, iterate, aclose, SocketIterator,
-    ERR_STREAM_PREMATURE_CLOSE,
-)
+                                   Bridge, install, uninstall, installed,
+                                   attach, run, listening, connected,
+                                   drained, iterate, aclose, SocketIterator,
+                                   ERR_STREAM_PREMATURE_CLOSE,
+                                   )
 
 __all__ = [
     'Bridge', 'install', 'uninstall', 'installed',

@@ -37,7 +37,7 @@ from pyuvnet.http2 import constants
 # The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
 # checked as Http2Stream's respond() makes them; and its session's errors.
 from pyuvnet._internal.http2.headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pairs_block, status_error,
-                                    to_block, utc_date)
+                                             to_block, utc_date)
 from pyuvnet._internal.http2.errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION
 
 __all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',

@@ -31,9 +31,9 @@ from pyuvnet import _uv
 from pyuvnet._internal import validate as validate
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet._internal.http_shared import (
-    BAD_REQUEST, CLIENT_ERROR_ANSWERS, ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError,
-    connection_reset, destroy_after_answer, destroy_soon, field, unique_names,
-)
+                                           BAD_REQUEST, CLIENT_ERROR_ANSWERS, ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError,
+                                           connection_reset, destroy_after_answer, destroy_soon, field, unique_names,
+                                           )
 
 __all__ = ['HTTPServerMixin', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE']
 

@@ -41,9 +41,9 @@ from urllib.parse import quote
 
 from pyuvnet import _uv
 from pyuvnet._internal.app_http2 import (RESPONSE_PSEUDO, TRAILER_PSEUDO, ERR_HTTP2_ERROR,
-                                ERR_HTTP2_INVALID_SESSION, headers_object, log_access,
-                                pairs_block, response_headers, status_error, to_block,
-                                utc_date)
+                                         ERR_HTTP2_INVALID_SESSION, headers_object, log_access,
+                                         pairs_block, response_headers, status_error, to_block,
+                                         utc_date)
 
 __all__ = ['request_sink_for', 'Helpers']
 

@@ -18,9 +18,9 @@ from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.http import Server as _HTTPServer
 from pyuvnet._internal.listening import normalize_listen_args
 from pyuvnet._internal.app_server import (
-    CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, http_options,
-    https_options, make_server, server_options, take_proxy_protocol,
-)
+                                          CONFIG_RULES, ClosesAfterWork, answer_client_error, asyncio_loop, config_of, http_options,
+                                          https_options, make_server, server_options, take_proxy_protocol,
+                                          )
 from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 
 from ._handler import handler_for, logger

@@ -13,9 +13,9 @@ from pyuvnet._internal.handle_refs import HandleRefs
 from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet._internal.records import Record
 from pyuvnet._internal.validate import (
-    is_number, validate_abort_signal, validate_function, validate_number, validate_port,
-    validate_string, validate_uint32,
-)
+                                        is_number, validate_abort_signal, validate_function, validate_number, validate_port,
+                                        validate_string, validate_uint32,
+                                        )
 from ._buffers import chunk_list, slice_buffer, to_int32, to_uint32
 from ._errors import errno_exception, with_host_port
 from ._lookup import program_dns_lookup, resolver

@@ -7,9 +7,9 @@ from pyuvnet.errors import ERR_INVALID_ARG_TYPE, NodeError
 # What the HTTP/1.1 server below http (pyuvnet/_internal/http_server.py) shares with
 # http's rooms, which take it from here.
 from pyuvnet._internal.http_shared import (
-    ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, INVALID_VALUE_CHAR, connection_reset, field,
-    header_text, unique_names,
-)
+                                           ERR_HTTP_REQUEST_TIMEOUT, HTTPParseError, INVALID_VALUE_CHAR, connection_reset, field,
+                                           header_text, unique_names,
+                                           )
 
 __all__ = [
     'STATUS_CODES', 'METHODS', 'validateHeaderName', 'validateHeaderValue',

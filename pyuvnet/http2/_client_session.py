@@ -4,8 +4,8 @@ from .._uv import nextTick
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._client_stream import ClientHttp2Stream
 from .._internal.http2.errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
-                      ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_GOAWAY_SESSION,
-                      ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL)
+                                      ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_GOAWAY_SESSION,
+                                      ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL)
 from .._internal.http2.headers import headers_arg, to_block
 from ._request_options import check_request_options
 from ._session import Http2Session

@@ -10,8 +10,8 @@ from ..errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRI
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ..stream import Readable, Stream
 from .._internal.http2.errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
-                      ERR_HTTP2_INVALID_HEADER_VALUE, ERR_HTTP2_INVALID_STREAM,
-                      ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED, ERR_HTTP2_STATUS_INVALID)
+                                      ERR_HTTP2_INVALID_HEADER_VALUE, ERR_HTTP2_INVALID_STREAM,
+                                      ERR_HTTP2_PSEUDOHEADER_NOT_ALLOWED, ERR_HTTP2_STATUS_INVALID)
 from .._internal.http2.headers import connection_header_allowed
 
 __all__ = ['Http2ServerRequest', 'Http2ServerResponse', 'serve_compat']

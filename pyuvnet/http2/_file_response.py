@@ -9,7 +9,7 @@ from .. import errors
 from .._uv import nextTick
 from ..fs import ReadStream
 from .._internal.http2.errors import (ERR_HTTP2_HEADERS_SENT, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_PAYLOAD_FORBIDDEN,
-                      ERR_HTTP2_SEND_FILE, ERR_HTTP2_SEND_FILE_NOSEEK)
+                                      ERR_HTTP2_SEND_FILE, ERR_HTTP2_SEND_FILE_NOSEEK)
 from .._internal.http2.headers import headers_arg
 
 __all__ = ['respond_with_fd', 'respond_with_file']

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
 from ..http import ERR_INVALID_CHAR, ERR_INVALID_URL
 from .._internal.http2.errors import (ERR_HTTP2_ALTSVC_INVALID_ORIGIN, ERR_HTTP2_ALTSVC_LENGTH,
-                      ERR_HTTP2_INVALID_ORIGIN, ERR_HTTP2_ORIGIN_LENGTH)
+                                      ERR_HTTP2_INVALID_ORIGIN, ERR_HTTP2_ORIGIN_LENGTH)
 
 __all__ = ['altsvc_arguments', 'origin_arguments', 'url_origin']
 

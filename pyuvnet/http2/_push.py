@@ -6,7 +6,7 @@ from .. import _uv
 from .._uv import nextTick
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_NESTED_PUSH,
-                      ERR_HTTP2_OUT_OF_STREAMS, ERR_HTTP2_PUSH_DISABLED)
+                                      ERR_HTTP2_OUT_OF_STREAMS, ERR_HTTP2_PUSH_DISABLED)
 from .._internal.http2.headers import headers_arg, to_block
 
 __all__ = ['push_allowed', 'push_stream']

@@ -4,9 +4,9 @@ additional headers, the close of a request left unread."""
 from .._uv import H2LibraryError, h2_plain_block, h2_respond, setImmediate
 from ..events import EventEmitter
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
-                      ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_SESSION,
-                      ERR_HTTP2_INVALID_STREAM,
-                      ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
+                                      ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_SESSION,
+                                      ERR_HTTP2_INVALID_STREAM,
+                                      ERR_HTTP2_STATUS_101, ERR_HTTP2_STATUS_INVALID)
 from ._file_response import respond_with_fd, respond_with_file
 from .._internal.http2.headers import _PLAIN_NAMES, RESPONSE_PSEUDO, headers_arg, to_block, utc_date
 from ._push import push_allowed, push_stream

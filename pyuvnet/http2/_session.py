@@ -15,8 +15,8 @@ from .._internal.records import Record
 from .._internal.validate import validate_number
 from .._internal.http2.constants import CONSTANTS
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
-                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_PING_CANCEL,
-                      ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
+                                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_PING_CANCEL,
+                                      ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.http2.headers import to_object
 from ._settings import check_settings, session_options, settings_entries, settings_record

@@ -11,8 +11,8 @@ from ..events import EventEmitter
 from ..stream import Duplex
 from .._internal.http2.constants import CONSTANTS
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_STREAM, ERR_HTTP2_STREAM_ERROR,
-                      ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
-                      error_code_name)
+                                      ERR_HTTP2_TRAILERS_ALREADY_SENT, ERR_HTTP2_TRAILERS_NOT_READY,
+                                      error_code_name)
 from .._internal.http2.headers import TRAILER_PSEUDO, headers_arg, to_block
 from ._request_options import check_priority_options
 

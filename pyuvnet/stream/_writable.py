@@ -6,7 +6,7 @@ from .. import errors
 from .._internal.options import OptionSpec, normalize_options
 from .._internal.encodings import normalize as normalize_encoding
 from .._internal.streams._core import (writable_constructed, writable_cork, writable_end, writable_get,
-                    writable_set, writable_uncork, writable_write)
+                                       writable_set, writable_uncork, writable_write)
 from .._internal.streams.state import WritableState, construct, error_or_destroy
 from ._base import StreamBase, bind_options, state_property, state_reader
 

@@ -20,9 +20,9 @@ import logging
 from pyuvnet import _uv, https
 from pyuvnet import _validate as validate
 from pyuvnet._internal.app_server import (
-    CONFIG_RULES, answer_client_error, config_of, http_options, https_options, make_server,
-    server_options, take_proxy_protocol,
-)
+                                          CONFIG_RULES, answer_client_error, config_of, http_options, https_options, make_server,
+                                          server_options, take_proxy_protocol,
+                                          )
 from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
 

@@ -8,10 +8,10 @@ from pyuvnet.errors import (
     ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT,
 )
 from pyuvnet._internal.validate import (
-    MAX_SAFE_INTEGER, is_number, validate_abort_signal, validate_boolean, validate_function,
-    validate_int32, validate_integer, validate_number, validate_object, validate_one_of,
-    validate_port, validate_string, validate_uint32,
-)
+                                        MAX_SAFE_INTEGER, is_number, validate_abort_signal, validate_boolean, validate_function,
+                                        validate_int32, validate_integer, validate_number, validate_object, validate_one_of,
+                                        validate_port, validate_string, validate_uint32,
+                                        )
 
 
 # -- validate_port ------------------------------------------------------------

@@ -10,8 +10,8 @@ from pyuvnet._uv import h2_headers_object, h2_pairs_block, h2_plain_block, h2_ut
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 from pyuvnet.http import ERR_INVALID_HTTP_TOKEN
 from pyuvnet._internal.http2.errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_HTTP2_INFO_STATUS_NOT_ALLOWED,
-                      ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
-                      ERR_HTTP2_STATUS_INVALID)
+                                            ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
+                                            ERR_HTTP2_STATUS_INVALID)
 
 __all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
            'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block', 'status_error',

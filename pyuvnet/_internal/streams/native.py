@@ -18,7 +18,7 @@ from pyuvnet.events import EventEmitter
 from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
 from pyuvnet._internal.streams._core import (readable_listener_added, readable_pause, readable_push, readable_read,
-                           readable_resume, readable_unshift, update_readable_listening)
+                                             readable_resume, readable_unshift, update_readable_listening)
 from pyuvnet._internal.streams.state import ReadableState
 from pyuvnet import _uv
 

@@ -11,8 +11,8 @@ so does pyuvnet, so that code which looks at them (``finished()``, the
 # (core/destroy.pyx), as is the write buffer's errorBuffer()
 # (core/writable.pyx); their names are this module's.
 from pyuvnet._internal.streams._core import (ReadableState, WritableState, construct, default_hwm as _default_hwm,
-                    destroy_default, destroy_stream, error_buffer, error_or_destroy, nop,
-                    reset_buffer, undestroy)
+                                             destroy_default, destroy_stream, error_buffer, error_or_destroy, nop,
+                                             reset_buffer, undestroy)
 
 __all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
            'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream', 'destroy_default',
