@@ -3,6 +3,7 @@ response streamed, the threads, and gunicorn's behaviour where PEP 3333 is
 silent (gunicorn/http/wsgi.py; its tests/test_http.py and
 tests/requests/ for the environ)."""
 import asyncio
+import hashlib
 import threading
 import time
 
@@ -240,6 +241,44 @@ def test_threads_0_gathers_a_small_body_then_runs_the_app_on_the_loop(size, on_l
     assert loop_thread is on_loop
     last = (size - 1) // 20000 * 20000 % 251     # the byte of the last piece
     assert len(data) == size and data[:1] == b'\x00' and data[-1:] == bytes([last])
+
+
+def test_a_64_kib_body_read_whole_then_the_next_keep_alive_request_is_answered(threads):
+    """Audit t37/t38 (serve --threads 4): a request whose body, exactly
+    the 64 KiB high-water mark, was all in when it was dispatched had
+    stopped the socket, and the app's read of that ended body never
+    started it again: the next request on the connection was read but not
+    parsed until the keep-alive timeout closed the connection.  Here the
+    second request is that one (after a large body the server reads the
+    next head alone, then the body whole: http/parser.pyx), and the third
+    is answered.  (threads: 0 took that body in C, which restarted the
+    socket.)"""
+    at_dispatch = []
+
+    def app(environ, start_response):
+        digest = hashlib.sha256(environ['wsgi.input'].read()).hexdigest().encode()
+        start_response('200 OK', [('Content-Length', str(len(digest)))])
+        return [digest]
+
+    async def client(server):
+        server.prependListener('request', lambda req, res: at_dispatch.append(req.readableLength))
+        reader, writer = await connect(server)
+        digests = []
+        for size in (65536, 65536, 100):
+            body = (bytes(range(256)) * (size // 256 + 1))[:size]
+            writer.write(b'POST /sha HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n'
+                         % size + body)
+            # All in the kernel before the server's loop (this thread's)
+            # reads it.
+            assert writer.transport.get_write_buffer_size() == 0
+            status, headers, answer, raw = await read_response(reader)
+            digests.append((answer, hashlib.sha256(body).hexdigest().encode()))
+        writer.close()
+        return digests
+    digests = serve(app, client, module=wsgi, threads=threads)
+    # The second body whole at its dispatch, as the audit's.
+    assert len(at_dispatch) == 3 and at_dispatch[1] == 65536
+    assert [answer == want for answer, want in digests] == [True, True, True]
 
 
 def test_readline_and_iteration():

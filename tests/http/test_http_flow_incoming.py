@@ -242,3 +242,64 @@ def test_answers_waiting_for_a_slow_reader_are_not_cut_by_the_keep_alive_timeout
     listen(server, start)
     run_loop(10)
     assert received[1] is not None and received[0] == count * received[1]
+
+
+def test_a_body_ending_at_the_mark_unread_lets_the_next_request_in(run_loop):
+    """A paused request whose 64 KiB body (exactly readableHighWaterMark)
+    waits whole, read later through read(): the socket reads on once the
+    body ended (Node's parserOnMessageComplete: readStart), so the next
+    keep-alive request is answered.  The socket used to stay stopped at the
+    mark (read() of an ended body never asks for more): the next request
+    was read but waited unparsed until the keep-alive timeout (audit
+    t37/t38).  Node 20 on the same program (lib/_http_common.js): the
+    socket not paused while the body waits, both answered."""
+    size = 65536
+    seen = []
+    answers = []
+
+    def app(req, res):
+        req.pause()
+        length = int(req.headers['content-length'])
+
+        def wait():
+            if req.readableLength < length:
+                net.setTimeout(wait, 5)
+                return
+            seen.append((req.readableLength, req.socket.isPaused()))
+            got = []
+
+            def take():
+                while (chunk := req.read()) is not None:
+                    got.append(chunk)
+            req.on('readable', take)
+            req.on('end', lambda: res.end(str(sum(map(len, got)))))
+        wait()
+    server = http.createServer(app)
+
+    def post(length):
+        return b'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n' % length + blob(length)
+
+    def start():
+        client = net.connect(server.address().port, '127.0.0.1')
+        received = [b'']
+
+        def on_data(chunk):
+            received[0] += chunk
+            head, sep, body = received[0].partition(b'\r\n\r\n')
+            if sep:
+                fields = dict(line.split(b': ', 1) for line in head.split(b'\r\n')[1:])
+                length = int(fields[b'Content-Length'])
+                if len(body) >= length:
+                    answers.append(body[:length])
+                    received[0] = body[length:]
+                    if len(answers) == 1:
+                        client.write(post(100))
+                    else:
+                        client.destroy()
+        client.on('data', on_data)
+        client.on('close', lambda had_error: server.close())
+        client.write(post(size))
+    listen(server, start)
+    run_loop(10)
+    assert seen == [(size, False), (100, False)]
+    assert answers == [b'65536', b'100']

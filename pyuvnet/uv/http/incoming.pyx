@@ -249,6 +249,13 @@ cdef class IncomingCore(MessageCore):
             current_loop().call_soon_tick(self)
         elif self.watch is not None:
             self.watch.body_came()
+        if self.read_stopped:
+            # Node's parserOnMessageComplete (readStart): the connection
+            # reads on for its next message, whatever of this body waits
+            # unread.  Else a body that ended at the high-water mark held
+            # the socket until read through paths (the Readable API's
+            # read() of an ended body) that never ask it to read again.
+            self.start_socket()
         return 0
 
     def pause(self):
