@@ -68,7 +68,7 @@ def answered(frames):
     return [stream for kind, _f, stream, _p in frames if kind == HEADERS]
 
 
-@pytest.mark.parametrize('reads', ['one read', 'three reads'])
+@pytest.mark.parametrize('reads', ['one read', 'two reads', 'three reads'])
 def test_data_after_the_clients_rst_stream_resets_the_stream_and_the_session_goes_on(
         run_loop, reads):
     # h2spec 5.1/8: STREAM_CLOSED, a stream error (RFC 9113 5.1 "closed").
@@ -78,6 +78,10 @@ def test_data_after_the_clients_rst_stream_resets_the_stream_and_the_session_goe
              frame(DATA, END_STREAM, 1, b'test')]
     if reads == 'one read':
         steps = [b''.join(steps)]
+    elif reads == 'two reads':
+        # (The stream nghttp2 still holds as the read comes: the watch
+        # sees the reset before the DATA.)
+        steps = [steps[0], pause(0.1), steps[1] + steps[2]]
     else:
         steps = [steps[0], pause(0.1), steps[1], pause(0.1), steps[2]]
     frames = exchange(run_loop, answering_server(seen),

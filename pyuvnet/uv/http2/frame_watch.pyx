@@ -40,6 +40,7 @@ cdef class H2FrameWatch:
     cdef int32_t stream_id
     cdef ng.nghttp2_session* session    # a server's (H2Core sets it), else NULL
     cdef int32_t max_opened             # the client's newest stream the watch saw open
+    cdef int32_t reset_id               # and the last it saw the client reset
 
     def __cinit__(self, bint is_server):
         self.skip = H2_CLIENT_MAGIC_LEN if is_server else 0
@@ -97,16 +98,20 @@ cdef class H2FrameWatch:
                             and self.session is not NULL and self.stream_id & 1):
                         # A new stream's HEADERS is nghttp2's alone; a
                         # frame on a stream below the newest that nghttp2
-                        # holds no more is looked at first. (Few: a
+                        # holds no more, or that the client reset (in this
+                        # read, maybe), is looked at first. (Few: a
                         # request's body in the read that opened it.)
                         if self.kind == ng.NGHTTP2_HEADERS and self.stream_id > self.max_opened:
                             self.max_opened = self.stream_id
-                        elif (self.stream_id <= self.max_opened and ng.nghttp2_session_find_stream(
-                                self.session, self.stream_id) is NULL):
+                        elif self.stream_id == self.reset_id or (
+                                self.stream_id <= self.max_opened and ng.nghttp2_session_find_stream(
+                                    self.session, self.stream_id) is NULL):
                             if found is None:
                                 found = []
                             found.append((H2_FOUND_STREAM_FRAME, pos, self.stream_id, self.kind,
                                           0, False))
+                    elif self.kind == ng.NGHTTP2_RST_STREAM:
+                        self.reset_id = self.stream_id
                     if self.kind == ng.NGHTTP2_PRIORITY and length == 5:
                         self.body_len = 0
                         self.body_need = 5
