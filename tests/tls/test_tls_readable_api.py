@@ -3,7 +3,10 @@ unshift(), async iteration (break destroys the socket), closed/errored,
 setEncoding() across records, and the default high-water mark. Each
 expectation was run under Node 20 first."""
 import asyncio
+import gc
 import struct
+
+import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
@@ -105,3 +108,57 @@ def test_async_for_over_a_tls_socket_and_break_destroys_it(tls_server, tls_certs
             assert type(client.errored).__name__ == 'AbortError' and client.closed
             server.close()
     arun(main)
+
+
+def tls_sockets_alive():
+    return sum(1 for obj in gc.get_objects() if isinstance(obj, tls.TLSSocket))
+
+
+def read_in_paused_mode(sock):
+    def on_readable():
+        while sock.read(1000) is not None:
+            pass
+    sock.on('readable', on_readable)
+
+
+def flow(sock):
+    sock.on('data', lambda chunk: None)
+
+
+@pytest.mark.parametrize('read', [flow, read_in_paused_mode], ids=['flowed', 'paused'])
+def test_tls_sockets_are_freed_at_close_without_gc(tls_server, tls_certs, run_loop, read):
+    # Both ends: the raw socket lets go of its TLSSocket at its 'close'
+    # (issue 68), so that the pair is no cycle.
+    server, port = tls_server(lambda s: (read(s), s.end(b'y' * 50000)))
+    gc.collect()
+    before = tls_sockets_alive()
+    gc.disable()
+    try:
+        client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+        read(client)
+        client.on('close', lambda *_: server.close())
+        del client
+        run_loop()
+        assert tls_sockets_alive() == before
+    finally:
+        gc.enable()
+
+
+def test_a_piped_tls_socket_is_freed_at_close_without_gc(tls_server, tls_certs, run_loop):
+    # The server pipes each connection to itself (an echo).
+    server, port = tls_server(lambda s: s.pipe(s))
+    gc.collect()
+    before = tls_sockets_alive()
+    gc.disable()
+    try:
+        client = tls.connect(port, 'localhost', ca=tls_certs.ca)
+        client.end(b'z' * 100000)
+        got = []
+        client.on('data', got.append)
+        client.on('close', lambda *_: server.close())
+        del client
+        run_loop()
+        assert b''.join(got) == b'z' * 100000
+        assert tls_sockets_alive() == before
+    finally:
+        gc.enable()
