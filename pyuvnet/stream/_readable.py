@@ -6,7 +6,8 @@ from .._internal.options import OptionSpec, normalize_options
 from .._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
 from .._internal.streams._core import (maybe_read_more, readable_get, readable_on, readable_once, readable_pause,
                                        readable_push, readable_read, readable_remove_all_listeners,
-                                       readable_remove_listener, readable_resume, readable_set, readable_unshift)
+                                       readable_remove_listener, readable_resume, readable_set, readable_settle_head,
+                                       readable_unshift)
 from .._internal.streams.state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe, unpipe
 from ._base import StreamBase, bind_options, state_property, state_reader
@@ -64,6 +65,7 @@ class Readable(StreamBase):
         decode = make_decoder(name)
         state.decoder = decode
         state.encoding = name
+        readable_settle_head(state)
         content = ''.join(c if isinstance(c, str) else decode(c) for c in state.buffer)
         state.buffer.clear()
         if content:

@@ -366,7 +366,14 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     localFamily = _forward('localFamily')
     bytesRead = _forward('bytesRead')
     bytesWritten = _forward('bytesWritten')
-    readableHighWaterMark = _forward('readableHighWaterMark')
+
+    @property
+    def readableHighWaterMark(self):
+        """The read side's mark: the raw socket's, until the Readable API
+        is taken; then its state's, which a large read(n) raises."""
+        state = self._readableState
+        return self._raw.readableHighWaterMark if state is None else state.highWaterMark
+
     writableHighWaterMark = _forward('writableHighWaterMark')
     writableNeedDrain = _forward('writableNeedDrain')
     writableFinished = _forward('writableFinished')

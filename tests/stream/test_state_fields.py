@@ -20,7 +20,7 @@ READABLE_OBJECT_FIELDS = [
     'errored', 'closed', 'closeEmitted', 'defaultEncoding', 'awaitDrainWriters',
     'multiAwaitDrain', 'readingMore', 'dataEmitted', 'decoder', 'encoding', 'readable',
     'endHook']
-READABLE_COUNTERS = ['highWaterMark', 'length', 'endQueued']
+READABLE_COUNTERS = ['highWaterMark', 'length', 'headOffset', 'endQueued']
 WRITABLE_OBJECT_FIELDS = [
     'objectMode', 'finalCalled', 'needDrain', 'ending', 'ended', 'finished', 'destroyed',
     'decodeStrings', 'defaultEncoding', 'writing', 'sync', 'bufferProcessing', 'writecb',

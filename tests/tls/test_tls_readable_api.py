@@ -1,49 +1,11 @@
-"""Node's Readable API on a tls.TLSSocket: 'readable' and read(n),
-unshift(), async iteration (break destroys the socket), closed/errored,
-setEncoding() across records, and the default high-water mark. Each
+"""Node's Readable API on a tls.TLSSocket where it is TLS's own: its
+flowing state and unshift(), and the default high-water mark. What is
+alike over TCP and TLS (framing with read(n), async iteration, freed at
+close) is tests/net/readable/test_readable_api_tcp_and_tls.py. Each
 expectation was run under Node 20 first."""
-import asyncio
-import struct
-
 import pyuvnet as net
 import pyuvnet.tls as tls
-from pyuvnet import aio, stream
-from aio_support import arun, needs_backend_fd  # noqa: F401 (arun: the fixture)
-
-
-def test_read_n_in_readable_frames_messages_over_tls(tls_server, tls_certs, run_loop):
-    # The length-prefixed read of test_socket_readable_api, over TLS: Node
-    # 20 gives every message, in order.
-    messages = [b'm' * n for n in (5, 0, 20000, 1)]
-    wire = b''.join(struct.pack('>I', len(m)) + m for m in messages)
-
-    def on_secure(s):
-        for i in range(0, len(wire), 1000):
-            s.write(wire[i:i + 1000])
-        s.end()
-    server, port = tls_server(on_secure)
-    client = tls.connect(port, 'localhost', ca=tls_certs.ca)
-    got = []
-    pending = [None]
-
-    def on_readable():
-        while True:
-            if pending[0] is None:
-                header = client.read(4)
-                if header is None:
-                    return
-                pending[0] = struct.unpack('>I', header)[0]
-            body = client.read(pending[0]) if pending[0] else b''
-            if body is None:
-                return
-            got.append(body)
-            pending[0] = None
-    client.on('readable', on_readable)
-    client.on('end', lambda: got.append('end'))
-    client.on('close', lambda *_: server.close())
-    run_loop()
-    assert got == messages + ['end']
-    assert client.readableEnded and client.closed and client.errored is None
+from pyuvnet import stream
 
 
 def test_tls_socket_flowing_state_and_unshift(tls_server, tls_certs, run_loop):
@@ -79,29 +41,3 @@ def test_set_default_high_water_mark_reaches_new_tls_sockets():
         sock.destroy()
     finally:
         stream.setDefaultHighWaterMark(False, before)
-
-
-def test_async_for_over_a_tls_socket_and_break_destroys_it(tls_server, tls_certs, arun):
-    # Node 20 (ai.js, over TLS): for await gets the plaintext; leaving the
-    # loop destroys the socket with an AbortError ('error', then 'close',
-    # errored the AbortError). (Python's async for leaves the generator to
-    # be closed later: aclose() is what leaving does, at once.)
-    async def main():
-        async with aio.attach():
-            server, port = tls_server(lambda s: s.write(b'first'))
-            client = tls.connect(port, 'localhost', ca=tls_certs.ca)
-            seen = []
-            closed = asyncio.get_running_loop().create_future()
-            client.on('error', lambda e: seen.append(type(e).__name__))
-            client.on('close', lambda *_: closed.set_result(True))
-            chunks = client.iterator()
-            async for chunk in chunks:
-                seen.append(chunk)
-                break
-            await chunks.aclose()
-            assert client.destroyed
-            await closed
-            assert seen == [b'first', 'AbortError']
-            assert type(client.errored).__name__ == 'AbortError' and client.closed
-            server.close()
-    arun(main)

@@ -11,6 +11,10 @@ cdef class ReadableState:
     cdef public object objectMode
     cdef public Py_ssize_t highWaterMark
     cdef public object buffer           # a deque of chunks
+    # pyuvnet's, not Node's: how much of buffer[0] was read already. A read
+    # of part of the head chunk moves it on rather than slicing the chunk
+    # (Node's Buffer slice is a view; a bytes slice is a copy of the rest).
+    cdef public Py_ssize_t headOffset
     cdef public Py_ssize_t length       # bytes buffered (objects in object mode)
     cdef public object pipes
     cdef public object flowing          # None (never), True, False (paused)

@@ -17,8 +17,9 @@ Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
 from pyuvnet.events import EventEmitter
 from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
-from pyuvnet._internal.streams._core import (readable_listener_added, readable_pause, readable_push, readable_read,
-                                             readable_resume, readable_unshift, update_readable_listening)
+from pyuvnet._internal.streams._core import (bind_take_reads, readable_listener_added, readable_pause,
+                                             readable_push, readable_read, readable_resume,
+                                             readable_unshift, update_readable_listening)
 from pyuvnet._internal.streams.state import ReadableState
 from pyuvnet import _uv
 
@@ -68,6 +69,7 @@ def high_water_mark_option(options):
 
 _uv._bind_node_reads(readable_push, readable_pause, readable_resume, readable_listener_added,
                      update_readable_listening, take_reads)
+bind_take_reads(take_reads)
 
 
 class _CListeners:
@@ -92,12 +94,8 @@ class _CReadSide:
     _readable_encoding = None       # setEncoding()'s, while C keeps the decoder
     _held_pipes = None              # pipe()'s fields, while C keeps the reads (stream/_pipe.py)
 
-    def read(self, size=None):
-        """Take ``size`` bytes (all buffered when None) from the read
-        buffer, or None while fewer are there (the rest at the end)."""
-        if self._readableState is None:
-            take_reads(self)
-        return readable_read(self, size)
+    # Takes the Readable API first (bind_take_reads), in C.
+    read = readable_read
 
     def unshift(self, chunk, encoding=None):
         """Put ``chunk`` back at the front of the read buffer."""

@@ -44,9 +44,9 @@
 #   _on_handshake_timeout()   tls.Server's handshakeTimeout passed
 # The pump holds the SSLObject, its _ssl object and the BIOs; the raw
 # Socket's 'close' drops them, which frees OpenSSL's state.  The raw Socket
-# holds the pump through its listeners and the pump holds the raw Socket:
-# the cycle ends when the Socket's handle closes (Stream releases itself)
-# and the GC collects the pair.
+# holds the pump through its listeners and its sink until that 'close',
+# its last event, and lets them go then (let_go_of_raw): the pump holds
+# the raw Socket, not the other way, and the pair is freed without the GC.
 
 cdef int feed_pump(object pump, const char* data, Py_ssize_t size) except -1:
     # Stream's sink function (stream/readable.pyx): a raw read, for the pump.
@@ -55,6 +55,11 @@ cdef int feed_pump(object pump, const char* data, Py_ssize_t size) except -1:
 
 cdef enum:
     SSL_ERROR_WANT_X509_LOOKUP = 4  # a certificate callback suspended the handshake
+
+
+# The raw socket's events a TLSSocket listens to, each with its
+# ``_on_raw_<event>`` method ('data' first: the sink's listener).
+cdef tuple RAW_EVENTS = ('data', 'end', 'error', 'close', 'drain', 'finish', 'timeout')
 
 
 cdef class TLSPump(TLSPumpData):
@@ -184,13 +189,8 @@ cdef class TLSPump(TLSPumpData):
         listener = self._on_raw_data
         if self.bio != NULL:
             stream.take_sink(self, listener, feed_pump, NULL)
-        stream._add('data', listener, False, False)
-        stream._add('end', self._on_raw_end, False, False)
-        stream._add('error', self._on_raw_error, False, False)
-        stream._add('close', self._on_raw_close, False, False)
-        stream._add('drain', self._on_raw_drain, False, False)
-        stream._add('finish', self._on_raw_finish, False, False)
-        stream._add('timeout', self._on_raw_timeout, False, False)
+        for event in RAW_EVENTS:
+            stream._add(event, getattr(self, '_on_raw_' + event), False, False)
         if self.server is not None and self.server.listenerCount('keylog'):
             self._log_keys_to_server()
         if not accepted and raw.pending:
@@ -395,6 +395,28 @@ cdef class TLSPump(TLSPumpData):
             if state.errored is None:
                 state.errored = self._raw.errored
         self._emit('close', (had_error,))
+        self.let_go_of_raw()
+
+    cdef int let_go_of_raw(self) except -1:
+        # 'close' is the raw socket's last event: it need not hold this
+        # socket any more (its sink and listeners did), so that the pair is
+        # no reference cycle and is freed without the GC.
+        cdef Stream stream = self.raw_stream
+        stream.drop_sink(self)
+        for event in RAW_EVENTS:
+            stream._remove(event, getattr(self, '_on_raw_' + event))
+        stream._remove('connect', self._on_raw_connect)
+        stream.loop.call_soon_tick(self)
+        return 0
+
+    cdef int on_tick(self) except -1:
+        # A tick after 'close': when this socket's own listeners (a
+        # closure over it) are all that holds it, besides the tick queue's
+        # one reference, nothing can reach it: they are dropped, which
+        # frees it as the cyclic GC would have later (as Stream.on_released).
+        if held_by_own_listeners_alone(self, NULL, 1):
+            self._drop_listeners()
+        return 0
 
     # The raw socket's events this socket repeats, without Python frames
     # ('drain' comes once per burst of writes under backpressure).

@@ -3,9 +3,7 @@ readableFlowing as listeners come and go, setEncoding() with characters
 split across reads, closed/errored/readableAborted, the default
 high-water mark, and paused mode's bound. Each expectation was run under
 Node 20 first; the Node test a case ports is named in it."""
-import asyncio
 import gc
-import struct
 
 import pytest
 
@@ -17,48 +15,6 @@ from aio_support import arun, needs_backend_fd  # noqa: F401 (arun: the fixture)
 def serve(listening_server, send):
     """A server whose every connection gets ``send(sock)``."""
     return listening_server(send)
-
-
-def frame(payload):
-    return struct.pack('>I', len(payload)) + payload
-
-
-def test_length_prefixed_messages_read_with_read4_then_readn(listening_server, run_loop):
-    # A binary protocol's framing: read(4) for the length, then read(n) for
-    # the body, None while not enough is buffered (the length is kept
-    # meanwhile). Node 20 (lp2.js) gives every message, in order, with
-    # readableHighWaterMark raised to the next power of two of the largest.
-    messages = [b'x' * n for n in (0, 1, 1024, 70000, 3)]
-    wire = b''.join(frame(m) for m in messages)
-
-    def send(sock):
-        # In odd pieces, so that headers and bodies straddle reads.
-        for i in range(0, len(wire), 777):
-            sock.write(wire[i:i + 777])
-        sock.end()
-    server, port = serve(listening_server, send)
-    client = net.connect(port)
-    got = []
-    pending = [None]
-
-    def on_readable():
-        while True:
-            if pending[0] is None:
-                header = client.read(4)
-                if header is None:
-                    return
-                pending[0] = struct.unpack('>I', header)[0]
-            body = client.read(pending[0]) if pending[0] else b''
-            if body is None:
-                return
-            got.append(body)
-            pending[0] = None
-    client.on('readable', on_readable)
-    client.on('end', lambda: server.close())
-    run_loop()
-    assert got == messages
-    assert client.readableEnded and client.destroyed
-    assert client.readableHighWaterMark == 131072
 
 
 def test_readable_then_read_n_and_the_rest_at_the_end(listening_server, run_loop):
@@ -309,40 +265,6 @@ def test_push_adds_to_the_read_buffer_as_a_read_would(listening_server, run_loop
     assert b''.join(got) == b'ab'
 
 
-def alive(kind):
-    """How many ``kind`` that took the Readable API are alive."""
-    return sum(1 for obj in gc.get_objects()
-               if isinstance(obj, kind) and obj._readableState is not None)
-
-
-def read_in_paused_mode(sock):
-    """A server's connection read in paused mode, 1000 bytes at a time,
-    held only by its own listeners (a closure over it: a reference
-    cycle)."""
-    def on_readable():
-        while sock.read(1000) is not None:
-            pass
-    sock.on('readable', on_readable)
-
-
-def test_a_socket_read_in_paused_mode_is_freed_at_close_without_gc(listening_server, run_loop):
-    # (Counted, not watched with a weak reference: one keeps the socket's
-    # listeners past 'close', as Stream.on_released says. The client, which
-    # flows, is left to the GC by its connect plan, as before.)
-    server, port = serve(listening_server, read_in_paused_mode)
-    gc.collect()
-    before = alive(net.Socket)
-    gc.disable()
-    try:
-        client = net.connect(port)
-        client.end(b'x' * 100000)
-        client.on('close', lambda *_: server.close())
-        run_loop()
-        assert alive(net.Socket) == before
-    finally:
-        gc.enable()
-
-
 def test_async_for_reads_a_socket_to_its_end(listening_server, arun):
     # Node 20: for await (const chunk of socket) gets every byte, then ends.
     async def main():
@@ -356,52 +278,8 @@ def test_async_for_reads_a_socket_to_its_end(listening_server, arun):
     arun(main)
 
 
-def test_leaving_async_for_destroys_the_socket_with_an_abort_error(listening_server, arun):
-    # Node 20 (ai.js): after break, destroyed true; 'error' AbortError,
-    # then 'close' with closed true and errored the AbortError. (Python's
-    # async for leaves the generator to be closed later: aclose() is what
-    # leaving does, at once.)
-    async def main():
-        async with aio.attach():
-            server, port = serve(listening_server, lambda sock: sock.write(b'first'))
-            client = net.connect(port)
-            seen = []
-            closed = asyncio.get_running_loop().create_future()
-            client.on('error', lambda e: seen.append(type(e).__name__))
-            client.on('close', lambda *_: closed.set_result(True))
-            chunks = client.iterator()
-            async for chunk in chunks:
-                seen.append(chunk)
-                break
-            await chunks.aclose()
-            assert client.destroyed
-            await closed
-            assert seen == [b'first', 'AbortError']
-            assert type(client.errored).__name__ == 'AbortError' and client.closed
-            server.close()
-    arun(main)
-
-
 def sockets_alive():
     return sum(1 for obj in gc.get_objects() if isinstance(obj, net.Socket))
-
-
-def test_a_client_read_in_paused_mode_is_freed_at_close_without_gc(listening_server, run_loop):
-    # Its connect plan let go of it once connected (issue 68).
-    server, port = serve(listening_server, lambda sock: sock.end(b'y' * 100000))
-    gc.collect()
-    before = sockets_alive()
-    gc.disable()
-    try:
-        client = net.connect(port, '127.0.0.1')
-        read_in_paused_mode(client)
-        client.on('close', lambda *_: server.close())
-        del client
-        run_loop()
-        assert sockets_alive() == before
-    finally:
-        gc.enable()
-
 
 
 def test_piped_sockets_are_freed_at_close_without_gc(listening_server, run_loop):

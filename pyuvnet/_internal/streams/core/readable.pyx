@@ -7,9 +7,12 @@
 # keeps Readable's (``own_read``).
 import re
 
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.object cimport PyObject
+
 from pyuvnet._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
 from pyuvnet._internal.no_listener import NO_LISTENER
-from pyuvnet.events import EventEmitter
+from pyuvnet.events cimport EventEmitter
 
 cdef enum:
     MAX_HWM = 0x40000000      # read(n)'s largest n: 1 GiB
@@ -161,6 +164,7 @@ cdef int _push_chunk(object stream, ReadableState state, object chunk, bint fron
     else:
         state.length += 1 if state.objectMode else len(chunk)
         if front:
+            settle_head(state)
             state.buffer.appendleft(chunk)
         else:
             state.buffer.append(chunk)
@@ -172,10 +176,25 @@ cdef int _push_chunk(object stream, ReadableState state, object chunk, bint fron
 
 # -- the consumer's side ----------------------------------------------------
 
+# _native_streams.take_reads (bind_take_reads): a C stream (net.Socket,
+# TLSSocket, IncomingMessage) has no state until a program takes the
+# Readable API, and its read() is readable_read itself, so that a framing
+# parser's read(4) and read(n) run no Python frame.
+cdef object _take_reads = None
+
+
+def bind_take_reads(take):
+    """What gives a C stream its ReadableState at its first read()."""
+    global _take_reads
+    _take_reads = take
+
+
 def readable_read(self, size=None):
     """Take ``size`` bytes (all buffered when None; one object in object
     mode) from the buffer, or None when not enough is there yet."""
     cdef ReadableState state = self._readableState
+    if state is None:
+        state = _take_reads(self)
     if size is None:
         return read_(self, state, 0, True)
     if type(size) is not int:
@@ -253,8 +272,29 @@ cdef object read_(object stream, ReadableState state, Py_ssize_t n, bint whole):
             end_readable(stream, state, 1)
     if ret is not None and not state.errorEmitted and not state.closeEmitted:
         state.dataEmitted = True
-        stream.emit('data', ret)
+        _emit_data(stream, ret)
     return ret
+
+
+cdef extern from "Python.h":
+    PyObject *_PyType_Lookup(object type, object name)   # borrowed, cached by CPython
+
+cdef type _emitter_kind = None      # the last stream type seen to be an EventEmitter
+
+
+cdef int _emit_data(object stream, object chunk) except -1:
+    # emit('data', chunk); EventEmitter's own emit() does nothing for an
+    # event nobody listens to, so it is not called then: a framing
+    # reader's read(4) and read(n) emit 'data' to nobody twice a message.
+    global _emitter_kind
+    cdef type kind = type(stream)
+    if kind is not _emitter_kind and isinstance(stream, EventEmitter):
+        _emitter_kind = kind
+    if kind is _emitter_kind and _PyType_Lookup(kind, 'emit') == <PyObject *>_emitter_emit \
+            and (<EventEmitter>stream)._handler('data') is None:
+        return 0
+    stream.emit('data', chunk)
+    return 0
 
 
 cdef Py_ssize_t _how_much_to_read(Py_ssize_t n, bint whole, ReadableState state) except -1:
@@ -264,7 +304,7 @@ cdef Py_ssize_t _how_much_to_read(Py_ssize_t n, bint whole, ReadableState state)
         return 1
     if whole:
         if state.flowing and state.length:
-            return len(state.buffer[0])
+            return len(state.buffer[0]) - state.headOffset
         return state.length
     if n <= state.length:
         return n
@@ -273,30 +313,68 @@ cdef Py_ssize_t _how_much_to_read(Py_ssize_t n, bint whole, ReadableState state)
 
 cdef object _from_list(Py_ssize_t n, ReadableState state):
     cdef list parts
+    cdef Py_ssize_t left
     if state.length == 0:
         return None
     buf = state.buffer
     if state.objectMode:
         return buf.popleft()
     if n >= state.length:
+        settle_head(state)
         if len(buf) == 1:
             ret = buf[0]
         else:
             ret = ('' if state.decoder is not None else b'').join(buf)
         buf.clear()
         return ret
-    # Part of the buffer: whole chunks, then a slice of the next one.
+    head = buf[0]
+    left = len(head) - state.headOffset
+    if n < left:
+        # Within the head chunk (a framing read's usual case): its n bytes
+        # are copied out, and the chunk stays for the next read.
+        ret = _part(head, state.headOffset, n)
+        state.headOffset += n
+        return ret
+    # Across chunks: the head's rest, whole chunks, then part of the next.
     parts = []
     while n > 0:
         head = buf[0]
-        if len(head) <= n:
-            parts.append(buf.popleft())
-            n -= len(head)
+        left = len(head) - state.headOffset
+        if left <= n:
+            parts.append(_part(head, state.headOffset, left))
+            buf.popleft()
+            state.headOffset = 0
+            n -= left
         else:
-            parts.append(head[:n])
-            buf[0] = head[n:]
+            parts.append(_part(head, state.headOffset, n))
+            state.headOffset += n
             n = 0
     return parts[0] if len(parts) == 1 else ('' if state.decoder is not None else b'').join(parts)
+
+
+cdef inline object _part(object chunk, Py_ssize_t start, Py_ssize_t size):
+    # chunk[start:start + size], the chunk itself when that is all of it.
+    if start == 0 and size == len(chunk):
+        return chunk
+    if type(chunk) is bytes:
+        return PyBytes_FromStringAndSize(PyBytes_AS_STRING(chunk) + start, size)
+    return chunk[start:start + size]
+
+
+cdef int settle_head(ReadableState state) except -1:
+    # The head chunk cut to what is unread, for code that takes the
+    # buffer's chunks as they are.
+    if state.headOffset:
+        buf = state.buffer
+        buf[0] = buf[0][state.headOffset:]
+        state.headOffset = 0
+    return 0
+
+
+def readable_settle_head(state):
+    """Cut the buffer's head chunk to its unread part (for code that reads
+    ``_readableState.buffer`` as Node's list of unread chunks)."""
+    settle_head(<ReadableState?>state)
 
 
 # -- flowing mode and 'readable' ---------------------------------------------
@@ -434,6 +512,7 @@ cdef object _emitter_on = EventEmitter.on
 cdef object _emitter_once = EventEmitter.once
 cdef object _emitter_remove = EventEmitter.removeListener
 cdef object _emitter_remove_all = EventEmitter.removeAllListeners
+cdef object _emitter_emit = EventEmitter.emit
 
 
 def readable_on(self, event, listener=NO_LISTENER):
