@@ -9,6 +9,7 @@ import pytest
 
 from pyuvnet import wsgi
 from asgi_support import serve
+from support import recv_all
 from test_asgi_http2 import CURL, h2_status, h2c_get_bytes, port_of, run_child, settled
 
 pytestmark = pytest.mark.timeout(60)
@@ -105,19 +106,9 @@ def one_request_environ(environ, start_response):
 
 def h1_environ(port, target, fields):
     with socket.create_connection(('127.0.0.1', port), 10) as sock:
-        sock.sendall(b'GET %s HTTP/1.1\r\n%s\r\n' % (target, b''.join(
+        sock.sendall(b'GET %s HTTP/1.1\r\nConnection: close\r\n%s\r\n' % (target, b''.join(
             b'%s: %s\r\n' % field for field in fields)))
-        data = b''
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            head, _, body = data.partition(b'\r\n\r\n')
-            length = int(head.lower().split(b'content-length: ')[1].split(b'\r\n')[0]) \
-                if b'\r\n\r\n' in data else None
-            if length is not None and len(body) >= length:
-                return json.loads(body[:length])
+        return json.loads(recv_all(sock).partition(b'\r\n\r\n')[2])
 
 
 def h2_environ(port, target, fields, authority):
@@ -162,7 +153,7 @@ def test_one_builder_makes_the_environ_of_both_protocols():
         h2 = await loop.run_in_executor(None, h2_environ, port, target, fields, b'a.example')
         return h1, h2
     h1, h2 = serve(one_request_environ, client, module=wsgi, rootPath='/api', threads=2)
-    own = ('SERVER_PROTOCOL', 'REMOTE_PORT')
+    own = ('SERVER_PROTOCOL', 'REMOTE_PORT', 'HTTP_CONNECTION')
     assert {k: v for k, v in h1.items() if k not in own} == \
         {k: v for k, v in h2.items() if k not in own}
     assert (h1['SERVER_PROTOCOL'], h2['SERVER_PROTOCOL']) == ('HTTP/1.1', 'HTTP/2')
