@@ -18,12 +18,15 @@ from .events import EventEmitter
 from ._encodings import normalize as normalize_encoding
 from .stream import Duplex, Readable, Writable
 from .stream._core import (readable_listener_added, readable_pause, readable_push, readable_read,
-                           readable_resume, readable_unshift, update_readable_listening)
+                           readable_resume, readable_unshift, refuse_write,
+                           update_readable_listening)
 from .stream._state import ReadableState
 from . import _uv
 
+# refuse_write: stream/core's refusal of a write, for a facade whose
+# refusal is Python's (a TLSSocket's; net.Socket's is C, the write seam).
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
-           'high_water_mark_option']
+           'high_water_mark_option', 'refuse_write']
 
 
 def take_reads(stream):
