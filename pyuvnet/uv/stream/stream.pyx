@@ -230,10 +230,11 @@ cdef class Stream(StreamReadable):
     cdef int end_writable(self) except -1:
         if not self._writable_ended:
             self._writable_ended = True
-            if self.connected or self.connecting:
+            if self.connected or self.connecting or not self._destroyed:
+                # Never connected: the FIN waits for a connection, if one
+                # comes (Node's _final waits for 'connect'; the socket is
+                # neither finished nor destroyed meanwhile).
                 self.end_writes()
-            elif not self._destroyed:
-                self.loop.call_soon(self.destroy, ())
         return 0
 
     def destroySoon(self):

@@ -373,6 +373,41 @@ def test_end_leaves_the_socket_undestroyed_until_the_peer_ends(listening_server,
     assert log == [('finish', False), ('end', False, True), 'close']
 
 
+def test_end_of_a_socket_never_connected_waits_for_a_connection(run_loop):
+    # test-net-end-without-connect.js, with what Node 20 then shows: end()
+    # does not throw; the socket is ended, neither finished nor destroyed,
+    # and stays so (Node's _final waits for 'connect'): no 'finish', no
+    # 'close'.
+    sock = net.Socket()
+    log = []
+    sock.on('finish', lambda: log.append('finish'))
+    sock.on('close', lambda *_: log.append('close'))
+    sock.end()
+    log.append((sock.writableEnded, sock.writableFinished, sock.destroyed))
+    net.setTimeout(lambda: log.append((sock.writableEnded, sock.writableFinished,
+                                       sock.destroyed)), 50)
+    run_loop()
+    assert log == [(True, False, False), (True, False, False)]
+
+
+def test_end_before_connect_sends_the_fin_once_connected(listening_server, run_loop):
+    # Node 20: new Socket(), end(), then connect(): 'connect'; the server
+    # reads our FIN and ends its side ('end' here) while ours finishes
+    # (Node showed 'end' first: the two race); 'close'(false).
+    server, port = sink(listening_server)
+    sock = net.Socket()
+    log = []
+    for event in ('connect', 'finish', 'end'):
+        sock.on(event, lambda event=event: log.append(event))
+    sock.on('close', lambda had: (log.append(('close', had)), server.close()))
+    sock.end()
+    sock.connect(port, '127.0.0.1')
+    sock.resume()
+    run_loop()
+    assert log[0] == 'connect' and log[-1] == ('close', False)
+    assert sorted(log[1:-1]) == ['end', 'finish']
+
+
 def test_write_after_destroy_fails_its_callback_only(listening_server, run_loop):
     # Node 20: destroy(), then write('x', cb): False, cb(ERR_STREAM_DESTROYED),
     # no 'error'; 'close'(false); a write after 'close' the same.
