@@ -106,6 +106,9 @@ def _bind_node_reads(push: Callable[..., Any], pause: Callable[..., Any],
                      resume: Callable[..., Any], listener_added: Callable[..., Any],
                      update_listening: Callable[..., Any], take: Callable[..., Any]) -> None: ...
 def set_default_high_water_mark(value: int) -> None: ...
+# stream's write sequences, a capsule of C functions _internal.streams._core hands
+# over once, at its import (the write seam: uv/stream/node_writes.pyx).
+def take_node_writes(capsule: object) -> None: ...
 
 @disjoint_base
 class Stream(Handle):

@@ -11,7 +11,7 @@ from libc.string cimport memcpy, memset
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.mem cimport PyMem_RawMalloc, PyMem_RawFree, PyMem_Malloc, PyMem_Free
 from cpython.ref cimport Py_INCREF, Py_DECREF, Py_XDECREF
-from cpython.pycapsule cimport PyCapsule_New
+from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE, Py_SIZE
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION, PyMethod_GET_SELF
 
@@ -63,6 +63,7 @@ include "uv/loop/immediates.pyx"
 include "uv/loop/signals.pyx"
 include "uv/handles/handle.pyx"
 include "uv/loop/timers.pyx"
+include "uv/stream/node_writes.pyx"
 include "uv/stream/write_queue.pyx"
 include "uv/stream/writable.pyx"
 include "uv/stream/held_writes.pyx"

@@ -21,7 +21,6 @@ Events, in Node's order:
   'error'(err)                          then 'close'(True)
   'close'(hadError)                     exactly once, last
 """
-import errno as _errno
 
 import pyuvnet._uv as _uv
 from .. import errors
@@ -248,34 +247,6 @@ class Socket(_uv.Stream, NativeDuplex):
             _uv.nextTick(abort)
         else:
             signal.addEventListener('abort', abort, {'once': True})
-
-    # -- writing -----------------------------------------------------------
-
-    def _write_after_end(self, callback):
-        if self._readable_ended and not self._allow_half_open:
-            # Node's writeAfterFIN: we ended because the peer did.  As
-            # Node, even after 'close' (then destroy() does nothing).
-            err = _ended_by_peer()
-            if callback is not None:
-                _uv.nextTick(callback, err)
-            self.destroy(err)
-            return
-        err = errors.ERR_STREAM_WRITE_AFTER_END()
-        if callback is not None:
-            _uv.nextTick(callback, err)
-        _uv.nextTick(self._error_or_destroy, err)
-
-    def _write_after_destroy(self, callback):
-        err = (errors.ERR_STREAM_DESTROYED('write') if self._destroyed
-               else errors.ERR_SOCKET_CLOSED())
-        if callback is not None:
-            _uv.nextTick(callback, err)
-        if not self._destroyed:
-            _uv.nextTick(self._error_or_destroy, err)
-
-    def _error_or_destroy(self, err):
-        if not self._destroyed:
-            self.destroy(err)
 
     # -- reading -----------------------------------------------------------
 
@@ -519,15 +490,6 @@ def createConnection(*args, **kwargs):
     sock = Socket({k: v for k, v in options.items() if k in connecting.SOCKET_RULES})
     connect_options = {k: v for k, v in options.items() if k in connecting.CONNECT_RULES}
     return sock.connect(connect_options, *([listener] if listener else []))
-
-
-def _ended_by_peer():
-    """Node's writeAfterFIN error: a plain error with code EPIPE."""
-    err = errors.SYSTEM_ERROR_CLASSES[BrokenPipeError](
-        'This socket has been ended by the other party')
-    err.code = 'EPIPE'
-    err.errno = _errno.EPIPE
-    return err
 
 
 def _field(record, index):

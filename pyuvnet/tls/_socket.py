@@ -49,7 +49,7 @@ from .._internal.options import normalize_options
 from .._internal.records import Record
 from ..events import EventEmitter
 from .. import Socket
-from .._internal.streams.native import NativeDuplex
+from .._internal.streams.native import NativeDuplex, refuse_write
 from ..stream import Readable
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (
@@ -230,16 +230,17 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         elif not callable(callback):
             callback = None     # as Node's write(): no function, no callback
         data = _plaintext(data, encoding or self._default_encoding)
-        if self._pending_end is not None and not self._destroyed:
-            # end() was called before the handshake finished.
-            err = errors.ERR_STREAM_WRITE_AFTER_END()
-            if callback is not None:
-                _uv.nextTick(callback, err)
-            _uv.nextTick(self.destroy, err)
+        if self._ended or self._pending_end is not None or self._destroyed:
+            # Refused as Node's _write() refuses it, by the stream core's
+            # sequence (the one a net.Socket's refusal runs): the callback
+            # on the next tick, and this socket destroyed now.
+            refuse_write(self, errors.ERR_STREAM_WRITE_AFTER_END()
+                         if self._ended or self._pending_end is not None
+                         else errors.ERR_STREAM_DESTROYED('write'), callback)
             return False
-        if self._ended or self._destroyed or self._ssl is None:
-            # Ended or destroyed underneath too: the raw socket reports it
-            # as Node does (ERR_STREAM_WRITE_AFTER_END / ERR_STREAM_DESTROYED).
+        if self._ssl is None:
+            # No TLS session (never connected): the raw socket reports it
+            # as Node does (ERR_SOCKET_CLOSED).
             return self._raw.write(b'', callback)
         if not self._secure:
             self._pending_writes.append((bytes(data), callback))

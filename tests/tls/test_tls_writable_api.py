@@ -71,6 +71,38 @@ def test_tls_write_after_end_fails_callback_then_error_then_close(tls_server, tl
                    ('close', True, 'ERR_STREAM_WRITE_AFTER_END')]
 
 
+@pytest.mark.parametrize('when', ['secure', 'handshaking'])
+def test_tls_write_after_end_destroys_the_socket_before_write_returns(tls_server, tls_certs,
+                                                                      run_loop, when):
+    # Node 20 (Writable's _write(): errorOrDestroy(stream, err, sync)),
+    # once secure and while the handshake runs alike: end(), a tick
+    # queued, write('x', cb): false with the socket destroyed already;
+    # the queued tick, the callback, 'error', a tick queued after, 'close'.
+    log = []
+
+    def scenario(client):
+        client.end()
+        client.on('error', lambda err: log.append(('error', code(err), client.destroyed)))
+        net.nextTick(lambda: log.append('tick before'))
+        answer = client.write('x', lambda err=None: log.append(('cb', code(err))))
+        log.append(('answer', answer, client.destroyed))
+        net.nextTick(lambda: log.append(('tick after', client.destroyed)))
+        client.on('close', lambda *_: (log.append('close'), server.close()))
+    if when == 'secure':
+        server, client = secure_client(tls_server, tls_certs, scenario)
+    else:
+        server, port = tls_server(lambda sock: (sock.resume(), sock.on('error', lambda err: None)))
+        scenario(tls.connect(port, 'localhost', ca=tls_certs.ca))
+    run_loop()
+    # (While handshaking, Node's 'close' waits for the TCP handle's close;
+    # here a TLSSocket destroyed before 'secure' closes on the next tick,
+    # so 'close' may come before the tick queued after write().)
+    assert sorted(log, key=lambda e: e == 'close') == [
+        ('answer', False, True), 'tick before', ('cb', 'ERR_STREAM_WRITE_AFTER_END'),
+        ('error', 'ERR_STREAM_WRITE_AFTER_END', True), ('tick after', True), 'close']
+    assert log.index('close') > log.index(('error', 'ERR_STREAM_WRITE_AFTER_END', True))
+
+
 def test_tls_write_after_destroy_fails_its_callback_only(tls_server, tls_certs, run_loop):
     # Node 20: False, cb(ERR_STREAM_DESTROYED), no 'error', 'close'(false).
     log = []

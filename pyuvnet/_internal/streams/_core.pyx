@@ -17,6 +17,7 @@ other and the states' fields in C:
     core/writable.pyx     write(), end(), the buffer and the finish sequence
     core/destroy.pyx      destroy() and errorOrDestroy()
     core/duplex.pyx       Duplex's init from a template of states
+    core/writes_seam.pyx  the write sequences the C streams of _uv run
 """
 include "core/states.pyx"
 include "core/ticks.pyx"
@@ -26,3 +27,4 @@ include "core/readable_end.pyx"
 include "core/writable.pyx"
 include "core/destroy.pyx"
 include "core/duplex.pyx"
+include "core/writes_seam.pyx"

@@ -19,12 +19,15 @@ from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
 from pyuvnet._internal.streams._core import (bind_take_reads, readable_listener_added, readable_pause,
                                              readable_push, readable_read, readable_resume,
-                                             readable_unshift, update_readable_listening)
+                                             readable_unshift, refuse_write,
+                                             update_readable_listening)
 from pyuvnet._internal.streams.state import ReadableState
 from pyuvnet import _uv
 
+# refuse_write: the stream core's refusal of a write, for a facade whose
+# refusal is Python's (a TLSSocket's; net.Socket's is C, the write seam).
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
-           'high_water_mark_option']
+           'high_water_mark_option', 'refuse_write']
 
 
 def take_reads(stream):
@@ -34,7 +37,7 @@ def take_reads(stream):
     into it. Returns the state."""
     state = ReadableState({'highWaterMark': stream.readableHighWaterMark,
                            'emitClose': False}, True)
-    # The C base's own end sequence runs after pyuvnet/_internal/streams/core's 'end'.
+    # The C base's own end sequence runs after the stream core's 'end'.
     state.endHook = type(stream)._node_end_emitted
     # The reads are pushed from libuv's callbacks, never from inside _read().
     state.sync = False
@@ -89,7 +92,7 @@ class _CListeners:
 
 class _CReadSide:
     """Readable's methods over Node's read buffer: each takes the Readable
-    API first (take_reads), then is pyuvnet/_internal/streams/core's."""
+    API first (take_reads), then is the stream core's."""
 
     _readable_encoding = None       # setEncoding()'s, while C keeps the decoder
     _held_pipes = None              # pipe()'s fields, while C keeps the reads (stream/_pipe.py)

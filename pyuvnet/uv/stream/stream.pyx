@@ -70,6 +70,15 @@ cdef class EndCallback:
         self.callback(errors.ERR_STREAM_DESTROYED('end') if err is None else err)
 
 
+cdef object ended_by_peer():
+    """Node's writeAfterFIN error: a plain error with code EPIPE."""
+    err = errors.SYSTEM_ERROR_CLASSES[BrokenPipeError](
+        'This socket has been ended by the other party')
+    err.code = 'EPIPE'
+    err.errno = -uv.UV_EPIPE     # (libuv codes are negative errnos)
+    return err
+
+
 cdef inline bint is_data(object event):
     return event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
                                and (<str>event) == 'data')
@@ -221,10 +230,11 @@ cdef class Stream(StreamReadable):
     cdef int end_writable(self) except -1:
         if not self._writable_ended:
             self._writable_ended = True
-            if self.connected or self.connecting:
+            if self.connected or self.connecting or not self._destroyed:
+                # Never connected: the FIN waits for a connection, if one
+                # comes (Node's _final waits for 'connect'; the socket is
+                # neither finished nor destroyed meanwhile).
                 self.end_writes()
-            elif not self._destroyed:
-                self.loop.call_soon(self.destroy, ())
         return 0
 
     def destroySoon(self):
@@ -389,6 +399,16 @@ cdef class Stream(StreamReadable):
                 self._reconnect = None
                 self.connect(*reconnect[0], **reconnect[1])
         return 0
+
+    cdef object write_after_end_error(self):
+        if self._readable_ended and not self._allow_half_open:
+            # Node's writeAfterFIN: we ended because the peer did (a plain
+            # error with code EPIPE).  As Node, even after 'close'.
+            return ended_by_peer()
+        return errors.ERR_STREAM_WRITE_AFTER_END()
+
+    cdef bint is_destroyed(self):
+        return self._destroyed
 
     # -- Node's closed, errored, readableAborted --------------------------
 

@@ -21,8 +21,9 @@
 #
 # Callbacks into the Python facade (Socket), each entered once per event:
 #   _on_stream_error(exc)      a read or write failed
-#   _write_after_end(cb)       write() after end()
-#   _write_after_destroy(cb)   write() after destroy() or the handle closed
+# A write refused (after end(), after destroy(), with no handle) runs
+# Node's sequence from pyuvnet/_internal/streams/core, through the write seam
+# (uv/stream/node_writes.pyx).
 
 cdef enum:
     HIGH_WATER_MARK = 65536        # Node >= 22's default for both directions
@@ -96,7 +97,7 @@ cdef class StreamWrites(Handle):
     cdef object sink_listener       # the sink's 'data' listener
     cdef object onread              # Node's onread: takes every chunk, no 'data'
     # setEncoding()'s decoder; once the Readable API was taken (flowing is
-    # NODE_READS: uv/stream/readable.pyx), pyuvnet/_internal/streams/core's ReadableState, which
+    # NODE_READS: uv/stream/readable.pyx), the stream core's ReadableState, which
     # the reads push into and which has the decoder then.  One slot for
     # both: a field more would take an accepted socket past pymalloc's
     # 512 bytes, to the system's malloc (270 instructions a connection).
@@ -369,14 +370,29 @@ cdef class StreamWrites(Handle):
         return 0
 
     cdef bint writable_now(self, object callback) except -1:
-        """Whether a write may be queued; otherwise reports the reason as
-        Node does (the facade decides: error event or callback)."""
+        """Whether a write may be queued; otherwise refuses it as Node
+        does, through the stream core's sequences: after end() or destroy()
+        as Node's _write() (the callback on the next tick, and the
+        stream destroyed now unless it was already), and on a stream
+        with no handle as Node's _writeGeneric (the failure on the next
+        tick)."""
         if self.ending:
-            self._write_after_end(callback)
+            node_writes.refuse_write(self, self.write_after_end_error(), callback)
             return False
         if not self.is_writable_state():
-            self._write_after_destroy(callback)
+            if self.is_destroyed():
+                node_writes.refuse_write(self, errors.ERR_STREAM_DESTROYED('write'), callback)
+            else:
+                node_writes.write_failed(self, errors.ERR_SOCKET_CLOSED(), callback)
             return False
+        return True
+
+    cdef object write_after_end_error(self):
+        """The error of a write after end(): Stream's tells the peer's
+        end apart."""
+        return errors.ERR_STREAM_WRITE_AFTER_END()
+
+    cdef bint is_destroyed(self):
         return True
 
     cdef bint is_writable_state(self):
@@ -592,12 +608,6 @@ cdef class StreamWrites(Handle):
 
     def _on_stream_error(self, err):
         raise err
-
-    def _write_after_end(self, callback):
-        raise errors.ERR_STREAM_WRITE_AFTER_END()
-
-    def _write_after_destroy(self, callback):
-        raise errors.ERR_STREAM_DESTROYED('write')
 
 
 cdef inline void call_write_callbacks(StreamWrites stream, list callbacks, object err):

@@ -292,6 +292,122 @@ def test_write_after_end_fails_callback_then_error_then_close(listening_server, 
                    ('close', True, 'ERR_STREAM_WRITE_AFTER_END')]
 
 
+def test_write_after_end_destroys_the_socket_before_write_returns(listening_server, run_loop):
+    # Node 20 (Writable's _write(): errorOrDestroy(stream, err, sync),
+    # and a socket destroys itself): end(), a tick queued, write('x', cb):
+    # write() answers false with the socket destroyed already; the queued
+    # tick, the callback, 'error', a tick queued after write(), 'close'.
+    server, port = sink(listening_server)
+    log = []
+
+    def scenario(client):
+        client.end()
+        client.on('error', lambda err: log.append(('error', code(err), client.destroyed)))
+        client.on('close', lambda *_: (log.append('close'), server.close()))
+        net.nextTick(lambda: log.append('tick before'))
+        answer = client.write('x', lambda err=None: log.append(('cb', code(err))))
+        log.append(('answer', answer, client.destroyed))
+        net.nextTick(lambda: log.append(('tick after', client.destroyed)))
+    connected(port, scenario)
+    run_loop()
+    assert log == [('answer', False, True), 'tick before', ('cb', 'ERR_STREAM_WRITE_AFTER_END'),
+                   ('error', 'ERR_STREAM_WRITE_AFTER_END', True), ('tick after', True), 'close']
+
+
+def test_write_with_no_connection_fails_on_the_next_tick(run_loop):
+    # Node 20 (Socket._writeGeneric with no handle: its onwrite error runs
+    # on the next tick): new Socket().write('x', cb) answers false, not
+    # destroyed; then cb(ERR_SOCKET_CLOSED), the socket destroyed after it,
+    # 'error', 'close'.
+    sock = net.Socket()
+    log = []
+    sock.on('error', lambda err: log.append(('error', code(err), sock.destroyed)))
+    sock.on('close', lambda *_: log.append('close'))
+    net.nextTick(lambda: log.append('tick before'))
+    answer = sock.write('x', lambda err=None: log.append(('cb', code(err), sock.destroyed)))
+    log.append(('answer', answer, sock.destroyed))
+    net.nextTick(lambda: log.append(('tick after', sock.destroyed)))
+    run_loop()
+    assert log == [('answer', False, False), 'tick before', ('cb', 'ERR_SOCKET_CLOSED', False),
+                   ('tick after', True), ('error', 'ERR_SOCKET_CLOSED', True), 'close']
+
+
+def test_write_after_the_peer_ended_and_close_fails_with_epipe_only(listening_server, run_loop):
+    # test-net-write-after-close.js, as Node 20 runs it: the client ends;
+    # the server's socket ends too (no allowHalfOpen), finishes and
+    # closes; a write 250 ms later answers false and its callback gets
+    # Node's writeAfterFIN error (EPIPE), with no 'error' (destroyed).
+    log = []
+
+    def on_connection(sock):
+        sock.resume()
+        sock.on('error', lambda err: log.append(('error', code(err))))
+        sock.on('close', lambda *_: log.append(('close', sock.writableEnded,
+                                                sock.writableFinished)))
+
+        def later():
+            log.append(('destroyed', sock.destroyed))
+            log.append(('answer', sock.write('test', lambda err=None: (
+                log.append(('cb', code(err))), server.close()))))
+        net.setTimeout(later, 250)
+    server, port = listening_server(on_connection)
+    connected(port, lambda client: client.end())
+    run_loop()
+    assert log == [('close', True, True), ('destroyed', True), ('answer', False), ('cb', 'EPIPE')]
+
+
+def test_end_leaves_the_socket_undestroyed_until_the_peer_ends(listening_server, run_loop):
+    # test-net-end-destroyed.js: a client's end() is answered by the
+    # server's; at 'end' the socket is finished and not yet destroyed.
+    server, port = sink(listening_server)
+    log = []
+
+    def scenario(client):
+        client.on('finish', lambda: log.append(('finish', client.destroyed)))
+        client.on('end', lambda: (log.append(('end', client.destroyed, client.writableFinished)),
+                                  server.close()))
+        client.on('close', lambda *_: log.append('close'))
+        client.end()
+    connected(port, scenario)
+    run_loop()
+    assert log == [('finish', False), ('end', False, True), 'close']
+
+
+def test_end_of_a_socket_never_connected_waits_for_a_connection(run_loop):
+    # test-net-end-without-connect.js, with what Node 20 then shows: end()
+    # does not throw; the socket is ended, neither finished nor destroyed,
+    # and stays so (Node's _final waits for 'connect'): no 'finish', no
+    # 'close'.
+    sock = net.Socket()
+    log = []
+    sock.on('finish', lambda: log.append('finish'))
+    sock.on('close', lambda *_: log.append('close'))
+    sock.end()
+    log.append((sock.writableEnded, sock.writableFinished, sock.destroyed))
+    net.setTimeout(lambda: log.append((sock.writableEnded, sock.writableFinished,
+                                       sock.destroyed)), 50)
+    run_loop()
+    assert log == [(True, False, False), (True, False, False)]
+
+
+def test_end_before_connect_sends_the_fin_once_connected(listening_server, run_loop):
+    # Node 20: new Socket(), end(), then connect(): 'connect'; the server
+    # reads our FIN and ends its side ('end' here) while ours finishes
+    # (Node showed 'end' first: the two race); 'close'(false).
+    server, port = sink(listening_server)
+    sock = net.Socket()
+    log = []
+    for event in ('connect', 'finish', 'end'):
+        sock.on(event, lambda event=event: log.append(event))
+    sock.on('close', lambda had: (log.append(('close', had)), server.close()))
+    sock.end()
+    sock.connect(port, '127.0.0.1')
+    sock.resume()
+    run_loop()
+    assert log[0] == 'connect' and log[-1] == ('close', False)
+    assert sorted(log[1:-1]) == ['end', 'finish']
+
+
 def test_write_after_destroy_fails_its_callback_only(listening_server, run_loop):
     # Node 20: destroy(), then write('x', cb): False, cb(ERR_STREAM_DESTROYED),
     # no 'error'; 'close'(false); a write after 'close' the same.
@@ -417,7 +533,8 @@ def sockets_alive():
     return sum(1 for obj in gc.get_objects() if isinstance(obj, net.Socket))
 
 
-@pytest.mark.parametrize('how', ['written', 'corked', 'destroyed mid-write', 'ended with callback'])
+@pytest.mark.parametrize('how', ['written', 'corked', 'destroyed mid-write', 'ended with callback',
+                                 'written after end'])
 def test_a_socket_is_freed_at_close_with_the_gc_off(listening_server, run_loop, how):
     # The server's end of each connection holds itself only through its
     # own listeners (closures over it): 'close' must leave nothing behind.
@@ -432,6 +549,12 @@ def test_a_socket_is_freed_at_close_with_the_gc_off(listening_server, run_loop, 
             elif how == 'destroyed mid-write':
                 sock.write(bytes(4 << 20), lambda err=None: None)
                 sock.destroy()
+                return
+            elif how == 'written after end':
+                # Refused through the stream core's sequence: the callback
+                # (closing over the socket) on a tick, destroy(err) now.
+                sock.end()
+                sock.write(chunk, lambda err=None: sock.bytesWritten)
                 return
             else:
                 sock.end(chunk, lambda err=None: sock.bytesWritten)

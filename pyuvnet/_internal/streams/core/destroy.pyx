@@ -149,7 +149,12 @@ cdef _error_or_destroy(object stream, object err, bint sync=False):
     cdef WritableState w = getattr(stream, '_writableState', None)
     if (w is not None and w.destroyed) or (r is not None and r.destroyed):
         return
-    if (r is not None and r.autoDestroy) or (w is not None and w.autoDestroy):
+    if r is None and w is None:
+        # A C stream (a socket, a TLS socket) whose state its C base still
+        # keeps: it destroys itself, as Node's sockets (autoDestroy).
+        if not stream.destroyed:
+            stream.destroy(err)
+    elif (r is not None and r.autoDestroy) or (w is not None and w.autoDestroy):
         stream.destroy(err)
     elif err is not None:
         _record_error(err, w, r)

@@ -53,8 +53,7 @@ cdef object _write(object stream, object chunk, object encoding, object cb):
     if state.ending or state.destroyed:
         err = (errors.ERR_STREAM_WRITE_AFTER_END() if state.ending
                else errors.ERR_STREAM_DESTROYED('write'))
-        next_tick(cb, (err,))
-        _error_or_destroy(stream, err, True)
+        _refuse_write(stream, err, cb)
         return err
     state.pendingcb += 1
     # Node's writeOrBuffer(), written out.
@@ -77,6 +76,16 @@ cdef object _write(object stream, object chunk, object encoding, object cb):
         state.needDrain = True
     # False once errored or destroyed: ends a `while w.write(data)` loop.
     return ret and state.errored is None and not state.destroyed
+
+
+cdef int _refuse_write(object stream, object err, object cb) except -1:
+    # _write()'s refusal of a write after end() or destroy(): the callback
+    # (None: there is none) on the next tick, errorOrDestroy() now. The C
+    # streams run it too, through the write seam (core/writes_seam.pyx).
+    if cb is not None:
+        next_tick(cb, (err,))
+    _error_or_destroy(stream, err, True)
+    return 0
 
 
 def writable_write(self, chunk, encoding=None, callback=None):
