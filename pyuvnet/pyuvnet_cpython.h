@@ -20,8 +20,11 @@
  *   uv/wsgi/call.pyx         vectorcall for the WSGI start_response
  *   uv/handles/udp_socket.pyx   RemoteInfo's tp_getattro set back to the
  *                            generic lookup (its base's __getattr__ hook)
- *   uv/stream/stream.pyx     a type's method cache lookup and version tag
- *                            (whether a subclass overrides end()/destroy())
+ *   uv/stream/stream.pyx     a type's version tag (whether a subclass
+ *                            overrides end()/destroy())
+ * And here, for any room: pyuvnet_type_attr_is(), a type's method cache
+ * lookup (uv/stream/stream.pyx's overrides; the stream core's read(),
+ * whose 'data' to nobody is not emitted through EventEmitter's emit()).
  * Not behind it: uv/tls/pyuvnet_openssl.h reads the SSL pointer out of
  * _ssl's objects, which TLS needs on every interpreter (it checks the
  * object's size).
@@ -69,5 +72,22 @@ static inline int pyuvnet_store_member(PyObject *obj, PyTypeObject *owner,
 #else
 #define pyuvnet_store_member(obj, owner, name, value) 0
 #endif
+
+/* Whether ``type``'s attribute ``name`` is ``own``: the type's method
+   cache (no descriptor called), or without the tricks a plain
+   getattr of the type (a function or method descriptor is itself). */
+static inline int pyuvnet_type_attr_is(PyTypeObject* type, PyObject* name, PyObject* own) {
+#if PYUVNET_CPYTHON_TRICKS
+    return _PyType_Lookup(type, name) == own;
+#else
+    PyObject* found = PyObject_GetAttr((PyObject*)type, name);
+    if (found == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_DECREF(found);
+    return found == own;
+#endif
+}
 
 #endif /* PYUVNET_CPYTHON_H */

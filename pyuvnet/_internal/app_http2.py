@@ -7,11 +7,14 @@ granian serve it).
   server's HTTP/1.1 parser.
 - Without TLS, a connection whose first bytes are HTTP/2's connection
   preface is served as h2c (prior knowledge, RFC 9113 3.3), and so is one
-  that opens with neither the preface nor an HTTP/1.1 request's method:
-  an invalid preface, a connection error the session answers as Node
-  20's does, with GOAWAY (RFC 9113 3.4; h2spec 3.5/2). A request goes to the
-  HTTP/1.1 parser with the bytes read so far. The first bytes are looked
-  at once per connection, not per request.
+  that begins as the preface does and then differs, or that could not
+  open a request line at all (a frame with no preface): an invalid
+  preface, a connection error the session answers as Node 20's does, with
+  GOAWAY (RFC 9113 3.4). Anything else goes to the HTTP/1.1 parser with
+  the bytes read so far, which answers a bad request line 400 as uvicorn
+  does (and so h2spec's 3.5/2, "INVALID CONNECTION PREFACE", gets the
+  400, as hypercorn closes without a word). The first bytes are looked at
+  once per connection, not per request.
 
 The stream cycles of both servers share this module's headers_object(),
 response_headers(), log_access() and INTERNAL_ERROR.
@@ -31,7 +34,7 @@ connections without a request.
 """
 import logging
 
-from pyuvnet import _uv, http, http2
+from pyuvnet import _uv, http2
 from pyuvnet._internal.first_bytes import FirstBytes
 from pyuvnet.http2 import constants
 # The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
@@ -53,11 +56,11 @@ _CONNECTION_SPECIFIC = frozenset((b'connection', b'keep-alive', b'proxy-connecti
 
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 ALPN_PROTOCOLS = ['h2', 'http/1.1']
-# What may open an HTTP/1.1 request: a method llhttp knows, then a space;
-# and what may still become one.
-_REQUEST_STARTS = frozenset(method.encode('ascii') + b' ' for method in http.METHODS)
-_REQUEST_BEGUN = frozenset(start[:n] for start in _REQUEST_STARTS for n in range(len(start)))
-_LONGEST_START = max(map(len, _REQUEST_STARTS))
+# HTTP/2's preface opens as a request line with the method PRI; the bytes
+# an HTTP/1.1 request line may open with (RFC 9110's token).
+_PREFACE_METHOD = PREFACE[:4]
+_TOKEN_BYTES = frozenset(b"!#$%&'*+-.^_`|~0123456789"
+                         b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def is_http_listener(listener):
@@ -212,17 +215,13 @@ class _PrefaceWatch(FirstBytes):
             return
         # (The empty lines a request line may follow, RFC 9112 2.2.)
         line = data.lstrip(b'\r\n')
-        space = line.find(b' ', 0, _LONGEST_START)
-        if space >= 0 and line[:space + 1] in _REQUEST_STARTS:
-            self.hand_over(self.router.http_listener, data)
-        elif space < 0 and line in _REQUEST_BEGUN:
-            if len(data) < len(PREFACE):
-                self.pending = data
-            else:       # (many empty lines: the parser's to judge)
-                self.hand_over(self.router.http_listener, data)
-        else:
-            # Neither: an invalid preface, the session's to refuse.
+        if not line and len(data) < len(PREFACE):
+            self.pending = data
+        elif data.startswith(_PREFACE_METHOD) or (line and line[0] not in _TOKEN_BYTES):
+            # An invalid preface, the session's to refuse.
             self.hand_over(self.start_session, data)
+        else:
+            self.hand_over(self.router.http_listener, data)
 
     def start_session(self, socket):
         router = self.router

@@ -18,7 +18,7 @@ import concurrent.futures
 import logging
 
 from pyuvnet import _uv, https
-from pyuvnet import _validate as validate
+from pyuvnet._internal import validate
 from pyuvnet._internal.app_server import (
                                           CONFIG_RULES, answer_client_error, config_of, http_options, https_options, make_server,
                                           server_options, take_proxy_protocol,

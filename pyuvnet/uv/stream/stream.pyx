@@ -477,24 +477,10 @@ cdef extern from *:
         return 0;
     #endif
     }
-    /* Whether ``type``'s attribute ``name`` is ``own``: the type's method
-       cache (no descriptor called), or without the tricks a plain
-       getattr of the type (a function or method descriptor is itself). */
-    static inline int pyuvnet_type_attr_is(PyTypeObject* type, PyObject* name, PyObject* own) {
-    #if PYUVNET_CPYTHON_TRICKS
-        return _PyType_Lookup(type, name) == own;
-    #else
-        PyObject* found = PyObject_GetAttr((PyObject*)type, name);
-        if (found == NULL) {
-            PyErr_Clear();
-            return 0;
-        }
-        Py_DECREF(found);
-        return found == own;
-    #endif
-    }
     """
     unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
+
+cdef extern from "pyuvnet_cpython.h":
     bint type_attr_is "pyuvnet_type_attr_is" (PyTypeObject* type, object name, object own) noexcept
 
 

@@ -8,7 +8,7 @@
 import re
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 
 from pyuvnet._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
 from pyuvnet._internal.no_listener import NO_LISTENER
@@ -276,8 +276,8 @@ cdef object read_(object stream, ReadableState state, Py_ssize_t n, bint whole):
     return ret
 
 
-cdef extern from "Python.h":
-    PyObject *_PyType_Lookup(object type, object name)   # borrowed, cached by CPython
+cdef extern from "pyuvnet_cpython.h":
+    bint type_attr_is "pyuvnet_type_attr_is" (PyTypeObject* type, object name, object own) noexcept
 
 cdef type _emitter_kind = None      # the last stream type seen to be an EventEmitter
 
@@ -290,7 +290,7 @@ cdef int _emit_data(object stream, object chunk) except -1:
     cdef type kind = type(stream)
     if kind is not _emitter_kind and isinstance(stream, EventEmitter):
         _emitter_kind = kind
-    if kind is _emitter_kind and _PyType_Lookup(kind, 'emit') == <PyObject *>_emitter_emit \
+    if kind is _emitter_kind and type_attr_is(<PyTypeObject *>kind, 'emit', _emitter_emit) \
             and (<EventEmitter>stream)._handler('data') is None:
         return 0
     stream.emit('data', chunk)
