@@ -9,8 +9,8 @@ that its methods win:
 Nothing here runs per chunk. The read side is kept in C (flowing 'data',
 pause(), resume()) until a program takes Node's Readable API: read(),
 unshift(), push(), a 'readable' listener, async iteration. Then
-take_reads() gives the stream a pyuvnet/_internal/streams/core ReadableState
-(``_readableState``), the C reads push into it, and pyuvnet/_internal/streams/core runs
+take_reads() gives the stream a stream core ReadableState
+(``_readableState``), the C reads push into it, and the stream core runs
 Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
 "One read machine").
 """
@@ -31,7 +31,7 @@ __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
 
 
 def take_reads(stream):
-    """Give ``stream``'s read side (kept by its C base so far) a pyuvnet/_internal/streams/core
+    """Give ``stream``'s read side (kept by its C base so far) a stream core
     ReadableState: what waited unread goes into its buffer, its flowing
     mode, decoder and end go with it, and from now on the C reads push
     into it. Returns the state."""
@@ -58,7 +58,7 @@ def take_reads(stream):
     if fin:
         readable_push(stream, None)
     if state.flowing and state.length:
-        # What the C side was about to flow: pyuvnet/_internal/streams/core flows it now.
+        # What the C side was about to flow: the stream core flows it now.
         state.flowing = False
         readable_resume(stream)
     return state

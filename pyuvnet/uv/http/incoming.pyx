@@ -86,7 +86,7 @@ cdef class IncomingCore(MessageCore):
     # after its response's 'close' (the server clears this, Node's order).
     cdef public bint _close_after_end
     cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
-    # pyuvnet/_internal/streams/core's ReadableState once the Readable API was taken (as a
+    # the stream core's ReadableState once the Readable API was taken (as a
     # Stream's: uv/stream/readable.pyx), which the body is pushed into;
     # _flowing is then NODE_READS.
     cdef public object _readableState
@@ -115,7 +115,7 @@ cdef class IncomingCore(MessageCore):
 
     cdef void _listeners_changed(self, object event):
         # 'readable' listeners take the Readable API; once taken, a 'data'
-        # listener is pyuvnet/_internal/streams/core's to hear of (Node's Readable.on).
+        # listener is the stream core's to hear of (Node's Readable.on).
         if type(event) is not str:
             return
         if PyUnicode_GET_LENGTH(event) == 8 and event == 'readable':
@@ -151,7 +151,7 @@ cdef class IncomingCore(MessageCore):
         return queue, self._ended and not self._end_emitted
 
     def _node_end_emitted(self):
-        """pyuvnet/_internal/streams/core emitted 'end' (the ReadableState's endHook): the
+        """The stream core emitted 'end' (the ReadableState's endHook): the
         message is complete, and closes if it closes after its 'end'."""
         if not self._end_emitted:
             self._end_emitted = self.complete = True

@@ -1,5 +1,5 @@
 /* The write seam (uv/stream/node_writes.pyx says why): the write
-   sequences pyuvnet/_internal/streams/core lends the C streams of pyuvnet._uv.  Each takes
+   sequences the stream core lends the C streams of pyuvnet._uv.  Each takes
    the stream, and returns 0, or -1 with an exception set. */
 #ifndef PYUVNET_NODE_WRITES_H
 #define PYUVNET_NODE_WRITES_H

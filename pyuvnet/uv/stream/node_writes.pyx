@@ -1,9 +1,9 @@
 # The write seam: how the C streams below (a Stream's write path, the TLS
-# pump) run Node's write sequences, which are written once, in pyuvnet/_internal/streams/core
+# pump) run Node's write sequences, which are written once, in the stream core
 # (pyuvnet/_internal/streams/core/writes_seam.pyx), a module above this one.
 #
 # Why a table of C function pointers in a capsule (docs/DESIGN.md, "The
-# write seam"), and not the two other ways to reach pyuvnet/_internal/streams/core from here:
+# write seam"), and not the two other ways to reach the stream core from here:
 # - _uv cannot cimport pyuvnet._internal.streams._core: a cimport of a module that
 #   declares extension types makes _uv import it (and the stream package's
 #   __init__, which imports _uv) while _uv itself is being initialised, a

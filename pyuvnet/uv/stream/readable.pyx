@@ -39,10 +39,10 @@
 # Node's Readable API on a Stream.  Until a program takes it (read(),
 # unshift(), a 'readable' listener, async iteration), the read side is the
 # C fields below: 'data' in flowing mode, pause() and resume(), the paths
-# above.  Taking it (streams.native.take_reads) makes a pyuvnet/_internal/streams/core
+# above.  Taking it (streams.native.take_reads) makes a stream core
 # ReadableState, ``_readableState``; from then on ``flowing`` is
 # NODE_READS, every read is pushed into that state (push_node), the
-# peer's FIN is its push(None), and pyuvnet/_internal/streams/core runs Node's sequences
+# peer's FIN is its push(None), and the stream core runs Node's sequences
 # over it: read(n) and howMuchToRead, 'readable', flowing, pause and
 # resume, endReadable.  The state asks for reads with _read(), and a push
 # it refuses (its high-water mark reached) stops reading.  Every path
@@ -51,7 +51,7 @@ cdef enum:
     NODE_READS = 2
 
 # A new stream's high-water mark, both ways: stream.setDefaultHighWaterMark()
-# sets it (with pyuvnet/_internal/streams/core's own default), so that it reaches new sockets
+# sets it (with the stream core's own default), so that it reaches new sockets
 # and TLS sockets as it reaches every other stream.
 cdef Py_ssize_t default_hwm = HIGH_WATER_MARK
 
@@ -62,7 +62,7 @@ def set_default_high_water_mark(Py_ssize_t value):
     global default_hwm
     default_hwm = value
 
-# pyuvnet/_internal/streams/core's functions, which C calls over ``_readableState``
+# the stream core's functions, which C calls over ``_readableState``
 # (_internal/streams/native.py binds them: _internal.streams._core is an extension above _uv,
 # which imports it, so the state's fields are read here as attributes).
 cdef object NODE_PUSH = None            # readable_push(stream, chunk)
@@ -109,7 +109,7 @@ cdef int hand_over(object state, object flowing, object decoder, bint end_emitte
 
 
 def _bind_node_reads(push, pause, resume, listener_added, update_listening, take):
-    """pyuvnet/_internal/streams/core's read-side functions, and the function that hands a
+    """The stream core's read-side functions, and the function that hands a
     native stream's reads to a ReadableState (_internal/streams/native.py calls this
     once, at import)."""
     global NODE_PUSH, NODE_PAUSE, NODE_RESUME, NODE_LISTENER_ADDED, NODE_LISTENING, NODE_TAKE
@@ -132,7 +132,7 @@ cdef class StreamReadable(StreamWrites):
     # Those a read touches first (StreamWrites says why).  The read half's
     # object fields are StreamWrites' (it says why too).
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing,
-                                    # NODE_READS: pyuvnet/_internal/streams/core's state decides
+                                    # NODE_READS: the stream core's state decides
     cdef bint sink_on               # sink_listener is the sole consumer
     cdef bint big_reads             # the last read filled a chunk: the next lands in one
     cdef int readable_listeners     # 'readable' listeners last counted (in the
@@ -184,7 +184,7 @@ cdef class StreamReadable(StreamWrites):
 
     @property
     def _readableState(self):
-        """pyuvnet/_internal/streams/core's ReadableState once the Readable API was taken,
+        """The stream core's ReadableState once the Readable API was taken,
         else None (the C fields keep the read side)."""
         return self.decoder if self.flowing == NODE_READS else None
 
@@ -342,7 +342,7 @@ cdef class StreamReadable(StreamWrites):
         return 0
 
     def _read(self, n):
-        """Node's socket._read(): reads go on (pyuvnet/_internal/streams/core asks once its
+        """Node's socket._read(): reads go on (the stream core asks once its
         buffer is under the high-water mark)."""
         self.start_reading()
 
@@ -367,7 +367,7 @@ cdef class StreamReadable(StreamWrites):
         return queue, False
 
     cdef int node_fin(self) except -1:
-        # The peer's FIN, once the read side is pyuvnet/_internal/streams/core's.
+        # The peer's FIN, once the read side is the stream core's.
         if self.read_eof and not self.end_delivered and not self._destroyed:
             self.end_delivered = True
             self.push_node(None)

@@ -152,7 +152,7 @@ cdef class Stream(StreamReadable):
         cdef unsigned char bit
         if is_data(event):
             if self.flowing == NODE_READS:
-                # Node's on('data'): pyuvnet/_internal/streams/core's state decides (its
+                # Node's on('data'): the stream core's state decides (its
                 # removeListener('data') does nothing more).
                 if self._handler(event) is not None:
                     NODE_LISTENER_ADDED(self, 'data')
@@ -331,7 +331,7 @@ cdef class Stream(StreamReadable):
         if self._destroyed:
             return 0
         if self.flowing == NODE_READS:
-            # Queued before the Readable API was taken: pyuvnet/_internal/streams/core's 'end'.
+            # Queued before the Readable API was taken: the stream core's 'end'.
             return self.push_node(None)
         self._readable_ended = True
         try:
@@ -356,7 +356,7 @@ cdef class Stream(StreamReadable):
         return 0
 
     def _node_end_emitted(self):
-        """pyuvnet/_internal/streams/core emitted 'end' (the ReadableState's endHook): the rest
+        """The stream core emitted 'end' (the ReadableState's endHook): the rest
         of end_tick's sequence."""
         if not self._destroyed:
             self._readable_ended = True

@@ -22,7 +22,7 @@
 # Callbacks into the Python facade (Socket), each entered once per event:
 #   _on_stream_error(exc)      a read or write failed
 # A write refused (after end(), after destroy(), with no handle) runs
-# Node's sequence from pyuvnet/_internal/streams/core, through the write seam
+# Node's sequence from the stream core, through the write seam
 # (uv/stream/node_writes.pyx).
 
 cdef enum:

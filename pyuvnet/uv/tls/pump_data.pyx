@@ -107,7 +107,7 @@ cdef class TLSPumpData(EventEmitter):
     cdef public object _pending_end  # end()'s arguments while handshaking
     cdef public object _renegotiation   # a client's renegotiate() under way: its callback
     cdef public object _session_watch   # client: the new sessions while 'session' has a listener; server: a tls_session.ServerSessions
-    # pyuvnet/_internal/streams/core's ReadableState once the Readable API was taken (as a
+    # the stream core's ReadableState once the Readable API was taken (as a
     # Stream's: uv/stream/readable.pyx), which the plaintext is pushed
     # into; _flowing is then NODE_READS.
     cdef public object _readableState
@@ -187,7 +187,7 @@ cdef class TLSPumpData(EventEmitter):
         if self._end_emitted:
             return 0
         if self._readableState is not None:
-            # pyuvnet/_internal/streams/core emits 'end' once its buffer is read (read(0): as
+            # the stream core emits 'end' once its buffer is read (read(0): as
             # a Stream's push_node).
             if not self._readableState.ended:
                 NODE_PUSH(self, None)
@@ -205,7 +205,7 @@ cdef class TLSPumpData(EventEmitter):
         return 0
 
     def _node_end_emitted(self):
-        """pyuvnet/_internal/streams/core emitted 'end' (the ReadableState's endHook): the rest
+        """The stream core emitted 'end' (the ReadableState's endHook): the rest
         of emit_end's sequence."""
         if not self._end_emitted:
             self._end_emitted = True
