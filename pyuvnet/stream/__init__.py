@@ -12,17 +12,19 @@
 behave as Node 20's (the order of 'error', 'finish', 'end' and 'close',
 ``highWaterMark``, ``objectMode``, backpressure), with SPEC section 5's
 default high-water mark (64 KiB). ``net.Socket`` and ``tls.TLSSocket`` are
-``Duplex`` instances. ``pipeline``, ``finished`` and ``addAbortSignal`` join
-and watch any of them; ``stream.promises`` has the awaitable pipeline() and
+``Duplex`` instances. ``pipeline``, ``finished``, ``compose`` and ``addAbortSignal``
+join and watch any of them; ``stream.promises`` has the awaitable pipeline() and
 finished() (asyncio bridge). See docs/api/stream.md.
 """
 import importlib
 
 from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._abort import addAbortSignal
+from ._compose import compose
 from ._base import StreamBase as Stream
 from ._duplex import Duplex, PassThrough, Transform
 from ._duplex_pair import duplexPair
+from ._duplexify import duplex_from as _duplex_from
 from ._finished import finished
 from ._pipeline import pipeline
 from ._readable import Readable
@@ -34,6 +36,7 @@ __all__ = [
     'Stream', 'Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough',
     'pipeline', 'finished', 'addAbortSignal', 'getDefaultHighWaterMark',
     'setDefaultHighWaterMark', 'isReadable', 'isErrored', 'isDisturbed', 'duplexPair',
+    'compose',
 ]
 
 
@@ -64,6 +67,9 @@ def __getattr__(name):
 for _cls in (Stream, Readable, Writable, Duplex, Transform, PassThrough):
     _cls.__module__ = __name__
 Stream.__name__ = Stream.__qualname__ = 'Stream'
+# Duplex.from() makes Duplexes of other classes, so it lives above Duplex.
+Duplex.from_ = classmethod(_duplex_from)
+setattr(Duplex, 'from', Duplex.from_)
 _add_aliases(globals(), _ALIASES['stream'])
 # EventEmitter's twins first (its Cython class cannot take them), then the
 # streams' own (Readable's addListener is its own, so is its twin).
