@@ -152,7 +152,7 @@ ALIASES = {
         'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
         'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
         'getRawHeaderNames', 'setHeaders', 'writableCorked', 'strictContentLength',
-        'writableNeedDrain', 'writableHighWaterMark',
+        'writableNeedDrain', 'writableHighWaterMark', 'writableObjectMode',
     ),
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
                        'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),

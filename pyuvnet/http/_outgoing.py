@@ -112,6 +112,11 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         (stream.compose() and Duplex.from() ask it)."""
         return True
 
+    @property
+    def writableObjectMode(self):
+        """False: a byte stream, as Node 20's."""
+        return False
+
     # -- headers ------------------------------------------------------------
 
     def setHeader(self, name, value):
