@@ -269,7 +269,7 @@ NODE_STREAM = {
     'module': ('Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough', 'Stream',
                'pipeline', 'finished', 'addAbortSignal', 'compose', 'promises',
                'getDefaultHighWaterMark', 'setDefaultHighWaterMark', 'isErrored', 'isReadable',
-               'isDisturbed', 'duplexPair'),
+               'isWritable', 'isDisturbed', 'duplexPair'),
     'Readable': ('closed', 'destroy', 'destroyed', 'errored', 'isPaused', 'iterator', 'pause',
                  'pipe', 'push', 'read', 'readable', 'readableAborted', 'readableDidRead',
                  'readableEncoding', 'readableEnded', 'readableFlowing', 'readableHighWaterMark',

@@ -159,7 +159,7 @@ ALIASES = {
     'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
     # pyuvnet.stream (docs/api/stream.md); Duplex has both sides' rows.
     'stream': ('addAbortSignal', 'getDefaultHighWaterMark', 'setDefaultHighWaterMark',
-               'isReadable', 'isErrored', 'isDisturbed', 'duplexPair'),
+               'isReadable', 'isErrored', 'isDisturbed', 'duplexPair', 'isWritable'),
     'Readable': (
         'setEncoding', 'isPaused', 'readableHighWaterMark', 'readableLength',
         'readableObjectMode', 'readableEncoding', 'readableEnded', 'readableDidRead',

@@ -29,20 +29,28 @@ from ._finished import finished
 from ._pipeline import pipeline
 from ._readable import Readable
 from .._internal.streams.state import getDefaultHighWaterMark, setDefaultHighWaterMark
-from ._utils import is_destroyed as _is_destroyed, is_readable as _is_readable
+from ._utils import (is_destroyed as _is_destroyed, is_readable as _is_readable,
+                     is_writable as _is_writable)
 from ._writable import Writable
 
 __all__ = [
     'Stream', 'Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough',
     'pipeline', 'finished', 'addAbortSignal', 'getDefaultHighWaterMark',
     'setDefaultHighWaterMark', 'isReadable', 'isErrored', 'isDisturbed', 'duplexPair',
-    'compose',
+    'compose', 'isWritable',
 ]
 
 
 def isReadable(stream):
     """True when ``stream`` can still be read (Node's ``stream.isReadable``)."""
     return bool(_is_readable(stream))
+
+
+def isWritable(stream):
+    """True when ``stream`` can still be written, None when it is no
+    Writable (Node's ``stream.isWritable``)."""
+    writable = _is_writable(stream)
+    return None if writable is None else bool(writable)
 
 
 def isErrored(stream):

@@ -11,7 +11,7 @@ __all__ = [
     'Stream', 'Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough',
     'pipeline', 'finished', 'addAbortSignal', 'getDefaultHighWaterMark',
     'setDefaultHighWaterMark', 'isReadable', 'isErrored', 'isDisturbed', 'duplexPair',
-    'compose',
+    'compose', 'isWritable',
 ]
 
 _Callback = Callable[[Exception | None], object]
@@ -101,6 +101,7 @@ class TransformOptions(DuplexOptions, total=False):
 def getDefaultHighWaterMark(objectMode: bool = False) -> int: ...
 def setDefaultHighWaterMark(objectMode: bool, value: int) -> None: ...
 def isReadable(stream: object) -> bool: ...
+def isWritable(stream: object) -> bool | None: ...
 def isErrored(stream: object) -> bool: ...
 def isDisturbed(stream: object) -> bool: ...
 
@@ -642,5 +643,6 @@ is_readable = isReadable
 is_errored = isErrored
 is_disturbed = isDisturbed
 duplex_pair = duplexPair
-__all__ += ['add_abort_signal', 'get_default_high_water_mark', 'set_default_high_water_mark', 'is_readable', 'is_errored', 'is_disturbed', 'duplex_pair']
+is_writable = isWritable
+__all__ += ['add_abort_signal', 'get_default_high_water_mark', 'set_default_high_water_mark', 'is_readable', 'is_errored', 'is_disturbed', 'duplex_pair', 'is_writable']
 # END snake_case twins
