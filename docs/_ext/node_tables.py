@@ -269,7 +269,7 @@ NODE_STREAM = {
     'module': ('Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough', 'Stream',
                'pipeline', 'finished', 'addAbortSignal', 'compose', 'promises',
                'getDefaultHighWaterMark', 'setDefaultHighWaterMark', 'isErrored', 'isReadable',
-               'isDisturbed', 'duplexPair'),
+               'isWritable', 'isDisturbed', 'duplexPair'),
     'Readable': ('closed', 'destroy', 'destroyed', 'errored', 'isPaused', 'iterator', 'pause',
                  'pipe', 'push', 'read', 'readable', 'readableAborted', 'readableDidRead',
                  'readableEncoding', 'readableEnded', 'readableFlowing', 'readableHighWaterMark',
@@ -281,13 +281,17 @@ NODE_STREAM = {
                  'uncork', 'writable', 'writableAborted', 'writableCorked', 'writableEnded',
                  'writableFinished', 'writableHighWaterMark', 'writableLength',
                  'writableNeedDrain', 'writableObjectMode', 'write'),
+    'Duplex': ('from',),
     'Transform': ('destroy', '_transform', '_flush'),
 }
 
 STREAM_DIFFERENCES = {
     ('module', 'pipeline'): 'the callback is the last argument; also signal= and end= keywords; '
                             'generator functions and (under the asyncio bridge) async ones',
-    ('module', 'compose'): 'not in pyuvnet (experimental in Node 20)',
+    ('module', 'compose'): "pipeline()'s stages; an async generator function or async function "
+                           'first or last needs the asyncio bridge; no web streams',
+    ('Duplex', 'from'): "Duplex.from_ (getattr(Duplex, 'from') is the same); no Blob or web "
+                        'streams; an async function or generator function needs the asyncio bridge',
     ('module', 'promises'): 'pipeline() and finished() as asyncio awaitables (asyncio bridge)',
     ('module', 'getDefaultHighWaterMark'): "65536 bytes by default (SPEC section 5; Node 20's is 16384)",
     ('Readable', '[Symbol.asyncIterator]'): 'async for chunk in readable: (asyncio bridge)',

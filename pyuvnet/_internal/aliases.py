@@ -152,14 +152,14 @@ ALIASES = {
         'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
         'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
         'getRawHeaderNames', 'setHeaders', 'writableCorked', 'strictContentLength',
-        'writableNeedDrain', 'writableHighWaterMark',
+        'writableNeedDrain', 'writableHighWaterMark', 'writableObjectMode',
     ),
     'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
                        'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
     'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
     # pyuvnet.stream (docs/api/stream.md); Duplex has both sides' rows.
     'stream': ('addAbortSignal', 'getDefaultHighWaterMark', 'setDefaultHighWaterMark',
-               'isReadable', 'isErrored', 'isDisturbed', 'duplexPair'),
+               'isReadable', 'isErrored', 'isDisturbed', 'duplexPair', 'isWritable'),
     'Readable': (
         'setEncoding', 'isPaused', 'readableHighWaterMark', 'readableLength',
         'readableObjectMode', 'readableEncoding', 'readableEnded', 'readableDidRead',

@@ -106,6 +106,17 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         '_strict', 'When True, end() (and a write() past it) raise ERR_HTTP_CONTENT_LENGTH_MISMATCH '
         'if the body differs from the Content-Length header (False).')
 
+    @property  # type: ignore[misc]  # read-only, as Node never clears it
+    def writable(self):
+        """True, as Node 20's, which sets it once and never clears it
+        (stream.compose() and Duplex.from() ask it)."""
+        return True
+
+    @property
+    def writableObjectMode(self):
+        """False: a byte stream, as Node 20's."""
+        return False
+
     # -- headers ------------------------------------------------------------
 
     def setHeader(self, name, value):

@@ -12,34 +12,45 @@
 behave as Node 20's (the order of 'error', 'finish', 'end' and 'close',
 ``highWaterMark``, ``objectMode``, backpressure), with SPEC section 5's
 default high-water mark (64 KiB). ``net.Socket`` and ``tls.TLSSocket`` are
-``Duplex`` instances. ``pipeline``, ``finished`` and ``addAbortSignal`` join
-and watch any of them; ``stream.promises`` has the awaitable pipeline() and
+``Duplex`` instances. ``pipeline``, ``finished``, ``compose`` and ``addAbortSignal``
+join and watch any of them; ``stream.promises`` has the awaitable pipeline() and
 finished() (asyncio bridge). See docs/api/stream.md.
 """
 import importlib
 
 from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
 from ._abort import addAbortSignal
+from ._compose import compose
 from ._base import StreamBase as Stream
 from ._duplex import Duplex, PassThrough, Transform
 from ._duplex_pair import duplexPair
+from ._duplexify import duplex_from as _duplex_from
 from ._finished import finished
 from ._pipeline import pipeline
 from ._readable import Readable
 from .._internal.streams.state import getDefaultHighWaterMark, setDefaultHighWaterMark
-from ._utils import is_destroyed as _is_destroyed, is_readable as _is_readable
+from ._utils import (is_destroyed as _is_destroyed, is_readable as _is_readable,
+                     is_writable as _is_writable)
 from ._writable import Writable
 
 __all__ = [
     'Stream', 'Readable', 'Writable', 'Duplex', 'Transform', 'PassThrough',
     'pipeline', 'finished', 'addAbortSignal', 'getDefaultHighWaterMark',
     'setDefaultHighWaterMark', 'isReadable', 'isErrored', 'isDisturbed', 'duplexPair',
+    'compose', 'isWritable',
 ]
 
 
 def isReadable(stream):
     """True when ``stream`` can still be read (Node's ``stream.isReadable``)."""
     return bool(_is_readable(stream))
+
+
+def isWritable(stream):
+    """True when ``stream`` can still be written, None when it is no
+    Writable (Node's ``stream.isWritable``)."""
+    writable = _is_writable(stream)
+    return None if writable is None else bool(writable)
 
 
 def isErrored(stream):
@@ -64,6 +75,9 @@ def __getattr__(name):
 for _cls in (Stream, Readable, Writable, Duplex, Transform, PassThrough):
     _cls.__module__ = __name__
 Stream.__name__ = Stream.__qualname__ = 'Stream'
+# Duplex.from() makes Duplexes of other classes, so it lives above Duplex.
+Duplex.from_ = classmethod(_duplex_from)
+setattr(Duplex, 'from', Duplex.from_)
 _add_aliases(globals(), _ALIASES['stream'])
 # EventEmitter's twins first (its Cython class cannot take them), then the
 # streams' own (Readable's addListener is its own, so is its twin).

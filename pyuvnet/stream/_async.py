@@ -7,9 +7,10 @@ from .. import errors
 from .._internal import aio_bridge as aio
 from .._uv import nextTick
 from ._finished import eos
-from ._utils import destroyer
+from ._utils import destroyer, is_iterable
 
-__all__ = ['iterate', 'pull_into', 'pump', 'as_async_iterable', 'settle_last']
+__all__ = ['iterate', 'pull_into', 'pump', 'as_async_iterable', 'settle_last', 'writes_into',
+           'finish_after', 'settle_into']
 
 
 async def iterate(stream, destroy_on_return=True):
@@ -111,13 +112,21 @@ def pull_into(readable, iterable):
 
 
 def as_async_iterable(source):
-    """What a pipeline's function stage gets: a stream's chunks (its async
-    iterator) or the async iterable itself."""
+    """What a pipeline's async function stage gets: a stream's chunks (its
+    async iterator), the async iterable itself, or a sync iterable's items
+    (a str's characters) as an async iterable."""
     if hasattr(source, '_readableState'):
         return iterate(source)
     if hasattr(source, '__aiter__'):
         return source
+    if isinstance(source, str) or is_iterable(source, want_async=False):
+        return _from_sync(source)
     return _from_sync_or_events(source)
+
+
+async def _from_sync(iterable):
+    for item in iterable:
+        yield item
 
 
 async def _from_sync_or_events(source):
@@ -186,3 +195,81 @@ def settle_last(awaitable, passthrough, end, finish, set_value):
             passthrough.end()
         nextTick(finish)
     loop.create_task(run())
+
+
+def writes_into(fn):
+    """Duplex.from(fn) (Node's fromAsyncGen): ``fn`` is called with an
+    async iterable of what the Duplex is written, one write at a time (a
+    write's callback runs once ``fn`` took its chunk). Returns fn's value
+    and the Duplex's write and final options, and ``abort()``: at destroy,
+    the iterable raises AbortError (Node checks its signal only at the
+    next write, so a loop waiting for one waits for ever)."""
+    loop = aio._bridge().loop
+    state = {'next': loop.create_future(), 'aborted': False}
+
+    async def written():
+        while True:
+            chunk, done, callback = await state['next']
+            nextTick(callback)
+            if done:
+                return
+            if state['aborted']:
+                raise errors.AbortError()
+            state['next'] = loop.create_future()
+            yield chunk
+
+    def write(stream, chunk, encoding, callback):
+        state['next'].set_result((chunk, False, callback))
+
+    def final(stream, callback):
+        state['next'].set_result((None, True, callback))
+
+    def abort():
+        state['aborted'] = True
+        waiting = state['next']
+        if not waiting.done():
+            waiting.set_exception(errors.AbortError())
+            waiting.exception()     # seen: a loop may never come to it
+    return fn(written()), write, final, abort
+
+
+def finish_after(duplex, coroutine, final, abort):
+    """Duplex.from(async function): 'finish' waits for the function to
+    return None (another value is ERR_INVALID_RETURN_VALUE); its exception
+    destroys the Duplex."""
+    loop = aio._bridge().loop
+    outcome = loop.create_future()
+
+    async def run():
+        try:
+            value = await coroutine
+        except Exception as exc:
+            destroyer(duplex, exc)
+            value = None
+        outcome.set_result(None if value is None else
+                           errors.ERR_INVALID_RETURN_VALUE('nully', 'body', value))
+    loop.create_task(run())
+
+    def wait_then_finish(callback):
+        final(duplex, lambda: outcome.add_done_callback(
+            lambda done: nextTick(callback, done.result())))
+
+    def destroy(err, callback):
+        abort()
+        callback(err)
+    duplex._final = wait_then_finish
+    duplex._destroy = destroy
+
+
+def settle_into(duplex, awaitable):
+    """Duplex.from(awaitable): its value, unless None, is the one chunk read."""
+    async def run():
+        try:
+            value = await awaitable
+        except Exception as exc:
+            destroyer(duplex, exc)
+            return
+        if value is not None:
+            duplex.push(value)
+        duplex.push(None)
+    aio._bridge().loop.create_task(run())

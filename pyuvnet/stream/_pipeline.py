@@ -8,6 +8,8 @@ generator functions (given the previous stage, returning an iterable), and,
 under the asyncio bridge, async iterables, async generator functions and an
 async function as the last stage (its result is the callback's value).
 """
+import inspect
+
 from .. import errors
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick, queueMicrotask
@@ -136,7 +138,7 @@ def pipeline_impl(streams, callback, opts):
                 raise errors.ERR_INVALID_ARG_TYPE(
                     'source', ['Stream', 'Iterable', 'AsyncIterable', 'Function'], stage)
         elif callable(stage) and not is_node_stream(stage):
-            if is_readable_node_stream(ret) or hasattr(ret, '__aiter__'):
+            if is_readable_node_stream(ret) or hasattr(ret, '__aiter__') or _is_async_function(stage):
                 from ._hooks import async_layer
                 source = async_layer().as_async_iterable(ret)
             else:
@@ -181,6 +183,11 @@ def pipeline_impl(streams, callback, opts):
             raise errors.ERR_INVALID_ARG_TYPE(
                 'destination', ['Stream', 'Function'], stage)
     return ret
+
+
+def _is_async_function(fn):
+    # Its ``async for`` takes a list or a str as JavaScript's for await does.
+    return inspect.isasyncgenfunction(fn) or inspect.iscoroutinefunction(fn)
 
 
 def _is_source(obj):

@@ -310,3 +310,23 @@ def test_an_error_emitted_on_a_pipe_destination_destroys_it(calls, kind):
     r.pipe(dest)
     run()
     assert seen == ['fail']
+
+
+def test_is_writable_until_end_or_destroy_and_none_for_no_writable():
+    """stream.isWritable (Node 20.0's): True, then False after end() or
+    destroy(); None for a Readable or an object that is no stream; True
+    for a new net.Socket (each run under Node 20.20)."""
+    from pyuvnet import stream
+    from pyuvnet.stream import PassThrough
+    w = Writable(write=lambda self, chunk, encoding, cb: cb())
+    assert stream.isWritable(w) is True and stream.is_writable(w) is True
+    w.end()
+    assert stream.isWritable(w) is False
+    assert stream.isWritable(Readable(read=lambda self, size: None)) is None
+    assert stream.isWritable(object()) is None
+    sock = net.Socket()
+    assert stream.isWritable(sock) is True
+    sock.destroy()
+    p = PassThrough()
+    p.destroy()
+    assert stream.isWritable(p) is False
