@@ -135,3 +135,55 @@ def test_data_past_a_small_window_is_not_emitted(run_loop):
     assert resets(frames) == [(1, FLOW_CONTROL_ERROR)]
     assert connection_window_given(frames) == 100
     assert seen == ['ERR_HTTP2_STREAM_ERROR', ('close', FLOW_CONTROL_ERROR)]
+
+
+def misbehaving_client(run_loop, window, on_stream):
+    """Node's misbehaving client: a request on stream 13, then three DATA
+    frames of 18 bytes written one after the other, whatever the window
+    (``initialWindowSize``) allows; gives the frames the server sent."""
+    server = http2.createServer({'settings': {'initialWindowSize': window}})
+    server.on('stream', on_stream)
+    data = frame(DATA, 0, 13, b'hello\n' * 3)
+    return exchange(run_loop, server, [OPEN + frame(HEADERS, END_HEADERS, 13, POST_BLOCK),
+                                       data, data, data, pause(0.2)])
+
+
+def overrun_answer(stream, seen):
+    stream.on('error', lambda error: seen.append((error.code, str(error))))
+    stream.on('end', lambda: seen.append('end'))
+    stream.on('close', lambda: seen.append(('close', stream.rstCode)))
+    stream.respond()
+    stream.end(b'ok')
+
+
+OVERRUN_ERROR = ('ERR_HTTP2_STREAM_ERROR', 'Stream closed with error code NGHTTP2_FLOW_CONTROL_ERROR')
+
+
+def test_misbehaving_flow_control_on_a_flowing_stream_resets_it(run_loop):
+    # Ports test-http2-misbehaving-flow-control.js (window 18, the stream
+    # flowing). Node 20 also emits the overrunning frames' bytes ('data'
+    # of 18 three times); here only what fitted the window is emitted.
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream.on('data', lambda chunk: seen.append(len(chunk)))
+        overrun_answer(stream, seen)
+    frames = misbehaving_client(run_loop, 18, on_stream)
+    assert resets(frames) == [(13, FLOW_CONTROL_ERROR)]
+    assert seen[-2:] == [OVERRUN_ERROR, ('close', FLOW_CONTROL_ERROR)]
+    assert set(seen[:-2]) == {18}
+
+
+def test_misbehaving_flow_control_on_a_paused_stream_resets_it(run_loop):
+    # Ports test-http2-misbehaving-flow-control-paused.js (window 36, the
+    # stream paused with a high-water mark of 0): the error, 'close' with
+    # rstCode 3 and no 'end', as Node 20's.
+    seen = []
+
+    def on_stream(stream, headers, flags, raw):
+        stream._readableState.highWaterMark = 0
+        stream.pause()
+        overrun_answer(stream, seen)
+    frames = misbehaving_client(run_loop, 36, on_stream)
+    assert resets(frames) == [(13, FLOW_CONTROL_ERROR)]
+    assert seen == [OVERRUN_ERROR, ('close', FLOW_CONTROL_ERROR)]
