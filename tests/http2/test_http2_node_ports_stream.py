@@ -392,3 +392,34 @@ def test_a_short_piped_body_waits_for_a_late_reader(run_loop):
         net.setTimeout(read_late, 100)
     exchange(run_loop, on_stream, client)
     assert seen == [(200, 'text/html'), 'reading', 'test', 'end', 'close']
+
+
+def test_trailers_too_large_for_a_frame_reset_the_stream_with_frame_size_error(run_loop):
+    # Ports test-http2-exceeds-server-trailer-size.js: 64 KiB of trailers
+    # cannot go: the server's stream gets 'frameError' (HEADERS,
+    # FRAME_SIZE_ERROR), then both streams ERR_HTTP2_STREAM_ERROR and
+    # 'close' with code 6, and no 'frameError' reaches the client, as
+    # under Node 20. (Before, the server's session closed ahead of the
+    # stream's RST_STREAM and the client's request saw CANCEL.)
+    seen = []
+    error = ('ERR_HTTP2_STREAM_ERROR', 'Stream closed with error code NGHTTP2_FRAME_SIZE_ERROR')
+
+    def on_stream(stream, *_):
+        stream.respond(None, {'waitForTrailers': True})
+        stream.on('data', lambda chunk: seen.append('server data'))
+        stream.on('wantTrailers', lambda: stream.sendTrailers({'test-trailer': 'X' * 65536}))
+        stream.on('frameError', lambda kind, code, *_: seen.append(('frameError', kind, code)))
+        stream.on('error', lambda error: seen.append(('server', error.code, str(error))))
+        stream.on('close', lambda: seen.append(('server close', stream.rstCode)))
+        stream.end()
+
+    def client(session, done):
+        session.on('frameError', lambda *_: seen.append('session frameError'))
+        req = session.request()
+        req.on('frameError', lambda *_: seen.append('request frameError'))
+        req.on('error', lambda error: seen.append(('request', error.code, str(error))))
+        req.on('close', lambda: (seen.append(('request close', req.rstCode)), done()))
+        req.end()
+    exchange(run_loop, on_stream, client)
+    assert seen == [('frameError', 1, 6), ('server',) + error, ('server close', 6),
+                    ('request',) + error, ('request close', 6)]
