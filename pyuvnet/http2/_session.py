@@ -535,7 +535,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _after_frame_error(self, stream, code):
         if stream is not None and not stream.destroyed:
-            stream.close(code)
+            stream.close(code, lambda *_: self.close())
+            return
         self.close()
 
     def _h2_push_promise(self, parent_id, promised_id, block, sensitive):

@@ -4,9 +4,10 @@ sequence in Node's order."""
 from .. import errors
 from .._internal.options import OptionSpec, normalize_options
 from .._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
-from .._internal.streams._core import (maybe_read_more, readable_get, readable_on, readable_once, readable_pause,
-                                       readable_push, readable_read, readable_remove_all_listeners,
-                                       readable_remove_listener, readable_resume, readable_set, readable_settle_head,
+from .._internal.streams._core import (maybe_read_more, readable_chunks, readable_get, readable_on,
+                                       readable_once, readable_pause, readable_push, readable_read,
+                                       readable_remove_all_listeners, readable_remove_listener,
+                                       readable_resume, readable_set, readable_settle_head,
                                        readable_unshift)
 from .._internal.streams.state import ReadableState, construct, error_or_destroy
 from ._pipe import pipe, unpipe
@@ -67,9 +68,10 @@ class Readable(StreamBase):
         state.encoding = name
         readable_settle_head(state)
         content = ''.join(c if isinstance(c, str) else decode(c) for c in state.buffer)
-        state.buffer.clear()
+        buf = readable_chunks(state)
+        buf.clear()
         if content:
-            state.buffer.append(content)
+            buf.append(content)
         state.length = len(content)
         return self
 

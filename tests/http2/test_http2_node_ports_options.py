@@ -376,3 +376,30 @@ def test_connect_binds_its_local_address(run_loop):
     req.end()
     run_loop(10)
     assert (seen, b''.join(body)) == (['127.0.0.2'], b'You are from: 127.0.0.2')
+
+
+def test_a_head_block_past_nghttp2s_limit_ends_the_clients_session(run_loop):
+    # Ports test-http2-options-max-headers-exceeds-nghttp2.js: a client
+    # allowing 100,000-byte head blocks sends a 90,000-byte header, which
+    # nghttp2's own 64 KiB limit refuses: the request and then the session
+    # get ERR_HTTP2_SESSION_ERROR "Session closed with error code 9", the
+    # request closes with code 9, the server sees no stream (Node 20 alike).
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda *_: seen.append('stream'))
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server),
+                           {'maxSendHeaderBlockLength': 100000})
+    client.on('error', lambda error: seen.append(('session', error.code, str(error))))
+    req = client.request({'test-header': 'A' * 90000})
+    req.on('response', lambda *_: seen.append('response'))
+    req.on('error', lambda error: seen.append(('request', error.code, str(error))))
+
+    def closed():
+        seen.append(('close', req.rstCode))
+        client.close()
+        server.close()
+    req.on('close', closed)
+    req.end()
+    run_loop(10)
+    error = ('ERR_HTTP2_SESSION_ERROR', 'Session closed with error code 9')
+    assert seen == [('request',) + error, ('close', 9), ('session',) + error]

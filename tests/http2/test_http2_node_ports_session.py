@@ -406,3 +406,31 @@ def test_altsvc_frames_and_their_argument_errors(run_loop):
     assert sorted(got) == [('h2=":8000"', '', 1),
                            ('h2=":8000"', 'https://example.org:8111', 0),
                            ('h2=":8000"', 'https://example.org:8111', 0)]
+
+
+def test_a_client_that_leaves_mid_request_closes_the_session_quietly(run_loop):
+    # Ports test-http2-premature-close.js: a raw client sends a GET's
+    # HEADERS without END_STREAM and 5 bytes of DATA, then its FIN without
+    # waiting: the stream is 'aborted' and closes with CANCEL, the session
+    # closes, and no 'error' reaches the server, as under Node 20.
+    from http2_support import DATA, END_HEADERS, HEADERS, PREFACE, RawPeer, frame, settings
+    seen = []
+    server = http2.createServer()
+    server.on('error', lambda error: seen.append(('server error', error.code)))
+
+    def on_stream(stream, *_):
+        seen.append('stream')
+        stream.on('error', lambda error: seen.append(('stream error', error.code)))
+        stream.on('aborted', lambda: seen.append('aborted'))
+        stream.on('close', lambda: seen.append(('stream close', stream.rstCode)))
+
+    def on_session(session):
+        session.on('error', lambda error: seen.append(('session error', error.code)))
+        session.on('close', lambda: (seen.append('session close'), server.close()))
+    server.on('stream', on_stream)
+    server.on('session', on_session)
+    RawPeer(listen(run_loop, server), [
+        PREFACE + settings() + frame(HEADERS, END_HEADERS, 1, b'\x82\x84\x86\x41\x09localhost')
+        + frame(DATA, 0, 1, b'Hello'), lambda sock: sock.shutdown(1)])
+    run_loop(10)
+    assert seen == ['stream', 'aborted', ('stream close', 8), 'session close']

@@ -1,5 +1,6 @@
 """`pyuvnet serve` over h2c against a client that cancels or opens too
-many streams (issue 70): a cancelled request costs its stream only,
+many streams, or overruns a stream's window (issues 70, 69): a cancelled
+request or an overrun window costs its stream only,
 --h2-max-concurrent-streams is advertised and enforced, and
 --limit-concurrency counts the streams under way."""
 import os
@@ -79,6 +80,27 @@ def test_a_request_cancelled_in_its_own_read_costs_one_stream():
         code, _out, err = stop(proc)
     assert code == 0, err
     assert sorted({stream for kind, _f, stream, _p in frames if kind == DATA}) == [3]
+    assert GOAWAY not in [kind for kind, *_ in frames]
+
+
+def test_data_past_a_streams_window_resets_that_stream_and_the_connection_goes_on():
+    # As Node 20 (tests/http2/test_http2_stream_window_overrun.py): the
+    # app never reads /slow's body, the server buffers what the window
+    # let in, then 32 KiB a round overruns it: RST_STREAM
+    # FLOW_CONTROL_ERROR (3) for that stream alone, and a later request is
+    # answered on the same connection.
+    post = frame(HEADERS, END_HEADERS, 1, b'\x83\x86\x44\x05/slow\x01\x09localhost')
+    rounds = [frame(DATA, 0, 1, b'x' * 16384) * 2, 0.15] * 5
+    proc = served()
+    try:
+        port, = address_of(proc)
+        frames = exchange(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0) + post, 0.15]
+                          + rounds + [get(3)])
+    finally:
+        code, _out, err = stop(proc)
+    assert code == 0, err
+    assert resets(frames) == {1: 3}
+    assert statuses(frames) == {3: 200}
     assert GOAWAY not in [kind for kind, *_ in frames]
 
 

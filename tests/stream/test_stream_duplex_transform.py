@@ -246,12 +246,12 @@ def test_a_duplex_made_from_a_template_is_one_made_from_its_options():
     assert _fields(one._readableState) == _fields(made._readableState)
     assert _fields(one._writableState) == _fields(made._writableState)
     assert one.allowHalfOpen is made.allowHalfOpen is False
-    assert one._readableState.buffer is not two._readableState.buffer
     assert one._readableState.pipes is not two._readableState.pipes
     assert one._writableState.buffered is not two._writableState.buffered
     assert one._writableState.onFinished is not two._writableState.onFinished
     one.push(b'a')
     assert (one.readableLength, two.readableLength) == (1, 0)
+    assert (list(one._readableState.buffer), list(two._readableState.buffer)) == ([b'a'], [])
     log = recorder(one, ['finish', 'close'])
     one.end(b'x')
     run()

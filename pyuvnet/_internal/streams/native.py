@@ -17,7 +17,8 @@ Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
 from pyuvnet.events import EventEmitter
 from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
-from pyuvnet._internal.streams._core import (bind_take_reads, readable_listener_added, readable_pause,
+from pyuvnet._internal.streams._core import (bind_take_reads, readable_chunks,
+                                             readable_listener_added, readable_pause,
                                              readable_push, readable_read, readable_resume,
                                              readable_unshift, refuse_write,
                                              update_readable_listening)
@@ -53,7 +54,7 @@ def take_reads(stream):
         if state.decoder is not None:
             chunk = state.decoder(chunk)
         if chunk:
-            state.buffer.append(chunk)
+            readable_chunks(state).append(chunk)
             state.length += len(chunk)
     if fin:
         readable_push(stream, None)

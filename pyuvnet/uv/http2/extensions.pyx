@@ -44,16 +44,21 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
     """receive()'s first step: False when the watch found nothing in
     ``data`` (receive() goes on with all of it); else the bytes go to
     receive() in pieces: the owner's _h2_priority after each PRIORITY
-    frame, and a stream's WINDOW_UPDATE, or a frame on a stream nghttp2
-    has closed, checked before nghttp2 reads it."""
+    frame, and a stream's WINDOW_UPDATE, a frame on a stream nghttp2 has
+    closed, or a DATA frame that may overrun its stream's window, checked
+    before nghttp2 reads it."""
     cdef list found = core.watch.scan(&data[0], data.shape[0])
     cdef Py_ssize_t start = 0, end, frame_start
     cdef int32_t stream_id
-    if found is None:
+    if core.dropping:
+        # The rest of a dropped DATA frame's payload.
+        start = min(core.dropping, <size_t>data.shape[0])
+        core.dropping -= start
+    elif found is None:
         return False
     core.watched = True
     try:
-        for kind, end, stream_id, parent, weight, exclusive in found:
+        for kind, end, stream_id, parent, weight, exclusive in found or ():
             if kind != H2_FOUND_PRIORITY:
                 # Looked at before nghttp2 reads the frame (one begun in an
                 # earlier read is nghttp2's already).
@@ -69,6 +74,11 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
                             start = end
                     elif h2_answer_closed_stream(core, stream_id, parent):
                         return True
+                    elif parent == ng.NGHTTP2_DATA and h2_drop_overrun(core, stream_id, weight):
+                        start = end + weight
+                        if start > data.shape[0]:
+                            core.dropping = start - data.shape[0]
+                            start = data.shape[0]
                 continue
             core.receive(data[start:end])
             start = end
@@ -118,6 +128,25 @@ cdef bint h2_answer_closed_stream(H2Core core, int32_t stream_id, uint8_t kind) 
     h2_end_as_node(core, core.session, ng.NGHTTP2_ERR_STREAM_CLOSED
                    if answer == H2_ANSWER_INVALID_CLOSED else ng.NGHTTP2_ERR_PROTO)
     core.raise_pending()
+    return True
+
+
+cdef bint h2_drop_overrun(H2Core core, int32_t stream_id, size_t length) except -1:
+    """Whether a DATA frame of ``length`` overruns its open stream's
+    receive window: then, as Node 20's nghttp2 does (RFC 9113 6.9), the
+    stream is reset with FLOW_CONTROL_ERROR and the connection goes on;
+    nghttp2 never reads the frame (1.70 would end the connection), so the
+    connection's window it took is given back here."""
+    cdef int32_t window
+    if core.session is NULL or ng.nghttp2_session_get_stream_remote_close(
+            core.session, stream_id) != 0:
+        return False
+    window = ng.nghttp2_session_get_stream_local_window_size(core.session, stream_id)
+    if window < 0 or length <= <size_t>window:
+        return False
+    ng.nghttp2_submit_rst_stream(core.session, ng.NGHTTP2_FLAG_NONE, stream_id,
+                                 ng.NGHTTP2_FLOW_CONTROL_ERROR)
+    core.raw_frames.append(b'\x00\x00\x04\x08\x00\x00\x00\x00\x00' + length.to_bytes(4, 'big'))
     return True
 
 

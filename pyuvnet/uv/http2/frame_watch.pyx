@@ -5,8 +5,9 @@
 # of the bytes it is given (a few compares per frame, no copy) and cuts the
 # bytes after each PRIORITY frame, so its event comes in order with the
 # frames nghttp2 reports. It also cuts before a stream's WINDOW_UPDATE of
-# a large increment, which may take the stream's window past 2^31-1: a
-# stream error (RFC 9113 6.9.1) that nghttp2 1.70 makes the connection's.
+# a large increment, which may take the stream's window past 2^31-1, and
+# before a DATA frame that may overrun its stream's receive window: stream
+# errors (RFC 9113 6.9.1, 6.9) that nghttp2 1.70 makes the connection's.
 from pyuvnet.uv.http2 cimport nghttp2 as ng
 from libc.stdint cimport uint8_t, int32_t, uint32_t
 from libc.string cimport memcpy
@@ -20,7 +21,7 @@ cdef uint32_t H2_WATCHED_INCREMENT = 1 << 30
 # What scan() finds: (H2_FOUND_PRIORITY, end, stream id, parent, weight,
 # exclusive), (H2_FOUND_WINDOW, end, stream id, increment, 0, False), or
 # (H2_FOUND_STREAM_FRAME, end of its frame header, stream id, frame type,
-# 0, False).
+# its length, False).
 cdef enum:
     H2_FOUND_PRIORITY = 0
     H2_FOUND_WINDOW = 1
@@ -41,6 +42,7 @@ cdef class H2FrameWatch:
     cdef ng.nghttp2_session* session    # a server's (H2Core sets it), else NULL
     cdef int32_t max_opened             # the client's newest stream the watch saw open
     cdef int32_t reset_id               # and the last it saw the client reset
+    cdef size_t data_seen               # DATA payload bytes in the bytes scan() is given
 
     def __cinit__(self, bint is_server):
         self.skip = H2_CLIENT_MAGIC_LEN if is_server else 0
@@ -53,6 +55,8 @@ cdef class H2FrameWatch:
         cdef size_t pos = 0, take, length
         cdef list found = None
         cdef uint32_t parent
+        cdef int32_t window
+        self.data_seen = 0
         while pos < n:
             if self.skip:
                 take = min(self.skip, n - pos)
@@ -100,16 +104,28 @@ cdef class H2FrameWatch:
                         # frame on a stream below the newest that nghttp2
                         # holds no more, or that the client reset (in this
                         # read, maybe), is looked at first. (Few: a
-                        # request's body in the read that opened it.)
+                        # request's body in the read that opened it.) So
+                        # is a DATA frame that may overrun its stream's
+                        # window with the DATA before it in this read,
+                        # which nghttp2 has not counted yet.
                         if self.kind == ng.NGHTTP2_HEADERS and self.stream_id > self.max_opened:
                             self.max_opened = self.stream_id
-                        elif self.stream_id == self.reset_id or (
-                                self.stream_id <= self.max_opened and ng.nghttp2_session_find_stream(
-                                    self.session, self.stream_id) is NULL):
-                            if found is None:
-                                found = []
-                            found.append((H2_FOUND_STREAM_FRAME, pos, self.stream_id, self.kind,
-                                          0, False))
+                        else:
+                            window = -1
+                            if self.kind == ng.NGHTTP2_DATA:
+                                self.data_seen += length
+                                if self.stream_id != self.reset_id:
+                                    window = ng.nghttp2_session_get_stream_local_window_size(
+                                        self.session, self.stream_id)
+                            if (window >= 0 and self.data_seen > <size_t>window) or (
+                                    window < 0 and (self.stream_id == self.reset_id or (
+                                        self.stream_id <= self.max_opened
+                                        and ng.nghttp2_session_find_stream(
+                                            self.session, self.stream_id) is NULL))):
+                                if found is None:
+                                    found = []
+                                found.append((H2_FOUND_STREAM_FRAME, pos, self.stream_id,
+                                              self.kind, length, False))
                     elif self.kind == ng.NGHTTP2_RST_STREAM:
                         self.reset_id = self.stream_id
                     if self.kind == ng.NGHTTP2_PRIORITY and length == 5:

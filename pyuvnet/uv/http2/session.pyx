@@ -119,6 +119,8 @@ cdef class H2Core:
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
     cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
+    cdef size_t dropping                # the payload still to come of a DATA frame dropped
+                                        # before nghttp2 read it (h2_drop_overrun)
     cdef H2ClosedStreams closed         # a server's: how the client's closed streams ended
     cdef readonly bint terminated       # told to end the session: nghttp2 sends no
                                         # RST_STREAM after that (h2_reset_ahead's then)

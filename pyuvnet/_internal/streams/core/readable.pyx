@@ -74,7 +74,7 @@ cdef bint _push_eof(object stream, ReadableState state) except -1:
     if state.decoder is not None:
         chunk = state.decoder(b'', True)
         if chunk:
-            state.buffer.append(chunk)
+            chunks_of(state).append(chunk)
             state.length += 1 if state.objectMode else len(chunk)
     state.ended = True
     state.needReadable = False
@@ -165,9 +165,9 @@ cdef int _push_chunk(object stream, ReadableState state, object chunk, bint fron
         state.length += 1 if state.objectMode else len(chunk)
         if front:
             settle_head(state)
-            state.buffer.appendleft(chunk)
+            chunks_of(state).appendleft(chunk)
         else:
-            state.buffer.append(chunk)
+            chunks_of(state).append(chunk)
         if state.needReadable:
             _emit_readable(stream, state)
     _maybe_read_more(stream, state)

@@ -31,6 +31,26 @@ cdef extern from *:
 cdef object MAX_DOUBLE = float.fromhex('0x1.fffffffffffffp+1023')
 
 
+# A read buffer until its first chunk: an empty deque holds 760 bytes, which
+# a stream never pushed to (an HTTP/2 request without a body, held by its
+# handler) would keep for nothing; the empty tuple reads as an empty buffer
+# and chunks_of() makes the deque.
+cdef tuple NO_CHUNKS = ()
+
+
+cdef inline object chunks_of(ReadableState state):
+    # The read buffer, a deque from the first chunk on.
+    buf = state.buffer
+    if buf is NO_CHUNKS:
+        buf = state.buffer = deque()
+    return buf
+
+
+def readable_chunks(state):
+    """The read buffer of ``state``, to add chunks to (a deque)."""
+    return chunks_of(<ReadableState?>state)
+
+
 cdef tuple _common_options(dict opts):
     # What both sides read alike: emitClose, autoDestroy, defaultEncoding
     # (each its default unless given).
@@ -67,7 +87,7 @@ cdef class ReadableState:
         self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('readableObjectMode')))
         self.highWaterMark = _high_water_mark(opts, 'readableHighWaterMark', is_duplex,
                                               self.objectMode)
-        self.buffer = deque()
+        self.buffer = NO_CHUNKS
         self.pipes = []
         if opts:
             self.emitClose, self.autoDestroy, self.defaultEncoding = _common_options(opts)
@@ -89,7 +109,7 @@ cdef class ReadableState:
             from pyuvnet._internal.encodings import decoder
             s.encoding = self.encoding
             s.decoder = decoder(self.encoding)
-        s.buffer = deque()
+        s.buffer = NO_CHUNKS
         s.pipes = []
         return s
 
