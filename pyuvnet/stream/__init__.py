@@ -18,7 +18,7 @@ finished() (asyncio bridge). See docs/api/stream.md.
 """
 import importlib
 
-from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import module_twins as _module_twins
 from ._abort import addAbortSignal
 from ._base import StreamBase as Stream
 from ._duplex import Duplex, PassThrough, Transform
@@ -64,9 +64,6 @@ def __getattr__(name):
 for _cls in (Stream, Readable, Writable, Duplex, Transform, PassThrough):
     _cls.__module__ = __name__
 Stream.__name__ = Stream.__qualname__ = 'Stream'
-_add_aliases(globals(), _ALIASES['stream'])
-# EventEmitter's twins first (its Cython class cannot take them), then the
-# streams' own (Readable's addListener is its own, so is its twin).
-_add_aliases(Stream, _ALIASES['EventEmitter'])
-for _cls in (Readable, Writable, Duplex):
-    _add_aliases(_cls, _ALIASES[_cls.__name__])
+_module_twins(globals(), 'stream', ('addAbortSignal', 'getDefaultHighWaterMark',
+                                    'setDefaultHighWaterMark', 'isReadable', 'isErrored',
+                                    'isDisturbed', 'duplexPair'))
