@@ -4,7 +4,7 @@ which https and http2 serve HTTP/1.1 with too."""
 from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.options import normalize_options
 from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS
-from pyuvnet._internal.http_server import HTTPServerMixin
+from pyuvnet._internal.http_server import ServesHttp1
 from pyuvnet import Server as _NetServer
 from pyuvnet._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
@@ -14,7 +14,7 @@ __all__ = ['Server']
 @twins('closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
        'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
        row='http.Server', bases=('EventEmitter', 'Server'))
-class Server(HTTPServerMixin, _NetServer):
+class Server(ServesHttp1, _NetServer):
     """Node's ``http.Server``: a net.Server whose connections speak HTTP/1.1."""
 
     def __init__(self, options=None, requestListener=None, **kwargs):

@@ -15,7 +15,7 @@ from .._internal.aliases import module_twins, twins
 from .._internal.options import OptionSpec, normalize_options
 from .._internal.http_shared import HTTP_SERVER_RULES
 from ..http import Agent as _HTTPAgent, ClientRequest as _ClientRequest
-from .._internal.http_server import HTTPServerMixin
+from .._internal.http_server import ServesHttp1
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 
@@ -45,7 +45,7 @@ def _js_string(value):
 
 
 @twins(bases=('EventEmitter', 'Server', 'tls.Server', 'http.Server'))
-class Server(HTTPServerMixin, tls.Server):
+class Server(ServesHttp1, tls.Server):
     """Node's ``https.Server``: http.Server's events and options over TLS."""
 
     def __init__(self, options=None, requestListener=None, **kwargs):
