@@ -256,12 +256,17 @@ clean:
 # stubs' generated sections current (tools/gen_stubs.py), mypy --strict on
 # the stubs and examples/ (the docs' snippets: tests/project/test_snippets.py).
 # docs/typing.md says how to keep the stubs in step.
-.PHONY: typecheck
+.PHONY: typecheck stubs
 typecheck: build/.installed-test
 	@$(PY) -c 'import mypy' 2>/dev/null || $(PY) -m pip install -q 'mypy>=1.18'
 	$(PY) tools/gen_stubs.py --check
 	$(PY) -m mypy.stubtest --mypy-config-file tools/mypy.ini --allowlist tools/stubtest-allowlist.txt pyuvnet
 	$(PY) -m mypy --config-file tools/mypy.ini --strict pyuvnet/*.pyi pyuvnet/*/*.pyi pyuvnet/*/*/*.pyi examples
+
+# `make stubs`: rewrite the stubs' generated sections (the snake_case twins
+# from the twins() rows, the events' overloads) after a change to either.
+stubs: build/.installed-test
+	$(PY) tools/gen_stubs.py
 
 # `make docs`: the documentation site, Sphinx with warnings as errors, in
 # build/docs/html (docs/index.md says why Sphinx).

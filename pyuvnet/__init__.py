@@ -18,7 +18,7 @@ from ._uv import (
     clearImmediate, nextTick, queueMicrotask, libuv_version,
 )
 from ._uv import Timeout, Immediate
-from ._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
+from ._internal.aliases import module_twins as _module_twins, twins as _twins
 from ._internal.abort import AbortController, AbortSignal
 from .net._addresses import isIP, isIPv4, isIPv6
 from .net._blocklist import BlockList
@@ -37,6 +37,10 @@ from .net._connecting import (
     getDefaultAutoSelectFamily, setDefaultAutoSelectFamily,
     getDefaultAutoSelectFamilyAttemptTimeout, setDefaultAutoSelectFamilyAttemptTimeout,
 )
+
+# The loop's extension types take their twins here, where they are exported.
+_twins('hasRef', bases=('EventEmitter',))(Timeout)
+_twins('hasRef')(Immediate)
 
 __version__ = '0.1.0'
 
@@ -57,6 +61,7 @@ __all__ = [
 ]
 
 
+@_twins(bases=('EventEmitter',))
 class EventEmitter(_EventEmitterBase):
     """Node's EventEmitter (see pyuvnet.events for the contract)."""
 
@@ -88,18 +93,9 @@ def _stream_async_layer():
 # The stream classes' asyncio layer (async for, async generator stages),
 # imported at its first use: stream's core never imports it.
 _stream_hooks.set_async_layer(_stream_async_layer)
-_add_aliases(globals(), _ALIASES['module'])
-__all__ += [_snake_name(name) for name in _ALIASES['module']]
-# Emitters get EventEmitter's twins too: they inherit its methods from the
-# Cython base, which cannot take attributes.
-for _emitter in (EventEmitter, Server, Socket, AbortSignal, Timeout):
-    _add_aliases(_emitter, _ALIASES['EventEmitter'])
-del _emitter
-_add_aliases(Server, _ALIASES['Server'])
-_add_aliases(Socket, _ALIASES['Socket'])
-_add_aliases(AbortSignal, _ALIASES['AbortSignal'])
-_add_aliases(BlockList, _ALIASES['BlockList'])
-_add_aliases(SocketAddress, _ALIASES['SocketAddress'])
-_add_aliases(BoundSocket, _ALIASES['BoundSocket'])
-_add_aliases(Timeout, _ALIASES['Timeout'])
-_add_aliases(Immediate, _ALIASES['Immediate'])
+_module_twins(globals(), 'module', ('createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
+                                    'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
+                                    'getDefaultAutoSelectFamilyAttemptTimeout',
+                                    'setDefaultAutoSelectFamilyAttemptTimeout', 'setTimeout',
+                                    'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval',
+                                    'clearImmediate', 'nextTick', 'queueMicrotask'), exported=True)

@@ -48,7 +48,9 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import pyuvnet as net  # noqa: E402
 from pyuvnet import process  # noqa: E402
-from pyuvnet._internal.aliases import ALIASES, snake_name  # noqa: E402
+from pyuvnet._internal.aliases import alias_table, snake_name  # noqa: E402
+
+ALIASES = alias_table()
 
 # Not checked here: the Cython layer (no public names), net's rooms (their
 # face is pyuvnet itself), and errors, whose __all__ also holds the helpers

@@ -1,15 +1,17 @@
 """Fill the generated sections of pyuvnet's stubs (pyuvnet/*.pyi).
 
-    python tools/gen_stubs.py          rewrite the sections
+    python tools/gen_stubs.py          rewrite the sections (make stubs)
     python tools/gen_stubs.py --check  exit 1 (naming the files) if any is stale
+                                       (make typecheck; tests/project/test_typing.py)
 
 Three kinds of section, each between a ``# BEGIN <kind>`` and a ``# END <kind>``
 line inside a class body (or at module level), are generated:
 
-* ``snake_case twins``: for every camelCase name of the class's ALIASES
-  entries (pyuvnet._internal.aliases, the one table; STUB_TARGETS says which entries
-  a class has), its snake_case twin: ``snake = camel`` for a method the
-  class body defines, a renamed copy of the definition for a property, an
+* ``snake_case twins``: for every camelCase name of the class's rows of
+  ALIASES (pyuvnet._internal.aliases, filled by the twins() decorator and
+  module_twins() where each class and module is made; STUB_TARGETS says
+  which rows a stub's class has), its snake_case twin: ``snake = camel``
+  for a method the class body defines, a renamed copy of the definition for a property, an
   attribute, or a name inherited from a base whose stub gives no twin (the
   runtime puts such twins on the subclass). In a TypedDict of options,
   every camelCase key gets its snake_case key.
@@ -30,8 +32,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from pyuvnet._internal.aliases import ALIASES, FIELD_ALIASES, snake_name  # noqa: E402  (path set above)
+from pyuvnet._internal.aliases import FIELD_ALIASES, alias_table, snake_name  # noqa: E402  (path set above)
 from event_table import COMMON_EVENTS, EVENTS  # noqa: E402  (tools/, the script's folder)
+
+# The twins' rows, each written where its class or module is made (the
+# twins() decorator and module_twins()): the runtime's and the stubs' source.
+ALIASES = alias_table()
 
 # (stub file, class) -> the ALIASES entries whose names the class has.
 # 'module' is the stub's module level. Mirrors pyuvnet/__init__.py.

@@ -8,7 +8,9 @@
 
 tools/check_docs.py fails a site with an entry left without a description.
 """
-from pyuvnet._internal.aliases import ALIASES, snake_name
+from pyuvnet._internal.aliases import alias_table, snake_name
+
+ALIASES = alias_table()
 
 
 def skip_twins(app, what, name, obj, skip, options):

@@ -36,7 +36,7 @@ from pyuvnet.net import _connecting as connecting  # noqa: E402
 from pyuvnet._internal import listening as listening  # noqa: E402
 from pyuvnet.tls import _context as tls_context, _socket_options as tls_socket_options  # noqa: E402
 from pyuvnet.child_process import _command as child_process_command  # noqa: E402
-from pyuvnet._internal.aliases import ALIASES, snake_name  # noqa: E402
+from pyuvnet._internal.aliases import alias_table, snake_name  # noqa: E402
 from node_tables import (  # noqa: E402  (beside this file)
     NODE_NET, DIFFERENCES, NODE_TLS, NODE_CLUSTER,
     NODE_DGRAM, DGRAM_DIFFERENCES, NODE_CHILD_PROCESS, NODE_DNS,
@@ -185,7 +185,7 @@ def _node_modules():
     }
 
 
-_ALIASED = {camel for names in ALIASES.values() for camel in names}
+_ALIASED = {camel for names in alias_table().values() for camel in names}
 _PY_NAMES = {('Readable', '[Symbol.asyncIterator]'): '__aiter__', ('Readable', 'from'): 'from_',
              ('Server', '[Symbol.asyncDispose]'): 'aclose',
              ('Socket', '[Symbol.asyncDispose]'): 'aclose',

@@ -1,8 +1,10 @@
 """AbortController / AbortSignal, as Node's globals, for ``signal`` options."""
 from .. import errors
 from ..events import EventEmitter
+from .aliases import twins
 
 
+@twins('addEventListener', 'removeEventListener', 'throwIfAborted', bases=('EventEmitter',))
 class AbortSignal(EventEmitter):
     """Becomes ``aborted`` once; then emits 'abort' and calls ``onabort``."""
 
@@ -54,6 +56,7 @@ class AbortSignal(EventEmitter):
         return signal
 
 
+@twins(row='AbortController')
 class AbortController:
     """Node's AbortController: ``signal`` is an AbortSignal that ``abort()``
     aborts."""

@@ -1,15 +1,20 @@
 """Node's camelCase names and their snake_case twins.
 
-:data:`ALIASES` is the one table of every camelCase name of the public
-surface; :func:`add_aliases` gives each its snake_case twin (the same
-object).  The options normaliser that takes keys in either spelling is
+:func:`twins` (a class decorator) and :func:`module_twins` give each
+camelCase name of the public surface its snake_case twin (the same object)
+where its class or module is made, and record it in :data:`ALIASES`, the
+table the stubs' twins are generated from (tools/gen_stubs.py).  The
+options normaliser that takes keys in either spelling is
 ``pyuvnet._internal.options``.
 """
+import importlib
 import re
+import sys
 from operator import attrgetter
 from types import ModuleType
 
-__all__ = ['ALIASES', 'FIELD_ALIASES', 'snake_name', 'add_aliases', 'add_field_twins']
+__all__ = ['ALIASES', 'FIELD_ALIASES', 'alias_table', 'twins', 'extension_row', 'module_twins',
+           'snake_name', 'add_aliases', 'add_field_twins']
 
 # A word is: an acronym with a version suffix (IPv4), an acronym in the
 # plural (CIDRs), an acronym with its digits (X509), an acronym (IP, not
@@ -31,192 +36,84 @@ def snake_name(camel):
     return '_'.join(word.lower() for word in _WORD.findall(camel))
 
 
-ALIASES = {
-    # pyuvnet.tls (docs/TLS.md); tls.Server also has net.Server's row.
-    'tls': ('createServer', 'createSecureContext', 'checkServerIdentity', 'getCiphers',
-            'createSecurePair'),
-    'tls.Server': ('setSecureContext', 'addContext', 'getTicketKeys', 'setTicketKeys'),
-    'TLSSocket': (
-        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
-        'bytesRead', 'bytesWritten', 'remoteAddress', 'remotePort', 'remoteFamily',
-        'localAddress', 'localPort', 'localFamily', 'readyState', 'destroySoon', 'bufferSize',
-        'writableLength', 'writableHighWaterMark', 'writableNeedDrain', 'readableHighWaterMark',
-        'writableFinished', 'writableEnded', 'readableEnded', 'readableLength', 'isPaused',
-        'readableFlowing', 'writableCorked', 'setDefaultEncoding', 'readableAborted',
-        'readableDidRead', 'readableEncoding', 'readableObjectMode',
-        'writableObjectMode', 'writableBuffer', 'writableErrored', 'writableAborted',
-        'allowHalfOpen', 'alpnProtocol', 'authorizationError', 'getPeerCertificate',
-        'getCertificate', 'getProtocol', 'getCipher', 'getSession', 'isSessionReused',
-        'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished', 'getPeerFinished',
-        'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo', 'setServername',
-        'getSharedSigalgs', 'getX509Certificate', 'getPeerX509Certificate',
-        'enableTrace',
-    ),
-    # pyuvnet.tls.X509Certificate (Node's crypto.X509Certificate) and its key.
-    'X509Certificate': (
-        'subjectAltName', 'infoAccess', 'validFrom', 'validTo', 'validFromDate', 'validToDate',
-        'serialNumber', 'keyUsage', 'publicKey', 'issuerCertificate', 'toString', 'toJSON',
-        'toLegacyObject', 'checkHost', 'checkIP', 'checkEmail', 'checkIssued', 'checkPrivateKey',
-    ),
-    'PublicKey': ('asymmetricKeyType',),
-    'module': (
-        'createServer', 'createConnection', 'isIP', 'isIPv4', 'isIPv6',
-        'getDefaultAutoSelectFamily', 'setDefaultAutoSelectFamily',
-        'getDefaultAutoSelectFamilyAttemptTimeout',
-        'setDefaultAutoSelectFamilyAttemptTimeout',
-        'setTimeout', 'setInterval', 'setImmediate',
-        'clearTimeout', 'clearInterval', 'clearImmediate',
-        'nextTick', 'queueMicrotask',
-    ),
-    'EventEmitter': (
-        'addListener', 'removeListener', 'removeAllListeners', 'listenerCount',
-        'rawListeners', 'prependListener', 'prependOnceListener', 'eventNames',
-        'setMaxListeners', 'getMaxListeners',
-    ),
-    'Server': (
-        'getConnections', 'maxConnections', 'dropMaxConnection', 'allowHalfOpen',
-        'pauseOnConnect', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark',
-    ),
-    'Socket': (
-        'setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding',
-        'bytesRead', 'bytesWritten', 'bufferSize',
-        'remoteAddress', 'remotePort', 'remoteFamily',
-        'localAddress', 'localPort', 'localFamily',
-        'readyState', 'destroySoon', 'resetAndDestroy',
-        'autoSelectFamilyAttemptedAddresses',
-        'writableLength', 'writableHighWaterMark', 'readableLength',
-        'writableEnded', 'writableFinished', 'readableEnded',
-        'readableFlowing', 'readableHighWaterMark', 'writableCorked',
-        'writableNeedDrain', 'isPaused', 'hasRef', 'allowHalfOpen',
-        'setTypeOfService', 'getTypeOfService', 'setDefaultEncoding', 'readableAborted',
-        'readableDidRead', 'readableEncoding', 'readableObjectMode',
-        'writableObjectMode', 'writableBuffer', 'writableErrored', 'writableAborted',
-    ),
-    'Timeout': ('hasRef',),
-    'Immediate': ('hasRef',),
-    'BlockList': (
-        'addAddress', 'addAddresses', 'addRange', 'addSubnet', 'addCIDR', 'addCIDRs',
-        'removeAddress', 'removeRange', 'removeSubnet', 'removeCIDR',
-        'isBlockList', 'toJSON', 'fromJSON',
-    ),
-    'SocketAddress': ('isSocketAddress', 'toJSON'),
-    'BoundSocket': ('isPipe',),
-    'AbortSignal': ('addEventListener', 'removeEventListener', 'throwIfAborted'),
-    'AbortController': (),
-    # pyuvnet.child_process (the module) and pyuvnet.process (emitters: EventEmitter's rows too)
-    'child_process': ('execFile', 'spawnSync', 'execSync', 'execFileSync'),
-    'ChildProcess': ('exitCode', 'signalCode'),
-    'Process': (),
-    # pyuvnet.cluster (the module; its emitter has EventEmitter's rows)
-    'cluster': ('isPrimary', 'isMaster', 'isWorker', 'setupPrimary', 'setupMaster',
-                'schedulingPolicy'),
-    'Worker': ('isConnected', 'isDead', 'exitedAfterDisconnect'),
-    # pyuvnet.http and pyuvnet.https (docs/HTTP.md); emitters: EventEmitter's rows too
-    'http': ('createServer', 'validateHeaderName', 'validateHeaderValue', 'maxHeaderSize',
-             'globalAgent', 'setMaxIdleHTTPParsers'),
-    'https': ('createServer', 'globalAgent'),
-    # pyuvnet.http2 (docs/HTTP2.md); sessions and streams: EventEmitter's and Duplex's rows too
-    'http2': ('createServer', 'createSecureServer', 'getDefaultSettings', 'getPackedSettings',
-              'getUnpackedSettings', 'sensitiveHeaders', 'performServerHandshake'),
-    'Http2Server': ('setTimeout', 'updateSettings'),
-    'Http2Session': ('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout',
-                     'setLocalWindowSize', 'originSet'),
-    'Http2Stream': ('setTimeout', 'sendTrailers', 'bufferSize'),
-    'ServerHttp2Stream': ('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders',
-                          'respondWithFD', 'respondWithFile', 'pushStream', 'pushAllowed'),
-    'Http2ServerRequest': ('setTimeout', 'rawHeaders', 'rawTrailers', 'httpVersion',
-                           'httpVersionMajor', 'httpVersionMinor'),
-    'Http2ServerResponse': (
-        'statusCode', 'statusMessage', 'setHeader', 'appendHeader', 'getHeader', 'getHeaders',
-        'getHeaderNames',
-        'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead', 'writeContinue',
-        'flushHeaders', 'headersSent', 'sendDate', 'writableEnded', 'writableFinished', 'writableLength',
-        'writableHighWaterMark', 'setTimeout', 'writeEarlyHints', 'createPushResponse',
-        'writableCorked'),
-    # pyuvnet.asgi and pyuvnet.wsgi (docs/ASGI.md).
-    'asgi': ('createServer',),
-    'wsgi': ('createServer',),
-    'http.Server': (
-        'closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
-        'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
-    ),
-    'IncomingMessage': (
-        'addListener', 'setTimeout', 'setEncoding', 'isPaused', 'readableFlowing',
-        'readableEnded', 'readableLength', 'readableHighWaterMark', 'rawHeaders', 'rawTrailers', 'headersDistinct',
-        'trailersDistinct', 'statusCode', 'statusMessage', 'httpVersion',
-        'httpVersionMajor', 'httpVersionMinor', 'readableAborted', 'readableDidRead',
-        'readableEncoding', 'readableObjectMode',
-    ),
-    'OutgoingMessage': (
-        'setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader',
-        'removeHeader', 'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent',
-        'sendDate', 'writableEnded', 'writableFinished', 'setTimeout', 'writableLength',
-        'getRawHeaderNames', 'setHeaders', 'writableCorked', 'strictContentLength',
-        'writableNeedDrain', 'writableHighWaterMark', 'writableObjectMode',
-    ),
-    'ServerResponse': ('statusCode', 'statusMessage', 'writeHead', 'writeContinue',
-                       'writeEarlyHints', 'writeProcessing', 'assignSocket', 'detachSocket'),
-    'ClientRequest': ('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount'),
-    # pyuvnet.stream (docs/api/stream.md); Duplex has both sides' rows.
-    'stream': ('addAbortSignal', 'getDefaultHighWaterMark', 'setDefaultHighWaterMark',
-               'isReadable', 'isErrored', 'isDisturbed', 'duplexPair', 'isWritable'),
-    'Readable': (
-        'setEncoding', 'isPaused', 'readableHighWaterMark', 'readableLength',
-        'readableObjectMode', 'readableEncoding', 'readableEnded', 'readableDidRead',
-        'readableAborted', 'readableFlowing', 'addListener', 'removeListener',
-        'removeAllListeners',
-    ),
-    'Writable': (
-        'setDefaultEncoding', 'writableFinished', 'writableObjectMode', 'writableBuffer',
-        'writableEnded', 'writableNeedDrain', 'writableHighWaterMark', 'writableCorked',
-        'writableLength', 'writableErrored', 'writableAborted',
-    ),
-    'Duplex': ('allowHalfOpen',),
-    'Agent': ('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
-              'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket',
-              'keepSocketAlive', 'defaultPort'),
-    # pyuvnet.fs (docs/api/fs.md): the streams' own rows; their stream rows
-    # are Readable's and Writable's.
-    'fs': ('createReadStream', 'createWriteStream'),
-    'ReadStream': ('bytesRead', 'autoClose'),
-    'WriteStream': ('bytesWritten', 'autoClose', 'destroySoon'),
-    # pyuvnet.dgram (docs/DGRAM.md); its Socket is an emitter: EventEmitter's rows too
-    'dgram': ('createSocket',),
-    'dgram.Socket': (
-        'remoteAddress', 'setBroadcast', 'setTTL', 'setMulticastTTL', 'setMulticastLoopback',
-        'setMulticastInterface', 'addMembership', 'dropMembership',
-        'addSourceSpecificMembership', 'dropSourceSpecificMembership',
-        'setRecvBufferSize', 'setSendBufferSize', 'getRecvBufferSize', 'getSendBufferSize',
-        'getSendQueueSize', 'getSendQueueCount',
-    ),
-    # pyuvnet.ws (docs/WEBSOCKET.md); emitters: EventEmitter's rows too
-    'ws': ('createWebSocketStream',),
-    'WebSocket': ('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',
-                  'removeEventListener'),
-    'WebSocketServer': ('shouldHandle', 'handleUpgrade'),
-    # pyuvnet.dns and pyuvnet.dns.promises (docs/DNS.md)
-    'dns': ('lookupService', 'getServers', 'setServers', 'resolveAny',
-            'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr',
-            'resolveSoa', 'resolveSrv', 'resolveTxt', 'getDefaultResultOrder',
-            'setDefaultResultOrder'),
-    'dns.promises': ('lookupService', 'getServers', 'setServers',
-                     'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
-                     'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt',
-                     'getDefaultResultOrder', 'setDefaultResultOrder'),
-    'dns.Resolver': ('getServers', 'setServers', 'setLocalAddress',
-                     'resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
-                     'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt'),
-}
-"""Target -> every camelCase name it has ('module' is the ``pyuvnet`` namespace)."""
+ALIASES: dict[str, tuple[str, ...]] = {}
+"""Row -> the camelCase names it gives its target: a class's row is named
+after the class (``'Socket'``; ``'tls.Server'`` where the name repeats),
+a module's after the module (``'module'`` is the ``pyuvnet`` namespace).
+Filled by :func:`twins` and :func:`module_twins` where each target is made;
+:func:`alias_table` gives every row."""
 
-FIELD_ALIASES = {
-    'Http2Stream': ('rstCode', 'sentHeaders', 'sentTrailers', 'sentInfoHeaders', 'headersSent',
-                    'endAfterHeaders'),
-    'Http2Session': ('alpnProtocol',),
-}
-"""Class -> the camelCase fields its instances hold as plain attributes
-(read on hot paths: no property in front of them); add_field_twins() gives
-each a snake_case twin reading and writing it."""
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {}
+"""Row -> the camelCase fields its instances hold as plain attributes
+(read on hot paths: no property in front of them); ``twins(fields=...)``
+gives each a snake_case twin reading and writing it."""
+
+# The public faces, each of which fills its rows as it is imported.
+_FACES = ('pyuvnet', 'pyuvnet.process', 'pyuvnet.child_process', 'pyuvnet.cluster',
+          'pyuvnet.http', 'pyuvnet.https', 'pyuvnet.http2', 'pyuvnet.asgi', 'pyuvnet.wsgi',
+          'pyuvnet.stream', 'pyuvnet.fs', 'pyuvnet.dns', 'pyuvnet.dns.promises', 'pyuvnet.dgram',
+          'pyuvnet.tls', 'pyuvnet.ws')
+
+
+def alias_table():
+    """Every row of :data:`ALIASES`, once every public face is imported
+    (what the stub generator, the docs and the names tests read)."""
+    for face in _FACES:
+        importlib.import_module(face)
+    return ALIASES
+
+
+def twins(*names, row=None, bases=(), fields=(), public=True):
+    """Class decorator: the class gets the snake_case twin of each camelCase
+    name in ``names`` (:func:`add_aliases`), recorded as its row of
+    :data:`ALIASES` (``row``, else the class's name; a class with no names
+    of its own, or not public, ``public=False``, has no row).
+
+    ``bases`` are rows of bases whose twins the class gets again on itself:
+    EventEmitter's (its Cython base cannot take attributes), and a base's
+    whose names the class overrides. ``fields`` are camelCase instance
+    fields (:func:`add_field_twins`).  A row given twice (two classes of one
+    contract: dns's two Resolvers) must name the same names.
+    """
+    def give(cls):
+        add_aliases(cls, [camel for base in bases for camel in ALIASES[base]] + list(names))
+        if fields:
+            add_field_twins(cls, fields)
+        if public and (names or row):
+            _record(ALIASES, row or cls.__name__, names)
+            if fields:
+                _record(FIELD_ALIASES, row or cls.__name__, fields)
+        return cls
+    return give
+
+
+def extension_row(row, names):
+    """The row of an extension type, which takes no attributes: its Python
+    subclasses get its twins (``twins(bases=(row,))``)."""
+    _record(ALIASES, row, names)
+
+
+def module_twins(namespace, row, names, exported=False):
+    """A module's twins: each camelCase name of ``names`` in ``namespace``
+    (its ``globals()``, or a property of the module's class) gets its
+    snake_case twin, recorded as the row ``row``; ``exported`` adds the
+    twins to its ``__all__``."""
+    own = [camel for camel in names if camel in namespace]
+    add_aliases(namespace, own)
+    if len(own) < len(names):
+        # The rest are properties of the module's own class (cluster's
+        # schedulingPolicy, read from its state at each use).
+        add_aliases(type(sys.modules[namespace['__name__']]),
+                    [camel for camel in names if camel not in namespace])
+    if exported:
+        namespace['__all__'] += [snake_name(camel) for camel in names]
+    _record(ALIASES, row, names)
+
+
+def _record(table, row, names):
+    names = tuple(names)
+    if table.setdefault(row, names) != names:
+        raise ValueError('row %r given again with other names' % row)
 
 
 def add_aliases(target, names):

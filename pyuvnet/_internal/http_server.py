@@ -35,7 +35,7 @@ from pyuvnet._internal.http_shared import (
                                            connection_reset, destroy_after_answer, destroy_soon, field, unique_names,
                                            )
 
-__all__ = ['HTTPServerMixin', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE']
+__all__ = ['ServesHttp1', 'ServerConnection', 'DEFAULT_MAX_HEADER_SIZE']
 
 DEFAULT_MAX_HEADER_SIZE = 16384
 # Node 20's HTTP_SERVER_KEEP_ALIVE_TIMEOUT_BUFFER: an idle socket's timeout
@@ -44,9 +44,10 @@ DEFAULT_MAX_HEADER_SIZE = 16384
 KEEP_ALIVE_TIMEOUT_BUFFER = 1000
 
 
-class HTTPServerMixin:
-    """What http.Server, https.Server and Http2SecureServer share: the HTTP
-    options, the timeouts' check and the connections' HTTP state.
+class ServesHttp1:
+    """Serving HTTP/1.1 over a net or tls server, as http.Server,
+    https.Server and Http2SecureServer do: the HTTP options, the timeouts'
+    check and the connections' HTTP state.
     ``_setup_http`` is called by the subclass's constructor after its
     base's."""
 

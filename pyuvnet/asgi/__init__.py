@@ -29,7 +29,7 @@ scope, receive and send are pyuvnet/uv/asgi/handler.pyx and cycle.pyx),
 ``_websocket`` (the websocket scope over pyuvnet.ws), ``_lifespan``,
 ``_trace`` (``--log-level trace``'s lines).
 """
-from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal.aliases import module_twins
 
 from ._lifespan import LifespanFailure
 from ._server import SecureServer, Server, create_server_for
@@ -52,5 +52,4 @@ for _class in (Server, SecureServer, LifespanFailure, ClientDisconnected):
     _class.__module__ = __name__
 del _class
 
-add_aliases(globals(), ALIASES['asgi'])
-__all__ += [snake_name(name) for name in ALIASES['asgi']]
+module_twins(globals(), 'asgi', ('createServer',), exported=True)

@@ -37,8 +37,8 @@ OPTIONS = server_options(ASGI_RULES)
 _LIFESPAN_MODES = ('auto', 'on', 'off')
 
 
-class ServerMixin(ServesHttp2, ClosesAfterWork):
-    """What the ASGI http.Server and https.Server share."""
+class ServesAsgi(ServesHttp2, ClosesAfterWork):
+    """Serving an ASGI app: what the ASGI http.Server and https.Server share."""
 
     # A request after an upgrade not taken, in the same read, is parsed
     # (h11 and gunicorn answer it; Node's http does not).
@@ -173,7 +173,7 @@ class ServerMixin(ServesHttp2, ClosesAfterWork):
             await self._lifespan.shutdown()
 
 
-class Server(ServerMixin, _HTTPServer):
+class Server(ServesAsgi, _HTTPServer):
     """An http.Server serving an ASGI 3 application (createServer's)."""
 
     def __init__(self, app, opts):
@@ -182,7 +182,7 @@ class Server(ServerMixin, _HTTPServer):
         self._setup_asgi(app, config)
 
 
-class SecureServer(ServerMixin, https.Server):
+class SecureServer(ServesAsgi, https.Server):
     """An https.Server serving an ASGI 3 application: scheme 'https'."""
 
     _scheme = 'https'

@@ -28,7 +28,7 @@ ChildProcess events, in Node's order:
   'close'(code, signal)         after 'exit', once its stdio pipes and the
                                 channel have closed too
 """
-from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import module_twins
 from ._buffered import exec, execFile
 from ._arguments import signal_name, signal_number
 from ._child import FORK_OPTIONS, SPAWN_OPTIONS, ChildProcess, fork, spawn
@@ -38,5 +38,5 @@ from ._sync import execFileSync, execSync, spawnSync
 __all__ = ['fork', 'spawn', 'ChildProcess', 'exec', 'execFile', 'spawnSync', 'execSync',
            'execFileSync', 'CommandFailedError']
 
-add_aliases(globals(), ALIASES['child_process'])
-__all__ += [snake_name(name) for name in ALIASES['child_process']]
+module_twins(globals(), 'child_process', ('execFile', 'spawnSync', 'execSync',
+                                          'execFileSync'), exported=True)

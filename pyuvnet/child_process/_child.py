@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from .. import _uv, errors
 from .._internal import validate as validate
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from ..events import EventEmitter
 from .. import Socket
@@ -90,6 +90,7 @@ def spawn(command, args=None, options=None, **kwargs):
     return child
 
 
+@twins('exitCode', 'signalCode', bases=('EventEmitter',))
 class ChildProcess(EventEmitter):
     """A child process (Node's ``ChildProcess``); made by spawn() and fork()."""
 
@@ -314,5 +315,3 @@ class ChildProcess(EventEmitter):
         return '<pyuvnet.ChildProcess pid=%s>' % (self.pid,)
 
 
-add_aliases(ChildProcess, ALIASES['EventEmitter'])
-add_aliases(ChildProcess, ALIASES['ChildProcess'])

@@ -3,11 +3,12 @@
 at import, which opens the channel ``NODE_CHANNEL_FD`` names."""
 import os
 
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 from ..events import EventEmitter
 from ._ipc_channel import Channel
 
 
+@twins(row='Process', bases=('EventEmitter',))
 class Process(EventEmitter):
     """The child's end of the channel; the module forwards to one of these."""
 
@@ -45,8 +46,6 @@ class Process(EventEmitter):
         self._ipc.disconnect()
 
 
-add_aliases(Process, ALIASES['EventEmitter'])
-add_aliases(Process, ALIASES['Process'])
 # This process's one Process: made at import, so that importing
 # pyuvnet.process opens the channel, as Node's process has it at start.
 the_process = Process()

@@ -43,7 +43,7 @@ worker's own side), ``_handles`` (the servers the workers share),
 import sys
 import types
 
-from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import module_twins
 from ._primary import disconnect, fork, setupMaster, setupPrimary
 from ._state import SCHED_NONE, SCHED_RR, STATE as _cluster, Cluster as _Cluster
 from ._worker import Worker, setup_worker as _setup_worker
@@ -95,9 +95,8 @@ def __dir__():
 
 
 sys.modules[__name__].__class__ = _ClusterModule
-add_aliases(_ClusterModule, ['schedulingPolicy'])
-add_aliases(globals(), [name for name in ALIASES['cluster'] if name != 'schedulingPolicy'])
-__all__ += [snake_name(name) for name in ALIASES['cluster']]
+module_twins(globals(), 'cluster', ('isPrimary', 'isMaster', 'isWorker', 'setupPrimary',
+                                    'setupMaster', 'schedulingPolicy'), exported=True)
 
 if isWorker:
     _setup_worker()

@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..events import EventEmitter
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 
 SCHED_NONE = 1
 SCHED_RR = 2
@@ -17,6 +17,7 @@ POLICY_FROM_ENV = {'rr': SCHED_RR, 'none': SCHED_NONE}.get(
     os.environ.get('NODE_CLUSTER_SCHED_POLICY', ''), SCHED_RR)
 
 
+@twins(bases=('EventEmitter',))
 class Cluster(EventEmitter):
     """The module's emitter and its state.  Primary: ``settings`` (what
     fork() runs), ``workers`` (id -> Worker), the scheduling policy (set
@@ -53,7 +54,6 @@ class Cluster(EventEmitter):
                 del self.handles[key]
 
 
-add_aliases(Cluster, ALIASES['EventEmitter'])
 STATE = Cluster()
 
 

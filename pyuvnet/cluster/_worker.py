@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from .. import _uv, errors
 from .._internal import listening as _listening
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 from .. import isIP
 from ..events import EventEmitter
 from .._internal.records import Record
@@ -19,6 +19,7 @@ from ._state import STATE, exit_now, js
 _UV_EBADF = errors.uv_code('EBADF')
 
 
+@twins('isConnected', 'isDead', 'exitedAfterDisconnect', bases=('EventEmitter',))
 class Worker(EventEmitter):
     """A worker, as the primary sees it (``cluster.workers[id]``) or as it
     sees itself (``cluster.worker``).  ``state`` goes 'none', 'online',
@@ -101,8 +102,6 @@ class Worker(EventEmitter):
         return '<pyuvnet.cluster.Worker id=%s state=%s>' % (self.id, self.state)
 
 
-add_aliases(Worker, ALIASES['EventEmitter'])
-add_aliases(Worker, ALIASES['Worker'])
 
 
 class _RoundRobinStandIn:

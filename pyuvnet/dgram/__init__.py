@@ -14,7 +14,7 @@ asyncio bridge (``pyuvnet.aio``) a socket has awaitables: ``await
 sock.bound()``, ``connected()``, ``sent(msg, ...)``, ``aclose()``, ``async
 with sock`` and ``async for msg, rinfo in sock`` (docs/ASYNCIO.md).
 """
-from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import module_twins
 from ._async_methods import install as _install_async_methods
 from ._socket import Socket, createSocket
 
@@ -26,6 +26,4 @@ Socket.__module__ = createSocket.__module__ = __name__
 # await sock.bound(), async for msg, rinfo in sock, ...: the asyncio layer's
 # methods, which import asyncio only when called.
 _install_async_methods()
-add_aliases(Socket, ALIASES['EventEmitter'] + ALIASES['dgram.Socket'])
-add_aliases(globals(), ALIASES['dgram'])
-__all__ += [snake_name(name) for name in ALIASES['dgram']]
+module_twins(globals(), 'dgram', ('createSocket',), exported=True)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pyuvnet import _uv, errors
 
 from pyuvnet._internal import listening as _listening
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.handle_refs import HandleRefs
 from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet._internal.records import Record
@@ -30,6 +31,11 @@ SOCKET_OPTIONS = OptionSpec({
 _BIND_OPTIONS = OptionSpec({'port': 'any', 'address': 'any', 'exclusive': 'any', 'fd': 'any'})
 _SEND_KEYWORDS = ('offset', 'length', 'port', 'address', 'callback')
 
+@twins('remoteAddress', 'setBroadcast', 'setTTL', 'setMulticastTTL', 'setMulticastLoopback',
+       'setMulticastInterface', 'addMembership', 'dropMembership', 'addSourceSpecificMembership',
+       'dropSourceSpecificMembership', 'setRecvBufferSize', 'setSendBufferSize',
+       'getRecvBufferSize', 'getSendBufferSize', 'getSendQueueSize', 'getSendQueueCount',
+       row='dgram.Socket', bases=('EventEmitter',))
 class Socket(_uv.DgramCore, HandleRefs):
     """Node's ``dgram.Socket``: made by ``createSocket()``; bound by
     ``bind()`` (or at the first ``send()``/``connect()``); emits

@@ -13,7 +13,7 @@ See docs/DNS.md.
 from ._lookup import (
     ADDRCONFIG, ALL, V4MAPPED, getDefaultResultOrder, lookup, setDefaultResultOrder,
 )
-from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import module_twins as _module_twins
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._default import default_resolver, set_default_servers
 from ._resolver import Resolver
@@ -78,8 +78,10 @@ resolveSrv = _default_method('resolveSrv')
 resolveTxt = _default_method('resolveTxt')
 reverse = _default_method('reverse')
 
-_add_aliases(Resolver, _ALIASES['dns.Resolver'])
-_add_aliases(globals(), _ALIASES['dns'])
+_module_twins(globals(), 'dns', ('lookupService', 'getServers', 'setServers', 'resolveAny',
+                                 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
+                                 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv',
+                                 'resolveTxt', 'getDefaultResultOrder', 'setDefaultResultOrder'))
 
 
 def __getattr__(name):

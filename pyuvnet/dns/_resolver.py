@@ -12,6 +12,7 @@ queues every answer.
 import socket
 
 from .. import _uv, errors, isIP
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from ..errors import NodeError, SYSTEM_ERROR_CLASSES
 from .._internal.validate import validate_function, validate_string
@@ -92,6 +93,9 @@ def _to_ascii(name):
         return name
 
 
+@twins('getServers', 'setServers', 'setLocalAddress', 'resolveAny', 'resolveCaa', 'resolveCname',
+       'resolveMx', 'resolveNaptr', 'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv',
+       'resolveTxt', row='dns.Resolver')
 class Resolver:
     """Node's ``dns.Resolver([options])``: its own c-ares channel and servers.
 

@@ -18,7 +18,7 @@ from .._internal import aio_bridge as aio
 from ._lookup import (
     getDefaultResultOrder, lookup as _lookup, lookup_options, setDefaultResultOrder,
 )
-from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import module_twins as _module_twins, twins as _twins
 from ._resolver import RRTYPES as _RRTYPES, Resolver as _CallbackResolver, query_options
 from ._codes import *  # noqa: F401,F403 (Node's error codes, in __all__)
 from ._codes import CODES as _CODES
@@ -52,6 +52,17 @@ def _settle(ask, shape=None):
     return future
 
 
+def _promise_method(rrtype):
+    def method(self, hostname):
+        return _settle(lambda callback: self._ask(rrtype, hostname, None, callback))
+    name = _RRTYPES[rrtype][1]
+    method.__name__ = name
+    method.__qualname__ = 'Resolver.' + name
+    method.__doc__ = 'A future of :meth:`pyuvnet.dns.Resolver.%s`\'s answer.' % name
+    return method
+
+
+@_twins(bases=('dns.Resolver',))
 class Resolver(_CallbackResolver):
     """Node's ``dns.promises.Resolver``: :class:`pyuvnet.dns.Resolver`
     whose questions return futures; ``cancel()`` rejects them with
@@ -75,19 +86,17 @@ class Resolver(_CallbackResolver):
     def reverse(self, ip):
         return _settle(lambda callback: super(Resolver, self).reverse(ip, callback))
 
+    resolveAny = _promise_method('ANY')
+    resolveCaa = _promise_method('CAA')
+    resolveCname = _promise_method('CNAME')
+    resolveMx = _promise_method('MX')
+    resolveNaptr = _promise_method('NAPTR')
+    resolveNs = _promise_method('NS')
+    resolvePtr = _promise_method('PTR')
+    resolveSoa = _promise_method('SOA')
+    resolveSrv = _promise_method('SRV')
+    resolveTxt = _promise_method('TXT')
 
-def _promise_method(rrtype):
-    def method(self, hostname):
-        return _settle(lambda callback: self._ask(rrtype, hostname, None, callback))
-    name = _RRTYPES[rrtype][1]
-    method.__name__ = name
-    method.__qualname__ = 'Resolver.' + name
-    method.__doc__ = 'A future of :meth:`pyuvnet.dns.Resolver.%s`\'s answer.' % name
-    return method
-
-
-for _rrtype in ('ANY', 'CAA', 'CNAME', 'MX', 'NAPTR', 'NS', 'PTR', 'SOA', 'SRV', 'TXT'):
-    setattr(Resolver, _RRTYPES[_rrtype][1], _promise_method(_rrtype))
 
 def lookup(hostname, options=None, **keywords):
     """A future of ``{'address', 'family'}`` (a list of them with ``all``)."""
@@ -153,5 +162,8 @@ for _name in ('resolveAny', 'resolveCaa', 'resolveCname', 'resolveMx', 'resolveN
               'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv', 'resolveTxt'):
     globals()[_name] = _default_method(_name)
 
-_add_aliases(Resolver, _ALIASES['dns.Resolver'])
-_add_aliases(globals(), _ALIASES['dns.promises'])
+_module_twins(globals(), 'dns.promises', ('lookupService', 'getServers', 'setServers', 'resolveAny',
+                                          'resolveCaa', 'resolveCname', 'resolveMx', 'resolveNaptr',
+                                          'resolveNs', 'resolvePtr', 'resolveSoa', 'resolveSrv',
+                                          'resolveTxt', 'getDefaultResultOrder',
+                                          'setDefaultResultOrder'))

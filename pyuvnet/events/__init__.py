@@ -13,9 +13,17 @@ import types
 
 from . import _emitter
 from ._emitter import EventEmitter, MaxListenersExceededWarning, setMaxListeners
+from .._internal.aliases import extension_row as _extension_row
 
 __all__ = ['EventEmitter', 'MaxListenersExceededWarning', 'defaultMaxListeners',
            'setMaxListeners']
+
+# The Cython class takes no attributes: each Python emitter gets these twins
+# (twins(bases=('EventEmitter',))).
+_extension_row('EventEmitter', ('addListener', 'removeListener', 'removeAllListeners',
+                                'listenerCount', 'rawListeners', 'prependListener',
+                                'prependOnceListener', 'eventNames', 'setMaxListeners',
+                                'getMaxListeners'))
 
 
 class _EventsModule(types.ModuleType):

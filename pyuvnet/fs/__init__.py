@@ -15,7 +15,7 @@ are blocking system calls on the loop's thread, one chunk per loop turn
 of Node's fs (readFile, stat, ...) is Python's: ``open()``, ``os``,
 ``pathlib``. See docs/api/fs.md.
 """
-from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases, snake_name as _snake_name
+from .._internal.aliases import module_twins as _module_twins
 from ._streams import ReadStream, WriteStream
 
 __all__ = ['ReadStream', 'WriteStream', 'createReadStream', 'createWriteStream']
@@ -36,7 +36,4 @@ def createWriteStream(path, options=None, **kwargs):
 # Shown, pickled and documented under their public names.
 for _cls in (ReadStream, WriteStream):
     _cls.__module__ = __name__
-_add_aliases(globals(), _ALIASES['fs'])
-__all__ += [_snake_name(name) for name in _ALIASES['fs']]
-_add_aliases(ReadStream, _ALIASES['ReadStream'])
-_add_aliases(WriteStream, _ALIASES['WriteStream'])
+_module_twins(globals(), 'fs', ('createReadStream', 'createWriteStream'), exported=True)

@@ -11,6 +11,7 @@ filesystem that stalls stalls the loop (read it on a thread of your own).
 import os
 
 from .. import errors
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import setImmediate
 from ..stream import Readable, Writable, finished
@@ -127,6 +128,7 @@ class _FileStream:
         callback(err)
 
 
+@twins('bytesRead', 'autoClose')
 class ReadStream(_FileStream, Readable):
     """Node's ``fs.ReadStream``: a Readable of a file's bytes, from
     ``start`` to ``end`` (inclusive) or the file's end, ``highWaterMark``
@@ -186,6 +188,7 @@ class ReadStream(_FileStream, Readable):
         self.destroy()
 
 
+@twins('bytesWritten', 'autoClose', 'destroySoon')
 class WriteStream(_FileStream, Writable):
     """Node's ``fs.WriteStream``: a Writable into a file, at ``start`` or
     where the flags put it ('w': truncated; 'a': appended). Each write is

@@ -8,7 +8,7 @@ the HTTP/1.1 server https and http2 share, pyuvnet/_internal/http_server.py),
 get()), ``_agent`` (Agent), ``_common`` (tables, validation, errors).
 """
 from pyuvnet._internal import validate as validate
-from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal.aliases import module_twins
 
 from ._common import (
     ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT,
@@ -62,6 +62,7 @@ for _class in (Server, IncomingMessage, OutgoingMessage, ServerResponse, ClientR
     _class.__module__ = __name__
 del _class
 
-add_aliases(globals(), ALIASES['http'])
-__all__ += [snake_name(name) for name in ALIASES['http']]
+module_twins(globals(), 'http', ('createServer', 'validateHeaderName', 'validateHeaderValue',
+                                 'maxHeaderSize', 'globalAgent',
+                                 'setMaxIdleHTTPParsers'), exported=True)
 

@@ -21,7 +21,7 @@ import re
 
 from pyuvnet import createConnection as _create_connection, isIP
 from pyuvnet._internal import validate as validate
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.events import EventEmitter
@@ -47,6 +47,9 @@ CONNECTION_RULES = {
 }
 
 
+@twins('keepAlive', 'keepAliveMsecs', 'maxSockets', 'maxFreeSockets', 'maxTotalSockets',
+       'freeSockets', 'getName', 'createConnection', 'addRequest', 'reuseSocket', 'keepSocketAlive',
+       'defaultPort', bases=('EventEmitter',))
 class Agent(EventEmitter):
     """Node's ``http.Agent``."""
 
@@ -254,7 +257,6 @@ def _server_name(options, req):
     return '' if isIP(name) else name
 
 
-add_aliases(Agent, ALIASES['EventEmitter'] + ALIASES['Agent'])
 
 globalAgent = Agent(keepAlive=True, timeout=5000, scheduling='lifo')
 """The agent of requests given none: keepAlive on, 5 s idle timeout (Node 20's)."""

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from pyuvnet import _uv
 from pyuvnet._internal import validate as validate
 from pyuvnet import Socket as _Socket
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.options import normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE
 from pyuvnet._internal.http_shared import REQUEST_OPTIONS, destroy_soon
@@ -67,6 +67,7 @@ def _url_options(url):
     return options
 
 
+@twins('setTimeout', 'setNoDelay', 'setSocketKeepAlive', 'reusedSocket', 'maxHeadersCount')
 class ClientRequest(OutgoingMessage):
     """Node's ``http.ClientRequest``: made by http.request()."""
 
@@ -467,4 +468,3 @@ def get(url=None, options=None, callback=None, **kwargs):
     return req
 
 
-add_aliases(ClientRequest, ALIASES['ClientRequest'])

@@ -17,7 +17,7 @@ Node's rules for duplicates.
 """
 from pyuvnet import _uv
 from pyuvnet._internal import encodings as encodings
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.streams.native import NativeReadable
 from pyuvnet.stream import Readable
 
@@ -64,6 +64,11 @@ def headers_distinct(raw):
     return distinct
 
 
+@twins('addListener', 'setTimeout', 'setEncoding', 'isPaused', 'readableFlowing', 'readableEnded',
+       'readableLength', 'readableHighWaterMark', 'rawHeaders', 'rawTrailers', 'headersDistinct',
+       'trailersDistinct', 'statusCode', 'statusMessage', 'httpVersion', 'httpVersionMajor',
+       'httpVersionMinor', 'readableAborted', 'readableDidRead', 'readableEncoding',
+       'readableObjectMode', bases=('EventEmitter',))
 class IncomingMessage(_uv.IncomingCore, NativeReadable):
     """Node's ``http.IncomingMessage``: a request (server side, with
     ``method`` and ``url``) or a response (client side, with ``statusCode``
@@ -222,4 +227,3 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
 
 
 
-add_aliases(IncomingMessage, ALIASES['EventEmitter'] + ALIASES['IncomingMessage'])

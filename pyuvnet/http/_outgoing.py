@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from pyuvnet import _uv
 from pyuvnet._internal import encodings as encodings
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.http_shared import link_header_value
 from pyuvnet._internal.streams.native import NativeWritable
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
@@ -94,6 +94,11 @@ def _status_number(code):
     return number
 
 
+@twins('setHeader', 'getHeader', 'getHeaders', 'getHeaderNames', 'hasHeader', 'removeHeader',
+       'appendHeader', 'addTrailers', 'flushHeaders', 'headersSent', 'sendDate', 'writableEnded',
+       'writableFinished', 'setTimeout', 'writableLength', 'getRawHeaderNames', 'setHeaders',
+       'writableCorked', 'strictContentLength', 'writableNeedDrain', 'writableHighWaterMark',
+       'writableObjectMode', bases=('EventEmitter',))
 class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
     """What ServerResponse and ClientRequest share: the headers, the head,
     the body's framing (Content-Length or chunked) and end()."""
@@ -387,6 +392,8 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
             self.socket.destroy(error)
         return self
 
+@twins('statusCode', 'statusMessage', 'writeHead', 'writeContinue', 'writeEarlyHints',
+       'writeProcessing', 'assignSocket', 'detachSocket')
 class ServerResponse(_uv.ResponseCore, OutgoingMessage):
     """Node's ``http.ServerResponse``: the answer to one request, made by
     the server and handed to 'request' with it (``ServerResponse(req)``
@@ -471,8 +478,6 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
         self.socket = None
 
 
-add_aliases(OutgoingMessage, ALIASES['EventEmitter'] + ALIASES['OutgoingMessage'])
-add_aliases(ServerResponse, ALIASES['ServerResponse'])
 
 
 # The classes the C half makes per request, and what it calls on its rare paths.

@@ -1,17 +1,20 @@
 """http.Server: Node's HTTP/1.1 server over a net.Server; what it serves
 with (the connections' HTTP state, the timeouts) is pyuvnet/_internal/http_server.py,
 which https and http2 serve HTTP/1.1 with too."""
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.options import normalize_options
 from pyuvnet._internal.http_shared import HTTP_SERVER_OPTIONS
-from pyuvnet._internal.http_server import HTTPServerMixin
+from pyuvnet._internal.http_server import ServesHttp1
 from pyuvnet import Server as _NetServer
 from pyuvnet._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
 
 __all__ = ['Server']
 
 
-class Server(HTTPServerMixin, _NetServer):
+@twins('closeAllConnections', 'closeIdleConnections', 'setTimeout', 'headersTimeout',
+       'requestTimeout', 'keepAliveTimeout', 'maxHeadersCount', 'maxRequestsPerSocket',
+       row='http.Server', bases=('EventEmitter', 'Server'))
+class Server(ServesHttp1, _NetServer):
     """Node's ``http.Server``: a net.Server whose connections speak HTTP/1.1."""
 
     def __init__(self, options=None, requestListener=None, **kwargs):
@@ -31,4 +34,3 @@ class Server(HTTPServerMixin, _NetServer):
         self._setup_http(opts, requestListener, 'connection')
 
 
-add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['http.Server'])

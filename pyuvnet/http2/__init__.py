@@ -3,7 +3,7 @@
 ``connect()``, sessions and streams, settings, and Node's ERR_HTTP2_* errors.
 Framing, HPACK and flow control run in nghttp2 (compiled into pyuvnet._uv);
 Python is called once per stream event."""
-from .._internal.aliases import ALIASES, FIELD_ALIASES, add_aliases, add_field_twins
+from .._internal.aliases import module_twins
 from .._internal.http2.constants import CONSTANTS as _CONSTANTS
 from .._internal.http2.errors import *  # noqa: F401,F403 (Node's ERR_HTTP2_* codes)
 from .._internal.http2.errors import __all__ as _ERRORS
@@ -31,19 +31,12 @@ __all__ = [
     'Http2ServerRequest', 'Http2ServerResponse',
 ] + [name for name in _ERRORS if name.startswith('ERR_')]
 
-add_aliases(globals(), ALIASES['http2'])
+module_twins(globals(), 'http2', ('createServer', 'createSecureServer', 'getDefaultSettings',
+                                  'getPackedSettings', 'getUnpackedSettings', 'sensitiveHeaders',
+                                  'performServerHandshake'))
 # Their home is the public face (help(), pickling, the stubs' checks).
 for _cls in (Http2Server, Http2SecureServer, Http2Session, ServerHttp2Session, ClientHttp2Session,
              Http2Stream, ServerHttp2Stream, ClientHttp2Stream, Http2ServerRequest,
              Http2ServerResponse):
     _cls.__module__ = __name__
 del _cls
-add_aliases(Http2Server, ALIASES['Http2Server'])
-add_aliases(Http2SecureServer, ALIASES['Http2Server'])
-add_aliases(Http2Session, ALIASES['EventEmitter'] + ALIASES['Http2Session'])
-add_aliases(Http2Stream, ALIASES['Http2Stream'])
-add_field_twins(Http2Stream, FIELD_ALIASES['Http2Stream'])
-add_field_twins(Http2Session, FIELD_ALIASES['Http2Session'])
-add_aliases(ServerHttp2Stream, ALIASES['ServerHttp2Stream'])
-add_aliases(Http2ServerRequest, ALIASES['Http2ServerRequest'])
-add_aliases(Http2ServerResponse, ALIASES['Http2ServerResponse'])

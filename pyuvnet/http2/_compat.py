@@ -5,6 +5,7 @@ compat.js does: the request reads the stream, the response writes it."""
 import warnings
 
 from .._uv import nextTick
+from .._internal.aliases import twins
 from .._internal.http_shared import link_header_value
 from ..errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STREAM_WRITE_AFTER_END
 from ..http import ERR_INVALID_HTTP_TOKEN
@@ -26,6 +27,8 @@ def _warn_once(key, message):
         warnings.warn(message, RuntimeWarning, stacklevel=4)
 
 
+@twins('setTimeout', 'rawHeaders', 'rawTrailers', 'httpVersion', 'httpVersionMajor',
+       'httpVersionMinor')
 class Http2ServerRequest(Readable):
     """Node's ``Http2ServerRequest``: a Readable of the request's body.
     ``headers`` (with the pseudo-headers, as Node's), ``rawHeaders``,
@@ -200,6 +203,11 @@ class Http2ServerRequest(Readable):
         self.emit('close')
 
 
+@twins('statusCode', 'statusMessage', 'setHeader', 'appendHeader', 'getHeader', 'getHeaders',
+       'getHeaderNames', 'hasHeader', 'removeHeader', 'setTrailer', 'addTrailers', 'writeHead',
+       'writeContinue', 'flushHeaders', 'headersSent', 'sendDate', 'writableEnded',
+       'writableFinished', 'writableLength', 'writableHighWaterMark', 'setTimeout',
+       'writeEarlyHints', 'createPushResponse', 'writableCorked')
 class Http2ServerResponse(Stream):
     """Node's ``Http2ServerResponse``: ``statusCode``, ``setHeader()``,
     ``getHeader()``, ``getHeaders()``, ``getHeaderNames()``,

@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 
 from .. import tls
 from .. import createConnection
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import H2StreamRelay
 from .._internal.validate import validate_function, validate_uint32
-from .._internal.http_server import HTTPServerMixin   # allowHTTP1: http's server, as Node's http2
+from .._internal.http_server import ServesHttp1   # allowHTTP1: http's server, as Node's http2
 from ..https import SERVER_OPTIONS as _HTTPS_SERVER_OPTIONS
 from .. import Server as _NetServer
 from .._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
@@ -134,6 +135,7 @@ class _SessionsOfServer:
         return self
 
 
+@twins('setTimeout', 'updateSettings')
 class Http2Server(_SessionsOfServer, _NetServer):
     """Node's ``Http2Server``: a net.Server whose connections speak h2c
     (HTTP/2 with prior knowledge). Events: 'session', 'stream',
@@ -163,7 +165,8 @@ class Http2Server(_SessionsOfServer, _NetServer):
             self.on('request', onRequestHandler)
 
 
-class Http2SecureServer(_SessionsOfServer, HTTPServerMixin, tls.Server):
+@twins(bases=('Http2Server',))
+class Http2SecureServer(_SessionsOfServer, ServesHttp1, tls.Server):
     """Node's ``Http2SecureServer``: a tls.Server offering h2 by ALPN; with
     ``allowHTTP1`` it also offers http/1.1 and serves those connections as
     https.Server does ('request'). A client choosing neither gets

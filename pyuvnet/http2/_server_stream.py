@@ -3,6 +3,7 @@ _stream.py), and its answer: respond(), the file responses, the 1xx and
 additional headers, the close of a request left unread."""
 from .._uv import H2LibraryError, h2_plain_block, h2_respond, setImmediate
 from ..events import EventEmitter
+from .._internal.aliases import twins
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
                                       ERR_HTTP2_INVALID_INFO_STATUS, ERR_HTTP2_INVALID_SESSION,
                                       ERR_HTTP2_INVALID_STREAM,
@@ -15,6 +16,8 @@ from ._stream import Http2Stream
 __all__ = ['ServerHttp2Stream']
 
 
+@twins('setTimeout', 'sendTrailers', 'bufferSize', 'additionalHeaders', 'respondWithFD',
+       'respondWithFile', 'pushStream', 'pushAllowed')
 class ServerHttp2Stream(Http2Stream):
     """Node's ``ServerHttp2Stream``: a request's stream; ``respond()``,
     ``respondWithFD()``, ``respondWithFile()``, ``additionalHeaders()``,

@@ -11,6 +11,7 @@ from collections import deque
 from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
+from .._internal.aliases import twins
 from .._internal.records import Record
 from .._internal.validate import validate_number
 from .._internal.http2.constants import CONSTANTS
@@ -29,6 +30,8 @@ NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 
+@twins('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout', 'setLocalWindowSize',
+       'originSet', bases=('EventEmitter',), fields=('alpnProtocol',))
 class Http2Session(WindowAndOrigins, EventEmitter):
     """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
     ``encrypted``, ``localSettings``, ``remoteSettings``,

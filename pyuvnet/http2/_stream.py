@@ -4,6 +4,7 @@ write's callback runs once nghttp2 framed it, so a closed flow-control window
 holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
+from .._internal.aliases import twins
 from .._internal.timer_duration import TIMEOUT_MAX, check_timer_duration
 from .._internal.validate import validate_function
 from .._uv import nextTick, setTimeout
@@ -29,6 +30,8 @@ _STREAM_STATES = Duplex._states_template({'autoDestroy': False, 'allowHalfOpen':
                                           'readableHighWaterMark': 16384})
 
 
+@twins('setTimeout', 'sendTrailers', 'bufferSize',
+       fields=('rstCode', 'sentHeaders', 'sentTrailers', 'sentInfoHeaders', 'headersSent', 'endAfterHeaders'))
 class Http2Stream(Duplex):
     """Node's ``Http2Stream``: a Duplex whose writes are the stream's DATA
     and whose reads are the peer's. ``id``, ``session``, ``rstCode`` (set

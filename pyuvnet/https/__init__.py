@@ -11,11 +11,11 @@ exactly as an http.Server's do (the same events, options and timeouts);
 import json
 
 from .. import tls
-from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import module_twins, twins
 from .._internal.options import OptionSpec, normalize_options
 from .._internal.http_shared import HTTP_SERVER_RULES
 from ..http import Agent as _HTTPAgent, ClientRequest as _ClientRequest
-from .._internal.http_server import HTTPServerMixin
+from .._internal.http_server import ServesHttp1
 
 __all__ = ['createServer', 'Server', 'request', 'get', 'Agent', 'globalAgent']
 
@@ -44,7 +44,8 @@ def _js_string(value):
     return str(value)
 
 
-class Server(HTTPServerMixin, tls.Server):
+@twins(bases=('EventEmitter', 'Server', 'tls.Server', 'http.Server'))
+class Server(ServesHttp1, tls.Server):
     """Node's ``https.Server``: http.Server's events and options over TLS."""
 
     def __init__(self, options=None, requestListener=None, **kwargs):
@@ -68,6 +69,7 @@ class Server(HTTPServerMixin, tls.Server):
         self.emit('clientError', error, tls_socket)
 
 
+@twins(bases=('Agent',))
 class Agent(_HTTPAgent):
     """Node's ``https.Agent``: http.Agent over tls.connect()."""
 
@@ -147,8 +149,4 @@ def get(url=None, options=None, callback=None, **kwargs):
     return req
 
 
-add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['tls.Server']
-            + ALIASES['http.Server'])
-add_aliases(Agent, ALIASES['Agent'])
-add_aliases(globals(), ALIASES['https'])
-__all__ += [snake_name(name) for name in ALIASES['https']]
+module_twins(globals(), 'https', ('createServer', 'globalAgent'), exported=True)

@@ -29,6 +29,7 @@ from bisect import bisect_left, bisect_right
 from pyuvnet.net._addresses import IPV4_MAPPED_FIRST, IPV4_MAPPED_LAST, parse_ip
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
 from pyuvnet.net._socket_address import SocketAddress
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.validate import validate_array, validate_int32, validate_string
 
 __all__ = ['BlockList']
@@ -102,6 +103,9 @@ _JSON_PATTERNS = (
 )
 
 
+@twins('addAddress', 'addAddresses', 'addRange', 'addSubnet', 'addCIDR', 'addCIDRs',
+       'removeAddress', 'removeRange', 'removeSubnet', 'removeCIDR', 'isBlockList', 'toJSON',
+       'fromJSON')
 class BlockList:
     """``BlockList()``: Node's ``net.BlockList``.
 

@@ -17,6 +17,7 @@ from .. import errors
 from .._uv import pipe_open, tcp_open
 from .._internal.options import OptionSpec, normalize_options
 from ._addresses import isIP
+from .._internal.aliases import twins
 from .._internal.records import Record
 from .._internal.validate import validate_port
 
@@ -34,6 +35,7 @@ _EACCES = errors.uv_code('EACCES')
 _ENOENT = errors.uv_code('ENOENT')
 
 
+@twins('isPipe')
 class BoundSocket:
     """``BoundSocket(options=None, **kwargs)``: Node's ``net.BoundSocket``.
 

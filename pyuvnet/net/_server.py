@@ -19,6 +19,7 @@ from .._internal.options import normalize_options
 from .._internal import listening as _listening
 from .._internal.listening import SERVER_OPTIONS, backlog_arg, is_fd, normalize_listen_args
 from .._internal.records import Record
+from .._internal.aliases import twins
 from .._internal.handle_refs import HandleRefs
 from ..stream import getDefaultHighWaterMark
 from ._socket import Socket
@@ -31,6 +32,8 @@ _EADDRNOTAVAIL = errors.uv_code('EADDRNOTAVAIL')
 _EAI_NONAME = errors.uv_code('EAI_NONAME')
 
 
+@twins('getConnections', 'maxConnections', 'dropMaxConnection', 'allowHalfOpen', 'pauseOnConnect',
+       'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'highWaterMark', bases=('EventEmitter',))
 class Server(_uv.ServerCore, HandleRefs):
     """A TCP or IPC server (Node's ``net.Server``).  What runs per
     connection (counting it, its socket options, 'connection') is the C

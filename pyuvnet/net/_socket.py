@@ -36,11 +36,22 @@ from .._internal.options import OptionSpec, normalize_options
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
 from .._internal.records import Record
+from .._internal.aliases import twins
 from .._internal import validate as validate
 
 _CONSTRUCTOR_OPTIONS = OptionSpec(connecting.SOCKET_RULES)
 
 
+@twins('setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding', 'bytesRead', 'bytesWritten',
+       'bufferSize', 'remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort',
+       'localFamily', 'readyState', 'destroySoon', 'resetAndDestroy',
+       'autoSelectFamilyAttemptedAddresses', 'writableLength', 'writableHighWaterMark',
+       'readableLength', 'writableEnded', 'writableFinished', 'readableEnded', 'readableFlowing',
+       'readableHighWaterMark', 'writableCorked', 'writableNeedDrain', 'isPaused', 'hasRef',
+       'allowHalfOpen', 'setTypeOfService', 'getTypeOfService', 'setDefaultEncoding',
+       'readableAborted', 'readableDidRead', 'readableEncoding', 'readableObjectMode',
+       'writableObjectMode', 'writableBuffer', 'writableErrored', 'writableAborted',
+       bases=('EventEmitter',))
 class Socket(_uv.Stream, NativeDuplex):
     """A TCP or IPC socket (Node's ``net.Socket``), a ``stream.Duplex``
     whose byte paths are its C base's."""
@@ -477,7 +488,8 @@ class Socket(_uv.Stream, NativeDuplex):
 # per-message path of every echo; _uv.write_method says why).
 Socket.write = _uv.write_method(Socket)
 # on() likewise: a server's connection handler calls it per connection.
-Socket.on = Socket.addListener = _uv.on_method(Socket)
+# (Made after the class, so the twin @twins gave it is made again here.)
+Socket.on = Socket.addListener = Socket.add_listener = _uv.on_method(Socket)
 
 Stream = Socket
 

@@ -8,6 +8,7 @@ from pyuvnet.net._addresses import format_ip, parse_ip
 from pyuvnet.errors import (
     ERR_INVALID_ADDRESS, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT,
 )
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.records import Record
 from pyuvnet._internal.validate import validate_port, validate_string, validate_uint32
 
@@ -23,6 +24,7 @@ _FAMILIES = {'ipv4': 4, 'ipv6': 6}
 _FLOW_LABEL_MAX = 0xFFFFF
 
 
+@twins('isSocketAddress', 'toJSON')
 class SocketAddress:
     """``SocketAddress(options=None, **kwargs)``: Node's ``net.SocketAddress``.
 

@@ -18,7 +18,7 @@ finished() (asyncio bridge). See docs/api/stream.md.
 """
 import importlib
 
-from .._internal.aliases import ALIASES as _ALIASES, add_aliases as _add_aliases
+from .._internal.aliases import module_twins as _module_twins
 from ._abort import addAbortSignal
 from ._compose import compose
 from ._base import StreamBase as Stream
@@ -78,9 +78,6 @@ Stream.__name__ = Stream.__qualname__ = 'Stream'
 # Duplex.from() makes Duplexes of other classes, so it lives above Duplex.
 Duplex.from_ = classmethod(_duplex_from)
 setattr(Duplex, 'from', Duplex.from_)
-_add_aliases(globals(), _ALIASES['stream'])
-# EventEmitter's twins first (its Cython class cannot take them), then the
-# streams' own (Readable's addListener is its own, so is its twin).
-_add_aliases(Stream, _ALIASES['EventEmitter'])
-for _cls in (Readable, Writable, Duplex):
-    _add_aliases(_cls, _ALIASES[_cls.__name__])
+_module_twins(globals(), 'stream', ('addAbortSignal', 'getDefaultHighWaterMark',
+                                    'setDefaultHighWaterMark', 'isReadable', 'isErrored',
+                                    'isDisturbed', 'duplexPair', 'isWritable'))

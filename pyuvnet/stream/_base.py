@@ -6,6 +6,7 @@ from operator import attrgetter
 
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
+from .._internal.aliases import twins
 from .._internal.streams.state import destroy_default, destroy_stream, undestroy
 
 __all__ = ['StreamBase', 'bind_options', 'state_property', 'state_reader']
@@ -39,6 +40,9 @@ def bind_options(stream, opts, names):
             setattr(stream, '_' + name, _OptionMethod(fn, stream))
 
 
+# EventEmitter's twins (its Cython class cannot take them); Readable's
+# addListener is its own, so is its twin.
+@twins(bases=('EventEmitter',))
 class StreamBase(EventEmitter):
     """Node's legacy ``Stream``: an EventEmitter with the construct and
     destroy machinery (``_construct``, ``_destroy``) the stream classes share."""

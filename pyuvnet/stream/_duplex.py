@@ -1,6 +1,7 @@
 """stream.Duplex, stream.Transform and stream.PassThrough (Node 20's
 duplex.js, transform.js, passthrough.js)."""
 from .. import errors
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._internal.streams._core import duplex_init_as
@@ -20,6 +21,7 @@ _DUPLEX_OPTIONS = OptionSpec(DUPLEX_RULES)
 _TRANSFORM_OPTIONS = OptionSpec(dict(DUPLEX_RULES, transform='function', flush='function'))
 
 
+@twins('allowHalfOpen')
 class Duplex(Readable, Writable):
     """Node's ``stream.Duplex``: a Readable and a Writable in one object,
     with both sides' options (and readableObjectMode, writableObjectMode,

@@ -2,6 +2,7 @@
 with its buffer, flowing and paused modes, 'readable', pipe() and the end
 sequence in Node's order."""
 from .. import errors
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
 from .._internal.streams._core import (maybe_read_more, readable_chunks, readable_get, readable_on,
@@ -21,6 +22,9 @@ READABLE_RULES = dict(
     read='function', destroy='function', construct='function',
 )
 _READABLE_OPTIONS = OptionSpec(READABLE_RULES)
+@twins('setEncoding', 'isPaused', 'readableHighWaterMark', 'readableLength', 'readableObjectMode',
+       'readableEncoding', 'readableEnded', 'readableDidRead', 'readableAborted', 'readableFlowing',
+       'addListener', 'removeListener', 'removeAllListeners')
 class Readable(StreamBase):
     """Node's ``stream.Readable``: subclass and override ``_read(size)``
     (and ``_destroy``, ``_construct``), or pass ``read=`` (and ``destroy=``,

@@ -3,6 +3,7 @@ write() with its return value and 'drain', cork()/uncork() and _writev(),
 _final() and the finish sequence in Node's order. The sequences are C
 (_core.pyx's core/writable.pyx); Writable binds them as its methods."""
 from .. import errors
+from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._internal.encodings import normalize as normalize_encoding
 from .._internal.streams._core import (writable_constructed, writable_cork, writable_end, writable_get,
@@ -21,6 +22,9 @@ WRITABLE_RULES = dict(
 _WRITABLE_OPTIONS = OptionSpec(WRITABLE_RULES)
 
 
+@twins('setDefaultEncoding', 'writableFinished', 'writableObjectMode', 'writableBuffer',
+       'writableEnded', 'writableNeedDrain', 'writableHighWaterMark', 'writableCorked',
+       'writableLength', 'writableErrored', 'writableAborted')
 class Writable(StreamBase):
     """Node's ``stream.Writable``: subclass and override ``_write(chunk,
     encoding, callback)`` (and ``_writev(chunks, callback)``, ``_final``,

@@ -19,7 +19,7 @@ import warnings
 
 from .. import _uv, createConnection as _create_connection, errors
 from .._internal import validate as validate
-from .._internal.aliases import ALIASES, add_aliases, snake_name
+from .._internal.aliases import module_twins, snake_name, twins
 from .._internal.options import OptionSpec, normalize_options
 from .. import Server as _NetServer
 from .._internal.listening import SERVER_OPTIONS as _NET_SERVER_OPTIONS
@@ -107,6 +107,8 @@ class ERR_TLS_REQUIRED_SERVER_NAME(errors.NodeError, Exception):
     _template = '"servername" is required parameter for Server.addContext'
 
 
+@twins('setSecureContext', 'addContext', 'getTicketKeys', 'setTicketKeys', row='tls.Server',
+       bases=('EventEmitter', 'Server'))
 class Server(_NetServer):
     """Node's ``tls.Server``: a ``net.Server`` whose connections are
     wrapped in TLSSockets.  Events: 'connection'(raw socket),
@@ -302,9 +304,8 @@ def __getattr__(name):
     raise AttributeError("module 'pyuvnet.tls' has no attribute %r" % (name,))
 
 
-add_aliases(Server, ALIASES['EventEmitter'] + ALIASES['Server'] + ALIASES['tls.Server'])
-add_aliases(globals(), ALIASES['tls'])
-__all__ += [snake_name(name) for name in ALIASES['tls']]
+module_twins(globals(), 'tls', ('createServer', 'createSecureContext', 'checkServerIdentity',
+                                'getCiphers', 'createSecurePair'), exported=True)
 
 # Node reads the settable values (tls.DEFAULT_*, CLIENT_RENEG_*) where the
 # program sets them: here.

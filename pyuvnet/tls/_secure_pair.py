@@ -12,7 +12,7 @@ import socket as _socket
 import warnings
 
 from .. import errors
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 from ..events import EventEmitter
 from .. import Socket
 from ._context import SecureContext
@@ -35,6 +35,7 @@ def _warn_deprecated():
                       DeprecationWarning, stacklevel=3)
 
 
+@twins(bases=('EventEmitter',))
 class SecurePair(EventEmitter):
     """Node's ``SecurePair``: ``cleartext`` (a ``tls.TLSSocket``),
     ``encrypted`` (a ``net.Socket`` carrying its ciphertext), ``credentials``
@@ -92,7 +93,6 @@ class SecurePair(EventEmitter):
         self.encrypted.destroy()
 
 
-add_aliases(SecurePair, ALIASES['EventEmitter'])
 
 
 def createSecurePair(context=None, isServer=False, requestCert=None, rejectUnauthorized=False,

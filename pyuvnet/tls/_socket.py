@@ -44,7 +44,7 @@ import ssl
 from .. import _uv, errors
 from .._internal import encodings as encodings
 from .._internal import validate as validate
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 from .._internal.options import normalize_options
 from .._internal.records import Record
 from ..events import EventEmitter
@@ -82,6 +82,19 @@ def _plaintext(data, encoding):
     raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
 
 
+@twins('setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding', 'bytesRead', 'bytesWritten',
+       'remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort', 'localFamily',
+       'readyState', 'destroySoon', 'bufferSize', 'writableLength', 'writableHighWaterMark',
+       'writableNeedDrain', 'readableHighWaterMark', 'writableFinished', 'writableEnded',
+       'readableEnded', 'readableLength', 'isPaused', 'readableFlowing', 'writableCorked',
+       'setDefaultEncoding', 'readableAborted', 'readableDidRead', 'readableEncoding',
+       'readableObjectMode', 'writableObjectMode', 'writableBuffer', 'writableErrored',
+       'writableAborted', 'allowHalfOpen', 'alpnProtocol', 'authorizationError',
+       'getPeerCertificate', 'getCertificate', 'getProtocol', 'getCipher', 'getSession',
+       'isSessionReused', 'exportKeyingMaterial', 'setMaxSendFragment', 'getFinished',
+       'getPeerFinished', 'disableRenegotiation', 'getTLSTicket', 'getEphemeralKeyInfo',
+       'setServername', 'getSharedSigalgs', 'getX509Certificate', 'getPeerX509Certificate',
+       'enableTrace', bases=('EventEmitter',))
 class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, NativeDuplex):
     """Node's ``tls.TLSSocket``: TLS over a ``net.Socket`` (server side
     with ``isServer=True``), a ``stream.Duplex`` whose byte paths are its C
@@ -564,4 +577,3 @@ def _hang_up(is_server):
     return errors.conn_reset_exception(_SERVER_HANG_UP if is_server else _CLIENT_HANG_UP)
 
 
-add_aliases(TLSSocket, ALIASES['EventEmitter'] + ALIASES['TLSSocket'])

@@ -12,7 +12,7 @@ import ssl
 
 from .. import _uv, errors
 from .._internal import validate as validate
-from .._internal.aliases import ALIASES, add_aliases
+from .._internal.aliases import twins
 from ._certificates import certificate_record
 from ._context import ERR_FEATURE_UNAVAILABLE_ON_PLATFORM, openssl_error
 from ._der import public_key_type
@@ -60,6 +60,7 @@ def _parse_error(message):
     return openssl_error(library, parts[-1].upper().replace(' ', '_'), message)
 
 
+@twins('asymmetricKeyType')
 class PublicKey:
     """A certificate's public key, standing in for Node's public KeyObject:
     ``type`` ('public'), ``asymmetricKeyType`` ('rsa', 'ec', 'ed25519',
@@ -100,6 +101,9 @@ class PublicKey:
         return 'PublicKey(%r)' % (self.asymmetricKeyType,)
 
 
+@twins('subjectAltName', 'infoAccess', 'validFrom', 'validTo', 'validFromDate', 'validToDate',
+       'serialNumber', 'keyUsage', 'publicKey', 'issuerCertificate', 'toString', 'toJSON',
+       'toLegacyObject', 'checkHost', 'checkIP', 'checkEmail', 'checkIssued', 'checkPrivateKey')
 class X509Certificate:
     """Node's ``crypto.X509Certificate``: ``X509Certificate(buffer)`` from a
     PEM certificate (str or bytes; the first one) or DER bytes.
@@ -305,10 +309,8 @@ class X509Certificate:
         return 'X509Certificate(subject=%r)' % (self.subject,)
 
 
-add_aliases(X509Certificate, ALIASES['X509Certificate'])
 
 
-add_aliases(PublicKey, ALIASES['PublicKey'])
 
 
 def _utc(text):

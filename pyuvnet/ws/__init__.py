@@ -11,7 +11,7 @@ validation run in C (pyuvnet/uv/ws/).  ``broadcast(clients,
 data)`` sends one message to many connections, framed once.  See docs/WEBSOCKET.md.
 """
 
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import module_twins
 
 from ._broadcast import broadcast
 from ._errors import WebSocketError, WebSocketRangeError
@@ -22,7 +22,7 @@ from ._websocket import WebSocket
 __all__ = ['WebSocket', 'WebSocketServer', 'Server', 'WebSocketError', 'WebSocketRangeError',
            'broadcast', 'createWebSocketStream', 'create_web_socket_stream']
 
-add_aliases(globals(), ALIASES['ws'])
+module_twins(globals(), 'ws', ('createWebSocketStream',))
 
 # ws exports the server class under both names.
 Server = WebSocketServer

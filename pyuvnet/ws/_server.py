@@ -11,7 +11,7 @@ import weakref
 
 from pyuvnet import _uv
 from pyuvnet import http
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.events import EventEmitter
 
@@ -46,6 +46,7 @@ def _valid_key(key):
         return False
 
 
+@twins('shouldHandle', 'handleUpgrade', bases=('EventEmitter',))
 class WebSocketServer(EventEmitter):
     """``WebSocketServer(options=None, callback=None, **kwargs)``: one and
     only one of ``port``, ``server`` and ``noServer``. Events:
@@ -293,4 +294,3 @@ def abort_handshake(socket, code, message=None, headers=None):
     socket.end(head.encode('latin-1') + body)
 
 
-add_aliases(WebSocketServer, ALIASES['EventEmitter'] + ALIASES['WebSocketServer'])

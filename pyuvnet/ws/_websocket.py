@@ -9,7 +9,7 @@ events are ws's: 'close'(code, reason) is the last event, once the socket
 closed; a receiver error is 'error' then a close frame with its code.
 """
 from pyuvnet import _uv
-from pyuvnet._internal.aliases import ALIASES, add_aliases
+from pyuvnet._internal.aliases import twins
 from pyuvnet.events import EventEmitter
 
 from ._client import abort_handshake, init_as_client
@@ -45,6 +45,8 @@ def _not_open(state):
     return WebSocketError('WebSocket is not open: readyState %d (%s)' % (state, STATES[state]))
 
 
+@twins('binaryType', 'bufferedAmount', 'isPaused', 'readyState', 'addEventListener',
+       'removeEventListener', bases=('EventEmitter',))
 class WebSocket(EventTarget, EventEmitter):
     """A WebSocket connection, ws v8's API.
 
@@ -470,4 +472,3 @@ def _close_payload(code, data):
     return head + reason
 
 
-add_aliases(WebSocket, ALIASES['EventEmitter'] + ALIASES['WebSocket'])

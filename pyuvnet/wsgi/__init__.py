@@ -9,7 +9,7 @@ app as it arrives and the response iterable is streamed to the client,
 each bounded to 64 KiB ahead of its reader.  The rooms: ``_server``,
 ``_exchange`` (environ, start_response, the response), ``_input``.
 """
-from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal.aliases import module_twins
 
 from ._server import SecureServer, Server, create_server_for
 
@@ -31,5 +31,4 @@ for _class in (Server, SecureServer):
     _class.__module__ = __name__
 del _class
 
-add_aliases(globals(), ALIASES['wsgi'])
-__all__ += [snake_name(name) for name in ALIASES['wsgi']]
+module_twins(globals(), 'wsgi', ('createServer',), exported=True)

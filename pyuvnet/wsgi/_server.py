@@ -38,8 +38,8 @@ WSGI_RULES = dict(CONFIG_RULES, threads='number', multiprocess='boolean')
 OPTIONS = server_options(WSGI_RULES)
 
 
-class ServerMixin(ServesHttp2):
-    """What the WSGI http.Server and https.Server share."""
+class ServesWsgi(ServesHttp2):
+    """Serving a WSGI app: what the WSGI http.Server and https.Server share."""
 
     # A request after an upgrade not taken, in the same read, is parsed
     # (h11 and gunicorn answer it; Node's http does not).
@@ -191,7 +191,7 @@ def collects_on_loop(req):
         and int(length) <= HIGH_WATER
 
 
-class Server(ServerMixin, _HTTPServer):
+class Server(ServesWsgi, _HTTPServer):
     """An http.Server serving a WSGI application (createServer's)."""
 
     def __init__(self, app, opts):
@@ -200,7 +200,7 @@ class Server(ServerMixin, _HTTPServer):
         self._setup_wsgi(app, config, opts)
 
 
-class SecureServer(ServerMixin, https.Server):
+class SecureServer(ServesWsgi, https.Server):
     """An https.Server serving a WSGI application: wsgi.url_scheme 'https'."""
 
     _scheme = 'https'

@@ -3,10 +3,13 @@ import types
 
 import pytest
 
-from pyuvnet._internal.aliases import ALIASES, add_aliases, snake_name
+from pyuvnet._internal import aliases
+from pyuvnet._internal.aliases import add_aliases, alias_table, snake_name, twins
 from pyuvnet._internal.options import OptionSpec, normalize_options
 from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE
 from pyuvnet.events import EventEmitter
+
+ALIASES = alias_table()     # every row, each recorded where its target is made
 
 
 # -- snake_name -----------------------------------------------------------------
@@ -160,6 +163,58 @@ def test_add_aliases_is_idempotent():
     add_aliases(Emitter, ALIASES['EventEmitter'])
     add_aliases(Emitter, ALIASES['EventEmitter'])
     assert Emitter.remove_listener is Emitter.removeListener
+
+
+# -- twins, where a class is made ---------------------------------------------
+
+def test_twins_gives_a_class_its_twins_and_its_bases_rows_as_it_is_made(monkeypatch):
+    monkeypatch.setattr(aliases, 'ALIASES', dict(ALIASES))
+
+    @twins('setNoDelay', 'bytesRead', bases=('EventEmitter',), row='test.Socket')
+    class Socket(EventEmitter):
+        bytesRead = property(lambda self: 42)
+
+        def setNoDelay(self, flag=True):
+            return flag
+
+    assert Socket.set_no_delay is Socket.setNoDelay and Socket().bytes_read == 42
+    assert Socket.add_listener is Socket.addListener      # EventEmitter's row
+    assert aliases.ALIASES['test.Socket'] == ('setNoDelay', 'bytesRead')
+
+
+def test_twins_records_no_row_for_a_class_without_names_or_not_public(monkeypatch):
+    monkeypatch.setattr(aliases, 'ALIASES', dict(ALIASES))
+
+    @twins(bases=('EventEmitter',))
+    class Emitter(EventEmitter):
+        pass
+
+    @twins('wasClean', public=False)
+    class CloseEvent:
+        wasClean = False
+
+    assert Emitter.remove_listener is Emitter.removeListener and CloseEvent.was_clean is False
+    assert aliases.ALIASES == ALIASES
+
+
+def test_twins_keeps_add_aliases_errors_and_refuses_a_row_given_twice_otherwise(monkeypatch):
+    monkeypatch.setattr(aliases, 'ALIASES', dict(ALIASES))
+    with pytest.raises(AttributeError, match='setNoDelay'):
+        twins('setNoDelay')(type('Socket', (), {}))
+    with pytest.raises(ValueError, match='set_no_delay'):
+        twins('setNoDelay')(type('Socket', (), {'setNoDelay': len, 'set_no_delay': abs}))
+    twins('hasRef', row='test.Timer')(type('Timer', (), {'hasRef': len}))
+    twins('hasRef', row='test.Timer')(type('Timer', (), {'hasRef': abs}))    # the same row
+    with pytest.raises(ValueError, match='test.Timer'):
+        twins('hasRef', 'isRef', row='test.Timer')(type('Timer', (), {'hasRef': len, 'isRef': abs}))
+
+
+def test_module_twins_puts_twins_in_the_namespace_and_its_all(monkeypatch):
+    monkeypatch.setattr(aliases, 'ALIASES', dict(ALIASES))
+    namespace = {'__name__': __name__, '__all__': ['createServer'], 'createServer': len}
+    aliases.module_twins(namespace, 'test.module', ('createServer',), exported=True)
+    assert namespace['create_server'] is len and namespace['__all__'] == ['createServer', 'create_server']
+    assert aliases.ALIASES['test.module'] == ('createServer',)
 
 
 # -- normalize_options ------------------------------------------------------------

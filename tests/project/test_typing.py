@@ -1,17 +1,19 @@
-"""pyuvnet's stubs: generated from the one alias table, and they catch mistakes.
+"""pyuvnet's stubs: their twins generated from the rows twins() records where
+each class is made, and they catch mistakes.
 
 The mypy tests run where mypy is installed (the test extra has it; the
 wheels' tests do not); `make typecheck` runs stubtest and mypy --strict.
 """
 import ast
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from pyuvnet._internal.aliases import ALIASES, snake_name
+from pyuvnet._internal.aliases import alias_table, snake_name
 
 from support import ROOT
 from typing_support import TOOLS, needs_mypy, run_mypy
@@ -22,11 +24,45 @@ if not os.path.isfile(os.path.join(ROOT, 'pyuvnet', '__init__.pyi')):
 sys.path.insert(0, TOOLS)
 import gen_stubs  # noqa: E402  (tools/ is not a package)
 
+# Every row: each is recorded where its class or module is made.
+ALIASES = alias_table()
+
 
 def test_generated_stub_sections_are_current():
     done = subprocess.run([sys.executable, os.path.join(TOOLS, 'gen_stubs.py'), '--check'],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _stub_copy(tmp_path, monkeypatch):
+    """The generator pointed at a copy of the stubs (and nothing else)."""
+    copy = tmp_path / 'pyuvnet'
+    shutil.copytree(gen_stubs.PACKAGE, copy, ignore=lambda folder, names: [
+        name for name in names
+        if not name.endswith('.pyi') and not os.path.isdir(os.path.join(folder, name))])
+    monkeypatch.setattr(gen_stubs, 'PACKAGE', str(copy))
+    monkeypatch.setattr(gen_stubs, 'ROOT', str(tmp_path))
+    return copy
+
+
+def test_a_twin_written_by_hand_into_a_stub_fails_the_check(tmp_path, monkeypatch, capsys):
+    stub = _stub_copy(tmp_path, monkeypatch) / 'net' / '_socket.pyi'
+    text = stub.read_text()
+    stub.write_text(text.replace('    set_no_delay = setNoDelay\n',
+                                 '    set_no_delay = setKeepAlive\n', 1))
+    assert gen_stubs.main(['--check']) == 1
+    assert capsys.readouterr().out.endswith(': %s\n' % os.path.join('pyuvnet', 'net', '_socket.pyi'))
+    # What the generator writes is the stub as it was.
+    assert gen_stubs.main([]) == 0 and stub.read_text() == text
+
+
+def test_a_row_changed_where_its_class_is_made_makes_the_stub_stale(tmp_path, monkeypatch, capsys):
+    """The stubs' twins come from the rows twins() records: a row that loses
+    a name (BoundSocket's isPipe, planted) leaves its stub's twin stale."""
+    _stub_copy(tmp_path, monkeypatch)
+    monkeypatch.setitem(gen_stubs.ALIASES, 'BoundSocket', ())
+    assert gen_stubs.main(['--check']) == 1
+    assert os.path.join('pyuvnet', 'net', '_bound_socket.pyi') in capsys.readouterr().out
 
 
 def _trees():

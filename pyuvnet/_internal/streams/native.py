@@ -151,14 +151,14 @@ class _CWriteSide:
 
 
 class NativeDuplex(_CListeners, _CReadSide, _CWriteSide, Duplex):
-    """Mixin base of the C duplex streams (net.Socket, tls.TLSSocket)."""
+    """The base of the C duplex streams (net.Socket, tls.TLSSocket)."""
 
 
 class NativeReadable(_CListeners, _CReadSide, Readable):
-    """Mixin base of the C readable streams (http.IncomingMessage)."""
+    """The base of the C readable streams (http.IncomingMessage)."""
 
 
 class NativeWritable(_CListeners, Writable):
-    """Mixin base of the C writable streams (http.OutgoingMessage)."""
+    """The base of the C writable streams (http.OutgoingMessage)."""
 
     closed = property(lambda self: self._closed, doc="True once 'close' was emitted.")

@@ -190,7 +190,8 @@ cdef class WritableState:
 # __setattr__, which writes the field itself (_store_field), and a delete
 # through their __delattr__, which refuses. Only where pyuvnet_cpython.h
 # allows it (the CPython versions it was tested on); elsewhere the fields
-# stay Cython's properties, which refuse a delete themselves.
+# stay Cython's properties, whose delete (a __del__ storing None) is
+# refused in front of them (_refuse_deletes).
 
 cdef extern from "structmember.h":
     ctypedef struct PyMemberDef:
@@ -208,6 +209,17 @@ cdef extern from "pyuvnet_cpython.h":
 
 cdef extern from "Python.h":
     object PyDescr_NewMember(PyTypeObject *type, PyMemberDef *member)
+    ctypedef object (*getter)(object, void *)
+    ctypedef int (*setter)(object, PyObject *, void *) except -1
+    ctypedef struct PyGetSetDef:
+        const char *name
+        getter get
+        setter set
+        const char *doc
+        void *closure
+    ctypedef struct PyGetSetDescrObject:
+        PyGetSetDef *d_getset
+    object PyDescr_NewGetSet(PyTypeObject *type, PyGetSetDef *getset)
     void PyType_Modified(PyTypeObject *type)
     int PyObject_GenericSetAttr(object o, object name, object value) except -1
     ctypedef struct PyTypeObject:
@@ -239,6 +251,7 @@ cdef inline int _store_field(object state, type owner, object name, object value
 
 cdef _fields_as_members(type cls):
     if not PYUVNET_CPYTHON_TRICKS:
+        _refuse_deletes(cls)
         return
     cdef PyTypeObject *tp = <PyTypeObject *>cls
     names = [name for name, attr in vars(cls).items()
@@ -277,3 +290,46 @@ cdef _fields_as_members(type cls):
 
 _fields_as_members(ReadableState)
 _fields_as_members(WritableState)
+
+
+# -- the plain path: Cython's properties, their delete refused --------------
+# Without the gate, each writable field stays Cython's property, whose
+# delete would store None where C expects the field's own kind of value.
+# Each is replaced by a getset descriptor that reads and writes through the
+# property's own functions (its PyGetSetDef, as the closure) and refuses a
+# delete: what every door (delattr, the descriptor's __delete__,
+# object.__delattr__) reaches.
+
+cdef object _field_get(object state, void *closure):
+    cdef PyGetSetDef *cython = <PyGetSetDef *>closure
+    return cython.get(state, cython.closure)
+
+
+cdef int _field_set(object state, PyObject *value, void *closure) except -1:
+    cdef PyGetSetDef *cython = <PyGetSetDef *>closure
+    if value == NULL:
+        raise AttributeError("a stream state's fields cannot be deleted")
+    return cython.set(state, value, cython.closure)
+
+
+cdef _refuse_deletes(type cls):
+    cdef PyTypeObject *tp = <PyTypeObject *>cls
+    cdef PyGetSetDef *cython
+    cdef PyGetSetDef *guarded
+    for name, attr in list(vars(cls).items()):
+        if type(attr).__name__ != 'getset_descriptor' or name.startswith('_'):
+            continue
+        cython = (<PyGetSetDescrObject *><PyObject *>attr).d_getset
+        if cython.set == NULL:
+            continue        # a read-only property refuses a delete itself
+        # Never freed: the descriptor points at it for the process's life.
+        guarded = <PyGetSetDef *>PyMem_Calloc(1, sizeof(PyGetSetDef))
+        if guarded == NULL:
+            raise MemoryError()
+        guarded.name = cython.name
+        guarded.get = _field_get
+        guarded.set = _field_set
+        guarded.doc = cython.doc
+        guarded.closure = cython
+        PyDict_SetItem(<object>tp.tp_dict, name, PyDescr_NewGetSet(tp, guarded))
+        PyType_Modified(tp)
