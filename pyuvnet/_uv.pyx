@@ -126,7 +126,9 @@ include "uv/http2/server_streams.pyx"
 include "uv/http2/data_send.pyx"
 include "uv/http2/limits.pyx"
 include "uv/http2/extensions.pyx"
+include "uv/http2/request_stream.pyx"
 include "uv/asgi/h2_cycle.pyx"
+include "uv/wsgi/h2_call.pyx"
 
 
 def libuv_version():

@@ -16,14 +16,12 @@ granian serve it).
   400, as hypercorn closes without a word). The first bytes are looked at
   once per connection, not per request.
 
-The stream cycles of both servers share this module's headers_object(),
-response_headers(), log_access() and INTERNAL_ERROR.
+The request streams of both servers share this module's headers_object(),
+response_block() and log_access().
 
-Each request stream is handed to ``on_stream(stream, headers, flags, raw,
-socket)`` (the 'stream' event's arguments and the connection; the WSGI
-server's), or, for the ASGI server, its requests to a request sink (no
-Http2Stream: ``sink.serve(session)`` has the session's core hand them
-over); the sessions are closed (GOAWAY) with the server.
+Each server's requests go to its request sink (no Http2Stream:
+``sink.serve(session)`` has the session's core hand them over, uv/http2/
+request_sink.pxd); the sessions are closed (GOAWAY) with the server.
 
 A session with no open stream for the server's ``keepAliveTimeout``
 (``--timeout-keep-alive``) is closed as an idle HTTP/1.1 keep-alive
@@ -36,7 +34,6 @@ import logging
 
 from pyuvnet import _uv, http2
 from pyuvnet._internal.first_bytes import FirstBytes
-from pyuvnet.http2 import constants
 # The ASGI request sink's header blocks (pyuvnet/asgi/_http2.py): made and
 # checked as Http2Stream's respond() makes them; and its session's errors.
 from pyuvnet._internal.http2.headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pairs_block, status_error,
@@ -44,12 +41,11 @@ from pyuvnet._internal.http2.headers import (RESPONSE_PSEUDO, TRAILER_PSEUDO, pa
 from pyuvnet._internal.http2.errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION
 
 __all__ = ['serve_http2', 'ServesHttp2', 'is_http_listener', 'PREFACE', 'ALPN_PROTOCOLS',
-           'headers_object', 'log_access', 'response_headers', 'INTERNAL_ERROR', 'access_logger',
+           'headers_object', 'log_access', 'response_headers', 'response_block', 'access_logger',
            'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'pairs_block', 'status_error', 'to_block',
            'utc_date', 'ERR_HTTP2_ERROR', 'ERR_HTTP2_INVALID_SESSION']
 
 access_logger = logging.getLogger('uvicorn.access')
-INTERNAL_ERROR = constants.NGHTTP2_INTERNAL_ERROR
 # Headers HTTP/2 forbids (RFC 9113 8.2.2): dropped from an app's response.
 _CONNECTION_SPECIFIC = frozenset((b'connection', b'keep-alive', b'proxy-connection',
                                   b'transfer-encoding', b'upgrade'))
@@ -73,11 +69,11 @@ def is_http_listener(listener):
         and issubclass(listener.func, _uv.ServerExchange)
 
 
-def serve_http2(server, on_stream, sink=None):
+def serve_http2(server, sink):
     """Make ``server`` (an ASGI or WSGI http.Server or https.Server, its
-    ``_scheme`` set) serve HTTP/2 connections, their streams to
-    ``on_stream`` or, given a request ``sink``, their requests to it. Call
-    before take_proxy_protocol (a PROXY header comes before the preface)."""
+    ``_scheme`` set) serve HTTP/2 connections, their requests to ``sink``.
+    Call before take_proxy_protocol (a PROXY header comes before the
+    preface)."""
     event = 'secureConnection' if server._scheme == 'https' else 'connection'
     http_listener, = [listener for listener in server.listeners(event)
                       if is_http_listener(listener)]
@@ -86,7 +82,7 @@ def serve_http2(server, on_stream, sink=None):
     server._h2_options = {'settings': {
         'maxConcurrentStreams': server.config.h2_max_concurrent_streams}}
     router = (_ALPNRouter if event == 'secureConnection' else _PrefaceRouter)(
-        server, http_listener, on_stream, sink)
+        server, http_listener, sink)
     server.on(event, router)
 
 
@@ -113,15 +109,14 @@ class ServesHttp2:
             session.destroy()
 
 
-def _start_session(server, socket, on_stream, sink):
+def _start_session(server, socket, sink):
     # Streams bounded per connection (--h2-max-concurrent-streams): nghttp2
     # refuses those over the setting (REFUSED_STREAM) until the peer has
     # acknowledged it, and ends a connection that opens more after that.
     session = http2.ServerHttp2Session(socket, server._h2_options, server)
-    if sink is not None:
-        sink.serve(session)
+    sink.serve(session)
     server._h2_sessions.add(session)
-    _Served(server, session, socket, on_stream)
+    _Served(server, session)
     return session
 
 
@@ -130,16 +125,12 @@ class _Served:
     closure over the session): at 'close' it lets go of the session, so
     that no session -> listener -> session loop is left for the gc."""
 
-    __slots__ = ('server', 'session', 'socket', 'on_stream', 'msecs')
+    __slots__ = ('server', 'session', 'msecs')
 
-    def __init__(self, server, session, socket, on_stream):
+    def __init__(self, server, session):
         self.server = server
         self.session = session
-        self.socket = socket
-        self.on_stream = on_stream
         self.msecs = server.keepAliveTimeout
-        if on_stream is not None:
-            session.on('stream', self._on_stream)
         # A peer's protocol error ends its session ('error', then 'close'):
         # the server carries on.
         session.on('error', _ignore)
@@ -149,12 +140,9 @@ class _Served:
         if self.msecs:
             session.setTimeout(self.msecs, self._on_timeout)
 
-    def _on_stream(self, stream, headers, flags, raw):
-        self.on_stream(stream, headers, flags, raw, self.socket)
-
     def _on_close(self):
         self.server._h2_sessions.discard(self.session)
-        self.session = self.socket = None
+        self.session = None
 
     def _on_timeout(self):
         session = self.session
@@ -174,15 +162,14 @@ def _ignore(*_):
 class _ALPNRouter:
     """An https.Server's 'secureConnection': h2 or HTTP/1.1 by ALPN."""
 
-    def __init__(self, server, http_listener, on_stream, sink):
+    def __init__(self, server, http_listener, sink):
         self.server = server
         self.http_listener = http_listener
-        self.on_stream = on_stream
         self.sink = sink
 
     def __call__(self, socket):
         if socket.alpnProtocol == 'h2':
-            _start_session(self.server, socket, self.on_stream, self.sink)
+            _start_session(self.server, socket, self.sink)
         else:
             self.http_listener(socket)
 
@@ -225,7 +212,7 @@ class _PrefaceWatch(FirstBytes):
 
     def start_session(self, socket):
         router = self.router
-        _start_session(router.server, socket, router.on_stream, router.sink)
+        _start_session(router.server, socket, router.sink)
 
 
 def headers_object(pairs):
@@ -257,6 +244,17 @@ def response_headers(status, pairs, defaults):
     for name, value in defaults:
         headers.setdefault(name.lower(), value)
     return headers
+
+
+def response_block(status, pairs, defaults, date):
+    """A response head's block (checked as Http2Stream's respond() checks
+    it) of a status, the app's header pairs and the server's defaults,
+    with a Date header when ``date`` and the app gave none: both servers'
+    HTTP/2 heads the longer way."""
+    headers = response_headers(status, pairs, defaults)
+    if date and 'date' not in headers:
+        headers['date'] = utc_date()
+    return to_block(headers, RESPONSE_PSEUDO)
 
 
 def log_access(client, method, path, status):

@@ -42,7 +42,7 @@ from urllib.parse import quote
 from pyuvnet import _uv
 from pyuvnet._internal.app_http2 import (RESPONSE_PSEUDO, TRAILER_PSEUDO, ERR_HTTP2_ERROR,
                                          ERR_HTTP2_INVALID_SESSION, headers_object, log_access,
-                                         pairs_block, response_headers, status_error, to_block,
+                                         pairs_block, response_block, status_error, to_block,
                                          utc_date)
 
 __all__ = ['request_sink_for', 'Helpers']
@@ -75,10 +75,7 @@ class Helpers:
     @staticmethod
     def response_block(status, pairs, defaults, date):
         """The head's block the longer way: pairs pairs_block() cannot take."""
-        headers = response_headers(status, pairs, defaults)
-        if date and 'date' not in headers:
-            headers['date'] = utc_date()
-        return to_block(headers, RESPONSE_PSEUDO)
+        return response_block(status, pairs, defaults, date)
 
     @staticmethod
     def error_block(status=500):

@@ -74,7 +74,7 @@ class ServesAsgi(ServesHttp2, ClosesAfterWork):
         self.on('upgrade', self._on_upgrade)
         self.on('clientError', self._on_client_error)
         if config.http2:
-            serve_http2(self, None, request_sink_for(self))
+            serve_http2(self, request_sink_for(self))
         take_proxy_protocol(self, config)
 
     @property

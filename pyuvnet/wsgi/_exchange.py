@@ -33,8 +33,10 @@ from pyuvnet import _uv
 from pyuvnet._internal.http_shared import connection_ends, split_target
 from pyuvnet.http import validateHeaderName, validateHeaderValue
 
-__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'request_environ',
-           'input_for']
+from ._http2 import log_access as h2_log_access, response_block as h2_response_block
+from ._input import StreamInput
+
+__all__ = ['Exchange', 'FileWrapper', 'Input', 'Requests', 'environ_for', 'input_for']
 
 logger = logging.getLogger('uvicorn.error')
 
@@ -50,9 +52,6 @@ input_for = _uv._wsgi_input
 Requests = _uv.WsgiRequests
 # PEP 3333's environ of an HTTP/1.x request: environ_for(server, req, wsgi_input).
 environ_for = _uv._wsgi_environ
-# The same of any protocol's request (HTTP/2's): request_environ(base,
-# method, target, protocol, header fields without pseudo-headers, wsgi_input, trust).
-request_environ = _uv._wsgi_request_environ
 
 
 def connection_environ(server, socket):
@@ -154,4 +153,5 @@ _uv._set_wsgi_kit(
     forwarded=forwarded, log_access=log_access,
     logger=logger, validateHeaderName=validateHeaderName,
     validateHeaderValue=validateHeaderValue,
-    Condition=lambda: threading.Condition(threading.Lock()))
+    Condition=lambda: threading.Condition(threading.Lock()),
+    StreamInput=StreamInput, h2_log_access=h2_log_access, h2_response_block=h2_response_block)

@@ -16,9 +16,9 @@ HIGH_WATER = 65536
 class StreamInput:
     """A file-like body for an app running on a worker thread.
     ``call_soon`` runs a function on the loop's thread (the pyuvnet
-    loop's call_soon_threadsafe)."""
+    loop's call_soon_threadsafe); ``req`` is paused and resumed."""
 
-    def __init__(self, req, call_soon):
+    def __init__(self, req, call_soon, fed=False):
         self._req = req
         self._call_soon = call_soon
         self._buffer = bytearray()
@@ -26,7 +26,9 @@ class StreamInput:
         self._ended = False
         self._aborted = False
         self._paused = True        # the request starts paused (the Exchange pauses it)
-        self._started = False
+        # ``fed``: the request pushes its body itself (an HTTP/2 stream,
+        # uv/wsgi/h2_call.pyx); else its 'data' and 'end' are listened to.
+        self._started = fed
 
     # -- the loop's side -------------------------------------------------------
 

@@ -26,7 +26,7 @@ from pyuvnet._internal.app_server import (
 from pyuvnet._internal.app_http2 import ServesHttp2, serve_http2
 from pyuvnet.http import Server as _HTTPServer
 
-from ._http2 import on_stream_for
+from ._http2 import request_sink_for
 from ._exchange import (
     HIGH_WATER, Exchange, Requests, environ_for, input_for, whole_body_input,
 )
@@ -70,7 +70,7 @@ class ServesWsgi(ServesHttp2):
         self.on('checkContinue', self._on_request)
         self.on('clientError', lambda error, socket: answer_client_error(self, error, socket))
         if config.http2:
-            serve_http2(self, on_stream_for(self))
+            serve_http2(self, request_sink_for(self))
         take_proxy_protocol(self, config)
 
     def listen(self, *args, **kwargs):

@@ -177,6 +177,21 @@ async def h2_status(port, path='/'):
         session.close()
 
 
+async def h2_answer(port, path='/', method='GET'):
+    """The response to a request over h2c (pyuvnet's client): its headers,
+    its body, whether it ended, and its stream's rstCode."""
+    session, req = h2_request(port, {':path': path, ':method': method})
+    closed = asyncio.get_running_loop().create_future()
+    seen = {'headers': None, 'body': b'', 'ended': False}
+    req.on('response', lambda headers, *_: seen.update(headers=dict(headers)))
+    req.on('data', lambda chunk: seen.update(body=seen['body'] + bytes(chunk)))
+    req.on('end', lambda: seen.update(ended=True))
+    req.on('close', lambda: closed.done() or closed.set_result(req.rstCode))
+    seen['code'] = await closed
+    session.close()
+    return seen
+
+
 async def settled(measure):
     """``measure()`` once it has moved from 0 and then stopped changing
     (looked at every 0.3 s)."""
@@ -354,18 +369,9 @@ def test_an_app_failing_mid_body_resets_the_stream_after_what_it_sent():
         await send({'type': 'http.response.body', 'body': b'part', 'more_body': True})
         raise ValueError('broken')
 
-    async def client(server):
-        session, req = h2_request(port_of(server), {':path': '/'})
-        closed = asyncio.get_running_loop().create_future()
-        seen = {'body': b'', 'ended': False}
-        req.on('data', lambda chunk: seen.update(body=seen['body'] + bytes(chunk)))
-        req.on('end', lambda: seen.update(ended=True))
-        req.on('close', lambda: closed.done() or closed.set_result(req.rstCode))
-        seen['code'] = await closed
-        session.close()
-        return seen
-    assert serve(app, client) == {'body': b'part', 'ended': False,
-                                  'code': http2.constants.NGHTTP2_INTERNAL_ERROR}
+    seen = serve(app, lambda server: h2_answer(port_of(server)))
+    assert (seen['body'], seen['ended'], seen['code']) == (
+        b'part', False, http2.constants.NGHTTP2_INTERNAL_ERROR)
 
 
 def test_closing_the_server_sends_goaway_to_an_idle_session():

@@ -9,9 +9,8 @@ import asyncio
 import pytest
 
 from pyuvnet import http2
-from pyuvnet._internal.app_http2 import RESPONSE_PSEUDO, pairs_block, to_block
+from pyuvnet._internal.app_http2 import RESPONSE_PSEUDO, pairs_block, response_headers, to_block
 from pyuvnet._uv import h2_request_head
-from pyuvnet.asgi._http2 import response_headers
 from asgi_support import serve
 
 DEFAULTS = (('server', 'pyuvnet'), ('x-default', 'd'))

@@ -1,16 +1,20 @@
-"""WSGI apps over HTTP/2 (pyuvnet/wsgi/_http2.py): the environ of an h2c
-stream, its body streamed to the app's thread, the answer to curl and
-httpx, a client that never reads holding the app's thread, not memory."""
+"""WSGI apps over HTTP/2 (pyuvnet/uv/wsgi/h2_call.pyx, pyuvnet/wsgi/
+_http2.py): the environ of an h2c stream, its body streamed to the app's
+thread, the answer to curl and httpx, a client that never reads holding
+the app's thread, not memory; start_response, write() and the iterable run
+by the one WsgiCall of both protocols, with HTTP/1.1's (gunicorn's) rules."""
 import asyncio
 import json
 import socket
+import threading
 
 import pytest
 
-from pyuvnet import wsgi
+from pyuvnet import _uv, http2, wsgi
 from asgi_support import serve
 from support import recv_all
-from test_asgi_http2 import CURL, h2_status, h2c_get_bytes, port_of, run_child, settled
+from test_asgi_http2 import (CURL, h2_answer, h2_status, h2c_get_bytes, port_of, run_child,
+                             settled)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -170,3 +174,91 @@ def test_a_host_header_beside_the_authority_is_http_host_alone():
     # (RFC 9113 8.3.1: the two should agree; a host given wins, as the
     # HTTP/1.1 request's would, and is not joined to the authority.)
     assert serve(one_request_environ, client, module=wsgi)['HTTP_HOST'] == 'b.example'
+
+
+def test_a_wsgi_request_over_http2_is_the_request_sinks_stream_not_an_http2stream():
+    # The seam (uv/http2/request_sink.pxd): the session's core hands the
+    # request to the WSGI server's sink, with no Http2Stream and no
+    # 'stream' listener.
+    running, answered = threading.Event(), threading.Event()
+
+    def app(environ, start_response):
+        running.set()
+        answered.wait(10)
+        start_response('200 OK', [('Content-Length', '2')])
+        return [b'ok']
+
+    async def client(server):
+        seen = asyncio.ensure_future(h2_answer(port_of(server)))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, running.wait, 10)
+        session, = server._h2_sessions
+        kinds = [type(stream) for stream in session._streams.values()]
+        listeners = session.listenerCount('stream')
+        answered.set()
+        return kinds, listeners, await seen
+    kinds, listeners, seen = serve(app, client, module=wsgi)
+    assert (kinds, listeners) == ([_uv.WsgiH2Stream], 0)
+    assert (seen['headers'][':status'], seen['body'], seen['ended']) == (200, b'ok', True)
+
+
+def test_start_response_over_http2_keeps_http1s_rules():
+    # gunicorn's, as over HTTP/1.1 (test_wsgi_gunicorn_ports.py): what goes
+    # past a Content-Length is not sent; a 204 drops it; a header name
+    # that is no token is refused in start_response(), the client's 500.
+    def app(environ, start_response):
+        path = environ['PATH_INFO']
+        if path == '/long':
+            start_response('200 OK', [('Content-Length', '5')])
+            return [b'hello', b' world']
+        if path == '/none':
+            start_response('204 No Content', [('Content-Length', '3'), ('X-A', '1')])
+            return [b'abc']
+        start_response('200 OK', [('Bad Name', 'x')])
+        return [b'never']
+
+    async def client(server):
+        port = port_of(server)
+        return [await h2_answer(port, path) for path in ('/long', '/none', '/bad')]
+    long, none, bad = serve(app, client, module=wsgi)
+    assert (long['headers']['content-length'], long['body'], long['ended']) == ('5', b'hello', True)
+    assert none['headers'][':status'] == 204 and 'content-length' not in none['headers']
+    assert (none['headers']['x-a'], none['body']) == ('1', b'')
+    assert (bad['headers'][':status'], bad['body']) == (500, b'Internal Server Error')
+
+
+def test_the_write_callable_and_the_iterable_share_the_http2_stream():
+    def app(environ, start_response):
+        write = start_response('200 OK', [('Content-Type', 'text/plain')])
+        write(b'one,')
+        write(b'two,')
+        return iter([b'three'])
+
+    seen = serve(app, lambda server: h2_answer(port_of(server)), module=wsgi)
+    assert (seen['headers'][':status'], seen['body'], seen['ended']) == (
+        200, b'one,two,three', True)
+
+
+def test_a_wsgi_app_failing_mid_body_resets_the_http2_stream_after_what_it_sent():
+    # As the ASGI server's stream (test_asgi_http2.py), and as main's
+    # Http2Stream-based WSGI stream did: DATA, then RST_STREAM INTERNAL_ERROR.
+    def app(environ, start_response):
+        start_response('200 OK', [])
+
+        def body():
+            yield b'part'
+            raise ValueError('broken')
+        return body()
+
+    seen = serve(app, lambda server: h2_answer(port_of(server)), module=wsgi)
+    assert (seen['headers'][':status'], seen['body'], seen['ended'], seen['code']) == (
+        200, b'part', False, http2.constants.NGHTTP2_INTERNAL_ERROR)
+
+
+def test_a_head_request_over_http2_gets_the_head_alone():
+    def app(environ, start_response):
+        start_response('200 OK', [('Content-Length', '5')])
+        return [b'hello']
+
+    seen = serve(app, lambda server: h2_answer(port_of(server), method='HEAD'), module=wsgi)
+    assert (seen['headers']['content-length'], seen['body'], seen['ended']) == ('5', b'', True)

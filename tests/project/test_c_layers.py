@@ -5,7 +5,8 @@ its own, read from the include graph (_uv.pyx, _uv.pxd and what they
 include), the cimports and the extern headers, and the names each room's
 files use of another room's top-level definitions: no room uses a room
 above it.  A wing above offers a seam to the ones below instead
-(uv/http2/request_sink.pxd's H2RequestSink, which uv/asgi implements)."""
+(uv/http2/request_sink.pxd's H2RequestSink, which uv/asgi and uv/wsgi
+implement)."""
 import collections
 import os
 import re
@@ -156,10 +157,14 @@ def test_no_room_of_the_binding_uses_a_room_above_it():
     assert upward_uses() == []
 
 
-def test_the_http2_wing_reaches_an_app_server_through_its_seam():
+def test_the_http2_wing_reaches_both_app_servers_through_its_seam():
+    # Each app server subclasses the seam's base (request_stream.pyx's
+    # H2SessionRequests, an H2RequestSink) and its request stream's.
     uses = room_uses()
-    assert ('http2', 'asgi') not in uses
-    assert any(what == 'H2RequestSink' for _f, _n, what in uses['asgi', 'http2'])
+    for server in ('asgi', 'wsgi'):
+        assert ('http2', server) not in uses
+        used = {what for _f, _n, what in uses[server, 'http2']}
+        assert {'H2SessionRequests', 'H2RequestStream'} <= used, (server, used)
 
 
 def planted_tree(tmp_path):

@@ -7,9 +7,10 @@
 #
 #   H2Sink       the server's config, read once (pyuvnet/asgi/_http2.py
 #                makes it, and gives it the Python helpers of rare paths)
-#   H2Requests   one session's: its core, its streams dict, its ends (the
-#                session's sink: uv/http2/request_sink.pxd's interface)
-#   H2Cycle      one request stream: its scope, receive() and send()
+#   H2Requests   one session's: its requests made into cycles (the
+#                session's sink, uv/http2/request_stream.pyx's base)
+#   H2Cycle      one request stream: its scope, receive() and send() (its
+#                stream side uv/http2/request_stream.pyx's H2RequestStream)
 #
 # What the ASGI spec leaves open is done as pyuvnet/asgi/_http2.py's
 # docstring lists.  Ownership: the session's ``_streams`` holds a cycle
@@ -20,8 +21,6 @@
 # ``_on_*``, destroy() and close() as it calls an Http2Stream's.
 
 cdef int H2_HIGH_WATER = 65536          # request body bytes let wait unread
-cdef int H2_WRITE_HIGH_WATER = 16384    # response body bytes not framed yet that hold send()
-cdef uint32_t H2_NO_ERROR = 0, H2_CANCEL = 8, H2_INTERNAL_ERROR = 2
 cdef int32_t H2_ENABLE_PUSH = 2         # SETTINGS_ENABLE_PUSH
 
 
@@ -78,13 +77,8 @@ cdef class H2Sink:
     def serve(self, session):
         """``session``'s core hands its requests to this sink (made into
         cycles, kept in the session's ``_streams``)."""
-        cdef H2Core core = session._core
         cdef H2Requests requests = H2Requests.__new__(H2Requests)
         requests.sink = self
-        requests.session = session
-        requests.core = core
-        requests.streams = session._streams
-        requests.state = session.__dict__
         client, local = asgi_kit['connection_ends'](session._socket, self.server)
         requests.client = client
         # The scope's keys in the order of asgiref's spec; the Nones are
@@ -94,32 +88,17 @@ cdef class H2Sink:
             'server': local, 'client': client, 'scheme': self.scheme,
             'method': None, 'root_path': self.root, 'path': None, 'raw_path': None,
             'query_string': None, 'headers': None, 'state': None, 'extensions': None}
-        core.request_bytes = True       # (the scope takes the fields as bytes)
-        core.sink = requests
+        (<H2Core>session._core).request_bytes = True    # (the scope takes the fields as bytes)
+        requests.attach(session)
 
 
 @cython.final
-cdef class H2Requests(H2RequestSink):
+cdef class H2Requests(H2SessionRequests):
     """One session's side of the sink (its core's ``sink`` until closed)."""
 
     cdef H2Sink sink
-    cdef object session
-    cdef H2Core core
-    cdef dict streams           # the session's _streams
-    cdef dict state             # and its instance dict: its ``destroyed``,
-                                # ``closed`` and ``_flush_scheduled`` read per
-                                # response without a getattr (some 200
-                                # instructions each, issue 60)
     cdef object client          # the scope's, before any X-Forwarded-For
     cdef dict template          # a scope's per-session part
-
-    cdef int flush_later(self) except -1:
-        # (The session's _schedule_flush(), called once per flush, not per response.)
-        if not self.state['_flush_scheduled']:
-            self.session._schedule_flush()
-        return 0
-
-    # -- the sink's interface (uv/http2/request_sink.pxd) ----------------------
 
     cdef int on_request(self, int32_t stream_id, list fields, bint ended) except -1:
         # A request's head came: its cycle, held, and its app run.
@@ -127,32 +106,6 @@ cdef class H2Requests(H2RequestSink):
         self.streams[stream_id] = cycle
         self.sink.handler.run_h2(cycle)
         return 0
-
-    cdef bint on_data(self, int32_t stream_id, bytes chunk) except -1:
-        # A destroyed cycle's bytes open the windows again at once.
-        stream = self.streams.get(stream_id)
-        if type(stream) is not H2Cycle:
-            return False
-        if (<H2Cycle>stream).destroyed:
-            self.core.give_back(stream_id, len(chunk))
-        else:
-            (<H2Cycle>stream).on_data(chunk)
-        return True
-
-    cdef bint on_end(self, int32_t stream_id) except -1:
-        stream = self.streams.get(stream_id)
-        if type(stream) is not H2Cycle:
-            return False
-        if not (<H2Cycle>stream).destroyed:
-            (<H2Cycle>stream).on_end()
-        return True
-
-    cdef bint on_close(self, int32_t stream_id, uint32_t code) except -1:
-        stream = self.streams.get(stream_id)
-        if type(stream) is not H2Cycle:
-            return False
-        (<H2Cycle>stream).on_close(code)
-        return True
 
 
 cdef bint h2_same_pairs(pairs, tuple last) except -1:
@@ -179,6 +132,7 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
     cdef H2Cycle cycle = H2Cycle.__new__(H2Cycle)
     cdef str method, target, path
     cycle.requests = requests
+    cycle.sink = sink
     cycle.id = stream_id
     method, target, cycle.authority, pairs, proxied = h2_request_head(raw)
     if '?' in target or not target or target[0] != u'/':
@@ -213,36 +167,29 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
 
 
 @cython.final
-cdef class H2Cycle:
-    """One request stream's scope, receive() and send(), and the stream's
-    side its session calls."""
+cdef class H2Cycle(H2RequestStream):
+    """One request stream's scope, receive() and send()."""
 
-    cdef H2Requests requests
-    cdef readonly int32_t id
+    cdef H2Sink sink
     cdef object authority
     cdef readonly dict scope    # (let go with the app's end)
     cdef bint logs, head_request
     cdef list body              # chunks received, not given to the app yet (or None)
     cdef Py_ssize_t body_size   # bytes in ``body``
-    cdef Py_ssize_t unconsumed  # of which the window has not been given back
     cdef bint ended             # the request's body is all in
     cdef bint body_given        # the app has had the last of it
-    cdef public bint destroyed  # the stream closed (or its connection went)
     cdef bint disconnected      # it closed before the response was done
     cdef bint response_started, response_complete
-    cdef bint out_open          # the response's DATA may still be written
     cdef bint wait_trailers     # its DATA ends without END_STREAM, for trailers
     cdef list trailers          # the pairs, when the app said it sends trailers
     cdef bint trailers_done
     cdef bint trailers_wanted   # nghttp2 asked for them
     cdef object waiter          # a receive() or send() waiting for the stream
-    cdef public object rstCode
-    cdef object __weakref__
 
     # -- the app's run (uv/asgi/app_run.pyx) -----------------------------------
 
     cdef object call_app(self):
-        coro = self.requests.sink.handler.app(self.scope, bound_method(H2_RECEIVE, self),
+        coro = self.sink.handler.app(self.scope, bound_method(H2_RECEIVE, self),
                                               bound_method(H2_SEND, self))
         return coro if PyCoro_CheckExact(coro) else _awaited(coro)
 
@@ -278,8 +225,8 @@ cdef class H2Cycle:
         if not self.response_started:
             self.response_started = self.response_complete = True
             if self.logs:
-                self.requests.sink.helpers.log(self.scope, 500)
-            self.respond(500, self.requests.sink.helpers.error_block(), False)
+                self.sink.helpers.log(self.scope, 500)
+            self.respond(500, self.sink.helpers.error_block(), False)
             self.send_body(b'Internal Server Error', False)
         elif not self.response_complete:
             self.out_open = False
@@ -292,9 +239,9 @@ cdef class H2Cycle:
         still coming (RFC 9113 8.1)."""
         self.response_started = self.response_complete = True
         if self.logs:
-            self.requests.sink.helpers.log(self.scope, 503)
+            self.sink.helpers.log(self.scope, 503)
         self.scope = None
-        self.respond(503, self.requests.sink.helpers.error_block(503), False)
+        self.respond(503, self.sink.helpers.error_block(503), False)
         self.send_body(UNAVAILABLE_BODY, False)
         if not self.ended:
             self.close(H2_NO_ERROR)
@@ -304,7 +251,7 @@ cdef class H2Cycle:
 
     def _begin(self):
         """The app's run (a pushed stream's, a turn after its promise)."""
-        self.requests.sink.handler.run_h2(self)
+        self.sink.handler.run_h2(self)
 
     cdef int on_data(self, bytes data) except -1:
         cdef Py_ssize_t size = len(data)
@@ -316,87 +263,16 @@ cdef class H2Cycle:
         self.body.append(data)
         return self.wake()
 
-    def _on_end(self):
-        """The request's trailers ended it (the session's _h2_headers)."""
-        self.on_end()
-
     cdef int on_end(self) except -1:
         self.ended = True
         return self.wake()
-
-    def _on_headers(self, *_):
-        """The request's trailers: no part of an ASGI request."""
 
     def _on_want_trailers(self):
         self.trailers_wanted = True
         self.send_trailers()
 
-    cdef int on_close(self, code) except -1:
-        if self.rstCode is None:
-            self.rstCode = code
-        return self.gone()
-
-    def _on_connection_lost(self):
-        if self.rstCode is None:
-            self.rstCode = H2_CANCEL
-        self.gone()
-
-    def destroy(self, error=None):
-        """The session's end: the stream reset (as an Http2Stream's destroy())."""
-        if self.destroyed:
-            return
-        if self.rstCode is None:
-            session = self.requests.session
-            code = self.rstCode = H2_INTERNAL_ERROR if error is not None else (
-                session._goaway_code or H2_NO_ERROR)
-            if session._receiving:
-                nextTick(self._reset, code)
-            else:
-                self._reset(code)
-        self.gone()
-
-    def close(self, code=H2_NO_ERROR):
-        """RST_STREAM ``code`` once the frames sent before it have left."""
-        if self.destroyed or self.rstCode is not None:
-            return
-        self.rstCode = code
-        nextTick(self._reset_if_open, code)
-
-    def emit(self, *_):
-        """The session's 'frameError' and 'priority': nobody listens."""
-        return False
-
-    def _reset_if_open(self, code):
-        if not self.destroyed:
-            self._reset(code)
-
-    def _reset(self, code):
-        session = self.requests.session
-        if session._core is not None:
-            session._flush()
-            session._reset_stream(self.id, code)
-
-    cdef int consume(self) except -1:
-        # (nghttp2 gives a closed stream's bytes back to the connection.)
-        self.requests.core.give_back(self.id, self.unconsumed)
-        self.unconsumed = 0
-        return 0
-
-    cdef int gone(self) except -1:
-        if self.destroyed:
-            return 0
-        self.destroyed = True
-        if self.unconsumed:
-            self.consume()
+    cdef int on_gone(self) except -1:
         self.disconnected = not self.response_complete
-        self.out_open = False
-        cdef H2Requests requests = self.requests
-        cdef dict streams = requests.streams
-        key = self.id
-        if streams.get(key) is self:
-            del streams[key]
-            if requests.state['closed']:
-                nextTick(requests.session._maybe_destroy)
         if self.waiter is not None:
             self.wake()
         return 0
@@ -413,7 +289,7 @@ cdef class H2Cycle:
     cdef object waiting(self):
         """The Future to wait on until something changes for the stream."""
         if self.waiter is None:
-            self.waiter = self.requests.sink.handler._loop.create_future()
+            self.waiter = self.sink.handler._loop.create_future()
         return self.waiter
 
     # -- the app's side -----------------------------------------------------
@@ -491,7 +367,7 @@ cdef class H2Cycle:
     cdef int start_response(self, dict message) except -1:
         status = int(message['status'])
         pairs = message.get('headers', ())
-        cdef H2Sink sink = self.requests.sink
+        cdef H2Sink sink = self.sink
         block = sink.head_block(pairs, status)
         if block is None:
             block = sink.helpers.response_block(status, pairs, sink.defaults, sink.date)
@@ -505,22 +381,19 @@ cdef class H2Cycle:
         """Submits the response's head (its status checked as respond()
         checks it): END_STREAM on it when no body may follow."""
         if not 200 <= status <= 599:
-            raise self.requests.sink.helpers.status_error(status)
+            raise self.sink.helpers.status_error(status)
         cdef bint end = status == 204 or status == 205 or status == 304 or self.head_request
         if trailers:
             self.trailers = []
         self.wait_trailers = trailers and not end
         if self.destroyed:
             return 0
-        cdef H2Requests requests = self.requests
-        if requests.state['destroyed'] or requests.core.owner is None:
-            raise requests.sink.helpers.invalid_session()
+        if self.invalid_session():
+            raise self.sink.helpers.invalid_session()
         try:
-            requests.core.respond(self.id, block, end)
+            self.submit_head(block, end)
         except H2LibraryError as error:
-            raise requests.sink.helpers.http2_error(error) from None
-        requests.flush_later()
-        self.out_open = not end
+            raise self.sink.helpers.http2_error(error) from None
         return 0
 
     cdef bint send_body(self, body, more) except -1:
@@ -531,16 +404,8 @@ cdef class H2Cycle:
             self.response_complete = True
         if not self.out_open:
             return False
-        cdef H2Requests requests = self.requests
-        cdef H2Core core = requests.core
-        if body:
-            core.queue_chunk(self.id, body if type(body) is bytes else bytes(body),
-                             self._wake if more else None)
-        if not more:
-            self.out_open = False
-            core.end_queue(self.id, None, self.wait_trailers)
-        requests.flush_later()
-        return more and core.queued_on(self.id) >= H2_WRITE_HIGH_WATER
+        self.queue_body(body, more, self._wake if more else None, self.wait_trailers)
+        return more and self.requests.core.queued_on(self.id) >= H2_WRITE_HIGH_WATER
 
     async def drained(self):
         while not self.destroyed and self.requests.core.queued_on(self.id):
@@ -551,18 +416,18 @@ cdef class H2Cycle:
             return 0
         self.trailers_wanted = False
         self.requests.session._submit('submit_trailers', self.id,
-                                      self.requests.sink.helpers.trailers_block(self.trailers))
+                                      self.sink.helpers.trailers_block(self.trailers))
         return 0
 
     cdef int push(self, path, pairs) except -1:
-        cdef H2Requests requests = self.requests
+        cdef H2Requests requests = <H2Requests>self.requests
         session = requests.session
         core = requests.core
         if (self.destroyed or self.scope is None or self.id % 2 == 0 or session.closed
                 or requests.core.owner is None or not core.remote_setting(H2_ENABLE_PUSH)):
             return 0
-        block = requests.sink.helpers.push_block(path, pairs, self.scope['scheme'],
-                                                 self.authority)
+        block = self.sink.helpers.push_block(path, pairs, self.scope['scheme'],
+                                             self.authority)
         try:
             promised = h2_push_promise(core, self.id, block)
         except H2LibraryError:

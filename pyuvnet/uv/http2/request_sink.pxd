@@ -2,8 +2,9 @@
 # per-room .pxd, h2o's request handler): a server session's core hands each
 # request's events to its ``sink``, an H2RequestSink, from nghttp2's
 # callbacks (callbacks.pyx), with no Python call of the owner's. An app
-# server's C wing subclasses it (uv/asgi/h2_cycle.pyx's H2Requests); the
-# http2 wing knows no app server's names.
+# server's C wing subclasses it, through request_stream.pyx's
+# H2SessionRequests (uv/asgi/h2_cycle.pyx's H2Requests, uv/wsgi/
+# h2_call.pyx's WsgiH2Requests); the http2 wing knows no app server's names.
 from libc.stdint cimport int32_t, uint32_t
 
 

@@ -1,9 +1,10 @@
-# One WSGI request's run in C (pyuvnet/wsgi/ is its Python face): the
-# app's start_response and write, its iterable drawn, and the response
-# written through the ResponseCore's C paths (http/outgoing.pyx), so that
-# a request answered on the loop's thread runs no Python frame of
-# pyuvnet's own.  environ.pyx makes the environ, start_response.pyx reads
-# start_response's arguments.
+# One WSGI request's run in C (pyuvnet/wsgi/ is its Python face), of
+# either protocol: the app's start_response and write, its iterable drawn,
+# and the response written through the ResponseCore's C paths
+# (http/outgoing.pyx) for HTTP/1.x, so that a request answered on the
+# loop's thread runs no Python frame of pyuvnet's own, or through its
+# stream (h2_call.pyx's WsgiH2Stream) for HTTP/2.  environ.pyx makes the
+# environ, start_response.pyx reads start_response's arguments.
 #
 #   WsgiCall       one request: start_response, the iterable drawn on the
 #                  loop's thread or handed over from a worker thread
@@ -14,6 +15,7 @@
 #                  go to the server's ``_on_request`` (pyuvnet/wsgi/_server.py)
 
 DEF WSGI_HIGH_WATER = 65536
+cdef class WsgiH2Stream
 # __call__'s default for start_response's headers: a call without is write().
 cdef object WSGI_NO_HEADERS = object()
 cdef list WSGI_ERROR_HEAD = ['Content-Type', 'text/plain; charset=utf-8',
@@ -29,6 +31,7 @@ cdef class WsgiCall:
     cdef object server
     cdef IncomingCore req
     cdef ResponseCore res
+    cdef WsgiH2Stream h2        # an HTTP/2 request's writer (req and res None), or None
     cdef bint threaded
     cdef bint c_writes          # res is the server's own ServerResponse
     cdef object status          # the app's status, None until start_response
@@ -65,6 +68,16 @@ cdef class WsgiCall:
             self.watch()
         return 0
 
+    cdef int init_h2(self, server, WsgiH2Stream stream) except -1:
+        """An HTTP/2 request's call, run on a worker thread; its stream
+        tells it of the client's leaving (lost())."""
+        self.vectorcall = <void*>wsgi_vectorcall
+        self.server = server
+        self.h2 = stream
+        self.threaded = True
+        self.cond = wsgi_kit['Condition']()
+        return 0
+
     cdef int watch(self) except -1:
         """Our 'close' listener on the response: needed once the work
         outlives the app's call on the loop's thread (a thread, a 'drain'
@@ -76,6 +89,11 @@ cdef class WsgiCall:
 
     def on_close(self):
         if not self.res._finish_emitted:
+            self.lost()
+
+    cdef int lost(self) except -1:
+        """The client left before the response's end."""
+        if not self.closed:
             self.closed = True
             if self.input is not None:
                 self.input.abort()
@@ -86,6 +104,7 @@ cdef class WsgiCall:
             if self.cond is not None:
                 with self.cond:
                     self.cond.notify_all()
+        return 0
 
     # -- start_response and write ------------------------------------------------
 
@@ -192,11 +211,13 @@ cdef class WsgiCall:
         self.close_result(self.result)
 
     cdef bint need_drain(self):
+        if self.h2 is not None:
+            return self.h2.need_drain()
         cdef ResponseCore res = self.res
         return res._need_drain and not res._finished and not res._closed
 
     cdef int failed(self, exc) except -1:
-        wsgi_kit['logger'].error('Error handling request %s', self.req.url, exc_info=exc)
+        wsgi_kit['logger'].error('Error handling request %s', self.url(), exc_info=exc)
         if self.threaded:
             self.server._call_soon(self.fail_now)
         else:
@@ -209,9 +230,13 @@ cdef class WsgiCall:
             try:
                 close()
             except Exception as exc:
-                wsgi_kit['logger'].error('Error closing the response of %s', self.req.url,
+                wsgi_kit['logger'].error('Error closing the response of %s', self.url(),
                                          exc_info=exc)
         return 0
+
+    cdef str url(self):
+        """The request's target, for the log."""
+        return self.req.url if self.h2 is None else self.h2.target
 
     cdef bint write(self, data) except -1:
         """start_response's write() and each chunk of the iterable; on the
@@ -243,6 +268,8 @@ cdef class WsgiCall:
     cdef bint write_now(self, data, bint end) except -1:
         """On the loop's thread: the head with the first bytes, then the
         bytes; False when the connection asks to wait for 'drain'."""
+        if self.h2 is not None:
+            return self.closed or self.h2.write(self, data, end)
         cdef ResponseCore res = self.res
         if self.closed or res._finished:
             return True
@@ -272,6 +299,10 @@ cdef class WsgiCall:
         return res.write(data) is not False
 
     def fail_now(self):
+        if self.h2 is not None:
+            if not self.closed:
+                self.h2.fail(self)
+            return
         cdef ResponseCore res = self.res
         if self.closed or res._finished:
             return
@@ -306,7 +337,10 @@ cdef class WsgiCall:
             self.pending -= len(data)
             if not ok and self.need_drain():
                 self.blocked = True
-                self.res._add('drain', self.unblock, False, True)
+                if self.h2 is not None:
+                    self.h2.drain_wanted = True
+                else:
+                    self.res._add('drain', self.unblock, False, True)
             self.cond.notify_all()
 
     def unblock(self):

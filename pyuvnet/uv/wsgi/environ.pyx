@@ -3,7 +3,7 @@
 # request (request_environ): from what the parser gave an HTTP/1.x
 # request's IncomingCore (the connection's part made once, a repeated
 # request's environ copied whole: WsgiConnection), or from an HTTP/2
-# stream's header fields (pyuvnet/wsgi/_http2.py).
+# stream's header fields (h2_call.pyx).
 #
 # What Python does on the rare paths (logging, Node's header errors, the
 # connection's part of the environ) is handed over by ``_set_wsgi_kit``;
@@ -26,15 +26,10 @@ cdef dict wsgi_environ_keys = {'Content-Type': 'CONTENT_TYPE',
 def _set_wsgi_kit(**kit):
     """pyuvnet.wsgi's helpers: connection_environ(server, socket),
     unquote(path), target_parts(url), forwarded(trust, environ), logger,
-    validateHeaderName, validateHeaderValue, Condition."""
+    validateHeaderName, validateHeaderValue, Condition, and HTTP/2's
+    StreamInput, h2_log_access(environ, status) and
+    h2_response_block(status, pairs, defaults, date)."""
     wsgi_kit.update(kit)
-
-
-def _wsgi_request_environ(dict base, str method, str url, str protocol, tuple raw, body, trust):
-    """PEP 3333's environ of a request of any protocol: HTTP/2's
-    (pyuvnet/wsgi/_http2.py) hands its method, ``:path``, 'HTTP/2' and
-    its regular header fields; see request_environ()."""
-    return request_environ(base, method, url, protocol, raw, body, trust)
 
 
 cdef object wsgi_environ_key(str name):
