@@ -6,13 +6,8 @@
 from cpython.pycapsule cimport PyCapsule_New
 
 from pyuvnet._uv import take_node_writes
+from pyuvnet.uv.stream.node_writes cimport NodeWrites, NODE_WRITES_CAPSULE
 
-
-cdef extern from "uv/stream/node_writes.h":
-    ctypedef struct NodeWrites "pyuvnet_node_writes":
-        int (*refuse_write)(object stream, object err, object callback) except -1
-        int (*write_failed)(object stream, object err, object callback) except -1
-    const char* NODE_WRITES_CAPSULE "PYUVNET_NODE_WRITES_CAPSULE"
 
 
 def _write_failed_nt(stream, err, callback):
