@@ -7,4 +7,8 @@ cdef extern from "uv/stream/node_writes.h":
     ctypedef struct NodeWrites "pyuvnet_node_writes":
         int (*refuse_write)(object stream, object err, object callback) except -1
         int (*write_failed)(object stream, object err, object callback) except -1
+        int (*end_callback)(object stream, object callback, bint ended, bint finished,
+                            bint destroyed) except -1
+        int (*end_finished)(object stream) except -1
+        int (*end_failed)(object stream, bint now) except -1
     const char* NODE_WRITES_CAPSULE "PYUVNET_NODE_WRITES_CAPSULE"
