@@ -81,7 +81,7 @@ class Socket(_uv.Stream, NativeDuplex):
 
     # Per-connection state.  The flags every connection goes through
     # (_destroyed, _had_error, _allow_half_open, _readable_ended,
-    # _writable_ended, _writable_finished, _reset_on_destroy) and what
+    # _writable_finished, _reset_on_destroy; end() called is ``ending``) and what
     # destroy() looks at (_idle, _connect_plan) are C fields of Stream; the
     # rest default on the class, so that an instance's dict holds only what
     # differs: a connection that is accepted, echoed and closed needs none.
@@ -97,7 +97,7 @@ class Socket(_uv.Stream, NativeDuplex):
     _errored = None             # destroy()'s error (Node's errored; Stream sets it)
     _STATE = ('_peer', '_sock', '_no_delay', '_keep_alive', '_type_of_service',
               '_block_list', '_pipe_path', '_held_pipes', '_bound_handle', '_bound_path',
-              '_readable_encoding', '_errored')
+              '_readable_encoding', '_errored', '_on_finished')
 
     def _init_state(self, allow_half_open):
         """Back to a new socket's state (the defaults above)."""
@@ -106,7 +106,7 @@ class Socket(_uv.Stream, NativeDuplex):
             instance.pop(name, None)
         self._server = self._idle = self._connect_plan = None
         self._destroyed = self._had_error = self._reset_on_destroy = False
-        self._readable_ended = self._writable_ended = self._writable_finished = False
+        self._readable_ended = self._writable_finished = False
         self._allow_half_open = bool(allow_half_open)
 
     def _apply_socket_options(self, options):
@@ -242,7 +242,6 @@ class Socket(_uv.Stream, NativeDuplex):
         self.readable_side = readable
         if not writable:
             # A Duplex made unwritable starts out finished.
-            self._writable_ended = True
             self._writable_finished = True
             self.ending = True
         self._read_start()
@@ -443,7 +442,7 @@ class Socket(_uv.Stream, NativeDuplex):
     @property
     def writable(self):
         """Whether write() is still accepted: not destroyed, end() not called."""
-        return not self._destroyed and not self._writable_ended
+        return not self._destroyed and not self.ending
 
     @property
     def readableEnded(self):
@@ -454,7 +453,7 @@ class Socket(_uv.Stream, NativeDuplex):
     @property
     def writableEnded(self):
         """True once end() was called (the data may not have left yet)."""
-        return self._writable_ended
+        return self.ending
 
     @property
     def writableFinished(self):

@@ -134,6 +134,8 @@ class _CWriteSide:
     """Writable's methods over Node's write state, which the C base keeps."""
 
     _default_encoding = None        # setDefaultEncoding()'s; None: utf8
+    _on_finished = None             # end()'s callbacks waiting for 'finish' (the stream
+                                    # core's, through the write seam: Node's kOnFinished)
 
     def setDefaultEncoding(self, encoding):
         """The encoding of a str written without one (Node's names)."""

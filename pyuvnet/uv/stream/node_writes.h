@@ -13,6 +13,18 @@ typedef struct {
     /* Node's onwrite() given an error inside write(): on the next tick,
        callback(err) then errorOrDestroy(err). */
     int (*write_failed)(PyObject* stream, PyObject* err, PyObject* callback);
+    /* Node's end() given a callback, over the C stream's own fields: the
+       callback on the next tick (with its error, or None once finished),
+       or kept for 'finish' (the stream's _on_finished list, Node's
+       kOnFinished), then 1. */
+    int (*end_callback)(PyObject* stream, PyObject* callback, int ended,
+                        int finished, int destroyed);
+    /* 'finish': the kept end() callbacks, with None, before its listeners. */
+    int (*end_finished)(PyObject* stream);
+    /* destroy(): Node's errorBuffer() of the kept end() callbacks (the
+       stream's error, else ERR_STREAM_DESTROYED), on the next tick, or
+       now (now != 0: the stream closed with no destroy()). */
+    int (*end_failed)(PyObject* stream, int now);
 } pyuvnet_node_writes;
 
 #define PYUVNET_NODE_WRITES_CAPSULE "pyuvnet._internal.streams._core.node_writes"

@@ -20,11 +20,7 @@
 # _internal.streams._core is imported with the package (every Socket is a Duplex), so
 # no C stream runs before the table is there.
 
-cdef extern from "stream/node_writes.h":
-    ctypedef struct NodeWrites "pyuvnet_node_writes":
-        int (*refuse_write)(object stream, object err, object callback) except -1
-        int (*write_failed)(object stream, object err, object callback) except -1
-    const char* NODE_WRITES_CAPSULE "PYUVNET_NODE_WRITES_CAPSULE"
+from pyuvnet.uv.stream.node_writes cimport NodeWrites, NODE_WRITES_CAPSULE
 
 
 cdef NodeWrites* node_writes = NULL

@@ -24,52 +24,6 @@ cdef tuple end_arguments(object data, object encoding, object callback):
     return data, encoding, callback
 
 
-cdef int add_end_callback(EventEmitter stream, object callback, bint ended,
-                          bint finished, bint destroyed) except -1:
-    """end(callback) of a socket (net or TLS), as Node's Writable.end():
-    ``callback(None)`` before the 'finish' listeners; destroyed before
-    that, at 'close' with the stream's error (else ERR_STREAM_DESTROYED);
-    already finished, ERR_STREAM_ALREADY_FINISHED on the next tick.  An
-    end(callback) after destroy() of a stream never ended is never
-    called, as in Node (its errorBuffer ran already)."""
-    cdef EndCallback entry
-    if finished:
-        current_loop().call_soon(callback, (errors.ERR_STREAM_ALREADY_FINISHED('end'),))
-    elif destroyed:
-        if ended:
-            current_loop().call_soon(callback, (errors.ERR_STREAM_DESTROYED('end'),))
-    else:
-        entry = EndCallback.__new__(EndCallback)
-        entry.stream = stream
-        entry.callback = callback
-        stream._add('finish', entry.finished, True, True)
-        stream._add('close', entry.closed, True, True)
-    return 0
-
-
-@cython.final
-cdef class EndCallback:
-    # One end(callback), a once listener of both 'finish' and 'close'
-    # (Node's kOnFinished entry): the first to run removes the other and
-    # drops the stream, so that no cycle is left through the listeners.
-    cdef EventEmitter stream
-    cdef object callback
-
-    cdef EventEmitter unhook(self, str event, object listener):
-        cdef EventEmitter stream = self.stream
-        self.stream = None
-        stream._remove(event, listener)
-        return stream
-
-    def finished(self):
-        self.unhook('close', self.closed)
-        self.callback(None)
-
-    def closed(self, *args):
-        err = self.unhook('finish', self.finished).errored
-        self.callback(errors.ERR_STREAM_DESTROYED('end') if err is None else err)
-
-
 cdef object ended_by_peer():
     """Node's writeAfterFIN error: a plain error with code EPIPE."""
     err = errors.SYSTEM_ERROR_CLASSES[BrokenPipeError](
@@ -95,10 +49,13 @@ cdef class Stream(StreamReadable):
     cdef public bint _had_error
     cdef public bint _allow_half_open   # stay writable after the peer's FIN
     cdef public bint _readable_ended    # 'end' emitted
-    cdef public bint _writable_ended    # end() called
     cdef public bint _writable_finished # 'finish' emitted
     cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
     cdef bint destroy_at_finish         # destroySoon(): destroy() at 'finish'
+    # An end(callback) waits for 'finish' (the facade's _on_finished list,
+    # which the stream core keeps: uv/stream/node_writes.h).  end() called
+    # is StreamWrites' ``ending``.
+    cdef bint end_callbacks
 
     # -- the handle's lifetime -------------------------------------------
 
@@ -201,7 +158,7 @@ cdef class Stream(StreamReadable):
         self.read_eof = False
         self.end_delivered = False
         self.readable_side = True
-        self.destroy_at_finish = False
+        self.destroy_at_finish = self.end_callbacks = False
         self.bytes_read = 0
         self.reset_writes()
         self.onread = None
@@ -221,20 +178,23 @@ cdef class Stream(StreamReadable):
         data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
             self.write(data, encoding)
-        if callback is not None:
-            add_end_callback(self, callback, self._writable_ended, self._writable_finished,
-                             self._destroyed)
+        if callback is not None and node_writes.end_callback(
+                self, callback, self.ending, self._writable_finished, self._destroyed):
+            self.end_callbacks = True
         self.end_writable()
         return self
 
     cdef int end_writable(self) except -1:
-        if not self._writable_ended:
-            self._writable_ended = True
+        # As Node's end(): once, and not after an error (writableEnded
+        # stays False then).
+        if not self.ending and not self._had_error:
             if self.connected or self.connecting or not self._destroyed:
                 # Never connected: the FIN waits for a connection, if one
                 # comes (Node's _final waits for 'connect'; the socket is
                 # neither finished nor destroyed meanwhile).
                 self.end_writes()
+            else:
+                self.ending = True
         return 0
 
     def destroySoon(self):
@@ -244,7 +204,7 @@ cdef class Stream(StreamReadable):
         'finish' listener; here it is a flag, which no listener list
         shows.)  HTTP's Connection: close runs it per connection, so it
         is C."""
-        if not self._destroyed and not self._writable_ended:
+        if not self._destroyed and not self.ending:
             self.call_end()
         if self._writable_finished:
             self.call_destroy()
@@ -264,6 +224,7 @@ cdef class Stream(StreamReadable):
 
     cdef int destroy_now(self, object error) except -1:
         cdef ServerCore server
+        cdef bint in_flight
         if self._destroyed:
             return 0
         self._destroyed = True
@@ -279,7 +240,15 @@ cdef class Stream(StreamReadable):
             self.decoder.destroyed = self.decoder.closed = True
             if error is not None:
                 self.decoder.errored = error
+        in_flight = self.write_reqs != 0
         discard_writes(self, error)
+        if self.end_callbacks and not in_flight:
+            # Node's Writable.destroy(): errorBuffer() on the next tick,
+            # behind the dropped writes' callbacks and before 'error'.
+            # Behind a write libuv still holds (Node's write in flight),
+            # they wait for it: emit_close runs them, before 'close'.
+            self.end_callbacks = False
+            node_writes.end_failed(self, False)
         self.discard_reads()
         self.connecting = False
         # The facade's timers: an idle timeout, a connect attempt's.
@@ -371,6 +340,9 @@ cdef class Stream(StreamReadable):
             return 0
         self._writable_finished = True
         try:
+            if self.end_callbacks:
+                self.end_callbacks = False
+                node_writes.end_finished(self)
             if self.heard & HEARD_FINISH:
                 self._emit('finish', ())
         finally:
@@ -388,6 +360,9 @@ cdef class Stream(StreamReadable):
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
+        if self.end_callbacks:
+            self.end_callbacks = False
+            node_writes.end_failed(self, True)
         if self.flowing == NODE_READS:
             self.decoder.closed = self.decoder.closeEmitted = True
         try:

@@ -387,6 +387,9 @@ cdef class TLSPump(TLSPumpData):
 
     def _on_raw_close(self, had_error):
         self._destroyed = True
+        # The raw socket closed with no destroy() of this one: end()'s
+        # callbacks fail now, before 'close'.
+        node_writes.end_failed(self, True)
         self.stop_handshake_timer()
         self._ssl = None        # frees the SSLObject and its OpenSSL state
         if self._readableState is not None:
@@ -424,7 +427,7 @@ cdef class TLSPump(TLSPumpData):
         self._emit('drain', ())
 
     def _on_raw_finish(self):
-        # (end()'s callbacks are prepended 'finish' listeners: they run first.)
+        node_writes.end_finished(self)      # end()'s callbacks first, as Node's
         self._emit('finish', ())
 
     def _on_raw_timeout(self):

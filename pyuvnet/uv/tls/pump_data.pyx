@@ -353,8 +353,8 @@ cdef class TLSPumpData(EventEmitter):
         if data is not None:
             self.write(data, encoding)
         if callback is not None:
-            add_end_callback(self, callback, self._ended or self._pending_end is not None,
-                             self._raw.writableFinished, self._destroyed)
+            node_writes.end_callback(self, callback, self._ended or self._pending_end is not None,
+                                     self._raw.writableFinished, self._destroyed)
         if not self._secure and not self._destroyed:
             self._pending_end = (None, None, None)
             return self
@@ -388,6 +388,8 @@ cdef class TLSPumpData(EventEmitter):
         """Close now; with ``error``: 'error'(error) then 'close'(True)."""
         if not self._destroyed:
             self._destroyed = True
+            # Node's Writable.destroy(): end()'s callbacks on the next tick.
+            node_writes.end_failed(self, False)
             if self._readableState is not None:
                 self._readableState.destroyed = self._readableState.closed = True
                 if error is not None:
