@@ -150,3 +150,32 @@ def test_a_request_read_in_paused_mode_is_freed_without_gc(run_loop):
         assert alive_readers() == before
     finally:
         gc.enable()
+
+
+def test_an_async_iterated_request_is_freed_without_gc():
+    # The generator's finished() listeners close over the request; its
+    # 'close' lets go of them (issue 68).
+    def app(req, res):
+        async def consume():
+            chunks = [chunk async for chunk in req]
+            res.end(str(len(b''.join(chunks))))
+        asyncio.ensure_future(consume())
+    server = http.createServer(app)
+    gc.collect()
+    before = alive_readers()
+
+    async def main():
+        async with aio.attach():
+            done = asyncio.get_running_loop().create_future()
+            post(server, b'q' * 50000,
+                 lambda res: read_all(res, lambda text: done.set_result(text)))
+            assert await done == '50000'
+            closed = asyncio.get_running_loop().create_future()
+            server.close(lambda *_: closed.set_result(None))
+            await closed
+    gc.disable()
+    try:
+        asyncio.run(asyncio.wait_for(main(), 10))
+        assert alive_readers() == before
+    finally:
+        gc.enable()
