@@ -6,17 +6,7 @@
 # as it does the write seam's (uv/stream/node_writes.pyx says why a table).
 # A call through it is a C call: no Python call, no *args tuple.
 
-cdef extern from "stream/node_reads.h":
-    ctypedef struct NodeReads "pyuvnet_node_reads":
-        int (*push)(object stream, object chunk) except -1
-        int (*pause)(object stream) except -1
-        int (*resume)(object stream) except -1
-        int (*listener_added)(object stream, object event) except -1
-        int (*listeners_gone)(object stream) except -1
-        object (*take_reads)(object stream)
-        object (*read)(object stream, object state, object size)
-    const char* NODE_READS_CAPSULE "PYUVNET_NODE_READS_CAPSULE"
-
+# (The table's declaration: node_reads.pxd, in _uv.pxd.)
 
 cdef NodeReads* node_reads = NULL
 

@@ -3,19 +3,8 @@
 # why a table of C functions): the read sequences of this module the C
 # streams of pyuvnet._uv run over their _readableState, handed to _uv once,
 # at this module's import.
+from pyuvnet._uv cimport NodeReads, NODE_READS_CAPSULE
 from pyuvnet._uv import take_node_reads
-
-
-cdef extern from "uv/stream/node_reads.h":
-    ctypedef struct NodeReads "pyuvnet_node_reads":
-        int (*push)(object stream, object chunk) except -1
-        int (*pause)(object stream) except -1
-        int (*resume)(object stream) except -1
-        int (*listener_added)(object stream, object event) except -1
-        int (*listeners_gone)(object stream) except -1
-        object (*take_reads)(object stream)
-        object (*read)(object stream, object state, object size)
-    const char* NODE_READS_CAPSULE "PYUVNET_NODE_READS_CAPSULE"
 
 
 cdef int _seam_push(object stream, object chunk) except -1:
