@@ -190,6 +190,16 @@ cdef int _check_leak(EventEmitter emitter, object event, Py_ssize_t count) excep
     return 0
 
 
+cdef extern from "Python.h":
+    int PyUnicode_CHECK_INTERNED(object s)
+
+
+cdef inline bint _interned(object name):
+    # An exact str in the interpreter's table of interned strings (event
+    # names written in code are).
+    return type(name) is str and PyUnicode_CHECK_INTERNED(name)
+
+
 cdef bint _same_event(object slot, object event) except -1:
     # Whether a slot's name (an exact str, or None) is event, as a dict would
     # say: equal hashes and equal values (the caller has hashed a non-str).
@@ -323,6 +333,11 @@ cdef class EventEmitter:
             if self._event1 is event:
                 return self._held1
             if self._event0 is None:
+                return None
+            if _interned(event) and _interned(self._event0) and (
+                    self._event1 is None or _interned(self._event1)):
+                # Interned strs are equal only when they are one object: a
+                # stream's read() asks for 'data' twice a framed message.
                 return None
             if _same_event(self._event0, event):
                 return self._held0

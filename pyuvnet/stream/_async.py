@@ -52,6 +52,14 @@ async def iterate(stream, destroy_on_return=True):
         else:
             stream.removeListener('readable', wake)
             cleanup()
+        if stream.closed:
+            # This generator may be the last holder of a C stream that
+            # closed while it waited: its own listeners (eos's closures)
+            # then hold it alone, which the C stream checks on a later
+            # tick, to free it without the cyclic GC.
+            release = getattr(stream, '_release_if_unreachable', None)
+            if release is not None:
+                release()
 
 
 def pull_into(readable, iterable):

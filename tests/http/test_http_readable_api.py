@@ -102,7 +102,22 @@ def test_response_readable_and_data_as_node(run_loop):
     assert all(seen[:-1]) and len(seen) == 8
 
 
-def test_async_for_over_a_request_body(run_loop):
+def post_from_asyncio(server, body):
+    """POST ``body`` to ``server`` with pyuvnet attached to an asyncio loop:
+    the answer's text, once the server has closed."""
+    async def main():
+        async with aio.attach():
+            done = asyncio.get_running_loop().create_future()
+            post(server, body, lambda res: read_all(res, lambda text: done.set_result(text)))
+            text = await done
+            closed = asyncio.get_running_loop().create_future()
+            server.close(lambda *_: closed.set_result(None))
+            await closed
+            return text
+    return asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_async_for_over_a_request_body():
     # Node 20: for await (const chunk of req) gets the whole body.
     bodies = []
 
@@ -111,17 +126,10 @@ def test_async_for_over_a_request_body(run_loop):
             chunks = [chunk async for chunk in req]
             bodies.append(b''.join(chunks))
             res.end('ok')
-            server.close()
         asyncio.ensure_future(consume())
     server = http.createServer(app)
-
-    async def main():
-        async with aio.attach():
-            done = asyncio.get_running_loop().create_future()
-            post(server, b'z' * 200000,
-                 lambda res: read_all(res, lambda text: done.set_result(text)))
-            assert await done == 'ok'
-    asyncio.run(asyncio.wait_for(main(), 10))
+    assert post_from_asyncio(server, b'z' * 200000) == 'ok'
+    assert bodies == [b'z' * 200000]
     assert bodies == [b'z' * 200000]
 
 
@@ -147,6 +155,25 @@ def test_a_request_read_in_paused_mode_is_freed_without_gc(run_loop):
              lambda res: read_all(res, lambda text: (answers.append(text), server.close())))
         run_loop()
         assert answers == ['done']
+        assert alive_readers() == before
+    finally:
+        gc.enable()
+
+
+def test_an_async_iterated_request_is_freed_without_gc():
+    # The generator's finished() listeners close over the request; its
+    # 'close' lets go of them (issue 68).
+    def app(req, res):
+        async def consume():
+            chunks = [chunk async for chunk in req]
+            res.end(str(len(b''.join(chunks))))
+        asyncio.ensure_future(consume())
+    server = http.createServer(app)
+    gc.collect()
+    before = alive_readers()
+    gc.disable()
+    try:
+        assert post_from_asyncio(server, b'q' * 50000) == '50000'
         assert alive_readers() == before
     finally:
         gc.enable()

@@ -18,6 +18,7 @@ other and the states' fields in C:
     core/destroy.pyx      destroy() and errorOrDestroy()
     core/duplex.pyx       Duplex's init from a template of states
     core/writes_seam.pyx  the write sequences the C streams of _uv run
+    core/reads_seam.pyx   the read sequences the C streams of _uv run
 """
 include "core/states.pyx"
 include "core/ticks.pyx"
@@ -28,3 +29,4 @@ include "core/writable.pyx"
 include "core/destroy.pyx"
 include "core/duplex.pyx"
 include "core/writes_seam.pyx"
+include "core/reads_seam.pyx"

@@ -17,13 +17,10 @@ Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
 from pyuvnet.events import EventEmitter
 from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
-from pyuvnet._internal.streams._core import (bind_take_reads, readable_chunks,
-                                             readable_listener_added, readable_pause,
-                                             readable_push, readable_read, readable_resume,
-                                             readable_unshift, refuse_write,
-                                             update_readable_listening)
+from pyuvnet._internal.streams._core import (bind_take_reads, readable_chunks, readable_push,
+                                             readable_read, readable_resume, readable_unshift,
+                                             refuse_write)
 from pyuvnet._internal.streams.state import ReadableState
-from pyuvnet import _uv
 
 # refuse_write: the stream core's refusal of a write, for a facade whose
 # refusal is Python's (a TLSSocket's; net.Socket's is C, the write seam).
@@ -71,8 +68,6 @@ def high_water_mark_option(options):
     return ReadableState({'highWaterMark': options['highWaterMark']}, True).highWaterMark
 
 
-_uv._bind_node_reads(readable_push, readable_pause, readable_resume, readable_listener_added,
-                     update_readable_listening, take_reads)
 bind_take_reads(take_reads)
 
 

@@ -123,7 +123,7 @@ cdef class IncomingCore(MessageCore):
                                                      self.readable_listeners)
         elif (self._readableState is not None and event == 'data'
                 and self._handler('data') is not None):
-            NODE_LISTENER_ADDED(self, 'data')
+            node_reads.listener_added(self, 'data')
 
     @property
     def readableLength(self):
@@ -189,7 +189,7 @@ cdef class IncomingCore(MessageCore):
 
     cdef int push(self, chunk) except -1:
         if self._readableState is not None:
-            if not NODE_PUSH(self, chunk):
+            if not node_reads.push(self, chunk):
                 self.stop_socket()
             return 0
         if self._flowing is True and not self._buffer:
@@ -241,7 +241,7 @@ cdef class IncomingCore(MessageCore):
         self._ended = True
         if self._readableState is not None:
             self.complete = True    # (Node's: before 'end', at the parser's end)
-            NODE_PUSH(self, None)
+            node_reads.push(self, None)
         elif self._flowing is True and not self._buffer:
             # 'end' on the next tick, even if paused meanwhile (Node's
             # endReadable, queued once nothing is buffered).
@@ -262,7 +262,8 @@ cdef class IncomingCore(MessageCore):
         """Stop 'data' until resume(); the connection reads on until a
         high-water mark's worth waits (readableHighWaterMark), as Node's."""
         if self._readableState is not None:
-            return NODE_PAUSE(self)
+            node_reads.pause(self)
+            return self
         self._flowing = False
         return self
 
@@ -270,7 +271,8 @@ cdef class IncomingCore(MessageCore):
         """Start or restart 'data': what waited comes first, on a later tick."""
         self._consumed = True
         if self._readableState is not None:
-            return NODE_RESUME(self)
+            node_reads.resume(self)
+            return self
         if self._flowing is not True:
             self._flowing = True
             if self._buffer or self._ended:

@@ -11,9 +11,8 @@
 # - The states could move to an extension below _uv that both cimport;
 #   that moves the stream core's states out of their room and adds a module
 #   every program loads, for what one table of pointers gives.
-# - Python globals bound at import (the read side's _bind_node_reads) are
-#   a Python call each: fine once per API call, not on a path a write may
-#   take per chunk.
+# - Python globals bound at import are a Python call each: fine once per
+#   API call, not on a path a write may take per chunk.
 # So _internal.streams._core fills a NodeWrites table with its own cdef functions and
 # hands it to _uv once, at its import (take_node_writes).  The C streams
 # call through it with no Python call and no import of anything above.

@@ -74,6 +74,14 @@ cdef inline void alloc_for(Stream stream, uv.uv_handle_t* handle, uv.uv_buf_t* b
         buf.len = size
     else:
         buf.len = uv.PYUVNET_CHUNK_SIZE
+        if stream.flowing == NODE_READS and stream.big_reads:
+            # Read by the stream core (read(n) framing): the chunk it
+            # buffers is the one the read lands in, not a copy; cut to
+            # the read's size when shorter (realloc, in place).
+            base = uv.pyuvnet_read_chunk(<uv.pyuvnet_loop_t*>handle.loop)
+            if base != NULL:
+                buf.base = base
+                return
     buf.base = (<uv.pyuvnet_loop_t*>handle.loop).read_buf
 
 
@@ -279,7 +287,8 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
     cdef bint in_chunk = uv.pyuvnet_in_read_chunk(uvloop, buf.base)
     cdef PyObject* chunk
     if nread > 0:
-        stream.big_reads = nread >= uv.PYUVNET_CHUNK_SIZE
+        stream.big_reads = nread >= (uv.PYUVNET_CHUNK_SIZE if stream.flowing != NODE_READS
+                                     else NODE_READS_BIG)
         # bytesRead grows as the read's chunks go out, so that a 'data'
         # listener sees only what was delivered so far (Node's count).
         if stream._idle is not None:

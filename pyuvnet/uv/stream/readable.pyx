@@ -49,6 +49,10 @@
 # above tests ``flowing == 1``, so none of them is taken then.
 cdef enum:
     NODE_READS = 2
+    # A read of this much or more, of a stream whose reads the stream core
+    # buffers, lands the next in a chunk of its own: copying it out of the
+    # loop's buffer cost more than the chunk cut to size.
+    NODE_READS_BIG = 16 * 1024
 
 # A new stream's high-water mark, both ways: stream.setDefaultHighWaterMark()
 # sets it (with the stream core's own default), so that it reaches new sockets
@@ -62,15 +66,9 @@ def set_default_high_water_mark(Py_ssize_t value):
     global default_hwm
     default_hwm = value
 
-# the stream core's functions, which C calls over ``_readableState``
-# (_internal/streams/native.py binds them: _internal.streams._core is an extension above _uv,
-# which imports it, so the state's fields are read here as attributes).
-cdef object NODE_PUSH = None            # readable_push(stream, chunk)
-cdef object NODE_PAUSE = None           # readable_pause(stream)
-cdef object NODE_RESUME = None          # readable_resume(stream)
-cdef object NODE_LISTENER_ADDED = None  # readable_listener_added(stream, event)
-cdef object NODE_LISTENING = None       # update_readable_listening(stream)
-cdef object NODE_TAKE = None            # streams.native.take_reads(stream)
+# The stream core's read sequences over ``_readableState`` are reached
+# through the read seam (node_reads, uv/stream/node_reads.pyx); the state's
+# fields are read here as attributes (_internal.streams._core is above _uv).
 
 
 cdef Py_ssize_t readable_heard(EventEmitter stream, object state,
@@ -85,11 +83,11 @@ cdef Py_ssize_t readable_heard(EventEmitter stream, object state,
     if state is None:
         if count == 0:
             return 0
-        NODE_TAKE(stream)
+        node_reads.take_reads(stream)
     if count > before:
-        NODE_LISTENER_ADDED(stream, 'readable')
+        node_reads.listener_added(stream, 'readable')
     else:
-        current_loop().call_soon(NODE_LISTENING, (stream,))
+        node_reads.listeners_gone(stream)
     return count
 
 
@@ -106,15 +104,6 @@ cdef int hand_over(object state, object flowing, object decoder, bint end_emitte
         state.ended = state.endEmitted = True
     state.destroyed = state.closed = closed
     return 0
-
-
-def _bind_node_reads(push, pause, resume, listener_added, update_listening, take):
-    """The stream core's read-side functions, and the function that hands a
-    native stream's reads to a ReadableState (_internal/streams/native.py calls this
-    once, at import)."""
-    global NODE_PUSH, NODE_PAUSE, NODE_RESUME, NODE_LISTENER_ADDED, NODE_LISTENING, NODE_TAKE
-    NODE_PUSH, NODE_PAUSE, NODE_RESUME = push, pause, resume
-    NODE_LISTENER_ADDED, NODE_LISTENING, NODE_TAKE = listener_added, update_listening, take
 
 
 ctypedef int (*stream_sink_fn)(object sink, const char* data, Py_ssize_t size) except -1
@@ -134,7 +123,8 @@ cdef class StreamReadable(StreamWrites):
     cdef int flowing                # -1: not decided yet, 0: paused, 1: flowing,
                                     # NODE_READS: the stream core's state decides
     cdef bint sink_on               # sink_listener is the sole consumer
-    cdef bint big_reads             # the last read filled a chunk: the next lands in one
+    cdef bint big_reads             # the last read filled a chunk (NODE_READS_BIG
+                                    # once the stream core reads): the next lands in one
     cdef int readable_listeners     # 'readable' listeners last counted (in the
                                     # padding before bytes_read)
     cdef uint64_t bytes_read
@@ -341,6 +331,13 @@ cdef class StreamReadable(StreamWrites):
             self.stop_reading()
         return 0
 
+    def read(self, size=None):
+        """Node's readable.read([size]): ``size`` bytes from the read buffer
+        (all of it when None), or None until that many are there; the
+        first takes the Readable API.  The stream core's read(), given the
+        state this C base keeps."""
+        return node_reads.read(self, self.decoder if self.flowing == NODE_READS else None, size)
+
     def _read(self, n):
         """Node's socket._read(): reads go on (the stream core asks once its
         buffer is under the high-water mark)."""
@@ -377,7 +374,7 @@ cdef class StreamReadable(StreamWrites):
         """Node's onStreamRead: the chunk pushed into ``_readableState``;
         reading stops when the push is refused.  The end (None) is pushed,
         then read(0), which ends a stream nobody reads as Node's does."""
-        if not NODE_PUSH(self, chunk):
+        if not node_reads.push(self, chunk):
             self.stop_reading()
         if chunk is None and not self._destroyed:
             self.read(0)
@@ -438,7 +435,8 @@ cdef class StreamReadable(StreamWrites):
         waits in the readable buffer (readableLength), up to
         readableHighWaterMark, then reading stops."""
         if self.flowing == NODE_READS:
-            return NODE_PAUSE(self)
+            node_reads.pause(self)
+            return self
         self.flowing = 0
         return self
 
@@ -446,7 +444,8 @@ cdef class StreamReadable(StreamWrites):
         """Start or restart 'data' events; what arrived meanwhile comes
         first, on the next tick."""
         if self.flowing == NODE_READS:
-            return NODE_RESUME(self)
+            node_reads.resume(self)
+            return self
         self.start_flowing()
         return self
 

@@ -93,6 +93,20 @@ cdef class Stream(StreamReadable):
         self.consumer = None
         self._drop_listeners()
 
+    def _release_if_unreachable(self):
+        """on_released()'s test again, a tick from now (on_tick): for a
+        holder that lets go of this socket after its close (an async
+        iteration's generator, suspended until then)."""
+        self.loop.call_soon_tick(self)
+
+    cdef int on_tick(self) except -1:
+        StreamWrites.on_tick(self)
+        if self.handle == NULL and self._destroyed:
+            # Closed (or never opened): the tick queue's reference is the
+            # one the caller holds.
+            self.on_released(1)
+        return 0
+
     def _set_high_water_mark(self, Py_ssize_t hwm):
         self.read_hwm = hwm
         self.write_hwm = hwm
@@ -112,7 +126,7 @@ cdef class Stream(StreamReadable):
                 # Node's on('data'): the stream core's state decides (its
                 # removeListener('data') does nothing more).
                 if self._handler(event) is not None:
-                    NODE_LISTENER_ADDED(self, 'data')
+                    node_reads.listener_added(self, 'data')
                 return
             self.update_consumer()
             self.data_heard()

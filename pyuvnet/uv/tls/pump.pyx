@@ -205,7 +205,7 @@ cdef class TLSPump(TLSPumpData):
         if event == 'data':
             if self._readableState is not None:
                 if self._handler('data') is not None:
-                    NODE_LISTENER_ADDED(self, 'data')
+                    node_reads.listener_added(self, 'data')
             elif self._flowing is None and self._handler('data') is not None:
                 current_loop().next_tick(self.resume)
         elif event == 'readable':
@@ -420,6 +420,12 @@ cdef class TLSPump(TLSPumpData):
         if held_by_own_listeners_alone(self, NULL, 1):
             self._drop_listeners()
         return 0
+
+    def _release_if_unreachable(self):
+        """on_tick()'s test again, a tick from now: for a holder that lets
+        go of this socket after its 'close' (an async iteration's
+        generator, suspended until then)."""
+        current_loop().call_soon_tick(self)
 
     # The raw socket's events this socket repeats, without Python frames
     # ('drain' comes once per burst of writes under backpressure).

@@ -158,7 +158,7 @@ cdef class TLSPumpData(EventEmitter):
             if not data:
                 break
             if self._readableState is not None:
-                if not NODE_PUSH(self, data):
+                if not node_reads.push(self, data):
                     # Its high-water mark: the raw socket stops until _read().
                     self._raw.pause()
                     break
@@ -190,7 +190,7 @@ cdef class TLSPumpData(EventEmitter):
             # the stream core emits 'end' once its buffer is read (read(0): as
             # a Stream's push_node).
             if not self._readableState.ended:
-                NODE_PUSH(self, None)
+                node_reads.push(self, None)
                 self.read(0)
             return 0
         self._end_emitted = True
@@ -254,14 +254,16 @@ cdef class TLSPumpData(EventEmitter):
         """Stop 'data' until resume(); plaintext waits (readableLength) up
         to the high-water mark, then the raw socket stops reading."""
         if self._readableState is not None:
-            return NODE_PAUSE(self)
+            node_reads.pause(self)
+            return self
         self._flowing = False
         return self
 
     def resume(self):
         """(Re)start 'data'; what waited comes first, on the next tick."""
         if self._readableState is not None:
-            return NODE_RESUME(self)
+            node_reads.resume(self)
+            return self
         if self._flowing is not True:
             self._flowing = True
             current_loop().next_tick(self._drain_read_queue)

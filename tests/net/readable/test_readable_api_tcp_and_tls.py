@@ -166,3 +166,31 @@ def test_a_socket_piped_to_itself_is_freed_at_close_without_gc(pair, run_loop):
         assert pair.alive() == before
     finally:
         gc.enable()
+
+
+def test_an_async_iterated_socket_is_freed_at_close_without_gc(pair, arun):
+    # ``async for chunk in sock`` to the end: the generator's finished()
+    # listeners (closures over the socket) are all that holds it after
+    # 'close', as a paused reader's are (issue 68).
+    port = pair.serve(lambda sock: sock.end(b'y' * 50000))
+    gc.collect()
+    before = pair.alive()
+
+    async def main():
+        async with aio.attach():
+            got = []
+            closed = asyncio.get_running_loop().create_future()
+            client = pair.connect(port)
+            client.on('close', lambda *_: closed.set_result(None))
+            async for chunk in client:
+                got.append(chunk)
+            del client
+            await closed
+            pair.server.close()
+            return b''.join(got)
+    gc.disable()
+    try:
+        assert arun(main) == b'y' * 50000
+        assert pair.alive() == before
+    finally:
+        gc.enable()

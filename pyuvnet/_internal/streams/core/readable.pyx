@@ -8,6 +8,7 @@
 import re
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.long cimport PyLong_AsLongAndOverflow
 from cpython.object cimport PyObject, PyTypeObject
 
 from pyuvnet._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
@@ -39,9 +40,15 @@ cdef Py_ssize_t _new_high_water_mark(Py_ssize_t n) except -1:
     return hwm
 
 
+# A C stream's own read() (a Stream's: uv/stream/readable.pyx), which is
+# readable_read over the state it keeps in C (set by reads_seam.pyx).
+cdef object _c_read = None
+
+
 cdef inline bint _own_read(object stream):
     # The stream's read() is Readable's: its calls can be made in C.
-    return type(stream).read is readable_read
+    read = type(stream).read
+    return read is readable_read or read is _c_read
 
 
 cdef inline bint _can_push_more(ReadableState state):
@@ -195,20 +202,31 @@ def readable_read(self, size=None):
     cdef ReadableState state = self._readableState
     if state is None:
         state = _take_reads(self)
+    return read_sized(self, state, size)
+
+
+cdef object read_sized(object stream, ReadableState state, object size):
+    # read(size) with size as given: None, an int, or what Node's
+    # NumberParseInt makes of anything else.
+    cdef long n
+    cdef int overflow
     if size is None:
-        return read_(self, state, 0, True)
+        return read_(stream, state, 0, True)
     if type(size) is not int:
         size = _parse_size(size)
         if size is None:
-            return read_(self, state, 0, True)
-    # Beyond a Py_ssize_t: above the mark's limit (ERR_OUT_OF_RANGE), or
-    # as any negative size.
-    if size > MAX_HWM:
-        if size > state.highWaterMark:
+            return read_(stream, state, 0, True)
+    # In C: a Python comparison with MAX_HWM would make its int each call.
+    n = PyLong_AsLongAndOverflow(size, &overflow)
+    if overflow > 0 or n > MAX_HWM:
+        # Above the mark's limit: ERR_OUT_OF_RANGE (unless the mark is
+        # already that high, which only a Py_ssize_t can be).
+        if overflow > 0 or n > state.highWaterMark:
             raise errors.ERR_OUT_OF_RANGE('size', '<= 1GiB', size)
-    elif size < 0:
-        size = -1
-    return read_(self, state, size, False)
+    elif n < 0:
+        # Any negative size (beyond a C long too) reads as -1.
+        n = -1
+    return read_(stream, state, n, False)
 
 
 cdef object read_(object stream, ReadableState state, Py_ssize_t n, bint whole):
@@ -552,12 +570,6 @@ def readable_remove_all_listeners(self, event=None):
     if event is None or event == 'readable':
         next_tick(update_readable_listening, (self,))
     return self
-
-
-def readable_listener_added(stream, event):
-    """What Readable's on() does once a 'data' or 'readable' listener is
-    added (for the C streams, whose own on() adds it)."""
-    _listener_added(stream, event)
 
 
 cdef int _listener_added(object stream, object event) except -1:
