@@ -82,8 +82,9 @@ cdef class IncomingCore(MessageCore):
     cdef public bint _consumed          # someone read (or dumped) the body
     cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
     cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
-    # A response (client side) closes after its 'end'; a request closes
-    # after its response's 'close' (the server clears this, Node's order).
+    # A message closes after its 'end'; a request whose 'end' is still to
+    # come when its response ends closes after the response's 'close'
+    # (the server clears this then, Node's order).
     cdef public bint _close_after_end
     cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
     # the stream core's ReadableState once the Readable API was taken (as a
