@@ -262,7 +262,6 @@ cdef class ServerExchange:
         else:
             req = <IncomingCore?>cls(self.socket)
         req.exchange = self
-        req._close_after_end = False
         if self.settings.join_duplicates:
             req._join_duplicates = True
         req.set_head(head)
@@ -351,6 +350,11 @@ cdef class ServerExchange:
         """``res`` called end(): when it is the current response, its bytes
         are queued on the socket, so the next one may write after them at
         once (and, if it already ended too, the one after it)."""
+        # Its request, if its 'end' is still to come, closes after the
+        # response's 'close' (res.on_tick): Node's request closes some
+        # ticks after its 'end', when the response's 'close' has come.
+        # A request that ends before (its body read first) closes at once.
+        (<IncomingCore?>res.req)._close_after_end = False
         if res is not self.current:
             return 0        # its turn comes when the ones before it end
         socket = self.socket

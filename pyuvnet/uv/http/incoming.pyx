@@ -79,11 +79,13 @@ cdef class IncomingCore(MessageCore):
     cdef public bint _ended             # the body's end arrived
     cdef public bint _end_emitted
     cdef bint end_due                   # push_end queued the tick that emits 'end'
+    cdef bint resume_due                # resume() queued the tick that emits 'resume'
     cdef public bint _consumed          # someone read (or dumped) the body
     cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
     cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
-    # A response (client side) closes after its 'end'; a request closes
-    # after its response's 'close' (the server clears this, Node's order).
+    # A message closes after its 'end'; a request whose 'end' is still to
+    # come when its response ends closes after the response's 'close'
+    # (the server clears this then, Node's order).
     cdef public bint _close_after_end
     cdef public Py_ssize_t _headers_count   # the raw pairs ``headers`` takes (0: all)
     # the stream core's ReadableState once the Readable API was taken (as a
@@ -275,7 +277,10 @@ cdef class IncomingCore(MessageCore):
             return self
         if self._flowing is not True:
             self._flowing = True
-            if self._buffer or self._ended:
+            # Node's resume_ emits 'resume' on the tick, before the data;
+            # only a message with a listener for it pays for that tick.
+            self.resume_due = self._handler('resume') is not None
+            if self._buffer or self._ended or self.resume_due:
                 # What waited, then 'end' (with nothing waiting, a push
                 # emits at once and push_end queues the 'end').
                 current_loop().call_soon_tick(self)
@@ -285,7 +290,12 @@ cdef class IncomingCore(MessageCore):
 
     cdef int on_tick(self) except -1:
         """The tick resume() or push_end() queued: the chunks that waited
-        (while still flowing), then 'end' once the body is over."""
+        (while still flowing), then 'end' once the body is over; 'resume'
+        first when resume() asked for it."""
+        if self.resume_due:
+            self.resume_due = False
+            if not self._closed:
+                self._emit('resume', EMPTY_TUPLE)
         if self.end_due:
             self.end_due = False
             return self.emit_end()
@@ -356,9 +366,9 @@ cdef class IncomingCore(MessageCore):
             self._flowing = True
             return 0
         if not self._consumed:
+            # Node's _dump: what waited flows on the next tick, to the
+            # 'data' listeners added by then (in 'resume', say), or none.
             self._consumed = True
-            self._buffer = None
-            self.buffered = 0
             self.removeAllListeners('data')
             self.resume()
         return 0

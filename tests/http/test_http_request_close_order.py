@@ -1,0 +1,73 @@
+"""When a server request's 'close' comes, against its 'end' and its
+response's 'finish'/'close' (issue 68; test-http-req-res-close.js pins
+the request closing once ended).  Each order was run under Node 20
+first: a request closes after its 'end'; when its response ended before
+that 'end', after the response's 'close' too."""
+import pyuvnet as net
+import pyuvnet.http as http
+
+import pytest
+
+from http_server_support import listen
+
+
+def close_order(run_loop, method, reads, answer):
+    log = []
+
+    def app(req, res):
+        req.on('end', lambda: log.append('req end'))
+        req.on('close', lambda: log.append(('req close', req.closed,
+                                            req._readableState.ended
+                                            if req._readableState else req.complete)))
+        res.on('finish', lambda: log.append('res finish'))
+        res.on('close', lambda: log.append(('res close', res.closed)))
+        if reads:
+            req.on('data', lambda chunk: None)
+        if answer == 'at end':
+            req.on('end', lambda: res.end('ok'))
+        elif answer == 'later':
+            net.setTimeout(lambda: res.end('ok'), 30)
+        else:
+            res.end('ok')
+    server = http.createServer(app)
+
+    def go():
+        req = http.request({'port': server.address().port, 'host': '127.0.0.1',
+                            'method': method},
+                           lambda res: (res.resume(), res.on('end', server.close)))
+        req.end(b'hello' if method == 'POST' else None)
+    listen(server, go)
+    run_loop()
+    return [entry[0] if isinstance(entry, tuple) else entry for entry in log], \
+        [entry[1:] for entry in log if isinstance(entry, tuple)]
+
+
+def test_request_closes_ended_after_its_response_closes(run_loop):
+    # test-http-req-res-close.js: res.end() at once on a GET; both close,
+    # closed true, the request's body ended.
+    order, flags = close_order(run_loop, 'GET', False, 'at once')
+    assert order[-2:] == ['res close', 'req close']
+    assert flags == [(True,), (True, True)]
+
+
+@pytest.mark.parametrize('method', ['GET', 'POST'])
+def test_request_read_before_its_response_closes_right_after_end(run_loop, method):
+    # Node 20: the body read, the response ended later: the request's
+    # 'close' follows its 'end' (autoDestroy), before 'finish'.
+    order, _ = close_order(run_loop, method, True, 'later')
+    assert order == ['req end', 'req close', 'res finish', 'res close']
+
+
+def test_request_answered_in_its_end_closes_after_the_response(run_loop):
+    # Node 20: res.end() in the request's 'end': the response's 'close'
+    # comes before the request's.
+    order, _ = close_order(run_loop, 'POST', True, 'at end')
+    assert order == ['req end', 'res finish', 'res close', 'req close']
+
+
+def test_request_not_read_closes_after_the_response(run_loop):
+    # Node 20: an unread body is dumped at 'finish'; the response closes
+    # first.
+    order, _ = close_order(run_loop, 'POST', False, 'later')
+    assert order[-1] == 'req close'
+    assert order.index('res close') < order.index('req close')
