@@ -139,13 +139,17 @@ def test_data_past_a_small_window_is_not_emitted(run_loop):
 
 def misbehaving_client(run_loop, window, on_stream):
     """Node's misbehaving client: a request on stream 13, then three DATA
-    frames of 18 bytes written one after the other, whatever the window
-    (``initialWindowSize``) allows; gives the frames the server sent."""
+    frames of 18 bytes, whatever the window (``initialWindowSize``)
+    allows, all in one write; gives the frames the server sent. One write,
+    so that they reach the server in one read, as Node's test's writes do:
+    frames in reads of their own would leave the server time to give a
+    flowing stream's window back between them, and then fit it as the
+    server counts it."""
     server = http2.createServer({'settings': {'initialWindowSize': window}})
     server.on('stream', on_stream)
     data = frame(DATA, 0, 13, b'hello\n' * 3)
-    return exchange(run_loop, server, [OPEN + frame(HEADERS, END_HEADERS, 13, POST_BLOCK),
-                                       data, data, data, pause(0.2)])
+    return exchange(run_loop, server, [OPEN + frame(HEADERS, END_HEADERS, 13, POST_BLOCK)
+                                       + data * 3, pause(0.2)])
 
 
 def overrun_answer(stream, seen):
