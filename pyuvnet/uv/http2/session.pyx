@@ -117,7 +117,8 @@ cdef class H2Core:
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
     cdef Py_ssize_t queued_bytes        # the bytes of every H2Outgoing's queue
     cdef size_t max_session_memory      # Node's maxSessionMemory, in bytes
-    cdef H2FrameWatch watch             # finds the PRIORITY frames received (frame_watch.pyx)
+    cdef H2FrameWatch watch             # reads each frame head first: PRIORITY, DATA past its
+                                        # window, frames on closed streams (frame_watch.pyx)
     cdef bint watched                   # receive() is given bytes the watch has seen
     cdef size_t dropping                # the payload still to come of a DATA frame dropped
                                         # before nghttp2 read it (h2_drop_overrun)
