@@ -60,6 +60,8 @@ OPTION_DOCS = {
     'blockList': ('None', 'a BlockList: blocked addresses are refused (socket) or closed silently (server)'),
     'onread': ('None', "{'buffer', 'callback'}: read into a caller's buffer instead of 'data' events"),
     'highWaterMark': ('65536', 'bytes buffered before write() returns False / reading pauses'),
+    'readableHighWaterMark': ('65536 (highWaterMark wins)', 'bytes buffered unread before reading pauses'),
+    'writableHighWaterMark': ('65536 (highWaterMark wins)', 'bytes buffered before write() returns False'),
     'port': ('required (or path)', 'TCP port (listen: 0 or None picks a free one)'),
     'host': ("'localhost' (listen: every address)", 'host name or IP address'),
     'localAddress': ('None', 'local address to bind before connecting'),

@@ -7,7 +7,7 @@ import codecs
 import signal as signal_module
 from collections.abc import Mapping
 
-from .. import errors
+from .. import _uv, errors
 from .._internal import validate as validate
 from .._internal.fork_options import refuse_nul
 
@@ -82,19 +82,36 @@ def signal_name(number):
 
 
 def normalize_stdio(stdio):
+    """Node's stdio option as a list of entries: 'pipe', 'inherit',
+    'ignore', 'ipc', an fd the child gets as it is (an int, or Node's
+    ``{'fd': n}``), or a stream whose handle is open (a net.Socket, a
+    child's stdout...), whose fd the child shares. Anything else is
+    ERR_INVALID_ARG_VALUE, as Node's getValidStdio."""
     if stdio is None or isinstance(stdio, str):
         stdio = [stdio or 'pipe'] * 3
     if not isinstance(stdio, (list, tuple)):
         raise errors.ERR_INVALID_ARG_VALUE('stdio', stdio)
-    stdio = [('pipe' if entry is None and index < 3 else entry) for index, entry in enumerate(stdio)]
-    for entry in stdio:
+    entries = []
+    for index, entry in enumerate(stdio):
         if entry is None:
-            continue
-        if isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < 2 ** 31:
-            continue
-        if entry not in ('pipe', 'inherit', 'ignore', 'ipc'):
+            entry = 'pipe' if index < 3 else 'ignore'
+        elif isinstance(entry, Mapping) and _is_fd(entry.get('fd')):
+            entry = entry['fd']
+        elif not (_is_fd(entry) or entry in ('pipe', 'inherit', 'ignore', 'ipc')
+                  or stream_fd(entry) >= 0):
             raise errors.ERR_INVALID_ARG_VALUE('stdio', entry)
-    return ['ignore' if entry is None else entry for entry in stdio]
+        entries.append(entry)
+    return entries
+
+
+def stream_fd(entry):
+    """The fd of a stream given as a stdio entry (Node's 'wrap'), or -1
+    when ``entry`` is not a stream with an open handle."""
+    return _uv.handle_fileno(entry) if isinstance(entry, _uv.Stream) else -1
+
+
+def _is_fd(entry):
+    return isinstance(entry, int) and not isinstance(entry, bool) and 0 <= entry < 2 ** 31
 
 
 def validate_timeout(value):

@@ -16,7 +16,7 @@ from .. import Socket
 from .._internal.fork_options import SERIALIZATIONS, refuse_nul, validate_args
 from ._ipc_channel import Channel
 from ._arguments import (
-    env_pairs, normalize_stdio, os_bytes, shell_command, signal_name, signal_number,
+    env_pairs, normalize_stdio, os_bytes, shell_command, signal_name, signal_number, stream_fd,
     validate_kill_signal, validate_timeout,
 )
 
@@ -208,8 +208,10 @@ class ChildProcess(EventEmitter):
                 child_fds.append(index)
             elif kind == 'ignore':
                 child_fds.append(-1)
-            else:
+            elif isinstance(kind, int):
                 child_fds.append(kind)
+            else:
+                child_fds.append(stream_fd(kind))
 
     def _open_stdio(self, stdio, parent_ends, serialization):
         for index, kind in enumerate(stdio):
@@ -224,6 +226,13 @@ class ChildProcess(EventEmitter):
                 self._closes_needed += 1
                 self._ipc = Channel(self, parent_ends[index], serialization,
                                     on_closed=self._maybe_close)
+            elif isinstance(kind, _uv.Stream):
+                # As Node 20: the child reads the stream's fd now, so this
+                # process stops reading it and leaves it paused (its
+                # readableFlowing False: a later 'data' listener does not
+                # resume it); the child's stdio entry is None.
+                kind._stop_reading()
+                kind.pause()
             self.stdio.append(stream)
         self.stdin, self.stdout, self.stderr = (self.stdio + [None] * 3)[:3]
 

@@ -26,7 +26,7 @@ from .._internal import encodings as encodings
 from .._internal.options import normalize_options
 from .._internal.records import Record
 from .._internal.fork_options import validate_args
-from ._arguments import normalize_stdio, shell_command
+from ._arguments import normalize_stdio, shell_command, stream_fd
 from ._child import spawn
 from ._command import (
     SYNC_OPTIONS, CommandFailedError, RunOptions, split_file_args, validate_command_text,
@@ -95,7 +95,10 @@ def _spawn_sync(file, args, opts):
     opts.pop('signal', None)
     run = RunOptions(opts, sync=True)
     stdin = _input_bytes(opts.pop('input', None), run.encoding)
-    stdio = normalize_stdio(opts.get('stdio'))
+    # A stream's fd is handed over as it is: its own loop, blocked here,
+    # reads nothing meanwhile (Node 20 aborts on a stream in spawnSync).
+    stdio = [entry if isinstance(entry, (int, str)) else stream_fd(entry)
+             for entry in normalize_stdio(opts.get('stdio'))]
     if 'ipc' in stdio:
         raise errors.ERR_IPC_SYNC_FORK()
     if stdin is not None:

@@ -43,6 +43,7 @@ SOCKET_RULES = {
     'noDelay': 'any', 'keepAlive': 'any',
     'keepAliveInitialDelay': 'number', 'typeOfService': 'number',
     'blockList': 'object', 'onread': 'object', 'highWaterMark': 'any',
+    'readableHighWaterMark': 'any', 'writableHighWaterMark': 'any',
     'handle': 'object',
 }
 

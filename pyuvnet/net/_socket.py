@@ -28,7 +28,7 @@ from . import _connecting as connecting
 from ._onread import onread_reader
 from .._internal import encodings as encodings
 from . import _tcp_options as tcp_options
-from .._internal.streams.native import NativeDuplex, high_water_mark_option
+from .._internal.streams.native import NativeDuplex, HIGH_WATER_MARK_OPTIONS, high_water_marks
 from ..stream import Readable
 from ._idle_timeout import IdleTimeout
 from .._internal.timer_duration import check_timer_duration
@@ -62,8 +62,8 @@ class Socket(_uv.Stream, NativeDuplex):
         options raise ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE at once."""
         opts = normalize_options(options, kwargs, _CONSTRUCTOR_OPTIONS)
         self._init_state(opts.get('allowHalfOpen', False))
-        if 'highWaterMark' in opts:
-            self._set_high_water_mark(high_water_mark_option(opts))
+        if not opts.keys().isdisjoint(HIGH_WATER_MARK_OPTIONS):
+            self._set_high_water_marks(*high_water_marks(opts))
         self._apply_socket_options(opts)
         if 'blockList' in opts:
             if not BlockList.isBlockList(opts['blockList']):

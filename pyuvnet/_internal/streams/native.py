@@ -20,12 +20,12 @@ from pyuvnet.stream import Duplex, Readable, Writable
 from pyuvnet._internal.streams._core import (bind_take_reads, readable_chunks, readable_push,
                                              readable_read, readable_resume, readable_unshift,
                                              refuse_write)
-from pyuvnet._internal.streams.state import ReadableState
+from pyuvnet._internal.streams.state import ReadableState, WritableState
 
 # refuse_write: the stream core's refusal of a write, for a facade whose
 # refusal is Python's (a TLSSocket's; net.Socket's is C, the write seam).
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
-           'high_water_mark_option', 'refuse_write']
+           'high_water_marks', 'HIGH_WATER_MARK_OPTIONS', 'refuse_write']
 
 
 def take_reads(stream):
@@ -62,10 +62,18 @@ def take_reads(stream):
     return state
 
 
-def high_water_mark_option(options):
-    """A socket's ``highWaterMark`` option, checked as every stream's is
-    (ERR_INVALID_ARG_VALUE, as Node's Duplex)."""
-    return ReadableState({'highWaterMark': options['highWaterMark']}, True).highWaterMark
+# The options that set a Duplex's two high-water marks: highWaterMark sets
+# both and wins over the other two, as Node's getHighWaterMark().
+HIGH_WATER_MARK_OPTIONS = ('highWaterMark', 'readableHighWaterMark', 'writableHighWaterMark')
+
+
+def high_water_marks(options):
+    """A socket's read and write high-water marks from its options, checked
+    as every Duplex's are (ERR_INVALID_ARG_VALUE naming the side's option,
+    the read side first, as Node's Duplex constructor)."""
+    marks = {key: options[key] for key in HIGH_WATER_MARK_OPTIONS if key in options}
+    return (ReadableState(marks, True).highWaterMark,
+            WritableState(marks, True).highWaterMark)
 
 
 bind_take_reads(take_reads)

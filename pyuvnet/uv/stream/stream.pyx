@@ -107,9 +107,14 @@ cdef class Stream(StreamReadable):
             self.on_released(1)
         return 0
 
-    def _set_high_water_mark(self, Py_ssize_t hwm):
-        self.read_hwm = hwm
-        self.write_hwm = hwm
+    def _set_high_water_marks(self, Py_ssize_t read_hwm, Py_ssize_t write_hwm):
+        self.read_hwm = read_hwm
+        self.write_hwm = write_hwm
+
+    def _stop_reading(self):
+        """Node's handle.readStop(): nothing more is read until resume()
+        (a child given this stream as a stdio entry reads its fd now)."""
+        self.stop_reading()
 
     cdef void _listener_added_alone(self, object event, object sole):
         # A first 'data' listener: the read path's consumer without a lookup.

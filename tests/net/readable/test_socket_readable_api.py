@@ -185,6 +185,47 @@ def test_set_default_high_water_mark_reaches_new_sockets():
             net.Socket({'highWaterMark': bad})
 
 
+def test_each_side_of_a_socket_takes_its_own_high_water_mark_option():
+    # Node 20: new net.Socket({readableHighWaterMark: 10}) reads 10 and
+    # writes at the default; writableHighWaterMark the other way round;
+    # highWaterMark sets both and wins over either; 0 is a mark.
+    default = stream.getDefaultHighWaterMark(False)
+    marks = lambda sock: (sock.readableHighWaterMark, sock.writableHighWaterMark)
+    assert marks(net.Socket({'readableHighWaterMark': 10})) == (10, default)
+    assert marks(net.Socket(writable_high_water_mark=7)) == (default, 7)
+    assert marks(net.Socket({'highWaterMark': 5, 'readableHighWaterMark': 9})) == (5, 5)
+    assert marks(net.Socket({'readableHighWaterMark': 0})) == (0, default)
+
+
+@pytest.mark.parametrize('options, named', [
+    ({'writableHighWaterMark': -1}, 'options.writableHighWaterMark'),
+    # The read side is checked first, as Node's Duplex constructor does.
+    ({'readableHighWaterMark': -1, 'writableHighWaterMark': -1}, 'options.readableHighWaterMark'),
+    ({'readableHighWaterMark': 1.5}, 'options.readableHighWaterMark'),
+])
+def test_a_bad_side_high_water_mark_names_its_option(options, named):
+    # Node 20: "The property 'options.writableHighWaterMark' is invalid.
+    # Received -1" (ERR_INVALID_ARG_VALUE), at construction.
+    with pytest.raises(errors.ERR_INVALID_ARG_VALUE, match=named):
+        net.Socket(options)
+
+
+def test_a_connection_made_with_a_readable_high_water_mark_reads_to_it(listening_server, run_loop):
+    # Node 20: net.createConnection({port, readableHighWaterMark: 1024})
+    # gives a socket whose readableHighWaterMark is 1024 and whose
+    # writableHighWaterMark is the default.
+    server, port = serve(listening_server, lambda sock: sock.end(b'x' * 4096))
+    client = net.createConnection({'port': port, 'host': '127.0.0.1',
+                                   'readableHighWaterMark': 1024})
+    got = []
+    client.on('data', got.append)
+    client.on('close', lambda *_: server.close())
+    run_loop()
+    assert client.readableHighWaterMark == 1024
+    assert client.writableHighWaterMark == stream.getDefaultHighWaterMark(False)
+    assert b''.join(got) == b'x' * 4096
+
+
 def test_a_paused_reader_holds_the_mark_plus_one_read(listening_server, run_loop):
     # Paused mode's bound (Node: highWaterMark plus one read): a reader
     # that takes nothing holds at most that; reading it all afterwards
