@@ -47,6 +47,9 @@ _NET_CONNECT_RULES = {
     'hints': 'number', 'lookup': 'function', 'noDelay': 'any', 'keepAlive': 'any',
     'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
     'autoSelectFamilyAttemptTimeout': 'number',
+    # As Node 20's: a host or port given here is the one dialled, the
+    # authority's still naming the session (:authority, servername).
+    'host': 'string', 'port': ('number', 'string'),
 }
 _CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES,
                                    **_NET_CONNECT_RULES))
@@ -235,19 +238,23 @@ def connect(authority, options=None, listener=None, **kwargs):
     if protocol not in ('http:', 'https:'):
         raise ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol)
     net_opts = {k: v for k, v in opts.items() if k in _NET_CONNECT_RULES}
+    net_opts.setdefault('host', host)
+    net_opts.setdefault('port', port)
     name = opts.get('servername') or host
     shown = '[%s]' % name if ':' in name else name
     if 'createConnection' in opts:
         socket = opts['createConnection'](authority, opts)
         ready = 'connect'
     elif protocol == 'http:':
-        socket = createConnection(dict(net_opts, host=host, port=port))
+        socket = createConnection(net_opts)
         ready = 'connect'
     else:
         tls_opts = {k: v for k, v in opts.items()
                     if k in tls.TLS_CONNECT_OPTIONS.rules and k not in SESSION_RULES}
-        tls_opts.update(net_opts, host=host, port=port, ALPNProtocols=['h2'])
-        tls_opts.setdefault('servername', host)
+        tls_opts.update(net_opts, ALPNProtocols=['h2'])
+        if not tls_opts.get('servername'):
+            # As Node's initializeTLSOptions(): an empty name is the host's.
+            tls_opts['servername'] = host
         socket = tls.connect(tls_opts)
         ready = 'secureConnect'
     session = ClientHttp2Session(socket, _session_part(opts), '%s:%s' % (shown, port),
