@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from .. import tls
-from .. import createConnection
+from .. import createConnection, setTimeout, clearTimeout
 from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import H2StreamRelay
@@ -168,23 +168,37 @@ class Http2Server(_SessionsOfServer, _NetServer):
             self.on('request', onRequestHandler)
 
 
+_UNKNOWN_PROTOCOL_ANSWER = (
+    b'HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n'
+    b'Missing ALPN Protocol, expected `h2` to be available.\n'
+    b'If this is a HTTP request: The server was not configured with the '
+    b'`allowHTTP1` option or a listener for the `unknownProtocol` event.\n')
+
+
 @twins(bases=('Http2Server',))
 class Http2SecureServer(_SessionsOfServer, ServesHttp1, tls.Server):
     """Node's ``Http2SecureServer``: a tls.Server offering h2 by ALPN; with
     ``allowHTTP1`` it also offers http/1.1 and serves those connections as
     https.Server does ('request'). A client choosing neither gets
-    'unknownProtocol' and its socket is destroyed."""
+    'unknownProtocol'; without a listener, Node's 403 text and the end of its
+    socket, destroyed after ``unknownProtocolTimeout`` ms if still open."""
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
         # (As Node's: no handler in the options' place, unlike createServer().)
         opts = normalize_options(options, kwargs, _SECURE_SERVER_OPTIONS)
         tls_options = {k: v for k, v in opts.items() if k in tls.SERVER_OPTIONS.rules}
         self._allow_http1 = bool(opts.get('allowHTTP1'))
+        self._unknown_protocol_timeout = opts.get('unknownProtocolTimeout', 10000)
         tls_options.setdefault('ALPNProtocols',
                                ['h2', 'http/1.1'] if self._allow_http1 else ['h2'])
         tls.Server.__init__(self, tls_options)
         self._session_options = _server_session_part(opts)
-        self._setup_http(opts, onRequestHandler, '_http1Connection')
+        # As Node's: the HTTP/1.1 fallback's message classes.
+        http1 = dict(opts)
+        for name in ('IncomingMessage', 'ServerResponse'):
+            if opts.get('Http1' + name):
+                http1[name] = opts['Http1' + name]
+        self._setup_http(http1, onRequestHandler, '_http1Connection')
         self.on('secureConnection', self._on_secure_connection)
 
     def _on_secure_connection(self, socket):
@@ -196,7 +210,13 @@ class Http2SecureServer(_SessionsOfServer, ServesHttp1, tls.Server):
         elif self.listenerCount('unknownProtocol'):
             self.emit('unknownProtocol', socket)
         else:
-            socket.destroy()
+            # As Node 20's: tell the peer in a form it might understand,
+            # and make sure the socket goes.
+            timer = setTimeout(lambda: socket.destroyed or socket.destroy(),
+                               self._unknown_protocol_timeout)
+            timer.unref()
+            socket.once('close', lambda *_: clearTimeout(timer))
+            socket.end(_UNKNOWN_PROTOCOL_ANSWER)
 
 
 def createServer(options=None, onRequestHandler=None, **kwargs):
