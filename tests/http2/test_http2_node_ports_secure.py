@@ -270,3 +270,33 @@ def test_a_thousand_posts_within_a_small_session_memory(run_loop):
     request()
     run_loop(60)
     assert (count[0], errors) == (1000, [])
+
+
+def test_a_secure_sessions_raw_socket_destroyed_under_it(run_loop, tls_certs):
+    # Ports test-http2-socket-close.js: a net server hands its sockets to
+    # a secure server ('connection'); once the client has its response,
+    # the raw socket is destroyed and, 10 ms on, the server's session
+    # closed: nothing throws, and the client's session closes.
+    seen = []
+    raw, sessions = [], []
+    h2 = secure_server(tls_certs, ALPNProtocols=['h2'])
+    h2.on('request', lambda req, res: (res.writeHead(200), res.end()))
+    h2.on('session', sessions.append)
+
+    def on_connection(socket):
+        raw.append(socket)
+        h2.emit('connection', socket)
+    server = net.createServer(on_connection)
+    port = listen(run_loop, server)
+    client = http2.connect('https://localhost:%d' % port, {'rejectUnauthorized': False})
+    client.on('close', lambda: (seen.append('client close'), server.close()))
+    req = client.request({':method': 'GET', ':path': '/'})
+
+    def on_response(headers, *_):
+        seen.append(headers[':status'])
+        net.setTimeout(lambda: (raw[0].destroy(),
+                                net.setTimeout(lambda: sessions[0].close(), 10)), 10)
+    req.on('response', on_response)
+    req.on('error', lambda error: None)
+    run_loop(10)
+    assert seen == [200, 'client close']
