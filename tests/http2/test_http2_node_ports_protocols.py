@@ -1,7 +1,8 @@
 """More of Node 20's test/parallel/test-http2-*.js, rewritten for pyuvnet:
 one port for two protocols (a raw server handing each connection to the
 HTTP/1 or the HTTP/2 server, a secure server's HTTP/1.1 fallback with
-its own message classes) and a TLS peer that asks for no known protocol.
+its own message classes, a session tunnelled through a CONNECT stream)
+and a TLS peer that asks for no known protocol.
 Each test names the Node file it ports; Node's fixture certificates are
 the generated ones of tls_certs."""
 import json
@@ -136,3 +137,125 @@ def test_a_tls_peer_of_no_known_protocol_is_told_and_let_go(run_loop, tls_certs)
     assert sorted(seen, key=str) == sorted(['ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL',
                                             ('secureConnection', False), 'plain end',
                                             'server socket close'], key=str)
+
+
+def test_a_session_tunnelled_through_a_connect_stream(run_loop):
+    # Ports test-http2-client-proxy-over-http2.js (of Node 20.x after
+    # 20.11; run under /usr/bin/node 20.20 first): a CONNECT stream
+    # answered 200, the server handing that stream back to itself as a
+    # 'connection' and the client's second session made over the request
+    # stream (createConnection): the tunnelled request is answered 204.
+    seen = []
+    server = http2.createServer()
+
+    def on_connect(req, res):
+        seen.append(req.headers[':method'])
+        res.writeHead(200)
+        server.emit('connection', res.stream)
+    server.once('connect', on_connect)
+    server.once('request', lambda req, res: (res.writeHead(204), res.end()))
+    proxy = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    request = proxy.request({':method': 'CONNECT', ':authority': 'example.com:80'})
+
+    def on_response(headers, *_):
+        seen.append(headers[':status'])
+        proxied = http2.connect('http://example.com', {'createConnection': lambda *_: request})
+        req = proxied.request()
+        req.on('response', lambda headers, *_: (seen.append(headers[':status']), proxied.close(),
+                                                proxy.close(), server.close()))
+    request.on('response', on_response)
+    run_loop(10)
+    assert seen == ['CONNECT', 200, 204]
+
+
+def _on_request(request, response):
+    socket = request.stream.session.socket if request.httpVersion == '2.0' else request.socket
+    response.writeHead(200, {'content-type': 'application/json'})
+    response.end(json.dumps({'alpnProtocol': socket.alpnProtocol,
+                             'httpVersion': request.httpVersion}))
+
+
+def _h2_get(session, port, seen, then):
+    request = session.request({':path': '/', ':method': 'GET', ':scheme': 'https',
+                               ':authority': 'localhost:%d' % port})
+    request.on('response', lambda headers, *_: seen.append(
+        (headers[':status'], headers['content-type'])))
+    request.setEncoding('utf8')
+    body = []
+    request.on('data', body.append)
+    request.on('end', lambda: (seen.append(json.loads(''.join(body))), session.close(), then()))
+    request.end()
+
+
+def _h1_get(port, tls_certs, seen, then):
+    def on_response(response):
+        seen.append((response.statusCode, response.statusMessage,
+                     response.headers['content-type']))
+        body = []
+        response.setEncoding('utf8')
+        response.on('data', body.append)
+        response.on('end', lambda: (seen.append(json.loads(''.join(body))), then()))
+    return https.get({'host': 'localhost', 'port': port, 'ca': tls_certs.ca}, on_response)
+
+
+def test_allow_http1_serves_both_protocols_on_one_port(run_loop, tls_certs):
+    # Ports test-http2-https-fallback.js's first block: an allowHTTP1
+    # secure server answers an h2 session (ALPN h2, httpVersion 2.0) and
+    # an https.get() (no ALPN, 1.1) with one handler.
+    seen = []
+    server = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert,
+                                       'allowHTTP1': True}, _on_request)
+    port = listen(run_loop, server)
+    left = [2]
+
+    def cleanup():
+        left[0] -= 1
+        if not left[0]:
+            server.close()
+    http2.connect('https://localhost:%d' % port, {'ca': tls_certs.ca},
+                  lambda session, socket: _h2_get(session, port, seen, cleanup))
+    _h1_get(port, tls_certs, seen, cleanup)
+    run_loop(10)
+    assert sorted(map(str, seen)) == sorted(map(str, [
+        (200, 'application/json'), {'alpnProtocol': 'h2', 'httpVersion': '2.0'},
+        (200, 'OK', 'application/json'), {'alpnProtocol': False, 'httpVersion': '1.1'}]))
+
+
+def test_without_allow_http1_other_clients_are_refused(run_loop, tls_certs):
+    # Ports test-http2-https-fallback.js's second block, pinned under
+    # /usr/bin/node 20.20: h2 is served; then an https.get() goes to the
+    # 'unknownProtocol' listener (once), which destroys its socket: the
+    # get's 'error'; a client offering only 'fake' fails the handshake
+    # with the TLS alert (Node 20.11's copy expected ECONNRESET); one
+    # offering no ALPN, with the listener gone, reads Node's 403 text.
+    seen = []
+    server = http2.createSecureServer({'key': tls_certs.key, 'cert': tls_certs.cert},
+                                      _on_request)
+    server.once('unknownProtocol', lambda socket: (seen.append('unknownProtocol'),
+                                                   socket.destroy()))
+    port = listen(run_loop, server)
+
+    def test_no_tls():
+        req = https.get({'host': 'localhost', 'port': port, 'ca': tls_certs.ca},
+                        lambda response: seen.append('response'))
+        req.on('error', lambda error: (seen.append('get error'), test_wrong_alpn()))
+
+    def test_wrong_alpn():
+        socket = tls.connect({'port': port, 'ALPNProtocols': ['fake'], 'ca': tls_certs.ca,
+                              'servername': 'localhost'})
+        socket.on('error', lambda error: (seen.append(error.code), test_no_alpn()))
+
+    def test_no_alpn():
+        socket = tls.connect({'port': port, 'ca': tls_certs.ca, 'servername': 'localhost'})
+        socket.setEncoding('utf8')
+        text = []
+        socket.on('data', text.append)
+        socket.on('end', lambda: (seen.append(
+            'Missing ALPN Protocol, expected `h2` to be available' in ''.join(text)),
+            server.close()))
+    http2.connect('https://localhost:%d' % port, {'ca': tls_certs.ca},
+                  lambda session, socket: _h2_get(session, port, seen, test_no_tls))
+    run_loop(10)
+    assert seen == [(200, 'application/json'), {'alpnProtocol': 'h2', 'httpVersion': '2.0'},
+                    'unknownProtocol', 'get error', 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL',
+                    True]

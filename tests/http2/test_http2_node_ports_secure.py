@@ -4,6 +4,7 @@ given to connect(), a peer that leaves mid-response) and two of the
 session's lifetime. Each test names the Node file it ports; Node's
 fixture certificates are the generated ones of tls_certs."""
 import json
+import os
 import shutil
 import subprocess
 
@@ -300,3 +301,42 @@ def test_a_secure_sessions_raw_socket_destroyed_under_it(run_loop, tls_certs):
     req.on('error', lambda error: None)
     run_loop(10)
     assert seen == [200, 'client close']
+
+
+def test_files_served_over_a_secure_session(run_loop, tls_certs, tmp_path):
+    # Ports test-http2-serve-file.js: the stream's path names a file; one
+    # that exists is piped into the stream after a 200, one that does not
+    # is a 404 without data.
+    from pyuvnet import fs
+    (tmp_path / 'a.js').write_text('// a.js\n' * 2000)
+    seen = {}
+    server = secure_server(tls_certs)
+
+    def on_stream(stream, headers, flags, raw):
+        name = str(tmp_path / headers[':path'][1:])
+        if not os.path.isfile(name):
+            stream.respond({':status': 404})
+            stream.end()
+        else:
+            stream.respond({':status': 200})
+            fs.createReadStream(name).pipe(stream)
+    server.on('stream', on_stream)
+    port = listen(run_loop, server)
+    client = http2.connect('https://localhost:%d' % port, {'ca': tls_certs.ca})
+    remaining = [2]
+
+    def done():
+        remaining[0] -= 1
+        if not remaining[0]:
+            client.close()
+            server.close()
+    for path in ('/a.js', '/does_not_exist'):
+        req = client.request({':path': path}, {'endStream': True})
+        req.on('response', lambda headers, *_, path=path: seen.setdefault(
+            path, []).append(headers[':status']))
+        req.setEncoding('utf8')
+        body = []
+        req.on('data', body.append)
+        req.on('end', lambda body=body, path=path: (seen[path].append(''.join(body)), done()))
+    run_loop(10)
+    assert seen == {'/a.js': [200, '// a.js\n' * 2000], '/does_not_exist': [404, '']}
