@@ -141,17 +141,9 @@ def fifo_writer(path, text):
                             stderr=subprocess.DEVNULL)
 
 
-def test_a_fifo_is_sent_as_its_bytes(run_loop, tmp_path):
-    # Ports test-http2-respond-file-with-pipe.js: respondWithFile of a
-    # FIFO sends what is written into it, statCheck called, no onError.
-    pipe = tmp_path / 'pipe'
-    writer = fifo_writer(pipe, 'Hello, world!\n')
-    seen = []
-    server = http2.createServer()
-    server.on('stream', lambda stream, headers, flags, raw: stream.respondWithFile(
-        str(pipe), {'content-type': 'text/plain'},
-        {'onError': lambda error: seen.append(error),
-         'statCheck': lambda *args: seen.append('statCheck')}))
+def fetch_reaping(run_loop, server, writer, seen):
+    """One request to ``server``: its status, then its body, to ``seen``;
+    the FIFO's ``writer`` reaped whatever happens."""
     client = http2.connect('http://localhost:%d' % listen(run_loop, server))
     req = client.request()
     req.on('response', lambda headers, *_: seen.append(headers[':status']))
@@ -165,13 +157,27 @@ def test_a_fifo_is_sent_as_its_bytes(run_loop, tmp_path):
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_a_fifo_is_sent_as_its_bytes(run_loop, tmp_path):
+    # Ports test-http2-respond-file-with-pipe.js: respondWithFile of a
+    # FIFO sends what is written into it, statCheck called, no onError.
+    pipe = tmp_path / 'pipe'
+    writer = fifo_writer(pipe, 'Hello, world!\n')
+    seen = []
+    server = http2.createServer()
+    server.on('stream', lambda stream, headers, flags, raw: stream.respondWithFile(
+        str(pipe), {'content-type': 'text/plain'},
+        {'onError': lambda error: seen.append(error),
+         'statCheck': lambda *args: seen.append('statCheck')}))
+    fetch_reaping(run_loop, server, writer, seen)
     assert seen == ['statCheck', 200, 'Hello, world!\n']
 
 
 def test_an_offset_into_a_fifo_is_err_http2_send_file_noseek(run_loop, tmp_path):
     # Ports test-http2-respond-file-error-pipe-offset.js: an offset into a
     # FIFO goes to onError as ERR_HTTP2_SEND_FILE_NOSEEK, statCheck never
-    # called, and the stream answers 404 itself.
+    # called, and the stream answers 404 itself, with no data.
     pipe = tmp_path / 'pipe'
     writer = fifo_writer(pipe, 'Hello, world!\n')
     seen = []
@@ -186,19 +192,9 @@ def test_an_offset_into_a_fifo_is_err_http2_send_file_noseek(run_loop, tmp_path)
             'offset': 10, 'onError': on_error,
             'statCheck': lambda *args: seen.append('statCheck')})
     server.on('stream', on_stream)
-    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
-    req = client.request()
-    req.on('response', lambda headers, *_: seen.append(headers[':status']))
-    req.on('data', lambda chunk: seen.append('data'))
-    req.on('end', lambda: (client.close(), server.close()))
-    req.end()
-    try:
-        run_loop(10)
-    finally:
-        writer.kill()
-        writer.wait()
+    fetch_reaping(run_loop, server, writer, seen)
     assert seen == [('ERR_HTTP2_SEND_FILE_NOSEEK',
-                     'Offset or length can only be specified for regular files'), 404]
+                     'Offset or length can only be specified for regular files'), 404, '']
 
 
 def test_an_upload_over_a_unix_socket(run_loop, tmp_path):

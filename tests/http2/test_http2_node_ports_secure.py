@@ -20,12 +20,25 @@ def secure_server(tls_certs, **options):
                                          **options))
 
 
+def origins_seen(run_loop, server, tls_certs):
+    """One request to ``server``; gives back the client's origin and, per
+    'origin' event, the origins and then the client's originSet."""
+    seen = []
+    origin = 'https://localhost:%d' % listen(run_loop, server)
+    client = http2.connect(origin, {'ca': tls_certs.ca})
+    client.on('origin', lambda origins: seen.append((list(origins), list(client.originSet))))
+    req = client.request()
+    req.resume()
+    req.on('close', lambda: (client.close(), server.close()))
+    run_loop(10)
+    return origin, seen
+
+
 def test_origin_frames_and_the_origin_set(run_loop, tls_certs):
     # Ports test-http2-origin.js's first block: origin() in 'session' and
     # in 'stream' each reach the client's 'origin' as the origins alone,
     # and the client's originSet grows by them in order; origin() of
     # nothing sends nothing.
-    seen = []
     server = secure_server(tls_certs)
 
     def on_session(session):
@@ -38,14 +51,7 @@ def test_origin_frames_and_the_origin_set(run_loop, tls_certs):
         stream.end('ok')
     server.on('session', on_session)
     server.on('stream', on_stream)
-    port = listen(run_loop, server)
-    origin = 'https://localhost:%d' % port
-    client = http2.connect(origin, {'ca': tls_certs.ca})
-    client.on('origin', lambda origins: seen.append((list(origins), list(client.originSet))))
-    req = client.request()
-    req.resume()
-    req.on('close', lambda: (client.close(), server.close()))
-    run_loop(10)
+    origin, seen = origins_seen(run_loop, server, tls_certs)
     assert seen == [(['https://foo.org', 'https://bar.org'],
                      [origin, 'https://foo.org', 'https://bar.org']),
                     (['https://example.org', 'https://example.com'],
@@ -56,17 +62,9 @@ def test_origin_frames_and_the_origin_set(run_loop, tls_certs):
 def test_the_origins_option_sends_them_as_the_session_starts(run_loop, tls_certs):
     # Ports test-http2-origin.js's second block: createSecureServer's
     # ``origins`` are an ORIGIN frame at each session's start.
-    seen = []
     server = secure_server(tls_certs, origins=['https://foo.org/a/b/c', 'https://bar.org'])
     server.on('stream', lambda stream, headers, flags, raw: (stream.respond(), stream.end('ok')))
-    port = listen(run_loop, server)
-    origin = 'https://localhost:%d' % port
-    client = http2.connect(origin, {'ca': tls_certs.ca})
-    client.on('origin', lambda origins: seen.append((list(origins), list(client.originSet))))
-    req = client.request()
-    req.resume()
-    req.on('close', lambda: (client.close(), server.close()))
-    run_loop(10)
+    origin, seen = origins_seen(run_loop, server, tls_certs)
     assert seen == [(['https://foo.org', 'https://bar.org'],
                      [origin, 'https://foo.org', 'https://bar.org'])]
 
