@@ -21,6 +21,12 @@ class ClientHttp2Stream(Http2Stream):
         elif status is not None and not self._got_response:
             self._got_response = True
             self.endAfterHeaders = bool(flags & CONSTANTS['NGHTTP2_FLAG_END_STREAM'])
+            if status == 421 and not self._pushed:
+                # As Node's: a Misdirected Request takes the request's
+                # origin off the session's originSet.
+                sent = self.sentHeaders or {}
+                self.session._origins().pop('%s://%s' % (sent.get(':scheme'),
+                                                         sent.get(':authority')), None)
             self.emit('push' if self._pushed else 'response', headers, flags, raw)
         else:
             self._on_trailers(headers, flags, raw)

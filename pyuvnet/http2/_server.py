@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from .. import tls
-from .. import createConnection
+from .. import createConnection, setTimeout, clearTimeout
 from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import H2StreamRelay
@@ -47,6 +47,9 @@ _NET_CONNECT_RULES = {
     'hints': 'number', 'lookup': 'function', 'noDelay': 'any', 'keepAlive': 'any',
     'keepAliveInitialDelay': 'number', 'autoSelectFamily': 'boolean',
     'autoSelectFamilyAttemptTimeout': 'number',
+    # As Node 20's: a host or port given here is the one dialled, the
+    # authority's still naming the session (:authority, servername).
+    'host': 'string', 'port': ('number', 'string'),
 }
 _CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES,
                                    **_NET_CONNECT_RULES))
@@ -165,23 +168,37 @@ class Http2Server(_SessionsOfServer, _NetServer):
             self.on('request', onRequestHandler)
 
 
+_UNKNOWN_PROTOCOL_ANSWER = (
+    b'HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\n\r\n'
+    b'Missing ALPN Protocol, expected `h2` to be available.\n'
+    b'If this is a HTTP request: The server was not configured with the '
+    b'`allowHTTP1` option or a listener for the `unknownProtocol` event.\n')
+
+
 @twins(bases=('Http2Server',))
 class Http2SecureServer(_SessionsOfServer, ServesHttp1, tls.Server):
     """Node's ``Http2SecureServer``: a tls.Server offering h2 by ALPN; with
     ``allowHTTP1`` it also offers http/1.1 and serves those connections as
     https.Server does ('request'). A client choosing neither gets
-    'unknownProtocol' and its socket is destroyed."""
+    'unknownProtocol'; without a listener, Node's 403 text and the end of its
+    socket, destroyed after ``unknownProtocolTimeout`` ms if still open."""
 
     def __init__(self, options=None, onRequestHandler=None, **kwargs):
         # (As Node's: no handler in the options' place, unlike createServer().)
         opts = normalize_options(options, kwargs, _SECURE_SERVER_OPTIONS)
         tls_options = {k: v for k, v in opts.items() if k in tls.SERVER_OPTIONS.rules}
         self._allow_http1 = bool(opts.get('allowHTTP1'))
+        self._unknown_protocol_timeout = opts.get('unknownProtocolTimeout', 10000)
         tls_options.setdefault('ALPNProtocols',
                                ['h2', 'http/1.1'] if self._allow_http1 else ['h2'])
         tls.Server.__init__(self, tls_options)
         self._session_options = _server_session_part(opts)
-        self._setup_http(opts, onRequestHandler, '_http1Connection')
+        # As Node's: the HTTP/1.1 fallback's message classes.
+        http1 = dict(opts)
+        for name in ('IncomingMessage', 'ServerResponse'):
+            if opts.get('Http1' + name):
+                http1[name] = opts['Http1' + name]
+        self._setup_http(http1, onRequestHandler, '_http1Connection')
         self.on('secureConnection', self._on_secure_connection)
 
     def _on_secure_connection(self, socket):
@@ -193,7 +210,13 @@ class Http2SecureServer(_SessionsOfServer, ServesHttp1, tls.Server):
         elif self.listenerCount('unknownProtocol'):
             self.emit('unknownProtocol', socket)
         else:
-            socket.destroy()
+            # As Node 20's: tell the peer in a form it might understand,
+            # and make sure the socket goes.
+            timer = setTimeout(lambda: socket.destroyed or socket.destroy(),
+                               self._unknown_protocol_timeout)
+            timer.unref()
+            socket.once('close', lambda *_: clearTimeout(timer))
+            socket.end(_UNKNOWN_PROTOCOL_ANSWER)
 
 
 def createServer(options=None, onRequestHandler=None, **kwargs):
@@ -235,19 +258,23 @@ def connect(authority, options=None, listener=None, **kwargs):
     if protocol not in ('http:', 'https:'):
         raise ERR_HTTP2_UNSUPPORTED_PROTOCOL(protocol)
     net_opts = {k: v for k, v in opts.items() if k in _NET_CONNECT_RULES}
+    net_opts.setdefault('host', host)
+    net_opts.setdefault('port', port)
     name = opts.get('servername') or host
     shown = '[%s]' % name if ':' in name else name
     if 'createConnection' in opts:
         socket = opts['createConnection'](authority, opts)
         ready = 'connect'
     elif protocol == 'http:':
-        socket = createConnection(dict(net_opts, host=host, port=port))
+        socket = createConnection(net_opts)
         ready = 'connect'
     else:
         tls_opts = {k: v for k, v in opts.items()
                     if k in tls.TLS_CONNECT_OPTIONS.rules and k not in SESSION_RULES}
-        tls_opts.update(net_opts, host=host, port=port, ALPNProtocols=['h2'])
-        tls_opts.setdefault('servername', host)
+        tls_opts.update(net_opts, ALPNProtocols=['h2'])
+        if not tls_opts.get('servername'):
+            # As Node's initializeTLSOptions(): an empty name is the host's.
+            tls_opts['servername'] = host
         socket = tls.connect(tls_opts)
         ready = 'secureConnect'
     session = ClientHttp2Session(socket, _session_part(opts), '%s:%s' % (shown, port),

@@ -37,6 +37,11 @@ class ServerHttp2Session(Http2Session):
         self.server = server
         self.connecting = False
         self._send_first_settings()
+        origins = self._options.get('origins')
+        if isinstance(origins, (list, tuple)):
+            # As Node's setupHandle(): the server's ``origins`` option is an
+            # ORIGIN frame right after the first SETTINGS.
+            self.origin(*origins)
         self._flush()
 
     def altsvc(self, alt, originOrStream=None):

@@ -1,7 +1,9 @@
 """dgram's bad arguments raise Node's errors at once, with Node's messages
-(each pinned under /usr/bin/node 20: test-dgram-createSocket-type,
--send-bad-arguments, -oob-buffer, -socket-buffer-size, -setTTL,
--multicast-setTTL, -membership, -send-invalid-msg-type)."""
+(each pinned under /usr/bin/node 20: test-dgram-createSocket-type.js,
+test-dgram-send-bad-arguments.js, test-dgram-oob-buffer.js,
+test-dgram-socket-buffer-size.js, test-dgram-setTTL.js,
+test-dgram-multicast-setTTL.js, test-dgram-membership.js,
+test-dgram-send-invalid-msg-type.js)."""
 import pytest
 
 from pyuvnet import dgram, errors

@@ -1,7 +1,15 @@
-"""bind() and connect() in Node's forms and orders (test-dgram-bind,
--bind-default-address, -bind-error-repeat, -bind-fd, -close-during-bind,
--close-in-listening, -listen-after-bind, -connect, -connect-send-*,
--ipv6only, -address; orders pinned under /usr/bin/node 20)."""
+"""bind() and connect() in Node's forms and orders (test-dgram-bind.js,
+test-dgram-bind-default-address.js, test-dgram-bind-error-repeat.js,
+test-dgram-bind-fd.js, test-dgram-close-during-bind.js,
+test-dgram-close-in-listening.js, test-dgram-listen-after-bind.js,
+test-dgram-connect.js, test-dgram-connect-send-callback-buffer.js,
+test-dgram-connect-send-callback-buffer-length.js,
+test-dgram-connect-send-callback-multi-buffer.js,
+test-dgram-connect-send-default-host.js, test-dgram-connect-send-empty-array.js,
+test-dgram-connect-send-empty-buffer.js, test-dgram-connect-send-empty-packet.js,
+test-dgram-connect-send-multi-buffer-copy.js,
+test-dgram-connect-send-multi-string-array.js; test-dgram-ipv6only.js,
+test-dgram-address.js; orders pinned under /usr/bin/node 20)."""
 import errno
 import socket
 

@@ -1,7 +1,8 @@
-"""A bound socket's options (test-dgram-setTTL, -multicast-setTTL,
--multicast-loopback, -multicast-set-interface, -membership,
--setBroadcast, -socket-buffer-size, -close-signal, -abort-closed; each
-answer pinned under /usr/bin/node 20 on this kind of machine)."""
+"""A bound socket's options (test-dgram-setTTL.js,
+test-dgram-multicast-setTTL.js, test-dgram-multicast-loopback.js,
+test-dgram-multicast-set-interface.js, test-dgram-membership.js,
+test-dgram-setBroadcast.js, test-dgram-socket-buffer-size.js,
+test-dgram-close-signal.js, test-dgram-abort-closed.js; each answer pinned under /usr/bin/node 20 on this kind of machine)."""
 import pytest
 
 import pyuvnet as net

@@ -1,6 +1,16 @@
-"""send() in Node's forms, and what comes back (test-dgram-send-callback-*,
--send-empty-*, -send-multi-*, -send-default-host, -implicit-bind,
--msgsize, -send-error, -send-cb-quelches-error, -bytes-length; each
+"""send() in Node's forms, and what comes back
+(test-dgram-send-callback-buffer.js,
+test-dgram-send-callback-buffer-empty-address.js,
+test-dgram-send-callback-buffer-length.js,
+test-dgram-send-callback-buffer-length-empty-address.js,
+test-dgram-send-callback-multi-buffer.js,
+test-dgram-send-callback-multi-buffer-empty-address.js,
+test-dgram-send-callback-recursive.js, test-dgram-send-empty-array.js,
+test-dgram-send-empty-buffer.js, test-dgram-send-empty-packet.js,
+test-dgram-send-multi-buffer-copy.js, test-dgram-send-multi-string-array.js,
+test-dgram-send-default-host.js, test-dgram-implicit-bind.js,
+test-dgram-msgsize.js, test-dgram-send-error.js,
+test-dgram-send-cb-quelches-error.js, test-dgram-bytes-length.js; each
 order pinned under /usr/bin/node 20)."""
 import pytest
 

@@ -459,3 +459,22 @@ def test_want_trailers_comes_after_finish_as_in_node(run_loop, ending, order):
         req.on('close', done)
     exchange(run_loop, on_stream, client)
     assert seen == order + ['1']
+
+
+def test_connects_host_and_port_options_are_the_ones_dialled(run_loop):
+    # Node 20: connect('http://127.0.0.1:A', {host: '127.0.0.1', port: B})
+    # is answered by the server on B (found porting
+    # test-http2-connect-tls-with-delay.js, whose options carry both).
+    seen = []
+    servers = [http2.createServer(), http2.createServer()]
+    for name, server in zip('AB', servers):
+        server.on('stream', lambda stream, headers, flags, raw, name=name: (
+            stream.respond(), stream.end(name)))
+    a, b = (listen(run_loop, server) for server in servers)
+    client = http2.connect('http://127.0.0.1:%d' % a, {'host': '127.0.0.1', 'port': b})
+    req = client.request()
+    req.setEncoding('utf8')
+    req.on('data', seen.append)
+    req.on('end', lambda: (client.close(), [server.close() for server in servers]))
+    run_loop(10)
+    assert seen == ['B']

@@ -291,7 +291,7 @@ def test_a_pushed_stream_responds_with_an_fd(run_loop, tmp_path):
 
 def test_server_options_of_the_wrong_type(run_loop):
     # Ports test-http2-createserver-options.js and
-    # -createsecureserver-options.js (Node's null and Symbol left out:
+    # test-http2-createsecureserver-options.js (Node's null and Symbol left out:
     # None is no options): options that are no object, and settings that
     # are none (a function included), are ERR_INVALID_ARG_TYPE; a
     # maxSessionInvalidFrames or maxSessionRejectedStreams of -1 or -inf

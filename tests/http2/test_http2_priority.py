@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from pyuvnet import http2
+from pyuvnet import http2, setImmediate
 from http2_support import (GET_BLOCK, HEADERS, END_HEADERS, END_STREAM, PREFACE, RawPeer, frame,
                            listen, run_exchange, run_node_client, serve_until, settings)
 from support import NODE, node  # noqa: F401 (the fixture)
@@ -165,3 +165,29 @@ def test_node_20s_clients_priority_is_the_streams_event(run_loop):
     code, out, err = run_node_client(run_loop, server, NODE_PRIORITY_CLIENT)
     assert code == 0, err
     assert json.loads(out) == [1, 0, 42, True]
+
+
+def test_priorities_that_make_a_cycle_are_each_the_sessions_event(run_loop):
+    # Ports test-http2-priority-cycle-.js: three requests made each
+    # other's parents (1 on 5, 3 on 1, 5 on 3) with priority(): the
+    # server's session gets each 'priority' (weight 16, not exclusive)
+    # and all three are answered with 10 kB sent a tick later.
+    seen = []
+    server = http2.createServer()
+
+    def on_stream(stream, headers, flags, raw):
+        stream.respond()
+        setImmediate(lambda: stream.end(bytes(10000)))
+    server.on('stream', on_stream)
+    server.on('session', lambda session: session.on(
+        'priority', lambda *args: seen.append(args)))
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    closed = []
+    for parent in (5, 1, 3):
+        req = client.request()
+        req.priority({'parent': parent})
+        req.resume()
+        req.on('close', lambda: closed.append(1) if len(closed) < 2 else (
+            client.close(), server.close()))
+    run_loop(10)
+    assert sorted(seen) == [(1, 5, 16, False), (3, 1, 16, False), (5, 3, 16, False)]

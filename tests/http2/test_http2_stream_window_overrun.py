@@ -67,6 +67,14 @@ SHAPES = {
     'a split frame': [OPEN + frame(HEADERS, END_HEADERS, 1, POST_BLOCK) + body(3), pause(0.2),
                       body(1)[:100], pause(0.1), body(1)[100:9000], pause(0.1),
                       body(1)[9000:]],
+    # The overrunning frame's 9-byte header cut by the read's end: the
+    # watch holds its first bytes back from nghttp2 until it is whole.
+    'a split frame header': [OPEN + frame(HEADERS, END_HEADERS, 1, POST_BLOCK) + body(3),
+                             pause(0.2), body(1)[:4], pause(0.1), body(1)[4:]],
+    # And cut twice, a frame that fits the window before it in the read.
+    'a header cut twice': [OPEN + frame(HEADERS, END_HEADERS, 1, POST_BLOCK) + body(2),
+                           pause(0.2), body(1) + body(1)[:2], pause(0.1), body(1)[2:7],
+                           pause(0.1), body(1)[7:]],
 }
 
 
@@ -105,6 +113,13 @@ def no_overrun(run_loop, chunks, get_id):
 def test_data_that_fits_the_window_exactly_is_no_overrun(run_loop):
     no_overrun(run_loop, [OPEN + frame(HEADERS, END_HEADERS, 1, POST_BLOCK) + body(3)
                           + body(1, FULL - 1)], 3)
+
+
+def test_a_frame_header_cut_by_a_read_that_fits_the_window_is_no_overrun(run_loop):
+    # The held header bytes reach nghttp2 with the rest of the frame.
+    last = body(1, FULL - 1)
+    no_overrun(run_loop, [OPEN + frame(HEADERS, END_HEADERS, 1, POST_BLOCK) + body(3)
+                          + last[:5], pause(0.2), last[5:]], 3)
 
 
 def test_data_on_another_stream_in_the_same_read_does_not_count_against_a_window(run_loop):

@@ -230,3 +230,28 @@ def test_a_shared_bind_shares_and_an_exclusive_one_collides(tmp_path):
     said = [line for line in lines if line['event'].startswith('worker')]
     assert said == [{'event': 'worker 1', 'message': 'success'},
                     {'event': 'worker 2', 'message': 'socket2:EADDRINUSE'}]
+
+
+def test_an_unrefd_shared_socket_lets_its_worker_exit(tmp_path):
+    """test-dgram-unref-in-cluster.js: a worker's socket, unref'd and then
+    bound through the primary, is 'listening'; the worker disconnects and
+    exits by itself (code 0), the socket holding nothing up.
+    (process.getActiveResourcesInfo(), which Node's test reads, is not
+    built: the worker's own exit is what it pins.) As Node 20's, run
+    under /usr/bin/node: the primary hears no cluster 'listening' for
+    such a bind()."""
+    primary = """
+    cluster.on('listening', lambda w, address: report(event='listening'))
+    cluster.on('exit', lambda w, code, signal: report(event='exit', code=code))
+    cluster.fork()
+    """
+    worker = """
+    from pyuvnet import dgram, process
+    sock = dgram.createSocket('udp4')
+    sock.unref()
+    sock.bind()
+    sock.on('listening', lambda: process.disconnect())
+    """
+    lines = run_primary(tmp_path, primary, worker, timeout=60)
+    assert [line for line in lines if line['event'] in ('listening', 'exit')] == [
+        {'event': 'exit', 'code': 0}]

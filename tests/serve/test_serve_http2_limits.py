@@ -83,7 +83,8 @@ def test_a_request_cancelled_in_its_own_read_costs_one_stream():
     assert GOAWAY not in [kind for kind, *_ in frames]
 
 
-def test_data_past_a_streams_window_resets_that_stream_and_the_connection_goes_on():
+@pytest.mark.parametrize('cut', [None, 5], ids=['whole frames', 'a frame header cut'])
+def test_data_past_a_streams_window_resets_that_stream_and_the_connection_goes_on(cut):
     # As Node 20 (tests/http2/test_http2_stream_window_overrun.py): the
     # app never reads /slow's body, the server buffers what the window
     # let in, then 32 KiB a round overruns it: RST_STREAM
@@ -91,6 +92,10 @@ def test_data_past_a_streams_window_resets_that_stream_and_the_connection_goes_o
     # answered on the same connection.
     post = frame(HEADERS, END_HEADERS, 1, b'\x83\x86\x44\x05/slow\x01\x09localhost')
     rounds = [frame(DATA, 0, 1, b'x' * 16384) * 2, 0.15] * 5
+    if cut:
+        # Each round's second frame header reaches the server in two reads.
+        whole = frame(DATA, 0, 1, b'x' * 16384)
+        rounds = [whole + whole[:cut], 0.1, whole[cut:], 0.15] * 5
     proc = served()
     try:
         port, = address_of(proc)

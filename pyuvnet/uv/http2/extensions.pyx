@@ -47,14 +47,25 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
     frame, and a stream's WINDOW_UPDATE, a frame on a stream nghttp2 has
     closed, or a DATA frame that may overrun its stream's window, checked
     before nghttp2 reads it."""
-    cdef list found = core.watch.scan(&data[0], data.shape[0])
-    cdef Py_ssize_t start = 0, end, frame_start
+    cdef H2FrameWatch watch = core.watch
+    cdef int held = watch.head_len
+    cdef list found
+    cdef Py_ssize_t start = 0, end, frame_start, stop
     cdef int32_t stream_id
+    if held:
+        # The last read ended inside a frame header, whose bytes were held
+        # back from nghttp2 (below): that frame is read again whole here,
+        # so that it is looked at before nghttp2 reads it. (Rare: one copy.)
+        watch.head_len = 0
+        data = (<const char*>watch.head)[:held] + bytes(data)
+    found = watch.scan(&data[0], data.shape[0])
+    # A header cut by the read's end waits for the next read.
+    stop = data.shape[0] - watch.head_len
     if core.dropping:
         # The rest of a dropped DATA frame's payload.
         start = min(core.dropping, <size_t>data.shape[0])
         core.dropping -= start
-    elif found is None:
+    elif found is None and stop == data.shape[0] and not held:
         return False
     core.watched = True
     try:
@@ -95,8 +106,8 @@ cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
                 ng.nghttp2_session_terminate_session(core.session, ng.NGHTTP2_PROTOCOL_ERROR)
                 return True
             core.owner._h2_priority(stream_id, parent, weight, exclusive)
-        if core.owner is not None and start < data.shape[0]:
-            core.receive(data[start:])
+        if core.owner is not None and start < stop:
+            core.receive(data[start:stop])
     finally:
         core.watched = False
     return True

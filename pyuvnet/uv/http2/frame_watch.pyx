@@ -32,8 +32,8 @@ cdef enum:
 
 cdef class H2FrameWatch:
     cdef size_t skip            # bytes of the preface or of a payload not looked at
-    cdef uint8_t head[9]        # a frame header being read
-    cdef int head_len
+    cdef uint8_t head[9]        # a frame header being read, which a read
+    cdef int head_len           # cut: held back from nghttp2 (extensions.pyx)
     cdef uint8_t body[5]        # a PRIORITY or WINDOW_UPDATE payload being read
     cdef int body_len           # -1 unless such a payload is being read
     cdef int body_need          # its length (5 or 4)
