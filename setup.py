@@ -210,7 +210,9 @@ setup(
         Extension("pyuvnet.events._emitter", ["pyuvnet/events/_emitter.pyx"], include_dirs=["pyuvnet"],
                   depends=["pyuvnet/pyuvnet_cpython.h"]),
         Extension("pyuvnet._internal.streams._core", ["pyuvnet/_internal/streams/_core.pyx"], include_dirs=["pyuvnet"],
-                  depends=glob.glob("pyuvnet/_internal/streams/core/*.pyx") + ["pyuvnet/pyuvnet_cpython.h"]),
+                  depends=glob.glob("pyuvnet/_internal/streams/core/*.pyx") + [
+                      "pyuvnet/pyuvnet_cpython.h", "pyuvnet/pyuvnet_bytes_pool.h",
+                      "pyuvnet/uv/pyuvnet_copy.h"]),
         Extension(
             UV_EXT,
             ["pyuvnet/_uv.pyx"],
@@ -221,7 +223,8 @@ setup(
             # nghttp2's: the http2 wing (uv/http2/).
             include_dirs=["pyuvnet/uv", "pyuvnet", "vendor/llhttp/include", "vendor/c-ares/include",
                           "vendor/nghttp2/lib/includes"],
-            depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + ["pyuvnet/pyuvnet_cpython.h"] + [
+            depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + [
+                "pyuvnet/pyuvnet_cpython.h", "pyuvnet/pyuvnet_bytes_pool.h"] + [
                 os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256] + [
                 os.path.join("vendor", "c-ares", "SHA256SUMS"),
                 os.path.join("vendor", "nghttp2", "SHA256SUMS")],

@@ -15,14 +15,29 @@ server reports the CPU time (user+system) it spent from its first
 nanoseconds per message are printed, with the ratio of the medians.
 
     python bench/length_prefixed.py [--messages 500000] [--size 1024] [--repeats 5]
+
+``--instructions`` counts the pyuvnet server's instructions per message
+with callgrind instead (no Node): the server runs under valgrind once with
+``--small`` messages and once with ``--messages``, and the difference of
+the two totals over the difference of the messages leaves start-up and
+the end out. ``--repeats`` such pairs; the median and the range. ``--keep
+DIR`` leaves the dumps there (``callgrind_annotate DIR/big.1``), and
+``--checkout DIR`` measures the (built) pyuvnet of that source tree.
+
+    python bench/length_prefixed.py --instructions --messages 25000 --repeats 3
 """
 import argparse
+import os
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runner.instructions import callgrind_argv, callgrind_total, require_callgrind  # noqa: E402
 
 SERVERS = Path(__file__).resolve().parent / 'servers'
 
@@ -32,9 +47,9 @@ def payload(messages, size):
     return message * messages
 
 
-def one_run(argv, data):
+def one_run(argv, data, env=None, timeout=60):
     """Run the server once: (messages it counted, its CPU seconds)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     try:
         port = int(proc.stdout.readline())
         with socket.create_connection(('127.0.0.1', port)) as conn:
@@ -45,7 +60,7 @@ def one_run(argv, data):
             while conn.recv(65536):
                 pass
         messages, cpu = proc.stdout.readline().split()
-        if proc.wait(timeout=60) != 0:
+        if proc.wait(timeout=timeout) != 0:
             raise SystemExit('%s failed' % argv)
     finally:
         if proc.poll() is None:
@@ -54,13 +69,52 @@ def one_run(argv, data):
     return int(messages), float(cpu)
 
 
+def instructions(args, server):
+    """The pyuvnet server's instructions per message under callgrind, one
+    figure per repeat: (big run's total - small run's) / (the messages'
+    difference)."""
+    require_callgrind()
+    env = dict(os.environ)
+    if args.checkout:
+        env['PYTHONPATH'] = os.pathsep.join(filter(None, (args.checkout,
+                                                          env.get('PYTHONPATH'))))
+    folder = args.keep or tempfile.mkdtemp(prefix='pyuvnet-lp-')
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    figures = []
+    for repeat in range(1, args.repeats + 1):
+        totals = {}
+        for name, messages in (('small', args.small), ('big', args.messages)):
+            out = Path(folder) / f'{name}.{repeat}'
+            counted, _ = one_run(callgrind_argv(out, server, '--quiet'),
+                                 payload(messages, args.size),
+                                 env, timeout=600)
+            assert counted == messages, (name, counted)
+            totals[name] = callgrind_total(out)
+        figures.append((totals['big'] - totals['small']) / (args.messages - args.small))
+        print('  repeat %d: %.0f instructions per message' % (repeat, figures[-1]), flush=True)
+    print('pyuvnet  read(4) + read(n), %d B bodies: %.0f instructions per message '
+          '(median of %d; %.0f-%.0f)' % (args.size, statistics.median(figures), len(figures),
+                                       min(figures), max(figures)))
+    if not args.keep:
+        shutil.rmtree(folder)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--messages', type=int, default=500000)
     parser.add_argument('--size', type=int, default=1024, help='body bytes (default 1 KiB)')
     parser.add_argument('--repeats', type=int, default=5)
+    parser.add_argument('--instructions', action='store_true',
+                        help="callgrind's instructions per message of the pyuvnet server")
+    parser.add_argument('--small', type=int, default=5000,
+                        help='with --instructions, the messages of the run subtracted')
+    parser.add_argument('--keep', help='with --instructions, a folder for the dumps')
+    parser.add_argument('--checkout', help='with --instructions, the (built) pyuvnet '
+                        'of this source tree')
     args = parser.parse_args()
     runs = {'pyuvnet': [sys.executable, str(SERVERS / 'pyuvnet_length_prefixed.py')]}
+    if args.instructions:
+        return instructions(args, runs['pyuvnet'])
     node = shutil.which('node')
     if node:
         runs['node'] = [node, str(SERVERS / 'node_length_prefixed.js')]

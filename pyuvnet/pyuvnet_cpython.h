@@ -20,11 +20,10 @@
  *   uv/wsgi/call.pyx         vectorcall for the WSGI start_response
  *   uv/handles/udp_socket.pyx   RemoteInfo's tp_getattro set back to the
  *                            generic lookup (its base's __getattr__ hook)
- *   uv/stream/stream.pyx     a type's version tag (whether a subclass
- *                            overrides end()/destroy())
  * And here, for any room: pyuvnet_type_attr_is(), a type's method cache
- * lookup (uv/stream/stream.pyx's overrides; the stream core's read(),
- * whose 'data' to nobody is not emitted through EventEmitter's emit()).
+ * lookup, and pyuvnet_type_tag(), its version tag (uv/stream/stream.pyx's
+ * overrides; the stream core's read(), whose 'data' to nobody is not
+ * emitted through EventEmitter's emit()).
  * Not behind it: uv/tls/pyuvnet_openssl.h reads the SSL pointer out of
  * _ssl's objects, which TLS needs on every interpreter (it checks the
  * object's size).
@@ -87,6 +86,19 @@ static inline int pyuvnet_type_attr_is(PyTypeObject* type, PyObject* name, PyObj
     }
     Py_DECREF(found);
     return found == own;
+#endif
+}
+
+/* The version tag of a type whose methods have not changed since it was
+   given one, else 0.  Tags are never reused: a type changed (or freed,
+   another made where it was) answers another tag.  Without the tricks,
+   always 0 (no type is remembered). */
+static inline unsigned int pyuvnet_type_tag(PyTypeObject* type) {
+#if PYUVNET_CPYTHON_TRICKS
+    return (type->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ? type->tp_version_tag : 0;
+#else
+    (void)type;
+    return 0;
 #endif
 }
 

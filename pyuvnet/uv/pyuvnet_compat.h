@@ -265,8 +265,6 @@ static int pyuvnet_tcp_get_tos(uv_tcp_t* handle) {
 /* Up to this many chunks of one loop turn's reads can be reused at once
  * (pyuvnet_chunk). */
 #define PYUVNET_CHUNK_POOL 16
-/* Smaller chunks come from pymalloc, which is as cheap as reusing them. */
-#define PYUVNET_CHUNK_POOLED_MIN 513
 
 typedef struct {
     uv_loop_t uv;
@@ -315,31 +313,7 @@ static inline void pyuvnet_take_gil(uv_loop_t* uvloop) {
     }
 }
 
-#include "pyuvnet_copy.h"
-
-/* PyBytes_FromStringAndSize(data, n), copied by pyuvnet_copy: a read's
- * bytes leaving the loop's buffer.  A new reference, NULL with an error
- * set. */
-static PyObject* pyuvnet_bytes_copy(const char* data, Py_ssize_t n) {
-    PyObject* bytes = PyBytes_FromStringAndSize(NULL, n);
-    if (bytes != NULL)
-        pyuvnet_copy(PyBytes_AS_STRING(bytes), data, (size_t)n);
-    return bytes;
-}
-
-/* A bytes object refilled in place (only the loop holds it) must hash as
- * its new bytes: its cached hash is dropped (ob_shash is deprecated API,
- * the only way to do so). */
-static inline void pyuvnet_bytes_forget_hash(PyObject* bytes) {
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-#endif
-    ((PyBytesObject*)bytes)->ob_shash = -1;
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-}
+#include "pyuvnet_bytes_pool.h"
 
 /* Whether a dict changed since a moment: its version (PEP 509), which
  * every change moves on.  CPython 3.14 has none (PYUVNET_DICT_VERSIONS 0):
@@ -362,49 +336,15 @@ static inline unsigned long long pyuvnet_dict_version(PyObject* d) { (void)d; re
 #define PYUVNET_DICT_VERSIONS 0
 #endif
 
-/* The bytes a read delivers (see "Chunk reuse" in uv/stream/stream.pyx).  A
- * chunk above pymalloc's sizes costs glibc a malloc and a free outside
- * its tcache (1 KiB + the header is past tcache's 1,032 bytes), about a
- * quarter of an echoed message's instructions.  So the loop keeps the
- * chunks it made in a small pool, and a read of the same size refills
- * one that nothing else references any more: its refcount is 1 (the
- * pool's), so no Python code can see that it changed (a view or a buffer
- * export would hold a reference).  Its cached hash is reset.  Returns a
- * new reference, NULL with an exception set. */
+/* The bytes a read delivers (see "Chunk reuse" in uv/stream/stream.pyx),
+ * from the loop's pool (pyuvnet_bytes_pool.h): a chunk malloc'd and freed
+ * per read would cost about a quarter of an echoed message's
+ * instructions.  The chunks a turn's reads still hold (writes held to the
+ * end of the poll's reads, uv/stream/held_writes.pyx) are those before
+ * the slot used last.  A new reference, NULL with an exception set. */
 static PyObject* pyuvnet_chunk(pyuvnet_loop_t* loop, const char* data, Py_ssize_t n) {
-    PyObject* chunk;
-    int k, i, slot = -1;
-    if (n >= PYUVNET_CHUNK_POOLED_MIN) {
-        /* From the slot after the last one used: the chunks a turn's reads
-         * still hold (writes held to the end of the poll's reads,
-         * uv/stream/held_writes.pyx) are those before it, in the order made. */
-        for (k = 0; k < PYUVNET_CHUNK_POOL; k++) {
-            i = (loop->chunk_next + k) & (PYUVNET_CHUNK_POOL - 1);
-            chunk = loop->chunk_pool[i];
-            if (chunk == NULL) {
-                if (slot < 0)
-                    slot = i;
-            } else if (Py_REFCNT(chunk) == 1) {
-                if (Py_SIZE(chunk) == n) {
-                    pyuvnet_copy(PyBytes_AS_STRING(chunk), data, (size_t)n);
-                    pyuvnet_bytes_forget_hash(chunk);
-                    Py_INCREF(chunk);
-                    loop->chunk_next = (i + 1) & (PYUVNET_CHUNK_POOL - 1);
-                    return chunk;
-                }
-                if (slot < 0)
-                    slot = i;       /* unused, of another size: replaced */
-            }
-        }
-    }
-    chunk = pyuvnet_bytes_copy(data, n);
-    if (chunk != NULL && slot >= 0) {
-        Py_XDECREF(loop->chunk_pool[slot]);
-        Py_INCREF(chunk);
-        loop->chunk_pool[slot] = chunk;
-        loop->chunk_next = (slot + 1) & (PYUVNET_CHUNK_POOL - 1);
-    }
-    return chunk;
+    return pyuvnet_pooled_bytes(loop->chunk_pool, PYUVNET_CHUNK_POOL, &loop->chunk_next,
+                                PYUVNET_POOLED_MIN, data, n);
 }
 
 /* A bytes object for a read to land in (a sink's buffer, Stream.sink_buffer in

@@ -456,26 +456,9 @@ cdef object STREAM_END = Stream.__dict__['end']
 cdef object STREAM_DESTROY = Stream.__dict__['destroy']
 
 
-cdef extern from *:
-    """
-    #include "pyuvnet_cpython.h"
-    /* The version tag of a type whose methods have not changed since it
-       was given one, else 0.  Tags are never reused: a type changed (or
-       freed, another made where it was) answers another tag.  Without
-       pyuvnet_cpython.h's tricks, always 0 (no type is remembered). */
-    static inline unsigned int pyuvnet_type_tag(PyTypeObject* type) {
-    #if PYUVNET_CPYTHON_TRICKS
-        return (type->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG) ? type->tp_version_tag : 0;
-    #else
-        (void)type;
-        return 0;
-    #endif
-    }
-    """
-    unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
-
 cdef extern from "pyuvnet_cpython.h":
     bint type_attr_is "pyuvnet_type_attr_is" (PyTypeObject* type, object name, object own) noexcept
+    unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
 
 
 # The last Stream type found to override neither end() nor destroy(), and

@@ -7,9 +7,10 @@
 # keeps Readable's (``own_read``).
 import re
 
-from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.long cimport PyLong_AsLongAndOverflow
-from cpython.object cimport PyObject, PyTypeObject
+from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
+from cpython.sequence cimport PySequence_GetItem
 
 from pyuvnet._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
 from pyuvnet._internal.no_listener import NO_LISTENER
@@ -234,6 +235,10 @@ cdef object read_(object stream, ReadableState state, Py_ssize_t n, bint whole):
     cdef Py_ssize_t n_orig = n
     cdef bint whole_orig = whole
     cdef bint do_read
+    if not whole and 0 < n < state.length:
+        ret = _read_in_head(stream, state, n)
+        if ret is not None:
+            return ret
     if not whole and n > state.highWaterMark:
         state.highWaterMark = _new_high_water_mark(n)
     if whole or n != 0:
@@ -278,40 +283,82 @@ cdef object read_(object stream, ReadableState state, Py_ssize_t n, bint whole):
             state.needReadable = True
         n = 0
     else:
-        state.length -= n
-        if state.multiAwaitDrain:
-            state.awaitDrainWriters.clear()
-        else:
-            state.awaitDrainWriters = None
+        _taken(state, n)
     if state.length == 0:
         if not state.ended:
             state.needReadable = True
         if (whole_orig or n_orig != n) and state.ended:
             end_readable(stream, state, 1)
-    if ret is not None and not state.errorEmitted and not state.closeEmitted:
+    if ret is not None:
+        _emit_read(stream, state, ret)
+    return ret
+
+
+cdef object _read_in_head(object stream, ReadableState state, Py_ssize_t n):
+    # read_() of 0 < n < length bytes that the head chunk holds, where
+    # Node's read() calls no _read() (one is on already, or enough stays
+    # buffered and no 'readable' is wanted): the steps of read_() it comes
+    # to, without their tests; a framing reader's usual read(4) and
+    # read(n). None when that is not the case (read_() goes on).
+    cdef object head
+    if n > state.highWaterMark or state.objectMode or not (state.reading or (
+            not state.needReadable and state.length - n >= state.highWaterMark)):
+        return None
+    head = PySequence_GetItem(state.buffer, 0)
+    if type(head) is not bytes or PyBytes_GET_SIZE(head) - state.headOffset <= n:
+        return None
+    state.emittedReadable = False
+    ret = _part(head, state.headOffset, n)
+    state.headOffset += n
+    _taken(state, n)
+    _emit_read(stream, state, ret)
+    return ret
+
+
+cdef inline int _taken(ReadableState state, Py_ssize_t n) except -1:
+    # n taken from the buffer by a read: the writers awaiting drain let go.
+    state.length -= n
+    if state.multiAwaitDrain:
+        state.awaitDrainWriters.clear()
+    else:
+        state.awaitDrainWriters = None
+    return 0
+
+
+cdef inline int _emit_read(object stream, ReadableState state, object ret) except -1:
+    # What read() took, as 'data' (not after an error or 'close').
+    if not state.errorEmitted and not state.closeEmitted:
         state.dataEmitted = True
         _emit_data(stream, ret)
-    return ret
+    return 0
 
 
 cdef extern from "pyuvnet_cpython.h":
     bint type_attr_is "pyuvnet_type_attr_is" (PyTypeObject* type, object name, object own) noexcept
+    unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
 
-cdef type _emitter_kind = None      # the last stream type seen to be an EventEmitter
+# The last stream type found to be an EventEmitter with EventEmitter's
+# emit(), and its version tag then (pyuvnet_cpython.h): while it stays
+# unchanged, its streams' reads ask no more.
+cdef PyTypeObject* _plain_emitter = NULL
+cdef unsigned int _plain_emitter_tag = 0
 
 
 cdef int _emit_data(object stream, object chunk) except -1:
     # emit('data', chunk); EventEmitter's own emit() does nothing for an
     # event nobody listens to, so it is not called then: a framing
     # reader's read(4) and read(n) emit 'data' to nobody twice a message.
-    global _emitter_kind
-    cdef type kind = type(stream)
-    if kind is not _emitter_kind and isinstance(stream, EventEmitter):
-        _emitter_kind = kind
-    if kind is _emitter_kind and type_attr_is(<PyTypeObject *>kind, 'emit', _emitter_emit) \
-            and (<EventEmitter>stream)._handler('data') is None:
-        return 0
-    stream.emit('data', chunk)
+    global _plain_emitter, _plain_emitter_tag
+    cdef PyTypeObject* kind = Py_TYPE(stream)
+    if kind != _plain_emitter or type_tag(kind) != _plain_emitter_tag:
+        if not isinstance(stream, EventEmitter) or not type_attr_is(kind, 'emit', _emitter_emit):
+            stream.emit('data', chunk)
+            return 0
+        # (After the lookup, which gives the type a tag if it had none.)
+        _plain_emitter_tag = type_tag(kind)
+        _plain_emitter = kind if _plain_emitter_tag else NULL
+    if (<EventEmitter>stream)._handler('data') is not None:
+        stream.emit('data', chunk)
     return 0
 
 
@@ -345,7 +392,7 @@ cdef object _from_list(Py_ssize_t n, ReadableState state):
             ret = ('' if state.decoder is not None else b'').join(buf)
         buf.clear()
         return ret
-    head = buf[0]
+    head = PySequence_GetItem(buf, 0)
     left = len(head) - state.headOffset
     if n < left:
         # Within the head chunk (a framing read's usual case): its n bytes
@@ -370,12 +417,28 @@ cdef object _from_list(Py_ssize_t n, ReadableState state):
     return parts[0] if len(parts) == 1 else ('' if state.decoder is not None else b'').join(parts)
 
 
+cdef extern from "pyuvnet_bytes_pool.h":
+    object pooled_bytes "pyuvnet_pooled_bytes" (PyObject** pool, int slots, int* next,
+                                                Py_ssize_t min, const char* data, Py_ssize_t n)
+
+cdef enum:
+    PARTS_POOL = 4      # read(n)'s parts kept for reuse (a power of two)
+    PARTS_POOLED_MIN = 2
+
+# The bytes read(n) made last: a framing reader drops its read(4) and its
+# body before it reads the next message, whose copies then refill them
+# rather than a malloc and a free each (pyuvnet_bytes_pool.h).
+cdef PyObject* _parts_pool[PARTS_POOL]
+cdef int _parts_next = 0
+
+
 cdef inline object _part(object chunk, Py_ssize_t start, Py_ssize_t size):
     # chunk[start:start + size], the chunk itself when that is all of it.
     if start == 0 and size == len(chunk):
         return chunk
     if type(chunk) is bytes:
-        return PyBytes_FromStringAndSize(PyBytes_AS_STRING(chunk) + start, size)
+        return pooled_bytes(_parts_pool, PARTS_POOL, &_parts_next, PARTS_POOLED_MIN,
+                            PyBytes_AS_STRING(chunk) + start, size)
     return chunk[start:start + size]
 
 
