@@ -5,10 +5,9 @@ from typing import Any, Mapping
 from pyuvnet.stream import Duplex, Readable, Writable
 
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
-           'high_water_mark_option', 'refuse_write']
+           'high_water_mark_option']
 
 def take_reads(stream: Any) -> Any: ...
-def refuse_write(stream: Any, err: BaseException, callback: Any) -> None: ...
 def high_water_mark_option(options: Mapping[str, Any]) -> int: ...
 
 class NativeDuplex(Duplex):
