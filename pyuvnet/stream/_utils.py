@@ -28,7 +28,10 @@ def is_readable_node_stream(obj, strict=False):
     if strict and not (_has(obj, 'pause') and _has(obj, 'resume')):
         return False
     r, w = _rs(obj), _ws(obj)
-    return w is None or (r is not None and r.readable is not False)
+    # (A C stream's read side is readable before it has a ReadableState:
+    # C keeps its reads until the Readable API is taken, _take_reads.)
+    return w is None or (r is not None and r.readable is not False) or (
+        r is None and _has(obj, '_take_reads'))
 
 
 def is_writable_node_stream(obj):

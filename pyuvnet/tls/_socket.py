@@ -43,14 +43,16 @@ import ssl
 
 from .. import _uv, errors
 from .._internal import encodings as encodings
+from .._internal.streams._core import writable_cork, writable_end, writable_uncork, writable_write
+from .._internal.streams.state import WritableState, error_buffer
 from .._internal import validate as validate
 from .._internal.aliases import twins
 from .._internal.options import normalize_options
 from .._internal.records import Record
 from ..events import EventEmitter
 from .. import Socket
-from .._internal.streams.native import NativeDuplex, refuse_write
-from ..stream import Readable
+from .._internal.streams.native import NativeDuplex
+from ..stream import Readable, Writable
 from ._certificates import certificate_record, checkServerIdentity, detailed_certificate_record
 from ._context import (
     CONTEXT_RULES, SecureContext, TLSError, ERR_TLS_HANDSHAKE_TIMEOUT,
@@ -72,14 +74,12 @@ _CLIENT_HANG_UP = 'Client network socket disconnected before secure TLS connecti
 _SERVER_HANG_UP = 'socket hang up'
 
 
-def _plaintext(data, encoding):
-    if data is None:
-        raise errors.ERR_STREAM_NULL_VALUES()
-    if isinstance(data, str):
-        return encodings.encode(data, encoding)
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return data
-    raise errors.ERR_INVALID_ARG_TYPE('chunk', 'str, bytes, bytearray or memoryview', data)
+# A TLSSocket's write state is a stream.Writable's (the stream core's,
+# Node's net.Socket options: autoDestroy, strings decoded); its C half
+# (uv/tls/pump_data.pyx) makes one per socket from this template, and runs
+# Node's write() and end() over it.
+_uv._set_tls_write_kit(WritableState({}, True).clone, writable_write, writable_end,
+                       error_buffer)
 
 
 @twins('setNoDelay', 'setKeepAlive', 'setTimeout', 'setEncoding', 'bytesRead', 'bytesWritten',
@@ -144,13 +144,14 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     def _handshake_failed(self, exc):
         # An SNICallback's cb(err) fails the handshake with err itself.
         error = getattr(self, '_sni_refusal', None) or tls_error(exc)
-        if self._pending_writes and getattr(error, 'code', '').startswith('ERR_SSL_'):
-            # As Node's: writes waiting for the handshake fail with it, as
-            # theirs ('write EPROTO <OpenSSL's text>'); then it is 'error'.
+        held = self._held_write
+        if held is not None and getattr(error, 'code', '').startswith('ERR_SSL_'):
+            # As Node's: the write waiting for the handshake fails with it,
+            # as theirs ('write EPROTO <OpenSSL's text>'), and with it the
+            # writes behind it; then it is 'error'.
             error = errors.errno_exception(-_errno.EPROTO, 'write', str(exc))
-            writes, self._pending_writes = self._pending_writes, []
-            for callback in filter(None, (callback for _, callback in writes)):
-                _uv.nextTick(callback, error)
+            self._held_write = None
+            _uv.nextTick(held[1], error)
         self._fail_handshake(error)
 
     def _tls_failure(self, exc):
@@ -236,55 +237,40 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
 
     # -- the Duplex surface ------------------------------------------------
 
-    def _write(self, data, encoding, callback):
-        # write() (TLSPumpData's, in C) takes bytes on a secure socket itself.
-        if callback is None and callable(encoding):
-            callback, encoding = encoding, None
-        elif not callable(callback):
-            callback = None     # as Node's write(): no function, no callback
-        data = _plaintext(data, encoding or self._default_encoding)
-        if self._ended or self._pending_end is not None or self._destroyed:
-            # Refused as Node's _write() refuses it, by the stream core's
-            # sequence (the one a net.Socket's refusal runs): the callback
-            # on the next tick, and this socket destroyed now.
-            refuse_write(self, errors.ERR_STREAM_WRITE_AFTER_END()
-                         if self._ended or self._pending_end is not None
-                         else errors.ERR_STREAM_DESTROYED('write'), callback)
-            return False
+    def _write(self, chunk, encoding, callback):
+        # Node's _write(), called by the stream core's write sequences (the
+        # bytes write() takes itself once secure never come here).
         if self._ssl is None:
             # No TLS session (never connected): the raw socket reports it
             # as Node does (ERR_SOCKET_CLOSED).
-            return self._raw.write(b'', callback)
-        if not self._secure:
-            self._pending_writes.append((bytes(data), callback))
-            return sum(len(d) for d, _ in self._pending_writes) < self._raw.writableHighWaterMark
-        if self._corked:
-            self._corked_writes.append((bytes(data), callback))
-            self._corked_bytes += len(data)
-            return self.writableLength < self._raw.writableHighWaterMark
-        if data:        # (never an empty write: see TLSPumpData.write)
-            self._ssl.write(data)
-        return self._flush_out(callback)
+            self._raw.write(b'', callback)
+        elif not self._secure:
+            self._held_write = (chunk, callback)    # until the handshake is done
+        else:
+            if chunk:       # (never an empty write: see TLSPumpData.write)
+                self._ssl.write(chunk)
+            self._flush_out(callback)
+
+    def _writev(self, chunks, callback):
+        # As Node's writev to its TLS layer: the writes buffered (corked,
+        # or behind the one in flight) become one SSL write, one record up
+        # to 16 KiB.
+        self._write(b''.join(entry['chunk'] for entry in chunks), 'buffer', callback)
+
+    cork = writable_cork
+    uncork = writable_uncork
+    setDefaultEncoding = Writable.setDefaultEncoding
+    writableBuffer = Writable.writableBuffer
+    writableCorked = Writable.writableCorked
+    writableEnded = Writable.writableEnded
+    writableFinished = Writable.writableFinished
 
     @property
-    def writableBuffer(self):
-        """The writes waiting for 'secure' or for uncork(), as Node's
-        entries ({'chunk', 'encoding', 'callback'})."""
-        return [{'chunk': data, 'encoding': 'buffer', 'callback': callback}
-                for data, callback in self._pending_writes + self._corked_writes]
-
-    def _write_corked(self):
-        # As Node's writev to its TLS layer: the corked writes become one
-        # SSL write (one record up to 16 KiB), their callbacks run in order.
-        writes, self._corked_writes, self._corked_bytes = self._corked_writes, [], 0
-        if not writes or self._ssl is None:
-            return
-        joined = b''.join(data for data, _ in writes)
-        if joined:      # (never an empty write: see TLSPumpData.write)
-            self._ssl.write(joined)
-        callbacks = [callback for _, callback in writes if callback is not None]
-        self._flush_out(_all_of(callbacks) if callbacks else None)
-        self._owe_drain(len(joined))
+    def writableNeedDrain(self):
+        """True after write() returned False, until 'drain': the write
+        state's, or the raw socket's for the writes that went straight to
+        it."""
+        return Writable.writableNeedDrain.__get__(self) or self._raw.writableNeedDrain
 
     @property
     def readableLength(self):
@@ -329,19 +315,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         ``initialDelay`` ms of idleness."""
         self._raw.setKeepAlive(enable, initialDelay)
         return self
-
-    def cork(self):
-        """Hold writes until as many ``uncork()`` calls (or ``end()``);
-        they then leave as one TLS write, as Node's writev makes them."""
-        self._corked += 1
-
-    def uncork(self):
-        """Undo one cork(); after the last, the held writes leave as one
-        TLS write (once the handshake is done)."""
-        if self._corked:
-            self._corked -= 1
-            if not self._corked and self._secure:
-                self._write_corked()
 
     def ref(self):
         """Let the raw socket keep run() going (the default)."""
@@ -389,8 +362,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         return self._raw.readableHighWaterMark if state is None else state.highWaterMark
 
     writableHighWaterMark = _forward('writableHighWaterMark')
-    writableNeedDrain = _forward('writableNeedDrain')
-    writableFinished = _forward('writableFinished')
     connecting = _forward('connecting')
     pending = _forward('pending')
     readyState = _forward('readyState')
@@ -399,8 +370,9 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
 
     @property
     def writableLength(self):
-        """Plaintext held by cork() plus the raw socket's buffered bytes."""
-        return self._raw.writableLength + self._corked_bytes
+        """The plaintext the write state holds (before 'secure', corked, or
+        not yet called back) plus the raw socket's buffered bytes."""
+        return self._writableState.length + self._raw.writableLength
 
     @property
     def bufferSize(self):
@@ -412,11 +384,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     def destroyed(self):
         """True once destroy() was called or the raw socket closed."""
         return self._destroyed
-
-    @property
-    def writableEnded(self):
-        """True once end() was called (close_notify may still be on its way)."""
-        return self._ended or self._pending_end is not None
 
     @property
     def readableEnded(self):
@@ -450,18 +417,13 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     @property
     def writable(self):
         """Whether write() is still accepted: not destroyed, end() not called."""
-        return not self._destroyed and not self.writableEnded
+        return not self._destroyed and not self._writableState.ending
 
     @property
     def readableFlowing(self):
         """None before a consumer, True while flowing, False after pause()."""
         state = self._readableState
         return self._flowing if state is None else state.flowing
-
-    @property
-    def writableCorked(self):
-        """How many cork() calls wait for uncork()."""
-        return self._corked
 
     @property
     def allowHalfOpen(self):
@@ -562,14 +524,6 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     def __repr__(self):
         return '<pyuvnet.tls.TLSSocket %s %s>' % (
             'server' if self._is_server else 'client', self.getProtocol() or 'handshaking')
-
-
-def _all_of(callbacks):
-    """One write callback that runs ``callbacks`` in order."""
-    def run(err=None):
-        for callback in callbacks:
-            callback(err)
-    return run
 
 
 def _hang_up(is_server):

@@ -150,7 +150,7 @@ class SessionMethods:
         self._renegotiation = callback or _ignore
         # OpenSSL takes no data to send while the new handshake runs: the
         # writes wait, corked, for its end.
-        self._corked += 1
+        self.cork()
         try:
             self._ssl.do_handshake()        # the new ClientHello
         except ssl.SSLWantReadError:

@@ -18,14 +18,11 @@ from pyuvnet.events import EventEmitter
 from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
 from pyuvnet._internal.streams._core import (bind_take_reads, readable_chunks, readable_push,
-                                             readable_read, readable_resume, readable_unshift,
-                                             refuse_write)
+                                             readable_read, readable_resume, readable_unshift)
 from pyuvnet._internal.streams.state import ReadableState, WritableState
 
-# refuse_write: the stream core's refusal of a write, for a facade whose
-# refusal is Python's (a TLSSocket's; net.Socket's is C, the write seam).
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
-           'high_water_marks', 'HIGH_WATER_MARK_OPTIONS', 'refuse_write']
+           'high_water_marks', 'HIGH_WATER_MARK_OPTIONS']
 
 
 def take_reads(stream):

@@ -5,11 +5,12 @@ from typing import Any, Mapping
 from pyuvnet.stream import Duplex, Readable, Writable
 
 __all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
-           'high_water_mark_option', 'refuse_write']
+           'high_water_marks', 'HIGH_WATER_MARK_OPTIONS']
 
 def take_reads(stream: Any) -> Any: ...
-def refuse_write(stream: Any, err: BaseException, callback: Any) -> None: ...
-def high_water_mark_option(options: Mapping[str, Any]) -> int: ...
+HIGH_WATER_MARK_OPTIONS: tuple[str, ...]
+
+def high_water_marks(options: Mapping[str, Any]) -> tuple[int, int]: ...
 
 class NativeDuplex(Duplex):
     @property  # type: ignore[misc]

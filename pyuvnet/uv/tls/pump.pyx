@@ -176,6 +176,7 @@ cdef class TLSPump(TLSPumpData):
         cdef Stream stream = <Stream?>raw
         self._raw = raw
         self.raw_stream = stream
+        self._writableState.highWaterMark = stream.write_hwm
         self.raw_write = raw.write
         # Our write() answers with the raw socket's count before the kernel
         # takes what it was given: Node's TLSWrap calls a write back later,
@@ -304,16 +305,14 @@ cdef class TLSPump(TLSPumpData):
     cdef bint secure_now(self) except -1:
         """Send what waited, emit 'secure'/'secureConnect' (and
         'secureConnection' on the server)."""
-        cdef Py_ssize_t held = 0
         self.flush_out(None)
-        if self._pending_writes:
-            writes, self._pending_writes = self._pending_writes, []
-            for data, callback in writes:
-                if data:            # (never an empty write: see write())
-                    self.c_ssl.write(data)
-                    held += len(data)
-                self.flush_out(callback)
-            self.owe_drain(held)
+        if self._held_write is not None:
+            # The write the handshake held leaves first; the stream core
+            # sends what its buffer holds once its callback came.
+            (data, callback), self._held_write = self._held_write, None
+            if data:            # (never an empty write: see write())
+                self.c_ssl.write(data)
+            self.flush_out(callback)
         if self._is_server:
             self._emit('secure', ())
             if self.server is not None:
@@ -322,8 +321,8 @@ cdef class TLSPump(TLSPumpData):
             self._emit('secureConnect', ())
             if self._session_watch is not None:
                 self._emit_new_session()
-        if self._pending_end is not None:
-            self.end(*self._pending_end)
+        if self.final_callback is not None and not self._destroyed:
+            self.send_close()       # end() was called before 'secure'
         return self.c_ssl is not None
 
     cdef void stop_handshake_timer(self):
@@ -386,10 +385,13 @@ cdef class TLSPump(TLSPumpData):
         self.read_plaintext()
 
     def _on_raw_close(self, had_error):
-        self._destroyed = True
-        # The raw socket closed with no destroy() of this one: end()'s
-        # callbacks fail now, before 'close'.
-        node_writes.end_failed(self, True)
+        # The raw socket closed with no destroy() of this one: the
+        # writes' and end()'s callbacks fail first.
+        if not self._destroyed:
+            self.destroy_writes(self._raw.errored, True)
+            self.call_back_held_write(True)
+        writes = self._writableState
+        writes.closed = writes.closeEmitted = True
         self.stop_handshake_timer()
         self._ssl = None        # frees the SSLObject and its OpenSSL state
         if self._readableState is not None:
@@ -430,11 +432,30 @@ cdef class TLSPump(TLSPumpData):
     # The raw socket's events this socket repeats, without Python frames
     # ('drain' comes once per burst of writes under backpressure).
     def _on_raw_drain(self):
-        self._emit('drain', ())
+        # The raw socket's, for the writes that went straight to it; the
+        # write state's own come from the stream core.
+        if not self._writableState.needDrain:
+            self._emit('drain', ())
 
     def _on_raw_finish(self):
-        node_writes.end_finished(self)      # end()'s callbacks first, as Node's
-        self._emit('finish', ())
+        # Our FIN left: _final() is done, and the stream core's 'finish'
+        # follows on the next tick, end()'s callbacks first.
+        callback, self.final_callback = self.final_callback, None
+        if callback is None:
+            return
+        state = self._writableState
+        if self._readableState is None and not self._end_emitted and state.autoDestroy:
+            # Node's 'finish' destroys a socket whose read side has ended;
+            # the stream core asks the ReadableState, which a socket that
+            # reads in C has not: for this 'finish', the answer is no.
+            state.autoDestroy = False
+            callback()
+            next_tick_c(self._auto_destroy_again, ())     # after the 'finish' tick
+        else:
+            callback()
+
+    def _auto_destroy_again(self):
+        self._writableState.autoDestroy = True
 
     def _on_raw_timeout(self):
         self._emit('timeout', ())

@@ -14,19 +14,24 @@
 # read loop stops when the BIO and OpenSSL hold nothing more, so a read of
 # whole records raises no SSLWantReadError.
 #
-# Write path: ``write(bytes)`` once secure: SSLSocket.write, its records
-# written by the BIO straight into one bytes (write_records) -> the raw
-# Stream's write (C), which gathers per loop turn.  What OpenSSL writes
-# otherwise (the handshake, alerts, the facade's writes) waits in the BIO's
-# buffer until flush_out.  Everything else (str, callbacks, before
-# 'secure', corked, after end) is the facade's _write.
+# Write path: ``write(bytes)`` once secure, while the write state holds
+# nothing: SSLSocket.write, its records written by the BIO straight into
+# one bytes (write_records) -> the raw Stream's write (C), which gathers
+# per loop turn.  What OpenSSL writes otherwise (the handshake, alerts, the
+# facade's writes) waits in the BIO's buffer until flush_out.  Everything
+# else (str, callbacks, before 'secure', corked, after end) runs Node's
+# write sequences of the stream core over the socket's WritableState
+# (``_writableState``, as a stream.Writable's), which call the facade's
+# _write/_writev and this half's _final: a write before 'secure' is held
+# (``_held_write``, Node's TLSWrap holds it so) until the handshake is done.
 #
 # Callbacks into the Python facade (TLSSocket) from this half, each on an
 # event, never per chunk:
 #   _tls_failure(exc)         OpenSSL failed on a read (the socket is destroyed)
 #   _emit_new_session()       a 'session' listener and maybe a new ticket
 #   _renegotiation_progress() a renegotiate() under way, after a read
-#   _write(...), _write_corked()   writes the fast path does not take
+#   _write(chunk, encoding, cb), _writev(chunks, cb)   the stream core's
+#                             writes (those the fast path does not take)
 
 cdef enum:
     # One TLS record carries at most 16 KiB of plaintext, and an SSL read
@@ -48,6 +53,13 @@ cdef object MemoryBIO = None
 cdef object SSLObject = None        # ssl's, and its SSLContext.wrap_bio
 cdef object SSLCONTEXT_WRAP_BIO = None
 cdef object KEYLOG = None       # tls/_session_events.py's: OpenSSL's key lines, while someone logs
+# The stream core's write machine, handed by tls/_socket.py (the binding
+# imports nothing above it): a new WritableState, and Node's write(),
+# end() and errorBuffer() over one.
+cdef object NEW_WRITE_STATE = None
+cdef object WRITABLE_WRITE = None
+cdef object WRITABLE_END = None
+cdef object ERROR_BUFFER = None
 
 
 cdef int bind_ssl() except -1:
@@ -61,6 +73,16 @@ cdef int bind_ssl() except -1:
     SSLZeroReturnError = ssl.SSLZeroReturnError
     SSLError = ssl.SSLError
     return 0
+
+
+def _set_tls_write_kit(new_state, write, end, error_buffer):
+    """pyuvnet.tls hands the binding the stream core's write machine
+    (see NEW_WRITE_STATE), as it is imported."""
+    global NEW_WRITE_STATE, WRITABLE_WRITE, WRITABLE_END, ERROR_BUFFER
+    NEW_WRITE_STATE = new_state
+    WRITABLE_WRITE = write
+    WRITABLE_END = end
+    ERROR_BUFFER = error_buffer
 
 
 def _set_tls_kit(keylog, server_sessions):
@@ -94,17 +116,16 @@ cdef class TLSPumpData(EventEmitter):
     cdef public object _decoder
     cdef public list _read_queue    # plaintext waiting for a consumer
     cdef public Py_ssize_t _read_queued
-    cdef public list _pending_writes    # (bytes, callback) written before 'secure'
-    cdef public list _corked_writes     # (bytes, callback) written while corked
-    cdef public Py_ssize_t _corked_bytes
+    # Node's write side, as a stream.Writable's: the writes held while
+    # corked or behind one in flight, ending, 'finish', 'drain'.
+    cdef public object _writableState
+    cdef public object _held_write  # (chunk, callback): the write in flight before 'secure'
+    cdef object final_callback      # _final()'s, until the raw socket's 'finish'
     cdef public bint _secure        # handshake done and the peer accepted
     cdef public bint _destroyed
     cdef public bint _peer_closed   # close_notify received
     cdef public bint _raw_ended     # the raw socket's 'end' (FIN)
     cdef public bint _end_emitted
-    cdef public bint _ended         # our end() was called
-    cdef public int _corked         # cork() depth: writes wait in the facade
-    cdef public object _pending_end  # end()'s arguments while handshaking
     cdef public object _renegotiation   # a client's renegotiate() under way: its callback
     cdef public object _session_watch   # client: the new sessions while 'session' has a listener; server: a tls_session.ServerSessions
     # the stream core's ReadableState once the Readable API was taken (as a
@@ -117,8 +138,7 @@ cdef class TLSPumpData(EventEmitter):
         if SSLError is None:
             bind_ssl()
         self._read_queue = []
-        self._pending_writes = []
-        self._corked_writes = []
+        self._writableState = NEW_WRITE_STATE()
 
     # -- reading -----------------------------------------------------------
 
@@ -293,30 +313,12 @@ cdef class TLSPumpData(EventEmitter):
         return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
                 < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
 
-    def _owe_drain(self, Py_ssize_t held):
-        """``held`` bytes that waited in our own buffer (for 'secure', or
-        corked) were handed to the raw socket: if write() answered False
-        for them, 'drain' is owed once they have left, as Node's Writable
-        owes it, though the raw socket may have answered True."""
-        self.owe_drain(held)
-
-    cdef void owe_drain(self, Py_ssize_t held):
-        cdef Stream raw = self.raw_stream
-        if raw is None or held < raw.write_hwm:
-            return
-        # The raw socket's 'drain' is passed on (_on_raw_drain); with
-        # everything taken already, it comes on the next tick.
-        raw.need_drain = True
-        if raw.queued_bytes + raw.inflight_bytes == 0:
-            raw.queue_tick(TICK_DRAIN)
-
     def write(self, data, encoding=None, callback=None):
-        """Encrypt and send ``data``; returns False once the raw socket's
-        buffer reaches its highWaterMark ('drain' follows).  Writes before
-        the handshake finished wait for it."""
+        """Encrypt and send ``data``; returns False once writableLength
+        reaches the high-water mark ('drain' follows).  Writes before the
+        handshake finished wait for it."""
         if (type(data) is bytes and encoding is None and callback is None and self._secure
-                and not self._ended and not self._destroyed and self._pending_end is None
-                and self._corked == 0 and self.c_ssl is not None):
+                and not self._destroyed and self.c_ssl is not None and self.writes_idle()):
             if not PyBytes_GET_SIZE(data):
                 # OpenSSL is never given an empty write: it sends nothing,
                 # and a zero-length SSL_write can fail with SSL_ERROR_SYSCALL
@@ -326,7 +328,14 @@ cdef class TLSPumpData(EventEmitter):
                 return self.write_records(data)
             self.ssl_write(data)
             return self.flush_out(None)
-        return self._write(data, encoding, callback)
+        return WRITABLE_WRITE(self, data, encoding, callback)
+
+    cdef bint writes_idle(self) except -1:
+        """Whether Node's writeOrBuffer() would hand a write on at once
+        with nothing before it: none in flight, none corked, not ended.
+        The write then needs no state: it goes straight to OpenSSL."""
+        state = self._writableState
+        return not (state.writing or state.corked or state.ending)
 
     cdef object write_records(self, bytes data):
         """SSL_write with OpenSSL's records written straight into the
@@ -351,21 +360,17 @@ cdef class TLSPumpData(EventEmitter):
     def end(self, data=None, encoding=None, callback=None):
         """Send ``data`` if given, then close_notify, then FIN; ``callback``
         runs on 'finish'.  Before 'secure' it waits for the handshake."""
-        data, encoding, callback = end_arguments(data, encoding, callback)
-        if data is not None:
-            self.write(data, encoding)
-        if callback is not None:
-            node_writes.end_callback(self, callback, self._ended or self._pending_end is not None,
-                                     self._raw.writableFinished, self._destroyed)
-        if not self._secure and not self._destroyed:
-            self._pending_end = (None, None, None)
-            return self
-        self._pending_end = None
-        if not self._ended and self.c_ssl is not None:
-            self._ended = True
-            self._corked = 0        # Node's end() uncorks
-            if self._corked_writes:
-                self._write_corked()
+        return WRITABLE_END(self, data, encoding, callback)
+
+    def _final(self, callback):
+        """Node's _final(): close_notify, then FIN, once the handshake is
+        done; ``callback`` on the raw socket's 'finish'."""
+        self.final_callback = callback
+        if self._secure or self._destroyed:
+            self.send_close()
+
+    cdef int send_close(self) except -1:
+        if self.c_ssl is not None and not self.raw_stream.ending:
             # A second SSL_shutdown would read on: records still unread
             # (data sent with the peer's Finished) would fail it with
             # APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
@@ -384,20 +389,45 @@ cdef class TLSPumpData(EventEmitter):
                 self._incoming.write(unread)
             self.flush_out(None)
         self._raw.end()
-        return self
+        return 0
 
     def destroy(self, error=None):
         """Close now; with ``error``: 'error'(error) then 'close'(True)."""
         if not self._destroyed:
-            self._destroyed = True
-            # Node's Writable.destroy(): end()'s callbacks on the next tick.
-            node_writes.end_failed(self, False)
+            self.destroy_writes(error, False)
             if self._readableState is not None:
                 self._readableState.destroyed = self._readableState.closed = True
                 if error is not None:
                     self._readableState.errored = error
-            self._pending_writes = []
-            self._corked_writes = []
-            self._corked_bytes = 0
             self._raw.destroy(error)
+            self.call_back_held_write(False)
         return self
+
+    cdef int destroy_writes(self, object error, bint now) except -1:
+        """Node's Writable.destroy() of the write side: the buffered
+        writes and end() callbacks fail on the next tick, before 'error'
+        (errorBuffer; ``now``: at once, the raw socket closed under us)."""
+        state = self._writableState
+        self._destroyed = True
+        state.destroyed = True
+        if error is not None and state.errored is None:
+            state.errored = error
+        self.final_callback = None
+        if state.bufferedIndex < len(state.buffered) or state.onFinished:
+            if now:
+                ERROR_BUFFER(state)
+            else:
+                next_tick_c(ERROR_BUFFER, (state,))
+        return 0
+
+    cdef int call_back_held_write(self, bint now) except -1:
+        """The write the handshake held is called back without an error,
+        as Node's TLSWrap calls it back when destroyed, after 'error'; the
+        stream core then fails the writes behind it (errorBuffer)."""
+        if self._held_write is not None:
+            held, self._held_write = self._held_write, None
+            if now:
+                held[1]()
+            else:
+                next_tick_c(held[1], ())
+        return 0

@@ -24,13 +24,6 @@ cdef int _write_failed(object stream, object err, object callback) except -1:
     return 0
 
 
-def refuse_write(stream, err, callback):
-    """Node's _write() refusing a write, for a stream whose write state
-    its C base keeps and whose refusal is Python's (a TLSSocket's):
-    ``callback(err)`` (None: none) on the next tick, errorOrDestroy() now."""
-    _refuse_write(stream, err, callback)
-
-
 # -- end(callback) of a C stream -------------------------------------------
 #
 # Node's end() given a callback, and the two ends of its kOnFinished list,
