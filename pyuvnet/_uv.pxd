@@ -2,4 +2,5 @@
 # uvloop's loop.pxd includes its handles' .pxd files): what a wing above
 # implements, so that no wing below calls one above by name.
 include "uv/http2/request_sink.pxd"
+include "uv/stream/node_writes.pxd"
 include "uv/stream/node_reads.pxd"

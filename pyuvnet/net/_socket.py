@@ -81,7 +81,8 @@ class Socket(_uv.Stream, NativeDuplex):
 
     # Per-connection state.  The flags every connection goes through
     # (_destroyed, _had_error, _allow_half_open, _readable_ended,
-    # _writable_finished, _reset_on_destroy; end() called is ``ending``) and what
+    # _reset_on_destroy; end() called is ``ending``, 'finish' emitted
+    # ``writableFinished``) and what
     # destroy() looks at (_idle, _connect_plan) are C fields of Stream; the
     # rest default on the class, so that an instance's dict holds only what
     # differs: a connection that is accepted, echoed and closed needs none.
@@ -106,7 +107,7 @@ class Socket(_uv.Stream, NativeDuplex):
             instance.pop(name, None)
         self._server = self._idle = self._connect_plan = None
         self._destroyed = self._had_error = self._reset_on_destroy = False
-        self._readable_ended = self._writable_finished = False
+        self._readable_ended = False
         self._allow_half_open = bool(allow_half_open)
 
     def _apply_socket_options(self, options):
@@ -242,8 +243,7 @@ class Socket(_uv.Stream, NativeDuplex):
         self.readable_side = readable
         if not writable:
             # A Duplex made unwritable starts out finished.
-            self._writable_finished = True
-            self.ending = True
+            self._no_writes()
         self._read_start()
 
     def _watch_signal(self, signal):
@@ -454,12 +454,6 @@ class Socket(_uv.Stream, NativeDuplex):
     def writableEnded(self):
         """True once end() was called (the data may not have left yet)."""
         return self.ending
-
-    @property
-    def writableFinished(self):
-        """True once 'finish' was emitted: everything written has left and
-        the FIN was sent."""
-        return self._writable_finished
 
     @property
     def readyState(self):

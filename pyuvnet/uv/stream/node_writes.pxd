@@ -1,7 +1,7 @@
-# The write seam's table (uv/stream/node_writes.h, node_writes.pyx says
-# why a table), declared once for both its sides: pyuvnet._uv, which calls
-# through it, and pyuvnet._internal.streams._core, which fills it.  Extern
-# declarations only, so a cimport of it imports no module at run time.
+# The write seam (uv/stream/node_writes.pyx says why a table): the table
+# of the stream core's write sequences, declared once for both sides, in
+# _uv.pxd (the stream core cimports it from pyuvnet._uv, below it), as the
+# read seam's is.
 
 cdef extern from "uv/stream/node_writes.h":
     ctypedef struct NodeWrites "pyuvnet_node_writes":

@@ -19,8 +19,7 @@
 # _internal.streams._core is imported with the package (every Socket is a Duplex), so
 # no C stream runs before the table is there.
 
-from pyuvnet.uv.stream.node_writes cimport NodeWrites, NODE_WRITES_CAPSULE
-
+# (The table's declaration: node_writes.pxd, in _uv.pxd.)
 
 cdef NodeWrites* node_writes = NULL
 

@@ -382,11 +382,14 @@ cdef class StreamReadable(StreamWrites):
 
     cdef void start_reading(self):
         # Reading goes on while paused, until a high-water mark's worth
-        # waits in read_queue (Node's readable buffer).
+        # waits in read_queue (Node's readable buffer); an empty one reads
+        # whatever the mark, as Node's read() does (a mark of 0 still
+        # reads the peer's FIN).
         cdef int r
         if (self.reading or not self.connected or self.read_eof
                 or not self.readable_side
-                or self.read_queued >= self.read_hwm or not self.is_open()):
+                or (self.read_queued >= self.read_hwm and self.read_queued > 0)
+                or not self.is_open()):
             return
         r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, <uv.uv_alloc_cb><void*>socket_alloc,
                              <uv.uv_read_cb><void*>stream_read)

@@ -49,7 +49,7 @@ cdef class Stream(StreamReadable):
     cdef public bint _had_error
     cdef public bint _allow_half_open   # stay writable after the peer's FIN
     cdef public bint _readable_ended    # 'end' emitted
-    cdef public bint _writable_finished # 'finish' emitted
+    cdef bint finished                  # 'finish' emitted (Node's state.finished)
     cdef public bint _reset_on_destroy  # resetAndDestroy(): close with RST
     cdef bint destroy_at_finish         # destroySoon(): destroy() at 'finish'
     # An end(callback) waits for 'finish' (the facade's _on_finished list,
@@ -177,7 +177,7 @@ cdef class Stream(StreamReadable):
         self.read_eof = False
         self.end_delivered = False
         self.readable_side = True
-        self.destroy_at_finish = self.end_callbacks = False
+        self.destroy_at_finish = self.end_callbacks = self.finished = False
         self.bytes_read = 0
         self.reset_writes()
         self.onread = None
@@ -198,7 +198,7 @@ cdef class Stream(StreamReadable):
         if data is not None:
             self.write(data, encoding)
         if callback is not None and node_writes.end_callback(
-                self, callback, self.ending, self._writable_finished, self._destroyed):
+                self, callback, self.ending, self.finished, self._destroyed):
             self.end_callbacks = True
         self.end_writable()
         return self
@@ -225,7 +225,7 @@ cdef class Stream(StreamReadable):
         is C."""
         if not self._destroyed and not self.ending:
             self.call_end()
-        if self._writable_finished:
+        if self.finished:
             self.call_destroy()
         else:
             self.destroy_at_finish = True
@@ -339,7 +339,7 @@ cdef class Stream(StreamReadable):
                 else:
                     # Nothing could run between: the tick is saved.
                     self.call_end()
-            if self._writable_finished:
+            if self.finished:
                 self.call_destroy()
         return 0
 
@@ -357,7 +357,7 @@ cdef class Stream(StreamReadable):
         done as well, or destroySoon() asked for it."""
         if self._destroyed:
             return 0
-        self._writable_finished = True
+        self.finished = True
         try:
             if self.end_callbacks:
                 self.end_callbacks = False
@@ -404,7 +404,18 @@ cdef class Stream(StreamReadable):
     cdef bint is_destroyed(self):
         return self._destroyed
 
-    # -- Node's closed, errored, readableAborted --------------------------
+    # -- Node's closed, errored, readableAborted, writableFinished --------
+
+    @property
+    def writableFinished(self):
+        """True once 'finish' was emitted: everything written has left and
+        the FIN was sent."""
+        return self.finished
+
+    def _no_writes(self):
+        """A stream opened unwritable (``writable: False``): ended and
+        finished from the start, as Node's Duplex."""
+        self.ending = self.finished = True
 
     @property
     def closed(self):

@@ -2,7 +2,8 @@
 batching with callbacks, setDefaultEncoding(), end(callback) as Node's
 Writable.end() calls it, write after end() or destroy(), destroy(err)
 ordering, and a socket freed at close with the GC off after writing,
-corking or being destroyed mid-write. Each expectation was run under
+corking, uncorking, writing past its high-water mark and draining, or
+being destroyed mid-write. Each expectation was run under
 Node 20 first (v20.20.2); the Node test a case ports is named in it."""
 import gc
 
@@ -533,8 +534,8 @@ def sockets_alive():
     return sum(1 for obj in gc.get_objects() if isinstance(obj, net.Socket))
 
 
-@pytest.mark.parametrize('how', ['written', 'corked', 'destroyed mid-write', 'ended with callback',
-                                 'written after end'])
+@pytest.mark.parametrize('how', ['written', 'corked', 'uncorked', 'drained', 'destroyed mid-write',
+                                 'ended with callback', 'written after end'])
 def test_a_socket_is_freed_at_close_with_the_gc_off(listening_server, run_loop, how):
     # The server's end of each connection holds itself only through its
     # own listeners (closures over it): 'close' must leave nothing behind.
@@ -546,6 +547,16 @@ def test_a_socket_is_freed_at_close_with_the_gc_off(listening_server, run_loop, 
                 sock.cork()
                 sock.write(chunk, lambda err=None: None)
                 sock.write(chunk)
+            elif how == 'uncorked':
+                sock.cork()
+                sock.write(chunk, lambda err=None: sock.writableCorked)
+                sock.uncork()
+            elif how == 'drained':
+                # Past the high-water mark: 'drain' (a closure over the
+                # socket) ends it once the kernel took everything.
+                if not sock.write(bytes(4 << 20)):
+                    sock.once('drain', lambda: sock.end(chunk))
+                    return
             elif how == 'destroyed mid-write':
                 sock.write(bytes(4 << 20), lambda err=None: None)
                 sock.destroy()

@@ -5,8 +5,8 @@
 # module (it is below it); this module imports _uv anyway (ticks.pyx).
 from cpython.pycapsule cimport PyCapsule_New
 
+from pyuvnet._uv cimport NodeWrites, NODE_WRITES_CAPSULE
 from pyuvnet._uv import take_node_writes
-from pyuvnet.uv.stream.node_writes cimport NodeWrites, NODE_WRITES_CAPSULE
 
 
 
