@@ -241,3 +241,32 @@ def test_writable_finished_is_true_once_every_byte_left(run_loop):
     run_loop()
     assert seen[:2] == [False, False]
     assert sorted(seen[2:]) == [False, True, True]
+
+
+def test_a_client_request_counts_its_corked_writes_and_refuses_one_after_end(run_loop):
+    """Pinned: a request's writableCorked follows cork()/uncork(); what it
+    writes while corked counts in writableLength; end() makes it ended,
+    not finished; a write after it calls back with
+    ERR_STREAM_WRITE_AFTER_END, then 'error', and 'finish' still comes."""
+    log = []
+    server = http.createServer(lambda req, res: (req.resume(), res.end()))
+
+    def go():
+        req = http.request({'port': server.address().port, 'host': '127.0.0.1',
+                            'method': 'POST'},
+                           lambda res: (res.resume(), res.on('end', server.close)))
+        req.on('error', lambda error: log.append(('error', code(error))))
+        req.on('finish', lambda: log.append(('finish', req.writableFinished)))
+        req.cork()
+        log.append(req.writableCorked)
+        req.write('x')
+        log.append(req.writableLength > 0)
+        req.uncork()
+        log.append(req.writableCorked)
+        req.end()
+        log.append((req.writableEnded, req.writableFinished))
+        req.write('y', lambda error=None: log.append(('callback', code(error))))
+    listen(server, go)
+    run_loop()
+    assert log == [1, True, 0, (True, False), ('callback', 'ERR_STREAM_WRITE_AFTER_END'),
+                   ('error', 'ERR_STREAM_WRITE_AFTER_END'), ('finish', True)]
