@@ -223,6 +223,7 @@ class ClientRequest(OutgoingMessage):
         if self._flush_pending():
             # A 'drain' owed for what waited: after 'socket', as Node's.
             _uv.nextTick(self._socket_drained)
+        self._prefinish()
 
     def _emit_socket(self, socket):
         if not self._closed:

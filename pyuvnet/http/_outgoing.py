@@ -9,7 +9,13 @@ the first body bytes: ``res.end(body)`` is one write of head and body.
 Events:
   'finish'   the last bytes were handed to the connection (after end())
   'close'    last, once: after 'finish', or when the connection closed first
-  'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END)
+  'error'    a write after end() (ERR_STREAM_WRITE_AFTER_END), after its
+             callback, on the next tick, unless the message was destroyed
+
+As Node 20's, an OutgoingMessage is a legacy Stream with the Writable
+fields, not a stream.Writable: its Writable answers are read from its own
+few fields (ended, destroyed, errored, the writes held for its turn) and
+its socket's (corked, writableLength, the high-water mark).
 """
 import math
 from collections.abc import Mapping
@@ -19,7 +25,10 @@ from pyuvnet._internal import encodings as encodings
 from pyuvnet._internal.aliases import twins
 from pyuvnet._internal.http_shared import link_header_value
 from pyuvnet._internal.streams.native import NativeWritable
-from pyuvnet.errors import ERR_INVALID_ARG_TYPE, ERR_STREAM_WRITE_AFTER_END
+from pyuvnet.errors import (
+    ERR_INVALID_ARG_TYPE, ERR_STREAM_ALREADY_FINISHED, ERR_STREAM_DESTROYED,
+    ERR_STREAM_NULL_VALUES, ERR_STREAM_WRITE_AFTER_END,
+)
 
 from ._common import (
     ERR_HTTP_BODY_NOT_ALLOWED, ERR_HTTP_CONTENT_LENGTH_MISMATCH, ERR_HTTP_HEADERS_SENT,
@@ -105,6 +114,11 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
 
     # The state, the head's making and end() for a bytes body are the C
     # base's (pyuvnet/uv/http/exchange.pyx); the rarer ends are _end_slow's.
+
+    # Node's destroyed and kErrored, set by destroy(); a class default, so
+    # that a message never destroyed keeps no dict entry for them.
+    _destroyed = False
+    _errored = None
 
     sendDate = field('_send_date', 'Whether a Date header is added (True in a ServerResponse).')
     strictContentLength = field(
@@ -227,18 +241,19 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         connection's buffer is full: 'drain' follows on the message."""
         if callable(encoding):
             encoding, callback = None, encoding
-        if self._finished:
-            error = ERR_STREAM_WRITE_AFTER_END()
-            if not self.listenerCount('error'):
-                # The error will end the process, as in Node, whose writes
-                # have left by then: so do this message's.
-                self._hand_over_writes()
-            _uv.nextTick(self.emit, 'error', error)
-            if callback is not None:
-                _uv.nextTick(callback, error)
-            return False
         if chunk is None:
+            raise ERR_STREAM_NULL_VALUES()
+        if not isinstance(chunk, (str, bytes, bytearray, memoryview)):
             raise ERR_INVALID_ARG_TYPE('chunk', ['string', 'Buffer', 'Uint8Array'], chunk)
+        if self._finished or self.destroyed:
+            error = ERR_STREAM_WRITE_AFTER_END() if self._finished else \
+                ERR_STREAM_DESTROYED('write')
+            if self.destroyed:
+                if callback is not None:
+                    _uv.nextTick(callback, error)
+            else:
+                self._refuse(error, callback)
+            return False
         if self._header is None:
             self._implicit_header()
             data = _body_bytes(chunk, encoding)
@@ -273,8 +288,15 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         elif callable(encoding):
             encoding, callback = None, encoding
         if self._finished:
-            if callback is not None:
-                self.once('finish', callback)
+            if chunk is not None and chunk != '':
+                # Node's end(chunk) once ended: a write after end.
+                if not self.destroyed:
+                    self._refuse(ERR_STREAM_WRITE_AFTER_END(), callback)
+            elif callback is not None:
+                if self.writableFinished:
+                    callback(ERR_STREAM_ALREADY_FINISHED('end'))
+                else:
+                    self.once('finish', callback)
             return self
         data = b'' if chunk is None else chunk if type(chunk) is bytes else \
             _body_bytes(chunk, encoding)
@@ -293,14 +315,31 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         data = self._end_data(data)
         if callback is not None:
             self.once('finish', callback)
-        if self._corked:
-            self._corked = 1
-            self._send(data, self._on_sent)
-            self.uncork()
-        else:
-            self._send(data, self._on_sent)
+        self._send(data, self._on_sent)
+        # Node's end(): the socket fully uncorked, this message's corks gone.
+        socket = self.socket
+        if socket is not None:
+            while socket.writableCorked:
+                socket.uncork()
+        self._corked = 0
+        self._prefinish()
         self._ended()
         return self
+
+    def _refuse(self, error, callback):
+        """Node's onError: on the next tick, ``callback(error)``, then
+        'error' unless the message was destroyed meanwhile."""
+        if not self.listenerCount('error'):
+            # The error will end the process, as in Node, whose writes
+            # have left by then: so do this message's.
+            self._hand_over_writes()
+        _uv.nextTick(self._refused, error, callback)
+
+    def _refused(self, error, callback):
+        if callback is not None:
+            callback(error)
+        if not self.destroyed:
+            self.emit('error', error)
 
     def _check_length(self, size):
         """strictContentLength: a write past the head's Content-Length raises."""
@@ -321,31 +360,25 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
     # -- cork ---------------------------------------------------------------
 
     def cork(self):
-        """Hold the writes until as many uncork() calls (or end()): then
-        they go out as one write."""
-        self._corked += 1
+        """Node's: cork the socket; before the message has one, count the
+        cork, which the socket takes when it comes.  end() uncorks all."""
+        if self.socket is not None:
+            self.socket.cork()
+        else:
+            self._corked += 1
 
     def uncork(self):
-        """Undo one cork(); the last one sends what was held, as one write."""
-        if not self._corked:
-            return
-        self._corked -= 1
-        if self._corked:
-            return
-        held, self._corked_writes = self._corked_writes, ()
-        if not held:
-            return
-        callbacks = [callback for _, callback in held if callback is not None]
-
-        def sent(error=None):
-            for callback in callbacks:
-                callback(error) if error is not None else callback()
-        self._deliver(b''.join(data for data, _ in held), sent if callbacks else None)
+        """Undo one cork() (the socket's, once it has come)."""
+        if self.socket is not None:
+            self.socket.uncork()
+        elif self._corked:
+            self._corked -= 1
 
     @property
     def writableCorked(self):
-        """How many cork() calls uncork() has yet to undo."""
-        return self._corked
+        """The socket's cork count, and the corks made before it came."""
+        socket = self.socket
+        return self._corked + (0 if socket is None else socket.writableCorked)
 
     def flushHeaders(self):
         """Send the head now, without body bytes."""
@@ -361,8 +394,15 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
 
     @property
     def writableFinished(self):
-        """True once 'finish' was emitted."""
-        return self._finish_emitted
+        """True once ended and every byte has left for the kernel (Node's:
+        none held for the socket, none in the socket's buffer), so just
+        before 'finish'; and from 'finish' on."""
+        if self._finish_emitted:
+            return True
+        if not self._finished or self._pending_bytes:
+            return False
+        socket = self.socket
+        return socket is None or not socket.writableLength
 
     @property
     def finished(self):
@@ -372,7 +412,13 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
     @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True once destroy() was called or the message has closed."""
-        return self._closed
+        return self._closed or self._destroyed
+
+    @property
+    def errored(self):
+        """The error destroy() was given, or None (Node's kErrored: a
+        failed write does not set it)."""
+        return self._errored
 
     def setTimeout(self, msecs, callback=None):
         """The connection's setTimeout(); ``callback`` on this message's
@@ -387,9 +433,17 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         return self
 
     def destroy(self, error=None):
-        """Close the connection under this message."""
+        """Destroy the connection under this message (when it has come:
+        at 'socket' else), once: a message destroyed or closed already
+        leaves its connection alone."""
+        if self.destroyed:
+            return self
+        self._destroyed = True
+        self._errored = error
         if self.socket is not None:
             self.socket.destroy(error)
+        else:
+            self.once('socket', lambda socket: socket.destroy(error))
         return self
 
 @twins('statusCode', 'statusMessage', 'writeHead', 'writeContinue', 'writeEarlyHints',
@@ -470,6 +524,7 @@ class ServerResponse(_uv.ResponseCore, OutgoingMessage):
         self.emit('socket', socket)
         if self._flush_pending():
             self._socket_drained()
+        self._prefinish()
 
     def detachSocket(self, socket):
         """Let go of ``socket``: the response no longer writes to it

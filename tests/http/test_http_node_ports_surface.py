@@ -10,35 +10,6 @@ from support import assert_code
 from http_node_ports_support import answers, get, outcome
 
 
-def test_cork_holds_every_write_until_the_last_uncork(run_loop):
-    """test-http-response-cork.js: nothing reaches the socket while corked;
-    cork() nests, uncork() past zero stays at zero, end() sends all."""
-    seen = []
-
-    def app(req, res):
-        socket_write = res.socket.write
-        res.socket.write = lambda *args: (seen.append(('write', res.writableCorked)),
-                                          socket_write(*args))[1]
-        res.cork()
-        res.cork()
-        seen.append(res.writableCorked)
-        res.writeHead(200, {'a-header': 'v'})
-        res.write('a')
-        res.uncork()
-        seen.append(res.writableCorked)
-        res.write('b')
-        res.uncork()
-        res.uncork()
-        seen.append(res.writableCorked)
-        res.cork()
-        res.end('c')
-        seen.append(res.writableCorked)
-    assert answers(run_loop, app, [get('/')]) == [
-        b'HTTP/1.1 200 OK\r\na-header: v\r\nDate: X\r\nConnection: close\r\n'
-        b'Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n1\r\nb\r\n1\r\nc\r\n0\r\n\r\n']
-    assert seen == [2, 1, ('write', 0), 0, ('write', 0), 0]
-
-
 def test_a_client_request_corks_too(run_loop):
     """test-http-response-cork.js's client half: the request's head and
     body held by cork() go out as one write at uncork()."""

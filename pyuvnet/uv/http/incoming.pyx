@@ -80,6 +80,7 @@ cdef class IncomingCore(MessageCore):
     cdef public bint _end_emitted
     cdef bint end_due                   # push_end queued the tick that emits 'end'
     cdef bint resume_due                # resume() queued the tick that emits 'resume'
+    cdef bint dumped                    # Node's _dumped: its response finished unread
     cdef public bint _consumed          # someone read (or dumped) the body
     cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
     cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
@@ -308,7 +309,13 @@ cdef class IncomingCore(MessageCore):
                     continue
             self._emit('data', (chunk,))
         if self._ended and not self._buffer and self._flowing is True:
-            self.emit_end()
+            if self.dumped and not self._end_emitted:
+                # Node's _dump at 'finish': its resume_ finds the end and
+                # queues endReadableNT behind the response's 'close'.
+                self.end_due = True
+                current_loop().call_soon_tick(self)
+            else:
+                self.emit_end()
         self.read_some()
         return 0
 
@@ -368,7 +375,7 @@ cdef class IncomingCore(MessageCore):
         if not self._consumed:
             # Node's _dump: what waited flows on the next tick, to the
             # 'data' listeners added by then (in 'resume', say), or none.
-            self._consumed = True
+            self._consumed = self.dumped = True
             self.removeAllListeners('data')
             self.resume()
         return 0

@@ -32,7 +32,7 @@ cdef class SentNotice(WriteNotice):
         return notice
 
     cdef int written(self, object err) except -1:
-        return (<OutgoingCore>self.message).on_sent()
+        return (<OutgoingCore>self.message).on_sent(err)
 
     def __dealloc__(self):
         Py_XDECREF(self.message)
@@ -45,6 +45,16 @@ cdef int uncork_all(object socket) except -1:
     while socket.writableCorked:
         socket.uncork()
     return 0
+
+
+cdef inline int uncork_at_end(object socket) except -1:
+    """Node's end(): the socket fully uncorked (a C stream's count read
+    in C, so that the plain answer pays no attribute lookup)."""
+    if socket is None:
+        return 0
+    if isinstance(socket, StreamWrites) and not (<StreamWrites>socket).corked:
+        return 0
+    return uncork_all(socket)
 
 
 # What OutgoingCore._removed starts as: one object for every message (a
@@ -76,8 +86,9 @@ cdef class OutgoingCore(MessageCore):
     # (bytes, callback) written before the connection was assigned
     cdef public tuple _pending
     cdef public object _unique          # the uniqueHeaders option's lower-case names
-    cdef public int _corked             # cork() calls not yet undone by uncork()
-    cdef public tuple _corked_writes    # (bytes, callback) written while corked
+    # Node's kCorked: cork() calls before the message had its socket (then
+    # the socket's own, which _flush_pending passes them on to)
+    cdef public int _corked
     cdef public bint _strict
     cdef public bint _reject_body       # the server's rejectNonStandardBodyWrites
     cdef public object _header_length   # Content-Length as the head says it
@@ -96,7 +107,7 @@ cdef class OutgoingCore(MessageCore):
         self._keep_alive_timeout = 0
         self._trailer = ''
         self._removed = NONE_REMOVED
-        self._pending = self._corked_writes = EMPTY_TUPLE
+        self._pending = EMPTY_TUPLE
         self._status = 200
 
     def end(self, chunk=None, encoding=None, callback=None):
@@ -127,10 +138,24 @@ cdef class OutgoingCore(MessageCore):
                 self._implicit_header()
         data = self.end_data(data)
         self.send(data, SentNotice.of(self))
+        uncork_at_end(self.socket)
+        self.prefinish()
         if self.is_response:
             self.response_ended()
         else:
             self._ended()
+        return 0
+
+    def _prefinish(self):
+        self.prefinish()
+
+    cdef int prefinish(self) except -1:
+        """Node's _finish: 'prefinish' once the ended message's bytes are
+        all the socket's (at end(), or when a message that waited for its
+        socket or turn gets it)."""
+        if (self._finished and self.socket is not None and not self._pending
+                and (self._conn is None or (<ServerExchange?>self._conn).current is self)):
+            self._emit('prefinish', EMPTY_TUPLE)
         return 0
 
     cdef int response_ended(self) except -1:
@@ -178,17 +203,11 @@ cdef class OutgoingCore(MessageCore):
         cdef object head = None
         if not self._header_sent:
             self._header_sent = True
-            if self._corked or not data:
-                data = self._header + data
+            if not data:
+                data = self._header
             else:
                 head = self._header
-        if self._corked:
-            self._corked_writes = self._corked_writes + ((data, callback),)
-            return True
         return self.deliver(head, data, callback)
-
-    def _deliver(self, data, callback):
-        return self.deliver(None, data, callback)
 
     cdef object deliver(self, head, data, callback):
         """``data``, after ``head`` (the message's head, or None), to the
@@ -234,11 +253,15 @@ cdef class OutgoingCore(MessageCore):
         return self.flush_pending()
 
     cdef bint flush_pending(self) except -1:
+        socket = self.socket
+        while self._corked:
+            # Node's _flushOutput: the corks made before the socket are its.
+            self._corked -= 1
+            socket.cork()
         pending, self._pending = self._pending, EMPTY_TUPLE
         if self._conn is not None:
             (<ServerExchange?>self._conn).outgoing_data -= self._pending_bytes
         self._pending_bytes = 0
-        socket = self.socket
         cdef bint ok = True
         for data, callback in pending:
             ok = socket.write(data, callback) is not False
@@ -277,15 +300,19 @@ cdef class OutgoingCore(MessageCore):
         return HIGH_WATER_MARK if self.socket is None else self.socket.writableHighWaterMark
 
     def _on_sent(self, error=None):
-        self.on_sent()
+        self.on_sent(error)
 
-    cdef int on_sent(self) except -1:
-        """The message's last write left: 'finish' (once, before 'close')."""
-        if not self._finish_emitted and not self._closed:
+    cdef int on_sent(self, object err) except -1:
+        """The message's last write left: 'finish' (once, before 'close');
+        none when it failed (Node's onFinish: the socket had an error),
+        but a response's 'close' comes all the same."""
+        if self._finish_emitted or self._closed:
+            return 0
+        if err is None:
             self._finish_emitted = True
             self._emit('finish', EMPTY_TUPLE)
-            if self._conn is not None:
-                (<ServerExchange?>self._conn).response_finished(self)
+        if self._conn is not None:
+            (<ServerExchange?>self._conn).response_finished(self)
         return 0
 
     cdef int on_tick(self) except -1:
