@@ -315,7 +315,6 @@ class _AsgiKit(TypedDict):
     split_target: Callable[[str], tuple[bytes, bytes]]
     connection_ends: Callable[[Any, Any], tuple[Any, Any]]
     header_name: Callable[[str], bytes]
-    CancelledError: type[BaseException]
     Task: type[Any]
     enter_task: Callable[[Any, Any], None]
     leave_task: Callable[[Any, Any], None]
