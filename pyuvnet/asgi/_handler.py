@@ -5,10 +5,12 @@ and the target's split come from pyuvnet._internal.http_shared, which pyuvnet.ws
 reads too).
 
 The per-request work is C: ``ASGIHandler`` (pyuvnet/uv/asgi/handler.pyx),
-the server's 'request' listener, and ``HTTPCycle`` (uv/asgi/cycle.pyx),
+the server's 'request' listener, and ``HTTPCycle`` (uv/asgi/http1_cycle.pyx),
 between the http.Server's ``(req, res)`` pair and the application's
-coroutine, one HTTP request as an ASGI ``http`` scope.  Where the ASGI spec leaves room it does as uvicorn
-does (uvicorn/protocols/http/httptools_impl.py):
+coroutine, one HTTP request as an ASGI ``http`` scope; its rules are the
+one ``ASGICycle``'s of both protocols (uv/asgi/cycle.pyx).  Where the ASGI
+spec leaves room it does as uvicorn 0.54 does (uvicorn/protocols/http/
+httptools_impl.py, and zttp_h2_impl.py over HTTP/2):
 
 - the request body is read as the app asks: nothing flows until the first
   receive(); after that the request is paused while 64 KiB wait unread;
@@ -17,10 +19,11 @@ does (uvicorn/protocols/http/httptools_impl.py):
   no body); a body longer or shorter than the Content-Length said is a
   RuntimeError in the app;
 - send() waits while the response's write() said False, until its 'drain';
-- after the client left, receive() gives ``http.disconnect`` and send()
-  does nothing;
+- after the client left, or once the response is complete, receive()
+  gives ``http.disconnect``; after the client left send() does nothing;
+- a message out of turn is a RuntimeError with uvicorn's text;
 - an app that fails (or returns) before it starts the response gets a
-  500; after, its connection is closed.
+  500; after, or when it returns a value, its connection is closed.
 
 receive() and send() return an awaitable done at once when nothing must
 wait (no Future, no coroutine); they act when called, not when awaited.
@@ -78,7 +81,7 @@ collections.abc.Coroutine.register(_uv.AppRun)
 _uv._set_asgi_kit(logger=logger, access_logger=logging.getLogger('uvicorn.access'),
                   unquote=unquote, quote=quote, split_target=split_target,
                   connection_ends=connection_ends, header_name=header_name,
-                  CancelledError=asyncio.CancelledError, Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
+                  Task=asyncio.Task, enter_task=asyncio.tasks._enter_task,
                   leave_task=asyncio.tasks._leave_task,
                   base_create_task=asyncio.BaseEventLoop.create_task,
                   current_tasks=_current_tasks())

@@ -1,14 +1,16 @@
 """One HTTP/2 request as an ASGI ``http`` scope, with no Http2Stream: the
 server's sessions hand their requests to request_sink_for()'s sink, and
-each request's cycle (uv/asgi/h2_cycle.pyx's H2Cycle, in C) is made and
-closed straight from the session's nghttp2 callbacks, and writes its
+each request's stream and cycle (uv/asgi/h2_cycle.pyx's AsgiH2Stream and
+H2Cycle, in C) are made and closed straight from the session's nghttp2
+callbacks, and writes its
 answer straight to the core (the Duplex, its states, listeners and
 teardown ticks, then the Python cycle and the session's calls per stream
 event, were most of a request's cost, issue 60). What is here is the
 Python of the rare paths, which the C cycle calls: Helpers.
 
-Where the ASGI spec leaves room it does as the HTTP/1.1 cycle does
-(pyuvnet/uv/asgi/cycle.pyx) and as hypercorn does over HTTP/2:
+The messages' rules are the one ASGI cycle's of both protocols
+(pyuvnet/uv/asgi/cycle.pyx, uvicorn 0.54's); what HTTP/2 adds is done
+as uvicorn's zttp_h2_impl.py and hypercorn do:
 
 - the scope's ``http_version`` is '2', its headers the request's regular
   ones (lower-case, as HTTP/2 sends them) with ``:authority`` first as
@@ -21,17 +23,19 @@ Where the ASGI spec leaves room it does as the HTTP/1.1 cycle does
   framed (a Duplex's write() said False there), until all of it has been
   (a client that does not read holds the app there);
 - a stream reset by the client (RST_STREAM) or whose connection went is
-  ``http.disconnect``; send() after it does nothing;
+  ``http.disconnect`` at once; send() after it does nothing;
 - ``http.response.trailers`` (the extension is offered in the scope's
-  ``extensions``) go out as HTTP/2 trailers once the body has;
+  ``extensions``) go out as HTTP/2 trailers once the body has, and
+  complete the response;
 - ``http.response.push`` (offered too) promises a GET of its ``path``
   with its ``headers`` (and this request's ``:authority`` and scheme), and
   the app is run on the pushed request as on any other, its response the
   pushed stream's, as hypercorn does; a client that disabled push, or a
   stream gone, makes the message do nothing (the ASGI spec's "if the
   server can");
-- an app that fails before it starts the response gets a 500; after, the
-  stream is reset (INTERNAL_ERROR) once what it sent has left.
+- an app that fails before it starts the response gets a 500; after (or
+  when it returns a value, or without completing its answer), the stream
+  is reset (INTERNAL_ERROR) once what it sent has left.
 
 Ownership: the session holds a cycle in its ``_streams`` while nghttp2
 holds the stream id; the cycle leaves them once the stream closed (or the

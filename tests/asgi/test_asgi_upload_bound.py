@@ -1,7 +1,7 @@
 """The request body under pyuvnet.asgi and pyuvnet.wsgi is read ahead no
 further than a high-water mark plus the read under way, however slowly
 the app reads it: receive() takes what waits in the request's own buffer
-(pyuvnet/uv/asgi/cycle.pyx, HTTPCycle as the request's BodyWatch) and
+(pyuvnet/uv/asgi/http1_cycle.pyx, BodyAsked as the request's BodyWatch) and
 wsgi.input what its StreamInput holds; the rest stays in the client."""
 import asyncio
 import time

@@ -1,6 +1,6 @@
 # The coroutine a request's Task runs (ASGIHandler.start makes both): the
 # app's own coroutine stepped by hand, with uvicorn's rules on its end
-# (HTTPCycle.finish).  By hand so that its first step can run before the
+# (ASGICycle.finish).  By hand so that its first step can run before the
 # Task's, in the libuv turn that read the request: an app that never waits
 # (its receive() and send() done at once) has its answer written in that
 # turn, and the Task's own first step only collects the end.  The Task is
@@ -78,11 +78,10 @@ async def _awaited(awaitable):
 @cython.final
 @cython.freelist(16)
 cdef class AppRun:
-    """A request's Task's coroutine: the app run on one HTTPCycle, or on
-    an HTTP/2 stream's H2Cycle (uv/asgi/h2_cycle.pyx)."""
+    """A request's Task's coroutine: the app run on one ASGICycle (of
+    either protocol)."""
 
-    cdef HTTPCycle cycle        # None for an HTTP/2 stream's
-    cdef H2Cycle h2             # (or None)
+    cdef ASGICycle cycle        # until the app ended
     cdef object coro            # the app's coroutine (None before and after it)
     cdef object given           # what the early first step yielded
     cdef bint given_blocking    # ``given`` is a Future the Task must wait on
@@ -235,15 +234,14 @@ cdef class AppRun:
         """The app's next step (its call first): what it yielded, or ENDED
         once it ended (``error`` then holds what the Task must raise)."""
         cdef PyObject* out = NULL
-        cdef HTTPCycle cycle = self.cycle
+        cdef ASGICycle cycle = self.cycle
         cdef int status
         try:
             if self.coro is None:
                 self.state = RUN_GOING
                 # Bound here, not looked up on the cycle.
-                coro = (self.h2.call_app() if cycle is None else
-                        cycle.handler.app(cycle.scope, bound_method(CYCLE_RECEIVE, cycle),
-                                          bound_method(CYCLE_SEND, cycle)))
+                coro = cycle.handler.app(cycle.scope, bound_method(CYCLE_RECEIVE, cycle),
+                                         bound_method(CYCLE_SEND, cycle))
                 self.coro = coro if PyCoro_CheckExact(coro) else _awaited(coro)
             status = pyuvnet_iter_send(self.coro, value, &out)
         except BaseException as error:
@@ -268,7 +266,6 @@ cdef class AppRun:
                 and not task._callbacks and task.get_name() is TASK_NAME):
             self.state = RUN_PARKED
             self.cycle = None
-            self.h2 = None
             self.context = None
             return True
         if not self.park_done():
@@ -287,20 +284,16 @@ cdef class AppRun:
     cdef object ended(self, result, error):
         self.state = RUN_OVER
         self.coro = None
-        if self.cycle is not None:
-            self.error = self.cycle.finish(result, error)
-        else:
-            # (The stream's cycle is let go with the app's end.)
-            h2, self.h2 = self.h2, None
-            self.error = error if h2 is None else h2.finish(error)
+        # (The cycle is let go with the app's end.)
+        cycle, self.cycle = self.cycle, None
+        self.error = error if cycle is None else cycle.finish(result, error)
         return ENDED
 
 
-cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context,
-                          H2Cycle h2=None):
-    """``cycle``'s early step on ``handler``'s spare Task (or, with no
-    cycle, ``h2``'s): None when it ended there (the spare parked again),
-    else the run whose Task (its ``task``) is now the request's."""
+cdef AppRun early_on_spare(ASGIHandler handler, ASGICycle cycle, loop, context):
+    """``cycle``'s early step on ``handler``'s spare Task: None when it
+    ended there (the spare parked again), else the run whose Task (its
+    ``task``) is now the request's."""
     # Taken out meanwhile: a request dispatched during this step gets another.
     cdef AppRun run = handler.spare
     handler.spare = None
@@ -313,11 +306,8 @@ cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context,
         run.task = AsyncioTask(run, loop=loop, name=TASK_NAME)
     run.state = RUN_FRESH
     run.cycle = cycle
-    run.h2 = h2
     run.context = context
-    task = run.task
-    if cycle is not None:
-        cycle.task = task
+    task = cycle.task = run.task
     run.early(loop, task, context)
     if not run.repark():
         return run
@@ -328,7 +318,7 @@ cdef AppRun early_on_spare(ASGIHandler handler, HTTPCycle cycle, loop, context,
     return None
 
 
-cdef object CYCLE_RECEIVE = HTTPCycle.receive, CYCLE_SEND = HTTPCycle.send
+cdef object CYCLE_RECEIVE = ASGICycle.receive, CYCLE_SEND = ASGICycle.send
 
 
 cdef PyObject* app_run_next(PyObject* self) except NULL:

@@ -2,17 +2,21 @@
 # that an ASGI request whose app never waits runs no Python frame of
 # pyuvnet's own:
 #
-#   HTTPCycle    one request: its scope, receive() and send(), and the
-#                rules on the app's end (its Task's coroutine, AppRun, is
-#                uv/asgi/app_run.pyx's; ASGIHandler, the server's
-#                'request' listener that makes both, uv/asgi/handler.pyx's)
+#   ASGICycle    one request and its response, whatever the protocol: its
+#                scope, receive() and send(), and the rules on the messages
+#                and on the app's end, written once (its Task's coroutine,
+#                AppRun, is uv/asgi/app_run.pyx's; ASGIHandler, which
+#                runs both, uv/asgi/handler.pyx's).  What differs by
+#                protocol is its subclass's: HTTPCycle over HTTP/1.1
+#                (uv/asgi/http1_cycle.pyx), H2Cycle over HTTP/2
+#                (uv/asgi/h2_cycle.pyx)
 #   Ready        what receive() and send() return when nothing must wait:
 #                an awaitable done at once (no Future, no coroutine)
 #
-# Here too is the kit of Python helpers the three files share.  What the
-# ASGI spec leaves open is done as uvicorn does it (the list is in
+# Here too is the kit of Python helpers the asgi files share.  What the
+# ASGI spec leaves open is done as uvicorn 0.54 does it over both
+# protocols (httptools_impl.py and zttp_h2_impl.py; the list is in
 # pyuvnet/asgi/_handler.py's docstring).
-
 
 cdef extern from "Python.h":
     PyObject* PyExc_StopIteration
@@ -23,10 +27,7 @@ cdef extern from "Python.h":
         iternextfunc tp_iternext
 
 cdef class ASGIHandler
-cdef class HTTPCycle
 cdef class AppRun
-cdef class H2Cycle
-cdef class H2Requests
 
 # pyuvnet.asgi's Python helpers for the rare paths (set by _set_asgi_kit).
 cdef dict asgi_kit = {}
@@ -40,8 +41,7 @@ cdef dict current_tasks = None
 def _set_asgi_kit(**kit):
     """pyuvnet.asgi's helpers: ``logger``, ``access_logger``, ``unquote``,
     ``quote``, ``split_target``, ``connection_ends``, ``header_name``
-    (pyuvnet/asgi/_handler.py), asyncio's ``CancelledError`` (for
-    H2Cycle), and asyncio's ``Task``, ``enter_task``, ``leave_task``,
+    (pyuvnet/asgi/_handler.py), and asyncio's ``Task``, ``enter_task``, ``leave_task``,
     ``base_create_task`` (BaseEventLoop.create_task) and ``current_tasks``
     (or None) for AppRun."""
     global AsyncioTask, enter_task, leave_task, base_create_task, current_tasks
@@ -54,8 +54,6 @@ def _set_asgi_kit(**kit):
 
 
 cdef dict DISCONNECT = {'type': 'http.disconnect'}
-cdef tuple ERROR_HEAD = ('content-type', 'text/plain; charset=utf-8', 'content-length', '21',
-                         'connection', 'close')
 cdef bytes ERROR_BODY = b'Internal Server Error'
 
 
@@ -121,24 +119,213 @@ cdef inline bint not_text(kind, str text) except -1:
     return not uv.pyuvnet_same_text(kind, text)
 
 
-@cython.final
-cdef class HTTPCycle(BodyWatch):
-    """One request and its response, for one run of the app.  The body
-    waits in the request's own buffer, paused (its socket reads no more
-    than a high-water mark ahead), told to us as it comes (``body_came``),
-    and each receive() takes what waits."""
+
+
+cdef class ASGICycle:
+    """One request and its response, for one run of the app: the message
+    rules of uvicorn's cycles, the same over HTTP/1.1 and HTTP/2.  The
+    subclass of a protocol takes the request's body and writes the
+    response (the ``cdef`` methods under "the protocol's side")."""
 
     cdef ASGIHandler handler
-    cdef IncomingCore req
-    cdef ResponseCore res
     cdef readonly dict scope
-    cdef object task
-    cdef bint body_given        # receive() gave more_body False
-    cdef bint reading           # the app asked for the body (we watch it)
-    cdef bint watching          # our 'close' listener is on the response
-    cdef bint started, complete, continue_due, head
+    cdef object task            # the Task the app runs on, until it ended
     cdef object waiter          # the Future receive() or send() waits on
     cdef object length          # Content-Length still to send, when given
+    cdef bint bodyless          # no body may go out (a HEAD's answer, ...)
+    cdef bint trailers_offered  # the scope offers http.response.trailers
+    cdef bint push_offered      # and http.response.push
+    cdef bint started, body_complete, complete
+    cdef bint trailers_expected # the start said trailers: they end the response
+    cdef bint body_given        # receive() gave more_body False
+    cdef bint continue_due      # 100 Continue goes out at the first receive()
+    cdef bint watching          # watch_end() was called
+
+    # -- the protocol's side ---------------------------------------------------
+
+    cdef bint gone(self) except -1:
+        """Whether the client left (its connection or its stream closed)."""
+        raise NotImplementedError
+
+    cdef object take_body(self):
+        """The ``http.request`` message receive() gives now (and
+        ``body_given`` set with its last), or None when it must wait."""
+        raise NotImplementedError
+
+    cdef int watch_end(self) except -1:
+        """The first wait: wake() is owed when the client leaves."""
+        return 0
+
+    cdef int send_continue(self) except -1:
+        return 0
+
+    cdef int write_start(self, dict message) except -1:
+        """Writes the head (``length`` and ``bodyless`` set; and
+        ``trailers_expected`` cleared when no body may follow)."""
+        raise NotImplementedError
+
+    cdef bint write_body(self, body, bint more) except -1:
+        """Writes a body chunk (and, unless ``more``, ends the body): True
+        when the app must wait (write_blocked()) before it sends more."""
+        raise NotImplementedError
+
+    cdef int flush_head(self) except -1:
+        """The head goes out now if it waits (a body is refused after it)."""
+        return 0
+
+    cdef int write_trailers(self, pairs, bint more) except -1:
+        raise NotImplementedError
+
+    cdef int write_push(self, dict message) except -1:
+        raise NotImplementedError
+
+    cdef bint write_blocked(self) except -1:
+        """Whether the app's body still waits for the client to take it
+        (a wake() is owed when that changes)."""
+        return False
+
+    cdef int answer_500(self) except -1:
+        """The 500 of an app that failed before its start."""
+        raise NotImplementedError
+
+    cdef int abort(self) except -1:
+        """A response under way that cannot be finished: cut off (the
+        connection closed, the stream reset), what was sent let go first."""
+        raise NotImplementedError
+
+    cdef int let_go(self) except -1:
+        """The app ended: what the cycle held for it is let go."""
+        return 0
+
+    # -- waiting ---------------------------------------------------------------
+
+    cdef object waiting(self):
+        """The Future to wait on until something changes: body bytes, the
+        body's end, a write taken, the response's end or the client's
+        leaving."""
+        if not self.watching:
+            self.watching = True
+            self.watch_end()
+        if self.waiter is None:
+            self.waiter = self.handler._loop.create_future()
+        return self.waiter
+
+    def _wake(self, *_):
+        self.wake()
+
+    cdef int wake(self) except -1:
+        waiter = self.waiter
+        if waiter is not None:
+            self.waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
+        return 0
+
+    # -- receive ---------------------------------------------------------------
+
+    def receive(self):
+        """The next ``http.request`` (body chunk), or ``http.disconnect``
+        once the response is complete or the client left (an awaitable
+        done at once when nothing waits)."""
+        if self.continue_due:
+            self.continue_due = False
+            self.send_continue()
+        message = self.received()
+        return self.receive_later() if message is None else ready(message)
+
+    async def receive_later(self):
+        message = None
+        while message is None:
+            await self.waiting()
+            message = self.received()
+        return message
+
+    cdef object received(self):
+        """The message receive() gives now, or None when it must wait."""
+        if self.complete or self.gone():
+            return DISCONNECT
+        if self.body_given:
+            return None
+        return self.take_body()
+
+    # -- send ------------------------------------------------------------------
+
+    def send(self, message):
+        """``http.response.start``, ``.body``, then ``.trailers`` when the
+        start said so (and ``.push`` where offered); waits while the
+        client does not take the body (an awaitable done at once
+        otherwise)."""
+        # Read as a dict (an app's messages are), by C calls.
+        cdef dict msg = message if type(message) is dict else dict(message)
+        kind = msg['type']
+        if not self.complete and self.gone():
+            return READY_NONE       # the client left (uvicorn: nothing, no error)
+        if not self.started:
+            if not_text(kind, 'http.response.start'):
+                self.other_message(kind, msg, 'http.response.start')
+            else:
+                self.start_response(msg)
+        elif not self.body_complete:
+            if not_text(kind, 'http.response.body'):
+                self.other_message(kind, msg, 'http.response.body')
+            else:
+                return self.send_body(msg)
+        elif not self.complete:
+            if not_text(kind, 'http.response.trailers'):
+                self.other_message(kind, msg, 'http.response.trailers')
+            else:
+                more = bool(msg.get('more_trailers', False))
+                if not more:
+                    self.complete = True
+                self.write_trailers(msg.get('headers', ()), more)
+                if not more:
+                    self.wake()
+        else:
+            raise RuntimeError("Unexpected ASGI message '%s' sent, after response already "
+                               "completed." % kind)
+        return READY_NONE
+
+    cdef int other_message(self, kind, dict message, str expected) except -1:
+        """A message that is not the one the response's state expects: a
+        push where offered, else uvicorn's error."""
+        if self.push_offered and kind == 'http.response.push':
+            return self.write_push(message)
+        raise RuntimeError("Expected ASGI message '%s', but got '%s'." % (expected, kind))
+
+    cdef int start_response(self, dict message) except -1:
+        self.started = True
+        self.continue_due = False
+        self.trailers_expected = self.trailers_offered and bool(message.get('trailers', False))
+        return self.write_start(message)
+
+    cdef object send_body(self, dict message):
+        body = message.get('body', b'')
+        more = message.get('more_body', False)
+        if self.length is not None and not self.bodyless:
+            self.length -= len(body)
+            # As uvicorn: what it had sent before the error goes out.
+            if self.length < 0:
+                self.flush_head()
+                raise RuntimeError('Response content longer than Content-Length')
+            if not more and self.length:
+                self.write_body(body, True)
+                raise RuntimeError('Response content shorter than Content-Length')
+        if more:
+            if self.write_body(body, True):
+                return self.drained()
+            return READY_NONE
+        self.body_complete = True
+        self.complete = not self.trailers_expected
+        self.write_body(body, False)
+        if self.complete:
+            self.wake()
+        return READY_NONE
+
+    async def drained(self):
+        while self.write_blocked():
+            await self.waiting()
+
+    # -- the app's end ---------------------------------------------------------
 
     cdef object finish(self, result, error):
         """The app's coroutine ended, returning ``result`` or raising
@@ -147,194 +334,31 @@ cdef class HTTPCycle(BodyWatch):
         Exception, as uvicorn re-raises it), else None."""
         try:
             if error is not None:
-                asgi_kit['logger'].error('Exception in ASGI application', exc_info=error)
+                asgi_kit['logger'].error('Exception in ASGI application\n', exc_info=error)
                 if not self.started:
-                    self.answer_500()
+                    self.fail()
                 else:
-                    self.close_connection()
+                    self.abort()
                 return None if isinstance(error, Exception) else error
             if result is not None:
                 asgi_kit['logger'].error(
                     "ASGI callable should return None, but returned '%s'.", result)
-                self.close_connection()
-            elif not self.started and not self.disconnected():
+                self.abort()
+            elif not self.started and not self.gone():
                 asgi_kit['logger'].error('ASGI callable returned without starting response.')
-                self.answer_500()
-            elif not self.complete and not self.disconnected():
+                self.fail()
+            elif not self.complete and not self.gone():
                 asgi_kit['logger'].error('ASGI callable returned without completing response.')
-                self.close_connection()
+                self.abort()
             return None
         finally:
-            self.req.watch = None
-            self.wake_now()
+            self.wake()
             self.handler.tasks.discard(self.task)
             self.task = None
+            self.let_go()
 
-    cdef bint disconnected(self):
-        return self.res._closed and not self.complete
-
-    cdef int answer_500(self) except -1:
-        if self.disconnected():
+    cdef int fail(self) except -1:
+        if self.gone():
             return 0
-        self.started = self.complete = True
-        self.res.writeHead(500, list(ERROR_HEAD))
-        self.res.end(ERROR_BODY)
-        return 0
-
-    cdef int close_connection(self) except -1:
-        cdef ResponseCore res = self.res
-        if res._header is not None and not res._header_sent and not res._closed:
-            # The head the app started goes out first, as uvicorn writes
-            # it at http.response.start.
-            res.flushHeaders()
-        socket = self.req.socket
-        if socket is not None:
-            # What the app sent leaves first, as from uvicorn's transport:
-            # the body's write corked the socket until the next tick (as
-            # Node's http does), and destroy() drops corked data.
-            uncork_all(socket)
-            socket.destroy()
-        return 0
-
-    # -- waiting -------------------------------------------------------------
-
-    cdef object waiting(self):
-        """The Future to wait on until something changes: body bytes, the
-        body's end, a 'drain', the response's end or the connection's close."""
-        if not self.watching:
-            self.watching = True
-            self.res.once('close', self.wake)
-        if self.waiter is None:
-            self.waiter = self.handler._loop.create_future()
-        return self.waiter
-
-    def wake(self, *_):
-        self.wake_now()
-
-    cdef int wake_now(self) except -1:
-        waiter = self.waiter
-        if waiter is not None:
-            self.waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-        return 0
-
-    cdef int body_came(self) except -1:
-        return self.wake_now()
-
-    # -- receive -------------------------------------------------------------
-
-    def receive(self):
-        cdef ResponseCore res = self.res
-        if self.continue_due:
-            self.continue_due = False
-            if not res._header_sent and not res._closed:
-                res.writeContinue()
-        message = self.received()
-        if message is None:
-            return self.receive_later()
-        return ready(message)
-
-    async def receive_later(self):
-        while True:
-            await self.waiting()
-            message = self.received()
-            if message is not None:
-                return message
-
-    cdef object received(self):
-        """The message receive() gives now, or None when it must wait."""
-        if self.complete or self.res._closed:
-            return DISCONNECT
-        if self.body_given:
-            return None
-        cdef IncomingCore req = self.req
-        if not self.reading:
-            self.reading = True
-            if not req._ended:
-                # Told of what comes from now on (the request stays paused).
-                req.watch = self
-        if req._buffer or req._ended:
-            # The whole body came with the head (the usual case): taken
-            # with no wait.
-            ended = req._ended
-            body = req.take_body()
-            self.body_given = ended
-            return {'type': 'http.request', 'body': body, 'more_body': not ended}
-        return None
-
-    # -- send ------------------------------------------------------------------
-
-    def send(self, message):
-        # Read as a dict (an app's messages are), by C calls.
-        cdef dict msg = message if type(message) is dict else dict(message)
-        kind = msg['type']
-        cdef ResponseCore res = self.res
-        if res._closed and not self.complete:
-            return READY_NONE       # the client left (uvicorn: nothing, no error)
-        if not self.started:
-            if not_text(kind, 'http.response.start'):
-                raise RuntimeError("Expected ASGI message 'http.response.start', but got '%s'."
-                                   % kind)
-            self.start_response(msg)
-            return READY_NONE
-        if self.complete:
-            raise RuntimeError("Unexpected ASGI message '%s' sent, after response already "
-                               "completed." % kind)
-        if not_text(kind, 'http.response.body'):
-            raise RuntimeError("Expected ASGI message 'http.response.body', but got '%s'." % kind)
-        body = msg.get('body', b'')
-        more = msg.get('more_body', False)
-        if self.length is not None and not self.head:
-            self.length -= len(body)
-            # As uvicorn: what it had sent before the error goes out.
-            if self.length < 0:
-                res.flushHeaders()
-                raise RuntimeError('Response content longer than Content-Length')
-            if not more and self.length:
-                res.write(body)
-                raise RuntimeError('Response content shorter than Content-Length')
-        if more:
-            if body and res.write(body) is False:
-                # The client is not reading: wait for the response's 'drain'.
-                return self.drained()
-            return READY_NONE
-        self.complete = True
-        if res.ends_at_once(body):
-            res.end_bytes(body)
-        else:
-            res.end(body)
-        if self.reading and not self.body_given:
-            # Read (and drop) the rest of the body, as uvicorn does, so
-            # that the connection can go on to its next request.
-            self.req.watch = None
-            self.req.dump()
-        self.wake_now()
-        return READY_NONE
-
-    async def drained(self):
-        cdef ResponseCore res = self.res
-        while res.writableNeedDrain and not res._closed:
-            res.once('drain', self.wake)
-            await self.waiting()
-
-    cdef int start_response(self, dict message) except -1:
-        self.started = True
-        self.continue_due = False
-        cdef ResponseCore res = self.res
-        server = self.handler.server
-        if (<ServerCore>server)._closing:
-            # The server is closing: this answer is the connection's last
-            # (uvicorn's shutdown turns keep-alive off).  (Once it emitted
-            # 'close', no connection is left to keep alive.)
-            res._should_keep_alive = False
-        cdef ASGIHandler handler = self.handler
-        cdef tuple made = handler.head_block(message.get('headers', ()))
-        self.length = made[1]
-        status = message['status']
-        if handler.access_logger is not None:
-            handler.log_access(self.scope, status)
-        if not handler.send_date:
-            res._send_date = False
-        res.write_head(status, None, None, <HeaderBlock>made[0])
-        return 0
+        self.started = self.body_complete = self.complete = True
+        return self.answer_500()

@@ -1,24 +1,30 @@
-# ASGI over HTTP/2 in C: each request stream of an ASGI server's session is
-# an H2Cycle, made and closed straight from the session's nghttp2 callbacks
-# (uv/http2/callbacks.pyx: H2Core.sink, an H2RequestSink), its answer submitted straight to
-# the core, and its app run on the handler's spare Task as an HTTP/1.1
-# request's is (uv/asgi/app_run.pyx).  A hello runs no Python frame of
-# pyuvnet's own (each was some 1-3k instructions of a request's, issue 60).
+# ASGI over HTTP/2 in C: the protocol's side of a request's ASGICycle
+# (uv/asgi/cycle.pyx).  Each request stream of an ASGI server's session is
+# made and closed straight from the session's nghttp2 callbacks
+# (uv/http2/callbacks.pyx: H2Core.sink, an H2RequestSink), its answer
+# submitted straight to the core, and its app run on the handler's spare
+# Task as an HTTP/1.1 request's is (uv/asgi/app_run.pyx).  A hello runs no
+# Python frame of pyuvnet's own (each was some 1-3k instructions of a
+# request's, issue 60).
 #
 #   H2Sink       the server's config, read once (pyuvnet/asgi/_http2.py
 #                makes it, and gives it the Python helpers of rare paths)
-#   H2Requests   one session's: its requests made into cycles (the
-#                session's sink, uv/http2/request_stream.pyx's base)
-#   H2Cycle      one request stream: its scope, receive() and send() (its
-#                stream side uv/http2/request_stream.pyx's H2RequestStream)
+#   H2Requests   one session's: its requests made into streams and cycles
+#                (the session's sink, uv/http2/request_stream.pyx's base)
+#   AsgiH2Stream one request stream, as its session sees it (uv/http2/
+#                request_stream.pyx's H2RequestStream): its DATA, end and
+#                close handed to its cycle
+#   H2Cycle      its cycle's HTTP/2 side: the body as it came, the head,
+#                DATA, trailers and push submitted, the 500 and the reset
 #
 # What the ASGI spec leaves open is done as pyuvnet/asgi/_http2.py's
-# docstring lists.  Ownership: the session's ``_streams`` holds a cycle
-# while nghttp2 holds its stream id; the cycle leaves it once the stream
-# closed (or the connection went); the app's run holds it until the app
-# returns.  The session-level events (SETTINGS, PING, GOAWAY, limits,
-# timeouts, close) stay the Python session's, which calls the cycle's
-# ``_on_*``, destroy() and close() as it calls an Http2Stream's.
+# docstring lists.  Ownership: the session's ``_streams`` holds a stream
+# while nghttp2 holds its stream id; the stream leaves it once it closed
+# (or the connection went), and lets go of its cycle then; the cycle holds
+# its stream, and the app's run holds the cycle until the app returns.
+# The session-level events (SETTINGS, PING, GOAWAY, limits, timeouts,
+# close) stay the Python session's, which calls the stream's ``_on_*``,
+# destroy() and close() as it calls an Http2Stream's.
 
 cdef int H2_HIGH_WATER = 65536          # request body bytes let wait unread
 cdef int32_t H2_ENABLE_PUSH = 2         # SETTINGS_ENABLE_PUSH
@@ -37,10 +43,11 @@ cdef class H2Sink:
     cdef ASGIHandler handler
     cdef bint date
     cdef object logs            # None until the first request
-    # The last head's block, and the pairs, status and date it was made of.
+    # The last head's block, the pairs, status and date it was made of,
+    # and their Content-Length.
     cdef list last_block
     cdef tuple last_pairs
-    cdef object last_status, last_date
+    cdef object last_status, last_date, last_length
 
     def __init__(self, server, helpers, pairs_block):
         config = server.config
@@ -72,6 +79,7 @@ cdef class H2Sink:
             self.last_pairs = tuple(pairs)
             self.last_status = status
             self.last_date = date
+            self.last_length = content_length(pairs)
         return block
 
     def serve(self, session):
@@ -101,11 +109,17 @@ cdef class H2Requests(H2SessionRequests):
     cdef dict template          # a scope's per-session part
 
     cdef int on_request(self, int32_t stream_id, list fields, bint ended) except -1:
-        # A request's head came: its cycle, held, and its app run.
-        cdef H2Cycle cycle = h2_cycle_new(self, stream_id, fields, ended)
-        self.streams[stream_id] = cycle
-        self.sink.handler.run_h2(cycle)
+        # A request's head came: its stream, held, and its app run.
+        self.run(h2_cycle_new(self, stream_id, fields, ended))
         return 0
+
+    cdef int run(self, H2Cycle cycle) except -1:
+        """Runs the app on ``cycle``; past --limit-concurrency (which
+        counts the streams under way too), uvicorn's 503 instead."""
+        cdef ASGIHandler handler = self.sink.handler
+        if handler.limit >= 0 and len(handler.tasks) >= handler.limit:
+            return cycle.unavailable()
+        return handler.run(cycle)
 
 
 cdef bint h2_same_pairs(pairs, tuple last) except -1:
@@ -128,12 +142,24 @@ cdef bint h2_same_pairs(pairs, tuple last) except -1:
 
 
 cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint ended):
+    """A request's stream (held in the session's ``_streams``) and its
+    cycle, of its head's fields (name, value, ...)."""
     cdef H2Sink sink = requests.sink
+    cdef AsgiH2Stream stream = AsgiH2Stream.__new__(AsgiH2Stream)
     cdef H2Cycle cycle = H2Cycle.__new__(H2Cycle)
     cdef str method, target, path
-    cycle.requests = requests
+    stream.requests = requests
+    stream.id = stream_id
+    stream.cycle = cycle
+    # Chunks received, not yet given to the app (none come after a head
+    # that ended the stream: no list made for them).
+    stream.body = None if ended else []
+    stream.ended = ended
+    requests.streams[stream_id] = stream
+    cycle.stream = stream
+    cycle.handler = sink.handler
     cycle.sink = sink
-    cycle.id = stream_id
+    cycle.trailers_offered = cycle.push_offered = True
     method, target, cycle.authority, pairs, proxied = h2_request_head(raw)
     if '?' in target or not target or target[0] != u'/':
         raw_path, query = asgi_kit['split_target'](target)
@@ -158,100 +184,20 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
     if sink.logs is None:
         sink.logs = bool(server.config.access_log and asgi_kit['access_logger'].hasHandlers())
     cycle.logs = sink.logs
-    cycle.head_request = method == 'HEAD'
-    # Chunks received, not yet given to the app (none come after a head
-    # that ended the stream: no list made for them).
-    cycle.body = None if ended else []
-    cycle.ended = ended
+    cycle.head_request = cycle.bodyless = method == 'HEAD'
     return cycle
 
 
 @cython.final
-cdef class H2Cycle(H2RequestStream):
-    """One request stream's scope, receive() and send()."""
+@cython.freelist(16)
+cdef class AsgiH2Stream(H2RequestStream):
+    """One request stream: its body kept until the app takes it, and its
+    cycle told of what changes."""
 
-    cdef H2Sink sink
-    cdef object authority
-    cdef readonly dict scope    # (let go with the app's end)
-    cdef bint logs, head_request
+    cdef H2Cycle cycle          # until the stream closed
     cdef list body              # chunks received, not given to the app yet (or None)
     cdef Py_ssize_t body_size   # bytes in ``body``
     cdef bint ended             # the request's body is all in
-    cdef bint body_given        # the app has had the last of it
-    cdef bint disconnected      # it closed before the response was done
-    cdef bint response_started, response_complete
-    cdef bint wait_trailers     # its DATA ends without END_STREAM, for trailers
-    cdef list trailers          # the pairs, when the app said it sends trailers
-    cdef bint trailers_done
-    cdef bint trailers_wanted   # nghttp2 asked for them
-    cdef object waiter          # a receive() or send() waiting for the stream
-
-    # -- the app's run (uv/asgi/app_run.pyx) -----------------------------------
-
-    cdef object call_app(self):
-        coro = self.sink.handler.app(self.scope, bound_method(H2_RECEIVE, self),
-                                              bound_method(H2_SEND, self))
-        return coro if PyCoro_CheckExact(coro) else _awaited(coro)
-
-    cdef object finish(self, error):
-        """The app ended (raising ``error``, or None): what its Task must
-        raise."""
-        try:
-            if error is None:
-                if not self.response_complete and not self.disconnected:
-                    asgi_kit['logger'].error(
-                        'ASGI callable returned without %s response.'
-                        % ('completing' if self.response_started else 'starting'))
-                    self.fail()
-                return None
-            if isinstance(error, Exception):
-                asgi_kit['logger'].error('Exception in ASGI application\n', exc_info=error)
-                self.fail()
-                return None
-            if isinstance(error, asgi_kit['CancelledError']):
-                # (A graceful shutdown that timed out: uvicorn's 500, no log.)
-                self.fail()
-            return error
-        finally:
-            # The scope is let go with the app, not with the stream: the
-            # streams of one read close together after their flush, and
-            # what they hold till then the gc promotes (its full passes
-            # were some 8 us a request at h2load -m 100, issue 60).
-            self.scope = None
-
-    cdef int fail(self) except -1:
-        if self.destroyed:
-            return 0
-        if not self.response_started:
-            self.response_started = self.response_complete = True
-            if self.logs:
-                self.sink.helpers.log(self.scope, 500)
-            self.respond(500, self.sink.helpers.error_block(), False)
-            self.send_body(b'Internal Server Error', False)
-        elif not self.response_complete:
-            self.out_open = False
-            self.close(H2_INTERNAL_ERROR)
-        return 0
-
-    cdef int unavailable(self) except -1:
-        """--limit-concurrency's answer, the app not run: uvicorn's 503 (the
-        connection goes on), and the stream reset NO_ERROR if its body is
-        still coming (RFC 9113 8.1)."""
-        self.response_started = self.response_complete = True
-        if self.logs:
-            self.sink.helpers.log(self.scope, 503)
-        self.scope = None
-        self.respond(503, self.sink.helpers.error_block(503), False)
-        self.send_body(UNAVAILABLE_BODY, False)
-        if not self.ended:
-            self.close(H2_NO_ERROR)
-        return 0
-
-    # -- the session's calls -------------------------------------------------
-
-    def _begin(self):
-        """The app's run (a pushed stream's, a turn after its promise)."""
-        self.sink.handler.run_h2(self)
 
     cdef int on_data(self, bytes data) except -1:
         cdef Py_ssize_t size = len(data)
@@ -268,111 +214,90 @@ cdef class H2Cycle(H2RequestStream):
         return self.wake()
 
     def _on_want_trailers(self):
-        self.trailers_wanted = True
-        self.send_trailers()
+        if self.cycle is not None:
+            self.cycle.trailers_wanted = True
+            self.cycle.send_trailers()
 
     cdef int on_gone(self) except -1:
-        self.disconnected = not self.response_complete
-        if self.waiter is not None:
-            self.wake()
+        # (The cycle is let go here: it holds its stream.)
+        cycle, self.cycle = self.cycle, None
+        if cycle is not None:
+            (<H2Cycle>cycle).wake()
         return 0
-
-    def _wake(self, *_):
-        self.wake()
 
     cdef int wake(self) except -1:
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if self.cycle is not None:
+            self.cycle.wake()
         return 0
 
-    cdef object waiting(self):
-        """The Future to wait on until something changes for the stream."""
-        if self.waiter is None:
-            self.waiter = self.sink.handler._loop.create_future()
-        return self.waiter
 
-    # -- the app's side -----------------------------------------------------
+cdef object content_length(pairs):
+    """The first Content-Length of an app's header pairs, as an int (None
+    without one)."""
+    for name, value in pairs:
+        if len(name) == 14 and name.lower() in (b'content-length', u'content-length'):
+            return int(value)
+    return None
 
-    def receive(self):
-        """The next ``http.request`` (body chunk), or ``http.disconnect``:
-        at once if the client left, else once the response is done and
-        the stream closed (an awaitable done at once when nothing waits)."""
-        message = self.received()
-        return self.receive_later() if message is None else ready(message)
 
-    async def receive_later(self):
-        message = None
-        while message is None:
-            await self.waiting()
-            message = self.received()
-        return message
+@cython.final
+cdef class H2Cycle(ASGICycle):
+    """One request stream's side of its cycle."""
 
-    cdef object received(self):
-        """The message receive() gives now, or None when it must wait."""
-        if self.disconnected or (self.destroyed and self.body_given):
-            return DISCONNECT
-        if not self.body_given and (self.body or self.ended or self.destroyed):
-            chunks, self.body, self.body_size = self.body, [], 0
-            more = not (self.ended or self.destroyed)
-            self.body_given = not more
-            if self.unconsumed:
-                # The windows open by what the app took past the 64 KiB.
-                self.consume()
-                self.requests.session._schedule_flush()
-            return {'type': 'http.request', 'body': b''.join(chunks) if chunks else b'',
-                    'more_body': more}
-        return None
+    cdef AsgiH2Stream stream
+    cdef H2Sink sink
+    cdef object authority
+    cdef bint logs, head_request
+    cdef list trailers          # the pairs, when the app said it sends trailers
+    cdef bint trailers_done
+    cdef bint trailers_wanted   # nghttp2 asked for them
+    cdef object __weakref__     # (the tests watch it freed without the gc)
 
-    def send(self, message):
-        """``http.response.start``, ``http.response.body``,
-        ``http.response.trailers`` and ``http.response.push``; waits while
-        the client does not take the body (an awaitable done at once
-        otherwise)."""
-        if self.disconnected:
-            # As uvicorn's: once the client left, every message goes nowhere
-            # (a body after an ignored start is no error).
-            return READY_NONE
-        # Read as a dict (an app's messages are), by C calls.
-        cdef dict msg = message if type(message) is dict else dict(message)
-        kind = msg['type']
-        if not not_text(kind, 'http.response.start'):
-            if self.response_started:
-                raise RuntimeError("Unexpected ASGI message 'http.response.start' sent, "
-                                   'after response already started.')
-            self.start_response(msg)
-        elif not not_text(kind, 'http.response.body'):
-            if not self.response_started:
-                raise RuntimeError("Expected ASGI message 'http.response.start', "
-                                   "but got 'http.response.body'.")
-            if self.response_complete:
-                raise RuntimeError("Unexpected ASGI message 'http.response.body' sent, "
-                                   'after response already completed.')
-            if self.send_body(msg.get('body', b''), msg.get('more_body', False)):
-                return self.drained()
-        elif kind == 'http.response.trailers':
-            if self.trailers is None:
-                raise RuntimeError("Unexpected ASGI message 'http.response.trailers': "
-                                   "the response's start did not say trailers.")
-            self.trailers.extend(msg.get('headers', ()))
-            if not msg.get('more_trailers', False):
-                self.trailers_done = True
-                self.send_trailers()
-        elif kind == 'http.response.push':
-            self.push(msg['path'], msg.get('headers', ()))
-        else:
-            raise RuntimeError("Unexpected ASGI message '%s' sent." % kind)
-        return READY_NONE
+    def _begin(self):
+        """The app's run (a pushed stream's, a turn after its promise)."""
+        (<H2Requests>self.stream.requests).run(self)
 
-    cdef int start_response(self, dict message) except -1:
+    cdef int unavailable(self) except -1:
+        """--limit-concurrency's answer, the app not run: uvicorn's 503 (the
+        connection goes on), and the stream reset NO_ERROR if its body is
+        still coming (RFC 9113 8.1)."""
+        self.started = self.body_complete = self.complete = True
+        if self.logs:
+            self.sink.helpers.log(self.scope, 503)
+        self.scope = None
+        self.respond(503, self.sink.helpers.error_block(503), False)
+        self.write_body(UNAVAILABLE_BODY, False)
+        if not self.stream.ended:
+            self.stream.close(H2_NO_ERROR)
+        return 0
+
+    # -- the cycle's hooks (uv/asgi/cycle.pyx) -------------------------------
+
+    cdef bint gone(self) except -1:
+        return self.stream.destroyed
+
+    cdef object take_body(self):
+        cdef AsgiH2Stream stream = self.stream
+        if not (stream.body or stream.ended):
+            return None
+        chunks, stream.body, stream.body_size = stream.body, [], 0
+        self.body_given = stream.ended
+        if stream.unconsumed:
+            # The windows open by what the app took past the 64 KiB.
+            stream.consume()
+            stream.requests.session._schedule_flush()
+        return {'type': 'http.request', 'body': b''.join(chunks) if chunks else b'',
+                'more_body': not stream.ended}
+
+    cdef int write_start(self, dict message) except -1:
         status = int(message['status'])
         pairs = message.get('headers', ())
         cdef H2Sink sink = self.sink
         block = sink.head_block(pairs, status)
         if block is None:
             block = sink.helpers.response_block(status, pairs, sink.defaults, sink.date)
-        self.respond(status, block, bool(message.get('trailers')))
-        self.response_started = True
+        self.length = sink.last_length if block is sink.last_block else content_length(pairs)
+        self.respond(status, block, self.trailers_expected)
         if self.logs:
             sink.helpers.log(self.scope, status)
         return 0
@@ -383,62 +308,89 @@ cdef class H2Cycle(H2RequestStream):
         if not 200 <= status <= 599:
             raise self.sink.helpers.status_error(status)
         cdef bint end = status == 204 or status == 205 or status == 304 or self.head_request
+        if end:
+            self.bodyless = True
         if trailers:
             self.trailers = []
-        self.wait_trailers = trailers and not end
-        if self.destroyed:
+        self.trailers_expected = trailers and not end
+        cdef AsgiH2Stream stream = self.stream
+        if stream.destroyed:
             return 0
-        if self.invalid_session():
+        if stream.invalid_session():
             raise self.sink.helpers.invalid_session()
         try:
-            self.submit_head(block, end)
+            stream.submit_head(block, end)
         except H2LibraryError as error:
             raise self.sink.helpers.http2_error(error) from None
         return 0
 
-    cdef bint send_body(self, body, more) except -1:
-        """Queues a body chunk (and, unless ``more``, the body's end: its
-        DATA frame carries END_STREAM); True when the app must wait for
-        the stream's queue to be framed."""
-        if not more:
-            self.response_complete = True
-        if not self.out_open:
+    cdef bint write_body(self, body, bint more) except -1:
+        cdef AsgiH2Stream stream = self.stream
+        if not stream.out_open:
             return False
-        self.queue_body(body, more, self._wake if more else None, self.wait_trailers)
-        return more and self.requests.core.queued_on(self.id) >= H2_WRITE_HIGH_WATER
+        stream.queue_body(body, more, self._wake if more else None, self.trailers_expected)
+        return more and stream.requests.core.queued_on(stream.id) >= H2_WRITE_HIGH_WATER
 
-    async def drained(self):
-        while not self.destroyed and self.requests.core.queued_on(self.id):
-            await self.waiting()
+    cdef bint write_blocked(self) except -1:
+        cdef AsgiH2Stream stream = self.stream
+        return not stream.destroyed and stream.requests.core.queued_on(stream.id) > 0
 
-    cdef int send_trailers(self) except -1:
-        if not (self.trailers_wanted and self.trailers_done) or self.destroyed:
-            return 0
-        self.trailers_wanted = False
-        self.requests.session._submit('submit_trailers', self.id,
-                                      self.sink.helpers.trailers_block(self.trailers))
+    cdef int write_trailers(self, pairs, bint more) except -1:
+        self.trailers.extend(pairs)
+        if not more:
+            self.trailers_done = True
+            self.send_trailers()
         return 0
 
-    cdef int push(self, path, pairs) except -1:
-        cdef H2Requests requests = <H2Requests>self.requests
+    cdef int send_trailers(self) except -1:
+        if not (self.trailers_wanted and self.trailers_done) or self.stream.destroyed:
+            return 0
+        self.trailers_wanted = False
+        self.stream.requests.session._submit('submit_trailers', self.stream.id,
+                                             self.sink.helpers.trailers_block(self.trailers))
+        return 0
+
+    cdef int write_push(self, dict message) except -1:
+        cdef AsgiH2Stream stream = self.stream
+        cdef H2Requests requests = <H2Requests>stream.requests
         session = requests.session
         core = requests.core
-        if (self.destroyed or self.scope is None or self.id % 2 == 0 or session.closed
+        if (stream.destroyed or self.scope is None or stream.id % 2 == 0 or session.closed
                 or requests.core.owner is None or not core.remote_setting(H2_ENABLE_PUSH)):
             return 0
-        block = self.sink.helpers.push_block(path, pairs, self.scope['scheme'],
-                                             self.authority)
+        block = self.sink.helpers.push_block(message['path'], message.get('headers', ()),
+                                             self.scope['scheme'], self.authority)
         try:
-            promised = h2_push_promise(core, self.id, block)
+            promised = h2_push_promise(core, stream.id, block)
         except H2LibraryError:
             return 0        # (out of stream ids, say: as a refused push)
         session._schedule_flush()
         # The pushed request's fields as a received block's: the promise's own.
         raw = [part for name, value, _no_index in block for part in (name, value)]
-        pushed = requests.streams[promised] = h2_cycle_new(requests, promised, raw, True)
+        pushed = h2_cycle_new(requests, promised, raw, True)
         # The app runs on it a turn later, as on a pushStream()'s callback.
         nextTick(pushed._begin)
         return 0
 
+    cdef int answer_500(self) except -1:
+        if self.logs:
+            self.sink.helpers.log(self.scope, 500)
+        self.respond(500, self.sink.helpers.error_block(), False)
+        self.write_body(ERROR_BODY, False)
+        return 0
 
-cdef object H2_RECEIVE = H2Cycle.receive, H2_SEND = H2Cycle.send
+    cdef int abort(self) except -1:
+        # RST_STREAM INTERNAL_ERROR once what was sent has left.
+        cdef AsgiH2Stream stream = self.stream
+        if not stream.destroyed:
+            stream.out_open = False
+            stream.close(H2_INTERNAL_ERROR)
+        return 0
+
+    cdef int let_go(self) except -1:
+        # The scope is let go with the app, not with the stream: the
+        # streams of one read close together after their flush, and
+        # what they hold till then the gc promotes (its full passes
+        # were some 8 us a request at h2load -m 100, issue 60).
+        self.scope = None
+        return 0

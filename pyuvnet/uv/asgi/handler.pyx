@@ -5,7 +5,9 @@
 #   ASGIHandler      the scope's per-server part, the request targets and
 #                    header pairs seen last, the app's response heads
 #                    already made; a request starts here as an HTTPCycle
-#                    (uv/asgi/cycle.pyx) and the AppRun its Task runs
+#                    (uv/asgi/http1_cycle.pyx; an HTTP/2 stream's H2Cycle
+#                    comes from its session's sink, uv/asgi/h2_cycle.pyx)
+#                    and is run as the AppRun its Task runs
 #                    (uv/asgi/app_run.pyx)
 #   ConnectionScope  a connection's part of the http scope, kept on its
 #                    ServerExchange
@@ -124,15 +126,21 @@ cdef class ASGIHandler:
         cycle.res = res
         cycle.continue_due = expect_continue
         method = req.method
-        cycle.head = len(method) == 4 and method == 'HEAD'
+        cycle.bodyless = len(method) == 4 and method == 'HEAD'
         if not req._ended:
             # The body is read as the app asks (receive()), not before.
             req.pause()
         cycle.scope = self.make_scope(req, req.socket, False)
+        return self.run(cycle)
+
+    cdef int run(self, ASGICycle cycle) except -1:
+        """Runs the app on ``cycle`` (of either protocol): its first step
+        now, in this turn, where that can be (uv/asgi/app_run.pyx); else
+        on a Task of its own.  The Task under way is in ``tasks`` until
+        the app ended."""
         cdef AppRun run
         loop = self._loop
         if PYUVNET_EARLY_STEP and self.task_factory_of() is None:
-            # The app's first step now, in this turn (uv/asgi/app_run.pyx).
             # uvicorn's: a copy of the server's context, or with
             # --reset-contextvars an empty one (nothing set at import or
             # in the lifespan is seen).
@@ -159,36 +167,6 @@ cdef class ASGIHandler:
         if run.state != RUN_ENDED and run.state != RUN_OVER:
             # Under way (an eager task factory may have run it whole).
             self.tasks.add(task)
-        return 0
-
-    cdef int run_h2(self, H2Cycle h2) except -1:
-        """Runs the app on an HTTP/2 stream's cycle (which finishes its
-        request itself): its first step now, on the spare Task, as start()
-        does, where that can be; else on a Task of its own.  The Task
-        under way is in ``tasks`` until done."""
-        cdef AppRun run
-        if self.limit >= 0 and len(self.tasks) >= self.limit:
-            # --limit-concurrency counts the streams under way too.
-            h2.unavailable()
-            return 0
-        loop = self._loop
-        if PYUVNET_EARLY_STEP and self.plain_loop and self.task_factory_of() is None:
-            context = PyContext_New() if self.fresh_contexts else PyContext_CopyCurrent()
-            run = early_on_spare(self, None, loop, context, h2)
-            if run is None:
-                return 0
-            task, run.task = run.task, None
-            if run.state == RUN_ENDED or run.state == RUN_OVER:
-                return 0
-        else:
-            run = AppRun.__new__(AppRun)
-            run.h2 = h2
-            if self.fresh_contexts:
-                task = PyContext_New().run(loop.create_task, run)
-            else:
-                task = loop.create_task(run)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
         return 0
 
     cdef bint over_limit(self) except -1:
