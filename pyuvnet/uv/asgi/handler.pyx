@@ -35,6 +35,11 @@ cdef class ASGIHandler:
     cdef AppRun spare           # parked: its Task is the next early step's (app_run.pyx)
     cdef readonly set tasks
     """The requests' Tasks under way (the server's ``_tasks``)."""
+    # An HTTP/2 stream's Task leaves ``tasks`` by this done callback, bound
+    # once and run in one empty Context: a bound method and a context copy
+    # made per Task would be two more objects each held stream keeps for
+    # the cyclic collector to walk (bench/h2_held_streams.py).
+    cdef object discard_task, done_context
     cdef object state
     cdef dict http_template, ws_template
     cdef str root_path
@@ -60,6 +65,8 @@ cdef class ASGIHandler:
         self.app = app
         self.state = state
         self.tasks = tasks
+        self.discard_task = tasks.discard
+        self.done_context = PyContext_New()
         self.config = config
         root_path = config.root_path.rstrip('/')
         self.root_path = root_path
@@ -188,7 +195,7 @@ cdef class ASGIHandler:
             else:
                 task = loop.create_task(run)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self.discard_task, context=self.done_context)
         return 0
 
     cdef bint over_limit(self) except -1:
