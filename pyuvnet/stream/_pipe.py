@@ -56,7 +56,11 @@ def pipe(src, dest, options, kwargs):
         # A second destination: wait for the 'drain' of each one that is full.
         state.multiAwaitDrain = True
         state.awaitDrainWriters = set([state.awaitDrainWriters] if state.awaitDrainWriters else [])
-    state.pipes.append(dest)
+    if state.pipes:
+        state.pipes.append(dest)
+    else:
+        # (An empty tuple until the first destination: core/states.pyx.)
+        state.pipes = [dest]
     piping = _Pipe(src, dest)
     end_fn = piping.onend if opts.get('end', True) else piping.unpipe
     # (Node reads state.endEmitted and state.flowing, which these are.)
@@ -146,7 +150,7 @@ def unpipe(src, dest):
     if not state.pipes:
         return src
     if dest is None:
-        dests, state.pipes = state.pipes, []
+        dests, state.pipes = state.pipes, ()
         src.pause()
         for d in dests:
             d.emit('unpipe', src, {'hasUnpiped': False})

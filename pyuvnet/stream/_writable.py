@@ -83,7 +83,7 @@ class Writable(StreamBase):
                                     "True once 'finish' is due (all written after end()).")
     writableObjectMode = state_reader('_writableState', 'objectMode', 'True in object mode.')
     writableBuffer = property(
-        lambda self: self._writableState.buffered[self._writableState.bufferedIndex:],
+        lambda self: list(self._writableState.buffered[self._writableState.bufferedIndex:]),
         doc='The buffered writes, as {chunk, encoding, callback} dicts.')
     writableEnded = state_reader('_writableState', 'ending', 'True once end() was called.')
     writableNeedDrain = property(

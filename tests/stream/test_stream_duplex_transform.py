@@ -246,9 +246,6 @@ def test_a_duplex_made_from_a_template_is_one_made_from_its_options():
     assert _fields(one._readableState) == _fields(made._readableState)
     assert _fields(one._writableState) == _fields(made._writableState)
     assert one.allowHalfOpen is made.allowHalfOpen is False
-    assert one._readableState.pipes is not two._readableState.pipes
-    assert one._writableState.buffered is not two._writableState.buffered
-    assert one._writableState.onFinished is not two._writableState.onFinished
     one.push(b'a')
     assert (one.readableLength, two.readableLength) == (1, 0)
     assert (list(one._readableState.buffer), list(two._readableState.buffer)) == ([b'a'], [])
@@ -256,6 +253,20 @@ def test_a_duplex_made_from_a_template_is_one_made_from_its_options():
     one.end(b'x')
     run()
     assert 'write x' in one.log and log == ['finish'] and not one.destroyed
+
+
+def test_template_made_duplexes_keep_their_pipes_writes_and_end_callbacks_apart():
+    # The lists start as one shared empty tuple (a held HTTP/2 stream's
+    # states make none); the first entry makes a list of the stream's own.
+    one, two = _Made([]), _Made([])
+    one.cork()
+    one.write(b'x')
+    one.pipe(Writable(write=lambda self, c, e, cb: cb()))
+    assert len(one._readableState.pipes) == 1 and one.writableBuffer[0]['chunk'] == b'x'
+    one.end(lambda *args: None)     # (it uncorks: the write goes, 'finish' waits a tick)
+    assert len(one._writableState.onFinished) == 1 and one.writableBuffer == []
+    assert (len(two._readableState.pipes), two.writableBuffer, len(two._writableState.onFinished)) \
+        == (0, [], 0)
 
 
 class _MadeWithConstruct(_Made):

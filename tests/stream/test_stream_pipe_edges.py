@@ -85,7 +85,7 @@ def test_unpipe_in_any_order_and_all_at_once_leaves_no_listeners(calls):
     dest2.on('unpipe', calls.must_not_call('a second unpipe of dest2'))
     source.unpipe(dest2)
     source.unpipe(dest1)
-    assert source._readableState.pipes == []
+    assert len(source._readableState.pipes) == 0
 
     source = Readable(read=idle)
     dests = [Writable(write=lambda self, c, e, cb: None) for _ in range(2)]
@@ -98,7 +98,7 @@ def test_unpipe_in_any_order_and_all_at_once_leaves_no_listeners(calls):
     for dest in dests:
         for event in ('close', 'finish', 'drain', 'error'):
             assert dest.listenerCount(event) == 0, event
-    assert source._readableState.pipes == [] and source._readableState.flowing is False
+    assert len(source._readableState.pipes) == 0 and source._readableState.flowing is False
     for event in ('end', 'data'):
         assert source.listenerCount(event) == 0, event
 

@@ -103,7 +103,7 @@ def test_pipe_error_of_the_destination_unpipes():
     r.push('x')
     run()
     assert seen == ['dest broke']
-    assert r._readableState.pipes == []
+    assert len(r._readableState.pipes) == 0
 
 
 def test_pipeline_joins_and_destroys_every_stage():

@@ -36,6 +36,13 @@ cdef object MAX_DOUBLE = float.fromhex('0x1.fffffffffffffp+1023')
 # handler) would keep for nothing; the empty tuple reads as an empty buffer
 # and chunks_of() makes the deque.
 cdef tuple NO_CHUNKS = ()
+# The same for the lists (pipes, buffered, onFinished): each is the empty
+# tuple until its first entry, and again once emptied. An empty list costs
+# 56 bytes and, worse, is one more object the cyclic collector walks in
+# every full collection for as long as the stream lives: three of the six
+# a held HTTP/2 request made (bench/h2_held_streams.py). A tuple reads as
+# an empty list does; the sites that add an entry make the list.
+cdef tuple NONE_YET = ()
 
 
 cdef inline object chunks_of(ReadableState state):
@@ -88,7 +95,7 @@ cdef class ReadableState:
         self.highWaterMark = _high_water_mark(opts, 'readableHighWaterMark', is_duplex,
                                               self.objectMode)
         self.buffer = NO_CHUNKS
-        self.pipes = []
+        self.pipes = NONE_YET
         if opts:
             self.emitClose, self.autoDestroy, self.defaultEncoding = _common_options(opts)
             if opts.get('encoding'):
@@ -110,7 +117,7 @@ cdef class ReadableState:
             s.encoding = self.encoding
             s.decoder = decoder(self.encoding)
         s.buffer = NO_CHUNKS
-        s.pipes = []
+        s.pipes = NONE_YET
         return s
 
 
@@ -142,8 +149,8 @@ cdef class WritableState:
         self.objectMode = bool(opts.get('objectMode') or (is_duplex and opts.get('writableObjectMode')))
         self.highWaterMark = _high_water_mark(opts, 'writableHighWaterMark', is_duplex,
                                               self.objectMode)
-        self.buffered = []
-        self.onFinished = []
+        self.buffered = NONE_YET
+        self.onFinished = NONE_YET
         if opts:
             self.emitClose, self.autoDestroy, self.defaultEncoding = _common_options(opts)
             if opts.get('decodeStrings') is False:
@@ -159,8 +166,8 @@ cdef class WritableState:
         s.autoDestroy = self.autoDestroy
         s.defaultEncoding = self.defaultEncoding
         s.decodeStrings = self.decodeStrings
-        s.buffered = []
-        s.onFinished = []
+        s.buffered = NONE_YET
+        s.onFinished = NONE_YET
         return s
 
     @property
@@ -170,7 +177,7 @@ cdef class WritableState:
 
     def getBuffer(self):
         """The writes waiting in the buffer, oldest first (a new list)."""
-        return self.buffered[self.bufferedIndex:]
+        return list(self.buffered[self.bufferedIndex:])
 
 
 # -- the object fields as member descriptors ---------------------------------

@@ -60,7 +60,10 @@ cdef object _write(object stream, object chunk, object encoding, object cb):
     length = 1 if state.objectMode else len(chunk)
     state.length += length
     if state.writing or state.corked or state.errored is not None or not state.constructed:
-        state.buffered.append({'chunk': chunk, 'encoding': encoding, 'callback': cb})
+        if state.buffered:
+            state.buffered.append({'chunk': chunk, 'encoding': encoding, 'callback': cb})
+        else:
+            state.buffered = [{'chunk': chunk, 'encoding': encoding, 'callback': cb}]
         if state.allBuffers and encoding != 'buffer':
             state.allBuffers = False
         if state.allNoop and cb is not nop:
@@ -239,7 +242,8 @@ cdef _clear_buffer(object stream, WritableState state):
     cdef list buffered
     cdef Py_ssize_t i, count
     cdef _WritevCallback writev_cb
-    if state.corked or state.bufferProcessing or state.destroyed or not state.constructed:
+    if state.corked or state.bufferProcessing or state.destroyed or not state.constructed \
+            or not state.buffered:
         return
     buffered, i = state.buffered, state.bufferedIndex
     count = len(buffered) - i
@@ -284,7 +288,7 @@ cdef _error_buffer(WritableState state):
         state.length -= 1 if state.objectMode else len(entry['chunk'])
         entry['callback'](state.errored if state.errored is not None
                           else errors.ERR_STREAM_DESTROYED('write'))
-    callbacks, state.onFinished = state.onFinished, []
+    callbacks, state.onFinished = state.onFinished, NONE_YET
     for fn in callbacks:
         fn(state.errored if state.errored is not None else errors.ERR_STREAM_DESTROYED('end'))
     _reset_buffer(state)
@@ -297,7 +301,7 @@ def error_buffer(WritableState state):
 
 
 cdef inline _reset_buffer(WritableState state):
-    state.buffered = []
+    state.buffered = NONE_YET
     state.bufferedIndex = 0
     state.allBuffers = True
     state.allNoop = True
@@ -368,8 +372,10 @@ def writable_end(self, chunk=None, encoding=None, callback=None):
             next_tick(callback, (state.errored,))
         elif state.finished:
             next_tick(callback, (None,))
-        else:
+        elif state.onFinished:
             state.onFinished.append(callback)
+        else:
+            state.onFinished = [callback]
     return self
 
 
@@ -406,7 +412,7 @@ cdef class _OnFinal:
             return
         state.pendingcb -= 1
         if err is not None:
-            callbacks, state.onFinished = state.onFinished, []
+            callbacks, state.onFinished = state.onFinished, NONE_YET
             for fn in callbacks:
                 fn(err)
             _error_or_destroy(stream, err, state.sync)
@@ -463,7 +469,7 @@ cdef _finish(object stream, WritableState state):
     cdef ReadableState r
     state.pendingcb -= 1
     state.finished = True
-    callbacks, state.onFinished = state.onFinished, []
+    callbacks, state.onFinished = state.onFinished, NONE_YET
     for fn in callbacks:
         fn(None)
     stream.emit('finish')
