@@ -2,7 +2,26 @@
 # the scheduler of the lanes that run alongside its main line. Expects
 # WORK (the run's scratch folder) and START (its $SECONDS at the start).
 
-section() { printf '\n======== %s (%ds) ========\n' "$*" $((SECONDS - START)); }
+# Each section closes with its CPU time (user + system of what it ran) and
+# its wall time: on a loaded machine the CPU is the fair measure, and CI's
+# two cores bound the wall time by half the total CPU. Read from /proc
+# (the children this shell, or this lane's, has waited for), not from
+# `times`, which $(...) would run in a subshell without children.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_now() { local f; read -r -a f <"/proc/$BASHPID/stat"; CPU_NOW=$(( (f[15] + f[16]) / CLK_TCK )); }
+SECTION=
+section_close() {
+    [ -n "$SECTION" ] || return 0
+    cpu_now
+    printf -- '-------- %s: %d s of CPU in %d s\n' "$SECTION" $((CPU_NOW - SECTION_CPU)) $((SECONDS - SECTION_START))
+    SECTION=
+}
+section() {
+    section_close
+    printf '\n======== %s (%ds) ========\n' "$*" $((SECONDS - START))
+    cpu_now
+    SECTION=$* SECTION_CPU=$CPU_NOW SECTION_START=$SECONDS
+}
 die() { echo ".ci/run: FAIL: $*" >&2; exit 1; }
 note() { echo ".ci/run: $*"; }
 
@@ -64,7 +83,7 @@ declare -A LANE_PID
 alongside() {
     note "$1 runs alongside from here (${SECONDS}s)"
     set -m      # a background job under job control leads its own process group
-    ( "$2" ) >"$WORK/lane-$1.log" 2>&1 &
+    ( SECTION=; "$2"; section_close ) >"$WORK/lane-$1.log" 2>&1 &
     set +m
     LANE_PID[$1]=$!
     LANES+=($!)
@@ -73,8 +92,13 @@ alongside() {
 # join NAME: waits for that lane, shows what it printed, fails if it failed.
 join() {
     local rc=0
+    # The lane's CPU, once waited for, is this shell's too: the lane's own
+    # log gives it section by section, so the section now open is closed
+    # before, and the next opened after.
+    section_close
     wait "${LANE_PID[$1]}" || rc=$?
     section "$1 (ran alongside; its output follows)"
+    SECTION=
     cat "$WORK/lane-$1.log"
     [ "$rc" = 0 ] || die "$1 failed (above)"
 }

@@ -48,6 +48,12 @@ if [ "$stage" != test ]; then
     tar -C "$ROOT" -cf - --exclude=./.git --exclude=./build --exclude=./.venv \
         --exclude='*.so' --exclude='*.egg-info' --exclude=__pycache__ --exclude=.pytest_cache . |
         tar -C "$tree" -xf -
+    # The C Cython generated in the checkout, which it regenerates only where
+    # a source is newer: after `make develop` (and in CI) no cythonizing here.
+    if [ -d "$ROOT/build/cython" ]; then
+        mkdir -p "$tree/build"
+        cp -a "$ROOT/build/cython" "$tree/build/"
+    fi
 
     # A virtualenv of another Python (an earlier run's PYTHON) is made anew.
     if ! [ -x "$py" ] || [ "$("$py" -c 'import sys; print(sys.version)')" != \
