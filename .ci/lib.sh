@@ -8,7 +8,21 @@
 # (the children this shell, or this lane's, has waited for), not from
 # `times`, which $(...) would run in a subshell without children.
 CLK_TCK=$(getconf CLK_TCK)
-cpu_now() { local f; read -r -a f <"/proc/$BASHPID/stat"; CPU_NOW=$(( (f[15] + f[16]) / CLK_TCK )); }
+# A lane's CPU joins the main line's children's when bash reaps the lane,
+# whichever section is open then: each lane leaves its total in
+# lane-NAME.ticks as it ends, and the main line takes those out of its own.
+cpu_now() {
+    local f ticks=0 lane
+    read -r -a f <"/proc/$BASHPID/stat"
+    if [ "$BASHPID" = "$$" ]; then
+        for lane in "$WORK"/lane-*.ticks; do
+            [ -e "$lane" ] && ticks=$((ticks + $(<"$lane")))
+        done
+    fi
+    CPU_NOW=$(( (f[15] + f[16] - ticks) / CLK_TCK ))
+}
+# A lane's own CPU and its children's, in clock ticks.
+lane_ticks() { local f; read -r -a f <"/proc/$BASHPID/stat"; echo $((f[13] + f[14] + f[15] + f[16])); }
 SECTION=
 section_close() {
     [ -n "$SECTION" ] || return 0
@@ -83,7 +97,7 @@ declare -A LANE_PID
 alongside() {
     note "$1 runs alongside from here (${SECONDS}s)"
     set -m      # a background job under job control leads its own process group
-    ( SECTION=; "$2"; section_close ) >"$WORK/lane-$1.log" 2>&1 &
+    ( SECTION=; "$2"; section_close; lane_ticks >"$WORK/lane-$1.ticks" ) >"$WORK/lane-$1.log" 2>&1 &
     set +m
     LANE_PID[$1]=$!
     LANES+=($!)
