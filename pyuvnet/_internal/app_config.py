@@ -19,6 +19,7 @@ import sys
 from http import HTTPStatus
 
 from pyuvnet._internal.aliases import snake_name
+from pyuvnet._internal.http2.constants import SERVER_MAX_CONCURRENT_STREAMS
 
 __all__ = ['Config', 'ConfigError', 'DEFAULTS', 'LOGGING_CONFIG', 'LOG_LEVELS',
            'TRACE_LOG_LEVEL', 'ProxyTrust', 'DefaultFormatter', 'AccessFormatter']
@@ -256,7 +257,7 @@ DEFAULTS = dict(
     ws_ping_timeout=20.0, ws_per_message_deflate=True,
     # gunicorn's and pyuvnet's
     threads=1, timeout=30, umask=None, proxy_protocol=False, http2=True,
-    h2_max_concurrent_streams=100,
+    h2_max_concurrent_streams=SERVER_MAX_CONCURRENT_STREAMS,
 )
 
 

@@ -110,9 +110,10 @@ class ServesHttp2:
 
 
 def _start_session(server, socket, sink):
-    # Streams bounded per connection (--h2-max-concurrent-streams): nghttp2
-    # refuses those over the setting (REFUSED_STREAM) until the peer has
-    # acknowledged it, and ends a connection that opens more after that.
+    # Streams bounded per connection as every http2 server session is
+    # (--h2-max-concurrent-streams its value): nghttp2 refuses those over
+    # the setting (REFUSED_STREAM) until the peer has acknowledged it, and
+    # ends a connection that opens more after that.
     session = http2.ServerHttp2Session(socket, server._h2_options, server)
     sink.serve(session)
     server._h2_sessions.add(session)

@@ -50,7 +50,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if getattr(socket, '_http2_session', None) is not None:
             raise ERR_HTTP2_SOCKET_BOUND()
         super().__init__()
-        opts, core_options = session_options(options)
+        opts, core_options = session_options(options, is_server)
         self._options = opts
         self._socket = socket
         self._core = _uv.H2Core(self, is_server, core_options)

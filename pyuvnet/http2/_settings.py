@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.records import Record
+from .._internal.http2.constants import SERVER_MAX_CONCURRENT_STREAMS
 from .._internal.http2.errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
 
 __all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
@@ -30,7 +31,9 @@ _DEFAULTS = {'headerTableSize': 4096, 'enablePush': True, 'initialWindowSize': 6
 
 
 def getDefaultSettings():
-    """The settings a session starts with (Node 20's values)."""
+    """The settings a session starts with (Node 20's values). A server's
+    session differs in one: it advertises maxConcurrentStreams 100 unless
+    its ``settings`` give one (session_options())."""
     return Record(_DEFAULTS)
 
 
@@ -104,12 +107,17 @@ _SESSION_DEFAULTS = {
 }
 
 
-def session_options(options):
+def session_options(options, is_server=False):
     """The session's options with Node's defaults, and the nghttp2 options
     of its core."""
     opts = dict(_SESSION_DEFAULTS)
     opts.update({k: v for k, v in (options or {}).items() if v is not None})
     settings = check_settings(opts.get('settings'))
+    if is_server:
+        # Not Node's unbounded default: a peer may hold only so many
+        # streams open (issue 70; HTTP2.md, "Decided otherwise").
+        if settings.get('maxConcurrentStreams') is None:
+            settings['maxConcurrentStreams'] = SERVER_MAX_CONCURRENT_STREAMS
     opts['settings'] = settings
     core = {
         'peerMaxConcurrentStreams': int(opts['peerMaxConcurrentStreams']),

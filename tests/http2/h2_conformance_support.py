@@ -440,6 +440,14 @@ KNOWN_DIFFERENCES = {
         _STREAM_WINDOW),
     '6.9.2/SETTINGS_INITIAL_WINDOW_SIZE overflowing an open stream': (
         {'goaway': 'FLOW_CONTROL_ERROR', 'rst': {}, 'status': {}, 'closed': None}, _WINDOW),
+    # pyuvnet's server advertises SETTINGS_MAX_CONCURRENT_STREAMS 100 by
+    # default (Node's none): a stream over it after the ACK ends the
+    # session, each stream but the newest reset, as a Node server's with
+    # settings.maxConcurrentStreams 100 does.
+    '5.1.2/120 open streams': (
+        {'goaway': 'INTERNAL_ERROR', 'rst': {str(stream): 'INTERNAL_ERROR' for stream in range(1, 199, 2)},
+         'status': {}, 'closed': None},
+        'maxConcurrentStreams 100 by default'),
 }
 
 
@@ -448,9 +456,8 @@ SERVE_KNOWN_DIFFERENCES = {
     # HTTP/1.1, never a GOAWAY (other bytes are an invalid preface, Node's).
     '3.4/an HTTP/1.1 request instead of the preface': (
         {'goaway': None, 'rst': {}, 'status': {}, 'closed': True}, 'HTTP/1.1 on the same port'),
-    # serve advertises SETTINGS_MAX_CONCURRENT_STREAMS 100 (Node's server
-    # none): a stream over it after the ACK ends the session, as a Node
-    # server's with settings.maxConcurrentStreams 100 does.
+    # serve's 100 (--h2-max-concurrent-streams) ends the session as the
+    # core's does, its held requests not reset one by one.
     '5.1.2/120 open streams': (
         {'goaway': 'INTERNAL_ERROR', 'rst': {}, 'status': {}, 'closed': None},
         '--h2-max-concurrent-streams 100'),

@@ -244,3 +244,8 @@ CONSTANTS = {
     'HTTP_STATUS_NOT_EXTENDED': 510,
     'HTTP_STATUS_NETWORK_AUTHENTICATION_REQUIRED': 511,
 }
+
+# Not Node's (its servers advertise no limit): the SETTINGS_MAX_CONCURRENT_STREAMS
+# a pyuvnet server session advertises unless told otherwise, http2's and
+# serve's (--h2-max-concurrent-streams) alike; 100 as hypercorn's and h2o's.
+SERVER_MAX_CONCURRENT_STREAMS = 100
