@@ -73,6 +73,27 @@ def test_a_default_server_refuses_streams_past_100_and_the_connection_goes_on(ru
     assert GOAWAY not in [kind for kind, *_ in frames]
 
 
+def test_a_peer_that_keeps_opening_streams_past_100_loses_its_session(run_loop):
+    # Node 20 with maxConcurrentStreams 100, 1200 streams in one write,
+    # the SETTINGS never acknowledged: 100 answered, 1002 REFUSED_STREAM,
+    # then 'sessionError' ERR_HTTP2_TOO_MANY_INVALID_FRAMES (each refusal
+    # counts against maxSessionInvalidFrames, 1000).
+    # (An open stream is destroyed with the session's error, as in Node.)
+    errors = []
+    server = http2.createServer()
+    server.on('stream', lambda stream, *args: (stream.on('error', lambda error: None),
+                                               hello(stream, *args)))
+    server.on('sessionError', lambda error, session: errors.append(error.code))
+    port = listen(run_loop, server)
+    opens = b''.join(get(stream_id) for stream_id in range(1, 2401, 2))
+    peer = RawPeer(port, [PREFACE + settings() + opens], timeout=1)
+    serve_until(run_loop, server, peer)
+    frames = peer.frames()
+    assert len(answered(frames)) == 100
+    assert list(resets(frames).values()).count(REFUSED_STREAM) == 1002
+    assert errors == ['ERR_HTTP2_TOO_MANY_INVALID_FRAMES']
+
+
 def test_the_explicit_unbounded_setting_serves_every_stream_as_node(run_loop):
     # Node 20's default server (and one given 2**32-1, which it then
     # advertises): all 150 answered, nothing refused.
