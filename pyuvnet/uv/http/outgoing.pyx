@@ -152,8 +152,10 @@ cdef class OutgoingCore(MessageCore):
     cdef int prefinish(self) except -1:
         """Node's _finish: 'prefinish' once the ended message's bytes are
         all the socket's (at end(), or when a message that waited for its
-        socket or turn gets it)."""
-        if (self._finished and self.socket is not None and not self._pending
+        socket or turn gets it).  Most messages have no listener for it:
+        asked first, in C, so that their end() pays no emit."""
+        if (self._handler('prefinish') is not None
+                and self._finished and self.socket is not None and not self._pending
                 and (self._conn is None or (<ServerExchange?>self._conn).current is self)):
             self._emit('prefinish', EMPTY_TUPLE)
         return 0
