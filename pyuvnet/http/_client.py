@@ -219,15 +219,18 @@ class ClientRequest(OutgoingMessage):
             # over the agent's, while the request runs.
             socket.setTimeout(self._timeout)
         socket.resume()
+        self._socket_due = True
         _uv.nextTick(self._emit_socket, socket)
         if self._flush_pending():
             # A 'drain' owed for what waited: after 'socket', as Node's.
             _uv.nextTick(self._socket_drained)
-        self._prefinish()
 
     def _emit_socket(self, socket):
+        # Node's onSocketNT: 'socket', then 'prefinish' if end() came.
+        self._socket_due = False
         if not self._closed:
             self.emit('socket', socket)
+            self._prefinish()
 
     def _release(self):
         """The exchange is over: the socket is not this request's anymore."""

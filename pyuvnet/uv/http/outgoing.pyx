@@ -95,6 +95,9 @@ cdef class OutgoingCore(MessageCore):
     cdef public Py_ssize_t _bytes_written
     cdef public Py_ssize_t _pending_bytes   # of ``_pending`` (Node's outputSize)
     cdef public bint _need_drain        # a write() returned False: 'drain' is owed
+    # A ClientRequest's socket came, and the tick that makes it the
+    # request's (Node's onSocketNT: 'socket', then 'prefinish') is to come.
+    cdef public bint _socket_due
     # ServerResponse's (here so that end() needs no Python call)
     cdef public object _status, _reason
     cdef public object req
@@ -152,8 +155,11 @@ cdef class OutgoingCore(MessageCore):
     cdef int prefinish(self) except -1:
         """Node's _finish: 'prefinish' once the ended message's bytes are
         all the socket's (at end(), or when a message that waited for its
-        socket or turn gets it)."""
-        if (self._finished and self.socket is not None and not self._pending
+        socket or turn gets it).  Most messages have no listener for it:
+        asked first, in C, so that their end() pays no emit."""
+        if (self._handler('prefinish') is not None
+                and self._finished and self.socket is not None and not self._pending
+                and not self._socket_due
                 and (self._conn is None or (<ServerExchange?>self._conn).current is self)):
             self._emit('prefinish', EMPTY_TUPLE)
         return 0
