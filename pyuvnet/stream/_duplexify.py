@@ -84,6 +84,7 @@ class Joined(Duplex):
         once neither side is left open."""
         callback, self._onclose = self._onclose, None
         if callback is not _UNSETTLED and callback is not None:
+            self._let_go()
             callback(err)
         elif err is not None:
             self.destroy(err)
@@ -96,11 +97,19 @@ class Joined(Duplex):
         self._wants_read = False
         self._ondrain = self._onfinish = None
         if self._onclose is None:
+            self._let_go()
             callback(err)
         else:
             self._onclose = callback
             for target in self._targets:
                 destroyer(target, err)
+
+    def _let_go(self):
+        # Destroyed: the inner streams are no longer written or read, and
+        # their listeners (methods of this one) would keep them in a cycle
+        # with it.
+        self._sink = self._source = None
+        self._targets = ()
 
 
 def duplex_from(cls, body):

@@ -89,20 +89,33 @@ def eos(stream, opts, callback):
         call(err)
 
     def onclose(*args):
+        if not done:
+            call(closing_error())
+        release()
+
+    def closing_error():
         errored = writable_errored(stream) or readable_errored(stream)
         if errored is not None:
-            return call(errored)
+            return errored
         if readable and not readable_finished and is_readable_node_stream(stream, True):
             if not is_readable_finished(stream, False):
-                return call(errors.ERR_STREAM_PREMATURE_CLOSE())
+                return errors.ERR_STREAM_PREMATURE_CLOSE()
         if writable and not writable_finished:
             if not is_writable_finished(stream, False):
-                return call(errors.ERR_STREAM_PREMATURE_CLOSE())
-        call()
+                return errors.ERR_STREAM_PREMATURE_CLOSE()
+        return None
+
+    def release():
+        # Closed, and the callback has run (or cleaned up): the listeners
+        # stay on the stream, as Node's do, but hold neither it nor the
+        # callback, so that a closed stream is freed by its reference count
+        # (their cells would keep it in a cycle with its listeners table).
+        nonlocal stream, callback, w, r
+        stream = callback = w = r = None
 
     def onclosed():
-        errored = writable_errored(stream) or readable_errored(stream)
-        call(errored)
+        if not done:
+            call(writable_errored(stream) or readable_errored(stream))
 
     listeners = [('end', onend), ('finish', onfinish), ('close', onclose)]
     if writable and w is None and not hasattr(type(stream), 'writableFinished'):
@@ -132,13 +145,18 @@ def eos(stream, opts, callback):
         # A pyuvnet socket destroyed already: its 'close' may be past.
         nextTick(onclose)
 
+    # cleanup()'s own reference: it is the caller's, to keep or drop, and
+    # can still take the listeners off once they let go of the stream.
+    owner = stream
+
     def cleanup():
         nonlocal done
         done = True
         for event, fn in listeners:
-            stream.removeListener(event, fn)
+            owner.removeListener(event, fn)
         for fn in unlisten:
             fn()
+        release()
 
     signal = opts.get('signal')
     if signal is not None and not is_closed(stream):

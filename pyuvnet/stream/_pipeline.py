@@ -96,6 +96,9 @@ def pipeline_impl(streams, callback, opts):
             if error is None:
                 for fn in last_cleanup:
                     fn()
+            # (What they hold would keep the last stage in a cycle with
+            # the 'error' listener left on it.)
+            last_cleanup.clear()
             nextTick(callback, error, value)
 
     def abort(*args):
@@ -197,13 +200,13 @@ def _is_source(obj):
 
 
 def _once(callback):
-    called = False
-
     def once(*args):
-        nonlocal called
-        if not called:
-            called = True
-            callback(*args)
+        # Called, it lets go of the callback: the stages' 'error' listeners
+        # still hold this function (compose()'s callback holds its Duplex).
+        nonlocal callback
+        if callback is not None:
+            call, callback = callback, None
+            call(*args)
     return once
 
 

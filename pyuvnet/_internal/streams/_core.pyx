@@ -13,6 +13,7 @@ other and the states' fields in C:
     core/ticks.pyx        nextTick() as a C call
     core/chunks.pyx       the byte-like kinds, and a chunk made bytes
     core/readable.pyx     the read side: push, read, flowing mode, 'readable'
+    core/read_head.pyx    reads within the head chunk, and the bytes they copy
     core/readable_end.pyx the read side's end: endReadable and its tick
     core/writable.pyx     write(), end(), the buffer and the finish sequence
     core/destroy.pyx      destroy() and errorOrDestroy()
@@ -24,6 +25,7 @@ include "core/states.pyx"
 include "core/ticks.pyx"
 include "core/chunks.pyx"
 include "core/readable.pyx"
+include "core/read_head.pyx"
 include "core/readable_end.pyx"
 include "core/writable.pyx"
 include "core/destroy.pyx"

@@ -1,0 +1,194 @@
+"""Streams joined by pipeline(), compose() or watched by finished() are
+freed at their close by reference counting alone, with the cyclic GC
+disabled (issue 68): finished()'s listeners stay on a closed stream, as
+Node's do (test-stream-pipeline-listeners.js), but let go of it and of
+the callback once the callback has run. The listener counts were pinned
+under Node 20 first."""
+import gc
+import weakref
+
+import pytest
+
+import pyuvnet as net
+from pyuvnet.stream import Duplex, compose, finished, pipeline
+
+
+@pytest.fixture
+def gc_off():
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def counts(stream):
+    return [stream.listenerCount(event) for event in ('end', 'finish', 'close', 'error')]
+
+
+def source(data):
+    """A plain Duplex that reads ``data`` then ends; its write side takes
+    nothing and is ended already."""
+    d = Duplex(read=lambda self, n: (self.push(data), self.push(None)),
+               write=lambda self, chunk, encoding, callback: callback())
+    d.end()
+    return d
+
+
+def sink(got):
+    """A plain Duplex that keeps what is written into ``got`` and ends its
+    read side at its 'finish', read to its end (so that it closes)."""
+    d = Duplex(write=lambda self, chunk, encoding, callback: (got.append(bytes(chunk)), callback()),
+               final=lambda self, callback: (self.push(None), callback()),
+               read=lambda self, n: None)
+    d.resume()
+    return d
+
+
+def relay():
+    """A plain Duplex (no Transform) that reads back what is written."""
+    return Duplex(write=lambda self, chunk, encoding, callback: (self.push(chunk), callback()),
+                  final=lambda self, callback: (self.push(None), callback()),
+                  read=lambda self, n: None)
+
+
+# -- plain Duplex streams ----------------------------------------------------
+
+def test_plain_duplexes_in_a_pipeline_are_freed_at_close_without_gc(gc_off, run_loop):
+    got, done = [], []
+    src, dst = source(b'abc'), sink(got)
+    pipeline(src, dst, lambda err=None, *value: done.append(err))
+    refs = [weakref.ref(src), weakref.ref(dst)]
+    del src, dst
+    run_loop()
+    assert (done, got) == ([None], [b'abc'])
+    assert [ref() for ref in refs] == [None, None]
+
+
+def test_plain_duplexes_in_a_compose_are_freed_at_close_without_gc(gc_off, run_loop):
+    got = []
+    first, last = relay(), relay()
+    d = compose(first, last)
+    d.on('data', got.append)
+    d.end(b'abc')
+    refs = [weakref.ref(first), weakref.ref(last), weakref.ref(d)]
+    del first, last, d
+    run_loop()
+    assert b''.join(got) == b'abc'
+    assert [ref() for ref in refs] == [None, None, None]
+
+
+def test_a_plain_duplex_watched_by_finished_is_freed_at_close_without_gc(gc_off, run_loop):
+    done = []
+    stream = source(b'abc')
+    stream.resume()
+    finished(stream, done.append)
+    ref = weakref.ref(stream)
+    del stream
+    run_loop()
+    assert done == [None]
+    assert ref() is None
+
+
+def test_finished_keeps_its_listeners_on_a_closed_stream_until_cleaned_up(run_loop):
+    # Node 20: 1 of each listener at the callback and after 'close';
+    # the cleanup function, called after 'close', still removes them all.
+    stream = source(b'abc')
+    stream.resume()
+    seen = []
+
+    def after_close():
+        seen.append(('closed', stream.destroyed, counts(stream)))
+        cleanup()
+        seen.append(('cleaned', counts(stream)))
+    cleanup = finished(stream, lambda err=None: (seen.append(('callback', err, counts(stream))),
+                                                  net.setImmediate(after_close)))
+    run_loop()
+    assert seen == [('callback', None, [1, 1, 1, 1]), ('closed', True, [1, 1, 1, 1]),
+                    ('cleaned', [0, 0, 0, 0])]
+
+
+def test_a_pipeline_keeps_its_listeners_on_closed_streams(run_loop):
+    # Node 20 (test-stream-pipeline-listeners.js): the source keeps the
+    # pipeline's and finished()'s listeners past its 'close' (2, 2, 3, 3).
+    got, seen = [], []
+    src, dst = source(b'abc'), sink(got)
+    pipeline(src, dst, lambda err=None, *value: net.setImmediate(
+        lambda: seen.append((err, src.destroyed, dst.destroyed, counts(src)))))
+    run_loop()
+    assert seen == [(None, True, True, [2, 2, 3, 3])]
+
+
+# -- net sockets ---------------------------------------------------------------
+
+def serve_by(listening_server, on_connection):
+    """A server whose connections are given to ``on_connection``, only
+    weakly kept here (in ``accepted``)."""
+    accepted = []
+    server, port = listening_server(lambda sock: (accepted.append(weakref.ref(sock)),
+                                                  on_connection(sock)))
+    return server, port, accepted
+
+
+def echo_by_pipeline(sock):
+    pipeline(sock, sock, lambda err=None, *value: None)
+
+
+def left_alive(run_loop, port, join, accepted):
+    """A client of ``port`` handed to ``join(client)``, which returns the
+    streams it made, then the loop run: what is still alive of the client,
+    those streams and the server's ends (``accepted``). Made here, so that
+    no frame of the test holds them."""
+    client = net.connect(port, '127.0.0.1')
+    refs = [weakref.ref(stream) for stream in (client, *join(client))]
+    del client
+    run_loop()
+    return [stream for stream in (ref() for ref in refs + accepted) if stream is not None]
+
+
+DATA = b'z' * 100000
+
+
+def test_sockets_in_a_pipeline_are_freed_at_close_without_gc(listening_server, gc_off,
+                                                              run_loop):
+    # The server echoes each connection through pipeline(sock, sock); the
+    # client pipes what comes back into a plain Duplex.
+    server, port, accepted = serve_by(listening_server, echo_by_pipeline)
+    got, done = [], []
+
+    def join(client):
+        pipeline(client, sink(got), lambda err=None, *value: (done.append(err), server.close()))
+        client.end(DATA)
+        return ()
+    assert left_alive(run_loop, port, join, accepted) == []
+    assert (done, b''.join(got)) == ([None], DATA)
+
+
+def test_a_socket_in_a_compose_is_freed_at_close_without_gc(listening_server, gc_off, run_loop):
+    # compose(socket, relay): written into the socket, read from the relay.
+    server, port, accepted = serve_by(listening_server, echo_by_pipeline)
+    got = []
+
+    def join(client):
+        d = compose(client, relay())
+        d.on('data', got.append)
+        d.on('close', server.close)
+        d.end(DATA)
+        return (d,)
+    assert left_alive(run_loop, port, join, accepted) == []
+    assert b''.join(got) == DATA
+
+
+def test_a_socket_watched_by_finished_is_freed_at_close_without_gc(listening_server, gc_off,
+                                                                   run_loop):
+    server, port, accepted = serve_by(listening_server, lambda sock: sock.pipe(sock))
+    got, done = [], []
+
+    def join(client):
+        finished(client, lambda err=None: (done.append(err), server.close()))
+        client.on('data', got.append)
+        client.end(DATA)
+        return ()
+    assert left_alive(run_loop, port, join, accepted) == []
+    assert (done, b''.join(got)) == ([None], DATA)
