@@ -249,7 +249,7 @@ setup(
                   depends=["pyuvnet/pyuvnet_cpython.h"]),
         Extension("pyuvnet._internal.streams._core", ["pyuvnet/_internal/streams/_core.pyx"], include_dirs=["pyuvnet"],
                   depends=glob.glob("pyuvnet/_internal/streams/core/*.pyx") + [
-                      "pyuvnet/pyuvnet_cpython.h", "pyuvnet/pyuvnet_bytes_pool.h",
+                      "pyuvnet/pyuvnet_cpython.h", "pyuvnet/uv/pyuvnet_bytes_pool.h",
                       "pyuvnet/uv/pyuvnet_copy.h"]),
         Extension(
             UV_EXT,
@@ -262,7 +262,7 @@ setup(
             include_dirs=["pyuvnet/uv", "pyuvnet", "vendor/llhttp/include", "vendor/c-ares/include",
                           "vendor/nghttp2/lib/includes"],
             depends=glob.glob("pyuvnet/uv/**/*.h", recursive=True) + [
-                "pyuvnet/pyuvnet_cpython.h", "pyuvnet/pyuvnet_bytes_pool.h"] + [
+                "pyuvnet/pyuvnet_cpython.h", "pyuvnet/uv/pyuvnet_bytes_pool.h"] + [
                 os.path.join("vendor", "llhttp", name) for name in LLHTTP_SHA256] + [
                 os.path.join("vendor", "c-ares", "SHA256SUMS"),
                 os.path.join("vendor", "nghttp2", "SHA256SUMS")],

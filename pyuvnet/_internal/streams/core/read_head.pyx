@@ -30,7 +30,7 @@ cdef object _read_in_head(object stream, ReadableState state, Py_ssize_t n):
     return ret
 
 
-cdef extern from "pyuvnet_bytes_pool.h":
+cdef extern from "uv/pyuvnet_bytes_pool.h":
     object pooled_bytes "pyuvnet_pooled_bytes" (PyObject** pool, int slots, int* next,
                                                 Py_ssize_t min, const char* data, Py_ssize_t n)
 

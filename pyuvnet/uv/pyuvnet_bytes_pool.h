@@ -14,7 +14,7 @@
 #define PYUVNET_BYTES_POOL_H
 #include <Python.h>
 
-#include "uv/pyuvnet_copy.h"
+#include "pyuvnet_copy.h"
 
 /* pymalloc's largest size: smaller bytes cost it less than a glibc malloc,
  * about what a scan of the loop's sixteen slots costs (the stream core's
