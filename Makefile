@@ -296,10 +296,14 @@ PYUVNET_STRESS ?= short
 FUZZ_EXAMPLES = $(if $(filter long,$(PYUVNET_STRESS)),2000,100)
 STRESS_TIMEOUT = $(if $(filter long,$(PYUVNET_STRESS)),--timeout=3600,)
 
+# STRESS_TESTS: what runs; CI's short run takes tests/stress alone, since
+# its suite runs the fuzz files already (with 20 to 60 draws).
+STRESS_TESTS ?= tests/stress tests/net/test_api_fuzz.py tests/http/test_http_parser_fuzz.py \
+	tests/http/test_http_socket_fuzz.py
+
 stress: build/.installed-test
 	PYUVNET_STRESS=$(PYUVNET_STRESS) PYUVNET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
-		$(PY) -m pytest -q -p no:cacheprovider $(STRESS_TIMEOUT) tests/stress tests/net/test_api_fuzz.py \
-		tests/http/test_http_parser_fuzz.py tests/http/test_http_socket_fuzz.py $(PYTEST_ARGS)
+		$(PY) -m pytest -q -p no:cacheprovider $(STRESS_TIMEOUT) $(STRESS_TESTS) $(PYTEST_ARGS)
 
 asan: | deps
 	PYTHON=$(PYTHON) bash tests/sanitizers/asan.sh $(PYTEST_ARGS)
