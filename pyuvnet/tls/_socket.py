@@ -47,6 +47,7 @@ from .._internal.streams._core import writable_cork, writable_end, writable_unco
 from .._internal.streams.state import WritableState, error_buffer
 from .._internal import validate as validate
 from .._internal.aliases import twins
+from .._internal.js_stream_socket import JSStreamSocket, is_js_stream
 from .._internal.options import normalize_options
 from .._internal.records import Record
 from ..events import EventEmitter
@@ -102,13 +103,18 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
 
     def __init__(self, socket, options=None, **kwargs):
         """Wrap ``socket`` (a connected or connecting ``net.Socket``, which
-        this socket then owns); ``options`` as a dict or keywords, in either
+        this socket then owns, or a ``stream.Duplex`` such as a
+        ``duplexPair()`` side, whose write() and 'data' then carry the
+        ciphertext); ``options`` as a dict or keywords, in either
         spelling.  A client starts its handshake once connected, a server
         (``isServer=True``) waits for the ClientHello.  Raises
         ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad options."""
         opts = normalize_options(options, kwargs, TLS_SOCKET_OPTIONS)
         if not isinstance(socket, Socket):
-            raise errors.ERR_INVALID_ARG_TYPE('socket', 'net.Socket', socket)
+            socket = self._js_stream_socket(socket)
+            # (Node's JSStreamSocket is a net.Socket of default options:
+            # allowHalfOpen is False whatever the options say.)
+            opts['allowHalfOpen'] = False
         context = opts.get('secureContext')
         if context is None:
             context = SecureContext({k: v for k, v in opts.items() if k in CONTEXT_RULES})
@@ -138,6 +144,16 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         if opts.get('requestOCSP'):      # any truthy value, as Node
             self._request_ocsp()
         self._attach(socket)
+
+    @staticmethod
+    def _js_stream_socket(stream):
+        """As Node's: a stream with no handle (a ``stream.Duplex``) is
+        carried by a JSStreamSocket; anything else is
+        ERR_INVALID_ARG_TYPE (Node 20 fails on it with an uncoded
+        TypeError)."""
+        if not is_js_stream(stream):
+            raise errors.ERR_INVALID_ARG_TYPE('socket', ['net.Socket', 'stream.Duplex'], stream)
+        return JSStreamSocket(stream)
 
     # -- the rare events (the expected ones run in TLSPump) ----------------
 
@@ -371,8 +387,13 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
     @property
     def writableLength(self):
         """The plaintext the write state holds (before 'secure', corked, or
-        not yet called back) plus the raw socket's buffered bytes."""
-        return self._writableState.length + self._raw.writableLength
+        not yet called back) plus the raw socket's buffered bytes (those of
+        the writes that went straight to it; over a JSStreamSocket, as
+        Node's, the plaintext only)."""
+        raw = self._raw
+        if type(raw) is JSStreamSocket:
+            return self._writableState.length
+        return self._writableState.length + raw.writableLength
 
     @property
     def bufferSize(self):

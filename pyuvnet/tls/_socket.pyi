@@ -1,4 +1,4 @@
-# Types of pyuvnet.tls._socket: TLSSocket (Node's tls.TLSSocket) over a net.Socket.
+# Types of pyuvnet.tls._socket: TLSSocket (Node's tls.TLSSocket) over a net.Socket or a stream.Duplex.
 # Generated sections: python tools/gen_stubs.py (see docs/typing.md).
 from collections.abc import Callable
 from typing import Any, Literal, TypedDict, TypeVar, overload
@@ -11,6 +11,7 @@ from .._internal.records import Record
 from .._internal.streams.native import NativeDuplex
 from ._x509 import X509Certificate
 from .. import Socket
+from ..stream import Duplex
 from ._context import SecureContext, SecureContextOptions
 from ._socket_options import (
     CONNECTION_RULES as CONNECTION_RULES, TLS_SOCKET_OPTIONS as TLS_SOCKET_OPTIONS,
@@ -65,7 +66,7 @@ class TLSSocketOptions(TLSConnectionOptions, total=False):
 class TLSSocket(OpenSSLQueries, SessionMethods, NativeDuplex):
     server: Any
     encrypted: bool
-    def __init__(self, socket: Socket, options: TLSSocketOptions | None = None,
+    def __init__(self, socket: Socket | Duplex, options: TLSSocketOptions | None = None,
                  **kwargs: Unpack[TLSSocketOptions]) -> None: ...
     @overload  # type: ignore[override]
     def write(self, data: _Data, encoding: str | None = None,

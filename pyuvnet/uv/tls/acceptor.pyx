@@ -62,6 +62,10 @@ cdef class TLSAcceptor:
         """Wrap ``raw``; the TLSSocket (for a caller that reads first bytes
         of its own: the PROXY header, pyuvnet/_internal/proxy_protocol.py)."""
         cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
+        if not isinstance(raw, Stream):
+            # A stream.Duplex with no handle, emitted by the program: as
+            # Node's, carried by a JSStreamSocket (tls/_socket.py).
+            raw = self.socket_class._js_stream_socket(raw)
         tls_socket.accept(raw, self)
         if raw.isPaused():
             # pauseOnConnect, as Node: the handshake runs all the same (the

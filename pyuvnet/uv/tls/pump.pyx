@@ -173,25 +173,31 @@ cdef class TLSPump(TLSPumpData):
         self.attach(raw, False)
 
     cdef int attach(self, object raw, bint accepted) except -1:
-        cdef Stream stream = <Stream?>raw
+        # ``raw`` is a net.Socket (a libuv Stream), or a JSStreamSocket
+        # (_internal/js_stream_socket.py) over a stream with no handle,
+        # which has the same events and methods but no C fields.
+        cdef EventEmitter events = <EventEmitter?>raw
+        cdef Stream stream = raw if isinstance(raw, Stream) else None
         self._raw = raw
         self.raw_stream = stream
-        self._writableState.highWaterMark = stream.write_hwm
         self.raw_write = raw.write
-        # Our write() answers with the raw socket's count before the kernel
-        # takes what it was given: Node's TLSWrap calls a write back later,
-        # so a TLS write of the mark answers False however fast it leaves.
-        stream.answer_before_send = True
-        # The raw socket must not answer the peer's FIN by itself: close_notify
-        # goes first, and only this socket knows when.
-        stream._allow_half_open = True
-        # C methods; the 'data' one is the sole listener: Stream.deliver
-        # calls it from C, and while it is, reads come to feed() unmade.
-        listener = self._on_raw_data
-        if self.bio != NULL:
-            stream.take_sink(self, listener, feed_pump, NULL)
+        if stream is None:
+            self._writableState.highWaterMark = raw.writableHighWaterMark
+        else:
+            self._writableState.highWaterMark = stream.write_hwm
+            # Our write() answers with the raw socket's count before the kernel
+            # takes what it was given: Node's TLSWrap calls a write back later,
+            # so a TLS write of the mark answers False however fast it leaves.
+            stream.answer_before_send = True
+            # The raw socket must not answer the peer's FIN by itself: close_notify
+            # goes first, and only this socket knows when.
+            stream._allow_half_open = True
+            # C methods; the 'data' one is the sole listener: Stream.deliver
+            # calls it from C, and while it is, reads come to feed() unmade.
+            if self.bio != NULL:
+                stream.take_sink(self, self._on_raw_data, feed_pump, NULL)
         for event in RAW_EVENTS:
-            stream._add(event, getattr(self, '_on_raw_' + event), False, False)
+            events._add(event, getattr(self, '_on_raw_' + event), False, False)
         if self.server is not None and self.server.listenerCount('keylog'):
             self._log_keys_to_server()
         if not accepted and raw.pending:
@@ -407,9 +413,13 @@ cdef class TLSPump(TLSPumpData):
         # socket any more (its sink and listeners did), so that the pair is
         # no reference cycle and is freed without the GC.
         cdef Stream stream = self.raw_stream
-        stream.drop_sink(self)
+        cdef EventEmitter events = <EventEmitter>self._raw
         for event in RAW_EVENTS:
-            stream._remove(event, getattr(self, '_on_raw_' + event))
+            events._remove(event, getattr(self, '_on_raw_' + event))
+        if stream is None:
+            current_loop().call_soon_tick(self)     # (a JSStreamSocket)
+            return 0
+        stream.drop_sink(self)
         stream._remove('connect', self._on_raw_connect)
         stream.loop.call_soon_tick(self)
         return 0

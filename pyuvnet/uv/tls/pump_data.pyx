@@ -107,7 +107,7 @@ cdef class TLSPumpData(EventEmitter):
     cdef object bio_in_write, bio_out_read          # the MemoryBIOs' (when bio is NULL)
     cdef pyuvnet_tls_bio_t* bio     # the SSL's BIO (owned by the SSL); NULL once closed
     cdef object raw_write                           # the raw Stream's write
-    cdef Stream raw_stream          # _raw, for its write buffer's counts
+    cdef Stream raw_stream          # _raw, for its write buffer's counts; None over a JSStreamSocket
     cdef public object _raw         # the net.Socket carrying the ciphertext
     cdef public object _incoming    # MemoryBIO: ciphertext in
     cdef public object _outgoing    # MemoryBIO: ciphertext out
@@ -161,7 +161,7 @@ cdef class TLSPumpData(EventEmitter):
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
                 break
-            if self._flowing is not True and self._read_queued >= self.raw_stream.read_hwm:
+            if self._flowing is not True and self._read_queued >= self.raw_read_hwm():
                 self._raw.pause()
                 break
             try:
@@ -176,6 +176,13 @@ cdef class TLSPumpData(EventEmitter):
                 self._tls_failure(exc)
                 return 0
             if not data:
+                # _ssl's read gives b'' (not SSLZeroReturnError) once
+                # OpenSSL has the peer's close_notify.  Over a JSStreamSocket
+                # it is the 'end' (as Node's): the stream may never end.
+                # Over a libuv socket 'end' waits for the FIN, which
+                # follows at once; the sequences pinned there assume it.
+                if self.raw_stream is None:
+                    self._peer_closed = True
                 break
             if self._readableState is not None:
                 if not node_reads.push(self, data):
@@ -202,6 +209,18 @@ cdef class TLSPumpData(EventEmitter):
                 and self._flowing is not False and not self._end_emitted):
             self.emit_end()
         return 0
+
+    cdef Py_ssize_t raw_read_hwm(self) except -1:
+        """The raw socket's read mark (a JSStreamSocket's is a Python one)."""
+        if self.raw_stream is not None:
+            return self.raw_stream.read_hwm
+        return self._raw.readableHighWaterMark
+
+    cdef bint raw_ending(self) except -1:
+        """Whether end() was called on the raw socket."""
+        if self.raw_stream is not None:
+            return self.raw_stream.ending
+        return self._raw.writableEnded
 
     cdef int emit_end(self) except -1:
         if self._end_emitted:
@@ -310,6 +329,8 @@ cdef class TLSPumpData(EventEmitter):
                 return self.raw_write(data, callback)
         elif self._outgoing.pending or callback is not None:
             return self.raw_write(self.bio_out_read(), callback)
+        if self.raw_stream is None:     # a JSStreamSocket's
+            return self._raw.writableLength < self._raw.writableHighWaterMark
         return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
                 < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
 
@@ -370,7 +391,7 @@ cdef class TLSPumpData(EventEmitter):
             self.send_close()
 
     cdef int send_close(self) except -1:
-        if self.c_ssl is not None and not self.raw_stream.ending:
+        if self.c_ssl is not None and not self.raw_ending():
             # A second SSL_shutdown would read on: records still unread
             # (data sent with the peer's Finished) would fail it with
             # APPLICATION_DATA_AFTER_CLOSE_NOTIFY.  They wait aside.
