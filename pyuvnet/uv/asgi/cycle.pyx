@@ -18,10 +18,11 @@
 # protocols (httptools_impl.py and zttp_h2_impl.py; the list is in
 # pyuvnet/asgi/_handler.py's docstring).
 
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.pyport cimport PY_SSIZE_T_MAX
+
 cdef extern from "Python.h":
     PyObject* PyExc_StopIteration
-    # An int as a Py_ssize_t, clamped to its range (no exception given).
-    Py_ssize_t clamped_ssize "PyNumber_AsSsize_t" (object number, PyObject* exc) except? -1
     void PyErr_SetObject(PyObject* type, PyObject* value)
     ctypedef PyObject* (*iternextfunc)(PyObject*)
     # PyTypeObject, for its one slot Cython's declaration leaves out.
@@ -311,11 +312,14 @@ cdef class ASGICycle:
     @cython.final
     cdef int expect_length(self, value) except -1:
         """The start's Content-Length, an int (None: none given)."""
+        cdef int overflow
+        cdef long long number
         if value is not None:
             self.counted = True
             # Counted down in C: past a Py_ssize_t no body ends it, and
             # below 0 the first chunk is too long.
-            self.length = max(clamped_ssize(value, NULL), -1)
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            self.length = PY_SSIZE_T_MAX if overflow > 0 else -1 if number < 0 else number
         return 0
 
     @cython.final
