@@ -64,6 +64,14 @@ async def answer(server, protocol, body=b'', end=True):
     return seen['status'], seen['body'], 'reset %d' % code if code else 'kept'
 
 
+def http_only(app):
+    """``app`` for the http scopes; the lifespan's is let be."""
+    async def served(scope, receive, send):
+        if scope['type'] == 'http':
+            return await app(scope, receive, send)
+    return served
+
+
 def unchunked(head, rest):
     """An HTTP/1.1 response's body as far as it came (its chunks joined)."""
     if b'transfer-encoding: chunked' not in head.lower():
@@ -82,9 +90,8 @@ def test_receive_after_the_response_is_complete_is_http_disconnect_at_once(proto
     # gone) is http.disconnect, the request's body still coming or not.
     got = []
 
+    @http_only
     async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
         got.append(await receive())
         await send({'type': 'http.response.start', 'status': 200})
         await send({'type': 'http.response.body', 'body': b'done'})
@@ -102,9 +109,8 @@ def test_receive_after_the_response_is_complete_is_http_disconnect_at_once(proto
 def test_send_refuses_a_message_out_of_turn_with_uvicorns_texts(protocol):
     errors = []
 
+    @http_only
     async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
         for message in ({'type': 'http.response.body', 'body': b'early'},
                         {'type': 'http.response.start', 'status': 200},
                         {'type': 'http.response.start', 'status': 201},
@@ -130,9 +136,8 @@ def test_send_refuses_a_message_out_of_turn_with_uvicorns_texts(protocol):
 def test_an_app_that_returns_a_value_is_logged_and_its_response_cut_off(protocol, caplog):
     # uvicorn: the value is logged, then the transport closed (HTTP/1.1) or
     # the stream reset (HTTP/2, INTERNAL_ERROR), not a 500.
+    @http_only
     async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
         await send({'type': 'http.response.start', 'status': 200})
         await send({'type': 'http.response.body', 'body': b'part', 'more_body': True})
         return 'value'
@@ -151,9 +156,8 @@ def test_an_app_that_returns_a_value_is_logged_and_its_response_cut_off(protocol
 def test_a_body_longer_than_its_content_length_is_refused(protocol, caplog):
     errors = []
 
+    @http_only
     async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
         await send({'type': 'http.response.start', 'status': 200,
                     'headers': [(b'content-length', b'3')]})
         try:
@@ -170,15 +174,37 @@ def test_a_body_longer_than_its_content_length_is_refused(protocol, caplog):
 
 
 @pytest.mark.parametrize('protocol', PROTOCOLS)
+@pytest.mark.parametrize('length, error', [
+    (b'-1', 'Response content longer than Content-Length'),
+    (b'%d' % 2 ** 64, 'Response content shorter than Content-Length'),
+])
+def test_a_content_length_past_the_counters_range_is_still_checked(protocol, length, error):
+    # uvicorn counts in Python ints; the cycle counts in C: a negative
+    # length is too short for any body, one past 2**63 longer than any.
+    errors = []
+
+    @http_only
+    async def app(scope, receive, send):
+        await send({'type': 'http.response.start', 'status': 200,
+                    'headers': [(b'content-length', length)]})
+        try:
+            await send({'type': 'http.response.body', 'body': b''})
+        except RuntimeError as caught:
+            errors.append(str(caught))
+
+    serve(app, lambda server: answer(server, protocol))
+    assert errors == [error]
+
+
+@pytest.mark.parametrize('protocol', PROTOCOLS)
 def test_trailers_are_offered_and_awaited_over_http2_only(protocol):
     # uvicorn offers http.response.trailers over HTTP/2 (and then waits for
     # them once the body is done); over HTTP/1.1 none, and a start's
     # ``trailers`` is nothing: the body ends the response.
     seen = {}
 
+    @http_only
     async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
         seen['offered'] = 'http.response.trailers' in scope.get('extensions', {})
         await send({'type': 'http.response.start', 'status': 200, 'trailers': True})
         await send({'type': 'http.response.body', 'body': b'ok'})

@@ -18,6 +18,9 @@
 # protocols (httptools_impl.py and zttp_h2_impl.py; the list is in
 # pyuvnet/asgi/_handler.py's docstring).
 
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from cpython.pyport cimport PY_SSIZE_T_MAX
+
 cdef extern from "Python.h":
     PyObject* PyExc_StopIteration
     void PyErr_SetObject(PyObject* type, PyObject* value)
@@ -125,13 +128,16 @@ cdef class ASGICycle:
     """One request and its response, for one run of the app: the message
     rules of uvicorn's cycles, the same over HTTP/1.1 and HTTP/2.  The
     subclass of a protocol takes the request's body and writes the
-    response (the ``cdef`` methods under "the protocol's side")."""
+    response (the ``cdef`` methods under "the protocol's side").  The
+    cycle's own steps are final: called directly, not through the vtable
+    as the hooks are (a request runs them at each send and at its end)."""
 
     cdef ASGIHandler handler
     cdef readonly dict scope
     cdef object task            # the Task the app runs on, until it ended
     cdef object waiter          # the Future receive() or send() waits on
-    cdef object length          # Content-Length still to send, when given
+    cdef Py_ssize_t length      # Content-Length still to send, when ``counted``
+    cdef bint counted           # the start gave a Content-Length
     cdef bint bodyless          # no body may go out (a HEAD's answer, ...)
     cdef bint trailers_offered  # the scope offers http.response.trailers
     cdef bint push_offered      # and http.response.push
@@ -160,7 +166,7 @@ cdef class ASGICycle:
         return 0
 
     cdef int write_start(self, dict message) except -1:
-        """Writes the head (``length`` and ``bodyless`` set; and
+        """Writes the head (``expect_length()`` told and ``bodyless`` set; and
         ``trailers_expected`` cleared when no body may follow)."""
         raise NotImplementedError
 
@@ -199,6 +205,7 @@ cdef class ASGICycle:
 
     # -- waiting ---------------------------------------------------------------
 
+    @cython.final
     cdef object waiting(self):
         """The Future to wait on until something changes: body bytes, the
         body's end, a write taken, the response's end or the client's
@@ -213,6 +220,7 @@ cdef class ASGICycle:
     def _wake(self, *_):
         self.wake()
 
+    @cython.final
     cdef int wake(self) except -1:
         waiter = self.waiter
         if waiter is not None:
@@ -240,6 +248,7 @@ cdef class ASGICycle:
             message = self.received()
         return message
 
+    @cython.final
     cdef object received(self):
         """The message receive() gives now, or None when it must wait."""
         if self.complete or self.gone():
@@ -285,6 +294,7 @@ cdef class ASGICycle:
                                "completed." % kind)
         return READY_NONE
 
+    @cython.final
     cdef int other_message(self, kind, dict message, str expected) except -1:
         """A message that is not the one the response's state expects: a
         push where offered, else uvicorn's error."""
@@ -292,22 +302,37 @@ cdef class ASGICycle:
             return self.write_push(message)
         raise RuntimeError("Expected ASGI message '%s', but got '%s'." % (expected, kind))
 
+    @cython.final
     cdef int start_response(self, dict message) except -1:
         self.started = True
         self.continue_due = False
         self.trailers_expected = self.trailers_offered and bool(message.get('trailers', False))
         return self.write_start(message)
 
+    @cython.final
+    cdef int expect_length(self, value) except -1:
+        """The start's Content-Length, an int (None: none given)."""
+        cdef int overflow
+        cdef long long number
+        if value is not None:
+            self.counted = True
+            # Counted down in C: past a Py_ssize_t no body ends it, and
+            # below 0 the first chunk is too long.
+            number = PyLong_AsLongLongAndOverflow(value, &overflow)
+            self.length = PY_SSIZE_T_MAX if overflow > 0 else -1 if number < 0 else number
+        return 0
+
+    @cython.final
     cdef object send_body(self, dict message):
         body = message.get('body', b'')
         more = message.get('more_body', False)
-        if self.length is not None and not self.bodyless:
+        if self.counted and not self.bodyless:
             self.length -= len(body)
             # As uvicorn: what it had sent before the error goes out.
             if self.length < 0:
                 self.flush_head()
                 raise RuntimeError('Response content longer than Content-Length')
-            if not more and self.length:
+            if not more and self.length != 0:
                 self.write_body(body, True)
                 raise RuntimeError('Response content shorter than Content-Length')
         if more:
@@ -327,6 +352,7 @@ cdef class ASGICycle:
 
     # -- the app's end ---------------------------------------------------------
 
+    @cython.final
     cdef object finish(self, result, error):
         """The app's coroutine ended, returning ``result`` or raising
         ``error`` (a BaseException, else None): uvicorn's rules on its end.
@@ -357,6 +383,7 @@ cdef class ASGICycle:
             self.task = None
             self.let_go()
 
+    @cython.final
     cdef int fail(self) except -1:
         if self.gone():
             return 0

@@ -189,7 +189,6 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
 
 
 @cython.final
-@cython.freelist(16)
 cdef class AsgiH2Stream(H2RequestStream):
     """One request stream: its body kept until the app takes it, and its
     cycle told of what changes."""
@@ -296,7 +295,8 @@ cdef class H2Cycle(ASGICycle):
         block = sink.head_block(pairs, status)
         if block is None:
             block = sink.helpers.response_block(status, pairs, sink.defaults, sink.date)
-        self.length = sink.last_length if block is sink.last_block else content_length(pairs)
+        self.expect_length(sink.last_length if block is sink.last_block
+                           else content_length(pairs))
         self.respond(status, block, self.trailers_expected)
         if self.logs:
             sink.helpers.log(self.scope, status)

@@ -63,7 +63,7 @@ cdef class HTTPCycle(ASGICycle):
             # 'close', no connection is left to keep alive.)
             res._should_keep_alive = False
         cdef tuple made = handler.head_block(message.get('headers', ()))
-        self.length = made[1]
+        self.expect_length(made[1])
         status = message['status']
         if handler.access_logger is not None:
             handler.log_access(self.scope, status)
