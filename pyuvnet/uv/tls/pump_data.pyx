@@ -231,6 +231,13 @@ cdef class TLSPumpData(EventEmitter):
             self._end_emitted = True
             self.after_end()
 
+    def _c_reads_done(self):
+        """Whether the read side C keeps is done (destroyed or 'end'
+        emitted): what the stream core's 'finish' asks before autoDestroy,
+        as Node's asks the ReadableState. C, as a server connection's
+        every 'finish' asks it."""
+        return self._destroyed or self._end_emitted
+
     def _read(self, n):
         """Node's _read(), once the Readable API was taken: the raw socket
         reads again, and what OpenSSL holds comes on the next tick."""
