@@ -161,7 +161,8 @@ cdef class TLSPumpData(EventEmitter):
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
                 break
-            if self._flowing is not True and self._read_queued >= self.raw_stream.read_hwm:
+            if (self._flowing is not True
+                    and read_queue_full(self._read_queued, self.raw_stream.read_hwm)):
                 self._raw.pause()
                 break
             try:
