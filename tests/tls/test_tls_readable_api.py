@@ -3,6 +3,8 @@ flowing state and unshift(), and the default high-water mark. What is
 alike over TCP and TLS (framing with read(n), async iteration, freed at
 close) is tests/net/readable/test_readable_api_tcp_and_tls.py. Each
 expectation was run under Node 20 first."""
+import gc
+
 import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import stream
@@ -86,3 +88,21 @@ def test_tls_socket_with_zero_mark_reads_every_byte_to_the_end(tls_certs, run_lo
     run_loop()
     assert log == [('marks', 0, 0), 'secure', 'finish', ('server end', 5), ('end', 100000),
                    ('close', False)]
+
+
+def test_tls_socket_with_zero_mark_is_freed_at_close_without_gc(tls_certs, run_loop):
+    # Both ends go at 'close', the client's end read at a mark of 0 with
+    # no reader.
+    def alive():
+        return sum(1 for obj in gc.get_objects() if isinstance(obj, (net.Socket, tls.TLSSocket)))
+    gc.collect()
+    before = alive()
+    gc.disable()
+    try:
+        client, log = zero_mark_client(tls_certs, run_loop, None)
+        del client
+        run_loop()
+        assert log[-1] == ('close', False)
+        assert alive() == before
+    finally:
+        gc.enable()
