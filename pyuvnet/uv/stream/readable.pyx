@@ -91,6 +91,14 @@ cdef Py_ssize_t readable_heard(EventEmitter stream, object state,
     return count
 
 
+cdef inline bint read_queue_full(Py_ssize_t queued, Py_ssize_t mark) noexcept:
+    """Whether a C read side that is not flowing stops reading: a
+    high-water mark's worth waits unread. An empty queue reads whatever
+    the mark, as Node's read() does, so a mark of 0 still reads the
+    peer's end (a Stream's start_reading(), a TLSPump's plaintext)."""
+    return queued > 0 and queued >= mark
+
+
 cdef int hand_over(object state, object flowing, object decoder, bint end_emitted,
                    bint closed) except -1:
     """What a C stream's read side gives the ReadableState that takes it
@@ -382,13 +390,11 @@ cdef class StreamReadable(StreamWrites):
 
     cdef void start_reading(self):
         # Reading goes on while paused, until a high-water mark's worth
-        # waits in read_queue (Node's readable buffer); an empty one reads
-        # whatever the mark, as Node's read() does (a mark of 0 still
-        # reads the peer's FIN).
+        # waits in read_queue (Node's readable buffer).
         cdef int r
         if (self.reading or not self.connected or self.read_eof
                 or not self.readable_side
-                or (self.read_queued >= self.read_hwm and self.read_queued > 0)
+                or read_queue_full(self.read_queued, self.read_hwm)
                 or not self.is_open()):
             return
         r = uv.uv_read_start(<uv.uv_stream_t*>self.handle, <uv.uv_alloc_cb><void*>socket_alloc,

@@ -350,6 +350,13 @@ cdef class Stream(StreamReadable):
             self._readable_ended = True
             self.after_readable_end()
 
+    def _c_reads_done(self):
+        """Whether the read side C keeps is done (destroyed, 'end' emitted,
+        or never readable): what the stream core's 'finish' asks before
+        autoDestroy, as Node's asks the ReadableState. C, as a server
+        connection's every 'finish' asks it."""
+        return self._destroyed or self._readable_ended or not self.readable_side
+
     cdef int emit_finish(self) except -1:
         """Our FIN left (or failed to: as Node, the shutdown's own status
         is no error of the socket: a FIFO answers ENOTSOCK, a peer that is

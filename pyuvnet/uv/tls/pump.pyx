@@ -451,21 +451,8 @@ cdef class TLSPump(TLSPumpData):
         # Our FIN left: _final() is done, and the stream core's 'finish'
         # follows on the next tick, end()'s callbacks first.
         callback, self.final_callback = self.final_callback, None
-        if callback is None:
-            return
-        state = self._writableState
-        if self._readableState is None and not self._end_emitted and state.autoDestroy:
-            # Node's 'finish' destroys a socket whose read side has ended;
-            # the stream core asks the ReadableState, which a socket that
-            # reads in C has not: for this 'finish', the answer is no.
-            state.autoDestroy = False
+        if callback is not None:
             callback()
-            next_tick_c(self._auto_destroy_again, ())     # after the 'finish' tick
-        else:
-            callback()
-
-    def _auto_destroy_again(self):
-        self._writableState.autoDestroy = True
 
     def _on_raw_timeout(self):
         self._emit('timeout', ())

@@ -161,7 +161,8 @@ cdef class TLSPumpData(EventEmitter):
                 # the BIO only what the record in hand needs): a read would
                 # only raise SSLWantReadError, which costs more than asking.
                 break
-            if self._flowing is not True and self._read_queued >= self.raw_read_hwm():
+            if (self._flowing is not True
+                    and read_queue_full(self._read_queued, self.raw_read_hwm())):
                 self._raw.pause()
                 break
             try:
@@ -249,6 +250,13 @@ cdef class TLSPumpData(EventEmitter):
         if not self._end_emitted:
             self._end_emitted = True
             self.after_end()
+
+    def _c_reads_done(self):
+        """Whether the read side C keeps is done (destroyed or 'end'
+        emitted): what the stream core's 'finish' asks before autoDestroy,
+        as Node's asks the ReadableState. C, as a server connection's
+        every 'finish' asks it."""
+        return self._destroyed or self._end_emitted
 
     def _read(self, n):
         """Node's _read(), once the Readable API was taken: the raw socket

@@ -466,14 +466,23 @@ def _finish_nt(stream, WritableState state):
 
 
 cdef _finish(object stream, WritableState state):
-    cdef ReadableState r
     state.pendingcb -= 1
     state.finished = True
     callbacks, state.onFinished = state.onFinished, NONE_YET
     for fn in callbacks:
         fn(None)
     stream.emit('finish')
-    if state.autoDestroy:
-        r = getattr(stream, '_readableState', None)
-        if r is None or (r.autoDestroy and (r.endEmitted or not r.readable)):
-            stream.destroy()
+    if state.autoDestroy and _reads_done(stream):
+        stream.destroy()
+
+
+cdef bint _reads_done(object stream) except -1:
+    # Node's test of the read side before 'finish' destroys the stream. No
+    # ReadableState is a Writable's answer (yes), unless the stream's C base
+    # keeps its reads (a socket, a TLSSocket, until the Readable API is
+    # taken): then the stream answers (the C base's _c_reads_done).
+    cdef ReadableState r = getattr(stream, '_readableState', None)
+    if r is not None:
+        return r.autoDestroy and (r.endEmitted or not r.readable)
+    c_reads_done = getattr(stream, '_c_reads_done', None)
+    return c_reads_done is None or c_reads_done()
