@@ -1,11 +1,14 @@
 """ClientHttp2Session: a client's end of an HTTP/2 connection (Http2Session
 is in _session.py): request(), and the requests made before it connected."""
-from .._uv import nextTick
+from .. import _uv
+from ..errors import AbortError
 from ..http import ERR_INVALID_HTTP_TOKEN
 from ._client_stream import ClientHttp2Stream
 from .._internal.http2.errors import (ERR_HTTP2_CONNECT_AUTHORITY, ERR_HTTP2_CONNECT_PATH,
                                       ERR_HTTP2_CONNECT_SCHEME, ERR_HTTP2_GOAWAY_SESSION,
-                                      ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_STREAM_CANCEL)
+                                      ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
+                                      ERR_HTTP2_OUT_OF_STREAMS, ERR_HTTP2_STREAM_CANCEL)
+from .._internal.validate import validate_abort_signal
 from .._internal.http2.headers import headers_arg, to_block
 from ._request_options import check_request_options
 from ._session import Http2Session
@@ -45,7 +48,8 @@ class ClientHttp2Session(Http2Session):
     def request(self, headers=None, options=None):
         """A new stream for a request: ``headers`` (':method' GET, ':path'
         '/', ':scheme' and ':authority' the session's unless given);
-        ``options``: ``endStream``, ``waitForTrailers``."""
+        ``options``: ``endStream``, ``waitForTrailers``, ``signal`` (an
+        AbortSignal whose abort destroys the stream with an AbortError)."""
         if self.destroyed:
             raise ERR_HTTP2_INVALID_SESSION()
         if self.closed or self._goaway_code is not None:
@@ -84,10 +88,16 @@ class ClientHttp2Session(Http2Session):
         stream._end_with_head = bool(end_stream) and not stream._wait_for_trailers
         if end_stream:
             stream.end()
+        signal = options.get('signal')
+        # (As Node's `if (signal)`: a falsy value is none, {} is checked.)
+        if signal is not None and (signal or not isinstance(signal, (bool, int, float, str))):
+            _abort_with(stream, signal)
         if self.connecting:
             self._pending.append((stream, block))
         else:
-            nextTick(self._open, stream, block)
+            # As Node's: a connected session opens the stream now (its id
+            # and 'ready' before request() returns).
+            self._open(stream, block)
         return stream
 
     def _open(self, stream, block):
@@ -106,7 +116,32 @@ class ClientHttp2Session(Http2Session):
             return
         # As Node's, only endStream sends the request as HEADERS alone, with
         # END_STREAM; an end() before the stream opened is an empty DATA.
-        stream.id = self._submit('submit_request', block, stream._end_with_head)
+        try:
+            stream.id = self._core.submit_request(block, stream._end_with_head)
+        except _uv.H2LibraryError as error:
+            # As Node's: out of stream ids, the request fails alone; any
+            # other refusal ends the session.
+            if error.code == _uv.H2LibraryError.STREAM_ID_NOT_AVAILABLE:
+                stream.destroy(ERR_HTTP2_OUT_OF_STREAMS())
+            else:
+                self.destroy(ERR_HTTP2_ERROR(str(error)))
+            return
+        self._schedule_flush()
         stream.headersSent = True
         self._streams[stream.id] = stream
         stream.emit('ready')
+
+
+def _abort_with(stream, signal):
+    """request()'s ``signal``, as Node's: aborted, the stream is destroyed
+    with an AbortError (at once if it is aborted already); the listener
+    goes at the stream's close."""
+    validate_abort_signal(signal, 'options.signal')
+
+    def abort(*_):
+        stream.destroy(AbortError(cause=signal.reason))
+    if signal.aborted:
+        abort()
+        return
+    signal.addEventListener('abort', abort, {'once': True})
+    stream.once('close', lambda: signal.removeEventListener('abort', abort))

@@ -18,7 +18,7 @@ from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.http2.errors import ERR_HTTP2_UNSUPPORTED_PROTOCOL
 from ._client_session import ClientHttp2Session
 from ._server_session import ServerHttp2Session
-from ._settings import check_settings
+from ._settings import check_remote_custom_settings, check_settings
 
 __all__ = ['Http2Server', 'Http2SecureServer', 'createServer', 'createSecureServer', 'connect',
            'performServerHandshake']
@@ -34,7 +34,7 @@ SESSION_RULES = {
     'unknownProtocolTimeout': 'number', 'allowHTTP1': 'boolean', 'origins': 'object',
     'Http1IncomingMessage': 'any', 'Http1ServerResponse': 'any',
     'Http2ServerRequest': 'any', 'Http2ServerResponse': 'any', 'createConnection': 'function',
-    'protocol': 'string',
+    'protocol': 'string', 'remoteCustomSettings': 'any',
 }
 # (As Node's createServer(), TLS options are taken and left unused.)
 _SERVER_OPTIONS = OptionSpec(dict(_HTTPS_SERVER_OPTIONS.rules, **_NET_SERVER_OPTIONS.rules,
@@ -50,6 +50,9 @@ _NET_CONNECT_RULES = {
     # As Node 20's: a host or port given here is the one dialled, the
     # authority's still naming the session (:authority, servername).
     'host': 'string', 'port': ('number', 'string'),
+    # As Node's: aborting it destroys the socket (an AbortError), and so
+    # the session.
+    'signal': 'any',
 }
 _CONNECT_OPTIONS = OptionSpec(dict(tls.TLS_CONNECT_OPTIONS.rules, **SESSION_RULES,
                                    **_NET_CONNECT_RULES))
@@ -69,6 +72,7 @@ def _server_session_part(opts):
     for name in ('maxSessionInvalidFrames', 'maxSessionRejectedStreams'):
         if opts.get(name) is not None:
             validate_uint32(opts[name], name)
+    check_remote_custom_settings(opts.get('remoteCustomSettings'))
     return _session_part(opts)
 
 
@@ -238,6 +242,7 @@ def connect(authority, options=None, listener=None, **kwargs):
     if callable(options) and listener is None:
         options, listener = None, options
     opts = normalize_options(options, kwargs, _CONNECT_OPTIONS)
+    check_remote_custom_settings(opts.get('remoteCustomSettings'))
     if isinstance(authority, dict):
         # As Node's: a URL's parts (protocol, port, hostname or host); the
         # default port follows the authority's own protocol.

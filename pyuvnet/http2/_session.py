@@ -20,7 +20,8 @@ from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION
                                       ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.http2.headers import to_object
-from ._settings import check_settings, session_options, settings_entries, settings_record
+from ._settings import FIRST_CUSTOM_ID, check_settings, custom_entries, session_options, \
+    settings_entries, settings_record
 from ._client_stream import ClientHttp2Stream
 from ._window import WindowAndOrigins, library_error
 
@@ -31,7 +32,7 @@ _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 
 @twins('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout', 'setLocalWindowSize',
-       'originSet', bases=('EventEmitter',), fields=('alpnProtocol',))
+       'setNextStreamID', 'originSet', bases=('EventEmitter',), fields=('alpnProtocol',))
 class Http2Session(WindowAndOrigins, EventEmitter):
     """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
     ``encrypted``, ``localSettings``, ``remoteSettings``,
@@ -73,6 +74,10 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
         self._local_settings = None
         self._remote_settings = None
+        # Node's customSettings: those sent (at once, as Node's), and those
+        # of the peer's the remoteCustomSettings option names.
+        self._local_custom = {}
+        self._remote_custom = {}
         self._origin_set = None
         socket._http2_session = self
         # As Node's sessions: Nagle's algorithm off, so that a response's
@@ -95,8 +100,17 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _send_first_settings(self):
         """Our first SETTINGS, the first frame nghttp2 sends (after a
         client's magic, which is nghttp2's): submitted before anything else."""
-        self._settings_sent.append((self._options['settings'], None, time.monotonic()))
-        self._core.submit_settings(settings_entries(self._options['settings']))
+        self._core.submit_settings(self._queue_settings(self._options['settings'], None))
+
+    def _queue_settings(self, settings, callback):
+        """A SETTINGS frame's entries, the frame then waiting for its ACK;
+        its custom settings are the session's local ones at once, as Node's."""
+        entries = settings_entries(settings)
+        self._local_custom.update((setting_id, value) for setting_id, value
+                                  in custom_entries(settings.get('customSettings'))
+                                  if setting_id >= FIRST_CUSTOM_ID)
+        self._settings_sent.append((settings, callback, time.monotonic()))
+        return entries
 
     @property
     def localSettings(self):
@@ -105,7 +119,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._local_settings is None:
             if self._core is None:
                 return settings_record(None)
-            self._local_settings = settings_record(self._core.local_setting)
+            self._local_settings = settings_record(self._core.local_setting, self._local_custom)
         return self._local_settings
 
     @property
@@ -115,7 +129,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._remote_settings is None:
             if self._core is None:
                 return settings_record(None)
-            self._remote_settings = settings_record(self._core.remote_setting)
+            self._remote_settings = settings_record(self._core.remote_setting, self._remote_custom)
         return self._remote_settings
 
     # Node's kLocalSettings/kRemoteSettings: read once per SETTINGS frame.
@@ -146,8 +160,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             # ends the session (GOAWAY INTERNAL_ERROR).
             self.destroy(ERR_HTTP2_MAX_PENDING_SETTINGS_ACK())
             return
-        self._settings_sent.append((settings, callback, time.monotonic()))
-        self._submit('submit_settings', settings_entries(settings))
+        self._submit('submit_settings', self._queue_settings(settings, callback))
 
     def ping(self, payload=None, callback=None):
         """Sends a PING; ``callback(err, duration_ms, payload)`` on its ACK.
@@ -277,7 +290,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if socket.destroyed:
             nextTick(self._emit_close)
             return
-        socket.once('close', lambda *_: self._emit_close())
+        # A tick after the socket's close: the streams' errors destroy()
+        # queued come first, as in Node (a TLSSocket closes in its error's tick).
+        socket.once('close', lambda *_: nextTick(self._emit_close))
         socket.end(lambda *_: setImmediate(socket.destroy))
 
     def _emit_close(self):
@@ -473,8 +488,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if stream is not None and not stream.destroyed:
             stream._on_want_trailers()
 
-    def _h2_settings(self, ack):
+    def _h2_settings(self, ack, custom):
         if not ack:
+            wanted = self._options['remoteCustomSettings']
+            for setting_id, value in custom:
+                if setting_id in wanted:
+                    self._remote_custom[setting_id] = value
             self._remote_settings = None
             self.emit('remoteSettings', self.remoteSettings)
             return

@@ -1,15 +1,19 @@
 """HTTP/2 SETTINGS as Node's objects: the defaults, their checks, and the
-packed form of getPackedSettings()/getUnpackedSettings()."""
+packed form of getPackedSettings()/getUnpackedSettings(); Node 20's
+``customSettings`` (the ids past its table) and ``remoteCustomSettings``."""
 import struct
 from collections.abc import Mapping
 
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.records import Record
 from .._internal.http2.constants import SERVER_MAX_CONCURRENT_STREAMS
-from .._internal.http2.errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, ERR_HTTP2_INVALID_SETTING_VALUE
+from .._internal.validate import is_number, js_number
+from .._internal.http2.errors import ERR_HTTP2_INVALID_PACKED_SETTINGS_LENGTH, \
+    ERR_HTTP2_INVALID_SETTING_VALUE, ERR_HTTP2_TOO_MANY_CUSTOM_SETTINGS
 
-__all__ = ['SETTING_IDS', 'getDefaultSettings', 'getPackedSettings', 'getUnpackedSettings',
-           'check_settings', 'settings_entries', 'session_options', 'settings_record']
+__all__ = ['SETTING_IDS', 'FIRST_CUSTOM_ID', 'getDefaultSettings', 'getPackedSettings',
+           'getUnpackedSettings', 'check_settings', 'check_remote_custom_settings',
+           'custom_entries', 'settings_entries', 'session_options', 'settings_record']
 
 # Node's name, the setting's id, its largest value; by id, Node 20's order.
 _MAX_U32 = 2 ** 32 - 1
@@ -25,6 +29,12 @@ _SETTINGS = (
 SETTING_IDS = {name: setting_id for name, setting_id, _ in _SETTINGS}
 _NAMES = {setting_id: name for name, setting_id, _ in _SETTINGS}
 _BOOLEAN = ('enablePush', 'enableConnectProtocol')
+# Node's MAX_ADDITIONAL_SETTINGS: customSettings and remoteCustomSettings
+# hold at most this many ids.
+_MAX_CUSTOM = 10
+# The first id past Node's table of settings: the customSettings a session
+# keeps and reports start here (Node reads the ids below as its table's).
+FIRST_CUSTOM_ID = 7
 _DEFAULTS = {'headerTableSize': 4096, 'enablePush': True, 'initialWindowSize': 65535,
              'maxFrameSize': 16384, 'maxConcurrentStreams': _MAX_U32, 'maxHeaderSize': 65535,
              'maxHeaderListSize': 65535, 'enableConnectProtocol': False}
@@ -43,6 +53,8 @@ def check_settings(settings):
     if settings is not None and not isinstance(settings, Mapping):
         raise ERR_INVALID_ARG_TYPE('settings', 'object', settings)
     settings = dict(settings or {})
+    if settings.get('customSettings') is not None:
+        _check_custom(settings['customSettings'])
     # Checked under its own name, as Node's, then sent as maxHeaderListSize.
     header_size = settings.pop('maxHeaderSize', None)
     for name, _setting_id, largest in _SETTINGS:
@@ -64,10 +76,69 @@ def _check_setting(name, value, largest):
         raise ERR_HTTP2_INVALID_SETTING_VALUE(name, value)
 
 
+def _check_custom(custom):
+    # As Node's validateSettings(): an object of at most 10 entries, each
+    # id and value, read as numbers, within range (NaN passes here).
+    if not isinstance(custom, Mapping):
+        raise ERR_INVALID_ARG_TYPE('customSettings', 'Number', custom)
+    if len(custom) > _MAX_CUSTOM:
+        raise ERR_HTTP2_TOO_MANY_CUSTOM_SETTINGS()
+    for key, value in custom.items():
+        for name, number, largest in (('customSettings:id', _as_number(key), 0xFFFF),
+                                      ('customSettings:value', _as_number(value), _MAX_U32)):
+            if number < 0 or number > largest:
+                raise ERR_HTTP2_INVALID_SETTING_VALUE(name, number)
+
+
+def _as_number(value):
+    # JavaScript's Number() of an id (an object's key) or a value.
+    if is_number(value):
+        return value
+    if isinstance(value, bool):
+        return int(value)
+    number = js_number(value) if isinstance(value, str) else float('nan')
+    return int(number) if number.is_integer() else number
+
+
+def custom_entries(custom):
+    """customSettings' (id, value) pairs by id, as Node's
+    updateSettingsBuffer() takes them: only number values (others are
+    skipped), each id and value > 0 (ERR_HTTP2_INVALID_SETTING_VALUE, in
+    Node's words)."""
+    entries = {}
+    for key, value in (custom or {}).items():
+        if not is_number(value):
+            continue
+        setting_id = _as_number(key)
+        for number, largest in ((setting_id, 0xFFFF), (value, _MAX_U32)):
+            if not number > 0 or number > largest:
+                raise ERR_HTTP2_INVALID_SETTING_VALUE('Range Error', number)
+        entries[int(setting_id)] = int(value)
+    return sorted(entries.items())
+
+
 def settings_entries(settings):
-    """(id, value) pairs of the settings given, in Node's order."""
+    """(id, value) pairs of the settings given, in Node's order (the
+    custom ones last, by id)."""
     return [(setting_id, int(settings[name])) for name, setting_id, _ in _SETTINGS
-            if settings.get(name) is not None]
+            if settings.get(name) is not None] + custom_entries(settings.get('customSettings'))
+
+
+def check_remote_custom_settings(ids):
+    """Node's remoteCustomSettings option: a list of at most 10 setting ids
+    (0 to 65535) whose values a session reports in its remoteSettings'
+    customSettings. Checked at once (Node checks the ids as each session
+    starts, where the error escapes its program)."""
+    if ids is None:
+        return frozenset()
+    if not isinstance(ids, (list, tuple)):
+        raise ERR_INVALID_ARG_TYPE('options.remoteCustomSettings', 'Array', ids)
+    if len(ids) > _MAX_CUSTOM:
+        raise ERR_HTTP2_TOO_MANY_CUSTOM_SETTINGS()
+    for setting_id in ids:
+        if not is_number(setting_id) or not 0 <= setting_id <= 0xFFFF:
+            raise ERR_HTTP2_INVALID_SETTING_VALUE('Range Error', setting_id)
+    return frozenset(int(setting_id) for setting_id in ids)
 
 
 def getPackedSettings(settings=None):
@@ -92,6 +163,9 @@ def getUnpackedSettings(buf, options=None):
             settings['maxHeaderSize'] = value
         if name is not None:
             settings[name] = value != 0 if name in _BOOLEAN else value
+        else:
+            # As Node's: any other id is a custom setting.
+            settings.setdefault('customSettings', {})[setting_id] = value
     if options and options.get('validate'):
         check_settings(settings)
     return Record(settings)
@@ -119,6 +193,7 @@ def session_options(options, is_server=False):
         if settings.get('maxConcurrentStreams') is None:
             settings['maxConcurrentStreams'] = SERVER_MAX_CONCURRENT_STREAMS
     opts['settings'] = settings
+    opts['remoteCustomSettings'] = check_remote_custom_settings(opts.get('remoteCustomSettings'))
     core = {
         'peerMaxConcurrentStreams': int(opts['peerMaxConcurrentStreams']),
         'maxReservedRemoteStreams': int(opts['maxReservedRemoteStreams']),
@@ -147,9 +222,10 @@ def _uint32_option(value):
         return 0
 
 
-def settings_record(read):
+def settings_record(read, custom=None):
     """A session's localSettings/remoteSettings: Node's object of the
-    values ``read(setting_id)`` gives (an empty one without a session)."""
+    values ``read(setting_id)`` gives (an empty one without a session),
+    with ``customSettings`` ({id: value}, by id) when ``custom`` has any."""
     if read is None:
         return Record({})
     settings = {}
@@ -158,4 +234,6 @@ def settings_record(read):
         settings[name] = bool(value) if name in _BOOLEAN else value
         if name == 'maxHeaderListSize':
             settings['maxHeaderSize'] = value
+    if custom:
+        settings['customSettings'] = dict(sorted(custom.items()))
     return Record(settings)

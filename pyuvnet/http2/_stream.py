@@ -8,6 +8,7 @@ from .._internal.aliases import twins
 from .._internal.timer_duration import TIMEOUT_MAX, check_timer_duration
 from .._internal.validate import validate_function
 from .._uv import nextTick, setTimeout
+from ..errors import AbortError
 from ..events import EventEmitter
 from ..stream import Duplex
 from .._internal.http2.constants import CONSTANTS
@@ -319,10 +320,12 @@ class Http2Stream(Duplex):
                         self.aborted = True
                         self.emit('aborted')
                     self.end()
-                # As Node's: the session's GOAWAY or destroy code first.
+                # As Node's: the session's GOAWAY or destroy code first; an
+                # abort (a request's signal) is CANCEL.
                 session = self.session
                 code = session._goaway_code or session._destroy_code or (
-                    INTERNAL_ERROR if error is not None else NO_ERROR)
+                    NO_ERROR if error is None else CANCEL if isinstance(error, AbortError)
+                    else INTERNAL_ERROR)
                 if error is None and code != NO_ERROR and code != CANCEL:
                     # As Node's: a session's code is the stream's error
                     # (destroy(None, PROTOCOL_ERROR), say).

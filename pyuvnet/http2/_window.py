@@ -1,9 +1,12 @@
 """What Http2Session adds beside its frames (_session.py): the connection's
-receive window (``setLocalWindowSize()``), the origins a TLS session is
-authoritative for (``originSet``), and the session errors nghttp2's
-failures become."""
+receive window (``setLocalWindowSize()``), the next stream's id
+(``setNextStreamID()``), the origins a TLS session is authoritative for
+(``originSet``), and the session errors nghttp2's failures become."""
+import math
+
 from .. import _uv
-from .._internal.validate import validate_int32
+from ..errors import ERR_OUT_OF_RANGE
+from .._internal.validate import validate_int32, validate_number
 from ._origins import url_origin
 from .._internal.http2.errors import ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION, ERR_HTTP2_NO_MEM, \
     ERR_HTTP2_TOO_MANY_INVALID_FRAMES
@@ -18,8 +21,12 @@ def library_error(error):
     return ERR_HTTP2_ERROR(str(error))
 
 
+# Node's kMaxStreams, the bound of setNextStreamID()'s id (2**32 - 1).
+_MAX_STREAMS = 2 ** 32 - 1
+
+
 class WindowAndOrigins:
-    """Http2Session's setLocalWindowSize() and originSet."""
+    """Http2Session's setLocalWindowSize(), setNextStreamID() and originSet."""
 
     def setLocalWindowSize(self, windowSize):
         """Sets the connection's receive window to ``windowSize`` bytes
@@ -36,6 +43,22 @@ class WindowAndOrigins:
             self.destroy(ERR_HTTP2_NO_MEM())
             return
         self._schedule_flush()
+
+    def setNextStreamID(self, id=None):
+        """The id of the session's next stream: a number > 0 and <=
+        2**32-1 (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE). As Node's, an id
+        nghttp2 refuses (not above the ids used, of the peer's parity, or
+        past 2**31-1 once read as an int32) is ignored; once the ids run
+        out, a request is ERR_HTTP2_OUT_OF_STREAMS."""
+        if self.destroyed:
+            raise ERR_HTTP2_INVALID_SESSION()
+        validate_number(id, 'id')
+        if id <= 0 or id > _MAX_STREAMS:
+            raise ERR_OUT_OF_RANGE('id', '> 0 and <= %d' % _MAX_STREAMS, id)
+        self._check_alive()
+        # Node hands nghttp2 the id as V8's ToInt32 makes it (NaN is 0).
+        whole = 0 if math.isnan(id) else int(id) & 0xFFFFFFFF
+        _uv.h2_set_next_stream_id(self._core, whole - 2 ** 32 if whole >= 2 ** 31 else whole)
 
     @property
     def originSet(self):

@@ -68,7 +68,7 @@ def test_a_session_destroyed_before_it_connects_cancels_its_request(run_loop):
     client.destroy()
 
     def calls():
-        for call in (lambda: client.setLocalWindowSize(1), client.ping,
+        for call in (client.setNextStreamID, lambda: client.setLocalWindowSize(1), client.ping,
                      lambda: client.settings({}), client.goaway, client.request):
             try:
                 call()
@@ -80,7 +80,7 @@ def test_a_session_destroyed_before_it_connects_cancels_its_request(run_loop):
     req.resume()
     req.on('close', lambda: (seen.append('close'), server.close()))
     run_loop(10)
-    assert seen.count('ERR_HTTP2_INVALID_SESSION') == 10
+    assert seen.count('ERR_HTTP2_INVALID_SESSION') == 12
     others = [item for item in seen if item != 'ERR_HTTP2_INVALID_SESSION']
     assert others == [('ERR_HTTP2_STREAM_CANCEL', 'The pending stream has been canceled'),
                       'close']
@@ -233,8 +233,8 @@ SETTING_ERRORS = [('headerTableSize', -1), ('headerTableSize', 2 ** 32),
 
 
 def test_settings_before_connect_are_checked_then_sent(run_loop):
-    # Ports test-http2-client-settings-before-connect.js (without its
-    # customSettings, which pyuvnet does not take): bad values are
+    # Ports test-http2-client-settings-before-connect.js (its
+    # customSettings in test_http2_custom_settings.py): bad values are
     # ERR_HTTP2_INVALID_SETTING_VALUE, a callback that is not callable
     # ERR_INVALID_ARG_TYPE; good settings sent before the connection reach
     # the server, which sees two SETTINGS frames.

@@ -271,6 +271,30 @@ def test_a_thousand_posts_within_a_small_session_memory(run_loop):
     assert (count[0], errors) == (1000, [])
 
 
+def test_a_secure_server_refuses_what_is_no_socket_with_invalid_arg_type(run_loop, tls_certs):
+    # Node 20 (run first) takes a JS Duplex as a secure server's
+    # 'connection' (TLS over its JSStreamSocket), and fails on an object
+    # with an uncoded TypeError; pyuvnet's TLS runs over libuv streams:
+    # both are ERR_INVALID_ARG_TYPE (a TypeError), as new TLSSocket() of
+    # one, and nothing is made of them. A socket is served after.
+    from pyuvnet.stream import PassThrough
+    from support import assert_code
+    h2 = secure_server(tls_certs)
+    for raw in (PassThrough(), object()):
+        error = assert_code('ERR_INVALID_ARG_TYPE', lambda: h2.emit('connection', raw), TypeError)
+        assert str(error).startswith('The "socket" argument must be an net.Socket.')
+    seen = []
+    h2.on('stream', lambda stream, *_: (stream.respond(), stream.end()))
+    client = http2.connect('https://localhost:%d' % listen(run_loop, h2),
+                           {'rejectUnauthorized': False})
+    req = client.request()
+    req.on('response', lambda headers, *_: seen.append(headers[':status']))
+    req.resume()
+    req.on('close', lambda: (client.close(), h2.close()))
+    run_loop(10)
+    assert seen == [200]
+
+
 def test_a_secure_sessions_raw_socket_destroyed_under_it(run_loop, tls_certs):
     # Ports test-http2-socket-close.js: a net server hands its sockets to
     # a secure server ('connection'); once the client has its response,

@@ -10,32 +10,35 @@ from http2_support import countdown, listen, run_exchange
 
 
 def test_update_settings_are_the_next_sessions_settings(run_loop):
-    # Ports test-http2-update-settings.js (customSettings is not built,
-    # docs/HTTP2.md; the options' symbol read as the next session's
+    # Ports test-http2-update-settings.js (of Node 20.x after 20.11, with
+    # its customSettings; the options' symbol read as the next session's
     # SETTINGS): updateSettings() merges into the server's settings;
     # '' is ERR_INVALID_ARG_TYPE, a value of the wrong kind
     # ERR_HTTP2_INVALID_SETTING_VALUE (a RangeError).
     from support import assert_code
     server = http2.createServer({'settings': {'maxFrameSize': 16385}})
     server.updateSettings({'headerTableSize': 1, 'maxConcurrentStreams': 1,
-                           'enableConnectProtocol': True})
+                           'enableConnectProtocol': True, 'customSettings': {'9999': 301}})
     error = assert_code('ERR_INVALID_ARG_TYPE', lambda: server.updateSettings(''), TypeError)
     assert str(error).startswith('The "settings" argument must be of type object.')
     error = assert_code('ERR_HTTP2_INVALID_SETTING_VALUE',
                         lambda: server.updateSettings({'maxHeaderListSize': 'foo'}), ValueError)
     assert str(error) == 'Invalid value for setting "maxHeaderListSize": foo'
     seen = {}
-    client = http2.connect('http://localhost:%d' % listen(run_loop, server))
+    client = http2.connect('http://localhost:%d' % listen(run_loop, server),
+                           {'remoteCustomSettings': [9999]})
 
     def on_settings(settings):
         seen.update({name: settings[name] for name in (
-            'headerTableSize', 'maxConcurrentStreams', 'enableConnectProtocol', 'maxFrameSize')})
+            'headerTableSize', 'maxConcurrentStreams', 'enableConnectProtocol', 'maxFrameSize',
+            'customSettings')})
         client.close()
         server.close()
     client.once('remoteSettings', on_settings)
     run_loop()
     assert seen == {'headerTableSize': 1, 'maxConcurrentStreams': 1,
-                    'enableConnectProtocol': True, 'maxFrameSize': 16385}
+                    'enableConnectProtocol': True, 'maxFrameSize': 16385,
+                    'customSettings': {9999: 301}}
 
 
 def test_a_destroyed_server_socket_closes_stream_session_and_server(run_loop):

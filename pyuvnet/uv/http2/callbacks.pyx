@@ -161,7 +161,10 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
             elif frame.hd.length == 0 and h2_count_invalid(core):
                 return ng.NGHTTP2_ERR_CALLBACK_FAILURE
         elif t == ng.NGHTTP2_SETTINGS:
-            core.owner._h2_settings(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK))
+            if frame.hd.flags & ng.NGHTTP2_FLAG_ACK:
+                core.owner._h2_settings(True, ())
+            else:
+                core.owner._h2_settings(False, h2_custom_settings(frame))
         elif t == ng.NGHTTP2_PING:
             core.owner._h2_ping(bool(frame.hd.flags & ng.NGHTTP2_FLAG_ACK),
                                 (<char*>frame.ping.opaque_data)[:8])

@@ -4,7 +4,9 @@
 # RFC 7540's PRIORITY frames, which nghttp2 1.70 neither sends nor reports
 # (its nghttp2_submit_priority does nothing): the core writes them itself
 # between nghttp2's frames and finds the received ones with its H2FrameWatch.
-# Each submit function is given the live core its owner holds.
+# Each submit function is given the live core its owner holds. Also the
+# settings past Node's table (its customSettings) a SETTINGS frame carries,
+# and the next stream id a session sets.
 
 
 cdef inline int32_t h2_block_id(const ng.nghttp2_frame* frame) noexcept:
@@ -38,6 +40,20 @@ cdef int h2_on_extra_frame(H2Core core, const ng.nghttp2_frame* frame) except -1
         core.owner._h2_origin([h2_text(origin.ov[i].origin, origin.ov[i].origin_len)
                                for i in range(origin.nov)])
     return 0
+
+
+cdef tuple h2_custom_settings(const ng.nghttp2_frame* frame):
+    """A SETTINGS frame's (id, value) pairs of ids 7 and up: the ones
+    past Node's table, which nghttp2 keeps no value of (Node reports those
+    a session's remoteCustomSettings names). Mostly none: the empty tuple."""
+    cdef size_t i
+    cdef list found = None
+    for i in range(frame.settings.niv):
+        if frame.settings.iv[i].settings_id >= 7:
+            if found is None:
+                found = []
+            found.append((frame.settings.iv[i].settings_id, frame.settings.iv[i].value))
+    return () if found is None else tuple(found)
 
 
 cdef bint h2_receive_priorities(H2Core core, const uint8_t[:] data) except -1:
@@ -240,3 +256,12 @@ def h2_set_local_window_size(H2Core core, int32_t size):
     WINDOW_UPDATE it takes, Node's setLocalWindowSize)."""
     core.check(0)
     core.check(ng.nghttp2_session_set_local_window_size(core.session, ng.NGHTTP2_FLAG_NONE, 0, size))
+
+
+def h2_set_next_stream_id(H2Core core, int32_t stream_id):
+    """The id of the session's next stream (Node's setNextStreamID(), which
+    hands nghttp2 the id as an int32): False when nghttp2 refuses it (not
+    above the ids used, of the other side's parity, or not positive), as
+    Node ignores that."""
+    core.check(0)
+    return ng.nghttp2_session_set_next_stream_id(core.session, stream_id) == 0

@@ -43,6 +43,11 @@ cdef extern from "nghttp2/nghttp2.h":
         int32_t settings_id
         uint32_t value
 
+    ctypedef struct nghttp2_settings:
+        nghttp2_frame_hd hd
+        size_t niv
+        nghttp2_settings_entry* iv
+
     ctypedef struct nghttp2_ping:
         nghttp2_frame_hd hd
         uint8_t opaque_data[8]
@@ -85,6 +90,7 @@ cdef extern from "nghttp2/nghttp2.h":
         nghttp2_data data
         nghttp2_headers headers
         nghttp2_rst_stream rst_stream
+        nghttp2_settings settings
         nghttp2_ping ping
         nghttp2_goaway goaway
         nghttp2_push_promise push_promise
@@ -263,7 +269,8 @@ cdef extern from "nghttp2/nghttp2.h":
                                               int32_t window_size)
     size_t nghttp2_session_get_outbound_queue_size(nghttp2_session* session)
     int32_t nghttp2_session_get_last_proc_stream_id(nghttp2_session* session)
-    int32_t nghttp2_session_get_next_stream_id(nghttp2_session* session)
+    uint32_t nghttp2_session_get_next_stream_id(nghttp2_session* session)
+    int nghttp2_session_set_next_stream_id(nghttp2_session* session, int32_t next_stream_id)
     size_t nghttp2_session_get_hd_deflate_dynamic_table_size(nghttp2_session* session)
     size_t nghttp2_session_get_hd_inflate_dynamic_table_size(nghttp2_session* session)
     int32_t nghttp2_session_get_stream_local_window_size(nghttp2_session* session, int32_t stream_id)
