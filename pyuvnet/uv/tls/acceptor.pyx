@@ -61,11 +61,6 @@ cdef class TLSAcceptor:
     def __call__(self, raw):
         """Wrap ``raw``; the TLSSocket (for a caller that reads first bytes
         of its own: the PROXY header, pyuvnet/_internal/proxy_protocol.py)."""
-        if not isinstance(raw, Stream):
-            # What is no libuv stream (an Http2Stream handed to 'connection',
-            # say) is refused before anything is made of it, with the code
-            # new TLSSocket() gives it.
-            raise errors.ERR_INVALID_ARG_TYPE('socket', 'net.Socket', raw)
         cdef TLSPump tls_socket = self.socket_class.__new__(self.socket_class)
         if not isinstance(raw, Stream):
             # A stream.Duplex with no handle, emitted by the program: as
