@@ -29,7 +29,7 @@ from ._onread import onread_reader
 from .._internal import encodings as encodings
 from . import _tcp_options as tcp_options
 from .._internal.streams.native import NativeDuplex, HIGH_WATER_MARK_OPTIONS, high_water_marks
-from ..stream import Readable
+from ..stream import Readable, addAbortSignal
 from ._idle_timeout import IdleTimeout
 from .._internal.timer_duration import check_timer_duration
 from .._internal.options import OptionSpec, normalize_options
@@ -250,13 +250,13 @@ class Socket(_uv.Stream, NativeDuplex):
         """Node's signal option: aborting destroys the socket with an
         AbortError (on the next tick when the signal is aborted already)."""
         validate.validate_abort_signal(signal, 'options.signal')
-
-        def abort(*_):
-            self.destroy(errors.AbortError(cause=signal.reason))
         if signal.aborted:
-            _uv.nextTick(abort)
+            _uv.nextTick(lambda: self.destroy(errors.AbortError(cause=signal.reason)))
         else:
-            signal.addEventListener('abort', abort, {'once': True})
+            # The listener leaves the signal when the socket is finished
+            # (Node 20's is held weakly), so a long-lived signal keeps no
+            # closed socket alive.
+            addAbortSignal(signal, self)
 
     # -- reading -----------------------------------------------------------
 

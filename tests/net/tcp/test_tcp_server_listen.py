@@ -4,6 +4,8 @@ refuses, address() and 'listening', listen errors (EADDRINUSE as an
 AbortSignal also destroys a connecting socket) -- as Node's net
 documentation and its test-net-server-* tests describe them."""
 import errno
+import gc
+import weakref
 
 import pytest
 
@@ -374,3 +376,25 @@ def test_abort_signal_destroys_a_socket_with_abort_error(listening_server, run_l
     client.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
     run_loop()
     assert log == [('error', 'AbortError', 'ABORT_ERR'), ('close', True)]
+
+
+def test_a_closed_socket_is_freed_though_its_signal_lives_on(listening_server, run_loop):
+    # Node 20 holds a socket's 'abort' listener weakly (its count stays 1
+    # after 'close', pinned first): a signal that outlives its sockets (one
+    # per program, say) keeps none of them alive. pyuvnet's goes with the
+    # socket's end, as stream.addAbortSignal()'s.
+    server, port = listening_server(lambda sock: sock.end())
+    ac = net.AbortController()
+    refs = []
+    client = net.connect({'port': port, 'host': '127.0.0.1', 'signal': ac.signal})
+    refs.append(weakref.ref(client))
+    client.resume()
+    client.on('close', lambda _: server.close())
+    del client
+    gc.collect()
+    gc.disable()
+    try:
+        run_loop()
+        assert refs[0]() is None
+    finally:
+        gc.enable()
