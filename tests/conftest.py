@@ -84,8 +84,13 @@ def fresh_loop():
     yield loop
     http.globalAgent.destroy()
     https.globalAgent.destroy()
-    del _uv._thread_state.loop
+    # Closed while still the thread's loop: what its close callbacks ask
+    # of "the current loop" goes to it (and is dropped), where with no
+    # loop set get_loop() would make one and keep it as the main thread's
+    # for good, and every later test's handles would land on it (seen
+    # under ASan: one failed test, then a worker's every test failing).
     loop.close()
+    del _uv._thread_state.loop
 
 
 @pytest.fixture

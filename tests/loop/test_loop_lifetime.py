@@ -245,6 +245,41 @@ def test_objects_made_before_a_close_act_closed_or_say_so(run_loop):
         run_loop()
 
 
+def test_a_close_whose_callbacks_queue_work_does_not_crash():
+    """run() raised (an 'error' no one listened to) with a connection
+    racing two addresses; closing the loop then runs the race's clean-up,
+    which queues an immediate, makes a timer or writes: the loop's own
+    handles are closing by then, and starting one crashed the interpreter
+    (SIGSEGV). Work asked of a closing loop is dropped or refused, as of a
+    closed one."""
+    script = textwrap.dedent('''
+        import pyuvnet as net
+        taken = net.createServer()
+        taken.listen(0, '127.0.0.1')
+        port = taken.address().port
+        net.createServer().listen(port, '127.0.0.1')   # EADDRINUSE, no listener
+
+        def lookup(hostname, options, callback):
+            net.setImmediate(callback, None, [{'address': '127.0.0.2', 'family': 4},
+                                              {'address': '127.0.0.1', 'family': 4}])
+
+        client = net.connect({'port': port, 'host': 'localhost', 'lookup': lookup})
+        client.on('error', lambda err: None)
+        try:
+            net.run()
+        except OSError as err:
+            print('run raised', err.code)
+        net.get_loop().close()
+        try:
+            net.setTimeout(print, 10)
+        except RuntimeError as err:
+            print(err)
+    ''')
+    done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == 'run raised EADDRINUSE\nthis pyuvnet loop is closed\n'
+
+
 def test_a_running_loop_cannot_be_closed(run_loop):
     errors = []
 

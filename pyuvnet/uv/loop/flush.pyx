@@ -67,7 +67,7 @@ cdef class WriteFlusher:
         self.dirty_streams = []
 
     cdef void mark_dirty(self, StreamWrites stream):
-        if (<Loop>self.owner).uvloop == NULL:
+        if (<Loop>self.owner).uvloop == NULL or (<Loop>self.owner).closing:
             return
         if not self.dirty_streams:
             uv.uv_prepare_start((<Loop>self.owner).flush_prepare,

@@ -56,6 +56,11 @@ cdef class Loop:
     cdef readonly bint running
     """True while ``run()`` is running this loop."""
     cdef bint in_uv_run             # inside uv_run (uv_stop has a meaning)
+    # close() has begun: its walk closed the loop's own handles (the
+    # immediates' check and idle, the flusher's prepare), and the close
+    # callbacks it runs may call back into Python; a handle started or
+    # made from there would outlive the memory libuv frees.
+    cdef bint closing
     cdef object wakeup
     cdef bint wakeup_sent
     cdef bint rerun
@@ -181,6 +186,7 @@ cdef class Loop:
         # to it (call_soon_threadsafe looks, as it sends, with the GIL held).
         self.thread_async = NULL
         self.thread_calls.clear()
+        self.closing = True
         uv.uv_walk(self.uvloop, close_every_handle, <void*>self)
         self.running = True
         try:
@@ -224,7 +230,7 @@ cdef class Loop:
 
     cdef uv.uv_loop_t* live(self) except NULL:
         """The libuv loop, to make a handle on; RuntimeError once closed."""
-        if self.uvloop == NULL:
+        if self.uvloop == NULL or self.closing:
             raise RuntimeError('this pyuvnet loop is closed')
         return self.uvloop
 
@@ -536,8 +542,8 @@ cdef class Loop:
     # -- immediates -------------------------------------------------------
 
     cdef void add_immediate(self, ImmediateHandle imm):
-        if self.uvloop == NULL:
-            return      # closed with its thread: nothing runs any more
+        if self.uvloop == NULL or self.closing:
+            return      # closed (with its thread, say): nothing runs any more
         if not self.immediates:
             uv.uv_check_start(self.immediate_check, <uv.uv_check_cb><void*>run_immediates)
         self.immediates.append(imm)
@@ -547,7 +553,7 @@ cdef class Loop:
 
     cdef void ref_immediate(self, int delta):
         self.immediates_refed += delta
-        if self.uvloop == NULL:
+        if self.uvloop == NULL or self.closing:
             return
         if self.immediates_refed > 0:
             # A started idle handle makes the poll phase not block, so the

@@ -30,10 +30,11 @@ cdef class TimerHandle(Handle):
         self.delay = timer_delay(delay)
         self.repeat = repeat
         self.destroyed = False
+        cdef uv.uv_loop_t* uvloop = self.loop.live()      # before anything is allocated
         cdef uv.uv_timer_t* timer = <uv.uv_timer_t*>PyMem_Malloc(sizeof(uv.uv_timer_t))
         if timer == NULL:
             raise MemoryError()
-        uv.uv_timer_init(self.loop.uvloop, timer)
+        uv.uv_timer_init(uvloop, timer)
         self.adopt(<uv.uv_handle_t*>timer)
         self.start()
 

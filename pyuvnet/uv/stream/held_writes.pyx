@@ -29,7 +29,8 @@ cdef inline bint defer_send(StreamWrites s, bytes data) except -1:
     writableNeedDrain, cork(), end(), destroy(), a flush.  The answer
     is True either way: a chunk under the mark."""
     cdef Py_ssize_t n = PyBytes_GET_SIZE(data)
-    if n == 0 or n >= s.write_hwm or not goes_first(s) or s.loop.uvloop == NULL:
+    if (n == 0 or n >= s.write_hwm or not goes_first(s) or s.loop.uvloop == NULL
+            or s.loop.closing):
         return False
     s.loop.flusher.defer(s)
     s.deferred = data
