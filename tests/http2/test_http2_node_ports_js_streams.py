@@ -16,23 +16,30 @@ def _pair_server(on_stream, **options):
     return server, client_side
 
 
+def _get_over_a_pair(on_stream, run_loop):
+    """A GET of / by a client whose socket is one side of a duplexPair()
+    served by ``on_stream``: [status, the body's text read by 'end', 'end']."""
+    _, client_side = _pair_server(on_stream)
+    client = http2.connect('http://localhost:80', createConnection=lambda *a: client_side)
+    req = client.request({':path': '/'})
+    log, data = [], []
+    req.on('response', lambda headers, *a: log.append(headers[':status']))
+    req.setEncoding('utf8')
+    req.on('data', data.append)
+    req.on('end', lambda: (log.extend([''.join(data), 'end']), client_side.destroy(),
+                           client_side.end()))
+    req.end()
+    run_loop()
+    return log
+
+
 def test_http2_generic_streams_a_session_over_a_duplex_pair(run_loop):
     """test-http2-generic-streams.js: a request and its response over a
     duplexPair(), the client's socket from createConnection."""
     def on_stream(s, headers, flags, raw):
         s.respond({'content-type': 'text/html', ':status': 200})
         s.end('<h1>Hello World</h1>')
-    _, client_side = _pair_server(on_stream)
-    client = http2.connect('http://localhost:80', createConnection=lambda *a: client_side)
-    req = client.request({':path': '/'})
-    log = []
-    req.on('response', lambda headers, *a: log.append(headers[':status']))
-    req.setEncoding('utf8')
-    req.on('data', log.append)
-    req.on('end', lambda: (log.append('end'), client_side.destroy(), client_side.end()))
-    req.end()
-    run_loop()
-    assert log == [200, '<h1>Hello World</h1>', 'end']
+    assert _get_over_a_pair(on_stream, run_loop) == [200, '<h1>Hello World</h1>', 'end']
 
 
 def test_http2_generic_streams_sendfile_over_a_duplex_pair(run_loop, tmp_path):
@@ -43,17 +50,7 @@ def test_http2_generic_streams_sendfile_over_a_duplex_pair(run_loop, tmp_path):
 
     def on_stream(s, headers, flags, raw):
         s.respondWithFile(str(path))
-    _, client_side = _pair_server(on_stream)
-    client = http2.connect('http://localhost:80', createConnection=lambda *a: client_side)
-    req = client.request()
-    log, data = [], []
-    req.on('response', lambda headers, *a: log.append(headers[':status']))
-    req.setEncoding('utf8')
-    req.on('data', data.append)
-    req.on('end', lambda: (log.append('end'), client_side.destroy(), client_side.end()))
-    req.end()
-    run_loop()
-    assert log == [200, 'end'] and ''.join(data) == path.read_text()
+    assert _get_over_a_pair(on_stream, run_loop) == [200, path.read_text(), 'end']
 
 
 def test_http2_client_jsstream_destroy_closes_the_request(tls_certs, run_loop):
