@@ -1,16 +1,17 @@
-"""Streams joined by pipeline(), compose() or watched by finished() are
-freed at their close by reference counting alone, with the cyclic GC
-disabled (issue 68): finished()'s listeners stay on a closed stream, as
-Node's do (test-stream-pipeline-listeners.js), but let go of it and of
-the callback once the callback has run. The listener counts were pinned
-under Node 20 first."""
+"""Streams joined by pipeline(), compose() or watched by finished(), and
+every Transform and PassThrough, are freed at their close by reference
+counting alone, with the cyclic GC disabled (issue 68): finished()'s and
+pipeline()'s listeners stay on a closed stream in Node's numbers
+(test-stream-pipeline-listeners.js), but let go of it and of the callback
+once the callback has run; a Transform's own 'prefinish' listener holds it
+weakly. The listener counts were pinned under Node 20 first."""
 import gc
 import weakref
 
 import pytest
 
 import pyuvnet as net
-from pyuvnet.stream import Duplex, compose, finished, pipeline
+from pyuvnet.stream import Duplex, PassThrough, Transform, compose, finished, pipeline
 
 
 @pytest.fixture
@@ -109,6 +110,7 @@ def test_finished_keeps_its_listeners_on_a_closed_stream_until_cleaned_up(run_lo
                     ('cleaned', [0, 0, 0, 0])]
 
 
+
 def test_a_pipeline_keeps_its_listeners_on_closed_streams(run_loop):
     # Node 20 (test-stream-pipeline-listeners.js): the source keeps the
     # pipeline's and finished()'s listeners past its 'close' (2, 2, 3, 3).
@@ -118,7 +120,6 @@ def test_a_pipeline_keeps_its_listeners_on_closed_streams(run_loop):
         lambda: seen.append((err, src.destroyed, dst.destroyed, counts(src)))))
     run_loop()
     assert seen == [(None, True, True, [2, 2, 3, 3])]
-
 
 # -- net sockets ---------------------------------------------------------------
 
@@ -192,3 +193,87 @@ def test_a_socket_watched_by_finished_is_freed_at_close_without_gc(listening_ser
         return ()
     assert left_alive(run_loop, port, join, accepted) == []
     assert (done, b''.join(got)) == ([None], DATA)
+
+
+# -- Transform and PassThrough -------------------------------------------------
+# Node registers a 'prefinish' listener on each Transform (it flushes when
+# a _final of the program's replaced the one that does); it stays past
+# 'close' (1 before and after, pinned under Node 20), and holds its
+# stream only weakly.
+
+def upper_transform():
+    return Transform(transform=lambda self, chunk, encoding, callback:
+                     callback(None, bytes(chunk).upper()),
+                     flush=lambda self, callback: callback(None, b'!'))
+
+
+def written_and_read_out(stream, got):
+    """Write two chunks into ``stream`` and end it, its read side flowing
+    into ``got``; the stream closes once all is read."""
+    stream.on('data', lambda chunk: got.append(bytes(chunk)))
+    stream.write(b'ab')
+    stream.end(b'cd')
+
+
+@pytest.mark.parametrize('make, expected', [
+    (upper_transform, [b'AB', b'CD', b'!']),
+    (PassThrough, [b'ab', b'cd']),
+], ids=['Transform', 'PassThrough'])
+def test_a_transform_read_out_and_ended_is_freed_at_close_without_gc(make, expected, gc_off,
+                                                                      run_loop):
+    got, seen = [], []
+    stream = make()
+    ref = weakref.ref(stream)
+    stream.on('close', lambda: seen.append(ref().listenerCount('prefinish')))
+    written_and_read_out(stream, got)
+    del stream
+    run_loop()
+    assert (got, seen) == (expected, [1])
+    assert ref() is None
+
+
+def test_a_transform_keeps_its_prefinish_listener_past_close(run_loop):
+    # Node 20: one 'prefinish' listener from construction to after 'close';
+    # removing it stops the flush a replaced _final would have had.
+    got = []
+    stream = PassThrough()
+    assert stream.listenerCount('prefinish') == 1
+    written_and_read_out(stream, got)
+    run_loop()
+    assert (stream.destroyed, stream.listenerCount('prefinish')) == (True, 1)
+    assert got == [b'ab', b'cd']
+
+
+@pytest.mark.parametrize('backed_up', [False, True], ids=['reading', 'write_waiting'])
+def test_a_passthrough_destroyed_mid_way_is_freed_at_close_without_gc(backed_up, gc_off,
+                                                                      run_loop):
+    # Backed up: its read side full (highWaterMark 2, nothing read), a
+    # write waits for a read that never comes (Node 20: write() is False
+    # three times, readableLength 3, writableLength 9, then 'close' alone).
+    seen = []
+    stream = PassThrough(highWaterMark=2)
+    for name in ('end', 'finish', 'close', 'error'):
+        stream.on(name, lambda *args, name=name: seen.append(name))
+    if backed_up:
+        assert [stream.write(chunk) for chunk in (b'abc', b'def', b'ghi')] == [False] * 3
+    else:
+        stream.on('data', lambda chunk: None)
+        stream.write(b'abc')
+    net.setImmediate(lambda s=stream: (seen.append((s.readableLength, s.writableLength)),
+                                       s.destroy()))
+    ref = weakref.ref(stream)
+    del stream
+    run_loop()
+    assert seen == [(3, 9) if backed_up else (0, 0), 'close']
+    assert ref() is None
+
+
+def test_a_passthrough_in_a_pipeline_is_freed_at_close_without_gc(gc_off, run_loop):
+    got, done = [], []
+    src, middle, dst = source(b'abc'), PassThrough(), sink(got)
+    pipeline(src, middle, dst, lambda err=None, *value: done.append(err))
+    refs = [weakref.ref(src), weakref.ref(middle), weakref.ref(dst)]
+    del src, middle, dst
+    run_loop()
+    assert (done, got) == ([None], [b'abc'])
+    assert [ref() for ref in refs] == [None, None, None]
