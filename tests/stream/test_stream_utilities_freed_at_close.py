@@ -11,7 +11,9 @@ import weakref
 import pytest
 
 import pyuvnet as net
-from pyuvnet.stream import Duplex, PassThrough, Transform, compose, finished, pipeline
+from pyuvnet.stream import (
+    Duplex, PassThrough, Readable, Transform, Writable, compose, finished, pipeline,
+)
 
 
 @pytest.fixture
@@ -111,15 +113,55 @@ def test_finished_keeps_its_listeners_on_a_closed_stream_until_cleaned_up(run_lo
 
 
 
-def test_a_pipeline_keeps_its_listeners_on_closed_streams(run_loop):
-    # Node 20 (test-stream-pipeline-listeners.js): the source keeps the
-    # pipeline's and finished()'s listeners past its 'close' (2, 2, 3, 3).
-    got, seen = [], []
-    src, dst = source(b'abc'), sink(got)
-    pipeline(src, dst, lambda err=None, *value: net.setImmediate(
-        lambda: seen.append((err, src.destroyed, dst.destroyed, counts(src)))))
+def readable_source():
+    return Readable(read=lambda self, n: (self.push(b'abc'), self.push(None)))
+
+
+def writable_sink():
+    return Writable(write=lambda self, chunk, encoding, callback: callback())
+
+
+def flowing(stream):
+    stream.resume()
+    return stream
+
+
+def pipeline_counting(src, dst, seen, then=None):
+    """pipeline(src, dst) appending to ``seen`` the listener counts of both
+    at its callback and, 50 ms later, once both closed; then ``then()``."""
+    def callback(err=None, *value):
+        seen.append((err, counts(src), counts(dst)))
+
+        def later():
+            seen.append((src.destroyed, dst.destroyed, counts(src), counts(dst)))
+            if then is not None:
+                then()
+        net.setTimeout(later, 50)
+    pipeline(src, dst, callback)
+
+
+# Node 20's counts of 'end', 'finish', 'close' and 'error' listeners on the
+# source and the destination of pipeline(src, dst), the same at the
+# callback and after both closed. A readable destination keeps the
+# pipeline's 'close' listener and its destroyer's (2): only the watches of
+# its end go (lastStreamCleanup), with the 'error' listener.
+PAIRS = {
+    'Readable-Writable': (readable_source, writable_sink, [2, 2, 3, 3], [2, 2, 4, 3]),
+    'Duplex-Duplex': (lambda: source(b'abc'), lambda: sink([]), [2, 2, 3, 3], [0, 0, 2, 0]),
+    'Readable-Duplex': (readable_source, lambda: sink([]), [2, 2, 3, 3], [0, 0, 2, 0]),
+    'Duplex-Writable': (lambda: source(b'abc'), writable_sink, [2, 2, 3, 3], [2, 2, 4, 3]),
+    'Readable-PassThrough': (readable_source, lambda: flowing(PassThrough()), [2, 2, 3, 3],
+                             [0, 0, 2, 0]),
+}
+
+
+@pytest.mark.parametrize('name', sorted(PAIRS))
+def test_a_pipeline_leaves_nodes_listener_counts_on_its_two_streams(name, run_loop):
+    make_src, make_dst, src_counts, dst_counts = PAIRS[name]
+    seen = []
+    pipeline_counting(make_src(), make_dst(), seen)
     run_loop()
-    assert seen == [(None, True, True, [2, 2, 3, 3])]
+    assert seen == [(None, src_counts, dst_counts), (True, True, src_counts, dst_counts)]
 
 # -- net sockets ---------------------------------------------------------------
 
@@ -193,6 +235,35 @@ def test_a_socket_watched_by_finished_is_freed_at_close_without_gc(listening_ser
         return ()
     assert left_alive(run_loop, port, join, accepted) == []
     assert (done, b''.join(got)) == ([None], DATA)
+
+
+# A net.Socket has no 'end' listener of its own, where Node's has one
+# (onReadableStreamEnd, whose work pyuvnet's socket does in C): Node's
+# counts of 'end' on a socket are one more than these.
+
+def test_a_pipeline_of_sockets_leaves_nodes_listener_counts(listening_server, run_loop):
+    # The server: pipeline(sock, sock). The client: pipeline(readable, client),
+    # the client a readable last stage, reading the echo to its end.
+    on_server, on_client = [], []
+    server, port = listening_server(lambda sock: pipeline_counting(sock, sock, on_server))
+    client = net.connect(port, '127.0.0.1')
+    client.resume()
+    client.on('connect', lambda: pipeline_counting(readable_source(), client, on_client,
+                                                   server.close))
+    run_loop()
+    assert on_server == [(None, [2, 2, 5, 3], [2, 2, 5, 3]),
+                         (True, True, [2, 2, 5, 3], [2, 2, 5, 3])]
+    assert on_client == [(None, [2, 2, 3, 3], [0, 0, 2, 0]),
+                         (True, True, [2, 2, 3, 3], [0, 0, 2, 0])]
+
+
+def test_a_pipeline_from_a_socket_leaves_nodes_listener_counts(listening_server, run_loop):
+    seen = []
+    server, port = listening_server(lambda sock: sock.end(b'hello'))
+    client = net.connect(port, '127.0.0.1')
+    client.on('connect', lambda: pipeline_counting(client, writable_sink(), seen, server.close))
+    run_loop()
+    assert seen == [(None, [2, 2, 3, 3], [2, 2, 4, 3]), (True, True, [2, 2, 3, 3], [2, 2, 4, 3])]
 
 
 # -- Transform and PassThrough -------------------------------------------------
@@ -276,4 +347,28 @@ def test_a_passthrough_in_a_pipeline_is_freed_at_close_without_gc(gc_off, run_lo
     del src, middle, dst
     run_loop()
     assert (done, got) == ([None], [b'abc'])
+    assert [ref() for ref in refs] == [None, None, None]
+
+
+@pytest.mark.parametrize('failure', ['source_error', 'sink_error', 'sink_destroyed'])
+def test_a_failed_pipeline_through_a_passthrough_is_freed_at_close_without_gc(failure, gc_off,
+                                                                              run_loop):
+    done = []
+    src = Readable(read=lambda self, n: None)
+    dst = Writable(write=lambda self, chunk, encoding, callback: callback(
+        RuntimeError('sink') if failure == 'sink_error' else None))
+    middle = PassThrough()
+    pipeline(src, middle, dst, lambda err=None, *value: done.append(err))
+    refs = [weakref.ref(stream) for stream in (src, middle, dst)]
+    if failure == 'source_error':
+        net.setImmediate(lambda s=src: s.destroy(RuntimeError('source')))
+    elif failure == 'sink_error':
+        src.push(b'x')
+    else:
+        net.setImmediate(lambda d=dst: d.destroy())
+    del src, middle, dst
+    run_loop()
+    assert [getattr(err, 'code', str(err)) for err in done] == [
+        {'source_error': 'source', 'sink_error': 'sink',
+         'sink_destroyed': 'ERR_STREAM_PREMATURE_CLOSE'}[failure]]
     assert [ref() for ref in refs] == [None, None, None]
