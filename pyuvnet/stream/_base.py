@@ -9,14 +9,14 @@ from ._legacy import legacy_pipe
 from .._internal.aliases import twins
 from .._internal.streams.state import destroy_default, destroy_stream, undestroy
 
-__all__ = ['StreamBase', 'bind_options', 'state_property', 'state_reader']
+__all__ = ['StreamBase', 'bind_options', 'bind_weakly', 'state_property', 'state_reader']
 
 
-class _OptionMethod:
-    """An option function bound to its stream as a method, the stream held
-    weakly: a bound method kept on the stream would be a cycle through it,
-    which only gc frees. Whoever calls it got it from the stream, so the
-    stream is alive then."""
+class _WeakMethod:
+    """A function bound to its stream as a method, the stream held weakly:
+    a bound method kept on the stream (an option function, a listener of
+    its own events) would be a cycle through it, which only gc frees.
+    Whoever calls it got it from the stream, so the stream is alive then."""
 
     __slots__ = ('__func__', '_stream')
 
@@ -37,7 +37,13 @@ def bind_options(stream, opts, names):
     for name in names:
         fn = opts.get(name)
         if fn is not None:
-            setattr(stream, '_' + name, _OptionMethod(fn, stream))
+            setattr(stream, '_' + name, _WeakMethod(fn, stream))
+
+
+def bind_weakly(fn, stream):
+    """``fn`` bound to ``stream`` as a method (called with the stream
+    first), holding the stream weakly: for what the stream itself keeps."""
+    return _WeakMethod(fn, stream)
 
 
 # EventEmitter's twins (its Cython class cannot take them); Readable's

@@ -5,8 +5,9 @@ from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._internal.streams._core import duplex_init_as
+from ._base import bind_options, bind_weakly
 from ._readable import READABLE_RULES, Readable
-from .._internal.streams.state import ReadableState, WritableState
+from .._internal.streams.state import ReadableState, WritableState, destroy_stream
 from ._writable import WRITABLE_RULES, Writable
 
 __all__ = ['Duplex', 'Transform', 'PassThrough']
@@ -98,15 +99,22 @@ class Transform(Duplex):
         # The read side pushes from write(), never from inside _read().
         self._readableState.sync = False
         self._pending_write = None
-        from ._base import bind_options
         bind_options(self, opts, ('transform', 'flush'))
-        self.on('prefinish', self._prefinish_flush)
+        # Node's listener: kept by the stream, so it holds the stream weakly.
+        self.on('prefinish', bind_weakly(Transform._prefinish_flush, self))
 
     def _prefinish_flush(self):
         # A _final of the subclass's or the options' own replaced the one
         # that flushes: flush once the write side is done.
         if getattr(self._final, '__func__', None) is not Transform._final:
             self._final_flush(None)
+
+    def destroy(self, error=None, callback=None):
+        """Destroy the stream (Writable's destroy()); a write waiting for
+        a read is dropped: it would keep the stream in a cycle through its
+        callback, which holds the stream."""
+        self._pending_write = None
+        return destroy_stream(self, error, callback)
 
     def _final_flush(self, callback):
         if self._flush is not None and not self.destroyed:

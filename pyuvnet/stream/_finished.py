@@ -125,6 +125,13 @@ def eos(stream, opts, callback):
         # does: 'end' would be too early when it ends itself then, with
         # its echo still to send, as pipeline(socket, socket) does.)
         listeners += [('end', onlegacyfinish), ('close', onlegacyfinish)]
+    # Not every stream emits 'close' after 'aborted' (an HTTP/2
+    # compatibility request). A read side whose 'close' comes from C (no
+    # state, or one that emits none: an IncomingMessage) does, as Node's
+    # IncomingMessage does.
+    c_closes = is_readable_node_stream(stream) and (r is None or not r.emitClose)
+    if not emits_close and not c_closes and isinstance(getattr(stream, 'aborted', None), bool):
+        listeners.append(('aborted', onclose))
     if opts.get('error') is not False:
         listeners.append(('error', onerror))
     for event, fn in listeners:

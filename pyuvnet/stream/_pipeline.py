@@ -316,11 +316,6 @@ def _pipe(src, dst, finish, end):
         else:
             finish(err)
     eos(src, {'readable': True, 'writable': False}, on_src_done)
-    unwatch = eos(dst, {'readable': False, 'writable': True}, finish)
-
-    def cleanup():
-        # A readable last stage keeps no listener of the pipeline's once
-        # it is done (Node's lastStreamCleanup): its later errors are its own.
-        unwatch()
-        dst.removeListener('close', on_dst_close)
-    return cleanup
+    # A readable last stage loses this watch once the pipeline is done
+    # (Node's lastStreamCleanup), not its 'close' listener above, as Node's.
+    return eos(dst, {'readable': False, 'writable': True}, finish)

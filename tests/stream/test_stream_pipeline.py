@@ -249,6 +249,24 @@ def test_finished_premature_close_and_errors():
     assert results == ['ERR_STREAM_PREMATURE_CLOSE', 'x']
 
 
+
+@pytest.mark.parametrize('auto_destroy, listening, results', [
+    (False, 1, ['ERR_STREAM_PREMATURE_CLOSE']), (True, 0, []),
+], ids=['no_close_to_come', 'close_to_come'])
+def test_finished_takes_aborted_for_a_close_when_none_will_come(auto_destroy, listening,
+                                                                results):
+    # Node 20's end-of-stream: a stream with an `aborted` flag that will
+    # not emit 'close' (autoDestroy off) is done at its 'aborted'; one
+    # that will waits for that 'close' (pinned under Node 20).
+    r = Readable(read=idle, autoDestroy=auto_destroy)
+    r.aborted = False
+    got = []
+    finished(r, lambda err: got.append(err.code))
+    assert r.listenerCount('aborted') == listening
+    r.emit('aborted')
+    run()
+    assert (got, r.destroyed) == (results, False)
+
 def test_finished_cleanup_removes_listeners(calls):
     r = Readable(read=idle)
     before = {name: r.listenerCount(name) for name in ('end', 'close', 'error', 'finish')}

@@ -1,8 +1,9 @@
 """pipeline()'s edge cases, ported from Node 20's test-stream-pipeline-*
 files (each named in its test) and pinned under /usr/bin/node: a duplex
 piped into itself, the listeners left when the last stream is readable,
-a _destroy() that queues an end(), a string source, and an exception in
-the callback."""
+a _destroy() that queues an end(), a string source, an exception in the
+callback, an HTTP/2 request reset mid-way and a child's stdin piped to its
+stdout."""
 import pytest
 
 import pyuvnet as net
@@ -130,3 +131,69 @@ def test_a_middle_transform_error_reaches_each_stream_not_yet_done(mark, reads, 
     assert results == ['boom'] and count[0] == reads
     assert sorted(got) == errored
     assert all(s.destroyed for s in streams.values())
+
+
+def test_a_reset_http2_request_fails_both_pipelines(run_loop):
+    # test-stream-pipeline-http2: the server pipes each request into its
+    # response; the client pipes an endless source into its request and
+    # destroys the source after 10 echoes. Node 20: both callbacks get
+    # ERR_STREAM_PREMATURE_CLOSE; the server's request is 'aborted', and
+    # finished() takes that for its end (the request's 'close' follows).
+    from pyuvnet import http2
+    results, seen = [], []
+
+    def on_request(req, res):
+        for name in ('aborted', 'error'):
+            req.on(name, lambda *args, name=name: seen.append(
+                name if not args else '%s %s' % (name, args[0].code)))
+        pipeline(req, res, lambda err=None, *value: results.append(('server', err.code)))
+    server = http2.createServer(on_request)
+    server.listen(0)
+    client = http2.connect('http://localhost:%d' % server.address().port)
+    req = client.request({':method': 'POST'})
+    rs = Readable(read=lambda self, n: self.push(b'hello'))
+    countdown = [10]
+
+    def done(err=None, *value):
+        results.append(('client', err.code, req.rstCode))
+        server.close()
+        client.close()
+    pipeline(rs, req, done)
+
+    def on_data(data):
+        countdown[0] -= 1
+        if countdown[0] == 0:
+            rs.destroy()
+    req.on('data', on_data)
+    run_loop()
+    assert results == [('client', 'ERR_STREAM_PREMATURE_CLOSE', 2),
+                       ('server', 'ERR_STREAM_PREMATURE_CLOSE')]
+    assert seen == ['aborted', 'error ERR_STREAM_PREMATURE_CLOSE']
+
+
+CHILD_PIPELINE = '''
+import pyuvnet as net
+from pyuvnet.stream import pipeline
+
+def done(err=None, *value):
+    if err is not None:
+        raise err
+pipeline(net.Socket({'fd': 0, 'readable': True, 'writable': False}),
+         net.Socket({'fd': 1, 'readable': False, 'writable': True}), done)
+net.run()
+'''
+
+
+def test_a_child_pipes_its_stdin_to_its_stdout(run_loop):
+    # test-stream-pipeline-process: `echo hello | child`, whose pipeline
+    # joins its stdin and stdout (Node's process.stdin and process.stdout
+    # are sockets over fds 0 and 1, as these are).
+    import shlex
+    import sys
+    from pyuvnet import child_process
+    got = []
+    child_process.exec('echo hello | %s -c %s' % (shlex.quote(sys.executable),
+                                                  shlex.quote(CHILD_PIPELINE)),
+                       lambda err, stdout, stderr: got.append((err, stdout, stderr)))
+    run_loop(20)
+    assert got == [(None, 'hello\n', '')]
