@@ -39,8 +39,7 @@ from collections import deque
 
 from .._uv import setImmediate, setTimeout
 from ..stream import Duplex
-from .timer_duration import TIMEOUT_MAX, check_timer_duration
-from .validate import validate_function
+from .timer_duration import TIMEOUT_MAX, set_idle_timeout
 
 __all__ = ['JSStreamSocket', 'is_js_stream']
 
@@ -197,21 +196,15 @@ class JSStreamSocket(Duplex):
         listener (0 removes it).  Nothing once destroyed."""
         if self.destroyed:
             return self
-        check_timer_duration(timeout)
-        if callback is not None:
-            validate_function(callback, 'callback')
+        return set_idle_timeout(self, timeout, callback, self._arm_timer)
+
+    def _arm_timer(self, timeout):
         self._clear_timer()
         self.timeout = timeout
         if timeout:
             # Unref'd, as Node's: an idle timeout keeps no loop alive.
             self._timer = setTimeout(self._on_timeout, min(timeout, TIMEOUT_MAX))
             self._timer.unref()
-        if callback is not None:
-            if timeout:
-                self.once('timeout', callback)
-            else:
-                self.removeListener('timeout', callback)
-        return self
 
     def _on_timeout(self):
         # The timer stays: the next read or write re-arms it, as Node's.
