@@ -10,6 +10,13 @@ this object it takes the same events ('data', 'end', 'error', 'close',
 the libuv path keeps its per-chunk cost and only the attach and close
 sequences ask which kind of raw socket they hold.
 
+Node's JSStreamSocket is a net.Socket, a Duplex: so is this one.  Its
+write side is the stream core's Writable (writableLength, 'drain', end()
+and 'finish'), whose _write() and _final() hand the ciphertext on to the
+stream; its read side stands for the handle (Node's JSStream) the pump
+reads: the stream's 'data' and 'end' are emitted to the pump as they come,
+and pause()/resume() are the handle's readStop()/readStart().
+
 Node's sequences, pinned with Node 20:
 * the stream's 'data' is the socket's (as bytes); its 'end' the socket's;
 * its 'error' is the socket's 'error' (not a destroy), and its 'close'
@@ -20,16 +27,19 @@ Node's sequences, pinned with Node 20:
 * bytesRead and bytesWritten stay 0, as Node's for a stream socket;
 * end() is the stream's end(); the socket's 'finish' follows its callback;
 * destroy(err) destroys the stream (without err, as Node's doClose), whose
-  'close' comes first, then 'error'(err) and 'close'(hadError).
-After 'close' the stream holds nothing of this socket: its listeners are
-let go, but for one that ignores a late 'error' (nothing is emitted after
-'close'), so the pair is no cycle for the GC.
+  'close' comes first, then 'error'(err), then 'close'(hadError) a turn of
+  the loop later (setImmediate);
+* setTimeout(ms) is net.Socket's: 'timeout' after ms without a read or a
+  write of the stream's.
+Once destroyed, the two hold nothing of each other (the stream's listeners
+are let go, but for one that ignores a late 'error', nothing being emitted
+after 'close'; ``stream`` is None), so the pair is no cycle for the GC.
 """
-from .. import errors
-from .._uv import nextTick
-from ..events import EventEmitter
+from collections import deque
+
+from .._uv import setImmediate, setTimeout
 from ..stream import Duplex
-from .streams.state import getDefaultHighWaterMark
+from .timer_duration import TIMEOUT_MAX, set_idle_timeout
 
 __all__ = ['JSStreamSocket', 'is_js_stream']
 
@@ -45,7 +55,7 @@ def _ignore(*args):
     pass
 
 
-class JSStreamSocket(EventEmitter):
+class JSStreamSocket(Duplex):
     """The raw socket of a TLSSocket over ``stream`` (see the module's
     docstring): the ``net.Socket`` surface the pump and the TLSSocket read,
     with the addresses a stream does not have as None."""
@@ -53,25 +63,28 @@ class JSStreamSocket(EventEmitter):
     remoteAddress = remotePort = remoteFamily = None
     localAddress = localPort = localFamily = None
     connecting = pending = False
-    timeout = None
     bytesRead = bytesWritten = 0
 
     def __init__(self, stream):
-        super().__init__()
+        # As net.Socket's: 'close' is this class's own, with hadError.
+        super().__init__(emitClose=False)
         self.stream = stream
-        self.errored = None
-        self.destroyed = False
-        self.writableEnded = self.writableFinished = False
-        self.writableLength = 0
-        self.writableNeedDrain = False
-        self.writableHighWaterMark = getDefaultHighWaterMark(False)
-        self.readableHighWaterMark = getDefaultHighWaterMark(False)
+        self._stream_error = None       # the stream's 'error', not a destroy
         self._paused = False
         self._backlog = None            # reads waiting while one is delivered
+        self._timer = None              # setTimeout()'s, refreshed by activity
+        self.timeout = None
         self._listeners = (('data', self._on_data), ('end', self._on_end),
                            ('error', self._on_error), ('close', self._on_close))
         for event, listener in self._listeners:
             stream.on(event, listener)
+
+    @property
+    def errored(self):
+        """The stream's error, else the one this socket was destroyed with."""
+        if self._stream_error is not None:
+            return self._stream_error
+        return Duplex.errored.fget(self)
 
     @property
     def readyState(self):
@@ -83,7 +96,7 @@ class JSStreamSocket(EventEmitter):
         """A stream has no address: {} as Node's."""
         return {}
 
-    # -- the stream's events -------------------------------------------------
+    # -- the stream's events: the handle's reads -----------------------------
 
     def _on_data(self, chunk):
         if isinstance(chunk, str):
@@ -103,109 +116,105 @@ class JSStreamSocket(EventEmitter):
         if self._backlog is not None:
             self._backlog.append(chunk)
             return
-        self._backlog = [chunk]
+        if self._timer is not None:
+            self._timer.refresh()
+        self._backlog = backlog = deque((chunk,))
         try:
-            while self._backlog and not self.destroyed:
-                chunk = self._backlog.pop(0)
+            while backlog and not self.destroyed:
+                chunk = backlog.popleft()
                 self.emit('data', chunk) if chunk is not None else self.emit('end')
         finally:
             self._backlog = None
 
     def _on_error(self, err):
         if not self.destroyed:
-            self.errored = err
+            self._stream_error = err
             self.emit('error', err)
 
     def _on_close(self, *args):
-        self._close(None)
+        self.destroy()
 
-    # -- what the pump calls -------------------------------------------------
-
-    def write(self, data, callback=None):
-        """Hand ``data`` to the stream; False once what it has not called
-        back reaches the high-water mark ('drain' follows)."""
-        if self.destroyed or self.writableEnded:
-            if callback is not None:
-                nextTick(callback, errors.ERR_STREAM_DESTROYED('write'))
-            return False
-        size = len(data)
-        self.writableLength += size
-
-        def written(err=None):
-            self.writableLength -= size
-            if callback is not None:
-                callback(err) if err is not None else callback()
-            if self.writableNeedDrain and not self.writableLength and not self.destroyed:
-                self.writableNeedDrain = False
-                self.emit('drain')
-        if data:
-            self.stream.write(data, written)
-        else:
-            nextTick(written)
-        if self.writableLength >= self.writableHighWaterMark:
-            self.writableNeedDrain = True
-            return False
-        return True
-
-    def end(self):
-        """End the stream's write side; 'finish' once it finished."""
-        if self.writableEnded or self.destroyed:
-            return self
-        self.writableEnded = True
-        self.stream.end(None, None, self._finished)
-        return self
-
-    def _finished(self, err=None):
-        if not self.destroyed and not self.writableFinished:
-            self.writableFinished = True
-            self.emit('finish')
+    def _read(self, size):
+        # The reads come as the stream gives them (_deliver), never pulled.
+        pass
 
     def pause(self):
-        """Stop the stream's 'data' (the pump's backpressure)."""
+        """Stop the stream's 'data' (the pump's backpressure: the handle's
+        readStop)."""
         self._paused = True
-        self.stream.pause()
+        if self.stream is not None:
+            self.stream.pause()
         return self
 
     def resume(self):
-        """Let the stream's 'data' flow again."""
+        """Let the stream's 'data' flow again (readStart)."""
         self._paused = False
-        self.stream.resume()
+        if self.stream is not None:
+            self.stream.resume()
         return self
 
     def isPaused(self):
         """True after pause() until resume()."""
         return self._paused
 
-    def destroy(self, error=None):
-        """Destroy the stream, then 'error'(error) and 'close'."""
-        if not self.destroyed:
-            self.stream.destroy()
-            self._close(error)
-        return self
+    # -- the Writable's calls --------------------------------------------------
 
-    def _close(self, error):
-        if self.destroyed:
-            return
-        self.destroyed = True
-        if error is not None:
-            self.errored = error
+    def _write(self, chunk, encoding, callback):
+        if self._timer is not None:
+            self._timer.refresh()
+        if chunk:
+            self.stream.write(chunk, callback)
+        else:
+            callback()
+
+    def _final(self, callback):
+        # As Node's doShutdown: done when the stream's end() calls back,
+        # whatever it says (its error is the stream's 'error').
+        self.stream.end(None, None, lambda *err: callback())
+
+    def _destroy(self, error, callback):
+        # Node's doClose: the stream is destroyed without our error.
+        stream, self.stream = self.stream, None
         for event, listener in self._listeners:
-            self.stream.removeListener(event, listener)
+            stream.removeListener(event, listener)
         self._listeners = ()            # (bound methods: a cycle through us)
-        self.stream.on('error', _ignore)
-        nextTick(self._emit_close, error)
+        # Let go of the stream too: a write of ours it never calls back
+        # (its peer gone) holds us, and we would hold it, a cycle.
+        stream.on('error', _ignore)
+        self._clear_timer()
+        stream.destroy()
+        callback(error)
+        # As Node's doClose: the handle's close (and so 'close') waits a
+        # turn of the loop (setImmediate), after the stream's own 'close'.
+        setImmediate(self.emit, 'close', error is not None)
 
-    def _emit_close(self, error):
-        if error is not None:
-            self.emit('error', error)
-        self.emit('close', error is not None)
-
-    # -- the net.Socket options, which a stream has not --------------------
+    # -- the net.Socket options ----------------------------------------------
 
     def setTimeout(self, timeout, callback=None):
-        """Not built over a stream (Node's runs net.Socket's idle timer):
-        ERR_METHOD_NOT_IMPLEMENTED, at once."""
-        raise errors.ERR_METHOD_NOT_IMPLEMENTED('setTimeout')
+        """net.Socket's: 'timeout' after ``timeout`` ms without a read or a
+        write of the stream's (0 disables); ``callback`` is a once 'timeout'
+        listener (0 removes it).  Nothing once destroyed."""
+        if self.destroyed:
+            return self
+        return set_idle_timeout(self, timeout, callback, self._arm_timer)
+
+    def _arm_timer(self, timeout):
+        self._clear_timer()
+        self.timeout = timeout
+        if timeout:
+            # Unref'd, as Node's: an idle timeout keeps no loop alive.
+            self._timer = setTimeout(self._on_timeout, min(timeout, TIMEOUT_MAX))
+            self._timer.unref()
+
+    def _on_timeout(self):
+        # The timer stays: the next read or write re-arms it, as Node's.
+        if not self.destroyed:
+            self.emit('timeout')
+
+    def _clear_timer(self):
+        if self._timer is not None:
+            self._timer.close()
+            self._timer = None
 
     def setNoDelay(self, noDelay=True):
         """No TCP here: nothing to set."""

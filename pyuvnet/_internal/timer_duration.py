@@ -1,13 +1,15 @@
 """Node's getTimerDuration() (lib/internal/timers.js), which both
 ``socket.setTimeout()`` and ``Http2Stream.setTimeout()`` apply to their
 ``msecs``: a finite number >= 0.  A duration above TIMEOUT_MAX runs as
-TIMEOUT_MAX, and Node's TimeoutOverflowWarning says so."""
+TIMEOUT_MAX, and Node's TimeoutOverflowWarning says so.  And the sequence
+of a socket's setTimeout() around its timer (net.Socket's, and a
+JSStreamSocket's): set_idle_timeout()."""
 import sys
 
 from .. import errors
-from .validate import validate_number
+from .validate import validate_function, validate_number
 
-__all__ = ['TIMEOUT_MAX', 'check_timer_duration']
+__all__ = ['TIMEOUT_MAX', 'check_timer_duration', 'set_idle_timeout']
 
 # The longest timer libuv is given, as Node's TIMEOUT_MAX (2**31-1 ms).
 TIMEOUT_MAX = 2 ** 31 - 1
@@ -25,3 +27,20 @@ def check_timer_duration(msecs, name='msecs', stacklevel=3):
     if msecs > TIMEOUT_MAX:
         errors.warn_timeout_overflow(
             msecs, 'Timer duration was truncated to %d.' % TIMEOUT_MAX, stacklevel=stacklevel)
+
+
+def set_idle_timeout(sock, timeout, callback, arm):
+    """Node's socket.setTimeout(timeout, callback) on a socket not
+    destroyed: both checked, ``arm(timeout)`` (re)starts the socket's idle
+    timer (0 stops it), and ``callback`` becomes a once 'timeout' listener
+    (with 0, comes off 'timeout').  Returns ``sock``."""
+    check_timer_duration(timeout, stacklevel=4)
+    if callback is not None:
+        validate_function(callback, 'callback')
+    arm(timeout)
+    if callback is not None:
+        if timeout:
+            sock.once('timeout', callback)
+        else:
+            sock.removeListener('timeout', callback)
+    return sock

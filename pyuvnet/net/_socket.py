@@ -31,7 +31,7 @@ from . import _tcp_options as tcp_options
 from .._internal.streams.native import NativeDuplex, HIGH_WATER_MARK_OPTIONS, high_water_marks
 from ..stream import Readable, addAbortSignal
 from ._idle_timeout import IdleTimeout
-from .._internal.timer_duration import check_timer_duration
+from .._internal.timer_duration import set_idle_timeout
 from .._internal.options import OptionSpec, normalize_options
 from ._blocklist import BlockList
 from ._bound_socket import BoundSocket
@@ -307,18 +307,12 @@ class Socket(_uv.Stream, NativeDuplex):
         (as Node).  Returns the socket."""
         if self._destroyed:
             return self
-        check_timer_duration(timeout)
-        if callback is not None:
-            validate.validate_function(callback, 'callback')
+        return set_idle_timeout(self, timeout, callback, self._arm_idle)
+
+    def _arm_idle(self, timeout):
         if self._idle is None:
             self._idle = IdleTimeout(self)
         self._idle.set(timeout)
-        if callback is not None:
-            if timeout:
-                self.once('timeout', callback)
-            else:
-                self.removeListener('timeout', callback)
-        return self
 
     @property
     def timeout(self):

@@ -26,13 +26,21 @@ class DuplexSide(Duplex):
         if not chunk:
             nextTick(callback)
             return
-        self._other.push(chunk)
-        self._other._resume_writer = callback
+        other = self._other             # (the push may destroy this side)
+        other.push(chunk)
+        other._resume_writer = callback
 
     def _final(self, callback):
         # The side's 'finish' waits for the other side's 'end'.
         self._other.on('end', callback)
         self._other.push(None)
+
+    def _destroy(self, err, callback):
+        # A destroyed side reads and writes no more: it lets go of the other
+        # side and of its last writer, so that the pair is no cycle once
+        # both are destroyed (freed without the cyclic GC).
+        self._other = self._resume_writer = None
+        callback(err)
 
 
 def duplexPair(options=None):

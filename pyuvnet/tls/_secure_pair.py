@@ -1,20 +1,18 @@
 """tls.createSecurePair(): Node's deprecated (DEP0064) pair of a cleartext
 ``TLSSocket`` and the ``encrypted`` stream that carries its ciphertext.
 
-Node builds the pair over an in-memory Duplex pair.  pyuvnet's TLSSocket
-reads its ciphertext from a libuv stream in C (``_uv.TLSPump``), so here
-the two halves are the ends of an AF_UNIX ``socket.socketpair()``: one end
-is the TLSSocket's raw ``net.Socket``, the other is ``pair.encrypted``, a
-``net.Socket`` too.  Bytes written to ``encrypted`` are the ciphertext the
+As Node's, the pair is built over an in-memory Duplex pair
+(``stream.duplexPair()``): one side carries the TLSSocket's ciphertext (a
+JSStreamSocket, _internal/js_stream_socket.py), the other is
+``pair.encrypted``.  Bytes written to ``encrypted`` are the ciphertext the
 TLSSocket reads; its 'data' is the ciphertext the TLSSocket writes.
 """
-import socket as _socket
 import warnings
 
 from .. import errors
 from .._internal.aliases import twins
 from ..events import EventEmitter
-from .. import Socket
+from ..stream import duplexPair
 from ._context import SecureContext
 from ._socket import TLSSocket
 
@@ -38,7 +36,7 @@ def _warn_deprecated():
 @twins(bases=('EventEmitter',))
 class SecurePair(EventEmitter):
     """Node's ``SecurePair``: ``cleartext`` (a ``tls.TLSSocket``),
-    ``encrypted`` (a ``net.Socket`` carrying its ciphertext), ``credentials``
+    ``encrypted`` (a ``stream.Duplex`` carrying its ciphertext), ``credentials``
     (the context argument as given) and ``server``.  Emits 'secure' once
     the handshake is done, before the cleartext's own 'secure' /
     'secureConnect' listeners run."""
@@ -48,7 +46,7 @@ class SecurePair(EventEmitter):
         """Node's ``new SecurePair(...)``: the arguments of
         :func:`createSecurePair` (``options``: more TLSSocket options), but
         no warning.  Raises ERR_TLS_INVALID_CONTEXT, or what TLSSocket
-        raises for bad options, with both fds closed."""
+        raises for bad options."""
         super().__init__()
         self.credentials = context
         # As Node: a context that is falsy in JavaScript (None, False, 0,
@@ -60,28 +58,13 @@ class SecurePair(EventEmitter):
         is_server = bool(isServer)
         opts = dict(options or {})
         self.server = opts.get('server')
-        ends = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        try:
-            self.encrypted = Socket({'fd': ends[0].fileno()})
-            raw = Socket({'fd': ends[1].fileno()})
-        except BaseException:
-            for end in ends:
-                end.close()
-            raise
-        # The net.Sockets own the fds now.
-        for end in ends:
-            end.detach()
+        self.encrypted, raw = duplexPair()
         opts.update(isServer=is_server,
                     requestCert=not is_server if requestCert is None else bool(requestCert),
                     rejectUnauthorized=bool(rejectUnauthorized))
         if context is not None:
             opts['secureContext'] = context
-        try:
-            self.cleartext = TLSSocket(raw, opts)
-        except BaseException:
-            raw.destroy()
-            self.encrypted.destroy()
-            raise
+        self.cleartext = TLSSocket(raw, opts)
         self.cleartext.once('secure' if is_server else 'secureConnect', self._on_secure)
 
     def _on_secure(self, *args):
@@ -91,8 +74,6 @@ class SecurePair(EventEmitter):
         """Destroy both halves."""
         self.cleartext.destroy()
         self.encrypted.destroy()
-
-
 
 
 def createSecurePair(context=None, isServer=False, requestCert=None, rejectUnauthorized=False,

@@ -11,6 +11,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
+from pyuvnet import stream
 from support import event_names, record_events
 
 
@@ -75,7 +76,9 @@ def test_paused_socket_delivers_nothing_until_resumed(tls_server, tls_certs, run
 def test_end_sends_close_notify_before_fin(run_loop, tls_certs):
     """Node: end() on a TLSSocket sends close_notify (an alert record,
     content type 21 under TLS 1.2) and then FIN; the peer's TLSSocket
-    emits 'end'."""
+    emits 'end' at the close_notify, and its raw socket no 'end' (Node 20
+    over a net.Server's socket: 'tls end', then the raw socket's 'close',
+    then the TLSSocket's: the FIN is not waited for)."""
     records = []
     log = []
     context = tls.createSecureContext(key=tls_certs.key, cert=tls_certs.cert)
@@ -95,7 +98,35 @@ def test_end_sends_close_notify_before_fin(run_loop, tls_certs):
     run_loop()
     last = records[-1]
     assert last[0] == 21            # an alert record: close_notify
-    assert log == ['tls end', 'raw end']
+    assert log == ['tls end']
+
+
+def test_the_peers_close_notify_is_end_over_tcp_without_its_fin(tls_server, tls_certs, run_loop):
+    """Node 20 (a tls.Server; a Python ssl peer that sends close_notify
+    and keeps its TCP side open): the server's 'end' comes at the
+    close_notify; it ends in turn (allowHalfOpen false): 'finish', then
+    'close'(false), all before the peer's FIN, which the peer sends once
+    it has the server's."""
+    log = []
+
+    def on_secure(s):
+        s.on('data', lambda d: log.append(('data', bytes(d))))
+        s.on('end', lambda: log.append('end'))
+        s.on('finish', lambda: log.append('finish'))
+        s.on('close', lambda had: (log.append(('close', had)), server.close()))
+    server, port = tls_server(on_secure)
+    raw = net.connect(port, '127.0.0.1')
+    # The peer: a TLS client over a carrier that passes the ciphertext
+    # both ways but never ends the TCP connection, so its close_notify
+    # comes without a FIN.
+    carrier = stream.Duplex(write=lambda self, chunk, encoding, cb: raw.write(chunk, cb),
+                            final=lambda self, cb: cb(), read=lambda self, size: None)
+    raw.on('data', carrier.push)
+    raw.on('end', lambda: (log.append('peer got FIN'), raw.destroy()))
+    client = tls.connect(socket=carrier, ca=tls_certs.ca, servername='localhost')
+    client.on('secureConnect', lambda: client.end(b'hello'))
+    run_loop()
+    assert log == [('data', b'hello'), 'end', 'finish', ('close', False), 'peer got FIN']
 
 
 def test_destroyed_tls_socket_drops_its_ssl_object(tls_server, tls_certs, run_loop):

@@ -338,7 +338,58 @@ def test_tls_sockets_over_a_duplex_pair_are_freed_at_close_with_gc_off(tls_certs
         run_loop()
         del client, server
         run_loop()
-        # (The pair's sides hold each other, and the last write's callback.)
-        assert [ref() for ref in refs[:2]] == [None, None]
+        assert [ref() for ref in refs] == [None] * 4
     finally:
         gc.enable()
+
+
+def test_set_timeout_over_a_duplex_fires_when_idle_and_reads_rearm_it(tls_certs, run_loop):
+    """Node 20: client.setTimeout(100) after 'secureConnect' over a
+    duplexPair side returns the client and sets timeout to 100 (undefined
+    before); 'timeout' comes with the socket left open; then five writes
+    of the server's, 40 ms apart, each re-arm it: the next 'timeout' comes
+    after the last of them, once the socket is idle again."""
+    client, server, _, _ = _pair(tls_certs)
+    log = []
+    keep_alive = net.setTimeout(lambda: None, 2000)     # the timer is unref'd, as Node's
+
+    def first_timeout():
+        log.append(('timeout', client.destroyed))
+        sent = []
+
+        def tick():
+            server.write(b'x')
+            sent.append(1)
+            if len(sent) == 5:
+                writer.close()
+        writer = net.setInterval(tick, 40)
+        client.removeAllListeners('timeout')
+        client.on('timeout', lambda: (log.append(('timeout', len(sent))), client.setTimeout(0),
+                                      client.destroy(), server.destroy(), keep_alive.close()))
+
+    def on_secure():
+        log.append(client.timeout)
+        log.append(client.setTimeout(100) is client)
+        log.append(client.timeout)
+        client.on('timeout', first_timeout)
+    client.on('secureConnect', on_secure)
+    client.on('data', lambda d: log.append(bytes(d)))
+    run_loop()
+    assert log == [None, True, 100, ('timeout', False)] + [b'x'] * 5 + [('timeout', 5)]
+
+
+def test_set_timeout_over_a_duplex_keeps_no_loop_alive(tls_certs, run_loop):
+    """Node 20: an idle timeout over a duplexPair keeps nothing alive: the
+    program ends without 'timeout'.  A bad duration is ERR_OUT_OF_RANGE;
+    once destroyed, setTimeout() does nothing, a bad one included."""
+    client, server, _, _ = _pair(tls_certs)
+    log = []
+    client.on('secureConnect', lambda: client.setTimeout(100, lambda: log.append('timeout')))
+    run_loop()
+    assert log == [] and client.timeout == 100
+    with pytest.raises(errors.ERR_OUT_OF_RANGE):     # a RangeError (ValueError), as Node's
+        client.setTimeout(-1)
+    client.destroy()
+    server.destroy()
+    run_loop()
+    assert client.setTimeout(-1) is client

@@ -1,12 +1,15 @@
 """tls.createSecurePair() (Node's DEP0064): a cleartext TLSSocket and the
 ``encrypted`` stream carrying its ciphertext, pinned to Node 20 (run with
 /usr/bin/node v20; Node's lib/internal/tls/secure-pair.js is the shape)."""
+import gc
 import os
+import weakref
 import warnings
 
 import pytest
 
 import pyuvnet as net
+import pyuvnet.stream as stream
 import pyuvnet.tls as tls
 from pyuvnet.tls import _secure_pair as tls_secure_pair
 from pyuvnet.events import EventEmitter
@@ -54,7 +57,9 @@ def test_client_pair_over_a_tcp_connection_handshakes_and_round_trips(tls_server
     assert received == b'earlyping'
     assert ('client data', b'pong') in log and log[-1] == 'client end'
     assert ciphertext[0][0] == 22
-    assert isinstance(pair.cleartext, tls.TLSSocket) and isinstance(pair.encrypted, net.Socket)
+    # Node 20: the encrypted half is a Duplex (its DuplexSocket), no net.Socket.
+    assert isinstance(pair.cleartext, tls.TLSSocket) and isinstance(pair.encrypted, stream.Duplex)
+    assert not isinstance(pair.encrypted, net.Socket)
 
 
 def test_server_pair_answers_a_tls_connect_client(tls_certs, run_loop):
@@ -116,16 +121,17 @@ def test_a_context_that_is_no_secure_context_is_err_tls_invalid_context(context)
 def test_pair_attributes_and_destroy_close_both_halves(run_loop):
     """Node: a SecurePair is an EventEmitter with credentials (the context
     given, here none), server (undefined) and destroy(), which destroys the
-    cleartext and the encrypted half; a truthy non-boolean isServer is
-    taken as true."""
+    cleartext and the encrypted half: the encrypted half's 'close' (a
+    Duplex's, with no argument) comes first, then the cleartext's
+    'close'(false); a truthy non-boolean isServer is taken as true."""
     pair = tls.createSecurePair(None, 'x')
     closed = []
-    pair.cleartext.on('close', lambda _: closed.append('cleartext'))
-    pair.encrypted.on('close', lambda _: closed.append('encrypted'))
+    pair.cleartext.on('close', lambda *args: closed.append(('cleartext',) + args))
+    pair.encrypted.on('close', lambda *args: closed.append(('encrypted',) + args))
     assert isinstance(pair, EventEmitter) and pair.credentials is None and pair.server is None
     pair.destroy()
     run_loop()
-    assert sorted(closed) == ['cleartext', 'encrypted']
+    assert closed == [('encrypted',), ('cleartext', False)]
     assert pair.cleartext.destroyed and pair.encrypted.destroyed
 
 
@@ -139,11 +145,10 @@ def test_a_context_falsy_in_javascript_makes_a_default_one(context, run_loop):
     run_loop()
 
 
-def test_bad_tlssocket_options_raise_and_give_back_both_fds(run_loop):
+def test_bad_tlssocket_options_raise_and_leave_no_fd_open(run_loop):
     """Node: createSecurePair(undefined, false, true, false, {session: 5})
     throws TypeError ERR_INVALID_ARG_TYPE 'Session must be a buffer' from
-    the TLSSocket; here both ends of the socket pair are closed once the
-    loop has run."""
+    the TLSSocket; no fd is left open once the loop has run."""
     def bad_call():
         return tls.createSecurePair(None, False, True, False, {'session': 5})
     # The first call and run open the loop's and the process's lazily made
@@ -158,3 +163,27 @@ def test_bad_tlssocket_options_raise_and_give_back_both_fds(run_loop):
     assert str(info.value) == 'Session must be a buffer'
     run_loop()
     assert _open_fds() == before
+
+
+def test_a_pair_over_a_duplex_pair_is_freed_at_destroy_with_gc_off(tls_certs, run_loop):
+    """A server pair answering a tls.connect() client over its encrypted
+    half (Node's pair is a duplexPair too): after the round trip and
+    destroy() the pair, its halves and the client go without the cyclic GC."""
+    gc.collect()
+    gc.disable()
+    try:
+        context = tls.createSecureContext(key=tls_certs.key, cert=tls_certs.cert)
+        pair = tls.createSecurePair(context, True)
+        client = tls.connect(socket=pair.encrypted, ca=tls_certs.ca, servername='localhost')
+        log = []
+        client.on('secureConnect', lambda: client.write(b'ping'))
+        pair.cleartext.on('data', lambda d: (log.append(bytes(d)), pair.destroy(), client.destroy()))
+        refs = [weakref.ref(x) for x in (pair, pair.cleartext, pair.encrypted, pair.cleartext._raw,
+                                         client)]
+        run_loop()
+        assert log == [b'ping']
+        del pair, client
+        run_loop()
+        assert [ref() for ref in refs] == [None] * len(refs)
+    finally:
+        gc.enable()

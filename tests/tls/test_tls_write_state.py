@@ -61,11 +61,15 @@ def test_writes_before_the_handshake_wait_for_it_in_order(tls_server, tls_certs,
     client = Client(tls_server, tls_certs, on_connect)
     run_loop()
     assert answers == [(True, 5), (False, 70005), (False, 70006, True, 0, False, False, 2)]
-    assert client.log == [
+    # The server ends at the close_notify, in the loop turn that finishes
+    # the client; which of the two comes first in that turn is the order
+    # of two sockets' events in one poll (Node's 'finish' first; docs/TLS.md).
+    server_got = client.log.index(('server got', 70006))
+    assert client.log[:server_got] + client.log[server_got + 1:] == [
         ('secureConnect', True, 0, False, False, 2), ('cb', 'w1', None, True, 0, False, False, 0),
         ('drain', False, 0, False, False, 0), ('cb', 'w2', None, False, 0, False, False, 0),
-        ('finish', False, 0, True, True, 0), ('server got', 70006),
-        ('end', False, 0, True, True, 0), ('close', False)]
+        ('finish', False, 0, True, True, 0), ('end', False, 0, True, True, 0), ('close', False)]
+    assert server_got in (4, 5)
 
 
 def test_end_before_the_handshake_then_a_write_after_it(tls_server, tls_certs, run_loop):

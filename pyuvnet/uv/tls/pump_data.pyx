@@ -178,12 +178,10 @@ cdef class TLSPumpData(EventEmitter):
                 return 0
             if not data:
                 # _ssl's read gives b'' (not SSLZeroReturnError) once
-                # OpenSSL has the peer's close_notify.  Over a JSStreamSocket
-                # it is the 'end' (as Node's): the stream may never end.
-                # Over a libuv socket 'end' waits for the FIN, which
-                # follows at once; the sequences pinned there assume it.
-                if self.raw_stream is None:
-                    self._peer_closed = True
+                # OpenSSL has the peer's close_notify: that is the 'end',
+                # as Node's, over a TCP socket as over a Duplex (which may
+                # never end); the FIN that follows is not waited for.
+                self._peer_closed = True
                 break
             if self._readableState is not None:
                 if not node_reads.push(self, data):
