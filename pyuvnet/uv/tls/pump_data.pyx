@@ -236,9 +236,17 @@ cdef class TLSPumpData(EventEmitter):
         return self.after_end()
 
     cdef int after_end(self) except -1:
+        # Node's Duplex ends its write side at 'end' (allowHalfOpen false),
+        # and endReadableNT destroys a socket whose writes are done at
+        # once (autoDestroy): pipeline() then finds it destroyed, as
+        # Node's, and does not destroy it with ERR_STREAM_DESTROYED.
+        cdef object w = self._writableState
         if not self._allow_half_open and not self._destroyed:
             self.end()
-        elif self._raw_ended and self._raw.writableFinished and not self._destroyed:
+        if self._destroyed:
+            return 0
+        if ((w is not None and w.autoDestroy and (w.finished or w.writable is False))
+                or (self._raw_ended and self._raw.writableFinished)):
             self.destroy()
         return 0
 
