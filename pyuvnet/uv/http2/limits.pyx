@@ -1,7 +1,9 @@
 # The http2 wing's limits, as Node 20 applies them to a session
 # (uv/http2/session.pyx holds the session itself):
 # - the protocol errors that end the session Node's way (h2_end_as_node,
-#   called from nghttp2's invalid-frame and error callbacks);
+#   called from nghttp2's invalid-frame and error callbacks), and a
+#   request over the acknowledged stream bound, which ends it with
+#   ENHANCE_YOUR_CALM instead (h2_over_stream_bound);
 # - the allocator nghttp2 is given, which counts what the session holds
 #   against maxSessionMemory (H2Core.memory()).
 from libc.stdlib cimport malloc, free, realloc
