@@ -4,19 +4,22 @@ by default (issue 70): its sessions advertise SETTINGS_MAX_CONCURRENT_STREAMS
 answer was pinned against a Node 20 server with ``settings:
 {maxConcurrentStreams: 100}`` fed the same bytes: streams over it are refused
 with REFUSED_STREAM (before the peer acknowledged it) and the connection
-goes on; a Node client queues its requests by the setting. Client sessions
-and getDefaultSettings() keep Node's values."""
+goes on; a Node client queues its requests by the setting. A stream over
+it once the peer acknowledged it ends the session as Node's does, but with
+GOAWAY ENHANCE_YOUR_CALM (issue 70) where Node says INTERNAL_ERROR. Client
+sessions and getDefaultSettings() keep Node's values."""
 import time
 
 import pytest
 
 from pyuvnet import http2, setTimeout
-from http2_support import (DATA, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS, PREFACE,
-                           RST_STREAM, SETTINGS, RawPeer, frame, listen, run_node_client,
+from http2_support import (ACK, DATA, END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS,
+                           PREFACE, RST_STREAM, SETTINGS, RawPeer, frame, listen, run_node_client,
                            serve_until, settings)
 
-REFUSED_STREAM = 7
+INTERNAL_ERROR, REFUSED_STREAM, ENHANCE_YOUR_CALM = 2, 7, 11
 MAX_CONCURRENT_STREAMS = 3      # the setting's id
+PRIORITY = 0x20                 # HEADERS' flag
 
 
 def get(stream_id):
@@ -174,3 +177,120 @@ def test_update_settings_sets_the_bound_of_new_sessions(run_loop):
     frames = open_150_then_one_more(run_loop, server)
     assert first_settings(frames)[MAX_CONCURRENT_STREAMS] == 2
     assert answered(frames) == [1, 3, 301]
+
+
+def goaways(frames):
+    """[(last stream id, code)] of the GOAWAY frames read."""
+    return [(int.from_bytes(payload[:4], 'big') & 0x7FFFFFFF, int.from_bytes(payload[4:8], 'big'))
+            for kind, _f, _stream, payload in frames if kind == GOAWAY]
+
+
+def opened(stream_id):
+    """A GET that leaves its stream open (no END_STREAM)."""
+    return frame(HEADERS, END_HEADERS, stream_id, GET_BLOCK)
+
+
+# A request on a stream over a bound of 3 whose block adds ``x-a: 1`` to
+# HPACK's dynamic table (a literal with incremental indexing, a new name),
+# then stream 1's trailers naming that entry (index 62): what a peer's
+# encoder may send, and what the server must decode as ``x-a: 1``.
+OVER_THE_BOUND_THEN_TRAILERS = (frame(HEADERS, END_HEADERS, 7, GET_BLOCK + b'\x40\x03x-a\x011')
+                                + frame(HEADERS, END_HEADERS | END_STREAM, 1, b'\xbe'))
+
+
+def held_until_trailers(server, seen):
+    """Streams kept open, their ids, errors and trailers noted in ``seen``."""
+    def on_stream(stream, headers, flags, raw):
+        seen.append(('stream', stream.id))
+        stream.on('error', lambda error: seen.append(('error', stream.id, error.code)))
+        stream.on('trailers', lambda trailers, flags, raw: seen.append(
+            ('trailers', stream.id, dict(trailers))))
+        stream.resume()
+    server.on('stream', on_stream)
+    server.on('sessionError', lambda error, session: seen.append(('sessionError', error.code)))
+
+
+@pytest.mark.parametrize('api', ['stream', 'compatibility'])
+def test_a_peer_over_the_acknowledged_bound_gets_one_goaway_enhance_your_calm(run_loop, api):
+    # Node 20 with maxConcurrentStreams 100 (the same bytes): one GOAWAY
+    # INTERNAL_ERROR, its last stream 199 (the last accepted), the open
+    # streams reset with INTERNAL_ERROR and 'sessionError' ERR_HTTP2_ERROR
+    # "Protocol error". pyuvnet ends it the same way with the code issue 70
+    # names, ENHANCE_YOUR_CALM. Its handlers run after the read, when the
+    # session is already ending, so nothing is answered (docs/HTTP2.md).
+    # (Its streams are destroyed with the session's error, as in Node.)
+    errors = []
+    if api == 'stream':
+        server = http2.createServer()
+        server.on('stream', lambda stream, *args: (stream.on('error', lambda error: None),
+                                                   hello(stream, *args)))
+    else:
+        server = http2.createServer(lambda req, res: res.end(b'hello'))
+    server.on('sessionError', lambda error, session: errors.append((error.code, str(error))))
+    port = listen(run_loop, server)
+    peer = RawPeer(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0),
+                          b''.join(get(stream_id) for stream_id in range(1, 203, 2))], timeout=2)
+    serve_until(run_loop, server, peer)
+    frames = peer.frames()
+    assert goaways(frames) == [(199, ENHANCE_YOUR_CALM)]
+    assert answered(frames) == []
+    assert set(resets(frames).values()) <= {INTERNAL_ERROR}
+    assert peer.error is None       # the server closed the connection
+    assert [code for code, _message in errors] == ['ERR_HTTP2_ERROR']
+    assert 'Protocol error' in errors[0][1]
+
+
+def test_a_block_after_the_one_over_the_bound_is_never_decoded(run_loop):
+    # Node 20 (maxConcurrentStreams 3, the same bytes): streams 1-5 opened,
+    # then GOAWAY (INTERNAL_ERROR there), no 'trailers' on stream 1: the
+    # session reads nothing after the HEADERS over the bound, so the HPACK
+    # entry that block added is never needed. pyuvnet: the same, with
+    # ENHANCE_YOUR_CALM; no trailers are ever read out of step.
+    seen = []
+    server = http2.createServer({'settings': {'maxConcurrentStreams': 3}})
+    held_until_trailers(server, seen)
+    port = listen(run_loop, server)
+    peer = RawPeer(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0),
+                          opened(1) + opened(3) + opened(5), lambda sock: time.sleep(0.2),
+                          OVER_THE_BOUND_THEN_TRAILERS], timeout=2)
+    serve_until(run_loop, server, peer)
+    assert goaways(peer.frames()) == [(5, ENHANCE_YOUR_CALM)]
+    assert [event for event in seen if event[0] in ('stream', 'trailers', 'sessionError')] == [
+        ('stream', 1), ('stream', 3), ('stream', 5), ('sessionError', 'ERR_HTTP2_ERROR')]
+
+
+def test_a_block_refused_before_the_ack_keeps_hpack_in_step(run_loop):
+    # Node 20 (maxConcurrentStreams 3, its SETTINGS not acknowledged, the
+    # same bytes): stream 7 refused (REFUSED_STREAM), yet its block is
+    # decoded, so stream 1's trailers read x-a: 1; no GOAWAY.
+    seen = []
+    server = http2.createServer({'settings': {'maxConcurrentStreams': 3}})
+    held_until_trailers(server, seen)
+    port = listen(run_loop, server)
+    peer = RawPeer(port, [PREFACE + settings(), opened(1) + opened(3) + opened(5),
+                          lambda sock: time.sleep(0.2), OVER_THE_BOUND_THEN_TRAILERS], timeout=1)
+    serve_until(run_loop, server, peer)
+    frames = peer.frames()
+    assert resets(frames) == {7: REFUSED_STREAM}
+    assert goaways(frames) == []
+    assert ('trailers', 1, {'x-a': '1'}) in seen
+    assert [event[0] for event in seen].count('stream') == 3
+
+
+def test_a_request_depending_on_itself_under_the_bound_keeps_nodes_internal_error(run_loop):
+    # nghttp2 reports this HEADERS as the same protocol error as one over
+    # the bound; Node 20 (maxConcurrentStreams 3, the same bytes) ends the
+    # session with GOAWAY INTERNAL_ERROR naming stream 1, and so does
+    # pyuvnet: ENHANCE_YOUR_CALM is for the bound only.
+    errors = []
+    server = http2.createServer({'settings': {'maxConcurrentStreams': 3}})
+    server.on('stream', lambda stream, *args: stream.on('error', lambda error: None))
+    server.on('sessionError', lambda error, session: errors.append(error.code))
+    port = listen(run_loop, server)
+    itself = frame(HEADERS, END_HEADERS | END_STREAM | PRIORITY, 3,
+                   (3).to_bytes(4, 'big') + b'\x0f' + GET_BLOCK)
+    peer = RawPeer(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0), get(1) + itself],
+                   timeout=2)
+    serve_until(run_loop, server, peer)
+    assert goaways(peer.frames()) == [(1, INTERNAL_ERROR)]
+    assert errors == ['ERR_HTTP2_ERROR']

@@ -16,7 +16,7 @@ from serve_support import address_of, serve_command, stop
 
 pytestmark = pytest.mark.timeout(60)
 ASGI_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'asgi')
-REFUSED_STREAM, CANCEL = 7, 8
+REFUSED_STREAM, CANCEL, ENHANCE_YOUR_CALM = 7, 8, 11
 
 
 def get(stream_id, path=b'/'):
@@ -150,3 +150,20 @@ def test_limit_concurrency_counts_http2_streams():
     assert b''.join(payload for kind, _f, stream, payload in frames
                     if kind == DATA and stream == 5) == b'Service Unavailable'
     assert GOAWAY not in [kind for kind, *_ in frames]
+
+
+def test_a_client_over_the_acknowledged_bound_gets_one_goaway_enhance_your_calm():
+    # Node 20's http2 server given maxConcurrentStreams 100 ends such a
+    # session with GOAWAY INTERNAL_ERROR naming stream 199, the last one
+    # accepted; serve ends it so with the code issue 70 names.
+    proc = served()
+    try:
+        port, = address_of(proc)
+        frames = exchange(port, [PREFACE + settings() + frame(SETTINGS, ACK, 0),
+                                 b''.join(get(i, b'/slow') for i in range(1, 203, 2))])
+    finally:
+        code, _out, err = stop(proc)
+    assert code == 0, err
+    assert [(int.from_bytes(payload[:4], 'big'), int.from_bytes(payload[4:8], 'big'))
+            for kind, _f, _s, payload in frames if kind == GOAWAY] == [(199, ENHANCE_YOUR_CALM)]
+    assert statuses(frames) == {}

@@ -278,7 +278,12 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
     # stream without calling here, and so does Node.
     if frame.hd.type == ng.NGHTTP2_DATA and lib_error == ng.NGHTTP2_ERR_PROTO:
         return 0
-    if (lib_error < ng.NGHTTP2_ERR_FATAL or lib_error == ng.NGHTTP2_ERR_PROTO
+    if h2_over_stream_bound(core, session, frame, lib_error):
+        # Node 20 sends INTERNAL_ERROR here; issue 70 asks ENHANCE_YOUR_CALM.
+        # Queued first, it is the one GOAWAY: nghttp2's own PROTOCOL_ERROR
+        # then finds the session terminating and queues none.
+        h2_end_session(core, session, lib_error, ng.NGHTTP2_ENHANCE_YOUR_CALM)
+    elif (lib_error < ng.NGHTTP2_ERR_FATAL or lib_error == ng.NGHTTP2_ERR_PROTO
             or lib_error == ng.NGHTTP2_ERR_STREAM_CLOSED or lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL):
         h2_end_as_node(core, session, lib_error)
     return 0

@@ -1,7 +1,9 @@
 # The http2 wing's limits, as Node 20 applies them to a session
 # (uv/http2/session.pyx holds the session itself):
 # - the protocol errors that end the session Node's way (h2_end_as_node,
-#   called from nghttp2's invalid-frame and error callbacks);
+#   called from nghttp2's invalid-frame and error callbacks), and a
+#   request over the acknowledged stream bound, which ends it with
+#   ENHANCE_YOUR_CALM instead (h2_over_stream_bound);
 # - the allocator nghttp2 is given, which counts what the session holds
 #   against maxSessionMemory (H2Core.memory()).
 from libc.stdlib cimport malloc, free, realloc
@@ -22,15 +24,35 @@ cdef void h2_end_as_node(H2Core core, ng.nghttp2_session* session, int lib_error
     # and are the session's error (ERR_HTTP2_ERROR, nghttp2's text), raised
     # once receive() returns. A flow-control error keeps its own code,
     # which RFC 9113 6.9.1 and 6.9.2 want on the GOAWAY (h2spec 6.9.1/2).
+    h2_end_session(core, session, lib_error,
+                   ng.NGHTTP2_FLOW_CONTROL_ERROR if lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL
+                   else ng.NGHTTP2_INTERNAL_ERROR)
+
+
+cdef void h2_end_session(H2Core core, ng.nghttp2_session* session, int lib_error,
+                         uint32_t code) noexcept:
     core.terminated = True
-    ng.nghttp2_session_terminate_session(
-        session, ng.NGHTTP2_FLOW_CONTROL_ERROR if lib_error == ng.NGHTTP2_ERR_FLOW_CONTROL
-        else ng.NGHTTP2_INTERNAL_ERROR)
+    ng.nghttp2_session_terminate_session(session, code)
     if core.error is None:
         try:
             core.error = H2LibraryError(lib_error)
         except BaseException as error:
             core.error = error
+
+
+cdef bint h2_over_stream_bound(H2Core core, ng.nghttp2_session* session,
+                               const ng.nghttp2_frame* frame, int lib_error) noexcept:
+    """True for a request HEADERS over the acknowledged
+    SETTINGS_MAX_CONCURRENT_STREAMS, which nghttp2 reports as a protocol
+    error, as it does a request on stream 0 or on an even stream, and one
+    that depends on itself (checked after the bound): of these, only the
+    bound's is on an odd stream past the last one accepted, depending on
+    another stream or none."""
+    cdef int32_t stream_id = frame.hd.stream_id
+    return (core.is_server and lib_error == ng.NGHTTP2_ERR_PROTO
+            and frame.hd.type == ng.NGHTTP2_HEADERS and stream_id & 1
+            and stream_id > ng.nghttp2_session_get_last_proc_stream_id(session)
+            and frame.headers.pri_spec.stream_id != stream_id)
 
 
 # nghttp2's allocator: the C library's, each block prefixed with its size so

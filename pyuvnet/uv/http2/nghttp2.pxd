@@ -31,8 +31,12 @@ cdef extern from "nghttp2/nghttp2.h":
         uint8_t type
         uint8_t flags
 
+    ctypedef struct nghttp2_priority_spec:
+        int32_t stream_id
+
     ctypedef struct nghttp2_headers:
         nghttp2_frame_hd hd
+        nghttp2_priority_spec pri_spec
         int cat
 
     ctypedef struct nghttp2_rst_stream:
