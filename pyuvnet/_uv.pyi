@@ -285,7 +285,7 @@ class ASGIHandler:
     def scope(self, req: Any, socket: Any, kind: str) -> dict[str, Any]: ...
 
 @disjoint_base
-class ASGICycle:
+class ASGICycle(H2RequestStream):
     @property
     def scope(self) -> dict[str, Any] | None: ...
     def _wake(self, *_: Any) -> None: ...
@@ -417,7 +417,7 @@ class H2HeaderBlock: ...
 class _H2SessionStream(Protocol):
     """What a session (pyuvnet/http2/_session.py) calls on each stream in
     its ``_streams``: an Http2Stream (a Duplex), or an app server's
-    request stream (uv/asgi/h2_cycle.pyx's AsgiH2Stream, uv/wsgi/
+    request stream (uv/asgi/h2_cycle.pyx's H2Cycle, uv/wsgi/
     h2_call.pyx's WsgiH2Stream), which takes its request's DATA, END
     and close through the core's request sink instead.  A call may raise;
     in one of nghttp2's callbacks the core then fails the session."""
@@ -574,16 +574,13 @@ class H2RequestStream:
 class H2Requests(H2SessionRequests): ...
 
 @final
-class AsgiH2Stream(H2RequestStream):
-    def _on_want_trailers(self) -> None: ...
-
-@final
 class H2Cycle(ASGICycle):
     def _begin(self) -> None: ...
+    def _on_want_trailers(self) -> None: ...
 
 # An ASGI server's request stream is a session's stream (its DATA, END
 # and close come through the core's request sink): checked by mypy.
-_streams_meet_the_session: type[_H2SessionStream] = AsgiH2Stream
+_streams_meet_the_session: type[_H2SessionStream] = H2Cycle
 
 @final
 class WsgiH2Sink:

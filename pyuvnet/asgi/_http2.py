@@ -1,9 +1,8 @@
 """One HTTP/2 request as an ASGI ``http`` scope, with no Http2Stream: the
 server's sessions hand their requests to request_sink_for()'s sink, and
-each request's stream and cycle (uv/asgi/h2_cycle.pyx's AsgiH2Stream and
-H2Cycle, in C) are made and closed straight from the session's nghttp2
-callbacks, and writes its
-answer straight to the core (the Duplex, its states, listeners and
+each request's cycle, which is its stream too (uv/asgi/h2_cycle.pyx's
+H2Cycle, in C), is made and closed straight from the session's nghttp2
+callbacks, and writes its answer straight to the core (the Duplex, its states, listeners and
 teardown ticks, then the Python cycle and the session's calls per stream
 event, were most of a request's cost, issue 60). What is here is the
 Python of the rare paths, which the C cycle calls: Helpers.

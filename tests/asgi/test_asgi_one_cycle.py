@@ -230,3 +230,36 @@ def test_trailers_are_offered_and_awaited_over_http2_only(protocol):
                      "already completed.",
             'trailers': "Unexpected ASGI message 'http.response.trailers' sent, after "
                         "response already completed."}
+
+
+def test_an_http1_cycles_stream_calls_do_nothing():
+    # The cycle's base is the HTTP/2 request stream (one object per HTTP/2
+    # request, issue 72); over HTTP/1.1 no session holds it, and what a
+    # session calls on a stream, called on it, neither crashes nor acts.
+    called = []
+
+    @http_only
+    async def app(scope, receive, send):
+        cycle = receive.__self__
+        cycle.destroy()
+        cycle.destroy(RuntimeError('x'))
+        cycle.close(8)
+        cycle._reset(8)
+        cycle._reset_if_open(8)
+        cycle._on_connection_lost()
+        cycle._on_headers()
+        cycle._on_want_trailers()
+        called.append(cycle.emit('frameError'))
+        try:
+            cycle._on_end()
+        except NotImplementedError:
+            called.append('no end')
+        await asyncio.sleep(0.05)       # (close()'s reset comes a tick later)
+        await send({'type': 'http.response.start', 'status': 200})
+        await send({'type': 'http.response.body', 'body': b'still here'})
+
+    async def client(server):
+        return await answer(server, 'http/1.1')
+    status, body, ended = serve(app, client)
+    assert (status, body, ended) == (200, b'still here', 'kept')
+    assert called == [False, 'no end']

@@ -102,11 +102,11 @@ def _replace(old, new):
 
 
 PLANTS = [
-    # The ASGI request stream's _on_end() wanting an argument the session never gives.
+    # The ASGI request stream's (its cycle's) _on_end() wanting an argument the session never gives.
     ('_uv.pyi', _replace('    def _on_end(self) -> None: ...\n    def _on_headers(self, *_: Any)',
                          '    def _on_end(self, code: int) -> None: ...\n'
                          '    def _on_headers(self, *_: Any)'),
-     'type[AsgiH2Stream]'),
+     'type[H2Cycle]'),
     # The Python session without one of the calls its core makes.
     ('http2/__init__.pyi', _replace('    def _h2_ping(self, ack: bool, payload: bytes) -> None: ...\n',
                                     ''),

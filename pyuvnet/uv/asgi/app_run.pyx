@@ -270,6 +270,9 @@ cdef class AppRun:
             return True
         if not self.park_done():
             self.park.set_result(None)
+        # (The park is over: a request the app holds would keep it and
+        # its bound done(), some 200 bytes.)
+        self.park = self.park_done = None
         return False
 
     cdef int release(self) except -1:

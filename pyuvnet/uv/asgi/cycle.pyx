@@ -124,13 +124,28 @@ cdef inline bint not_text(kind, str text) except -1:
 
 
 
-cdef class ASGICycle:
+cdef Py_ssize_t counted_length(value) except -2:
+    """A Content-Length (an int) as a cycle counts it down in C: past a
+    Py_ssize_t no body ends it, and below 0 the first chunk is too long."""
+    cdef int overflow
+    cdef long long number = PyLong_AsLongLongAndOverflow(value, &overflow)
+    return PY_SSIZE_T_MAX if overflow > 0 else -1 if number < 0 else number
+
+
+cdef class ASGICycle(H2RequestStream):
     """One request and its response, for one run of the app: the message
     rules of uvicorn's cycles, the same over HTTP/1.1 and HTTP/2.  The
     subclass of a protocol takes the request's body and writes the
     response (the ``cdef`` methods under "the protocol's side").  The
     cycle's own steps are final: called directly, not through the vtable
-    as the hooks are (a request runs them at each send and at its end)."""
+    as the hooks are (a request runs them at each send and at its end).
+
+    Its base is the HTTP/2 request stream (uv/http2/request_stream.pyx), so
+    that an HTTP/2 request is one object, its stream and its cycle at once
+    (a second one per request was some 330 instructions to make and free,
+    and its memory per held request, issue 72).  Over HTTP/1.1 the stream's
+    part stays unused: no session holds the cycle, and the stream's calls
+    on it do nothing."""
 
     cdef ASGIHandler handler
     cdef readonly dict scope
@@ -149,7 +164,7 @@ cdef class ASGICycle:
 
     # -- the protocol's side ---------------------------------------------------
 
-    cdef bint gone(self) except -1:
+    cdef bint client_left(self) except -1:
         """Whether the client left (its connection or its stream closed)."""
         raise NotImplementedError
 
@@ -251,7 +266,7 @@ cdef class ASGICycle:
     @cython.final
     cdef object received(self):
         """The message receive() gives now, or None when it must wait."""
-        if self.complete or self.gone():
+        if self.complete or self.client_left():
             return DISCONNECT
         if self.body_given:
             return None
@@ -267,7 +282,7 @@ cdef class ASGICycle:
         # Read as a dict (an app's messages are), by C calls.
         cdef dict msg = message if type(message) is dict else dict(message)
         kind = msg['type']
-        if not self.complete and self.gone():
+        if not self.complete and self.client_left():
             return READY_NONE       # the client left (uvicorn: nothing, no error)
         if not self.started:
             if not_text(kind, 'http.response.start'):
@@ -312,14 +327,9 @@ cdef class ASGICycle:
     @cython.final
     cdef int expect_length(self, value) except -1:
         """The start's Content-Length, an int (None: none given)."""
-        cdef int overflow
-        cdef long long number
         if value is not None:
             self.counted = True
-            # Counted down in C: past a Py_ssize_t no body ends it, and
-            # below 0 the first chunk is too long.
-            number = PyLong_AsLongLongAndOverflow(value, &overflow)
-            self.length = PY_SSIZE_T_MAX if overflow > 0 else -1 if number < 0 else number
+            self.length = counted_length(value)
         return 0
 
     @cython.final
@@ -370,10 +380,10 @@ cdef class ASGICycle:
                 asgi_kit['logger'].error(
                     "ASGI callable should return None, but returned '%s'.", result)
                 self.abort()
-            elif not self.started and not self.gone():
+            elif not self.started and not self.client_left():
                 asgi_kit['logger'].error('ASGI callable returned without starting response.')
                 self.fail()
-            elif not self.complete and not self.gone():
+            elif not self.complete and not self.client_left():
                 asgi_kit['logger'].error('ASGI callable returned without completing response.')
                 self.abort()
             return None
@@ -385,7 +395,7 @@ cdef class ASGICycle:
 
     @cython.final
     cdef int fail(self) except -1:
-        if self.gone():
+        if self.client_left():
             return 0
         self.started = self.body_complete = self.complete = True
         return self.answer_500()

@@ -5,23 +5,23 @@
 # submitted straight to the core, and its app run on the handler's spare
 # Task as an HTTP/1.1 request's is (uv/asgi/app_run.pyx).  A hello runs no
 # Python frame of pyuvnet's own (each was some 1-3k instructions of a
-# request's, issue 60).
+# request's, issue 60), and makes one object of pyuvnet's: its H2Cycle,
+# which is its stream too (ASGICycle's base is uv/http2/
+# request_stream.pyx's H2RequestStream).
 #
 #   H2Sink       the server's config, read once (pyuvnet/asgi/_http2.py
 #                makes it, and gives it the Python helpers of rare paths)
-#   H2Requests   one session's: its requests made into streams and cycles
-#                (the session's sink, uv/http2/request_stream.pyx's base)
-#   AsgiH2Stream one request stream, as its session sees it (uv/http2/
-#                request_stream.pyx's H2RequestStream): its DATA, end and
-#                close handed to its cycle
-#   H2Cycle      its cycle's HTTP/2 side: the body as it came, the head,
-#                DATA, trailers and push submitted, the 500 and the reset
+#   H2Requests   one session's: its requests made into cycles (the
+#                session's sink, uv/http2/request_stream.pyx's base)
+#   H2Cycle      one request stream and its cycle's HTTP/2 side: the body
+#                as it came, the head, DATA, trailers and push submitted,
+#                the 500 and the reset
 #
 # What the ASGI spec leaves open is done as pyuvnet/asgi/_http2.py's
-# docstring lists.  Ownership: the session's ``_streams`` holds a stream
-# while nghttp2 holds its stream id; the stream leaves it once it closed
-# (or the connection went), and lets go of its cycle then; the cycle holds
-# its stream, and the app's run holds the cycle until the app returns.
+# docstring lists.  Ownership: the session's ``_streams`` holds a cycle
+# while nghttp2 holds its stream id; the cycle leaves it once the stream
+# closed (or the connection went), and the app's run holds the cycle
+# until the app returns.
 # The session-level events (SETTINGS, PING, GOAWAY, limits, timeouts,
 # close) stay the Python session's, which calls the stream's ``_on_*``,
 # destroy() and close() as it calls an Http2Stream's.
@@ -44,10 +44,12 @@ cdef class H2Sink:
     cdef bint date
     cdef object logs            # None until the first request
     # The last head's block, the pairs, status and date it was made of,
-    # and their Content-Length.
+    # and their Content-Length as a cycle counts it (when ``last_counted``).
     cdef list last_block
     cdef tuple last_pairs
-    cdef object last_status, last_date, last_length
+    cdef object last_status, last_date
+    cdef Py_ssize_t last_length
+    cdef bint last_counted
 
     def __init__(self, server, helpers, pairs_block):
         config = server.config
@@ -79,12 +81,15 @@ cdef class H2Sink:
             self.last_pairs = tuple(pairs)
             self.last_status = status
             self.last_date = date
-            self.last_length = content_length(pairs)
+            length = content_length(pairs)
+            self.last_counted = length is not None
+            if self.last_counted:
+                self.last_length = counted_length(length)
         return block
 
     def serve(self, session):
         """``session``'s core hands its requests to this sink (made into
-        cycles, kept in the session's ``_streams``)."""
+        cycles, each kept in the session's ``_streams`` as its stream)."""
         cdef H2Requests requests = H2Requests.__new__(H2Requests)
         requests.sink = self
         client, local = asgi_kit['connection_ends'](session._socket, self.server)
@@ -142,21 +147,15 @@ cdef bint h2_same_pairs(pairs, tuple last) except -1:
 
 
 cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint ended):
-    """A request's stream (held in the session's ``_streams``) and its
-    cycle, of its head's fields (name, value, ...)."""
+    """A request's cycle, its stream (held in the session's ``_streams``),
+    of its head's fields (name, value, ...)."""
     cdef H2Sink sink = requests.sink
-    cdef AsgiH2Stream stream = AsgiH2Stream.__new__(AsgiH2Stream)
     cdef H2Cycle cycle = H2Cycle.__new__(H2Cycle)
     cdef str method, target, path
-    stream.requests = requests
-    stream.id = stream_id
-    stream.cycle = cycle
-    # Chunks received, not yet given to the app (none come after a head
-    # that ended the stream: no list made for them).
-    stream.body = None if ended else []
-    stream.ended = ended
-    requests.streams[stream_id] = stream
-    cycle.stream = stream
+    cycle.requests = requests
+    cycle.id = stream_id
+    cycle.ended = ended
+    requests.streams[stream_id] = cycle
     cycle.handler = sink.handler
     cycle.sink = sink
     cycle.trailers_offered = cycle.push_offered = True
@@ -188,48 +187,6 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
     return cycle
 
 
-@cython.final
-cdef class AsgiH2Stream(H2RequestStream):
-    """One request stream: its body kept until the app takes it, and its
-    cycle told of what changes."""
-
-    cdef H2Cycle cycle          # until the stream closed
-    cdef list body              # chunks received, not given to the app yet (or None)
-    cdef Py_ssize_t body_size   # bytes in ``body``
-    cdef bint ended             # the request's body is all in
-
-    cdef int on_data(self, bytes data) except -1:
-        cdef Py_ssize_t size = len(data)
-        self.body_size += size
-        if self.body_size <= H2_HIGH_WATER:
-            self.requests.core.give_back(self.id, size)
-        else:
-            self.unconsumed += size
-        self.body.append(data)
-        return self.wake()
-
-    cdef int on_end(self) except -1:
-        self.ended = True
-        return self.wake()
-
-    def _on_want_trailers(self):
-        if self.cycle is not None:
-            self.cycle.trailers_wanted = True
-            self.cycle.send_trailers()
-
-    cdef int on_gone(self) except -1:
-        # (The cycle is let go here: it holds its stream.)
-        cycle, self.cycle = self.cycle, None
-        if cycle is not None:
-            (<H2Cycle>cycle).wake()
-        return 0
-
-    cdef int wake(self) except -1:
-        if self.cycle is not None:
-            self.cycle.wake()
-        return 0
-
-
 cdef object content_length(pairs):
     """The first Content-Length of an app's header pairs, as an int (None
     without one)."""
@@ -241,20 +198,50 @@ cdef object content_length(pairs):
 
 @cython.final
 cdef class H2Cycle(ASGICycle):
-    """One request stream's side of its cycle."""
+    """One request stream and its side of its cycle: its body kept until
+    the app takes it, its response submitted."""
 
-    cdef AsgiH2Stream stream
     cdef H2Sink sink
     cdef object authority
     cdef bint logs, head_request
+    cdef list body              # chunks received, not given to the app yet (or None)
+    cdef Py_ssize_t body_size   # bytes in ``body``
+    cdef bint ended             # the request's body is all in
     cdef list trailers          # the pairs, when the app said it sends trailers
     cdef bint trailers_done
     cdef bint trailers_wanted   # nghttp2 asked for them
-    cdef object __weakref__     # (the tests watch it freed without the gc)
 
     def _begin(self):
         """The app's run (a pushed stream's, a turn after its promise)."""
-        (<H2Requests>self.stream.requests).run(self)
+        (<H2Requests>self.requests).run(self)
+
+    # -- the stream's hooks (uv/http2/request_stream.pyx) ----------------------
+
+    cdef int on_data(self, bytes data) except -1:
+        cdef Py_ssize_t size = len(data)
+        self.body_size += size
+        if self.body_size <= H2_HIGH_WATER:
+            self.requests.core.give_back(self.id, size)
+        else:
+            self.unconsumed += size
+        # (A list only once a chunk came: a held request keeps none.)
+        if self.body is None:
+            self.body = [data]
+        else:
+            self.body.append(data)
+        return self.wake()
+
+    cdef int on_end(self) except -1:
+        self.ended = True
+        return self.wake()
+
+    def _on_want_trailers(self):
+        if not self.destroyed:
+            self.trailers_wanted = True
+            self.send_trailers()
+
+    cdef int on_gone(self) except -1:
+        return self.wake()
 
     cdef int unavailable(self) except -1:
         """--limit-concurrency's answer, the app not run: uvicorn's 503 (the
@@ -266,27 +253,26 @@ cdef class H2Cycle(ASGICycle):
         self.scope = None
         self.respond(503, self.sink.helpers.error_block(503), False)
         self.write_body(UNAVAILABLE_BODY, False)
-        if not self.stream.ended:
-            self.stream.close(H2_NO_ERROR)
+        if not self.ended:
+            self.close(H2_NO_ERROR)
         return 0
 
     # -- the cycle's hooks (uv/asgi/cycle.pyx) -------------------------------
 
-    cdef bint gone(self) except -1:
-        return self.stream.destroyed
+    cdef bint client_left(self) except -1:
+        return self.destroyed
 
     cdef object take_body(self):
-        cdef AsgiH2Stream stream = self.stream
-        if not (stream.body or stream.ended):
+        if not (self.body or self.ended):
             return None
-        chunks, stream.body, stream.body_size = stream.body, [], 0
-        self.body_given = stream.ended
-        if stream.unconsumed:
+        chunks, self.body, self.body_size = self.body, None, 0
+        self.body_given = self.ended
+        if self.unconsumed:
             # The windows open by what the app took past the 64 KiB.
-            stream.consume()
-            stream.requests.session._schedule_flush()
+            self.consume()
+            self.requests.session._schedule_flush()
         return {'type': 'http.request', 'body': b''.join(chunks) if chunks else b'',
-                'more_body': not stream.ended}
+                'more_body': not self.ended}
 
     cdef int write_start(self, dict message) except -1:
         status = int(message['status'])
@@ -295,8 +281,12 @@ cdef class H2Cycle(ASGICycle):
         block = sink.head_block(pairs, status)
         if block is None:
             block = sink.helpers.response_block(status, pairs, sink.defaults, sink.date)
-        self.expect_length(sink.last_length if block is sink.last_block
-                           else content_length(pairs))
+        if block is sink.last_block:
+            # (Its Content-Length counted once, when the block was made.)
+            self.counted = sink.last_counted
+            self.length = sink.last_length
+        else:
+            self.expect_length(content_length(pairs))
         self.respond(status, block, self.trailers_expected)
         if self.logs:
             sink.helpers.log(self.scope, status)
@@ -313,27 +303,24 @@ cdef class H2Cycle(ASGICycle):
         if trailers:
             self.trailers = []
         self.trailers_expected = trailers and not end
-        cdef AsgiH2Stream stream = self.stream
-        if stream.destroyed:
+        if self.destroyed:
             return 0
-        if stream.invalid_session():
+        if self.invalid_session():
             raise self.sink.helpers.invalid_session()
         try:
-            stream.submit_head(block, end)
+            self.submit_head(block, end)
         except H2LibraryError as error:
             raise self.sink.helpers.http2_error(error) from None
         return 0
 
     cdef bint write_body(self, body, bint more) except -1:
-        cdef AsgiH2Stream stream = self.stream
-        if not stream.out_open:
+        if not self.out_open:
             return False
-        stream.queue_body(body, more, self._wake if more else None, self.trailers_expected)
-        return more and stream.requests.core.queued_on(stream.id) >= H2_WRITE_HIGH_WATER
+        self.queue_body(body, more, self._wake if more else None, self.trailers_expected)
+        return more and self.requests.core.queued_on(self.id) >= H2_WRITE_HIGH_WATER
 
     cdef bint write_blocked(self) except -1:
-        cdef AsgiH2Stream stream = self.stream
-        return not stream.destroyed and stream.requests.core.queued_on(stream.id) > 0
+        return not self.destroyed and self.requests.core.queued_on(self.id) > 0
 
     cdef int write_trailers(self, pairs, bint more) except -1:
         self.trailers.extend(pairs)
@@ -343,25 +330,24 @@ cdef class H2Cycle(ASGICycle):
         return 0
 
     cdef int send_trailers(self) except -1:
-        if not (self.trailers_wanted and self.trailers_done) or self.stream.destroyed:
+        if not (self.trailers_wanted and self.trailers_done) or self.destroyed:
             return 0
         self.trailers_wanted = False
-        self.stream.requests.session._submit('submit_trailers', self.stream.id,
-                                             self.sink.helpers.trailers_block(self.trailers))
+        self.requests.session._submit('submit_trailers', self.id,
+                                      self.sink.helpers.trailers_block(self.trailers))
         return 0
 
     cdef int write_push(self, dict message) except -1:
-        cdef AsgiH2Stream stream = self.stream
-        cdef H2Requests requests = <H2Requests>stream.requests
+        cdef H2Requests requests = <H2Requests>self.requests
         session = requests.session
         core = requests.core
-        if (stream.destroyed or self.scope is None or stream.id % 2 == 0 or session.closed
+        if (self.destroyed or self.scope is None or self.id % 2 == 0 or session.closed
                 or requests.core.owner is None or not core.remote_setting(H2_ENABLE_PUSH)):
             return 0
         block = self.sink.helpers.push_block(message['path'], message.get('headers', ()),
                                              self.scope['scheme'], self.authority)
         try:
-            promised = h2_push_promise(core, stream.id, block)
+            promised = h2_push_promise(core, self.id, block)
         except H2LibraryError:
             return 0        # (out of stream ids, say: as a refused push)
         session._schedule_flush()
@@ -381,10 +367,9 @@ cdef class H2Cycle(ASGICycle):
 
     cdef int abort(self) except -1:
         # RST_STREAM INTERNAL_ERROR once what was sent has left.
-        cdef AsgiH2Stream stream = self.stream
-        if not stream.destroyed:
-            stream.out_open = False
-            stream.close(H2_INTERNAL_ERROR)
+        if not self.destroyed:
+            self.out_open = False
+            self.close(H2_INTERNAL_ERROR)
         return 0
 
     cdef int let_go(self) except -1:

@@ -22,7 +22,7 @@ cdef class HTTPCycle(ASGICycle):
     cdef ResponseCore res
     cdef bint reading           # the app asked for the body
 
-    cdef bint gone(self) except -1:
+    cdef bint client_left(self) except -1:
         return self.res._closed
 
     cdef int watch_end(self) except -1:

@@ -78,7 +78,9 @@ cdef class H2SessionRequests(H2RequestSink):
 cdef class H2RequestStream:
     """One request stream's side its session and its core call; the
     interface's subclass takes its body (on_data, on_end) and hears of its
-    end (on_gone)."""
+    end (on_gone).  An object of a subclass no session holds (an ASGI
+    cycle over HTTP/1.1: its ``requests`` is None) has no stream: the
+    calls below do nothing on it."""
 
     cdef H2SessionRequests requests
     cdef readonly int32_t id
@@ -124,7 +126,7 @@ cdef class H2RequestStream:
 
     def destroy(self, error=None):
         """The session's end: the stream reset (as an Http2Stream's destroy())."""
-        if self.destroyed:
+        if self.destroyed or self.requests is None:
             return
         if self.rstCode is None:
             session = self.requests.session
@@ -152,6 +154,8 @@ cdef class H2RequestStream:
             self._reset(code)
 
     def _reset(self, code):
+        if self.requests is None:
+            return
         session = self.requests.session
         if session._core is not None:
             session._flush()
@@ -166,7 +170,7 @@ cdef class H2RequestStream:
         return 0
 
     cdef int gone(self) except -1:
-        if self.destroyed:
+        if self.destroyed or self.requests is None:
             return 0
         self.destroyed = True
         if self.unconsumed:
