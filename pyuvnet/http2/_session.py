@@ -211,11 +211,18 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def ref(self):
         """The session's socket keeps the loop running (the default)."""
-        self._socket.ref()
+        self._ref_socket('ref')
 
     def unref(self):
         """The session's socket alone no longer keeps the loop running."""
-        self._socket.unref()
+        self._ref_socket('unref')
+
+    def _ref_socket(self, name):
+        # A JS-style Duplex as the socket holds no handle: nothing to
+        # (un)ref, as Node's JSStreamSocket over it keeps none either.
+        method = getattr(self._socket, name, None)
+        if method is not None:
+            method()
 
     def close(self, callback=None):
         """Closes gracefully: GOAWAY, no new streams, destroyed once the
