@@ -31,6 +31,10 @@ NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 
+def _an_immediate_later(callback):
+    return lambda *_: setImmediate(callback)
+
+
 @twins('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout', 'setLocalWindowSize',
        'setNextStreamID', 'originSet', bases=('EventEmitter',), fields=('alpnProtocol',))
 class Http2Session(WindowAndOrigins, EventEmitter):
@@ -55,7 +59,11 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._options = opts
         self._socket = socket
         self._core = _uv.H2Core(self, is_server, core_options)
-        _uv.h2_write_to(self._core, socket)
+        # A JS-style Duplex as the socket (neither a libuv stream nor a
+        # TLSSocket): as Node's JSStreamSocket, its writes are done an
+        # immediate after the Duplex calls them back.
+        self._over_duplex = not _uv.h2_write_to(self._core, socket) and not hasattr(
+            socket, 'alpnProtocol')
         # (The core's own dict: it finds a closed stream there.)
         self._streams = self._core.streams
         self._flush_scheduled = False
@@ -211,11 +219,18 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def ref(self):
         """The session's socket keeps the loop running (the default)."""
-        self._socket.ref()
+        self._ref_socket('ref')
 
     def unref(self):
         """The session's socket alone no longer keeps the loop running."""
-        self._socket.unref()
+        self._ref_socket('unref')
+
+    def _ref_socket(self, name):
+        # A JS-style Duplex as the socket holds no handle: nothing to
+        # (un)ref, as Node's JSStreamSocket over it keeps none either.
+        method = getattr(self._socket, name, None)
+        if method is not None:
+            method()
 
     def close(self, callback=None):
         """Closes gracefully: GOAWAY, no new streams, destroyed once the
@@ -395,7 +410,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                 break
             if self._socket.destroyed:
                 return
-            if not self._socket.write(data):
+            # (after_write: the framed chunks' write callbacks, when they
+            # wait for this write; as Node's, called back once it is done.)
+            after_write = self._core.after_write
+            if after_write is not None and self._over_duplex:
+                after_write = _an_immediate_later(after_write)
+            if not self._socket.write(data, after_write):
                 self._waiting_drain = True
         if self._core is not None and not self.destroyed and not self._pending \
                 and self._core.wants() == (False, False):

@@ -209,8 +209,17 @@ def session_options(options, is_server=False):
         'maxSessionMemory': int(max(opts['maxSessionMemory'], 1) * 1000000),
         'maxSessionInvalidFrames': _uint32_option(opts['maxSessionInvalidFrames']),
         'maxSessionRejectedStreams': _uint32_option(opts['maxSessionRejectedStreams']),
+        # Node's PADDING_STRATEGY_ALIGNED (and CALLBACK, the same) or _MAX;
+        # any other is none, as Node's switch over it.
+        'paddingStrategy': _padding_strategy(opts.get('paddingStrategy')),
     }
     return opts, core
+
+
+def _padding_strategy(value):
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (1, 2):
+        return int(value)
+    return 0
 
 
 def _uint32_option(value):

@@ -99,11 +99,12 @@ class Http2Stream(Duplex):
     @property
     def bufferSize(self):
         """Node's: the bytes write() took and did not call back yet
-        (writableLength) plus those handed to nghttp2 and not framed, so
-        a chunk being framed counts twice, as in Node."""
-        core = self.session._core
-        queued = 0 if core is None or self.id is None else core.queued(self.id)
-        return queued + self.writableLength
+        (writableLength) plus those of the write handed to the session
+        and not called back (Node's writeQueueSize), so that write counts
+        twice, as in Node; a write waiting for the stream's id is not
+        handed yet."""
+        w = self._writableState
+        return w.length if self.id is None else w.length + w.writelen
 
     @property
     def state(self):

@@ -4,6 +4,7 @@ does (issue 68's "TLS and HTTP/2 over any stream"); each test names the
 Node file it ports."""
 import pyuvnet as net
 from pyuvnet import http2, stream, tls
+from http2_support import DATA, HEADERS, parse_frames
 
 
 def _pair_server(on_stream, **options):
@@ -120,3 +121,117 @@ def test_http2_client_connection_tunnelling_tls_over_a_connect_stream(tls_certs,
     net_server.listen(0, '127.0.0.1', on_listening)
     run_loop()
     assert log == [200, 'close']
+
+
+def test_http2_backpressure_drain_waits_for_the_peer_to_read(run_loop):
+    """test-http2-backpressure.js, over a duplexPair() whose writes call
+    back once the other side reads: the server stream's writes of 5 and
+    40 bytes (its mark 20) answer True then False, the client reads the
+    5 then the 40, and only then comes 'drain'; writes after it answer
+    True then False again, and 'drain' once more. As Node 20 (pinned
+    there first), a write counts in writableLength until the socket's
+    write of its frames is done (over a Duplex, an immediate after the
+    Duplex calls back, as Node's JSStreamSocket), and twice in bufferSize
+    until then."""
+    seen = []
+    requests = []
+
+    def on_stream(s, headers, flags, raw):
+        req = requests[0]
+        s.respond({'content-type': 'text/html', ':status': 200})
+        req._readableState.highWaterMark = 20
+        s._writableState.highWaterMark = 20
+        seen.append(('write', s.write('A' * 5), s.writableLength, s.bufferSize))
+        seen.append(('write', s.write('A' * 40), s.writableLength, s.bufferSize))
+        s.on('drain', lambda: seen.append(('drain', s.writableLength)))
+
+        def first(data):
+            seen.append(('data', data, s.writableLength))
+            req.once('data', second)
+
+        def second(data):
+            seen.append(('data', data, s.writableLength))
+            s.once('drain', lambda: seen.extend([('write', s.write('A' * 5)),
+                                                  ('write', s.write('A' * 40))]))
+        req.once('data', first)
+    _, client_side = _pair_server(on_stream)
+    client = http2.connect('http://localhost:80', createConnection=lambda *a: client_side)
+    requests.append(client.request({':path': '/'}))
+    requests[0].setEncoding('utf8')
+    requests[0].end()
+    run_loop()
+    assert seen == [('write', True, 5, 10), ('write', False, 45, 50),
+                    ('data', 'A' * 5, 45), ('data', 'A' * 40, 40), ('drain', 0),
+                    ('write', True), ('write', False), ('drain', 0)]
+    client.destroy()
+    run_loop()
+
+
+def _padded_exchange(run_loop, strategy):
+    """A GET answered with 21 bytes over a duplexPair(), both ends with
+    ``paddingStrategy``: (the body read, the frames each side wrote as
+    [(type, length, pad length or None)])."""
+    def on_stream(s, headers, flags, raw):
+        s.respond({'content-type': 'text/html', ':status': 200})
+        s.end('<h1>Hello World.</h1>')
+    server = http2.createServer(paddingStrategy=strategy)
+    server.on('stream', on_stream)
+    client_side, server_side = stream.duplexPair()
+    to_server, to_client = [], []
+    server_side.on('data', to_server.append)
+    client_side.on('data', to_client.append)
+    server.emit('connection', server_side)
+    client = http2.connect('http://localhost:80', paddingStrategy=strategy,
+                           createConnection=lambda *a: client_side)
+    req = client.request({':path': '/a'})
+    req.setEncoding('utf8')
+    body = []
+    req.on('data', body.append)
+    req.on('close', lambda *a: (client_side.destroy(), client_side.end()))
+    req.end()
+    run_loop()
+
+    def frames(chunks):
+        data = b''.join(chunks)
+        data = data[24:] if data.startswith(b'PRI * HTTP/2.0') else data
+        return [(kind, len(payload), payload[0] if flags & 0x8 else None)
+                for kind, flags, _stream, payload in parse_frames(data)]
+    return ''.join(body), frames(to_server), frames(to_client)
+
+
+def _first(kind, frames):
+    return next(f for f in frames if f[0] == kind)
+
+
+def test_http2_padding_aligned_pads_each_frame_to_eight_bytes(run_loop):
+    """test-http2-padding-aligned.js: server and client with
+    PADDING_STRATEGY_ALIGNED (and CALLBACK, its alias) pad each HEADERS
+    and DATA frame so that it and its 9-byte head are a multiple of 8
+    bytes, as Node 20's wire (pinned there first: the request's HEADERS
+    of 17 bytes goes as 23, with 5 bytes of padding; the 21-byte DATA as
+    23, a pad length and no padding); other frames are not padded."""
+    constants = http2.constants
+    assert constants.PADDING_STRATEGY_ALIGNED == constants.PADDING_STRATEGY_CALLBACK
+    body, to_server, to_client = _padded_exchange(run_loop, constants.PADDING_STRATEGY_ALIGNED)
+    assert body == '<h1>Hello World.</h1>'
+    padded = [f for f in to_server + to_client if f[0] in (HEADERS, DATA)]
+    assert len(padded) == 3 and all((9 + length) % 8 == 0 for _kind, length, _pad in padded)
+    assert all(pad is None for kind, _length, pad in to_server + to_client
+               if kind not in (HEADERS, DATA))
+    assert _first(HEADERS, to_server) == (HEADERS, 23, 5)
+    assert _first(DATA, to_client) == (DATA, 23, 1)
+
+
+def test_http2_padding_max_pads_each_frame_by_256_bytes(run_loop):
+    """PADDING_STRATEGY_MAX pads each HEADERS and DATA frame with the most
+    nghttp2 allows, 256 bytes (Node 20: the 17-byte request HEADERS goes
+    as 273, the 21-byte DATA as 277); the default pads none."""
+    body, to_server, to_client = _padded_exchange(run_loop, http2.constants.PADDING_STRATEGY_MAX)
+    assert body == '<h1>Hello World.</h1>'
+    assert _first(HEADERS, to_server) == (HEADERS, 17 + 256, 255)
+    assert _first(DATA, to_client) == (DATA, 21 + 256, 255)
+    body, to_server, to_client = _padded_exchange(run_loop, http2.constants.PADDING_STRATEGY_NONE)
+    assert body == '<h1>Hello World.</h1>'
+    assert _first(HEADERS, to_server) == (HEADERS, 17, None)
+    assert _first(DATA, to_client) == (DATA, 21, None)
+    assert all(pad is None for _kind, _length, pad in to_server + to_client)

@@ -4,7 +4,7 @@ test_http2_node_ports_servers.py). Both ends are pyuvnet's."""
 import os
 
 import pyuvnet as net
-from pyuvnet import http2
+from pyuvnet import http2, stream
 from http2_support import countdown, exchange, listen, run_exchange
 
 
@@ -39,29 +39,32 @@ def test_session_ping_event_and_callback_on_both_ends(run_loop):
 
 
 def test_unref_sessions_keep_no_loop_alive(run_loop):
-    # Ports test-http2-session-unref.js (its first two clients; the third
-    # is a JS duplex pair as the socket, docs/HTTP2.md): the server's
-    # sessions unref'd, a client unref'd at once and one destroyed then
-    # unref'd at 'connect': once the server is unref'd too, nothing keeps
-    # the loop running (the run returns) and nothing crashed.
+    # Ports test-http2-session-unref.js: the server's sessions unref'd, a
+    # client unref'd at once, one destroyed then unref'd at 'connect', and
+    # one over a duplexPair() side (its other side emitted as the server's
+    # 'connection'), destroyed then unref'd at once: once the server is
+    # unref'd too, nothing keeps the loop running (the run returns), the
+    # server saw three sessions and nothing raised.
     server = http2.createServer()
     sessions = []
-    clients = []
+    client_side, server_side = stream.duplexPair()
 
     def on_session(session):
         sessions.append(session)
         session.unref()
-        if len(sessions) == 2:
-            server.unref()
     server.on('session', on_session)
     port = listen(run_loop, server)
     first = http2.connect('http://localhost:%d' % port)
     first.unref()
     second = http2.connect('http://localhost:%d' % port)
     second.on('connect', lambda *_: (second.destroy(), second.unref()))
-    clients += [first, second]
+    third = http2.connect('http://localhost:%d' % port, createConnection=lambda *_: client_side)
+    third.destroy()
+    third.unref()
+    server.emit('connection', server_side)
+    server.unref()
     run_loop(10)
-    assert len(sessions) == 2 and second.destroyed
+    assert len(sessions) == 3 and second.destroyed and third.destroyed
     # (Reaped: the loop let them be.)
     first.destroy()
     for session in sessions:

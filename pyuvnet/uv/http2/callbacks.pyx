@@ -289,6 +289,22 @@ cdef int h2_on_invalid_frame(ng.nghttp2_session* session, const ng.nghttp2_frame
     return 0
 
 
+cdef ng.nghttp2_ssize h2_select_padding(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
+                                        size_t max_payloadlen, void* user_data) noexcept:
+    # Node's paddingStrategy, set only when one was given: MAX pads each
+    # HEADERS and DATA frame to the most nghttp2 allows; ALIGNED (and
+    # CALLBACK, its alias in Node 20) to a multiple of 8 bytes with the
+    # 9-byte head, or to that most when it is less.
+    cdef H2Core core = <H2Core>user_data
+    cdef size_t length = frame.hd.length
+    cdef size_t over = (length + 9) % 8
+    if core.padding == 2:
+        return max_payloadlen
+    if over == 0:
+        return length
+    return min(max_payloadlen, length + 8 - over)
+
+
 cdef ng.nghttp2_ssize h2_read_data(ng.nghttp2_session* session, int32_t stream_id, uint8_t* buf,
                                    size_t length, uint32_t* data_flags,
                                    ng.nghttp2_data_source* source, void* user_data) noexcept:

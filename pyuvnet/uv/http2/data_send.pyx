@@ -121,11 +121,12 @@ cdef class H2DataSend:
         self.payload += n
         return 0
 
-    cdef object finish(self, list more):
+    cdef object finish(self, list more, H2Core core):
         """What send() gives its owner: the frames as bytes (joined: a
         copy) when there is no payload slice or the stream cannot be written
-        now; else they are written to the stream here, and True while it
-        takes more, False once its writableLength reached its mark ('drain'
+        now; else they are written to the stream here, with the write
+        callbacks of ``core``'s chunks framed, and True while it takes
+        more, False once its writableLength reached its mark ('drain'
         follows). ``more``: bytes to send after them."""
         cdef Py_ssize_t i, nbytes, count
         cdef bytes copied
@@ -152,7 +153,7 @@ cdef class H2DataSend:
             return copied
         keep.append(copied)
         self.reset()
-        return h2_write_bufs(self.stream, self.bufs, count, keep, nbytes)
+        return h2_write_bufs(self.stream, self.bufs, count, keep, nbytes, core)
 
     cdef bint writable(self):
         """The stream takes a write straight to libuv now: connected and
@@ -163,11 +164,20 @@ cdef class H2DataSend:
 
 
 cdef bint h2_write_bufs(StreamWrites s, uv.uv_buf_t* bufs, Py_ssize_t n, list keep,
-                        Py_ssize_t nbytes) except -1:
+                        Py_ssize_t nbytes, H2Core core) except -1:
     """A write of ``n`` buffers (``nbytes`` in all, alive while ``keep``
     is) to ``s``, behind what its write() queued, counted as its flush()
-    counts a write; False once writableLength reached the mark."""
+    counts a write; False once writableLength reached the mark. The write
+    callbacks of ``core``'s chunks framed are called once the kernel took
+    all of it: now, or with the write request's callback."""
     cdef Py_ssize_t r
+    cdef list callbacks = None
+    cdef H2Written notice = None
+    if core.sent:
+        notice = H2Written.__new__(H2Written)
+        notice.callbacks, core.sent = core.sent, []
+        callbacks = [None] * (n - 1)
+        callbacks.append(notice)
     send_owed(s)
     s.first_of_read = False     # this write was its first
     if s.write_queue:
@@ -176,7 +186,7 @@ cdef bint h2_write_bufs(StreamWrites s, uv.uv_buf_t* bufs, Py_ssize_t n, list ke
     s.inflight_bytes += nbytes
     s.writing_now = True        # 'drain' and errors' callbacks wait for a tick
     try:
-        r = send_bufs(s, bufs, n, keep, None, nbytes)
+        r = send_bufs(s, bufs, n, keep, callbacks, nbytes)
         if r < 0:
             s.inflight_bytes -= nbytes
             s.write_done(None, <int>r)
@@ -184,6 +194,10 @@ cdef bint h2_write_bufs(StreamWrites s, uv.uv_buf_t* bufs, Py_ssize_t n, list ke
             s.inflight_bytes -= nbytes
     finally:
         s.writing_now = False
+    if notice is not None and (r < 0 or r == nbytes):
+        # Taken at once (or failed, which Node's ClearOutgoing does not
+        # tell the streams either): called back now, as Node's.
+        notice.written(None)
     if s._idle is not None:
         s.loop.refresh_time()
         s.last_activity = uv.uv_now(s.loop.uvloop)
@@ -191,6 +205,45 @@ cdef bint h2_write_bufs(StreamWrites s, uv.uv_buf_t* bufs, Py_ssize_t n, list ke
         s.need_drain = True
         return False
     return True
+
+
+@cython.final
+cdef class H2Written(WriteNotice):
+    """The write callbacks of the DATA chunks one send() framed whole:
+    called, each with no error, once the socket's write of their frames is
+    done, whatever its outcome, as Node's ClearOutgoing() calls its streams'
+    writes back after its socket's write (so a stream's writableLength and
+    'drain' wait for the peer to take the data: a JS Duplex as the socket
+    calls back when its peer reads)."""
+    cdef list callbacks
+
+    cdef int written(self, object err) except -1:
+        cdef list callbacks = self.callbacks
+        self.callbacks = None
+        return 0 if callbacks is None else h2_call_back(callbacks)
+
+
+cdef inline int h2_call_back(list callbacks) except -1:
+    for callback in callbacks:
+        callback()
+    return 0
+
+
+cdef int h2_sent(H2Core core, H2DataSend sender) except -1:
+    """send() gives frames back as bytes, which its owner writes: over a
+    plain socket with no write request pending, the kernel takes them with
+    this turn's writes, Node's write done at once, and the write callbacks
+    of the chunks framed run now; otherwise they wait for that write
+    (core.after_write)."""
+    cdef H2Written notice
+    cdef list callbacks
+    if sender is not None and sender.stream.write_reqs == 0:
+        callbacks, core.sent = core.sent, []
+        return h2_call_back(callbacks)
+    notice = H2Written.__new__(H2Written)
+    notice.callbacks, core.sent = core.sent, []
+    core.after_write = notice
+    return 0
 
 
 def h2_write_to(H2Core core, socket):
@@ -206,7 +259,7 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
                  uint8_t* buf) except -1:
     """``length`` bytes of a stream's queued DATA, copied into ``buf``, or
     with ``buf`` NULL laid out uncopied in core.sender; each chunk taken
-    whole gives its write callback to core.done, and the stream's end
+    whole gives its write callback to core.sent, and the stream's end
     (trailers wanted, end_data()'s callback) follows its last chunk."""
     cdef size_t taken = 0, take
     cdef bytes chunk
@@ -229,7 +282,7 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
         if queue.callbacks is not None:
             callback = queue.callbacks.popleft()
             if callback is not None:
-                core.done.append(callback)
+                core.sent.append(callback)
     if queue.first is None and queue.eof:
         if queue.want_trailers:
             core.done.append(stream_id)

@@ -189,6 +189,8 @@ cdef extern from "nghttp2/nghttp2.h":
     ctypedef int (*error_cb2)(nghttp2_session*, int, const char*, size_t, void*) noexcept
     ctypedef int (*send_data_cb)(nghttp2_session*, nghttp2_frame*, const uint8_t*, size_t,
                                  nghttp2_data_source*, void*) noexcept
+    ctypedef nghttp2_ssize (*select_padding_cb2)(nghttp2_session*, const nghttp2_frame*, size_t,
+                                                 void*) noexcept
 
     const char* nghttp2_strerror(int lib_error_code)
     const char* nghttp2_http2_strerror(uint32_t error_code)
@@ -205,6 +207,8 @@ cdef extern from "nghttp2/nghttp2.h":
     void nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(nghttp2_session_callbacks*, on_invalid_frame_recv_cb)
     void nghttp2_session_callbacks_set_error_callback2(nghttp2_session_callbacks*, error_cb2)
     void nghttp2_session_callbacks_set_send_data_callback(nghttp2_session_callbacks*, send_data_cb)
+    void nghttp2_session_callbacks_set_select_padding_callback2(nghttp2_session_callbacks*,
+                                                                select_padding_cb2)
 
     int nghttp2_option_new(nghttp2_option** option_ptr)
     void nghttp2_option_del(nghttp2_option* option)

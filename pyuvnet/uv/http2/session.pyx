@@ -101,7 +101,11 @@ cdef class H2Core:
     cdef H2HeaderBlock header_block     # the block whose fields nghttp2 is giving (or None),
     cdef int32_t header_block_id        # for h2_on_header without a lookup per field
     cdef dict outgoing          # stream id -> H2Outgoing
-    cdef list done              # write callbacks (and streams wanting trailers) to call
+    cdef list done              # end_data() callbacks (and streams wanting trailers) to call
+    cdef list sent              # the write callbacks of the chunks send() framed whole,
+                                # called once the socket has their frames (h2_sent)
+    cdef readonly object after_write    # send()'s: the callback for the socket's
+                                        # write of its frames, or None (H2Written)
     cdef object error           # what the owner raised in a callback
     cdef int depth              # receive()/send() running nghttp2 (callbacks may come)
     cdef readonly bint is_server
@@ -131,11 +135,14 @@ cdef class H2Core:
     cdef uint32_t max_invalid_frames
     cdef uint32_t rejected_streams      # and maxSessionRejectedStreams (limits.pyx)
     cdef uint32_t max_rejected_streams
+    cdef int padding                    # Node's paddingStrategy: 1 aligned, 2 max; 0 none
+                                        # (nghttp2 then has no padding callback to call)
 
     def __cinit__(self, owner, bint is_server, dict options):
         """A session for ``owner``; ``options``: peerMaxConcurrentStreams,
         maxReservedRemoteStreams, maxOutstandingAcks, maxSettings,
-        maxSendHeaderBlockLength, maxHeaderTableSize (nghttp2's options)."""
+        maxSendHeaderBlockLength, maxHeaderTableSize (nghttp2's options),
+        paddingStrategy (Node's, 1 or 2; else none)."""
         cdef ng.nghttp2_session_callbacks* callbacks
         cdef ng.nghttp2_option* option
         cdef ng.nghttp2_mem mem
@@ -146,6 +153,7 @@ cdef class H2Core:
         self.streams = {}
         self.outgoing = {}
         self.done = []
+        self.sent = []
         self.max_header_list_size = options['maxHeaderListSize']
         self.max_header_pairs = options['maxHeaderListPairs']
         self.max_session_memory = options['maxSessionMemory']
@@ -172,6 +180,9 @@ cdef class H2Core:
         ng.nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks, h2_on_invalid_frame)
         ng.nghttp2_session_callbacks_set_error_callback2(callbacks, h2_on_error)
         ng.nghttp2_session_callbacks_set_send_data_callback(callbacks, h2_send_data)
+        self.padding = options.get('paddingStrategy', 0)
+        if self.padding:
+            ng.nghttp2_session_callbacks_set_select_padding_callback2(callbacks, h2_select_padding)
         # A stream's receive window opens as its reader takes its data
         # (consume()), not as nghttp2 parses it: a paused reader stops its
         # window (the connection's opens as the DATA comes, h2_on_data_chunk).
@@ -213,6 +224,8 @@ cdef class H2Core:
         self.sink = None
         self.outgoing.clear()
         self.queued_bytes = 0
+        self.sent = []
+        self.after_write = None
         self.receiving.clear()
         self.header_block = None
         if self.depth == 0:
@@ -270,17 +283,22 @@ cdef class H2Core:
 
     def send(self):
         """The next frames to write (up to about 64 KiB), b'' when nghttp2
-        has nothing to send; then the write callbacks whose chunks were
-        framed are called, and the owner's _h2_want_trailers for each stream
-        whose data ran out before its trailers. With DATA payloads written
-        uncopied (h2_write_to), those frames are written to the socket here
-        instead: True, or False once the socket wants 'drain'."""
+        has nothing to send; then the end_data() callbacks whose streams
+        were framed to their end are called, and the owner's
+        _h2_want_trailers for each stream whose data ran out before its
+        trailers. With DATA payloads written uncopied (h2_write_to), those
+        frames are written to the socket here instead: True, or False once
+        the socket wants 'drain'. The write callbacks of the chunks framed
+        wait for the socket's write of their frames, as Node's (h2_sent):
+        for bytes given back, ``after_write`` is then the callback to write
+        them with (None: there is none to wait for)."""
         cdef const uint8_t* data
         cdef ng.nghttp2_ssize n = 0
         cdef list parts = []
         cdef Py_ssize_t total = 0
         cdef list done
         cdef H2DataSend sender = self.sender
+        self.after_write = None
         if self.depth:
             # Inside a callback nghttp2 may not send; the owner flushes after.
             return b''
@@ -317,7 +335,9 @@ cdef class H2Core:
             else:
                 parts.append(PyBytes_FromStringAndSize(<char*>data, n))
             total += n
-        out = b''.join(parts) if sender is None else sender.finish(parts)
+        out = b''.join(parts) if sender is None else sender.finish(parts, self)
+        if self.sent and out.__class__ is bytes:
+            h2_sent(self, sender)
         if self.done:
             done, self.done = self.done, []
             for callback in done:
