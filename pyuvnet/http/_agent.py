@@ -206,7 +206,10 @@ class Agent(EventEmitter):
             if not in_use:
                 del self.sockets[name]
         free = self._free.get(name, [])
+        # As Node's: a socket no request had taken (its request destroyed
+        # before the tick that gives it the socket) is not kept.
         if (self._keep_alive and len(free) < self._max_free_sockets
+                and getattr(socket, '_httpMessage', None) is not None
                 and not socket.destroyed and self.keepSocketAlive(socket)):
             self._free.setdefault(name, []).append(socket)
         else:

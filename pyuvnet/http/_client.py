@@ -196,7 +196,16 @@ class ClientRequest(OutgoingMessage):
         return self._closed or self.aborted
 
     def _on_socket(self, socket, reused):
-        """The agent's (or createConnection's) socket for this request."""
+        """The agent's (or createConnection's) socket for this request: it
+        becomes the request's on the next tick (Node's onSocketNT), so
+        ``req.socket`` is None until then, and what was written before
+        waits for it."""
+        _uv.nextTick(self._attach_socket, socket, reused)
+
+    def _attach_socket(self, socket, reused):
+        # Node's onSocketNT: a request destroyed meanwhile gives the
+        # socket back; else tickOnSocket ('socket'), then _flush (what
+        # waited, then 'prefinish', or the 'drain' owed).
         if self.aborted:
             if not socket.destroyed and not self._own_agent:
                 socket.emit('free')
@@ -219,18 +228,10 @@ class ClientRequest(OutgoingMessage):
             # over the agent's, while the request runs.
             socket.setTimeout(self._timeout)
         socket.resume()
-        self._socket_due = True
-        _uv.nextTick(self._emit_socket, socket)
+        self.emit('socket', socket)
         if self._flush_pending():
-            # A 'drain' owed for what waited: after 'socket', as Node's.
-            _uv.nextTick(self._socket_drained)
-
-    def _emit_socket(self, socket):
-        # Node's onSocketNT: 'socket', then 'prefinish' if end() came.
-        self._socket_due = False
-        if not self._closed:
-            self.emit('socket', socket)
-            self._prefinish()
+            self._socket_drained()
+        self._prefinish()
 
     def _release(self):
         """The exchange is over: the socket is not this request's anymore."""

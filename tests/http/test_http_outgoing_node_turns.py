@@ -5,6 +5,8 @@ happen, as Node 20's (issue 68).  Each expectation was run under
 import pyuvnet as net
 import pyuvnet.http as http
 
+import pytest
+
 from http_server_support import listen
 
 
@@ -161,3 +163,57 @@ def test_end_with_a_chunk_after_the_responses_close_does_nothing(run_loop):
                                      'agent': False}, lambda res: res.resume()))
     run_loop()
     assert log == ['close', 'ended again']
+
+
+@pytest.mark.parametrize('agent', [None, False])
+def test_a_requests_socket_is_none_until_the_tick_that_emits_socket(run_loop, agent):
+    """Pinned (Node's onSocketNT, with the global agent and with none):
+    req.socket is None after http.request() and after a write(); the
+    tick that makes the socket the request's emits 'socket' before what
+    was written leaves (bytesWritten and writableLength 0 there), and
+    comes before a tick queued after the request was made."""
+    log = []
+    server = http.createServer(lambda req, res: (req.resume(), res.end('ok')))
+
+    def go():
+        options = {'port': server.address().port, 'host': '127.0.0.1', 'method': 'POST'}
+        if agent is False:
+            options['agent'] = False
+        req = http.request(options)
+        log.append(('made', req.socket))
+        req.write('hello')
+        log.append(('written', req.socket))
+        net.nextTick(lambda: log.append(('tick', req.socket is not None)))
+
+        def on_socket(socket):
+            log.append(('socket', socket is req.socket, socket.bytesWritten,
+                        socket.writableLength, socket.connecting))
+        req.on('socket', on_socket)
+        req.end('world')
+        req.on('response', lambda res: (res.resume(), res.on('end', server.close)))
+    listen(server, go)
+    run_loop()
+    assert log == [('made', None), ('written', None), ('socket', True, 0, 0, True),
+                   ('tick', True)]
+
+
+def test_a_reused_socket_gets_no_connect_listener_from_a_request_timeout(run_loop):
+    """test-http-client-timeout-connect-listener.js: a keep-alive socket
+    given to a request with setTimeout() has no 'connect' listener at the
+    request's 'socket'."""
+    server = http.createServer(lambda req, res: res.end())
+    agent = http.Agent({'keepAlive': True, 'maxSockets': 1})
+    counts = []
+
+    def ask(callback):
+        req = http.get({'port': server.address().port, 'host': '127.0.0.1', 'agent': agent},
+                       lambda res: (res.on('end', callback), res.resume()))
+        req.setTimeout(2 ** 31 - 1)
+        return req
+
+    def first_done():
+        req = ask(lambda: (agent.destroy(), server.close()))
+        req.on('socket', lambda socket: counts.append(socket.listenerCount('connect')))
+    listen(server, lambda: ask(first_done))
+    run_loop()
+    assert counts == [0]

@@ -67,3 +67,43 @@ def test_request_answered_in_its_end_closes_after_the_response(run_loop):
     # comes before the request's.
     order, _ = close_order(run_loop, 'POST', True, 'at end')
     assert order == ['req end', 'res finish', 'res close', 'req close']
+
+
+@pytest.mark.parametrize('agent', [None, False])
+@pytest.mark.parametrize('reads', ['data', 'resume'])
+def test_request_read_and_answered_at_once_ends_after_its_response_finishes(run_loop, reads,
+                                                                           agent):
+    # Node 20 (pinned, a GET read with a 'data' listener or resume() and
+    # answered in the same call, kept alive or the connection's last):
+    # the answer leaves in end() and 'finish' comes on the next tick,
+    # after a tick the handler queued; the request's resume_ tick finds
+    # the end and queues its 'end', which comes after that 'finish' and
+    # before the response's 'close'.
+    log = []
+
+    def app(req, res):
+        req.on('end', lambda: log.append('req end'))
+        req.on('close', lambda: log.append('req close'))
+        res.on('finish', lambda: log.append('res finish'))
+        res.on('close', lambda: log.append('res close'))
+        if reads == 'data':
+            req.on('data', lambda chunk: None)
+        else:
+            req.resume()
+        net.nextTick(lambda: log.append('tick'))
+        res.end('ok')
+        log.append('ended')
+    server = http.createServer(app)
+    listen(server, lambda: http.get({'port': server.address().port, 'host': '127.0.0.1',
+                                     'agent': agent},
+                                    lambda res: (res.resume(), res.on('end', server.close))))
+    run_loop()
+    assert log == ['ended', 'tick', 'res finish', 'req end', 'res close', 'req close']
+
+
+def test_request_with_its_body_read_and_answered_at_once_ends_after_the_response(run_loop):
+    # Node 20 (pinned): a POST whose body came with its head, read and
+    # answered at once: Node completes such a message in a later callback
+    # of the read, so its 'end' comes after the response's 'close'.
+    order, _ = close_order(run_loop, 'POST', True, 'at once')
+    assert order == ['res finish', 'res close', 'req end', 'req close']

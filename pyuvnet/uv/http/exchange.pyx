@@ -84,6 +84,7 @@ cdef class ServerExchange:
     cdef public bint dispatching        # a request's listeners run (not idle)
     cdef bint plain_writes              # socket.write is its own C write (write_after)
     cdef public object upgrading
+    cdef bint flushing                  # read_answered sends: 'finish' waits a tick
     cdef bint upgrade_taken             # the parser's answer for the head it
                                         # read last: an upgrade taken
     cdef public object app_data         # what the app glue above keeps per
@@ -199,6 +200,7 @@ cdef class ServerExchange:
         """A whole message in one read (the parser calls this as C)."""
         cdef IncomingCore req = self.request(head)
         if body is not None:
+            req.body_with_head = True
             req.push(body)
         req.push_end(trailers)
         self.dispatch(req, head)
@@ -238,9 +240,15 @@ cdef class ServerExchange:
     cdef int read_answered(self) except -1:
         """One read's requests went to their listeners: what they answered
         leaves now (StreamWrites.flush_early), and with it their messages;
-        so does a connection's last answer, with our FIN right behind it."""
+        so does a connection's last answer, with our FIN right behind it.
+        Their 'finish' comes on a tick (OutgoingCore.on_sent), as Node's
+        after a write done in end(): after the ticks the requests' listeners
+        queued, and before the 'end' of a request they read at once."""
         if isinstance(self.socket, StreamWrites):
+            # (Left set if the flush raises: 'finish' then comes on a tick.)
+            self.flushing = True
             (<StreamWrites>self.socket).flush_early(self.closing)
+            self.flushing = False
             self.loop.flusher.flush_crowded_turn()
         return 0
 
@@ -354,7 +362,10 @@ cdef class ServerExchange:
         # response's 'close' (res.on_tick): Node's request closes some
         # ticks after its 'end', when the response's 'close' has come.
         # A request that ends before (its body read first) closes at once.
-        (<IncomingCore?>res.req)._close_after_end = False
+        # One read at once ends after the response's 'finish' (on_tick).
+        cdef IncomingCore req = <IncomingCore?>res.req
+        req._close_after_end = False
+        req.answer_unsent = True
         if res is not self.current:
             return 0        # its turn comes when the ones before it end
         socket = self.socket
@@ -393,6 +404,18 @@ cdef class ServerExchange:
         its 'close' follows on the next tick (Node's resOnFinish; the tick
         is ``res.on_tick``)."""
         cdef IncomingCore req = <IncomingCore?>res.req
+        req.answer_unsent = False
         if not req._consumed:
             req.dump()
+        # A request read at once ends after this 'finish', as in Node; one
+        # whose body came with its head after the response's 'close' too
+        # (Node completes such a message in a later callback of the read).
+        if req.end_waits and not req.body_with_head:
+            req.end_waits = False
+            req.end_due = True
+            self.loop.call_soon_tick(req)
         self.loop.call_soon_tick(res)
+        if req.end_waits:
+            req.end_waits = False
+            req.end_due = True
+            self.loop.call_soon_tick(req)

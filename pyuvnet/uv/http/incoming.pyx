@@ -80,7 +80,9 @@ cdef class IncomingCore(MessageCore):
     cdef public bint _end_emitted
     cdef bint end_due                   # push_end queued the tick that emits 'end'
     cdef bint resume_due                # resume() queued the tick that emits 'resume'
-    cdef bint dumped                    # Node's _dumped: its response finished unread
+    cdef bint answer_unsent             # its response ended, and has not finished
+    cdef bint end_waits                 # 'end' waits for that 'finish'
+    cdef bint body_with_head            # its body came in the read of its head
     cdef public bint _consumed          # someone read (or dumped) the body
     cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
     cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
@@ -246,9 +248,9 @@ cdef class IncomingCore(MessageCore):
             self.complete = True    # (Node's: before 'end', at the parser's end)
             node_reads.push(self, None)
         elif self._flowing is True and not self._buffer:
-            # 'end' on the next tick, even if paused meanwhile (Node's
-            # endReadable, queued once nothing is buffered).
-            self.end_due = True
+            # A tick that finds the end and queues 'end' (on_tick), as
+            # resume()'s: the 'end's of one read's pipelined requests keep
+            # their order.
             current_loop().call_soon_tick(self)
         elif self.watch is not None:
             self.watch.body_came()
@@ -308,14 +310,17 @@ cdef class IncomingCore(MessageCore):
                 if not chunk:
                     continue
             self._emit('data', (chunk,))
-        if self._ended and not self._buffer and self._flowing is True:
-            if self.dumped and not self._end_emitted:
-                # Node's _dump at 'finish': its resume_ finds the end and
-                # queues endReadableNT behind the response's 'close'.
+        if self._ended and not self._buffer and self._flowing is True and not self._end_emitted:
+            if self.answer_unsent:
+                # Node's answer left in end(), its 'finish' on the next
+                # tick, before this 'end': it waits for our 'finish'
+                # (ServerExchange.response_finished).
+                self.end_waits = True
+            elif not self.end_waits:
+                # Node's resume_ (or its flow) finds the end and queues
+                # endReadableNT: 'end' a tick later.
                 self.end_due = True
                 current_loop().call_soon_tick(self)
-            else:
-                self.emit_end()
         self.read_some()
         return 0
 
@@ -375,7 +380,7 @@ cdef class IncomingCore(MessageCore):
         if not self._consumed:
             # Node's _dump: what waited flows on the next tick, to the
             # 'data' listeners added by then (in 'resume', say), or none.
-            self._consumed = self.dumped = True
+            self._consumed = True
             self.removeAllListeners('data')
             self.resume()
         return 0

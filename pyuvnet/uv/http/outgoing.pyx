@@ -95,9 +95,7 @@ cdef class OutgoingCore(MessageCore):
     cdef public Py_ssize_t _bytes_written
     cdef public Py_ssize_t _pending_bytes   # of ``_pending`` (Node's outputSize)
     cdef public bint _need_drain        # a write() returned False: 'drain' is owed
-    # A ClientRequest's socket came, and the tick that makes it the
-    # request's (Node's onSocketNT: 'socket', then 'prefinish') is to come.
-    cdef public bint _socket_due
+    cdef bint finish_due                # on_sent left 'finish' to on_tick
     # ServerResponse's (here so that end() needs no Python call)
     cdef public object _status, _reason
     cdef public object req
@@ -159,7 +157,6 @@ cdef class OutgoingCore(MessageCore):
         asked first, in C, so that their end() pays no emit."""
         if (self._handler('prefinish') is not None
                 and self._finished and self.socket is not None and not self._pending
-                and not self._socket_due
                 and (self._conn is None or (<ServerExchange?>self._conn).current is self)):
             self._emit('prefinish', EMPTY_TUPLE)
         return 0
@@ -314,6 +311,12 @@ cdef class OutgoingCore(MessageCore):
         but a response's 'close' comes all the same."""
         if self._finish_emitted or self._closed:
             return 0
+        if err is None and self._conn is not None and (<ServerExchange?>self._conn).flushing:
+            # Sent in the read that asked for it (read_answered): Node's
+            # 'finish' comes on the tick after end(), so ours on a tick too.
+            self.finish_due = True
+            (<ServerExchange>self._conn).loop.call_soon_tick(self)
+            return 0
         if err is None:
             self._finish_emitted = True
             self._emit('finish', EMPTY_TUPLE)
@@ -325,7 +328,10 @@ cdef class OutgoingCore(MessageCore):
         """A ServerResponse's tick after 'finish' (ServerExchange.
         response_finished queues it): 'close' of the response, then of its
         request (Node's order; a request whose 'end' is still to come closes
-        after it)."""
+        after it).  First, the tick of a 'finish' that on_sent put off."""
+        if self.finish_due:
+            self.finish_due = False
+            return self.on_sent(None)
         self.emit_close()
         cdef IncomingCore req = <IncomingCore?>self.req
         if req._end_emitted:
