@@ -207,7 +207,9 @@ class ClientRequest(OutgoingMessage):
         # socket back; else tickOnSocket ('socket'), then _flush (what
         # waited, then 'prefinish', or the 'drain' owed).
         if self.aborted:
-            if not socket.destroyed and not self._own_agent:
+            # Node's `req.agent && !socket.destroyed`: a connection of the
+            # caller's (createConnection, no agent) is destroyed, not freed.
+            if self.agent is not None and not self._own_agent and not socket.destroyed:
                 socket.emit('free')
             else:
                 socket.destroy()

@@ -217,3 +217,27 @@ def test_a_reused_socket_gets_no_connect_listener_from_a_request_timeout(run_loo
     listen(server, lambda: ask(first_done))
     run_loop()
     assert counts == [0]
+
+
+def test_a_request_destroyed_before_its_socket_tick_destroys_its_own_connection(run_loop):
+    """Pinned under Node 20: a request with ``createConnection`` (no agent)
+    destroyed at once gets 'error' ECONNRESET and 'close', and the
+    connection it made is destroyed, not freed to an agent: its connect
+    to a closed port raises nothing uncaught."""
+    log, made = [], []
+    probe = net.createServer()
+
+    def closed():
+        def connect(options, *rest):
+            made.append(net.connect(port, '127.0.0.1'))
+            return made[0]
+        req = http.request({'port': port, 'host': '127.0.0.1', 'createConnection': connect})
+        req.on('error', lambda err: log.append('req error ' + err.code))
+        req.on('close', lambda: log.append('req close'))
+        req.destroy()
+    probe.listen(0, '127.0.0.1')
+    port = probe.address().port
+    probe.close(closed)
+    run_loop()
+    assert log == ['req error ECONNRESET', 'req close']
+    assert made[0].destroyed
