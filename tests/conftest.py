@@ -12,6 +12,7 @@ import pyuvnet as net
 import pyuvnet.tls as tls
 from pyuvnet import http, https
 from pyuvnet import _uv
+from support import SLOWDOWN
 
 # The helper modules live beside their family's tests (tests/<family>/
 # *_support.py), and some serve other families too (tls_certs_support's
@@ -60,10 +61,6 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
-
-# How many times slower than a plain build this one runs (run_loop's bound).
-SLOWDOWN = float(os.environ.get('PYUVNET_TEST_SLOWDOWN', '1'))
 
 
 class LoopDidNotFinish(AssertionError):

@@ -272,6 +272,11 @@ def pyuvnet_frames():
     return counts, profile
 
 
+# How many times slower than a plain build this one runs: the sanitizer
+# lane sets PYUVNET_TEST_SLOWDOWN (run_loop's bound, and the waits that
+# stand for "the peer's next bytes have come").
+SLOWDOWN = float(os.environ.get('PYUVNET_TEST_SLOWDOWN', '1'))
+
 NODE = shutil.which('node') or ('/usr/bin/node' if os.path.exists('/usr/bin/node') else None)
 
 

@@ -2,13 +2,12 @@
 runs under /usr/bin/node first, against the same responder on loopback,
 and pyuvnet must give what Node gave."""
 import json
-import os
 import subprocess
 
 import pytest
 
 from dns_support import AAAA, MX, NODE_SCRIPT, TXT, A, Responder
-from support import NODE, assert_code
+from support import NODE, SLOWDOWN, assert_code
 
 import pyuvnet as net
 from pyuvnet import dns
@@ -41,7 +40,7 @@ def _ask_all(resolver, jobs, run_loop):
 # A try's timeout where the outcome does not hang on it: the sanitizer
 # lane's build (PYUVNET_TEST_SLOWDOWN) parses a 2,000-record answer over TCP
 # several times slower than Node does.
-UNHURRIED_MS = 200 * float(os.environ.get('PYUVNET_TEST_SLOWDOWN', '1'))
+UNHURRIED_MS = 200 * SLOWDOWN
 
 
 def _same_as_node(zone, misbehave, jobs, run_loop, timeout_ms=200):

@@ -19,6 +19,8 @@ loop, reaches the kernel in two parts, the send buffer's and the rest.)
 """
 import pytest
 
+from support import SLOWDOWN
+
 import pyuvnet as net
 
 
