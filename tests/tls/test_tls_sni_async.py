@@ -13,7 +13,7 @@ import pytest
 
 import pyuvnet as net
 import pyuvnet.tls as tls
-from support import NODE, node  # noqa: F401 (node: a fixture)
+from support import NODE, SLOWDOWN, node  # noqa: F401 (node: a fixture)
 
 
 def later(callback, *args):
@@ -138,7 +138,8 @@ def test_resumed_session_does_not_wait_and_ignores_the_late_answer(tls_server, t
             log.append(('answered', servers[-1].getCertificate().subject.CN if servers else None))
             if servers:
                 servers[-1].end()   # the resumed socket, once its certificate was read
-        net.setTimeout(answer, 50)
+        # late: after the resumed handshake, however slow the build
+        net.setTimeout(answer, 50 * SLOWDOWN)
     servers = []
 
     def on_secure(s):
