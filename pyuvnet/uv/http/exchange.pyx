@@ -411,11 +411,7 @@ cdef class ServerExchange:
         # whose body came with its head after the response's 'close' too
         # (Node completes such a message in a later callback of the read).
         if req.end_waits and not req.body_with_head:
-            req.end_waits = False
-            req.end_due = True
-            self.loop.call_soon_tick(req)
+            req.queue_end()
         self.loop.call_soon_tick(res)
         if req.end_waits:
-            req.end_waits = False
-            req.end_due = True
-            self.loop.call_soon_tick(req)
+            req.queue_end()

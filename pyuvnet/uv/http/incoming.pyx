@@ -319,8 +319,7 @@ cdef class IncomingCore(MessageCore):
             elif not self.end_waits:
                 # Node's resume_ (or its flow) finds the end and queues
                 # endReadableNT: 'end' a tick later.
-                self.end_due = True
-                current_loop().call_soon_tick(self)
+                self.queue_end()
         self.read_some()
         return 0
 
@@ -336,6 +335,14 @@ cdef class IncomingCore(MessageCore):
 
     def _emit_end(self):
         self.emit_end()
+
+    cdef int queue_end(self) except -1:
+        """'end' on the next tick (on_tick), no longer waiting for its
+        response's 'finish' if it did (``end_waits``)."""
+        self.end_waits = False
+        self.end_due = True
+        current_loop().call_soon_tick(self)
+        return 0
 
     cdef int emit_end(self) except -1:
         if self._end_emitted or self._closed:
