@@ -37,7 +37,7 @@ def bind_options(stream, opts, names):
     for name in names:
         fn = opts.get(name)
         if fn is not None:
-            setattr(stream, '_' + name, _WeakMethod(fn, stream))
+            setattr(stream, '_' + name, bind_weakly(fn, stream))
 
 
 def bind_weakly(fn, stream):

@@ -174,8 +174,7 @@ cdef bint h2_write_bufs(StreamWrites s, uv.uv_buf_t* bufs, Py_ssize_t n, list ke
     cdef list callbacks = None
     cdef H2Written notice = None
     if core.sent:
-        notice = H2Written.__new__(H2Written)
-        notice.callbacks, core.sent = core.sent, []
+        notice = h2_written(core)
         callbacks = [None] * (n - 1)
         callbacks.append(notice)
     send_owed(s)
@@ -229,20 +228,25 @@ cdef inline int h2_call_back(list callbacks) except -1:
     return 0
 
 
+cdef H2Written h2_written(H2Core core):
+    """The notice that calls back ``core``'s chunks framed so far, taken
+    from it (core.sent starts again empty)."""
+    cdef H2Written notice = H2Written.__new__(H2Written)
+    notice.callbacks, core.sent = core.sent, []
+    return notice
+
+
 cdef int h2_sent(H2Core core, H2DataSend sender) except -1:
     """send() gives frames back as bytes, which its owner writes: over a
     plain socket with no write request pending, the kernel takes them with
     this turn's writes, Node's write done at once, and the write callbacks
     of the chunks framed run now; otherwise they wait for that write
     (core.after_write)."""
-    cdef H2Written notice
     cdef list callbacks
     if sender is not None and sender.stream.write_reqs == 0:
         callbacks, core.sent = core.sent, []
         return h2_call_back(callbacks)
-    notice = H2Written.__new__(H2Written)
-    notice.callbacks, core.sent = core.sent, []
-    core.after_write = notice
+    core.after_write = h2_written(core)
     return 0
 
 
