@@ -123,13 +123,38 @@ def as_async_iterable(source):
     """What a pipeline's async function stage gets: a stream's chunks (its
     async iterator), the async iterable itself, or a sync iterable's items
     (a str's characters) as an async iterable."""
-    if hasattr(source, '_readableState'):
+    if getattr(source, '_readableState', None) is not None:
         return iterate(source)
     if hasattr(source, '__aiter__'):
         return source
-    if isinstance(source, str) or is_iterable(source, want_async=False):
+    if isinstance(source, (str, bytes, bytearray)) or is_iterable(source, want_async=False):
         return _from_sync(source)
+    if not callable(getattr(source, 'read', None)) and callable(getattr(source, 'on', None)):
+        return iterate(_wrap_legacy(source))
     return _from_sync_or_events(source)
+
+
+def _wrap_legacy(source):
+    # Node's Readable.wrap(src): a v1 stream (its 'data' and 'end' events,
+    # no read()) read through an object-mode Readable whose destroy()
+    # destroys the source (a close() then, for a Stream without destroy()).
+    # Made now, where Node's async stage starts reading before pipeline()
+    # returns: a v1 stream keeps nothing it emitted before.
+    from ._readable import Readable
+
+    def destroy(self, err, callback):
+        destroyer(source, err)
+        callback(err)
+    wrapped = Readable(objectMode=True, destroy=destroy).wrap(source)
+    # Its error reaches the iteration through the state; a stage that
+    # never iterates leaves it unread, not unhandled (as Node's, which
+    # then makes no wrapper at all).
+    wrapped.on('error', _ignore)
+    return wrapped
+
+
+def _ignore(*args):
+    pass
 
 
 async def _from_sync(iterable):

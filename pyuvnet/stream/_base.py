@@ -7,7 +7,7 @@ from operator import attrgetter
 from ..events import EventEmitter
 from ._legacy import legacy_pipe
 from .._internal.aliases import twins
-from .._internal.streams.state import destroy_default, destroy_stream, undestroy
+from .._internal.streams.state import destroy_default, undestroy
 
 __all__ = ['StreamBase', 'bind_options', 'bind_weakly', 'state_property', 'state_reader']
 
@@ -75,8 +75,8 @@ class StreamBase(EventEmitter):
         'close' destroys it unless ``end=False``. Returns ``dest``."""
         return legacy_pipe(self, dest, options, kwargs)
 
-    destroy = destroy_stream        # destroy(error=None, callback=None), a method
-
+    # No destroy(): Node's legacy Stream has none (pipeline()'s destroyer
+    # then closes it or emits 'error'); Readable and Writable have it.
     _destroy = destroy_default      # _destroy(err, callback): callback(err)
 
     def _undestroy(self):

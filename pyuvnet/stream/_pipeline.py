@@ -194,9 +194,10 @@ def _is_async_function(fn):
 
 
 def _is_source(obj):
-    # A str is an iterable source too, one chunk per character (as Node's
-    # strings are iterables); Readable.from_() takes one whole instead.
-    return isinstance(obj, str) or is_iterable(obj)
+    # A str is an iterable source too, one chunk per character, and bytes
+    # one int per byte (as Node iterates strings and Buffers);
+    # Readable.from_() takes either whole instead.
+    return isinstance(obj, (str, bytes, bytearray)) or is_iterable(obj)
 
 
 def _once(callback):

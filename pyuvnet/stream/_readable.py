@@ -10,7 +10,7 @@ from .._internal.streams._core import (maybe_read_more, readable_chunks, readabl
                                        readable_remove_all_listeners, readable_remove_listener,
                                        readable_resume, readable_set, readable_settle_head,
                                        readable_unshift)
-from .._internal.streams.state import ReadableState, construct, error_or_destroy
+from .._internal.streams.state import ReadableState, construct, destroy_stream, error_or_destroy
 from ._pipe import pipe, unpipe
 from ._base import StreamBase, bind_options, state_property, state_reader
 
@@ -37,6 +37,8 @@ class Readable(StreamBase):
         opts = normalize_options(options, kwargs, _READABLE_OPTIONS)
         self._init_readable(opts, False)
         self._init_signal(opts)
+
+    destroy = destroy_stream        # destroy(error=None, callback=None), a method
 
     def _init_readable(self, opts, is_duplex):
         self._init_base()

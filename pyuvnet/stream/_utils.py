@@ -1,6 +1,7 @@
 """What finished() and pipeline() ask of any stream (Node 20's
 lib/internal/streams/utils.js): duck-typed, so that pyuvnet's sockets and
 HTTP messages and any object with Node's stream methods qualify."""
+from .._uv import nextTick
 
 __all__ = [
     'is_readable_node_stream', 'is_writable_node_stream', 'is_node_stream', 'is_destroyed',
@@ -60,7 +61,8 @@ def is_iterable(obj, want_async=None):
 
 def is_destroyed(stream):
     s = _ws(stream) or _rs(stream)
-    return bool(getattr(stream, 'destroyed', False) or (s is not None and s.destroyed))
+    return bool(getattr(stream, 'destroyed', False) or getattr(stream, '_destroyer_called', False)
+                or (s is not None and s.destroyed))
 
 
 def is_writable_ended(stream):
@@ -152,4 +154,32 @@ def destroyer(stream, err):
         return
     if err is None and not is_finished(stream):
         err = AbortError()
-    stream.destroy(err)
+    if _is_request(stream):
+        stream.abort()
+    elif _is_request(getattr(stream, 'req', None)):
+        # A client's response: Node aborts its request, which fails no one.
+        stream.req.abort()
+    elif callable(getattr(stream, 'destroy', None)):
+        stream.destroy(err)
+    elif callable(getattr(stream, 'close', None)):
+        stream.close()
+    elif err is not None:
+        # A legacy Stream has no destroy(): Node tells it 'error', then 'close'.
+        nextTick(_emit_error_close_legacy, stream, err)
+    else:
+        nextTick(stream.emit, 'close')
+    if not getattr(stream, 'destroyed', False):
+        try:
+            stream._destroyer_called = True
+        except AttributeError:      # a C stream without a __dict__
+            pass
+
+
+def _is_request(stream):
+    # Node's isRequest(): a ClientRequest, by its methods.
+    return callable(getattr(stream, 'setHeader', None)) and callable(getattr(stream, 'abort', None))
+
+
+def _emit_error_close_legacy(stream, err):
+    stream.emit('error', err)
+    nextTick(stream.emit, 'close')

@@ -8,7 +8,7 @@ from .._internal.options import OptionSpec, normalize_options
 from .._internal.encodings import normalize as normalize_encoding
 from .._internal.streams._core import (writable_constructed, writable_cork, writable_end, writable_get,
                                        writable_set, writable_uncork, writable_write)
-from .._internal.streams.state import WritableState, construct, error_or_destroy
+from .._internal.streams.state import WritableState, construct, destroy_stream, error_or_destroy
 from ._base import StreamBase, bind_options, state_property, state_reader
 
 __all__ = ['Writable', 'WRITABLE_RULES']
@@ -35,6 +35,7 @@ class Writable(StreamBase):
 
     _writev = None
     _final = None
+    destroy = destroy_stream        # destroy(error=None, callback=None), a method
 
     def __init__(self, options=None, **kwargs):
         """A writable stream (docs/api/stream.md)."""
