@@ -265,7 +265,7 @@ class TLSSocket(OpenSSLQueries, OCSPStapling, SessionMethods, _uv.TLSPump, Nativ
         else:
             if chunk:       # (never an empty write: see TLSPumpData.write)
                 self._ssl.write(chunk)
-            self._flush_out(callback)
+            self._write_out(callback)
 
     def _writev(self, chunks, callback):
         # As Node's writev to its TLS layer: the writes buffered (corked,

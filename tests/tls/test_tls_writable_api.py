@@ -138,6 +138,44 @@ def test_tls_destroy_with_an_error_emits_error_then_close(tls_server, tls_certs,
     assert ('write', None) in log
 
 
+@pytest.mark.parametrize('variant, expected', [
+    ('error', [('now', 5), ('error', 5), 'tick', ('write', None, 0), 'immediate',
+               ('close', True)]),
+    ('no error', [('now', 5), 'tick', ('write', None, 0), 'immediate', ('close', False)]),
+    ('two writes', [('now', 11), ('error', 11), 'tick', ('write', None, 6),
+                    ('second', 'boom'), 'immediate', ('close', True)]),
+    ('4 MiB', [('now', 4 << 20), ('error', 4 << 20), 'tick', 'immediate', ('write', None, 0),
+               ('close', True)]),
+])
+def test_tls_write_in_flight_is_called_back_after_error_and_the_ticks(tls_server, tls_certs,
+                                                                      run_loop, variant, expected):
+    # Node 20 (v20.20.2): a TLS socket's write in flight at destroy() is
+    # called back (null) by its TLSWrap after 'error' and the ticks
+    # queued by then, with its bytes still counted in writableLength
+    # until then; a write buffered behind it fails after it; a write the
+    # kernel has not taken (4 MiB) is called back as the socket closes.
+    # (A net.Socket calls the first back before 'error':
+    # tests/net/write/test_socket_writable_api.py.)
+    log = []
+
+    def scenario(client):
+        boom = None if variant == 'no error' else Exception('boom')
+        client.on('error', lambda err: log.append(('error', client.writableLength)))
+        client.on('close', lambda had: log.append(('close', had)))
+        data = bytes(4 << 20) if variant == '4 MiB' else 'hello'
+        client.write(data, lambda err=None: log.append(('write', err, client.writableLength)))
+        if variant == 'two writes':
+            client.write('second', lambda err=None: log.append(('second', str(err))))
+        client.destroy(boom)
+        log.append(('now', client.writableLength))
+        net.nextTick(lambda: log.append('tick'))
+        net.setImmediate(lambda: log.append('immediate'))
+    server, client = secure_client(tls_server, tls_certs, scenario)
+    client.on('close', lambda *_: server.close())
+    run_loop()
+    assert log == expected
+
+
 def test_tls_end_callback_twice_and_after_finish(tls_server, tls_certs, run_loop):
     # Node 20: a second end(cb) before 'finish' gets null; one after it
     # ERR_STREAM_ALREADY_FINISHED.

@@ -405,6 +405,9 @@ cdef class TLSPump(TLSPumpData):
             state.destroyed = state.closed = state.closeEmitted = True
             if state.errored is None:
                 state.errored = self._raw.errored
+        if self.closing_callback is not None:
+            callback, self.closing_callback = self.closing_callback, None
+            callback()
         self._emit('close', (had_error,))
         self.let_go_of_raw()
 

@@ -120,6 +120,8 @@ cdef class TLSPumpData(EventEmitter):
     # corked or behind one in flight, ending, 'finish', 'drain'.
     cdef public object _writableState
     cdef public object _held_write  # (chunk, callback): the write in flight before 'secure'
+    cdef object write_callback      # the stream core's callback of the write the raw socket has
+    cdef object closing_callback    # that callback, dropped by destroy(): called at 'close'
     cdef object final_callback      # _final()'s, until the raw socket's 'finish'
     cdef public bint _secure        # handshake done and the peer accepted
     cdef public bint _destroyed
@@ -347,6 +349,28 @@ cdef class TLSPumpData(EventEmitter):
             return self._raw.writableLength < self._raw.writableHighWaterMark
         return (self.raw_stream.queued_bytes + self.raw_stream.inflight_bytes
                 < self.raw_stream.write_hwm)    # the raw socket's writableLength < its hwm
+
+    def _write_out(self, callback):
+        """_write()'s flush: the raw socket calls this pump back, and the
+        pump the stream core's ``callback`` (Node's TLSWrap write)."""
+        self.write_callback = callback
+        return self.flush_out(self._raw_wrote)
+
+    def _raw_wrote(self, err=None):
+        callback, self.write_callback = self.write_callback, None
+        if callback is None:
+            return
+        if not self._destroyed:
+            callback(err)
+        elif err is None:
+            # Sent before destroy(): Node's TLSWrap calls it back after
+            # 'error' and the ticks queued by then, and the writes
+            # behind it fail after it.
+            next_tick_c(callback, ())
+        else:
+            # Dropped by destroy(): Node's calls it back (without the
+            # error) as the socket closes.
+            self.closing_callback = callback
 
     def write(self, data, encoding=None, callback=None):
         """Encrypt and send ``data``; returns False once writableLength
