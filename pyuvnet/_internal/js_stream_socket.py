@@ -37,6 +37,7 @@ after 'close'; ``stream`` is None), so the pair is no cycle for the GC.
 """
 from collections import deque
 
+from .. import errors
 from .._uv import setImmediate, setTimeout
 from ..stream import Duplex
 from .timer_duration import TIMEOUT_MAX, set_idle_timeout
@@ -99,9 +100,14 @@ class JSStreamSocket(Duplex):
     # -- the stream's events: the handle's reads -----------------------------
 
     def _on_data(self, chunk):
-        if isinstance(chunk, str):
-            chunk = chunk.encode('utf-8')
-        elif type(chunk) is not bytes:
+        if isinstance(chunk, str) or getattr(self.stream, 'readableObjectMode', False) is True:
+            # As Node's: a decoded or object-mode stream carries no bytes
+            # to decrypt. It gives no more 'data'; the TLS socket fails.
+            self.stream.pause()
+            self.stream.removeListener('data', self._listeners[0][1])
+            self.emit('error', errors.ERR_STREAM_WRAP())
+            return
+        if type(chunk) is not bytes:
             chunk = bytes(chunk)
         self._deliver(chunk)
 

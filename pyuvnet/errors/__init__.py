@@ -38,6 +38,7 @@ __all__ = [
     'ERR_SOCKET_CLOSED', 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
     'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_STREAM_DESTROYED',
     'ERR_STREAM_NULL_VALUES', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_WRITE_AFTER_END', 'ERR_STREAM_ALREADY_FINISHED',
+    'ERR_STREAM_WRAP',
     'ERR_MULTIPLE_CALLBACK', 'ERR_UNHANDLED_ERROR', 'ERR_IP_BLOCKED',
     'ERR_STREAM_PUSH_AFTER_EOF', 'ERR_STREAM_UNSHIFT_AFTER_END_EVENT', 'ERR_STREAM_CANNOT_PIPE',
     'ERR_METHOD_NOT_IMPLEMENTED', 'ERR_INVALID_RETURN_VALUE',
@@ -392,6 +393,11 @@ class ERR_STREAM_WRITE_AFTER_END(NodeError, RuntimeError):
 class ERR_STREAM_ALREADY_FINISHED(NodeError, RuntimeError):
     """``ERR_STREAM_ALREADY_FINISHED(method)``."""
     _template = 'Cannot call %s after a stream was finished'
+
+
+class ERR_STREAM_WRAP(NodeError, RuntimeError):
+    """A stream carried by a TLS socket gave a str or object chunk."""
+    _template = 'Stream has StringDecoder set or is in objectMode'
 
 
 class ERR_MULTIPLE_CALLBACK(NodeError, RuntimeError):

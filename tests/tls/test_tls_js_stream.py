@@ -243,6 +243,31 @@ def test_a_duplex_that_errors_mid_handshake_gives_its_error_then_close(run_loop)
     assert log == [('C', 'error', boom), ('C', 'close', False)]
 
 
+@pytest.mark.parametrize('mode', ['object mode, an object', 'object mode, a str',
+                                  'an encoding, a str'])
+def test_a_duplex_giving_strs_or_objects_fails_with_err_stream_wrap(run_loop, mode):
+    """Node 20 (js_stream_socket.js): a carried stream that is in object
+    mode or gives a str chunk fails the TLSSocket with ERR_STREAM_WRAP;
+    its 'data' listener goes (no more reads), nothing closes; destroyed
+    later, it closes with hadError False."""
+    duplex = stream.Duplex(read=lambda self, size: None, write=lambda self, c, e, cb: cb(),
+                           objectMode=mode.startswith('object mode'))
+    if mode.startswith('an encoding'):
+        duplex.setEncoding('utf8')
+    client = tls.connect(socket=duplex, rejectUnauthorized=False)
+    log = []
+    _record(log, 'C', client, ('secureConnect', 'error', 'close'))
+    duplex.push({'a': 1} if mode.endswith('object') else 'hello')
+    net.setTimeout(client.destroy, 50)
+    run_loop()
+    assert [entry[:2] for entry in log] == [('C', 'error'), ('C', 'close')]
+    error = log[0][2]
+    assert isinstance(error, errors.ERR_STREAM_WRAP) and error.code == 'ERR_STREAM_WRAP'
+    assert str(error) == 'Stream has StringDecoder set or is in objectMode'
+    assert log[1][2] is False
+    assert duplex.listenerCount('data') == 0 and duplex.isPaused()
+
+
 def test_a_duplex_that_ends_mid_handshake_is_a_hang_up(run_loop):
     """Node 20: the Duplex ends (push(None)) before the server's answer:
     ECONNRESET "Client network socket disconnected before secure TLS
