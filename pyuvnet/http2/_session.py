@@ -9,10 +9,11 @@ import time
 from collections import deque
 
 from .. import _uv
-from .._uv import nextTick, setImmediate
+from .._uv import nextTick, setImmediate, setTimeout
 from ..events import EventEmitter
 from .._internal.aliases import twins
 from .._internal.records import Record
+from .._internal.timer_duration import TIMEOUT_MAX, set_idle_timeout
 from .._internal.validate import validate_number
 from .._internal.http2.constants import CONSTANTS
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
@@ -87,6 +88,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._local_custom = {}
         self._remote_custom = {}
         self._origin_set = None
+        self._idle_timer = None     # setTimeout()'s over a socket with no idle timer
         socket._http2_session = self
         # As Node's sessions: Nagle's algorithm off, so that a response's
         # frames are not held for the peer's delayed ACK.
@@ -214,8 +216,25 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         session, as Node's."""
         if callback is not None:
             self.once('timeout', callback)
-        self._socket.setTimeout(msecs)
+        if hasattr(self._socket, 'setTimeout'):
+            self._socket.setTimeout(msecs)
+        else:
+            # A plain Duplex has no idle timer: the session keeps its own,
+            # as Node's sessions do, re-armed by each read and write.
+            set_idle_timeout(self, msecs, None, self._arm_idle_timer)
         return self
+
+    def _arm_idle_timer(self, msecs):
+        self._clear_idle_timer()
+        if msecs:
+            # Unref'd, as Node's: an idle timeout keeps no loop alive.
+            self._idle_timer = setTimeout(self._on_socket_timeout, min(msecs, TIMEOUT_MAX))
+            self._idle_timer.unref()
+
+    def _clear_idle_timer(self):
+        if self._idle_timer is not None:
+            self._idle_timer.close()
+            self._idle_timer = None
 
     def ref(self):
         """The session's socket keeps the loop running (the default)."""
@@ -314,6 +333,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._closed_emitted:
             return
         self._closed_emitted = True
+        self._clear_idle_timer()
         # The socket's listeners are this session's methods: off them, the
         # session and its socket are freed at once (no cycle left for gc).
         socket = self._socket
@@ -415,6 +435,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             after_write = self._core.after_write
             if after_write is not None and self._over_duplex:
                 after_write = _an_immediate_later(after_write)
+            if self._idle_timer is not None:
+                self._idle_timer.refresh()
             if not self._socket.write(data, after_write):
                 self._waiting_drain = True
         if self._core is not None and not self.destroyed and not self._pending \
@@ -432,6 +454,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         core = self._core
         if core is None:
             return
+        if self._idle_timer is not None:
+            self._idle_timer.refresh()
         self._receiving = True
         try:
             core.receive(data)

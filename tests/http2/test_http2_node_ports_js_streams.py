@@ -235,3 +235,25 @@ def test_http2_padding_max_pads_each_frame_by_256_bytes(run_loop):
     assert _first(HEADERS, to_server) == (HEADERS, 17, None)
     assert _first(DATA, to_client) == (DATA, 21, None)
     assert all(pad is None for _kind, _length, pad in to_server + to_client)
+
+
+def test_a_session_over_a_duplex_times_out_by_its_own_idle_timer(run_loop):
+    """Node 20: a session whose socket is a plain Duplex (no setTimeout()
+    of its own) keeps an idle timer itself: setTimeout() returns the
+    session, -1 is ERR_OUT_OF_RANGE, and 'timeout' comes once the
+    session is idle."""
+    _, client_side = _pair_server(lambda *args: None)
+    session = http2.connect('http://localhost:80', createConnection=lambda *a: client_side)
+    log = []
+    session.on('timeout', lambda: (log.append('timeout'), session.destroy()))
+    session.on('close', lambda: log.append('close'))
+    assert session.setTimeout(50) is session
+    try:
+        session.setTimeout(-1)
+    except Exception as error:
+        log.append(error.code)
+    session.setTimeout(50)
+    # (The timer is unref'd: this one keeps the loop up, then ends the pair.)
+    net.setTimeout(client_side.destroy, 400)
+    run_loop()
+    assert log == ['ERR_OUT_OF_RANGE', 'timeout', 'close'] and session.destroyed
