@@ -12,13 +12,22 @@ rules): ``*.py`` and the ``--reload-include`` globs are watched,
 are not (a default named on the other side is dropped), and an exclude
 that is a directory leaves out what is below it.  Unlike uvicorn's
 fallback, the polling watcher follows the patterns too.
+
+The primary drops the cached bytecode of the changed ``.py`` files
+before it forks the new workers (``drop_changed_bytecode``): a ``.pyc``
+is trusted by its source's mtime in whole seconds and its size, and the
+primary imported the app (writing one), so an edit within the same second
+that keeps the size would otherwise be served stale by the new worker (as
+it is by uvicorn 0.54's reloader).
 """
+import importlib.machinery
+import importlib.util
 import os
 import signal
 import threading
 from pathlib import Path
 
-__all__ = ['FileFilter', 'Watcher']
+__all__ = ['FileFilter', 'Watcher', 'drop_bytecode']
 
 DEFAULT_INCLUDES = ('*.py',)
 DEFAULT_EXCLUDES = ('.*', '.py[cod]', '.sw.*', '~*')
@@ -51,6 +60,20 @@ class FileFilter:
         return not any(path.match(pattern) for pattern in self.excludes)
 
 
+def drop_bytecode(paths):
+    """Remove the cached bytecode of the Python sources among ``paths``
+    (at every optimisation level: a worker may run with -O)."""
+    for path in paths:
+        if not str(path).endswith(tuple(importlib.machinery.SOURCE_SUFFIXES)):
+            continue
+        for level in ('', 1, 2):
+            try:
+                os.unlink(importlib.util.cache_from_source(path, optimization=level))
+            except (OSError, NotImplementedError):
+                # None cached, or no cache on this implementation.
+                pass
+
+
 class Watcher:
     """A thread that sends this process a SIGHUP after each change;
     ``stop()`` ends it (within ``--reload-delay``)."""
@@ -61,6 +84,8 @@ class Watcher:
         self.filter = FileFilter(config.reload_includes, config.reload_excludes)
         self.delay = config.reload_delay
         self.stopped = threading.Event()
+        self.lock = threading.Lock()
+        self.changed = set()        # paths changed since the last reload
         self.thread = threading.Thread(target=self._watch, name='pyuvnet-reload', daemon=True)
 
     def start(self):
@@ -81,6 +106,18 @@ class Watcher:
     def stop(self):
         self.stopped.set()
 
+    def has_changes(self):
+        """Whether a file changed since the last drop_changed_bytecode()."""
+        with self.lock:
+            return bool(self.changed)
+
+    def drop_changed_bytecode(self):
+        """Drop the cached bytecode of the files changed since the last
+        call (the primary's, right before it forks the new workers)."""
+        with self.lock:
+            changed, self.changed = self.changed, set()
+        drop_bytecode(changed)
+
     def _watch(self):
         watchfiles = self._watchfiles()
         if watchfiles is None:
@@ -89,16 +126,19 @@ class Watcher:
         for changes in watchfiles.watch(*self.dirs, watch_filter=None, stop_event=self.stopped,
                                         yield_on_timeout=True, ignore_permission_denied=True,
                                         debounce=int(self.delay * 1000), step=50):
-            if any(self.filter(path) for _, path in changes):
-                self._tell()
+            changed = [path for _, path in changes if self.filter(path)]
+            if changed:
+                self._tell(changed)
 
     def _poll(self):
         seen = self._mtimes()
         while not self.stopped.wait(self.delay):
             now = self._mtimes()
             if now != seen:
+                changed = [path for path in now.keys() | seen.keys()
+                           if now.get(path) != seen.get(path)]
                 seen = now
-                self._tell()
+                self._tell(changed)
 
     def _mtimes(self):
         found = {}
@@ -115,6 +155,8 @@ class Watcher:
                             pass
         return found
 
-    def _tell(self):
+    def _tell(self, changed):
         if not self.stopped.is_set():
+            with self.lock:
+                self.changed.update(changed)
             os.kill(os.getpid(), signal.SIGHUP)

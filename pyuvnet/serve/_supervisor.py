@@ -16,7 +16,8 @@ by signal or event, as gunicorn does:
   once all of them listen the old ones drain.  If one of them fails to
   boot, or (SIGHUP's, as uvicorn's restart) does not listen within
   ``--timeout-worker-healthcheck``, they are stopped and the old ones go
-  on serving.
+  on serving.  A file changed while they boot (they may have imported it
+  before) is reloaded once they are done, as uvicorn restarts again.
 - TTIN, TTOU: one worker more, one fewer (never below one; the oldest
   goes).
 - A worker that dies after it listened is replaced.  One that fails to
@@ -102,6 +103,7 @@ class Supervisor:
         self.killed = set()     # ids of the workers killed on purpose: not replaced at exit
         self.timer = None
         self.watcher = None
+        self.reload_after_batch = False     # a change came while a reload booted
         self.heartbeat_dir = None
         cluster.setupPrimary(execArgv=['-c', WORKER_BOOT], exec='serve', args=argv)
         cluster.on('exit', self._on_exit)
@@ -161,8 +163,14 @@ class Supervisor:
         if self.stopping:
             return
         if self.batch:
-            self.say('a reload (or a replacement) is under way: this one skipped')
+            if self.watcher is not None and self.watcher.has_changes():
+                self.reload_after_batch = True
+                self.say('a reload is under way: the files changed since are reloaded after it')
+            else:
+                self.say('a reload (or a replacement) is under way: this one skipped')
             return
+        if self.watcher is not None:
+            self.watcher.drop_changed_bytecode()
         self.say('reloading: %d new worker%s' % (self.wanted, '' if self.wanted == 1 else 's'))
         self.old = set(self.serving) | set(self.booting)
         for _ in range(self.wanted):
@@ -251,6 +259,7 @@ class Supervisor:
                 replaced = self.serving.get(worker_id) or self.booting.pop(worker_id, None)
                 if replaced is not None:
                     self._retire(replaced)
+        self._reload_after_batch()
 
     def _on_message(self, w, message):
         if not isinstance(message, dict) or MESSAGE_KEY not in message:
@@ -303,8 +312,14 @@ class Supervisor:
             self.batch.clear()
             self.old.clear()
             self.say('reload failed, the running workers go on: %s' % cause)
+            self._reload_after_batch()
             return
         self.stop(BOOT_FAILED, cause)
+
+    def _reload_after_batch(self):
+        if self.reload_after_batch and not self.batch:
+            self.reload_after_batch = False
+            self.reload()
 
     def _check_heartbeats(self):
         now = time.time()

@@ -74,9 +74,12 @@ def test_a_kit_handed_to_c_is_its_declared_typed_dict(typed_dict, path, function
     assert _c_reads(read) | popped == declared
 
 
-def _mypy_on_copy(tmp_path, plant=None):
+def _mypy_on_copy(tmp_path, cache, plant=None):
     """mypy --strict's errors on a copy of the stubs (and the modules they
-    import), after ``plant(text of a file) -> text`` changed one."""
+    import), after ``plant(text of a file) -> text`` changed one.  The
+    copies share the run's cache (conftest.py): mypy takes a module's
+    cached analysis when its text's hash matches, whatever folder it is
+    in, and checks the planted file and what depends on it anew."""
     copy = tmp_path / 'tree'
     shutil.copytree(PACKAGE, copy / 'pyuvnet', ignore=shutil.ignore_patterns(
         '*.so', '*.c', '*.pyx', '*.pxd', '*.h', '__pycache__', 'uv'))
@@ -88,7 +91,7 @@ def _mypy_on_copy(tmp_path, plant=None):
     done = subprocess.run(
         [sys.executable, '-m', 'mypy', '--config-file', os.path.join(TOOLS, 'mypy.ini'),
          '--strict', '--no-error-summary', '--hide-error-context',
-         '--cache-dir', str(tmp_path / 'cache')] + MYPY_TARGET + stubs,
+         '--cache-dir', str(cache)] + MYPY_TARGET + stubs,
         capture_output=True, text=True, timeout=300, cwd=copy)
     return {line.split(': error: ', 1)[1] for line in done.stdout.splitlines()
             if ': error: ' in line and '.pyi:' in line}
@@ -120,10 +123,10 @@ PLANTS = [
 
 @needs_mypy
 @pytest.mark.timeout(600)
-def test_mypy_refuses_an_implementation_that_breaks_its_c_contract(tmp_path):
-    clean = _mypy_on_copy(tmp_path / 'clean')
+def test_mypy_refuses_an_implementation_that_breaks_its_c_contract(tmp_path, mypy_cache):
+    clean = _mypy_on_copy(tmp_path / 'clean', mypy_cache)
     assert not [error for error in clean if 'Incompatible types in assignment' in error], clean
     for number, (path, change, class_type) in enumerate(PLANTS):
-        planted = _mypy_on_copy(tmp_path / str(number), (path, change)) - clean
+        planted = _mypy_on_copy(tmp_path / str(number), mypy_cache, (path, change)) - clean
         assert [error for error in planted if 'Incompatible types in assignment' in error
                 and '"%s"' % class_type in error], (path, planted)

@@ -261,7 +261,7 @@ def test_every_page_has_its_snippets_found():
     assert found.count('README.md') >= 2
 
 
-def test_snippets_pass_mypy_strict(tmp_path):
+def test_snippets_pass_mypy_strict(tmp_path, mypy_cache):
     """What the docs show type-checks as a user's code would, under --strict."""
     from typing_support import needs_mypy, run_mypy
     if needs_mypy.args[0]:
@@ -273,5 +273,5 @@ def test_snippets_pass_mypy_strict(tmp_path):
             path = tmp_path / ('snippet_%d.py' % number)
             path.write_text(prelude + '\n' + code)
             paths.append(str(path))
-    status, _, output = run_mypy(['--cache-dir', str(tmp_path / 'cache')] + paths)
+    status, _, output = run_mypy(['--cache-dir', str(mypy_cache)] + paths)
     assert status == 0, output

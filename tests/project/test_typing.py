@@ -108,16 +108,10 @@ def test_option_typed_dicts_have_both_spellings():
         assert {snake_name(key) for key in keys} <= keys, name
 
 
-@pytest.fixture(scope='module')
-def mypy_cache(tmp_path_factory):
-    # One cache: only the first run reads the standard library's stubs.
-    return str(tmp_path_factory.mktemp('mypy-cache'))
-
-
 def _mypy(tmp_path, cache, source):
     path = tmp_path / 'user_code.py'
     path.write_text(textwrap.dedent(source))
-    status, errors, _ = run_mypy(['--cache-dir', cache, str(path)])
+    status, errors, _ = run_mypy(['--cache-dir', str(cache), str(path)])
     return status, errors
 
 
