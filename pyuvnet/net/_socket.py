@@ -436,7 +436,7 @@ class Socket(_uv.Stream, NativeDuplex):
     @property
     def writable(self):
         """Whether write() is still accepted: not destroyed, end() not called."""
-        return not self._destroyed and not self.writableEnded
+        return not self._destroyed and not self.ending
 
     @property
     def readableEnded(self):
@@ -447,8 +447,6 @@ class Socket(_uv.Stream, NativeDuplex):
     @property
     def writableEnded(self):
         """True once end() was called (the data may not have left yet)."""
-        if self._writes_taken:
-            return self._writableState.ending
         return self.ending
 
     @property

@@ -200,6 +200,8 @@ cdef class Stream(StreamReadable):
         socket."""
         if self.heard & HEARD_WRITES:
             TAKEN_END(self, data, encoding, callback)
+            # writableEnded, writable: C's field, kept as the state's.
+            self.ending = self._writableState.ending
             return self
         data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
@@ -215,6 +217,7 @@ cdef class Stream(StreamReadable):
         # stays False then).
         if self.heard & HEARD_WRITES:
             TAKEN_END(self, None, None, None)
+            self.ending = self._writableState.ending
         elif not self.ending and not self._had_error:
             if self.connected or self.connecting or not self._destroyed:
                 # Never connected: the FIN waits for a connection, if one
@@ -363,7 +366,7 @@ cdef class Stream(StreamReadable):
                 self.call_destroy()
         return 0
 
-    cdef bint writes_finished(self) except -1:
+    cdef inline bint writes_finished(self) except -1:
         """'finish' was emitted (Node's state.finished): the stream core's,
         once it runs the writes."""
         if self.heard & HEARD_WRITES:

@@ -646,8 +646,12 @@ cdef class StreamWrites(Handle):
 
     def _shutdown(self):
         """Our FIN after what was written (the stream core's _final()):
-        emit_finish() calls the facade back when it left."""
-        self.end_writes()
+        emit_finish() calls the facade back when it left.  (``ending`` is
+        the state's already: end_writes() runs its steps again, unless
+        the FIN of an end() begun before the take is on its way.)"""
+        if not self.shutdown_sent:
+            self.ending = False
+            self.end_writes()
 
     cdef int hand_writes_over(self, object state, object in_flight) except -1:
         """What C holds of the writes goes to the stream core's ``state``
