@@ -93,8 +93,14 @@ def eos(stream, opts, callback):
             call(closing_error())
         release()
 
-    def closing_error():
+    def stream_error():
+        # A stand-in state's errored True is no error to pass on (Node's
+        # typeof test).
         errored = writable_errored(stream) or readable_errored(stream)
+        return None if isinstance(errored, bool) else errored
+
+    def closing_error():
+        errored = stream_error()
         if errored is not None:
             return errored
         if readable and not readable_finished and is_readable_node_stream(stream, True):
@@ -115,7 +121,7 @@ def eos(stream, opts, callback):
 
     def onclosed():
         if not done:
-            call(writable_errored(stream) or readable_errored(stream))
+            call(stream_error())
 
     listeners = [('end', onend), ('finish', onfinish), ('close', onclose)]
     if writable and w is None and not hasattr(type(stream), 'writableFinished'):
@@ -139,7 +145,7 @@ def eos(stream, opts, callback):
 
     if is_closed(stream):
         nextTick(onclose)
-    elif (w is not None and w.errorEmitted) or (r is not None and r.errorEmitted):
+    elif getattr(w, 'errorEmitted', None) or getattr(r, 'errorEmitted', None):
         if not emits_close:
             nextTick(onclosed)
     elif not readable and (not emits_close or is_readable(stream)) and (

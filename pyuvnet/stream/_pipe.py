@@ -15,7 +15,7 @@ with it; until then they live in a HeldPipes beside its C read side."""
 from .._internal.options import normalize_options
 from .._uv import PipeLink, nextTick
 from ._legacy import prepend_listener
-from .._internal.streams.state import error_or_destroy
+from .._internal.streams.state import error_or_destroy, write_state
 
 __all__ = ['pipe', 'unpipe', 'HeldPipes']
 
@@ -118,7 +118,7 @@ class _Pipe:
         src.removeListener('end', self.unpipe)
         src.removeListener('data', ondata)
         ondata.cleaned_up = True
-        w = getattr(dest, '_writableState', None)
+        w = write_state(dest)
         if ondata.awaits_drain and _state(src).awaitDrainWriters \
                 and (w is None or w.needDrain):
             ondata.drained()
@@ -128,7 +128,7 @@ class _Pipe:
         self.unpipe()
         dest.removeListener('error', self.onerror)
         if dest.listenerCount('error') == 0:
-            s = getattr(dest, '_writableState', None) or getattr(dest, '_readableState', None)
+            s = write_state(dest) or getattr(dest, '_readableState', None)
             if s is not None and not s.errorEmitted:
                 error_or_destroy(dest, err)
             else:

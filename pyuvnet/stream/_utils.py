@@ -23,6 +23,13 @@ def _ws(obj):
     return getattr(obj, '_writableState', None)
 
 
+def _field(state, name):
+    """A state's field, None when the state is None or lacks it: a
+    program's stand-in state may be a bare object, whose missing fields
+    Node reads as undefined."""
+    return getattr(state, name, None)
+
+
 def is_readable_node_stream(obj, strict=False):
     if obj is None or not _has(obj, 'pipe') or not _has(obj, 'on'):
         return False
@@ -31,7 +38,7 @@ def is_readable_node_stream(obj, strict=False):
     r, w = _rs(obj), _ws(obj)
     # (A C stream's read side is readable before it has a ReadableState:
     # C keeps its reads until the Readable API is taken, _take_reads.)
-    return w is None or (r is not None and r.readable is not False) or (
+    return w is None or (r is not None and _field(r, 'readable') is not False) or (
         r is None and _has(obj, '_take_reads'))
 
 
@@ -39,7 +46,7 @@ def is_writable_node_stream(obj):
     if obj is None or not _has(obj, 'write') or not _has(obj, 'on'):
         return False
     r, w = _rs(obj), _ws(obj)
-    return r is None or (w is not None and w.writable is not False)
+    return r is None or (w is not None and _field(w, 'writable') is not False)
 
 
 def is_node_stream(obj):
@@ -62,38 +69,45 @@ def is_iterable(obj, want_async=None):
 def is_destroyed(stream):
     s = _ws(stream) or _rs(stream)
     return bool(getattr(stream, 'destroyed', False) or getattr(stream, '_destroyer_called', False)
-                or (s is not None and s.destroyed))
+                or _field(s, 'destroyed'))
 
 
 def is_writable_ended(stream):
+    if not is_writable_node_stream(stream):
+        return None
     if getattr(stream, 'writableEnded', None) is True:
         return True
     w = _ws(stream)
-    if w is None:
-        return None
-    if w.errored is not None:
+    if _field(w, 'errored'):
         return False
-    return w.ended
+    ended = _field(w, 'ended')
+    return ended if isinstance(ended, bool) else None
 
 
 def is_writable_finished(stream, strict=True):
+    if not is_writable_node_stream(stream):
+        return None
     if getattr(stream, 'writableFinished', None) is True:
         return True
     w = _ws(stream)
-    if w is None:
-        return None
-    if w.errored is not None:
+    if _field(w, 'errored'):
         return False
-    return bool(w.finished or (not strict and w.ended and w.length == 0))
+    if not isinstance(_field(w, 'finished'), bool):
+        return None
+    return bool(w.finished or (not strict and _field(w, 'ended') is True
+                               and _field(w, 'length') == 0))
 
 
 def is_readable_finished(stream, strict=True):
-    r = _rs(stream)
-    if r is None:
+    if not is_readable_node_stream(stream):
         return None
-    if r.errored is not None:
+    r = _rs(stream)
+    if _field(r, 'errored'):
         return False
-    return bool(r.endEmitted or (not strict and r.ended and r.length == 0))
+    if not isinstance(_field(r, 'endEmitted'), bool):
+        return None
+    return bool(r.endEmitted or (not strict and _field(r, 'ended') is True
+                                 and _field(r, 'length') == 0))
 
 
 def is_readable(stream):
@@ -118,24 +132,23 @@ def is_closed(stream):
     r, w = _rs(stream), _ws(stream)
     if r is None and w is None:
         return None
-    return bool((w is not None and w.closed) or (r is not None and r.closed))
+    return bool(_field(w, 'closed') or _field(r, 'closed'))
 
 
 def will_emit_close(stream):
     if not is_node_stream(stream):
         return None
     s = _ws(stream) or _rs(stream)
-    return bool(s is not None and s.autoDestroy and s.emitClose and s.closed is False)
+    return bool(_field(s, 'autoDestroy') and _field(s, 'emitClose')
+                and _field(s, 'closed') is False)
 
 
 def writable_errored(stream):
-    w = _ws(stream)
-    return w.errored if w is not None else None
+    return _field(_ws(stream), 'errored')
 
 
 def readable_errored(stream):
-    r = _rs(stream)
-    return r.errored if r is not None else None
+    return _field(_rs(stream), 'errored')
 
 
 def is_finished(stream):

@@ -160,3 +160,38 @@ def test_an_emitter_that_only_looks_like_a_readable_is_refused():
     stream_like.readable = True
     with pytest.raises(errors.ERR_INVALID_ARG_TYPE):
         finished(stream_like, lambda err=None: None)
+
+
+def assert_none(err=None):
+    assert err is None
+
+
+class BareState:
+    """An empty object that takes attributes, as Node's test's ``{}``."""
+
+
+@pytest.mark.parametrize('fields', [{'finished': True}, {}, {'finished': True, 'errored': True}],
+                         ids=['finished', 'empty', 'errored-flag'])
+def test_an_emitter_with_a_bare_write_state_closed_early_is_a_premature_close(fields, calls):
+    # test-stream-finished.js: an emitter whose _writableState is a bare
+    # object (Node reads its missing fields as undefined).  Not a writable
+    # (no write()), so 'close' is premature whatever the state says; an
+    # errored that is no error (true) is not passed on.  Node 20 gives
+    # ERR_STREAM_PREMATURE_CLOSE in each case.
+    d = Emitter()
+    d._writableState = BareState()
+    finished(d, {'readable': False, 'writable': True}, calls.must_call(premature))
+    for name, value in fields.items():
+        setattr(d._writableState, name, value)
+    d.emit('close')
+    run()
+
+
+def test_an_emitter_with_a_bare_write_state_is_done_at_its_finish(calls):
+    # The same emitter, with its default sides: Node 20 calls back with
+    # no error at 'finish'.
+    d = Emitter()
+    d._writableState = BareState()
+    finished(d, calls.must_call(assert_none))
+    d.emit('finish')
+    run()

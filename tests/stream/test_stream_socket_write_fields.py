@@ -1,11 +1,12 @@
 """A socket's Writable fields through its writes, and sockets in
-pipeline(), as Node 20 (v20.20) gives them: the pins of the write side
-that issue 68's take_writes() must keep (docs/DESIGN.md, "Left, the plan
-for a Stream's write API on the core").  Each expectation was run under
-Node 20 first with the same program: a client corks two writes, uncorks,
-writes 1 MiB chunks to a server that reads nothing for 100 ms until a
-write returns false, ends at 'drain' with a callback, then a second
-client writes and is destroyed with an error."""
+pipeline(), as Node 20 (v20.20) gives them: the write side C keeps, and
+the stream core's once the program read a net socket's _writableState
+(issue 68's take_writes(); docs/DESIGN.md, "Taking the writes"). Each
+expectation was run under Node 20 first with the same program (the
+first: a client corks two writes, uncorks, writes 1 MiB chunks to a
+server that reads nothing for 100 ms until a write returns false, ends
+at 'drain' with a callback, then a second client writes and is destroyed
+with an error)."""
 import gc
 import weakref
 
@@ -133,10 +134,47 @@ def test_a_socket_s_writable_fields_follow_its_writes_as_node_s(kind, tls_certs,
         ('close 2', True, 0, 0, False, False, False, 0)]
 
 
-# A net.Socket has no _writableState until take_writes() (the plan's
-# steps 1-5); Node's values for it are these same ones, but 'uncorked'
-# and 'after end' (0, written at once) and 'destroyed' (length 0,
-# writing False, pendingcb 0).
+def test_a_net_socket_s_write_state_follows_its_writes_as_node_s(tls_certs, run_loop):
+    # The first read of _writableState (at 'connected') takes the writes
+    # (take_writes): the stream core runs them from then on.  Node 20's
+    # values: a write the kernel takes at once is done inside write()
+    # ('uncorked', 'after end': length 0, writing False), its _final()
+    # is called inside end() ('after end': finalCalled True).  The second
+    # socket's state is taken after destroy(), from its C fields.
+    log = write_sequence('net', tls_certs, state_fields)
+    run_loop(10)
+    assert log == [
+        ('connected', 0, 0, False, False, False, False, False, None, False, 0, False, 0),
+        ('corked', 7, 1, False, False, False, False, False, None, False, 2, False, 2),
+        ('uncorked', 0, 0, False, False, False, False, False, None, False, 0, False, 0),
+        ('mid-write', mid_write_length(log), 0, True, False, False, False, False, None, True, 1, False, 0),
+        ('drain', 0, 0, False, False, False, False, False, None, False, 1, False, 0),
+        ('after end', 0, 0, False, True, True, False, False, None, False, 2, True, 0),
+        ('end callback', 0, 0, False, True, True, True, False, None, False, 0, True, 0),
+        ('finish', 0, 0, False, True, True, True, False, None, False, 0, True, 0),
+        ('close', False, 0, 0, False, True, True, True, True, None, False, 0, True, 0),
+        ('destroyed', 0, 0, False, False, False, False, True, 'boom', False, 0, False, 0),
+        ('error', 'boom', True, True),
+        ('close 2', True, 0, 0, False, False, False, False, True, 'boom', False, 0, False, 0)]
+
+
+def test_a_net_socket_s_writable_fields_are_its_taken_state_s(tls_certs, run_loop):
+    # Once taken, the public fields read the state (Node's getters): the
+    # same log as the C fields give, state read first at each step.
+    log = write_sequence('net', tls_certs, lambda sock: (sock._writableState,) and public_fields(sock))
+    run_loop(10)
+    assert [entry[0] for entry in log] == [
+        'connected', 'corked', 'uncorked', 'mid-write', 'drain', 'after end', 'end callback',
+        'finish', 'close', 'destroyed', 'error', 'close 2']
+    assert log[1:3] == [('corked', 7, 1, False, False, False, 2),
+                        ('uncorked', 0, 0, False, False, False, 0)]
+    assert log[3][2:] == (0, True, False, False, 0)
+    assert log[5:9] == [('after end', 0, 0, False, True, False, 0),
+                        ('end callback', 0, 0, False, True, True, 0),
+                        ('finish', 0, 0, False, True, True, 0),
+                        ('close', False, 0, 0, False, True, True, 0)]
+
+
 def test_a_tls_socket_s_write_state_follows_its_writes_as_node_s(tls_certs, run_loop):
     log = write_sequence('tls', tls_certs, state_fields)
     run_loop(10)
@@ -280,3 +318,142 @@ def test_tls_sockets_in_a_pipeline_are_freed_at_close_without_gc(tls_certs, gc_o
     run_loop()
     assert done == [None]
     assert [ref() for ref in [client] + accepted] == [None, None]
+
+
+def test_net_sockets_whose_write_state_was_read_are_freed_at_close_without_gc(
+        tls_certs, gc_off, run_loop):
+    # A client that reads its _writableState (taking the writes) while it
+    # connects, corks two writes, ends with a callback; a server echoing
+    # by pipeline(sock, sock), which takes its socket's too: both freed by
+    # their reference counts once closed.
+    accepted, done = [], []
+
+    def on_connection(sock):
+        accepted.append(weakref.ref(sock))
+        pipeline(sock, sock, lambda err=None, *value: None)
+    server, port = serve('net', tls_certs, on_connection)
+
+    def start():
+        sock = net.connect(port, '127.0.0.1')
+        assert sock._writableState.length == 0
+        sock.cork()
+        sock.write(b'ab')
+        sock.write('cd')
+        sock.uncork()
+        sock.end(b'ef', lambda *args: done.append('end callback'))
+        sock.resume()
+        sock.on('close', lambda had_error: (done.append(('close', had_error)), server.close()))
+        return weakref.ref(sock)
+    client = start()
+    run_loop()
+    assert done == ['end callback', ('close', False)]
+    assert [ref() for ref in [client] + accepted] == [None, None]
+
+
+# -- take_writes() in the middle of a socket's writes -----------------------------
+
+def taken_fields(sock):
+    # Reading _writableState takes the writes first (take_writes).
+    w = sock._writableState
+    return (sock.writableLength, sock.writableCorked, len(sock.writableBuffer), w.writing,
+            w.pendingcb, w.ending, w.finalCalled, w.finished)
+
+
+def test_writes_taken_while_corked_ended_or_destroying_soon_go_on_as_node_s(tls_certs, run_loop):
+    # Node 20 (the same program): corked writes go into the state's
+    # buffer and leave at uncork(); an end() begun in C goes on to
+    # 'finish' with its callback; destroySoon() ends and destroys at
+    # 'finish'.  Each socket's writes are taken at its first log line.
+    log = []
+
+    def on_connection(sock):
+        sock.resume()
+    server, port = serve('net', tls_certs, on_connection)
+
+    def corked():
+        sock = net.connect(port, '127.0.0.1')
+
+        def ready():
+            sock.cork()
+            sock.write('ab', lambda *args: log.append(('A cb ab',)))
+            sock.write('cd')
+            log.append(('A corked',) + taken_fields(sock))
+            sock.uncork()
+            log.append(('A uncorked',) + taken_fields(sock))
+            sock.end(lambda *args: (log.append(('A end cb',) + taken_fields(sock)), ended()))
+            sock.on('finish', lambda: log.append(('A finish',)))
+        sock.on('connect', ready)
+
+    def ended():
+        sock = net.connect(port, '127.0.0.1')
+
+        def ready():
+            sock.end('x', lambda *args: log.append(('B end cb',) + taken_fields(sock)))
+            log.append(('B after end',) + taken_fields(sock))
+            sock.on('finish', lambda: log.append(('B finish',) + taken_fields(sock)))
+            sock.on('close', lambda had_error: (log.append(('B close', sock.destroyed)),
+                                                destroying_soon()))
+        sock.on('connect', ready)
+
+    def destroying_soon():
+        sock = net.connect(port, '127.0.0.1')
+
+        def ready():
+            sock.write('y')
+            sock.destroySoon()
+            log.append(('D after destroySoon', sock.writableEnded, sock.destroyed)
+                       + taken_fields(sock))
+            sock.on('finish', lambda: log.append(('D finish', sock.destroyed)))
+            sock.on('close', lambda had_error: (log.append(('D close', had_error)),
+                                                server.close()))
+        sock.on('connect', ready)
+    corked()
+    run_loop(10)
+    assert log == [
+        ('A corked', 4, 1, 2, False, 2, False, False, False),
+        ('A uncorked', 0, 0, 0, False, 1, False, False, False),
+        ('A cb ab',),
+        ('A end cb', 0, 0, 0, False, 0, True, True, True),
+        ('A finish',),
+        ('B after end', 0, 0, 0, False, 1, True, True, False),
+        ('B end cb', 0, 0, 0, False, 0, True, True, True),
+        ('B finish', 0, 0, 0, False, 0, True, True, True),
+        ('B close', True),
+        ('D after destroySoon', True, False, 0, 0, 0, False, 1, True, True, False),
+        ('D finish', True),
+        ('D close', False)]
+
+
+def test_a_socket_connected_again_after_its_writes_were_taken_writes_again(tls_certs, run_loop):
+    # Node 20: connect() again after 'close' starts a write side neither
+    # ended nor finished; its end(callback) and 'finish' come again.
+    log, got = [], []
+
+    def on_connection(sock):
+        sock.on('data', lambda data: got.append(bytes(data)))
+    server, port = serve('net', tls_certs, on_connection)
+    sock = net.connect(port, '127.0.0.1')
+    rounds = []
+
+    def connected():
+        rounds.append(len(rounds) + 1)
+        w = sock._writableState
+        log.append(('connect', len(rounds), w.ended, w.finished, w.destroyed, sock.writableFinished))
+        sock.end('r%d' % len(rounds),
+                 lambda *args: log.append(('end cb', len(rounds), sock._writableState.finished)))
+
+    def closed(had_error):
+        log.append(('close', len(rounds)))
+        if len(rounds) == 1:
+            sock.connect(port, '127.0.0.1')
+        else:
+            server.close()
+    sock.on('connect', connected)
+    sock.on('finish', lambda: log.append(('finish', len(rounds))))
+    sock.on('close', closed)
+    run_loop(10)
+    assert log == [('connect', 1, False, False, False, False), ('end cb', 1, True), ('finish', 1),
+                   ('close', 1),
+                   ('connect', 2, False, False, False, False), ('end cb', 2, True), ('finish', 2),
+                   ('close', 2)]
+    assert got == [b'r1', b'r2']

@@ -12,16 +12,24 @@ unshift(), push(), a 'readable' listener, async iteration. Then
 take_reads() gives the stream a stream core ReadableState
 (``_readableState``), the C reads push into it, and the stream core runs
 Node's sequences over it, as for any stream.Readable (docs/DESIGN.md,
-"One read machine").
+"One read machine"). The write side likewise: a net.Socket's writes are
+C until the program reads its ``_writableState`` (finished(), pipeline()
+and compose() do); take_writes() makes the state, and the stream core's
+write(), cork(), uncork(), end() and finish sequence run over it, with the
+socket's C writes as its _write(), _writev() and _final().
 """
+from pyuvnet import _uv
 from pyuvnet.events import EventEmitter
 from pyuvnet._internal.encodings import normalize as normalize_encoding
 from pyuvnet.stream import Duplex, Readable, Writable
-from pyuvnet._internal.streams._core import (bind_take_reads, readable_chunks, readable_push,
-                                             readable_read, readable_resume, readable_unshift)
-from pyuvnet._internal.streams.state import ReadableState, WritableState
+from pyuvnet._internal.streams._core import (
+    bind_take_reads, readable_chunks, readable_push, readable_read, readable_resume,
+    readable_unshift, writable_constructed, writable_cork, writable_end, writable_in_flight,
+    writable_uncork, writable_write)
+from pyuvnet._internal.streams.state import (ReadableState, TakenWhenRead, WritableState,
+                                             error_buffer, nop, write_state)
 
-__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads', 'take_writes',
            'high_water_marks', 'HIGH_WATER_MARK_OPTIONS']
 
 
@@ -57,6 +65,49 @@ def take_reads(stream):
         state.flowing = False
         readable_resume(stream)
     return state
+
+
+# A net.Socket's write state as Node's: strings are bytes by then (its C
+# write() encodes them), 'close' is the C base's; cloned per socket that
+# takes it (about 1,300 instructions).
+_WRITE_STATE = WritableState({'emitClose': False}, True)
+
+
+def take_writes(stream):
+    """Give ``stream``'s write side (kept by its C base so far) a stream
+    core WritableState: the C fields go into it, writes C holds stay as
+    one write in flight, and from now on the stream core runs write(),
+    cork(), uncork(), end() and 'finish'. Returns the state."""
+    state = _WRITE_STATE.clone()
+    state.highWaterMark = stream.writableHighWaterMark
+    if stream._default_encoding is not None:
+        state.defaultEncoding = stream._default_encoding
+    vars(stream)['_writableState'] = state
+    stream._take_writes(state, lambda length: writable_in_flight(stream, length))
+    # An end() C had begun goes on as the stream core's (its _final()).
+    writable_constructed(stream)
+    return state
+
+
+def _writes_destroyed(stream, error, closing):
+    """destroy() of a stream whose writes were taken (``closing``: its
+    'close', the handle gone): Node's Writable.destroy() steps over the
+    state; the FIN's wait for _final() is dropped (Node's onFinish would
+    find the state destroyed)."""
+    state = vars(stream)['_writableState']
+    vars(stream).pop('_final_callback', None)
+    if not state.destroyed:
+        if state.bufferedRequestCount or state.onFinished:
+            _uv.nextTick(error_buffer, state)
+        if error is not None and state.errored is None:
+            state.errored = error
+        state.destroyed = state.closed = True
+    if closing:
+        state.closeEmitted = True
+
+
+_uv._set_stream_write_kit(writable_write, writable_cork, writable_uncork, writable_end,
+                          _writes_destroyed, nop)
 
 
 # The options that set a Duplex's two high-water marks: highWaterMark sets
@@ -131,16 +182,38 @@ class _CReadSide:
 
 
 class _CWriteSide:
-    """Writable's methods over Node's write state, which the C base keeps."""
+    """Writable's methods over Node's write state, which the C base keeps
+    until the program reads ``_writableState`` (take_writes)."""
 
     _default_encoding = None        # setDefaultEncoding()'s; None: utf8
     _on_finished = None             # end()'s callbacks waiting for 'finish' (the stream
                                     # core's, through the write seam: Node's kOnFinished)
+    _writableState = TakenWhenRead(take_writes)
 
     def setDefaultEncoding(self, encoding):
         """The encoding of a str written without one (Node's names)."""
         self._default_encoding = normalize_encoding(encoding)
+        state = write_state(self)
+        if state is not None:
+            state.defaultEncoding = self._default_encoding or 'utf8'
         return self
+
+    # The stream core's calls once the writes were taken: the C base's
+    # writes, its FIN, and the FIN's callback (emit_finish).
+    def _write(self, chunk, encoding, callback):
+        self._send_writes([chunk], callback)
+
+    def _writev(self, chunks, callback):
+        self._send_writes([entry['chunk'] for entry in chunks], callback)
+
+    def _final(self, callback):
+        self._final_callback = callback
+        self._shutdown()
+
+    def _writes_finished(self):
+        callback = vars(self).pop('_final_callback', None)
+        if callback is not None:
+            callback()
 
     writableObjectMode = property(lambda self: False, doc='False: a byte stream.')
     writableErrored = property(lambda self: self.errored,

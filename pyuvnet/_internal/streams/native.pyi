@@ -4,10 +4,11 @@ from typing import Any, Mapping
 
 from pyuvnet.stream import Duplex, Readable, Writable
 
-__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads',
+__all__ = ['NativeDuplex', 'NativeReadable', 'NativeWritable', 'take_reads', 'take_writes',
            'high_water_marks', 'HIGH_WATER_MARK_OPTIONS']
 
 def take_reads(stream: Any) -> Any: ...
+def take_writes(stream: Any) -> Any: ...
 HIGH_WATER_MARK_OPTIONS: tuple[str, ...]
 
 def high_water_marks(options: Mapping[str, Any]) -> tuple[int, int]: ...

@@ -16,7 +16,8 @@ from pyuvnet._internal.streams._core import (ReadableState, WritableState, const
 
 __all__ = ['ReadableState', 'WritableState', 'getDefaultHighWaterMark',
            'setDefaultHighWaterMark', 'error_or_destroy', 'destroy_stream', 'destroy_default',
-           'construct', 'undestroy', 'nop', 'error_buffer', 'reset_buffer']
+           'construct', 'undestroy', 'nop', 'error_buffer', 'reset_buffer', 'TakenWhenRead',
+           'write_state']
 
 
 def getDefaultHighWaterMark(objectMode=False):
@@ -33,3 +34,25 @@ def setDefaultHighWaterMark(objectMode, value):
     if not objectMode:
         # The C streams' (sockets, TLS sockets) default, the same one.
         set_default_high_water_mark(value)
+
+
+class TakenWhenRead:
+    """A C stream's ``_writableState`` (net.Socket's), which its C base
+    keeps in C fields until the program reads it: ``take(stream)`` then
+    makes the state and puts it in the instance's dict, where the later
+    reads find it (this descriptor has no __set__)."""
+
+    def __init__(self, take):
+        self.take = take
+
+    def __get__(self, stream, owner=None):
+        return self if stream is None else self.take(stream)
+
+
+def write_state(stream):
+    """``stream._writableState`` as it is now, or None: a C stream whose
+    writes its C base keeps gets none from this read (the machinery's
+    own looks must not make one per connection)."""
+    if isinstance(getattr(type(stream), '_writableState', None), TakenWhenRead):
+        return vars(stream).get('_writableState')
+    return getattr(stream, '_writableState', None)

@@ -165,10 +165,11 @@ cdef inline void* through_destination(void* source) noexcept nogil:
     if (dest == PY_NONE or (<Stream>source).flowing != 1
             or list_size(<void*>(<Stream>source).read_queue)):
         return NULL
-    # The destination's counters and flags OR-ed: one test for the four,
-    # on the path of every read.
+    # The destination's counters and flags OR-ed: one test for the five,
+    # on the path of every read (writes the stream core runs go its way).
     if (((<StreamWrites>dest).write_reqs | (<StreamWrites>dest).corked
-            | (<StreamWrites>dest).need_drain | (<StreamWrites>dest).ending)
+            | (<StreamWrites>dest).need_drain | (<StreamWrites>dest).ending
+            | ((<StreamWrites>dest).heard & HEARD_WRITES))
             or list_size(<void*>(<StreamWrites>dest).write_queue)
             or <void*>(<StreamWrites>dest).deferred != PY_NONE
             or not (<StreamWrites>dest).connected or (<StreamWrites>dest).handle == NULL):

@@ -179,6 +179,10 @@ cdef class Stream(StreamReadable):
         self.readable_side = True
         self.destroy_at_finish = self.end_callbacks = self.finished = False
         self.bytes_read = 0
+        if self.heard & HEARD_WRITES:
+            # A new connection's writes start in C again.
+            self.heard &= ~HEARD_WRITES
+            del self._writableState
         self.reset_writes()
         self.onread = None
         self.update_consumer()
@@ -194,6 +198,11 @@ cdef class Stream(StreamReadable):
         ``callback(err)`` runs before the 'finish' listeners (``err`` None),
         or with the error when the socket is destroyed first.  Returns the
         socket."""
+        if self.heard & HEARD_WRITES:
+            TAKEN_END(self, data, encoding, callback)
+            # writableEnded, writable: C's field, kept as the state's.
+            self.ending = self._writableState.ending
+            return self
         data, encoding, callback = end_arguments(data, encoding, callback)
         if data is not None:
             self.write(data, encoding)
@@ -206,7 +215,10 @@ cdef class Stream(StreamReadable):
     cdef int end_writable(self) except -1:
         # As Node's end(): once, and not after an error (writableEnded
         # stays False then).
-        if not self.ending and not self._had_error:
+        if self.heard & HEARD_WRITES:
+            TAKEN_END(self, None, None, None)
+            self.ending = self._writableState.ending
+        elif not self.ending and not self._had_error:
             if self.connected or self.connecting or not self._destroyed:
                 # Never connected: the FIN waits for a connection, if one
                 # comes (Node's _final waits for 'connect'; the socket is
@@ -222,7 +234,16 @@ cdef class Stream(StreamReadable):
         after the 'finish' listeners.  (Node adds destroy() as a once
         'finish' listener; here it is a flag, which no listener list
         shows.)  HTTP's Connection: close runs it per connection, so it
-        is C."""
+        is C.  Once the stream core runs the writes, Node's listener."""
+        if self.heard & HEARD_WRITES:
+            if not self._destroyed and not self._writableState.ending:
+                self.call_end()
+            if self._writableState.finished:
+                self.call_destroy()
+            else:
+                # Ahead of the 'finish' listeners added after it, as Node's.
+                self.once('finish', self.destroy)
+            return
         if not self._destroyed and not self.ending:
             self.call_end()
         if self.finished:
@@ -247,6 +268,8 @@ cdef class Stream(StreamReadable):
         if self._destroyed:
             return 0
         self._destroyed = True
+        if self.heard & HEARD_WRITES:
+            TAKEN_DESTROYED(self, error, False)
         if error is not None:
             # Node's ``errored``: in the instance's dict (a C field more
             # would cost every connection its allocation: see ``decoder``).
@@ -339,9 +362,35 @@ cdef class Stream(StreamReadable):
                 else:
                     # Nothing could run between: the tick is saved.
                     self.call_end()
-            if self.finished:
+            if self.writes_finished():
                 self.call_destroy()
         return 0
+
+    cdef inline bint writes_finished(self) except -1:
+        """'finish' was emitted (Node's state.finished): the stream core's,
+        once it runs the writes."""
+        if self.heard & HEARD_WRITES:
+            return self._writableState.finished
+        return self.finished
+
+    def _take_writes(self, state, in_flight):
+        """The write side's fields, which C kept so far, to the stream
+        core's ``state`` (take_writes): from now on it runs the writes."""
+        # What was gathered leaves first, as Node's write() had sent it.
+        self.send_gathered()
+        state.destroyed = state.closed = self._destroyed
+        state.errored = self.errored
+        state.ending = state.ended = self.ending
+        state.finished = state.prefinished = state.finalCalled = self.finished
+        if self.end_callbacks:
+            state.onFinished = self._on_finished
+            self._on_finished = None
+            self.end_callbacks = False
+        if self.destroy_at_finish:
+            # destroySoon()'s, as Node's listener added then.
+            self.destroy_at_finish = False
+            self.prependOnceListener('finish', self.destroy)
+        self.hand_writes_over(state, in_flight)
 
     def _node_end_emitted(self):
         """The stream core emitted 'end' (the ReadableState's endHook): the rest
@@ -362,6 +411,10 @@ cdef class Stream(StreamReadable):
         is no error of the socket: a FIFO answers ENOTSOCK, a peer that is
         gone ENOTCONN): 'finish', then destroy() when the reading side is
         done as well, or destroySoon() asked for it."""
+        if self.heard & HEARD_WRITES:
+            # The stream core's _final() is done: its finish sequence.
+            self._writes_finished()
+            return 0
         if self._destroyed:
             return 0
         self.finished = True
@@ -386,6 +439,8 @@ cdef class Stream(StreamReadable):
         if not self._destroyed:
             # The handle closed under us (never by the user): as destroy().
             self._destroyed = True
+        if self.heard & HEARD_WRITES:
+            TAKEN_DESTROYED(self, None, True)
         if self.end_callbacks:
             self.end_callbacks = False
             node_writes.end_failed(self, True)
@@ -417,7 +472,7 @@ cdef class Stream(StreamReadable):
     def writableFinished(self):
         """True once 'finish' was emitted: everything written has left and
         the FIN was sent."""
-        return self.finished
+        return self.writes_finished()
 
     def _no_writes(self):
         """A stream opened unwritable (``writable: False``): ended and

@@ -41,10 +41,35 @@ cdef enum:
     HEARD_CLOSE = 4
     HEARD_DRAIN = 8
     HEARD_READABLE = 16
+    # Not an event: the program took the Writable API (take_writes,
+    # _internal/streams/native.py), and the stream core's WritableState
+    # runs the write sequences (the TAKEN_* functions below).  A spare bit
+    # of a field every write reads: one test on the C path.
+    HEARD_WRITES = 32
     # StreamWrites.ticks
     TICK_DRAIN = 1
     TICK_END = 2
     TICK_END_FIRST = 4      # both wait, 'end' queued first
+
+
+# The stream core's write sequences, which a Stream runs once the program
+# took its Writable API (HEARD_WRITES): Node's write(), cork(), uncork()
+# and end() over the state, and destroy()'s step of it.  Python functions
+# (the stream core's, as TLSPumpData's kit): the per-write C path never
+# calls them, only a stream whose writes were taken.
+cdef object TAKEN_WRITE = None      # writable_write(stream, chunk, encoding, callback)
+cdef object TAKEN_CORK = None       # writable_cork(stream)
+cdef object TAKEN_UNCORK = None     # writable_uncork(stream)
+cdef object TAKEN_END = None        # writable_end(stream, chunk, encoding, callback)
+cdef object TAKEN_DESTROYED = None  # (stream, error, closing): destroy()'s, or 'close''s
+cdef object TAKEN_NOP = None        # the stream core's callback of a write given none
+
+
+def _set_stream_write_kit(write, cork, uncork, end, destroyed, nop):
+    """The functions above, from _internal/streams/native.py, as it is imported."""
+    global TAKEN_WRITE, TAKEN_CORK, TAKEN_UNCORK, TAKEN_END, TAKEN_DESTROYED, TAKEN_NOP
+    TAKEN_WRITE, TAKEN_CORK, TAKEN_UNCORK, TAKEN_END = write, cork, uncork, end
+    TAKEN_DESTROYED, TAKEN_NOP = destroyed, nop
 
 
 # A uv_shutdown_t (first: the callback's pointer is the struct's) that
@@ -154,10 +179,21 @@ cdef class StreamWrites(Handle):
         return self.bytes_written
 
     @property
+    def _writes_taken(self):
+        """Whether the stream core's WritableState runs the writes (take_writes)."""
+        return self.heard & HEARD_WRITES != 0
+
+    @property
     def writableLength(self):
         """Bytes written and not yet taken by the kernel (queued or in a
         pending write request; a chunk the kernel took part of counts
         whole until all of it left, as Node's)."""
+        if self.heard & HEARD_WRITES:
+            return self._writableState.length
+        self.send_gathered()
+        return self.queued_bytes + self.inflight_bytes
+
+    cdef int send_gathered(self) except -1:
         send_owed(self)
         if self.flush_queued and not self.writing_now and self.write_reqs == 0:
             # Writes gathered for the turn's writev: Node's would be in the
@@ -165,7 +201,7 @@ cdef class StreamWrites(Handle):
             # (rarely asked: the gathering keeps its speed elsewhere).
             self.loop.flusher.unmark_dirty(self)
             self.flush_now()
-        return self.queued_bytes + self.inflight_bytes
+        return 0
 
     @property
     def writableBuffer(self):
@@ -173,6 +209,8 @@ cdef class StreamWrites(Handle):
         corked or behind a write the kernel has not taken, as Node's
         entries ({'chunk', 'encoding', 'callback'}); gathered writes of
         this loop turn are, for Node, in the kernel already."""
+        if self.heard & HEARD_WRITES:
+            return self._writableState.getBuffer()
         if not self.write_queue or not (self.corked or self.write_reqs):
             return []
         return [{'chunk': chunk, 'encoding': 'buffer',
@@ -196,11 +234,17 @@ cdef class StreamWrites(Handle):
     @property
     def writableCorked(self):
         """How many cork() calls wait for their uncork()."""
+        if self.heard & HEARD_WRITES:
+            return self._writableState.corked
         return self.corked
 
     @property
     def writableNeedDrain(self):
         """True after write() returned False, until 'drain'."""
+        cdef object w
+        if self.heard & HEARD_WRITES:
+            w = self._writableState
+            return not w.destroyed and not w.ending and w.needDrain
         send_owed(self)
         return self.need_drain
 
@@ -234,6 +278,8 @@ cdef class StreamWrites(Handle):
         the sole 'data' listener (Stream.write_target), with no call."""
         cdef Py_ssize_t sent = 0, n
         cdef int ok = 1
+        if self.heard & HEARD_WRITES:
+            return 1 if TAKEN_WRITE(self, data, None, callback) else 0
         send_owed(self)
         if self.first_of_read:
             self.first_of_read = False
@@ -324,7 +370,7 @@ cdef class StreamWrites(Handle):
         of a pipelined hello's allocations).  ``callback`` follows ``data``;
         a refused write is refused as write_bytes() refuses one."""
         send_owed(self)
-        if self.ending or not self.is_writable_state():
+        if self.ending or self.heard & HEARD_WRITES or not self.is_writable_state():
             return self.write_bytes(head + data, callback)
         self.queue_bytes(head, None)
         return self.write_bytes(data, callback)
@@ -403,12 +449,17 @@ cdef class StreamWrites(Handle):
 
     def cork(self):
         """Hold writes until ``uncork()``; they then leave as one write."""
+        if self.heard & HEARD_WRITES:
+            TAKEN_CORK(self)
+            return
         send_owed(self)
         self.corked += 1
 
     def uncork(self):
         """Undo one cork(); after the last, what was held leaves."""
-        if self.corked > 0:
+        if self.heard & HEARD_WRITES:
+            TAKEN_UNCORK(self)
+        elif self.corked > 0:
             self.corked -= 1
             if self.corked == 0 and (self.write_queue or self.ending):
                 if self.write_queue:
@@ -575,6 +626,69 @@ cdef class StreamWrites(Handle):
             if (self.write_queue or not self.connected or not self.is_open()
                     or self.start_shutdown() < 0):
                 self.schedule_flush()
+        return 0
+
+    # -- the stream core's _write(), _writev(), _final() (HEARD_WRITES) --------
+
+    def _send_writes(self, list chunks, callback):
+        """``chunks`` (bytes) to the kernel now, as Node's writeGeneric hands
+        a write to it, and ``callback`` after the last: at once when the
+        kernel took them all (Node's synchronous write), else when libuv's
+        request is done.  (The stream core writes one at a time.)"""
+        cdef Py_ssize_t i, last = len(chunks) - 1
+        for i in range(last):
+            self.queue_bytes(<bytes?>chunks[i], None)
+        self.queue_bytes(<bytes?>chunks[last], callback)
+        if self._idle is not None:
+            self.loop.refresh_time()
+            self.last_activity = uv.uv_now(self.loop.uvloop)
+        self.flush()
+
+    def _shutdown(self):
+        """Our FIN after what was written (the stream core's _final()):
+        emit_finish() calls the facade back when it left.  (``ending`` is
+        the state's already: end_writes() runs its steps again, unless
+        the FIN of an end() begun before the take is on its way.)"""
+        if not self.shutdown_sent:
+            self.ending = False
+            self.end_writes()
+
+    cdef int hand_writes_over(self, object state, object in_flight) except -1:
+        """What C holds of the writes goes to the stream core's ``state``
+        (take_writes): corked writes into its buffer; writes gathered or in
+        flight stay, as one write in flight whose callback
+        (``in_flight(length)`` makes it) comes after them (with nothing
+        left to gather, it is called at the next flush: the requests libuv
+        holds are not followed); a 'drain' owed is the state's."""
+        cdef Py_ssize_t i, n
+        cdef list buffered
+        if self.corked:
+            buffered = []
+            for i in range(len(self.write_queue or ())):
+                cb = None if self.write_callbacks is None else self.write_callbacks[i]
+                buffered.append({'chunk': self.write_queue[i], 'encoding': 'buffer',
+                                 'callback': TAKEN_NOP if cb is None else cb})
+                if cb is not None:
+                    state.allNoop = False
+            if buffered:
+                state.buffered = buffered
+                state.length = self.queued_bytes
+                state.pendingcb = len(buffered)
+                # (Counted again when they leave.)
+                self.bytes_written -= self.queued_bytes
+            state.corked = self.corked
+            self.write_queue = self.write_callbacks = None
+            self.queued_bytes = self.queued_callbacks = self.corked = 0
+            self.uncorked_writes = 0
+        n = self.queued_bytes + self.inflight_bytes
+        if n or self.write_reqs:
+            self.queue_bytes(b'', in_flight(n))
+            self.schedule_flush()
+            # Its callback is the state's afterWrite, which emits 'drain'
+            # (else the tick send_gathered() queued for it does).
+            state.needDrain = self.need_drain
+            self.need_drain = False
+        self.heard |= HEARD_WRITES
         return 0
 
     def _flush_soon(self):

@@ -225,6 +225,19 @@ cdef _after_write(object stream, WritableState state, Py_ssize_t count, object c
         _finish_maybe(stream, state, True)
 
 
+def writable_in_flight(self, Py_ssize_t length):
+    """A C stream's writes still to leave as it takes the Writable API
+    (take_writes): one write of ``length`` in flight, whose callback this
+    returns, for its C base to call once they left."""
+    cdef WritableState state = self._writableState
+    state.writelen = length
+    state.length += length
+    state.pendingcb += 1
+    state.writing = state.expectWriteCb = True
+    state.sync = False
+    return _on_write_for(self)
+
+
 # -- the buffer ---------------------------------------------------------------
 
 @cython.final

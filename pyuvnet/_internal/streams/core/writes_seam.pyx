@@ -10,10 +10,26 @@ from pyuvnet._uv import take_node_writes
 
 
 
+cdef _c_error_or_destroy(object stream, object err):
+    # errorOrDestroy() of a stream whose write state C keeps: it destroys
+    # itself (Node's sockets' autoDestroy). Its _writableState is not
+    # read: that would make one (take_writes).
+    if not stream.destroyed:
+        stream.destroy(err)
+
+
+cdef int _c_refuse_write(object stream, object err, object callback) except -1:
+    # _refuse_write() (core/writable.pyx) of such a stream.
+    if callback is not None:
+        next_tick(callback, (err,))
+    _c_error_or_destroy(stream, err)
+    return 0
+
+
 def _write_failed_nt(stream, err, callback):
     if callback is not None:
         callback(err)
-    _error_or_destroy(stream, err, False)
+    _c_error_or_destroy(stream, err)
 
 
 cdef int _write_failed(object stream, object err, object callback) except -1:
@@ -94,7 +110,7 @@ cdef int _end_failed(object stream, bint now) except -1:
 
 
 cdef NodeWrites _node_writes
-_node_writes.refuse_write = _refuse_write
+_node_writes.refuse_write = _c_refuse_write
 _node_writes.write_failed = _write_failed
 _node_writes.end_callback = _end_callback
 _node_writes.end_finished = _end_finished
