@@ -146,7 +146,7 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
                 # An app server's request: to its sink, with no Python
                 # call of the owner's (request_sink.pxd).
                 core.sink.on_request(stream_id, (<H2HeaderBlock>block).fields, end_stream)
-            elif core.headers_object is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
+            elif core.serving and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
                 # A core-API server's request: its stream, made and emitted
                 # in C (server_streams.pyx).
                 h2_stream_request(core, stream_id, <H2HeaderBlock>block, end_stream)

@@ -12,7 +12,8 @@ cdef int h2_stream_request(H2Core core, int32_t stream_id, H2HeaderBlock block,
     (stream, headers, flags, rawHeaders) on the session; then, as Node's,
     its END_STREAM after the listeners (they may have read or destroyed it)."""
     cdef object owner = core.owner
-    cdef dict headers = core.headers_object(block.fields, block.sensitive)
+    cdef dict headers = h2_headers_dict(core.single_value, core.sensitive_key, block.fields,
+                                        block.sensitive)
     stream = owner._request_stream(owner, stream_id)
     core.streams[stream_id] = stream
     stream._request_headers = headers
