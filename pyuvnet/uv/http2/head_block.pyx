@@ -2,7 +2,8 @@
 # to_block() gives a head whose names it has checked before (its plain-names
 # cache) to h2_plain_block(), once per response, instead of a Python loop,
 # and ServerHttp2Stream.respond() its common answer whole to h2_respond();
-# a received block becomes Node's headers object in h2_headers_object().
+# a received block becomes Node's headers object in h2_headers_object(); a
+# block given as a list is laid out for nghttp2 and submitted by with_nv().
 from cpython.dict cimport PyDict_GetItemWithError, PyDict_Next
 from cpython.unicode cimport PyUnicode_READ_CHAR, PyUnicode_GET_LENGTH
 from cpython.long cimport PyLong_AsLongLongAndOverflow
@@ -349,3 +350,51 @@ cdef dict h2_headers_dict(single_value, sensitive_key, list block, sensitive):
     if sensitive:
         headers[sensitive_key] = sensitive
     return headers
+
+
+cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_t stream_id,
+                     ng.nghttp2_data_provider2* provider) except? -1:
+    """Submits a header block given as [(name bytes, value bytes, no_index)]:
+    kind 0 request, 1 response, 2 headers, 3 trailers, 4 a PUSH_PROMISE on
+    stream_id (giving back the promised id). nghttp2 copies the
+    names and values before it returns."""
+    cdef Py_ssize_t n = len(headers)
+    cdef ng.nghttp2_nv* nva = h2_nv_array(headers)
+    cdef int32_t rc
+    try:
+        if kind == 0:
+            rc = ng.nghttp2_submit_request2(session, NULL, nva, n, provider, NULL)
+        elif kind == 1:
+            rc = ng.nghttp2_submit_response2(session, stream_id, nva, n, provider)
+        elif kind == 2:
+            rc = ng.nghttp2_submit_headers(session, ng.NGHTTP2_FLAG_NONE, stream_id, NULL, nva, n, NULL)
+        elif kind == 3:
+            rc = ng.nghttp2_submit_trailer(session, stream_id, nva, n)
+        else:
+            rc = ng.nghttp2_submit_push_promise(session, ng.NGHTTP2_FLAG_NONE, stream_id, nva, n, NULL)
+    finally:
+        free(nva)
+    return rc
+
+
+cdef ng.nghttp2_nv* h2_nv_array(list headers) except NULL:
+    """nghttp2's name-value array (malloc'd: the caller frees it) of a
+    header block given as [(name bytes, value bytes, no_index)]; it points
+    into those bytes, which the list keeps alive."""
+    cdef Py_ssize_t n = len(headers), i
+    cdef ng.nghttp2_nv* nva = <ng.nghttp2_nv*>malloc(sizeof(ng.nghttp2_nv) * (n or 1))
+    cdef bytes name, value
+    if nva is NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            name, value, no_index = headers[i]
+            nva[i].name = <uint8_t*>PyBytes_AS_STRING(name)
+            nva[i].namelen = PyBytes_GET_SIZE(name)
+            nva[i].value = <uint8_t*>PyBytes_AS_STRING(value)
+            nva[i].valuelen = PyBytes_GET_SIZE(value)
+            nva[i].flags = ng.NGHTTP2_NV_FLAG_NO_INDEX if no_index else ng.NGHTTP2_NV_FLAG_NONE
+    except BaseException:
+        free(nva)
+        raise
+    return nva

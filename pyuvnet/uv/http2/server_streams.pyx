@@ -5,7 +5,7 @@
 # requests go to its request sink instead: request_sink.pxd.)
 
 
-cdef int h2_stream_request(H2Core core, int32_t stream_id, H2HeaderBlock block,
+cdef int h2_stream_request(H2Core core, object stream_id, H2HeaderBlock block,
                            bint end_stream) except -1:
     """A server's request: its stream (the owner's ``_request_stream``) in
     the session's streams, Node's headers object of its block, 'stream'

@@ -464,8 +464,10 @@ cdef class H2Core:
         self.check(0)
         provider.source.ptr = NULL
         provider.read_callback = h2_read_data
-        if not end_stream and stream_id not in self.outgoing:
-            self.outgoing[stream_id] = H2Outgoing.__new__(H2Outgoing)
+        if not end_stream:
+            key = stream_id     # (the dict's key, made once)
+            if key not in self.outgoing:
+                self.outgoing[key] = H2Outgoing.__new__(H2Outgoing)
         self.check(ng.nghttp2_submit_response2(self.session, stream_id, nva, n,
                                                NULL if end_stream else &provider))
         return 0
@@ -493,11 +495,13 @@ cdef class H2Core:
         self.check(ng.nghttp2_submit_data2(self.session, ng.NGHTTP2_FLAG_END_STREAM,
                                            stream_id, &provider))
 
-    def write(self, int32_t stream_id, bytes chunk, callback):
-        """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it."""
+    def write(self, stream_id, bytes chunk, callback):
+        """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it.
+        (``stream_id``, an int, is the queues' key as given: no int made
+        again per call.)"""
         return self.queue_chunk(stream_id, chunk, callback)
 
-    cdef bint queue_chunk(self, int32_t stream_id, bytes chunk, callback) except -1:
+    cdef bint queue_chunk(self, object stream_id, bytes chunk, callback) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None or queue.eof:
             return False
@@ -507,12 +511,13 @@ cdef class H2Core:
         self.resume(stream_id, queue)
         return True
 
-    def end_data(self, int32_t stream_id, callback, bint want_trailers):
+    def end_data(self, stream_id, callback, bint want_trailers):
         """No more DATA: END_STREAM after what is queued (or, with
-        want_trailers, the owner's _h2_want_trailers); ``callback()`` then."""
+        want_trailers, the owner's _h2_want_trailers); ``callback()`` then
+        (``stream_id`` as write()'s)."""
         return self.end_queue(stream_id, callback, want_trailers)
 
-    cdef bint end_queue(self, int32_t stream_id, callback, bint want_trailers) except -1:
+    cdef bint end_queue(self, object stream_id, callback, bint want_trailers) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None:
             return False
@@ -522,7 +527,7 @@ cdef class H2Core:
         self.resume(stream_id, queue)
         return True
 
-    cdef resume(self, int32_t stream_id, H2Outgoing queue):
+    cdef resume(self, object stream_id, H2Outgoing queue):
         if queue.deferred and self.session is not NULL:
             queue.deferred = False
             ng.nghttp2_session_resume_data(self.session, stream_id)
@@ -590,50 +595,3 @@ cdef class H2Core:
             'localWindowSize': ng.nghttp2_session_get_stream_remote_window_size(self.session, stream_id),
         }
 
-
-cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_t stream_id,
-                     ng.nghttp2_data_provider2* provider) except? -1:
-    """Submits a header block given as [(name bytes, value bytes, no_index)]:
-    kind 0 request, 1 response, 2 headers, 3 trailers, 4 a PUSH_PROMISE on
-    stream_id (giving back the promised id). nghttp2 copies the
-    names and values before it returns."""
-    cdef Py_ssize_t n = len(headers)
-    cdef ng.nghttp2_nv* nva = h2_nv_array(headers)
-    cdef int32_t rc
-    try:
-        if kind == 0:
-            rc = ng.nghttp2_submit_request2(session, NULL, nva, n, provider, NULL)
-        elif kind == 1:
-            rc = ng.nghttp2_submit_response2(session, stream_id, nva, n, provider)
-        elif kind == 2:
-            rc = ng.nghttp2_submit_headers(session, ng.NGHTTP2_FLAG_NONE, stream_id, NULL, nva, n, NULL)
-        elif kind == 3:
-            rc = ng.nghttp2_submit_trailer(session, stream_id, nva, n)
-        else:
-            rc = ng.nghttp2_submit_push_promise(session, ng.NGHTTP2_FLAG_NONE, stream_id, nva, n, NULL)
-    finally:
-        free(nva)
-    return rc
-
-
-cdef ng.nghttp2_nv* h2_nv_array(list headers) except NULL:
-    """nghttp2's name-value array (malloc'd: the caller frees it) of a
-    header block given as [(name bytes, value bytes, no_index)]; it points
-    into those bytes, which the list keeps alive."""
-    cdef Py_ssize_t n = len(headers), i
-    cdef ng.nghttp2_nv* nva = <ng.nghttp2_nv*>malloc(sizeof(ng.nghttp2_nv) * (n or 1))
-    cdef bytes name, value
-    if nva is NULL:
-        raise MemoryError()
-    try:
-        for i in range(n):
-            name, value, no_index = headers[i]
-            nva[i].name = <uint8_t*>PyBytes_AS_STRING(name)
-            nva[i].namelen = PyBytes_GET_SIZE(name)
-            nva[i].value = <uint8_t*>PyBytes_AS_STRING(value)
-            nva[i].valuelen = PyBytes_GET_SIZE(value)
-            nva[i].flags = ng.NGHTTP2_NV_FLAG_NO_INDEX if no_index else ng.NGHTTP2_NV_FLAG_NONE
-    except BaseException:
-        free(nva)
-        raise
-    return nva
