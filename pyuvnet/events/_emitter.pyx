@@ -11,9 +11,9 @@ from cpython.dict cimport PyDict_GetItemWithError
 from cpython.unicode cimport PyUnicode_GET_LENGTH, PyUnicode_READ_CHAR
 from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION
 from cpython.function cimport PyFunction_Check
+from cpython.weakref cimport PyWeakref_NewRef
 
 import warnings
-from weakref import ref as _weakref
 
 from pyuvnet._internal.no_listener import NO_LISTENER
 
@@ -86,11 +86,6 @@ cdef class _OnceWrapper:
     cdef object _event
     cdef bint _fired
 
-    def __cinit__(self, EventEmitter target, event, listener):
-        self._target = _weakref(target)
-        self._event = event
-        self.listener = listener
-
     def __call__(self, *args):
         return self._fire(args)
 
@@ -106,6 +101,16 @@ cdef class _OnceWrapper:
         if target is not None:
             target._remove(self._event, self)
         return self.listener(*args)
+
+
+cdef _OnceWrapper _once_wrapper(EventEmitter target, object event, object listener):
+    # (Made by tp_new, its weak reference by the C call: no Python type
+    # call for either, once per once().)
+    cdef _OnceWrapper wrapper = _OnceWrapper.__new__(_OnceWrapper)
+    wrapper._target = PyWeakref_NewRef(target, None)
+    wrapper._event = event
+    wrapper.listener = listener
+    return wrapper
 
 
 cdef inline object _unwrap(object listener):
@@ -406,7 +411,7 @@ cdef class EventEmitter:
             self._emit('newListener', (event, _unwrap(listener)))
         sole = listener
         if once:
-            listener = _OnceWrapper(self, event, listener)
+            listener = _once_wrapper(self, event, listener)
             sole = None
         if _is_event(event, 'newListener'):
             self._may_hear_new = True

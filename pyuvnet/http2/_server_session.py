@@ -2,7 +2,7 @@
 is in _session.py): its requests as 'stream' events (or to a request
 sink), ALTSVC and ORIGIN frames."""
 from .. import _uv
-from .._internal.http2.headers import to_object
+from .._internal.http2.headers import OBJECT_RULES
 from ._origins import altsvc_arguments, origin_arguments
 from ._server_stream import ServerHttp2Stream
 from ._session import Http2Session
@@ -33,7 +33,7 @@ class ServerHttp2Session(Http2Session):
     def __init__(self, socket, options, server=None):
         super().__init__(socket, True, options)
         # Its requests' streams are made and emitted by the core.
-        self._core.serve_streams(to_object)
+        self._core.serve_streams(*OBJECT_RULES)
         self.server = server
         self.connecting = False
         self._send_first_settings()

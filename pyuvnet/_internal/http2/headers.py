@@ -13,7 +13,7 @@ from pyuvnet._internal.http2.errors import (ERR_HTTP2_HEADER_SINGLE_VALUE, ERR_H
                                             ERR_HTTP2_INVALID_CONNECTION_HEADERS, ERR_HTTP2_INVALID_PSEUDOHEADER,
                                             ERR_HTTP2_STATUS_INVALID)
 
-__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'connection_header_allowed',
+__all__ = ['sensitiveHeaders', 'to_block', 'to_object', 'OBJECT_RULES', 'connection_header_allowed',
            'RESPONSE_PSEUDO', 'TRAILER_PSEUDO', 'utc_date', 'pairs_block', 'status_error',
            'headers_arg']
 
@@ -177,4 +177,5 @@ utc_date = h2_utc_date
 # keep their first value); the names the peer sent never-indexed
 # (``sensitive``, a list or None) as a list under ``sensitiveHeaders``, as
 # Node's. Made in C (uv/http2/head_block.pyx), once per received block.
-to_object = functools.partial(h2_headers_object, _SINGLE_VALUE, sensitiveHeaders)
+OBJECT_RULES = (_SINGLE_VALUE, sensitiveHeaders)     # (a server's core makes its requests' own)
+to_object = functools.partial(h2_headers_object, *OBJECT_RULES)

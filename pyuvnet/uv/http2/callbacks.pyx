@@ -4,6 +4,11 @@
 # DATA copied from its write queue into nghttp2's frame.
 from pyuvnet.uv.http2 cimport nghttp2 as ng
 from libc.stdint cimport uint8_t, int32_t, uint32_t
+from libc.string cimport memcmp
+from cpython.unicode cimport PyUnicode_GET_LENGTH
+
+cdef extern from "Python.h":
+    const void* PyUnicode_DATA(object text)
 
 # Each is called by nghttp2 from inside an H2Core method (user_data is that
 # core, alive for the call). A Python error is kept in core.error and nghttp2
@@ -15,7 +20,7 @@ cdef inline int h2_failed(H2Core core, error) noexcept:
     return ng.NGHTTP2_ERR_CALLBACK_FAILURE
 
 
-cdef inline int h2_drop_queue(H2Core core, int32_t stream_id) except -1:
+cdef inline int h2_drop_queue(H2Core core, object stream_id) except -1:
     # A stream's queue goes, with what it held from core.held()'s count.
     cdef H2Outgoing queue = core.outgoing.pop(stream_id, None)
     if queue is not None:
@@ -78,6 +83,39 @@ cdef object h2_header_name(ng.nghttp2_rcbuf* name, ng.nghttp2_vec n):
     return text
 
 
+# Values are kept the same way, by their buffer's address, but each is
+# checked byte for byte before it is used again: a dynamic-table entry's
+# buffer goes once the entry is evicted, and its address may then hold
+# another value. A client's repeated values (its method, scheme, authority,
+# path) are then one str each, not decoded per request. Never-indexed
+# values (the peer's secrets) are not kept.
+cdef enum:
+    H2_VALUE_SLOTS = 64
+    H2_VALUE_MOST = 128     # longer values are decoded each time
+cdef const uint8_t* h2_value_bases[H2_VALUE_SLOTS]
+cdef PyObject* h2_value_texts[H2_VALUE_SLOTS]     # owned references
+
+
+cdef object h2_header_value(ng.nghttp2_vec v, uint8_t flags):
+    cdef size_t slot
+    cdef PyObject* kept
+    if v.len > H2_VALUE_MOST or flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:
+        return (<char*>v.base)[:v.len].decode('latin-1')
+    slot = (<size_t>v.base >> 3) % H2_VALUE_SLOTS
+    kept = h2_value_texts[slot]
+    # (A str decoded from latin-1 holds one byte per character: its bytes.)
+    if (kept != NULL and h2_value_bases[slot] == v.base
+            and <size_t>PyUnicode_GET_LENGTH(<object>kept) == v.len
+            and memcmp(PyUnicode_DATA(<object>kept), v.base, v.len) == 0):
+        return <object>kept
+    text = (<char*>v.base)[:v.len].decode('latin-1')
+    Py_INCREF(text)
+    Py_XDECREF(kept)
+    h2_value_texts[slot] = <PyObject*>text
+    h2_value_bases[slot] = v.base
+    return text
+
+
 cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame,
                       ng.nghttp2_rcbuf* name, ng.nghttp2_rcbuf* value, uint8_t flags,
                       void* user_data) noexcept:
@@ -118,7 +156,7 @@ cdef int h2_on_header(ng.nghttp2_session* session, const ng.nghttp2_frame* frame
             block.fields.append(PyBytes_FromStringAndSize(<char*>v.base, v.len))
             return 0
         block.fields.append(h2_header_name(name, n))
-        block.fields.append((<char*>v.base)[:v.len].decode('latin-1'))
+        block.fields.append(h2_header_value(v, flags))
         if flags & ng.NGHTTP2_NV_FLAG_NO_INDEX:
             if block.sensitive is None:
                 block.sensitive = []
@@ -139,17 +177,18 @@ cdef int h2_on_frame_recv(ng.nghttp2_session* session, const ng.nghttp2_frame* f
     core.header_block = None        # (any block received is whole by now)
     try:
         if t == ng.NGHTTP2_HEADERS:
-            block = core.receiving.pop(stream_id, None)
+            key = stream_id     # (the dicts' key, made once)
+            block = core.receiving.pop(key, None)
             if block is None:
                 pass
             elif core.sink is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
                 # An app server's request: to its sink, with no Python
                 # call of the owner's (request_sink.pxd).
                 core.sink.on_request(stream_id, (<H2HeaderBlock>block).fields, end_stream)
-            elif core.headers_object is not None and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
+            elif core.serving and frame.headers.cat == ng.NGHTTP2_HCAT_REQUEST:
                 # A core-API server's request: its stream, made and emitted
                 # in C (server_streams.pyx).
-                h2_stream_request(core, stream_id, <H2HeaderBlock>block, end_stream)
+                h2_stream_request(core, key, <H2HeaderBlock>block, end_stream)
             else:
                 core.owner._h2_headers(stream_id, frame.headers.cat,
                                        (<H2HeaderBlock>block).fields, end_stream,
@@ -210,15 +249,16 @@ cdef int h2_on_stream_close(ng.nghttp2_session* session, int32_t stream_id, uint
     if core.owner is None:
         return ng.NGHTTP2_ERR_CALLBACK_FAILURE
     try:
-        core.receiving.pop(stream_id, None)
+        key = stream_id     # (the dicts' key, made once)
+        core.receiving.pop(key, None)
         core.header_block = None
-        h2_drop_queue(core, stream_id)
+        h2_drop_queue(core, key)
         if core.is_server:
             h2_closed_on_close(&core.closed, session, stream_id)
         if core.sink is None or not core.sink.on_close(stream_id, code):
             # The stream's own _on_close(code), found here: no call of the
             # owner's per stream.
-            stream = core.streams.get(stream_id)
+            stream = core.streams.get(key)
             if stream is not None:
                 stream._on_close(code)
     except BaseException as error:

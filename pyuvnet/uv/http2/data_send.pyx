@@ -281,12 +281,10 @@ cdef int h2_take(H2Core core, int32_t stream_id, H2Outgoing queue, size_t length
             core.queued_bytes -= take
         if queue.offset < PyBytes_GET_SIZE(chunk):
             break
-        queue.pop()
+        callback = queue.pop()
         queue.offset = 0
-        if queue.callbacks is not None:
-            callback = queue.callbacks.popleft()
-            if callback is not None:
-                core.sent.append(callback)
+        if callback is not None:
+            core.sent.append(callback)
     if queue.first is None and queue.eof:
         if queue.want_trailers:
             core.done.append(stream_id)

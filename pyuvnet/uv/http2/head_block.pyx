@@ -2,13 +2,15 @@
 # to_block() gives a head whose names it has checked before (its plain-names
 # cache) to h2_plain_block(), once per response, instead of a Python loop,
 # and ServerHttp2Stream.respond() its common answer whole to h2_respond();
-# a received block becomes Node's headers object in h2_headers_object().
-from cpython.dict cimport PyDict_GetItemWithError
-from cpython.unicode cimport PyUnicode_READ_CHAR
+# a received block becomes Node's headers object in h2_headers_object(); a
+# block given as a list is laid out for nghttp2 and submitted by with_nv().
+from cpython.dict cimport PyDict_GetItemWithError, PyDict_Next
+from cpython.unicode cimport PyUnicode_READ_CHAR, PyUnicode_GET_LENGTH
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_ASCII(object text)
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* length) except NULL
 
 
 cdef bytes h2_date_line = None          # date_line()'s last, and its value alone
@@ -45,23 +47,33 @@ cdef str h2_utc_str():
     return h2_utc_text
 
 
-@cython.cdivision(True)
 cdef bytes h2_int_bytes(object value):
     """b'%d' % value (an int): without the format's machinery (~700
     instructions) for a non-negative one that fits in a C long long (a
     :status, a content-length)."""
     cdef char digits[20]
+    cdef int at = h2_digits(value, digits)
+    if at < 0:
+        return b'%d' % value
+    return PyBytes_FromStringAndSize(digits + at, 20 - at)
+
+
+@cython.cdivision(True)
+cdef int h2_digits(object value, char* digits) except -2:
+    """The decimal digits of an int ``value`` at the end of ``digits`` (20
+    chars), giving back where they start; -1 for a negative int, or one
+    past a C long long, which it leaves alone."""
     cdef int at = 20
     cdef int overflow = 0
     cdef long long number = PyLong_AsLongLongAndOverflow(value, &overflow)
     if overflow or number < 0:
-        return b'%d' % value
+        return -1
     while True:
         at -= 1
         digits[at] = <char>(48 + number % 10)
         number //= 10
         if number == 0:
-            return PyBytes_FromStringAndSize(digits + at, 20 - at)
+            return at
 
 
 def h2_plain_block(dict headers, dict plain_names, allowed_pseudo):
@@ -102,11 +114,80 @@ def h2_respond(H2Core core, int32_t stream_id, headers, dict plain_names, allowe
         return None
     if 'date' not in head:
         head['date'] = h2_utc_str()
+    if not h2_respond_plain(core, stream_id, head, plain_names, allowed_pseudo):
+        return None
+    return head
+
+
+cdef enum:
+    H2_PLAIN_MOST = 32      # the fields h2_respond_plain() lays out on its stack
+
+
+cdef bint h2_respond_plain(H2Core core, int32_t stream_id, dict head, dict plain_names,
+                           allowed_pseudo) except -1:
+    """h2_plain_list()'s block of ``head`` submitted as the response of
+    ``stream_id``, laid out for nghttp2 straight from the dict: the names'
+    bytes of ``plain_names``, a str value's own ASCII bytes and an int's
+    digits in a C buffer, with no list, tuple or bytes made per field.
+    False, nothing sent, where h2_plain_list() gives None."""
+    cdef ng.nghttp2_nv pseudo[H2_PLAIN_MOST]
+    cdef ng.nghttp2_nv regular[H2_PLAIN_MOST]
+    cdef char digits[H2_PLAIN_MOST][20]
+    cdef Py_ssize_t n = len(head), npseudo = 0, nregular = 0, pos = 0, length
+    cdef PyObject* key
+    cdef PyObject* value
+    cdef object entry
+    cdef ng.nghttp2_nv* nv
+    cdef const char* data
+    cdef int at
+    if n > H2_PLAIN_MOST:
+        return h2_respond_listed(core, stream_id, head, plain_names, allowed_pseudo)
+    while PyDict_Next(head, &pos, &key, &value):
+        entry = plain_names.get(<object>key)
+        if entry is None:
+            return False
+        if (<tuple>entry)[1]:
+            if <object>key not in allowed_pseudo:
+                return False
+            nv = &pseudo[npseudo]
+            npseudo += 1
+        else:
+            nv = &regular[nregular]
+            nregular += 1
+        if type(<object>value) is str:
+            # (The flag's test, not a call of isascii(): an ASCII str's
+            # characters are its bytes.)
+            if not PyUnicode_IS_ASCII(<object>value):
+                return False
+            data = PyUnicode_AsUTF8AndSize(<object>value, &length)
+        elif type(<object>value) is int:
+            at = h2_digits(<object>value, digits[npseudo + nregular - 1])
+            if at < 0:
+                return h2_respond_listed(core, stream_id, head, plain_names, allowed_pseudo)
+            data = &digits[npseudo + nregular - 1][at]
+            length = 20 - at
+        else:
+            return False
+        nv.name = <uint8_t*>PyBytes_AS_STRING((<tuple>entry)[0])
+        nv.namelen = PyBytes_GET_SIZE((<tuple>entry)[0])
+        nv.value = <uint8_t*>data
+        nv.valuelen = length
+        nv.flags = ng.NGHTTP2_NV_FLAG_NONE
+    memcpy(&pseudo[npseudo], regular, sizeof(ng.nghttp2_nv) * nregular)
+    core.respond_nv(stream_id, pseudo, npseudo + nregular, False)
+    return True
+
+
+cdef bint h2_respond_listed(H2Core core, int32_t stream_id, dict head, dict plain_names,
+                            allowed_pseudo) except -1:
+    # (A head h2_respond_plain() does not lay out itself: a negative or
+    # huge int, formatted by h2_int_bytes(), or more fields than its stack
+    # holds.)
     block = h2_plain_list(head, plain_names, allowed_pseudo)
     if block is None:
-        return None
+        return False
     core.respond(stream_id, block, False)
-    return head
+    return True
 
 
 cdef list h2_plain_list(dict headers, dict plain_names, allowed_pseudo):
@@ -229,6 +310,19 @@ def h2_headers_object(single_value, sensitive_key, list block, sensitive):
     by '; ', other repeats by ', ' but for the names in ``single_value``
     (the first kept); the never-indexed names (``sensitive``, a list or
     None) under ``sensitive_key`` (pyuvnet/_internal/http2/headers.py's to_object())."""
+    return h2_headers_dict(single_value, sensitive_key, block, sensitive)
+
+
+cdef inline bint h2_named(str name, str literal):
+    # (The lengths and last characters first: a request's other
+    # pseudo-headers differ there, with no comparison made.)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(literal)
+    return (PyUnicode_GET_LENGTH(name) == n and n
+            and PyUnicode_READ_CHAR(name, n - 1) == PyUnicode_READ_CHAR(literal, n - 1)
+            and name == literal)
+
+
+cdef dict h2_headers_dict(single_value, sensitive_key, list block, sensitive):
     cdef dict headers = {}
     cdef Py_ssize_t i
     cdef object name, value
@@ -242,17 +336,65 @@ def h2_headers_object(single_value, sensitive_key, list block, sensitive):
         first = PyUnicode_READ_CHAR(name, 0) if type(name) is str and len(<str>name) else 0
         existing = PyDict_GetItemWithError(headers, name)
         if existing == NULL:
-            if first == u':' and name == ':status':
+            if first == u':' and h2_named(name, ':status'):
                 value = int(value)
-            elif first == u's' and name == 'set-cookie':
+            elif first == u's' and h2_named(name, 'set-cookie'):
                 value = [value]
             headers[name] = value
-        elif first == u's' and name == 'set-cookie':
+        elif first == u's' and h2_named(name, 'set-cookie'):
             (<list>existing).append(value)
-        elif first == u'c' and name == 'cookie':
+        elif first == u'c' and h2_named(name, 'cookie'):
             headers[name] = <object>existing + '; ' + value
         elif name not in single_value:
             headers[name] = <object>existing + ', ' + value
     if sensitive:
         headers[sensitive_key] = sensitive
     return headers
+
+
+cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_t stream_id,
+                     ng.nghttp2_data_provider2* provider) except? -1:
+    """Submits a header block given as [(name bytes, value bytes, no_index)]:
+    kind 0 request, 1 response, 2 headers, 3 trailers, 4 a PUSH_PROMISE on
+    stream_id (giving back the promised id). nghttp2 copies the
+    names and values before it returns."""
+    cdef Py_ssize_t n = len(headers)
+    cdef ng.nghttp2_nv* nva = h2_nv_array(headers)
+    cdef int32_t rc
+    try:
+        if kind == 0:
+            rc = ng.nghttp2_submit_request2(session, NULL, nva, n, provider, NULL)
+        elif kind == 1:
+            rc = ng.nghttp2_submit_response2(session, stream_id, nva, n, provider)
+        elif kind == 2:
+            rc = ng.nghttp2_submit_headers(session, ng.NGHTTP2_FLAG_NONE, stream_id, NULL, nva, n, NULL)
+        elif kind == 3:
+            rc = ng.nghttp2_submit_trailer(session, stream_id, nva, n)
+        else:
+            rc = ng.nghttp2_submit_push_promise(session, ng.NGHTTP2_FLAG_NONE, stream_id, nva, n, NULL)
+    finally:
+        free(nva)
+    return rc
+
+
+cdef ng.nghttp2_nv* h2_nv_array(list headers) except NULL:
+    """nghttp2's name-value array (malloc'd: the caller frees it) of a
+    header block given as [(name bytes, value bytes, no_index)]; it points
+    into those bytes, which the list keeps alive."""
+    cdef Py_ssize_t n = len(headers), i
+    cdef ng.nghttp2_nv* nva = <ng.nghttp2_nv*>malloc(sizeof(ng.nghttp2_nv) * (n or 1))
+    cdef bytes name, value
+    if nva is NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            name, value, no_index = headers[i]
+            nva[i].name = <uint8_t*>PyBytes_AS_STRING(name)
+            nva[i].namelen = PyBytes_GET_SIZE(name)
+            nva[i].value = <uint8_t*>PyBytes_AS_STRING(value)
+            nva[i].valuelen = PyBytes_GET_SIZE(value)
+            nva[i].flags = ng.NGHTTP2_NV_FLAG_NO_INDEX if no_index else ng.NGHTTP2_NV_FLAG_NONE
+    except BaseException:
+        free(nva)
+        raise
+    return nva

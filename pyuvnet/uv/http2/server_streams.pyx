@@ -5,14 +5,15 @@
 # requests go to its request sink instead: request_sink.pxd.)
 
 
-cdef int h2_stream_request(H2Core core, int32_t stream_id, H2HeaderBlock block,
+cdef int h2_stream_request(H2Core core, object stream_id, H2HeaderBlock block,
                            bint end_stream) except -1:
     """A server's request: its stream (the owner's ``_request_stream``) in
     the session's streams, Node's headers object of its block, 'stream'
     (stream, headers, flags, rawHeaders) on the session; then, as Node's,
     its END_STREAM after the listeners (they may have read or destroyed it)."""
     cdef object owner = core.owner
-    cdef dict headers = core.headers_object(block.fields, block.sensitive)
+    cdef dict headers = h2_headers_dict(core.single_value, core.sensitive_key, block.fields,
+                                        block.sensitive)
     stream = owner._request_stream(owner, stream_id)
     core.streams[stream_id] = stream
     stream._request_headers = headers

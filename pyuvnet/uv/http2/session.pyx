@@ -56,9 +56,10 @@ cdef class H2Outgoing:
     response's one body chunk makes none). Made by tp_new (__new__): no
     Python type call per response."""
     cdef bytes first            # the oldest chunk not framed whole (None: none waits)
+    cdef object first_callback  # its write callback, or None
     cdef object rest            # deque of the chunks after it, or None until one came
-    cdef object callbacks       # deque, one callback (or None) per chunk; None
-                                # while every chunk's is None (a deque less a response)
+    cdef object callbacks       # deque, one callback (or None) per chunk of rest; None
+                                # while every one of those is None
     cdef Py_ssize_t offset      # how much of the first chunk went out
     cdef public Py_ssize_t queued   # bytes waiting
     cdef bint eof               # end() was called: END_STREAM after the last chunk
@@ -66,19 +67,31 @@ cdef class H2Outgoing:
     cdef bint want_trailers     # the stream ends with trailers, not END_STREAM
     cdef bint deferred          # nghttp2 was told to wait (NGHTTP2_ERR_DEFERRED)
 
-    cdef int push(self, bytes chunk) except -1:
+    cdef int push(self, bytes chunk, callback) except -1:
         if self.first is None:
             self.first = chunk
-        else:
-            if self.rest is None:
-                self.rest = deque()
-            self.rest.append(chunk)
+            self.first_callback = callback
+            return 0
+        if self.callbacks is None and callback is not None:
+            # A None for each chunk of rest before this one.
+            self.callbacks = deque([None] * (len(self.rest) if self.rest is not None else 0))
+        if self.rest is None:
+            self.rest = deque()
+        self.rest.append(chunk)
+        if self.callbacks is not None:
+            self.callbacks.append(callback)
         return 0
 
-    cdef int pop(self) except -1:
-        """The first chunk was framed whole: the next is first."""
-        self.first = self.rest.popleft() if self.rest else None
-        return 0
+    cdef object pop(self):
+        """The first chunk was framed whole: the next is first; gives back
+        the write callback of the one framed (or None)."""
+        callback = self.first_callback
+        if self.rest:
+            self.first = self.rest.popleft()
+            self.first_callback = self.callbacks.popleft() if self.callbacks is not None else None
+        else:
+            self.first = self.first_callback = None
+        return callback
 
 
 @cython.final
@@ -114,8 +127,10 @@ cdef class H2Core:
                                 # requests and their closes go there, not to the owner
     cdef readonly dict streams  # the owner's streams (its _streams): stream id -> its
                                 # stream, or a request sink's handler
-    cdef object headers_object  # a server's (serve_streams()): its requests' streams are
-                                # made in C (server_streams.pyx); None: the owner's _h2_headers
+    cdef bint serving           # a server's (serve_streams()): its requests' streams are
+                                # made in C (server_streams.pyx); else the owner's _h2_headers
+    cdef object single_value    # serve_streams()'s rules of the requests' headers objects
+    cdef object sensitive_key
     cdef size_t max_header_list_size    # a received block's size (HPACK decoded)
     cdef size_t max_header_pairs        # and its count of fields
     cdef size_t allocated               # what nghttp2 holds (h2_mem_*)
@@ -231,11 +246,14 @@ cdef class H2Core:
         if self.depth == 0:
             self.free_session()
 
-    def serve_streams(self, headers_object):
+    def serve_streams(self, single_value, sensitive_key):
         """A server's: each request's stream is made and given to the
         owner's 'stream' listeners from nghttp2's callback (server_streams.pyx),
-        its headers object made by ``headers_object(fields, sensitive)``."""
-        self.headers_object = headers_object
+        its headers object made as h2_headers_object(single_value,
+        sensitive_key, fields, sensitive) makes it."""
+        self.serving = True
+        self.single_value = single_value
+        self.sensitive_key = sensitive_key
 
     cdef free_session(self):
         if self.session is not NULL:
@@ -432,14 +450,26 @@ cdef class H2Core:
         self.respond(stream_id, headers, end_stream)
 
     cdef int respond(self, int32_t stream_id, list headers, bint end_stream) except -1:
+        cdef ng.nghttp2_nv* nva = h2_nv_array(headers)
+        try:
+            self.respond_nv(stream_id, nva, len(headers), end_stream)
+        finally:
+            free(nva)
+        return 0
+
+    cdef int respond_nv(self, int32_t stream_id, const ng.nghttp2_nv* nva, size_t n,
+                        bint end_stream) except -1:
+        """respond()'s submit of a head already laid out (nghttp2 copies it)."""
         cdef ng.nghttp2_data_provider2 provider
         self.check(0)
         provider.source.ptr = NULL
         provider.read_callback = h2_read_data
-        if not end_stream and stream_id not in self.outgoing:
-            self.outgoing[stream_id] = H2Outgoing.__new__(H2Outgoing)
-        self.check(with_nv(headers, self.session, 1, stream_id,
-                           NULL if end_stream else &provider))
+        if not end_stream:
+            key = stream_id     # (the dict's key, made once)
+            if key not in self.outgoing:
+                self.outgoing[key] = H2Outgoing.__new__(H2Outgoing)
+        self.check(ng.nghttp2_submit_response2(self.session, stream_id, nva, n,
+                                               NULL if end_stream else &provider))
         return 0
 
     def submit_headers(self, int32_t stream_id, list headers):
@@ -465,32 +495,29 @@ cdef class H2Core:
         self.check(ng.nghttp2_submit_data2(self.session, ng.NGHTTP2_FLAG_END_STREAM,
                                            stream_id, &provider))
 
-    def write(self, int32_t stream_id, bytes chunk, callback):
-        """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it."""
+    def write(self, stream_id, bytes chunk, callback):
+        """Queues a DATA chunk; ``callback()`` once nghttp2 framed all of it.
+        (``stream_id``, an int, is the queues' key as given: no int made
+        again per call.)"""
         return self.queue_chunk(stream_id, chunk, callback)
 
-    cdef bint queue_chunk(self, int32_t stream_id, bytes chunk, callback) except -1:
+    cdef bint queue_chunk(self, object stream_id, bytes chunk, callback) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None or queue.eof:
             return False
-        if queue.callbacks is None and callback is not None:
-            # A None for each chunk before this one: the first, the rest's.
-            queue.callbacks = deque([None] * ((queue.first is not None) + (
-                len(queue.rest) if queue.rest is not None else 0)))
-        queue.push(chunk)
-        if queue.callbacks is not None:
-            queue.callbacks.append(callback)
+        queue.push(chunk, callback)
         queue.queued += len(chunk)
         self.queued_bytes += len(chunk)
         self.resume(stream_id, queue)
         return True
 
-    def end_data(self, int32_t stream_id, callback, bint want_trailers):
+    def end_data(self, stream_id, callback, bint want_trailers):
         """No more DATA: END_STREAM after what is queued (or, with
-        want_trailers, the owner's _h2_want_trailers); ``callback()`` then."""
+        want_trailers, the owner's _h2_want_trailers); ``callback()`` then
+        (``stream_id`` as write()'s)."""
         return self.end_queue(stream_id, callback, want_trailers)
 
-    cdef bint end_queue(self, int32_t stream_id, callback, bint want_trailers) except -1:
+    cdef bint end_queue(self, object stream_id, callback, bint want_trailers) except -1:
         cdef H2Outgoing queue = self.outgoing.get(stream_id)
         if queue is None:
             return False
@@ -500,7 +527,7 @@ cdef class H2Core:
         self.resume(stream_id, queue)
         return True
 
-    cdef resume(self, int32_t stream_id, H2Outgoing queue):
+    cdef resume(self, object stream_id, H2Outgoing queue):
         if queue.deferred and self.session is not NULL:
             queue.deferred = False
             ng.nghttp2_session_resume_data(self.session, stream_id)
@@ -568,37 +595,3 @@ cdef class H2Core:
             'localWindowSize': ng.nghttp2_session_get_stream_remote_window_size(self.session, stream_id),
         }
 
-
-cdef int32_t with_nv(list headers, ng.nghttp2_session* session, int kind, int32_t stream_id,
-                     ng.nghttp2_data_provider2* provider) except? -1:
-    """Submits a header block given as [(name bytes, value bytes, no_index)]:
-    kind 0 request, 1 response, 2 headers, 3 trailers, 4 a PUSH_PROMISE on
-    stream_id (giving back the promised id). nghttp2 copies the
-    names and values before it returns."""
-    cdef Py_ssize_t n = len(headers), i
-    cdef ng.nghttp2_nv* nva = <ng.nghttp2_nv*>malloc(sizeof(ng.nghttp2_nv) * (n or 1))
-    cdef bytes name, value
-    cdef int32_t rc
-    if nva is NULL:
-        raise MemoryError()
-    try:
-        for i in range(n):
-            name, value, no_index = headers[i]
-            nva[i].name = <uint8_t*>PyBytes_AS_STRING(name)
-            nva[i].namelen = PyBytes_GET_SIZE(name)
-            nva[i].value = <uint8_t*>PyBytes_AS_STRING(value)
-            nva[i].valuelen = PyBytes_GET_SIZE(value)
-            nva[i].flags = ng.NGHTTP2_NV_FLAG_NO_INDEX if no_index else ng.NGHTTP2_NV_FLAG_NONE
-        if kind == 0:
-            rc = ng.nghttp2_submit_request2(session, NULL, nva, n, provider, NULL)
-        elif kind == 1:
-            rc = ng.nghttp2_submit_response2(session, stream_id, nva, n, provider)
-        elif kind == 2:
-            rc = ng.nghttp2_submit_headers(session, ng.NGHTTP2_FLAG_NONE, stream_id, NULL, nva, n, NULL)
-        elif kind == 3:
-            rc = ng.nghttp2_submit_trailer(session, stream_id, nva, n)
-        else:
-            rc = ng.nghttp2_submit_push_promise(session, ng.NGHTTP2_FLAG_NONE, stream_id, nva, n, NULL)
-    finally:
-        free(nva)
-    return rc
