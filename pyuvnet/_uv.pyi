@@ -295,6 +295,9 @@ class ASGICycle(H2RequestStream):
     async def drained(self) -> None: ...
 
 @final
+class MessageKind: ...
+
+@final
 class HTTPCycle(ASGICycle): ...
 
 @final
