@@ -300,6 +300,9 @@ class ASGICycle(H2RequestStream):
     async def drained(self) -> None: ...
 
 @final
+class MessageKind: ...
+
+@final
 class HTTPCycle(ASGICycle): ...
 
 @final

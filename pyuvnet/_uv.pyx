@@ -24,7 +24,7 @@ cdef extern from "Python.h":
     void PyObject_GC_UnTrack(object op)
 
 from pyuvnet.uv cimport libuv as uv
-from pyuvnet.events._emitter cimport EventEmitter
+from pyuvnet.events._emitter cimport EventEmitter, unheard
 
 import os
 import threading

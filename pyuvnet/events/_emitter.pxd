@@ -66,3 +66,11 @@ cdef class EventEmitter:
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1
     # removeListener: removes the most recently added match; 1 if one was removed.
     cdef int _remove(self, object event, object listener) except -1
+
+
+cdef inline bint unheard(EventEmitter emitter) noexcept:
+    # Whether ``emitter`` has no listener at all, read from its fields with
+    # no call: slot 1 is used only with slot 0, and _events is empty while
+    # the slots are in use (a C caller's test before an emit most messages
+    # have no listener for).
+    return emitter._event0 is None and not emitter._events

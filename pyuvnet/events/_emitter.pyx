@@ -13,6 +13,7 @@ from cpython.method cimport PyMethod_Check, PyMethod_GET_FUNCTION
 from cpython.function cimport PyFunction_Check
 from cpython.weakref cimport PyWeakref_NewRef
 
+import sys
 import warnings
 
 from pyuvnet._internal.no_listener import NO_LISTENER
@@ -205,6 +206,18 @@ cdef inline bint _interned(object name):
     return type(name) is str and PyUnicode_CHECK_INTERNED(name)
 
 
+# 'error' interned, as the names written in code are.
+cdef str ERROR = sys.intern('error')
+
+
+cdef inline bint _is_error(object event):
+    # Whether an event with no listener is 'error': an interned name (the
+    # emits of C code, and most others) is by identity alone.
+    if _interned(event):
+        return event is ERROR
+    return _is_event(event, ERROR)
+
+
 cdef bint _same_event(object slot, object event) except -1:
     # Whether a slot's name (an exact str, or None) is event, as a dict would
     # say: equal hashes and equal values (the caller has hashed a non-str).
@@ -292,7 +305,7 @@ cdef class EventEmitter:
     cdef int _emit(self, object event, tuple args) except -1:
         cdef object handler = self._handler(event)
         if handler is None:
-            if _is_event(event, 'error'):
+            if _is_error(event):
                 _raise_unhandled(args)
             return 0
         if type(handler) is tuple:

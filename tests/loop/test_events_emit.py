@@ -3,6 +3,7 @@ addListener, prepend, the decorator form, once) and emitting to them, the
 'error' event, and the emitter as a Python class (subclasses, weak
 references, event names that cannot be dict keys)."""
 import gc
+import sys
 import weakref
 
 import pytest
@@ -246,6 +247,20 @@ def test_unhandled_error_event_with_a_non_exception_raises_err_unhandled_error()
 def test_unhandled_error_event_without_argument_says_unhandled_error():
     with pytest.raises(ERR_UNHANDLED_ERROR, match=r'^Unhandled error\.$'):
         EventEmitter().emit('error')
+
+
+@pytest.mark.parametrize('make', [lambda: ''.join(['err', 'or']), lambda: type('S', (str,), {})('error')],
+                         ids=['built at run time', 'a str subclass'])
+def test_unhandled_error_event_named_by_an_equal_str_raises_too(make):
+    # Node compares names by value; an interned name is known by identity,
+    # any other 'error' by its text.
+    name = make()
+    assert name is not sys.intern('error')
+    err = ValueError('x')
+    with pytest.raises(ValueError) as info:
+        EventEmitter().emit(name, err)
+    assert info.value is err
+    assert EventEmitter().emit(''.join(['clo', 'se'])) is False
 
 
 def test_handled_error_event_does_not_raise():

@@ -12,6 +12,7 @@
 #                (uv/asgi/h2_cycle.pyx)
 #   Ready        what receive() and send() return when nothing must wait:
 #                an awaitable done at once (no Future, no coroutine)
+#   MessageKind  a message type send() expects, known by identity
 #
 # Here too is the kit of Python helpers the asgi files share.  What the
 # ASGI spec leaves open is done as uvicorn 0.54 does it over both
@@ -113,15 +114,35 @@ cdef inline Ready ready(value):
     return done
 
 
-cdef inline bint not_text(kind, str text) except -1:
-    # ``kind != text``: an app's message types ('http.response.body') are
-    # not interned, so not ours, and Cython's str != is PyUnicode_Compare,
-    # an ordering; pyuvnet_same_text compares length, kind and bytes.
-    if type(kind) is not str:
-        return kind != text
-    return not uv.pyuvnet_same_text(kind, text)
+@cython.final
+cdef class MessageKind:
+    """A message type send() expects, and the app's own str last found
+    equal to it: an app's literals are not interned, so not ours, but
+    they are the same objects request after request, so that a type is
+    mostly known by its identity."""
+
+    cdef str text
+    cdef object seen
+
+    def __cinit__(self, str text):
+        self.text = self.seen = text
+
+    cdef bint differs(self, kind) except -1:
+        """``kind != text``.  Cython's str != is PyUnicode_Compare, an
+        ordering; pyuvnet_same_text compares length, kind and bytes."""
+        if kind is self.seen:
+            return False
+        if type(kind) is not str:
+            return kind != self.text
+        if not uv.pyuvnet_same_text(kind, self.text):
+            return True
+        self.seen = kind
+        return False
 
 
+cdef MessageKind START_KIND = MessageKind('http.response.start')
+cdef MessageKind BODY_KIND = MessageKind('http.response.body')
+cdef MessageKind TRAILERS_KIND = MessageKind('http.response.trailers')
 
 
 cdef Py_ssize_t counted_length(value) except -2:
@@ -285,17 +306,17 @@ cdef class ASGICycle(H2RequestStream):
         if not self.complete and self.client_left():
             return READY_NONE       # the client left (uvicorn: nothing, no error)
         if not self.started:
-            if not_text(kind, 'http.response.start'):
+            if START_KIND.differs(kind):
                 self.other_message(kind, msg, 'http.response.start')
             else:
                 self.start_response(msg)
         elif not self.body_complete:
-            if not_text(kind, 'http.response.body'):
+            if BODY_KIND.differs(kind):
                 self.other_message(kind, msg, 'http.response.body')
             else:
                 return self.send_body(msg)
         elif not self.complete:
-            if not_text(kind, 'http.response.trailers'):
+            if TRAILERS_KIND.differs(kind):
                 self.other_message(kind, msg, 'http.response.trailers')
             else:
                 more = bool(msg.get('more_trailers', False))

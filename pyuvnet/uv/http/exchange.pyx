@@ -83,6 +83,9 @@ cdef class ServerExchange:
     cdef public bint paused             # reading stopped: the answers are not read
     cdef public bint dispatching        # a request's listeners run (not idle)
     cdef bint plain_writes              # socket.write is its own C write (write_after)
+    cdef bint c_writes                  # the socket is a StreamWrites (a C stream):
+                                        # its write fields are read in C; known at
+                                        # once, as a Socket's is a long MRO to walk
     cdef public object upgrading
     cdef bint flushing                  # read_answered sends: 'finish' waits a tick
     cdef bint upgrade_taken             # the parser's answer for the head it
@@ -106,6 +109,7 @@ cdef class ServerExchange:
         # (A net.Socket's write is write_method's C method, not
         # StreamWrites.write itself: own_write_of knows both.)
         self.plain_writes = own_write_of(socket.write) is socket
+        self.c_writes = isinstance(socket, StreamWrites)
         cdef ServerSettings settings = <ServerSettings?>server._settings
         self.settings = settings
         self.parser = HTTPParser(self, False, settings.max_header_size,
@@ -172,7 +176,7 @@ cdef class ServerExchange:
         socket = self.socket
         if self.paused or socket is None:
             return 0
-        if isinstance(socket, StreamWrites):
+        if self.c_writes:
             full = (<StreamWrites>socket).need_drain
         else:
             full = socket.writableNeedDrain
@@ -244,7 +248,7 @@ cdef class ServerExchange:
         Their 'finish' comes on a tick (OutgoingCore.on_sent), as Node's
         after a write done in end(): after the ticks the requests' listeners
         queued, and before the 'end' of a request they read at once."""
-        if isinstance(self.socket, StreamWrites):
+        if self.c_writes and self.socket is not None:
             # (Left set if the flush raises: 'finish' then comes on a tick.)
             self.flushing = True
             (<StreamWrites>self.socket).flush_early(self.closing)

@@ -28,6 +28,8 @@ cdef class MessageCore(EventEmitter):
             PyObject_GC_Track(self)
         if not self._closed:
             self._closed = True
+            if unheard(self):
+                return 0        # most messages: no 'close' to emit, nothing to let go
             try:
                 self._emit('close', EMPTY_TUPLE)
             finally:
@@ -378,8 +380,8 @@ cdef class IncomingCore(MessageCore):
         self.dump()
 
     cdef int dump(self) except -1:
-        if not self._consumed and self._ended and not self._buffer and \
-                self._handler('end') is None:
+        if not self._consumed and self._ended and not self._buffer and (
+                unheard(self) or self._handler('end') is None):
             # A whole message nobody listens to: done, without the ticks.
             self._consumed = self._end_emitted = self.complete = True
             self._flowing = True

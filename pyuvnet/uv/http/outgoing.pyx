@@ -153,9 +153,10 @@ cdef class OutgoingCore(MessageCore):
     cdef int prefinish(self) except -1:
         """Node's _finish: 'prefinish' once the ended message's bytes are
         all the socket's (at end(), or when a message that waited for its
-        socket or turn gets it).  Most messages have no listener for it:
-        asked first, in C, so that their end() pays no emit."""
-        if (self._handler('prefinish') is not None
+        socket or turn gets it).  Most messages have no listener at all:
+        asked first, from the emitter's fields, so that their end() pays
+        no lookup."""
+        if (not unheard(self) and self._handler('prefinish') is not None
                 and self._finished and self.socket is not None and not self._pending
                 and (self._conn is None or (<ServerExchange?>self._conn).current is self)):
             self._emit('prefinish', EMPTY_TUPLE)
@@ -319,7 +320,8 @@ cdef class OutgoingCore(MessageCore):
             return 0
         if err is None:
             self._finish_emitted = True
-            self._emit('finish', EMPTY_TUPLE)
+            if not unheard(self):
+                self._emit('finish', EMPTY_TUPLE)
         if self._conn is not None:
             (<ServerExchange?>self._conn).response_finished(self)
         return 0
