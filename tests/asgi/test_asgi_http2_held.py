@@ -1,8 +1,10 @@
 """What a request an ASGI app holds over HTTP/2 costs (issue 70: Rapid
-Reset against an app that keeps each request 300 s). Each test fails on
-the build before its cut: the scope's table, the parts the session's
-requests share (bytes, str and tuples, which no app can change), the
-Task's one Context, the session let go once its connection closed."""
+Reset against an app that keeps each request 300 s), and what a peer that
+resets streams by the thousand gets. Each test fails on the build before
+its cut: the scope's table, the parts the session's requests share (bytes,
+str and tuples, which no app can change), the Task's one Context, the
+session let go once its connection closed, and, as Node 20 fed the same
+bytes, no frame taken after nghttp2's own GOAWAY."""
 import asyncio
 import contextvars
 import gc
@@ -13,11 +15,13 @@ import pytest
 
 from pyuvnet import http2
 from asgi_support import serve
-from http2_support import END_HEADERS, END_STREAM, GET_BLOCK, HEADERS, PREFACE, frame, settings
+from http2_support import (END_HEADERS, END_STREAM, GET_BLOCK, GOAWAY, HEADERS, PING, PREFACE,
+                           RST_STREAM, frame, goaway_code, parse_frames, settings)
 
 pytestmark = pytest.mark.timeout(60)
 
 HELD = 20
+INTERNAL_ERROR, CANCEL = 2, 8
 
 
 def holding_app(held, release):
@@ -145,3 +149,50 @@ def test_a_held_request_lets_its_session_go_once_its_connection_closed():
     finally:
         gc.enable()
     assert len(held) == 1 and freed
+
+
+def test_after_nghttp2s_rapid_reset_goaway_the_connection_takes_no_more_frames():
+    # Node 20 (../shared/audits/h2/node_h2_server.js) fed the same bytes:
+    # 1,100 requests opened and reset (CANCEL) in one write end with one
+    # GOAWAY INTERNAL_ERROR (nghttp2's bound, 1,000 resets at once); Node
+    # then stops reading: a PING gets no ACK, a new request is not taken,
+    # the connection stays open.
+    # It was closed at once, and an attacker reconnecting had 1,000 more
+    # requests held per GOAWAY.
+    held, release = [], asyncio.Event()
+    flood = b''.join(frame(HEADERS, END_HEADERS | END_STREAM, 1 + 2 * i, GET_BLOCK)
+                     + frame(RST_STREAM, 0, 1 + 2 * i, CANCEL.to_bytes(4, 'big'))
+                     for i in range(1100))
+
+    async def client(server):
+        reader, writer = await asyncio.open_connection('127.0.0.1', server.address().port)
+        writer.write(PREFACE + settings() + flood)
+        received = b''
+        while goaway_code(parse_frames(received)) is None:
+            data = await asyncio.wait_for(reader.read(65536), 10)
+            assert data, 'closed before its GOAWAY'
+            received += data
+        seen = len(held)
+        writer.write(frame(PING, 0, 0, b'12345678') + frame(
+            HEADERS, END_HEADERS | END_STREAM, 2201, GET_BLOCK))
+        try:
+            after = await asyncio.wait_for(reader.read(65536), 0.5)
+        except asyncio.TimeoutError:
+            after = None        # open, and nothing more sent
+        seen_after = len(held)
+        writer.close()
+        sessions = None
+        for _ in range(500):
+            sessions = len(server._h2_sessions)
+            if not sessions:
+                break
+            await asyncio.sleep(0.01)
+        release.set()
+        return parse_frames(received), after, seen, seen_after, sessions
+    frames, after, seen, seen_after, sessions = serve(holding_app(held, release), client)
+    assert [kind for kind, *_ in frames].count(GOAWAY) == 1
+    assert goaway_code(frames) == INTERNAL_ERROR
+    # (The streams of the read the bound tripped in are still taken.)
+    assert after is None and 1000 <= seen == seen_after <= 1100
+    # The peer's close is seen: the session ends and its socket is freed.
+    assert sessions == 0
