@@ -95,11 +95,12 @@ cdef class H2Sink:
         client, local = asgi_kit['connection_ends'](session._socket, self.server)
         requests.client = client
         # The scope's keys in the order of asgiref's spec; the Nones are
-        # set per request (a copy of a dict is cheaper than a new one).
-        # Inserted one by one, not a literal: Cython makes a literal's
-        # table presized for any keys, 24 bytes an entry, where one of
-        # str keys takes 16 (its copies, a held request's scope: 632
-        # bytes each against 464, issue 70).
+        # set per request (a copy of a dict is cheaper than a new one),
+        # the method and target only when they differ from the last
+        # request's.  Inserted one by one, not a literal: Cython makes a
+        # literal's table presized for any keys, 24 bytes an entry, where
+        # one of str keys takes 16 (its copies, a held request's scope:
+        # 632 bytes each against 464, issue 70).
         cdef dict template = {}
         for key, value in (
                 ('type', 'http'), ('asgi', self.versions), ('http_version', '2'),
@@ -119,25 +120,25 @@ cdef class H2Requests(H2SessionRequests):
     cdef H2Sink sink
     cdef object client          # the scope's, before any X-Forwarded-For
     cdef dict template          # a scope's per-session part
-    # The last request's target and its (raw_path, query_string, path),
-    # and its header pairs by position: the next request's where equal.
-    # (Bytes, str and tuples, which an app cannot change: a flood of held
-    # requests, or a client's repeated ones, keep one of each, issue 70.)
-    cdef str last_target
-    cdef tuple last_parts
+    # The last request's target, method and authority (the template
+    # holds its method, path, raw_path and query_string), and its header
+    # pairs by position: the next request's where equal.  (Bytes, str
+    # and tuples, which an app cannot change: a flood of held requests,
+    # or a client's repeated ones, keep one of each, issue 70.)
+    cdef str last_target, last_method, last_authority
     cdef list kept_pairs
-    cdef object last_method, last_authority
 
     cdef int on_request(self, int32_t stream_id, list fields, bint ended) except -1:
         # A request's head came: its stream, held, and its app run.
         h2_run(h2_cycle_new(self, stream_id, fields, ended))
         return 0
 
-    cdef tuple target_parts(self, str target):
-        """(raw_path, query_string, path) of a request target, the root
-        path before the path."""
+    cdef int set_target(self, str target) except -1:
+        """The template's path, raw_path and query_string, of a request
+        target (the root path before the path), set when it is not the
+        last request's."""
         if target is self.last_target or target == self.last_target:
-            return self.last_parts
+            return 0
         cdef H2Sink sink = self.sink
         cdef str path
         if '?' in target or not target or target[0] != u'/':
@@ -147,24 +148,30 @@ cdef class H2Requests(H2SessionRequests):
             raw_path, query, path = target.encode('latin-1'), b'', target
         if '%' in path:
             path = asgi_kit['unquote'](path)
-        parts = (raw_path, query, sink.root + path if sink.root else path)
+        cdef dict template = self.template
+        template['path'] = sink.root + path if sink.root else path
+        template['raw_path'] = raw_path
+        template['query_string'] = query
         self.last_target = target
-        self.last_parts = parts
-        return parts
+        return 0
 
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
     cdef int share_pairs(self, list pairs) except -1:
         """Each of a request's header pairs that equals the last request's
-        at its position becomes that one."""
+        at its position becomes that one (h2_request_head()'s pairs:
+        tuples of two bytes)."""
         cdef list kept = self.kept_pairs
-        cdef Py_ssize_t i
+        cdef Py_ssize_t i, n = len(pairs)
         cdef tuple pair, old
         if kept is None:
             kept = self.kept_pairs = []
-        for i in range(len(pairs)):
+        for i in range(n):
             pair = <tuple>pairs[i]
             if i < len(kept):
                 old = <tuple>kept[i]
-                if same_bytes(pair[0], old[0]) and same_bytes(pair[1], old[1]):
+                if (same_bytes(<bytes>pair[0], <bytes>old[0])
+                        and same_bytes(<bytes>pair[1], <bytes>old[1])):
                     pairs[i] = old
                 else:
                     kept[i] = pair
@@ -213,24 +220,22 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
     cycle.handler = sink.handler
     cycle.sink = sink
     cycle.trailers_offered = cycle.push_offered = True
+    cdef str method, authority
     method, target, authority, pairs, proxied = h2_request_head(raw)
     if method == requests.last_method:
         method = requests.last_method
     else:
         requests.last_method = method
+        requests.template['method'] = method
     if authority == requests.last_authority:
         authority = requests.last_authority
     else:
         requests.last_authority = authority
     cycle.authority = authority
-    raw_path, query, path = requests.target_parts(target)
+    requests.set_target(target)
     requests.share_pairs(pairs)
     server = sink.server
     cdef dict scope = requests.template.copy()
-    scope['method'] = method
-    scope['path'] = path
-    scope['raw_path'] = raw_path
-    scope['query_string'] = query
     scope['headers'] = pairs
     scope['state'] = dict(server._state)
     scope['extensions'] = {'http.response.trailers': {}, 'http.response.push': {}}
