@@ -14,7 +14,15 @@ stream held (median of five; CPU time, so another process's load shows
 only through the caches). Each round is a fresh server; the rounds'
 figures are printed.
 
+``--reset`` makes each request a GET opened and reset at once
+(RST_STREAM CANCEL), as the audit's rapid_reset_noread, 500 a
+connection, each connection closed once its requests are held (the app
+keeps them past the session). ``--trace`` has the server trace its
+Python allocations: each round prints the bytes per held request,
+traced and of RSS (tracing's own bookkeeping is in the RSS figure).
+
     python bench/h2_held_streams.py [--server core|asgi] [--streams 10000] [--rounds 3]
+                                    [--reset] [--trace]
 
 A PYTHONPATH given is the server's too (another tree's pyuvnet, for a
 before/after; the CLI then runs as ``python -m pyuvnet``).
@@ -25,11 +33,14 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 SERVERS = Path(__file__).resolve().parent / 'servers'
 FIRST = 1000
+PER_CONNECTION = 500
 POST_NOREAD = b'\x83\x86\x04\x07/noread\x01\x09localhost'
+GET_NOREAD = b'\x82\x86\x04\x07/noread\x01\x09localhost'
 GET_GC = b'\x82\x86\x04\x03/gc\x01\x09localhost'
 PREFACE = b'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'
 
@@ -43,8 +54,13 @@ def opening():
     return PREFACE + frame(4, 0, 0) + frame(4, 1, 0)
 
 
-def posts(first_id, count):
-    """HEADERS (END_HEADERS, no END_STREAM) of ``count`` POST /noread."""
+def posts(first_id, count, reset=False):
+    """HEADERS (END_HEADERS, no END_STREAM) of ``count`` POST /noread; or
+    with ``reset``, as the audit's rapid_reset_noread: each a GET /noread
+    (END_STREAM) and its RST_STREAM (CANCEL) at once."""
+    if reset:
+        return b''.join(frame(1, 5, first_id + 2 * i, GET_NOREAD) + frame(3, 0, first_id + 2 * i, b'\0\0\0\x08')
+                        for i in range(count))
     return b''.join(frame(1, 4, first_id + 2 * i, POST_NOREAD) for i in range(count))
 
 
@@ -73,7 +89,7 @@ def start(kind, streams):
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError('the server exited') from None
-            __import__('time').sleep(0.05)
+            time.sleep(0.05)
     raise RuntimeError('the server did not listen')
 
 
@@ -95,25 +111,54 @@ def collect_report(proc, port):
         return line_with(proc, 'tracked')
 
 
-def one_round(kind, streams):
+def held_until(proc, count):
+    while line_with(proc, 'held')['held'] < count:
+        pass
+
+
+def reset_flood(proc, port, count, held):
+    """``count`` requests opened and reset, PER_CONNECTION a connection
+    (nghttp2 ends one that resets 1,000 streams at once), the connections
+    closed once the server holds them all: the audit's attacker reconnects
+    as these sessions end, and the app still holds their requests."""
+    conns = []
+    try:
+        for first in range(0, count, PER_CONNECTION):
+            conn = socket.create_connection(('127.0.0.1', port))
+            conns.append(conn)
+            conn.sendall(opening() + posts(1, min(PER_CONNECTION, count - first), reset=True))
+        held_until(proc, held + count)
+    finally:
+        for conn in conns:
+            conn.close()
+    time.sleep(0.5)     # (the server reads the connections' ends)
+
+
+def one_round(kind, streams, reset):
     proc, port = start(kind, streams)
     try:
-        with socket.create_connection(('127.0.0.1', port)) as attack:
-            attack.sendall(opening() + posts(1, FIRST))
-            while line_with(proc, 'held')['held'] < FIRST:
-                pass
+        if reset:
+            reset_flood(proc, port, FIRST, 0)
             before = collect_report(proc, port)
-            attack.sendall(posts(1 + 2 * FIRST, streams))
-            while line_with(proc, 'held')['held'] < FIRST + streams:
-                pass
+            reset_flood(proc, port, streams, FIRST)
             after = collect_report(proc, port)
+        else:
+            with socket.create_connection(('127.0.0.1', port)) as attack:
+                attack.sendall(opening() + posts(1, FIRST))
+                held_until(proc, FIRST)
+                before = collect_report(proc, port)
+                attack.sendall(posts(1 + 2 * FIRST, streams))
+                held_until(proc, FIRST + streams)
+                after = collect_report(proc, port)
     finally:
         proc.kill()
         proc.wait()
     types = {name: (count - before['types'].get(name, 0)) / streams
              for name, count in after['types'].items()}
+    traced = after['traced'] and (after['traced'] - before['traced']) / streams
     return {'per_stream': (after['tracked'] - before['tracked']) / streams,
             'collect_ms': after['collect_ms'][2],
+            'rss': (after['rss'] - before['rss']) / streams, 'traced': traced,
             'types': {name: round(share, 2) for name, share in sorted(types.items(), key=lambda kv: -kv[1])
                       if share >= 0.05}}
 
@@ -123,11 +168,19 @@ def main():
     parser.add_argument('--server', choices=('core', 'asgi'), default='core')
     parser.add_argument('--streams', type=int, default=10000)
     parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--reset', action='store_true',
+                        help="each request a GET reset at once, as the audit's rapid_reset_noread")
+    parser.add_argument('--trace', action='store_true',
+                        help="the server traces its Python allocations (bytes per held stream)")
     args = parser.parse_args()
+    if args.trace:
+        os.environ['PYTHONTRACEMALLOC'] = '1'
     for number in range(1, args.rounds + 1):
-        figures = one_round(args.server, args.streams)
+        figures = one_round(args.server, args.streams, args.reset)
         print('round %d: %.2f tracked objects per held stream; one full collection with %d held: '
               '%.1f ms of CPU' % (number, figures['per_stream'], FIRST + args.streams, figures['collect_ms']))
+        print('  bytes per held stream: %s traced, %.0f of RSS' % (
+            '%.0f' % figures['traced'] if args.trace else '(not)', figures['rss']))
         print('  by type: ' + ', '.join('%s %.2f' % kv for kv in figures['types'].items()))
 
 

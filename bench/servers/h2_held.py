@@ -16,7 +16,9 @@ import asyncio
 import collections
 import gc
 import json
+import os
 import time
+import tracemalloc
 
 HELD = [0]
 
@@ -29,12 +31,16 @@ def report():
     types = collections.Counter(type(obj).__name__ for obj in objects)
     tracked = len(objects)
     del objects
+    with open('/proc/self/statm') as statm:
+        rss = int(statm.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+    traced = tracemalloc.get_traced_memory()[0] if tracemalloc.is_tracing() else None
     times = []
     for _ in range(5):
         start = time.thread_time()
         gc.collect()
         times.append(round((time.thread_time() - start) * 1000, 2))
-    print(json.dumps({'tracked': tracked, 'collect_ms': sorted(times), 'types': dict(types)}), flush=True)
+    print(json.dumps({'tracked': tracked, 'collect_ms': sorted(times), 'types': dict(types),
+                      'rss': rss, 'traced': traced}), flush=True)
 
 
 def held():

@@ -29,6 +29,7 @@ from ._window import WindowAndOrigins, library_error
 __all__ = ['Http2Session', 'session_options']
 
 NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
+SERVER_SESSION = CONSTANTS['NGHTTP2_SESSION_SERVER']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
 
@@ -147,6 +148,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     _remote_settings = None
     _destroy_code = NO_ERROR        # Node's destroyCode: what destroy() closed the streams with
     _core_ended = False     # nghttp2 ended the session itself: destroy() sends no GOAWAY
+    _goaway_sent = False    # goaway() or close() sent one
 
     @property
     def pendingSettingsAck(self):
@@ -207,6 +209,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             validate_number(lastStreamID, 'lastStreamID')
         # As Node's: a last stream id of 0 or less (or none) is the last
         # stream the session processed.
+        self._goaway_sent = True
         self._submit('submit_goaway', code,
                      -1 if lastStreamID is None or lastStreamID <= 0 else lastStreamID,
                      bytes(opaqueData or b''))
@@ -347,6 +350,22 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             self.emit('error', self._close_error)
         self.emit('close')
 
+    def _stop_taking(self):
+        """nghttp2 ended a server's session on its own, its GOAWAY sent (its
+        bound on streams reset, 1,000 at once, CVE-2023-44487): as Node 20,
+        which then stops reading the socket and tells its session nothing,
+        the session takes no more frames and the connection stays open
+        until the peer closes it (or its timeout). An attacker that
+        reconnects at once had a new connection a GOAWAY later, each
+        with 1,000 more requests for the app to hold; under Node its
+        writes stall instead (issue 70). Unlike Node, the bytes that still
+        come are read and dropped, so that the peer's close is seen and
+        the socket freed (Node's stays in CLOSE_WAIT with them unread)."""
+        core, self._core = self._core, None
+        self._core_ended = True
+        self._last_writes = []
+        core.close()
+
     def _maybe_destroy(self):
         if self.closed and not self.destroyed and not self._streams and not self._pending:
             self.destroy()
@@ -441,6 +460,10 @@ class Http2Session(WindowAndOrigins, EventEmitter):
                 self._waiting_drain = True
         if self._core is not None and not self.destroyed and not self._pending \
                 and self._core.wants() == (False, False):
+            if self._goaway_code is None and not self._goaway_sent and not self._streams \
+                    and self.type == SERVER_SESSION:
+                self._stop_taking()
+                return
             # nghttp2 ended the session (a GOAWAY sent or received, no streams).
             # As Node's, the error names the peer's code by its number; no
             # second GOAWAY goes (Node's peer hears one 'goaway').

@@ -40,9 +40,60 @@ def test_rapid_reset_ends_the_session_with_one_goaway_internal_error(run_loop):
     flood = b''.join(frame(HEADERS, END_HEADERS | END_STREAM, 1 + 2 * i, GET_BLOCK)
                      + frame(RST_STREAM, 0, 1 + 2 * i, (8).to_bytes(4, 'big'))
                      for i in range(3000))
-    frames, _errors = feed(run_loop, [flood])
+    # (The connection stays open after it, as Node's: the peer's read ends
+    # at its timeout.)
+    frames, _errors = feed(run_loop, [flood], timeout=1)
     assert goaway_code(frames) == INTERNAL_ERROR
     assert [kind for kind, *_ in frames].count(GOAWAY) == 1
+
+
+def test_after_nghttp2s_rapid_reset_goaway_the_session_takes_nothing_until_the_peer_leaves(run_loop):
+    # Node 20 (../shared/audits/h2/node_h2_server.js) fed the same bytes:
+    # 1,100 streams opened and reset in one write get one GOAWAY
+    # INTERNAL_ERROR (nghttp2's bound: 1,000 resets at once), then Node
+    # stops reading, telling its session nothing: a PING gets no ACK, a
+    # new request no 'stream', and the connection stays open. Its peer, not the server, ends it (Node
+    # never sees that; here the bytes are read and dropped, and the
+    # session closes when the peer leaves).
+    flood = b''.join(frame(HEADERS, END_HEADERS | END_STREAM, 1 + 2 * i, GET_BLOCK)
+                     + frame(RST_STREAM, 0, 1 + 2 * i, (8).to_bytes(4, 'big'))
+                     for i in range(1100))
+    seen = {'frames': b'', 'streams': 0, 'closes': 0}
+
+    def until_goaway(sock):
+        while goaway_code(parse_frames(seen['frames'])) is None:
+            data = sock.recv(65536)
+            assert data, 'closed before its GOAWAY'
+            seen['frames'] += data
+
+    def ping_unanswered(sock):
+        seen['at_goaway'] = seen['streams']
+        sock.sendall(frame(PING, 0, 0, b'12345678')
+                     + frame(HEADERS, END_HEADERS | END_STREAM, 2201, GET_BLOCK))
+        sock.settimeout(0.5)
+        try:
+            seen['after'] = sock.recv(65536)
+        except OSError:     # (socket.timeout): open, and nothing more sent
+            seen['after'] = None
+        seen['closes_while_open'] = seen['closes']
+
+    errors = []
+    server = answering_server(errors)
+    server.on('stream', lambda *_: seen.update(streams=seen['streams'] + 1))
+    server.on('session', lambda session: session.on(
+        'close', lambda: seen.update(closes=seen['closes'] + 1)))
+    port = listen(run_loop, server)
+    peer = RawPeer(port, [PREFACE + settings(), flood, until_goaway, ping_unanswered],
+                   timeout=10, read=False)
+    serve_until(run_loop, server, peer)
+    assert peer.error is None
+    frames = parse_frames(seen['frames'])
+    assert goaway_code(frames) == INTERNAL_ERROR
+    assert [kind for kind, *_ in frames].count(GOAWAY) == 1
+    assert seen['after'] is None and seen['closes_while_open'] == 0
+    # (The streams of the read the bound tripped in are still taken.)
+    assert 1000 <= seen['at_goaway'] == seen['streams'] <= 1100 and errors == []
+    assert seen['closes'] == 1
 
 
 def test_a_continuation_flood_ends_the_session(run_loop):

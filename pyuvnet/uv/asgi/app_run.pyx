@@ -88,7 +88,7 @@ cdef class AppRun:
     cdef object error           # what the Task must raise once the app ended
     cdef int state
     # A spare's: its Task, the Future it parks on, and the request's
-    # context, which the Task's steps enter (the Task's own is not it).
+    # context, which the Task's steps enter (None once it is the Task's own).
     cdef object task, park, context
     cdef object park_done       # park.done, bound once
     cdef bint parked            # its Task waits on park (cancel() would cancel park)
@@ -300,19 +300,23 @@ cdef AppRun early_on_spare(ASGIHandler handler, ASGICycle cycle, loop, context):
     # Taken out meanwhile: a request dispatched during this step gets another.
     cdef AppRun run = handler.spare
     handler.spare = None
-    if run is None or run.state != RUN_PARKED:
-        # A Task with a context of its own (not a request's), parked on a
-        # Future of the loop's.
+    cdef bint own_context = run is None or run.state != RUN_PARKED
+    if own_context:
+        # A Task made in the request's context, parked on a Future of the
+        # loop's: when the app waits, its steps are in that context with
+        # no other (a held request keeps one Context, not two, issue 70).
         run = AppRun.__new__(AppRun)
         run.park = loop.create_future()
         run.park_done = run.park.done
-        run.task = AsyncioTask(run, loop=loop, name=TASK_NAME)
+        run.task = AsyncioTask(run, loop=loop, name=TASK_NAME, context=context)
     run.state = RUN_FRESH
     run.cycle = cycle
     run.context = context
     task = cycle.task = run.task
     run.early(loop, task, context)
     if not run.repark():
+        if own_context:
+            run.context = None
         return run
     if handler.spare is None:
         handler.spare = run

@@ -95,12 +95,20 @@ cdef class H2Sink:
         client, local = asgi_kit['connection_ends'](session._socket, self.server)
         requests.client = client
         # The scope's keys in the order of asgiref's spec; the Nones are
-        # set per request (a copy of a dict is cheaper than a new one).
-        requests.template = {
-            'type': 'http', 'asgi': self.versions, 'http_version': '2',
-            'server': local, 'client': client, 'scheme': self.scheme,
-            'method': None, 'root_path': self.root, 'path': None, 'raw_path': None,
-            'query_string': None, 'headers': None, 'state': None, 'extensions': None}
+        # set per request (a copy of a dict is cheaper than a new one),
+        # the method and target only when they differ from the last
+        # request's.  Inserted one by one, not a literal: Cython makes a
+        # literal's table presized for any keys, 24 bytes an entry, where
+        # one of str keys takes 16 (its copies, a held request's scope:
+        # 632 bytes each against 464, issue 70).
+        cdef dict template = {}
+        for key, value in (
+                ('type', 'http'), ('asgi', self.versions), ('http_version', '2'),
+                ('server', local), ('client', client), ('scheme', self.scheme), ('method', None),
+                ('root_path', self.root), ('path', None), ('raw_path', None),
+                ('query_string', None), ('headers', None), ('state', None), ('extensions', None)):
+            template[key] = value
+        requests.template = template
         (<H2Core>session._core).request_bytes = True    # (the scope takes the fields as bytes)
         requests.attach(session)
 
@@ -112,19 +120,73 @@ cdef class H2Requests(H2SessionRequests):
     cdef H2Sink sink
     cdef object client          # the scope's, before any X-Forwarded-For
     cdef dict template          # a scope's per-session part
+    # The last request's target, method and authority (the template
+    # holds its method, path, raw_path and query_string), and its header
+    # pairs by position: the next request's where equal.  (Bytes, str
+    # and tuples, which an app cannot change: a flood of held requests,
+    # or a client's repeated ones, keep one of each, issue 70.)
+    cdef str last_target, last_method, last_authority
+    cdef list kept_pairs
 
     cdef int on_request(self, int32_t stream_id, list fields, bint ended) except -1:
         # A request's head came: its stream, held, and its app run.
-        self.run(h2_cycle_new(self, stream_id, fields, ended))
+        h2_run(h2_cycle_new(self, stream_id, fields, ended))
         return 0
 
-    cdef int run(self, H2Cycle cycle) except -1:
-        """Runs the app on ``cycle``; past --limit-concurrency (which
-        counts the streams under way too), uvicorn's 503 instead."""
-        cdef ASGIHandler handler = self.sink.handler
-        if handler.limit >= 0 and len(handler.tasks) >= handler.limit:
-            return cycle.unavailable()
-        return handler.run(cycle)
+    cdef int set_target(self, str target) except -1:
+        """The template's path, raw_path and query_string, of a request
+        target (the root path before the path), set when it is not the
+        last request's."""
+        if target is self.last_target or target == self.last_target:
+            return 0
+        cdef H2Sink sink = self.sink
+        cdef str path
+        if '?' in target or not target or target[0] != u'/':
+            raw_path, query = asgi_kit['split_target'](target)
+            path = raw_path.decode('latin-1')
+        else:
+            raw_path, query, path = target.encode('latin-1'), b'', target
+        if '%' in path:
+            path = asgi_kit['unquote'](path)
+        cdef dict template = self.template
+        template['path'] = sink.root + path if sink.root else path
+        template['raw_path'] = raw_path
+        template['query_string'] = query
+        self.last_target = target
+        return 0
+
+    @cython.boundscheck(False)
+    @cython.wraparound(False)
+    cdef int share_pairs(self, list pairs) except -1:
+        """Each of a request's header pairs that equals the last request's
+        at its position becomes that one (h2_request_head()'s pairs:
+        tuples of two bytes)."""
+        cdef list kept = self.kept_pairs
+        cdef Py_ssize_t i, n = len(pairs)
+        cdef tuple pair, old
+        if kept is None:
+            kept = self.kept_pairs = []
+        for i in range(n):
+            pair = <tuple>pairs[i]
+            if i < len(kept):
+                old = <tuple>kept[i]
+                if (same_bytes(<bytes>pair[0], <bytes>old[0])
+                        and same_bytes(<bytes>pair[1], <bytes>old[1])):
+                    pairs[i] = old
+                else:
+                    kept[i] = pair
+            elif i < PAIRS_KEPT:
+                kept.append(pair)
+        return 0
+
+
+cdef int h2_run(H2Cycle cycle) except -1:
+    """Runs the app on ``cycle``; past --limit-concurrency (which counts
+    the streams under way too), uvicorn's 503 instead."""
+    cdef ASGIHandler handler = cycle.handler
+    if handler.limit >= 0 and len(handler.tasks) >= handler.limit:
+        return cycle.unavailable()
+    return handler.run(cycle)
 
 
 cdef bint h2_same_pairs(pairs, tuple last) except -1:
@@ -151,7 +213,6 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
     of its head's fields (name, value, ...)."""
     cdef H2Sink sink = requests.sink
     cdef H2Cycle cycle = H2Cycle.__new__(H2Cycle)
-    cdef str method, target, path
     cycle.requests = requests
     cycle.id = stream_id
     cycle.ended = ended
@@ -159,20 +220,22 @@ cdef H2Cycle h2_cycle_new(H2Requests requests, int32_t stream_id, list raw, bint
     cycle.handler = sink.handler
     cycle.sink = sink
     cycle.trailers_offered = cycle.push_offered = True
-    method, target, cycle.authority, pairs, proxied = h2_request_head(raw)
-    if '?' in target or not target or target[0] != u'/':
-        raw_path, query = asgi_kit['split_target'](target)
-        path = raw_path.decode('latin-1')
+    cdef str method, authority
+    method, target, authority, pairs, proxied = h2_request_head(raw)
+    if method == requests.last_method:
+        method = requests.last_method
     else:
-        raw_path, query, path = target.encode('latin-1'), b'', target
-    if '%' in path:
-        path = asgi_kit['unquote'](path)
+        requests.last_method = method
+        requests.template['method'] = method
+    if authority == requests.last_authority:
+        authority = requests.last_authority
+    else:
+        requests.last_authority = authority
+    cycle.authority = authority
+    requests.set_target(target)
+    requests.share_pairs(pairs)
     server = sink.server
     cdef dict scope = requests.template.copy()
-    scope['method'] = method
-    scope['path'] = sink.root + path if sink.root else path
-    scope['raw_path'] = raw_path
-    scope['query_string'] = query
     scope['headers'] = pairs
     scope['state'] = dict(server._state)
     scope['extensions'] = {'http.response.trailers': {}, 'http.response.push': {}}
@@ -213,7 +276,7 @@ cdef class H2Cycle(ASGICycle):
 
     def _begin(self):
         """The app's run (a pushed stream's, a turn after its promise)."""
-        (<H2Requests>self.requests).run(self)
+        h2_run(self)
 
     # -- the stream's hooks (uv/http2/request_stream.pyx) ----------------------
 
@@ -241,6 +304,15 @@ cdef class H2Cycle(ASGICycle):
             self.send_trailers()
 
     cdef int on_gone(self) except -1:
+        # The session is let go with the stream, not with the app: a
+        # request the app holds kept its whole session (its socket, its
+        # buffers) after the connection closed (issue 70).  With no
+        # ``requests`` the stream's calls do nothing, as they must now;
+        # but a session destroyed inside a read resets its streams a tick
+        # later (H2RequestStream.destroy()), through ``requests``.
+        cdef dict state = self.requests.state
+        if not (state['destroyed'] and state.get('_receiving')):
+            self.requests = None
         return self.wake()
 
     cdef int unavailable(self) except -1:
@@ -338,10 +410,12 @@ cdef class H2Cycle(ASGICycle):
         return 0
 
     cdef int write_push(self, dict message) except -1:
+        if self.destroyed:
+            return 0
         cdef H2Requests requests = <H2Requests>self.requests
         session = requests.session
         core = requests.core
-        if (self.destroyed or self.scope is None or self.id % 2 == 0 or session.closed
+        if (self.scope is None or self.id % 2 == 0 or session.closed
                 or requests.core.owner is None or not core.remote_setting(H2_ENABLE_PUSH)):
             return 0
         block = self.sink.helpers.push_block(message['path'], message.get('headers', ()),
