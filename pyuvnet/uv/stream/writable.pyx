@@ -213,9 +213,16 @@ cdef class StreamWrites(Handle):
             return self._writableState.getBuffer()
         if not self.write_queue or not (self.corked or self.write_reqs):
             return []
+        return self.queued_entries(None)
+
+    cdef list queued_entries(self, object no_callback):
+        """The queued writes as Node's buffer entries ({'chunk',
+        'encoding', 'callback'}), ``no_callback`` for a write given none."""
+        cdef list callbacks = self.write_callbacks
         return [{'chunk': chunk, 'encoding': 'buffer',
-                 'callback': None if self.write_callbacks is None else self.write_callbacks[i]}
-                for i, chunk in enumerate(self.write_queue)]
+                 'callback': no_callback if callbacks is None or callbacks[i] is None
+                 else callbacks[i]}
+                for i, chunk in enumerate(self.write_queue or ())]
 
     @property
     def writableHighWaterMark(self):
@@ -660,16 +667,12 @@ cdef class StreamWrites(Handle):
         (``in_flight(length)`` makes it) comes after them (with nothing
         left to gather, it is called at the next flush: the requests libuv
         holds are not followed); a 'drain' owed is the state's."""
-        cdef Py_ssize_t i, n
+        cdef Py_ssize_t n
         cdef list buffered
         if self.corked:
-            buffered = []
-            for i in range(len(self.write_queue or ())):
-                cb = None if self.write_callbacks is None else self.write_callbacks[i]
-                buffered.append({'chunk': self.write_queue[i], 'encoding': 'buffer',
-                                 'callback': TAKEN_NOP if cb is None else cb})
-                if cb is not None:
-                    state.allNoop = False
+            buffered = self.queued_entries(TAKEN_NOP)
+            if any(entry['callback'] is not TAKEN_NOP for entry in buffered):
+                state.allNoop = False
             if buffered:
                 state.buffered = buffered
                 state.length = self.queued_bytes
