@@ -3,13 +3,15 @@
 ``msecs``: a finite number >= 0.  A duration above TIMEOUT_MAX runs as
 TIMEOUT_MAX, and Node's TimeoutOverflowWarning says so.  And the sequence
 of a socket's setTimeout() around its timer (net.Socket's, and a
-JSStreamSocket's): set_idle_timeout()."""
+JSStreamSocket's): set_idle_timeout(); the unref'd timer of an object
+with no handle of its own (an HTTP/2 stream, a session over a Duplex):
+unref_timer()."""
 import sys
 
 from .. import errors
 from .validate import validate_function, validate_number
 
-__all__ = ['TIMEOUT_MAX', 'check_timer_duration', 'set_idle_timeout']
+__all__ = ['TIMEOUT_MAX', 'check_timer_duration', 'set_idle_timeout', 'unref_timer']
 
 # The longest timer libuv is given, as Node's TIMEOUT_MAX (2**31-1 ms).
 TIMEOUT_MAX = 2 ** 31 - 1
@@ -44,3 +46,14 @@ def set_idle_timeout(sock, timeout, callback, arm):
         else:
             sock.removeListener('timeout', callback)
     return sock
+
+
+def unref_timer(callback, msecs):
+    """A timer calling ``callback`` after ``msecs`` (at most TIMEOUT_MAX),
+    unref'd as Node's idle timers: it keeps no loop alive; None for 0."""
+    if not msecs:
+        return None
+    from .._uv import setTimeout
+    timer = setTimeout(callback, min(msecs, TIMEOUT_MAX))
+    timer.unref()
+    return timer

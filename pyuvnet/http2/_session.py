@@ -9,11 +9,11 @@ import time
 from collections import deque
 
 from .. import _uv
-from .._uv import nextTick, setImmediate, setTimeout
+from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
 from .._internal.aliases import twins
 from .._internal.records import Record
-from .._internal.timer_duration import TIMEOUT_MAX, set_idle_timeout
+from .._internal.timer_duration import set_idle_timeout, unref_timer
 from .._internal.validate import validate_number
 from .._internal.http2.constants import CONSTANTS
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
@@ -229,10 +229,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _arm_idle_timer(self, msecs):
         self._clear_idle_timer()
-        if msecs:
-            # Unref'd, as Node's: an idle timeout keeps no loop alive.
-            self._idle_timer = setTimeout(self._on_socket_timeout, min(msecs, TIMEOUT_MAX))
-            self._idle_timer.unref()
+        self._idle_timer = unref_timer(self._on_socket_timeout, msecs)
 
     def _clear_idle_timer(self):
         if self._idle_timer is not None:

@@ -5,9 +5,8 @@ holds write() at False until 'drain'); what is read opens the stream's
 window only as the reader takes it."""
 from .. import _uv
 from .._internal.aliases import twins
-from .._internal.timer_duration import TIMEOUT_MAX, check_timer_duration
-from .._internal.validate import validate_function
-from .._uv import nextTick, setTimeout
+from .._internal.timer_duration import set_idle_timeout, unref_timer
+from .._uv import nextTick
 from ..errors import AbortError
 from ..events import EventEmitter
 from ..stream import Duplex
@@ -124,22 +123,12 @@ class Http2Stream(Duplex):
         the stream closed."""
         if self.destroyed:
             return self
-        check_timer_duration(msecs)
-        if callback is not None:
-            validate_function(callback, 'callback')
+        return set_idle_timeout(self, msecs, callback, self._arm_timer)
+
+    def _arm_timer(self, msecs):
         if self._timer is not None:
             self._timer.close()
-            self._timer = None
-        if not msecs:
-            if callback is not None:
-                self.removeListener('timeout', callback)
-            return self
-        # Unref'd, as Node's: a stream's timer keeps no loop alive.
-        self._timer = setTimeout(self._on_timeout, min(msecs, TIMEOUT_MAX))
-        self._timer.unref()
-        if callback is not None:
-            self.once('timeout', callback)
-        return self
+        self._timer = unref_timer(self._on_timeout, msecs)
 
     def _on_timeout(self):
         if not self.destroyed:
