@@ -258,49 +258,6 @@ def test_an_http2_request_is_one_object_its_cycle_held_as_its_stream():
     assert (seen['headers'][':status'], seen['body'], seen['ended']) == (200, b'ok', True)
 
 
-def test_a_held_http2_request_keeps_no_future_of_the_servers():
-    # A request whose app waits keeps the handler's spare Task as its own;
-    # the Future the spare parked on is let go then, not held with it (a
-    # held request's memory, issue 70).
-    held, release = [], asyncio.Event()
-
-    async def app(scope, receive, send):
-        if scope['type'] != 'http':
-            return
-        held.append(scope)
-        await release.wait()
-        await send({'type': 'http.response.start', 'status': 200})
-        await send({'type': 'http.response.body', 'body': b''})
-
-    def futures():
-        return sum(1 for obj in gc.get_objects() if type(obj) is asyncio.Future)
-
-    async def client(server):
-        before = futures()
-        session, reqs = None, []
-        session = http2.connect('http://127.0.0.1:%d' % port_of(server))
-        session.on('error', lambda error: None)
-        for _ in range(20):
-            req = session.request({':path': '/'})
-            req.on('error', lambda error: None)
-            req.resume()
-            reqs.append(req)
-        for _ in range(500):
-            if len(held) == 20:
-                break
-            await asyncio.sleep(0.01)
-        grown = futures() - before
-        release.set()
-        closed = [asyncio.get_running_loop().create_future() for _ in reqs]
-        for req, done in zip(reqs, closed):
-            req.on('close', lambda done=done: done.done() or done.set_result(None))
-        await asyncio.gather(*closed)
-        session.close()
-        return grown
-    # Each held request waits on one Future of the app's (Event.wait()'s).
-    assert serve(app, client) <= 20 + 2
-
-
 def test_a_stream_reset_mid_body_is_http_disconnect():
     got = []
 

@@ -102,6 +102,22 @@ def test_held_requests_of_one_target_and_headers_share_their_immutable_parts():
         assert scope['extensions'] is not first['extensions']
 
 
+def test_a_held_http2_request_keeps_no_future_of_the_servers():
+    # A request whose app waits keeps the handler's spare Task as its own;
+    # the Future the spare parked on is let go then, not held with it.
+    held, release = [], asyncio.Event()
+
+    def futures():
+        return sum(1 for obj in gc.get_objects() if type(obj) is asyncio.Future)
+
+    async def client(server):
+        grown, session, reqs = await hold_requests(server, held, HELD, futures)
+        await let_go(session, reqs, release)
+        return grown
+    # Each held request waits on one Future of the app's (Event.wait()'s).
+    assert serve(holding_app(held, release), client) <= HELD + 2
+
+
 def test_a_held_request_keeps_one_context_its_tasks():
     # The spare Task a waiting app takes over is made in the request's
     # context: a held request kept two Contexts (the Task's and its own).
