@@ -4,26 +4,23 @@ _client_session.py). The socket's reads go to the session's nghttp2 core
 (``_uv.H2Core``), which calls back here once per stream event; the frames
 nghttp2 makes are written while the socket takes them (a socket's
 backpressure pauses the framing, so nothing piles up in memory)."""
-import os
-import time
-from collections import deque
-
 from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
 from .._internal.aliases import twins
 from .._internal.records import Record
-from .._internal.timer_duration import set_idle_timeout, unref_timer
 from .._internal.validate import validate_number
 from .._internal.http2.constants import CONSTANTS
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
-                                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_PING_CANCEL,
-                                      ERR_HTTP2_PING_LENGTH, ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND)
+                                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_SESSION_ERROR,
+                                      ERR_HTTP2_SOCKET_BOUND)
 from ..errors import ERR_INVALID_ARG_TYPE
 from .._internal.http2.headers import to_object
-from ._settings import FIRST_CUSTOM_ID, check_settings, custom_entries, session_options, \
-    settings_entries, settings_record
+from ._settings import check_settings, session_options
+from ._settings_exchange import SettingsExchange
 from ._client_stream import ClientHttp2Stream
+from ._pings import PingsInFlight
+from ._socket_hold import SocketHold
 from ._window import WindowAndOrigins, library_error
 
 __all__ = ['Http2Session', 'session_options']
@@ -71,8 +68,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self._flush_scheduled = False
         self._waiting_drain = False
         self._last_writes = []      # streams written to since the last flush
-        self._pings = deque()
-        self._settings_sent = deque()
+        self._pings = PingsInFlight(opts['maxOutstandingPings'])
+        self._settings = SettingsExchange(opts['remoteCustomSettings'])
         self._goaway_code = None
         self._close_error = None
         self._closed_emitted = False
@@ -82,14 +79,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self.connecting = True
         self.encrypted = hasattr(socket, 'alpnProtocol')
         self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
-        self._local_settings = None
-        self._remote_settings = None
-        # Node's customSettings: those sent (at once, as Node's), and those
-        # of the peer's the remoteCustomSettings option names.
-        self._local_custom = {}
-        self._remote_custom = {}
         self._origin_set = None
-        self._idle_timer = None     # setTimeout()'s over a socket with no idle timer
+        self._hold = SocketHold(socket)     # setTimeout(), ref(), unref()
         socket._http2_session = self
         # As Node's sessions: Nagle's algorithm off, so that a response's
         # frames are not held for the peer's delayed ACK.
@@ -111,41 +102,20 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _send_first_settings(self):
         """Our first SETTINGS, the first frame nghttp2 sends (after a
         client's magic, which is nghttp2's): submitted before anything else."""
-        self._core.submit_settings(self._queue_settings(self._options['settings'], None))
-
-    def _queue_settings(self, settings, callback):
-        """A SETTINGS frame's entries, the frame then waiting for its ACK;
-        its custom settings are the session's local ones at once, as Node's."""
-        entries = settings_entries(settings)
-        self._local_custom.update((setting_id, value) for setting_id, value
-                                  in custom_entries(settings.get('customSettings'))
-                                  if setting_id >= FIRST_CUSTOM_ID)
-        self._settings_sent.append((settings, callback, time.monotonic()))
-        return entries
+        self._core.submit_settings(self._settings.queue(self._options['settings'], None))
 
     @property
     def localSettings(self):
         """The settings the peer acknowledged (Node's object: the same one
         until the next ACK)."""
-        if self._local_settings is None:
-            if self._core is None:
-                return settings_record(None)
-            self._local_settings = settings_record(self._core.local_setting, self._local_custom)
-        return self._local_settings
+        return self._settings.local(self._core)
 
     @property
     def remoteSettings(self):
         """The settings the peer sent (the same object until its next
         SETTINGS)."""
-        if self._remote_settings is None:
-            if self._core is None:
-                return settings_record(None)
-            self._remote_settings = settings_record(self._core.remote_setting, self._remote_custom)
-        return self._remote_settings
+        return self._settings.remote(self._core)
 
-    # Node's kLocalSettings/kRemoteSettings: read once per SETTINGS frame.
-    _local_settings = None
-    _remote_settings = None
     _destroy_code = NO_ERROR        # Node's destroyCode: what destroy() closed the streams with
     _core_ended = False     # nghttp2 ended the session itself: destroy() sends no GOAWAY
     _goaway_sent = False    # goaway() or close() sent one
@@ -153,7 +123,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     @property
     def pendingSettingsAck(self):
         """True while a SETTINGS frame sent waits for the peer's ACK."""
-        return bool(self._settings_sent)
+        return bool(self._settings.sent)
 
     @property
     def state(self):
@@ -167,12 +137,12 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
         self._check_alive()
         settings = check_settings(settings)
-        if len(self._settings_sent) >= self._options['maxOutstandingSettings']:
+        if len(self._settings.sent) >= self._options['maxOutstandingSettings']:
             # As Node's: a SETTINGS past maxOutstandingSettings unacknowledged
             # ends the session (GOAWAY INTERNAL_ERROR).
             self.destroy(ERR_HTTP2_MAX_PENDING_SETTINGS_ACK())
             return
-        self._submit('submit_settings', self._queue_settings(settings, callback))
+        self._submit('submit_settings', self._settings.queue(settings, callback))
 
     def ping(self, payload=None, callback=None):
         """Sends a PING; ``callback(err, duration_ms, payload)`` on its ACK.
@@ -180,19 +150,9 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if callable(payload) and callback is None:
             payload, callback = None, payload
         self._check_alive()
-        if payload is not None and not isinstance(payload, (bytes, bytearray, memoryview)):
-            raise ERR_INVALID_ARG_TYPE('payload', ['Buffer', 'TypedArray', 'DataView'], payload)
-        payload = os.urandom(8) if payload is None else bytes(payload)
-        if len(payload) != 8:
-            raise ERR_HTTP2_PING_LENGTH()
-        if callback is not None and not callable(callback):
-            raise ERR_INVALID_ARG_TYPE('callback', 'function', callback)
-        if len(self._pings) >= self._options['maxOutstandingPings']:
-            # As Node's: the callback is told the ping was cancelled.
-            if callback is not None:
-                nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
+        payload = self._pings.start(payload, callback)
+        if payload is None:
             return False
-        self._pings.append((payload, callback, time.monotonic()))
         self._submit('submit_ping', payload)
         return True
 
@@ -219,37 +179,16 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         session, as Node's."""
         if callback is not None:
             self.once('timeout', callback)
-        if hasattr(self._socket, 'setTimeout'):
-            self._socket.setTimeout(msecs)
-        else:
-            # A plain Duplex has no idle timer: the session keeps its own,
-            # as Node's sessions do, re-armed by each read and write.
-            set_idle_timeout(self, msecs, None, self._arm_idle_timer)
+        self._hold.set_timeout(self, msecs, self._on_socket_timeout)
         return self
-
-    def _arm_idle_timer(self, msecs):
-        self._clear_idle_timer()
-        self._idle_timer = unref_timer(self._on_socket_timeout, msecs)
-
-    def _clear_idle_timer(self):
-        if self._idle_timer is not None:
-            self._idle_timer.close()
-            self._idle_timer = None
 
     def ref(self):
         """The session's socket keeps the loop running (the default)."""
-        self._ref_socket('ref')
+        self._hold.ref('ref')
 
     def unref(self):
         """The session's socket alone no longer keeps the loop running."""
-        self._ref_socket('unref')
-
-    def _ref_socket(self, name):
-        # A JS-style Duplex as the socket holds no handle: nothing to
-        # (un)ref, as Node's JSStreamSocket over it keeps none either.
-        method = getattr(self._socket, name, None)
-        if method is not None:
-            method()
+        self._hold.ref('unref')
 
     def close(self, callback=None):
         """Closes gracefully: GOAWAY, no new streams, destroyed once the
@@ -287,10 +226,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         for stream in streams:
             stream.destroy(error)
         self._unreset = None
-        for _payload, callback, _started in self._pings:
-            if callback is not None:
-                nextTick(callback, ERR_HTTP2_PING_CANCEL(), 0, b'')
-        self._pings.clear()
+        self._pings.cancel()
         self._close_error = error
         core = self._core
         # (Once nghttp2 is done with the session, a GOAWAY of its own or the
@@ -333,7 +269,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         if self._closed_emitted:
             return
         self._closed_emitted = True
-        self._clear_idle_timer()
+        self._hold.clear()
         # The socket's listeners are this session's methods: off them, the
         # session and its socket are freed at once (no cycle left for gc).
         socket = self._socket
@@ -451,8 +387,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             after_write = self._core.after_write
             if after_write is not None and self._over_duplex:
                 after_write = _an_immediate_later(after_write)
-            if self._idle_timer is not None:
-                self._idle_timer.refresh()
+            if self._hold.timer is not None:
+                self._hold.timer.refresh()
             if not self._socket.write(data, after_write):
                 self._waiting_drain = True
         if self._core is not None and not self.destroyed and not self._pending \
@@ -474,8 +410,8 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         core = self._core
         if core is None:
             return
-        if self._idle_timer is not None:
-            self._idle_timer.refresh()
+        if self._hold.timer is not None:
+            self._hold.timer.refresh()
         self._receiving = True
         try:
             core.receive(data)
@@ -554,31 +490,22 @@ class Http2Session(WindowAndOrigins, EventEmitter):
 
     def _h2_settings(self, ack, custom):
         if not ack:
-            wanted = self._options['remoteCustomSettings']
-            for setting_id, value in custom:
-                if setting_id in wanted:
-                    self._remote_custom[setting_id] = value
-            self._remote_settings = None
+            self._settings.received(custom)
             self.emit('remoteSettings', self.remoteSettings)
             return
-        if self._settings_sent:
-            _settings, callback, started = self._settings_sent.popleft()
-            self._local_settings = None
+        acked = self._settings.acknowledged()
+        if acked is not None:
+            callback, duration = acked
             local = self.localSettings
             if callback is not None:
-                callback(None, local, (time.monotonic() - started) * 1000)
+                callback(None, local, duration)
             self.emit('localSettings', local)
 
     def _h2_ping(self, ack, payload):
         if not ack:
             self.emit('ping', payload)
             return
-        # An ACK of no PING sent is ignored, as RFC 9113 6.7 has it (h2spec
-        # 6.7/2; Node 20 ends the session for it).
-        if self._pings:
-            _sent, callback, started = self._pings.popleft()
-            if callback is not None:
-                callback(None, (time.monotonic() - started) * 1000, payload)
+        self._pings.acknowledged(payload)
 
     def _h2_goaway(self, code, last_stream_id, opaque):
         self._goaway_code = code
