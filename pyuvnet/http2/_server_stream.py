@@ -1,7 +1,7 @@
 """ServerHttp2Stream: a request's stream on the server (Http2Stream is in
 _stream.py), and its answer: respond(), the file responses, the 1xx and
 additional headers, the close of a request left unread."""
-from .._uv import H2LibraryError, h2_plain_block, h2_respond, setImmediate
+from .._uv import H2LibraryError, h2_plain_block, h2_respond, h2_server_final, setImmediate
 from ..events import EventEmitter
 from .._internal.aliases import twins
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_HEADERS_AFTER_RESPOND, ERR_HTTP2_HEADERS_SENT,
@@ -146,13 +146,13 @@ class ServerHttp2Stream(Http2Stream):
 
     _head_request = False
 
-    def _final(self, callback):
-        if self._ng_closed:
-            # The usual answer: nghttp2 closed the stream once its
-            # END_STREAM left. Nothing to end (as Http2Stream._final() of a
-            # closed stream, which close() cannot be closing) or to close.
-            callback()
-            return
+    # The usual answer's end, in C: nghttp2 closed the stream once its
+    # END_STREAM left. Nothing to end (as Http2Stream._final() of a closed
+    # stream, which close() cannot be closing) or to close. Any other end
+    # is _end_response()'s.
+    _final = h2_server_final
+
+    def _end_response(self, callback):
         # As Node's server stream, once its response is out: a request
         # whose body is not being read is closed with NO_ERROR (RFC 9113
         # 8.1), so that a reset the client sends after it is no 'error' of

@@ -6,7 +6,7 @@ window only as the reader takes it."""
 from .. import _uv
 from .._internal.aliases import twins
 from .._internal.timer_duration import set_idle_timeout, unref_timer
-from .._uv import nextTick
+from .._uv import H2AfterEnd, nextTick
 from ..errors import AbortError
 from ..events import EventEmitter
 from ..stream import Duplex
@@ -433,7 +433,7 @@ class Http2Stream(Duplex):
                 if r.flowing and not r.ended and not r.length:
                     # As Node's: a reader in flow gets its 'end' first.
                     self.push(None)
-                    EventEmitter.once(self, 'end', self._after_end)
+                    EventEmitter.once(self, 'end', H2AfterEnd(self))
                     return
                 self.destroy()
                 return
@@ -457,21 +457,17 @@ class Http2Stream(Duplex):
             # readable side.
             self._end_aborted()
             self.push(None)
-        # Destroyed once read (_after_end). As Node's onStreamClose(): a
+        # Destroyed once read (H2AfterEnd: the writable side ended if it was
+        # open, destroy() a tick later). As Node's onStreamClose(): a
         # server's request nobody reads is dumped; a client's response
         # waits for its reader.
-        EventEmitter.once(self, 'end', self._after_end)
+        EventEmitter.once(self, 'end', H2AfterEnd(self))
         if r.flowing is None and self.session.type == 0:
             self.resume()
         else:
             # As Node's: a paused reader with nothing left unread still
             # gets its 'end' (and the stream its destroy).
             self.read(0)
-
-    def _after_end(self):
-        if not self._writableState.ending:      # (mostly ended: no call)
-            self._end_aborted()
-        nextTick(self.destroy)
 
     def _end_aborted(self):
         # As Node's closeStream(): a stream closed cleanly while its

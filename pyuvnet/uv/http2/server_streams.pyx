@@ -50,3 +50,34 @@ cdef class H2StreamRelay:
         if self.server._handler('request') is not None:
             self.compat(self.server, *args)
         self.server._emit('stream', args)
+
+
+@cython.final
+cdef class H2AfterEnd:
+    """The once('end') listener of a stream nghttp2 closed cleanly before
+    its readable side ended (Http2Stream._on_close(); Node's onStreamClose()
+    listens to 'end' with kMaybeDestroy): the writable side is aborted and
+    ended if it was still open, and the stream destroyed a tick later. A C
+    callable: no Python frame per request."""
+    cdef object stream
+
+    def __cinit__(self, stream):
+        self.stream = stream
+
+    def __call__(self):
+        stream = self.stream
+        if not stream._writableState.ending:        # (mostly ended: no call)
+            stream._end_aborted()
+        next_tick_c(stream.destroy, ())
+
+
+
+def h2_server_final(stream, callback):
+    """ServerHttp2Stream._final(callback) (bound as that method): the usual
+    answer's end, nghttp2 having closed the stream once its END_STREAM
+    left, is done at once (nothing to end, nothing to close), here in C;
+    any other goes to ``stream._end_response(callback)``."""
+    if stream._ng_closed:
+        callback()
+    else:
+        stream._end_response(callback)
