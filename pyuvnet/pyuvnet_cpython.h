@@ -22,8 +22,8 @@
  *                            generic lookup (its base's __getattr__ hook)
  * And here, for any room: pyuvnet_type_attr_is(), a type's method cache
  * lookup, and pyuvnet_type_tag(), its version tag (uv/stream/stream.pyx's
- * overrides; the stream core's read(), whose 'data' to nobody is not
- * emitted through EventEmitter's emit()).
+ * overrides; the stream core's events, emitted through EventEmitter's C
+ * emit when a stream's class keeps its emit(): core/emits.pyx).
  * Not behind it: uv/tls/pyuvnet_openssl.h reads the SSL pointer out of
  * _ssl's objects, which TLS needs on every interpreter (it checks the
  * object's size).

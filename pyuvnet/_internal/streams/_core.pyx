@@ -11,6 +11,7 @@ other and the states' fields in C:
 
     core/states.pyx       the two states and their options
     core/ticks.pyx        nextTick() as a C call
+    core/emits.pyx        the events the sequences emit, through C when they may
     core/chunks.pyx       the byte-like kinds, and a chunk made bytes
     core/readable.pyx     the read side: push, read, flowing mode, 'readable'
     core/read_head.pyx    reads within the head chunk, and the bytes they copy
@@ -23,6 +24,7 @@ other and the states' fields in C:
 """
 include "core/states.pyx"
 include "core/ticks.pyx"
+include "core/emits.pyx"
 include "core/chunks.pyx"
 include "core/readable.pyx"
 include "core/read_head.pyx"

@@ -3,7 +3,8 @@
 # 'close' on the next tick, errorOrDestroy(), construct() and undestroy().
 # pyuvnet/_internal/streams/state.py re-exports these; StreamBase binds destroy_stream as its
 # destroy().
-# A subclass's _destroy, emit and destroy stay Python calls.
+# A subclass's _destroy and destroy stay Python calls (emit too, when it
+# is overridden: emits.pyx).
 cimport cython
 
 cdef inline _record_error(object err, WritableState w, ReadableState r):
@@ -129,7 +130,7 @@ cdef _emit_close(object stream):
     if r is not None:
         r.closeEmitted = True
     if (w is not None and w.emitClose) or (r is not None and r.emitClose):
-        stream.emit('close')
+        emit_event(stream, 'close', ())
 
 
 cdef _emit_error(object stream, object err):
@@ -141,7 +142,7 @@ cdef _emit_error(object stream, object err):
         w.errorEmitted = True
     if r is not None:
         r.errorEmitted = True
-    stream.emit('error', err)
+    emit_event(stream, 'error', (err,))
 
 
 cdef _error_or_destroy(object stream, object err, bint sync=False):

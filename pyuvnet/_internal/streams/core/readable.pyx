@@ -2,18 +2,17 @@
 # push()/unshift() into the buffer, read(), flowing mode, 'readable' and
 # the reads ahead. stream/_readable.py's Readable binds the def functions
 # as its methods (``push = readable_push``); inside, they call each other
-# in C. stream._read(), emit() and destroy() stay Python calls (subclasses
-# override them), and so does stream.read() unless the stream's class
-# keeps Readable's (``own_read``).
+# in C. stream._read() and destroy() stay Python calls (subclasses
+# override them), and so do stream.read() unless the stream's class
+# keeps Readable's (``own_read``) and emit() unless it keeps
+# EventEmitter's (emits.pyx).
 import re
 
 from cpython.long cimport PyLong_AsLongAndOverflow
-from cpython.object cimport PyTypeObject, Py_TYPE
 from cpython.sequence cimport PySequence_GetItem
 
 from pyuvnet._internal.encodings import decoder as make_decoder, normalize as normalize_encoding
 from pyuvnet._internal.no_listener import NO_LISTENER
-from pyuvnet.events cimport EventEmitter
 
 cdef enum:
     MAX_HWM = 0x40000000      # read(n)'s largest n: 1 GiB
@@ -161,13 +160,13 @@ cdef bint _add_chunk(object stream, object chunk, object encoding, bint front) e
 
 cdef int _push_chunk(object stream, ReadableState state, object chunk, bint front) except -1:
     if state.flowing and state.length == 0 and not state.sync \
-            and stream.listenerCount('data') > 0:
+            and listener_count(stream, 'data') > 0:
         if state.multiAwaitDrain:
             state.awaitDrainWriters.clear()
         else:
             state.awaitDrainWriters = None
         state.dataEmitted = True
-        stream.emit('data', chunk)
+        emit_event(stream, 'data', (chunk,))
     else:
         state.length += 1 if state.objectMode else len(chunk)
         if front:
@@ -307,36 +306,9 @@ cdef inline int _emit_read(object stream, ReadableState state, object ret) excep
     # What read() took, as 'data' (not after an error or 'close').
     if not state.errorEmitted and not state.closeEmitted:
         state.dataEmitted = True
-        _emit_data(stream, ret)
-    return 0
-
-
-cdef extern from "pyuvnet_cpython.h":
-    bint type_attr_is "pyuvnet_type_attr_is" (PyTypeObject* type, object name, object own) noexcept
-    unsigned int type_tag "pyuvnet_type_tag" (PyTypeObject* type) noexcept
-
-# The last stream type found to be an EventEmitter with EventEmitter's
-# emit(), and its version tag then (pyuvnet_cpython.h): while it stays
-# unchanged, its streams' reads ask no more.
-cdef PyTypeObject* _plain_emitter = NULL
-cdef unsigned int _plain_emitter_tag = 0
-
-
-cdef int _emit_data(object stream, object chunk) except -1:
-    # emit('data', chunk); EventEmitter's own emit() does nothing for an
-    # event nobody listens to, so it is not called then: a framing
-    # reader's read(4) and read(n) emit 'data' to nobody twice a message.
-    global _plain_emitter, _plain_emitter_tag
-    cdef PyTypeObject* kind = Py_TYPE(stream)
-    if kind != _plain_emitter or type_tag(kind) != _plain_emitter_tag:
-        if not isinstance(stream, EventEmitter) or not type_attr_is(kind, 'emit', _emitter_emit):
-            stream.emit('data', chunk)
-            return 0
-        # (After the lookup, which gives the type a tag if it had none.)
-        _plain_emitter_tag = type_tag(kind)
-        _plain_emitter = kind if _plain_emitter_tag else NULL
-    if (<EventEmitter>stream)._handler('data') is not None:
-        stream.emit('data', chunk)
+        # (A framing reader's read(4) and read(n) emit 'data' to nobody
+        # twice a message: EventEmitter's C emit finds no listener.)
+        emit_event(stream, 'data', (ret,))
     return 0
 
 
@@ -402,7 +374,7 @@ def readable_pause(self):
     cdef ReadableState state = self._readableState
     if state.flowing is not False:
         state.flowing = False
-        self.emit('pause')
+        emit_event(self, 'pause', ())
     state.paused = True
     return self
 
@@ -432,7 +404,7 @@ def _resume_tick(stream, ReadableState state):
         else:
             end_readable(stream, state, 1)
     state.resumeScheduled = False
-    stream.emit('resume')
+    emit_event(stream, 'resume', ())
     if own_read and state.flowing and state.ended and not state.length:
         state.emittedReadable = False
         end_readable(stream, state, 1 if state.reading else 2)
@@ -472,10 +444,10 @@ cdef int emit_readable_now(object stream) except -1:
     cdef ReadableState state = stream._readableState
     cdef bint own_read
     if not state.destroyed and state.errored is None and (state.length or state.ended):
-        listening = stream.listenerCount('readable')
-        stream.emit('readable')
+        listening = listener_count(stream, 'readable')
+        emit_event(stream, 'readable', ())
         state.emittedReadable = False
-        if listening and stream.listenerCount('readable') < listening:
+        if listening and listener_count(stream, 'readable') < listening:
             # A once() listener went: Node's wrapper removes it through
             # removeListener(), which lets 'data' listeners flow again.
             next_tick(update_readable_listening, (stream,))
@@ -530,7 +502,6 @@ cdef object _emitter_on = EventEmitter.on
 cdef object _emitter_once = EventEmitter.once
 cdef object _emitter_remove = EventEmitter.removeListener
 cdef object _emitter_remove_all = EventEmitter.removeAllListeners
-cdef object _emitter_emit = EventEmitter.emit
 
 
 def readable_on(self, event, listener=NO_LISTENER):
@@ -576,7 +547,7 @@ cdef int _listener_added(object stream, object event) except -1:
     # What on()/once() of 'data' or 'readable' does once it is added.
     cdef ReadableState state = stream._readableState
     if event == 'data':
-        if stream.listenerCount('readable') > 0:
+        if listener_count(stream, 'readable') > 0:
             state.readableListening = True
         if state.flowing is not False:
             stream.resume()
@@ -596,10 +567,10 @@ def update_readable_listening(stream):
     # Node's updateReadableListening(), a tick after 'readable' listeners
     # may have gone.
     cdef ReadableState state = stream._readableState
-    state.readableListening = stream.listenerCount('readable') > 0
+    state.readableListening = listener_count(stream, 'readable') > 0
     if state.resumeScheduled and state.paused is False:
         state.flowing = True
-    elif stream.listenerCount('data') > 0:
+    elif listener_count(stream, 'data') > 0:
         stream.resume()
     elif not state.readableListening:
         state.flowing = None

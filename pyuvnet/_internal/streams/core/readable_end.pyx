@@ -39,7 +39,7 @@ def _end_readable_nt(ReadableState state, stream):
     if state.errored is None and not state.closeEmitted and not state.endEmitted \
             and state.length == 0:
         state.endEmitted = True
-        stream.emit('end')
+        emit_event(stream, 'end', ())
         if state.endHook is not None:
             state.endHook(stream)
             return

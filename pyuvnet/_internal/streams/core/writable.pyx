@@ -3,7 +3,8 @@
 # afterWrite), the buffer, end() and the finish sequence (prefinish,
 # callFinal, finishMaybe, finish). stream/_writable.py's Writable binds
 # the def functions here as its methods. A subclass's _write, _writev,
-# _final, emit, destroy and uncork stay Python calls: they are overridden.
+# _final, destroy and uncork stay Python calls: they are overridden (emit
+# too, when it is: emits.pyx).
 cimport cython
 
 from pyuvnet._internal.encodings import encode, normalize as normalize_encoding
@@ -211,7 +212,7 @@ cdef _after_write(object stream, WritableState state, Py_ssize_t count, object c
     state.afterWritePending = False
     if not state.ending and not stream.destroyed and state.length == 0 and state.needDrain:
         state.needDrain = False
-        stream.emit('drain')
+        emit_event(stream, 'drain', ())
     if cb is nop:
         state.pendingcb -= count
     else:
@@ -431,7 +432,7 @@ cdef class _OnFinal:
             _error_or_destroy(stream, err, state.sync)
         elif _need_finish(state):
             state.prefinished = True
-            stream.emit('prefinish')
+            emit_event(stream, 'prefinish', ())
             state.pendingcb += 1
             next_tick(_finish_nt, (stream, state))
 
@@ -457,7 +458,7 @@ cdef _finish_maybe(object stream, WritableState state, bint sync):
             state.sync = False
         else:
             state.prefinished = True
-            stream.emit('prefinish')
+            emit_event(stream, 'prefinish', ())
     if state.pendingcb == 0:
         if sync:
             state.pendingcb += 1
@@ -484,7 +485,7 @@ cdef _finish(object stream, WritableState state):
     callbacks, state.onFinished = state.onFinished, NONE_YET
     for fn in callbacks:
         fn(None)
-    stream.emit('finish')
+    emit_event(stream, 'finish', ())
     if state.autoDestroy and _reads_done(stream):
         stream.destroy()
 
