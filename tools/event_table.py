@@ -198,6 +198,7 @@ EVENTS = {
         ('timeout', (), 'the socket was idle for setTimeout()\'s ms'),
         ('drain', (), 'the socket took what it held after write() returned False'),
         ('finish', (), 'the request was sent'),
+        ('abort', (), 'abort() was called (on the next tick)'),
         ('error', (('err', 'Exception'),), "the connection failed or closed before the answer "
                                             "('socket hang up', ECONNRESET)"),
         ('close', (), 'last, once'),

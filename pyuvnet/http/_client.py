@@ -159,6 +159,7 @@ class ClientRequest(OutgoingMessage):
             agent.addRequest(self, connect_options)
 
     _keep_socket = False
+    _destroyed = False      # destroy() (or abort()) was called
     _own_agent = False
     _at_eof = False
     _destroy_error = None
@@ -193,7 +194,7 @@ class ClientRequest(OutgoingMessage):
     @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True from destroy() (or the end of the exchange) on."""
-        return self._closed or self.aborted
+        return self._closed or self._destroyed
 
     def _on_socket(self, socket, reused):
         """The agent's (or createConnection's) socket for this request: it
@@ -206,14 +207,22 @@ class ClientRequest(OutgoingMessage):
         # Node's onSocketNT: a request destroyed meanwhile gives the
         # socket back; else tickOnSocket ('socket'), then _flush (what
         # waited, then 'prefinish', or the 'drain' owed).
-        if self.aborted:
+        if self._destroyed:
             # Node's `req.agent && !socket.destroyed`: a connection of the
-            # caller's (createConnection, no agent) is destroyed, not freed.
+            # caller's (createConnection, no agent) is destroyed, not freed,
+            # and the request closes once it has closed.  Aborted, the
+            # request gets no 'error' (Node's _destroy: `!req.aborted`).
+            error = self._destroy_error
+            if error is None and not self.aborted:
+                error = connection_reset('socket hang up')
             if self.agent is not None and not self._own_agent and not socket.destroyed:
                 socket.emit('free')
+                self._destroy_now(error)
+            elif socket.closed:
+                _uv.nextTick(self._destroy_now, error)
             else:
+                socket.once('close', lambda had_error=False: self._destroy_now(error))
                 socket.destroy()
-            self._fail(self._destroy_error or connection_reset('socket hang up'))
             return
         self.socket = socket
         socket._httpMessage = self      # as Node's: the agent reads its answer's Keep-Alive
@@ -271,9 +280,9 @@ class ClientRequest(OutgoingMessage):
     def destroy(self, error=None):
         """Abort: the socket is destroyed; then 'error' (``error``, or
         before any answer Node's 'socket hang up') and 'close'."""
-        if self._closed or self.aborted:
+        if self._closed or self._destroyed:
             return self
-        self.aborted = True
+        self._destroyed = True
         if self.socket is None:
             # Waiting in the agent's queue: as Node's, the error and 'close'
             # come when the agent hands it a socket, which goes back.
@@ -297,8 +306,28 @@ class ClientRequest(OutgoingMessage):
     _watch_signal = _Socket._watch_signal  # type: ignore[attr-defined]  # private, not in the stub
 
     def abort(self):
-        """Node's deprecated destroy() without an error."""
+        """Node's deprecated abort(): ``aborted`` True, 'abort' on the next
+        tick (even once closed), then destroy().  Aborted before it has a
+        socket, the request closes with no 'error'."""
+        if self.aborted:
+            return
+        self.aborted = True
+        # Node's 'abort' can come after 'close' (no socket yet: onSocketNT
+        # was queued first): the listeners wait for it.
+        self._keep_listeners = not self._closed
+        _uv.nextTick(self._emit_abort)
         self.destroy()
+
+    def _emit_abort(self):
+        self.emit('abort')
+        self._let_listeners_go()
+
+    def _destroy_now(self, error):
+        # Node's _destroy() in onSocketNT: 'error' (if any), then 'close'.
+        if error is not None and not self._got_error:
+            self._got_error = True
+            self.emit('error', error)
+        self._emit_close()
 
     def _fail(self, error):
         if error is not None and not self._got_error:
@@ -353,16 +382,16 @@ class ClientRequest(OutgoingMessage):
             res._dump()
         return res
 
-    def _on_body(self, chunk):
+    def _on_body(self, body):
         if self._response is not None:
-            self._response._push(chunk)
+            _push_body(self._response, body)
 
     def _on_message_end(self, body, trailers):
         res = self._response
         if res is None or res.upgrade:
             return
         if body is not None:
-            res._push(body)
+            _push_body(res, body)
         res._push_end(trailers)
 
     def _on_upgrade(self, rest):
@@ -460,6 +489,16 @@ class ClientRequest(OutgoingMessage):
 
     def _on_socket_timeout(self):
         self.emit('timeout')
+
+
+def _push_body(res, body):
+    # The parser's body: bytes, or a chunked body's spans, one 'data' each
+    # (Node's client parser pushes each of llhttp's on_body calls).
+    if type(body) is list:
+        for chunk in body:
+            res._push(chunk)
+    else:
+        res._push(body)
 
 
 def request(url=None, options=None, callback=None, **kwargs):

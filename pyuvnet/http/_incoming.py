@@ -161,12 +161,13 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
 
     @property
     def readableHighWaterMark(self):
-        """The socket stops reading while this many body bytes wait unread
-        (the socket's readableHighWaterMark)."""
+        """The socket stops reading while this many body bytes wait unread:
+        the socket's readableHighWaterMark when the message was made
+        (stream.getDefaultHighWaterMark() without a socket), as Node's."""
         state = self._readableState
         if state is not None:
             return state.highWaterMark
-        return 65536 if self.socket is None else self.socket.readableHighWaterMark
+        return self._high_water_mark
 
     @property  # type: ignore[misc]  # read-only: the C state's
     def readableFlowing(self):

@@ -315,6 +315,7 @@ class OutgoingMessage(_uv.OutgoingCore, NativeWritable):
         data = self._end_data(data)
         if callback is not None:
             self.once('finish', callback)
+        self._finish_on_tick()
         self._send(data, self._on_sent)
         # Node's end(): the socket fully uncorked, this message's corks gone.
         socket = self.socket

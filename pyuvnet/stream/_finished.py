@@ -6,9 +6,9 @@ from .._internal.options import OptionSpec, normalize_options
 from .._uv import nextTick
 from .._internal.validate import validate_abort_signal, validate_function
 from ._utils import (
-    is_closed, is_node_stream, is_readable, is_readable_finished, is_readable_node_stream,
-    is_writable, is_writable_finished, is_writable_node_stream, readable_errored,
-    will_emit_close, writable_errored,
+    _is_request, is_closed, is_node_stream, is_readable, is_readable_finished,
+    is_readable_node_stream, is_writable, is_writable_finished, is_writable_node_stream,
+    readable_errored, will_emit_close, writable_errored,
 )
 
 __all__ = ['finished', 'eos']
@@ -138,6 +138,10 @@ def eos(stream, opts, callback):
     c_closes = is_readable_node_stream(stream) and (r is None or not r.emitClose)
     if not emits_close and not c_closes and isinstance(getattr(stream, 'aborted', None), bool):
         listeners.append(('aborted', onclose))
+    if _is_request(stream):
+        # Node's isRequest: a ClientRequest's 'abort' (the deprecated
+        # abort()) ends the wait as its 'close' would.
+        listeners.append(('abort', onclose))
     if opts.get('error') is not False:
         listeners.append(('error', onerror))
     for event, fn in listeners:

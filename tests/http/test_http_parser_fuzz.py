@@ -45,21 +45,30 @@ class Checker:
         assert 0 <= major <= 9 and 0 <= minor <= 9
         assert isinstance(keep_alive, bool) and isinstance(upgrade, bool)
 
+    @staticmethod
+    def whole(body):
+        # bytes, or a chunked body's spans (one each), none of them empty
+        if type(body) is list:
+            assert len(body) > 1 and all(isinstance(span, bytes) and span for span in body)
+            return b''.join(body)
+        assert body is None or isinstance(body, bytes)
+        return body
+
     def _on_message(self, head, body, trailers):
         self.check_head(head)
-        assert body is None or isinstance(body, bytes)
-        self.calls.append(('message', head, body, trailers))
+        self.calls.append(('message', head, self.whole(body), trailers))
 
     def _on_head(self, head):
         self.check_head(head)
         self.calls.append(('head', head))
 
     def _on_body(self, chunk):
-        assert isinstance(chunk, bytes) and chunk
+        chunk = self.whole(chunk)
+        assert chunk
         self.calls.append(('body', chunk))
 
     def _on_message_end(self, body, trailers):
-        self.calls.append(('end', body, trailers))
+        self.calls.append(('end', self.whole(body), trailers))
 
     def _on_upgrade(self, rest):
         # As the server and the client do: the connection is taken over,

@@ -90,6 +90,11 @@ cdef class ServerExchange:
     cdef bint flushing                  # read_answered sends: 'finish' waits a tick
     cdef bint upgrade_taken             # the parser's answer for the head it
                                         # read last: an upgrade taken
+    # The socket's high-water marks (Node's messages read them per message;
+    # a socket's do not change): its requests' and responses'.
+    cdef Py_ssize_t read_hwm, write_hwm
+    cdef object drain_owner             # this read's request whose 'end' waits
+                                        # for the read's ticks (drain_before_end)
     cdef public object app_data         # what the app glue above keeps per
                                         # connection (pyuvnet.wsgi's environ part)
     cdef object __weakref__
@@ -110,6 +115,8 @@ cdef class ServerExchange:
         # StreamWrites.write itself: own_write_of knows both.)
         self.plain_writes = own_write_of(socket.write) is socket
         self.c_writes = isinstance(socket, StreamWrites)
+        self.read_hwm = read_hwm_of(socket)
+        self.write_hwm = write_hwm_of(socket)
         cdef ServerSettings settings = <ServerSettings?>server._settings
         self.settings = settings
         self.parser = HTTPParser(self, False, settings.max_header_size,
@@ -152,6 +159,7 @@ cdef class ServerExchange:
         # of the socket instead.  The requests and responses keep theirs.
         self.socket = None
         self.listening = False
+        self.drain_owner = None
         if self.current is not None or self.queue or self.incoming is not None:
             self._abort()
 
@@ -159,7 +167,7 @@ cdef class ServerExchange:
         """The socket's 'drain': reading again if it stopped for the
         answers (unless a request's unread body holds it), and the
         current answer's own 'drain' (Node's socketOnDrain)."""
-        if self.paused and self.outgoing_data <= HIGH_WATER_MARK:
+        if self.paused and self.outgoing_data <= self.write_hwm:
             self.paused = False
             req = self.incoming
             if self.socket is not None and (req is None or not (<IncomingCore>req).read_stopped):
@@ -180,7 +188,7 @@ cdef class ServerExchange:
             full = (<StreamWrites>socket).need_drain
         else:
             full = socket.writableNeedDrain
-        if full or self.outgoing_data >= HIGH_WATER_MARK:
+        if full or self.outgoing_data >= self.write_hwm:
             self.paused = True
             socket.pause()
         return 0
@@ -205,9 +213,15 @@ cdef class ServerExchange:
         cdef IncomingCore req = self.request(head)
         if body is not None:
             req.body_with_head = True
-            req.push(body)
+            if type(body) is list:
+                for chunk in <list>body:
+                    req.push(chunk)
+            else:
+                req.push(body)
         req.push_end(trailers)
         self.dispatch(req, head)
+        if body is not None and not unheard(req):
+            self.drain_before_end(req)
         return self.answers_unread()
 
     def _on_head(self, tuple head):
@@ -223,10 +237,27 @@ cdef class ServerExchange:
     def _on_body(self, chunk):
         self.on_body(chunk)
 
-    cdef int on_body(self, chunk) except -1:
+    cdef int on_body(self, body) except -1:
         """One read's body bytes (called as C too)."""
         if self.incoming is not None:
-            (<IncomingCore>self.incoming).push(chunk)
+            self.push_body(<IncomingCore>self.incoming, body)
+        return 0
+
+    cdef int push_body(self, IncomingCore req, body) except -1:
+        """``body`` (bytes, or a list of a chunked body's spans) into
+        ``req``, a span at a time.  Node's server parser calls each span's
+        'data' as a callback of its own, whose ticks and microtasks run
+        before the next span's: several spans for a flowing request
+        someone listens to go to its tick, which runs them so
+        (IncomingCore.on_tick; not here, inside the parse)."""
+        if type(body) is not list:
+            req.push(body)
+        elif not unheard(req) and req._flowing is True and req._readableState is None:
+            req.push_spans(<list>body)
+            self.drain_before_end(req)
+        else:
+            for chunk in <list>body:
+                req.push(chunk)
         return 0
 
     def _on_message_end(self, body, trailers):
@@ -237,8 +268,22 @@ cdef class ServerExchange:
         req, self.incoming = self.incoming, None
         if req is not None:
             if body is not None:
-                (<IncomingCore>req).push(body)
+                self.push_body(<IncomingCore>req, body)
+                if not unheard(<IncomingCore>req):
+                    # Node ends it once that body's ticks and microtasks ran.
+                    self.drain_before_end(<IncomingCore>req)
             (<IncomingCore>req).push_end(trailers)
+        return 0
+
+    cdef int drain_before_end(self, IncomingCore req) except -1:
+        """``req``'s body and end go to its listeners with the ticks and
+        microtasks of each span run in between (IncomingCore.
+        read_drain_begins), as Node's parser runs them before it parses
+        on; unless another message follows in the read: Node's would have
+        ended before that one began, and ours keeps the order of the read's
+        requests instead (``request`` cancels it)."""
+        req.read_drain_begins()
+        self.drain_owner = req
         return 0
 
     cdef int read_answered(self) except -1:
@@ -248,6 +293,8 @@ cdef class ServerExchange:
         Their 'finish' comes on a tick (OutgoingCore.on_sent), as Node's
         after a write done in end(): after the ticks the requests' listeners
         queued, and before the 'end' of a request they read at once."""
+        if self.drain_owner is not None:
+            self.drain_owner = None
         if self.c_writes and self.socket is not None:
             # (Left set if the flush raises: 'finish' then comes on a tick.)
             self.flushing = True
@@ -265,12 +312,16 @@ cdef class ServerExchange:
         if self.keep_alive_armed and self.settings.timeout:
             self.keep_alive_armed = False
             self.socket.setTimeout(self.settings.timeout)
+        if self.drain_owner is not None:
+            (<IncomingCore>self.drain_owner).in_read_drain = False
+            self.drain_owner = None
         cdef IncomingCore req
         cls = self.settings.incoming_class
         if cls is default_incoming_class:
             # Its own tp_new, called as C: no __init__ to look up and call.
             req = <IncomingCore>(<PyTypeObject*>cls).tp_new(cls, <PyObject*>EMPTY_TUPLE, NULL)
             req.socket = self.socket
+            req._high_water_mark = self.read_hwm
         else:
             req = <IncomingCore?>cls(self.socket)
         req.exchange = self

@@ -17,9 +17,19 @@ cdef class MessageCore(EventEmitter):
     cdef public object socket
     """The message's connection (a Socket or TLSSocket), or None."""
     cdef public bint _closed
+    # Its listeners stay past 'close' until _let_listeners_go(): a
+    # ClientRequest aborted with its 'abort' still to come (Node's comes
+    # after 'close' when the request had no socket yet).
+    cdef public bint _keep_listeners
 
     def _emit_close(self):
         self.emit_close()
+
+    def _let_listeners_go(self):
+        """The listeners kept past 'close' (``_keep_listeners``) go."""
+        self._keep_listeners = False
+        if self._closed:
+            self._drop_listeners()
 
     cdef int emit_close(self) except -1:
         if not PyObject_GC_IsTracked(self):
@@ -39,7 +49,8 @@ cdef class MessageCore(EventEmitter):
                 # back): a reference cycle per request, which only the
                 # cyclic GC would free (a tenth of a 500-connection upload
                 # server's CPU).  Let go of them here instead.
-                self._drop_listeners()
+                if not self._keep_listeners:
+                    self._drop_listeners()
         return 0
 
 
@@ -51,6 +62,20 @@ cdef class BodyWatch:
 
     cdef int body_came(self) except -1:
         return 0
+
+
+cdef Py_ssize_t read_hwm_of(object socket) except -1:
+    """``socket``'s readableHighWaterMark (read in C from a libuv stream)."""
+    if isinstance(socket, StreamReadable) and (<StreamReadable>socket).flowing != NODE_READS:
+        return (<StreamReadable>socket).read_hwm
+    return socket.readableHighWaterMark
+
+
+cdef Py_ssize_t write_hwm_of(object socket) except -1:
+    """``socket``'s writableHighWaterMark (read in C from a libuv stream)."""
+    if isinstance(socket, StreamWrites):
+        return (<StreamWrites>socket).write_hwm
+    return socket.writableHighWaterMark
 
 
 cdef class IncomingCore(MessageCore):
@@ -66,6 +91,10 @@ cdef class IncomingCore(MessageCore):
     cdef public object _raw, _raw_trailers
     cdef public list _buffer            # None until a chunk waits unread
     cdef Py_ssize_t buffered            # body bytes in _buffer
+    # Node's IncomingMessage takes its socket's readableHighWaterMark when
+    # made (stream.getDefaultHighWaterMark() without a socket): the unread
+    # body the connection reads ahead before it stops.
+    cdef public Py_ssize_t _high_water_mark
     cdef bint read_stopped              # we paused the socket (Node's readStop)
     cdef object exchange                # a request's ServerExchange, or None
     cdef BodyWatch watch                # told of the body while not flowing, or None
@@ -85,6 +114,8 @@ cdef class IncomingCore(MessageCore):
     cdef bint answer_unsent             # its response ended, and has not finished
     cdef bint end_waits                 # 'end' waits for that 'finish'
     cdef bint body_with_head            # its body came in the read of its head
+    cdef bint in_read_drain             # the ticks after that read have not all run
+    cdef bint delivering                # on_tick emits that body, draining between
     cdef public bint _consumed          # someone read (or dumped) the body
     cdef public bint _keep_alive        # llhttp's should_keep_alive for this message
     cdef public bint _join_duplicates   # the server's or request's joinDuplicateHeaders
@@ -106,9 +137,12 @@ cdef class IncomingCore(MessageCore):
         # when read): no GC-tracked list per message.
         self._raw = self._raw_trailers = EMPTY_TUPLE
         self._close_after_end = True
+        self._high_water_mark = default_hwm
 
     def __init__(self, socket=None):
         self.socket = socket
+        if socket is not None:
+            self._high_water_mark = read_hwm_of(socket)
 
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1:
         EventEmitter._add(self, event, listener, prepend, once)
@@ -211,7 +245,7 @@ cdef class IncomingCore(MessageCore):
         else:
             self._buffer.append(chunk)
         self.buffered += len(chunk)
-        if self.buffered >= HIGH_WATER_MARK:
+        if self.buffered >= self._high_water_mark:
             # Node's push() returned false: the socket stops reading until
             # the body is read (a read already under way still lands).
             self.stop_socket()
@@ -289,7 +323,7 @@ cdef class IncomingCore(MessageCore):
                 # What waited, then 'end' (with nothing waiting, a push
                 # emits at once and push_end queues the 'end').
                 current_loop().call_soon_tick(self)
-            if not self._ended and self.buffered < HIGH_WATER_MARK:
+            if not self._ended and self.buffered < self._high_water_mark:
                 self.start_socket()
         return self
 
@@ -304,14 +338,34 @@ cdef class IncomingCore(MessageCore):
         if self.end_due:
             self.end_due = False
             return self.emit_end()
-        while self._buffer and self._flowing is True and not self._closed:
-            chunk = self._buffer.pop(0)
-            self.buffered -= len(chunk)
-            if self._decoder is not None:
-                chunk = self._decoder(chunk)
-                if not chunk:
-                    continue
-            self._emit('data', (chunk,))
+        # Node's server parser gives a body span by span, each 'data' a
+        # callback of its own whose ticks and microtasks run before the
+        # next span and before the end (read_drain_begins): when the ticks
+        # of the read that brought it deliver it, so do we, running them
+        # here (a tick: no parse is under way).
+        cdef bint draining = self.in_read_drain and not self.delivering
+        cdef Loop loop
+        if draining:
+            self.delivering = True
+            loop = current_loop()
+        try:
+            while self._buffer and self._flowing is True and not self._closed:
+                chunk = self._buffer.pop(0)
+                self.buffered -= len(chunk)
+                if self._decoder is not None:
+                    chunk = self._decoder(chunk)
+                    if not chunk:
+                        continue
+                self._emit('data', (chunk,))
+                if draining:
+                    loop.drain_ticks()
+            if draining and self._ended:
+                # The end waits for the last span's ticks and microtasks
+                # (its 'data' may have come at once, in the parse).
+                loop.drain_ticks()
+        finally:
+            if draining:
+                self.delivering = self.in_read_drain = False
         if self._ended and not self._buffer and self._flowing is True and not self._end_emitted:
             if self.answer_unsent:
                 # Node's answer left in end(), its 'finish' on the next
@@ -325,10 +379,44 @@ cdef class IncomingCore(MessageCore):
         self.read_some()
         return 0
 
+    cdef int read_drain_begins(self) except -1:
+        """A read brought body (with the head, or its end, or several
+        spans) to a request with listeners: if the ticks that follow the
+        read deliver it (a 'data' listener or resume() in the 'request'
+        listener, or flowing already), on_tick runs each span's ticks and
+        microtasks before the next span and the end, as Node's; once the
+        read's first microtasks run (``_read_drained``), a later delivery
+        is Node's flow, all at once."""
+        if self.in_read_drain:
+            return 0
+        self.in_read_drain = True
+        cdef Loop loop = current_loop()
+        loop.microtasks.append((self._read_drained, EMPTY_TUPLE))
+        loop.maybe_queued = True
+        return 0
+
+    cdef int push_spans(self, list spans) except -1:
+        """A flowing request's spans of one read: its tick emits them
+        (on_tick, which runs each one's ticks and microtasks before the
+        next, as Node's parser callbacks)."""
+        if self._buffer is None:
+            self._buffer = []
+        for chunk in spans:
+            self._buffer.append(chunk)
+            self.buffered += len(chunk)
+        if self.buffered >= self._high_water_mark:
+            self.stop_socket()
+        current_loop().call_soon_tick(self)
+        return 0
+
+    def _read_drained(self):
+        if not self.delivering:
+            self.in_read_drain = False
+
     cdef int read_some(self) except -1:
         """The body was read down below the high-water mark: the socket
         reads again if we stopped it (Node's _read)."""
-        if self.read_stopped and self.buffered < HIGH_WATER_MARK:
+        if self.read_stopped and self.buffered < self._high_water_mark:
             self.start_socket()
         return 0
 

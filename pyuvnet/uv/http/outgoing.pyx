@@ -62,6 +62,36 @@ cdef inline int uncork_at_end(object socket) except -1:
 cdef frozenset NONE_REMOVED = frozenset()
 
 
+cdef inline int finish_on_tick(OutgoingCore message) except -1:
+    """Called by end() before its last write: a server's response that is
+    its connection's current one, on a libuv stream, gets its 'finish' on
+    the next tick, as Node's whose write is done in end() (afterWriteTick),
+    before the ticks queued after end() and the turn's immediates.  The
+    write may stay gathered for the turn's end until then: the tick hands
+    it over if it is still waiting, and 'finish' comes there when the
+    kernel took it all (else when it does, as Node's).  Only where someone
+    listens to the response or its request: with no listener the order is
+    not seen, and the write and its 'finish' wait for the turn's end, a
+    tick saved (inline, the hello's answer pays a few field reads; a
+    server's response's req is an IncomingCore)."""
+    if (message._conn is None or message.finish_due or message._finish_emitted
+            or (unheard(message) and unheard(<EventEmitter>message.req))):
+        return 0
+    return message.queue_finish_tick()
+
+
+cdef inline int message_finished(OutgoingCore message, object err) except -1:
+    """The message's last write done: 'finish' unless it failed, then what
+    follows it on the connection."""
+    if err is None:
+        message._finish_emitted = True
+        if not unheard(message):
+            message._emit('finish', EMPTY_TUPLE)
+    if message._conn is not None:
+        (<ServerExchange?>message._conn).response_finished(message)
+    return 0
+
+
 cdef class OutgoingCore(MessageCore):
     """OutgoingMessage's state, its head's making (Node's _storeHeader) and
     end() for a bytes body; what is rarer goes to the Python class's
@@ -94,8 +124,14 @@ cdef class OutgoingCore(MessageCore):
     cdef public object _header_length   # Content-Length as the head says it
     cdef public Py_ssize_t _bytes_written
     cdef public Py_ssize_t _pending_bytes   # of ``_pending`` (Node's outputSize)
+    # Node's kHighWaterMark: what may be written before the message has its
+    # socket (stream.getDefaultHighWaterMark() when made; a response: its
+    # socket's writableHighWaterMark).
+    cdef public Py_ssize_t _high_water_mark
     cdef public bint _need_drain        # a write() returned False: 'drain' is owed
-    cdef bint finish_due                # on_sent left 'finish' to on_tick
+    cdef bint finish_due                # on_tick emits 'finish' (Node's afterWriteTick)
+    cdef bint sent_early                # on_sent came before that tick,
+    cdef object send_error              # with this error (None: sent)
     # ServerResponse's (here so that end() needs no Python call)
     cdef public object _status, _reason
     cdef public object req
@@ -110,6 +146,7 @@ cdef class OutgoingCore(MessageCore):
         self._removed = NONE_REMOVED
         self._pending = EMPTY_TUPLE
         self._status = 200
+        self._high_water_mark = default_hwm
 
     def end(self, chunk=None, encoding=None, callback=None):
         """The last body bytes (optional), then the end of the message:
@@ -138,6 +175,7 @@ cdef class OutgoingCore(MessageCore):
             else:
                 self._implicit_header()
         data = self.end_data(data)
+        finish_on_tick(self)
         self.send(data, SentNotice.of(self))
         uncork_at_end(self.socket)
         self.prefinish()
@@ -196,12 +234,28 @@ cdef class OutgoingCore(MessageCore):
         write to libuv as it is made: an answer ended before an error that
         ends the process (write() after end() with no 'error' listener)
         has left, as in Node."""
+        self.hand_over_writes()
+
+    cdef int hand_over_writes(self) except -1:
         cdef StreamWrites stream
         if isinstance(self.socket, StreamWrites):
             stream = <StreamWrites>self.socket
             if stream.flush_queued and not stream.writing_now:
                 stream.loop.flusher.unmark_dirty(stream)
                 stream.flush_now()
+        return 0
+
+    def _finish_on_tick(self):
+        finish_on_tick(self)
+
+    cdef int queue_finish_tick(self) except -1:
+        # finish_on_tick's rest, once someone listens.
+        if (not (<ServerExchange>self._conn).c_writes
+                or (<ServerExchange>self._conn).current is not self):
+            return 0
+        self.finish_due = True
+        (<ServerExchange>self._conn).loop.call_soon_tick(self)
+        return 0
 
     cdef object send(self, data, callback):
         cdef object head = None
@@ -244,7 +298,7 @@ cdef class OutgoingCore(MessageCore):
         self._pending_bytes += size
         if self._conn is not None:
             (<ServerExchange?>self._conn).outgoing_data += size
-        if self._pending_bytes < HIGH_WATER_MARK:
+        if self._pending_bytes < self._high_water_mark:
             return True
         self._need_drain = True
         return False
@@ -300,8 +354,9 @@ cdef class OutgoingCore(MessageCore):
 
     @property
     def writableHighWaterMark(self):
-        """The socket's (65536); the same before the message has one."""
-        return HIGH_WATER_MARK if self.socket is None else self.socket.writableHighWaterMark
+        """The socket's; before the message has one, what it was made with
+        (stream.getDefaultHighWaterMark(); a response: its connection's)."""
+        return self._high_water_mark if self.socket is None else self.socket.writableHighWaterMark
 
     def _on_sent(self, error=None):
         self.on_sent(error)
@@ -312,28 +367,34 @@ cdef class OutgoingCore(MessageCore):
         but a response's 'close' comes all the same."""
         if self._finish_emitted or self._closed:
             return 0
+        if self.finish_due:
+            # The tick end() queued says it (finish_on_tick).
+            self.sent_early = True
+            self.send_error = err
+            return 0
         if err is None and self._conn is not None and (<ServerExchange?>self._conn).flushing:
             # Sent in the read that asked for it (read_answered): Node's
             # 'finish' comes on the tick after end(), so ours on a tick too.
-            self.finish_due = True
+            self.finish_due = self.sent_early = True
             (<ServerExchange>self._conn).loop.call_soon_tick(self)
             return 0
-        if err is None:
-            self._finish_emitted = True
-            if not unheard(self):
-                self._emit('finish', EMPTY_TUPLE)
-        if self._conn is not None:
-            (<ServerExchange?>self._conn).response_finished(self)
-        return 0
+        return message_finished(self, err)
 
     cdef int on_tick(self) except -1:
         """A ServerResponse's tick after 'finish' (ServerExchange.
         response_finished queues it): 'close' of the response, then of its
         request (Node's order; a request whose 'end' is still to come closes
-        after it).  First, the tick of a 'finish' that on_sent put off."""
+        after it).  First, the tick of a 'finish' (finish_on_tick, or one
+        on_sent put off)."""
         if self.finish_due:
             self.finish_due = False
-            return self.on_sent(None)
+            if not self.sent_early:
+                self.hand_over_writes()     # on_sent may come in there
+            if self.sent_early and not (self._finish_emitted or self._closed):
+                self.sent_early = False
+                err, self.send_error = self.send_error, None
+                return message_finished(self, err)
+            return 0        # the kernel has not taken it all: on_sent says when
         self.emit_close()
         cdef IncomingCore req = <IncomingCore?>self.req
         if req._end_emitted:
@@ -441,6 +502,8 @@ cdef class ResponseCore(OutgoingCore):
             # (an HTTP/1.0 keep-alive request stays open when the answer's
             # length is known: Content-Length set, or TE: chunked asked).
             exchange = <ServerExchange?>connection
+            # Node's parserOnIncoming: { highWaterMark: socket.writableHighWaterMark }
+            self._high_water_mark = exchange.write_hwm
             self._should_keep_alive = request._keep_alive
             self._keep_alive_timeout = exchange.settings.keep_alive_timeout
             self._unique = exchange.settings.unique_headers

@@ -35,7 +35,9 @@
 # ``head`` is (method or status code, url or status message, major, minor,
 # raw headers [name, value, ...], should_keep_alive, upgrade, name flags:
 # HTTP_NAME_HOST | HTTP_NAME_EXPECT when a Host or Expect header is there); ``body`` is
-# bytes or None; ``trailers`` a raw list or None.
+# bytes, a list of bytes (a read that carried several spans of a chunked
+# body: one each, as llhttp's on_body gives them to Node's 'data'), or
+# None; ``trailers`` a raw list or None.
 #
 # Limits as Node's binding (src/node_http_parser.cc): the bytes of the
 # request or status line and the headers (and of the trailers) reaching
@@ -226,9 +228,6 @@ cdef class HTTPParser:
     cdef object take_body(self):
         body = self.body
         self.body = None
-        if type(body) is list:
-            # Several spans in one read (a chunked body): one 'data' still.
-            return b''.join(body)
         return body
 
     # -- llhttp's callbacks --------------------------------------------------
