@@ -209,6 +209,18 @@ def tls_server(tls_certs):
 
 
 @pytest.fixture
+def gc_off():
+    """The cyclic GC collected once, then off for the test: what is still
+    alive after it was freed by reference counting alone."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
 def python_sigint_handler():
     """SIGINT has Python's own handler (KeyboardInterrupt) for the test, as
     in a program started in the foreground; restored afterwards."""

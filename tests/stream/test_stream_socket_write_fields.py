@@ -7,7 +7,6 @@ first: a client corks two writes, uncorks, writes 1 MiB chunks to a
 server that reads nothing for 100 ms until a write returns false, ends
 at 'drain' with a callback, then a second client writes and is destroyed
 with an error)."""
-import gc
 import weakref
 
 import pytest
@@ -286,16 +285,6 @@ def test_a_tls_socket_whose_writes_finished_is_destroyed_at_its_end(tls_certs, r
     sock.on('close', lambda had_error: (log.append(('close', had_error)), server.close()))
     run_loop()
     assert log == [('end', False, True), ('a tick later', True), ('close', False)]
-
-
-@pytest.fixture
-def gc_off():
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def test_tls_sockets_in_a_pipeline_are_freed_at_close_without_gc(tls_certs, gc_off, run_loop):

@@ -5,7 +5,6 @@ pipeline()'s listeners stay on a closed stream in Node's numbers
 (test-stream-pipeline-listeners.js), but let go of it and of the callback
 once the callback has run; a Transform's own 'prefinish' listener holds it
 weakly. The listener counts were pinned under Node 20 first."""
-import gc
 import weakref
 
 import pytest
@@ -14,16 +13,6 @@ import pyuvnet as net
 from pyuvnet.stream import (
     Duplex, PassThrough, Readable, Transform, Writable, compose, finished, pipeline,
 )
-
-
-@pytest.fixture
-def gc_off():
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def counts(stream):

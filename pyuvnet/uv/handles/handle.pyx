@@ -135,19 +135,18 @@ cdef extern from *:
             count++;
         return count;
     }
-    /* Whether nothing but references can still reach o: no weak reference
-       to it, no finalizer (__del__) to run when it goes. */
-    static int pyuvnet_unobserved(PyObject *o) {
+    /* Whether o has no finalizer (__del__) that would run as it goes, and
+       could see its listeners dropped first.  A weak reference cannot: o
+       is freed inside the drop, and its weak references die then, with
+       their callbacks, as they would at the collection. */
+    static int pyuvnet_without_finalizer(PyObject *o) {
         PyTypeObject *type = Py_TYPE(o);
-        Py_ssize_t offset = type->tp_weaklistoffset;
-        if (offset > 0 && *(PyObject **)((char *)o + offset) != NULL)
-            return 0;
         return type->tp_finalize == NULL && type->tp_del == NULL;
     }
     """
     Py_ssize_t pyuvnet_own_listener_refs(PyObject* owner, PyObject* events, PyObject* held0,
                                          PyObject* held1, PyObject* consumer)
-    bint pyuvnet_unobserved(PyObject* o)
+    bint pyuvnet_without_finalizer(PyObject* o)
     Py_ssize_t _Py_REFCNT "Py_REFCNT" (PyObject* o)
 
 
@@ -156,7 +155,9 @@ cdef bint held_by_own_listeners_alone(EventEmitter owner, PyObject* consumer,
     """Whether a closed emitter is unreachable: it is referred to by its
     own listeners (at least one of them) and ``other_refs`` references the
     caller knows of (its own, the emitter's fields pointing at itself) and
-    by nothing else, and no weak reference or finalizer can see it go.
+    by nothing else, and no finalizer of its own can see it go (a weak
+    reference to it dies as the drop frees it: ``weakref.ref(sock)`` is
+    None after 'close', where with the GC off it was the socket for ever).
     ``consumer`` is what else holds a listener (the read path's), borrowed:
     a reference taken to pass it would count against it.
     Then dropping its listeners frees it as the cyclic GC would, later
@@ -167,7 +168,7 @@ cdef bint held_by_own_listeners_alone(EventEmitter owner, PyObject* consumer,
     if own <= 0:
         return False
     return (_Py_REFCNT(<PyObject*>owner) == other_refs + own
-            and pyuvnet_unobserved(<PyObject*>owner))
+            and pyuvnet_without_finalizer(<PyObject*>owner))
 
 
 # The loop of the listener accepting a connection while ServerCore.new_socket

@@ -52,6 +52,7 @@ cdef class Loop:
     cdef object microtasks
     cdef list immediates
     cdef int immediates_refed
+    cdef int native_immediates      # the first entries of immediates, add_native_immediate's
     cdef list held_readers          # streams hold_reading() stopped
     cdef readonly bint running
     """True while ``run()`` is running this loop."""
@@ -209,6 +210,7 @@ cdef class Loop:
         self.ticks.clear()
         self.microtasks.clear()
         self.immediates = []
+        self.native_immediates = 0
         self.flusher.dirty_streams = []
         self.flusher.drop_held()
         self.held_readers = []
@@ -550,6 +552,22 @@ cdef class Loop:
         if imm.refed:
             self.ref_immediate(1)
         self.wake()
+
+    cdef void add_native_immediate(self, object callback, tuple args):
+        """``callback(*args)`` in the check phase as Node's own
+        (env->SetImmediate) run there: before the program's immediates,
+        in the order queued.  (Queued while a batch runs, in the next
+        turn's, as the program's.)"""
+        cdef ImmediateHandle imm = ImmediateHandle.__new__(ImmediateHandle)
+        imm.loop = self
+        imm.callback = callback
+        imm.args = args
+        imm.refed = True
+        self.add_immediate(imm)
+        if self.immediates and self.immediates[len(self.immediates) - 1] is imm:
+            if len(self.immediates) - 1 > self.native_immediates:
+                self.immediates.insert(self.native_immediates, self.immediates.pop())
+            self.native_immediates += 1
 
     cdef void ref_immediate(self, int delta):
         self.immediates_refed += delta

@@ -80,8 +80,8 @@ cdef class Stream(StreamReadable):
         # close.  When those listeners (and the read path's references to
         # them) are all that still refers to the socket, nothing can reach
         # it: they are dropped now, which frees it as the GC would have
-        # later.  Not with a weak reference or a __del__ that could still
-        # see the socket.
+        # later.  Not with a __del__ that could still see the socket; a
+        # weak reference to it dies as the drop frees it.
         cdef Py_ssize_t self_refs = caller_refs
         if <PyObject*>self.write_target == <PyObject*>self:
             self_refs += 1
@@ -390,7 +390,7 @@ cdef class Stream(StreamReadable):
             # destroySoon()'s, as Node's listener added then.
             self.destroy_at_finish = False
             self.prependOnceListener('finish', self.destroy)
-        self.hand_writes_over(state, in_flight)
+        hand_writes_over(self, state, in_flight)
 
     def _node_end_emitted(self):
         """The stream core emitted 'end' (the ReadableState's endHook): the rest

@@ -13,7 +13,9 @@
 # empty lists, are in uv/stream/write_queue.pyx; the first write of a read's
 # 'data' listener, sent at once or held to the poll's end, is in
 # uv/stream/held_writes.pyx; what destroy() does to the writes, in
-# uv/stream/discarded_writes.pyx.
+# uv/stream/discarded_writes.pyx; the writes once the program took the
+# Writable API (HEARD_WRITES: the stream core runs them), in
+# uv/stream/taken_writes.pyx.
 #
 # A base class rather than a file of helpers, because a cdef class cannot be
 # split across files: every field and method stays a C access, and the
@@ -43,33 +45,16 @@ cdef enum:
     HEARD_READABLE = 16
     # Not an event: the program took the Writable API (take_writes,
     # _internal/streams/native.py), and the stream core's WritableState
-    # runs the write sequences (the TAKEN_* functions below).  A spare bit
+    # runs the write sequences (uv/stream/taken_writes.pyx).  A spare bit
     # of a field every write reads: one test on the C path.
     HEARD_WRITES = 32
+    # Nor this: the callbacks of writes C held when the writes were taken
+    # wait for the state's write in flight (uv/stream/taken_writes.pyx).
+    HEARD_HELD_CALLBACKS = 64
     # StreamWrites.ticks
     TICK_DRAIN = 1
     TICK_END = 2
     TICK_END_FIRST = 4      # both wait, 'end' queued first
-
-
-# The stream core's write sequences, which a Stream runs once the program
-# took its Writable API (HEARD_WRITES): Node's write(), cork(), uncork()
-# and end() over the state, and destroy()'s step of it.  Python functions
-# (the stream core's, as TLSPumpData's kit): the per-write C path never
-# calls them, only a stream whose writes were taken.
-cdef object TAKEN_WRITE = None      # writable_write(stream, chunk, encoding, callback)
-cdef object TAKEN_CORK = None       # writable_cork(stream)
-cdef object TAKEN_UNCORK = None     # writable_uncork(stream)
-cdef object TAKEN_END = None        # writable_end(stream, chunk, encoding, callback)
-cdef object TAKEN_DESTROYED = None  # (stream, error, closing): destroy()'s, or 'close''s
-cdef object TAKEN_NOP = None        # the stream core's callback of a write given none
-
-
-def _set_stream_write_kit(write, cork, uncork, end, destroyed, nop):
-    """The functions above, from _internal/streams/native.py, as it is imported."""
-    global TAKEN_WRITE, TAKEN_CORK, TAKEN_UNCORK, TAKEN_END, TAKEN_DESTROYED, TAKEN_NOP
-    TAKEN_WRITE, TAKEN_CORK, TAKEN_UNCORK, TAKEN_END = write, cork, uncork, end
-    TAKEN_DESTROYED, TAKEN_NOP = destroyed, nop
 
 
 # A uv_shutdown_t (first: the callback's pointer is the struct's) that
@@ -175,8 +160,15 @@ cdef class StreamWrites(Handle):
     @property
     def bytesWritten(self):
         """Bytes written so far, counted when write() takes them (as Node,
-        before they have left)."""
-        return self.bytes_written
+        before they have left): those handed on, and those the write
+        state buffers (corked, or behind a write in flight), as Node's
+        getter adds its writableBuffer."""
+        cdef Py_ssize_t buffered = 0
+        if self.heard & HEARD_WRITES:
+            # The stream core's buffer is counted when it leaves (_send_writes).
+            for entry in self._writableState.getBuffer():
+                buffered += len(entry['chunk'])
+        return self.bytes_written + buffered
 
     @property
     def _writes_taken(self):
@@ -193,14 +185,19 @@ cdef class StreamWrites(Handle):
         self.send_gathered()
         return self.queued_bytes + self.inflight_bytes
 
-    cdef int send_gathered(self) except -1:
+    cdef int send_gathered(self, bint call_back=False) except -1:
+        """Writes gathered for the turn's writev leave now: Node's would
+        be in the kernel by now, and its writableLength 0 (rarely asked:
+        the gathering keeps its speed elsewhere).  Their callbacks are
+        called now when ``call_back`` (outside a user's call), else on the
+        next tick, as inside write()."""
         send_owed(self)
         if self.flush_queued and not self.writing_now and self.write_reqs == 0:
-            # Writes gathered for the turn's writev: Node's would be in the
-            # kernel by now, and its writableLength 0.  Asked, they go now
-            # (rarely asked: the gathering keeps its speed elsewhere).
             self.loop.flusher.unmark_dirty(self)
-            self.flush_now()
+            if call_back:
+                self.flush()
+            else:
+                self.flush_now()
         return 0
 
     @property
@@ -490,6 +487,7 @@ cdef class StreamWrites(Handle):
         Called by the loop before it polls."""
         cdef list buffers, callbacks
         cdef Py_ssize_t nbytes, r
+        cdef int reqs
         send_owed(self)
         if self.corked or not self.connected or not self.is_open():
             return 0
@@ -502,13 +500,15 @@ cdef class StreamWrites(Handle):
             self.queued_callbacks = 0
             self.queued_bytes = 0
             self.inflight_bytes += nbytes
+            reqs = self.write_reqs
             r = send_buffers(self, buffers, callbacks, nbytes)
             self.uncorked_writes = 0
             if r < 0:
                 self.inflight_bytes -= nbytes
                 self.write_done(callbacks, <int>r)
                 return 0
-            if r == nbytes:
+            if r == nbytes and self.write_reqs == reqs:
+                # (An empty write behind a request is one too: send_bufs.)
                 self.inflight_bytes -= nbytes
                 self.write_done(callbacks, 0)
                 if self.write_queue is None:
@@ -521,7 +521,7 @@ cdef class StreamWrites(Handle):
                     uv.pyuvnet_list_empty(callbacks)
                     self.spare_callbacks = callbacks
         if self.ending and not self.shutdown_sent and not self.write_queue:
-            self.send_shutdown()
+            send_fin(self)
         return 0
 
     cdef void write_done(self, list callbacks, int status):
@@ -591,33 +591,6 @@ cdef class StreamWrites(Handle):
         """The peer's FIN, a tick after the last 'data': Stream's 'end'."""
         return 0
 
-    cdef void send_shutdown(self):
-        self.shutdown_sent = True
-        if self.start_shutdown() < 0:
-            self.emit_finish()
-
-    cdef int start_shutdown(self) noexcept:
-        """uv_shutdown (our FIN after what libuv still has to write); 0,
-        or a libuv error (nothing started then)."""
-        cdef fin_request* fin = self.fin_room
-        cdef int r
-        if fin == NULL or fin.busy:
-            fin = <fin_request*>PyMem_RawMalloc(sizeof(fin_request))
-            if fin == NULL:
-                return uv.UV_ENOMEM
-            fin.in_room = False
-        r = uv.uv_shutdown(&fin.req, <uv.uv_stream_t*>self.handle, <uv.uv_shutdown_cb><void*>stream_shutdown_done)
-        if r < 0:
-            if not fin.in_room:
-                PyMem_RawFree(fin)
-            return r
-        fin.busy = True
-        self.shutdown_sent = True
-        fin.req.data = <void*>self
-        Py_INCREF(self)
-        self.loop.io_changed()
-        return 0
-
     cdef int end_writes(self) except -1:
         """No more writes; FIN follows the queue (end()).  Ending uncorks,
         as Node's end() does.  With nothing gathered to send first, the FIN
@@ -631,68 +604,22 @@ cdef class StreamWrites(Handle):
                 self.uncorked_writes = len(self.write_queue)
             self.corked = 0
             if (self.write_queue or not self.connected or not self.is_open()
-                    or self.start_shutdown() < 0):
+                    or start_fin(self) < 0):
                 self.schedule_flush()
         return 0
 
     # -- the stream core's _write(), _writev(), _final() (HEARD_WRITES) --------
+    # (uv/stream/taken_writes.pyx)
 
     def _send_writes(self, list chunks, callback):
-        """``chunks`` (bytes) to the kernel now, as Node's writeGeneric hands
-        a write to it, and ``callback`` after the last: at once when the
-        kernel took them all (Node's synchronous write), else when libuv's
-        request is done.  (The stream core writes one at a time.)"""
-        cdef Py_ssize_t i, last = len(chunks) - 1
-        for i in range(last):
-            self.queue_bytes(<bytes?>chunks[i], None)
-        self.queue_bytes(<bytes?>chunks[last], callback)
-        if self._idle is not None:
-            self.loop.refresh_time()
-            self.last_activity = uv.uv_now(self.loop.uvloop)
-        self.flush()
+        """``chunks`` (bytes) to the kernel now, and ``callback`` after the
+        last (send_taken_writes)."""
+        send_taken_writes(self, chunks, callback)
 
     def _shutdown(self):
-        """Our FIN after what was written (the stream core's _final()):
-        emit_finish() calls the facade back when it left.  (``ending`` is
-        the state's already: end_writes() runs its steps again, unless
-        the FIN of an end() begun before the take is on its way.)"""
-        if not self.shutdown_sent:
-            self.ending = False
-            self.end_writes()
-
-    cdef int hand_writes_over(self, object state, object in_flight) except -1:
-        """What C holds of the writes goes to the stream core's ``state``
-        (take_writes): corked writes into its buffer; writes gathered or in
-        flight stay, as one write in flight whose callback
-        (``in_flight(length)`` makes it) comes after them (with nothing
-        left to gather, it is called at the next flush: the requests libuv
-        holds are not followed); a 'drain' owed is the state's."""
-        cdef Py_ssize_t n
-        cdef list buffered
-        if self.corked:
-            buffered = self.queued_entries(TAKEN_NOP)
-            if any(entry['callback'] is not TAKEN_NOP for entry in buffered):
-                state.allNoop = False
-            if buffered:
-                state.buffered = buffered
-                state.length = self.queued_bytes
-                state.pendingcb = len(buffered)
-                # (Counted again when they leave.)
-                self.bytes_written -= self.queued_bytes
-            state.corked = self.corked
-            self.write_queue = self.write_callbacks = None
-            self.queued_bytes = self.queued_callbacks = self.corked = 0
-            self.uncorked_writes = 0
-        n = self.queued_bytes + self.inflight_bytes
-        if n or self.write_reqs:
-            self.queue_bytes(b'', in_flight(n))
-            self.schedule_flush()
-            # Its callback is the state's afterWrite, which emits 'drain'
-            # (else the tick send_gathered() queued for it does).
-            state.needDrain = self.need_drain
-            self.need_drain = False
-        self.heard |= HEARD_WRITES
-        return 0
+        """Our FIN after what was written (the stream core's _final();
+        send_taken_fin)."""
+        send_taken_fin(self)
 
     def _flush_soon(self):
         """Send what waited for the connection, on this loop turn."""
@@ -725,23 +652,3 @@ cdef class StreamWrites(Handle):
 
     def _on_stream_error(self, err):
         raise err
-
-
-cdef inline void call_write_callbacks(StreamWrites stream, list callbacks, object err):
-    """Each of ``callbacks`` (None entries skipped) with ``err``: on the
-    next tick inside write() (as Node, never before write() returns),
-    else now, a raising one reported and the rest still called."""
-    if stream.writing_now:
-        for cb in callbacks:
-            if cb is not None:
-                stream.loop.call_soon(cb, (err,))
-        return
-    for cb in callbacks:
-        if cb is not None:
-            try:
-                if isinstance(cb, WriteNotice):
-                    (<WriteNotice>cb).written(err)
-                else:
-                    cb(err)
-            except BaseException as exc:
-                stream.loop.report(exc)

@@ -1,7 +1,9 @@
 # What a stream's write queue holds, and the lists it is kept in (for
 # StreamWrites, uv/stream/writable.pyx): each chunk as bytes no caller can
 # change (to_bytes), the write callback the stream calls as C (WriteNotice),
-# and the pool of empty queue lists that a stream's first write() takes.
+# the pool of empty queue lists that a stream's first write() takes, and
+# the calls of the queue's callbacks once their writes are done
+# (call_write_callbacks).
 
 
 # The empty write queues of destroyed streams (a reference each), for the
@@ -61,3 +63,32 @@ cdef object to_bytes(object data, object encoding):
         return bytes(data)
     raise errors.ERR_INVALID_ARG_TYPE(
         'chunk', 'str, bytes, bytearray or memoryview', data)
+
+
+cdef inline void call_write_callbacks(StreamWrites stream, list callbacks, object err):
+    """Each of ``callbacks`` (None entries skipped) with ``err``: on the
+    next tick inside write() (as Node, never before write() returns),
+    else now, a raising one reported and the rest still called.  (Those
+    of writes C held when the program took the Writable API wait for the
+    state's write in flight: uv/stream/taken_writes.pyx.)"""
+    if stream.heard & HEARD_HELD_CALLBACKS:
+        callbacks = hold_taken_callbacks(stream, callbacks)
+    if stream.writing_now:
+        for cb in callbacks:
+            if cb is not None:
+                stream.loop.call_soon(cb, (err,))
+        return
+    call_each(stream.loop, callbacks, err)
+
+
+cdef void call_each(Loop loop, list callbacks, object err):
+    """call_write_callbacks' calls, now."""
+    for cb in callbacks:
+        if cb is not None:
+            try:
+                if isinstance(cb, WriteNotice):
+                    (<WriteNotice>cb).written(err)
+                else:
+                    cb(err)
+            except BaseException as exc:
+                loop.report(exc)

@@ -1,6 +1,7 @@
 # Sending a Stream's gathered writes: one vectored uv_try_write, and a
 # WriteRequest (one uv_write) for what the kernel did not take at once;
-# and the callback of our FIN's uv_shutdown, sent after them.
+# and our FIN's uv_shutdown, sent after them (send_fin, start_fin), and its
+# callback.
 #
 # Ownership: send_buffers() gives the WriteRequest a reference to itself
 # (Py_INCREF) only once uv_write accepted it; libuv then owns it until
@@ -77,11 +78,14 @@ cdef Py_ssize_t send_bufs(StreamWrites stream, uv.uv_buf_t* bufs, Py_ssize_t n, 
             written = r
         elif r != uv.UV_EAGAIN and r != uv.UV_ENOSYS:
             return r
-    if written == nbytes or not queue_rest:
+    if (written == nbytes and (nbytes or stream.write_reqs == 0)) or not queue_rest:
         return written
-    # Skip what the kernel took; the rest goes to libuv's queue.
+    # Skip what the kernel took; the rest goes to libuv's queue.  An empty
+    # write behind a request libuv still holds goes there too, as one
+    # empty buffer: its callback then follows that request's, as Node's
+    # follows the write ahead of it (take_writes' write in flight).
     r = written
-    while first < n and <Py_ssize_t>bufs[first].len <= r:
+    while first < n - 1 and <Py_ssize_t>bufs[first].len <= r:
         r -= bufs[first].len
         first += 1
     bufs[first].base += r
@@ -139,7 +143,7 @@ cdef void write_done_with_gil(uv.uv_write_t* req, int status) noexcept:
     stream.loop.after_callback()
 
 
-# Ownership: start_shutdown() gives the uv_shutdown_t (the room in the
+# Ownership: start_fin() gives the uv_shutdown_t (the room in the
 # handle's block, else a malloc'ed one) a reference to the stream
 # (Py_INCREF) once uv_shutdown accepted it; the callback, which libuv runs
 # exactly once (UV_ECANCELED when the handle closes first, before its close
@@ -168,3 +172,33 @@ cdef void shutdown_done_with_gil(uv.uv_shutdown_t* req, int status) noexcept:
     if unchecked_finish(stream) < 0:
         report_raised(stream.loop)
     stream.loop.after_callback()
+
+
+cdef void send_fin(StreamWrites s):
+    """Our FIN now (start_fin); 'finish' at once if libuv refused it."""
+    s.shutdown_sent = True
+    if start_fin(s) < 0:
+        s.emit_finish()
+
+
+cdef int start_fin(StreamWrites s) noexcept:
+    """uv_shutdown (our FIN after what libuv still has to write); 0,
+    or a libuv error (nothing started then)."""
+    cdef fin_request* fin = s.fin_room
+    cdef int r
+    if fin == NULL or fin.busy:
+        fin = <fin_request*>PyMem_RawMalloc(sizeof(fin_request))
+        if fin == NULL:
+            return uv.UV_ENOMEM
+        fin.in_room = False
+    r = uv.uv_shutdown(&fin.req, <uv.uv_stream_t*>s.handle, <uv.uv_shutdown_cb><void*>stream_shutdown_done)
+    if r < 0:
+        if not fin.in_room:
+            PyMem_RawFree(fin)
+        return r
+    fin.busy = True
+    s.shutdown_sent = True
+    fin.req.data = <void*>s
+    Py_INCREF(s)
+    s.loop.io_changed()
+    return 0

@@ -354,7 +354,20 @@ cdef class TLSPumpData(EventEmitter):
         """_write()'s flush: the raw socket calls this pump back, and the
         pump the stream core's ``callback`` (Node's TLSWrap write)."""
         self.write_callback = callback
-        return self.flush_out(self._raw_wrote)
+        ok = self.flush_out(self._raw_wrote)
+        if self.raw_stream is not None and self.raw_stream.flush_queued:
+            # Node's TLSWrap calls back a write its raw socket took at once
+            # from a native immediate (env->SetImmediate): in this turn's
+            # check phase, ahead of the program's immediates, not at the
+            # next turn's flush.  One taken later calls back when done.
+            self.raw_stream.loop.add_native_immediate(self._send_raw_write, ())
+        return ok
+
+    def _send_raw_write(self):
+        """_write_out()'s native immediate: the raw socket sends the write
+        now, and calls it back if the kernel took it all."""
+        if self.raw_stream is not None:
+            self.raw_stream.send_gathered(True)
 
     def _raw_wrote(self, err=None):
         callback, self.write_callback = self.write_callback, None
