@@ -117,16 +117,21 @@ bench-h2: build/.installed-bench
 # ../shared/audits/h2 (attacks.py, its honest client timing requests
 # throughout, peak RSS of the server's processes) against pyuvnet.http2's
 # server, `pyuvnet serve` over h2c and serve with --limit-concurrency 1000,
-# then its table; load-heavy, some minutes, not in CI. H2AUDIT_ARGS adds
-# to attacks.py's arguments (--attacks NAME,..., --targets, --duration);
+# and beside them Node 20 (when /usr/bin/node is there), hypercorn and
+# granian (the bench extras), then its table; load-heavy, half an hour, not
+# in CI. H2AUDIT_TARGETS names the servers; H2AUDIT_ARGS adds to
+# attacks.py's arguments (--attacks NAME,..., --duration);
 # docs/RELIABILITY.md has the figures.
 H2AUDIT ?= ../shared/audits/h2
 H2AUDIT_OUT ?= build/audit-h2
+H2AUDIT_COMMA := ,
+H2AUDIT_NODE = $(if $(wildcard /usr/bin/node),node$(H2AUDIT_COMMA))
+H2AUDIT_TARGETS ?= $(H2AUDIT_NODE)pyuv,serve,serve_lc,hypercorn,granian
 .PHONY: audit-h2
 audit-h2: build/.installed-bench
 	@test -f $(H2AUDIT)/attacks.py || { echo "make: audit-h2 needs the audits at $(H2AUDIT) (H2AUDIT=DIR)"; exit 1; }
 	@mkdir -p $(H2AUDIT_OUT)
-	H2AUDIT_OUT=$(abspath $(H2AUDIT_OUT)) $(PY) $(H2AUDIT)/attacks.py --targets pyuv,serve,serve_lc \
+	H2AUDIT_OUT=$(abspath $(H2AUDIT_OUT)) $(PY) $(H2AUDIT)/attacks.py --targets $(H2AUDIT_TARGETS) \
 		--out $(abspath $(H2AUDIT_OUT))/results.jsonl $(H2AUDIT_ARGS)
 	$(PY) $(H2AUDIT)/summarize.py $(H2AUDIT_OUT)/results.jsonl
 

@@ -3,7 +3,8 @@ the cyclic garbage collector, counted, not timed (issue 70).
 
 A server (bench/servers/h2_held.py: pyuvnet.http2's core API, or with
 ``--server asgi`` the same routes as an ASGI app under ``pyuvnet serve
---http2``) holds every POST /noread stream, as the audit's stream
+--http2``; ``hypercorn`` and ``granian`` serve that app too, for the
+peers' figures) holds every POST /noread stream, as the audit's stream
 exhaustion attack makes it. One connection opens 1,000 such streams, the
 server reports the objects the collector tracks (after a full
 collection); the connection opens ``--streams`` more and the server
@@ -21,8 +22,8 @@ keeps them past the session). ``--trace`` has the server trace its
 Python allocations: each round prints the bytes per held request,
 traced and of RSS (tracing's own bookkeeping is in the RSS figure).
 
-    python bench/h2_held_streams.py [--server core|asgi] [--streams 10000] [--rounds 3]
-                                    [--reset] [--trace]
+    python bench/h2_held_streams.py [--server core|asgi|hypercorn|granian] [--streams 10000]
+                                    [--rounds 3] [--reset] [--trace]
 
 A PYTHONPATH given is the server's too (another tree's pyuvnet, for a
 before/after; the CLI then runs as ``python -m pyuvnet``).
@@ -30,9 +31,11 @@ before/after; the CLI then runs as ``python -m pyuvnet``).
 import argparse
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -70,27 +73,68 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def server_argv(kind, port, streams):
+    """The command of a ``kind`` server of bench/servers/h2_held.py's
+    routes on ``port``, letting one connection hold ``streams`` and the
+    first 1,000 (the peers through their own command lines)."""
+    held = str(streams + 2 * FIRST)
+    if kind == 'asgi':
+        return [sys.executable, '-m', 'pyuvnet', 'serve', 'h2_held:app', '--port', str(port),
+                '--http2', '--h2-max-concurrent-streams', held, '--no-access-log',
+                '--log-level', 'warning', '--lifespan', 'off', '--app-dir', str(SERVERS)]
+    if kind == 'hypercorn':
+        # (Its stream bound and requests per connection are settings of a
+        # config module: bench/servers/hypercorn_held_config.py.)
+        return [sys.executable, '-m', 'hypercorn', '--config', 'python:hypercorn_held_config',
+                '--bind', '127.0.0.1:%d' % port, '--log-level', 'warning', 'h2_held:app']
+    return [sys.executable, '-m', 'granian', '--interface', 'asginl', '--host', '127.0.0.1',
+            '--port', str(port), '--http', '2', '--http2-max-concurrent-streams', held,
+            '--no-ws', '--log-level', 'warning', '--workers', '1', 'h2_held:app']
+
+
 def start(kind, streams):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        filter(None, (str(SERVERS), os.environ.get('PYTHONPATH')))), PYTHONUNBUFFERED='1')
-    if kind == 'core':
-        proc = subprocess.Popen([sys.executable, str(SERVERS / 'h2_held.py')], stdout=subprocess.PIPE,
-                                text=True, env=env)
-        return proc, int(proc.stdout.readline())
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, '-m', 'pyuvnet', 'serve', 'h2_held:app', '--port', str(port),
-                             '--http2', '--h2-max-concurrent-streams', str(streams + 2 * FIRST),
-                             '--no-access-log', '--log-level', 'warning', '--lifespan', 'off',
-                             '--app-dir', str(SERVERS)], stdout=subprocess.PIPE, text=True, env=env)
-    for _ in range(200):
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=1).close()
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError('the server exited') from None
-            time.sleep(0.05)
-    raise RuntimeError('the server did not listen')
+    """A fresh server of ``kind`` and its port, once it listens; on any
+    failure the server is stopped and reaped before the error is raised."""
+    # The server runs in bench/servers, so that ``python -m`` finds no
+    # pyuvnet in the caller's folder before the PYTHONPATH given.
+    given = [os.path.abspath(entry) for entry in os.environ.get('PYTHONPATH', '').split(os.pathsep)
+             if entry]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SERVERS)] + given), PYTHONUNBUFFERED='1')
+    port = None if kind == 'core' else free_port()
+    argv = ([sys.executable, str(SERVERS / 'h2_held.py')] if port is None
+            else server_argv(kind, port, streams))
+    # Its own process group: a server's workers (granian's) are stopped with it.
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env, cwd=str(SERVERS),
+                            start_new_session=True)
+    try:
+        if port is None:
+            text = proc.stdout.readline()
+            if not text:
+                raise RuntimeError('the server exited')
+            return proc, int(text)
+        # (Slow to start with --trace on a loaded machine: a minute, not 10 s.)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(('127.0.0.1', port), timeout=1).close()
+                return proc, port
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError('the server exited') from None
+                time.sleep(0.05)
+        raise RuntimeError('the server did not listen')
+    except BaseException:
+        stop(proc)
+        raise
+
+
+def stop(proc):
+    """Kills the server's process group and reaps the server."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
 
 
 def line_with(proc, key):
@@ -111,9 +155,27 @@ def collect_report(proc, port):
         return line_with(proc, 'tracked')
 
 
-def held_until(proc, count):
-    while line_with(proc, 'held')['held'] < count:
-        pass
+def held_until(proc, count, seconds=120):
+    """Waits for the server to hold ``count`` requests; a server that does
+    not within ``seconds`` (granian never runs the app of a stream reset
+    before it is dispatched) is stopped and the round fails."""
+    gave_up = []
+
+    def give_up():
+        gave_up.append(True)
+        stop(proc)
+    watchdog = threading.Timer(seconds, give_up)
+    watchdog.start()
+    try:
+        while line_with(proc, 'held')['held'] < count:
+            pass
+    except RuntimeError:
+        if gave_up:
+            raise RuntimeError('the server did not hold %d requests within %d s'
+                               % (count, seconds)) from None
+        raise
+    finally:
+        watchdog.cancel()
 
 
 def reset_flood(proc, port, count, held):
@@ -151,8 +213,7 @@ def one_round(kind, streams, reset):
                 held_until(proc, FIRST + streams)
                 after = collect_report(proc, port)
     finally:
-        proc.kill()
-        proc.wait()
+        stop(proc)
     types = {name: (count - before['types'].get(name, 0)) / streams
              for name, count in after['types'].items()}
     traced = after['traced'] and (after['traced'] - before['traced']) / streams
@@ -165,7 +226,7 @@ def one_round(kind, streams, reset):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--server', choices=('core', 'asgi'), default='core')
+    parser.add_argument('--server', choices=('core', 'asgi', 'hypercorn', 'granian'), default='core')
     parser.add_argument('--streams', type=int, default=10000)
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--reset', action='store_true',
@@ -173,6 +234,8 @@ def main():
     parser.add_argument('--trace', action='store_true',
                         help="the server traces its Python allocations (bytes per held stream)")
     args = parser.parse_args()
+    # A SIGTERM (timeout(1)'s) unwinds, so that the server is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if args.trace:
         os.environ['PYTHONTRACEMALLOC'] = '1'
     for number in range(1, args.rounds + 1):

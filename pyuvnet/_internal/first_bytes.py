@@ -8,12 +8,15 @@ __all__ = ['FirstBytes']
 class FirstBytes:
     """Reads ``socket``'s first bytes into ``pending`` (the subclass's
     ``on_data`` decides); a connection silent for ``timeout`` ms is
-    destroyed."""
+    destroyed, and one that fails meanwhile (a peer's reset: HAProxy
+    resets a server connection whose client left before it) is let go
+    with its error, as the reader it would be handed to does."""
 
     def __init__(self, socket, timeout):
         self.socket = socket
         self.pending = b''
         socket.on('data', self.on_data)
+        socket.on('error', self.on_error)
         socket.setTimeout(timeout, self.on_timeout)
 
     def on_data(self, chunk):
@@ -24,6 +27,7 @@ class FirstBytes:
         which then gets ``rest``, the bytes read and not used here."""
         socket = self.socket
         socket.removeListener('data', self.on_data)
+        socket.removeListener('error', self.on_error)
         socket.removeListener('timeout', self.on_timeout)
         socket.setTimeout(0)
         self.pending = b''
@@ -34,6 +38,10 @@ class FirstBytes:
 
     def on_timeout(self):
         self.refuse()
+
+    def on_error(self, error):
+        # (The socket is destroyed with its error: 'close' follows.)
+        self.pending = b''
 
     def refuse(self):
         self.pending = b''

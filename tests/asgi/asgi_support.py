@@ -3,6 +3,8 @@ pyuvnet.wsgi) inside asyncio.run(), talk to it with asyncio's own streams
 (so the client is not the code under test), and read responses off the
 wire as bytes."""
 import asyncio
+import socket
+import struct
 
 from pyuvnet import aio, asgi
 
@@ -56,6 +58,19 @@ async def connect(server):
     if isinstance(address, str):
         return await asyncio.open_unix_connection(address)
     return await asyncio.open_connection('127.0.0.1', address.port)
+
+
+async def reset_after(server, first_bytes):
+    """A connection that sends ``first_bytes`` and is then reset (RST, as
+    HAProxy ends a server connection whose client left before it)."""
+    _reader, writer = await connect(server)
+    writer.get_extra_info('socket').setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                               struct.pack('ii', 1, 0))
+    if first_bytes:
+        writer.write(first_bytes)
+        await writer.drain()
+    await asyncio.sleep(0.05)
+    writer.transport.abort()
 
 
 async def read_response(reader, head_request=False):

@@ -14,7 +14,7 @@ import weakref
 import pytest
 
 from pyuvnet import aio, http2
-from asgi_support import TIMEOUT, serve
+from asgi_support import TIMEOUT, reset_after, serve
 from support import NODE, external_env
 
 pytestmark = pytest.mark.timeout(60)
@@ -446,6 +446,17 @@ def test_proxy_protocol_then_the_preface():
     serve(app, client, proxyProtocol=True)
     assert clients == [('2', ('10.1.2.3', 5555))]
 
+
+
+@pytest.mark.parametrize('first_bytes', [b'', PREFACE[:10]], ids=['nothing', 'half a preface'])
+def test_a_connection_reset_before_its_preface_is_closed_and_the_server_goes_on(first_bytes):
+    # The reset's ECONNRESET comes while h2c's preface is looked for: the
+    # connection is destroyed, nothing is thrown, the next one is served.
+    async def client(server):
+        await reset_after(server, first_bytes)
+        await asyncio.sleep(0.1)
+        return await h2_status(port_of(server))
+    assert serve(scope_app, client) == 200
 
 def test_an_app_that_does_not_read_the_upload_holds_the_client_back():
     received = []

@@ -1,7 +1,7 @@
 """What a request an ASGI app holds over HTTP/2 costs (issue 70: Rapid
 Reset against an app that keeps each request 300 s), and what a peer that
 resets streams by the thousand gets. Each test fails on the build before
-its cut: the scope's table, the parts the session's requests share (bytes,
+its cut: the scope's table, the cycle's and its run's flags in bytes, the parts the session's requests share (bytes,
 str and tuples, which no app can change), the Task's one Context, the
 session let go once its connection closed, and, as Node 20 fed the same
 bytes, no frame taken after nghttp2's own GOAWAY."""
@@ -82,6 +82,28 @@ def test_a_held_requests_scope_is_no_bigger_than_the_same_dict_made_in_python():
                     'root_path', 'path', 'raw_path', 'query_string', 'headers', 'state',
                     'extensions']
 
+
+
+def test_a_held_requests_cycle_and_run_keep_their_flags_in_bytes():
+    # The cycle (the request's stream, what receive() is bound to) and the
+    # coroutine its Task runs: their flags were C ints between pointers,
+    # 240 and 128 bytes with the gc's header.
+    seen, release = [], asyncio.Event()
+
+    async def app(scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        seen.append((sys.getsizeof(receive.__self__),
+                     sys.getsizeof(asyncio.current_task().get_coro())))
+        await release.wait()
+        await send({'type': 'http.response.start', 'status': 200})
+        await send({'type': 'http.response.body', 'body': b''})
+
+    async def client(server):
+        _, session, reqs = await hold_requests(server, seen, 2)
+        await let_go(session, reqs, release)
+    serve(app, client)
+    assert len(seen) == 2 and all(cycle <= 224 and run <= 112 for cycle, run in seen), seen
 
 def test_held_requests_of_one_target_and_headers_share_their_immutable_parts():
     held, release = [], asyncio.Event()

@@ -15,7 +15,7 @@ import pytest
 from pyuvnet import wsgi
 from pyuvnet._internal.proxy_protocol import Incomplete, V2_SIGNATURE, parse
 
-from asgi_support import GET, connect, read_all, read_response, serve
+from asgi_support import GET, connect, read_all, read_response, reset_after, serve
 from test_asgi_config import scope_app
 
 pytestmark = pytest.mark.timeout(30)
@@ -188,3 +188,21 @@ def test_with_tls_a_connection_without_a_header_is_closed_before_the_handshake(t
             await tls_request_after(server, b'', tls_certs.path('ca.pem'))
     serve(scope_app(seen), talk, proxyProtocol=True, key=tls_certs.key, cert=tls_certs.cert)
     assert seen == []
+
+
+@pytest.mark.parametrize('first_bytes', [b'', v2()[:10]], ids=['nothing', 'half a header'])
+def test_a_connection_reset_before_its_header_is_closed_and_the_server_goes_on(first_bytes):
+    # The reset's ECONNRESET comes while the header is read: the connection
+    # is destroyed, nothing is thrown, and the next connection is served.
+    seen = []
+
+    async def talk(server):
+        await reset_after(server, first_bytes)
+        await asyncio.sleep(0.1)
+        reader, writer = await connect(server)
+        writer.write(V1 + GET)
+        status = (await read_response(reader))[0]
+        writer.close()
+        return status
+    assert serve(scope_app(seen), talk, proxyProtocol=True) == 200
+    assert [client for client, _ in seen] == [('203.0.113.7', 51234)]
