@@ -58,6 +58,7 @@ def _set_asgi_kit(**kit):
 
 
 cdef dict DISCONNECT = {'type': 'http.disconnect'}
+cdef bytes ERROR_BODY = b'Internal Server Error'
 
 
 cdef dict str_keyed(tuple pairs):
@@ -70,7 +71,6 @@ cdef dict str_keyed(tuple pairs):
     for key, value in pairs:
         made[key] = value
     return made
-cdef bytes ERROR_BODY = b'Internal Server Error'
 
 
 @cython.final
