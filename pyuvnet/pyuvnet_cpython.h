@@ -20,6 +20,8 @@
  *   uv/wsgi/call.pyx         vectorcall for the WSGI start_response
  *   uv/handles/udp_socket.pyx   RemoteInfo's tp_getattro set back to the
  *                            generic lookup (its base's __getattr__ hook)
+ *   uv/asgi/cycle.pyx        Ready's tp_iternext: an ASGI receive() or
+ *                            send() awaited at once ends with no frame
  * And here, for any room: pyuvnet_type_attr_is(), a type's method cache
  * lookup, and pyuvnet_type_tag(), its version tag (uv/stream/stream.pyx's
  * overrides; the stream core's events, emitted through EventEmitter's C

@@ -59,6 +59,19 @@ def pytest_collection_finish(session):
     gc.freeze()
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session):
+    """What the run left alive is collected once and frozen, after the
+    session's fixtures are torn down: pytest's unraisable-exception plugin
+    then collects twice more at unconfigure (its hook still installed,
+    so a finalizer's exception found here is still reported), and the
+    interpreter once at exit, and each walked every object the tests left
+    (an xdist worker's millions, seconds a walk under load) while the
+    controller waited for the worker to end."""
+    gc.collect()
+    gc.freeze()
+
+
 # tests/stress runs only under `make stress` (PYUVNET_STRESS=short or long):
 # its tests take minutes, not the suite's seconds.
 collect_ignore = [] if os.environ.get('PYUVNET_STRESS') else ['stress']

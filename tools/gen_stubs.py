@@ -397,13 +397,15 @@ def _strip(text):
         m['indent'], m['kind']), text)
 
 
-def generate(path, trees):
+def generate(path, trees, dict_names):
     """The stub's text with every section filled in; ``trees`` are every
-    stub's stripped tree, this one's first."""
+    stub's stripped tree, this one's first, and ``dict_names`` the names
+    of their TypedDicts (typed_dict_names(), found once for all the stubs:
+    it walks every tree)."""
     with open(path) as f:
         text = f.read()
     name = os.path.relpath(path, PACKAGE)
-    typed_dicts = typed_dict_twins(trees[0], typed_dict_names(trees), '    ')
+    typed_dicts = typed_dict_twins(trees[0], dict_names, '    ')
     events_in = {_enclosing_class(text, m) for m in _SECTION.finditer(text) if m['kind'] == 'events'}
 
     def fill(match):
@@ -444,6 +446,7 @@ def main(argv):
     for path in paths:
         with open(path) as f:
             stripped[path] = _mark_ignores(ast.parse(_strip(f.read()), type_comments=True))
+    typed_dicts = typed_dict_names(list(stripped.values()))
     for path in paths:
         with open(path) as f:
             old = f.read()
@@ -451,7 +454,7 @@ def main(argv):
         # re-exports (its EventEmitter is not the base), last.
         trees = [stripped[path]] + [stripped[other] for other in sorted(
             paths, key=lambda p: p == os.path.join(PACKAGE, '__init__.pyi')) if other != path]
-        new = generate(path, trees)
+        new = generate(path, trees, typed_dicts)
         if new != old:
             stale.append(os.path.relpath(path, ROOT))
             if not check:

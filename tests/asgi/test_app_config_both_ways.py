@@ -6,6 +6,7 @@ the command line's defaults are the Config's."""
 import pytest
 
 from pyuvnet import asgi, wsgi
+from pyuvnet._internal import app_server
 from pyuvnet._internal.app_config import DEFAULTS
 from pyuvnet.errors import ERR_INVALID_ARG_VALUE
 from pyuvnet.serve import Config
@@ -93,6 +94,13 @@ def test_a_wsgi_setting_is_the_same_given_one_by_one_or_on_a_config(name, value,
     default = read_back(wsgi, wsgi_app, read)
     assert given == read_back(wsgi, wsgi_app, read, config=as_config(name, value))
     assert given != default
+
+
+def test_every_setting_a_server_takes_one_by_one_is_read_back_above():
+    # A setting added to the servers' options without a case here would
+    # go untested both ways (the lists above are complete today).
+    taken = set(app_server._SETTINGS) | set(app_server._HTTP_SETTINGS)
+    assert taken - {case[0] for case in ASGI + WSGI} == set()
 
 
 @pytest.mark.parametrize('module, name, value', [

@@ -14,7 +14,7 @@ PACKAGE = os.path.dirname(pyuvnet.__file__)
 GATE = os.path.join(PACKAGE, 'pyuvnet_cpython.h')
 # The rooms whose speed-ups read or write CPython's internals.
 TRICKS = ['_internal/streams/core/states.pyx', 'events/_emitter_values.pyx', 'uv/wsgi/call.pyx',
-          'uv/handles/udp_socket.pyx']
+          'uv/handles/udp_socket.pyx', 'uv/asgi/cycle.pyx']
 # What only the gate allows: a ready type's slot or flags written, the
 # type cache and version tags, a member descriptor's insides, the
 # managed dict's layout.

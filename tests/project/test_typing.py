@@ -5,6 +5,7 @@ The mypy tests run where mypy is installed (the test extra has it; the
 wheels' tests do not); `make typecheck` runs stubtest and mypy --strict.
 """
 import ast
+import functools
 import os
 import shutil
 import subprocess
@@ -65,22 +66,25 @@ def test_a_row_changed_where_its_class_is_made_makes_the_stub_stale(tmp_path, mo
     assert os.path.join('pyuvnet', 'net', '_bound_socket.pyi') in capsys.readouterr().out
 
 
+@functools.lru_cache(maxsize=None)
+def _parsed(path):
+    """A stub's tree, parsed once for the module's tests (the same tree
+    each time, so that gen_stubs indexes its classes once too)."""
+    with open(path) as f:
+        return ast.parse(f.read())
+
+
 def _trees():
     """Every stub's tree, the package namespace's (which only re-exports) last."""
-    trees = []
     namespace = os.path.join(gen_stubs.PACKAGE, '__init__.pyi')
-    for path in sorted(gen_stubs.stub_paths(), key=lambda p: p == namespace):
-        with open(path) as f:
-            trees.append(ast.parse(f.read()))
-    return trees
+    return [_parsed(path) for path in sorted(gen_stubs.stub_paths(), key=lambda p: p == namespace)]
 
 
 def test_every_camel_name_of_the_table_has_its_twin_in_the_stubs():
     trees = _trees()
     missing = []
     for (stub, cls), entries in gen_stubs.STUB_TARGETS.items():
-        with open(os.path.join(ROOT, 'pyuvnet', stub)) as f:
-            own = ast.parse(f.read())     # first: class names repeat (tls.Server)
+        own = _parsed(os.path.join(gen_stubs.PACKAGE, stub))  # first: class names repeat (tls.Server)
         searched = [own] + trees
         for camel in (c for entry in entries for c in ALIASES[entry]):
             if cls == 'module':

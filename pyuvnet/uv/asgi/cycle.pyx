@@ -61,6 +61,18 @@ cdef dict DISCONNECT = {'type': 'http.disconnect'}
 cdef bytes ERROR_BODY = b'Internal Server Error'
 
 
+cdef dict str_keyed(tuple pairs):
+    """A dict of ``pairs`` (key, value), its keys str, inserted one by one:
+    a scope template.  Not a literal: Cython presizes a literal's table for
+    keys of any type, 24 bytes an entry where one of str keys takes 16, and
+    every copy of a template keeps its table (an HTTP/1.1 scope was 632
+    bytes where the same keys take 464, issue 72)."""
+    cdef dict made = {}
+    for key, value in pairs:
+        made[key] = value
+    return made
+
+
 @cython.final
 @cython.freelist(16)
 cdef class Ready:
@@ -102,8 +114,14 @@ cdef PyObject* ready_next(PyObject* self) noexcept:
     return NULL
 
 
+cdef extern from "pyuvnet_cpython.h":
+    int PYUVNET_CPYTHON_TRICKS
+
 _ready_type = Ready
-(<IterSlotType*><PyObject*>_ready_type).tp_iternext = ready_next
+if PYUVNET_CPYTHON_TRICKS:
+    # A ready type's slot rewritten: only where pyuvnet_cpython.h allows it
+    # (elsewhere __next__ raises StopIteration(value): the same end, slower).
+    (<IterSlotType*><PyObject*>_ready_type).tp_iternext = ready_next
 del _ready_type
 cdef Ready READY_NONE = Ready.__new__(Ready)
 
@@ -145,6 +163,13 @@ cdef MessageKind BODY_KIND = MessageKind('http.response.body')
 cdef MessageKind TRAILERS_KIND = MessageKind('http.response.trailers')
 
 
+# A cycle's flag, in one byte (a bint is a C int, four): nine of them take
+# 9 bytes, not 36, which leaves room for the protocol's request and
+# response fields with an HTTP/2 cycle in the allocator's size class it
+# was in (232 bytes with the GC's header, in 240's).
+ctypedef unsigned char flag
+
+
 cdef Py_ssize_t counted_length(value) except -2:
     """A Content-Length (an int) as a cycle counts it down in C: past a
     Py_ssize_t no body ends it, and below 0 the first chunk is too long."""
@@ -170,18 +195,27 @@ cdef class ASGICycle(H2RequestStream):
 
     cdef ASGIHandler handler
     cdef readonly dict scope
+    # The protocol's own request and response objects, where they are not
+    # the cycle itself: HTTP/1.1's IncomingCore and ResponseCore (None over
+    # HTTP/2, whose cycle is its stream).  Held here rather than in the
+    # subclass so that HTTPCycle adds no object field: Cython then gives it
+    # no deallocator of its own, and freeing an HTTP/1.1 cycle untracks
+    # and tracks it again once less (about 40 instructions a request, issue 72).
+    cdef object request, response
     cdef object task            # the Task the app runs on, until it ended
     cdef object waiter          # the Future receive() or send() waits on
     cdef Py_ssize_t length      # Content-Length still to send, when ``counted``
-    cdef bint counted           # the start gave a Content-Length
+    # (Two C ints, set from a Python truth value per request: a bint is
+    # set from one without a conversion.)
     cdef bint bodyless          # no body may go out (a HEAD's answer, ...)
-    cdef bint trailers_offered  # the scope offers http.response.trailers
-    cdef bint push_offered      # and http.response.push
-    cdef bint started, body_complete, complete
     cdef bint trailers_expected # the start said trailers: they end the response
-    cdef bint body_given        # receive() gave more_body False
-    cdef bint continue_due      # 100 Continue goes out at the first receive()
-    cdef bint watching          # watch_end() was called
+    cdef flag counted           # the start gave a Content-Length
+    cdef flag trailers_offered  # the scope offers http.response.trailers
+    cdef flag push_offered      # and http.response.push
+    cdef flag started, body_complete, complete
+    cdef flag body_given        # receive() gave more_body False
+    cdef flag continue_due      # 100 Continue goes out at the first receive()
+    cdef flag watching          # watch_end() was called
 
     # -- the protocol's side ---------------------------------------------------
 

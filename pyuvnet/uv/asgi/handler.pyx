@@ -74,16 +74,17 @@ cdef class ASGIHandler:
         self.unique = (<ServerSettings?>server._settings).unique_headers
         self.blocks = {}
         self.pairs = []
-        # The keys in the order of asgiref's spec; the Nones are set per request.
-        self.http_template = {
-            'type': 'http', 'asgi': versions, 'http_version': '1.1', 'server': None,
-            'client': None, 'scheme': scheme, 'root_path': root_path, 'path': None,
-            'raw_path': None, 'query_string': None, 'headers': None, 'state': None,
-            'method': None}
-        self.ws_template = self.http_template.copy()
+        # The keys in the order of asgiref's spec; the Nones are set per
+        # request.  (A websocket scope has no method.)
+        cdef tuple pairs = (
+            ('type', 'http'), ('asgi', versions), ('http_version', '1.1'), ('server', None),
+            ('client', None), ('scheme', scheme), ('root_path', root_path), ('path', None),
+            ('raw_path', None), ('query_string', None), ('headers', None), ('state', None),
+            ('method', None))
+        self.http_template = str_keyed(pairs)
+        self.ws_template = str_keyed(pairs[:-1])
         self.ws_template['type'] = 'websocket'
         self.ws_template['scheme'] = 'wss' if scheme == 'https' else 'ws'
-        del self.ws_template['method']
 
     property loop:
         """The asyncio loop the apps run on (set by listen())."""
@@ -122,8 +123,8 @@ cdef class ASGIHandler:
             return 0
         cdef HTTPCycle cycle = HTTPCycle.__new__(HTTPCycle)
         cycle.handler = self
-        cycle.req = req
-        cycle.res = res
+        cycle.request = req
+        cycle.response = res
         cycle.continue_due = expect_continue
         method = req.method
         cycle.bodyless = len(method) == 4 and method == 'HEAD'

@@ -13,35 +13,38 @@ cdef tuple ERROR_HEAD = ('content-type', 'text/plain; charset=utf-8', 'content-l
 
 
 @cython.final
-@cython.freelist(16)
 cdef class HTTPCycle(ASGICycle):
     """One HTTP/1.1 request.  The body waits in the request's own buffer,
     paused (its socket reads no more than a high-water mark ahead), told
     to us as it comes (BodyAsked), and each receive() takes what waits.
 
-    Kept on a free list: with the HTTP/2 stream's fields it is the only
-    object of its size per request, so that pymalloc emptied its pool at
-    each free and took a new one at the next request."""
+    Its request and response are the cycle's ``request`` and ``response``
+    (an IncomingCore and a ResponseCore, set once by ASGIHandler): it
+    adds no object field, so that it has no deallocator of its own."""
 
-    cdef IncomingCore req
-    cdef ResponseCore res
     cdef bint reading           # the app asked for the body
 
+    cdef inline IncomingCore req(self):
+        return <IncomingCore>self.request
+
+    cdef inline ResponseCore res(self):
+        return <ResponseCore>self.response
+
     cdef bint client_left(self) except -1:
-        return self.res._closed
+        return self.res()._closed
 
     cdef int watch_end(self) except -1:
-        self.res.once('close', self._wake)
+        self.res().once('close', self._wake)
         return 0
 
     cdef int send_continue(self) except -1:
-        cdef ResponseCore res = self.res
+        cdef ResponseCore res = self.res()
         if not res._header_sent and not res._closed:
             res.writeContinue()
         return 0
 
     cdef object take_body(self):
-        cdef IncomingCore req = self.req
+        cdef IncomingCore req = self.req()
         cdef BodyAsked asked
         if not self.reading:
             self.reading = True
@@ -60,7 +63,7 @@ cdef class HTTPCycle(ASGICycle):
         return None
 
     cdef int write_start(self, dict message) except -1:
-        cdef ResponseCore res = self.res
+        cdef ResponseCore res = self.res()
         cdef ASGIHandler handler = self.handler
         if (<ServerCore>handler.server)._closing:
             # The server is closing: this answer is the connection's last
@@ -78,7 +81,7 @@ cdef class HTTPCycle(ASGICycle):
         return 0
 
     cdef bint write_body(self, body, bint more) except -1:
-        cdef ResponseCore res = self.res
+        cdef ResponseCore res = self.res()
         if more:
             # False: the client is not reading; wait for the response's 'drain'.
             return bool(body) and res.write(body) is False
@@ -89,33 +92,33 @@ cdef class HTTPCycle(ASGICycle):
         if self.reading and not self.body_given:
             # Read (and drop) the rest of the body, as uvicorn does, so
             # that the connection can go on to its next request.
-            self.req.watch = None
-            self.req.dump()
+            self.req().watch = None
+            self.req().dump()
         return False
 
     cdef int flush_head(self) except -1:
-        self.res.flushHeaders()
+        self.res().flushHeaders()
         return 0
 
     cdef bint write_blocked(self) except -1:
-        cdef ResponseCore res = self.res
+        cdef ResponseCore res = self.res()
         if res.writableNeedDrain and not res._closed:
             res.once('drain', self._wake)
             return True
         return False
 
     cdef int answer_500(self) except -1:
-        self.res.writeHead(500, list(ERROR_HEAD))
-        self.res.end(ERROR_BODY)
+        self.res().writeHead(500, list(ERROR_HEAD))
+        self.res().end(ERROR_BODY)
         return 0
 
     cdef int abort(self) except -1:
-        cdef ResponseCore res = self.res
+        cdef ResponseCore res = self.res()
         if res._header is not None and not res._header_sent and not res._closed:
             # The head the app started goes out first, as uvicorn writes
             # it at http.response.start.
             res.flushHeaders()
-        socket = self.req.socket
+        socket = self.req().socket
         if socket is not None:
             # What the app sent leaves first, as from uvicorn's transport:
             # the body's write corked the socket until the next tick (as
@@ -125,7 +128,7 @@ cdef class HTTPCycle(ASGICycle):
         return 0
 
     cdef int let_go(self) except -1:
-        self.req.watch = None
+        self.req().watch = None
         return 0
 
 
