@@ -22,6 +22,8 @@
  *                            generic lookup (its base's __getattr__ hook)
  *   uv/asgi/cycle.pyx        Ready's tp_iternext: an ASGI receive() or
  *                            send() awaited at once ends with no frame
+ *   uv/asgi/app_run.pyx      AppRun's tp_iternext: the Task's step into
+ *                            the app with no StopIteration made at its end
  * And here, for any room: pyuvnet_type_attr_is(), a type's method cache
  * lookup, and pyuvnet_type_tag(), its version tag (uv/stream/stream.pyx's
  * overrides; the stream core's events, emitted through EventEmitter's C

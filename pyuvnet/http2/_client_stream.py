@@ -25,8 +25,8 @@ class ClientHttp2Stream(Http2Stream):
                 # As Node's: a Misdirected Request takes the request's
                 # origin off the session's originSet.
                 sent = self.sentHeaders or {}
-                self.session._origins().pop('%s://%s' % (sent.get(':scheme'),
-                                                         sent.get(':authority')), None)
+                self.session._origin_set.discard('%s://%s' % (sent.get(':scheme'),
+                                                              sent.get(':authority')))
             self.emit('push' if self._pushed else 'response', headers, flags, raw)
         else:
             self._on_trailers(headers, flags, raw)

@@ -1,6 +1,7 @@
 """The arguments of ServerHttp2Session.altsvc() and origin(), checked as
-Node 20 checks them (lib/internal/http2/core.js), and the origins they name
-as the WHATWG URL standard serializes an origin (Node's ``new URL(s).origin``)."""
+Node 20 checks them (lib/internal/http2/core.js), the origins they name
+as the WHATWG URL standard serializes an origin (Node's ``new URL(s).origin``),
+and a session's ``originSet``: the origins it is authoritative for."""
 import re
 from urllib.parse import urlsplit
 
@@ -9,7 +10,7 @@ from ..http import ERR_INVALID_CHAR, ERR_INVALID_URL
 from .._internal.http2.errors import (ERR_HTTP2_ALTSVC_INVALID_ORIGIN, ERR_HTTP2_ALTSVC_LENGTH,
                                       ERR_HTTP2_INVALID_ORIGIN, ERR_HTTP2_ORIGIN_LENGTH)
 
-__all__ = ['altsvc_arguments', 'origin_arguments', 'url_origin']
+__all__ = ['OriginSet', 'altsvc_arguments', 'origin_arguments', 'url_origin']
 
 # An ALTSVC or ORIGIN frame's payload fits one 16 KiB frame, less the
 # 2-byte origin length (Node's kMaxALTSVC).
@@ -42,6 +43,42 @@ def url_origin(url):
     if port is None or port == _SPECIAL[scheme]:
         return '%s://%s' % (scheme, host)
     return '%s://%s:%d' % (scheme, host, port)
+
+
+
+class OriginSet:
+    """The origins a TLS session is authoritative for, in Node's order (its
+    ``originSet``): the TLS server name with the peer's port, made at the
+    first ask, then each origin of the ORIGIN frames received; a
+    Misdirected Request (421) takes its request's origin off."""
+
+    __slots__ = ('socket', 'origins')
+
+    def __init__(self, socket):
+        self.socket = socket    # the session's, whose server name comes first
+        self.origins = None     # (a dict: an ordered set)
+
+    def known(self):
+        """The origins as a dict, keys in order, the server name's first."""
+        if self.origins is None:
+            self.origins = {}
+            servername = getattr(self.socket, 'servername', None)
+            if servername:
+                # As Node's getURLOrigin() of https://servername:port.
+                port = self.socket.remotePort
+                self.origins[url_origin('https://%s%s' % (
+                    '[%s]' % servername if ':' in servername else servername,
+                    '' if port is None else ':%d' % port))] = None
+        return self.origins
+
+    def add(self, origins):
+        """An ORIGIN frame's origins, after those known."""
+        known = self.known()
+        for origin in origins:
+            known[origin] = None
+
+    def discard(self, origin):
+        self.known().pop(origin, None)
 
 
 def _origin_of(value):

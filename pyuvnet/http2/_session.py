@@ -4,24 +4,27 @@ _client_session.py). The socket's reads go to the session's nghttp2 core
 (``_uv.H2Core``), which calls back here once per stream event; the frames
 nghttp2 makes are written while the socket takes them (a socket's
 backpressure pauses the framing, so nothing piles up in memory)."""
+import math
+
 from .. import _uv
 from .._uv import nextTick, setImmediate
 from ..events import EventEmitter
 from .._internal.aliases import twins
 from .._internal.records import Record
-from .._internal.validate import validate_number
+from .._internal.validate import validate_int32, validate_number
 from .._internal.http2.constants import CONSTANTS
 from .._internal.http2.errors import (ERR_HTTP2_ERROR, ERR_HTTP2_INVALID_SESSION,
-                                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_SESSION_ERROR,
-                                      ERR_HTTP2_SOCKET_BOUND)
-from ..errors import ERR_INVALID_ARG_TYPE
+                                      ERR_HTTP2_MAX_PENDING_SETTINGS_ACK, ERR_HTTP2_NO_MEM,
+                                      ERR_HTTP2_SESSION_ERROR, ERR_HTTP2_SOCKET_BOUND,
+                                      ERR_HTTP2_TOO_MANY_INVALID_FRAMES)
+from ..errors import ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE
 from .._internal.http2.headers import to_object
 from ._settings import check_settings, session_options
 from ._settings_exchange import SettingsExchange
 from ._client_stream import ClientHttp2Stream
 from ._pings import PingsInFlight
 from ._socket_hold import SocketHold
-from ._window import WindowAndOrigins, library_error
+from ._origins import OriginSet
 
 __all__ = ['Http2Session', 'session_options']
 
@@ -29,14 +32,24 @@ NO_ERROR = CONSTANTS['NGHTTP2_NO_ERROR']
 SERVER_SESSION = CONSTANTS['NGHTTP2_SESSION_SERVER']
 _END_STREAM = CONSTANTS['NGHTTP2_FLAG_END_STREAM']
 _END_HEADERS = CONSTANTS['NGHTTP2_FLAG_END_HEADERS']
+# Node's kMaxStreams, the bound of setNextStreamID()'s id (2**32 - 1).
+_MAX_STREAMS = 2 ** 32 - 1
+
 
 def _an_immediate_later(callback):
     return lambda *_: setImmediate(callback)
 
 
+def _library_error(error):
+    """The session error of an H2LibraryError the core raised on a read."""
+    if isinstance(error, _uv.H2TooManyInvalidFrames):
+        return ERR_HTTP2_TOO_MANY_INVALID_FRAMES()
+    return ERR_HTTP2_ERROR(str(error))
+
+
 @twins('localSettings', 'remoteSettings', 'pendingSettingsAck', 'setTimeout', 'setLocalWindowSize',
        'setNextStreamID', 'originSet', bases=('EventEmitter',), fields=('alpnProtocol',))
-class Http2Session(WindowAndOrigins, EventEmitter):
+class Http2Session(EventEmitter):
     """Node's ``Http2Session``: ``socket``, ``type``, ``alpnProtocol``,
     ``encrypted``, ``localSettings``, ``remoteSettings``,
     ``pendingSettingsAck``, ``state``, ``closed``, ``destroyed``,
@@ -79,7 +92,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
         self.connecting = True
         self.encrypted = hasattr(socket, 'alpnProtocol')
         self.alpnProtocol = 'h2' if self.encrypted else 'h2c'
-        self._origin_set = None
+        self._origin_set = OriginSet(socket)
         self._hold = SocketHold(socket)     # setTimeout(), ref(), unref()
         socket._http2_session = self
         # As Node's sessions: Nagle's algorithm off, so that a response's
@@ -181,6 +194,48 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             self.once('timeout', callback)
         self._hold.set_timeout(self, msecs, self._on_socket_timeout)
         return self
+
+    def setLocalWindowSize(self, windowSize):
+        """Sets the connection's receive window to ``windowSize`` bytes
+        (0 to 2**31-1); a larger one is announced with WINDOW_UPDATE."""
+        if self.destroyed:
+            raise ERR_HTTP2_INVALID_SESSION()
+        validate_int32(windowSize, 'windowSize', 0)
+        self._check_alive()
+        try:
+            _uv.h2_set_local_window_size(self._core, windowSize)
+        except _uv.H2LibraryError as error:
+            if error.code != _uv.H2LibraryError.NOMEM:
+                raise ERR_HTTP2_ERROR(str(error)) from None
+            self.destroy(ERR_HTTP2_NO_MEM())
+            return
+        self._schedule_flush()
+
+    def setNextStreamID(self, id=None):
+        """The id of the session's next stream: a number > 0 and <=
+        2**32-1 (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE). As Node's, an id
+        nghttp2 refuses (not above the ids used, of the peer's parity, or
+        past 2**31-1 once read as an int32) is ignored; once the ids run
+        out, a request is ERR_HTTP2_OUT_OF_STREAMS."""
+        if self.destroyed:
+            raise ERR_HTTP2_INVALID_SESSION()
+        validate_number(id, 'id')
+        if id <= 0 or id > _MAX_STREAMS:
+            raise ERR_OUT_OF_RANGE('id', '> 0 and <= %d' % _MAX_STREAMS, id)
+        self._check_alive()
+        # Node hands nghttp2 the id as V8's ToInt32 makes it (NaN is 0).
+        whole = 0 if math.isnan(id) else int(id) & 0xFFFFFFFF
+        _uv.h2_set_next_stream_id(self._core, whole - 2 ** 32 if whole >= 2 ** 31 else whole)
+
+    @property
+    def originSet(self):
+        """The origins this TLS session is authoritative for, as Node keeps
+        them: the TLS server name (with the peer's port) first, then each
+        origin of the ORIGIN frames received; None without TLS, before the
+        connection is up, and once the session is destroyed."""
+        if not self.encrypted or self.connecting or self.destroyed:
+            return None
+        return list(self._origin_set.known())
 
     def ref(self):
         """The session's socket keeps the loop running (the default)."""
@@ -417,7 +472,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
             core.receive(data)
         except _uv.H2LibraryError as error:
             self._receiving = False
-            self.destroy(library_error(error))
+            self.destroy(_library_error(error))
         finally:
             self._receiving = False
         if self.destroyed:
@@ -574,7 +629,7 @@ class Http2Session(WindowAndOrigins, EventEmitter):
     def _h2_origin(self, origins):
         # As Node's: an ORIGIN frame counts only over TLS (RFC 8336 2.2).
         if self.encrypted:
-            self._add_origins(origins)
+            self._origin_set.add(origins)
             self.emit('origin', origins)
 
     def _h2_priority(self, stream_id, parent, weight, exclusive):

@@ -14,11 +14,11 @@ PACKAGE = os.path.dirname(pyuvnet.__file__)
 GATE = os.path.join(PACKAGE, 'pyuvnet_cpython.h')
 # The rooms whose speed-ups read or write CPython's internals.
 TRICKS = ['_internal/streams/core/states.pyx', 'events/_emitter_values.pyx', 'uv/wsgi/call.pyx',
-          'uv/handles/udp_socket.pyx', 'uv/asgi/cycle.pyx']
-# What only the gate allows: a ready type's slot or flags written, the
-# type cache and version tags, a member descriptor's insides, the
-# managed dict's layout.
-INTERNALS = re.compile(r'->tp_\w+\s*\|?=(?!=)|_PyType_Lookup|tp_version_tag|PyMemberDescr'
+          'uv/handles/udp_socket.pyx', 'uv/asgi/cycle.pyx', 'uv/asgi/app_run.pyx']
+# What only the gate allows: a ready type's slot or flags written (C's
+# ``t->tp_x =`` or Cython's ``(<T*>t).tp_x =``), the type cache and
+# version tags, a member descriptor's insides, the managed dict's layout.
+INTERNALS = re.compile(r'(->|\.)tp_\w+\s*\|?=(?!=)|_PyType_Lookup|tp_version_tag|PyMemberDescr'
                        r'|PyDescr_NewMember|Py_TPFLAGS_MANAGED_DICT|Py_TPFLAGS_HAVE_VECTORCALL')
 
 
@@ -41,12 +41,19 @@ def sources():
 def ungated_internals(text):
     """The lines of ``text`` that use an internal outside an ``#if`` of
     PYUVNET_CPYTHON_TRICKS (C in a Cython block or a header); a Cython
-    function that returns at once unless the macro is set counts as gated."""
+    function that returns at once unless the macro is set counts as gated,
+    and so does the body of a Cython ``if PYUVNET_CPYTHON_TRICKS:``."""
     found, stack = [], []
     cython_gated = False
+    if_indent = None    # the indent of the Cython if whose body is gated
     for number, line in enumerate(text.split('\n'), 1):
         stripped = line.strip()
-        if stripped.startswith('#if'):
+        indent = len(line) - len(line.lstrip())
+        if if_indent is not None and stripped and indent <= if_indent:
+            if_indent = None
+        if re.match(r'if PYUVNET_CPYTHON_TRICKS:$', stripped):
+            if_indent = indent
+        elif stripped.startswith('#if'):
             stack.append('PYUVNET_CPYTHON_TRICKS' in stripped)
         elif stripped.startswith('#else') or stripped.startswith('#elif'):
             stack[-1] = False
@@ -59,7 +66,8 @@ def ungated_internals(text):
         # (A Cython extern's declaration is no use: C lines end in ; { or }.)
         declaration = re.match(r'[\w ]+\**\s*\w+\s*\(.*\)$', stripped)
         if INTERNALS.search(line.split('//')[0]) and not any(stack) and not cython_gated \
-                and not declaration and not stripped.startswith(('#', '*', '/*')):
+                and if_indent is None and not declaration \
+                and not stripped.startswith(('#', '*', '/*')):
             found.append((number, stripped))
     return found
 
@@ -96,3 +104,10 @@ def test_an_internal_outside_the_gate_is_seen():
             '    }\n    """\n')
     assert ungated_internals(text) == [(7, 't->tp_flags |= 1;'),
                                        (9, '(void)_PyType_Lookup(t, NULL);')]
+
+
+def test_a_cython_slot_write_outside_the_gate_is_seen():
+    text = ('_t = Ready\nif PYUVNET_CPYTHON_TRICKS:\n'
+            '    (<IterSlotType*><PyObject*>_t).tp_iternext = ready_next\n'
+            '(<IterSlotType*><PyObject*>_t).tp_iternext = other_next\ndel _t\n')
+    assert ungated_internals(text) == [(4, '(<IterSlotType*><PyObject*>_t).tp_iternext = other_next')]

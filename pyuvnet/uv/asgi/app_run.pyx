@@ -102,7 +102,8 @@ cdef class AppRun:
         return self
 
     def __next__(self):
-        # Replaced by app_run_next when the module loads; its meaning.
+        # Replaced by app_run_next when the module loads, where
+        # pyuvnet_cpython.h allows it; its meaning.
         out = self.step(None)
         if out is ENDED:
             raise StopIteration
@@ -341,5 +342,8 @@ cdef PyObject* app_run_next(PyObject* self) except NULL:
 
 
 _app_run_type = AppRun
-(<IterSlotType*><PyObject*>_app_run_type).tp_iternext = <iternextfunc>app_run_next
+if PYUVNET_CPYTHON_TRICKS:
+    # A ready type's slot rewritten: only where pyuvnet_cpython.h allows it
+    # (elsewhere __next__ raises StopIteration: the same end, slower).
+    (<IterSlotType*><PyObject*>_app_run_type).tp_iternext = <iternextfunc>app_run_next
 del _app_run_type
