@@ -12,7 +12,6 @@
 
 
 @cython.final
-@cython.freelist(64)        # one per answer, freed when its write is done
 cdef class SentNotice(WriteNotice):
     """end()'s write callback: the message's _on_sent, called as C by a
     net stream (a WriteNotice), as a callable by a TLSSocket.  Not a bound
