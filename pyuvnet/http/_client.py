@@ -384,14 +384,14 @@ class ClientRequest(OutgoingMessage):
 
     def _on_body(self, body):
         if self._response is not None:
-            _push_body(self._response, body)
+            self._response._push(body)
 
     def _on_message_end(self, body, trailers):
         res = self._response
         if res is None or res.upgrade:
             return
         if body is not None:
-            _push_body(res, body)
+            res._push(body)
         res._push_end(trailers)
 
     def _on_upgrade(self, rest):
@@ -489,16 +489,6 @@ class ClientRequest(OutgoingMessage):
 
     def _on_socket_timeout(self):
         self.emit('timeout')
-
-
-def _push_body(res, body):
-    # The parser's body: bytes, or a chunked body's spans, one 'data' each
-    # (Node's client parser pushes each of llhttp's on_body calls).
-    if type(body) is list:
-        for chunk in body:
-            res._push(chunk)
-    else:
-        res._push(body)
 
 
 def request(url=None, options=None, callback=None, **kwargs):

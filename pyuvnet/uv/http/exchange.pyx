@@ -213,11 +213,7 @@ cdef class ServerExchange:
         cdef IncomingCore req = self.request(head)
         if body is not None:
             req.body_with_head = True
-            if type(body) is list:
-                for chunk in <list>body:
-                    req.push(chunk)
-            else:
-                req.push(body)
+            req.push_parsed(body)
         req.push_end(trailers)
         self.dispatch(req, head)
         if body is not None and not unheard(req):
@@ -250,14 +246,12 @@ cdef class ServerExchange:
         before the next span's: several spans for a flowing request
         someone listens to go to its tick, which runs them so
         (IncomingCore.on_tick; not here, inside the parse)."""
-        if type(body) is not list:
-            req.push(body)
-        elif not unheard(req) and req._flowing is True and req._readableState is None:
+        if (type(body) is list and not unheard(req) and req._flowing is True
+                and req._readableState is None):
             req.push_spans(<list>body)
             self.drain_before_end(req)
         else:
-            for chunk in <list>body:
-                req.push(chunk)
+            req.push_parsed(body)
         return 0
 
     def _on_message_end(self, body, trailers):

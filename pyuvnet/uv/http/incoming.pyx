@@ -224,9 +224,20 @@ cdef class IncomingCore(MessageCore):
         self._keep_alive = head[5]
         return 0
 
-    def _push(self, chunk):
-        """Body bytes from the parser (one call per read)."""
-        self.push(chunk)
+    def _push(self, body):
+        """Body from the parser (one call per read): see push_parsed."""
+        self.push_parsed(body)
+
+    cdef int push_parsed(self, body) except -1:
+        """The parser's body: bytes, or a chunked body's spans, each one
+        push (one 'data'), as Node's parsers push each of llhttp's on_body
+        calls."""
+        if type(body) is list:
+            for chunk in <list>body:
+                self.push(chunk)
+        else:
+            self.push(body)
+        return 0
 
     cdef int push(self, chunk) except -1:
         if self._readableState is not None:
