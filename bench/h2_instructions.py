@@ -37,6 +37,7 @@ import tempfile
 import time
 
 from h2load_serve import HELLO_BYTES, SERVERS, commands, load, stop, wait_for_port
+from runner.instructions import callgrind_argv
 
 
 def counted(out_dir, pid):
@@ -79,8 +80,7 @@ def main():
         argparse.Namespace(cells='hello', threads=1))[0].items() if cell == name]
     if args.counted:
         server = [arg if arg != 'hello_apps:app' else 'hello_apps:counted_app' for arg in server]
-    argv = ['valgrind', '--tool=callgrind', '--callgrind-out-file=%s/cg.%%p' % out_dir,
-            '--log-file=%s/valgrind.log' % out_dir] + server
+    argv = callgrind_argv('%s/cg.%%p' % out_dir, server, '--log-file=%s/valgrind.log' % out_dir)
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=str(SERVERS), env=dict(os.environ, PYTHONPATH=os.pathsep.join(
                                 filter(None, (str(SERVERS), os.environ.get('PYTHONPATH'))))))
@@ -90,7 +90,7 @@ def main():
         pathlib.Path(upload).write_bytes(b'x' * args.upload)
         body = len(b'%d\n' % args.upload)
     try:
-        port = wait_for_port(proc, pattern, seconds=120)
+        port = wait_for_port(proc, pattern, seconds=300)   # serve under valgrind on a loaded machine
         load(port, args.warmup, args.clients, args.streams, body, upload=upload)
         figures = []
         for n in range(args.rounds):

@@ -28,6 +28,7 @@ import time
 
 import pyuvnet as net
 from pyuvnet.stream import Duplex
+from runner.instructions import callgrind_argv
 
 BODY = b'Hello, world!\n'
 
@@ -97,8 +98,8 @@ def instructions(batch, small=2000, large=12000):
     def counted(streams):
         with tempfile.TemporaryDirectory() as tmp:
             done = subprocess.run(
-                ['valgrind', '--tool=callgrind', '--callgrind-out-file=%s/cg' % tmp,
-                 sys.executable, __file__, '--only', str(streams), '--batch', str(batch)],
+                callgrind_argv('%s/cg' % tmp, [sys.executable, __file__, '--only', str(streams),
+                                               '--batch', str(batch)]),
                 capture_output=True, text=True, check=True)
         return int(re.search(r'Collected : (\d+)', done.stderr).group(1))
     return (counted(large) - counted(small)) / (large - small)
