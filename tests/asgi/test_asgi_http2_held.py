@@ -155,7 +155,10 @@ def test_a_held_request_keeps_one_context_its_tasks():
         return grown, len(tasks)
     grown, tasks = serve(holding_app(held, release), client)
     assert tasks == HELD
-    assert grown <= HELD + 2
+    # Two a request (the fault) is 2 * HELD; the slack is for the Contexts
+    # a loaded machine's polling leaves alive for a moment (its TimerHandles'
+    # copies): + 2 failed once at load 10.
+    assert grown <= HELD + HELD // 2
 
 
 def test_a_held_request_lets_its_session_go_once_its_connection_closed():
