@@ -7,6 +7,7 @@ test_https_node_ports_stream_api.py).
 Each expectation was run under /usr/bin/node (v20.20.2) first; the Node
 file is named in each test."""
 import asyncio
+import os
 
 import pytest
 
@@ -202,3 +203,75 @@ def test_an_async_iterated_response_whose_request_is_destroyed_throws_econnreset
     asyncio.run(asyncio.wait_for(main(), 10))
     assert log == [('req error', 'something happened'), ('res error', 'ECONNRESET', 'aborted'),
                    'res close', ('raised', 'ECONNRESET', 'aborted', 10)]
+
+
+def node_err(err):
+    return 'undefined' if err is None else err.code
+
+
+def finished_at_close(message, log, label):
+    """At ``message``'s 'close': log ``label``, then call finished() on it,
+    which logs its error as Node prints it."""
+    message.on('close', lambda: (log.append(label),
+                                 stream.finished(message, lambda err=None: log.append(node_err(err)))))
+
+
+def test_finished_on_a_response_in_its_close_calls_back(serve):
+    """test-stream-finished.js, its first http block: finished(res)
+    called in an ended response's 'close' calls back with no error (Node
+    20: 'close', then finished's callback); the client gets its
+    'response'."""
+    log = []
+
+    def app(req, res):
+        finished_at_close(res, log, 'close')
+        res.end()
+
+    def exchange(server, port, done):
+        http.request({'port': port, 'host': '127.0.0.1'},
+                     lambda res: (log.append('response'), res.resume(), done())).end()
+    serve(app, exchange)
+    assert sorted(log) == sorted(['close', 'undefined', 'response'])
+    assert log.index('close') < log.index('undefined')
+
+
+def test_finished_on_a_destroyed_request_in_its_close_calls_back(serve):
+    """test-stream-finished.js, its second http block: the server
+    destroys a request; finished(req) called in its 'close' calls back
+    with no error; the client's request fails, ECONNRESET (Node 20: 'req
+    close', finished's callback, then the client's 'error')."""
+    log = []
+
+    def app(req, res):
+        finished_at_close(req, log, 'req close')
+        req.destroy()
+
+    def exchange(server, port, done):
+        req = http.request({'port': port, 'host': '127.0.0.1'})
+        req.on('error', lambda err: (log.append(('client error', err.code)), done()))
+        req.end()
+    serve(app, exchange)
+    assert log == ['req close', 'undefined', ('client error', 'ECONNRESET')]
+
+
+def test_finished_on_a_piped_response_and_its_client_side(serve):
+    """test-stream-finished.js, its third http block: a file piped into
+    the response, finished(res) on both sides: no error, every byte."""
+    from pyuvnet import fs
+    log = []
+
+    def app(req, res):
+        fs.createReadStream(__file__).pipe(res)
+        stream.finished(res, lambda err=None: log.append(('server', node_err(err))))
+
+    def exchange(server, port, done):
+        def on_response(res):
+            size = [0]
+            res.on('data', lambda data: size.__setitem__(0, size[0] + len(data)))
+            res.resume()
+            stream.finished(res, lambda err=None: (
+                log.append(('client', node_err(err), size[0] == os.path.getsize(__file__))),
+                done()))
+        http.request({'port': port, 'host': '127.0.0.1'}, on_response).end()
+    serve(app, exchange)
+    assert log == [('server', 'undefined'), ('client', 'undefined', True)]
