@@ -96,6 +96,9 @@ REQUEST_OPTIONS = OptionSpec({
     'signal': 'object', 'defaultPort': 'number', 'lookup': 'function',
     'insecureHTTPParser': 'boolean', 'maxHeaderSize': 'number', 'joinDuplicateHeaders': 'boolean',
     'uniqueHeaders': 'object', 'setDefaultHeaders': 'boolean', 'servername': 'string',
+    # the connection's read and write high-water marks (Node's agent gives
+    # every option to net.createConnection): its response's too
+    'highWaterMark': 'number',
     # https's, checked by pyuvnet.tls when the connection is made
     'ca': 'any', 'cert': 'any', 'key': 'any', 'rejectUnauthorized': 'boolean', 'ciphers': 'string',
     'minVersion': 'string', 'maxVersion': 'string', 'ALPNProtocols': 'any',

@@ -127,6 +127,7 @@ class RequestOptions(TypedDict, total=False):
     uniqueHeaders: Sequence[str] | None
     setDefaultHeaders: bool | None
     servername: str | None
+    highWaterMark: int | None
     ca: Any
     cert: Any
     key: Any
@@ -150,6 +151,7 @@ class RequestOptions(TypedDict, total=False):
     join_duplicate_headers: bool | None
     unique_headers: Sequence[str] | None
     set_default_headers: bool | None
+    high_water_mark: int | None
     reject_unauthorized: bool | None
     min_version: str | None
     max_version: str | None

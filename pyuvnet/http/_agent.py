@@ -117,9 +117,12 @@ class Agent(EventEmitter):
         net_options = {key: options[key] for key in (
             'host', 'port', 'localAddress', 'localPort', 'family', 'lookup',
             'timeout', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'autoSelectFamily',
+            'highWaterMark',
         ) if options.get(key) is not None}
         if options.get('socketPath'):
             net_options = {'path': options['socketPath']}
+            if options.get('highWaterMark') is not None:
+                net_options['highWaterMark'] = options['highWaterMark']
         return _create_connection(net_options, callback) if callback else \
             _create_connection(net_options)
 

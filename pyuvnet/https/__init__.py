@@ -112,7 +112,7 @@ class Agent(_HTTPAgent):
         if not tls_options.get('servername'):
             tls_options.pop('servername', None)
         tls_options.update({key: options[key] for key in ('host', 'port', 'localAddress', 'family',
-                                                          'timeout')
+                                                          'timeout', 'highWaterMark')
                             if options.get(key) is not None})
         if options.get('socketPath'):
             tls_options['path'] = options['socketPath']

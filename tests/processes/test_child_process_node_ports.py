@@ -1,13 +1,17 @@
 """Node's own child_process tests (test/parallel/test-child-process-*.js in
 nodejs/node), ported: each was first run under /usr/bin/node v20, and each
 docstring names the Node file and what Node printed."""
+import array
 import errno
+import math
 import os
 import signal
+import sys
 
 import pytest
 
 from pyuvnet import child_process
+from child_scripts_support import script
 from support import record_events
 
 
@@ -115,3 +119,58 @@ def test_spawnargs_and_spawnfile(run_loop):
     child = child_process.spawn('echo', ['a', 'b'])
     assert (list(child.spawnargs), child.spawnfile) == (['echo', 'a', 'b'], 'echo')
     run_loop()
+
+
+@pytest.mark.parametrize('value, code, received', [
+    (42, 'ERR_INVALID_ARG_TYPE', 'type int (42)'),
+    (float('inf'), 'ERR_INVALID_ARG_TYPE', 'type float (inf)'),
+    (True, 'ERR_INVALID_ARG_TYPE', 'type bool (True)'),
+    ('foo', 'ERR_INVALID_ARG_VALUE', "'foo'"),
+])
+def test_an_unknown_serialization_throws_at_once(value, code, received):
+    """test-child-process-advanced-serialization.js, first half: spawn()
+    with serialization 42, Infinity, 'foo' (or true) throws a TypeError.
+    Node 20's is ERR_INVALID_ARG_VALUE "The property
+    'options.serialization' must be one of: undefined, 'json', 'advanced'.
+    Received 42" for each; pyuvnet checks the type first (a number or a
+    bool is ERR_INVALID_ARG_TYPE) and its list leaves out undefined
+    (docs/PARITY.md, "Node's own tests of the Readable API")."""
+    with pytest.raises(TypeError) as raised:
+        child_process.spawn(sys.executable, [], {'serialization': value})
+    if code == 'ERR_INVALID_ARG_TYPE':
+        message = ('The "options.serialization" property must be of type string. Received '
+                   + received)
+    else:
+        message = ("The property 'options.serialization' must be one of: 'json', 'advanced'. "
+                   "Received " + received)
+    assert (raised.value.code, str(raised.value)) == (code, message)
+
+
+def test_advanced_serialization_carries_cycles_errors_and_binary(tmp_path, run_loop):
+    """test-child-process-advanced-serialization.js, second half: over an
+    'advanced' channel each message comes back as sent, one at a time
+    (typed arrays, a buffer, a map, a big integer, an object holding
+    itself, errors); Python's counterparts, through the pickle that
+    pyuvnet's 'advanced' is (docs/PROCESSES.md)."""
+    circular = {}
+    circular['circular'] = circular
+    messages = [{'uint8': bytearray(4)}, {'float64': array.array('d', [math.pi])},
+                {'buffer': b'Hello!'}, {'map': {('a', 1): ('b', 2)}}, {'bigInt': 1337 ** 9},
+                circular, RuntimeError('Something went wrong'),
+                ValueError('Something range-y went wrong')]
+    child = child_process.fork(script(tmp_path, 'worker.py'), serialization='advanced')
+    got = []
+
+    def on_message(message):
+        got.append(message['echo'])
+        if len(got) < len(messages):
+            child.send(messages[len(got)])
+        else:
+            child.send({'cmd': 'disconnect'})
+    child.on('message', on_message)
+    child.send(messages[0])
+    run_loop(10)
+    assert got[:5] == messages[:5]
+    assert list(got[5]) == ['circular'] and got[5]['circular'] is got[5]
+    assert [(type(err), err.args) for err in got[6:]] == [(type(err), err.args)
+                                                         for err in messages[6:]]

@@ -42,8 +42,12 @@ def take_reads(stream):
                            'emitClose': False}, True)
     # The C base's own end sequence runs after the stream core's 'end'.
     state.endHook = type(stream)._node_end_emitted
-    # The reads are pushed from libuv's callbacks, never from inside _read().
-    state.sync = False
+    # The reads are pushed from libuv's callbacks, never from inside
+    # _read(): a socket has made its read(0) when it connected, as Node's,
+    # so sync is false.  A message keeps Node's initial true until its
+    # first read(): a body and its end parsed with the head are announced
+    # by one 'readable', on a tick (test-stream2-httpclient-response-end).
+    state.sync = isinstance(stream, _uv.IncomingCore) and not stream._consumed
     held = stream._held_pipes
     if held is not None:
         # pipe()'s fields go with the reads (its closures look them up).
