@@ -5,7 +5,14 @@ most), counted from the opening of c-ares' first socket and restarted at
 each socket event, so a try that has timed out is retried at the first
 tick after its deadline (c-ares makes a deadline 250 ms at least): with
 ``{'timeout': 200}`` the first retry leaves about 400 ms after the first
-try, and an answer before then is the question's answer.
+try, and an answer before then is the question's answer. Node's c-ares,
+1.34.6, also takes an answer on any of the channel's sockets: the first
+try's answer, on that try's socket kept open by another question, resolves
+the question after the retry has left from a fresh socket (pyuvnet's
+1.34.9 is patched to take it so from the server the query was last sent
+to: vendor/c-ares-patches/). From another server, Node takes it and
+pyuvnet does not: 1.34.9 fixed that as a security flaw, and the patch
+keeps the fix (the one case pinned as a difference).
 
 Each program runs under /usr/bin/node first, against the same responder,
 and pyuvnet must give what Node gave (the programs' outcomes, pinned with
@@ -92,6 +99,18 @@ def test_a_first_try_answered_after_its_timeout_and_before_the_retry_resolves(ru
 
 
 @needs_node
+def test_the_first_tries_answer_on_its_socket_after_the_retry_resolves(run_loop):
+    # The silent question, asked 250 ms later on the first try's socket,
+    # keeps it open after late.test's retry left from a new one at 400 ms;
+    # the first try's answer comes to it at 500 ms. Node: ['1.2.3.4'], two
+    # tries sent; the silent question ETIMEOUT.
+    ours = _same_as_node({'late.test': 'late:500', 'silent.test': 'silent'},
+                         {'timeout': 200, 'tries': 3},
+                         [['late.test', 0], ['silent.test', 250]], run_loop)
+    assert ours == ([['1.2.3.4'], {'code': 'ETIMEOUT'}], {'late.test': 2, 'silent.test': 3})
+
+
+@needs_node
 @pytest.mark.parametrize('misbehave', ['late:700', 'late:1500'],
                          ids=['after-the-retry-left-its-socket', 'after-every-try'])
 def test_a_first_tries_answer_to_a_closed_socket_is_etimeout(misbehave, run_loop):
@@ -111,6 +130,29 @@ def test_a_late_answer_with_another_id_or_from_another_port_is_ignored(misbehave
     ours = _same_as_node({'late.test': misbehave}, {'timeout': 200, 'tries': 2},
                          [['late.test', 0]], run_loop)
     assert ours == ([{'code': 'ETIMEOUT'}], {'late.test': 2})
+
+
+@needs_node
+def test_a_late_answer_from_the_server_a_retry_left_resolves_in_node_only(run_loop):
+    # Deliberately unlike Node (docs/DNS.md): as in the test above, but the
+    # retry goes to a second server. Node: ['1.2.3.4'] from the first
+    # server, one try of late.test each; pyuvnet drops the first server's
+    # answer (c-ares 1.34.9's fix of GHSA-fqh5-3x7m-wp44, kept) and times
+    # out after its four tries (each server's share is c-ares' choice, by
+    # the servers' failures).
+    jobs = [['late.test', 0], ['silent.test', 250]]
+    options = {'timeout': 200, 'tries': 2}
+
+    def run(ask):
+        with Responder(ZONE, {'late.test': 'late:500', 'silent.test': 'silent'}) as first, \
+                Responder(ZONE, {'late.test': 'silent', 'silent.test': 'silent'}) as second:
+            outcomes = ask([first.server, second.server])
+            return outcomes, (first.count('udp', 'late.test'), second.count('udp', 'late.test'))
+    assert run(lambda servers: _node(servers, options, jobs)) == (
+        [['1.2.3.4'], {'code': 'ETIMEOUT'}], (1, 1))
+    outcomes, tries = run(lambda servers: _ours(servers, options, jobs, run_loop))
+    assert outcomes == [{'code': 'ETIMEOUT'}, {'code': 'ETIMEOUT'}]
+    assert tries[0] >= 1 and tries[1] >= 1 and sum(tries) == 4
 
 
 def test_many_timed_out_questions_keep_their_sockets_few_and_close_them(run_loop):
