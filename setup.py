@@ -58,11 +58,15 @@ LIBUV_RELEASE = "1.52.1"
 # them against these digests, so that the parser that ships is the pinned one.
 LLHTTP_RELEASE = "9.4.3"
 
-# c-ares, the resolver of pyuvnet.dns (Node 20's is 1.34.x), as plain files
+# c-ares, the resolver of pyuvnet.dns (Node 20's is 1.34.6), as plain files
 # under vendor/c-ares taken by tools/fetch_cares.py from pycares 5.2.1's
-# sdist; this is the SHA-256 of their list of digests, vendor/c-ares/SHA256SUMS.
+# sdist: 1.34.9 with one patch (vendor/c-ares-patches/), an answer taken on
+# any of the channel's sockets to the server the query was last sent to, as
+# 1.34.6 takes it, so that the answer to a first try reaches its query after
+# the retry (issue 70, Node 20's own behaviour). This is the SHA-256 of the
+# patched files' list of digests, vendor/c-ares/SHA256SUMS.
 CARES_RELEASE = "1.34.9"
-CARES_SHA256SUMS = "6bf6cd5e98606049e953c7c1f8f6e674b21571faa8d307c2a78cec6f81763be4"
+CARES_SHA256SUMS = "445522f5d17ee5c5cb40991828408f393a69b04448a4748645be86fedabfe30b"
 
 # nghttp2, the HTTP/2 library of pyuvnet.http2 (Node's too), its C library
 # only (lib/), as plain files under vendor/nghttp2 taken by

@@ -13,17 +13,23 @@ a name outside it is NXDOMAIN, a type the name lacks is an empty NOERROR
 - ``'spoof-only'``: only answers with another ID and from another port;
 - ``'pointer-loop'``: an answer whose name is a compression pointer to itself;
 - ``'garbage'``: 7 random bytes after the true header's ID;
-- ``'bad-ancount'``: the true answer claiming one record more than it has.
+- ``'bad-ancount'``: the true answer claiming one record more than it has;
+- ``'late:MS'``: answer the first try only, MS ms after it, to the port it
+  came from; the retries never;
+- ``'late-wrong-id:MS'``, ``'late-wrong-port:MS'``: as ``'late:MS'``, but the
+  one answer has another ID, or comes from another port.
 
 Answers over UDP longer than 512 bytes (or the query's EDNS size) are
 truncated (TC set, no records), so the client must ask again over TCP:
 ``queries`` records ``(transport, name, type)`` for each question seen,
 ``peers`` the address each UDP question came from.
 """
+import json
 import os
 import select
 import socket
 import struct
+import subprocess
 import threading
 
 TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'SOA': 6, 'PTR': 12, 'MX': 15, 'TXT': 16,
@@ -105,6 +111,11 @@ def parse_question(packet):
     if arcount and packet[at] == 0 and struct.unpack('!H', packet[at + 1:at + 3])[0] == 41:
         size = max(512, struct.unpack('!H', packet[at + 3:at + 5])[0])
     return qid, '.'.join(labels), qtype, size
+
+
+def _other_id(reply):
+    """``reply`` with the next ID: no question's answer."""
+    return struct.pack('!H', (struct.unpack('!H', reply[:2])[0] + 1) & 0xFFFF) + reply[2:]
 
 
 class Responder:
@@ -251,21 +262,31 @@ class Responder:
         if reply is None:
             return
         how = self.misbehave.get(self.queries[-1][1], '')
-        if how.startswith('late:'):
-            # The first try's answer, ``late:MS`` after it (from a timer
-            # thread; a socket's sendto is thread-safe); the retries none.
+        if how.startswith('late'):
+            # The first try's answer, MS ms after it (from a timer thread;
+            # a socket's sendto is thread-safe); the retries none.
+            kind, delay = how.split(':')
             if self.count(name=self.queries[-1][1]) == 1:
-                timer = threading.Timer(int(how[5:]) / 1000, self.udp.sendto, (reply, peer))
+                sender = self.spoofer if kind == 'late-wrong-port' else self.udp
+                if kind == 'late-wrong-id':
+                    reply = _other_id(reply)
+                timer = threading.Timer(int(delay) / 1000, self._send_late, (sender, reply, peer))
                 timer.daemon = True
                 timer.start()
             return
         if how in ('spoof-id', 'spoof-only'):
-            wrong_id = struct.pack('!H', (struct.unpack('!H', reply[:2])[0] + 1) & 0xFFFF)
-            self.udp.sendto(wrong_id + reply[2:], peer)
+            self.udp.sendto(_other_id(reply), peer)
         if how in ('spoof-port', 'spoof-only'):
             self.spoofer.sendto(reply, peer)
         if how != 'spoof-only':
             self.udp.sendto(reply, peer)
+
+    @staticmethod
+    def _send_late(sender, reply, peer):
+        try:
+            sender.sendto(reply, peer)
+        except OSError:     # the responder was closed first
+            pass
 
     def _reply_tcp(self, conn):
         try:
@@ -288,6 +309,14 @@ class Responder:
             except OSError:     # the asker gave up and reset (a slow, sanitized build)
                 return False
         return True
+
+
+def node_json(script, *args):
+    """What ``script`` prints under Node (``node -e script args``), read as JSON."""
+    from support import NODE   # here: bench/dns_resolve.py imports this module without it
+    done = subprocess.run([NODE, '-e', script] + list(args), capture_output=True, text=True,
+                          timeout=60, check=True)
+    return json.loads(done.stdout)
 
 
 # Node's side of the tests that ask Node and pyuvnet the same questions:

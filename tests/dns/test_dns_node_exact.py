@@ -2,24 +2,16 @@
 runs under /usr/bin/node first, against the same responder on loopback,
 and pyuvnet must give what Node gave."""
 import json
-import subprocess
 
 import pytest
 
-from dns_support import AAAA, MX, NODE_SCRIPT, TXT, A, Responder
+from dns_support import AAAA, MX, NODE_SCRIPT, TXT, A, Responder, node_json
 from support import NODE, SLOWDOWN, assert_code
 
 import pyuvnet as net
 from pyuvnet import dns
 
 pytestmark = pytest.mark.skipif(NODE is None, reason='needs node, the reference')
-
-
-def _node(script, *args):
-    """What ``script`` prints under Node, read as JSON."""
-    done = subprocess.run([NODE, '-e', script] + list(args), capture_output=True, text=True,
-                          timeout=60, check=True)
-    return json.loads(done.stdout)
 
 
 def _outcome(err, result):
@@ -45,7 +37,7 @@ UNHURRIED_MS = 200 * SLOWDOWN
 
 def _same_as_node(zone, misbehave, jobs, run_loop, timeout_ms=200):
     with Responder(zone, misbehave) as responder:
-        from_node = _node(NODE_SCRIPT, responder.server, json.dumps(jobs))
+        from_node = node_json(NODE_SCRIPT, responder.server, json.dumps(jobs))
     with Responder(zone, misbehave) as responder:
         # NODE_SCRIPT's options, the timeout stretched only where asked
         resolver = dns.Resolver({'timeout': timeout_ms, 'tries': 2})
@@ -120,7 +112,7 @@ def test_set_servers_keeps_a_link_local_server_without_its_scope():
             return err.code
         return resolver.getServers()
     answers = [ours(servers) for servers in given]
-    assert answers == _node(NODE_SERVERS, json.dumps(given))
+    assert answers == node_json(NODE_SERVERS, json.dumps(given))
     assert answers[0] == ['fe80::1'] and answers[3] == ['[fe80::1]:5353']
 
 
@@ -138,7 +130,7 @@ def test_every_constant_is_nodes():
     def ours(module):
         return {name: getattr(module, name) for name in dir(module)
                 if name.isupper() and not name.startswith('_')}
-    assert [ours(dns), ours(promises)] == _node(NODE_CONSTANTS)
+    assert [ours(dns), ours(promises)] == node_json(NODE_CONSTANTS)
 
 
 def test_resolve_options_are_taken_as_keywords(run_loop):

@@ -2,7 +2,6 @@
 # the declarations pyuvnet's resolver (uv/dns/*.pyx) uses.  The legacy
 # query and parse calls are Node's own choice (its cares_wrap.cc); their
 # deprecation marks are off (setup.py defines CARES_NO_DEPRECATED).
-from libc.time cimport time_t
 
 cdef extern from "netdb.h":
     struct hostent:
@@ -11,11 +10,6 @@ cdef extern from "netdb.h":
         int h_addrtype
         int h_length
         char** h_addr_list
-
-cdef extern from "sys/time.h":
-    struct timeval:
-        time_t tv_sec
-        long tv_usec
 
 cdef extern from "ares.h":
     ctypedef struct ares_channel_t:
@@ -66,7 +60,6 @@ cdef extern from "ares.h":
                     ares_callback callback, void* arg)
     void ares_gethostbyaddr(ares_channel_t* channel, const void* addr, int addrlen,
                             int family, ares_host_callback callback, void* arg)
-    timeval* ares_timeout(const ares_channel_t* channel, timeval* maxtv, timeval* tv)
     void ares_process_fd(ares_channel_t* channel, ares_socket_t read_fd,
                          ares_socket_t write_fd) nogil
 

@@ -1,8 +1,16 @@
 # A c-ares channel driven by the pyuvnet loop: c-ares opens its sockets
 # and tells us which to watch (sock_state_cb); each gets a uv_poll_t, and
-# one uv_timer_t wakes c-ares at ares_timeout()'s deadline for its
-# retries and timeouts.  No thread is held: a query is a socket the loop
-# polls, as in Node's cares_wrap.
+# one uv_timer_t wakes c-ares for its retries and timeouts.  No thread is
+# held: a query is a socket the loop polls, as in Node's cares_wrap.
+#
+# The timer is Node's, not c-ares' deadline: cares_wrap ticks every try's
+# timeout (at most 1 s) from the opening of c-ares' first socket, restarts
+# the tick at every socket event and stops it when the last socket closes,
+# so a try that has timed out is retried at the first tick after its
+# deadline, up to a tick late.  A first try's answer arriving in that
+# tick is its answer (issue 70: with {'timeout': 200} Node accepts an
+# answer 300 ms late); woken at the deadline itself, c-ares had retried
+# from a new socket and the answer came to a closed port.
 #
 # Ownership.  A ChannelCore (Python) owns one malloc'ed CaresDriver, the C
 # side c-ares' callbacks see: c-ares is given the driver, never the
@@ -73,6 +81,7 @@ ctypedef struct CaresDriver:
     CaresTimer* timer           # NULL once closed
     CaresPoll* polls
     int in_flight               # queries c-ares holds
+    uint64_t tick_ms            # the timer's period (Node's: the timeout, 1 s at most)
     PyObject* owner             # the ChannelCore (borrowed: it owns us)
     PyObject* loop              # its Loop (a reference of the driver's own:
                                 # the core's field may be cleared by the GC
@@ -145,6 +154,9 @@ cdef class ChannelCore:
         self.driver.timer.handle.data = NULL
         self.driver.timer.driver = self.driver
         uv.uv_unref(<uv.uv_handle_t*>self.driver.timer)
+        # cares_wrap's StartTimer: the timeout, or 1 s when it is c-ares'
+        # default or longer.
+        self.driver.tick_ms = <uint64_t>timeout if 0 < timeout <= 1000 else 1000
 
     def __dealloc__(self):
         cdef CaresDriver* driver = self.driver
@@ -180,7 +192,6 @@ cdef class ChannelCore:
     def cancel(self):
         """Ends every query in flight with ECANCELLED (their callbacks run now)."""
         ares.ares_cancel(self.channel())
-        cares_rearm_timer(self.driver)
 
     def set_servers(self, bytes packed):
         """c-ares' servers, packed 19 bytes each (family, port, address:
@@ -241,24 +252,15 @@ cdef void cares_set_refs(CaresDriver* driver, bint refed) noexcept:
             uv.uv_unref(<uv.uv_handle_t*>driver.timer)
 
 
-cdef void cares_rearm_timer(CaresDriver* driver) noexcept:
-    """The timer at c-ares' next deadline, or stopped when it has none."""
-    cdef ares.timeval tv
-    cdef ares.timeval* next_tv
-    cdef uint64_t ms
-    if cares_loop_gone(driver) or driver.channel == NULL:
-        return
-    next_tv = ares.ares_timeout(driver.channel, NULL, &tv)
-    if next_tv == NULL:
-        uv.uv_timer_stop(&driver.timer.handle)
-        return
-    # Rounded up: a wake-up before the deadline would find nothing due.
-    ms = <uint64_t>next_tv.tv_sec * 1000 + (<uint64_t>next_tv.tv_usec + 999) // 1000
-    uv.uv_timer_start(&driver.timer.handle, <uv.uv_timer_cb><void*>cares_deadline_passed, ms, 0)
+cdef void cares_restart_ticks(CaresDriver* driver) noexcept:
+    """The tick from now on (cares_wrap's uv_timer_again, and its start)."""
+    uv.uv_timer_start(&driver.timer.handle, <uv.uv_timer_cb><void*>cares_tick,
+                      driver.tick_ms, driver.tick_ms)
 
 
-cdef void cares_deadline_passed(uv.uv_timer_t* timer) noexcept:
-    # A loop callback (loop.pyx, "The GIL"): c-ares' retries and timeouts.
+cdef void cares_tick(uv.uv_timer_t* timer) noexcept:
+    # A loop callback (loop.pyx, "The GIL"): c-ares retries and times out
+    # the tries whose deadline has passed.
     uv.pyuvnet_take_gil(timer.loop)
     cares_process((<CaresTimer*>timer).driver, ares.ARES_SOCKET_BAD, ares.ARES_SOCKET_BAD)
 
@@ -271,7 +273,6 @@ cdef void cares_process(CaresDriver* driver, ares.ares_socket_t read_fd,
     must not be destroyed inside its own call."""
     cdef ChannelCore core = <ChannelCore>driver.owner
     ares.ares_process_fd(driver.channel, read_fd, write_fd)
-    cares_rearm_timer(driver)
     (<Loop>driver.loop).after_callback()
 
 
@@ -282,6 +283,7 @@ cdef void cares_socket_ready(uv.uv_poll_t* handle, int status, int events) noexc
     cdef CaresDriver* driver = poll.driver
     cdef int fd = poll.fd
     uv.pyuvnet_take_gil(driver.uvloop)
+    cares_restart_ticks(driver)
     if status < 0:
         events = uv.UV_READABLE | uv.UV_WRITABLE
     cares_process(driver, fd if events & uv.UV_READABLE else ares.ARES_SOCKET_BAD,
@@ -303,8 +305,12 @@ cdef void cares_sock_state_changed(void* data, ares.ares_socket_t fd, int readab
     if events == 0:
         if poll != NULL:
             cares_close_poll(driver, poll)
+        if driver.polls == NULL:
+            uv.uv_timer_stop(&driver.timer.handle)
         return
     if poll == NULL:
+        if not uv.uv_is_active(<uv.uv_handle_t*>driver.timer):
+            cares_restart_ticks(driver)
         poll = <CaresPoll*>PyMem_RawMalloc(sizeof(CaresPoll))
         if poll == NULL:
             return      # c-ares times the query out: nothing watches its socket

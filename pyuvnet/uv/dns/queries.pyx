@@ -131,10 +131,8 @@ def cares_get_host_by_addr(ChannelCore core, bytes packed, int family, callback,
 
 
 cdef void cares_submitted(ChannelCore core) noexcept:
-    """After a submission: the timer at c-ares' deadline, and an outer loop
-    (the asyncio bridge) told to run a turn, in which libuv starts polling
-    the sockets c-ares opened."""
-    cares_rearm_timer(core.driver)
+    """After a submission: an outer loop (the asyncio bridge) told to run
+    a turn, in which libuv starts polling the sockets c-ares opened."""
     core.loop.wake()
 
 

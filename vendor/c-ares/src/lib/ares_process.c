@@ -1117,8 +1117,12 @@ static ares_status_t process_answer(ares_channel_t      *channel,
     goto cleanup;
   }
 
-  /* RFC 5452 section 9.1: only accept a response that arrives on the
-   * connection the query was sent on, and so from the server it was sent to.
+  /* RFC 5452 section 9.1: only accept a response from the server the query
+   * was sent to.  pyuvnet's patch (vendor/c-ares-patches/0001): on any of
+   * the channel's connections to that server, as c-ares 1.34.6 (Node 20's)
+   * accepts it, not only on the connection of the query's last try, so the
+   * answer to an earlier try, on that try's socket, still reaches the query
+   * after a retry moved it to a new socket.
    * For UDP, ares_conn_read() also drops a datagram whose source address or
    * port is not the server's; matching the port is hardening beyond RFC 5452
    * section 9.1, which only requires the address to match.  Otherwise any
@@ -1130,7 +1134,7 @@ static ares_status_t process_answer(ares_channel_t      *channel,
    * so TCP framing stays in sync.  A query not attached to any connection
    * (query->conn == NULL) never matches.  This also drops a late answer from
    * a server tried before a retry. */
-  if (query->conn != conn) {
+  if (query->conn == NULL || query->conn->server != conn->server) {
     status = ARES_SUCCESS;
     goto cleanup;
   }
