@@ -320,12 +320,13 @@ def node_json(script, *args):
 
 
 # Node's side of the tests that ask Node and pyuvnet the same questions:
-# ``node -e NODE_SCRIPT server jobs``, jobs a JSON list of [method, name,
-# options or null]; prints each outcome (the records, or the error's code,
-# syscall and hostname) as JSON, in the jobs' order.
+# ``node -e NODE_SCRIPT server jobs [timeout_ms]``, jobs a JSON list of
+# [method, name, options or null], the resolver's timeout 200 ms unless
+# given; prints each outcome (the records, or the error's code, syscall and
+# hostname) as JSON, in the jobs' order.
 NODE_SCRIPT = r'''
 const dns = require('dns');
-const r = new dns.Resolver({timeout: 200, tries: 2});
+const r = new dns.Resolver({timeout: +(process.argv[3] || 200), tries: 2});
 r.setServers([process.argv[1]]);
 const jobs = JSON.parse(process.argv[2]);
 const out = [];
