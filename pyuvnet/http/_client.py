@@ -395,9 +395,7 @@ class ClientRequest(OutgoingMessage):
         res = self._response
         if res is None or res.upgrade:
             return
-        if body is not None:
-            res._push(body)
-        res._push_end(trailers)
+        res._push_last(body, trailers)
 
     def _on_upgrade(self, rest):
         res = self._response
