@@ -24,6 +24,13 @@ cdef class EventEmitter:
     # A 'newListener' listener was ever added (it may have gone since):
     # until then _add need not look for one.
     cdef bint _may_hear_new
+    # The subclass has a first 'end' listener of its own that is not in
+    # the table yet (Node's net.Socket adds onReadableStreamEnd to every
+    # socket; most programs never look): _store_own_end_listener() stores
+    # it before anything looks at 'end' (every listener method asks
+    # _handler, eventNames() _event_names).  In the padding before
+    # __weakref__: no byte more.
+    cdef bint _own_end_listener
     cdef object __weakref__
 
     # emit(event, *args): 1 if a listener was called, 0 if none. With no
@@ -62,6 +69,9 @@ cdef class EventEmitter:
     # function object or arguments to make per tick.  Nothing here;
     # subclasses that queue themselves override it.
     cdef int on_tick(self) except -1
+    # Stores the subclass's own 'end' listener (_own_end_listener) first
+    # among 'end''s and clears the flag.  Here: only clears it.
+    cdef int _store_own_end_listener(self) except -1
     # on/once/prependListener/prependOnceListener without the Python call.
     cdef int _add(self, object event, object listener, bint prepend, bint once) except -1
     # removeListener: removes the most recently added match; 1 if one was removed.
@@ -72,5 +82,6 @@ cdef inline bint unheard(EventEmitter emitter) noexcept:
     # Whether ``emitter`` has no listener at all, read from its fields with
     # no call: slot 1 is used only with slot 0, and _events is empty while
     # the slots are in use (a C caller's test before an emit most messages
-    # have no listener for).
+    # have no listener for).  (An own 'end' listener not stored yet is not
+    # seen: messages, its callers, have none.)
     return emitter._event0 is None and not emitter._events

@@ -208,6 +208,16 @@ cdef inline bint _interned(object name):
 
 # 'error' interned, as the names written in code are.
 cdef str ERROR = sys.intern('error')
+cdef str END = sys.intern('end')
+
+
+cdef inline bint _is_end(object event) noexcept:
+    # Whether event is 'end', asked of every event of an emitter that has an
+    # own 'end' listener not stored yet (a new socket's 'error', 'data'):
+    # identity, then an interned name is not 'end'; only another str is
+    # compared.
+    return event is END or (isinstance(event, str) and not PyUnicode_CHECK_INTERNED(event)
+                            and (<str>event) == END)
 
 
 cdef inline bint _is_error(object event):
@@ -328,6 +338,7 @@ cdef class EventEmitter:
         self._listeners_changed(event)
 
     cdef void _drop_listeners(self):
+        self._own_end_listener = False
         self._events = NO_EVENTS
         pyuvnet_emitter_inline_values(Py_TYPE(self), <PyTypeObject*>EventEmitter)
         # (An event in slot 1 has one in slot 0; most messages have neither.)
@@ -337,11 +348,17 @@ cdef class EventEmitter:
     cdef int on_tick(self) except -1:
         return 0
 
+    cdef int _store_own_end_listener(self) except -1:
+        self._own_end_listener = False
+        return 0
+
     cdef object _handler(self, object event):
         """The stored listener(s) of ``event``: None, one, or a tuple."""
         cdef PyObject* found
         if type(event) is not str:
             _check_event(event)
+        if self._own_end_listener and _is_end(event):
+            self._store_own_end_listener()
         if self._events is NO_EVENTS:
             # Names are mostly the same interned str: identity first.
             # Most emits of a message's own events ('finish', 'close') find
@@ -406,6 +423,8 @@ cdef class EventEmitter:
         return 0
 
     cdef list _event_names(self):
+        if self._own_end_listener:
+            self._store_own_end_listener()
         if self._events is not NO_EVENTS:
             return list(self._events)
         if self._event1 is not None:

@@ -215,7 +215,7 @@ class ClientRequest(OutgoingMessage):
             error = self._destroy_error
             if error is None and not self.aborted:
                 error = connection_reset('socket hang up')
-            if self.agent is not None and not self._own_agent and not socket.destroyed:
+            if self.agent is not None and not socket.destroyed:
                 socket.emit('free')
                 self._destroy_now(error)
             elif socket.closed:
@@ -240,6 +240,10 @@ class ClientRequest(OutgoingMessage):
             socket.setTimeout(self._timeout)
         socket.resume()
         self.emit('socket', socket)
+        if not socket.writable:
+            # Node's _flush(): a socket a 'socket' listener destroyed (an
+            # abort()) gets nothing, and the request no 'prefinish'.
+            return
         if self._flush_pending():
             self._socket_drained()
         self._prefinish()
@@ -278,8 +282,9 @@ class ClientRequest(OutgoingMessage):
             self.once('socket', lambda socket: getattr(socket, method)(*args))
 
     def destroy(self, error=None):
-        """Abort: the socket is destroyed; then 'error' (``error``, or
-        before any answer Node's 'socket hang up') and 'close'."""
+        """Abort: the socket is destroyed (with ``error``); then 'error'
+        (``error``, from the socket's, or before any answer Node's 'socket
+        hang up') and 'close', as the socket's own come."""
         if self._closed or self._destroyed:
             return self
         self._destroyed = True
@@ -288,15 +293,15 @@ class ClientRequest(OutgoingMessage):
             # come when the agent hands it a socket, which goes back.
             self._destroy_error = error
             return self
-        if error is not None:
-            self._fail(error)
         if self._response is not None and not self._response._ended:
             # Node: the body is dropped; the socket's 'close' aborts the
             # response ('aborted', then the request's 'close', then the
             # response's 'error' and 'close').
             self._response._dump()
-        if self.socket is not None and not self.socket.destroyed:
-            self.socket.destroy()       # its 'close' finishes the request
+        if not self.socket.destroyed:
+            # Its 'error' and 'close' finish the request (Node's
+            # socketErrorListener and socketCloseListener).
+            self.socket.destroy(error)
         else:
             self._fail(error)
         return self
@@ -390,9 +395,7 @@ class ClientRequest(OutgoingMessage):
         res = self._response
         if res is None or res.upgrade:
             return
-        if body is not None:
-            res._push(body)
-        res._push_end(trailers)
+        res._push_last(body, trailers)
 
     def _on_upgrade(self, rest):
         res = self._response
@@ -442,34 +445,41 @@ class ClientRequest(OutgoingMessage):
     # -- the socket's events ----------------------------------------------------
 
     def _on_socket_end(self):
-        """The server ended the connection: before an answer that is a
-        'socket hang up'; then the parser completes an answer that ends at
-        EOF.  As Node's, an answer cut short is no parse error here: the
-        socket's 'close' aborts it (ECONNRESET on the response)."""
-        if self._response is None and not self._got_error:
-            self._fail(connection_reset('socket hang up'))
+        """Node's socketOnEnd: the server ended the connection.  Before an
+        answer that is a 'socket hang up', emitted now (this listener comes
+        before the program's); then the parser completes an answer that
+        ends at EOF, and the socket is destroyed.  As Node's, an answer cut
+        short is no parse error here: the socket's 'close' aborts it
+        (ECONNRESET on the response)."""
+        self._hang_up()
         self._at_eof = True
         self._parser.finish()
+        self.socket.destroy()
+
+    def _hang_up(self):
+        """'error' ECONNRESET (socket hang up), now, unless an answer came
+        or an error was emitted already."""
+        if self._response is None and not self._got_error:
+            self._got_error = True
+            self.emit('error', connection_reset('socket hang up'))
 
     def _on_socket_close(self, had_error):
+        """Node's socketCloseListener, the socket's first 'close' listener:
+        the request's 'error' (a hang up, before any answer) and 'close'
+        come now, before the program's listeners of the socket's 'close'
+        (an aborted request's too).  A response cut short is destroyed:
+        'aborted' now, before the request's 'close'; its 'error' (only
+        when it has a listener, as Node's IncomingMessage) and 'close' two
+        ticks later (Node's _destroy callback, then emitErrorCloseNT)."""
         self._socket_closed = True
         res = self._response
-        if res is None:
-            if not self._got_error:
-                self._fail(connection_reset('socket hang up'))
-            else:
-                self._fail(None)
-            return
-        if res._ended or res._closed:
-            self._fail(None)
-            return
-        # Node's res.destroy(ECONNRESET 'aborted'): 'aborted' now, the
-        # request's 'close' next, then the response's 'error' (only when
-        # it has a listener, as Node's IncomingMessage) and 'close'.
-        res.aborted = True
-        res.emit('aborted')
-        self._fail(None)
-        _uv.nextTick(self._response_closed, res)
+        if res is not None and not (res._ended or res._closed):
+            res.aborted = True
+            res.emit('aborted')
+            _uv.nextTick(_uv.nextTick, self._response_closed, res)
+        else:
+            self._hang_up()
+        self._emit_close()
 
     @staticmethod
     def _response_closed(res):

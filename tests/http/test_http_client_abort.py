@@ -106,3 +106,52 @@ def test_aborted_with_a_connection_of_its_own_closes_after_it(run_loop):
         req.abort()
     run_with_server(run_loop, client)
     assert log == ['F abort', 'F close']
+
+
+def test_aborted_in_its_socket_listener_sends_nothing_and_never_prefinishes(run_loop):
+    """finish1.js atsocket: end('body') at once, abort() in the 'socket'
+    listener.  Node's _flush() finds the socket destroyed: no
+    'prefinish', no 'finish', nothing sent; 'abort', the tick, then the
+    hang up and 'close'.
+
+        req socket / abort() / req abort / tick / immediate / req error
+        ECONNRESET / req close
+    """
+    log = []
+    requests = []
+
+    def client(port):
+        req = http.request({'port': port, 'host': '127.0.0.1', 'agent': False,
+                            'method': 'POST'})
+        recorder(log, 'A', req, ['abort', 'close', 'error', 'prefinish', 'finish', 'socket'])
+
+        def aborting(socket):
+            log.append('abort()')
+            req.abort()
+            net.nextTick(lambda: log.append('tick'))
+        req.end('body')
+        req.on('socket', aborting)
+    run_with_server(run_loop, client, lambda req, res: requests.append(req.method))
+    assert log == ['A socket', 'abort()', 'A abort', 'tick', 'A error ECONNRESET', 'A close']
+    assert requests == []
+
+
+def test_aborted_before_its_own_agents_socket_closes_before_abort(run_loop):
+    """finish1.js sync: agent False is an Agent of the request's own
+    (Node's `new Agent()`), so a request aborted before its socket came
+    gives the socket back and closes in onSocketNT, before the 'abort'
+    tick, as with the global agent.
+
+        abort() / req close / req abort / tick / immediate
+    """
+    log = []
+
+    def client(port):
+        req = http.request({'port': port, 'host': '127.0.0.1', 'agent': False,
+                            'method': 'POST'})
+        recorder(log, 'A', req, ['abort', 'close', 'error', 'prefinish', 'finish', 'socket'])
+        req.end('body')
+        req.abort()
+        net.nextTick(lambda: log.append('tick'))
+    run_with_server(run_loop, client)
+    assert log == ['A close', 'A abort', 'tick']

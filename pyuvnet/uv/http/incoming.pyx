@@ -78,6 +78,15 @@ cdef Py_ssize_t write_hwm_of(object socket) except -1:
     return socket.writableHighWaterMark
 
 
+cdef inline int body_ended(IncomingCore message, object raw_trailers) except -1:
+    """The message's body is all in, with its trailers, if any."""
+    if raw_trailers:
+        message._raw_trailers = raw_trailers
+        message._trailers = None
+    message._ended = True
+    return 0
+
+
 cdef class IncomingCore(MessageCore):
     """IncomingMessage's state and the body's arrival (Node's Readable
     push, end and close), for the parser's owners to call from C."""
@@ -286,11 +295,31 @@ cdef class IncomingCore(MessageCore):
         """The message is complete."""
         self.push_end(raw_trailers)
 
+    def _push_last(self, body, raw_trailers=None):
+        """The parser's last body (bytes, spans, or None) and the
+        message's end, which came in one read.  A flowing message with
+        nothing waiting gets its 'end' queued before its last chunk's
+        'data', as Node's flow() reads that chunk after the end was pushed
+        (endReadableNT first): 'end' comes before the ticks that chunk's
+        listeners queue.  (A client response: the server's parser pushes
+        its spans and end as they come.)"""
+        cdef list spans
+        if body is not None:
+            spans = body if type(body) is list else [body]
+            for chunk in spans[:-1]:
+                self.push(chunk)
+            if self._readableState is None and self._flowing is True and not self._buffer:
+                body_ended(self, raw_trailers)
+                self.queue_end()
+                self.push(spans[-1])
+                if self.read_stopped:
+                    self.start_socket()
+                return
+            self.push(spans[-1])
+        self.push_end(raw_trailers)
+
     cdef int push_end(self, raw_trailers) except -1:
-        if raw_trailers:
-            self._raw_trailers = raw_trailers
-            self._trailers = None
-        self._ended = True
+        body_ended(self, raw_trailers)
         if self._readableState is not None:
             self.complete = True    # (Node's: before 'end', at the parser's end)
             node_reads.push(self, None)

@@ -157,6 +157,7 @@ cdef class StreamReadable(StreamWrites):
         self.readable_side = True
         self.read_hwm = default_hwm
         self.write_hwm = default_hwm
+        self._own_end_listener = True     # Node's onReadableStreamEnd (Stream's)
 
     # -- properties the facade exposes ------------------------------------
 

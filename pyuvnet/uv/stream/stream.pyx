@@ -11,6 +11,7 @@
 #   _on_connect(status)        uv_*_connect finished
 
 from cpython.unicode cimport PyUnicode_READ_CHAR
+from cpython.weakref cimport PyWeakref_NewRef
 
 
 cdef tuple end_arguments(object data, object encoding, object callback):
@@ -36,6 +37,28 @@ cdef object ended_by_peer():
 cdef inline bint is_data(object event):
     return event is 'data' or (type(event) is str and PyUnicode_GET_LENGTH(event) == 4
                                and (<str>event) == 'data')
+
+
+@cython.final
+cdef class OwnEndListener:
+    """Node's onReadableStreamEnd, as a socket's 'end' listener once
+    stored (Stream._store_own_end_listener): with allowHalfOpen False,
+    write() after end() fails from then on with EPIPE (\"This socket has
+    been ended by the other party\"), as Node's writeAfterFIN.  It holds
+    its socket weakly: a listener that held it would make every socket
+    whose 'end' listeners were looked at (an HTTP connection's, an
+    async-iterated one's) a reference cycle, freed only by the GC."""
+
+    cdef object socket_ref
+
+    @property
+    def __name__(self):
+        return 'onReadableStreamEnd'
+
+    def __call__(self):
+        socket = self.socket_ref()
+        if socket is not None:
+            (<Stream>socket).run_fin_listener()
 
 
 cdef class Stream(StreamReadable):
@@ -146,6 +169,33 @@ cdef class Stream(StreamReadable):
                     self.readable_listeners = readable_heard(
                         self, self.decoder if self.flowing == NODE_READS else None,
                         self.readable_listeners)
+
+    # -- Node's own 'end' listener -----------------------------------------
+    #
+    # Node's net.Socket constructor adds onReadableStreamEnd as the first
+    # 'end' listener of every socket: when it runs with allowHalfOpen
+    # False, write() after end() fails with EPIPE (writeAfterFIN) where a
+    # plain Duplex's fails with ERR_STREAM_WRITE_AFTER_END.  A program sees
+    # it in listeners('end'), listenerCount('end') and eventNames(), and may
+    # remove it.  Most never look: until one does, it is the emitter's
+    # _own_end_listener flag, which end_tick runs in C, and the emitter's
+    # table, which every connection's own listeners fill, holds no entry
+    # for it.  The first look at 'end' stores it (_store_own_end_listener):
+    # from then on it is a listener as any other.
+
+    cdef int _store_own_end_listener(self) except -1:
+        cdef OwnEndListener listener = OwnEndListener.__new__(OwnEndListener)
+        listener.socket_ref = PyWeakref_NewRef(self, None)
+        # ('end' has no other listener yet: adding one looked first.)
+        self._own_end_listener = False
+        self._add_new('end', listener)
+        self.heard |= HEARD_END
+        return 0
+
+    cdef inline void run_fin_listener(self) noexcept:
+        """onReadableStreamEnd's work."""
+        if not self._allow_half_open:
+            self.fin_listener |= FIN_LISTENER_RAN
 
     cdef inline void data_heard(self):
         if self.consumer is not None and self.flowing == -1:
@@ -346,6 +396,8 @@ cdef class Stream(StreamReadable):
             return self.push_node(None)
         self._readable_ended = True
         try:
+            if self._own_end_listener:
+                self.run_fin_listener()
             if self.heard & HEARD_END:
                 self._emit('end', ())
         finally:
@@ -397,6 +449,10 @@ cdef class Stream(StreamReadable):
         of end_tick's sequence."""
         if not self._destroyed:
             self._readable_ended = True
+            if self._own_end_listener:
+                # (The stream core emitted 'end' without asking for its
+                # listeners: it had none of the program's.)
+                self.run_fin_listener()
             self.after_readable_end()
 
     def _c_reads_done(self):
@@ -457,7 +513,7 @@ cdef class Stream(StreamReadable):
         return 0
 
     cdef object write_after_end_error(self):
-        if self._readable_ended and not self._allow_half_open:
+        if self.fin_listener & FIN_LISTENER_RAN:
             # Node's writeAfterFIN: we ended because the peer did (a plain
             # error with code EPIPE).  As Node, even after 'close'.
             return ended_by_peer()

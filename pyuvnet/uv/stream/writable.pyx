@@ -55,6 +55,11 @@ cdef enum:
     TICK_DRAIN = 1
     TICK_END = 2
     TICK_END_FIRST = 4      # both wait, 'end' queued first
+    # StreamWrites.fin_listener: Node's onReadableStreamEnd, every
+    # socket's first 'end' listener (Stream's), ran with allowHalfOpen
+    # False: write() after end() is Node's writeAfterFIN (EPIPE, "This
+    # socket has been ended by the other party").
+    FIN_LISTENER_RAN = 1
 
 
 # A uv_shutdown_t (first: the callback's pointer is the struct's) that
@@ -140,6 +145,9 @@ cdef class StreamWrites(Handle):
     # that finds none.)
     cdef unsigned char heard
     cdef unsigned char ticks        # this stream's queued ticks (TICK_*, on_tick)
+    # What Node's own 'end' listener did (FIN_LISTENER_*, Stream's): in
+    # the padding after the two flags above, no byte more.
+    cdef unsigned char fin_listener
     cdef bint flush_queued
     cdef public bint connecting     # a connect is under way (writes wait)
     """True from connect() until 'connect' (or the failure); writes made
@@ -283,6 +291,11 @@ cdef class StreamWrites(Handle):
         cdef Py_ssize_t sent = 0, n
         cdef int ok = 1
         if self.heard & HEARD_WRITES:
+            if self.ending and self.fin_listener & FIN_LISTENER_RAN:
+                # Node's writeAfterFIN is the socket's write(), ahead of
+                # the stream core's.
+                node_writes.refuse_write(self, self.write_after_end_error(), callback)
+                return 0
             return 1 if TAKEN_WRITE(self, data, None, callback) else 0
         send_owed(self)
         if self.first_of_read:
