@@ -4,9 +4,21 @@ without NUL bytes, and the IPC channel's serializations."""
 from .. import errors
 from . import validate as validate
 
-__all__ = ['SERIALIZATIONS', 'validate_args', 'refuse_nul']
+__all__ = ['SERIALIZATIONS', 'validate_serialization', 'validate_args', 'refuse_nul']
 
 SERIALIZATIONS = ('json', 'advanced')
+
+
+def validate_serialization(value, name):
+    """The channel's serialization: None (Node's undefined: 'json') or
+    one of SERIALIZATIONS, else ERR_INVALID_ARG_VALUE, for a value of any
+    type, with Node's list (which names undefined)."""
+    if value is None:
+        return 'json'
+    if not (isinstance(value, str) and value in SERIALIZATIONS):
+        raise errors.ERR_INVALID_ARG_VALUE(
+            name, value, "must be one of: undefined, 'json', 'advanced'")
+    return value
 
 
 def validate_args(args, name='args'):

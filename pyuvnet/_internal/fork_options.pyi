@@ -2,7 +2,7 @@
 # child_process and cluster (whose primary forks the workers) both take.
 from typing import Literal
 
-__all__ = ['SERIALIZATIONS', 'validate_args', 'refuse_nul']
+__all__ = ['SERIALIZATIONS', 'validate_serialization', 'validate_args', 'refuse_nul']
 
 # One stdio entry: a pipe to the parent, the parent's own fd, none, the
 # IPC channel (at most one), or a file descriptor of the parent.
@@ -15,5 +15,6 @@ _Serialization = Literal['json', 'advanced']
 SERIALIZATIONS: tuple[str, ...]
 
 
+def validate_serialization(value: object, name: str) -> str: ...
 def validate_args(args: object, name: str = ...) -> list[str]: ...
 def refuse_nul(text: str, name: str, kind: str = ...) -> None: ...

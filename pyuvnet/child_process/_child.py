@@ -13,7 +13,7 @@ from .._internal.aliases import twins
 from .._internal.options import OptionSpec, normalize_options
 from ..events import EventEmitter
 from .. import Socket
-from .._internal.fork_options import SERIALIZATIONS, refuse_nul, validate_args
+from .._internal.fork_options import refuse_nul, validate_args, validate_serialization
 from ._ipc_channel import Channel
 from ._arguments import (
     env_pairs, normalize_stdio, os_bytes, shell_command, signal_name, signal_number, stream_fd,
@@ -26,12 +26,12 @@ __all__ = ['fork', 'spawn', 'ChildProcess']
 RUN_LIMIT_OPTIONS = {'timeout': 'any', 'killSignal': 'any', 'signal': 'any'}
 SPAWN_OPTIONS = OptionSpec(dict({
     'cwd': 'string', 'env': 'object', 'stdio': 'any', 'detached': 'boolean',
-    'serialization': 'string', 'argv0': 'string', 'shell': ('string', 'boolean'),
+    'serialization': 'any', 'argv0': 'string', 'shell': ('string', 'boolean'),
     'windowsHide': 'boolean', 'windowsVerbatimArguments': 'boolean',
 }, **RUN_LIMIT_OPTIONS))
 FORK_OPTIONS = OptionSpec(dict({
     'cwd': 'string', 'env': 'object', 'stdio': 'any', 'detached': 'boolean',
-    'serialization': 'string', 'silent': 'boolean', 'execPath': 'string',
+    'serialization': 'any', 'silent': 'boolean', 'execPath': 'string',
     'execArgv': 'object',
 }, **RUN_LIMIT_OPTIONS))
 
@@ -127,8 +127,7 @@ class ChildProcess(EventEmitter):
         timeout = validate_timeout(opts.get('timeout'))
         kill_signal = validate_kill_signal(opts.get('killSignal'))
         abort_signal = validate.validate_abort_signal(opts.get('signal'), 'options.signal')
-        serialization = opts.get('serialization', 'json')
-        validate.validate_one_of(serialization, 'options.serialization', SERIALIZATIONS)
+        serialization = validate_serialization(opts.get('serialization'), 'options.serialization')
         argv0 = opts.get('argv0', command)
         refuse_nul(argv0, 'options.argv0')
         cwd = opts.get('cwd')

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from .. import _uv, child_process, errors
 from .._internal import validate as validate
 from .._internal.aliases import snake_name
-from .._internal.fork_options import SERIALIZATIONS, validate_args
+from .._internal.fork_options import validate_args, validate_serialization
 from .._internal.records import Record
 from ._handles import RoundRobinHandle, SharedHandle, SharedUdpHandle, wire_errno
 from ._messages import is_seq, on_internal, send
@@ -68,7 +68,7 @@ def _validated_settings(settings_, kwargs):
             elif key == 'silent':
                 validate.validate_boolean(value, name)
             elif key == 'serialization':
-                validate.validate_one_of(value, name, SERIALIZATIONS)
+                validate_serialization(value, name)
             given[key] = value
     return given
 

@@ -431,9 +431,9 @@ class ClientRequest(OutgoingMessage):
             # Node's order: the request's 'close', then the response's.
             socket.emit('free')
             _uv.nextTick(self._emit_close)
-            _uv.nextTick(res._emit_close)
+            _uv.nextTick(res._close_after_end_tick)
             return
-        _uv.nextTick(res._emit_close)
+        _uv.nextTick(res._close_after_end_tick)
         if not self._socket_closed:
             # As Node's: the request closes with its socket, after the
             # agent has let the socket go (its pool is empty by then).

@@ -144,7 +144,7 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
 
     def _abort(self):
         """The connection closed under an unfinished message."""
-        if self._closed:
+        if self._closed or self._destroy_called:
             return
         if not self._ended:
             self.aborted = True
@@ -190,23 +190,24 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
     @property
     def readableAborted(self):
         """True when the message closed (or was destroyed) before 'end'."""
-        return self._closed and not self._end_emitted
+        return self.destroyed and not self._end_emitted
 
     @property  # type: ignore[misc]  # read-only: the C state's
     def destroyed(self):
         """True once the message was destroyed or has closed."""
-        return self._closed
+        return self._closed or self._destroy_called
 
     @property
     def closed(self):
-        """True once the message has closed."""
-        return self._closed
+        """True once the message has closed (after destroy(): a tick or two
+        before its 'close', as Node's)."""
+        return self._closed or self._destroy_closed
 
     @property
     def errored(self):
         """The error the message was destroyed with, else None."""
         state = self._readableState
-        return None if state is None else state.errored
+        return self._destroy_error if state is None else state.errored
 
     def setEncoding(self, encoding):
         """'data' (and read()) give str decoded with ``encoding`` (Node's
@@ -217,14 +218,64 @@ class IncomingMessage(_uv.IncomingCore, NativeReadable):
         self._readable_encoding = encodings.normalize(encoding)
         return self
 
+    # destroy()'s, as Node's destroy(): set at once, the message still open
+    # until its 'close' a few ticks later (only destroyed messages pay for
+    # these, as instance attributes).
+    _destroy_called = False
+    _destroy_error = None
+    _destroy_closed = False
+
     def destroy(self, error=None):
-        """Close the message, and its connection unless the message was
-        read whole (Node's _destroy: a complete message read to its 'end'
-        leaves the connection to its next message)."""
-        if self.socket is not None and not (self.complete and self.readableEnded):
-            self.socket.destroy(error)
-        self._abort()
+        """Node's destroy(): ``destroyed`` and ``errored`` (``error``) at
+        once, 'aborted' at once when the message was not read to its end
+        (then its connection is destroyed with ``error`` too), and on later
+        ticks ``closed``, 'error' (only with a listener for it) and 'close'.
+        A complete message read to its 'end' leaves the connection to its
+        next message (Node's _destroy)."""
+        if self._destroy_called or self._closed:
+            return self
+        self._destroy_called = True
+        self._destroy_error = error
+        state = self._readableState
+        if state is not None:
+            state.destroyed = True
+            if error is not None and state.errored is None:
+                state.errored = error
+        # Its 'close' is destroy()'s now, not the end's (Node's autoDestroy
+        # finds it destroyed).
+        self._close_after_end = False
+        if not (self.readableEnded and self.complete):
+            self.aborted = True
+            self.emit('aborted')
+        socket = self.socket
+        if socket is not None and not socket.destroyed and self.aborted:
+            socket.destroy(error)
+            # Node's finished(socket) hears of the socket's closed state on
+            # the next tick, and calls back the tick after.
+            _uv.nextTick(_uv.nextTick, self._destroyed, error)
+        else:
+            _uv.nextTick(self._destroyed, error)
         return self
 
+    def _close_after_end_tick(self):
+        """The 'close' a response's end queued (Node's autoDestroy after
+        'end'): none when destroy() came first, whose own follows."""
+        if not self._destroy_called:
+            self._emit_close()
 
+    def _destroyed(self, error):
+        # Node's onError and onDestroy: the 'error' goes only to a listener.
+        if not self.listenerCount('error'):
+            error = None
+        self._destroy_closed = True
+        state = self._readableState
+        if state is not None:
+            state.closed = True
+        _uv.nextTick(self._emit_destroyed, error)
 
+    def _emit_destroyed(self, error):
+        if self._closed:
+            return
+        if error is not None:
+            self.emit('error', error)
+        self._emit_close()

@@ -121,29 +121,23 @@ def test_spawnargs_and_spawnfile(run_loop):
     run_loop()
 
 
-@pytest.mark.parametrize('value, code, received', [
-    (42, 'ERR_INVALID_ARG_TYPE', 'type int (42)'),
-    (float('inf'), 'ERR_INVALID_ARG_TYPE', 'type float (inf)'),
-    (True, 'ERR_INVALID_ARG_TYPE', 'type bool (True)'),
-    ('foo', 'ERR_INVALID_ARG_VALUE', "'foo'"),
+@pytest.mark.parametrize('value, received', [
+    (42, '42'),
+    (float('inf'), 'inf'),
+    (True, 'True'),
+    ('foo', "'foo'"),
 ])
-def test_an_unknown_serialization_throws_at_once(value, code, received):
+def test_an_unknown_serialization_throws_at_once(value, received):
     """test-child-process-advanced-serialization.js, first half: spawn()
-    with serialization 42, Infinity, 'foo' (or true) throws a TypeError.
-    Node 20's is ERR_INVALID_ARG_VALUE "The property
-    'options.serialization' must be one of: undefined, 'json', 'advanced'.
-    Received 42" for each; pyuvnet checks the type first (a number or a
-    bool is ERR_INVALID_ARG_TYPE) and its list leaves out undefined
-    (docs/PARITY.md, "Node's own tests of the Readable API")."""
+    with serialization 42, Infinity, 'foo' (or true) throws a TypeError,
+    Node 20's ERR_INVALID_ARG_VALUE "The property 'options.serialization'
+    must be one of: undefined, 'json', 'advanced'. Received 42" for each,
+    whatever the value's type."""
     with pytest.raises(TypeError) as raised:
         child_process.spawn(sys.executable, [], {'serialization': value})
-    if code == 'ERR_INVALID_ARG_TYPE':
-        message = ('The "options.serialization" property must be of type string. Received '
-                   + received)
-    else:
-        message = ("The property 'options.serialization' must be one of: 'json', 'advanced'. "
-                   "Received " + received)
-    assert (raised.value.code, str(raised.value)) == (code, message)
+    message = ("The property 'options.serialization' must be one of: undefined, 'json', "
+               "'advanced'. Received " + received)
+    assert (raised.value.code, str(raised.value)) == ('ERR_INVALID_ARG_VALUE', message)
 
 
 def test_advanced_serialization_carries_cycles_errors_and_binary(tmp_path, run_loop):

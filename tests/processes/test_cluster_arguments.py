@@ -34,7 +34,7 @@ BAD_SETTINGS = [
     ({'silent': 'yes'}, errors.ERR_INVALID_ARG_TYPE,
      'The "settings.silent" property must be of type boolean.'),
     ({'serialization': 'xml'}, errors.ERR_INVALID_ARG_VALUE,
-     "The property 'settings.serialization' must be one of: 'json', 'advanced'."),
+     "The property 'settings.serialization' must be one of: undefined, 'json', 'advanced'."),
 ]
 
 

@@ -424,11 +424,11 @@ cdef class StreamReadable(StreamWrites):
         return 0
 
     cdef int maybe_deliver_end(self, bint last=False) except -1:
-        # Paused, 'end' waits for resume(), as the data before it does.
+        # 'end' waits for the data before it; paused with none waiting, it
+        # comes all the same (Node's onStreamRead: push(null), then read(0)).
         if self.flowing == NODE_READS:
             return self.node_fin()
-        if (self.read_eof and not self.read_queue and not self.end_delivered
-                and self.flowing != 0):
+        if self.read_eof and not self.read_queue and not self.end_delivered:
             self.end_delivered = True
             # Node emits 'end' on the next tick after the last 'data'.
             if last and not self.ticks:

@@ -58,6 +58,12 @@ cdef object to_bytes(object data, object encoding):
     if type(data) is bytes:
         return data
     if isinstance(data, str):
+        if encoding == 'buffer':
+            # Node's write of a str with 'buffer' reaches its handle's
+            # writeBuffer, which takes a buffer only.
+            err = errors.ERR_INVALID_ARG_TYPE.__new__(errors.ERR_INVALID_ARG_TYPE)
+            errors.NodeError.__init__(err, "Second argument must be a buffer")
+            raise err
         return encode(data, encoding)
     if isinstance(data, (bytearray, memoryview)):
         return bytes(data)

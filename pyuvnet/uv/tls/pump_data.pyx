@@ -205,9 +205,10 @@ cdef class TLSPumpData(EventEmitter):
             self._renegotiation_progress()
         # TLS 1.3 answers (key updates) may wait in the outgoing BIO.
         self.flush_out(None)
-        # As net.Socket: paused, 'end' waits for resume() like the data.
+        # As net.Socket: 'end' waits for the data before it, and is emitted
+        # paused too once none waits (Node's read(0) after pushing the end).
         if ((self._peer_closed or self._raw_ended) and not self._read_queue
-                and self._flowing is not False and not self._end_emitted):
+                and not self._end_emitted):
             self.emit_end()
         return 0
 
