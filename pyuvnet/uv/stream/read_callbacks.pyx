@@ -236,13 +236,13 @@ cdef inline bint reads_to_python(Stream stream) noexcept:
 
 
 cdef inline bint holds_read(Stream stream) noexcept:
-    """Whether a read of ``stream`` waits for the poll's end to reach
-    Python as one chunk (WriteFlusher.hold_read): a TCP socket's (not a
-    child's stdio, whose 'exit' the same poll may bring), with none of its
-    own requests in flight (a write's or our FIN's), whose callback libuv
-    could run later in the same poll, and run() not about to return."""
-    return (stream.handle.type == uv.UV_TCP and stream.flowing == 1
-            and reads_to_python(stream) and stream.write_reqs == 0
+    """Whether a read of ``stream``, a TCP socket (read_with_gil tests the
+    handle's type first: a child's stdio, whose 'exit' the same poll may
+    bring, is not held), waits for the poll's end to reach Python as one
+    chunk (WriteFlusher.hold_read): with none of its own requests in flight
+    (a write's or our FIN's), whose callback libuv could run later in the
+    same poll, and run() not about to return."""
+    return (stream.flowing == 1 and reads_to_python(stream) and stream.write_reqs == 0
             and not stream.write_queue and not stream.ending
             and not stream.loop.cut_turn_short())
 
@@ -253,7 +253,9 @@ cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
     # Most reads of a busy server are held (hold_read_now): tested first,
     # so that read_for's frame, set up for its chunks and sinks, is not.
     uv.pyuvnet_take_gil(handle.loop)
-    if (taken <= 0 and 0 < nread <= uv.PYUVNET_CHUNK_SIZE and holds_read(<Stream>handle.data)
+    if (taken <= 0 and 0 < nread <= uv.PYUVNET_CHUNK_SIZE
+            and (<uv.uv_handle_t*>handle).type == uv.UV_TCP
+            and holds_read(<Stream>handle.data)
             and not uv.pyuvnet_in_read_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base)):
         hold_read_now(<Stream>handle.data, handle, nread, buf.base)
         return
