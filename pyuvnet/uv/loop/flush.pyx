@@ -59,6 +59,9 @@ cdef class WriteFlusher:
     cdef PyObject* read_streams[CROWDED_TURN_STREAMS]
     cdef PyObject* read_chunks[CROWDED_TURN_STREAMS]
     cdef int reads_held, reads_next
+    # release_held is delivering the held reads: the writes their listeners
+    # hold leave right after (send_held), so defer starts no prepare for them.
+    cdef bint releasing
     cdef bint cutting               # a read's chunks are being delivered
     cdef StreamWrites held_flush    # the stream whose flush waits for the last of them
 
@@ -81,7 +84,7 @@ cdef class WriteFlusher:
         they leave before the next is held, as its gathered writes do
         (flush_crowded_turn)."""
         if self.held_count == 0:
-            if not self.dirty_streams:
+            if not self.dirty_streams and not self.releasing:
                 uv.uv_prepare_start((<Loop>self.owner).flush_prepare,
                                     <uv.uv_prepare_cb><void*>flush_dirty_streams)
         elif self.held_count == CROWDED_TURN_STREAMS:
@@ -166,11 +169,14 @@ cdef class WriteFlusher:
         """The held reads to their listeners, in the order read, then the
         writes held meanwhile to the kernel."""
         if self.reads_held:
+            self.releasing = True
             self.deliver_reads()
+            self.releasing = False
         if self.held_count:
             self.send_held()
             if not self.dirty_streams:
-                # Nothing left for the prepare phase's flush (defer started it).
+                # Nothing left for the prepare phase's flush (defer may
+                # have started it before the poll's reads).
                 uv.uv_prepare_stop((<Loop>self.owner).flush_prepare)
 
     def __dealloc__(self):

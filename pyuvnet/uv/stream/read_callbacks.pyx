@@ -45,6 +45,10 @@ cdef void socket_alloc(uv.uv_handle_t* handle, size_t suggested_size,
 ctypedef void (*alloc_fn)(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept
 ctypedef void (*read_fn)(uv.uv_stream_t* handle, ssize_t nread, const uv.uv_buf_t* buf,
                          Py_ssize_t taken) noexcept
+# read_for, called through a pointer: not inlined into read_with_gil, whose
+# held reads (most reads of a busy server) then skip its frame.
+ctypedef void (*read_rest_fn)(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
+                              const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept
 
 
 cdef void alloc_with_gil(uv.uv_handle_t* handle, uv.uv_buf_t* buf) noexcept:
@@ -223,7 +227,7 @@ cdef void read_short(uv.uv_stream_t* handle, Py_ssize_t nread, Py_ssize_t sent) 
     read_slowly(handle, nread, &(<uv.pyuvnet_loop_t*>handle.loop).write_buf, taken)
 
 
-cdef inline bint reads_to_python(Stream stream):
+cdef inline bint reads_to_python(Stream stream) noexcept:
     """Whether a read goes to Python as one chunk: the stream flows with
     nothing queued, and no write-through (pipe(), the echo idiom) or sink
     takes it from the loop's buffer."""
@@ -231,22 +235,47 @@ cdef inline bint reads_to_python(Stream stream):
             and stream.pipe_link is None and not stream.sink_on and not stream.read_queue)
 
 
-cdef inline bint holds_read(Stream stream):
-    """Whether a read of ``stream`` waits for the poll's end to reach
-    Python as one chunk (WriteFlusher.hold_read): a TCP socket's (not a
-    child's stdio, whose 'exit' the same poll may bring), with none of its
-    own requests in flight (a write's or our FIN's), whose callback libuv
-    could run later in the same poll, and run() not about to return."""
+cdef inline bint holds_read(Stream stream) noexcept:
+    """Whether a read of ``stream``, a TCP socket (read_with_gil tests the
+    handle's type first: a child's stdio, whose 'exit' the same poll may
+    bring, is not held), waits for the poll's end to reach Python as one
+    chunk (WriteFlusher.hold_read): with none of its own requests in flight
+    (a write's or our FIN's), whose callback libuv could run later in the
+    same poll, and run() not about to return."""
     return (stream.flowing == 1 and reads_to_python(stream) and stream.write_reqs == 0
             and not stream.write_queue and not stream.ending
-            and stream.handle.type == uv.UV_TCP and not stream.loop.cut_turn_short())
+            and not stream.loop.cut_turn_short())
 
 
 cdef void read_with_gil(uv.uv_stream_t* handle, ssize_t nread,
                         const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
     # ``taken``: what write_through sent of the read, -1 if not tried.
+    # Most reads of a busy server are held (hold_read_now): tested first,
+    # so that read_for's frame, set up for its chunks and sinks, is not.
     uv.pyuvnet_take_gil(handle.loop)
-    read_for(<Stream>handle.data, handle, nread, buf, taken)
+    if (taken <= 0 and 0 < nread <= uv.PYUVNET_CHUNK_SIZE
+            and (<uv.uv_handle_t*>handle).type == uv.UV_TCP
+            and holds_read(<Stream>handle.data)
+            and not uv.pyuvnet_in_read_chunk(<uv.pyuvnet_loop_t*>handle.loop, buf.base)):
+        hold_read_now(<Stream>handle.data, handle, nread, buf.base)
+        return
+    read_rest(<Stream>handle.data, handle, nread, buf, taken)
+
+
+cdef inline void hold_read_now(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
+                               const char* data) noexcept:
+    """A read for a Python listener (holds_read) copied into a chunk the
+    loop holds until its poll's end (WriteFlusher.hold_read), with
+    read_for's bookkeeping of a read."""
+    cdef PyObject* chunk
+    stream.big_reads = nread == uv.PYUVNET_CHUNK_SIZE    # (read_for's test, when flowing)
+    if stream._idle is not None:
+        stream.last_activity = uv.uv_now(handle.loop)
+    chunk = new_chunk(<uv.pyuvnet_loop_t*>handle.loop, data, nread)
+    if chunk == NULL:
+        report_raised(stream.loop)
+    else:
+        stream.loop.flusher.hold_read(stream, chunk)
 
 
 cdef alloc_fn alloc_slowly = alloc_with_gil
@@ -279,14 +308,15 @@ ctypedef int (*deliver_read_fn)(Stream stream, uv.pyuvnet_loop_t* uvloop, const 
 ctypedef int (*end_read_fn)(Stream stream, ssize_t nread) noexcept
 cdef deliver_read_fn unchecked_deliver_read = <deliver_read_fn>deliver_read
 cdef end_read_fn unchecked_end_read = <end_read_fn>end_read
+cdef read_rest_fn read_rest = read_for
 
 
-cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
-                          const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
+cdef void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
+                   const uv.uv_buf_t* buf, Py_ssize_t taken) noexcept:
+    # Every read read_with_gil does not hold (hold_read_now).
     cdef uv.pyuvnet_loop_t* uvloop = <uv.pyuvnet_loop_t*>handle.loop
     cdef Py_ssize_t start = 0, size
     cdef bint in_chunk = uv.pyuvnet_in_read_chunk(uvloop, buf.base)
-    cdef PyObject* chunk
     if nread > 0:
         stream.big_reads = nread >= (uv.PYUVNET_CHUNK_SIZE if stream.flowing != NODE_READS
                                      else NODE_READS_BIG)
@@ -298,13 +328,6 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
             # A pipe() or an echo sent part (write_through, which counted
             # it): the rest goes on as chunks below.
             start = taken
-        elif not in_chunk and nread <= uv.PYUVNET_CHUNK_SIZE and holds_read(stream):
-            chunk = new_chunk(uvloop, buf.base, nread)
-            if chunk == NULL:
-                report_raised(stream.loop)
-            else:
-                stream.loop.flusher.hold_read(stream, chunk)
-            return
     if stream.loop.flusher.reads_held:
         # What the poll read before goes first (a stream's end after its data).
         stream.loop.flusher.deliver_reads()
@@ -312,49 +335,77 @@ cdef inline void read_for(Stream stream, uv.uv_stream_t* handle, ssize_t nread,
             return
     if nread > 0:
         if sink_fed(stream):
-            # The writes the read causes leave after it, as one (end_cut).
-            stream.loop.flusher.cutting = True
-            try:
-                stream.feed_sink(stream.sink, buf.base, nread)
-            except BaseException as exc:
-                stream.loop.report(exc)
-            try:
-                stream.loop.flusher.end_cut()
-            except BaseException as exc:
-                stream.loop.report(exc)
+            sink_whole_read(stream, buf.base, nread)
         elif in_chunk or nread - start <= uv.PYUVNET_CHUNK_SIZE:
             size = nread if in_chunk else nread - start
             stream.bytes_read += size
             if unchecked_deliver_read(stream, uvloop, buf.base + start, size, in_chunk) < 0:
                 report_raised(stream.loop)
         else:
-            # Node's chunks: at most 64 KiB each, whatever the read brought;
-            # what they make the listeners write leaves after the last.
-            stream.loop.flusher.cutting = True
-            while start < nread and not stream._destroyed:
-                size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
-                stream.bytes_read += size
-                try:
-                    stream.deliver_cut(buf.base + start, size)
-                except BaseException as exc:
-                    stream.loop.report(exc)
-                start += size
-            try:
-                stream.loop.flusher.end_cut()
-            except BaseException as exc:
-                stream.loop.report(exc)
+            deliver_chunks(stream, buf.base, start, nread)
     else:
         if stream.sink is not None and stream.sink_buffer != NULL:
-            # A read of nothing (EAGAIN: 0) or the read side's end: a sink
-            # that offers its own buffers hears of it first, as a read of
-            # size 0 (HTTPParser hands over a head that waited for it).
-            try:
-                stream.feed_sink(stream.sink, buf.base, 0)
-            except BaseException as exc:
-                stream.loop.report(exc)
+            sink_no_read(stream, buf.base)
         if nread < 0 and unchecked_end_read(stream, nread) < 0:
             report_raised(stream.loop)
     stream.loop.after_callback()
     if stream.loop.cut_turn_short():
         stream.loop.hold_reading(stream)
 
+
+# read_for's steps with try blocks, called through pointers (not inlined):
+# read_for itself then sets up none of their exception state, which every
+# read it runs (a unix socket's, an HTTP request's, every stream's end)
+# would pay.
+ctypedef void (*sink_read_fn)(Stream stream, const char* data, Py_ssize_t nread) noexcept
+ctypedef void (*chunks_fn)(Stream stream, const char* data, Py_ssize_t start,
+                           Py_ssize_t nread) noexcept
+ctypedef void (*sink_end_fn)(Stream stream, const char* data) noexcept
+
+
+cdef void feed_whole_read(Stream stream, const char* data, Py_ssize_t nread) noexcept:
+    # The writes the read causes leave after it, as one (end_cut).
+    stream.loop.flusher.cutting = True
+    try:
+        stream.feed_sink(stream.sink, data, nread)
+    except BaseException as exc:
+        stream.loop.report(exc)
+    try:
+        stream.loop.flusher.end_cut()
+    except BaseException as exc:
+        stream.loop.report(exc)
+
+
+cdef void deliver_in_chunks(Stream stream, const char* data, Py_ssize_t start,
+                            Py_ssize_t nread) noexcept:
+    # Node's chunks: at most 64 KiB each, whatever the read brought;
+    # what they make the listeners write leaves after the last.
+    cdef Py_ssize_t size
+    stream.loop.flusher.cutting = True
+    while start < nread and not stream._destroyed:
+        size = min(nread - start, uv.PYUVNET_CHUNK_SIZE)
+        stream.bytes_read += size
+        try:
+            stream.deliver_cut(data + start, size)
+        except BaseException as exc:
+            stream.loop.report(exc)
+        start += size
+    try:
+        stream.loop.flusher.end_cut()
+    except BaseException as exc:
+        stream.loop.report(exc)
+
+
+cdef void tell_sink_no_read(Stream stream, const char* data) noexcept:
+    # A read of nothing (EAGAIN: 0) or the read side's end: a sink
+    # that offers its own buffers hears of it first, as a read of
+    # size 0 (HTTPParser hands over a head that waited for it).
+    try:
+        stream.feed_sink(stream.sink, data, 0)
+    except BaseException as exc:
+        stream.loop.report(exc)
+
+
+cdef sink_read_fn sink_whole_read = feed_whole_read
+cdef chunks_fn deliver_chunks = deliver_in_chunks
+cdef sink_end_fn sink_no_read = tell_sink_no_read
