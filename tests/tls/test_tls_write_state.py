@@ -145,11 +145,15 @@ def test_end_uncorks_before_the_handshake(tls_server, tls_certs, run_loop):
         client.log.append(('ended',) + client.fields())
     client = Client(tls_server, tls_certs, on_connect)
     run_loop()
-    assert client.log == [
+    # As above, the server's end and the client's last write's callback are
+    # two sockets' events of one poll: their order is the poll's (seen once
+    # under ASan on a loaded machine, the server's first).
+    server_got = client.log.index(('server got', 2))
+    assert client.log[:server_got] + client.log[server_got + 1:] == [
         ('ended', False, 0, True, False, 0), ('secureConnect', False, 0, True, False, 0),
         ('cb', 'a', None, False, 0, True, False, 0), ('cb', 'end', None, False, 0, True, True, 0),
-        ('finish', False, 0, True, True, 0), ('server got', 2), ('end', False, 0, True, True, 0),
-        ('close', False)]
+        ('finish', False, 0, True, True, 0), ('end', False, 0, True, True, 0), ('close', False)]
+    assert server_got in (3, 4, 5)
 
 
 @pytest.mark.parametrize('error', [None, 'boom'])
